@@ -1,0 +1,325 @@
+//! The generic `service`: `servers` identical servers, a FIFO queue of bounded (or unbounded)
+//! capacity, a service-time distribution and downstream calls.
+//!
+//! It is the building block for custom parts and the component that is checked against
+//! queueing theory (M/M/1, M/M/c, M/M/c/K, M/D/1, Little's law) in `tests/it/queueing.rs`.
+//!
+//! A request holds its server for its own work and then for each downstream call in turn (a
+//! worker thread blocked on its database call), and is answered when the last call returns.
+//! A full queue answers 503. A failed downstream call stops the request: its status is passed
+//! up, and a downstream timeout becomes 504, as a gateway's would.
+
+use super::{BuildEnv, CallSpec, Component, ComponentReport, Edge};
+use crate::dist::Dist;
+use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
+use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
+use crate::scenario::check::Checker;
+use crate::scenario::raw::{RawCall, RawComponentTable, RawDist};
+use serde::Deserialize;
+use slab::Slab;
+use std::collections::VecDeque;
+use toml::Spanned;
+
+/// Status a full queue answers with.
+pub const QUEUE_FULL: u16 = 503;
+/// Status a downstream timeout becomes.
+pub const DOWNSTREAM_TIMEOUT: u16 = 504;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawService {
+    servers: Option<Spanned<i64>>,
+    queue: Option<Spanned<i64>>,
+    service_time: Spanned<RawDist>,
+    #[serde(default)]
+    calls: Vec<RawCall>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServiceConfig {
+    /// Requests served at once.
+    pub servers: u32,
+    /// Requests that may wait beyond those being served; `None`: no limit.
+    pub queue: Option<u32>,
+    /// Time a request holds its server for its own work [s].
+    pub service_time: Dist,
+    pub calls: Vec<CallSpec>,
+}
+
+pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ServiceConfig> {
+    let raw: RawService = ck.deserialize(table)?;
+    let servers = match &raw.servers {
+        Some(s) => ck.int_in(s, "servers", 1, 1_000_000).map(|v| v as u32),
+        None => Some(1),
+    };
+    let queue = match &raw.queue {
+        Some(q) => ck
+            .int_in(q, "queue", 0, 100_000_000)
+            .map(|v| Some(v as u32)),
+        None => Some(None),
+    };
+    let service_time = ck.time_dist(&raw.service_time, "service_time");
+    let calls = ck.calls(&raw.calls);
+    Some(ServiceConfig {
+        servers: servers?,
+        queue: queue?,
+        service_time: service_time?,
+        calls: calls?,
+    })
+}
+
+/// A request being served: it holds a server from `started` until it is answered.
+struct Job {
+    call: CallId,
+    msg: Msg,
+    arrived: SimTime,
+    /// Index of the next downstream edge to consider.
+    next_edge: usize,
+}
+
+struct Waiting {
+    call: CallId,
+    msg: Msg,
+    arrived: SimTime,
+}
+
+pub struct Service {
+    cfg: ServiceConfig,
+    clock: Clock,
+    rng: SimRng,
+    edges: Vec<Edge>,
+    busy: u32,
+    queue: VecDeque<Waiting>,
+    jobs: Slab<Job>,
+    queue_full: bool,
+    // Recorders.
+    arrivals: Counter,
+    rejected: Counter,
+    completions: Counter,
+    waited: u64,
+    admitted: u64,
+    statuses: WindowedCounts,
+    busy_level: Level,
+    queue_level: Level,
+    wait: Latency,
+    response: Latency,
+    events: EventLog,
+}
+
+impl Service {
+    pub fn new(cfg: ServiceConfig, env: BuildEnv) -> Service {
+        let clock = env.clock;
+        Service {
+            busy: 0,
+            queue: VecDeque::new(),
+            jobs: Slab::new(),
+            queue_full: false,
+            arrivals: Counter::new(&clock),
+            rejected: Counter::new(&clock),
+            completions: Counter::new(&clock),
+            waited: 0,
+            admitted: 0,
+            statuses: WindowedCounts::default(),
+            busy_level: Level::new(&clock),
+            queue_level: Level::new(&clock),
+            wait: Latency::new(&clock),
+            response: Latency::new(&clock),
+            events: EventLog::new(&env.name),
+            cfg,
+            clock,
+            rng: env.rng,
+            edges: env.edges,
+        }
+    }
+
+    fn arrive(&mut self, ctx: &mut Ctx<'_>, call: CallId, msg: Msg) {
+        let now = ctx.now();
+        let measured = self.clock.measured(now);
+        self.arrivals.add(&self.clock, now, measured);
+        if self.busy < self.cfg.servers {
+            self.admitted += u64::from(measured);
+            self.start(ctx, call, msg, now);
+        } else if self
+            .cfg
+            .queue
+            .is_none_or(|cap| self.queue.len() < cap as usize)
+        {
+            self.admitted += u64::from(measured);
+            self.waited += u64::from(measured);
+            self.queue.push_back(Waiting {
+                call,
+                msg,
+                arrived: now,
+            });
+            self.queue_level.add(&self.clock, now, 1.0);
+        } else {
+            self.rejected.add(&self.clock, now, measured);
+            self.statuses.add(&self.clock, "503", now, measured);
+            if !self.queue_full {
+                self.queue_full = true;
+                self.events.push(
+                    now,
+                    "queue_full",
+                    format!("{} waiting; answering 503", self.queue.len()),
+                );
+            }
+            ctx.reply(call, QUEUE_FULL);
+        }
+    }
+
+    fn start(&mut self, ctx: &mut Ctx<'_>, call: CallId, msg: Msg, arrived: SimTime) {
+        let now = ctx.now();
+        self.busy += 1;
+        self.busy_level.add(&self.clock, now, 1.0);
+        self.wait.record(
+            &self.clock,
+            now,
+            now - arrived,
+            self.clock.measured(arrived),
+        );
+        let job = self.jobs.insert(Job {
+            call,
+            msg,
+            arrived,
+            next_edge: 0,
+        });
+        let work = self.cfg.service_time.sample_time(&mut self.rng);
+        ctx.schedule(work, job as u64);
+    }
+
+    /// Makes the job's next downstream call, or answers it when none is left.
+    fn proceed(&mut self, ctx: &mut Ctx<'_>, job: usize) {
+        let j = &mut self.jobs[job];
+        while j.next_edge < self.edges.len() {
+            let edge = &self.edges[j.next_edge];
+            j.next_edge += 1;
+            if edge.taken(&mut self.rng) {
+                edge.call(ctx, &mut self.rng, j.msg, job as u64);
+                return;
+            }
+        }
+        self.complete(ctx, job, 200);
+    }
+
+    fn complete(&mut self, ctx: &mut Ctx<'_>, job: usize, status: u16) {
+        let now = ctx.now();
+        let j = self.jobs.remove(job);
+        let measured = self.clock.measured(j.arrived);
+        ctx.reply(j.call, status);
+        self.completions.add(&self.clock, now, measured);
+        self.statuses
+            .add(&self.clock, status_label(status), now, measured);
+        self.response
+            .record(&self.clock, now, now - j.arrived, measured);
+        self.busy -= 1;
+        self.busy_level.add(&self.clock, now, -1.0);
+        if let Some(w) = self.queue.pop_front() {
+            self.queue_level.add(&self.clock, now, -1.0);
+            if self.queue_full {
+                self.queue_full = false;
+                self.events.push(
+                    now,
+                    "queue_recovered",
+                    format!("{} waiting", self.queue.len()),
+                );
+            }
+            self.start(ctx, w.call, w.msg, w.arrived);
+        }
+    }
+}
+
+/// Static labels for the statuses a service answers with, so the hot path does not format.
+fn status_label(status: u16) -> &'static str {
+    match status {
+        200 => "200",
+        429 => "429",
+        500 => "500",
+        502 => "502",
+        503 => "503",
+        504 => "504",
+        _ => "other",
+    }
+}
+
+impl Component for Service {
+    fn kind(&self) -> &'static str {
+        "service"
+    }
+
+    fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
+        match input {
+            Input::Call(call, msg) => self.arrive(ctx, call, msg),
+            Input::Timer(job) => self.proceed(ctx, job as usize),
+            Input::Reply(r) => match r.outcome {
+                o if o.is_success() => self.proceed(ctx, r.tag as usize),
+                Outcome::Status(s) => self.complete(ctx, r.tag as usize, s),
+                Outcome::Timeout => self.complete(ctx, r.tag as usize, DOWNSTREAM_TIMEOUT),
+            },
+        }
+    }
+
+    fn finish(&mut self) -> ComponentReport {
+        let c = &self.clock;
+        self.busy_level.finish(c);
+        self.queue_level.finish(c);
+        self.wait.finish();
+        self.response.finish();
+        let servers = f64::from(self.cfg.servers);
+        let mut m = MetricSet::default();
+        m.count("arrivals", self.arrivals.total());
+        m.count("completed", self.completions.total());
+        m.count("rejected", self.rejected.total());
+        for (label, n) in self.statuses.iter() {
+            m.count(format!("by_status.{label}"), n.total());
+        }
+        m.gauge("servers", servers);
+        if let Some(q) = self.cfg.queue {
+            m.gauge("queue_capacity", f64::from(q));
+        }
+        m.gauge("utilisation", self.busy_level.mean(c) / servers);
+        m.gauge("busy_mean", self.busy_level.mean(c));
+        m.gauge("queue_mean", self.queue_level.mean(c));
+        m.gauge("queue_max", self.queue_level.max());
+        m.gauge(
+            "in_system_mean",
+            self.busy_level.mean(c) + self.queue_level.mean(c),
+        );
+        let secs = c.measured_secs();
+        m.gauge("arrival_rps", self.arrivals.total() as f64 / secs);
+        m.gauge("throughput_rps", self.completions.total() as f64 / secs);
+        let arrivals = self.arrivals.total().max(1) as f64;
+        m.gauge("rejected_fraction", self.rejected.total() as f64 / arrivals);
+        m.gauge(
+            "wait_probability",
+            self.waited as f64 / self.admitted.max(1) as f64,
+        );
+        m.hist("wait_ms", self.wait.summary());
+        m.hist("response_ms", self.response.summary());
+
+        let mut series = vec![
+            ("arrivals_rps".to_string(), self.arrivals.rate_series(c)),
+            (
+                "completions_rps".to_string(),
+                self.completions.rate_series(c),
+            ),
+            ("rejected_rps".to_string(), self.rejected.rate_series(c)),
+            (
+                "utilisation".to_string(),
+                self.busy_level
+                    .mean_series(c)
+                    .iter()
+                    .map(|b| b / servers)
+                    .collect(),
+            ),
+            ("queue".to_string(), self.queue_level.mean_series(c)),
+        ];
+        for (name, values) in self.response.quantile_series() {
+            series.push((format!("response_{name}"), values));
+        }
+        ComponentReport {
+            metrics: m,
+            series,
+            events: self.events.finish(c.end),
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The simulation kernel: time, the event queue, random streams and the run loop.
+//!
+//! It knows nothing of AWS, TOML, files, threads or output formats. Its vocabulary is actors,
+//! timers, calls, replies and timeouts; components and workloads are built on top of it.
+
+mod queue;
+mod rng;
+mod sim;
+mod time;
+
+pub use queue::EventQueue;
+pub use rng::{stream, SimRng};
+pub use sim::{
+    ActorId, CallId, CallTiming, Ctx, Input, Kernel, KernelStats, Limits, Model, Msg, Outcome,
+    Reply, Stop,
+};
+pub use time::SimTime;

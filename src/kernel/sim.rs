@@ -1,0 +1,341 @@
+//! The run loop, calls between actors, and the context an actor acts through.
+//!
+//! An actor is anything that receives events: a workload (it originates calls) or a component
+//! (it answers calls and may make its own). Actors interact only through this kernel: timers,
+//! calls that arrive after a hop delay, replies that travel back, and caller-side timeouts.
+//! A timeout does not cancel the callee's work: its late reply is dropped and counted.
+
+use super::{EventQueue, SimTime};
+use slotmap::{new_key_type, SlotMap};
+
+/// Index of an actor in the model (components first, then workloads; the model decides).
+pub type ActorId = u32;
+
+new_key_type! {
+    /// A call in flight. Generational: a stale id (a timeout for a call long answered)
+    /// resolves to nothing instead of to a newer call that reused the slot.
+    pub struct CallId;
+}
+
+/// What a call carries: small, copied, no heap data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Msg {
+    /// Operation, interned by the scenario (`read`, `write`, user-named ops).
+    pub op: u16,
+    /// Item key, drawn from the workload's key popularity.
+    pub key: u64,
+    /// Payload size in bytes.
+    pub size_bytes: u32,
+}
+
+/// How a call ended, as its caller sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    /// The callee answered with this status code (200, 429, 503, …).
+    Status(u16),
+    /// The caller's own timeout fired first.
+    Timeout,
+}
+
+impl Outcome {
+    pub fn is_success(self) -> bool {
+        matches!(self, Outcome::Status(s) if (200..300).contains(&s))
+    }
+}
+
+/// A reply delivered to a caller.
+#[derive(Clone, Copy, Debug)]
+pub struct Reply {
+    pub call: CallId,
+    /// The value the caller attached when it made the call (its job or request index).
+    pub tag: u64,
+    pub outcome: Outcome,
+}
+
+/// The timing of one call: one-way delays out and back, and the caller's patience.
+#[derive(Clone, Copy, Debug)]
+pub struct CallTiming {
+    pub request_delay: SimTime,
+    pub reply_delay: SimTime,
+    /// `None`: the caller waits for as long as it takes.
+    pub timeout: Option<SimTime>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CallState {
+    /// Sent; neither the reply has reached the caller nor has its timeout fired.
+    Open,
+    /// The callee has answered and the reply is travelling back.
+    Answered,
+    /// The caller gave up; the callee is still working and its reply will be dropped.
+    Abandoned,
+}
+
+struct CallRecord {
+    caller: ActorId,
+    callee: ActorId,
+    tag: u64,
+    msg: Msg,
+    reply_delay: SimTime,
+    state: CallState,
+}
+
+/// What the kernel delivers to an actor.
+#[derive(Clone, Copy, Debug)]
+pub enum Input {
+    /// A timer the actor set for itself, with the tag it chose.
+    Timer(u64),
+    /// A call has arrived; answer it with `Ctx::reply` exactly once.
+    Call(CallId, Msg),
+    /// A call this actor made has ended.
+    Reply(Reply),
+}
+
+#[derive(Clone, Copy)]
+enum Event {
+    Timer { actor: ActorId, tag: u64 },
+    Deliver { call: CallId },
+    Reply { call: CallId, status: u16 },
+    Timeout { call: CallId },
+}
+
+/// Figures the kernel keeps about a run.
+#[derive(Clone, Debug, Default)]
+pub struct KernelStats {
+    /// Events popped from the queue and processed.
+    pub events: u64,
+    /// Calls made.
+    pub calls: u64,
+    /// Replies that arrived after their caller had timed out, by callee: wasted work.
+    pub late_replies: Vec<u64>,
+    /// The most calls open at once.
+    pub peak_in_flight: usize,
+}
+
+/// Limits that keep a run's memory bounded; hitting one stops the run with a reason.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_in_flight: usize,
+    pub max_events: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_in_flight: 2_000_000,
+            max_events: 50_000_000_000,
+        }
+    }
+}
+
+/// Why a run ended before its queue drained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// More calls were open at once than `Limits::max_in_flight`.
+    TooManyInFlight { at: SimTime, limit: usize },
+    /// More events than `Limits::max_events`.
+    TooManyEvents { at: SimTime, limit: u64 },
+}
+
+/// The state an actor acts through while it handles one input.
+pub struct Ctx<'a> {
+    now: SimTime,
+    me: ActorId,
+    queue: &'a mut EventQueue<Event>,
+    calls: &'a mut SlotMap<CallId, CallRecord>,
+    stats: &'a mut KernelStats,
+}
+
+impl Ctx<'_> {
+    #[inline]
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    #[inline]
+    pub fn me(&self) -> ActorId {
+        self.me
+    }
+
+    /// Wakes this actor after `delay` with `Input::Timer(tag)`.
+    #[inline]
+    pub fn schedule(&mut self, delay: SimTime, tag: u64) {
+        self.queue.push(
+            self.now + delay,
+            Event::Timer {
+                actor: self.me,
+                tag,
+            },
+        );
+    }
+
+    /// Sends `msg` to `callee`; its reply (or the timeout) comes back as `Input::Reply` with `tag`.
+    pub fn call(&mut self, callee: ActorId, msg: Msg, timing: CallTiming, tag: u64) -> CallId {
+        let call = self.calls.insert(CallRecord {
+            caller: self.me,
+            callee,
+            tag,
+            msg,
+            reply_delay: timing.reply_delay,
+            state: CallState::Open,
+        });
+        self.stats.calls += 1;
+        self.stats.peak_in_flight = self.stats.peak_in_flight.max(self.calls.len());
+        self.queue
+            .push(self.now + timing.request_delay, Event::Deliver { call });
+        if let Some(t) = timing.timeout {
+            self.queue.push(self.now + t, Event::Timeout { call });
+        }
+        call
+    }
+
+    /// Answers a call this actor received. Each call must be answered exactly once.
+    pub fn reply(&mut self, call: CallId, status: u16) {
+        let Some(rec) = self.calls.get_mut(call) else {
+            debug_assert!(false, "reply to an unknown call");
+            return;
+        };
+        debug_assert_eq!(rec.callee, self.me, "reply by an actor that was not called");
+        match rec.state {
+            CallState::Open => {
+                rec.state = CallState::Answered;
+                let at = self.now + rec.reply_delay;
+                self.queue.push(at, Event::Reply { call, status });
+            }
+            CallState::Abandoned => {
+                // The caller gave up long ago: the work was wasted. Count it, free the record.
+                let callee = rec.callee as usize;
+                self.calls.remove(call);
+                self.stats.late_replies[callee] += 1;
+            }
+            CallState::Answered => debug_assert!(false, "a call answered twice"),
+        }
+    }
+}
+
+/// The simulated system, as the kernel sees it: something that handles inputs for actors.
+pub trait Model {
+    /// Called once per actor before the first event, to set initial timers.
+    fn start(&mut self, actor: ActorId, ctx: &mut Ctx<'_>);
+    /// Handles one input for one actor.
+    fn handle(&mut self, actor: ActorId, input: Input, ctx: &mut Ctx<'_>);
+}
+
+/// The kernel: clock, event queue, open calls and its own statistics.
+pub struct Kernel {
+    now: SimTime,
+    queue: EventQueue<Event>,
+    calls: SlotMap<CallId, CallRecord>,
+    stats: KernelStats,
+    limits: Limits,
+}
+
+impl Kernel {
+    pub fn new(actors: usize, limits: Limits) -> Kernel {
+        Kernel {
+            now: SimTime::ZERO,
+            queue: EventQueue::new(),
+            calls: SlotMap::with_key(),
+            stats: KernelStats {
+                late_replies: vec![0; actors],
+                ..KernelStats::default()
+            },
+            limits,
+        }
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    pub fn stats(&self) -> &KernelStats {
+        &self.stats
+    }
+
+    /// Calls open right now (sent and not yet fully settled).
+    pub fn in_flight(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// Starts every actor, then processes events until the queue is empty or a limit is hit.
+    pub fn run<M: Model>(&mut self, model: &mut M, actors: ActorId) -> Result<(), Stop> {
+        for actor in 0..actors {
+            let mut ctx = Ctx {
+                now: self.now,
+                me: actor,
+                queue: &mut self.queue,
+                calls: &mut self.calls,
+                stats: &mut self.stats,
+            };
+            model.start(actor, &mut ctx);
+        }
+        while let Some((time, event)) = self.queue.pop() {
+            debug_assert!(time >= self.now, "time went backwards");
+            self.now = time;
+            self.stats.events += 1;
+            self.dispatch(model, event);
+            if self.calls.len() > self.limits.max_in_flight {
+                return Err(Stop::TooManyInFlight {
+                    at: self.now,
+                    limit: self.limits.max_in_flight,
+                });
+            }
+            if self.stats.events >= self.limits.max_events {
+                return Err(Stop::TooManyEvents {
+                    at: self.now,
+                    limit: self.limits.max_events,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn dispatch<M: Model>(&mut self, model: &mut M, event: Event) {
+        let (actor, input) = match event {
+            Event::Timer { actor, tag } => (actor, Input::Timer(tag)),
+            Event::Deliver { call } => {
+                let rec = &self.calls[call];
+                (rec.callee, Input::Call(call, rec.msg))
+            }
+            Event::Reply { call, status } => {
+                let rec = self.calls.remove(call).expect("a reply's call is open");
+                if rec.state == CallState::Abandoned {
+                    // Its timeout fired while the reply was on the wire: drop it.
+                    self.stats.late_replies[rec.callee as usize] += 1;
+                    return;
+                }
+                let reply = Reply {
+                    call,
+                    tag: rec.tag,
+                    outcome: Outcome::Status(status),
+                };
+                (rec.caller, Input::Reply(reply))
+            }
+            Event::Timeout { call } => {
+                // A stale id means the call was settled before its timeout: nothing to do.
+                let Some(rec) = self.calls.get_mut(call) else {
+                    return;
+                };
+                let reply = Reply {
+                    call,
+                    tag: rec.tag,
+                    outcome: Outcome::Timeout,
+                };
+                let caller = rec.caller;
+                // An answered call whose reply is still in flight keeps its record until the
+                // reply event arrives and is dropped; an open one waits for the callee.
+                rec.state = CallState::Abandoned;
+                (caller, Input::Reply(reply))
+            }
+        };
+        let mut ctx = Ctx {
+            now: self.now,
+            me: actor,
+            queue: &mut self.queue,
+            calls: &mut self.calls,
+            stats: &mut self.stats,
+        };
+        model.handle(actor, input, &mut ctx);
+    }
+}

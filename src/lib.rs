@@ -1,0 +1,14 @@
+//! archsim: a discrete-event simulator of AWS architectures.
+//!
+//! Data flows one way: scenario text → `scenario::Scenario` → `world::World` → kernel run →
+//! `metrics::RunResult` → `report` (summaries, CSV, text). See ARCHITECTURE.md for the map.
+
+pub mod components;
+pub mod dist;
+pub mod kernel;
+pub mod metrics;
+pub mod report;
+pub mod scenario;
+pub mod sweep;
+pub mod workload;
+pub mod world;

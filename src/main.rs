@@ -1,0 +1,160 @@
+//! The `archsim` command line: parses arguments, calls the library, maps errors to exit codes
+//! (2 for bad input, 1 for a run that could not finish or an output that could not be written).
+
+use anyhow::Context;
+use archsim::{report, scenario, sweep};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "archsim",
+    version,
+    about = "Discrete-event simulator of AWS architectures"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run scenarios (files or folders of .toml files) and write their results.
+    Run {
+        /// Scenario files, or folders whose .toml files are all run.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Folder that receives one subfolder of results per scenario.
+        #[arg(long, default_value = "results")]
+        out: PathBuf,
+        /// Replications per scenario, overriding each scenario's `seeds`.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        seeds: Option<u32>,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+        threads: Option<u32>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check scenarios for errors without running them.
+    Validate {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+/// Exit status for scenarios that are malformed or missing.
+const BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run {
+            paths,
+            out,
+            seeds,
+            threads,
+            quiet,
+        } => run(&paths, &out, seeds, threads, quiet),
+        Command::Validate { paths } => match load(&paths) {
+            Ok(scenarios) => {
+                for s in &scenarios {
+                    println!("{}: ok ({})", s.file.display(), s.name);
+                }
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        },
+    }
+}
+
+/// Loads scenarios, printing every problem of every file.
+fn load(paths: &[PathBuf]) -> Result<Vec<scenario::Scenario>, ExitCode> {
+    let files = sweep::scenario_files(paths).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(BAD_INPUT)
+    })?;
+    sweep::load_all(&files).map_err(|errors| {
+        let n: usize = errors.iter().map(|e| e.diagnostics.len()).sum();
+        for e in errors {
+            eprintln!("{e}");
+        }
+        eprintln!(
+            "error: {n} problem{} in the scenarios; nothing was run",
+            if n == 1 { "" } else { "s" }
+        );
+        ExitCode::from(BAD_INPUT)
+    })
+}
+
+fn run(
+    paths: &[PathBuf],
+    out: &std::path::Path,
+    seeds: Option<u32>,
+    threads: Option<u32>,
+    quiet: bool,
+) -> ExitCode {
+    let mut scenarios = match load(paths) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if let Some(n) = seeds {
+        for s in &mut scenarios {
+            s.seeds = n;
+        }
+    }
+    let total: usize = scenarios.iter().map(|s| s.seeds as usize).sum();
+    let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+        let b = ProgressBar::new(total as u64);
+        b.set_style(
+            ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} runs  {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        b
+    });
+    let progress = |p: sweep::Progress<'_>| match &bar {
+        Some(b) => {
+            b.set_message(format!("{} seed {}", p.scenario, p.seed));
+            b.inc(1);
+        }
+        None if !quiet => eprintln!(
+            "[{}/{}] {} seed {} done",
+            p.done, p.total, p.scenario, p.seed
+        ),
+        None => {}
+    };
+    let outcomes = sweep::run_all(&scenarios, threads.map(|t| t as usize), &progress);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let outcomes = match outcomes {
+        Ok(o) => o,
+        Err(failures) => {
+            for (name, e) in failures {
+                eprintln!("error: scenario {name}, {e}");
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    for o in &outcomes {
+        let written = sweep::write_outputs(out, o)
+            .with_context(|| format!("writing the results of {}", o.name));
+        match written {
+            Ok(dir) => {
+                if !quiet {
+                    println!("{}-> {}\n", report::text_summary(&o.summary), dir.display());
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}

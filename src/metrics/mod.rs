@@ -1,0 +1,15 @@
+//! Streaming recorders in bounded memory, and the per-run results they produce.
+//!
+//! Recorders never store samples: latencies go into fixed-size hdrhistograms, time series into
+//! one slot per window. Memory grows with the number of windows (duration / window), never with
+//! the number of requests.
+
+mod recorders;
+mod result;
+mod summary;
+
+pub use recorders::{
+    Clock, Counter, EventLog, Latency, Level, WindowedCounts, MAX_EVENTS_PER_ACTOR,
+};
+pub use result::{ActorResult, EventRecord, Hist, MetricSet, Role, RunResult};
+pub use summary::{flatten, pointer, summarize, Summary, SummaryMeta};

@@ -1,0 +1,398 @@
+//! Recorders that components and workloads update as the simulation runs.
+
+use super::result::{EventRecord, Hist};
+use crate::kernel::SimTime;
+
+/// The measurement frame of a run: where the warmup ends, where arrivals stop, window width.
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    pub window: SimTime,
+    pub warmup: SimTime,
+    pub end: SimTime,
+}
+
+impl Clock {
+    /// Number of time-series windows covering [0, end).
+    pub fn windows(&self) -> usize {
+        self.end.0.div_ceil(self.window.0.max(1)) as usize
+    }
+
+    #[inline]
+    pub fn window_of(&self, t: SimTime) -> usize {
+        (t.0 / self.window.0) as usize
+    }
+
+    /// Whether something that happened (or started) at `t` counts in the summary statistics.
+    #[inline]
+    pub fn measured(&self, t: SimTime) -> bool {
+        t >= self.warmup && t < self.end
+    }
+
+    /// Length of the measured period [warmup, end), in seconds.
+    pub fn measured_secs(&self) -> f64 {
+        (self.end - self.warmup).as_secs_f64()
+    }
+}
+
+/// A count per window plus a total over the measured period.
+#[derive(Clone, Debug)]
+pub struct Counter {
+    per_window: Vec<f64>,
+    total: u64,
+}
+
+impl Counter {
+    pub fn new(clock: &Clock) -> Counter {
+        Counter {
+            per_window: vec![0.0; clock.windows()],
+            total: 0,
+        }
+    }
+
+    /// Counts one occurrence at `now`; `measured` says whether it enters the total.
+    #[inline]
+    pub fn add(&mut self, clock: &Clock, now: SimTime, measured: bool) {
+        if let Some(slot) = self.per_window.get_mut(clock.window_of(now)) {
+            *slot += 1.0;
+        }
+        if measured {
+            self.total += 1;
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Occurrences per second in each window.
+    pub fn rate_series(&self, clock: &Clock) -> Vec<f64> {
+        let w = clock.window.as_secs_f64();
+        self.per_window.iter().map(|c| c / w).collect()
+    }
+
+    pub fn count_series(&self) -> Vec<f64> {
+        self.per_window.clone()
+    }
+}
+
+/// Counts per window for a small, open set of labels (statuses of replies, for instance).
+#[derive(Clone, Debug, Default)]
+pub struct WindowedCounts {
+    labels: Vec<(String, Counter)>,
+}
+
+impl WindowedCounts {
+    #[inline]
+    pub fn add(&mut self, clock: &Clock, label: &str, now: SimTime, measured: bool) {
+        let i = match self.labels.iter().position(|(l, _)| l == label) {
+            Some(i) => i,
+            None => {
+                self.labels.push((label.to_string(), Counter::new(clock)));
+                self.labels.sort_by(|a, b| a.0.cmp(&b.0));
+                self.labels
+                    .iter()
+                    .position(|(l, _)| l == label)
+                    .unwrap_or(0)
+            }
+        };
+        self.labels[i].1.add(clock, now, measured);
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Counter)> {
+        self.labels.iter().map(|(l, c)| (l.as_str(), c))
+    }
+}
+
+/// A quantity that holds a level between changes (busy servers, queue length): its time
+/// average per window and over the measured period.
+#[derive(Clone, Debug)]
+pub struct Level {
+    value: f64,
+    last: SimTime,
+    /// ∫ value dt within each window, in value·nanoseconds.
+    area_per_window: Vec<f64>,
+    /// ∫ value dt over [warmup, end).
+    measured_area: f64,
+    max_measured: f64,
+}
+
+impl Level {
+    pub fn new(clock: &Clock) -> Level {
+        Level {
+            value: 0.0,
+            last: SimTime::ZERO,
+            area_per_window: vec![0.0; clock.windows()],
+            measured_area: 0.0,
+            max_measured: 0.0,
+        }
+    }
+
+    pub fn value(&self) -> f64 {
+        self.value
+    }
+
+    #[inline]
+    pub fn set(&mut self, clock: &Clock, now: SimTime, value: f64) {
+        self.advance(clock, now);
+        self.value = value;
+        if clock.measured(now) && value > self.max_measured {
+            self.max_measured = value;
+        }
+    }
+
+    #[inline]
+    pub fn add(&mut self, clock: &Clock, now: SimTime, delta: f64) {
+        let v = self.value + delta;
+        self.set(clock, now, v);
+    }
+
+    /// Integrates the current level up to `now`.
+    fn advance(&mut self, clock: &Clock, now: SimTime) {
+        let (from, to) = (self.last.min(clock.end), now.min(clock.end));
+        self.last = now;
+        if to <= from || self.value == 0.0 {
+            return;
+        }
+        let (m_from, m_to) = (from.max(clock.warmup), to);
+        if m_to > m_from {
+            self.measured_area += self.value * (m_to - m_from).0 as f64;
+            self.max_measured = self.max_measured.max(self.value);
+        }
+        let w = clock.window.0;
+        let mut t = from.0;
+        while t < to.0 {
+            let idx = (t / w) as usize;
+            let window_end = ((idx as u64) + 1) * w;
+            let seg_end = window_end.min(to.0);
+            if let Some(a) = self.area_per_window.get_mut(idx) {
+                *a += self.value * (seg_end - t) as f64;
+            }
+            t = seg_end;
+        }
+    }
+
+    /// Closes the integrals at the end of the run.
+    pub fn finish(&mut self, clock: &Clock) {
+        self.advance(clock, clock.end);
+    }
+
+    /// The time average over the measured period.
+    pub fn mean(&self, clock: &Clock) -> f64 {
+        let len = (clock.end - clock.warmup).0 as f64;
+        if len > 0.0 {
+            self.measured_area / len
+        } else {
+            0.0
+        }
+    }
+
+    pub fn max(&self) -> f64 {
+        self.max_measured
+    }
+
+    /// The time average within each window (the last window may be partial).
+    pub fn mean_series(&self, clock: &Clock) -> Vec<f64> {
+        let w = clock.window.0;
+        self.area_per_window
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let start = i as u64 * w;
+                let len = (start + w).min(clock.end.0) - start;
+                a / len as f64
+            })
+            .collect()
+    }
+}
+
+/// Durations (latencies, waits): a histogram over the measured period, an exact sum for the
+/// mean, and p50/p95/p99 per window. The per-window histogram is reset at each window
+/// boundary, so at most one is alive at a time.
+#[derive(Clone, Debug)]
+pub struct Latency {
+    summary: Hist,
+    current_window: usize,
+    window_hist: Hist,
+    /// (count, p50, p95, p99) in milliseconds for each window; NaN where nothing completed.
+    per_window: Vec<[f64; 4]>,
+}
+
+impl Latency {
+    pub fn new(clock: &Clock) -> Latency {
+        Latency {
+            summary: Hist::new(),
+            current_window: 0,
+            window_hist: Hist::coarse(),
+            per_window: vec![[0.0, f64::NAN, f64::NAN, f64::NAN]; clock.windows()],
+        }
+    }
+
+    /// Records a duration observed at `now`; `measured` says whether it enters the summary.
+    #[inline]
+    pub fn record(&mut self, clock: &Clock, now: SimTime, value: SimTime, measured: bool) {
+        if measured {
+            self.summary.record(value);
+        }
+        let w = clock.window_of(now);
+        if w != self.current_window {
+            self.flush();
+            self.current_window = w;
+        }
+        self.window_hist.record(value);
+    }
+
+    fn flush(&mut self) {
+        if self.window_hist.count() == 0 {
+            return;
+        }
+        if let Some(slot) = self.per_window.get_mut(self.current_window) {
+            let h = &self.window_hist;
+            *slot = [
+                h.count() as f64,
+                h.quantile_ms(0.50),
+                h.quantile_ms(0.95),
+                h.quantile_ms(0.99),
+            ];
+        }
+        self.window_hist.reset();
+    }
+
+    pub fn finish(&mut self) {
+        self.flush();
+    }
+
+    pub fn summary(&self) -> &Hist {
+        &self.summary
+    }
+
+    /// Per-window series: (name suffix, values): `p50_ms`, `p95_ms`, `p99_ms`.
+    pub fn quantile_series(&self) -> [(&'static str, Vec<f64>); 3] {
+        let col = |i: usize| self.per_window.iter().map(|r| r[i]).collect();
+        [("p50_ms", col(1)), ("p95_ms", col(2)), ("p99_ms", col(3))]
+    }
+}
+
+/// Discrete happenings of one actor, capped so that a flapping condition cannot fill memory.
+#[derive(Clone, Debug)]
+pub struct EventLog {
+    actor: String,
+    records: Vec<EventRecord>,
+    dropped: u64,
+}
+
+/// The most event records one actor keeps per run; later ones are counted, not kept.
+pub const MAX_EVENTS_PER_ACTOR: usize = 10_000;
+
+impl EventLog {
+    pub fn new(actor: &str) -> EventLog {
+        EventLog {
+            actor: actor.to_string(),
+            records: Vec::new(),
+            dropped: 0,
+        }
+    }
+
+    pub fn push(&mut self, time: SimTime, event: &str, detail: String) {
+        if self.records.len() < MAX_EVENTS_PER_ACTOR {
+            self.records.push(EventRecord {
+                time,
+                actor: self.actor.clone(),
+                event: event.to_string(),
+                detail,
+            });
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    pub fn finish(&mut self, end: SimTime) -> Vec<EventRecord> {
+        if self.dropped > 0 {
+            let detail = format!("{} more events not recorded", self.dropped);
+            self.records.push(EventRecord {
+                time: end,
+                actor: self.actor.clone(),
+                event: "events_dropped".into(),
+                detail,
+            });
+            self.dropped = 0;
+        }
+        std::mem::take(&mut self.records)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clock() -> Clock {
+        Clock {
+            window: SimTime::from_secs(1),
+            warmup: SimTime::from_secs(1),
+            end: SimTime::from_secs(4),
+        }
+    }
+
+    #[test]
+    fn level_integrates_across_window_boundaries() {
+        let c = clock();
+        let mut l = Level::new(&c);
+        // 2 from 0.5 s to 2.5 s, then 0: window means 1, 2, 1, 0; measured mean (1..4 s) = 3/3 = 1.
+        l.set(&c, SimTime::from_millis(500), 2.0);
+        l.set(&c, SimTime::from_millis(2500), 0.0);
+        l.finish(&c);
+        assert_eq!(l.mean_series(&c), vec![1.0, 2.0, 1.0, 0.0]);
+        assert!((l.mean(&c) - 1.0).abs() < 1e-12);
+        assert_eq!(l.max(), 2.0);
+    }
+
+    #[test]
+    fn level_ignores_time_past_the_end() {
+        let c = clock();
+        let mut l = Level::new(&c);
+        l.set(&c, SimTime::from_secs(3), 1.0);
+        l.set(&c, SimTime::from_secs(10), 0.0);
+        l.finish(&c);
+        // Level 1 only during [3, 4): measured mean 1/3.
+        assert!((l.mean(&c) - 1.0 / 3.0).abs() < 1e-12);
+        assert_eq!(l.mean_series(&c), vec![0.0, 0.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn counter_separates_windows_and_measured_total() {
+        let c = clock();
+        let mut n = Counter::new(&c);
+        for ms in [100, 900, 1500, 3999, 4500] {
+            let t = SimTime::from_millis(ms);
+            n.add(&c, t, c.measured(t));
+        }
+        assert_eq!(n.count_series(), vec![2.0, 1.0, 0.0, 1.0]);
+        assert_eq!(n.total(), 2);
+    }
+
+    #[test]
+    fn latency_quantiles_per_window() {
+        let c = clock();
+        let mut l = Latency::new(&c);
+        for i in 1..=100u64 {
+            l.record(
+                &c,
+                SimTime::from_millis(1500),
+                SimTime::from_millis(i),
+                true,
+            );
+        }
+        l.record(
+            &c,
+            SimTime::from_millis(2500),
+            SimTime::from_millis(7),
+            true,
+        );
+        l.finish();
+        let [(_, p50), _, (_, p99)] = l.quantile_series();
+        assert!(p50[0].is_nan());
+        assert!((p50[1] - 50.0).abs() < 0.5, "{}", p50[1]);
+        assert!((p99[1] - 99.0).abs() < 1.0, "{}", p99[1]);
+        assert!((p50[2] - 7.0).abs() < 0.1);
+        assert_eq!(l.summary().count(), 101);
+    }
+}

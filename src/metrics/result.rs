@@ -1,0 +1,190 @@
+//! What one simulation run produces: plain data, ready to be pooled, summarised and rendered.
+
+use super::Clock;
+use crate::kernel::{KernelStats, SimTime};
+use hdrhistogram::Histogram;
+use std::collections::BTreeMap;
+
+/// A latency histogram in bounded memory, with the exact sum and maximum beside it so that
+/// means (which queueing theory predicts) are not blurred by bucketing.
+#[derive(Clone, Debug)]
+pub struct Hist {
+    h: Histogram<u64>,
+    sum_ns: f64,
+    max_ns: u64,
+}
+
+/// Values are nanoseconds, resolved to 1 µs and 3 significant digits; the range grows on
+/// demand (an hour fits without growing).
+const LOWEST_NS: u64 = 1_000;
+const HIGHEST_NS: u64 = 3_600 * 1_000_000_000;
+
+impl Hist {
+    pub fn new() -> Hist {
+        Self::with_sigfig(3)
+    }
+
+    /// Two significant digits: enough for per-window quantiles, an eighth of the memory.
+    pub fn coarse() -> Hist {
+        Self::with_sigfig(2)
+    }
+
+    fn with_sigfig(sigfig: u8) -> Hist {
+        let mut h = Histogram::new_with_bounds(LOWEST_NS, HIGHEST_NS, sigfig)
+            .expect("static histogram bounds are valid");
+        h.auto(true);
+        Hist {
+            h,
+            sum_ns: 0.0,
+            max_ns: 0,
+        }
+    }
+
+    #[inline]
+    pub fn record(&mut self, value: SimTime) {
+        // With auto-resize on, recording only fails past u64::MAX / 2 ns (292 years).
+        let v = value.0.min(u64::MAX / 4);
+        let _ = self.h.record(v);
+        self.sum_ns += v as f64;
+        self.max_ns = self.max_ns.max(v);
+    }
+
+    pub fn count(&self) -> u64 {
+        self.h.len()
+    }
+
+    pub fn mean_ms(&self) -> f64 {
+        if self.count() == 0 {
+            f64::NAN
+        } else {
+            self.sum_ns / self.count() as f64 / 1e6
+        }
+    }
+
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        if self.count() == 0 {
+            f64::NAN
+        } else {
+            // hdrhistogram answers with the top of the bucket; never report above the true max.
+            (self.h.value_at_quantile(q).min(self.max_ns)) as f64 / 1e6
+        }
+    }
+
+    pub fn max_ms(&self) -> f64 {
+        if self.count() == 0 {
+            f64::NAN
+        } else {
+            self.max_ns as f64 / 1e6
+        }
+    }
+
+    pub fn merge(&mut self, other: &Hist) {
+        // Both grow on demand, so adding never fails for lack of range.
+        let _ = self.h.add(&other.h);
+        self.sum_ns += other.sum_ns;
+        self.max_ns = self.max_ns.max(other.max_ns);
+    }
+
+    pub fn reset(&mut self) {
+        self.h.reset();
+        self.sum_ns = 0.0;
+        self.max_ns = 0;
+    }
+}
+
+impl Default for Hist {
+    fn default() -> Self {
+        Hist::new()
+    }
+}
+
+/// The summary statistics of one actor in one run. Names are dotted paths in `summary.json`
+/// (`requests.by_status.503`). When seeds are pooled, counts add up, gauges are averaged and
+/// histograms merge.
+#[derive(Clone, Debug, Default)]
+pub struct MetricSet {
+    pub counts: BTreeMap<String, u64>,
+    pub gauges: BTreeMap<String, f64>,
+    pub hists: BTreeMap<String, Hist>,
+}
+
+impl MetricSet {
+    pub fn count(&mut self, name: impl Into<String>, v: u64) {
+        *self.counts.entry(name.into()).or_insert(0) += v;
+    }
+
+    pub fn gauge(&mut self, name: impl Into<String>, v: f64) {
+        self.gauges.insert(name.into(), v);
+    }
+
+    pub fn hist(&mut self, name: impl Into<String>, h: &Hist) {
+        self.hists
+            .entry(name.into())
+            .and_modify(|x| x.merge(h))
+            .or_insert_with(|| h.clone());
+    }
+
+    /// Pools runs of the same actor over seeds: counts add, histograms merge, gauges average.
+    pub fn pool<'a>(sets: impl IntoIterator<Item = &'a MetricSet>) -> MetricSet {
+        let mut out = MetricSet::default();
+        let mut gauge_sums: BTreeMap<String, (f64, u32)> = BTreeMap::new();
+        for s in sets {
+            for (k, v) in &s.counts {
+                out.count(k.clone(), *v);
+            }
+            for (k, h) in &s.hists {
+                out.hist(k.clone(), h);
+            }
+            for (k, v) in &s.gauges {
+                let e = gauge_sums.entry(k.clone()).or_insert((0.0, 0));
+                e.0 += v;
+                e.1 += 1;
+            }
+        }
+        out.gauges = gauge_sums
+            .into_iter()
+            .map(|(k, (s, n))| (k, s / f64::from(n)))
+            .collect();
+        out
+    }
+}
+
+/// Whether an actor is a source of traffic or a part of the architecture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Workload,
+    Component,
+}
+
+#[derive(Clone, Debug)]
+pub struct ActorResult {
+    pub name: String,
+    pub kind: String,
+    pub role: Role,
+    pub metrics: MetricSet,
+    /// Named per-window series, each with one value per window.
+    pub series: Vec<(String, Vec<f64>)>,
+}
+
+/// A discrete happening worth a marker on a plot (a queue filling up, a fault, a failover).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventRecord {
+    pub time: SimTime,
+    pub actor: String,
+    pub event: String,
+    pub detail: String,
+}
+
+/// Everything one (scenario, seed) run produced.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    pub seed: u64,
+    pub clock: Clock,
+    pub actors: Vec<ActorResult>,
+    pub events: Vec<EventRecord>,
+    pub kernel: KernelStats,
+    /// When the last event happened (after arrivals stopped, in-flight work drains).
+    pub end_time: SimTime,
+    /// Wall-clock seconds the run took; measured by the caller, outside the simulation.
+    pub wall_s: f64,
+}

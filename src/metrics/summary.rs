@@ -1,0 +1,275 @@
+//! `summary.json`: statistics pooled over seeds, per-seed values, and 95 % intervals.
+//!
+//! A pure function of the runs' results. Names of the top-level fields are the stable ones of
+//! DESIGN.md; everything else is added freely.
+
+use super::{Hist, MetricSet, Role, RunResult};
+use serde_json::{json, Map, Value};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// What the summary says about the scenario itself.
+pub struct SummaryMeta<'a> {
+    pub scenario: &'a str,
+    pub variant: Option<&'a str>,
+    pub description: &'a str,
+}
+
+/// The summary of a scenario's runs (one per seed, all of the same world).
+pub type Summary = Value;
+
+pub fn summarize(meta: &SummaryMeta<'_>, runs: &[RunResult]) -> Summary {
+    let mut out = Map::new();
+    out.insert("scenario".into(), json!(meta.scenario));
+    out.insert("variant".into(), json!(meta.variant));
+    if !meta.description.is_empty() {
+        out.insert("description".into(), json!(meta.description));
+    }
+    out.insert(
+        "seeds".into(),
+        json!(runs.iter().map(|r| r.seed).collect::<Vec<_>>()),
+    );
+    if let Some(r) = runs.first() {
+        out.insert("duration_s".into(), json!(r.clock.end.as_secs_f64()));
+        out.insert("warmup_s".into(), json!(r.clock.warmup.as_secs_f64()));
+        out.insert("measured_s".into(), json!(r.clock.measured_secs()));
+    }
+    let pooled = pool(runs);
+    for (k, v) in body(&pooled) {
+        out.insert(k, v);
+    }
+    let events: u64 = runs.iter().map(|r| r.kernel.events).sum();
+    let wall: f64 = runs.iter().map(|r| r.wall_s).sum();
+    out.insert(
+        "kernel".into(),
+        json!({
+            "events": events,
+            "events_per_sec": if wall > 0.0 { events as f64 / wall } else { 0.0 },
+            "wall_s": wall,
+            "calls": runs.iter().map(|r| r.kernel.calls).sum::<u64>(),
+            "peak_in_flight": runs.iter().map(|r| r.kernel.peak_in_flight).max().unwrap_or(0),
+            "drained_at_s": runs.iter().map(|r| r.end_time.as_secs_f64()).fold(0.0, f64::max),
+        }),
+    );
+    let per_seed: Vec<Value> = runs
+        .iter()
+        .map(|r| {
+            let mut m = Map::new();
+            m.insert("seed".into(), json!(r.seed));
+            for (k, v) in body(&pool(std::slice::from_ref(r))) {
+                m.insert(k, v);
+            }
+            Value::Object(m)
+        })
+        .collect();
+    out.insert("ci95".into(), Value::Object(ci95(&per_seed)));
+    out.insert("per_seed".into(), Value::Array(per_seed));
+    Value::Object(out)
+}
+
+/// One actor's statistics pooled over seeds.
+struct PooledActor {
+    name: String,
+    kind: String,
+    role: Role,
+    metrics: MetricSet,
+}
+
+fn pool(runs: &[RunResult]) -> Vec<PooledActor> {
+    let Some(first) = runs.first() else {
+        return Vec::new();
+    };
+    first
+        .actors
+        .iter()
+        .enumerate()
+        .map(|(i, a)| PooledActor {
+            name: a.name.clone(),
+            kind: a.kind.clone(),
+            role: a.role,
+            metrics: MetricSet::pool(runs.iter().map(|r| &r.actors[i].metrics)),
+        })
+        .collect()
+}
+
+/// The statistics part of a summary (shared by the pooled summary and each seed's).
+fn body(actors: &[PooledActor]) -> Vec<(String, Value)> {
+    let workloads: Vec<&PooledActor> = actors.iter().filter(|a| a.role == Role::Workload).collect();
+    let all = MetricSet::pool(workloads.iter().map(|w| &w.metrics));
+    let gauge_sum = |name: &str| -> f64 {
+        workloads
+            .iter()
+            .filter_map(|w| w.metrics.gauges.get(name))
+            .sum()
+    };
+    let count = |name: &str| all.counts.get(name).copied().unwrap_or(0);
+    let total = count("requests.total");
+    let ok: u64 = all
+        .counts
+        .iter()
+        .filter(|(k, _)| k.starts_with("requests.by_status.2"))
+        .map(|(_, v)| v)
+        .sum();
+    let requests = nested(&all.counts, "requests.", |v| json!(v));
+    let latency = all.hists.get("latency_ms").map_or(Value::Null, hist_json);
+
+    let mut out = vec![
+        ("requests".to_string(), requests),
+        ("latency_ms".to_string(), latency),
+        (
+            "throughput_rps".to_string(),
+            json!(gauge_sum("throughput_rps")),
+        ),
+        ("offered_rps".to_string(), json!(gauge_sum("offered_rps"))),
+        (
+            "error_rate".to_string(),
+            json!(if total > 0 {
+                (total - ok) as f64 / total as f64
+            } else {
+                0.0
+            }),
+        ),
+        (
+            "retry_amplification".to_string(),
+            json!(if total > 0 {
+                count("requests.attempts") as f64 / total as f64
+            } else {
+                0.0
+            }),
+        ),
+    ];
+    let mut w = Map::new();
+    for a in &workloads {
+        w.insert(a.name.clone(), actor_json(&a.metrics, None));
+    }
+    out.push(("workloads".to_string(), Value::Object(w)));
+    let mut c = Map::new();
+    for a in actors.iter().filter(|a| a.role == Role::Component) {
+        c.insert(a.name.clone(), actor_json(&a.metrics, Some(&a.kind)));
+    }
+    out.push(("components".to_string(), Value::Object(c)));
+    out
+}
+
+fn actor_json(m: &MetricSet, kind: Option<&str>) -> Value {
+    let mut obj = Map::new();
+    if let Some(k) = kind {
+        obj.insert("kind".into(), json!(k));
+    }
+    let mut tree = Value::Object(obj);
+    for (k, v) in &m.counts {
+        insert_path(&mut tree, k, json!(v));
+    }
+    for (k, v) in &m.gauges {
+        insert_path(&mut tree, k, json!(v));
+    }
+    for (k, h) in &m.hists {
+        insert_path(&mut tree, k, hist_json(h));
+    }
+    tree
+}
+
+fn hist_json(h: &Hist) -> Value {
+    json!({
+        "count": h.count(),
+        "mean": h.mean_ms(),
+        "p50": h.quantile_ms(0.50),
+        "p90": h.quantile_ms(0.90),
+        "p95": h.quantile_ms(0.95),
+        "p99": h.quantile_ms(0.99),
+        "p999": h.quantile_ms(0.999),
+        "max": h.max_ms(),
+    })
+}
+
+/// The entries under `prefix`, as a nested object.
+fn nested<T: Copy>(
+    map: &std::collections::BTreeMap<String, T>,
+    prefix: &str,
+    f: impl Fn(T) -> Value,
+) -> Value {
+    let mut tree = Value::Object(Map::new());
+    for (k, v) in map {
+        if let Some(rest) = k.strip_prefix(prefix) {
+            insert_path(&mut tree, rest, f(*v));
+        }
+    }
+    tree
+}
+
+fn insert_path(tree: &mut Value, path: &str, v: Value) {
+    let mut node = tree;
+    let mut parts = path.split('.').peekable();
+    while let Some(p) = parts.next() {
+        let Value::Object(map) = node else {
+            return;
+        };
+        if parts.peek().is_none() {
+            map.insert(p.to_string(), v);
+            return;
+        }
+        node = map
+            .entry(p.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+}
+
+/// Every numeric leaf of a JSON tree, by dotted path.
+pub fn flatten(v: &Value) -> Vec<(String, &Value)> {
+    fn walk<'a>(v: &'a Value, path: &mut String, out: &mut Vec<(String, &'a Value)>) {
+        match v {
+            Value::Object(m) => {
+                for (k, child) in m {
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(k);
+                    walk(child, path, out);
+                    path.truncate(len);
+                }
+            }
+            Value::Number(_) => out.push((path.clone(), v)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, &mut String::new(), &mut out);
+    out
+}
+
+/// Student-t 95 % intervals of the mean over seeds, for every non-integer statistic (rates,
+/// latencies, utilisations); counts are left out, their totals being what matters.
+fn ci95(per_seed: &[Value]) -> Map<String, Value> {
+    let mut out = Map::new();
+    let n = per_seed.len();
+    if n < 2 {
+        return out;
+    }
+    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
+        .map(|d| d.inverse_cdf(0.975))
+        .unwrap_or(f64::NAN);
+    let first = flatten(&per_seed[0]);
+    for (path, v) in first {
+        if path == "seed" || v.is_u64() || v.is_i64() {
+            continue;
+        }
+        let values: Vec<f64> = per_seed
+            .iter()
+            .filter_map(|s| pointer(s, &path).and_then(Value::as_f64))
+            .filter(|x| x.is_finite())
+            .collect();
+        if values.len() != n {
+            continue;
+        }
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let var = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        let half = t * (var / n as f64).sqrt();
+        out.insert(path, json!([mean - half, mean + half]));
+    }
+    out
+}
+
+/// The value at a dotted path.
+pub fn pointer<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(v, |node, key| node.get(key))
+}

@@ -1,0 +1,196 @@
+//! Renderers: pure functions from results to bytes (JSON, CSV, text). They never run the
+//! simulation and never touch files; `sweep` writes what they return.
+
+use crate::metrics::{RunResult, Summary};
+use serde_json::Value;
+use std::fmt::Write as _;
+
+/// `summary.json`, pretty-printed.
+pub fn summary_json(summary: &Summary) -> String {
+    let mut s =
+        serde_json::to_string_pretty(summary).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+/// `timeseries.csv` in long format: one row per (window, seed, actor, series). A window in
+/// which a quantile had no data (nothing completed) has no row rather than a made-up value.
+pub fn timeseries_csv(runs: &[RunResult]) -> String {
+    let mut out = String::from("time_s,seed,component,series,value\n");
+    for r in runs {
+        let w = r.clock.window.as_secs_f64();
+        for a in &r.actors {
+            for (name, values) in &a.series {
+                for (i, v) in values.iter().enumerate() {
+                    if v.is_finite() {
+                        let _ = writeln!(
+                            out,
+                            "{},{},{},{},{}",
+                            fmt_num(i as f64 * w),
+                            r.seed,
+                            a.name,
+                            name,
+                            fmt_num(*v)
+                        );
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `events.csv`: discrete happenings for annotating plots.
+pub fn events_csv(runs: &[RunResult]) -> String {
+    let mut out = String::from("time_s,seed,component,event,detail\n");
+    for r in runs {
+        let _ = writeln!(
+            out,
+            "{},{},,warmup_end,",
+            fmt_num(r.clock.warmup.as_secs_f64()),
+            r.seed
+        );
+        for e in &r.events {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{}",
+                fmt_num(e.time.as_secs_f64()),
+                r.seed,
+                e.actor,
+                e.event,
+                csv_field(&e.detail)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{},{},,arrivals_end,",
+            fmt_num(r.clock.end.as_secs_f64()),
+            r.seed
+        );
+    }
+    out
+}
+
+/// Shortest form that reads back to the same number (Rust's `Display` for f64 is that), with
+/// integers written without a fractional part.
+fn fmt_num(v: f64) -> String {
+    if v == v.trunc() && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// A one-screen text summary for the terminal.
+pub fn text_summary(summary: &Summary) -> String {
+    let mut o = String::new();
+    let get = |path: &str| crate::metrics::pointer(summary, path);
+    let num = |path: &str| get(path).and_then(Value::as_f64).unwrap_or(f64::NAN);
+    let name = get("scenario").and_then(Value::as_str).unwrap_or("?");
+    let seeds = get("seeds").and_then(Value::as_array).map_or(0, Vec::len);
+    let _ = writeln!(
+        o,
+        "== {name} ({seeds} seed{}) ==",
+        if seeds == 1 { "" } else { "s" }
+    );
+    if let Some(d) = get("description").and_then(Value::as_str) {
+        let _ = writeln!(o, "{}", d.trim());
+    }
+    let total = num("requests.total");
+    let _ = writeln!(
+        o,
+        "requests   {} measured over {}s x {seeds}, {:.1} attempts/request; offered {:.1} rps, throughput {:.1} rps",
+        total,
+        num("measured_s"),
+        num("retry_amplification"),
+        num("offered_rps"),
+        num("throughput_rps"),
+    );
+    if let Some(Value::Object(by)) = get("requests.by_status") {
+        let parts: Vec<String> = by
+            .iter()
+            .map(|(k, v)| {
+                let n = v.as_f64().unwrap_or(0.0);
+                format!("{k}: {n} ({:.2}%)", 100.0 * n / total.max(1.0))
+            })
+            .collect();
+        let _ = writeln!(o, "status     {}", parts.join("  "));
+    }
+    let _ = writeln!(
+        o,
+        "latency ms mean {}  p50 {}  p90 {}  p99 {}  p99.9 {}  max {}",
+        ms(num("latency_ms.mean")),
+        ms(num("latency_ms.p50")),
+        ms(num("latency_ms.p90")),
+        ms(num("latency_ms.p99")),
+        ms(num("latency_ms.p999")),
+        ms(num("latency_ms.max")),
+    );
+    if let Some(ci) = get("ci95.latency_ms.p99").and_then(Value::as_array) {
+        if let (Some(lo), Some(hi)) = (ci[0].as_f64(), ci[1].as_f64()) {
+            let _ = writeln!(
+                o,
+                "           p99 95% interval over seeds: {} .. {}",
+                ms(lo),
+                ms(hi)
+            );
+        }
+    }
+    if let Some(Value::Object(cs)) = get("components") {
+        for (id, c) in cs {
+            let f = |k: &str| c.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
+            let kind = c.get("kind").and_then(Value::as_str).unwrap_or("?");
+            let mut line = format!(
+                "  {id:<16} {kind:<10} utilisation {:>5.1}%",
+                100.0 * f("utilisation")
+            );
+            if f("queue_mean").is_finite() {
+                let _ = write!(
+                    line,
+                    "  queue {:.2} (max {})",
+                    f("queue_mean"),
+                    f("queue_max")
+                );
+            }
+            if let Some(r) = c.get("rejected").and_then(Value::as_u64) {
+                if r > 0 {
+                    let _ = write!(line, "  rejected {r}");
+                }
+            }
+            if let Some(l) = c.get("late_replies").and_then(Value::as_u64) {
+                if l > 0 {
+                    let _ = write!(line, "  wasted (late) replies {l}");
+                }
+            }
+            let _ = writeln!(o, "{line}");
+        }
+    }
+    let _ = writeln!(
+        o,
+        "kernel     {} events in {:.2}s of CPU: {:.1} M events/s",
+        num("kernel.events"),
+        num("kernel.wall_s"),
+        num("kernel.events_per_sec") / 1e6
+    );
+    o
+}
+
+fn ms(v: f64) -> String {
+    if !v.is_finite() {
+        "-".into()
+    } else if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}

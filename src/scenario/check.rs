@@ -1,0 +1,569 @@
+//! Validation with positions: every problem becomes a `Diagnostic` naming the file, line,
+//! column, the key, what is wrong and what is allowed. Problems are collected, not stopped at.
+
+use super::raw::{Quantity, RawCall, RawDist};
+use crate::components::{CallSpec, OpChoice};
+use crate::dist::Dist;
+use crate::kernel::SimTime;
+use serde::Deserialize;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use toml::de::{DeValue, ValueDeserializer};
+use toml::Spanned;
+
+/// One problem in a scenario file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
+}
+
+/// Everything wrong with one scenario file.
+#[derive(Clone, Debug, thiserror::Error)]
+pub struct ScenarioError {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Collects diagnostics while a scenario is validated, and the names it interns on the way.
+pub struct Checker {
+    file: PathBuf,
+    line_starts: Vec<usize>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Component ids in file order: `to`, `target` and `targets` resolve against these.
+    pub component_ids: Vec<String>,
+    /// Operation names, interned: a request carries the index.
+    pub ops: Vec<String>,
+}
+
+impl Checker {
+    pub fn new(file: &Path, src: &str) -> Checker {
+        let mut line_starts = vec![0];
+        line_starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+        Checker {
+            file: file.to_path_buf(),
+            line_starts,
+            diagnostics: Vec::new(),
+            component_ids: Vec::new(),
+            ops: Vec::new(),
+        }
+    }
+
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// (line, column), both from 1, of a byte offset. Columns count characters' bytes, which
+    /// matches what editors show for the ASCII that scenario keys and values are made of.
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        (line, offset - self.line_starts[line - 1] + 1)
+    }
+
+    /// The line (from 1) of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.position(offset).0
+    }
+
+    pub fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let (line, column) = self.position(span.start);
+        self.diagnostics.push(Diagnostic {
+            file: self.file.clone(),
+            line,
+            column,
+            message: message.into(),
+        });
+    }
+
+    pub fn into_result<T>(mut self, value: Option<T>) -> Result<T, ScenarioError> {
+        match value {
+            Some(v) if self.diagnostics.is_empty() => Ok(v),
+            _ => {
+                self.diagnostics.sort_by_key(|d| (d.line, d.column));
+                self.diagnostics.dedup();
+                Err(ScenarioError {
+                    diagnostics: self.diagnostics,
+                })
+            }
+        }
+    }
+
+    /// A toml parse or type error, reworded for people who did not write the structs.
+    pub fn toml_error(&mut self, e: &toml::de::Error, fallback: Range<usize>) {
+        let span = e.span().unwrap_or(fallback);
+        self.error(span, reword(e.message()));
+    }
+
+    /// Deserializes a table into one of the `Raw*` structs, reporting what does not fit.
+    pub fn deserialize<T>(&mut self, value: Spanned<DeValue<'_>>) -> Option<T>
+    where
+        T: for<'de> Deserialize<'de>,
+    {
+        let span = value.span();
+        match T::deserialize(ValueDeserializer::from(value)) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.toml_error(&e, span);
+                None
+            }
+        }
+    }
+
+    /// A duration such as "250ms", "2m" or "1h30m".
+    pub fn duration(&mut self, s: &Spanned<String>, key: &str) -> Option<SimTime> {
+        match parse_duration(s.get_ref()) {
+            Ok(t) => Some(t),
+            Err(why) => {
+                self.error(s.span(), format!("`{key}`: {why}"));
+                None
+            }
+        }
+    }
+
+    /// A duration that must be longer than zero.
+    pub fn positive_duration(&mut self, s: &Spanned<String>, key: &str) -> Option<SimTime> {
+        let t = self.duration(s, key)?;
+        if t == SimTime::ZERO {
+            self.error(s.span(), format!("`{key}` must be longer than zero"));
+            return None;
+        }
+        Some(t)
+    }
+
+    pub fn int_in(&mut self, v: &Spanned<i64>, key: &str, min: i64, max: i64) -> Option<i64> {
+        let x = *v.get_ref();
+        if x < min || x > max {
+            self.error(
+                v.span(),
+                format!("`{key}` must be a whole number from {min} to {max}, not {x}"),
+            );
+            return None;
+        }
+        Some(x)
+    }
+
+    /// A finite number above zero (`what` says its unit, for the message).
+    pub fn positive(&mut self, v: &Spanned<f64>, key: &str, what: &str) -> Option<f64> {
+        let x = *v.get_ref();
+        if !(x.is_finite() && x > 0.0) {
+            self.error(
+                v.span(),
+                format!("`{key}` must be a positive number ({what}), not {x}"),
+            );
+            return None;
+        }
+        Some(x)
+    }
+
+    pub fn non_negative(&mut self, v: &Spanned<f64>, key: &str, what: &str) -> Option<f64> {
+        let x = *v.get_ref();
+        if !(x.is_finite() && x >= 0.0) {
+            self.error(
+                v.span(),
+                format!("`{key}` must be zero or more ({what}), not {x}"),
+            );
+            return None;
+        }
+        Some(x)
+    }
+
+    /// One of a fixed set of words.
+    pub fn one_of<'a>(
+        &mut self,
+        v: &Spanned<String>,
+        key: &str,
+        allowed: &[&'a str],
+    ) -> Option<&'a str> {
+        match allowed.iter().find(|a| **a == v.get_ref()) {
+            Some(a) => Some(a),
+            None => {
+                self.error(
+                    v.span(),
+                    format!(
+                        "`{key}` = \"{}\" is not known; allowed: {}",
+                        v.get_ref(),
+                        allowed.join(", ")
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// A distribution of durations; its values are seconds.
+    pub fn time_dist(&mut self, d: &Spanned<RawDist>, key: &str) -> Option<Dist> {
+        self.dist(d, key, Unit::Duration)
+    }
+
+    /// A distribution of plain numbers (sizes in bytes, counts).
+    pub fn number_dist(&mut self, d: &Spanned<RawDist>, key: &str) -> Option<Dist> {
+        self.dist(d, key, Unit::Number)
+    }
+
+    fn dist(&mut self, d: &Spanned<RawDist>, key: &str, unit: Unit) -> Option<Dist> {
+        match d.get_ref() {
+            RawDist::Constant(q) => {
+                let v = self.quantity(q, d.span(), key, unit)?;
+                self.dist_result(Dist::constant(v), d.span(), key)
+            }
+            RawDist::Table { dist, params } => {
+                let Some(name) = dist else {
+                    self.error(
+                        d.span(),
+                        format!(
+                            "`{key}` needs `dist`: one of {}",
+                            DIST_PARAMS
+                                .iter()
+                                .map(|(n, _)| *n)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    );
+                    return None;
+                };
+                let names: Vec<&str> = DIST_PARAMS.iter().map(|(n, _)| *n).collect();
+                let name_str = self.one_of(name, &format!("{key}.dist"), &names)?;
+                let allowed = DIST_PARAMS
+                    .iter()
+                    .find(|(n, _)| *n == name_str)
+                    .map(|(_, p)| *p)
+                    .unwrap_or(&[]);
+                let mut ok = true;
+                for (k, _) in params {
+                    if !allowed
+                        .iter()
+                        .any(|set| set.contains(&k.get_ref().as_str()))
+                    {
+                        ok = false;
+                        self.error(
+                            k.span(),
+                            format!(
+                                "`{}` is not a parameter of the {name_str} distribution; it takes {}",
+                                k.get_ref(),
+                                describe_param_sets(allowed)
+                            ),
+                        );
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                let given: Vec<&str> = params.iter().map(|(k, _)| k.get_ref().as_str()).collect();
+                let Some(set) = allowed
+                    .iter()
+                    .find(|set| set.iter().all(|p| given.contains(p)) && given.len() == set.len())
+                else {
+                    self.error(
+                        d.span(),
+                        format!(
+                            "`{key}`: the {name_str} distribution takes {}",
+                            describe_param_sets(allowed)
+                        ),
+                    );
+                    return None;
+                };
+                let mut vals = Vec::new();
+                let mut list = Vec::new();
+                for p in set.iter() {
+                    let (k, q) = params.iter().find(|(k, _)| k.get_ref() == p)?;
+                    let pkey = format!("{key}.{}", k.get_ref());
+                    if let Quantity::List(items) = q.get_ref() {
+                        for item in items {
+                            list.push(self.quantity(item.get_ref(), item.span(), &pkey, unit)?);
+                        }
+                    } else {
+                        vals.push(self.quantity(q.get_ref(), q.span(), &pkey, unit)?);
+                    }
+                }
+                let built = match (name_str, *set) {
+                    ("exponential", _) => Dist::exponential(vals[0]),
+                    ("lognormal", ["median", "p99"]) => {
+                        Dist::lognormal_median_p99(vals[0], vals[1])
+                    }
+                    ("lognormal", _) => Dist::lognormal_mean_stddev(vals[0], vals[1]),
+                    ("normal", _) => Dist::normal(vals[0], vals[1]),
+                    ("uniform", _) => Dist::uniform(vals[0], vals[1]),
+                    ("gamma", ["shape", "scale"]) => Dist::gamma(vals[0], vals[1]),
+                    ("gamma", _) => {
+                        // From mean and stddev: shape = (mean/sd)², scale = sd²/mean.
+                        let (m, s) = (vals[0], vals[1]);
+                        if s > 0.0 && m > 0.0 {
+                            Dist::gamma((m / s).powi(2), s * s / m)
+                        } else {
+                            Err("mean and stddev must be positive".into())
+                        }
+                    }
+                    ("pareto", _) => Dist::pareto(vals[0], vals[1]),
+                    ("weibull", _) => Dist::weibull(vals[0], vals[1]),
+                    ("empirical", _) => Dist::empirical(list),
+                    _ => Err(format!("unknown distribution {name_str}")),
+                };
+                self.dist_result(built, d.span(), key)
+            }
+        }
+    }
+
+    fn dist_result(
+        &mut self,
+        r: Result<Dist, String>,
+        span: Range<usize>,
+        key: &str,
+    ) -> Option<Dist> {
+        match r {
+            Ok(d) => Some(d),
+            Err(why) => {
+                self.error(span, format!("`{key}`: {why}"));
+                None
+            }
+        }
+    }
+
+    /// A parameter value in the unit its context wants.
+    fn quantity(&mut self, q: &Quantity, span: Range<usize>, key: &str, unit: Unit) -> Option<f64> {
+        match (q, unit) {
+            (Quantity::Str(s), Unit::Duration) => match parse_duration(s) {
+                Ok(t) => Some(t.as_secs_f64()),
+                Err(why) => {
+                    self.error(span, format!("`{key}`: {why}"));
+                    None
+                }
+            },
+            (Quantity::Num(_), Unit::Duration) => {
+                self.error(
+                    span,
+                    format!("`{key}` is a duration: write it with its unit, as \"15ms\", \"2s\" or \"1m\""),
+                );
+                None
+            }
+            (Quantity::Num(v), Unit::Number) => Some(*v),
+            (Quantity::Str(s), Unit::Number) => {
+                self.error(
+                    span,
+                    format!("`{key}` must be a number, not the string \"{s}\""),
+                );
+                None
+            }
+            (Quantity::List(_), _) => {
+                self.error(span, format!("`{key}` takes a single value, not a list"));
+                None
+            }
+        }
+    }
+
+    /// The index of an operation name, interning it on first sight.
+    pub fn op(&mut self, name: &str) -> u16 {
+        match self.ops.iter().position(|o| o == name) {
+            Some(i) => i as u16,
+            None => {
+                self.ops.push(name.to_string());
+                (self.ops.len() - 1) as u16
+            }
+        }
+    }
+
+    /// The index of a component id, or a diagnostic listing the ids there are.
+    pub fn component(&mut self, id: &Spanned<String>, key: &str) -> Option<usize> {
+        match self.component_ids.iter().position(|c| c == id.get_ref()) {
+            Some(i) => Some(i),
+            None => {
+                let known = if self.component_ids.is_empty() {
+                    "there are no components".to_string()
+                } else {
+                    format!("components are: {}", self.component_ids.join(", "))
+                };
+                self.error(
+                    id.span(),
+                    format!(
+                        "`{key}` names \"{}\", which is not a component id; {known}",
+                        id.get_ref()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// Downstream calls of a component.
+    pub fn calls(&mut self, calls: &[RawCall]) -> Option<Vec<CallSpec>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for c in calls {
+            let to = self.component(&c.to, "calls.to");
+            let op = match &c.op {
+                None => Some(OpChoice::Inherit),
+                Some(o) if o.get_ref() == "inherit" => Some(OpChoice::Inherit),
+                Some(o) if o.get_ref().is_empty() => {
+                    self.error(
+                        o.span(),
+                        "`calls.op` must be \"inherit\" or an operation name, not empty",
+                    );
+                    None
+                }
+                Some(o) => Some(OpChoice::Fixed(self.op(o.get_ref()))),
+            };
+            let probability = match &c.probability {
+                None => Some(1.0),
+                Some(p) if (0.0..=1.0).contains(p.get_ref()) => Some(*p.get_ref()),
+                Some(p) => {
+                    self.error(
+                        p.span(),
+                        format!(
+                            "`calls.probability` must be from 0 to 1, not {}",
+                            p.get_ref()
+                        ),
+                    );
+                    None
+                }
+            };
+            let timeout = match &c.timeout {
+                None => Some(None),
+                Some(t) => self.positive_duration(t, "calls.timeout").map(Some),
+            };
+            let latency = match &c.latency {
+                None => Some(None),
+                Some(l) => self.time_dist(l, "calls.latency").map(Some),
+            };
+            match (to, op, probability, timeout, latency) {
+                (Some(to), Some(op), Some(probability), Some(timeout), Some(latency)) => {
+                    out.push(CallSpec {
+                        to,
+                        op,
+                        probability,
+                        timeout,
+                        latency,
+                    })
+                }
+                _ => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Unit {
+    Duration,
+    Number,
+}
+
+/// Each distribution and the parameter sets it accepts.
+const DIST_PARAMS: &[(&str, &[&[&str]])] = &[
+    ("exponential", &[&["mean"]]),
+    ("lognormal", &[&["median", "p99"], &["mean", "stddev"]]),
+    ("normal", &[&["mean", "stddev"]]),
+    ("uniform", &[&["min", "max"]]),
+    ("gamma", &[&["shape", "scale"], &["mean", "stddev"]]),
+    ("pareto", &[&["scale", "shape"]]),
+    ("weibull", &[&["scale", "shape"]]),
+    ("empirical", &[&["values"]]),
+];
+
+fn describe_param_sets(sets: &[&[&str]]) -> String {
+    sets.iter()
+        .map(|s| {
+            s.iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        })
+        .collect::<Vec<_>>()
+        .join(", or ")
+}
+
+/// Parses "250ms", "2m", "1h30m", "0s". A bare number is refused: its unit would be a guess.
+pub fn parse_duration(s: &str) -> Result<SimTime, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("a duration is needed, such as \"250ms\" or \"2m\"".into());
+    }
+    if t.parse::<f64>().is_ok() {
+        return Err(format!(
+            "\"{s}\" has no unit; write it as \"{t}s\" or \"{t}ms\""
+        ));
+    }
+    match humantime::parse_duration(t) {
+        Ok(d) => Ok(SimTime(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))),
+        Err(e) => Err(format!(
+            "\"{s}\" is not a duration ({e}); write a number and a unit (ns, us, ms, s, m, h, d), as \"250ms\" or \"1h30m\""
+        )),
+    }
+}
+
+/// Turns serde's wording into the scenario's: keys, not fields.
+fn reword(msg: &str) -> String {
+    let msg = msg.trim();
+    if let Some(rest) = msg.strip_prefix("unknown field ") {
+        if let Some((key, expected)) = rest.split_once(", expected one of ") {
+            return format!(
+                "unknown key {key}; allowed keys here: {}",
+                expected.replace('`', "")
+            );
+        }
+        if let Some((key, expected)) = rest.split_once(", expected ") {
+            return format!(
+                "unknown key {key}; the only key allowed here is {}",
+                expected.replace('`', "")
+            );
+        }
+        if let Some((key, _)) = rest.split_once(", there are no fields") {
+            return format!("unknown key {key}; this table takes no keys");
+        }
+    }
+    if let Some(rest) = msg.strip_prefix("missing field ") {
+        return format!("missing key {rest}");
+    }
+    msg.replace("invalid type: ", "wrong type: ")
+        .replace("expected i64", "expected a whole number")
+        .replace("expected f64", "expected a number")
+        .replace("expected a string", "expected a string in quotes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_need_units() {
+        assert_eq!(parse_duration("250ms"), Ok(SimTime::from_millis(250)));
+        assert_eq!(parse_duration("1h30m"), Ok(SimTime::from_secs(5400)));
+        assert_eq!(parse_duration("0s"), Ok(SimTime::ZERO));
+        assert!(parse_duration("250").unwrap_err().contains("no unit"));
+        assert!(parse_duration("fast").is_err());
+    }
+
+    #[test]
+    fn serde_messages_are_reworded() {
+        assert_eq!(
+            reword("unknown field `rat`, expected one of `process`, `rate`"),
+            "unknown key `rat`; allowed keys here: process, rate"
+        );
+        assert_eq!(reword("missing field `duration`"), "missing key `duration`");
+    }
+}

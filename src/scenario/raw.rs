@@ -1,0 +1,216 @@
+//! The scenario file as written: serde structs that keep every value's span, so that the
+//! validation in `check` can point at the exact line and column of what is wrong.
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::fmt;
+use toml::de::DeValue;
+use toml::Spanned;
+
+/// A `[[component]]` table without its common keys (`id`, `kind`, `az`), handed to the kind's
+/// own parser.
+pub type RawComponentTable<'i> = Spanned<DeValue<'i>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMeta {
+    pub name: Option<Spanned<String>>,
+    pub description: Option<String>,
+    pub duration: Spanned<String>,
+    pub warmup: Option<Spanned<String>>,
+    pub seed: Option<Spanned<i64>>,
+    pub seeds: Option<Spanned<i64>>,
+    pub window: Option<Spanned<String>>,
+    pub max_in_flight: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNetwork {
+    pub same_az: Option<Spanned<RawDist>>,
+    pub cross_az: Option<Spanned<RawDist>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    pub name: Spanned<String>,
+    pub target: Spanned<String>,
+    pub arrival: Spanned<RawArrival>,
+    pub mix: Option<Vec<RawMix>>,
+    pub keys: Option<Spanned<RawKeys>>,
+    pub size: Option<Spanned<RawDist>>,
+    pub timeout: Option<Spanned<String>>,
+    pub retry: Option<Spanned<RawRetry>>,
+    pub latency: Option<Spanned<RawDist>>,
+}
+
+/// Every key any arrival process takes; `check` says which belong to the chosen process.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArrival {
+    pub process: Spanned<String>,
+    pub rate: Option<Spanned<f64>>,
+    pub steps: Option<Vec<Spanned<RawStep>>>,
+    pub from: Option<Spanned<f64>>,
+    pub to: Option<Spanned<f64>>,
+    pub over: Option<Spanned<String>>,
+    pub base: Option<Spanned<f64>>,
+    pub peak: Option<Spanned<f64>>,
+    pub at: Option<Spanned<String>>,
+    #[serde(rename = "for")]
+    pub for_: Option<Spanned<String>>,
+    pub mean: Option<Spanned<f64>>,
+    pub amplitude: Option<Spanned<f64>>,
+    pub period: Option<Spanned<String>>,
+    pub file: Option<Spanned<String>>,
+}
+
+/// A `["10m", 1200]` pair of a step profile: from this time on, this rate.
+pub type RawStep = (Spanned<String>, Spanned<f64>);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMix {
+    pub op: Spanned<String>,
+    pub weight: Spanned<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKeys {
+    pub dist: Spanned<String>,
+    pub count: Spanned<i64>,
+    pub exponent: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetry {
+    pub attempts: Spanned<i64>,
+    pub backoff: Option<Spanned<String>>,
+    pub base: Option<Spanned<String>>,
+    pub cap: Option<Spanned<String>>,
+    pub jitter: Option<Spanned<String>>,
+    pub on: Option<Vec<Spanned<RetryOn>>>,
+}
+
+/// An entry of `retry.on`: a status code or the string `"timeout"`.
+pub enum RetryOn {
+    Status(i64),
+    Word(String),
+}
+
+impl<'de> Deserialize<'de> for RetryOn {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RetryOn;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a status code such as 503, or \"timeout\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RetryOn, E> {
+                Ok(RetryOn::Status(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RetryOn, E> {
+                Ok(RetryOn::Word(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A downstream call, shared by every component kind that makes calls.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCall {
+    pub to: Spanned<String>,
+    pub op: Option<Spanned<String>>,
+    pub probability: Option<Spanned<f64>>,
+    pub timeout: Option<Spanned<String>>,
+    pub latency: Option<Spanned<RawDist>>,
+}
+
+/// A number, a string (a duration with its unit) or a list of them, as a distribution
+/// parameter is written.
+pub enum Quantity {
+    Num(f64),
+    Str(String),
+    List(Vec<Spanned<Quantity>>),
+}
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Quantity;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number, a duration such as \"15ms\", or a list of them")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Quantity, E> {
+                Ok(Quantity::Num(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Quantity, E> {
+                Ok(Quantity::Num(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Quantity, E> {
+                Ok(Quantity::Num(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Quantity, E> {
+                Ok(Quantity::Str(v.to_string()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Quantity, A::Error> {
+                let mut out = Vec::new();
+                while let Some(q) = seq.next_element::<Spanned<Quantity>>()? {
+                    out.push(q);
+                }
+                Ok(Quantity::List(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A distribution as written: a plain value (a constant) or a table such as
+/// `{ dist = "lognormal", median = "15ms", p99 = "60ms" }`.
+pub enum RawDist {
+    Constant(Quantity),
+    Table {
+        dist: Option<Spanned<String>>,
+        params: Vec<(Spanned<String>, Spanned<Quantity>)>,
+    },
+}
+
+impl<'de> Deserialize<'de> for RawDist {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawDist;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a value such as \"15ms\", or a table such as { dist = \"exponential\", mean = \"10ms\" }")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawDist, E> {
+                Ok(RawDist::Constant(Quantity::Num(v as f64)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawDist, E> {
+                Ok(RawDist::Constant(Quantity::Num(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawDist, E> {
+                Ok(RawDist::Constant(Quantity::Str(v.to_string())))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawDist, A::Error> {
+                let mut dist = None;
+                let mut params = Vec::new();
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    if key.get_ref() == "dist" {
+                        dist = Some(map.next_value::<Spanned<String>>()?);
+                    } else {
+                        params.push((key, map.next_value::<Spanned<Quantity>>()?));
+                    }
+                }
+                Ok(RawDist::Table { dist, params })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

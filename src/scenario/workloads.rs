@@ -1,0 +1,477 @@
+//! Validation of `[[workload]]` tables: arrival processes, mix, keys, size, timeout, retries.
+
+use super::check::{Checker, Diagnostic};
+use super::raw::{RawArrival, RawRetry, RawWorkload, RetryOn};
+use crate::dist::Dist;
+use crate::kernel::SimTime;
+use crate::workload::{Arrival, Jitter, Keys, RateProfile, RetryPolicy, WorkloadSpec};
+use std::path::Path;
+use std::sync::Arc;
+use toml::Spanned;
+
+/// Each arrival process and the keys it takes.
+const PROCESSES: &[(&str, &[&str])] = &[
+    ("constant", &["rate"]),
+    ("poisson", &["rate"]),
+    ("step", &["steps"]),
+    ("ramp", &["from", "to", "over"]),
+    ("spike", &["base", "peak", "at", "for"]),
+    ("diurnal", &["mean", "amplitude", "period"]),
+    ("trace", &["file"]),
+];
+
+/// The most arrivals a trace file may hold (it is read into memory).
+const MAX_TRACE_ROWS: usize = 20_000_000;
+
+pub fn parse(w: &RawWorkload, base: &Path, ck: &mut Checker) -> Option<WorkloadSpec> {
+    let target = ck.component(&w.target, "target");
+    let arrival = parse_arrival(&w.arrival, base, ck);
+    let mix = match &w.mix {
+        None => Some(vec![(ck.op("read"), 1.0)]),
+        Some(m) if m.is_empty() => {
+            ck.error(w.name.span(), "`mix` must list at least one operation");
+            None
+        }
+        Some(m) => {
+            let mut out = Vec::new();
+            let mut ok = true;
+            for e in m {
+                let weight = ck.positive(&e.weight, "mix.weight", "a relative weight");
+                if e.op.get_ref().is_empty() || e.op.get_ref() == "inherit" {
+                    ck.error(
+                        e.op.span(),
+                        "`mix.op` must name an operation, such as \"read\" or \"write\"",
+                    );
+                    ok = false;
+                }
+                match weight {
+                    Some(wt) => out.push((ck.op(e.op.get_ref()), wt)),
+                    None => ok = false,
+                }
+            }
+            ok.then_some(out)
+        }
+    };
+    let keys = match &w.keys {
+        None => Some(Keys::Uniform { count: 1_000_000 }),
+        Some(k) => {
+            let count = ck.int_in(&k.get_ref().count, "keys.count", 1, 1_i64 << 53);
+            match ck.one_of(&k.get_ref().dist, "keys.dist", &["uniform", "zipf"]) {
+                Some("zipf") => {
+                    let exponent = match &k.get_ref().exponent {
+                        Some(e) => ck.non_negative(
+                            e,
+                            "keys.exponent",
+                            "the skew; 0 is uniform, 1 is classic Zipf",
+                        ),
+                        None => {
+                            ck.error(
+                                k.span(),
+                                "`keys` with dist = \"zipf\" needs `exponent` (for example 1.1)",
+                            );
+                            None
+                        }
+                    };
+                    Some(Keys::Zipf {
+                        count: count? as u64,
+                        exponent: exponent?,
+                    })
+                }
+                Some(_) => {
+                    if let Some(e) = &k.get_ref().exponent {
+                        ck.error(
+                            e.span(),
+                            "`keys.exponent` belongs to dist = \"zipf\", not \"uniform\"",
+                        );
+                        return None;
+                    }
+                    Some(Keys::Uniform {
+                        count: count? as u64,
+                    })
+                }
+                None => None,
+            }
+        }
+    };
+    let size_bytes = match &w.size {
+        None => Some(Dist::Constant(1024.0)),
+        Some(s) => {
+            let d = ck.number_dist(s, "size");
+            if let Some(d) = &d {
+                if d.mean() <= 0.0 {
+                    ck.error(s.span(), "`size` must be a positive number of bytes");
+                    return None;
+                }
+            }
+            d
+        }
+    };
+    let timeout = match &w.timeout {
+        None => Some(None),
+        Some(t) => ck.positive_duration(t, "timeout").map(Some),
+    };
+    let retry = match &w.retry {
+        None => Some(RetryPolicy::none()),
+        Some(r) => parse_retry(r, ck),
+    };
+    let latency = match &w.latency {
+        None => Some(Dist::Constant(0.0)),
+        Some(l) => ck.time_dist(l, "latency"),
+    };
+    Some(WorkloadSpec {
+        name: w.name.get_ref().clone(),
+        target: target?,
+        arrival: arrival?,
+        mix: mix?,
+        keys: keys?,
+        size_bytes: size_bytes?,
+        timeout: timeout?,
+        retry: retry?,
+        latency: latency?,
+    })
+}
+
+fn parse_arrival(a: &Spanned<RawArrival>, base: &Path, ck: &mut Checker) -> Option<Arrival> {
+    let span = a.span();
+    let a = a.get_ref();
+    let names: Vec<&str> = PROCESSES.iter().map(|(n, _)| *n).collect();
+    let process = ck.one_of(&a.process, "arrival.process", &names)?;
+    let wanted = PROCESSES
+        .iter()
+        .find(|(n, _)| *n == process)
+        .map_or(&[][..], |(_, k)| k);
+    // Which keys were given, with their spans, to say which do not belong to this process.
+    let given: [(&str, Option<std::ops::Range<usize>>); 13] = [
+        ("rate", a.rate.as_ref().map(|v| v.span())),
+        (
+            "steps",
+            a.steps.as_ref().and_then(|v| v.first().map(|s| s.span())),
+        ),
+        ("from", a.from.as_ref().map(|v| v.span())),
+        ("to", a.to.as_ref().map(|v| v.span())),
+        ("over", a.over.as_ref().map(|v| v.span())),
+        ("base", a.base.as_ref().map(|v| v.span())),
+        ("peak", a.peak.as_ref().map(|v| v.span())),
+        ("at", a.at.as_ref().map(|v| v.span())),
+        ("for", a.for_.as_ref().map(|v| v.span())),
+        ("mean", a.mean.as_ref().map(|v| v.span())),
+        ("amplitude", a.amplitude.as_ref().map(|v| v.span())),
+        ("period", a.period.as_ref().map(|v| v.span())),
+        ("file", a.file.as_ref().map(|v| v.span())),
+    ];
+    let keys_of = || {
+        wanted
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut ok = true;
+    for (k, s) in &given {
+        if let Some(s) = s {
+            if !wanted.contains(k) {
+                ck.error(
+                    s.clone(),
+                    format!(
+                        "`{k}` does not belong to process \"{process}\", which takes {}",
+                        keys_of()
+                    ),
+                );
+                ok = false;
+            }
+        }
+    }
+    let steps_missing = a.steps.is_none();
+    for k in wanted.iter() {
+        let present =
+            given.iter().any(|(g, s)| g == k && s.is_some()) || (*k == "steps" && !steps_missing);
+        if !present {
+            ck.error(
+                span.clone(),
+                format!("process \"{process}\" needs `{k}`; it takes {}", keys_of()),
+            );
+            ok = false;
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let rate = |ck: &mut Checker, v: &Option<Spanned<f64>>, key: &str| -> Option<f64> {
+        ck.positive(
+            v.as_ref()?,
+            &format!("arrival.{key}"),
+            "requests per second",
+        )
+    };
+    let level = |ck: &mut Checker, v: &Option<Spanned<f64>>, key: &str| -> Option<f64> {
+        ck.non_negative(
+            v.as_ref()?,
+            &format!("arrival.{key}"),
+            "requests per second",
+        )
+    };
+    match process {
+        "constant" => Some(Arrival::Constant {
+            rate: rate(ck, &a.rate, "rate")?,
+        }),
+        "poisson" => Some(Arrival::Poisson {
+            rate: rate(ck, &a.rate, "rate")?,
+        }),
+        "step" => {
+            let steps = a.steps.as_ref()?;
+            if steps.is_empty() {
+                ck.error(
+                    span,
+                    "`arrival.steps` needs at least one [\"time\", rate] pair",
+                );
+                return None;
+            }
+            let mut out: Vec<(SimTime, f64)> = Vec::new();
+            for s in steps {
+                let (t, r) = s.get_ref();
+                let t = ck.duration(t, "arrival.steps time");
+                let r = ck.non_negative(r, "arrival.steps rate", "requests per second");
+                let (t, r) = (t?, r?);
+                if let Some(&(prev, _)) = out.last() {
+                    if t <= prev {
+                        ck.error(
+                            s.span(),
+                            format!("`arrival.steps` times must increase: {t} follows {prev}"),
+                        );
+                        return None;
+                    }
+                }
+                out.push((t, r));
+            }
+            if out.iter().all(|&(_, r)| r == 0.0) {
+                ck.error(
+                    span,
+                    "`arrival.steps` has no step with a rate above zero: no request would arrive",
+                );
+                return None;
+            }
+            Some(Arrival::Varying(RateProfile::Steps(out)))
+        }
+        "ramp" => {
+            let from = level(ck, &a.from, "from");
+            let to = level(ck, &a.to, "to");
+            let over = ck.positive_duration(a.over.as_ref()?, "arrival.over");
+            let (from, to, over) = (from?, to?, over?);
+            if from == 0.0 && to == 0.0 {
+                ck.error(span, "a ramp from 0 to 0 sends no requests");
+                return None;
+            }
+            Some(Arrival::Varying(RateProfile::Ramp { from, to, over }))
+        }
+        "spike" => {
+            let base_rate = level(ck, &a.base, "base");
+            let peak = rate(ck, &a.peak, "peak");
+            let at = ck.duration(a.at.as_ref()?, "arrival.at");
+            let len = ck.positive_duration(a.for_.as_ref()?, "arrival.for");
+            let (base_rate, peak, at, len) = (base_rate?, peak?, at?, len?);
+            let mut steps = vec![(SimTime::ZERO, base_rate)];
+            if at == SimTime::ZERO {
+                steps[0].1 = peak;
+            } else {
+                steps.push((at, peak));
+            }
+            steps.push((at + len, base_rate));
+            Some(Arrival::Varying(RateProfile::Steps(steps)))
+        }
+        "diurnal" => {
+            let mean = rate(ck, &a.mean, "mean");
+            let amplitude = level(ck, &a.amplitude, "amplitude");
+            let period = ck.positive_duration(a.period.as_ref()?, "arrival.period");
+            let (mean, amplitude, period) = (mean?, amplitude?, period?);
+            if amplitude > mean {
+                ck.error(
+                    a.amplitude.as_ref()?.span(),
+                    format!("`arrival.amplitude` ({amplitude}) must not exceed `mean` ({mean}): the rate would go below zero"),
+                );
+                return None;
+            }
+            Some(Arrival::Varying(RateProfile::Diurnal {
+                mean,
+                amplitude,
+                period,
+            }))
+        }
+        "trace" => load_trace(a.file.as_ref()?, base, ck),
+        _ => None,
+    }
+}
+
+/// A trace is a CSV file with a header: `time_s` alone lists arrival instants (seconds from
+/// the start, non-decreasing); `time_s,rate` gives a rate from each instant on.
+fn load_trace(file: &Spanned<String>, base: &Path, ck: &mut Checker) -> Option<Arrival> {
+    let path = base.join(file.get_ref());
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            ck.error(
+                file.span(),
+                format!("`arrival.file`: cannot read {}: {e}", path.display()),
+            );
+            return None;
+        }
+    };
+    let mut fail = |line: usize, msg: String| {
+        ck.diagnostics.push(Diagnostic {
+            file: path.clone(),
+            line,
+            column: 1,
+            message: msg,
+        });
+    };
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'));
+    let Some((hline, header)) = lines.next() else {
+        fail(
+            1,
+            "the trace is empty; it needs a header `time_s` or `time_s,rate`".into(),
+        );
+        return None;
+    };
+    let cols: Vec<&str> = header.split(',').map(str::trim).collect();
+    let with_rate = match cols.as_slice() {
+        ["time_s"] => false,
+        ["time_s", "rate"] => true,
+        _ => {
+            fail(hline + 1, format!("trace header is \"{header}\"; it must be `time_s` (arrival instants) or `time_s,rate` (a rate profile)"));
+            return None;
+        }
+    };
+    let mut times = Vec::new();
+    let mut steps = Vec::new();
+    let mut prev = -1.0f64;
+    for (i, line) in lines {
+        if times.len() + steps.len() >= MAX_TRACE_ROWS {
+            fail(
+                i + 1,
+                format!("the trace has more than {MAX_TRACE_ROWS} rows"),
+            );
+            return None;
+        }
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        if fields.len() != cols.len() {
+            fail(
+                i + 1,
+                format!(
+                    "expected {} comma-separated values, found {}",
+                    cols.len(),
+                    fields.len()
+                ),
+            );
+            return None;
+        }
+        let Ok(t) = fields[0].parse::<f64>() else {
+            fail(
+                i + 1,
+                format!("`time_s` \"{}\" is not a number of seconds", fields[0]),
+            );
+            return None;
+        };
+        if !(t.is_finite() && t >= 0.0) || t < prev || (with_rate && t == prev) {
+            fail(i + 1, format!("`time_s` {t} must be a finite number of seconds, not before the row above ({prev})"));
+            return None;
+        }
+        prev = t;
+        if with_rate {
+            match fields[1].parse::<f64>() {
+                Ok(r) if r.is_finite() && r >= 0.0 => steps.push((SimTime::from_secs_f64(t), r)),
+                _ => {
+                    fail(i + 1, format!("`rate` \"{}\" must be zero or a positive number of requests per second", fields[1]));
+                    return None;
+                }
+            }
+        } else {
+            times.push(SimTime::from_secs_f64(t));
+        }
+    }
+    if times.is_empty() && steps.iter().all(|&(_, r)| r == 0.0) {
+        fail(hline + 1, "the trace has no arrivals".into());
+        return None;
+    }
+    if with_rate {
+        Some(Arrival::Varying(RateProfile::Steps(steps)))
+    } else {
+        Some(Arrival::Trace {
+            times: Arc::from(times),
+        })
+    }
+}
+
+fn parse_retry(r: &Spanned<RawRetry>, ck: &mut Checker) -> Option<RetryPolicy> {
+    let raw = r.get_ref();
+    let attempts = ck.int_in(&raw.attempts, "retry.attempts", 1, 100);
+    let exponential = match &raw.backoff {
+        None => Some(true),
+        Some(b) => ck
+            .one_of(b, "retry.backoff", &["exponential", "constant"])
+            .map(|b| b == "exponential"),
+    };
+    let base = match &raw.base {
+        None => Some(SimTime::from_millis(100)),
+        Some(b) => ck.duration(b, "retry.base"),
+    };
+    let cap = match &raw.cap {
+        None => Some(SimTime::from_secs(20)),
+        Some(c) => ck.duration(c, "retry.cap"),
+    };
+    let jitter = match &raw.jitter {
+        None => Some(Jitter::Full),
+        Some(j) => ck
+            .one_of(j, "retry.jitter", &["none", "full", "equal"])
+            .map(|j| match j {
+                "none" => Jitter::None,
+                "equal" => Jitter::Equal,
+                _ => Jitter::Full,
+            }),
+    };
+    let mut on_status = Vec::new();
+    let mut on_timeout = false;
+    let mut ok = true;
+    match &raw.on {
+        // Retryable by default: throttles, server errors and timeouts, as the AWS SDKs do.
+        None => {
+            on_status = vec![429, 500, 502, 503, 504];
+            on_timeout = true;
+        }
+        Some(list) => {
+            for item in list {
+                match item.get_ref() {
+                    RetryOn::Status(s) if (400..600).contains(s) => on_status.push(*s as u16),
+                    RetryOn::Word(w) if w == "timeout" => on_timeout = true,
+                    RetryOn::Status(s) => {
+                        ck.error(item.span(), format!("`retry.on`: {s} is not an error status; give 4xx or 5xx codes, or \"timeout\""));
+                        ok = false;
+                    }
+                    RetryOn::Word(w) => {
+                        ck.error(item.span(), format!("`retry.on`: \"{w}\" is not known; give status codes such as 503, or \"timeout\""));
+                        ok = false;
+                    }
+                }
+            }
+        }
+    }
+    let (attempts, exponential, base, cap, jitter) =
+        (attempts?, exponential?, base?, cap?, jitter?);
+    if cap < base {
+        ck.error(
+            r.span(),
+            format!("`retry.cap` ({cap}) must not be below `retry.base` ({base})"),
+        );
+        return None;
+    }
+    ok.then_some(RetryPolicy {
+        attempts: attempts as u32,
+        base,
+        exponential,
+        cap,
+        jitter,
+        on_status,
+        on_timeout,
+    })
+}

@@ -1,0 +1,197 @@
+//! Running many (scenario × seed) simulations in parallel, and writing their outputs.
+//!
+//! One simulation per rayon task; results are collected in input order, so the outputs do not
+//! depend on the number of threads. This module (with `main.rs`) is the only one that touches
+//! threads, the wall clock and output files.
+
+use crate::metrics::{summarize, RunResult, Summary, SummaryMeta};
+use crate::report;
+use crate::scenario::{self, Scenario, ScenarioError};
+use crate::world::{RunError, World};
+use rayon::prelude::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Expands files and folders into scenario files: a folder contributes its `*.toml` files
+/// (not recursively), sorted by name.
+pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| format!("{}: cannot list the folder: {e}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "toml") && f.is_file())
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(format!(
+                    "{}: the folder holds no .toml scenario",
+                    p.display()
+                ));
+            }
+            out.extend(files);
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            return Err(format!("{}: no such file or folder", p.display()));
+        }
+    }
+    Ok(out)
+}
+
+/// Loads every scenario, collecting the errors of all files; also refuses two scenarios
+/// that would write to the same results folder.
+pub fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, Vec<ScenarioError>> {
+    let results: Vec<Result<Scenario, ScenarioError>> =
+        files.iter().map(|f| scenario::load(f)).collect();
+    let mut errors = Vec::new();
+    let mut scenarios: Vec<Scenario> = Vec::new();
+    for r in results {
+        match r {
+            Ok(s) => {
+                if let Some(other) = scenarios.iter().find(|o| o.name == s.name) {
+                    errors.push(ScenarioError {
+                        diagnostics: vec![scenario::Diagnostic {
+                            file: s.file.clone(),
+                            line: 1,
+                            column: 1,
+                            message: format!(
+                                "scenario name \"{}\" is also the name of {}; each needs its own results folder",
+                                s.name,
+                                other.file.display()
+                            ),
+                        }],
+                    });
+                } else {
+                    scenarios.push(s);
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(scenarios)
+    } else {
+        Err(errors)
+    }
+}
+
+/// One finished (scenario, seed) run, as progress reports see it.
+pub struct Progress<'a> {
+    pub scenario: &'a str,
+    pub seed: u64,
+    pub done: usize,
+    pub total: usize,
+}
+
+/// The outputs of one scenario over all its seeds.
+pub struct ScenarioOutcome {
+    pub name: String,
+    pub summary: Summary,
+    pub runs: Vec<RunResult>,
+}
+
+/// Runs every seed of every scenario on `threads` threads (all cores when `None`).
+pub fn run_all(
+    scenarios: &[Scenario],
+    threads: Option<usize>,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+) -> Result<Vec<ScenarioOutcome>, Vec<(String, RunError)>> {
+    let jobs: Vec<(usize, u64)> = scenarios
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| s.seed_list().into_iter().map(move |seed| (i, seed)))
+        .collect();
+    let total = jobs.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let run_one = |&(i, seed): &(usize, u64)| {
+        let sc = &scenarios[i];
+        let started = Instant::now();
+        let result = World::build(sc, seed).run().map(|mut r| {
+            r.wall_s = started.elapsed().as_secs_f64();
+            r
+        });
+        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        progress(Progress {
+            scenario: &sc.name,
+            seed,
+            done: n,
+            total,
+        });
+        result
+    };
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        pool = pool.num_threads(t.max(1));
+    }
+    let results: Vec<Result<RunResult, RunError>> = match pool.build() {
+        Ok(pool) => pool.install(|| jobs.par_iter().map(run_one).collect()),
+        Err(_) => jobs.iter().map(run_one).collect(),
+    };
+
+    let mut failures = Vec::new();
+    let mut per_scenario: Vec<Vec<RunResult>> = scenarios.iter().map(|_| Vec::new()).collect();
+    for (&(i, _), r) in jobs.iter().zip(results) {
+        match r {
+            Ok(r) => per_scenario[i].push(r),
+            Err(e) => failures.push((scenarios[i].name.clone(), e)),
+        }
+    }
+    if !failures.is_empty() {
+        return Err(failures);
+    }
+    Ok(scenarios
+        .iter()
+        .zip(per_scenario)
+        .map(|(sc, runs)| ScenarioOutcome {
+            name: sc.name.clone(),
+            summary: summarize(
+                &SummaryMeta {
+                    scenario: &sc.name,
+                    variant: None,
+                    description: &sc.description,
+                },
+                &runs,
+            ),
+            runs,
+        })
+        .collect())
+}
+
+/// Writes `summary.json`, `timeseries.csv` and `events.csv` under `out/<name>/`.
+pub fn write_outputs(out: &Path, outcome: &ScenarioOutcome) -> std::io::Result<PathBuf> {
+    let dir = out.join(&outcome.name);
+    std::fs::create_dir_all(&dir)?;
+    write_atomic(
+        &dir.join("summary.json"),
+        report::summary_json(&outcome.summary).as_bytes(),
+    )?;
+    write_atomic(
+        &dir.join("timeseries.csv"),
+        report::timeseries_csv(&outcome.runs).as_bytes(),
+    )?;
+    write_atomic(
+        &dir.join("events.csv"),
+        report::events_csv(&outcome.runs).as_bytes(),
+    )?;
+    Ok(dir)
+}
+
+/// Writes to a temporary file beside `path`, then renames it into place: a crash leaves the
+/// old file or the new one, never half of one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let file_name = path
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}

@@ -1,0 +1,584 @@
+//! Workloads: where requests come from. Arrival processes, the request mix, key popularity,
+//! the client's timeout and its retries (attempts, exponential backoff with cap and jitter).
+//!
+//! A workload is an actor. It sends each attempt to its entry component and counts a request
+//! once, with its final status after retries; a client-side timeout counts as `timeout`.
+
+use crate::dist::Dist;
+use crate::kernel::{ActorId, CallTiming, Ctx, Input, Msg, Outcome, SimRng, SimTime};
+use crate::metrics::{Clock, Counter, Latency, Level, MetricSet, WindowedCounts};
+use rand::distr::weighted::WeightedIndex;
+use rand::Rng;
+use rand_distr::{Distribution, Exp1, Zipf};
+use slab::Slab;
+
+/// How arrivals are spread over time. Rates are per second.
+#[derive(Clone, Debug)]
+pub enum Arrival {
+    /// Evenly spaced arrivals, one every 1/rate seconds.
+    Constant { rate: f64 },
+    /// A Poisson process: exponential gaps with mean 1/rate.
+    Poisson { rate: f64 },
+    /// A time-varying Poisson process whose rate follows a profile.
+    Varying(RateProfile),
+    /// Arrivals at the recorded instants of a trace.
+    Trace { times: std::sync::Arc<[SimTime]> },
+}
+
+/// The rate of a non-homogeneous Poisson process as a function of time.
+#[derive(Clone, Debug)]
+pub enum RateProfile {
+    /// Piecewise constant: each (start, rate) holds until the next start. Step, spike and
+    /// trace rate profiles are all of this shape.
+    Steps(Vec<(SimTime, f64)>),
+    /// Linear from `from` to `to` over [0, over], then `to`.
+    Ramp { from: f64, to: f64, over: SimTime },
+    /// `mean + amplitude · sin(2π t / period)`, never below zero.
+    Diurnal {
+        mean: f64,
+        amplitude: f64,
+        period: SimTime,
+    },
+}
+
+impl RateProfile {
+    pub fn rate_at(&self, t: SimTime) -> f64 {
+        match self {
+            RateProfile::Steps(steps) => {
+                let i = steps.partition_point(|&(s, _)| s <= t);
+                if i == 0 {
+                    0.0
+                } else {
+                    steps[i - 1].1
+                }
+            }
+            RateProfile::Ramp { from, to, over } => {
+                if t >= *over {
+                    *to
+                } else {
+                    from + (to - from) * (t.0 as f64 / over.0 as f64)
+                }
+            }
+            RateProfile::Diurnal {
+                mean,
+                amplitude,
+                period,
+            } => {
+                let phase = (t.0 % period.0) as f64 / period.0 as f64;
+                (mean + amplitude * (std::f64::consts::TAU * phase).sin()).max(0.0)
+            }
+        }
+    }
+
+    /// An upper bound on the rate from `t` until the returned end of the segment.
+    fn bound(&self, t: SimTime) -> (f64, SimTime) {
+        match self {
+            RateProfile::Steps(steps) => {
+                let i = steps.partition_point(|&(s, _)| s <= t);
+                let end = steps.get(i).map_or(SimTime::MAX, |&(s, _)| s);
+                let rate = if i == 0 { 0.0 } else { steps[i - 1].1 };
+                (rate, end)
+            }
+            RateProfile::Ramp { from, to, over } => {
+                if t >= *over {
+                    (*to, SimTime::MAX)
+                } else {
+                    (from.max(*to), *over)
+                }
+            }
+            RateProfile::Diurnal {
+                mean, amplitude, ..
+            } => (mean + amplitude.abs(), SimTime::MAX),
+        }
+    }
+
+    /// The largest rate the profile reaches.
+    pub fn peak(&self) -> f64 {
+        match self {
+            RateProfile::Steps(s) => s.iter().map(|&(_, r)| r).fold(0.0, f64::max),
+            RateProfile::Ramp { from, to, .. } => from.max(*to),
+            RateProfile::Diurnal {
+                mean, amplitude, ..
+            } => mean + amplitude.abs(),
+        }
+    }
+}
+
+/// Which keys requests touch.
+#[derive(Clone, Debug)]
+pub enum Keys {
+    Uniform {
+        count: u64,
+    },
+    /// Key k (from 0) has weight 1/(k+1)^exponent.
+    Zipf {
+        count: u64,
+        exponent: f64,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Jitter {
+    None,
+    /// A delay drawn uniformly from [0, backoff].
+    Full,
+    /// Half the backoff plus a draw from [0, backoff / 2].
+    Equal,
+}
+
+#[derive(Clone, Debug)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1: no retries).
+    pub attempts: u32,
+    /// Backoff before the first retry; doubled for each further retry when exponential.
+    pub base: SimTime,
+    pub exponential: bool,
+    /// The longest backoff.
+    pub cap: SimTime,
+    pub jitter: Jitter,
+    /// Statuses that are retried.
+    pub on_status: Vec<u16>,
+    /// Whether a client-side timeout is retried.
+    pub on_timeout: bool,
+}
+
+impl RetryPolicy {
+    pub fn none() -> RetryPolicy {
+        RetryPolicy {
+            attempts: 1,
+            base: SimTime::ZERO,
+            exponential: true,
+            cap: SimTime::ZERO,
+            jitter: Jitter::None,
+            on_status: Vec::new(),
+            on_timeout: false,
+        }
+    }
+
+    pub fn retries(&self, outcome: Outcome) -> bool {
+        match outcome {
+            Outcome::Status(s) => self.on_status.contains(&s),
+            Outcome::Timeout => self.on_timeout,
+        }
+    }
+
+    /// The wait before retry number `retry` (1 for the first retry).
+    pub fn backoff(&self, retry: u32, rng: &mut SimRng) -> SimTime {
+        let factor = if self.exponential {
+            2u64.saturating_pow(retry.saturating_sub(1))
+        } else {
+            1
+        };
+        let full = SimTime(self.base.0.saturating_mul(factor)).min(self.cap);
+        match self.jitter {
+            Jitter::None => full,
+            Jitter::Full => SimTime(rng.random_range(0..=full.0)),
+            Jitter::Equal => SimTime(full.0 / 2 + rng.random_range(0..=full.0 / 2)),
+        }
+    }
+}
+
+/// A validated `[[workload]]`.
+#[derive(Clone, Debug)]
+pub struct WorkloadSpec {
+    pub name: String,
+    /// Index of the entry component.
+    pub target: usize,
+    pub arrival: Arrival,
+    /// (operation id, weight).
+    pub mix: Vec<(u16, f64)>,
+    pub keys: Keys,
+    /// Request size in bytes.
+    pub size_bytes: Dist,
+    /// The client's per-attempt timeout.
+    pub timeout: Option<SimTime>,
+    pub retry: RetryPolicy,
+    /// One-way latency between the client and its entry component.
+    pub latency: Dist,
+}
+
+impl WorkloadSpec {
+    /// The mean arrival rate over [0, end), for sizing checks and reports.
+    pub fn peak_rate(&self) -> f64 {
+        match &self.arrival {
+            Arrival::Constant { rate } | Arrival::Poisson { rate } => *rate,
+            Arrival::Varying(p) => p.peak(),
+            Arrival::Trace { times } => {
+                // The busiest second of the trace.
+                let mut best = 0usize;
+                let mut lo = 0usize;
+                for hi in 0..times.len() {
+                    while times[hi] - times[lo] >= SimTime::from_secs(1) {
+                        lo += 1;
+                    }
+                    best = best.max(hi - lo + 1);
+                }
+                best as f64
+            }
+        }
+    }
+}
+
+/// The tag of the timer that brings the next arrival; other timer tags are request indices.
+const NEXT_ARRIVAL: u64 = u64::MAX;
+
+struct Request {
+    started: SimTime,
+    attempt: u32,
+    msg: Msg,
+}
+
+/// A running workload.
+pub struct Workload {
+    spec: WorkloadSpec,
+    target: ActorId,
+    clock: Clock,
+    rng: SimRng,
+    mix: Option<WeightedIndex<f64>>,
+    zipf: Option<Zipf<f64>>,
+    /// For constant arrivals: the exact (fractional) time of the next one, so rounding to
+    /// nanoseconds never accumulates.
+    next_exact_s: f64,
+    trace_pos: usize,
+    requests: Slab<Request>,
+    // Recorders.
+    arrivals: Counter,
+    attempts: Counter,
+    retries: Counter,
+    ok: Counter,
+    finals: WindowedCounts,
+    latency: Latency,
+    in_flight: Level,
+}
+
+impl Workload {
+    pub fn new(spec: WorkloadSpec, target: ActorId, clock: Clock, rng: SimRng) -> Workload {
+        let mix = if spec.mix.len() > 1 {
+            Some(WeightedIndex::new(spec.mix.iter().map(|&(_, w)| w)).expect("validated weights"))
+        } else {
+            None
+        };
+        let zipf = match spec.keys {
+            Keys::Zipf { count, exponent } => {
+                Some(Zipf::new(count as f64, exponent).expect("validated zipf parameters"))
+            }
+            Keys::Uniform { .. } => None,
+        };
+        Workload {
+            target,
+            mix,
+            zipf,
+            next_exact_s: 0.0,
+            trace_pos: 0,
+            requests: Slab::new(),
+            arrivals: Counter::new(&clock),
+            attempts: Counter::new(&clock),
+            retries: Counter::new(&clock),
+            ok: Counter::new(&clock),
+            finals: WindowedCounts::default(),
+            latency: Latency::new(&clock),
+            in_flight: Level::new(&clock),
+            spec,
+            clock,
+            rng,
+        }
+    }
+
+    /// When the next arrival after `now` happens, if before the end of arrivals.
+    fn next_arrival(&mut self, now: SimTime) -> Option<SimTime> {
+        let next = match &self.spec.arrival {
+            Arrival::Constant { rate } => {
+                self.next_exact_s += 1.0 / rate;
+                SimTime::from_secs_f64(self.next_exact_s)
+            }
+            Arrival::Poisson { rate } => {
+                let gap: f64 = Exp1.sample(&mut self.rng);
+                now + SimTime::from_secs_f64(gap / rate)
+            }
+            Arrival::Varying(profile) => {
+                next_nonhomogeneous(profile, now, self.clock.end, &mut self.rng)?
+            }
+            Arrival::Trace { times } => {
+                let t = *times.get(self.trace_pos)?;
+                self.trace_pos += 1;
+                t
+            }
+        };
+        (next < self.clock.end).then_some(next)
+    }
+
+    fn arrive(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let op = match &self.mix {
+            Some(w) => self.spec.mix[w.sample(&mut self.rng)].0,
+            None => self.spec.mix[0].0,
+        };
+        let key = match (&self.zipf, &self.spec.keys) {
+            (Some(z), _) => z.sample(&mut self.rng) as u64 - 1,
+            (None, Keys::Uniform { count }) => self.rng.random_range(0..*count),
+            (None, Keys::Zipf { .. }) => 0,
+        };
+        let size_bytes = self
+            .spec
+            .size_bytes
+            .sample(&mut self.rng)
+            .round()
+            .min(u32::MAX as f64) as u32;
+        let msg = Msg {
+            op,
+            key,
+            size_bytes,
+        };
+        self.arrivals
+            .add(&self.clock, now, self.clock.measured(now));
+        self.in_flight.add(&self.clock, now, 1.0);
+        let req = self.requests.insert(Request {
+            started: now,
+            attempt: 0,
+            msg,
+        });
+        self.send(ctx, req);
+    }
+
+    fn send(&mut self, ctx: &mut Ctx<'_>, req: usize) {
+        let r = &mut self.requests[req];
+        r.attempt += 1;
+        let measured = self.clock.measured(r.started);
+        let msg = r.msg;
+        self.attempts.add(&self.clock, ctx.now(), measured);
+        let timing = CallTiming {
+            request_delay: self.spec.latency.sample_time(&mut self.rng),
+            reply_delay: self.spec.latency.sample_time(&mut self.rng),
+            timeout: self.spec.timeout,
+        };
+        ctx.call(self.target, msg, timing, req as u64);
+    }
+
+    fn on_reply(&mut self, ctx: &mut Ctx<'_>, req: usize, outcome: Outcome) {
+        let now = ctx.now();
+        let r = &self.requests[req];
+        let measured = self.clock.measured(r.started);
+        if !outcome.is_success()
+            && r.attempt < self.spec.retry.attempts
+            && self.spec.retry.retries(outcome)
+        {
+            let wait = self.spec.retry.backoff(r.attempt, &mut self.rng);
+            self.retries.add(&self.clock, now, measured);
+            ctx.schedule(wait, req as u64);
+            return;
+        }
+        let r = self.requests.remove(req);
+        self.in_flight.add(&self.clock, now, -1.0);
+        if outcome.is_success() {
+            self.ok.add(&self.clock, now, measured);
+            self.latency
+                .record(&self.clock, now, now - r.started, measured);
+        }
+        self.finals
+            .add(&self.clock, outcome_label(outcome), now, measured);
+    }
+
+    pub fn start(&mut self, ctx: &mut Ctx<'_>) {
+        if let Some(t) = self.next_arrival(SimTime::ZERO) {
+            ctx.schedule(t, NEXT_ARRIVAL);
+        }
+    }
+
+    pub fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
+        match input {
+            Input::Timer(NEXT_ARRIVAL) => {
+                self.arrive(ctx);
+                if let Some(t) = self.next_arrival(ctx.now()) {
+                    ctx.schedule(t - ctx.now(), NEXT_ARRIVAL);
+                }
+            }
+            Input::Timer(req) => self.send(ctx, req as usize),
+            Input::Reply(r) => self.on_reply(ctx, r.tag as usize, r.outcome),
+            Input::Call(call, _) => {
+                // Nothing calls a workload (the scenario graph has no edges into one); answer
+                // rather than leave the caller hanging if that ever changes.
+                ctx.reply(call, 500);
+            }
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    /// Closes the recorders and hands over the workload's statistics and series.
+    pub fn finish(&mut self) -> (MetricSet, Vec<(String, Vec<f64>)>) {
+        let c = &self.clock;
+        self.latency.finish();
+        self.in_flight.finish(c);
+        let secs = c.measured_secs();
+        let total = self.arrivals.total();
+        let mut m = MetricSet::default();
+        m.count("requests.total", total);
+        m.count("requests.attempts", self.attempts.total());
+        m.count("requests.retries", self.retries.total());
+        let mut failed = 0;
+        for (label, n) in self.finals.iter() {
+            m.count(format!("requests.by_status.{label}"), n.total());
+            if !label.starts_with('2') {
+                failed += n.total();
+            }
+        }
+        m.hist("latency_ms", self.latency.summary());
+        m.gauge("offered_rps", total as f64 / secs);
+        m.gauge("throughput_rps", self.ok.total() as f64 / secs);
+        m.gauge("error_rate", failed as f64 / total.max(1) as f64);
+        m.gauge(
+            "retry_amplification",
+            self.attempts.total() as f64 / total.max(1) as f64,
+        );
+        m.gauge("in_flight_mean", self.in_flight.mean(c));
+
+        let mut series = vec![
+            ("requests_rps".to_string(), self.arrivals.rate_series(c)),
+            ("attempts_rps".to_string(), self.attempts.rate_series(c)),
+            ("retries_rps".to_string(), self.retries.rate_series(c)),
+            ("in_flight".to_string(), self.in_flight.mean_series(c)),
+        ];
+        for (label, n) in self.finals.iter() {
+            series.push((format!("status_{label}_rps"), n.rate_series(c)));
+        }
+        for (name, values) in self.latency.quantile_series() {
+            series.push((format!("latency_{name}"), values));
+        }
+        (m, series)
+    }
+}
+
+fn outcome_label(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Status(200) => "200",
+        Outcome::Status(400) => "400",
+        Outcome::Status(429) => "429",
+        Outcome::Status(500) => "500",
+        Outcome::Status(502) => "502",
+        Outcome::Status(503) => "503",
+        Outcome::Status(504) => "504",
+        Outcome::Status(s) if (200..300).contains(&s) => "2xx",
+        Outcome::Status(_) => "other",
+        Outcome::Timeout => "timeout",
+    }
+}
+
+/// The next arrival of a Poisson process with a time-varying rate, by thinning against a
+/// piecewise bound. Where the rate equals its bound (all piecewise-constant profiles) every
+/// candidate is accepted, so this is exact inversion at no extra cost.
+fn next_nonhomogeneous(
+    profile: &RateProfile,
+    now: SimTime,
+    end: SimTime,
+    rng: &mut SimRng,
+) -> Option<SimTime> {
+    let mut t = now;
+    while t < end {
+        let (bound, seg_end) = profile.bound(t);
+        if bound <= 0.0 {
+            t = seg_end;
+            continue;
+        }
+        let gap: f64 = Exp1.sample(rng);
+        let cand = t + SimTime::from_secs_f64(gap / bound);
+        if cand >= seg_end {
+            // Memorylessness: restarting at the segment's end loses nothing.
+            t = seg_end;
+            continue;
+        }
+        t = cand;
+        let rate = profile.rate_at(t);
+        if rate >= bound || rng.random::<f64>() * bound < rate {
+            return Some(t);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::stream;
+
+    fn count_arrivals(profile: &RateProfile, from: SimTime, to: SimTime, seed: u64) -> usize {
+        let mut rng = stream(seed, "t");
+        let mut t = SimTime::ZERO;
+        let mut n = 0;
+        while let Some(next) = next_nonhomogeneous(profile, t, to, &mut rng) {
+            t = next;
+            if t >= from {
+                n += 1;
+            }
+        }
+        n
+    }
+
+    #[test]
+    fn step_profile_rates_hold_in_each_step() {
+        // 100/s for 100 s then 1000/s for 100 s: expect 10,000 and 100,000 arrivals. Poisson
+        // counts have sd = sqrt(mean): 100 and 316, so 4 sd is 4 % and 1.3 %.
+        let p = RateProfile::Steps(vec![
+            (SimTime::ZERO, 100.0),
+            (SimTime::from_secs(100), 1000.0),
+        ]);
+        let first = count_arrivals(&p, SimTime::ZERO, SimTime::from_secs(100), 1);
+        let second = count_arrivals(&p, SimTime::from_secs(100), SimTime::from_secs(200), 1);
+        assert!((first as f64 - 10_000.0).abs() < 400.0, "{first}");
+        assert!((second as f64 - 100_000.0).abs() < 1_300.0, "{second}");
+    }
+
+    #[test]
+    fn ramp_and_diurnal_integrate_to_their_mean_rate() {
+        // A ramp 0 → 1000/s over 100 s has mean 500/s: 50,000 arrivals, sd 224.
+        let ramp = RateProfile::Ramp {
+            from: 0.0,
+            to: 1000.0,
+            over: SimTime::from_secs(100),
+        };
+        let n = count_arrivals(&ramp, SimTime::ZERO, SimTime::from_secs(100), 2);
+        assert!((n as f64 - 50_000.0).abs() < 1_000.0, "{n}");
+        // A whole period of a sinusoid averages to its mean: 200/s × 100 s = 20,000, sd 141.
+        let diurnal = RateProfile::Diurnal {
+            mean: 200.0,
+            amplitude: 150.0,
+            period: SimTime::from_secs(100),
+        };
+        let n = count_arrivals(&diurnal, SimTime::ZERO, SimTime::from_secs(100), 3);
+        assert!((n as f64 - 20_000.0).abs() < 600.0, "{n}");
+        // And its first half (rate above the mean) gets more than its second.
+        let first_half = count_arrivals(&diurnal, SimTime::ZERO, SimTime::from_secs(50), 3);
+        assert!(first_half as f64 > 0.6 * n as f64, "{first_half} of {n}");
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_and_jitter_stays_inside() {
+        let mut rng = stream(1, "b");
+        let mut p = RetryPolicy {
+            attempts: 6,
+            base: SimTime::from_millis(100),
+            exponential: true,
+            cap: SimTime::from_millis(500),
+            jitter: Jitter::None,
+            on_status: vec![503],
+            on_timeout: false,
+        };
+        let waits: Vec<u64> = (1..=5)
+            .map(|k| p.backoff(k, &mut rng).0 / 1_000_000)
+            .collect();
+        assert_eq!(waits, vec![100, 200, 400, 500, 500]);
+        p.jitter = Jitter::Full;
+        for _ in 0..1000 {
+            assert!(p.backoff(3, &mut rng) <= SimTime::from_millis(400));
+        }
+        p.jitter = Jitter::Equal;
+        for _ in 0..1000 {
+            let w = p.backoff(3, &mut rng);
+            assert!(w >= SimTime::from_millis(200) && w <= SimTime::from_millis(400));
+        }
+        assert!(p.retries(Outcome::Status(503)));
+        assert!(!p.retries(Outcome::Status(500)));
+        assert!(!p.retries(Outcome::Timeout));
+    }
+}

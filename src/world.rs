@@ -1,0 +1,165 @@
+//! The world of one run: the scenario's components and workloads as kernel actors.
+//!
+//! Actor ids: components first, in scenario order (their index is their node in the call
+//! graph), then workloads. `World::run` drives the kernel and gathers a `RunResult`.
+
+use crate::components::{BuildEnv, Component, Edge};
+use crate::kernel::{stream, ActorId, Ctx, Input, Kernel, Limits, Model, Stop};
+use crate::metrics::{ActorResult, Clock, Role, RunResult};
+use crate::scenario::Scenario;
+use crate::workload::Workload;
+
+pub struct World {
+    components: Vec<Box<dyn Component>>,
+    names: Vec<String>,
+    workloads: Vec<Workload>,
+    clock: Clock,
+    limits: Limits,
+    seed: u64,
+}
+
+/// A run stopped by one of its limits, with the scenario's words for it.
+#[derive(Debug, thiserror::Error)]
+#[error("seed {seed}: stopped at t = {at}: {reason}")]
+pub struct RunError {
+    pub seed: u64,
+    pub at: String,
+    pub reason: String,
+}
+
+impl World {
+    /// Builds the world of `scenario` for one seed. Cannot fail: the scenario was validated.
+    pub fn build(scenario: &Scenario, seed: u64) -> World {
+        let clock = scenario.clock();
+        let components = scenario
+            .components
+            .iter()
+            .map(|c| {
+                let edges = c
+                    .spec
+                    .calls()
+                    .iter()
+                    .map(|call| Edge {
+                        to: call.to as ActorId,
+                        op: call.op,
+                        probability: call.probability,
+                        timeout: call.timeout,
+                        latency: call.latency.clone().unwrap_or_else(|| {
+                            scenario
+                                .network
+                                .between(&c.az, &scenario.components[call.to].az)
+                        }),
+                    })
+                    .collect();
+                c.spec.build(BuildEnv {
+                    name: c.id.clone(),
+                    clock,
+                    rng: stream(seed, &format!("component:{}", c.id)),
+                    edges,
+                })
+            })
+            .collect();
+        let workloads = scenario
+            .workloads
+            .iter()
+            .map(|w| {
+                Workload::new(
+                    w.clone(),
+                    w.target as ActorId,
+                    clock,
+                    stream(seed, &format!("workload:{}", w.name)),
+                )
+            })
+            .collect();
+        World {
+            components,
+            names: scenario.components.iter().map(|c| c.id.clone()).collect(),
+            workloads,
+            clock,
+            limits: Limits {
+                max_in_flight: scenario.max_in_flight,
+                ..Limits::default()
+            },
+            seed,
+        }
+    }
+
+    /// Runs to completion: arrivals stop at the scenario's duration, then work in flight drains.
+    /// `wall_s` in the result is left at zero for the caller to fill in.
+    pub fn run(mut self) -> Result<RunResult, RunError> {
+        let actors = (self.components.len() + self.workloads.len()) as ActorId;
+        let mut kernel = Kernel::new(actors as usize, self.limits);
+        if let Err(stop) = kernel.run(&mut self, actors) {
+            let (at, reason) = match stop {
+                Stop::TooManyInFlight { at, limit } => (
+                    at,
+                    format!(
+                        "more than {limit} calls in flight at once. The system is overloaded and nothing \
+                         bounds its backlog: give the overloaded service a `queue` capacity, give the \
+                         workload a `timeout`, or raise `max_in_flight` in [scenario]"
+                    ),
+                ),
+                Stop::TooManyEvents { at, limit } => (at, format!("more than {limit} events")),
+            };
+            return Err(RunError {
+                seed: self.seed,
+                at: at.to_string(),
+                reason,
+            });
+        }
+        let mut actors_out = Vec::with_capacity(actors as usize);
+        let mut events = Vec::new();
+        let late = &kernel.stats().late_replies;
+        for (i, c) in self.components.iter_mut().enumerate() {
+            let mut report = c.finish();
+            report.metrics.count("late_replies", late[i]);
+            events.append(&mut report.events);
+            actors_out.push(ActorResult {
+                name: self.names[i].clone(),
+                kind: c.kind().to_string(),
+                role: Role::Component,
+                metrics: report.metrics,
+                series: report.series,
+            });
+        }
+        for w in &mut self.workloads {
+            let (metrics, series) = w.finish();
+            actors_out.push(ActorResult {
+                name: w.name().to_string(),
+                kind: "workload".into(),
+                role: Role::Workload,
+                metrics,
+                series,
+            });
+        }
+        events.sort_by_key(|e| e.time);
+        Ok(RunResult {
+            seed: self.seed,
+            clock: self.clock,
+            actors: actors_out,
+            events,
+            kernel: kernel.stats().clone(),
+            end_time: kernel.now(),
+            wall_s: 0.0,
+        })
+    }
+}
+
+impl Model for World {
+    fn start(&mut self, actor: ActorId, ctx: &mut Ctx<'_>) {
+        let a = actor as usize;
+        match self.components.get_mut(a) {
+            Some(c) => c.start(ctx),
+            None => self.workloads[a - self.components.len()].start(ctx),
+        }
+    }
+
+    #[inline]
+    fn handle(&mut self, actor: ActorId, input: Input, ctx: &mut Ctx<'_>) {
+        let a = actor as usize;
+        match self.components.get_mut(a) {
+            Some(c) => c.handle(input, ctx),
+            None => self.workloads[a - self.components.len()].handle(input, ctx),
+        }
+    }
+}

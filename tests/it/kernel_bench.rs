@@ -1,0 +1,22 @@
+//! A tiny run of each benchmark model, so the benches never rot: the model file the bench
+//! uses must load and run, and its figures must be the M/M/c ones.
+
+use archsim::kernel::SimTime;
+use archsim::scenario;
+use std::path::PathBuf;
+
+#[test]
+fn the_mmc_bench_model_runs() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/mm10.toml");
+    let mut sc = scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    sc.duration = SimTime::from_secs(60);
+    let s = crate::run_scenario(&sc);
+    // λ = 900/s for 60 s: about 54,000 customers, utilisation near 0.9.
+    let n = crate::num(&s, "requests.total");
+    assert!((n - 54_000.0).abs() < 1_000.0, "{n}");
+    let u = crate::num(&s, "components.mmc.utilisation");
+    assert!((u - 0.9).abs() < 0.03, "{u}");
+    // Four events per customer: arrival, delivery, completion, reply.
+    let events = crate::num(&s, "kernel.events");
+    assert!((events / n - 4.0).abs() < 0.01, "{}", events / n);
+}

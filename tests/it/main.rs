@@ -1,0 +1,93 @@
+//! Integration tests, in one binary so the test build stays fast.
+//!
+//! `run(toml)` runs a scenario given as text and returns its `summary.json` value; most tests
+//! are a scenario and a few assertions on that value, with the expected figure derived beside.
+
+mod bad_input;
+mod bundled;
+mod determinism;
+mod kernel_bench;
+mod queueing;
+mod requests;
+
+use archsim::metrics::{pointer, summarize, Summary, SummaryMeta};
+use archsim::scenario::{self, Scenario};
+use archsim::world::World;
+use std::path::Path;
+
+/// Parses scenario text (named `test.toml` in messages), panicking with its diagnostics.
+pub fn scenario(toml: &str) -> Scenario {
+    scenario::parse(Path::new("test.toml"), toml)
+        .unwrap_or_else(|e| panic!("scenario does not parse:\n{e}"))
+}
+
+/// Runs every seed of a scenario and summarises them as `archsim run` would.
+pub fn run(toml: &str) -> Summary {
+    run_scenario(&scenario(toml))
+}
+
+pub fn run_scenario(sc: &Scenario) -> Summary {
+    let runs: Vec<_> = sc
+        .seed_list()
+        .into_iter()
+        .map(|seed| {
+            World::build(sc, seed)
+                .run()
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect();
+    summarize(
+        &SummaryMeta {
+            scenario: &sc.name,
+            variant: None,
+            description: &sc.description,
+        },
+        &runs,
+    )
+}
+
+/// The number at a dotted path of a summary.
+pub fn num(summary: &Summary, path: &str) -> f64 {
+    pointer(summary, path)
+        .and_then(|v| v.as_f64())
+        .unwrap_or_else(|| panic!("no number at {path} in the summary"))
+}
+
+/// The number at `path` in each seed's part of the summary.
+pub fn per_seed(summary: &Summary, path: &str) -> Vec<f64> {
+    summary["per_seed"]
+        .as_array()
+        .expect("per_seed")
+        .iter()
+        .map(|s| {
+            pointer(s, path)
+                .and_then(|v| v.as_f64())
+                .unwrap_or_else(|| panic!("no number at per_seed[].{path}"))
+        })
+        .collect()
+}
+
+/// Checks a simulated statistic against theory with independent replications (one per
+/// seed): the theoretical value must lie in the 99 % Student-t interval of the replications'
+/// mean, and that interval must be narrower than `max_rel_half_width` of the value, so the
+/// check is sharp enough to catch a model that is wrong by more than that.
+pub fn assert_theory(what: &str, values: &[f64], theory: f64, max_rel_half_width: f64) {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    let n = values.len() as f64;
+    assert!(n >= 5.0, "{what}: need at least 5 replications");
+    let mean = values.iter().sum::<f64>() / n;
+    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let t = StudentsT::new(0.0, 1.0, n - 1.0)
+        .unwrap()
+        .inverse_cdf(0.995);
+    let half = t * sd / n.sqrt();
+    assert!(
+        half <= max_rel_half_width * theory.abs(),
+        "{what}: the 99% interval ±{half:.4} is wider than {:.1}% of the theory {theory:.4}; run longer",
+        100.0 * max_rel_half_width
+    );
+    assert!(
+        (mean - theory).abs() <= half,
+        "{what}: simulated {mean:.5} ± {half:.5} (99%, {n} seeds) does not contain theory {theory:.5}; values {values:?}"
+    );
+}

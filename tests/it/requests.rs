@@ -1,0 +1,259 @@
+//! Request semantics: arrivals, timeouts that do not cancel work, retries, status propagation,
+//! network hops.
+
+use crate::{num, run};
+
+#[test]
+fn constant_arrivals_are_exactly_rate_times_duration() {
+    // 250/s evenly spaced over 60 s after a 10 s warmup: arrivals at k/250 s for k ≥ 1, so
+    // those in [10 s, 70 s) number 60 × 250 = 15,000 exactly.
+    let s = run(r#"
+        [scenario]
+        duration = "70s"
+        warmup = "10s"
+        [[workload]]
+        name = "u"
+        target = "svc"
+        arrival = { process = "constant", rate = 250 }
+        [[component]]
+        id = "svc"
+        kind = "service"
+        servers = 10
+        service_time = "1ms"
+    "#);
+    assert_eq!(num(&s, "requests.total"), 15_000.0);
+    assert_eq!(num(&s, "requests.by_status.200"), 15_000.0);
+}
+
+#[test]
+fn a_timeout_does_not_cancel_work_and_retries_amplify_it() {
+    // The service takes 200 ms; the client gives up after 100 ms and tries 3 times in all.
+    // Every request ends as a client timeout after 3 attempts, and the service still does all
+    // 3 attempts' work: each of its answers arrives late and is counted as wasted.
+    let s = run(r#"
+        [scenario]
+        duration = "100s"
+        [network]
+        same_az = "0s"
+        [[workload]]
+        name = "u"
+        target = "svc"
+        arrival = { process = "constant", rate = 10 }
+        timeout = "100ms"
+        retry = { attempts = 3, base = "10ms", jitter = "none", on = ["timeout"] }
+        [[component]]
+        id = "svc"
+        kind = "service"
+        servers = 100
+        service_time = "200ms"
+    "#);
+    // Constant arrivals come at k/rate for k ≥ 1: 999 of them before 100 s.
+    let total = num(&s, "requests.total");
+    assert_eq!(total, 999.0);
+    assert_eq!(num(&s, "requests.by_status.timeout"), total);
+    assert_eq!(num(&s, "requests.attempts"), 3.0 * total);
+    assert_eq!(num(&s, "retry_amplification"), 3.0);
+    // (The service's own `completed` counts only attempts that reached it before the end of
+    // arrivals; the kernel's count of late replies includes the drain after it.)
+    assert_eq!(num(&s, "components.svc.late_replies"), 3.0 * total);
+    assert_eq!(num(&s, "throughput_rps"), 0.0);
+}
+
+#[test]
+fn retries_turn_a_transient_503_into_success() {
+    // One server, no queue: an attempt that finds it busy is refused with 503. Fresh arrivals
+    // alone would be refused B(1, 0.2) = 0.2/1.2 ≈ 17 % of the time; retries add load, so
+    // attempts are refused more often than that. With 5 attempts nearly every request
+    // succeeds in the end.
+    let s = run(r#"
+        [scenario]
+        duration = "10m"
+        seeds = 2
+        [network]
+        same_az = "0s"
+        [[workload]]
+        name = "u"
+        target = "svc"
+        arrival = { process = "poisson", rate = 20 }
+        retry = { attempts = 5, base = "20ms", cap = "1s", jitter = "full", on = [503] }
+        [[component]]
+        id = "svc"
+        kind = "service"
+        servers = 1
+        queue = 0
+        service_time = { dist = "exponential", mean = "10ms" }
+    "#);
+    let p = num(&s, "components.svc.rejected_fraction");
+    assert!(
+        p > 0.2 / 1.2 + 0.02,
+        "retries should raise the refusal rate above B(1, 0.2): {p}"
+    );
+    let err = num(&s, "error_rate");
+    assert!(err < 0.01, "final failures need 5 refusals in a row: {err}");
+    // Accounting: attempts = requests × amplification, of which a fraction p is refused and
+    // the rest succeed, so amplification × (1 − p) = 1 − error rate (boundary effects aside).
+    let amp = num(&s, "retry_amplification");
+    assert!(
+        (amp * (1.0 - p) - (1.0 - err)).abs() < 0.005,
+        "amp {amp}, p {p}, err {err}"
+    );
+}
+
+#[test]
+fn a_downstream_timeout_becomes_504_and_a_downstream_503_passes_up() {
+    let s = run(r#"
+        [scenario]
+        duration = "60s"
+        [network]
+        same_az = "0s"
+        [[workload]]
+        name = "u"
+        target = "web"
+        arrival = { process = "constant", rate = 10 }
+        [[component]]
+        id = "web"
+        kind = "service"
+        servers = 50
+        service_time = "1ms"
+        calls = [ { to = "slow", timeout = "50ms" } ]
+        [[component]]
+        id = "slow"
+        kind = "service"
+        servers = 50
+        service_time = "80ms"
+    "#);
+    assert_eq!(num(&s, "requests.by_status.504"), num(&s, "requests.total"));
+    // The web tier answers 504 after its 1 ms of work plus its 50 ms wait.
+    assert!((num(&s, "components.web.response_ms.mean") - 51.0).abs() < 0.01);
+
+    let s = run(r#"
+        [scenario]
+        duration = "60s"
+        [network]
+        same_az = "0s"
+        [[workload]]
+        name = "u"
+        target = "web"
+        arrival = { process = "constant", rate = 10 }
+        [[component]]
+        id = "web"
+        kind = "service"
+        servers = 50
+        service_time = "1ms"
+        calls = [ { to = "full" } ]
+        [[component]]
+        id = "full"
+        kind = "service"
+        servers = 1
+        queue = 0
+        service_time = "9.95s"
+    "#);
+    // Requests arrive at 0.1 s, 0.2 s, … (599 before 60 s) and reach "full" 1 ms later. The
+    // one arriving at 0.1 s holds its only server until 10.051 s, the next free arrival is at
+    // 10.1 s, and so on: 6 are served (0.1, 10.1, …, 50.1 s) and the other 593 are refused
+    // with 503, which the web tier passes up.
+    assert_eq!(num(&s, "requests.by_status.200"), 6.0);
+    assert_eq!(num(&s, "requests.by_status.503"), 593.0);
+}
+
+#[test]
+fn hops_cost_the_zone_latency_or_the_edge_override() {
+    // Zero work everywhere: end-to-end latency is the network alone. web (zone a) → db
+    // (zone b) is cross-zone: 2 × 1 ms; web → cache (zone a) is same-zone: 2 × 0.2 ms; the
+    // client hop is 2 × 5 ms; the call to "far" overrides the latency with 3 ms each way.
+    let s = run(r#"
+        [scenario]
+        duration = "10s"
+        [network]
+        same_az = "0.2ms"
+        cross_az = "1ms"
+        [[workload]]
+        name = "u"
+        target = "web"
+        arrival = { process = "constant", rate = 10 }
+        latency = "5ms"
+        [[component]]
+        id = "web"
+        kind = "service"
+        az = "a"
+        servers = 10
+        service_time = "0s"
+        calls = [ { to = "db" }, { to = "cache" }, { to = "far", latency = "3ms" } ]
+        [[component]]
+        id = "db"
+        kind = "service"
+        az = "b"
+        service_time = "0s"
+        [[component]]
+        id = "cache"
+        kind = "service"
+        az = "a"
+        service_time = "0s"
+        [[component]]
+        id = "far"
+        kind = "service"
+        az = "a"
+        service_time = "0s"
+    "#);
+    // 10 + 2 + 0.4 + 6 = 18.4 ms for every request.
+    assert!(
+        (num(&s, "latency_ms.mean") - 18.4).abs() < 1e-6,
+        "{}",
+        num(&s, "latency_ms.mean")
+    );
+    assert!((num(&s, "latency_ms.max") - 18.4).abs() < 1e-6);
+}
+
+#[test]
+fn the_op_mix_and_fixed_call_ops_are_respected() {
+    // A 9:1 mix reaches the service in proportion; p = 0.25 calls go downstream a quarter of
+    // the time. 20,000 requests: binomial sd of the fraction is 0.002 and 0.003.
+    let s = run(r#"
+        [scenario]
+        duration = "200s"
+        [[workload]]
+        name = "u"
+        target = "web"
+        arrival = { process = "poisson", rate = 100 }
+        mix = [ { op = "read", weight = 9 }, { op = "write", weight = 1 } ]
+        keys = { dist = "zipf", count = 1000, exponent = 1.1 }
+        [[component]]
+        id = "web"
+        kind = "service"
+        servers = 10
+        service_time = "1ms"
+        calls = [ { to = "audit", op = "log", probability = 0.25 } ]
+        [[component]]
+        id = "audit"
+        kind = "service"
+        servers = 10
+        service_time = "1ms"
+    "#);
+    let frac = num(&s, "components.audit.arrivals") / num(&s, "components.web.arrivals");
+    assert!((frac - 0.25).abs() < 0.012, "{frac}");
+}
+
+#[test]
+fn overload_without_bounds_stops_with_a_clear_reason() {
+    let sc = crate::scenario(
+        r#"
+        [scenario]
+        duration = "1h"
+        max_in_flight = 1000
+        [[workload]]
+        name = "u"
+        target = "svc"
+        arrival = { process = "poisson", rate = 200 }
+        [[component]]
+        id = "svc"
+        kind = "service"
+        service_time = "10ms"
+    "#,
+    );
+    let err = archsim::world::World::build(&sc, 1)
+        .run()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("more than 1000 calls in flight"), "{err}");
+    assert!(err.contains("queue"), "{err}");
+}
