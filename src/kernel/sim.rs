@@ -339,3 +339,141 @@ impl Kernel {
         model.handle(actor, input, &mut ctx);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Actor 0 calls actor 1 at t = 0 with a timeout; actor 1 answers after `work`.
+    struct PingPong {
+        work: SimTime,
+        timeout: Option<SimTime>,
+        hop: SimTime,
+        seen: Vec<(SimTime, Outcome)>,
+        pending: Option<CallId>,
+    }
+
+    impl Model for PingPong {
+        fn start(&mut self, actor: ActorId, ctx: &mut Ctx<'_>) {
+            if actor == 0 {
+                let timing = CallTiming {
+                    request_delay: self.hop,
+                    reply_delay: self.hop,
+                    timeout: self.timeout,
+                };
+                let msg = Msg {
+                    op: 0,
+                    key: 0,
+                    size_bytes: 0,
+                };
+                ctx.call(1, msg, timing, 42);
+            }
+        }
+
+        fn handle(&mut self, actor: ActorId, input: Input, ctx: &mut Ctx<'_>) {
+            match (actor, input) {
+                (1, Input::Call(call, _)) => {
+                    self.pending = Some(call);
+                    ctx.schedule(self.work, 0);
+                }
+                (1, Input::Timer(_)) => ctx.reply(self.pending.take().unwrap(), 200),
+                (0, Input::Reply(r)) => {
+                    assert_eq!(r.tag, 42);
+                    self.seen.push((ctx.now(), r.outcome));
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    fn run(work_ms: u64, timeout_ms: Option<u64>) -> (Vec<(SimTime, Outcome)>, KernelStats, usize) {
+        let mut m = PingPong {
+            work: SimTime::from_millis(work_ms),
+            timeout: timeout_ms.map(SimTime::from_millis),
+            hop: SimTime::from_millis(1),
+            seen: Vec::new(),
+            pending: None,
+        };
+        let mut k = Kernel::new(2, Limits::default());
+        k.run(&mut m, 2).unwrap();
+        (m.seen, k.stats().clone(), k.in_flight())
+    }
+
+    #[test]
+    fn a_reply_arrives_after_work_and_two_hops() {
+        let (seen, stats, open) = run(10, Some(100));
+        assert_eq!(seen, vec![(SimTime::from_millis(12), Outcome::Status(200))]);
+        assert_eq!(stats.late_replies, vec![0, 0]);
+        // Deliver, timer, reply, and the stale timeout that finds nothing to do.
+        assert_eq!(stats.events, 4);
+        assert_eq!(open, 0, "the call record is freed");
+    }
+
+    #[test]
+    fn a_timeout_answers_the_caller_and_the_late_reply_is_dropped() {
+        let (seen, stats, open) = run(50, Some(20));
+        assert_eq!(seen, vec![(SimTime::from_millis(20), Outcome::Timeout)]);
+        // The callee still did its work and answered at 51 ms; that answer was wasted.
+        assert_eq!(stats.late_replies, vec![0, 1]);
+        assert_eq!(open, 0);
+    }
+
+    #[test]
+    fn a_timeout_while_the_reply_is_on_the_wire_wins() {
+        // Work ends at 11 ms, the reply would land at 12 ms, the timeout fires at 11.5 ms.
+        let mut m = PingPong {
+            work: SimTime::from_millis(10),
+            timeout: Some(SimTime::from_nanos(11_500_000)),
+            hop: SimTime::from_millis(1),
+            seen: Vec::new(),
+            pending: None,
+        };
+        let mut k = Kernel::new(2, Limits::default());
+        k.run(&mut m, 2).unwrap();
+        assert_eq!(
+            m.seen,
+            vec![(SimTime::from_nanos(11_500_000), Outcome::Timeout)]
+        );
+        assert_eq!(k.stats().late_replies, vec![0, 1]);
+        assert_eq!(k.in_flight(), 0);
+    }
+
+    #[test]
+    fn the_in_flight_limit_stops_the_run() {
+        struct Flood;
+        impl Model for Flood {
+            fn start(&mut self, _: ActorId, ctx: &mut Ctx<'_>) {
+                ctx.schedule(SimTime::ZERO, 0);
+            }
+            fn handle(&mut self, actor: ActorId, input: Input, ctx: &mut Ctx<'_>) {
+                if let (0, Input::Timer(_)) = (actor, input) {
+                    let timing = CallTiming {
+                        request_delay: SimTime::from_secs(1_000),
+                        reply_delay: SimTime::ZERO,
+                        timeout: None,
+                    };
+                    let msg = Msg {
+                        op: 0,
+                        key: 0,
+                        size_bytes: 0,
+                    };
+                    ctx.call(0, msg, timing, 0);
+                    ctx.schedule(SimTime::from_millis(1), 0);
+                }
+            }
+        }
+        let limits = Limits {
+            max_in_flight: 100,
+            max_events: 1_000_000,
+        };
+        let mut k = Kernel::new(1, limits);
+        let stop = k.run(&mut Flood, 1).unwrap_err();
+        assert_eq!(
+            stop,
+            Stop::TooManyInFlight {
+                at: SimTime::from_millis(100),
+                limit: 100
+            }
+        );
+    }
+}

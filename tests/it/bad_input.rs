@@ -79,3 +79,50 @@ servers = 0
         assert!(all.contains(want), "missing {want:?} in:\n{all}");
     }
 }
+
+mod fuzz {
+    use archsim::scenario;
+    use proptest::prelude::*;
+    use std::path::Path;
+
+    const VALID: &str = r#"[scenario]
+duration = "1m"
+warmup = "10s"
+[[workload]]
+name = "u"
+target = "svc"
+arrival = { process = "step", steps = [["0s", 5], ["30s", 10]] }
+retry = { attempts = 3, on = [503, "timeout"] }
+[[component]]
+id = "svc"
+kind = "service"
+servers = 2
+service_time = { dist = "lognormal", median = "5ms", p99 = "20ms" }
+"#;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        /// Whatever is cut from or spliced into a valid scenario, parsing never panics, and a
+        /// refusal always points inside the file with a message.
+        #[test]
+        fn mutated_scenarios_never_panic(at in 0usize..VALID.len(), cut in 0usize..40, insert in "[ -~\n]{0,12}") {
+            let start = VALID.floor_char_boundary(at);
+            let end = VALID.floor_char_boundary((start + cut).min(VALID.len()));
+            let text = format!("{}{}{}", &VALID[..start], insert, &VALID[end..]);
+            if let Err(e) = scenario::parse(Path::new("f.toml"), &text) {
+                prop_assert!(!e.diagnostics.is_empty());
+                let lines = text.lines().count().max(1) + 1;
+                for d in &e.diagnostics {
+                    prop_assert!(d.line >= 1 && d.line <= lines, "{d} outside {lines} lines");
+                    prop_assert!(d.column >= 1);
+                    prop_assert!(!d.message.is_empty());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_unmutated_scenario_is_valid() {
+        scenario::parse(Path::new("f.toml"), VALID).unwrap();
+    }
+}
