@@ -257,3 +257,48 @@ fn overload_without_bounds_stops_with_a_clear_reason() {
     assert!(err.contains("more than 1000 calls in flight"), "{err}");
     assert!(err.contains("queue"), "{err}");
 }
+
+#[test]
+fn trace_files_give_instants_or_a_rate_profile() {
+    let dir = std::env::temp_dir().join(format!("archsim-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Instants: five arrivals, one of them before the warmup ends and one after the end.
+    std::fs::write(
+        dir.join("instants.csv"),
+        "time_s\n0.5\n1.5\n2.25\n2.25\n9.0\n12.0\n",
+    )
+    .unwrap();
+    // A rate profile: 0/s for 10 s, then 100/s (Poisson) until the end at 30 s.
+    std::fs::write(dir.join("rates.csv"), "time_s,rate\n0,0\n10,100\n").unwrap();
+    let scenario_text = |file: &str| {
+        format!(
+            r#"
+            [scenario]
+            duration = "{}"
+            warmup = "1s"
+            [[workload]]
+            name = "u"
+            target = "svc"
+            arrival = {{ process = "trace", file = "{file}" }}
+            [[component]]
+            id = "svc"
+            kind = "service"
+            servers = 4
+            service_time = "1ms"
+            "#,
+            if file == "instants.csv" { "10s" } else { "30s" }
+        )
+    };
+    let parse = |file: &str| {
+        let path = dir.join("s.toml");
+        archsim::scenario::parse(&path, &scenario_text(file)).unwrap_or_else(|e| panic!("{e}"))
+    };
+    // Arrivals at 1.5, 2.25, 2.25 and 9.0 s fall in [1 s, 10 s).
+    let s = crate::run_scenario(&parse("instants.csv"));
+    assert_eq!(num(&s, "requests.total"), 4.0);
+    // 100/s over the 20 s after the profile switches on: 2,000 expected, Poisson sd 45.
+    let s = crate::run_scenario(&parse("rates.csv"));
+    let n = num(&s, "requests.total");
+    assert!((n - 2000.0).abs() < 180.0, "{n}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
