@@ -246,7 +246,7 @@ pub struct Workload {
     attempts: Counter,
     retries: Counter,
     ok: Counter,
-    finals: WindowedCounts,
+    finals: WindowedCounts<Outcome>,
     latency: Latency,
     in_flight: Level,
 }
@@ -374,8 +374,7 @@ impl Workload {
             self.latency
                 .record(&self.clock, now, now - r.started, measured);
         }
-        self.finals
-            .add(&self.clock, outcome_label(outcome), now, measured);
+        self.finals.add(&self.clock, outcome, now, measured);
     }
 
     pub fn start(&mut self, ctx: &mut Ctx<'_>) {
@@ -420,7 +419,7 @@ impl Workload {
         let mut failed = 0;
         for (label, n) in self.finals.iter() {
             m.count(format!("requests.by_status.{label}"), n.total());
-            if !label.starts_with('2') {
+            if !label.is_success() {
                 failed += n.total();
             }
         }
@@ -447,21 +446,6 @@ impl Workload {
             series.push((format!("latency_{name}"), values));
         }
         (m, series)
-    }
-}
-
-fn outcome_label(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Status(200) => "200",
-        Outcome::Status(400) => "400",
-        Outcome::Status(429) => "429",
-        Outcome::Status(500) => "500",
-        Outcome::Status(502) => "502",
-        Outcome::Status(503) => "503",
-        Outcome::Status(504) => "504",
-        Outcome::Status(s) if (200..300).contains(&s) => "2xx",
-        Outcome::Status(_) => "other",
-        Outcome::Timeout => "timeout",
     }
 }
 

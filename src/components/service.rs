@@ -98,7 +98,7 @@ pub struct Service {
     completions: Counter,
     waited: u64,
     admitted: u64,
-    statuses: WindowedCounts,
+    statuses: WindowedCounts<u16>,
     busy_level: Level,
     queue_level: Level,
     wait: Latency,
@@ -154,7 +154,7 @@ impl Service {
             self.queue_level.add(&self.clock, now, 1.0);
         } else {
             self.rejected.add(&self.clock, now, measured);
-            self.statuses.add(&self.clock, "503", now, measured);
+            self.statuses.add(&self.clock, QUEUE_FULL, now, measured);
             if !self.queue_full {
                 self.queue_full = true;
                 self.events.push(
@@ -207,8 +207,7 @@ impl Service {
         let measured = self.clock.measured(j.arrived);
         ctx.reply(j.call, status);
         self.completions.add(&self.clock, now, measured);
-        self.statuses
-            .add(&self.clock, status_label(status), now, measured);
+        self.statuses.add(&self.clock, status, now, measured);
         self.response
             .record(&self.clock, now, now - j.arrived, measured);
         self.busy -= 1;
@@ -225,19 +224,6 @@ impl Service {
             }
             self.start(ctx, w.call, w.msg, w.arrived);
         }
-    }
-}
-
-/// Static labels for the statuses a service answers with, so the hot path does not format.
-fn status_label(status: u16) -> &'static str {
-    match status {
-        200 => "200",
-        429 => "429",
-        500 => "500",
-        502 => "502",
-        503 => "503",
-        504 => "504",
-        _ => "other",
     }
 }
 

@@ -43,6 +43,16 @@ impl Outcome {
     }
 }
 
+/// `200`, `503`, … or `timeout`: the names of outcomes in summaries and series.
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Status(s) => write!(f, "{s}"),
+            Outcome::Timeout => f.write_str("timeout"),
+        }
+    }
+}
+
 /// A reply delivered to a caller.
 #[derive(Clone, Copy, Debug)]
 pub struct Reply {

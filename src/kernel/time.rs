@@ -36,7 +36,8 @@ impl SimTime {
         } else if ns >= u64::MAX as f64 {
             SimTime::MAX
         } else {
-            SimTime(ns.round() as u64)
+            // Round half up; `as` truncates, which for a positive value is the floor.
+            SimTime((ns + 0.5) as u64)
         }
     }
 

@@ -75,31 +75,34 @@ impl Counter {
     }
 }
 
-/// Counts per window for a small, open set of labels (statuses of replies, for instance).
-#[derive(Clone, Debug, Default)]
-pub struct WindowedCounts {
-    labels: Vec<(String, Counter)>,
+/// Counts per window for a small, open set of labels (reply statuses, for instance), kept in
+/// label order. Labels are small `Copy` values, compared without formatting on the hot path.
+#[derive(Clone, Debug)]
+pub struct WindowedCounts<K> {
+    labels: Vec<(K, Counter)>,
 }
 
-impl WindowedCounts {
+impl<K> Default for WindowedCounts<K> {
+    fn default() -> Self {
+        WindowedCounts { labels: Vec::new() }
+    }
+}
+
+impl<K: Copy + Ord> WindowedCounts<K> {
     #[inline]
-    pub fn add(&mut self, clock: &Clock, label: &str, now: SimTime, measured: bool) {
-        let i = match self.labels.iter().position(|(l, _)| l == label) {
-            Some(i) => i,
-            None => {
-                self.labels.push((label.to_string(), Counter::new(clock)));
-                self.labels.sort_by(|a, b| a.0.cmp(&b.0));
-                self.labels
-                    .iter()
-                    .position(|(l, _)| l == label)
-                    .unwrap_or(0)
+    pub fn add(&mut self, clock: &Clock, label: K, now: SimTime, measured: bool) {
+        let i = match self.labels.binary_search_by(|(l, _)| l.cmp(&label)) {
+            Ok(i) => i,
+            Err(i) => {
+                self.labels.insert(i, (label, Counter::new(clock)));
+                i
             }
         };
         self.labels[i].1.add(clock, now, measured);
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Counter)> {
-        self.labels.iter().map(|(l, c)| (l.as_str(), c))
+    pub fn iter(&self) -> impl Iterator<Item = (K, &Counter)> {
+        self.labels.iter().map(|(l, c)| (*l, c))
     }
 }
 
