@@ -40,6 +40,13 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Draw the plots and HTML reports again from a results folder, without re-running.
+    Plot {
+        /// A results folder (with one subfolder per scenario) or one scenario's folder.
+        dir: PathBuf,
+    },
+    /// Print a scenario's architecture as Graphviz DOT.
+    Graph { file: PathBuf },
     /// Check scenarios for errors without running them.
     Validate {
         #[arg(required = true)]
@@ -60,6 +67,16 @@ fn main() -> ExitCode {
             threads,
             quiet,
         } => run(&paths, &out, seeds, threads, quiet),
+        Command::Plot { dir } => plot(&dir),
+        Command::Graph { file } => match load(std::slice::from_ref(&file)) {
+            Ok(scenarios) => {
+                for s in &scenarios {
+                    print!("{}", archsim::report::diagram::dot(s));
+                }
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        },
         Command::Validate { paths } => match load(&paths) {
             Ok(scenarios) => {
                 for s in &scenarios {
@@ -141,8 +158,8 @@ fn run(
             return ExitCode::FAILURE;
         }
     };
-    for o in &outcomes {
-        let written = sweep::write_outputs(out, o)
+    for (o, sc) in outcomes.iter().zip(&scenarios) {
+        let written = sweep::write_outputs(out, o, sc)
             .with_context(|| format!("writing the results of {}", o.name));
         match written {
             Ok(dir) => {
@@ -156,5 +173,44 @@ fn run(
             }
         }
     }
-    ExitCode::SUCCESS
+    match sweep::write_index(out) {
+        Ok(index) => {
+            if !quiet {
+                println!("report: {}", index.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: writing the index of {}: {e}", out.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn plot(dir: &std::path::Path) -> ExitCode {
+    let result = if dir.join("summary.json").is_file() {
+        sweep::replot(dir).map(|_| dir.join("report.html"))
+    } else {
+        sweep::result_dirs(dir)
+            .and_then(|dirs| {
+                if dirs.is_empty() {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "no scenario results (summary.json) in it",
+                    ));
+                }
+                dirs.iter().try_for_each(|d| sweep::replot(d))
+            })
+            .and_then(|_| sweep::write_index(dir))
+    };
+    match result {
+        Ok(page) => {
+            println!("report: {}", page.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", dir.display());
+            ExitCode::from(BAD_INPUT)
+        }
+    }
 }

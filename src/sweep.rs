@@ -160,23 +160,134 @@ pub fn run_all(
         .collect())
 }
 
-/// Writes `summary.json`, `timeseries.csv` and `events.csv` under `out/<name>/`.
-pub fn write_outputs(out: &Path, outcome: &ScenarioOutcome) -> std::io::Result<PathBuf> {
+/// Writes everything about one scenario under `out/<name>/`: `summary.json`,
+/// `timeseries.csv`, `events.csv`, the architecture diagram, the plots and `report.html`.
+pub fn write_outputs(
+    out: &Path,
+    outcome: &ScenarioOutcome,
+    scenario: &Scenario,
+) -> std::io::Result<PathBuf> {
     let dir = out.join(&outcome.name);
     std::fs::create_dir_all(&dir)?;
+    let timeseries = report::timeseries_csv(&outcome.runs);
+    let events = report::events_csv(&outcome.runs);
     write_atomic(
         &dir.join("summary.json"),
         report::summary_json(&outcome.summary).as_bytes(),
     )?;
-    write_atomic(
-        &dir.join("timeseries.csv"),
-        report::timeseries_csv(&outcome.runs).as_bytes(),
-    )?;
-    write_atomic(
-        &dir.join("events.csv"),
-        report::events_csv(&outcome.runs).as_bytes(),
-    )?;
+    write_atomic(&dir.join("timeseries.csv"), timeseries.as_bytes())?;
+    write_atomic(&dir.join("events.csv"), events.as_bytes())?;
+    let diagram = report::diagram::svg(scenario);
+    write_atomic(&dir.join("diagram.svg"), diagram.as_bytes())?;
+    render(&dir, &outcome.summary, &timeseries, &events, Some(&diagram))?;
     Ok(dir)
+}
+
+/// Draws the plots and `report.html` of a scenario folder from its data.
+fn render(
+    dir: &Path,
+    summary: &Summary,
+    timeseries: &str,
+    events: &str,
+    diagram: Option<&str>,
+) -> std::io::Result<()> {
+    let invalid = |e: String| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: {e}", dir.display()),
+        )
+    };
+    let window_s = summary["window_s"]
+        .as_f64()
+        .ok_or_else(|| invalid("summary.json has no window_s".into()))?;
+    let table = report::table::SeriesTable::from_csv(timeseries, window_s).map_err(invalid)?;
+    let events = report::table::events_from_csv(events).map_err(invalid)?;
+    let mut plots = Vec::new();
+    for (stem, chart) in report::plots::scenario_charts(summary, &table, &events) {
+        let svg = report::plots::svg(&chart);
+        write_atomic(&dir.join(format!("{stem}.svg")), svg.as_bytes())?;
+        write_atomic(
+            &dir.join(format!("{stem}.png")),
+            &report::plots::png(&chart),
+        )?;
+        plots.push((chart.title.clone(), svg, format!("{stem}.png")));
+    }
+    write_atomic(
+        &dir.join("report.html"),
+        report::html::report(summary, diagram, &plots).as_bytes(),
+    )
+}
+
+/// Renders a scenario folder again from its saved files, without running anything.
+pub fn replot(dir: &Path) -> std::io::Result<()> {
+    let read = |f: &str| std::fs::read_to_string(dir.join(f));
+    let summary: Summary = serde_json::from_str(&read("summary.json")?).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: summary.json: {e}", dir.display()),
+        )
+    })?;
+    let diagram = read("diagram.svg").ok();
+    render(
+        dir,
+        &summary,
+        &read("timeseries.csv")?,
+        &read("events.csv")?,
+        diagram.as_deref(),
+    )
+}
+
+/// The scenario folders under `out`: those holding a `summary.json`, by name.
+pub fn result_dirs(out: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(out)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|d| d.join("summary.json").is_file())
+        .collect();
+    dirs.sort();
+    Ok(dirs)
+}
+
+/// Writes `out/index.html` over every scenario folder in `out`, with comparison charts.
+pub fn write_index(out: &Path) -> std::io::Result<PathBuf> {
+    let mut summaries = Vec::new();
+    let mut tables = Vec::new();
+    for d in result_dirs(out)? {
+        let Ok(text) = std::fs::read_to_string(d.join("summary.json")) else {
+            continue;
+        };
+        let Ok(summary) = serde_json::from_str::<Summary>(&text) else {
+            continue;
+        };
+        let window_s = summary["window_s"].as_f64().unwrap_or(1.0);
+        let table = std::fs::read_to_string(d.join("timeseries.csv"))
+            .ok()
+            .and_then(|t| report::table::SeriesTable::from_csv(&t, window_s).ok());
+        tables.push(table);
+        summaries.push(summary);
+    }
+    let mut comparisons = Vec::new();
+    if summaries.len() >= 2 {
+        let pairs: Vec<(&Summary, &report::table::SeriesTable)> = summaries
+            .iter()
+            .zip(&tables)
+            .filter_map(|(s, t)| t.as_ref().map(|t| (s, t)))
+            .collect();
+        for (stem, chart) in report::plots::comparison_charts(&pairs) {
+            let svg = report::plots::svg(&chart);
+            write_atomic(&out.join(format!("{stem}.svg")), svg.as_bytes())?;
+            write_atomic(
+                &out.join(format!("{stem}.png")),
+                &report::plots::png(&chart),
+            )?;
+            comparisons.push((chart.title.clone(), svg));
+        }
+    }
+    let path = out.join("index.html");
+    write_atomic(
+        &path,
+        report::html::index(&summaries, &comparisons).as_bytes(),
+    )?;
+    Ok(path)
 }
 
 /// Writes to a temporary file beside `path`, then renames it into place: a crash leaves the

@@ -35,6 +35,13 @@ impl ComponentSpec {
         }
     }
 
+    /// A few short lines of its key settings, for diagrams.
+    pub fn summary_lines(&self) -> Vec<String> {
+        match self {
+            ComponentSpec::Service(c) => c.summary_lines(),
+        }
+    }
+
     /// Builds the running component. Cannot fail: the spec was validated.
     pub fn build(&self, env: BuildEnv) -> Box<dyn Component> {
         match self {

@@ -46,6 +46,24 @@ pub struct ServiceConfig {
     pub calls: Vec<CallSpec>,
 }
 
+impl ServiceConfig {
+    pub fn summary_lines(&self) -> Vec<String> {
+        let servers = if self.servers == 1 {
+            "1 server".to_string()
+        } else {
+            format!("{} servers", self.servers)
+        };
+        let queue = match self.queue {
+            Some(q) => format!("queue {q}"),
+            None => "unbounded queue".to_string(),
+        };
+        vec![
+            format!("{servers}, {queue}"),
+            format!("work {}", SimTime::from_secs_f64(self.service_time.mean())),
+        ]
+    }
+}
+
 pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ServiceConfig> {
     let raw: RawService = ck.deserialize(table)?;
     let servers = match &raw.servers {
@@ -214,7 +232,9 @@ impl Service {
         self.busy_level.add(&self.clock, now, -1.0);
         if let Some(w) = self.queue.pop_front() {
             self.queue_level.add(&self.clock, now, -1.0);
-            if self.queue_full {
+            // Hysteresis: a queue hovering at its capacity is one episode, not thousands.
+            let low_water = self.cfg.queue.map_or(0, |q| q as usize * 9 / 10);
+            if self.queue_full && self.queue.len() <= low_water {
                 self.queue_full = false;
                 self.events.push(
                     now,

@@ -90,12 +90,16 @@ impl fmt::Debug for SimTime {
 
 impl fmt::Display for SimTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.as_secs_f64();
-        if s >= 1.0 || self.0 == 0 {
-            write!(f, "{s:.3}s")
+        // Three decimals at most, trailing zeros dropped: 60s, 1.5s, 250ms, 12.5µs.
+        let (v, unit) = if self.0 >= Self::NANOS_PER_SEC || self.0 == 0 {
+            (self.as_secs_f64(), "s")
+        } else if self.0 >= 1_000_000 {
+            (self.as_millis_f64(), "ms")
         } else {
-            write!(f, "{:.3}ms", self.as_millis_f64())
-        }
+            (self.0 as f64 / 1e3, "µs")
+        };
+        let s = format!("{v:.3}");
+        write!(f, "{}{unit}", s.trim_end_matches('0').trim_end_matches('.'))
     }
 }
 
@@ -115,5 +119,10 @@ mod tests {
         );
         assert_eq!(SimTime::MAX + SimTime(1), SimTime::MAX);
         assert_eq!(SimTime(1) - SimTime(5), SimTime::ZERO);
+        let shown: Vec<String> = [0, 60_000_000_000, 1_500_000_000, 250_000_000, 12_500]
+            .iter()
+            .map(|&n| SimTime(n).to_string())
+            .collect();
+        assert_eq!(shown, ["0s", "60s", "1.5s", "250ms", "12.5µs"]);
     }
 }

@@ -32,6 +32,7 @@ pub fn summarize(meta: &SummaryMeta<'_>, runs: &[RunResult]) -> Summary {
         out.insert("duration_s".into(), json!(r.clock.end.as_secs_f64()));
         out.insert("warmup_s".into(), json!(r.clock.warmup.as_secs_f64()));
         out.insert("measured_s".into(), json!(r.clock.measured_secs()));
+        out.insert("window_s".into(), json!(r.clock.window.as_secs_f64()));
     }
     let pooled = pool(runs);
     for (k, v) in body(&pooled) {

@@ -1,6 +1,11 @@
 //! Renderers: pure functions from results to bytes (JSON, CSV, text). They never run the
 //! simulation and never touch files; `sweep` writes what they return.
 
+pub mod diagram;
+pub mod html;
+pub mod plots;
+pub mod table;
+
 use crate::metrics::{RunResult, Summary};
 use serde_json::Value;
 use std::fmt::Write as _;

@@ -8,6 +8,7 @@ mod bundled;
 mod determinism;
 mod kernel_bench;
 mod queueing;
+mod reports;
 mod requests;
 
 use archsim::metrics::{pointer, summarize, Summary, SummaryMeta};

@@ -1,0 +1,215 @@
+//! `report.html` for one scenario and `index.html` over a results folder: self-contained pages
+//! (inline SVG and CSS, no scripts, no external fonts) that a lecturer can open offline.
+
+use crate::metrics::pointer;
+use serde_json::Value;
+use std::fmt::Write as _;
+
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const STYLE: &str = r#"<style>
+body { font-family: "DejaVu Sans", Verdana, sans-serif; margin: 2em auto; max-width: 1320px; color: #222; padding: 0 1em; }
+h1 { font-size: 2.2em; margin-bottom: 0.2em; } h2 { margin-top: 1.6em; border-bottom: 2px solid #dde4ee; }
+p.lead { font-size: 1.25em; color: #444; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 1.05em; }
+th, td { padding: 0.35em 0.9em; border-bottom: 1px solid #e3e3e3; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+th { background: #f4f7fb; }
+.ci { color: #777; font-size: 0.85em; }
+.plot svg, .diagram svg { width: 100%; height: auto; border: 1px solid #eee; margin: 0.5em 0; }
+.meta { color: #555; }
+a { color: #245a9c; }
+</style>"#;
+
+/// A number for people: a few significant digits, thousands grouped.
+pub fn fmt(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    let a = v.abs();
+    if a >= 1000.0 {
+        let s = format!("{:.0}", v);
+        let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push('\u{202f}');
+            }
+            out.push(c);
+        }
+        format!("{sign}{out}")
+    } else if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else if a >= 1.0 {
+        format!("{v:.2}")
+    } else if a == 0.0 {
+        "0".into()
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+fn num(s: &Value, path: &str) -> f64 {
+    pointer(s, path).and_then(Value::as_f64).unwrap_or(f64::NAN)
+}
+
+/// The value with its 95 % interval over seeds, when there is one.
+fn with_ci(s: &Value, path: &str) -> String {
+    let v = fmt(num(s, path));
+    match s["ci95"].get(path).and_then(Value::as_array) {
+        Some(ci) if ci.len() == 2 => format!(
+            "{v} <span class=\"ci\">[{} – {}]</span>",
+            fmt(ci[0].as_f64().unwrap_or(f64::NAN)),
+            fmt(ci[1].as_f64().unwrap_or(f64::NAN))
+        ),
+        _ => v,
+    }
+}
+
+/// The headline numbers every scenario is compared by.
+pub const HEADLINES: &[(&str, &str)] = &[
+    ("requests.total", "requests"),
+    ("throughput_rps", "throughput [req/s]"),
+    ("error_rate", "errors [fraction]"),
+    ("latency_ms.mean", "mean [ms]"),
+    ("latency_ms.p50", "p50 [ms]"),
+    ("latency_ms.p99", "p99 [ms]"),
+    ("latency_ms.p999", "p99.9 [ms]"),
+    ("retry_amplification", "attempts per request"),
+];
+
+/// A scenario's page. `plots` are (title, inline SVG, PNG file name) in display order.
+pub fn report(
+    summary: &Value,
+    diagram_svg: Option<&str>,
+    plots: &[(String, String, String)],
+) -> String {
+    let name = summary["scenario"].as_str().unwrap_or("scenario");
+    let mut o = String::new();
+    let _ = write!(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} – archsim</title>{STYLE}</head><body>\n", escape(name));
+    let _ = writeln!(
+        o,
+        "<p><a href=\"../index.html\">← all scenarios</a></p><h1>{}</h1>",
+        escape(name)
+    );
+    if let Some(d) = summary["description"].as_str() {
+        let _ = writeln!(o, "<p class=\"lead\">{}</p>", escape(d));
+    }
+    let seeds: Vec<String> = summary["seeds"]
+        .as_array()
+        .map(|a| a.iter().map(|s| s.to_string()).collect())
+        .unwrap_or_default();
+    let _ = writeln!(
+        o,
+        "<p class=\"meta\">{} s simulated ({} s warmup excluded from the numbers), seeds {}. Intervals in grey are 95 % over seeds.</p>",
+        fmt(num(summary, "duration_s")),
+        fmt(num(summary, "warmup_s")),
+        seeds.join(", ")
+    );
+    o.push_str("<h2>Headline numbers</h2><table><tr><th>measure</th><th>value</th></tr>\n");
+    for (path, label) in HEADLINES {
+        let _ = writeln!(
+            o,
+            "<tr><td>{label}</td><td>{}</td></tr>",
+            with_ci(summary, path)
+        );
+    }
+    o.push_str("</table>\n<h2>Requests by final status</h2><table><tr><th>status</th><th>requests</th><th>share</th></tr>\n");
+    let total = num(summary, "requests.total");
+    if let Some(by) = summary["requests"]["by_status"].as_object() {
+        for (k, v) in by {
+            let n = v.as_f64().unwrap_or(0.0);
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td>{:.2} %</td></tr>",
+                escape(k),
+                fmt(n),
+                100.0 * n / total.max(1.0)
+            );
+        }
+    }
+    o.push_str("</table>\n");
+    if let Some(svg) = diagram_svg {
+        let _ = writeln!(o, "<h2>Architecture</h2><div class=\"diagram\">{svg}</div>");
+    }
+    if let Some(cs) = summary["components"].as_object() {
+        o.push_str("<h2>Components</h2><table><tr><th>component</th><th>kind</th><th>utilisation</th><th>mean queue</th><th>P(wait)</th><th>mean response [ms]</th><th>503 (full)</th><th>late replies</th></tr>\n");
+        for (id, c) in cs {
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td>{} %</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(id),
+                escape(c["kind"].as_str().unwrap_or("")),
+                fmt(100.0 * num(c, "utilisation")),
+                fmt(num(c, "queue_mean")),
+                fmt(num(c, "wait_probability")),
+                fmt(num(c, "response_ms.mean")),
+                fmt(num(c, "rejected")),
+                fmt(num(c, "late_replies")),
+            );
+        }
+        o.push_str("</table>\n");
+    }
+    if !plots.is_empty() {
+        o.push_str("<h2>Over time</h2>\n");
+        for (title, svg, png) in plots {
+            let _ = writeln!(o, "<div class=\"plot\" title=\"{}\">{svg}</div><p class=\"meta\"><a href=\"{png}\">PNG for slides</a></p>", escape(title));
+        }
+    }
+    o.push_str("<h2>Data</h2><p><a href=\"summary.json\">summary.json</a> · <a href=\"timeseries.csv\">timeseries.csv</a> · <a href=\"events.csv\">events.csv</a></p>\n</body></html>\n");
+    o
+}
+
+/// The page over a results folder: every scenario's headline numbers side by side, and the
+/// comparison charts (inline SVG).
+pub fn index(summaries: &[Value], comparisons: &[(String, String)]) -> String {
+    let mut o = String::new();
+    let _ = write!(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>archsim results</title>{STYLE}</head><body>\n<h1>archsim results</h1>\n");
+    o.push_str("<h2>Scenarios side by side</h2><table><tr><th>scenario</th>");
+    for (_, label) in HEADLINES {
+        let _ = write!(o, "<th>{label}</th>");
+    }
+    o.push_str("</tr>\n");
+    for s in summaries {
+        let name = s["scenario"].as_str().unwrap_or("?");
+        let _ = write!(
+            o,
+            "<tr><td><a href=\"{0}/report.html\">{0}</a></td>",
+            escape(name)
+        );
+        for (path, _) in HEADLINES {
+            let _ = write!(o, "<td>{}</td>", fmt(num(s, path)));
+        }
+        o.push_str("</tr>\n");
+    }
+    o.push_str("</table>\n");
+    for s in summaries {
+        if let (Some(name), Some(d)) = (s["scenario"].as_str(), s["description"].as_str()) {
+            let _ = writeln!(
+                o,
+                "<p><a href=\"{0}/report.html\"><b>{0}</b></a>: {1}</p>",
+                escape(name),
+                escape(d)
+            );
+        }
+    }
+    if !comparisons.is_empty() {
+        o.push_str("<h2>Compared over time</h2>\n");
+        for (title, svg) in comparisons {
+            let _ = writeln!(
+                o,
+                "<div class=\"plot\" title=\"{}\">{svg}</div>",
+                escape(title)
+            );
+        }
+    }
+    o.push_str("</body></html>\n");
+    o
+}

@@ -1,0 +1,751 @@
+//! Time-series plots for projection: 1280×720, large type, units on every axis, a legend, the
+//! same colours for the same things everywhere, and events drawn on every time axis.
+//!
+//! Each chart is described once (`Chart`) and rendered twice, to SVG and to PNG, from the
+//! data in `SeriesTable`; nothing here runs a simulation or touches a file.
+
+use super::table::{Band, Event, SeriesTable};
+use plotters::coord::ranged1d::Ranged;
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+use std::sync::Once;
+
+pub const WIDTH: u32 = 1280;
+pub const HEIGHT: u32 = 720;
+const FONT: &str = "sans-serif";
+
+/// Registers the bundled DejaVu Sans, so text renders the same on every machine and no
+/// system font library is needed.
+fn fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
+        let _ = plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+/// Colours used for the same meaning in every chart.
+pub mod palette {
+    use plotters::style::RGBColor;
+    pub const P50: RGBColor = RGBColor(31, 119, 180);
+    pub const P95: RGBColor = RGBColor(255, 127, 14);
+    pub const P99: RGBColor = RGBColor(214, 39, 40);
+    pub const OFFERED: RGBColor = RGBColor(40, 40, 40);
+    pub const UTILISATION: RGBColor = RGBColor(31, 119, 180);
+    pub const QUEUE: RGBColor = RGBColor(148, 103, 189);
+    /// For comparisons: one colour per scenario, in order.
+    pub const SERIES: [RGBColor; 8] = [
+        RGBColor(31, 119, 180),
+        RGBColor(214, 39, 40),
+        RGBColor(44, 160, 44),
+        RGBColor(255, 127, 14),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+        RGBColor(227, 119, 194),
+        RGBColor(23, 190, 207),
+    ];
+
+    /// The colour of a final status: green for success, warm colours for server errors.
+    pub fn status(label: &str) -> RGBColor {
+        match label {
+            l if l.starts_with('2') => RGBColor(44, 160, 44),
+            "429" => RGBColor(255, 187, 34),
+            "400" => RGBColor(188, 189, 34),
+            "500" | "502" => RGBColor(140, 86, 75),
+            "503" => RGBColor(214, 39, 40),
+            "504" => RGBColor(148, 103, 189),
+            "timeout" => RGBColor(127, 127, 127),
+            _ => RGBColor(227, 119, 194),
+        }
+    }
+}
+
+/// One line of a chart: median over seeds, with the min-max range shaded when there are
+/// several seeds.
+pub struct Line {
+    pub label: String,
+    pub color: RGBColor,
+    pub band: Band,
+    pub dashed: bool,
+}
+
+/// How a panel's lines are drawn.
+pub enum Kind {
+    Lines,
+    /// Lines stacked on top of each other, filled (throughput by status).
+    Stacked,
+}
+
+pub struct Panel {
+    pub y_desc: String,
+    pub log_y: bool,
+    pub kind: Kind,
+    pub lines: Vec<Line>,
+    /// Fixed y range, for quantities with natural bounds (utilisation 0-100 %).
+    pub y_max: Option<f64>,
+}
+
+pub struct Chart {
+    pub title: String,
+    /// A smaller second line: what is shown and how (seeds, markers).
+    pub subtitle: String,
+    pub panels: Vec<Panel>,
+    /// End of the time axis [s].
+    pub t_end: f64,
+    pub warmup_s: f64,
+    pub events: Vec<Event>,
+}
+
+/// Renders a chart to SVG text.
+pub fn svg(chart: &Chart) -> String {
+    fonts();
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
+        if let Err(e) = draw(&root, chart) {
+            return error_svg(&format!("{e:?}"));
+        }
+        let _ = root.present();
+    }
+    out
+}
+
+/// Renders a chart to PNG bytes.
+pub fn png(chart: &Chart) -> Vec<u8> {
+    fonts();
+    let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        let _ = draw(&root, chart);
+        let _ = root.present();
+    }
+    encode_png(&rgb, WIDTH, HEIGHT)
+}
+
+pub fn encode_png(rgb: &[u8], width: u32, height: u32) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut bytes, width, height);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        if let Ok(mut w) = enc.write_header() {
+            let _ = w.write_image_data(rgb);
+        }
+    }
+    bytes
+}
+
+fn error_svg(msg: &str) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\"><text x=\"20\" y=\"40\">plot failed: {}</text></svg>",
+        super::html::escape(msg)
+    )
+}
+
+type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    chart: &Chart,
+) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let title_height = if chart.subtitle.is_empty() { 60 } else { 88 };
+    let (top, body) = root.split_vertically(title_height);
+    top.draw(&Text::new(
+        chart.title.clone(),
+        (24, 10),
+        (FONT, 36).into_font().style(FontStyle::Bold).color(&BLACK),
+    ))?;
+    if !chart.subtitle.is_empty() {
+        top.draw(&Text::new(
+            chart.subtitle.clone(),
+            (26, 56),
+            (FONT, 22).into_font().color(&RGBColor(90, 90, 90)),
+        ))?;
+    }
+    let areas = body.split_evenly((chart.panels.len().max(1), 1));
+    for (i, (panel, area)) in chart.panels.iter().zip(areas.iter()).enumerate() {
+        let last = i + 1 == chart.panels.len();
+        draw_panel(area, chart, panel, last)?;
+    }
+    Ok(())
+}
+
+/// Minutes on the time axis beyond ten minutes of simulated time, seconds below.
+fn time_unit(t_end: f64) -> (f64, &'static str) {
+    if t_end > 600.0 {
+        (60.0, "time [min]")
+    } else {
+        (1.0, "time [s]")
+    }
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    chart: &Chart,
+    panel: &Panel,
+    show_x: bool,
+) -> DrawResult<DB> {
+    let (unit, x_desc) = time_unit(chart.t_end);
+    let x_end = chart.t_end / unit;
+    let stacked = stack(panel);
+    let lines = stacked.as_ref().unwrap_or(&panel.lines);
+    let (lo, hi) = y_extent(lines, panel.log_y);
+    let hi = panel.y_max.unwrap_or(hi);
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin_left(16)
+        .margin_right(40)
+        .margin_top(8)
+        .x_label_area_size(if show_x { 64 } else { 28 })
+        .y_label_area_size(120);
+    if panel.log_y {
+        let mut c = builder.build_cartesian_2d(0f64..x_end, (lo..hi).log_scale())?;
+        finish_panel(&mut c, chart, panel, lines, unit, x_desc, show_x, lo, hi)
+    } else {
+        let mut c = builder.build_cartesian_2d(0f64..x_end, lo..hi)?;
+        finish_panel(&mut c, chart, panel, lines, unit, x_desc, show_x, lo, hi)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish_panel<'a, DB, Y>(
+    c: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
+    chart: &Chart,
+    panel: &Panel,
+    lines: &[Line],
+    unit: f64,
+    x_desc: &str,
+    show_x: bool,
+    lo: f64,
+    hi: f64,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend + 'a,
+    Y: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
+{
+    let mut mesh = c.configure_mesh();
+    mesh.y_desc(panel.y_desc.as_str())
+        .axis_desc_style((FONT, 26))
+        .label_style((FONT, 22))
+        .light_line_style(RGBColor(235, 235, 235))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .y_labels(6)
+        .y_label_formatter(&|v| short_number(*v));
+    if show_x {
+        mesh.x_desc(x_desc).x_labels(10);
+    } else {
+        mesh.x_label_formatter(&|_| String::new());
+    }
+    mesh.draw()?;
+
+    // The warmup, shaded and labelled: its numbers are not in the summary.
+    if chart.warmup_s > 0.0 {
+        let w = chart.warmup_s / unit;
+        c.draw_series(std::iter::once(Rectangle::new(
+            [(0.0, lo), (w, hi)],
+            RGBColor(120, 120, 120).mix(0.12).filled(),
+        )))?;
+        c.draw_series(std::iter::once(Text::new(
+            "warmup",
+            (w * 0.05, hi),
+            (FONT, 20).into_font().color(&RGBColor(90, 90, 90)),
+        )))?;
+    }
+    draw_events(c, &chart.events, unit, lo, hi)?;
+
+    for (i, line) in lines.iter().enumerate() {
+        let color = line.color;
+        let b = &line.band;
+        match panel.kind {
+            Kind::Stacked => {
+                // Fill down to the next line below (or zero), so areas add up visually.
+                let below: Vec<f64> = if i + 1 < lines.len() {
+                    lines[i + 1].band.median.clone()
+                } else {
+                    vec![0.0; b.t.len()]
+                };
+                for seg in segments(&b.t, &b.median) {
+                    let mut pts: Vec<(f64, f64)> = seg
+                        .iter()
+                        .map(|&k| (b.t[k] / unit, b.median[k].max(lo)))
+                        .collect();
+                    pts.extend(
+                        seg.iter()
+                            .rev()
+                            .map(|&k| (b.t[k] / unit, below[k].max(lo).min(b.median[k]))),
+                    );
+                    c.draw_series(std::iter::once(Polygon::new(pts, color.mix(0.85).filled())))?;
+                }
+            }
+            Kind::Lines => {
+                if b.min.iter().zip(&b.max).any(|(a, z)| z > a) {
+                    for seg in segments(&b.t, &b.median) {
+                        let mut pts: Vec<(f64, f64)> = seg
+                            .iter()
+                            .map(|&k| (b.t[k] / unit, b.max[k].max(lo)))
+                            .collect();
+                        pts.extend(seg.iter().rev().map(|&k| (b.t[k] / unit, b.min[k].max(lo))));
+                        c.draw_series(std::iter::once(Polygon::new(
+                            pts,
+                            color.mix(0.18).filled(),
+                        )))?;
+                    }
+                }
+            }
+        }
+        let style = ShapeStyle {
+            color: color.to_rgba(),
+            filled: false,
+            stroke_width: if matches!(panel.kind, Kind::Stacked) {
+                1
+            } else {
+                3
+            },
+        };
+        let mut first = true;
+        for seg in segments(&b.t, &b.median) {
+            let pts: Vec<(f64, f64)> = seg
+                .iter()
+                .map(|&k| (b.t[k] / unit, b.median[k].max(lo)))
+                .collect();
+            let series = if line.dashed {
+                c.draw_series(DashedLineSeries::new(pts, 12, 8, style))?
+            } else {
+                c.draw_series(LineSeries::new(pts, style))?
+            };
+            if first {
+                let legend_color = color;
+                let filled = matches!(panel.kind, Kind::Stacked);
+                series.label(line.label.clone()).legend(move |(x, y)| {
+                    if filled {
+                        Rectangle::new([(x, y - 8), (x + 24, y + 8)], legend_color.filled())
+                            .into_dyn()
+                    } else {
+                        PathElement::new(vec![(x, y), (x + 24, y)], legend_color.stroke_width(4))
+                            .into_dyn()
+                    }
+                });
+                first = false;
+            }
+        }
+    }
+    if !lines.is_empty() {
+        c.configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(180, 180, 180))
+            .label_font((FONT, 22))
+            .draw()?;
+    }
+    Ok(())
+}
+
+/// Markers for discrete happenings of the first seed: a shaded span for a condition that
+/// starts and ends (a full queue; spans closer than 1 % of the axis merge, and one still open
+/// at the end runs to the end), a dashed line and a label for an instant.
+fn draw_events<'a, DB, Y>(
+    c: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
+    events: &[Event],
+    unit: f64,
+    lo: f64,
+    hi: f64,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend + 'a,
+    Y: Ranged<ValueType = f64>,
+{
+    let Some(seed) = events.first().map(|e| e.seed) else {
+        return Ok(());
+    };
+    let x_end = c.x_range().end;
+    let gap = 0.01 * x_end;
+    let events: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.seed == seed && !e.component.is_empty())
+        .collect();
+    // Spans by component: (start, end) in axis units.
+    let mut spans: std::collections::BTreeMap<&str, Vec<(f64, f64)>> =
+        std::collections::BTreeMap::new();
+    let mut open: std::collections::BTreeMap<&str, f64> = std::collections::BTreeMap::new();
+    let mut instants = Vec::new();
+    for e in &events {
+        let x = e.time_s / unit;
+        match e.event.as_str() {
+            "queue_full" => {
+                open.entry(e.component.as_str()).or_insert(x);
+            }
+            "queue_recovered" => {
+                if let Some(start) = open.remove(e.component.as_str()) {
+                    let list = spans.entry(e.component.as_str()).or_default();
+                    match list.last_mut() {
+                        Some(last) if start - last.1 < gap => last.1 = x,
+                        _ => list.push((start, x)),
+                    }
+                }
+            }
+            "events_dropped" => {}
+            _ => instants.push((x, format!("{} {}", e.component, e.event))),
+        }
+    }
+    for (comp, start) in open {
+        let list = spans.entry(comp).or_default();
+        match list.last_mut() {
+            Some(last) if start - last.1 < gap => last.1 = x_end,
+            _ => list.push((start, x_end)),
+        }
+    }
+    let red = RGBColor(214, 39, 40);
+    for (comp, list) in &spans {
+        for (k, &(a, b)) in list.iter().enumerate() {
+            let b = b.max(a + gap / 4.0);
+            c.draw_series(std::iter::once(Rectangle::new(
+                [(a, lo), (b, hi)],
+                red.mix(0.12).filled(),
+            )))?;
+            if k == 0 {
+                c.draw_series(std::iter::once(Text::new(
+                    format!("{comp} queue full"),
+                    (a, hi),
+                    (FONT, 20).into_font().color(&red),
+                )))?;
+            }
+        }
+    }
+    for (x, label) in instants.iter().take(100) {
+        c.draw_series(DashedLineSeries::new(
+            vec![(*x, lo), (*x, hi)],
+            6,
+            6,
+            BLACK.mix(0.6).stroke_width(2),
+        ))?;
+        c.draw_series(std::iter::once(Text::new(
+            label.clone(),
+            (*x, hi),
+            (FONT, 20),
+        )))?;
+    }
+    Ok(())
+}
+
+/// Runs of consecutive windows with a finite value.
+fn segments(t: &[f64], v: &[f64]) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut cur = Vec::new();
+    for (k, x) in v.iter().enumerate().take(t.len()) {
+        if x.is_finite() {
+            cur.push(k);
+        } else if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// For stacked panels: the lines as cumulative sums, topmost first.
+fn stack(panel: &Panel) -> Option<Vec<Line>> {
+    if !matches!(panel.kind, Kind::Stacked) {
+        return None;
+    }
+    let n = panel.lines.first()?.band.t.len();
+    let mut acc = vec![0.0; n];
+    let mut out = Vec::new();
+    for l in &panel.lines {
+        for (k, a) in acc.iter_mut().enumerate() {
+            let v = l.band.median.get(k).copied().unwrap_or(f64::NAN);
+            if v.is_finite() {
+                *a += v;
+            }
+        }
+        out.push(Line {
+            label: l.label.clone(),
+            color: l.color,
+            band: Band {
+                t: l.band.t.clone(),
+                median: acc.clone(),
+                min: acc.clone(),
+                max: acc.clone(),
+            },
+            dashed: l.dashed,
+        });
+    }
+    out.reverse();
+    Some(out)
+}
+
+/// The y range: from zero on a linear axis, from a round power of ten on a log one.
+fn y_extent(lines: &[Line], log: bool) -> (f64, f64) {
+    let vals = lines
+        .iter()
+        .flat_map(|l| l.band.max.iter().chain(&l.band.median))
+        .copied()
+        .filter(|v| v.is_finite());
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in vals {
+        if !log || v > 0.0 {
+            lo = lo.min(v);
+        }
+        hi = hi.max(v);
+    }
+    if log {
+        if !lo.is_finite() || !hi.is_finite() || hi <= 0.0 {
+            return (0.1, 10.0);
+        }
+        let lo = 10f64.powf(lo.log10().floor());
+        (lo, (hi * 2.0).max(lo * 10.0))
+    } else {
+        if !hi.is_finite() || hi <= 0.0 {
+            return (0.0, 1.0);
+        }
+        (0.0, hi * 1.15)
+    }
+}
+
+/// Tick labels without trailing noise: 0.5, 20, 1.5k, 2M.
+fn short_number(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e6 {
+        format!("{}M", trim(v / 1e6))
+    } else if a >= 1e4 {
+        format!("{}k", trim(v / 1e3))
+    } else {
+        trim(v)
+    }
+}
+
+fn trim(v: f64) -> String {
+    let s = format!("{v:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
+/// The charts of one scenario, by file stem, built from its summary (which names the
+/// workloads and the components with their kinds) and its series.
+pub fn scenario_charts(
+    summary: &serde_json::Value,
+    table: &SeriesTable,
+    events: &[Event],
+) -> Vec<(String, Chart)> {
+    let name = summary["scenario"].as_str().unwrap_or("scenario");
+    let t_end = summary["duration_s"]
+        .as_f64()
+        .unwrap_or(table.windows as f64 * table.window_s);
+    let warmup_s = summary["warmup_s"].as_f64().unwrap_or(0.0);
+    let seeds = table.seeds.len();
+    let first_seed = table.seeds.first().copied().unwrap_or(0);
+    let subtitle = if seeds > 1 {
+        format!("median of {seeds} seeds, min-max range shaded; markers from seed {first_seed}")
+    } else {
+        format!("seed {first_seed}")
+    };
+    let chart = |title: String, panels: Vec<Panel>| Chart {
+        title,
+        subtitle: subtitle.clone(),
+        panels,
+        t_end,
+        warmup_s,
+        events: events.to_vec(),
+    };
+    let line = |actor: &str, series: &str, label: &str, color: RGBColor, scale: f64| {
+        table.band(actor, series, scale).map(|band| Line {
+            label: label.to_string(),
+            color,
+            band,
+            dashed: false,
+        })
+    };
+    let mut out = Vec::new();
+    let workloads: Vec<String> = summary["workloads"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    for w in &workloads {
+        let lat: Vec<Line> = [
+            ("latency_p50_ms", "p50", palette::P50),
+            ("latency_p95_ms", "p95", palette::P95),
+            ("latency_p99_ms", "p99", palette::P99),
+        ]
+        .iter()
+        .filter_map(|(s, l, c)| line(w, s, l, *c, 1.0))
+        .collect();
+        out.push((
+            format!("latency-{w}"),
+            chart(
+                format!("{name} · {w}: latency of successful requests"),
+                vec![Panel {
+                    y_desc: "latency [ms] (log scale)".into(),
+                    log_y: true,
+                    kind: Kind::Lines,
+                    lines: lat,
+                    y_max: None,
+                }],
+            ),
+        ));
+        // Final statuses, successes at the bottom, then errors by severity of colour.
+        let mut statuses = table.series_of(w, "status_");
+        statuses.sort_by_key(|s| (!s.starts_with("status_2"), s.clone()));
+        let stacked: Vec<Line> = statuses
+            .iter()
+            .filter_map(|s| {
+                let label = s
+                    .trim_start_matches("status_")
+                    .trim_end_matches("_rps")
+                    .to_string();
+                let color = palette::status(&label);
+                line(w, s, &label, color, 1.0)
+            })
+            .collect();
+        let mut lines = stacked;
+        let offered = line(w, "requests_rps", "offered", palette::OFFERED, 1.0);
+        let attempts = line(w, "attempts_rps", "attempts", palette::OFFERED, 1.0);
+        let mut overlay = Vec::new();
+        if let Some(mut o) = offered {
+            o.dashed = true;
+            overlay.push(o);
+        }
+        let retried = summary["workloads"][w]["requests"]["retries"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0;
+        if let (true, Some(mut a)) = (retried, attempts) {
+            a.color = RGBColor(100, 100, 100);
+            a.dashed = true;
+            overlay.push(a);
+        }
+        let mut panels = vec![Panel {
+            y_desc: "requests/s by final status".into(),
+            log_y: false,
+            kind: Kind::Stacked,
+            lines: std::mem::take(&mut lines),
+            y_max: None,
+        }];
+        if !overlay.is_empty() {
+            panels.push(Panel {
+                y_desc: "requests/s".into(),
+                log_y: false,
+                kind: Kind::Lines,
+                lines: overlay,
+                y_max: None,
+            });
+        }
+        out.push((
+            format!("throughput-{w}"),
+            chart(format!("{name} · {w}: requests by final status"), panels),
+        ));
+    }
+    if let Some(components) = summary["components"].as_object() {
+        for (id, c) in components {
+            let kind = c["kind"].as_str().unwrap_or("");
+            let mut panels = Vec::new();
+            if let Some(u) = line(
+                id,
+                "utilisation",
+                "utilisation",
+                palette::UTILISATION,
+                100.0,
+            ) {
+                panels.push(Panel {
+                    y_desc: "utilisation [%]".into(),
+                    log_y: false,
+                    kind: Kind::Lines,
+                    lines: vec![u],
+                    y_max: Some(105.0),
+                });
+            }
+            if let Some(q) = line(id, "queue", "waiting", palette::QUEUE, 1.0) {
+                panels.push(Panel {
+                    y_desc: "queue [requests]".into(),
+                    log_y: false,
+                    kind: Kind::Lines,
+                    lines: vec![q],
+                    y_max: None,
+                });
+            }
+            if !panels.is_empty() {
+                out.push((
+                    format!("component-{id}"),
+                    chart(format!("{name} · {id} ({kind})"), panels),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Scenarios overlaid, one chart per metric, one colour per scenario (in index order): the
+/// first workload's p99 latency and successful throughput.
+pub fn comparison_charts(scenarios: &[(&serde_json::Value, &SeriesTable)]) -> Vec<(String, Chart)> {
+    let t_end = scenarios
+        .iter()
+        .filter_map(|(s, _)| s["duration_s"].as_f64())
+        .fold(0.0, f64::max);
+    let mut p99 = Vec::new();
+    let mut ok = Vec::new();
+    for (i, (summary, table)) in scenarios.iter().enumerate() {
+        let name = summary["scenario"].as_str().unwrap_or("?").to_string();
+        let Some(w) = summary["workloads"]
+            .as_object()
+            .and_then(|m| m.keys().next().cloned())
+        else {
+            continue;
+        };
+        let color = palette::SERIES[i % palette::SERIES.len()];
+        if let Some(band) = table.band(&w, "latency_p99_ms", 1.0) {
+            p99.push(Line {
+                label: name.clone(),
+                color,
+                band,
+                dashed: false,
+            });
+        }
+        if let Some(band) = table.band(&w, "status_200_rps", 1.0) {
+            ok.push(Line {
+                label: name,
+                color,
+                band,
+                dashed: false,
+            });
+        }
+    }
+    let chart = |title: &str, y_desc: &str, log_y: bool, lines: Vec<Line>| Chart {
+        title: title.to_string(),
+        subtitle: "first workload of each scenario; median over seeds".to_string(),
+        panels: vec![Panel {
+            y_desc: y_desc.to_string(),
+            log_y,
+            kind: Kind::Lines,
+            lines,
+            y_max: None,
+        }],
+        t_end,
+        warmup_s: 0.0,
+        events: Vec::new(),
+    };
+    vec![
+        (
+            "compare-latency-p99".to_string(),
+            chart(
+                "p99 latency of successful requests, by scenario",
+                "p99 latency [ms] (log scale)",
+                true,
+                p99,
+            ),
+        ),
+        (
+            "compare-throughput".to_string(),
+            chart(
+                "Successful requests per second, by scenario",
+                "requests/s with status 200",
+                false,
+                ok,
+            ),
+        ),
+    ]
+}

@@ -1,0 +1,183 @@
+//! The plots, the diagram and the HTML pages: parsed back and checked for the series, labels
+//! and links a reader needs.
+
+use archsim::report::diagram;
+use archsim::sweep;
+use std::path::{Path, PathBuf};
+
+const SCENARIO: &str = r#"
+[scenario]
+name = "report-test"
+description = "A spike overflows a bounded queue."
+duration = "2m"
+warmup = "10s"
+seeds = 2
+[[workload]]
+name = "users"
+target = "web"
+arrival = { process = "spike", base = 50, peak = 400, at = "40s", for = "20s" }
+timeout = "1s"
+retry = { attempts = 2, on = [503] }
+[[component]]
+id = "web"
+kind = "service"
+az = "a"
+servers = 4
+queue = 20
+service_time = { dist = "exponential", mean = "20ms" }
+calls = [ { to = "db", probability = 0.5, timeout = "200ms" } ]
+[[component]]
+id = "db"
+kind = "service"
+az = "b"
+servers = 2
+service_time = "2ms"
+"#;
+
+fn texts(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("SVG does not parse: {e}"));
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| n.descendants().filter_map(|t| t.text()).collect::<String>())
+        .collect()
+}
+
+fn assert_has(texts: &[String], want: &str, what: &str) {
+    assert!(
+        texts.iter().any(|t| t.contains(want)),
+        "{what}: no text {want:?} among {texts:?}"
+    );
+}
+
+fn run_into(out: &Path) -> archsim::scenario::Scenario {
+    let sc = crate::scenario(SCENARIO);
+    let outcomes = sweep::run_all(std::slice::from_ref(&sc), Some(2), &|_| {})
+        .unwrap_or_else(|f| panic!("{}", f[0].1));
+    sweep::write_outputs(out, &outcomes[0], &sc).unwrap();
+    sweep::write_index(out).unwrap();
+    sc
+}
+
+fn temp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("archsim-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn plots_show_their_series_units_legends_and_events() {
+    let out = temp("plots");
+    run_into(&out);
+    let dir = out.join("report-test");
+    let read =
+        |f: &str| std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+
+    let lat = texts(&read("latency-users.svg"));
+    for want in [
+        "latency [ms] (log scale)",
+        "time [s]",
+        "p50",
+        "p95",
+        "p99",
+        "warmup",
+        "median of 2 seeds",
+    ] {
+        assert_has(&lat, want, "latency chart");
+    }
+    let thr = texts(&read("throughput-users.svg"));
+    for want in [
+        "requests/s by final status",
+        "200",
+        "503",
+        "offered",
+        "attempts",
+        "web queue full",
+    ] {
+        assert_has(&thr, want, "throughput chart");
+    }
+    let web = texts(&read("component-web.svg"));
+    for want in ["utilisation [%]", "queue [requests]", "waiting"] {
+        assert_has(&web, want, "component chart");
+    }
+    // The PNG twins are real 1280×720 images.
+    for f in [
+        "latency-users.png",
+        "throughput-users.png",
+        "component-web.png",
+        "component-db.png",
+    ] {
+        let bytes = std::fs::read(dir.join(f)).unwrap();
+        let reader = png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .unwrap();
+        let info = reader.info();
+        assert_eq!((info.width, info.height), (1280, 720), "{f}");
+    }
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn the_diagram_and_pages_are_self_contained_and_linked() {
+    let out = temp("pages");
+    let sc = run_into(&out);
+    let dir = out.join("report-test");
+    let dia = texts(&std::fs::read_to_string(dir.join("diagram.svg")).unwrap());
+    for want in [
+        "users",
+        "web",
+        "db",
+        "service",
+        "workload",
+        "availability zone a",
+        "availability zone b",
+        "4 servers, queue 20",
+        "p=0.5, timeout 200ms",
+    ] {
+        assert_has(&dia, want, "diagram");
+    }
+    let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(report.contains("A spike overflows a bounded queue."));
+    assert!(
+        report.matches("<svg").count() >= 5,
+        "diagram and plots inline"
+    );
+    assert!(!report.contains("<script"), "no scripts");
+    assert!(
+        !report.contains("src=\"http") && !report.contains("href=\"http"),
+        "nothing external"
+    );
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(index.contains("href=\"report-test/report.html\""));
+
+    let dot = diagram::dot(&sc);
+    for want in [
+        "rankdir=LR",
+        "subgraph cluster_",
+        "\"workload:users\" -> \"web\"",
+        "\"web\" -> \"db\" [label=\"p=0.5, timeout 200ms\"]",
+    ] {
+        assert!(dot.contains(want), "DOT lacks {want:?}:\n{dot}");
+    }
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn replotting_from_saved_files_draws_the_same_pictures() {
+    let out = temp("replot");
+    run_into(&out);
+    let dir = out.join("report-test");
+    let before = std::fs::read(dir.join("throughput-users.svg")).unwrap();
+    let report_before = std::fs::read(dir.join("report.html")).unwrap();
+    std::fs::remove_file(dir.join("throughput-users.svg")).unwrap();
+    sweep::replot(&dir).unwrap();
+    assert_eq!(
+        std::fs::read(dir.join("throughput-users.svg")).unwrap(),
+        before
+    );
+    assert_eq!(
+        std::fs::read(dir.join("report.html")).unwrap(),
+        report_before
+    );
+    std::fs::remove_dir_all(&out).unwrap();
+}
