@@ -21,7 +21,8 @@ th, td { padding: 0.35em 0.9em; border-bottom: 1px solid #e3e3e3; text-align: ri
 th:first-child, td:first-child { text-align: left; }
 th { background: #f4f7fb; }
 .ci { color: #777; font-size: 0.85em; }
-.plot svg, .diagram svg { width: 100%; height: auto; border: 1px solid #eee; margin: 0.5em 0; }
+.plot svg { width: 100%; height: auto; border: 1px solid #eee; margin: 0.5em 0; }
+.diagram svg { max-width: 100%; height: auto; margin: 0.5em 0; }
 .meta { color: #555; }
 a { color: #245a9c; }
 </style>"#;
