@@ -195,6 +195,10 @@ pub struct WorkloadSpec {
     pub retry: RetryPolicy,
     /// One-way latency between the client and its entry component.
     pub latency: Dist,
+    /// API keys the workload's clients use, drawn uniformly per request: ids
+    /// `first_api_key .. first_api_key + api_keys` (no key when `api_keys` is 0).
+    pub api_keys: u32,
+    pub first_api_key: u32,
 }
 
 impl WorkloadSpec {
@@ -324,10 +328,15 @@ impl Workload {
             .sample(&mut self.rng)
             .round()
             .min(u32::MAX as f64) as u32;
+        let client = match self.spec.api_keys {
+            0 => 0,
+            n => self.spec.first_api_key + self.rng.random_range(0..n),
+        };
         let msg = Msg {
             op,
             key,
             size_bytes,
+            client,
         };
         self.arrivals
             .add(&self.clock, now, self.clock.measured(now));

@@ -3,7 +3,7 @@
 //! Actor ids: components first, in scenario order (their index is their node in the call
 //! graph), then workloads. `World::run` drives the kernel and gathers a `RunResult`.
 
-use crate::components::{BuildEnv, Component, Edge};
+use crate::components::{BuildEnv, Component, Edge, Shared};
 use crate::kernel::{stream, ActorId, Ctx, Input, Kernel, Limits, Model, Stop};
 use crate::metrics::{ActorResult, Clock, Role, RunResult};
 use crate::scenario::Scenario;
@@ -31,6 +31,8 @@ impl World {
     /// Builds the world of `scenario` for one seed. Cannot fail: the scenario was validated.
     pub fn build(scenario: &Scenario, seed: u64) -> World {
         let clock = scenario.clock();
+        let specs: Vec<_> = scenario.components.iter().map(|c| &c.spec).collect();
+        let shared = Shared::new(&scenario.account, &specs);
         let components = scenario
             .components
             .iter()
@@ -44,6 +46,7 @@ impl World {
                         op: call.op,
                         probability: call.probability,
                         timeout: call.timeout,
+                        retry: call.retry.clone(),
                         latency: call.latency.clone().unwrap_or_else(|| {
                             scenario
                                 .network
@@ -51,12 +54,15 @@ impl World {
                         }),
                     })
                     .collect();
-                c.spec.build(BuildEnv {
-                    name: c.id.clone(),
-                    clock,
-                    rng: stream(seed, &format!("component:{}", c.id)),
-                    edges,
-                })
+                c.spec.build(
+                    BuildEnv {
+                        name: c.id.clone(),
+                        clock,
+                        rng: stream(seed, &format!("component:{}", c.id)),
+                        edges,
+                    },
+                    &shared,
+                )
             })
             .collect();
         let workloads = scenario

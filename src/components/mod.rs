@@ -4,27 +4,37 @@
 //! never reaches into another component. Calls to other components go through `Edge`s that the
 //! scenario resolved when the world was built.
 
+pub mod api_gateway;
+pub mod lambda;
 pub mod service;
+pub mod token_bucket;
 
 use crate::dist::Dist;
-use crate::kernel::{ActorId, CallTiming, Ctx, Input, Msg, SimRng, SimTime};
+use crate::kernel::{ActorId, CallTiming, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, EventRecord, MetricSet};
 use crate::scenario::check::Checker;
 use crate::scenario::raw::RawComponentTable;
+use crate::workload::RetryPolicy;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// Every kind a `[[component]]` may name, for error messages and for the registry below.
-pub const KINDS: &[&str] = &["service"];
+pub const KINDS: &[&str] = &["service", "api_gateway", "lambda"];
 
 /// A component's validated configuration, by kind.
 #[derive(Clone, Debug)]
 pub enum ComponentSpec {
     Service(service::ServiceConfig),
+    ApiGateway(api_gateway::ApiGatewayConfig),
+    Lambda(lambda::LambdaConfig),
 }
 
 impl ComponentSpec {
     pub fn kind(&self) -> &'static str {
         match self {
             ComponentSpec::Service(_) => "service",
+            ComponentSpec::ApiGateway(_) => "api_gateway",
+            ComponentSpec::Lambda(_) => "lambda",
         }
     }
 
@@ -32,6 +42,8 @@ impl ComponentSpec {
     pub fn calls(&self) -> &[CallSpec] {
         match self {
             ComponentSpec::Service(c) => &c.calls,
+            ComponentSpec::ApiGateway(c) => &c.calls,
+            ComponentSpec::Lambda(c) => &c.calls,
         }
     }
 
@@ -39,13 +51,23 @@ impl ComponentSpec {
     pub fn summary_lines(&self) -> Vec<String> {
         match self {
             ComponentSpec::Service(c) => c.summary_lines(),
+            ComponentSpec::ApiGateway(c) => c.summary_lines(),
+            ComponentSpec::Lambda(c) => c.summary_lines(),
         }
     }
 
     /// Builds the running component. Cannot fail: the spec was validated.
-    pub fn build(&self, env: BuildEnv) -> Box<dyn Component> {
+    pub fn build(&self, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
         match self {
             ComponentSpec::Service(c) => Box::new(service::Service::new(c.clone(), env)),
+            ComponentSpec::ApiGateway(c) => Box::new(api_gateway::ApiGateway::new(
+                c.clone(),
+                env,
+                shared.api_gateway.clone(),
+            )),
+            ComponentSpec::Lambda(c) => {
+                Box::new(lambda::Lambda::new(c.clone(), env, shared.lambda.clone()))
+            }
         }
     }
 }
@@ -58,6 +80,8 @@ pub fn parse_spec(
 ) -> Option<ComponentSpec> {
     match kind {
         "service" => service::parse(table, ck).map(ComponentSpec::Service),
+        "api_gateway" => api_gateway::parse(table, ck).map(ComponentSpec::ApiGateway),
+        "lambda" => lambda::parse(table, ck).map(ComponentSpec::Lambda),
         _ => None,
     }
 }
@@ -82,6 +106,8 @@ pub struct CallSpec {
     pub timeout: Option<SimTime>,
     /// One-way network latency overriding the zone-based default.
     pub latency: Option<Dist>,
+    /// The caller's SDK retries for this call (one attempt by default).
+    pub retry: RetryPolicy,
 }
 
 /// A downstream call resolved for the run: the callee's actor id and the hop latency.
@@ -93,6 +119,7 @@ pub struct Edge {
     pub timeout: Option<SimTime>,
     /// One-way latency of the hop, each direction drawn independently.
     pub latency: Dist,
+    pub retry: RetryPolicy,
 }
 
 impl Edge {
@@ -117,7 +144,68 @@ impl Edge {
         };
         ctx.call(self.to, msg, timing, tag);
     }
+
+    /// After attempt number `attempt` ended with `outcome`: how long to wait before the next
+    /// attempt, or `None` when the SDK gives up (or the outcome is a success).
+    pub fn retry_after(&self, attempt: u32, outcome: Outcome, rng: &mut SimRng) -> Option<SimTime> {
+        let p = &self.retry;
+        (!outcome.is_success() && attempt < p.attempts && p.retries(outcome))
+            .then(|| p.backoff(attempt, rng))
+    }
 }
+
+/// Account-level quotas, which AWS applies across every resource of a kind: the one place
+/// where components share state. Built fresh for each run by the world.
+pub struct Shared {
+    /// aws-facts: §1 account throttle, shared by every API Gateway API in the Region.
+    pub api_gateway: api_gateway::AccountThrottle,
+    /// aws-facts: §2 concurrency: the account's pool, shared by every Lambda function.
+    pub lambda: lambda::SharedPool,
+}
+
+impl Shared {
+    pub fn new(account: &Account, specs: &[&ComponentSpec]) -> Shared {
+        let set_aside: u32 = specs
+            .iter()
+            .filter_map(|s| match s {
+                ComponentSpec::Lambda(l) => Some(l.set_aside()),
+                _ => None,
+            })
+            .sum();
+        Shared {
+            api_gateway: Rc::new(RefCell::new(token_bucket::TokenBucket::new(
+                account.api_gateway_rate,
+                account.api_gateway_burst,
+            ))),
+            lambda: Rc::new(RefCell::new(lambda::AccountPool {
+                unreserved: account.lambda_concurrency.saturating_sub(set_aside),
+                in_use: 0,
+            })),
+        }
+    }
+}
+
+/// Account-wide quotas (`[account]`).
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub api_gateway_rate: f64,
+    pub api_gateway_burst: u64,
+    pub lambda_concurrency: u32,
+}
+
+impl Default for Account {
+    fn default() -> Self {
+        // aws-facts: §1 account throttle 10,000 rps, burst 5,000; §2 account concurrency 1,000.
+        Account {
+            api_gateway_rate: 10_000.0,
+            api_gateway_burst: 5_000,
+            lambda_concurrency: 1_000,
+        }
+    }
+}
+
+/// The least concurrency the account's unreserved pool must keep (aws-facts: §2 concurrency).
+pub const LAMBDA_UNRESERVED_MIN: u32 = 100;
 
 /// What a component is given when it is built for one run.
 pub struct BuildEnv {
@@ -137,8 +225,8 @@ pub struct ComponentReport {
     pub events: Vec<EventRecord>,
 }
 
-/// A running component.
-pub trait Component: Send {
+/// A running component. A world lives on one thread, so components need not be `Send`.
+pub trait Component {
     fn kind(&self) -> &'static str;
     /// Called once before the first event.
     fn start(&mut self, _ctx: &mut Ctx<'_>) {}

@@ -25,6 +25,10 @@ pub const QUEUE_FULL: u16 = 503;
 /// Status a downstream timeout becomes.
 pub const DOWNSTREAM_TIMEOUT: u16 = 504;
 
+/// Timer tags: the job index shifted left by one, and what the timer is for.
+const TIMER_WORK_DONE: u64 = 0;
+const TIMER_RETRY: u64 = 1;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawService {
@@ -93,6 +97,8 @@ struct Job {
     arrived: SimTime,
     /// Index of the next downstream edge to consider.
     next_edge: usize,
+    /// Attempts made of the current downstream call.
+    attempt: u32,
 }
 
 struct Waiting {
@@ -200,9 +206,10 @@ impl Service {
             msg,
             arrived,
             next_edge: 0,
+            attempt: 0,
         });
         let work = self.cfg.service_time.sample_time(&mut self.rng);
-        ctx.schedule(work, job as u64);
+        ctx.schedule(work, (job as u64) << 1 | TIMER_WORK_DONE);
     }
 
     /// Makes the job's next downstream call, or answers it when none is left.
@@ -212,6 +219,7 @@ impl Service {
             let edge = &self.edges[j.next_edge];
             j.next_edge += 1;
             if edge.taken(&mut self.rng) {
+                j.attempt = 1;
                 edge.call(ctx, &mut self.rng, j.msg, job as u64);
                 return;
             }
@@ -255,12 +263,30 @@ impl Component for Service {
     fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
         match input {
             Input::Call(call, msg) => self.arrive(ctx, call, msg),
-            Input::Timer(job) => self.proceed(ctx, job as usize),
-            Input::Reply(r) => match r.outcome {
-                o if o.is_success() => self.proceed(ctx, r.tag as usize),
-                Outcome::Status(s) => self.complete(ctx, r.tag as usize, s),
-                Outcome::Timeout => self.complete(ctx, r.tag as usize, DOWNSTREAM_TIMEOUT),
-            },
+            Input::Timer(tag) if tag & 1 == TIMER_WORK_DONE => {
+                self.proceed(ctx, (tag >> 1) as usize)
+            }
+            Input::Timer(tag) => {
+                // The SDK's backoff is over: the same call again.
+                let job = (tag >> 1) as usize;
+                let j = &mut self.jobs[job];
+                j.attempt += 1;
+                self.edges[j.next_edge - 1].call(ctx, &mut self.rng, j.msg, job as u64);
+            }
+            Input::Reply(r) => {
+                let job = r.tag as usize;
+                let j = &self.jobs[job];
+                let edge = &self.edges[j.next_edge - 1];
+                if let Some(wait) = edge.retry_after(j.attempt, r.outcome, &mut self.rng) {
+                    ctx.schedule(wait, (job as u64) << 1 | TIMER_RETRY);
+                    return;
+                }
+                match r.outcome {
+                    o if o.is_success() => self.proceed(ctx, job),
+                    Outcome::Status(s) => self.complete(ctx, job, s),
+                    Outcome::Timeout => self.complete(ctx, job, DOWNSTREAM_TIMEOUT),
+                }
+            }
         }
     }
 

@@ -26,6 +26,8 @@ pub struct Msg {
     pub key: u64,
     /// Payload size in bytes.
     pub size_bytes: u32,
+    /// The caller's identity, such as an API key (0: none).
+    pub client: u32,
 }
 
 /// How a call ended, as its caller sees it.
@@ -375,6 +377,7 @@ mod tests {
                     op: 0,
                     key: 0,
                     size_bytes: 0,
+                    client: 0,
                 };
                 ctx.call(1, msg, timing, 42);
             }
@@ -466,6 +469,7 @@ mod tests {
                         op: 0,
                         key: 0,
                         size_bytes: 0,
+                        client: 0,
                     };
                     ctx.call(0, msg, timing, 0);
                     ctx.schedule(SimTime::from_millis(1), 0);

@@ -144,10 +144,21 @@ fn body(actors: &[PooledActor]) -> Vec<(String, Value)> {
     }
     out.push(("workloads".to_string(), Value::Object(w)));
     let mut c = Map::new();
+    let mut cost = Map::new();
+    let mut cost_total = 0.0;
     for a in actors.iter().filter(|a| a.role == Role::Component) {
         c.insert(a.name.clone(), actor_json(&a.metrics, Some(&a.kind)));
+        if let Some(&usd) = a.metrics.gauges.get("cost_usd") {
+            cost.insert(a.name.clone(), json!(usd));
+            cost_total += usd;
+        }
     }
     out.push(("components".to_string(), Value::Object(c)));
+    // Cost of the measured period (per seed, averaged over seeds), by component that has a price.
+    out.push((
+        "cost_usd".to_string(),
+        json!({ "total": cost_total, "by_component": cost }),
+    ));
     out
 }
 

@@ -151,31 +151,30 @@ pub fn text_summary(summary: &Summary) -> String {
     }
     if let Some(Value::Object(cs)) = get("components") {
         for (id, c) in cs {
-            let f = |k: &str| c.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
             let kind = c.get("kind").and_then(Value::as_str).unwrap_or("?");
-            let mut line = format!(
-                "  {id:<16} {kind:<10} utilisation {:>5.1}%",
-                100.0 * f("utilisation")
-            );
-            if f("queue_mean").is_finite() {
-                let _ = write!(
-                    line,
-                    "  queue {:.2} (max {})",
-                    f("queue_mean"),
-                    f("queue_max")
-                );
-            }
-            if let Some(r) = c.get("rejected").and_then(Value::as_u64) {
-                if r > 0 {
-                    let _ = write!(line, "  rejected {r}");
-                }
-            }
-            if let Some(l) = c.get("late_replies").and_then(Value::as_u64) {
-                if l > 0 {
-                    let _ = write!(line, "  wasted (late) replies {l}");
+            let mut line = format!("  {id:<16} {kind:<12}");
+            for (key, label, pct) in COMPONENT_FIGURES {
+                if let Some(v) = c.get(*key).and_then(Value::as_f64) {
+                    if v != 0.0 || *key == "utilisation" {
+                        if *key == "cost_usd" {
+                            let _ = write!(line, " ${v:.4}");
+                        } else if *pct {
+                            let _ = write!(line, " {label} {:.1}%", 100.0 * v);
+                        } else {
+                            let _ = write!(line, " {label} {}", short(v));
+                        }
+                    }
                 }
             }
             let _ = writeln!(o, "{line}");
+        }
+    }
+    if let Some(total) = get("cost_usd.total").and_then(Value::as_f64) {
+        if total > 0.0 {
+            let _ = writeln!(
+                o,
+                "cost       ${total:.4} for the measured period (per seed)"
+            );
         }
     }
     let _ = writeln!(
@@ -186,6 +185,33 @@ pub fn text_summary(summary: &Summary) -> String {
         num("kernel.events_per_sec") / 1e6
     );
     o
+}
+
+/// The figures the terminal summary shows for a component, when it has them: (key in
+/// summary.json, label, shown as a percentage).
+const COMPONENT_FIGURES: &[(&str, &str, bool)] = &[
+    ("utilisation", "utilisation", true),
+    ("queue_mean", "queue", false),
+    ("rejected", "rejected", false),
+    ("throttled_fraction", "throttled", true),
+    ("cache_hit_ratio", "cache hits", true),
+    ("concurrency_mean", "concurrency", false),
+    ("concurrency_max", "max", false),
+    ("cold_start_fraction", "cold starts", true),
+    ("throttle_fraction", "throttled", true),
+    ("timeouts", "timeouts", false),
+    ("late_replies", "late replies", false),
+    ("cost_usd", "cost", false),
+];
+
+fn short(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
 }
 
 fn ms(v: f64) -> String {

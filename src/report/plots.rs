@@ -643,31 +643,25 @@ pub fn scenario_charts(
     if let Some(components) = summary["components"].as_object() {
         for (id, c) in components {
             let kind = c["kind"].as_str().unwrap_or("");
-            let mut panels = Vec::new();
-            if let Some(u) = line(
-                id,
-                "utilisation",
-                "utilisation",
-                palette::UTILISATION,
-                100.0,
-            ) {
-                panels.push(Panel {
-                    y_desc: "utilisation [%]".into(),
-                    log_y: false,
-                    kind: Kind::Lines,
-                    lines: vec![u],
-                    y_max: Some(105.0),
-                });
-            }
-            if let Some(q) = line(id, "queue", "waiting", palette::QUEUE, 1.0) {
-                panels.push(Panel {
-                    y_desc: "queue [requests]".into(),
-                    log_y: false,
-                    kind: Kind::Lines,
-                    lines: vec![q],
-                    y_max: None,
-                });
-            }
+            let panels: Vec<Panel> = component_panels(kind)
+                .iter()
+                .filter_map(|spec| {
+                    let lines: Vec<Line> = spec
+                        .lines
+                        .iter()
+                        .filter_map(|&(series, label, color, scale)| {
+                            line(id, series, label, color, scale)
+                        })
+                        .collect();
+                    (!lines.is_empty()).then(|| Panel {
+                        y_desc: spec.y_desc.to_string(),
+                        log_y: false,
+                        kind: Kind::Lines,
+                        lines,
+                        y_max: spec.y_max,
+                    })
+                })
+                .collect();
             if !panels.is_empty() {
                 out.push((
                     format!("component-{id}"),
@@ -677,6 +671,68 @@ pub fn scenario_charts(
         }
     }
     out
+}
+
+/// A panel of a component's chart: which of its series, how labelled and coloured, scaled.
+struct PanelSpec {
+    y_desc: &'static str,
+    lines: &'static [(&'static str, &'static str, RGBColor, f64)],
+    y_max: Option<f64>,
+}
+
+/// The panels each kind of component shows, top to bottom.
+fn component_panels(kind: &str) -> &'static [PanelSpec] {
+    const GREEN: RGBColor = RGBColor(44, 160, 44);
+    const RED: RGBColor = RGBColor(214, 39, 40);
+    const ORANGE: RGBColor = RGBColor(255, 127, 14);
+    match kind {
+        "service" => &[
+            PanelSpec {
+                y_desc: "utilisation [%]",
+                lines: &[("utilisation", "utilisation", palette::UTILISATION, 100.0)],
+                y_max: Some(105.0),
+            },
+            PanelSpec {
+                y_desc: "queue [requests]",
+                lines: &[("queue", "waiting", palette::QUEUE, 1.0)],
+                y_max: None,
+            },
+        ],
+        "lambda" => &[
+            PanelSpec {
+                y_desc: "concurrency [executions]",
+                lines: &[
+                    ("concurrency", "busy", palette::UTILISATION, 1.0),
+                    ("environments", "environments", palette::QUEUE, 1.0),
+                ],
+                y_max: None,
+            },
+            PanelSpec {
+                y_desc: "per second",
+                lines: &[
+                    ("cold_starts_rps", "cold starts", ORANGE, 1.0),
+                    ("throttles_rps", "throttles (429)", RED, 1.0),
+                ],
+                y_max: None,
+            },
+        ],
+        "api_gateway" => &[
+            PanelSpec {
+                y_desc: "requests/s",
+                lines: &[
+                    ("requests_rps", "received", palette::OFFERED, 1.0),
+                    ("throttled_rps", "throttled (429)", RED, 1.0),
+                ],
+                y_max: None,
+            },
+            PanelSpec {
+                y_desc: "cache hit ratio [%]",
+                lines: &[("cache_hit_ratio", "hits", GREEN, 100.0)],
+                y_max: Some(105.0),
+            },
+        ],
+        _ => &[],
+    }
 }
 
 /// Scenarios overlaid, one chart per metric, one colour per scenario (in index order): the

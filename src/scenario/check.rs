@@ -1,10 +1,11 @@
 //! Validation with positions: every problem becomes a `Diagnostic` naming the file, line,
 //! column, the key, what is wrong and what is allowed. Problems are collected, not stopped at.
 
-use super::raw::{Quantity, RawCall, RawDist};
+use super::raw::{Quantity, RawCall, RawDist, RawRetry, RetryOn};
 use crate::components::{CallSpec, OpChoice};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
+use crate::workload::{Jitter, RetryPolicy};
 use serde::Deserialize;
 use std::fmt;
 use std::ops::Range;
@@ -377,6 +378,81 @@ impl Checker {
         }
     }
 
+    /// A retry policy (`retry = { attempts, backoff, base, cap, jitter, on }`) under `key`.
+    pub fn retry(&mut self, r: &Spanned<RawRetry>, key: &str) -> Option<RetryPolicy> {
+        let raw = r.get_ref();
+        let k = |name: &str| format!("{key}.{name}");
+        let attempts = self.int_in(&raw.attempts, &k("attempts"), 1, 100);
+        let exponential = match &raw.backoff {
+            None => Some(true),
+            Some(b) => self
+                .one_of(b, &k("backoff"), &["exponential", "constant"])
+                .map(|b| b == "exponential"),
+        };
+        let base = match &raw.base {
+            None => Some(SimTime::from_millis(100)),
+            Some(b) => self.duration(b, &k("base")),
+        };
+        let cap = match &raw.cap {
+            None => Some(SimTime::from_secs(20)),
+            Some(c) => self.duration(c, &k("cap")),
+        };
+        let jitter = match &raw.jitter {
+            None => Some(Jitter::Full),
+            Some(j) => self
+                .one_of(j, &k("jitter"), &["none", "full", "equal"])
+                .map(|j| match j {
+                    "none" => Jitter::None,
+                    "equal" => Jitter::Equal,
+                    _ => Jitter::Full,
+                }),
+        };
+        let mut on_status = Vec::new();
+        let mut on_timeout = false;
+        let mut ok = true;
+        match &raw.on {
+            // Retryable by default: throttles, server errors and timeouts, as the AWS SDKs do.
+            None => {
+                on_status = vec![429, 500, 502, 503, 504];
+                on_timeout = true;
+            }
+            Some(list) => {
+                for item in list {
+                    match item.get_ref() {
+                        RetryOn::Status(s) if (400..600).contains(s) => on_status.push(*s as u16),
+                        RetryOn::Word(w) if w == "timeout" => on_timeout = true,
+                        RetryOn::Status(s) => {
+                            self.error(item.span(), format!("`{key}.on`: {s} is not an error status; give 4xx or 5xx codes, or \"timeout\""));
+                            ok = false;
+                        }
+                        RetryOn::Word(w) => {
+                            self.error(item.span(), format!("`{key}.on`: \"{w}\" is not known; give status codes such as 503, or \"timeout\""));
+                            ok = false;
+                        }
+                    }
+                }
+            }
+        }
+        let (attempts, exponential, base, cap, jitter) =
+            (attempts?, exponential?, base?, cap?, jitter?);
+        if cap < base {
+            self.error(
+                r.span(),
+                format!("`{key}.cap` ({cap}) must not be below `{key}.base` ({base})"),
+            );
+            return None;
+        }
+        ok.then_some(RetryPolicy {
+            attempts: attempts as u32,
+            base,
+            exponential,
+            cap,
+            jitter,
+            on_status,
+            on_timeout,
+        })
+    }
+
     /// The index of an operation name, interning it on first sight.
     pub fn op(&mut self, name: &str) -> u16 {
         match self.ops.iter().position(|o| o == name) {
@@ -450,16 +526,26 @@ impl Checker {
                 None => Some(None),
                 Some(l) => self.time_dist(l, "calls.latency").map(Some),
             };
-            match (to, op, probability, timeout, latency) {
-                (Some(to), Some(op), Some(probability), Some(timeout), Some(latency)) => {
-                    out.push(CallSpec {
-                        to,
-                        op,
-                        probability,
-                        timeout,
-                        latency,
-                    })
-                }
+            let retry = match &c.retry {
+                None => Some(RetryPolicy::none()),
+                Some(r) => self.retry(r, "calls.retry"),
+            };
+            match (to, op, probability, timeout, latency, retry) {
+                (
+                    Some(to),
+                    Some(op),
+                    Some(probability),
+                    Some(timeout),
+                    Some(latency),
+                    Some(retry),
+                ) => out.push(CallSpec {
+                    to,
+                    op,
+                    probability,
+                    timeout,
+                    latency,
+                    retry,
+                }),
                 _ => ok = false,
             }
         }

@@ -7,7 +7,7 @@ pub mod check;
 pub mod raw;
 mod workloads;
 
-use crate::components::{self, ComponentSpec};
+use crate::components::{self, Account, ComponentSpec};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
 use crate::metrics::Clock;
@@ -15,13 +15,13 @@ use crate::workload::WorkloadSpec;
 use check::Checker;
 pub use check::{Diagnostic, ScenarioError};
 use petgraph::graph::DiGraph;
-use raw::{RawMeta, RawNetwork, RawWorkload};
+use raw::{RawAccount, RawMeta, RawNetwork, RawWorkload};
 use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 /// The top-level tables a scenario may have.
-const TOP_LEVEL: &[&str] = &["scenario", "network", "workload", "component"];
+const TOP_LEVEL: &[&str] = &["scenario", "account", "network", "workload", "component"];
 
 /// The most time-series windows a run may have (duration / window).
 pub const MAX_WINDOWS: u64 = 1_000_000;
@@ -44,6 +44,8 @@ pub struct Scenario {
     pub window: SimTime,
     pub max_in_flight: usize,
     pub network: Network,
+    /// Account-wide quotas shared by components of a kind.
+    pub account: Account,
     /// Operation names; requests carry indices into this list.
     pub ops: Vec<String>,
     pub workloads: Vec<WorkloadSpec>,
@@ -174,6 +176,13 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
             .and_then(|n| parse_network(&n, ck)),
         None => Some(Network::default()),
     };
+    let account_span = doc.get("account").map(|v| v.span());
+    let account = match doc.remove("account") {
+        Some(v) => ck
+            .deserialize::<RawAccount>(v)
+            .and_then(|a| parse_account(&a, ck)),
+        None => Some(Account::default()),
+    };
     let component_values = array_of_tables(&mut doc, "component", "[[component]]", ck);
     let workload_values = array_of_tables(&mut doc, "workload", "[[workload]]", ck);
     if component_values.is_empty() {
@@ -231,6 +240,29 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
     if ok {
         check_call_cycles(&components, ck);
     }
+    if let Some(acc) = &account {
+        // aws-facts: §2 concurrency: reserved (and provisioned) concurrency is carved out of
+        // the account's pool, which must keep at least 100 for everything else.
+        let set_aside: u32 = components
+            .iter()
+            .filter_map(|(_, _, s)| match s {
+                ComponentSpec::Lambda(l) => Some(l.set_aside()),
+                _ => None,
+            })
+            .sum();
+        if set_aside + components::LAMBDA_UNRESERVED_MIN > acc.lambda_concurrency {
+            let span = account_span.clone().unwrap_or(whole.start..whole.start);
+            ck.error(
+                span,
+                format!(
+                    "the Lambda functions set aside {set_aside} of the account's {} concurrency (reserved, or provisioned where nothing is reserved); at least {} must stay unreserved",
+                    acc.lambda_concurrency,
+                    components::LAMBDA_UNRESERVED_MIN
+                ),
+            );
+            ok = false;
+        }
+    }
 
     let raw_workloads: Vec<Option<RawWorkload>> = workload_values
         .into_iter()
@@ -252,6 +284,11 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
             Some(w) => workloads.push(w),
             None => ok = false,
         }
+    }
+    let mut next_key = 1;
+    for w in &mut workloads {
+        w.first_api_key = next_key;
+        next_key += w.api_keys;
     }
     for (i, w) in raw_workloads
         .iter()
@@ -307,6 +344,7 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
         window,
         max_in_flight,
         network: network?,
+        account: account?,
         ops: ck.ops.clone(),
         workloads,
         components: components
@@ -372,6 +410,36 @@ fn parse_times(meta: &RawMeta, ck: &mut Checker) -> Option<(SimTime, SimTime, Si
         return None;
     }
     Some((duration, warmup, window))
+}
+
+fn parse_account(a: &RawAccount, ck: &mut Checker) -> Option<Account> {
+    let d = Account::default();
+    let rate = match &a.api_gateway_rate {
+        Some(r) => ck.positive(r, "api_gateway_rate", "requests per second"),
+        None => Some(d.api_gateway_rate),
+    };
+    let burst = match &a.api_gateway_burst {
+        Some(b) => ck
+            .int_in(b, "api_gateway_burst", 1, 1_000_000_000)
+            .map(|b| b as u64),
+        None => Some(d.api_gateway_burst),
+    };
+    let conc = match &a.lambda_concurrency {
+        Some(c) => ck
+            .int_in(
+                c,
+                "lambda_concurrency",
+                i64::from(components::LAMBDA_UNRESERVED_MIN),
+                10_000_000,
+            )
+            .map(|c| c as u32),
+        None => Some(d.lambda_concurrency),
+    };
+    Some(Account {
+        api_gateway_rate: rate?,
+        api_gateway_burst: burst?,
+        lambda_concurrency: conc?,
+    })
 }
 
 fn parse_network(n: &RawNetwork, ck: &mut Checker) -> Option<Network> {

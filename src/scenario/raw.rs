@@ -24,6 +24,15 @@ pub struct RawMeta {
     pub max_in_flight: Option<Spanned<i64>>,
 }
 
+/// `[account]`: quotas AWS applies across all resources of a kind in the account and Region.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccount {
+    pub api_gateway_rate: Option<Spanned<f64>>,
+    pub api_gateway_burst: Option<Spanned<i64>>,
+    pub lambda_concurrency: Option<Spanned<i64>>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawNetwork {
@@ -43,6 +52,7 @@ pub struct RawWorkload {
     pub timeout: Option<Spanned<String>>,
     pub retry: Option<Spanned<RawRetry>>,
     pub latency: Option<Spanned<RawDist>>,
+    pub api_keys: Option<Spanned<i64>>,
 }
 
 /// Every key any arrival process takes; `check` says which belong to the chosen process.
@@ -129,6 +139,7 @@ pub struct RawCall {
     pub probability: Option<Spanned<f64>>,
     pub timeout: Option<Spanned<String>>,
     pub latency: Option<Spanned<RawDist>>,
+    pub retry: Option<Spanned<RawRetry>>,
 }
 
 /// A number, a string (a duration with its unit) or a list of them, as a distribution

@@ -1,10 +1,10 @@
 //! Validation of `[[workload]]` tables: arrival processes, mix, keys, size, timeout, retries.
 
 use super::check::{Checker, Diagnostic};
-use super::raw::{RawArrival, RawRetry, RawWorkload, RetryOn};
+use super::raw::{RawArrival, RawWorkload};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
-use crate::workload::{Arrival, Jitter, Keys, RateProfile, RetryPolicy, WorkloadSpec};
+use crate::workload::{Arrival, Keys, RateProfile, RetryPolicy, WorkloadSpec};
 use std::path::Path;
 use std::sync::Arc;
 use toml::Spanned;
@@ -112,7 +112,11 @@ pub fn parse(w: &RawWorkload, base: &Path, ck: &mut Checker) -> Option<WorkloadS
     };
     let retry = match &w.retry {
         None => Some(RetryPolicy::none()),
-        Some(r) => parse_retry(r, ck),
+        Some(r) => ck.retry(r, "retry"),
+    };
+    let api_keys = match &w.api_keys {
+        None => Some(0),
+        Some(k) => ck.int_in(k, "api_keys", 0, 1_000_000).map(|k| k as u32),
     };
     let latency = match &w.latency {
         None => Some(Dist::Constant(0.0)),
@@ -128,6 +132,9 @@ pub fn parse(w: &RawWorkload, base: &Path, ck: &mut Checker) -> Option<WorkloadS
         timeout: timeout?,
         retry: retry?,
         latency: latency?,
+        api_keys: api_keys?,
+        // Assigned once all workloads are known, so that key ids never overlap.
+        first_api_key: 0,
     })
 }
 
@@ -401,77 +408,4 @@ fn load_trace(file: &Spanned<String>, base: &Path, ck: &mut Checker) -> Option<A
             times: Arc::from(times),
         })
     }
-}
-
-fn parse_retry(r: &Spanned<RawRetry>, ck: &mut Checker) -> Option<RetryPolicy> {
-    let raw = r.get_ref();
-    let attempts = ck.int_in(&raw.attempts, "retry.attempts", 1, 100);
-    let exponential = match &raw.backoff {
-        None => Some(true),
-        Some(b) => ck
-            .one_of(b, "retry.backoff", &["exponential", "constant"])
-            .map(|b| b == "exponential"),
-    };
-    let base = match &raw.base {
-        None => Some(SimTime::from_millis(100)),
-        Some(b) => ck.duration(b, "retry.base"),
-    };
-    let cap = match &raw.cap {
-        None => Some(SimTime::from_secs(20)),
-        Some(c) => ck.duration(c, "retry.cap"),
-    };
-    let jitter = match &raw.jitter {
-        None => Some(Jitter::Full),
-        Some(j) => ck
-            .one_of(j, "retry.jitter", &["none", "full", "equal"])
-            .map(|j| match j {
-                "none" => Jitter::None,
-                "equal" => Jitter::Equal,
-                _ => Jitter::Full,
-            }),
-    };
-    let mut on_status = Vec::new();
-    let mut on_timeout = false;
-    let mut ok = true;
-    match &raw.on {
-        // Retryable by default: throttles, server errors and timeouts, as the AWS SDKs do.
-        None => {
-            on_status = vec![429, 500, 502, 503, 504];
-            on_timeout = true;
-        }
-        Some(list) => {
-            for item in list {
-                match item.get_ref() {
-                    RetryOn::Status(s) if (400..600).contains(s) => on_status.push(*s as u16),
-                    RetryOn::Word(w) if w == "timeout" => on_timeout = true,
-                    RetryOn::Status(s) => {
-                        ck.error(item.span(), format!("`retry.on`: {s} is not an error status; give 4xx or 5xx codes, or \"timeout\""));
-                        ok = false;
-                    }
-                    RetryOn::Word(w) => {
-                        ck.error(item.span(), format!("`retry.on`: \"{w}\" is not known; give status codes such as 503, or \"timeout\""));
-                        ok = false;
-                    }
-                }
-            }
-        }
-    }
-    let (attempts, exponential, base, cap, jitter) =
-        (attempts?, exponential?, base?, cap?, jitter?);
-    if cap < base {
-        ck.error(
-            r.span(),
-            format!("`retry.cap` ({cap}) must not be below `retry.base` ({base})"),
-        );
-        return None;
-    }
-    ok.then_some(RetryPolicy {
-        attempts: attempts as u32,
-        base,
-        exponential,
-        cap,
-        jitter,
-        on_status,
-        on_timeout,
-    })
 }

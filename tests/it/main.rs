@@ -10,6 +10,7 @@ mod kernel_bench;
 mod queueing;
 mod reports;
 mod requests;
+mod serverless;
 
 use archsim::metrics::{pointer, summarize, Summary, SummaryMeta};
 use archsim::scenario::{self, Scenario};
