@@ -7,7 +7,7 @@ use crate::components::{BuildEnv, Component, Edge, Shared};
 use crate::kernel::{stream, ActorId, Ctx, Input, Kernel, Limits, Model, Stop};
 use crate::metrics::{ActorResult, Clock, Role, RunResult};
 use crate::scenario::Scenario;
-use crate::workload::Workload;
+use crate::workload::{RetryPolicy, Workload};
 
 pub struct World {
     components: Vec<Box<dyn Component>>,
@@ -46,7 +46,11 @@ impl World {
                         op: call.op,
                         probability: call.probability,
                         timeout: call.timeout,
-                        retry: call.retry.clone(),
+                        retry: call
+                            .retry
+                            .clone()
+                            .or_else(|| scenario.components[call.to].spec.default_sdk_retry())
+                            .unwrap_or_else(RetryPolicy::none),
                         latency: call.latency.clone().unwrap_or_else(|| {
                             scenario
                                 .network

@@ -268,7 +268,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ApiGatewa
             timeout: Some(timeout?),
             latency: None,
             // aws-facts: §1 Lambda proxy errors: API Gateway does not retry its integration.
-            retry: crate::workload::RetryPolicy::none(),
+            retry: Some(crate::workload::RetryPolicy::none()),
         }],
         overhead: overhead?,
         throttle: stage?,

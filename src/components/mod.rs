@@ -5,6 +5,7 @@
 //! scenario resolved when the world was built.
 
 pub mod api_gateway;
+pub mod dynamodb;
 pub mod lambda;
 pub mod service;
 pub mod token_bucket;
@@ -19,7 +20,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 /// Every kind a `[[component]]` may name, for error messages and for the registry below.
-pub const KINDS: &[&str] = &["service", "api_gateway", "lambda"];
+pub const KINDS: &[&str] = &["service", "api_gateway", "lambda", "dynamodb"];
 
 /// A component's validated configuration, by kind.
 #[derive(Clone, Debug)]
@@ -27,6 +28,7 @@ pub enum ComponentSpec {
     Service(service::ServiceConfig),
     ApiGateway(api_gateway::ApiGatewayConfig),
     Lambda(lambda::LambdaConfig),
+    DynamoDb(dynamodb::DynamoConfig),
 }
 
 impl ComponentSpec {
@@ -35,6 +37,7 @@ impl ComponentSpec {
             ComponentSpec::Service(_) => "service",
             ComponentSpec::ApiGateway(_) => "api_gateway",
             ComponentSpec::Lambda(_) => "lambda",
+            ComponentSpec::DynamoDb(_) => "dynamodb",
         }
     }
 
@@ -44,6 +47,7 @@ impl ComponentSpec {
             ComponentSpec::Service(c) => &c.calls,
             ComponentSpec::ApiGateway(c) => &c.calls,
             ComponentSpec::Lambda(c) => &c.calls,
+            ComponentSpec::DynamoDb(_) => &[],
         }
     }
 
@@ -53,6 +57,7 @@ impl ComponentSpec {
             ComponentSpec::Service(c) => c.summary_lines(),
             ComponentSpec::ApiGateway(c) => c.summary_lines(),
             ComponentSpec::Lambda(c) => c.summary_lines(),
+            ComponentSpec::DynamoDb(c) => c.summary_lines(),
         }
     }
 
@@ -68,6 +73,15 @@ impl ComponentSpec {
             ComponentSpec::Lambda(c) => {
                 Box::new(lambda::Lambda::new(c.clone(), env, shared.lambda.clone()))
             }
+            ComponentSpec::DynamoDb(c) => Box::new(dynamodb::DynamoDb::new(c.clone(), env)),
+        }
+    }
+
+    /// The retries an AWS SDK applies to calls to this kind when the scenario does not set them.
+    pub fn default_sdk_retry(&self) -> Option<RetryPolicy> {
+        match self {
+            ComponentSpec::DynamoDb(_) => Some(dynamodb::default_sdk_retry()),
+            _ => None,
         }
     }
 }
@@ -82,6 +96,7 @@ pub fn parse_spec(
         "service" => service::parse(table, ck).map(ComponentSpec::Service),
         "api_gateway" => api_gateway::parse(table, ck).map(ComponentSpec::ApiGateway),
         "lambda" => lambda::parse(table, ck).map(ComponentSpec::Lambda),
+        "dynamodb" => dynamodb::parse(table, ck).map(ComponentSpec::DynamoDb),
         _ => None,
     }
 }
@@ -106,8 +121,9 @@ pub struct CallSpec {
     pub timeout: Option<SimTime>,
     /// One-way network latency overriding the zone-based default.
     pub latency: Option<Dist>,
-    /// The caller's SDK retries for this call (one attempt by default).
-    pub retry: RetryPolicy,
+    /// The caller's SDK retries for this call; `None`: the callee kind's SDK default (one
+    /// attempt for kinds without one).
+    pub retry: Option<RetryPolicy>,
 }
 
 /// A downstream call resolved for the run: the callee's actor id and the hop latency.

@@ -47,6 +47,34 @@ impl TokenBucket {
         }
     }
 
+    /// Takes `amount` tokens (fractions allowed, such as half a read unit) if all are there.
+    #[inline]
+    pub fn try_take_amount(&mut self, now: SimTime, amount: f64) -> bool {
+        self.refill(now);
+        let need = (amount * UNIT as f64).round() as u128;
+        if self.tokens >= need {
+            self.tokens -= need;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Whether `amount` tokens are there, without taking them.
+    pub fn has_amount(&mut self, now: SimTime, amount: f64) -> bool {
+        self.refill(now);
+        self.tokens >= (amount * UNIT as f64).round() as u128
+    }
+
+    /// Changes the refill rate and the capacity from now on, keeping the tokens banked (up to
+    /// the new capacity).
+    pub fn reconfigure(&mut self, now: SimTime, rate_per_s: f64, burst: u64) {
+        self.refill(now);
+        self.rate = rate_per_s;
+        self.capacity = u128::from(burst) * UNIT;
+        self.tokens = self.tokens.min(self.capacity);
+    }
+
     /// Whether a token is there, without taking it (to check several buckets before taking).
     pub fn has_token(&mut self, now: SimTime) -> bool {
         self.refill(now);

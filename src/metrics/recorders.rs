@@ -39,6 +39,7 @@ impl Clock {
 pub struct Counter {
     per_window: Vec<f64>,
     total: u64,
+    weighted_total: f64,
 }
 
 impl Counter {
@@ -46,6 +47,7 @@ impl Counter {
         Counter {
             per_window: vec![0.0; clock.windows()],
             total: 0,
+            weighted_total: 0.0,
         }
     }
 
@@ -60,8 +62,25 @@ impl Counter {
         }
     }
 
+    /// Counts an occurrence that weighs `amount` (capacity units, bytes): windows and the
+    /// weighted total add the amount.
+    #[inline]
+    pub fn add_weighted(&mut self, clock: &Clock, now: SimTime, measured: bool, amount: f64) {
+        if let Some(slot) = self.per_window.get_mut(clock.window_of(now)) {
+            *slot += amount;
+        }
+        if measured {
+            self.total += 1;
+            self.weighted_total += amount;
+        }
+    }
+
     pub fn total(&self) -> u64 {
         self.total
+    }
+
+    pub fn weighted_total(&self) -> f64 {
+        self.weighted_total
     }
 
     /// Occurrences per second in each window.

@@ -195,6 +195,7 @@ const COMPONENT_FIGURES: &[(&str, &str, bool)] = &[
     ("rejected", "rejected", false),
     ("throttled_fraction", "throttled", true),
     ("cache_hit_ratio", "cache hits", true),
+    ("dax_hit_ratio", "DAX hits", true),
     ("concurrency_mean", "concurrency", false),
     ("concurrency_max", "max", false),
     ("cold_start_fraction", "cold starts", true),

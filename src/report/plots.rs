@@ -32,6 +32,9 @@ pub mod palette {
     pub const P99: RGBColor = RGBColor(214, 39, 40);
     pub const OFFERED: RGBColor = RGBColor(40, 40, 40);
     pub const UTILISATION: RGBColor = RGBColor(31, 119, 180);
+    /// A limit drawn next to what uses it: the same hue, lighter.
+    pub const UTILISATION_LIGHT: RGBColor = RGBColor(140, 190, 230);
+    pub const ORANGE_LIGHT: RGBColor = RGBColor(255, 190, 130);
     pub const QUEUE: RGBColor = RGBColor(148, 103, 189);
     /// For comparisons: one colour per scenario, in order.
     pub const SERIES: [RGBColor; 8] = [
@@ -714,6 +717,43 @@ fn component_panels(kind: &str) -> &'static [PanelSpec] {
                     ("throttles_rps", "throttles (429)", RED, 1.0),
                 ],
                 y_max: None,
+            },
+        ],
+        "dynamodb" => &[
+            PanelSpec {
+                y_desc: "capacity units/s",
+                lines: &[
+                    (
+                        "read_units_per_s",
+                        "reads consumed",
+                        palette::UTILISATION,
+                        1.0,
+                    ),
+                    (
+                        "read_capacity",
+                        "read capacity",
+                        palette::UTILISATION_LIGHT,
+                        1.0,
+                    ),
+                    ("write_units_per_s", "writes consumed", ORANGE, 1.0),
+                    (
+                        "write_capacity",
+                        "write capacity",
+                        palette::ORANGE_LIGHT,
+                        1.0,
+                    ),
+                ],
+                y_max: None,
+            },
+            PanelSpec {
+                y_desc: "throttles/s (400)",
+                lines: &[("throttles_rps", "throttled", RED, 1.0)],
+                y_max: None,
+            },
+            PanelSpec {
+                y_desc: "DAX hit ratio [%]",
+                lines: &[("dax_hit_ratio", "hits", GREEN, 100.0)],
+                y_max: Some(105.0),
             },
         ],
         "api_gateway" => &[

@@ -527,8 +527,8 @@ impl Checker {
                 Some(l) => self.time_dist(l, "calls.latency").map(Some),
             };
             let retry = match &c.retry {
-                None => Some(RetryPolicy::none()),
-                Some(r) => self.retry(r, "calls.retry"),
+                None => Some(None),
+                Some(r) => self.retry(r, "calls.retry").map(Some),
             };
             match (to, op, probability, timeout, latency, retry) {
                 (

@@ -6,6 +6,7 @@
 mod bad_input;
 mod bundled;
 mod determinism;
+mod dynamodb;
 mod kernel_bench;
 mod queueing;
 mod reports;

@@ -1,0 +1,260 @@
+//! DynamoDB against its documented behaviour (aws-facts §7).
+
+use crate::{assert_theory, num, per_seed, run};
+use archsim::components::dynamodb;
+use archsim::kernel::Msg;
+
+fn table(mode_and_capacity: &str, extra: &str) -> String {
+    format!(
+        r#"
+        [[component]]
+        id = "table"
+        kind = "dynamodb"
+        {mode_and_capacity}
+        {extra}
+        "#
+    )
+}
+
+#[test]
+fn capacity_units_follow_size_consistency_and_transactions() {
+    let text = format!(
+        "[scenario]\nduration = \"1m\"\n[[workload]]\nname = \"u\"\ntarget = \"table\"\narrival = {{ process = \"constant\", rate = 1 }}\n{}",
+        table("rcu = 10\nwcu = 10", "transactions = [\"txn\"]")
+    );
+    let sc = crate::scenario(&text);
+    let archsim::components::ComponentSpec::DynamoDb(cfg) = &sc.components[0].spec else {
+        panic!("a table")
+    };
+    let op = |name: &str| sc.ops.iter().position(|o| o == name).map(|i| i as u16);
+    let (read, write) = (op("read").unwrap(), op("write").unwrap());
+    let txn = op("txn").unwrap();
+    let msg = |op: u16, size: u32| Msg {
+        op,
+        key: 1,
+        size_bytes: size,
+        client: 0,
+    };
+    // 5 KB eventually consistent read: 2 × 4 KB blocks at half a unit each = 1 RCU.
+    assert_eq!(cfg.units(&msg(read, 5 * 1024)), (false, 1.0));
+    // 1.5 KB write: 2 WCU; 1 KB transactional write: 2 WCU.
+    assert_eq!(cfg.units(&msg(write, 1536)), (true, 2.0));
+    assert_eq!(cfg.units(&msg(txn, 1024)), (false, 2.0));
+    let _ = dynamodb::THROTTLED;
+}
+
+#[test]
+fn a_hot_key_throttles_while_the_table_has_room() {
+    // 10,000 WCU spread over 10 partitions; 1,500 writes/s of 1 KB. On one key they all land
+    // on one partition, held to 1,000 WCU/s: throttled though the table uses a tenth of its
+    // capacity. Spread over 100,000 keys, nothing is throttled.
+    let scenario = |keys: &str| {
+        format!(
+            r#"
+            [scenario]
+            duration = "2m"
+            warmup = "10s"
+            [[workload]]
+            name = "u"
+            target = "table"
+            arrival = {{ process = "constant", rate = 1500 }}
+            mix = [ {{ op = "write", weight = 1 }} ]
+            keys = {keys}
+            {}
+            "#,
+            table("rcu = 1000\nwcu = 10000", "")
+        )
+    };
+    let hot = run(&scenario(r#"{ dist = "uniform", count = 1 }"#));
+    assert_eq!(num(&hot, "components.table.partitions"), 11.0);
+    // After the first second the partition admits 1,000/s: a third of 1,500/s is refused.
+    let frac = num(&hot, "components.table.throttle_fraction");
+    assert!((frac - 1.0 / 3.0).abs() < 0.01, "{frac}");
+    assert_eq!(
+        num(&hot, "components.table.throttles_by_partition"),
+        num(&hot, "components.table.throttles")
+    );
+    let spread = run(&scenario(r#"{ dist = "uniform", count = 100000 }"#));
+    assert_eq!(num(&spread, "components.table.throttles"), 0.0);
+}
+
+#[test]
+fn burst_capacity_absorbs_a_short_spike_and_not_a_long_one() {
+    // 100 WCU provisioned; traffic 50/s, then 200/s. The bank holds 300 s × 100 = 30,000
+    // units: a 2-minute spike overdraws 100/s × 120 s = 12,000 and passes untouched; a
+    // 10-minute spike overdraws 60,000 and is throttled once the bank is empty, about
+    // 60,000 − 30,000 − (what the quiet minutes before it banked, the bank being full) = 30,000.
+    let scenario = |spike: &str| {
+        format!(
+            r#"
+            [scenario]
+            duration = "20m"
+            [[workload]]
+            name = "u"
+            target = "table"
+            arrival = {{ process = "spike", base = 50, peak = 200, at = "5m", for = "{spike}" }}
+            mix = [ {{ op = "write", weight = 1 }} ]
+            keys = {{ dist = "uniform", count = 100000 }}
+            {}
+            "#,
+            table("rcu = 100\nwcu = 100", "")
+        )
+    };
+    let short = run(&scenario("2m"));
+    assert_eq!(num(&short, "components.table.throttles"), 0.0);
+    let long = run(&scenario("10m"));
+    let throttled = num(&long, "components.table.throttles");
+    assert!((throttled - 30_000.0).abs() < 1_000.0, "{throttled}");
+}
+
+#[test]
+fn on_demand_serves_twice_the_previous_peak_and_throttles_beyond() {
+    // 3,000 writes/s for 40 minutes sets the peak; then a jump to 5,500/s is served (under
+    // 2 × 3,000) and a jump to 8,000/s is held to 6,000/s until the new peak is 30 minutes old.
+    let scenario = |to: u32| {
+        format!(
+            r#"
+            [scenario]
+            duration = "45m"
+            warmup = "40m"
+            [[workload]]
+            name = "u"
+            target = "table"
+            arrival = {{ process = "step", steps = [["0s", 3000], ["40m", {to}]] }}
+            mix = [ {{ op = "write", weight = 1 }} ]
+            keys = {{ dist = "uniform", count = 1000000 }}
+            {}
+            "#,
+            table("mode = \"on_demand\"", "")
+        )
+    };
+    assert_eq!(
+        num(&run(&scenario(5500)), "components.table.throttles"),
+        0.0
+    );
+    let over = run(&scenario(8000));
+    let frac = num(&over, "components.table.throttle_fraction");
+    // Held to 6,000 of 8,000 per second: a quarter refused.
+    assert!((frac - 0.25).abs() < 0.02, "{frac}");
+}
+
+#[test]
+fn the_sdk_retries_throttles_by_default() {
+    // A service calling a table through one hot key (1,200 writes/s against the partition's
+    // 1,000 WCU) without saying how to retry gets the SDK's standard mode: 3 attempts with
+    // full-jitter backoff, so far fewer final 400s than table throttles.
+    let s = run(&format!(
+        r#"
+        [scenario]
+        duration = "2m"
+        [network]
+        same_az = "0s"
+        [[workload]]
+        name = "u"
+        target = "app"
+        arrival = {{ process = "constant", rate = 1200 }}
+        mix = [ {{ op = "write", weight = 1 }} ]
+        keys = {{ dist = "uniform", count = 1 }}
+        [[component]]
+        id = "app"
+        kind = "service"
+        servers = 1000
+        service_time = "1ms"
+        calls = [ {{ to = "table" }} ]
+        {}
+        "#,
+        table("rcu = 100\nwcu = 10000", "")
+    ));
+    let throttles = num(&s, "components.table.throttles");
+    let final_400 = s["requests"]["by_status"]["400"].as_f64().unwrap_or(0.0);
+    assert!(
+        throttles > 100.0 && final_400 < throttles / 2.0,
+        "{final_400} of {throttles}"
+    );
+    assert!(num(&s, "components.table.requests") > num(&s, "components.app.arrivals"));
+}
+
+#[test]
+fn dax_hit_ratio_emerges_from_key_popularity_and_saves_read_capacity() {
+    // Item cache with a 60 s TTL, reads only, Zipf(1.0) over 1,000 keys at 200/s: the TTL
+    // cache formula λ_k·T / (1 + λ_k·T) per key, weighted by traffic (as for API Gateway's
+    // cache). Latencies are zero so a miss fills the cache at once.
+    let (n, rate, ttl): (usize, f64, f64) = (1000, 200.0, 60.0);
+    let h: f64 = (1..=n).map(|k| 1.0 / k as f64).sum();
+    let theory: f64 = (1..=n)
+        .map(|k| {
+            let p = 1.0 / k as f64 / h;
+            p * rate * p * ttl / (1.0 + rate * p * ttl)
+        })
+        .sum();
+    let s = run(&format!(
+        r#"
+        [scenario]
+        duration = "1h"
+        warmup = "2m"
+        seeds = 5
+        [network]
+        same_az = "0s"
+        [[workload]]
+        name = "u"
+        target = "table"
+        arrival = {{ process = "poisson", rate = 200 }}
+        keys = {{ dist = "zipf", count = 1000, exponent = 1.0 }}
+        {}
+        "#,
+        table(
+            "rcu = 1000\nwcu = 100",
+            "read_latency = \"0s\"\ndax = { ttl = \"60s\", latency = \"0s\" }"
+        )
+    ));
+    assert_theory(
+        "DAX hit ratio",
+        &per_seed(&s, "components.table.dax_hit_ratio"),
+        theory,
+        0.01,
+    );
+    // Only misses reach the table, at half a unit each (1 KB, eventually consistent).
+    let misses = num(&s, "components.table.dax_misses");
+    let seeds = 5.0;
+    assert!((num(&s, "components.table.read_units_consumed") * seeds - 0.5 * misses).abs() < 1.0);
+}
+
+#[test]
+fn auto_scaling_acts_after_two_minutes_above_target_and_its_lag() {
+    // 100 WCU, target 70 %; writes step from 30/s to 90/s at 10 min. The alarm needs two
+    // one-minute periods above 70 %: the periods ending at 11 and 12 min. The action then
+    // takes its 2-minute lag: the new capacity (about 90 / 0.7 ≈ 129 WCU, from the Poisson
+    // traffic's measured rate) is in effect at 14 min. Later periods may trim it further.
+    let sc = crate::scenario(&format!(
+        r#"
+        [scenario]
+        duration = "20m"
+        [[workload]]
+        name = "u"
+        target = "table"
+        arrival = {{ process = "step", steps = [["0s", 30], ["10m", 90]] }}
+        mix = [ {{ op = "write", weight = 1 }} ]
+        keys = {{ dist = "uniform", count = 100000 }}
+        {}
+        "#,
+        table(
+            "rcu = 100\nwcu = 100",
+            "autoscaling = { target = 0.7, lag = \"2m\" }"
+        )
+    ));
+    let r = archsim::world::World::build(&sc, 1).run().unwrap();
+    let scaled: Vec<_> = r.events.iter().filter(|e| e.event == "scaled").collect();
+    assert!(!scaled.is_empty(), "{:?}", r.events);
+    assert_eq!(scaled[0].time.as_secs_f64(), 14.0 * 60.0);
+    assert!(
+        scaled[0].detail.starts_with("WCU 100 -> 1"),
+        "{}",
+        scaled[0].detail
+    );
+    let alarm = r
+        .events
+        .iter()
+        .find(|e| e.event == "scaling_alarm")
+        .unwrap();
+    assert_eq!(alarm.time.as_secs_f64(), 12.0 * 60.0);
+}
