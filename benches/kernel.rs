@@ -1,14 +1,18 @@
-//! Kernel throughput on M/M/10 at utilisation 0.9, a million customers (`benches/mm10.toml`).
-//! Criterion reports elements per second, where an element is a kernel event (an arrival,
-//! a delivery, a service completion, a reply).
+//! Kernel throughput on two models, criterion reporting elements per second, an element being
+//! a kernel event (an arrival, a delivery, a timer, a reply, a timeout):
+//! - M/M/10 at utilisation 0.9, a million customers (`benches/mm10.toml`);
+//! - API Gateway → Lambda → DynamoDB, one simulated hour at 10,000 requests/s, 36 million
+//!   requests (`benches/serverless-1h-10k.toml`); about a minute per iteration.
 
 use archsim::scenario;
 use archsim::world::World;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::path::Path;
 
-fn mm10(c: &mut Criterion) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/mm10.toml");
+fn bench_model(c: &mut Criterion, file: &str, name: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("benches")
+        .join(file);
     let sc = scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
     let events = World::build(&sc, 1)
         .run()
@@ -18,7 +22,7 @@ fn mm10(c: &mut Criterion) {
     let mut g = c.benchmark_group("kernel");
     g.sample_size(10);
     g.throughput(Throughput::Elements(events));
-    g.bench_function("mm10_rho0.9_1M_customers", |b| {
+    g.bench_function(name, |b| {
         b.iter(|| {
             World::build(&sc, 1)
                 .run()
@@ -30,5 +34,17 @@ fn mm10(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, mm10);
+fn mm10(c: &mut Criterion) {
+    bench_model(c, "mm10.toml", "mm10_rho0.9_1M_customers");
+}
+
+fn serverless(c: &mut Criterion) {
+    bench_model(
+        c,
+        "serverless-1h-10k.toml",
+        "apigw_lambda_dynamodb_1h_10k_rps",
+    );
+}
+
+criterion_group!(benches, mm10, serverless);
 criterion_main!(benches);

@@ -541,7 +541,11 @@ impl Component for ApiGateway {
                 } else {
                     TIMER_FORWARD
                 };
-                ctx.schedule(overhead, (idx as u64) << 1 | kind);
+                if self.cfg.overhead.is_constant() {
+                    ctx.schedule_fixed(overhead, (idx as u64) << 1 | kind);
+                } else {
+                    ctx.schedule(overhead, (idx as u64) << 1 | kind);
+                }
             }
             Input::Timer(tag) => {
                 let idx = (tag >> 1) as usize;

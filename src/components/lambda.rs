@@ -301,8 +301,8 @@ struct Env {
     version: usize,
     provisioned: bool,
     busy: bool,
-    /// Bumped each time the environment goes idle, so a stale expiry timer is recognised.
-    epoch: u32,
+    /// When it last went idle.
+    idle_since: SimTime,
 }
 
 struct Job {
@@ -342,8 +342,14 @@ pub struct Lambda {
     pool: SharedPool,
     scaling: TokenBucket,
     envs: Slab<Env>,
-    /// Idle environments per version, most recently used at the back.
+    /// Idle provisioned environments per version; they never expire.
+    idle_provisioned: Vec<Vec<usize>>,
+    /// Idle on-demand environments per version, in the order they went idle: the most
+    /// recently used (taken first) at the back, the next to expire at the front.
     idle: Vec<VecDeque<usize>>,
+    /// Whether a version's expiry timer is set. One timer per version, for the front of its
+    /// queue, rather than one per idle period: memory stays flat in the request rate.
+    expiry_armed: Vec<bool>,
     jobs: Slab<Job>,
     next_gen: u32,
     busy: u32,
@@ -377,7 +383,9 @@ impl Lambda {
                 u64::from(cfg.scaling_per_10s),
             ),
             envs: Slab::new(),
+            idle_provisioned: vec![Vec::new(); n],
             idle: vec![VecDeque::new(); n],
+            expiry_armed: vec![false; n],
             jobs: Slab::new(),
             next_gen: 0,
             busy: 0,
@@ -447,7 +455,10 @@ impl Lambda {
             Some((w, _)) if self.rng.random::<f64>() < *w => 1,
             _ => 0,
         };
-        let warm = self.idle[version].pop_back();
+        // Provisioned environments take the traffic first, then the most recently used.
+        let warm = self.idle_provisioned[version]
+            .pop()
+            .or_else(|| self.idle[version].pop_back());
         let admitted = self.acquire();
         let cold = warm.is_none();
         if !admitted || (cold && !self.scaling.try_take(now)) {
@@ -455,7 +466,11 @@ impl Lambda {
                 self.release(self.busy);
             }
             if let Some(e) = warm {
-                self.idle[version].push_back(e);
+                if self.envs[e].provisioned {
+                    self.idle_provisioned[version].push(e);
+                } else {
+                    self.idle[version].push_back(e);
+                }
             }
             self.throttles.add(&self.clock, now, measured);
             self.statuses.add(&self.clock, 429, now, measured);
@@ -473,7 +488,7 @@ impl Lambda {
                     version,
                     provisioned: false,
                     busy: true,
-                    epoch: 0,
+                    idle_since: now,
                 })
             }
         };
@@ -516,7 +531,7 @@ impl Lambda {
         j.fails = fails;
         let gen = j.gen;
         ctx.schedule(work, tag(T_WORK_DONE, job, gen));
-        ctx.schedule(self.cfg.timeout, tag(T_TIMEOUT, job, gen));
+        ctx.schedule_fixed(self.cfg.timeout, tag(T_TIMEOUT, job, gen));
     }
 
     /// The next downstream call, or the answer when none is left.
@@ -576,12 +591,33 @@ impl Lambda {
         }
         let env = &mut self.envs[j.env];
         env.busy = false;
-        env.epoch = env.epoch.wrapping_add(1);
-        let epoch = env.epoch;
-        let provisioned = env.provisioned;
-        self.idle[version].push_back(j.env);
-        if !provisioned {
-            ctx.schedule(self.cfg.idle_lifetime, tag(T_EXPIRE, j.env, epoch));
+        env.idle_since = now;
+        if env.provisioned {
+            self.idle_provisioned[version].push(j.env);
+        } else {
+            self.idle[version].push_back(j.env);
+            if !self.expiry_armed[version] {
+                self.expiry_armed[version] = true;
+                ctx.schedule(self.cfg.idle_lifetime, tag(T_EXPIRE, version, 0));
+            }
+        }
+    }
+
+    /// Recycles the version's environments idle for their whole lifetime, and sets the timer
+    /// for the next one due.
+    fn expire(&mut self, ctx: &mut Ctx<'_>, version: usize) {
+        let now = ctx.now();
+        self.expiry_armed[version] = false;
+        while let Some(&front) = self.idle[version].front() {
+            let due = self.envs[front].idle_since + self.cfg.idle_lifetime;
+            if due > now {
+                self.expiry_armed[version] = true;
+                ctx.schedule(due - now, tag(T_EXPIRE, version, 0));
+                break;
+            }
+            self.idle[version].pop_front();
+            self.envs.remove(front);
+            self.environments.add(&self.clock, now, -1.0);
         }
     }
 
@@ -591,9 +627,9 @@ impl Lambda {
             version,
             provisioned: true,
             busy: false,
-            epoch: 0,
+            idle_since: ctx.now(),
         });
-        self.idle[version].push_front(e);
+        self.idle_provisioned[version].push(e);
         self.environments.add(&self.clock, ctx.now(), 1.0);
     }
 
@@ -642,18 +678,7 @@ impl Component for Lambda {
                         let t = (idx as u64) << 32 | u64::from(j.gen);
                         self.edges[j.next_edge - 1].call(ctx, &mut self.rng, j.msg, t);
                     }
-                    T_EXPIRE => {
-                        let expired = self
-                            .envs
-                            .get(idx)
-                            .is_some_and(|e| !e.busy && e.epoch & 0x1fff_ffff == gen);
-                        if expired {
-                            let version = self.envs[idx].version;
-                            self.idle[version].retain(|&e| e != idx);
-                            self.envs.remove(idx);
-                            self.environments.add(&self.clock, now, -1.0);
-                        }
-                    }
+                    T_EXPIRE => self.expire(ctx, idx),
                     // A timer of an invocation that has already ended (timed out): ignore.
                     _ => {}
                 }

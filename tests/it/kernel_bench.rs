@@ -20,3 +20,16 @@ fn the_mmc_bench_model_runs() {
     let events = crate::num(&s, "kernel.events");
     assert!((events / n - 4.0).abs() < 0.01, "{}", events / n);
 }
+
+#[test]
+fn the_serverless_bench_model_runs() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/serverless-1h-10k.toml");
+    let mut sc = scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    sc.duration = SimTime::from_secs(20);
+    let s = crate::run_scenario(&sc);
+    // 10,000/s for 20 s, nearly all served: the model exercises the three kinds end to end.
+    let n = crate::num(&s, "requests.total");
+    assert!((n - 200_000.0).abs() < 2_000.0, "{n}");
+    assert!(crate::num(&s, "requests.by_status.200") > 0.99 * n);
+    assert!(crate::num(&s, "components.table.requests") > 0.99 * n);
+}
