@@ -8,7 +8,7 @@
 //! no room to create one is throttled with 429 (TooManyRequestsException).
 
 use super::token_bucket::TokenBucket;
-use super::{BuildEnv, CallSpec, Component, ComponentReport, Edge};
+use super::{BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge};
 use crate::dist::Dist;
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Hist, Latency, Level, MetricSet, WindowedCounts};
@@ -313,8 +313,7 @@ struct Job {
     /// When the handler started (after any init).
     started: SimTime,
     fails: bool,
-    next_edge: usize,
-    attempt: u32,
+    calls: CallCursor,
     gen: u32,
 }
 
@@ -505,8 +504,7 @@ impl Lambda {
             env,
             started: now,
             fails: false,
-            next_edge: 0,
-            attempt: 0,
+            calls: CallCursor::default(),
             gen,
         });
         if cold {
@@ -541,17 +539,10 @@ impl Lambda {
             self.complete(ctx, job, 502);
             return;
         }
-        while j.next_edge < self.edges.len() {
-            let edge = &self.edges[j.next_edge];
-            j.next_edge += 1;
-            if edge.taken(&mut self.rng) {
-                j.attempt = 1;
-                let t = (job as u64) << 32 | u64::from(j.gen);
-                edge.call(ctx, &mut self.rng, j.msg, t);
-                return;
-            }
+        let t = (job as u64) << 32 | u64::from(j.gen);
+        if !j.calls.call_next(&self.edges, ctx, &mut self.rng, j.msg, t) {
+            self.complete(ctx, job, 200);
         }
-        self.complete(ctx, job, 200);
     }
 
     fn complete(&mut self, ctx: &mut Ctx<'_>, job: usize, status: u16) {
@@ -674,9 +665,9 @@ impl Component for Lambda {
                     }
                     T_RETRY if self.job(idx, gen) => {
                         let j = &mut self.jobs[idx];
-                        j.attempt += 1;
                         let t = (idx as u64) << 32 | u64::from(j.gen);
-                        self.edges[j.next_edge - 1].call(ctx, &mut self.rng, j.msg, t);
+                        j.calls
+                            .call_again(&self.edges, ctx, &mut self.rng, j.msg, t);
                     }
                     T_EXPIRE => self.expire(ctx, idx),
                     // A timer of an invocation that has already ended (timed out): ignore.
@@ -689,9 +680,11 @@ impl Component for Lambda {
                     // The invocation timed out while this call was out: the reply is moot.
                     return;
                 }
-                let j = &self.jobs[idx];
-                let edge = &self.edges[j.next_edge - 1];
-                if let Some(wait) = edge.retry_after(j.attempt, r.outcome, &mut self.rng) {
+                if let Some(wait) =
+                    self.jobs[idx]
+                        .calls
+                        .retry_after(&self.edges, r.outcome, &mut self.rng)
+                {
                     ctx.schedule(wait, tag(T_RETRY, idx, gen));
                     return;
                 }

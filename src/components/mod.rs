@@ -223,6 +223,60 @@ impl Default for Account {
 /// The least concurrency the account's unreserved pool must keep (aws-facts: §2 concurrency).
 pub const LAMBDA_UNRESERVED_MIN: u32 = 100;
 
+/// A request's way through its component's downstream calls: which call is current and how
+/// many attempts it has had. Components that make calls in sequence keep one per request.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CallCursor {
+    next: usize,
+    attempt: u32,
+}
+
+impl CallCursor {
+    /// Makes the next call the request takes (each edge drawn against its probability), tagging
+    /// its reply with `tag`; `false` when no call is left.
+    pub fn call_next(
+        &mut self,
+        edges: &[Edge],
+        ctx: &mut Ctx<'_>,
+        rng: &mut SimRng,
+        msg: Msg,
+        tag: u64,
+    ) -> bool {
+        while let Some(edge) = edges.get(self.next) {
+            self.next += 1;
+            if edge.taken(rng) {
+                self.attempt = 1;
+                edge.call(ctx, rng, msg, tag);
+                return true;
+            }
+        }
+        false
+    }
+
+    /// After the current call ended with `outcome`: the SDK's backoff if it tries again.
+    pub fn retry_after(
+        &self,
+        edges: &[Edge],
+        outcome: Outcome,
+        rng: &mut SimRng,
+    ) -> Option<SimTime> {
+        edges[self.next - 1].retry_after(self.attempt, outcome, rng)
+    }
+
+    /// Makes the current call again, its backoff being over.
+    pub fn call_again(
+        &mut self,
+        edges: &[Edge],
+        ctx: &mut Ctx<'_>,
+        rng: &mut SimRng,
+        msg: Msg,
+        tag: u64,
+    ) {
+        self.attempt += 1;
+        edges[self.next - 1].call(ctx, rng, msg, tag);
+    }
+}
+
 /// What a component is given when it is built for one run.
 pub struct BuildEnv {
     /// The component's id, for its event records.

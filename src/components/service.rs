@@ -9,7 +9,7 @@
 //! A full queue answers 503. A failed downstream call stops the request: its status is passed
 //! up, and a downstream timeout becomes 504, as a gateway's would.
 
-use super::{BuildEnv, CallSpec, Component, ComponentReport, Edge};
+use super::{BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge};
 use crate::dist::Dist;
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
@@ -95,10 +95,8 @@ struct Job {
     call: CallId,
     msg: Msg,
     arrived: SimTime,
-    /// Index of the next downstream edge to consider.
-    next_edge: usize,
-    /// Attempts made of the current downstream call.
-    attempt: u32,
+    /// Its way through the downstream calls.
+    calls: CallCursor,
 }
 
 struct Waiting {
@@ -205,8 +203,7 @@ impl Service {
             call,
             msg,
             arrived,
-            next_edge: 0,
-            attempt: 0,
+            calls: CallCursor::default(),
         });
         let work = self.cfg.service_time.sample_time(&mut self.rng);
         ctx.schedule(work, (job as u64) << 1 | TIMER_WORK_DONE);
@@ -215,16 +212,12 @@ impl Service {
     /// Makes the job's next downstream call, or answers it when none is left.
     fn proceed(&mut self, ctx: &mut Ctx<'_>, job: usize) {
         let j = &mut self.jobs[job];
-        while j.next_edge < self.edges.len() {
-            let edge = &self.edges[j.next_edge];
-            j.next_edge += 1;
-            if edge.taken(&mut self.rng) {
-                j.attempt = 1;
-                edge.call(ctx, &mut self.rng, j.msg, job as u64);
-                return;
-            }
+        if !j
+            .calls
+            .call_next(&self.edges, ctx, &mut self.rng, j.msg, job as u64)
+        {
+            self.complete(ctx, job, 200);
         }
-        self.complete(ctx, job, 200);
     }
 
     fn complete(&mut self, ctx: &mut Ctx<'_>, job: usize, status: u16) {
@@ -270,14 +263,16 @@ impl Component for Service {
                 // The SDK's backoff is over: the same call again.
                 let job = (tag >> 1) as usize;
                 let j = &mut self.jobs[job];
-                j.attempt += 1;
-                self.edges[j.next_edge - 1].call(ctx, &mut self.rng, j.msg, job as u64);
+                j.calls
+                    .call_again(&self.edges, ctx, &mut self.rng, j.msg, job as u64);
             }
             Input::Reply(r) => {
                 let job = r.tag as usize;
-                let j = &self.jobs[job];
-                let edge = &self.edges[j.next_edge - 1];
-                if let Some(wait) = edge.retry_after(j.attempt, r.outcome, &mut self.rng) {
+                if let Some(wait) =
+                    self.jobs[job]
+                        .calls
+                        .retry_after(&self.edges, r.outcome, &mut self.rng)
+                {
                     ctx.schedule(wait, (job as u64) << 1 | TIMER_RETRY);
                     return;
                 }
