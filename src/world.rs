@@ -1,9 +1,10 @@
 //! The world of one run: the scenario's components and workloads as kernel actors.
 //!
 //! Actor ids: components first, in scenario order (their index is their node in the call
-//! graph), then workloads. `World::run` drives the kernel and gathers a `RunResult`.
+//! graph), then workloads, then the fault timeline. `World::run` drives the kernel and gathers a `RunResult`.
 
 use crate::components::{BuildEnv, Component, Edge, Shared};
+use crate::faults::Timeline;
 use crate::kernel::{stream, ActorId, Ctx, Input, Kernel, Limits, Model, Stop};
 use crate::metrics::{ActorResult, Clock, Role, RunResult};
 use crate::scenario::Scenario;
@@ -13,6 +14,8 @@ pub struct World {
     components: Vec<Box<dyn Component>>,
     names: Vec<String>,
     workloads: Vec<Workload>,
+    /// The last actor, after the workloads.
+    timeline: Timeline,
     clock: Clock,
     limits: Limits,
     seed: u64,
@@ -85,6 +88,7 @@ impl World {
             components,
             names: scenario.components.iter().map(|c| c.id.clone()).collect(),
             workloads,
+            timeline: Timeline::new(scenario.faults.clone()),
             clock,
             limits: Limits {
                 max_in_flight: scenario.max_in_flight,
@@ -97,8 +101,8 @@ impl World {
     /// Runs to completion: arrivals stop at the scenario's duration, then work in flight drains.
     /// `wall_s` in the result is left at zero for the caller to fill in.
     pub fn run(mut self) -> Result<RunResult, RunError> {
-        let actors = (self.components.len() + self.workloads.len()) as ActorId;
-        let mut kernel = Kernel::new(actors as usize, self.limits);
+        let actors = (self.components.len() + self.workloads.len() + 1) as ActorId;
+        let mut kernel = Kernel::new(actors as usize, self.limits, stream(self.seed, "faults"));
         if let Err(stop) = kernel.run(&mut self, actors) {
             let (at, reason) = match stop {
                 Stop::TooManyInFlight { at, limit } => (
@@ -142,6 +146,7 @@ impl World {
                 series,
             });
         }
+        events.append(&mut self.timeline.finish(self.clock.end));
         events.sort_by_key(|e| e.time);
         Ok(RunResult {
             seed: self.seed,
@@ -158,18 +163,26 @@ impl World {
 impl Model for World {
     fn start(&mut self, actor: ActorId, ctx: &mut Ctx<'_>) {
         let a = actor as usize;
+        let c = self.components.len();
         match self.components.get_mut(a) {
-            Some(c) => c.start(ctx),
-            None => self.workloads[a - self.components.len()].start(ctx),
+            Some(comp) => comp.start(ctx),
+            None if a - c < self.workloads.len() => self.workloads[a - c].start(ctx),
+            None => self.timeline.start(ctx),
         }
     }
 
     #[inline]
     fn handle(&mut self, actor: ActorId, input: Input, ctx: &mut Ctx<'_>) {
         let a = actor as usize;
+        let c = self.components.len();
         match self.components.get_mut(a) {
-            Some(c) => c.handle(input, ctx),
-            None => self.workloads[a - self.components.len()].handle(input, ctx),
+            Some(comp) => comp.handle(input, ctx),
+            None if a - c < self.workloads.len() => self.workloads[a - c].handle(input, ctx),
+            None => {
+                if let Input::Timer(tag) = input {
+                    self.timeline.handle(ctx, tag);
+                }
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ mod time;
 pub use queue::EventQueue;
 pub use rng::{stream, SimRng};
 pub use sim::{
-    ActorId, CallId, CallTiming, Ctx, Input, Kernel, KernelStats, Limits, Model, Msg, Outcome,
-    Reply, Stop,
+    ActorId, CallId, CallTiming, Ctx, Faults, Input, Kernel, KernelStats, Limits, Model, Msg,
+    Outcome, Reply, Stop,
 };
 pub use time::SimTime;

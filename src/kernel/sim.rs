@@ -5,7 +5,7 @@
 //! calls that arrive after a hop delay, replies that travel back, and caller-side timeouts.
 //! A timeout does not cancel the callee's work: its late reply is dropped and counted.
 
-use super::{EventQueue, SimTime};
+use super::{EventQueue, SimRng, SimTime};
 use slotmap::{new_key_type, SlotMap};
 
 /// Index of an actor in the model (components first, then workloads; the model decides).
@@ -73,7 +73,7 @@ pub struct CallTiming {
     pub timeout: Option<SimTime>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum CallState {
     /// Sent; neither the reply has reached the caller nor has its timeout fired.
     Open,
@@ -81,6 +81,9 @@ enum CallState {
     Answered,
     /// The caller gave up; the callee is still working and its reply will be dropped.
     Abandoned,
+    /// Lost to a fault: the callee will never answer; the caller's timeout, if it has one,
+    /// ends the call.
+    Lost,
 }
 
 struct CallRecord {
@@ -89,6 +92,7 @@ struct CallRecord {
     tag: u64,
     msg: Msg,
     reply_delay: SimTime,
+    has_timeout: bool,
     state: CallState,
 }
 
@@ -122,6 +126,8 @@ pub struct KernelStats {
     pub late_replies: Vec<u64>,
     /// The most calls open at once.
     pub peak_in_flight: usize,
+    /// Calls or answers that vanished because an actor was down.
+    pub lost_calls: u64,
 }
 
 /// Limits that keep a run's memory bounded; hitting one stops the run with a reason.
@@ -156,6 +162,7 @@ pub struct Ctx<'a> {
     queue: &'a mut EventQueue<Event>,
     calls: &'a mut SlotMap<CallId, CallRecord>,
     stats: &'a mut KernelStats,
+    faults: &'a mut Faults,
 }
 
 impl Ctx<'_> {
@@ -203,13 +210,25 @@ impl Ctx<'_> {
             callee,
             tag,
             msg,
-            reply_delay: timing.reply_delay,
+            reply_delay: timing.reply_delay + self.faults.slow_link(self.me, callee),
+            has_timeout: timing.timeout.is_some(),
             state: CallState::Open,
         });
         self.stats.calls += 1;
         self.stats.peak_in_flight = self.stats.peak_in_flight.max(self.calls.len());
-        self.queue
-            .push(self.now + timing.request_delay, Event::Deliver { call });
+        let request_delay = timing.request_delay + self.faults.slow_link(self.me, callee);
+        match self.faults.link_error(self.me, callee) {
+            // The network (or a proxy on the way) answers for the callee, which never sees it.
+            Some(status) => {
+                let rec = &mut self.calls[call];
+                rec.state = CallState::Answered;
+                let at = self.now + request_delay + rec.reply_delay;
+                self.queue.push(at, Event::Reply { call, status });
+            }
+            None => self
+                .queue
+                .push(self.now + request_delay, Event::Deliver { call }),
+        }
         if let Some(t) = timing.timeout {
             self.queue.push_after(self.now, t, Event::Timeout { call });
         }
@@ -223,10 +242,20 @@ impl Ctx<'_> {
             return;
         };
         debug_assert_eq!(rec.callee, self.me, "reply by an actor that was not called");
+        if self.faults.is_down(self.me) && rec.state == CallState::Open {
+            // An unreachable actor's answers never arrive.
+            self.stats.lost_calls += 1;
+            if rec.has_timeout {
+                rec.state = CallState::Lost;
+            } else {
+                self.calls.remove(call);
+            }
+            return;
+        }
         match rec.state {
             CallState::Open => {
                 rec.state = CallState::Answered;
-                let at = self.now + rec.reply_delay;
+                let at = self.now + rec.reply_delay + self.faults.slow(self.me);
                 self.queue.push(at, Event::Reply { call, status });
             }
             CallState::Abandoned => {
@@ -235,8 +264,119 @@ impl Ctx<'_> {
                 self.calls.remove(call);
                 self.stats.late_replies[callee] += 1;
             }
-            CallState::Answered => debug_assert!(false, "a call answered twice"),
+            CallState::Answered | CallState::Lost => debug_assert!(false, "a call answered twice"),
         }
+    }
+
+    /// The kernel's faults, for the fault timeline to switch on and off.
+    pub fn faults(&mut self) -> &mut Faults {
+        self.faults
+    }
+}
+
+/// Generic failures the kernel applies to actors and to the links between them: an actor
+/// that is unreachable, slow to answer or failing a share of its calls; a link that adds
+/// delay or fails calls. The fault timeline (outside the kernel) switches them on and off.
+pub struct Faults {
+    down: Vec<bool>,
+    slow: Vec<SimTime>,
+    failing: Vec<Option<(f64, u16)>>,
+    links: Vec<LinkFault>,
+    rng: SimRng,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct LinkFault {
+    from: ActorId,
+    to: ActorId,
+    extra: SimTime,
+    error: Option<(f64, u16)>,
+}
+
+impl Faults {
+    fn new(actors: usize, rng: SimRng) -> Faults {
+        Faults {
+            down: vec![false; actors],
+            slow: vec![SimTime::ZERO; actors],
+            failing: vec![None; actors],
+            links: Vec::new(),
+            rng,
+        }
+    }
+
+    /// An unreachable actor: calls to it and its answers vanish.
+    pub fn set_down(&mut self, actor: ActorId, down: bool) {
+        self.down[actor as usize] = down;
+    }
+
+    /// Extra time before the actor's answers leave.
+    pub fn set_slow(&mut self, actor: ActorId, extra: SimTime) {
+        self.slow[actor as usize] = extra;
+    }
+
+    /// Calls to the actor fail at once with `status`, with probability `rate` (`None`: never).
+    pub fn set_failing(&mut self, actor: ActorId, failing: Option<(f64, u16)>) {
+        self.failing[actor as usize] = failing;
+    }
+
+    /// Faults on the link from `from` to `to`: extra one-way delay each way, and calls failed
+    /// by the network with probability and status. Zero delay and no error clear it.
+    pub fn set_link(
+        &mut self,
+        from: ActorId,
+        to: ActorId,
+        extra: SimTime,
+        error: Option<(f64, u16)>,
+    ) {
+        self.links.retain(|l| !(l.from == from && l.to == to));
+        if extra > SimTime::ZERO || error.is_some() {
+            self.links.push(LinkFault {
+                from,
+                to,
+                extra,
+                error,
+            });
+        }
+    }
+
+    #[inline]
+    fn is_down(&self, actor: ActorId) -> bool {
+        self.down[actor as usize]
+    }
+
+    #[inline]
+    fn slow(&self, actor: ActorId) -> SimTime {
+        self.slow[actor as usize]
+    }
+
+    #[inline]
+    fn slow_link(&self, from: ActorId, to: ActorId) -> SimTime {
+        if self.links.is_empty() {
+            return SimTime::ZERO;
+        }
+        self.links
+            .iter()
+            .find(|l| l.from == from && l.to == to)
+            .map_or(SimTime::ZERO, |l| l.extra)
+    }
+
+    fn draw(&mut self, error: Option<(f64, u16)>) -> Option<u16> {
+        use rand::Rng;
+        let (rate, status) = error?;
+        (self.rng.random::<f64>() < rate).then_some(status)
+    }
+
+    #[inline]
+    fn link_error(&mut self, from: ActorId, to: ActorId) -> Option<u16> {
+        if self.links.is_empty() {
+            return None;
+        }
+        let e = self
+            .links
+            .iter()
+            .find(|l| l.from == from && l.to == to)?
+            .error;
+        self.draw(e)
     }
 }
 
@@ -255,11 +395,14 @@ pub struct Kernel {
     calls: SlotMap<CallId, CallRecord>,
     stats: KernelStats,
     limits: Limits,
+    faults: Faults,
 }
 
 impl Kernel {
-    pub fn new(actors: usize, limits: Limits) -> Kernel {
+    /// A kernel for `actors` actors; `fault_rng` draws the injected failures.
+    pub fn new(actors: usize, limits: Limits, fault_rng: SimRng) -> Kernel {
         Kernel {
+            faults: Faults::new(actors, fault_rng),
             now: SimTime::ZERO,
             queue: EventQueue::new(),
             calls: SlotMap::with_key(),
@@ -293,6 +436,7 @@ impl Kernel {
                 queue: &mut self.queue,
                 calls: &mut self.calls,
                 stats: &mut self.stats,
+                faults: &mut self.faults,
             };
             model.start(actor, &mut ctx);
         }
@@ -322,8 +466,24 @@ impl Kernel {
         let (actor, input) = match event {
             Event::Timer { actor, tag } => (actor, Input::Timer(tag)),
             Event::Deliver { call } => {
-                let rec = &self.calls[call];
-                (rec.callee, Input::Call(call, rec.msg))
+                let rec = &mut self.calls[call];
+                let callee = rec.callee;
+                if self.faults.is_down(callee) {
+                    self.stats.lost_calls += 1;
+                    if rec.has_timeout {
+                        rec.state = CallState::Lost;
+                    } else {
+                        self.calls.remove(call);
+                    }
+                    return;
+                }
+                if let Some(status) = self.faults.draw(self.faults.failing[callee as usize]) {
+                    rec.state = CallState::Answered;
+                    let at = self.now + rec.reply_delay;
+                    self.queue.push(at, Event::Reply { call, status });
+                    return;
+                }
+                (callee, Input::Call(call, rec.msg))
             }
             Event::Reply { call, status } => {
                 let rec = self.calls.remove(call).expect("a reply's call is open");
@@ -350,9 +510,14 @@ impl Kernel {
                     outcome: Outcome::Timeout,
                 };
                 let caller = rec.caller;
-                // An answered call whose reply is still in flight keeps its record until the
-                // reply event arrives and is dropped; an open one waits for the callee.
-                rec.state = CallState::Abandoned;
+                if rec.state == CallState::Lost {
+                    // Nobody will ever answer: the timeout ends the call.
+                    self.calls.remove(call);
+                } else {
+                    // An answered call whose reply is still in flight keeps its record until
+                    // the reply event arrives and is dropped; an open one waits for the callee.
+                    rec.state = CallState::Abandoned;
+                }
                 (caller, Input::Reply(reply))
             }
         };
@@ -362,6 +527,7 @@ impl Kernel {
             queue: &mut self.queue,
             calls: &mut self.calls,
             stats: &mut self.stats,
+            faults: &mut self.faults,
         };
         model.handle(actor, input, &mut ctx);
     }
@@ -422,7 +588,7 @@ mod tests {
             seen: Vec::new(),
             pending: None,
         };
-        let mut k = Kernel::new(2, Limits::default());
+        let mut k = Kernel::new(2, Limits::default(), super::super::stream(0, "faults"));
         k.run(&mut m, 2).unwrap();
         (m.seen, k.stats().clone(), k.in_flight())
     }
@@ -456,7 +622,7 @@ mod tests {
             seen: Vec::new(),
             pending: None,
         };
-        let mut k = Kernel::new(2, Limits::default());
+        let mut k = Kernel::new(2, Limits::default(), super::super::stream(0, "faults"));
         k.run(&mut m, 2).unwrap();
         assert_eq!(
             m.seen,
@@ -495,7 +661,7 @@ mod tests {
             max_in_flight: 100,
             max_events: 1_000_000,
         };
-        let mut k = Kernel::new(1, limits);
+        let mut k = Kernel::new(1, limits, super::super::stream(0, "faults"));
         let stop = k.run(&mut Flood, 1).unwrap_err();
         assert_eq!(
             stop,

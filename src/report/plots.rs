@@ -368,19 +368,29 @@ where
         .filter(|e| e.seed == seed && !e.component.is_empty())
         .collect();
     // Spans by component: (start, end) in axis units.
-    let mut spans: std::collections::BTreeMap<&str, Vec<(f64, f64)>> =
+    // Spans by label: (start, end) in axis units.
+    let mut spans: std::collections::BTreeMap<String, Vec<(f64, f64)>> =
         std::collections::BTreeMap::new();
-    let mut open: std::collections::BTreeMap<&str, f64> = std::collections::BTreeMap::new();
+    let mut open: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
     let mut instants = Vec::new();
     for e in &events {
         let x = e.time_s / unit;
         match e.event.as_str() {
             "queue_full" => {
-                open.entry(e.component.as_str()).or_insert(x);
+                open.entry(format!("{} queue full", e.component))
+                    .or_insert(x);
             }
-            "queue_recovered" => {
-                if let Some(start) = open.remove(e.component.as_str()) {
-                    let list = spans.entry(e.component.as_str()).or_default();
+            "fault_start" => {
+                open.entry(e.detail.clone()).or_insert(x);
+            }
+            "queue_recovered" | "fault_end" => {
+                let key = if e.event == "fault_end" {
+                    e.detail.clone()
+                } else {
+                    format!("{} queue full", e.component)
+                };
+                if let Some(start) = open.remove(&key) {
+                    let list = spans.entry(key).or_default();
                     match list.last_mut() {
                         Some(last) if start - last.1 < gap => last.1 = x,
                         _ => list.push((start, x)),
@@ -399,19 +409,26 @@ where
         }
     }
     let red = RGBColor(214, 39, 40);
-    for (comp, list) in &spans {
+    let purple = RGBColor(118, 42, 131);
+    // Labels go in rows from the top of the plot, so that spans starting together (a fault
+    // and the full queue it causes) stay readable.
+    let mut row = 0;
+    for (label, list) in &spans {
+        // Faults in purple, consequences (a full queue) in red.
+        let color = if label.ends_with("queue full") {
+            red
+        } else {
+            purple
+        };
         for (k, &(a, b)) in list.iter().enumerate() {
             let b = b.max(a + gap / 4.0);
             c.draw_series(std::iter::once(Rectangle::new(
                 [(a, lo), (b, hi)],
-                red.mix(0.12).filled(),
+                color.mix(0.12).filled(),
             )))?;
             if k == 0 {
-                c.draw_series(std::iter::once(Text::new(
-                    format!("{comp} queue full"),
-                    (a, hi),
-                    (FONT, 20).into_font().color(&red),
-                )))?;
+                label_at(c, a, hi, row, label, color)?;
+                row += 1;
             }
         }
     }
@@ -422,13 +439,34 @@ where
             6,
             BLACK.mix(0.6).stroke_width(2),
         ))?;
-        c.draw_series(std::iter::once(Text::new(
-            label.clone(),
-            (*x, hi),
-            (FONT, 20),
-        )))?;
+        label_at(c, *x, hi, row, label, BLACK)?;
+        row += 1;
     }
     Ok(())
+}
+
+/// Writes a marker's label just right of `(x, y)`, `row` lines down.
+fn label_at<'a, DB, Y>(
+    c: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
+    x: f64,
+    y: f64,
+    row: i32,
+    label: &str,
+    color: RGBColor,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend + 'a,
+    Y: Ranged<ValueType = f64>,
+{
+    let area = c.plotting_area();
+    let (bx, by) = area.get_base_pixel();
+    let (px, py) = area.map_coordinate(&(x, y));
+    let pixels = area.strip_coord_spec();
+    pixels.draw(&Text::new(
+        label.to_string(),
+        (px - bx + 4, py - by + 4 + 24 * (row % 6)),
+        (FONT, 20).into_font().color(&color),
+    ))
 }
 
 /// Runs of consecutive windows with a finite value.

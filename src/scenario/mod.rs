@@ -4,6 +4,7 @@
 //! column; validation collects every problem in the file rather than stopping at the first.
 
 pub mod check;
+mod faults;
 pub mod raw;
 mod workloads;
 
@@ -21,7 +22,14 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 /// The top-level tables a scenario may have.
-const TOP_LEVEL: &[&str] = &["scenario", "account", "network", "workload", "component"];
+const TOP_LEVEL: &[&str] = &[
+    "scenario",
+    "account",
+    "network",
+    "workload",
+    "component",
+    "fault",
+];
 
 /// The most time-series windows a run may have (duration / window).
 pub const MAX_WINDOWS: u64 = 1_000_000;
@@ -50,6 +58,8 @@ pub struct Scenario {
     pub ops: Vec<String>,
     pub workloads: Vec<WorkloadSpec>,
     pub components: Vec<ComponentDecl>,
+    /// The fault timeline.
+    pub faults: Vec<crate::faults::FaultSpec>,
 }
 
 #[derive(Clone, Debug)]
@@ -185,6 +195,7 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
     };
     let component_values = array_of_tables(&mut doc, "component", "[[component]]", ck);
     let workload_values = array_of_tables(&mut doc, "workload", "[[workload]]", ck);
+    let fault_values = array_of_tables(&mut doc, "fault", "[[fault]]", ck);
     if component_values.is_empty() {
         ck.error(
             whole.start..whole.start,
@@ -330,6 +341,35 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
             .file_stem()
             .map_or("scenario".into(), |s| s.to_string_lossy().into_owned()),
     };
+    let raw_faults: Vec<Option<Spanned<raw::RawFault>>> = fault_values
+        .into_iter()
+        .map(|v| {
+            let span = v.span();
+            ck.deserialize::<raw::RawFault>(v)
+                .map(|f| Spanned::new(span, f))
+        })
+        .collect();
+    if !ok {
+        return None;
+    }
+    let decls: Vec<ComponentDecl> = components
+        .into_iter()
+        .map(|(id, az, spec)| ComponentDecl {
+            id: id.into_inner(),
+            az: az.map(Spanned::into_inner),
+            spec,
+        })
+        .collect();
+    let mut fault_specs = Vec::new();
+    for f in &raw_faults {
+        match f
+            .as_ref()
+            .and_then(|f| faults::parse(f, &decls, duration, ck))
+        {
+            Some(spec) => fault_specs.push(spec),
+            None => ok = false,
+        }
+    }
     if !ok {
         return None;
     }
@@ -347,14 +387,8 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
         account: account?,
         ops: ck.ops.clone(),
         workloads,
-        components: components
-            .into_iter()
-            .map(|(id, az, spec)| ComponentDecl {
-                id: id.into_inner(),
-                az: az.map(Spanned::into_inner),
-                spec,
-            })
-            .collect(),
+        components: decls,
+        faults: fault_specs,
     })
 }
 

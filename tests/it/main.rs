@@ -7,6 +7,7 @@ mod bad_input;
 mod bundled;
 mod determinism;
 mod dynamodb;
+mod faults;
 mod kernel_bench;
 mod queueing;
 mod reports;

@@ -1,0 +1,118 @@
+//! The fault timeline: `[[fault]]`s switched on at their start and off at their end, each
+//! written to `events.csv` so plots can mark it.
+//!
+//! Faults here are the generic ones the kernel can apply to any component: a zone outage
+//! (every component placed in the zone unreachable), a component down, latency and error
+//! injection on a component or on one call edge. Kind-specific failures (an RDS primary, a
+//! cache node) belong to their components.
+
+use crate::kernel::{ActorId, Ctx, SimTime};
+use crate::metrics::{EventLog, EventRecord};
+
+/// What a fault does while it lasts.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Every listed component is unreachable: calls to them, and their answers, vanish.
+    AzOutage {
+        az: String,
+        actors: Vec<ActorId>,
+    },
+    Down {
+        actor: ActorId,
+    },
+    /// A share of calls to the component fail at once with `status`.
+    Errors {
+        actor: ActorId,
+        rate: f64,
+        status: u16,
+    },
+    /// The component's answers leave `add` later.
+    Latency {
+        actor: ActorId,
+        add: SimTime,
+    },
+    /// Calls on the edge `from → to` take `add` longer each way, and a share `rate` of them
+    /// fail with `status` on the way.
+    Link {
+        from: ActorId,
+        to: ActorId,
+        add: SimTime,
+        error: Option<(f64, u16)>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaultSpec {
+    pub at: SimTime,
+    /// `None`: until the end of the run.
+    pub duration: Option<SimTime>,
+    /// What `events.csv` calls it: the kind and its target.
+    pub label: String,
+    pub effect: Effect,
+}
+
+/// The actor that plays the timeline.
+pub struct Timeline {
+    faults: Vec<FaultSpec>,
+    log: EventLog,
+}
+
+impl Timeline {
+    pub fn new(faults: Vec<FaultSpec>) -> Timeline {
+        Timeline {
+            faults,
+            log: EventLog::new("faults"),
+        }
+    }
+
+    pub fn start(&mut self, ctx: &mut Ctx<'_>) {
+        for (i, f) in self.faults.iter().enumerate() {
+            ctx.schedule(f.at, (i as u64) << 1);
+            if let Some(d) = f.duration {
+                ctx.schedule(f.at + d, (i as u64) << 1 | 1);
+            }
+        }
+    }
+
+    /// Switches fault `tag >> 1` on (low bit 0) or off (1).
+    pub fn handle(&mut self, ctx: &mut Ctx<'_>, tag: u64) {
+        let f = &self.faults[(tag >> 1) as usize];
+        let on = tag & 1 == 0;
+        let faults = ctx.faults();
+        match &f.effect {
+            Effect::AzOutage { actors, .. } => {
+                for &a in actors {
+                    faults.set_down(a, on);
+                }
+            }
+            Effect::Down { actor } => faults.set_down(*actor, on),
+            Effect::Errors {
+                actor,
+                rate,
+                status,
+            } => faults.set_failing(*actor, on.then_some((*rate, *status))),
+            Effect::Latency { actor, add } => {
+                faults.set_slow(*actor, if on { *add } else { SimTime::ZERO })
+            }
+            Effect::Link {
+                from,
+                to,
+                add,
+                error,
+            } => {
+                if on {
+                    faults.set_link(*from, *to, *add, *error);
+                } else {
+                    faults.set_link(*from, *to, SimTime::ZERO, None);
+                }
+            }
+        }
+        let now = ctx.now();
+        let event = if on { "fault_start" } else { "fault_end" };
+        self.log.push(now, event, f.label.clone());
+    }
+
+    pub fn finish(&mut self, end: SimTime) -> Vec<EventRecord> {
+        self.log.finish(end)
+    }
+}
