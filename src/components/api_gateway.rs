@@ -347,9 +347,6 @@ struct Pending {
     arrived: SimTime,
 }
 
-const TIMER_FORWARD: u64 = 0;
-const TIMER_ANSWER_FROM_CACHE: u64 = 1;
-
 pub struct ApiGateway {
     cfg: ApiGatewayConfig,
     clock: Clock,
@@ -532,31 +529,24 @@ impl Component for ApiGateway {
                     arrived: now,
                 });
                 let overhead = self.cfg.overhead.sample_time(&mut self.rng);
-                let kind = if hit {
-                    TIMER_ANSWER_FROM_CACHE
+                if hit {
+                    ctx.schedule(overhead, idx as u64);
                 } else {
-                    TIMER_FORWARD
-                };
-                if self.cfg.overhead.is_constant() {
-                    ctx.schedule_fixed(overhead, (idx as u64) << 1 | kind);
-                } else {
-                    ctx.schedule(overhead, (idx as u64) << 1 | kind);
-                }
-            }
-            Input::Timer(tag) => {
-                let idx = (tag >> 1) as usize;
-                if tag & 1 == TIMER_ANSWER_FROM_CACHE {
-                    let p = self.pending.remove(idx);
-                    self.answer(ctx, p, 200);
-                } else {
-                    let msg = self.pending[idx].msg;
+                    // The gateway's own time is spent before the request leaves for the
+                    // integration, whose timeout starts then.
                     let timing = CallTiming {
-                        request_delay: self.integration.latency.sample_time(&mut self.rng),
+                        request_delay: overhead
+                            + self.integration.latency.sample_time(&mut self.rng),
                         reply_delay: self.integration.latency.sample_time(&mut self.rng),
-                        timeout: self.integration.timeout,
+                        timeout: self.integration.timeout.map(|t| t + overhead),
                     };
                     ctx.call(self.integration.to, msg, timing, idx as u64);
                 }
+            }
+            Input::Timer(idx) => {
+                // A cache hit, answered once the gateway's own time has passed.
+                let p = self.pending.remove(idx as usize);
+                self.answer(ctx, p, 200);
             }
             Input::Reply(r) => {
                 let p = self.pending.remove(r.tag as usize);

@@ -607,6 +607,17 @@ impl DynamoDb {
         fill: Option<(u16, u64)>,
         wait: SimTime,
     ) {
+        if fill.is_none() {
+            // Nothing to do when the answer leaves: record it now and let the kernel send it.
+            let done = arrived + wait;
+            let measured = self.clock.measured(arrived);
+            self.statuses.add(&self.clock, status, done, measured);
+            if status == 200 {
+                self.latency.record(&self.clock, done, wait, measured);
+            }
+            ctx.reply_after(call, status, wait);
+            return;
+        }
         let idx = self.pending.insert(Pending {
             call,
             arrived,

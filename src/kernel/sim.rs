@@ -237,6 +237,13 @@ impl Ctx<'_> {
 
     /// Answers a call this actor received. Each call must be answered exactly once.
     pub fn reply(&mut self, call: CallId, status: u16) {
+        self.reply_after(call, status, SimTime::ZERO);
+    }
+
+    /// Answers a call after `delay` of the callee's own time, needing nothing from it in
+    /// between (a service with no queue whose latency is all it adds): one event saved per
+    /// call compared with a timer followed by `reply`.
+    pub fn reply_after(&mut self, call: CallId, status: u16, delay: SimTime) {
         let Some(rec) = self.calls.get_mut(call) else {
             debug_assert!(false, "reply to an unknown call");
             return;
@@ -255,7 +262,7 @@ impl Ctx<'_> {
         match rec.state {
             CallState::Open => {
                 rec.state = CallState::Answered;
-                let at = self.now + rec.reply_delay + self.faults.slow(self.me);
+                let at = self.now + delay + rec.reply_delay + self.faults.slow(self.me);
                 self.queue.push(at, Event::Reply { call, status });
             }
             CallState::Abandoned => {
