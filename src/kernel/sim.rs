@@ -251,12 +251,7 @@ impl Ctx<'_> {
         debug_assert_eq!(rec.callee, self.me, "reply by an actor that was not called");
         if self.faults.is_down(self.me) && rec.state == CallState::Open {
             // An unreachable actor's answers never arrive.
-            self.stats.lost_calls += 1;
-            if rec.has_timeout {
-                rec.state = CallState::Lost;
-            } else {
-                self.calls.remove(call);
-            }
+            lose(self.calls, self.stats, call);
             return;
         }
         match rec.state {
@@ -387,6 +382,17 @@ impl Faults {
     }
 }
 
+/// A call lost to a fault: nobody will answer it. The caller's timeout ends it, if there is
+/// one; without one the caller waits forever and the record goes now.
+fn lose(calls: &mut SlotMap<CallId, CallRecord>, stats: &mut KernelStats, call: CallId) {
+    stats.lost_calls += 1;
+    if calls[call].has_timeout {
+        calls[call].state = CallState::Lost;
+    } else {
+        calls.remove(call);
+    }
+}
+
 /// The simulated system, as the kernel sees it: something that handles inputs for actors.
 pub trait Model {
     /// Called once per actor before the first event, to set initial timers.
@@ -476,12 +482,7 @@ impl Kernel {
                 let rec = &mut self.calls[call];
                 let callee = rec.callee;
                 if self.faults.is_down(callee) {
-                    self.stats.lost_calls += 1;
-                    if rec.has_timeout {
-                        rec.state = CallState::Lost;
-                    } else {
-                        self.calls.remove(call);
-                    }
+                    lose(&mut self.calls, &mut self.stats, call);
                     return;
                 }
                 if let Some(status) = self.faults.draw(self.faults.failing[callee as usize]) {

@@ -48,6 +48,7 @@ pub fn summarize(meta: &SummaryMeta<'_>, runs: &[RunResult]) -> Summary {
             "wall_s": wall,
             "calls": runs.iter().map(|r| r.kernel.calls).sum::<u64>(),
             "peak_in_flight": runs.iter().map(|r| r.kernel.peak_in_flight).max().unwrap_or(0),
+            "lost_calls": runs.iter().map(|r| r.kernel.lost_calls).sum::<u64>(),
             "drained_at_s": runs.iter().map(|r| r.end_time.as_secs_f64()).fold(0.0, f64::max),
         }),
     );
