@@ -139,7 +139,10 @@ pub fn text_summary(summary: &Summary) -> String {
         ms(num("latency_ms.p999")),
         ms(num("latency_ms.max")),
     );
-    if let Some(ci) = get("ci95.latency_ms.p99").and_then(Value::as_array) {
+    if let Some(ci) = summary["ci95"]
+        .get("latency_ms.p99")
+        .and_then(Value::as_array)
+    {
         if let (Some(lo), Some(hi)) = (ci[0].as_f64(), ci[1].as_f64()) {
             let _ = writeln!(
                 o,

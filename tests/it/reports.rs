@@ -181,3 +181,21 @@ fn replotting_from_saved_files_draws_the_same_pictures() {
     );
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+#[test]
+fn the_terminal_summary_shows_statuses_percentiles_and_intervals() {
+    let s = crate::run(SCENARIO);
+    let text = archsim::report::text_summary(&s);
+    for want in [
+        "== report-test (2 seeds) ==",
+        "status     200:",
+        "503:",
+        "latency ms mean",
+        "p99 95% interval over seeds",
+        "web ",
+        "utilisation",
+        "kernel ",
+    ] {
+        assert!(text.contains(want), "{want:?} missing from:\n{text}");
+    }
+}
