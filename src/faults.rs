@@ -39,6 +39,12 @@ pub enum Effect {
         add: SimTime,
         error: Option<(f64, u16)>,
     },
+    /// A failure particular to the component's kind (a cache node lost), told to it as
+    /// `Input::Fault { code }`.
+    Component {
+        actor: ActorId,
+        code: u32,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -94,6 +100,7 @@ impl Timeline {
             Effect::Latency { actor, add } => {
                 faults.set_slow(*actor, if on { *add } else { SimTime::ZERO })
             }
+            Effect::Component { actor, code } => ctx.signal_fault(*actor, *code, on),
             Effect::Link {
                 from,
                 to,
@@ -108,7 +115,13 @@ impl Timeline {
             }
         }
         let now = ctx.now();
-        let event = if on { "fault_start" } else { "fault_end" };
+        // A fault with no end that a component takes in at once (a node lost) is an instant.
+        let instant = f.duration.is_none() && matches!(f.effect, Effect::Component { .. });
+        let event = match (instant, on) {
+            (true, _) => "fault",
+            (false, true) => "fault_start",
+            (false, false) => "fault_end",
+        };
         self.log.push(now, event, f.label.clone());
     }
 

@@ -394,6 +394,8 @@ impl Workload {
 
     pub fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
         match input {
+            // No fault of its own kind exists for it (validation allows none).
+            Input::Fault { .. } => {}
             Input::Timer(NEXT_ARRIVAL) => {
                 self.arrive(ctx);
                 if let Some(t) = self.next_arrival(ctx.now()) {

@@ -490,6 +490,8 @@ impl Component for ApiGateway {
     fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         match input {
+            // No fault of its own kind exists for it (validation allows none).
+            Input::Fault { .. } => {}
             Input::Call(call, msg) => {
                 let measured = self.clock.measured(now);
                 self.requests.add(&self.clock, now, measured);

@@ -723,6 +723,8 @@ impl Component for DynamoDb {
     fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         match input {
+            // No fault of its own kind exists for it (validation allows none).
+            Input::Fault { .. } => {}
             Input::Call(call, msg) => self.request(ctx, call, msg),
             Input::Timer(t) => match t & 3 {
                 T_ANSWER => {

@@ -650,6 +650,8 @@ impl Component for Lambda {
     fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         match input {
+            // No fault of its own kind exists for it (validation allows none).
+            Input::Fault { .. } => {}
             Input::Call(call, msg) => self.invoke(ctx, call, msg),
             Input::Timer(t) => {
                 let (kind, idx, gen) = untag(t);

@@ -5,6 +5,7 @@
 //! scenario resolved when the world was built.
 
 pub mod api_gateway;
+pub mod cache;
 pub mod dynamodb;
 pub mod lambda;
 pub mod service;
@@ -20,7 +21,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 /// Every kind a `[[component]]` may name, for error messages and for the registry below.
-pub const KINDS: &[&str] = &["service", "api_gateway", "lambda", "dynamodb"];
+pub const KINDS: &[&str] = &["service", "api_gateway", "lambda", "dynamodb", "cache"];
 
 /// A component's validated configuration, by kind.
 #[derive(Clone, Debug)]
@@ -29,6 +30,7 @@ pub enum ComponentSpec {
     ApiGateway(api_gateway::ApiGatewayConfig),
     Lambda(lambda::LambdaConfig),
     DynamoDb(dynamodb::DynamoConfig),
+    Cache(cache::CacheConfig),
 }
 
 impl ComponentSpec {
@@ -38,6 +40,7 @@ impl ComponentSpec {
             ComponentSpec::ApiGateway(_) => "api_gateway",
             ComponentSpec::Lambda(_) => "lambda",
             ComponentSpec::DynamoDb(_) => "dynamodb",
+            ComponentSpec::Cache(_) => "cache",
         }
     }
 
@@ -48,6 +51,7 @@ impl ComponentSpec {
             ComponentSpec::ApiGateway(c) => &c.calls,
             ComponentSpec::Lambda(c) => &c.calls,
             ComponentSpec::DynamoDb(_) => &[],
+            ComponentSpec::Cache(c) => &c.calls,
         }
     }
 
@@ -58,6 +62,7 @@ impl ComponentSpec {
             ComponentSpec::ApiGateway(c) => c.summary_lines(),
             ComponentSpec::Lambda(c) => c.summary_lines(),
             ComponentSpec::DynamoDb(c) => c.summary_lines(),
+            ComponentSpec::Cache(c) => c.summary_lines(),
         }
     }
 
@@ -74,6 +79,7 @@ impl ComponentSpec {
                 Box::new(lambda::Lambda::new(c.clone(), env, shared.lambda.clone()))
             }
             ComponentSpec::DynamoDb(c) => Box::new(dynamodb::DynamoDb::new(c.clone(), env)),
+            ComponentSpec::Cache(c) => Box::new(cache::Cache::new(c.clone(), env)),
         }
     }
 
@@ -97,6 +103,7 @@ pub fn parse_spec(
         "api_gateway" => api_gateway::parse(table, ck).map(ComponentSpec::ApiGateway),
         "lambda" => lambda::parse(table, ck).map(ComponentSpec::Lambda),
         "dynamodb" => dynamodb::parse(table, ck).map(ComponentSpec::DynamoDb),
+        "cache" => cache::parse(table, ck).map(ComponentSpec::Cache),
         _ => None,
     }
 }

@@ -255,6 +255,8 @@ impl Component for Service {
 
     fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
         match input {
+            // No fault of its own kind exists for it (validation allows none).
+            Input::Fault { .. } => {}
             Input::Call(call, msg) => self.arrive(ctx, call, msg),
             Input::Timer(tag) if tag & 1 == TIMER_WORK_DONE => {
                 self.proceed(ctx, (tag >> 1) as usize)

@@ -105,6 +105,9 @@ pub enum Input {
     Call(CallId, Msg),
     /// A call this actor made has ended.
     Reply(Reply),
+    /// A fault particular to this kind of actor (its meaning is the actor's: `code`) starts
+    /// (`on`) or ends.
+    Fault { code: u32, on: bool },
 }
 
 #[derive(Clone, Copy)]
@@ -113,6 +116,7 @@ enum Event {
     Deliver { call: CallId },
     Reply { call: CallId, status: u16 },
     Timeout { call: CallId },
+    Fault { actor: ActorId, code: u32, on: bool },
 }
 
 /// Figures the kernel keeps about a run.
@@ -186,6 +190,11 @@ impl Ctx<'_> {
                 tag,
             },
         );
+    }
+
+    /// Tells `actor`, now, that a fault particular to it starts or ends (`Input::Fault`).
+    pub fn signal_fault(&mut self, actor: ActorId, code: u32, on: bool) {
+        self.queue.push(self.now, Event::Fault { actor, code, on });
     }
 
     /// Like `schedule`, for a delay the actor uses over and over (a timeout, a constant
@@ -478,6 +487,7 @@ impl Kernel {
     fn dispatch<M: Model>(&mut self, model: &mut M, event: Event) {
         let (actor, input) = match event {
             Event::Timer { actor, tag } => (actor, Input::Timer(tag)),
+            Event::Fault { actor, code, on } => (actor, Input::Fault { code, on }),
             Event::Deliver { call } => {
                 let rec = &mut self.calls[call];
                 let callee = rec.callee;

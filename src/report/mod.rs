@@ -199,6 +199,8 @@ const COMPONENT_FIGURES: &[(&str, &str, bool)] = &[
     ("throttled_fraction", "throttled", true),
     ("cache_hit_ratio", "cache hits", true),
     ("dax_hit_ratio", "DAX hits", true),
+    ("hit_ratio", "hits", true),
+    ("stale_read_fraction", "stale", true),
     ("concurrency_mean", "concurrency", false),
     ("concurrency_max", "max", false),
     ("cold_start_fraction", "cold starts", true),

@@ -376,19 +376,12 @@ where
     for e in &events {
         let x = e.time_s / unit;
         match e.event.as_str() {
-            "queue_full" => {
-                open.entry(format!("{} queue full", e.component))
-                    .or_insert(x);
+            // Conditions with a start and an end, by the label their span gets.
+            "queue_full" | "failover_start" | "fault_start" => {
+                open.entry(span_label(e)).or_insert(x);
             }
-            "fault_start" => {
-                open.entry(e.detail.clone()).or_insert(x);
-            }
-            "queue_recovered" | "fault_end" => {
-                let key = if e.event == "fault_end" {
-                    e.detail.clone()
-                } else {
-                    format!("{} queue full", e.component)
-                };
+            "queue_recovered" | "failover_done" | "fault_end" => {
+                let key = span_label(e);
                 if let Some(start) = open.remove(&key) {
                     let list = spans.entry(key).or_default();
                     match list.last_mut() {
@@ -397,6 +390,7 @@ where
                     }
                 }
             }
+            "fault" => instants.push((x, e.detail.clone())),
             "events_dropped" => {}
             _ => instants.push((x, format!("{} {}", e.component, e.event))),
         }
@@ -443,6 +437,15 @@ where
         row += 1;
     }
     Ok(())
+}
+
+/// The label of the span an event opens or closes.
+fn span_label(e: &Event) -> String {
+    match e.event.as_str() {
+        "fault_start" | "fault_end" => e.detail.clone(),
+        "failover_start" | "failover_done" => format!("{} failover", e.component),
+        _ => format!("{} queue full", e.component),
+    }
 }
 
 /// Writes a marker's label just right of `(x, y)`, `row` lines down.
@@ -792,6 +795,21 @@ fn component_panels(kind: &str) -> &'static [PanelSpec] {
                 y_desc: "DAX hit ratio [%]",
                 lines: &[("dax_hit_ratio", "hits", GREEN, 100.0)],
                 y_max: Some(105.0),
+            },
+        ],
+        "cache" => &[
+            PanelSpec {
+                y_desc: "hit ratio [%]",
+                lines: &[("hit_ratio", "hits", GREEN, 100.0)],
+                y_max: Some(105.0),
+            },
+            PanelSpec {
+                y_desc: "per second",
+                lines: &[
+                    ("misses_rps", "misses (to the database)", ORANGE, 1.0),
+                    ("stale_reads_rps", "stale reads", RED, 1.0),
+                ],
+                y_max: None,
             },
         ],
         "api_gateway" => &[

@@ -19,6 +19,10 @@ const KINDS: &[(&str, &str)] = &[
         "latency_injection",
         "`target` (or `from` and `to`), and `add`",
     ),
+    (
+        "cache_node_failure",
+        "`target`, a component of kind \"cache\"",
+    ),
 ];
 
 pub fn parse(
@@ -60,7 +64,7 @@ pub fn parse(
     ];
     let allowed: &[&str] = match kind {
         "az_outage" => &["az"],
-        "component_down" => &["target"],
+        "component_down" | "cache_node_failure" => &["target"],
         "error_injection" => &["target", "from", "to", "rate", "status"],
         _ => &["target", "from", "to", "add"],
     };
@@ -151,6 +155,35 @@ pub fn parse(
                 format!("component_down {}", t.get_ref()),
                 Effect::Down {
                     actor: actor(ck, t, "target")?,
+                },
+            )
+        }
+        "cache_node_failure" => {
+            let Some(t) = &f.target else {
+                ck.error(
+                    span,
+                    "a fault of kind \"cache_node_failure\" needs `target`",
+                );
+                return None;
+            };
+            if let Some(d) = &f.for_ {
+                ck.error(d.span(), "a cache node failure happens at an instant (what follows is the cache's doing): it takes no `for`");
+                return None;
+            }
+            if let Some(d) = &f.for_ {
+                ck.error(d.span(), "a cache node failure happens at an instant (what follows is the cache's doing): it takes no `for`");
+                return None;
+            }
+            let a = actor(ck, t, "target")?;
+            if components[a as usize].spec.kind() != "cache" {
+                ck.error(t.span(), format!("\"{}\" is a {}, not a cache: `cache_node_failure` needs a component of kind \"cache\"", t.get_ref(), components[a as usize].spec.kind()));
+                return None;
+            }
+            (
+                format!("cache_node_failure {}", t.get_ref()),
+                Effect::Component {
+                    actor: a,
+                    code: crate::components::cache::NODE_FAILURE,
                 },
             )
         }

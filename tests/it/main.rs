@@ -5,6 +5,7 @@
 
 mod bad_input;
 mod bundled;
+mod cache;
 mod determinism;
 mod dynamodb;
 mod faults;
