@@ -24,6 +24,19 @@ const PROCESSES: &[(&str, &[&str])] = &[
 const MAX_TRACE_ROWS: usize = 20_000_000;
 
 pub fn parse(w: &RawWorkload, base: &Path, ck: &mut Checker) -> Option<WorkloadSpec> {
+    // Names become file names of plots and keys of summary.json, like component ids.
+    let name = w.name.get_ref();
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        ck.error(
+            w.name.span(),
+            format!("`name` \"{name}\" must be letters, digits, '-' and '_' only"),
+        );
+        return None;
+    }
     let target = ck.component(&w.target, "target");
     let arrival = parse_arrival(&w.arrival, base, ck);
     let mix = match &w.mix {
