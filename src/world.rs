@@ -67,6 +67,12 @@ impl World {
                         clock,
                         rng: stream(seed, &format!("component:{}", c.id)),
                         edges,
+                        edge_zones: c
+                            .spec
+                            .calls()
+                            .iter()
+                            .map(|call| scenario.components[call.to].az.clone())
+                            .collect(),
                     },
                     &shared,
                 )

@@ -8,6 +8,7 @@ pub mod api_gateway;
 pub mod cache;
 pub mod dynamodb;
 pub mod lambda;
+pub mod load_balancer;
 pub mod service;
 pub mod token_bucket;
 
@@ -21,7 +22,14 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 /// Every kind a `[[component]]` may name, for error messages and for the registry below.
-pub const KINDS: &[&str] = &["service", "api_gateway", "lambda", "dynamodb", "cache"];
+pub const KINDS: &[&str] = &[
+    "service",
+    "api_gateway",
+    "lambda",
+    "dynamodb",
+    "cache",
+    "load_balancer",
+];
 
 /// A component's validated configuration, by kind.
 #[derive(Clone, Debug)]
@@ -31,6 +39,7 @@ pub enum ComponentSpec {
     Lambda(lambda::LambdaConfig),
     DynamoDb(dynamodb::DynamoConfig),
     Cache(cache::CacheConfig),
+    LoadBalancer(load_balancer::LbConfig),
 }
 
 impl ComponentSpec {
@@ -41,6 +50,7 @@ impl ComponentSpec {
             ComponentSpec::Lambda(_) => "lambda",
             ComponentSpec::DynamoDb(_) => "dynamodb",
             ComponentSpec::Cache(_) => "cache",
+            ComponentSpec::LoadBalancer(_) => "load_balancer",
         }
     }
 
@@ -52,6 +62,7 @@ impl ComponentSpec {
             ComponentSpec::Lambda(c) => &c.calls,
             ComponentSpec::DynamoDb(_) => &[],
             ComponentSpec::Cache(c) => &c.calls,
+            ComponentSpec::LoadBalancer(c) => &c.calls,
         }
     }
 
@@ -63,6 +74,7 @@ impl ComponentSpec {
             ComponentSpec::Lambda(c) => c.summary_lines(),
             ComponentSpec::DynamoDb(c) => c.summary_lines(),
             ComponentSpec::Cache(c) => c.summary_lines(),
+            ComponentSpec::LoadBalancer(c) => c.summary_lines(),
         }
     }
 
@@ -80,6 +92,9 @@ impl ComponentSpec {
             }
             ComponentSpec::DynamoDb(c) => Box::new(dynamodb::DynamoDb::new(c.clone(), env)),
             ComponentSpec::Cache(c) => Box::new(cache::Cache::new(c.clone(), env)),
+            ComponentSpec::LoadBalancer(c) => {
+                Box::new(load_balancer::LoadBalancer::new(c.clone(), env))
+            }
         }
     }
 
@@ -104,6 +119,7 @@ pub fn parse_spec(
         "lambda" => lambda::parse(table, ck).map(ComponentSpec::Lambda),
         "dynamodb" => dynamodb::parse(table, ck).map(ComponentSpec::DynamoDb),
         "cache" => cache::parse(table, ck).map(ComponentSpec::Cache),
+        "load_balancer" => load_balancer::parse(table, ck).map(ComponentSpec::LoadBalancer),
         _ => None,
     }
 }
@@ -293,6 +309,8 @@ pub struct BuildEnv {
     pub rng: SimRng,
     /// Its downstream calls, in the order the scenario lists them.
     pub edges: Vec<Edge>,
+    /// The zone of each call's callee (`None`: regional), in the same order.
+    pub edge_zones: Vec<Option<String>>,
 }
 
 /// What a component reports at the end of a run.

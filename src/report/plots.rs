@@ -812,6 +812,21 @@ fn component_panels(kind: &str) -> &'static [PanelSpec] {
                 y_max: None,
             },
         ],
+        "load_balancer" => &[
+            PanelSpec {
+                y_desc: "requests/s",
+                lines: &[("requests_rps", "received", palette::OFFERED, 1.0)],
+                y_max: None,
+            },
+            PanelSpec {
+                y_desc: "targets",
+                lines: &[
+                    ("healthy_targets", "healthy", GREEN, 1.0),
+                    ("surge_queue", "surge queue", palette::QUEUE, 1.0),
+                ],
+                y_max: None,
+            },
+        ],
         "api_gateway" => &[
             PanelSpec {
                 y_desc: "requests/s",

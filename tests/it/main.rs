@@ -10,6 +10,7 @@ mod determinism;
 mod dynamodb;
 mod faults;
 mod kernel_bench;
+mod load_balancer;
 mod queueing;
 mod reports;
 mod requests;

@@ -1,0 +1,195 @@
+//! Elastic Load Balancing against its documented behaviour (aws-facts §3).
+
+use crate::num;
+use archsim::world::World;
+
+/// A load balancer in front of `targets` (id, zone) services; `lb` holds its extra keys.
+fn scenario(
+    rate: u32,
+    duration: &str,
+    lb: &str,
+    targets: &[(&str, &str)],
+    work: &str,
+    faults: &str,
+) -> String {
+    let mut s = format!(
+        r#"
+        [scenario]
+        duration = "{duration}"
+        [network]
+        same_az = "0s"
+        cross_az = "0s"
+        [[workload]]
+        name = "u"
+        target = "lb"
+        arrival = {{ process = "constant", rate = {rate} }}
+        [[component]]
+        id = "lb"
+        kind = "load_balancer"
+        targets = [{}]
+        {lb}
+        "#,
+        targets
+            .iter()
+            .map(|(id, _)| format!("\"{id}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for (id, zone) in targets {
+        s.push_str(&format!(
+            "[[component]]\nid = \"{id}\"\nkind = \"service\"\naz = \"{zone}\"\nservers = 1000\nservice_time = \"{work}\"\n"
+        ));
+    }
+    s.push_str(faults);
+    s
+}
+
+#[test]
+fn round_robin_spreads_requests_evenly() {
+    let s = crate::run(&scenario(
+        300,
+        "60s",
+        "",
+        &[("a", "x"), ("b", "x"), ("c", "x")],
+        "1ms",
+        "",
+    ));
+    // 17,999 requests in turn over three targets, plus one health probe each at 30 s.
+    for t in ["a", "b", "c"] {
+        let n = num(&s, &format!("components.{t}.arrivals"));
+        assert!((n - 6_001.0).abs() <= 1.0, "{t}: {n}");
+    }
+}
+
+#[test]
+fn a_failed_target_is_detected_after_interval_times_threshold_and_gets_504s_until_then() {
+    // Probes every 10 s (timeout 2 s), unhealthy after 2 failures. Target b dies at 100 s,
+    // just before that instant's probe: the probes of 100 s and 110 s time out at 102 s and
+    // 112 s, so it is detected 12 s after the failure, within one interval of 2 × 10 s. Until
+    // then, a third of requests go to it and time out at the 1 s idle timeout (504).
+    let text = scenario(
+        300,
+        "200s",
+        "idle_timeout = \"1s\"\nhealth_check = { interval = \"10s\", timeout = \"2s\", unhealthy_threshold = 2 }",
+        &[("a", "x"), ("b", "x"), ("c", "x")],
+        "1ms",
+        "[[fault]]\nat = \"100s\"\nkind = \"component_down\"\ntarget = \"b\"\n",
+    );
+    let sc = crate::scenario(&text);
+    let r = World::build(&sc, 1).run().unwrap();
+    let detected = r
+        .events
+        .iter()
+        .find(|e| e.event == "target_unhealthy")
+        .expect("detected")
+        .time
+        .as_secs_f64();
+    assert!(
+        (detected - 100.0 - 20.0).abs() <= 10.0,
+        "detected at {detected}"
+    );
+    assert_eq!(detected, 112.0);
+    let s = crate::run(&text);
+    // 12 s × 300/s / 3 = 1,200 requests sent to b before detection.
+    let lost = num(&s, "requests.by_status.504");
+    assert!((lost - 1_200.0).abs() <= 5.0, "{lost}");
+    assert_eq!(num(&s, "components.lb.idle_timeouts"), lost);
+}
+
+#[test]
+fn a_target_slower_than_the_idle_timeout_gives_504() {
+    let s = crate::run(&scenario(
+        10,
+        "30s",
+        "idle_timeout = \"2s\"",
+        &[("slow", "x")],
+        "5s",
+        "",
+    ));
+    assert_eq!(num(&s, "requests.by_status.504"), num(&s, "requests.total"));
+}
+
+#[test]
+fn with_no_healthy_target_an_alb_fails_open_and_a_clb_answers_503() {
+    // The only target fails everything for its first 20 s (error injection at 100 %), so
+    // probes every 5 s mark it unhealthy at 10 s. From 20 s it works again, but is only
+    // marked healthy after 5 good probes (ALB, at 40 s) or 10 (CLB, after the run). Meanwhile
+    // the ALB, with no healthy target, fails open and serves every request from 20 s on; the
+    // CLB answers 503 itself.
+    let fault = "[[fault]]\nat = \"0s\"\nfor = \"20s\"\nkind = \"error_injection\"\ntarget = \"t\"\nrate = 1.0\nstatus = 503\n";
+    let hc = "health_check = { interval = \"5s\", timeout = \"2s\" }";
+    let alb = crate::run(&scenario(10, "60s", hc, &[("t", "x")], "1ms", fault));
+    // Requests at 0.1 s steps: 199 before 20 s get the injected 503, the other 400 succeed.
+    assert_eq!(num(&alb, "requests.by_status.503"), 199.0);
+    assert_eq!(num(&alb, "requests.by_status.200"), 400.0);
+    let clb = crate::run(&scenario(
+        10,
+        "60s",
+        &format!("type = \"classic\"\n{hc}"),
+        &[("t", "x")],
+        "1ms",
+        fault,
+    ));
+    assert_eq!(
+        num(&clb, "requests.by_status.503"),
+        num(&clb, "requests.total")
+    );
+    // The CLB refused them itself: the target saw only its probes after 10 s.
+    assert!(num(&clb, "components.t.arrivals") < 20.0);
+}
+
+#[test]
+fn cross_zone_balancing_follows_the_aws_example() {
+    // aws-facts §3: 2 targets in zone A, 8 in zone B, half the clients at each zone's node.
+    // Cross-zone off: each A target gets 25 %, each B target 6.25 %; on: 10 % each.
+    let targets: Vec<(String, &str)> = (0..10)
+        .map(|i| (format!("t{i}"), if i < 2 { "a" } else { "b" }))
+        .collect();
+    let refs: Vec<(&str, &str)> = targets.iter().map(|(id, z)| (id.as_str(), *z)).collect();
+    let share = |cross: bool| {
+        let s = crate::run(&scenario(
+            1000,
+            "100s",
+            &format!("cross_zone = {cross}"),
+            &refs,
+            "1ms",
+            "",
+        ));
+        let total = num(&s, "requests.total");
+        (
+            num(&s, "components.t0.arrivals") / total,
+            num(&s, "components.t5.arrivals") / total,
+        )
+    };
+    // 100,000 requests: the node draw is binomial, sd of a share ~0.0016.
+    let (a, b) = share(false);
+    assert!(
+        (a - 0.25).abs() < 0.006 && (b - 0.0625).abs() < 0.003,
+        "{a} {b}"
+    );
+    let (a, b) = share(true);
+    assert!(
+        (a - 0.10).abs() < 0.003 && (b - 0.10).abs() < 0.003,
+        "{a} {b}"
+    );
+}
+
+#[test]
+fn the_classic_surge_queue_holds_1024_and_spills_over_with_503() {
+    // Two targets, one back-end connection each, 100 ms per request: 20 requests/s at most.
+    // At 100/s the surge queue fills to 1,024 and the rest spill over as 503.
+    let s = crate::run(&scenario(
+        100,
+        "60s",
+        "type = \"classic\"\nbackend_connections = 1\nidle_timeout = \"600s\"",
+        &[("a", "x"), ("b", "x")],
+        "100ms",
+        "",
+    ));
+    assert_eq!(num(&s, "components.lb.surge_queue_max"), 1024.0);
+    assert!(num(&s, "components.lb.spillover") > 3_000.0);
+    assert_eq!(
+        num(&s, "components.lb.spillover"),
+        num(&s, "requests.by_status.503")
+    );
+}
