@@ -426,14 +426,28 @@ where
             }
         }
     }
-    for (x, label) in instants.iter().take(100) {
+    // The same happening several times at once (two targets marked unhealthy together) is
+    // one marker, counted.
+    let mut grouped: Vec<(f64, &str, usize)> = Vec::new();
+    for (x, label) in &instants {
+        match grouped.last_mut() {
+            Some(g) if g.1 == label.as_str() && *x - g.0 < gap => g.2 += 1,
+            _ => grouped.push((*x, label.as_str(), 1)),
+        }
+    }
+    for (x, label, n) in grouped.iter().take(100) {
         c.draw_series(DashedLineSeries::new(
             vec![(*x, lo), (*x, hi)],
             6,
             6,
             BLACK.mix(0.6).stroke_width(2),
         ))?;
-        label_at(c, *x, hi, row, label, BLACK)?;
+        let text = if *n > 1 {
+            format!("{label} ×{n}")
+        } else {
+            label.to_string()
+        };
+        label_at(c, *x, hi, row, &text, BLACK)?;
         row += 1;
     }
     Ok(())
