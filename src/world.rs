@@ -73,6 +73,12 @@ impl World {
                             .iter()
                             .map(|call| scenario.components[call.to].az.clone())
                             .collect(),
+                        edge_names: c
+                            .spec
+                            .calls()
+                            .iter()
+                            .map(|call| scenario.components[call.to].id.clone())
+                            .collect(),
                     },
                     &shared,
                 )

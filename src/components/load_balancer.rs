@@ -249,6 +249,7 @@ impl LbConfig {
 
 struct Target {
     edge: Edge,
+    name: String,
     zone: usize,
     healthy: bool,
     streak: u32,
@@ -302,8 +303,10 @@ impl LoadBalancer {
             .edges
             .into_iter()
             .zip(zones)
-            .map(|(edge, zone)| Target {
+            .zip(env.edge_names.iter().cloned())
+            .map(|((edge, zone), name)| Target {
                 edge,
+                name,
                 zone,
                 healthy: true,
                 streak: 0,
@@ -458,7 +461,8 @@ impl LoadBalancer {
             };
             let delta = if t.healthy { 1.0 } else { -1.0 };
             self.healthy.add(&self.clock, now, delta);
-            self.events.push(now, name, format!("target {i}"));
+            let detail = t.name.clone();
+            self.events.push(now, name, detail);
         }
     }
 }

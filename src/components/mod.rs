@@ -311,6 +311,8 @@ pub struct BuildEnv {
     pub edges: Vec<Edge>,
     /// The zone of each call's callee (`None`: regional), in the same order.
     pub edge_zones: Vec<Option<String>>,
+    /// The id of each call's callee, in the same order, for event records.
+    pub edge_names: Vec<String>,
 }
 
 /// What a component reports at the end of a run.
