@@ -615,12 +615,7 @@ impl Component for ApiGateway {
             ("throttled_rps".to_string(), self.throttled.rate_series(c)),
         ];
         if self.cache.is_some() {
-            let (h, mi) = (self.hits.count_series(), self.misses.count_series());
-            let ratio = h
-                .iter()
-                .zip(&mi)
-                .map(|(h, m)| if h + m > 0.0 { h / (h + m) } else { f64::NAN })
-                .collect();
+            let ratio = self.hits.share_series(&self.misses);
             series.push(("cache_hit_ratio".to_string(), ratio));
         }
         for (name, values) in self.latency.quantile_series() {

@@ -125,13 +125,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
         );
         return None;
     }
-    let writes = match &raw.writes {
-        None => ["write", "put", "update", "delete"]
-            .iter()
-            .map(|o| ck.op(o))
-            .collect(),
-        Some(list) => list.iter().map(|o| ck.op(o.get_ref())).collect(),
-    };
+    let writes = ck.write_ops(&raw.writes);
     Some(CacheConfig {
         engine: engine?,
         strategy: strategy?,
@@ -396,12 +390,7 @@ impl Component for Cache {
             self.stale.total() as f64 / h.max(1) as f64,
         );
         m.hist("response_ms", self.latency.summary());
-        let (hs, ms) = (self.hits.count_series(), self.misses.count_series());
-        let ratio = hs
-            .iter()
-            .zip(&ms)
-            .map(|(h, m)| if h + m > 0.0 { h / (h + m) } else { f64::NAN })
-            .collect();
+        let ratio = self.hits.share_series(&self.misses);
         let series = vec![
             ("requests_rps".to_string(), self.requests.rate_series(c)),
             ("hit_ratio".to_string(), ratio),

@@ -175,13 +175,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
         None => Some(Dist::lognormal_median_p99(0.005, 0.015).expect("valid")),
         Some(d) => ck.time_dist(d, "write_latency"),
     };
-    let writes = match &raw.writes {
-        None => ["write", "put", "update", "delete"]
-            .iter()
-            .map(|o| ck.op(o))
-            .collect(),
-        Some(list) => list.iter().map(|o| ck.op(o.get_ref())).collect(),
-    };
+    let writes = ck.write_ops(&raw.writes);
     let transactions = raw
         .transactions
         .as_ref()
@@ -815,12 +809,7 @@ impl Component for DynamoDb {
             ),
         ];
         if self.dax.is_some() {
-            let (h, mi) = (self.dax_hits.count_series(), self.dax_misses.count_series());
-            let ratio = h
-                .iter()
-                .zip(&mi)
-                .map(|(h, m)| if h + m > 0.0 { h / (h + m) } else { f64::NAN })
-                .collect();
+            let ratio = self.dax_hits.share_series(&self.dax_misses);
             series.push(("dax_hit_ratio".to_string(), ratio));
         }
         ComponentReport {

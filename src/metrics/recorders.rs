@@ -92,6 +92,16 @@ impl Counter {
     pub fn count_series(&self) -> Vec<f64> {
         self.per_window.clone()
     }
+
+    /// Per window, this counter's share of it and `other` together (hits against misses):
+    /// NaN where neither counted anything.
+    pub fn share_series(&self, other: &Counter) -> Vec<f64> {
+        self.per_window
+            .iter()
+            .zip(&other.per_window)
+            .map(|(a, b)| if a + b > 0.0 { a / (a + b) } else { f64::NAN })
+            .collect()
+    }
 }
 
 /// Counts per window for a small, open set of labels (reply statuses, for instance), kept in

@@ -453,6 +453,18 @@ impl Checker {
         })
     }
 
+    /// Operation names listed under `key`, interned; by default the usual names of writes
+    /// (`write`, `put`, `update`, `delete`), for components that treat writes apart.
+    pub fn write_ops(&mut self, list: &Option<Vec<Spanned<String>>>) -> Vec<u16> {
+        match list {
+            None => ["write", "put", "update", "delete"]
+                .iter()
+                .map(|o| self.op(o))
+                .collect(),
+            Some(list) => list.iter().map(|o| self.op(o.get_ref())).collect(),
+        }
+    }
+
     /// The index of an operation name, interning it on first sight.
     pub fn op(&mut self, name: &str) -> u16 {
         match self.ops.iter().position(|o| o == name) {

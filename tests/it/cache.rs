@@ -43,14 +43,7 @@ const MOSTLY_READS: &str = r#"[ { op = "read", weight = 9 }, { op = "write", wei
 #[test]
 fn the_hit_ratio_follows_the_ttl_cache_formula() {
     // Reads only, TTL 60 s, no eviction, zero latencies: per key λ_k·T / (1 + λ_k·T).
-    let (n, rate, ttl): (usize, f64, f64) = (1000, 200.0, 60.0);
-    let h: f64 = (1..=n).map(|k| 1.0 / k as f64).sum();
-    let theory: f64 = (1..=n)
-        .map(|k| {
-            let p = 1.0 / k as f64 / h;
-            p * rate * p * ttl / (1.0 + rate * p * ttl)
-        })
-        .sum();
+    let theory = crate::ttl_cache_hit_ratio(1000, 200.0, 60.0);
     // The cache starts empty, and a key's renewal cycle needs a few TTLs to forget that:
     // a 5-minute warmup and an hour of measurement keep that transient out of the figure.
     let text = scenario("lazy_loading", "redis", "ttl = \"60s\"", "", READS)

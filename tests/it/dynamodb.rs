@@ -179,14 +179,7 @@ fn dax_hit_ratio_emerges_from_key_popularity_and_saves_read_capacity() {
     // Item cache with a 60 s TTL, reads only, Zipf(1.0) over 1,000 keys at 200/s: the TTL
     // cache formula λ_k·T / (1 + λ_k·T) per key, weighted by traffic (as for API Gateway's
     // cache). Latencies are zero so a miss fills the cache at once.
-    let (n, rate, ttl): (usize, f64, f64) = (1000, 200.0, 60.0);
-    let h: f64 = (1..=n).map(|k| 1.0 / k as f64).sum();
-    let theory: f64 = (1..=n)
-        .map(|k| {
-            let p = 1.0 / k as f64 / h;
-            p * rate * p * ttl / (1.0 + rate * p * ttl)
-        })
-        .sum();
+    let theory = crate::ttl_cache_hit_ratio(1000, 200.0, 60.0);
     let s = run(&format!(
         r#"
         [scenario]

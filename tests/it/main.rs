@@ -97,3 +97,18 @@ pub fn assert_theory(what: &str, values: &[f64], theory: f64, max_rel_half_width
         "{what}: simulated {mean:.5} ± {half:.5} (99%, {n} seeds) does not contain theory {theory:.5}; values {values:?}"
     );
 }
+
+/// The hit ratio of a TTL cache that never evicts, fed by Poisson arrivals at `rate` over
+/// `keys` keys of Zipf(1.0) popularity. A key with rate λ misses once and then hits until its
+/// entry expires T later, so its hit ratio is λT / (1 + λT); the cache's is the
+/// traffic-weighted mean over keys.
+pub fn ttl_cache_hit_ratio(keys: usize, rate: f64, ttl_s: f64) -> f64 {
+    let h: f64 = (1..=keys).map(|k| 1.0 / k as f64).sum();
+    (1..=keys)
+        .map(|k| {
+            let p = 1.0 / k as f64 / h;
+            let x = rate * p * ttl_s;
+            p * x / (1.0 + x)
+        })
+        .sum()
+}

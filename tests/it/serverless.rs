@@ -394,15 +394,7 @@ fn the_cache_hit_ratio_emerges_from_key_popularity() {
     // it is the first request since the entry expired. Each cycle is one miss followed by
     // hits during the TTL, so the hit ratio of key k is λ_k·T / (1 + λ_k·T), and the cache's
     // is the traffic-weighted mean. Zipf(1.0) over 200 keys at 100/s, TTL 10 s.
-    let (n, rate, ttl): (usize, f64, f64) = (200, 100.0, 10.0);
-    let h: f64 = (1..=n).map(|k| 1.0 / k as f64).sum();
-    let theory: f64 = (1..=n)
-        .map(|k| {
-            let p = 1.0 / k as f64 / h;
-            let x = rate * p * ttl;
-            p * x / (1.0 + x)
-        })
-        .sum();
+    let theory = crate::ttl_cache_hit_ratio(200, 100.0, 10.0);
     // The entry is stored when the integration answers, so requests that arrive while the
     // first miss is in flight miss too; zero overhead, work and hops make that window empty.
     let s = run(r#"
