@@ -160,10 +160,6 @@ impl Dist {
         }
     }
 
-    pub fn is_constant(&self) -> bool {
-        matches!(self, Dist::Constant(_))
-    }
-
     #[inline]
     pub fn sample(&self, rng: &mut SimRng) -> f64 {
         match self {

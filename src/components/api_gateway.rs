@@ -10,7 +10,7 @@
 use super::token_bucket::TokenBucket;
 use super::{BuildEnv, CallSpec, Component, ComponentReport, Edge};
 use crate::dist::Dist;
-use crate::kernel::{CallId, CallTiming, Ctx, Input, Msg, Outcome, SimRng, SimTime};
+use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
 use crate::scenario::check::Checker;
 use crate::scenario::raw::{RawComponentTable, RawDist};
@@ -536,13 +536,8 @@ impl Component for ApiGateway {
                 } else {
                     // The gateway's own time is spent before the request leaves for the
                     // integration, whose timeout starts then.
-                    let timing = CallTiming {
-                        request_delay: overhead
-                            + self.integration.latency.sample_time(&mut self.rng),
-                        reply_delay: self.integration.latency.sample_time(&mut self.rng),
-                        timeout: self.integration.timeout.map(|t| t + overhead),
-                    };
-                    ctx.call(self.integration.to, msg, timing, idx as u64);
+                    self.integration
+                        .call_after(ctx, &mut self.rng, msg, idx as u64, overhead);
                 }
             }
             Input::Timer(idx) => {

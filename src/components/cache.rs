@@ -10,7 +10,7 @@
 
 use super::{BuildEnv, CallSpec, Component, ComponentReport, Edge};
 use crate::dist::Dist;
-use crate::kernel::{CallId, CallTiming, Ctx, Input, Msg, Outcome, SimRng, SimTime};
+use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
 use crate::scenario::check::Checker;
 use crate::scenario::raw::{RawComponentTable, RawDist};
@@ -280,12 +280,8 @@ impl Cache {
             write,
             fill,
         });
-        let timing = CallTiming {
-            request_delay: before + self.backend.latency.sample_time(&mut self.rng),
-            reply_delay: self.backend.latency.sample_time(&mut self.rng),
-            timeout: self.backend.timeout.map(|t| t + before),
-        };
-        ctx.call(self.backend.to, msg, timing, idx as u64);
+        self.backend
+            .call_after(ctx, &mut self.rng, msg, idx as u64, before);
     }
 
     fn finish_request(&mut self, ctx: &mut Ctx<'_>, p: Pending, status: u16, extra: SimTime) {

@@ -434,7 +434,6 @@ pub struct DynamoDb {
     rru: f64,
     wru: f64,
     capacity_hours: (f64, f64),
-    last_now: SimTime,
     events: EventLog,
 }
 
@@ -491,7 +490,6 @@ impl DynamoDb {
             rru: 0.0,
             wru: 0.0,
             capacity_hours: (0.0, 0.0),
-            last_now: SimTime::ZERO,
             events: EventLog::new(&env.name),
             cfg,
             clock,
@@ -501,7 +499,7 @@ impl DynamoDb {
 
     /// Splits partitions as capacity grows (never merging them): enough for the table's
     /// throughput at the per-partition limits.
-    fn ensure_partitions(&mut self) {
+    fn ensure_partitions(&mut self, now: SimTime) {
         let needed = ((self.reads.capacity / PARTITION_RCU + self.writes.capacity / PARTITION_WCU)
             .ceil() as u32)
             .max(self.cfg.partitions);
@@ -516,7 +514,7 @@ impl DynamoDb {
                     .push(TokenBucket::new(PARTITION_WCU, PARTITION_WCU as u64));
             }
             self.events.push(
-                self.last_now,
+                now,
                 "partition_split",
                 format!("{current} -> {needed} partitions"),
             );
@@ -676,8 +674,7 @@ impl DynamoDb {
                 }
             }
         }
-        self.last_now = now;
-        self.ensure_partitions();
+        self.ensure_partitions(now);
         if now + SimTime::from_secs(60) < self.clock.end {
             ctx.schedule(SimTime::from_secs(60), T_MINUTE);
         }
@@ -696,8 +693,7 @@ impl DynamoDb {
             let what = if write { "WCU" } else { "RCU" };
             self.events
                 .push(now, "scaled", format!("{what} {from:.0} -> {c:.0}"));
-            self.last_now = now;
-            self.ensure_partitions();
+            self.ensure_partitions(now);
         }
     }
 }
@@ -708,7 +704,7 @@ impl Component for DynamoDb {
     }
 
     fn start(&mut self, ctx: &mut Ctx<'_>) {
-        self.ensure_partitions();
+        self.ensure_partitions(ctx.now());
         if self.cfg.autoscaling.is_some() || matches!(self.cfg.mode, Mode::OnDemand) {
             ctx.schedule(SimTime::from_secs(60), T_MINUTE);
         }

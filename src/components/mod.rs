@@ -172,14 +172,28 @@ impl Edge {
     /// Makes the call for a request carrying `msg`, tagging the reply with `tag`.
     #[inline]
     pub fn call(&self, ctx: &mut Ctx<'_>, rng: &mut SimRng, msg: Msg, tag: u64) {
+        self.call_after(ctx, rng, msg, tag, SimTime::ZERO);
+    }
+
+    /// Like `call`, for a caller that spends `delay` of its own before the request leaves
+    /// (a gateway's overhead, a failed cache lookup); the timeout starts when it leaves.
+    #[inline]
+    pub fn call_after(
+        &self,
+        ctx: &mut Ctx<'_>,
+        rng: &mut SimRng,
+        msg: Msg,
+        tag: u64,
+        delay: SimTime,
+    ) {
         let msg = match self.op {
             OpChoice::Inherit => msg,
             OpChoice::Fixed(op) => Msg { op, ..msg },
         };
         let timing = CallTiming {
-            request_delay: self.latency.sample_time(rng),
+            request_delay: delay + self.latency.sample_time(rng),
             reply_delay: self.latency.sample_time(rng),
-            timeout: self.timeout,
+            timeout: self.timeout.map(|t| t + delay),
         };
         ctx.call(self.to, msg, timing, tag);
     }

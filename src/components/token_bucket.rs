@@ -80,12 +80,6 @@ impl TokenBucket {
         self.refill(now);
         self.tokens >= UNIT
     }
-
-    /// Tokens available now, rounded down.
-    pub fn available(&mut self, now: SimTime) -> u64 {
-        self.refill(now);
-        (self.tokens / UNIT) as u64
-    }
 }
 
 #[cfg(test)]

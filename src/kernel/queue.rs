@@ -138,16 +138,6 @@ impl<E> EventQueue<E> {
         Some((SimTime((e.key >> 64) as u64), e.event))
     }
 
-    pub fn peek_time(&self) -> Option<SimTime> {
-        let lane = self.first_lane.map(|(_, k)| k);
-        let heap = self.heap.peek().map(|e| e.key);
-        let key = match (lane, heap) {
-            (Some(a), Some(b)) => a.min(b),
-            (a, b) => a.or(b)?,
-        };
-        Some(SimTime((key >> 64) as u64))
-    }
-
     pub fn len(&self) -> usize {
         self.heap.len() + self.lanes.iter().map(|(_, l)| l.len()).sum::<usize>()
     }

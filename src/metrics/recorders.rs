@@ -159,10 +159,6 @@ impl Level {
         }
     }
 
-    pub fn value(&self) -> f64 {
-        self.value
-    }
-
     #[inline]
     pub fn set(&mut self, clock: &Clock, now: SimTime, value: f64) {
         self.advance(clock, now);

@@ -64,11 +64,6 @@ impl SeriesTable {
         })
     }
 
-    pub fn has(&self, actor: &str, series: &str) -> bool {
-        self.data
-            .contains_key(&(actor.to_string(), series.to_string()))
-    }
-
     /// Series names of an actor that start with `prefix`, in name order.
     pub fn series_of(&self, actor: &str, prefix: &str) -> Vec<String> {
         self.data

@@ -77,10 +77,6 @@ impl Checker {
         }
     }
 
-    pub fn file(&self) -> &Path {
-        &self.file
-    }
-
     /// (line, column), both from 1, of a byte offset. Columns count characters' bytes, which
     /// matches what editors show for the ASCII that scenario keys and values are made of.
     fn position(&self, offset: usize) -> (usize, usize) {

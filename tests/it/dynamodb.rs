@@ -1,7 +1,6 @@
 //! DynamoDB against its documented behaviour (aws-facts §7).
 
 use crate::{assert_theory, num, per_seed, run};
-use archsim::components::dynamodb;
 use archsim::kernel::Msg;
 
 fn table(mode_and_capacity: &str, extra: &str) -> String {
@@ -40,7 +39,6 @@ fn capacity_units_follow_size_consistency_and_transactions() {
     // 1.5 KB write: 2 WCU; 1 KB transactional write: 2 WCU.
     assert_eq!(cfg.units(&msg(write, 1536)), (true, 2.0));
     assert_eq!(cfg.units(&msg(txn, 1024)), (false, 2.0));
-    let _ = dynamodb::THROTTLED;
 }
 
 #[test]
