@@ -587,7 +587,9 @@ impl Lambda {
             self.idle_provisioned[version].push(j.env);
         } else {
             self.idle[version].push_back(j.env);
-            if !self.expiry_armed[version] {
+            // Recycling after the end of arrivals changes nothing measured: no timer then,
+            // so the run ends when the work in flight has drained.
+            if !self.expiry_armed[version] && now + self.cfg.idle_lifetime < self.clock.end {
                 self.expiry_armed[version] = true;
                 ctx.schedule(self.cfg.idle_lifetime, tag(T_EXPIRE, version, 0));
             }
@@ -602,8 +604,10 @@ impl Lambda {
         while let Some(&front) = self.idle[version].front() {
             let due = self.envs[front].idle_since + self.cfg.idle_lifetime;
             if due > now {
-                self.expiry_armed[version] = true;
-                ctx.schedule(due - now, tag(T_EXPIRE, version, 0));
+                if due < self.clock.end {
+                    self.expiry_armed[version] = true;
+                    ctx.schedule(due - now, tag(T_EXPIRE, version, 0));
+                }
                 break;
             }
             self.idle[version].pop_front();

@@ -124,10 +124,12 @@ impl MetricSet {
             .or_insert_with(|| h.clone());
     }
 
-    /// Pools runs of the same actor over seeds: counts add, histograms merge, gauges average.
+    /// Pools runs of the same actor over seeds: counts add, histograms merge, gauges average,
+    /// except maxima (names ending in `_max`), which stay maxima.
     pub fn pool<'a>(sets: impl IntoIterator<Item = &'a MetricSet>) -> MetricSet {
         let mut out = MetricSet::default();
-        let mut gauge_sums: BTreeMap<String, (f64, u32)> = BTreeMap::new();
+        // (sum, count, max) of each gauge over the sets.
+        let mut gauges: BTreeMap<String, (f64, u32, f64)> = BTreeMap::new();
         for s in sets {
             for (k, v) in &s.counts {
                 out.count(k.clone(), *v);
@@ -136,14 +138,24 @@ impl MetricSet {
                 out.hist(k.clone(), h);
             }
             for (k, v) in &s.gauges {
-                let e = gauge_sums.entry(k.clone()).or_insert((0.0, 0));
+                let e = gauges
+                    .entry(k.clone())
+                    .or_insert((0.0, 0, f64::NEG_INFINITY));
                 e.0 += v;
                 e.1 += 1;
+                e.2 = e.2.max(*v);
             }
         }
-        out.gauges = gauge_sums
+        out.gauges = gauges
             .into_iter()
-            .map(|(k, (s, n))| (k, s / f64::from(n)))
+            .map(|(k, (sum, n, max))| {
+                let v = if k.ends_with("_max") {
+                    max
+                } else {
+                    sum / f64::from(n)
+                };
+                (k, v)
+            })
             .collect();
         out
     }
@@ -237,11 +249,17 @@ mod tests {
         let mut h = Hist::new();
         h.record(SimTime::from_millis(10));
         a.hist("lat", &h);
+        a.gauge("queue_max", 3.0);
         let mut b = a.clone();
         b.gauge("u", 0.7);
+        b.gauge("queue_max", 9.0);
         let p = MetricSet::pool([&a, &b]);
         assert_eq!(p.counts["n"], 6);
         assert!((p.gauges["u"] - 0.6).abs() < 1e-12);
+        assert_eq!(
+            p.gauges["queue_max"], 9.0,
+            "a maximum over seeds is the largest"
+        );
         assert_eq!(p.hists["lat"].count(), 2);
     }
 }
