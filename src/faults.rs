@@ -13,9 +13,12 @@ use crate::metrics::{EventLog, EventRecord};
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
     /// Every listed component is unreachable: calls to them, and their answers, vanish.
+    /// Components that span zones or fail over (`signals`) are told instead, with their own
+    /// fault code, and act as their kind does.
     AzOutage {
         az: String,
         actors: Vec<ActorId>,
+        signals: Vec<(ActorId, u32)>,
     },
     Down {
         actor: ActorId,
@@ -86,9 +89,14 @@ impl Timeline {
         let on = tag & 1 == 0;
         let faults = ctx.faults();
         match &f.effect {
-            Effect::AzOutage { actors, .. } => {
+            Effect::AzOutage {
+                actors, signals, ..
+            } => {
                 for &a in actors {
                     faults.set_down(a, on);
+                }
+                for &(a, code) in signals {
+                    ctx.signal_fault(a, code, on);
                 }
             }
             Effect::Down { actor } => faults.set_down(*actor, on),

@@ -337,6 +337,7 @@ impl Workload {
             key,
             size_bytes,
             client,
+            instance: 0,
         };
         self.arrivals
             .add(&self.clock, now, self.clock.measured(now));

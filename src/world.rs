@@ -39,7 +39,8 @@ impl World {
         let components = scenario
             .components
             .iter()
-            .map(|c| {
+            .enumerate()
+            .map(|(index, c)| {
                 let edges = c
                     .spec
                     .calls()
@@ -62,6 +63,7 @@ impl World {
                     })
                     .collect();
                 c.spec.build(
+                    index,
                     BuildEnv {
                         name: c.id.clone(),
                         clock,
@@ -79,6 +81,7 @@ impl World {
                             .iter()
                             .map(|call| scenario.components[call.to].id.clone())
                             .collect(),
+                        network: scenario.network.clone(),
                     },
                     &shared,
                 )

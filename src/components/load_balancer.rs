@@ -11,11 +11,12 @@
 //! The classic type queues requests for busy back-end connections (the surge queue, 1,024)
 //! and answers the spillover with 503.
 
-use super::{BuildEnv, CallSpec, Component, ComponentReport, Edge};
+use super::target_group::TargetGroup;
+use super::{BuildEnv, CallSpec, Component, ComponentReport, Edge, PROBE_DEEP, PROBE_SHALLOW};
 use crate::kernel::{CallId, CallTiming, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
 use crate::scenario::check::Checker;
-use crate::scenario::raw::RawComponentTable;
+use crate::scenario::raw::{RawComponentTable, RawIds};
 use rand::Rng;
 use serde::Deserialize;
 use slab::Slab;
@@ -30,12 +31,14 @@ const SURGE_QUEUE: usize = 1024;
 struct RawLb {
     #[serde(rename = "type")]
     lb_type: Option<Spanned<String>>,
-    targets: Vec<Spanned<String>>,
+    targets: Spanned<RawIds>,
     algorithm: Option<Spanned<String>>,
     idle_timeout: Option<Spanned<String>>,
     cross_zone: Option<bool>,
     health_check: Option<Spanned<RawHealth>>,
     backend_connections: Option<Spanned<i64>>,
+    deregistration_delay: Option<Spanned<String>>,
+    slow_start: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -45,6 +48,7 @@ struct RawHealth {
     timeout: Option<Spanned<String>>,
     healthy_threshold: Option<Spanned<i64>>,
     unhealthy_threshold: Option<Spanned<i64>>,
+    path: Option<Spanned<String>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +72,8 @@ pub struct HealthCheck {
     pub timeout: SimTime,
     pub healthy_threshold: u32,
     pub unhealthy_threshold: u32,
+    /// `PROBE_DEEP` (the target's whole request path) or `PROBE_SHALLOW`.
+    pub probe_op: u16,
 }
 
 #[derive(Clone, Debug)]
@@ -80,7 +86,14 @@ pub struct LbConfig {
     /// Classic: connections per target, beyond which requests wait in the surge queue.
     pub backend_connections: Option<u32>,
     /// One call spec per target, in order; filled in with zones when the world is built.
+    /// An Auto Scaling group is one target standing for the instances it registers.
     pub calls: Vec<CallSpec>,
+    /// Where each target is named, for checks across components.
+    pub target_spans: Vec<std::ops::Range<usize>>,
+    /// aws-facts: §3 target-group settings: draining time of a deregistered target.
+    pub deregistration_delay: SimTime,
+    /// aws-facts: §3: a new target's share ramps up linearly over this (`ZERO`: off).
+    pub slow_start: SimTime,
 }
 
 pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig> {
@@ -140,6 +153,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
             timeout: SimTime::from_secs(5),
             healthy_threshold: d_healthy,
             unhealthy_threshold: 2,
+            probe_op: PROBE_DEEP,
         }),
         Some(h) => {
             let h = h.get_ref();
@@ -163,6 +177,18 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
                     .int_in(n, "health_check.unhealthy_threshold", 2, 10)
                     .map(|n| n as u32),
             };
+            let probe_op = match &h.path {
+                None => Some(PROBE_DEEP),
+                Some(p) => ck
+                    .one_of(p, "health_check.path", &["deep", "shallow"])
+                    .map(|p| {
+                        if p == "deep" {
+                            PROBE_DEEP
+                        } else {
+                            PROBE_SHALLOW
+                        }
+                    }),
+            };
             let (interval, timeout) = (interval?, timeout?);
             if timeout >= interval {
                 ck.error(h.timeout.as_ref().map_or(0..0, |t| t.span()), format!("`health_check.timeout` ({timeout}) must be shorter than its interval ({interval})"));
@@ -173,6 +199,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
                 timeout,
                 healthy_threshold: healthy?,
                 unhealthy_threshold: unhealthy?,
+                probe_op: probe_op?,
             })
         }
     };
@@ -189,15 +216,45 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
             .int_in(c, "backend_connections", 1, 1_000_000)
             .map(|c| Some(c as u32)),
     };
-    if raw.targets.is_empty() {
+    let targets = RawIds::into_list(&raw.targets);
+    if targets.is_empty() {
         ck.error(
-            0..0,
+            raw.targets.span(),
             "a load balancer needs at least one target in `targets`",
         );
         return None;
     }
+    let deregistration_delay = match &raw.deregistration_delay {
+        None => Some(SimTime::from_secs(300)),
+        Some(d) => match ck.duration(d, "deregistration_delay") {
+            Some(t) if t > SimTime::from_secs(3600) => {
+                ck.error(
+                    d.span(),
+                    format!("`deregistration_delay` is at most 3600s (aws-facts §3), not {t}"),
+                );
+                None
+            }
+            t => t,
+        },
+    };
+    let slow_start = match &raw.slow_start {
+        None => Some(SimTime::ZERO),
+        Some(d) => ck.duration(d, "slow_start").and_then(|t| {
+            let secs = t.as_secs_f64();
+            if t != SimTime::ZERO && !(30.0..=900.0).contains(&secs) {
+                ck.error(d.span(), format!("`slow_start` is 30s to 900s, or 0s for off (aws-facts §3), not {t}"));
+                None
+            } else if t != SimTime::ZERO && algorithm == Some(Algorithm::LeastOutstanding) {
+                ck.error(d.span(), "slow start does not work with least outstanding requests (aws-facts §3): use `algorithm = \"round_robin\"`");
+                None
+            } else {
+                Some(t)
+            }
+        }),
+    };
     let mut calls = Vec::new();
-    for t in &raw.targets {
+    let target_spans = targets.iter().map(|t| t.span()).collect();
+    for t in &targets {
         let to = ck.component(t, "targets")?;
         calls.push(CallSpec {
             to,
@@ -221,6 +278,9 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
         health: health?,
         backend_connections: backend_connections?,
         calls,
+        target_spans,
+        deregistration_delay: deregistration_delay?,
+        slow_start: slow_start?,
     })
 }
 
@@ -251,9 +311,17 @@ struct Target {
     edge: Edge,
     name: String,
     zone: usize,
+    /// The instance of a group (0: the target is a component).
+    instance: u32,
     healthy: bool,
+    /// Registered, not yet checked: it must pass one check before traffic.
+    initial: bool,
+    draining: bool,
+    /// Deregistered: kept so indices stay stable; never routed to or probed again.
+    gone: bool,
     streak: u32,
     outstanding: u32,
+    healthy_since: SimTime,
 }
 
 struct Pending {
@@ -265,13 +333,30 @@ struct Pending {
 /// Tags: requests' and probes' replies, and the probe timer.
 const TAG_PROBE: u64 = 1 << 63;
 
+/// Prices in us-east-1, not in aws-facts (AWS pricing pages): per load-balancer hour and per
+/// capacity-unit hour (ALB LCU, NLB NLCU); CLB bills per GB instead of capacity units.
+const HOURLY: [f64; 3] = [0.0225, 0.0225, 0.025];
+const PER_LCU_HOUR: [f64; 3] = [0.008, 0.006, 0.0];
+const CLB_PER_GB: f64 = 0.008;
+/// New connections per second in one capacity unit (ALB 25, NLB 800) and processed GB per
+/// hour (1). Each request is counted as a new connection: clients without keep-alive, an
+/// upper bound.
+const LCU_CONNECTIONS: [f64; 3] = [25.0, 800.0, f64::INFINITY];
+
 pub struct LoadBalancer {
     cfg: LbConfig,
     clock: Clock,
     rng: SimRng,
     targets: Vec<Target>,
+    group: Option<TargetGroup>,
+    group_version: u64,
+    /// The edge to the group, which every instance target shares, and the group's id.
+    group_edge: Option<Edge>,
+    group_name: String,
     zones: usize,
     next: Vec<usize>,
+    /// Eligible targets per entry zone, rebuilt after a change of health or membership.
+    eligible: Vec<Option<Vec<usize>>>,
     pending: Slab<Pending>,
     surge: VecDeque<(CallId, Msg, SimTime, usize)>,
     // Recorders.
@@ -282,43 +367,58 @@ pub struct LoadBalancer {
     surge_level: Level,
     spillover: u64,
     idle_timeouts: u64,
+    bytes: u64,
     events: EventLog,
 }
 
 impl LoadBalancer {
-    pub fn new(cfg: LbConfig, env: BuildEnv) -> LoadBalancer {
+    pub fn new(cfg: LbConfig, env: BuildEnv, group: Option<TargetGroup>) -> LoadBalancer {
         let clock = env.clock;
-        // One load-balancer node per zone its targets are in (targets without a zone share
-        // one).
-        let mut names: Vec<Option<String>> = env.edge_zones.clone();
-        names.sort();
-        names.dedup();
-        let zones: Vec<usize> = env
-            .edge_zones
-            .iter()
-            .map(|z| names.iter().position(|n| n == z).unwrap_or(0))
-            .collect();
-        let n_zones = names.len().max(1);
-        let targets: Vec<Target> = env
-            .edges
-            .into_iter()
-            .zip(zones)
-            .zip(env.edge_names.iter().cloned())
-            .map(|((edge, zone), name)| Target {
-                edge,
-                name,
-                zone,
-                healthy: true,
-                streak: 0,
-                outstanding: 0,
-            })
-            .collect();
+        let mut targets = Vec::new();
+        let n_zones;
+        match &group {
+            // One node per zone of the group; targets come as the group registers them.
+            Some(g) => n_zones = g.borrow().zones.len().max(1),
+            None => {
+                // One load-balancer node per zone its targets are in (targets without a
+                // zone share one).
+                let mut names: Vec<Option<String>> = env.edge_zones.clone();
+                names.sort();
+                names.dedup();
+                n_zones = names.len().max(1);
+                for ((edge, zone), name) in env
+                    .edges
+                    .iter()
+                    .zip(&env.edge_zones)
+                    .zip(env.edge_names.iter())
+                {
+                    targets.push(Target {
+                        edge: edge.clone(),
+                        name: name.clone(),
+                        zone: names.iter().position(|n| n == zone).unwrap_or(0),
+                        instance: 0,
+                        healthy: true,
+                        initial: false,
+                        draining: false,
+                        gone: false,
+                        streak: 0,
+                        outstanding: 0,
+                        healthy_since: SimTime::ZERO,
+                    });
+                }
+            }
+        }
         let mut healthy = Level::new(&clock);
         healthy.set(&clock, SimTime::ZERO, targets.len() as f64);
         LoadBalancer {
             next: vec![0; n_zones],
             zones: n_zones,
+            eligible: vec![None; n_zones],
             targets,
+            group_edge: env.edges.first().cloned(),
+            group_name: env.edge_names.first().cloned().unwrap_or_default(),
+            group,
+            group_version: u64::MAX,
             pending: Slab::new(),
             surge: VecDeque::new(),
             requests: Counter::new(&clock),
@@ -328,6 +428,7 @@ impl LoadBalancer {
             surge_level: Level::new(&clock),
             spillover: 0,
             idle_timeouts: 0,
+            bytes: 0,
             events: EventLog::new(&env.name),
             cfg,
             clock,
@@ -335,11 +436,79 @@ impl LoadBalancer {
         }
     }
 
+    /// Brings the targets in line with the group's registrations, if they changed.
+    fn sync(&mut self, now: SimTime) {
+        let Some(g) = &self.group else {
+            return;
+        };
+        let g = g.borrow();
+        if g.version == self.group_version {
+            return;
+        }
+        self.group_version = g.version;
+        self.eligible.iter_mut().for_each(|e| *e = None);
+        for t in &mut self.targets {
+            if t.gone {
+                continue;
+            }
+            match g.members.iter().find(|m| m.instance == t.instance) {
+                None => {
+                    t.gone = true;
+                    if t.healthy {
+                        self.healthy.add(&self.clock, now, -1.0);
+                    }
+                }
+                Some(m) if m.draining && !t.draining => {
+                    t.draining = true;
+                    if t.healthy {
+                        self.healthy.add(&self.clock, now, -1.0);
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        for m in &g.members {
+            if self
+                .targets
+                .iter()
+                .any(|t| t.instance == m.instance && !t.gone)
+                || m.draining
+            {
+                continue;
+            }
+            let edge = self.group_edge.clone().expect("a group target has an edge");
+            let healthy = m.healthy_at_registration;
+            if healthy {
+                self.healthy.add(&self.clock, now, 1.0);
+            }
+            self.targets.push(Target {
+                edge,
+                name: format!("{} i-{}", self.group_name, m.instance),
+                zone: m.zone,
+                instance: m.instance,
+                healthy,
+                initial: !healthy,
+                draining: false,
+                gone: false,
+                streak: 0,
+                outstanding: 0,
+                // The group's first instances are past any slow start.
+                healthy_since: if healthy {
+                    now.saturating_sub(self.cfg.slow_start)
+                } else {
+                    now
+                },
+            });
+        }
+    }
+
     /// The targets a request entering at the node of `zone` may go to.
-    fn eligible(&self, zone: usize) -> Vec<usize> {
+    fn compute_eligible(&self, zone: usize) -> Vec<usize> {
+        let routable = |t: &Target| !t.gone && !t.draining;
         let healthy: Vec<usize> = (0..self.targets.len())
             .filter(|&i| {
-                self.targets[i].healthy && (self.cfg.cross_zone || self.targets[i].zone == zone)
+                let t = &self.targets[i];
+                routable(t) && t.healthy && (self.cfg.cross_zone || t.zone == zone)
             })
             .collect();
         if !healthy.is_empty() {
@@ -348,23 +517,47 @@ impl LoadBalancer {
         // No healthy target for this node. Without cross-zone, DNS stops sending clients to a
         // node with nothing healthy behind it: route as the other nodes would.
         let any_healthy: Vec<usize> = (0..self.targets.len())
-            .filter(|&i| self.targets[i].healthy)
+            .filter(|&i| routable(&self.targets[i]) && self.targets[i].healthy)
             .collect();
         if !any_healthy.is_empty() {
             return any_healthy;
         }
         // aws-facts: §3 ALB status codes: with every target unhealthy an ALB fails open.
         if self.cfg.lb_type == LbType::Application {
-            (0..self.targets.len()).collect()
+            (0..self.targets.len())
+                .filter(|&i| routable(&self.targets[i]))
+                .collect()
         } else {
             Vec::new()
         }
     }
 
-    fn pick(&mut self, zone: usize) -> Option<usize> {
-        let eligible = self.eligible(zone);
+    fn pick(&mut self, zone: usize, now: SimTime) -> Option<usize> {
+        if self.eligible[zone].is_none() {
+            self.eligible[zone] = Some(self.compute_eligible(zone));
+        }
+        let eligible = self.eligible[zone].as_ref().expect("just computed");
         if eligible.is_empty() {
             return None;
+        }
+        // aws-facts: §3 slow start: a new target's share ramps up linearly, while another
+        // target is past its own ramp.
+        if self.cfg.slow_start > SimTime::ZERO {
+            let ramp = self.cfg.slow_start.as_secs_f64();
+            let weight = |t: &Target| ((now - t.healthy_since).as_secs_f64() / ramp).min(1.0);
+            let ramping = eligible.iter().any(|&i| weight(&self.targets[i]) < 1.0);
+            let settled = eligible.iter().any(|&i| weight(&self.targets[i]) >= 1.0);
+            if ramping && settled {
+                let total: f64 = eligible.iter().map(|&i| weight(&self.targets[i])).sum();
+                let mut x = self.rng.random::<f64>() * total;
+                for &i in eligible {
+                    x -= weight(&self.targets[i]);
+                    if x < 0.0 {
+                        return Some(i);
+                    }
+                }
+                return eligible.last().copied();
+            }
         }
         let i = match self.cfg.algorithm {
             Algorithm::RoundRobin => {
@@ -401,6 +594,10 @@ impl LoadBalancer {
             target,
         });
         let t = &self.targets[target];
+        let msg = Msg {
+            instance: t.instance,
+            ..msg
+        };
         t.edge.call(ctx, &mut self.rng, msg, idx as u64);
     }
 
@@ -416,13 +613,19 @@ impl LoadBalancer {
     }
 
     fn probe_all(&mut self, ctx: &mut Ctx<'_>) {
+        self.sync(ctx.now());
         for i in 0..self.targets.len() {
             let t = &self.targets[i];
+            // aws-facts: §3: draining targets are not health-checked.
+            if t.gone || t.draining {
+                continue;
+            }
             let msg = Msg {
-                op: u16::MAX,
+                op: self.cfg.health.probe_op,
                 key: 0,
                 size_bytes: 0,
                 client: 0,
+                instance: t.instance,
             };
             let timing = CallTiming {
                 request_delay: t.edge.latency.sample_time(&mut self.rng),
@@ -440,20 +643,45 @@ impl LoadBalancer {
         let now = ctx.now();
         let h = &self.cfg.health;
         let t = &mut self.targets[i];
-        // The streak counts results that disagree with the current state.
-        if ok != t.healthy {
-            t.streak += 1;
-        } else {
-            t.streak = 0;
+        if t.gone || t.draining {
+            return;
         }
-        let flip = if t.healthy {
-            t.streak >= h.unhealthy_threshold
+        let flip = if t.initial {
+            // aws-facts: §3: a newly registered target must pass one check; failing as many
+            // as the unhealthy threshold makes it unhealthy.
+            if ok {
+                true
+            } else {
+                t.streak += 1;
+                if t.streak >= h.unhealthy_threshold {
+                    t.initial = false;
+                    t.streak = 0;
+                    let detail = t.name.clone();
+                    self.events.push(now, "target_unhealthy", detail);
+                }
+                false
+            }
         } else {
-            t.streak >= h.healthy_threshold
+            // The streak counts results that disagree with the current state.
+            if ok != t.healthy {
+                t.streak += 1;
+            } else {
+                t.streak = 0;
+            }
+            if t.healthy {
+                t.streak >= h.unhealthy_threshold
+            } else {
+                t.streak >= h.healthy_threshold
+            }
         };
+        let t = &mut self.targets[i];
         if flip {
             t.healthy = !t.healthy;
+            t.initial = false;
             t.streak = 0;
+            if t.healthy {
+                t.healthy_since = now;
+            }
             let name = if t.healthy {
                 "target_healthy"
             } else {
@@ -463,6 +691,11 @@ impl LoadBalancer {
             self.healthy.add(&self.clock, now, delta);
             let detail = t.name.clone();
             self.events.push(now, name, detail);
+            self.eligible.iter_mut().for_each(|e| *e = None);
+        }
+        let t = &self.targets[i];
+        if let (Some(g), false) = (&self.group, t.initial) {
+            g.borrow_mut().set_health(t.instance, t.healthy);
         }
     }
 }
@@ -483,16 +716,18 @@ impl Component for LoadBalancer {
             Input::Fault { .. } => {}
             Input::Timer(_) => self.probe_all(ctx),
             Input::Call(call, msg) => {
+                self.sync(now);
                 let measured = self.clock.measured(now);
                 self.requests.add(&self.clock, now, measured);
+                self.bytes += u64::from(msg.size_bytes) * u64::from(measured);
                 // Clients' DNS spreads them evenly over the nodes, one per zone.
                 let zone = if self.zones > 1 {
                     self.rng.random_range(0..self.zones)
                 } else {
                     0
                 };
-                let Some(target) = self.pick(zone) else {
-                    // aws-facts: §3 CLB errors: no healthy instances → 503.
+                let Some(target) = self.pick(zone, now) else {
+                    // aws-facts: §3: no registered or no healthy target → 503.
                     self.answer(ctx, call, now, 503);
                     return;
                 };
@@ -511,6 +746,7 @@ impl Component for LoadBalancer {
                 self.forward(ctx, call, msg, now, target);
             }
             Input::Reply(r) if r.tag & TAG_PROBE != 0 => {
+                self.sync(now);
                 let ok = r.outcome == Outcome::Status(200);
                 self.probe_result(ctx, (r.tag & !TAG_PROBE) as usize, ok);
             }
@@ -556,8 +792,25 @@ impl Component for LoadBalancer {
             m.gauge("surge_queue_max", self.surge_level.max());
         }
         m.gauge("healthy_targets_mean", self.healthy.mean(c));
-        m.gauge("targets", self.targets.len() as f64);
+        m.gauge(
+            "targets",
+            self.targets.iter().filter(|t| !t.gone).count() as f64,
+        );
         m.hist("response_ms", self.latency.summary());
+        // Cost over the measured period.
+        let secs = c.measured_secs();
+        let hours = secs / 3600.0;
+        let kind = self.cfg.lb_type as usize;
+        let gb = self.bytes as f64 / 1e9;
+        let cost = if self.cfg.lb_type == LbType::Classic {
+            HOURLY[kind] * hours + gb * CLB_PER_GB
+        } else {
+            let conn_rate = self.requests.total() as f64 / secs.max(1e-9);
+            let lcu = (conn_rate / LCU_CONNECTIONS[kind]).max(gb / hours.max(1e-12));
+            m.gauge("capacity_units_mean", lcu);
+            HOURLY[kind] * hours + lcu * hours * PER_LCU_HOUR[kind]
+        };
+        m.gauge("cost_usd", cost);
         let mut series = vec![
             ("requests_rps".to_string(), self.requests.rate_series(c)),
             ("healthy_targets".to_string(), self.healthy.mean_series(c)),

@@ -7,9 +7,13 @@
 pub mod api_gateway;
 pub mod cache;
 pub mod dynamodb;
+pub mod ec2_autoscaling;
+pub mod instance_types;
 pub mod lambda;
 pub mod load_balancer;
+pub mod rds;
 pub mod service;
+pub mod target_group;
 pub mod token_bucket;
 
 use crate::dist::Dist;
@@ -29,7 +33,15 @@ pub const KINDS: &[&str] = &[
     "dynamodb",
     "cache",
     "load_balancer",
+    "ec2_autoscaling",
+    "rds",
 ];
+
+/// The operations of a load balancer's health-check probes: a deep check takes the target's
+/// whole request path (its work and its downstream calls); a shallow one is answered at once
+/// by a target that is up.
+pub const PROBE_DEEP: u16 = u16::MAX;
+pub const PROBE_SHALLOW: u16 = u16::MAX - 1;
 
 /// A component's validated configuration, by kind.
 #[derive(Clone, Debug)]
@@ -40,6 +52,8 @@ pub enum ComponentSpec {
     DynamoDb(dynamodb::DynamoConfig),
     Cache(cache::CacheConfig),
     LoadBalancer(load_balancer::LbConfig),
+    AutoScaling(ec2_autoscaling::AsgConfig),
+    Rds(rds::RdsConfig),
 }
 
 impl ComponentSpec {
@@ -51,6 +65,8 @@ impl ComponentSpec {
             ComponentSpec::DynamoDb(_) => "dynamodb",
             ComponentSpec::Cache(_) => "cache",
             ComponentSpec::LoadBalancer(_) => "load_balancer",
+            ComponentSpec::AutoScaling(_) => "ec2_autoscaling",
+            ComponentSpec::Rds(_) => "rds",
         }
     }
 
@@ -63,6 +79,8 @@ impl ComponentSpec {
             ComponentSpec::DynamoDb(_) => &[],
             ComponentSpec::Cache(c) => &c.calls,
             ComponentSpec::LoadBalancer(c) => &c.calls,
+            ComponentSpec::AutoScaling(c) => &c.calls,
+            ComponentSpec::Rds(_) => &[],
         }
     }
 
@@ -75,11 +93,13 @@ impl ComponentSpec {
             ComponentSpec::DynamoDb(c) => c.summary_lines(),
             ComponentSpec::Cache(c) => c.summary_lines(),
             ComponentSpec::LoadBalancer(c) => c.summary_lines(),
+            ComponentSpec::AutoScaling(c) => c.summary_lines(),
+            ComponentSpec::Rds(c) => c.summary_lines(),
         }
     }
 
     /// Builds the running component. Cannot fail: the spec was validated.
-    pub fn build(&self, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
+    pub fn build(&self, index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
         match self {
             ComponentSpec::Service(c) => Box::new(service::Service::new(c.clone(), env)),
             ComponentSpec::ApiGateway(c) => Box::new(api_gateway::ApiGateway::new(
@@ -93,8 +113,20 @@ impl ComponentSpec {
             ComponentSpec::DynamoDb(c) => Box::new(dynamodb::DynamoDb::new(c.clone(), env)),
             ComponentSpec::Cache(c) => Box::new(cache::Cache::new(c.clone(), env)),
             ComponentSpec::LoadBalancer(c) => {
-                Box::new(load_balancer::LoadBalancer::new(c.clone(), env))
+                let group = c
+                    .calls
+                    .first()
+                    .and_then(|t| shared.target_groups[t.to].clone());
+                Box::new(load_balancer::LoadBalancer::new(c.clone(), env, group))
             }
+            ComponentSpec::AutoScaling(c) => Box::new(ec2_autoscaling::AutoScalingGroup::new(
+                c.clone(),
+                env,
+                shared.target_groups[index]
+                    .clone()
+                    .expect("every Auto Scaling group has a target group"),
+            )),
+            ComponentSpec::Rds(c) => Box::new(rds::Rds::new(c.clone(), env)),
         }
     }
 
@@ -120,6 +152,8 @@ pub fn parse_spec(
         "dynamodb" => dynamodb::parse(table, ck).map(ComponentSpec::DynamoDb),
         "cache" => cache::parse(table, ck).map(ComponentSpec::Cache),
         "load_balancer" => load_balancer::parse(table, ck).map(ComponentSpec::LoadBalancer),
+        "ec2_autoscaling" => ec2_autoscaling::parse(table, ck).map(ComponentSpec::AutoScaling),
+        "rds" => rds::parse(table, ck).map(ComponentSpec::Rds),
         _ => None,
     }
 }
@@ -214,6 +248,9 @@ pub struct Shared {
     pub api_gateway: api_gateway::AccountThrottle,
     /// aws-facts: §2 concurrency: the account's pool, shared by every Lambda function.
     pub lambda: lambda::SharedPool,
+    /// The target group of each Auto Scaling group (by component index), which the load
+    /// balancer in front of it reads and writes health into.
+    pub target_groups: Vec<Option<target_group::TargetGroup>>,
 }
 
 impl Shared {
@@ -225,7 +262,30 @@ impl Shared {
                 _ => None,
             })
             .sum();
+        let mut target_groups: Vec<Option<target_group::TargetGroup>> = specs
+            .iter()
+            .map(|s| {
+                matches!(s, ComponentSpec::AutoScaling(_)).then(|| {
+                    Rc::new(RefCell::new(target_group::TargetGroupState {
+                        // aws-facts: §3 target-group settings: 300 s unless the load balancer
+                        // in front says otherwise.
+                        deregistration_delay: SimTime::from_secs(300),
+                        ..Default::default()
+                    }))
+                })
+            })
+            .collect();
+        for s in specs {
+            if let ComponentSpec::LoadBalancer(lb) = s {
+                if let Some(Some(g)) = lb.calls.first().map(|t| &mut target_groups[t.to]) {
+                    let mut g = g.borrow_mut();
+                    g.deregistration_delay = lb.deregistration_delay;
+                    g.has_load_balancer = true;
+                }
+            }
+        }
         Shared {
+            target_groups,
             api_gateway: Rc::new(RefCell::new(token_bucket::TokenBucket::new(
                 account.api_gateway_rate,
                 account.api_gateway_burst,
@@ -327,6 +387,8 @@ pub struct BuildEnv {
     pub edge_zones: Vec<Option<String>>,
     /// The id of each call's callee, in the same order, for event records.
     pub edge_names: Vec<String>,
+    /// One-way latencies by zone, for components that span zones.
+    pub network: crate::scenario::Network,
 }
 
 /// What a component reports at the end of a run.

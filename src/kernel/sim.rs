@@ -28,6 +28,8 @@ pub struct Msg {
     pub size_bytes: u32,
     /// The caller's identity, such as an API key (0: none).
     pub client: u32,
+    /// The instance of a group a load balancer routed this call to (0: the callee chooses).
+    pub instance: u32,
 }
 
 /// How a call ended, as its caller sees it.
@@ -577,6 +579,7 @@ mod tests {
                     key: 0,
                     size_bytes: 0,
                     client: 0,
+                    instance: 0,
                 };
                 ctx.call(1, msg, timing, 42);
             }
@@ -669,6 +672,7 @@ mod tests {
                         key: 0,
                         size_bytes: 0,
                         client: 0,
+                        instance: 0,
                     };
                     ctx.call(0, msg, timing, 0);
                     ctx.schedule(SimTime::from_millis(1), 0);

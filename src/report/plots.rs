@@ -377,10 +377,11 @@ where
         let x = e.time_s / unit;
         match e.event.as_str() {
             // Conditions with a start and an end, by the label their span gets.
-            "queue_full" | "failover_start" | "fault_start" => {
+            "queue_full" | "failover_start" | "fault_start" | "primary_failed" => {
                 open.entry(span_label(e)).or_insert(x);
             }
-            "queue_recovered" | "failover_done" | "fault_end" => {
+            "queue_recovered" | "failover_done" | "fault_end" | "failover_complete"
+            | "promotion_complete" | "recovery_complete" => {
                 let key = span_label(e);
                 if let Some(start) = open.remove(&key) {
                     let list = spans.entry(key).or_default();
@@ -391,7 +392,10 @@ where
                 }
             }
             "fault" => instants.push((x, e.detail.clone())),
-            "events_dropped" => {}
+            // One instance's way through its life is in events.csv; on a plot the group's
+            // decisions say it (scale-out, scale-in), and dozens of markers would hide them.
+            "events_dropped" | "launch" | "in_service" | "draining" | "terminated"
+            | "standby_ready" | "backup" => {}
             _ => instants.push((x, format!("{} {}", e.component, e.event))),
         }
     }
@@ -409,7 +413,7 @@ where
     let mut row = 0;
     for (label, list) in &spans {
         // Faults in purple, consequences (a full queue) in red.
-        let color = if label.ends_with("queue full") {
+        let color = if label.ends_with("queue full") || label.ends_with("writer down") {
             red
         } else {
             purple
@@ -458,6 +462,9 @@ fn span_label(e: &Event) -> String {
     match e.event.as_str() {
         "fault_start" | "fault_end" => e.detail.clone(),
         "failover_start" | "failover_done" => format!("{} failover", e.component),
+        "primary_failed" | "failover_complete" | "promotion_complete" | "recovery_complete" => {
+            format!("{} writer down", e.component)
+        }
         _ => format!("{} queue full", e.component),
     }
 }
@@ -854,6 +861,68 @@ fn component_panels(kind: &str) -> &'static [PanelSpec] {
                 y_desc: "cache hit ratio [%]",
                 lines: &[("cache_hit_ratio", "hits", GREEN, 100.0)],
                 y_max: Some(105.0),
+            },
+        ],
+        "ec2_autoscaling" => &[
+            PanelSpec {
+                y_desc: "instances",
+                lines: &[
+                    ("desired", "desired", palette::OFFERED, 1.0),
+                    ("instances_in_service", "in service", GREEN, 1.0),
+                    ("instances_booting", "booting", ORANGE, 1.0),
+                ],
+                y_max: None,
+            },
+            PanelSpec {
+                y_desc: "CPU [%]",
+                lines: &[
+                    ("cpu_pct", "actual", palette::UTILISATION, 1.0),
+                    ("metric_cpu_pct", "as the policy sees it", RED, 1.0),
+                ],
+                y_max: Some(105.0),
+            },
+            PanelSpec {
+                y_desc: "requests per target per minute",
+                lines: &[(
+                    "metric_requests_per_target",
+                    "as the policy sees it",
+                    RED,
+                    1.0,
+                )],
+                y_max: None,
+            },
+            PanelSpec {
+                y_desc: "per second",
+                lines: &[
+                    ("requests_rps", "requests", palette::OFFERED, 1.0),
+                    ("rejected_rps", "rejected (503)", RED, 1.0),
+                ],
+                y_max: None,
+            },
+        ],
+        "rds" => &[
+            PanelSpec {
+                y_desc: "utilisation [%]",
+                lines: &[("utilisation", "all instances", palette::UTILISATION, 100.0)],
+                y_max: Some(105.0),
+            },
+            PanelSpec {
+                y_desc: "per second",
+                lines: &[
+                    ("reads_rps", "reads", palette::OFFERED, 1.0),
+                    ("writes_rps", "writes", ORANGE, 1.0),
+                ],
+                y_max: None,
+            },
+            PanelSpec {
+                y_desc: "replica lag [s]",
+                lines: &[("replica_lag_s", "max in window", palette::QUEUE, 1.0)],
+                y_max: None,
+            },
+            PanelSpec {
+                y_desc: "stale reads [%]",
+                lines: &[("stale_read_share", "of replica reads", RED, 100.0)],
+                y_max: None,
             },
         ],
         _ => &[],

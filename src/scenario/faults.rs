@@ -3,6 +3,7 @@
 use super::check::Checker;
 use super::raw::RawFault;
 use super::ComponentDecl;
+use crate::components::{ec2_autoscaling, rds, ComponentSpec};
 use crate::faults::{Effect, FaultSpec};
 use crate::kernel::{ActorId, SimTime};
 use toml::Spanned;
@@ -22,6 +23,18 @@ const KINDS: &[(&str, &str)] = &[
     (
         "cache_node_failure",
         "`target`, a component of kind \"cache\"",
+    ),
+    (
+        "instance_failure",
+        "`target`, a component of kind \"ec2_autoscaling\", and optionally `count`",
+    ),
+    (
+        "spot_interruption",
+        "`target`, a component of kind \"ec2_autoscaling\", and `count` or `fraction`",
+    ),
+    (
+        "rds_primary_failure",
+        "`target`, a component of kind \"rds\"",
     ),
 ];
 
@@ -53,7 +66,7 @@ pub fn parse(
         return None;
     }
     // Keys given that this kind does not take.
-    let given: [(&str, Option<std::ops::Range<usize>>); 7] = [
+    let given: [(&str, Option<std::ops::Range<usize>>); 9] = [
         ("az", f.az.as_ref().map(|v| v.span())),
         ("target", f.target.as_ref().map(|v| v.span())),
         ("from", f.from.as_ref().map(|v| v.span())),
@@ -61,10 +74,14 @@ pub fn parse(
         ("rate", f.rate.as_ref().map(|v| v.span())),
         ("status", f.status.as_ref().map(|v| v.span())),
         ("add", f.add.as_ref().map(|v| v.span())),
+        ("count", f.count.as_ref().map(|v| v.span())),
+        ("fraction", f.fraction.as_ref().map(|v| v.span())),
     ];
     let allowed: &[&str] = match kind {
         "az_outage" => &["az"],
-        "component_down" | "cache_node_failure" => &["target"],
+        "component_down" | "cache_node_failure" | "rds_primary_failure" => &["target"],
+        "instance_failure" => &["target", "count"],
+        "spot_interruption" => &["target", "count", "fraction"],
         "error_injection" => &["target", "from", "to", "rate", "status"],
         _ => &["target", "from", "to", "add"],
     };
@@ -113,15 +130,39 @@ pub fn parse(
                 ck.error(span, "a fault of kind \"az_outage\" needs `az`");
                 return None;
             };
-            let actors: Vec<ActorId> = components
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.az.as_deref() == Some(az.get_ref().as_str()))
-                .map(|(i, _)| i as ActorId)
-                .collect();
-            if actors.is_empty() {
-                let mut zones: Vec<&str> =
-                    components.iter().filter_map(|c| c.az.as_deref()).collect();
+            let zone = az.get_ref().as_str();
+            let mut actors = Vec::new();
+            let mut signals = Vec::new();
+            for (i, c) in components.iter().enumerate() {
+                match &c.spec {
+                    // A group loses its instances there and launches elsewhere.
+                    ComponentSpec::AutoScaling(g) => {
+                        if let Some(z) = g.zones.iter().position(|z| z.as_deref() == Some(zone)) {
+                            signals.push((
+                                i as ActorId,
+                                ec2_autoscaling::FAULT_ZONE_OUTAGE | z as u32,
+                            ));
+                        }
+                    }
+                    // aws-facts: §5 Multi-AZ: an AZ outage is a failover trigger.
+                    ComponentSpec::Rds(_) if c.az.as_deref() == Some(zone) => {
+                        signals.push((i as ActorId, rds::FAULT_PRIMARY_FAILURE));
+                    }
+                    _ if c.az.as_deref() == Some(zone) => actors.push(i as ActorId),
+                    _ => {}
+                }
+            }
+            if actors.is_empty() && signals.is_empty() {
+                let mut zones: Vec<&str> = components
+                    .iter()
+                    .filter_map(|c| c.az.as_deref())
+                    .chain(components.iter().flat_map(|c| match &c.spec {
+                        ComponentSpec::AutoScaling(g) => {
+                            g.zones.iter().filter_map(|z| z.as_deref()).collect()
+                        }
+                        _ => Vec::new(),
+                    }))
+                    .collect();
                 zones.sort_unstable();
                 zones.dedup();
                 ck.error(
@@ -143,6 +184,7 @@ pub fn parse(
                 Effect::AzOutage {
                     az: az.get_ref().clone(),
                     actors,
+                    signals,
                 },
             )
         }
@@ -158,33 +200,73 @@ pub fn parse(
                 },
             )
         }
-        "cache_node_failure" => {
+        "cache_node_failure" | "instance_failure" | "spot_interruption" | "rds_primary_failure" => {
             let Some(t) = &f.target else {
-                ck.error(
-                    span,
-                    "a fault of kind \"cache_node_failure\" needs `target`",
-                );
+                ck.error(span, format!("a fault of kind \"{kind}\" needs `target`"));
                 return None;
             };
             if let Some(d) = &f.for_ {
-                ck.error(d.span(), "a cache node failure happens at an instant (what follows is the cache's doing): it takes no `for`");
-                return None;
-            }
-            if let Some(d) = &f.for_ {
-                ck.error(d.span(), "a cache node failure happens at an instant (what follows is the cache's doing): it takes no `for`");
+                ck.error(d.span(), format!("a fault of kind \"{kind}\" happens at an instant (what follows is the component's doing): it takes no `for`"));
                 return None;
             }
             let a = actor(ck, t, "target")?;
-            if components[a as usize].spec.kind() != "cache" {
-                ck.error(t.span(), format!("\"{}\" is a {}, not a cache: `cache_node_failure` needs a component of kind \"cache\"", t.get_ref(), components[a as usize].spec.kind()));
+            let (needs, noun) = match kind {
+                "cache_node_failure" => ("cache", "a cache"),
+                "rds_primary_failure" => ("rds", "an RDS database"),
+                _ => ("ec2_autoscaling", "an Auto Scaling group"),
+            };
+            let is = components[a as usize].spec.kind();
+            if is != needs {
+                ck.error(
+                    t.span(),
+                    format!(
+                        "\"{}\" is a {is}, not {noun}: `{kind}` needs a component of kind \"{needs}\"",
+                        t.get_ref()
+                    ),
+                );
                 return None;
             }
-            (
-                format!("cache_node_failure {}", t.get_ref()),
-                Effect::Component {
-                    actor: a,
-                    code: crate::components::cache::NODE_FAILURE,
+            let (code, what) = match kind {
+                "cache_node_failure" => (crate::components::cache::NODE_FAILURE, String::new()),
+                "rds_primary_failure" => (rds::FAULT_PRIMARY_FAILURE, String::new()),
+                "instance_failure" => {
+                    let n = match &f.count {
+                        None => 1,
+                        Some(c) => ck.int_in(c, "count", 1, 10_000)?,
+                    };
+                    (
+                        ec2_autoscaling::FAULT_INSTANCE_FAILURE | n as u32,
+                        format!(" x{n}"),
+                    )
+                }
+                _ => match (&f.count, &f.fraction) {
+                    (Some(c), None) => {
+                        let n = ck.int_in(c, "count", 1, 10_000)?;
+                        (
+                            ec2_autoscaling::FAULT_SPOT_COUNT | n as u32,
+                            format!(" x{n}"),
+                        )
+                    }
+                    (None, Some(x)) if *x.get_ref() > 0.0 && *x.get_ref() <= 1.0 => {
+                        let permille = (x.get_ref() * 1000.0).round() as u32;
+                        (
+                            ec2_autoscaling::FAULT_SPOT_SHARE | permille,
+                            format!(" {:.0}%", x.get_ref() * 100.0),
+                        )
+                    }
+                    (None, Some(x)) => {
+                        ck.error(x.span(), format!("`fraction` is the share of the group's spot instances interrupted, above 0 and at most 1, not {}", x.get_ref()));
+                        return None;
+                    }
+                    _ => {
+                        ck.error(span, "a fault of kind \"spot_interruption\" needs either `count` (instances) or `fraction` (of the spot instances), not both");
+                        return None;
+                    }
                 },
+            };
+            (
+                format!("{kind} {}{what}", t.get_ref()),
+                Effect::Component { actor: a, code },
             )
         }
         "error_injection" => {

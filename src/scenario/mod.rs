@@ -250,6 +250,7 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
     }
     if ok {
         check_call_cycles(&components, ck);
+        ok &= check_groups(&components, ck);
     }
     if let Some(acc) = &account {
         // aws-facts: §2 concurrency: reserved (and provisioned) concurrency is carved out of
@@ -632,4 +633,42 @@ fn check_call_cycles(components: &[ParsedComponent], ck: &mut Checker) {
             format!("{cycle}; calls are synchronous, so a request would wait on itself"),
         );
     }
+}
+
+/// Auto Scaling groups: they span `zones` (no `az`), and a load balancer in front of one has it
+/// as its only target, one load balancer per group (the group's target group is one).
+fn check_groups(components: &[ParsedComponent], ck: &mut Checker) -> bool {
+    let mut ok = true;
+    let mut fronted: Vec<Option<usize>> = vec![None; components.len()];
+    for (i, (id, az, spec)) in components.iter().enumerate() {
+        match spec {
+            ComponentSpec::AutoScaling(_) => {
+                if let Some(az) = az {
+                    ck.error(
+                        az.span(),
+                        format!("\"{}\" is an Auto Scaling group, which spans zones: list them in `zones` instead of `az`", id.get_ref()),
+                    );
+                    ok = false;
+                }
+            }
+            ComponentSpec::LoadBalancer(lb) => {
+                for (c, span) in lb.calls.iter().zip(&lb.target_spans) {
+                    if !matches!(components[c.to].2, ComponentSpec::AutoScaling(_)) {
+                        continue;
+                    }
+                    if lb.calls.len() > 1 {
+                        ck.error(span.clone(), format!("\"{}\" is an Auto Scaling group: a load balancer routes to its instances, so it must be the only target (`targets = \"{}\"`)", components[c.to].0.get_ref(), components[c.to].0.get_ref()));
+                        ok = false;
+                    } else if let Some(first) = fronted[c.to] {
+                        ck.error(span.clone(), format!("\"{}\" is already behind load balancer \"{}\"; a group has one target group here", components[c.to].0.get_ref(), components[first].0.get_ref()));
+                        ok = false;
+                    } else {
+                        fronted[c.to] = Some(i);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    ok
 }

@@ -39,6 +39,8 @@ pub struct RawFault {
     pub rate: Option<Spanned<f64>>,
     pub status: Option<Spanned<i64>>,
     pub add: Option<Spanned<String>>,
+    pub count: Option<Spanned<i64>>,
+    pub fraction: Option<Spanned<f64>>,
 }
 
 /// `[account]`: quotas AWS applies across all resources of a kind in the account and Region.
@@ -237,6 +239,45 @@ impl<'de> Deserialize<'de> for RawDist {
                     }
                 }
                 Ok(RawDist::Table { dist, params })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Component ids as written: one id (`"web"`) or a list (`["web-a", "web-b"]`).
+pub enum RawIds {
+    One(String),
+    Many(Vec<Spanned<String>>),
+}
+
+impl RawIds {
+    /// The ids, each with its span (a single id takes the span of the whole value).
+    pub fn into_list(v: &Spanned<RawIds>) -> Vec<Spanned<String>> {
+        match v.get_ref() {
+            RawIds::One(s) => vec![Spanned::new(v.span(), s.clone())],
+            RawIds::Many(l) => l.clone(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawIds {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawIds;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a component id such as \"web\", or a list of them")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawIds, E> {
+                Ok(RawIds::One(v.to_string()))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawIds, A::Error> {
+                let mut out = Vec::new();
+                while let Some(x) = seq.next_element::<Spanned<String>>()? {
+                    out.push(x);
+                }
+                Ok(RawIds::Many(out))
             }
         }
         d.deserialize_any(V)

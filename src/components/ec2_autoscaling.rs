@@ -1,0 +1,1804 @@
+//! An EC2 Auto Scaling group: instances of one type across zones, each serving requests on its
+//! vCPUs, scaled by a policy that sees CPU only as CloudWatch does, late and averaged.
+//! aws-facts: §4 (policies, warmup, cooldown, health and replacement, spot, launch and boot,
+//! instance families) and §3 (registration with a load balancer's target group).
+//!
+//! An instance takes a request on one of its `threads` (beyond them up to `queue` wait, beyond
+//! that 503), runs its CPU `work` (m5-seconds, divided by the type's speed) on a free vCPU
+//! (FIFO), then makes its downstream calls in turn without holding the vCPU, and answers.
+//!
+//! Scaling: every period (60 s with detailed monitoring, 300 s basic) each instance's CPU is
+//! averaged; the group's metric is the mean over instances in service for the whole period and
+//! past their warmup, and it reaches the policy `metric_delay` after the period closes.
+//! Target tracking scales out after 3 datapoints above target (to ⌈n · metric / target⌉, the
+//! warming instances counting toward it) and in after 15 below 90 % of it (aws-facts §4,
+//! flagged [O/?]); step scaling adds by step and counts warming instances; simple scaling waits
+//! out its cooldown after each activity. Scheduled actions set min, max and desired at a time.
+//!
+//! A launched instance boots (`boot_time`), is then in service and registered with the load
+//! balancer's target group (or balanced by the group itself when no load balancer fronts it).
+//! Scale-in drains an instance (deregistration delay, ending early once nothing is in flight;
+//! what is still in flight when it expires gets 502). Launches go to the zone with the fewest
+//! instances; after a zone outage the group rebalances, launching before terminating.
+//! A failed instance answers nothing (new connections time out after 10 s: 504); EC2 status
+//! checks find it in two minutes, the load balancer's health checks in its interval × threshold
+//! (with `health_check_type = "elb"` the group replaces what the load balancer finds unhealthy,
+//! after the grace period). Spot instances get a two-minute interruption notice; with capacity
+//! rebalancing the group launches a replacement and drains the instance at the notice.
+
+use super::instance_types::{self, InstanceType};
+use super::target_group::TargetGroup;
+use super::{BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge, PROBE_SHALLOW};
+use crate::dist::Dist;
+use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
+use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
+use crate::scenario::check::Checker;
+use crate::scenario::raw::{RawCall, RawComponentTable, RawDist};
+use rand::seq::{IndexedRandom, SliceRandom};
+use serde::Deserialize;
+use slab::Slab;
+use std::collections::VecDeque;
+use toml::Spanned;
+
+/// Fault codes the timeline sends (`Input::Fault`): the high byte says what, the rest how many
+/// (or which zone).
+pub const FAULT_INSTANCE_FAILURE: u32 = 1 << 24;
+pub const FAULT_SPOT_COUNT: u32 = 2 << 24;
+/// Low bits: the share of spot instances in thousandths.
+pub const FAULT_SPOT_SHARE: u32 = 3 << 24;
+/// Low bits: the index of the zone in the group's `zones`.
+pub const FAULT_ZONE_OUTAGE: u32 = 4 << 24;
+
+/// aws-facts: §3 ALB status codes: a target connection not established in 10 s gives 504.
+const CONNECT_TIMEOUT: SimTime = SimTime::from_secs(10);
+/// aws-facts: §4 spot: two-minute interruption notice.
+const SPOT_NOTICE: SimTime = SimTime::from_secs(120);
+/// EC2 status checks run every minute; the group replaces an instance failing two in a row.
+/// Not in aws-facts (chosen: the usual two-failure alarm on one-minute checks).
+const STATUS_CHECK_DETECTION: SimTime = SimTime::from_secs(120);
+/// How often the group looks at instance health, drains and balance.
+const HEALTH_TICK: SimTime = SimTime::from_secs(10);
+/// aws-facts: §4 policies: target tracking scales out on 3 of 3 datapoints above the target
+/// and in on 15 of 15 below 90 % of it (public labs, not documented).
+const TT_OUT_DATAPOINTS: usize = 3;
+const TT_IN_DATAPOINTS: usize = 15;
+const TT_IN_FRACTION: f64 = 0.9;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAsg {
+    instance_type: Spanned<String>,
+    zones: Option<Vec<Spanned<String>>>,
+    min: Option<Spanned<i64>>,
+    max: Option<Spanned<i64>>,
+    desired: Option<Spanned<i64>>,
+    market: Option<Spanned<String>>,
+    on_demand_base: Option<Spanned<i64>>,
+    spot_price: Option<Spanned<f64>>,
+    work: Spanned<RawDist>,
+    threads: Option<Spanned<i64>>,
+    queue: Option<Spanned<i64>>,
+    boot_time: Option<Spanned<RawDist>>,
+    warmup: Option<Spanned<String>>,
+    monitoring: Option<Spanned<String>>,
+    metric_delay: Option<Spanned<String>>,
+    scaling: Option<Spanned<RawScaling>>,
+    #[serde(default)]
+    schedule: Vec<Spanned<RawScheduled>>,
+    health_check_type: Option<Spanned<String>>,
+    health_check_grace_period: Option<Spanned<String>>,
+    capacity_rebalance: Option<bool>,
+    #[serde(default)]
+    calls: Vec<RawCall>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScaling {
+    policy: Spanned<String>,
+    metric: Option<Spanned<String>>,
+    target: Option<Spanned<f64>>,
+    scale_in: Option<bool>,
+    #[serde(default)]
+    steps: Vec<Spanned<RawStep>>,
+    above: Option<Spanned<f64>>,
+    add: Option<Spanned<i64>>,
+    below: Option<Spanned<f64>>,
+    remove: Option<Spanned<i64>>,
+    datapoints: Option<Spanned<i64>>,
+    cooldown: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    above: Spanned<f64>,
+    add: Spanned<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScheduled {
+    at: Spanned<String>,
+    min: Option<Spanned<i64>>,
+    max: Option<Spanned<i64>>,
+    desired: Option<Spanned<i64>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Market {
+    OnDemand,
+    Spot,
+    Reserved,
+}
+
+impl Market {
+    fn name(self) -> &'static str {
+        match self {
+            Market::OnDemand => "on_demand",
+            Market::Spot => "spot",
+            Market::Reserved => "reserved",
+        }
+    }
+}
+
+/// What a scaling policy watches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    /// Average CPU utilisation, percent.
+    Cpu,
+    /// Requests per instance per minute (ALBRequestCountPerTarget).
+    RequestsPerTarget,
+}
+
+impl Metric {
+    fn name(self) -> &'static str {
+        match self {
+            Metric::Cpu => "cpu",
+            Metric::RequestsPerTarget => "requests_per_target",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Policy {
+    TargetTracking {
+        target: f64,
+        scale_in: bool,
+    },
+    /// Steps `(above, add)` sorted by threshold; optional scale-in `(below, remove)`.
+    Step {
+        out: Vec<(f64, u32)>,
+        scale_in: Option<(f64, u32)>,
+        datapoints: usize,
+    },
+    Simple {
+        above: f64,
+        add: u32,
+        scale_in: Option<(f64, u32)>,
+        datapoints: usize,
+        cooldown: SimTime,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Scaling {
+    pub metric: Metric,
+    pub policy: Policy,
+}
+
+#[derive(Clone, Debug)]
+pub struct ScheduledAction {
+    pub at: SimTime,
+    pub min: Option<u32>,
+    pub max: Option<u32>,
+    pub desired: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HealthCheckType {
+    Ec2,
+    Elb,
+}
+
+#[derive(Clone, Debug)]
+pub struct AsgConfig {
+    pub instance_type_name: String,
+    pub itype: InstanceType,
+    /// Zones the group launches into (`None`: no particular zone).
+    pub zones: Vec<Option<String>>,
+    pub min: u32,
+    pub max: u32,
+    pub desired: u32,
+    pub market: Market,
+    /// With `market = "spot"`: this many instances on demand first.
+    pub on_demand_base: u32,
+    pub hourly: [f64; 3],
+    /// CPU time per request on one m5 vCPU [s].
+    pub work: Dist,
+    pub threads: u32,
+    pub queue: u32,
+    pub boot_time: Dist,
+    /// Instance warmup (`ZERO`: off).
+    pub warmup: SimTime,
+    /// CloudWatch period.
+    pub period: SimTime,
+    pub metric_delay: SimTime,
+    pub scaling: Option<Scaling>,
+    pub schedule: Vec<ScheduledAction>,
+    pub health_check_type: HealthCheckType,
+    pub grace: SimTime,
+    pub capacity_rebalance: bool,
+    pub calls: Vec<CallSpec>,
+}
+
+impl AsgConfig {
+    pub fn summary_lines(&self) -> Vec<String> {
+        let policy = match &self.scaling {
+            None => "no scaling policy".to_string(),
+            Some(s) => match &s.policy {
+                Policy::TargetTracking { target, .. } => {
+                    format!("target tracking {} {target}", s.metric.name())
+                }
+                Policy::Step { .. } => format!("step scaling on {}", s.metric.name()),
+                Policy::Simple { .. } => format!("simple scaling on {}", s.metric.name()),
+            },
+        };
+        vec![
+            format!(
+                "{} x {}..{} ({})",
+                self.instance_type_name,
+                self.min,
+                self.max,
+                self.market.name().replace('_', "-")
+            ),
+            policy,
+        ]
+    }
+
+    fn price(&self, m: Market) -> f64 {
+        self.hourly[m as usize]
+    }
+}
+
+fn count(ck: &mut Checker, v: &Option<Spanned<i64>>, key: &str, default: u32) -> Option<u32> {
+    match v {
+        None => Some(default),
+        Some(v) => ck.int_in(v, key, 0, 10_000).map(|v| v as u32),
+    }
+}
+
+pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<AsgConfig> {
+    let raw: RawAsg = ck.deserialize(table)?;
+    let itype = match instance_types::ec2(raw.instance_type.get_ref()) {
+        Some(t) => Some(t),
+        None => {
+            ck.error(
+                raw.instance_type.span(),
+                format!(
+                    "unknown instance type \"{}\"; known types are: {}",
+                    raw.instance_type.get_ref(),
+                    instance_types::ec2_names().join(", ")
+                ),
+            );
+            None
+        }
+    };
+    let zones: Vec<Option<String>> = match &raw.zones {
+        None => vec![None],
+        Some(z) if z.is_empty() => {
+            ck.error(
+                0..0,
+                "`zones` lists the zones the group launches into: give at least one",
+            );
+            return None;
+        }
+        Some(z) => {
+            for (i, a) in z.iter().enumerate() {
+                if z[..i].iter().any(|b| b.get_ref() == a.get_ref()) {
+                    ck.error(
+                        a.span(),
+                        format!("zone \"{}\" is listed twice", a.get_ref()),
+                    );
+                }
+            }
+            z.iter().map(|a| Some(a.get_ref().clone())).collect()
+        }
+    };
+    let min = count(ck, &raw.min, "min", 1);
+    let max = count(ck, &raw.max, "max", 1.max(min.unwrap_or(1)));
+    let (min, max) = (min?, max?);
+    if max < min || max == 0 {
+        ck.error(
+            raw.max.as_ref().map_or(0..0, |m| m.span()),
+            format!("`max` ({max}) must be at least 1 and at least `min` ({min})"),
+        );
+        return None;
+    }
+    let desired = match &raw.desired {
+        None => Some(min),
+        Some(d) => ck
+            .int_in(d, "desired", min as i64, max as i64)
+            .map(|d| d as u32),
+    };
+    let market = match &raw.market {
+        None => Some(Market::OnDemand),
+        Some(m) => ck
+            .one_of(m, "market", &["on_demand", "spot", "reserved"])
+            .map(|m| match m {
+                "spot" => Market::Spot,
+                "reserved" => Market::Reserved,
+                _ => Market::OnDemand,
+            }),
+    };
+    let on_demand_base = match &raw.on_demand_base {
+        None => Some(0),
+        Some(b) if market != Some(Market::Spot) => {
+            ck.error(b.span(), "`on_demand_base` is for market = \"spot\": the instances launched on demand before spot ones");
+            None
+        }
+        Some(b) => ck.int_in(b, "on_demand_base", 0, 10_000).map(|b| b as u32),
+    };
+    let work = ck.time_dist(&raw.work, "work");
+    let threads = match &raw.threads {
+        // Not an AWS figure: a web server's worker pool (Tomcat's default maxThreads, 200) and
+        // its accept queue (acceptCount, 100).
+        None => Some(200),
+        Some(t) => ck.int_in(t, "threads", 1, 100_000).map(|t| t as u32),
+    };
+    let queue = match &raw.queue {
+        None => Some(100),
+        Some(q) => ck.int_in(q, "queue", 0, 1_000_000).map(|q| q as u32),
+    };
+    let boot_time = match &raw.boot_time {
+        // aws-facts: §4 launch/boot [O]: 30–60 s to the OS, plus the application's start.
+        None => Some(Dist::Uniform {
+            min: 40.0,
+            max: 90.0,
+        }),
+        Some(b) => ck.time_dist(b, "boot_time"),
+    };
+    let warmup = match &raw.warmup {
+        // aws-facts: §4: default instance warmup is off unless set.
+        None => Some(SimTime::ZERO),
+        Some(w) => ck.duration(w, "warmup"),
+    };
+    let period = match &raw.monitoring {
+        // aws-facts: §4: CloudWatch basic monitoring 5 min, detailed 1 min. Launch templates
+        // leave detailed monitoring off.
+        None => Some(SimTime::from_secs(300)),
+        Some(m) => ck
+            .one_of(m, "monitoring", &["basic", "detailed"])
+            .map(|m| SimTime::from_secs(if m == "basic" { 300 } else { 60 })),
+    };
+    let metric_delay = match &raw.metric_delay {
+        // Not in aws-facts: the time from a period's end until its datapoint is visible to
+        // alarms; a minute is the usual observation.
+        None => Some(SimTime::from_secs(60)),
+        Some(d) => ck.duration(d, "metric_delay"),
+    };
+    let scaling = match &raw.scaling {
+        None => Some(None),
+        Some(s) => parse_scaling(s, ck).map(Some),
+    };
+    let mut schedule = Vec::new();
+    let mut sched_ok = true;
+    for a in &raw.schedule {
+        let a = a.get_ref();
+        let at = ck.duration(&a.at, "schedule.at");
+        let mn = a
+            .min
+            .as_ref()
+            .map(|v| ck.int_in(v, "schedule.min", 0, 10_000));
+        let mx = a
+            .max
+            .as_ref()
+            .map(|v| ck.int_in(v, "schedule.max", 1, 10_000));
+        let ds = a
+            .desired
+            .as_ref()
+            .map(|v| ck.int_in(v, "schedule.desired", 0, 10_000));
+        if mn.is_none() && mx.is_none() && ds.is_none() {
+            ck.error(
+                a.at.span(),
+                "a scheduled action sets at least one of `min`, `max` and `desired`",
+            );
+            sched_ok = false;
+            continue;
+        }
+        let conv = |v: Option<Option<i64>>| match v {
+            None => Some(None),
+            Some(None) => None,
+            Some(Some(v)) => Some(Some(v as u32)),
+        };
+        match (at, conv(mn), conv(mx), conv(ds)) {
+            (Some(at), Some(min), Some(max), Some(desired)) => schedule.push(ScheduledAction {
+                at,
+                min,
+                max,
+                desired,
+            }),
+            _ => sched_ok = false,
+        }
+    }
+    let health_check_type = match &raw.health_check_type {
+        None => Some(HealthCheckType::Ec2),
+        Some(h) => ck.one_of(h, "health_check_type", &["ec2", "elb"]).map(|h| {
+            if h == "elb" {
+                HealthCheckType::Elb
+            } else {
+                HealthCheckType::Ec2
+            }
+        }),
+    };
+    let grace = match &raw.health_check_grace_period {
+        // aws-facts: §4 health: 300 s from the console (0 from the API).
+        None => Some(SimTime::from_secs(300)),
+        Some(g) => ck.duration(g, "health_check_grace_period"),
+    };
+    let itype = itype?;
+    let on_demand = itype.on_demand_hourly;
+    let spot = match &raw.spot_price {
+        None => Some(on_demand * instance_types::SPOT_FRACTION),
+        Some(p) => ck.positive(p, "spot_price", "a price in USD per hour"),
+    };
+    let calls = ck.calls(&raw.calls);
+    if !sched_ok {
+        return None;
+    }
+    Some(AsgConfig {
+        instance_type_name: raw.instance_type.get_ref().clone(),
+        hourly: [
+            on_demand,
+            spot?,
+            on_demand * instance_types::RESERVED_FRACTION,
+        ],
+        itype,
+        zones,
+        min,
+        max,
+        desired: desired?,
+        market: market?,
+        on_demand_base: on_demand_base?,
+        work: work?,
+        threads: threads?,
+        queue: queue?,
+        boot_time: boot_time?,
+        warmup: warmup?,
+        period: period?,
+        metric_delay: metric_delay?,
+        scaling: scaling?,
+        schedule,
+        health_check_type: health_check_type?,
+        grace: grace?,
+        capacity_rebalance: raw.capacity_rebalance.unwrap_or(false),
+        calls: calls?,
+    })
+}
+
+fn parse_scaling(s: &Spanned<RawScaling>, ck: &mut Checker) -> Option<Scaling> {
+    let span = s.span();
+    let s = s.get_ref();
+    let policy = ck.one_of(
+        &s.policy,
+        "scaling.policy",
+        &["target_tracking", "step", "simple"],
+    )?;
+    let metric = match &s.metric {
+        None => Some(Metric::Cpu),
+        Some(m) => ck
+            .one_of(m, "scaling.metric", &["cpu", "requests_per_target"])
+            .map(|m| {
+                if m == "cpu" {
+                    Metric::Cpu
+                } else {
+                    Metric::RequestsPerTarget
+                }
+            }),
+    }?;
+    // Keys that belong to other policies.
+    let given: [(&str, Option<std::ops::Range<usize>>); 8] = [
+        ("target", s.target.as_ref().map(|v| v.span())),
+        ("scale_in", None),
+        ("steps", s.steps.first().map(|v| v.span())),
+        ("above", s.above.as_ref().map(|v| v.span())),
+        ("add", s.add.as_ref().map(|v| v.span())),
+        ("below", s.below.as_ref().map(|v| v.span())),
+        ("remove", s.remove.as_ref().map(|v| v.span())),
+        ("cooldown", s.cooldown.as_ref().map(|v| v.span())),
+    ];
+    let allowed: &[&str] = match policy {
+        "target_tracking" => &["target"],
+        "step" => &["steps", "below", "remove"],
+        _ => &["above", "add", "below", "remove", "cooldown"],
+    };
+    let mut ok = true;
+    for (k, sp) in &given {
+        if let (Some(sp), false) = (sp, allowed.contains(k)) {
+            ck.error(
+                sp.clone(),
+                format!(
+                    "`scaling.{k}` does not belong to policy \"{policy}\", which takes {}",
+                    allowed
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            ok = false;
+        }
+    }
+    if s.scale_in.is_some() && policy != "target_tracking" {
+        ck.error(
+            s.policy.span(),
+            "`scaling.scale_in` (on/off) belongs to policy \"target_tracking\"",
+        );
+        ok = false;
+    }
+    if s.datapoints.is_some() && policy == "target_tracking" {
+        ck.error(s.datapoints.as_ref().map_or(0..0, |d| d.span()), "target tracking sets its own alarms (3 datapoints out, 15 in): it takes no `datapoints`");
+        ok = false;
+    }
+    if !ok {
+        return None;
+    }
+    let datapoints = match &s.datapoints {
+        None => Some(1),
+        Some(d) => ck
+            .int_in(d, "scaling.datapoints", 1, 100)
+            .map(|d| d as usize),
+    };
+    let pct_or_rate = |ck: &mut Checker, v: &Spanned<f64>, key: &str| -> Option<f64> {
+        let x = *v.get_ref();
+        if metric == Metric::Cpu && !(x > 0.0 && x < 100.0) {
+            ck.error(
+                v.span(),
+                format!("`{key}` is a CPU utilisation in percent, above 0 and below 100, not {x}"),
+            );
+            return None;
+        }
+        ck.positive(v, key, "a threshold")
+    };
+    let scale_in = |ck: &mut Checker| -> Option<Option<(f64, u32)>> {
+        match (&s.below, &s.remove) {
+            (None, None) => Some(None),
+            (Some(b), Some(r)) => {
+                let b = pct_or_rate(ck, b, "scaling.below");
+                let r = ck.int_in(r, "scaling.remove", 1, 10_000).map(|r| r as u32);
+                Some(Some((b?, r?)))
+            }
+            _ => {
+                ck.error(span.clone(), "scale-in needs both `below` and `remove`");
+                None
+            }
+        }
+    };
+    let policy = match policy {
+        "target_tracking" => {
+            let Some(t) = &s.target else {
+                ck.error(
+                    span,
+                    "target tracking needs `target`, such as `target = 60` (percent CPU)",
+                );
+                return None;
+            };
+            Policy::TargetTracking {
+                target: pct_or_rate(ck, t, "scaling.target")?,
+                scale_in: s.scale_in.unwrap_or(true),
+            }
+        }
+        "step" => {
+            if s.steps.is_empty() {
+                ck.error(span, "step scaling needs `steps`, such as `steps = [{ above = 60, add = 1 }, { above = 80, add = 3 }]`");
+                return None;
+            }
+            let mut out = Vec::new();
+            for st in &s.steps {
+                let st = st.get_ref();
+                let a = pct_or_rate(ck, &st.above, "scaling.steps.above");
+                let n = ck.int_in(&st.add, "scaling.steps.add", 1, 10_000);
+                out.push((a?, n? as u32));
+            }
+            out.sort_by(|a, b| a.0.total_cmp(&b.0));
+            Policy::Step {
+                out,
+                scale_in: scale_in(ck)?,
+                datapoints: datapoints?,
+            }
+        }
+        _ => {
+            let (Some(a), Some(n)) = (&s.above, &s.add) else {
+                ck.error(span, "simple scaling needs `above` and `add`");
+                return None;
+            };
+            let above = pct_or_rate(ck, a, "scaling.above");
+            let add = ck.int_in(n, "scaling.add", 1, 10_000).map(|n| n as u32);
+            let cooldown = match &s.cooldown {
+                // aws-facts: §4 simple scaling: default cooldown 300 s.
+                None => Some(SimTime::from_secs(300)),
+                Some(c) => ck.duration(c, "scaling.cooldown"),
+            };
+            Policy::Simple {
+                above: above?,
+                add: add?,
+                scale_in: scale_in(ck)?,
+                datapoints: datapoints?,
+                cooldown: cooldown?,
+            }
+        }
+    };
+    Some(Scaling { metric, policy })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Booting,
+    InService,
+    /// Deregistered: finishing what it holds, then terminated.
+    Draining,
+    /// Broken: answers nothing; still counted (and billed) until the group notices.
+    Failed,
+    Terminated,
+}
+
+struct Instance {
+    id: u32,
+    zone: usize,
+    market: Market,
+    state: State,
+    launched: SimTime,
+    in_service_at: SimTime,
+    failed_at: SimTime,
+    warm_until: SimTime,
+    /// Launched to rebalance zones: terminates one elsewhere once in service.
+    rebalance: bool,
+    /// Spot interruption notice received.
+    noticed: bool,
+    busy_cpus: u32,
+    cpu_queue: VecDeque<usize>,
+    threads_used: u32,
+    waiting: VecDeque<(CallId, Msg, SimTime)>,
+    /// ∫ busy vCPUs dt [vCPU·s], and its value at the last period boundary.
+    cpu_area: f64,
+    cpu_mark: f64,
+    last_change: SimTime,
+    requests_in_period: u64,
+}
+
+impl Instance {
+    fn running(&self) -> bool {
+        matches!(self.state, State::InService | State::Draining)
+    }
+
+    fn in_flight(&self) -> usize {
+        self.threads_used as usize + self.waiting.len()
+    }
+
+    fn advance(&mut self, now: SimTime) {
+        if now > self.last_change {
+            self.cpu_area += f64::from(self.busy_cpus) * (now - self.last_change).as_secs_f64();
+            self.last_change = now;
+        }
+    }
+}
+
+struct Job {
+    call: CallId,
+    msg: Msg,
+    arrived: SimTime,
+    instance: usize,
+    calls: CallCursor,
+    probe: bool,
+    /// Its instance is gone: nobody gets an answer; the slot is freed at its next event.
+    dead: bool,
+}
+
+/// One closed CloudWatch period: the group's value and how many instances it averages.
+#[derive(Clone, Copy, Debug)]
+struct Datapoint {
+    value: Option<f64>,
+    counted: u32,
+}
+
+// Timer tags: the low 4 bits say what, the rest which.
+const T_WORK: u64 = 0;
+const T_RETRY: u64 = 1;
+const T_BOOTED: u64 = 2;
+const T_PERIOD: u64 = 3;
+const T_EVAL: u64 = 4;
+const T_HEALTH: u64 = 5;
+const T_SPOT_END: u64 = 6;
+const T_DEREG_END: u64 = 7;
+const T_SCHEDULED: u64 = 8;
+
+fn tag(kind: u64, index: usize) -> u64 {
+    (index as u64) << 4 | kind
+}
+
+pub struct AutoScalingGroup {
+    cfg: AsgConfig,
+    clock: Clock,
+    rng: SimRng,
+    /// Downstream calls as made from each zone (the hop latency depends on it).
+    zone_edges: Vec<Vec<Edge>>,
+    group: TargetGroup,
+    instances: Vec<Instance>,
+    /// In-service, not draining instances, for the group's own balancing.
+    routable: Vec<usize>,
+    next: usize,
+    jobs: Slab<Job>,
+    min: u32,
+    max: u32,
+    desired: u32,
+    zone_out: Vec<bool>,
+    /// Instances launched to rebalance zones, not counted against desired.
+    rebalancing: u32,
+    datapoints: VecDeque<Datapoint>,
+    pending_datapoints: VecDeque<Datapoint>,
+    history: VecDeque<Datapoint>,
+    /// Simple scaling: no action before this; `None` while an activity is under way.
+    cooldown_until: Option<SimTime>,
+    /// Simple scaling: instances of the current activity not yet in service.
+    activity_left: u32,
+    last_metric: f64,
+    // Recorders.
+    requests: Counter,
+    rejected: Counter,
+    statuses: WindowedCounts<u16>,
+    response: Latency,
+    busy: Level,
+    vcpus_in_service: Level,
+    in_service: Level,
+    booting: Level,
+    desired_level: Level,
+    metric_level: Level,
+    billed: [Level; 3],
+    launches: u64,
+    scale_outs: u64,
+    scale_ins: u64,
+    replacements: u64,
+    spot_interruptions: u64,
+    drain_killed: u64,
+    events: EventLog,
+}
+
+impl AutoScalingGroup {
+    pub fn new(cfg: AsgConfig, env: BuildEnv, group: TargetGroup) -> AutoScalingGroup {
+        let clock = env.clock;
+        let zone_edges = cfg
+            .zones
+            .iter()
+            .map(|z| {
+                env.edges
+                    .iter()
+                    .zip(&cfg.calls)
+                    .zip(&env.edge_zones)
+                    .map(|((e, spec), callee_zone)| {
+                        let mut e = e.clone();
+                        if spec.latency.is_none() {
+                            e.latency = env.network.between(z, callee_zone);
+                        }
+                        e
+                    })
+                    .collect()
+            })
+            .collect();
+        {
+            let mut g = group.borrow_mut();
+            g.zones = cfg.zones.clone();
+        }
+        let mut billed = [Level::new(&clock), Level::new(&clock), Level::new(&clock)];
+        for b in &mut billed {
+            b.set(&clock, SimTime::ZERO, 0.0);
+        }
+        AutoScalingGroup {
+            zone_edges,
+            group,
+            instances: Vec::new(),
+            routable: Vec::new(),
+            next: 0,
+            jobs: Slab::new(),
+            min: cfg.min,
+            max: cfg.max,
+            desired: cfg.desired,
+            zone_out: vec![false; cfg.zones.len()],
+            rebalancing: 0,
+            datapoints: VecDeque::new(),
+            pending_datapoints: VecDeque::new(),
+            history: VecDeque::new(),
+            cooldown_until: Some(SimTime::ZERO),
+            activity_left: 0,
+            last_metric: f64::NAN,
+            requests: Counter::new(&clock),
+            rejected: Counter::new(&clock),
+            statuses: WindowedCounts::default(),
+            response: Latency::new(&clock),
+            busy: Level::new(&clock),
+            vcpus_in_service: Level::new(&clock),
+            in_service: Level::new(&clock),
+            booting: Level::new(&clock),
+            desired_level: Level::new(&clock),
+            metric_level: Level::new(&clock),
+            billed,
+            launches: 0,
+            scale_outs: 0,
+            scale_ins: 0,
+            replacements: 0,
+            spot_interruptions: 0,
+            drain_killed: 0,
+            events: EventLog::new(&env.name),
+            cfg,
+            clock,
+            rng: env.rng,
+        }
+    }
+
+    // ---- capacity -------------------------------------------------------------------------
+
+    /// Instances the group counts toward its desired capacity.
+    fn live(&self) -> u32 {
+        let n = self
+            .instances
+            .iter()
+            .filter(|i| matches!(i.state, State::Booting | State::InService | State::Failed))
+            .count() as u32;
+        n.saturating_sub(self.rebalancing)
+    }
+
+    fn zone_counts(&self) -> Vec<u32> {
+        let mut c = vec![0; self.cfg.zones.len()];
+        for i in &self.instances {
+            if matches!(i.state, State::Booting | State::InService) {
+                c[i.zone] += 1;
+            }
+        }
+        c
+    }
+
+    fn launch(&mut self, ctx: &mut Ctx<'_>, rebalance: bool, initial: bool) -> bool {
+        let now = ctx.now();
+        let counts = self.zone_counts();
+        // aws-facts: §4 AZ rebalancing: launches keep the zones balanced.
+        let Some(zone) = (0..counts.len())
+            .filter(|&z| !self.zone_out[z])
+            .min_by_key(|&z| counts[z])
+        else {
+            return false;
+        };
+        let on_demand_now = self
+            .instances
+            .iter()
+            .filter(|i| i.market == Market::OnDemand && !matches!(i.state, State::Terminated))
+            .count() as u32;
+        let market = match self.cfg.market {
+            Market::Spot if on_demand_now < self.cfg.on_demand_base => Market::OnDemand,
+            m => m,
+        };
+        let id = self.instances.len() as u32 + 1;
+        let idx = self.instances.len();
+        self.instances.push(Instance {
+            id,
+            zone,
+            market,
+            state: State::Booting,
+            launched: now,
+            in_service_at: SimTime::ZERO,
+            failed_at: SimTime::ZERO,
+            warm_until: SimTime::ZERO,
+            rebalance,
+            noticed: false,
+            busy_cpus: 0,
+            cpu_queue: VecDeque::new(),
+            threads_used: 0,
+            waiting: VecDeque::new(),
+            cpu_area: 0.0,
+            cpu_mark: 0.0,
+            last_change: now,
+            requests_in_period: 0,
+        });
+        self.billed[market as usize].add(&self.clock, now, 1.0);
+        if rebalance {
+            self.rebalancing += 1;
+        }
+        if initial {
+            self.become_in_service(ctx, idx, true);
+        } else {
+            self.launches += 1;
+            self.booting.add(&self.clock, now, 1.0);
+            let boot = self.cfg.boot_time.sample_time(&mut self.rng);
+            ctx.schedule(boot, tag(T_BOOTED, idx));
+            let zone_name = self.zone_name(zone);
+            self.events.push(
+                now,
+                "launch",
+                format!("i-{id} in {zone_name} ({})", market.name()),
+            );
+        }
+        true
+    }
+
+    fn zone_name(&self, z: usize) -> String {
+        self.cfg.zones[z]
+            .clone()
+            .unwrap_or_else(|| "the region".into())
+    }
+
+    fn become_in_service(&mut self, ctx: &mut Ctx<'_>, idx: usize, initial: bool) {
+        let now = ctx.now();
+        let warm_until = if initial { now } else { now + self.cfg.warmup };
+        let i = &mut self.instances[idx];
+        i.state = State::InService;
+        i.in_service_at = now;
+        i.warm_until = warm_until;
+        i.last_change = now;
+        let (id, zone, rebalance) = (i.id, i.zone, i.rebalance);
+        self.in_service.add(&self.clock, now, 1.0);
+        self.vcpus_in_service
+            .add(&self.clock, now, f64::from(self.cfg.itype.vcpus));
+        self.group.borrow_mut().register(id, zone, initial);
+        self.refresh_routable();
+        if !initial {
+            self.events.push(now, "in_service", format!("i-{id}"));
+        }
+        if rebalance {
+            self.instances[idx].rebalance = false;
+            self.rebalancing -= 1;
+            // Launch before terminate: now one goes from the fullest zone.
+            let counts = self.zone_counts();
+            if let Some(z) = (0..counts.len()).max_by_key(|&z| counts[z]) {
+                if let Some(victim) = self.pick_victim(Some(z)) {
+                    self.retire(ctx, victim, "rebalancing zones");
+                }
+            }
+        }
+        if self.activity_left > 0 {
+            self.activity_left -= 1;
+            if self.activity_left == 0 {
+                if let Some(Scaling {
+                    policy: Policy::Simple { cooldown, .. },
+                    ..
+                }) = &self.cfg.scaling
+                {
+                    self.cooldown_until = Some(now + *cooldown);
+                }
+            }
+        }
+    }
+
+    /// aws-facts: §4: the default termination policy takes from the zone with the most
+    /// instances; among equals (one launch template, per-second billing) at random. Booting
+    /// instances go first: nothing is lost with them.
+    fn pick_victim(&mut self, zone: Option<usize>) -> Option<usize> {
+        let counts = self.zone_counts();
+        let zone = zone.or_else(|| (0..counts.len()).max_by_key(|&z| counts[z]))?;
+        let in_zone = |s: State| -> Vec<usize> {
+            (0..self.instances.len())
+                .filter(|&k| {
+                    let i = &self.instances[k];
+                    i.zone == zone && i.state == s && !i.rebalance
+                })
+                .collect()
+        };
+        let booting = in_zone(State::Booting);
+        if let Some(&b) = booting.last() {
+            return Some(b);
+        }
+        let serving = in_zone(State::InService);
+        serving.choose(&mut self.rng).copied()
+    }
+
+    /// Takes an instance out of service: a booting one at once, a serving one by draining.
+    fn retire(&mut self, ctx: &mut Ctx<'_>, idx: usize, why: &str) {
+        let now = ctx.now();
+        let id = self.instances[idx].id;
+        match self.instances[idx].state {
+            State::Booting => {
+                self.booting.add(&self.clock, now, -1.0);
+                self.terminate(now, idx, why);
+            }
+            State::InService => {
+                self.leave_service(now, idx);
+                self.instances[idx].state = State::Draining;
+                self.group.borrow_mut().drain(id);
+                self.events.push(now, "draining", format!("i-{id}: {why}"));
+                if self.instances[idx].in_flight() == 0 {
+                    self.finish_drain(now, idx);
+                } else {
+                    let delay = self.group.borrow().deregistration_delay;
+                    ctx.schedule(delay, tag(T_DEREG_END, idx));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn leave_service(&mut self, now: SimTime, idx: usize) {
+        self.in_service.add(&self.clock, now, -1.0);
+        self.vcpus_in_service
+            .add(&self.clock, now, -f64::from(self.cfg.itype.vcpus));
+        self.routable.retain(|&k| k != idx);
+    }
+
+    fn finish_drain(&mut self, now: SimTime, idx: usize) {
+        let id = self.instances[idx].id;
+        self.group.borrow_mut().deregister(id);
+        self.terminate(now, idx, "drained");
+    }
+
+    fn terminate(&mut self, now: SimTime, idx: usize, why: &str) {
+        let i = &mut self.instances[idx];
+        if i.state == State::Terminated {
+            return;
+        }
+        i.state = State::Terminated;
+        if i.rebalance {
+            i.rebalance = false;
+            self.rebalancing -= 1;
+        }
+        let (id, market) = (i.id, i.market);
+        self.billed[market as usize].add(&self.clock, now, -1.0);
+        self.events
+            .push(now, "terminated", format!("i-{id}: {why}"));
+    }
+
+    /// The instance stops: what it holds gets `status` (or nothing, for a failure nobody
+    /// sees), its jobs die.
+    fn kill(&mut self, ctx: &mut Ctx<'_>, idx: usize, status: Option<u16>) {
+        let now = ctx.now();
+        let inst = &mut self.instances[idx];
+        inst.advance(now);
+        let busy = inst.busy_cpus;
+        inst.busy_cpus = 0;
+        inst.threads_used = 0;
+        let waiting: Vec<_> = inst.waiting.drain(..).collect();
+        let queued: Vec<usize> = inst.cpu_queue.drain(..).collect();
+        self.busy.add(&self.clock, now, -f64::from(busy));
+        for (call, _, arrived) in waiting {
+            if let Some(s) = status {
+                self.answer(ctx, call, arrived, s, false);
+            }
+        }
+        let mine: Vec<usize> = self
+            .jobs
+            .iter()
+            .filter(|(_, j)| j.instance == idx && !j.dead)
+            .map(|(k, _)| k)
+            .collect();
+        for k in mine {
+            let (call, arrived, probe) = {
+                let j = &mut self.jobs[k];
+                j.dead = true;
+                (j.call, j.arrived, j.probe)
+            };
+            if let Some(s) = status {
+                self.answer(ctx, call, arrived, s, probe);
+            }
+        }
+        // Jobs waiting for a vCPU have no event to come: free them now.
+        for k in queued {
+            self.jobs.remove(k);
+        }
+    }
+
+    fn set_desired(&mut self, ctx: &mut Ctx<'_>, n: u32, why: String) {
+        let now = ctx.now();
+        let n = n.clamp(self.min, self.max);
+        if n == self.desired {
+            return;
+        }
+        let (event, count) = if n > self.desired {
+            ("scale_out", &mut self.scale_outs)
+        } else {
+            ("scale_in", &mut self.scale_ins)
+        };
+        *count += u64::from(self.clock.measured(now));
+        self.events.push(
+            now,
+            event,
+            format!("desired {} -> {n}: {why}", self.desired),
+        );
+        self.desired = n;
+        self.desired_level.set(&self.clock, now, f64::from(n));
+        self.reconcile(ctx);
+    }
+
+    /// Launches or retires instances until the group has its desired capacity.
+    fn reconcile(&mut self, ctx: &mut Ctx<'_>) {
+        let mut live = self.live();
+        while live < self.desired {
+            if !self.launch(ctx, false, false) {
+                break;
+            }
+            live += 1;
+        }
+        while live > self.desired {
+            let Some(v) = self.pick_victim(None) else {
+                break;
+            };
+            self.retire(ctx, v, "scale-in");
+            live -= 1;
+        }
+    }
+
+    fn refresh_routable(&mut self) {
+        self.routable = (0..self.instances.len())
+            .filter(|&k| self.instances[k].state == State::InService)
+            .collect();
+    }
+
+    // ---- requests -------------------------------------------------------------------------
+
+    fn answer(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        call: CallId,
+        arrived: SimTime,
+        status: u16,
+        probe: bool,
+    ) {
+        ctx.reply(call, status);
+        if probe {
+            return;
+        }
+        let now = ctx.now();
+        let measured = self.clock.measured(arrived);
+        self.statuses.add(&self.clock, status, now, measured);
+        if (200..300).contains(&status) {
+            self.response
+                .record(&self.clock, now, now - arrived, measured);
+        }
+    }
+
+    fn arrive(&mut self, ctx: &mut Ctx<'_>, call: CallId, msg: Msg) {
+        let now = ctx.now();
+        let probe = msg.op >= PROBE_SHALLOW;
+        if !probe {
+            self.requests
+                .add(&self.clock, now, self.clock.measured(now));
+        }
+        let idx = if msg.instance != 0 {
+            msg.instance as usize - 1
+        } else if self.routable.is_empty() {
+            self.answer(ctx, call, now, 503, probe);
+            return;
+        } else {
+            let k = self.routable[self.next % self.routable.len()];
+            self.next = self.next.wrapping_add(1);
+            k
+        };
+        match self.instances.get(idx).map(|i| i.state) {
+            Some(State::InService | State::Draining) => {}
+            Some(State::Failed) => {
+                // Nothing answers: a probe times out, a request's connection attempt fails.
+                if !probe {
+                    ctx.reply_after(call, 504, CONNECT_TIMEOUT);
+                    let measured = self.clock.measured(now);
+                    self.statuses
+                        .add(&self.clock, 504, now + CONNECT_TIMEOUT, measured);
+                }
+                return;
+            }
+            // Gone (the load balancer's view was a hop behind): connection refused.
+            _ => {
+                self.answer(ctx, call, now, 502, probe);
+                return;
+            }
+        }
+        if msg.op == PROBE_SHALLOW {
+            ctx.reply(call, 200);
+            return;
+        }
+        let inst = &mut self.instances[idx];
+        inst.requests_in_period += u64::from(!probe);
+        if inst.threads_used < self.cfg.threads {
+            self.start_job(ctx, idx, call, msg, now, probe);
+        } else if inst.waiting.len() < self.cfg.queue as usize {
+            inst.waiting.push_back((call, msg, now));
+        } else {
+            if !probe {
+                self.rejected
+                    .add(&self.clock, now, self.clock.measured(now));
+            }
+            self.answer(ctx, call, now, 503, probe);
+        }
+    }
+
+    fn start_job(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        idx: usize,
+        call: CallId,
+        msg: Msg,
+        arrived: SimTime,
+        probe: bool,
+    ) {
+        self.instances[idx].threads_used += 1;
+        let job = self.jobs.insert(Job {
+            call,
+            msg,
+            arrived,
+            instance: idx,
+            calls: CallCursor::default(),
+            probe,
+            dead: false,
+        });
+        let inst = &self.instances[idx];
+        if inst.busy_cpus < self.cfg.itype.vcpus {
+            self.run_cpu(ctx, job);
+        } else {
+            self.instances[idx].cpu_queue.push_back(job);
+        }
+    }
+
+    fn run_cpu(&mut self, ctx: &mut Ctx<'_>, job: usize) {
+        let now = ctx.now();
+        let idx = self.jobs[job].instance;
+        let inst = &mut self.instances[idx];
+        inst.advance(now);
+        inst.busy_cpus += 1;
+        self.busy.add(&self.clock, now, 1.0);
+        let work = self.cfg.work.sample(&mut self.rng) / self.cfg.itype.speed;
+        ctx.schedule(SimTime::from_secs_f64(work), tag(T_WORK, job));
+    }
+
+    fn work_done(&mut self, ctx: &mut Ctx<'_>, job: usize) {
+        if self.jobs[job].dead {
+            self.jobs.remove(job);
+            return;
+        }
+        let now = ctx.now();
+        let idx = self.jobs[job].instance;
+        let inst = &mut self.instances[idx];
+        inst.advance(now);
+        inst.busy_cpus -= 1;
+        self.busy.add(&self.clock, now, -1.0);
+        if let Some(next) = self.instances[idx].cpu_queue.pop_front() {
+            self.run_cpu(ctx, next);
+        }
+        self.proceed(ctx, job);
+    }
+
+    fn proceed(&mut self, ctx: &mut Ctx<'_>, job: usize) {
+        let j = &mut self.jobs[job];
+        let zone = self.instances[j.instance].zone;
+        if !j.calls.call_next(
+            &self.zone_edges[zone],
+            ctx,
+            &mut self.rng,
+            j.msg,
+            job as u64,
+        ) {
+            self.complete(ctx, job, 200);
+        }
+    }
+
+    fn complete(&mut self, ctx: &mut Ctx<'_>, job: usize, status: u16) {
+        let now = ctx.now();
+        let j = self.jobs.remove(job);
+        self.answer(ctx, j.call, j.arrived, status, j.probe);
+        let idx = j.instance;
+        let inst = &mut self.instances[idx];
+        inst.threads_used -= 1;
+        if let Some((call, msg, arrived)) = inst.waiting.pop_front() {
+            let probe = msg.op >= PROBE_SHALLOW;
+            self.start_job(ctx, idx, call, msg, arrived, probe);
+        } else if inst.state == State::Draining && inst.in_flight() == 0 {
+            self.finish_drain(now, idx);
+        }
+    }
+
+    // ---- metrics and policies ------------------------------------------------------------
+
+    fn close_period(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let period = self.cfg.period;
+        let start = now.saturating_sub(period);
+        let (mut sum, mut counted) = (0.0, 0u32);
+        let vcpus = f64::from(self.cfg.itype.vcpus);
+        for i in &mut self.instances {
+            i.advance(now);
+            let used = i.cpu_area - i.cpu_mark;
+            let reqs = i.requests_in_period;
+            i.cpu_mark = i.cpu_area;
+            i.requests_in_period = 0;
+            // aws-facts: §4: warming instances are left out of the aggregated metric.
+            if i.running() && i.in_service_at <= start && i.warm_until <= now {
+                counted += 1;
+                sum += match self.cfg.scaling.as_ref().map(|s| s.metric) {
+                    Some(Metric::RequestsPerTarget) => reqs as f64 * 60.0 / period.as_secs_f64(),
+                    _ => 100.0 * used / (period.as_secs_f64() * vcpus),
+                };
+            }
+        }
+        let dp = Datapoint {
+            value: (counted > 0).then(|| sum / f64::from(counted)),
+            counted,
+        };
+        self.pending_datapoints.push_back(dp);
+        ctx.schedule(self.cfg.metric_delay, tag(T_EVAL, 0));
+        if now + period < self.clock.end {
+            ctx.schedule(period, tag(T_PERIOD, 0));
+        }
+    }
+
+    fn evaluate(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let Some(dp) = self.pending_datapoints.pop_front() else {
+            return;
+        };
+        self.datapoints.push_back(dp);
+        self.history.push_back(dp);
+        while self.history.len() > TT_IN_DATAPOINTS {
+            self.history.pop_front();
+        }
+        if let Some(v) = dp.value {
+            self.last_metric = v;
+            self.metric_level.set(&self.clock, now, v);
+        }
+        let Some(scaling) = self.cfg.scaling.clone() else {
+            return;
+        };
+        let unit = if scaling.metric == Metric::Cpu {
+            "%"
+        } else {
+            " req/min"
+        };
+        let recent = |n: usize| -> Option<Vec<f64>> {
+            if self.history.len() < n {
+                return None;
+            }
+            self.history.iter().rev().take(n).map(|d| d.value).collect()
+        };
+        let settling = self.instances.iter().any(|i| {
+            i.state == State::Booting || (i.state == State::InService && i.warm_until > now)
+        });
+        let Some(v) = dp.value else {
+            // aws-facts: §4: no scaling on insufficient data.
+            return;
+        };
+        let n = f64::from(dp.counted);
+        match scaling.policy {
+            Policy::TargetTracking { target, scale_in } => {
+                if recent(TT_OUT_DATAPOINTS).is_some_and(|r| r.iter().all(|&x| x > target)) {
+                    let want = (n * v / target).ceil() as u32;
+                    if want > self.desired {
+                        self.set_desired(ctx, want, format!("target tracking: {} {v:.0}{unit} above {target}{unit} for {TT_OUT_DATAPOINTS} datapoints", scaling.metric.name()));
+                    }
+                } else if scale_in
+                    && !settling
+                    && recent(TT_IN_DATAPOINTS)
+                        .is_some_and(|r| r.iter().all(|&x| x < TT_IN_FRACTION * target))
+                {
+                    let want = ((n * v / target).ceil() as u32).max(1);
+                    if want < self.desired {
+                        self.set_desired(ctx, want, format!("target tracking: {} {v:.0}{unit} below {:.0}{unit} for {TT_IN_DATAPOINTS} datapoints", scaling.metric.name(), TT_IN_FRACTION * target));
+                    }
+                }
+            }
+            Policy::Step {
+                out,
+                scale_in,
+                datapoints,
+            } => {
+                let lowest = out[0].0;
+                if recent(datapoints).is_some_and(|r| r.iter().all(|&x| x > lowest)) {
+                    let add = out.iter().rev().find(|s| v > s.0).map_or(0, |s| s.1);
+                    // aws-facts: §4: instances still warming count toward the adjustment.
+                    let want = dp.counted + add;
+                    if want > self.desired {
+                        self.set_desired(
+                            ctx,
+                            want,
+                            format!("step: {} {v:.0}{unit}, +{add}", scaling.metric.name()),
+                        );
+                    }
+                } else if let Some((below, remove)) = scale_in {
+                    if !settling && recent(datapoints).is_some_and(|r| r.iter().all(|&x| x < below))
+                    {
+                        let want = self.desired.saturating_sub(remove);
+                        self.set_desired(
+                            ctx,
+                            want,
+                            format!(
+                                "step: {} {v:.0}{unit} below {below}{unit}, -{remove}",
+                                scaling.metric.name()
+                            ),
+                        );
+                    }
+                }
+            }
+            Policy::Simple {
+                above,
+                add,
+                scale_in,
+                datapoints,
+                cooldown,
+            } => {
+                // aws-facts: §4 simple scaling: nothing during the cooldown.
+                if self.cooldown_until.is_none_or(|t| now < t) {
+                    return;
+                }
+                if recent(datapoints).is_some_and(|r| r.iter().all(|&x| x > above)) {
+                    let before = self.desired;
+                    self.set_desired(
+                        ctx,
+                        before + add,
+                        format!(
+                            "simple: {} {v:.0}{unit} above {above}{unit}, +{add}",
+                            scaling.metric.name()
+                        ),
+                    );
+                    let launched = self.desired.saturating_sub(before);
+                    if launched > 0 {
+                        self.activity_left = launched;
+                        self.cooldown_until = None;
+                    }
+                } else if let Some((below, remove)) = scale_in {
+                    if recent(datapoints).is_some_and(|r| r.iter().all(|&x| x < below)) {
+                        let before = self.desired;
+                        self.set_desired(
+                            ctx,
+                            before.saturating_sub(remove),
+                            format!(
+                                "simple: {} {v:.0}{unit} below {below}{unit}, -{remove}",
+                                scaling.metric.name()
+                            ),
+                        );
+                        if self.desired != before {
+                            self.cooldown_until = Some(now + cooldown);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn health_tick(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        for k in 0..self.instances.len() {
+            let i = &self.instances[k];
+            let id = i.id;
+            // aws-facts: §4 health and replacement: unhealthy instances are terminated, then
+            // replaced.
+            if i.state == State::Failed && now - i.failed_at >= STATUS_CHECK_DETECTION {
+                self.group.borrow_mut().deregister(id);
+                self.replacements += u64::from(self.clock.measured(now));
+                self.terminate(now, k, "failed EC2 status checks; replacing");
+                continue;
+            }
+            if self.cfg.health_check_type == HealthCheckType::Elb
+                && i.state == State::InService
+                && now - i.launched >= self.cfg.grace
+                && self.group.borrow().lb_healthy(id) == Some(false)
+            {
+                self.leave_service(now, k);
+                self.kill(ctx, k, Some(502));
+                self.group.borrow_mut().deregister(id);
+                self.replacements += u64::from(self.clock.measured(now));
+                self.terminate(now, k, "unhealthy by the load balancer; replacing");
+            }
+        }
+        self.reconcile(ctx);
+        // aws-facts: §4 AZ rebalancing: launch before terminate, up to 10 % (or one) over max.
+        if self.zone_out.iter().all(|o| !o)
+            && self.rebalancing == 0
+            && !self.instances.iter().any(|i| i.state == State::Booting)
+        {
+            let counts = self.zone_counts();
+            let (lo, hi) = (
+                counts.iter().copied().min().unwrap_or(0),
+                counts.iter().copied().max().unwrap_or(0),
+            );
+            let headroom = (self.max / 10).max(1);
+            let total: u32 = counts.iter().sum();
+            if hi >= lo + 2 && total < self.max + headroom {
+                self.events
+                    .push(now, "rebalance", format!("zones hold {counts:?}"));
+                self.launch(ctx, true, false);
+            }
+        }
+        if now + HEALTH_TICK < self.clock.end {
+            ctx.schedule(HEALTH_TICK, tag(T_HEALTH, 0));
+        }
+    }
+
+    fn fail(&mut self, ctx: &mut Ctx<'_>, idx: usize, why: &str) {
+        let now = ctx.now();
+        let id = self.instances[idx].id;
+        match self.instances[idx].state {
+            State::InService => self.leave_service(now, idx),
+            State::Booting => self.booting.add(&self.clock, now, -1.0),
+            State::Draining => {
+                // It was on its way out: gone now, with what it held.
+                self.kill(ctx, idx, None);
+                self.group.borrow_mut().deregister(id);
+                self.terminate(now, idx, why);
+                return;
+            }
+            _ => return,
+        }
+        self.kill(ctx, idx, None);
+        let i = &mut self.instances[idx];
+        i.state = State::Failed;
+        i.failed_at = now;
+        let id = i.id;
+        self.events
+            .push(now, "instance_failed", format!("i-{id}: {why}"));
+    }
+
+    fn fault(&mut self, ctx: &mut Ctx<'_>, code: u32, on: bool) {
+        let now = ctx.now();
+        let what = code & 0xff00_0000;
+        let n = code & 0x00ff_ffff;
+        match what {
+            FAULT_INSTANCE_FAILURE if on => {
+                let mut candidates: Vec<usize> = (0..self.instances.len())
+                    .filter(|&k| self.instances[k].state == State::InService)
+                    .collect();
+                candidates.shuffle(&mut self.rng);
+                for k in candidates.into_iter().take(n as usize) {
+                    self.fail(ctx, k, "instance failure");
+                }
+            }
+            FAULT_SPOT_COUNT | FAULT_SPOT_SHARE if on => {
+                let mut spot: Vec<usize> = (0..self.instances.len())
+                    .filter(|&k| {
+                        let i = &self.instances[k];
+                        i.market == Market::Spot
+                            && !i.noticed
+                            && matches!(i.state, State::Booting | State::InService)
+                    })
+                    .collect();
+                let take = if what == FAULT_SPOT_COUNT {
+                    n as usize
+                } else {
+                    (spot.len() as f64 * f64::from(n) / 1000.0).round() as usize
+                };
+                spot.shuffle(&mut self.rng);
+                for k in spot.into_iter().take(take) {
+                    self.instances[k].noticed = true;
+                    self.spot_interruptions += u64::from(self.clock.measured(now));
+                    let id = self.instances[k].id;
+                    self.events.push(
+                        now,
+                        "spot_notice",
+                        format!("i-{id}: terminated in 2 minutes"),
+                    );
+                    ctx.schedule(SPOT_NOTICE, tag(T_SPOT_END, k));
+                    if self.cfg.capacity_rebalance {
+                        self.retire(ctx, k, "spot interruption notice");
+                    }
+                }
+                if self.cfg.capacity_rebalance {
+                    self.reconcile(ctx);
+                }
+            }
+            FAULT_ZONE_OUTAGE => {
+                let z = n as usize;
+                self.zone_out[z] = on;
+                if on {
+                    for k in 0..self.instances.len() {
+                        if self.instances[k].zone == z {
+                            self.fail(ctx, k, "zone outage");
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Component for AutoScalingGroup {
+    fn kind(&self) -> &'static str {
+        "ec2_autoscaling"
+    }
+
+    fn start(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        self.desired_level
+            .set(&self.clock, now, f64::from(self.desired));
+        for _ in 0..self.desired {
+            self.launch(ctx, false, true);
+        }
+        ctx.schedule(self.cfg.period, tag(T_PERIOD, 0));
+        ctx.schedule(HEALTH_TICK, tag(T_HEALTH, 0));
+        for (k, a) in self.cfg.schedule.iter().enumerate() {
+            ctx.schedule(a.at, tag(T_SCHEDULED, k));
+        }
+    }
+
+    fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
+        match input {
+            Input::Fault { code, on } => self.fault(ctx, code, on),
+            Input::Call(call, msg) => self.arrive(ctx, call, msg),
+            Input::Timer(t) => {
+                let k = (t >> 4) as usize;
+                match t & 0xf {
+                    T_WORK => self.work_done(ctx, k),
+                    T_RETRY => {
+                        if self.jobs[k].dead {
+                            self.jobs.remove(k);
+                            return;
+                        }
+                        let zone = self.instances[self.jobs[k].instance].zone;
+                        let j = &mut self.jobs[k];
+                        j.calls.call_again(
+                            &self.zone_edges[zone],
+                            ctx,
+                            &mut self.rng,
+                            j.msg,
+                            k as u64,
+                        );
+                    }
+                    T_BOOTED => {
+                        if self.instances[k].state == State::Booting {
+                            self.booting.add(&self.clock, ctx.now(), -1.0);
+                            self.become_in_service(ctx, k, false);
+                        }
+                    }
+                    T_PERIOD => self.close_period(ctx),
+                    T_EVAL => self.evaluate(ctx),
+                    T_HEALTH => self.health_tick(ctx),
+                    T_SPOT_END => {
+                        let now = ctx.now();
+                        let i = &self.instances[k];
+                        if matches!(i.state, State::InService | State::Draining | State::Booting) {
+                            let id = i.id;
+                            match i.state {
+                                State::InService => self.leave_service(now, k),
+                                State::Booting => self.booting.add(&self.clock, now, -1.0),
+                                _ => {}
+                            }
+                            // aws-facts: §3 ALB 502: the target closes connections mid-request.
+                            self.kill(ctx, k, Some(502));
+                            self.group.borrow_mut().deregister(id);
+                            self.terminate(now, k, "spot interruption");
+                            self.reconcile(ctx);
+                        }
+                    }
+                    T_DEREG_END => {
+                        let now = ctx.now();
+                        if self.instances[k].state == State::Draining {
+                            // aws-facts: §3: requests in flight when the delay expires get 502.
+                            self.drain_killed += self.instances[k].in_flight() as u64;
+                            self.kill(ctx, k, Some(502));
+                            self.finish_drain(now, k);
+                        }
+                    }
+                    T_SCHEDULED => {
+                        let a = self.cfg.schedule[k].clone();
+                        if let Some(m) = a.min {
+                            self.min = m;
+                        }
+                        if let Some(m) = a.max {
+                            self.max = m.max(self.min);
+                        }
+                        let want = a.desired.unwrap_or(self.desired);
+                        self.events.push(
+                            ctx.now(),
+                            "scheduled_action",
+                            format!("min {} max {} desired {want}", self.min, self.max),
+                        );
+                        let clamped = want.clamp(self.min, self.max);
+                        if clamped != self.desired {
+                            self.set_desired(ctx, clamped, "scheduled action".into());
+                        } else {
+                            self.reconcile(ctx);
+                        }
+                    }
+                    _ => unreachable!("timer kind {t}"),
+                }
+            }
+            Input::Reply(r) => {
+                let job = r.tag as usize;
+                if self.jobs[job].dead {
+                    self.jobs.remove(job);
+                    return;
+                }
+                let zone = self.instances[self.jobs[job].instance].zone;
+                if let Some(wait) = self.jobs[job].calls.retry_after(
+                    &self.zone_edges[zone],
+                    r.outcome,
+                    &mut self.rng,
+                ) {
+                    ctx.schedule(wait, tag(T_RETRY, job));
+                    return;
+                }
+                match r.outcome {
+                    o if o.is_success() => self.proceed(ctx, job),
+                    Outcome::Status(s) => self.complete(ctx, job, s),
+                    Outcome::Timeout => self.complete(ctx, job, 504),
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self) -> ComponentReport {
+        let c = &self.clock;
+        for l in [
+            &mut self.busy,
+            &mut self.vcpus_in_service,
+            &mut self.in_service,
+            &mut self.booting,
+            &mut self.desired_level,
+            &mut self.metric_level,
+        ] {
+            l.finish(c);
+        }
+        for b in &mut self.billed {
+            b.finish(c);
+        }
+        self.response.finish();
+        let mut m = MetricSet::default();
+        m.count("requests", self.requests.total());
+        m.count("rejected", self.rejected.total());
+        for (s, n) in self.statuses.iter() {
+            m.count(format!("by_status.{s}"), n.total());
+        }
+        let vcpu_mean = self.vcpus_in_service.mean(c);
+        m.gauge(
+            "utilisation",
+            if vcpu_mean > 0.0 {
+                self.busy.mean(c) / vcpu_mean
+            } else {
+                0.0
+            },
+        );
+        m.gauge("instances_mean", self.in_service.mean(c));
+        m.gauge("instances_max", self.in_service.max());
+        m.gauge("desired_max", self.desired_level.max());
+        m.count("launches", self.launches);
+        m.count("scale_outs", self.scale_outs);
+        m.count("scale_ins", self.scale_ins);
+        m.count("replacements", self.replacements);
+        m.count("spot_interruptions", self.spot_interruptions);
+        m.count("drain_cut_off", self.drain_killed);
+        let hours = c.measured_secs() / 3600.0;
+        let mut cost = 0.0;
+        for market in [Market::OnDemand, Market::Spot, Market::Reserved] {
+            let inst_hours = self.billed[market as usize].mean(c) * hours;
+            if inst_hours > 0.0 {
+                let usd = inst_hours * self.cfg.price(market);
+                m.gauge(format!("instance_hours.{}", market.name()), inst_hours);
+                m.gauge(format!("cost_by_market.{}", market.name()), usd);
+                cost += usd;
+            }
+        }
+        m.gauge("cost_usd", cost);
+        m.hist("response_ms", self.response.summary());
+        let vcpus = self.vcpus_in_service.mean_series(c);
+        let busy = self.busy.mean_series(c);
+        let metric_name = match self.cfg.scaling.as_ref().map(|s| s.metric) {
+            Some(Metric::RequestsPerTarget) => "metric_requests_per_target",
+            _ => "metric_cpu_pct",
+        };
+        let mut series = vec![
+            ("requests_rps".to_string(), self.requests.rate_series(c)),
+            ("rejected_rps".to_string(), self.rejected.rate_series(c)),
+            (
+                "instances_in_service".to_string(),
+                self.in_service.mean_series(c),
+            ),
+            ("instances_booting".to_string(), self.booting.mean_series(c)),
+            ("desired".to_string(), self.desired_level.mean_series(c)),
+            (
+                "cpu_pct".to_string(),
+                busy.iter()
+                    .zip(&vcpus)
+                    .map(|(b, v)| if *v > 0.0 { 100.0 * b / v } else { 0.0 })
+                    .collect(),
+            ),
+            (metric_name.to_string(), self.metric_level.mean_series(c)),
+        ];
+        for (name, values) in self.response.quantile_series() {
+            series.push((format!("response_{name}"), values));
+        }
+        ComponentReport {
+            metrics: m,
+            series,
+            events: self.events.finish(c.end),
+        }
+    }
+}

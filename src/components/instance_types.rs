@@ -1,0 +1,175 @@
+//! EC2 instance types and RDS instance classes: size, relative speed and price.
+//!
+//! aws-facts: §4 instance families: the seed table covers every family of the "F I G H T D R M
+//! C P X" mnemonic (plus Z and Inf). Sizes, memory and on-demand prices are the facts' (third
+//! party tables, us-east-1, Linux); sizes beyond `.large` in the m, c and r families are derived
+//! by AWS's own rule within those families: each size up doubles vCPUs, memory and price.
+//!
+//! Not in the facts, chosen here and said so:
+//! - `speed`, the CPU work one vCPU does per second relative to an m5 vCPU, from the
+//!   processor generation (public single-thread benchmarks, rounded): a request's `work` is
+//!   stated in m5-seconds and takes `work / speed` on the chosen type;
+//! - spot and reserved prices, as fractions of on-demand: spot at 35 % (the typical 60–70 %
+//!   discount) and a 1-year no-upfront reservation at 63 %. A scenario can override both.
+
+/// One EC2 instance type.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InstanceType {
+    pub vcpus: u32,
+    pub memory_gib: f64,
+    /// CPU work per vCPU-second relative to m5.
+    pub speed: f64,
+    /// On-demand price, USD per hour.
+    pub on_demand_hourly: f64,
+}
+
+/// The price of spot capacity as a fraction of on-demand (see the module note).
+pub const SPOT_FRACTION: f64 = 0.35;
+/// The price of a 1-year no-upfront reservation as a fraction of on-demand.
+pub const RESERVED_FRACTION: f64 = 0.63;
+
+/// (name, vCPU, GiB, speed, $/h); aws-facts: §4 instance families table.
+const EC2: &[(&str, u32, f64, f64, f64)] = &[
+    ("t3.micro", 2, 1.0, 1.0, 0.0104),
+    ("t3.medium", 2, 4.0, 1.0, 0.0416),
+    ("m5.large", 2, 8.0, 1.0, 0.096),
+    ("m6i.large", 2, 8.0, 1.15, 0.096),
+    ("m7i.large", 2, 8.0, 1.3, 0.1008),
+    ("c5.large", 2, 4.0, 1.1, 0.085),
+    ("c6i.large", 2, 4.0, 1.2, 0.085),
+    ("c7g.large", 2, 4.0, 1.25, 0.0725),
+    ("r5.large", 2, 16.0, 1.0, 0.126),
+    ("r6i.large", 2, 16.0, 1.15, 0.126),
+    ("r6g.large", 2, 16.0, 1.05, 0.1008),
+    ("i3.large", 2, 15.25, 0.9, 0.156),
+    ("g4dn.xlarge", 4, 16.0, 1.0, 0.526),
+    ("g5.xlarge", 4, 16.0, 1.1, 1.006),
+    ("p3.2xlarge", 8, 61.0, 0.9, 3.06),
+    ("inf1.xlarge", 4, 8.0, 1.0, 0.228),
+    ("x1e.xlarge", 4, 122.0, 0.85, 0.834),
+    ("f1.2xlarge", 8, 122.0, 0.85, 1.65),
+    ("h1.2xlarge", 8, 32.0, 0.9, 0.468),
+    ("d3.xlarge", 4, 32.0, 1.0, 0.499),
+    ("z1d.large", 2, 16.0, 1.25, 0.186),
+];
+
+/// Families whose larger sizes follow by doubling from `.large`.
+const DOUBLING_FAMILIES: &[&str] = &["m5", "m6i", "m7i", "c5", "c6i", "c7g", "r5", "r6i", "r6g"];
+/// Sizes above `.large` and their multiple of it.
+const SIZES: &[(&str, u32)] = &[
+    ("xlarge", 2),
+    ("2xlarge", 4),
+    ("4xlarge", 8),
+    ("8xlarge", 16),
+];
+
+/// Every instance type name the table knows, for error messages.
+pub fn ec2_names() -> Vec<String> {
+    let mut names: Vec<String> = EC2.iter().map(|e| e.0.to_string()).collect();
+    for f in DOUBLING_FAMILIES {
+        for (s, _) in SIZES {
+            names.push(format!("{f}.{s}"));
+        }
+    }
+    names
+}
+
+/// Looks an EC2 instance type up by name.
+pub fn ec2(name: &str) -> Option<InstanceType> {
+    let row = |r: &(&str, u32, f64, f64, f64), mult: u32| InstanceType {
+        vcpus: r.1 * mult,
+        memory_gib: r.2 * f64::from(mult),
+        speed: r.3,
+        on_demand_hourly: r.4 * f64::from(mult),
+    };
+    if let Some(r) = EC2.iter().find(|r| r.0 == name) {
+        return Some(row(r, 1));
+    }
+    let (family, size) = name.split_once('.')?;
+    let mult = SIZES.iter().find(|(s, _)| *s == size)?.1;
+    if !DOUBLING_FAMILIES.contains(&family) {
+        return None;
+    }
+    let base = EC2
+        .iter()
+        .find(|r| r.0.strip_suffix(".large") == Some(family))?;
+    Some(row(base, mult))
+}
+
+/// One RDS instance class (single-AZ price; Multi-AZ doubles it).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DbClass {
+    pub vcpus: u32,
+    pub memory_gib: f64,
+    pub speed: f64,
+    pub single_az_hourly: f64,
+}
+
+/// aws-facts: §4 (end): RDS single-AZ prices db.t3.micro 0.017, db.m5.large 0.171,
+/// db.r5.large 0.24 $/h; larger m5 and r5 sizes double from `.large`.
+const RDS: &[(&str, u32, f64, f64, f64)] = &[
+    ("db.t3.micro", 2, 1.0, 1.0, 0.017),
+    ("db.m5.large", 2, 8.0, 1.0, 0.171),
+    ("db.r5.large", 2, 16.0, 1.0, 0.24),
+];
+
+pub fn rds_names() -> Vec<String> {
+    let mut names: Vec<String> = RDS.iter().map(|r| r.0.to_string()).collect();
+    for f in ["db.m5", "db.r5"] {
+        for (s, _) in SIZES {
+            names.push(format!("{f}.{s}"));
+        }
+    }
+    names
+}
+
+pub fn rds(name: &str) -> Option<DbClass> {
+    let row = |r: &(&str, u32, f64, f64, f64), mult: u32| DbClass {
+        vcpus: r.1 * mult,
+        memory_gib: r.2 * f64::from(mult),
+        speed: r.3,
+        single_az_hourly: r.4 * f64::from(mult),
+    };
+    if let Some(r) = RDS.iter().find(|r| r.0 == name) {
+        return Some(row(r, 1));
+    }
+    let (family, size) = name.rsplit_once('.')?;
+    let mult = SIZES.iter().find(|(s, _)| *s == size)?.1;
+    let base = RDS
+        .iter()
+        .find(|r| r.0.strip_suffix(".large") == Some(family) && family != "db.t3")?;
+    Some(row(base, mult))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_family_of_the_mnemonic_is_in_the_table() {
+        // F I G H T D R M C P X, by their family letter.
+        for letter in ["f", "i", "g", "h", "t", "d", "r", "m", "c", "p", "x"] {
+            assert!(
+                EC2.iter().any(|r| r.0.starts_with(letter)),
+                "no family starting with {letter}"
+            );
+        }
+    }
+
+    #[test]
+    fn derived_sizes_double() {
+        let l = ec2("m5.large").unwrap();
+        let x4 = ec2("m5.4xlarge").unwrap();
+        assert_eq!(x4.vcpus, 16);
+        assert!((x4.on_demand_hourly - 8.0 * l.on_demand_hourly).abs() < 1e-12);
+        assert_eq!(ec2("t3.4xlarge"), None);
+        assert_eq!(rds("db.r5.2xlarge").unwrap().vcpus, 8);
+        assert_eq!(rds("db.t3.xlarge"), None);
+        for n in ec2_names() {
+            assert!(ec2(&n).is_some(), "{n}");
+        }
+        for n in rds_names() {
+            assert!(rds(&n).is_some(), "{n}");
+        }
+    }
+}
