@@ -694,11 +694,10 @@ struct Job {
     dead: bool,
 }
 
-/// One closed CloudWatch period: the group's value and how many instances it averages.
+/// One closed CloudWatch period: the group's value (`None`: no instance reported).
 #[derive(Clone, Copy, Debug)]
 struct Datapoint {
     value: Option<f64>,
-    counted: u32,
 }
 
 // Timer tags: the low 4 bits say what, the rest which.
@@ -1044,7 +1043,9 @@ impl AutoScalingGroup {
 
     /// The instance stops: what it holds gets `status` (or nothing, for a failure nobody
     /// sees), its jobs die.
-    fn kill(&mut self, ctx: &mut Ctx<'_>, idx: usize, status: Option<u16>) {
+    /// Returns how many requests (not probes) it held.
+    fn kill(&mut self, ctx: &mut Ctx<'_>, idx: usize, status: Option<u16>) -> u64 {
+        let mut held = 0;
         let now = ctx.now();
         let inst = &mut self.instances[idx];
         inst.advance(now);
@@ -1054,9 +1055,11 @@ impl AutoScalingGroup {
         let waiting: Vec<_> = inst.waiting.drain(..).collect();
         let queued: Vec<usize> = inst.cpu_queue.drain(..).collect();
         self.busy.add(&self.clock, now, -f64::from(busy));
-        for (call, _, arrived) in waiting {
+        for (call, msg, arrived) in waiting {
+            let probe = msg.op >= PROBE_SHALLOW;
+            held += u64::from(!probe);
             if let Some(s) = status {
-                self.answer(ctx, call, arrived, s, false);
+                self.answer(ctx, call, arrived, s, probe);
             }
         }
         let mine: Vec<usize> = self
@@ -1071,6 +1074,7 @@ impl AutoScalingGroup {
                 j.dead = true;
                 (j.call, j.arrived, j.probe)
             };
+            held += u64::from(!probe);
             if let Some(s) = status {
                 self.answer(ctx, call, arrived, s, probe);
             }
@@ -1079,6 +1083,7 @@ impl AutoScalingGroup {
         for k in queued {
             self.jobs.remove(k);
         }
+        held
     }
 
     fn set_desired(&mut self, ctx: &mut Ctx<'_>, n: u32, why: String) {
@@ -1313,7 +1318,6 @@ impl AutoScalingGroup {
         }
         let dp = Datapoint {
             value: (counted > 0).then(|| sum / f64::from(counted)),
-            counted,
         };
         self.pending_datapoints.push_back(dp);
         ctx.schedule(self.cfg.metric_delay, tag(T_EVAL, 0));
@@ -1357,7 +1361,16 @@ impl AutoScalingGroup {
             // aws-facts: §4: no scaling on insufficient data.
             return;
         };
-        let n = f64::from(dp.counted);
+        // aws-facts: §4: the capacity the policy scales from: instances in service past their
+        // warmup (a broken one counts until it is replaced; it just reports nothing).
+        let capacity = self
+            .instances
+            .iter()
+            .filter(|i| {
+                (i.state == State::InService && i.warm_until <= now) || i.state == State::Failed
+            })
+            .count() as u32;
+        let n = f64::from(capacity);
         match scaling.policy {
             Policy::TargetTracking { target, scale_in } => {
                 if recent(TT_OUT_DATAPOINTS).is_some_and(|r| r.iter().all(|&x| x > target)) {
@@ -1385,7 +1398,7 @@ impl AutoScalingGroup {
                 if recent(datapoints).is_some_and(|r| r.iter().all(|&x| x > lowest)) {
                     let add = out.iter().rev().find(|s| v > s.0).map_or(0, |s| s.1);
                     // aws-facts: §4: instances still warming count toward the adjustment.
-                    let want = dp.counted + add;
+                    let want = capacity + add;
                     if want > self.desired {
                         self.set_desired(
                             ctx,
@@ -1662,8 +1675,7 @@ impl Component for AutoScalingGroup {
                         let now = ctx.now();
                         if self.instances[k].state == State::Draining {
                             // aws-facts: §3: requests in flight when the delay expires get 502.
-                            self.drain_killed += self.instances[k].in_flight() as u64;
-                            self.kill(ctx, k, Some(502));
+                            self.drain_killed += self.kill(ctx, k, Some(502));
                             self.finish_drain(now, k);
                         }
                     }

@@ -321,7 +321,8 @@ struct Target {
     gone: bool,
     streak: u32,
     outstanding: u32,
-    healthy_since: SimTime,
+    /// When it last became healthy (`None`: from the start, past any slow start).
+    healthy_since: Option<SimTime>,
 }
 
 struct Pending {
@@ -368,6 +369,8 @@ pub struct LoadBalancer {
     spillover: u64,
     idle_timeouts: u64,
     bytes: u64,
+    /// Requests sent to targets still in their slow start.
+    slow_start_requests: u64,
     events: EventLog,
 }
 
@@ -403,7 +406,7 @@ impl LoadBalancer {
                         gone: false,
                         streak: 0,
                         outstanding: 0,
-                        healthy_since: SimTime::ZERO,
+                        healthy_since: None,
                     });
                 }
             }
@@ -429,6 +432,7 @@ impl LoadBalancer {
             spillover: 0,
             idle_timeouts: 0,
             bytes: 0,
+            slow_start_requests: 0,
             events: EventLog::new(&env.name),
             cfg,
             clock,
@@ -493,11 +497,7 @@ impl LoadBalancer {
                 streak: 0,
                 outstanding: 0,
                 // The group's first instances are past any slow start.
-                healthy_since: if healthy {
-                    now.saturating_sub(self.cfg.slow_start)
-                } else {
-                    now
-                },
+                healthy_since: (!healthy).then_some(now),
             });
         }
     }
@@ -544,19 +544,27 @@ impl LoadBalancer {
         // target is past its own ramp.
         if self.cfg.slow_start > SimTime::ZERO {
             let ramp = self.cfg.slow_start.as_secs_f64();
-            let weight = |t: &Target| ((now - t.healthy_since).as_secs_f64() / ramp).min(1.0);
+            let weight = |t: &Target| {
+                t.healthy_since
+                    .map_or(1.0, |s| ((now - s).as_secs_f64() / ramp).min(1.0))
+            };
             let ramping = eligible.iter().any(|&i| weight(&self.targets[i]) < 1.0);
             let settled = eligible.iter().any(|&i| weight(&self.targets[i]) >= 1.0);
             if ramping && settled {
                 let total: f64 = eligible.iter().map(|&i| weight(&self.targets[i])).sum();
                 let mut x = self.rng.random::<f64>() * total;
+                let mut chosen = *eligible.last().expect("not empty");
                 for &i in eligible {
                     x -= weight(&self.targets[i]);
                     if x < 0.0 {
-                        return Some(i);
+                        chosen = i;
+                        break;
                     }
                 }
-                return eligible.last().copied();
+                if weight(&self.targets[chosen]) < 1.0 {
+                    self.slow_start_requests += u64::from(self.clock.measured(now));
+                }
+                return Some(chosen);
             }
         }
         let i = match self.cfg.algorithm {
@@ -680,7 +688,7 @@ impl LoadBalancer {
             t.initial = false;
             t.streak = 0;
             if t.healthy {
-                t.healthy_since = now;
+                t.healthy_since = Some(now);
             }
             let name = if t.healthy {
                 "target_healthy"
@@ -786,6 +794,9 @@ impl Component for LoadBalancer {
             m.count(format!("by_status.{s}"), n.total());
         }
         m.count("idle_timeouts", self.idle_timeouts);
+        if self.cfg.slow_start > SimTime::ZERO {
+            m.count("slow_start_requests", self.slow_start_requests);
+        }
         if self.cfg.backend_connections.is_some() {
             m.count("spillover", self.spillover);
             m.gauge("surge_queue_mean", self.surge_level.mean(c));

@@ -146,20 +146,7 @@ fn every_kind_and_the_fault_timeline_are_deterministic_across_threads() {
         target = "cache"
     "#,
     );
-    let render = |threads: usize| {
-        let outcomes = sweep::run_all(std::slice::from_ref(&sc), Some(threads), &|_| {})
-            .unwrap_or_else(|_| panic!("runs failed"));
-        let o = &outcomes[0];
-        let mut summary = o.summary.clone();
-        let k = summary["kernel"].as_object_mut().unwrap();
-        k.remove("wall_s");
-        k.remove("events_per_sec");
-        (
-            report::summary_json(&summary),
-            report::timeseries_csv(&o.runs),
-            report::events_csv(&o.runs),
-        )
-    };
+    let render = |threads: usize| render(&sc, threads);
     let (one, two) = (render(1), render(2));
     assert!(one == two, "outputs differ between 1 and 2 threads");
     // Everything happened: throttles, cold starts, the injected errors, the node loss.
@@ -172,4 +159,98 @@ fn every_kind_and_the_fault_timeline_are_deterministic_across_threads() {
         assert!(one.0.contains(want), "{want}");
     }
     assert!(one.2.contains("cache_node_failure cache") && one.2.contains("error_injection table"));
+}
+
+/// The summary (without wall-clock figures), series and events of a scenario run on `threads`.
+fn render(sc: &archsim::scenario::Scenario, threads: usize) -> (String, String, String) {
+    let outcomes = sweep::run_all(std::slice::from_ref(sc), Some(threads), &|_| {})
+        .unwrap_or_else(|_| panic!("runs failed"));
+    let o = &outcomes[0];
+    let mut summary = o.summary.clone();
+    let k = summary["kernel"].as_object_mut().unwrap();
+    k.remove("wall_s");
+    k.remove("events_per_sec");
+    (
+        report::summary_json(&summary),
+        report::timeseries_csv(&o.runs),
+        report::events_csv(&o.runs),
+    )
+}
+
+#[test]
+fn the_server_path_is_deterministic_across_threads() {
+    // A load balancer, an Auto Scaling group (spot, scaling, instance and spot faults, a zone
+    // outage) and an RDS database with replicas failing over.
+    let sc = crate::scenario(
+        r#"
+        [scenario]
+        name = "det-server"
+        duration = "6m"
+        warmup = "30s"
+        seeds = 3
+        [[workload]]
+        name = "u"
+        target = "alb"
+        arrival = { process = "spike", base = 200, peak = 700, at = "60s", for = "3m" }
+        mix = [ { op = "read", weight = 8 }, { op = "write", weight = 2 } ]
+        keys = { dist = "zipf", count = 500, exponent = 1.1 }
+        timeout = "5s"
+        [[component]]
+        id = "alb"
+        kind = "load_balancer"
+        targets = "web"
+        slow_start = "30s"
+        health_check = { interval = "10s" }
+        [[component]]
+        id = "web"
+        kind = "ec2_autoscaling"
+        instance_type = "c5.large"
+        zones = ["a", "b"]
+        min = 3
+        max = 8
+        market = "spot"
+        on_demand_base = 1
+        monitoring = "detailed"
+        metric_delay = "30s"
+        health_check_type = "elb"
+        health_check_grace_period = "60s"
+        work = { dist = "lognormal", median = "3ms", p99 = "15ms" }
+        scaling = { policy = "target_tracking", target = 30 }
+        calls = [ { to = "db" } ]
+        [[component]]
+        id = "db"
+        kind = "rds"
+        az = "a"
+        instance_class = "db.r5.large"
+        multi_az = true
+        read_replicas = 2
+        read_time = { dist = "exponential", mean = "1ms" }
+        write_time = { dist = "exponential", mean = "2ms" }
+        [[fault]]
+        at = "90s"
+        kind = "instance_failure"
+        target = "web"
+        [[fault]]
+        at = "120s"
+        kind = "spot_interruption"
+        target = "web"
+        fraction = 0.5
+        [[fault]]
+        at = "200s"
+        for = "60s"
+        kind = "az_outage"
+        az = "a"
+    "#,
+    );
+    let (one, two) = (render(&sc, 1), render(&sc, 2));
+    assert!(one == two, "outputs differ between 1 and 2 threads");
+    for want in [
+        "spot_notice",
+        "instance_failed",
+        "primary_failed",
+        "scale_out",
+    ] {
+        assert!(one.2.contains(want), "{want}");
+    }
+    assert!(one.0.contains("\"stale_reads\""));
 }

@@ -3,6 +3,7 @@
 //! `run(toml)` runs a scenario given as text and returns its `summary.json` value; most tests
 //! are a scenario and a few assertions on that value, with the expected figure derived beside.
 
+mod autoscaling;
 mod bad_input;
 mod bundled;
 mod cache;
@@ -12,6 +13,7 @@ mod faults;
 mod kernel_bench;
 mod load_balancer;
 mod queueing;
+mod rds;
 mod reports;
 mod requests;
 mod serverless;

@@ -1,0 +1,354 @@
+//! EC2 Auto Scaling behind a load balancer against its documented behaviour (aws-facts §4, §3).
+
+use crate::{num, scenario};
+use archsim::metrics::EventRecord;
+use archsim::world::World;
+
+/// An ALB in front of group `web` (m5.large, 2 vCPUs, speed 1), its keys in `group`; constant
+/// traffic `arrival`; boot time 60 s, network hops free.
+fn asg(duration: &str, arrival: &str, group: &str, lb: &str, faults: &str) -> String {
+    format!(
+        r#"
+        [scenario]
+        duration = "{duration}"
+        [network]
+        same_az = "0s"
+        cross_az = "0s"
+        [[workload]]
+        name = "u"
+        target = "alb"
+        arrival = {arrival}
+        timeout = "70s"
+        [[component]]
+        id = "alb"
+        kind = "load_balancer"
+        targets = "web"
+        health_check = {{ interval = "10s", timeout = "5s", unhealthy_threshold = 2, healthy_threshold = 2 }}
+        {lb}
+        [[component]]
+        id = "web"
+        kind = "ec2_autoscaling"
+        instance_type = "m5.large"
+        boot_time = "60s"
+        {group}
+        {faults}
+        "#
+    )
+}
+
+fn events(toml: &str, seed: u64) -> Vec<EventRecord> {
+    World::build(&scenario(toml), seed).run().unwrap().events
+}
+
+fn times(ev: &[EventRecord], event: &str) -> Vec<f64> {
+    ev.iter()
+        .filter(|e| e.event == event)
+        .map(|e| e.time.as_secs_f64())
+        .collect()
+}
+
+#[test]
+fn cpu_utilisation_is_offered_work_over_vcpus_and_speed() {
+    // 2 instances × 2 vCPUs; Poisson 300/s of 10 ms (m5-seconds) work: 3 vCPUs busy of 4 on
+    // m5 (75 %), and 3 / 1.2 = 2.5 of 4 on c6i, 20 % faster per vCPU (62.5 %).
+    for (itype, expected) in [("m5.large", 0.75), ("c6i.large", 0.625)] {
+        let toml = asg(
+            "10m",
+            r#"{ process = "poisson", rate = 300 }"#,
+            r#"min = 2
+               work = { dist = "exponential", mean = "10ms" }"#,
+            "",
+            "",
+        )
+        .replace("\"m5.large\"", &format!("\"{itype}\""));
+        let s = crate::run(&toml);
+        let u = num(&s, "components.web.utilisation");
+        assert!((u - expected).abs() < 0.015, "{itype}: {u} vs {expected}");
+        assert_eq!(num(&s, "requests.by_status.200"), num(&s, "requests.total"));
+    }
+}
+
+#[test]
+fn target_tracking_scales_out_no_earlier_than_three_delayed_datapoints() {
+    // Load steps from 100/s to 500/s at 5 min on 2 instances (20 ms work: 2 vCPUs busy of 4,
+    // 50 %, below the 70 % target; then 10, saturated). One-minute periods close at whole minutes; the three above target
+    // are [5,6), [6,7), [7,8) min, the last visible 60 s later: scale-out at 9 min, no earlier.
+    let toml = asg(
+        "15m",
+        r#"{ process = "step", steps = [["0s", 100], ["5m", 500]] }"#,
+        r#"min = 2
+           max = 10
+           monitoring = "detailed"
+           work = "20ms"
+           scaling = { policy = "target_tracking", target = 70 }"#,
+        "",
+        "",
+    );
+    for seed in 1..=3 {
+        let ev = events(&toml, seed);
+        let out = times(&ev, "scale_out");
+        assert_eq!(out.first().copied(), Some(540.0), "seed {seed}: {out:?}");
+        // CPU read 100 % (saturated) on 2 instances: ⌈2 × 100 / 70⌉ = 3.
+        let first = ev.iter().find(|e| e.event == "scale_out").unwrap();
+        assert!(
+            first.detail.starts_with("desired 2 -> 3"),
+            "{}",
+            first.detail
+        );
+        // The new instances serve after booting (60 s) and passing one health check (10 s).
+        let healthy: Vec<f64> = times(&ev, "target_healthy");
+        assert!(
+            healthy.iter().any(|&t| (600.0..=611.0).contains(&t)),
+            "{healthy:?}"
+        );
+    }
+}
+
+#[test]
+fn simple_scaling_waits_out_its_cooldown_after_each_activity() {
+    // Saturated from the start: each scale-out adds one; the next may come only when the
+    // previous instance is in service (boot 60 s) and the 300 s cooldown has passed, and then
+    // at the next datapoint (one-minute periods, visible a minute late).
+    let toml = asg(
+        "40m",
+        r#"{ process = "constant", rate = 400 }"#,
+        r#"min = 1
+           max = 6
+           monitoring = "detailed"
+           work = "20ms"
+           scaling = { policy = "simple", above = 70, add = 1, cooldown = "300s" }"#,
+        "",
+        "",
+    );
+    let ev = events(&toml, 1);
+    let out = times(&ev, "scale_out");
+    let in_service = times(&ev, "in_service");
+    assert!(out.len() >= 3, "{out:?}");
+    for k in 1..out.len().min(in_service.len()) {
+        let allowed = in_service[k - 1] + 300.0;
+        assert!(
+            out[k] >= allowed,
+            "scale-out {k} at {} before {allowed}",
+            out[k]
+        );
+        assert!(
+            out[k] <= allowed + 60.0,
+            "scale-out {k} at {} long after {allowed}",
+            out[k]
+        );
+    }
+}
+
+#[test]
+fn a_failed_instance_gets_traffic_until_detected_then_is_replaced() {
+    // Two instances, 100/s round robin; one fails at 120 s. The ALB keeps sending it half
+    // the traffic (each request a 504 after the 10 s connection timeout) until two failed
+    // checks 10 s apart; EC2 status checks have the group replace it two minutes in.
+    let toml = asg(
+        "8m",
+        r#"{ process = "constant", rate = 100 }"#,
+        r#"min = 2
+           work = "5ms""#,
+        "",
+        r#"[[fault]]
+           at = "120s"
+           kind = "instance_failure"
+           target = "web""#,
+    );
+    let ev = events(&toml, 1);
+    let unhealthy = times(&ev, "target_unhealthy");
+    assert_eq!(unhealthy.len(), 1, "{unhealthy:?}");
+    assert!((130.0..=140.0).contains(&unhealthy[0]), "{unhealthy:?}");
+    let replaced = ev
+        .iter()
+        .find(|e| e.event == "terminated" && e.detail.contains("status checks"))
+        .expect("replaced");
+    let t = replaced.time.as_secs_f64();
+    assert!((240.0..=250.0).contains(&t), "replaced at {t}");
+    let launch = times(&ev, "launch");
+    assert_eq!(launch, vec![t]);
+    let s = crate::run(&toml);
+    // Half of ~10-20 s of traffic went to the dead instance.
+    let e504 = num(&s, "requests.by_status.504");
+    assert!((450.0..=1050.0).contains(&e504), "{e504}");
+    assert_eq!(num(&s, "components.web.replacements"), 1.0);
+    assert_eq!(num(&s, "components.alb.targets"), 2.0);
+}
+
+#[test]
+fn spot_interruption_notice_is_two_minutes_and_rebalancing_acts_on_it() {
+    let group = |rebalance: bool| {
+        format!(
+            r#"min = 4
+               market = "spot"
+               work = "5ms"
+               capacity_rebalance = {rebalance}"#
+        )
+    };
+    let wave = r#"[[fault]]
+        at = "100s"
+        kind = "spot_interruption"
+        target = "web"
+        fraction = 0.5"#;
+    // Without capacity rebalancing: two instances serve to the end of their notice, then go;
+    // the group launches replacements only then.
+    let toml = asg(
+        "8m",
+        r#"{ process = "constant", rate = 200 }"#,
+        &group(false),
+        "",
+        wave,
+    );
+    let ev = events(&toml, 1);
+    assert_eq!(times(&ev, "spot_notice"), vec![100.0, 100.0]);
+    assert_eq!(times(&ev, "launch"), vec![220.0, 220.0]);
+    // With it: replacements launch at the notice and the noticed instances drain at once.
+    let toml = asg(
+        "8m",
+        r#"{ process = "constant", rate = 200 }"#,
+        &group(true),
+        "",
+        wave,
+    );
+    let ev = events(&toml, 1);
+    assert_eq!(times(&ev, "launch"), vec![100.0, 100.0]);
+    assert_eq!(times(&ev, "draining"), vec![100.0, 100.0]);
+}
+
+#[test]
+fn spot_and_reserved_cost_their_fraction_of_on_demand() {
+    // aws-facts §4: m5.large 0.096 $/h; 3 instances for the measured hour.
+    for (market, per_hour) in [
+        ("on_demand", 0.096),
+        ("spot", 0.096 * 0.35),
+        ("reserved", 0.096 * 0.63),
+    ] {
+        let toml = asg(
+            "61m",
+            r#"{ process = "constant", rate = 10 }"#,
+            &format!(
+                r#"min = 3
+                   market = "{market}"
+                   work = "1ms""#
+            ),
+            "",
+            "",
+        )
+        .replace("[scenario]", "[scenario]\nwarmup = \"1m\"");
+        let s = crate::run(&toml);
+        let cost = num(&s, "components.web.cost_usd");
+        assert!((cost - 3.0 * per_hour).abs() < 1e-9, "{market}: {cost}");
+    }
+}
+
+#[test]
+fn deregistration_delay_lets_requests_finish_and_cuts_off_what_outlasts_it() {
+    // A scheduled action halves the group at 60 s; requests take 20 s each (a slow report) on
+    // 32-vCPU instances, each sent one a second (shallow health checks: a deep one would
+    // take 20 s too). With a 5 s deregistration delay, what the drained instance took in its
+    // last 15 s of service is still running at 65 s and gets 502; with 60 s it all finishes.
+    let run = |delay: &str| {
+        let toml = asg(
+            "3m",
+            r#"{ process = "constant", rate = 2 }"#,
+            r#"min = 1
+               max = 2
+               desired = 2
+               work = "20s"
+               schedule = [ { at = "60s", desired = 1 } ]"#,
+            &format!("deregistration_delay = \"{delay}\"\nidle_timeout = \"100s\""),
+            "",
+        )
+        .replace("m5.large", "m5.8xlarge")
+        .replace(
+            "healthy_threshold = 2 }",
+            "healthy_threshold = 2, path = \"shallow\" }",
+        );
+        crate::run(&toml)
+    };
+    let short = run("5s");
+    let cut = num(&short, "components.web.drain_cut_off");
+    assert!((14.0..=15.0).contains(&cut), "{cut}");
+    assert_eq!(num(&short, "components.alb.by_status.502"), cut);
+    let long = run("60s");
+    assert_eq!(num(&long, "components.web.drain_cut_off"), 0.0);
+    assert!(pointer_absent(&long, "components.alb.by_status.502"));
+    assert_eq!(
+        num(&long, "requests.by_status.200"),
+        num(&long, "requests.total")
+    );
+}
+
+fn pointer_absent(s: &archsim::metrics::Summary, path: &str) -> bool {
+    archsim::metrics::pointer(s, path).is_none()
+}
+
+#[test]
+fn zone_outage_moves_capacity_and_rebalancing_brings_it_back() {
+    // Four instances over zones a and b. Zone a fails at 60 s for 5 minutes: its two
+    // instances are replaced in b (status checks, two minutes); when a is back the group
+    // launches there before terminating in b, until the zones are even again.
+    let toml = asg(
+        "20m",
+        r#"{ process = "constant", rate = 100 }"#,
+        r#"min = 4
+           max = 4
+           zones = ["a", "b"]
+           work = "5ms""#,
+        "",
+        r#"[[fault]]
+           at = "60s"
+           for = "5m"
+           kind = "az_outage"
+           az = "a""#,
+    );
+    let ev = events(&toml, 1);
+    let launches: Vec<(f64, &str)> = ev
+        .iter()
+        .filter(|e| e.event == "launch")
+        .map(|e| (e.time.as_secs_f64(), e.detail.as_str()))
+        .collect();
+    let during: Vec<_> = launches.iter().filter(|(t, _)| *t < 360.0).collect();
+    assert_eq!(during.len(), 2, "{launches:?}");
+    assert!(
+        during.iter().all(|(_, d)| d.contains(" in b ")),
+        "{during:?}"
+    );
+    let after: Vec<_> = launches.iter().filter(|(t, _)| *t >= 360.0).collect();
+    assert_eq!(after.len(), 2, "{launches:?}");
+    assert!(after.iter().all(|(_, d)| d.contains(" in a ")), "{after:?}");
+    assert_eq!(
+        ev.iter()
+            .filter(|e| e.event == "draining" && e.detail.contains("rebalancing"))
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn slow_start_ramps_a_new_targets_share_linearly() {
+    // Two instances at 1000/s; a third, launched at 0 s, boots in 65 s and passes its first
+    // health check at 70 s. With 120 s of slow start its weight grows as x = (t - 70 s)/120 s
+    // beside two weights of 1, so over the ramp it gets 1000/s × 120 s × ∫₀¹ x/(2+x) dx
+    // = 120,000 × (1 − 2 ln 1.5) ≈ 22,688 requests, against 40,000 without slow start.
+    let toml = asg(
+        "200s",
+        r#"{ process = "constant", rate = 1000 }"#,
+        r#"min = 2
+           max = 3
+           work = "1ms"
+           schedule = [ { at = "0s", desired = 3 } ]"#,
+        r#"slow_start = "120s""#,
+        "",
+    )
+    .replace("boot_time = \"60s\"", "boot_time = \"65s\"");
+    let ev = events(&toml, 1);
+    let healthy = times(&ev, "target_healthy");
+    assert_eq!(healthy.len(), 1, "{healthy:?}");
+    // The first check after registration at 65 s: the 10 s probe round at 70 s.
+    assert!((70.0..70.1).contains(&healthy[0]), "{healthy:?}");
+    let theory = 120_000.0 * (1.0 - 2.0 * 1.5f64.ln());
+    let s = crate::run(&toml);
+    let n = num(&s, "components.alb.slow_start_requests");
+    assert!((n - theory).abs() < 0.02 * theory, "{n} vs {theory:.0}");
+}
