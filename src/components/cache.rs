@@ -37,6 +37,7 @@ struct RawCache {
     multi_az: Option<bool>,
     failover: Option<Spanned<String>>,
     writes: Option<Vec<Spanned<String>>>,
+    node_hourly: Option<Spanned<f64>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +64,8 @@ pub struct CacheConfig {
     pub multi_az: bool,
     pub failover: SimTime,
     pub writes: Vec<u16>,
+    /// Price of one node per hour; Redis with Multi-AZ runs two (primary and replica).
+    pub node_hourly: f64,
     /// The database: one downstream call.
     pub calls: Vec<CallSpec>,
 }
@@ -126,7 +129,13 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
         return None;
     }
     let writes = ck.write_ops(&raw.writes);
+    let node_hourly = match &raw.node_hourly {
+        // Not in aws-facts: cache.r6g.large on demand in us-east-1, from AWS's price page.
+        None => Some(0.206),
+        Some(p) => ck.positive(p, "node_hourly", "a price in USD per node-hour"),
+    };
     Some(CacheConfig {
+        node_hourly: node_hourly?,
         engine: engine?,
         strategy: strategy?,
         ttl: ttl?,
@@ -384,6 +393,11 @@ impl Component for Cache {
         m.gauge(
             "stale_read_fraction",
             self.stale.total() as f64 / h.max(1) as f64,
+        );
+        let nodes = if self.cfg.multi_az { 2.0 } else { 1.0 };
+        m.gauge(
+            "cost_usd",
+            nodes * self.cfg.node_hourly * c.measured_secs() / 3600.0,
         );
         m.hist("response_ms", self.latency.summary());
         let ratio = self.hits.share_series(&self.misses);

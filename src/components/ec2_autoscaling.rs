@@ -711,6 +711,11 @@ const T_SPOT_END: u64 = 6;
 const T_DEREG_END: u64 = 7;
 const T_SCHEDULED: u64 = 8;
 
+/// ⌈x⌉, forgiving the rounding of sums of time (2 × 100 / 50 must be 4, not 5).
+fn ceil(x: f64) -> u32 {
+    (x - 1e-9).ceil().max(0.0) as u32
+}
+
 fn tag(kind: u64, index: usize) -> u64 {
     (index as u64) << 4 | kind
 }
@@ -740,7 +745,8 @@ pub struct AutoScalingGroup {
     cooldown_until: Option<SimTime>,
     /// Simple scaling: instances of the current activity not yet in service.
     activity_left: u32,
-    last_metric: f64,
+    /// When the policy first had a datapoint (before it, the metric series is empty).
+    first_metric: Option<SimTime>,
     // Recorders.
     requests: Counter,
     rejected: Counter,
@@ -808,7 +814,7 @@ impl AutoScalingGroup {
             history: VecDeque::new(),
             cooldown_until: Some(SimTime::ZERO),
             activity_left: 0,
-            last_metric: f64::NAN,
+            first_metric: None,
             requests: Counter::new(&clock),
             rejected: Counter::new(&clock),
             statuses: WindowedCounts::default(),
@@ -1312,7 +1318,7 @@ impl AutoScalingGroup {
                 counted += 1;
                 sum += match self.cfg.scaling.as_ref().map(|s| s.metric) {
                     Some(Metric::RequestsPerTarget) => reqs as f64 * 60.0 / period.as_secs_f64(),
-                    _ => 100.0 * used / (period.as_secs_f64() * vcpus),
+                    _ => (100.0 * used / (period.as_secs_f64() * vcpus)).min(100.0),
                 };
             }
         }
@@ -1337,7 +1343,7 @@ impl AutoScalingGroup {
             self.history.pop_front();
         }
         if let Some(v) = dp.value {
-            self.last_metric = v;
+            self.first_metric.get_or_insert(now);
             self.metric_level.set(&self.clock, now, v);
         }
         let Some(scaling) = self.cfg.scaling.clone() else {
@@ -1374,7 +1380,7 @@ impl AutoScalingGroup {
         match scaling.policy {
             Policy::TargetTracking { target, scale_in } => {
                 if recent(TT_OUT_DATAPOINTS).is_some_and(|r| r.iter().all(|&x| x > target)) {
-                    let want = (n * v / target).ceil() as u32;
+                    let want = ceil(n * v / target);
                     if want > self.desired {
                         self.set_desired(ctx, want, format!("target tracking: {} {v:.0}{unit} above {target}{unit} for {TT_OUT_DATAPOINTS} datapoints", scaling.metric.name()));
                     }
@@ -1383,7 +1389,7 @@ impl AutoScalingGroup {
                     && recent(TT_IN_DATAPOINTS)
                         .is_some_and(|r| r.iter().all(|&x| x < TT_IN_FRACTION * target))
                 {
-                    let want = ((n * v / target).ceil() as u32).max(1);
+                    let want = ceil(n * v / target).max(1);
                     if want < self.desired {
                         self.set_desired(ctx, want, format!("target tracking: {} {v:.0}{unit} below {:.0}{unit} for {TT_IN_DATAPOINTS} datapoints", scaling.metric.name(), TT_IN_FRACTION * target));
                     }
@@ -1687,13 +1693,12 @@ impl Component for AutoScalingGroup {
                         if let Some(m) = a.max {
                             self.max = m.max(self.min);
                         }
-                        let want = a.desired.unwrap_or(self.desired);
+                        let clamped = a.desired.unwrap_or(self.desired).clamp(self.min, self.max);
                         self.events.push(
                             ctx.now(),
                             "scheduled_action",
-                            format!("min {} max {} desired {want}", self.min, self.max),
+                            format!("min {} max {} desired {clamped}", self.min, self.max),
                         );
-                        let clamped = want.clamp(self.min, self.max);
                         if clamped != self.desired {
                             self.set_desired(ctx, clamped, "scheduled action".into());
                         } else {
@@ -1802,7 +1807,12 @@ impl Component for AutoScalingGroup {
                     .map(|(b, v)| if *v > 0.0 { 100.0 * b / v } else { 0.0 })
                     .collect(),
             ),
-            (metric_name.to_string(), self.metric_level.mean_series(c)),
+            (metric_name.to_string(), {
+                let first = self.first_metric.map_or(usize::MAX, |t| c.window_of(t));
+                let mut m = self.metric_level.mean_series(c);
+                m.iter_mut().take(first).for_each(|v| *v = f64::NAN);
+                m
+            }),
         ];
         for (name, values) in self.response.quantile_series() {
             series.push((format!("response_{name}"), values));
