@@ -152,6 +152,7 @@ pub fn run_all(
                     scenario: &sc.name,
                     variant: None,
                     description: &sc.description,
+                    compare: sc.compare.as_deref(),
                 },
                 &runs,
             ),
@@ -247,7 +248,12 @@ pub fn result_dirs(out: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(dirs)
 }
 
-/// Writes `out/index.html` over every scenario folder in `out`, with comparison charts.
+/// Scenarios without a comparison group are overlaid only up to this many: more lines than
+/// the palette has colours cannot be told apart.
+const MAX_UNGROUPED_OVERLAY: usize = 8;
+
+/// Writes `out/index.html` over every scenario folder in `out`, with comparison charts per
+/// comparison group.
 pub fn write_index(out: &Path) -> std::io::Result<PathBuf> {
     let mut summaries = Vec::new();
     let mut tables = Vec::new();
@@ -265,14 +271,29 @@ pub fn write_index(out: &Path) -> std::io::Result<PathBuf> {
         tables.push(table);
         summaries.push(summary);
     }
+    // Overlays by comparison group (`compare` in [scenario]); scenarios in no group are
+    // overlaid together only when no scenario has one (a run of ad-hoc variants) and they are
+    // few enough to tell apart.
+    let mut groups: Vec<(Option<String>, Vec<usize>)> = Vec::new();
+    for (i, s) in summaries.iter().enumerate() {
+        let g = s["compare"].as_str().map(str::to_string);
+        match groups.iter_mut().find(|(k, _)| *k == g) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((g, vec![i])),
+        }
+    }
     let mut comparisons = Vec::new();
-    if summaries.len() >= 2 {
-        let pairs: Vec<(&Summary, &report::table::SeriesTable)> = summaries
+    for (group, members) in &groups {
+        let unrelated =
+            group.is_none() && (groups.len() > 1 || members.len() > MAX_UNGROUPED_OVERLAY);
+        if members.len() < 2 || unrelated {
+            continue;
+        }
+        let pairs: Vec<(&Summary, &report::table::SeriesTable)> = members
             .iter()
-            .zip(&tables)
-            .filter_map(|(s, t)| t.as_ref().map(|t| (s, t)))
+            .filter_map(|&i| tables[i].as_ref().map(|t| (&summaries[i], t)))
             .collect();
-        for (stem, chart) in report::plots::comparison_charts(&pairs) {
+        for (stem, chart) in report::plots::comparison_charts(group.as_deref(), &pairs) {
             let svg = report::plots::svg(&chart);
             write_atomic(&out.join(format!("{stem}.svg")), svg.as_bytes())?;
             write_atomic(

@@ -12,6 +12,7 @@ pub struct SummaryMeta<'a> {
     pub scenario: &'a str,
     pub variant: Option<&'a str>,
     pub description: &'a str,
+    pub compare: Option<&'a str>,
 }
 
 /// The summary of a scenario's runs (one per seed, all of the same world).
@@ -23,6 +24,9 @@ pub fn summarize(meta: &SummaryMeta<'_>, runs: &[RunResult]) -> Summary {
     out.insert("variant".into(), json!(meta.variant));
     if !meta.description.is_empty() {
         out.insert("description".into(), json!(meta.description));
+    }
+    if let Some(c) = meta.compare {
+        out.insert("compare".into(), json!(c));
     }
     out.insert(
         "seeds".into(),

@@ -907,16 +907,8 @@ fn component_panels(kind: &str) -> &'static [PanelSpec] {
                 y_max: Some(105.0),
             },
             PanelSpec {
-                y_desc: "per second",
-                lines: &[
-                    ("reads_rps", "reads", palette::OFFERED, 1.0),
-                    ("writes_rps", "writes", ORANGE, 1.0),
-                ],
-                y_max: None,
-            },
-            PanelSpec {
-                y_desc: "replica lag [s]",
-                lines: &[("replica_lag_s", "max in window", palette::QUEUE, 1.0)],
+                y_desc: "replica lag [ms]",
+                lines: &[("replica_lag_s", "max in window", palette::QUEUE, 1000.0)],
                 y_max: None,
             },
             PanelSpec {
@@ -931,7 +923,11 @@ fn component_panels(kind: &str) -> &'static [PanelSpec] {
 
 /// Scenarios overlaid, one chart per metric, one colour per scenario (in index order): the
 /// first workload's p99 latency and successful throughput.
-pub fn comparison_charts(scenarios: &[(&serde_json::Value, &SeriesTable)]) -> Vec<(String, Chart)> {
+/// Overlays of the scenarios of one comparison group (`None`: scenarios without one).
+pub fn comparison_charts(
+    group: Option<&str>,
+    scenarios: &[(&serde_json::Value, &SeriesTable)],
+) -> Vec<(String, Chart)> {
     let t_end = scenarios
         .iter()
         .filter_map(|(s, _)| s["duration_s"].as_f64())
@@ -978,20 +974,24 @@ pub fn comparison_charts(scenarios: &[(&serde_json::Value, &SeriesTable)]) -> Ve
         warmup_s: 0.0,
         events: Vec::new(),
     };
+    let (stem, of) = match group {
+        Some(g) => (format!("compare-{g}-"), format!(": {g}")),
+        None => ("compare-".to_string(), String::new()),
+    };
     vec![
         (
-            "compare-latency-p99".to_string(),
+            format!("{stem}latency-p99"),
             chart(
-                "p99 latency of successful requests, by scenario",
+                &format!("p99 latency of successful requests, by scenario{of}"),
                 "p99 latency [ms] (log scale)",
                 true,
                 p99,
             ),
         ),
         (
-            "compare-throughput".to_string(),
+            format!("{stem}throughput"),
             chart(
-                "Successful requests per second, by scenario",
+                &format!("Successful requests per second, by scenario{of}"),
                 "requests/s with status 200",
                 false,
                 ok,

@@ -39,6 +39,9 @@ pub const MAX_WINDOWS: u64 = 1_000_000;
 pub struct Scenario {
     pub name: String,
     pub description: String,
+    /// The comparison group: scenarios run together with the same group are overlaid in
+    /// `index.html` and `compare-GROUP-*` charts.
+    pub compare: Option<String>,
     /// The file it was read from.
     pub file: PathBuf,
     /// Simulated time during which requests arrive.
@@ -336,8 +339,17 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
         Some(m) => ck.int_in(m, "max_in_flight", 1, 100_000_000)? as usize,
         None => crate::kernel::Limits::default().max_in_flight,
     };
+    let compare = match &meta.compare {
+        Some(c) => Some(valid_name(
+            c,
+            "compare",
+            "names the comparison charts' files",
+            ck,
+        )?),
+        None => None,
+    };
     let name = match &meta.name {
-        Some(n) => valid_name(n, ck)?,
+        Some(n) => valid_name(n, "name", "names the results folder", ck)?,
         None => path
             .file_stem()
             .map_or("scenario".into(), |s| s.to_string_lossy().into_owned()),
@@ -377,6 +389,7 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
     Some(Scenario {
         name,
         description: meta.description.clone().unwrap_or_default(),
+        compare,
         file: path.to_path_buf(),
         duration,
         warmup,
@@ -393,7 +406,7 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
     })
 }
 
-fn valid_name(n: &Spanned<String>, ck: &mut Checker) -> Option<String> {
+fn valid_name(n: &Spanned<String>, key: &str, what: &str, ck: &mut Checker) -> Option<String> {
     let s = n.get_ref();
     let fine = !s.is_empty()
         && s.chars()
@@ -402,7 +415,7 @@ fn valid_name(n: &Spanned<String>, ck: &mut Checker) -> Option<String> {
     if !fine {
         ck.error(
             n.span(),
-            format!("`name` \"{s}\" names the results folder: use letters, digits, '-', '_' and '.' only"),
+            format!("`{key}` \"{s}\" {what}: use letters, digits, '-', '_' and '.' only"),
         );
         return None;
     }

@@ -16,6 +16,7 @@ pub type RawComponentTable<'i> = Spanned<DeValue<'i>>;
 pub struct RawMeta {
     pub name: Option<Spanned<String>>,
     pub description: Option<String>,
+    pub compare: Option<Spanned<String>>,
     pub duration: Spanned<String>,
     pub warmup: Option<Spanned<String>>,
     pub seed: Option<Spanned<i64>>,

@@ -49,6 +49,7 @@ pub fn run_scenario(sc: &Scenario) -> Summary {
             scenario: &sc.name,
             variant: None,
             description: &sc.description,
+            compare: sc.compare.as_deref(),
         },
         &runs,
     )

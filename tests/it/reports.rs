@@ -199,3 +199,42 @@ fn the_terminal_summary_shows_statuses_percentiles_and_intervals() {
         assert!(text.contains(want), "{want:?} missing from:\n{text}");
     }
 }
+
+#[test]
+fn comparison_charts_overlay_the_scenarios_of_a_group_only() {
+    // Three scenarios: two in group "pair", one in none. The pair gets its overlays, titled
+    // with the group and with one legend entry per member; the loner is in no overlay (it
+    // would be compared with scenarios it has nothing to do with).
+    let out = temp("compare");
+    let variant = |name: &str, compare: Option<&str>| {
+        let mut s = SCENARIO.replace("name = \"report-test\"", &format!("name = \"{name}\""));
+        if let Some(g) = compare {
+            s = s.replace("[scenario]\n", &format!("[scenario]\ncompare = \"{g}\"\n"));
+        }
+        crate::scenario(&s)
+    };
+    let scenarios = [
+        variant("a", Some("pair")),
+        variant("b", Some("pair")),
+        variant("loner", None),
+    ];
+    let outcomes =
+        sweep::run_all(&scenarios, Some(2), &|_| {}).unwrap_or_else(|f| panic!("{}", f[0].1));
+    for (o, sc) in outcomes.iter().zip(&scenarios) {
+        sweep::write_outputs(&out, o, sc).unwrap();
+    }
+    sweep::write_index(&out).unwrap();
+    let svg = std::fs::read_to_string(out.join("compare-pair-latency-p99.svg")).unwrap();
+    let t = texts(&svg);
+    assert_has(&t, "by scenario: pair", "title");
+    assert_has(&t, "a", "legend");
+    assert_has(&t, "b", "legend");
+    assert!(!t.iter().any(|x| x == "loner"), "{t:?}");
+    let files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("compare-"))
+        .collect();
+    assert_eq!(files.len(), 4, "{files:?}");
+    std::fs::remove_dir_all(&out).unwrap();
+}
