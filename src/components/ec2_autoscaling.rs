@@ -244,9 +244,15 @@ impl AsgConfig {
                 Policy::Simple { .. } => format!("simple scaling on {}", s.metric.name()),
             },
         };
+        let zones: Vec<&str> = self.zones.iter().flatten().map(String::as_str).collect();
+        let place = if zones.is_empty() {
+            String::new()
+        } else {
+            format!(" in {}", zones.join(", "))
+        };
         vec![
             format!(
-                "{} x {}..{} ({})",
+                "{} x {}..{}{place} ({})",
                 self.instance_type_name,
                 self.min,
                 self.max,

@@ -90,6 +90,8 @@ pub struct LbConfig {
     pub calls: Vec<CallSpec>,
     /// Where each target is named, for checks across components.
     pub target_spans: Vec<std::ops::Range<usize>>,
+    /// Whether the one target is an Auto Scaling group (set when the scenario is checked).
+    pub group_target: bool,
     /// aws-facts: §3 target-group settings: draining time of a deregistered target.
     pub deregistration_delay: SimTime,
     /// aws-facts: §3: a new target's share ramps up linearly over this (`ZERO`: off).
@@ -279,6 +281,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
         backend_connections: backend_connections?,
         calls,
         target_spans,
+        group_target: false,
         deregistration_delay: deregistration_delay?,
         slow_start: slow_start?,
     })
@@ -296,8 +299,13 @@ impl LbConfig {
             Algorithm::LeastOutstanding => "least outstanding",
             Algorithm::FlowHash => "flow hash",
         };
+        let targets = match (self.group_target, self.calls.len()) {
+            (true, _) => "an Auto Scaling group".to_string(),
+            (false, 1) => "1 target".to_string(),
+            (false, n) => format!("{n} targets"),
+        };
         vec![
-            format!("{t}, {a}, {} targets", self.calls.len()),
+            format!("{t}, {a}, {targets}"),
             format!(
                 "idle timeout {}, cross-zone {}",
                 self.idle_timeout,

@@ -253,7 +253,7 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
     }
     if ok {
         check_call_cycles(&components, ck);
-        ok &= check_groups(&components, ck);
+        ok &= check_groups(&mut components, ck);
     }
     if let Some(acc) = &account {
         // aws-facts: §2 concurrency: reserved (and provisioned) concurrency is carved out of
@@ -650,10 +650,15 @@ fn check_call_cycles(components: &[ParsedComponent], ck: &mut Checker) {
 
 /// Auto Scaling groups: they span `zones` (no `az`), and a load balancer in front of one has it
 /// as its only target, one load balancer per group (the group's target group is one).
-fn check_groups(components: &[ParsedComponent], ck: &mut Checker) -> bool {
+fn check_groups(components: &mut [ParsedComponent], ck: &mut Checker) -> bool {
     let mut ok = true;
     let mut fronted: Vec<Option<usize>> = vec![None; components.len()];
-    for (i, (id, az, spec)) in components.iter().enumerate() {
+    let is_group: Vec<bool> = components
+        .iter()
+        .map(|c| matches!(c.2, ComponentSpec::AutoScaling(_)))
+        .collect();
+    let ids: Vec<String> = components.iter().map(|c| c.0.get_ref().clone()).collect();
+    for (i, (id, az, spec)) in components.iter_mut().enumerate() {
         match spec {
             ComponentSpec::AutoScaling(_) => {
                 if let Some(az) = az {
@@ -666,19 +671,21 @@ fn check_groups(components: &[ParsedComponent], ck: &mut Checker) -> bool {
             }
             ComponentSpec::LoadBalancer(lb) => {
                 for (c, span) in lb.calls.iter().zip(&lb.target_spans) {
-                    if !matches!(components[c.to].2, ComponentSpec::AutoScaling(_)) {
+                    if !is_group[c.to] {
                         continue;
                     }
+                    let group = &ids[c.to];
                     if lb.calls.len() > 1 {
-                        ck.error(span.clone(), format!("\"{}\" is an Auto Scaling group: a load balancer routes to its instances, so it must be the only target (`targets = \"{}\"`)", components[c.to].0.get_ref(), components[c.to].0.get_ref()));
+                        ck.error(span.clone(), format!("\"{group}\" is an Auto Scaling group: a load balancer routes to its instances, so it must be the only target (`targets = \"{group}\"`)"));
                         ok = false;
                     } else if let Some(first) = fronted[c.to] {
-                        ck.error(span.clone(), format!("\"{}\" is already behind load balancer \"{}\"; a group has one target group here", components[c.to].0.get_ref(), components[first].0.get_ref()));
+                        ck.error(span.clone(), format!("\"{group}\" is already behind load balancer \"{}\"; a group has one target group here", ids[first]));
                         ok = false;
                     } else {
                         fronted[c.to] = Some(i);
                     }
                 }
+                lb.group_target = lb.calls.len() == 1 && is_group[lb.calls[0].to];
             }
             _ => {}
         }
