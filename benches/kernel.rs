@@ -2,7 +2,9 @@
 //! a kernel event (an arrival, a delivery, a timer, a reply, a timeout):
 //! - M/M/10 at utilisation 0.9, a million customers (`benches/mm10.toml`);
 //! - API Gateway → Lambda → DynamoDB, one simulated hour at 10,000 requests/s, 36 million
-//!   requests (`benches/serverless-1h-10k.toml`); about a minute per iteration.
+//!   requests (`benches/serverless-1h-10k.toml`); about a minute per iteration;
+//! - ALB → EC2 Auto Scaling → RDS with replicas, one simulated hour at 2,000 requests/s with
+//!   a spike (`benches/server-1h-2k.toml`).
 
 use archsim::scenario;
 use archsim::world::World;
@@ -46,5 +48,9 @@ fn serverless(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, mm10, serverless);
+fn server(c: &mut Criterion) {
+    bench_model(c, "server-1h-2k.toml", "alb_asg_rds_1h_2k_rps");
+}
+
+criterion_group!(benches, mm10, serverless, server);
 criterion_main!(benches);

@@ -352,3 +352,35 @@ fn slow_start_ramps_a_new_targets_share_linearly() {
     let n = num(&s, "components.alb.slow_start_requests");
     assert!((n - theory).abs() < 0.02 * theory, "{n} vs {theory:.0}");
 }
+
+#[test]
+fn a_group_called_directly_balances_over_its_instances_in_service() {
+    // No load balancer: a service calls the group, which spreads calls in turn over what is in
+    // service. Three c6i.large (speed 1.2) at 600/s of 8 m5-ms: 4.8 vCPUs' worth in m5
+    // terms, 4.8 / 1.2 = 4 busy of 6 (66.7 %); one instance alone could not pass 33 %.
+    let s = crate::run(
+        r#"
+        [scenario]
+        duration = "5m"
+        [[workload]]
+        name = "u"
+        target = "front"
+        arrival = { process = "poisson", rate = 600 }
+        [[component]]
+        id = "front"
+        kind = "service"
+        servers = 1000
+        service_time = "0s"
+        calls = [ { to = "web" } ]
+        [[component]]
+        id = "web"
+        kind = "ec2_autoscaling"
+        instance_type = "c6i.large"
+        min = 3
+        work = { dist = "exponential", mean = "8ms" }
+        "#,
+    );
+    let u = num(&s, "components.web.utilisation");
+    assert!((u - 600.0 * 0.008 / 1.2 / 6.0).abs() < 0.015, "{u}");
+    assert_eq!(num(&s, "requests.by_status.200"), num(&s, "requests.total"));
+}

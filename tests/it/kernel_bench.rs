@@ -33,3 +33,16 @@ fn the_serverless_bench_model_runs() {
     assert!(crate::num(&s, "requests.by_status.200") > 0.99 * n);
     assert!(crate::num(&s, "components.table.requests") > 0.99 * n);
 }
+
+#[test]
+fn the_server_bench_model_runs() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/server-1h-2k.toml");
+    let mut sc = scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    sc.duration = SimTime::from_secs(30);
+    let s = crate::run_scenario(&sc);
+    // 2,000/s for 30 s through the group to the database, all served.
+    let n = crate::num(&s, "requests.total");
+    assert!((n - 60_000.0).abs() < 1_500.0, "{n}");
+    assert_eq!(crate::num(&s, "requests.by_status.200"), n);
+    assert!(crate::num(&s, "components.db.replica_reads") > 0.85 * n);
+}
