@@ -28,9 +28,11 @@
 
 use super::instance_types::{self, InstanceType};
 use super::target_group::TargetGroup;
-use super::{BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge, PROBE_SHALLOW};
+use super::{
+    AfterReply, BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge, PROBE_SHALLOW,
+};
 use crate::dist::Dist;
-use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
+use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
 use crate::scenario::check::Checker;
 use crate::scenario::raw::{RawCall, RawComponentTable, RawDist};
@@ -1721,18 +1723,14 @@ impl Component for AutoScalingGroup {
                     return;
                 }
                 let zone = self.instances[self.jobs[job].instance].zone;
-                if let Some(wait) = self.jobs[job].calls.retry_after(
+                match self.jobs[job].calls.after_reply(
                     &self.zone_edges[zone],
                     r.outcome,
                     &mut self.rng,
                 ) {
-                    ctx.schedule(wait, tag(T_RETRY, job));
-                    return;
-                }
-                match r.outcome {
-                    o if o.is_success() => self.proceed(ctx, job),
-                    Outcome::Status(s) => self.complete(ctx, job, s),
-                    Outcome::Timeout => self.complete(ctx, job, 504),
+                    AfterReply::Retry(wait) => ctx.schedule(wait, tag(T_RETRY, job)),
+                    AfterReply::Next => self.proceed(ctx, job),
+                    AfterReply::Fail(s) => self.complete(ctx, job, s),
                 }
             }
         }

@@ -29,7 +29,7 @@ pub const SPOT_FRACTION: f64 = 0.35;
 pub const RESERVED_FRACTION: f64 = 0.63;
 
 /// (name, vCPU, GiB, speed, $/h); aws-facts: §4 instance families table.
-const EC2: &[(&str, u32, f64, f64, f64)] = &[
+const EC2: &[Row] = &[
     ("t3.micro", 2, 1.0, 1.0, 0.0104),
     ("t3.medium", 2, 4.0, 1.0, 0.0416),
     ("m5.large", 2, 8.0, 1.0, 0.096),
@@ -74,26 +74,35 @@ pub fn ec2_names() -> Vec<String> {
     names
 }
 
+/// A row of a price table: (name, vCPU, GiB, speed, $/h).
+type Row = (&'static str, u32, f64, f64, f64);
+
+/// Finds `name` in `table`, or derives it from the `.large` row of a family in `doubling`:
+/// the row and its multiple.
+fn find(table: &'static [Row], doubling: &[&str], name: &str) -> Option<(&'static Row, u32)> {
+    if let Some(r) = table.iter().find(|r| r.0 == name) {
+        return Some((r, 1));
+    }
+    let (family, size) = name.rsplit_once('.')?;
+    let mult = SIZES.iter().find(|(s, _)| *s == size)?.1;
+    if !doubling.contains(&family) {
+        return None;
+    }
+    let base = table
+        .iter()
+        .find(|r| r.0.strip_suffix(".large") == Some(family))?;
+    Some((base, mult))
+}
+
 /// Looks an EC2 instance type up by name.
 pub fn ec2(name: &str) -> Option<InstanceType> {
-    let row = |r: &(&str, u32, f64, f64, f64), mult: u32| InstanceType {
+    let (r, mult) = find(EC2, DOUBLING_FAMILIES, name)?;
+    Some(InstanceType {
         vcpus: r.1 * mult,
         memory_gib: r.2 * f64::from(mult),
         speed: r.3,
         on_demand_hourly: r.4 * f64::from(mult),
-    };
-    if let Some(r) = EC2.iter().find(|r| r.0 == name) {
-        return Some(row(r, 1));
-    }
-    let (family, size) = name.split_once('.')?;
-    let mult = SIZES.iter().find(|(s, _)| *s == size)?.1;
-    if !DOUBLING_FAMILIES.contains(&family) {
-        return None;
-    }
-    let base = EC2
-        .iter()
-        .find(|r| r.0.strip_suffix(".large") == Some(family))?;
-    Some(row(base, mult))
+    })
 }
 
 /// One RDS instance class (single-AZ price; Multi-AZ doubles it).
@@ -107,15 +116,18 @@ pub struct DbClass {
 
 /// aws-facts: §4 (end): RDS single-AZ prices db.t3.micro 0.017, db.m5.large 0.171,
 /// db.r5.large 0.24 $/h; larger m5 and r5 sizes double from `.large`.
-const RDS: &[(&str, u32, f64, f64, f64)] = &[
+const RDS: &[Row] = &[
     ("db.t3.micro", 2, 1.0, 1.0, 0.017),
     ("db.m5.large", 2, 8.0, 1.0, 0.171),
     ("db.r5.large", 2, 16.0, 1.0, 0.24),
 ];
 
+/// RDS families whose larger sizes follow by doubling from `.large`.
+const RDS_DOUBLING: &[&str] = &["db.m5", "db.r5"];
+
 pub fn rds_names() -> Vec<String> {
     let mut names: Vec<String> = RDS.iter().map(|r| r.0.to_string()).collect();
-    for f in ["db.m5", "db.r5"] {
+    for f in RDS_DOUBLING {
         for (s, _) in SIZES {
             names.push(format!("{f}.{s}"));
         }
@@ -124,21 +136,13 @@ pub fn rds_names() -> Vec<String> {
 }
 
 pub fn rds(name: &str) -> Option<DbClass> {
-    let row = |r: &(&str, u32, f64, f64, f64), mult: u32| DbClass {
+    let (r, mult) = find(RDS, RDS_DOUBLING, name)?;
+    Some(DbClass {
         vcpus: r.1 * mult,
         memory_gib: r.2 * f64::from(mult),
         speed: r.3,
         single_az_hourly: r.4 * f64::from(mult),
-    };
-    if let Some(r) = RDS.iter().find(|r| r.0 == name) {
-        return Some(row(r, 1));
-    }
-    let (family, size) = name.rsplit_once('.')?;
-    let mult = SIZES.iter().find(|(s, _)| *s == size)?.1;
-    let base = RDS
-        .iter()
-        .find(|r| r.0.strip_suffix(".large") == Some(family) && family != "db.t3")?;
-    Some(row(base, mult))
+    })
 }
 
 #[cfg(test)]

@@ -8,9 +8,9 @@
 //! no room to create one is throttled with 429 (TooManyRequestsException).
 
 use super::token_bucket::TokenBucket;
-use super::{BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge};
+use super::{AfterReply, BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge};
 use crate::dist::Dist;
-use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
+use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Hist, Latency, Level, MetricSet, WindowedCounts};
 use crate::scenario::check::Checker;
 use crate::scenario::raw::{RawCall, RawComponentTable, RawDist};
@@ -686,18 +686,14 @@ impl Component for Lambda {
                     // The invocation timed out while this call was out: the reply is moot.
                     return;
                 }
-                if let Some(wait) =
-                    self.jobs[idx]
-                        .calls
-                        .retry_after(&self.edges, r.outcome, &mut self.rng)
+                match self.jobs[idx]
+                    .calls
+                    .after_reply(&self.edges, r.outcome, &mut self.rng)
                 {
-                    ctx.schedule(wait, tag(T_RETRY, idx, gen));
-                    return;
-                }
-                match r.outcome {
-                    o if o.is_success() => self.proceed(ctx, idx),
+                    AfterReply::Retry(wait) => ctx.schedule(wait, tag(T_RETRY, idx, gen)),
+                    AfterReply::Next => self.proceed(ctx, idx),
                     // An SDK error the handler does not catch fails the invocation.
-                    Outcome::Status(_) | Outcome::Timeout => self.complete(ctx, idx, 502),
+                    AfterReply::Fail(_) => self.complete(ctx, idx, 502),
                 }
             }
         }

@@ -320,6 +320,17 @@ impl Default for Account {
 /// The least concurrency the account's unreserved pool must keep (aws-facts: §2 concurrency).
 pub const LAMBDA_UNRESERVED_MIN: u32 = 100;
 
+/// Status a downstream timeout becomes.
+pub const DOWNSTREAM_TIMEOUT: u16 = 504;
+
+/// What a request does once a downstream call has ended (see `CallCursor::after_reply`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterReply {
+    Retry(SimTime),
+    Next,
+    Fail(u16),
+}
+
 /// A request's way through its component's downstream calls: which call is current and how
 /// many attempts it has had. Components that make calls in sequence keep one per request.
 #[derive(Clone, Copy, Debug, Default)]
@@ -350,14 +361,18 @@ impl CallCursor {
         false
     }
 
-    /// After the current call ended with `outcome`: the SDK's backoff if it tries again.
-    pub fn retry_after(
-        &self,
-        edges: &[Edge],
-        outcome: Outcome,
-        rng: &mut SimRng,
-    ) -> Option<SimTime> {
-        edges[self.next - 1].retry_after(self.attempt, outcome, rng)
+    /// What the caller does after the current call ended with `outcome`: wait out the SDK's
+    /// backoff and try again, go on with the request, or stop it with the status passed up (a
+    /// downstream timeout becomes 504, as a gateway's would).
+    pub fn after_reply(&self, edges: &[Edge], outcome: Outcome, rng: &mut SimRng) -> AfterReply {
+        if let Some(wait) = edges[self.next - 1].retry_after(self.attempt, outcome, rng) {
+            return AfterReply::Retry(wait);
+        }
+        match outcome {
+            o if o.is_success() => AfterReply::Next,
+            Outcome::Status(s) => AfterReply::Fail(s),
+            Outcome::Timeout => AfterReply::Fail(DOWNSTREAM_TIMEOUT),
+        }
     }
 
     /// Makes the current call again, its backoff being over.

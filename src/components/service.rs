@@ -9,9 +9,9 @@
 //! A full queue answers 503. A failed downstream call stops the request: its status is passed
 //! up, and a downstream timeout becomes 504, as a gateway's would.
 
-use super::{BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge};
+use super::{AfterReply, BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge};
 use crate::dist::Dist;
-use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
+use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
 use crate::scenario::check::Checker;
 use crate::scenario::raw::{RawCall, RawComponentTable, RawDist};
@@ -22,8 +22,6 @@ use toml::Spanned;
 
 /// Status a full queue answers with.
 pub const QUEUE_FULL: u16 = 503;
-/// Status a downstream timeout becomes.
-pub const DOWNSTREAM_TIMEOUT: u16 = 504;
 
 /// Timer tags: the job index shifted left by one, and what the timer is for.
 const TIMER_WORK_DONE: u64 = 0;
@@ -275,18 +273,13 @@ impl Component for Service {
             }
             Input::Reply(r) => {
                 let job = r.tag as usize;
-                if let Some(wait) =
-                    self.jobs[job]
-                        .calls
-                        .retry_after(&self.edges, r.outcome, &mut self.rng)
+                match self.jobs[job]
+                    .calls
+                    .after_reply(&self.edges, r.outcome, &mut self.rng)
                 {
-                    ctx.schedule(wait, (job as u64) << 1 | TIMER_RETRY);
-                    return;
-                }
-                match r.outcome {
-                    o if o.is_success() => self.proceed(ctx, job),
-                    Outcome::Status(s) => self.complete(ctx, job, s),
-                    Outcome::Timeout => self.complete(ctx, job, DOWNSTREAM_TIMEOUT),
+                    AfterReply::Retry(wait) => ctx.schedule(wait, (job as u64) << 1 | TIMER_RETRY),
+                    AfterReply::Next => self.proceed(ctx, job),
+                    AfterReply::Fail(s) => self.complete(ctx, job, s),
                 }
             }
         }
