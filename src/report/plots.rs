@@ -877,7 +877,7 @@ fn component_panels(kind: &str) -> &'static [PanelSpec] {
                 y_desc: "CPU [%]",
                 lines: &[
                     ("cpu_pct", "actual", palette::UTILISATION, 1.0),
-                    ("metric_cpu_pct", "as the policy sees it", RED, 1.0),
+                    ("metric_cpu_pct", "CloudWatch, as a policy sees it", RED, 1.0),
                 ],
                 y_max: Some(105.0),
             },
@@ -885,7 +885,7 @@ fn component_panels(kind: &str) -> &'static [PanelSpec] {
                 y_desc: "requests per target per minute",
                 lines: &[(
                     "metric_requests_per_target",
-                    "as the policy sees it",
+                    "CloudWatch, as a policy sees it",
                     RED,
                     1.0,
                 )],
