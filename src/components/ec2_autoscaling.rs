@@ -1486,25 +1486,29 @@ impl AutoScalingGroup {
         for k in 0..self.instances.len() {
             let i = &self.instances[k];
             let id = i.id;
-            // aws-facts: §4 health and replacement: unhealthy instances are terminated, then
-            // replaced.
-            if i.state == State::Failed && now - i.failed_at >= STATUS_CHECK_DETECTION {
-                self.group.borrow_mut().deregister(id);
-                self.replacements += u64::from(self.clock.measured(now));
-                self.terminate(now, k, "failed EC2 status checks; replacing");
+            // aws-facts: §4 health and replacement: unhealthy instances (by the EC2 status
+            // checks, or the load balancer's when the group uses them, after the grace
+            // period) are terminated, then replaced.
+            let by_ec2 = i.state == State::Failed && now - i.failed_at >= STATUS_CHECK_DETECTION;
+            let by_elb = self.cfg.health_check_type == HealthCheckType::Elb
+                && matches!(i.state, State::InService | State::Failed)
+                && now - i.launched >= self.cfg.grace
+                && self.group.borrow().lb_healthy(id) == Some(false);
+            if !(by_ec2 || by_elb) {
                 continue;
             }
-            if self.cfg.health_check_type == HealthCheckType::Elb
-                && i.state == State::InService
-                && now - i.launched >= self.cfg.grace
-                && self.group.borrow().lb_healthy(id) == Some(false)
-            {
+            if i.state == State::InService {
                 self.leave_service(now, k);
                 self.kill(ctx, k, Some(502));
-                self.group.borrow_mut().deregister(id);
-                self.replacements += u64::from(self.clock.measured(now));
-                self.terminate(now, k, "unhealthy by the load balancer; replacing");
             }
+            self.group.borrow_mut().deregister(id);
+            self.replacements += u64::from(self.clock.measured(now));
+            let why = if by_elb {
+                "unhealthy by the load balancer; replacing"
+            } else {
+                "failed EC2 status checks; replacing"
+            };
+            self.terminate(now, k, why);
         }
         self.reconcile(ctx);
         // aws-facts: §4 AZ rebalancing: launch before terminate, up to 10 % (or one) over max.

@@ -877,7 +877,12 @@ fn component_panels(kind: &str) -> &'static [PanelSpec] {
                 y_desc: "CPU [%]",
                 lines: &[
                     ("cpu_pct", "actual", palette::UTILISATION, 1.0),
-                    ("metric_cpu_pct", "CloudWatch, as a policy sees it", RED, 1.0),
+                    (
+                        "metric_cpu_pct",
+                        "CloudWatch, as a policy sees it",
+                        RED,
+                        1.0,
+                    ),
                 ],
                 y_max: Some(105.0),
             },

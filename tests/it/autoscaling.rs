@@ -384,3 +384,71 @@ fn a_group_called_directly_balances_over_its_instances_in_service() {
     assert!((u - 600.0 * 0.008 / 1.2 / 6.0).abs() < 0.015, "{u}");
     assert_eq!(num(&s, "requests.by_status.200"), num(&s, "requests.total"));
 }
+
+#[test]
+fn step_scaling_adds_by_step_and_counts_warming_instances() {
+    // Saturated from 5 min (20 ms at 400/s on two instances: 8 vCPUs of work on 4). One
+    // datapoint above 90 % triggers the biggest step, +3 on the 2 instances counted: desired
+    // 5, when the [5, 6) min datapoint is visible at 7 min. While the three new ones boot
+    // (60 s) and warm (5 min) they are not counted, so the same breach asks for 2 + 3 = 5
+    // again: nothing more until they are warm.
+    let toml = asg(
+        "20m",
+        r#"{ process = "step", steps = [["0s", 100], ["5m", 400]] }"#,
+        r#"min = 2
+           max = 10
+           monitoring = "detailed"
+           warmup = "5m"
+           work = "20ms"
+           scaling = { policy = "step", steps = [{ above = 60, add = 1 }, { above = 90, add = 3 }] }"#,
+        "",
+        "",
+    );
+    let ev = events(&toml, 1);
+    let outs: Vec<(f64, &str)> = ev
+        .iter()
+        .filter(|e| e.event == "scale_out")
+        .map(|e| (e.time.as_secs_f64(), e.detail.as_str()))
+        .collect();
+    assert_eq!(outs[0].0, 420.0, "{outs:?}");
+    assert!(outs[0].1.starts_with("desired 2 -> 5"), "{outs:?}");
+    // In service at 480 s, warm at 780 s, when the [11, 12) min datapoint is seen: the load,
+    // spread over five now, keeps each at 80 % (8 vCPUs of work on 10), the +1 step, and the
+    // five count: desired 6, no earlier.
+    assert_eq!(outs[1].0, 780.0, "{outs:?}");
+    assert!(outs[1].1.starts_with("desired 5 -> 6"), "{outs:?}");
+}
+
+#[test]
+fn with_elb_health_checks_the_group_replaces_what_the_load_balancer_finds_unhealthy() {
+    // The same failure as above, but the group trusts the load balancer's health checks
+    // (grace period over): the ALB marks the instance unhealthy after two failed checks 10 s
+    // apart, and the group's next health pass (every 10 s) replaces it, long before the EC2
+    // status checks' two minutes.
+    let toml = asg(
+        "6m",
+        r#"{ process = "constant", rate = 100 }"#,
+        r#"min = 2
+           work = "5ms"
+           health_check_type = "elb"
+           health_check_grace_period = "0s""#,
+        "",
+        r#"[[fault]]
+           at = "120s"
+           kind = "instance_failure"
+           target = "web""#,
+    );
+    let ev = events(&toml, 1);
+    let unhealthy = times(&ev, "target_unhealthy")[0];
+    let replaced = ev
+        .iter()
+        .find(|e| e.event == "terminated" && e.detail.contains("load balancer"))
+        .expect("replaced on the load balancer's word")
+        .time
+        .as_secs_f64();
+    assert!(
+        replaced >= unhealthy && replaced <= unhealthy + 10.0,
+        "{unhealthy} {replaced}"
+    );
+    assert_eq!(times(&ev, "launch"), vec![replaced]);
+}

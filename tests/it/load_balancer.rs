@@ -193,3 +193,33 @@ fn the_classic_surge_queue_holds_1024_and_spills_over_with_503() {
         num(&s, "requests.by_status.503")
     );
 }
+
+#[test]
+fn each_type_costs_its_hourly_price_and_its_capacity_units() {
+    // One measured hour at 100 requests/s of 1,000 bytes: 0.36 GB. ALB: 100 new connections/s
+    // at 25 per LCU = 4 LCU (more than 0.36 for the bytes): 0.0225 + 4 × 0.008. NLB: 800
+    // connections per NLCU gives 0.125, the bytes 0.36: 0.0225 + 0.36 × 0.006. CLB: 0.025 an
+    // hour and 0.008 per GB.
+    for (t, expected) in [
+        ("application", 0.0225 + 4.0 * 0.008),
+        ("network", 0.0225 + 0.36 * 0.006),
+        ("classic", 0.025 + 0.36 * 0.008),
+    ] {
+        let toml = scenario(
+            100,
+            "61m",
+            &format!("type = \"{t}\""),
+            &[("a", "x")],
+            "1ms",
+            "",
+        )
+        .replace("[scenario]", "[scenario]\nwarmup = \"1m\"")
+        .replace(
+            "arrival = { process = \"constant\", rate = 100 }",
+            "arrival = { process = \"constant\", rate = 100 }\nsize = 1000",
+        );
+        let s = crate::run(&toml);
+        let cost = num(&s, "components.lb.cost_usd");
+        assert!((cost - expected).abs() < 1e-4, "{t}: {cost} vs {expected}");
+    }
+}
