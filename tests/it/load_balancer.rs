@@ -223,3 +223,57 @@ fn each_type_costs_its_hourly_price_and_its_capacity_units() {
         assert!((cost - expected).abs() < 1e-4, "{t}: {cost} vs {expected}");
     }
 }
+
+#[test]
+fn deep_health_checks_follow_a_dependency_down_and_shallow_ones_do_not() {
+    // Two web servers calling one database, which goes down for a minute. A deep check takes
+    // the whole request path, so both targets fail their checks (the probes time out) and are
+    // marked unhealthy; a shallow check only asks whether the server is up: no verdict changes.
+    let run = |path: &str| {
+        let toml = format!(
+            r#"
+            [scenario]
+            duration = "3m"
+            [[workload]]
+            name = "u"
+            target = "lb"
+            arrival = {{ process = "constant", rate = 50 }}
+            timeout = "2s"
+            [[component]]
+            id = "lb"
+            kind = "load_balancer"
+            targets = ["w1", "w2"]
+            health_check = {{ interval = "10s", timeout = "2s", path = "{path}" }}
+            [[component]]
+            id = "w1"
+            kind = "service"
+            servers = 100
+            service_time = "1ms"
+            calls = [ {{ to = "db", timeout = "3s" }} ]
+            [[component]]
+            id = "w2"
+            kind = "service"
+            servers = 100
+            service_time = "1ms"
+            calls = [ {{ to = "db", timeout = "3s" }} ]
+            [[component]]
+            id = "db"
+            kind = "service"
+            servers = 100
+            service_time = "1ms"
+            [[fault]]
+            at = "60s"
+            for = "1m"
+            kind = "component_down"
+            target = "db"
+            "#
+        );
+        let r = World::build(&crate::scenario(&toml), 1).run().unwrap();
+        r.events
+            .iter()
+            .filter(|e| e.event == "target_unhealthy")
+            .count()
+    };
+    assert_eq!(run("deep"), 2);
+    assert_eq!(run("shallow"), 0);
+}
