@@ -84,6 +84,7 @@ pub const HEADLINES: &[(&str, &str)] = &[
     ("latency_ms.p99", "p99 [ms]"),
     ("latency_ms.p999", "p99.9 [ms]"),
     ("retry_amplification", "attempts per request"),
+    ("cost_usd.total", "cost [$, per seed]"),
 ];
 
 /// A scenario's page. `plots` are (title, inline SVG, PNG file name) in display order.
