@@ -10,7 +10,7 @@
 use super::token_bucket::TokenBucket;
 use super::{AfterReply, BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge};
 use crate::dist::Dist;
-use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
+use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime, TimerHandle};
 use crate::metrics::{Clock, Counter, EventLog, Hist, Latency, Level, MetricSet, WindowedCounts};
 use crate::scenario::check::Checker;
 use crate::scenario::raw::{RawCall, RawComponentTable, RawDist};
@@ -315,6 +315,8 @@ struct Job {
     fails: bool,
     calls: CallCursor,
     gen: u32,
+    /// The function timeout's timer, cancelled when the invocation ends first.
+    timeout: Option<TimerHandle>,
 }
 
 /// Timer kinds, in the low 3 bits of a tag; the rest holds an index and a generation.
@@ -506,6 +508,7 @@ impl Lambda {
             fails: false,
             calls: CallCursor::default(),
             gen,
+            timeout: None,
         });
         if cold {
             let init = self.versions[version].init.sample_time(&mut self.rng);
@@ -529,7 +532,7 @@ impl Lambda {
         j.fails = fails;
         let gen = j.gen;
         ctx.schedule(work, tag(T_WORK_DONE, job, gen));
-        ctx.schedule_fixed(self.cfg.timeout, tag(T_TIMEOUT, job, gen));
+        self.jobs[job].timeout = ctx.schedule_fixed(self.cfg.timeout, tag(T_TIMEOUT, job, gen));
     }
 
     /// The next downstream call, or the answer when none is left.
@@ -548,6 +551,9 @@ impl Lambda {
     fn complete(&mut self, ctx: &mut Ctx<'_>, job: usize, status: u16) {
         let now = ctx.now();
         let j = self.jobs.remove(job);
+        if let Some(h) = j.timeout {
+            ctx.cancel_timer(h);
+        }
         let measured = self.clock.measured(j.arrived);
         ctx.reply(j.call, status);
         self.statuses.add(&self.clock, status, now, measured);
@@ -663,6 +669,8 @@ impl Component for Lambda {
                     T_INIT_DONE if self.job(idx, gen) => self.start_handler(ctx, idx),
                     T_WORK_DONE if self.job(idx, gen) => self.proceed(ctx, idx),
                     T_TIMEOUT if self.job(idx, gen) => {
+                        // Fired: nothing left to cancel.
+                        self.jobs[idx].timeout = None;
                         if self.clock.measured(self.jobs[idx].arrived) {
                             self.timeouts += 1;
                         }

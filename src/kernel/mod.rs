@@ -12,6 +12,6 @@ pub use queue::EventQueue;
 pub use rng::{stream, SimRng};
 pub use sim::{
     ActorId, CallId, CallTiming, Ctx, Faults, Input, Kernel, KernelStats, Limits, Model, Msg,
-    Outcome, Reply, Stop,
+    Outcome, Reply, Stop, TimerHandle,
 };
 pub use time::SimTime;

@@ -5,7 +5,11 @@
 //! calls that arrive after a hop delay, replies that travel back, and caller-side timeouts.
 //! A timeout does not cancel the callee's work: its late reply is dropped and counted.
 
+use super::queue::LaneHandle;
 use super::{EventQueue, SimRng, SimTime};
+
+/// A timer set with `Ctx::schedule_fixed`, to cancel it.
+pub type TimerHandle = LaneHandle;
 use slotmap::{new_key_type, SlotMap};
 
 /// Index of an actor in the model (components first, then workloads; the model decides).
@@ -95,6 +99,8 @@ struct CallRecord {
     msg: Msg,
     reply_delay: SimTime,
     has_timeout: bool,
+    /// The pending timeout in its lane, cancelled when the reply reaches the caller.
+    timeout: Option<LaneHandle>,
     state: CallState,
 }
 
@@ -200,10 +206,11 @@ impl Ctx<'_> {
     }
 
     /// Like `schedule`, for a delay the actor uses over and over (a timeout, a constant
-    /// overhead): such timers wait in a FIFO lane instead of the heap, which keeps the heap
-    /// small when most of them outlive their purpose.
+    /// overhead): such timers wait in a FIFO lane instead of the heap. The handle (when the
+    /// timer got a lane) cancels it with `cancel_timer`; a timer that has fired must not be
+    /// cancelled.
     #[inline]
-    pub fn schedule_fixed(&mut self, delay: SimTime, tag: u64) {
+    pub fn schedule_fixed(&mut self, delay: SimTime, tag: u64) -> Option<TimerHandle> {
         self.queue.push_after(
             self.now,
             delay,
@@ -211,7 +218,13 @@ impl Ctx<'_> {
                 actor: self.me,
                 tag,
             },
-        );
+        )
+    }
+
+    /// Cancels a timer set with `schedule_fixed` that has not fired.
+    #[inline]
+    pub fn cancel_timer(&mut self, h: TimerHandle) {
+        self.queue.cancel(h);
     }
 
     /// Sends `msg` to `callee`; its reply (or the timeout) comes back as `Input::Reply` with `tag`.
@@ -223,6 +236,7 @@ impl Ctx<'_> {
             msg,
             reply_delay: timing.reply_delay + self.faults.slow_link(self.me, callee),
             has_timeout: timing.timeout.is_some(),
+            timeout: None,
             state: CallState::Open,
         });
         self.stats.calls += 1;
@@ -241,7 +255,7 @@ impl Ctx<'_> {
                 .push(self.now + request_delay, Event::Deliver { call }),
         }
         if let Some(t) = timing.timeout {
-            self.queue.push_after(self.now, t, Event::Timeout { call });
+            self.calls[call].timeout = self.queue.push_after(self.now, t, Event::Timeout { call });
         }
         call
     }
@@ -507,6 +521,10 @@ impl Kernel {
             }
             Event::Reply { call, status } => {
                 let rec = self.calls.remove(call).expect("a reply's call is open");
+                if let Some(h) = rec.timeout {
+                    // Answered in time: its timeout will never matter, and leaves the queue.
+                    self.queue.cancel(h);
+                }
                 if rec.state == CallState::Abandoned {
                     // Its timeout fired while the reply was on the wire: drop it.
                     self.stats.late_replies[rec.callee as usize] += 1;
@@ -524,6 +542,7 @@ impl Kernel {
                 let Some(rec) = self.calls.get_mut(call) else {
                     return;
                 };
+                rec.timeout = None;
                 let reply = Reply {
                     call,
                     tag: rec.tag,
@@ -619,8 +638,8 @@ mod tests {
         let (seen, stats, open) = run(10, Some(100));
         assert_eq!(seen, vec![(SimTime::from_millis(12), Outcome::Status(200))]);
         assert_eq!(stats.late_replies, vec![0, 0]);
-        // Deliver, timer, reply, and the stale timeout that finds nothing to do.
-        assert_eq!(stats.events, 4);
+        // Deliver, timer, reply: the timeout was cancelled when the reply arrived.
+        assert_eq!(stats.events, 3);
         assert_eq!(open, 0, "the call record is freed");
     }
 
