@@ -8,7 +8,7 @@
 
 use archsim::scenario;
 use archsim::world::World;
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use std::path::Path;
 
 fn bench_model(c: &mut Criterion, file: &str, name: &str) {
@@ -23,6 +23,9 @@ fn bench_model(c: &mut Criterion, file: &str, name: &str) {
         .events;
     let mut g = c.benchmark_group("kernel");
     g.sample_size(10);
+    // Ten runs of the model, not criterion's default 1 + 2 + … + 10: the serverless hour
+    // takes half a minute a run.
+    g.sampling_mode(SamplingMode::Flat);
     g.throughput(Throughput::Elements(events));
     g.bench_function(name, |b| {
         b.iter(|| {
@@ -44,12 +47,12 @@ fn serverless(c: &mut Criterion) {
     bench_model(
         c,
         "serverless-1h-10k.toml",
-        "apigw_lambda_dynamodb_1h_10k_rps",
+        "serverless_apigw_lambda_dynamodb_1h_10k_rps",
     );
 }
 
 fn server(c: &mut Criterion) {
-    bench_model(c, "server-1h-2k.toml", "alb_asg_rds_1h_2k_rps");
+    bench_model(c, "server-1h-2k.toml", "server_path_alb_asg_rds_1h_2k_rps");
 }
 
 criterion_group!(benches, mm10, serverless, server);

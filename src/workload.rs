@@ -360,6 +360,7 @@ impl Workload {
             request_delay: self.spec.latency.sample_time(&mut self.rng),
             reply_delay: self.spec.latency.sample_time(&mut self.rng),
             timeout: self.spec.timeout,
+            leaves_after: SimTime::ZERO,
         };
         ctx.call(self.target, msg, timing, req as u64);
     }

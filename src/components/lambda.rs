@@ -531,8 +531,20 @@ impl Lambda {
         j.started = now;
         j.fails = fails;
         let gen = j.gen;
-        ctx.schedule(work, tag(T_WORK_DONE, job, gen));
         self.jobs[job].timeout = ctx.schedule_fixed(self.cfg.timeout, tag(T_TIMEOUT, job, gen));
+        // The first downstream call leaves when the work is done: no event for the work's end,
+        // when nothing changes but that the call leaves (unless the function times out or
+        // fails first, and never sends it).
+        let j = &mut self.jobs[job];
+        let t = (job as u64) << 32 | u64::from(gen);
+        if !fails
+            && work < self.cfg.timeout
+            && j.calls
+                .call_next_after(&self.edges, ctx, &mut self.rng, j.msg, t, work)
+        {
+            return;
+        }
+        ctx.schedule(work, tag(T_WORK_DONE, job, gen));
     }
 
     /// The next downstream call, or the answer when none is left.

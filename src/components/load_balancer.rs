@@ -647,6 +647,7 @@ impl LoadBalancer {
                 request_delay: t.edge.latency.sample_time(&mut self.rng),
                 reply_delay: t.edge.latency.sample_time(&mut self.rng),
                 timeout: Some(self.cfg.health.timeout),
+                leaves_after: SimTime::ZERO,
             };
             ctx.call(t.edge.to, msg, timing, TAG_PROBE | i as u64);
         }

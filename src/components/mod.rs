@@ -227,7 +227,8 @@ impl Edge {
         let timing = CallTiming {
             request_delay: delay + self.latency.sample_time(rng),
             reply_delay: self.latency.sample_time(rng),
-            timeout: self.timeout.map(|t| t + delay),
+            timeout: self.timeout,
+            leaves_after: delay,
         };
         ctx.call(self.to, msg, timing, tag);
     }
@@ -350,11 +351,25 @@ impl CallCursor {
         msg: Msg,
         tag: u64,
     ) -> bool {
+        self.call_next_after(edges, ctx, rng, msg, tag, SimTime::ZERO)
+    }
+
+    /// Like `call_next`, for a caller that first spends `delay` of its own (its work): the
+    /// call leaves when the work is done, with no event in between.
+    pub fn call_next_after(
+        &mut self,
+        edges: &[Edge],
+        ctx: &mut Ctx<'_>,
+        rng: &mut SimRng,
+        msg: Msg,
+        tag: u64,
+        delay: SimTime,
+    ) -> bool {
         while let Some(edge) = edges.get(self.next) {
             self.next += 1;
             if edge.taken(rng) {
                 self.attempt = 1;
-                edge.call(ctx, rng, msg, tag);
+                edge.call_after(ctx, rng, msg, tag, delay);
                 return true;
             }
         }

@@ -73,10 +73,13 @@ pub struct Reply {
 /// The timing of one call: one-way delays out and back, and the caller's patience.
 #[derive(Clone, Copy, Debug)]
 pub struct CallTiming {
+    /// From now until the request reaches the callee: `leaves_after`, then the hop.
     pub request_delay: SimTime,
     pub reply_delay: SimTime,
-    /// `None`: the caller waits for as long as it takes.
+    /// `None`: the caller waits for as long as it takes, once the request has left.
     pub timeout: Option<SimTime>,
+    /// The caller's own time before the request leaves (its work): its timeout starts then.
+    pub leaves_after: SimTime,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -101,6 +104,9 @@ struct CallRecord {
     has_timeout: bool,
     /// The pending timeout in its lane, cancelled when the reply reaches the caller.
     timeout: Option<LaneHandle>,
+    /// A timeout that starts when the request leaves, not yet queued: (its length, when it
+    /// fires). It is queued when the request arrives, in order with the others of its lane.
+    deferred_timeout: Option<(SimTime, SimTime)>,
     state: CallState,
 }
 
@@ -237,12 +243,28 @@ impl Ctx<'_> {
             reply_delay: timing.reply_delay + self.faults.slow_link(self.me, callee),
             has_timeout: timing.timeout.is_some(),
             timeout: None,
+            deferred_timeout: None,
             state: CallState::Open,
         });
         self.stats.calls += 1;
         self.stats.peak_in_flight = self.stats.peak_in_flight.max(self.calls.len());
         let request_delay = timing.request_delay + self.faults.slow_link(self.me, callee);
-        match self.faults.link_error(self.me, callee) {
+        let link_error = self.faults.link_error(self.me, callee);
+        if let Some(t) = timing.timeout {
+            let deadline = self.now + timing.leaves_after + t;
+            let arrives = self.now + request_delay;
+            if timing.leaves_after == SimTime::ZERO {
+                self.calls[call].timeout =
+                    self.queue.push_after(self.now, t, Event::Timeout { call });
+            } else if link_error.is_none() && arrives < deadline {
+                // Queued on arrival, so that it joins its lane nearly in order (the lane is
+                // per timeout length; a deadline after a varying work time would not).
+                self.calls[call].deferred_timeout = Some((t, deadline));
+            } else {
+                self.queue.push(deadline, Event::Timeout { call });
+            }
+        }
+        match link_error {
             // The network (or a proxy on the way) answers for the callee, which never sees it.
             Some(status) => {
                 let rec = &mut self.calls[call];
@@ -253,9 +275,6 @@ impl Ctx<'_> {
             None => self
                 .queue
                 .push(self.now + request_delay, Event::Deliver { call }),
-        }
-        if let Some(t) = timing.timeout {
-            self.calls[call].timeout = self.queue.push_after(self.now, t, Event::Timeout { call });
         }
         call
     }
@@ -506,6 +525,11 @@ impl Kernel {
             Event::Fault { actor, code, on } => (actor, Input::Fault { code, on }),
             Event::Deliver { call } => {
                 let rec = &mut self.calls[call];
+                if let Some((t, deadline)) = rec.deferred_timeout.take() {
+                    rec.timeout = self
+                        .queue
+                        .push_in_lane(t, deadline, Event::Timeout { call });
+                }
                 let callee = rec.callee;
                 if self.faults.is_down(callee) {
                     lose(&mut self.calls, &mut self.stats, call);
@@ -581,6 +605,8 @@ mod tests {
         work: SimTime,
         timeout: Option<SimTime>,
         hop: SimTime,
+        /// The caller's own time before its request leaves.
+        leaves_after: SimTime,
         seen: Vec<(SimTime, Outcome)>,
         pending: Option<CallId>,
     }
@@ -589,9 +615,10 @@ mod tests {
         fn start(&mut self, actor: ActorId, ctx: &mut Ctx<'_>) {
             if actor == 0 {
                 let timing = CallTiming {
-                    request_delay: self.hop,
+                    request_delay: self.leaves_after + self.hop,
                     reply_delay: self.hop,
                     timeout: self.timeout,
+                    leaves_after: self.leaves_after,
                 };
                 let msg = Msg {
                     op: 0,
@@ -621,16 +648,43 @@ mod tests {
     }
 
     fn run(work_ms: u64, timeout_ms: Option<u64>) -> (Vec<(SimTime, Outcome)>, KernelStats, usize) {
+        run_after(0, 1, work_ms, timeout_ms)
+    }
+
+    /// Like `run`, the request leaving `after_ms` late and each hop taking `hop_ms`.
+    fn run_after(
+        after_ms: u64,
+        hop_ms: u64,
+        work_ms: u64,
+        timeout_ms: Option<u64>,
+    ) -> (Vec<(SimTime, Outcome)>, KernelStats, usize) {
         let mut m = PingPong {
             work: SimTime::from_millis(work_ms),
             timeout: timeout_ms.map(SimTime::from_millis),
-            hop: SimTime::from_millis(1),
+            hop: SimTime::from_millis(hop_ms),
+            leaves_after: SimTime::from_millis(after_ms),
             seen: Vec::new(),
             pending: None,
         };
         let mut k = Kernel::new(2, Limits::default(), super::super::stream(0, "faults"));
         k.run(&mut m, 2).unwrap();
         (m.seen, k.stats().clone(), k.in_flight())
+    }
+
+    #[test]
+    fn a_timeout_starts_when_the_request_leaves() {
+        // Leaves at 50 ms, arrives at 51, answered at 81, back at 82: inside a 40 ms timeout
+        // counted from 50 ms (not from 0, where it would have fired at 40).
+        let (seen, stats, open) = run_after(50, 1, 30, Some(40));
+        assert_eq!(seen, vec![(SimTime::from_millis(82), Outcome::Status(200))]);
+        assert_eq!((stats.events, open), (3, 0));
+        // A 20 ms timeout from 50 ms fires at 70, the late answer is dropped.
+        let (seen, stats, _) = run_after(50, 1, 30, Some(20));
+        assert_eq!(seen, vec![(SimTime::from_millis(70), Outcome::Timeout)]);
+        assert_eq!(stats.late_replies, vec![0, 1]);
+        // A hop longer than the timeout: it fires at 50 + 20 ms, before the request arrives.
+        let (seen, _, _) = run_after(50, 30, 1, Some(20));
+        assert_eq!(seen, vec![(SimTime::from_millis(70), Outcome::Timeout)]);
     }
 
     #[test]
@@ -659,6 +713,7 @@ mod tests {
             work: SimTime::from_millis(10),
             timeout: Some(SimTime::from_nanos(11_500_000)),
             hop: SimTime::from_millis(1),
+            leaves_after: SimTime::ZERO,
             seen: Vec::new(),
             pending: None,
         };
@@ -685,6 +740,7 @@ mod tests {
                         request_delay: SimTime::from_secs(1_000),
                         reply_delay: SimTime::ZERO,
                         timeout: None,
+                        leaves_after: SimTime::ZERO,
                     };
                     let msg = Msg {
                         op: 0,
