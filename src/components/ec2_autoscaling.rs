@@ -1510,6 +1510,18 @@ impl AutoScalingGroup {
             };
             self.terminate(now, k, why);
         }
+        // A simple-scaling activity whose instances were lost before serving is over: its
+        // cooldown starts now rather than never.
+        if self.activity_left > 0 && !self.instances.iter().any(|i| i.state == State::Booting) {
+            self.activity_left = 0;
+            if let Some(Scaling {
+                policy: Policy::Simple { cooldown, .. },
+                ..
+            }) = &self.cfg.scaling
+            {
+                self.cooldown_until = Some(now + *cooldown);
+            }
+        }
         self.reconcile(ctx);
         // aws-facts: §4 AZ rebalancing: launch before terminate, up to 10 % (or one) over max.
         if self.zone_out.iter().all(|o| !o)
