@@ -29,7 +29,8 @@
 use super::instance_types::{self, InstanceType};
 use super::target_group::TargetGroup;
 use super::{
-    AfterReply, BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge, PROBE_SHALLOW,
+    is_probe, AfterReply, BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge,
+    PROBE_SHALLOW,
 };
 use crate::dist::Dist;
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
@@ -702,12 +703,6 @@ struct Job {
     dead: bool,
 }
 
-/// One closed CloudWatch period: the group's value (`None`: no instance reported).
-#[derive(Clone, Copy, Debug)]
-struct Datapoint {
-    value: Option<f64>,
-}
-
 // Timer tags: the low 4 bits say what, the rest which.
 const T_WORK: u64 = 0;
 const T_RETRY: u64 = 1;
@@ -746,13 +741,12 @@ pub struct AutoScalingGroup {
     zone_out: Vec<bool>,
     /// Instances launched to rebalance zones, not counted against desired.
     rebalancing: u32,
-    datapoints: VecDeque<Datapoint>,
-    pending_datapoints: VecDeque<Datapoint>,
-    history: VecDeque<Datapoint>,
+    /// Closed CloudWatch periods not yet visible, and the last ones the policy has seen:
+    /// the group's value each (`None`: no instance reported).
+    pending_datapoints: VecDeque<Option<f64>>,
+    history: VecDeque<Option<f64>>,
     /// Simple scaling: no action before this; `None` while an activity is under way.
     cooldown_until: Option<SimTime>,
-    /// Simple scaling: instances of the current activity not yet in service.
-    activity_left: u32,
     /// When the policy first had a datapoint (before it, the metric series is empty).
     first_metric: Option<SimTime>,
     // Recorders.
@@ -817,11 +811,9 @@ impl AutoScalingGroup {
             desired: cfg.desired,
             zone_out: vec![false; cfg.zones.len()],
             rebalancing: 0,
-            datapoints: VecDeque::new(),
             pending_datapoints: VecDeque::new(),
             history: VecDeque::new(),
             cooldown_until: Some(SimTime::ZERO),
-            activity_left: 0,
             first_metric: None,
             requests: Counter::new(&clock),
             rejected: Counter::new(&clock),
@@ -965,17 +957,22 @@ impl AutoScalingGroup {
                 }
             }
         }
-        if self.activity_left > 0 {
-            self.activity_left -= 1;
-            if self.activity_left == 0 {
-                if let Some(Scaling {
-                    policy: Policy::Simple { cooldown, .. },
-                    ..
-                }) = &self.cfg.scaling
-                {
-                    self.cooldown_until = Some(now + *cooldown);
-                }
-            }
+        self.settle_activity(now);
+    }
+
+    /// Simple scaling: an activity is over once nothing it launched is still booting (in
+    /// service, or lost on the way); its cooldown starts then.
+    fn settle_activity(&mut self, now: SimTime) {
+        if self.cooldown_until.is_some() || self.instances.iter().any(|i| i.state == State::Booting)
+        {
+            return;
+        }
+        if let Some(Scaling {
+            policy: Policy::Simple { cooldown, .. },
+            ..
+        }) = &self.cfg.scaling
+        {
+            self.cooldown_until = Some(now + *cooldown);
         }
     }
 
@@ -1070,7 +1067,7 @@ impl AutoScalingGroup {
         let queued: Vec<usize> = inst.cpu_queue.drain(..).collect();
         self.busy.add(&self.clock, now, -f64::from(busy));
         for (call, msg, arrived) in waiting {
-            let probe = msg.op >= PROBE_SHALLOW;
+            let probe = is_probe(msg.op);
             held += u64::from(!probe);
             if let Some(s) = status {
                 self.answer(ctx, call, arrived, s, probe);
@@ -1171,7 +1168,7 @@ impl AutoScalingGroup {
 
     fn arrive(&mut self, ctx: &mut Ctx<'_>, call: CallId, msg: Msg) {
         let now = ctx.now();
-        let probe = msg.op >= PROBE_SHALLOW;
+        let probe = is_probe(msg.op);
         if !probe {
             self.requests
                 .add(&self.clock, now, self.clock.measured(now));
@@ -1300,7 +1297,7 @@ impl AutoScalingGroup {
         let inst = &mut self.instances[idx];
         inst.threads_used -= 1;
         if let Some((call, msg, arrived)) = inst.waiting.pop_front() {
-            let probe = msg.op >= PROBE_SHALLOW;
+            let probe = is_probe(msg.op);
             self.start_job(ctx, idx, call, msg, arrived, probe);
         } else if inst.state == State::Draining && inst.in_flight() == 0 {
             self.finish_drain(now, idx);
@@ -1330,10 +1327,8 @@ impl AutoScalingGroup {
                 };
             }
         }
-        let dp = Datapoint {
-            value: (counted > 0).then(|| sum / f64::from(counted)),
-        };
-        self.pending_datapoints.push_back(dp);
+        self.pending_datapoints
+            .push_back((counted > 0).then(|| sum / f64::from(counted)));
         ctx.schedule(self.cfg.metric_delay, tag(T_EVAL, 0));
         if now + period < self.clock.end {
             ctx.schedule(period, tag(T_PERIOD, 0));
@@ -1345,12 +1340,11 @@ impl AutoScalingGroup {
         let Some(dp) = self.pending_datapoints.pop_front() else {
             return;
         };
-        self.datapoints.push_back(dp);
         self.history.push_back(dp);
         while self.history.len() > TT_IN_DATAPOINTS {
             self.history.pop_front();
         }
-        if let Some(v) = dp.value {
+        if let Some(v) = dp {
             self.first_metric.get_or_insert(now);
             self.metric_level.set(&self.clock, now, v);
         }
@@ -1366,12 +1360,12 @@ impl AutoScalingGroup {
             if self.history.len() < n {
                 return None;
             }
-            self.history.iter().rev().take(n).map(|d| d.value).collect()
+            self.history.iter().rev().take(n).copied().collect()
         };
         let settling = self.instances.iter().any(|i| {
             i.state == State::Booting || (i.state == State::InService && i.warm_until > now)
         });
-        let Some(v) = dp.value else {
+        let Some(v) = dp else {
             // aws-facts: §4: no scaling on insufficient data.
             return;
         };
@@ -1456,9 +1450,7 @@ impl AutoScalingGroup {
                             scaling.metric.name()
                         ),
                     );
-                    let launched = self.desired.saturating_sub(before);
-                    if launched > 0 {
-                        self.activity_left = launched;
+                    if self.desired > before {
                         self.cooldown_until = None;
                     }
                 } else if let Some((below, remove)) = scale_in {
@@ -1510,18 +1502,7 @@ impl AutoScalingGroup {
             };
             self.terminate(now, k, why);
         }
-        // A simple-scaling activity whose instances were lost before serving is over: its
-        // cooldown starts now rather than never.
-        if self.activity_left > 0 && !self.instances.iter().any(|i| i.state == State::Booting) {
-            self.activity_left = 0;
-            if let Some(Scaling {
-                policy: Policy::Simple { cooldown, .. },
-                ..
-            }) = &self.cfg.scaling
-            {
-                self.cooldown_until = Some(now + *cooldown);
-            }
-        }
+        self.settle_activity(now);
         self.reconcile(ctx);
         // aws-facts: §4 AZ rebalancing: launch before terminate, up to 10 % (or one) over max.
         if self.zone_out.iter().all(|o| !o)

@@ -43,6 +43,12 @@ pub const KINDS: &[&str] = &[
 pub const PROBE_DEEP: u16 = u16::MAX;
 pub const PROBE_SHALLOW: u16 = u16::MAX - 1;
 
+/// Whether a call is a load balancer's health check rather than a request.
+#[inline]
+pub fn is_probe(op: u16) -> bool {
+    op >= PROBE_SHALLOW
+}
+
 /// A component's validated configuration, by kind.
 #[derive(Clone, Debug)]
 pub enum ComponentSpec {
