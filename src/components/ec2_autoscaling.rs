@@ -657,7 +657,10 @@ struct Instance {
     market: Market,
     state: State,
     launched: SimTime,
+    /// When it went in service and when it stopped serving (failed or terminated); `MAX`
+    /// for not yet.
     in_service_at: SimTime,
+    stopped_at: SimTime,
     failed_at: SimTime,
     warm_until: SimTime,
     /// Launched to rebalance zones: terminates one elsewhere once in service.
@@ -676,10 +679,6 @@ struct Instance {
 }
 
 impl Instance {
-    fn running(&self) -> bool {
-        matches!(self.state, State::InService | State::Draining)
-    }
-
     fn in_flight(&self) -> usize {
         self.threads_used as usize + self.waiting.len()
     }
@@ -888,7 +887,8 @@ impl AutoScalingGroup {
             market,
             state: State::Booting,
             launched: now,
-            in_service_at: SimTime::ZERO,
+            in_service_at: SimTime::MAX,
+            stopped_at: SimTime::MAX,
             failed_at: SimTime::ZERO,
             warm_until: SimTime::ZERO,
             rebalance,
@@ -1042,6 +1042,7 @@ impl AutoScalingGroup {
             return;
         }
         i.state = State::Terminated;
+        i.stopped_at = i.stopped_at.min(now);
         if i.rebalance {
             i.rebalance = false;
             self.rebalancing -= 1;
@@ -1318,8 +1319,10 @@ impl AutoScalingGroup {
             let reqs = i.requests_in_period;
             i.cpu_mark = i.cpu_area;
             i.requests_in_period = 0;
-            // aws-facts: §4: warming instances are left out of the aggregated metric.
-            if i.running() && i.in_service_at <= start && i.warm_until <= now {
+            // aws-facts: §4: warming instances are left out of the aggregated metric. An
+            // instance counts when it served the whole period, including one that stops at
+            // its very end (a spot reclaim on the minute): its datapoint was published.
+            if i.in_service_at <= start && i.stopped_at >= now && i.warm_until <= now {
                 counted += 1;
                 sum += match self.cfg.scaling.as_ref().map(|s| s.metric) {
                     Some(Metric::RequestsPerTarget) => reqs as f64 * 60.0 / period.as_secs_f64(),
@@ -1546,6 +1549,7 @@ impl AutoScalingGroup {
         let i = &mut self.instances[idx];
         i.state = State::Failed;
         i.failed_at = now;
+        i.stopped_at = now;
         let id = i.id;
         self.events
             .push(now, "instance_failed", format!("i-{id}: {why}"));

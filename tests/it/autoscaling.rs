@@ -216,6 +216,42 @@ fn spot_interruption_notice_is_two_minutes_and_rebalancing_acts_on_it() {
 }
 
 #[test]
+fn an_instance_stopping_as_a_period_closes_still_reports_that_period() {
+    // One spot instance, reclaimed at 180 s (notice at 60 s), exactly when the one-minute
+    // period [120 s, 180 s) closes. It served all of that period at 20 % CPU (40/s of 10 ms on
+    // 2 vCPUs; 50 % before, at 100/s), so the group's metric shows 20 % once the datapoint
+    // arrives 10 s later, instead of keeping the previous minute's 50 %.
+    let toml = asg(
+        "4m",
+        r#"{ process = "step", steps = [["0s", 100], ["120s", 40]] }"#,
+        r#"min = 1
+           max = 1
+           market = "spot"
+           monitoring = "detailed"
+           metric_delay = "10s"
+           work = "10ms""#,
+        "",
+        r#"[[fault]]
+        at = "60s"
+        kind = "spot_interruption"
+        target = "web"
+        count = 1"#,
+    );
+    let r = World::build(&scenario(&toml), 1).run().unwrap();
+    assert_eq!(times(&r.events, "terminated"), vec![180.0]);
+    let web = r.actors.iter().find(|a| a.name == "web").unwrap();
+    let metric = &web
+        .series
+        .iter()
+        .find(|(n, _)| n == "metric_cpu_pct")
+        .unwrap()
+        .1;
+    let at = |s: u64| metric[(s * 1_000_000_000 / r.clock.window.0) as usize];
+    assert!((at(150) - 50.0).abs() < 2.0, "[60 s, 120 s): {}", at(150));
+    assert!((at(200) - 20.0).abs() < 2.0, "[120 s, 180 s): {}", at(200));
+}
+
+#[test]
 fn spot_and_reserved_cost_their_fraction_of_on_demand() {
     // aws-facts §4: m5.large 0.096 $/h; 3 instances for the measured hour.
     for (market, per_hour) in [

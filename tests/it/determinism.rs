@@ -180,7 +180,8 @@ fn render(sc: &archsim::scenario::Scenario, threads: usize) -> (String, String, 
 #[test]
 fn the_server_path_is_deterministic_across_threads() {
     // A load balancer, an Auto Scaling group (spot, scaling, instance and spot faults, a zone
-    // outage) and an RDS database with replicas failing over.
+    // outage) and an RDS database with replicas failing over. The spike starts early so that
+    // target tracking's three one-minute datapoints are in (at 210 s) before the outage.
     let sc = crate::scenario(
         r#"
         [scenario]
@@ -191,7 +192,7 @@ fn the_server_path_is_deterministic_across_threads() {
         [[workload]]
         name = "u"
         target = "alb"
-        arrival = { process = "spike", base = 200, peak = 700, at = "60s", for = "3m" }
+        arrival = { process = "spike", base = 200, peak = 700, at = "10s", for = "4m" }
         mix = [ { op = "read", weight = 8 }, { op = "write", weight = 2 } ]
         keys = { dist = "zipf", count = 500, exponent = 1.1 }
         timeout = "5s"
@@ -236,7 +237,7 @@ fn the_server_path_is_deterministic_across_threads() {
         target = "web"
         fraction = 0.5
         [[fault]]
-        at = "200s"
+        at = "240s"
         for = "60s"
         kind = "az_outage"
         az = "a"
