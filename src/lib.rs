@@ -8,6 +8,7 @@ pub mod dist;
 pub mod faults;
 pub mod kernel;
 pub mod metrics;
+pub mod popularity;
 pub mod report;
 pub mod scenario;
 pub mod sweep;

@@ -7,9 +7,10 @@
 use crate::dist::Dist;
 use crate::kernel::{ActorId, CallTiming, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, Latency, Level, MetricSet, WindowedCounts};
+use crate::popularity::ZipfKeys;
 use rand::distr::weighted::WeightedIndex;
 use rand::Rng;
-use rand_distr::{Distribution, Exp1, Zipf};
+use rand_distr::{Distribution, Exp1};
 use slab::Slab;
 
 /// How arrivals are spread over time. Rates are per second.
@@ -239,7 +240,7 @@ pub struct Workload {
     clock: Clock,
     rng: SimRng,
     mix: Option<WeightedIndex<f64>>,
-    zipf: Option<Zipf<f64>>,
+    zipf: Option<ZipfKeys>,
     /// For constant arrivals: the exact (fractional) time of the next one, so rounding to
     /// nanoseconds never accumulates.
     next_exact_s: f64,
@@ -263,9 +264,7 @@ impl Workload {
             None
         };
         let zipf = match spec.keys {
-            Keys::Zipf { count, exponent } => {
-                Some(Zipf::new(count as f64, exponent).expect("validated zipf parameters"))
-            }
+            Keys::Zipf { count, exponent } => Some(ZipfKeys::new(count, exponent)),
             Keys::Uniform { .. } => None,
         };
         Workload {
@@ -318,16 +317,12 @@ impl Workload {
             None => self.spec.mix[0].0,
         };
         let key = match (&self.zipf, &self.spec.keys) {
-            (Some(z), _) => z.sample(&mut self.rng) as u64 - 1,
+            (Some(z), _) => z.sample(&mut self.rng) - 1,
             (None, Keys::Uniform { count }) => self.rng.random_range(0..*count),
             (None, Keys::Zipf { .. }) => 0,
         };
-        let size_bytes = self
-            .spec
-            .size_bytes
-            .sample(&mut self.rng)
-            .round()
-            .min(u32::MAX as f64) as u32;
+        // Rounded half up; the cast saturates (and takes a negative or NaN draw to 0).
+        let size_bytes = (self.spec.size_bytes.sample(&mut self.rng) + 0.5) as u32;
         let client = match self.spec.api_keys {
             0 => 0,
             n => self.spec.first_api_key + self.rng.random_range(0..n),

@@ -6,6 +6,14 @@ use crate::kernel::SimTime;
 /// Nano-tokens per token.
 const UNIT: u128 = 1_000_000_000;
 
+/// A non-negative count of nano-tokens rounded to the nearest (half up), saturating at
+/// `u64::MAX` (18 billion tokens, past any bucket). Spelled as an add and a truncating cast:
+/// `f64::round` and a float-to-`u128` cast are library calls, a tenth of a gateway's work.
+#[inline]
+fn nano_tokens(x: f64) -> u128 {
+    u128::from((x + 0.5) as u64)
+}
+
 #[derive(Clone, Debug)]
 pub struct TokenBucket {
     /// Refill in nano-tokens per nanosecond, which is tokens per second.
@@ -29,7 +37,7 @@ impl TokenBucket {
 
     fn refill(&mut self, now: SimTime) {
         if now > self.last {
-            let add = (self.rate * (now - self.last).0 as f64).round() as u128;
+            let add = nano_tokens(self.rate * (now - self.last).0 as f64);
             self.tokens = (self.tokens + add).min(self.capacity);
             self.last = now;
         }
@@ -51,7 +59,7 @@ impl TokenBucket {
     #[inline]
     pub fn try_take_amount(&mut self, now: SimTime, amount: f64) -> bool {
         self.refill(now);
-        let need = (amount * UNIT as f64).round() as u128;
+        let need = nano_tokens(amount * UNIT as f64);
         if self.tokens >= need {
             self.tokens -= need;
             true
@@ -63,7 +71,7 @@ impl TokenBucket {
     /// Whether `amount` tokens are there, without taking them.
     pub fn has_amount(&mut self, now: SimTime, amount: f64) -> bool {
         self.refill(now);
-        self.tokens >= (amount * UNIT as f64).round() as u128
+        self.tokens >= nano_tokens(amount * UNIT as f64)
     }
 
     /// Changes the refill rate and the capacity from now on, keeping the tokens banked (up to
