@@ -66,8 +66,12 @@ struct Lane {
 }
 
 /// A priority queue of events keyed by (time, insertion sequence).
-pub struct EventQueue<E> {
+pub struct EventQueue<E: Copy> {
     heap: std::collections::BinaryHeap<Entry<E>>,
+    /// The heap's top was popped but left in place: the next push overwrites it and sifts it
+    /// down once, instead of a pop's sift to the bottom and back up plus the push's own sift
+    /// (a handler usually schedules one event); the next pop removes it if nothing did.
+    stale_top: bool,
     /// Every lane's events, linked in push order; only events still pending are kept, so a
     /// cancelled timeout costs nothing more.
     nodes: slab::Slab<Node<E>>,
@@ -81,16 +85,17 @@ pub struct EventQueue<E> {
 /// The most distinct delays that get a lane; further ones go to the heap.
 const MAX_LANES: usize = 16;
 
-impl<E> Default for EventQueue<E> {
+impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             heap: std::collections::BinaryHeap::new(),
+            stale_top: false,
             nodes: slab::Slab::new(),
             lanes: Vec::new(),
             first_lane: None,
@@ -106,7 +111,19 @@ impl<E> EventQueue<E> {
 
     pub fn push(&mut self, time: SimTime, event: E) {
         let key = self.key(time);
-        self.heap.push(Entry { key, event });
+        self.push_heap(Entry { key, event });
+    }
+
+    #[inline]
+    fn push_heap(&mut self, entry: Entry<E>) {
+        if self.stale_top {
+            self.stale_top = false;
+            if let Some(mut top) = self.heap.peek_mut() {
+                *top = entry;
+                return;
+            }
+        }
+        self.heap.push(entry);
     }
 
     /// Schedules `event` at `now + delay`. The caller promises that `now` never decreases
@@ -132,7 +149,7 @@ impl<E> EventQueue<E> {
                 self.lanes.len() - 1
             }
             None => {
-                self.heap.push(Entry { key, event });
+                self.push_heap(Entry { key, event });
                 return None;
             }
         };
@@ -202,6 +219,10 @@ impl<E> EventQueue<E> {
     }
 
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        if self.stale_top {
+            self.stale_top = false;
+            self.heap.pop();
+        }
         let heap_key = self.heap.peek().map(|e| e.key);
         let from_lane = match (self.first_lane, heap_key) {
             (Some((i, lk)), Some(hk)) if lk < hk => Some(i),
@@ -215,7 +236,8 @@ impl<E> EventQueue<E> {
                 (key, self.cancel(LaneHandle(h)))
             }
             None => {
-                let e = self.heap.pop()?;
+                let e = self.heap.peek()?;
+                self.stale_top = true;
                 (e.key, e.event)
             }
         };
@@ -223,7 +245,7 @@ impl<E> EventQueue<E> {
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len() + self.nodes.len()
+        self.heap.len() - usize::from(self.stale_top) + self.nodes.len()
     }
 
     pub fn is_empty(&self) -> bool {
