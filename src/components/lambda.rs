@@ -580,12 +580,13 @@ impl Lambda {
             } else {
                 self.gb_seconds += gb_s;
             }
-            self.duration
-                .record(&self.clock, now, now - j.started, true);
             if status != 200 {
                 self.per_version[version].1 += 1;
             }
         }
+        // Every window's series gets the duration, warmup included, as other components'.
+        self.duration
+            .record(&self.clock, now, now - j.started, measured);
         self.release(self.busy - 1);
         self.set_busy(now, -1);
         if status == 502 && now - j.started >= self.cfg.timeout {
