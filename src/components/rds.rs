@@ -711,7 +711,11 @@ impl Rds {
                 // The old primary's host is replaced and becomes the new standby; until then
                 // commits do not wait for one. Chosen: as long as a recovery.
                 let t = self.cfg.recovery_time.sample_time(&mut self.rng);
-                ctx.schedule(t, T_STANDBY_READY);
+                // A standby ready after the end changes nothing measured: no timer (it would
+                // keep the run going for minutes).
+                if now + t < self.clock.end {
+                    ctx.schedule(t, T_STANDBY_READY);
+                }
                 self.nodes[self.writer] = Node::new();
                 "failover_complete"
             }

@@ -55,7 +55,12 @@ pub fn events_csv(runs: &[RunResult]) -> String {
             fmt_num(r.clock.warmup.as_secs_f64()),
             r.seed
         );
-        for e in &r.events {
+        // In time order: what happens while in-flight work drains comes after arrivals end.
+        let drained = r.events.partition_point(|e| e.time <= r.clock.end);
+        for (i, e) in r.events.iter().enumerate() {
+            if i == drained {
+                arrivals_end(&mut out, r);
+            }
             let _ = writeln!(
                 out,
                 "{},{},{},{},{}",
@@ -66,14 +71,20 @@ pub fn events_csv(runs: &[RunResult]) -> String {
                 csv_field(&e.detail)
             );
         }
-        let _ = writeln!(
-            out,
-            "{},{},,arrivals_end,",
-            fmt_num(r.clock.end.as_secs_f64()),
-            r.seed
-        );
+        if drained == r.events.len() {
+            arrivals_end(&mut out, r);
+        }
     }
     out
+}
+
+fn arrivals_end(out: &mut String, r: &RunResult) {
+    let _ = writeln!(
+        out,
+        "{},{},,arrivals_end,",
+        fmt_num(r.clock.end.as_secs_f64()),
+        r.seed
+    );
 }
 
 /// Shortest form that reads back to the same number (Rust's `Display` for f64 is that), with

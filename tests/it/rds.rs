@@ -185,3 +185,32 @@ fn a_single_az_backup_suspends_io_and_a_multi_az_one_does_not() {
     assert!((4_900.0..=5_100.0).contains(&single), "{single}");
     assert!(max_write(true) < 100.0);
 }
+
+#[test]
+fn a_failover_near_the_end_leaves_nothing_running_past_it_and_events_stay_in_order() {
+    // The old primary's replacement takes 5–10 min, past the end of a 4-minute run: no
+    // standby_ready event, and the run stops once in-flight work has drained (well before
+    // 5 min). events.csv lists, per seed, in time order with arrivals_end in its place.
+    let sc = scenario(&rds(
+        "4m",
+        50.0,
+        0.2,
+        "multi_az = true",
+        r#"[[fault]]
+           at = "60s"
+           kind = "rds_primary_failure"
+           target = "db""#,
+        1,
+    ));
+    let r = World::build(&sc, 1).run().unwrap();
+    assert!(r.end_time.as_secs_f64() < 250.0, "{:?}", r.end_time);
+    assert!(r.events.iter().all(|e| e.event != "standby_ready"));
+    let csv = archsim::report::events_csv(&[r]);
+    let times: Vec<f64> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with("240,1,,arrivals_end")), "{csv}");
+}
