@@ -212,5 +212,8 @@ fn a_failover_near_the_end_leaves_nothing_running_past_it_and_events_stay_in_ord
         .map(|l| l.split(',').next().unwrap().parse().unwrap())
         .collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "{csv}");
-    assert!(csv.lines().any(|l| l.starts_with("240,1,,arrivals_end")), "{csv}");
+    assert!(
+        csv.lines().any(|l| l.starts_with("240,1,,arrivals_end")),
+        "{csv}"
+    );
 }
