@@ -25,6 +25,11 @@ use toml::Spanned;
 /// aws-facts: §7 per-partition limit: 3,000 RCU and 1,000 WCU, which nothing lifts.
 const PARTITION_RCU: f64 = 3000.0;
 const PARTITION_WCU: f64 = 1000.0;
+/// The most capacity units a table may be given on either side: 250 times AWS's default
+/// table quota of 40,000 (aws-facts §7, raisable on request), and at most 10,000 partitions.
+const MAX_UNITS: f64 = 10_000_000.0;
+const MAX_UNITS_WHY: &str =
+    "AWS's default table quota is 40,000; this model takes up to 250 times that";
 /// aws-facts: §7 burst capacity: up to 300 s of unused provisioned capacity.
 const BURST_SECONDS: f64 = 300.0;
 /// aws-facts: §7 on-demand: a new table serves about 12,000 read and 4,000 write request
@@ -124,7 +129,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
     }?;
     let mode = if mode_name == "provisioned" {
         let rcu = match &raw.rcu {
-            Some(r) => ck.positive(r, "rcu", "read capacity units"),
+            Some(r) => ck.positive_up_to(r, "rcu", "read capacity units", MAX_UNITS, MAX_UNITS_WHY),
             None => {
                 ck.error(
                     raw.mode.as_ref().map_or(0..0, |m| m.span()),
@@ -134,7 +139,9 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
             }
         };
         let wcu = match &raw.wcu {
-            Some(w) => ck.positive(w, "wcu", "write capacity units"),
+            Some(w) => {
+                ck.positive_up_to(w, "wcu", "write capacity units", MAX_UNITS, MAX_UNITS_WHY)
+            }
             None => None,
         };
         Some(Mode::Provisioned {
@@ -196,11 +203,23 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
             };
             let max_rcu = match &ar.max_rcu {
                 None => Some(rcu * 10.0),
-                Some(m) => ck.positive(m, "autoscaling.max_rcu", "read capacity units"),
+                Some(m) => ck.positive_up_to(
+                    m,
+                    "autoscaling.max_rcu",
+                    "read capacity units",
+                    MAX_UNITS,
+                    MAX_UNITS_WHY,
+                ),
             };
             let max_wcu = match &ar.max_wcu {
                 None => Some(wcu * 10.0),
-                Some(m) => ck.positive(m, "autoscaling.max_wcu", "write capacity units"),
+                Some(m) => ck.positive_up_to(
+                    m,
+                    "autoscaling.max_wcu",
+                    "write capacity units",
+                    MAX_UNITS,
+                    MAX_UNITS_WHY,
+                ),
             };
             // The facts give no figure for how long a scaling action takes to apply; a couple of
             // minutes after the alarm is what AWS's blog examples show.

@@ -172,7 +172,43 @@ impl Checker {
         if !(x.is_finite() && x > 0.0) {
             self.error(
                 v.span(),
-                format!("`{key}` must be a positive number ({what}), not {x}"),
+                format!(
+                    "`{key}` must be a positive number ({what}), not {}",
+                    show(x)
+                ),
+            );
+            return None;
+        }
+        Some(x)
+    }
+
+    /// A positive number no larger than `max`, a bound past which a model would allocate
+    /// without limit (a partition per 3,000 read units, say); `why` says where it comes from.
+    pub fn positive_up_to(
+        &mut self,
+        v: &Spanned<f64>,
+        key: &str,
+        what: &str,
+        max: f64,
+        why: &str,
+    ) -> Option<f64> {
+        let x = self.positive(v, key, what);
+        self.at_most(v, x?, key, max, why)
+    }
+
+    /// `x`, read from `v`, if it is at most `max`; `why` says where the bound comes from.
+    pub fn at_most(
+        &mut self,
+        v: &Spanned<f64>,
+        x: f64,
+        key: &str,
+        max: f64,
+        why: &str,
+    ) -> Option<f64> {
+        if x > max {
+            self.error(
+                v.span(),
+                format!("`{key}` is at most {} ({why}), not {}", show(max), show(x)),
             );
             return None;
         }
@@ -184,7 +220,7 @@ impl Checker {
         if !(x.is_finite() && x >= 0.0) {
             self.error(
                 v.span(),
-                format!("`{key}` must be zero or more ({what}), not {x}"),
+                format!("`{key}` must be zero or more ({what}), not {}", show(x)),
             );
             return None;
         }
@@ -592,6 +628,15 @@ fn describe_param_sets(sets: &[&[&str]]) -> String {
 }
 
 /// Parses "250ms", "2m", "1h30m", "0s". A bare number is refused: its unit would be a guess.
+/// A number as a message shows it: 1e300 as such, not as its three hundred digits.
+fn show(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-6..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
 pub fn parse_duration(s: &str) -> Result<SimTime, String> {
     let t = s.trim();
     if t.is_empty() {

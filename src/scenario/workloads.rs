@@ -9,6 +9,12 @@ use std::path::Path;
 use std::sync::Arc;
 use toml::Spanned;
 
+/// The highest arrival rate a workload may ask for: at about ten million events a second,
+/// one simulated second would take several seconds, and a rate so high its gaps round to
+/// zero nanoseconds would never let time advance.
+const MAX_RATE: f64 = 10_000_000.0;
+const MAX_RATE_WHY: &str = "ten million requests a second; faster would take hours to simulate";
+
 /// Each arrival process and the keys it takes.
 const PROCESSES: &[(&str, &[&str])] = &[
     ("constant", &["rate"]),
@@ -217,18 +223,16 @@ fn parse_arrival(a: &Spanned<RawArrival>, base: &Path, ck: &mut Checker) -> Opti
         return None;
     }
     let rate = |ck: &mut Checker, v: &Option<Spanned<f64>>, key: &str| -> Option<f64> {
-        ck.positive(
-            v.as_ref()?,
-            &format!("arrival.{key}"),
-            "requests per second",
-        )
+        let v = v.as_ref()?;
+        let key = format!("arrival.{key}");
+        let x = ck.positive(v, &key, "requests per second")?;
+        ck.at_most(v, x, &key, MAX_RATE, MAX_RATE_WHY)
     };
     let level = |ck: &mut Checker, v: &Option<Spanned<f64>>, key: &str| -> Option<f64> {
-        ck.non_negative(
-            v.as_ref()?,
-            &format!("arrival.{key}"),
-            "requests per second",
-        )
+        let v = v.as_ref()?;
+        let key = format!("arrival.{key}");
+        let x = ck.non_negative(v, &key, "requests per second")?;
+        ck.at_most(v, x, &key, MAX_RATE, MAX_RATE_WHY)
     };
     match process {
         "constant" => Some(Arrival::Constant {
@@ -250,7 +254,9 @@ fn parse_arrival(a: &Spanned<RawArrival>, base: &Path, ck: &mut Checker) -> Opti
             for s in steps {
                 let (t, r) = s.get_ref();
                 let t = ck.duration(t, "arrival.steps time");
-                let r = ck.non_negative(r, "arrival.steps rate", "requests per second");
+                let r = ck
+                    .non_negative(r, "arrival.steps rate", "requests per second")
+                    .and_then(|x| ck.at_most(r, x, "arrival.steps rate", MAX_RATE, MAX_RATE_WHY));
                 let (t, r) = (t?, r?);
                 if let Some(&(prev, _)) = out.last() {
                     if t <= prev {
@@ -400,9 +406,11 @@ fn load_trace(file: &Spanned<String>, base: &Path, ck: &mut Checker) -> Option<A
         prev = t;
         if with_rate {
             match fields[1].parse::<f64>() {
-                Ok(r) if r.is_finite() && r >= 0.0 => steps.push((SimTime::from_secs_f64(t), r)),
+                Ok(r) if r.is_finite() && (0.0..=MAX_RATE).contains(&r) => {
+                    steps.push((SimTime::from_secs_f64(t), r))
+                }
                 _ => {
-                    fail(i + 1, format!("`rate` \"{}\" must be zero or a positive number of requests per second", fields[1]));
+                    fail(i + 1, format!("`rate` \"{}\" must be zero or a positive number of requests per second, at most {MAX_RATE} ({MAX_RATE_WHY})", fields[1]));
                     return None;
                 }
             }

@@ -121,6 +121,123 @@ service_time = { dist = "lognormal", median = "5ms", p99 = "20ms" }
         }
     }
 
+    /// The bundled scenarios, which between them use every component kind and fault.
+    fn bundled() -> &'static [(String, String)] {
+        static FILES: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+        FILES.get_or_init(|| {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+            let mut files: Vec<_> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            files.sort();
+            files
+                .into_iter()
+                .map(|p| {
+                    (
+                        p.display().to_string(),
+                        std::fs::read_to_string(&p).unwrap(),
+                    )
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// The same for every bundled scenario; and a mutant that is accepted builds and runs
+        /// (two simulated seconds) without a panic: what validation lets through, the
+        /// components must take.
+        #[test]
+        fn mutated_bundled_scenarios_never_panic(which in 0usize..64, at in 0usize..100_000, cut in 0usize..40, insert in "[ -~\n]{0,12}") {
+            let all = bundled();
+            let (name, text) = &all[which % all.len()];
+            let start = text.floor_char_boundary(at % text.len());
+            let end = text.floor_char_boundary((start + cut).min(text.len()));
+            let text = format!("{}{}{}", &text[..start], insert, &text[end..]);
+            match scenario::parse(Path::new(name), &text) {
+                Err(e) => {
+                    prop_assert!(!e.diagnostics.is_empty());
+                    for d in &e.diagnostics {
+                        prop_assert!(d.line >= 1 && d.column >= 1 && !d.message.is_empty());
+                    }
+                }
+                Ok(mut sc) => {
+                    sc.duration = sc.duration.min(archsim::kernel::SimTime::from_secs(2));
+                    sc.warmup = archsim::kernel::SimTime::ZERO;
+                    let _ = archsim::world::World::build(&sc, 1).run();
+                }
+            }
+        }
+    }
+
+    /// Extreme values a number in a scenario may be replaced with.
+    const EXTREMES: &[&str] = &[
+        "0",
+        "-1",
+        "1",
+        "0.0",
+        "1e-300",
+        "1e300",
+        "9223372036854775807",
+        "4294967296",
+        "0.5",
+        "nan",
+        "inf",
+        "\"0s\"",
+        "\"1ns\"",
+        "\"10000h\"",
+        "\"\"",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// One number of a bundled scenario (a count, a rate, a duration's digits) replaced by
+        /// an extreme: refused with a located message, or accepted and run without a panic.
+        #[test]
+        fn extreme_numbers_in_bundled_scenarios_never_panic(which in 0usize..64, nth in 0usize..1000, value in 0usize..64) {
+            let all = bundled();
+            let (name, text) = &all[which % all.len()];
+            // Digit runs outside comments.
+            let mut spans = Vec::new();
+            for (line_start, line) in text.split_inclusive('\n').scan(0, |pos, l| {
+                let start = *pos;
+                *pos += l.len();
+                Some((start, l))
+            }) {
+                let code = line.split('#').next().unwrap_or("");
+                let bytes = code.as_bytes();
+                let mut i = 0;
+                while i < bytes.len() {
+                    if bytes[i].is_ascii_digit() {
+                        let j = (i..bytes.len()).find(|&k| !(bytes[k].is_ascii_digit() || bytes[k] == b'.')).unwrap_or(bytes.len());
+                        spans.push((line_start + i, line_start + j));
+                        i = j;
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            prop_assume!(!spans.is_empty());
+            let (a, b) = spans[nth % spans.len()];
+            let text = format!("{}{}{}", &text[..a], EXTREMES[value % EXTREMES.len()], &text[b..]);
+            match scenario::parse(Path::new(name), &text) {
+                Err(e) => {
+                    prop_assert!(!e.diagnostics.is_empty());
+                    for d in &e.diagnostics {
+                        prop_assert!(d.line >= 1 && d.column >= 1 && !d.message.is_empty());
+                    }
+                }
+                Ok(mut sc) => {
+                    sc.duration = sc.duration.min(archsim::kernel::SimTime::from_secs(2));
+                    sc.warmup = archsim::kernel::SimTime::ZERO;
+                    let _ = archsim::world::World::build(&sc, 1).run();
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_unmutated_scenario_is_valid() {
         scenario::parse(Path::new("f.toml"), VALID).unwrap();
