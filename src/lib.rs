@@ -5,6 +5,7 @@
 
 pub mod components;
 pub mod dist;
+pub mod expect;
 pub mod faults;
 pub mod kernel;
 pub mod metrics;

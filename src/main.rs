@@ -24,21 +24,14 @@ struct Cli {
 enum Command {
     /// Run scenarios (files or folders of .toml files) and write their results.
     Run {
-        /// Scenario files, or folders whose .toml files are all run.
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// Folder that receives one subfolder of results per scenario.
-        #[arg(long, default_value = "results")]
-        out: PathBuf,
-        /// Replications per scenario, overriding each scenario's `seeds`.
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-        seeds: Option<u32>,
-        /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
-        threads: Option<u32>,
-        /// Print nothing but errors.
-        #[arg(long, short)]
-        quiet: bool,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Run scenarios like `run`, then judge their `[[expect]]`s: exit status 1 when one fails
+    /// (for CI), 2 when the scenarios are malformed or hold no expectation at all.
+    Check {
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// Draw the plots and HTML reports again from a results folder, without re-running.
     Plot {
@@ -54,19 +47,33 @@ enum Command {
     },
 }
 
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Scenario files, or folders whose .toml files are all run.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Folder that receives one subfolder of results per scenario.
+    #[arg(long, default_value = "results")]
+    out: PathBuf,
+    /// Replications per scenario, overriding each scenario's `seeds`.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    seeds: Option<u32>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    threads: Option<u32>,
+    /// Print nothing but errors (and, for `check`, the expectations that fail).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
 /// Exit status for scenarios that are malformed or missing.
 const BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run {
-            paths,
-            out,
-            seeds,
-            threads,
-            quiet,
-        } => run(&paths, &out, seeds, threads, quiet),
+        Command::Run { run: a } => run(&a, false),
+        Command::Check { run: a } => run(&a, true),
         Command::Plot { dir } => plot(&dir),
         Command::Graph { file } => match load(std::slice::from_ref(&file)) {
             Ok(scenarios) => {
@@ -108,17 +115,24 @@ fn load(paths: &[PathBuf]) -> Result<Vec<scenario::Scenario>, ExitCode> {
     })
 }
 
-fn run(
-    paths: &[PathBuf],
-    out: &std::path::Path,
-    seeds: Option<u32>,
-    threads: Option<u32>,
-    quiet: bool,
-) -> ExitCode {
+fn run(args: &RunArgs, check: bool) -> ExitCode {
+    let RunArgs {
+        paths,
+        out,
+        seeds,
+        threads,
+        quiet,
+    } = args;
+    let (out, seeds, threads, quiet) = (out.as_path(), *seeds, *threads, *quiet);
     let mut scenarios = match load(paths) {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let expected: usize = scenarios.iter().map(|s| s.expectations.len()).sum();
+    if check && expected == 0 {
+        eprintln!("error: no [[expect]] in these scenarios: nothing to check (see the README's `archsim check`)");
+        return ExitCode::from(BAD_INPUT);
+    }
     if let Some(n) = seeds {
         for s in &mut scenarios {
             s.seeds = n;
@@ -178,12 +192,52 @@ fn run(
             if !quiet {
                 println!("report: {}", index.display());
             }
+            if check {
+                return verdict(&outcomes, &scenarios, expected);
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("error: writing the index of {}: {e}", out.display());
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `archsim check`'s last word: every failed expectation where it was written, a count, and
+/// the exit status.
+fn verdict(
+    outcomes: &[sweep::ScenarioOutcome],
+    scenarios: &[scenario::Scenario],
+    expected: usize,
+) -> ExitCode {
+    let mut failed = 0;
+    for (o, sc) in outcomes.iter().zip(scenarios) {
+        for v in o.verdicts.iter().filter(|v| !v.pass) {
+            failed += 1;
+            let e = &v.expectation;
+            let json = archsim::expect::to_json(std::slice::from_ref(v));
+            println!(
+                "{}:{}:{}: expectation fails: {}: {}",
+                sc.file.display(),
+                e.line,
+                e.column,
+                report::expectation_text(&json[0]),
+                v.problem.as_deref().unwrap_or("")
+            );
+        }
+    }
+    let held = expected - failed;
+    println!(
+        "check: {held} of {expected} expectation{} held in {} scenario{}",
+        if expected == 1 { "" } else { "s" },
+        scenarios.len(),
+        if scenarios.len() == 1 { "" } else { "s" }
+    );
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 

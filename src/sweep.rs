@@ -90,6 +90,8 @@ pub struct Progress<'a> {
 pub struct ScenarioOutcome {
     pub name: String,
     pub summary: Summary,
+    /// The scenario's `[[expect]]`s judged against `summary` (also in it, as `expectations`).
+    pub verdicts: Vec<crate::expect::Verdict>,
     pub runs: Vec<RunResult>,
 }
 
@@ -145,9 +147,8 @@ pub fn run_all(
     Ok(scenarios
         .iter()
         .zip(per_scenario)
-        .map(|(sc, runs)| ScenarioOutcome {
-            name: sc.name.clone(),
-            summary: summarize(
+        .map(|(sc, runs)| {
+            let mut summary = summarize(
                 &SummaryMeta {
                     scenario: &sc.name,
                     variant: None,
@@ -155,8 +156,15 @@ pub fn run_all(
                     compare: sc.compare.as_deref(),
                 },
                 &runs,
-            ),
-            runs,
+            );
+            let verdicts = crate::expect::evaluate(&sc.expectations, &summary);
+            summary["expectations"] = crate::expect::to_json(&verdicts);
+            ScenarioOutcome {
+                name: sc.name.clone(),
+                summary,
+                verdicts,
+                runs,
+            }
         })
         .collect())
 }

@@ -115,6 +115,24 @@ pub fn report(
         fmt(num(summary, "warmup_s")),
         seeds.join(", ")
     );
+    if let Some(list) = summary["expectations"].as_array().filter(|l| !l.is_empty()) {
+        o.push_str("<h2>Expectations</h2><table><tr><th>expectation</th><th>value</th><th>verdict</th></tr>\n");
+        for e in list {
+            let pass = e["pass"].as_bool().unwrap_or(false);
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td style=\"color:{}\"><b>{}</b>{}</td></tr>",
+                escape(&super::expectation_text(e)),
+                e["value"].as_f64().map_or("–".into(), fmt),
+                if pass { "#1a7f37" } else { "#c62828" },
+                if pass { "holds" } else { "fails" },
+                e["problem"]
+                    .as_str()
+                    .map_or(String::new(), |p| format!(": {}", escape(p)))
+            );
+        }
+        o.push_str("</table>\n");
+    }
     o.push_str("<h2>Headline numbers</h2><table><tr><th>measure</th><th>value</th></tr>\n");
     for (path, label) in HEADLINES {
         let _ = writeln!(

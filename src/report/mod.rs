@@ -191,6 +191,22 @@ pub fn text_summary(summary: &Summary) -> String {
             );
         }
     }
+    if let Some(Value::Array(list)) = get("expectations") {
+        for e in list {
+            let pass = e["pass"].as_bool().unwrap_or(false);
+            let _ = writeln!(
+                o,
+                "expect     {} {}: {}",
+                if pass { "ok  " } else { "FAIL" },
+                expectation_text(e),
+                match (e["value"].as_f64(), e["problem"].as_str()) {
+                    (_, Some(p)) => p.to_string(),
+                    (Some(v), None) => short(v),
+                    (None, None) => "?".into(),
+                }
+            );
+        }
+    }
     let _ = writeln!(
         o,
         "kernel     {} events in {:.2}s of CPU: {:.1} M events/s",
@@ -199,6 +215,17 @@ pub fn text_summary(summary: &Summary) -> String {
         num("kernel.events_per_sec") / 1e6
     );
     o
+}
+
+/// An expectation of `summary.json`'s list as words: "latency_ms.p99 ≤ 400".
+pub fn expectation_text(e: &Value) -> String {
+    let metric = e["metric"].as_str().unwrap_or("?");
+    match (e["min"].as_f64(), e["max"].as_f64()) {
+        (Some(lo), Some(hi)) => format!("{metric} in [{lo}, {hi}]"),
+        (Some(lo), None) => format!("{metric} ≥ {lo}"),
+        (None, Some(hi)) => format!("{metric} ≤ {hi}"),
+        (None, None) => metric.to_string(),
+    }
 }
 
 /// The figures the terminal summary shows for a component, when it has them: (key in

@@ -89,6 +89,11 @@ impl Checker {
         self.position(offset).0
     }
 
+    /// (line, column), both from 1, of a byte offset, for messages given after a run.
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        self.position(offset)
+    }
+
     pub fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
         let (line, column) = self.position(span.start);
         self.diagnostics.push(Diagnostic {

@@ -29,6 +29,7 @@ const TOP_LEVEL: &[&str] = &[
     "workload",
     "component",
     "fault",
+    "expect",
 ];
 
 /// The most time-series windows a run may have (duration / window).
@@ -63,6 +64,8 @@ pub struct Scenario {
     pub components: Vec<ComponentDecl>,
     /// The fault timeline.
     pub faults: Vec<crate::faults::FaultSpec>,
+    /// `[[expect]]`: bounds on numbers of the summary, judged after the runs.
+    pub expectations: Vec<crate::expect::Expectation>,
 }
 
 #[derive(Clone, Debug)]
@@ -199,6 +202,7 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
     let component_values = array_of_tables(&mut doc, "component", "[[component]]", ck);
     let workload_values = array_of_tables(&mut doc, "workload", "[[workload]]", ck);
     let fault_values = array_of_tables(&mut doc, "fault", "[[fault]]", ck);
+    let expect_values = array_of_tables(&mut doc, "expect", "[[expect]]", ck);
     if component_values.is_empty() {
         ck.error(
             whole.start..whole.start,
@@ -362,6 +366,21 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
                 .map(|f| Spanned::new(span, f))
         })
         .collect();
+    let workload_names: Vec<&str> = raw_workloads
+        .iter()
+        .flatten()
+        .map(|w| w.name.get_ref().as_str())
+        .collect();
+    let mut expectations = Vec::new();
+    for v in expect_values {
+        match ck
+            .deserialize::<raw::RawExpect>(v)
+            .and_then(|e| parse_expect(&e, &workload_names, ck))
+        {
+            Some(e) => expectations.push(e),
+            None => ok = false,
+        }
+    }
     if !ok {
         return None;
     }
@@ -403,6 +422,87 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
         workloads,
         components: decls,
         faults: fault_specs,
+        expectations,
+    })
+}
+
+/// An `[[expect]]`: a dotted path into `summary.json` and at least one finite bound. Paths
+/// under `components` and `workloads` must name one of the scenario's; the rest of a path is
+/// checked against the summary after the run (what a component reports depends on its kind).
+fn parse_expect(
+    e: &raw::RawExpect,
+    workloads: &[&str],
+    ck: &mut Checker,
+) -> Option<crate::expect::Expectation> {
+    let metric = e.metric.get_ref();
+    let segments: Vec<&str> = metric.split('.').collect();
+    if metric.trim().is_empty() || segments.iter().any(|s| s.is_empty()) {
+        ck.error(
+            e.metric.span(),
+            format!("`metric` \"{metric}\" must be a dotted path into summary.json, such as \"latency_ms.p99\" or \"components.db.failover_downtime_s\""),
+        );
+        return None;
+    }
+    let named = match segments[..] {
+        ["components", id, ..] => Some(("component", id, ck.component_ids.clone())),
+        ["workloads", w, ..] => Some((
+            "workload",
+            w,
+            workloads.iter().map(|s| s.to_string()).collect(),
+        )),
+        _ => None,
+    };
+    if let Some((what, name, known)) = named {
+        if !known.iter().any(|k| k == name) {
+            ck.error(
+                e.metric.span(),
+                format!(
+                    "`metric` names {what} \"{name}\", which the scenario does not have; it has: {}",
+                    known.join(", ")
+                ),
+            );
+            return None;
+        }
+    }
+    let bound = |ck: &mut Checker, b: &Option<Spanned<f64>>, key: &str| -> Option<Option<f64>> {
+        match b {
+            None => Some(None),
+            Some(v) if v.get_ref().is_finite() => Some(Some(*v.get_ref())),
+            Some(v) => {
+                ck.error(
+                    v.span(),
+                    format!("`{key}` must be a finite number, not {}", v.get_ref()),
+                );
+                None
+            }
+        }
+    };
+    let (min, max) = (bound(ck, &e.min, "min")?, bound(ck, &e.max, "max")?);
+    match (min, max) {
+        (None, None) => {
+            ck.error(
+                e.metric.span(),
+                "an [[expect]] needs `min`, `max` or both (bounds on the metric, inclusive)",
+            );
+            return None;
+        }
+        (Some(lo), Some(hi)) if lo > hi => {
+            let span = e.min.as_ref().map_or(0..0, |m| m.span());
+            ck.error(
+                span,
+                format!("`min` ({lo}) is above `max` ({hi}): nothing could pass"),
+            );
+            return None;
+        }
+        _ => {}
+    }
+    let (line, column) = ck.line_column(e.metric.span().start);
+    Some(crate::expect::Expectation {
+        metric: metric.clone(),
+        min,
+        max,
+        line,
+        column,
     })
 }
 

@@ -44,6 +44,15 @@ pub struct RawFault {
     pub fraction: Option<Spanned<f64>>,
 }
 
+/// An `[[expect]]`: a bound on one number of `summary.json`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExpect {
+    pub metric: Spanned<String>,
+    pub min: Option<Spanned<f64>>,
+    pub max: Option<Spanned<f64>>,
+}
+
 /// `[account]`: quotas AWS applies across all resources of a kind in the account and Region.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

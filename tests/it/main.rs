@@ -9,6 +9,7 @@ mod bundled;
 mod cache;
 mod determinism;
 mod dynamodb;
+mod expectations;
 mod faults;
 mod kernel_bench;
 mod load_balancer;

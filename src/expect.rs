@@ -1,0 +1,194 @@
+//! Expectations: `[[expect]]` tables that bound a number of `summary.json` by its path
+//! (`latency_ms.p99`, `components.db.failover_downtime_s`), judged after a scenario's runs.
+//! `archsim run` reports them; `archsim check` fails when one does not hold, for CI.
+//!
+//! A metric is judged on the pooled value over seeds, as `summary.json` gives it at that path.
+//! A status absent from a `by_status` table counted no request: it is 0.
+
+use crate::metrics::{pointer, Summary};
+use serde_json::{json, Value};
+
+/// One bound on one number of the summary, with where it was written (for messages).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expectation {
+    pub metric: String,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// How an expectation fared.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    pub expectation: Expectation,
+    /// The number found; `None` when the path names no number.
+    pub value: Option<f64>,
+    pub pass: bool,
+    /// Why it failed, in words.
+    pub problem: Option<String>,
+}
+
+/// Judges every expectation against a scenario's summary.
+pub fn evaluate(expectations: &[Expectation], summary: &Summary) -> Vec<Verdict> {
+    expectations.iter().map(|e| judge(e, summary)).collect()
+}
+
+fn judge(e: &Expectation, summary: &Summary) -> Verdict {
+    let value = match pointer(summary, &e.metric) {
+        Some(v) => v.as_f64(),
+        None if absent_status(summary, &e.metric) => Some(0.0),
+        None => None,
+    };
+    let problem = match value {
+        None => Some(not_a_number(summary, &e.metric)),
+        Some(v) if e.min.is_some_and(|lo| v < lo) => {
+            Some(format!("{v} is below {}", e.min.unwrap_or(0.0)))
+        }
+        Some(v) if e.max.is_some_and(|hi| v > hi) => {
+            Some(format!("{v} is above {}", e.max.unwrap_or(0.0)))
+        }
+        Some(_) => None,
+    };
+    Verdict {
+        expectation: e.clone(),
+        value,
+        pass: problem.is_none(),
+        problem,
+    }
+}
+
+/// Whether `path` is a status missing from a `by_status` table that exists.
+fn absent_status(summary: &Summary, path: &str) -> bool {
+    match path.rsplit_once('.') {
+        Some((table, status)) => {
+            table.ends_with("by_status")
+                && status.parse::<u16>().is_ok()
+                && pointer(summary, table).is_some_and(Value::is_object)
+        }
+        None => false,
+    }
+}
+
+/// Says how far `path` goes in the summary and what is there instead.
+fn not_a_number(summary: &Summary, path: &str) -> String {
+    let mut node = summary;
+    let mut walked = Vec::new();
+    for key in path.split('.') {
+        match node.get(key) {
+            Some(next) => {
+                node = next;
+                walked.push(key);
+            }
+            None => {
+                let here = if walked.is_empty() {
+                    "summary.json".to_string()
+                } else {
+                    format!("`{}`", walked.join("."))
+                };
+                return match node.as_object() {
+                    Some(map) => format!(
+                        "names nothing in summary.json: {here} has no `{key}`; it has {}",
+                        map.keys()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    None => format!("names nothing in summary.json: {here} is not a table"),
+                };
+            }
+        }
+    }
+    if node.is_null() {
+        "is empty in this run (nothing was measured)".into()
+    } else {
+        "names a table or a text in summary.json, not a number".into()
+    }
+}
+
+/// The verdicts as `summary.json` lists them under `expectations`.
+pub fn to_json(verdicts: &[Verdict]) -> Value {
+    Value::Array(
+        verdicts
+            .iter()
+            .map(|v| {
+                json!({
+                    "metric": v.expectation.metric,
+                    "min": v.expectation.min,
+                    "max": v.expectation.max,
+                    "value": v.value,
+                    "pass": v.pass,
+                    "problem": v.problem,
+                })
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exp(metric: &str, min: Option<f64>, max: Option<f64>) -> Expectation {
+        Expectation {
+            metric: metric.into(),
+            min,
+            max,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    fn summary() -> Summary {
+        json!({
+            "latency_ms": { "p99": 180.0, "mean": null },
+            "requests": { "by_status": { "200": 990, "503": 10 } },
+            "components": { "db": { "failover_downtime_s": 74.2 } },
+        })
+    }
+
+    #[test]
+    fn bounds_are_inclusive_and_either_side_may_be_open() {
+        let s = summary();
+        let pass = |e| evaluate(&[e], &s)[0].pass;
+        assert!(pass(exp("latency_ms.p99", None, Some(180.0))));
+        assert!(!pass(exp("latency_ms.p99", None, Some(179.9))));
+        assert!(pass(exp("latency_ms.p99", Some(180.0), None)));
+        assert!(!pass(exp("latency_ms.p99", Some(180.1), None)));
+        assert!(pass(exp(
+            "components.db.failover_downtime_s",
+            Some(60.0),
+            Some(120.0)
+        )));
+        assert!(!pass(exp(
+            "components.db.failover_downtime_s",
+            Some(80.0),
+            Some(120.0)
+        )));
+    }
+
+    #[test]
+    fn an_absent_status_counted_nothing() {
+        let v = &evaluate(
+            &[exp("requests.by_status.429", None, Some(0.0))],
+            &summary(),
+        )[0];
+        assert_eq!((v.value, v.pass), (Some(0.0), true));
+    }
+
+    #[test]
+    fn a_path_to_nothing_fails_and_says_what_is_there() {
+        let v = &evaluate(&[exp("latency_ms.p100", None, Some(1.0))], &summary())[0];
+        assert!(!v.pass);
+        let p = v.problem.as_deref().unwrap();
+        assert!(
+            p.contains("`latency_ms` has no `p100`") && p.contains("`p99`"),
+            "{p}"
+        );
+        let v = &evaluate(&[exp("components.db", None, Some(1.0))], &summary())[0];
+        assert!(v.problem.as_deref().unwrap().contains("not a number"));
+        // A null (nothing measured) fails rather than passing silently.
+        let v = &evaluate(&[exp("latency_ms.mean", None, Some(1.0))], &summary())[0];
+        assert!(!v.pass);
+    }
+}
