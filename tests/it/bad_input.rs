@@ -156,20 +156,27 @@ service_time = { dist = "lognormal", median = "5ms", p99 = "20ms" }
             let start = text.floor_char_boundary(at % text.len());
             let end = text.floor_char_boundary((start + cut).min(text.len()));
             let text = format!("{}{}{}", &text[..start], insert, &text[end..]);
-            match scenario::parse(Path::new(name), &text) {
-                Err(e) => {
-                    prop_assert!(!e.diagnostics.is_empty());
-                    for d in &e.diagnostics {
-                        prop_assert!(d.line >= 1 && d.column >= 1 && !d.message.is_empty());
-                    }
-                }
-                Ok(mut sc) => {
-                    sc.duration = sc.duration.min(archsim::kernel::SimTime::from_secs(2));
-                    sc.warmup = archsim::kernel::SimTime::ZERO;
-                    let _ = archsim::world::World::build(&sc, 1).run();
+            refused_or_runs(name, &text)?;
+        }
+    }
+
+    /// A mutant is refused with located messages, or accepted and run for two simulated
+    /// seconds (a panic anywhere fails the property).
+    fn refused_or_runs(name: &str, text: &str) -> Result<(), TestCaseError> {
+        match scenario::parse(Path::new(name), text) {
+            Err(e) => {
+                prop_assert!(!e.diagnostics.is_empty());
+                for d in &e.diagnostics {
+                    prop_assert!(d.line >= 1 && d.column >= 1 && !d.message.is_empty());
                 }
             }
+            Ok(mut sc) => {
+                sc.duration = sc.duration.min(archsim::kernel::SimTime::from_secs(2));
+                sc.warmup = archsim::kernel::SimTime::ZERO;
+                let _ = archsim::world::World::build(&sc, 1).run();
+            }
         }
+        Ok(())
     }
 
     /// Extreme values a number in a scenario may be replaced with.
@@ -222,19 +229,7 @@ service_time = { dist = "lognormal", median = "5ms", p99 = "20ms" }
             prop_assume!(!spans.is_empty());
             let (a, b) = spans[nth % spans.len()];
             let text = format!("{}{}{}", &text[..a], EXTREMES[value % EXTREMES.len()], &text[b..]);
-            match scenario::parse(Path::new(name), &text) {
-                Err(e) => {
-                    prop_assert!(!e.diagnostics.is_empty());
-                    for d in &e.diagnostics {
-                        prop_assert!(d.line >= 1 && d.column >= 1 && !d.message.is_empty());
-                    }
-                }
-                Ok(mut sc) => {
-                    sc.duration = sc.duration.min(archsim::kernel::SimTime::from_secs(2));
-                    sc.warmup = archsim::kernel::SimTime::ZERO;
-                    let _ = archsim::world::World::build(&sc, 1).run();
-                }
-            }
+            refused_or_runs(name, &text)?;
         }
     }
 
