@@ -2,8 +2,9 @@
 //! (`latency_ms.p99`, `components.db.failover_downtime_s`), judged after a scenario's runs.
 //! `archsim run` reports them; `archsim check` fails when one does not hold, for CI.
 //!
-//! A metric is judged on the pooled value over seeds, as `summary.json` gives it at that path.
-//! A status absent from a `by_status` table counted no request: it is 0.
+//! A metric is judged on the pooled value over seeds, as `summary.json` gives it at that path,
+//! or with `each_seed = true` on every seed's own value (`per_seed`): one seed outside the
+//! bounds fails it. A status absent from a `by_status` table counted no request: it is 0.
 
 use crate::metrics::{pointer, Summary};
 use serde_json::{json, Value};
@@ -14,6 +15,8 @@ pub struct Expectation {
     pub metric: String,
     pub min: Option<f64>,
     pub max: Option<f64>,
+    /// Judged on every seed's value rather than the pooled one.
+    pub each_seed: bool,
     pub line: usize,
     pub column: usize,
 }
@@ -22,8 +25,11 @@ pub struct Expectation {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Verdict {
     pub expectation: Expectation,
-    /// The number found; `None` when the path names no number.
+    /// The number judged (with `each_seed`, the first seed's that failed, or the pooled one
+    /// when all held); `None` when the path names no number.
     pub value: Option<f64>,
+    /// With `each_seed`: (seed, value) for every seed.
+    pub per_seed: Vec<(u64, Option<f64>)>,
     pub pass: bool,
     /// Why it failed, in words.
     pub problem: Option<String>,
@@ -35,6 +41,34 @@ pub fn evaluate(expectations: &[Expectation], summary: &Summary) -> Vec<Verdict>
 }
 
 fn judge(e: &Expectation, summary: &Summary) -> Verdict {
+    let (value, mut problem) = judge_in(e, summary);
+    let mut judged = value;
+    let mut per_seed = Vec::new();
+    if e.each_seed && problem.is_none() {
+        for part in summary["per_seed"].as_array().into_iter().flatten() {
+            let seed = part["seed"].as_u64().unwrap_or(0);
+            let (v, p) = judge_in(e, part);
+            per_seed.push((seed, v));
+            if problem.is_none() {
+                if let Some(p) = p {
+                    problem = Some(format!("seed {seed}: {p}"));
+                    judged = v;
+                }
+            }
+        }
+    }
+    Verdict {
+        expectation: e.clone(),
+        value: judged,
+        per_seed,
+        pass: problem.is_none(),
+        problem,
+    }
+}
+
+/// The number at the expectation's path in `summary` (or one seed's part of it), and why it
+/// fails, if it does.
+fn judge_in(e: &Expectation, summary: &Summary) -> (Option<f64>, Option<String>) {
     let value = match pointer(summary, &e.metric) {
         Some(v) => v.as_f64(),
         None if absent_status(summary, &e.metric) => Some(0.0),
@@ -50,12 +84,7 @@ fn judge(e: &Expectation, summary: &Summary) -> Verdict {
         }
         Some(_) => None,
     };
-    Verdict {
-        expectation: e.clone(),
-        value,
-        pass: problem.is_none(),
-        problem,
-    }
+    (value, problem)
 }
 
 /// Whether `path` is a status missing from a `by_status` table that exists.
@@ -112,14 +141,23 @@ pub fn to_json(verdicts: &[Verdict]) -> Value {
         verdicts
             .iter()
             .map(|v| {
-                json!({
+                let mut o = json!({
                     "metric": v.expectation.metric,
                     "min": v.expectation.min,
                     "max": v.expectation.max,
+                    "each_seed": v.expectation.each_seed,
                     "value": v.value,
                     "pass": v.pass,
                     "problem": v.problem,
-                })
+                });
+                if v.expectation.each_seed {
+                    o["per_seed"] = v
+                        .per_seed
+                        .iter()
+                        .map(|(seed, x)| json!({ "seed": seed, "value": x }))
+                        .collect();
+                }
+                o
             })
             .collect(),
     )
@@ -134,6 +172,7 @@ mod tests {
             metric: metric.into(),
             min,
             max,
+            each_seed: false,
             line: 1,
             column: 1,
         }
@@ -165,6 +204,25 @@ mod tests {
             Some(80.0),
             Some(120.0)
         )));
+    }
+
+    #[test]
+    fn each_seed_fails_on_one_seed_outside_while_the_pooled_value_is_inside() {
+        let s = json!({
+            "latency_ms": { "p99": 100.0 },
+            "per_seed": [
+                { "seed": 7, "latency_ms": { "p99": 90.0 } },
+                { "seed": 8, "latency_ms": { "p99": 130.0 } },
+            ],
+        });
+        let mut e = exp("latency_ms.p99", None, Some(120.0));
+        assert!(evaluate(std::slice::from_ref(&e), &s)[0].pass);
+        e.each_seed = true;
+        let v = &evaluate(&[e], &s)[0];
+        assert!(!v.pass);
+        assert_eq!(v.value, Some(130.0));
+        assert_eq!(v.per_seed, vec![(7, Some(90.0)), (8, Some(130.0))]);
+        assert_eq!(v.problem.as_deref(), Some("seed 8: 130 is above 120"));
     }
 
     #[test]

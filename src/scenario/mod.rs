@@ -501,6 +501,7 @@ fn parse_expect(
         metric: metric.clone(),
         min,
         max,
+        each_seed: e.each_seed.unwrap_or(false),
         line,
         column,
     })

@@ -51,6 +51,7 @@ pub struct RawExpect {
     pub metric: Spanned<String>,
     pub min: Option<Spanned<f64>>,
     pub max: Option<Spanned<f64>>,
+    pub each_seed: Option<bool>,
 }
 
 /// `[account]`: quotas AWS applies across all resources of a kind in the account and Region.
