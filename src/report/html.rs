@@ -196,6 +196,12 @@ pub fn index(summaries: &[Value], comparisons: &[(String, String)]) -> String {
     for (_, label) in HEADLINES {
         let _ = write!(o, "<th>{label}</th>");
     }
+    let with_expectations = summaries
+        .iter()
+        .any(|s| s["expectations"].as_array().is_some_and(|l| !l.is_empty()));
+    if with_expectations {
+        o.push_str("<th>expectations held</th>");
+    }
     o.push_str("</tr>\n");
     for s in summaries {
         let name = s["scenario"].as_str().unwrap_or("?");
@@ -206,6 +212,18 @@ pub fn index(summaries: &[Value], comparisons: &[(String, String)]) -> String {
         );
         for (path, _) in HEADLINES {
             let _ = write!(o, "<td>{}</td>", fmt(num(s, path)));
+        }
+        if with_expectations {
+            let list = s["expectations"].as_array().map_or(&[][..], Vec::as_slice);
+            let held = list.iter().filter(|e| e["pass"] == true).count();
+            let cell = match list.len() {
+                0 => "–".to_string(),
+                n => format!(
+                    "<span style=\"color:{}\"><b>{held} of {n}</b></span>",
+                    if held == n { "#1a7f37" } else { "#c62828" }
+                ),
+            };
+            let _ = write!(o, "<td>{cell}</td>");
         }
         o.push_str("</tr>\n");
     }

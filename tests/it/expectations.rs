@@ -75,6 +75,8 @@ max = 0"#,
     assert_eq!(list[1]["value"].as_f64(), Some(0.0));
     let page = std::fs::read_to_string(dir.join("results/svc/report.html")).unwrap();
     assert!(page.contains("<h2>Expectations</h2>") && page.contains("holds"));
+    let index = std::fs::read_to_string(dir.join("results/index.html")).unwrap();
+    assert!(index.contains("<th>expectations held</th>") && index.contains("<b>2 of 2</b>"));
 }
 
 #[test]
