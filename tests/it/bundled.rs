@@ -31,3 +31,33 @@ fn bundled_scenarios_load_and_run() {
         assert!(total > 0, "{} served nothing", o.name);
     }
 }
+
+#[test]
+fn bundled_expectations_hold_at_full_length() {
+    // What `cargo run --release -- check scenarios/` judges, for the scenarios that state an
+    // expectation: run in full (a few seconds), every verdict must hold.
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let files = sweep::scenario_files(&[dir]).unwrap();
+    let scenarios: Vec<_> = sweep::load_all(&files)
+        .unwrap_or_else(|_| panic!("the bundled scenarios load"))
+        .into_iter()
+        .filter(|s| !s.expectations.is_empty())
+        .collect();
+    assert!(
+        scenarios.len() >= 6,
+        "{} with expectations",
+        scenarios.len()
+    );
+    let outcomes =
+        sweep::run_all(&scenarios, Some(2), &|_| {}).unwrap_or_else(|f| panic!("{}", f[0].1));
+    for o in outcomes {
+        assert!(!o.verdicts.is_empty());
+        for v in &o.verdicts {
+            assert!(
+                v.pass,
+                "{}: {:?} fails: {:?}",
+                o.name, v.expectation, v.problem
+            );
+        }
+    }
+}
