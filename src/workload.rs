@@ -450,9 +450,7 @@ impl Workload {
         for (label, n) in self.finals.iter() {
             series.push((format!("status_{label}_rps"), n.rate_series(c)));
         }
-        for (name, values) in self.latency.quantile_series() {
-            series.push((format!("latency_{name}"), values));
-        }
+        series.extend(self.latency.named_series("latency"));
         (m, series)
     }
 }

@@ -613,9 +613,7 @@ impl Component for ApiGateway {
             let ratio = self.hits.share_series(&self.misses);
             series.push(("cache_hit_ratio".to_string(), ratio));
         }
-        for (name, values) in self.latency.quantile_series() {
-            series.push((format!("response_{name}"), values));
-        }
+        series.extend(self.latency.named_series("response"));
         ComponentReport {
             metrics: m,
             series,

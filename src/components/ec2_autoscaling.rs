@@ -1819,9 +1819,7 @@ impl Component for AutoScalingGroup {
                 m
             }),
         ];
-        for (name, values) in self.response.quantile_series() {
-            series.push((format!("response_{name}"), values));
-        }
+        series.extend(self.response.named_series("response"));
         ComponentReport {
             metrics: m,
             series,

@@ -778,9 +778,7 @@ impl Component for Lambda {
             ),
             ("throttles_rps".to_string(), self.throttles.rate_series(c)),
         ];
-        for (name, values) in self.duration.quantile_series() {
-            series.push((format!("duration_{name}"), values));
-        }
+        series.extend(self.duration.named_series("duration"));
         ComponentReport {
             metrics: m,
             series,

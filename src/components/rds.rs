@@ -844,9 +844,7 @@ impl Component for Rds {
                 self.stale.share_series(&self.replica_reads),
             ));
         }
-        for (name, values) in self.write_latency.quantile_series() {
-            series.push((format!("write_{name}"), values));
-        }
+        series.extend(self.write_latency.named_series("write"));
         ComponentReport {
             metrics: m,
             series,

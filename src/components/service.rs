@@ -340,9 +340,7 @@ impl Component for Service {
             ),
             ("queue".to_string(), self.queue_level.mean_series(c)),
         ];
-        for (name, values) in self.response.quantile_series() {
-            series.push((format!("response_{name}"), values));
-        }
+        series.extend(self.response.named_series("response"));
         ComponentReport {
             metrics: m,
             series,

@@ -298,6 +298,14 @@ impl Latency {
         let col = |i: usize| self.per_window.iter().map(|r| r[i]).collect();
         [("p50_ms", col(1)), ("p95_ms", col(2)), ("p99_ms", col(3))]
     }
+
+    /// The same series named for a component's report: `{prefix}_p50_ms`, ….
+    pub fn named_series(&self, prefix: &str) -> impl Iterator<Item = (String, Vec<f64>)> {
+        let prefix = prefix.to_string();
+        self.quantile_series()
+            .into_iter()
+            .map(move |(name, values)| (format!("{prefix}_{name}"), values))
+    }
 }
 
 /// Discrete happenings of one actor, capped so that a flapping condition cannot fill memory.
