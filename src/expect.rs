@@ -35,6 +35,28 @@ pub struct Verdict {
     pub problem: Option<String>,
 }
 
+impl Expectation {
+    /// "latency_ms.p99 ≤ 400", "error_rate in [0, 0.01] in every seed".
+    pub fn describe(&self) -> String {
+        describe(&self.metric, self.min, self.max, self.each_seed)
+    }
+}
+
+/// An expectation in words, from its parts (as `summary.json` also lists them).
+pub fn describe(metric: &str, min: Option<f64>, max: Option<f64>, each_seed: bool) -> String {
+    let bound = match (min, max) {
+        (Some(lo), Some(hi)) => format!("{metric} in [{lo}, {hi}]"),
+        (Some(lo), None) => format!("{metric} ≥ {lo}"),
+        (None, Some(hi)) => format!("{metric} ≤ {hi}"),
+        (None, None) => metric.to_string(),
+    };
+    if each_seed {
+        bound + " in every seed"
+    } else {
+        bound
+    }
+}
+
 /// Judges every expectation against a scenario's summary.
 pub fn evaluate(expectations: &[Expectation], summary: &Summary) -> Vec<Verdict> {
     expectations.iter().map(|e| judge(e, summary)).collect()

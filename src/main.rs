@@ -216,13 +216,12 @@ fn verdict(
         for v in o.verdicts.iter().filter(|v| !v.pass) {
             failed += 1;
             let e = &v.expectation;
-            let json = archsim::expect::to_json(std::slice::from_ref(v));
             println!(
                 "{}:{}:{}: expectation fails: {}: {}",
                 sc.file.display(),
                 e.line,
                 e.column,
-                report::expectation_text(&json[0]),
+                e.describe(),
                 v.problem.as_deref().unwrap_or("")
             );
         }

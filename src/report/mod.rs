@@ -219,18 +219,12 @@ pub fn text_summary(summary: &Summary) -> String {
 
 /// An expectation of `summary.json`'s list as words: "latency_ms.p99 ≤ 400".
 pub fn expectation_text(e: &Value) -> String {
-    let metric = e["metric"].as_str().unwrap_or("?");
-    let bound = match (e["min"].as_f64(), e["max"].as_f64()) {
-        (Some(lo), Some(hi)) => format!("{metric} in [{lo}, {hi}]"),
-        (Some(lo), None) => format!("{metric} ≥ {lo}"),
-        (None, Some(hi)) => format!("{metric} ≤ {hi}"),
-        (None, None) => metric.to_string(),
-    };
-    if e["each_seed"].as_bool() == Some(true) {
-        bound + " in every seed"
-    } else {
-        bound
-    }
+    crate::expect::describe(
+        e["metric"].as_str().unwrap_or("?"),
+        e["min"].as_f64(),
+        e["max"].as_f64(),
+        e["each_seed"].as_bool() == Some(true),
+    )
 }
 
 /// The figures the terminal summary shows for a component, when it has them: (key in
