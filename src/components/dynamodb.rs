@@ -26,7 +26,8 @@ use toml::Spanned;
 const PARTITION_RCU: f64 = 3000.0;
 const PARTITION_WCU: f64 = 1000.0;
 /// The most capacity units a table may be given on either side: 250 times AWS's default
-/// table quota of 40,000 (aws-facts §7, raisable on request), and at most 10,000 partitions.
+/// table quota of 40,000 (aws-facts §7, raisable on request); at both maxima the classic
+/// sizing rule gives 13,334 partitions.
 const MAX_UNITS: f64 = 10_000_000.0;
 const MAX_UNITS_WHY: &str =
     "AWS's default table quota is 40,000; this model takes up to 250 times that";

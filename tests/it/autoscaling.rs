@@ -71,8 +71,9 @@ fn cpu_utilisation_is_offered_work_over_vcpus_and_speed() {
 #[test]
 fn target_tracking_scales_out_no_earlier_than_three_delayed_datapoints() {
     // Load steps from 100/s to 500/s at 5 min on 2 instances (20 ms work: 2 vCPUs busy of 4,
-    // 50 %, below the 70 % target; then 10, saturated). One-minute periods close at whole minutes; the three above target
-    // are [5,6), [6,7), [7,8) min, the last visible 60 s later: scale-out at 9 min, no earlier.
+    // 50 %, below the 70 % target; then 10, saturated). One-minute periods close at whole
+    // minutes; the three above target are [5,6), [6,7), [7,8) min, the last visible 60 s
+    // later: scale-out at 9 min, no earlier.
     let toml = asg(
         "15m",
         r#"{ process = "step", steps = [["0s", 100], ["5m", 500]] }"#,
