@@ -738,8 +738,6 @@ pub struct AutoScalingGroup {
     max: u32,
     desired: u32,
     zone_out: Vec<bool>,
-    /// Instances launched to rebalance zones, not counted against desired.
-    rebalancing: u32,
     /// Closed CloudWatch periods not yet visible, and the last ones the policy has seen:
     /// the group's value each (`None`: no instance reported).
     pending_datapoints: VecDeque<Option<f64>>,
@@ -809,7 +807,6 @@ impl AutoScalingGroup {
             max: cfg.max,
             desired: cfg.desired,
             zone_out: vec![false; cfg.zones.len()],
-            rebalancing: 0,
             pending_datapoints: VecDeque::new(),
             history: VecDeque::new(),
             cooldown_until: Some(SimTime::ZERO),
@@ -840,14 +837,15 @@ impl AutoScalingGroup {
 
     // ---- capacity -------------------------------------------------------------------------
 
-    /// Instances the group counts toward its desired capacity.
+    /// Instances the group counts toward its desired capacity: not those launched to
+    /// rebalance zones, until they are in service.
     fn live(&self) -> u32 {
-        let n = self
-            .instances
+        self.instances
             .iter()
-            .filter(|i| matches!(i.state, State::Booting | State::InService | State::Failed))
-            .count() as u32;
-        n.saturating_sub(self.rebalancing)
+            .filter(|i| {
+                !i.rebalance && matches!(i.state, State::Booting | State::InService | State::Failed)
+            })
+            .count() as u32
     }
 
     fn zone_counts(&self) -> Vec<u32> {
@@ -903,9 +901,6 @@ impl AutoScalingGroup {
             requests_in_period: 0,
         });
         self.billed[market as usize].add(&self.clock, now, 1.0);
-        if rebalance {
-            self.rebalancing += 1;
-        }
         if initial {
             self.become_in_service(ctx, idx, true);
         } else {
@@ -948,7 +943,6 @@ impl AutoScalingGroup {
         }
         if rebalance {
             self.instances[idx].rebalance = false;
-            self.rebalancing -= 1;
             // Launch before terminate: now one goes from the fullest zone.
             let counts = self.zone_counts();
             if let Some(z) = (0..counts.len()).max_by_key(|&z| counts[z]) {
@@ -1043,10 +1037,7 @@ impl AutoScalingGroup {
         }
         i.state = State::Terminated;
         i.stopped_at = i.stopped_at.min(now);
-        if i.rebalance {
-            i.rebalance = false;
-            self.rebalancing -= 1;
-        }
+        i.rebalance = false;
         let (id, market) = (i.id, i.market);
         self.billed[market as usize].add(&self.clock, now, -1.0);
         self.events
@@ -1509,7 +1500,7 @@ impl AutoScalingGroup {
         self.reconcile(ctx);
         // aws-facts: §4 AZ rebalancing: launch before terminate, up to 10 % (or one) over max.
         if self.zone_out.iter().all(|o| !o)
-            && self.rebalancing == 0
+            && !self.instances.iter().any(|i| i.rebalance)
             && !self.instances.iter().any(|i| i.state == State::Booting)
         {
             let counts = self.zone_counts();
