@@ -13,7 +13,7 @@
 
 use super::target_group::TargetGroup;
 use super::{BuildEnv, CallSpec, Component, ComponentReport, Edge, PROBE_DEEP, PROBE_SHALLOW};
-use crate::kernel::{CallId, CallTiming, Ctx, Input, Msg, Outcome, SimRng, SimTime};
+use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
 use crate::scenario::check::Checker;
 use crate::scenario::raw::{RawComponentTable, RawIds};
@@ -643,12 +643,9 @@ impl LoadBalancer {
                 client: 0,
                 instance: t.instance,
             };
-            let timing = CallTiming {
-                request_delay: t.edge.latency.sample_time(&mut self.rng),
-                reply_delay: t.edge.latency.sample_time(&mut self.rng),
-                timeout: Some(self.cfg.health.timeout),
-                leaves_after: SimTime::ZERO,
-            };
+            let timing = t
+                .edge
+                .timing(&mut self.rng, SimTime::ZERO, Some(self.cfg.health.timeout));
             ctx.call(t.edge.to, msg, timing, TAG_PROBE | i as u64);
         }
         if ctx.now() + self.cfg.health.interval < self.clock.end {

@@ -230,13 +230,19 @@ impl Edge {
             OpChoice::Inherit => msg,
             OpChoice::Fixed(op) => Msg { op, ..msg },
         };
-        let timing = CallTiming {
+        let timing = self.timing(rng, delay, self.timeout);
+        ctx.call(self.to, msg, timing, tag);
+    }
+
+    /// The timing of a call over this hop that leaves after `delay` and waits `timeout`:
+    /// each direction's latency drawn independently.
+    pub fn timing(&self, rng: &mut SimRng, delay: SimTime, timeout: Option<SimTime>) -> CallTiming {
+        CallTiming {
             request_delay: delay + self.latency.sample_time(rng),
             reply_delay: self.latency.sample_time(rng),
-            timeout: self.timeout,
+            timeout,
             leaves_after: delay,
-        };
-        ctx.call(self.to, msg, timing, tag);
+        }
     }
 
     /// After attempt number `attempt` ended with `outcome`: how long to wait before the next
