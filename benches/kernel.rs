@@ -15,7 +15,7 @@ fn bench_model(c: &mut Criterion, file: &str, name: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("benches")
         .join(file);
-    let sc = scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let sc = scenario::load(&path, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
     let events = World::build(&sc, 1)
         .run()
         .expect("bench model runs")

@@ -3,15 +3,19 @@
 //! Data flows one way: scenario text → `scenario::Scenario` → `world::World` → kernel run →
 //! `metrics::RunResult` → `report` (summaries, CSV, text). See ARCHITECTURE.md for the map.
 
+#![forbid(unsafe_code)]
+
 pub mod components;
 pub mod dist;
 pub mod expect;
 pub mod faults;
 pub mod kernel;
+pub mod limits;
 pub mod metrics;
 pub mod popularity;
 pub mod report;
 pub mod scenario;
 pub mod sweep;
+pub mod text;
 pub mod workload;
 pub mod world;

@@ -1,7 +1,10 @@
 //! The `archsim` command line: parses arguments, calls the library, maps errors to exit codes
 //! (2 for bad input, 1 for a run that could not finish or an output that could not be written).
 
+#![forbid(unsafe_code)]
+
 use anyhow::Context;
+use archsim::text::printable;
 use archsim::{report, scenario, sweep};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -39,12 +42,26 @@ enum Command {
         dir: PathBuf,
     },
     /// Print a scenario's architecture as Graphviz DOT.
-    Graph { file: PathBuf },
+    Graph {
+        file: PathBuf,
+        #[command(flatten)]
+        reads: ReadArgs,
+    },
     /// Check scenarios for errors without running them.
     Validate {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        reads: ReadArgs,
     },
+}
+
+#[derive(clap::Args)]
+struct ReadArgs {
+    /// Also let scenarios read files (traces) under DIR; by default a scenario reads only
+    /// files under its own folder. Repeatable.
+    #[arg(long = "allow-read", value_name = "DIR")]
+    allow_read: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -56,14 +73,21 @@ struct RunArgs {
     #[arg(long, default_value = "results")]
     out: PathBuf,
     /// Replications per scenario, overriding each scenario's `seeds`.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(archsim::limits::MAX_SEEDS)))]
     seeds: Option<u32>,
+    /// The most kernel events a scenario may take over all its seeds: a scenario estimated
+    /// above it is refused before it runs, and a run that reaches its share stops.
+    #[arg(long, value_name = "N", default_value_t = archsim::limits::DEFAULT_MAX_EVENTS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    max_events: u64,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     threads: Option<u32>,
     /// Print nothing but errors (and, for `check`, the expectations that fail).
     #[arg(long, short)]
     quiet: bool,
+    #[command(flatten)]
+    reads: ReadArgs,
 }
 
 /// Exit status for scenarios that are malformed or missing.
@@ -75,7 +99,7 @@ fn main() -> ExitCode {
         Command::Run { run: a } => run(&a, false),
         Command::Check { run: a } => run(&a, true),
         Command::Plot { dir } => plot(&dir),
-        Command::Graph { file } => match load(std::slice::from_ref(&file)) {
+        Command::Graph { file, reads } => match load(std::slice::from_ref(&file), &reads) {
             Ok(scenarios) => {
                 for s in &scenarios {
                     print!("{}", archsim::report::diagram::dot(s));
@@ -84,10 +108,16 @@ fn main() -> ExitCode {
             }
             Err(code) => code,
         },
-        Command::Validate { paths } => match load(&paths) {
+        Command::Validate { paths, reads } => match load(&paths, &reads) {
             Ok(scenarios) => {
                 for s in &scenarios {
-                    println!("{}: ok ({})", s.file.display(), s.name);
+                    println!(
+                        "{}: ok ({}; about {} requests and {} events per seed)",
+                        printable(&s.file.display().to_string()),
+                        s.name,
+                        s.expected_requests().round(),
+                        s.estimated_events().round()
+                    );
                 }
                 ExitCode::SUCCESS
             }
@@ -96,13 +126,29 @@ fn main() -> ExitCode {
     }
 }
 
-/// Loads scenarios, printing every problem of every file.
-fn load(paths: &[PathBuf]) -> Result<Vec<scenario::Scenario>, ExitCode> {
+/// Loads scenarios, printing every problem of every file (and the warnings of those that
+/// load).
+fn load(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>, ExitCode> {
+    let mut access = scenario::FileAccess::default();
+    for dir in &reads.allow_read {
+        access.allow(dir).map_err(|e| {
+            eprintln!("error: {}", printable(&e));
+            ExitCode::from(BAD_INPUT)
+        })?;
+    }
     let files = sweep::scenario_files(paths).map_err(|e| {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", printable(&e));
         ExitCode::from(BAD_INPUT)
     })?;
-    sweep::load_all(&files).map_err(|errors| {
+    let loaded = sweep::load_all(&files, &access);
+    if let Ok(scenarios) = &loaded {
+        for w in scenarios.iter().flat_map(|s| &s.warnings) {
+            let d = w.to_string();
+            let (at, message) = d.split_once(": ").unwrap_or(("", &d));
+            eprintln!("{at}: warning: {message}");
+        }
+    }
+    loaded.map_err(|errors| {
         let n: usize = errors.iter().map(|e| e.diagnostics.len()).sum();
         for e in errors {
             eprintln!("{e}");
@@ -120,11 +166,13 @@ fn run(args: &RunArgs, check: bool) -> ExitCode {
         paths,
         out,
         seeds,
+        max_events,
         threads,
         quiet,
+        reads,
     } = args;
-    let (out, seeds, threads, quiet) = (out.as_path(), *seeds, *threads, *quiet);
-    let mut scenarios = match load(paths) {
+    let (seeds, threads, quiet) = (*seeds, *threads, *quiet);
+    let mut scenarios = match load(paths, reads) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -138,6 +186,21 @@ fn run(args: &RunArgs, check: bool) -> ExitCode {
             s.seeds = n;
         }
     }
+    if let Err(over) = sweep::check_budget(&scenarios, *max_events) {
+        for e in over {
+            eprintln!("error: {}", printable(&e));
+        }
+        return ExitCode::from(BAD_INPUT);
+    }
+    // The results folder is checked and locked before anything runs: a mistake in `--out`
+    // costs nothing, and a second run into the same folder is told at once.
+    let out = match sweep::OutDir::open(out) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {}", printable(&e));
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
     let total: usize = scenarios.iter().map(|s| s.seeds as usize).sum();
     let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
         let b = ProgressBar::new(total as u64);
@@ -159,7 +222,11 @@ fn run(args: &RunArgs, check: bool) -> ExitCode {
         ),
         None => {}
     };
-    let outcomes = sweep::run_all(&scenarios, threads.map(|t| t as usize), &progress);
+    let options = sweep::RunOptions {
+        threads: threads.map(|t| t as usize),
+        max_events: *max_events,
+    };
+    let outcomes = sweep::run_all(&scenarios, &options, &progress);
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
@@ -173,7 +240,7 @@ fn run(args: &RunArgs, check: bool) -> ExitCode {
         }
     };
     for (o, sc) in outcomes.iter().zip(&scenarios) {
-        let written = sweep::write_outputs(out, o, sc)
+        let written = sweep::write_outputs(&out, o, sc)
             .with_context(|| format!("writing the results of {}", o.name));
         match written {
             Ok(dir) => {
@@ -182,12 +249,13 @@ fn run(args: &RunArgs, check: bool) -> ExitCode {
                 }
             }
             Err(e) => {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", printable(&format!("{e:#}")));
                 return ExitCode::FAILURE;
             }
         }
     }
-    match sweep::write_index(out) {
+    let names: Vec<String> = outcomes.iter().map(|o| o.name.clone()).collect();
+    match sweep::write_index(&out, &names) {
         Ok(index) => {
             if !quiet {
                 println!("report: {}", index.display());
@@ -198,7 +266,11 @@ fn run(args: &RunArgs, check: bool) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: writing the index of {}: {e}", out.display());
+            eprintln!(
+                "error: writing the index of {}: {}",
+                printable(&out.path().display().to_string()),
+                printable(&e.to_string())
+            );
             ExitCode::FAILURE
         }
     }
@@ -216,7 +288,7 @@ fn verdict(
         for v in o.verdicts.iter().filter(|v| !v.pass) {
             failed += 1;
             let e = &v.expectation;
-            println!(
+            let line = format!(
                 "{}:{}:{}: expectation fails: {}: {}",
                 sc.file.display(),
                 e.line,
@@ -224,6 +296,7 @@ fn verdict(
                 e.describe(),
                 v.problem.as_deref().unwrap_or("")
             );
+            println!("{}", archsim::text::one_line(&line));
         }
     }
     let held = expected - failed;
@@ -241,28 +314,52 @@ fn verdict(
 }
 
 fn plot(dir: &std::path::Path) -> ExitCode {
-    let result = if dir.join("summary.json").is_file() {
-        sweep::replot(dir).map(|_| dir.join("report.html"))
-    } else {
-        sweep::result_dirs(dir)
-            .and_then(|dirs| {
-                if dirs.is_empty() {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::NotFound,
-                        "no scenario results (summary.json) in it",
-                    ));
-                }
-                dirs.iter().try_for_each(|d| sweep::replot(d))
-            })
-            .and_then(|_| sweep::write_index(dir))
+    let shown = printable(&dir.display().to_string()).into_owned();
+    if !dir.is_dir() {
+        eprintln!("error: {shown}: no such results folder");
+        return ExitCode::from(BAD_INPUT);
+    }
+    // A scenario's own folder is redrawn alone; a results folder, with all its scenarios and
+    // its index.
+    let single = dir.join("summary.json").is_file();
+    let (root, name) = match (single, dir.parent(), dir.file_name()) {
+        (true, Some(parent), Some(name)) => (
+            if parent.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                parent
+            },
+            Some(name.to_string_lossy().into_owned()),
+        ),
+        _ => (dir, None),
+    };
+    let out = match sweep::OutDir::open(root) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {}", printable(&e));
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let result = match name {
+        Some(name) => sweep::replot(&out, &name).map(|_| dir.join("report.html")),
+        None => sweep::result_dirs(&out).and_then(|names| {
+            if names.is_empty() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no scenario results (summary.json) in it",
+                ));
+            }
+            names.iter().try_for_each(|n| sweep::replot(&out, n))?;
+            sweep::write_index(&out, &names)
+        }),
     };
     match result {
         Ok(page) => {
-            println!("report: {}", page.display());
+            println!("report: {}", printable(&page.display().to_string()));
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {}: {e}", dir.display());
+            eprintln!("error: {shown}: {}", printable(&e.to_string()));
             ExitCode::from(BAD_INPUT)
         }
     }

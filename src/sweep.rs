@@ -1,24 +1,32 @@
 //! Running many (scenario × seed) simulations in parallel, and writing their outputs.
 //!
-//! One simulation per rayon task; results are collected in input order, so the outputs do not
+//! One simulation per rayon task; each finished seed is folded into its scenario's summary at
+//! once, in any order, and the summary does not depend on that order, so the outputs do not
 //! depend on the number of threads. This module (with `main.rs`) is the only one that touches
-//! threads, the wall clock and output files.
+//! threads, the wall clock and output files; `OutDir` is the only way it writes under `--out`.
 
-use crate::metrics::{summarize, RunResult, Summary, SummaryMeta};
+use crate::metrics::{Pool, RunResult, Summary, SummaryMeta};
 use crate::report;
-use crate::scenario::{self, Scenario, ScenarioError};
+use crate::scenario::{self, FileAccess, Scenario, ScenarioError};
 use crate::world::{RunError, World};
 use rayon::prelude::*;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::io::{Read, Write};
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// Expands files and folders into scenario files: a folder contributes its `*.toml` files
-/// (not recursively), sorted by name.
+/// (not recursively), sorted by name. A file in a folder that is a symbolic link leading out
+/// of the folder is refused: whoever packed the folder chose where it points (give the file
+/// by its own path to run it anyway).
 pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
+            let home = p
+                .canonicalize()
+                .map_err(|e| format!("{}: cannot open the folder: {e}", p.display()))?;
             let mut files: Vec<PathBuf> = std::fs::read_dir(p)
                 .map_err(|e| format!("{}: cannot list the folder: {e}", p.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
@@ -31,8 +39,18 @@ pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
                     p.display()
                 ));
             }
+            for f in &files {
+                let inside = f.canonicalize().is_ok_and(|c| c.starts_with(&home));
+                if !inside {
+                    return Err(format!(
+                        "{}: a symbolic link to a file outside the folder; archsim runs only the folder's own files (give the file's own path to run it)",
+                        f.display()
+                    ));
+                }
+            }
             out.extend(files);
-        } else if p.is_file() {
+        } else if p.exists() {
+            // A FIFO or a device is refused when it is read, with the reason.
             out.push(p.clone());
         } else {
             return Err(format!("{}: no such file or folder", p.display()));
@@ -43,22 +61,26 @@ pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 
 /// Loads every scenario, collecting the errors of all files; also refuses two scenarios
 /// that would write to the same results folder.
-pub fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, Vec<ScenarioError>> {
+pub fn load_all(
+    files: &[PathBuf],
+    access: &FileAccess,
+) -> Result<Vec<Scenario>, Vec<ScenarioError>> {
     let results: Vec<Result<Scenario, ScenarioError>> =
-        files.iter().map(|f| scenario::load(f)).collect();
+        files.iter().map(|f| scenario::load(f, access)).collect();
     let mut errors = Vec::new();
     let mut scenarios: Vec<Scenario> = Vec::new();
     for r in results {
         match r {
             Ok(s) => {
                 if let Some(other) = scenarios.iter().find(|o| o.name == s.name) {
+                    let (line, column) = s.name_position;
                     errors.push(ScenarioError {
                         diagnostics: vec![scenario::Diagnostic {
                             file: s.file.clone(),
-                            line: 1,
-                            column: 1,
+                            line,
+                            column,
                             message: format!(
-                                "scenario name \"{}\" is also the name of {}; each needs its own results folder",
+                                "scenario name \"{}\" is also the name of {}; each needs its own results folder (set `name` in [scenario])",
                                 s.name,
                                 other.file.display()
                             ),
@@ -78,6 +100,48 @@ pub fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, Vec<ScenarioError>> 
     }
 }
 
+pub use crate::limits::DEFAULT_MAX_EVENTS;
+
+/// Refuses, before anything runs, scenarios whose estimated work exceeds `max_events`: one
+/// message per scenario, saying what the estimate is made of and what to change.
+pub fn check_budget(scenarios: &[Scenario], max_events: u64) -> Result<(), Vec<String>> {
+    let over: Vec<String> = scenarios
+        .iter()
+        .filter_map(|sc| {
+            let per_seed = sc.estimated_events();
+            let total = per_seed * f64::from(sc.seeds);
+            (total > max_events as f64).then(|| {
+                format!(
+                    "{}: scenario {} would take about {} events ({} per seed × {} seed{}; {} requests per seed); the budget is {max_events}: shorten the duration, lower the rates or the seeds, or raise the budget with --max-events",
+                    sc.file.display(),
+                    sc.name,
+                    round_big(total),
+                    round_big(per_seed),
+                    sc.seeds,
+                    if sc.seeds == 1 { "" } else { "s" },
+                    round_big(sc.expected_requests()),
+                )
+            })
+        })
+        .collect();
+    if over.is_empty() {
+        Ok(())
+    } else {
+        Err(over)
+    }
+}
+
+/// A large number in words a person can take in: "3.2 billion".
+fn round_big(x: f64) -> String {
+    if x >= 1e9 {
+        format!("{:.1} billion", x / 1e9)
+    } else if x >= 1e6 {
+        format!("{:.1} million", x / 1e6)
+    } else {
+        format!("{x:.0}")
+    }
+}
+
 /// One finished (scenario, seed) run, as progress reports see it.
 pub struct Progress<'a> {
     pub scenario: &'a str,
@@ -86,119 +150,357 @@ pub struct Progress<'a> {
     pub total: usize,
 }
 
+/// How a batch of runs is carried out.
+#[derive(Clone, Copy, Debug)]
+pub struct RunOptions {
+    /// Worker threads; all cores when `None`. Results do not depend on it.
+    pub threads: Option<usize>,
+    /// The events a scenario may take over all its seeds (each seed gets its share).
+    pub max_events: u64,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            threads: None,
+            max_events: DEFAULT_MAX_EVENTS,
+        }
+    }
+}
+
 /// The outputs of one scenario over all its seeds.
 pub struct ScenarioOutcome {
     pub name: String,
     pub summary: Summary,
     /// The scenario's `[[expect]]`s judged against `summary` (also in it, as `expectations`).
     pub verdicts: Vec<crate::expect::Verdict>,
+    /// The runs of the first seeds (`Scenario::series_seeds`), for their time series and
+    /// events; their statistics are in `summary`.
     pub runs: Vec<RunResult>,
 }
 
-/// Runs every seed of every scenario on `threads` threads (all cores when `None`).
+/// What is gathered of one scenario while its seeds run.
+#[derive(Default)]
+struct Gathered {
+    pool: Pool,
+    /// (seed index, run) of the seeds whose series are kept.
+    kept: Vec<(usize, RunResult)>,
+}
+
+/// Runs every seed of every scenario. When a seed of a scenario fails (a limit), the
+/// scenario's other seeds stop too, and the failure is reported once per scenario.
 pub fn run_all(
     scenarios: &[Scenario],
-    threads: Option<usize>,
+    options: &RunOptions,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Vec<ScenarioOutcome>, Vec<(String, RunError)>> {
-    let jobs: Vec<(usize, u64)> = scenarios
+    let jobs: Vec<(usize, usize, u64)> = scenarios
         .iter()
         .enumerate()
-        .flat_map(|(i, s)| s.seed_list().into_iter().map(move |seed| (i, seed)))
+        .flat_map(|(i, s)| {
+            s.seed_list()
+                .into_iter()
+                .enumerate()
+                .map(move |(k, seed)| (i, k, seed))
+        })
         .collect();
     let total = jobs.len();
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let run_one = |&(i, seed): &(usize, u64)| {
+    let done = AtomicUsize::new(0);
+    let gathered: Vec<Mutex<Gathered>> = scenarios.iter().map(|_| Mutex::default()).collect();
+    let failed: Vec<Arc<AtomicBool>> = scenarios.iter().map(|_| Arc::default()).collect();
+    let failures: Mutex<Vec<(usize, RunError)>> = Mutex::default();
+    let run_one = |&(i, k, seed): &(usize, usize, u64)| {
         let sc = &scenarios[i];
-        let started = Instant::now();
-        let result = World::build(sc, seed).run().map(|mut r| {
-            r.wall_s = started.elapsed().as_secs_f64();
-            r
-        });
-        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if !failed[i].load(Ordering::Relaxed) {
+            let started = Instant::now();
+            let per_run = options.max_events.div_ceil(u64::from(sc.seeds).max(1));
+            let result = World::build(sc, seed)
+                .max_events(per_run)
+                .cancel_when(failed[i].clone())
+                .run();
+            match result {
+                Ok(mut r) => {
+                    r.wall_s = started.elapsed().as_secs_f64();
+                    let mut g = gathered[i].lock().unwrap_or_else(|p| p.into_inner());
+                    g.pool.add(k, &r);
+                    if k < sc.series_seeds() {
+                        for a in &mut r.actors {
+                            a.metrics.hists.clear();
+                        }
+                        g.kept.push((k, r));
+                    }
+                }
+                Err(e) => {
+                    // The first failure of a scenario stops its other seeds; theirs would
+                    // only say that they were stopped.
+                    if !failed[i].swap(true, Ordering::Relaxed) {
+                        failures
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push((i, e));
+                    }
+                }
+            }
+        }
+        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
         progress(Progress {
             scenario: &sc.name,
             seed,
             done: n,
             total,
         });
-        result
     };
     let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = threads {
+    if let Some(t) = options.threads {
         pool = pool.num_threads(t.max(1));
     }
-    let results: Vec<Result<RunResult, RunError>> = match pool.build() {
-        Ok(pool) => pool.install(|| jobs.par_iter().map(run_one).collect()),
-        Err(_) => jobs.iter().map(run_one).collect(),
-    };
-
-    let mut failures = Vec::new();
-    let mut per_scenario: Vec<Vec<RunResult>> = scenarios.iter().map(|_| Vec::new()).collect();
-    for (&(i, _), r) in jobs.iter().zip(results) {
-        match r {
-            Ok(r) => per_scenario[i].push(r),
-            Err(e) => failures.push((scenarios[i].name.clone(), e)),
-        }
+    match pool.build() {
+        Ok(pool) => pool.install(|| jobs.par_iter().for_each(run_one)),
+        Err(_) => jobs.iter().for_each(run_one),
     }
+    let mut failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());
     if !failures.is_empty() {
-        return Err(failures);
+        failures.sort_by_key(|(i, _)| *i);
+        return Err(failures
+            .into_iter()
+            .map(|(i, e)| (scenarios[i].name.clone(), e))
+            .collect());
     }
     Ok(scenarios
         .iter()
-        .zip(per_scenario)
-        .map(|(sc, runs)| {
-            let mut summary = summarize(
-                &SummaryMeta {
-                    scenario: &sc.name,
-                    variant: None,
-                    description: &sc.description,
-                    compare: sc.compare.as_deref(),
-                },
-                &runs,
-            );
+        .zip(gathered)
+        .map(|(sc, g)| {
+            let g = g.into_inner().unwrap_or_else(|p| p.into_inner());
+            let mut summary = g.pool.summary(&SummaryMeta {
+                scenario: &sc.name,
+                variant: None,
+                description: &sc.description,
+                compare: sc.compare.as_deref(),
+            });
             let verdicts = crate::expect::evaluate(&sc.expectations, &summary);
             summary["expectations"] = crate::expect::to_json(&verdicts);
+            let mut kept = g.kept;
+            kept.sort_by_key(|(k, _)| *k);
             ScenarioOutcome {
                 name: sc.name.clone(),
                 summary,
                 verdicts,
-                runs,
+                runs: kept.into_iter().map(|(_, r)| r).collect(),
             }
         })
         .collect())
 }
 
-/// Writes everything about one scenario under `out/<name>/`: `summary.json`,
+/// The results folder of a command: created if need be, locked while archsim writes into it
+/// (a second run into the same folder is refused with a message, not interleaved), and the
+/// only way anything is written under it. Every path it writes is checked to stay inside.
+pub struct OutDir {
+    root: PathBuf,
+    /// Held for the life of the value; the lock goes with it.
+    _lock: std::fs::File,
+}
+
+/// The lock file in a results folder.
+const LOCK_FILE: &str = ".archsim.lock";
+/// A scenario's folder being written, before it is renamed into place.
+const PARTIAL_PREFIX: &str = ".archsim-partial-";
+/// A scenario's previous folder, between the two renames that replace it: `PREFIX NAME ~ x`.
+const OLD_PREFIX: &str = ".archsim-old-";
+
+impl OutDir {
+    /// Opens (creating it if need be) and locks the results folder `root`. Fails at once,
+    /// before anything is simulated, when `root` is a file, cannot be created, or another
+    /// archsim holds it.
+    pub fn open(root: &Path) -> Result<OutDir, String> {
+        let shown = root.display();
+        if root.exists() && !root.is_dir() {
+            return Err(format!(
+                "{shown} is a file; --out needs a folder (it is created if missing)"
+            ));
+        }
+        std::fs::create_dir_all(root)
+            .map_err(|e| format!("{shown}: cannot create the results folder: {e}"))?;
+        let lock_path = root.join(LOCK_FILE);
+        if let Ok(m) = std::fs::symlink_metadata(&lock_path) {
+            if !m.is_file() {
+                return Err(format!(
+                    "{}: is not a regular file (a symbolic link?); remove it",
+                    lock_path.display()
+                ));
+            }
+        }
+        let lock = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(|e| format!("{}: cannot create the lock file: {e}", lock_path.display()))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(format!(
+                    "another archsim is writing into {shown}; wait for it to finish, or give this run another --out"
+                ))
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(format!("{}: cannot lock it: {e}", lock_path.display()))
+            }
+        }
+        let out = OutDir {
+            root: root.to_path_buf(),
+            _lock: lock,
+        };
+        out.recover();
+        Ok(out)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    /// Cleans what an interrupted run left: folders being written are removed; a previous
+    /// folder caught between its two renames is put back if its place is empty.
+    fn recover(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.root) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with(PARTIAL_PREFIX) {
+                let _ = std::fs::remove_dir_all(e.path());
+            } else if let Some(rest) = name.strip_prefix(OLD_PREFIX) {
+                let original = rest.rsplit_once('~').map(|(n, _)| n).unwrap_or("");
+                match self.child(original) {
+                    Ok(place) if !place.exists() && place.symlink_metadata().is_err() => {
+                        let _ = std::fs::rename(e.path(), place);
+                    }
+                    _ => {
+                        let _ = std::fs::remove_dir_all(e.path());
+                    }
+                }
+            }
+        }
+    }
+
+    /// `root/name` for a name that is one plain path component (no separator, no `..`, not
+    /// hidden): a scenario's name cannot lead anywhere else.
+    fn child(&self, name: &str) -> std::io::Result<PathBuf> {
+        let mut parts = Path::new(name).components();
+        match (parts.next(), parts.next()) {
+            (Some(Component::Normal(n)), None) if !name.starts_with('.') && n == name => {
+                Ok(self.root.join(name))
+            }
+            _ => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("\"{name}\" cannot name a file or folder in the results folder"),
+            )),
+        }
+    }
+
+    /// A scenario's folder, if it exists as a real folder (not a symbolic link).
+    pub fn existing_scenario_dir(&self, name: &str) -> Option<PathBuf> {
+        let dir = self.child(name).ok()?;
+        let meta = std::fs::symlink_metadata(&dir).ok()?;
+        meta.is_dir().then_some(dir)
+    }
+
+    /// Writes a scenario's folder as a whole: `fill` writes its files into a fresh hidden
+    /// folder, which then replaces `root/name`. A crash leaves the old folder or the new one,
+    /// never a mix (a run interrupted between the two renames is mended by the next one).
+    pub fn write_scenario(
+        &self,
+        name: &str,
+        fill: impl FnOnce(&Path) -> std::io::Result<()>,
+    ) -> std::io::Result<PathBuf> {
+        let place = self.child(name)?;
+        if let Ok(m) = std::fs::symlink_metadata(&place) {
+            if !m.is_dir() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    format!(
+                        "{} exists and is not a folder (a file or a symbolic link); archsim does not write through it",
+                        place.display()
+                    ),
+                ));
+            }
+        }
+        let partial = tempfile::Builder::new()
+            .prefix(PARTIAL_PREFIX)
+            .tempdir_in(&self.root)?;
+        fill(partial.path())?;
+        let partial = partial.keep();
+        if place.exists() {
+            let old = tempfile::Builder::new()
+                .prefix(&format!("{OLD_PREFIX}{name}~"))
+                .tempdir_in(&self.root)?
+                .keep();
+            std::fs::rename(&place, &old)?;
+            std::fs::rename(&partial, &place)?;
+            let _ = std::fs::remove_dir_all(&old);
+        } else {
+            std::fs::rename(&partial, &place)?;
+        }
+        Ok(place)
+    }
+
+    /// Writes `root/name` atomically (a file of the whole folder: `index.html`, comparison
+    /// charts).
+    pub fn write_file(&self, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+        write_atomic(&self.child(name)?, bytes)
+    }
+}
+
+/// Writes `bytes` into the fresh folder `dir` (one `OutDir::write_scenario` made): the file
+/// must not exist yet, so nothing planted there is followed.
+fn write_new(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dir.join(name))?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+/// Writes everything about one scenario as the folder `out/<name>/`: `summary.json`,
 /// `timeseries.csv`, `events.csv`, the architecture diagram, the plots and `report.html`.
 pub fn write_outputs(
-    out: &Path,
+    out: &OutDir,
     outcome: &ScenarioOutcome,
     scenario: &Scenario,
 ) -> std::io::Result<PathBuf> {
-    let dir = out.join(&outcome.name);
-    std::fs::create_dir_all(&dir)?;
     let timeseries = report::timeseries_csv(&outcome.runs);
     let events = report::events_csv(&outcome.runs);
-    write_atomic(
-        &dir.join("summary.json"),
-        report::summary_json(&outcome.summary).as_bytes(),
-    )?;
-    write_atomic(&dir.join("timeseries.csv"), timeseries.as_bytes())?;
-    write_atomic(&dir.join("events.csv"), events.as_bytes())?;
     let diagram = report::diagram::svg(scenario);
-    write_atomic(&dir.join("diagram.svg"), diagram.as_bytes())?;
-    render(&dir, &outcome.summary, &timeseries, &events, Some(&diagram))?;
-    Ok(dir)
+    out.write_scenario(&outcome.name, |dir| {
+        write_new(
+            dir,
+            "summary.json",
+            report::summary_json(&outcome.summary).as_bytes(),
+        )?;
+        write_new(dir, "timeseries.csv", timeseries.as_bytes())?;
+        write_new(dir, "events.csv", events.as_bytes())?;
+        write_new(dir, "diagram.svg", diagram.as_bytes())?;
+        render(
+            dir,
+            &outcome.summary,
+            &timeseries,
+            &events,
+            Some(&diagram),
+            &mut |file, bytes| write_new(dir, file, bytes),
+        )
+    })
 }
 
-/// Draws the plots and `report.html` of a scenario folder from its data.
+/// Draws the plots and `report.html` of a scenario folder from its data, handing each file
+/// (name, bytes) to `write` as soon as it is drawn.
 fn render(
     dir: &Path,
     summary: &Summary,
     timeseries: &str,
     events: &str,
     diagram: Option<&str>,
+    write: &mut dyn FnMut(&str, &[u8]) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let invalid = |e: String| {
         std::io::Error::new(
@@ -206,79 +508,141 @@ fn render(
             format!("{}: {e}", dir.display()),
         )
     };
-    let window_s = summary["window_s"]
-        .as_f64()
-        .ok_or_else(|| invalid("summary.json has no window_s".into()))?;
+    let window_s = report::table::window_of(summary).map_err(invalid)?;
     let table = report::table::SeriesTable::from_csv(timeseries, window_s).map_err(invalid)?;
     let events = report::table::events_from_csv(events).map_err(invalid)?;
     let mut plots = Vec::new();
     for (stem, chart) in report::plots::scenario_charts(summary, &table, &events) {
         let svg = report::plots::svg(&chart);
-        write_atomic(&dir.join(format!("{stem}.svg")), svg.as_bytes())?;
-        write_atomic(
-            &dir.join(format!("{stem}.png")),
-            &report::plots::png(&chart),
-        )?;
+        write(&format!("{stem}.svg"), svg.as_bytes())?;
+        write(&format!("{stem}.png"), &report::plots::png(&chart))?;
         plots.push((chart.title.clone(), svg, format!("{stem}.png")));
     }
-    write_atomic(
-        &dir.join("report.html"),
+    write(
+        "report.html",
         report::html::report(summary, diagram, &plots).as_bytes(),
     )
 }
 
-/// Renders a scenario folder again from its saved files, without running anything.
-pub fn replot(dir: &Path) -> std::io::Result<()> {
-    let read = |f: &str| std::fs::read_to_string(dir.join(f));
-    let summary: Summary = serde_json::from_str(&read("summary.json")?).map_err(|e| {
+use crate::limits::{MAX_CSV_BYTES, MAX_SUMMARY_BYTES};
+
+/// Reads a saved result file, refusing what is not a regular file or is larger than `max`.
+fn read_saved(dir: &Path, name: &str, max: u64) -> std::io::Result<String> {
+    let path = dir.join(name);
+    let meta = std::fs::symlink_metadata(&path)?;
+    let invalid = |why: String| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: {why}", path.display()),
+        )
+    };
+    if !meta.is_file() {
+        return Err(invalid(
+            "not a regular file (a symbolic link, a folder or a device)".into(),
+        ));
+    }
+    if meta.len() > max {
+        return Err(invalid(format!(
+            "larger than {} MiB, more than archsim writes",
+            max >> 20
+        )));
+    }
+    let mut text = String::new();
+    std::fs::File::open(&path)?
+        .take(max)
+        .read_to_string(&mut text)?;
+    Ok(text)
+}
+
+/// Parses a saved `summary.json`.
+fn read_summary(dir: &Path) -> std::io::Result<Summary> {
+    let text = read_saved(dir, "summary.json", MAX_SUMMARY_BYTES)?;
+    serde_json::from_str(&text).map_err(|e| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             format!("{}: summary.json: {e}", dir.display()),
         )
+    })
+}
+
+/// Draws a scenario folder's plots and `report.html` again from its saved files, without
+/// running anything. The folder may come from anywhere: what it holds is checked and bounded
+/// like any input.
+pub fn replot(out: &OutDir, name: &str) -> std::io::Result<()> {
+    let dir = out.existing_scenario_dir(name).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!(
+                "{}: not a scenario folder (or a symbolic link)",
+                out.path().join(name).display()
+            ),
+        )
     })?;
-    let diagram = read("diagram.svg").ok();
+    let summary = read_summary(&dir)?;
+    let timeseries = read_saved(&dir, "timeseries.csv", MAX_CSV_BYTES)?;
+    let events = read_saved(&dir, "events.csv", MAX_CSV_BYTES)?;
+    let diagram = read_saved(&dir, "diagram.svg", MAX_SUMMARY_BYTES).ok();
     render(
-        dir,
+        &dir,
         &summary,
-        &read("timeseries.csv")?,
-        &read("events.csv")?,
+        &timeseries,
+        &events,
         diagram.as_deref(),
+        &mut |file, bytes| write_atomic(&dir.join(file), bytes),
     )
 }
 
-/// The scenario folders under `out`: those holding a `summary.json`, by name.
-pub fn result_dirs(out: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(out)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|d| d.join("summary.json").is_file())
+/// The scenario folders under `out`: real folders (not symbolic links) holding a
+/// `summary.json`, by name.
+pub fn result_dirs(out: &OutDir) -> std::io::Result<Vec<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(out.path())?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| !n.starts_with('.'))
+        .filter(|n| {
+            out.existing_scenario_dir(n)
+                .is_some_and(|d| d.join("summary.json").is_file())
+        })
         .collect();
-    dirs.sort();
-    Ok(dirs)
+    names.sort();
+    Ok(names)
 }
 
 /// Scenarios without a comparison group are overlaid only up to this many: more lines than
 /// the palette has colours cannot be told apart.
 const MAX_UNGROUPED_OVERLAY: usize = 8;
 
-/// Writes `out/index.html` over every scenario folder in `out`, with comparison charts per
-/// comparison group.
-pub fn write_index(out: &Path) -> std::io::Result<PathBuf> {
+/// The most scenario folders an index lists that the run did not write.
+const MAX_OTHER_FOLDERS: usize = 1000;
+
+/// Writes `out/index.html` over the scenarios `names` (those of the run that writes it), with
+/// comparison charts per comparison group; the other scenario folders in `out` (results of
+/// earlier runs) are listed apart, by name only.
+pub fn write_index(out: &OutDir, names: &[String]) -> std::io::Result<PathBuf> {
     let mut summaries = Vec::new();
     let mut tables = Vec::new();
-    for d in result_dirs(out)? {
-        let Ok(text) = std::fs::read_to_string(d.join("summary.json")) else {
+    let mut listed = Vec::new();
+    for name in names {
+        let Some(dir) = out.existing_scenario_dir(name) else {
             continue;
         };
-        let Ok(summary) = serde_json::from_str::<Summary>(&text) else {
+        let Ok(summary) = read_summary(&dir) else {
             continue;
         };
-        let window_s = summary["window_s"].as_f64().unwrap_or(1.0);
-        let table = std::fs::read_to_string(d.join("timeseries.csv"))
-            .ok()
-            .and_then(|t| report::table::SeriesTable::from_csv(&t, window_s).ok());
+        let table = report::table::window_of(&summary).ok().and_then(|w| {
+            read_saved(&dir, "timeseries.csv", MAX_CSV_BYTES)
+                .ok()
+                .and_then(|t| report::table::SeriesTable::from_csv(&t, w).ok())
+        });
         tables.push(table);
         summaries.push(summary);
+        listed.push(name.clone());
     }
+    let others: Vec<String> = result_dirs(out)?
+        .into_iter()
+        .filter(|n| !names.contains(n))
+        .take(MAX_OTHER_FOLDERS)
+        .collect();
     // Overlays by comparison group (`compare` in [scenario]); scenarios in no group are
     // overlaid together only when no scenario has one (a run of ad-hoc variants) and they are
     // few enough to tell apart.
@@ -303,35 +667,32 @@ pub fn write_index(out: &Path) -> std::io::Result<PathBuf> {
             .collect();
         for (stem, chart) in report::plots::comparison_charts(group.as_deref(), &pairs) {
             let svg = report::plots::svg(&chart);
-            write_atomic(&out.join(format!("{stem}.svg")), svg.as_bytes())?;
-            write_atomic(
-                &out.join(format!("{stem}.png")),
-                &report::plots::png(&chart),
-            )?;
+            out.write_file(&format!("{stem}.svg"), svg.as_bytes())?;
+            out.write_file(&format!("{stem}.png"), &report::plots::png(&chart))?;
             comparisons.push((chart.title.clone(), svg));
         }
     }
-    let path = out.join("index.html");
-    write_atomic(
-        &path,
-        report::html::index(&summaries, &comparisons).as_bytes(),
+    let rows: Vec<(&str, &Summary)> = listed.iter().map(String::as_str).zip(&summaries).collect();
+    out.write_file(
+        "index.html",
+        report::html::index(&rows, &comparisons, &others).as_bytes(),
     )?;
-    Ok(path)
+    Ok(out.path().join("index.html"))
 }
 
-/// Writes to a temporary file beside `path`, then renames it into place: a crash leaves the
-/// old file or the new one, never half of one.
+/// Writes to a fresh temporary file beside `path` (created exclusively, with a name nobody
+/// can predict), then renames it into place: a crash leaves the old file or the new one,
+/// never half of one, and a symbolic link planted at `path` is replaced, not followed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let file_name = path
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".archsim-tmp-")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }

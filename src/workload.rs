@@ -26,6 +26,42 @@ pub enum Arrival {
     Trace { times: std::sync::Arc<[SimTime]> },
 }
 
+impl Arrival {
+    /// The expected number of arrivals in [from, to): what sizing checks and the work
+    /// estimate go by.
+    pub fn expected_between(&self, from: SimTime, to: SimTime) -> f64 {
+        if to <= from {
+            return 0.0;
+        }
+        let len = (to - from).as_secs_f64();
+        match self {
+            Arrival::Constant { rate } | Arrival::Poisson { rate } => rate * len,
+            Arrival::Varying(p) => p.integral(from, to),
+            Arrival::Trace { times } => {
+                (times.partition_point(|&t| t < to) - times.partition_point(|&t| t < from)) as f64
+            }
+        }
+    }
+
+    /// Whether any arrival can fall in [from, to). False for evenly spaced arrivals, a
+    /// trace or a profile that has none there; a Poisson process with a rate above zero can.
+    pub fn can_arrive_between(&self, from: SimTime, to: SimTime) -> bool {
+        if to <= from {
+            return false;
+        }
+        match self {
+            Arrival::Constant { rate } => {
+                // Arrivals at k / rate for k = 1, 2, …
+                let k = (from.as_secs_f64() * rate).ceil().max(1.0);
+                SimTime::from_secs_f64(k / rate) < to
+            }
+            Arrival::Poisson { rate } => *rate > 0.0,
+            Arrival::Varying(p) => p.integral(from, to) > 0.0,
+            Arrival::Trace { .. } => self.expected_between(from, to) > 0.0,
+        }
+    }
+}
+
 /// The rate of a non-homogeneous Poisson process as a function of time.
 #[derive(Clone, Debug)]
 pub enum RateProfile {
@@ -90,6 +126,52 @@ impl RateProfile {
             RateProfile::Diurnal {
                 mean, amplitude, ..
             } => (mean + amplitude.abs(), SimTime::MAX),
+        }
+    }
+
+    /// ∫ rate dt over [from, to): the expected number of arrivals.
+    pub fn integral(&self, from: SimTime, to: SimTime) -> f64 {
+        if to <= from {
+            return 0.0;
+        }
+        let (a, b) = (from.as_secs_f64(), to.as_secs_f64());
+        match self {
+            RateProfile::Steps(steps) => steps
+                .iter()
+                .enumerate()
+                .map(|(i, &(start, rate))| {
+                    let end = steps
+                        .get(i + 1)
+                        .map_or(f64::INFINITY, |s| s.0.as_secs_f64());
+                    let overlap = end.min(b) - start.as_secs_f64().max(a);
+                    if overlap > 0.0 {
+                        rate * overlap
+                    } else {
+                        0.0
+                    }
+                })
+                .sum(),
+            RateProfile::Ramp {
+                from: r0,
+                to: r1,
+                over,
+            } => {
+                let o = over.as_secs_f64();
+                let at = |t: f64| r0 + (r1 - r0) * (t / o).min(1.0);
+                // The linear part, by the trapezoid (exact for a line), then the flat part.
+                let (la, lb) = (a.min(o), b.min(o));
+                let linear = (lb - la) * (at(la) + at(lb)) / 2.0;
+                linear + r1 * (b - a.max(o)).max(0.0)
+            }
+            RateProfile::Diurnal {
+                mean,
+                amplitude,
+                period,
+            } => {
+                // The rate never goes below zero (amplitude ≤ mean), so the integral is exact.
+                let w = std::f64::consts::TAU / period.as_secs_f64();
+                mean * (b - a) + amplitude / w * ((w * a).cos() - (w * b).cos())
+            }
         }
     }
 
@@ -203,7 +285,8 @@ pub struct WorkloadSpec {
 }
 
 impl WorkloadSpec {
-    /// The mean arrival rate over [0, end), for sizing checks and reports.
+    /// The highest arrival rate the workload reaches (for a trace, its busiest second), for
+    /// sizing checks.
     pub fn peak_rate(&self) -> f64 {
         match &self.arrival {
             Arrival::Constant { rate } | Arrival::Poisson { rate } => *rate,

@@ -9,6 +9,8 @@ use crate::kernel::{stream, ActorId, Ctx, Input, Kernel, Limits, Model, Stop};
 use crate::metrics::{ActorResult, Clock, Role, RunResult};
 use crate::scenario::Scenario;
 use crate::workload::{RetryPolicy, Workload};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 pub struct World {
     components: Vec<Box<dyn Component>>,
@@ -19,6 +21,9 @@ pub struct World {
     clock: Clock,
     limits: Limits,
     seed: u64,
+    /// Set by whoever started the run when its result is no longer wanted (another seed of
+    /// the scenario failed): the run stops at its next checkpoint.
+    cancel: Option<Arc<AtomicBool>>,
 }
 
 /// A run stopped by one of its limits, with the scenario's words for it.
@@ -110,7 +115,21 @@ impl World {
                 ..Limits::default()
             },
             seed,
+            cancel: None,
         }
+    }
+
+    /// Stops the run, with a `RunError` that says so, once it has processed `n` events: the
+    /// budget a caller gives each run.
+    pub fn max_events(mut self, n: u64) -> World {
+        self.limits.max_events = n;
+        self
+    }
+
+    /// Stops the run (within a few milliseconds) once `flag` is set.
+    pub fn cancel_when(mut self, flag: Arc<AtomicBool>) -> World {
+        self.cancel = Some(flag);
+        self
     }
 
     /// Runs to completion: arrivals stop at the scenario's duration, then work in flight drains.
@@ -128,7 +147,14 @@ impl World {
                          workload a `timeout`, or raise `max_in_flight` in [scenario]"
                     ),
                 ),
-                Stop::TooManyEvents { at, limit } => (at, format!("more than {limit} events")),
+                Stop::TooManyEvents { at, limit } => (
+                    at,
+                    format!(
+                        "it took more than {limit} events, the budget of one run; raise it with \
+                         --max-events, or shorten the scenario (duration, rates, seeds)"
+                    ),
+                ),
+                Stop::Cancelled { at } => (at, "stopped because another seed failed".into()),
             };
             return Err(RunError {
                 seed: self.seed,
@@ -176,6 +202,13 @@ impl World {
 }
 
 impl Model for World {
+    fn checkpoint(&mut self, _now: crate::kernel::SimTime) -> bool {
+        !self
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+
     fn start(&mut self, actor: ActorId, ctx: &mut Ctx<'_>) {
         let a = actor as usize;
         let c = self.components.len();

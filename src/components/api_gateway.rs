@@ -7,6 +7,7 @@
 //! so its hit ratio comes from the workload's key popularity. Then the integration, with the
 //! integration timeout (504). A Lambda throttle (429) becomes 500 and a function error 502.
 
+use super::lru::Lru;
 use super::token_bucket::TokenBucket;
 use super::{BuildEnv, CallSpec, Component, ComponentReport, Edge};
 use crate::dist::Dist;
@@ -14,12 +15,10 @@ use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
 use crate::scenario::check::Checker;
 use crate::scenario::raw::{RawComponentTable, RawDist};
-use lru::LruCache;
 use serde::Deserialize;
 use slab::Slab;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::num::NonZeroUsize;
 use std::rc::Rc;
 use toml::Spanned;
 
@@ -225,7 +224,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ApiGatewa
             };
             let capacity = match &cr.capacity {
                 None => Some(100_000),
-                Some(n) => ck.int_in(n, "cache.capacity", 1, 100_000_000),
+                Some(n) => ck.int_in(n, "cache.capacity", 1, crate::limits::MAX_CACHE_ENTRIES),
             };
             let ops = match &cr.ops {
                 None => vec![ck.op("read")],
@@ -356,7 +355,7 @@ pub struct ApiGateway {
     stage: Option<TokenBucket>,
     routes: Vec<(u16, TokenBucket)>,
     keys: BTreeMap<u32, KeyState>,
-    cache: Option<LruCache<(u16, u64), SimTime>>,
+    cache: Option<Lru<(u16, u64), SimTime>>,
     pending: Slab<Pending>,
     // Recorders.
     requests: Counter,
@@ -386,9 +385,7 @@ impl ApiGateway {
                 .map(|(op, t)| (*op, TokenBucket::new(t.rate, t.burst)))
                 .collect(),
             keys: BTreeMap::new(),
-            cache: cfg.cache.as_ref().map(|c| {
-                LruCache::new(NonZeroUsize::new(c.capacity.max(1)).expect("capacity ≥ 1"))
-            }),
+            cache: cfg.cache.as_ref().map(|c| Lru::new(c.capacity)),
             pending: Slab::new(),
             requests: Counter::new(&clock),
             throttled: Counter::new(&clock),

@@ -8,17 +8,16 @@
 //! sends a storm of misses to the database; Redis with Multi-AZ fails over to its replica in
 //! about 30 s (aws-facts §6), during which the application goes straight to the database.
 
+use super::lru::Lru;
 use super::{BuildEnv, CallSpec, Component, ComponentReport, Edge};
 use crate::dist::Dist;
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
 use crate::scenario::check::Checker;
 use crate::scenario::raw::{RawComponentTable, RawDist};
-use lru::LruCache;
 use serde::Deserialize;
 use slab::Slab;
 use std::collections::HashMap;
-use std::num::NonZeroUsize;
 use toml::Spanned;
 
 /// The fault code of a node failure (see `faults.rs`).
@@ -71,6 +70,8 @@ pub struct CacheConfig {
 }
 
 pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConfig> {
+    // Where the component is written: for messages about a key it lacks.
+    let at = table.span().start..table.span().start;
     let raw: RawCache = ck.deserialize(table)?;
     let engine = match &raw.engine {
         None => Some(Engine::Redis),
@@ -105,7 +106,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
     };
     let capacity = match &raw.capacity {
         None => Some(1_000_000),
-        Some(c) => ck.int_in(c, "capacity", 1, 1_000_000_000),
+        Some(c) => ck.int_in(c, "capacity", 1, crate::limits::MAX_CACHE_ENTRIES),
     };
     // The facts give no latency; an in-memory get over an in-zone hop is a few hundred µs.
     let latency = match &raw.latency {
@@ -123,7 +124,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
     };
     if multi_az && engine == Some(Engine::Memcached) {
         ck.error(
-            raw.engine.as_ref().map_or(0..0, |e| e.span()),
+            raw.engine.as_ref().map_or(at.clone(), |e| e.span()),
             "Memcached has no replicas and no failover: `multi_az` needs engine = \"redis\"",
         );
         return None;
@@ -195,7 +196,7 @@ pub struct Cache {
     clock: Clock,
     rng: SimRng,
     backend: Edge,
-    entries: LruCache<u64, Entry>,
+    entries: Lru<u64, Entry>,
     /// When each written key was last written (grows with the keys written, not requests).
     last_write: HashMap<u64, SimTime>,
     /// The node is down (failed over or being replaced): requests go to the database.
@@ -219,7 +220,7 @@ impl Cache {
     pub fn new(cfg: CacheConfig, env: BuildEnv) -> Cache {
         let clock = env.clock;
         Cache {
-            entries: LruCache::new(NonZeroUsize::new(cfg.capacity.max(1)).expect("capacity ≥ 1")),
+            entries: Lru::new(cfg.capacity),
             last_write: HashMap::new(),
             down: false,
             pending: Slab::new(),

@@ -7,6 +7,7 @@
 //! A throttled request is answered with 400 (ProvisionedThroughputExceededException); callers
 //! retry it as the AWS SDKs do (see `default_sdk_retry`).
 
+use super::lru::Lru;
 use super::token_bucket::TokenBucket;
 use super::{BuildEnv, Component, ComponentReport};
 use crate::dist::Dist;
@@ -15,11 +16,9 @@ use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, Window
 use crate::scenario::check::Checker;
 use crate::scenario::raw::{RawComponentTable, RawDist};
 use crate::workload::{Jitter, RetryPolicy};
-use lru::LruCache;
 use serde::Deserialize;
 use slab::Slab;
 use std::collections::VecDeque;
-use std::num::NonZeroUsize;
 use toml::Spanned;
 
 /// aws-facts: §7 per-partition limit: 3,000 RCU and 1,000 WCU, which nothing lifts.
@@ -123,6 +122,8 @@ pub struct DynamoConfig {
 }
 
 pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoConfig> {
+    // Where the component is written: for messages about a key it lacks.
+    let at = table.span().start..table.span().start;
     let raw: RawDynamo = ck.deserialize(table)?;
     let mode_name = match &raw.mode {
         None => Some("provisioned"),
@@ -133,7 +134,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
             Some(r) => ck.positive_up_to(r, "rcu", "read capacity units", MAX_UNITS, MAX_UNITS_WHY),
             None => {
                 ck.error(
-                    raw.mode.as_ref().map_or(0..0, |m| m.span()),
+                    raw.mode.as_ref().map_or(at.clone(), |m| m.span()),
                     "a provisioned table needs `rcu` and `wcu`",
                 );
                 None
@@ -252,7 +253,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
             };
             let capacity = match &dr.capacity {
                 None => Some(1_000_000),
-                Some(c) => ck.int_in(c, "dax.capacity", 1, 1_000_000_000),
+                Some(c) => ck.int_in(c, "dax.capacity", 1, crate::limits::MAX_CACHE_ENTRIES),
             };
             let latency = match &dr.latency {
                 None => Some(Dist::Uniform {
@@ -441,7 +442,7 @@ pub struct DynamoDb {
     rng: SimRng,
     reads: Side,
     writes: Side,
-    dax: Option<LruCache<u64, SimTime>>,
+    dax: Option<Lru<u64, SimTime>>,
     pending: Slab<Pending>,
     // Recorders.
     requests: Counter,
@@ -494,9 +495,7 @@ impl DynamoDb {
             ),
         };
         DynamoDb {
-            dax: cfg.dax.as_ref().map(|d| {
-                LruCache::new(NonZeroUsize::new(d.capacity.max(1)).expect("capacity ≥ 1"))
-            }),
+            dax: cfg.dax.as_ref().map(|d| Lru::new(d.capacity)),
             reads,
             writes,
             pending: Slab::new(),

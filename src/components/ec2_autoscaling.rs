@@ -278,6 +278,8 @@ fn count(ck: &mut Checker, v: &Option<Spanned<i64>>, key: &str, default: u32) ->
 }
 
 pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<AsgConfig> {
+    // Where the component is written: for messages about a key it lacks.
+    let at = table.span().start..table.span().start;
     let raw: RawAsg = ck.deserialize(table)?;
     let itype = match instance_types::ec2(raw.instance_type.get_ref()) {
         Some(t) => Some(t),
@@ -297,7 +299,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<AsgConfig
         None => vec![None],
         Some(z) if z.is_empty() => {
             ck.error(
-                0..0,
+                at.clone(),
                 "`zones` lists the zones the group launches into: give at least one",
             );
             return None;
@@ -319,7 +321,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<AsgConfig
     let (min, max) = (min?, max?);
     if max < min || max == 0 {
         ck.error(
-            raw.max.as_ref().map_or(0..0, |m| m.span()),
+            raw.max.as_ref().map_or(at.clone(), |m| m.span()),
             format!("`max` ({max}) must be at least 1 and at least `min` ({min})"),
         );
         return None;
@@ -546,7 +548,7 @@ fn parse_scaling(s: &Spanned<RawScaling>, ck: &mut Checker) -> Option<Scaling> {
         ok = false;
     }
     if s.datapoints.is_some() && policy == "target_tracking" {
-        ck.error(s.datapoints.as_ref().map_or(0..0, |d| d.span()), "target tracking sets its own alarms (3 datapoints out, 15 in): it takes no `datapoints`");
+        ck.error(s.datapoints.as_ref().map_or(s.policy.span(), |d| d.span()), "target tracking sets its own alarms (3 datapoints out, 15 in): it takes no `datapoints`");
         ok = false;
     }
     if !ok {

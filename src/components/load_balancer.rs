@@ -99,6 +99,8 @@ pub struct LbConfig {
 }
 
 pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig> {
+    // Where the component is written: for messages about a key it lacks.
+    let at = table.span().start..table.span().start;
     let raw: RawLb = ck.deserialize(table)?;
     let lb_type = match &raw.lb_type {
         None => Some(LbType::Application),
@@ -193,7 +195,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
             };
             let (interval, timeout) = (interval?, timeout?);
             if timeout >= interval {
-                ck.error(h.timeout.as_ref().map_or(0..0, |t| t.span()), format!("`health_check.timeout` ({timeout}) must be shorter than its interval ({interval})"));
+                ck.error(h.timeout.as_ref().map_or(at.clone(), |t| t.span()), format!("`health_check.timeout` ({timeout}) must be shorter than its interval ({interval})"));
                 return None;
             }
             Some(HealthCheck {

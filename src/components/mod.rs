@@ -11,6 +11,7 @@ pub mod ec2_autoscaling;
 pub mod instance_types;
 pub mod lambda;
 pub mod load_balancer;
+pub mod lru;
 pub mod rds;
 pub mod service;
 pub mod target_group;
@@ -88,6 +89,12 @@ impl ComponentSpec {
             ComponentSpec::AutoScaling(c) => &c.calls,
             ComponentSpec::Rds(_) => &[],
         }
+    }
+
+    /// Whether a request goes to one of its calls' targets (a load balancer routes it to one),
+    /// rather than down each call in turn.
+    pub fn routes_to_one(&self) -> bool {
+        matches!(self, ComponentSpec::LoadBalancer(_))
     }
 
     /// A few short lines of its key settings, for diagrams.

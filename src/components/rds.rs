@@ -123,6 +123,8 @@ impl RdsConfig {
 }
 
 pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<RdsConfig> {
+    // Where the component is written: for messages about a key it lacks.
+    let at = table.span().start..table.span().start;
     let raw: RawRds = ck.deserialize(table)?;
     let engine = match &raw.engine {
         None => Some("postgres"),
@@ -205,7 +207,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<RdsConfig
         (None, Some(f)) => Some(f.max(1)),
         (None, None) => {
             ck.error(
-                raw.engine.as_ref().map_or(0..0, |e| e.span()),
+                raw.engine.as_ref().map_or(at.clone(), |e| e.span()),
                 format!("for engine \"{engine}\" archsim has no documented default connection limit: set `max_connections`"),
             );
             None

@@ -171,6 +171,8 @@ pub enum Stop {
     TooManyInFlight { at: SimTime, limit: usize },
     /// More events than `Limits::max_events`.
     TooManyEvents { at: SimTime, limit: u64 },
+    /// The model asked to stop at a checkpoint.
+    Cancelled { at: SimTime },
 }
 
 /// The state an actor acts through while it handles one input.
@@ -443,7 +445,17 @@ pub trait Model {
     fn start(&mut self, actor: ActorId, ctx: &mut Ctx<'_>);
     /// Handles one input for one actor.
     fn handle(&mut self, actor: ActorId, input: Input, ctx: &mut Ctx<'_>);
+    /// Called every `CHECKPOINT_EVENTS` events with the time reached: whether to go on. A
+    /// model that answers false stops the run (`Stop::Cancelled`); this is how a run learns
+    /// that it is no longer wanted, or tells how far it got.
+    fn checkpoint(&mut self, _now: SimTime) -> bool {
+        true
+    }
 }
+
+/// How many events pass between two `Model::checkpoint`s: rare enough to cost nothing, often
+/// enough (a few milliseconds) that a stop is prompt.
+pub const CHECKPOINT_EVENTS: u64 = 1 << 16;
 
 /// The kernel: clock, event queue, open calls and its own statistics.
 pub struct Kernel {
@@ -513,6 +525,9 @@ impl Kernel {
                     at: self.now,
                     limit: self.limits.max_events,
                 });
+            }
+            if self.stats.events.is_multiple_of(CHECKPOINT_EVENTS) && !model.checkpoint(self.now) {
+                return Err(Stop::Cancelled { at: self.now });
             }
         }
         Ok(())

@@ -12,4 +12,4 @@ pub use recorders::{
     Clock, Counter, EventLog, Latency, Level, WindowedCounts, MAX_EVENTS_PER_ACTOR,
 };
 pub use result::{ActorResult, EventRecord, Hist, MetricSet, Role, RunResult};
-pub use summary::{flatten, pointer, summarize, Summary, SummaryMeta};
+pub use summary::{flatten, pointer, summarize, Pool, Summary, SummaryMeta};

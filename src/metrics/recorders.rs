@@ -190,7 +190,7 @@ impl Level {
         let mut t = from.0;
         while t < to.0 {
             let idx = (t / w) as usize;
-            let window_end = ((idx as u64) + 1) * w;
+            let window_end = (idx as u64 + 1).saturating_mul(w);
             let seg_end = window_end.min(to.0);
             if let Some(a) = self.area_per_window.get_mut(idx) {
                 *a += self.value * (seg_end - t) as f64;

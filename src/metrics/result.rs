@@ -6,11 +6,12 @@ use hdrhistogram::Histogram;
 use std::collections::BTreeMap;
 
 /// A latency histogram in bounded memory, with the exact sum and maximum beside it so that
-/// means (which queueing theory predicts) are not blurred by bucketing.
+/// means (which queueing theory predicts) are not blurred by bucketing. The sum is an integer,
+/// so merging histograms gives the same bits in any order (seeds finish in any order).
 #[derive(Clone, Debug)]
 pub struct Hist {
     h: Histogram<u64>,
-    sum_ns: f64,
+    sum_ns: u128,
     max_ns: u64,
 }
 
@@ -35,7 +36,7 @@ impl Hist {
         h.auto(true);
         Hist {
             h,
-            sum_ns: 0.0,
+            sum_ns: 0,
             max_ns: 0,
         }
     }
@@ -45,7 +46,7 @@ impl Hist {
         // With auto-resize on, recording only fails past u64::MAX / 2 ns (292 years).
         let v = value.0.min(u64::MAX / 4);
         let _ = self.h.record(v);
-        self.sum_ns += v as f64;
+        self.sum_ns += u128::from(v);
         self.max_ns = self.max_ns.max(v);
     }
 
@@ -57,7 +58,7 @@ impl Hist {
         if self.count() == 0 {
             f64::NAN
         } else {
-            self.sum_ns / self.count() as f64 / 1e6
+            self.sum_ns as f64 / self.count() as f64 / 1e6
         }
     }
 
@@ -87,7 +88,7 @@ impl Hist {
 
     pub fn reset(&mut self) {
         self.h.reset();
-        self.sum_ns = 0.0;
+        self.sum_ns = 0;
         self.max_ns = 0;
     }
 }
@@ -122,6 +123,16 @@ impl MetricSet {
             .entry(name.into())
             .and_modify(|x| x.merge(h))
             .or_insert_with(|| h.clone());
+    }
+
+    /// The same set without its histograms: what is kept of each seed once its histograms
+    /// are merged into the pool.
+    pub fn without_hists(&self) -> MetricSet {
+        MetricSet {
+            counts: self.counts.clone(),
+            gauges: self.gauges.clone(),
+            hists: BTreeMap::new(),
+        }
     }
 
     /// Pools runs of the same actor over seeds: counts add, histograms merge, gauges average,

@@ -4,6 +4,7 @@
 //! DESIGN.md; everything else is added freely.
 
 use super::{Hist, MetricSet, Role, RunResult};
+
 use serde_json::{json, Map, Value};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -18,58 +19,152 @@ pub struct SummaryMeta<'a> {
 /// The summary of a scenario's runs (one per seed, all of the same world).
 pub type Summary = Value;
 
+/// Summarises runs held in memory (tests, and a caller with few seeds); `Pool` is the same
+/// summary folded one seed at a time.
 pub fn summarize(meta: &SummaryMeta<'_>, runs: &[RunResult]) -> Summary {
-    let mut out = Map::new();
-    out.insert("scenario".into(), json!(meta.scenario));
-    out.insert("variant".into(), json!(meta.variant));
-    if !meta.description.is_empty() {
-        out.insert("description".into(), json!(meta.description));
+    let mut pool = Pool::default();
+    for (i, r) in runs.iter().enumerate() {
+        pool.add(i, r);
     }
-    if let Some(c) = meta.compare {
-        out.insert("compare".into(), json!(c));
-    }
-    out.insert(
-        "seeds".into(),
-        json!(runs.iter().map(|r| r.seed).collect::<Vec<_>>()),
-    );
-    if let Some(r) = runs.first() {
-        out.insert("duration_s".into(), json!(r.clock.end.as_secs_f64()));
-        out.insert("warmup_s".into(), json!(r.clock.warmup.as_secs_f64()));
-        out.insert("measured_s".into(), json!(r.clock.measured_secs()));
-        out.insert("window_s".into(), json!(r.clock.window.as_secs_f64()));
-    }
-    let pooled = pool(runs);
-    for (k, v) in body(&pooled) {
-        out.insert(k, v);
-    }
-    let events: u64 = runs.iter().map(|r| r.kernel.events).sum();
-    let wall: f64 = runs.iter().map(|r| r.wall_s).sum();
-    out.insert(
-        "kernel".into(),
-        json!({
-            "events": events,
-            "events_per_sec": if wall > 0.0 { events as f64 / wall } else { 0.0 },
-            "wall_s": wall,
-            "calls": runs.iter().map(|r| r.kernel.calls).sum::<u64>(),
-            "peak_in_flight": runs.iter().map(|r| r.kernel.peak_in_flight).max().unwrap_or(0),
-            "lost_calls": runs.iter().map(|r| r.kernel.lost_calls).sum::<u64>(),
-            "drained_at_s": runs.iter().map(|r| r.end_time.as_secs_f64()).fold(0.0, f64::max),
-        }),
-    );
-    let per_seed: Vec<Value> = runs
-        .iter()
-        .map(|r| {
-            let mut m = Map::new();
-            m.insert("seed".into(), json!(r.seed));
-            for (k, v) in body(&pool(std::slice::from_ref(r))) {
-                m.insert(k, v);
+    pool.summary(meta)
+}
+
+/// A scenario's seeds folded into its summary as they finish, in any order: histograms merge
+/// at once (their sums are integers, so the order changes no bit), and of each seed only
+/// its summary numbers, counts and gauges stay. Memory does not grow with the seeds'
+/// histograms, and the summary is the same whichever seed finished first.
+#[derive(Default)]
+pub struct Pool {
+    clock: Option<super::Clock>,
+    /// Each actor's name, kind and role, and its histograms merged over the seeds so far.
+    actors: Vec<(String, String, Role, MetricSet)>,
+    seeds: Vec<SeedPart>,
+}
+
+/// What is kept of one seed.
+struct SeedPart {
+    /// Its place among the scenario's seeds: the summary lists seeds in this order.
+    index: usize,
+    seed: u64,
+    /// Its own statistics (`per_seed`).
+    body: Map<String, Value>,
+    /// Counts and gauges of each actor (gauges are averaged over seeds in seed order).
+    metrics: Vec<MetricSet>,
+    kernel: crate::kernel::KernelStats,
+    end_time: crate::kernel::SimTime,
+    wall_s: f64,
+}
+
+impl Pool {
+    /// Folds in the run of the `index`-th seed.
+    pub fn add(&mut self, index: usize, run: &RunResult) {
+        self.clock.get_or_insert(run.clock);
+        if self.actors.is_empty() {
+            self.actors = run
+                .actors
+                .iter()
+                .map(|a| (a.name.clone(), a.kind.clone(), a.role, MetricSet::default()))
+                .collect();
+        }
+        for (pooled, a) in self.actors.iter_mut().zip(&run.actors) {
+            for (k, h) in &a.metrics.hists {
+                pooled.3.hist(k.clone(), h);
             }
-            Value::Object(m)
-        })
-        .collect();
-    out.insert("ci95".into(), Value::Object(ci95(&per_seed)));
-    out.insert("per_seed".into(), Value::Array(per_seed));
-    Value::Object(out)
+        }
+        let own: Vec<PooledActor> = run
+            .actors
+            .iter()
+            .map(|a| PooledActor {
+                name: a.name.clone(),
+                kind: a.kind.clone(),
+                role: a.role,
+                metrics: a.metrics.clone(),
+            })
+            .collect();
+        let mut body = Map::new();
+        body.insert("seed".into(), json!(run.seed));
+        for (k, v) in self::body(&own) {
+            body.insert(k, v);
+        }
+        self.seeds.push(SeedPart {
+            index,
+            seed: run.seed,
+            body,
+            metrics: run
+                .actors
+                .iter()
+                .map(|a| a.metrics.without_hists())
+                .collect(),
+            kernel: run.kernel.clone(),
+            end_time: run.end_time,
+            wall_s: run.wall_s,
+        });
+    }
+
+    /// The summary of the seeds folded in.
+    pub fn summary(mut self, meta: &SummaryMeta<'_>) -> Summary {
+        self.seeds.sort_by_key(|s| s.index);
+        let seeds = &self.seeds;
+        let mut out = Map::new();
+        out.insert("scenario".into(), json!(meta.scenario));
+        out.insert("variant".into(), json!(meta.variant));
+        if !meta.description.is_empty() {
+            out.insert("description".into(), json!(meta.description));
+        }
+        if let Some(c) = meta.compare {
+            out.insert("compare".into(), json!(c));
+        }
+        out.insert(
+            "seeds".into(),
+            json!(seeds.iter().map(|r| r.seed).collect::<Vec<_>>()),
+        );
+        if let Some(clock) = self.clock {
+            out.insert("duration_s".into(), json!(clock.end.as_secs_f64()));
+            out.insert("warmup_s".into(), json!(clock.warmup.as_secs_f64()));
+            out.insert("measured_s".into(), json!(clock.measured_secs()));
+            out.insert("window_s".into(), json!(clock.window.as_secs_f64()));
+        }
+        let pooled: Vec<PooledActor> = self
+            .actors
+            .iter()
+            .enumerate()
+            .map(|(i, (name, kind, role, hists))| {
+                let mut metrics = MetricSet::pool(seeds.iter().map(|s| &s.metrics[i]));
+                metrics.hists = hists.hists.clone();
+                PooledActor {
+                    name: name.clone(),
+                    kind: kind.clone(),
+                    role: *role,
+                    metrics,
+                }
+            })
+            .collect();
+        for (k, v) in body(&pooled) {
+            out.insert(k, v);
+        }
+        let events: u64 = seeds.iter().map(|r| r.kernel.events).sum();
+        let wall: f64 = seeds.iter().map(|r| r.wall_s).sum();
+        out.insert(
+            "kernel".into(),
+            json!({
+                "events": events,
+                "events_per_sec": if wall > 0.0 { events as f64 / wall } else { 0.0 },
+                "wall_s": wall,
+                "calls": seeds.iter().map(|r| r.kernel.calls).sum::<u64>(),
+                "peak_in_flight": seeds.iter().map(|r| r.kernel.peak_in_flight).max().unwrap_or(0),
+                "lost_calls": seeds.iter().map(|r| r.kernel.lost_calls).sum::<u64>(),
+                "drained_at_s": seeds.iter().map(|r| r.end_time.as_secs_f64()).fold(0.0, f64::max),
+            }),
+        );
+        let per_seed: Vec<Value> = self
+            .seeds
+            .into_iter()
+            .map(|s| Value::Object(s.body))
+            .collect();
+        out.insert("ci95".into(), Value::Object(ci95(&per_seed)));
+        out.insert("per_seed".into(), Value::Array(per_seed));
+        Value::Object(out)
+    }
 }
 
 /// One actor's statistics pooled over seeds.
@@ -78,23 +173,6 @@ struct PooledActor {
     kind: String,
     role: Role,
     metrics: MetricSet,
-}
-
-fn pool(runs: &[RunResult]) -> Vec<PooledActor> {
-    let Some(first) = runs.first() else {
-        return Vec::new();
-    };
-    first
-        .actors
-        .iter()
-        .enumerate()
-        .map(|(i, a)| PooledActor {
-            name: a.name.clone(),
-            kind: a.kind.clone(),
-            role: a.role,
-            metrics: MetricSet::pool(runs.iter().map(|r| &r.actors[i].metrics)),
-        })
-        .collect()
 }
 
 /// The statistics part of a summary (shared by the pooled summary and each seed's).

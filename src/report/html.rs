@@ -10,6 +10,38 @@ pub fn escape(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// A link to `file` inside the folder `folder` beside the page: always a relative path that
+/// starts with `./` (so no name can make it a `javascript:` or any other scheme), with every
+/// byte outside letters, digits, `-`, `_` and `.` percent-encoded.
+pub fn relative_link(folder: &str, file: &str) -> String {
+    format!("./{}/{file}", percent_encode(folder))
+}
+
+/// Every byte outside letters, digits, `-`, `_` and `.` as `%XX`.
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// An SVG document as an image inside the page: self-contained (a `data:` URI), and, being
+/// an image, never able to run a script or fetch anything, whatever the file holds (`plot`
+/// redraws pages from folders that may come from elsewhere).
+fn svg_image(svg: &str, alt: &str) -> String {
+    format!(
+        "<img src=\"data:image/svg+xml,{}\" alt=\"{}\">",
+        percent_encode(svg),
+        escape(alt)
+    )
 }
 
 const STYLE: &str = r#"<style>
@@ -22,7 +54,7 @@ th:first-child, td:first-child { text-align: left; }
 th { background: #f4f7fb; }
 .ci { color: #777; font-size: 0.85em; }
 .plot svg { width: 100%; height: auto; border: 1px solid #eee; margin: 0.5em 0; }
-.diagram svg { max-width: 100%; height: auto; margin: 0.5em 0; }
+.diagram img { max-width: 100%; height: auto; margin: 0.5em 0; }
 .meta { color: #555; }
 a { color: #245a9c; }
 </style>"#;
@@ -87,7 +119,8 @@ pub const HEADLINES: &[(&str, &str)] = &[
     ("cost_usd.total", "cost [$, per seed]"),
 ];
 
-/// A scenario's page. `plots` are (title, inline SVG, PNG file name) in display order.
+/// A scenario's page. `plots` are (title, inline SVG, PNG file name) in display order, drawn
+/// by archsim; the architecture diagram (the folder's `diagram.svg`) is shown as an image.
 pub fn report(
     summary: &Value,
     diagram_svg: Option<&str>,
@@ -157,7 +190,11 @@ pub fn report(
     }
     o.push_str("</table>\n");
     if let Some(svg) = diagram_svg {
-        let _ = writeln!(o, "<h2>Architecture</h2><div class=\"diagram\">{svg}</div>");
+        let _ = writeln!(
+            o,
+            "<h2>Architecture</h2><div class=\"diagram\">{}</div>",
+            svg_image(svg, "architecture diagram: the components and their calls")
+        );
     }
     if let Some(cs) = summary["components"].as_object() {
         o.push_str("<h2>Components</h2><table><tr><th>component</th><th>kind</th><th>utilisation</th><th>mean queue</th><th>P(wait)</th><th>mean response [ms]</th><th>503 (full)</th><th>late replies</th></tr>\n");
@@ -187,9 +224,14 @@ pub fn report(
     o
 }
 
-/// The page over a results folder: every scenario's headline numbers side by side, and the
-/// comparison charts (inline SVG).
-pub fn index(summaries: &[Value], comparisons: &[(String, String)]) -> String {
+/// The page over a results folder: the scenarios of the run, as (folder name, summary), with
+/// their headline numbers side by side; the comparison charts (inline SVG); and the names of
+/// other scenario folders in it (`others`, results of earlier runs), linked apart.
+pub fn index(
+    summaries: &[(&str, &Value)],
+    comparisons: &[(String, String)],
+    others: &[String],
+) -> String {
     let mut o = String::new();
     let _ = write!(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>archsim results</title>{STYLE}</head><body>\n<h1>archsim results</h1>\n");
     o.push_str("<h2>Scenarios side by side</h2><table><tr><th>scenario</th>");
@@ -198,17 +240,17 @@ pub fn index(summaries: &[Value], comparisons: &[(String, String)]) -> String {
     }
     let with_expectations = summaries
         .iter()
-        .any(|s| s["expectations"].as_array().is_some_and(|l| !l.is_empty()));
+        .any(|(_, s)| s["expectations"].as_array().is_some_and(|l| !l.is_empty()));
     if with_expectations {
         o.push_str("<th>expectations held</th>");
     }
     o.push_str("</tr>\n");
-    for s in summaries {
-        let name = s["scenario"].as_str().unwrap_or("?");
+    for &(folder, s) in summaries {
         let _ = write!(
             o,
-            "<tr><td><a href=\"{0}/report.html\">{0}</a></td>",
-            escape(name)
+            "<tr><td><a href=\"{}\">{}</a></td>",
+            relative_link(folder, "report.html"),
+            escape(folder)
         );
         for (path, _) in HEADLINES {
             let _ = write!(o, "<td>{}</td>", fmt(num(s, path)));
@@ -228,12 +270,13 @@ pub fn index(summaries: &[Value], comparisons: &[(String, String)]) -> String {
         o.push_str("</tr>\n");
     }
     o.push_str("</table>\n");
-    for s in summaries {
-        if let (Some(name), Some(d)) = (s["scenario"].as_str(), s["description"].as_str()) {
+    for &(folder, s) in summaries {
+        if let Some(d) = s["description"].as_str() {
             let _ = writeln!(
                 o,
-                "<p><a href=\"{0}/report.html\"><b>{0}</b></a>: {1}</p>",
-                escape(name),
+                "<p><a href=\"{}\"><b>{}</b></a>: {}</p>",
+                relative_link(folder, "report.html"),
+                escape(folder),
                 escape(d)
             );
         }
@@ -247,6 +290,21 @@ pub fn index(summaries: &[Value], comparisons: &[(String, String)]) -> String {
                 escape(title)
             );
         }
+    }
+    if !others.is_empty() {
+        o.push_str("<h2>Other results in this folder</h2><p class=\"meta\">Written by earlier runs, not by the one that wrote this page:</p><p>");
+        for (i, name) in others.iter().enumerate() {
+            if i > 0 {
+                o.push_str(" · ");
+            }
+            let _ = write!(
+                o,
+                "<a href=\"{}\">{}</a>",
+                relative_link(name, "report.html"),
+                escape(name)
+            );
+        }
+        o.push_str("</p>\n");
     }
     o.push_str("</body></html>\n");
     o

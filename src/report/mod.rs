@@ -110,7 +110,7 @@ pub fn text_summary(summary: &Summary) -> String {
     let mut o = String::new();
     let get = |path: &str| crate::metrics::pointer(summary, path);
     let num = |path: &str| get(path).and_then(Value::as_f64).unwrap_or(f64::NAN);
-    let name = get("scenario").and_then(Value::as_str).unwrap_or("?");
+    let name = crate::text::one_line(get("scenario").and_then(Value::as_str).unwrap_or("?"));
     let seeds = get("seeds").and_then(Value::as_array).map_or(0, Vec::len);
     let _ = writeln!(
         o,
@@ -118,7 +118,7 @@ pub fn text_summary(summary: &Summary) -> String {
         if seeds == 1 { "" } else { "s" }
     );
     if let Some(d) = get("description").and_then(Value::as_str) {
-        let _ = writeln!(o, "{}", d.trim());
+        let _ = writeln!(o, "{}", crate::text::printable(d.trim()));
     }
     let total = num("requests.total");
     let _ = writeln!(

@@ -1,7 +1,37 @@
 //! The data plots are drawn from, read back from `timeseries.csv` and `events.csv`, so that
 //! `archsim plot DIR` and `archsim run` draw the very same pictures.
 
+use crate::limits::{MAX_SERIES_SEEDS, MAX_WINDOWS, SERIES_BUDGET_ACTOR_WINDOWS};
 use std::collections::BTreeMap;
+
+/// The most values a table read back may hold (series × seeds × windows): what archsim
+/// writes stays far below it, and a folder from elsewhere cannot make it allocate more.
+const MAX_TABLE_VALUES: u64 = 64 * SERIES_BUDGET_ACTOR_WINDOWS;
+
+/// The window width of a summary, checked: a positive number of seconds that cuts its
+/// duration into at most `MAX_WINDOWS` windows.
+pub fn window_of(summary: &serde_json::Value) -> Result<f64, String> {
+    let w = summary["window_s"].as_f64().unwrap_or(f64::NAN);
+    if !(w.is_finite() && w > 0.0) {
+        return Err("summary.json: `window_s` must be a positive number of seconds".into());
+    }
+    let duration = summary["duration_s"].as_f64().unwrap_or(0.0);
+    if !(duration.is_finite() && duration >= 0.0) || duration / w > MAX_WINDOWS as f64 {
+        return Err(format!(
+            "summary.json: `duration_s` / `window_s` must be a count of at most {MAX_WINDOWS} windows"
+        ));
+    }
+    Ok(w)
+}
+
+/// Whether a name read back from a CSV file is one archsim writes (a component id, a
+/// workload name or a series name): letters, digits, `-`, `_` and `.`.
+fn plain_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 128
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
 
 /// Time series of one scenario: for each (actor, series), one vector per seed, indexed by
 /// window (NaN where a window had no value).
@@ -24,30 +54,63 @@ pub struct Band {
 }
 
 impl SeriesTable {
-    /// Parses `timeseries.csv`; `window_s` comes from `summary.json`.
+    /// Parses `timeseries.csv`; `window_s` comes from `summary.json` (`window_of`). What it
+    /// allocates is bounded whatever the file says: at most `MAX_WINDOWS` windows,
+    /// `MAX_SERIES_SEEDS` seeds and `MAX_TABLE_VALUES` values.
     pub fn from_csv(text: &str, window_s: f64) -> Result<SeriesTable, String> {
+        if !(window_s.is_finite() && window_s > 0.0) {
+            return Err("the window width must be a positive number of seconds".into());
+        }
         let mut lines = text.lines();
         match lines.next() {
             Some("time_s,seed,component,series,value") => {}
-            other => return Err(format!("timeseries.csv: unexpected header {other:?}")),
+            _ => return Err("timeseries.csv: the first line is not archsim's header `time_s,seed,component,series,value`".into()),
         }
         let mut rows: Vec<(usize, u64, String, String, f64)> = Vec::new();
         for (i, line) in lines.enumerate() {
             let f: Vec<&str> = line.split(',').collect();
-            let bad = || format!("timeseries.csv line {}: cannot read {line:?}", i + 2);
+            let bad = || format!("timeseries.csv line {}: not a row archsim writes", i + 2);
             if f.len() != 5 {
                 return Err(bad());
             }
             let t: f64 = f[0].parse().map_err(|_| bad())?;
             let seed: u64 = f[1].parse().map_err(|_| bad())?;
             let v: f64 = f[4].parse().map_err(|_| bad())?;
-            let w = (t / window_s).round() as usize;
-            rows.push((w, seed, f[2].to_string(), f[3].to_string(), v));
+            let w = (t / window_s).round();
+            if !(t.is_finite() && t >= 0.0 && w < MAX_WINDOWS as f64) {
+                return Err(format!(
+                    "timeseries.csv line {}: the time is not within {MAX_WINDOWS} windows of the start",
+                    i + 2
+                ));
+            }
+            if !plain_name(f[2]) || !plain_name(f[3]) {
+                return Err(format!(
+                    "timeseries.csv line {}: a component or series name holds characters archsim never writes",
+                    i + 2
+                ));
+            }
+            rows.push((w as usize, seed, f[2].to_string(), f[3].to_string(), v));
         }
         let mut seeds: Vec<u64> = rows.iter().map(|r| r.1).collect();
         seeds.sort_unstable();
         seeds.dedup();
+        if seeds.len() > MAX_SERIES_SEEDS {
+            return Err(format!(
+                "timeseries.csv holds {} seeds; archsim writes at most {MAX_SERIES_SEEDS}",
+                seeds.len()
+            ));
+        }
         let windows = rows.iter().map(|r| r.0 + 1).max().unwrap_or(0);
+        let mut names: Vec<(&str, &str)> =
+            rows.iter().map(|r| (r.2.as_str(), r.3.as_str())).collect();
+        names.sort_unstable();
+        names.dedup();
+        let cells = names.len() as u64 * seeds.len() as u64 * windows as u64;
+        if cells > MAX_TABLE_VALUES {
+            return Err(format!(
+                "timeseries.csv describes {cells} values (series × seeds × windows); archsim writes at most {MAX_TABLE_VALUES}"
+            ));
+        }
         let mut data: BTreeMap<(String, String), Vec<Vec<f64>>> = BTreeMap::new();
         for (w, seed, actor, series, v) in rows {
             let si = seeds.binary_search(&seed).unwrap_or(0);
@@ -120,16 +183,31 @@ pub struct Event {
     pub detail: String,
 }
 
+/// The most rows `events_from_csv` reads: every actor's event cap over the kept seeds of a
+/// scenario of a hundred actors.
+const MAX_EVENT_ROWS: usize = MAX_SERIES_SEEDS * 100 * crate::metrics::MAX_EVENTS_PER_ACTOR;
+
 /// Parses `events.csv` (details may be quoted).
 pub fn events_from_csv(text: &str) -> Result<Vec<Event>, String> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate().skip(1) {
         let mut f = line.splitn(5, ',');
-        let bad = || format!("events.csv line {}: cannot read {line:?}", i + 1);
-        let time_s = f.next().and_then(|x| x.parse().ok()).ok_or_else(bad)?;
+        let bad = || format!("events.csv line {}: not a row archsim writes", i + 1);
+        if i > MAX_EVENT_ROWS {
+            return Err(format!(
+                "events.csv has more than {MAX_EVENT_ROWS} rows, more than archsim writes"
+            ));
+        }
+        let time_s: f64 = f.next().and_then(|x| x.parse().ok()).ok_or_else(bad)?;
+        if !(time_s.is_finite() && time_s >= 0.0) {
+            return Err(bad());
+        }
         let seed = f.next().and_then(|x| x.parse().ok()).ok_or_else(bad)?;
         let component = f.next().ok_or_else(bad)?.to_string();
         let event = f.next().ok_or_else(bad)?.to_string();
+        if !(component.is_empty() || plain_name(&component)) || !plain_name(&event) {
+            return Err(bad());
+        }
         let detail = f.next().unwrap_or("");
         let detail = match detail.strip_prefix('"').and_then(|d| d.strip_suffix('"')) {
             Some(q) => q.replace("\"\"", "\""),

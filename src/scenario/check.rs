@@ -23,14 +23,16 @@ pub struct Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
+    /// `file:line:column: message`, on one line, with anything a terminal would act on
+    /// escaped (the message may quote the scenario).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "{}:{}:{}: {}",
-            self.file.display(),
+            crate::text::one_line(&self.file.display().to_string()),
             self.line,
             self.column,
-            self.message
+            crate::text::one_line(&self.message)
         )
     }
 }
@@ -58,8 +60,12 @@ pub struct Checker {
     file: PathBuf,
     line_starts: Vec<usize>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Likely mistakes that do not stop the scenario (a zone only one component uses).
+    pub warnings: Vec<Diagnostic>,
     /// Component ids in file order: `to`, `target` and `targets` resolve against these.
     pub component_ids: Vec<String>,
+    /// Each id's index in `component_ids`, so that resolving a call is not a scan.
+    component_index: std::collections::HashMap<String, usize>,
     /// Operation names, interned: a request carries the index.
     pub ops: Vec<String>,
 }
@@ -72,9 +78,28 @@ impl Checker {
             file: file.to_path_buf(),
             line_starts,
             diagnostics: Vec::new(),
+            warnings: Vec::new(),
             component_ids: Vec::new(),
+            component_index: std::collections::HashMap::new(),
             ops: Vec::new(),
         }
+    }
+
+    /// Declares the scenario's component ids, in file order (an empty id for a component
+    /// whose header could not be read). The first of two equal ids wins.
+    pub fn set_component_ids(&mut self, ids: Vec<String>) {
+        self.component_index.clear();
+        for (i, id) in ids.iter().enumerate() {
+            if !id.is_empty() {
+                self.component_index.entry(id.clone()).or_insert(i);
+            }
+        }
+        self.component_ids = ids;
+    }
+
+    /// The index of a component id, if the scenario has it.
+    pub fn component_position(&self, id: &str) -> Option<usize> {
+        self.component_index.get(id).copied()
     }
 
     /// (line, column), both from 1, of a byte offset. Columns count characters' bytes, which
@@ -95,18 +120,37 @@ impl Checker {
     }
 
     pub fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let d = self.diagnostic(span, message.into());
+        self.diagnostics.push(d);
+    }
+
+    /// A likely mistake that does not make the scenario wrong: shown, not refused.
+    pub fn warn(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let d = self.diagnostic(span, message.into());
+        self.warnings.push(d);
+    }
+
+    fn diagnostic(&self, span: Range<usize>, message: String) -> Diagnostic {
         let (line, column) = self.position(span.start);
-        self.diagnostics.push(Diagnostic {
+        Diagnostic {
             file: self.file.clone(),
             line,
             column,
-            message: message.into(),
-        });
+            message,
+        }
     }
 
-    pub fn into_result<T>(mut self, value: Option<T>) -> Result<T, ScenarioError> {
+    /// The value, with the warnings found, if no error was; otherwise every error.
+    pub fn into_result<T>(
+        mut self,
+        value: Option<T>,
+    ) -> Result<(T, Vec<Diagnostic>), ScenarioError> {
         match value {
-            Some(v) if self.diagnostics.is_empty() => Ok(v),
+            Some(v) if self.diagnostics.is_empty() => {
+                self.warnings.sort_by_key(|d| (d.line, d.column));
+                self.warnings.dedup();
+                Ok((v, self.warnings))
+            }
             _ => {
                 self.diagnostics.sort_by_key(|d| (d.line, d.column));
                 self.diagnostics.dedup();
@@ -124,16 +168,25 @@ impl Checker {
     }
 
     /// Deserializes a table into one of the `Raw*` structs, reporting what does not fit.
+    /// Every unknown key of the table (and of the tables inside it) is reported, not only the
+    /// first: each is taken out and the rest tried again, so one pass shows them all.
     pub fn deserialize<T>(&mut self, value: Spanned<DeValue<'_>>) -> Option<T>
     where
         T: for<'de> Deserialize<'de>,
     {
         let span = value.span();
-        match T::deserialize(ValueDeserializer::from(value)) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.toml_error(&e, span);
-                None
+        let mut value = value;
+        loop {
+            match T::deserialize(ValueDeserializer::from(value.clone())) {
+                Ok(v) => return Some(v),
+                Err(e) => {
+                    self.toml_error(&e, span.clone());
+                    let unknown = e.message().starts_with("unknown field");
+                    let removed = unknown && e.span().is_some_and(|at| remove_key(&mut value, &at));
+                    if !removed {
+                        return None;
+                    }
+                }
             }
         }
     }
@@ -245,8 +298,9 @@ impl Checker {
                 self.error(
                     v.span(),
                     format!(
-                        "`{key}` = \"{}\" is not known; allowed: {}",
+                        "`{key}` = \"{}\" is not known{}; allowed: {}",
                         v.get_ref(),
+                        crate::text::did_you_mean(v.get_ref(), allowed.iter().copied()),
                         allowed.join(", ")
                     ),
                 );
@@ -329,16 +383,40 @@ impl Checker {
                 };
                 let mut vals = Vec::new();
                 let mut list = Vec::new();
+                let mut ok = true;
                 for p in set.iter() {
                     let (k, q) = params.iter().find(|(k, _)| k.get_ref() == p)?;
                     let pkey = format!("{key}.{}", k.get_ref());
-                    if let Quantity::List(items) = q.get_ref() {
-                        for item in items {
-                            list.push(self.quantity(item.get_ref(), item.span(), &pkey, unit)?);
+                    // A shape is a plain number whatever the distribution is of.
+                    let punit = if *p == "shape" { Unit::Number } else { unit };
+                    match (name_str, q.get_ref()) {
+                        ("empirical", Quantity::List(items)) => {
+                            for item in items {
+                                match self.quantity(item.get_ref(), item.span(), &pkey, punit) {
+                                    Some(v) => list.push(v),
+                                    None => ok = false,
+                                }
+                            }
                         }
-                    } else {
-                        vals.push(self.quantity(q.get_ref(), q.span(), &pkey, unit)?);
+                        ("empirical", _) => {
+                            let example = match unit {
+                                Unit::Duration => "[\"1ms\", \"5ms\", \"20ms\"]",
+                                Unit::Number => "[512, 1024, 4096]",
+                            };
+                            self.error(
+                                q.span(),
+                                format!("`{pkey}` must be a list of the values to draw from, such as {example}"),
+                            );
+                            ok = false;
+                        }
+                        (_, q2) => match self.quantity(q2, q.span(), &pkey, punit) {
+                            Some(v) => vals.push(v),
+                            None => ok = false,
+                        },
                     }
+                }
+                if !ok {
+                    return None;
                 }
                 let built = match (name_str, *set) {
                     ("exponential", _) => Dist::exponential(vals[0]),
@@ -515,18 +593,22 @@ impl Checker {
 
     /// The index of a component id, or a diagnostic listing the ids there are.
     pub fn component(&mut self, id: &Spanned<String>, key: &str) -> Option<usize> {
-        match self.component_ids.iter().position(|c| c == id.get_ref()) {
+        match self.component_position(id.get_ref()) {
             Some(i) => Some(i),
             None => {
+                let hint = crate::text::did_you_mean(
+                    id.get_ref(),
+                    self.component_ids.iter().map(String::as_str),
+                );
                 let known = if self.component_ids.is_empty() {
                     "there are no components".to_string()
                 } else {
-                    format!("components are: {}", self.component_ids.join(", "))
+                    format!("components are: {}", list_some(&self.component_ids))
                 };
                 self.error(
                     id.span(),
                     format!(
-                        "`{key}` names \"{}\", which is not a component id; {known}",
+                        "`{key}` names \"{}\", which is not a component id{hint}; {known}",
                         id.get_ref()
                     ),
                 );
@@ -602,6 +684,23 @@ impl Checker {
     }
 }
 
+/// Names for a message: all of them if they are few, else the first ones and a count.
+pub fn list_some(names: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let shown: Vec<&str> = names
+        .iter()
+        .filter(|n| !n.is_empty())
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect();
+    let rest = names.iter().filter(|n| !n.is_empty()).count() - shown.len();
+    if rest == 0 {
+        shown.join(", ")
+    } else {
+        format!("{}, and {rest} more", shown.join(", "))
+    }
+}
+
 #[derive(Clone, Copy)]
 enum Unit {
     Duration,
@@ -632,7 +731,6 @@ fn describe_param_sets(sets: &[&[&str]]) -> String {
         .join(", or ")
 }
 
-/// Parses "250ms", "2m", "1h30m", "0s". A bare number is refused: its unit would be a guess.
 /// A number as a message shows it: 1e300 as such, not as its three hundred digits.
 fn show(x: f64) -> String {
     if x != 0.0 && x.is_finite() && !(1e-6..1e15).contains(&x.abs()) {
@@ -642,6 +740,8 @@ fn show(x: f64) -> String {
     }
 }
 
+/// Parses "250ms", "2m", "1h30m", "0s". A bare number is refused: its unit would be a guess;
+/// so is anything longer than a year (`limits::MAX_DURATION_S`), rather than clamped.
 pub fn parse_duration(s: &str) -> Result<SimTime, String> {
     let t = s.trim();
     if t.is_empty() {
@@ -653,10 +753,29 @@ pub fn parse_duration(s: &str) -> Result<SimTime, String> {
         ));
     }
     match humantime::parse_duration(t) {
+        Ok(d) if d.as_secs() > crate::limits::MAX_DURATION_S => Err(format!(
+            "\"{s}\" is longer than a year (8784h), the longest duration archsim accepts"
+        )),
         Ok(d) => Ok(SimTime(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))),
         Err(e) => Err(format!(
             "\"{s}\" is not a duration ({e}); write a number and a unit (ns, us, ms, s, m, h, d), as \"250ms\" or \"1h30m\""
         )),
+    }
+}
+
+/// Takes out of `value` (or a table nested in it) the key that starts at `at`; whether one was.
+fn remove_key(value: &mut Spanned<DeValue<'_>>, at: &Range<usize>) -> bool {
+    match value.get_mut() {
+        DeValue::Table(t) => {
+            let hit = t.keys().find(|k| k.span().start == at.start).cloned();
+            if let Some(k) = hit {
+                t.remove(&k);
+                return true;
+            }
+            t.iter_mut().any(|(_, v)| remove_key(v, at))
+        }
+        DeValue::Array(items) => items.iter_mut().any(|v| remove_key(v, at)),
+        _ => false,
     }
 }
 
@@ -665,10 +784,12 @@ fn reword(msg: &str) -> String {
     let msg = msg.trim();
     if let Some(rest) = msg.strip_prefix("unknown field ") {
         if let Some((key, expected)) = rest.split_once(", expected one of ") {
-            return format!(
-                "unknown key {key}; allowed keys here: {}",
-                expected.replace('`', "")
+            let allowed = expected.replace('`', "");
+            let hint = crate::text::did_you_mean(
+                key.trim_matches('`'),
+                allowed.split(", ").map(str::trim),
             );
+            return format!("unknown key {key}{hint}; allowed keys here: {allowed}");
         }
         if let Some((key, expected)) = rest.split_once(", expected ") {
             return format!(
@@ -706,7 +827,11 @@ mod tests {
     fn serde_messages_are_reworded() {
         assert_eq!(
             reword("unknown field `rat`, expected one of `process`, `rate`"),
-            "unknown key `rat`; allowed keys here: process, rate"
+            "unknown key `rat` (did you mean `rate`?); allowed keys here: process, rate"
+        );
+        assert_eq!(
+            reword("unknown field `zzz`, expected one of `process`, `rate`"),
+            "unknown key `zzz`; allowed keys here: process, rate"
         );
         assert_eq!(reword("missing field `duration`"), "missing key `duration`");
     }

@@ -5,18 +5,23 @@
 
 pub mod check;
 mod faults;
+pub mod files;
 pub mod raw;
 mod workloads;
 
 use crate::components::{self, Account, ComponentSpec};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
+use crate::limits;
 use crate::metrics::Clock;
 use crate::workload::WorkloadSpec;
 use check::Checker;
 pub use check::{Diagnostic, ScenarioError};
+pub use files::FileAccess;
 use petgraph::graph::DiGraph;
 use raw::{RawAccount, RawMeta, RawNetwork, RawWorkload};
+use std::collections::hash_map::{Entry, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
@@ -32,13 +37,19 @@ const TOP_LEVEL: &[&str] = &[
     "expect",
 ];
 
-/// The most time-series windows a run may have (duration / window).
-pub const MAX_WINDOWS: u64 = 1_000_000;
+pub use crate::limits::MAX_WINDOWS;
+
+/// Kernel events per call, for the work estimate: a call's delivery, its reply, the work in
+/// between (a timer) and its timeout; measured on the bundled scenarios, where a request of
+/// one call takes about four events.
+const EVENTS_PER_CALL: f64 = 4.0;
 
 /// A validated scenario: everything in it is known to make sense.
 #[derive(Clone, Debug)]
 pub struct Scenario {
     pub name: String,
+    /// Where the name is written (line, column), or (1, 1) when it comes from the file name.
+    pub name_position: (usize, usize),
     pub description: String,
     /// The comparison group: scenarios run together with the same group are overlaid in
     /// `index.html` and `compare-GROUP-*` charts.
@@ -66,6 +77,8 @@ pub struct Scenario {
     pub faults: Vec<crate::faults::FaultSpec>,
     /// `[[expect]]`: bounds on numbers of the summary, judged after the runs.
     pub expectations: Vec<crate::expect::Expectation>,
+    /// Likely mistakes found while validating, which did not stop it (shown to the user).
+    pub warnings: Vec<Diagnostic>,
 }
 
 #[derive(Clone, Debug)]
@@ -119,6 +132,60 @@ impl Scenario {
         }
     }
 
+    /// The requests one seed is expected to send (arrivals before the end of the run).
+    pub fn expected_requests(&self) -> f64 {
+        self.workloads
+            .iter()
+            .map(|w| w.arrival.expected_between(SimTime::ZERO, self.duration))
+            .sum()
+    }
+
+    /// About how many kernel events one seed takes: each request's calls down the graph
+    /// (a call taken with its probability; a load balancer routes a request to one of its
+    /// targets) times `EVENTS_PER_CALL`. Retries and periodic work (health checks, scaling)
+    /// come on top, which the budget's margin absorbs. A run is refused before it starts
+    /// when this exceeds its budget, and stopped when it really does.
+    pub fn estimated_events(&self) -> f64 {
+        let mut memo = vec![None; self.components.len()];
+        self.workloads
+            .iter()
+            .map(|w| {
+                let requests = w.arrival.expected_between(SimTime::ZERO, self.duration);
+                requests * self.calls_per_request(w.target, &mut memo) * EVENTS_PER_CALL
+            })
+            .sum()
+    }
+
+    /// The calls a request entering component `c` makes, itself included.
+    fn calls_per_request(&self, c: usize, memo: &mut Vec<Option<f64>>) -> f64 {
+        if let Some(n) = memo[c] {
+            return n;
+        }
+        let spec = &self.components[c].spec;
+        let below = spec
+            .calls()
+            .iter()
+            .map(|call| call.probability * self.calls_per_request(call.to, memo));
+        // Calls form no cycle (validation refuses one), so the recursion ends.
+        let n = 1.0
+            + if spec.routes_to_one() {
+                below.fold(0.0, f64::max)
+            } else {
+                below.sum()
+            };
+        memo[c] = Some(n);
+        n
+    }
+
+    /// The seeds whose time series and events are kept: at most `MAX_SERIES_SEEDS`, fewer
+    /// when one seed's series are large (`SERIES_BUDGET_ACTOR_WINDOWS` over them all).
+    pub fn series_seeds(&self) -> usize {
+        let per_seed = self.clock().windows() as u64
+            * (self.components.len() + self.workloads.len()).max(1) as u64;
+        let fit = (limits::SERIES_BUDGET_ACTOR_WINDOWS / per_seed.max(1)).max(1) as usize;
+        fit.min(limits::MAX_SERIES_SEEDS).min(self.seeds as usize)
+    }
+
     /// The seeds of its replications.
     pub fn seed_list(&self) -> Vec<u64> {
         (0..u64::from(self.seeds))
@@ -127,30 +194,42 @@ impl Scenario {
     }
 }
 
-/// Reads and validates a scenario file.
-pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => parse(path, &text),
-        Err(e) => Err(ScenarioError {
+/// Reads and validates a scenario file; the files it names are read as `access` allows.
+pub fn load(path: &Path, access: &FileAccess) -> Result<Scenario, ScenarioError> {
+    match files::read_text(path, "the scenario", files::MAX_SCENARIO_BYTES) {
+        Ok(text) => parse_with_access(path, &text, access),
+        Err(why) => Err(ScenarioError {
             diagnostics: vec![Diagnostic {
                 file: path.to_path_buf(),
                 line: 1,
                 column: 1,
-                message: format!("cannot read the scenario: {e}"),
+                message: why,
             }],
         }),
     }
 }
 
-/// Validates scenario text; `path` names it in messages, and relative trace files resolve
-/// against its folder.
+/// Validates scenario text; `path` names it in messages, and the files it names (traces)
+/// must lie under its folder.
 pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
-    let mut ck = Checker::new(path, text);
-    let scenario = parse_with(path, text, &mut ck);
-    ck.into_result(scenario)
+    parse_with_access(path, text, &FileAccess::default())
 }
 
-fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
+/// Validates scenario text, reading the files it names as `access` allows.
+pub fn parse_with_access(
+    path: &Path,
+    text: &str,
+    access: &FileAccess,
+) -> Result<Scenario, ScenarioError> {
+    let mut ck = Checker::new(path, text);
+    let scenario = parse_with(path, text, access, &mut ck);
+    ck.into_result(scenario).map(|(mut sc, warnings)| {
+        sc.warnings = warnings;
+        sc
+    })
+}
+
+fn parse_with(path: &Path, text: &str, access: &FileAccess, ck: &mut Checker) -> Option<Scenario> {
     let doc = match DeTable::parse(text) {
         Ok(d) => d,
         Err(e) => {
@@ -165,8 +244,9 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
             ck.error(
                 key.span(),
                 format!(
-                    "unknown table `{}`; a scenario has: {}",
+                    "unknown table `{}`{}; a scenario has: {}",
                     key.get_ref(),
+                    crate::text::did_you_mean(key.get_ref(), TOP_LEVEL.iter().copied()),
                     TOP_LEVEL
                         .iter()
                         .map(|t| format!("[{t}]"))
@@ -215,49 +295,78 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
             "a scenario needs at least one [[workload]]",
         );
     }
+    let mut ok = true;
+    for (values, what, max) in [
+        (&component_values, "[[component]]", limits::MAX_COMPONENTS),
+        (&workload_values, "[[workload]]", limits::MAX_WORKLOADS),
+        (&fault_values, "[[fault]]", limits::MAX_FAULTS),
+        (&expect_values, "[[expect]]", limits::MAX_EXPECTATIONS),
+    ] {
+        if values.len() > max {
+            ck.error(
+                values[max].span(),
+                format!(
+                    "this scenario has {} {what} tables; a scenario may have at most {max}",
+                    values.len()
+                ),
+            );
+            ok = false;
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let actors = component_values.len() + workload_values.len();
 
     // Components first: workloads and calls refer to their ids.
     let headers: Vec<_> = component_values
         .into_iter()
         .map(|v| component_header(v, ck))
         .collect();
-    ck.component_ids = headers
-        .iter()
-        .map(|h| h.as_ref().map_or(String::new(), |h| h.id.get_ref().clone()))
-        .collect();
+    ck.set_component_ids(
+        headers
+            .iter()
+            .map(|h| h.as_ref().map_or(String::new(), |h| h.id.get_ref().clone()))
+            .collect(),
+    );
     let mut components = Vec::new();
-    let mut ok = true;
+    let mut components_ok = true;
     for h in headers {
         let Some(h) = h else {
-            ok = false;
+            components_ok = false;
             continue;
         };
         if !h.kind_ok {
-            ok = false;
+            components_ok = false;
             continue;
         }
         match components::parse_spec(h.kind.get_ref(), h.rest, ck) {
             Some(spec) => components.push((h.id, h.az, spec)),
-            None => ok = false,
+            None => components_ok = false,
         }
     }
-    let mut seen: Vec<&Spanned<String>> = Vec::new();
+    let mut first_of: HashMap<&str, &Spanned<String>> = HashMap::new();
     for (id, _, _) in &components {
-        if let Some(first) = seen.iter().find(|s| s.get_ref() == id.get_ref()) {
-            let line = ck.line_of(first.span().start);
-            ck.error(
-                id.span(),
-                format!(
-                    "component id \"{}\" is used twice (first on line {line})",
-                    id.get_ref()
-                ),
-            );
+        match first_of.entry(id.get_ref().as_str()) {
+            Entry::Occupied(first) => {
+                let line = ck.line_of(first.get().span().start);
+                ck.error(
+                    id.span(),
+                    format!(
+                        "component id \"{}\" is used twice (first on line {line})",
+                        id.get_ref()
+                    ),
+                );
+                components_ok = false;
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(id);
+            }
         }
-        seen.push(id);
     }
-    if ok {
+    if components_ok {
         check_call_cycles(&components, ck);
-        ok &= check_groups(&mut components, ck);
+        components_ok &= check_groups(&mut components, ck);
     }
     if let Some(acc) = &account {
         // aws-facts: §2 concurrency: reserved (and provisioned) concurrency is carved out of
@@ -289,8 +398,9 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
         .collect();
     let base = path.parent().unwrap_or(Path::new("."));
     let mut workloads = Vec::new();
+    let mut seen_workloads: HashMap<&str, ()> = HashMap::new();
     for rw in raw_workloads.iter().flatten() {
-        if ck.component_ids.contains(rw.name.get_ref()) {
+        if ck.component_position(rw.name.get_ref()).is_some() {
             ck.error(
                 rw.name.span(),
                 format!(
@@ -299,7 +409,13 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
                 ),
             );
         }
-        match workloads::parse(rw, base, ck) {
+        if seen_workloads.insert(rw.name.get_ref(), ()).is_some() {
+            ck.error(
+                rw.name.span(),
+                format!("workload name \"{}\" is used twice", rw.name.get_ref()),
+            );
+        }
+        match workloads::parse(rw, base, access, ck) {
             Some(w) => workloads.push(w),
             None => ok = false,
         }
@@ -309,55 +425,33 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
         w.first_api_key = next_key;
         next_key += w.api_keys;
     }
-    for (i, w) in raw_workloads
-        .iter()
-        .enumerate()
-        .filter_map(|(i, w)| w.as_ref().map(|w| (i, w)))
-    {
-        if raw_workloads[..i]
-            .iter()
-            .flatten()
-            .any(|p| p.name.get_ref() == w.name.get_ref())
-        {
-            ck.error(
-                w.name.span(),
-                format!("workload name \"{}\" is used twice", w.name.get_ref()),
-            );
-        }
-    }
     if raw_workloads.iter().any(Option::is_none) {
         ok = false;
     }
 
-    let meta = meta?;
-    let (duration, warmup, window) = parse_times(&meta, ck)?;
-    let seed = match &meta.seed {
-        Some(s) => ck.int_in(s, "seed", 0, i64::MAX)? as u64,
-        None => 1,
-    };
-    let seeds = match &meta.seeds {
-        Some(s) => ck.int_in(s, "seeds", 1, 10_000)? as u32,
-        None => 1,
-    };
-    let max_in_flight = match &meta.max_in_flight {
-        Some(m) => ck.int_in(m, "max_in_flight", 1, 100_000_000)? as usize,
-        None => crate::kernel::Limits::default().max_in_flight,
-    };
-    let compare = match &meta.compare {
-        Some(c) => Some(valid_name(
-            c,
-            "compare",
-            "names the comparison charts' files",
-            ck,
-        )?),
-        None => None,
-    };
-    let name = match &meta.name {
-        Some(n) => valid_name(n, "name", "names the results folder", ck)?,
-        None => path
-            .file_stem()
-            .map_or("scenario".into(), |s| s.to_string_lossy().into_owned()),
-    };
+    // [scenario]'s settings, each checked on its own so that one mistake hides no other.
+    let times = meta.as_ref().and_then(|m| parse_times(m, actors, ck));
+    let setting = |v: Option<Option<i64>>| v.map(|x| x.map(|x| x as u64));
+    let seed = meta.as_ref().map(|m| match &m.seed {
+        Some(s) => ck.int_in(s, "seed", 0, i64::MAX).map(|s| s as u64),
+        None => Some(1),
+    });
+    let seeds = meta.as_ref().map(|m| match &m.seeds {
+        Some(s) => ck
+            .int_in(s, "seeds", 1, i64::from(limits::MAX_SEEDS))
+            .map(|s| s as u32),
+        None => Some(1),
+    });
+    let max_in_flight = setting(meta.as_ref().map(|m| match &m.max_in_flight {
+        Some(x) => ck.int_in(x, "max_in_flight", 1, limits::MAX_IN_FLIGHT),
+        None => Some(crate::kernel::Limits::default().max_in_flight as i64),
+    }));
+    let compare = meta.as_ref().map(|m| match &m.compare {
+        Some(c) => valid_name(c, "compare", "names the comparison charts' files", ck).map(Some),
+        None => Some(None),
+    });
+    let named = meta.as_ref().map(|m| scenario_name(m, path, ck));
+
     let raw_faults: Vec<Option<Spanned<raw::RawFault>>> = fault_values
         .into_iter()
         .map(|v| {
@@ -381,9 +475,9 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
             None => ok = false,
         }
     }
-    if !ok {
-        return None;
-    }
+    warn_similar_zones(&components, &raw_faults, ck);
+    // Faults name components: they are checked when every component could be read.
+    let mut fault_specs = Vec::new();
     let decls: Vec<ComponentDecl> = components
         .into_iter()
         .map(|(id, az, spec)| ComponentDecl {
@@ -392,30 +486,39 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
             spec,
         })
         .collect();
-    let mut fault_specs = Vec::new();
-    for f in &raw_faults {
-        match f
-            .as_ref()
-            .and_then(|f| faults::parse(f, &decls, duration, ck))
-        {
-            Some(spec) => fault_specs.push(spec),
-            None => ok = false,
+    if components_ok {
+        let until = times.map_or(SimTime::MAX, |(d, _, _)| d);
+        for f in &raw_faults {
+            match f.as_ref().and_then(|f| faults::parse(f, &decls, until, ck)) {
+                Some(spec) => fault_specs.push(spec),
+                None => ok = false,
+            }
         }
     }
-    if !ok {
+    if raw_faults.iter().any(Option::is_none) {
+        ok = false;
+    }
+    if let Some((duration, warmup, _)) = times {
+        ok &= check_arrivals(&raw_workloads, &workloads, duration, warmup, ck);
+    }
+
+    let (duration, warmup, window) = times?;
+    let (name, name_position) = named??;
+    if !(ok && components_ok) {
         return None;
     }
     Some(Scenario {
         name,
-        description: meta.description.clone().unwrap_or_default(),
-        compare,
+        name_position,
+        description: meta.as_ref()?.description.clone().unwrap_or_default(),
+        compare: compare??,
         file: path.to_path_buf(),
         duration,
         warmup,
-        seed,
-        seeds,
+        seed: seed??,
+        seeds: seeds??,
         window,
-        max_in_flight,
+        max_in_flight: max_in_flight?? as usize,
         network: network?,
         account: account?,
         ops: ck.ops.clone(),
@@ -423,7 +526,139 @@ fn parse_with(path: &Path, text: &str, ck: &mut Checker) -> Option<Scenario> {
         components: decls,
         faults: fault_specs,
         expectations,
+        warnings: Vec::new(),
     })
+}
+
+/// The scenario's name (from `name`, or else its file's name) and where it is written; a name
+/// derived from the file name passes the same checks as one written out, since it names the
+/// results folder too.
+fn scenario_name(
+    meta: &RawMeta,
+    path: &Path,
+    ck: &mut Checker,
+) -> Option<(String, (usize, usize))> {
+    match &meta.name {
+        Some(n) => {
+            let name = valid_name(n, "name", "names the results folder", ck)?;
+            Some((name, ck.line_column(n.span().start)))
+        }
+        None => {
+            let stem = path
+                .file_stem()
+                .map_or(String::new(), |s| s.to_string_lossy().into_owned());
+            match name_problem(&stem) {
+                None => Some((stem, (1, 1))),
+                Some(why) => {
+                    ck.error(
+                        0..0,
+                        format!(
+                            "the file name gives this scenario the name \"{stem}\", which cannot name its results folder: {why}; set `name` in [scenario]"
+                        ),
+                    );
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// Each workload must be able to send a request in the measured period: a profile, a trace
+/// or evenly spaced arrivals that fall only after the end (or only in the warmup) would run
+/// and report nothing. Returns whether all can.
+fn check_arrivals(
+    raw: &[Option<RawWorkload>],
+    workloads: &[WorkloadSpec],
+    duration: SimTime,
+    warmup: SimTime,
+    ck: &mut Checker,
+) -> bool {
+    let mut ok = true;
+    let mut expected = 0.0;
+    for w in workloads {
+        let Some(rw) = raw.iter().flatten().find(|r| *r.name.get_ref() == w.name) else {
+            continue;
+        };
+        let span = rw.arrival.span();
+        if !w.arrival.can_arrive_between(SimTime::ZERO, duration) {
+            ck.error(
+                span,
+                format!(
+                    "no request of workload \"{}\" would arrive before the end of the run ({duration}); move its arrivals earlier or make `duration` longer",
+                    w.name
+                ),
+            );
+            ok = false;
+        } else if !w.arrival.can_arrive_between(warmup, duration) {
+            ck.error(
+                span,
+                format!(
+                    "every request of workload \"{}\" would arrive during the warmup (the first {warmup}), which the statistics leave out; shorten `warmup` or move its arrivals later",
+                    w.name
+                ),
+            );
+            ok = false;
+        }
+        expected += w.arrival.expected_between(warmup, duration);
+    }
+    if ok && expected < 1.0 {
+        if let Some(rw) = raw.iter().flatten().next() {
+            ck.warn(
+                rw.arrival.span(),
+                format!(
+                    "fewer than one request is expected in the measured period ({expected:.2} on average): the results may hold nothing"
+                ),
+            );
+        }
+    }
+    ok
+}
+
+/// Zone names that look like misspellings of each other are said as a warning (one zone
+/// may be a typo for the other, which would make a zone outage or a cross-zone hop miss it):
+/// names equal but for case and punctuation ("us-east-1a" and "US-EAST-1A"), or ending in the
+/// same letter but differing before it ("zone-a" and "zona-a"). Zones that differ in their
+/// last letter ("a" and "b", "us-east-1a" and "us-east-1b") are how zones are named.
+fn warn_similar_zones(
+    components: &[ParsedComponent],
+    faults: &[Option<Spanned<raw::RawFault>>],
+    ck: &mut Checker,
+) {
+    // Each zone name with the first place that uses it.
+    let mut places: BTreeMap<&str, std::ops::Range<usize>> = BTreeMap::new();
+    for (id, az, spec) in components {
+        if let Some(az) = az {
+            places.entry(az.get_ref()).or_insert(az.span());
+        }
+        if let ComponentSpec::AutoScaling(g) = spec {
+            for z in g.zones.iter().flatten() {
+                places.entry(z).or_insert(id.span());
+            }
+        }
+    }
+    for f in faults.iter().flatten() {
+        if let Some(az) = &f.get_ref().az {
+            places.entry(az.get_ref()).or_insert(az.span());
+        }
+    }
+    let normal = |z: &str| -> String {
+        z.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let zones: Vec<(&str, std::ops::Range<usize>)> = places.into_iter().collect();
+    for (i, (a, _)) in zones.iter().enumerate() {
+        for (b, span) in &zones[i + 1..] {
+            let same_letter = a.len() > 1 && b.len() > 1 && a.chars().last() == b.chars().last();
+            if normal(a) == normal(b) || same_letter {
+                ck.warn(
+                    span.clone(),
+                    format!("zones \"{a}\" and \"{b}\" look alike: is one a typo for the other? (they are different zones to archsim)"),
+                );
+            }
+        }
+    }
 }
 
 /// An `[[expect]]`: a dotted path into `summary.json` and at least one finite bound. Paths
@@ -509,21 +744,50 @@ fn parse_expect(
 
 fn valid_name(n: &Spanned<String>, key: &str, what: &str, ck: &mut Checker) -> Option<String> {
     let s = n.get_ref();
-    let fine = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-        && !s.starts_with('.');
-    if !fine {
-        ck.error(
-            n.span(),
-            format!("`{key}` \"{s}\" {what}: use letters, digits, '-', '_' and '.' only"),
-        );
+    if let Some(why) = name_problem(s) {
+        ck.error(n.span(), format!("`{key}` \"{s}\" {what}: {why}"));
         return None;
     }
     Some(s.clone())
 }
 
-fn parse_times(meta: &RawMeta, ck: &mut Checker) -> Option<(SimTime, SimTime, SimTime)> {
+/// File endings of what archsim writes beside the scenario folders (`index.html`,
+/// `compare-*.svg`, …): a scenario named so could be mistaken for one of them.
+const RESERVED_ENDINGS: &[&str] = &[".html", ".svg", ".png", ".json", ".csv", ".lock", ".tmp"];
+
+/// Why a name cannot name a results folder or file, if it cannot.
+pub fn name_problem(s: &str) -> Option<String> {
+    if s.is_empty() {
+        return Some("it is empty".into());
+    }
+    if s.chars().count() > limits::MAX_NAME_LEN {
+        return Some(format!(
+            "it is longer than {} characters",
+            limits::MAX_NAME_LEN
+        ));
+    }
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    {
+        return Some("use letters, digits, '-', '_' and '.' only".into());
+    }
+    if s.starts_with('.') {
+        return Some("it must not start with '.'".into());
+    }
+    if let Some(end) = RESERVED_ENDINGS.iter().find(|e| s.ends_with(*e)) {
+        return Some(format!(
+            "it must not end in \"{end}\", like the files archsim writes beside the scenario folders"
+        ));
+    }
+    None
+}
+
+fn parse_times(
+    meta: &RawMeta,
+    actors: usize,
+    ck: &mut Checker,
+) -> Option<(SimTime, SimTime, SimTime)> {
     let duration = ck.positive_duration(&meta.duration, "duration");
     let warmup = match &meta.warmup {
         Some(w) => ck.duration(w, "warmup"),
@@ -545,15 +809,27 @@ fn parse_times(meta: &RawMeta, ck: &mut Checker) -> Option<(SimTime, SimTime, Si
         );
         return None;
     }
-    if duration.0.div_ceil(window.0) > MAX_WINDOWS {
-        let span = meta
-            .window
-            .as_ref()
-            .map_or(meta.duration.span(), |w| w.span());
+    let windows = duration.0.div_ceil(window.0);
+    let span = meta
+        .window
+        .as_ref()
+        .map_or(meta.duration.span(), |w| w.span());
+    if windows > MAX_WINDOWS {
         ck.error(
             span,
             format!(
                 "`window` ({window}) cuts `duration` ({duration}) into more than {MAX_WINDOWS} windows; use a wider window"
+            ),
+        );
+        return None;
+    }
+    let cells = windows.saturating_mul(actors as u64);
+    if cells > limits::MAX_ACTOR_WINDOWS {
+        ck.error(
+            span,
+            format!(
+                "`window` ({window}) cuts `duration` ({duration}) into {windows} windows, each with the series of {actors} components and workloads: {cells} in all, more than the {} a run may keep; use a wider window",
+                limits::MAX_ACTOR_WINDOWS
             ),
         );
         return None;

@@ -1,6 +1,7 @@
 //! Validation of `[[workload]]` tables: arrival processes, mix, keys, size, timeout, retries.
 
 use super::check::{Checker, Diagnostic};
+use super::files::{read_text, FileAccess, MAX_TRACE_BYTES};
 use super::raw::{RawArrival, RawWorkload};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
@@ -9,10 +10,11 @@ use std::path::Path;
 use std::sync::Arc;
 use toml::Spanned;
 
-/// The highest arrival rate a workload may ask for: at about ten million events a second,
-/// one simulated second would take several seconds, and a rate so high its gaps round to
-/// zero nanoseconds would never let time advance.
-const MAX_RATE: f64 = 10_000_000.0;
+use crate::limits::{MAX_RATE, MAX_TRACE_ROWS};
+
+/// The largest weight of an operation in `mix`: weights are relative, and a bound keeps
+/// their sum finite (two weights of 1e308 would add up to infinity).
+const MAX_WEIGHT: f64 = 1e12;
 const MAX_RATE_WHY: &str = "ten million requests a second; faster would take hours to simulate";
 
 /// Each arrival process and the keys it takes.
@@ -26,10 +28,12 @@ const PROCESSES: &[(&str, &[&str])] = &[
     ("trace", &["file"]),
 ];
 
-/// The most arrivals a trace file may hold (it is read into memory).
-const MAX_TRACE_ROWS: usize = 20_000_000;
-
-pub fn parse(w: &RawWorkload, base: &Path, ck: &mut Checker) -> Option<WorkloadSpec> {
+pub fn parse(
+    w: &RawWorkload,
+    base: &Path,
+    access: &FileAccess,
+    ck: &mut Checker,
+) -> Option<WorkloadSpec> {
     // Names become file names of plots and keys of summary.json, like component ids.
     let name = w.name.get_ref();
     if name.is_empty()
@@ -44,7 +48,7 @@ pub fn parse(w: &RawWorkload, base: &Path, ck: &mut Checker) -> Option<WorkloadS
         return None;
     }
     let target = ck.component(&w.target, "target");
-    let arrival = parse_arrival(&w.arrival, base, ck);
+    let arrival = parse_arrival(&w.arrival, base, access, ck);
     let mix = match &w.mix {
         None => Some(vec![(ck.op("read"), 1.0)]),
         Some(m) if m.is_empty() => {
@@ -55,7 +59,13 @@ pub fn parse(w: &RawWorkload, base: &Path, ck: &mut Checker) -> Option<WorkloadS
             let mut out = Vec::new();
             let mut ok = true;
             for e in m {
-                let weight = ck.positive(&e.weight, "mix.weight", "a relative weight");
+                let weight = ck.positive_up_to(
+                    &e.weight,
+                    "mix.weight",
+                    "a relative weight",
+                    MAX_WEIGHT,
+                    "weights are relative: only their ratios matter",
+                );
                 if e.op.get_ref().is_empty() || e.op.get_ref() == "inherit" {
                     ck.error(
                         e.op.span(),
@@ -157,7 +167,12 @@ pub fn parse(w: &RawWorkload, base: &Path, ck: &mut Checker) -> Option<WorkloadS
     })
 }
 
-fn parse_arrival(a: &Spanned<RawArrival>, base: &Path, ck: &mut Checker) -> Option<Arrival> {
+fn parse_arrival(
+    a: &Spanned<RawArrival>,
+    base: &Path,
+    access: &FileAccess,
+    ck: &mut Checker,
+) -> Option<Arrival> {
     let span = a.span();
     let a = a.get_ref();
     let names: Vec<&str> = PROCESSES.iter().map(|(n, _)| *n).collect();
@@ -322,22 +337,28 @@ fn parse_arrival(a: &Spanned<RawArrival>, base: &Path, ck: &mut Checker) -> Opti
                 period,
             }))
         }
-        "trace" => load_trace(a.file.as_ref()?, base, ck),
+        "trace" => load_trace(a.file.as_ref()?, base, access, ck),
         _ => None,
     }
 }
 
 /// A trace is a CSV file with a header: `time_s` alone lists arrival instants (seconds from
-/// the start, non-decreasing); `time_s,rate` gives a rate from each instant on.
-fn load_trace(file: &Spanned<String>, base: &Path, ck: &mut Checker) -> Option<Arrival> {
-    let path = base.join(file.get_ref());
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) => {
-            ck.error(
-                file.span(),
-                format!("`arrival.file`: cannot read {}: {e}", path.display()),
-            );
+/// the start, non-decreasing); `time_s,rate` gives a rate from each instant on. Messages
+/// about it give the line and what was expected, never the content of the file (it could be
+/// any file the scenario's author pointed at).
+fn load_trace(
+    file: &Spanned<String>,
+    base: &Path,
+    access: &FileAccess,
+    ck: &mut Checker,
+) -> Option<Arrival> {
+    let read = access
+        .resolve(base, file.get_ref())
+        .and_then(|p| read_text(&p, "the trace", MAX_TRACE_BYTES).map(|t| (p, t)));
+    let (path, text) = match read {
+        Ok(r) => r,
+        Err(why) => {
+            ck.error(file.span(), format!("`arrival.file`: {why}"));
             return None;
         }
     };
@@ -365,7 +386,7 @@ fn load_trace(file: &Spanned<String>, base: &Path, ck: &mut Checker) -> Option<A
         ["time_s"] => false,
         ["time_s", "rate"] => true,
         _ => {
-            fail(hline + 1, format!("trace header is \"{header}\"; it must be `time_s` (arrival instants) or `time_s,rate` (a rate profile)"));
+            fail(hline + 1, format!("the first line of a trace must be the header `time_s` (arrival instants) or `time_s,rate` (a rate profile); this one has {} comma-separated field{} that are not those", cols.len(), if cols.len() == 1 { "" } else { "s" }));
             return None;
         }
     };
@@ -395,12 +416,12 @@ fn load_trace(file: &Spanned<String>, base: &Path, ck: &mut Checker) -> Option<A
         let Ok(t) = fields[0].parse::<f64>() else {
             fail(
                 i + 1,
-                format!("`time_s` \"{}\" is not a number of seconds", fields[0]),
+                "the first field (`time_s`) is not a number of seconds".into(),
             );
             return None;
         };
         if !(t.is_finite() && t >= 0.0) || t < prev || (with_rate && t == prev) {
-            fail(i + 1, format!("`time_s` {t} must be a finite number of seconds, not before the row above ({prev})"));
+            fail(i + 1, format!("`time_s` must be a finite number of seconds from 0, not before the row above{}", if with_rate { " nor equal to it" } else { "" }));
             return None;
         }
         prev = t;
@@ -410,7 +431,7 @@ fn load_trace(file: &Spanned<String>, base: &Path, ck: &mut Checker) -> Option<A
                     steps.push((SimTime::from_secs_f64(t), r))
                 }
                 _ => {
-                    fail(i + 1, format!("`rate` \"{}\" must be zero or a positive number of requests per second, at most {MAX_RATE} ({MAX_RATE_WHY})", fields[1]));
+                    fail(i + 1, format!("the second field (`rate`) must be zero or a positive number of requests per second, at most {MAX_RATE} ({MAX_RATE_WHY})"));
                     return None;
                 }
             }

@@ -10,7 +10,7 @@ fn bundled_scenarios_load_and_run() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let files = sweep::scenario_files(&[dir]).unwrap();
     assert!(files.len() >= 2);
-    let mut scenarios = sweep::load_all(&files).unwrap_or_else(|errs| {
+    let mut scenarios = sweep::load_all(&files, &Default::default()).unwrap_or_else(|errs| {
         panic!(
             "{}",
             errs.iter()
@@ -24,8 +24,8 @@ fn bundled_scenarios_load_and_run() {
         s.duration = SimTime(s.duration.0 / 5).max(s.warmup + SimTime::from_secs(10));
         s.seeds = 1;
     }
-    let outcomes =
-        sweep::run_all(&scenarios, Some(2), &|_| {}).unwrap_or_else(|f| panic!("{}", f[0].1));
+    let outcomes = sweep::run_all(&scenarios, &crate::on_threads(2), &|_| {})
+        .unwrap_or_else(|f| panic!("{}", f[0].1));
     for o in outcomes {
         let total = o.summary["requests"]["total"].as_u64().unwrap();
         assert!(total > 0, "{} served nothing", o.name);
@@ -38,7 +38,7 @@ fn bundled_expectations_hold_at_full_length() {
     // expectation: run in full (a few seconds), every verdict must hold.
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let files = sweep::scenario_files(&[dir]).unwrap();
-    let scenarios: Vec<_> = sweep::load_all(&files)
+    let scenarios: Vec<_> = sweep::load_all(&files, &Default::default())
         .unwrap_or_else(|_| panic!("the bundled scenarios load"))
         .into_iter()
         .filter(|s| !s.expectations.is_empty())
@@ -48,8 +48,8 @@ fn bundled_expectations_hold_at_full_length() {
         "{} with expectations",
         scenarios.len()
     );
-    let outcomes =
-        sweep::run_all(&scenarios, Some(2), &|_| {}).unwrap_or_else(|f| panic!("{}", f[0].1));
+    let outcomes = sweep::run_all(&scenarios, &crate::on_threads(2), &|_| {})
+        .unwrap_or_else(|f| panic!("{}", f[0].1));
     for o in outcomes {
         assert!(!o.verdicts.is_empty());
         for v in &o.verdicts {

@@ -35,7 +35,7 @@ fn outputs(threads: usize) -> Vec<(String, String, String)> {
     "#,
     );
     let scenarios = vec![sc.clone(), sc];
-    let outcomes = sweep::run_all(&scenarios, Some(threads), &|_| {})
+    let outcomes = sweep::run_all(&scenarios, &crate::on_threads(threads), &|_| {})
         .unwrap_or_else(|_| panic!("runs failed"));
     outcomes
         .iter()
@@ -163,8 +163,12 @@ fn every_kind_and_the_fault_timeline_are_deterministic_across_threads() {
 
 /// The summary (without wall-clock figures), series and events of a scenario run on `threads`.
 fn render(sc: &archsim::scenario::Scenario, threads: usize) -> (String, String, String) {
-    let outcomes = sweep::run_all(std::slice::from_ref(sc), Some(threads), &|_| {})
-        .unwrap_or_else(|_| panic!("runs failed"));
+    let outcomes = sweep::run_all(
+        std::slice::from_ref(sc),
+        &crate::on_threads(threads),
+        &|_| {},
+    )
+    .unwrap_or_else(|_| panic!("runs failed"));
     let o = &outcomes[0];
     let mut summary = o.summary.clone();
     let k = summary["kernel"].as_object_mut().unwrap();

@@ -18,6 +18,7 @@ mod rds;
 mod reports;
 mod requests;
 mod serverless;
+mod untrusted;
 
 use archsim::metrics::{pointer, summarize, Summary, SummaryMeta};
 use archsim::scenario::{self, Scenario};
@@ -115,4 +116,12 @@ pub fn ttl_cache_hit_ratio(keys: usize, rate: f64, ttl_s: f64) -> f64 {
             p * x / (1.0 + x)
         })
         .sum()
+}
+
+/// Run options with `threads` worker threads and the default budget.
+pub fn on_threads(threads: usize) -> archsim::sweep::RunOptions {
+    archsim::sweep::RunOptions {
+        threads: Some(threads),
+        ..Default::default()
+    }
 }

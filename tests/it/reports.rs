@@ -51,10 +51,11 @@ fn assert_has(texts: &[String], want: &str, what: &str) {
 
 fn run_into(out: &Path) -> archsim::scenario::Scenario {
     let sc = crate::scenario(SCENARIO);
-    let outcomes = sweep::run_all(std::slice::from_ref(&sc), Some(2), &|_| {})
+    let outcomes = sweep::run_all(std::slice::from_ref(&sc), &crate::on_threads(2), &|_| {})
         .unwrap_or_else(|f| panic!("{}", f[0].1));
-    sweep::write_outputs(out, &outcomes[0], &sc).unwrap();
-    sweep::write_index(out).unwrap();
+    let dir = sweep::OutDir::open(out).unwrap();
+    sweep::write_outputs(&dir, &outcomes[0], &sc).unwrap();
+    sweep::write_index(&dir, std::slice::from_ref(&sc.name)).unwrap();
     sc
 }
 
@@ -138,9 +139,10 @@ fn the_diagram_and_pages_are_self_contained_and_linked() {
     }
     let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(report.contains("A spike overflows a bounded queue."));
+    assert!(report.matches("<svg").count() >= 4, "plots inline");
     assert!(
-        report.matches("<svg").count() >= 5,
-        "diagram and plots inline"
+        report.contains("<img src=\"data:image/svg+xml,%3Csvg"),
+        "the diagram inline, as an image"
     );
     assert!(!report.contains("<script"), "no scripts");
     assert!(
@@ -148,7 +150,7 @@ fn the_diagram_and_pages_are_self_contained_and_linked() {
         "nothing external"
     );
     let index = std::fs::read_to_string(out.join("index.html")).unwrap();
-    assert!(index.contains("href=\"report-test/report.html\""));
+    assert!(index.contains("href=\"./report-test/report.html\""));
 
     let dot = diagram::dot(&sc);
     for want in [
@@ -170,7 +172,7 @@ fn replotting_from_saved_files_draws_the_same_pictures() {
     let before = std::fs::read(dir.join("throughput-users.svg")).unwrap();
     let report_before = std::fs::read(dir.join("report.html")).unwrap();
     std::fs::remove_file(dir.join("throughput-users.svg")).unwrap();
-    sweep::replot(&dir).unwrap();
+    sweep::replot(&sweep::OutDir::open(&out).unwrap(), "report-test").unwrap();
     assert_eq!(
         std::fs::read(dir.join("throughput-users.svg")).unwrap(),
         before
@@ -218,12 +220,14 @@ fn comparison_charts_overlay_the_scenarios_of_a_group_only() {
         variant("b", Some("pair")),
         variant("loner", None),
     ];
-    let outcomes =
-        sweep::run_all(&scenarios, Some(2), &|_| {}).unwrap_or_else(|f| panic!("{}", f[0].1));
+    let outcomes = sweep::run_all(&scenarios, &crate::on_threads(2), &|_| {})
+        .unwrap_or_else(|f| panic!("{}", f[0].1));
+    let dir = sweep::OutDir::open(&out).unwrap();
     for (o, sc) in outcomes.iter().zip(&scenarios) {
-        sweep::write_outputs(&out, o, sc).unwrap();
+        sweep::write_outputs(&dir, o, sc).unwrap();
     }
-    sweep::write_index(&out).unwrap();
+    let names: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
+    sweep::write_index(&dir, &names).unwrap();
     let svg = std::fs::read_to_string(out.join("compare-pair-latency-p99.svg")).unwrap();
     let t = texts(&svg);
     assert_has(&t, "by scenario: pair", "title");

@@ -1,0 +1,70 @@
+//! Every limit archsim puts on what a scenario (or a results folder) can make it use: memory,
+//! time, files read and written. Scenario files are untrusted; each limit here is what keeps
+//! an accepted scenario from exhausting the machine, and the README's "Limits" section lists
+//! them with these values and reasons (a test holds the two together).
+
+/// The largest scenario file read [bytes]. The largest bundled scenario is under 3 kB; a
+/// thousand components fit in a few hundred kB.
+pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
+
+/// The largest trace file read [bytes]: twenty million rows of a dozen characters.
+pub const MAX_TRACE_BYTES: u64 = 256 << 20;
+
+/// The most rows a trace may have (each is an arrival instant kept in memory, 8 bytes).
+pub const MAX_TRACE_ROWS: usize = 20_000_000;
+
+/// The longest duration anywhere in a scenario [s]: a year. Simulated time is a u64 of
+/// nanoseconds (584 years), so sums of a few durations can never overflow.
+pub const MAX_DURATION_S: u64 = 366 * 24 * 3600;
+
+/// The most time-series windows a run may have (duration / window): a day at one second.
+/// Each window holds a value per series of every component.
+pub const MAX_WINDOWS: u64 = 100_000;
+
+/// The most windows × actors (components and workloads) a scenario may have: the size of
+/// one seed's time series, about 20 series per actor, 8 bytes each.
+pub const MAX_ACTOR_WINDOWS: u64 = 1_000_000;
+
+/// The most seeds whose time series and events are kept (`timeseries.csv`, `events.csv`,
+/// plots); summaries pool every seed. Fewer when one seed's series are large: at most
+/// `SERIES_BUDGET_ACTOR_WINDOWS` actor-windows are kept over the kept seeds.
+pub const MAX_SERIES_SEEDS: usize = 10;
+
+/// The actor-windows of series kept over all kept seeds of a scenario.
+pub const SERIES_BUDGET_ACTOR_WINDOWS: u64 = 2_000_000;
+
+/// The most `[[component]]`s, `[[workload]]`s, `[[fault]]`s and `[[expect]]`s in a scenario.
+/// A component takes up to about 2 MB (its latency histograms, in the run and in the pooled
+/// summary) and its own chart: 200 components run in about 400 MB and write about 90 MB.
+pub const MAX_COMPONENTS: usize = 200;
+pub const MAX_WORKLOADS: usize = 100;
+pub const MAX_FAULTS: usize = 1_000;
+pub const MAX_EXPECTATIONS: usize = 1_000;
+
+/// The most seeds a scenario runs (`seeds`, `--seeds`).
+pub const MAX_SEEDS: u32 = 10_000;
+
+/// The highest arrival rate a workload may ask for [requests/s]: at about ten million events
+/// a second, one simulated second would take seconds, and a rate so high that its gaps round
+/// to zero nanoseconds would never let time advance.
+pub const MAX_RATE: f64 = 10_000_000.0;
+
+/// The events a scenario may take over all its seeds unless `--max-events` says otherwise:
+/// about three minutes of one core. The bundled scenarios take at most 0.3 billion.
+pub const DEFAULT_MAX_EVENTS: u64 = 2_000_000_000;
+
+/// The most calls in flight at once a scenario may allow (`max_in_flight`); each holds about
+/// a hundred bytes, so this bounds the backlog of an overloaded system to about a gigabyte.
+pub const MAX_IN_FLIGHT: i64 = 10_000_000;
+
+/// The most entries a cache (ElastiCache, DAX, API Gateway's cache) may hold. Caches grow
+/// with the keys they see, up to their capacity; about 80 bytes an entry.
+pub const MAX_CACHE_ENTRIES: i64 = 10_000_000;
+
+/// The most characters of a scenario, component, workload or comparison-group name (they
+/// name folders and files).
+pub const MAX_NAME_LEN: usize = 64;
+
+/// The largest saved files `archsim plot` reads back from a results folder [bytes].
+pub const MAX_SUMMARY_BYTES: u64 = 64 << 20;
+pub const MAX_CSV_BYTES: u64 = 1 << 30;

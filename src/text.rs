@@ -1,0 +1,77 @@
+//! Text that came from a scenario (names, descriptions, keys) made safe to print, and the
+//! nearest known word for a misspelt one.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// `s` with every character a terminal could act on written as an escape: control characters
+/// (ESC sequences could clear the screen or forge a CI log line), and the bidirectional
+/// overrides that make text read differently from what it is. Everything else is unchanged.
+pub fn printable(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if needs_escape(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Like `printable`, for text printed on one line: a line break is escaped too.
+pub fn one_line(s: &str) -> Cow<'_, str> {
+    if !s.contains(['\n', '\r']) {
+        return printable(s);
+    }
+    Cow::Owned(printable(s).replace('\n', "\\n"))
+}
+
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+}
+
+/// The known word nearest to `word`, if one is close enough to be a likely misspelling:
+/// at most a third of its letters differ, a swap of two neighbours counting as one (as
+/// cargo suggests subcommands).
+pub fn nearest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    known
+        .into_iter()
+        .map(|k| (strsim::osa_distance(word, k), k))
+        .filter(|&(d, k)| d <= limit && d > 0 && !k.is_empty())
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, k)| k)
+}
+
+/// " (did you mean `x`?)" when a known word is near `word`, else nothing.
+pub fn did_you_mean<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> String {
+    nearest(word, known).map_or(String::new(), |k| format!(" (did you mean `{k}`?)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("plain text"), "plain text");
+        assert_eq!(printable("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(printable("x\ry"), "x\\u{d}y");
+        assert_eq!(printable("\u{202e}evil"), "\\u{202e}evil");
+        assert_eq!(one_line("two\nlines"), "two\\nlines");
+    }
+
+    #[test]
+    fn the_nearest_word_is_suggested() {
+        let keys = ["memory_mb", "timeout", "calls"];
+        assert_eq!(nearest("memroy_mb", keys), Some("memory_mb"));
+        assert_eq!(nearest("zzz", keys), None);
+        assert_eq!(did_you_mean("timout", keys), " (did you mean `timeout`?)");
+        assert_eq!(nearest("tabel", ["table"]), Some("table"));
+    }
+}

@@ -1,0 +1,671 @@
+//! Scenario files and results folders are untrusted: each reproducer of a way one could leak
+//! a file, write outside `--out`, inject markup or terminal codes, panic, hang or exhaust the
+//! machine, as a test. Most go through the real binary, as a user (or an attacker) would.
+
+use archsim::scenario::{self, FileAccess};
+use archsim::sweep;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BASE: &str = r#"[scenario]
+duration = "10s"
+[[workload]]
+name = "u"
+target = "s"
+arrival = { process = "constant", rate = 10 }
+[[component]]
+id = "s"
+kind = "service"
+service_time = "1ms"
+"#;
+
+/// BASE with its arrival process replaced.
+fn with_arrival(arrival: &str) -> String {
+    BASE.replace(
+        "arrival = { process = \"constant\", rate = 10 }",
+        &format!("arrival = {arrival}"),
+    )
+}
+
+fn archsim(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the archsim binary runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temporary folder")
+}
+
+fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+/// Every file (not folder) under `dir`, recursively, relative to it.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn parse_err(text: &str) -> String {
+    match scenario::parse(Path::new("x.toml"), text) {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn a_trace_path_never_leaks_another_file() {
+    let home = tempdir();
+    let scen = home.path().join("scen");
+    std::fs::create_dir(&scen).unwrap();
+    // A secret beside the scenario's folder, and one inside it that is not a trace.
+    write(home.path(), "secret.csv", "time_s\n1\n");
+    write(&scen, "notes.csv", "password=hunter2\n");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(home.path().join("secret.csv"), scen.join("link.csv")).unwrap();
+    for (file, why) in [
+        ("/proc/self/environ", "outside the scenario's folder"),
+        ("/etc/hostname", "outside the scenario's folder"),
+        ("../../../etc/hostname", "outside the scenario's folder"),
+        ("../secret.csv", "outside the scenario's folder"),
+        ("link.csv", "leads outside the scenario's folder"),
+        ("notes.csv", "must be the header `time_s`"),
+    ] {
+        let p = write(
+            &scen,
+            "t.toml",
+            &with_arrival(&format!("{{ process = \"trace\", file = \"{file}\" }}")),
+        );
+        for cmd in ["validate", "graph", "run", "check"] {
+            let mut args = vec![cmd, "scen/t.toml"];
+            if cmd == "run" || cmd == "check" {
+                args.extend(["--out", "o"]);
+            }
+            let o = archsim(&args, home.path());
+            let shown = text(&o);
+            assert_eq!(o.status.code(), Some(2), "{cmd} {file}: {shown}");
+            assert!(shown.contains(why), "{cmd} {file}: {shown}");
+            for leak in ["hunter2", "PATH=", "HOME="] {
+                assert!(!shown.contains(leak), "{cmd} {file} leaks {leak}: {shown}");
+            }
+        }
+        let _ = std::fs::remove_file(p);
+    }
+    assert!(!home.path().join("o").exists(), "nothing was run");
+}
+
+#[test]
+fn allow_read_lets_a_scenario_read_another_folder() {
+    let home = tempdir();
+    let traces = home.path().join("traces");
+    std::fs::create_dir(&traces).unwrap();
+    write(&traces, "t.csv", "time_s\n1\n2\n3\n");
+    let scen = home.path().join("scen");
+    std::fs::create_dir(&scen).unwrap();
+    write(
+        &scen,
+        "s.toml",
+        &with_arrival("{ process = \"trace\", file = \"../traces/t.csv\" }"),
+    );
+    let refused = archsim(&["validate", "scen/s.toml"], home.path());
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    let allowed = archsim(
+        &["validate", "scen/s.toml", "--allow-read", "traces"],
+        home.path(),
+    );
+    assert_eq!(allowed.status.code(), Some(0), "{}", text(&allowed));
+    // In the library: the same policy.
+    let mut access = FileAccess::default();
+    access.allow(&traces).unwrap();
+    let t = traces.join("t.csv").display().to_string();
+    assert!(access.resolve(&scen, &t).is_ok());
+    assert!(FileAccess::default().resolve(&scen, &t).is_err());
+}
+
+#[test]
+fn a_trace_that_is_not_a_regular_file_is_refused_without_blocking() {
+    let home = tempdir();
+    let mut access = FileAccess::default();
+    access.allow(Path::new("/dev")).unwrap();
+    for file in ["/dev/zero", "/dev/stdin", "/dev/null"] {
+        let text = with_arrival(&format!("{{ process = \"trace\", file = \"{file}\" }}"));
+        let e = scenario::parse_with_access(&home.path().join("x.toml"), &text, &access)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("not a regular file") || e.contains("outside"),
+            "{file}: {e}"
+        );
+    }
+    // A FIFO in the scenario's own folder: opening it to read would block until a writer
+    // came; it is refused by what it is.
+    let made = Command::new("mkfifo")
+        .arg(home.path().join("fifo.csv"))
+        .status();
+    if made.is_ok_and(|s| s.success()) {
+        let text = with_arrival("{ process = \"trace\", file = \"fifo.csv\" }");
+        let e = scenario::parse(&home.path().join("x.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+    }
+}
+
+#[test]
+fn a_name_from_the_file_name_cannot_lead_out_of_the_results_folder() {
+    let home = tempdir();
+    let s = home.path().join("s");
+    std::fs::create_dir(&s).unwrap();
+    for file in ["...toml", "..toml"] {
+        let p = write(&s, file, BASE);
+        let o = archsim(&["run", "s/", "--out", "o/inner"], home.path());
+        let shown = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{file}: {shown}");
+        assert!(
+            shown.contains("set `name` in [scenario]"),
+            "{file}: {shown}"
+        );
+        std::fs::remove_file(p).unwrap();
+    }
+    // Nothing was written anywhere: not beside `o/inner`, not in it.
+    assert!(
+        files_under(home.path()).is_empty(),
+        "{:?}",
+        files_under(home.path())
+    );
+    assert!(!home.path().join("o").exists());
+}
+
+#[test]
+fn index_links_are_relative_paths_that_carry_no_scheme() {
+    // A file name that would make a script link is refused as a name…
+    let home = tempdir();
+    write(home.path(), "javascript:alert(document.domain).toml", BASE);
+    let o = archsim(
+        &[
+            "run",
+            "javascript:alert(document.domain).toml",
+            "--out",
+            "o",
+        ],
+        home.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    // …and a folder named so (a results folder from elsewhere) is linked as a relative path.
+    let s = serde_json::json!({"scenario": "x"});
+    let page = archsim::report::html::index(&[("javascript:alert(1)", &s)], &[], &[]);
+    assert!(!page.contains("href=\"javascript"), "{page}");
+    assert!(page.contains("href=\"./javascript%3Aalert%281%29/report.html\""));
+    for href in page.split("href=\"").skip(1) {
+        assert!(href.starts_with("./"), "{href}");
+    }
+}
+
+#[test]
+fn malformed_values_are_refused_not_panicked_on() {
+    let cases = [
+        // A distribution parameter given as a list (an index panic once).
+        (
+            BASE.replace(
+                "service_time = \"1ms\"",
+                "service_time = { dist = \"exponential\", mean = [] }",
+            ),
+            "takes a single value, not a list",
+        ),
+        // Weights summing to infinity (rand panicked once).
+        (
+            BASE.replace(
+                "[[component]]",
+                "mix = [ { op = \"read\", weight = 1e308 }, { op = \"write\", weight = 1e308 } ]\n[[component]]",
+            ),
+            "`mix.weight` is at most 1000000000000",
+        ),
+        // Time that would overflow (time ran backwards once).
+        (
+            BASE.replace("duration = \"10s\"", "duration = \"5124095h\"\nwindow = \"1000000h\""),
+            "longer than a year",
+        ),
+        (
+            BASE.replace("duration = \"10s\"", "duration = \"100000000h\""),
+            "longer than a year",
+        ),
+        // A whole cache allocated up front (36 GB once).
+        (
+            BASE.replace(
+                "service_time = \"1ms\"",
+                "service_time = \"1ms\"\n[[component]]\nid = \"t\"\nkind = \"dynamodb\"\nmode = \"on_demand\"\ndax = { capacity = 1000000000 }",
+            ),
+            "`dax.capacity` must be a whole number from 1 to 10000000",
+        ),
+        // An empirical distribution whose values are not a list.
+        (
+            BASE.replace(
+                "service_time = \"1ms\"",
+                "service_time = { dist = \"empirical\", values = \"1ms\" }",
+            ),
+            "must be a list of the values to draw from",
+        ),
+        // A shape is a number, not a duration.
+        (
+            BASE.replace(
+                "service_time = \"1ms\"",
+                "service_time = { dist = \"gamma\", shape = \"3s\", scale = \"1ms\" }",
+            ),
+            "`service_time.shape` must be a number",
+        ),
+        // Names that cannot name a folder beside index.html, or are too long.
+        (
+            BASE.replace("[scenario]", "[scenario]\nname = \"index.html\""),
+            "must not end in \".html\"",
+        ),
+        (
+            BASE.replace(
+                "[scenario]",
+                &format!("[scenario]\nname = \"{}\"", "n".repeat(300)),
+            ),
+            "longer than 64 characters",
+        ),
+    ];
+    for (text, want) in cases {
+        let e = parse_err(&text);
+        assert!(e.contains(want), "want {want:?}, got:\n{e}");
+    }
+    // A gamma shape written as a number is what is meant.
+    scenario::parse(
+        Path::new("x.toml"),
+        &BASE.replace(
+            "service_time = \"1ms\"",
+            "service_time = { dist = \"gamma\", shape = 1.5, scale = \"1ms\" }",
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_cache_allocates_as_it_fills() {
+    // Ten million entries of capacity cost nothing until keys arrive: this runs in the time
+    // and memory of its few keys.
+    let text = BASE.replace(
+        "service_time = \"1ms\"",
+        "service_time = \"1ms\"\ncalls = [ { to = \"t\" } ]\n[[component]]\nid = \"t\"\nkind = \"dynamodb\"\nmode = \"on_demand\"\ndax = { capacity = 10000000 }",
+    );
+    let s = crate::run(&text);
+    // Arrivals at k / 10 s for k = 1 … 99 (the hundredth falls at the end).
+    assert_eq!(crate::num(&s, "requests.total"), 99.0);
+}
+
+#[test]
+fn windows_components_and_files_have_stated_limits() {
+    let too_many_windows =
+        BASE.replace("duration = \"10s\"", "duration = \"1ms\"\nwindow = \"1ns\"");
+    assert!(parse_err(&too_many_windows).contains("more than 100000 windows"));
+    // 201 components: refused by count, located at the first one too many.
+    let mut many = BASE.to_string();
+    for i in 0..200 {
+        many.push_str(&format!(
+            "[[component]]\nid = \"c{i}\"\nkind = \"service\"\nservice_time = \"1ms\"\n"
+        ));
+    }
+    let e = parse_err(&many);
+    assert!(e.contains("at most 200"), "{e}");
+    assert!(e.contains("x.toml:807:1:"), "located at the 201st: {e}");
+    // 200 components fit, and validation stays linear (ids are looked up, not scanned).
+    let mut fine = BASE.replace("target = \"s\"", "target = \"c0\"");
+    fine = fine.replace(
+        "[[component]]\nid = \"s\"\nkind = \"service\"\nservice_time = \"1ms\"\n",
+        "",
+    );
+    for i in 0..200 {
+        let call = if i + 1 < 200 {
+            format!(
+                "calls = [ {{ to = \"c{}\", probability = 0.01 }} ]\n",
+                i + 1
+            )
+        } else {
+            String::new()
+        };
+        fine.push_str(&format!(
+            "[[component]]\nid = \"c{i}\"\nkind = \"service\"\nservice_time = \"1ms\"\n{call}"
+        ));
+    }
+    scenario::parse(Path::new("x.toml"), &fine).unwrap();
+    // Windows × components: a seed's series are bounded too.
+    let wide = fine.replace("duration = \"10s\"", "duration = \"6h\"");
+    assert!(parse_err(&wide).contains("more than the 1000000 a run may keep"));
+    // A scenario file larger than the limit is not read.
+    let home = tempdir();
+    let big = write(
+        home.path(),
+        "big.toml",
+        &format!("{BASE}\n# {}\n", "x".repeat(2 << 20)),
+    );
+    let e = scenario::load(&big, &FileAccess::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("larger than 1 MiB"), "{e}");
+}
+
+#[test]
+fn work_beyond_the_budget_is_refused_before_running() {
+    let heavy = crate::scenario(
+        &BASE
+            .replace("rate = 10", "rate = 1000000")
+            .replace("duration = \"10s\"", "duration = \"1h\""),
+    );
+    let e = sweep::check_budget(
+        std::slice::from_ref(&heavy),
+        archsim::limits::DEFAULT_MAX_EVENTS,
+    )
+    .unwrap_err()
+    .join("\n");
+    // 1,000,000/s × 3,600 s = 3.6 billion requests, one call each, about 4 events a call.
+    assert!(e.contains("about 14.4 billion events"), "{e}");
+    assert!(e.contains("--max-events"), "{e}");
+    let light = crate::scenario(BASE);
+    sweep::check_budget(std::slice::from_ref(&light), 1_000).unwrap();
+    // Through the binary: refused with status 2, nothing written.
+    let home = tempdir();
+    write(
+        home.path(),
+        "heavy.toml",
+        &BASE
+            .replace("duration = \"10s\"", "duration = \"1h\"")
+            .replace("rate = 10", "rate = 1000000"),
+    );
+    let o = archsim(&["run", "heavy.toml", "--out", "o"], home.path());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(!home.path().join("o").exists());
+}
+
+#[test]
+fn a_failing_seed_stops_its_scenario_and_is_reported_once() {
+    // A budget of 100 events per seed (a seed takes about 400): every seed would fail; the
+    // first failure stops the rest.
+    let mut sc = crate::scenario(BASE);
+    sc.seeds = 8;
+    let options = sweep::RunOptions {
+        threads: Some(2),
+        max_events: 800,
+    };
+    let failures = match sweep::run_all(std::slice::from_ref(&sc), &options, &|_| {}) {
+        Ok(_) => panic!("the budget should stop the runs"),
+        Err(f) => f,
+    };
+    assert_eq!(failures.len(), 1, "one failure per scenario");
+    assert!(
+        failures[0].1.to_string().contains("budget"),
+        "{}",
+        failures[0].1
+    );
+}
+
+#[test]
+fn many_seeds_keep_the_series_of_a_few_and_pool_them_all() {
+    let mut sc = crate::scenario(BASE);
+    sc.seeds = 40;
+    let outcomes = sweep::run_all(std::slice::from_ref(&sc), &crate::on_threads(2), &|_| {})
+        .unwrap_or_else(|f| panic!("{}", f[0].1));
+    assert_eq!(outcomes[0].runs.len(), archsim::limits::MAX_SERIES_SEEDS);
+    assert_eq!(outcomes[0].summary["seeds"].as_array().unwrap().len(), 40);
+    // 99 requests a seed (at k / 10 s before 10 s), 40 seeds.
+    assert_eq!(crate::num(&outcomes[0].summary, "requests.total"), 3960.0);
+}
+
+#[test]
+fn arrivals_that_all_fall_after_the_end_are_refused() {
+    for (arrival, want) in [
+        (
+            "{ process = \"step\", steps = [[\"0s\", 0], [\"20s\", 100]] }",
+            "would arrive before the end",
+        ),
+        (
+            "{ process = \"constant\", rate = 0.000001 }",
+            "would arrive before the end",
+        ),
+        (
+            "{ process = \"spike\", base = 0, peak = 100, at = \"30s\", for = \"5s\" }",
+            "would arrive before the end",
+        ),
+    ] {
+        let e = parse_err(&with_arrival(arrival));
+        assert!(e.contains(want), "{arrival}: {e}");
+    }
+    let home = tempdir();
+    write(home.path(), "late.csv", "time_s\n20\n30\n");
+    let e = scenario::parse(
+        &home.path().join("x.toml"),
+        &with_arrival("{ process = \"trace\", file = \"late.csv\" }"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("would arrive before the end"), "{e}");
+    // All in the warmup: nothing would be measured.
+    let e = parse_err(
+        &with_arrival("{ process = \"step\", steps = [[\"0s\", 100], [\"2s\", 0]] }")
+            .replace("duration = \"10s\"", "duration = \"10s\"\nwarmup = \"5s\""),
+    );
+    assert!(e.contains("during the warmup"), "{e}");
+}
+
+#[test]
+fn every_problem_of_a_file_is_reported_in_one_pass_with_suggestions() {
+    let text = r#"[scenario]
+duration = "10s"
+[[workload]]
+name = "u"
+target = "fn"
+arrival = { process = "constant", rate = 10 }
+[[component]]
+id = "fn"
+kind = "lambda"
+memroy_mb = 512
+work = "5ms"
+calls = [ { to = "tabel" } ]
+[[component]]
+id = "table"
+kind = "dynamodb"
+mode = "on_demand"
+[[fault]]
+at = "5s"
+kind = "az_outage"
+az = "q"
+"#;
+    let e = parse_err(text);
+    for want in [
+        "10:1: unknown key `memroy_mb` (did you mean `memory_mb`?)",
+        "12:18: `calls.to` names \"tabel\", which is not a component id (did you mean `table`?)",
+    ] {
+        assert!(e.contains(want), "want {want:?} in:\n{e}");
+    }
+    // An unknown workload target hides no fault mistake.
+    let text = format!(
+        "{}[[fault]]\nat = \"5s\"\nkind = \"az_outage\"\naz = \"q\"\n",
+        BASE.replace("target = \"s\"", "target = \"nope\"").replace(
+            "service_time = \"1ms\"",
+            "service_time = \"1ms\"\naz = \"a\""
+        )
+    );
+    let e = parse_err(&text);
+    assert!(e.contains("names \"nope\""), "{e}");
+    assert!(e.contains("no component is placed in zone \"q\""), "{e}");
+}
+
+#[test]
+fn zones_that_look_alike_are_warned_of() {
+    let text = BASE.replace("service_time = \"1ms\"", "service_time = \"1ms\"\naz = \"zone-a\"\ncalls = [ { to = \"t\" } ]\n[[component]]\nid = \"t\"\nkind = \"service\"\nservice_time = \"1ms\"\naz = \"zona-a\"");
+    let sc = scenario::parse(Path::new("x.toml"), &text).unwrap();
+    assert_eq!(sc.warnings.len(), 1, "{:?}", sc.warnings);
+    assert!(sc.warnings[0].message.contains("look alike"));
+    // Zones "a" and "b" are how zones are named.
+    let two = text.replace("zone-a", "a").replace("zona-a", "b");
+    assert!(scenario::parse(Path::new("x.toml"), &two)
+        .unwrap()
+        .warnings
+        .is_empty());
+}
+
+#[test]
+fn messages_are_located() {
+    // A provisioned table without capacity, and two scenarios of one name: each at its line.
+    let e = parse_err(&BASE.replace(
+        "service_time = \"1ms\"",
+        "service_time = \"1ms\"\n[[component]]\nid = \"t\"\nkind = \"dynamodb\"\nmode = \"provisioned\"",
+    ));
+    assert!(
+        e.contains("x.toml:14:8: a provisioned table needs `rcu` and `wcu`"),
+        "{e}"
+    );
+    let home = tempdir();
+    let named = BASE.replace("[scenario]", "[scenario]\nname = \"same\"");
+    write(home.path(), "a.toml", &named);
+    write(home.path(), "b.toml", &named);
+    let files = sweep::scenario_files(&[home.path().to_path_buf()]).unwrap();
+    let errs = sweep::load_all(&files, &FileAccess::default()).unwrap_err();
+    let d = &errs[0].diagnostics[0];
+    assert_eq!((d.line, d.column), (2, 8), "{d}");
+}
+
+#[test]
+fn terminal_codes_in_a_scenario_are_printed_escaped() {
+    let home = tempdir();
+    let text = BASE.replace(
+        "[scenario]",
+        "[scenario]\ndescription = \"\\u001b[2J\\u001b[31mFAKE CI LINE\\r\"",
+    );
+    write(home.path(), "t.toml", &text);
+    let o = archsim(&["run", "t.toml", "--out", "o"], home.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let shown = text_of(&o);
+    assert!(!shown.contains('\u{1b}'), "{shown:?}");
+    assert!(shown.contains("\\u{1b}[2J"), "{shown:?}");
+    // An unknown key with an escape in its name, in a diagnostic.
+    let bad = BASE.replace("[scenario]", "[scenario]\n\"\\u001b[2Jx\" = 1");
+    write(home.path(), "bad.toml", &bad);
+    let o = archsim(&["validate", "bad.toml"], home.path());
+    assert!(!text_of(&o).contains('\u{1b}'), "{:?}", text_of(&o));
+}
+
+fn text_of(o: &Output) -> String {
+    text(o)
+}
+
+#[test]
+fn results_are_written_whole_under_a_lock_and_never_through_a_link() {
+    let home = tempdir();
+    write(
+        home.path(),
+        "t.toml",
+        &BASE.replace("[scenario]", "[scenario]\nname = \"t\""),
+    );
+    let out = home.path().join("o");
+    let victim = home.path().join("victim");
+    std::fs::create_dir(&victim).unwrap();
+    std::fs::create_dir(&out).unwrap();
+    // Planted links: the scenario's folder and the index.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&victim, out.join("t")).unwrap();
+        std::os::unix::fs::symlink(victim.join("index.html"), out.join("index.html")).unwrap();
+    }
+    let o = archsim(&["run", "t.toml", "--out", "o"], home.path());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("not a folder"), "{}", text(&o));
+    assert!(files_under(&victim).is_empty(), "written through a link");
+    std::fs::remove_file(out.join("t")).unwrap();
+    let o = archsim(&["run", "t.toml", "--out", "o"], home.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(files_under(&victim).is_empty(), "written through a link");
+    assert!(
+        !out.join("index.html").is_symlink(),
+        "the link was replaced"
+    );
+    // A second run while the folder is locked is refused at once.
+    let held = sweep::OutDir::open(&out).unwrap();
+    let o = archsim(&["run", "t.toml", "--out", "o"], home.path());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("another archsim is writing into"));
+    drop(held);
+    // What a killed run leaves is cleaned: a folder being written is removed; a previous
+    // folder caught between its two renames is put back.
+    std::fs::create_dir(out.join(".archsim-partial-x1")).unwrap();
+    std::fs::rename(out.join("t"), out.join(".archsim-old-t~x2")).unwrap();
+    let reopened = sweep::OutDir::open(&out).unwrap();
+    assert!(!out.join(".archsim-partial-x1").exists());
+    assert!(out.join("t/summary.json").is_file(), "restored");
+    drop(reopened);
+    // No temporary file is left behind.
+    assert!(
+        files_under(&out).iter().all(|f| !f.contains("tmp")),
+        "{:?}",
+        files_under(&out)
+    );
+    // `--out` naming a file is refused before anything runs.
+    write(home.path(), "afile", "");
+    let o = archsim(&["run", "t.toml", "--out", "afile"], home.path());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("is a file"), "{}", text(&o));
+}
+
+#[test]
+fn plot_checks_a_results_folder_like_any_input() {
+    let home = tempdir();
+    write(
+        home.path(),
+        "t.toml",
+        &BASE.replace("[scenario]", "[scenario]\nname = \"t\""),
+    );
+    let o = archsim(&["run", "t.toml", "--out", "o"], home.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let dir = home.path().join("o/t");
+    let summary = std::fs::read_to_string(dir.join("summary.json")).unwrap();
+    let csv = std::fs::read_to_string(dir.join("timeseries.csv")).unwrap();
+    let cases = [
+        (
+            summary.replace("\"window_s\": 1.0", "\"window_s\": 0.0"),
+            csv.clone(),
+            "`window_s` must be a positive number",
+        ),
+        (
+            summary.clone(),
+            format!("{csv}1000000000000,1,s,x,1\n"),
+            "not within 100000 windows",
+        ),
+        (
+            summary.clone(),
+            format!("{csv}1,1,<script>,x,1\n"),
+            "characters archsim never writes",
+        ),
+    ];
+    for (s, c, want) in cases {
+        std::fs::write(dir.join("summary.json"), &s).unwrap();
+        std::fs::write(dir.join("timeseries.csv"), &c).unwrap();
+        let o = archsim(&["plot", "o"], home.path());
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains(want), "want {want:?}: {}", text(&o));
+    }
+}
