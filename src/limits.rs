@@ -49,6 +49,10 @@ pub const MAX_SEEDS: u32 = 10_000;
 /// to zero nanoseconds would never let time advance.
 pub const MAX_RATE: f64 = 10_000_000.0;
 
+/// The largest weight of an operation in a workload's `mix`: weights are relative, and a
+/// bound keeps their sum finite (two weights of 1e308 would add up to infinity).
+pub const MAX_MIX_WEIGHT: f64 = 1e12;
+
 /// The events a scenario may take over all its seeds unless `--max-events` says otherwise:
 /// about three minutes of one core. The bundled scenarios take at most 0.3 billion.
 pub const DEFAULT_MAX_EVENTS: u64 = 2_000_000_000;
@@ -68,3 +72,10 @@ pub const MAX_NAME_LEN: usize = 64;
 /// The largest saved files `archsim plot` reads back from a results folder [bytes].
 pub const MAX_SUMMARY_BYTES: u64 = 64 << 20;
 pub const MAX_CSV_BYTES: u64 = 1 << 30;
+
+/// The most capacity units a DynamoDB table may have per side (read, write): the model keeps
+/// a partition per 3,000 RCU or 1,000 WCU.
+pub const MAX_DYNAMODB_UNITS: f64 = 10_000_000.0;
+
+/// The most event records one component or workload keeps per run; later ones are counted.
+pub const MAX_EVENTS_PER_ACTOR: usize = 10_000;

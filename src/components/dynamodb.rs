@@ -27,7 +27,7 @@ const PARTITION_WCU: f64 = 1000.0;
 /// The most capacity units a table may be given on either side: 250 times AWS's default
 /// table quota of 40,000 (aws-facts §7, raisable on request); at both maxima the classic
 /// sizing rule gives 13,334 partitions.
-const MAX_UNITS: f64 = 10_000_000.0;
+const MAX_UNITS: f64 = crate::limits::MAX_DYNAMODB_UNITS;
 const MAX_UNITS_WHY: &str =
     "AWS's default table quota is 40,000; this model takes up to 250 times that";
 /// aws-facts: §7 burst capacity: up to 300 s of unused provisioned capacity.

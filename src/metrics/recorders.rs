@@ -316,8 +316,7 @@ pub struct EventLog {
     dropped: u64,
 }
 
-/// The most event records one actor keeps per run; later ones are counted, not kept.
-pub const MAX_EVENTS_PER_ACTOR: usize = 10_000;
+pub use crate::limits::MAX_EVENTS_PER_ACTOR;
 
 impl EventLog {
     pub fn new(actor: &str) -> EventLog {

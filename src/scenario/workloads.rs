@@ -10,11 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 use toml::Spanned;
 
-use crate::limits::{MAX_RATE, MAX_TRACE_ROWS};
-
-/// The largest weight of an operation in `mix`: weights are relative, and a bound keeps
-/// their sum finite (two weights of 1e308 would add up to infinity).
-const MAX_WEIGHT: f64 = 1e12;
+use crate::limits::{MAX_MIX_WEIGHT, MAX_RATE, MAX_TRACE_ROWS};
 const MAX_RATE_WHY: &str = "ten million requests a second; faster would take hours to simulate";
 
 /// Each arrival process and the keys it takes.
@@ -63,7 +59,7 @@ pub fn parse(
                     &e.weight,
                     "mix.weight",
                     "a relative weight",
-                    MAX_WEIGHT,
+                    MAX_MIX_WEIGHT,
                     "weights are relative: only their ratios matter",
                 );
                 if e.op.get_ref().is_empty() || e.op.get_ref() == "inherit" {

@@ -669,3 +669,68 @@ fn plot_checks_a_results_folder_like_any_input() {
         assert!(text(&o).contains(want), "want {want:?}: {}", text(&o));
     }
 }
+
+#[test]
+fn the_readme_states_every_limit() {
+    use archsim::limits::*;
+    let readme = include_str!("../../README.md");
+    let table = readme
+        .split("## Limits")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("a Limits section");
+    let grouped = |n: u64| -> String {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    for want in [
+        format!("| {} MiB |", MAX_SCENARIO_BYTES >> 20),
+        format!(
+            "| {} MiB, {} rows |",
+            MAX_TRACE_BYTES >> 20,
+            grouped(MAX_TRACE_ROWS as u64)
+        ),
+        format!("({}h)", MAX_DURATION_S / 3600),
+        format!("| {} |", grouped(MAX_WINDOWS)),
+        format!("| {} |", grouped(MAX_ACTOR_WINDOWS)),
+        format!(
+            "| {}, and at most {} actor-windows",
+            MAX_SERIES_SEEDS,
+            grouped(SERIES_BUDGET_ACTOR_WINDOWS)
+        ),
+        format!("| {} |", MAX_COMPONENTS),
+        format!(
+            "| {}, {}, {} |",
+            MAX_WORKLOADS,
+            grouped(MAX_FAULTS as u64),
+            grouped(MAX_EXPECTATIONS as u64)
+        ),
+        format!("| {} |", grouped(u64::from(MAX_SEEDS))),
+        format!("| {} per second |", grouped(MAX_RATE as u64)),
+        format!("| {} (`--max-events`)", grouped(DEFAULT_MAX_EVENTS)),
+        format!("| `mix` weight | {MAX_MIX_WEIGHT:e} |"),
+        format!(
+            "| {} by default, at most {} |",
+            grouped(archsim::kernel::Limits::default().max_in_flight as u64),
+            grouped(MAX_IN_FLIGHT as u64)
+        ),
+        format!("| {} |", grouped(MAX_CACHE_ENTRIES as u64)),
+        format!("| {} units per side |", grouped(MAX_DYNAMODB_UNITS as u64)),
+        format!("| {} |", grouped(MAX_EVENTS_PER_ACTOR as u64)),
+        format!("| {} characters |", MAX_NAME_LEN),
+        format!(
+            "summary.json {} MiB, CSV {} GiB",
+            MAX_SUMMARY_BYTES >> 20,
+            MAX_CSV_BYTES >> 30
+        ),
+    ] {
+        assert!(table.contains(&want), "the README's Limits lack {want:?}");
+    }
+}
