@@ -1,5 +1,8 @@
 //! Every bundled scenario is valid and runs (shortened here; `archsim run scenarios/` runs
-//! them in full).
+//! them in full), and its summary is a snapshot: a change in any number of any bundled
+//! scenario shows in review as a diff of `tests/it/snapshots/`. After a change that is meant
+//! to move numbers, `INSTA_UPDATE=always cargo test --release bundled` rewrites them (or
+//! `cargo insta review` to see each diff).
 
 use archsim::kernel::SimTime;
 use archsim::sweep;
@@ -29,6 +32,17 @@ fn bundled_scenarios_load_and_run() {
     for o in outcomes {
         let total = o.summary["requests"]["total"].as_u64().unwrap();
         assert!(total > 0, "{} served nothing", o.name);
+        let mut summary = o.summary.clone();
+        // What the machine decides, not the model.
+        for timing in ["wall_s", "events_per_sec"] {
+            summary["kernel"]
+                .as_object_mut()
+                .expect("kernel figures")
+                .remove(timing);
+        }
+        insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_json_snapshot!(o.name.as_str(), summary);
+        });
     }
 }
 
