@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod components;
+pub mod config;
 pub mod dist;
 pub mod expect;
 pub mod faults;
@@ -14,6 +15,7 @@ pub mod limits;
 pub mod metrics;
 pub mod popularity;
 pub mod report;
+pub mod retry;
 pub mod scenario;
 pub mod sweep;
 pub mod text;

@@ -10,11 +10,11 @@
 use super::lru::Lru;
 use super::token_bucket::TokenBucket;
 use super::{BuildEnv, CallSpec, Component, ComponentReport, Edge};
+use crate::config::raw::{RawComponentTable, RawDist};
+use crate::config::Checker;
 use crate::dist::Dist;
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
-use crate::scenario::check::Checker;
-use crate::scenario::raw::{RawComponentTable, RawDist};
 use serde::Deserialize;
 use slab::Slab;
 use std::cell::RefCell;
@@ -267,7 +267,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ApiGatewa
             timeout: Some(timeout?),
             latency: None,
             // aws-facts: §1 Lambda proxy errors: API Gateway does not retry its integration.
-            retry: Some(crate::workload::RetryPolicy::none()),
+            retry: Some(crate::retry::RetryPolicy::none()),
         }],
         overhead: overhead?,
         throttle: stage?,

@@ -10,11 +10,11 @@
 
 use super::lru::Lru;
 use super::{BuildEnv, CallSpec, Component, ComponentReport, Edge};
+use crate::config::raw::{RawComponentTable, RawDist};
+use crate::config::Checker;
 use crate::dist::Dist;
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
-use crate::scenario::check::Checker;
-use crate::scenario::raw::{RawComponentTable, RawDist};
 use serde::Deserialize;
 use slab::Slab;
 use std::collections::HashMap;

@@ -10,12 +10,12 @@
 use super::lru::Lru;
 use super::token_bucket::TokenBucket;
 use super::{BuildEnv, Component, ComponentReport};
+use crate::config::raw::{RawComponentTable, RawDist};
+use crate::config::Checker;
 use crate::dist::Dist;
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
-use crate::scenario::check::Checker;
-use crate::scenario::raw::{RawComponentTable, RawDist};
-use crate::workload::{Jitter, RetryPolicy};
+use crate::retry::{Jitter, RetryPolicy};
 use serde::Deserialize;
 use slab::Slab;
 use std::collections::VecDeque;

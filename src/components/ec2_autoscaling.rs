@@ -32,11 +32,11 @@ use super::{
     is_probe, AfterReply, BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge,
     PROBE_SHALLOW,
 };
+use crate::config::raw::{RawCall, RawComponentTable, RawDist};
+use crate::config::Checker;
 use crate::dist::Dist;
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
-use crate::scenario::check::Checker;
-use crate::scenario::raw::{RawCall, RawComponentTable, RawDist};
 use rand::seq::{IndexedRandom, SliceRandom};
 use serde::Deserialize;
 use slab::Slab;

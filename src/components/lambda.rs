@@ -9,11 +9,11 @@
 
 use super::token_bucket::TokenBucket;
 use super::{AfterReply, BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge};
+use crate::config::raw::{RawCall, RawComponentTable, RawDist};
+use crate::config::Checker;
 use crate::dist::Dist;
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime, TimerHandle};
 use crate::metrics::{Clock, Counter, EventLog, Hist, Latency, Level, MetricSet, WindowedCounts};
-use crate::scenario::check::Checker;
-use crate::scenario::raw::{RawCall, RawComponentTable, RawDist};
 use rand::Rng;
 use serde::Deserialize;
 use slab::Slab;

@@ -13,10 +13,10 @@
 
 use super::target_group::TargetGroup;
 use super::{BuildEnv, CallSpec, Component, ComponentReport, Edge, PROBE_DEEP, PROBE_SHALLOW};
+use crate::config::raw::{RawComponentTable, RawIds};
+use crate::config::Checker;
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
-use crate::scenario::check::Checker;
-use crate::scenario::raw::{RawComponentTable, RawIds};
 use rand::Rng;
 use serde::Deserialize;
 use slab::Slab;
@@ -267,7 +267,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
             timeout: None,
             latency: None,
             // A load balancer does not retry.
-            retry: Some(crate::workload::RetryPolicy::none()),
+            retry: Some(crate::retry::RetryPolicy::none()),
         });
     }
     let idle_timeout = idle_timeout?;

@@ -17,12 +17,13 @@ pub mod service;
 pub mod target_group;
 pub mod token_bucket;
 
+use crate::config::raw::RawComponentTable;
+use crate::config::Checker;
+pub use crate::config::{CallSpec, OpChoice};
 use crate::dist::Dist;
 use crate::kernel::{ActorId, CallTiming, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, EventRecord, MetricSet};
-use crate::scenario::check::Checker;
-use crate::scenario::raw::RawComponentTable;
-use crate::workload::RetryPolicy;
+use crate::retry::RetryPolicy;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -171,31 +172,6 @@ pub fn parse_spec(
     }
 }
 
-/// Which operation a downstream call carries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OpChoice {
-    /// The operation of the call being handled.
-    Inherit,
-    Fixed(u16),
-}
-
-/// A downstream call as the scenario states it, before ids are resolved to actors.
-#[derive(Clone, Debug)]
-pub struct CallSpec {
-    /// Index of the callee among the scenario's components.
-    pub to: usize,
-    pub op: OpChoice,
-    /// Probability that a request makes this call.
-    pub probability: f64,
-    /// How long the caller waits for the answer; `None`: as long as it takes.
-    pub timeout: Option<SimTime>,
-    /// One-way network latency overriding the zone-based default.
-    pub latency: Option<Dist>,
-    /// The caller's SDK retries for this call; `None`: the callee kind's SDK default (one
-    /// attempt for kinds without one).
-    pub retry: Option<RetryPolicy>,
-}
-
 /// A downstream call resolved for the run: the callee's actor id and the hop latency.
 #[derive(Clone, Debug)]
 pub struct Edge {
@@ -258,6 +234,40 @@ impl Edge {
         let p = &self.retry;
         (!outcome.is_success() && attempt < p.attempts && p.retries(outcome))
             .then(|| p.backoff(attempt, rng))
+    }
+}
+
+/// One-way network latency between components, by zone placement.
+#[derive(Clone, Debug)]
+pub struct Network {
+    pub same_az: Dist,
+    pub cross_az: Dist,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        // aws-facts: §13 network latency: same-AZ 0.1–0.25 ms one-way, cross-AZ 0.5–1 ms one-way.
+        Network {
+            same_az: Dist::Uniform {
+                min: 0.000_1,
+                max: 0.000_25,
+            },
+            cross_az: Dist::Uniform {
+                min: 0.000_5,
+                max: 0.001,
+            },
+        }
+    }
+}
+
+impl Network {
+    /// The hop latency between components placed in `a` and `b`. A component with no zone
+    /// is regional (DynamoDB, Lambda's front end): its hops count as same-zone.
+    pub fn between(&self, a: &Option<String>, b: &Option<String>) -> Dist {
+        match (a, b) {
+            (Some(a), Some(b)) if a != b => self.cross_az.clone(),
+            _ => self.same_az.clone(),
+        }
     }
 }
 
@@ -437,7 +447,7 @@ pub struct BuildEnv {
     /// The id of each call's callee, in the same order, for event records.
     pub edge_names: Vec<String>,
     /// One-way latencies by zone, for components that span zones.
-    pub network: crate::scenario::Network,
+    pub network: Network,
 }
 
 /// What a component reports at the end of a run.

@@ -21,11 +21,11 @@
 
 use super::instance_types::{self, DbClass};
 use super::{BuildEnv, Component, ComponentReport};
+use crate::config::raw::{RawComponentTable, RawDist};
+use crate::config::Checker;
 use crate::dist::Dist;
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
-use crate::scenario::check::Checker;
-use crate::scenario::raw::{RawComponentTable, RawDist};
 use rand::Rng;
 use serde::Deserialize;
 use slab::Slab;

@@ -10,11 +10,11 @@
 //! up, and a downstream timeout becomes 504, as a gateway's would.
 
 use super::{AfterReply, BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge};
+use crate::config::raw::{RawCall, RawComponentTable, RawDist};
+use crate::config::Checker;
 use crate::dist::Dist;
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
-use crate::scenario::check::Checker;
-use crate::scenario::raw::{RawCall, RawComponentTable, RawDist};
 use serde::Deserialize;
 use slab::Slab;
 use std::collections::VecDeque;

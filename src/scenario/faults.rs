@@ -1,9 +1,9 @@
 //! Validation of `[[fault]]` tables into the fault timeline's `FaultSpec`s.
 
-use super::check::Checker;
 use super::raw::RawFault;
 use super::ComponentDecl;
 use crate::components::{ec2_autoscaling, rds, ComponentSpec};
+use crate::config::Checker;
 use crate::faults::{Effect, FaultSpec};
 use crate::kernel::{ActorId, SimTime};
 use toml::Spanned;

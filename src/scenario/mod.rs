@@ -3,20 +3,18 @@
 //! Only this module reads TOML. Parsing keeps spans, so every error names file, line and
 //! column; validation collects every problem in the file rather than stopping at the first.
 
-pub mod check;
 mod faults;
 pub mod files;
 pub mod raw;
 mod workloads;
 
 use crate::components::{self, Account, ComponentSpec};
-use crate::dist::Dist;
+use crate::config::Checker;
+pub use crate::config::{Diagnostic, ScenarioError};
 use crate::kernel::SimTime;
 use crate::limits;
 use crate::metrics::Clock;
 use crate::workload::WorkloadSpec;
-use check::Checker;
-pub use check::{Diagnostic, ScenarioError};
 pub use files::FileAccess;
 use petgraph::graph::DiGraph;
 use raw::{RawAccount, RawMeta, RawNetwork, RawWorkload};
@@ -89,39 +87,7 @@ pub struct ComponentDecl {
     pub spec: ComponentSpec,
 }
 
-/// One-way network latency between components, by zone placement.
-#[derive(Clone, Debug)]
-pub struct Network {
-    pub same_az: Dist,
-    pub cross_az: Dist,
-}
-
-impl Default for Network {
-    fn default() -> Self {
-        // aws-facts: §13 network latency: same-AZ 0.1–0.25 ms one-way, cross-AZ 0.5–1 ms one-way.
-        Network {
-            same_az: Dist::Uniform {
-                min: 0.000_1,
-                max: 0.000_25,
-            },
-            cross_az: Dist::Uniform {
-                min: 0.000_5,
-                max: 0.001,
-            },
-        }
-    }
-}
-
-impl Network {
-    /// The hop latency between components placed in `a` and `b`. A component with no zone
-    /// is regional (DynamoDB, Lambda's front end): its hops count as same-zone.
-    pub fn between(&self, a: &Option<String>, b: &Option<String>) -> Dist {
-        match (a, b) {
-            (Some(a), Some(b)) if a != b => self.cross_az.clone(),
-            _ => self.same_az.clone(),
-        }
-    }
-}
+pub use crate::components::Network;
 
 impl Scenario {
     pub fn clock(&self) -> Clock {

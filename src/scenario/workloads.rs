@@ -1,8 +1,8 @@
 //! Validation of `[[workload]]` tables: arrival processes, mix, keys, size, timeout, retries.
 
-use super::check::{Checker, Diagnostic};
 use super::files::{read_text, FileAccess, MAX_TRACE_BYTES};
 use super::raw::{RawArrival, RawWorkload};
+use crate::config::{Checker, Diagnostic};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
 use crate::workload::{Arrival, Keys, RateProfile, RetryPolicy, WorkloadSpec};

@@ -1,11 +1,11 @@
 //! Validation with positions: every problem becomes a `Diagnostic` naming the file, line,
 //! column, the key, what is wrong and what is allowed. Problems are collected, not stopped at.
 
+use super::calls::{CallSpec, OpChoice};
 use super::raw::{Quantity, RawCall, RawDist, RawRetry, RetryOn};
-use crate::components::{CallSpec, OpChoice};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
-use crate::workload::{Jitter, RetryPolicy};
+use crate::retry::{Jitter, RetryPolicy};
 use serde::Deserialize;
 use std::fmt;
 use std::ops::Range;

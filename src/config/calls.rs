@@ -1,0 +1,31 @@
+//! Downstream calls as a scenario states them (`calls = [ { to, op, probability, timeout,
+//! latency, retry } ]`), before ids are resolved to actors.
+
+use crate::dist::Dist;
+use crate::kernel::SimTime;
+use crate::retry::RetryPolicy;
+
+/// Which operation a downstream call carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpChoice {
+    /// The operation of the call being handled.
+    Inherit,
+    Fixed(u16),
+}
+
+/// A downstream call as the scenario states it, before ids are resolved to actors.
+#[derive(Clone, Debug)]
+pub struct CallSpec {
+    /// Index of the callee among the scenario's components.
+    pub to: usize,
+    pub op: OpChoice,
+    /// Probability that a request makes this call.
+    pub probability: f64,
+    /// How long the caller waits for the answer; `None`: as long as it takes.
+    pub timeout: Option<SimTime>,
+    /// One-way network latency overriding the zone-based default.
+    pub latency: Option<Dist>,
+    /// The caller's SDK retries for this call; `None`: the callee kind's SDK default (one
+    /// attempt for kinds without one).
+    pub retry: Option<RetryPolicy>,
+}
