@@ -9,6 +9,15 @@
 use crate::kernel::{ActorId, Ctx, SimTime};
 use crate::metrics::{EventLog, EventRecord};
 
+/// The actor name the timeline's events carry in `events.csv`.
+pub const ACTOR: &str = "faults";
+/// A fault that lasts starts (the event's detail is its label).
+pub const FAULT_START: &str = "fault_start";
+/// A fault that lasts ends.
+pub const FAULT_END: &str = "fault_end";
+/// A fault that happens at an instant (a node lost).
+pub const FAULT: &str = "fault";
+
 /// What a fault does while it lasts.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
@@ -70,7 +79,7 @@ impl Timeline {
     pub fn new(faults: Vec<FaultSpec>) -> Timeline {
         Timeline {
             faults,
-            log: EventLog::new("faults"),
+            log: EventLog::new(ACTOR),
         }
     }
 
@@ -126,9 +135,9 @@ impl Timeline {
         // A fault with no end that a component takes in at once (a node lost) is an instant.
         let instant = f.duration.is_none() && matches!(f.effect, Effect::Component { .. });
         let event = match (instant, on) {
-            (true, _) => "fault",
-            (false, true) => "fault_start",
-            (false, false) => "fault_end",
+            (true, _) => FAULT,
+            (false, true) => FAULT_START,
+            (false, false) => FAULT_END,
         };
         self.log.push(now, event, f.label.clone());
     }

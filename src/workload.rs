@@ -6,7 +6,9 @@
 
 use crate::dist::Dist;
 use crate::kernel::{ActorId, CallTiming, Ctx, Input, Msg, Outcome, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, Latency, Level, MetricSet, WindowedCounts};
+use crate::metrics::{
+    Clock, Counter, Latency, LatencySeries, Level, MetricSet, Series, Unit, WindowedCounts,
+};
 use crate::popularity::ZipfKeys;
 pub use crate::retry::{Jitter, RetryPolicy};
 use rand::distr::weighted::WeightedIndex;
@@ -247,6 +249,60 @@ impl WorkloadSpec {
     }
 }
 
+/// Requests sent (first attempts).
+pub const REQUESTS: Series = Series {
+    id: "requests_rps",
+    unit: Unit::PerSecond,
+    about: "requests sent, first attempts only",
+};
+/// Attempts, retries included.
+pub const ATTEMPTS: Series = Series {
+    id: "attempts_rps",
+    unit: Unit::PerSecond,
+    about: "attempts sent, retries included",
+};
+pub const RETRIES: Series = Series {
+    id: "retries_rps",
+    unit: Unit::PerSecond,
+    about: "retries sent",
+};
+pub const IN_FLIGHT: Series = Series {
+    id: "in_flight",
+    unit: Unit::Number,
+    about: "requests sent and not yet finally answered, time-averaged",
+};
+
+/// The series of the requests that ended with final status `label` ("200", "timeout"), per
+/// second.
+pub fn status_series(label: &str) -> String {
+    format!("status_{label}_rps")
+}
+
+/// The final status a series of `status_series` counts, if it is one.
+pub fn status_of_series(id: &str) -> Option<&str> {
+    id.strip_prefix("status_")?.strip_suffix("_rps")
+}
+
+/// The per-window latency of a workload's successful requests, from its first attempt to its
+/// final answer.
+pub static LATENCY: LatencySeries = LatencySeries {
+    p50: Series {
+        id: "latency_p50_ms",
+        unit: Unit::Milliseconds,
+        about: "median latency of successful requests",
+    },
+    p95: Series {
+        id: "latency_p95_ms",
+        unit: Unit::Milliseconds,
+        about: "95th percentile of the latency of successful requests",
+    },
+    p99: Series {
+        id: "latency_p99_ms",
+        unit: Unit::Milliseconds,
+        about: "99th percentile of the latency of successful requests",
+    },
+};
+
 /// The tag of the timer that brings the next arrival; other timer tags are request indices.
 const NEXT_ARRIVAL: u64 = u64::MAX;
 
@@ -464,16 +520,24 @@ impl Workload {
         );
         m.gauge("in_flight_mean", self.in_flight.mean(c));
 
-        let mut series = vec![
-            ("requests_rps".to_string(), self.arrivals.rate_series(c)),
-            ("attempts_rps".to_string(), self.attempts.rate_series(c)),
-            ("retries_rps".to_string(), self.retries.rate_series(c)),
-            ("in_flight".to_string(), self.in_flight.mean_series(c)),
-        ];
+        let mut series: Vec<(String, Vec<f64>)> = [
+            (&REQUESTS, self.arrivals.rate_series(c)),
+            (&ATTEMPTS, self.attempts.rate_series(c)),
+            (&RETRIES, self.retries.rate_series(c)),
+            (&IN_FLIGHT, self.in_flight.mean_series(c)),
+        ]
+        .into_iter()
+        .map(|(s, v)| (s.id.to_string(), v))
+        .collect();
         for (label, n) in self.finals.iter() {
-            series.push((format!("status_{label}_rps"), n.rate_series(c)));
+            series.push((status_series(&label.to_string()), n.rate_series(c)));
         }
-        series.extend(self.latency.named_series("latency"));
+        series.extend(
+            self.latency
+                .series(&LATENCY)
+                .into_iter()
+                .map(|(s, v)| (s.id.to_string(), v)),
+        );
         (m, series)
     }
 }

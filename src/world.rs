@@ -15,6 +15,8 @@ use std::sync::Arc;
 pub struct World {
     components: Vec<Box<dyn Component>>,
     names: Vec<String>,
+    /// Each component's kind, as `kind = "…"` named it.
+    kinds: Vec<&'static str>,
     workloads: Vec<Workload>,
     /// The last actor, after the workloads.
     timeline: Timeline,
@@ -107,6 +109,7 @@ impl World {
         World {
             components,
             names: scenario.components.iter().map(|c| c.id.clone()).collect(),
+            kinds: scenario.components.iter().map(|c| c.spec.kind()).collect(),
             workloads,
             timeline: Timeline::new(scenario.faults.clone()),
             clock,
@@ -171,10 +174,14 @@ impl World {
             events.append(&mut report.events);
             actors_out.push(ActorResult {
                 name: self.names[i].clone(),
-                kind: c.kind().to_string(),
+                kind: self.kinds[i].to_string(),
                 role: Role::Component,
                 metrics: report.metrics,
-                series: report.series,
+                series: report
+                    .series
+                    .into_iter()
+                    .map(|(s, v)| (s.id.to_string(), v))
+                    .collect(),
             });
         }
         for w in &mut self.workloads {

@@ -7,9 +7,12 @@
 //! so its hit ratio comes from the workload's key popularity. Then the integration, with the
 //! integration timeout (504). A Lambda throttle (429) becomes 500 and a function error 502.
 
+use super::kind::{
+    Category, Column, Kind, KindInfo, LatencySeries, PlotLine, PlotPanel, Series, Tone, Unit,
+};
 use super::lru::Lru;
 use super::token_bucket::TokenBucket;
-use super::{BuildEnv, CallSpec, Component, ComponentReport, Edge};
+use super::{BuildEnv, CallSpec, Component, ComponentReport, Edge, Shared};
 use crate::config::raw::{RawComponentTable, RawDist};
 use crate::config::Checker;
 use crate::dist::Dist;
@@ -278,8 +281,136 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ApiGatewa
     })
 }
 
+const REQUESTS: Series = Series {
+    id: "requests_rps",
+    unit: Unit::PerSecond,
+    about: "requests received",
+};
+const THROTTLED: Series = Series {
+    id: "throttled_rps",
+    unit: Unit::PerSecond,
+    about: "requests refused with 429 by a throttle or a quota",
+};
+const CACHE_HIT_RATIO: Series = Series {
+    id: "cache_hit_ratio",
+    unit: Unit::Share,
+    about: "share of cacheable requests answered from the cache",
+};
+static RESPONSE: LatencySeries = LatencySeries {
+    p50: Series {
+        id: "response_p50_ms",
+        unit: Unit::Milliseconds,
+        about: "median time from arrival to answer",
+    },
+    p95: Series {
+        id: "response_p95_ms",
+        unit: Unit::Milliseconds,
+        about: "95th percentile of the time from arrival to answer",
+    },
+    p99: Series {
+        id: "response_p99_ms",
+        unit: Unit::Milliseconds,
+        about: "99th percentile of the time from arrival to answer",
+    },
+};
+
+impl Kind for ApiGatewayConfig {
+    const INFO: &'static KindInfo = &KindInfo {
+        name: "api_gateway",
+        title: "Amazon API Gateway",
+        noun: "an API Gateway API",
+        category: Category::Networking,
+        about: "a REST or HTTP API: usage plans and API keys, route, stage and account throttles, the REST cache and the integration timeout",
+        keys: &[],
+        faults: &[],
+        series: &[&REQUESTS, &THROTTLED, &CACHE_HIT_RATIO, &RESPONSE.p50, &RESPONSE.p95, &RESPONSE.p99],
+        fields: &[],
+        columns: &[
+            Column {
+                label: "throttled",
+                field: "throttled_fraction",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "cache hits",
+                field: "cache_hit_ratio",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "integration timeouts (504)",
+                field: "integration_timeouts",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "late replies",
+                field: "late_replies",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "cost",
+                field: "cost_usd",
+                unit: Unit::Usd,
+            },
+        ],
+        panels: &[
+            PlotPanel {
+                axis: "requests/s",
+                lines: &[
+                    PlotLine {
+                        series: &REQUESTS,
+                        label: "received",
+                        tone: Tone::Offered,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &THROTTLED,
+                        label: "throttled (429)",
+                        tone: Tone::Bad,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+            PlotPanel {
+                axis: "cache hit ratio [%]",
+                lines: &[
+                    PlotLine {
+                        series: &CACHE_HIT_RATIO,
+                        label: "hits",
+                        tone: Tone::Good,
+                        scale: 100.0,
+                    },
+                ],
+                y_max: Some(105.0),
+            },
+        ],
+        events: &[],
+    };
+
+    fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
+        parse(table, ck)
+    }
+
+    fn calls(&self) -> &[CallSpec] {
+        &self.calls
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
+        self.lines()
+    }
+
+    fn build(&self, index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
+        let _ = (index, shared);
+        Box::new(ApiGateway::new(
+            self.clone(),
+            env,
+            shared.api_gateway.clone(),
+        ))
+    }
+}
+
 impl ApiGatewayConfig {
-    pub fn summary_lines(&self) -> Vec<String> {
+    fn lines(&self) -> Vec<String> {
         let kind = match self.api_type {
             ApiType::Rest => "REST",
             ApiType::Http => "HTTP",
@@ -480,10 +611,6 @@ impl ApiGateway {
 }
 
 impl Component for ApiGateway {
-    fn kind(&self) -> &'static str {
-        "api_gateway"
-    }
-
     fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         match input {
@@ -603,14 +730,14 @@ impl Component for ApiGateway {
         );
         m.hist("response_ms", self.latency.summary());
         let mut series = vec![
-            ("requests_rps".to_string(), self.requests.rate_series(c)),
-            ("throttled_rps".to_string(), self.throttled.rate_series(c)),
+            (&REQUESTS, self.requests.rate_series(c)),
+            (&THROTTLED, self.throttled.rate_series(c)),
         ];
         if self.cache.is_some() {
             let ratio = self.hits.share_series(&self.misses);
-            series.push(("cache_hit_ratio".to_string(), ratio));
+            series.push((&CACHE_HIT_RATIO, ratio));
         }
-        series.extend(self.latency.named_series("response"));
+        series.extend(self.latency.series(&RESPONSE));
         ComponentReport {
             metrics: m,
             series,

@@ -8,9 +8,13 @@
 //! sends a storm of misses to the database; Redis with Multi-AZ fails over to its replica in
 //! about 30 s (aws-facts §6), during which the application goes straight to the database.
 
+use super::kind::{
+    Category, Column, EventInfo, FaultInfo, Kind, KindInfo, Mark, PlotLine, PlotPanel, Series,
+    Tone, Unit,
+};
 use super::lru::Lru;
-use super::{BuildEnv, CallSpec, Component, ComponentReport, Edge};
-use crate::config::raw::{RawComponentTable, RawDist};
+use super::{BuildEnv, CallSpec, Component, ComponentReport, Edge, Shared};
+use crate::config::raw::{RawComponentTable, RawDist, RawFault};
 use crate::config::Checker;
 use crate::dist::Dist;
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
@@ -156,8 +160,144 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
     })
 }
 
+const REQUESTS: Series = Series {
+    id: "requests_rps",
+    unit: Unit::PerSecond,
+    about: "requests received",
+};
+const HIT_RATIO: Series = Series {
+    id: "hit_ratio",
+    unit: Unit::Share,
+    about: "share of reads answered from the cache",
+};
+const MISSES: Series = Series {
+    id: "misses_rps",
+    unit: Unit::PerSecond,
+    about: "reads that went to the backend",
+};
+const STALE_READS: Series = Series {
+    id: "stale_reads_rps",
+    unit: Unit::PerSecond,
+    about: "hits that served a value older than the backend’s",
+};
+
+impl Kind for CacheConfig {
+    const INFO: &'static KindInfo = &KindInfo {
+        name: "cache",
+        title: "Amazon ElastiCache",
+        noun: "a cache",
+        category: Category::Database,
+        about: "Redis or Memcached used cache-aside in front of a backend: lazy loading or write-through, TTL, LRU capacity, stale reads, node failures and Redis Multi-AZ failover",
+        keys: &[],
+        faults: &[
+            FaultInfo {
+                name: "cache_node_failure",
+                takes: "`target`, a component of kind \"cache\"",
+                keys: &["target"],
+                about: "a cache node is lost: Memcached loses its data, Redis with `multi_az` fails over",
+            },
+        ],
+        series: &[&REQUESTS, &HIT_RATIO, &MISSES, &STALE_READS],
+        fields: &[],
+        columns: &[
+            Column {
+                label: "hits",
+                field: "hit_ratio",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "stale reads",
+                field: "stale_read_fraction",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "misses",
+                field: "misses",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "late replies",
+                field: "late_replies",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "cost",
+                field: "cost_usd",
+                unit: Unit::Usd,
+            },
+        ],
+        panels: &[
+            PlotPanel {
+                axis: "hit ratio [%]",
+                lines: &[
+                    PlotLine {
+                        series: &HIT_RATIO,
+                        label: "hits",
+                        tone: Tone::Good,
+                        scale: 100.0,
+                    },
+                ],
+                y_max: Some(105.0),
+            },
+            PlotPanel {
+                axis: "per second",
+                lines: &[
+                    PlotLine {
+                        series: &MISSES,
+                        label: "misses (to the database)",
+                        tone: Tone::Warn,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &STALE_READS,
+                        label: "stale reads",
+                        tone: Tone::Bad,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+        ],
+        events: &[
+            EventInfo {
+                event: "node_lost",
+                mark: Mark::Instant,
+            },
+            EventInfo {
+                event: "failover_start",
+                mark: Mark::SpanStart("failover"),
+            },
+            EventInfo {
+                event: "failover_done",
+                mark: Mark::SpanEnd("failover"),
+            },
+        ],
+    };
+
+    fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
+        parse(table, ck)
+    }
+
+    fn parse_fault(&self, _fault: &str, _f: &RawFault, _ck: &mut Checker) -> Option<(u32, String)> {
+        Some((NODE_FAILURE, String::new()))
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
+        self.lines()
+    }
+
+    fn build(&self, index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
+        let _ = (index, shared);
+        Box::new(Cache::new(self.clone(), env))
+    }
+
+    fn calls(&self) -> &[CallSpec] {
+        &self.calls
+    }
+}
+
 impl CacheConfig {
-    pub fn summary_lines(&self) -> Vec<String> {
+    fn lines(&self) -> Vec<String> {
         let engine = match self.engine {
             Engine::Redis if self.multi_az => "Redis, Multi-AZ",
             Engine::Redis => "Redis",
@@ -308,10 +448,6 @@ impl Cache {
 }
 
 impl Component for Cache {
-    fn kind(&self) -> &'static str {
-        "cache"
-    }
-
     fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         match input {
@@ -403,10 +539,10 @@ impl Component for Cache {
         m.hist("response_ms", self.latency.summary());
         let ratio = self.hits.share_series(&self.misses);
         let series = vec![
-            ("requests_rps".to_string(), self.requests.rate_series(c)),
-            ("hit_ratio".to_string(), ratio),
-            ("misses_rps".to_string(), self.misses.rate_series(c)),
-            ("stale_reads_rps".to_string(), self.stale.rate_series(c)),
+            (&REQUESTS, self.requests.rate_series(c)),
+            (&HIT_RATIO, ratio),
+            (&MISSES, self.misses.rate_series(c)),
+            (&STALE_READS, self.stale.rate_series(c)),
         ];
         ComponentReport {
             metrics: m,

@@ -7,9 +7,12 @@
 //! A throttled request is answered with 400 (ProvisionedThroughputExceededException); callers
 //! retry it as the AWS SDKs do (see `default_sdk_retry`).
 
+use super::kind::{
+    Category, Column, EventInfo, Kind, KindInfo, Mark, PlotLine, PlotPanel, Series, Tone, Unit,
+};
 use super::lru::Lru;
 use super::token_bucket::TokenBucket;
-use super::{BuildEnv, Component, ComponentReport};
+use super::{BuildEnv, Component, ComponentReport, Shared};
 use crate::config::raw::{RawComponentTable, RawDist};
 use crate::config::Checker;
 use crate::dist::Dist;
@@ -282,8 +285,182 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
     })
 }
 
+const REQUESTS: Series = Series {
+    id: "requests_rps",
+    unit: Unit::PerSecond,
+    about: "requests received",
+};
+const THROTTLES: Series = Series {
+    id: "throttles_rps",
+    unit: Unit::PerSecond,
+    about: "requests refused with 400 (throughput exceeded)",
+};
+const READ_UNITS: Series = Series {
+    id: "read_units_per_s",
+    unit: Unit::PerSecond,
+    about: "read capacity units consumed",
+};
+const WRITE_UNITS: Series = Series {
+    id: "write_units_per_s",
+    unit: Unit::PerSecond,
+    about: "write capacity units consumed",
+};
+const READ_CAPACITY: Series = Series {
+    id: "read_capacity",
+    unit: Unit::Number,
+    about: "read capacity units provisioned, time-averaged",
+};
+const WRITE_CAPACITY: Series = Series {
+    id: "write_capacity",
+    unit: Unit::Number,
+    about: "write capacity units provisioned, time-averaged",
+};
+const DAX_HIT_RATIO: Series = Series {
+    id: "dax_hit_ratio",
+    unit: Unit::Share,
+    about: "share of DAX reads answered from its cache",
+};
+
+impl Kind for DynamoConfig {
+    const INFO: &'static KindInfo = &KindInfo {
+        name: "dynamodb",
+        title: "Amazon DynamoDB",
+        noun: "a DynamoDB table",
+        category: Category::Database,
+        about: "a table, provisioned (with burst capacity and auto scaling) or on demand, partitions with their own limits, item-size units, consistency, transactions and DAX",
+        keys: &[],
+        faults: &[],
+        series: &[&REQUESTS, &THROTTLES, &READ_UNITS, &WRITE_UNITS, &READ_CAPACITY, &WRITE_CAPACITY, &DAX_HIT_RATIO],
+        fields: &[],
+        columns: &[
+            Column {
+                label: "throttled",
+                field: "throttle_fraction",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "DAX hits",
+                field: "dax_hit_ratio",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "RCU consumed",
+                field: "read_units_consumed",
+                unit: Unit::Number,
+            },
+            Column {
+                label: "WCU consumed",
+                field: "write_units_consumed",
+                unit: Unit::Number,
+            },
+            Column {
+                label: "partitions",
+                field: "partitions",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "late replies",
+                field: "late_replies",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "cost",
+                field: "cost_usd",
+                unit: Unit::Usd,
+            },
+        ],
+        panels: &[
+            PlotPanel {
+                axis: "capacity units/s",
+                lines: &[
+                    PlotLine {
+                        series: &READ_UNITS,
+                        label: "reads consumed",
+                        tone: Tone::Load,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &READ_CAPACITY,
+                        label: "read capacity",
+                        tone: Tone::Limit,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &WRITE_UNITS,
+                        label: "writes consumed",
+                        tone: Tone::Warn,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &WRITE_CAPACITY,
+                        label: "write capacity",
+                        tone: Tone::WarnLimit,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+            PlotPanel {
+                axis: "throttles/s (400)",
+                lines: &[
+                    PlotLine {
+                        series: &THROTTLES,
+                        label: "throttled",
+                        tone: Tone::Bad,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+            PlotPanel {
+                axis: "DAX hit ratio [%]",
+                lines: &[
+                    PlotLine {
+                        series: &DAX_HIT_RATIO,
+                        label: "hits",
+                        tone: Tone::Good,
+                        scale: 100.0,
+                    },
+                ],
+                y_max: Some(105.0),
+            },
+        ],
+        events: &[
+            EventInfo {
+                event: "partition_split",
+                mark: Mark::Instant,
+            },
+            EventInfo {
+                event: "scaling_alarm",
+                mark: Mark::Instant,
+            },
+            EventInfo {
+                event: "scaled",
+                mark: Mark::Instant,
+            },
+        ],
+    };
+
+    fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
+        parse(table, ck)
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
+        self.lines()
+    }
+
+    fn build(&self, index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
+        let _ = (index, shared);
+        Box::new(DynamoDb::new(self.clone(), env))
+    }
+
+    fn default_sdk_retry(&self) -> Option<RetryPolicy> {
+        Some(default_sdk_retry())
+    }
+}
+
 impl DynamoConfig {
-    pub fn summary_lines(&self) -> Vec<String> {
+    fn lines(&self) -> Vec<String> {
         let mut lines = vec![match self.mode {
             Mode::Provisioned { rcu, wcu } => format!("{rcu} RCU / {wcu} WCU"),
             Mode::OnDemand => "on-demand".to_string(),
@@ -718,10 +895,6 @@ impl DynamoDb {
 }
 
 impl Component for DynamoDb {
-    fn kind(&self) -> &'static str {
-        "dynamodb"
-    }
-
     fn start(&mut self, ctx: &mut Ctx<'_>) {
         self.ensure_partitions(ctx.now());
         if self.cfg.autoscaling.is_some() || matches!(self.cfg.mode, Mode::OnDemand) {
@@ -804,28 +977,16 @@ impl Component for DynamoDb {
         m.gauge("cost_usd", cost);
         m.hist("response_ms", self.latency.summary());
         let mut series = vec![
-            ("requests_rps".to_string(), self.requests.rate_series(c)),
-            ("throttles_rps".to_string(), self.throttles.rate_series(c)),
-            (
-                "read_units_per_s".to_string(),
-                self.reads.consumed.rate_series(c),
-            ),
-            (
-                "write_units_per_s".to_string(),
-                self.writes.consumed.rate_series(c),
-            ),
-            (
-                "read_capacity".to_string(),
-                self.reads.capacity_level.mean_series(c),
-            ),
-            (
-                "write_capacity".to_string(),
-                self.writes.capacity_level.mean_series(c),
-            ),
+            (&REQUESTS, self.requests.rate_series(c)),
+            (&THROTTLES, self.throttles.rate_series(c)),
+            (&READ_UNITS, self.reads.consumed.rate_series(c)),
+            (&WRITE_UNITS, self.writes.consumed.rate_series(c)),
+            (&READ_CAPACITY, self.reads.capacity_level.mean_series(c)),
+            (&WRITE_CAPACITY, self.writes.capacity_level.mean_series(c)),
         ];
         if self.dax.is_some() {
             let ratio = self.dax_hits.share_series(&self.dax_misses);
-            series.push(("dax_hit_ratio".to_string(), ratio));
+            series.push((&DAX_HIT_RATIO, ratio));
         }
         ComponentReport {
             metrics: m,

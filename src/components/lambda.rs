@@ -7,8 +7,15 @@
 //! An environment serves one request at a time. A request that finds no idle environment and
 //! no room to create one is throttled with 429 (TooManyRequestsException).
 
+use super::kind::{
+    Category, Column, EventInfo, Kind, KindInfo, LatencySeries, Mark, PlotLine, PlotPanel, Series,
+    Tone, Unit,
+};
 use super::token_bucket::TokenBucket;
-use super::{AfterReply, BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge};
+use super::{
+    AccountClaims, AfterReply, BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge,
+    Shared,
+};
 use crate::config::raw::{RawCall, RawComponentTable, RawDist};
 use crate::config::Checker;
 use crate::dist::Dist;
@@ -256,8 +263,167 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
     })
 }
 
+const INVOCATIONS: Series = Series {
+    id: "invocations_rps",
+    unit: Unit::PerSecond,
+    about: "invocations started",
+};
+const CONCURRENCY: Series = Series {
+    id: "concurrency",
+    unit: Unit::Number,
+    about: "executions running, time-averaged",
+};
+const ENVIRONMENTS: Series = Series {
+    id: "environments",
+    unit: Unit::Number,
+    about: "execution environments alive, time-averaged",
+};
+const COLD_STARTS: Series = Series {
+    id: "cold_starts_rps",
+    unit: Unit::PerSecond,
+    about: "invocations that started a new environment",
+};
+const THROTTLES: Series = Series {
+    id: "throttles_rps",
+    unit: Unit::PerSecond,
+    about: "invocations refused with 429",
+};
+static DURATION: LatencySeries = LatencySeries {
+    p50: Series {
+        id: "duration_p50_ms",
+        unit: Unit::Milliseconds,
+        about: "median run time of the handler",
+    },
+    p95: Series {
+        id: "duration_p95_ms",
+        unit: Unit::Milliseconds,
+        about: "95th percentile of the run time of the handler",
+    },
+    p99: Series {
+        id: "duration_p99_ms",
+        unit: Unit::Milliseconds,
+        about: "99th percentile of the run time of the handler",
+    },
+};
+
+impl Kind for LambdaConfig {
+    const INFO: &'static KindInfo = &KindInfo {
+        name: "lambda",
+        title: "AWS Lambda",
+        noun: "a Lambda function",
+        category: Category::Compute,
+        about: "a function: execution environments with cold starts and reuse, reserved and provisioned concurrency from the account pool, scaling limits, memory-proportional CPU, timeouts and a weighted canary",
+        keys: &[],
+        faults: &[],
+        series: &[&INVOCATIONS, &CONCURRENCY, &ENVIRONMENTS, &COLD_STARTS, &THROTTLES, &DURATION.p50, &DURATION.p95, &DURATION.p99],
+        fields: &[],
+        columns: &[
+            Column {
+                label: "mean concurrency",
+                field: "concurrency_mean",
+                unit: Unit::Number,
+            },
+            Column {
+                label: "max concurrency",
+                field: "concurrency_max",
+                unit: Unit::Number,
+            },
+            Column {
+                label: "cold starts",
+                field: "cold_start_fraction",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "throttled",
+                field: "throttle_fraction",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "timeouts",
+                field: "timeouts",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "late replies",
+                field: "late_replies",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "cost",
+                field: "cost_usd",
+                unit: Unit::Usd,
+            },
+        ],
+        panels: &[
+            PlotPanel {
+                axis: "concurrency [executions]",
+                lines: &[
+                    PlotLine {
+                        series: &CONCURRENCY,
+                        label: "busy",
+                        tone: Tone::Load,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &ENVIRONMENTS,
+                        label: "environments",
+                        tone: Tone::Queue,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+            PlotPanel {
+                axis: "per second",
+                lines: &[
+                    PlotLine {
+                        series: &COLD_STARTS,
+                        label: "cold starts",
+                        tone: Tone::Warn,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &THROTTLES,
+                        label: "throttles (429)",
+                        tone: Tone::Bad,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+        ],
+        events: &[
+            EventInfo {
+                event: "function_timeout",
+                mark: Mark::Instant,
+            },
+        ],
+    };
+
+    fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
+        parse(table, ck)
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
+        self.lines()
+    }
+
+    fn build(&self, index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
+        let _ = (index, shared);
+        Box::new(Lambda::new(self.clone(), env, shared.lambda.clone()))
+    }
+
+    fn claim(&self, claims: &mut AccountClaims) {
+        claims.lambda_set_aside += self.set_aside();
+    }
+
+    fn calls(&self) -> &[CallSpec] {
+        &self.calls
+    }
+}
+
 impl LambdaConfig {
-    pub fn summary_lines(&self) -> Vec<String> {
+    fn lines(&self) -> Vec<String> {
         let mut first = format!("{} MB, timeout {}", self.memory_mb, self.timeout);
         if let Some((w, _)) = &self.canary {
             first.push_str(&format!(", canary {:.0}%", w * 100.0));
@@ -655,10 +821,6 @@ impl Lambda {
 }
 
 impl Component for Lambda {
-    fn kind(&self) -> &'static str {
-        "lambda"
-    }
-
     fn start(&mut self, ctx: &mut Ctx<'_>) {
         // Provisioned environments are ready before the first request, split between the
         // versions by the alias weights.
@@ -766,19 +928,13 @@ impl Component for Lambda {
         m.hist("duration_ms", self.duration.summary());
         m.hist("init_ms", &self.init);
         let mut series = vec![
-            (
-                "invocations_rps".to_string(),
-                self.invocations.rate_series(c),
-            ),
-            ("concurrency".to_string(), self.concurrency.mean_series(c)),
-            ("environments".to_string(), self.environments.mean_series(c)),
-            (
-                "cold_starts_rps".to_string(),
-                self.cold_starts.rate_series(c),
-            ),
-            ("throttles_rps".to_string(), self.throttles.rate_series(c)),
+            (&INVOCATIONS, self.invocations.rate_series(c)),
+            (&CONCURRENCY, self.concurrency.mean_series(c)),
+            (&ENVIRONMENTS, self.environments.mean_series(c)),
+            (&COLD_STARTS, self.cold_starts.rate_series(c)),
+            (&THROTTLES, self.throttles.rate_series(c)),
         ];
-        series.extend(self.duration.named_series("duration"));
+        series.extend(self.duration.series(&DURATION));
         ComponentReport {
             metrics: m,
             series,

@@ -11,8 +11,14 @@
 //! The classic type queues requests for busy back-end connections (the surge queue, 1,024)
 //! and answers the spillover with 503.
 
+use super::kind::Relations;
+use super::kind::{
+    Category, Column, EventInfo, Kind, KindInfo, Mark, PlotLine, PlotPanel, Series, Tone, Unit,
+};
 use super::target_group::TargetGroup;
-use super::{BuildEnv, CallSpec, Component, ComponentReport, Edge, PROBE_DEEP, PROBE_SHALLOW};
+use super::{
+    BuildEnv, CallSpec, Component, ComponentReport, Edge, Shared, PROBE_DEEP, PROBE_SHALLOW,
+};
 use crate::config::raw::{RawComponentTable, RawIds};
 use crate::config::Checker;
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
@@ -289,8 +295,160 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
     })
 }
 
+const REQUESTS: Series = Series {
+    id: "requests_rps",
+    unit: Unit::PerSecond,
+    about: "requests received",
+};
+const HEALTHY_TARGETS: Series = Series {
+    id: "healthy_targets",
+    unit: Unit::Number,
+    about: "targets passing health checks, time-averaged",
+};
+const SURGE_QUEUE_SERIES: Series = Series {
+    id: "surge_queue",
+    unit: Unit::Number,
+    about: "requests in a classic load balancer’s surge queue, time-averaged",
+};
+
+impl Kind for LbConfig {
+    const INFO: &'static KindInfo = &KindInfo {
+        name: "load_balancer",
+        title: "Elastic Load Balancing",
+        noun: "a load balancer",
+        category: Category::Networking,
+        about: "an application, network or classic load balancer over targets or an Auto Scaling group: routing, health checks, idle timeout, cross-zone, deregistration delay, slow start and the classic surge queue",
+        keys: &[],
+        faults: &[],
+        series: &[&REQUESTS, &HEALTHY_TARGETS, &SURGE_QUEUE_SERIES],
+        fields: &[],
+        columns: &[
+            Column {
+                label: "healthy targets",
+                field: "healthy_targets_mean",
+                unit: Unit::Number,
+            },
+            Column {
+                label: "idle timeouts (504)",
+                field: "idle_timeouts",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "spillover (503)",
+                field: "spillover",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "late replies",
+                field: "late_replies",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "cost",
+                field: "cost_usd",
+                unit: Unit::Usd,
+            },
+        ],
+        panels: &[
+            PlotPanel {
+                axis: "requests/s",
+                lines: &[
+                    PlotLine {
+                        series: &REQUESTS,
+                        label: "received",
+                        tone: Tone::Offered,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+            PlotPanel {
+                axis: "targets",
+                lines: &[
+                    PlotLine {
+                        series: &HEALTHY_TARGETS,
+                        label: "healthy",
+                        tone: Tone::Good,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &SURGE_QUEUE_SERIES,
+                        label: "surge queue",
+                        tone: Tone::Queue,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+        ],
+        events: &[
+            EventInfo {
+                event: "target_healthy",
+                mark: Mark::Instant,
+            },
+            EventInfo {
+                event: "target_unhealthy",
+                mark: Mark::Instant,
+            },
+        ],
+    };
+
+    fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
+        parse(table, ck)
+    }
+
+    /// A fleet (an Auto Scaling group) behind a load balancer must be its only target, and
+    /// is behind no other: the two share the group's one target group.
+    fn relate(&mut self, me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
+        let mut ok = true;
+        for (c, span) in self.calls.iter().zip(&self.target_spans) {
+            if !rel.fleets[c.to] {
+                continue;
+            }
+            let group = &rel.ids[c.to];
+            if self.calls.len() > 1 {
+                ck.error(span.clone(), format!("\"{group}\" is an Auto Scaling group: a load balancer routes to its instances, so it must be the only target (`targets = \"{group}\"`)"));
+                ok = false;
+            } else if let Some(first) = rel.fronted_by[c.to] {
+                ck.error(span.clone(), format!("\"{group}\" is already behind load balancer \"{}\"; a group has one target group here", rel.ids[first]));
+                ok = false;
+            } else {
+                rel.fronted_by[c.to] = Some(me);
+            }
+        }
+        self.group_target = self.calls.len() == 1 && rel.fleets[self.calls[0].to];
+        ok
+    }
+
+    fn fronts(&self) -> Option<(usize, SimTime)> {
+        self.group_target
+            .then(|| (self.calls[0].to, self.deregistration_delay))
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
+        self.lines()
+    }
+
+    fn build(&self, index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
+        let _ = (index, shared);
+        let group = self
+            .calls
+            .first()
+            .and_then(|t| shared.target_groups[t.to].clone());
+        Box::new(LoadBalancer::new(self.clone(), env, group))
+    }
+
+    fn calls(&self) -> &[CallSpec] {
+        &self.calls
+    }
+
+    fn routes_to_one(&self) -> bool {
+        true
+    }
+}
+
 impl LbConfig {
-    pub fn summary_lines(&self) -> Vec<String> {
+    fn lines(&self) -> Vec<String> {
         let t = match self.lb_type {
             LbType::Application => "ALB",
             LbType::Network => "NLB",
@@ -717,10 +875,6 @@ impl LoadBalancer {
 }
 
 impl Component for LoadBalancer {
-    fn kind(&self) -> &'static str {
-        "load_balancer"
-    }
-
     fn start(&mut self, ctx: &mut Ctx<'_>) {
         // The first round of health checks one interval in.
         ctx.schedule(self.cfg.health.interval, 0);
@@ -831,11 +985,11 @@ impl Component for LoadBalancer {
         };
         m.gauge("cost_usd", cost);
         let mut series = vec![
-            ("requests_rps".to_string(), self.requests.rate_series(c)),
-            ("healthy_targets".to_string(), self.healthy.mean_series(c)),
+            (&REQUESTS, self.requests.rate_series(c)),
+            (&HEALTHY_TARGETS, self.healthy.mean_series(c)),
         ];
         if self.cfg.backend_connections.is_some() {
-            series.push(("surge_queue".to_string(), self.surge_level.mean_series(c)));
+            series.push((&SURGE_QUEUE_SERIES, self.surge_level.mean_series(c)));
         }
         ComponentReport {
             metrics: m,

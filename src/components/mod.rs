@@ -9,16 +9,16 @@ pub mod cache;
 pub mod dynamodb;
 pub mod ec2_autoscaling;
 pub mod instance_types;
+pub mod kind;
 pub mod lambda;
 pub mod load_balancer;
 pub mod lru;
 pub mod rds;
+pub mod registry;
 pub mod service;
 pub mod target_group;
 pub mod token_bucket;
 
-use crate::config::raw::RawComponentTable;
-use crate::config::Checker;
 pub use crate::config::{CallSpec, OpChoice};
 use crate::dist::Dist;
 use crate::kernel::{ActorId, CallTiming, Ctx, Input, Msg, Outcome, SimRng, SimTime};
@@ -26,18 +26,6 @@ use crate::metrics::{Clock, EventRecord, MetricSet};
 use crate::retry::RetryPolicy;
 use std::cell::RefCell;
 use std::rc::Rc;
-
-/// Every kind a `[[component]]` may name, for error messages and for the registry below.
-pub const KINDS: &[&str] = &[
-    "service",
-    "api_gateway",
-    "lambda",
-    "dynamodb",
-    "cache",
-    "load_balancer",
-    "ec2_autoscaling",
-    "rds",
-];
 
 /// The operations of a load balancer's health-check probes: a deep check takes the target's
 /// whole request path (its work and its downstream calls); a shallow one is answered at once
@@ -51,126 +39,7 @@ pub fn is_probe(op: u16) -> bool {
     op >= PROBE_SHALLOW
 }
 
-/// A component's validated configuration, by kind.
-#[derive(Clone, Debug)]
-pub enum ComponentSpec {
-    Service(service::ServiceConfig),
-    ApiGateway(api_gateway::ApiGatewayConfig),
-    Lambda(lambda::LambdaConfig),
-    DynamoDb(dynamodb::DynamoConfig),
-    Cache(cache::CacheConfig),
-    LoadBalancer(load_balancer::LbConfig),
-    AutoScaling(ec2_autoscaling::AsgConfig),
-    Rds(rds::RdsConfig),
-}
-
-impl ComponentSpec {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            ComponentSpec::Service(_) => "service",
-            ComponentSpec::ApiGateway(_) => "api_gateway",
-            ComponentSpec::Lambda(_) => "lambda",
-            ComponentSpec::DynamoDb(_) => "dynamodb",
-            ComponentSpec::Cache(_) => "cache",
-            ComponentSpec::LoadBalancer(_) => "load_balancer",
-            ComponentSpec::AutoScaling(_) => "ec2_autoscaling",
-            ComponentSpec::Rds(_) => "rds",
-        }
-    }
-
-    /// The downstream calls this component makes, as written (ids not yet resolved).
-    pub fn calls(&self) -> &[CallSpec] {
-        match self {
-            ComponentSpec::Service(c) => &c.calls,
-            ComponentSpec::ApiGateway(c) => &c.calls,
-            ComponentSpec::Lambda(c) => &c.calls,
-            ComponentSpec::DynamoDb(_) => &[],
-            ComponentSpec::Cache(c) => &c.calls,
-            ComponentSpec::LoadBalancer(c) => &c.calls,
-            ComponentSpec::AutoScaling(c) => &c.calls,
-            ComponentSpec::Rds(_) => &[],
-        }
-    }
-
-    /// Whether a request goes to one of its calls' targets (a load balancer routes it to one),
-    /// rather than down each call in turn.
-    pub fn routes_to_one(&self) -> bool {
-        matches!(self, ComponentSpec::LoadBalancer(_))
-    }
-
-    /// A few short lines of its key settings, for diagrams.
-    pub fn summary_lines(&self) -> Vec<String> {
-        match self {
-            ComponentSpec::Service(c) => c.summary_lines(),
-            ComponentSpec::ApiGateway(c) => c.summary_lines(),
-            ComponentSpec::Lambda(c) => c.summary_lines(),
-            ComponentSpec::DynamoDb(c) => c.summary_lines(),
-            ComponentSpec::Cache(c) => c.summary_lines(),
-            ComponentSpec::LoadBalancer(c) => c.summary_lines(),
-            ComponentSpec::AutoScaling(c) => c.summary_lines(),
-            ComponentSpec::Rds(c) => c.summary_lines(),
-        }
-    }
-
-    /// Builds the running component. Cannot fail: the spec was validated.
-    pub fn build(&self, index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
-        match self {
-            ComponentSpec::Service(c) => Box::new(service::Service::new(c.clone(), env)),
-            ComponentSpec::ApiGateway(c) => Box::new(api_gateway::ApiGateway::new(
-                c.clone(),
-                env,
-                shared.api_gateway.clone(),
-            )),
-            ComponentSpec::Lambda(c) => {
-                Box::new(lambda::Lambda::new(c.clone(), env, shared.lambda.clone()))
-            }
-            ComponentSpec::DynamoDb(c) => Box::new(dynamodb::DynamoDb::new(c.clone(), env)),
-            ComponentSpec::Cache(c) => Box::new(cache::Cache::new(c.clone(), env)),
-            ComponentSpec::LoadBalancer(c) => {
-                let group = c
-                    .calls
-                    .first()
-                    .and_then(|t| shared.target_groups[t.to].clone());
-                Box::new(load_balancer::LoadBalancer::new(c.clone(), env, group))
-            }
-            ComponentSpec::AutoScaling(c) => Box::new(ec2_autoscaling::AutoScalingGroup::new(
-                c.clone(),
-                env,
-                shared.target_groups[index]
-                    .clone()
-                    .expect("every Auto Scaling group has a target group"),
-            )),
-            ComponentSpec::Rds(c) => Box::new(rds::Rds::new(c.clone(), env)),
-        }
-    }
-
-    /// The retries an AWS SDK applies to calls to this kind when the scenario does not set them.
-    pub fn default_sdk_retry(&self) -> Option<RetryPolicy> {
-        match self {
-            ComponentSpec::DynamoDb(_) => Some(dynamodb::default_sdk_retry()),
-            _ => None,
-        }
-    }
-}
-
-/// Parses and validates the kind-specific part of a `[[component]]` table.
-pub fn parse_spec(
-    kind: &str,
-    table: RawComponentTable<'_>,
-    ck: &mut Checker,
-) -> Option<ComponentSpec> {
-    match kind {
-        "service" => service::parse(table, ck).map(ComponentSpec::Service),
-        "api_gateway" => api_gateway::parse(table, ck).map(ComponentSpec::ApiGateway),
-        "lambda" => lambda::parse(table, ck).map(ComponentSpec::Lambda),
-        "dynamodb" => dynamodb::parse(table, ck).map(ComponentSpec::DynamoDb),
-        "cache" => cache::parse(table, ck).map(ComponentSpec::Cache),
-        "load_balancer" => load_balancer::parse(table, ck).map(ComponentSpec::LoadBalancer),
-        "ec2_autoscaling" => ec2_autoscaling::parse(table, ck).map(ComponentSpec::AutoScaling),
-        "rds" => rds::parse(table, ck).map(ComponentSpec::Rds),
-        _ => None,
-    }
-}
+pub use kind::{AccountClaims, ComponentSpec, Kind, KindInfo};
 
 /// A downstream call resolved for the run: the callee's actor id and the hop latency.
 #[derive(Clone, Debug)]
@@ -285,17 +154,14 @@ pub struct Shared {
 
 impl Shared {
     pub fn new(account: &Account, specs: &[&ComponentSpec]) -> Shared {
-        let set_aside: u32 = specs
-            .iter()
-            .filter_map(|s| match s {
-                ComponentSpec::Lambda(l) => Some(l.set_aside()),
-                _ => None,
-            })
-            .sum();
-        let mut target_groups: Vec<Option<target_group::TargetGroup>> = specs
+        let mut claims = AccountClaims::default();
+        for s in specs {
+            s.claim(&mut claims);
+        }
+        let target_groups: Vec<Option<target_group::TargetGroup>> = specs
             .iter()
             .map(|s| {
-                matches!(s, ComponentSpec::AutoScaling(_)).then(|| {
+                s.is_fleet().then(|| {
                     Rc::new(RefCell::new(target_group::TargetGroupState {
                         // aws-facts: §3 target-group settings: 300 s unless the load balancer
                         // in front says otherwise.
@@ -306,10 +172,10 @@ impl Shared {
             })
             .collect();
         for s in specs {
-            if let ComponentSpec::LoadBalancer(lb) = s {
-                if let Some(Some(g)) = lb.calls.first().map(|t| &mut target_groups[t.to]) {
+            if let Some((fleet, delay)) = s.fronts() {
+                if let Some(g) = &target_groups[fleet] {
                     let mut g = g.borrow_mut();
-                    g.deregistration_delay = lb.deregistration_delay;
+                    g.deregistration_delay = delay;
                     g.has_load_balancer = true;
                 }
             }
@@ -321,7 +187,9 @@ impl Shared {
                 account.api_gateway_burst,
             ))),
             lambda: Rc::new(RefCell::new(lambda::AccountPool {
-                unreserved: account.lambda_concurrency.saturating_sub(set_aside),
+                unreserved: account
+                    .lambda_concurrency
+                    .saturating_sub(claims.lambda_set_aside),
                 in_use: 0,
             })),
         }
@@ -453,13 +321,13 @@ pub struct BuildEnv {
 /// What a component reports at the end of a run.
 pub struct ComponentReport {
     pub metrics: MetricSet,
-    pub series: Vec<(String, Vec<f64>)>,
+    /// Its series, each declared in its kind's `KindInfo::series`.
+    pub series: Vec<(&'static crate::metrics::Series, Vec<f64>)>,
     pub events: Vec<EventRecord>,
 }
 
 /// A running component. A world lives on one thread, so components need not be `Send`.
 pub trait Component {
-    fn kind(&self) -> &'static str;
     /// Called once before the first event.
     fn start(&mut self, _ctx: &mut Ctx<'_>) {}
     fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>);

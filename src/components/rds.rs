@@ -20,8 +20,13 @@
 //! briefly: queries hold their vCPU until it resumes.
 
 use super::instance_types::{self, DbClass};
-use super::{BuildEnv, Component, ComponentReport};
-use crate::config::raw::{RawComponentTable, RawDist};
+use super::kind::ZoneOutage;
+use super::kind::{
+    Category, Column, EventInfo, FaultInfo, Kind, KindInfo, LatencySeries, Mark, PlotLine,
+    PlotPanel, Series, Tone, Unit,
+};
+use super::{BuildEnv, Component, ComponentReport, Shared};
+use crate::config::raw::{RawComponentTable, RawDist, RawFault};
 use crate::config::Checker;
 use crate::dist::Dist;
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
@@ -99,8 +104,208 @@ pub struct RdsConfig {
     pub backup: Option<(SimTime, SimTime)>,
 }
 
+const READS: Series = Series {
+    id: "reads_rps",
+    unit: Unit::PerSecond,
+    about: "reads received",
+};
+const WRITES: Series = Series {
+    id: "writes_rps",
+    unit: Unit::PerSecond,
+    about: "writes received",
+};
+const UTILISATION: Series = Series {
+    id: "utilisation",
+    unit: Unit::Share,
+    about: "busy vCPUs over vCPUs of all instances, time-averaged",
+};
+const REPLICA_LAG: Series = Series {
+    id: "replica_lag_s",
+    unit: Unit::Seconds,
+    about: "the largest replica lag in the window",
+};
+const STALE_READ_SHARE: Series = Series {
+    id: "stale_read_share",
+    unit: Unit::Share,
+    about: "share of replica reads that were stale",
+};
+static WRITE: LatencySeries = LatencySeries {
+    p50: Series {
+        id: "write_p50_ms",
+        unit: Unit::Milliseconds,
+        about: "median time of a write, commit included",
+    },
+    p95: Series {
+        id: "write_p95_ms",
+        unit: Unit::Milliseconds,
+        about: "95th percentile of the time of a write, commit included",
+    },
+    p99: Series {
+        id: "write_p99_ms",
+        unit: Unit::Milliseconds,
+        about: "99th percentile of the time of a write, commit included",
+    },
+};
+
+impl Kind for RdsConfig {
+    const INFO: &'static KindInfo = &KindInfo {
+        name: "rds",
+        title: "Amazon RDS",
+        noun: "an RDS database",
+        category: Category::Database,
+        about: "a database instance with its engine’s connection limit, Multi-AZ standby and failover, read replicas with replication lag and stale reads, backups, and cost",
+        keys: &[],
+        faults: &[
+            FaultInfo {
+                name: "rds_primary_failure",
+                takes: "`target`, a component of kind \"rds\"",
+                keys: &["target"],
+                about: "the primary fails: failover to the standby, promotion of a replica or recovery follows, as `on_primary_failure` says",
+            },
+        ],
+        series: &[&READS, &WRITES, &UTILISATION, &REPLICA_LAG, &STALE_READ_SHARE, &WRITE.p50, &WRITE.p95, &WRITE.p99],
+        fields: &[],
+        columns: &[
+            Column {
+                label: "utilisation",
+                field: "utilisation",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "failover downtime",
+                field: "failover_downtime_s",
+                unit: Unit::Seconds,
+            },
+            Column {
+                label: "mean lag",
+                field: "replica_lag_mean_s",
+                unit: Unit::Seconds,
+            },
+            Column {
+                label: "stale reads",
+                field: "stale_read_fraction",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "writes refused (503)",
+                field: "writer_unavailable",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "connections refused",
+                field: "connections_refused",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "late replies",
+                field: "late_replies",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "cost",
+                field: "cost_usd",
+                unit: Unit::Usd,
+            },
+        ],
+        panels: &[
+            PlotPanel {
+                axis: "utilisation [%]",
+                lines: &[
+                    PlotLine {
+                        series: &UTILISATION,
+                        label: "all instances",
+                        tone: Tone::Load,
+                        scale: 100.0,
+                    },
+                ],
+                y_max: Some(105.0),
+            },
+            PlotPanel {
+                axis: "replica lag [ms]",
+                lines: &[
+                    PlotLine {
+                        series: &REPLICA_LAG,
+                        label: "max in window",
+                        tone: Tone::Queue,
+                        scale: 1000.0,
+                    },
+                ],
+                y_max: None,
+            },
+            PlotPanel {
+                axis: "stale reads [%]",
+                lines: &[
+                    PlotLine {
+                        series: &STALE_READ_SHARE,
+                        label: "of replica reads",
+                        tone: Tone::Bad,
+                        scale: 100.0,
+                    },
+                ],
+                y_max: None,
+            },
+        ],
+        events: &[
+            EventInfo {
+                event: "primary_failed",
+                mark: Mark::SpanStart("writer down"),
+            },
+            EventInfo {
+                event: "failover_complete",
+                mark: Mark::SpanEnd("writer down"),
+            },
+            EventInfo {
+                event: "promotion_complete",
+                mark: Mark::SpanEnd("writer down"),
+            },
+            EventInfo {
+                event: "recovery_complete",
+                mark: Mark::SpanEnd("writer down"),
+            },
+            EventInfo {
+                event: "standby_ready",
+                mark: Mark::Hidden,
+            },
+            EventInfo {
+                event: "backup",
+                mark: Mark::Hidden,
+            },
+            EventInfo {
+                event: "backup_io_pause",
+                mark: Mark::Instant,
+            },
+        ],
+    };
+
+    fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
+        parse(table, ck)
+    }
+
+    /// aws-facts: §5 Multi-AZ: an AZ outage is a failover trigger.
+    fn zone_outage(&self, zone: &str, az: Option<&str>) -> ZoneOutage {
+        if az == Some(zone) {
+            ZoneOutage::Told(FAULT_PRIMARY_FAILURE)
+        } else {
+            ZoneOutage::Unaffected
+        }
+    }
+
+    fn parse_fault(&self, _fault: &str, _f: &RawFault, _ck: &mut Checker) -> Option<(u32, String)> {
+        Some((FAULT_PRIMARY_FAILURE, String::new()))
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
+        self.lines()
+    }
+
+    fn build(&self, index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
+        let _ = (index, shared);
+        Box::new(Rds::new(self.clone(), env))
+    }
+}
+
 impl RdsConfig {
-    pub fn summary_lines(&self) -> Vec<String> {
+    fn lines(&self) -> Vec<String> {
         let mut first = format!("{} {}", self.engine, self.class_name);
         if self.multi_az {
             first.push_str(", Multi-AZ");
@@ -745,10 +950,6 @@ impl Rds {
 }
 
 impl Component for Rds {
-    fn kind(&self) -> &'static str {
-        "rds"
-    }
-
     fn start(&mut self, ctx: &mut Ctx<'_>) {
         if let Some((at, _)) = self.cfg.backup {
             ctx.schedule(at, T_BACKUP);
@@ -832,21 +1033,21 @@ impl Component for Rds {
         m.hist("read_ms", self.read_latency.summary());
         m.hist("write_ms", self.write_latency.summary());
         let mut series = vec![
-            ("reads_rps".to_string(), self.reads.rate_series(c)),
-            ("writes_rps".to_string(), self.writes.rate_series(c)),
+            (&READS, self.reads.rate_series(c)),
+            (&WRITES, self.writes.rate_series(c)),
             (
-                "utilisation".to_string(),
+                &UTILISATION,
                 self.busy.mean_series(c).iter().map(|b| b / vcpus).collect(),
             ),
         ];
         if self.cfg.replicas > 0 {
-            series.push(("replica_lag_s".to_string(), self.lag_max_window.clone()));
+            series.push((&REPLICA_LAG, self.lag_max_window.clone()));
             series.push((
-                "stale_read_share".to_string(),
+                &STALE_READ_SHARE,
                 self.stale.share_series(&self.replica_reads),
             ));
         }
-        series.extend(self.write_latency.named_series("write"));
+        series.extend(self.write_latency.series(&WRITE));
         ComponentReport {
             metrics: m,
             series,

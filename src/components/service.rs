@@ -9,7 +9,11 @@
 //! A full queue answers 503. A failed downstream call stops the request: its status is passed
 //! up, and a downstream timeout becomes 504, as a gateway's would.
 
-use super::{AfterReply, BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge};
+use super::kind::{
+    Category, Column, EventInfo, Kind, KindInfo, LatencySeries, Mark, PlotLine, PlotPanel, Series,
+    Tone, Unit,
+};
+use super::{AfterReply, BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge, Shared};
 use crate::config::raw::{RawCall, RawComponentTable, RawDist};
 use crate::config::Checker;
 use crate::dist::Dist;
@@ -48,8 +52,148 @@ pub struct ServiceConfig {
     pub calls: Vec<CallSpec>,
 }
 
-impl ServiceConfig {
-    pub fn summary_lines(&self) -> Vec<String> {
+const ARRIVALS: Series = Series {
+    id: "arrivals_rps",
+    unit: Unit::PerSecond,
+    about: "requests arriving",
+};
+const COMPLETIONS: Series = Series {
+    id: "completions_rps",
+    unit: Unit::PerSecond,
+    about: "requests answered",
+};
+const REJECTED: Series = Series {
+    id: "rejected_rps",
+    unit: Unit::PerSecond,
+    about: "requests refused with 503, the queue being full",
+};
+const UTILISATION: Series = Series {
+    id: "utilisation",
+    unit: Unit::Share,
+    about: "busy servers over servers, time-averaged",
+};
+const QUEUE: Series = Series {
+    id: "queue",
+    unit: Unit::Number,
+    about: "requests waiting, time-averaged",
+};
+static RESPONSE: LatencySeries = LatencySeries {
+    p50: Series {
+        id: "response_p50_ms",
+        unit: Unit::Milliseconds,
+        about: "median time from arrival to answer",
+    },
+    p95: Series {
+        id: "response_p95_ms",
+        unit: Unit::Milliseconds,
+        about: "95th percentile of the time from arrival to answer",
+    },
+    p99: Series {
+        id: "response_p99_ms",
+        unit: Unit::Milliseconds,
+        about: "99th percentile of the time from arrival to answer",
+    },
+};
+
+impl Kind for ServiceConfig {
+    const INFO: &'static KindInfo = &KindInfo {
+        name: "service",
+        title: "service",
+        noun: "a service",
+        category: Category::Generic,
+        about: "a generic queueing station: servers, a bounded or unbounded FIFO queue, a service time and downstream calls",
+        keys: &[],
+        faults: &[],
+        series: &[
+            &ARRIVALS,
+            &COMPLETIONS,
+            &REJECTED,
+            &UTILISATION,
+            &QUEUE,
+            &RESPONSE.p50,
+            &RESPONSE.p95,
+            &RESPONSE.p99,
+        ],
+        fields: &[],
+        columns: &[
+            Column {
+                label: "utilisation",
+                field: "utilisation",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "mean queue",
+                field: "queue_mean",
+                unit: Unit::Number,
+            },
+            Column {
+                label: "P(wait)",
+                field: "wait_probability",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "mean response",
+                field: "response_ms.mean",
+                unit: Unit::Milliseconds,
+            },
+            Column {
+                label: "503 (queue full)",
+                field: "rejected",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "late replies",
+                field: "late_replies",
+                unit: Unit::Count,
+            },
+        ],
+        panels: &[
+            PlotPanel {
+                axis: "utilisation [%]",
+                lines: &[PlotLine {
+                    series: &UTILISATION,
+                    label: "utilisation",
+                    tone: Tone::Load,
+                    scale: 100.0,
+                }],
+                y_max: Some(105.0),
+            },
+            PlotPanel {
+                axis: "queue [requests]",
+                lines: &[PlotLine {
+                    series: &QUEUE,
+                    label: "waiting",
+                    tone: Tone::Queue,
+                    scale: 1.0,
+                }],
+                y_max: None,
+            },
+        ],
+        events: &[
+            EventInfo {
+                event: "queue_full",
+                mark: Mark::SpanStart("queue full"),
+            },
+            EventInfo {
+                event: "queue_recovered",
+                mark: Mark::SpanEnd("queue full"),
+            },
+        ],
+    };
+
+    fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
+        parse(table, ck)
+    }
+
+    fn build(&self, _index: usize, env: BuildEnv, _shared: &Shared) -> Box<dyn Component> {
+        Box::new(Service::new(self.clone(), env))
+    }
+
+    fn calls(&self) -> &[CallSpec] {
+        &self.calls
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
         let servers = if self.servers == 1 {
             "1 server".to_string()
         } else {
@@ -252,10 +396,6 @@ impl Service {
 }
 
 impl Component for Service {
-    fn kind(&self) -> &'static str {
-        "service"
-    }
-
     fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
         match input {
             // No fault of its own kind exists for it (validation allows none).
@@ -324,23 +464,20 @@ impl Component for Service {
         m.hist("response_ms", self.response.summary());
 
         let mut series = vec![
-            ("arrivals_rps".to_string(), self.arrivals.rate_series(c)),
+            (&ARRIVALS, self.arrivals.rate_series(c)),
+            (&COMPLETIONS, self.completions.rate_series(c)),
+            (&REJECTED, self.rejected.rate_series(c)),
             (
-                "completions_rps".to_string(),
-                self.completions.rate_series(c),
-            ),
-            ("rejected_rps".to_string(), self.rejected.rate_series(c)),
-            (
-                "utilisation".to_string(),
+                &UTILISATION,
                 self.busy_level
                     .mean_series(c)
                     .iter()
                     .map(|b| b / servers)
                     .collect(),
             ),
-            ("queue".to_string(), self.queue_level.mean_series(c)),
+            (&QUEUE, self.queue_level.mean_series(c)),
         ];
-        series.extend(self.response.named_series("response"));
+        series.extend(self.response.series(&RESPONSE));
         ComponentReport {
             metrics: m,
             series,

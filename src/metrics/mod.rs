@@ -6,10 +6,12 @@
 
 mod recorders;
 mod result;
+mod series;
 mod summary;
 
 pub use recorders::{
-    Clock, Counter, EventLog, Latency, Level, WindowedCounts, MAX_EVENTS_PER_ACTOR,
+    Clock, Counter, EventLog, Latency, Level, WindowedCounts, EVENTS_DROPPED, MAX_EVENTS_PER_ACTOR,
 };
 pub use result::{ActorResult, EventRecord, Hist, MetricSet, Role, RunResult};
+pub use series::{LatencySeries, Series, Unit};
 pub use summary::{flatten, pointer, summarize, Pool, Summary, SummaryMeta};

@@ -1,6 +1,7 @@
 //! Recorders that components and workloads update as the simulation runs.
 
 use super::result::{EventRecord, Hist};
+use super::series::{LatencySeries, Series};
 use crate::kernel::SimTime;
 
 /// The measurement frame of a run: where the warmup ends, where arrivals stop, window width.
@@ -293,18 +294,14 @@ impl Latency {
         &self.summary
     }
 
-    /// Per-window series: (name suffix, values): `p50_ms`, `p95_ms`, `p99_ms`.
-    pub fn quantile_series(&self) -> [(&'static str, Vec<f64>); 3] {
+    /// The per-window p50, p95 and p99 [ms], as the series `names` declares them.
+    pub fn series(&self, names: &'static LatencySeries) -> [(&'static Series, Vec<f64>); 3] {
         let col = |i: usize| self.per_window.iter().map(|r| r[i]).collect();
-        [("p50_ms", col(1)), ("p95_ms", col(2)), ("p99_ms", col(3))]
-    }
-
-    /// The same series named for a component's report: `{prefix}_p50_ms`, ….
-    pub fn named_series(&self, prefix: &str) -> impl Iterator<Item = (String, Vec<f64>)> {
-        let prefix = prefix.to_string();
-        self.quantile_series()
-            .into_iter()
-            .map(move |(name, values)| (format!("{prefix}_{name}"), values))
+        [
+            (&names.p50, col(1)),
+            (&names.p95, col(2)),
+            (&names.p99, col(3)),
+        ]
     }
 }
 
@@ -317,6 +314,9 @@ pub struct EventLog {
 }
 
 pub use crate::limits::MAX_EVENTS_PER_ACTOR;
+
+/// The event an actor records at the end of a run when it recorded more than it may keep.
+pub const EVENTS_DROPPED: &str = "events_dropped";
 
 impl EventLog {
     pub fn new(actor: &str) -> EventLog {
@@ -346,7 +346,7 @@ impl EventLog {
             self.records.push(EventRecord {
                 time: end,
                 actor: self.actor.clone(),
-                event: "events_dropped".into(),
+                event: EVENTS_DROPPED.into(),
                 detail,
             });
             self.dropped = 0;
@@ -423,7 +423,24 @@ mod tests {
             true,
         );
         l.finish();
-        let [(_, p50), _, (_, p99)] = l.quantile_series();
+        static NAMES: LatencySeries = LatencySeries {
+            p50: Series {
+                id: "p50",
+                unit: crate::metrics::Unit::Milliseconds,
+                about: "",
+            },
+            p95: Series {
+                id: "p95",
+                unit: crate::metrics::Unit::Milliseconds,
+                about: "",
+            },
+            p99: Series {
+                id: "p99",
+                unit: crate::metrics::Unit::Milliseconds,
+                about: "",
+            },
+        };
+        let [(_, p50), _, (_, p99)] = l.series(&NAMES);
         assert!(p50[0].is_nan());
         assert!((p50[1] - 50.0).abs() < 0.5, "{}", p50[1]);
         assert!((p99[1] - 99.0).abs() < 1.0, "{}", p99[1]);

@@ -5,9 +5,14 @@
 //! data in `SeriesTable`; nothing here runs a simulation or touches a file.
 
 use super::table::{Band, Event, SeriesTable};
+use crate::components::kind::{KindInfo, Mark};
+use crate::components::registry;
+use crate::faults;
+use crate::workload;
 use plotters::coord::ranged1d::Ranged;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use std::collections::BTreeMap;
 use std::sync::Once;
 
 pub const WIDTH: u32 = 1280;
@@ -47,6 +52,21 @@ pub mod palette {
         RGBColor(227, 119, 194),
         RGBColor(23, 190, 207),
     ];
+
+    /// The colour of a line by its role.
+    pub fn tone(t: crate::components::kind::Tone) -> RGBColor {
+        use crate::components::kind::Tone;
+        match t {
+            Tone::Load => UTILISATION,
+            Tone::Limit => UTILISATION_LIGHT,
+            Tone::Queue => QUEUE,
+            Tone::Offered => OFFERED,
+            Tone::Good => RGBColor(44, 160, 44),
+            Tone::Bad => RGBColor(214, 39, 40),
+            Tone::Warn => RGBColor(255, 127, 14),
+            Tone::WarnLimit => ORANGE_LIGHT,
+        }
+    }
 
     /// The colour of a final status: green for success, warm colours for server errors.
     pub fn status(label: &str) -> RGBColor {
@@ -97,6 +117,8 @@ pub struct Chart {
     pub t_end: f64,
     pub warmup_s: f64,
     pub events: Vec<Event>,
+    /// The kind of each component, for how its events are marked.
+    pub kinds: BTreeMap<String, &'static KindInfo>,
 }
 
 /// Renders a chart to SVG text.
@@ -255,7 +277,7 @@ where
             (FONT, 20).into_font().color(&RGBColor(90, 90, 90)),
         )))?;
     }
-    draw_events(c, &chart.events, unit, lo, hi)?;
+    draw_events(c, &chart.events, &chart.kinds, unit, lo, hi)?;
 
     for (i, line) in lines.iter().enumerate() {
         let color = line.color;
@@ -350,6 +372,7 @@ where
 fn draw_events<'a, DB, Y>(
     c: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
     events: &[Event],
+    kinds: &BTreeMap<String, &'static KindInfo>,
     unit: f64,
     lo: f64,
     hi: f64,
@@ -367,7 +390,6 @@ where
         .iter()
         .filter(|e| e.seed == seed && !e.component.is_empty())
         .collect();
-    // Spans by component: (start, end) in axis units.
     // Spans by label: (start, end) in axis units.
     let mut spans: std::collections::BTreeMap<String, Vec<(f64, f64)>> =
         std::collections::BTreeMap::new();
@@ -375,14 +397,12 @@ where
     let mut instants = Vec::new();
     for e in &events {
         let x = e.time_s / unit;
-        match e.event.as_str() {
-            // Conditions with a start and an end, by the label their span gets.
-            "queue_full" | "failover_start" | "fault_start" | "primary_failed" => {
-                open.entry(span_label(e)).or_insert(x);
+        match mark_of(e, kinds) {
+            Mark::SpanStart(words) => {
+                open.entry(span_label(e, words)).or_insert(x);
             }
-            "queue_recovered" | "failover_done" | "fault_end" | "failover_complete"
-            | "promotion_complete" | "recovery_complete" => {
-                let key = span_label(e);
+            Mark::SpanEnd(words) => {
+                let key = span_label(e, words);
                 if let Some(start) = open.remove(&key) {
                     let list = spans.entry(key).or_default();
                     match list.last_mut() {
@@ -391,12 +411,9 @@ where
                     }
                 }
             }
-            "fault" => instants.push((x, e.detail.clone())),
-            // One instance's way through its life is in events.csv; on a plot the group's
-            // decisions say it (scale-out, scale-in), and dozens of markers would hide them.
-            "events_dropped" | "launch" | "in_service" | "draining" | "terminated"
-            | "standby_ready" | "backup" => {}
-            _ => instants.push((x, format!("{} {}", e.component, e.event))),
+            Mark::Instant if e.component == faults::ACTOR => instants.push((x, e.detail.clone())),
+            Mark::Instant => instants.push((x, format!("{} {}", e.component, e.event))),
+            Mark::Hidden => {}
         }
     }
     for (comp, start) in open {
@@ -457,15 +474,32 @@ where
     Ok(())
 }
 
-/// The label of the span an event opens or closes.
-fn span_label(e: &Event) -> String {
-    match e.event.as_str() {
-        "fault_start" | "fault_end" => e.detail.clone(),
-        "failover_start" | "failover_done" => format!("{} failover", e.component),
-        "primary_failed" | "failover_complete" | "promotion_complete" | "recovery_complete" => {
-            format!("{} writer down", e.component)
-        }
-        _ => format!("{} queue full", e.component),
+/// How an event is marked: the timeline's faults as spans labelled by the fault, each
+/// component's events as its kind declares.
+fn mark_of(e: &Event, kinds: &BTreeMap<String, &'static KindInfo>) -> Mark {
+    if e.event == crate::metrics::EVENTS_DROPPED {
+        return Mark::Hidden;
+    }
+    if e.component == faults::ACTOR {
+        return match e.event.as_str() {
+            faults::FAULT_START => Mark::SpanStart(""),
+            faults::FAULT_END => Mark::SpanEnd(""),
+            _ => Mark::Instant,
+        };
+    }
+    match kinds.get(&e.component) {
+        Some(info) => info.mark(&e.event),
+        None => Mark::Instant,
+    }
+}
+
+/// The label of the span an event opens or closes: a fault's own label, or the component
+/// and the words its kind gives the span ("db writer down").
+fn span_label(e: &Event, words: &str) -> String {
+    if e.component == faults::ACTOR {
+        e.detail.clone()
+    } else {
+        format!("{} {words}", e.component)
     }
 }
 
@@ -610,6 +644,7 @@ pub fn scenario_charts(
     } else {
         format!("seed {first_seed}")
     };
+    let kinds = kinds_of(summary);
     let chart = |title: String, panels: Vec<Panel>| Chart {
         title,
         subtitle: subtitle.clone(),
@@ -617,6 +652,7 @@ pub fn scenario_charts(
         t_end,
         warmup_s,
         events: events.to_vec(),
+        kinds: kinds.clone(),
     };
     let line = |actor: &str, series: &str, label: &str, color: RGBColor, scale: f64| {
         table.band(actor, series, scale).map(|band| Line {
@@ -633,12 +669,12 @@ pub fn scenario_charts(
         .unwrap_or_default();
     for w in &workloads {
         let lat: Vec<Line> = [
-            ("latency_p50_ms", "p50", palette::P50),
-            ("latency_p95_ms", "p95", palette::P95),
-            ("latency_p99_ms", "p99", palette::P99),
+            (&workload::LATENCY.p50, "p50", palette::P50),
+            (&workload::LATENCY.p95, "p95", palette::P95),
+            (&workload::LATENCY.p99, "p99", palette::P99),
         ]
         .iter()
-        .filter_map(|(s, l, c)| line(w, s, l, *c, 1.0))
+        .filter_map(|(s, l, c)| line(w, s.id, l, *c, 1.0))
         .collect();
         out.push((
             format!("latency-{w}"),
@@ -654,22 +690,19 @@ pub fn scenario_charts(
             ),
         ));
         // Final statuses, successes at the bottom, then errors by severity of colour.
-        let mut statuses = table.series_of(w, "status_");
-        statuses.sort_by_key(|s| (!s.starts_with("status_2"), s.clone()));
+        let mut statuses: Vec<(String, String)> = table
+            .series_of(w, "")
+            .into_iter()
+            .filter_map(|s| workload::status_of_series(&s).map(|l| (l.to_string(), s.clone())))
+            .collect();
+        statuses.sort_by_key(|(l, _)| (!l.starts_with('2'), l.clone()));
         let stacked: Vec<Line> = statuses
             .iter()
-            .filter_map(|s| {
-                let label = s
-                    .trim_start_matches("status_")
-                    .trim_end_matches("_rps")
-                    .to_string();
-                let color = palette::status(&label);
-                line(w, s, &label, color, 1.0)
-            })
+            .filter_map(|(label, s)| line(w, s, label, palette::status(label), 1.0))
             .collect();
         let mut lines = stacked;
-        let offered = line(w, "requests_rps", "offered", palette::OFFERED, 1.0);
-        let attempts = line(w, "attempts_rps", "attempts", palette::OFFERED, 1.0);
+        let offered = line(w, workload::REQUESTS.id, "offered", palette::OFFERED, 1.0);
+        let attempts = line(w, workload::ATTEMPTS.id, "attempts", palette::OFFERED, 1.0);
         let mut overlay = Vec::new();
         if let Some(mut o) = offered {
             o.dashed = true;
@@ -708,18 +741,19 @@ pub fn scenario_charts(
     if let Some(components) = summary["components"].as_object() {
         for (id, c) in components {
             let kind = c["kind"].as_str().unwrap_or("");
-            let panels: Vec<Panel> = component_panels(kind)
+            let declared = registry::info(kind).map_or(&[][..], |i| i.panels);
+            let panels: Vec<Panel> = declared
                 .iter()
                 .filter_map(|spec| {
                     let lines: Vec<Line> = spec
                         .lines
                         .iter()
-                        .filter_map(|&(series, label, color, scale)| {
-                            line(id, series, label, color, scale)
+                        .filter_map(|l| {
+                            line(id, l.series.id, l.label, palette::tone(l.tone), l.scale)
                         })
                         .collect();
                     (!lines.is_empty()).then(|| Panel {
-                        y_desc: spec.y_desc.to_string(),
+                        y_desc: spec.axis.to_string(),
                         log_y: false,
                         kind: Kind::Lines,
                         lines,
@@ -738,192 +772,18 @@ pub fn scenario_charts(
     out
 }
 
-/// A panel of a component's chart: which of its series, how labelled and coloured, scaled.
-struct PanelSpec {
-    y_desc: &'static str,
-    lines: &'static [(&'static str, &'static str, RGBColor, f64)],
-    y_max: Option<f64>,
-}
-
-/// The panels each kind of component shows, top to bottom.
-fn component_panels(kind: &str) -> &'static [PanelSpec] {
-    const GREEN: RGBColor = RGBColor(44, 160, 44);
-    const RED: RGBColor = RGBColor(214, 39, 40);
-    const ORANGE: RGBColor = RGBColor(255, 127, 14);
-    match kind {
-        "service" => &[
-            PanelSpec {
-                y_desc: "utilisation [%]",
-                lines: &[("utilisation", "utilisation", palette::UTILISATION, 100.0)],
-                y_max: Some(105.0),
-            },
-            PanelSpec {
-                y_desc: "queue [requests]",
-                lines: &[("queue", "waiting", palette::QUEUE, 1.0)],
-                y_max: None,
-            },
-        ],
-        "lambda" => &[
-            PanelSpec {
-                y_desc: "concurrency [executions]",
-                lines: &[
-                    ("concurrency", "busy", palette::UTILISATION, 1.0),
-                    ("environments", "environments", palette::QUEUE, 1.0),
-                ],
-                y_max: None,
-            },
-            PanelSpec {
-                y_desc: "per second",
-                lines: &[
-                    ("cold_starts_rps", "cold starts", ORANGE, 1.0),
-                    ("throttles_rps", "throttles (429)", RED, 1.0),
-                ],
-                y_max: None,
-            },
-        ],
-        "dynamodb" => &[
-            PanelSpec {
-                y_desc: "capacity units/s",
-                lines: &[
-                    (
-                        "read_units_per_s",
-                        "reads consumed",
-                        palette::UTILISATION,
-                        1.0,
-                    ),
-                    (
-                        "read_capacity",
-                        "read capacity",
-                        palette::UTILISATION_LIGHT,
-                        1.0,
-                    ),
-                    ("write_units_per_s", "writes consumed", ORANGE, 1.0),
-                    (
-                        "write_capacity",
-                        "write capacity",
-                        palette::ORANGE_LIGHT,
-                        1.0,
-                    ),
-                ],
-                y_max: None,
-            },
-            PanelSpec {
-                y_desc: "throttles/s (400)",
-                lines: &[("throttles_rps", "throttled", RED, 1.0)],
-                y_max: None,
-            },
-            PanelSpec {
-                y_desc: "DAX hit ratio [%]",
-                lines: &[("dax_hit_ratio", "hits", GREEN, 100.0)],
-                y_max: Some(105.0),
-            },
-        ],
-        "cache" => &[
-            PanelSpec {
-                y_desc: "hit ratio [%]",
-                lines: &[("hit_ratio", "hits", GREEN, 100.0)],
-                y_max: Some(105.0),
-            },
-            PanelSpec {
-                y_desc: "per second",
-                lines: &[
-                    ("misses_rps", "misses (to the database)", ORANGE, 1.0),
-                    ("stale_reads_rps", "stale reads", RED, 1.0),
-                ],
-                y_max: None,
-            },
-        ],
-        "load_balancer" => &[
-            PanelSpec {
-                y_desc: "requests/s",
-                lines: &[("requests_rps", "received", palette::OFFERED, 1.0)],
-                y_max: None,
-            },
-            PanelSpec {
-                y_desc: "targets",
-                lines: &[
-                    ("healthy_targets", "healthy", GREEN, 1.0),
-                    ("surge_queue", "surge queue", palette::QUEUE, 1.0),
-                ],
-                y_max: None,
-            },
-        ],
-        "api_gateway" => &[
-            PanelSpec {
-                y_desc: "requests/s",
-                lines: &[
-                    ("requests_rps", "received", palette::OFFERED, 1.0),
-                    ("throttled_rps", "throttled (429)", RED, 1.0),
-                ],
-                y_max: None,
-            },
-            PanelSpec {
-                y_desc: "cache hit ratio [%]",
-                lines: &[("cache_hit_ratio", "hits", GREEN, 100.0)],
-                y_max: Some(105.0),
-            },
-        ],
-        "ec2_autoscaling" => &[
-            PanelSpec {
-                y_desc: "instances",
-                lines: &[
-                    ("desired", "desired", palette::OFFERED, 1.0),
-                    ("instances_in_service", "in service", GREEN, 1.0),
-                    ("instances_booting", "booting", ORANGE, 1.0),
-                ],
-                y_max: None,
-            },
-            PanelSpec {
-                y_desc: "CPU [%]",
-                lines: &[
-                    ("cpu_pct", "actual", palette::UTILISATION, 1.0),
-                    (
-                        "metric_cpu_pct",
-                        "CloudWatch, as a policy sees it",
-                        RED,
-                        1.0,
-                    ),
-                ],
-                y_max: Some(105.0),
-            },
-            PanelSpec {
-                y_desc: "requests per target per minute",
-                lines: &[(
-                    "metric_requests_per_target",
-                    "CloudWatch, as a policy sees it",
-                    RED,
-                    1.0,
-                )],
-                y_max: None,
-            },
-            PanelSpec {
-                y_desc: "per second",
-                lines: &[
-                    ("requests_rps", "requests", palette::OFFERED, 1.0),
-                    ("rejected_rps", "rejected (503)", RED, 1.0),
-                ],
-                y_max: None,
-            },
-        ],
-        "rds" => &[
-            PanelSpec {
-                y_desc: "utilisation [%]",
-                lines: &[("utilisation", "all instances", palette::UTILISATION, 100.0)],
-                y_max: Some(105.0),
-            },
-            PanelSpec {
-                y_desc: "replica lag [ms]",
-                lines: &[("replica_lag_s", "max in window", palette::QUEUE, 1000.0)],
-                y_max: None,
-            },
-            PanelSpec {
-                y_desc: "stale reads [%]",
-                lines: &[("stale_read_share", "of replica reads", RED, 100.0)],
-                y_max: None,
-            },
-        ],
-        _ => &[],
-    }
+/// Each component's kind, as the summary names it.
+fn kinds_of(summary: &serde_json::Value) -> BTreeMap<String, &'static KindInfo> {
+    summary["components"]
+        .as_object()
+        .map(|cs| {
+            cs.iter()
+                .filter_map(|(id, c)| {
+                    registry::info(c["kind"].as_str()?).map(|info| (id.clone(), info))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Scenarios overlaid, one chart per metric, one colour per scenario (in index order): the
@@ -948,7 +808,7 @@ pub fn comparison_charts(
             continue;
         };
         let color = palette::SERIES[i % palette::SERIES.len()];
-        if let Some(band) = table.band(&w, "latency_p99_ms", 1.0) {
+        if let Some(band) = table.band(&w, workload::LATENCY.p99.id, 1.0) {
             p99.push(Line {
                 label: name.clone(),
                 color,
@@ -956,7 +816,7 @@ pub fn comparison_charts(
                 dashed: false,
             });
         }
-        if let Some(band) = table.band(&w, "status_200_rps", 1.0) {
+        if let Some(band) = table.band(&w, &workload::status_series("200"), 1.0) {
             ok.push(Line {
                 label: name,
                 color,
@@ -978,6 +838,7 @@ pub fn comparison_charts(
         t_end,
         warmup_s: 0.0,
         events: Vec::new(),
+        kinds: BTreeMap::new(),
     };
     let (stem, of) = match group {
         Some(g) => (format!("compare-{g}-"), format!(": {g}")),

@@ -1,42 +1,49 @@
 //! Validation of `[[fault]]` tables into the fault timeline's `FaultSpec`s.
 
-use super::raw::RawFault;
 use super::ComponentDecl;
-use crate::components::{ec2_autoscaling, rds, ComponentSpec};
+use crate::components::kind::ZoneOutage;
+use crate::components::registry;
+use crate::config::raw::RawFault;
 use crate::config::Checker;
 use crate::faults::{Effect, FaultSpec};
 use crate::kernel::{ActorId, SimTime};
 use toml::Spanned;
 
-/// Each kind and the keys it takes (beyond `at`, `for` and `kind`).
-const KINDS: &[(&str, &str)] = &[
-    ("az_outage", "`az`"),
-    ("component_down", "`target`"),
+/// The generic faults, which apply to any component: each with the keys it takes (beyond
+/// `at`, `for` and `kind`) in words, and as names. Faults particular to a kind are declared by
+/// the kind (`KindInfo::faults`).
+const GENERIC: &[(&str, &str, &[&str])] = &[
+    ("az_outage", "`az`", &["az"]),
+    ("component_down", "`target`", &["target"]),
     (
         "error_injection",
         "`target` (or `from` and `to`), `rate`, and optionally `status`",
+        &["target", "from", "to", "rate", "status"],
     ),
     (
         "latency_injection",
         "`target` (or `from` and `to`), and `add`",
-    ),
-    (
-        "cache_node_failure",
-        "`target`, a component of kind \"cache\"",
-    ),
-    (
-        "instance_failure",
-        "`target`, a component of kind \"ec2_autoscaling\", and optionally `count`",
-    ),
-    (
-        "spot_interruption",
-        "`target`, a component of kind \"ec2_autoscaling\", and `count` or `fraction`",
-    ),
-    (
-        "rds_primary_failure",
-        "`target`, a component of kind \"rds\"",
+        &["target", "from", "to", "add"],
     ),
 ];
+
+/// Every fault kind: (name, what it takes in words, its keys, the component kind it belongs
+/// to, if any).
+fn fault_kinds() -> Vec<(
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    Option<&'static str>,
+)> {
+    let generic = GENERIC.iter().map(|&(n, t, k)| (n, t, k, None));
+    let of_kinds = registry::KINDS.iter().flat_map(|k| {
+        k.info
+            .faults
+            .iter()
+            .map(move |f| (f.name, f.takes, f.keys, Some(k.info.name)))
+    });
+    generic.chain(of_kinds).collect()
+}
 
 pub fn parse(
     f: &Spanned<RawFault>,
@@ -46,12 +53,15 @@ pub fn parse(
 ) -> Option<FaultSpec> {
     let span = f.span();
     let f = f.get_ref();
-    let names: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
+    let kinds = fault_kinds();
+    let names: Vec<&str> = kinds.iter().map(|k| k.0).collect();
     let kind = ck.one_of(&f.kind, "kind", &names)?;
-    let takes = KINDS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map_or("", |(_, t)| t);
+    let (_, takes, allowed, owner) =
+        kinds
+            .iter()
+            .find(|k| k.0 == kind)
+            .copied()
+            .unwrap_or((kind, "", &[], None));
     let at = ck.duration(&f.at, "at");
     let len = match &f.for_ {
         None => Some(None),
@@ -77,14 +87,6 @@ pub fn parse(
         ("count", f.count.as_ref().map(|v| v.span())),
         ("fraction", f.fraction.as_ref().map(|v| v.span())),
     ];
-    let allowed: &[&str] = match kind {
-        "az_outage" => &["az"],
-        "component_down" | "cache_node_failure" | "rds_primary_failure" => &["target"],
-        "instance_failure" => &["target", "count"],
-        "spot_interruption" => &["target", "count", "fraction"],
-        "error_injection" => &["target", "from", "to", "rate", "status"],
-        _ => &["target", "from", "to", "add"],
-    };
     let mut ok = true;
     for (k, s) in &given {
         if let (Some(s), false) = (s, allowed.contains(k)) {
@@ -124,6 +126,9 @@ pub fn parse(
             }
         }
     };
+    if let Some(owner) = owner {
+        return kind_fault(f, span, kind, owner, components, (at, len), ck);
+    }
     let (label, effect) = match kind {
         "az_outage" => {
             let Some(az) = &f.az else {
@@ -134,34 +139,17 @@ pub fn parse(
             let mut actors = Vec::new();
             let mut signals = Vec::new();
             for (i, c) in components.iter().enumerate() {
-                match &c.spec {
-                    // A group loses its instances there and launches elsewhere.
-                    ComponentSpec::AutoScaling(g) => {
-                        if let Some(z) = g.zones.iter().position(|z| z.as_deref() == Some(zone)) {
-                            signals.push((
-                                i as ActorId,
-                                ec2_autoscaling::FAULT_ZONE_OUTAGE | z as u32,
-                            ));
-                        }
-                    }
-                    // aws-facts: §5 Multi-AZ: an AZ outage is a failover trigger.
-                    ComponentSpec::Rds(_) if c.az.as_deref() == Some(zone) => {
-                        signals.push((i as ActorId, rds::FAULT_PRIMARY_FAILURE));
-                    }
-                    _ if c.az.as_deref() == Some(zone) => actors.push(i as ActorId),
-                    _ => {}
+                match c.spec.zone_outage(zone, c.az.as_deref()) {
+                    ZoneOutage::Down => actors.push(i as ActorId),
+                    ZoneOutage::Told(code) => signals.push((i as ActorId, code)),
+                    ZoneOutage::Unaffected => {}
                 }
             }
             if actors.is_empty() && signals.is_empty() {
                 let mut zones: Vec<&str> = components
                     .iter()
                     .filter_map(|c| c.az.as_deref())
-                    .chain(components.iter().flat_map(|c| match &c.spec {
-                        ComponentSpec::AutoScaling(g) => {
-                            g.zones.iter().filter_map(|z| z.as_deref()).collect()
-                        }
-                        _ => Vec::new(),
-                    }))
+                    .chain(components.iter().flat_map(|c| c.spec.zones()))
                     .collect();
                 zones.sort_unstable();
                 zones.dedup();
@@ -198,75 +186,6 @@ pub fn parse(
                 Effect::Down {
                     actor: actor(ck, t, "target")?,
                 },
-            )
-        }
-        "cache_node_failure" | "instance_failure" | "spot_interruption" | "rds_primary_failure" => {
-            let Some(t) = &f.target else {
-                ck.error(span, format!("a fault of kind \"{kind}\" needs `target`"));
-                return None;
-            };
-            if let Some(d) = &f.for_ {
-                ck.error(d.span(), format!("a fault of kind \"{kind}\" happens at an instant (what follows is the component's doing): it takes no `for`"));
-                return None;
-            }
-            let a = actor(ck, t, "target")?;
-            let (needs, noun) = match kind {
-                "cache_node_failure" => ("cache", "a cache"),
-                "rds_primary_failure" => ("rds", "an RDS database"),
-                _ => ("ec2_autoscaling", "an Auto Scaling group"),
-            };
-            let is = components[a as usize].spec.kind();
-            if is != needs {
-                ck.error(
-                    t.span(),
-                    format!(
-                        "\"{}\" is a {is}, not {noun}: `{kind}` needs a component of kind \"{needs}\"",
-                        t.get_ref()
-                    ),
-                );
-                return None;
-            }
-            let (code, what) = match kind {
-                "cache_node_failure" => (crate::components::cache::NODE_FAILURE, String::new()),
-                "rds_primary_failure" => (rds::FAULT_PRIMARY_FAILURE, String::new()),
-                "instance_failure" => {
-                    let n = match &f.count {
-                        None => 1,
-                        Some(c) => ck.int_in(c, "count", 1, 10_000)?,
-                    };
-                    (
-                        ec2_autoscaling::FAULT_INSTANCE_FAILURE | n as u32,
-                        format!(" x{n}"),
-                    )
-                }
-                _ => match (&f.count, &f.fraction) {
-                    (Some(c), None) => {
-                        let n = ck.int_in(c, "count", 1, 10_000)?;
-                        (
-                            ec2_autoscaling::FAULT_SPOT_COUNT | n as u32,
-                            format!(" x{n}"),
-                        )
-                    }
-                    (None, Some(x)) if *x.get_ref() > 0.0 && *x.get_ref() <= 1.0 => {
-                        let permille = (x.get_ref() * 1000.0).round() as u32;
-                        (
-                            ec2_autoscaling::FAULT_SPOT_SHARE | permille,
-                            format!(" {:.0}%", x.get_ref() * 100.0),
-                        )
-                    }
-                    (None, Some(x)) => {
-                        ck.error(x.span(), format!("`fraction` is the share of the group's spot instances interrupted, above 0 and at most 1, not {}", x.get_ref()));
-                        return None;
-                    }
-                    _ => {
-                        ck.error(span, "a fault of kind \"spot_interruption\" needs either `count` (instances) or `fraction` (of the spot instances), not both");
-                        return None;
-                    }
-                },
-            };
-            (
-                format!("{kind} {}{what}", t.get_ref()),
-                Effect::Component { actor: a, code },
             )
         }
         "error_injection" => {
@@ -363,5 +282,50 @@ pub fn parse(
         duration: len,
         label,
         effect,
+    })
+}
+
+/// A fault particular to a kind: its target must be of that kind, which reads the rest.
+fn kind_fault(
+    f: &RawFault,
+    span: std::ops::Range<usize>,
+    kind: &str,
+    owner: &str,
+    components: &[ComponentDecl],
+    (at, len): (SimTime, Option<SimTime>),
+    ck: &mut Checker,
+) -> Option<FaultSpec> {
+    let Some(t) = &f.target else {
+        ck.error(span, format!("a fault of kind \"{kind}\" needs `target`"));
+        return None;
+    };
+    if let Some(d) = &f.for_ {
+        ck.error(d.span(), format!("a fault of kind \"{kind}\" happens at an instant (what follows is the component's doing): it takes no `for`"));
+        return None;
+    }
+    let a = ck.component(t, "target")?;
+    let spec = &components[a].spec;
+    if spec.kind() != owner {
+        let noun = registry::info(owner).map_or(owner, |i| i.noun);
+        ck.error(
+            t.span(),
+            format!(
+                "\"{}\" is {}, not {noun}: `{kind}` needs a component of kind \"{owner}\"",
+                t.get_ref(),
+                spec.info().noun
+            ),
+        );
+        return None;
+    }
+    let (code, what) = spec.parse_fault(kind, f, ck)?;
+    debug_assert!(len.is_none());
+    Some(FaultSpec {
+        at,
+        duration: None,
+        label: format!("{kind} {}{what}", t.get_ref()),
+        effect: Effect::Component {
+            actor: a as ActorId,
+            code,
+        },
     })
 }

@@ -306,7 +306,7 @@ fn parse_with(path: &Path, text: &str, access: &FileAccess, ck: &mut Checker) ->
             components_ok = false;
             continue;
         }
-        match components::parse_spec(h.kind.get_ref(), h.rest, ck) {
+        match components::registry::find(h.kind.get_ref()).and_then(|k| (k.parse)(h.rest, ck)) {
             Some(spec) => components.push((h.id, h.az, spec)),
             None => components_ok = false,
         }
@@ -337,13 +337,11 @@ fn parse_with(path: &Path, text: &str, access: &FileAccess, ck: &mut Checker) ->
     if let Some(acc) = &account {
         // aws-facts: §2 concurrency: reserved (and provisioned) concurrency is carved out of
         // the account's pool, which must keep at least 100 for everything else.
-        let set_aside: u32 = components
-            .iter()
-            .filter_map(|(_, _, s)| match s {
-                ComponentSpec::Lambda(l) => Some(l.set_aside()),
-                _ => None,
-            })
-            .sum();
+        let mut claims = components::AccountClaims::default();
+        for (_, _, spec) in &components {
+            spec.claim(&mut claims);
+        }
+        let set_aside = claims.lambda_set_aside;
         if set_aside + components::LAMBDA_UNRESERVED_MIN > acc.lambda_concurrency {
             let span = account_span.clone().unwrap_or(whole.start..whole.start);
             ck.error(
@@ -418,11 +416,11 @@ fn parse_with(path: &Path, text: &str, access: &FileAccess, ck: &mut Checker) ->
     });
     let named = meta.as_ref().map(|m| scenario_name(m, path, ck));
 
-    let raw_faults: Vec<Option<Spanned<raw::RawFault>>> = fault_values
+    let raw_faults: Vec<Option<Spanned<crate::config::raw::RawFault>>> = fault_values
         .into_iter()
         .map(|v| {
             let span = v.span();
-            ck.deserialize::<raw::RawFault>(v)
+            ck.deserialize::<crate::config::raw::RawFault>(v)
                 .map(|f| Spanned::new(span, f))
         })
         .collect();
@@ -587,7 +585,7 @@ fn check_arrivals(
 /// last letter ("a" and "b", "us-east-1a" and "us-east-1b") are how zones are named.
 fn warn_similar_zones(
     components: &[ParsedComponent],
-    faults: &[Option<Spanned<raw::RawFault>>],
+    faults: &[Option<Spanned<crate::config::raw::RawFault>>],
     ck: &mut Checker,
 ) {
     // Each zone name with the first place that uses it.
@@ -596,10 +594,8 @@ fn warn_similar_zones(
         if let Some(az) = az {
             places.entry(az.get_ref()).or_insert(az.span());
         }
-        if let ComponentSpec::AutoScaling(g) = spec {
-            for z in g.zones.iter().flatten() {
-                places.entry(z).or_insert(id.span());
-            }
+        for z in spec.zones() {
+            places.entry(z).or_insert(id.span());
         }
     }
     for f in faults.iter().flatten() {
@@ -936,13 +932,15 @@ fn component_header<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<Com
             format!(
                 "component \"{}\" needs a `kind`: one of {}",
                 id.get_ref(),
-                components::KINDS.join(", ")
+                components::registry::names().join(", ")
             ),
         );
         return None;
     };
     // An unknown kind still declares its id, so that references to it are not reported too.
-    let kind_ok = ck.one_of(&kind, "kind", components::KINDS).is_some();
+    let kind_ok = ck
+        .one_of(&kind, "kind", &components::registry::names())
+        .is_some();
     if !id_ok {
         return None;
     }
@@ -991,47 +989,28 @@ fn check_call_cycles(components: &[ParsedComponent], ck: &mut Checker) {
     }
 }
 
-/// Auto Scaling groups: they span `zones` (no `az`), and a load balancer in front of one has it
-/// as its only target, one load balancer per group (the group's target group is one).
+/// Ties between components: a kind that spans zones takes no `az`; each kind then settles
+/// its relations with the others (a load balancer in front of an Auto Scaling group).
 fn check_groups(components: &mut [ParsedComponent], ck: &mut Checker) -> bool {
     let mut ok = true;
-    let mut fronted: Vec<Option<usize>> = vec![None; components.len()];
-    let is_group: Vec<bool> = components
-        .iter()
-        .map(|c| matches!(c.2, ComponentSpec::AutoScaling(_)))
-        .collect();
-    let ids: Vec<String> = components.iter().map(|c| c.0.get_ref().clone()).collect();
+    let mut relations = components::kind::Relations {
+        ids: components.iter().map(|c| c.0.get_ref().clone()).collect(),
+        fleets: components.iter().map(|c| c.2.is_fleet()).collect(),
+        fronted_by: vec![None; components.len()],
+    };
     for (i, (id, az, spec)) in components.iter_mut().enumerate() {
-        match spec {
-            ComponentSpec::AutoScaling(_) => {
-                if let Some(az) = az {
-                    ck.error(
-                        az.span(),
-                        format!("\"{}\" is an Auto Scaling group, which spans zones: list them in `zones` instead of `az`", id.get_ref()),
-                    );
-                    ok = false;
-                }
-            }
-            ComponentSpec::LoadBalancer(lb) => {
-                for (c, span) in lb.calls.iter().zip(&lb.target_spans) {
-                    if !is_group[c.to] {
-                        continue;
-                    }
-                    let group = &ids[c.to];
-                    if lb.calls.len() > 1 {
-                        ck.error(span.clone(), format!("\"{group}\" is an Auto Scaling group: a load balancer routes to its instances, so it must be the only target (`targets = \"{group}\"`)"));
-                        ok = false;
-                    } else if let Some(first) = fronted[c.to] {
-                        ck.error(span.clone(), format!("\"{group}\" is already behind load balancer \"{}\"; a group has one target group here", ids[first]));
-                        ok = false;
-                    } else {
-                        fronted[c.to] = Some(i);
-                    }
-                }
-                lb.group_target = lb.calls.len() == 1 && is_group[lb.calls[0].to];
-            }
-            _ => {}
+        if let (true, Some(az)) = (spec.spans_zones(), az) {
+            ck.error(
+                az.span(),
+                format!(
+                    "\"{}\" is {}, which spans zones: list them in `zones` instead of `az`",
+                    id.get_ref(),
+                    spec.info().noun
+                ),
+            );
+            ok = false;
         }
+        ok &= spec.relate(i, &mut relations, ck);
     }
     ok
 }

@@ -19,25 +19,6 @@ pub struct RawMeta {
     pub max_in_flight: Option<Spanned<i64>>,
 }
 
-/// A `[[fault]]`: every key any kind takes; `scenario::faults` says which belong to which.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawFault {
-    pub at: Spanned<String>,
-    #[serde(rename = "for")]
-    pub for_: Option<Spanned<String>>,
-    pub kind: Spanned<String>,
-    pub az: Option<Spanned<String>>,
-    pub target: Option<Spanned<String>>,
-    pub from: Option<Spanned<String>>,
-    pub to: Option<Spanned<String>>,
-    pub rate: Option<Spanned<f64>>,
-    pub status: Option<Spanned<i64>>,
-    pub add: Option<Spanned<String>>,
-    pub count: Option<Spanned<i64>>,
-    pub fraction: Option<Spanned<f64>>,
-}
-
 /// An `[[expect]]`: a bound on one number of `summary.json`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -22,9 +22,10 @@ fn capacity_units_follow_size_consistency_and_transactions() {
         table("rcu = 10\nwcu = 10", "transactions = [\"txn\"]")
     );
     let sc = crate::scenario(&text);
-    let archsim::components::ComponentSpec::DynamoDb(cfg) = &sc.components[0].spec else {
-        panic!("a table")
-    };
+    let cfg = sc.components[0]
+        .spec
+        .config::<archsim::components::dynamodb::DynamoConfig>()
+        .expect("a table");
     let op = |name: &str| sc.ops.iter().position(|o| o == name).map(|i| i as u16);
     let (read, write) = (op("read").unwrap(), op("write").unwrap());
     let txn = op("txn").unwrap();

@@ -1,0 +1,478 @@
+//! What each kind of component declares about itself, in one place, for everything that is
+//! not its behaviour: how the scenario reads it (name, keys, parser, faults), how it relates
+//! to other components (calls, zones, account quotas, target groups), and how reports show
+//! it (series, summary fields, table columns, plot panels, the words for its events).
+//!
+//! A kind is a config type implementing `Kind`; `registry::KINDS` lists every kind, one line
+//! each. Scenario assembly, the reports and the JSON Schema read the declarations; none of
+//! them spells a kind's name or its series' names.
+
+use super::{BuildEnv, CallSpec, Component, Shared};
+use crate::config::raw::{RawComponentTable, RawFault};
+use crate::config::Checker;
+pub use crate::metrics::{LatencySeries, Series, Unit};
+use crate::retry::RetryPolicy;
+use std::any::Any;
+use std::fmt::Debug;
+
+/// The family a kind belongs to, for the mark diagrams draw on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    /// A generic queueing station.
+    Generic,
+    Compute,
+    Database,
+    Networking,
+    Storage,
+    Integration,
+}
+
+/// The role of a line's colour; the report maps roles to its palette, so the same meaning has
+/// the same colour on every chart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    /// What is used or busy (utilisation, capacity consumed).
+    Load,
+    /// The limit beside what uses it (capacity provisioned): the load's hue, lighter.
+    Limit,
+    /// What waits (queues, environments, lag).
+    Queue,
+    /// What is offered or received.
+    Offered,
+    /// What went well (hits, healthy targets, in service).
+    Good,
+    /// What went badly (throttles, rejections, stale reads).
+    Bad,
+    /// What costs time or money but is not a failure (misses, cold starts, booting).
+    Warn,
+    /// The limit beside a `Warn` line.
+    WarnLimit,
+}
+
+/// One line of a plot panel: a series, its legend label, its colour role and a factor it is
+/// shown at (100 for a share drawn in percent).
+#[derive(Debug)]
+pub struct PlotLine {
+    pub series: &'static Series,
+    pub label: &'static str,
+    pub tone: Tone,
+    pub scale: f64,
+}
+
+/// A panel of a component's chart, top to bottom in the order declared.
+#[derive(Debug)]
+pub struct PlotPanel {
+    /// The y axis's description, with its unit: "utilisation [%]".
+    pub axis: &'static str,
+    pub lines: &'static [PlotLine],
+    /// A fixed top for quantities with natural bounds (105 for a percentage).
+    pub y_max: Option<f64>,
+}
+
+/// A number a kind puts in `summary.json` under `components.<id>.`, by its dotted path there
+/// (`*` in a path stands for any one name: `by_status.*`).
+#[derive(Debug)]
+pub struct Field {
+    pub path: &'static str,
+    pub unit: Unit,
+    pub about: &'static str,
+}
+
+/// A column of the kind's tables (terminal and HTML): a field, with its label.
+#[derive(Debug)]
+pub struct Column {
+    pub label: &'static str,
+    pub field: &'static str,
+    pub unit: Unit,
+}
+
+/// How an event a kind records (`events.csv`) is shown on plots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    /// Starts a shaded span, named by these words after the component's id.
+    SpanStart(&'static str),
+    /// Ends the span of these words.
+    SpanEnd(&'static str),
+    /// A dashed line with the event's words.
+    Instant,
+    /// Kept in `events.csv`, not drawn (one instance's way through its life).
+    Hidden,
+}
+
+/// An event a kind records, and how it is shown.
+#[derive(Debug)]
+pub struct EventInfo {
+    pub event: &'static str,
+    pub mark: Mark,
+}
+
+/// A fault particular to a kind (`[[fault]] kind = "…"`), beyond the generic ones.
+#[derive(Debug)]
+pub struct FaultInfo {
+    pub name: &'static str,
+    /// The keys it takes, in words, for messages: "`target`, and optionally `count`".
+    pub takes: &'static str,
+    /// The keys it takes besides `at`, `for` and `kind`.
+    pub keys: &'static [&'static str],
+    pub about: &'static str,
+}
+
+/// The type of a key of a kind's table, for the JSON Schema and editors.
+#[derive(Debug)]
+pub enum KeyType {
+    /// A whole number in a range.
+    Integer {
+        min: i64,
+        max: i64,
+    },
+    /// A number in a range.
+    Number {
+        min: f64,
+        max: f64,
+    },
+    /// A duration with its unit ("250ms").
+    Duration,
+    /// A distribution of durations: a duration, or `{ dist = …, … }`.
+    TimeDist,
+    /// A distribution of plain numbers.
+    NumberDist,
+    /// One of these words.
+    Word(&'static [&'static str]),
+    /// Any string (an id, a name).
+    Text,
+    Bool,
+    /// A list of downstream calls.
+    Calls,
+    /// A retry policy.
+    Retry,
+    /// One component id or a list of them.
+    Ids,
+    /// A list of words.
+    Words,
+    /// A table with these keys.
+    Table(&'static [Key]),
+    /// A list of tables with these keys.
+    Tables(&'static [Key]),
+}
+
+/// A key of a kind's table.
+#[derive(Debug)]
+pub struct Key {
+    pub name: &'static str,
+    pub ty: KeyType,
+    pub required: bool,
+    /// What it sets, with its unit and default: shown by editors on hover.
+    pub about: &'static str,
+}
+
+/// Everything a kind declares about itself.
+#[derive(Debug)]
+pub struct KindInfo {
+    /// What `kind = "…"` says.
+    pub name: &'static str,
+    /// AWS's name for it, for diagrams and tables.
+    pub title: &'static str,
+    /// One of it, in words with an article, for messages: "an Auto Scaling group".
+    pub noun: &'static str,
+    pub category: Category,
+    /// One sentence: what it models.
+    pub about: &'static str,
+    /// The keys of its table besides `id`, `kind` and `az`.
+    pub keys: &'static [Key],
+    /// Faults particular to it.
+    pub faults: &'static [FaultInfo],
+    /// Every series it emits.
+    pub series: &'static [&'static Series],
+    /// Every number it puts in the summary.
+    pub fields: &'static [Field],
+    /// The columns of its tables.
+    pub columns: &'static [Column],
+    /// The panels of its chart.
+    pub panels: &'static [PlotPanel],
+    /// The events it records.
+    pub events: &'static [EventInfo],
+}
+
+impl KindInfo {
+    /// How one of its events is shown (an undeclared one as an instant).
+    pub fn mark(&self, event: &str) -> Mark {
+        self.events
+            .iter()
+            .find(|e| e.event == event)
+            .map_or(Mark::Instant, |e| e.mark)
+    }
+
+    /// Whether `path` (below `components.<id>.`) is one of its summary fields.
+    pub fn has_field(&self, path: &str) -> bool {
+        self.fields.iter().any(|f| path_matches(f.path, path))
+    }
+}
+
+/// Whether a dotted path matches a pattern whose `*` segments stand for any one name.
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    let (mut p, mut q) = (pattern.split('.'), path.split('.'));
+    loop {
+        match (p.next(), q.next()) {
+            (None, None) => return true,
+            (Some("*"), Some(_)) => {}
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The account-wide quotas kinds claim a share of before a run (`[account]`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AccountClaims {
+    /// Lambda concurrency set aside by functions (reserved, or provisioned where nothing is
+    /// reserved): carved out of the account's pool.
+    pub lambda_set_aside: u32,
+}
+
+/// What a component does when a zone it touches fails (`az_outage`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZoneOutage {
+    /// Nothing: it is not in the zone.
+    Unaffected,
+    /// It is unreachable while the outage lasts.
+    Down,
+    /// It is told, with this fault code of its own, and acts as its kind does (a group loses
+    /// the instances there, a database fails over).
+    Told(u32),
+}
+
+/// How components of several kinds are tied together, as AWS ties them: a load balancer in
+/// front of an Auto Scaling group shares the group's target group.
+#[derive(Debug, Default)]
+pub struct Relations {
+    /// Component ids, in scenario order.
+    pub ids: Vec<String>,
+    /// Whether each component is a fleet with a target group (an Auto Scaling group).
+    pub fleets: Vec<bool>,
+    /// The load balancer fronting each fleet, once one claims it.
+    pub fronted_by: Vec<Option<usize>>,
+}
+
+/// A kind of component: its config, read from a `[[component]]` table, and everything it
+/// declares. Implemented once per kind, in the kind's own folder.
+pub trait Kind: Clone + Debug + Send + Sync + 'static {
+    /// What the kind declares about itself.
+    const INFO: &'static KindInfo;
+
+    /// Reads and validates the kind-specific part of a `[[component]]` table.
+    fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self>;
+
+    /// A few short lines of its key settings, for diagrams.
+    fn summary_lines(&self) -> Vec<String>;
+
+    /// Builds the running component for one run. Cannot fail: the config was validated.
+    fn build(&self, index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component>;
+
+    /// The downstream calls it makes, as written.
+    fn calls(&self) -> &[CallSpec] {
+        &[]
+    }
+
+    /// The retries an AWS SDK applies to calls to this kind when the caller does not set them.
+    fn default_sdk_retry(&self) -> Option<RetryPolicy> {
+        None
+    }
+
+    /// Whether a request goes to one of its calls' targets (a load balancer routes it to one)
+    /// rather than down each call in turn.
+    fn routes_to_one(&self) -> bool {
+        false
+    }
+
+    /// Whether it spans zones (listed in its own keys) rather than sitting in one `az`.
+    fn spans_zones(&self) -> bool {
+        false
+    }
+
+    /// The zones it uses besides its `az`.
+    fn zones(&self) -> Vec<&str> {
+        Vec::new()
+    }
+
+    /// What a failure of zone `zone` does to it, placed in `az`.
+    fn zone_outage(&self, zone: &str, az: Option<&str>) -> ZoneOutage {
+        if az == Some(zone) {
+            ZoneOutage::Down
+        } else {
+            ZoneOutage::Unaffected
+        }
+    }
+
+    /// Reads a fault of its own (one of `INFO.faults`): the code it is told, and words to
+    /// add to the fault's label (" x2").
+    fn parse_fault(
+        &self,
+        _fault: &str,
+        _raw: &RawFault,
+        _ck: &mut Checker,
+    ) -> Option<(u32, String)> {
+        None
+    }
+
+    /// Its share of the account's quotas.
+    fn claim(&self, _claims: &mut AccountClaims) {}
+
+    /// Whether it is a fleet with a target group that a load balancer can front.
+    fn is_fleet(&self) -> bool {
+        false
+    }
+
+    /// Settles its ties with other components once all are read (a load balancer finds
+    /// whether its target is a fleet); false when a tie is wrong (reported on `ck`).
+    fn relate(&mut self, _me: usize, _relations: &mut Relations, _ck: &mut Checker) -> bool {
+        true
+    }
+
+    /// For a load balancer fronting a fleet: the fleet's index and the deregistration delay
+    /// it sets on the fleet's target group.
+    fn fronts(&self) -> Option<(usize, crate::kernel::SimTime)> {
+        None
+    }
+}
+
+/// A kind's config behind a pointer: what a `ComponentSpec` holds. Implemented for every
+/// `Kind`; nothing implements it by hand.
+pub trait DynKind: Debug + Send + Sync {
+    fn info(&self) -> &'static KindInfo;
+    fn summary_lines(&self) -> Vec<String>;
+    fn build(&self, index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component>;
+    fn calls(&self) -> &[CallSpec];
+    fn default_sdk_retry(&self) -> Option<RetryPolicy>;
+    fn routes_to_one(&self) -> bool;
+    fn spans_zones(&self) -> bool;
+    fn zones(&self) -> Vec<&str>;
+    fn zone_outage(&self, zone: &str, az: Option<&str>) -> ZoneOutage;
+    fn parse_fault(&self, fault: &str, raw: &RawFault, ck: &mut Checker) -> Option<(u32, String)>;
+    fn claim(&self, claims: &mut AccountClaims);
+    fn is_fleet(&self) -> bool;
+    fn relate(&mut self, me: usize, relations: &mut Relations, ck: &mut Checker) -> bool;
+    fn fronts(&self) -> Option<(usize, crate::kernel::SimTime)>;
+    fn clone_box(&self) -> Box<dyn DynKind>;
+    /// The config itself, for a test that inspects it.
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<K: Kind> DynKind for K {
+    fn info(&self) -> &'static KindInfo {
+        K::INFO
+    }
+    fn summary_lines(&self) -> Vec<String> {
+        Kind::summary_lines(self)
+    }
+    fn build(&self, index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
+        Kind::build(self, index, env, shared)
+    }
+    fn calls(&self) -> &[CallSpec] {
+        Kind::calls(self)
+    }
+    fn default_sdk_retry(&self) -> Option<RetryPolicy> {
+        Kind::default_sdk_retry(self)
+    }
+    fn routes_to_one(&self) -> bool {
+        Kind::routes_to_one(self)
+    }
+    fn spans_zones(&self) -> bool {
+        Kind::spans_zones(self)
+    }
+    fn zones(&self) -> Vec<&str> {
+        Kind::zones(self)
+    }
+    fn zone_outage(&self, zone: &str, az: Option<&str>) -> ZoneOutage {
+        Kind::zone_outage(self, zone, az)
+    }
+    fn parse_fault(&self, fault: &str, raw: &RawFault, ck: &mut Checker) -> Option<(u32, String)> {
+        Kind::parse_fault(self, fault, raw, ck)
+    }
+    fn claim(&self, claims: &mut AccountClaims) {
+        Kind::claim(self, claims)
+    }
+    fn is_fleet(&self) -> bool {
+        Kind::is_fleet(self)
+    }
+    fn relate(&mut self, me: usize, relations: &mut Relations, ck: &mut Checker) -> bool {
+        Kind::relate(self, me, relations, ck)
+    }
+    fn fronts(&self) -> Option<(usize, crate::kernel::SimTime)> {
+        Kind::fronts(self)
+    }
+    fn clone_box(&self) -> Box<dyn DynKind> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// A component's validated configuration, of whichever kind.
+#[derive(Debug)]
+pub struct ComponentSpec(Box<dyn DynKind>);
+
+impl Clone for ComponentSpec {
+    fn clone(&self) -> Self {
+        ComponentSpec(self.0.clone_box())
+    }
+}
+
+impl std::ops::Deref for ComponentSpec {
+    type Target = dyn DynKind;
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
+
+impl std::ops::DerefMut for ComponentSpec {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut *self.0
+    }
+}
+
+impl ComponentSpec {
+    /// The kind's name: what `kind = "…"` said.
+    pub fn kind(&self) -> &'static str {
+        self.0.info().name
+    }
+
+    /// The config as its own type, if it is of that kind.
+    pub fn config<K: Kind>(&self) -> Option<&K> {
+        self.0.as_any().downcast_ref()
+    }
+}
+
+/// A kind as the registry lists it: its declarations and its parser.
+pub struct KindEntry {
+    pub info: &'static KindInfo,
+    pub parse: fn(RawComponentTable<'_>, &mut Checker) -> Option<ComponentSpec>,
+}
+
+impl KindEntry {
+    /// The entry of kind `K`.
+    pub const fn of<K: Kind>() -> KindEntry {
+        KindEntry {
+            info: K::INFO,
+            parse: parse_as::<K>,
+        }
+    }
+}
+
+fn parse_as<K: Kind>(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ComponentSpec> {
+    K::parse(table, ck).map(|k| ComponentSpec(Box::new(k)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_match_with_wildcards() {
+        assert!(path_matches("by_status.*", "by_status.503"));
+        assert!(path_matches("utilisation", "utilisation"));
+        assert!(!path_matches("by_status.*", "by_status"));
+        assert!(!path_matches("utilisation", "utilisation.mean"));
+        assert!(path_matches("response_ms.p99", "response_ms.p99"));
+    }
+}

@@ -1,0 +1,32 @@
+//! Every kind of component archsim knows, one line each: adding a kind is its folder and a
+//! line here (CONTRIBUTING.md says how). Everything else (the scenario's `kind = "…"`, the
+//! reports, the JSON Schema) reads this list.
+
+use super::kind::{KindEntry, KindInfo};
+use super::{api_gateway, cache, dynamodb, ec2_autoscaling, lambda, load_balancer, rds, service};
+
+pub const KINDS: &[KindEntry] = &[
+    KindEntry::of::<service::ServiceConfig>(),
+    KindEntry::of::<api_gateway::ApiGatewayConfig>(),
+    KindEntry::of::<lambda::LambdaConfig>(),
+    KindEntry::of::<dynamodb::DynamoConfig>(),
+    KindEntry::of::<cache::CacheConfig>(),
+    KindEntry::of::<load_balancer::LbConfig>(),
+    KindEntry::of::<ec2_autoscaling::AsgConfig>(),
+    KindEntry::of::<rds::RdsConfig>(),
+];
+
+/// The kind named `name`.
+pub fn find(name: &str) -> Option<&'static KindEntry> {
+    KINDS.iter().find(|k| k.info.name == name)
+}
+
+/// What the kind named `name` declares.
+pub fn info(name: &str) -> Option<&'static KindInfo> {
+    find(name).map(|k| k.info)
+}
+
+/// Every kind's name, in registry order.
+pub fn names() -> Vec<&'static str> {
+    KINDS.iter().map(|k| k.info.name).collect()
+}
