@@ -191,6 +191,73 @@ impl Checker {
         }
     }
 
+    /// An optional key: checked by `check` when the scenario gives it, else `default`. Every
+    /// optional key of every table has this shape; the typed helpers below cover the
+    /// common cases.
+    pub fn or<S, T>(
+        &mut self,
+        value: &Option<S>,
+        default: T,
+        check: impl FnOnce(&mut Checker, &S) -> Option<T>,
+    ) -> Option<T> {
+        match value {
+            Some(v) => check(self, v),
+            None => Some(default),
+        }
+    }
+
+    /// An optional whole number from `min` to `max`, else `default`.
+    pub fn int_or(
+        &mut self,
+        value: &Option<Spanned<i64>>,
+        key: &str,
+        (min, max): (i64, i64),
+        default: i64,
+    ) -> Option<i64> {
+        self.or(value, default, |ck, v| ck.int_in(v, key, min, max))
+    }
+
+    /// An optional duration, else `default`.
+    pub fn duration_or(
+        &mut self,
+        value: &Option<Spanned<String>>,
+        key: &str,
+        default: SimTime,
+    ) -> Option<SimTime> {
+        self.or(value, default, |ck, v| ck.duration(v, key))
+    }
+
+    /// An optional duration longer than zero, else `default`.
+    pub fn positive_duration_or(
+        &mut self,
+        value: &Option<Spanned<String>>,
+        key: &str,
+        default: SimTime,
+    ) -> Option<SimTime> {
+        self.or(value, default, |ck, v| ck.positive_duration(v, key))
+    }
+
+    /// An optional distribution of durations, else `default`.
+    pub fn time_dist_or(
+        &mut self,
+        value: &Option<Spanned<RawDist>>,
+        key: &str,
+        default: Dist,
+    ) -> Option<Dist> {
+        self.or(value, default, |ck, v| ck.time_dist(v, key))
+    }
+
+    /// An optional word of `allowed`, else `default`.
+    pub fn one_of_or<'a>(
+        &mut self,
+        value: &Option<Spanned<String>>,
+        key: &str,
+        allowed: &[&'a str],
+        default: &'a str,
+    ) -> Option<&'a str> {
+        self.or(value, default, |ck, v| ck.one_of(v, key, allowed))
+    }
+
     /// A duration such as "250ms", "2m" or "1h30m".
     pub fn duration(&mut self, s: &Spanned<String>, key: &str) -> Option<SimTime> {
         match parse_duration(s.get_ref()) {

@@ -196,23 +196,14 @@ pub fn report(
             svg_image(svg, "architecture diagram: the components and their calls")
         );
     }
-    if let Some(cs) = summary["components"].as_object() {
-        o.push_str("<h2>Components</h2><table><tr><th>component</th><th>kind</th><th>utilisation</th><th>mean queue</th><th>P(wait)</th><th>mean response [ms]</th><th>503 (full)</th><th>late replies</th></tr>\n");
-        for (id, c) in cs {
-            let _ = writeln!(
-                o,
-                "<tr><td>{}</td><td>{}</td><td>{} %</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(id),
-                escape(c["kind"].as_str().unwrap_or("")),
-                fmt(100.0 * num(c, "utilisation")),
-                fmt(num(c, "queue_mean")),
-                fmt(num(c, "wait_probability")),
-                fmt(num(c, "response_ms.mean")),
-                fmt(num(c, "rejected")),
-                fmt(num(c, "late_replies")),
-            );
+    let kinds = super::columns::by_kind(summary);
+    if !kinds.is_empty() {
+        o.push_str("<h2>Components</h2>\n");
+        for (info, members) in &kinds {
+            let rows: Vec<(String, &Value)> =
+                members.iter().map(|(id, c)| (escape(id), *c)).collect();
+            kind_table(&mut o, info, "component", &rows);
         }
-        o.push_str("</table>\n");
     }
     if !plots.is_empty() {
         o.push_str("<h2>Over time</h2>\n");
@@ -222,6 +213,34 @@ pub fn report(
     }
     o.push_str("<h2>Data</h2><p><a href=\"summary.json\">summary.json</a> · <a href=\"timeseries.csv\">timeseries.csv</a> · <a href=\"events.csv\">events.csv</a></p>\n</body></html>\n");
     o
+}
+
+/// A table of components of one kind, one row each (`rows`: the first cell, already escaped,
+/// and the component's summary), one column per figure its kind declares.
+fn kind_table(
+    o: &mut String,
+    info: &crate::components::kind::KindInfo,
+    first: &str,
+    rows: &[(String, &Value)],
+) {
+    let _ = write!(
+        o,
+        "<h3>{} <span class=\"meta\">({})</span></h3><table><tr><th>{first}</th>",
+        escape(info.title),
+        escape(info.name)
+    );
+    for c in info.columns {
+        let _ = write!(o, "<th>{}</th>", escape(&super::columns::header(c)));
+    }
+    o.push_str("</tr>\n");
+    for (name, c) in rows {
+        let _ = write!(o, "<tr><td>{name}</td>");
+        for col in info.columns {
+            let _ = write!(o, "<td>{}</td>", super::columns::cell(col, c));
+        }
+        o.push_str("</tr>\n");
+    }
+    o.push_str("</table>\n");
 }
 
 /// The page over a results folder: the scenarios of the run, as (folder name, summary), with
@@ -279,6 +298,38 @@ pub fn index(
                 escape(folder),
                 escape(d)
             );
+        }
+    }
+    // Each kind's figures across the scenarios: the same component kind side by side.
+    let mut kinds: Vec<(&crate::components::kind::KindInfo, Vec<(String, &Value)>)> = Vec::new();
+    for &(folder, s) in summaries {
+        for (info, members) in super::columns::by_kind(s) {
+            let rows = members.into_iter().map(|(id, c)| {
+                (
+                    format!(
+                        "<a href=\"{}\">{}</a> · {}",
+                        relative_link(folder, "report.html"),
+                        escape(folder),
+                        escape(id)
+                    ),
+                    c,
+                )
+            });
+            match kinds.iter_mut().find(|(k, _)| std::ptr::eq(*k, info)) {
+                Some((_, list)) => list.extend(rows),
+                None => kinds.push((info, rows.collect())),
+            }
+        }
+    }
+    kinds.sort_by_key(|(k, _)| {
+        crate::components::registry::KINDS
+            .iter()
+            .position(|e| std::ptr::eq(e.info, *k))
+    });
+    if !kinds.is_empty() {
+        o.push_str("<h2>Components, by kind</h2>\n");
+        for (info, rows) in &kinds {
+            kind_table(&mut o, info, "scenario · component", rows);
         }
     }
     if !comparisons.is_empty() {

@@ -1,6 +1,7 @@
 //! Renderers: pure functions from results to bytes (JSON, CSV, text). They never run the
 //! simulation and never touch files; `sweep` writes what they return.
 
+pub mod columns;
 pub mod diagram;
 pub mod html;
 pub mod plots;
@@ -166,18 +167,13 @@ pub fn text_summary(summary: &Summary) -> String {
     if let Some(Value::Object(cs)) = get("components") {
         for (id, c) in cs {
             let kind = c.get("kind").and_then(Value::as_str).unwrap_or("?");
-            let mut line = format!("  {id:<16} {kind:<12}");
-            for (key, label, pct) in COMPONENT_FIGURES {
-                if let Some(v) = c.get(*key).and_then(Value::as_f64) {
-                    if v != 0.0 || *key == "utilisation" {
-                        if *key == "cost_usd" {
-                            let _ = write!(line, " ${v:.4}");
-                        } else if *pct {
-                            let _ = write!(line, " {label} {:.1}%", 100.0 * v);
-                        } else {
-                            let _ = write!(line, " {label} {}", short(v));
-                        }
-                    }
+            let mut line = format!("  {id:<16} {kind:<15}");
+            let declared = crate::components::registry::info(kind).map_or(&[][..], |i| i.columns);
+            // The kind's figures, its first always, the rest when they say something.
+            for (i, col) in declared.iter().enumerate() {
+                let shown = columns::value(col, c).is_some_and(|v| v != 0.0 || i == 0);
+                if let (true, Some(text)) = (shown, columns::terminal(col, c)) {
+                    let _ = write!(line, " {text}");
                 }
             }
             let _ = writeln!(o, "{line}");
@@ -227,30 +223,7 @@ pub fn expectation_text(e: &Value) -> String {
     )
 }
 
-/// The figures the terminal summary shows for a component, when it has them: (key in
-/// summary.json, label, shown as a percentage).
-const COMPONENT_FIGURES: &[(&str, &str, bool)] = &[
-    ("utilisation", "utilisation", true),
-    ("queue_mean", "queue", false),
-    ("rejected", "rejected", false),
-    ("throttled_fraction", "throttled", true),
-    ("cache_hit_ratio", "cache hits", true),
-    ("dax_hit_ratio", "DAX hits", true),
-    ("hit_ratio", "hits", true),
-    ("healthy_targets_mean", "healthy targets", false),
-    ("idle_timeouts", "idle timeouts", false),
-    ("spillover", "spillover", false),
-    ("stale_read_fraction", "stale", true),
-    ("concurrency_mean", "concurrency", false),
-    ("concurrency_max", "max", false),
-    ("cold_start_fraction", "cold starts", true),
-    ("throttle_fraction", "throttled", true),
-    ("timeouts", "timeouts", false),
-    ("late_replies", "late replies", false),
-    ("cost_usd", "cost", false),
-];
-
-fn short(v: f64) -> String {
+pub(crate) fn short(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else if v.abs() >= 100.0 {

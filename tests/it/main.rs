@@ -12,6 +12,7 @@ mod dynamodb;
 mod expectations;
 mod faults;
 mod kernel_bench;
+mod kinds;
 mod load_balancer;
 mod queueing;
 mod rds;

@@ -9,227 +9,48 @@
 //! A full queue answers 503. A failed downstream call stops the request: its status is passed
 //! up, and a downstream timeout becomes 504, as a gateway's would.
 
-use super::kind::{
-    Category, Column, EventInfo, Kind, KindInfo, LatencySeries, Mark, PlotLine, PlotPanel, Series,
-    Tone, Unit,
+mod config;
+mod kind;
+
+pub use config::ServiceConfig;
+use kind::{ARRIVALS, COMPLETIONS, QUEUE, REJECTED, RESPONSE, UTILISATION};
+
+use super::{
+    pack, unpack, AfterReply, BuildEnv, CallCursor, Component, ComponentReport, Edge, Token,
 };
-use super::{AfterReply, BuildEnv, CallCursor, CallSpec, Component, ComponentReport, Edge, Shared};
-use crate::config::raw::{RawCall, RawComponentTable, RawDist};
-use crate::config::Checker;
-use crate::dist::Dist;
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
-use serde::Deserialize;
+use crate::status;
 use slab::Slab;
 use std::collections::VecDeque;
-use toml::Spanned;
 
 /// Status a full queue answers with.
-pub const QUEUE_FULL: u16 = 503;
+pub const QUEUE_FULL: u16 = status::SERVICE_UNAVAILABLE;
 
-/// Timer tags: the job index shifted left by one, and what the timer is for.
-const TIMER_WORK_DONE: u64 = 0;
-const TIMER_RETRY: u64 = 1;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawService {
-    servers: Option<Spanned<i64>>,
-    queue: Option<Spanned<i64>>,
-    service_time: Spanned<RawDist>,
-    #[serde(default)]
-    calls: Vec<RawCall>,
+/// What a service's timers are for, each about one job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Timer {
+    /// The job's own work is done: on to its calls.
+    WorkDone(usize),
+    /// The SDK's backoff before the job's current call again is over.
+    Retry(usize),
 }
 
-#[derive(Clone, Debug)]
-pub struct ServiceConfig {
-    /// Requests served at once.
-    pub servers: u32,
-    /// Requests that may wait beyond those being served; `None`: no limit.
-    pub queue: Option<u32>,
-    /// Time a request holds its server for its own work [s].
-    pub service_time: Dist,
-    pub calls: Vec<CallSpec>,
-}
-
-const ARRIVALS: Series = Series {
-    id: "arrivals_rps",
-    unit: Unit::PerSecond,
-    about: "requests arriving",
-};
-const COMPLETIONS: Series = Series {
-    id: "completions_rps",
-    unit: Unit::PerSecond,
-    about: "requests answered",
-};
-const REJECTED: Series = Series {
-    id: "rejected_rps",
-    unit: Unit::PerSecond,
-    about: "requests refused with 503, the queue being full",
-};
-const UTILISATION: Series = Series {
-    id: "utilisation",
-    unit: Unit::Share,
-    about: "busy servers over servers, time-averaged",
-};
-const QUEUE: Series = Series {
-    id: "queue",
-    unit: Unit::Number,
-    about: "requests waiting, time-averaged",
-};
-static RESPONSE: LatencySeries = LatencySeries {
-    p50: Series {
-        id: "response_p50_ms",
-        unit: Unit::Milliseconds,
-        about: "median time from arrival to answer",
-    },
-    p95: Series {
-        id: "response_p95_ms",
-        unit: Unit::Milliseconds,
-        about: "95th percentile of the time from arrival to answer",
-    },
-    p99: Series {
-        id: "response_p99_ms",
-        unit: Unit::Milliseconds,
-        about: "99th percentile of the time from arrival to answer",
-    },
-};
-
-impl Kind for ServiceConfig {
-    const INFO: &'static KindInfo = &KindInfo {
-        name: "service",
-        title: "service",
-        noun: "a service",
-        category: Category::Generic,
-        about: "a generic queueing station: servers, a bounded or unbounded FIFO queue, a service time and downstream calls",
-        keys: &[],
-        faults: &[],
-        series: &[
-            &ARRIVALS,
-            &COMPLETIONS,
-            &REJECTED,
-            &UTILISATION,
-            &QUEUE,
-            &RESPONSE.p50,
-            &RESPONSE.p95,
-            &RESPONSE.p99,
-        ],
-        fields: &[],
-        columns: &[
-            Column {
-                label: "utilisation",
-                field: "utilisation",
-                unit: Unit::Share,
-            },
-            Column {
-                label: "mean queue",
-                field: "queue_mean",
-                unit: Unit::Number,
-            },
-            Column {
-                label: "P(wait)",
-                field: "wait_probability",
-                unit: Unit::Share,
-            },
-            Column {
-                label: "mean response",
-                field: "response_ms.mean",
-                unit: Unit::Milliseconds,
-            },
-            Column {
-                label: "503 (queue full)",
-                field: "rejected",
-                unit: Unit::Count,
-            },
-            Column {
-                label: "late replies",
-                field: "late_replies",
-                unit: Unit::Count,
-            },
-        ],
-        panels: &[
-            PlotPanel {
-                axis: "utilisation [%]",
-                lines: &[PlotLine {
-                    series: &UTILISATION,
-                    label: "utilisation",
-                    tone: Tone::Load,
-                    scale: 100.0,
-                }],
-                y_max: Some(105.0),
-            },
-            PlotPanel {
-                axis: "queue [requests]",
-                lines: &[PlotLine {
-                    series: &QUEUE,
-                    label: "waiting",
-                    tone: Tone::Queue,
-                    scale: 1.0,
-                }],
-                y_max: None,
-            },
-        ],
-        events: &[
-            EventInfo {
-                event: "queue_full",
-                mark: Mark::SpanStart("queue full"),
-            },
-            EventInfo {
-                event: "queue_recovered",
-                mark: Mark::SpanEnd("queue full"),
-            },
-        ],
-    };
-
-    fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
-        parse(table, ck)
+impl Token for Timer {
+    fn encode(self) -> u64 {
+        match self {
+            Timer::WorkDone(job) => pack(0, job as u64),
+            Timer::Retry(job) => pack(1, job as u64),
+        }
     }
 
-    fn build(&self, _index: usize, env: BuildEnv, _shared: &Shared) -> Box<dyn Component> {
-        Box::new(Service::new(self.clone(), env))
+    fn decode(token: u64) -> Option<Timer> {
+        match unpack(token) {
+            (0, job) => Some(Timer::WorkDone(job as usize)),
+            (1, job) => Some(Timer::Retry(job as usize)),
+            _ => None,
+        }
     }
-
-    fn calls(&self) -> &[CallSpec] {
-        &self.calls
-    }
-
-    fn summary_lines(&self) -> Vec<String> {
-        let servers = if self.servers == 1 {
-            "1 server".to_string()
-        } else {
-            format!("{} servers", self.servers)
-        };
-        let queue = match self.queue {
-            Some(q) => format!("queue {q}"),
-            None => "unbounded queue".to_string(),
-        };
-        vec![
-            format!("{servers}, {queue}"),
-            format!("work {}", SimTime::from_secs_f64(self.service_time.mean())),
-        ]
-    }
-}
-
-pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ServiceConfig> {
-    let raw: RawService = ck.deserialize(table)?;
-    let servers = match &raw.servers {
-        Some(s) => ck.int_in(s, "servers", 1, 1_000_000).map(|v| v as u32),
-        None => Some(1),
-    };
-    let queue = match &raw.queue {
-        Some(q) => ck
-            .int_in(q, "queue", 0, 100_000_000)
-            .map(|v| Some(v as u32)),
-        None => Some(None),
-    };
-    let service_time = ck.time_dist(&raw.service_time, "service_time");
-    let calls = ck.calls(&raw.calls);
-    Some(ServiceConfig {
-        servers: servers?,
-        queue: queue?,
-        service_time: service_time?,
-        calls: calls?,
-    })
 }
 
 /// A request being served: it holds a server from `started` until it is answered.
@@ -353,7 +174,7 @@ impl Service {
             calls: CallCursor::default(),
         });
         let work = self.cfg.service_time.sample_time(&mut self.rng);
-        ctx.schedule(work, (job as u64) << 1 | TIMER_WORK_DONE);
+        ctx.schedule(work, Timer::WorkDone(job).encode());
     }
 
     /// Makes the job's next downstream call, or answers it when none is left.
@@ -363,7 +184,7 @@ impl Service {
             .calls
             .call_next(&self.edges, ctx, &mut self.rng, j.msg, job as u64)
         {
-            self.complete(ctx, job, 200);
+            self.complete(ctx, job, status::OK);
         }
     }
 
@@ -401,23 +222,22 @@ impl Component for Service {
             // No fault of its own kind exists for it (validation allows none).
             Input::Fault { .. } => {}
             Input::Call(call, msg) => self.arrive(ctx, call, msg),
-            Input::Timer(tag) if tag & 1 == TIMER_WORK_DONE => {
-                self.proceed(ctx, (tag >> 1) as usize)
-            }
-            Input::Timer(tag) => {
-                // The SDK's backoff is over: the same call again.
-                let job = (tag >> 1) as usize;
-                let j = &mut self.jobs[job];
-                j.calls
-                    .call_again(&self.edges, ctx, &mut self.rng, j.msg, job as u64);
-            }
+            Input::Timer(tag) => match Timer::decode(tag) {
+                Some(Timer::WorkDone(job)) => self.proceed(ctx, job),
+                Some(Timer::Retry(job)) => {
+                    let j = &mut self.jobs[job];
+                    j.calls
+                        .call_again(&self.edges, ctx, &mut self.rng, j.msg, job as u64);
+                }
+                None => {}
+            },
             Input::Reply(r) => {
                 let job = r.tag as usize;
                 match self.jobs[job]
                     .calls
                     .after_reply(&self.edges, r.outcome, &mut self.rng)
                 {
-                    AfterReply::Retry(wait) => ctx.schedule(wait, (job as u64) << 1 | TIMER_RETRY),
+                    AfterReply::Retry(wait) => ctx.schedule(wait, Timer::Retry(job).encode()),
                     AfterReply::Next => self.proceed(ctx, job),
                     AfterReply::Fail(s) => self.complete(ctx, job, s),
                 }
@@ -482,6 +302,20 @@ impl Component for Service {
             metrics: m,
             series,
             events: self.events.finish(c.end),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn timers_survive_the_kernel(job in 0usize..(1 << 40), retry in any::<bool>()) {
+            let t = if retry { Timer::Retry(job) } else { Timer::WorkDone(job) };
+            prop_assert_eq!(crate::components::token_round_trip(t), Ok(()));
         }
     }
 }

@@ -1,0 +1,28 @@
+//! The HTTP statuses archsim's components answer with, by name, and what each means where
+//! AWS returns it (aws-facts: the sections of the services cited beside each use).
+
+/// The request succeeded.
+pub const OK: u16 = 200;
+/// Accepted for later processing (asynchronous invocations, queued messages).
+pub const ACCEPTED: u16 = 202;
+/// DynamoDB's ProvisionedThroughputExceeded (and other client errors); retried by SDKs.
+pub const BAD_REQUEST: u16 = 400;
+/// Denied by a policy.
+pub const FORBIDDEN: u16 = 403;
+/// Throttled: API Gateway's throttles and quotas, Lambda's Invoke API.
+pub const TOO_MANY_REQUESTS: u16 = 429;
+/// An internal error: behind API Gateway, a Lambda throttle (REST).
+pub const INTERNAL_ERROR: u16 = 500;
+/// Bad gateway: behind API Gateway, a Lambda function error; a load balancer's target that
+/// closed the connection (deregistration cut-off, instance lost).
+pub const BAD_GATEWAY: u16 = 502;
+/// Unavailable: a full queue, no healthy target, a database that refuses writes.
+pub const SERVICE_UNAVAILABLE: u16 = 503;
+/// Gateway timeout: a load balancer's idle timeout, API Gateway's integration timeout, a
+/// downstream timeout passed up.
+pub const GATEWAY_TIMEOUT: u16 = 504;
+
+/// Whether a status is a success.
+pub const fn is_success(status: u16) -> bool {
+    status >= 200 && status < 300
+}
