@@ -11,6 +11,7 @@ mod determinism;
 mod dynamodb;
 mod expectations;
 mod faults;
+mod fuzz;
 mod kernel_bench;
 mod kinds;
 mod load_balancer;
