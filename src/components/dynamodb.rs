@@ -133,22 +133,23 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
         Some(m) => ck.one_of(m, "mode", &["provisioned", "on_demand"]),
     }?;
     let mode = if mode_name == "provisioned" {
-        let rcu = match &raw.rcu {
-            Some(r) => ck.positive_up_to(r, "rcu", "read capacity units", MAX_UNITS, MAX_UNITS_WHY),
-            None => {
-                ck.error(
-                    raw.mode.as_ref().map_or(at.clone(), |m| m.span()),
-                    "a provisioned table needs `rcu` and `wcu`",
-                );
-                None
-            }
-        };
-        let wcu = match &raw.wcu {
-            Some(w) => {
-                ck.positive_up_to(w, "wcu", "write capacity units", MAX_UNITS, MAX_UNITS_WHY)
-            }
-            None => None,
-        };
+        if raw.rcu.is_none() || raw.wcu.is_none() {
+            let missing = match (&raw.rcu, &raw.wcu) {
+                (None, None) => "`rcu` and `wcu`",
+                (None, Some(_)) => "`rcu`",
+                _ => "`wcu`",
+            };
+            ck.error(
+                raw.mode.as_ref().map_or(at.clone(), |m| m.span()),
+                format!("a provisioned table needs `rcu` and `wcu` (read and write capacity units); this one lacks {missing}"),
+            );
+        }
+        let rcu = raw.rcu.as_ref().and_then(|r| {
+            ck.positive_up_to(r, "rcu", "read capacity units", MAX_UNITS, MAX_UNITS_WHY)
+        });
+        let wcu = raw.wcu.as_ref().and_then(|w| {
+            ck.positive_up_to(w, "wcu", "write capacity units", MAX_UNITS, MAX_UNITS_WHY)
+        });
         Some(Mode::Provisioned {
             rcu: rcu?,
             wcu: wcu?,

@@ -608,6 +608,36 @@ fn count(ck: &mut Checker, v: &Option<Spanned<i64>>, key: &str, default: u32) ->
     }
 }
 
+/// The sizes the scheduled actions leave, in time order from the group's own: an action that
+/// would leave `min` above `max` is refused before the run. The facts say nothing of what AWS
+/// does then; a group cannot run so, and saying it at validation is the clear choice.
+fn check_schedule(
+    raw: &[Spanned<RawScheduled>],
+    actions: &[ScheduledAction],
+    (min, max): (u32, u32),
+    ck: &mut Checker,
+) -> bool {
+    let mut order: Vec<usize> = (0..actions.len()).collect();
+    order.sort_by_key(|&i| actions[i].at);
+    let (mut lo, mut hi) = (min, max);
+    for i in order {
+        let a = &actions[i];
+        let (new_lo, new_hi) = (a.min.unwrap_or(lo), a.max.unwrap_or(hi));
+        if new_lo > new_hi {
+            ck.error(
+                raw[i].span(),
+                format!(
+                    "at {} this scheduled action would leave the group's `min` ({new_lo}) above its `max` ({new_hi}); set `max` in the action too, or a larger `max` for the group",
+                    a.at
+                ),
+            );
+            return false;
+        }
+        (lo, hi) = (new_lo, new_hi);
+    }
+    true
+}
+
 pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<AsgConfig> {
     // Where the component is written: for messages about a key it lacks.
     let at = table.span().start..table.span().start;
@@ -762,6 +792,9 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<AsgConfig
             }),
             _ => sched_ok = false,
         }
+    }
+    if sched_ok {
+        sched_ok = check_schedule(&raw.schedule, &schedule, (min, max), ck);
     }
     let health_check_type = match &raw.health_check_type {
         None => Some(HealthCheckType::Ec2),
