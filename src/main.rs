@@ -47,6 +47,8 @@ enum Command {
         #[command(flatten)]
         reads: ReadArgs,
     },
+    /// Print the JSON Schema of scenario files (for editors: completion and hover docs).
+    Schema,
     /// Check scenarios for errors without running them.
     Validate {
         #[arg(required = true)]
@@ -108,6 +110,19 @@ fn main() -> ExitCode {
             }
             Err(code) => code,
         },
+        Command::Schema => {
+            let schema = archsim::scenario::schema::scenario_schema();
+            match serde_json::to_string_pretty(&schema) {
+                Ok(text) => {
+                    println!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Validate { paths, reads } => match load(&paths, &reads) {
             Ok(scenarios) => {
                 for s in &scenarios {

@@ -8,6 +8,7 @@
 //! them spells a kind's name or its series' names.
 
 use super::{BuildEnv, CallSpec, Component, Shared};
+pub use crate::config::keys::{Key, KeyType};
 use crate::config::raw::{RawComponentTable, RawFault};
 use crate::config::Checker;
 pub use crate::metrics::{LatencySeries, Series, Unit};
@@ -114,54 +115,6 @@ pub struct FaultInfo {
     pub takes: &'static str,
     /// The keys it takes besides `at`, `for` and `kind`.
     pub keys: &'static [&'static str],
-    pub about: &'static str,
-}
-
-/// The type of a key of a kind's table, for the JSON Schema and editors.
-#[derive(Debug)]
-pub enum KeyType {
-    /// A whole number in a range.
-    Integer {
-        min: i64,
-        max: i64,
-    },
-    /// A number in a range.
-    Number {
-        min: f64,
-        max: f64,
-    },
-    /// A duration with its unit ("250ms").
-    Duration,
-    /// A distribution of durations: a duration, or `{ dist = …, … }`.
-    TimeDist,
-    /// A distribution of plain numbers.
-    NumberDist,
-    /// One of these words.
-    Word(&'static [&'static str]),
-    /// Any string (an id, a name).
-    Text,
-    Bool,
-    /// A list of downstream calls.
-    Calls,
-    /// A retry policy.
-    Retry,
-    /// One component id or a list of them.
-    Ids,
-    /// A list of words.
-    Words,
-    /// A table with these keys.
-    Table(&'static [Key]),
-    /// A list of tables with these keys.
-    Tables(&'static [Key]),
-}
-
-/// A key of a kind's table.
-#[derive(Debug)]
-pub struct Key {
-    pub name: &'static str,
-    pub ty: KeyType,
-    pub required: bool,
-    /// What it sets, with its unit and default: shown by editors on hover.
     pub about: &'static str,
 }
 

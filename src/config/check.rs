@@ -859,10 +859,23 @@ fn reword(msg: &str) -> String {
             return format!("unknown key {key}{hint}; allowed keys here: {allowed}");
         }
         if let Some((key, expected)) = rest.split_once(", expected ") {
-            return format!(
-                "unknown key {key}; the only key allowed here is {}",
-                expected.replace('`', "")
-            );
+            // serde lists two keys as "`a` or `b`", one as "`a`".
+            let allowed: Vec<&str> = expected
+                .split(" or ")
+                .map(|k| k.trim().trim_matches('`'))
+                .collect();
+            let hint = crate::text::did_you_mean(key.trim_matches('`'), allowed.iter().copied());
+            return if allowed.len() == 1 {
+                format!(
+                    "unknown key {key}{hint}; the only key allowed here is {}",
+                    allowed[0]
+                )
+            } else {
+                format!(
+                    "unknown key {key}{hint}; allowed keys here: {}",
+                    allowed.join(", ")
+                )
+            };
         }
         if let Some((key, _)) = rest.split_once(", there are no fields") {
             return format!("unknown key {key}; this table takes no keys");

@@ -5,6 +5,7 @@
 
 pub mod calls;
 pub mod check;
+pub mod keys;
 pub mod raw;
 
 pub use calls::{CallSpec, OpChoice};

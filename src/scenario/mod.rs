@@ -5,7 +5,9 @@
 
 mod faults;
 pub mod files;
+pub mod keys;
 pub mod raw;
+pub mod schema;
 mod workloads;
 
 use crate::components::{self, Account, ComponentSpec};

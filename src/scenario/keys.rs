@@ -1,0 +1,450 @@
+//! The keys of the scenario's own tables (`[scenario]`, `[account]`, `[network]`,
+//! `[[workload]]`, `[[fault]]`, `[[expect]]`), declared for the JSON Schema; a test holds
+//! them to what the parser accepts.
+
+use crate::config::keys::{Key, KeyType};
+use crate::limits;
+
+pub const SCENARIO: &[Key] = &[
+    Key {
+        name: "name",
+        ty: KeyType::Text,
+        required: false,
+        about: "names the results folder: letters, digits, '-', '_' and '.' (default: the file's name)",
+    },
+    Key {
+        name: "description",
+        ty: KeyType::Text,
+        required: false,
+        about: "what the scenario shows, in a sentence or two; printed and put at the top of its report",
+    },
+    Key {
+        name: "compare",
+        ty: KeyType::Text,
+        required: false,
+        about: "a comparison group: scenarios run together with the same group are overlaid in index.html",
+    },
+    Key {
+        name: "duration",
+        ty: KeyType::Duration,
+        required: true,
+        about: "simulated time during which requests arrive (work in flight then drains)",
+    },
+    Key {
+        name: "warmup",
+        ty: KeyType::Duration,
+        required: false,
+        about: "left out of the statistics, from the start (default 0s)",
+    },
+    Key {
+        name: "seed",
+        ty: KeyType::Integer {
+            min: 0,
+            max: i64::MAX,
+        },
+        required: false,
+        about: "the first seed (default 1): a run is reproducible from its scenario and seed",
+    },
+    Key {
+        name: "seeds",
+        ty: KeyType::Integer {
+            min: 1,
+            max: limits::MAX_SEEDS as i64,
+        },
+        required: false,
+        about: "replications: seeds seed, seed + 1, … (default 1)",
+    },
+    Key {
+        name: "window",
+        ty: KeyType::Duration,
+        required: false,
+        about: "width of the time-series windows (default 1s)",
+    },
+    Key {
+        name: "max_in_flight",
+        ty: KeyType::Integer {
+            min: 1,
+            max: limits::MAX_IN_FLIGHT,
+        },
+        required: false,
+        about: "the most calls open at once before the run stops as overloaded (default 2,000,000)",
+    },
+];
+
+pub const ACCOUNT: &[Key] = &[
+    Key {
+        name: "api_gateway_rate",
+        ty: KeyType::Number {
+            min: 0.0,
+            max: f64::MAX,
+        },
+        required: false,
+        about: "API Gateway's account throttle, shared by every API [requests/s] (default 10,000)",
+    },
+    Key {
+        name: "api_gateway_burst",
+        ty: KeyType::Integer {
+            min: 1,
+            max: 1_000_000_000,
+        },
+        required: false,
+        about: "the account throttle's burst [requests] (default 5,000)",
+    },
+    Key {
+        name: "lambda_concurrency",
+        ty: KeyType::Integer {
+            min: 100,
+            max: 10_000_000,
+        },
+        required: false,
+        about: "Lambda's concurrency for the account and Region, shared by every function (default 1,000)",
+    },
+];
+
+pub const NETWORK: &[Key] = &[
+    Key {
+        name: "same_az",
+        ty: KeyType::TimeDist,
+        required: false,
+        about: "one-way latency of a hop within a zone (default uniform 0.1–0.25 ms)",
+    },
+    Key {
+        name: "cross_az",
+        ty: KeyType::TimeDist,
+        required: false,
+        about: "one-way latency of a hop between zones (default uniform 0.5–1 ms)",
+    },
+];
+
+const ARRIVAL: &[Key] = &[
+    Key {
+        name: "process",
+        ty: KeyType::Word(&[
+            "constant", "poisson", "step", "ramp", "spike", "diurnal", "trace",
+        ]),
+        required: true,
+        about: "how arrivals are spread over time; each process takes its own keys below",
+    },
+    Key {
+        name: "rate",
+        ty: KeyType::Number {
+            min: 0.0,
+            max: limits::MAX_RATE,
+        },
+        required: false,
+        about: "constant, poisson: arrivals per second",
+    },
+    Key {
+        name: "steps",
+        ty: KeyType::Steps,
+        required: false,
+        about: "step: [[\"0s\", 200], [\"10m\", 1200]], from each time on, that rate [requests/s]",
+    },
+    Key {
+        name: "from",
+        ty: KeyType::Number {
+            min: 0.0,
+            max: limits::MAX_RATE,
+        },
+        required: false,
+        about: "ramp: the rate at the start [requests/s]",
+    },
+    Key {
+        name: "to",
+        ty: KeyType::Number {
+            min: 0.0,
+            max: limits::MAX_RATE,
+        },
+        required: false,
+        about: "ramp: the rate at the end of the ramp, kept after it [requests/s]",
+    },
+    Key {
+        name: "over",
+        ty: KeyType::Duration,
+        required: false,
+        about: "ramp: how long the ramp takes",
+    },
+    Key {
+        name: "base",
+        ty: KeyType::Number {
+            min: 0.0,
+            max: limits::MAX_RATE,
+        },
+        required: false,
+        about: "spike: the rate before and after the spike [requests/s]",
+    },
+    Key {
+        name: "peak",
+        ty: KeyType::Number {
+            min: 0.0,
+            max: limits::MAX_RATE,
+        },
+        required: false,
+        about: "spike: the rate during the spike [requests/s]",
+    },
+    Key {
+        name: "at",
+        ty: KeyType::Duration,
+        required: false,
+        about: "spike: when the spike starts",
+    },
+    Key {
+        name: "for",
+        ty: KeyType::Duration,
+        required: false,
+        about: "spike: how long the spike lasts",
+    },
+    Key {
+        name: "mean",
+        ty: KeyType::Number {
+            min: 0.0,
+            max: limits::MAX_RATE,
+        },
+        required: false,
+        about: "diurnal: the mean rate [requests/s]",
+    },
+    Key {
+        name: "amplitude",
+        ty: KeyType::Number {
+            min: 0.0,
+            max: limits::MAX_RATE,
+        },
+        required: false,
+        about: "diurnal: how far the rate swings above and below the mean [requests/s]",
+    },
+    Key {
+        name: "period",
+        ty: KeyType::Duration,
+        required: false,
+        about: "diurnal: the length of one cycle",
+    },
+    Key {
+        name: "file",
+        ty: KeyType::Text,
+        required: false,
+        about: "trace: a CSV file under the scenario's folder, `time_s` (arrival instants) or `time_s,rate` (a rate profile)",
+    },
+];
+
+const MIX: &[Key] = &[
+    Key {
+        name: "op",
+        ty: KeyType::Text,
+        required: true,
+        about: "an operation's name, such as \"read\" or \"write\"",
+    },
+    Key {
+        name: "weight",
+        ty: KeyType::Number {
+            min: 0.0,
+            max: limits::MAX_MIX_WEIGHT,
+        },
+        required: true,
+        about: "its relative weight among the operations",
+    },
+];
+
+const KEYS: &[Key] = &[
+    Key {
+        name: "dist",
+        ty: KeyType::Word(&["uniform", "zipf"]),
+        required: true,
+        about: "how popular keys are: uniform, or zipf (key k has weight 1/k^exponent)",
+    },
+    Key {
+        name: "count",
+        ty: KeyType::Integer {
+            min: 1,
+            max: 1 << 53,
+        },
+        required: true,
+        about: "how many keys there are",
+    },
+    Key {
+        name: "exponent",
+        ty: KeyType::Number {
+            min: 0.0,
+            max: f64::MAX,
+        },
+        required: false,
+        about: "zipf: the skew (0 is uniform, 1 classic Zipf)",
+    },
+];
+
+pub const WORKLOAD: &[Key] = &[
+    Key {
+        name: "name",
+        ty: KeyType::Text,
+        required: true,
+        about: "the workload's name: letters, digits, '-' and '_'",
+    },
+    Key {
+        name: "target",
+        ty: KeyType::Text,
+        required: true,
+        about: "the id of the component its requests enter",
+    },
+    Key {
+        name: "arrival",
+        ty: KeyType::Table(ARRIVAL),
+        required: true,
+        about: "the arrival process",
+    },
+    Key {
+        name: "mix",
+        ty: KeyType::Tables(MIX),
+        required: false,
+        about: "the operations requests carry, by weight (default: all \"read\")",
+    },
+    Key {
+        name: "keys",
+        ty: KeyType::Table(KEYS),
+        required: false,
+        about: "which item keys requests touch (default: uniform over 1,000,000)",
+    },
+    Key {
+        name: "size",
+        ty: KeyType::NumberDist,
+        required: false,
+        about: "request size [bytes], a number or a distribution (default 1024)",
+    },
+    Key {
+        name: "timeout",
+        ty: KeyType::Duration,
+        required: false,
+        about: "the client's timeout per attempt (default: none)",
+    },
+    Key {
+        name: "retry",
+        ty: KeyType::Retry,
+        required: false,
+        about: "the client's retries (default: none)",
+    },
+    Key {
+        name: "latency",
+        ty: KeyType::TimeDist,
+        required: false,
+        about: "one-way latency between the clients and the entry component (default 0)",
+    },
+    Key {
+        name: "api_keys",
+        ty: KeyType::Integer {
+            min: 0,
+            max: 1_000_000,
+        },
+        required: false,
+        about: "how many API keys its clients use, for API Gateway usage plans (default 0: none)",
+    },
+];
+
+pub const FAULT: &[Key] = &[
+    Key {
+        name: "at",
+        ty: KeyType::Duration,
+        required: true,
+        about: "when it starts",
+    },
+    Key {
+        name: "for",
+        ty: KeyType::Duration,
+        required: false,
+        about: "how long it lasts (default: until the end; faults at an instant take none)",
+    },
+    Key {
+        name: "kind",
+        ty: KeyType::Text,
+        required: true,
+        about:
+            "az_outage, component_down, error_injection, latency_injection, or a kind's own fault",
+    },
+    Key {
+        name: "az",
+        ty: KeyType::Text,
+        required: false,
+        about: "az_outage: the zone that fails",
+    },
+    Key {
+        name: "target",
+        ty: KeyType::Text,
+        required: false,
+        about: "the id of the component it strikes",
+    },
+    Key {
+        name: "from",
+        ty: KeyType::Text,
+        required: false,
+        about: "with `to`: the call edge it strikes, from this component",
+    },
+    Key {
+        name: "to",
+        ty: KeyType::Text,
+        required: false,
+        about: "with `from`: the call edge it strikes, to this component",
+    },
+    Key {
+        name: "rate",
+        ty: KeyType::Number { min: 0.0, max: 1.0 },
+        required: false,
+        about: "error_injection: the share of calls that fail",
+    },
+    Key {
+        name: "status",
+        ty: KeyType::Integer { min: 400, max: 599 },
+        required: false,
+        about: "error_injection: the status they fail with (default 503)",
+    },
+    Key {
+        name: "add",
+        ty: KeyType::Duration,
+        required: false,
+        about: "latency_injection: the latency added",
+    },
+    Key {
+        name: "count",
+        ty: KeyType::Integer {
+            min: 1,
+            max: 10_000,
+        },
+        required: false,
+        about: "instance_failure, spot_interruption: how many instances",
+    },
+    Key {
+        name: "fraction",
+        ty: KeyType::Number { min: 0.0, max: 1.0 },
+        required: false,
+        about: "spot_interruption: the share of the group's spot instances",
+    },
+];
+
+pub const EXPECT: &[Key] = &[
+    Key {
+        name: "metric",
+        ty: KeyType::Text,
+        required: true,
+        about: "a number of summary.json by its dotted path, such as \"latency_ms.p99\" or \"components.db.failover_downtime_s\"",
+    },
+    Key {
+        name: "min",
+        ty: KeyType::Number {
+            min: f64::MIN,
+            max: f64::MAX,
+        },
+        required: false,
+        about: "the least it may be (inclusive)",
+    },
+    Key {
+        name: "max",
+        ty: KeyType::Number {
+            min: f64::MIN,
+            max: f64::MAX,
+        },
+        required: false,
+        about: "the most it may be (inclusive)",
+    },
+    Key {
+        name: "each_seed",
+        ty: KeyType::Bool,
+        required: false,
+        about: "true: every seed's own value must hold, not just the pooled one (default false)",
+    },
+];

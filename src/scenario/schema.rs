@@ -1,0 +1,221 @@
+//! The JSON Schema of scenario files, generated from the declarations: the scenario's own
+//! tables (`keys.rs`) and every kind's keys from the registry. `archsim schema` prints it;
+//! `archsim.schema.json` at the top of the repository is that output, committed, which
+//! editors read (Taplo's `#:schema` directive, VS Code's Even Better TOML) for completion and
+//! hover docs. Draft 7, which editors support: each `[[component]]` is one of the kinds, told
+//! apart by `kind`.
+
+use super::keys;
+use crate::components::registry::KINDS;
+use crate::config::keys::{Key, KeyType, CALL, RETRY};
+use serde_json::{json, Map, Value};
+
+/// What a duration looks like: numbers with units ("250ms", "1h30m", "2 min").
+const DURATION_PATTERN: &str = r"^\s*([0-9]+(\.[0-9]+)?\s*[a-zA-Zµ]+\s*)+$";
+
+/// The distributions and their parameters (every parameter any of them takes).
+const DISTRIBUTIONS: &[&str] = &[
+    "exponential",
+    "lognormal",
+    "normal",
+    "uniform",
+    "gamma",
+    "pareto",
+    "weibull",
+    "empirical",
+];
+
+/// The whole schema.
+pub fn scenario_schema() -> Value {
+    let kinds: Vec<Value> = KINDS.iter().map(|k| component_schema(k.info)).collect();
+    let kind_names: Vec<&str> = KINDS.iter().map(|k| k.info.name).collect();
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "archsim scenario",
+        "description": "A scenario for archsim, a discrete-event simulator of AWS architectures: traffic, a component graph, faults and expectations.",
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["scenario", "workload", "component"],
+        "properties": {
+            "scenario": table(keys::SCENARIO, "the scenario: its name, duration, seeds and windows"),
+            "account": table(keys::ACCOUNT, "quotas AWS applies across the account and Region"),
+            "network": table(keys::NETWORK, "one-way hop latency by zone placement"),
+            "workload": {
+                "type": "array",
+                "description": "sources of traffic",
+                "items": table(keys::WORKLOAD, "a workload: its arrivals, operations, keys, timeout and retries"),
+            },
+            "component": {
+                "type": "array",
+                "description": format!("the architecture's parts, each of a kind: {}", kind_names.join(", ")),
+                "items": { "oneOf": kinds },
+            },
+            "fault": {
+                "type": "array",
+                "description": "the fault timeline",
+                "items": table(keys::FAULT, "a fault: when, what kind, where"),
+            },
+            "expect": {
+                "type": "array",
+                "description": "expectations that `archsim check` judges",
+                "items": table(keys::EXPECT, "a bound on a number of summary.json"),
+            },
+        },
+        "definitions": {
+            "duration": {
+                "type": "string",
+                "pattern": DURATION_PATTERN,
+                "description": "a duration with its unit: \"250ms\", \"2m\", \"1h30m\"",
+            },
+            "time_dist": dist_schema(true),
+            "number_dist": dist_schema(false),
+            "retry": table(RETRY, "retries: attempts, backoff, cap, jitter and the outcomes retried"),
+            "call": table(CALL, "a downstream call"),
+        },
+    })
+}
+
+/// A `[[component]]` of one kind: its common keys (`id`, `kind`, `az`) and its own.
+fn component_schema(info: &crate::components::kind::KindInfo) -> Value {
+    let mut schema = table(info.keys, info.about);
+    let props = schema["properties"]
+        .as_object_mut()
+        .expect("a table has properties");
+    props.insert(
+        "id".into(),
+        json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]+$", "description": "the component's id, which calls and workloads name" }),
+    );
+    props.insert(
+        "kind".into(),
+        json!({ "const": info.name, "description": format!("{}: {}", info.title, info.about) }),
+    );
+    if !info.keys.iter().any(|k| k.name == "zones") {
+        props.insert(
+            "az".into(),
+            json!({ "type": "string", "description": "the availability zone it is placed in (omit: regional)" }),
+        );
+    }
+    let required = schema["required"]
+        .as_array_mut()
+        .expect("a table lists what it requires");
+    required.insert(0, json!("kind"));
+    required.insert(0, json!("id"));
+    schema["title"] = json!(info.title);
+    schema
+}
+
+/// A table with `keys`, no others.
+fn table(keys: &[Key], about: &str) -> Value {
+    let mut props = Map::new();
+    for k in keys {
+        let v = key_type(&k.ty);
+        // A `$ref` beside other keys is ignored by draft 7: wrapped, it keeps its description.
+        let v = if v.get("$ref").is_some() {
+            json!({ "allOf": [v], "description": k.about })
+        } else {
+            let mut v = v;
+            v["description"] = json!(k.about);
+            v
+        };
+        props.insert(k.name.to_string(), v);
+    }
+    let required: Vec<&str> = keys.iter().filter(|k| k.required).map(|k| k.name).collect();
+    json!({
+        "type": "object",
+        "description": about,
+        "additionalProperties": false,
+        "properties": props,
+        "required": required,
+    })
+}
+
+fn key_type(t: &KeyType) -> Value {
+    match t {
+        KeyType::Integer { min, max } => {
+            json!({ "type": "integer", "minimum": min, "maximum": max })
+        }
+        KeyType::Number { min, max } => {
+            let mut v = json!({ "type": "number" });
+            if min.is_finite() && *min > f64::MIN {
+                v["minimum"] = json!(min);
+            }
+            if max.is_finite() && *max < f64::MAX {
+                v["maximum"] = json!(max);
+            }
+            v
+        }
+        KeyType::Duration => json!({ "$ref": "#/definitions/duration" }),
+        KeyType::TimeDist => json!({ "$ref": "#/definitions/time_dist" }),
+        KeyType::NumberDist => json!({ "$ref": "#/definitions/number_dist" }),
+        KeyType::Word(words) => json!({ "type": "string", "enum": words }),
+        KeyType::Text => json!({ "type": "string" }),
+        KeyType::Bool => json!({ "type": "boolean" }),
+        KeyType::Calls => json!({ "type": "array", "items": { "$ref": "#/definitions/call" } }),
+        KeyType::Retry => json!({ "$ref": "#/definitions/retry" }),
+        KeyType::Ids => json!({
+            "oneOf": [
+                { "type": "string" },
+                { "type": "array", "items": { "type": "string" } },
+            ]
+        }),
+        KeyType::Words => json!({ "type": "array", "items": { "type": "string" } }),
+        KeyType::Table(keys) => table(keys, ""),
+        KeyType::Tables(keys) => json!({ "type": "array", "items": table(keys, "") }),
+        KeyType::Steps => json!({
+            "type": "array",
+            "items": {
+                "type": "array",
+                "items": [ { "$ref": "#/definitions/duration" }, { "type": "number", "minimum": 0 } ],
+                "minItems": 2,
+                "maxItems": 2,
+            }
+        }),
+        KeyType::Outcomes => json!({
+            "type": "array",
+            "items": {
+                "oneOf": [
+                    { "type": "integer", "minimum": 400, "maximum": 599 },
+                    { "const": "timeout" },
+                ]
+            }
+        }),
+    }
+}
+
+/// A distribution: a constant (a duration, or a number), or a table naming it.
+fn dist_schema(time: bool) -> Value {
+    let value = if time {
+        json!({ "$ref": "#/definitions/duration" })
+    } else {
+        json!({ "type": "number" })
+    };
+    // A `$ref` beside other keys is ignored by draft 7: wrapped, it keeps its description.
+    let param = |desc: &str| json!({ "allOf": [value.clone()], "description": desc });
+    json!({
+        "description": if time {
+            "a duration (a constant), or { dist = \"exponential\", mean = \"10ms\" } and the like"
+        } else {
+            "a number (a constant), or { dist = \"lognormal\", median = 1024, p99 = 8192 } and the like"
+        },
+        "oneOf": [
+            value.clone(),
+            {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["dist"],
+                "properties": {
+                    "dist": { "type": "string", "enum": DISTRIBUTIONS, "description": "the distribution; each takes its own parameters" },
+                    "mean": param("exponential, lognormal, normal, gamma: the mean"),
+                    "median": param("lognormal: the median"),
+                    "p99": param("lognormal: the 99th percentile"),
+                    "stddev": param("lognormal, normal, gamma: the standard deviation"),
+                    "min": param("uniform: the least value"),
+                    "max": param("uniform: the greatest value"),
+                    "scale": param("gamma, pareto, weibull: the scale"),
+                    "shape": { "type": "number", "exclusiveMinimum": 0, "description": "gamma, pareto, weibull: the shape, a plain number" },
+                    "values": { "type": "array", "items": value, "minItems": 1, "description": "empirical: the values drawn from, equally likely" },
+                },
+            },
+        ],
+    })
+}
