@@ -1,0 +1,177 @@
+//! The `cache` table: its keys as written, and the validated config.
+
+use crate::config::raw::{RawComponentTable, RawDist};
+use crate::config::{CallSpec, Checker, OpChoice};
+use crate::dist::Dist;
+use crate::kernel::SimTime;
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCache {
+    engine: Option<Spanned<String>>,
+    strategy: Option<Spanned<String>>,
+    backend: Spanned<String>,
+    backend_timeout: Option<Spanned<String>>,
+    ttl: Option<Spanned<String>>,
+    capacity: Option<Spanned<i64>>,
+    latency: Option<Spanned<RawDist>>,
+    multi_az: Option<bool>,
+    failover: Option<Spanned<String>>,
+    writes: Option<Vec<Spanned<String>>>,
+    node_hourly: Option<Spanned<f64>>,
+}
+
+/// The cache's engine, which decides what a node failure does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// Redis OSS / Valkey: with `multi_az`, a replica that takes over.
+    Redis,
+    /// Memcached: no replicas; a lost node's keys are gone.
+    Memcached,
+}
+
+/// How the application keeps the cache filled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Cache-aside: a read that misses fills the cache from the backend.
+    LazyLoading,
+    /// Every write to the backend is written to the cache too (and misses still fill it).
+    WriteThrough,
+}
+
+/// A validated `cache`.
+#[derive(Clone, Debug)]
+pub struct CacheConfig {
+    pub engine: Engine,
+    pub strategy: Strategy,
+    /// How long an entry lives [s]; `None`: until evicted.
+    pub ttl: Option<SimTime>,
+    /// The most entries it holds, the least recently used evicted first [entries].
+    pub capacity: usize,
+    /// One cache round trip's time on the application's side [s].
+    pub latency: Dist,
+    /// Whether Redis keeps a replica in another zone and fails over to it.
+    pub multi_az: bool,
+    /// Time a Redis Multi-AZ failover takes [s].
+    pub failover: SimTime,
+    /// Operations that write [operation indices]; every other operation reads.
+    pub writes: Vec<u16>,
+    /// Price of one node per hour [USD/h]; Redis with Multi-AZ runs two (primary and replica).
+    pub node_hourly: f64,
+    /// The database: one downstream call.
+    pub calls: Vec<CallSpec>,
+}
+
+/// The entries a cache holds by default [entries]: a choice (the facts give no node size).
+pub(super) const DEFAULT_CAPACITY: i64 = 1_000_000;
+/// aws-facts: §6 failover timing: a Redis primary failover usually takes about 30 s.
+const DEFAULT_FAILOVER: SimTime = SimTime::from_secs(30);
+/// Not in aws-facts: cache.r6g.large on demand in us-east-1, from AWS's price page [USD/h].
+const DEFAULT_NODE_HOURLY: f64 = 0.206;
+
+/// The facts give no latency; an in-memory get over an in-zone hop is a few hundred µs.
+fn default_latency() -> Dist {
+    Dist::Uniform {
+        min: 0.000_2,
+        max: 0.000_5,
+    }
+}
+
+pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConfig> {
+    // Where the component is written: for messages about a key it lacks.
+    let at = table.span().start..table.span().start;
+    let raw: RawCache = ck.deserialize(table)?;
+    let engine = ck
+        .one_of_or(&raw.engine, "engine", &["redis", "memcached"], "redis")
+        .map(|e| {
+            if e == "redis" {
+                Engine::Redis
+            } else {
+                Engine::Memcached
+            }
+        });
+    let strategy = ck
+        .one_of_or(
+            &raw.strategy,
+            "strategy",
+            &["lazy_loading", "write_through"],
+            "lazy_loading",
+        )
+        .map(|s| {
+            if s == "lazy_loading" {
+                Strategy::LazyLoading
+            } else {
+                Strategy::WriteThrough
+            }
+        });
+    let backend = ck.component(&raw.backend, "backend");
+    let backend_timeout = ck.or(&raw.backend_timeout, None, |ck, t| {
+        ck.positive_duration(t, "backend_timeout").map(Some)
+    });
+    let ttl = ck.or(&raw.ttl, None, |ck, t| {
+        ck.positive_duration(t, "ttl").map(Some)
+    });
+    let capacity = ck.int_or(
+        &raw.capacity,
+        "capacity",
+        (1, crate::limits::MAX_CACHE_ENTRIES),
+        DEFAULT_CAPACITY,
+    );
+    let latency = ck.time_dist_or(&raw.latency, "latency", default_latency());
+    let multi_az = raw.multi_az.unwrap_or(false);
+    let failover = ck.positive_duration_or(&raw.failover, "failover", DEFAULT_FAILOVER);
+    if multi_az && engine == Some(Engine::Memcached) {
+        ck.error(
+            raw.engine.as_ref().map_or(at, |e| e.span()),
+            "Memcached has no replicas and no failover: `multi_az` needs engine = \"redis\"",
+        );
+        return None;
+    }
+    let writes = ck.write_ops(&raw.writes);
+    let node_hourly = ck.or(&raw.node_hourly, DEFAULT_NODE_HOURLY, |ck, p| {
+        ck.positive(p, "node_hourly", "a price in USD per node-hour")
+    });
+    Some(CacheConfig {
+        node_hourly: node_hourly?,
+        engine: engine?,
+        strategy: strategy?,
+        ttl: ttl?,
+        capacity: capacity? as usize,
+        latency: latency?,
+        multi_az,
+        failover: failover?,
+        writes,
+        calls: vec![CallSpec {
+            to: backend?,
+            op: OpChoice::Inherit,
+            probability: 1.0,
+            timeout: backend_timeout?,
+            latency: None,
+            retry: None,
+        }],
+    })
+}
+
+impl CacheConfig {
+    /// Its key settings in a few words, for diagrams.
+    pub fn lines(&self) -> Vec<String> {
+        let engine = match self.engine {
+            Engine::Redis if self.multi_az => "Redis, Multi-AZ",
+            Engine::Redis => "Redis",
+            Engine::Memcached => "Memcached",
+        };
+        let strategy = match self.strategy {
+            Strategy::LazyLoading => "lazy loading",
+            Strategy::WriteThrough => "write-through",
+        };
+        let ttl = self
+            .ttl
+            .map_or("no TTL".to_string(), |t| format!("TTL {t}"));
+        vec![
+            format!("{engine}, {strategy}"),
+            format!("{ttl}, {} entries", self.capacity),
+        ]
+    }
+}

@@ -1,0 +1,277 @@
+//! What `cache` declares about itself: its keys, fault, series, summary fields, columns,
+//! plot panels and events.
+
+use super::config::{self, CacheConfig};
+use super::Fault;
+use crate::components::kind::{
+    Category, Column, EventInfo, FaultInfo, Field, Key, KeyType, Kind, KindInfo, Mark, PlotLine,
+    PlotPanel, Series, Tone, Unit,
+};
+use crate::components::{BuildEnv, CallSpec, Component, Shared};
+use crate::config::raw::{RawComponentTable, RawFault};
+use crate::config::Checker;
+
+pub(super) const REQUESTS: Series = Series {
+    id: "requests_rps",
+    unit: Unit::PerSecond,
+    about: "requests received",
+};
+pub(super) const HIT_RATIO: Series = Series {
+    id: "hit_ratio",
+    unit: Unit::Share,
+    about: "share of reads answered from the cache",
+};
+pub(super) const MISSES: Series = Series {
+    id: "misses_rps",
+    unit: Unit::PerSecond,
+    about: "reads that went to the backend",
+};
+pub(super) const STALE_READS: Series = Series {
+    id: "stale_reads_rps",
+    unit: Unit::PerSecond,
+    about: "hits that served a value older than the backend’s",
+};
+
+impl Kind for CacheConfig {
+    const INFO: &'static KindInfo = &KindInfo {
+        name: "cache",
+        title: "Amazon ElastiCache",
+        noun: "a cache",
+        category: Category::Database,
+        about: "Redis or Memcached used cache-aside in front of a backend: lazy loading or write-through, TTL, LRU capacity, stale reads, node failures and Redis Multi-AZ failover",
+        keys: &[
+            Key {
+                name: "engine",
+                ty: KeyType::Word(&["redis", "memcached"]),
+                required: false,
+                about: "Redis OSS / Valkey (replicas, Multi-AZ failover) or Memcached (a lost node loses its keys) (default redis)",
+            },
+            Key {
+                name: "strategy",
+                ty: KeyType::Word(&["lazy_loading", "write_through"]),
+                required: false,
+                about: "lazy_loading: a read that misses fills the cache; write_through: writes fill it too (default lazy_loading)",
+            },
+            Key {
+                name: "backend",
+                ty: KeyType::Text,
+                required: true,
+                about: "id of the component behind the cache (the database) that misses and writes go to",
+            },
+            Key {
+                name: "backend_timeout",
+                ty: KeyType::Duration,
+                required: false,
+                about: "how long the application waits for the backend, above zero; a timeout answers 504 (default: no limit)",
+            },
+            Key {
+                name: "ttl",
+                ty: KeyType::Duration,
+                required: false,
+                about: "how long an entry lives, above zero (default: until evicted)",
+            },
+            Key {
+                name: "capacity",
+                ty: KeyType::Integer {
+                    min: 1,
+                    max: crate::limits::MAX_CACHE_ENTRIES,
+                },
+                required: false,
+                about: "entries it holds, the least recently used evicted first (default 1,000,000)",
+            },
+            Key {
+                name: "latency",
+                ty: KeyType::TimeDist,
+                required: false,
+                about: "one cache round trip on the application's side: a hit takes one, a miss one before the backend and one to fill after it (default uniform 0.2 to 0.5 ms)",
+            },
+            Key {
+                name: "multi_az",
+                ty: KeyType::Bool,
+                required: false,
+                about: "Redis only: a replica in another zone takes over a lost node after `failover`, data kept; two nodes are paid for (default false)",
+            },
+            Key {
+                name: "failover",
+                ty: KeyType::Duration,
+                required: false,
+                about: "time a Redis Multi-AZ failover takes, above zero, during which requests go to the backend (default 30s)",
+            },
+            Key {
+                name: "writes",
+                ty: KeyType::Words,
+                required: false,
+                about: "operations that write (to the backend, then the cache with write_through); every other operation reads (default write, put, update, delete)",
+            },
+            Key {
+                name: "node_hourly",
+                ty: KeyType::Number {
+                    min: 0.0,
+                    max: f64::MAX,
+                },
+                required: false,
+                about: "price of one node per hour in USD, above 0 (default 0.206, cache.r6g.large in us-east-1)",
+            },
+        ],
+        faults: &[
+            FaultInfo {
+                name: "cache_node_failure",
+                takes: "`target`, a component of kind \"cache\"",
+                keys: &["target"],
+                about: "a cache node is lost: Memcached loses its data, Redis with `multi_az` fails over",
+            },
+        ],
+        series: &[&REQUESTS, &HIT_RATIO, &MISSES, &STALE_READS],
+        fields: &[
+            Field {
+                path: "requests",
+                unit: Unit::Count,
+                about: "requests received in the measured period",
+            },
+            Field {
+                path: "hits",
+                unit: Unit::Count,
+                about: "reads answered from the cache",
+            },
+            Field {
+                path: "misses",
+                unit: Unit::Count,
+                about: "reads not in the cache (or expired), sent to the backend",
+            },
+            Field {
+                path: "stale_reads",
+                unit: Unit::Count,
+                about: "hits on an entry filled before its key's last write",
+            },
+            Field {
+                path: "bypassed",
+                unit: Unit::Count,
+                about: "requests sent straight to the backend while the node was failing over",
+            },
+            Field {
+                path: "by_status.*",
+                unit: Unit::Count,
+                about: "requests by the status they were answered with",
+            },
+            Field {
+                path: "hit_ratio",
+                unit: Unit::Share,
+                about: "hits over hits and misses",
+            },
+            Field {
+                path: "stale_read_fraction",
+                unit: Unit::Share,
+                about: "share of hits that were stale",
+            },
+            Field {
+                path: "cost_usd",
+                unit: Unit::Usd,
+                about: "node-hours over the measured period (two nodes with Multi-AZ) at `node_hourly`",
+            },
+            Field {
+                path: "response_ms.*",
+                unit: Unit::Milliseconds,
+                about: "time from arrival to a successful answer (count, mean, p50 … p999, max)",
+            },
+            Field {
+                path: "late_replies",
+                unit: Unit::Count,
+                about: "answers that came after their caller had timed out",
+            },
+        ],
+        columns: &[
+            Column {
+                label: "hits",
+                field: "hit_ratio",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "stale reads",
+                field: "stale_read_fraction",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "misses",
+                field: "misses",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "late replies",
+                field: "late_replies",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "cost",
+                field: "cost_usd",
+                unit: Unit::Usd,
+            },
+        ],
+        panels: &[
+            PlotPanel {
+                axis: "hit ratio [%]",
+                lines: &[
+                    PlotLine {
+                        series: &HIT_RATIO,
+                        label: "hits",
+                        tone: Tone::Good,
+                        scale: 100.0,
+                    },
+                ],
+                y_max: Some(105.0),
+            },
+            PlotPanel {
+                axis: "per second",
+                lines: &[
+                    PlotLine {
+                        series: &MISSES,
+                        label: "misses (to the database)",
+                        tone: Tone::Warn,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &STALE_READS,
+                        label: "stale reads",
+                        tone: Tone::Bad,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+        ],
+        events: &[
+            EventInfo {
+                event: "node_lost",
+                mark: Mark::Instant,
+            },
+            EventInfo {
+                event: "failover_start",
+                mark: Mark::SpanStart("failover"),
+            },
+            EventInfo {
+                event: "failover_done",
+                mark: Mark::SpanEnd("failover"),
+            },
+        ],
+    };
+
+    fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
+        config::parse(table, ck)
+    }
+
+    fn parse_fault(&self, _fault: &str, _f: &RawFault, _ck: &mut Checker) -> Option<(u32, String)> {
+        // Its only fault; the scenario has checked the name and the target.
+        Some((Fault::NodeFailure.code(), String::new()))
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
+        self.lines()
+    }
+
+    fn build(&self, _index: usize, env: BuildEnv, _shared: &Shared) -> Box<dyn Component> {
+        Box::new(super::Cache::new(self.clone(), env))
+    }
+
+    fn calls(&self) -> &[CallSpec] {
+        &self.calls
+    }
+}

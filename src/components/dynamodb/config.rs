@@ -1,0 +1,340 @@
+//! The `dynamodb` table: its keys as written, and the validated config.
+
+use super::autoscaling::{DEFAULT_LAG, DEFAULT_MAX_FACTOR, TARGET_MAX, TARGET_MIN};
+use super::partitions::{partitions_needed, ON_DEMAND_PARTITIONS};
+use crate::config::raw::{RawComponentTable, RawDist};
+use crate::config::Checker;
+use crate::dist::Dist;
+use crate::kernel::{Msg, SimTime};
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDynamo {
+    mode: Option<Spanned<String>>,
+    rcu: Option<Spanned<f64>>,
+    wcu: Option<Spanned<f64>>,
+    partitions: Option<Spanned<i64>>,
+    consistency: Option<Spanned<String>>,
+    read_latency: Option<Spanned<RawDist>>,
+    write_latency: Option<Spanned<RawDist>>,
+    writes: Option<Vec<Spanned<String>>>,
+    transactions: Option<Vec<Spanned<String>>>,
+    autoscaling: Option<Spanned<RawAutoscaling>>,
+    dax: Option<Spanned<RawDax>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAutoscaling {
+    target: Spanned<f64>,
+    max_rcu: Option<Spanned<f64>>,
+    max_wcu: Option<Spanned<f64>>,
+    lag: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDax {
+    ttl: Option<Spanned<String>>,
+    capacity: Option<Spanned<i64>>,
+    latency: Option<Spanned<RawDist>>,
+}
+
+/// How the table is paid for and how its capacity moves.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Mode {
+    /// Capacity units set by the scenario (moved by auto scaling, if any).
+    Provisioned {
+        /// Read capacity units [RCU/s].
+        rcu: f64,
+        /// Write capacity units [WCU/s].
+        wcu: f64,
+    },
+    /// Capacity that follows the traffic, up to twice its previous peak.
+    OnDemand,
+}
+
+/// Target tracking on a provisioned table's read and write capacity.
+#[derive(Clone, Debug)]
+pub struct Autoscaling {
+    /// Target utilisation of provisioned capacity [share], 0.2 to 0.9.
+    pub target: f64,
+    /// The most read capacity it scales out to [RCU/s].
+    pub max_rcu: f64,
+    /// The most write capacity it scales out to [WCU/s].
+    pub max_wcu: f64,
+    /// Time from the alarm to the new capacity being in effect [s].
+    pub lag: SimTime,
+}
+
+/// DynamoDB Accelerator in front of the table: an item cache.
+#[derive(Clone, Debug)]
+pub struct Dax {
+    /// How long an item stays in the cache [s].
+    pub ttl: SimTime,
+    /// The most items the cache holds, the least recently used evicted first [items].
+    pub capacity: usize,
+    /// One trip to the DAX cluster and back [s].
+    pub latency: Dist,
+}
+
+/// A validated `dynamodb` table.
+#[derive(Clone, Debug)]
+pub struct DynamoConfig {
+    /// Provisioned (with its capacity units) or on demand.
+    pub mode: Mode,
+    /// Partitions the table starts with [partitions]; more are split off as capacity grows.
+    pub partitions: u32,
+    /// Whether reads are strongly consistent (a whole unit per 4 KB, never from DAX).
+    pub strong_reads: bool,
+    /// Time a read takes, the table being reached [s].
+    pub read_latency: Dist,
+    /// Time a write takes, the table being reached [s].
+    pub write_latency: Dist,
+    /// Operations that write [operation indices]; every other operation reads.
+    pub writes: Vec<u16>,
+    /// Operations that are transactional (twice the capacity) [operation indices].
+    pub transactions: Vec<u16>,
+    /// Target tracking on the provisioned capacity; `None`: fixed capacity.
+    pub autoscaling: Option<Autoscaling>,
+    /// DAX in front; `None`: requests reach the table directly.
+    pub dax: Option<Dax>,
+}
+
+/// The most capacity units a table may be given on either side: 250 times AWS's default
+/// table quota of 40,000 (aws-facts §7, raisable on request); at both maxima the classic
+/// sizing rule gives 13,334 partitions.
+pub(super) const MAX_UNITS: f64 = crate::limits::MAX_DYNAMODB_UNITS;
+const MAX_UNITS_WHY: &str =
+    "AWS's default table quota is 40,000; this model takes up to 250 times that";
+/// The most partitions a table may be given [partitions].
+pub(super) const MAX_PARTITIONS: i64 = 100_000;
+/// aws-facts: §7 DAX: an item cache with a 5-minute default TTL.
+const DAX_TTL: SimTime = SimTime::from_secs(300);
+/// The items DAX holds by default: a choice (the facts give no size), large enough that
+/// the TTL rather than eviction decides most hits.
+pub(super) const DAX_CAPACITY: i64 = 1_000_000;
+
+/// aws-facts: §7: single-digit milliseconds; the facts give no distribution, so a lognormal
+/// of 3 ms median (reads) and 5 ms (writes) is a choice.
+fn default_read_latency() -> Dist {
+    Dist::lognormal_median_p99(0.003, 0.010).expect("valid")
+}
+
+fn default_write_latency() -> Dist {
+    Dist::lognormal_median_p99(0.005, 0.015).expect("valid")
+}
+
+/// aws-facts: §7 DAX: hits in microseconds; a few hundred of them, a choice.
+fn default_dax_latency() -> Dist {
+    Dist::Uniform {
+        min: 0.000_3,
+        max: 0.000_8,
+    }
+}
+
+pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoConfig> {
+    // Where the component is written: for messages about a key it lacks.
+    let at = table.span().start..table.span().start;
+    let raw: RawDynamo = ck.deserialize(table)?;
+    let mode = parse_mode(&raw, at, ck)?;
+    // The classic sizing rule: enough partitions for the provisioned throughput.
+    let default_partitions = match mode {
+        Mode::Provisioned { rcu, wcu } => partitions_needed(rcu, wcu, 1),
+        Mode::OnDemand => ON_DEMAND_PARTITIONS,
+    };
+    let partitions = ck.int_or(
+        &raw.partitions,
+        "partitions",
+        (1, MAX_PARTITIONS),
+        i64::from(default_partitions),
+    );
+    let strong_reads = ck
+        .one_of_or(
+            &raw.consistency,
+            "consistency",
+            &["eventual", "strong"],
+            "eventual",
+        )
+        .map(|c| c == "strong");
+    let read_latency = ck.time_dist_or(&raw.read_latency, "read_latency", default_read_latency());
+    let write_latency =
+        ck.time_dist_or(&raw.write_latency, "write_latency", default_write_latency());
+    let writes = ck.write_ops(&raw.writes);
+    let transactions = raw
+        .transactions
+        .as_ref()
+        .map_or_else(Vec::new, |l| l.iter().map(|o| ck.op(o.get_ref())).collect());
+    // A wrong `autoscaling` table stops the parse here, before `dax` is read; one on an
+    // on-demand table does not.
+    let autoscaling = match mode {
+        Mode::Provisioned { rcu, wcu } => Some(ck.or(&raw.autoscaling, None, |ck, a| {
+            parse_autoscaling(a.get_ref(), rcu, wcu, ck).map(Some)
+        })?),
+        Mode::OnDemand => ck.or(&raw.autoscaling, None, |ck, a| {
+            ck.error(a.span(), "`autoscaling` belongs to mode = \"provisioned\"");
+            None
+        }),
+    };
+    let dax = ck.or(&raw.dax, None, |ck, d| parse_dax(d.get_ref(), ck).map(Some));
+    Some(DynamoConfig {
+        mode,
+        partitions: partitions? as u32,
+        strong_reads: strong_reads?,
+        read_latency: read_latency?,
+        write_latency: write_latency?,
+        writes,
+        transactions,
+        autoscaling: autoscaling?,
+        dax: dax?,
+    })
+}
+
+/// The capacity mode and, when provisioned, its units; `None` stops the table's parse.
+fn parse_mode(raw: &RawDynamo, at: std::ops::Range<usize>, ck: &mut Checker) -> Option<Mode> {
+    let mode = ck.one_of_or(
+        &raw.mode,
+        "mode",
+        &["provisioned", "on_demand"],
+        "provisioned",
+    )?;
+    if mode != "provisioned" {
+        for (k, v) in [("rcu", &raw.rcu), ("wcu", &raw.wcu)] {
+            if let Some(v) = v {
+                ck.error(v.span(), format!("`{k}` belongs to mode = \"provisioned\"; an on-demand table scales by itself"));
+                return None;
+            }
+        }
+        return Some(Mode::OnDemand);
+    }
+    if raw.rcu.is_none() || raw.wcu.is_none() {
+        let missing = match (&raw.rcu, &raw.wcu) {
+            (None, None) => "`rcu` and `wcu`",
+            (None, Some(_)) => "`rcu`",
+            _ => "`wcu`",
+        };
+        ck.error(
+            raw.mode.as_ref().map_or(at, |m| m.span()),
+            format!("a provisioned table needs `rcu` and `wcu` (read and write capacity units); this one lacks {missing}"),
+        );
+    }
+    let rcu = raw
+        .rcu
+        .as_ref()
+        .and_then(|r| ck.positive_up_to(r, "rcu", "read capacity units", MAX_UNITS, MAX_UNITS_WHY));
+    let wcu = raw.wcu.as_ref().and_then(|w| {
+        ck.positive_up_to(w, "wcu", "write capacity units", MAX_UNITS, MAX_UNITS_WHY)
+    });
+    Some(Mode::Provisioned {
+        rcu: rcu?,
+        wcu: wcu?,
+    })
+}
+
+/// `autoscaling = { … }` on a table provisioned with `rcu` and `wcu`.
+fn parse_autoscaling(
+    raw: &RawAutoscaling,
+    rcu: f64,
+    wcu: f64,
+    ck: &mut Checker,
+) -> Option<Autoscaling> {
+    let target = match *raw.target.get_ref() {
+        t if (TARGET_MIN..=TARGET_MAX).contains(&t) => Some(t),
+        t => {
+            ck.error(
+                raw.target.span(),
+                format!("`autoscaling.target` is a utilisation from 0.2 to 0.9, not {t}"),
+            );
+            None
+        }
+    };
+    let max_rcu = ck.or(&raw.max_rcu, rcu * DEFAULT_MAX_FACTOR, |ck, m| {
+        ck.positive_up_to(
+            m,
+            "autoscaling.max_rcu",
+            "read capacity units",
+            MAX_UNITS,
+            MAX_UNITS_WHY,
+        )
+    });
+    let max_wcu = ck.or(&raw.max_wcu, wcu * DEFAULT_MAX_FACTOR, |ck, m| {
+        ck.positive_up_to(
+            m,
+            "autoscaling.max_wcu",
+            "write capacity units",
+            MAX_UNITS,
+            MAX_UNITS_WHY,
+        )
+    });
+    let lag = ck.duration_or(&raw.lag, "autoscaling.lag", DEFAULT_LAG);
+    Some(Autoscaling {
+        target: target?,
+        max_rcu: max_rcu?,
+        max_wcu: max_wcu?,
+        lag: lag?,
+    })
+}
+
+/// `dax = { … }`.
+fn parse_dax(raw: &RawDax, ck: &mut Checker) -> Option<Dax> {
+    let ttl = ck.positive_duration_or(&raw.ttl, "dax.ttl", DAX_TTL);
+    let capacity = ck.int_or(
+        &raw.capacity,
+        "dax.capacity",
+        (1, crate::limits::MAX_CACHE_ENTRIES),
+        DAX_CAPACITY,
+    );
+    let latency = ck.time_dist_or(&raw.latency, "dax.latency", default_dax_latency());
+    Some(Dax {
+        ttl: ttl?,
+        capacity: capacity? as usize,
+        latency: latency?,
+    })
+}
+
+impl DynamoConfig {
+    /// Its key settings in a few words, for diagrams.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![match self.mode {
+            Mode::Provisioned { rcu, wcu } => format!("{rcu} RCU / {wcu} WCU"),
+            Mode::OnDemand => "on-demand".to_string(),
+        }];
+        lines.push(format!(
+            "{} partitions{}",
+            self.partitions,
+            if self.autoscaling.is_some() {
+                ", auto scaling"
+            } else {
+                ""
+            }
+        ));
+        if self.dax.is_some() {
+            lines.push("DAX in front".to_string());
+        }
+        lines
+    }
+
+    /// Capacity units a request consumes (aws-facts: §7 capacity units): reads by 4 KB, half
+    /// for eventually consistent reads; writes by 1 KB; transactions twice.
+    pub fn units(&self, msg: &Msg) -> (bool, f64) {
+        let write = self.writes.contains(&msg.op);
+        let txn = if self.transactions.contains(&msg.op) {
+            2.0
+        } else {
+            1.0
+        };
+        let size = f64::from(msg.size_bytes.max(1));
+        if write {
+            (true, (size / 1024.0).ceil() * txn)
+        } else {
+            let consistency = if self.strong_reads || txn > 1.0 {
+                1.0
+            } else {
+                0.5
+            };
+            (false, (size / 4096.0).ceil() * consistency * txn)
+        }
+    }
+}

@@ -1,0 +1,430 @@
+//! What `dynamodb` declares about itself: its keys, series, summary fields, columns, plot
+//! panels and events, and the retries AWS's SDKs apply to it.
+
+use super::autoscaling::{TARGET_MAX, TARGET_MIN};
+use super::config::{self, DynamoConfig, MAX_PARTITIONS, MAX_UNITS};
+use super::THROTTLED;
+use crate::components::kind::{
+    Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, Mark, PlotLine, PlotPanel,
+    Series, Tone, Unit,
+};
+use crate::components::{BuildEnv, Component, Shared};
+use crate::config::raw::RawComponentTable;
+use crate::config::Checker;
+use crate::kernel::SimTime;
+use crate::retry::{Jitter, RetryPolicy};
+use crate::status;
+
+pub(super) const REQUESTS: Series = Series {
+    id: "requests_rps",
+    unit: Unit::PerSecond,
+    about: "requests received",
+};
+pub(super) const THROTTLES: Series = Series {
+    id: "throttles_rps",
+    unit: Unit::PerSecond,
+    about: "requests refused with 400 (throughput exceeded)",
+};
+pub(super) const READ_UNITS: Series = Series {
+    id: "read_units_per_s",
+    unit: Unit::PerSecond,
+    about: "read capacity units consumed",
+};
+pub(super) const WRITE_UNITS: Series = Series {
+    id: "write_units_per_s",
+    unit: Unit::PerSecond,
+    about: "write capacity units consumed",
+};
+pub(super) const READ_CAPACITY: Series = Series {
+    id: "read_capacity",
+    unit: Unit::Number,
+    about: "read capacity units provisioned, time-averaged",
+};
+pub(super) const WRITE_CAPACITY: Series = Series {
+    id: "write_capacity",
+    unit: Unit::Number,
+    about: "write capacity units provisioned, time-averaged",
+};
+pub(super) const DAX_HIT_RATIO: Series = Series {
+    id: "dax_hit_ratio",
+    unit: Unit::Share,
+    about: "share of DAX reads answered from its cache",
+};
+
+impl Kind for DynamoConfig {
+    const INFO: &'static KindInfo = &KindInfo {
+        name: "dynamodb",
+        title: "Amazon DynamoDB",
+        noun: "a DynamoDB table",
+        category: Category::Database,
+        about: "a table, provisioned (with burst capacity and auto scaling) or on demand, partitions with their own limits, item-size units, consistency, transactions and DAX",
+        keys: &[
+            Key {
+                name: "mode",
+                ty: KeyType::Word(&["provisioned", "on_demand"]),
+                required: false,
+                about: "capacity mode: provisioned (`rcu`, `wcu`, burst capacity, optional `autoscaling`) or on_demand (up to twice the previous peak, from 12,000 read and 4,000 write units/s) (default provisioned)",
+            },
+            Key {
+                name: "rcu",
+                ty: KeyType::Number {
+                    min: 0.0,
+                    max: MAX_UNITS,
+                },
+                required: false,
+                about: "read capacity units per second, above 0; required when provisioned, refused on demand (no default)",
+            },
+            Key {
+                name: "wcu",
+                ty: KeyType::Number {
+                    min: 0.0,
+                    max: MAX_UNITS,
+                },
+                required: false,
+                about: "write capacity units per second, above 0; required when provisioned, refused on demand (no default)",
+            },
+            Key {
+                name: "partitions",
+                ty: KeyType::Integer {
+                    min: 1,
+                    max: MAX_PARTITIONS,
+                },
+                required: false,
+                about: "partitions the table starts with, each held to 3,000 RCU and 1,000 WCU per second; more are split off as capacity grows (default: rcu / 3,000 + wcu / 1,000 rounded up, at least 1; on demand 4)",
+            },
+            Key {
+                name: "consistency",
+                ty: KeyType::Word(&["eventual", "strong"]),
+                required: false,
+                about: "read consistency: eventual (half a read unit per 4 KB, served by DAX) or strong (a whole unit, past DAX) (default eventual)",
+            },
+            Key {
+                name: "read_latency",
+                ty: KeyType::TimeDist,
+                required: false,
+                about: "time a read takes at the table (default lognormal, median 3 ms, p99 10 ms)",
+            },
+            Key {
+                name: "write_latency",
+                ty: KeyType::TimeDist,
+                required: false,
+                about: "time a write takes at the table (default lognormal, median 5 ms, p99 15 ms)",
+            },
+            Key {
+                name: "writes",
+                ty: KeyType::Words,
+                required: false,
+                about: "operations that write (a unit per 1 KB); every other operation reads (default write, put, update, delete)",
+            },
+            Key {
+                name: "transactions",
+                ty: KeyType::Words,
+                required: false,
+                about: "operations that are transactional, at twice the capacity units (default none)",
+            },
+            Key {
+                name: "autoscaling",
+                ty: KeyType::Table(&[
+                    Key {
+                        name: "target",
+                        ty: KeyType::Number {
+                            min: TARGET_MIN,
+                            max: TARGET_MAX,
+                        },
+                        required: true,
+                        about: "utilisation of provisioned capacity it tracks, a share from 0.2 to 0.9 (no default)",
+                    },
+                    Key {
+                        name: "max_rcu",
+                        ty: KeyType::Number {
+                            min: 0.0,
+                            max: MAX_UNITS,
+                        },
+                        required: false,
+                        about: "the most read capacity units per second it scales out to (default 10 × rcu)",
+                    },
+                    Key {
+                        name: "max_wcu",
+                        ty: KeyType::Number {
+                            min: 0.0,
+                            max: MAX_UNITS,
+                        },
+                        required: false,
+                        about: "the most write capacity units per second it scales out to (default 10 × wcu)",
+                    },
+                    Key {
+                        name: "lag",
+                        ty: KeyType::Duration,
+                        required: false,
+                        about: "time from the alarm to the new capacity being in effect (default 2m)",
+                    },
+                ]),
+                required: false,
+                about: "target tracking on a provisioned table: out after 2 minutes above the target, in after 15 minutes 20 points below it, never below rcu / wcu (default: none, fixed capacity)",
+            },
+            Key {
+                name: "dax",
+                ty: KeyType::Table(&[
+                    Key {
+                        name: "ttl",
+                        ty: KeyType::Duration,
+                        required: false,
+                        about: "how long an item stays in DAX's cache, above zero (default 5m)",
+                    },
+                    Key {
+                        name: "capacity",
+                        ty: KeyType::Integer {
+                            min: 1,
+                            max: crate::limits::MAX_CACHE_ENTRIES,
+                        },
+                        required: false,
+                        about: "items the cache holds, the least recently used evicted first (default 1,000,000)",
+                    },
+                    Key {
+                        name: "latency",
+                        ty: KeyType::TimeDist,
+                        required: false,
+                        about: "one trip to the DAX cluster: a hit's whole time, added to a miss or a write (default uniform 0.3 to 0.8 ms)",
+                    },
+                ]),
+                required: false,
+                about: "DAX in front: eventually consistent reads from its item cache, writes through it (default: none)",
+            },
+        ],
+        faults: &[],
+        series: &[
+            &REQUESTS,
+            &THROTTLES,
+            &READ_UNITS,
+            &WRITE_UNITS,
+            &READ_CAPACITY,
+            &WRITE_CAPACITY,
+            &DAX_HIT_RATIO,
+        ],
+        fields: &[
+            Field {
+                path: "requests",
+                unit: Unit::Count,
+                about: "requests received in the measured period",
+            },
+            Field {
+                path: "throttles",
+                unit: Unit::Count,
+                about: "requests refused with 400 (throughput exceeded), by the table or a partition",
+            },
+            Field {
+                path: "throttles_by_partition",
+                unit: Unit::Count,
+                about: "throttles by a partition at its limit while the table had room: a hot key",
+            },
+            Field {
+                path: "by_status.*",
+                unit: Unit::Count,
+                about: "requests by the status they were answered with",
+            },
+            Field {
+                path: "throttle_fraction",
+                unit: Unit::Share,
+                about: "share of requests throttled",
+            },
+            Field {
+                path: "read_units_consumed",
+                unit: Unit::Number,
+                about: "read capacity units consumed by admitted requests [RCU]",
+            },
+            Field {
+                path: "write_units_consumed",
+                unit: Unit::Number,
+                about: "write capacity units consumed by admitted requests [WCU]",
+            },
+            Field {
+                path: "partitions",
+                unit: Unit::Number,
+                about: "partitions at the end of the run",
+            },
+            Field {
+                path: "read_capacity_mean",
+                unit: Unit::Number,
+                about: "read capacity in effect, time-averaged [RCU/s]",
+            },
+            Field {
+                path: "write_capacity_mean",
+                unit: Unit::Number,
+                about: "write capacity in effect, time-averaged [WCU/s]",
+            },
+            Field {
+                path: "dax_hits",
+                unit: Unit::Count,
+                about: "reads answered from DAX's cache (with DAX only)",
+            },
+            Field {
+                path: "dax_misses",
+                unit: Unit::Count,
+                about: "reads DAX passed to the table (with DAX only)",
+            },
+            Field {
+                path: "dax_hit_ratio",
+                unit: Unit::Share,
+                about: "share of DAX reads answered from its cache (with DAX only)",
+            },
+            Field {
+                path: "cost_usd",
+                unit: Unit::Usd,
+                about: "provisioned capacity-hours, or on-demand request units, at us-east-1 prices",
+            },
+            Field {
+                path: "response_ms.*",
+                unit: Unit::Milliseconds,
+                about: "time from arrival to a successful answer (count, mean, p50 … p999, max)",
+            },
+            Field {
+                path: "late_replies",
+                unit: Unit::Count,
+                about: "answers that came after their caller had timed out",
+            },
+        ],
+        columns: &[
+            Column {
+                label: "throttled",
+                field: "throttle_fraction",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "DAX hits",
+                field: "dax_hit_ratio",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "RCU consumed",
+                field: "read_units_consumed",
+                unit: Unit::Number,
+            },
+            Column {
+                label: "WCU consumed",
+                field: "write_units_consumed",
+                unit: Unit::Number,
+            },
+            Column {
+                label: "partitions",
+                field: "partitions",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "late replies",
+                field: "late_replies",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "cost",
+                field: "cost_usd",
+                unit: Unit::Usd,
+            },
+        ],
+        panels: &[
+            PlotPanel {
+                axis: "capacity units/s",
+                lines: &[
+                    PlotLine {
+                        series: &READ_UNITS,
+                        label: "reads consumed",
+                        tone: Tone::Load,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &READ_CAPACITY,
+                        label: "read capacity",
+                        tone: Tone::Limit,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &WRITE_UNITS,
+                        label: "writes consumed",
+                        tone: Tone::Warn,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &WRITE_CAPACITY,
+                        label: "write capacity",
+                        tone: Tone::WarnLimit,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+            PlotPanel {
+                axis: "throttles/s (400)",
+                lines: &[
+                    PlotLine {
+                        series: &THROTTLES,
+                        label: "throttled",
+                        tone: Tone::Bad,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+            PlotPanel {
+                axis: "DAX hit ratio [%]",
+                lines: &[
+                    PlotLine {
+                        series: &DAX_HIT_RATIO,
+                        label: "hits",
+                        tone: Tone::Good,
+                        scale: 100.0,
+                    },
+                ],
+                y_max: Some(105.0),
+            },
+        ],
+        events: &[
+            EventInfo {
+                event: "partition_split",
+                mark: Mark::Instant,
+            },
+            EventInfo {
+                event: "scaling_alarm",
+                mark: Mark::Instant,
+            },
+            EventInfo {
+                event: "scaled",
+                mark: Mark::Instant,
+            },
+        ],
+    };
+
+    fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
+        config::parse(table, ck)
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
+        self.lines()
+    }
+
+    fn build(&self, _index: usize, env: BuildEnv, _shared: &Shared) -> Box<dyn Component> {
+        Box::new(super::DynamoDb::new(self.clone(), env))
+    }
+
+    fn default_sdk_retry(&self) -> Option<RetryPolicy> {
+        Some(default_sdk_retry())
+    }
+}
+
+/// The retries an AWS SDK applies to DynamoDB calls when the scenario does not say:
+/// standard mode (aws-facts: §7 SDK retries): 3 attempts, full-jitter exponential backoff
+/// capped at 20 s, base 100 ms (JavaScript v3's), on throttles, 5xx and timeouts.
+pub fn default_sdk_retry() -> RetryPolicy {
+    RetryPolicy {
+        attempts: 3,
+        base: SimTime::from_millis(100),
+        exponential: true,
+        cap: SimTime::from_secs(20),
+        jitter: Jitter::Full,
+        on_status: vec![
+            THROTTLED,
+            status::TOO_MANY_REQUESTS,
+            status::INTERNAL_ERROR,
+            status::SERVICE_UNAVAILABLE,
+        ],
+        on_timeout: true,
+    }
+}

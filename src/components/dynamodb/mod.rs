@@ -1,0 +1,474 @@
+//! Amazon DynamoDB: a table in provisioned mode (read and write capacity units, burst capacity
+//! from unused seconds, optional auto scaling with its lag) or on-demand mode (twice the
+//! previous peak), partitions with their own hard limits so that a hot key throttles while the
+//! table as a whole has room, capacity consumed by item size, consistency and transactions,
+//! and DAX in front as an option.
+//!
+//! A request takes its units from the table's bucket and from its key's partition's
+//! (`partitions.rs`); once a minute, auto scaling's alarms or on-demand's memory of peaks move
+//! the capacity (`autoscaling.rs`), and partitions split as it grows (never merging).
+//!
+//! A throttled request is answered with 400 (ProvisionedThroughputExceededException); callers
+//! retry it as the AWS SDKs do (see `default_sdk_retry`).
+
+mod autoscaling;
+mod config;
+mod kind;
+mod partitions;
+
+pub use config::{parse, Autoscaling, Dax, DynamoConfig, Mode};
+pub use kind::default_sdk_retry;
+
+use autoscaling::{
+    ON_DEMAND_BURST_SECONDS, ON_DEMAND_INITIAL_READ, ON_DEMAND_INITIAL_WRITE, ON_DEMAND_MAX, TICK_S,
+};
+use kind::{
+    DAX_HIT_RATIO, READ_CAPACITY, READ_UNITS, REQUESTS, THROTTLES, WRITE_CAPACITY, WRITE_UNITS,
+};
+use partitions::{
+    partition_of, partitions_needed, Capacity, Limit, Side, BURST_SECONDS, PARTITION_RCU,
+    PARTITION_WCU,
+};
+
+use super::lru::Lru;
+use super::{pack, unpack, BuildEnv, Component, ComponentReport, Token};
+use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
+use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
+use crate::status;
+use slab::Slab;
+
+/// The status of a throttled request (aws-facts: §7 errors).
+pub const THROTTLED: u16 = status::BAD_REQUEST;
+
+/// The facts file has no DynamoDB prices; these are AWS's published us-east-1 prices:
+/// provisioned $0.00013 per RCU-hour and $0.00065 per WCU-hour; on-demand $0.125 per million
+/// read request units and $0.625 per million write request units (since November 2024).
+const PRICE_RCU_HOUR: f64 = 0.000_13;
+const PRICE_WCU_HOUR: f64 = 0.000_65;
+const PRICE_RRU: f64 = 0.125 / 1e6;
+const PRICE_WRU: f64 = 0.625 / 1e6;
+
+/// What a table's timers are for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Timer {
+    /// A pending request's answer leaves (and fills DAX, if it should).
+    Answer(usize),
+    /// A minute is over: auto scaling's alarms, or on-demand's peak memory.
+    Minute,
+    /// A scaling action's lag is over: its capacity takes effect on that side.
+    Apply(Side),
+}
+
+impl Token for Timer {
+    fn encode(self) -> u64 {
+        match self {
+            Timer::Answer(pending) => pack(0, pending as u64),
+            Timer::Minute => pack(1, 0),
+            Timer::Apply(Side::Read) => pack(2, 0),
+            Timer::Apply(Side::Write) => pack(2, 1),
+        }
+    }
+
+    fn decode(token: u64) -> Option<Timer> {
+        match unpack(token) {
+            (0, pending) => Some(Timer::Answer(pending as usize)),
+            (1, 0) => Some(Timer::Minute),
+            (2, 0) => Some(Timer::Apply(Side::Read)),
+            (2, 1) => Some(Timer::Apply(Side::Write)),
+            _ => None,
+        }
+    }
+}
+
+/// An answer waiting for its time to leave, because something happens then.
+struct Pending {
+    call: CallId,
+    arrived: SimTime,
+    status: u16,
+    /// The key of an item that goes into DAX's cache when DynamoDB answers (a write, or a
+    /// read that missed).
+    fill: Option<u64>,
+}
+
+pub struct DynamoDb {
+    cfg: DynamoConfig,
+    clock: Clock,
+    rng: SimRng,
+    reads: Capacity,
+    writes: Capacity,
+    dax: Option<Lru<u64, SimTime>>,
+    pending: Slab<Pending>,
+    // Recorders.
+    requests: Counter,
+    throttles: Counter,
+    hot_throttles: u64,
+    dax_hits: Counter,
+    dax_misses: Counter,
+    statuses: WindowedCounts<u16>,
+    latency: Latency,
+    rru: f64,
+    wru: f64,
+    capacity_hours: (f64, f64),
+    events: EventLog,
+}
+
+impl DynamoDb {
+    pub fn new(cfg: DynamoConfig, env: BuildEnv) -> DynamoDb {
+        let clock = env.clock;
+        let n = cfg.partitions;
+        let (reads, writes) = match cfg.mode {
+            Mode::Provisioned { rcu, wcu } => {
+                let (mr, mw) = cfg
+                    .autoscaling
+                    .as_ref()
+                    .map_or((rcu, wcu), |a| (a.max_rcu, a.max_wcu));
+                (
+                    Capacity::new(&clock, rcu, n, PARTITION_RCU, BURST_SECONDS, mr, rcu),
+                    Capacity::new(&clock, wcu, n, PARTITION_WCU, BURST_SECONDS, mw, wcu),
+                )
+            }
+            Mode::OnDemand => (
+                Capacity::new(
+                    &clock,
+                    ON_DEMAND_INITIAL_READ,
+                    n,
+                    PARTITION_RCU,
+                    ON_DEMAND_BURST_SECONDS,
+                    ON_DEMAND_MAX,
+                    ON_DEMAND_INITIAL_READ,
+                ),
+                Capacity::new(
+                    &clock,
+                    ON_DEMAND_INITIAL_WRITE,
+                    n,
+                    PARTITION_WCU,
+                    ON_DEMAND_BURST_SECONDS,
+                    ON_DEMAND_MAX,
+                    ON_DEMAND_INITIAL_WRITE,
+                ),
+            ),
+        };
+        DynamoDb {
+            dax: cfg.dax.as_ref().map(|d| Lru::new(d.capacity)),
+            reads,
+            writes,
+            pending: Slab::new(),
+            requests: Counter::new(&clock),
+            throttles: Counter::new(&clock),
+            hot_throttles: 0,
+            dax_hits: Counter::new(&clock),
+            dax_misses: Counter::new(&clock),
+            statuses: WindowedCounts::default(),
+            latency: Latency::new(&clock),
+            rru: 0.0,
+            wru: 0.0,
+            capacity_hours: (0.0, 0.0),
+            events: EventLog::new(&env.name),
+            cfg,
+            clock,
+            rng: env.rng,
+        }
+    }
+
+    fn side(&mut self, side: Side) -> &mut Capacity {
+        match side {
+            Side::Read => &mut self.reads,
+            Side::Write => &mut self.writes,
+        }
+    }
+
+    /// Splits partitions as capacity grows (never merging them): enough for the table's
+    /// throughput at the per-partition limits.
+    fn ensure_partitions(&mut self, now: SimTime) {
+        let needed = partitions_needed(
+            self.reads.capacity,
+            self.writes.capacity,
+            self.cfg.partitions,
+        );
+        let current = self.reads.partitions.len() as u32;
+        if needed > current {
+            self.reads.grow_to(needed, PARTITION_RCU);
+            self.writes.grow_to(needed, PARTITION_WCU);
+            self.events.push(
+                now,
+                "partition_split",
+                format!("{current} -> {needed} partitions"),
+            );
+        }
+    }
+
+    fn request(&mut self, ctx: &mut Ctx<'_>, call: CallId, msg: Msg) {
+        let now = ctx.now();
+        let measured = self.clock.measured(now);
+        self.requests.add(&self.clock, now, measured);
+        let (write, units) = self.cfg.units(&msg);
+        let transactional = self.cfg.transactions.contains(&msg.op);
+        let dax_read = !write && !self.cfg.strong_reads && !transactional;
+        // aws-facts: §7 DAX: eventually consistent reads are served from the item cache; a hit
+        // consumes no capacity.
+        if dax_read {
+            if let (Some(cache), Some(d)) = (self.dax.as_mut(), self.cfg.dax.as_ref()) {
+                if cache.get(&msg.key).is_some_and(|&exp| exp > now) {
+                    self.dax_hits.add(&self.clock, now, measured);
+                    let wait = d.latency.sample_time(&mut self.rng);
+                    self.answer_after(ctx, call, now, status::OK, None, wait);
+                    return;
+                }
+                self.dax_misses.add(&self.clock, now, measured);
+            }
+        }
+        let partition = partition_of(msg.key, self.reads.partitions.len());
+        let side = if write {
+            &mut self.writes
+        } else {
+            &mut self.reads
+        };
+        let admitted = side.admit(now, partition, units);
+        if admitted.is_ok() {
+            side.consumed
+                .add_weighted(&self.clock, now, measured, units);
+        }
+        let latency = if write {
+            &self.cfg.write_latency
+        } else {
+            &self.cfg.read_latency
+        };
+        let mut wait = latency.sample_time(&mut self.rng);
+        if let Some(d) = &self.cfg.dax {
+            // Through DAX, a miss or a write costs the extra hop to the cluster.
+            wait += d.latency.sample_time(&mut self.rng);
+        }
+        if admitted.is_ok() {
+            if matches!(self.cfg.mode, Mode::OnDemand) && measured {
+                if write {
+                    self.wru += units;
+                } else {
+                    self.rru += units;
+                }
+            }
+            // Write-through: a write (or a read that missed) puts the item in DAX's cache.
+            let fill = (self.dax.is_some() && (write || dax_read)).then_some(msg.key);
+            self.answer_after(ctx, call, now, status::OK, fill, wait);
+        } else {
+            self.throttles.add(&self.clock, now, measured);
+            if measured && admitted == Err(Limit::Partition) {
+                self.hot_throttles += 1;
+            }
+            self.answer_after(ctx, call, now, THROTTLED, None, wait);
+        }
+    }
+
+    fn answer_after(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        call: CallId,
+        arrived: SimTime,
+        status: u16,
+        fill: Option<u64>,
+        wait: SimTime,
+    ) {
+        if fill.is_none() {
+            // Nothing to do when the answer leaves: record it now and let the kernel send it.
+            let done = arrived + wait;
+            let measured = self.clock.measured(arrived);
+            self.statuses.add(&self.clock, status, done, measured);
+            if status == status::OK {
+                self.latency.record(&self.clock, done, wait, measured);
+            }
+            ctx.reply_after(call, status, wait);
+            return;
+        }
+        let idx = self.pending.insert(Pending {
+            call,
+            arrived,
+            status,
+            fill,
+        });
+        ctx.schedule(wait, Timer::Answer(idx).encode());
+    }
+
+    /// A pending answer's time has come: fill DAX if it should, and answer.
+    fn answer(&mut self, ctx: &mut Ctx<'_>, pending: usize) {
+        let now = ctx.now();
+        let p = self.pending.remove(pending);
+        if let (Some(key), Some(cache), Some(d)) =
+            (p.fill, self.dax.as_mut(), self.cfg.dax.as_ref())
+        {
+            cache.put(key, now + d.ttl);
+        }
+        let measured = self.clock.measured(p.arrived);
+        self.statuses.add(&self.clock, p.status, now, measured);
+        if p.status == status::OK {
+            self.latency
+                .record(&self.clock, now, now - p.arrived, measured);
+        }
+        ctx.reply(p.call, p.status);
+    }
+
+    /// Once a minute: auto scaling's alarms (provisioned) or the peak memory (on-demand).
+    fn minute(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let clock = self.clock;
+        let on_demand = matches!(self.cfg.mode, Mode::OnDemand);
+        let auto = self.cfg.autoscaling.clone();
+        for s in [Side::Read, Side::Write] {
+            let side = self.side(s);
+            let rate = side.minute_units / TICK_S as f64;
+            side.minute_units = 0.0;
+            if on_demand {
+                let ceiling = side
+                    .scaling
+                    .on_demand(rate, side.initial, side.max_capacity);
+                if ceiling != side.capacity {
+                    side.set_capacity(&clock, now, ceiling, ON_DEMAND_BURST_SECONDS);
+                }
+            } else if let Some(a) = &auto {
+                let (from, bounds) = (side.capacity, (side.initial, side.max_capacity));
+                if let Some(wanted) = side.scaling.target_tracking(a.target, rate, from, bounds) {
+                    ctx.schedule(a.lag, Timer::Apply(s).encode());
+                    self.events.push(
+                        now,
+                        "scaling_alarm",
+                        format!("{} {from:.0} -> {wanted:.0}", s.units()),
+                    );
+                }
+            }
+        }
+        self.ensure_partitions(now);
+        let tick = SimTime::from_secs(TICK_S);
+        if now + tick < self.clock.end {
+            ctx.schedule(tick, Timer::Minute.encode());
+        }
+    }
+
+    /// A scaling action's lag is over: its capacity takes effect.
+    fn apply(&mut self, now: SimTime, s: Side) {
+        let clock = self.clock;
+        let side = self.side(s);
+        if let Some(c) = side.scaling.pending.take() {
+            let from = side.capacity;
+            side.set_capacity(&clock, now, c, BURST_SECONDS);
+            self.events
+                .push(now, "scaled", format!("{} {from:.0} -> {c:.0}", s.units()));
+            self.ensure_partitions(now);
+        }
+    }
+}
+
+impl Component for DynamoDb {
+    fn start(&mut self, ctx: &mut Ctx<'_>) {
+        self.ensure_partitions(ctx.now());
+        if self.cfg.autoscaling.is_some() || matches!(self.cfg.mode, Mode::OnDemand) {
+            ctx.schedule(SimTime::from_secs(TICK_S), Timer::Minute.encode());
+        }
+    }
+
+    fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        match input {
+            // No fault of its own kind exists for it (validation allows none).
+            Input::Fault { .. } => {}
+            Input::Call(call, msg) => self.request(ctx, call, msg),
+            Input::Timer(tag) => match Timer::decode(tag) {
+                Some(Timer::Answer(pending)) => self.answer(ctx, pending),
+                Some(Timer::Minute) => self.minute(ctx),
+                Some(Timer::Apply(s)) => self.apply(now, s),
+                None => {}
+            },
+            Input::Reply(_) => {}
+        }
+    }
+
+    fn finish(&mut self) -> ComponentReport {
+        let c = &self.clock;
+        self.reads.capacity_level.finish(c);
+        self.writes.capacity_level.finish(c);
+        self.latency.finish();
+        let hours = c.measured_secs() / 3600.0;
+        self.capacity_hours = (
+            self.reads.capacity_level.mean(c) * hours,
+            self.writes.capacity_level.mean(c) * hours,
+        );
+        let mut m = MetricSet::default();
+        let requests = self.requests.total();
+        m.count("requests", requests);
+        m.count("throttles", self.throttles.total());
+        m.count("throttles_by_partition", self.hot_throttles);
+        m.gauge("read_units_consumed", self.reads.consumed.weighted_total());
+        m.gauge(
+            "write_units_consumed",
+            self.writes.consumed.weighted_total(),
+        );
+        for (s, n) in self.statuses.iter() {
+            m.count(format!("by_status.{s}"), n.total());
+        }
+        m.gauge(
+            "throttle_fraction",
+            self.throttles.total() as f64 / requests.max(1) as f64,
+        );
+        m.gauge("partitions", self.reads.partitions.len() as f64);
+        m.gauge("read_capacity_mean", self.reads.capacity_level.mean(c));
+        m.gauge("write_capacity_mean", self.writes.capacity_level.mean(c));
+        if self.dax.is_some() {
+            let (h, mi) = (self.dax_hits.total(), self.dax_misses.total());
+            m.count("dax_hits", h);
+            m.count("dax_misses", mi);
+            m.gauge("dax_hit_ratio", h as f64 / (h + mi).max(1) as f64);
+        }
+        let cost = match self.cfg.mode {
+            Mode::Provisioned { .. } => {
+                self.capacity_hours.0 * PRICE_RCU_HOUR + self.capacity_hours.1 * PRICE_WCU_HOUR
+            }
+            Mode::OnDemand => self.rru * PRICE_RRU + self.wru * PRICE_WRU,
+        };
+        m.gauge("cost_usd", cost);
+        m.hist("response_ms", self.latency.summary());
+        let mut series = vec![
+            (&REQUESTS, self.requests.rate_series(c)),
+            (&THROTTLES, self.throttles.rate_series(c)),
+            (&READ_UNITS, self.reads.consumed.rate_series(c)),
+            (&WRITE_UNITS, self.writes.consumed.rate_series(c)),
+            (&READ_CAPACITY, self.reads.capacity_level.mean_series(c)),
+            (&WRITE_CAPACITY, self.writes.capacity_level.mean_series(c)),
+        ];
+        if self.dax.is_some() {
+            let ratio = self.dax_hits.share_series(&self.dax_misses);
+            series.push((&DAX_HIT_RATIO, ratio));
+        }
+        ComponentReport {
+            metrics: m,
+            series,
+            events: self.events.finish(c.end),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::token_round_trip;
+    use proptest::prelude::*;
+
+    fn timer() -> impl Strategy<Value = Timer> {
+        prop_oneof![
+            (0usize..(1 << 40)).prop_map(Timer::Answer),
+            Just(Timer::Minute),
+            Just(Timer::Apply(Side::Read)),
+            Just(Timer::Apply(Side::Write)),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn timers_survive_the_kernel(t in timer()) {
+            prop_assert_eq!(token_round_trip(t), Ok(()));
+        }
+
+        #[test]
+        fn a_token_is_one_timer_or_none(token in any::<u64>()) {
+            if let Some(t) = Timer::decode(token) {
+                prop_assert_eq!(t.encode(), token);
+            }
+        }
+    }
+}

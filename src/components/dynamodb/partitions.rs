@@ -1,0 +1,148 @@
+//! A table's capacity on one side (reads or writes): the table's token bucket with its burst
+//! capacity, the partitions with their hard limits, and how a key finds its partition.
+
+use super::autoscaling::Tracker;
+use crate::components::token_bucket::TokenBucket;
+use crate::kernel::SimTime;
+use crate::metrics::{Clock, Counter, Level};
+
+/// aws-facts: §7 per-partition limit: 3,000 RCU and 1,000 WCU, which nothing lifts.
+pub(super) const PARTITION_RCU: f64 = 3000.0;
+pub(super) const PARTITION_WCU: f64 = 1000.0;
+/// aws-facts: §7 burst capacity: up to 300 s of unused provisioned capacity.
+pub(super) const BURST_SECONDS: f64 = 300.0;
+/// The partitions an on-demand table starts with when the scenario does not say: a choice
+/// (the facts give none; there are no provisioned units to size them by).
+pub(super) const ON_DEMAND_PARTITIONS: u32 = 4;
+
+/// Which side of the table's capacity: reads or writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Side {
+    Read,
+    Write,
+}
+
+impl Side {
+    /// Its capacity units, in words for events.
+    pub(super) fn units(self) -> &'static str {
+        match self {
+            Side::Read => "RCU",
+            Side::Write => "WCU",
+        }
+    }
+}
+
+/// Which limit refused a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Limit {
+    Table,
+    /// The key's partition was at its hard limit while the table had room: a hot key.
+    Partition,
+}
+
+/// One side's (reads' or writes') capacity.
+pub(super) struct Capacity {
+    table: TokenBucket,
+    pub(super) partitions: Vec<TokenBucket>,
+    /// Units per second provisioned (for on-demand: the current ceiling) [units/s].
+    pub(super) capacity: f64,
+    /// Units consumed, by window [units].
+    pub(super) consumed: Counter,
+    /// Capacity in effect, time-weighted [units/s].
+    pub(super) capacity_level: Level,
+    /// Units consumed in the current minute [units].
+    pub(super) minute_units: f64,
+    /// The most capacity scaling may reach [units/s].
+    pub(super) max_capacity: f64,
+    /// The capacity it started with, below which scaling never goes [units/s].
+    pub(super) initial: f64,
+    /// Auto scaling's alarms, or on-demand's memory of peaks.
+    pub(super) scaling: Tracker,
+}
+
+impl Capacity {
+    /// `capacity` units per second over `partitions` partitions of `partition_limit` each,
+    /// banking `burst_seconds` of unused capacity; scaling moves it up to `max` and never
+    /// below `initial`.
+    pub(super) fn new(
+        clock: &Clock,
+        capacity: f64,
+        partitions: u32,
+        partition_limit: f64,
+        burst_seconds: f64,
+        max: f64,
+        initial: f64,
+    ) -> Capacity {
+        let mut level = Level::new(clock);
+        level.set(clock, SimTime::ZERO, capacity);
+        Capacity {
+            table: TokenBucket::new(capacity, (capacity * burst_seconds).ceil() as u64),
+            partitions: (0..partitions)
+                .map(|_| TokenBucket::new(partition_limit, partition_limit as u64))
+                .collect(),
+            capacity,
+            consumed: Counter::new(clock),
+            capacity_level: level,
+            minute_units: 0.0,
+            max_capacity: max,
+            initial,
+            scaling: Tracker::default(),
+        }
+    }
+
+    /// Takes `units` from the table and the key's partition, or says which refused.
+    pub(super) fn admit(
+        &mut self,
+        now: SimTime,
+        partition: usize,
+        units: f64,
+    ) -> Result<(), Limit> {
+        // A refused request takes nothing, so look at both before taking from either.
+        if !self.table.has_amount(now, units) {
+            return Err(Limit::Table);
+        }
+        if !self.partitions[partition].has_amount(now, units) {
+            return Err(Limit::Partition);
+        }
+        self.table.try_take_amount(now, units);
+        self.partitions[partition].try_take_amount(now, units);
+        self.minute_units += units;
+        Ok(())
+    }
+
+    /// Puts `capacity` units per second in effect from `now`, banking `burst_seconds` of it.
+    pub(super) fn set_capacity(
+        &mut self,
+        clock: &Clock,
+        now: SimTime,
+        capacity: f64,
+        burst_seconds: f64,
+    ) {
+        self.capacity = capacity;
+        self.table
+            .reconfigure(now, capacity, (capacity * burst_seconds).ceil() as u64);
+        self.capacity_level.set(clock, now, capacity);
+    }
+
+    /// Adds partitions, each held to `limit` units per second, until there are `count`.
+    pub(super) fn grow_to(&mut self, count: u32, limit: f64) {
+        for _ in self.partitions.len() as u32..count {
+            self.partitions.push(TokenBucket::new(limit, limit as u64));
+        }
+    }
+}
+
+/// The partitions a table needs for `rcu` and `wcu` at the per-partition limits (the classic
+/// sizing rule), and never fewer than `least`.
+pub(super) fn partitions_needed(rcu: f64, wcu: f64, least: u32) -> u32 {
+    ((rcu / PARTITION_RCU + wcu / PARTITION_WCU).ceil() as u32).max(least)
+}
+
+/// The partition of `key` among `count`: SplitMix64's finaliser spreads keys evenly, as
+/// DynamoDB's hash of the partition key does.
+pub(super) fn partition_of(key: u64, count: usize) -> usize {
+    let mut z = key.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    ((z ^ (z >> 31)) % count as u64) as usize
+}
