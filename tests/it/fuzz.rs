@@ -197,9 +197,15 @@ fn the_unmutated_scenario_is_valid() {
 // ---------------------------------------------------------------------------------------------
 // The property, with its guards.
 
-/// The wall time an accepted mutant's two simulated seconds may take before it counts as a
-/// hang. The slowest bundled scenario takes well under a second for them.
-const HANG_AFTER: Duration = Duration::from_secs(20);
+/// The events an accepted mutant's run may take: what bounds its time, the same on every
+/// machine (a run past it stops with an error, which is an answer). Twenty million take a
+/// few seconds.
+const MAX_EVENTS: u64 = 20_000_000;
+
+/// The wall time after which a case counts as a hang: a loop that processes no event, which
+/// the event budget cannot stop. Far beyond what the budget allows on a loaded machine, so
+/// it never mistakes slow for stuck.
+const HANG_AFTER: Duration = Duration::from_secs(120);
 
 /// The property as a proptest assertion.
 fn refused_or_runs(name: &str, text: &str) -> Result<(), TestCaseError> {
@@ -290,7 +296,7 @@ fn judge(name: &str, text: &str) -> Result<Outcome, Finding> {
     };
     sc.duration = sc.duration.min(SimTime::from_secs(2));
     sc.warmup = SimTime::ZERO;
-    match World::build(&sc, 1).run() {
+    match World::build(&sc, 1).max_events(MAX_EVENTS).run() {
         Ok(run) => {
             let meta = SummaryMeta {
                 scenario: &sc.name,

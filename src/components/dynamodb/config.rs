@@ -268,6 +268,25 @@ fn parse_autoscaling(
             MAX_UNITS_WHY,
         )
     });
+    // Auto scaling moves capacity between the table's own and its maximum: a maximum below
+    // the table's capacity leaves it nowhere to go.
+    for (max, side, key, own) in [
+        (&max_rcu, &raw.max_rcu, "max_rcu", ("rcu", rcu)),
+        (&max_wcu, &raw.max_wcu, "max_wcu", ("wcu", wcu)),
+    ] {
+        if let (Some(m), Some(written)) = (max, side) {
+            if *m < own.1 {
+                ck.error(
+                    written.span(),
+                    format!(
+                        "`autoscaling.{key}` ({m}) is below the table's `{}` ({}): auto scaling scales between the two",
+                        own.0, own.1
+                    ),
+                );
+                return None;
+            }
+        }
+    }
     let lag = ck.duration_or(&raw.lag, "autoscaling.lag", DEFAULT_LAG);
     Some(Autoscaling {
         target: target?,
