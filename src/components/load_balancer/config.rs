@@ -1,0 +1,331 @@
+//! The `load_balancer` table: its keys as written, and the validated config.
+
+use crate::components::{CallSpec, OpChoice, PROBE_DEEP, PROBE_SHALLOW};
+use crate::config::raw::{RawComponentTable, RawIds};
+use crate::config::Checker;
+use crate::kernel::SimTime;
+use crate::retry::RetryPolicy;
+use serde::Deserialize;
+use std::ops::Range;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLb {
+    #[serde(rename = "type")]
+    lb_type: Option<Spanned<String>>,
+    targets: Spanned<RawIds>,
+    algorithm: Option<Spanned<String>>,
+    idle_timeout: Option<Spanned<String>>,
+    cross_zone: Option<bool>,
+    health_check: Option<Spanned<RawHealth>>,
+    backend_connections: Option<Spanned<i64>>,
+    deregistration_delay: Option<Spanned<String>>,
+    slow_start: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHealth {
+    interval: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    healthy_threshold: Option<Spanned<i64>>,
+    unhealthy_threshold: Option<Spanned<i64>>,
+    path: Option<Spanned<String>>,
+}
+
+/// The words `type` takes.
+pub(super) const TYPES: &[&str] = &["application", "network", "classic"];
+/// The words `algorithm` takes (a network load balancer takes none).
+pub(super) const ALGORITHMS: &[&str] = &["round_robin", "least_outstanding"];
+/// The words `health_check.path` takes.
+pub(super) const PROBE_PATHS: &[&str] = &["deep", "shallow"];
+/// aws-facts: §3 health checks: both thresholds are 2 to 10.
+pub(super) const THRESHOLDS: (i64, i64) = (2, 10);
+/// The most back-end connections per target a classic load balancer may be given.
+pub(super) const MAX_BACKEND_CONNECTIONS: i64 = 1_000_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LbType {
+    Application,
+    Network,
+    Classic,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Algorithm {
+    RoundRobin,
+    LeastOutstanding,
+    /// NLB: a flow hash, one target per connection; per request it is a uniform draw.
+    FlowHash,
+}
+
+/// How the load balancer checks its targets' health.
+#[derive(Clone, Debug)]
+pub struct HealthCheck {
+    /// Time between two rounds of probes [s].
+    pub interval: SimTime,
+    /// Time a probe waits for its answer before it counts as failed [s].
+    pub timeout: SimTime,
+    /// Successes in a row that make an unhealthy target healthy [checks].
+    pub healthy_threshold: u32,
+    /// Failures in a row that make a healthy target unhealthy [checks].
+    pub unhealthy_threshold: u32,
+    /// The probe's operation [op]: `PROBE_DEEP` (the target's whole request path) or
+    /// `PROBE_SHALLOW`.
+    pub probe_op: u16,
+}
+
+/// A validated `load_balancer`.
+#[derive(Clone, Debug)]
+pub struct LbConfig {
+    /// Application, network or classic [type].
+    pub lb_type: LbType,
+    /// How a node picks a target among those it may route to [algorithm].
+    pub algorithm: Algorithm,
+    /// Time a target has to answer before the request gets 504 [s].
+    pub idle_timeout: SimTime,
+    /// Whether a node routes to targets in every zone, or only in its own [on/off].
+    pub cross_zone: bool,
+    /// Its health checks.
+    pub health: HealthCheck,
+    /// Classic: connections per target, beyond which requests wait in the surge queue
+    /// [connections]; `None`: no limit.
+    pub backend_connections: Option<u32>,
+    /// One call spec per target, in order; filled in with zones when the world is built.
+    /// An Auto Scaling group is one target standing for the instances it registers.
+    pub calls: Vec<CallSpec>,
+    /// Where each target is named [byte range], for checks across components.
+    pub target_spans: Vec<Range<usize>>,
+    /// Whether the one target is an Auto Scaling group (set when the scenario is checked).
+    pub group_target: bool,
+    /// aws-facts: §3 target-group settings: draining time of a deregistered target [s].
+    pub deregistration_delay: SimTime,
+    /// aws-facts: §3: a new target's share ramps up linearly over this [s] (`ZERO`: off).
+    pub slow_start: SimTime,
+}
+
+pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig> {
+    // Where the component is written: for messages about a key it lacks.
+    let at = table.span().start..table.span().start;
+    let raw: RawLb = ck.deserialize(table)?;
+    let lb_type = ck
+        .one_of_or(&raw.lb_type, "type", TYPES, "application")
+        .map(|t| match t {
+            "application" => LbType::Application,
+            "network" => LbType::Network,
+            _ => LbType::Classic,
+        })?;
+    // aws-facts: §3 routing: ALB round robin by default; CLB least outstanding requests
+    // for HTTP; NLB a flow hash.
+    let default_algorithm = match lb_type {
+        LbType::Application => Algorithm::RoundRobin,
+        LbType::Classic => Algorithm::LeastOutstanding,
+        LbType::Network => Algorithm::FlowHash,
+    };
+    let algorithm = ck.or(&raw.algorithm, default_algorithm, |ck, a| {
+        if lb_type == LbType::Network {
+            ck.error(
+                a.span(),
+                "a network load balancer routes by flow hash: it takes no `algorithm`",
+            );
+            return None;
+        }
+        ck.one_of(a, "algorithm", ALGORITHMS).map(|a| {
+            if a == "round_robin" {
+                Algorithm::RoundRobin
+            } else {
+                Algorithm::LeastOutstanding
+            }
+        })
+    });
+    // aws-facts: §3 idle timeouts: ALB and CLB 60 s, NLB 350 s.
+    let default_idle = SimTime::from_secs(if lb_type == LbType::Network { 350 } else { 60 });
+    let idle_timeout = ck.positive_duration_or(&raw.idle_timeout, "idle_timeout", default_idle);
+    // aws-facts: §3 cross-zone: on for ALB, off by default for NLB and (API-created) CLB.
+    let cross_zone = raw.cross_zone.unwrap_or(lb_type == LbType::Application);
+    // aws-facts: §3 health checks: healthy after 5 (ALB) or 10 (CLB) successes.
+    let default_healthy = if lb_type == LbType::Classic { 10 } else { 5 };
+    // A health check that is wrong stops the reading here, as it always has.
+    let health = ck.or(
+        &raw.health_check,
+        HealthCheck::by_default(default_healthy),
+        |ck, h| health_check(h.get_ref(), default_healthy, &at, ck),
+    )?;
+    let backend_connections = ck.or(&raw.backend_connections, None, |ck, c| {
+        if lb_type != LbType::Classic {
+            ck.error(
+                c.span(),
+                "`backend_connections` (and the surge queue) belong to type = \"classic\"",
+            );
+            return None;
+        }
+        ck.int_in(c, "backend_connections", 1, MAX_BACKEND_CONNECTIONS)
+            .map(|c| Some(c as u32))
+    });
+    let targets = RawIds::into_list(&raw.targets);
+    if targets.is_empty() {
+        ck.error(
+            raw.targets.span(),
+            "a load balancer needs at least one target in `targets`",
+        );
+        return None;
+    }
+    // aws-facts: §3 target-group settings: deregistration delay 300 s by default, at most
+    // 3600 s.
+    let deregistration_delay = ck.or(
+        &raw.deregistration_delay,
+        SimTime::from_secs(300),
+        |ck, d| match ck.duration(d, "deregistration_delay") {
+            Some(t) if t > SimTime::from_secs(3600) => {
+                ck.error(
+                    d.span(),
+                    format!("`deregistration_delay` is at most 3600s (aws-facts §3), not {t}"),
+                );
+                None
+            }
+            t => t,
+        },
+    );
+    let slow_start = ck.or(&raw.slow_start, SimTime::ZERO, |ck, d| {
+        let t = ck.duration(d, "slow_start")?;
+        let secs = t.as_secs_f64();
+        if t != SimTime::ZERO && !(30.0..=900.0).contains(&secs) {
+            ck.error(
+                d.span(),
+                format!("`slow_start` is 30s to 900s, or 0s for off (aws-facts §3), not {t}"),
+            );
+            None
+        } else if t != SimTime::ZERO && algorithm == Some(Algorithm::LeastOutstanding) {
+            ck.error(d.span(), "slow start does not work with least outstanding requests (aws-facts §3): use `algorithm = \"round_robin\"`");
+            None
+        } else {
+            Some(t)
+        }
+    });
+    let mut calls = Vec::new();
+    let target_spans = targets.iter().map(|t| t.span()).collect();
+    for t in &targets {
+        let to = ck.component(t, "targets")?;
+        calls.push(CallSpec {
+            to,
+            op: OpChoice::Inherit,
+            probability: 1.0,
+            timeout: None,
+            latency: None,
+            // A load balancer does not retry.
+            retry: Some(RetryPolicy::none()),
+        });
+    }
+    let idle_timeout = idle_timeout?;
+    for c in &mut calls {
+        c.timeout = Some(idle_timeout);
+    }
+    Some(LbConfig {
+        lb_type,
+        algorithm: algorithm?,
+        idle_timeout,
+        cross_zone,
+        health,
+        backend_connections: backend_connections?,
+        calls,
+        target_spans,
+        group_target: false,
+        deregistration_delay: deregistration_delay?,
+        slow_start: slow_start?,
+    })
+}
+
+impl HealthCheck {
+    /// aws-facts: §3 health checks: interval 30 s, timeout 5 s, unhealthy after 2; healthy
+    /// after `healthy_threshold`, which depends on the type.
+    fn by_default(healthy_threshold: u32) -> HealthCheck {
+        HealthCheck {
+            interval: SimTime::from_secs(30),
+            timeout: SimTime::from_secs(5),
+            healthy_threshold,
+            unhealthy_threshold: 2,
+            probe_op: PROBE_DEEP,
+        }
+    }
+}
+
+/// The `health_check` table; `at` is where the component is written, for a timeout left at
+/// its default that is too long for the interval given.
+fn health_check(
+    h: &RawHealth,
+    default_healthy: u32,
+    at: &Range<usize>,
+    ck: &mut Checker,
+) -> Option<HealthCheck> {
+    let d = HealthCheck::by_default(default_healthy);
+    let interval = ck.positive_duration_or(&h.interval, "health_check.interval", d.interval);
+    let timeout = ck.positive_duration_or(&h.timeout, "health_check.timeout", d.timeout);
+    let healthy = ck.int_or(
+        &h.healthy_threshold,
+        "health_check.healthy_threshold",
+        THRESHOLDS,
+        i64::from(d.healthy_threshold),
+    );
+    let unhealthy = ck.int_or(
+        &h.unhealthy_threshold,
+        "health_check.unhealthy_threshold",
+        THRESHOLDS,
+        i64::from(d.unhealthy_threshold),
+    );
+    let probe_op = ck
+        .one_of_or(&h.path, "health_check.path", PROBE_PATHS, "deep")
+        .map(|p| {
+            if p == "deep" {
+                PROBE_DEEP
+            } else {
+                PROBE_SHALLOW
+            }
+        });
+    let (interval, timeout) = (interval?, timeout?);
+    if timeout >= interval {
+        ck.error(
+            h.timeout.as_ref().map_or(at.clone(), |t| t.span()),
+            format!(
+                "`health_check.timeout` ({timeout}) must be shorter than its interval ({interval})"
+            ),
+        );
+        return None;
+    }
+    Some(HealthCheck {
+        interval,
+        timeout,
+        healthy_threshold: healthy? as u32,
+        unhealthy_threshold: unhealthy? as u32,
+        probe_op: probe_op?,
+    })
+}
+
+impl LbConfig {
+    /// Its key settings in a few words, for diagrams.
+    pub fn lines(&self) -> Vec<String> {
+        let t = match self.lb_type {
+            LbType::Application => "ALB",
+            LbType::Network => "NLB",
+            LbType::Classic => "CLB",
+        };
+        let a = match self.algorithm {
+            Algorithm::RoundRobin => "round robin",
+            Algorithm::LeastOutstanding => "least outstanding",
+            Algorithm::FlowHash => "flow hash",
+        };
+        let targets = match (self.group_target, self.calls.len()) {
+            (true, _) => "an Auto Scaling group".to_string(),
+            (false, 1) => "1 target".to_string(),
+            (false, n) => format!("{n} targets"),
+        };
+        vec![
+            format!("{t}, {a}, {targets}"),
+            format!(
+                "idle timeout {}, cross-zone {}",
+                self.idle_timeout,
+                if self.cross_zone { "on" } else { "off" }
+            ),
+        ]
+    }
+}

@@ -1,0 +1,96 @@
+//! Health checks: every interval a probe to each target that is neither draining nor gone,
+//! counted against the thresholds (aws-facts: §3 health checks); the verdict is written back
+//! to an Auto Scaling group's target group, whose group may act on it.
+
+use super::{LoadBalancer, Reply, Timer};
+use crate::components::Token;
+use crate::kernel::{Ctx, Msg, SimTime};
+
+impl LoadBalancer {
+    /// Probes every target that may be checked, and sets the next round.
+    pub(super) fn probe_all(&mut self, ctx: &mut Ctx<'_>) {
+        self.sync(ctx.now());
+        for i in 0..self.targets.len() {
+            let t = &self.targets[i];
+            // aws-facts: §3: draining targets are not health-checked.
+            if t.gone || t.draining {
+                continue;
+            }
+            let msg = Msg {
+                op: self.cfg.health.probe_op,
+                key: 0,
+                size_bytes: 0,
+                client: 0,
+                instance: t.instance,
+            };
+            let timing = t
+                .edge
+                .timing(&mut self.rng, SimTime::ZERO, Some(self.cfg.health.timeout));
+            ctx.call(t.edge.to, msg, timing, Reply::Probe(i).encode());
+        }
+        if ctx.now() + self.cfg.health.interval < self.clock.end {
+            ctx.schedule(self.cfg.health.interval, Timer::HealthChecks.encode());
+        }
+    }
+
+    /// Counts the result of a probe of target `i`: `ok` when it answered 200 in time.
+    pub(super) fn probe_result(&mut self, ctx: &mut Ctx<'_>, i: usize, ok: bool) {
+        let now = ctx.now();
+        let h = &self.cfg.health;
+        let t = &mut self.targets[i];
+        if t.gone || t.draining {
+            return;
+        }
+        let flip = if t.initial {
+            // aws-facts: §3: a newly registered target must pass one check; failing as many
+            // as the unhealthy threshold makes it unhealthy.
+            if ok {
+                true
+            } else {
+                t.streak += 1;
+                if t.streak >= h.unhealthy_threshold {
+                    t.initial = false;
+                    t.streak = 0;
+                    let detail = t.name.clone();
+                    self.events.push(now, "target_unhealthy", detail);
+                }
+                false
+            }
+        } else {
+            // The streak counts results that disagree with the current state.
+            if ok != t.healthy {
+                t.streak += 1;
+            } else {
+                t.streak = 0;
+            }
+            if t.healthy {
+                t.streak >= h.unhealthy_threshold
+            } else {
+                t.streak >= h.healthy_threshold
+            }
+        };
+        let t = &mut self.targets[i];
+        if flip {
+            t.healthy = !t.healthy;
+            t.initial = false;
+            t.streak = 0;
+            if t.healthy {
+                t.healthy_since = Some(now);
+            }
+            let name = if t.healthy {
+                "target_healthy"
+            } else {
+                "target_unhealthy"
+            };
+            let delta = if t.healthy { 1.0 } else { -1.0 };
+            self.healthy.add(&self.clock, now, delta);
+            let detail = t.name.clone();
+            self.events.push(now, name, detail);
+            self.eligible.iter_mut().for_each(|e| *e = None);
+        }
+        let t = &self.targets[i];
+        if let (Some(g), false) = (&self.group, t.initial) {
+            g.borrow_mut().set_health(t.instance, t.healthy);
+        }
+    }
+}

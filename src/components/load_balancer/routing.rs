@@ -1,0 +1,97 @@
+//! Which target a request goes to: the targets its entry node may route to (healthy ones, in
+//! its zone unless cross-zone is on, failing open as AWS does), then the algorithm, with slow
+//! start's ramp for newly healthy targets. aws-facts: §3 routing, cross-zone, slow start.
+
+use super::config::{Algorithm, LbType};
+use super::targets::Target;
+use super::LoadBalancer;
+use crate::kernel::SimTime;
+use rand::Rng;
+
+impl LoadBalancer {
+    /// The targets a request entering at the node of `zone` may go to.
+    fn compute_eligible(&self, zone: usize) -> Vec<usize> {
+        let routable = |t: &Target| !t.gone && !t.draining;
+        let healthy: Vec<usize> = (0..self.targets.len())
+            .filter(|&i| {
+                let t = &self.targets[i];
+                routable(t) && t.healthy && (self.cfg.cross_zone || t.zone == zone)
+            })
+            .collect();
+        if !healthy.is_empty() {
+            return healthy;
+        }
+        // No healthy target for this node. Without cross-zone, DNS stops sending clients to a
+        // node with nothing healthy behind it: route as the other nodes would.
+        let any_healthy: Vec<usize> = (0..self.targets.len())
+            .filter(|&i| routable(&self.targets[i]) && self.targets[i].healthy)
+            .collect();
+        if !any_healthy.is_empty() {
+            return any_healthy;
+        }
+        // aws-facts: §3 ALB status codes: with every target unhealthy an ALB fails open.
+        if self.cfg.lb_type == LbType::Application {
+            (0..self.targets.len())
+                .filter(|&i| routable(&self.targets[i]))
+                .collect()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The target of a request entering at the node of `zone`; `None`: none to route to.
+    pub(super) fn pick(&mut self, zone: usize, now: SimTime) -> Option<usize> {
+        if self.eligible[zone].is_none() {
+            self.eligible[zone] = Some(self.compute_eligible(zone));
+        }
+        let eligible = self.eligible[zone].as_ref().expect("just computed");
+        if eligible.is_empty() {
+            return None;
+        }
+        // aws-facts: §3 slow start: a new target's share ramps up linearly, while another
+        // target is past its own ramp.
+        if self.cfg.slow_start > SimTime::ZERO {
+            let ramp = self.cfg.slow_start.as_secs_f64();
+            let weight = |t: &Target| {
+                t.healthy_since
+                    .map_or(1.0, |s| ((now - s).as_secs_f64() / ramp).min(1.0))
+            };
+            let ramping = eligible.iter().any(|&i| weight(&self.targets[i]) < 1.0);
+            let settled = eligible.iter().any(|&i| weight(&self.targets[i]) >= 1.0);
+            if ramping && settled {
+                let total: f64 = eligible.iter().map(|&i| weight(&self.targets[i])).sum();
+                let mut x = self.rng.random::<f64>() * total;
+                let mut chosen = *eligible.last().expect("not empty");
+                for &i in eligible {
+                    x -= weight(&self.targets[i]);
+                    if x < 0.0 {
+                        chosen = i;
+                        break;
+                    }
+                }
+                if weight(&self.targets[chosen]) < 1.0 {
+                    self.slow_start_requests += u64::from(self.clock.measured(now));
+                }
+                return Some(chosen);
+            }
+        }
+        let i = match self.cfg.algorithm {
+            Algorithm::RoundRobin => {
+                let k = self.next[zone] % eligible.len();
+                self.next[zone] = self.next[zone].wrapping_add(1);
+                eligible[k]
+            }
+            Algorithm::LeastOutstanding => {
+                let start = self.next[zone] % eligible.len();
+                self.next[zone] = self.next[zone].wrapping_add(1);
+                // The least loaded, ties broken in rotation.
+                (0..eligible.len())
+                    .map(|k| eligible[(start + k) % eligible.len()])
+                    .min_by_key(|&t| self.targets[t].outstanding)
+                    .unwrap_or(eligible[0])
+            }
+            Algorithm::FlowHash => eligible[self.rng.random_range(0..eligible.len())],
+        };
+        Some(i)
+    }
+}
