@@ -13,7 +13,15 @@ use toml::Spanned;
 /// The kinds whose keys and summary fields are declared so far. The others are being moved
 /// into folders of their own; each joins this list as it arrives, and the list goes when all
 /// have.
-const DECLARED: &[&str] = &["service", "dynamodb", "cache", "load_balancer", "rds"];
+const DECLARED: &[&str] = &[
+    "service",
+    "api_gateway",
+    "lambda",
+    "dynamodb",
+    "cache",
+    "load_balancer",
+    "rds",
+];
 
 fn declared(kind: &str) -> bool {
     DECLARED.contains(&kind)
@@ -48,7 +56,6 @@ fn accepted_keys(kind: &str, path: &[&str]) -> BTreeSet<String> {
         .nth(1)
         .or_else(|| message.split("the only key allowed here is ").nth(1))
         .unwrap_or_else(|| panic!("{kind} {path:?}: {message}"));
-    // A table of two keys is worded "a or b".
     list.split(", ")
         .flat_map(|k| k.split(" or "))
         .map(|k| k.trim().to_string())

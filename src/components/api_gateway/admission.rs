@@ -1,0 +1,142 @@
+//! Which limit, if any, refuses a request, in the order AWS applies them (aws-facts: §1 order
+//! applied): the API key and its usage plan (quota, then the key's rate and burst), the
+//! route's throttle, the stage's, then the account's, which every API Gateway of the scenario
+//! shares. Each throttle is a token bucket.
+
+use super::config::{ApiGatewayConfig, UsagePlan};
+use crate::components::token_bucket::TokenBucket;
+use crate::kernel::{Msg, SimTime};
+use crate::status;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// The account-wide throttle every API Gateway of a scenario shares.
+pub type AccountThrottle = Rc<RefCell<TokenBucket>>;
+
+/// Why a request was refused, for the statistics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Refusal {
+    NoKey,
+    Quota,
+    Key,
+    Route,
+    Stage,
+    Account,
+}
+
+impl Refusal {
+    /// Its name under `throttled_by.` in the summary.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Refusal::NoKey => "missing_api_key",
+            Refusal::Quota => "quota",
+            Refusal::Key => "api_key",
+            Refusal::Route => "route",
+            Refusal::Stage => "stage",
+            Refusal::Account => "account",
+        }
+    }
+
+    /// The status it is answered with. aws-facts: §1 gateway responses: THROTTLED and
+    /// QUOTA_EXCEEDED are 429; a missing or invalid API key is 403.
+    pub(super) fn status(self) -> u16 {
+        match self {
+            Refusal::NoKey => status::FORBIDDEN,
+            _ => status::TOO_MANY_REQUESTS,
+        }
+    }
+}
+
+/// What an API key has used of its usage plan.
+struct KeyState {
+    bucket: TokenBucket,
+    /// The quota period it was last used in (its number since the start).
+    period: u64,
+    /// Requests admitted in that period [requests].
+    used: u64,
+}
+
+/// Every limit a request passes, with what each has left.
+pub(super) struct Limits {
+    require_api_key: bool,
+    usage_plan: Option<UsagePlan>,
+    account: AccountThrottle,
+    stage: Option<TokenBucket>,
+    routes: Vec<(u16, TokenBucket)>,
+    /// Each API key's state, by client.
+    keys: BTreeMap<u32, KeyState>,
+}
+
+impl Limits {
+    pub(super) fn new(cfg: &ApiGatewayConfig, account: AccountThrottle) -> Limits {
+        Limits {
+            require_api_key: cfg.require_api_key,
+            usage_plan: cfg.usage_plan.clone(),
+            account,
+            stage: cfg.throttle.map(|t| TokenBucket::new(t.rate, t.burst)),
+            routes: cfg
+                .routes
+                .iter()
+                .map(|(op, t)| (*op, TokenBucket::new(t.rate, t.burst)))
+                .collect(),
+            keys: BTreeMap::new(),
+        }
+    }
+
+    /// The first limit that refuses this request, if any; tokens are taken only when every
+    /// limit admits it, as a refused request consumes nothing further down.
+    pub(super) fn admit(&mut self, now: SimTime, msg: &Msg) -> Option<Refusal> {
+        if msg.client == 0 && (self.require_api_key || self.usage_plan.is_some()) {
+            return Some(Refusal::NoKey);
+        }
+        if let Some(plan) = &self.usage_plan {
+            let st = self.keys.entry(msg.client).or_insert_with(|| KeyState {
+                bucket: TokenBucket::new(plan.throttle.rate, plan.throttle.burst),
+                period: 0,
+                used: 0,
+            });
+            if let Some((quota, per)) = plan.quota {
+                let period = now.0 / per.0;
+                if period != st.period {
+                    st.period = period;
+                    st.used = 0;
+                }
+                if st.used >= quota {
+                    return Some(Refusal::Quota);
+                }
+            }
+            if !st.bucket.has_token(now) {
+                return Some(Refusal::Key);
+            }
+        }
+        let route = self.routes.iter_mut().position(|(op, _)| *op == msg.op);
+        if let Some(r) = route {
+            if !self.routes[r].1.has_token(now) {
+                return Some(Refusal::Route);
+            }
+        }
+        if let Some(s) = &mut self.stage {
+            if !s.has_token(now) {
+                return Some(Refusal::Stage);
+            }
+        }
+        if !self.account.borrow_mut().try_take(now) {
+            return Some(Refusal::Account);
+        }
+        // Admitted: take the tokens the checks above only looked at.
+        if let Some(s) = &mut self.stage {
+            s.try_take(now);
+        }
+        if let Some(r) = route {
+            self.routes[r].1.try_take(now);
+        }
+        if self.usage_plan.is_some() {
+            if let Some(st) = self.keys.get_mut(&msg.client) {
+                st.bucket.try_take(now);
+                st.used += 1;
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,318 @@
+//! The `api_gateway` table: its keys as written, and the validated config.
+
+use crate::components::OpChoice;
+use crate::config::raw::{RawComponentTable, RawDist};
+use crate::config::{CallSpec, Checker};
+use crate::dist::Dist;
+use crate::kernel::SimTime;
+use crate::retry::RetryPolicy;
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApiGateway {
+    #[serde(rename = "type")]
+    api_type: Option<Spanned<String>>,
+    target: Spanned<String>,
+    integration_timeout: Option<Spanned<String>>,
+    overhead: Option<Spanned<RawDist>>,
+    throttle: Option<Spanned<RawThrottle>>,
+    #[serde(default)]
+    routes: Vec<Spanned<RawRoute>>,
+    usage_plan: Option<Spanned<RawUsagePlan>>,
+    require_api_key: Option<bool>,
+    cache: Option<Spanned<RawCache>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawThrottle {
+    rate: Spanned<f64>,
+    burst: Spanned<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoute {
+    op: Spanned<String>,
+    rate: Spanned<f64>,
+    burst: Spanned<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUsagePlan {
+    rate: Spanned<f64>,
+    burst: Spanned<i64>,
+    quota: Option<Spanned<i64>>,
+    period: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCache {
+    ttl: Option<Spanned<String>>,
+    capacity: Option<Spanned<i64>>,
+    ops: Option<Vec<Spanned<String>>>,
+}
+
+/// REST APIs have caches, usage plans and a 29 s integration timeout; HTTP APIs are cheaper.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiType {
+    Rest,
+    Http,
+}
+
+/// A token bucket's settings.
+#[derive(Clone, Copy, Debug)]
+pub struct Throttle {
+    /// Tokens added per second, one a request [requests/s].
+    pub rate: f64,
+    /// Tokens the bucket holds, full at the start [requests].
+    pub burst: u64,
+}
+
+/// A usage plan: the limits each API key gets.
+#[derive(Clone, Debug)]
+pub struct UsagePlan {
+    /// Each key's own rate and burst.
+    pub throttle: Throttle,
+    /// Requests per key per period [requests] and the period [s].
+    pub quota: Option<(u64, SimTime)>,
+}
+
+/// The response cache of a REST API.
+#[derive(Clone, Debug)]
+pub struct CacheConfig {
+    /// How long a response stays fresh [s]; zero caches nothing.
+    pub ttl: SimTime,
+    /// Entries the cache holds before evicting the least recently used [entries].
+    pub capacity: usize,
+    /// Operations whose responses are cached (AWS caches GET only by default), interned.
+    pub ops: Vec<u16>,
+}
+
+/// A validated `api_gateway`.
+#[derive(Clone, Debug)]
+pub struct ApiGatewayConfig {
+    /// REST or HTTP API.
+    pub api_type: ApiType,
+    /// The integration: exactly one downstream call, with the integration timeout.
+    pub calls: Vec<CallSpec>,
+    /// Time the gateway itself adds to each request [s].
+    pub overhead: Dist,
+    /// The stage's throttle; `None`: only the account's applies.
+    pub throttle: Option<Throttle>,
+    /// Throttles by operation (interned), applied before the stage's.
+    pub routes: Vec<(u16, Throttle)>,
+    /// Limits per API key, applied first; requests then need a key.
+    pub usage_plan: Option<UsagePlan>,
+    /// Whether requests without an API key are refused (403).
+    pub require_api_key: bool,
+    /// The response cache (REST only).
+    pub cache: Option<CacheConfig>,
+}
+
+// aws-facts: §1 integration timeout: REST 50 ms to 29 s (more by quota request since 2024-06
+// for Regional APIs), HTTP API at most 30 s.
+pub const DEFAULT_INTEGRATION_TIMEOUT: SimTime = SimTime::from_secs(29);
+pub const MIN_INTEGRATION_TIMEOUT: SimTime = SimTime::from_millis(50);
+pub const MAX_INTEGRATION_TIMEOUT: SimTime = SimTime::from_secs(300);
+/// The largest burst of any throttle [requests].
+pub const MAX_BURST: i64 = 1_000_000_000;
+/// The words of a usage plan's `period`, and their lengths [s]: AWS's DAY, WEEK and MONTH (a
+/// month taken as 30 days).
+pub const PERIODS: [(&str, u64); 3] = [
+    ("day", 86_400),
+    ("week", 7 * 86_400),
+    ("month", 30 * 86_400),
+];
+pub const PERIOD_NAMES: [&str; 3] = [PERIODS[0].0, PERIODS[1].0, PERIODS[2].0];
+// aws-facts: §1 cache: default TTL 300 s, at most 3,600 s, 0 disables.
+pub const DEFAULT_CACHE_TTL: SimTime = SimTime::from_secs(300);
+pub const MAX_CACHE_TTL: SimTime = SimTime::from_secs(3600);
+pub const DEFAULT_CACHE_CAPACITY: i64 = 100_000;
+
+/// The gateway's own latency when `overhead` is not given [s]. The facts give no figure; a
+/// few milliseconds is what its `Latency - IntegrationLatency` metrics usually show.
+fn default_overhead() -> Dist {
+    Dist::Constant(0.005)
+}
+
+fn throttle(
+    ck: &mut Checker,
+    rate: &Spanned<f64>,
+    burst: &Spanned<i64>,
+    what: &str,
+) -> Option<Throttle> {
+    let r = ck.positive(rate, &format!("{what}.rate"), "requests per second");
+    let b = ck.int_in(burst, &format!("{what}.burst"), 1, MAX_BURST);
+    Some(Throttle {
+        rate: r?,
+        burst: b? as u64,
+    })
+}
+
+/// The usage plan of `usage_plan`.
+fn usage_plan(ck: &mut Checker, p: &Spanned<RawUsagePlan>) -> Option<UsagePlan> {
+    let pr = p.get_ref();
+    let t = throttle(ck, &pr.rate, &pr.burst, "usage_plan");
+    let quota = match (&pr.quota, &pr.period) {
+        (None, None) => Some(None),
+        (Some(q), period) => {
+            let n = ck.int_in(q, "usage_plan.quota", 1, i64::MAX);
+            let per = ck
+                .one_of_or(period, "usage_plan.period", &PERIOD_NAMES, "day")
+                .map(period_length);
+            n.zip(per).map(|(n, p)| Some((n as u64, p)))
+        }
+        (None, Some(s)) => {
+            ck.error(s.span(), "`usage_plan.period` needs a `quota`");
+            None
+        }
+    };
+    t.zip(quota)
+        .map(|(throttle, quota)| UsagePlan { throttle, quota })
+}
+
+/// The length of a usage plan's period, by its word.
+fn period_length(word: &str) -> SimTime {
+    let secs = PERIODS
+        .iter()
+        .find(|(w, _)| *w == word)
+        .map_or(PERIODS[0].1, |(_, s)| *s);
+    SimTime::from_secs(secs)
+}
+
+/// The cache of `cache`, unless the API is an HTTP one.
+fn cache(
+    ck: &mut Checker,
+    c: &Spanned<RawCache>,
+    api_type: Option<ApiType>,
+) -> Option<CacheConfig> {
+    let cr = c.get_ref();
+    let ttl = ck.or(&cr.ttl, DEFAULT_CACHE_TTL, |ck, t| {
+        match ck.duration(t, "cache.ttl") {
+            Some(d) if d > MAX_CACHE_TTL => {
+                ck.error(t.span(), format!("`cache.ttl` ({d}) must be at most 3600s"));
+                None
+            }
+            d => d,
+        }
+    });
+    let capacity = ck.int_or(
+        &cr.capacity,
+        "cache.capacity",
+        (1, crate::limits::MAX_CACHE_ENTRIES),
+        DEFAULT_CACHE_CAPACITY,
+    );
+    let ops = match &cr.ops {
+        None => vec![ck.op("read")],
+        Some(list) => list.iter().map(|o| ck.op(o.get_ref())).collect(),
+    };
+    if api_type == Some(ApiType::Http) {
+        ck.error(
+            c.span(),
+            "`cache` exists only on REST APIs (type = \"rest\")",
+        );
+        return None;
+    }
+    ttl.zip(capacity).map(|(ttl, capacity)| CacheConfig {
+        ttl,
+        capacity: capacity as usize,
+        ops,
+    })
+}
+
+pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ApiGatewayConfig> {
+    let raw: RawApiGateway = ck.deserialize(table)?;
+    let api_type = ck
+        .one_of_or(&raw.api_type, "type", &["rest", "http"], "rest")
+        .map(|t| {
+            if t == "rest" {
+                ApiType::Rest
+            } else {
+                ApiType::Http
+            }
+        });
+    let target = ck.component(&raw.target, "target");
+    let timeout = ck.positive_duration_or(
+        &raw.integration_timeout,
+        "integration_timeout",
+        DEFAULT_INTEGRATION_TIMEOUT,
+    );
+    if let (Some(d), Some(t)) = (timeout, &raw.integration_timeout) {
+        if !(MIN_INTEGRATION_TIMEOUT..=MAX_INTEGRATION_TIMEOUT).contains(&d) {
+            ck.error(t.span(), format!("`integration_timeout` ({d}) must be from 50ms to 300s (29s by default; above 29s needs a quota increase)"));
+            return None;
+        }
+    }
+    let overhead = ck.time_dist_or(&raw.overhead, "overhead", default_overhead());
+    let stage = ck.or(&raw.throttle, None, |ck, t| {
+        let t = t.get_ref();
+        throttle(ck, &t.rate, &t.burst, "throttle").map(Some)
+    });
+    let mut routes = Vec::new();
+    let mut ok = true;
+    for r in &raw.routes {
+        let r = r.get_ref();
+        match throttle(ck, &r.rate, &r.burst, "routes") {
+            Some(t) => routes.push((ck.op(r.op.get_ref()), t)),
+            None => ok = false,
+        }
+    }
+    let usage_plan = ck.or(&raw.usage_plan, None, |ck, p| usage_plan(ck, p).map(Some));
+    let cache = ck.or(&raw.cache, None, |ck, c| cache(ck, c, api_type).map(Some));
+    if api_type == Some(ApiType::Http) {
+        if let Some(p) = &raw.usage_plan {
+            ck.error(
+                p.span(),
+                "usage plans and API keys exist only on REST APIs (type = \"rest\")",
+            );
+            ok = false;
+        }
+    }
+    let require_api_key = raw.require_api_key.unwrap_or(false);
+    ok.then_some(())?;
+    Some(ApiGatewayConfig {
+        api_type: api_type?,
+        calls: vec![CallSpec {
+            to: target?,
+            op: OpChoice::Inherit,
+            probability: 1.0,
+            timeout: Some(timeout?),
+            latency: None,
+            // aws-facts: §1 Lambda proxy errors: API Gateway does not retry its integration.
+            retry: Some(RetryPolicy::none()),
+        }],
+        overhead: overhead?,
+        throttle: stage?,
+        routes,
+        usage_plan: usage_plan?,
+        require_api_key,
+        cache: cache?,
+    })
+}
+
+impl ApiGatewayConfig {
+    /// Its key settings in a few words, for diagrams.
+    pub fn lines(&self) -> Vec<String> {
+        let kind = match self.api_type {
+            ApiType::Rest => "REST",
+            ApiType::Http => "HTTP",
+        };
+        let mut first = format!("{kind} API");
+        if let Some(t) = self.throttle {
+            first.push_str(&format!(", {} rps / {} burst", t.rate, t.burst));
+        }
+        let mut lines = vec![first];
+        if let Some(c) = &self.cache {
+            lines.push(format!("cache, TTL {}", c.ttl));
+        }
+        if let Some(p) = &self.usage_plan {
+            lines.push(format!("usage plan {} rps per key", p.throttle.rate));
+        }
+        lines
+    }
+}

@@ -1,0 +1,279 @@
+//! Amazon API Gateway in front of one integration (usually a Lambda function).
+//!
+//! In order (aws-facts: §1 order applied): the API key and its usage plan (quota, then per-key
+//! rate and burst), the route's throttle (by operation), the stage's throttle, then the
+//! account's throttle, which every API Gateway in the scenario shares. Each is a token bucket;
+//! a refusal answers 429. Then the response cache (REST only), keyed by operation and item key,
+//! so its hit ratio comes from the workload's key popularity. Then the integration, with the
+//! integration timeout (504). A Lambda throttle (429) becomes 500 and a function error 502.
+
+mod admission;
+mod config;
+mod kind;
+
+pub use admission::AccountThrottle;
+pub use config::{ApiGatewayConfig, ApiType, CacheConfig, Throttle, UsagePlan};
+use kind::{CACHE_HIT_RATIO, REQUESTS, RESPONSE, THROTTLED};
+
+use super::lru::Lru;
+use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
+use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
+use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
+use crate::status;
+use admission::{Limits, Refusal};
+use slab::Slab;
+use std::collections::BTreeMap;
+
+/// What the gateway's timers are for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Timer {
+    /// The gateway's own time for a request found in the cache is over: it is answered.
+    CacheHit(usize),
+}
+
+impl Token for Timer {
+    fn encode(self) -> u64 {
+        match self {
+            Timer::CacheHit(pending) => pack(0, pending as u64),
+        }
+    }
+
+    fn decode(token: u64) -> Option<Timer> {
+        match unpack(token) {
+            (0, pending) => Some(Timer::CacheHit(pending as usize)),
+            _ => None,
+        }
+    }
+}
+
+impl ApiGatewayConfig {
+    /// Price per million requests. aws-facts: §1 pricing (first tier): REST $3.50, HTTP $1.00.
+    fn price_per_million(&self) -> f64 {
+        match self.api_type {
+            ApiType::Rest => 3.50,
+            ApiType::Http => 1.00,
+        }
+    }
+}
+
+struct Pending {
+    call: CallId,
+    msg: Msg,
+    arrived: SimTime,
+}
+
+pub struct ApiGateway {
+    cfg: ApiGatewayConfig,
+    clock: Clock,
+    rng: SimRng,
+    integration: Edge,
+    /// Usage plan, route, stage and account limits.
+    limits: Limits,
+    cache: Option<Lru<(u16, u64), SimTime>>,
+    pending: Slab<Pending>,
+    // Recorders.
+    requests: Counter,
+    throttled: Counter,
+    refusals: BTreeMap<Refusal, u64>,
+    hits: Counter,
+    misses: Counter,
+    statuses: WindowedCounts<u16>,
+    latency: Latency,
+    integration_timeouts: u64,
+    events: EventLog,
+}
+
+impl ApiGateway {
+    pub fn new(cfg: ApiGatewayConfig, env: BuildEnv, account: AccountThrottle) -> ApiGateway {
+        let clock = env.clock;
+        let integration = env
+            .edges
+            .into_iter()
+            .next()
+            .expect("an API Gateway has its integration");
+        ApiGateway {
+            limits: Limits::new(&cfg, account),
+            cache: cfg.cache.as_ref().map(|c| Lru::new(c.capacity)),
+            pending: Slab::new(),
+            requests: Counter::new(&clock),
+            throttled: Counter::new(&clock),
+            refusals: BTreeMap::new(),
+            hits: Counter::new(&clock),
+            misses: Counter::new(&clock),
+            statuses: WindowedCounts::default(),
+            latency: Latency::new(&clock),
+            integration_timeouts: 0,
+            events: EventLog::new(&env.name),
+            integration,
+            cfg,
+            clock,
+            rng: env.rng,
+        }
+    }
+
+    fn cacheable(&self, msg: &Msg) -> bool {
+        self.cfg
+            .cache
+            .as_ref()
+            .is_some_and(|c| c.ops.contains(&msg.op))
+    }
+
+    fn answer(&mut self, ctx: &mut Ctx<'_>, p: Pending, status: u16) {
+        let now = ctx.now();
+        let measured = self.clock.measured(p.arrived);
+        self.statuses.add(&self.clock, status, now, measured);
+        if status == status::OK {
+            self.latency
+                .record(&self.clock, now, now - p.arrived, measured);
+        }
+        ctx.reply(p.call, status);
+    }
+}
+
+impl Component for ApiGateway {
+    fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        match input {
+            // No fault of its own kind exists for it (validation allows none).
+            Input::Fault { .. } => {}
+            Input::Call(call, msg) => {
+                let measured = self.clock.measured(now);
+                self.requests.add(&self.clock, now, measured);
+                if let Some(refusal) = self.limits.admit(now, &msg) {
+                    self.throttled.add(&self.clock, now, measured);
+                    if measured {
+                        *self.refusals.entry(refusal).or_insert(0) += 1;
+                    }
+                    let p = Pending {
+                        call,
+                        msg,
+                        arrived: now,
+                    };
+                    self.answer(ctx, p, refusal.status());
+                    return;
+                }
+                let mut hit = false;
+                if self.cacheable(&msg) {
+                    let fresh = self
+                        .cache
+                        .as_mut()
+                        .and_then(|c| c.get(&(msg.op, msg.key)).copied())
+                        .is_some_and(|exp| exp > now);
+                    if fresh {
+                        hit = true;
+                        self.hits.add(&self.clock, now, measured);
+                    } else {
+                        self.misses.add(&self.clock, now, measured);
+                    }
+                }
+                let idx = self.pending.insert(Pending {
+                    call,
+                    msg,
+                    arrived: now,
+                });
+                let overhead = self.cfg.overhead.sample_time(&mut self.rng);
+                if hit {
+                    ctx.schedule(overhead, Timer::CacheHit(idx).encode());
+                } else {
+                    // The gateway's own time is spent before the request leaves for the
+                    // integration, whose timeout starts then.
+                    self.integration
+                        .call_after(ctx, &mut self.rng, msg, idx as u64, overhead);
+                }
+            }
+            Input::Timer(t) => {
+                if let Some(Timer::CacheHit(idx)) = Timer::decode(t) {
+                    let p = self.pending.remove(idx);
+                    self.answer(ctx, p, status::OK);
+                }
+            }
+            Input::Reply(r) => {
+                let p = self.pending.remove(r.tag as usize);
+                // aws-facts: §1 Lambda proxy errors: the Invoke API refusing (a throttle, 429)
+                // is 500; a function error or timeout is 502; the integration timeout is 504.
+                let status = match r.outcome {
+                    Outcome::Status(s) if status::is_success(s) => {
+                        if self.cacheable(&p.msg) {
+                            let ttl = self.cfg.cache.as_ref().map_or(SimTime::ZERO, |c| c.ttl);
+                            if ttl > SimTime::ZERO {
+                                if let Some(c) = self.cache.as_mut() {
+                                    c.put((p.msg.op, p.msg.key), now + ttl);
+                                }
+                            }
+                        }
+                        s
+                    }
+                    Outcome::Status(status::TOO_MANY_REQUESTS) => status::INTERNAL_ERROR,
+                    Outcome::Status(s) => s,
+                    Outcome::Timeout => {
+                        if self.clock.measured(p.arrived) {
+                            self.integration_timeouts += 1;
+                        }
+                        status::GATEWAY_TIMEOUT
+                    }
+                };
+                self.answer(ctx, p, status);
+            }
+        }
+    }
+
+    fn finish(&mut self) -> ComponentReport {
+        let c = &self.clock;
+        self.latency.finish();
+        let mut m = MetricSet::default();
+        let requests = self.requests.total();
+        m.count("requests", requests);
+        m.count("throttled", self.throttled.total());
+        for (r, n) in &self.refusals {
+            m.count(format!("throttled_by.{}", r.name()), *n);
+        }
+        m.count("integration_timeouts", self.integration_timeouts);
+        for (s, n) in self.statuses.iter() {
+            m.count(format!("by_status.{s}"), n.total());
+        }
+        if self.cache.is_some() {
+            let (h, mi) = (self.hits.total(), self.misses.total());
+            m.count("cache_hits", h);
+            m.count("cache_misses", mi);
+            m.gauge("cache_hit_ratio", h as f64 / (h + mi).max(1) as f64);
+        }
+        m.gauge("throughput_rps", requests as f64 / c.measured_secs());
+        m.gauge(
+            "throttled_fraction",
+            self.throttled.total() as f64 / requests.max(1) as f64,
+        );
+        m.gauge(
+            "cost_usd",
+            requests as f64 / 1e6 * self.cfg.price_per_million(),
+        );
+        m.hist("response_ms", self.latency.summary());
+        let mut series = vec![
+            (&REQUESTS, self.requests.rate_series(c)),
+            (&THROTTLED, self.throttled.rate_series(c)),
+        ];
+        if self.cache.is_some() {
+            let ratio = self.hits.share_series(&self.misses);
+            series.push((&CACHE_HIT_RATIO, ratio));
+        }
+        series.extend(self.latency.series(&RESPONSE));
+        ComponentReport {
+            metrics: m,
+            series,
+            events: self.events.finish(c.end),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn timers_survive_the_kernel(pending in 0usize..(1 << 40)) {
+            let t = Timer::CacheHit(pending);
+            prop_assert_eq!(crate::components::token_round_trip(t), Ok(()));
+        }
+    }
+}

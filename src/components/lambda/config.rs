@@ -1,0 +1,288 @@
+//! The `lambda` table: its keys as written, and the validated config.
+
+use crate::config::raw::{RawCall, RawComponentTable, RawDist};
+use crate::config::{CallSpec, Checker};
+use crate::dist::Dist;
+use crate::kernel::SimTime;
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLambda {
+    memory_mb: Option<Spanned<i64>>,
+    timeout: Option<Spanned<String>>,
+    runtime: Option<Spanned<String>>,
+    init: Option<Spanned<RawDist>>,
+    work: Spanned<RawDist>,
+    error_rate: Option<Spanned<f64>>,
+    reserved_concurrency: Option<Spanned<i64>>,
+    provisioned_concurrency: Option<Spanned<i64>>,
+    idle_lifetime: Option<Spanned<String>>,
+    scaling_rate: Option<Spanned<i64>>,
+    canary: Option<Spanned<RawCanary>>,
+    #[serde(default)]
+    calls: Vec<RawCall>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCanary {
+    weight: Spanned<f64>,
+    work: Option<Spanned<RawDist>>,
+    init: Option<Spanned<RawDist>>,
+    error_rate: Option<Spanned<f64>>,
+}
+
+/// What a version of the function does.
+#[derive(Clone, Debug)]
+pub struct Version {
+    /// Init duration of a new environment [s].
+    pub init: Dist,
+    /// Handler time at one full vCPU or more [s]; scaled up below 1,769 MB.
+    pub work: Dist,
+    /// Probability that an invocation fails with an unhandled error [0–1].
+    pub error_rate: f64,
+}
+
+/// A validated `lambda` function.
+#[derive(Clone, Debug)]
+pub struct LambdaConfig {
+    /// Memory, which also sets the CPU share [MB].
+    pub memory_mb: u32,
+    /// The function timeout: an invocation still running then fails [s].
+    pub timeout: SimTime,
+    /// The version the alias routes to by default.
+    pub base: Version,
+    /// A second version and the share of invocations the alias routes to it [0–1].
+    pub canary: Option<(f64, Version)>,
+    /// Reserved concurrency, the function's guarantee and ceiling [executions]; `None`: it
+    /// draws on the account's unreserved pool.
+    pub reserved: Option<u32>,
+    /// Environments initialised before the first request and never recycled [environments].
+    pub provisioned: u32,
+    /// How long an idle on-demand environment lives before it is recycled [s].
+    pub idle_lifetime: SimTime,
+    /// New environments it may create per 10 seconds [environments].
+    pub scaling_per_10s: u32,
+    /// Its downstream calls, made in turn by the handler after its own work.
+    pub calls: Vec<CallSpec>,
+}
+
+// aws-facts: §2 limits: memory 128-10,240 MB; timeout at most 900 s. AWS's defaults for a new
+// function are 128 MB and 3 s.
+pub const MIN_MEMORY_MB: i64 = 128;
+pub const MAX_MEMORY_MB: i64 = 10_240;
+pub const DEFAULT_MEMORY_MB: i64 = 128;
+pub const DEFAULT_TIMEOUT: SimTime = SimTime::from_secs(3);
+pub const MAX_TIMEOUT: SimTime = SimTime::from_secs(900);
+/// aws-facts: §2 limits: the init phase is capped at 10 s [s].
+pub const MAX_INIT_MEAN_S: f64 = 10.0;
+/// The most reserved or provisioned concurrency a function may have [executions]: a bound on
+/// the environments kept in memory, far above any account's quota.
+pub const MAX_CONCURRENCY: i64 = 1_000_000;
+/// aws-facts: §2 environment reuse [?]: an idle environment lives about 10 minutes.
+pub const DEFAULT_IDLE_LIFETIME: SimTime = SimTime::from_secs(600);
+/// aws-facts: §2 scaling rate: since 2023-11, up to 1,000 new environments per 10 s.
+pub const DEFAULT_SCALING_RATE: i64 = 1000;
+pub const MAX_SCALING_RATE: i64 = 1_000_000;
+
+/// Hello-world init durations by runtime, as uniform ranges [ms] (aws-facts: §2 cold starts,
+/// measured on 128-1,024 MB). Real functions with SDKs and frameworks take 300 ms to over a
+/// second: set `init` for them.
+const RUNTIMES: [(&str, f64, f64); 7] = [
+    ("nodejs", 120.0, 150.0),
+    ("python", 70.0, 110.0),
+    ("java", 185.0, 270.0),
+    ("dotnet", 245.0, 285.0),
+    ("ruby", 190.0, 240.0),
+    ("go", 40.0, 55.0),
+    ("rust", 11.0, 16.0),
+];
+
+/// The words `runtime` takes, in the order of `RUNTIMES`.
+pub const RUNTIME_NAMES: [&str; RUNTIMES.len()] = {
+    let mut names = [""; RUNTIMES.len()];
+    let mut i = 0;
+    while i < RUNTIMES.len() {
+        names[i] = RUNTIMES[i].0;
+        i += 1;
+    }
+    names
+};
+
+/// The init time when neither `runtime` nor `init` is given: Node.js's (120-150 ms).
+fn default_init() -> Dist {
+    Dist::Uniform {
+        min: 0.120,
+        max: 0.150,
+    }
+}
+
+/// A probability from 0 to 1.
+fn probability(ck: &mut Checker, e: &Spanned<f64>, key: &str) -> Option<f64> {
+    let x = *e.get_ref();
+    if (0.0..=1.0).contains(&x) {
+        return Some(x);
+    }
+    ck.error(
+        e.span(),
+        format!("`{key}` must be a probability from 0 to 1, not {x}"),
+    );
+    None
+}
+
+/// The typical init time of a runtime named by `runtime`.
+fn runtime_init(ck: &mut Checker, r: &Spanned<String>) -> Option<Dist> {
+    let name = ck.one_of(r, "runtime", &RUNTIME_NAMES)?;
+    RUNTIMES
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|&(_, lo, hi)| Dist::Uniform {
+            min: lo / 1e3,
+            max: hi / 1e3,
+        })
+}
+
+/// The canary version of `canary`, with what it leaves out taken from `base`.
+fn canary(ck: &mut Checker, c: &Spanned<RawCanary>, base: &Version) -> Option<(f64, Version)> {
+    let cr = c.get_ref();
+    let weight = match *cr.weight.get_ref() {
+        w if w > 0.0 && w < 1.0 => Some(w),
+        w => {
+            ck.error(
+                cr.weight.span(),
+                format!("`canary.weight` is the canary's share of invocations, above 0 and below 1, not {w}"),
+            );
+            None
+        }
+    };
+    let work = ck.time_dist_or(&cr.work, "canary.work", base.work.clone());
+    let init = ck.time_dist_or(&cr.init, "canary.init", base.init.clone());
+    let error_rate = ck.or(&cr.error_rate, base.error_rate, |ck, e| {
+        probability(ck, e, "canary.error_rate")
+    });
+    Some((
+        weight?,
+        Version {
+            init: init?,
+            work: work?,
+            error_rate: error_rate?,
+        },
+    ))
+}
+
+pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaConfig> {
+    let raw: RawLambda = ck.deserialize(table)?;
+    let memory_mb = ck.int_or(
+        &raw.memory_mb,
+        "memory_mb",
+        (MIN_MEMORY_MB, MAX_MEMORY_MB),
+        DEFAULT_MEMORY_MB,
+    );
+    let timeout = ck.or(&raw.timeout, DEFAULT_TIMEOUT, |ck, t| {
+        match ck.positive_duration(t, "timeout") {
+            Some(d) if d > MAX_TIMEOUT => {
+                ck.error(t.span(), format!("`timeout` ({d}) must be at most 900s"));
+                None
+            }
+            d => d,
+        }
+    });
+    let runtime_init = ck.or(&raw.runtime, default_init(), runtime_init);
+    if let (Some(_), Some(r)) = (&raw.init, &raw.runtime) {
+        ck.error(
+            r.span(),
+            "give `runtime` (for its typical init time) or `init`, not both",
+        );
+        return None;
+    }
+    let init = match &raw.init {
+        None => runtime_init,
+        Some(i) => ck.time_dist(i, "init"),
+    };
+    if let (Some(d), Some(i)) = (&init, &raw.init) {
+        if d.mean() > MAX_INIT_MEAN_S {
+            ck.error(
+                i.span(),
+                "`init` averages more than 10s, the longest init phase Lambda allows",
+            );
+            return None;
+        }
+    }
+    let work = ck.time_dist(&raw.work, "work");
+    let err = ck.or(&raw.error_rate, 0.0, |ck, e| {
+        probability(ck, e, "error_rate")
+    });
+    let reserved = ck.or(&raw.reserved_concurrency, None, |ck, r| {
+        ck.int_in(r, "reserved_concurrency", 0, MAX_CONCURRENCY)
+            .map(|r| Some(r as u32))
+    });
+    let provisioned = ck.int_or(
+        &raw.provisioned_concurrency,
+        "provisioned_concurrency",
+        (0, MAX_CONCURRENCY),
+        0,
+    );
+    let idle_lifetime =
+        ck.positive_duration_or(&raw.idle_lifetime, "idle_lifetime", DEFAULT_IDLE_LIFETIME);
+    let scaling = ck.int_or(
+        &raw.scaling_rate,
+        "scaling_rate",
+        (1, MAX_SCALING_RATE),
+        DEFAULT_SCALING_RATE,
+    );
+    let calls = ck.calls(&raw.calls);
+    let base = Version {
+        init: init?,
+        work: work?,
+        error_rate: err?,
+    };
+    // A wrong canary stops the reading here, before the concurrency settings are compared.
+    let canary = ck.or(&raw.canary, None, |ck, c| canary(ck, c, &base).map(Some))?;
+    let (reserved, provisioned) = (reserved?, provisioned? as u32);
+    if let (Some(r), Some(p)) = (reserved, &raw.provisioned_concurrency) {
+        if provisioned > r {
+            ck.error(p.span(), format!("`provisioned_concurrency` ({provisioned}) cannot exceed `reserved_concurrency` ({r})"));
+            return None;
+        }
+    }
+    Some(LambdaConfig {
+        memory_mb: memory_mb? as u32,
+        timeout: timeout?,
+        base,
+        canary,
+        reserved,
+        provisioned,
+        idle_lifetime: idle_lifetime?,
+        scaling_per_10s: scaling? as u32,
+        calls: calls?,
+    })
+}
+
+impl LambdaConfig {
+    /// Its key settings in a few words, for diagrams.
+    pub fn lines(&self) -> Vec<String> {
+        let mut first = format!("{} MB, timeout {}", self.memory_mb, self.timeout);
+        if let Some((w, _)) = &self.canary {
+            first.push_str(&format!(", canary {:.0}%", w * 100.0));
+        }
+        let mut conc = match self.reserved {
+            Some(r) => format!("reserved {r}"),
+            None => "account pool".to_string(),
+        };
+        if self.provisioned > 0 {
+            conc.push_str(&format!(", provisioned {}", self.provisioned));
+        }
+        vec![
+            first,
+            conc,
+            format!("work {}", SimTime::from_secs_f64(self.base.work.mean())),
+        ]
+    }
+
+    /// Concurrency this function takes out of the account's unreserved pool for good.
+    pub fn set_aside(&self) -> u32 {
+        self.reserved.unwrap_or(self.provisioned)
+    }
+}

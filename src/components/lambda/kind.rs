@@ -1,0 +1,385 @@
+//! What `lambda` declares about itself: its keys, series, summary fields, columns, plot
+//! panels and events, and its share of the account's concurrency.
+
+use super::config::{
+    self, LambdaConfig, MAX_CONCURRENCY, MAX_MEMORY_MB, MAX_SCALING_RATE, MIN_MEMORY_MB,
+    RUNTIME_NAMES,
+};
+use crate::components::kind::{
+    AccountClaims, Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, LatencySeries,
+    Mark, PlotLine, PlotPanel, Series, Tone, Unit,
+};
+use crate::components::{BuildEnv, CallSpec, Component, Shared};
+use crate::config::raw::RawComponentTable;
+use crate::config::Checker;
+
+pub(super) const INVOCATIONS: Series = Series {
+    id: "invocations_rps",
+    unit: Unit::PerSecond,
+    about: "invocations started",
+};
+pub(super) const CONCURRENCY: Series = Series {
+    id: "concurrency",
+    unit: Unit::Number,
+    about: "executions running, time-averaged",
+};
+pub(super) const ENVIRONMENTS: Series = Series {
+    id: "environments",
+    unit: Unit::Number,
+    about: "execution environments alive, time-averaged",
+};
+pub(super) const COLD_STARTS: Series = Series {
+    id: "cold_starts_rps",
+    unit: Unit::PerSecond,
+    about: "invocations that started a new environment",
+};
+pub(super) const THROTTLES: Series = Series {
+    id: "throttles_rps",
+    unit: Unit::PerSecond,
+    about: "invocations refused with 429",
+};
+pub(super) static DURATION: LatencySeries = LatencySeries {
+    p50: Series {
+        id: "duration_p50_ms",
+        unit: Unit::Milliseconds,
+        about: "median run time of the handler",
+    },
+    p95: Series {
+        id: "duration_p95_ms",
+        unit: Unit::Milliseconds,
+        about: "95th percentile of the run time of the handler",
+    },
+    p99: Series {
+        id: "duration_p99_ms",
+        unit: Unit::Milliseconds,
+        about: "99th percentile of the run time of the handler",
+    },
+};
+
+/// A probability, as `error_rate` and `canary.weight` take it.
+const PROBABILITY: KeyType = KeyType::Number { min: 0.0, max: 1.0 };
+
+impl Kind for LambdaConfig {
+    const INFO: &'static KindInfo = &KindInfo {
+        name: "lambda",
+        title: "AWS Lambda",
+        noun: "a Lambda function",
+        category: Category::Compute,
+        about: "a function: execution environments with cold starts and reuse, reserved and provisioned concurrency from the account pool, scaling limits, memory-proportional CPU, timeouts and a weighted canary",
+        keys: &[
+            Key {
+                name: "memory_mb",
+                ty: KeyType::Integer {
+                    min: MIN_MEMORY_MB,
+                    max: MAX_MEMORY_MB,
+                },
+                required: false,
+                about: "memory [MB], which sets the CPU too: 1,769 MB buys one vCPU, and less runs the handler slower in proportion (default 128)",
+            },
+            Key {
+                name: "timeout",
+                ty: KeyType::Duration,
+                required: false,
+                about: "the function timeout, above zero and at most 900s: an invocation still running then fails with 502 and its environment is reset (default 3s)",
+            },
+            Key {
+                name: "runtime",
+                ty: KeyType::Word(&RUNTIME_NAMES),
+                required: false,
+                about: "the runtime, for its typical hello-world init time on a cold start; give it or `init`, not both (default: nodejs's, 120-150 ms)",
+            },
+            Key {
+                name: "init",
+                ty: KeyType::TimeDist,
+                required: false,
+                about: "init time of a new environment (a cold start), averaging at most 10s; give it or `runtime`, not both (default: nodejs's, 120-150 ms)",
+            },
+            Key {
+                name: "work",
+                ty: KeyType::TimeDist,
+                required: true,
+                about: "handler time of an invocation at one vCPU or more, before its calls; scaled up below 1,769 MB",
+            },
+            Key {
+                name: "error_rate",
+                ty: PROBABILITY,
+                required: false,
+                about: "probability that an invocation fails with an unhandled error, answered 502 (default 0)",
+            },
+            Key {
+                name: "reserved_concurrency",
+                ty: KeyType::Integer {
+                    min: 0,
+                    max: MAX_CONCURRENCY,
+                },
+                required: false,
+                about: "reserved concurrency [executions]: the function's guarantee and ceiling, set aside from the account's pool; 0 stops it (default: none, it draws on the account's unreserved pool)",
+            },
+            Key {
+                name: "provisioned_concurrency",
+                ty: KeyType::Integer {
+                    min: 0,
+                    max: MAX_CONCURRENCY,
+                },
+                required: false,
+                about: "environments initialised before the first request and never recycled, split between the versions by the canary's weight; at most the reserved concurrency (default 0)",
+            },
+            Key {
+                name: "idle_lifetime",
+                ty: KeyType::Duration,
+                required: false,
+                about: "how long an idle on-demand environment lives before it is recycled, above zero (default 10m)",
+            },
+            Key {
+                name: "scaling_rate",
+                ty: KeyType::Integer {
+                    min: 1,
+                    max: MAX_SCALING_RATE,
+                },
+                required: false,
+                about: "new environments the function may create per 10 seconds [environments] (default 1000)",
+            },
+            Key {
+                name: "canary",
+                ty: KeyType::Table(&[
+                    Key {
+                        name: "weight",
+                        ty: PROBABILITY,
+                        required: true,
+                        about: "the canary's share of invocations, above 0 and below 1",
+                    },
+                    Key {
+                        name: "work",
+                        ty: KeyType::TimeDist,
+                        required: false,
+                        about: "the canary's handler time at one vCPU or more (default: the function's `work`)",
+                    },
+                    Key {
+                        name: "init",
+                        ty: KeyType::TimeDist,
+                        required: false,
+                        about: "the canary's init time on a cold start (default: the function's)",
+                    },
+                    Key {
+                        name: "error_rate",
+                        ty: PROBABILITY,
+                        required: false,
+                        about: "probability that a canary invocation fails, answered 502 (default: the function's `error_rate`)",
+                    },
+                ]),
+                required: false,
+                about: "a second version behind a weighted alias, with its own environments; what it leaves out is the function's (default: none)",
+            },
+            Key {
+                name: "calls",
+                ty: KeyType::Calls,
+                required: false,
+                about: "downstream calls, made in turn by the handler after its own work; one that fails fails the invocation (502)",
+            },
+        ],
+        faults: &[],
+        series: &[
+            &INVOCATIONS,
+            &CONCURRENCY,
+            &ENVIRONMENTS,
+            &COLD_STARTS,
+            &THROTTLES,
+            &DURATION.p50,
+            &DURATION.p95,
+            &DURATION.p99,
+        ],
+        fields: &[
+            Field {
+                path: "invocations",
+                unit: Unit::Count,
+                about: "invocations that arrived in the measured period, throttled ones included",
+            },
+            Field {
+                path: "cold_starts",
+                unit: Unit::Count,
+                about: "invocations that started a new environment",
+            },
+            Field {
+                path: "throttles",
+                unit: Unit::Count,
+                about: "invocations refused with 429: no concurrency left, or no new environment allowed yet",
+            },
+            Field {
+                path: "timeouts",
+                unit: Unit::Count,
+                about: "invocations stopped by the function timeout (answered 502)",
+            },
+            Field {
+                path: "by_status.*",
+                unit: Unit::Count,
+                about: "invocations by the status they were answered with",
+            },
+            Field {
+                path: "versions.*.invocations",
+                unit: Unit::Count,
+                about: "invocations run by the version (`base` or `canary`), with a canary only",
+            },
+            Field {
+                path: "versions.*.errors",
+                unit: Unit::Count,
+                about: "invocations of the version answered with an error, with a canary only",
+            },
+            Field {
+                path: "cold_start_fraction",
+                unit: Unit::Share,
+                about: "share of invocations that started a new environment",
+            },
+            Field {
+                path: "throttle_fraction",
+                unit: Unit::Share,
+                about: "share of invocations refused with 429",
+            },
+            Field {
+                path: "concurrency_mean",
+                unit: Unit::Number,
+                about: "executions running, time-averaged",
+            },
+            Field {
+                path: "concurrency_max",
+                unit: Unit::Number,
+                about: "the most executions running at once",
+            },
+            Field {
+                path: "environments_mean",
+                unit: Unit::Number,
+                about: "execution environments alive (busy or idle), time-averaged",
+            },
+            Field {
+                path: "memory_mb",
+                unit: Unit::Number,
+                about: "its memory [MB]",
+            },
+            Field {
+                path: "gb_seconds",
+                unit: Unit::Number,
+                about: "billed handler time times memory [GB-s], on demand and on provisioned environments",
+            },
+            Field {
+                path: "cost_usd",
+                unit: Unit::Usd,
+                about: "requests, billed duration and provisioned concurrency, at the first tier's prices",
+            },
+            Field {
+                path: "duration_ms.*",
+                unit: Unit::Milliseconds,
+                about: "run time of the handler, after any init (count, mean, p50 … p999, max)",
+            },
+            Field {
+                path: "init_ms.*",
+                unit: Unit::Milliseconds,
+                about: "init time of the cold starts (count, mean, p50 … p999, max)",
+            },
+            Field {
+                path: "late_replies",
+                unit: Unit::Count,
+                about: "answers that came after their caller had timed out",
+            },
+        ],
+        columns: &[
+            Column {
+                label: "mean concurrency",
+                field: "concurrency_mean",
+                unit: Unit::Number,
+            },
+            Column {
+                label: "max concurrency",
+                field: "concurrency_max",
+                unit: Unit::Number,
+            },
+            Column {
+                label: "cold starts",
+                field: "cold_start_fraction",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "throttled",
+                field: "throttle_fraction",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "timeouts",
+                field: "timeouts",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "late replies",
+                field: "late_replies",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "cost",
+                field: "cost_usd",
+                unit: Unit::Usd,
+            },
+        ],
+        panels: &[
+            PlotPanel {
+                axis: "concurrency [executions]",
+                lines: &[
+                    PlotLine {
+                        series: &CONCURRENCY,
+                        label: "busy",
+                        tone: Tone::Load,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &ENVIRONMENTS,
+                        label: "environments",
+                        tone: Tone::Queue,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+            PlotPanel {
+                axis: "per second",
+                lines: &[
+                    PlotLine {
+                        series: &COLD_STARTS,
+                        label: "cold starts",
+                        tone: Tone::Warn,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &THROTTLES,
+                        label: "throttles (429)",
+                        tone: Tone::Bad,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+        ],
+        events: &[
+            EventInfo {
+                event: "function_timeout",
+                mark: Mark::Instant,
+            },
+        ],
+    };
+
+    fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
+        config::parse(table, ck)
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
+        self.lines()
+    }
+
+    fn build(&self, _index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
+        Box::new(super::Lambda::new(self.clone(), env, shared.lambda.clone()))
+    }
+
+    fn claim(&self, claims: &mut AccountClaims) {
+        claims.lambda_set_aside += self.set_aside();
+    }
+
+    fn calls(&self) -> &[CallSpec] {
+        &self.calls
+    }
+}

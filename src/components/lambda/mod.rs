@@ -1,0 +1,638 @@
+//! AWS Lambda: execution environments that are created (a cold start), reused while warm and
+//! recycled after an idle lifetime; concurrency limited by the function's reserved concurrency
+//! or by the account's pool, which every function of the scenario shares; the scaling rate;
+//! provisioned concurrency; CPU in proportion to memory; the function timeout; a canary
+//! version behind a weighted alias; downstream calls with the SDK's retries; cost.
+//!
+//! An environment serves one request at a time. A request that finds no idle environment and
+//! no room to create one is throttled with 429 (TooManyRequestsException). One that fails (an
+//! unhandled error, a downstream call that fails, the function timeout) is answered 502.
+
+mod config;
+mod kind;
+
+pub use config::{LambdaConfig, Version};
+use kind::{COLD_STARTS, CONCURRENCY, DURATION, ENVIRONMENTS, INVOCATIONS, THROTTLES};
+
+use super::token_bucket::TokenBucket;
+use super::{
+    pack, unpack, AfterReply, BuildEnv, CallCursor, Component, ComponentReport, Edge, Token,
+};
+use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime, TimerHandle};
+use crate::metrics::{Clock, Counter, EventLog, Hist, Latency, Level, MetricSet, WindowedCounts};
+use crate::status;
+use rand::Rng;
+use slab::Slab;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+/// aws-facts: §2 limits: 1,769 MB of memory buys one vCPU.
+const MB_PER_VCPU: f64 = 1769.0;
+/// aws-facts: §2 pricing: requests $0.20 per million; x86 duration $0.0000166667 per GB-s;
+/// provisioned concurrency $0.0000041667 per GB-s while enabled plus $0.0000097222 per GB-s of
+/// duration on it.
+const PRICE_PER_REQUEST: f64 = 0.20 / 1e6;
+const PRICE_GB_S: f64 = 0.000_016_666_7;
+const PRICE_PC_GB_S: f64 = 0.000_004_166_7;
+const PRICE_PC_DURATION_GB_S: f64 = 0.000_009_722_2;
+
+/// Status of a throttled invocation (aws-facts: §2 throttling: TooManyRequestsException).
+pub const THROTTLED: u16 = status::TOO_MANY_REQUESTS;
+/// Status of an invocation that failed: an unhandled error, a failed downstream call or the
+/// function timeout.
+pub const FUNCTION_ERROR: u16 = status::BAD_GATEWAY;
+
+impl LambdaConfig {
+    /// How much slower the handler runs than on a full vCPU.
+    fn cpu_factor(&self) -> f64 {
+        (MB_PER_VCPU / f64::from(self.memory_mb)).max(1.0)
+    }
+}
+
+/// The account's concurrency, shared by every function in the scenario.
+#[derive(Debug)]
+pub struct AccountPool {
+    /// Concurrency available to functions without reserved concurrency [executions].
+    pub unreserved: u32,
+    /// Executions drawing on it now [executions].
+    pub in_use: u32,
+}
+
+pub type SharedPool = Rc<RefCell<AccountPool>>;
+
+struct Env {
+    version: usize,
+    provisioned: bool,
+    busy: bool,
+    /// When it last went idle.
+    idle_since: SimTime,
+}
+
+struct Job {
+    call: CallId,
+    msg: Msg,
+    arrived: SimTime,
+    env: usize,
+    /// When the handler started (after any init).
+    started: SimTime,
+    fails: bool,
+    calls: CallCursor,
+    gen: u32,
+    /// The function timeout's timer, cancelled when the invocation ends first.
+    timeout: Option<TimerHandle>,
+}
+
+/// An invocation, by its slot in `jobs` and its generation. A slot is reused once its
+/// invocation has ended; the generation tells a timer or a reply meant for the one that
+/// timed out from one for the invocation in the slot now. Carried as the reply tag of the
+/// downstream calls the handler makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Invocation {
+    job: usize,
+    gen: u32,
+}
+
+/// Slots below 2^28 fit a token beside the generation. Each invocation is a call in flight,
+/// and the in-flight limit keeps them far fewer.
+const MAX_JOBS: usize = 1 << 28;
+const _: () = assert!(crate::limits::MAX_IN_FLIGHT < MAX_JOBS as i64);
+
+impl Invocation {
+    /// Slot and generation as one number; for `encode` only.
+    fn index(self) -> u64 {
+        debug_assert!(self.job < MAX_JOBS);
+        (self.job as u64) << 32 | u64::from(self.gen)
+    }
+
+    /// The invocation `index` made; for `decode` only.
+    fn from_index(index: u64) -> Invocation {
+        Invocation {
+            job: (index >> 32) as usize,
+            gen: index as u32,
+        }
+    }
+}
+
+impl Token for Invocation {
+    fn encode(self) -> u64 {
+        pack(0, self.index())
+    }
+
+    fn decode(token: u64) -> Option<Invocation> {
+        match unpack(token) {
+            (0, index) => Some(Invocation::from_index(index)),
+            _ => None,
+        }
+    }
+}
+
+/// What a function's timers are for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Timer {
+    /// The new environment's init is over: the handler starts.
+    InitDone(Invocation),
+    /// The handler's own work is over: on to its calls, or its answer.
+    WorkDone(Invocation),
+    /// The function timeout.
+    Timeout(Invocation),
+    /// The SDK's backoff before the handler's current call again is over.
+    Retry(Invocation),
+    /// The idle environment of this version that expires first is due.
+    Expire(usize),
+}
+
+impl Token for Timer {
+    fn encode(self) -> u64 {
+        match self {
+            Timer::InitDone(i) => pack(0, i.index()),
+            Timer::WorkDone(i) => pack(1, i.index()),
+            Timer::Timeout(i) => pack(2, i.index()),
+            Timer::Retry(i) => pack(3, i.index()),
+            Timer::Expire(version) => pack(4, version as u64),
+        }
+    }
+
+    fn decode(token: u64) -> Option<Timer> {
+        let (variant, index) = unpack(token);
+        let i = Invocation::from_index(index);
+        match variant {
+            0 => Some(Timer::InitDone(i)),
+            1 => Some(Timer::WorkDone(i)),
+            2 => Some(Timer::Timeout(i)),
+            3 => Some(Timer::Retry(i)),
+            4 => Some(Timer::Expire(index as usize)),
+            _ => None,
+        }
+    }
+}
+
+pub struct Lambda {
+    cfg: LambdaConfig,
+    versions: Vec<Version>,
+    clock: Clock,
+    rng: SimRng,
+    edges: Vec<Edge>,
+    pool: SharedPool,
+    scaling: TokenBucket,
+    envs: Slab<Env>,
+    /// Idle provisioned environments per version; they never expire.
+    idle_provisioned: Vec<Vec<usize>>,
+    /// Idle on-demand environments per version, in the order they went idle: the most
+    /// recently used (taken first) at the back, the next to expire at the front.
+    idle: Vec<VecDeque<usize>>,
+    /// Whether a version's expiry timer is set. One timer per version, for the front of its
+    /// queue, rather than one per idle period: memory stays flat in the request rate.
+    expiry_armed: Vec<bool>,
+    jobs: Slab<Job>,
+    next_gen: u32,
+    busy: u32,
+    // Recorders.
+    invocations: Counter,
+    cold_starts: Counter,
+    throttles: Counter,
+    statuses: WindowedCounts<u16>,
+    per_version: Vec<(u64, u64)>,
+    concurrency: Level,
+    environments: Level,
+    duration: Latency,
+    init: Hist,
+    timeouts: u64,
+    gb_seconds: f64,
+    pc_gb_seconds: f64,
+    events: EventLog,
+}
+
+impl Lambda {
+    pub fn new(cfg: LambdaConfig, env: BuildEnv, pool: SharedPool) -> Lambda {
+        let clock = env.clock;
+        let mut versions = vec![cfg.base.clone()];
+        if let Some((_, v)) = &cfg.canary {
+            versions.push(v.clone());
+        }
+        let n = versions.len();
+        Lambda {
+            scaling: TokenBucket::new(
+                f64::from(cfg.scaling_per_10s) / 10.0,
+                u64::from(cfg.scaling_per_10s),
+            ),
+            envs: Slab::new(),
+            idle_provisioned: vec![Vec::new(); n],
+            idle: vec![VecDeque::new(); n],
+            expiry_armed: vec![false; n],
+            jobs: Slab::new(),
+            next_gen: 0,
+            busy: 0,
+            invocations: Counter::new(&clock),
+            cold_starts: Counter::new(&clock),
+            throttles: Counter::new(&clock),
+            statuses: WindowedCounts::default(),
+            per_version: vec![(0, 0); n],
+            concurrency: Level::new(&clock),
+            environments: Level::new(&clock),
+            duration: Latency::new(&clock),
+            init: Hist::new(),
+            timeouts: 0,
+            gb_seconds: 0.0,
+            pc_gb_seconds: 0.0,
+            events: EventLog::new(&env.name),
+            versions,
+            cfg,
+            clock,
+            rng: env.rng,
+            edges: env.edges,
+            pool,
+        }
+    }
+
+    /// Whether the execution that makes `busy` concurrent ones into `busy + 1` draws on the
+    /// account's unreserved pool: only beyond the function's own provisioned environments,
+    /// and never for a function with reserved concurrency.
+    fn uses_pool(&self, busy: u32) -> bool {
+        self.cfg.reserved.is_none() && busy >= self.cfg.provisioned
+    }
+
+    /// Whether one more concurrent execution fits now, taking it from the pool if needed.
+    fn acquire(&mut self) -> bool {
+        if let Some(r) = self.cfg.reserved {
+            return self.busy < r;
+        }
+        if !self.uses_pool(self.busy) {
+            return true;
+        }
+        let mut p = self.pool.borrow_mut();
+        if p.in_use < p.unreserved {
+            p.in_use += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Gives back what `acquire` took when `busy` executions were running.
+    fn release(&mut self, busy: u32) {
+        if self.uses_pool(busy) {
+            self.pool.borrow_mut().in_use -= 1;
+        }
+    }
+
+    fn set_busy(&mut self, now: SimTime, delta: i32) {
+        self.busy = self.busy.saturating_add_signed(delta);
+        self.concurrency.set(&self.clock, now, f64::from(self.busy));
+    }
+
+    fn invoke(&mut self, ctx: &mut Ctx<'_>, call: CallId, msg: Msg) {
+        let now = ctx.now();
+        let measured = self.clock.measured(now);
+        self.invocations.add(&self.clock, now, measured);
+        let version = match &self.cfg.canary {
+            Some((w, _)) if self.rng.random::<f64>() < *w => 1,
+            _ => 0,
+        };
+        // Provisioned environments take the traffic first, then the most recently used.
+        let warm = self.idle_provisioned[version]
+            .pop()
+            .or_else(|| self.idle[version].pop_back());
+        let admitted = self.acquire();
+        let cold = warm.is_none();
+        if !admitted || (cold && !self.scaling.try_take(now)) {
+            if admitted {
+                self.release(self.busy);
+            }
+            if let Some(e) = warm {
+                if self.envs[e].provisioned {
+                    self.idle_provisioned[version].push(e);
+                } else {
+                    self.idle[version].push_back(e);
+                }
+            }
+            self.throttles.add(&self.clock, now, measured);
+            self.statuses.add(&self.clock, THROTTLED, now, measured);
+            // aws-facts: §2 throttling: TooManyRequestsException, HTTP 429.
+            ctx.reply(call, THROTTLED);
+            return;
+        }
+        self.set_busy(now, 1);
+        let env = match warm {
+            Some(e) => e,
+            None => {
+                self.cold_starts.add(&self.clock, now, measured);
+                self.environments.add(&self.clock, now, 1.0);
+                self.envs.insert(Env {
+                    version,
+                    provisioned: false,
+                    busy: true,
+                    idle_since: now,
+                })
+            }
+        };
+        self.envs[env].busy = true;
+        if measured {
+            self.per_version[version].0 += 1;
+        }
+        self.next_gen = self.next_gen.wrapping_add(1);
+        let gen = self.next_gen;
+        let job = self.jobs.insert(Job {
+            call,
+            msg,
+            arrived: now,
+            env,
+            started: now,
+            fails: false,
+            calls: CallCursor::default(),
+            gen,
+            timeout: None,
+        });
+        if cold {
+            let init = self.versions[version].init.sample_time(&mut self.rng);
+            if measured {
+                self.init.record(init);
+            }
+            ctx.schedule(init, Timer::InitDone(Invocation { job, gen }).encode());
+        } else {
+            self.start_handler(ctx, job);
+        }
+    }
+
+    fn start_handler(&mut self, ctx: &mut Ctx<'_>, job: usize) {
+        let now = ctx.now();
+        let version = self.envs[self.jobs[job].env].version;
+        let v = &self.versions[version];
+        let work = SimTime::from_secs_f64(v.work.sample(&mut self.rng) * self.cfg.cpu_factor());
+        let fails = v.error_rate > 0.0 && self.rng.random::<f64>() < v.error_rate;
+        let j = &mut self.jobs[job];
+        j.started = now;
+        j.fails = fails;
+        let me = Invocation { job, gen: j.gen };
+        j.timeout = ctx.schedule_fixed(self.cfg.timeout, Timer::Timeout(me).encode());
+        // The first downstream call leaves when the work is done: no event for the work's end,
+        // when nothing changes but that the call leaves (unless the function times out or
+        // fails first, and never sends it).
+        if !fails
+            && work < self.cfg.timeout
+            && j.calls
+                .call_next_after(&self.edges, ctx, &mut self.rng, j.msg, me.encode(), work)
+        {
+            return;
+        }
+        ctx.schedule(work, Timer::WorkDone(me).encode());
+    }
+
+    /// The next downstream call, or the answer when none is left.
+    fn proceed(&mut self, ctx: &mut Ctx<'_>, job: usize) {
+        let j = &mut self.jobs[job];
+        if j.fails {
+            self.complete(ctx, job, FUNCTION_ERROR);
+            return;
+        }
+        let me = Invocation { job, gen: j.gen };
+        if !j
+            .calls
+            .call_next(&self.edges, ctx, &mut self.rng, j.msg, me.encode())
+        {
+            self.complete(ctx, job, status::OK);
+        }
+    }
+
+    fn complete(&mut self, ctx: &mut Ctx<'_>, job: usize, status: u16) {
+        let now = ctx.now();
+        let j = self.jobs.remove(job);
+        if let Some(h) = j.timeout {
+            ctx.cancel_timer(h);
+        }
+        let measured = self.clock.measured(j.arrived);
+        ctx.reply(j.call, status);
+        self.statuses.add(&self.clock, status, now, measured);
+        let env = &mut self.envs[j.env];
+        let version = env.version;
+        if measured {
+            // aws-facts: §2 pricing: billed per 1 ms of handler time.
+            let billed_ms = (now - j.started).0.div_ceil(1_000_000);
+            let gb_s = billed_ms as f64 / 1e3 * f64::from(self.cfg.memory_mb) / 1024.0;
+            if env.provisioned {
+                self.pc_gb_seconds += gb_s;
+            } else {
+                self.gb_seconds += gb_s;
+            }
+            if status != status::OK {
+                self.per_version[version].1 += 1;
+            }
+        }
+        // Every window's series gets the duration, warmup included, as other components'.
+        self.duration
+            .record(&self.clock, now, now - j.started, measured);
+        self.release(self.busy - 1);
+        self.set_busy(now, -1);
+        if status == FUNCTION_ERROR && now - j.started >= self.cfg.timeout {
+            // After a timeout Lambda resets the environment: the next request starts cold.
+            let provisioned = self.envs[j.env].provisioned;
+            self.envs.remove(j.env);
+            self.environments.add(&self.clock, now, -1.0);
+            if provisioned {
+                self.provision(ctx, version);
+            }
+            return;
+        }
+        let env = &mut self.envs[j.env];
+        env.busy = false;
+        env.idle_since = now;
+        if env.provisioned {
+            self.idle_provisioned[version].push(j.env);
+        } else {
+            self.idle[version].push_back(j.env);
+            // Recycling after the end of arrivals changes nothing measured: no timer then,
+            // so the run ends when the work in flight has drained.
+            if !self.expiry_armed[version] && now + self.cfg.idle_lifetime < self.clock.end {
+                self.expiry_armed[version] = true;
+                ctx.schedule(self.cfg.idle_lifetime, Timer::Expire(version).encode());
+            }
+        }
+    }
+
+    /// Recycles the version's environments idle for their whole lifetime, and sets the timer
+    /// for the next one due.
+    fn expire(&mut self, ctx: &mut Ctx<'_>, version: usize) {
+        let now = ctx.now();
+        self.expiry_armed[version] = false;
+        while let Some(&front) = self.idle[version].front() {
+            let due = self.envs[front].idle_since + self.cfg.idle_lifetime;
+            if due > now {
+                if due < self.clock.end {
+                    self.expiry_armed[version] = true;
+                    ctx.schedule(due - now, Timer::Expire(version).encode());
+                }
+                break;
+            }
+            self.idle[version].pop_front();
+            self.envs.remove(front);
+            self.environments.add(&self.clock, now, -1.0);
+        }
+    }
+
+    /// A provisioned environment, initialised ahead of demand.
+    fn provision(&mut self, ctx: &mut Ctx<'_>, version: usize) {
+        let e = self.envs.insert(Env {
+            version,
+            provisioned: true,
+            busy: false,
+            idle_since: ctx.now(),
+        });
+        self.idle_provisioned[version].push(e);
+        self.environments.add(&self.clock, ctx.now(), 1.0);
+    }
+
+    /// Whether the invocation is still running (not ended by its timeout).
+    fn running(&self, i: Invocation) -> bool {
+        self.jobs.get(i.job).is_some_and(|j| j.gen == i.gen)
+    }
+}
+
+impl Component for Lambda {
+    fn start(&mut self, ctx: &mut Ctx<'_>) {
+        // Provisioned environments are ready before the first request, split between the
+        // versions by the alias weights.
+        let canary_share = self.cfg.canary.as_ref().map_or(0.0, |(w, _)| *w);
+        let to_canary = (f64::from(self.cfg.provisioned) * canary_share).round() as u32;
+        for i in 0..self.cfg.provisioned {
+            let version = usize::from(i < to_canary);
+            self.provision(ctx, version);
+        }
+    }
+
+    fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        match input {
+            // No fault of its own kind exists for it (validation allows none).
+            Input::Fault { .. } => {}
+            Input::Call(call, msg) => self.invoke(ctx, call, msg),
+            Input::Timer(t) => match Timer::decode(t) {
+                Some(Timer::InitDone(i)) if self.running(i) => self.start_handler(ctx, i.job),
+                Some(Timer::WorkDone(i)) if self.running(i) => self.proceed(ctx, i.job),
+                Some(Timer::Timeout(i)) if self.running(i) => {
+                    // Fired: nothing left to cancel.
+                    self.jobs[i.job].timeout = None;
+                    if self.clock.measured(self.jobs[i.job].arrived) {
+                        self.timeouts += 1;
+                    }
+                    self.events.push(now, "function_timeout", String::new());
+                    self.complete(ctx, i.job, FUNCTION_ERROR);
+                }
+                Some(Timer::Retry(i)) if self.running(i) => {
+                    let j = &mut self.jobs[i.job];
+                    j.calls
+                        .call_again(&self.edges, ctx, &mut self.rng, j.msg, i.encode());
+                }
+                Some(Timer::Expire(version)) => self.expire(ctx, version),
+                // A timer of an invocation that has already ended (timed out): ignore.
+                _ => {}
+            },
+            Input::Reply(r) => {
+                let Some(i) = Invocation::decode(r.tag).filter(|&i| self.running(i)) else {
+                    // The invocation timed out while this call was out: the reply is moot.
+                    return;
+                };
+                match self.jobs[i.job]
+                    .calls
+                    .after_reply(&self.edges, r.outcome, &mut self.rng)
+                {
+                    AfterReply::Retry(wait) => ctx.schedule(wait, Timer::Retry(i).encode()),
+                    AfterReply::Next => self.proceed(ctx, i.job),
+                    // An SDK error the handler does not catch fails the invocation.
+                    AfterReply::Fail(_) => self.complete(ctx, i.job, FUNCTION_ERROR),
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self) -> ComponentReport {
+        let c = &self.clock;
+        self.concurrency.finish(c);
+        self.environments.finish(c);
+        self.duration.finish();
+        let mut m = MetricSet::default();
+        let inv = self.invocations.total();
+        m.count("invocations", inv);
+        m.count("cold_starts", self.cold_starts.total());
+        m.count("throttles", self.throttles.total());
+        m.count("timeouts", self.timeouts);
+        for (s, n) in self.statuses.iter() {
+            m.count(format!("by_status.{s}"), n.total());
+        }
+        if self.cfg.canary.is_some() {
+            for (i, name) in ["base", "canary"].iter().enumerate() {
+                m.count(
+                    format!("versions.{name}.invocations"),
+                    self.per_version[i].0,
+                );
+                m.count(format!("versions.{name}.errors"), self.per_version[i].1);
+            }
+        }
+        m.gauge(
+            "cold_start_fraction",
+            self.cold_starts.total() as f64 / inv.max(1) as f64,
+        );
+        m.gauge(
+            "throttle_fraction",
+            self.throttles.total() as f64 / inv.max(1) as f64,
+        );
+        m.gauge("concurrency_mean", self.concurrency.mean(c));
+        m.gauge("concurrency_max", self.concurrency.max());
+        m.gauge("environments_mean", self.environments.mean(c));
+        m.gauge("memory_mb", f64::from(self.cfg.memory_mb));
+        let gb = f64::from(self.cfg.memory_mb) / 1024.0;
+        let pc_enabled = f64::from(self.cfg.provisioned) * gb * c.measured_secs();
+        let cost = inv as f64 * PRICE_PER_REQUEST
+            + self.gb_seconds * PRICE_GB_S
+            + self.pc_gb_seconds * PRICE_PC_DURATION_GB_S
+            + pc_enabled * PRICE_PC_GB_S;
+        m.gauge("gb_seconds", self.gb_seconds + self.pc_gb_seconds);
+        m.gauge("cost_usd", cost);
+        m.hist("duration_ms", self.duration.summary());
+        m.hist("init_ms", &self.init);
+        let mut series = vec![
+            (&INVOCATIONS, self.invocations.rate_series(c)),
+            (&CONCURRENCY, self.concurrency.mean_series(c)),
+            (&ENVIRONMENTS, self.environments.mean_series(c)),
+            (&COLD_STARTS, self.cold_starts.rate_series(c)),
+            (&THROTTLES, self.throttles.rate_series(c)),
+        ];
+        series.extend(self.duration.series(&DURATION));
+        ComponentReport {
+            metrics: m,
+            series,
+            events: self.events.finish(c.end),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn invocation() -> impl Strategy<Value = Invocation> {
+        (0..MAX_JOBS, any::<u32>()).prop_map(|(job, gen)| Invocation { job, gen })
+    }
+
+    fn timer() -> impl Strategy<Value = Timer> {
+        prop_oneof![
+            invocation().prop_map(Timer::InitDone),
+            invocation().prop_map(Timer::WorkDone),
+            invocation().prop_map(Timer::Timeout),
+            invocation().prop_map(Timer::Retry),
+            (0usize..2).prop_map(Timer::Expire),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn timers_survive_the_kernel(t in timer()) {
+            prop_assert_eq!(crate::components::token_round_trip(t), Ok(()));
+        }
+
+        #[test]
+        fn reply_tags_survive_the_kernel(i in invocation()) {
+            prop_assert_eq!(crate::components::token_round_trip(i), Ok(()));
+        }
+    }
+}
