@@ -7,7 +7,7 @@
 use crate::dist::Dist;
 use crate::kernel::{ActorId, CallTiming, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{
-    Clock, Counter, Latency, LatencySeries, Level, MetricSet, Series, Unit, WindowedCounts,
+    Clock, Counter, Field, Latency, LatencySeries, Level, MetricSet, Series, Unit, WindowedCounts,
 };
 use crate::popularity::ZipfKeys;
 pub use crate::retry::{Jitter, RetryPolicy};
@@ -248,6 +248,60 @@ impl WorkloadSpec {
         }
     }
 }
+
+/// The numbers a workload puts in the summary under `workloads.<name>.`.
+pub const FIELDS: &[Field] = &[
+    Field {
+        path: "requests.total",
+        unit: Unit::Count,
+        about: "requests the workload sent in the measured period",
+    },
+    Field {
+        path: "requests.attempts",
+        unit: Unit::Count,
+        about: "its attempts, retries included",
+    },
+    Field {
+        path: "requests.retries",
+        unit: Unit::Count,
+        about: "its retries",
+    },
+    Field {
+        path: "requests.by_status.*",
+        unit: Unit::Count,
+        about: "its requests by final status",
+    },
+    Field {
+        path: "latency_ms.*",
+        unit: Unit::Milliseconds,
+        about: "latency of its successful requests (count, mean, p50, p90, p95, p99, p999, max)",
+    },
+    Field {
+        path: "offered_rps",
+        unit: Unit::PerSecond,
+        about: "requests sent per second",
+    },
+    Field {
+        path: "throughput_rps",
+        unit: Unit::PerSecond,
+        about: "successful requests per second",
+    },
+    Field {
+        path: "error_rate",
+        unit: Unit::Share,
+        about: "share of its requests that failed",
+    },
+    Field {
+        path: "retry_amplification",
+        unit: Unit::Number,
+        about: "attempts per request",
+    },
+    Field {
+        path: "in_flight_mean",
+        unit: Unit::Number,
+        about: "requests sent and not yet finally answered, time-averaged",
+    },
+];
 
 /// Requests sent (first attempts).
 pub const REQUESTS: Series = Series {

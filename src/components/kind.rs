@@ -11,7 +11,7 @@ use super::{BuildEnv, CallSpec, Component, Shared};
 pub use crate::config::keys::{Key, KeyType};
 use crate::config::raw::{RawComponentTable, RawFault};
 use crate::config::Checker;
-pub use crate::metrics::{LatencySeries, Series, Unit};
+pub use crate::metrics::{path_matches, Field, LatencySeries, Series, Unit};
 use crate::retry::RetryPolicy;
 use std::any::Any;
 use std::fmt::Debug;
@@ -68,15 +68,6 @@ pub struct PlotPanel {
     pub lines: &'static [PlotLine],
     /// A fixed top for quantities with natural bounds (105 for a percentage).
     pub y_max: Option<f64>,
-}
-
-/// A number a kind puts in `summary.json` under `components.<id>.`, by its dotted path there
-/// (`*` in a path stands for any one name: `by_status.*`).
-#[derive(Debug)]
-pub struct Field {
-    pub path: &'static str,
-    pub unit: Unit,
-    pub about: &'static str,
 }
 
 /// A column of the kind's tables (terminal and HTML): a field, with its label.
@@ -158,19 +149,6 @@ impl KindInfo {
     /// Whether `path` (below `components.<id>.`) is one of its summary fields.
     pub fn has_field(&self, path: &str) -> bool {
         self.fields.iter().any(|f| path_matches(f.path, path))
-    }
-}
-
-/// Whether a dotted path matches a pattern whose `*` segments stand for any one name.
-pub fn path_matches(pattern: &str, path: &str) -> bool {
-    let (mut p, mut q) = (pattern.split('.'), path.split('.'));
-    loop {
-        match (p.next(), q.next()) {
-            (None, None) => return true,
-            (Some("*"), Some(_)) => {}
-            (Some(a), Some(b)) if a == b => {}
-            _ => return false,
-        }
     }
 }
 

@@ -13,5 +13,5 @@ pub use recorders::{
     Clock, Counter, EventLog, Latency, Level, WindowedCounts, EVENTS_DROPPED, MAX_EVENTS_PER_ACTOR,
 };
 pub use result::{ActorResult, EventRecord, Hist, MetricSet, Role, RunResult};
-pub use series::{LatencySeries, Series, Unit};
-pub use summary::{flatten, pointer, summarize, Pool, Summary, SummaryMeta};
+pub use series::{path_matches, Field, LatencySeries, Series, Unit};
+pub use summary::{flatten, pointer, summarize, Pool, Summary, SummaryMeta, FIELDS};

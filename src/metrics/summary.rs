@@ -3,7 +3,7 @@
 //! A pure function of the runs' results. Names of the top-level fields are the stable ones of
 //! DESIGN.md; everything else is added freely.
 
-use super::{Hist, MetricSet, Role, RunResult};
+use super::{Field, Hist, MetricSet, Role, RunResult, Unit};
 
 use serde_json::{json, Map, Value};
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -15,6 +15,131 @@ pub struct SummaryMeta<'a> {
     pub description: &'a str,
     pub compare: Option<&'a str>,
 }
+
+/// The numbers of the summary outside `workloads.*` and `components.*` (whose own are
+/// declared by the workload and by each kind), by dotted path.
+pub const FIELDS: &[Field] = &[
+    Field {
+        path: "scenario",
+        unit: Unit::Number,
+        about: "(text) the scenario's name",
+    },
+    Field {
+        path: "seeds.*",
+        unit: Unit::Number,
+        about: "the seeds run",
+    },
+    Field {
+        path: "duration_s",
+        unit: Unit::Seconds,
+        about: "simulated time during which requests arrived",
+    },
+    Field {
+        path: "warmup_s",
+        unit: Unit::Seconds,
+        about: "time left out of the statistics, from the start",
+    },
+    Field {
+        path: "measured_s",
+        unit: Unit::Seconds,
+        about: "the measured period: duration less warmup",
+    },
+    Field {
+        path: "window_s",
+        unit: Unit::Seconds,
+        about: "the width of the time-series windows",
+    },
+    Field {
+        path: "requests.total",
+        unit: Unit::Count,
+        about: "requests sent by every workload in the measured period, over all seeds",
+    },
+    Field {
+        path: "requests.attempts",
+        unit: Unit::Count,
+        about: "attempts, retries included",
+    },
+    Field {
+        path: "requests.retries",
+        unit: Unit::Count,
+        about: "retries",
+    },
+    Field {
+        path: "requests.by_status.*",
+        unit: Unit::Count,
+        about: "requests by their final status (`timeout` for a client timeout)",
+    },
+    Field {
+        path: "latency_ms.*",
+        unit: Unit::Milliseconds,
+        about: "latency of successful requests, from first attempt to answer (count, mean, p50, p90, p95, p99, p999, max)",
+    },
+    Field {
+        path: "throughput_rps",
+        unit: Unit::PerSecond,
+        about: "successful requests per second, per seed",
+    },
+    Field {
+        path: "offered_rps",
+        unit: Unit::PerSecond,
+        about: "requests sent per second, per seed",
+    },
+    Field {
+        path: "error_rate",
+        unit: Unit::Share,
+        about: "share of requests whose final status was not a success",
+    },
+    Field {
+        path: "retry_amplification",
+        unit: Unit::Number,
+        about: "attempts per request",
+    },
+    Field {
+        path: "cost_usd.total",
+        unit: Unit::Usd,
+        about: "cost of the measured period, per seed",
+    },
+    Field {
+        path: "cost_usd.by_component.*",
+        unit: Unit::Usd,
+        about: "cost of each priced component",
+    },
+    Field {
+        path: "kernel.events",
+        unit: Unit::Count,
+        about: "events the kernel processed, over all seeds",
+    },
+    Field {
+        path: "kernel.events_per_sec",
+        unit: Unit::PerSecond,
+        about: "events per second of wall time",
+    },
+    Field {
+        path: "kernel.wall_s",
+        unit: Unit::Seconds,
+        about: "wall time of the runs, summed over seeds",
+    },
+    Field {
+        path: "kernel.calls",
+        unit: Unit::Count,
+        about: "calls made, over all seeds",
+    },
+    Field {
+        path: "kernel.peak_in_flight",
+        unit: Unit::Count,
+        about: "the most calls open at once in any seed",
+    },
+    Field {
+        path: "kernel.lost_calls",
+        unit: Unit::Count,
+        about: "calls and answers that vanished (a component down)",
+    },
+    Field {
+        path: "kernel.drained_at_s",
+        unit: Unit::Seconds,
+        about: "when the last work in flight ended",
+    },
+];
 
 /// The summary of a scenario's runs (one per seed, all of the same world).
 pub type Summary = Value;

@@ -11,7 +11,7 @@ pub mod schema;
 mod workloads;
 
 use crate::components::{self, Account, ComponentSpec};
-use crate::config::Checker;
+use crate::config::{check, Checker};
 pub use crate::config::{Diagnostic, ScenarioError};
 use crate::kernel::SimTime;
 use crate::limits;
@@ -431,11 +431,16 @@ fn parse_with(path: &Path, text: &str, access: &FileAccess, ck: &mut Checker) ->
         .flatten()
         .map(|w| w.name.get_ref().as_str())
         .collect();
+    // Each component's kind, for the fields an expectation may name.
+    let kind_of: HashMap<&str, &'static components::KindInfo> = components
+        .iter()
+        .map(|(id, _, spec)| (id.get_ref().as_str(), spec.info()))
+        .collect();
     let mut expectations = Vec::new();
     for v in expect_values {
         match ck
             .deserialize::<raw::RawExpect>(v)
-            .and_then(|e| parse_expect(&e, &workload_names, ck))
+            .and_then(|e| parse_expect(&e, &workload_names, &kind_of, ck))
         {
             Some(e) => expectations.push(e),
             None => ok = false,
@@ -631,6 +636,7 @@ fn warn_similar_zones(
 fn parse_expect(
     e: &raw::RawExpect,
     workloads: &[&str],
+    kind_of: &HashMap<&str, &'static components::KindInfo>,
     ck: &mut Checker,
 ) -> Option<crate::expect::Expectation> {
     let metric = e.metric.get_ref();
@@ -642,26 +648,69 @@ fn parse_expect(
         );
         return None;
     }
-    let named = match segments[..] {
-        ["components", id, ..] => Some(("component", id, ck.component_ids.clone())),
-        ["workloads", w, ..] => Some((
-            "workload",
-            w,
-            workloads.iter().map(|s| s.to_string()).collect(),
-        )),
-        _ => None,
-    };
-    if let Some((what, name, known)) = named {
-        if !known.iter().any(|k| k == name) {
-            ck.error(
-                e.metric.span(),
-                format!(
-                    "`metric` names {what} \"{name}\", which the scenario does not have; it has: {}",
-                    known.join(", ")
-                ),
-            );
-            return None;
+    // The fields the path may name: a component's kind's, a workload's, or the summary's own.
+    let (fields, rest, whose): (&[crate::metrics::Field], String, String) = match segments[..] {
+        ["components", id, ref tail @ ..] => {
+            if !ck.component_ids.iter().any(|c| c == id) {
+                let hint =
+                    crate::text::did_you_mean(id, ck.component_ids.iter().map(String::as_str));
+                ck.error(
+                    e.metric.span(),
+                    format!(
+                        "`metric` names component \"{id}\"{hint}, which the scenario does not have; it has: {}",
+                        check::list_some(&ck.component_ids)
+                    ),
+                );
+                return None;
+            }
+            // A component whose kind could not be read was reported already.
+            let Some(info) = kind_of.get(id) else {
+                return None;
+            };
+            (
+                info.fields,
+                tail.join("."),
+                format!("{} \"{id}\"", info.noun),
+            )
         }
+        ["workloads", w, ref tail @ ..] => {
+            if !workloads.contains(&w) {
+                let hint = crate::text::did_you_mean(w, workloads.iter().copied());
+                ck.error(
+                    e.metric.span(),
+                    format!(
+                        "`metric` names workload \"{w}\"{hint}, which the scenario does not have; it has: {}",
+                        workloads.join(", ")
+                    ),
+                );
+                return None;
+            }
+            (
+                crate::workload::FIELDS,
+                tail.join("."),
+                format!("workload \"{w}\""),
+            )
+        }
+        _ => (
+            crate::metrics::FIELDS,
+            metric.clone(),
+            "the summary".to_string(),
+        ),
+    };
+    if !fields
+        .iter()
+        .any(|f| crate::metrics::path_matches(f.path, &rest))
+    {
+        let paths: Vec<String> = fields.iter().map(|f| f.path.replace(".*", "")).collect();
+        let hint = crate::text::did_you_mean(&rest, paths.iter().map(String::as_str));
+        ck.error(
+            e.metric.span(),
+            format!(
+                "`metric`: {whose} has no number \"{rest}\"{hint}; it has: {}",
+                fields.iter().map(|f| f.path).collect::<Vec<_>>().join(", ")
+            ),
+        );
+        return None;
     }
     let bound = |ck: &mut Checker, b: &Option<Spanned<f64>>, key: &str| -> Option<Option<f64>> {
         match b {
