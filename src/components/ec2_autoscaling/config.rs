@@ -7,6 +7,7 @@ use crate::config::Checker;
 use crate::dist::Dist;
 use crate::kernel::SimTime;
 use serde::Deserialize;
+use std::ops::Range;
 use toml::Spanned;
 
 #[derive(Deserialize)]
@@ -70,6 +71,7 @@ struct RawScheduled {
     desired: Option<Spanned<i64>>,
 }
 
+/// How the group's instances are bought; `AsgConfig::hourly` is indexed by it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Market {
     OnDemand,
@@ -105,77 +107,120 @@ impl Metric {
     }
 }
 
+/// A scaling policy; its thresholds are in the unit of its `Metric` (percent CPU, or requests
+/// per target per minute).
 #[derive(Clone, Debug)]
 pub enum Policy {
     TargetTracking {
+        /// The metric's value the policy keeps the group at [metric's unit].
         target: f64,
+        /// Whether it scales in as well as out.
         scale_in: bool,
     },
-    /// Steps `(above, add)` sorted by threshold; optional scale-in `(below, remove)`.
+    /// Steps `(above, add)` [metric's unit, instances] sorted by threshold; optional scale-in
+    /// `(below, remove)` [metric's unit, instances].
     Step {
         out: Vec<(f64, u32)>,
         scale_in: Option<(f64, u32)>,
+        /// Datapoints in a row beyond a threshold before it acts [datapoints].
         datapoints: usize,
     },
     Simple {
+        /// Threshold to scale out above [metric's unit].
         above: f64,
+        /// Instances added each time [instances].
         add: u32,
+        /// Optional scale-in `(below, remove)` [metric's unit, instances].
         scale_in: Option<(f64, u32)>,
+        /// Datapoints in a row beyond a threshold before it acts [datapoints].
         datapoints: usize,
+        /// No action for this long after an activity ends [s].
         cooldown: SimTime,
     },
 }
 
+/// A group's dynamic scaling: what it watches and how it acts on it.
 #[derive(Clone, Debug)]
 pub struct Scaling {
     pub metric: Metric,
     pub policy: Policy,
 }
 
+/// A scheduled action: at `at`, sets what it gives of the group's sizes.
 #[derive(Clone, Debug)]
 pub struct ScheduledAction {
+    /// When it runs, from the start of the run [s].
     pub at: SimTime,
+    /// The group's new minimum size [instances].
     pub min: Option<u32>,
+    /// The group's new maximum size [instances].
     pub max: Option<u32>,
+    /// The group's new desired capacity [instances].
     pub desired: Option<u32>,
 }
 
+/// Whose health checks the group replaces instances on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HealthCheckType {
+    /// The EC2 status checks only.
     Ec2,
+    /// The load balancer's health checks as well.
     Elb,
 }
 
+/// A validated `ec2_autoscaling`.
 #[derive(Clone, Debug)]
 pub struct AsgConfig {
+    /// The instance type, as written ("m5.large").
     pub instance_type_name: String,
+    /// Its vCPUs, speed and price.
     pub itype: InstanceType,
     /// Zones the group launches into (`None`: no particular zone).
     pub zones: Vec<Option<String>>,
+    /// Fewest instances [instances].
     pub min: u32,
+    /// Most instances [instances].
     pub max: u32,
+    /// Desired capacity at the start [instances].
     pub desired: u32,
     pub market: Market,
-    /// With `market = "spot"`: this many instances on demand first.
+    /// With `market = "spot"`: this many instances on demand first [instances].
     pub on_demand_base: u32,
+    /// Price of an instance by `Market` [USD/h].
     pub hourly: [f64; 3],
     /// CPU time per request on one m5 vCPU [s].
     pub work: Dist,
+    /// Worker threads per instance: requests it holds at once [requests].
     pub threads: u32,
+    /// Requests that may wait for a thread beyond them, per instance [requests].
     pub queue: u32,
+    /// Time from launch to in service [s].
     pub boot_time: Dist,
-    /// Instance warmup (`ZERO`: off).
+    /// Instance warmup [s] (`ZERO`: off).
     pub warmup: SimTime,
-    /// CloudWatch period.
+    /// CloudWatch period [s].
     pub period: SimTime,
+    /// Time from a period's end until its datapoint reaches the policy [s].
     pub metric_delay: SimTime,
     pub scaling: Option<Scaling>,
     pub schedule: Vec<ScheduledAction>,
     pub health_check_type: HealthCheckType,
+    /// Health-check grace period after launch [s].
     pub grace: SimTime,
+    /// Whether a spot notice launches a replacement and drains the instance at once.
     pub capacity_rebalance: bool,
+    /// Its downstream calls, made in turn after the request's CPU work.
     pub calls: Vec<CallSpec>,
 }
+
+/// The most instances a group, a step or a scheduled action may name.
+pub const MAX_INSTANCES: i64 = 10_000;
+/// The most worker threads an instance may have.
+pub const MAX_THREADS: i64 = 100_000;
+/// The longest queue an instance may have [requests].
+pub const MAX_QUEUE: i64 = 1_000_000;
+/// The most datapoints a step or simple policy may wait for.
+pub const MAX_DATAPOINTS: i64 = 100;
 
 impl AsgConfig {
     pub(super) fn lines(&self) -> Vec<String> {
@@ -212,11 +257,229 @@ impl AsgConfig {
     }
 }
 
-fn count(ck: &mut Checker, v: &Option<Spanned<i64>>, key: &str, default: u32) -> Option<u32> {
-    match v {
-        None => Some(default),
-        Some(v) => ck.int_in(v, key, 0, 10_000).map(|v| v as u32),
+pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<AsgConfig> {
+    // Where the component is written: for messages about a key it lacks.
+    let at = table.span().start..table.span().start;
+    let raw: RawAsg = ck.deserialize(table)?;
+    let itype = instance_type(&raw.instance_type, ck);
+    let zones = zones(&raw.zones, at.clone(), ck)?;
+    let (min, max) = bounds(&raw, at, ck)?;
+    let desired = ck.int_or(
+        &raw.desired,
+        "desired",
+        (i64::from(min), i64::from(max)),
+        i64::from(min),
+    );
+    let (market, on_demand_base) = market(&raw, ck);
+    let work = ck.time_dist(&raw.work, "work");
+    // Not an AWS figure: a web server's worker pool (Tomcat's default maxThreads, 200) and
+    // its accept queue (acceptCount, 100).
+    let threads = ck.int_or(&raw.threads, "threads", (1, MAX_THREADS), 200);
+    let queue = ck.int_or(&raw.queue, "queue", (0, MAX_QUEUE), 100);
+    // aws-facts: §4 launch/boot [O]: 30–60 s to the OS, plus the application's start.
+    let boot = Dist::Uniform {
+        min: 40.0,
+        max: 90.0,
+    };
+    let boot_time = ck.time_dist_or(&raw.boot_time, "boot_time", boot);
+    // aws-facts: §4: default instance warmup is off unless set.
+    let warmup = ck.duration_or(&raw.warmup, "warmup", SimTime::ZERO);
+    // aws-facts: §4: CloudWatch basic monitoring 5 min, detailed 1 min. Launch templates
+    // leave detailed monitoring off.
+    let period = ck
+        .one_of_or(
+            &raw.monitoring,
+            "monitoring",
+            &["basic", "detailed"],
+            "basic",
+        )
+        .map(|m| SimTime::from_secs(if m == "basic" { 300 } else { 60 }));
+    // Not in aws-facts: the time from a period's end until its datapoint is visible to
+    // alarms; a minute is the usual observation.
+    let metric_delay = ck.duration_or(&raw.metric_delay, "metric_delay", SimTime::from_secs(60));
+    let scaling = ck.or(&raw.scaling, None, |ck, s| parse_scaling(s, ck).map(Some));
+    let schedule = schedule(&raw.schedule, (min, max), ck);
+    let health_check_type = ck
+        .one_of_or(
+            &raw.health_check_type,
+            "health_check_type",
+            &["ec2", "elb"],
+            "ec2",
+        )
+        .map(|h| match h {
+            "elb" => HealthCheckType::Elb,
+            _ => HealthCheckType::Ec2,
+        });
+    // aws-facts: §4 health: 300 s from the console (0 from the API).
+    let grace = ck.duration_or(
+        &raw.health_check_grace_period,
+        "health_check_grace_period",
+        SimTime::from_secs(300),
+    );
+    let itype = itype?;
+    let on_demand = itype.on_demand_hourly;
+    let spot = ck.or(
+        &raw.spot_price,
+        on_demand * instance_types::SPOT_FRACTION,
+        |ck, p| ck.positive(p, "spot_price", "a price in USD per hour"),
+    );
+    let calls = ck.calls(&raw.calls);
+    let schedule = schedule?;
+    Some(AsgConfig {
+        instance_type_name: raw.instance_type.get_ref().clone(),
+        hourly: [
+            on_demand,
+            spot?,
+            on_demand * instance_types::RESERVED_FRACTION,
+        ],
+        itype,
+        zones,
+        min,
+        max,
+        desired: desired? as u32,
+        market: market?,
+        on_demand_base: on_demand_base?,
+        work: work?,
+        threads: threads? as u32,
+        queue: queue? as u32,
+        boot_time: boot_time?,
+        warmup: warmup?,
+        period: period?,
+        metric_delay: metric_delay?,
+        scaling: scaling?,
+        schedule,
+        health_check_type: health_check_type?,
+        grace: grace?,
+        capacity_rebalance: raw.capacity_rebalance.unwrap_or(false),
+        calls: calls?,
+    })
+}
+
+/// The instance type named, if it is one archsim knows.
+fn instance_type(name: &Spanned<String>, ck: &mut Checker) -> Option<InstanceType> {
+    let t = instance_types::ec2(name.get_ref());
+    if t.is_none() {
+        ck.error(
+            name.span(),
+            format!(
+                "unknown instance type \"{}\"; known types are: {}",
+                name.get_ref(),
+                instance_types::ec2_names().join(", ")
+            ),
+        );
     }
+    t
+}
+
+/// The zones listed, each once (one unnamed zone when none is); `None` for an empty list.
+fn zones(
+    raw: &Option<Vec<Spanned<String>>>,
+    at: Range<usize>,
+    ck: &mut Checker,
+) -> Option<Vec<Option<String>>> {
+    let Some(z) = raw else {
+        return Some(vec![None]);
+    };
+    if z.is_empty() {
+        ck.error(
+            at,
+            "`zones` lists the zones the group launches into: give at least one",
+        );
+        return None;
+    }
+    for (i, a) in z.iter().enumerate() {
+        if z[..i].iter().any(|b| b.get_ref() == a.get_ref()) {
+            ck.error(
+                a.span(),
+                format!("zone \"{}\" is listed twice", a.get_ref()),
+            );
+        }
+    }
+    Some(z.iter().map(|a| Some(a.get_ref().clone())).collect())
+}
+
+/// `(min, max)`: one instance each unless set, `max` at least `min` and 1.
+fn bounds(raw: &RawAsg, at: Range<usize>, ck: &mut Checker) -> Option<(u32, u32)> {
+    let min = ck.int_or(&raw.min, "min", (0, MAX_INSTANCES), 1);
+    let max = ck.int_or(&raw.max, "max", (0, MAX_INSTANCES), 1.max(min.unwrap_or(1)));
+    let (min, max) = (min? as u32, max? as u32);
+    if max < min || max == 0 {
+        ck.error(
+            raw.max.as_ref().map_or(at, |m| m.span()),
+            format!("`max` ({max}) must be at least 1 and at least `min` ({min})"),
+        );
+        return None;
+    }
+    Some((min, max))
+}
+
+/// The purchase option (on demand unless set) and, for spot, the instances bought on demand
+/// first.
+fn market(raw: &RawAsg, ck: &mut Checker) -> (Option<Market>, Option<u32>) {
+    let market = ck
+        .one_of_or(
+            &raw.market,
+            "market",
+            &["on_demand", "spot", "reserved"],
+            "on_demand",
+        )
+        .map(|m| match m {
+            "spot" => Market::Spot,
+            "reserved" => Market::Reserved,
+            _ => Market::OnDemand,
+        });
+    let base = ck.or(&raw.on_demand_base, 0, |ck, b| {
+        if market != Some(Market::Spot) {
+            ck.error(b.span(), "`on_demand_base` is for market = \"spot\": the instances launched on demand before spot ones");
+            return None;
+        }
+        ck.int_in(b, "on_demand_base", 0, MAX_INSTANCES)
+            .map(|b| b as u32)
+    });
+    (market, base)
+}
+
+/// The scheduled actions, each checked, and together checked against the group's sizes.
+fn schedule(
+    raw: &[Spanned<RawScheduled>],
+    bounds: (u32, u32),
+    ck: &mut Checker,
+) -> Option<Vec<ScheduledAction>> {
+    let mut actions = Vec::new();
+    let mut ok = true;
+    for a in raw {
+        match scheduled_action(a.get_ref(), ck) {
+            Some(a) => actions.push(a),
+            None => ok = false,
+        }
+    }
+    (ok && check_schedule(raw, &actions, bounds, ck)).then_some(actions)
+}
+
+fn scheduled_action(a: &RawScheduled, ck: &mut Checker) -> Option<ScheduledAction> {
+    let at = ck.duration(&a.at, "schedule.at");
+    let size = |ck: &mut Checker, v: &Option<Spanned<i64>>, key: &str, least: i64| {
+        ck.or(v, None, |ck, v| {
+            ck.int_in(v, key, least, MAX_INSTANCES)
+                .map(|v| Some(v as u32))
+        })
+    };
+    let min = size(ck, &a.min, "schedule.min", 0);
+    let max = size(ck, &a.max, "schedule.max", 1);
+    let desired = size(ck, &a.desired, "schedule.desired", 0);
+    if a.min.is_none() && a.max.is_none() && a.desired.is_none() {
+        ck.error(
+            a.at.span(),
+            "a scheduled action sets at least one of `min`, `max` and `desired`",
+        );
+        return None;
+    }
+    Some(ScheduledAction {
+        at: at?,
+        min: min?,
+        max: max?,
+        desired: desired?,
+    })
 }
 
 /// The sizes the scheduled actions leave, in time order from the group's own: an action that
@@ -249,218 +512,10 @@ fn check_schedule(
     true
 }
 
-pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<AsgConfig> {
-    // Where the component is written: for messages about a key it lacks.
-    let at = table.span().start..table.span().start;
-    let raw: RawAsg = ck.deserialize(table)?;
-    let itype = match instance_types::ec2(raw.instance_type.get_ref()) {
-        Some(t) => Some(t),
-        None => {
-            ck.error(
-                raw.instance_type.span(),
-                format!(
-                    "unknown instance type \"{}\"; known types are: {}",
-                    raw.instance_type.get_ref(),
-                    instance_types::ec2_names().join(", ")
-                ),
-            );
-            None
-        }
-    };
-    let zones: Vec<Option<String>> = match &raw.zones {
-        None => vec![None],
-        Some(z) if z.is_empty() => {
-            ck.error(
-                at.clone(),
-                "`zones` lists the zones the group launches into: give at least one",
-            );
-            return None;
-        }
-        Some(z) => {
-            for (i, a) in z.iter().enumerate() {
-                if z[..i].iter().any(|b| b.get_ref() == a.get_ref()) {
-                    ck.error(
-                        a.span(),
-                        format!("zone \"{}\" is listed twice", a.get_ref()),
-                    );
-                }
-            }
-            z.iter().map(|a| Some(a.get_ref().clone())).collect()
-        }
-    };
-    let min = count(ck, &raw.min, "min", 1);
-    let max = count(ck, &raw.max, "max", 1.max(min.unwrap_or(1)));
-    let (min, max) = (min?, max?);
-    if max < min || max == 0 {
-        ck.error(
-            raw.max.as_ref().map_or(at.clone(), |m| m.span()),
-            format!("`max` ({max}) must be at least 1 and at least `min` ({min})"),
-        );
-        return None;
-    }
-    let desired = match &raw.desired {
-        None => Some(min),
-        Some(d) => ck
-            .int_in(d, "desired", min as i64, max as i64)
-            .map(|d| d as u32),
-    };
-    let market = match &raw.market {
-        None => Some(Market::OnDemand),
-        Some(m) => ck
-            .one_of(m, "market", &["on_demand", "spot", "reserved"])
-            .map(|m| match m {
-                "spot" => Market::Spot,
-                "reserved" => Market::Reserved,
-                _ => Market::OnDemand,
-            }),
-    };
-    let on_demand_base = match &raw.on_demand_base {
-        None => Some(0),
-        Some(b) if market != Some(Market::Spot) => {
-            ck.error(b.span(), "`on_demand_base` is for market = \"spot\": the instances launched on demand before spot ones");
-            None
-        }
-        Some(b) => ck.int_in(b, "on_demand_base", 0, 10_000).map(|b| b as u32),
-    };
-    let work = ck.time_dist(&raw.work, "work");
-    let threads = match &raw.threads {
-        // Not an AWS figure: a web server's worker pool (Tomcat's default maxThreads, 200) and
-        // its accept queue (acceptCount, 100).
-        None => Some(200),
-        Some(t) => ck.int_in(t, "threads", 1, 100_000).map(|t| t as u32),
-    };
-    let queue = match &raw.queue {
-        None => Some(100),
-        Some(q) => ck.int_in(q, "queue", 0, 1_000_000).map(|q| q as u32),
-    };
-    let boot_time = match &raw.boot_time {
-        // aws-facts: §4 launch/boot [O]: 30–60 s to the OS, plus the application's start.
-        None => Some(Dist::Uniform {
-            min: 40.0,
-            max: 90.0,
-        }),
-        Some(b) => ck.time_dist(b, "boot_time"),
-    };
-    let warmup = match &raw.warmup {
-        // aws-facts: §4: default instance warmup is off unless set.
-        None => Some(SimTime::ZERO),
-        Some(w) => ck.duration(w, "warmup"),
-    };
-    let period = match &raw.monitoring {
-        // aws-facts: §4: CloudWatch basic monitoring 5 min, detailed 1 min. Launch templates
-        // leave detailed monitoring off.
-        None => Some(SimTime::from_secs(300)),
-        Some(m) => ck
-            .one_of(m, "monitoring", &["basic", "detailed"])
-            .map(|m| SimTime::from_secs(if m == "basic" { 300 } else { 60 })),
-    };
-    let metric_delay = match &raw.metric_delay {
-        // Not in aws-facts: the time from a period's end until its datapoint is visible to
-        // alarms; a minute is the usual observation.
-        None => Some(SimTime::from_secs(60)),
-        Some(d) => ck.duration(d, "metric_delay"),
-    };
-    let scaling = match &raw.scaling {
-        None => Some(None),
-        Some(s) => parse_scaling(s, ck).map(Some),
-    };
-    let mut schedule = Vec::new();
-    let mut sched_ok = true;
-    for a in &raw.schedule {
-        let a = a.get_ref();
-        let at = ck.duration(&a.at, "schedule.at");
-        let mn = a
-            .min
-            .as_ref()
-            .map(|v| ck.int_in(v, "schedule.min", 0, 10_000));
-        let mx = a
-            .max
-            .as_ref()
-            .map(|v| ck.int_in(v, "schedule.max", 1, 10_000));
-        let ds = a
-            .desired
-            .as_ref()
-            .map(|v| ck.int_in(v, "schedule.desired", 0, 10_000));
-        if mn.is_none() && mx.is_none() && ds.is_none() {
-            ck.error(
-                a.at.span(),
-                "a scheduled action sets at least one of `min`, `max` and `desired`",
-            );
-            sched_ok = false;
-            continue;
-        }
-        let conv = |v: Option<Option<i64>>| match v {
-            None => Some(None),
-            Some(None) => None,
-            Some(Some(v)) => Some(Some(v as u32)),
-        };
-        match (at, conv(mn), conv(mx), conv(ds)) {
-            (Some(at), Some(min), Some(max), Some(desired)) => schedule.push(ScheduledAction {
-                at,
-                min,
-                max,
-                desired,
-            }),
-            _ => sched_ok = false,
-        }
-    }
-    if sched_ok {
-        sched_ok = check_schedule(&raw.schedule, &schedule, (min, max), ck);
-    }
-    let health_check_type = match &raw.health_check_type {
-        None => Some(HealthCheckType::Ec2),
-        Some(h) => ck.one_of(h, "health_check_type", &["ec2", "elb"]).map(|h| {
-            if h == "elb" {
-                HealthCheckType::Elb
-            } else {
-                HealthCheckType::Ec2
-            }
-        }),
-    };
-    let grace = match &raw.health_check_grace_period {
-        // aws-facts: §4 health: 300 s from the console (0 from the API).
-        None => Some(SimTime::from_secs(300)),
-        Some(g) => ck.duration(g, "health_check_grace_period"),
-    };
-    let itype = itype?;
-    let on_demand = itype.on_demand_hourly;
-    let spot = match &raw.spot_price {
-        None => Some(on_demand * instance_types::SPOT_FRACTION),
-        Some(p) => ck.positive(p, "spot_price", "a price in USD per hour"),
-    };
-    let calls = ck.calls(&raw.calls);
-    if !sched_ok {
-        return None;
-    }
-    Some(AsgConfig {
-        instance_type_name: raw.instance_type.get_ref().clone(),
-        hourly: [
-            on_demand,
-            spot?,
-            on_demand * instance_types::RESERVED_FRACTION,
-        ],
-        itype,
-        zones,
-        min,
-        max,
-        desired: desired?,
-        market: market?,
-        on_demand_base: on_demand_base?,
-        work: work?,
-        threads: threads?,
-        queue: queue?,
-        boot_time: boot_time?,
-        warmup: warmup?,
-        period: period?,
-        metric_delay: metric_delay?,
-        scaling: scaling?,
-        schedule,
-        health_check_type: health_check_type?,
-        grace: grace?,
-        capacity_rebalance: raw.capacity_rebalance.unwrap_or(false),
-        calls: calls?,
-    })
-}
+/// The policies' own keys, each of which belongs to some policies only.
+const POLICY_KEYS: [&str; 7] = [
+    "target", "steps", "above", "add", "below", "remove", "cooldown",
+];
 
 fn parse_scaling(s: &Spanned<RawScaling>, ck: &mut Checker) -> Option<Scaling> {
     let span = s.span();
@@ -470,28 +525,41 @@ fn parse_scaling(s: &Spanned<RawScaling>, ck: &mut Checker) -> Option<Scaling> {
         "scaling.policy",
         &["target_tracking", "step", "simple"],
     )?;
-    let metric = match &s.metric {
-        None => Some(Metric::Cpu),
-        Some(m) => ck
-            .one_of(m, "scaling.metric", &["cpu", "requests_per_target"])
-            .map(|m| {
-                if m == "cpu" {
-                    Metric::Cpu
-                } else {
-                    Metric::RequestsPerTarget
-                }
-            }),
-    }?;
-    // Keys that belong to other policies.
-    let given: [(&str, Option<std::ops::Range<usize>>); 8] = [
-        ("target", s.target.as_ref().map(|v| v.span())),
-        ("scale_in", None),
-        ("steps", s.steps.first().map(|v| v.span())),
-        ("above", s.above.as_ref().map(|v| v.span())),
-        ("add", s.add.as_ref().map(|v| v.span())),
-        ("below", s.below.as_ref().map(|v| v.span())),
-        ("remove", s.remove.as_ref().map(|v| v.span())),
-        ("cooldown", s.cooldown.as_ref().map(|v| v.span())),
+    let metric = ck
+        .one_of_or(
+            &s.metric,
+            "scaling.metric",
+            &["cpu", "requests_per_target"],
+            "cpu",
+        )
+        .map(|m| match m {
+            "cpu" => Metric::Cpu,
+            _ => Metric::RequestsPerTarget,
+        })?;
+    if !keys_fit_policy(s, policy, ck) {
+        return None;
+    }
+    let datapoints = ck
+        .int_or(&s.datapoints, "scaling.datapoints", (1, MAX_DATAPOINTS), 1)
+        .map(|d| d as usize);
+    let policy = match policy {
+        "target_tracking" => target_tracking(s, metric, span, ck)?,
+        "step" => step(s, metric, span, datapoints, ck)?,
+        _ => simple(s, metric, span, datapoints, ck)?,
+    };
+    Some(Scaling { metric, policy })
+}
+
+/// Whether the keys given are those of `policy`; reports each that is not.
+fn keys_fit_policy(s: &RawScaling, policy: &str, ck: &mut Checker) -> bool {
+    let given: [Option<Range<usize>>; 7] = [
+        s.target.as_ref().map(|v| v.span()),
+        s.steps.first().map(|v| v.span()),
+        s.above.as_ref().map(|v| v.span()),
+        s.add.as_ref().map(|v| v.span()),
+        s.below.as_ref().map(|v| v.span()),
+        s.remove.as_ref().map(|v| v.span()),
+        s.cooldown.as_ref().map(|v| v.span()),
     ];
     let allowed: &[&str] = match policy {
         "target_tracking" => &["target"],
@@ -499,10 +567,10 @@ fn parse_scaling(s: &Spanned<RawScaling>, ck: &mut Checker) -> Option<Scaling> {
         _ => &["above", "add", "below", "remove", "cooldown"],
     };
     let mut ok = true;
-    for (k, sp) in &given {
+    for (k, sp) in POLICY_KEYS.iter().zip(given) {
         if let (Some(sp), false) = (sp, allowed.contains(k)) {
             ck.error(
-                sp.clone(),
+                sp,
                 format!(
                     "`scaling.{k}` does not belong to policy \"{policy}\", which takes {}",
                     allowed
@@ -526,93 +594,113 @@ fn parse_scaling(s: &Spanned<RawScaling>, ck: &mut Checker) -> Option<Scaling> {
         ck.error(s.datapoints.as_ref().map_or(s.policy.span(), |d| d.span()), "target tracking sets its own alarms (3 datapoints out, 15 in): it takes no `datapoints`");
         ok = false;
     }
-    if !ok {
+    ok
+}
+
+/// A threshold in the metric's unit: a CPU percentage above 0 and below 100, or a positive
+/// request rate.
+fn threshold(ck: &mut Checker, metric: Metric, v: &Spanned<f64>, key: &str) -> Option<f64> {
+    let x = *v.get_ref();
+    if metric == Metric::Cpu && !(x > 0.0 && x < 100.0) {
+        ck.error(
+            v.span(),
+            format!("`{key}` is a CPU utilisation in percent, above 0 and below 100, not {x}"),
+        );
         return None;
     }
-    let datapoints = match &s.datapoints {
-        None => Some(1),
-        Some(d) => ck
-            .int_in(d, "scaling.datapoints", 1, 100)
-            .map(|d| d as usize),
-    };
-    let pct_or_rate = |ck: &mut Checker, v: &Spanned<f64>, key: &str| -> Option<f64> {
-        let x = *v.get_ref();
-        if metric == Metric::Cpu && !(x > 0.0 && x < 100.0) {
-            ck.error(
-                v.span(),
-                format!("`{key}` is a CPU utilisation in percent, above 0 and below 100, not {x}"),
-            );
-            return None;
-        }
-        ck.positive(v, key, "a threshold")
-    };
-    let scale_in = |ck: &mut Checker| -> Option<Option<(f64, u32)>> {
-        match (&s.below, &s.remove) {
-            (None, None) => Some(None),
-            (Some(b), Some(r)) => {
-                let b = pct_or_rate(ck, b, "scaling.below");
-                let r = ck.int_in(r, "scaling.remove", 1, 10_000).map(|r| r as u32);
-                Some(Some((b?, r?)))
-            }
-            _ => {
-                ck.error(span.clone(), "scale-in needs both `below` and `remove`");
-                None
-            }
-        }
-    };
-    let policy = match policy {
-        "target_tracking" => {
-            let Some(t) = &s.target else {
-                ck.error(
-                    span,
-                    "target tracking needs `target`, such as `target = 60` (percent CPU)",
-                );
-                return None;
-            };
-            Policy::TargetTracking {
-                target: pct_or_rate(ck, t, "scaling.target")?,
-                scale_in: s.scale_in.unwrap_or(true),
-            }
-        }
-        "step" => {
-            if s.steps.is_empty() {
-                ck.error(span, "step scaling needs `steps`, such as `steps = [{ above = 60, add = 1 }, { above = 80, add = 3 }]`");
-                return None;
-            }
-            let mut out = Vec::new();
-            for st in &s.steps {
-                let st = st.get_ref();
-                let a = pct_or_rate(ck, &st.above, "scaling.steps.above");
-                let n = ck.int_in(&st.add, "scaling.steps.add", 1, 10_000);
-                out.push((a?, n? as u32));
-            }
-            out.sort_by(|a, b| a.0.total_cmp(&b.0));
-            Policy::Step {
-                out,
-                scale_in: scale_in(ck)?,
-                datapoints: datapoints?,
-            }
+    ck.positive(v, key, "a threshold")
+}
+
+/// A step or simple policy's scale-in `(below, remove)`, if it has one.
+fn scale_in(
+    s: &RawScaling,
+    metric: Metric,
+    span: Range<usize>,
+    ck: &mut Checker,
+) -> Option<Option<(f64, u32)>> {
+    match (&s.below, &s.remove) {
+        (None, None) => Some(None),
+        (Some(b), Some(r)) => {
+            let b = threshold(ck, metric, b, "scaling.below");
+            let r = ck
+                .int_in(r, "scaling.remove", 1, MAX_INSTANCES)
+                .map(|r| r as u32);
+            Some(Some((b?, r?)))
         }
         _ => {
-            let (Some(a), Some(n)) = (&s.above, &s.add) else {
-                ck.error(span, "simple scaling needs `above` and `add`");
-                return None;
-            };
-            let above = pct_or_rate(ck, a, "scaling.above");
-            let add = ck.int_in(n, "scaling.add", 1, 10_000).map(|n| n as u32);
-            let cooldown = match &s.cooldown {
-                // aws-facts: §4 simple scaling: default cooldown 300 s.
-                None => Some(SimTime::from_secs(300)),
-                Some(c) => ck.duration(c, "scaling.cooldown"),
-            };
-            Policy::Simple {
-                above: above?,
-                add: add?,
-                scale_in: scale_in(ck)?,
-                datapoints: datapoints?,
-                cooldown: cooldown?,
-            }
+            ck.error(span, "scale-in needs both `below` and `remove`");
+            None
         }
+    }
+}
+
+fn target_tracking(
+    s: &RawScaling,
+    metric: Metric,
+    span: Range<usize>,
+    ck: &mut Checker,
+) -> Option<Policy> {
+    let Some(t) = &s.target else {
+        ck.error(
+            span,
+            "target tracking needs `target`, such as `target = 60` (percent CPU)",
+        );
+        return None;
     };
-    Some(Scaling { metric, policy })
+    Some(Policy::TargetTracking {
+        target: threshold(ck, metric, t, "scaling.target")?,
+        scale_in: s.scale_in.unwrap_or(true),
+    })
+}
+
+fn step(
+    s: &RawScaling,
+    metric: Metric,
+    span: Range<usize>,
+    datapoints: Option<usize>,
+    ck: &mut Checker,
+) -> Option<Policy> {
+    if s.steps.is_empty() {
+        ck.error(span, "step scaling needs `steps`, such as `steps = [{ above = 60, add = 1 }, { above = 80, add = 3 }]`");
+        return None;
+    }
+    let mut out = Vec::new();
+    for st in &s.steps {
+        let st = st.get_ref();
+        let a = threshold(ck, metric, &st.above, "scaling.steps.above");
+        let n = ck.int_in(&st.add, "scaling.steps.add", 1, MAX_INSTANCES);
+        out.push((a?, n? as u32));
+    }
+    out.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Some(Policy::Step {
+        out,
+        scale_in: scale_in(s, metric, span, ck)?,
+        datapoints: datapoints?,
+    })
+}
+
+fn simple(
+    s: &RawScaling,
+    metric: Metric,
+    span: Range<usize>,
+    datapoints: Option<usize>,
+    ck: &mut Checker,
+) -> Option<Policy> {
+    let (Some(a), Some(n)) = (&s.above, &s.add) else {
+        ck.error(span, "simple scaling needs `above` and `add`");
+        return None;
+    };
+    let above = threshold(ck, metric, a, "scaling.above");
+    let add = ck
+        .int_in(n, "scaling.add", 1, MAX_INSTANCES)
+        .map(|n| n as u32);
+    // aws-facts: §4 simple scaling: default cooldown 300 s.
+    let cooldown = ck.duration_or(&s.cooldown, "scaling.cooldown", SimTime::from_secs(300));
+    Some(Policy::Simple {
+        above: above?,
+        add: add?,
+        scale_in: scale_in(s, metric, span, ck)?,
+        datapoints: datapoints?,
+        cooldown: cooldown?,
+    })
 }
