@@ -27,11 +27,13 @@
 //! rebalancing the group launches a replacement and drains the instance at the notice.
 
 mod config;
+mod fleet;
 mod kind;
 
 pub use config::{
     parse, AsgConfig, HealthCheckType, Market, Metric, Policy, Scaling, ScheduledAction,
 };
+use fleet::{Instance, State};
 use kind::{
     BOOTING, CPU, DESIRED, IN_SERVICE, METRIC_CPU, METRIC_REQUESTS, REJECTED, REQUESTS, RESPONSE,
 };
@@ -42,7 +44,7 @@ use super::{
 };
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
-use rand::seq::{IndexedRandom, SliceRandom};
+use rand::seq::SliceRandom;
 use slab::Slab;
 use std::collections::VecDeque;
 
@@ -69,57 +71,6 @@ const HEALTH_TICK: SimTime = SimTime::from_secs(10);
 const TT_OUT_DATAPOINTS: usize = 3;
 const TT_IN_DATAPOINTS: usize = 15;
 const TT_IN_FRACTION: f64 = 0.9;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum State {
-    Booting,
-    InService,
-    /// Deregistered: finishing what it holds, then terminated.
-    Draining,
-    /// Broken: answers nothing; still counted (and billed) until the group notices.
-    Failed,
-    Terminated,
-}
-
-struct Instance {
-    id: u32,
-    zone: usize,
-    market: Market,
-    state: State,
-    launched: SimTime,
-    /// When it went in service and when it stopped serving (failed or terminated); `MAX`
-    /// for not yet.
-    in_service_at: SimTime,
-    stopped_at: SimTime,
-    failed_at: SimTime,
-    warm_until: SimTime,
-    /// Launched to rebalance zones: terminates one elsewhere once in service.
-    rebalance: bool,
-    /// Spot interruption notice received.
-    noticed: bool,
-    busy_cpus: u32,
-    cpu_queue: VecDeque<usize>,
-    threads_used: u32,
-    waiting: VecDeque<(CallId, Msg, SimTime)>,
-    /// ∫ busy vCPUs dt [vCPU·s], and its value at the last period boundary.
-    cpu_area: f64,
-    cpu_mark: f64,
-    last_change: SimTime,
-    requests_in_period: u64,
-}
-
-impl Instance {
-    fn in_flight(&self) -> usize {
-        self.threads_used as usize + self.waiting.len()
-    }
-
-    fn advance(&mut self, now: SimTime) {
-        if now > self.last_change {
-            self.cpu_area += f64::from(self.busy_cpus) * (now - self.last_change).as_secs_f64();
-            self.last_change = now;
-        }
-    }
-}
 
 struct Job {
     call: CallId,
@@ -265,215 +216,6 @@ impl AutoScalingGroup {
         }
     }
 
-    // ---- capacity -------------------------------------------------------------------------
-
-    /// Instances the group counts toward its desired capacity: not those launched to
-    /// rebalance zones, until they are in service.
-    fn live(&self) -> u32 {
-        self.instances
-            .iter()
-            .filter(|i| {
-                !i.rebalance && matches!(i.state, State::Booting | State::InService | State::Failed)
-            })
-            .count() as u32
-    }
-
-    fn zone_counts(&self) -> Vec<u32> {
-        let mut c = vec![0; self.cfg.zones.len()];
-        for i in &self.instances {
-            if matches!(i.state, State::Booting | State::InService) {
-                c[i.zone] += 1;
-            }
-        }
-        c
-    }
-
-    fn launch(&mut self, ctx: &mut Ctx<'_>, rebalance: bool, initial: bool) -> bool {
-        let now = ctx.now();
-        let counts = self.zone_counts();
-        // aws-facts: §4 AZ rebalancing: launches keep the zones balanced.
-        let Some(zone) = (0..counts.len())
-            .filter(|&z| !self.zone_out[z])
-            .min_by_key(|&z| counts[z])
-        else {
-            return false;
-        };
-        let on_demand_now = self
-            .instances
-            .iter()
-            .filter(|i| i.market == Market::OnDemand && !matches!(i.state, State::Terminated))
-            .count() as u32;
-        let market = match self.cfg.market {
-            Market::Spot if on_demand_now < self.cfg.on_demand_base => Market::OnDemand,
-            m => m,
-        };
-        let id = self.instances.len() as u32 + 1;
-        let idx = self.instances.len();
-        self.instances.push(Instance {
-            id,
-            zone,
-            market,
-            state: State::Booting,
-            launched: now,
-            in_service_at: SimTime::MAX,
-            stopped_at: SimTime::MAX,
-            failed_at: SimTime::ZERO,
-            warm_until: SimTime::ZERO,
-            rebalance,
-            noticed: false,
-            busy_cpus: 0,
-            cpu_queue: VecDeque::new(),
-            threads_used: 0,
-            waiting: VecDeque::new(),
-            cpu_area: 0.0,
-            cpu_mark: 0.0,
-            last_change: now,
-            requests_in_period: 0,
-        });
-        self.billed[market as usize].add(&self.clock, now, 1.0);
-        if initial {
-            self.become_in_service(ctx, idx, true);
-        } else {
-            self.launches += 1;
-            self.booting.add(&self.clock, now, 1.0);
-            let boot = self.cfg.boot_time.sample_time(&mut self.rng);
-            ctx.schedule(boot, tag(T_BOOTED, idx));
-            let zone_name = self.zone_name(zone);
-            self.events.push(
-                now,
-                "launch",
-                format!("i-{id} in {zone_name} ({})", market.name()),
-            );
-        }
-        true
-    }
-
-    fn zone_name(&self, z: usize) -> String {
-        self.cfg.zones[z]
-            .clone()
-            .unwrap_or_else(|| "the region".into())
-    }
-
-    fn become_in_service(&mut self, ctx: &mut Ctx<'_>, idx: usize, initial: bool) {
-        let now = ctx.now();
-        let warm_until = if initial { now } else { now + self.cfg.warmup };
-        let i = &mut self.instances[idx];
-        i.state = State::InService;
-        i.in_service_at = now;
-        i.warm_until = warm_until;
-        i.last_change = now;
-        let (id, zone, rebalance) = (i.id, i.zone, i.rebalance);
-        self.in_service.add(&self.clock, now, 1.0);
-        self.vcpus_in_service
-            .add(&self.clock, now, f64::from(self.cfg.itype.vcpus));
-        self.group.borrow_mut().register(id, zone, initial);
-        self.refresh_routable();
-        if !initial {
-            self.events.push(now, "in_service", format!("i-{id}"));
-        }
-        if rebalance {
-            self.instances[idx].rebalance = false;
-            // Launch before terminate: now one goes from the fullest zone.
-            let counts = self.zone_counts();
-            if let Some(z) = (0..counts.len()).max_by_key(|&z| counts[z]) {
-                if let Some(victim) = self.pick_victim(Some(z)) {
-                    self.retire(ctx, victim, "rebalancing zones");
-                }
-            }
-        }
-        self.settle_activity(now);
-    }
-
-    /// Simple scaling: an activity is over once nothing it launched is still booting (in
-    /// service, or lost on the way); its cooldown starts then.
-    fn settle_activity(&mut self, now: SimTime) {
-        if self.cooldown_until.is_some() || self.instances.iter().any(|i| i.state == State::Booting)
-        {
-            return;
-        }
-        if let Some(Scaling {
-            policy: Policy::Simple { cooldown, .. },
-            ..
-        }) = &self.cfg.scaling
-        {
-            self.cooldown_until = Some(now + *cooldown);
-        }
-    }
-
-    /// aws-facts: §4: the default termination policy takes from the zone with the most
-    /// instances; among equals (one launch template, per-second billing) at random. Booting
-    /// instances go first: nothing is lost with them.
-    fn pick_victim(&mut self, zone: Option<usize>) -> Option<usize> {
-        let counts = self.zone_counts();
-        let zone = zone.or_else(|| (0..counts.len()).max_by_key(|&z| counts[z]))?;
-        let in_zone = |s: State| -> Vec<usize> {
-            (0..self.instances.len())
-                .filter(|&k| {
-                    let i = &self.instances[k];
-                    i.zone == zone && i.state == s && !i.rebalance
-                })
-                .collect()
-        };
-        let booting = in_zone(State::Booting);
-        if let Some(&b) = booting.last() {
-            return Some(b);
-        }
-        let serving = in_zone(State::InService);
-        serving.choose(&mut self.rng).copied()
-    }
-
-    /// Takes an instance out of service: a booting one at once, a serving one by draining.
-    fn retire(&mut self, ctx: &mut Ctx<'_>, idx: usize, why: &str) {
-        let now = ctx.now();
-        let id = self.instances[idx].id;
-        match self.instances[idx].state {
-            State::Booting => {
-                self.booting.add(&self.clock, now, -1.0);
-                self.terminate(now, idx, why);
-            }
-            State::InService => {
-                self.leave_service(now, idx);
-                self.instances[idx].state = State::Draining;
-                self.group.borrow_mut().drain(id);
-                self.events.push(now, "draining", format!("i-{id}: {why}"));
-                if self.instances[idx].in_flight() == 0 {
-                    self.finish_drain(now, idx);
-                } else {
-                    let delay = self.group.borrow().deregistration_delay;
-                    ctx.schedule(delay, tag(T_DEREG_END, idx));
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn leave_service(&mut self, now: SimTime, idx: usize) {
-        self.in_service.add(&self.clock, now, -1.0);
-        self.vcpus_in_service
-            .add(&self.clock, now, -f64::from(self.cfg.itype.vcpus));
-        self.routable.retain(|&k| k != idx);
-    }
-
-    fn finish_drain(&mut self, now: SimTime, idx: usize) {
-        let id = self.instances[idx].id;
-        self.group.borrow_mut().deregister(id);
-        self.terminate(now, idx, "drained");
-    }
-
-    fn terminate(&mut self, now: SimTime, idx: usize, why: &str) {
-        let i = &mut self.instances[idx];
-        if i.state == State::Terminated {
-            return;
-        }
-        i.state = State::Terminated;
-        i.stopped_at = i.stopped_at.min(now);
-        i.rebalance = false;
-        let (id, market) = (i.id, i.market);
-        self.billed[market as usize].add(&self.clock, now, -1.0);
-        self.events
-            .push(now, "terminated", format!("i-{id}: {why}"));
-    }
-
     /// The instance stops: what it holds gets `status` (or nothing, for a failure nobody
     /// sees), its jobs die.
     /// Returns how many requests (not probes) it held.
@@ -518,54 +260,6 @@ impl AutoScalingGroup {
         }
         held
     }
-
-    fn set_desired(&mut self, ctx: &mut Ctx<'_>, n: u32, why: String) {
-        let now = ctx.now();
-        let n = n.clamp(self.min, self.max);
-        if n == self.desired {
-            return;
-        }
-        let (event, count) = if n > self.desired {
-            ("scale_out", &mut self.scale_outs)
-        } else {
-            ("scale_in", &mut self.scale_ins)
-        };
-        *count += u64::from(self.clock.measured(now));
-        self.events.push(
-            now,
-            event,
-            format!("desired {} -> {n}: {why}", self.desired),
-        );
-        self.desired = n;
-        self.desired_level.set(&self.clock, now, f64::from(n));
-        self.reconcile(ctx);
-    }
-
-    /// Launches or retires instances until the group has its desired capacity.
-    fn reconcile(&mut self, ctx: &mut Ctx<'_>) {
-        let mut live = self.live();
-        while live < self.desired {
-            if !self.launch(ctx, false, false) {
-                break;
-            }
-            live += 1;
-        }
-        while live > self.desired {
-            let Some(v) = self.pick_victim(None) else {
-                break;
-            };
-            self.retire(ctx, v, "scale-in");
-            live -= 1;
-        }
-    }
-
-    fn refresh_routable(&mut self) {
-        self.routable = (0..self.instances.len())
-            .filter(|&k| self.instances[k].state == State::InService)
-            .collect();
-    }
-
-    // ---- requests -------------------------------------------------------------------------
 
     fn answer(
         &mut self,
@@ -725,8 +419,6 @@ impl AutoScalingGroup {
             self.finish_drain(now, idx);
         }
     }
-
-    // ---- metrics and policies ------------------------------------------------------------
 
     fn close_period(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now();

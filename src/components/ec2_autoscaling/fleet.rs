@@ -1,0 +1,313 @@
+//! The group's instances: launching them into the emptiest zone, bringing them into service,
+//! keeping the desired capacity, and taking them out (draining, terminating).
+
+use super::{tag, AutoScalingGroup, Market, Policy, Scaling, T_BOOTED, T_DEREG_END};
+use crate::kernel::{CallId, Ctx, Msg, SimTime};
+use rand::seq::IndexedRandom;
+use std::collections::VecDeque;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum State {
+    Booting,
+    InService,
+    /// Deregistered: finishing what it holds, then terminated.
+    Draining,
+    /// Broken: answers nothing; still counted (and billed) until the group notices.
+    Failed,
+    Terminated,
+}
+
+pub(super) struct Instance {
+    pub(super) id: u32,
+    pub(super) zone: usize,
+    pub(super) market: Market,
+    pub(super) state: State,
+    pub(super) launched: SimTime,
+    /// When it went in service and when it stopped serving (failed or terminated); `MAX`
+    /// for not yet.
+    pub(super) in_service_at: SimTime,
+    pub(super) stopped_at: SimTime,
+    pub(super) failed_at: SimTime,
+    pub(super) warm_until: SimTime,
+    /// Launched to rebalance zones: terminates one elsewhere once in service.
+    pub(super) rebalance: bool,
+    /// Spot interruption notice received.
+    pub(super) noticed: bool,
+    pub(super) busy_cpus: u32,
+    pub(super) cpu_queue: VecDeque<usize>,
+    pub(super) threads_used: u32,
+    pub(super) waiting: VecDeque<(CallId, Msg, SimTime)>,
+    /// ∫ busy vCPUs dt [vCPU·s], and its value at the last period boundary.
+    pub(super) cpu_area: f64,
+    pub(super) cpu_mark: f64,
+    pub(super) last_change: SimTime,
+    pub(super) requests_in_period: u64,
+}
+
+impl Instance {
+    pub(super) fn in_flight(&self) -> usize {
+        self.threads_used as usize + self.waiting.len()
+    }
+
+    pub(super) fn advance(&mut self, now: SimTime) {
+        if now > self.last_change {
+            self.cpu_area += f64::from(self.busy_cpus) * (now - self.last_change).as_secs_f64();
+            self.last_change = now;
+        }
+    }
+}
+
+impl AutoScalingGroup {
+    /// Instances the group counts toward its desired capacity: not those launched to
+    /// rebalance zones, until they are in service.
+    pub(super) fn live(&self) -> u32 {
+        self.instances
+            .iter()
+            .filter(|i| {
+                !i.rebalance && matches!(i.state, State::Booting | State::InService | State::Failed)
+            })
+            .count() as u32
+    }
+
+    pub(super) fn zone_counts(&self) -> Vec<u32> {
+        let mut c = vec![0; self.cfg.zones.len()];
+        for i in &self.instances {
+            if matches!(i.state, State::Booting | State::InService) {
+                c[i.zone] += 1;
+            }
+        }
+        c
+    }
+
+    pub(super) fn launch(&mut self, ctx: &mut Ctx<'_>, rebalance: bool, initial: bool) -> bool {
+        let now = ctx.now();
+        let counts = self.zone_counts();
+        // aws-facts: §4 AZ rebalancing: launches keep the zones balanced.
+        let Some(zone) = (0..counts.len())
+            .filter(|&z| !self.zone_out[z])
+            .min_by_key(|&z| counts[z])
+        else {
+            return false;
+        };
+        let on_demand_now = self
+            .instances
+            .iter()
+            .filter(|i| i.market == Market::OnDemand && !matches!(i.state, State::Terminated))
+            .count() as u32;
+        let market = match self.cfg.market {
+            Market::Spot if on_demand_now < self.cfg.on_demand_base => Market::OnDemand,
+            m => m,
+        };
+        let id = self.instances.len() as u32 + 1;
+        let idx = self.instances.len();
+        self.instances.push(Instance {
+            id,
+            zone,
+            market,
+            state: State::Booting,
+            launched: now,
+            in_service_at: SimTime::MAX,
+            stopped_at: SimTime::MAX,
+            failed_at: SimTime::ZERO,
+            warm_until: SimTime::ZERO,
+            rebalance,
+            noticed: false,
+            busy_cpus: 0,
+            cpu_queue: VecDeque::new(),
+            threads_used: 0,
+            waiting: VecDeque::new(),
+            cpu_area: 0.0,
+            cpu_mark: 0.0,
+            last_change: now,
+            requests_in_period: 0,
+        });
+        self.billed[market as usize].add(&self.clock, now, 1.0);
+        if initial {
+            self.become_in_service(ctx, idx, true);
+        } else {
+            self.launches += 1;
+            self.booting.add(&self.clock, now, 1.0);
+            let boot = self.cfg.boot_time.sample_time(&mut self.rng);
+            ctx.schedule(boot, tag(T_BOOTED, idx));
+            let zone_name = self.zone_name(zone);
+            self.events.push(
+                now,
+                "launch",
+                format!("i-{id} in {zone_name} ({})", market.name()),
+            );
+        }
+        true
+    }
+
+    pub(super) fn zone_name(&self, z: usize) -> String {
+        self.cfg.zones[z]
+            .clone()
+            .unwrap_or_else(|| "the region".into())
+    }
+
+    pub(super) fn become_in_service(&mut self, ctx: &mut Ctx<'_>, idx: usize, initial: bool) {
+        let now = ctx.now();
+        let warm_until = if initial { now } else { now + self.cfg.warmup };
+        let i = &mut self.instances[idx];
+        i.state = State::InService;
+        i.in_service_at = now;
+        i.warm_until = warm_until;
+        i.last_change = now;
+        let (id, zone, rebalance) = (i.id, i.zone, i.rebalance);
+        self.in_service.add(&self.clock, now, 1.0);
+        self.vcpus_in_service
+            .add(&self.clock, now, f64::from(self.cfg.itype.vcpus));
+        self.group.borrow_mut().register(id, zone, initial);
+        self.refresh_routable();
+        if !initial {
+            self.events.push(now, "in_service", format!("i-{id}"));
+        }
+        if rebalance {
+            self.instances[idx].rebalance = false;
+            // Launch before terminate: now one goes from the fullest zone.
+            let counts = self.zone_counts();
+            if let Some(z) = (0..counts.len()).max_by_key(|&z| counts[z]) {
+                if let Some(victim) = self.pick_victim(Some(z)) {
+                    self.retire(ctx, victim, "rebalancing zones");
+                }
+            }
+        }
+        self.settle_activity(now);
+    }
+
+    /// Simple scaling: an activity is over once nothing it launched is still booting (in
+    /// service, or lost on the way); its cooldown starts then.
+    pub(super) fn settle_activity(&mut self, now: SimTime) {
+        if self.cooldown_until.is_some() || self.instances.iter().any(|i| i.state == State::Booting)
+        {
+            return;
+        }
+        if let Some(Scaling {
+            policy: Policy::Simple { cooldown, .. },
+            ..
+        }) = &self.cfg.scaling
+        {
+            self.cooldown_until = Some(now + *cooldown);
+        }
+    }
+
+    /// aws-facts: §4: the default termination policy takes from the zone with the most
+    /// instances; among equals (one launch template, per-second billing) at random. Booting
+    /// instances go first: nothing is lost with them.
+    pub(super) fn pick_victim(&mut self, zone: Option<usize>) -> Option<usize> {
+        let counts = self.zone_counts();
+        let zone = zone.or_else(|| (0..counts.len()).max_by_key(|&z| counts[z]))?;
+        let in_zone = |s: State| -> Vec<usize> {
+            (0..self.instances.len())
+                .filter(|&k| {
+                    let i = &self.instances[k];
+                    i.zone == zone && i.state == s && !i.rebalance
+                })
+                .collect()
+        };
+        let booting = in_zone(State::Booting);
+        if let Some(&b) = booting.last() {
+            return Some(b);
+        }
+        let serving = in_zone(State::InService);
+        serving.choose(&mut self.rng).copied()
+    }
+
+    /// Takes an instance out of service: a booting one at once, a serving one by draining.
+    pub(super) fn retire(&mut self, ctx: &mut Ctx<'_>, idx: usize, why: &str) {
+        let now = ctx.now();
+        let id = self.instances[idx].id;
+        match self.instances[idx].state {
+            State::Booting => {
+                self.booting.add(&self.clock, now, -1.0);
+                self.terminate(now, idx, why);
+            }
+            State::InService => {
+                self.leave_service(now, idx);
+                self.instances[idx].state = State::Draining;
+                self.group.borrow_mut().drain(id);
+                self.events.push(now, "draining", format!("i-{id}: {why}"));
+                if self.instances[idx].in_flight() == 0 {
+                    self.finish_drain(now, idx);
+                } else {
+                    let delay = self.group.borrow().deregistration_delay;
+                    ctx.schedule(delay, tag(T_DEREG_END, idx));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn leave_service(&mut self, now: SimTime, idx: usize) {
+        self.in_service.add(&self.clock, now, -1.0);
+        self.vcpus_in_service
+            .add(&self.clock, now, -f64::from(self.cfg.itype.vcpus));
+        self.routable.retain(|&k| k != idx);
+    }
+
+    pub(super) fn finish_drain(&mut self, now: SimTime, idx: usize) {
+        let id = self.instances[idx].id;
+        self.group.borrow_mut().deregister(id);
+        self.terminate(now, idx, "drained");
+    }
+
+    pub(super) fn terminate(&mut self, now: SimTime, idx: usize, why: &str) {
+        let i = &mut self.instances[idx];
+        if i.state == State::Terminated {
+            return;
+        }
+        i.state = State::Terminated;
+        i.stopped_at = i.stopped_at.min(now);
+        i.rebalance = false;
+        let (id, market) = (i.id, i.market);
+        self.billed[market as usize].add(&self.clock, now, -1.0);
+        self.events
+            .push(now, "terminated", format!("i-{id}: {why}"));
+    }
+
+    pub(super) fn set_desired(&mut self, ctx: &mut Ctx<'_>, n: u32, why: String) {
+        let now = ctx.now();
+        let n = n.clamp(self.min, self.max);
+        if n == self.desired {
+            return;
+        }
+        let (event, count) = if n > self.desired {
+            ("scale_out", &mut self.scale_outs)
+        } else {
+            ("scale_in", &mut self.scale_ins)
+        };
+        *count += u64::from(self.clock.measured(now));
+        self.events.push(
+            now,
+            event,
+            format!("desired {} -> {n}: {why}", self.desired),
+        );
+        self.desired = n;
+        self.desired_level.set(&self.clock, now, f64::from(n));
+        self.reconcile(ctx);
+    }
+
+    /// Launches or retires instances until the group has its desired capacity.
+    pub(super) fn reconcile(&mut self, ctx: &mut Ctx<'_>) {
+        let mut live = self.live();
+        while live < self.desired {
+            if !self.launch(ctx, false, false) {
+                break;
+            }
+            live += 1;
+        }
+        while live > self.desired {
+            let Some(v) = self.pick_victim(None) else {
+                break;
+            };
+            self.retire(ctx, v, "scale-in");
+            live -= 1;
+        }
+    }
+
+    pub(super) fn refresh_routable(&mut self) {
+        self.routable = (0..self.instances.len())
+            .filter(|&k| self.instances[k].state == State::InService)
+            .collect();
+    }
+}
