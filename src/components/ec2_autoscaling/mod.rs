@@ -29,6 +29,7 @@
 mod config;
 mod fleet;
 mod kind;
+mod serving;
 
 pub use config::{
     parse, AsgConfig, HealthCheckType, Market, Metric, Policy, Scaling, ScheduledAction,
@@ -37,12 +38,11 @@ use fleet::{Instance, State};
 use kind::{
     BOOTING, CPU, DESIRED, IN_SERVICE, METRIC_CPU, METRIC_REQUESTS, REJECTED, REQUESTS, RESPONSE,
 };
+use serving::Job;
 
 use super::target_group::TargetGroup;
-use super::{
-    is_probe, AfterReply, BuildEnv, CallCursor, Component, ComponentReport, Edge, PROBE_SHALLOW,
-};
-use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
+use super::{BuildEnv, Component, ComponentReport, Edge};
+use crate::kernel::{Ctx, Input, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
 use rand::seq::SliceRandom;
 use slab::Slab;
@@ -57,8 +57,6 @@ pub const FAULT_SPOT_SHARE: u32 = 3 << 24;
 /// Low bits: the index of the zone in the group's `zones`.
 pub const FAULT_ZONE_OUTAGE: u32 = 4 << 24;
 
-/// aws-facts: §3 ALB status codes: a target connection not established in 10 s gives 504.
-const CONNECT_TIMEOUT: SimTime = SimTime::from_secs(10);
 /// aws-facts: §4 spot: two-minute interruption notice.
 const SPOT_NOTICE: SimTime = SimTime::from_secs(120);
 /// EC2 status checks run every minute; the group replaces an instance failing two in a row.
@@ -71,17 +69,6 @@ const HEALTH_TICK: SimTime = SimTime::from_secs(10);
 const TT_OUT_DATAPOINTS: usize = 3;
 const TT_IN_DATAPOINTS: usize = 15;
 const TT_IN_FRACTION: f64 = 0.9;
-
-struct Job {
-    call: CallId,
-    msg: Msg,
-    arrived: SimTime,
-    instance: usize,
-    calls: CallCursor,
-    probe: bool,
-    /// Its instance is gone: nobody gets an answer; the slot is freed at its next event.
-    dead: bool,
-}
 
 // Timer tags: the low 4 bits say what, the rest which.
 const T_WORK: u64 = 0;
@@ -213,210 +200,6 @@ impl AutoScalingGroup {
             cfg,
             clock,
             rng: env.rng,
-        }
-    }
-
-    /// The instance stops: what it holds gets `status` (or nothing, for a failure nobody
-    /// sees), its jobs die.
-    /// Returns how many requests (not probes) it held.
-    fn kill(&mut self, ctx: &mut Ctx<'_>, idx: usize, status: Option<u16>) -> u64 {
-        let mut held = 0;
-        let now = ctx.now();
-        let inst = &mut self.instances[idx];
-        inst.advance(now);
-        let busy = inst.busy_cpus;
-        inst.busy_cpus = 0;
-        inst.threads_used = 0;
-        let waiting: Vec<_> = inst.waiting.drain(..).collect();
-        let queued: Vec<usize> = inst.cpu_queue.drain(..).collect();
-        self.busy.add(&self.clock, now, -f64::from(busy));
-        for (call, msg, arrived) in waiting {
-            let probe = is_probe(msg.op);
-            held += u64::from(!probe);
-            if let Some(s) = status {
-                self.answer(ctx, call, arrived, s, probe);
-            }
-        }
-        let mine: Vec<usize> = self
-            .jobs
-            .iter()
-            .filter(|(_, j)| j.instance == idx && !j.dead)
-            .map(|(k, _)| k)
-            .collect();
-        for k in mine {
-            let (call, arrived, probe) = {
-                let j = &mut self.jobs[k];
-                j.dead = true;
-                (j.call, j.arrived, j.probe)
-            };
-            held += u64::from(!probe);
-            if let Some(s) = status {
-                self.answer(ctx, call, arrived, s, probe);
-            }
-        }
-        // Jobs waiting for a vCPU have no event to come: free them now.
-        for k in queued {
-            self.jobs.remove(k);
-        }
-        held
-    }
-
-    fn answer(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        call: CallId,
-        arrived: SimTime,
-        status: u16,
-        probe: bool,
-    ) {
-        ctx.reply(call, status);
-        if probe {
-            return;
-        }
-        let now = ctx.now();
-        let measured = self.clock.measured(arrived);
-        self.statuses.add(&self.clock, status, now, measured);
-        if (200..300).contains(&status) {
-            self.response
-                .record(&self.clock, now, now - arrived, measured);
-        }
-    }
-
-    fn arrive(&mut self, ctx: &mut Ctx<'_>, call: CallId, msg: Msg) {
-        let now = ctx.now();
-        let probe = is_probe(msg.op);
-        if !probe {
-            self.requests
-                .add(&self.clock, now, self.clock.measured(now));
-        }
-        let idx = if msg.instance != 0 {
-            msg.instance as usize - 1
-        } else if self.routable.is_empty() {
-            self.answer(ctx, call, now, 503, probe);
-            return;
-        } else {
-            let k = self.routable[self.next % self.routable.len()];
-            self.next = self.next.wrapping_add(1);
-            k
-        };
-        match self.instances.get(idx).map(|i| i.state) {
-            Some(State::InService | State::Draining) => {}
-            Some(State::Failed) => {
-                // Nothing answers: a probe times out, a request's connection attempt fails.
-                if !probe {
-                    ctx.reply_after(call, 504, CONNECT_TIMEOUT);
-                    let measured = self.clock.measured(now);
-                    self.statuses
-                        .add(&self.clock, 504, now + CONNECT_TIMEOUT, measured);
-                }
-                return;
-            }
-            // Gone (the load balancer's view was a hop behind): connection refused.
-            _ => {
-                self.answer(ctx, call, now, 502, probe);
-                return;
-            }
-        }
-        if msg.op == PROBE_SHALLOW {
-            ctx.reply(call, 200);
-            return;
-        }
-        let inst = &mut self.instances[idx];
-        inst.requests_in_period += u64::from(!probe);
-        if inst.threads_used < self.cfg.threads {
-            self.start_job(ctx, idx, call, msg, now, probe);
-        } else if inst.waiting.len() < self.cfg.queue as usize {
-            inst.waiting.push_back((call, msg, now));
-        } else {
-            if !probe {
-                self.rejected
-                    .add(&self.clock, now, self.clock.measured(now));
-            }
-            self.answer(ctx, call, now, 503, probe);
-        }
-    }
-
-    fn start_job(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        idx: usize,
-        call: CallId,
-        msg: Msg,
-        arrived: SimTime,
-        probe: bool,
-    ) {
-        self.instances[idx].threads_used += 1;
-        let job = self.jobs.insert(Job {
-            call,
-            msg,
-            arrived,
-            instance: idx,
-            calls: CallCursor::default(),
-            probe,
-            dead: false,
-        });
-        let inst = &self.instances[idx];
-        if inst.busy_cpus < self.cfg.itype.vcpus {
-            self.run_cpu(ctx, job);
-        } else {
-            self.instances[idx].cpu_queue.push_back(job);
-        }
-    }
-
-    fn run_cpu(&mut self, ctx: &mut Ctx<'_>, job: usize) {
-        let now = ctx.now();
-        let idx = self.jobs[job].instance;
-        let inst = &mut self.instances[idx];
-        inst.advance(now);
-        inst.busy_cpus += 1;
-        self.busy.add(&self.clock, now, 1.0);
-        let work = self.cfg.work.sample(&mut self.rng) / self.cfg.itype.speed;
-        ctx.schedule(SimTime::from_secs_f64(work), tag(T_WORK, job));
-    }
-
-    fn work_done(&mut self, ctx: &mut Ctx<'_>, job: usize) {
-        if self.jobs[job].dead {
-            self.jobs.remove(job);
-            return;
-        }
-        let now = ctx.now();
-        let idx = self.jobs[job].instance;
-        let inst = &mut self.instances[idx];
-        inst.advance(now);
-        inst.busy_cpus -= 1;
-        self.busy.add(&self.clock, now, -1.0);
-        if let Some(next) = self.instances[idx].cpu_queue.pop_front() {
-            self.run_cpu(ctx, next);
-        }
-        self.proceed(ctx, job);
-    }
-
-    fn proceed(&mut self, ctx: &mut Ctx<'_>, job: usize) {
-        let j = &mut self.jobs[job];
-        let zone = self.instances[j.instance].zone;
-        if !j.calls.call_next(
-            &self.zone_edges[zone],
-            ctx,
-            &mut self.rng,
-            j.msg,
-            job as u64,
-        ) {
-            self.complete(ctx, job, 200);
-        }
-    }
-
-    fn complete(&mut self, ctx: &mut Ctx<'_>, job: usize, status: u16) {
-        let now = ctx.now();
-        let j = self.jobs.remove(job);
-        self.answer(ctx, j.call, j.arrived, status, j.probe);
-        let idx = j.instance;
-        let inst = &mut self.instances[idx];
-        inst.threads_used -= 1;
-        if let Some((call, msg, arrived)) = inst.waiting.pop_front() {
-            let probe = is_probe(msg.op);
-            self.start_job(ctx, idx, call, msg, arrived, probe);
-        } else if inst.state == State::Draining && inst.in_flight() == 0 {
-            self.finish_drain(now, idx);
         }
     }
 
@@ -754,21 +537,7 @@ impl Component for AutoScalingGroup {
                 let k = (t >> 4) as usize;
                 match t & 0xf {
                     T_WORK => self.work_done(ctx, k),
-                    T_RETRY => {
-                        if self.jobs[k].dead {
-                            self.jobs.remove(k);
-                            return;
-                        }
-                        let zone = self.instances[self.jobs[k].instance].zone;
-                        let j = &mut self.jobs[k];
-                        j.calls.call_again(
-                            &self.zone_edges[zone],
-                            ctx,
-                            &mut self.rng,
-                            j.msg,
-                            k as u64,
-                        );
-                    }
+                    T_RETRY => self.call_again(ctx, k),
                     T_BOOTED => {
                         if self.instances[k].state == State::Booting {
                             self.booting.add(&self.clock, ctx.now(), -1.0);
@@ -826,23 +595,7 @@ impl Component for AutoScalingGroup {
                     _ => unreachable!("timer kind {t}"),
                 }
             }
-            Input::Reply(r) => {
-                let job = r.tag as usize;
-                if self.jobs[job].dead {
-                    self.jobs.remove(job);
-                    return;
-                }
-                let zone = self.instances[self.jobs[job].instance].zone;
-                match self.jobs[job].calls.after_reply(
-                    &self.zone_edges[zone],
-                    r.outcome,
-                    &mut self.rng,
-                ) {
-                    AfterReply::Retry(wait) => ctx.schedule(wait, tag(T_RETRY, job)),
-                    AfterReply::Next => self.proceed(ctx, job),
-                    AfterReply::Fail(s) => self.complete(ctx, job, s),
-                }
-            }
+            Input::Reply(r) => self.reply(ctx, r),
         }
     }
 
