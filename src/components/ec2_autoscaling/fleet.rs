@@ -310,4 +310,46 @@ impl AutoScalingGroup {
             .filter(|&k| self.instances[k].state == State::InService)
             .collect();
     }
+
+    /// An instance has booted: in service, unless it was taken out on the way.
+    pub(super) fn booted(&mut self, ctx: &mut Ctx<'_>, k: usize) {
+        if self.instances[k].state == State::Booting {
+            self.booting.add(&self.clock, ctx.now(), -1.0);
+            self.become_in_service(ctx, k, false);
+        }
+    }
+
+    /// The deregistration delay of a draining instance is over: what it still holds is cut off.
+    pub(super) fn deregistration_end(&mut self, ctx: &mut Ctx<'_>, k: usize) {
+        let now = ctx.now();
+        if self.instances[k].state == State::Draining {
+            // aws-facts: §3: requests in flight when the delay expires get 502.
+            self.drain_killed += self.kill(ctx, k, Some(502));
+            self.finish_drain(now, k);
+        }
+    }
+
+    /// aws-facts: §4 AZ rebalancing: once no zone is out and nothing boots, a zone two or more
+    /// instances short gets one more, launched before one elsewhere is terminated, the group
+    /// going up to 10 % (or one) over its max meanwhile.
+    pub(super) fn rebalance_zones(&mut self, ctx: &mut Ctx<'_>) {
+        if self.zone_out.iter().any(|&o| o)
+            || self.instances.iter().any(|i| i.rebalance)
+            || self.instances.iter().any(|i| i.state == State::Booting)
+        {
+            return;
+        }
+        let counts = self.zone_counts();
+        let (lo, hi) = (
+            counts.iter().copied().min().unwrap_or(0),
+            counts.iter().copied().max().unwrap_or(0),
+        );
+        let headroom = (self.max / 10).max(1);
+        let total: u32 = counts.iter().sum();
+        if hi >= lo + 2 && total < self.max + headroom {
+            self.events
+                .push(ctx.now(), "rebalance", format!("zones hold {counts:?}"));
+            self.launch(ctx, true, false);
+        }
+    }
 }

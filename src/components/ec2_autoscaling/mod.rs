@@ -28,6 +28,7 @@
 
 mod config;
 mod fleet;
+mod health;
 mod kind;
 mod serving;
 
@@ -35,6 +36,7 @@ pub use config::{
     parse, AsgConfig, HealthCheckType, Market, Metric, Policy, Scaling, ScheduledAction,
 };
 use fleet::{Instance, State};
+use health::HEALTH_TICK;
 use kind::{
     BOOTING, CPU, DESIRED, IN_SERVICE, METRIC_CPU, METRIC_REQUESTS, REJECTED, REQUESTS, RESPONSE,
 };
@@ -44,7 +46,6 @@ use super::target_group::TargetGroup;
 use super::{BuildEnv, Component, ComponentReport, Edge};
 use crate::kernel::{Ctx, Input, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
-use rand::seq::SliceRandom;
 use slab::Slab;
 use std::collections::VecDeque;
 
@@ -57,13 +58,6 @@ pub const FAULT_SPOT_SHARE: u32 = 3 << 24;
 /// Low bits: the index of the zone in the group's `zones`.
 pub const FAULT_ZONE_OUTAGE: u32 = 4 << 24;
 
-/// aws-facts: §4 spot: two-minute interruption notice.
-const SPOT_NOTICE: SimTime = SimTime::from_secs(120);
-/// EC2 status checks run every minute; the group replaces an instance failing two in a row.
-/// Not in aws-facts (chosen: the usual two-failure alarm on one-minute checks).
-const STATUS_CHECK_DETECTION: SimTime = SimTime::from_secs(120);
-/// How often the group looks at instance health, drains and balance.
-const HEALTH_TICK: SimTime = SimTime::from_secs(10);
 /// aws-facts: §4 policies: target tracking scales out on 3 of 3 datapoints above the target
 /// and in on 15 of 15 below 90 % of it (public labs, not documented).
 const TT_OUT_DATAPOINTS: usize = 3;
@@ -371,147 +365,6 @@ impl AutoScalingGroup {
             }
         }
     }
-
-    fn health_tick(&mut self, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        for k in 0..self.instances.len() {
-            let i = &self.instances[k];
-            let id = i.id;
-            // aws-facts: §4 health and replacement: unhealthy instances (by the EC2 status
-            // checks, or the load balancer's when the group uses them, after the grace
-            // period) are terminated, then replaced.
-            let by_ec2 = i.state == State::Failed && now - i.failed_at >= STATUS_CHECK_DETECTION;
-            let by_elb = self.cfg.health_check_type == HealthCheckType::Elb
-                && matches!(i.state, State::InService | State::Failed)
-                && now - i.launched >= self.cfg.grace
-                && self.group.borrow().lb_healthy(id) == Some(false);
-            if !(by_ec2 || by_elb) {
-                continue;
-            }
-            if i.state == State::InService {
-                self.leave_service(now, k);
-                self.kill(ctx, k, Some(502));
-            }
-            self.group.borrow_mut().deregister(id);
-            self.replacements += u64::from(self.clock.measured(now));
-            let why = if by_elb {
-                "unhealthy by the load balancer; replacing"
-            } else {
-                "failed EC2 status checks; replacing"
-            };
-            self.terminate(now, k, why);
-        }
-        self.settle_activity(now);
-        self.reconcile(ctx);
-        // aws-facts: §4 AZ rebalancing: launch before terminate, up to 10 % (or one) over max.
-        if self.zone_out.iter().all(|o| !o)
-            && !self.instances.iter().any(|i| i.rebalance)
-            && !self.instances.iter().any(|i| i.state == State::Booting)
-        {
-            let counts = self.zone_counts();
-            let (lo, hi) = (
-                counts.iter().copied().min().unwrap_or(0),
-                counts.iter().copied().max().unwrap_or(0),
-            );
-            let headroom = (self.max / 10).max(1);
-            let total: u32 = counts.iter().sum();
-            if hi >= lo + 2 && total < self.max + headroom {
-                self.events
-                    .push(now, "rebalance", format!("zones hold {counts:?}"));
-                self.launch(ctx, true, false);
-            }
-        }
-        if now + HEALTH_TICK < self.clock.end {
-            ctx.schedule(HEALTH_TICK, tag(T_HEALTH, 0));
-        }
-    }
-
-    fn fail(&mut self, ctx: &mut Ctx<'_>, idx: usize, why: &str) {
-        let now = ctx.now();
-        let id = self.instances[idx].id;
-        match self.instances[idx].state {
-            State::InService => self.leave_service(now, idx),
-            State::Booting => self.booting.add(&self.clock, now, -1.0),
-            State::Draining => {
-                // It was on its way out: gone now, with what it held.
-                self.kill(ctx, idx, None);
-                self.group.borrow_mut().deregister(id);
-                self.terminate(now, idx, why);
-                return;
-            }
-            _ => return,
-        }
-        self.kill(ctx, idx, None);
-        let i = &mut self.instances[idx];
-        i.state = State::Failed;
-        i.failed_at = now;
-        i.stopped_at = now;
-        let id = i.id;
-        self.events
-            .push(now, "instance_failed", format!("i-{id}: {why}"));
-    }
-
-    fn fault(&mut self, ctx: &mut Ctx<'_>, code: u32, on: bool) {
-        let now = ctx.now();
-        let what = code & 0xff00_0000;
-        let n = code & 0x00ff_ffff;
-        match what {
-            FAULT_INSTANCE_FAILURE if on => {
-                let mut candidates: Vec<usize> = (0..self.instances.len())
-                    .filter(|&k| self.instances[k].state == State::InService)
-                    .collect();
-                candidates.shuffle(&mut self.rng);
-                for k in candidates.into_iter().take(n as usize) {
-                    self.fail(ctx, k, "instance failure");
-                }
-            }
-            FAULT_SPOT_COUNT | FAULT_SPOT_SHARE if on => {
-                let mut spot: Vec<usize> = (0..self.instances.len())
-                    .filter(|&k| {
-                        let i = &self.instances[k];
-                        i.market == Market::Spot
-                            && !i.noticed
-                            && matches!(i.state, State::Booting | State::InService)
-                    })
-                    .collect();
-                let take = if what == FAULT_SPOT_COUNT {
-                    n as usize
-                } else {
-                    (spot.len() as f64 * f64::from(n) / 1000.0).round() as usize
-                };
-                spot.shuffle(&mut self.rng);
-                for k in spot.into_iter().take(take) {
-                    self.instances[k].noticed = true;
-                    self.spot_interruptions += u64::from(self.clock.measured(now));
-                    let id = self.instances[k].id;
-                    self.events.push(
-                        now,
-                        "spot_notice",
-                        format!("i-{id}: terminated in 2 minutes"),
-                    );
-                    ctx.schedule(SPOT_NOTICE, tag(T_SPOT_END, k));
-                    if self.cfg.capacity_rebalance {
-                        self.retire(ctx, k, "spot interruption notice");
-                    }
-                }
-                if self.cfg.capacity_rebalance {
-                    self.reconcile(ctx);
-                }
-            }
-            FAULT_ZONE_OUTAGE => {
-                let z = n as usize;
-                self.zone_out[z] = on;
-                if on {
-                    for k in 0..self.instances.len() {
-                        if self.instances[k].zone == z {
-                            self.fail(ctx, k, "zone outage");
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
 }
 
 impl Component for AutoScalingGroup {
@@ -538,40 +391,12 @@ impl Component for AutoScalingGroup {
                 match t & 0xf {
                     T_WORK => self.work_done(ctx, k),
                     T_RETRY => self.call_again(ctx, k),
-                    T_BOOTED => {
-                        if self.instances[k].state == State::Booting {
-                            self.booting.add(&self.clock, ctx.now(), -1.0);
-                            self.become_in_service(ctx, k, false);
-                        }
-                    }
+                    T_BOOTED => self.booted(ctx, k),
                     T_PERIOD => self.close_period(ctx),
                     T_EVAL => self.evaluate(ctx),
                     T_HEALTH => self.health_tick(ctx),
-                    T_SPOT_END => {
-                        let now = ctx.now();
-                        let i = &self.instances[k];
-                        if matches!(i.state, State::InService | State::Draining | State::Booting) {
-                            let id = i.id;
-                            match i.state {
-                                State::InService => self.leave_service(now, k),
-                                State::Booting => self.booting.add(&self.clock, now, -1.0),
-                                _ => {}
-                            }
-                            // aws-facts: §3 ALB 502: the target closes connections mid-request.
-                            self.kill(ctx, k, Some(502));
-                            self.group.borrow_mut().deregister(id);
-                            self.terminate(now, k, "spot interruption");
-                            self.reconcile(ctx);
-                        }
-                    }
-                    T_DEREG_END => {
-                        let now = ctx.now();
-                        if self.instances[k].state == State::Draining {
-                            // aws-facts: §3: requests in flight when the delay expires get 502.
-                            self.drain_killed += self.kill(ctx, k, Some(502));
-                            self.finish_drain(now, k);
-                        }
-                    }
+                    T_SPOT_END => self.spot_end(ctx, k),
+                    T_DEREG_END => self.deregistration_end(ctx, k),
                     T_SCHEDULED => {
                         let a = self.cfg.schedule[k].clone();
                         if let Some(m) = a.min {

@@ -1,0 +1,172 @@
+//! The group's health: EC2 status checks and the load balancer's, the replacement of what
+//! they find; failures of instances and of zones; spot interruption notices.
+
+use super::fleet::State;
+use super::{
+    tag, AutoScalingGroup, HealthCheckType, Market, FAULT_INSTANCE_FAILURE, FAULT_SPOT_COUNT,
+    FAULT_SPOT_SHARE, FAULT_ZONE_OUTAGE, T_HEALTH, T_SPOT_END,
+};
+use crate::kernel::{Ctx, SimTime};
+use rand::seq::SliceRandom;
+
+/// aws-facts: §4 spot: two-minute interruption notice.
+const SPOT_NOTICE: SimTime = SimTime::from_secs(120);
+/// EC2 status checks run every minute; the group replaces an instance failing two in a row.
+/// Not in aws-facts (chosen: the usual two-failure alarm on one-minute checks).
+const STATUS_CHECK_DETECTION: SimTime = SimTime::from_secs(120);
+/// How often the group looks at instance health, drains and balance.
+pub(super) const HEALTH_TICK: SimTime = SimTime::from_secs(10);
+
+impl AutoScalingGroup {
+    /// Every `HEALTH_TICK`: replaces what the health checks find unhealthy, and keeps the
+    /// desired capacity and the zones' balance.
+    pub(super) fn health_tick(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        for k in 0..self.instances.len() {
+            self.check_health(ctx, k);
+        }
+        self.settle_activity(now);
+        self.reconcile(ctx);
+        self.rebalance_zones(ctx);
+        if now + HEALTH_TICK < self.clock.end {
+            ctx.schedule(HEALTH_TICK, tag(T_HEALTH, 0));
+        }
+    }
+
+    /// aws-facts: §4 health and replacement: an instance unhealthy by the EC2 status checks,
+    /// or by the load balancer's when the group uses them (after the grace period), is
+    /// terminated, then replaced.
+    fn check_health(&mut self, ctx: &mut Ctx<'_>, k: usize) {
+        let now = ctx.now();
+        let i = &self.instances[k];
+        let id = i.id;
+        let by_ec2 = i.state == State::Failed && now - i.failed_at >= STATUS_CHECK_DETECTION;
+        let by_elb = self.cfg.health_check_type == HealthCheckType::Elb
+            && matches!(i.state, State::InService | State::Failed)
+            && now - i.launched >= self.cfg.grace
+            && self.group.borrow().lb_healthy(id) == Some(false);
+        if !(by_ec2 || by_elb) {
+            return;
+        }
+        if i.state == State::InService {
+            self.leave_service(now, k);
+            self.kill(ctx, k, Some(502));
+        }
+        self.group.borrow_mut().deregister(id);
+        self.replacements += u64::from(self.clock.measured(now));
+        let why = if by_elb {
+            "unhealthy by the load balancer; replacing"
+        } else {
+            "failed EC2 status checks; replacing"
+        };
+        self.terminate(now, k, why);
+    }
+
+    /// The instance breaks: it answers nothing, and is counted (and billed) until the group
+    /// notices. One already draining is gone at once.
+    pub(super) fn fail(&mut self, ctx: &mut Ctx<'_>, idx: usize, why: &str) {
+        let now = ctx.now();
+        let id = self.instances[idx].id;
+        match self.instances[idx].state {
+            State::InService => self.leave_service(now, idx),
+            State::Booting => self.booting.add(&self.clock, now, -1.0),
+            State::Draining => {
+                // It was on its way out: gone now, with what it held.
+                self.kill(ctx, idx, None);
+                self.group.borrow_mut().deregister(id);
+                self.terminate(now, idx, why);
+                return;
+            }
+            _ => return,
+        }
+        self.kill(ctx, idx, None);
+        let i = &mut self.instances[idx];
+        i.state = State::Failed;
+        i.failed_at = now;
+        i.stopped_at = now;
+        let id = i.id;
+        self.events
+            .push(now, "instance_failed", format!("i-{id}: {why}"));
+    }
+
+    pub(super) fn fault(&mut self, ctx: &mut Ctx<'_>, code: u32, on: bool) {
+        let now = ctx.now();
+        let what = code & 0xff00_0000;
+        let n = code & 0x00ff_ffff;
+        match what {
+            FAULT_INSTANCE_FAILURE if on => {
+                let mut candidates: Vec<usize> = (0..self.instances.len())
+                    .filter(|&k| self.instances[k].state == State::InService)
+                    .collect();
+                candidates.shuffle(&mut self.rng);
+                for k in candidates.into_iter().take(n as usize) {
+                    self.fail(ctx, k, "instance failure");
+                }
+            }
+            FAULT_SPOT_COUNT | FAULT_SPOT_SHARE if on => {
+                let mut spot: Vec<usize> = (0..self.instances.len())
+                    .filter(|&k| {
+                        let i = &self.instances[k];
+                        i.market == Market::Spot
+                            && !i.noticed
+                            && matches!(i.state, State::Booting | State::InService)
+                    })
+                    .collect();
+                let take = if what == FAULT_SPOT_COUNT {
+                    n as usize
+                } else {
+                    (spot.len() as f64 * f64::from(n) / 1000.0).round() as usize
+                };
+                spot.shuffle(&mut self.rng);
+                for k in spot.into_iter().take(take) {
+                    self.instances[k].noticed = true;
+                    self.spot_interruptions += u64::from(self.clock.measured(now));
+                    let id = self.instances[k].id;
+                    self.events.push(
+                        now,
+                        "spot_notice",
+                        format!("i-{id}: terminated in 2 minutes"),
+                    );
+                    ctx.schedule(SPOT_NOTICE, tag(T_SPOT_END, k));
+                    if self.cfg.capacity_rebalance {
+                        self.retire(ctx, k, "spot interruption notice");
+                    }
+                }
+                if self.cfg.capacity_rebalance {
+                    self.reconcile(ctx);
+                }
+            }
+            FAULT_ZONE_OUTAGE => {
+                let z = n as usize;
+                self.zone_out[z] = on;
+                if on {
+                    for k in 0..self.instances.len() {
+                        if self.instances[k].zone == z {
+                            self.fail(ctx, k, "zone outage");
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A spot instance's notice is over: it stops, with what it holds.
+    pub(super) fn spot_end(&mut self, ctx: &mut Ctx<'_>, k: usize) {
+        let now = ctx.now();
+        let i = &self.instances[k];
+        if matches!(i.state, State::InService | State::Draining | State::Booting) {
+            let id = i.id;
+            match i.state {
+                State::InService => self.leave_service(now, k),
+                State::Booting => self.booting.add(&self.clock, now, -1.0),
+                _ => {}
+            }
+            // aws-facts: §3 ALB 502: the target closes connections mid-request.
+            self.kill(ctx, k, Some(502));
+            self.group.borrow_mut().deregister(id);
+            self.terminate(now, k, "spot interruption");
+            self.reconcile(ctx);
+        }
+    }
+}
