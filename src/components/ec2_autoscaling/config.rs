@@ -105,6 +105,14 @@ impl Metric {
             Metric::RequestsPerTarget => "requests_per_target",
         }
     }
+
+    /// Its unit, as messages write it after a value ("60%").
+    pub(super) fn unit(self) -> &'static str {
+        match self {
+            Metric::Cpu => "%",
+            Metric::RequestsPerTarget => " req/min",
+        }
+    }
 }
 
 /// A scaling policy; its thresholds are in the unit of its `Metric` (percent CPU, or requests

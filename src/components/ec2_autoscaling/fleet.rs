@@ -1,6 +1,7 @@
 //! The group's instances: launching them into the emptiest zone, bringing them into service,
 //! keeping the desired capacity, and taking them out (draining, terminating).
 
+use super::policy::Sample;
 use super::{tag, AutoScalingGroup, Market, Policy, Scaling, T_BOOTED, T_DEREG_END};
 use crate::kernel::{CallId, Ctx, Msg, SimTime};
 use rand::seq::IndexedRandom;
@@ -53,6 +54,20 @@ impl Instance {
         if now > self.last_change {
             self.cpu_area += f64::from(self.busy_cpus) * (now - self.last_change).as_secs_f64();
             self.last_change = now;
+        }
+    }
+
+    /// Its figures for the CloudWatch period ending at `now`, and a fresh start for the next.
+    pub(super) fn close_period(&mut self, now: SimTime) -> Sample {
+        self.advance(now);
+        let cpu_used = self.cpu_area - self.cpu_mark;
+        self.cpu_mark = self.cpu_area;
+        Sample {
+            in_service_at: self.in_service_at,
+            stopped_at: self.stopped_at,
+            warm_until: self.warm_until,
+            cpu_used,
+            requests: std::mem::take(&mut self.requests_in_period),
         }
     }
 }
@@ -178,16 +193,13 @@ impl AutoScalingGroup {
     /// Simple scaling: an activity is over once nothing it launched is still booting (in
     /// service, or lost on the way); its cooldown starts then.
     pub(super) fn settle_activity(&mut self, now: SimTime) {
-        if self.cooldown_until.is_some() || self.instances.iter().any(|i| i.state == State::Booting)
-        {
-            return;
-        }
         if let Some(Scaling {
             policy: Policy::Simple { cooldown, .. },
             ..
         }) = &self.cfg.scaling
         {
-            self.cooldown_until = Some(now + *cooldown);
+            let booting = self.instances.iter().any(|i| i.state == State::Booting);
+            self.cooldown = self.cooldown.settle(now, booting, *cooldown);
         }
     }
 

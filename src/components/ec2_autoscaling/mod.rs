@@ -30,16 +30,19 @@ mod config;
 mod fleet;
 mod health;
 mod kind;
+mod policy;
+mod scaling;
 mod serving;
 
 pub use config::{
     parse, AsgConfig, HealthCheckType, Market, Metric, Policy, Scaling, ScheduledAction,
 };
-use fleet::{Instance, State};
+use fleet::Instance;
 use health::HEALTH_TICK;
 use kind::{
     BOOTING, CPU, DESIRED, IN_SERVICE, METRIC_CPU, METRIC_REQUESTS, REJECTED, REQUESTS, RESPONSE,
 };
+use policy::Cooldown;
 use serving::Job;
 
 use super::target_group::TargetGroup;
@@ -58,12 +61,6 @@ pub const FAULT_SPOT_SHARE: u32 = 3 << 24;
 /// Low bits: the index of the zone in the group's `zones`.
 pub const FAULT_ZONE_OUTAGE: u32 = 4 << 24;
 
-/// aws-facts: §4 policies: target tracking scales out on 3 of 3 datapoints above the target
-/// and in on 15 of 15 below 90 % of it (public labs, not documented).
-const TT_OUT_DATAPOINTS: usize = 3;
-const TT_IN_DATAPOINTS: usize = 15;
-const TT_IN_FRACTION: f64 = 0.9;
-
 // Timer tags: the low 4 bits say what, the rest which.
 const T_WORK: u64 = 0;
 const T_RETRY: u64 = 1;
@@ -74,11 +71,6 @@ const T_HEALTH: u64 = 5;
 const T_SPOT_END: u64 = 6;
 const T_DEREG_END: u64 = 7;
 const T_SCHEDULED: u64 = 8;
-
-/// ⌈x⌉, forgiving the rounding of sums of time (2 × 100 / 50 must be 4, not 5).
-fn ceil(x: f64) -> u32 {
-    (x - 1e-9).ceil().max(0.0) as u32
-}
 
 fn tag(kind: u64, index: usize) -> u64 {
     (index as u64) << 4 | kind
@@ -104,8 +96,8 @@ pub struct AutoScalingGroup {
     /// the group's value each (`None`: no instance reported).
     pending_datapoints: VecDeque<Option<f64>>,
     history: VecDeque<Option<f64>>,
-    /// Simple scaling: no action before this; `None` while an activity is under way.
-    cooldown_until: Option<SimTime>,
+    /// Simple scaling's cooldown.
+    cooldown: Cooldown,
     /// When the policy first had a datapoint (before it, the metric series is empty).
     first_metric: Option<SimTime>,
     // Recorders.
@@ -171,7 +163,7 @@ impl AutoScalingGroup {
             zone_out: vec![false; cfg.zones.len()],
             pending_datapoints: VecDeque::new(),
             history: VecDeque::new(),
-            cooldown_until: Some(SimTime::ZERO),
+            cooldown: Cooldown::Until(SimTime::ZERO),
             first_metric: None,
             requests: Counter::new(&clock),
             rejected: Counter::new(&clock),
@@ -194,175 +186,6 @@ impl AutoScalingGroup {
             cfg,
             clock,
             rng: env.rng,
-        }
-    }
-
-    fn close_period(&mut self, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        let period = self.cfg.period;
-        let start = now.saturating_sub(period);
-        let (mut sum, mut counted) = (0.0, 0u32);
-        let vcpus = f64::from(self.cfg.itype.vcpus);
-        for i in &mut self.instances {
-            i.advance(now);
-            let used = i.cpu_area - i.cpu_mark;
-            let reqs = i.requests_in_period;
-            i.cpu_mark = i.cpu_area;
-            i.requests_in_period = 0;
-            // aws-facts: §4: warming instances are left out of the aggregated metric. An
-            // instance counts when it served the whole period, including one that stops at
-            // its very end (a spot reclaim on the minute): its datapoint was published.
-            if i.in_service_at <= start && i.stopped_at >= now && i.warm_until <= now {
-                counted += 1;
-                sum += match self.cfg.scaling.as_ref().map(|s| s.metric) {
-                    Some(Metric::RequestsPerTarget) => reqs as f64 * 60.0 / period.as_secs_f64(),
-                    _ => (100.0 * used / (period.as_secs_f64() * vcpus)).min(100.0),
-                };
-            }
-        }
-        self.pending_datapoints
-            .push_back((counted > 0).then(|| sum / f64::from(counted)));
-        ctx.schedule(self.cfg.metric_delay, tag(T_EVAL, 0));
-        if now + period < self.clock.end {
-            ctx.schedule(period, tag(T_PERIOD, 0));
-        }
-    }
-
-    fn evaluate(&mut self, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        let Some(dp) = self.pending_datapoints.pop_front() else {
-            return;
-        };
-        self.history.push_back(dp);
-        while self.history.len() > TT_IN_DATAPOINTS {
-            self.history.pop_front();
-        }
-        if let Some(v) = dp {
-            self.first_metric.get_or_insert(now);
-            self.metric_level.set(&self.clock, now, v);
-        }
-        let Some(scaling) = self.cfg.scaling.clone() else {
-            return;
-        };
-        let unit = if scaling.metric == Metric::Cpu {
-            "%"
-        } else {
-            " req/min"
-        };
-        let recent = |n: usize| -> Option<Vec<f64>> {
-            if self.history.len() < n {
-                return None;
-            }
-            self.history.iter().rev().take(n).copied().collect()
-        };
-        let settling = self.instances.iter().any(|i| {
-            i.state == State::Booting || (i.state == State::InService && i.warm_until > now)
-        });
-        let Some(v) = dp else {
-            // aws-facts: §4: no scaling on insufficient data.
-            return;
-        };
-        // aws-facts: §4: the capacity the policy scales from: instances in service past their
-        // warmup (a broken one counts until it is replaced; it just reports nothing).
-        let capacity = self
-            .instances
-            .iter()
-            .filter(|i| {
-                (i.state == State::InService && i.warm_until <= now) || i.state == State::Failed
-            })
-            .count() as u32;
-        let n = f64::from(capacity);
-        match scaling.policy {
-            Policy::TargetTracking { target, scale_in } => {
-                if recent(TT_OUT_DATAPOINTS).is_some_and(|r| r.iter().all(|&x| x > target)) {
-                    let want = ceil(n * v / target);
-                    if want > self.desired {
-                        self.set_desired(ctx, want, format!("target tracking: {} {v:.0}{unit} above {target}{unit} for {TT_OUT_DATAPOINTS} datapoints", scaling.metric.name()));
-                    }
-                } else if scale_in
-                    && !settling
-                    && recent(TT_IN_DATAPOINTS)
-                        .is_some_and(|r| r.iter().all(|&x| x < TT_IN_FRACTION * target))
-                {
-                    let want = ceil(n * v / target).max(1);
-                    if want < self.desired {
-                        self.set_desired(ctx, want, format!("target tracking: {} {v:.0}{unit} below {:.0}{unit} for {TT_IN_DATAPOINTS} datapoints", scaling.metric.name(), TT_IN_FRACTION * target));
-                    }
-                }
-            }
-            Policy::Step {
-                out,
-                scale_in,
-                datapoints,
-            } => {
-                let lowest = out[0].0;
-                if recent(datapoints).is_some_and(|r| r.iter().all(|&x| x > lowest)) {
-                    let add = out.iter().rev().find(|s| v > s.0).map_or(0, |s| s.1);
-                    // aws-facts: §4: instances still warming count toward the adjustment.
-                    let want = capacity + add;
-                    if want > self.desired {
-                        self.set_desired(
-                            ctx,
-                            want,
-                            format!("step: {} {v:.0}{unit}, +{add}", scaling.metric.name()),
-                        );
-                    }
-                } else if let Some((below, remove)) = scale_in {
-                    if !settling && recent(datapoints).is_some_and(|r| r.iter().all(|&x| x < below))
-                    {
-                        let want = self.desired.saturating_sub(remove);
-                        self.set_desired(
-                            ctx,
-                            want,
-                            format!(
-                                "step: {} {v:.0}{unit} below {below}{unit}, -{remove}",
-                                scaling.metric.name()
-                            ),
-                        );
-                    }
-                }
-            }
-            Policy::Simple {
-                above,
-                add,
-                scale_in,
-                datapoints,
-                cooldown,
-            } => {
-                // aws-facts: §4 simple scaling: nothing during the cooldown.
-                if self.cooldown_until.is_none_or(|t| now < t) {
-                    return;
-                }
-                if recent(datapoints).is_some_and(|r| r.iter().all(|&x| x > above)) {
-                    let before = self.desired;
-                    self.set_desired(
-                        ctx,
-                        before + add,
-                        format!(
-                            "simple: {} {v:.0}{unit} above {above}{unit}, +{add}",
-                            scaling.metric.name()
-                        ),
-                    );
-                    if self.desired > before {
-                        self.cooldown_until = None;
-                    }
-                } else if let Some((below, remove)) = scale_in {
-                    if recent(datapoints).is_some_and(|r| r.iter().all(|&x| x < below)) {
-                        let before = self.desired;
-                        self.set_desired(
-                            ctx,
-                            before.saturating_sub(remove),
-                            format!(
-                                "simple: {} {v:.0}{unit} below {below}{unit}, -{remove}",
-                                scaling.metric.name()
-                            ),
-                        );
-                        if self.desired != before {
-                            self.cooldown_until = Some(now + cooldown);
-                        }
-                    }
-                }
-            }
         }
     }
 }
@@ -397,26 +220,7 @@ impl Component for AutoScalingGroup {
                     T_HEALTH => self.health_tick(ctx),
                     T_SPOT_END => self.spot_end(ctx, k),
                     T_DEREG_END => self.deregistration_end(ctx, k),
-                    T_SCHEDULED => {
-                        let a = self.cfg.schedule[k].clone();
-                        if let Some(m) = a.min {
-                            self.min = m;
-                        }
-                        if let Some(m) = a.max {
-                            self.max = m.max(self.min);
-                        }
-                        let clamped = a.desired.unwrap_or(self.desired).clamp(self.min, self.max);
-                        self.events.push(
-                            ctx.now(),
-                            "scheduled_action",
-                            format!("min {} max {} desired {clamped}", self.min, self.max),
-                        );
-                        if clamped != self.desired {
-                            self.set_desired(ctx, clamped, "scheduled action".into());
-                        } else {
-                            self.reconcile(ctx);
-                        }
-                    }
+                    T_SCHEDULED => self.scheduled_action(ctx, k),
                     _ => unreachable!("timer kind {t}"),
                 }
             }
