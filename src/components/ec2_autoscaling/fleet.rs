@@ -2,7 +2,8 @@
 //! keeping the desired capacity, and taking them out (draining, terminating).
 
 use super::policy::Sample;
-use super::{tag, AutoScalingGroup, Market, Policy, Scaling, T_BOOTED, T_DEREG_END};
+use super::{AutoScalingGroup, Market, Policy, Scaling, Timer};
+use crate::components::Token;
 use crate::kernel::{CallId, Ctx, Msg, SimTime};
 use rand::seq::IndexedRandom;
 use std::collections::VecDeque;
@@ -143,7 +144,7 @@ impl AutoScalingGroup {
             self.launches += 1;
             self.booting.add(&self.clock, now, 1.0);
             let boot = self.cfg.boot_time.sample_time(&mut self.rng);
-            ctx.schedule(boot, tag(T_BOOTED, idx));
+            ctx.schedule(boot, Timer::Booted(idx).encode());
             let zone_name = self.zone_name(zone);
             self.events.push(
                 now,
@@ -243,7 +244,7 @@ impl AutoScalingGroup {
                     self.finish_drain(now, idx);
                 } else {
                     let delay = self.group.borrow().deregistration_delay;
-                    ctx.schedule(delay, tag(T_DEREG_END, idx));
+                    ctx.schedule(delay, Timer::DeregistrationEnd(idx).encode());
                 }
             }
             _ => {}

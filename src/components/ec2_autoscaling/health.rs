@@ -2,10 +2,8 @@
 //! they find; failures of instances and of zones; spot interruption notices.
 
 use super::fleet::State;
-use super::{
-    tag, AutoScalingGroup, HealthCheckType, Market, FAULT_INSTANCE_FAILURE, FAULT_SPOT_COUNT,
-    FAULT_SPOT_SHARE, FAULT_ZONE_OUTAGE, T_HEALTH, T_SPOT_END,
-};
+use super::{AutoScalingGroup, Fault, HealthCheckType, Market, Timer};
+use crate::components::Token;
 use crate::kernel::{Ctx, SimTime};
 use rand::seq::SliceRandom;
 
@@ -29,7 +27,7 @@ impl AutoScalingGroup {
         self.reconcile(ctx);
         self.rebalance_zones(ctx);
         if now + HEALTH_TICK < self.clock.end {
-            ctx.schedule(HEALTH_TICK, tag(T_HEALTH, 0));
+            ctx.schedule(HEALTH_TICK, Timer::Health.encode());
         }
     }
 
@@ -89,65 +87,73 @@ impl AutoScalingGroup {
             .push(now, "instance_failed", format!("i-{id}: {why}"));
     }
 
-    pub(super) fn fault(&mut self, ctx: &mut Ctx<'_>, code: u32, on: bool) {
-        let now = ctx.now();
-        let what = code & 0xff00_0000;
-        let n = code & 0x00ff_ffff;
-        match what {
-            FAULT_INSTANCE_FAILURE if on => {
-                let mut candidates: Vec<usize> = (0..self.instances.len())
-                    .filter(|&k| self.instances[k].state == State::InService)
-                    .collect();
-                candidates.shuffle(&mut self.rng);
-                for k in candidates.into_iter().take(n as usize) {
-                    self.fail(ctx, k, "instance failure");
-                }
-            }
-            FAULT_SPOT_COUNT | FAULT_SPOT_SHARE if on => {
-                let mut spot: Vec<usize> = (0..self.instances.len())
-                    .filter(|&k| {
-                        let i = &self.instances[k];
-                        i.market == Market::Spot
-                            && !i.noticed
-                            && matches!(i.state, State::Booting | State::InService)
-                    })
-                    .collect();
-                let take = if what == FAULT_SPOT_COUNT {
-                    n as usize
-                } else {
-                    (spot.len() as f64 * f64::from(n) / 1000.0).round() as usize
-                };
-                spot.shuffle(&mut self.rng);
-                for k in spot.into_iter().take(take) {
-                    self.instances[k].noticed = true;
-                    self.spot_interruptions += u64::from(self.clock.measured(now));
-                    let id = self.instances[k].id;
-                    self.events.push(
-                        now,
-                        "spot_notice",
-                        format!("i-{id}: terminated in 2 minutes"),
-                    );
-                    ctx.schedule(SPOT_NOTICE, tag(T_SPOT_END, k));
-                    if self.cfg.capacity_rebalance {
-                        self.retire(ctx, k, "spot interruption notice");
-                    }
-                }
-                if self.cfg.capacity_rebalance {
-                    self.reconcile(ctx);
-                }
-            }
-            FAULT_ZONE_OUTAGE => {
-                let z = n as usize;
-                self.zone_out[z] = on;
-                if on {
-                    for k in 0..self.instances.len() {
-                        if self.instances[k].zone == z {
-                            self.fail(ctx, k, "zone outage");
-                        }
-                    }
-                }
-            }
+    /// One of the group's own faults starts (`on`) or ends; only a zone's outage lasts.
+    pub(super) fn fault(&mut self, ctx: &mut Ctx<'_>, fault: Fault, on: bool) {
+        match fault {
+            Fault::InstanceFailure { count } if on => self.fail_some(ctx, count as usize),
+            Fault::SpotCount { count } if on => self.spot_notices(ctx, |_| count as usize),
+            Fault::SpotShare { permille } if on => self.spot_notices(ctx, |spot| {
+                (spot as f64 * f64::from(permille) / 1000.0).round() as usize
+            }),
+            Fault::ZoneOutage { zone } => self.zone_outage(ctx, zone, on),
             _ => {}
+        }
+    }
+
+    /// `count` instances in service, drawn at random, fail.
+    fn fail_some(&mut self, ctx: &mut Ctx<'_>, count: usize) {
+        let mut candidates: Vec<usize> = (0..self.instances.len())
+            .filter(|&k| self.instances[k].state == State::InService)
+            .collect();
+        candidates.shuffle(&mut self.rng);
+        for k in candidates.into_iter().take(count) {
+            self.fail(ctx, k, "instance failure");
+        }
+    }
+
+    /// Spot instances not yet noticed, as many as `take` says of their number and drawn at
+    /// random, get their two-minute notice; with capacity rebalancing the group replaces
+    /// them at once.
+    fn spot_notices(&mut self, ctx: &mut Ctx<'_>, take: impl FnOnce(usize) -> usize) {
+        let now = ctx.now();
+        let mut spot: Vec<usize> = (0..self.instances.len())
+            .filter(|&k| {
+                let i = &self.instances[k];
+                i.market == Market::Spot
+                    && !i.noticed
+                    && matches!(i.state, State::Booting | State::InService)
+            })
+            .collect();
+        let take = take(spot.len());
+        spot.shuffle(&mut self.rng);
+        for k in spot.into_iter().take(take) {
+            self.instances[k].noticed = true;
+            self.spot_interruptions += u64::from(self.clock.measured(now));
+            let id = self.instances[k].id;
+            self.events.push(
+                now,
+                "spot_notice",
+                format!("i-{id}: terminated in 2 minutes"),
+            );
+            ctx.schedule(SPOT_NOTICE, Timer::SpotEnd(k).encode());
+            if self.cfg.capacity_rebalance {
+                self.retire(ctx, k, "spot interruption notice");
+            }
+        }
+        if self.cfg.capacity_rebalance {
+            self.reconcile(ctx);
+        }
+    }
+
+    /// Zone `zone` fails (`on`: its instances with it, and launches go elsewhere) or is back.
+    fn zone_outage(&mut self, ctx: &mut Ctx<'_>, zone: usize, on: bool) {
+        self.zone_out[zone] = on;
+        if on {
+            for k in 0..self.instances.len() {
+                if self.instances[k].zone == zone {
+                    self.fail(ctx, k, "zone outage");
+                }
+            }
         }
     }
 

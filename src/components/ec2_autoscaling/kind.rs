@@ -1,10 +1,8 @@
 //! What `ec2_autoscaling` declares about itself: its keys, series, summary fields, columns,
 //! plot panels, events and faults, and the faults it reads.
 
-use super::config::{self, AsgConfig};
-use super::{
-    AutoScalingGroup, FAULT_INSTANCE_FAILURE, FAULT_SPOT_COUNT, FAULT_SPOT_SHARE, FAULT_ZONE_OUTAGE,
-};
+use super::config::{self, AsgConfig, MAX_INSTANCES};
+use super::{AutoScalingGroup, Fault};
 use crate::components::kind::{
     Category, Column, EventInfo, FaultInfo, Kind, KindInfo, LatencySeries, Mark, PlotLine,
     PlotPanel, Series, Tone, Unit, ZoneOutage,
@@ -275,7 +273,7 @@ impl Kind for AsgConfig {
     /// A group loses its instances in the zone and launches elsewhere until it is back.
     fn zone_outage(&self, zone: &str, _az: Option<&str>) -> ZoneOutage {
         match self.zones.iter().position(|z| z.as_deref() == Some(zone)) {
-            Some(z) => ZoneOutage::Told(FAULT_ZONE_OUTAGE | z as u32),
+            Some(z) => ZoneOutage::Told(Fault::ZoneOutage { zone: z }.code()),
             None => ZoneOutage::Unaffected,
         }
     }
@@ -286,21 +284,21 @@ impl Kind for AsgConfig {
 
     fn parse_fault(&self, fault: &str, f: &RawFault, ck: &mut Checker) -> Option<(u32, String)> {
         if fault == "instance_failure" {
-            let n = match &f.count {
-                None => 1,
-                Some(c) => ck.int_in(c, "count", 1, 10_000)?,
-            };
-            return Some((FAULT_INSTANCE_FAILURE | n as u32, format!(" x{n}")));
+            let count = ck.int_or(&f.count, "count", (1, MAX_INSTANCES), 1)? as u32;
+            return Some((
+                Fault::InstanceFailure { count }.code(),
+                format!(" x{count}"),
+            ));
         }
         match (&f.count, &f.fraction) {
             (Some(c), None) => {
-                let n = ck.int_in(c, "count", 1, 10_000)?;
-                Some((FAULT_SPOT_COUNT | n as u32, format!(" x{n}")))
+                let count = ck.int_in(c, "count", 1, MAX_INSTANCES)? as u32;
+                Some((Fault::SpotCount { count }.code(), format!(" x{count}")))
             }
             (None, Some(x)) if *x.get_ref() > 0.0 && *x.get_ref() <= 1.0 => {
                 let permille = (x.get_ref() * 1000.0).round() as u32;
                 Some((
-                    FAULT_SPOT_SHARE | permille,
+                    Fault::SpotShare { permille }.code(),
                     format!(" {:.0}%", x.get_ref() * 100.0),
                 ))
             }

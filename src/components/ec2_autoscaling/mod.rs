@@ -46,34 +46,118 @@ use policy::Cooldown;
 use serving::Job;
 
 use super::target_group::TargetGroup;
-use super::{BuildEnv, Component, ComponentReport, Edge};
+use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
 use crate::kernel::{Ctx, Input, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
 use slab::Slab;
 use std::collections::VecDeque;
 
-/// Fault codes the timeline sends (`Input::Fault`): the high byte says what, the rest how many
-/// (or which zone).
-pub const FAULT_INSTANCE_FAILURE: u32 = 1 << 24;
-pub const FAULT_SPOT_COUNT: u32 = 2 << 24;
-/// Low bits: the share of spot instances in thousandths.
-pub const FAULT_SPOT_SHARE: u32 = 3 << 24;
-/// Low bits: the index of the zone in the group's `zones`.
-pub const FAULT_ZONE_OUTAGE: u32 = 4 << 24;
+/// What the group's timers are for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Timer {
+    /// A job's CPU work is done.
+    Work(usize),
+    /// The SDK's backoff before a job's current call again is over.
+    Retry(usize),
+    /// An instance has booted.
+    Booted(usize),
+    /// A CloudWatch period closes.
+    Period,
+    /// The oldest pending datapoint reaches the policy.
+    Evaluate,
+    /// The group looks at its instances' health, its capacity and its zones' balance.
+    Health,
+    /// A spot instance's two-minute notice is over.
+    SpotEnd(usize),
+    /// A draining instance's deregistration delay is over.
+    DeregistrationEnd(usize),
+    /// The time of a scheduled action (its index in `schedule`) has come.
+    Scheduled(usize),
+}
 
-// Timer tags: the low 4 bits say what, the rest which.
-const T_WORK: u64 = 0;
-const T_RETRY: u64 = 1;
-const T_BOOTED: u64 = 2;
-const T_PERIOD: u64 = 3;
-const T_EVAL: u64 = 4;
-const T_HEALTH: u64 = 5;
-const T_SPOT_END: u64 = 6;
-const T_DEREG_END: u64 = 7;
-const T_SCHEDULED: u64 = 8;
+impl Token for Timer {
+    fn encode(self) -> u64 {
+        match self {
+            Timer::Work(job) => pack(0, job as u64),
+            Timer::Retry(job) => pack(1, job as u64),
+            Timer::Booted(i) => pack(2, i as u64),
+            Timer::Period => pack(3, 0),
+            Timer::Evaluate => pack(4, 0),
+            Timer::Health => pack(5, 0),
+            Timer::SpotEnd(i) => pack(6, i as u64),
+            Timer::DeregistrationEnd(i) => pack(7, i as u64),
+            Timer::Scheduled(k) => pack(8, k as u64),
+        }
+    }
 
-fn tag(kind: u64, index: usize) -> u64 {
-    (index as u64) << 4 | kind
+    fn decode(token: u64) -> Option<Timer> {
+        let (variant, index) = unpack(token);
+        let i = usize::try_from(index).ok()?;
+        match (variant, i) {
+            (0, job) => Some(Timer::Work(job)),
+            (1, job) => Some(Timer::Retry(job)),
+            (2, i) => Some(Timer::Booted(i)),
+            (3, 0) => Some(Timer::Period),
+            (4, 0) => Some(Timer::Evaluate),
+            (5, 0) => Some(Timer::Health),
+            (6, i) => Some(Timer::SpotEnd(i)),
+            (7, i) => Some(Timer::DeregistrationEnd(i)),
+            (8, k) => Some(Timer::Scheduled(k)),
+            _ => None,
+        }
+    }
+}
+
+/// The group's own faults, as the timeline tells them (`Input::Fault`): made by the kind's
+/// `parse_fault` (a `[[fault]]`) and `zone_outage` (an `az_outage` of one of its zones).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fault {
+    /// This many instances in service stop answering.
+    InstanceFailure { count: u32 },
+    /// This many spot instances get their interruption notice.
+    SpotCount { count: u32 },
+    /// This share of the spot instances, in thousandths, get their notice.
+    SpotShare { permille: u32 },
+    /// The zone at this index of the group's `zones` fails, or comes back.
+    ZoneOutage { zone: usize },
+}
+
+impl Token for Fault {
+    fn encode(self) -> u64 {
+        match self {
+            Fault::InstanceFailure { count } => pack(0, u64::from(count)),
+            Fault::SpotCount { count } => pack(1, u64::from(count)),
+            Fault::SpotShare { permille } => pack(2, u64::from(permille)),
+            Fault::ZoneOutage { zone } => pack(3, zone as u64),
+        }
+    }
+
+    fn decode(token: u64) -> Option<Fault> {
+        let (variant, index) = unpack(token);
+        match variant {
+            0 => Some(Fault::InstanceFailure {
+                count: u32::try_from(index).ok()?,
+            }),
+            1 => Some(Fault::SpotCount {
+                count: u32::try_from(index).ok()?,
+            }),
+            2 => Some(Fault::SpotShare {
+                permille: u32::try_from(index).ok()?,
+            }),
+            3 => Some(Fault::ZoneOutage {
+                zone: usize::try_from(index).ok()?,
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl Fault {
+    /// The code the timeline carries: counts go to 10,000, shares to 1,000 and zones are
+    /// few, so every fault's token fits its 32 bits.
+    fn code(self) -> u32 {
+        u32::try_from(self.encode()).expect("a fault's count, share or zone fits 28 bits")
+    }
 }
 
 pub struct AutoScalingGroup {
@@ -188,6 +272,20 @@ impl AutoScalingGroup {
             rng: env.rng,
         }
     }
+
+    fn timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
+        match timer {
+            Timer::Work(job) => self.work_done(ctx, job),
+            Timer::Retry(job) => self.call_again(ctx, job),
+            Timer::Booted(i) => self.booted(ctx, i),
+            Timer::Period => self.close_period(ctx),
+            Timer::Evaluate => self.evaluate(ctx),
+            Timer::Health => self.health_tick(ctx),
+            Timer::SpotEnd(i) => self.spot_end(ctx, i),
+            Timer::DeregistrationEnd(i) => self.deregistration_end(ctx, i),
+            Timer::Scheduled(k) => self.scheduled_action(ctx, k),
+        }
+    }
 }
 
 impl Component for AutoScalingGroup {
@@ -198,30 +296,24 @@ impl Component for AutoScalingGroup {
         for _ in 0..self.desired {
             self.launch(ctx, false, true);
         }
-        ctx.schedule(self.cfg.period, tag(T_PERIOD, 0));
-        ctx.schedule(HEALTH_TICK, tag(T_HEALTH, 0));
+        ctx.schedule(self.cfg.period, Timer::Period.encode());
+        ctx.schedule(HEALTH_TICK, Timer::Health.encode());
         for (k, a) in self.cfg.schedule.iter().enumerate() {
-            ctx.schedule(a.at, tag(T_SCHEDULED, k));
+            ctx.schedule(a.at, Timer::Scheduled(k).encode());
         }
     }
 
     fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
         match input {
-            Input::Fault { code, on } => self.fault(ctx, code, on),
+            Input::Fault { code, on } => {
+                if let Some(fault) = Fault::decode(u64::from(code)) {
+                    self.fault(ctx, fault, on);
+                }
+            }
             Input::Call(call, msg) => self.arrive(ctx, call, msg),
-            Input::Timer(t) => {
-                let k = (t >> 4) as usize;
-                match t & 0xf {
-                    T_WORK => self.work_done(ctx, k),
-                    T_RETRY => self.call_again(ctx, k),
-                    T_BOOTED => self.booted(ctx, k),
-                    T_PERIOD => self.close_period(ctx),
-                    T_EVAL => self.evaluate(ctx),
-                    T_HEALTH => self.health_tick(ctx),
-                    T_SPOT_END => self.spot_end(ctx, k),
-                    T_DEREG_END => self.deregistration_end(ctx, k),
-                    T_SCHEDULED => self.scheduled_action(ctx, k),
-                    _ => unreachable!("timer kind {t}"),
+            Input::Timer(token) => {
+                if let Some(timer) = Timer::decode(token) {
+                    self.timer(ctx, timer);
                 }
             }
             Input::Reply(r) => self.reply(ctx, r),
@@ -312,6 +404,53 @@ impl Component for AutoScalingGroup {
             metrics: m,
             series,
             events: self.events.finish(c.end),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::token_round_trip;
+    use proptest::prelude::*;
+
+    fn timers() -> impl Strategy<Value = Timer> {
+        let i = 0usize..(1 << 40);
+        prop_oneof![
+            i.clone().prop_map(Timer::Work),
+            i.clone().prop_map(Timer::Retry),
+            i.clone().prop_map(Timer::Booted),
+            Just(Timer::Period),
+            Just(Timer::Evaluate),
+            Just(Timer::Health),
+            i.clone().prop_map(Timer::SpotEnd),
+            i.clone().prop_map(Timer::DeregistrationEnd),
+            i.prop_map(Timer::Scheduled),
+        ]
+    }
+
+    /// Faults as `parse_fault` and `zone_outage` make them: counts to 10,000, shares to
+    /// 1,000 thousandths, a zone's index.
+    fn faults() -> impl Strategy<Value = Fault> {
+        prop_oneof![
+            (1u32..=10_000).prop_map(|count| Fault::InstanceFailure { count }),
+            (1u32..=10_000).prop_map(|count| Fault::SpotCount { count }),
+            (0u32..=1_000).prop_map(|permille| Fault::SpotShare { permille }),
+            (0usize..1_000).prop_map(|zone| Fault::ZoneOutage { zone }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn timers_survive_the_kernel(t in timers()) {
+            prop_assert_eq!(token_round_trip(t), Ok(()));
+        }
+
+        #[test]
+        fn faults_survive_the_timeline(f in faults()) {
+            prop_assert_eq!(token_round_trip(f), Ok(()));
+            // The timeline carries 32 bits.
+            prop_assert_eq!(Fault::decode(u64::from(f.code())), Some(f));
         }
     }
 }

@@ -4,7 +4,8 @@
 
 use super::fleet::State;
 use super::policy::{self, View, HISTORY};
-use super::{tag, AutoScalingGroup, Metric, T_EVAL, T_PERIOD};
+use super::{AutoScalingGroup, Metric, Timer};
+use crate::components::Token;
 use crate::kernel::{Ctx, SimTime};
 
 impl AutoScalingGroup {
@@ -18,9 +19,9 @@ impl AutoScalingGroup {
         let samples = self.instances.iter_mut().map(|i| i.close_period(now));
         let datapoint = policy::datapoint(metric, period, vcpus, now, samples);
         self.pending_datapoints.push_back(datapoint);
-        ctx.schedule(self.cfg.metric_delay, tag(T_EVAL, 0));
+        ctx.schedule(self.cfg.metric_delay, Timer::Evaluate.encode());
         if now + period < self.clock.end {
-            ctx.schedule(period, tag(T_PERIOD, 0));
+            ctx.schedule(period, Timer::Period.encode());
         }
     }
 

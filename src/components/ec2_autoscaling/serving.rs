@@ -2,8 +2,8 @@
 //! work on a free vCPU, then the downstream calls in turn, and the answer.
 
 use super::fleet::State;
-use super::{tag, AutoScalingGroup, T_RETRY, T_WORK};
-use crate::components::{is_probe, AfterReply, CallCursor, PROBE_SHALLOW};
+use super::{AutoScalingGroup, Timer};
+use crate::components::{is_probe, AfterReply, CallCursor, Token, PROBE_SHALLOW};
 use crate::kernel::{CallId, Ctx, Msg, Reply, SimTime};
 
 /// aws-facts: §3 ALB status codes: a target connection not established in 10 s gives 504.
@@ -176,7 +176,7 @@ impl AutoScalingGroup {
         inst.busy_cpus += 1;
         self.busy.add(&self.clock, now, 1.0);
         let work = self.cfg.work.sample(&mut self.rng) / self.cfg.itype.speed;
-        ctx.schedule(SimTime::from_secs_f64(work), tag(T_WORK, job));
+        ctx.schedule(SimTime::from_secs_f64(work), Timer::Work(job).encode());
     }
 
     pub(super) fn work_done(&mut self, ctx: &mut Ctx<'_>, job: usize) {
@@ -254,7 +254,7 @@ impl AutoScalingGroup {
             .calls
             .after_reply(&self.zone_edges[zone], r.outcome, &mut self.rng)
         {
-            AfterReply::Retry(wait) => ctx.schedule(wait, tag(T_RETRY, job)),
+            AfterReply::Retry(wait) => ctx.schedule(wait, Timer::Retry(job).encode()),
             AfterReply::Next => self.proceed(ctx, job),
             AfterReply::Fail(s) => self.complete(ctx, job, s),
         }
