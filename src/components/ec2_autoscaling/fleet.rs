@@ -5,6 +5,7 @@ use super::policy::Sample;
 use super::{AutoScalingGroup, Market, Policy, Scaling, Timer};
 use crate::components::Token;
 use crate::kernel::{CallId, Ctx, Msg, SimTime};
+use crate::status;
 use rand::seq::IndexedRandom;
 use std::collections::VecDeque;
 
@@ -337,7 +338,7 @@ impl AutoScalingGroup {
         let now = ctx.now();
         if self.instances[k].state == State::Draining {
             // aws-facts: §3: requests in flight when the delay expires get 502.
-            self.drain_killed += self.kill(ctx, k, Some(502));
+            self.drain_killed += self.kill(ctx, k, Some(status::BAD_GATEWAY));
             self.finish_drain(now, k);
         }
     }

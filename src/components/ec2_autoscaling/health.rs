@@ -5,6 +5,7 @@ use super::fleet::State;
 use super::{AutoScalingGroup, Fault, HealthCheckType, Market, Timer};
 use crate::components::Token;
 use crate::kernel::{Ctx, SimTime};
+use crate::status;
 use rand::seq::SliceRandom;
 
 /// aws-facts: §4 spot: two-minute interruption notice.
@@ -48,7 +49,7 @@ impl AutoScalingGroup {
         }
         if i.state == State::InService {
             self.leave_service(now, k);
-            self.kill(ctx, k, Some(502));
+            self.kill(ctx, k, Some(status::BAD_GATEWAY));
         }
         self.group.borrow_mut().deregister(id);
         self.replacements += u64::from(self.clock.measured(now));
@@ -169,7 +170,7 @@ impl AutoScalingGroup {
                 _ => {}
             }
             // aws-facts: §3 ALB 502: the target closes connections mid-request.
-            self.kill(ctx, k, Some(502));
+            self.kill(ctx, k, Some(status::BAD_GATEWAY));
             self.group.borrow_mut().deregister(id);
             self.terminate(now, k, "spot interruption");
             self.reconcile(ctx);

@@ -5,6 +5,7 @@ use super::fleet::State;
 use super::{AutoScalingGroup, Timer};
 use crate::components::{is_probe, AfterReply, CallCursor, Token, PROBE_SHALLOW};
 use crate::kernel::{CallId, Ctx, Msg, Reply, SimTime};
+use crate::status;
 
 /// aws-facts: §3 ALB status codes: a target connection not established in 10 s gives 504.
 const CONNECT_TIMEOUT: SimTime = SimTime::from_secs(10);
@@ -81,7 +82,7 @@ impl AutoScalingGroup {
         let now = ctx.now();
         let measured = self.clock.measured(arrived);
         self.statuses.add(&self.clock, status, now, measured);
-        if (200..300).contains(&status) {
+        if status::is_success(status) {
             self.response
                 .record(&self.clock, now, now - arrived, measured);
         }
@@ -97,7 +98,7 @@ impl AutoScalingGroup {
         let idx = if msg.instance != 0 {
             msg.instance as usize - 1
         } else if self.routable.is_empty() {
-            self.answer(ctx, call, now, 503, probe);
+            self.answer(ctx, call, now, status::SERVICE_UNAVAILABLE, probe);
             return;
         } else {
             let k = self.routable[self.next % self.routable.len()];
@@ -109,21 +110,25 @@ impl AutoScalingGroup {
             Some(State::Failed) => {
                 // Nothing answers: a probe times out, a request's connection attempt fails.
                 if !probe {
-                    ctx.reply_after(call, 504, CONNECT_TIMEOUT);
+                    ctx.reply_after(call, status::GATEWAY_TIMEOUT, CONNECT_TIMEOUT);
                     let measured = self.clock.measured(now);
-                    self.statuses
-                        .add(&self.clock, 504, now + CONNECT_TIMEOUT, measured);
+                    self.statuses.add(
+                        &self.clock,
+                        status::GATEWAY_TIMEOUT,
+                        now + CONNECT_TIMEOUT,
+                        measured,
+                    );
                 }
                 return;
             }
             // Gone (the load balancer's view was a hop behind): connection refused.
             _ => {
-                self.answer(ctx, call, now, 502, probe);
+                self.answer(ctx, call, now, status::BAD_GATEWAY, probe);
                 return;
             }
         }
         if msg.op == PROBE_SHALLOW {
-            ctx.reply(call, 200);
+            ctx.reply(call, status::OK);
             return;
         }
         let inst = &mut self.instances[idx];
@@ -137,7 +142,7 @@ impl AutoScalingGroup {
                 self.rejected
                     .add(&self.clock, now, self.clock.measured(now));
             }
-            self.answer(ctx, call, now, 503, probe);
+            self.answer(ctx, call, now, status::SERVICE_UNAVAILABLE, probe);
         }
     }
 
@@ -206,7 +211,7 @@ impl AutoScalingGroup {
             j.msg,
             job as u64,
         ) {
-            self.complete(ctx, job, 200);
+            self.complete(ctx, job, status::OK);
         }
     }
 
