@@ -25,12 +25,20 @@
 //! (with `health_check_type = "elb"` the group replaces what the load balancer finds unhealthy,
 //! after the grace period). Spot instances get a two-minute interruption notice; with capacity
 //! rebalancing the group launches a replacement and drains the instance at the notice.
+//!
+//! Its parts, one job each: `config.rs` reads the table; `kind.rs` declares the kind (keys,
+//! series, fields, faults); this file holds the group and dispatches its inputs; `fleet.rs`
+//! keeps its instances (launch, service, drain, termination, zones); `serving.rs` serves
+//! requests; `health.rs` finds and replaces the unhealthy and takes the faults; `policy.rs`
+//! holds the scaling policies as pure functions, which `scaling.rs` feeds with datapoints;
+//! `report.rs` hands over the summary and series.
 
 mod config;
 mod fleet;
 mod health;
 mod kind;
 mod policy;
+mod report;
 mod scaling;
 mod serving;
 
@@ -39,16 +47,13 @@ pub use config::{
 };
 use fleet::Instance;
 use health::HEALTH_TICK;
-use kind::{
-    BOOTING, CPU, DESIRED, IN_SERVICE, METRIC_CPU, METRIC_REQUESTS, REJECTED, REQUESTS, RESPONSE,
-};
 use policy::Cooldown;
 use serving::Job;
 
 use super::target_group::TargetGroup;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
 use crate::kernel::{Ctx, Input, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
+use crate::metrics::{Clock, Counter, EventLog, Latency, Level, WindowedCounts};
 use slab::Slab;
 use std::collections::VecDeque;
 
@@ -321,90 +326,7 @@ impl Component for AutoScalingGroup {
     }
 
     fn finish(&mut self) -> ComponentReport {
-        let c = &self.clock;
-        for l in [
-            &mut self.busy,
-            &mut self.vcpus_in_service,
-            &mut self.in_service,
-            &mut self.booting,
-            &mut self.desired_level,
-            &mut self.metric_level,
-        ] {
-            l.finish(c);
-        }
-        for b in &mut self.billed {
-            b.finish(c);
-        }
-        self.response.finish();
-        let mut m = MetricSet::default();
-        m.count("requests", self.requests.total());
-        m.count("rejected", self.rejected.total());
-        for (s, n) in self.statuses.iter() {
-            m.count(format!("by_status.{s}"), n.total());
-        }
-        let vcpu_mean = self.vcpus_in_service.mean(c);
-        m.gauge(
-            "utilisation",
-            if vcpu_mean > 0.0 {
-                self.busy.mean(c) / vcpu_mean
-            } else {
-                0.0
-            },
-        );
-        m.gauge("instances_mean", self.in_service.mean(c));
-        m.gauge("instances_max", self.in_service.max());
-        m.gauge("desired_max", self.desired_level.max());
-        m.count("launches", self.launches);
-        m.count("scale_outs", self.scale_outs);
-        m.count("scale_ins", self.scale_ins);
-        m.count("replacements", self.replacements);
-        m.count("spot_interruptions", self.spot_interruptions);
-        m.count("drain_cut_off", self.drain_killed);
-        let hours = c.measured_secs() / 3600.0;
-        let mut cost = 0.0;
-        for market in [Market::OnDemand, Market::Spot, Market::Reserved] {
-            let inst_hours = self.billed[market as usize].mean(c) * hours;
-            if inst_hours > 0.0 {
-                let usd = inst_hours * self.cfg.price(market);
-                m.gauge(format!("instance_hours.{}", market.name()), inst_hours);
-                m.gauge(format!("cost_by_market.{}", market.name()), usd);
-                cost += usd;
-            }
-        }
-        m.gauge("cost_usd", cost);
-        m.hist("response_ms", self.response.summary());
-        let vcpus = self.vcpus_in_service.mean_series(c);
-        let busy = self.busy.mean_series(c);
-        let metric_series = match self.cfg.scaling.as_ref().map(|s| s.metric) {
-            Some(Metric::RequestsPerTarget) => &METRIC_REQUESTS,
-            _ => &METRIC_CPU,
-        };
-        let mut series = vec![
-            (&REQUESTS, self.requests.rate_series(c)),
-            (&REJECTED, self.rejected.rate_series(c)),
-            (&IN_SERVICE, self.in_service.mean_series(c)),
-            (&BOOTING, self.booting.mean_series(c)),
-            (&DESIRED, self.desired_level.mean_series(c)),
-            (
-                &CPU,
-                busy.iter()
-                    .zip(&vcpus)
-                    .map(|(b, v)| if *v > 0.0 { 100.0 * b / v } else { 0.0 })
-                    .collect(),
-            ),
-            (metric_series, {
-                let first = self.first_metric.map_or(usize::MAX, |t| c.window_of(t));
-                let mut m = self.metric_level.mean_series(c);
-                m.iter_mut().take(first).for_each(|v| *v = f64::NAN);
-                m
-            }),
-        ];
-        series.extend(self.response.series(&RESPONSE));
-        ComponentReport {
-            metrics: m,
-            series,
-            events: self.events.finish(c.end),
-        }
+        self.report()
     }
 }
 
