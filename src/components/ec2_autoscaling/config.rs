@@ -279,6 +279,55 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<AsgConfig
         i64::from(min),
     );
     let (market, on_demand_base) = market(&raw, ck);
+    let serving = serving(&raw, ck);
+    let watching = watching(&raw, ck);
+    let scaling = ck.or(&raw.scaling, None, |ck, s| parse_scaling(s, ck).map(Some));
+    let schedule = schedule(&raw.schedule, (min, max), ck);
+    let health = health(&raw, ck);
+    let itype = itype?;
+    let on_demand = itype.on_demand_hourly;
+    let spot = ck.or(
+        &raw.spot_price,
+        on_demand * instance_types::SPOT_FRACTION,
+        |ck, p| ck.positive(p, "spot_price", "a price in USD per hour"),
+    );
+    let calls = ck.calls(&raw.calls);
+    let schedule = schedule?;
+    let (work, threads, queue, boot_time) = serving?;
+    let (warmup, period, metric_delay) = watching?;
+    let (health_check_type, grace) = health?;
+    Some(AsgConfig {
+        instance_type_name: raw.instance_type.get_ref().clone(),
+        hourly: [
+            on_demand,
+            spot?,
+            on_demand * instance_types::RESERVED_FRACTION,
+        ],
+        itype,
+        zones,
+        min,
+        max,
+        desired: desired? as u32,
+        market: market?,
+        on_demand_base: on_demand_base?,
+        work,
+        threads,
+        queue,
+        boot_time,
+        warmup,
+        period,
+        metric_delay,
+        scaling: scaling?,
+        schedule,
+        health_check_type,
+        grace,
+        capacity_rebalance: raw.capacity_rebalance.unwrap_or(false),
+        calls: calls?,
+    })
+}
+
+/// How an instance serves: `(work, threads, queue, boot_time)`.
+fn serving(raw: &RawAsg, ck: &mut Checker) -> Option<(Dist, u32, u32, Dist)> {
     let work = ck.time_dist(&raw.work, "work");
     // Not an AWS figure: a web server's worker pool (Tomcat's default maxThreads, 200) and
     // its accept queue (acceptCount, 100).
@@ -290,6 +339,11 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<AsgConfig
         max: 90.0,
     };
     let boot_time = ck.time_dist_or(&raw.boot_time, "boot_time", boot);
+    Some((work?, threads? as u32, queue? as u32, boot_time?))
+}
+
+/// How CloudWatch watches the group for its policy: `(warmup, period, metric_delay)`.
+fn watching(raw: &RawAsg, ck: &mut Checker) -> Option<(SimTime, SimTime, SimTime)> {
     // aws-facts: §4: default instance warmup is off unless set.
     let warmup = ck.duration_or(&raw.warmup, "warmup", SimTime::ZERO);
     // aws-facts: §4: CloudWatch basic monitoring 5 min, detailed 1 min. Launch templates
@@ -305,8 +359,11 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<AsgConfig
     // Not in aws-facts: the time from a period's end until its datapoint is visible to
     // alarms; a minute is the usual observation.
     let metric_delay = ck.duration_or(&raw.metric_delay, "metric_delay", SimTime::from_secs(60));
-    let scaling = ck.or(&raw.scaling, None, |ck, s| parse_scaling(s, ck).map(Some));
-    let schedule = schedule(&raw.schedule, (min, max), ck);
+    Some((warmup?, period?, metric_delay?))
+}
+
+/// Whose health checks count, and from when: `(health_check_type, grace)`.
+fn health(raw: &RawAsg, ck: &mut Checker) -> Option<(HealthCheckType, SimTime)> {
     let health_check_type = ck
         .one_of_or(
             &raw.health_check_type,
@@ -324,43 +381,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<AsgConfig
         "health_check_grace_period",
         SimTime::from_secs(300),
     );
-    let itype = itype?;
-    let on_demand = itype.on_demand_hourly;
-    let spot = ck.or(
-        &raw.spot_price,
-        on_demand * instance_types::SPOT_FRACTION,
-        |ck, p| ck.positive(p, "spot_price", "a price in USD per hour"),
-    );
-    let calls = ck.calls(&raw.calls);
-    let schedule = schedule?;
-    Some(AsgConfig {
-        instance_type_name: raw.instance_type.get_ref().clone(),
-        hourly: [
-            on_demand,
-            spot?,
-            on_demand * instance_types::RESERVED_FRACTION,
-        ],
-        itype,
-        zones,
-        min,
-        max,
-        desired: desired? as u32,
-        market: market?,
-        on_demand_base: on_demand_base?,
-        work: work?,
-        threads: threads? as u32,
-        queue: queue? as u32,
-        boot_time: boot_time?,
-        warmup: warmup?,
-        period: period?,
-        metric_delay: metric_delay?,
-        scaling: scaling?,
-        schedule,
-        health_check_type: health_check_type?,
-        grace: grace?,
-        capacity_rebalance: raw.capacity_rebalance.unwrap_or(false),
-        calls: calls?,
-    })
+    Some((health_check_type?, grace?))
 }
 
 /// The instance type named, if it is one archsim knows.
