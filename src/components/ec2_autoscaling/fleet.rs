@@ -9,49 +9,67 @@ use crate::status;
 use rand::seq::IndexedRandom;
 use std::collections::VecDeque;
 
+/// Where an instance is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum State {
+    /// Launched, not yet in service.
     Booting,
+    /// Registered and taking requests.
     InService,
     /// Deregistered: finishing what it holds, then terminated.
     Draining,
     /// Broken: answers nothing; still counted (and billed) until the group notices.
     Failed,
+    /// Gone, and no longer billed.
     Terminated,
 }
 
+/// One of the group's instances, from its launch on (terminated ones are kept: indices stay).
 pub(super) struct Instance {
+    /// Its number, from 1, for events ("i-3").
     pub(super) id: u32,
+    /// Its zone's index in the group's `zones`.
     pub(super) zone: usize,
     pub(super) market: Market,
     pub(super) state: State,
+    /// When it was launched [s].
     pub(super) launched: SimTime,
     /// When it went in service and when it stopped serving (failed or terminated); `MAX`
     /// for not yet.
     pub(super) in_service_at: SimTime,
     pub(super) stopped_at: SimTime,
+    /// When it failed [s].
     pub(super) failed_at: SimTime,
+    /// When its warmup ends [s].
     pub(super) warm_until: SimTime,
     /// Launched to rebalance zones: terminates one elsewhere once in service.
     pub(super) rebalance: bool,
     /// Spot interruption notice received.
     pub(super) noticed: bool,
+    /// vCPUs running a job's work [vCPUs].
     pub(super) busy_cpus: u32,
+    /// Jobs waiting for a vCPU, first come first served.
     pub(super) cpu_queue: VecDeque<usize>,
+    /// Worker threads holding a request [threads].
     pub(super) threads_used: u32,
+    /// Requests waiting for a thread, with when they arrived.
     pub(super) waiting: VecDeque<(CallId, Msg, SimTime)>,
     /// ∫ busy vCPUs dt [vCPU·s], and its value at the last period boundary.
     pub(super) cpu_area: f64,
     pub(super) cpu_mark: f64,
+    /// When `cpu_area` was last brought up to date [s].
     pub(super) last_change: SimTime,
+    /// Requests received since the last period boundary [requests].
     pub(super) requests_in_period: u64,
 }
 
 impl Instance {
+    /// Requests it holds: on threads or waiting for one.
     pub(super) fn in_flight(&self) -> usize {
         self.threads_used as usize + self.waiting.len()
     }
 
+    /// Brings `cpu_area` up to `now`.
     pub(super) fn advance(&mut self, now: SimTime) {
         if now > self.last_change {
             self.cpu_area += f64::from(self.busy_cpus) * (now - self.last_change).as_secs_f64();

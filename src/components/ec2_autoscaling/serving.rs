@@ -10,12 +10,17 @@ use crate::status;
 /// aws-facts: §3 ALB status codes: a target connection not established in 10 s gives 504.
 const CONNECT_TIMEOUT: SimTime = SimTime::from_secs(10);
 
+/// A request holding one of an instance's worker threads.
 pub(super) struct Job {
     pub(super) call: CallId,
     pub(super) msg: Msg,
+    /// When it arrived [s].
     pub(super) arrived: SimTime,
+    /// Its instance's index.
     pub(super) instance: usize,
+    /// Its way through the downstream calls.
     pub(super) calls: CallCursor,
+    /// A load balancer's health check, left out of the figures.
     pub(super) probe: bool,
     /// Its instance is gone: nobody gets an answer; the slot is freed at its next event.
     pub(super) dead: bool,
