@@ -10,22 +10,6 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-/// The kinds whose keys and summary fields are declared so far. The others are being moved
-/// into folders of their own; each joins this list as it arrives, and the list goes when all
-/// have.
-const DECLARED: &[&str] = &[
-    "service",
-    "api_gateway",
-    "lambda",
-    "dynamodb",
-    "cache",
-    "load_balancer",
-    "rds",
-];
-
-fn declared(kind: &str) -> bool {
-    DECLARED.contains(&kind)
-}
 
 /// The keys a kind's parser accepts in the table at `path` (empty: the component's own
 /// table), read from its message about a key it does not know.
@@ -91,7 +75,7 @@ fn check_keys(
 #[test]
 fn every_kind_declares_the_keys_its_table_takes() {
     let mut wrong = Vec::new();
-    for k in KINDS.iter().filter(|k| declared(k.info.name)) {
+    for k in KINDS {
         check_keys(k.info.name, &mut Vec::new(), k.info.keys, &mut wrong);
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
@@ -112,7 +96,7 @@ fn panels_draw_declared_series_and_columns_show_declared_fields() {
                 }
             }
         }
-        for c in info.columns.iter().filter(|_| declared(info.name)) {
+        for c in info.columns {
             if !info.has_field(c.field) && c.field != "cost_usd" {
                 wrong.push(format!(
                     "{}: column {:?} shows undeclared field {}",
@@ -164,9 +148,6 @@ pub fn check_emitted(outcomes: &[archsim::sweep::ScenarioOutcome]) {
                 let Some(info) = archsim::components::registry::info(kind) else {
                     continue;
                 };
-                if !declared(kind) {
-                    continue;
-                }
                 for (path, _) in archsim::metrics::flatten(c) {
                     if !info.has_field(&path) && path != "cost_usd" {
                         wrong.insert(format!("{kind}: emits undeclared field {path}"));

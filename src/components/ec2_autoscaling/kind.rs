@@ -1,0 +1,731 @@
+//! What `ec2_autoscaling` declares about itself: its keys, series, summary fields, columns,
+//! plot panels, events and faults, and the faults it reads.
+
+use super::config::{self, AsgConfig, MAX_DATAPOINTS, MAX_INSTANCES, MAX_QUEUE, MAX_THREADS};
+use super::{AutoScalingGroup, Fault};
+use crate::components::kind::{
+    Category, Column, EventInfo, FaultInfo, Field, Key, KeyType, Kind, KindInfo, LatencySeries,
+    Mark, PlotLine, PlotPanel, Series, Tone, Unit, ZoneOutage,
+};
+use crate::components::{BuildEnv, CallSpec, Component, Shared};
+use crate::config::raw::{RawComponentTable, RawFault};
+use crate::config::Checker;
+
+pub(super) const REQUESTS: Series = Series {
+    id: "requests_rps",
+    unit: Unit::PerSecond,
+    about: "requests received",
+};
+pub(super) const REJECTED: Series = Series {
+    id: "rejected_rps",
+    unit: Unit::PerSecond,
+    about: "requests refused with 503, every worker thread busy and the queue full",
+};
+pub(super) const IN_SERVICE: Series = Series {
+    id: "instances_in_service",
+    unit: Unit::Number,
+    about: "instances in service, time-averaged",
+};
+pub(super) const BOOTING: Series = Series {
+    id: "instances_booting",
+    unit: Unit::Number,
+    about: "instances launched and not yet in service, time-averaged",
+};
+pub(super) const DESIRED: Series = Series {
+    id: "desired",
+    unit: Unit::Number,
+    about: "the desired capacity, time-averaged",
+};
+pub(super) const CPU: Series = Series {
+    id: "cpu_pct",
+    unit: Unit::Percent,
+    about: "CPU utilisation of the instances in service",
+};
+pub(super) const METRIC_CPU: Series = Series {
+    id: "metric_cpu_pct",
+    unit: Unit::Percent,
+    about: "average CPU as CloudWatch reports it to the scaling policy",
+};
+pub(super) const METRIC_REQUESTS: Series = Series {
+    id: "metric_requests_per_target",
+    unit: Unit::Number,
+    about: "requests per target per minute as CloudWatch reports them to the scaling policy",
+};
+pub(super) static RESPONSE: LatencySeries = LatencySeries {
+    p50: Series {
+        id: "response_p50_ms",
+        unit: Unit::Milliseconds,
+        about: "median time from arrival to answer",
+    },
+    p95: Series {
+        id: "response_p95_ms",
+        unit: Unit::Milliseconds,
+        about: "95th percentile of the time from arrival to answer",
+    },
+    p99: Series {
+        id: "response_p99_ms",
+        unit: Unit::Milliseconds,
+        about: "99th percentile of the time from arrival to answer",
+    },
+};
+
+/// The keys of an `ec2_autoscaling` table.
+const KEYS: &[Key] = &[
+    Key {
+        name: "instance_type",
+        ty: KeyType::Text,
+        required: true,
+        about: "the EC2 instance type, such as \"m5.large\": its vCPUs, speed per vCPU and on-demand price",
+    },
+    Key {
+        name: "zones",
+        ty: KeyType::Words,
+        required: false,
+        about: "the zones the group launches into, each once, kept balanced (default: one zone, unnamed)",
+    },
+    Key {
+        name: "min",
+        ty: KeyType::Integer {
+            min: 0,
+            max: MAX_INSTANCES,
+        },
+        required: false,
+        about: "the fewest instances (default 1)",
+    },
+    Key {
+        name: "max",
+        ty: KeyType::Integer {
+            min: 0,
+            max: MAX_INSTANCES,
+        },
+        required: false,
+        about: "the most instances, at least 1 and at least `min` (default: 1, or `min` if larger)",
+    },
+    Key {
+        name: "desired",
+        ty: KeyType::Integer {
+            min: 0,
+            max: MAX_INSTANCES,
+        },
+        required: false,
+        about: "instances at the start, from `min` to `max` (default `min`)",
+    },
+    Key {
+        name: "market",
+        ty: KeyType::Word(&["on_demand", "spot", "reserved"]),
+        required: false,
+        about: "how instances are bought: on_demand, spot (35 % of the on-demand price, two-minute interruption notices) or reserved (63 %, one year) (default on_demand)",
+    },
+    Key {
+        name: "on_demand_base",
+        ty: KeyType::Integer {
+            min: 0,
+            max: MAX_INSTANCES,
+        },
+        required: false,
+        about: "with market = \"spot\": instances launched on demand before spot ones (default 0)",
+    },
+    Key {
+        name: "spot_price",
+        ty: KeyType::Number {
+            min: 0.0,
+            max: f64::MAX,
+        },
+        required: false,
+        about: "the price of a spot instance in USD per hour, above 0 (default 35 % of the on-demand price)",
+    },
+    Key {
+        name: "work",
+        ty: KeyType::TimeDist,
+        required: true,
+        about: "CPU time a request needs on one m5 vCPU, divided by the instance type's speed",
+    },
+    Key {
+        name: "threads",
+        ty: KeyType::Integer {
+            min: 1,
+            max: MAX_THREADS,
+        },
+        required: false,
+        about: "worker threads per instance: requests it holds at once, through their CPU work and calls (default 200)",
+    },
+    Key {
+        name: "queue",
+        ty: KeyType::Integer {
+            min: 0,
+            max: MAX_QUEUE,
+        },
+        required: false,
+        about: "requests per instance that may wait for a thread; beyond them it answers 503 (default 100)",
+    },
+    Key {
+        name: "boot_time",
+        ty: KeyType::TimeDist,
+        required: false,
+        about: "time from launch to in service (default uniform from 40 s to 90 s)",
+    },
+    Key {
+        name: "warmup",
+        ty: KeyType::Duration,
+        required: false,
+        about: "instance warmup: how long a new instance is left out of the metric and target tracking's capacity (default 0 s: off)",
+    },
+    Key {
+        name: "monitoring",
+        ty: KeyType::Word(&["basic", "detailed"]),
+        required: false,
+        about: "the CloudWatch period the policy sees: basic 5 minutes, detailed 1 minute (default basic)",
+    },
+    Key {
+        name: "metric_delay",
+        ty: KeyType::Duration,
+        required: false,
+        about: "time from a period's end until its datapoint reaches the policy (default 60 s)",
+    },
+    Key {
+        name: "scaling",
+        ty: KeyType::Table(SCALING_KEYS),
+        required: false,
+        about: "the dynamic scaling policy: target tracking, step or simple, on CPU or requests per target (default: none)",
+    },
+    Key {
+        name: "schedule",
+        ty: KeyType::Tables(SCHEDULE_KEYS),
+        required: false,
+        about: "scheduled actions, each setting the group's `min`, `max` or `desired` at a time (default: none)",
+    },
+    Key {
+        name: "health_check_type",
+        ty: KeyType::Word(&["ec2", "elb"]),
+        required: false,
+        about: "whose checks the group replaces instances on: ec2 (the status checks, two minutes) or elb (the load balancer's too) (default ec2)",
+    },
+    Key {
+        name: "health_check_grace_period",
+        ty: KeyType::Duration,
+        required: false,
+        about: "with health_check_type = \"elb\": time after launch before the load balancer's checks count (default 300 s)",
+    },
+    Key {
+        name: "capacity_rebalance",
+        ty: KeyType::Bool,
+        required: false,
+        about: "on a spot interruption notice, launch a replacement and drain the instance at once (default false)",
+    },
+    Key {
+        name: "calls",
+        ty: KeyType::Calls,
+        required: false,
+        about: "downstream calls, made in turn after the request's CPU work, holding its thread but no vCPU",
+    },
+];
+
+/// The keys of `scaling`: the union of the policies' keys, each saying which takes it.
+const SCALING_KEYS: &[Key] = &[
+    Key {
+        name: "policy",
+        ty: KeyType::Word(&["target_tracking", "step", "simple"]),
+        required: true,
+        about: "target_tracking (keeps the metric at `target`), step (adds by `steps`) or simple (adds `add`, then waits out `cooldown`)",
+    },
+    Key {
+        name: "metric",
+        ty: KeyType::Word(&["cpu", "requests_per_target"]),
+        required: false,
+        about: "what the policy watches: cpu (average CPU, percent) or requests_per_target (requests per instance per minute) (default cpu)",
+    },
+    Key {
+        name: "target",
+        ty: KeyType::Number {
+            min: 0.0,
+            max: f64::MAX,
+        },
+        required: false,
+        about: "target tracking (required): the metric's value to keep, percent CPU (above 0, below 100) or requests per target per minute",
+    },
+    Key {
+        name: "scale_in",
+        ty: KeyType::Bool,
+        required: false,
+        about: "target tracking: whether it scales in as well as out (default true)",
+    },
+    Key {
+        name: "steps",
+        ty: KeyType::Tables(STEP_KEYS),
+        required: false,
+        about: "step scaling (required): `{ above, add }` steps; the largest step the metric is above applies",
+    },
+    Key {
+        name: "above",
+        ty: KeyType::Number {
+            min: 0.0,
+            max: f64::MAX,
+        },
+        required: false,
+        about: "simple scaling (required): scale out when the metric is above this, in its unit",
+    },
+    Key {
+        name: "add",
+        ty: KeyType::Integer {
+            min: 1,
+            max: MAX_INSTANCES,
+        },
+        required: false,
+        about: "simple scaling (required): instances added at each scale-out",
+    },
+    Key {
+        name: "below",
+        ty: KeyType::Number {
+            min: 0.0,
+            max: f64::MAX,
+        },
+        required: false,
+        about: "step and simple scaling: scale in when the metric is below this, in its unit, with `remove` (default: no scale-in)",
+    },
+    Key {
+        name: "remove",
+        ty: KeyType::Integer {
+            min: 1,
+            max: MAX_INSTANCES,
+        },
+        required: false,
+        about: "step and simple scaling: instances removed at each scale-in, with `below`",
+    },
+    Key {
+        name: "datapoints",
+        ty: KeyType::Integer {
+            min: 1,
+            max: MAX_DATAPOINTS,
+        },
+        required: false,
+        about: "step and simple scaling: datapoints in a row beyond a threshold before the policy acts (default 1)",
+    },
+    Key {
+        name: "cooldown",
+        ty: KeyType::Duration,
+        required: false,
+        about: "simple scaling: no action for this long after an activity ends (default 300 s)",
+    },
+];
+
+/// The keys of each of `scaling.steps`.
+const STEP_KEYS: &[Key] = &[
+    Key {
+        name: "above",
+        ty: KeyType::Number {
+            min: 0.0,
+            max: f64::MAX,
+        },
+        required: true,
+        about: "the step applies when the metric is above this, in its unit",
+    },
+    Key {
+        name: "add",
+        ty: KeyType::Integer {
+            min: 1,
+            max: MAX_INSTANCES,
+        },
+        required: true,
+        about: "instances the step adds to the capacity past its warmup",
+    },
+];
+
+/// The keys of each of `schedule`.
+const SCHEDULE_KEYS: &[Key] = &[
+    Key {
+        name: "at",
+        ty: KeyType::Duration,
+        required: true,
+        about: "when the action runs, from the start of the run",
+    },
+    Key {
+        name: "min",
+        ty: KeyType::Integer {
+            min: 0,
+            max: MAX_INSTANCES,
+        },
+        required: false,
+        about:
+            "the group's new `min` (default: unchanged); an action sets at least one of the three",
+    },
+    Key {
+        name: "max",
+        ty: KeyType::Integer {
+            min: 1,
+            max: MAX_INSTANCES,
+        },
+        required: false,
+        about: "the group's new `max`, never below its `min` (default: unchanged)",
+    },
+    Key {
+        name: "desired",
+        ty: KeyType::Integer {
+            min: 0,
+            max: MAX_INSTANCES,
+        },
+        required: false,
+        about: "the group's new desired capacity, held within `min` and `max` (default: unchanged)",
+    },
+];
+
+/// The numbers the group puts in the summary, under `components.<id>.`.
+const FIELDS: &[Field] = &[
+    Field {
+        path: "requests",
+        unit: Unit::Count,
+        about: "requests that arrived in the measured period (health checks left out)",
+    },
+    Field {
+        path: "rejected",
+        unit: Unit::Count,
+        about: "requests refused with 503, every worker thread busy and the queue full",
+    },
+    Field {
+        path: "by_status.*",
+        unit: Unit::Count,
+        about: "requests by the status they were answered with",
+    },
+    Field {
+        path: "utilisation",
+        unit: Unit::Share,
+        about: "busy vCPUs over the vCPUs in service, time-averaged",
+    },
+    Field {
+        path: "instances_mean",
+        unit: Unit::Number,
+        about: "instances in service, time-averaged",
+    },
+    Field {
+        path: "instances_max",
+        unit: Unit::Number,
+        about: "the most instances in service at once",
+    },
+    Field {
+        path: "desired_max",
+        unit: Unit::Number,
+        about: "the largest desired capacity",
+    },
+    Field {
+        path: "launches",
+        unit: Unit::Count,
+        about: "instances launched after the start, in the whole run",
+    },
+    Field {
+        path: "scale_outs",
+        unit: Unit::Count,
+        about: "rises of the desired capacity, by a policy or a scheduled action",
+    },
+    Field {
+        path: "scale_ins",
+        unit: Unit::Count,
+        about: "falls of the desired capacity, by a policy or a scheduled action",
+    },
+    Field {
+        path: "replacements",
+        unit: Unit::Count,
+        about: "instances terminated as unhealthy, to be replaced",
+    },
+    Field {
+        path: "spot_interruptions",
+        unit: Unit::Count,
+        about: "spot interruption notices",
+    },
+    Field {
+        path: "drain_cut_off",
+        unit: Unit::Count,
+        about: "requests cut off with 502 when a draining instance's deregistration delay ran out",
+    },
+    Field {
+        path: "instance_hours.*",
+        unit: Unit::Number,
+        about:
+            "instance-hours in the measured period, by purchase option (on_demand, spot, reserved)",
+    },
+    Field {
+        path: "cost_by_market.*",
+        unit: Unit::Usd,
+        about: "the instances' cost in the measured period, by purchase option",
+    },
+    Field {
+        path: "cost_usd",
+        unit: Unit::Usd,
+        about: "the instances' cost in the measured period",
+    },
+    Field {
+        path: "response_ms.*",
+        unit: Unit::Milliseconds,
+        about: "time from arrival to a successful answer (count, mean, p50 … p999, max)",
+    },
+    Field {
+        path: "late_replies",
+        unit: Unit::Count,
+        about: "answers that came after their caller had timed out",
+    },
+];
+
+impl Kind for AsgConfig {
+    const INFO: &'static KindInfo = &KindInfo {
+        name: "ec2_autoscaling",
+        title: "Amazon EC2 Auto Scaling",
+        noun: "an Auto Scaling group",
+        category: Category::Compute,
+        about: "an Auto Scaling group of EC2 instances across zones: worker threads and CPU work per request, target tracking, step, simple and scheduled scaling as CloudWatch sees it, boot and warmup, health replacement, spot notices, cost by purchase option",
+        keys: KEYS,
+        faults: &[
+            FaultInfo {
+                name: "instance_failure",
+                takes: "`target`, a component of kind \"ec2_autoscaling\", and optionally `count`",
+                keys: &["target", "count"],
+                about: "instances of the group stop answering; status or load-balancer health checks find and replace them",
+            },
+            FaultInfo {
+                name: "spot_interruption",
+                takes: "`target`, a component of kind \"ec2_autoscaling\", and `count` or `fraction`",
+                keys: &["target", "count", "fraction"],
+                about: "spot instances get their two-minute notice, then stop",
+            },
+        ],
+        series: &[&REQUESTS, &REJECTED, &IN_SERVICE, &BOOTING, &DESIRED, &CPU, &METRIC_CPU, &METRIC_REQUESTS, &RESPONSE.p50, &RESPONSE.p95, &RESPONSE.p99],
+        fields: FIELDS,
+        columns: &[
+            Column {
+                label: "CPU",
+                field: "utilisation",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "mean instances",
+                field: "instances_mean",
+                unit: Unit::Number,
+            },
+            Column {
+                label: "max instances",
+                field: "instances_max",
+                unit: Unit::Number,
+            },
+            Column {
+                label: "503 (threads full)",
+                field: "rejected",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "scale-outs",
+                field: "scale_outs",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "replacements",
+                field: "replacements",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "spot interruptions",
+                field: "spot_interruptions",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "late replies",
+                field: "late_replies",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "cost",
+                field: "cost_usd",
+                unit: Unit::Usd,
+            },
+        ],
+        panels: &[
+            PlotPanel {
+                axis: "instances",
+                lines: &[
+                    PlotLine {
+                        series: &DESIRED,
+                        label: "desired",
+                        tone: Tone::Offered,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &IN_SERVICE,
+                        label: "in service",
+                        tone: Tone::Good,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &BOOTING,
+                        label: "booting",
+                        tone: Tone::Warn,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+            PlotPanel {
+                axis: "CPU [%]",
+                lines: &[
+                    PlotLine {
+                        series: &CPU,
+                        label: "actual",
+                        tone: Tone::Load,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &METRIC_CPU,
+                        label: "CloudWatch, as a policy sees it",
+                        tone: Tone::Bad,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: Some(105.0),
+            },
+            PlotPanel {
+                axis: "requests per target per minute",
+                lines: &[
+                    PlotLine {
+                        series: &METRIC_REQUESTS,
+                        label: "CloudWatch, as a policy sees it",
+                        tone: Tone::Bad,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+            PlotPanel {
+                axis: "per second",
+                lines: &[
+                    PlotLine {
+                        series: &REQUESTS,
+                        label: "requests",
+                        tone: Tone::Offered,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &REJECTED,
+                        label: "rejected (503)",
+                        tone: Tone::Bad,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+        ],
+        events: &[
+            EventInfo {
+                event: "launch",
+                mark: Mark::Hidden,
+            },
+            EventInfo {
+                event: "in_service",
+                mark: Mark::Hidden,
+            },
+            EventInfo {
+                event: "draining",
+                mark: Mark::Hidden,
+            },
+            EventInfo {
+                event: "terminated",
+                mark: Mark::Hidden,
+            },
+            EventInfo {
+                event: "scale_out",
+                mark: Mark::Instant,
+            },
+            EventInfo {
+                event: "scale_in",
+                mark: Mark::Instant,
+            },
+            EventInfo {
+                event: "scheduled_action",
+                mark: Mark::Instant,
+            },
+            EventInfo {
+                event: "spot_notice",
+                mark: Mark::Instant,
+            },
+            EventInfo {
+                event: "instance_failed",
+                mark: Mark::Instant,
+            },
+            EventInfo {
+                event: "rebalance",
+                mark: Mark::Instant,
+            },
+        ],
+    };
+
+    fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
+        config::parse(table, ck)
+    }
+
+    fn spans_zones(&self) -> bool {
+        true
+    }
+
+    fn zones(&self) -> Vec<&str> {
+        self.zones.iter().flatten().map(String::as_str).collect()
+    }
+
+    /// A group loses its instances in the zone and launches elsewhere until it is back.
+    fn zone_outage(&self, zone: &str, _az: Option<&str>) -> ZoneOutage {
+        match self.zones.iter().position(|z| z.as_deref() == Some(zone)) {
+            Some(z) => ZoneOutage::Told(Fault::ZoneOutage { zone: z }.code()),
+            None => ZoneOutage::Unaffected,
+        }
+    }
+
+    fn is_fleet(&self) -> bool {
+        true
+    }
+
+    fn parse_fault(&self, fault: &str, f: &RawFault, ck: &mut Checker) -> Option<(u32, String)> {
+        if fault == "instance_failure" {
+            let count = ck.int_or(&f.count, "count", (1, MAX_INSTANCES), 1)? as u32;
+            return Some((
+                Fault::InstanceFailure { count }.code(),
+                format!(" x{count}"),
+            ));
+        }
+        match (&f.count, &f.fraction) {
+            (Some(c), None) => {
+                let count = ck.int_in(c, "count", 1, MAX_INSTANCES)? as u32;
+                Some((Fault::SpotCount { count }.code(), format!(" x{count}")))
+            }
+            (None, Some(x)) if *x.get_ref() > 0.0 && *x.get_ref() <= 1.0 => {
+                let permille = (x.get_ref() * 1000.0).round() as u32;
+                Some((
+                    Fault::SpotShare { permille }.code(),
+                    format!(" {:.0}%", x.get_ref() * 100.0),
+                ))
+            }
+            (None, Some(x)) => {
+                ck.error(x.span(), format!("`fraction` is the share of the group's spot instances interrupted, above 0 and at most 1, not {}", x.get_ref()));
+                None
+            }
+            (Some(c), Some(_)) => {
+                ck.error(c.span(), "a fault of kind \"spot_interruption\" takes either `count` (instances) or `fraction` (of the spot instances), not both");
+                None
+            }
+            (None, None) => {
+                ck.error(f.kind.span(), "a fault of kind \"spot_interruption\" needs either `count` (instances) or `fraction` (of the spot instances)");
+                None
+            }
+        }
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
+        self.lines()
+    }
+
+    fn build(&self, index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
+        Box::new(AutoScalingGroup::new(
+            self.clone(),
+            env,
+            shared.target_groups[index]
+                .clone()
+                .expect("every Auto Scaling group has a target group"),
+        ))
+    }
+
+    fn calls(&self) -> &[CallSpec] {
+        &self.calls
+    }
+}
