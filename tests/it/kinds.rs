@@ -10,18 +10,20 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+/// One step of a path to a nested table: its key, and whether it holds a list of tables.
+type Step = (&'static str, bool);
 
 /// The keys a kind's parser accepts in the table at `path` (empty: the component's own
 /// table), read from its message about a key it does not know.
-fn accepted_keys(kind: &str, path: &[&str]) -> BTreeSet<String> {
+fn accepted_keys(kind: &str, path: &[Step]) -> BTreeSet<String> {
     let mut text = String::new();
-    for p in path {
-        text.push_str(p);
-        text.push_str(" = { ");
+    for (key, list) in path {
+        text.push_str(key);
+        text.push_str(if *list { " = [{ " } else { " = { " });
     }
     text.push_str("__probe__ = 1");
-    for _ in path {
-        text.push_str(" }");
+    for (_, list) in path.iter().rev() {
+        text.push_str(if *list { " }]" } else { " }" });
     }
     let doc = DeTable::parse(&text).expect("probe parses");
     let span = doc.span();
@@ -47,12 +49,7 @@ fn accepted_keys(kind: &str, path: &[&str]) -> BTreeSet<String> {
 }
 
 /// Compares declared keys with accepted ones, table by table, into `wrong`.
-fn check_keys(
-    kind: &str,
-    path: &mut Vec<&'static str>,
-    keys: &'static [Key],
-    wrong: &mut Vec<String>,
-) {
+fn check_keys(kind: &str, path: &mut Vec<Step>, keys: &'static [Key], wrong: &mut Vec<String>) {
     let declared: BTreeSet<String> = keys.iter().map(|k| k.name.to_string()).collect();
     let accepted = accepted_keys(kind, path);
     if declared != accepted {
@@ -64,8 +61,13 @@ fn check_keys(
         if k.about.is_empty() {
             wrong.push(format!("{kind} {path:?} `{}`: no `about`", k.name));
         }
-        if let KeyType::Table(inner) = k.ty {
-            path.push(k.name);
+        let nested = match k.ty {
+            KeyType::Table(inner) => Some((inner, false)),
+            KeyType::Tables(inner) => Some((inner, true)),
+            _ => None,
+        };
+        if let Some((inner, list)) = nested {
+            path.push((k.name, list));
             check_keys(kind, path, inner, wrong);
             path.pop();
         }
