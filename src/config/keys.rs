@@ -16,6 +16,11 @@ pub enum KeyType {
         min: f64,
         max: f64,
     },
+    /// A number above `above` (excluded), at most `max`: a rate, a weight.
+    NumberAbove {
+        above: f64,
+        max: f64,
+    },
     /// A duration with its unit ("250ms").
     Duration,
     /// A distribution of durations: a duration, or `{ dist = …, … }`.
@@ -24,8 +29,12 @@ pub enum KeyType {
     NumberDist,
     /// One of these words.
     Word(&'static [&'static str]),
-    /// Any string (an id, a name).
+    /// Any string.
     Text,
+    /// A name that becomes part of a file name: letters, digits, `-` and `_`.
+    Name,
+    /// One of the words a function lists (instance types, a catalogue too long to write out).
+    Choice(fn() -> Vec<String>),
     Bool,
     /// A list of downstream calls.
     Calls,

@@ -29,7 +29,7 @@ const GENERIC: &[(&str, &str, &[&str])] = &[
 
 /// Every fault kind: (name, what it takes in words, its keys, the component kind it belongs
 /// to, if any).
-fn fault_kinds() -> Vec<(
+pub(crate) fn fault_kinds() -> Vec<(
     &'static str,
     &'static str,
     &'static [&'static str],

@@ -127,8 +127,8 @@ const ARRIVAL: &[Key] = &[
     },
     Key {
         name: "rate",
-        ty: KeyType::Number {
-            min: 0.0,
+        ty: KeyType::NumberAbove {
+            above: 0.0,
             max: limits::MAX_RATE,
         },
         required: false,
@@ -175,8 +175,8 @@ const ARRIVAL: &[Key] = &[
     },
     Key {
         name: "peak",
-        ty: KeyType::Number {
-            min: 0.0,
+        ty: KeyType::NumberAbove {
+            above: 0.0,
             max: limits::MAX_RATE,
         },
         required: false,
@@ -196,8 +196,8 @@ const ARRIVAL: &[Key] = &[
     },
     Key {
         name: "mean",
-        ty: KeyType::Number {
-            min: 0.0,
+        ty: KeyType::NumberAbove {
+            above: 0.0,
             max: limits::MAX_RATE,
         },
         required: false,
@@ -235,8 +235,8 @@ const MIX: &[Key] = &[
     },
     Key {
         name: "weight",
-        ty: KeyType::Number {
-            min: 0.0,
+        ty: KeyType::NumberAbove {
+            above: 0.0,
             max: limits::MAX_MIX_WEIGHT,
         },
         required: true,
@@ -274,7 +274,7 @@ const KEYS: &[Key] = &[
 pub const WORKLOAD: &[Key] = &[
     Key {
         name: "name",
-        ty: KeyType::Text,
+        ty: KeyType::Name,
         required: true,
         about: "the workload's name: letters, digits, '-' and '_'",
     },

@@ -53,7 +53,7 @@ pub fn scenario_schema() -> Value {
             "fault": {
                 "type": "array",
                 "description": "the fault timeline",
-                "items": table(keys::FAULT, "a fault: when, what kind, where"),
+                "items": fault_table(),
             },
             "expect": {
                 "type": "array",
@@ -75,6 +75,14 @@ pub fn scenario_schema() -> Value {
     })
 }
 
+/// A `[[fault]]`: its `kind` one of the generic faults or a kind's own.
+fn fault_table() -> Value {
+    let mut t = table(keys::FAULT, "a fault: when, what kind, where");
+    let kinds: Vec<&str> = super::faults::fault_kinds().iter().map(|k| k.0).collect();
+    t["properties"]["kind"]["enum"] = json!(kinds);
+    t
+}
+
 /// A `[[component]]` of one kind: its common keys (`id`, `kind`, `az`) and its own.
 fn component_schema(info: &crate::components::kind::KindInfo) -> Value {
     let mut schema = table(info.keys, info.about);
@@ -83,7 +91,7 @@ fn component_schema(info: &crate::components::kind::KindInfo) -> Value {
         .expect("a table has properties");
     props.insert(
         "id".into(),
-        json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]+$", "description": "the component's id, which calls and workloads name" }),
+        json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]+$", "description": "the component's id, which calls and workloads name: letters, digits, '-' and '_'" }),
     );
     props.insert(
         "kind".into(),
@@ -148,7 +156,16 @@ fn key_type(t: &KeyType) -> Value {
         KeyType::TimeDist => json!({ "$ref": "#/definitions/time_dist" }),
         KeyType::NumberDist => json!({ "$ref": "#/definitions/number_dist" }),
         KeyType::Word(words) => json!({ "type": "string", "enum": words }),
+        KeyType::NumberAbove { above, max } => {
+            let mut v = json!({ "type": "number", "exclusiveMinimum": above });
+            if max.is_finite() && *max < f64::MAX {
+                v["maximum"] = json!(max);
+            }
+            v
+        }
         KeyType::Text => json!({ "type": "string" }),
+        KeyType::Name => json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]+$" }),
+        KeyType::Choice(list) => json!({ "type": "string", "enum": list() }),
         KeyType::Bool => json!({ "type": "boolean" }),
         KeyType::Calls => json!({ "type": "array", "items": { "$ref": "#/definitions/call" } }),
         KeyType::Retry => json!({ "$ref": "#/definitions/retry" }),

@@ -19,6 +19,7 @@ mod queueing;
 mod rds;
 mod reports;
 mod requests;
+mod schema;
 
 mod serverless;
 mod untrusted;

@@ -73,7 +73,7 @@ pub(super) static RESPONSE: LatencySeries = LatencySeries {
 const KEYS: &[Key] = &[
     Key {
         name: "instance_type",
-        ty: KeyType::Text,
+        ty: KeyType::Choice(crate::components::instance_types::ec2_names),
         required: true,
         about: "the EC2 instance type, such as \"m5.large\": its vCPUs, speed per vCPU and on-demand price",
     },

@@ -72,7 +72,7 @@ impl Kind for RdsConfig {
             },
             Key {
                 name: "instance_class",
-                ty: KeyType::Text,
+                ty: KeyType::Choice(crate::components::instance_types::rds_names),
                 required: true,
                 about: "the instance class of the primary and of each replica (\"db.m5.large\"): its vCPUs, memory, speed and hourly price",
             },
