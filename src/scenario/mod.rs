@@ -664,9 +664,7 @@ fn parse_expect(
                 return None;
             }
             // A component whose kind could not be read was reported already.
-            let Some(info) = kind_of.get(id) else {
-                return None;
-            };
+            let info = kind_of.get(id)?;
             (
                 info.fields,
                 tail.join("."),
