@@ -86,9 +86,8 @@ fn the_schema_refuses_the_bad_corpus_where_a_schema_can_tell() {
 /// The keys the parser accepts in a scenario table, read from its message about an unknown
 /// key placed in it.
 fn accepted(text_with_probe: &str) -> std::collections::BTreeSet<String> {
-    let err = scenario::parse(Path::new("p.toml"), text_with_probe)
-        .err()
-        .expect("the probe is refused");
+    let err =
+        scenario::parse(Path::new("p.toml"), text_with_probe).expect_err("the probe is refused");
     let msg = err
         .diagnostics
         .iter()
