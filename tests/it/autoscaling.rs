@@ -1,5 +1,6 @@
 //! EC2 Auto Scaling behind a load balancer against its documented behaviour (aws-facts §4, §3).
 
+use crate::Edit;
 use crate::{num, scenario};
 use archsim::metrics::EventRecord;
 use archsim::world::World;
@@ -60,7 +61,7 @@ fn cpu_utilisation_is_offered_work_over_vcpus_and_speed() {
             "",
             "",
         )
-        .replace("\"m5.large\"", &format!("\"{itype}\""));
+        .edit("\"m5.large\"", &format!("\"{itype}\""));
         let s = crate::run(&toml);
         let u = num(&s, "components.web.utilisation");
         assert!((u - expected).abs() < 0.015, "{itype}: {u} vs {expected}");
@@ -271,7 +272,7 @@ fn spot_and_reserved_cost_their_fraction_of_on_demand() {
             "",
             "",
         )
-        .replace("[scenario]", "[scenario]\nwarmup = \"1m\"");
+        .edit("[scenario]", "[scenario]\nwarmup = \"1m\"");
         let s = crate::run(&toml);
         let cost = num(&s, "components.web.cost_usd");
         assert!((cost - 3.0 * per_hour).abs() < 1e-9, "{market}: {cost}");
@@ -296,8 +297,8 @@ fn deregistration_delay_lets_requests_finish_and_cuts_off_what_outlasts_it() {
             &format!("deregistration_delay = \"{delay}\"\nidle_timeout = \"100s\""),
             "",
         )
-        .replace("m5.large", "m5.8xlarge")
-        .replace(
+        .edit("m5.large", "m5.8xlarge")
+        .edit(
             "healthy_threshold = 2 }",
             "healthy_threshold = 2, path = \"shallow\" }",
         );
@@ -378,7 +379,7 @@ fn slow_start_ramps_a_new_targets_share_linearly() {
         r#"slow_start = "120s""#,
         "",
     )
-    .replace("boot_time = \"60s\"", "boot_time = \"65s\"");
+    .edit("boot_time = \"60s\"", "boot_time = \"65s\"");
     let ev = events(&toml, 1);
     let healthy = times(&ev, "target_healthy");
     assert_eq!(healthy.len(), 1, "{healthy:?}");

@@ -1,5 +1,6 @@
 //! ElastiCache used cache-aside: hit ratio, staleness by strategy, node failures (aws-facts §6).
 
+use crate::Edit;
 use crate::{assert_theory, num, per_seed, run};
 use archsim::world::World;
 
@@ -47,8 +48,8 @@ fn the_hit_ratio_follows_the_ttl_cache_formula() {
     // The cache starts empty, and a key's renewal cycle needs a few TTLs to forget that:
     // a 5-minute warmup and an hour of measurement keep that transient out of the figure.
     let text = scenario("lazy_loading", "redis", "ttl = \"60s\"", "", READS)
-        .replace("duration = \"20m\"", "duration = \"1h\"")
-        .replace("warmup = \"1m\"", "warmup = \"5m\"");
+        .edit("duration = \"20m\"", "duration = \"1h\"")
+        .edit("warmup = \"1m\"", "warmup = \"5m\"");
     let s = run(&text);
     assert_theory(
         "cache hit ratio",

@@ -1,5 +1,6 @@
 //! The same scenario and seed give identical outputs, whatever the number of threads.
 
+use crate::Edit;
 use archsim::report;
 use archsim::sweep;
 
@@ -82,8 +83,8 @@ fn changing_one_component_leaves_the_arrivals_unchanged() {
         servers = SERVERS
         service_time = { dist = "exponential", mean = "5ms" }
     "#;
-    let a = crate::run(&base.replace("SERVERS", "1"));
-    let b = crate::run(&base.replace("SERVERS", "4"));
+    let a = crate::run(&base.edit("SERVERS", "1"));
+    let b = crate::run(&base.edit("SERVERS", "4"));
     assert_eq!(a["requests"]["total"], b["requests"]["total"]);
     assert_eq!(
         a["components"]["svc"]["arrivals"],

@@ -1,6 +1,7 @@
 //! Elastic Load Balancing against its documented behaviour (aws-facts §3).
 
 use crate::num;
+use crate::Edit;
 use archsim::world::World;
 
 /// A load balancer in front of `targets` (id, zone) services; `lb` holds its extra keys.
@@ -213,8 +214,8 @@ fn each_type_costs_its_hourly_price_and_its_capacity_units() {
             "1ms",
             "",
         )
-        .replace("[scenario]", "[scenario]\nwarmup = \"1m\"")
-        .replace(
+        .edit("[scenario]", "[scenario]\nwarmup = \"1m\"")
+        .edit(
             "arrival = { process = \"constant\", rate = 100 }",
             "arrival = { process = \"constant\", rate = 100 }\nsize = 1000",
         );

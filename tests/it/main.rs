@@ -129,3 +129,20 @@ pub fn on_threads(threads: usize) -> archsim::sweep::RunOptions {
         ..Default::default()
     }
 }
+
+/// Edits of a scenario template that fail loudly when the text to replace is not there: a
+/// test whose edit silently matched nothing would test the template, not the change.
+pub trait Edit {
+    /// `self` with every `from` replaced by `to`; panics if `from` does not occur.
+    fn edit(&self, from: &str, to: &str) -> String;
+}
+
+impl Edit for str {
+    fn edit(&self, from: &str, to: &str) -> String {
+        assert!(
+            self.contains(from),
+            "the template has no {from:?} to replace:\n{self}"
+        );
+        self.replace(from, to)
+    }
+}

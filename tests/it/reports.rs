@@ -1,6 +1,7 @@
 //! The plots, the diagram and the HTML pages: parsed back and checked for the series, labels
 //! and links a reader needs.
 
+use crate::Edit;
 use archsim::report::diagram;
 use archsim::sweep;
 use std::path::{Path, PathBuf};
@@ -209,9 +210,9 @@ fn comparison_charts_overlay_the_scenarios_of_a_group_only() {
     // would be compared with scenarios it has nothing to do with).
     let out = temp("compare");
     let variant = |name: &str, compare: Option<&str>| {
-        let mut s = SCENARIO.replace("name = \"report-test\"", &format!("name = \"{name}\""));
+        let mut s = SCENARIO.edit("name = \"report-test\"", &format!("name = \"{name}\""));
         if let Some(g) = compare {
-            s = s.replace("[scenario]\n", &format!("[scenario]\ncompare = \"{g}\"\n"));
+            s = s.edit("[scenario]\n", &format!("[scenario]\ncompare = \"{g}\"\n"));
         }
         crate::scenario(&s)
     };

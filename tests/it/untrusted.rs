@@ -2,6 +2,7 @@
 //! a file, write outside `--out`, inject markup or terminal codes, panic, hang or exhaust the
 //! machine, as a test. Most go through the real binary, as a user (or an attacker) would.
 
+use crate::Edit;
 use archsim::scenario::{self, FileAccess};
 use archsim::sweep;
 use std::path::{Path, PathBuf};
@@ -21,7 +22,7 @@ service_time = "1ms"
 
 /// BASE with its arrival process replaced.
 fn with_arrival(arrival: &str) -> String {
-    BASE.replace(
+    BASE.edit(
         "arrival = { process = \"constant\", rate = 10 }",
         &format!("arrival = {arrival}"),
     )
@@ -231,7 +232,7 @@ fn malformed_values_are_refused_not_panicked_on() {
     let cases = [
         // A distribution parameter given as a list (an index panic once).
         (
-            BASE.replace(
+            BASE.edit(
                 "service_time = \"1ms\"",
                 "service_time = { dist = \"exponential\", mean = [] }",
             ),
@@ -239,7 +240,7 @@ fn malformed_values_are_refused_not_panicked_on() {
         ),
         // Weights summing to infinity (rand panicked once).
         (
-            BASE.replace(
+            BASE.edit(
                 "[[component]]",
                 "mix = [ { op = \"read\", weight = 1e308 }, { op = \"write\", weight = 1e308 } ]\n[[component]]",
             ),
@@ -247,16 +248,16 @@ fn malformed_values_are_refused_not_panicked_on() {
         ),
         // Time that would overflow (time ran backwards once).
         (
-            BASE.replace("duration = \"10s\"", "duration = \"5124095h\"\nwindow = \"1000000h\""),
+            BASE.edit("duration = \"10s\"", "duration = \"5124095h\"\nwindow = \"1000000h\""),
             "longer than a year",
         ),
         (
-            BASE.replace("duration = \"10s\"", "duration = \"100000000h\""),
+            BASE.edit("duration = \"10s\"", "duration = \"100000000h\""),
             "longer than a year",
         ),
         // A whole cache allocated up front (36 GB once).
         (
-            BASE.replace(
+            BASE.edit(
                 "service_time = \"1ms\"",
                 "service_time = \"1ms\"\n[[component]]\nid = \"t\"\nkind = \"dynamodb\"\nmode = \"on_demand\"\ndax = { capacity = 1000000000 }",
             ),
@@ -264,7 +265,7 @@ fn malformed_values_are_refused_not_panicked_on() {
         ),
         // An empirical distribution whose values are not a list.
         (
-            BASE.replace(
+            BASE.edit(
                 "service_time = \"1ms\"",
                 "service_time = { dist = \"empirical\", values = \"1ms\" }",
             ),
@@ -272,7 +273,7 @@ fn malformed_values_are_refused_not_panicked_on() {
         ),
         // A shape is a number, not a duration.
         (
-            BASE.replace(
+            BASE.edit(
                 "service_time = \"1ms\"",
                 "service_time = { dist = \"gamma\", shape = \"3s\", scale = \"1ms\" }",
             ),
@@ -280,11 +281,11 @@ fn malformed_values_are_refused_not_panicked_on() {
         ),
         // Names that cannot name a folder beside index.html, or are too long.
         (
-            BASE.replace("[scenario]", "[scenario]\nname = \"index.html\""),
+            BASE.edit("[scenario]", "[scenario]\nname = \"index.html\""),
             "must not end in \".html\"",
         ),
         (
-            BASE.replace(
+            BASE.edit(
                 "[scenario]",
                 &format!("[scenario]\nname = \"{}\"", "n".repeat(300)),
             ),
@@ -298,7 +299,7 @@ fn malformed_values_are_refused_not_panicked_on() {
     // A gamma shape written as a number is what is meant.
     scenario::parse(
         Path::new("x.toml"),
-        &BASE.replace(
+        &BASE.edit(
             "service_time = \"1ms\"",
             "service_time = { dist = \"gamma\", shape = 1.5, scale = \"1ms\" }",
         ),
@@ -310,7 +311,7 @@ fn malformed_values_are_refused_not_panicked_on() {
 fn a_cache_allocates_as_it_fills() {
     // Ten million entries of capacity cost nothing until keys arrive: this runs in the time
     // and memory of its few keys.
-    let text = BASE.replace(
+    let text = BASE.edit(
         "service_time = \"1ms\"",
         "service_time = \"1ms\"\ncalls = [ { to = \"t\" } ]\n[[component]]\nid = \"t\"\nkind = \"dynamodb\"\nmode = \"on_demand\"\ndax = { capacity = 10000000 }",
     );
@@ -321,8 +322,7 @@ fn a_cache_allocates_as_it_fills() {
 
 #[test]
 fn windows_components_and_files_have_stated_limits() {
-    let too_many_windows =
-        BASE.replace("duration = \"10s\"", "duration = \"1ms\"\nwindow = \"1ns\"");
+    let too_many_windows = BASE.edit("duration = \"10s\"", "duration = \"1ms\"\nwindow = \"1ns\"");
     assert!(parse_err(&too_many_windows).contains("more than 100000 windows"));
     // 201 components: refused by count, located at the first one too many.
     let mut many = BASE.to_string();
@@ -335,8 +335,8 @@ fn windows_components_and_files_have_stated_limits() {
     assert!(e.contains("at most 200"), "{e}");
     assert!(e.contains("x.toml:807:1:"), "located at the 201st: {e}");
     // 200 components fit, and validation stays linear (ids are looked up, not scanned).
-    let mut fine = BASE.replace("target = \"s\"", "target = \"c0\"");
-    fine = fine.replace(
+    let mut fine = BASE.edit("target = \"s\"", "target = \"c0\"");
+    fine = fine.edit(
         "[[component]]\nid = \"s\"\nkind = \"service\"\nservice_time = \"1ms\"\n",
         "",
     );
@@ -355,7 +355,7 @@ fn windows_components_and_files_have_stated_limits() {
     }
     scenario::parse(Path::new("x.toml"), &fine).unwrap();
     // Windows × components: a seed's series are bounded too.
-    let wide = fine.replace("duration = \"10s\"", "duration = \"6h\"");
+    let wide = fine.edit("duration = \"10s\"", "duration = \"6h\"");
     assert!(parse_err(&wide).contains("more than the 1000000 a run may keep"));
     // A scenario file larger than the limit is not read.
     let home = tempdir();
@@ -374,8 +374,8 @@ fn windows_components_and_files_have_stated_limits() {
 fn work_beyond_the_budget_is_refused_before_running() {
     let heavy = crate::scenario(
         &BASE
-            .replace("rate = 10", "rate = 1000000")
-            .replace("duration = \"10s\"", "duration = \"1h\""),
+            .edit("rate = 10", "rate = 1000000")
+            .edit("duration = \"10s\"", "duration = \"1h\""),
     );
     let e = sweep::check_budget(
         std::slice::from_ref(&heavy),
@@ -394,8 +394,8 @@ fn work_beyond_the_budget_is_refused_before_running() {
         home.path(),
         "heavy.toml",
         &BASE
-            .replace("duration = \"10s\"", "duration = \"1h\"")
-            .replace("rate = 10", "rate = 1000000"),
+            .edit("duration = \"10s\"", "duration = \"1h\"")
+            .edit("rate = 10", "rate = 1000000"),
     );
     let o = archsim(&["run", "heavy.toml", "--out", "o"], home.path());
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
@@ -467,7 +467,7 @@ fn arrivals_that_all_fall_after_the_end_are_refused() {
     // All in the warmup: nothing would be measured.
     let e = parse_err(
         &with_arrival("{ process = \"step\", steps = [[\"0s\", 100], [\"2s\", 0]] }")
-            .replace("duration = \"10s\"", "duration = \"10s\"\nwarmup = \"5s\""),
+            .edit("duration = \"10s\"", "duration = \"10s\"\nwarmup = \"5s\""),
     );
     assert!(e.contains("during the warmup"), "{e}");
 }
@@ -505,7 +505,7 @@ az = "q"
     // An unknown workload target hides no fault mistake.
     let text = format!(
         "{}[[fault]]\nat = \"5s\"\nkind = \"az_outage\"\naz = \"q\"\n",
-        BASE.replace("target = \"s\"", "target = \"nope\"").replace(
+        BASE.edit("target = \"s\"", "target = \"nope\"").edit(
             "service_time = \"1ms\"",
             "service_time = \"1ms\"\naz = \"a\""
         )
@@ -517,12 +517,12 @@ az = "q"
 
 #[test]
 fn zones_that_look_alike_are_warned_of() {
-    let text = BASE.replace("service_time = \"1ms\"", "service_time = \"1ms\"\naz = \"zone-a\"\ncalls = [ { to = \"t\" } ]\n[[component]]\nid = \"t\"\nkind = \"service\"\nservice_time = \"1ms\"\naz = \"zona-a\"");
+    let text = BASE.edit("service_time = \"1ms\"", "service_time = \"1ms\"\naz = \"zone-a\"\ncalls = [ { to = \"t\" } ]\n[[component]]\nid = \"t\"\nkind = \"service\"\nservice_time = \"1ms\"\naz = \"zona-a\"");
     let sc = scenario::parse(Path::new("x.toml"), &text).unwrap();
     assert_eq!(sc.warnings.len(), 1, "{:?}", sc.warnings);
     assert!(sc.warnings[0].message.contains("look alike"));
     // Zones "a" and "b" are how zones are named.
-    let two = text.replace("zone-a", "a").replace("zona-a", "b");
+    let two = text.edit("zone-a", "a").edit("zona-a", "b");
     assert!(scenario::parse(Path::new("x.toml"), &two)
         .unwrap()
         .warnings
@@ -532,7 +532,7 @@ fn zones_that_look_alike_are_warned_of() {
 #[test]
 fn messages_are_located() {
     // A provisioned table without capacity, and two scenarios of one name: each at its line.
-    let e = parse_err(&BASE.replace(
+    let e = parse_err(&BASE.edit(
         "service_time = \"1ms\"",
         "service_time = \"1ms\"\n[[component]]\nid = \"t\"\nkind = \"dynamodb\"\nmode = \"provisioned\"",
     ));
@@ -541,7 +541,7 @@ fn messages_are_located() {
         "{e}"
     );
     let home = tempdir();
-    let named = BASE.replace("[scenario]", "[scenario]\nname = \"same\"");
+    let named = BASE.edit("[scenario]", "[scenario]\nname = \"same\"");
     write(home.path(), "a.toml", &named);
     write(home.path(), "b.toml", &named);
     let files = sweep::scenario_files(&[home.path().to_path_buf()]).unwrap();
@@ -553,7 +553,7 @@ fn messages_are_located() {
 #[test]
 fn terminal_codes_in_a_scenario_are_printed_escaped() {
     let home = tempdir();
-    let text = BASE.replace(
+    let text = BASE.edit(
         "[scenario]",
         "[scenario]\ndescription = \"\\u001b[2J\\u001b[31mFAKE CI LINE\\r\"",
     );
@@ -564,7 +564,7 @@ fn terminal_codes_in_a_scenario_are_printed_escaped() {
     assert!(!shown.contains('\u{1b}'), "{shown:?}");
     assert!(shown.contains("\\u{1b}[2J"), "{shown:?}");
     // An unknown key with an escape in its name, in a diagnostic.
-    let bad = BASE.replace("[scenario]", "[scenario]\n\"\\u001b[2Jx\" = 1");
+    let bad = BASE.edit("[scenario]", "[scenario]\n\"\\u001b[2Jx\" = 1");
     write(home.path(), "bad.toml", &bad);
     let o = archsim(&["validate", "bad.toml"], home.path());
     assert!(!text_of(&o).contains('\u{1b}'), "{:?}", text_of(&o));
@@ -580,7 +580,7 @@ fn results_are_written_whole_under_a_lock_and_never_through_a_link() {
     write(
         home.path(),
         "t.toml",
-        &BASE.replace("[scenario]", "[scenario]\nname = \"t\""),
+        &BASE.edit("[scenario]", "[scenario]\nname = \"t\""),
     );
     let out = home.path().join("o");
     let victim = home.path().join("victim");
@@ -637,7 +637,7 @@ fn plot_checks_a_results_folder_like_any_input() {
     write(
         home.path(),
         "t.toml",
-        &BASE.replace("[scenario]", "[scenario]\nname = \"t\""),
+        &BASE.edit("[scenario]", "[scenario]\nname = \"t\""),
     );
     let o = archsim(&["run", "t.toml", "--out", "o"], home.path());
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -646,7 +646,7 @@ fn plot_checks_a_results_folder_like_any_input() {
     let csv = std::fs::read_to_string(dir.join("timeseries.csv")).unwrap();
     let cases = [
         (
-            summary.replace("\"window_s\": 1.0", "\"window_s\": 0.0"),
+            summary.edit("\"window_s\": 1.0", "\"window_s\": 0.0"),
             csv.clone(),
             "`window_s` must be a positive number",
         ),
