@@ -537,7 +537,7 @@ impl Workload {
             Input::Call(call, _) => {
                 // Nothing calls a workload (the scenario graph has no edges into one); answer
                 // rather than leave the caller hanging if that ever changes.
-                ctx.reply(call, 500);
+                ctx.reply(call, crate::status::INTERNAL_ERROR);
             }
         }
     }

@@ -6,6 +6,7 @@ use super::raw::{Quantity, RawCall, RawDist, RawRetry, RetryOn};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
 use crate::retry::{Jitter, RetryPolicy};
+use crate::status;
 use serde::Deserialize;
 use std::fmt;
 use std::ops::Range;
@@ -595,7 +596,13 @@ impl Checker {
         match &raw.on {
             // Retryable by default: throttles, server errors and timeouts, as the AWS SDKs do.
             None => {
-                on_status = vec![429, 500, 502, 503, 504];
+                on_status = vec![
+                    status::TOO_MANY_REQUESTS,
+                    status::INTERNAL_ERROR,
+                    status::BAD_GATEWAY,
+                    status::SERVICE_UNAVAILABLE,
+                    status::GATEWAY_TIMEOUT,
+                ];
                 on_timeout = true;
             }
             Some(list) => {

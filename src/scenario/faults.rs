@@ -212,7 +212,7 @@ pub fn parse(
                 }
             };
             let status = match &f.status {
-                None => Some(500),
+                None => Some(crate::status::INTERNAL_ERROR),
                 Some(s) => ck.int_in(s, "status", 400, 599).map(|s| s as u16),
             };
             let (rate, status, place) = (rate?, status?, place(ck)?);

@@ -391,7 +391,7 @@ pub const FAULT: &[Key] = &[
         name: "status",
         ty: KeyType::Integer { min: 400, max: 599 },
         required: false,
-        about: "error_injection: the status they fail with (default 503)",
+        about: "error_injection: the status they fail with (default 500)",
     },
     Key {
         name: "add",
