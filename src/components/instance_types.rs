@@ -15,7 +15,9 @@
 /// One EC2 instance type.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct InstanceType {
+    /// Virtual CPUs [vCPUs].
     pub vcpus: u32,
+    /// Memory [GiB].
     pub memory_gib: f64,
     /// CPU work per vCPU-second relative to m5.
     pub speed: f64,
@@ -108,9 +110,13 @@ pub fn ec2(name: &str) -> Option<InstanceType> {
 /// One RDS instance class (single-AZ price; Multi-AZ doubles it).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DbClass {
+    /// Virtual CPUs, each running one query's work at a time [vCPUs].
     pub vcpus: u32,
+    /// Memory [GiB].
     pub memory_gib: f64,
+    /// CPU work per vCPU-second relative to m5 [ratio]; a query's work takes `work / speed`.
     pub speed: f64,
+    /// On-demand price of one single-AZ instance [USD/h].
     pub single_az_hourly: f64,
 }
 
@@ -125,6 +131,7 @@ const RDS: &[Row] = &[
 /// RDS families whose larger sizes follow by doubling from `.large`.
 const RDS_DOUBLING: &[&str] = &["db.m5", "db.r5"];
 
+/// Every RDS instance class name the table knows, for error messages and the schema.
 pub fn rds_names() -> Vec<String> {
     let mut names: Vec<String> = RDS.iter().map(|r| r.0.to_string()).collect();
     for f in RDS_DOUBLING {
@@ -135,6 +142,7 @@ pub fn rds_names() -> Vec<String> {
     names
 }
 
+/// Looks an RDS instance class up by name.
 pub fn rds(name: &str) -> Option<DbClass> {
     let (r, mult) = find(RDS, RDS_DOUBLING, name)?;
     Some(DbClass {

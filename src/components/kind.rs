@@ -21,10 +21,15 @@ use std::fmt::Debug;
 pub enum Category {
     /// A generic queueing station.
     Generic,
+    /// Compute: servers and functions (EC2 Auto Scaling, Lambda).
     Compute,
+    /// Databases and caches (RDS, DynamoDB, ElastiCache).
     Database,
+    /// Networking and content delivery (Elastic Load Balancing, API Gateway).
     Networking,
+    /// Storage (S3, EBS, EFS).
     Storage,
+    /// Application integration: queues, topics and event buses (SQS, SNS, EventBridge).
     Integration,
 }
 
@@ -54,9 +59,13 @@ pub enum Tone {
 /// shown at (100 for a share drawn in percent).
 #[derive(Debug)]
 pub struct PlotLine {
+    /// The series drawn.
     pub series: &'static Series,
+    /// Its name in the legend.
     pub label: &'static str,
+    /// The role that picks its colour.
     pub tone: Tone,
+    /// The factor its values are multiplied by before drawing (100 for a share in percent).
     pub scale: f64,
 }
 
@@ -65,6 +74,7 @@ pub struct PlotLine {
 pub struct PlotPanel {
     /// The y axis's description, with its unit: "utilisation [%]".
     pub axis: &'static str,
+    /// The lines drawn on it, in legend order.
     pub lines: &'static [PlotLine],
     /// A fixed top for quantities with natural bounds (105 for a percentage).
     pub y_max: Option<f64>,
@@ -73,8 +83,11 @@ pub struct PlotPanel {
 /// A column of the kind's tables (terminal and HTML): a field, with its label.
 #[derive(Debug)]
 pub struct Column {
+    /// The header, without its unit: "mean response".
     pub label: &'static str,
+    /// The summary field shown, as a dotted path below `components.<id>.`.
     pub field: &'static str,
+    /// The field's unit, which sets the header's suffix and how cells are written.
     pub unit: Unit,
 }
 
@@ -94,18 +107,22 @@ pub enum Mark {
 /// An event a kind records, and how it is shown.
 #[derive(Debug)]
 pub struct EventInfo {
+    /// The event's name in `events.csv`.
     pub event: &'static str,
+    /// How plots show it.
     pub mark: Mark,
 }
 
 /// A fault particular to a kind (`[[fault]] kind = "…"`), beyond the generic ones.
 #[derive(Debug)]
 pub struct FaultInfo {
+    /// What `kind = "…"` says in the `[[fault]]` table.
     pub name: &'static str,
     /// The keys it takes, in words, for messages: "`target`, and optionally `count`".
     pub takes: &'static str,
     /// The keys it takes besides `at`, `for` and `kind`.
     pub keys: &'static [&'static str],
+    /// One sentence: what the fault does to the component.
     pub about: &'static str,
 }
 
@@ -118,6 +135,7 @@ pub struct KindInfo {
     pub title: &'static str,
     /// One of it, in words with an article, for messages: "an Auto Scaling group".
     pub noun: &'static str,
+    /// Its family, for diagrams.
     pub category: Category,
     /// One sentence: what it models.
     pub about: &'static str,
@@ -269,20 +287,35 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
 /// A kind's config behind a pointer: what a `ComponentSpec` holds. Implemented for every
 /// `Kind`; nothing implements it by hand.
 pub trait DynKind: Debug + Send + Sync {
+    /// `Kind::INFO`: what the kind declares about itself.
     fn info(&self) -> &'static KindInfo;
+    /// `Kind::summary_lines`: a few short lines of its key settings, for diagrams.
     fn summary_lines(&self) -> Vec<String>;
+    /// `Kind::build`: builds the running component for one run.
     fn build(&self, index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component>;
+    /// `Kind::calls`: the downstream calls it makes, as written.
     fn calls(&self) -> &[CallSpec];
+    /// `Kind::default_sdk_retry`: the retries an AWS SDK applies to calls to this kind.
     fn default_sdk_retry(&self) -> Option<RetryPolicy>;
+    /// `Kind::routes_to_one`: whether a request goes to one of its calls' targets.
     fn routes_to_one(&self) -> bool;
+    /// `Kind::spans_zones`: whether it spans zones rather than sitting in one `az`.
     fn spans_zones(&self) -> bool;
+    /// `Kind::zones`: the zones it uses besides its `az`.
     fn zones(&self) -> Vec<&str>;
+    /// `Kind::zone_outage`: what a failure of zone `zone` does to it, placed in `az`.
     fn zone_outage(&self, zone: &str, az: Option<&str>) -> ZoneOutage;
+    /// `Kind::parse_fault`: reads a fault of its own, giving its code and label words.
     fn parse_fault(&self, fault: &str, raw: &RawFault, ck: &mut Checker) -> Option<(u32, String)>;
+    /// `Kind::claim`: its share of the account's quotas.
     fn claim(&self, claims: &mut AccountClaims);
+    /// `Kind::is_fleet`: whether it is a fleet with a target group.
     fn is_fleet(&self) -> bool;
+    /// `Kind::relate`: settles its ties with other components; false when a tie is wrong.
     fn relate(&mut self, me: usize, relations: &mut Relations, ck: &mut Checker) -> bool;
+    /// `Kind::fronts`: the fleet it fronts and the deregistration delay it sets.
     fn fronts(&self) -> Option<(usize, crate::kernel::SimTime)>;
+    /// A copy of the config behind a new pointer, for `ComponentSpec`'s `Clone`.
     fn clone_box(&self) -> Box<dyn DynKind>;
     /// The config itself, for a test that inspects it.
     fn as_any(&self) -> &dyn Any;
@@ -376,7 +409,9 @@ impl ComponentSpec {
 
 /// A kind as the registry lists it: its declarations and its parser.
 pub struct KindEntry {
+    /// What the kind declares about itself.
     pub info: &'static KindInfo,
+    /// Reads and validates a `[[component]]` table of this kind into a spec.
     pub parse: fn(RawComponentTable<'_>, &mut Checker) -> Option<ComponentSpec>,
 }
 

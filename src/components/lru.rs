@@ -4,6 +4,7 @@
 
 use std::hash::Hash;
 
+/// A map of at most a capacity of entries that evicts the least recently used one.
 pub struct Lru<K: Hash + Eq, V> {
     map: lru::LruCache<K, V>,
     capacity: usize,
@@ -30,14 +31,17 @@ impl<K: Hash + Eq, V> Lru<K, V> {
         }
     }
 
+    /// The number of entries held [entries].
     pub fn len(&self) -> usize {
         self.map.len()
     }
 
+    /// Whether no entry is held.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
 
+    /// Drops every entry; the capacity stays.
     pub fn clear(&mut self) {
         self.map.clear();
     }

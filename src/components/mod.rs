@@ -4,6 +4,8 @@
 //! never reaches into another component. Calls to other components go through `Edge`s that the
 //! scenario resolved when the world was built.
 
+#![warn(missing_docs)]
+
 pub mod api_gateway;
 pub mod cache;
 pub mod dynamodb;
@@ -27,10 +29,11 @@ use crate::retry::RetryPolicy;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// The operations of a load balancer's health-check probes: a deep check takes the target's
-/// whole request path (its work and its downstream calls); a shallow one is answered at once
-/// by a target that is up.
+/// The operation of a load balancer's deep health-check probe: it takes the target's whole
+/// request path (its work and its downstream calls).
 pub const PROBE_DEEP: u16 = u16::MAX;
+/// The operation of a load balancer's shallow health-check probe: a target that is up
+/// answers it at once.
 pub const PROBE_SHALLOW: u16 = u16::MAX - 1;
 
 /// Whether a call is a load balancer's health check rather than a request.
@@ -44,12 +47,18 @@ pub use kind::{AccountClaims, ComponentSpec, Kind, KindInfo};
 /// A downstream call resolved for the run: the callee's actor id and the hop latency.
 #[derive(Clone, Debug)]
 pub struct Edge {
+    /// The callee.
     pub to: ActorId,
+    /// The operation the call carries: the request's own, or a fixed one.
     pub op: OpChoice,
+    /// Probability that a request makes this call [0–1].
     pub probability: f64,
+    /// How long the caller waits for each attempt's answer; `None`: as long as it takes.
     pub timeout: Option<SimTime>,
     /// One-way latency of the hop, each direction drawn independently.
     pub latency: Dist,
+    /// The caller's SDK retries: the scenario's, else the callee kind's SDK default, else one
+    /// attempt.
     pub retry: RetryPolicy,
 }
 
@@ -109,7 +118,10 @@ impl Edge {
 /// One-way network latency between components, by zone placement.
 #[derive(Clone, Debug)]
 pub struct Network {
+    /// One-way latency of a hop within a zone, or to a regional component [s]. Default
+    /// uniform 0.1–0.25 ms.
     pub same_az: Dist,
+    /// One-way latency of a hop between zones [s]. Default uniform 0.5–1 ms.
     pub cross_az: Dist,
 }
 
@@ -153,6 +165,9 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// The account's shared state for one run: the quota pools, less what the components set
+    /// aside, and a target group for each fleet, with the settings of the load balancer in
+    /// front of it.
     pub fn new(account: &Account, specs: &[&ComponentSpec]) -> Shared {
         let mut claims = AccountClaims::default();
         for s in specs {
@@ -199,8 +214,13 @@ impl Shared {
 /// Account-wide quotas (`[account]`).
 #[derive(Clone, Debug)]
 pub struct Account {
+    /// API Gateway's account throttle, shared by every API in the Region [requests/s].
+    /// Default 10,000.
     pub api_gateway_rate: f64,
+    /// The account throttle's burst: the bucket's size [requests]. Default 5,000.
     pub api_gateway_burst: u64,
+    /// Lambda's concurrency quota for the account and Region, shared by every function
+    /// [executions]. Default 1,000.
     pub lambda_concurrency: u32,
 }
 
@@ -224,8 +244,11 @@ pub const DOWNSTREAM_TIMEOUT: u16 = 504;
 /// What a request does once a downstream call has ended (see `CallCursor::after_reply`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AfterReply {
+    /// The SDK retries the call after this backoff (`CallCursor::call_again` when it is over).
     Retry(SimTime),
+    /// The call succeeded: go on to the request's next call, or finish it.
     Next,
+    /// The call failed for good: end the request with this status.
     Fail(u16),
 }
 
@@ -305,6 +328,7 @@ impl CallCursor {
 pub struct BuildEnv {
     /// The component's id, for its event records.
     pub name: String,
+    /// The run's measurement frame: window width, end of warmup, end of arrivals.
     pub clock: Clock,
     /// Its own random stream.
     pub rng: SimRng,
@@ -320,9 +344,11 @@ pub struct BuildEnv {
 
 /// What a component reports at the end of a run.
 pub struct ComponentReport {
+    /// Its summary statistics: counts, gauges and histograms by dotted path.
     pub metrics: MetricSet,
     /// Its series, each declared in its kind's `KindInfo::series`.
     pub series: Vec<(&'static crate::metrics::Series, Vec<f64>)>,
+    /// The events it recorded, for `events.csv` and the plots' marks.
     pub events: Vec<EventRecord>,
 }
 
@@ -330,6 +356,7 @@ pub struct ComponentReport {
 pub trait Component {
     /// Called once before the first event.
     fn start(&mut self, _ctx: &mut Ctx<'_>) {}
+    /// Handles one input the kernel delivers: a timer, a call, a reply or a fault.
     fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>);
     /// Closes its recorders at the end of the run and hands over what they hold.
     fn finish(&mut self) -> ComponentReport;

@@ -5,6 +5,7 @@
 use super::kind::{KindEntry, KindInfo};
 use super::{api_gateway, cache, dynamodb, ec2_autoscaling, lambda, load_balancer, rds, service};
 
+/// Every kind, in the order the reports and the JSON Schema list them.
 pub const KINDS: &[KindEntry] = &[
     KindEntry::of::<service::ServiceConfig>(),
     KindEntry::of::<api_gateway::ApiGatewayConfig>(),

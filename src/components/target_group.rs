@@ -26,6 +26,7 @@ pub struct Member {
     pub lb_healthy: Option<bool>,
 }
 
+/// A target group's registrations and settings, shared by the group and its load balancer.
 #[derive(Debug, Default)]
 pub struct TargetGroupState {
     /// The group's zones (`None`: a group placed in no particular zone).
@@ -34,14 +35,17 @@ pub struct TargetGroupState {
     pub deregistration_delay: SimTime,
     /// Whether a load balancer routes to this group (otherwise the group balances itself).
     pub has_load_balancer: bool,
+    /// The registered instances, draining ones included, in registration order.
     pub members: Vec<Member>,
     /// Bumped on every registration change, so the load balancer resyncs only then.
     pub version: u64,
 }
 
+/// A target group as the Auto Scaling group and its load balancer both hold it.
 pub type TargetGroup = Rc<RefCell<TargetGroupState>>;
 
 impl TargetGroupState {
+    /// Registers an instance in service in zone `zone`; `healthy`: it needs no check first.
     pub fn register(&mut self, instance: u32, zone: usize, healthy: bool) {
         self.members.push(Member {
             instance,
@@ -53,6 +57,7 @@ impl TargetGroupState {
         self.version += 1;
     }
 
+    /// Starts deregistering an instance: it gets no new requests while those in flight finish.
     pub fn drain(&mut self, instance: u32) {
         if let Some(m) = self.members.iter_mut().find(|m| m.instance == instance) {
             m.draining = true;
@@ -60,6 +65,7 @@ impl TargetGroupState {
         }
     }
 
+    /// Removes an instance from the group, draining or not: it gets no more requests.
     pub fn deregister(&mut self, instance: u32) {
         let before = self.members.len();
         self.members.retain(|m| m.instance != instance);
@@ -75,6 +81,7 @@ impl TargetGroupState {
         }
     }
 
+    /// The load balancer's last health verdict on an instance; `None` before its first.
     pub fn lb_healthy(&self, instance: u32) -> Option<bool> {
         self.members
             .iter()

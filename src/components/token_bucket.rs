@@ -14,6 +14,7 @@ fn nano_tokens(x: f64) -> u128 {
     u128::from((x + 0.5) as u64)
 }
 
+/// A throttle that admits a burst at once and then a steady rate.
 #[derive(Clone, Debug)]
 pub struct TokenBucket {
     /// Refill in nano-tokens per nanosecond, which is tokens per second.

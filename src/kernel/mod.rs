@@ -3,6 +3,8 @@
 //! It knows nothing of AWS, TOML, files, threads or output formats. Its vocabulary is actors,
 //! timers, calls, replies and timeouts; components and workloads are built on top of it.
 
+#![warn(missing_docs)]
+
 mod queue;
 mod rng;
 mod sim;

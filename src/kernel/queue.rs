@@ -92,6 +92,7 @@ impl<E: Copy> Default for EventQueue<E> {
 }
 
 impl<E: Copy> EventQueue<E> {
+    /// An empty queue with no lanes yet.
     pub fn new() -> Self {
         EventQueue {
             heap: std::collections::BinaryHeap::new(),
@@ -109,6 +110,7 @@ impl<E: Copy> EventQueue<E> {
         (u128::from(time.0) << 64) | u128::from(seq)
     }
 
+    /// Schedules `event` at `time`, in the heap; it cannot be cancelled.
     pub fn push(&mut self, time: SimTime, event: E) {
         let key = self.key(time);
         self.push_heap(Entry { key, event });
@@ -218,6 +220,8 @@ impl<E: Copy> EventQueue<E> {
         best
     }
 
+    /// Removes and returns the earliest event and its time, ties first-in-first-out; `None`
+    /// when nothing is pending.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         if self.stale_top {
             self.stale_top = false;
@@ -244,10 +248,12 @@ impl<E: Copy> EventQueue<E> {
         Some((SimTime((key >> 64) as u64), event))
     }
 
+    /// The number of pending events, in the heap and the lanes.
     pub fn len(&self) -> usize {
         self.heap.len() - usize::from(self.stale_top) + self.nodes.len()
     }
 
+    /// Whether no event is pending.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

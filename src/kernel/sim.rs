@@ -46,6 +46,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Whether the callee answered with a 2xx status; a timeout is never a success.
     pub fn is_success(self) -> bool {
         matches!(self, Outcome::Status(s) if (200..300).contains(&s))
     }
@@ -64,9 +65,11 @@ impl std::fmt::Display for Outcome {
 /// A reply delivered to a caller.
 #[derive(Clone, Copy, Debug)]
 pub struct Reply {
+    /// The call this reply ends, as `Ctx::call` returned it.
     pub call: CallId,
     /// The value the caller attached when it made the call (its job or request index).
     pub tag: u64,
+    /// The status the callee answered with, or the caller's timeout.
     pub outcome: Outcome,
 }
 
@@ -75,6 +78,7 @@ pub struct Reply {
 pub struct CallTiming {
     /// From now until the request reaches the callee: `leaves_after`, then the hop.
     pub request_delay: SimTime,
+    /// From the callee's answer until the reply reaches the caller: the hop back.
     pub reply_delay: SimTime,
     /// `None`: the caller waits for as long as it takes, once the request has left.
     pub timeout: Option<SimTime>,
@@ -121,7 +125,12 @@ pub enum Input {
     Reply(Reply),
     /// A fault particular to this kind of actor (its meaning is the actor's: `code`) starts
     /// (`on`) or ends.
-    Fault { code: u32, on: bool },
+    Fault {
+        /// Which fault, in the actor's own numbering.
+        code: u32,
+        /// True when the fault starts, false when it ends.
+        on: bool,
+    },
 }
 
 #[derive(Clone, Copy)]
@@ -151,7 +160,9 @@ pub struct KernelStats {
 /// Limits that keep a run's memory bounded; hitting one stops the run with a reason.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
+    /// The most calls open at once; one more stops the run [calls]. Default 2,000,000.
     pub max_in_flight: usize,
+    /// The most events processed; reaching it stops the run [events]. Default 50,000,000,000.
     pub max_events: u64,
 }
 
@@ -168,11 +179,24 @@ impl Default for Limits {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stop {
     /// More calls were open at once than `Limits::max_in_flight`.
-    TooManyInFlight { at: SimTime, limit: usize },
+    TooManyInFlight {
+        /// When the limit was exceeded.
+        at: SimTime,
+        /// The limit in force [calls].
+        limit: usize,
+    },
     /// More events than `Limits::max_events`.
-    TooManyEvents { at: SimTime, limit: u64 },
+    TooManyEvents {
+        /// When the limit was reached.
+        at: SimTime,
+        /// The limit in force [events].
+        limit: u64,
+    },
     /// The model asked to stop at a checkpoint.
-    Cancelled { at: SimTime },
+    Cancelled {
+        /// The time reached at the checkpoint that stopped the run.
+        at: SimTime,
+    },
 }
 
 /// The state an actor acts through while it handles one input.
@@ -186,11 +210,13 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The current simulated time.
     #[inline]
     pub fn now(&self) -> SimTime {
         self.now
     }
 
+    /// The actor handling the input.
     #[inline]
     pub fn me(&self) -> ActorId {
         self.me
@@ -483,10 +509,12 @@ impl Kernel {
         }
     }
 
+    /// The simulated time reached: that of the last event processed.
     pub fn now(&self) -> SimTime {
         self.now
     }
 
+    /// The figures kept so far about this run.
     pub fn stats(&self) -> &KernelStats {
         &self.stats
     }

@@ -11,18 +11,24 @@ use std::ops::{Add, AddAssign, Sub};
 pub struct SimTime(pub u64);
 
 impl SimTime {
+    /// The start of every run, and the empty span.
     pub const ZERO: SimTime = SimTime(0);
+    /// The last representable instant; sums saturate here instead of wrapping.
     pub const MAX: SimTime = SimTime(u64::MAX);
+    /// Nanoseconds in one second [ns/s].
     pub const NANOS_PER_SEC: u64 = 1_000_000_000;
 
+    /// The time `ns` nanoseconds after the start, or a span that long [ns].
     pub const fn from_nanos(ns: u64) -> SimTime {
         SimTime(ns)
     }
 
+    /// The time `ms` milliseconds after the start, or a span that long [ms].
     pub const fn from_millis(ms: u64) -> SimTime {
         SimTime(ms * 1_000_000)
     }
 
+    /// The time `s` seconds after the start, or a span that long [s].
     pub const fn from_secs(s: u64) -> SimTime {
         SimTime(s * Self::NANOS_PER_SEC)
     }
@@ -41,22 +47,27 @@ impl SimTime {
         }
     }
 
+    /// This time as a count of nanoseconds [ns].
     pub const fn nanos(self) -> u64 {
         self.0
     }
 
+    /// This time in seconds, as a float for reports and rates [s].
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / Self::NANOS_PER_SEC as f64
     }
 
+    /// This time in milliseconds, as a float for reports and latencies [ms].
     pub fn as_millis_f64(self) -> f64 {
         self.0 as f64 / 1e6
     }
 
+    /// The sum, stopping at `MAX` instead of wrapping; `+` does the same.
     pub fn saturating_add(self, other: SimTime) -> SimTime {
         SimTime(self.0.saturating_add(other.0))
     }
 
+    /// The difference, stopping at zero instead of wrapping; `-` does the same.
     pub fn saturating_sub(self, other: SimTime) -> SimTime {
         SimTime(self.0.saturating_sub(other.0))
     }

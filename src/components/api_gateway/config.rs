@@ -60,7 +60,9 @@ struct RawCache {
 /// REST APIs have caches, usage plans and a 29 s integration timeout; HTTP APIs are cheaper.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ApiType {
+    /// A REST API: usage plans, API keys and a response cache; $3.50 per million requests.
     Rest,
+    /// An HTTP API: none of those; $1.00 per million requests.
     Http,
 }
 

@@ -62,6 +62,7 @@ struct Pending {
     arrived: SimTime,
 }
 
+/// A running API Gateway API: its admission limits, response cache and integration.
 pub struct ApiGateway {
     cfg: ApiGatewayConfig,
     clock: Clock,
@@ -84,6 +85,7 @@ pub struct ApiGateway {
 }
 
 impl ApiGateway {
+    /// Builds it for one run; `account` is the account throttle every API shares.
     pub fn new(cfg: ApiGatewayConfig, env: BuildEnv, account: AccountThrottle) -> ApiGateway {
         let clock = env.clock;
         let integration = env

@@ -44,7 +44,9 @@ pub enum Strategy {
 /// A validated `cache`.
 #[derive(Clone, Debug)]
 pub struct CacheConfig {
+    /// The ElastiCache engine. Default Redis.
     pub engine: Engine,
+    /// How the application fills the cache. Default lazy loading.
     pub strategy: Strategy,
     /// How long an entry lives [s]; `None`: until evicted.
     pub ttl: Option<SimTime>,
@@ -79,6 +81,7 @@ fn default_latency() -> Dist {
     }
 }
 
+/// Reads and validates a `cache` table; `None` when it has errors (reported on `ck`).
 pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConfig> {
     // Where the component is written: for messages about a key it lacks.
     let at = table.span().start..table.span().start;

@@ -93,6 +93,7 @@ struct Pending {
     fill: bool,
 }
 
+/// A running cache: its entries, its node's state and the calls to its backend.
 pub struct Cache {
     cfg: CacheConfig,
     clock: Clock,
@@ -116,6 +117,7 @@ pub struct Cache {
 }
 
 impl Cache {
+    /// Builds it for one run, empty.
     pub fn new(cfg: CacheConfig, env: BuildEnv) -> Cache {
         let clock = env.clock;
         Cache {

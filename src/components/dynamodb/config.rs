@@ -135,6 +135,7 @@ fn default_dax_latency() -> Dist {
     }
 }
 
+/// Reads and validates a `dynamodb` table; `None` when it has errors (reported on `ck`).
 pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoConfig> {
     // Where the component is written: for messages about a key it lacks.
     let at = table.span().start..table.span().start;

@@ -90,6 +90,7 @@ struct Pending {
     fill: Option<u64>,
 }
 
+/// A running DynamoDB table: its capacity, partitions and optional DAX.
 pub struct DynamoDb {
     cfg: DynamoConfig,
     clock: Clock,
@@ -113,6 +114,7 @@ pub struct DynamoDb {
 }
 
 impl DynamoDb {
+    /// Builds it for one run from its validated config.
     pub fn new(cfg: DynamoConfig, env: BuildEnv) -> DynamoDb {
         let clock = env.clock;
         let n = cfg.partitions;

@@ -74,8 +74,12 @@ struct RawScheduled {
 /// How the group's instances are bought; `AsgConfig::hourly` is indexed by it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Market {
+    /// On-Demand Instances, at the instance type's on-demand price.
     OnDemand,
+    /// Spot Instances: spare capacity at a discount (`spot_price`, else 35 % of on-demand),
+    /// which AWS may reclaim after a two-minute notice (the `spot_interruption` fault).
     Spot,
+    /// Reserved Instances: a 1-year no-upfront reservation, at 63 % of on-demand.
     Reserved,
 }
 
@@ -119,20 +123,26 @@ impl Metric {
 /// per target per minute).
 #[derive(Clone, Debug)]
 pub enum Policy {
+    /// Target tracking: keeps the metric near `target`, scaling out after 3 datapoints above
+    /// it and in after 15 below 90 % of it.
     TargetTracking {
         /// The metric's value the policy keeps the group at [metric's unit].
         target: f64,
         /// Whether it scales in as well as out.
         scale_in: bool,
     },
-    /// Steps `(above, add)` [metric's unit, instances] sorted by threshold; optional scale-in
-    /// `(below, remove)` [metric's unit, instances].
+    /// Step scaling: the higher the metric, the more instances it adds, in one action.
     Step {
+        /// Steps `(above, add)` [metric's unit, instances], sorted by threshold: the largest
+        /// step the metric is above sets the capacity to that past warmup plus its `add`.
         out: Vec<(f64, u32)>,
+        /// Optional scale-in `(below, remove)` [metric's unit, instances].
         scale_in: Option<(f64, u32)>,
         /// Datapoints in a row beyond a threshold before it acts [datapoints].
         datapoints: usize,
     },
+    /// Simple scaling: one alarm adds a fixed number of instances, then the policy waits out
+    /// its cooldown.
     Simple {
         /// Threshold to scale out above [metric's unit].
         above: f64,
@@ -150,7 +160,9 @@ pub enum Policy {
 /// A group's dynamic scaling: what it watches and how it acts on it.
 #[derive(Clone, Debug)]
 pub struct Scaling {
+    /// What it watches. Default CPU.
     pub metric: Metric,
+    /// How it acts on it.
     pub policy: Policy,
 }
 
@@ -191,6 +203,7 @@ pub struct AsgConfig {
     pub max: u32,
     /// Desired capacity at the start [instances].
     pub desired: u32,
+    /// How its instances are bought. Default on demand.
     pub market: Market,
     /// With `market = "spot"`: this many instances on demand first [instances].
     pub on_demand_base: u32,
@@ -210,8 +223,11 @@ pub struct AsgConfig {
     pub period: SimTime,
     /// Time from a period's end until its datapoint reaches the policy [s].
     pub metric_delay: SimTime,
+    /// Its dynamic scaling; `None` (the default): none.
     pub scaling: Option<Scaling>,
+    /// Its scheduled actions, as written (default none).
     pub schedule: Vec<ScheduledAction>,
+    /// Whose health checks replace its instances. Default EC2's only.
     pub health_check_type: HealthCheckType,
     /// Health-check grace period after launch [s].
     pub grace: SimTime,
@@ -265,6 +281,7 @@ impl AsgConfig {
     }
 }
 
+/// Reads and validates an `ec2_autoscaling` table; `None` when it has errors (reported on `ck`).
 pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<AsgConfig> {
     // Where the component is written: for messages about a key it lacks.
     let at = table.span().start..table.span().start;

@@ -165,6 +165,7 @@ impl Fault {
     }
 }
 
+/// A running Auto Scaling group: its instances, their requests and its scaling.
 pub struct AutoScalingGroup {
     cfg: AsgConfig,
     clock: Clock,
@@ -211,6 +212,8 @@ pub struct AutoScalingGroup {
 }
 
 impl AutoScalingGroup {
+    /// Builds it for one run; `group` is its target group, shared with a load balancer in
+    /// front of it.
     pub fn new(cfg: AsgConfig, env: BuildEnv, group: TargetGroup) -> AutoScalingGroup {
         let clock = env.clock;
         let zone_edges = cfg

@@ -59,6 +59,7 @@ pub struct AccountPool {
     pub in_use: u32,
 }
 
+/// The account's pool as every function of a run holds it.
 pub type SharedPool = Rc<RefCell<AccountPool>>;
 
 struct Env {
@@ -167,6 +168,7 @@ impl Token for Timer {
     }
 }
 
+/// A running Lambda function: its execution environments, versions and concurrency.
 pub struct Lambda {
     cfg: LambdaConfig,
     versions: Vec<Version>,
@@ -204,6 +206,7 @@ pub struct Lambda {
 }
 
 impl Lambda {
+    /// Builds it for one run; `pool` is the account's concurrency, shared by every function.
     pub fn new(cfg: LambdaConfig, env: BuildEnv, pool: SharedPool) -> Lambda {
         let clock = env.clock;
         let mut versions = vec![cfg.base.clone()];

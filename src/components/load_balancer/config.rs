@@ -45,16 +45,27 @@ pub(super) const THRESHOLDS: (i64, i64) = (2, 10);
 /// The most back-end connections per target a classic load balancer may be given.
 pub(super) const MAX_BACKEND_CONNECTIONS: i64 = 1_000_000;
 
+/// The type of Elastic Load Balancing load balancer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LbType {
+    /// An Application Load Balancer (layer 7): round robin and cross-zone on by default; it
+    /// fails open when no target is healthy.
     Application,
+    /// A Network Load Balancer (layer 4): a flow hash, cross-zone off by default, a 350 s
+    /// idle timeout.
     Network,
+    /// A Classic Load Balancer (the previous generation): least outstanding requests,
+    /// cross-zone off by default, and a surge queue when its back-end connections are capped.
     Classic,
 }
 
+/// How a load-balancer node picks a target among those it may route to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Algorithm {
+    /// Each target in turn: the ALB's default.
     RoundRobin,
+    /// The target with the fewest requests in flight, ties taken in turn: the CLB's default
+    /// for HTTP, and the ALB's least outstanding requests.
     LeastOutstanding,
     /// NLB: a flow hash, one target per connection; per request it is a uniform draw.
     FlowHash,

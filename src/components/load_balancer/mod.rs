@@ -106,6 +106,7 @@ struct Surging {
     target: usize,
 }
 
+/// A running load balancer: its nodes' routing, its targets and their health checks.
 pub struct LoadBalancer {
     cfg: LbConfig,
     clock: Clock,
@@ -137,6 +138,8 @@ pub struct LoadBalancer {
 }
 
 impl LoadBalancer {
+    /// Builds it for one run; `group` is the target group of the Auto Scaling group it
+    /// fronts, if it fronts one.
     pub fn new(cfg: LbConfig, env: BuildEnv, group: Option<TargetGroup>) -> LoadBalancer {
         let clock = env.clock;
         let mut targets = Vec::new();

@@ -91,6 +91,7 @@ struct Job {
     dead: bool,
 }
 
+/// A running RDS database: its writer, standby and read replicas.
 pub struct Rds {
     cfg: RdsConfig,
     clock: Clock,
@@ -134,6 +135,7 @@ pub struct Rds {
 }
 
 impl Rds {
+    /// Builds it for one run from its validated config.
     pub fn new(cfg: RdsConfig, env: BuildEnv) -> Rds {
         let clock = env.clock;
         let n = 1 + cfg.replicas as usize;

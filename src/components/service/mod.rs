@@ -68,6 +68,7 @@ struct Waiting {
     arrived: SimTime,
 }
 
+/// A running `service`: its servers, its queue and the requests they hold.
 pub struct Service {
     cfg: ServiceConfig,
     clock: Clock,
@@ -92,6 +93,7 @@ pub struct Service {
 }
 
 impl Service {
+    /// Builds it for one run, idle and empty.
     pub fn new(cfg: ServiceConfig, env: BuildEnv) -> Service {
         let clock = env.clock;
         Service {
