@@ -490,3 +490,24 @@ fn with_elb_health_checks_the_group_replaces_what_the_load_balancer_finds_unheal
     );
     assert_eq!(times(&ev, "launch"), vec![replaced]);
 }
+
+#[test]
+fn a_step_policy_waits_for_as_many_datapoints_as_it_says() {
+    // Saturated from the start (20 ms at 400/s on two instances: 8 vCPUs of work on 4), one-
+    // minute datapoints, the first visible at 2 min (the [0, 1) min period, a minute late).
+    // With `datapoints = 20` the alarm needs the 20 periods [0, 20) min above 60 %: visible
+    // at 21 min, and not before (the group once kept only 15 datapoints and never fired).
+    let toml = asg(
+        "30m",
+        r#"{ process = "constant", rate = 400 }"#,
+        r#"min = 2
+           max = 4
+           monitoring = "detailed"
+           work = "20ms"
+           scaling = { policy = "step", steps = [{ above = 60, add = 1 }], datapoints = 20 }"#,
+        "",
+        "",
+    );
+    let outs = times(&events(&toml, 1), "scale_out");
+    assert_eq!(outs.first().copied(), Some(21.0 * 60.0), "{outs:?}");
+}

@@ -384,6 +384,12 @@ fn api_keys_usage_plans_and_quotas() {
         5.0 * 30.0
     );
     assert_eq!(num(&s, "workloads.anon.requests.by_status.403"), 59.0);
+    // A missing key is forbidden, not throttled: the throttle figures count the 429s only.
+    assert_eq!(num(&s, "components.api.forbidden"), 59.0);
+    assert_eq!(
+        num(&s, "components.api.throttled"),
+        num(&s, "workloads.keyed.requests.by_status.429")
+    );
     assert!(num(&s, "components.api.throttled_by.quota") > 2_000.0);
     assert!(num(&s, "components.api.throttled_by.api_key") > 0.0);
 }

@@ -218,7 +218,12 @@ impl Kind for ApiGatewayConfig {
             Field {
                 path: "throttled",
                 unit: Unit::Count,
-                about: "requests refused by a limit: 429 for a throttle or a quota, 403 for a missing API key",
+                about: "requests refused with 429 by a throttle or a quota",
+            },
+            Field {
+                path: "forbidden",
+                unit: Unit::Count,
+                about: "requests refused with 403 for want of an API key",
             },
             Field {
                 path: "throttled_by.*",

@@ -76,6 +76,8 @@ pub struct ApiGateway {
     requests: Counter,
     throttled: Counter,
     refusals: BTreeMap<Refusal, u64>,
+    /// Requests refused with 403 (no API key) in the measured period.
+    forbidden: u64,
     hits: Counter,
     misses: Counter,
     statuses: WindowedCounts<u16>,
@@ -100,6 +102,7 @@ impl ApiGateway {
             requests: Counter::new(&clock),
             throttled: Counter::new(&clock),
             refusals: BTreeMap::new(),
+            forbidden: 0,
             hits: Counter::new(&clock),
             misses: Counter::new(&clock),
             statuses: WindowedCounts::default(),
@@ -142,7 +145,13 @@ impl Component for ApiGateway {
                 let measured = self.clock.measured(now);
                 self.requests.add(&self.clock, now, measured);
                 if let Some(refusal) = self.limits.admit(now, &msg) {
-                    self.throttled.add(&self.clock, now, measured);
+                    // A missing key is refused (403), not throttled (429): it is counted
+                    // apart, so that the throttle figures mean throttles.
+                    if refusal.status() == status::TOO_MANY_REQUESTS {
+                        self.throttled.add(&self.clock, now, measured);
+                    } else if measured {
+                        self.forbidden += 1;
+                    }
                     if measured {
                         *self.refusals.entry(refusal).or_insert(0) += 1;
                     }
@@ -226,6 +235,7 @@ impl Component for ApiGateway {
         let requests = self.requests.total();
         m.count("requests", requests);
         m.count("throttled", self.throttled.total());
+        m.count("forbidden", self.forbidden);
         for (r, n) in &self.refusals {
             m.count(format!("throttled_by.{}", r.name()), *n);
         }

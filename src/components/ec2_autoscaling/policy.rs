@@ -11,8 +11,13 @@ use crate::kernel::SimTime;
 pub(super) const TT_OUT_DATAPOINTS: usize = 3;
 pub(super) const TT_IN_DATAPOINTS: usize = 15;
 pub(super) const TT_IN_FRACTION: f64 = 0.9;
-/// The datapoints a group keeps for its policy: the most target tracking looks back over.
-pub(super) const HISTORY: usize = TT_IN_DATAPOINTS;
+/// The datapoints a group keeps for its policy: the most any policy looks back over (target
+/// tracking's 15, or a step or simple policy's `datapoints`, up to `MAX_DATAPOINTS`).
+pub(super) const HISTORY: usize = if super::config::MAX_DATAPOINTS as usize > TT_IN_DATAPOINTS {
+    super::config::MAX_DATAPOINTS as usize
+} else {
+    TT_IN_DATAPOINTS
+};
 
 /// One instance over a closed CloudWatch period.
 #[derive(Clone, Copy, Debug)]
