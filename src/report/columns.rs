@@ -36,6 +36,8 @@ pub fn value(c: &Column, component: &Value) -> Option<f64> {
 pub fn cell(c: &Column, component: &Value) -> String {
     value(c, component).map_or("–".into(), |v| match c.unit {
         Unit::Usd => format!("{v:.4}"),
+        // A count is whole when it is one (a mean over seeds may not be).
+        Unit::Count if v.fract() == 0.0 && v.abs() < 1000.0 => format!("{v:.0}"),
         _ => super::html::fmt(v),
     })
 }
