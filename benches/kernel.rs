@@ -15,7 +15,9 @@ fn bench_model(c: &mut Criterion, file: &str, name: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("benches")
         .join(file);
-    let sc = scenario::load(&path, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    let sc = scenario::load(&path, &Default::default(), &[])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .swap_remove(0);
     let events = World::build(&sc, 1)
         .run()
         .expect("bench model runs")

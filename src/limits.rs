@@ -79,3 +79,6 @@ pub const MAX_DYNAMODB_UNITS: f64 = 10_000_000.0;
 
 /// The most event records one component or workload keeps per run; later ones are counted.
 pub const MAX_EVENTS_PER_ACTOR: usize = 10_000;
+
+/// The most variants a scenario may have, its sweep's points included: each runs every seed.
+pub const MAX_VARIANTS: usize = 1_000;

@@ -64,6 +64,11 @@ struct ReadArgs {
     /// files under its own folder. Repeatable.
     #[arg(long = "allow-read", value_name = "DIR")]
     allow_read: Vec<PathBuf>,
+    /// Override a value of every scenario as if written in it: a component id, a workload
+    /// name or scenario/account/network, then the keys inside (`db.read_replicas=4`,
+    /// `scenario.duration=10m`). Repeatable; checked like a variant's `set`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
 }
 
 #[derive(clap::Args)]
@@ -155,7 +160,7 @@ fn load(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>, 
         eprintln!("error: {}", printable(&e));
         ExitCode::from(BAD_INPUT)
     })?;
-    let loaded = sweep::load_all(&files, &access);
+    let loaded = sweep::load_all(&files, &access, &reads.sets);
     if let Ok(scenarios) = &loaded {
         for w in scenarios.iter().flat_map(|s| &s.warnings) {
             let d = w.to_string();
@@ -254,22 +259,42 @@ fn run(args: &RunArgs, check: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    for (o, sc) in outcomes.iter().zip(&scenarios) {
-        let written = sweep::write_outputs(&out, o, sc)
-            .with_context(|| format!("writing the results of {}", o.name));
-        match written {
-            Ok(dir) => {
-                if !quiet {
-                    println!("{}-> {}\n", report::text_summary(&o.summary), dir.display());
-                }
-            }
-            Err(e) => {
-                eprintln!("error: {}", printable(&format!("{e:#}")));
-                return ExitCode::FAILURE;
-            }
+    if !quiet {
+        for o in &outcomes {
+            println!("{}", report::text_summary(&o.summary));
         }
     }
-    let names: Vec<String> = outcomes.iter().map(|o| o.name.clone()).collect();
+    let written = sweep::write_all(&out, &outcomes, &scenarios).context("writing the results");
+    match written {
+        Ok(dirs) => {
+            if !quiet {
+                let mut i = 0;
+                for dir in &dirs {
+                    // An experiment's comparison, in a few lines, after its variants.
+                    let name = &scenarios[i].name;
+                    let n = scenarios[i..]
+                        .iter()
+                        .take_while(|s| &s.name == name)
+                        .count();
+                    if scenarios[i].variant.is_some() {
+                        let summaries: Vec<_> = outcomes[i..i + n]
+                            .iter()
+                            .map(|o| o.summary.clone())
+                            .collect();
+                        print!("{}", report::experiment::terminal(name, &summaries));
+                    }
+                    println!("-> {}\n", printable(&dir.display().to_string()));
+                    i += n;
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {}", printable(&format!("{e:#}")));
+            return ExitCode::FAILURE;
+        }
+    }
+    let mut names: Vec<String> = outcomes.iter().map(|o| o.name.clone()).collect();
+    names.dedup();
     match sweep::write_index(&out, &names) {
         Ok(index) => {
             if !quiet {

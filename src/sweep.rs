@@ -59,35 +59,40 @@ pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-/// Loads every scenario, collecting the errors of all files; also refuses two scenarios
+/// Loads every scenario (each file's baseline and variants), collecting the errors of all
+/// files; `sets` (`--set PATH=VALUE`) override every file's scenario. Also refuses two files
 /// that would write to the same results folder.
 pub fn load_all(
     files: &[PathBuf],
     access: &FileAccess,
+    sets: &[String],
 ) -> Result<Vec<Scenario>, Vec<ScenarioError>> {
-    let results: Vec<Result<Scenario, ScenarioError>> =
-        files.iter().map(|f| scenario::load(f, access)).collect();
+    let results: Vec<Result<Vec<Scenario>, ScenarioError>> = files
+        .iter()
+        .map(|f| scenario::load(f, access, sets))
+        .collect();
     let mut errors = Vec::new();
     let mut scenarios: Vec<Scenario> = Vec::new();
     for r in results {
         match r {
-            Ok(s) => {
-                if let Some(other) = scenarios.iter().find(|o| o.name == s.name) {
-                    let (line, column) = s.name_position;
+            Ok(list) => {
+                let first = &list[0];
+                if let Some(other) = scenarios.iter().find(|o| o.name == first.name) {
+                    let (line, column) = first.name_position;
                     errors.push(ScenarioError {
                         diagnostics: vec![scenario::Diagnostic {
-                            file: s.file.clone(),
+                            file: first.file.clone(),
                             line,
                             column,
                             message: format!(
                                 "scenario name \"{}\" is also the name of {}; each needs its own results folder (set `name` in [scenario])",
-                                s.name,
+                                first.name,
                                 other.file.display()
                             ),
                         }],
                     });
                 } else {
-                    scenarios.push(s);
+                    scenarios.extend(list);
                 }
             }
             Err(e) => errors.push(e),
@@ -273,10 +278,21 @@ pub fn run_all(
             let g = g.into_inner().unwrap_or_else(|p| p.into_inner());
             let mut summary = g.pool.summary(&SummaryMeta {
                 scenario: &sc.name,
-                variant: None,
+                variant: sc.variant.as_ref().map(|v| v.name.as_str()),
                 description: &sc.description,
                 compare: sc.compare.as_deref(),
             });
+            if let Some(v) = &sc.variant {
+                summary["variant_description"] = serde_json::json!(v.description);
+                summary["swept"] = serde_json::json!(v.swept);
+                summary["set"] = v
+                    .set
+                    .iter()
+                    .map(|(path, value, number)| {
+                        serde_json::json!({ "path": path, "value": value, "number": number })
+                    })
+                    .collect();
+            }
             let verdicts = crate::expect::evaluate(&sc.expectations, &summary);
             summary["expectations"] = crate::expect::to_json(&verdicts);
             let mut kept = g.kept;
@@ -462,6 +478,37 @@ fn write_new(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
+/// Writes the results of a run: each scenario without variants as its folder
+/// `out/<name>/`; each with variants as `out/<name>/` holding a folder per variant, beside
+/// `sweep.csv`, `sweep.json`, the sweep's charts and a `report.html` that compares them.
+/// Outcomes come in the order of `scenarios` (a file's variants together, baseline first).
+pub fn write_all(
+    out: &OutDir,
+    outcomes: &[ScenarioOutcome],
+    scenarios: &[Scenario],
+) -> std::io::Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    let mut i = 0;
+    while i < outcomes.len() {
+        let name = &scenarios[i].name;
+        let n = scenarios[i..]
+            .iter()
+            .take_while(|s| &s.name == name)
+            .count();
+        let group: Vec<(&ScenarioOutcome, &Scenario)> = outcomes[i..i + n]
+            .iter()
+            .zip(&scenarios[i..i + n])
+            .collect();
+        written.push(if scenarios[i].variant.is_some() {
+            write_experiment(out, &group)?
+        } else {
+            write_outputs(out, group[0].0, group[0].1)?
+        });
+        i += n;
+    }
+    Ok(written)
+}
+
 /// Writes everything about one scenario as the folder `out/<name>/`: `summary.json`,
 /// `timeseries.csv`, `events.csv`, the architecture diagram, the plots and `report.html`.
 pub fn write_outputs(
@@ -469,27 +516,85 @@ pub fn write_outputs(
     outcome: &ScenarioOutcome,
     scenario: &Scenario,
 ) -> std::io::Result<PathBuf> {
+    out.write_scenario(&outcome.name, |dir| write_run(dir, outcome, scenario))
+}
+
+/// An experiment's folder: a folder per variant (each as `write_outputs` writes one), and
+/// the experiment's own files.
+fn write_experiment(
+    out: &OutDir,
+    group: &[(&ScenarioOutcome, &Scenario)],
+) -> std::io::Result<PathBuf> {
+    let name = &group[0].1.name;
+    out.write_scenario(name, |dir| {
+        for (o, sc) in group {
+            let variant = sc
+                .variant
+                .as_ref()
+                .map_or(scenario::variants::BASELINE, |v| v.name.as_str());
+            let vdir = dir.join(variant);
+            std::fs::create_dir(&vdir)?;
+            write_run(&vdir, o, sc)?;
+        }
+        let summaries: Vec<Summary> = group.iter().map(|(o, _)| o.summary.clone()).collect();
+        write_experiment_files(
+            dir,
+            name,
+            &group[0].1.description,
+            &summaries,
+            &mut |f, b| write_new(dir, f, b),
+        )
+    })
+}
+
+/// `sweep.csv`, `sweep.json`, the sweep's charts and the comparison page of an experiment.
+fn write_experiment_files(
+    dir: &Path,
+    name: &str,
+    description: &str,
+    summaries: &[Summary],
+    write: &mut dyn FnMut(&str, &[u8]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let _ = dir;
+    write("sweep.csv", report::experiment::csv(summaries).as_bytes())?;
+    write(
+        "sweep.json",
+        report::summary_json(&report::experiment::json(name, summaries)).as_bytes(),
+    )?;
+    let mut shown = Vec::new();
+    for (stem, chart) in report::experiment::charts(name, summaries) {
+        let svg = report::xy::svg(&chart);
+        write(&format!("{stem}.svg"), svg.as_bytes())?;
+        write(&format!("{stem}.png"), &report::xy::png(&chart))?;
+        shown.push((chart.title.clone(), svg));
+    }
+    write(
+        "report.html",
+        report::experiment::html(name, description, summaries, &shown).as_bytes(),
+    )
+}
+
+/// The files of one run of one scenario (or variant), into `dir`.
+fn write_run(dir: &Path, outcome: &ScenarioOutcome, scenario: &Scenario) -> std::io::Result<()> {
     let timeseries = report::timeseries_csv(&outcome.runs);
     let events = report::events_csv(&outcome.runs);
     let diagram = report::diagram::svg(scenario);
-    out.write_scenario(&outcome.name, |dir| {
-        write_new(
-            dir,
-            "summary.json",
-            report::summary_json(&outcome.summary).as_bytes(),
-        )?;
-        write_new(dir, "timeseries.csv", timeseries.as_bytes())?;
-        write_new(dir, "events.csv", events.as_bytes())?;
-        write_new(dir, "diagram.svg", diagram.as_bytes())?;
-        render(
-            dir,
-            &outcome.summary,
-            &timeseries,
-            &events,
-            Some(&diagram),
-            &mut |file, bytes| write_new(dir, file, bytes),
-        )
-    })
+    write_new(
+        dir,
+        "summary.json",
+        report::summary_json(&outcome.summary).as_bytes(),
+    )?;
+    write_new(dir, "timeseries.csv", timeseries.as_bytes())?;
+    write_new(dir, "events.csv", events.as_bytes())?;
+    write_new(dir, "diagram.svg", diagram.as_bytes())?;
+    render(
+        dir,
+        &outcome.summary,
+        &timeseries,
+        &events,
+        Some(&diagram),
+        &mut |file, bytes| write_new(dir, file, bytes),
+    )
 }
 
 /// Draws the plots and `report.html` of a scenario folder from its data, handing each file
@@ -578,12 +683,62 @@ pub fn replot(out: &OutDir, name: &str) -> std::io::Result<()> {
             ),
         )
     })?;
-    let summary = read_summary(&dir)?;
-    let timeseries = read_saved(&dir, "timeseries.csv", MAX_CSV_BYTES)?;
-    let events = read_saved(&dir, "events.csv", MAX_CSV_BYTES)?;
-    let diagram = read_saved(&dir, "diagram.svg", MAX_SUMMARY_BYTES).ok();
+    if !dir.join("sweep.json").is_file() {
+        return replot_run(&dir);
+    }
+    // An experiment: each variant's folder, then its own pages from their summaries, in the
+    // order its sweep.json lists them (the baseline first).
+    let listed: Summary = serde_json::from_str(&read_saved(&dir, "sweep.json", MAX_SUMMARY_BYTES)?)
+        .map_err(|e| invalid_data(&dir, format!("sweep.json: {e}")))?;
+    let mut summaries = Vec::new();
+    for v in listed["variants"].as_array().map_or(&[][..], Vec::as_slice) {
+        let variant = v["name"].as_str().unwrap_or("");
+        if scenario::name_problem(variant).is_some() {
+            return Err(invalid_data(
+                &dir,
+                format!(
+                    "sweep.json names a variant \"{}\" archsim would not",
+                    crate::text::one_line(variant)
+                ),
+            ));
+        }
+        let vdir = dir.join(variant);
+        if !std::fs::symlink_metadata(&vdir).is_ok_and(|m| m.is_dir()) {
+            return Err(invalid_data(
+                &vdir,
+                "not a variant folder (or a symbolic link)".into(),
+            ));
+        }
+        replot_run(&vdir)?;
+        summaries.push(read_summary(&vdir)?);
+    }
+    if summaries.is_empty() {
+        return Err(invalid_data(&dir, "sweep.json lists no variant".into()));
+    }
+    let description = summaries[0]["description"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    write_experiment_files(&dir, name, &description, &summaries, &mut |f, b| {
+        write_atomic(&dir.join(f), b)
+    })
+}
+
+fn invalid_data(dir: &Path, why: String) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("{}: {why}", dir.display()),
+    )
+}
+
+/// Draws one run's plots and `report.html` again from its saved files.
+fn replot_run(dir: &Path) -> std::io::Result<()> {
+    let summary = read_summary(dir)?;
+    let timeseries = read_saved(dir, "timeseries.csv", MAX_CSV_BYTES)?;
+    let events = read_saved(dir, "events.csv", MAX_CSV_BYTES)?;
+    let diagram = read_saved(dir, "diagram.svg", MAX_SUMMARY_BYTES).ok();
     render(
-        &dir,
+        dir,
         &summary,
         &timeseries,
         &events,
@@ -593,7 +748,7 @@ pub fn replot(out: &OutDir, name: &str) -> std::io::Result<()> {
 }
 
 /// The scenario folders under `out`: real folders (not symbolic links) holding a
-/// `summary.json`, by name.
+/// `summary.json` (or, for an experiment, a `sweep.json`), by name.
 pub fn result_dirs(out: &OutDir) -> std::io::Result<Vec<String>> {
     let mut names: Vec<String> = std::fs::read_dir(out.path())?
         .filter_map(|e| e.ok())
@@ -601,7 +756,7 @@ pub fn result_dirs(out: &OutDir) -> std::io::Result<Vec<String>> {
         .filter(|n| !n.starts_with('.'))
         .filter(|n| {
             out.existing_scenario_dir(n)
-                .is_some_and(|d| d.join("summary.json").is_file())
+                .is_some_and(|d| d.join("summary.json").is_file() || d.join("sweep.json").is_file())
         })
         .collect();
     names.sort();
@@ -625,6 +780,13 @@ pub fn write_index(out: &OutDir, names: &[String]) -> std::io::Result<PathBuf> {
     for name in names {
         let Some(dir) = out.existing_scenario_dir(name) else {
             continue;
+        };
+        // An experiment shows as its baseline, its name linking to its comparison page.
+        let experiment = dir.join("sweep.json").is_file();
+        let dir = if experiment {
+            dir.join(scenario::variants::BASELINE)
+        } else {
+            dir
         };
         let Ok(summary) = read_summary(&dir) else {
             continue;

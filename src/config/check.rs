@@ -25,8 +25,17 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     /// `file:line:column: message`, on one line, with anything a terminal would act on
-    /// escaped (the message may quote the scenario).
+    /// escaped (the message may quote the scenario); a problem with a value from outside the
+    /// file (line 0) says where it came from instead: `--set db.x=4: message`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            return write!(
+                f,
+                "{}: {}",
+                crate::text::one_line(&self.file.display().to_string()),
+                crate::text::one_line(&self.message)
+            );
+        }
         write!(
             f,
             "{}:{}:{}: {}",
@@ -69,6 +78,13 @@ pub struct Checker {
     component_index: std::collections::HashMap<String, usize>,
     /// Operation names, interned: a request carries the index.
     pub ops: Vec<String>,
+    /// Words put before every message (`variant "x": `), when one file yields several
+    /// scenarios.
+    pub prefix: Option<String>,
+    /// Where values that are not in the file come from (`--set db.read_replicas=4`): a span
+    /// at `text_len + 1 + i` stands for the i-th.
+    origins: Vec<String>,
+    text_len: usize,
 }
 
 impl Checker {
@@ -83,7 +99,18 @@ impl Checker {
             component_ids: Vec::new(),
             component_index: std::collections::HashMap::new(),
             ops: Vec::new(),
+            prefix: None,
+            origins: Vec::new(),
+            text_len: src.len(),
         }
+    }
+
+    /// A span that stands for a value from outside the file, such as a `--set` argument:
+    /// messages about it name `label` instead of a line and column.
+    pub fn synthetic(&mut self, label: String) -> Range<usize> {
+        let at = self.text_len + 1 + self.origins.len();
+        self.origins.push(label);
+        at..at
     }
 
     /// Declares the scenario's component ids, in file order (an empty id for a component
@@ -132,6 +159,22 @@ impl Checker {
     }
 
     fn diagnostic(&self, span: Range<usize>, message: String) -> Diagnostic {
+        let message = match &self.prefix {
+            Some(p) => format!("{p}{message}"),
+            None => message,
+        };
+        if let Some(label) = span
+            .start
+            .checked_sub(self.text_len + 1)
+            .and_then(|i| self.origins.get(i))
+        {
+            return Diagnostic {
+                file: PathBuf::from(label),
+                line: 0,
+                column: 0,
+                message,
+            };
+        }
         let (line, column) = self.position(span.start);
         Diagnostic {
             file: self.file.clone(),

@@ -52,6 +52,8 @@ pub enum KeyType {
     Steps,
     /// A list of outcomes: status codes and the word "timeout".
     Outcomes,
+    /// Overrides: `"path" = value`, any value a key may take.
+    Overrides,
 }
 
 /// A key of a table.

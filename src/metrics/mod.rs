@@ -4,6 +4,7 @@
 //! one slot per window. Memory grows with the number of windows (duration / window), never with
 //! the number of requests.
 
+pub mod compare;
 mod recorders;
 mod result;
 mod series;

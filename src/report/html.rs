@@ -44,7 +44,7 @@ fn svg_image(svg: &str, alt: &str) -> String {
     )
 }
 
-const STYLE: &str = r#"<style>
+pub(crate) const STYLE: &str = r#"<style>
 body { font-family: "DejaVu Sans", Verdana, sans-serif; margin: 2em auto; max-width: 1320px; color: #222; padding: 0 1em; }
 h1 { font-size: 2.2em; margin-bottom: 0.2em; } h2 { margin-top: 1.6em; border-bottom: 2px solid #dde4ee; }
 p.lead { font-size: 1.25em; color: #444; }
@@ -129,11 +129,24 @@ pub fn report(
     let name = summary["scenario"].as_str().unwrap_or("scenario");
     let mut o = String::new();
     let _ = write!(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} – archsim</title>{STYLE}</head><body>\n", escape(name));
-    let _ = writeln!(
-        o,
-        "<p><a href=\"../index.html\">← all scenarios</a></p><h1>{}</h1>",
-        escape(name)
-    );
+    match summary["variant"].as_str() {
+        // A variant's folder sits in its experiment's.
+        Some(v) => {
+            let _ = writeln!(
+                o,
+                "<p><a href=\"../../index.html\">← all scenarios</a> · <a href=\"../report.html\">← the variants of {0}</a></p><h1>{0} · {1}</h1>",
+                escape(name),
+                escape(v)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                o,
+                "<p><a href=\"../index.html\">← all scenarios</a></p><h1>{}</h1>",
+                escape(name)
+            );
+        }
+    }
     if let Some(d) = summary["description"].as_str() {
         let _ = writeln!(o, "<p class=\"lead\">{}</p>", escape(d));
     }

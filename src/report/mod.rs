@@ -3,9 +3,11 @@
 
 pub mod columns;
 pub mod diagram;
+pub mod experiment;
 pub mod html;
 pub mod plots;
 pub mod table;
+pub mod xy;
 
 use crate::metrics::{RunResult, Summary};
 use serde_json::Value;
@@ -111,7 +113,18 @@ pub fn text_summary(summary: &Summary) -> String {
     let mut o = String::new();
     let get = |path: &str| crate::metrics::pointer(summary, path);
     let num = |path: &str| get(path).and_then(Value::as_f64).unwrap_or(f64::NAN);
-    let name = crate::text::one_line(get("scenario").and_then(Value::as_str).unwrap_or("?"));
+    let name = match get("variant").and_then(Value::as_str) {
+        Some(v) => format!(
+            "{} · {}",
+            get("scenario").and_then(Value::as_str).unwrap_or("?"),
+            v
+        ),
+        None => get("scenario")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string(),
+    };
+    let name = crate::text::one_line(&name);
     let seeds = get("seeds").and_then(Value::as_array).map_or(0, Vec::len);
     let _ = writeln!(
         o,

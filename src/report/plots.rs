@@ -21,7 +21,7 @@ const FONT: &str = "sans-serif";
 
 /// Registers the bundled DejaVu Sans, so text renders the same on every machine and no
 /// system font library is needed.
-fn fonts() {
+pub(crate) fn fonts() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
@@ -604,7 +604,7 @@ fn y_extent(lines: &[Line], log: bool) -> (f64, f64) {
 }
 
 /// Tick labels without trailing noise: 0.5, 20, 1.5k, 2M.
-fn short_number(v: f64) -> String {
+pub(crate) fn short_number(v: f64) -> String {
     let a = v.abs();
     if a >= 1e6 {
         format!("{}M", trim(v / 1e6))

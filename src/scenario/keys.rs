@@ -448,3 +448,24 @@ pub const EXPECT: &[Key] = &[
         about: "true: every seed's own value must hold, not just the pooled one (default false)",
     },
 ];
+
+pub const VARIANT: &[Key] = &[
+    Key {
+        name: "name",
+        ty: KeyType::Text,
+        required: true,
+        about: "names the variant's results folder: letters, digits, '-', '_' and '.'",
+    },
+    Key {
+        name: "description",
+        ty: KeyType::Text,
+        required: false,
+        about: "the question the variant asks, in a sentence",
+    },
+    Key {
+        name: "set",
+        ty: KeyType::Overrides,
+        required: true,
+        about: "what it changes: \"path\" = value, the path a component id, a workload name or scenario/account/network, then the keys inside (\"db.read_replicas\" = 4)",
+    },
+];

@@ -8,6 +8,7 @@ pub mod files;
 pub mod keys;
 pub mod raw;
 pub mod schema;
+pub mod variants;
 mod workloads;
 
 use crate::components::{self, Account, ComponentSpec};
@@ -25,6 +26,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
+pub use variants::VariantInfo;
 
 /// The top-level tables a scenario may have.
 const TOP_LEVEL: &[&str] = &[
@@ -35,6 +37,8 @@ const TOP_LEVEL: &[&str] = &[
     "component",
     "fault",
     "expect",
+    "variant",
+    "sweep",
 ];
 
 pub use crate::limits::MAX_WINDOWS;
@@ -79,6 +83,9 @@ pub struct Scenario {
     pub expectations: Vec<crate::expect::Expectation>,
     /// Likely mistakes found while validating, which did not stop it (shown to the user).
     pub warnings: Vec<Diagnostic>,
+    /// Which variant of its file it is, when the file has variants or a sweep (the scenario
+    /// as written is then the one named `baseline`).
+    pub variant: Option<VariantInfo>,
 }
 
 #[derive(Clone, Debug)]
@@ -162,10 +169,16 @@ impl Scenario {
     }
 }
 
-/// Reads and validates a scenario file; the files it names are read as `access` allows.
-pub fn load(path: &Path, access: &FileAccess) -> Result<Scenario, ScenarioError> {
+/// Reads and validates a scenario file: the scenario as written (the baseline, with the
+/// `--set` overrides `sets` applied) and its variants; the files it names are read as
+/// `access` allows.
+pub fn load(
+    path: &Path,
+    access: &FileAccess,
+    sets: &[String],
+) -> Result<Vec<Scenario>, ScenarioError> {
     match files::read_text(path, "the scenario", files::MAX_SCENARIO_BYTES) {
-        Ok(text) => parse_with_access(path, &text, access),
+        Ok(text) => parse_all(path, &text, access, sets),
         Err(why) => Err(ScenarioError {
             diagnostics: vec![Diagnostic {
                 file: path.to_path_buf(),
@@ -178,35 +191,149 @@ pub fn load(path: &Path, access: &FileAccess) -> Result<Scenario, ScenarioError>
 }
 
 /// Validates scenario text; `path` names it in messages, and the files it names (traces)
-/// must lie under its folder.
+/// must lie under its folder. The scenario as written; its variants are checked too.
 pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
     parse_with_access(path, text, &FileAccess::default())
 }
 
-/// Validates scenario text, reading the files it names as `access` allows.
+/// Validates scenario text, reading the files it names as `access` allows: the scenario as
+/// written (its variants are checked too).
 pub fn parse_with_access(
     path: &Path,
     text: &str,
     access: &FileAccess,
 ) -> Result<Scenario, ScenarioError> {
+    parse_all(path, text, access, &[]).map(|mut all| all.swap_remove(0))
+}
+
+/// Validates scenario text into the scenario as written (first, with `sets` applied) and
+/// each of its variants and sweep points, every one validated as if its overrides were
+/// written in place. Problems of all of them are reported together.
+pub fn parse_all(
+    path: &Path,
+    text: &str,
+    access: &FileAccess,
+    sets: &[String],
+) -> Result<Vec<Scenario>, ScenarioError> {
     let mut ck = Checker::new(path, text);
-    let scenario = parse_with(path, text, access, &mut ck);
-    ck.into_result(scenario).map(|(mut sc, warnings)| {
-        sc.warnings = warnings;
-        sc
+    let Some((doc, whole)) = parse_doc(text, &mut ck) else {
+        return ck.into_result::<()>(None).map(|_| Vec::new());
+    };
+    let mut doc = doc;
+    let declared = variants::take(&mut doc, &mut ck);
+    let mut base_doc = doc.clone();
+    for set in sets {
+        if let Some(ov) = cli_override(set, &mut ck) {
+            variants::apply(&mut base_doc, &ov, &mut ck);
+        }
+    }
+    let baseline = validate(path, base_doc, whole.clone(), access, &mut ck);
+    let (mut baseline, warnings) = ck.into_result(baseline)?;
+    baseline.warnings = warnings;
+    if declared.is_empty() {
+        return Ok(vec![baseline]);
+    }
+    baseline.variant = Some(VariantInfo {
+        name: variants::BASELINE.into(),
+        description: "the scenario as written".into(),
+        set: Vec::new(),
+        swept: false,
+    });
+    let mut all = vec![baseline];
+    let mut problems = Vec::new();
+    for d in &declared {
+        let mut ck = Checker::new(path, text);
+        ck.prefix = Some(format!("variant \"{}\": ", d.name));
+        let mut vdoc = doc.clone();
+        // Every override that leads somewhere is applied and the whole validated, so that
+        // one wrong path hides no other mistake.
+        for set in sets {
+            if let Some(ov) = cli_override(set, &mut ck) {
+                variants::apply(&mut vdoc, &ov, &mut ck);
+            }
+        }
+        for ov in &d.overrides {
+            variants::apply(&mut vdoc, ov, &mut ck);
+        }
+        let sc = validate(path, vdoc, whole.clone(), access, &mut ck);
+        match ck.into_result(sc) {
+            Ok((mut sc, _)) => {
+                sc.variant = Some(VariantInfo {
+                    name: d.name.clone(),
+                    description: d.description.clone(),
+                    set: d
+                        .overrides
+                        .iter()
+                        .map(|o| {
+                            (
+                                o.path_text(),
+                                variants::words(o.value.get_ref()),
+                                variants::number(o.value.get_ref()),
+                            )
+                        })
+                        .collect(),
+                    swept: d.description.is_empty()
+                        && d.at == d.overrides.first().map_or(0..0, |o| o.at.clone()),
+                });
+                sc.warnings = Vec::new();
+                all.push(sc);
+            }
+            Err(e) => problems.extend(e.diagnostics),
+        }
+    }
+    if problems.is_empty() {
+        Ok(all)
+    } else {
+        problems.dedup();
+        Err(ScenarioError {
+            diagnostics: problems,
+        })
+    }
+}
+
+/// A `--set PATH=VALUE` as an override, reported as the argument it is.
+fn cli_override(set: &str, ck: &mut Checker) -> Option<variants::Override<'static>> {
+    let at = ck.synthetic(format!("--set {set}"));
+    let Some((path, value)) = set.split_once('=') else {
+        ck.error(at, "a --set needs PATH=VALUE, as db.read_replicas=4");
+        return None;
+    };
+    let path: Vec<String> = path.trim().split('.').map(str::to_string).collect();
+    if path.len() < 2 || path.iter().any(|p| p.is_empty()) {
+        ck.error(at, "the path of a --set is a component id, a workload name or scenario/account/network, then the keys inside, as db.read_replicas");
+        return None;
+    }
+    Some(variants::Override {
+        path,
+        at: at.clone(),
+        value: Spanned::new(at, variants::value_of(value.trim())),
     })
 }
 
-fn parse_with(path: &Path, text: &str, access: &FileAccess, ck: &mut Checker) -> Option<Scenario> {
-    let doc = match DeTable::parse(text) {
-        Ok(d) => d,
+/// Parses the TOML of a scenario: its top-level table and the span of the whole.
+fn parse_doc<'i>(text: &'i str, ck: &mut Checker) -> Option<(DeTable<'i>, std::ops::Range<usize>)> {
+    match DeTable::parse(text) {
+        Ok(d) => {
+            let whole = d.span();
+            Some((d.into_inner(), whole))
+        }
         Err(e) => {
             ck.toml_error(&e, 0..0);
-            return None;
+            None
         }
-    };
-    let whole = doc.span();
-    let mut doc = doc.into_inner();
+    }
+}
+
+/// Validates a scenario's document (variants and sweep already taken out).
+fn validate(
+    path: &Path,
+    doc: DeTable<'_>,
+    whole: std::ops::Range<usize>,
+    access: &FileAccess,
+    ck: &mut Checker,
+) -> Option<Scenario> {
+    let mut doc = doc;
+
     for (key, _) in doc.iter() {
         if !TOP_LEVEL.contains(&key.get_ref().as_ref()) {
             ck.error(
@@ -498,6 +625,7 @@ fn parse_with(path: &Path, text: &str, access: &FileAccess, ck: &mut Checker) ->
         faults: fault_specs,
         expectations,
         warnings: Vec::new(),
+        variant: None,
     })
 }
 

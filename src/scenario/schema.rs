@@ -60,6 +60,35 @@ pub fn scenario_schema() -> Value {
                 "description": "expectations that `archsim check` judges",
                 "items": table(keys::EXPECT, "a bound on a number of summary.json"),
             },
+            "variant": {
+                "type": "array",
+                "description": "what-if variants of the scenario as written (the baseline), each run on the same seeds and compared with it",
+                "items": table(keys::VARIANT, "a variant: a name and what it changes"),
+            },
+            "sweep": {
+                "type": "object",
+                "description": "a grid of values over paths, each point a variant (`zip = true` pairs the lists instead)",
+                "properties": {
+                    "zip": { "type": "boolean", "description": "pair the paths' values in order instead of taking every combination" },
+                },
+                "additionalProperties": {
+                    "oneOf": [
+                        { "type": "array", "minItems": 1, "description": "the values the path takes" },
+                        {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "required": ["from", "to", "steps"],
+                            "description": "`steps` values from `from` to `to`",
+                            "properties": {
+                                "from": { "type": "number" },
+                                "to": { "type": "number" },
+                                "steps": { "type": "integer", "minimum": 2 },
+                                "scale": { "enum": ["linear", "log"] },
+                            },
+                        },
+                    ]
+                },
+            },
         },
         "definitions": {
             "duration": {
@@ -186,6 +215,10 @@ fn key_type(t: &KeyType) -> Value {
                 "minItems": 2,
                 "maxItems": 2,
             }
+        }),
+        KeyType::Overrides => json!({
+            "type": "object",
+            "propertyNames": { "pattern": "^[^.]+(\\.[^.]+)+$" },
         }),
         KeyType::Outcomes => json!({
             "type": "array",

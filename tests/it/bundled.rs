@@ -13,7 +13,7 @@ fn bundled_scenarios_load_and_run() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let files = sweep::scenario_files(&[dir]).unwrap();
     assert!(files.len() >= 2);
-    let mut scenarios = sweep::load_all(&files, &Default::default()).unwrap_or_else(|errs| {
+    let mut scenarios = sweep::load_all(&files, &Default::default(), &[]).unwrap_or_else(|errs| {
         panic!(
             "{}",
             errs.iter()
@@ -53,7 +53,7 @@ fn bundled_expectations_hold_at_full_length() {
     // expectation: run in full (a few seconds), every verdict must hold.
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let files = sweep::scenario_files(&[dir]).unwrap();
-    let scenarios: Vec<_> = sweep::load_all(&files, &Default::default())
+    let scenarios: Vec<_> = sweep::load_all(&files, &Default::default(), &[])
         .unwrap_or_else(|_| panic!("the bundled scenarios load"))
         .into_iter()
         .filter(|s| !s.expectations.is_empty())

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 #[test]
 fn the_mmc_bench_model_runs() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/mm10.toml");
-    let mut sc = scenario::load(&path, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    let mut sc = scenario::load(&path, &Default::default(), &[])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .swap_remove(0);
     sc.duration = SimTime::from_secs(60);
     let s = crate::run_scenario(&sc);
     // λ = 900/s for 60 s: about 54,000 customers, utilisation near 0.9.
@@ -24,7 +26,9 @@ fn the_mmc_bench_model_runs() {
 #[test]
 fn the_serverless_bench_model_runs() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/serverless-1h-10k.toml");
-    let mut sc = scenario::load(&path, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    let mut sc = scenario::load(&path, &Default::default(), &[])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .swap_remove(0);
     sc.duration = SimTime::from_secs(20);
     let s = crate::run_scenario(&sc);
     // 10,000/s for 20 s, nearly all served: the model exercises the three kinds end to end.
@@ -37,7 +41,9 @@ fn the_serverless_bench_model_runs() {
 #[test]
 fn the_server_bench_model_runs() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/server-1h-2k.toml");
-    let mut sc = scenario::load(&path, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    let mut sc = scenario::load(&path, &Default::default(), &[])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .swap_remove(0);
     sc.duration = SimTime::from_secs(30);
     let s = crate::run_scenario(&sc);
     // 2,000/s for 30 s through the group to the database, all served.

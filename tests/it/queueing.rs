@@ -19,7 +19,7 @@ fn erlang_b(c: u32, a: f64) -> f64 {
 }
 
 /// Erlang's C formula: the probability that an arrival to M/M/c waits.
-fn erlang_c(c: u32, a: f64) -> f64 {
+pub fn erlang_c(c: u32, a: f64) -> f64 {
     let b = erlang_b(c, a);
     let c = f64::from(c);
     c * b / (c - a * (1.0 - b))

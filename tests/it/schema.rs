@@ -109,13 +109,17 @@ fn the_scenario_tables_declare_the_keys_their_parser_takes() {
     let names = |keys: &[archsim::config::keys::Key]| -> std::collections::BTreeSet<String> {
         keys.iter().map(|k| k.name.to_string()).collect()
     };
-    let cases: [(&str, &[archsim::config::keys::Key]); 6] = [
+    let cases: [(&str, &[archsim::config::keys::Key]); 7] = [
         ("[scenario]\n__probe__ = 1\n", keys::SCENARIO),
         ("[account]\n__probe__ = 1\n", keys::ACCOUNT),
         ("[network]\n__probe__ = 1\n", keys::NETWORK),
         ("[[workload]]\n__probe__ = 1\n", keys::WORKLOAD),
         ("[[fault]]\n__probe__ = 1\n", keys::FAULT),
         ("[[expect]]\n__probe__ = 1\n", keys::EXPECT),
+        (
+            "[[variant]]\nname = \"v\"\nset = { \"s.servers\" = 2 }\n__probe__ = 1\n",
+            keys::VARIANT,
+        ),
     ];
     for (probe, declared) in cases {
         let text = if probe.starts_with("[scenario]") {

@@ -364,7 +364,7 @@ fn windows_components_and_files_have_stated_limits() {
         "big.toml",
         &format!("{BASE}\n# {}\n", "x".repeat(2 << 20)),
     );
-    let e = scenario::load(&big, &FileAccess::default())
+    let e = scenario::load(&big, &FileAccess::default(), &[])
         .unwrap_err()
         .to_string();
     assert!(e.contains("larger than 1 MiB"), "{e}");
@@ -545,7 +545,7 @@ fn messages_are_located() {
     write(home.path(), "a.toml", &named);
     write(home.path(), "b.toml", &named);
     let files = sweep::scenario_files(&[home.path().to_path_buf()]).unwrap();
-    let errs = sweep::load_all(&files, &FileAccess::default()).unwrap_err();
+    let errs = sweep::load_all(&files, &FileAccess::default(), &[]).unwrap_err();
     let d = &errs[0].diagnostics[0];
     assert_eq!((d.line, d.column), (2, 8), "{d}");
 }

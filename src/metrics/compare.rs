@@ -1,0 +1,174 @@
+//! Comparisons of two summaries of the same scenario, seed by seed: variants against their
+//! baseline (common random numbers make each seed's pair see the same arrivals, so the
+//! difference of a pair is far less noisy than either), and a results folder against
+//! another (`archsim diff`).
+
+use super::summary::{pointer, Summary};
+use serde_json::{json, Value};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// The numbers every comparison reports: (path in summary.json, words, whether lower is
+/// better).
+pub const HEADLINES: &[(&str, &str, bool)] = &[
+    ("latency_ms.p50", "p50 latency [ms]", true),
+    ("latency_ms.p99", "p99 latency [ms]", true),
+    ("error_rate", "error rate", true),
+    ("throughput_rps", "throughput [req/s]", false),
+    ("cost_usd.total", "cost [$ per seed]", true),
+];
+
+/// Each seed's value of `metric` in a summary: (seed, value), for the seeds that have one.
+pub fn per_seed(summary: &Summary, metric: &str) -> Vec<(u64, f64)> {
+    summary["per_seed"]
+        .as_array()
+        .map(|seeds| {
+            seeds
+                .iter()
+                .filter_map(|s| {
+                    let seed = s["seed"].as_u64()?;
+                    let v = value_or_zero(s, metric)?;
+                    v.is_finite().then_some((seed, v))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A summary's value at `metric`; a status or a cost the summary lacks counted nothing.
+fn value_or_zero(s: &Value, metric: &str) -> Option<f64> {
+    match pointer(s, metric).and_then(Value::as_f64) {
+        Some(v) => Some(v),
+        None if metric.starts_with("requests.by_status.") || metric.starts_with("cost_usd.") => {
+            Some(0.0)
+        }
+        None => None,
+    }
+}
+
+/// The difference `b − a` of a metric over the seeds both have, with its Student-t 95 %
+/// interval.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Difference {
+    pub metric: String,
+    /// Mean of `a` and of `b` over the paired seeds.
+    pub a: f64,
+    pub b: f64,
+    /// Mean of the paired differences.
+    pub mean: f64,
+    /// The 95 % interval of the mean difference (NaN with fewer than two pairs).
+    pub lo: f64,
+    pub hi: f64,
+    /// Pairs of seeds.
+    pub n: usize,
+}
+
+impl Difference {
+    /// Whether the interval leaves zero out: the two differ beyond what their seeds' noise
+    /// explains.
+    pub fn excludes_zero(&self) -> bool {
+        self.n >= 2 && (self.lo > 0.0 || self.hi < 0.0)
+    }
+
+    /// The difference as a share of `a`, when `a` is not zero.
+    pub fn relative(&self) -> Option<f64> {
+        (self.a != 0.0).then(|| self.mean / self.a.abs())
+    }
+
+    pub fn to_json(&self) -> Value {
+        let num = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
+        json!({
+            "metric": self.metric,
+            "baseline": num(self.a),
+            "variant": num(self.b),
+            "difference": num(self.mean),
+            "ci95": [num(self.lo), num(self.hi)],
+            "pairs": self.n,
+            "excludes_zero": self.excludes_zero(),
+        })
+    }
+}
+
+/// `b − a` of `metric`, paired by seed; `None` when no seed has it in both.
+pub fn paired(a: &Summary, b: &Summary, metric: &str) -> Option<Difference> {
+    let av = per_seed(a, metric);
+    let bv = per_seed(b, metric);
+    let pairs: Vec<(f64, f64)> = av
+        .iter()
+        .filter_map(|&(seed, x)| bv.iter().find(|(s, _)| *s == seed).map(|&(_, y)| (x, y)))
+        .collect();
+    let n = pairs.len();
+    if n == 0 {
+        return None;
+    }
+    let nf = n as f64;
+    let ma = pairs.iter().map(|p| p.0).sum::<f64>() / nf;
+    let mb = pairs.iter().map(|p| p.1).sum::<f64>() / nf;
+    let d: Vec<f64> = pairs.iter().map(|(x, y)| y - x).collect();
+    let mean = d.iter().sum::<f64>() / nf;
+    let (lo, hi) = if n >= 2 {
+        let var = d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (nf - 1.0);
+        let t = StudentsT::new(0.0, 1.0, nf - 1.0)
+            .map(|t| t.inverse_cdf(0.975))
+            .unwrap_or(f64::NAN);
+        let half = t * (var / nf).sqrt();
+        (mean - half, mean + half)
+    } else {
+        (f64::NAN, f64::NAN)
+    };
+    Some(Difference {
+        metric: metric.to_string(),
+        a: ma,
+        b: mb,
+        mean,
+        lo,
+        hi,
+        n,
+    })
+}
+
+/// The mean of a metric over seeds and its Student-t 95 % interval: (mean, lo, hi), the
+/// interval NaN with one seed.
+pub fn mean_ci(summary: &Summary, metric: &str) -> Option<(f64, f64, f64)> {
+    let v: Vec<f64> = per_seed(summary, metric).into_iter().map(|p| p.1).collect();
+    let n = v.len();
+    if n == 0 {
+        return None;
+    }
+    let nf = n as f64;
+    let mean = v.iter().sum::<f64>() / nf;
+    if n < 2 {
+        return Some((mean, f64::NAN, f64::NAN));
+    }
+    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (nf - 1.0);
+    let t = StudentsT::new(0.0, 1.0, nf - 1.0)
+        .map(|t| t.inverse_cdf(0.975))
+        .unwrap_or(f64::NAN);
+    let half = t * (var / nf).sqrt();
+    Some((mean, mean - half, mean + half))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(values: &[(u64, f64)]) -> Summary {
+        json!({
+            "per_seed": values.iter().map(|(s, v)| json!({"seed": s, "latency_ms": {"p99": v}})).collect::<Vec<_>>()
+        })
+    }
+
+    #[test]
+    fn pairs_by_seed_and_gives_the_t_interval_of_the_difference() {
+        // Differences 1, 2, 3: mean 2, sd 1, t(0.975, 2) = 4.303, half-width 4.303/√3 = 2.484.
+        let a = summary(&[(1, 10.0), (2, 20.0), (3, 30.0), (4, 99.0)]);
+        let b = summary(&[(1, 11.0), (2, 22.0), (3, 33.0)]);
+        let d = paired(&a, &b, "latency_ms.p99").unwrap();
+        assert_eq!(d.n, 3, "seed 4 has no pair");
+        assert!((d.mean - 2.0).abs() < 1e-12);
+        assert!((d.hi - d.mean - 2.484).abs() < 1e-3, "{d:?}");
+        assert!(!d.excludes_zero());
+        // Differences 10, 11, 12: the interval is 11 ± 2.48, clear of zero.
+        let c = summary(&[(1, 20.0), (2, 31.0), (3, 42.0)]);
+        assert!(paired(&a, &c, "latency_ms.p99").unwrap().excludes_zero());
+    }
+}

@@ -1,0 +1,486 @@
+//! The outputs of an experiment (a scenario with variants or a sweep), drawn from its
+//! variants' summaries alone (the baseline first): `sweep.csv` (long format), `sweep.json`
+//! (each variant's headline numbers, its paired differences from the baseline, the Pareto
+//! frontier of cost against p99 and the cheapest variant that meets every expectation), the
+//! charts of each headline metric against a swept parameter, and the page that puts the
+//! variants side by side.
+
+use super::html::{escape, fmt, relative_link};
+use super::xy::{self, Point, XyChart};
+use crate::metrics::compare::{mean_ci, paired, per_seed, HEADLINES};
+use crate::metrics::Summary;
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+
+/// A variant's name in its summary.
+fn name(s: &Summary) -> &str {
+    s["variant"].as_str().unwrap_or("baseline")
+}
+
+/// A variant's overrides: (path, value in words, value as a number if one).
+fn set_of(s: &Summary) -> Vec<(String, String, Option<f64>)> {
+    s["set"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|o| {
+                    (
+                        o["path"].as_str().unwrap_or("").to_string(),
+                        o["value"].as_str().unwrap_or("").to_string(),
+                        o["number"].as_f64(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The paths a sweep varies, in the order they first appear.
+fn swept_paths(variants: &[Summary]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in variants.iter().filter(|s| s["swept"] == true) {
+        for (p, _, _) in set_of(s) {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// (held, total) of a summary's expectations.
+fn held(s: &Summary) -> (usize, usize) {
+    let list = s["expectations"].as_array().map_or(&[][..], Vec::as_slice);
+    (
+        list.iter().filter(|e| e["pass"] == true).count(),
+        list.len(),
+    )
+}
+
+/// `sweep.csv`: `variant, <each swept or set path>, seed, metric, value`, one row per
+/// variant, seed and headline metric.
+pub fn csv(variants: &[Summary]) -> String {
+    let mut paths: Vec<String> = Vec::new();
+    for s in variants {
+        for (p, _, _) in set_of(s) {
+            if !paths.contains(&p) {
+                paths.push(p);
+            }
+        }
+    }
+    let mut out = String::from("variant");
+    for p in &paths {
+        let _ = write!(out, ",{p}");
+    }
+    out.push_str(",seed,metric,value\n");
+    for s in variants {
+        let set = set_of(s);
+        let cells: Vec<String> = paths
+            .iter()
+            .map(|p| {
+                set.iter()
+                    .find(|(q, _, _)| q == p)
+                    .map_or(String::new(), |(_, v, _)| csv_field(v))
+            })
+            .collect();
+        for (metric, _, _) in HEADLINES {
+            for (seed, v) in per_seed(s, metric) {
+                let _ = write!(out, "{}", name(s));
+                for c in &cells {
+                    let _ = write!(out, ",{c}");
+                }
+                let _ = writeln!(out, ",{seed},{metric},{v}");
+            }
+        }
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Cost and p99 of each variant, means over seeds, for the frontier.
+fn cost_p99(variants: &[Summary]) -> Vec<(f64, f64)> {
+    variants
+        .iter()
+        .map(|s| {
+            let c = mean_ci(s, "cost_usd.total").map_or(f64::NAN, |m| m.0);
+            let p = mean_ci(s, "latency_ms.p99").map_or(f64::NAN, |m| m.0);
+            (c, p)
+        })
+        .collect()
+}
+
+/// The cheapest variant whose expectations all hold, if any has expectations.
+fn cheapest_meeting(variants: &[Summary]) -> Option<usize> {
+    let costs = cost_p99(variants);
+    (0..variants.len())
+        .filter(|&i| {
+            let (h, n) = held(&variants[i]);
+            n > 0 && h == n && costs[i].0.is_finite()
+        })
+        .min_by(|&a, &b| costs[a].0.total_cmp(&costs[b].0))
+}
+
+/// `sweep.json`: every variant's set, headline means with intervals, differences from the
+/// baseline, expectations; the frontier and the cheapest variant that meets expectations.
+pub fn json(scenario: &str, variants: &[Summary]) -> Value {
+    let base = &variants[0];
+    let frontier = xy::pareto(&cost_p99(variants));
+    let list: Vec<Value> = variants
+        .iter()
+        .map(|s| {
+            let mut metrics = serde_json::Map::new();
+            for (m, _, _) in HEADLINES {
+                if let Some((mean, lo, hi)) = mean_ci(s, m) {
+                    let n = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
+                    metrics.insert(
+                        m.to_string(),
+                        json!({"mean": n(mean), "ci95": [n(lo), n(hi)]}),
+                    );
+                }
+            }
+            let vs: Vec<Value> = if std::ptr::eq(s, base) {
+                Vec::new()
+            } else {
+                HEADLINES
+                    .iter()
+                    .filter_map(|(m, _, _)| paired(base, s, m).map(|d| d.to_json()))
+                    .collect()
+            };
+            let (h, n) = held(s);
+            json!({
+                "name": name(s),
+                "description": s["variant_description"],
+                "swept": s["swept"] == true,
+                "set": s["set"],
+                "metrics": metrics,
+                "vs_baseline": vs,
+                "expectations": { "held": h, "total": n },
+            })
+        })
+        .collect();
+    json!({
+        "scenario": scenario,
+        "baseline": name(base),
+        "swept": swept_paths(variants),
+        "variants": list,
+        "pareto_cost_p99": frontier.iter().map(|&i| name(&variants[i])).collect::<Vec<_>>(),
+        "cheapest_meeting_expectations": cheapest_meeting(variants).map(|i| name(&variants[i])),
+    })
+}
+
+/// The charts: each headline metric against the swept parameter (when one parameter is
+/// swept, or several together with `zip`), and cost against p99 for every variant.
+pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
+    let mut out = Vec::new();
+    let paths = swept_paths(variants);
+    let swept: Vec<&Summary> = variants.iter().filter(|s| s["swept"] == true).collect();
+    let seeds = variants[0]["seeds"].as_array().map_or(0, Vec::len);
+    let band = if seeds > 1 {
+        format!("mean of {seeds} seeds, 95 % interval shaded")
+    } else {
+        "one seed: no interval".to_string()
+    };
+    // A parameter the points order by: the first swept path, when every point has a number
+    // for it and the others vary with it (one path, or a zip).
+    let axis = paths.first().filter(|p| {
+        swept.len() >= 2
+            && swept
+                .iter()
+                .all(|s| set_of(s).iter().any(|(q, _, n)| q == *p && n.is_some()))
+            && (paths.len() == 1 || {
+                let mut xs: Vec<f64> = swept.iter().filter_map(|s| x_of(s, p)).collect();
+                xs.sort_by(f64::total_cmp);
+                xs.dedup();
+                xs.len() == swept.len()
+            })
+    });
+    if let Some(p) = axis {
+        let xs: Vec<f64> = swept.iter().filter_map(|s| x_of(s, p)).collect();
+        let positive = xs.iter().all(|x| *x > 0.0);
+        let (lo, hi) = xs
+            .iter()
+            .fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
+        let log_x = positive && hi / lo >= 30.0;
+        for (metric, words, _) in HEADLINES {
+            let mut points: Vec<Point> = swept
+                .iter()
+                .filter_map(|s| {
+                    let x = x_of(s, p)?;
+                    let (y, lo, hi) = mean_ci(s, metric)?;
+                    Some(Point {
+                        x,
+                        y,
+                        lo,
+                        hi,
+                        label: String::new(),
+                    })
+                })
+                .collect();
+            points.sort_by(|a, b| a.x.total_cmp(&b.x));
+            // A metric that does not move (no cost, no errors) would be a flat line saying
+            // nothing: left out.
+            let flat = points
+                .windows(2)
+                .all(|w| (w[0].y - w[1].y).abs() <= 1e-12 * w[0].y.abs().max(1.0));
+            if points.len() < 2 || flat {
+                continue;
+            }
+            let stem = format!("sweep-{}", slug(metric));
+            out.push((
+                stem,
+                XyChart {
+                    title: format!("{scenario}: {words} against {p}"),
+                    subtitle: band.clone(),
+                    x_desc: p.clone(),
+                    y_desc: words.to_string(),
+                    log_x,
+                    points,
+                    joined: true,
+                    frontier: Vec::new(),
+                    chosen: None,
+                },
+            ));
+        }
+    }
+    // Cost against p99: every variant a point, the frontier in red.
+    let cp = cost_p99(variants);
+    let points: Vec<Point> = variants
+        .iter()
+        .zip(&cp)
+        .map(|(s, &(c, p))| {
+            let (_, lo, hi) = mean_ci(s, "latency_ms.p99").unwrap_or((p, f64::NAN, f64::NAN));
+            Point {
+                x: c,
+                y: p,
+                lo,
+                hi,
+                label: if variants.len() <= 12 {
+                    name(s).to_string()
+                } else {
+                    String::new()
+                },
+            }
+        })
+        .collect();
+    if points
+        .iter()
+        .filter(|p| p.x.is_finite() && p.y.is_finite())
+        .count()
+        >= 2
+        && cp.iter().any(|c| c.0 > 0.0)
+    {
+        let frontier = xy::pareto(&cp);
+        out.push((
+            "cost-vs-p99".into(),
+            XyChart {
+                title: format!("{scenario}: cost against p99 latency"),
+                subtitle: format!("each variant: {band}; lower and left is better"),
+                x_desc: "cost [$ per seed, measured period]".into(),
+                y_desc: "p99 latency [ms]".into(),
+                log_x: false,
+                points,
+                joined: false,
+                frontier,
+                chosen: cheapest_meeting(variants),
+            },
+        ));
+    }
+    out
+}
+
+/// The number a variant sets `path` to.
+fn x_of(s: &Summary, path: &str) -> Option<f64> {
+    set_of(s)
+        .into_iter()
+        .find(|(p, _, _)| p == path)
+        .and_then(|(_, _, n)| n)
+}
+
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
+}
+
+/// The experiment's page: the variants side by side, each against the baseline, the charts.
+pub fn html(
+    scenario: &str,
+    description: &str,
+    variants: &[Summary],
+    charts: &[(String, String)],
+) -> String {
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} – archsim</title>{}</head><body>\n",
+        escape(scenario),
+        super::html::STYLE
+    );
+    let _ = writeln!(
+        o,
+        "<p><a href=\"../index.html\">← all scenarios</a></p><h1>{}</h1>",
+        escape(scenario)
+    );
+    if !description.is_empty() {
+        let _ = writeln!(o, "<p class=\"lead\">{}</p>", escape(description));
+    }
+    let seeds = variants[0]["seeds"].as_array().map_or(0, Vec::len);
+    let _ = writeln!(
+        o,
+        "<p class=\"meta\">{} variants, each run on the same {seeds} seed{}: every variant sees the same arrivals for a seed, so differences are paired seed by seed. Intervals are 95 % (Student t).</p>",
+        variants.len(),
+        if seeds == 1 { "" } else { "s" }
+    );
+    if let Some(i) = cheapest_meeting(variants) {
+        let _ = writeln!(
+            o,
+            "<p><b>Cheapest variant that meets every expectation: <a href=\"{}\">{}</a></b>.</p>",
+            relative_link(name(&variants[i]), "report.html"),
+            escape(name(&variants[i]))
+        );
+    }
+    o.push_str("<h2>Variants</h2><table><tr><th>variant</th><th style=\"text-align:left\">what it changes</th>");
+    for (_, words, _) in HEADLINES {
+        let _ = write!(o, "<th>{}</th>", escape(words));
+    }
+    o.push_str("<th>expectations held</th></tr>\n");
+    for s in variants {
+        let set: Vec<String> = set_of(s)
+            .iter()
+            .map(|(p, v, _)| format!("{} = {}", escape(p), escape(v)))
+            .collect();
+        let _ = write!(
+            o,
+            "<tr><td><a href=\"{}\">{}</a></td><td style=\"text-align:left\">{}</td>",
+            relative_link(name(s), "report.html"),
+            escape(name(s)),
+            if set.is_empty() {
+                "the scenario as written".to_string()
+            } else {
+                set.join("<br>")
+            }
+        );
+        for (m, _, _) in HEADLINES {
+            let cell = match mean_ci(s, m) {
+                Some((v, lo, hi)) if lo.is_finite() => format!(
+                    "{} <span class=\"ci\">[{} – {}]</span>",
+                    fmt(v),
+                    fmt(lo),
+                    fmt(hi)
+                ),
+                Some((v, _, _)) => fmt(v),
+                None => "–".into(),
+            };
+            let _ = write!(o, "<td>{cell}</td>");
+        }
+        let (h, n) = held(s);
+        let _ = writeln!(
+            o,
+            "<td>{}</td></tr>",
+            if n == 0 {
+                "–".to_string()
+            } else {
+                format!("{h} of {n}")
+            }
+        );
+    }
+    o.push_str("</table>\n");
+    if variants.len() > 1 {
+        let _ = writeln!(
+            o,
+            "<h2>Against the baseline</h2><p class=\"meta\">Each variant minus <b>{}</b>, paired seed by seed; in bold where the interval leaves zero out (a difference the seeds' noise does not explain).</p><table><tr><th>variant</th>",
+            escape(name(&variants[0]))
+        );
+        for (_, words, _) in HEADLINES {
+            let _ = write!(o, "<th>Δ {}</th>", escape(words));
+        }
+        o.push_str("</tr>\n");
+        for s in &variants[1..] {
+            let _ = write!(o, "<tr><td>{}</td>", escape(name(s)));
+            for (m, _, _) in HEADLINES {
+                let cell = match paired(&variants[0], s, m) {
+                    Some(d) if d.lo.is_finite() => {
+                        let text = format!(
+                            "{}{} <span class=\"ci\">[{} – {}]</span>",
+                            if d.mean > 0.0 { "+" } else { "" },
+                            fmt(d.mean),
+                            fmt(d.lo),
+                            fmt(d.hi)
+                        );
+                        if d.excludes_zero() {
+                            format!("<b>{text}</b>")
+                        } else {
+                            text
+                        }
+                    }
+                    Some(d) => fmt(d.mean),
+                    None => "–".into(),
+                };
+                let _ = write!(o, "<td>{cell}</td>");
+            }
+            o.push_str("</tr>\n");
+        }
+        o.push_str("</table>\n");
+    }
+    if !charts.is_empty() {
+        o.push_str("<h2>Charts</h2>\n");
+        for (title, svg) in charts {
+            let _ = writeln!(
+                o,
+                "<div class=\"plot\" title=\"{}\">{svg}</div>",
+                escape(title)
+            );
+        }
+    }
+    o.push_str("<h2>Data</h2><p><a href=\"sweep.csv\">sweep.csv</a> · <a href=\"sweep.json\">sweep.json</a> · each variant's folder holds its own summary, series and plots.</p>\n</body></html>\n");
+    o
+}
+
+/// The comparison in a few lines for the terminal: each variant against the baseline, the
+/// differences whose interval leaves zero out marked with `*`.
+pub fn terminal(scenario: &str, variants: &[Summary]) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "== {} : {} variants against {} (paired by seed; * the 95 % interval leaves zero out) ==",
+        crate::text::one_line(scenario),
+        variants.len(),
+        name(&variants[0])
+    );
+    let mut header = format!("  {:<24}", "variant");
+    for (_, words, _) in HEADLINES {
+        let _ = write!(header, " {:>22}", words);
+    }
+    let _ = writeln!(o, "{header}");
+    for s in &variants[1..] {
+        let mut line = format!("  {:<24}", crate::text::one_line(name(s)));
+        for (m, _, _) in HEADLINES {
+            let cell = match paired(&variants[0], s, m) {
+                Some(d) => format!(
+                    "{}{}{}",
+                    if d.mean > 0.0 { "+" } else { "" },
+                    super::short(d.mean),
+                    if d.excludes_zero() { "*" } else { " " }
+                ),
+                None => "–".into(),
+            };
+            let _ = write!(line, " {cell:>22}");
+        }
+        let _ = writeln!(o, "{line}");
+    }
+    if let Some(i) = cheapest_meeting(variants) {
+        let _ = writeln!(
+            o,
+            "  cheapest that meets every expectation: {}",
+            crate::text::one_line(name(&variants[i]))
+        );
+    }
+    o
+}

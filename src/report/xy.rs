@@ -1,0 +1,253 @@
+//! Charts of one number against another, for experiments: a metric against a swept parameter
+//! (the mean over seeds, its 95 % interval shaded), and cost against p99 latency with the
+//! Pareto frontier drawn through the variants no other beats on both. Same size, fonts and
+//! palette as the time-series charts; rendered to SVG and PNG.
+
+use super::plots::{encode_png, palette, HEIGHT, WIDTH};
+use plotters::prelude::*;
+
+const FONT: &str = "sans-serif";
+
+/// One point: x, the mean of y over seeds and its interval (NaN: none), and a label drawn
+/// beside it (empty: none).
+#[derive(Clone, Debug)]
+pub struct Point {
+    pub x: f64,
+    pub y: f64,
+    pub lo: f64,
+    pub hi: f64,
+    pub label: String,
+}
+
+/// A chart of points joined by a line (a sweep), or scattered (a comparison of variants).
+#[derive(Clone, Debug)]
+pub struct XyChart {
+    pub title: String,
+    pub subtitle: String,
+    pub x_desc: String,
+    pub y_desc: String,
+    pub log_x: bool,
+    /// Points in x order when `joined`.
+    pub points: Vec<Point>,
+    pub joined: bool,
+    /// Indices of points drawn as a second line on top (the Pareto frontier), in x order.
+    pub frontier: Vec<usize>,
+    /// One point singled out (the cheapest that meets the expectations), by index.
+    pub chosen: Option<usize>,
+}
+
+pub fn svg(chart: &XyChart) -> String {
+    super::plots::fonts();
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
+        if draw(&root, chart).is_err() {
+            return String::new();
+        }
+        let _ = root.present();
+    }
+    out
+}
+
+pub fn png(chart: &XyChart) -> Vec<u8> {
+    super::plots::fonts();
+    let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        let _ = draw(&root, chart);
+        let _ = root.present();
+    }
+    encode_png(&rgb, WIDTH, HEIGHT)
+}
+
+/// The range of values with a margin; a single value gets a range around it.
+fn extent(values: impl Iterator<Item = f64>, from_zero: bool) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    if from_zero && lo >= 0.0 {
+        lo = 0.0;
+    }
+    if hi <= lo {
+        hi = lo + lo.abs().max(1.0);
+    }
+    let pad = (hi - lo) * 0.08;
+    (
+        if from_zero && lo == 0.0 {
+            0.0
+        } else {
+            lo - pad
+        },
+        hi + pad,
+    )
+}
+
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    chart: &XyChart,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let (top, body) = root.split_vertically(88);
+    top.draw(&Text::new(
+        chart.title.clone(),
+        (24, 10),
+        (FONT, 36).into_font().style(FontStyle::Bold).color(&BLACK),
+    ))?;
+    top.draw(&Text::new(
+        chart.subtitle.clone(),
+        (26, 56),
+        (FONT, 22).into_font().color(&RGBColor(90, 90, 90)),
+    ))?;
+    let pts = &chart.points;
+    let (x0, x1) = if chart.log_x {
+        let xs = pts.iter().map(|p| p.x).filter(|x| *x > 0.0);
+        let (lo, hi) = extent(xs, false);
+        (lo.max(1e-12) / 1.2, hi * 1.2)
+    } else {
+        extent(pts.iter().map(|p| p.x), false)
+    };
+    let ys = pts
+        .iter()
+        .flat_map(|p| [p.y, p.lo, p.hi])
+        .filter(|v| v.is_finite());
+    let (y0, y1) = extent(ys, true);
+    let mut builder = ChartBuilder::on(&body);
+    builder
+        .margin_left(16)
+        .margin_right(48)
+        .margin_top(8)
+        .x_label_area_size(64)
+        .y_label_area_size(120);
+    let blue = palette::SERIES[0];
+    let red = palette::SERIES[1];
+    macro_rules! plot {
+        ($c:expr) => {{
+            let c = &mut $c;
+            c.configure_mesh()
+                .x_desc(chart.x_desc.as_str())
+                .y_desc(chart.y_desc.as_str())
+                .axis_desc_style((FONT, 26))
+                .label_style((FONT, 22))
+                .light_line_style(RGBColor(240, 240, 240))
+                .bold_line_style(RGBColor(215, 215, 215))
+                .x_labels(8)
+                .y_labels(6)
+                .x_label_formatter(&|v| super::plots::short_number(*v))
+                .y_label_formatter(&|v| super::plots::short_number(*v))
+                .draw()?;
+            // The interval of each point, as a shaded band (joined) or a bar (scattered).
+            if chart.joined {
+                let with: Vec<&Point> = pts.iter().filter(|p| p.lo.is_finite()).collect();
+                if with.len() >= 2 {
+                    let mut poly: Vec<(f64, f64)> = with.iter().map(|p| (p.x, p.hi)).collect();
+                    poly.extend(with.iter().rev().map(|p| (p.x, p.lo)));
+                    c.draw_series(std::iter::once(Polygon::new(poly, blue.mix(0.18).filled())))?;
+                }
+                c.draw_series(LineSeries::new(
+                    pts.iter().map(|p| (p.x, p.y)),
+                    blue.stroke_width(3),
+                ))?;
+            } else {
+                for p in pts.iter().filter(|p| p.lo.is_finite()) {
+                    c.draw_series(std::iter::once(PathElement::new(
+                        vec![(p.x, p.lo), (p.x, p.hi)],
+                        blue.mix(0.5).stroke_width(2),
+                    )))?;
+                }
+            }
+            if chart.frontier.len() >= 2 {
+                c.draw_series(LineSeries::new(
+                    chart.frontier.iter().map(|&i| (pts[i].x, pts[i].y)),
+                    red.stroke_width(2),
+                ))?
+                .label("Pareto frontier: no variant is both cheaper and faster")
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 30, y)], red.stroke_width(3))
+                });
+            }
+            c.draw_series(pts.iter().enumerate().map(|(i, p)| {
+                let on = chart.frontier.contains(&i);
+                Circle::new((p.x, p.y), 7, if on { red.filled() } else { blue.filled() })
+            }))?;
+            if let Some(i) = chart.chosen {
+                c.draw_series(std::iter::once(Circle::new(
+                    (pts[i].x, pts[i].y),
+                    14,
+                    RGBColor(44, 160, 44).stroke_width(4),
+                )))?
+                .label("cheapest that meets every expectation")
+                .legend(|(x, y)| {
+                    Circle::new((x + 15, y), 8, RGBColor(44, 160, 44).stroke_width(3))
+                });
+            }
+            // Labels beside points, in rows so that neighbours do not collide.
+            for (k, p) in pts.iter().enumerate().filter(|(_, p)| !p.label.is_empty()) {
+                let area = c.plotting_area();
+                let (px, py) = area.map_coordinate(&(p.x, p.y));
+                let (bx, by) = area.get_base_pixel();
+                let dy = if k % 2 == 0 { -30 } else { 12 };
+                area.strip_coord_spec().draw(&Text::new(
+                    p.label.clone(),
+                    (px - bx + 10, py - by + dy),
+                    (FONT, 20).into_font().color(&RGBColor(60, 60, 60)),
+                ))?;
+            }
+            if !chart.frontier.is_empty() || chart.chosen.is_some() {
+                c.configure_series_labels()
+                    .position(SeriesLabelPosition::UpperRight)
+                    .background_style(WHITE.mix(0.85))
+                    .border_style(RGBColor(180, 180, 180))
+                    .label_font((FONT, 22))
+                    .draw()?;
+            }
+        }};
+    }
+    if chart.log_x {
+        let mut c = builder.build_cartesian_2d((x0..x1).log_scale(), y0..y1)?;
+        plot!(c);
+    } else {
+        let mut c = builder.build_cartesian_2d(x0..x1, y0..y1)?;
+        plot!(c);
+    }
+    Ok(())
+}
+
+/// The points no other beats on both x and y (lower is better on both): indices, by x.
+pub fn pareto(points: &[(f64, f64)]) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..points.len())
+        .filter(|&i| points[i].0.is_finite() && points[i].1.is_finite())
+        .collect();
+    idx.sort_by(|&a, &b| {
+        points[a]
+            .0
+            .total_cmp(&points[b].0)
+            .then(points[a].1.total_cmp(&points[b].1))
+    });
+    let mut out = Vec::new();
+    let mut best_y = f64::INFINITY;
+    for i in idx {
+        if points[i].1 < best_y {
+            best_y = points[i].1;
+            out.push(i);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_frontier_keeps_what_nothing_beats_on_both() {
+        // (cost, p99): b is beaten by a (cheaper and faster); c is faster but dearer; d is
+        // the fastest and dearest.
+        let pts = [(1.0, 100.0), (2.0, 120.0), (3.0, 50.0), (4.0, 10.0)];
+        assert_eq!(pareto(&pts), vec![0, 2, 3]);
+    }
+}

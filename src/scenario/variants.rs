@@ -1,0 +1,668 @@
+//! What-if experiments inside a scenario file: `[[variant]]`s, each a set of overrides of the
+//! scenario as written (the `baseline`), and a `[sweep]`, a grid (or a zip) of values over
+//! paths, each point a variant. Overrides are applied to the parsed document and the result
+//! is validated exactly as if written in place, so a wrong value is reported where the
+//! override writes it. `--set PATH=VALUE` on the command line is one more override of the
+//! baseline, reported as `--set …`.
+//!
+//! A path starts with a component id, a workload name, or `scenario`/`account`/`network`,
+//! then the keys inside: `"db.read_replicas"`, `"users.arrival.rate"`,
+//! `"web.scaling.target"`; a number steps into a list (`"web.calls.0.timeout"`).
+
+use crate::config::Checker;
+use crate::limits;
+use std::borrow::Cow;
+use std::ops::Range;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+/// One override: a path (its segments, and where it is written) and a value.
+#[derive(Clone, Debug)]
+pub struct Override<'i> {
+    pub path: Vec<String>,
+    /// Where the path is written: messages about it point here.
+    pub at: Range<usize>,
+    pub value: Spanned<DeValue<'i>>,
+}
+
+impl Override<'_> {
+    /// The path as written: `db.read_replicas`.
+    pub fn path_text(&self) -> String {
+        self.path.join(".")
+    }
+}
+
+/// A variant as declared, before it is applied.
+#[derive(Clone, Debug)]
+pub struct VariantDecl<'i> {
+    pub name: String,
+    /// Where its name is written (or its point of the sweep).
+    pub at: Range<usize>,
+    pub description: String,
+    pub overrides: Vec<Override<'i>>,
+}
+
+/// What a scenario knows of the variant it is: its name and what it changes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantInfo {
+    pub name: String,
+    pub description: String,
+    /// Each override as (path, value in words, value as a number when it is one: a number,
+    /// or a duration in seconds), for tables and charts of a sweep.
+    pub set: Vec<(String, String, Option<f64>)>,
+    /// Whether it is a point of the `[sweep]` (rather than a `[[variant]]`).
+    pub swept: bool,
+}
+
+/// The name of the scenario as written, among its variants.
+pub const BASELINE: &str = "baseline";
+
+/// Paths a variant may not change: the seeds are what variants are compared over (common
+/// random numbers), and the name is the folder they share.
+const FIXED: &[&str] = &["scenario.seed", "scenario.seeds", "scenario.name"];
+
+/// Takes `[[variant]]` and `[sweep]` out of the document and reads them: the variants, in
+/// the order written, then the sweep's points.
+pub fn take<'i>(doc: &mut DeTable<'i>, ck: &mut Checker) -> Vec<VariantDecl<'i>> {
+    let mut out = Vec::new();
+    if let Some(v) = doc.remove("variant") {
+        let span = v.span();
+        match v.into_inner() {
+            DeValue::Array(items) => {
+                for item in items {
+                    if let Some(d) = variant(item, ck) {
+                        out.push(d);
+                    }
+                }
+            }
+            _ => ck.error(span, "`variant` must be written as [[variant]] tables"),
+        }
+    }
+    if let Some(s) = doc.remove("sweep") {
+        out.extend(sweep(s, ck));
+    }
+    let mut seen: Vec<&str> = vec![BASELINE];
+    let mut dup = Vec::new();
+    for d in &out {
+        if seen.contains(&d.name.as_str()) {
+            dup.push((d.at.clone(), d.name.clone()));
+        }
+        seen.push(&d.name);
+    }
+    for (at, name) in dup {
+        ck.error(
+            at,
+            format!("variant name \"{name}\" is used twice (\"{BASELINE}\" is the scenario as written); each names its own results folder"),
+        );
+    }
+    if out.len() > limits::MAX_VARIANTS {
+        let at = out[limits::MAX_VARIANTS].at.clone();
+        ck.error(
+            at,
+            format!(
+                "this scenario has {} variants (sweep points included); at most {} may run: sweep fewer values",
+                out.len(),
+                limits::MAX_VARIANTS
+            ),
+        );
+        out.truncate(limits::MAX_VARIANTS);
+    }
+    out
+}
+
+/// One `[[variant]]`: `name`, `description`, `set = { "path" = value, … }`.
+fn variant<'i>(item: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<VariantDecl<'i>> {
+    let span = item.span();
+    let DeValue::Table(mut t) = item.into_inner() else {
+        ck.error(span, "each [[variant]] must be a table");
+        return None;
+    };
+    let name = match t.remove("name") {
+        Some(n) => match n.get_ref() {
+            DeValue::String(s) => {
+                if let Some(why) = super::name_problem(s) {
+                    ck.error(
+                        n.span(),
+                        format!("variant `name` \"{s}\" names its results folder: {why}"),
+                    );
+                    return None;
+                }
+                Spanned::new(n.span(), s.to_string())
+            }
+            _ => {
+                ck.error(n.span(), "variant `name` must be a string");
+                return None;
+            }
+        },
+        None => {
+            ck.error(
+                span.start..span.start,
+                "a [[variant]] needs a `name` (it names its results folder)",
+            );
+            return None;
+        }
+    };
+    let description = match t.remove("description") {
+        None => String::new(),
+        Some(d) => match d.get_ref() {
+            DeValue::String(s) => s.to_string(),
+            _ => {
+                ck.error(d.span(), "variant `description` must be a string");
+                String::new()
+            }
+        },
+    };
+    let overrides = match t.remove("set") {
+        Some(s) => set_table(s, ck)?,
+        None => {
+            ck.error(
+                name.span(),
+                "a [[variant]] needs `set = { \"path\" = value, … }`: what it changes",
+            );
+            return None;
+        }
+    };
+    for (k, _) in t.iter() {
+        ck.error(
+            k.span(),
+            format!(
+                "unknown key `{}`{} in a [[variant]]; allowed keys here: name, description, set",
+                k.get_ref(),
+                crate::text::did_you_mean(k.get_ref(), ["name", "description", "set"])
+            ),
+        );
+    }
+    Some(VariantDecl {
+        name: name.get_ref().clone(),
+        at: name.span(),
+        description,
+        overrides,
+    })
+}
+
+/// `{ "path" = value, … }`: overrides, each path checked for its shape.
+fn set_table<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<Vec<Override<'i>>> {
+    let span = v.span();
+    let DeValue::Table(t) = v.into_inner() else {
+        ck.error(span, "`set` must be a table of \"path\" = value");
+        return None;
+    };
+    let mut out = Vec::new();
+    for (k, value) in t {
+        if let Some(path) = path_of(k.get_ref(), k.span(), ck) {
+            out.push(Override {
+                path,
+                at: k.span(),
+                value,
+            });
+        }
+    }
+    Some(out)
+}
+
+/// A path's segments, refused when empty or when it would change what variants may not.
+fn path_of(text: &str, at: Range<usize>, ck: &mut Checker) -> Option<Vec<String>> {
+    let segments: Vec<String> = text.split('.').map(str::to_string).collect();
+    if segments.len() < 2 || segments.iter().any(|s| s.trim().is_empty()) {
+        ck.error(
+            at,
+            format!("\"{text}\" is not a path: write a component id, a workload name, or scenario/account/network, then the keys inside, as \"db.read_replicas\" or \"users.arrival.rate\""),
+        );
+        return None;
+    }
+    if FIXED.contains(&text) {
+        ck.error(
+            at,
+            format!("variants may not change `{text}`: they share the scenario's name and are compared seed by seed"),
+        );
+        return None;
+    }
+    Some(segments)
+}
+
+/// One swept path: its segments, where it is written, and its values.
+type Axis<'i> = (Vec<String>, Range<usize>, Vec<Spanned<DeValue<'i>>>);
+
+/// The `[sweep]`: `"path" = [values]` or `{ from, to, steps, scale = "log" }`, and `zip`.
+fn sweep<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Vec<VariantDecl<'i>> {
+    let span = v.span();
+    let DeValue::Table(t) = v.into_inner() else {
+        ck.error(
+            span,
+            "`sweep` must be a table: [sweep] then \"path\" = [values]",
+        );
+        return Vec::new();
+    };
+    let mut zip = false;
+    let mut axes: Vec<Axis<'i>> = Vec::new();
+    for (k, value) in t {
+        if k.get_ref() == "zip" {
+            match value.get_ref() {
+                DeValue::Boolean(b) => zip = *b,
+                _ => ck.error(value.span(), "`zip` must be true or false"),
+            }
+            continue;
+        }
+        let Some(path) = path_of(k.get_ref(), k.span(), ck) else {
+            continue;
+        };
+        if let Some(values) = axis_values(value, ck) {
+            axes.push((path, k.span(), values));
+        }
+    }
+    if axes.is_empty() {
+        ck.error(span, "a [sweep] needs at least one \"path\" = [values]");
+        return Vec::new();
+    }
+    let points: Vec<Vec<usize>> = if zip {
+        let n = axes[0].2.len();
+        if let Some((_, at, vals)) = axes.iter().find(|a| a.2.len() != n) {
+            ck.error(
+                at.clone(),
+                format!("with `zip = true` every path takes as many values: the first has {n}, this one {}", vals.len()),
+            );
+            return Vec::new();
+        }
+        (0..n).map(|i| vec![i; axes.len()]).collect()
+    } else {
+        let total = axes.iter().map(|a| a.2.len() as u128).product::<u128>();
+        if total > limits::MAX_VARIANTS as u128 {
+            ck.error(
+                span,
+                format!(
+                    "the sweep's grid has {total} points ({}); at most {} may run: sweep fewer values, or pair them with `zip = true`",
+                    axes.iter().map(|a| a.2.len().to_string()).collect::<Vec<_>>().join(" × "),
+                    limits::MAX_VARIANTS
+                ),
+            );
+            return Vec::new();
+        }
+        let mut points = vec![Vec::new()];
+        for a in &axes {
+            points = points
+                .into_iter()
+                .flat_map(|p| {
+                    (0..a.2.len()).map(move |i| {
+                        let mut q = p.clone();
+                        q.push(i);
+                        q
+                    })
+                })
+                .collect();
+        }
+        points
+    };
+    let names = point_names(&axes, &points);
+    points
+        .iter()
+        .zip(names)
+        .map(|(p, name)| VariantDecl {
+            name,
+            at: axes[0].1.clone(),
+            description: String::new(),
+            overrides: axes
+                .iter()
+                .zip(p)
+                .map(|((path, at, vals), &i)| Override {
+                    path: path.clone(),
+                    at: at.clone(),
+                    value: vals[i].clone(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The values of one axis: a list, or `{ from, to, steps, scale }`.
+fn axis_values<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<Vec<Spanned<DeValue<'i>>>> {
+    let span = v.span();
+    match v.into_inner() {
+        DeValue::Array(items) if !items.is_empty() => Some(items.into_iter().collect()),
+        DeValue::Array(_) => {
+            ck.error(span, "a swept path needs at least one value");
+            None
+        }
+        DeValue::Table(t) => range(t, span, ck),
+        _ => {
+            ck.error(
+                span,
+                "a swept path takes a list of values, [4, 8, 16], or a range, { from = 100, to = 2000, steps = 12 }",
+            );
+            None
+        }
+    }
+}
+
+/// `{ from, to, steps, scale = "linear" | "log" }`: `steps` values from `from` to `to`.
+fn range<'i>(
+    t: DeTable<'i>,
+    span: Range<usize>,
+    ck: &mut Checker,
+) -> Option<Vec<Spanned<DeValue<'i>>>> {
+    let mut from = None;
+    let mut to = None;
+    let mut steps = None;
+    let mut log = false;
+    for (k, v) in t {
+        let number = match v.get_ref() {
+            DeValue::Integer(i) => i.as_str().parse::<f64>().ok(),
+            DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
+            _ => None,
+        };
+        match (k.get_ref().as_ref(), number) {
+            ("from", Some(x)) => from = Some(x),
+            ("to", Some(x)) => to = Some(x),
+            ("steps", Some(x))
+                if x.fract() == 0.0 && (2.0..=limits::MAX_VARIANTS as f64).contains(&x) =>
+            {
+                steps = Some(x as usize)
+            }
+            ("steps", _) => {
+                ck.error(
+                    v.span(),
+                    format!(
+                        "`steps` is a whole number of values, from 2 to {}",
+                        limits::MAX_VARIANTS
+                    ),
+                );
+                return None;
+            }
+            ("scale", _) => match v.get_ref() {
+                DeValue::String(s) if s == "log" => log = true,
+                DeValue::String(s) if s == "linear" => log = false,
+                _ => {
+                    ck.error(v.span(), "`scale` is \"linear\" or \"log\"");
+                    return None;
+                }
+            },
+            ("from" | "to", None) => {
+                ck.error(v.span(), format!("`{}` must be a number", k.get_ref()));
+                return None;
+            }
+            (other, _) => {
+                ck.error(
+                    k.span(),
+                    format!("unknown key `{other}` in a swept range; allowed keys here: from, to, steps, scale"),
+                );
+                return None;
+            }
+        }
+    }
+    let (Some(a), Some(b), Some(n)) = (from, to, steps) else {
+        ck.error(span, "a swept range needs `from`, `to` and `steps`");
+        return None;
+    };
+    if log && (a <= 0.0 || b <= 0.0) {
+        ck.error(span, "a log-scaled range needs `from` and `to` above zero");
+        return None;
+    }
+    let whole = a.fract() == 0.0 && b.fract() == 0.0 && !log;
+    let mut values: Vec<f64> = (0..n)
+        .map(|i| {
+            let f = i as f64 / (n - 1) as f64;
+            if log {
+                (a.ln() + f * (b.ln() - a.ln())).exp()
+            } else {
+                a + f * (b - a)
+            }
+        })
+        .collect();
+    // Whole numbers stay whole (a count of replicas), and no value repeats.
+    if whole {
+        for v in &mut values {
+            *v = v.round();
+        }
+        values.dedup();
+    }
+    Some(
+        values
+            .into_iter()
+            .map(|v| {
+                let text = if whole {
+                    format!("{}", v as i64)
+                } else {
+                    format!("{:?}", round_sig(v))
+                };
+                Spanned::new(span.clone(), value_of(&text))
+            })
+            .collect(),
+    )
+}
+
+/// The TOML value `text` writes, for values made here (a range's points, a `--set`): a
+/// value of its own, so its text is kept for the life of the process (a few bytes for each).
+/// Text that is not a TOML value is a string (`--set web.market=spot`).
+pub fn value_of(text: &str) -> DeValue<'static> {
+    let kept: &'static str = Box::leak(text.to_string().into_boxed_str());
+    match DeValue::parse(kept) {
+        Ok(v)
+            if !matches!(v.get_ref(), DeValue::Table(_)) || text.trim_start().starts_with('{') =>
+        {
+            v.into_inner()
+        }
+        _ => DeValue::String(Cow::Borrowed(kept)),
+    }
+}
+
+/// `v` to 6 significant digits: sweep values a person reads (1200.0000000002 is 1200).
+fn round_sig(v: f64) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let magnitude = 10f64.powi(5 - v.abs().log10().floor() as i32);
+    (v * magnitude).round() / magnitude
+}
+
+/// Names of the sweep's points: `<last key>-<value>` joined with `_` ("max-8_rate-1200"),
+/// or `point-001` … when those would not be unique or would be too long for a folder.
+fn point_names(
+    axes: &[Axis<'_>],
+    points: &[Vec<usize>],
+) -> Vec<String> {
+    let readable: Vec<String> = points
+        .iter()
+        .map(|p| {
+            axes.iter()
+                .zip(p)
+                .map(|((path, _, vals), &i)| {
+                    let key = path.last().map_or("", String::as_str);
+                    format!("{key}-{}", slug(&words(vals[i].get_ref())))
+                })
+                .collect::<Vec<_>>()
+                .join("_")
+        })
+        .collect();
+    let mut sorted = readable.clone();
+    sorted.sort();
+    sorted.dedup();
+    let fine = sorted.len() == readable.len()
+        && readable
+            .iter()
+            .all(|n| super::name_problem(n).is_none() && n != BASELINE);
+    if fine {
+        readable
+    } else {
+        (1..=points.len())
+            .map(|i| format!("point-{i:03}"))
+            .collect()
+    }
+}
+
+/// A value in a folder name's letters: digits, letters, `.`, `-`, `_`; others become `-`.
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// A value in words, as a table of a sweep shows it: 8, 0.5, 10m, spot, true.
+pub fn words(v: &DeValue<'_>) -> String {
+    match v {
+        DeValue::String(s) => s.to_string(),
+        DeValue::Integer(i) => i.as_str().to_string(),
+        DeValue::Float(f) => f.as_str().to_string(),
+        DeValue::Boolean(b) => b.to_string(),
+        DeValue::Array(a) => format!(
+            "[{}]",
+            a.iter()
+                .map(|x| words(x.get_ref()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        DeValue::Table(_) => "{…}".into(),
+        DeValue::Datetime(d) => d.to_string(),
+    }
+}
+
+/// A value as a number, when it is one: a number, or a duration in seconds.
+pub fn number(v: &DeValue<'_>) -> Option<f64> {
+    match v {
+        DeValue::Integer(i) => i.as_str().replace('_', "").parse().ok(),
+        DeValue::Float(f) => f.as_str().replace('_', "").parse().ok(),
+        DeValue::String(s) => crate::config::parse_duration(s)
+            .ok()
+            .map(|t| t.as_secs_f64()),
+        _ => None,
+    }
+}
+
+/// Applies one override to the document; false (with a message) when the path leads
+/// nowhere.
+pub fn apply<'i>(doc: &mut DeTable<'i>, ov: &Override<'i>, ck: &mut Checker) -> bool {
+    let head = ov.path[0].as_str();
+    let rest = &ov.path[1..];
+    let target: &mut Spanned<DeValue<'i>> = match head {
+        "scenario" | "account" | "network" => {
+            let key = Spanned::new(ov.at.clone(), Cow::Owned(head.to_string()));
+            doc.entry(key)
+                .or_insert_with(|| Spanned::new(ov.at.clone(), DeValue::Table(DeTable::new())))
+        }
+        _ => match find_named(doc, head) {
+            Some(t) => t,
+            None => {
+                let known = names_in(doc);
+                ck.error(
+                    ov.at.clone(),
+                    format!(
+                        "`set` path \"{}\": \"{head}\" is not a component id, a workload name, or scenario/account/network{}; the scenario has: {}",
+                        ov.path_text(),
+                        crate::text::did_you_mean(head, known.iter().map(String::as_str)),
+                        known.join(", ")
+                    ),
+                );
+                return false;
+            }
+        },
+    };
+    set_in(target, rest, ov, ck)
+}
+
+/// The `[[component]]` whose `id`, or the `[[workload]]` whose `name`, is `name`.
+fn find_named<'a, 'i>(
+    doc: &'a mut DeTable<'i>,
+    name: &str,
+) -> Option<&'a mut Spanned<DeValue<'i>>> {
+    let position = |doc: &DeTable<'i>, array: &str, key: &str| -> Option<usize> {
+        let DeValue::Array(items) = doc.get(array)?.get_ref() else {
+            return None;
+        };
+        items.iter().position(|item| match item.get_ref() {
+            DeValue::Table(t) => {
+                matches!(t.get(key).map(|v| v.get_ref()), Some(DeValue::String(s)) if s == name)
+            }
+            _ => false,
+        })
+    };
+    let (array, i) = [("component", "id"), ("workload", "name")]
+        .into_iter()
+        .find_map(|(array, key)| position(doc, array, key).map(|i| (array, i)))?;
+    match doc.get_mut(array)?.get_mut() {
+        DeValue::Array(items) => items.get_mut(i),
+        _ => None,
+    }
+}
+
+/// Component ids and workload names, for a message.
+fn names_in(doc: &DeTable<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (array, key) in [("component", "id"), ("workload", "name")] {
+        if let Some(DeValue::Array(items)) = doc.get(array).map(|v| v.get_ref()) {
+            for item in items {
+                if let DeValue::Table(t) = item.get_ref() {
+                    if let Some(DeValue::String(s)) = t.get(key).map(|v| v.get_ref()) {
+                        out.push(s.to_string());
+                    }
+                }
+            }
+        }
+    }
+    out.extend(["scenario", "account", "network"].map(String::from));
+    out
+}
+
+/// Sets `path` under `node` to the override's value, making tables on the way.
+fn set_in<'i>(
+    node: &mut Spanned<DeValue<'i>>,
+    path: &[String],
+    ov: &Override<'i>,
+    ck: &mut Checker,
+) -> bool {
+    let Some((first, rest)) = path.split_first() else {
+        return true;
+    };
+    let here = node.span();
+    match node.get_mut() {
+        DeValue::Table(t) => {
+            if rest.is_empty() {
+                let key = Spanned::new(ov.at.clone(), Cow::Owned(first.clone()));
+                t.insert(key, ov.value.clone());
+                return true;
+            }
+            let key = Spanned::new(ov.at.clone(), Cow::Owned(first.clone()));
+            let child = t
+                .entry(key)
+                .or_insert_with(|| Spanned::new(ov.at.clone(), DeValue::Table(DeTable::new())));
+            set_in(child, rest, ov, ck)
+        }
+        DeValue::Array(items) => match first.parse::<usize>() {
+            Ok(i) if i < items.len() => match items.get_mut(i) {
+                Some(item) if rest.is_empty() => {
+                    *item = ov.value.clone();
+                    true
+                }
+                Some(item) => set_in(item, rest, ov, ck),
+                None => false,
+            },
+            _ => {
+                let _ = here;
+                ck.error(
+                    ov.at.clone(),
+                    format!(
+                        "`set` path \"{}\": `{first}` steps into a list of {} here, so it must be an index from 0 to {}",
+                        ov.path_text(),
+                        items.len(),
+                        items.len().saturating_sub(1)
+                    ),
+                );
+                false
+            }
+        },
+        other => {
+            ck.error(
+                ov.at.clone(),
+                format!(
+                    "`set` path \"{}\": before `{first}` it reaches {}, which has no keys inside",
+                    ov.path_text(),
+                    words(other)
+                ),
+            );
+            false
+        }
+    }
+}

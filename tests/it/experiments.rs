@@ -1,0 +1,300 @@
+//! What-if experiments: variants and sweeps see the same arrivals for a seed (common random
+//! numbers), their paired differences match queueing theory, overrides are validated where
+//! they are written, and the outputs of an experiment are what the README promises.
+
+use crate::queueing::erlang_c;
+use crate::Edit;
+use archsim::metrics::compare::paired;
+use archsim::scenario;
+use archsim::sweep;
+use std::path::Path;
+use std::process::Command;
+
+/// A web tier of `servers` exponential servers (100 ms) at 30 requests/s, calling a
+/// database half of the time.
+const BASE: &str = r#"[scenario]
+name = "exp"
+duration = "30m"
+warmup = "1m"
+seeds = 10
+window = "10s"
+[network]
+same_az = "0s"
+cross_az = "0s"
+[[workload]]
+name = "users"
+target = "web"
+arrival = { process = "poisson", rate = 30 }
+[[component]]
+id = "web"
+kind = "service"
+servers = 4
+service_time = { dist = "exponential", mean = "100ms" }
+"#;
+
+fn all(text: &str) -> Vec<archsim::scenario::Scenario> {
+    scenario::parse_all(Path::new("exp.toml"), text, &Default::default(), &[])
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn run(scenarios: &[archsim::scenario::Scenario]) -> Vec<sweep::ScenarioOutcome> {
+    sweep::run_all(scenarios, &crate::on_threads(2), &|_| {})
+        .unwrap_or_else(|f| panic!("{}", f[0].1))
+}
+
+#[test]
+fn variants_see_the_same_arrivals_and_a_no_op_variant_changes_nothing() {
+    let text = format!(
+        "{BASE}[[variant]]\nname = \"five\"\nset = {{ \"web.servers\" = 5 }}\n[[variant]]\nname = \"same\"\nset = {{ \"web.servers\" = 4 }}\n"
+    );
+    let sc = all(&text);
+    assert_eq!(sc.len(), 3);
+    let names: Vec<&str> = sc
+        .iter()
+        .map(|s| s.variant.as_ref().unwrap().name.as_str())
+        .collect();
+    assert_eq!(names, ["baseline", "five", "same"]);
+    let out = run(&sc);
+    // The same requests arrive, seed by seed, whatever serves them.
+    for path in ["requests.total", "components.web.arrivals"] {
+        assert_eq!(
+            crate::per_seed(&out[0].summary, path),
+            crate::per_seed(&out[1].summary, path),
+            "{path}"
+        );
+    }
+    // A variant that sets what is already there is the baseline, to the bit.
+    let strip = |s: &serde_json::Value| {
+        let mut s = s.clone();
+        for k in ["variant", "set", "swept", "variant_description", "kernel"] {
+            s.as_object_mut().unwrap().remove(k);
+        }
+        s
+    };
+    assert_eq!(strip(&out[0].summary), strip(&out[2].summary));
+}
+
+#[test]
+fn the_paired_interval_holds_the_analytic_difference_of_m_m_4_and_m_m_5() {
+    // λ = 30/s, μ = 10/s, a = 3: the mean response is 1/μ + C(c, a) / (cμ − λ).
+    // M/M/4: 100 + 0.50943 / 10 s = 150.94 ms; M/M/5: 100 + 0.23615 / 20 s = 111.81 ms; the
+    // fifth server takes 39.13 ms off. Paired by seed (the same arrivals), ten seeds of 29
+    // measured minutes give an interval a few ms wide, which must hold it.
+    let w = |c: u32| 1000.0 * (0.1 + erlang_c(c, 3.0) / (f64::from(c) * 10.0 - 30.0));
+    let analytic = w(5) - w(4);
+    assert!((analytic + 39.13).abs() < 0.01, "{analytic}");
+    let text = format!("{BASE}[[variant]]\nname = \"five\"\nset = {{ \"web.servers\" = 5 }}\n");
+    let out = run(&all(&text));
+    let d = paired(
+        &out[0].summary,
+        &out[1].summary,
+        "components.web.response_ms.mean",
+    )
+    .unwrap();
+    assert_eq!(d.n, 10);
+    assert!(
+        d.lo <= analytic && analytic <= d.hi,
+        "the 95 % interval [{:.2}, {:.2}] does not hold {analytic:.2}",
+        d.lo,
+        d.hi
+    );
+    assert!(d.hi - d.lo < 6.0, "too wide to say much: {d:?}");
+    // Pairing is what makes it narrow: the same difference between independent runs of ten
+    // seeds would be several times wider.
+    assert!(d.excludes_zero());
+}
+
+#[test]
+fn a_sweep_is_a_grid_or_a_zip_of_values_each_point_a_variant() {
+    let grid = all(&format!(
+        "{BASE}[sweep]\n\"web.servers\" = [4, 5]\n\"users.arrival.rate\" = {{ from = 10, to = 30, steps = 3 }}\n"
+    ));
+    let names: Vec<String> = grid
+        .iter()
+        .map(|s| s.variant.as_ref().unwrap().name.clone())
+        .collect();
+    // Paths in name order: users.arrival.rate, then web.servers.
+    assert_eq!(
+        names,
+        [
+            "baseline",
+            "rate-10_servers-4",
+            "rate-10_servers-5",
+            "rate-20_servers-4",
+            "rate-20_servers-5",
+            "rate-30_servers-4",
+            "rate-30_servers-5"
+        ]
+    );
+    let five = &grid[2];
+    assert_eq!(
+        five.variant.as_ref().unwrap().set,
+        vec![
+            (
+                "users.arrival.rate".to_string(),
+                "10".to_string(),
+                Some(10.0)
+            ),
+            ("web.servers".to_string(), "5".to_string(), Some(5.0))
+        ]
+    );
+    let zip = all(&format!(
+        "{BASE}[sweep]\nzip = true\n\"web.servers\" = [4, 5, 6]\n\"users.arrival.rate\" = [20, 25, 30]\n"
+    ));
+    assert_eq!(zip.len(), 4, "three points and the baseline");
+    // A log range: 10, 100, 1000.
+    let log = all(&format!(
+        "{BASE}[sweep]\n\"users.arrival.rate\" = {{ from = 10, to = 1000, steps = 3, scale = \"log\" }}\n"
+    ));
+    let rates: Vec<Option<f64>> = log[1..]
+        .iter()
+        .map(|s| s.variant.as_ref().unwrap().set[0].2)
+        .collect();
+    assert_eq!(rates, [Some(10.0), Some(100.0), Some(1000.0)]);
+}
+
+#[test]
+fn overrides_are_validated_where_they_are_written() {
+    let text = format!(
+        "{BASE}[[variant]]\nname = \"bad\"\nset = {{ \"web.servers\" = -2, \"web.servrs\" = 1 }}\n"
+    );
+    let e = scenario::parse_all(Path::new("exp.toml"), &text, &Default::default(), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("exp.toml:21:25: variant \"bad\": `servers` must be a whole number"),
+        "{e}"
+    );
+    assert!(
+        e.contains("unknown key `servrs` (did you mean `servers`?)"),
+        "{e}"
+    );
+}
+
+fn archsim(args: &[&str], dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn set_on_the_command_line_overrides_and_is_named_in_its_errors() {
+    let home = tempfile::tempdir().unwrap();
+    let short = BASE
+        .edit("duration = \"30m\"", "duration = \"2m\"")
+        .edit("seeds = 10", "seeds = 2");
+    std::fs::write(home.path().join("exp.toml"), &short).unwrap();
+    let o = archsim(
+        &[
+            "validate",
+            "exp.toml",
+            "--set",
+            "web.servers=0",
+            "--set",
+            "web.service_time=fast",
+        ],
+        home.path(),
+    );
+    let text = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("--set web.servers=0: `servers` must be a whole number"),
+        "{text}"
+    );
+    assert!(
+        text.contains("--set web.service_time=fast: `service_time`"),
+        "{text}"
+    );
+    let o = archsim(
+        &[
+            "run",
+            "exp.toml",
+            "--out",
+            "o",
+            "-q",
+            "--set",
+            "scenario.duration=90s",
+        ],
+        home.path(),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let s: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(home.path().join("o/exp/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(s["duration_s"], 90.0);
+}
+
+#[test]
+fn an_experiment_writes_its_variants_sweep_files_and_comparison() {
+    let home = tempfile::tempdir().unwrap();
+    let short = BASE
+        .edit("duration = \"30m\"", "duration = \"3m\"")
+        .edit("seeds = 10", "seeds = 3");
+    let text = format!("{short}[sweep]\n\"web.servers\" = [4, 5, 6]\n");
+    std::fs::write(home.path().join("exp.toml"), &text).unwrap();
+    let o = archsim(&["run", "exp.toml", "--out", "o"], home.path());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        stdout.contains("== exp : 4 variants against baseline"),
+        "{stdout}"
+    );
+    let dir = home.path().join("o/exp");
+    for f in [
+        "report.html",
+        "sweep.csv",
+        "sweep.json",
+        "sweep-latency-ms-p99.svg",
+        "baseline/summary.json",
+        "servers-6/report.html",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    let csv = std::fs::read_to_string(dir.join("sweep.csv")).unwrap();
+    assert!(
+        csv.starts_with("variant,web.servers,seed,metric,value\n"),
+        "{csv}"
+    );
+    // 4 variants × 3 seeds × 5 headline metrics (cost is 0, still a row).
+    assert_eq!(csv.lines().count(), 1 + 4 * 3 * 5);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(json["swept"], serde_json::json!(["web.servers"]));
+    let six = &json["variants"][3];
+    assert_eq!(six["name"], "servers-6");
+    assert!(six["vs_baseline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["metric"] == "latency_ms.p99"));
+    // The variant's page links back to the experiment and the index; the index to the
+    // experiment.
+    let page = std::fs::read_to_string(dir.join("servers-6/report.html")).unwrap();
+    assert!(page.contains("href=\"../report.html\"") && page.contains("href=\"../../index.html\""));
+    let index = std::fs::read_to_string(home.path().join("o/index.html")).unwrap();
+    assert!(index.contains("href=\"./exp/report.html\""), "{index}");
+    // `plot` redraws it all from the saved files.
+    std::fs::remove_file(dir.join("report.html")).unwrap();
+    std::fs::remove_file(dir.join("servers-6/report.html")).unwrap();
+    let o = archsim(&["plot", "o"], home.path());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(dir.join("report.html").is_file() && dir.join("servers-6/report.html").is_file());
+}
