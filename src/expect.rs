@@ -17,6 +17,10 @@ pub struct Expectation {
     pub max: Option<f64>,
     /// Judged on every seed's value rather than the pooled one.
     pub each_seed: bool,
+    /// The only variant it is judged on (`variant = "…"`), and where that is written (line,
+    /// column); `None`: every variant.
+    pub variant: Option<String>,
+    pub variant_at: (usize, usize),
     pub line: usize,
     pub column: usize,
 }
@@ -38,7 +42,20 @@ pub struct Verdict {
 impl Expectation {
     /// "latency_ms.p99 ≤ 400", "error_rate in [0, 0.01] in every seed".
     pub fn describe(&self) -> String {
-        describe(&self.metric, self.min, self.max, self.each_seed)
+        let text = describe(&self.metric, self.min, self.max, self.each_seed);
+        match &self.variant {
+            Some(v) => format!("{text} (variant {v})"),
+            None => text,
+        }
+    }
+
+    /// Whether it is judged on the variant named `variant` (`None`: a scenario without
+    /// variants).
+    pub fn applies_to(&self, variant: Option<&str>) -> bool {
+        match &self.variant {
+            None => true,
+            Some(v) => variant == Some(v.as_str()),
+        }
     }
 }
 
@@ -172,6 +189,9 @@ pub fn to_json(verdicts: &[Verdict]) -> Value {
                     "pass": v.pass,
                     "problem": v.problem,
                 });
+                if let Some(variant) = &v.expectation.variant {
+                    o["variant"] = json!(variant);
+                }
                 if v.expectation.each_seed {
                     o["per_seed"] = v
                         .per_seed
@@ -195,6 +215,8 @@ mod tests {
             min,
             max,
             each_seed: false,
+            variant: None,
+            variant_at: (1, 1),
             line: 1,
             column: 1,
         }

@@ -35,6 +35,12 @@ enum Command {
     Check {
         #[command(flatten)]
         run: RunArgs,
+        /// Also write the verdicts as JUnit XML (a test case per expectation per variant).
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Also write the verdicts as a JSON list.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
     },
     /// Draw the plots and HTML reports again from a results folder, without re-running.
     Plot {
@@ -76,9 +82,11 @@ struct RunArgs {
     /// Scenario files, or folders whose .toml files are all run.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Folder that receives one subfolder of results per scenario.
-    #[arg(long, default_value = "results")]
-    out: PathBuf,
+    /// Folder that receives one subfolder of results per scenario (`run`: default
+    /// `results`; `check`: default a scratch folder, removed at the end, so that a check
+    /// never overwrites committed results).
+    #[arg(long)]
+    out: Option<PathBuf>,
     /// Replications per scenario, overriding each scenario's `seeds`.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(archsim::limits::MAX_SEEDS)))]
     seeds: Option<u32>,
@@ -103,8 +111,18 @@ const BAD_INPUT: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { run: a } => run(&a, false),
-        Command::Check { run: a } => run(&a, true),
+        Command::Run { run: a } => run(&a, None),
+        Command::Check {
+            run: a,
+            junit,
+            json,
+        } => run(
+            &a,
+            Some(CheckOutputs {
+                junit: junit.as_deref(),
+                json: json.as_deref(),
+            }),
+        ),
         Command::Plot { dir } => plot(&dir),
         Command::Graph { file, reads } => match load(std::slice::from_ref(&file), &reads) {
             Ok(scenarios) => {
@@ -181,7 +199,13 @@ fn load(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>, 
     })
 }
 
-fn run(args: &RunArgs, check: bool) -> ExitCode {
+/// Where `check` also writes its verdicts.
+struct CheckOutputs<'a> {
+    junit: Option<&'a std::path::Path>,
+    json: Option<&'a std::path::Path>,
+}
+
+fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
     let RunArgs {
         paths,
         out,
@@ -196,8 +220,14 @@ fn run(args: &RunArgs, check: bool) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let expected: usize = scenarios.iter().map(|s| s.expectations.len()).sum();
-    if check && expected == 0 {
+    let expected: usize = scenarios
+        .iter()
+        .map(|s| {
+            let v = s.variant.as_ref().map(|v| v.name.as_str());
+            s.expectations.iter().filter(|e| e.applies_to(v)).count()
+        })
+        .sum();
+    if check.is_some() && expected == 0 {
         eprintln!("error: no [[expect]] in these scenarios: nothing to check (see the README's `archsim check`)");
         return ExitCode::from(BAD_INPUT);
     }
@@ -213,8 +243,24 @@ fn run(args: &RunArgs, check: bool) -> ExitCode {
         return ExitCode::from(BAD_INPUT);
     }
     // The results folder is checked and locked before anything runs: a mistake in `--out`
-    // costs nothing, and a second run into the same folder is told at once.
-    let out = match sweep::OutDir::open(out) {
+    // costs nothing, and a second run into the same folder is told at once. A check without
+    // `--out` writes into a scratch folder, gone when it ends.
+    let scratch = match (out, &check) {
+        (None, Some(_)) => match tempfile::Builder::new().prefix("archsim-check-").tempdir() {
+            Ok(d) => Some(d),
+            Err(e) => {
+                eprintln!("error: cannot make a scratch folder: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        _ => None,
+    };
+    let out_path = match (out, &scratch) {
+        (Some(o), _) => o.clone(),
+        (None, Some(d)) => d.path().to_path_buf(),
+        (None, None) => PathBuf::from("results"),
+    };
+    let out = match sweep::OutDir::open(&out_path) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {}", printable(&e));
@@ -298,10 +344,14 @@ fn run(args: &RunArgs, check: bool) -> ExitCode {
     match sweep::write_index(&out, &names) {
         Ok(index) => {
             if !quiet {
-                println!("report: {}", index.display());
+                if scratch.is_some() {
+                    println!("results written to a scratch folder, removed when the check ends (give --out DIR to keep them)");
+                } else {
+                    println!("report: {}", printable(&index.display().to_string()));
+                }
             }
-            if check {
-                return verdict(&outcomes, &scenarios, expected);
+            if let Some(outputs) = &check {
+                return verdict(&outcomes, &scenarios, expected, outputs);
             }
             ExitCode::SUCCESS
         }
@@ -322,29 +372,51 @@ fn verdict(
     outcomes: &[sweep::ScenarioOutcome],
     scenarios: &[scenario::Scenario],
     expected: usize,
+    outputs: &CheckOutputs<'_>,
 ) -> ExitCode {
-    let mut failed = 0;
-    for (o, sc) in outcomes.iter().zip(scenarios) {
-        for v in o.verdicts.iter().filter(|v| !v.pass) {
-            failed += 1;
-            let e = &v.expectation;
-            let line = format!(
-                "{}:{}:{}: expectation fails: {}: {}",
-                sc.file.display(),
-                e.line,
-                e.column,
-                e.describe(),
-                v.problem.as_deref().unwrap_or("")
-            );
-            println!("{}", archsim::text::one_line(&line));
+    let records: Vec<report::verdicts::Record<'_>> = outcomes
+        .iter()
+        .zip(scenarios)
+        .flat_map(|(o, sc)| {
+            o.verdicts.iter().map(move |v| report::verdicts::Record {
+                scenario: &sc.name,
+                variant: sc.variant.as_ref().map(|v| v.name.as_str()),
+                file: sc.file.display().to_string(),
+                verdict: v,
+            })
+        })
+        .collect();
+    let failed = records.iter().filter(|r| !r.verdict.pass).count();
+    for r in records.iter().filter(|r| !r.verdict.pass) {
+        println!("{}", archsim::text::one_line(&r.message()));
+    }
+    let files = [
+        (outputs.junit, report::verdicts::junit(&records)),
+        (
+            outputs.json,
+            report::summary_json(&report::verdicts::json(&records)),
+        ),
+    ];
+    for (path, text) in files {
+        if let Some(path) = path {
+            if let Err(e) = sweep::write_atomic(path, text.as_bytes()) {
+                eprintln!(
+                    "error: writing {}: {}",
+                    printable(&path.display().to_string()),
+                    printable(&e.to_string())
+                );
+                return ExitCode::FAILURE;
+            }
         }
     }
     let held = expected - failed;
+    let mut names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    names.dedup();
     println!(
         "check: {held} of {expected} expectation{} held in {} scenario{}",
         if expected == 1 { "" } else { "s" },
-        scenarios.len(),
-        if scenarios.len() == 1 { "" } else { "s" }
+        names.len(),
+        if names.len() == 1 { "" } else { "s" }
     );
     if failed == 0 {
         ExitCode::SUCCESS

@@ -293,7 +293,14 @@ pub fn run_all(
                     })
                     .collect();
             }
-            let verdicts = crate::expect::evaluate(&sc.expectations, &summary);
+            let variant = sc.variant.as_ref().map(|v| v.name.as_str());
+            let mine: Vec<crate::expect::Expectation> = sc
+                .expectations
+                .iter()
+                .filter(|e| e.applies_to(variant))
+                .cloned()
+                .collect();
+            let verdicts = crate::expect::evaluate(&mine, &summary);
             summary["expectations"] = crate::expect::to_json(&verdicts);
             let mut kept = g.kept;
             kept.sort_by_key(|(k, _)| *k);

@@ -137,6 +137,14 @@ impl Checker {
         (line, offset - self.line_starts[line - 1] + 1)
     }
 
+    /// The byte offset of a (line, column) position, for a message about something whose
+    /// position was kept rather than its span.
+    pub fn offset_of(&self, line: usize, column: usize) -> usize {
+        self.line_starts
+            .get(line.saturating_sub(1))
+            .map_or(0, |s| s + column.saturating_sub(1))
+    }
+
     /// The line (from 1) of a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
         self.position(offset).0

@@ -7,6 +7,7 @@ pub mod experiment;
 pub mod html;
 pub mod plots;
 pub mod table;
+pub mod verdicts;
 pub mod xy;
 
 use crate::metrics::{RunResult, Summary};

@@ -447,6 +447,12 @@ pub const EXPECT: &[Key] = &[
         required: false,
         about: "true: every seed's own value must hold, not just the pooled one (default false)",
     },
+    Key {
+        name: "variant",
+        ty: KeyType::Text,
+        required: false,
+        about: "the only variant it is judged on (default: every variant, the baseline included)",
+    },
 ];
 
 pub const VARIANT: &[Key] = &[

@@ -228,6 +228,27 @@ pub fn parse_all(
         }
     }
     let baseline = validate(path, base_doc, whole.clone(), access, &mut ck);
+    // An expectation naming a variant names one the file declares.
+    if let Some(b) = &baseline {
+        let known: Vec<&str> = std::iter::once(variants::BASELINE)
+            .chain(declared.iter().map(|d| d.name.as_str()))
+            .collect();
+        for e in &b.expectations {
+            let Some(v) = &e.variant else { continue };
+            if declared.is_empty() || !known.contains(&v.as_str()) {
+                let hint = crate::text::did_you_mean(v, known.iter().copied());
+                let at = ck.offset_of(e.variant_at.0, e.variant_at.1);
+                ck.error(
+                    at..at,
+                    if declared.is_empty() {
+                        format!("this [[expect]] names variant \"{v}\", but the scenario has no [[variant]] or [sweep]")
+                    } else {
+                        format!("this [[expect]] names variant \"{v}\"{hint}, which the scenario does not have; it has: {}", known.join(", "))
+                    },
+                );
+            }
+        }
+    }
     let (mut baseline, warnings) = ck.into_result(baseline)?;
     baseline.warnings = warnings;
     if declared.is_empty() {
@@ -876,6 +897,11 @@ fn parse_expect(
         min,
         max,
         each_seed: e.each_seed.unwrap_or(false),
+        variant: e.variant.as_ref().map(|v| v.get_ref().clone()),
+        variant_at: e
+            .variant
+            .as_ref()
+            .map_or((line, column), |v| ck.line_column(v.span().start)),
         line,
         column,
     })

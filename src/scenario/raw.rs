@@ -27,6 +27,7 @@ pub struct RawExpect {
     pub min: Option<Spanned<f64>>,
     pub max: Option<Spanned<f64>>,
     pub each_seed: Option<bool>,
+    pub variant: Option<Spanned<String>>,
 }
 
 /// `[account]`: quotas AWS applies across all resources of a kind in the account and Region.

@@ -455,10 +455,7 @@ fn round_sig(v: f64) -> f64 {
 
 /// Names of the sweep's points: `<last key>-<value>` joined with `_` ("max-8_rate-1200"),
 /// or `point-001` … when those would not be unique or would be too long for a folder.
-fn point_names(
-    axes: &[Axis<'_>],
-    points: &[Vec<usize>],
-) -> Vec<String> {
+fn point_names(axes: &[Axis<'_>], points: &[Vec<usize>]) -> Vec<String> {
     let readable: Vec<String> = points
         .iter()
         .map(|p| {

@@ -127,3 +127,71 @@ fn check_refuses_scenarios_without_expectations_and_run_ignores_them() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("expect     FAIL latency_ms.p99 ≤ 5"));
 }
+
+#[test]
+fn check_writes_junit_and_json_per_variant_into_a_scratch_folder_by_default() {
+    // Two expectations, one for every variant and one for variant "slow" only; the slow
+    // variant (40 ms at 50/s: utilisation 2, overloaded) fails the utilisation bound.
+    let dir = folder("junit");
+    scenario(
+        &dir,
+        r#"[[variant]]
+name = "slow"
+set = { "svc.service_time" = "40ms", "svc.queue" = 10 }
+[[expect]]
+metric = "components.svc.utilisation"
+max = 0.9
+[[expect]]
+metric = "requests.total"
+min = 1
+variant = "slow"
+"#,
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .current_dir(&dir)
+        .args([
+            "check", "-q", "svc.toml", "--junit", "j.xml", "--json", "v.json",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    // Expectations per variant: 1 for the baseline, 2 for "slow".
+    assert!(
+        text.contains("check: 2 of 3 expectations held in 1 scenario"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "svc.toml:15:10: expectation fails (variant slow): components.svc.utilisation ≤ 0.9"
+        ),
+        "{text}"
+    );
+    assert!(
+        !dir.join("results").exists(),
+        "a check writes no results without --out"
+    );
+    let xml = std::fs::read_to_string(dir.join("j.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 3);
+    let failed: Vec<_> = cases
+        .iter()
+        .filter(|c| c.children().any(|f| f.has_tag_name("failure")))
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].attribute("classname"), Some("svc.slow"));
+    assert!(failed[0]
+        .attribute("name")
+        .unwrap()
+        .starts_with("slow: components.svc.utilisation"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("v.json")).unwrap()).unwrap();
+    let list = json.as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    assert_eq!(list.iter().filter(|v| v["pass"] == false).count(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

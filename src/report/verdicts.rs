@@ -1,0 +1,140 @@
+//! `archsim check`'s verdicts for CI: JUnit XML (one test case per expectation per variant,
+//! a failure carrying the `file:line:column` message) and a JSON list.
+
+use crate::expect::Verdict;
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+
+/// One verdict with what it was judged on.
+pub struct Record<'a> {
+    pub scenario: &'a str,
+    /// The variant, in a scenario with variants.
+    pub variant: Option<&'a str>,
+    /// The scenario file, as given.
+    pub file: String,
+    pub verdict: &'a Verdict,
+}
+
+impl Record<'_> {
+    /// The message a failure prints: `file:line:column: expectation fails: …`.
+    pub fn message(&self) -> String {
+        let e = &self.verdict.expectation;
+        let on = self
+            .variant
+            .map_or(String::new(), |v| format!(" (variant {v})"));
+        format!(
+            "{}:{}:{}: expectation fails{on}: {}: {}",
+            self.file,
+            e.line,
+            e.column,
+            e.describe(),
+            self.verdict.problem.as_deref().unwrap_or("")
+        )
+    }
+
+    fn case_name(&self) -> String {
+        let e = self.verdict.expectation.describe();
+        match self.variant {
+            Some(v) => format!("{v}: {e}"),
+            None => e,
+        }
+    }
+}
+
+/// XML text with the five special characters escaped and control characters (which XML 1.0
+/// cannot carry) written as `\u{…}`.
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in crate::text::one_line(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JUnit XML: a test suite per scenario, a test case per expectation per variant.
+pub fn junit(records: &[Record<'_>]) -> String {
+    let failures = records.iter().filter(|r| !r.verdict.pass).count();
+    let mut o = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        o,
+        "<testsuites name=\"archsim check\" tests=\"{}\" failures=\"{failures}\">",
+        records.len()
+    );
+    let mut i = 0;
+    while i < records.len() {
+        let scenario = records[i].scenario;
+        let n = records[i..]
+            .iter()
+            .take_while(|r| r.scenario == scenario)
+            .count();
+        let group = &records[i..i + n];
+        let _ = writeln!(
+            o,
+            "  <testsuite name=\"{}\" tests=\"{n}\" failures=\"{}\">",
+            xml(scenario),
+            group.iter().filter(|r| !r.verdict.pass).count()
+        );
+        for r in group {
+            let classname = match r.variant {
+                Some(v) => format!("{scenario}.{v}"),
+                None => scenario.to_string(),
+            };
+            let _ = write!(
+                o,
+                "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\"",
+                xml(&r.case_name()),
+                xml(&classname),
+                xml(&r.file),
+                r.verdict.expectation.line
+            );
+            if r.verdict.pass {
+                o.push_str("/>\n");
+            } else {
+                let msg = r.message();
+                let _ = writeln!(
+                    o,
+                    ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
+                    xml(&msg),
+                    xml(&msg)
+                );
+            }
+        }
+        o.push_str("  </testsuite>\n");
+        i += n;
+    }
+    o.push_str("</testsuites>\n");
+    o
+}
+
+/// The verdicts as a JSON list.
+pub fn json(records: &[Record<'_>]) -> Value {
+    Value::Array(
+        records
+            .iter()
+            .map(|r| {
+                let e = &r.verdict.expectation;
+                json!({
+                    "scenario": r.scenario,
+                    "variant": r.variant,
+                    "file": r.file,
+                    "line": e.line,
+                    "column": e.column,
+                    "expectation": e.describe(),
+                    "metric": e.metric,
+                    "min": e.min,
+                    "max": e.max,
+                    "value": r.verdict.value,
+                    "pass": r.verdict.pass,
+                    "problem": r.verdict.problem,
+                })
+            })
+            .collect(),
+    )
+}
