@@ -105,14 +105,20 @@ fn judge(e: &Expectation, summary: &Summary) -> Verdict {
     }
 }
 
+/// The number at `metric` (a dotted path) in a summary or one seed's part of it: a status
+/// absent from a `by_status` table counted no request (0); `None` when there is no number.
+pub fn number_at(summary: &Summary, metric: &str) -> Option<f64> {
+    match pointer(summary, metric) {
+        Some(v) => v.as_f64(),
+        None if absent_status(summary, metric) => Some(0.0),
+        None => None,
+    }
+}
+
 /// The number at the expectation's path in `summary` (or one seed's part of it), and why it
 /// fails, if it does.
 fn judge_in(e: &Expectation, summary: &Summary) -> (Option<f64>, Option<String>) {
-    let value = match pointer(summary, &e.metric) {
-        Some(v) => v.as_f64(),
-        None if absent_status(summary, &e.metric) => Some(0.0),
-        None => None,
-    };
+    let value = number_at(summary, &e.metric);
     let problem = match value {
         None => Some(not_a_number(summary, &e.metric)),
         Some(v) if e.min.is_some_and(|lo| v < lo) => {
@@ -139,7 +145,7 @@ fn absent_status(summary: &Summary, path: &str) -> bool {
 }
 
 /// Says how far `path` goes in the summary and what is there instead.
-fn not_a_number(summary: &Summary, path: &str) -> String {
+pub fn not_a_number(summary: &Summary, path: &str) -> String {
     let mut node = summary;
     let mut walked = Vec::new();
     for key in path.split('.') {

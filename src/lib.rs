@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod capacity;
 pub mod components;
 pub mod config;
 pub mod dist;

@@ -12,6 +12,40 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// `println!` that ends the program quietly when standard output is closed (`archsim … |
+/// head`), instead of panicking on the broken pipe.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            stdout_failed(e);
+        }
+    }};
+}
+
+/// `print!`, likewise.
+macro_rules! say_part {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout().lock(), $($arg)*) {
+            stdout_failed(e);
+        }
+    }};
+}
+
+/// Standard output is gone: a closed pipe ends the program as a pipe's writer should; any
+/// other failure says so.
+fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() != std::io::ErrorKind::BrokenPipe {
+        eprintln!("error: writing to standard output: {e}");
+    }
+    std::process::exit(if e.kind() == std::io::ErrorKind::BrokenPipe {
+        141
+    } else {
+        1
+    })
+}
+
 #[derive(Parser)]
 #[command(
     name = "archsim",
@@ -47,6 +81,38 @@ enum Command {
         /// Also write the verdicts as a JSON list.
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
+    },
+    /// Find the highest arrival rate of a workload at which every SLO holds: each seed is
+    /// bisected on common random numbers; prints the rate with its 95 % interval, the binding
+    /// SLO and the walk, and writes them (CSV, JSON, a chart per SLO).
+    Capacity {
+        /// The scenario (its baseline is searched; change it with --set).
+        file: PathBuf,
+        /// The workload whose whole arrival process is scaled (needed when there are several).
+        #[arg(long)]
+        workload: Option<String>,
+        /// A bound on a number of summary.json, as an [[expect]] names it:
+        /// "latency_ms.p99<=300", "error_rate<=0.001". Repeatable: all must hold.
+        #[arg(long = "slo", value_name = "METRIC<=BOUND", required = true)]
+        slos: Vec<String>,
+        /// Replications (each searched on its own), overriding the scenario's `seeds`.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(2..=i64::from(archsim::limits::MAX_SEEDS)))]
+        seeds: Option<u32>,
+        /// Each seed's search stops when its bracket is narrower than this share.
+        #[arg(long, default_value_t = 0.01)]
+        tolerance: f64,
+        /// Folder that receives SCENARIO-capacity/ (default: a fresh scratch folder, printed).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The most kernel events one probe's runs may take over all seeds.
+        #[arg(long, value_name = "N", default_value_t = archsim::limits::DEFAULT_MAX_EVENTS,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        max_events: u64,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+        threads: Option<u32>,
+        #[command(flatten)]
+        reads: ReadArgs,
     },
     /// Combine the shards of a sharded run into the outputs the whole run writes.
     Merge {
@@ -134,6 +200,27 @@ fn main() -> ExitCode {
             None => run(&a, None),
         },
         Command::Merge { dirs, out, quiet } => merge(&dirs, &out, quiet),
+        Command::Capacity {
+            file,
+            workload,
+            slos,
+            seeds,
+            tolerance,
+            out,
+            max_events,
+            threads,
+            reads,
+        } => capacity(&CapacityArgs {
+            file,
+            workload,
+            slos,
+            seeds,
+            tolerance,
+            out,
+            max_events,
+            threads,
+            reads,
+        }),
         Command::Check {
             run: a,
             junit,
@@ -149,7 +236,7 @@ fn main() -> ExitCode {
         Command::Graph { file, reads } => match load(std::slice::from_ref(&file), &reads) {
             Ok(scenarios) => {
                 for s in &scenarios {
-                    print!("{}", archsim::report::diagram::dot(s));
+                    say_part!("{}", archsim::report::diagram::dot(s));
                 }
                 ExitCode::SUCCESS
             }
@@ -159,7 +246,7 @@ fn main() -> ExitCode {
             let schema = archsim::scenario::schema::scenario_schema();
             match serde_json::to_string_pretty(&schema) {
                 Ok(text) => {
-                    println!("{text}");
+                    say!("{text}");
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -171,7 +258,7 @@ fn main() -> ExitCode {
         Command::Validate { paths, reads } => match load(&paths, &reads) {
             Ok(scenarios) => {
                 for s in &scenarios {
-                    println!(
+                    say!(
                         "{}: ok ({}; about {} requests and {} events per seed)",
                         printable(&s.file.display().to_string()),
                         s.name,
@@ -316,13 +403,13 @@ fn run_shard(args: &RunArgs, shard: &str) -> ExitCode {
     match result {
         Ok((dir, ran)) => {
             if !args.quiet {
-                println!(
+                say!(
                     "shard {} of {}: {ran} of {total} runs -> {}",
                     shard.k,
                     shard.n,
                     printable(&dir.display().to_string())
                 );
-                println!(
+                say!(
                     "when every shard is done: archsim merge {} --out DIR",
                     printable(&root.display().to_string())
                 );
@@ -333,6 +420,151 @@ fn run_shard(args: &RunArgs, shard: &str) -> ExitCode {
             for e in errors {
                 eprintln!("error: {}", printable(&e));
             }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+struct CapacityArgs {
+    file: PathBuf,
+    workload: Option<String>,
+    slos: Vec<String>,
+    seeds: Option<u32>,
+    tolerance: f64,
+    out: Option<PathBuf>,
+    max_events: u64,
+    threads: Option<u32>,
+    reads: ReadArgs,
+}
+
+/// `archsim capacity`.
+fn capacity(a: &CapacityArgs) -> ExitCode {
+    use archsim::capacity::{self, Search, Slo};
+    let bad = |e: &str| {
+        eprintln!("error: {}", printable(e));
+        ExitCode::from(BAD_INPUT)
+    };
+    if !(0.0001..=0.5).contains(&a.tolerance) {
+        return bad("--tolerance must be from 0.0001 to 0.5 (a share of the rate)");
+    }
+    let mut scenarios = match load(std::slice::from_ref(&a.file), &a.reads) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut sc = scenarios.swap_remove(0);
+    if let Some(n) = a.seeds {
+        sc.seeds = n;
+    }
+    if sc.seeds < 2 {
+        return bad(&format!(
+            "scenario {} runs one seed; a capacity needs an interval: give --seeds (10 or more is good)",
+            sc.name
+        ));
+    }
+    let names: Vec<&str> = sc.workloads.iter().map(|w| w.name.as_str()).collect();
+    let workload = match (&a.workload, names.as_slice()) {
+        (None, [_]) => 0,
+        (None, _) => {
+            return bad(&format!(
+                "scenario {} has {} workloads; say which to scale with --workload ({})",
+                sc.name,
+                names.len(),
+                names.join(", ")
+            ))
+        }
+        (Some(w), _) => match names.iter().position(|n| n == w) {
+            Some(i) => i,
+            None => {
+                let hint = archsim::text::did_you_mean(w, names.iter().copied());
+                return bad(&format!(
+                    "--workload {w}{hint}: scenario {} has no such workload; it has {}",
+                    sc.name,
+                    names.join(", ")
+                ));
+            }
+        },
+    };
+    if let Some(why) = capacity::refuse(&sc, workload) {
+        return bad(&why);
+    }
+    let ids: Vec<&str> = sc.components.iter().map(|c| c.id.as_str()).collect();
+    let kinds = |id: &str| {
+        sc.components
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.spec.info())
+    };
+    let mut slos = Vec::new();
+    for text in &a.slos {
+        let slo = match Slo::parse(text) {
+            Ok(s) => s,
+            Err(e) => return bad(&e),
+        };
+        if let Err(Some(why)) = archsim::scenario::metric_problem(&slo.metric, &ids, &names, &kinds)
+        {
+            return bad(&format!(
+                "--slo \"{}\": {why}",
+                archsim::text::one_line(text)
+            ));
+        }
+        slos.push(slo);
+    }
+    let search = Search {
+        workload,
+        slos,
+        tolerance: a.tolerance,
+    };
+    let out_path = match &a.out {
+        Some(o) => o.clone(),
+        None => match tempfile::Builder::new()
+            .prefix("archsim-capacity-")
+            .tempdir()
+        {
+            Ok(d) => d.keep(),
+            Err(e) => {
+                eprintln!("error: cannot make a scratch folder: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let out = match sweep::OutDir::open(&out_path) {
+        Ok(o) => o,
+        Err(e) => return bad(&e),
+    };
+    let options = sweep::RunOptions {
+        threads: a.threads.map(|t| t as usize),
+        max_events: a.max_events,
+    };
+    let answer = match capacity::search(&sc, &search, &options) {
+        Ok(a) => a,
+        Err(e) => return bad(&e),
+    };
+    let wname = &sc.workloads[workload].name;
+    say_part!("{}", printable(&answer.terminal(&sc.name, wname, &search)));
+    let json = answer.json(&sc.name, wname, &search);
+    let csv = answer.csv(&search);
+    let charts = answer.charts(&sc.name, wname, &search);
+    let written = out.write_scenario(&format!("{}-capacity", sc.name), |dir| {
+        let put = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes);
+        put("capacity.csv", csv.as_bytes())?;
+        put("capacity.json", report::summary_json(&json).as_bytes())?;
+        for (stem, chart) in &charts {
+            put(&format!("{stem}.svg"), report::xy::svg(chart).as_bytes())?;
+            put(&format!("{stem}.png"), &report::xy::png(chart))?;
+        }
+        Ok(())
+    });
+    match written {
+        Ok(dir) => {
+            say!("-> {}", printable(&dir.display().to_string()));
+            if answer.scale.is_some() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("error: writing the search: {}", printable(&e.to_string()));
             ExitCode::FAILURE
         }
     }
@@ -481,7 +713,7 @@ fn publish(
 ) -> Result<(), ExitCode> {
     if !quiet {
         for o in outcomes {
-            println!("{}", report::text_summary(&o.summary));
+            say!("{}", report::text_summary(&o.summary));
         }
     }
     let written = sweep::write_all(out, outcomes, scenarios).context("writing the results");
@@ -501,9 +733,9 @@ fn publish(
                             .iter()
                             .map(|o| o.summary.clone())
                             .collect();
-                        print!("{}", report::experiment::terminal(name, &summaries));
+                        say_part!("{}", report::experiment::terminal(name, &summaries));
                     }
-                    println!("-> {}\n", printable(&dir.display().to_string()));
+                    say!("-> {}\n", printable(&dir.display().to_string()));
                     i += n;
                 }
             }
@@ -519,9 +751,9 @@ fn publish(
         Ok(index) => {
             if !quiet {
                 if scratch {
-                    println!("results written to a scratch folder, removed when the check ends (give --out DIR to keep them)");
+                    say!("results written to a scratch folder, removed when the check ends (give --out DIR to keep them)");
                 } else {
-                    println!("report: {}", printable(&index.display().to_string()));
+                    say!("report: {}", printable(&index.display().to_string()));
                 }
             }
             Ok(())
@@ -559,7 +791,7 @@ fn verdict(
         .collect();
     let failed = records.iter().filter(|r| !r.verdict.pass).count();
     for r in records.iter().filter(|r| !r.verdict.pass) {
-        println!("{}", archsim::text::one_line(&r.message()));
+        say!("{}", archsim::text::one_line(&r.message()));
     }
     let files = [
         (outputs.junit, report::verdicts::junit(&records)),
@@ -583,7 +815,7 @@ fn verdict(
     let held = expected - failed;
     let mut names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
     names.dedup();
-    println!(
+    say!(
         "check: {held} of {expected} expectation{} held in {} scenario{}",
         if expected == 1 { "" } else { "s" },
         names.len(),
@@ -638,7 +870,7 @@ fn plot(dir: &std::path::Path) -> ExitCode {
     };
     match result {
         Ok(page) => {
-            println!("report: {}", printable(&page.display().to_string()));
+            say!("report: {}", printable(&page.display().to_string()));
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -30,6 +30,39 @@ pub enum Arrival {
 }
 
 impl Arrival {
+    /// The same process at `factor` times its rate throughout (a profile keeps its shape);
+    /// `None` for a trace, whose instants are what was recorded.
+    pub fn scaled(&self, factor: f64) -> Option<Arrival> {
+        Some(match self {
+            Arrival::Constant { rate } => Arrival::Constant {
+                rate: rate * factor,
+            },
+            Arrival::Poisson { rate } => Arrival::Poisson {
+                rate: rate * factor,
+            },
+            Arrival::Varying(RateProfile::Steps(steps)) => Arrival::Varying(RateProfile::Steps(
+                steps.iter().map(|&(t, r)| (t, r * factor)).collect(),
+            )),
+            Arrival::Varying(RateProfile::Ramp { from, to, over }) => {
+                Arrival::Varying(RateProfile::Ramp {
+                    from: from * factor,
+                    to: to * factor,
+                    over: *over,
+                })
+            }
+            Arrival::Varying(RateProfile::Diurnal {
+                mean,
+                amplitude,
+                period,
+            }) => Arrival::Varying(RateProfile::Diurnal {
+                mean: mean * factor,
+                amplitude: amplitude * factor,
+                period: *period,
+            }),
+            Arrival::Trace { .. } => return None,
+        })
+    }
+
     /// The expected number of arrivals in [from, to): what sizing checks and the work
     /// estimate go by.
     pub fn expected_between(&self, from: SimTime, to: SimTime) -> f64 {

@@ -810,15 +810,15 @@ impl Checker {
 }
 
 /// Names for a message: all of them if they are few, else the first ones and a count.
-pub fn list_some(names: &[String]) -> String {
+pub fn list_some<S: AsRef<str>>(names: &[S]) -> String {
     const SHOWN: usize = 20;
     let shown: Vec<&str> = names
         .iter()
+        .map(AsRef::as_ref)
         .filter(|n| !n.is_empty())
         .take(SHOWN)
-        .map(String::as_str)
         .collect();
-    let rest = names.iter().filter(|n| !n.is_empty()).count() - shown.len();
+    let rest = names.iter().filter(|n| !n.as_ref().is_empty()).count() - shown.len();
     if rest == 0 {
         shown.join(", ")
     } else {

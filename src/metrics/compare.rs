@@ -104,17 +104,8 @@ pub fn paired(a: &Summary, b: &Summary, metric: &str) -> Option<Difference> {
     let ma = pairs.iter().map(|p| p.0).sum::<f64>() / nf;
     let mb = pairs.iter().map(|p| p.1).sum::<f64>() / nf;
     let d: Vec<f64> = pairs.iter().map(|(x, y)| y - x).collect();
-    let mean = d.iter().sum::<f64>() / nf;
-    let (lo, hi) = if n >= 2 {
-        let var = d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (nf - 1.0);
-        let t = StudentsT::new(0.0, 1.0, nf - 1.0)
-            .map(|t| t.inverse_cdf(0.975))
-            .unwrap_or(f64::NAN);
-        let half = t * (var / nf).sqrt();
-        (mean - half, mean + half)
-    } else {
-        (f64::NAN, f64::NAN)
-    };
+    let (mean, half) = t_interval(&d);
+    let (lo, hi) = (mean - half, mean + half);
     Some(Difference {
         metric: metric.to_string(),
         a: ma,
@@ -126,6 +117,21 @@ pub fn paired(a: &Summary, b: &Summary, metric: &str) -> Option<Difference> {
     })
 }
 
+/// The mean of values (one per seed) and the half-width of its Student-t 95 % interval (NaN
+/// with fewer than two values).
+pub fn t_interval(values: &[f64]) -> (f64, f64) {
+    let nf = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / nf;
+    if values.len() < 2 {
+        return (mean, f64::NAN);
+    }
+    let var = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (nf - 1.0);
+    let t = StudentsT::new(0.0, 1.0, nf - 1.0)
+        .map(|t| t.inverse_cdf(0.975))
+        .unwrap_or(f64::NAN);
+    (mean, t * (var / nf).sqrt())
+}
+
 /// The mean of a metric over seeds and its Student-t 95 % interval: (mean, lo, hi), the
 /// interval NaN with one seed.
 pub fn mean_ci(summary: &Summary, metric: &str) -> Option<(f64, f64, f64)> {
@@ -134,16 +140,7 @@ pub fn mean_ci(summary: &Summary, metric: &str) -> Option<(f64, f64, f64)> {
     if n == 0 {
         return None;
     }
-    let nf = n as f64;
-    let mean = v.iter().sum::<f64>() / nf;
-    if n < 2 {
-        return Some((mean, f64::NAN, f64::NAN));
-    }
-    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (nf - 1.0);
-    let t = StudentsT::new(0.0, 1.0, nf - 1.0)
-        .map(|t| t.inverse_cdf(0.975))
-        .unwrap_or(f64::NAN);
-    let half = t * (var / nf).sqrt();
+    let (mean, half) = t_interval(&v);
     Some((mean, mean - half, mean + half))
 }
 

@@ -5,6 +5,7 @@
 //! charts of each headline metric against a swept parameter, and the page that puts the
 //! variants side by side.
 
+use super::csv_field;
 use super::html::{escape, fmt, relative_link};
 use super::xy::{self, Point, XyChart};
 use crate::metrics::compare::{mean_ci, paired, per_seed, HEADLINES};
@@ -94,14 +95,6 @@ pub fn csv(variants: &[Summary]) -> String {
         }
     }
     out
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 /// Cost and p99 of each variant, means over seeds, for the frontier.
@@ -243,8 +236,7 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
                     log_x,
                     points,
                     joined: true,
-                    frontier: Vec::new(),
-                    chosen: None,
+                    ..Default::default()
                 },
             ));
         }
@@ -289,6 +281,7 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
                 joined: false,
                 frontier,
                 chosen: cheapest_meeting(variants),
+                ..Default::default()
             },
         ));
     }

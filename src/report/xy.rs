@@ -20,7 +20,7 @@ pub struct Point {
 }
 
 /// A chart of points joined by a line (a sweep), or scattered (a comparison of variants).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct XyChart {
     pub title: String,
     pub subtitle: String,
@@ -34,6 +34,15 @@ pub struct XyChart {
     pub frontier: Vec<usize>,
     /// One point singled out (the cheapest that meets the expectations), by index.
     pub chosen: Option<usize>,
+    /// Points drawn as failures (red crosses): a capacity search's probes that broke an SLO.
+    pub failed: Vec<usize>,
+    /// A horizontal line at a y value, with its legend (an SLO's bound).
+    pub threshold: Option<(f64, String)>,
+    /// A vertical band between two x values, with its legend (a capacity's interval).
+    pub band_x: Option<(f64, f64, String)>,
+    /// The top of the y axis, when far-off values (an overloaded probe) would squash the
+    /// rest: points above it are drawn on it.
+    pub y_cap: Option<f64>,
 }
 
 pub fn svg(chart: &XyChart) -> String {
@@ -111,11 +120,18 @@ fn draw<DB: DrawingBackend>(
     } else {
         extent(pts.iter().map(|p| p.x), false)
     };
+    let (x0, x1) = match &chart.band_x {
+        Some((lo, hi, _)) if !chart.log_x => (x0.min(*lo), x1.max(*hi)),
+        _ => (x0, x1),
+    };
     let ys = pts
         .iter()
         .flat_map(|p| [p.y, p.lo, p.hi])
-        .filter(|v| v.is_finite());
+        .chain(chart.threshold.as_ref().map(|(y, _)| *y))
+        .filter(|v| v.is_finite())
+        .map(|v| chart.y_cap.map_or(v, |cap| v.min(cap)));
     let (y0, y1) = extent(ys, true);
+    let pinned = |y: f64| y.min(chart.y_cap.unwrap_or(y1)).min(y1);
     let mut builder = ChartBuilder::on(&body);
     builder
         .margin_left(16)
@@ -170,10 +186,54 @@ fn draw<DB: DrawingBackend>(
                     PathElement::new(vec![(x, y), (x + 30, y)], red.stroke_width(3))
                 });
             }
-            c.draw_series(pts.iter().enumerate().map(|(i, p)| {
-                let on = chart.frontier.contains(&i);
-                Circle::new((p.x, p.y), 7, if on { red.filled() } else { blue.filled() })
-            }))?;
+            let green = RGBColor(44, 160, 44);
+            if let Some((lo, hi, legend)) = &chart.band_x {
+                c.draw_series(std::iter::once(Rectangle::new(
+                    [(*lo, y0), (*hi, y1)],
+                    green.mix(0.22).filled(),
+                )))?
+                .label(legend.as_str())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 8), (x + 30, y + 8)], green.mix(0.4).filled())
+                });
+            }
+            if let Some((y, legend)) = &chart.threshold {
+                let y = *y;
+                c.draw_series(DashedLineSeries::new(
+                    [(x0, y), (x1, y)],
+                    12,
+                    8,
+                    BLACK.stroke_width(2),
+                ))?
+                .label(legend.as_str())
+                .legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 30, y)], BLACK.stroke_width(2))
+                });
+            }
+            c.draw_series(
+                pts.iter()
+                    .enumerate()
+                    .filter(|(i, _)| !chart.failed.contains(i))
+                    .map(|(i, p)| {
+                        let on = chart.frontier.contains(&i);
+                        Circle::new(
+                            (p.x, pinned(p.y)),
+                            7,
+                            if on { red.filled() } else { blue.filled() },
+                        )
+                    }),
+            )?;
+            if !chart.failed.is_empty() {
+                c.draw_series(
+                    chart
+                        .failed
+                        .iter()
+                        .filter_map(|&i| pts.get(i))
+                        .map(|p| Cross::new((p.x, pinned(p.y)), 8, red.stroke_width(3))),
+                )?
+                .label("probe that broke an SLO")
+                .legend(move |(x, y)| Cross::new((x + 15, y), 8, red.stroke_width(3)));
+            }
             if let Some(i) = chart.chosen {
                 c.draw_series(std::iter::once(Circle::new(
                     (pts[i].x, pts[i].y),
@@ -197,9 +257,19 @@ fn draw<DB: DrawingBackend>(
                     (FONT, 20).into_font().color(&RGBColor(60, 60, 60)),
                 ))?;
             }
-            if !chart.frontier.is_empty() || chart.chosen.is_some() {
+            if !chart.frontier.is_empty()
+                || chart.chosen.is_some()
+                || !chart.failed.is_empty()
+                || chart.threshold.is_some()
+                || chart.band_x.is_some()
+            {
+                // A threshold chart's upper right holds the probes that broke it.
                 c.configure_series_labels()
-                    .position(SeriesLabelPosition::UpperRight)
+                    .position(if chart.threshold.is_some() {
+                        SeriesLabelPosition::UpperLeft
+                    } else {
+                        SeriesLabelPosition::UpperRight
+                    })
                     .background_style(WHITE.mix(0.85))
                     .border_style(RGBColor(180, 180, 180))
                     .label_font((FONT, 22))

@@ -779,6 +779,70 @@ fn warn_similar_zones(
     }
 }
 
+/// Whether `metric` is a dotted path to a number of `summary.json` of a scenario with these
+/// components (ids, and the kind of each) and workloads: `Err(Some(why))` when it is not,
+/// `Err(None)` when it names a component whose kind is unknown (reported elsewhere).
+pub fn metric_problem(
+    metric: &str,
+    component_ids: &[&str],
+    workloads: &[&str],
+    kind_of: &dyn Fn(&str) -> Option<&'static components::KindInfo>,
+) -> Result<(), Option<String>> {
+    let segments: Vec<&str> = metric.split('.').collect();
+    if metric.trim().is_empty() || segments.iter().any(|s| s.is_empty()) {
+        return Err(Some(format!("`metric` \"{metric}\" must be a dotted path into summary.json, such as \"latency_ms.p99\" or \"components.db.failover_downtime_s\"")));
+    }
+    // The fields the path may name: a component's kind's, a workload's, or the summary's own.
+    let (fields, rest, whose): (&[crate::metrics::Field], String, String) = match segments[..] {
+        ["components", id, ref tail @ ..] => {
+            if !component_ids.contains(&id) {
+                let hint = crate::text::did_you_mean(id, component_ids.iter().copied());
+                return Err(Some(format!(
+                    "`metric` names component \"{id}\"{hint}, which the scenario does not have; it has: {}",
+                    check::list_some(component_ids)
+                )));
+            }
+            let info = kind_of(id).ok_or(None)?;
+            (
+                info.fields,
+                tail.join("."),
+                format!("{} \"{id}\"", info.noun),
+            )
+        }
+        ["workloads", w, ref tail @ ..] => {
+            if !workloads.contains(&w) {
+                let hint = crate::text::did_you_mean(w, workloads.iter().copied());
+                return Err(Some(format!(
+                    "`metric` names workload \"{w}\"{hint}, which the scenario does not have; it has: {}",
+                    workloads.join(", ")
+                )));
+            }
+            (
+                crate::workload::FIELDS,
+                tail.join("."),
+                format!("workload \"{w}\""),
+            )
+        }
+        _ => (
+            crate::metrics::FIELDS,
+            metric.to_string(),
+            "the summary".to_string(),
+        ),
+    };
+    if !fields
+        .iter()
+        .any(|f| crate::metrics::path_matches(f.path, &rest))
+    {
+        let paths: Vec<String> = fields.iter().map(|f| f.path.replace(".*", "")).collect();
+        let hint = crate::text::did_you_mean(&rest, paths.iter().map(String::as_str));
+        return Err(Some(format!(
+            "`metric`: {whose} has no number \"{rest}\"{hint}; it has: {}",
+            fields.iter().map(|f| f.path).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    Ok(())
+}
+
 /// An `[[expect]]`: a dotted path into `summary.json` and at least one finite bound. Paths
 /// under `components` and `workloads` must name one of the scenario's; the rest of a path is
 /// checked against the summary after the run (what a component reports depends on its kind).
@@ -789,74 +853,12 @@ fn parse_expect(
     ck: &mut Checker,
 ) -> Option<crate::expect::Expectation> {
     let metric = e.metric.get_ref();
-    let segments: Vec<&str> = metric.split('.').collect();
-    if metric.trim().is_empty() || segments.iter().any(|s| s.is_empty()) {
-        ck.error(
-            e.metric.span(),
-            format!("`metric` \"{metric}\" must be a dotted path into summary.json, such as \"latency_ms.p99\" or \"components.db.failover_downtime_s\""),
-        );
-        return None;
-    }
-    // The fields the path may name: a component's kind's, a workload's, or the summary's own.
-    let (fields, rest, whose): (&[crate::metrics::Field], String, String) = match segments[..] {
-        ["components", id, ref tail @ ..] => {
-            if !ck.component_ids.iter().any(|c| c == id) {
-                let hint =
-                    crate::text::did_you_mean(id, ck.component_ids.iter().map(String::as_str));
-                ck.error(
-                    e.metric.span(),
-                    format!(
-                        "`metric` names component \"{id}\"{hint}, which the scenario does not have; it has: {}",
-                        check::list_some(&ck.component_ids)
-                    ),
-                );
-                return None;
-            }
-            // A component whose kind could not be read was reported already.
-            let info = kind_of.get(id)?;
-            (
-                info.fields,
-                tail.join("."),
-                format!("{} \"{id}\"", info.noun),
-            )
+    let ids: Vec<&str> = ck.component_ids.iter().map(String::as_str).collect();
+    if let Err(problem) = metric_problem(metric, &ids, workloads, &|id| kind_of.get(id).copied()) {
+        // A component whose kind could not be read was reported already.
+        if let Some(problem) = problem {
+            ck.error(e.metric.span(), problem);
         }
-        ["workloads", w, ref tail @ ..] => {
-            if !workloads.contains(&w) {
-                let hint = crate::text::did_you_mean(w, workloads.iter().copied());
-                ck.error(
-                    e.metric.span(),
-                    format!(
-                        "`metric` names workload \"{w}\"{hint}, which the scenario does not have; it has: {}",
-                        workloads.join(", ")
-                    ),
-                );
-                return None;
-            }
-            (
-                crate::workload::FIELDS,
-                tail.join("."),
-                format!("workload \"{w}\""),
-            )
-        }
-        _ => (
-            crate::metrics::FIELDS,
-            metric.clone(),
-            "the summary".to_string(),
-        ),
-    };
-    if !fields
-        .iter()
-        .any(|f| crate::metrics::path_matches(f.path, &rest))
-    {
-        let paths: Vec<String> = fields.iter().map(|f| f.path.replace(".*", "")).collect();
-        let hint = crate::text::did_you_mean(&rest, paths.iter().map(String::as_str));
-        ck.error(
-            e.metric.span(),
-            format!(
-                "`metric`: {whose} has no number \"{rest}\"{hint}; it has: {}",
-                fields.iter().map(|f| f.path).collect::<Vec<_>>().join(", ")
-            ),
-        );
         return None;
     }
     let bound = |ck: &mut Checker, b: &Option<Spanned<f64>>, key: &str| -> Option<Option<f64>> {

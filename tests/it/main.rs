@@ -7,6 +7,7 @@ mod autoscaling;
 mod bad_input;
 mod bundled;
 mod cache;
+mod capacity;
 mod determinism;
 mod dynamodb;
 mod expectations;

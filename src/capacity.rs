@@ -1,0 +1,626 @@
+//! Capacity search: the highest rate at which a workload can arrive while every SLO holds.
+//!
+//! The workload's whole arrival process is scaled by a factor (a profile keeps its shape). Each
+//! seed is searched on its own, on common random numbers (the same seed at every scale sees
+//! the same draws, its arrivals compressed or stretched): from the scale as written, doubling
+//! or halving until the SLOs change verdict, then bisecting (geometrically) until the bracket
+//! is narrower than the tolerance. A seed's capacity is the highest scale seen to hold; the
+//! answer is their mean with a Student-t 95 % interval over seeds. Bisection assumes that a
+//! metric only worsens as the rate grows; a probe whose run stops at a limit (too many calls
+//! in flight) counts as broken.
+
+use crate::expect::number_at;
+use crate::metrics::{summarize, SummaryMeta};
+use crate::scenario::Scenario;
+use crate::sweep::RunOptions;
+use crate::world::World;
+use rayon::prelude::*;
+use serde_json::{json, Value};
+
+/// How an SLO compares its metric with its bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Le,
+    Lt,
+    Ge,
+    Gt,
+}
+
+/// A service level objective: a number of `summary.json` (a dotted path, as `[[expect]]`
+/// names it) against a bound.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slo {
+    pub metric: String,
+    pub op: Op,
+    pub bound: f64,
+}
+
+impl Slo {
+    /// Reads `latency_ms.p99<=300` (also `<`, `>=`, `>`, `≤`, `≥`; spaces allowed).
+    pub fn parse(text: &str) -> Result<Slo, String> {
+        let shown = crate::text::one_line(text);
+        let ops = [
+            ("<=", Op::Le),
+            (">=", Op::Ge),
+            ("≤", Op::Le),
+            ("≥", Op::Ge),
+            ("<", Op::Lt),
+            (">", Op::Gt),
+        ];
+        let Some((at, sym, op)) = ops
+            .iter()
+            .filter_map(|(sym, op)| text.find(sym).map(|at| (at, *sym, *op)))
+            .min_by_key(|(at, sym, _)| (*at, std::cmp::Reverse(sym.len())))
+        else {
+            return Err(format!(
+                "--slo \"{shown}\": no comparison; write a summary path, <=, <, >= or >, and a number (\"latency_ms.p99<=300\", \"error_rate<=0.001\")"
+            ));
+        };
+        let metric = text[..at].trim().to_string();
+        let bound_text = text[at + sym.len()..].trim();
+        let bound: f64 = bound_text.parse().map_err(|_| {
+            format!(
+                "--slo \"{shown}\": \"{}\" is not a number",
+                crate::text::one_line(bound_text)
+            )
+        })?;
+        if !bound.is_finite() {
+            return Err(format!("--slo \"{shown}\": the bound must be finite"));
+        }
+        Ok(Slo { metric, op, bound })
+    }
+
+    /// Whether a value meets it; no number (no successful request to measure) does not.
+    pub fn holds(&self, value: Option<f64>) -> bool {
+        match value {
+            Some(v) if v.is_finite() => match self.op {
+                Op::Le => v <= self.bound,
+                Op::Lt => v < self.bound,
+                Op::Ge => v >= self.bound,
+                Op::Gt => v > self.bound,
+            },
+            _ => false,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        let op = match self.op {
+            Op::Le => "<=",
+            Op::Lt => "<",
+            Op::Ge => ">=",
+            Op::Gt => ">",
+        };
+        format!("{} {op} {}", self.metric, self.bound)
+    }
+}
+
+/// What to search.
+#[derive(Clone, Debug)]
+pub struct Search {
+    /// The index of the scaled workload in the scenario.
+    pub workload: usize,
+    pub slos: Vec<Slo>,
+    /// The bracket of each seed is narrowed until hi / lo − 1 is below this.
+    pub tolerance: f64,
+}
+
+/// The scales the search does not go beyond (a factor of a thousand either way).
+pub const MAX_SCALE: f64 = 1024.0;
+pub const MIN_SCALE: f64 = 1.0 / 1024.0;
+
+/// One run of one seed at one scale.
+#[derive(Clone, Debug)]
+pub struct Probe {
+    pub seed: u64,
+    /// Its place in its seed's walk, from 0.
+    pub step: usize,
+    pub scale: f64,
+    /// Each SLO's metric in this run.
+    pub values: Vec<Option<f64>>,
+    /// The first SLO it broke, if any.
+    pub broken: Option<usize>,
+    /// Why the run stopped early, when it did (it counts as broken).
+    pub stopped: Option<String>,
+    /// An SLO whose path names nothing in the run's summary, and what is there instead.
+    pub missing: Option<(usize, String)>,
+}
+
+impl Probe {
+    pub fn holds(&self) -> bool {
+        self.broken.is_none() && self.stopped.is_none()
+    }
+}
+
+/// Where a seed's search ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Found {
+    /// The highest scale seen to hold, and the SLO broken at the lowest scale seen to fail.
+    Capacity { scale: f64, binding: Option<usize> },
+    /// Every SLO held up to `scale`, where the search stopped (`why`).
+    AtLeast { scale: f64, why: String },
+    /// Some SLO failed even at the smallest scale.
+    Never,
+}
+
+/// A seed's search.
+#[derive(Clone, Debug)]
+pub struct SeedSearch {
+    pub seed: u64,
+    pub found: Found,
+    pub probes: Vec<Probe>,
+}
+
+/// The answer over seeds.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    /// The workload's mean arrival rate as written, per second.
+    pub base_rate: f64,
+    pub seeds: Vec<SeedSearch>,
+    /// Mean, and 95 % interval, of the seeds' capacity scales, when every seed found one.
+    pub scale: Option<(f64, f64, f64)>,
+    /// How many seeds each SLO bound.
+    pub binding: Vec<usize>,
+}
+
+/// Why a scenario's workload cannot be searched, if it cannot.
+pub fn refuse(sc: &Scenario, workload: usize) -> Option<String> {
+    let w = &sc.workloads[workload];
+    if w.arrival.scaled(1.0).is_none() {
+        return Some(format!(
+            "workload \"{}\" replays a trace: its instants are what was recorded and cannot be scaled; search a workload with a rate",
+            w.name
+        ));
+    }
+    if w.arrival
+        .expected_between(crate::kernel::SimTime::ZERO, sc.duration)
+        <= 0.0
+    {
+        return Some(format!(
+            "workload \"{}\" sends nothing as written; give it a rate to scale",
+            w.name
+        ));
+    }
+    None
+}
+
+/// The scenario with its workload's arrivals scaled.
+fn scaled(sc: &Scenario, workload: usize, factor: f64) -> Scenario {
+    let mut s = sc.clone();
+    let w = &mut s.workloads[workload];
+    if let Some(a) = w.arrival.scaled(factor) {
+        w.arrival = a;
+    }
+    s
+}
+
+/// Runs the search on every seed of `sc` (in parallel; the answer does not depend on the
+/// number of threads). Fails when an SLO names a number the summary does not have.
+pub fn search(sc: &Scenario, search: &Search, options: &RunOptions) -> Result<Answer, String> {
+    let seeds = sc.seed_list();
+    let per_run = options.max_events.div_ceil(u64::from(sc.seeds).max(1));
+    let one = |seed: u64| seed_search(sc, search, seed, per_run);
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = options.threads {
+        pool = pool.num_threads(t.max(1));
+    }
+    let results: Vec<SeedSearch> = match pool.build() {
+        Ok(pool) => pool.install(|| seeds.par_iter().map(|&s| one(s)).collect()),
+        Err(_) => seeds.iter().map(|&s| one(s)).collect(),
+    };
+    let w = &sc.workloads[search.workload];
+    let base_rate = w
+        .arrival
+        .expected_between(crate::kernel::SimTime::ZERO, sc.duration)
+        / sc.duration.as_secs_f64();
+    let capacities: Option<Vec<f64>> = results
+        .iter()
+        .map(|r| match r.found {
+            Found::Capacity { scale, .. } => Some(scale),
+            _ => None,
+        })
+        .collect();
+    let scale = capacities.map(|c| {
+        let (mean, half) = crate::metrics::compare::t_interval(&c);
+        (mean, mean - half, mean + half)
+    });
+    if let Some((i, why)) = results
+        .iter()
+        .flat_map(|r| &r.probes)
+        .find_map(|p| p.missing.clone())
+    {
+        return Err(format!("--slo \"{}\": {why}", search.slos[i].describe()));
+    }
+    let mut binding = vec![0; search.slos.len()];
+    for r in &results {
+        if let Found::Capacity {
+            binding: Some(b), ..
+        } = r.found
+        {
+            binding[b] += 1;
+        }
+    }
+    Ok(Answer {
+        base_rate,
+        seeds: results,
+        scale,
+        binding,
+    })
+}
+
+fn seed_search(sc: &Scenario, search: &Search, seed: u64, per_run: u64) -> SeedSearch {
+    let mut probes: Vec<Probe> = Vec::new();
+    let mut probe = |scale: f64| -> Result<bool, String> {
+        let s = scaled(sc, search.workload, scale);
+        if s.estimated_events() > per_run as f64 {
+            return Err(format!(
+                "a run at {scale:.3}× would take more than its share of --max-events ({per_run} events)"
+            ));
+        }
+        if s.workloads[search.workload].peak_rate() > crate::limits::MAX_RATE {
+            return Err(format!(
+                "{scale:.3}× is past the highest rate archsim simulates"
+            ));
+        }
+        let p = run_probe(&s, search, seed, probes.len(), scale, per_run);
+        let holds = p.holds();
+        let missing = p.missing.clone();
+        probes.push(p);
+        match missing {
+            Some((i, why)) => Err(format!("--slo {}: {why}", search.slos[i].describe())),
+            None => Ok(holds),
+        }
+    };
+    // Bracket: from the scale as written, double while it holds, halve while it fails.
+    let stop = |found: Found, probes: Vec<Probe>| SeedSearch {
+        seed,
+        found,
+        probes,
+    };
+    let (mut lo, mut hi) = match probe(1.0) {
+        Err(why) => return stop(Found::AtLeast { scale: 0.0, why }, probes),
+        Ok(true) => {
+            let mut lo = 1.0;
+            loop {
+                let next = lo * 2.0;
+                if next > MAX_SCALE {
+                    let why = format!("the search stops at {MAX_SCALE}× the rate as written");
+                    return stop(Found::AtLeast { scale: lo, why }, probes);
+                }
+                match probe(next) {
+                    Ok(true) => lo = next,
+                    Ok(false) => break (lo, next),
+                    Err(why) => return stop(Found::AtLeast { scale: lo, why }, probes),
+                }
+            }
+        }
+        Ok(false) => {
+            let mut hi = 1.0;
+            loop {
+                let next = hi / 2.0;
+                if next < MIN_SCALE {
+                    return stop(Found::Never, probes);
+                }
+                match probe(next) {
+                    Ok(true) => break (next, hi),
+                    // A smaller scale takes less work: only a refusal of its own stops it.
+                    Ok(false) => hi = next,
+                    Err(why) => return stop(Found::AtLeast { scale: 0.0, why }, probes),
+                }
+            }
+        }
+    };
+    // Bisect, geometrically, until the bracket is as narrow as asked.
+    while hi / lo - 1.0 > search.tolerance {
+        let mid = (lo * hi).sqrt();
+        match probe(mid) {
+            Ok(true) => lo = mid,
+            Ok(false) => hi = mid,
+            Err(_) => hi = mid,
+        }
+    }
+    let binding = probes
+        .iter()
+        .filter(|p| !p.holds() && p.scale >= lo)
+        .min_by(|a, b| a.scale.total_cmp(&b.scale))
+        .and_then(|p| p.broken);
+    SeedSearch {
+        seed,
+        found: Found::Capacity { scale: lo, binding },
+        probes,
+    }
+}
+
+fn run_probe(
+    s: &Scenario,
+    search: &Search,
+    seed: u64,
+    step: usize,
+    scale: f64,
+    per_run: u64,
+) -> Probe {
+    match World::build(s, seed).max_events(per_run).run() {
+        Ok(run) => {
+            let summary = summarize(
+                &SummaryMeta {
+                    scenario: &s.name,
+                    variant: None,
+                    description: "",
+                    compare: None,
+                },
+                std::slice::from_ref(&run),
+            );
+            let values: Vec<Option<f64>> = search
+                .slos
+                .iter()
+                .map(|slo| number_at(&summary, &slo.metric))
+                .collect();
+            let broken = search
+                .slos
+                .iter()
+                .zip(&values)
+                .position(|(slo, v)| !slo.holds(*v));
+            // A path that leads nowhere (`latency_ms.p100`) is a mistake, not a broken SLO;
+            // a number that is null (no request succeeded) is a broken one.
+            let missing = search.slos.iter().enumerate().find_map(|(i, slo)| {
+                (crate::metrics::pointer(&summary, &slo.metric).is_none() && values[i].is_none())
+                    .then(|| (i, crate::expect::not_a_number(&summary, &slo.metric)))
+            });
+            Probe {
+                seed,
+                step,
+                scale,
+                values,
+                broken,
+                stopped: None,
+                missing,
+            }
+        }
+        Err(e) => Probe {
+            seed,
+            step,
+            scale,
+            values: vec![None; search.slos.len()],
+            broken: None,
+            stopped: Some(e.reason),
+            missing: None,
+        },
+    }
+}
+
+impl Answer {
+    /// `capacity.csv`: every probe of every seed, one row each.
+    pub fn csv(&self, search: &Search) -> String {
+        use crate::report::csv_field;
+        let mut header = vec![
+            "seed".to_string(),
+            "step".into(),
+            "scale".into(),
+            "rate_rps".into(),
+            "holds".into(),
+        ];
+        header.extend(search.slos.iter().map(|s| s.metric.clone()));
+        header.push("broken".into());
+        let mut out = header.join(",") + "\n";
+        for s in &self.seeds {
+            for p in &s.probes {
+                let mut row = vec![
+                    p.seed.to_string(),
+                    p.step.to_string(),
+                    format!("{}", p.scale),
+                    format!("{}", p.scale * self.base_rate),
+                    p.holds().to_string(),
+                ];
+                row.extend(
+                    p.values
+                        .iter()
+                        .map(|v| v.map_or(String::new(), |v| format!("{v}"))),
+                );
+                row.push(csv_field(&match (&p.stopped, p.broken) {
+                    (Some(why), _) => format!("stopped: {why}"),
+                    (None, Some(i)) => search.slos[i].describe(),
+                    (None, None) => String::new(),
+                }));
+                out.push_str(&row.join(","));
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// `capacity.json`: the answer, each seed's, and the SLOs.
+    pub fn json(&self, scenario: &str, workload: &str, search: &Search) -> Value {
+        let rate = |x: f64| x * self.base_rate;
+        json!({
+            "scenario": scenario,
+            "workload": workload,
+            "slos": search.slos.iter().map(Slo::describe).collect::<Vec<_>>(),
+            "tolerance": search.tolerance,
+            "base_rate_rps": self.base_rate,
+            "capacity": self.scale.map(|(m, lo, hi)| json!({
+                "scale": m, "scale_ci95": [lo, hi],
+                "rate_rps": rate(m), "rate_rps_ci95": [rate(lo), rate(hi)],
+            })),
+            "binding": search.slos.iter().zip(&self.binding)
+                .map(|(s, n)| json!({ "slo": s.describe(), "seeds": n })).collect::<Vec<_>>(),
+            "per_seed": self.seeds.iter().map(|s| match &s.found {
+                Found::Capacity { scale, binding } => json!({
+                    "seed": s.seed, "scale": scale, "rate_rps": rate(*scale),
+                    "binding": binding.map(|b| search.slos[b].describe()),
+                }),
+                Found::AtLeast { scale, why } => json!({
+                    "seed": s.seed, "at_least_scale": scale, "at_least_rate_rps": rate(*scale), "why": why,
+                }),
+                Found::Never => json!({ "seed": s.seed, "never": true }),
+            }).collect::<Vec<_>>(),
+        })
+    }
+
+    /// A chart per SLO: every probe's value against its rate (crosses where an SLO broke),
+    /// the SLO's bound, and the capacity's interval.
+    pub fn charts(
+        &self,
+        scenario: &str,
+        workload: &str,
+        search: &Search,
+    ) -> Vec<(String, crate::report::xy::XyChart)> {
+        use crate::report::xy::{Point, XyChart};
+        let probes: Vec<&Probe> = self.seeds.iter().flat_map(|s| &s.probes).collect();
+        search
+            .slos
+            .iter()
+            .enumerate()
+            .map(|(i, slo)| {
+                let shown: Vec<&&Probe> = probes
+                    .iter()
+                    .filter(|p| p.values[i].is_some_and(f64::is_finite))
+                    .collect();
+                let points = shown
+                    .iter()
+                    .map(|p| Point {
+                        x: p.scale * self.base_rate,
+                        y: p.values[i].unwrap_or(f64::NAN),
+                        lo: f64::NAN,
+                        hi: f64::NAN,
+                        label: String::new(),
+                    })
+                    .collect();
+                let failed = shown
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| !slo.holds(p.values[i]))
+                    .map(|(k, _)| k)
+                    .collect();
+                let subtitle = match self.scale {
+                    Some((m, lo, hi)) => format!(
+                        "capacity {} /s (95 % interval {}–{}), {} seeds; each point a probe of one seed (off the top: on it)",
+                        short(m * self.base_rate),
+                        short(lo * self.base_rate),
+                        short(hi * self.base_rate),
+                        self.seeds.len()
+                    ),
+                    None => format!(
+                        "no capacity over all {} seeds; each point a probe of one seed",
+                        self.seeds.len()
+                    ),
+                };
+                (
+                    format!("capacity-{}", i + 1),
+                    XyChart {
+                        title: format!("{scenario}: {} against the rate of {workload}", slo.metric),
+                        subtitle,
+                        x_desc: format!("arrival rate of {workload} [requests/s]"),
+                        y_desc: slo.metric.clone(),
+                        points,
+                        failed,
+                        threshold: Some((slo.bound, format!("SLO: {}", slo.describe()))),
+                        // An upper bound is read near it: overloaded probes sit on the top.
+                        y_cap: matches!(slo.op, Op::Le | Op::Lt)
+                            .then_some(slo.bound * 3.0)
+                            .filter(|c| *c > 0.0),
+                        band_x: self.scale.map(|(_, lo, hi)| {
+                            (
+                                lo * self.base_rate,
+                                hi * self.base_rate,
+                                "capacity, 95 % interval".to_string(),
+                            )
+                        }),
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// What the terminal shows.
+    pub fn terminal(&self, scenario: &str, workload: &str, search: &Search) -> String {
+        let mut out = String::new();
+        let rate = |x: f64| short(x * self.base_rate);
+        let slos: Vec<String> = search.slos.iter().map(Slo::describe).collect();
+        out.push_str(&format!(
+            "capacity of workload {workload} in {scenario}, holding {}\n",
+            slos.join(" and ")
+        ));
+        match self.scale {
+            Some((m, lo, hi)) => {
+                out.push_str(&format!(
+                    "  {} requests/s ({}× the {} /s as written), 95 % interval {}–{} over {} seeds\n",
+                    rate(m),
+                    short(m),
+                    short(self.base_rate),
+                    rate(lo),
+                    rate(hi),
+                    self.seeds.len()
+                ));
+                if let Some((b, n)) = self
+                    .binding
+                    .iter()
+                    .enumerate()
+                    .max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i)))
+                {
+                    out.push_str(&format!(
+                        "  binding SLO: {} ({n} of {} seeds)\n",
+                        search.slos[b].describe(),
+                        self.seeds.len()
+                    ));
+                }
+            }
+            None => out.push_str("  no single answer: not every seed found a capacity (below)\n"),
+        }
+        for s in &self.seeds {
+            let walk: Vec<String> = s
+                .probes
+                .iter()
+                .map(|p| format!("{}{}", rate(p.scale), if p.holds() { "✓" } else { "✗" }))
+                .collect();
+            let end = match &s.found {
+                Found::Capacity { scale, .. } => format!("{} /s", rate(*scale)),
+                Found::AtLeast { scale, why } => format!("at least {} /s ({why})", rate(*scale)),
+                Found::Never => format!("none: an SLO fails even at {} /s", rate(MIN_SCALE)),
+            };
+            out.push_str(&format!(
+                "  seed {}: {end}; walked {}\n",
+                s.seed,
+                walk.join(" ")
+            ));
+        }
+        out
+    }
+}
+
+/// A number in a few significant digits.
+fn short(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let digits = (3 - x.abs().log10().floor() as i32 - 1).clamp(0, 6) as usize;
+    format!("{x:.digits$}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slos_are_read_with_every_comparison() {
+        let s = Slo::parse("latency_ms.p99<=300").unwrap();
+        assert_eq!(
+            (s.metric.as_str(), s.op, s.bound),
+            ("latency_ms.p99", Op::Le, 300.0)
+        );
+        assert_eq!(Slo::parse(" error_rate < 0.001 ").unwrap().op, Op::Lt);
+        assert_eq!(Slo::parse("throughput_rps>=10").unwrap().op, Op::Ge);
+        assert_eq!(Slo::parse("throughput_rps≥10").unwrap().op, Op::Ge);
+        assert_eq!(Slo::parse("x>1").unwrap().op, Op::Gt);
+        assert!(Slo::parse("latency_ms.p99")
+            .unwrap_err()
+            .contains("no comparison"));
+        assert!(Slo::parse("latency_ms.p99<=fast")
+            .unwrap_err()
+            .contains("not a number"));
+        assert!(Slo::parse("x<=inf").is_err());
+        let le = Slo::parse("x<=1").unwrap();
+        assert!(le.holds(Some(1.0)) && !le.holds(Some(1.5)) && !le.holds(None));
+        assert!(!le.holds(Some(f64::NAN)));
+        assert!(!Slo::parse("x<1").unwrap().holds(Some(1.0)));
+    }
+}

@@ -1,0 +1,206 @@
+//! Capacity search: against queueing theory's exact answers for an M/M/1 queue, and from the
+//! command line, with what it writes and what it refuses.
+
+use archsim::capacity::{self, Found, Search, Slo};
+use std::path::Path;
+use std::process::Command;
+
+/// An M/M/1 queue: exponential service of 100 ms (μ = 10/s), Poisson arrivals at 5/s as
+/// written.
+const MM1: &str = r#"[scenario]
+name = "mm1"
+duration = "90m"
+warmup = "5m"
+seeds = 8
+[[workload]]
+name = "users"
+target = "s"
+arrival = { process = "poisson", rate = 5 }
+[[component]]
+id = "s"
+kind = "service"
+servers = 1
+service_time = { dist = "exponential", mean = "100ms" }
+"#;
+
+/// Searches the M/M/1 for one SLO and checks that the analytic capacity `exact` (requests/s)
+/// lies in the answer's interval, widened below by the bisection's tolerance (a seed's
+/// capacity is the highest scale seen to hold, at most that far under its crossing), and
+/// that the interval is narrow enough to mean something.
+fn holds_up_to(slo: &str, exact: f64, max_width: f64) {
+    let sc = crate::scenario(MM1);
+    let search = Search {
+        workload: 0,
+        slos: vec![Slo::parse(slo).unwrap()],
+        tolerance: 0.01,
+    };
+    let answer = capacity::search(&sc, &search, &crate::on_threads(2)).unwrap();
+    assert!((answer.base_rate - 5.0).abs() < 1e-9);
+    let (mean, lo, hi) = answer.scale.expect("every seed finds a capacity");
+    let rate = |s: f64| s * answer.base_rate;
+    assert!(
+        rate(lo) <= exact && exact <= rate(hi) * (1.0 + search.tolerance),
+        "{slo}: capacity {:.3}/s, interval {:.3}–{:.3}, exact {exact:.3}",
+        rate(mean),
+        rate(lo),
+        rate(hi)
+    );
+    assert!(
+        (hi - lo) / mean < max_width,
+        "{slo}: the interval {:.3}–{:.3} is too wide to test anything",
+        rate(lo),
+        rate(hi)
+    );
+    assert_eq!(answer.binding, vec![8], "the one SLO binds every seed");
+    for s in &answer.seeds {
+        let Found::Capacity { scale, .. } = s.found else {
+            panic!("seed {} found {:?}", s.seed, s.found)
+        };
+        // Each seed's bracket ended within the tolerance: a probe holds at its capacity and
+        // one breaks within 1 % above it.
+        assert!(s.probes.iter().any(|p| p.holds() && p.scale == scale));
+        assert!(s
+            .probes
+            .iter()
+            .any(|p| !p.holds() && p.scale > scale && p.scale <= scale * 1.0101));
+    }
+}
+
+#[test]
+fn an_mm1_holds_a_mean_response_of_half_a_second_up_to_eight_per_second() {
+    // W = 1 / (μ − λ) ≤ 0.5 s  ⇔  λ ≤ μ − 2 = 8/s.
+    holds_up_to("latency_ms.mean<=500", 8.0, 0.03);
+}
+
+#[test]
+fn an_mm1_holds_a_p99_of_one_second_up_to_its_exponential_quantile() {
+    // FCFS response times of an M/M/1 are exponential with rate μ − λ: the p99 is
+    // ln(100) / (μ − λ) ≤ 1 s  ⇔  λ ≤ 10 − ln(100).
+    // A seed's p99 is noisier than its mean: the interval is wider.
+    holds_up_to("latency_ms.p99<=1000", 10.0 - 100f64.ln(), 0.08);
+}
+
+#[test]
+fn a_profile_scales_in_rate_and_keeps_its_shape() {
+    use archsim::kernel::SimTime;
+    let sc = crate::scenario(&MM1.replace(
+        "arrival = { process = \"poisson\", rate = 5 }",
+        "arrival = { process = \"ramp\", from = 2, to = 6, over = \"30m\" }",
+    ));
+    let a = &sc.workloads[0].arrival;
+    let b = a.scaled(2.5).unwrap();
+    for (from, to) in [(0, 600), (600, 1800), (1800, 5400)] {
+        let (from, to) = (SimTime::from_secs(from), SimTime::from_secs(to));
+        let (x, y) = (a.expected_between(from, to), b.expected_between(from, to));
+        assert!((y - 2.5 * x).abs() < 1e-6 * y, "{x} → {y}");
+    }
+}
+
+fn archsim(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("archsim runs")
+}
+
+#[test]
+fn the_command_prints_the_answer_and_writes_the_walk() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let short = MM1.replace("90m", "20m");
+    std::fs::write(d.join("mm1.toml"), &short).unwrap();
+    let out = archsim(
+        d,
+        &[
+            "capacity",
+            "mm1.toml",
+            "--slo",
+            "latency_ms.mean<=500",
+            "--seeds",
+            "3",
+            "--out",
+            "o",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("requests/s"), "{stdout}");
+    assert!(
+        stdout.contains("binding SLO: latency_ms.mean <= 500"),
+        "{stdout}"
+    );
+    let folder = d.join("o/mm1-capacity");
+    let csv = std::fs::read_to_string(folder.join("capacity.csv")).unwrap();
+    assert!(csv.starts_with("seed,step,scale,rate_rps,holds,latency_ms.mean,broken\n"));
+    // Three seeds, each from the rate as written: 5/s holds, 10/s breaks.
+    assert_eq!(csv.matches("\n1,0,1,5,true,").count(), 1, "{csv}");
+    assert!(csv.lines().count() > 3 * 5);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.join("capacity.json")).unwrap()).unwrap();
+    let rate = json["capacity"]["rate_rps"].as_f64().unwrap();
+    assert!((7.0..9.0).contains(&rate), "{rate}");
+    for f in ["capacity-1.svg", "capacity-1.png"] {
+        assert!(
+            std::fs::metadata(folder.join(f)).unwrap().len() > 1000,
+            "{f}"
+        );
+    }
+    // Nothing under results/ of the working folder: a search never touches committed results.
+    assert!(!d.join("results").exists());
+
+    // Refusals, each naming what is wrong.
+    let refused = |args: &[&str], says: &str| {
+        let out = archsim(d, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    };
+    refused(
+        &["capacity", "mm1.toml", "--slo", "latency_ms.p100<=5"],
+        "latency_ms.p100",
+    );
+    refused(
+        &["capacity", "mm1.toml", "--slo", "latency_ms.p99"],
+        "no comparison",
+    );
+    refused(
+        &[
+            "capacity",
+            "mm1.toml",
+            "--slo",
+            "latency_ms.p99<=1",
+            "--workload",
+            "user",
+        ],
+        "did you mean",
+    );
+    refused(
+        &[
+            "capacity",
+            "mm1.toml",
+            "--slo",
+            "latency_ms.p99<=1",
+            "--tolerance",
+            "0",
+        ],
+        "--tolerance",
+    );
+    std::fs::write(d.join("trace.csv"), "time_s\n400\n401\n").unwrap();
+    std::fs::write(
+        d.join("trace.toml"),
+        short.replace(
+            "arrival = { process = \"poisson\", rate = 5 }",
+            "arrival = { process = \"trace\", file = \"trace.csv\" }",
+        ),
+    )
+    .unwrap();
+    refused(
+        &["capacity", "trace.toml", "--slo", "error_rate<=0.01"],
+        "cannot be scaled",
+    );
+}
