@@ -1,6 +1,7 @@
 //! Every bundled scenario is valid and runs (shortened here; `archsim run scenarios/` runs
 //! them in full), and its summary is a snapshot: a change in any number of any bundled
-//! scenario shows in review as a diff of `tests/it/snapshots/`. After a change that is meant
+//! scenario shows in review as a diff of `tests/it/snapshots/`. An experiment's variants are
+//! snapshots of their own, `<scenario>@<variant>.snap`. After a change that is meant
 //! to move numbers, `INSTA_UPDATE=always cargo test --release bundled` rewrites them (or
 //! `cargo insta review` to see each diff).
 
@@ -41,22 +42,30 @@ fn bundled_scenarios_load_and_run() {
                 .expect("kernel figures")
                 .remove(timing);
         }
+        let snapshot = match summary["variant"].as_str() {
+            Some(variant) => format!("{}@{variant}", o.name),
+            None => o.name.clone(),
+        };
         insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false }, {
-            insta::assert_json_snapshot!(o.name.as_str(), summary);
+            insta::assert_json_snapshot!(snapshot.as_str(), summary);
         });
     }
 }
 
 #[test]
 fn bundled_expectations_hold_at_full_length() {
-    // What `cargo run --release -- check scenarios/` judges, for the scenarios that state an
-    // expectation: run in full (a few seconds), every verdict must hold.
+    // What `cargo run --release -- check scenarios/` judges, for the scenarios (and the
+    // variants of an experiment) that an expectation applies to: run in full (a few seconds),
+    // every verdict must hold.
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let files = sweep::scenario_files(&[dir]).unwrap();
     let scenarios: Vec<_> = sweep::load_all(&files, &Default::default(), &[])
         .unwrap_or_else(|_| panic!("the bundled scenarios load"))
         .into_iter()
-        .filter(|s| !s.expectations.is_empty())
+        .filter(|s| {
+            let variant = s.variant.as_ref().map(|v| v.name.as_str());
+            s.expectations.iter().any(|e| e.applies_to(variant))
+        })
         .collect();
     assert!(
         scenarios.len() >= 6,
