@@ -78,12 +78,20 @@ daemon_pid() {
     echo "$pid"
 }
 
+# Whether a process has exited (a zombie has: its parent may never reap it).
+gone() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    stat=${stat##*) }
+    [[ ${stat:0:1} == Z ]]
+}
+
 stop_daemon() {
     local name=$1 file=$2 pid i
     pid=$(daemon_pid "$name" "$file") || return 0
     kill -TERM "$pid" 2>/dev/null || return 0
     for ((i = 0; i < 100; i++)); do
-        [[ -d /proc/$pid ]] || return 0
+        gone "$pid" && return 0
         sleep 0.1
     done
     say "$name ($pid) did not stop in 10 s: killing it"
