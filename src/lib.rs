@@ -17,6 +17,7 @@ pub mod popularity;
 pub mod report;
 pub mod retry;
 pub mod scenario;
+pub mod shard;
 pub mod status;
 pub mod sweep;
 pub mod text;

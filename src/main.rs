@@ -29,6 +29,12 @@ enum Command {
     Run {
         #[command(flatten)]
         run: RunArgs,
+        /// Run only the K-th of N slices of the (scenario, variant, seed) jobs, saving each
+        /// run whole into OUT/shard-K-of-N/ for `archsim merge` (OUT defaults to `shards`).
+        /// With N alone, K is the array-job index (SLURM_ARRAY_TASK_ID less
+        /// SLURM_ARRAY_TASK_MIN, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX).
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
     },
     /// Run scenarios like `run`, then judge their `[[expect]]`s: exit status 1 when one fails
     /// (for CI), 2 when the scenarios are malformed or hold no expectation at all.
@@ -41,6 +47,18 @@ enum Command {
         /// Also write the verdicts as a JSON list.
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
+    },
+    /// Combine the shards of a sharded run into the outputs the whole run writes.
+    Merge {
+        /// Shard folders (shard-K-of-N), or folders holding them.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Folder that receives the results (default `results`).
+        #[arg(long, default_value = "results")]
+        out: PathBuf,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Draw the plots and HTML reports again from a results folder, without re-running.
     Plot {
@@ -111,7 +129,11 @@ const BAD_INPUT: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { run: a } => run(&a, None),
+        Command::Run { run: a, shard } => match shard {
+            Some(s) => run_shard(&a, &s),
+            None => run(&a, None),
+        },
+        Command::Merge { dirs, out, quiet } => merge(&dirs, &out, quiet),
         Command::Check {
             run: a,
             junit,
@@ -199,6 +221,173 @@ fn load(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>, 
     })
 }
 
+/// Loads the scenarios of a run with its `--seeds`, and refuses them when they exceed the
+/// `--max-events` budget.
+fn prepare(args: &RunArgs) -> Result<Vec<scenario::Scenario>, ExitCode> {
+    let mut scenarios = load(&args.paths, &args.reads)?;
+    if let Some(n) = args.seeds {
+        for s in &mut scenarios {
+            s.seeds = n;
+        }
+    }
+    if let Err(over) = sweep::check_budget(&scenarios, args.max_events) {
+        for e in over {
+            eprintln!("error: {}", printable(&e));
+        }
+        return Err(ExitCode::from(BAD_INPUT));
+    }
+    Ok(scenarios)
+}
+
+type ProgressFn = Box<dyn Fn(sweep::Progress<'_>) + Sync>;
+
+/// A progress bar on a terminal, a line per run elsewhere, nothing when quiet.
+fn progress_bar(total: usize, quiet: bool) -> (Option<ProgressBar>, ProgressFn) {
+    let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+        let b = ProgressBar::new(total as u64);
+        b.set_style(
+            ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} runs  {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        b
+    });
+    let b = bar.clone();
+    let report = move |p: sweep::Progress<'_>| match &b {
+        Some(b) => {
+            b.set_message(format!("{} seed {}", p.scenario, p.seed));
+            b.inc(1);
+        }
+        None if !quiet => eprintln!(
+            "[{}/{}] {} seed {} done",
+            p.done, p.total, p.scenario, p.seed
+        ),
+        None => {}
+    };
+    (bar, Box::new(report))
+}
+
+/// `archsim run … --shard K/N`: runs one slice of the jobs and saves each run whole.
+fn run_shard(args: &RunArgs, shard: &str) -> ExitCode {
+    let shard = match archsim::shard::Shard::parse(shard, &|k| std::env::var(k).ok()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {}", printable(&e));
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let scenarios = match prepare(args) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let files = match sweep::scenario_files(&args.paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {}", printable(&e));
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let total = sweep::jobs(&scenarios).len();
+    let plan = match archsim::shard::Plan::new(
+        &args.paths,
+        &files,
+        &args.reads.sets,
+        &args.reads.allow_read,
+        args.seeds,
+        args.max_events,
+        total,
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {}", printable(&e));
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let root = args.out.clone().unwrap_or_else(|| PathBuf::from("shards"));
+    let (bar, progress) = progress_bar(shard.jobs(total).len(), args.quiet);
+    let options = sweep::RunOptions {
+        threads: args.threads.map(|t| t as usize),
+        max_events: args.max_events,
+    };
+    let result = archsim::shard::run(&root, shard, plan, &scenarios, &options, &*progress);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    match result {
+        Ok((dir, ran)) => {
+            if !args.quiet {
+                println!(
+                    "shard {} of {}: {ran} of {total} runs -> {}",
+                    shard.k,
+                    shard.n,
+                    printable(&dir.display().to_string())
+                );
+                println!(
+                    "when every shard is done: archsim merge {} --out DIR",
+                    printable(&root.display().to_string())
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            for e in errors {
+                eprintln!("error: {}", printable(&e));
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `archsim merge`: the outputs of a whole run, from its shards.
+fn merge(dirs: &[PathBuf], out: &std::path::Path, quiet: bool) -> ExitCode {
+    let shards = match archsim::shard::find(dirs) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {}", printable(&e));
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let plan = &shards.plan;
+    let files = match plan.check_files() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {}", printable(&e));
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let reads = ReadArgs {
+        allow_read: plan.allow_read.iter().map(PathBuf::from).collect(),
+        sets: plan.sets.clone(),
+    };
+    let mut scenarios = match load(&files, &reads) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if let Some(n) = plan.seeds {
+        for s in &mut scenarios {
+            s.seeds = n;
+        }
+    }
+    let out = match sweep::OutDir::open(out) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {}", printable(&e));
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let outcomes = match shards.gather(&scenarios) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {}", printable(&e));
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    match publish(&out, &outcomes, &scenarios, quiet, false) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
 /// Where `check` also writes its verdicts.
 struct CheckOutputs<'a> {
     junit: Option<&'a std::path::Path>,
@@ -207,16 +396,14 @@ struct CheckOutputs<'a> {
 
 fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
     let RunArgs {
-        paths,
         out,
-        seeds,
         max_events,
         threads,
         quiet,
-        reads,
+        ..
     } = args;
-    let (seeds, threads, quiet) = (*seeds, *threads, *quiet);
-    let mut scenarios = match load(paths, reads) {
+    let (threads, quiet) = (*threads, *quiet);
+    let scenarios = match prepare(args) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -229,17 +416,6 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
         .sum();
     if check.is_some() && expected == 0 {
         eprintln!("error: no [[expect]] in these scenarios: nothing to check (see the README's `archsim check`)");
-        return ExitCode::from(BAD_INPUT);
-    }
-    if let Some(n) = seeds {
-        for s in &mut scenarios {
-            s.seeds = n;
-        }
-    }
-    if let Err(over) = sweep::check_budget(&scenarios, *max_events) {
-        for e in over {
-            eprintln!("error: {}", printable(&e));
-        }
         return ExitCode::from(BAD_INPUT);
     }
     // The results folder is checked and locked before anything runs: a mistake in `--out`
@@ -268,31 +444,12 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
         }
     };
     let total: usize = scenarios.iter().map(|s| s.seeds as usize).sum();
-    let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-        let b = ProgressBar::new(total as u64);
-        b.set_style(
-            ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} runs  {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        b
-    });
-    let progress = |p: sweep::Progress<'_>| match &bar {
-        Some(b) => {
-            b.set_message(format!("{} seed {}", p.scenario, p.seed));
-            b.inc(1);
-        }
-        None if !quiet => eprintln!(
-            "[{}/{}] {} seed {} done",
-            p.done, p.total, p.scenario, p.seed
-        ),
-        None => {}
-    };
+    let (bar, progress) = progress_bar(total, quiet);
     let options = sweep::RunOptions {
         threads: threads.map(|t| t as usize),
         max_events: *max_events,
     };
-    let outcomes = sweep::run_all(&scenarios, &options, &progress);
+    let outcomes = sweep::run_all(&scenarios, &options, &*progress);
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
@@ -305,12 +462,29 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Err(code) = publish(&out, &outcomes, &scenarios, quiet, scratch.is_some()) {
+        return code;
+    }
+    if let Some(outputs) = &check {
+        return verdict(&outcomes, &scenarios, expected, outputs);
+    }
+    ExitCode::SUCCESS
+}
+
+/// Prints what a run found and writes its results and index under `out`.
+fn publish(
+    out: &sweep::OutDir,
+    outcomes: &[sweep::ScenarioOutcome],
+    scenarios: &[scenario::Scenario],
+    quiet: bool,
+    scratch: bool,
+) -> Result<(), ExitCode> {
     if !quiet {
-        for o in &outcomes {
+        for o in outcomes {
             println!("{}", report::text_summary(&o.summary));
         }
     }
-    let written = sweep::write_all(&out, &outcomes, &scenarios).context("writing the results");
+    let written = sweep::write_all(out, outcomes, scenarios).context("writing the results");
     match written {
         Ok(dirs) => {
             if !quiet {
@@ -336,24 +510,21 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: {}", printable(&format!("{e:#}")));
-            return ExitCode::FAILURE;
+            return Err(ExitCode::FAILURE);
         }
     }
     let mut names: Vec<String> = outcomes.iter().map(|o| o.name.clone()).collect();
     names.dedup();
-    match sweep::write_index(&out, &names) {
+    match sweep::write_index(out, &names) {
         Ok(index) => {
             if !quiet {
-                if scratch.is_some() {
+                if scratch {
                     println!("results written to a scratch folder, removed when the check ends (give --out DIR to keep them)");
                 } else {
                     println!("report: {}", printable(&index.display().to_string()));
                 }
             }
-            if let Some(outputs) = &check {
-                return verdict(&outcomes, &scenarios, expected, outputs);
-            }
-            ExitCode::SUCCESS
+            Ok(())
         }
         Err(e) => {
             eprintln!(
@@ -361,7 +532,7 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
                 printable(&out.path().display().to_string()),
                 printable(&e.to_string())
             );
-            ExitCode::FAILURE
+            Err(ExitCode::FAILURE)
         }
     }
 }

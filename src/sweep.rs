@@ -192,6 +192,33 @@ struct Gathered {
     kept: Vec<(usize, RunResult)>,
 }
 
+/// One (scenario, seed) simulation of a batch: the `index`-th of `scenarios`, its `k`-th
+/// seed. Jobs are numbered in the order of `jobs`, which is what a shard slices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Job {
+    pub scenario: usize,
+    pub k: usize,
+    pub seed: u64,
+}
+
+/// Every job of a batch, scenario by scenario, seed by seed.
+pub fn jobs(scenarios: &[Scenario]) -> Vec<Job> {
+    scenarios
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            s.seed_list()
+                .into_iter()
+                .enumerate()
+                .map(move |(k, seed)| Job {
+                    scenario: i,
+                    k,
+                    seed,
+                })
+        })
+        .collect()
+}
+
 /// Runs every seed of every scenario. When a seed of a scenario fails (a limit), the
 /// scenario's other seeds stop too, and the failure is reported once per scenario.
 pub fn run_all(
@@ -199,58 +226,109 @@ pub fn run_all(
     options: &RunOptions,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Vec<ScenarioOutcome>, Vec<(String, RunError)>> {
-    let jobs: Vec<(usize, usize, u64)> = scenarios
-        .iter()
-        .enumerate()
-        .flat_map(|(i, s)| {
-            s.seed_list()
-                .into_iter()
-                .enumerate()
-                .map(move |(k, seed)| (i, k, seed))
-        })
-        .collect();
+    let gathered = Gathering::new(scenarios);
+    run_jobs(
+        scenarios,
+        &jobs(scenarios),
+        options,
+        progress,
+        &|job, run| {
+            gathered.add(job, run);
+            Ok(())
+        },
+    )?;
+    Ok(gathered.finish())
+}
+
+/// What is gathered of each scenario of a batch while its seeds finish, in any order.
+pub struct Gathering<'a> {
+    scenarios: &'a [Scenario],
+    gathered: Vec<Mutex<Gathered>>,
+}
+
+impl<'a> Gathering<'a> {
+    pub fn new(scenarios: &'a [Scenario]) -> Self {
+        Gathering {
+            scenarios,
+            gathered: scenarios.iter().map(|_| Mutex::default()).collect(),
+        }
+    }
+
+    /// Folds in the run of a job: its statistics into its scenario's pool, and the run itself
+    /// (without its histograms, which are pooled) when its series are kept.
+    pub fn add(&self, job: &Job, mut run: RunResult) {
+        let sc = &self.scenarios[job.scenario];
+        let mut g = self.gathered[job.scenario]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        g.pool.add(job.k, &run);
+        if job.k < sc.series_seeds() {
+            for a in &mut run.actors {
+                a.metrics.hists.clear();
+            }
+            g.kept.push((job.k, run));
+        }
+    }
+
+    /// The outcome of each scenario, in order: its summary, its expectations judged, its kept
+    /// runs.
+    pub fn finish(self) -> Vec<ScenarioOutcome> {
+        self.scenarios
+            .iter()
+            .zip(self.gathered)
+            .map(|(sc, g)| outcome(sc, g.into_inner().unwrap_or_else(|p| p.into_inner())))
+            .collect()
+    }
+}
+
+/// Runs `jobs` of `scenarios` on a pool of threads, handing each finished run to `done`. A
+/// failed seed stops its scenario's other seeds; so does an error from `done` (an output that
+/// could not be written), which is reported as the scenario's failure.
+pub fn run_jobs(
+    scenarios: &[Scenario],
+    jobs: &[Job],
+    options: &RunOptions,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+    done: &(dyn Fn(&Job, RunResult) -> Result<(), RunError> + Sync),
+) -> Result<(), Vec<(String, RunError)>> {
     let total = jobs.len();
-    let done = AtomicUsize::new(0);
-    let gathered: Vec<Mutex<Gathered>> = scenarios.iter().map(|_| Mutex::default()).collect();
+    let finished = AtomicUsize::new(0);
     let failed: Vec<Arc<AtomicBool>> = scenarios.iter().map(|_| Arc::default()).collect();
     let failures: Mutex<Vec<(usize, RunError)>> = Mutex::default();
-    let run_one = |&(i, k, seed): &(usize, usize, u64)| {
+    let fail = |i: usize, e: RunError| {
+        // The first failure of a scenario stops its other seeds; theirs would only say that
+        // they were stopped.
+        if !failed[i].swap(true, Ordering::Relaxed) {
+            failures
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((i, e));
+        }
+    };
+    let run_one = |job: &Job| {
+        let i = job.scenario;
         let sc = &scenarios[i];
         if !failed[i].load(Ordering::Relaxed) {
             let started = Instant::now();
             let per_run = options.max_events.div_ceil(u64::from(sc.seeds).max(1));
-            let result = World::build(sc, seed)
+            let result = World::build(sc, job.seed)
                 .max_events(per_run)
                 .cancel_when(failed[i].clone())
                 .run();
             match result {
                 Ok(mut r) => {
                     r.wall_s = started.elapsed().as_secs_f64();
-                    let mut g = gathered[i].lock().unwrap_or_else(|p| p.into_inner());
-                    g.pool.add(k, &r);
-                    if k < sc.series_seeds() {
-                        for a in &mut r.actors {
-                            a.metrics.hists.clear();
-                        }
-                        g.kept.push((k, r));
+                    if let Err(e) = done(job, r) {
+                        fail(i, e);
                     }
                 }
-                Err(e) => {
-                    // The first failure of a scenario stops its other seeds; theirs would
-                    // only say that they were stopped.
-                    if !failed[i].swap(true, Ordering::Relaxed) {
-                        failures
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .push((i, e));
-                    }
-                }
+                Err(e) => fail(i, e),
             }
         }
-        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+        let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
         progress(Progress {
             scenario: &sc.name,
-            seed,
+            seed: job.seed,
             done: n,
             total,
         });
@@ -264,54 +342,52 @@ pub fn run_all(
         Err(_) => jobs.iter().for_each(run_one),
     }
     let mut failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());
-    if !failures.is_empty() {
-        failures.sort_by_key(|(i, _)| *i);
-        return Err(failures
-            .into_iter()
-            .map(|(i, e)| (scenarios[i].name.clone(), e))
-            .collect());
+    if failures.is_empty() {
+        return Ok(());
     }
-    Ok(scenarios
-        .iter()
-        .zip(gathered)
-        .map(|(sc, g)| {
-            let g = g.into_inner().unwrap_or_else(|p| p.into_inner());
-            let mut summary = g.pool.summary(&SummaryMeta {
-                scenario: &sc.name,
-                variant: sc.variant.as_ref().map(|v| v.name.as_str()),
-                description: &sc.description,
-                compare: sc.compare.as_deref(),
-            });
-            if let Some(v) = &sc.variant {
-                summary["variant_description"] = serde_json::json!(v.description);
-                summary["swept"] = serde_json::json!(v.swept);
-                summary["set"] = v
-                    .set
-                    .iter()
-                    .map(|(path, value, number)| {
-                        serde_json::json!({ "path": path, "value": value, "number": number })
-                    })
-                    .collect();
-            }
-            let variant = sc.variant.as_ref().map(|v| v.name.as_str());
-            let mine: Vec<crate::expect::Expectation> = sc
-                .expectations
-                .iter()
-                .filter(|e| e.applies_to(variant))
-                .cloned()
-                .collect();
-            let verdicts = crate::expect::evaluate(&mine, &summary);
-            summary["expectations"] = crate::expect::to_json(&verdicts);
-            let mut kept = g.kept;
-            kept.sort_by_key(|(k, _)| *k);
-            ScenarioOutcome {
-                name: sc.name.clone(),
-                summary,
-                verdicts,
-                runs: kept.into_iter().map(|(_, r)| r).collect(),
-            }
-        })
+    failures.sort_by_key(|(i, _)| *i);
+    Err(failures
+        .into_iter()
+        .map(|(i, e)| (scenarios[i].name.clone(), e))
         .collect())
+}
+
+/// A scenario's outcome from what was gathered of its seeds.
+fn outcome(sc: &Scenario, g: Gathered) -> ScenarioOutcome {
+    let mut summary = g.pool.summary(&SummaryMeta {
+        scenario: &sc.name,
+        variant: sc.variant.as_ref().map(|v| v.name.as_str()),
+        description: &sc.description,
+        compare: sc.compare.as_deref(),
+    });
+    if let Some(v) = &sc.variant {
+        summary["variant_description"] = serde_json::json!(v.description);
+        summary["swept"] = serde_json::json!(v.swept);
+        summary["set"] = v
+            .set
+            .iter()
+            .map(|(path, value, number)| {
+                serde_json::json!({ "path": path, "value": value, "number": number })
+            })
+            .collect();
+    }
+    let variant = sc.variant.as_ref().map(|v| v.name.as_str());
+    let mine: Vec<crate::expect::Expectation> = sc
+        .expectations
+        .iter()
+        .filter(|e| e.applies_to(variant))
+        .cloned()
+        .collect();
+    let verdicts = crate::expect::evaluate(&mine, &summary);
+    summary["expectations"] = crate::expect::to_json(&verdicts);
+    let mut kept = g.kept;
+    kept.sort_by_key(|(k, _)| *k);
+    ScenarioOutcome {
+        name: sc.name.clone(),
+        summary,
+        verdicts,
+        runs: kept.into_iter().map(|(_, r)| r).collect(),
+    }
 }
 
 /// The results folder of a command: created if need be, locked while archsim writes into it
@@ -476,7 +552,7 @@ impl OutDir {
 
 /// Writes `bytes` into the fresh folder `dir` (one `OutDir::write_scenario` made): the file
 /// must not exist yet, so nothing planted there is followed.
-fn write_new(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_new(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -639,7 +715,7 @@ fn render(
 use crate::limits::{MAX_CSV_BYTES, MAX_SUMMARY_BYTES};
 
 /// Reads a saved result file, refusing what is not a regular file or is larger than `max`.
-fn read_saved(dir: &Path, name: &str, max: u64) -> std::io::Result<String> {
+pub(crate) fn read_saved(dir: &Path, name: &str, max: u64) -> std::io::Result<String> {
     let path = dir.join(name);
     let meta = std::fs::symlink_metadata(&path)?;
     let invalid = |why: String| {

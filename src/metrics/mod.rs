@@ -7,6 +7,7 @@
 pub mod compare;
 mod recorders;
 mod result;
+pub mod saved;
 mod series;
 mod summary;
 

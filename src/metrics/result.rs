@@ -86,6 +86,45 @@ impl Hist {
         self.max_ns = self.max_ns.max(other.max_ns);
     }
 
+    /// The histogram as `saved` writes it: only the buckets that hold anything.
+    pub(crate) fn saved(&self) -> super::saved::SavedHist {
+        super::saved::SavedHist {
+            sigfig: self.h.sigfig(),
+            sum_ns: self.sum_ns.to_string(),
+            max_ns: self.max_ns,
+            buckets: self
+                .h
+                .iter_recorded()
+                .map(|v| (v.value_iterated_to(), v.count_at_value()))
+                .collect(),
+        }
+    }
+
+    /// A histogram read back: the same buckets, sum and maximum as the one saved.
+    pub(crate) fn from_saved(s: &super::saved::SavedHist) -> Result<Hist, String> {
+        if !(2..=3).contains(&s.sigfig) {
+            return Err(format!(
+                "{} significant digits, archsim records 2 or 3",
+                s.sigfig
+            ));
+        }
+        let mut hist = Hist::with_sigfig(s.sigfig);
+        hist.sum_ns = s
+            .sum_ns
+            .parse()
+            .map_err(|_| "its sum is not a whole number".to_string())?;
+        hist.max_ns = s.max_ns;
+        for &(value, count) in &s.buckets {
+            if value > u64::MAX / 4 {
+                return Err("a value past the range archsim records".into());
+            }
+            hist.h
+                .record_n(value, count)
+                .map_err(|e| format!("a bucket cannot be recorded: {e:?}"))?;
+        }
+        Ok(hist)
+    }
+
     pub fn reset(&mut self) {
         self.h.reset();
         self.sum_ns = 0;

@@ -21,6 +21,7 @@ mod rds;
 mod reports;
 mod requests;
 mod schema;
+mod shards;
 
 mod serverless;
 mod untrusted;
