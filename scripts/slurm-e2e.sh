@@ -78,17 +78,22 @@ daemon_pid() {
     echo "$pid"
 }
 
-# Whether a process has exited (a zombie has: its parent may never reap it).
+# Whether a process has exited: its /proc entry is gone, or only a zombie is left (its
+# parent may never reap it). A zombie leader with threads still running has not exited: a
+# daemon whose main thread ends first looks like that while it shuts down.
 gone() {
-    local stat
+    local stat tasks
     stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
     stat=${stat##*) }
-    [[ ${stat:0:1} == Z ]]
+    [[ ${stat:0:1} == Z ]] || return 1
+    tasks=(/proc/"$1"/task/*)
+    ((${#tasks[@]} <= 1))
 }
 
 stop_daemon() {
     local name=$1 file=$2 pid i
     pid=$(daemon_pid "$name" "$file") || return 0
+    say "stopping $name ($pid)"
     kill -TERM "$pid" 2>/dev/null || return 0
     for ((i = 0; i < 100; i++)); do
         gone "$pid" && return 0
@@ -96,6 +101,11 @@ stop_daemon() {
     done
     say "$name ($pid) did not stop in 10 s: killing it"
     kill -KILL "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        gone "$pid" && return 0
+        sleep 0.1
+    done
+    say "$name ($pid) is still there"
 }
 
 cleanup() {
@@ -117,7 +127,6 @@ cleanup() {
     fi
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
         entry=${pids[i]}
-        say "stopping ${entry%%:*}"
         stop_daemon "${entry%%:*}" "${entry#*:}"
     done
     if [[ -n $conf_saved ]]; then
@@ -147,11 +156,12 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
-# Whether a process of this name runs (read from /proc: procps may be missing).
+# Whether a process of this name runs (read from /proc: procps may be missing); an exited
+# one waiting to be reaped does not count.
 running() {
-    local comm
-    for comm in /proc/[0-9]*/comm; do
-        [[ $(cat "$comm" 2>/dev/null) == "$1" ]] && return 0
+    local proc
+    for proc in /proc/[0-9]*; do
+        [[ $(cat "$proc/comm" 2>/dev/null) == "$1" ]] && ! gone "${proc#/proc/}" && return 0
     done
     return 1
 }
