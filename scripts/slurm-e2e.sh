@@ -6,17 +6,24 @@
 #
 #   scripts/slurm-e2e.sh            # prints PASS (exit 0) or FAIL (exit 1)
 #
+# About 20 s on a 2-core machine once packages are installed and archsim is built (the first
+# install takes about 15 s more, a first release build about 3 minutes).
+#
 # Settings (environment): SHARDS (default 4), SEEDS (default 3), TIMEOUT for the jobs in
 # seconds (default 900), KEEP=1 to keep the scratch folder (printed) for a look afterwards.
 #
 # What it does, in order:
 #  1. installs Debian's slurm-wlm and munge (and python3, for the comparison) if missing;
-#  2. builds archsim (cargo build --release);
+#  2. builds archsim (cargo build --release, into CARGO_TARGET_DIR when set) and picks the
+#     sweep: the first bundled scenario with a [sweep] or [[variant]]s (else a small one
+#     written here, with both), plus one-fast-server and ten-slow-servers (a compare group),
+#     all with --seeds SEEDS: more (scenario, variant, seed) jobs than shards;
 #  3. starts munged (with a new key unless one exists; its pid, log and seed files in the
 #     scratch folder; a munged already running is used as it is), writes
 #     /etc/slurm/slurm.conf for one node (an existing one is put back at the end) and starts
 #     slurmctld and slurmd, their state, spool, logs and pid files in a scratch folder;
-#     waits until sinfo shows the node idle and runs a four-task array job of `echo`;
+#     waits until sinfo shows the node idle and runs a four-task array job of `echo`
+#     (a machine where slurmctld or slurmd already runs is refused);
 #  4. submits the sweep with deploy/slurm/submit.sh: an array job of SHARDS tasks running
 #     deploy/slurm/sweep.sbatch, and deploy/slurm/merge.sbatch after it (afterok), and waits
 #     for both;
