@@ -378,11 +378,11 @@ fn run_shard(args: &RunArgs, shard: &str) -> ExitCode {
     let plan = match archsim::shard::Plan::new(
         &args.paths,
         &files,
+        &scenarios,
         &args.reads.sets,
         &args.reads.allow_read,
         args.seeds,
         args.max_events,
-        total,
     ) {
         Ok(p) => p,
         Err(e) => {
@@ -599,6 +599,10 @@ fn merge(dirs: &[PathBuf], out: &std::path::Path, quiet: bool) -> ExitCode {
         for s in &mut scenarios {
             s.seeds = n;
         }
+    }
+    if let Err(e) = plan.check_inputs(&scenarios) {
+        eprintln!("error: {}", printable(&e));
+        return ExitCode::from(BAD_INPUT);
     }
     let out = match sweep::OutDir::open(out) {
         Ok(o) => o,

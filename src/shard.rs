@@ -135,19 +135,34 @@ pub struct Plan {
     pub max_events: u64,
     /// The number of jobs of the whole batch.
     pub jobs: usize,
+    /// The other files the scenarios read (traces) with a digest of each content: shards
+    /// that read different traces do not merge, nor a trace changed since.
+    pub inputs: Vec<(String, u64)>,
+}
+
+/// The files `scenarios` read besides themselves, once each, in order.
+pub fn inputs(scenarios: &[Scenario]) -> Vec<(String, u64)> {
+    let mut all: Vec<(String, u64)> = scenarios
+        .iter()
+        .flat_map(|s| &s.inputs)
+        .map(|(p, d)| (p.to_string_lossy().into_owned(), *d))
+        .collect();
+    all.sort();
+    all.dedup();
+    all
 }
 
 impl Plan {
-    /// The plan of a run of `paths` (already expanded into `files`).
-    #[allow(clippy::too_many_arguments)]
+    /// The plan of a run of `paths` (already expanded into `files`, and loaded as
+    /// `scenarios`).
     pub fn new(
         paths: &[PathBuf],
         files: &[PathBuf],
+        scenarios: &[Scenario],
         sets: &[String],
         allow_read: &[PathBuf],
         seeds: Option<u32>,
         max_events: u64,
-        jobs: usize,
     ) -> Result<Plan, String> {
         let text = |p: &PathBuf| p.to_string_lossy().into_owned();
         let mut read = Vec::new();
@@ -161,15 +176,39 @@ impl Plan {
             allow_read: allow_read.iter().map(text).collect(),
             seeds,
             max_events,
-            jobs,
+            jobs: sweep::jobs(scenarios).len(),
+            inputs: inputs(scenarios),
         })
+    }
+
+    /// Refuses to merge when a file the scenarios read (a trace) changed since the shards
+    /// ran: `scenarios` are the scenarios read again.
+    pub fn check_inputs(&self, scenarios: &[Scenario]) -> Result<(), String> {
+        let now = inputs(scenarios);
+        for (path, digest) in &self.inputs {
+            if !now.iter().any(|(p, d)| p == path && d == digest) {
+                return Err(format!(
+                    "{}: changed since the shards ran (or is no longer read); run the shards again",
+                    one_line(path)
+                ));
+            }
+        }
+        if now.len() != self.inputs.len() {
+            return Err(
+                "the scenarios now read other files than when the shards ran; run the shards again"
+                    .into(),
+            );
+        }
+        Ok(())
     }
 
     /// Refuses to merge when the scenario files are no longer those the shards ran: the
     /// paths must name the same files, with the same text.
     pub fn check_files(&self) -> Result<Vec<PathBuf>, String> {
         let paths: Vec<PathBuf> = self.paths.iter().map(PathBuf::from).collect();
-        let files = sweep::scenario_files(&paths)?;
+        let files = sweep::scenario_files(&paths).map_err(|e| {
+            format!("{e}; merge runs from the folder the shards ran in (they recorded the paths as given)")
+        })?;
         let now: Vec<String> = files
             .iter()
             .map(|f| f.to_string_lossy().into_owned())

@@ -937,6 +937,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .prefix(".archsim-tmp-")
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
+    // A temporary file is private; a result is as readable as any file archsim writes
+    // (a web server or a colleague on a shared filesystem reads index.html).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())

@@ -78,6 +78,8 @@ pub struct Checker {
     component_index: std::collections::HashMap<String, usize>,
     /// Operation names, interned: a request carries the index.
     pub ops: Vec<String>,
+    /// The files the scenario read besides itself (traces), with a digest of each content.
+    pub inputs: Vec<(PathBuf, u64)>,
     /// Words put before every message (`variant "x": `), when one file yields several
     /// scenarios.
     pub prefix: Option<String>,
@@ -99,6 +101,7 @@ impl Checker {
             component_ids: Vec::new(),
             component_index: std::collections::HashMap::new(),
             ops: Vec::new(),
+            inputs: Vec::new(),
             prefix: None,
             origins: Vec::new(),
             text_len: src.len(),

@@ -120,6 +120,15 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// A digest of a file's content (64-bit FNV-1a): enough to tell that a trace changed between
+/// the shards of a run, the same on every machine and build. Not a defence against a file
+/// made to collide on purpose (whoever could do that could change the scenario itself).
+pub fn digest(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 /// Reads a regular text file of at most `max` bytes. `what` names it in messages ("the
 /// scenario", "the trace"); messages never quote the file's content.
 pub fn read_text(path: &Path, what: &str, max: u64) -> Result<String, String> {

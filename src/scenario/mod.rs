@@ -83,6 +83,9 @@ pub struct Scenario {
     pub expectations: Vec<crate::expect::Expectation>,
     /// Likely mistakes found while validating, which did not stop it (shown to the user).
     pub warnings: Vec<Diagnostic>,
+    /// The files it read besides itself (traces), with a digest of each content
+    /// (`files::digest`): what a sharded run checks has not changed between its shards.
+    pub inputs: Vec<(PathBuf, u64)>,
     /// Which variant of its file it is, when the file has variants or a sweep (the scenario
     /// as written is then the one named `baseline`).
     pub variant: Option<VariantInfo>,
@@ -646,6 +649,7 @@ fn validate(
         faults: fault_specs,
         expectations,
         warnings: Vec::new(),
+        inputs: ck.inputs.clone(),
         variant: None,
     })
 }

@@ -358,6 +358,8 @@ fn load_trace(
             return None;
         }
     };
+    ck.inputs
+        .push((path.clone(), super::files::digest(text.as_bytes())));
     let mut fail = |line: usize, msg: String| {
         ck.diagnostics.push(Diagnostic {
             file: path.clone(),

@@ -259,3 +259,54 @@ fn merging_refuses_what_does_not_belong_together() {
         "nothing is written when merging is refused"
     );
 }
+
+#[test]
+fn a_trace_that_changed_between_shards_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("rates.csv"), "time_s,rate\n0,100\n").unwrap();
+    std::fs::write(
+        d.join("t.toml"),
+        PLAIN.replace(
+            "arrival = { process = \"poisson\", rate = 20 }",
+            "arrival = { process = \"trace\", file = \"rates.csv\" }",
+        ),
+    )
+    .unwrap();
+    ok(&archsim(
+        d,
+        &["run", "t.toml", "--shard", "0/2", "--out", "sh", "-q"],
+    ));
+    std::fs::write(d.join("rates.csv"), "time_s,rate\n0,300\n").unwrap();
+    ok(&archsim(
+        d,
+        &["run", "t.toml", "--shard", "1/2", "--out", "sh", "-q"],
+    ));
+    let out = archsim(d, &["merge", "sh", "--out", "m"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("different runs"));
+    // Both shards on the new trace merge; a trace changed after them does not.
+    ok(&archsim(
+        d,
+        &["run", "t.toml", "--shard", "0/2", "--out", "sh", "-q"],
+    ));
+    ok(&archsim(d, &["merge", "sh", "--out", "m", "-q"]));
+    std::fs::write(d.join("rates.csv"), "time_s,rate\n0,200\n").unwrap();
+    let out = archsim(d, &["merge", "sh", "--out", "m2"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("rates.csv: changed since the shards ran"),
+        "{err}"
+    );
+    // What the merge wrote is readable by others, like every result.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(d.join("m/index.html"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o644, 0o644, "index.html mode {mode:o}");
+    }
+}
