@@ -114,6 +114,18 @@ enum Command {
         #[command(flatten)]
         reads: ReadArgs,
     },
+    /// Compare two results folders of the same scenarios (before and after a change): each
+    /// headline metric's difference with its 95 % interval, paired by seed where the seeds
+    /// match. Exit status 1 when one moved beyond its interval.
+    Diff {
+        /// The results folder before.
+        a: PathBuf,
+        /// The results folder after.
+        b: PathBuf,
+        /// Also write the comparison as JSON.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+    },
     /// Combine the shards of a sharded run into the outputs the whole run writes.
     Merge {
         /// Shard folders (shard-K-of-N), or folders holding them.
@@ -200,6 +212,7 @@ fn main() -> ExitCode {
             None => run(&a, None),
         },
         Command::Merge { dirs, out, quiet } => merge(&dirs, &out, quiet),
+        Command::Diff { a, b, json } => diff(&a, &b, json.as_deref()),
         Command::Capacity {
             file,
             workload,
@@ -567,6 +580,80 @@ fn capacity(a: &CapacityArgs) -> ExitCode {
             eprintln!("error: writing the search: {}", printable(&e.to_string()));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `archsim diff`.
+fn diff(a: &std::path::Path, b: &std::path::Path, json: Option<&std::path::Path>) -> ExitCode {
+    use report::diff::Compared;
+    let read = |dir: &std::path::Path| {
+        let shown = printable(&dir.display().to_string()).into_owned();
+        match sweep::read_results(dir) {
+            Ok(r) if r.is_empty() => {
+                Err(format!("{shown}: no scenario results (summary.json) in it"))
+            }
+            Ok(r) => Ok(r),
+            Err(e) => Err(format!("{shown}: {}", printable(&e.to_string()))),
+        }
+    };
+    let (ra, rb) = match (read(a), read(b)) {
+        (Ok(x), Ok(y)) => (x, y),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let key = |s: &sweep::SavedSummary| (s.scenario.clone(), s.variant.clone());
+    let label = |s: &sweep::SavedSummary| match &s.variant {
+        Some(v) => format!("{}/{v}", s.scenario),
+        None => s.scenario.clone(),
+    };
+    let compared: Vec<Compared> = ra
+        .iter()
+        .filter_map(|x| {
+            let y = rb.iter().find(|y| key(y) == key(x))?;
+            Some(Compared {
+                scenario: x.scenario.clone(),
+                variant: x.variant.clone(),
+                differences: archsim::metrics::compare::headline_differences(
+                    &x.summary, &y.summary,
+                ),
+            })
+        })
+        .collect();
+    let only_a: Vec<String> = ra
+        .iter()
+        .filter(|x| !rb.iter().any(|y| key(y) == key(x)))
+        .map(label)
+        .collect();
+    let only_b: Vec<String> = rb
+        .iter()
+        .filter(|y| !ra.iter().any(|x| key(y) == key(x)))
+        .map(label)
+        .collect();
+    if compared.is_empty() {
+        eprintln!("error: the two folders have no scenario in common; nothing to compare");
+        return ExitCode::from(BAD_INPUT);
+    }
+    say_part!(
+        "{}",
+        printable(&report::diff::terminal(&compared, &only_a, &only_b))
+    );
+    if let Some(path) = json {
+        let text = report::summary_json(&report::diff::json(&compared, &only_a, &only_b));
+        if let Err(e) = sweep::write_atomic(path, text.as_bytes()) {
+            eprintln!(
+                "error: writing {}: {}",
+                printable(&path.display().to_string()),
+                printable(&e.to_string())
+            );
+            return ExitCode::FAILURE;
+        }
+    }
+    if compared.iter().any(Compared::moved) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

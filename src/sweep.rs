@@ -846,6 +846,69 @@ pub fn result_dirs(out: &OutDir) -> std::io::Result<Vec<String>> {
     Ok(names)
 }
 
+/// One scenario's (or variant's) saved summary in a results folder.
+pub struct SavedSummary {
+    pub scenario: String,
+    /// The variant, for an experiment's.
+    pub variant: Option<String>,
+    pub summary: Summary,
+}
+
+/// Reads the summaries of a results folder without writing or locking anything (it may be
+/// someone else's, or a committed baseline): every scenario folder, and every variant of an
+/// experiment in its `sweep.json` order. The folder is untrusted input: names are checked,
+/// sizes bounded, symbolic links not followed.
+pub fn read_results(root: &Path) -> std::io::Result<Vec<SavedSummary>> {
+    let mut names: Vec<String> = std::fs::read_dir(root)?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| scenario::name_problem(n).is_none())
+        .collect();
+    names.sort();
+    names.truncate(MAX_OTHER_FOLDERS);
+    let mut out = Vec::new();
+    for name in names {
+        let dir = root.join(&name);
+        if dir.join("sweep.json").is_file() {
+            let listed: Summary =
+                serde_json::from_str(&read_saved(&dir, "sweep.json", MAX_SUMMARY_BYTES)?)
+                    .map_err(|e| invalid_data(&dir, format!("sweep.json: {e}")))?;
+            for v in listed["variants"].as_array().map_or(&[][..], Vec::as_slice) {
+                let variant = v["name"].as_str().unwrap_or("");
+                if scenario::name_problem(variant).is_some() {
+                    return Err(invalid_data(
+                        &dir,
+                        format!(
+                            "sweep.json names a variant \"{}\" archsim would not",
+                            crate::text::one_line(variant)
+                        ),
+                    ));
+                }
+                let vdir = dir.join(variant);
+                if !std::fs::symlink_metadata(&vdir).is_ok_and(|m| m.is_dir()) {
+                    return Err(invalid_data(
+                        &vdir,
+                        "not a variant folder (or a symbolic link)".into(),
+                    ));
+                }
+                out.push(SavedSummary {
+                    scenario: name.clone(),
+                    variant: Some(variant.to_string()),
+                    summary: read_summary(&vdir)?,
+                });
+            }
+        } else if dir.join("summary.json").is_file() {
+            out.push(SavedSummary {
+                scenario: name.clone(),
+                variant: None,
+                summary: read_summary(&dir)?,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Scenarios without a comparison group are overlaid only up to this many: more lines than
 /// the palette has colours cannot be told apart.
 const MAX_UNGROUPED_OVERLAY: usize = 8;

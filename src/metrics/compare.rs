@@ -58,8 +58,11 @@ pub struct Difference {
     /// The 95 % interval of the mean difference (NaN with fewer than two pairs).
     pub lo: f64,
     pub hi: f64,
-    /// Pairs of seeds.
+    /// Pairs of seeds (unpaired: the fewer seeds of the two).
     pub n: usize,
+    /// Whether seeds were paired; otherwise the interval is Welch's, of two independent
+    /// samples.
+    pub paired: bool,
 }
 
 impl Difference {
@@ -67,6 +70,16 @@ impl Difference {
     /// explains.
     pub fn excludes_zero(&self) -> bool {
         self.n >= 2 && (self.lo > 0.0 || self.hi < 0.0)
+    }
+
+    /// Whether the metric moved: its interval leaves zero out, or, with too few seeds for an
+    /// interval, it changed at all.
+    pub fn moved(&self) -> bool {
+        if self.lo.is_finite() && self.hi.is_finite() {
+            self.excludes_zero()
+        } else {
+            self.mean != 0.0 && !self.mean.is_nan()
+        }
     }
 
     /// The difference as a share of `a`, when `a` is not zero.
@@ -114,7 +127,75 @@ pub fn paired(a: &Summary, b: &Summary, metric: &str) -> Option<Difference> {
         lo,
         hi,
         n,
+        paired: true,
     })
+}
+
+/// `b − a` of `metric` as two independent samples (seeds that do not match), with Welch's
+/// 95 % interval; `None` when either has no value.
+pub fn unpaired(a: &Summary, b: &Summary, metric: &str) -> Option<Difference> {
+    let av: Vec<f64> = per_seed(a, metric).into_iter().map(|p| p.1).collect();
+    let bv: Vec<f64> = per_seed(b, metric).into_iter().map(|p| p.1).collect();
+    if av.is_empty() || bv.is_empty() {
+        return None;
+    }
+    let stats = |v: &[f64]| {
+        let n = v.len() as f64;
+        let m = v.iter().sum::<f64>() / n;
+        let var = if v.len() > 1 {
+            v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)
+        } else {
+            f64::NAN
+        };
+        (m, var / n)
+    };
+    let ((ma, sa), (mb, sb)) = (stats(&av), stats(&bv));
+    let mean = mb - ma;
+    let se2 = sa + sb;
+    // Welch–Satterthwaite degrees of freedom; two samples without spread differ exactly.
+    let (lo, hi) = if se2 == 0.0 {
+        (mean, mean)
+    } else {
+        let df = se2.powi(2)
+            / (sa.powi(2) / (av.len() as f64 - 1.0) + sb.powi(2) / (bv.len() as f64 - 1.0));
+        let t = StudentsT::new(0.0, 1.0, df)
+            .map(|t| t.inverse_cdf(0.975))
+            .unwrap_or(f64::NAN);
+        (mean - t * se2.sqrt(), mean + t * se2.sqrt())
+    };
+    Some(Difference {
+        metric: metric.to_string(),
+        a: ma,
+        b: mb,
+        mean,
+        lo,
+        hi,
+        n: av.len().min(bv.len()),
+        paired: false,
+    })
+}
+
+/// `b − a` of each headline metric: paired by seed when at least two seeds match, else as
+/// independent samples.
+pub fn headline_differences(a: &Summary, b: &Summary) -> Vec<Difference> {
+    let seeds = |s: &Summary| -> Vec<u64> {
+        s["per_seed"]
+            .as_array()
+            .map(|v| v.iter().filter_map(|p| p["seed"].as_u64()).collect())
+            .unwrap_or_default()
+    };
+    let (sa, sb) = (seeds(a), seeds(b));
+    let common = sa.iter().filter(|s| sb.contains(s)).count();
+    HEADLINES
+        .iter()
+        .filter_map(|(metric, _, _)| {
+            if common >= 2 {
+                paired(a, b, metric)
+            } else {
+                unpaired(a, b, metric)
+            }
+        })
+        .collect()
 }
 
 /// The mean of values (one per seed) and the half-width of its Student-t 95 % interval (NaN
@@ -167,5 +248,35 @@ mod tests {
         // Differences 10, 11, 12: the interval is 11 ± 2.48, clear of zero.
         let c = summary(&[(1, 20.0), (2, 31.0), (3, 42.0)]);
         assert!(paired(&a, &c, "latency_ms.p99").unwrap().excludes_zero());
+    }
+}
+
+#[cfg(test)]
+mod unpaired_tests {
+    use super::*;
+
+    fn summary(values: &[(u64, f64)]) -> Summary {
+        json!({
+            "per_seed": values.iter().map(|(s, v)| json!({"seed": s, "error_rate": v})).collect::<Vec<_>>()
+        })
+    }
+
+    #[test]
+    fn seeds_that_do_not_match_are_compared_as_independent_samples() {
+        let a = summary(&[(1, 1.0), (2, 2.0), (3, 3.0)]);
+        let b = summary(&[(7, 1.5), (8, 2.5), (9, 3.5)]);
+        let d = headline_differences(&a, &b);
+        let e = d.iter().find(|d| d.metric == "error_rate").unwrap();
+        assert!(!e.paired);
+        assert!((e.mean - 0.5).abs() < 1e-12);
+        // Welch with equal variances 1 and n = 3: se = sqrt(2/3), df = 4, t = 2.776.
+        let half = 2.776445 * (2.0f64 / 3.0).sqrt();
+        assert!((e.hi - e.mean - half).abs() < 1e-4, "{e:?}");
+        assert!(!e.moved());
+        // Matching seeds are paired: a constant shift is exact.
+        let c = summary(&[(1, 1.5), (2, 2.5), (3, 3.5)]);
+        let p = headline_differences(&a, &c);
+        let e = p.iter().find(|d| d.metric == "error_rate").unwrap();
+        assert!(e.paired && e.moved() && e.lo == e.hi);
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod columns;
 pub mod diagram;
+pub mod diff;
 pub mod experiment;
 pub mod html;
 pub mod plots;

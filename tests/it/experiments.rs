@@ -298,3 +298,58 @@ fn an_experiment_writes_its_variants_sweep_files_and_comparison() {
     );
     assert!(dir.join("report.html").is_file() && dir.join("servers-6/report.html").is_file());
 }
+
+#[test]
+fn diff_passes_the_same_results_and_fails_a_headline_that_moved() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = BASE
+        .replace("duration = \"30m\"", "duration = \"5m\"")
+        .replace("seeds = 10", "seeds = 5")
+        + "[[variant]]\nname = \"five\"\nset = { \"web.servers\" = 5 }\n";
+    std::fs::write(d.join("exp.toml"), text).unwrap();
+    std::fs::write(
+        d.join("plain.toml"),
+        BASE.replace("name = \"exp\"", "name = \"plain\"")
+            .replace("30m", "5m"),
+    )
+    .unwrap();
+    let run = |out: &str, extra: &[&str]| {
+        let mut args = vec!["run", "exp.toml", "plain.toml", "--out", out, "-q"];
+        args.extend_from_slice(extra);
+        let o = archsim(&args, d);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    run("a", &[]);
+    run("b", &[]);
+    // The same scenarios and seeds: every difference is exactly zero.
+    let same = archsim(&["diff", "a", "b", "--json", "same.json"], d);
+    let text = String::from_utf8_lossy(&same.stdout);
+    assert_eq!(same.status.code(), Some(0), "{text}");
+    assert!(text.contains("exp/five: no headline moved"), "{text}");
+    assert!(text.contains("diff: 0 of 3 scenarios moved"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("same.json")).unwrap()).unwrap();
+    assert_eq!(json["moved"], false);
+    // A fifth server everywhere: p99 falls, paired over the same seeds, beyond its interval.
+    run("c", &["--set", "web.servers=5"]);
+    let moved = archsim(&["diff", "a", "c"], d);
+    let text = String::from_utf8_lossy(&moved.stdout);
+    assert_eq!(moved.status.code(), Some(1), "{text}");
+    assert!(text.contains("plain: MOVED"), "{text}");
+    assert!(text.contains("exp/baseline: MOVED"), "{text}");
+    // exp/five had five servers already: the override changes nothing there.
+    assert!(text.contains("exp/five: no headline moved"), "{text}");
+    let p99 = text
+        .lines()
+        .find(|l| l.contains("p99 latency") && l.contains("moved"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(p99.contains("5 seeds paired"), "{p99}");
+    // Not results folders.
+    let bad = archsim(&["diff", "a", "nowhere"], d);
+    assert_eq!(bad.status.code(), Some(2));
+    std::fs::create_dir(d.join("empty")).unwrap();
+    let bad = archsim(&["diff", "a", "empty"], d);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no scenario results"));
+}
