@@ -206,6 +206,19 @@ const BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // `--threads` bounds everything archsim does at once: the runs, and the drawing and
+    // writing of their outputs.
+    let threads = match &cli.command {
+        Command::Run { run, .. } | Command::Check { run, .. } => run.threads,
+        Command::Capacity { threads, .. } => *threads,
+        _ => None,
+    };
+    if let Some(t) = threads {
+        // Only fails when a pool exists already, which nothing here makes before.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(t as usize)
+            .build_global();
+    }
     match cli.command {
         Command::Run { run: a, shard } => match shard {
             Some(s) => run_shard(&a, &s),

@@ -528,6 +528,7 @@ impl OutDir {
             .prefix(PARTIAL_PREFIX)
             .tempdir_in(&self.root)?;
         fill(partial.path())?;
+        sync_tree(partial.path())?;
         let partial = partial.keep();
         if place.exists() {
             let old = tempfile::Builder::new()
@@ -557,8 +558,31 @@ pub(crate) fn write_new(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result
         .write(true)
         .create_new(true)
         .open(dir.join(name))?;
-    f.write_all(bytes)?;
-    f.sync_all()
+    f.write_all(bytes)
+}
+
+/// Makes every file of a freshly written folder (and its subfolders) durable before the
+/// folder is renamed into place: the syncs run at once, on all cores, so that the disk can
+/// commit them together instead of one after another.
+fn sync_tree(dir: &Path) -> std::io::Result<()> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d)? {
+            let e = e?;
+            let t = e.file_type()?;
+            if t.is_dir() {
+                stack.push(e.path());
+            } else if t.is_file() {
+                files.push(e.path());
+            }
+            // Nothing else is written here; a symbolic link planted by someone is not synced
+            // through.
+        }
+    }
+    files
+        .par_iter()
+        .try_for_each(|f| std::fs::File::open(f)?.sync_all())
 }
 
 /// Writes the results of a run: each scenario without variants as its folder
@@ -610,15 +634,16 @@ fn write_experiment(
 ) -> std::io::Result<PathBuf> {
     let name = &group[0].1.name;
     out.write_scenario(name, |dir| {
-        for (o, sc) in group {
+        // Each variant's folder is drawn on its own core.
+        group.par_iter().try_for_each(|(o, sc)| {
             let variant = sc
                 .variant
                 .as_ref()
                 .map_or(scenario::variants::BASELINE, |v| v.name.as_str());
             let vdir = dir.join(variant);
             std::fs::create_dir(&vdir)?;
-            write_run(&vdir, o, sc)?;
-        }
+            write_run(&vdir, o, sc)
+        })?;
         let summaries: Vec<Summary> = group.iter().map(|(o, _)| o.summary.clone()).collect();
         write_experiment_files(
             dir,
@@ -644,12 +669,19 @@ fn write_experiment_files(
         "sweep.json",
         report::summary_json(&report::experiment::json(name, summaries)).as_bytes(),
     )?;
+    let drawn: Vec<(String, String, String, Vec<u8>)> = report::experiment::charts(name, summaries)
+        .into_par_iter()
+        .map(|(stem, chart)| {
+            let svg = report::xy::svg(&chart);
+            let png = report::xy::png(&chart);
+            (stem, chart.title, svg, png)
+        })
+        .collect();
     let mut shown = Vec::new();
-    for (stem, chart) in report::experiment::charts(name, summaries) {
-        let svg = report::xy::svg(&chart);
+    for (stem, title, svg, png) in drawn {
         write(&format!("{stem}.svg"), svg.as_bytes())?;
-        write(&format!("{stem}.png"), &report::xy::png(&chart))?;
-        shown.push((chart.title.clone(), svg));
+        write(&format!("{stem}.png"), &png)?;
+        shown.push((title, svg));
     }
     write(
         "report.html",
@@ -699,12 +731,21 @@ fn render(
     let window_s = report::table::window_of(summary).map_err(invalid)?;
     let table = report::table::SeriesTable::from_csv(timeseries, window_s).map_err(invalid)?;
     let events = report::table::events_from_csv(events).map_err(invalid)?;
+    // Charts are drawn on all cores, then written in order.
+    let drawn: Vec<(String, String, String, Vec<u8>)> =
+        report::plots::scenario_charts(summary, &table, &events)
+            .into_par_iter()
+            .map(|(stem, chart)| {
+                let svg = report::plots::svg(&chart);
+                let png = report::plots::png(&chart);
+                (stem, chart.title, svg, png)
+            })
+            .collect();
     let mut plots = Vec::new();
-    for (stem, chart) in report::plots::scenario_charts(summary, &table, &events) {
-        let svg = report::plots::svg(&chart);
+    for (stem, title, svg, png) in drawn {
         write(&format!("{stem}.svg"), svg.as_bytes())?;
-        write(&format!("{stem}.png"), &report::plots::png(&chart))?;
-        plots.push((chart.title.clone(), svg, format!("{stem}.png")));
+        write(&format!("{stem}.png"), &png)?;
+        plots.push((title, svg, format!("{stem}.png")));
     }
     write(
         "report.html",
@@ -771,30 +812,11 @@ pub fn replot(out: &OutDir, name: &str) -> std::io::Result<()> {
     }
     // An experiment: each variant's folder, then its own pages from their summaries, in the
     // order its sweep.json lists them (the baseline first).
-    let listed: Summary = serde_json::from_str(&read_saved(&dir, "sweep.json", MAX_SUMMARY_BYTES)?)
-        .map_err(|e| invalid_data(&dir, format!("sweep.json: {e}")))?;
-    let mut summaries = Vec::new();
-    for v in listed["variants"].as_array().map_or(&[][..], Vec::as_slice) {
-        let variant = v["name"].as_str().unwrap_or("");
-        if scenario::name_problem(variant).is_some() {
-            return Err(invalid_data(
-                &dir,
-                format!(
-                    "sweep.json names a variant \"{}\" archsim would not",
-                    crate::text::one_line(variant)
-                ),
-            ));
-        }
-        let vdir = dir.join(variant);
-        if !std::fs::symlink_metadata(&vdir).is_ok_and(|m| m.is_dir()) {
-            return Err(invalid_data(
-                &vdir,
-                "not a variant folder (or a symbolic link)".into(),
-            ));
-        }
-        replot_run(&vdir)?;
-        summaries.push(read_summary(&vdir)?);
+    let variants = read_experiment(&dir, name)?;
+    for v in &variants {
+        replot_run(&dir.join(v.variant.as_deref().unwrap_or_default()))?;
     }
+    let summaries: Vec<Summary> = variants.into_iter().map(|v| v.summary).collect();
     if summaries.is_empty() {
         return Err(invalid_data(&dir, "sweep.json lists no variant".into()));
     }
@@ -871,33 +893,7 @@ pub fn read_results(root: &Path) -> std::io::Result<Vec<SavedSummary>> {
     for name in names {
         let dir = root.join(&name);
         if dir.join("sweep.json").is_file() {
-            let listed: Summary =
-                serde_json::from_str(&read_saved(&dir, "sweep.json", MAX_SUMMARY_BYTES)?)
-                    .map_err(|e| invalid_data(&dir, format!("sweep.json: {e}")))?;
-            for v in listed["variants"].as_array().map_or(&[][..], Vec::as_slice) {
-                let variant = v["name"].as_str().unwrap_or("");
-                if scenario::name_problem(variant).is_some() {
-                    return Err(invalid_data(
-                        &dir,
-                        format!(
-                            "sweep.json names a variant \"{}\" archsim would not",
-                            crate::text::one_line(variant)
-                        ),
-                    ));
-                }
-                let vdir = dir.join(variant);
-                if !std::fs::symlink_metadata(&vdir).is_ok_and(|m| m.is_dir()) {
-                    return Err(invalid_data(
-                        &vdir,
-                        "not a variant folder (or a symbolic link)".into(),
-                    ));
-                }
-                out.push(SavedSummary {
-                    scenario: name.clone(),
-                    variant: Some(variant.to_string()),
-                    summary: read_summary(&vdir)?,
-                });
-            }
+            out.extend(read_experiment(&dir, &name)?);
         } else if dir.join("summary.json").is_file() {
             out.push(SavedSummary {
                 scenario: name.clone(),
@@ -905,6 +901,38 @@ pub fn read_results(root: &Path) -> std::io::Result<Vec<SavedSummary>> {
                 summary: read_summary(&dir)?,
             });
         }
+    }
+    Ok(out)
+}
+
+/// The summaries of an experiment's variants, in its `sweep.json` order.
+fn read_experiment(dir: &Path, name: &str) -> std::io::Result<Vec<SavedSummary>> {
+    let listed: Summary = serde_json::from_str(&read_saved(dir, "sweep.json", MAX_SUMMARY_BYTES)?)
+        .map_err(|e| invalid_data(dir, format!("sweep.json: {e}")))?;
+    let mut out = Vec::new();
+    for v in listed["variants"].as_array().map_or(&[][..], Vec::as_slice) {
+        let variant = v["name"].as_str().unwrap_or("");
+        if scenario::name_problem(variant).is_some() {
+            return Err(invalid_data(
+                dir,
+                format!(
+                    "sweep.json names a variant \"{}\" archsim would not",
+                    crate::text::one_line(variant)
+                ),
+            ));
+        }
+        let vdir = dir.join(variant);
+        if !std::fs::symlink_metadata(&vdir).is_ok_and(|m| m.is_dir()) {
+            return Err(invalid_data(
+                &vdir,
+                "not a variant folder (or a symbolic link)".into(),
+            ));
+        }
+        out.push(SavedSummary {
+            scenario: name.to_string(),
+            variant: Some(variant.to_string()),
+            summary: read_summary(&vdir)?,
+        });
     }
     Ok(out)
 }
@@ -923,13 +951,19 @@ pub fn write_index(out: &OutDir, names: &[String]) -> std::io::Result<PathBuf> {
     let mut summaries = Vec::new();
     let mut tables = Vec::new();
     let mut listed = Vec::new();
+    // (scenario, variant, summary) of each line of the table: an experiment's variants each.
+    let mut lines: Vec<(String, Option<String>, Summary)> = Vec::new();
     for name in names {
         let Some(dir) = out.existing_scenario_dir(name) else {
             continue;
         };
-        // An experiment shows as its baseline, its name linking to its comparison page.
+        // An experiment shows as its baseline in the comparisons and the tables by kind,
+        // and as each of its variants in the table of headlines.
         let experiment = dir.join("sweep.json").is_file();
         let dir = if experiment {
+            for v in read_experiment(&dir, name).unwrap_or_default() {
+                lines.push((name.clone(), v.variant, v.summary));
+            }
             dir.join(scenario::variants::BASELINE)
         } else {
             dir
@@ -937,6 +971,9 @@ pub fn write_index(out: &OutDir, names: &[String]) -> std::io::Result<PathBuf> {
         let Ok(summary) = read_summary(&dir) else {
             continue;
         };
+        if !experiment {
+            lines.push((name.clone(), None, summary.clone()));
+        }
         let table = report::table::window_of(&summary).ok().and_then(|w| {
             read_saved(&dir, "timeseries.csv", MAX_CSV_BYTES)
                 .ok()
@@ -981,9 +1018,17 @@ pub fn write_index(out: &OutDir, names: &[String]) -> std::io::Result<PathBuf> {
         }
     }
     let rows: Vec<(&str, &Summary)> = listed.iter().map(String::as_str).zip(&summaries).collect();
+    let table: Vec<report::html::IndexRow<'_>> = lines
+        .iter()
+        .map(|(folder, variant, summary)| report::html::IndexRow {
+            folder,
+            variant: variant.as_deref(),
+            summary,
+        })
+        .collect();
     out.write_file(
         "index.html",
-        report::html::index(&rows, &comparisons, &others).as_bytes(),
+        report::html::index(&table, &rows, &comparisons, &others).as_bytes(),
     )?;
     Ok(out.path().join("index.html"))
 }

@@ -259,7 +259,20 @@ fn kind_table(
 /// The page over a results folder: the scenarios of the run, as (folder name, summary), with
 /// their headline numbers side by side; the comparison charts (inline SVG); and the names of
 /// other scenario folders in it (`others`, results of earlier runs), linked apart.
+/// A line of the index's table: a scenario, or one variant of an experiment.
+pub struct IndexRow<'a> {
+    /// The scenario's folder.
+    pub folder: &'a str,
+    /// The variant's folder inside it, for an experiment's variant.
+    pub variant: Option<&'a str>,
+    pub summary: &'a Value,
+}
+
+/// `index.html`: `rows` in the table of headlines (an experiment's variants each on its line,
+/// under a line that links to its comparison page), `summaries` (one per scenario, an
+/// experiment by its baseline) in the descriptions and the tables by kind.
 pub fn index(
+    rows: &[IndexRow<'_>],
     summaries: &[(&str, &Value)],
     comparisons: &[(String, String)],
     others: &[String],
@@ -270,20 +283,48 @@ pub fn index(
     for (_, label) in HEADLINES {
         let _ = write!(o, "<th>{label}</th>");
     }
-    let with_expectations = summaries
-        .iter()
-        .any(|(_, s)| s["expectations"].as_array().is_some_and(|l| !l.is_empty()));
+    let with_expectations = rows.iter().any(|r| {
+        r.summary["expectations"]
+            .as_array()
+            .is_some_and(|l| !l.is_empty())
+    });
     if with_expectations {
         o.push_str("<th>expectations held</th>");
     }
     o.push_str("</tr>\n");
-    for &(folder, s) in summaries {
-        let _ = write!(
-            o,
-            "<tr><td><a href=\"{}\">{}</a></td>",
-            relative_link(folder, "report.html"),
-            escape(folder)
-        );
+    let columns = HEADLINES.len() + 1 + usize::from(with_expectations);
+    for (i, r) in rows.iter().enumerate() {
+        let (link, label) = match r.variant {
+            None => (relative_link(r.folder, "report.html"), escape(r.folder)),
+            Some(v) => {
+                // The first variant of an experiment opens it with a line of its own.
+                if i == 0 || rows[i - 1].folder != r.folder {
+                    let n = rows.iter().filter(|x| x.folder == r.folder).count();
+                    let _ = writeln!(
+                        o,
+                        "<tr><td colspan=\"{columns}\"><a href=\"{}\"><b>{}</b></a>: an experiment of {n} variants, compared on its page</td></tr>",
+                        relative_link(r.folder, "report.html"),
+                        escape(r.folder)
+                    );
+                }
+                (
+                    format!(
+                        "{}/{}",
+                        relative_link(r.folder, "").trim_end_matches('/'),
+                        relative_link(v, "report.html").trim_start_matches("./")
+                    ),
+                    escape(v),
+                )
+            }
+        };
+        let s = r.summary;
+        // A variant sits indented under its experiment's line.
+        let indent = if r.variant.is_some() {
+            " style=\"padding-left:2.2em;white-space:nowrap\""
+        } else {
+            ""
+        };
+        let _ = write!(o, "<tr><td{indent}><a href=\"{link}\">{label}</a></td>");
         for (path, _) in HEADLINES {
             let _ = write!(o, "<td>{}</td>", fmt(num(s, path)));
         }

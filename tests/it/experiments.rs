@@ -286,6 +286,13 @@ fn an_experiment_writes_its_variants_sweep_files_and_comparison() {
     assert!(page.contains("href=\"../report.html\"") && page.contains("href=\"../../index.html\""));
     let index = std::fs::read_to_string(home.path().join("o/index.html")).unwrap();
     assert!(index.contains("href=\"./exp/report.html\""), "{index}");
+    // …and lists each variant with its own line and link.
+    for v in ["baseline", "servers-4", "servers-5", "servers-6"] {
+        assert!(
+            index.contains(&format!("href=\"./exp/{v}/report.html\">{v}</a>")),
+            "{v}: {index}"
+        );
+    }
     // `plot` redraws it all from the saved files.
     std::fs::remove_file(dir.join("report.html")).unwrap();
     std::fs::remove_file(dir.join("servers-6/report.html")).unwrap();

@@ -219,9 +219,26 @@ fn index_links_are_relative_paths_that_carry_no_scheme() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     // …and a folder named so (a results folder from elsewhere) is linked as a relative path.
     let s = serde_json::json!({"scenario": "x"});
-    let page = archsim::report::html::index(&[("javascript:alert(1)", &s)], &[], &[]);
+    use archsim::report::html::{index, IndexRow};
+    let rows = [
+        IndexRow {
+            folder: "javascript:alert(1)",
+            variant: None,
+            summary: &s,
+        },
+        IndexRow {
+            folder: "e",
+            variant: Some("javascript:alert(2)"),
+            summary: &s,
+        },
+    ];
+    let page = index(&rows, &[("javascript:alert(1)", &s)], &[], &[]);
     assert!(!page.contains("href=\"javascript"), "{page}");
     assert!(page.contains("href=\"./javascript%3Aalert%281%29/report.html\""));
+    assert!(
+        page.contains("href=\"./e/javascript%3Aalert%282%29/report.html\""),
+        "{page}"
+    );
     for href in page.split("href=\"").skip(1) {
         assert!(href.starts_with("./"), "{href}");
     }
