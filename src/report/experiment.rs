@@ -241,6 +241,82 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
             ));
         }
     }
+    // A grid: each metric against each parameter, a line for each value of the others (when
+    // the palette can tell them apart).
+    if axis.is_none() && paths.len() >= 2 {
+        for p in &paths {
+            let mut groups: Vec<(String, Vec<&Summary>)> = Vec::new();
+            for s in &swept {
+                let others: Vec<String> = set_of(s)
+                    .into_iter()
+                    .filter(|(q, _, _)| paths.contains(q) && q != p)
+                    .map(|(q, v, _)| format!("{q} = {v}"))
+                    .collect();
+                let key = others.join(", ");
+                match groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, g)) => g.push(s),
+                    None => groups.push((key, vec![s])),
+                }
+            }
+            let usable = groups.len() <= 8
+                && groups
+                    .iter()
+                    .all(|(_, g)| g.len() >= 2 && g.iter().all(|s| x_of(s, p).is_some()));
+            if !usable {
+                continue;
+            }
+            let xs: Vec<f64> = swept.iter().filter_map(|s| x_of(s, p)).collect();
+            let (lo, hi) = xs
+                .iter()
+                .fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
+            let log_x = xs.iter().all(|x| *x > 0.0) && hi / lo >= 30.0;
+            for (metric, words, _) in HEADLINES {
+                let lines: Vec<(String, Vec<Point>)> = groups
+                    .iter()
+                    .map(|(key, g)| {
+                        let mut points: Vec<Point> = g
+                            .iter()
+                            .filter_map(|s| {
+                                let (y, lo, hi) = mean_ci(s, metric)?;
+                                Some(Point {
+                                    x: x_of(s, p)?,
+                                    y,
+                                    lo,
+                                    hi,
+                                    label: String::new(),
+                                })
+                            })
+                            .collect();
+                        points.sort_by(|a, b| a.x.total_cmp(&b.x));
+                        (key.clone(), points)
+                    })
+                    .collect();
+                let ys: Vec<f64> = lines
+                    .iter()
+                    .flat_map(|(_, l)| l.iter().map(|p| p.y))
+                    .collect();
+                let flat = ys
+                    .windows(2)
+                    .all(|w| (w[0] - w[1]).abs() <= 1e-12 * w[0].abs().max(1.0));
+                if flat || lines.iter().any(|(_, l)| l.len() < 2) {
+                    continue;
+                }
+                out.push((
+                    format!("sweep-{}-by-{}", slug(metric), slug(p)),
+                    XyChart {
+                        title: format!("{scenario}: {words} against {p}"),
+                        subtitle: format!("{band}; a line for each value of the other parameters"),
+                        x_desc: p.clone(),
+                        y_desc: words.to_string(),
+                        log_x,
+                        lines,
+                        joined: true,
+                        ..Default::default()
+                    },
+                ));
+            }
+        }
+    }
     // Cost against p99: every variant a point, the frontier in red.
     let cp = cost_p99(variants);
     let points: Vec<Point> = variants

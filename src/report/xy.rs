@@ -40,6 +40,9 @@ pub struct XyChart {
     pub threshold: Option<(f64, String)>,
     /// A vertical band between two x values, with its legend (a capacity's interval).
     pub band_x: Option<(f64, f64, String)>,
+    /// More joined lines, each with its legend and its own colour (a grid sweep: one line per
+    /// value of the other parameters); drawn like `points` when `joined`.
+    pub lines: Vec<(String, Vec<Point>)>,
     /// The top of the y axis, when far-off values (an overloaded probe) would squash the
     /// rest: points above it are drawn on it.
     pub y_cap: Option<f64>,
@@ -113,19 +116,19 @@ fn draw<DB: DrawingBackend>(
         (FONT, 22).into_font().color(&RGBColor(90, 90, 90)),
     ))?;
     let pts = &chart.points;
+    let all = || pts.iter().chain(chart.lines.iter().flat_map(|(_, l)| l));
     let (x0, x1) = if chart.log_x {
-        let xs = pts.iter().map(|p| p.x).filter(|x| *x > 0.0);
+        let xs = all().map(|p| p.x).filter(|x| *x > 0.0);
         let (lo, hi) = extent(xs, false);
         (lo.max(1e-12) / 1.2, hi * 1.2)
     } else {
-        extent(pts.iter().map(|p| p.x), false)
+        extent(all().map(|p| p.x), false)
     };
     let (x0, x1) = match &chart.band_x {
         Some((lo, hi, _)) if !chart.log_x => (x0.min(*lo), x1.max(*hi)),
         _ => (x0, x1),
     };
-    let ys = pts
-        .iter()
+    let ys = all()
         .flat_map(|p| [p.y, p.lo, p.hi])
         .chain(chart.threshold.as_ref().map(|(y, _)| *y))
         .filter(|v| v.is_finite())
@@ -175,6 +178,30 @@ fn draw<DB: DrawingBackend>(
                         blue.mix(0.5).stroke_width(2),
                     )))?;
                 }
+            }
+            for (k, (legend, line)) in chart.lines.iter().enumerate() {
+                let colour = palette::SERIES[k % palette::SERIES.len()];
+                let with: Vec<&Point> = line.iter().filter(|p| p.lo.is_finite()).collect();
+                if with.len() >= 2 {
+                    let mut poly: Vec<(f64, f64)> = with.iter().map(|p| (p.x, p.hi)).collect();
+                    poly.extend(with.iter().rev().map(|p| (p.x, p.lo)));
+                    c.draw_series(std::iter::once(Polygon::new(
+                        poly,
+                        colour.mix(0.15).filled(),
+                    )))?;
+                }
+                c.draw_series(LineSeries::new(
+                    line.iter().map(|p| (p.x, p.y)),
+                    colour.stroke_width(3),
+                ))?
+                .label(legend.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 30, y)], colour.stroke_width(3))
+                });
+                c.draw_series(
+                    line.iter()
+                        .map(|p| Circle::new((p.x, p.y), 6, colour.filled())),
+                )?;
             }
             if chart.frontier.len() >= 2 {
                 c.draw_series(LineSeries::new(
@@ -258,6 +285,7 @@ fn draw<DB: DrawingBackend>(
                 ))?;
             }
             if !chart.frontier.is_empty()
+                || !chart.lines.is_empty()
                 || chart.chosen.is_some()
                 || !chart.failed.is_empty()
                 || chart.threshold.is_some()

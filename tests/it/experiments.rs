@@ -360,3 +360,36 @@ fn diff_passes_the_same_results_and_fails_a_headline_that_moved() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no scenario results"));
 }
+
+#[test]
+fn a_grid_sweep_charts_each_metric_against_each_parameter_a_line_per_other_value() {
+    let short = BASE
+        .edit("duration = \"30m\"", "duration = \"3m\"")
+        .edit("seeds = 10", "seeds = 2");
+    let text =
+        format!("{short}[sweep]\n\"web.servers\" = [4, 5, 6]\n\"users.arrival.rate\" = [20, 30]\n");
+    let outcomes = run(&all(&text));
+    let summaries: Vec<_> = outcomes.iter().map(|o| o.summary.clone()).collect();
+    let charts = archsim::report::experiment::charts("exp", &summaries);
+    let by = |stem: &str| {
+        charts.iter().find(|(s, _)| s == stem).unwrap_or_else(|| {
+            panic!(
+                "no {stem} in {:?}",
+                charts.iter().map(|c| &c.0).collect::<Vec<_>>()
+            )
+        })
+    };
+    let (_, servers) = by("sweep-latency-ms-p99-by-web-servers");
+    let legends: Vec<&str> = servers.lines.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(
+        legends,
+        ["users.arrival.rate = 20", "users.arrival.rate = 30"]
+    );
+    assert!(servers
+        .lines
+        .iter()
+        .all(|(_, l)| l.iter().map(|p| p.x).eq([4.0, 5.0, 6.0])));
+    let (_, rate) = by("sweep-latency-ms-p99-by-users-arrival-rate");
+    assert_eq!(rate.lines.len(), 3, "a line for each number of servers");
+    assert!(archsim::report::xy::svg(rate).contains("web.servers = 5"));
+}
