@@ -204,3 +204,34 @@ fn the_command_prints_the_answer_and_writes_the_walk() {
         "cannot be scaled",
     );
 }
+
+/// The bundled capacity search (README, "Bundled scenarios"): the catalogue of
+/// `db-read-replicas-sweep.toml` holds its p99 of 100 ms up to about 207 requests/s on the
+/// primary alone, and up to about 478 with two read replicas: replicas more than double
+/// what the database tier can take, since the primary keeps only the writes.
+#[test]
+fn two_read_replicas_more_than_double_the_bundled_catalogue_s_capacity() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/db-read-replicas-sweep.toml");
+    let capacity = |sets: &[String]| {
+        let mut sc = archsim::scenario::load(&file, &Default::default(), sets)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .swap_remove(0);
+        sc.seeds = 3;
+        let search = Search {
+            workload: 0,
+            slos: vec![
+                Slo::parse("latency_ms.p99<=100").unwrap(),
+                Slo::parse("error_rate<=0.001").unwrap(),
+            ],
+            tolerance: 0.02,
+        };
+        let a = capacity::search(&sc, &search, &crate::on_threads(2)).unwrap();
+        let (m, lo, hi) = a.scale.expect("a capacity");
+        (m * a.base_rate, lo * a.base_rate, hi * a.base_rate)
+    };
+    let (alone, _, alone_hi) = capacity(&[]);
+    let (two, two_lo, _) = capacity(&["db.read_replicas=2".to_string()]);
+    assert!((190.0..230.0).contains(&alone), "{alone}");
+    assert!(two_lo > 2.0 * alone_hi, "{two_lo} vs {alone_hi}");
+    assert!(two < 600.0, "{two}");
+}
