@@ -109,15 +109,29 @@ fn cost_p99(variants: &[Summary]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// The cheapest variant whose expectations all hold, if any has expectations.
+/// The cheapest variant that meets the scenario's expectations (the cheaper p99 on a tie in
+/// cost). Only expectations that hold for every variant count: they are the requirements;
+/// one written for a single variant (`variant = "…"`) is a claim about that variant, and a
+/// variant is not chosen for living up to a claim that it errs. `None` without any.
 fn cheapest_meeting(variants: &[Summary]) -> Option<usize> {
     let costs = cost_p99(variants);
+    let meets = |s: &Summary| {
+        let common: Vec<&Value> = s["expectations"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter(|e| e.get("variant").is_none())
+            .collect();
+        !common.is_empty() && common.iter().all(|e| e["pass"] == true)
+    };
     (0..variants.len())
-        .filter(|&i| {
-            let (h, n) = held(&variants[i]);
-            n > 0 && h == n && costs[i].0.is_finite()
+        .filter(|&i| meets(&variants[i]) && costs[i].0.is_finite())
+        .min_by(|&a, &b| {
+            costs[a]
+                .0
+                .total_cmp(&costs[b].0)
+                .then(costs[a].1.total_cmp(&costs[b].1))
         })
-        .min_by(|&a, &b| costs[a].0.total_cmp(&costs[b].0))
 }
 
 /// `sweep.json`: every variant's set, headline means with intervals, differences from the
@@ -552,4 +566,46 @@ pub fn terminal(scenario: &str, variants: &[Summary]) -> String {
         );
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn variant(cost: f64, p99: f64, expectations: Value) -> Summary {
+        json!({
+            "per_seed": [
+                { "seed": 1, "cost_usd": { "total": cost }, "latency_ms": { "p99": p99 } },
+                { "seed": 2, "cost_usd": { "total": cost }, "latency_ms": { "p99": p99 } },
+            ],
+            "expectations": expectations,
+        })
+    }
+
+    #[test]
+    fn the_cheapest_meets_the_requirements_not_a_claim_about_one_variant() {
+        let slo = |pass: bool| json!([{ "metric": "latency_ms.p99", "pass": pass }]);
+        let claim = json!([
+            { "metric": "latency_ms.p99", "pass": true },
+            { "metric": "error_rate", "pass": true, "variant": "spot" },
+        ]);
+        let v = [
+            variant(3.0, 40.0, slo(true)),
+            // Cheaper, and its own claim (that it errs) holds: not a requirement met.
+            variant(
+                1.0,
+                900.0,
+                json!([{ "metric": "error_rate", "pass": true, "variant": "spot" }]),
+            ),
+            variant(2.0, 50.0, claim),
+            variant(0.5, 2000.0, slo(false)),
+        ];
+        assert_eq!(cheapest_meeting(&v), Some(2));
+        // A tie in cost goes to the lower p99.
+        let tie = [variant(1.0, 80.0, slo(true)), variant(1.0, 60.0, slo(true))];
+        assert_eq!(cheapest_meeting(&tie), Some(1));
+        // No requirement at all: nobody is named.
+        let none = [variant(1.0, 80.0, json!([])), variant(2.0, 60.0, json!([]))];
+        assert_eq!(cheapest_meeting(&none), None);
+    }
 }
