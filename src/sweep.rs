@@ -645,13 +645,9 @@ fn write_experiment(
             write_run(&vdir, o, sc)
         })?;
         let summaries: Vec<Summary> = group.iter().map(|(o, _)| o.summary.clone()).collect();
-        write_experiment_files(
-            dir,
-            name,
-            &group[0].1.description,
-            &summaries,
-            &mut |f, b| write_new(dir, f, b),
-        )
+        write_experiment_files(dir, name, &group[0].1.description, &summaries, &|f, b| {
+            write_new(dir, f, b)
+        })
     })
 }
 
@@ -661,7 +657,7 @@ fn write_experiment_files(
     name: &str,
     description: &str,
     summaries: &[Summary],
-    write: &mut dyn FnMut(&str, &[u8]) -> std::io::Result<()>,
+    write: &(dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync),
 ) -> std::io::Result<()> {
     let _ = dir;
     write("sweep.csv", report::experiment::csv(summaries).as_bytes())?;
@@ -669,20 +665,15 @@ fn write_experiment_files(
         "sweep.json",
         report::summary_json(&report::experiment::json(name, summaries)).as_bytes(),
     )?;
-    let drawn: Vec<(String, String, String, Vec<u8>)> = report::experiment::charts(name, summaries)
+    let shown: Vec<(String, String)> = report::experiment::charts(name, summaries)
         .into_par_iter()
         .map(|(stem, chart)| {
             let svg = report::xy::svg(&chart);
-            let png = report::xy::png(&chart);
-            (stem, chart.title, svg, png)
+            write(&format!("{stem}.svg"), svg.as_bytes())?;
+            write(&format!("{stem}.png"), &report::xy::png(&chart))?;
+            Ok((chart.title, svg))
         })
-        .collect();
-    let mut shown = Vec::new();
-    for (stem, title, svg, png) in drawn {
-        write(&format!("{stem}.svg"), svg.as_bytes())?;
-        write(&format!("{stem}.png"), &png)?;
-        shown.push((title, svg));
-    }
+        .collect::<std::io::Result<_>>()?;
     write(
         "report.html",
         report::experiment::html(name, description, summaries, &shown).as_bytes(),
@@ -708,7 +699,7 @@ fn write_run(dir: &Path, outcome: &ScenarioOutcome, scenario: &Scenario) -> std:
         &timeseries,
         &events,
         Some(&diagram),
-        &mut |file, bytes| write_new(dir, file, bytes),
+        &|file, bytes| write_new(dir, file, bytes),
     )
 }
 
@@ -720,7 +711,7 @@ fn render(
     timeseries: &str,
     events: &str,
     diagram: Option<&str>,
-    write: &mut dyn FnMut(&str, &[u8]) -> std::io::Result<()>,
+    write: &(dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync),
 ) -> std::io::Result<()> {
     let invalid = |e: String| {
         std::io::Error::new(
@@ -731,22 +722,18 @@ fn render(
     let window_s = report::table::window_of(summary).map_err(invalid)?;
     let table = report::table::SeriesTable::from_csv(timeseries, window_s).map_err(invalid)?;
     let events = report::table::events_from_csv(events).map_err(invalid)?;
-    // Charts are drawn on all cores, then written in order.
-    let drawn: Vec<(String, String, String, Vec<u8>)> =
+    // Charts are drawn on all cores, each written as soon as it is drawn; the page keeps
+    // their SVG, in order.
+    let plots: Vec<(String, String, String)> =
         report::plots::scenario_charts(summary, &table, &events)
             .into_par_iter()
             .map(|(stem, chart)| {
                 let svg = report::plots::svg(&chart);
-                let png = report::plots::png(&chart);
-                (stem, chart.title, svg, png)
+                write(&format!("{stem}.svg"), svg.as_bytes())?;
+                write(&format!("{stem}.png"), &report::plots::png(&chart))?;
+                Ok((chart.title, svg, format!("{stem}.png")))
             })
-            .collect();
-    let mut plots = Vec::new();
-    for (stem, title, svg, png) in drawn {
-        write(&format!("{stem}.svg"), svg.as_bytes())?;
-        write(&format!("{stem}.png"), &png)?;
-        plots.push((title, svg, format!("{stem}.png")));
-    }
+            .collect::<std::io::Result<_>>()?;
     write(
         "report.html",
         report::html::report(summary, diagram, &plots).as_bytes(),
@@ -824,7 +811,7 @@ pub fn replot(out: &OutDir, name: &str) -> std::io::Result<()> {
         .as_str()
         .unwrap_or("")
         .to_string();
-    write_experiment_files(&dir, name, &description, &summaries, &mut |f, b| {
+    write_experiment_files(&dir, name, &description, &summaries, &|f, b| {
         write_atomic(&dir.join(f), b)
     })
 }
@@ -848,7 +835,7 @@ fn replot_run(dir: &Path) -> std::io::Result<()> {
         &timeseries,
         &events,
         diagram.as_deref(),
-        &mut |file, bytes| write_atomic(&dir.join(file), bytes),
+        &|file, bytes| write_atomic(&dir.join(file), bytes),
     )
 }
 

@@ -616,7 +616,15 @@ pub(crate) fn short_number(v: f64) -> String {
 }
 
 fn trim(v: f64) -> String {
-    let s = format!("{v:.2}");
+    // Two decimals, or three significant digits below 1: ticks 0.005 apart (a cost axis)
+    // must not print alike.
+    let a = v.abs();
+    let decimals = if a > 0.0 && a < 1.0 {
+        (2 - a.log10().floor() as i32).clamp(2, 9) as usize
+    } else {
+        2
+    };
+    let s = format!("{v:.decimals$}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" {
         "0".into()
@@ -864,4 +872,20 @@ pub fn comparison_charts(
             ),
         ),
     ]
+}
+
+#[cfg(test)]
+mod tick_tests {
+    #[test]
+    fn close_ticks_print_apart() {
+        let ticks: Vec<String> = [0.03, 0.035, 0.04, 0.045, 0.05]
+            .iter()
+            .map(|&v| super::short_number(v))
+            .collect();
+        assert_eq!(ticks, ["0.03", "0.035", "0.04", "0.045", "0.05"]);
+        assert_eq!(super::short_number(0.0), "0");
+        assert_eq!(super::short_number(12_500.0), "12.5k");
+        assert_eq!(super::short_number(2.5), "2.5");
+        assert_eq!(super::short_number(-0.0001234), "-0.000123");
+    }
 }
