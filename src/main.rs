@@ -285,9 +285,12 @@ fn main() -> ExitCode {
             Ok(scenarios) => {
                 for s in &scenarios {
                     say!(
-                        "{}: ok ({}; about {} requests and {} events per seed)",
+                        "{}: ok ({}{}; about {} requests and {} events per seed)",
                         printable(&s.file.display().to_string()),
                         s.name,
+                        s.variant
+                            .as_ref()
+                            .map_or(String::new(), |v| format!(", variant {}", v.name)),
                         s.expected_requests().round(),
                         s.estimated_events().round()
                     );
