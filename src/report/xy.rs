@@ -278,9 +278,19 @@ fn draw<DB: DrawingBackend>(
                 let (px, py) = area.map_coordinate(&(p.x, p.y));
                 let (bx, by) = area.get_base_pixel();
                 let dy = if k % 2 == 0 { -30 } else { 12 };
+                // A label that would run past the right edge goes to the point's left (about
+                // 11 px a character at this size).
+                let width = 11 * p.label.chars().count() as i32;
+                let right = area.dim_in_pixel().0 as i32;
+                let x = px - bx + 10;
+                let x = if x + width > right {
+                    px - bx - 10 - width
+                } else {
+                    x
+                };
                 area.strip_coord_spec().draw(&Text::new(
                     p.label.clone(),
-                    (px - bx + 10, py - by + dy),
+                    (x, py - by + dy),
                     (FONT, 20).into_font().color(&RGBColor(60, 60, 60)),
                 ))?;
             }
