@@ -3,7 +3,7 @@
 //! an accepted scenario from exhausting the machine, and the README's "Limits" section lists
 //! them with these values and reasons (a test holds the two together).
 
-/// The largest scenario file read [bytes]. The largest bundled scenario is under 3 kB; a
+/// The largest scenario file read [bytes]. The largest bundled scenario is under 5 kB; a
 /// thousand components fit in a few hundred kB.
 pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
 
