@@ -407,9 +407,9 @@ pub struct Workload {
     rng: SimRng,
     mix: Option<WeightedIndex<f64>>,
     zipf: Option<ZipfKeys>,
-    /// For constant arrivals: the exact (fractional) time of the next one, so rounding to
-    /// nanoseconds never accumulates.
-    next_exact_s: f64,
+    /// For constant arrivals: how many have arrived; the k-th is at k / rate, rounded once to
+    /// a nanosecond, so rounding never accumulates.
+    constant_k: u64,
     trace_pos: usize,
     requests: Slab<Request>,
     // Recorders.
@@ -437,7 +437,7 @@ impl Workload {
             target,
             mix,
             zipf,
-            next_exact_s: 0.0,
+            constant_k: 0,
             trace_pos: 0,
             requests: Slab::new(),
             arrivals: Counter::new(&clock),
@@ -457,8 +457,8 @@ impl Workload {
     fn next_arrival(&mut self, now: SimTime) -> Option<SimTime> {
         let next = match &self.spec.arrival {
             Arrival::Constant { rate } => {
-                self.next_exact_s += 1.0 / rate;
-                SimTime::from_secs_f64(self.next_exact_s)
+                self.constant_k += 1;
+                SimTime::from_secs_f64(self.constant_k as f64 / rate)
             }
             Arrival::Poisson { rate } => {
                 let gap: f64 = Exp1.sample(&mut self.rng);

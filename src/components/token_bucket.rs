@@ -14,31 +14,54 @@ fn nano_tokens(x: f64) -> u128 {
     u128::from((x + 0.5) as u64)
 }
 
+/// Micro-tokens per second in a token per second: rates are exact to a millionth of a token
+/// per second.
+const MICRO: u128 = 1_000_000;
+
 /// A throttle that admits a burst at once and then a steady rate.
+///
+/// Refill is exact: the nano-tokens earned since the rate was set are `rate × elapsed`,
+/// computed in integers from that instant (never summed from rounded steps). A request short
+/// of its token by less than one nanosecond's refill is admitted and the shortfall carried:
+/// arrival instants are whole nanoseconds, so a steady stream at exactly the rate (3/s lands
+/// at 333,333,333 ns, a nano-token early) passes in full at any rate, as it does at AWS.
 #[derive(Clone, Debug)]
 pub struct TokenBucket {
-    /// Refill in nano-tokens per nanosecond, which is tokens per second.
-    rate: f64,
-    capacity: u128,
-    tokens: u128,
+    /// Refill in micro-tokens per second.
+    rate_micro: u128,
+    capacity: i128,
+    /// Nano-tokens in the bucket; below zero by at most `slack` after a request admitted on
+    /// the clock's resolution.
+    tokens: i128,
+    /// When the rate was set, and the nano-tokens credited since then.
+    origin: SimTime,
+    credited: u128,
     last: SimTime,
+    /// One nanosecond's refill, in nano-tokens (rounded up).
+    slack: i128,
 }
 
 impl TokenBucket {
     /// A bucket that starts full, as AWS's throttles do.
     pub fn new(rate_per_s: f64, burst: u64) -> TokenBucket {
-        let capacity = u128::from(burst) * UNIT;
+        let capacity = i128::from(burst) * UNIT as i128;
+        let rate_micro = u128::from((rate_per_s.max(0.0) * MICRO as f64 + 0.5) as u64);
         TokenBucket {
-            rate: rate_per_s,
+            rate_micro,
             capacity,
             tokens: capacity,
+            origin: SimTime::ZERO,
+            credited: 0,
             last: SimTime::ZERO,
+            slack: rate_micro.div_ceil(MICRO) as i128,
         }
     }
 
     fn refill(&mut self, now: SimTime) {
         if now > self.last {
-            let add = nano_tokens(self.rate * (now - self.last).0 as f64);
+            let total = self.rate_micro * u128::from((now - self.origin).0) / MICRO;
+            let add = (total - self.credited) as i128;
+            self.credited = total;
             self.tokens = (self.tokens + add).min(self.capacity);
             self.last = now;
         }
@@ -47,9 +70,15 @@ impl TokenBucket {
     /// Takes one token if there is one.
     #[inline]
     pub fn try_take(&mut self, now: SimTime) -> bool {
+        self.take(now, UNIT as i128)
+    }
+
+    /// Takes `need` nano-tokens if they are there, to within one nanosecond's refill.
+    #[inline]
+    fn take(&mut self, now: SimTime, need: i128) -> bool {
         self.refill(now);
-        if self.tokens >= UNIT {
-            self.tokens -= UNIT;
+        if self.tokens + self.slack >= need {
+            self.tokens -= need;
             true
         } else {
             false
@@ -59,35 +88,32 @@ impl TokenBucket {
     /// Takes `amount` tokens (fractions allowed, such as half a read unit) if all are there.
     #[inline]
     pub fn try_take_amount(&mut self, now: SimTime, amount: f64) -> bool {
-        self.refill(now);
-        let need = nano_tokens(amount * UNIT as f64);
-        if self.tokens >= need {
-            self.tokens -= need;
-            true
-        } else {
-            false
-        }
+        self.take(now, nano_tokens(amount * UNIT as f64) as i128)
     }
 
     /// Whether `amount` tokens are there, without taking them.
     pub fn has_amount(&mut self, now: SimTime, amount: f64) -> bool {
         self.refill(now);
-        self.tokens >= nano_tokens(amount * UNIT as f64)
+        self.tokens + self.slack >= nano_tokens(amount * UNIT as f64) as i128
     }
 
     /// Changes the refill rate and the capacity from now on, keeping the tokens banked (up to
     /// the new capacity).
     pub fn reconfigure(&mut self, now: SimTime, rate_per_s: f64, burst: u64) {
         self.refill(now);
-        self.rate = rate_per_s;
-        self.capacity = u128::from(burst) * UNIT;
+        let fresh = TokenBucket::new(rate_per_s, burst);
+        self.rate_micro = fresh.rate_micro;
+        self.slack = fresh.slack;
+        self.capacity = fresh.capacity;
         self.tokens = self.tokens.min(self.capacity);
+        self.origin = now;
+        self.credited = 0;
     }
 
     /// Whether a token is there, without taking it (to check several buckets before taking).
     pub fn has_token(&mut self, now: SimTime) -> bool {
         self.refill(now);
-        self.tokens >= UNIT
+        self.tokens + self.slack >= UNIT as i128
     }
 }
 
@@ -120,6 +146,39 @@ mod tests {
         // Below the rate, everything passes.
         let mut b = TokenBucket::new(100.0, 1);
         assert!((0..6000).all(|i| b.try_take(SimTime::from_millis(i * 11))));
+    }
+
+    #[test]
+    fn a_steady_stream_at_exactly_the_rate_passes_in_full_at_any_rate() {
+        // Arrivals at k / R, each rounded once to a whole nanosecond, against a bucket of rate
+        // R and burst 1: every one has its token (3/s and 7/s once throttled a third).
+        for rate in [3.0, 7.0, 10.0, 13.0, 1234.5, 99_999.0] {
+            let mut b = TokenBucket::new(rate, 1);
+            let n = (rate * 100.0) as u64;
+            let refused = (1..=n)
+                .filter(|k| !b.try_take(SimTime::from_secs_f64(*k as f64 / rate)))
+                .count();
+            assert_eq!(refused, 0, "{rate}/s");
+            // …and a stream a hair faster is throttled: the slack is one nanosecond, not more.
+            let mut b = TokenBucket::new(rate, 1);
+            let faster = rate * 1.001;
+            let refused = (1..=n)
+                .filter(|k| !b.try_take(SimTime::from_secs_f64(*k as f64 / faster)))
+                .count();
+            assert!(refused > 0, "{rate}/s");
+        }
+    }
+
+    #[test]
+    fn refill_is_exact_over_long_runs() {
+        // 1/3 token per second for ten hours: exactly 12,000 tokens, however it is sliced.
+        let mut b = TokenBucket::new(1.0 / 3.0, 100_000);
+        b.tokens = 0;
+        for s in 1..=36_000u64 {
+            b.refill(SimTime::from_secs(s));
+        }
+        // A third to six decimals: 0.333333 tokens/s × 36,000 s.
+        assert_eq!(b.tokens, 11_999_988_000_000);
     }
 
     #[test]

@@ -3,6 +3,49 @@
 use crate::{assert_theory, num, per_seed, run};
 
 #[test]
+fn a_steady_stream_at_exactly_the_stage_throttle_passes_in_full_at_any_rate() {
+    // aws-facts: §1 API Gateway token bucket. Constant arrivals at the throttle's own rate
+    // with a burst of 1: each request finds its token (3/s and 7/s once throttled a third,
+    // their arrival instants a nanosecond short of a whole token).
+    for rate in [3, 7, 10, 333] {
+        let s = run(&format!(
+            r#"
+            [scenario]
+            duration = "60s"
+            [[workload]]
+            name = "u"
+            target = "api"
+            arrival = {{ process = "constant", rate = {rate} }}
+            [[component]]
+            id = "api"
+            kind = "api_gateway"
+            target = "fn"
+            throttle = {{ rate = {rate}, burst = 1 }}
+            overhead = "0s"
+            [[component]]
+            id = "fn"
+            kind = "lambda"
+            memory_mb = 1769
+            work = "1ms"
+            provisioned_concurrency = 10
+            reserved_concurrency = 10
+        "#
+        ));
+        assert_eq!(
+            num(&s, "requests.total"),
+            f64::from(rate * 60 - 1),
+            "{rate}/s"
+        );
+        assert_eq!(
+            num(&s, "requests.by_status.200"),
+            num(&s, "requests.total"),
+            "{rate}/s: {}",
+            s["requests"]["by_status"]
+        );
+    }
+}
+
+#[test]
 fn a_stage_throttle_admits_burst_plus_rate_and_answers_429() {
     // 400/s evenly spaced for 60 s against a stage throttle of 100/s with burst 50. The
     // bucket holds 50 at t = 0 and refills 100/s: by the last arrival (t = 59.9975 s) it has
