@@ -508,3 +508,36 @@ fn a_canary_alias_routes_its_weight_and_keeps_its_errors() {
         num(&s, "components.fn.versions.canary.errors")
     );
 }
+
+#[test]
+fn init_is_billed_with_the_handler_on_demand() {
+    // aws-facts: §2 pricing: since 2025-08-01 an on-demand invocation is billed Init Duration
+    // + Duration. One request every 2 s to a 1,024 MB function whose idle environments live
+    // 1 s: every invocation starts cold, with 500 ms of init and 100 ms of work, so each bills
+    // 0.6 s × 1 GB, not 0.1.
+    let s = run(r#"
+        [scenario]
+        duration = "10m"
+        [[workload]]
+        name = "u"
+        target = "fn"
+        arrival = { process = "constant", rate = 0.5 }
+        [[component]]
+        id = "fn"
+        kind = "lambda"
+        memory_mb = 1024
+        init = "500ms"
+        work = "100ms"
+        idle_lifetime = "1s"
+    "#);
+    let invocations = num(&s, "components.fn.invocations");
+    assert_eq!(num(&s, "components.fn.cold_starts"), invocations);
+    // Work runs at 1,024 / 1,769 of a vCPU: 100 ms of work takes 172.75 ms.
+    let handler_s = 0.1 * 1769.0 / 1024.0;
+    let billed = (0.5 + handler_s) * invocations;
+    let gb_s = num(&s, "components.fn.gb_seconds");
+    assert!(
+        (gb_s - billed).abs() <= 0.001 * invocations,
+        "{gb_s} GB-s billed, expected {billed} (init + handler)"
+    );
+}

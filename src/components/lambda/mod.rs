@@ -409,8 +409,10 @@ impl Lambda {
         let env = &mut self.envs[j.env];
         let version = env.version;
         if measured {
-            // aws-facts: §2 pricing: billed per 1 ms of handler time.
-            let billed_ms = (now - j.started).0.div_ceil(1_000_000);
+            // aws-facts: §2 pricing: billed per 1 ms, Init included since 2025-08-01 (billed =
+            // Init Duration + Duration): from arrival, which for a cold start is when Init
+            // began. A provisioned environment ran its Init ahead, billed while enabled.
+            let billed_ms = (now - j.arrived).0.div_ceil(1_000_000);
             let gb_s = billed_ms as f64 / 1e3 * f64::from(self.cfg.memory_mb) / 1024.0;
             if env.provisioned {
                 self.pc_gb_seconds += gb_s;
