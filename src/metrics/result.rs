@@ -67,7 +67,14 @@ impl Hist {
             f64::NAN
         } else {
             // hdrhistogram answers with the top of the bucket; never report above the true max.
-            (self.h.value_at_quantile(q).min(self.max_ns)) as f64 / 1e6
+            // The bucket that holds zero holds everything below the resolution (1 µs): a
+            // zero wait is 0, not the top of that bucket (0.000511 ms).
+            let v = self.h.value_at_quantile(q);
+            if self.h.lowest_equivalent(v) == 0 {
+                0.0
+            } else {
+                (v.min(self.max_ns)) as f64 / 1e6
+            }
         }
     }
 
@@ -289,6 +296,23 @@ mod tests {
                 prop_assert_eq!(ha.quantile_ms(q).to_bits(), hall.quantile_ms(q).to_bits());
             }
         }
+    }
+
+    #[test]
+    fn a_zero_reads_as_zero() {
+        // Most requests never wait: the median wait is 0, not the first bucket's top.
+        let mut h = Hist::new();
+        for _ in 0..60 {
+            h.record(SimTime::ZERO);
+        }
+        for ms in 1..=40 {
+            h.record(SimTime::from_millis(ms));
+        }
+        assert_eq!(h.quantile_ms(0.5), 0.0);
+        assert_eq!(h.quantile_ms(0.0), 0.0);
+        assert_eq!(h.quantile_ms(0.6), 0.0, "the 60th of 100 is the last zero");
+        assert!((h.quantile_ms(0.61) - 1.0).abs() < 0.002);
+        assert!((h.quantile_ms(0.99) - 39.0).abs() < 0.05);
     }
 
     #[test]
