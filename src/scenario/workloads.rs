@@ -384,7 +384,7 @@ fn load_trace(
         ["time_s"] => false,
         ["time_s", "rate"] => true,
         _ => {
-            fail(hline + 1, format!("the first line of a trace must be the header `time_s` (arrival instants) or `time_s,rate` (a rate profile); this one has {} comma-separated field{} that are not those", cols.len(), if cols.len() == 1 { "" } else { "s" }));
+            fail(hline + 1, format!("the first line of a trace must be the header `time_s` (arrival instants) or `time_s,rate` (a rate profile); this one is not ({} comma-separated field{}, not those names)", cols.len(), if cols.len() == 1 { "" } else { "s" }));
             return None;
         }
     };
