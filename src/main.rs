@@ -85,35 +85,7 @@ enum Command {
     /// Find the highest arrival rate of a workload at which every SLO holds: each seed is
     /// bisected on common random numbers; prints the rate with its 95 % interval, the binding
     /// SLO and the walk, and writes them (CSV, JSON, a chart per SLO).
-    Capacity {
-        /// The scenario (its baseline is searched; change it with --set).
-        file: PathBuf,
-        /// The workload whose whole arrival process is scaled (needed when there are several).
-        #[arg(long)]
-        workload: Option<String>,
-        /// A bound on a number of summary.json, as an [[expect]] names it:
-        /// "latency_ms.p99<=300", "error_rate<=0.001". Repeatable: all must hold.
-        #[arg(long = "slo", value_name = "METRIC<=BOUND", required = true)]
-        slos: Vec<String>,
-        /// Replications (each searched on its own), overriding the scenario's `seeds`.
-        #[arg(long, value_parser = clap::value_parser!(u32).range(2..=i64::from(archsim::limits::MAX_SEEDS)))]
-        seeds: Option<u32>,
-        /// Each seed's search stops when its bracket is narrower than this share.
-        #[arg(long, default_value_t = 0.01)]
-        tolerance: f64,
-        /// Folder that receives SCENARIO-capacity/ (default: a fresh scratch folder, printed).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// The most kernel events one probe's runs may take over all seeds.
-        #[arg(long, value_name = "N", default_value_t = archsim::limits::DEFAULT_MAX_EVENTS,
-              value_parser = clap::value_parser!(u64).range(1..))]
-        max_events: u64,
-        /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
-        threads: Option<u32>,
-        #[command(flatten)]
-        reads: ReadArgs,
-    },
+    Capacity(CapacityArgs),
     /// Compare two results folders of the same scenarios (before and after a change): each
     /// headline metric's difference with its 95 % interval, paired by seed where the seeds
     /// match. Exit status 1 when one moved beyond its interval.
@@ -204,13 +176,19 @@ struct RunArgs {
 /// Exit status for scenarios that are malformed or missing.
 const BAD_INPUT: u8 = 2;
 
+/// Says what is wrong with the input (made printable) and gives the exit status for it.
+fn bad_input(e: &str) -> ExitCode {
+    eprintln!("error: {}", printable(e));
+    ExitCode::from(BAD_INPUT)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // `--threads` bounds everything archsim does at once: the runs, and the drawing and
     // writing of their outputs.
     let threads = match &cli.command {
         Command::Run { run, .. } | Command::Check { run, .. } => run.threads,
-        Command::Capacity { threads, .. } => *threads,
+        Command::Capacity(a) => a.threads,
         _ => None,
     };
     if let Some(t) = threads {
@@ -226,27 +204,7 @@ fn main() -> ExitCode {
         },
         Command::Merge { dirs, out, quiet } => merge(&dirs, &out, quiet),
         Command::Diff { a, b, json } => diff(&a, &b, json.as_deref()),
-        Command::Capacity {
-            file,
-            workload,
-            slos,
-            seeds,
-            tolerance,
-            out,
-            max_events,
-            threads,
-            reads,
-        } => capacity(&CapacityArgs {
-            file,
-            workload,
-            slos,
-            seeds,
-            tolerance,
-            out,
-            max_events,
-            threads,
-            reads,
-        }),
+        Command::Capacity(a) => capacity(&a),
         Command::Check {
             run: a,
             junit,
@@ -307,15 +265,9 @@ fn main() -> ExitCode {
 fn load(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>, ExitCode> {
     let mut access = scenario::FileAccess::default();
     for dir in &reads.allow_read {
-        access.allow(dir).map_err(|e| {
-            eprintln!("error: {}", printable(&e));
-            ExitCode::from(BAD_INPUT)
-        })?;
+        access.allow(dir).map_err(|e| bad_input(&e))?;
     }
-    let files = sweep::scenario_files(paths).map_err(|e| {
-        eprintln!("error: {}", printable(&e));
-        ExitCode::from(BAD_INPUT)
-    })?;
+    let files = sweep::scenario_files(paths).map_err(|e| bad_input(&e))?;
     let loaded = sweep::load_all(&files, &access, &reads.sets);
     if let Ok(scenarios) = &loaded {
         for w in scenarios.iter().flat_map(|s| &s.warnings) {
@@ -387,10 +339,7 @@ fn progress_bar(total: usize, quiet: bool) -> (Option<ProgressBar>, ProgressFn) 
 fn run_shard(args: &RunArgs, shard: &str) -> ExitCode {
     let shard = match archsim::shard::Shard::parse(shard, &|k| std::env::var(k).ok()) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {}", printable(&e));
-            return ExitCode::from(BAD_INPUT);
-        }
+        Err(e) => return bad_input(&e),
     };
     let scenarios = match prepare(args) {
         Ok(s) => s,
@@ -398,10 +347,7 @@ fn run_shard(args: &RunArgs, shard: &str) -> ExitCode {
     };
     let files = match sweep::scenario_files(&args.paths) {
         Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {}", printable(&e));
-            return ExitCode::from(BAD_INPUT);
-        }
+        Err(e) => return bad_input(&e),
     };
     let total = sweep::jobs(&scenarios).len();
     let plan = match archsim::shard::Plan::new(
@@ -414,10 +360,7 @@ fn run_shard(args: &RunArgs, shard: &str) -> ExitCode {
         args.max_events,
     ) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {}", printable(&e));
-            return ExitCode::from(BAD_INPUT);
-        }
+        Err(e) => return bad_input(&e),
     };
     let root = args.out.clone().unwrap_or_else(|| PathBuf::from("shards"));
     let (bar, progress) = progress_bar(shard.jobs(total).len(), args.quiet);
@@ -454,27 +397,42 @@ fn run_shard(args: &RunArgs, shard: &str) -> ExitCode {
     }
 }
 
+#[derive(clap::Args)]
 struct CapacityArgs {
+    /// The scenario (its baseline is searched; change it with --set).
     file: PathBuf,
+    /// The workload whose whole arrival process is scaled (needed when there are several).
+    #[arg(long)]
     workload: Option<String>,
+    /// A bound on a number of summary.json, as an [[expect]] names it:
+    /// "latency_ms.p99<=300", "error_rate<=0.001". Repeatable: all must hold.
+    #[arg(long = "slo", value_name = "METRIC<=BOUND", required = true)]
     slos: Vec<String>,
+    /// Replications (each searched on its own), overriding the scenario's `seeds`.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(2..=i64::from(archsim::limits::MAX_SEEDS)))]
     seeds: Option<u32>,
+    /// Each seed's search stops when its bracket is narrower than this share.
+    #[arg(long, default_value_t = 0.01)]
     tolerance: f64,
+    /// Folder that receives SCENARIO-capacity/ (default: a fresh scratch folder, printed).
+    #[arg(long)]
     out: Option<PathBuf>,
+    /// The most kernel events one probe's runs may take over all seeds.
+    #[arg(long, value_name = "N", default_value_t = archsim::limits::DEFAULT_MAX_EVENTS,
+          value_parser = clap::value_parser!(u64).range(1..))]
     max_events: u64,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     threads: Option<u32>,
+    #[command(flatten)]
     reads: ReadArgs,
 }
 
 /// `archsim capacity`.
 fn capacity(a: &CapacityArgs) -> ExitCode {
     use archsim::capacity::{self, Search, Slo};
-    let bad = |e: &str| {
-        eprintln!("error: {}", printable(e));
-        ExitCode::from(BAD_INPUT)
-    };
     if !(0.0001..=0.5).contains(&a.tolerance) {
-        return bad("--tolerance must be from 0.0001 to 0.5 (a share of the rate)");
+        return bad_input("--tolerance must be from 0.0001 to 0.5 (a share of the rate)");
     }
     let mut scenarios = match load(std::slice::from_ref(&a.file), &a.reads) {
         Ok(s) => s,
@@ -485,7 +443,7 @@ fn capacity(a: &CapacityArgs) -> ExitCode {
         sc.seeds = n;
     }
     if sc.seeds < 2 {
-        return bad(&format!(
+        return bad_input(&format!(
             "scenario {} runs one seed; a capacity needs an interval: give --seeds (10 or more is good)",
             sc.name
         ));
@@ -494,7 +452,7 @@ fn capacity(a: &CapacityArgs) -> ExitCode {
     let workload = match (&a.workload, names.as_slice()) {
         (None, [_]) => 0,
         (None, _) => {
-            return bad(&format!(
+            return bad_input(&format!(
                 "scenario {} has {} workloads; say which to scale with --workload ({})",
                 sc.name,
                 names.len(),
@@ -505,7 +463,7 @@ fn capacity(a: &CapacityArgs) -> ExitCode {
             Some(i) => i,
             None => {
                 let hint = archsim::text::did_you_mean(w, names.iter().copied());
-                return bad(&format!(
+                return bad_input(&format!(
                     "--workload {w}{hint}: scenario {} has no such workload; it has {}",
                     sc.name,
                     names.join(", ")
@@ -514,7 +472,7 @@ fn capacity(a: &CapacityArgs) -> ExitCode {
         },
     };
     if let Some(why) = capacity::refuse(&sc, workload) {
-        return bad(&why);
+        return bad_input(&why);
     }
     let ids: Vec<&str> = sc.components.iter().map(|c| c.id.as_str()).collect();
     let kinds = |id: &str| {
@@ -527,11 +485,11 @@ fn capacity(a: &CapacityArgs) -> ExitCode {
     for text in &a.slos {
         let slo = match Slo::parse(text) {
             Ok(s) => s,
-            Err(e) => return bad(&e),
+            Err(e) => return bad_input(&e),
         };
         if let Err(Some(why)) = archsim::scenario::metric_problem(&slo.metric, &ids, &names, &kinds)
         {
-            return bad(&format!(
+            return bad_input(&format!(
                 "--slo \"{}\": {why}",
                 archsim::text::one_line(text)
             ));
@@ -558,7 +516,7 @@ fn capacity(a: &CapacityArgs) -> ExitCode {
     };
     let out = match sweep::OutDir::open(&out_path) {
         Ok(o) => o,
-        Err(e) => return bad(&e),
+        Err(e) => return bad_input(&e),
     };
     let options = sweep::RunOptions {
         threads: a.threads.map(|t| t as usize),
@@ -566,7 +524,7 @@ fn capacity(a: &CapacityArgs) -> ExitCode {
     };
     let answer = match capacity::search(&sc, &search, &options) {
         Ok(a) => a,
-        Err(e) => return bad(&e),
+        Err(e) => return bad_input(&e),
     };
     let wname = &sc.workloads[workload].name;
     say_part!("{}", printable(&answer.terminal(&sc.name, wname, &search)));
@@ -614,10 +572,7 @@ fn diff(a: &std::path::Path, b: &std::path::Path, json: Option<&std::path::Path>
     };
     let (ra, rb) = match (read(a), read(b)) {
         (Ok(x), Ok(y)) => (x, y),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(BAD_INPUT);
-        }
+        (Err(e), _) | (_, Err(e)) => return bad_input(&e),
     };
     let key = |s: &sweep::SavedSummary| (s.scenario.clone(), s.variant.clone());
     let label = |s: &sweep::SavedSummary| match &s.variant {
@@ -648,8 +603,7 @@ fn diff(a: &std::path::Path, b: &std::path::Path, json: Option<&std::path::Path>
         .map(label)
         .collect();
     if compared.is_empty() {
-        eprintln!("error: the two folders have no scenario in common; nothing to compare");
-        return ExitCode::from(BAD_INPUT);
+        return bad_input("the two folders have no scenario in common; nothing to compare");
     }
     say_part!(
         "{}",
@@ -677,18 +631,12 @@ fn diff(a: &std::path::Path, b: &std::path::Path, json: Option<&std::path::Path>
 fn merge(dirs: &[PathBuf], out: &std::path::Path, quiet: bool) -> ExitCode {
     let shards = match archsim::shard::find(dirs) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {}", printable(&e));
-            return ExitCode::from(BAD_INPUT);
-        }
+        Err(e) => return bad_input(&e),
     };
     let plan = &shards.plan;
     let files = match plan.check_files() {
         Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {}", printable(&e));
-            return ExitCode::from(BAD_INPUT);
-        }
+        Err(e) => return bad_input(&e),
     };
     let reads = ReadArgs {
         allow_read: plan.allow_read.iter().map(PathBuf::from).collect(),
@@ -704,22 +652,15 @@ fn merge(dirs: &[PathBuf], out: &std::path::Path, quiet: bool) -> ExitCode {
         }
     }
     if let Err(e) = plan.check_inputs(&scenarios) {
-        eprintln!("error: {}", printable(&e));
-        return ExitCode::from(BAD_INPUT);
+        return bad_input(&e);
     }
     let out = match sweep::OutDir::open(out) {
         Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {}", printable(&e));
-            return ExitCode::from(BAD_INPUT);
-        }
+        Err(e) => return bad_input(&e),
     };
     let outcomes = match shards.gather(&scenarios) {
         Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {}", printable(&e));
-            return ExitCode::from(BAD_INPUT);
-        }
+        Err(e) => return bad_input(&e),
     };
     match publish(&out, &outcomes, &scenarios, quiet, false) {
         Ok(()) => ExitCode::SUCCESS,
@@ -754,8 +695,9 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
         })
         .sum();
     if check.is_some() && expected == 0 {
-        eprintln!("error: no [[expect]] in these scenarios: nothing to check (see the README's `archsim check`)");
-        return ExitCode::from(BAD_INPUT);
+        return bad_input(
+            "no [[expect]] in these scenarios: nothing to check (see the README's `archsim check`)",
+        );
     }
     // The results folder is checked and locked before anything runs: a mistake in `--out`
     // costs nothing, and a second run into the same folder is told at once. A check without
@@ -777,10 +719,7 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
     };
     let out = match sweep::OutDir::open(&out_path) {
         Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {}", printable(&e));
-            return ExitCode::from(BAD_INPUT);
-        }
+        Err(e) => return bad_input(&e),
     };
     let total: usize = scenarios.iter().map(|s| s.seeds as usize).sum();
     let (bar, progress) = progress_bar(total, quiet);
@@ -827,23 +766,19 @@ fn publish(
     match written {
         Ok(dirs) => {
             if !quiet {
-                let mut i = 0;
-                for dir in &dirs {
+                for (dir, range) in dirs.iter().zip(sweep::files_of(scenarios)) {
                     // An experiment's comparison, in a few lines, after its variants.
-                    let name = &scenarios[i].name;
-                    let n = scenarios[i..]
-                        .iter()
-                        .take_while(|s| &s.name == name)
-                        .count();
-                    if scenarios[i].variant.is_some() {
-                        let summaries: Vec<_> = outcomes[i..i + n]
+                    if scenarios[range.start].variant.is_some() {
+                        let summaries: Vec<_> = outcomes[range.clone()]
                             .iter()
                             .map(|o| o.summary.clone())
                             .collect();
-                        say_part!("{}", report::experiment::terminal(name, &summaries));
+                        say_part!(
+                            "{}",
+                            report::experiment::terminal(&scenarios[range.start].name, &summaries)
+                        );
                     }
                     say!("-> {}\n", printable(&dir.display().to_string()));
-                    i += n;
                 }
             }
         }
@@ -957,10 +892,7 @@ fn plot(dir: &std::path::Path) -> ExitCode {
     };
     let out = match sweep::OutDir::open(root) {
         Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {}", printable(&e));
-            return ExitCode::from(BAD_INPUT);
-        }
+        Err(e) => return bad_input(&e),
     };
     let result = match name {
         Some(name) => sweep::replot(&out, &name).map(|_| dir.join("report.html")),

@@ -594,26 +594,37 @@ pub fn write_all(
     outcomes: &[ScenarioOutcome],
     scenarios: &[Scenario],
 ) -> std::io::Result<Vec<PathBuf>> {
-    let mut written = Vec::new();
+    files_of(scenarios)
+        .into_iter()
+        .map(|range| {
+            let group: Vec<(&ScenarioOutcome, &Scenario)> = outcomes[range.clone()]
+                .iter()
+                .zip(&scenarios[range.clone()])
+                .collect();
+            if scenarios[range.start].variant.is_some() {
+                write_experiment(out, &group)
+            } else {
+                write_outputs(out, group[0].0, group[0].1)
+            }
+        })
+        .collect()
+}
+
+/// The scenarios of each file, as ranges of `scenarios`: a file's baseline and variants
+/// stand together, under one name.
+pub fn files_of(scenarios: &[Scenario]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
     let mut i = 0;
-    while i < outcomes.len() {
+    while i < scenarios.len() {
         let name = &scenarios[i].name;
         let n = scenarios[i..]
             .iter()
             .take_while(|s| &s.name == name)
             .count();
-        let group: Vec<(&ScenarioOutcome, &Scenario)> = outcomes[i..i + n]
-            .iter()
-            .zip(&scenarios[i..i + n])
-            .collect();
-        written.push(if scenarios[i].variant.is_some() {
-            write_experiment(out, &group)?
-        } else {
-            write_outputs(out, group[0].0, group[0].1)?
-        });
+        out.push(i..i + n);
         i += n;
     }
-    Ok(written)
+    out
 }
 
 /// Writes everything about one scenario as the folder `out/<name>/`: `summary.json`,
