@@ -199,14 +199,9 @@ pub fn search(sc: &Scenario, search: &Search, options: &RunOptions) -> Result<An
     let seeds = sc.seed_list();
     let per_run = options.max_events.div_ceil(u64::from(sc.seeds).max(1));
     let one = |seed: u64| seed_search(sc, search, seed, per_run);
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = options.threads {
-        pool = pool.num_threads(t.max(1));
-    }
-    let results: Vec<SeedSearch> = match pool.build() {
-        Ok(pool) => pool.install(|| seeds.par_iter().map(|&s| one(s)).collect()),
-        Err(_) => seeds.iter().map(|&s| one(s)).collect(),
-    };
+    let results: Vec<SeedSearch> = crate::sweep::on_threads(options.threads, || {
+        seeds.par_iter().map(|&s| one(s)).collect()
+    });
     let w = &sc.workloads[search.workload];
     let base_rate = w
         .arrival

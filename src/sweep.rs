@@ -333,14 +333,7 @@ pub fn run_jobs(
             total,
         });
     };
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = options.threads {
-        pool = pool.num_threads(t.max(1));
-    }
-    match pool.build() {
-        Ok(pool) => pool.install(|| jobs.par_iter().for_each(run_one)),
-        Err(_) => jobs.iter().for_each(run_one),
-    }
+    on_threads(options.threads, || jobs.par_iter().for_each(run_one));
     let mut failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());
     if failures.is_empty() {
         return Ok(());
@@ -350,6 +343,19 @@ pub fn run_jobs(
         .into_iter()
         .map(|(i, e)| (scenarios[i].name.clone(), e))
         .collect())
+}
+
+/// Runs `work` on a pool of `threads` workers (all cores when `None`); its parallel
+/// iterators use that pool. Should a pool not be made, on the caller's thread.
+pub fn on_threads<R: Send>(threads: Option<usize>, work: impl FnOnce() -> R + Send) -> R {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        pool = pool.num_threads(t.max(1));
+    }
+    match pool.build() {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    }
 }
 
 /// A scenario's outcome from what was gathered of its seeds.
@@ -656,7 +662,7 @@ fn write_experiment(
             write_run(&vdir, o, sc)
         })?;
         let summaries: Vec<Summary> = group.iter().map(|(o, _)| o.summary.clone()).collect();
-        write_experiment_files(dir, name, &group[0].1.description, &summaries, &|f, b| {
+        write_experiment_files(name, &group[0].1.description, &summaries, &|f, b| {
             write_new(dir, f, b)
         })
     })
@@ -664,13 +670,11 @@ fn write_experiment(
 
 /// `sweep.csv`, `sweep.json`, the sweep's charts and the comparison page of an experiment.
 fn write_experiment_files(
-    dir: &Path,
     name: &str,
     description: &str,
     summaries: &[Summary],
     write: &(dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync),
 ) -> std::io::Result<()> {
-    let _ = dir;
     write("sweep.csv", report::experiment::csv(summaries).as_bytes())?;
     write(
         "sweep.json",
@@ -822,7 +826,7 @@ pub fn replot(out: &OutDir, name: &str) -> std::io::Result<()> {
         .as_str()
         .unwrap_or("")
         .to_string();
-    write_experiment_files(&dir, name, &description, &summaries, &|f, b| {
+    write_experiment_files(name, &description, &summaries, &|f, b| {
         write_atomic(&dir.join(f), b)
     })
 }
@@ -853,13 +857,20 @@ fn replot_run(dir: &Path) -> std::io::Result<()> {
 /// The scenario folders under `out`: real folders (not symbolic links) holding a
 /// `summary.json` (or, for an experiment, a `sweep.json`), by name.
 pub fn result_dirs(out: &OutDir) -> std::io::Result<Vec<String>> {
-    let mut names: Vec<String> = std::fs::read_dir(out.path())?
+    scenario_folders(out.path())
+}
+
+/// The names of the scenario folders under `root`, sorted: real folders (not symbolic
+/// links), not hidden, holding a `summary.json` or, for an experiment, a `sweep.json`.
+fn scenario_folders(root: &Path) -> std::io::Result<Vec<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(root)?
         .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .filter_map(|e| e.file_name().to_str().map(str::to_string))
         .filter(|n| !n.starts_with('.'))
         .filter(|n| {
-            out.existing_scenario_dir(n)
-                .is_some_and(|d| d.join("summary.json").is_file() || d.join("sweep.json").is_file())
+            let d = root.join(n);
+            d.join("summary.json").is_file() || d.join("sweep.json").is_file()
         })
         .collect();
     names.sort();
@@ -879,13 +890,7 @@ pub struct SavedSummary {
 /// experiment in its `sweep.json` order. The folder is untrusted input: names are checked,
 /// sizes bounded, symbolic links not followed.
 pub fn read_results(root: &Path) -> std::io::Result<Vec<SavedSummary>> {
-    let mut names: Vec<String> = std::fs::read_dir(root)?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .filter_map(|e| e.file_name().to_str().map(str::to_string))
-        .filter(|n| scenario::name_problem(n).is_none())
-        .collect();
-    names.sort();
+    let mut names = scenario_folders(root)?;
     names.truncate(MAX_OTHER_FOLDERS);
     let mut out = Vec::new();
     for name in names {
