@@ -16,7 +16,6 @@ use crate::sweep::{self, Gathering, Job, OutDir, Progress, RunOptions, ScenarioO
 use crate::text::one_line;
 use crate::world::RunError;
 use serde::{Deserialize, Serialize};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -232,18 +231,10 @@ impl Plan {
     }
 }
 
-/// A scenario file's text, bounded like any scenario.
+/// A scenario file's text, read as every scenario is (a regular file, bounded, never quoted).
 fn read_text(path: &Path) -> Result<String, String> {
-    let shown = one_line(&path.display().to_string()).into_owned();
-    let file = std::fs::File::open(path).map_err(|e| format!("{shown}: {e}"))?;
-    let mut text = String::new();
-    file.take(MAX_SCENARIO_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| format!("{shown}: {e}"))?;
-    if text.len() as u64 > MAX_SCENARIO_BYTES {
-        return Err(format!("{shown}: larger than a scenario may be"));
-    }
-    Ok(text)
+    crate::scenario::files::read_text(path, "the scenario", MAX_SCENARIO_BYTES)
+        .map_err(|e| format!("{}: {e}", one_line(&path.display().to_string())))
 }
 
 /// A job as a manifest lists it, to be matched against the scenarios merging re-reads.
@@ -292,11 +283,17 @@ pub fn run(
     }
     let mine = shard.jobs(all.len());
     let chosen: Vec<Job> = mine.iter().map(|&j| all[j]).collect();
-    let number = |job: &Job| {
-        all.iter()
-            .position(|x| x == job)
-            .expect("a job of the batch")
-    };
+    // A job's number is its scenario's first job's plus its seed's place (`sweep::jobs`
+    // lists them scenario by scenario).
+    let first: Vec<usize> = scenarios
+        .iter()
+        .scan(0, |n, sc| {
+            let at = *n;
+            *n += sc.seeds as usize;
+            Some(at)
+        })
+        .collect();
+    let number = |job: &Job| first[job.scenario] + job.k;
     let out = OutDir::open(&root.join(shard.folder())).map_err(|e| vec![e])?;
     // A manifest from an earlier run of this shard goes first: without one, the folder is
     // an unfinished shard until this run ends.
