@@ -15,7 +15,6 @@ use crate::scenario::Scenario;
 use crate::sweep::RunOptions;
 use crate::world::World;
 use rayon::prelude::*;
-use serde_json::{json, Value};
 
 /// How an SLO compares its metric with its bound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -382,213 +381,31 @@ fn run_probe(
     }
 }
 
-impl Answer {
-    /// `capacity.csv`: every probe of every seed, one row each.
-    pub fn csv(&self, search: &Search) -> String {
-        use crate::report::csv_field;
-        let mut header = vec![
-            "seed".to_string(),
-            "step".into(),
-            "scale".into(),
-            "rate_rps".into(),
-            "holds".into(),
-        ];
-        header.extend(search.slos.iter().map(|s| s.metric.clone()));
-        header.push("broken".into());
-        let mut out = header.join(",") + "\n";
-        for s in &self.seeds {
-            for p in &s.probes {
-                let mut row = vec![
-                    p.seed.to_string(),
-                    p.step.to_string(),
-                    format!("{}", p.scale),
-                    format!("{}", p.scale * self.base_rate),
-                    p.holds().to_string(),
-                ];
-                row.extend(
-                    p.values
-                        .iter()
-                        .map(|v| v.map_or(String::new(), |v| format!("{v}"))),
-                );
-                row.push(csv_field(&match (&p.stopped, p.broken) {
-                    (Some(why), _) => format!("stopped: {why}"),
-                    (None, Some(i)) => search.slos[i].describe(),
-                    (None, None) => String::new(),
-                }));
-                out.push_str(&row.join(","));
-                out.push('\n');
-            }
+/// Writes a search's files into `out/<scenario>-capacity/` (as whole as any results
+/// folder): `capacity.csv`, `capacity.json` and a chart per SLO (SVG and PNG).
+pub fn write(
+    out: &crate::sweep::OutDir,
+    scenario: &str,
+    workload: &str,
+    search: &Search,
+    answer: &Answer,
+) -> std::io::Result<std::path::PathBuf> {
+    use crate::report::{self, capacity as render};
+    use crate::sweep::write_new;
+    out.write_scenario(&format!("{scenario}-capacity"), |dir| {
+        write_new(dir, "capacity.csv", render::csv(answer, search).as_bytes())?;
+        let json = render::json(answer, scenario, workload, search);
+        write_new(dir, "capacity.json", report::summary_json(&json).as_bytes())?;
+        for (stem, chart) in render::charts(answer, scenario, workload, search) {
+            write_new(
+                dir,
+                &format!("{stem}.svg"),
+                report::xy::svg(&chart).as_bytes(),
+            )?;
+            write_new(dir, &format!("{stem}.png"), &report::xy::png(&chart))?;
         }
-        out
-    }
-
-    /// `capacity.json`: the answer, each seed's, and the SLOs.
-    pub fn json(&self, scenario: &str, workload: &str, search: &Search) -> Value {
-        let rate = |x: f64| x * self.base_rate;
-        json!({
-            "scenario": scenario,
-            "workload": workload,
-            "slos": search.slos.iter().map(Slo::describe).collect::<Vec<_>>(),
-            "tolerance": search.tolerance,
-            "base_rate_rps": self.base_rate,
-            "capacity": self.scale.map(|(m, lo, hi)| json!({
-                "scale": m, "scale_ci95": [lo, hi],
-                "rate_rps": rate(m), "rate_rps_ci95": [rate(lo), rate(hi)],
-            })),
-            "binding": search.slos.iter().zip(&self.binding)
-                .map(|(s, n)| json!({ "slo": s.describe(), "seeds": n })).collect::<Vec<_>>(),
-            "per_seed": self.seeds.iter().map(|s| match &s.found {
-                Found::Capacity { scale, binding } => json!({
-                    "seed": s.seed, "scale": scale, "rate_rps": rate(*scale),
-                    "binding": binding.map(|b| search.slos[b].describe()),
-                }),
-                Found::AtLeast { scale, why } => json!({
-                    "seed": s.seed, "at_least_scale": scale, "at_least_rate_rps": rate(*scale), "why": why,
-                }),
-                Found::Never => json!({ "seed": s.seed, "never": true }),
-            }).collect::<Vec<_>>(),
-        })
-    }
-
-    /// A chart per SLO: every probe's value against its rate (crosses where an SLO broke),
-    /// the SLO's bound, and the capacity's interval.
-    pub fn charts(
-        &self,
-        scenario: &str,
-        workload: &str,
-        search: &Search,
-    ) -> Vec<(String, crate::report::xy::XyChart)> {
-        use crate::report::xy::{Point, XyChart};
-        let probes: Vec<&Probe> = self.seeds.iter().flat_map(|s| &s.probes).collect();
-        search
-            .slos
-            .iter()
-            .enumerate()
-            .map(|(i, slo)| {
-                let shown: Vec<&&Probe> = probes
-                    .iter()
-                    .filter(|p| p.values[i].is_some_and(f64::is_finite))
-                    .collect();
-                let points = shown
-                    .iter()
-                    .map(|p| Point {
-                        x: p.scale * self.base_rate,
-                        y: p.values[i].unwrap_or(f64::NAN),
-                        lo: f64::NAN,
-                        hi: f64::NAN,
-                        label: String::new(),
-                    })
-                    .collect();
-                let failed = shown
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| !slo.holds(p.values[i]))
-                    .map(|(k, _)| k)
-                    .collect();
-                let subtitle = match self.scale {
-                    Some((m, lo, hi)) => format!(
-                        "capacity {} /s (95 % interval {}–{}), {} seeds; each point a probe of one seed (off the top: on it)",
-                        short(m * self.base_rate),
-                        short(lo * self.base_rate),
-                        short(hi * self.base_rate),
-                        self.seeds.len()
-                    ),
-                    None => format!(
-                        "no capacity over all {} seeds; each point a probe of one seed",
-                        self.seeds.len()
-                    ),
-                };
-                (
-                    format!("capacity-{}", i + 1),
-                    XyChart {
-                        title: format!("{scenario}: {} against the rate of {workload}", slo.metric),
-                        subtitle,
-                        x_desc: format!("arrival rate of {workload} [requests/s]"),
-                        y_desc: slo.metric.clone(),
-                        points,
-                        failed,
-                        threshold: Some((slo.bound, format!("SLO: {}", slo.describe()))),
-                        // An upper bound is read near it: overloaded probes sit on the top.
-                        y_cap: matches!(slo.op, Op::Le | Op::Lt)
-                            .then_some(slo.bound * 3.0)
-                            .filter(|c| *c > 0.0),
-                        band_x: self.scale.map(|(_, lo, hi)| {
-                            (
-                                lo * self.base_rate,
-                                hi * self.base_rate,
-                                "capacity, 95 % interval".to_string(),
-                            )
-                        }),
-                        ..Default::default()
-                    },
-                )
-            })
-            .collect()
-    }
-
-    /// What the terminal shows.
-    pub fn terminal(&self, scenario: &str, workload: &str, search: &Search) -> String {
-        let mut out = String::new();
-        let rate = |x: f64| short(x * self.base_rate);
-        let slos: Vec<String> = search.slos.iter().map(Slo::describe).collect();
-        out.push_str(&format!(
-            "capacity of workload {workload} in {scenario}, holding {}\n",
-            slos.join(" and ")
-        ));
-        match self.scale {
-            Some((m, lo, hi)) => {
-                out.push_str(&format!(
-                    "  {} requests/s ({}× the {} /s as written), 95 % interval {}–{} over {} seeds\n",
-                    rate(m),
-                    short(m),
-                    short(self.base_rate),
-                    rate(lo),
-                    rate(hi),
-                    self.seeds.len()
-                ));
-                if let Some((b, n)) = self
-                    .binding
-                    .iter()
-                    .enumerate()
-                    .max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i)))
-                {
-                    out.push_str(&format!(
-                        "  binding SLO: {} ({n} of {} seeds)\n",
-                        search.slos[b].describe(),
-                        self.seeds.len()
-                    ));
-                }
-            }
-            None => out.push_str("  no single answer: not every seed found a capacity (below)\n"),
-        }
-        for s in &self.seeds {
-            let walk: Vec<String> = s
-                .probes
-                .iter()
-                .map(|p| format!("{}{}", rate(p.scale), if p.holds() { "✓" } else { "✗" }))
-                .collect();
-            let end = match &s.found {
-                Found::Capacity { scale, .. } => format!("{} /s", rate(*scale)),
-                Found::AtLeast { scale, why } => format!("at least {} /s ({why})", rate(*scale)),
-                Found::Never => format!("none: an SLO fails even at {} /s", rate(MIN_SCALE)),
-            };
-            out.push_str(&format!(
-                "  seed {}: {end}; walked {}\n",
-                s.seed,
-                walk.join(" ")
-            ));
-        }
-        out
-    }
-}
-
-/// A number in a few significant digits.
-fn short(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let digits = (3 - x.abs().log10().floor() as i32 - 1).clamp(0, 6) as usize;
-    format!("{x:.digits$}")
+        Ok(())
+    })
 }
 
 #[cfg(test)]

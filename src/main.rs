@@ -527,20 +527,13 @@ fn capacity(a: &CapacityArgs) -> ExitCode {
         Err(e) => return bad_input(&e),
     };
     let wname = &sc.workloads[workload].name;
-    say_part!("{}", printable(&answer.terminal(&sc.name, wname, &search)));
-    let json = answer.json(&sc.name, wname, &search);
-    let csv = answer.csv(&search);
-    let charts = answer.charts(&sc.name, wname, &search);
-    let written = out.write_scenario(&format!("{}-capacity", sc.name), |dir| {
-        let put = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes);
-        put("capacity.csv", csv.as_bytes())?;
-        put("capacity.json", report::summary_json(&json).as_bytes())?;
-        for (stem, chart) in &charts {
-            put(&format!("{stem}.svg"), report::xy::svg(chart).as_bytes())?;
-            put(&format!("{stem}.png"), &report::xy::png(chart))?;
-        }
-        Ok(())
-    });
+    say_part!(
+        "{}",
+        printable(&report::capacity::terminal(
+            &answer, &sc.name, wname, &search
+        ))
+    );
+    let written = capacity::write(&out, &sc.name, wname, &search, &answer);
     match written {
         Ok(dir) => {
             say!("-> {}", printable(&dir.display().to_string()));

@@ -3,9 +3,9 @@
 //! difference of a pair is far less noisy than either), and a results folder against
 //! another (`archsim diff`).
 
+use super::summary::t975;
 use super::summary::{pointer, Summary};
 use serde_json::{json, Value};
-use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// The numbers every comparison reports: (path in summary.json, words, whether lower is
 /// better).
@@ -158,9 +158,7 @@ pub fn unpaired(a: &Summary, b: &Summary, metric: &str) -> Option<Difference> {
     } else {
         let df = se2.powi(2)
             / (sa.powi(2) / (av.len() as f64 - 1.0) + sb.powi(2) / (bv.len() as f64 - 1.0));
-        let t = StudentsT::new(0.0, 1.0, df)
-            .map(|t| t.inverse_cdf(0.975))
-            .unwrap_or(f64::NAN);
+        let t = t975(df);
         (mean - t * se2.sqrt(), mean + t * se2.sqrt())
     };
     Some(Difference {
@@ -207,9 +205,7 @@ pub fn t_interval(values: &[f64]) -> (f64, f64) {
         return (mean, f64::NAN);
     }
     let var = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (nf - 1.0);
-    let t = StudentsT::new(0.0, 1.0, nf - 1.0)
-        .map(|t| t.inverse_cdf(0.975))
-        .unwrap_or(f64::NAN);
+    let t = t975(nf - 1.0);
     (mean, t * (var / nf).sqrt())
 }
 

@@ -457,6 +457,14 @@ pub fn flatten(v: &Value) -> Vec<(String, &Value)> {
     out
 }
 
+/// The 97.5 % quantile of Student's t with `df` degrees of freedom: a 95 % interval's
+/// half-width in standard errors (NaN when `df` is not positive).
+pub fn t975(df: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, df)
+        .map(|d| d.inverse_cdf(0.975))
+        .unwrap_or(f64::NAN)
+}
+
 /// Student-t 95 % intervals of the mean over seeds, for every non-integer statistic (rates,
 /// latencies, utilisations); counts are left out, their totals being what matters.
 fn ci95(per_seed: &[Value]) -> Map<String, Value> {
@@ -465,9 +473,7 @@ fn ci95(per_seed: &[Value]) -> Map<String, Value> {
     if n < 2 {
         return out;
     }
-    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
-        .map(|d| d.inverse_cdf(0.975))
-        .unwrap_or(f64::NAN);
+    let t = t975((n - 1) as f64);
     let first = flatten(&per_seed[0]);
     for (path, v) in first {
         if path == "seed" || v.is_u64() || v.is_i64() {

@@ -38,8 +38,7 @@ fn num(x: f64) -> String {
         format!("{x:.1}")
     } else {
         // Four significant digits: small changes of small numbers (error rates, costs) show.
-        let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 9) as usize;
-        format!("{x:.digits$}")
+        super::significant(x, 4)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Renderers: pure functions from results to bytes (JSON, CSV, text). They never run the
 //! simulation and never touch files; `sweep` writes what they return.
 
+pub mod capacity;
 pub mod columns;
 pub mod diagram;
 pub mod diff;
@@ -100,6 +101,16 @@ fn fmt_num(v: f64) -> String {
     } else {
         format!("{v}")
     }
+}
+
+/// `x` to `digits` significant digits (whole numbers past them keep every digit); 0, NaN
+/// and infinities as Rust writes them.
+pub fn significant(x: f64, digits: i32) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let decimals = (digits - 1 - x.abs().log10().floor() as i32).clamp(0, 9) as usize;
+    format!("{x:.decimals$}")
 }
 
 /// A CSV field, quoted when it holds a comma, a quote or a line break.
