@@ -3,12 +3,11 @@
 //! they are written, and the outputs of an experiment are what the README promises.
 
 use crate::queueing::erlang_c;
-use crate::Edit;
+use crate::{archsim, Edit};
 use archsim::metrics::compare::paired;
 use archsim::scenario;
 use archsim::sweep;
 use std::path::Path;
-use std::process::Command;
 
 /// A web tier of `servers` exponential servers (100 ms) at 30 requests/s, calling a
 /// database half of the time.
@@ -169,14 +168,6 @@ fn overrides_are_validated_where_they_are_written() {
         e.contains("unknown key `servrs` (did you mean `servers`?)"),
         "{e}"
     );
-}
-
-fn archsim(args: &[&str], dir: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_archsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the binary runs")
 }
 
 #[test]

@@ -125,6 +125,28 @@ pub fn ttl_cache_hit_ratio(keys: usize, rate: f64, ttl_s: f64) -> f64 {
         .sum()
 }
 
+/// Runs the archsim binary in `dir` with `args`, without an array-job index in its
+/// environment (a CI runner may set one, and `--shard N` would read it).
+pub fn archsim(args: &[&str], dir: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env_remove("AWS_BATCH_JOB_ARRAY_INDEX")
+        .output()
+        .expect("the archsim binary runs")
+}
+
+/// What a run of the binary printed, standard output then standard error.
+pub fn output_text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
 /// Run options with `threads` worker threads and the default budget.
 pub fn on_threads(threads: usize) -> archsim::sweep::RunOptions {
     archsim::sweep::RunOptions {

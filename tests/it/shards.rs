@@ -2,6 +2,7 @@
 //! from the wall-clock figures), whatever the number of shards; merging refuses shards that
 //! do not belong together, a missing shard and scenario files changed since.
 
+use crate::archsim;
 use std::path::Path;
 use std::process::Command;
 
@@ -54,17 +55,6 @@ for = "10s"
 add = "100ms"
 "#;
 
-fn archsim(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_archsim"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env_remove("JOB_COMPLETION_INDEX")
-        .env_remove("AWS_BATCH_JOB_ARRAY_INDEX")
-        .output()
-        .expect("archsim runs")
-}
-
 fn ok(out: &std::process::Output) {
     assert!(
         out.status.success(),
@@ -72,6 +62,16 @@ fn ok(out: &std::process::Output) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Runs every shard of `n` of the scenarios at `paths` into `out`, one after another.
+fn all_shards(d: &Path, paths: &str, n: u32, out: &str, extra: &[&str]) {
+    for k in 0..n {
+        let shard = format!("{k}/{n}");
+        let mut args = vec!["run", paths, "--shard", &shard, "--out", out, "-q"];
+        args.extend_from_slice(extra);
+        ok(&archsim(&args, d));
+    }
 }
 
 /// Every file under `root`, by relative path, with its bytes; summary.json without the wall
@@ -117,31 +117,16 @@ fn setup() -> tempfile::TempDir {
 fn shards_merged_are_the_whole_run() {
     let dir = setup();
     let d = dir.path();
-    ok(&archsim(d, &["run", "sc", "--out", "whole", "-q"]));
+    ok(&archsim(&["run", "sc", "--out", "whole", "-q"], d));
     let whole = files(&d.join("whole"));
     assert!(whole.iter().any(|(n, _)| n == "tiers/sweep.csv"));
     assert!(whole.iter().any(|(n, _)| n == "plain/events.csv"));
     // 5 variants × 3 seeds + 2 seeds = 17 jobs: one shard, fewer shards than jobs, and more.
     for n in [1, 4, 20] {
         let shards = format!("shards-{n}");
-        for k in 0..n {
-            ok(&archsim(
-                d,
-                &[
-                    "run",
-                    "sc",
-                    "--shard",
-                    &format!("{k}/{n}"),
-                    "--out",
-                    &shards,
-                    "-q",
-                    "--threads",
-                    "1",
-                ],
-            ));
-        }
+        all_shards(d, "sc", n, &shards, &["--threads", "1"]);
         let merged = format!("merged-{n}");
-        ok(&archsim(d, &["merge", &shards, "--out", &merged, "-q"]));
+        ok(&archsim(&["merge", &shards, "--out", &merged, "-q"], d));
         let got = files(&d.join(&merged));
         assert_eq!(
             got.iter().map(|(n, _)| n).collect::<Vec<_>>(),
@@ -167,7 +152,7 @@ fn the_array_index_picks_the_shard() {
         .unwrap();
     ok(&out);
     assert!(d.join("s/shard-1-of-2/shard.json").is_file());
-    let out = archsim(d, &["run", "sc/plain.toml", "--shard", "2", "--out", "s"]);
+    let out = archsim(&["run", "sc/plain.toml", "--shard", "2", "--out", "s"], d);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("SLURM_ARRAY_TASK_ID"));
 }
@@ -177,24 +162,11 @@ fn merging_refuses_what_does_not_belong_together() {
     let dir = setup();
     let d = dir.path();
     let err = |args: &[&str]| {
-        let out = archsim(d, args);
+        let out = archsim(args, d);
         assert_eq!(out.status.code(), Some(2), "{args:?} should be refused");
         String::from_utf8_lossy(&out.stderr).into_owned()
     };
-    for k in 0..3 {
-        ok(&archsim(
-            d,
-            &[
-                "run",
-                "sc",
-                "--shard",
-                &format!("{k}/3"),
-                "--out",
-                "a",
-                "-q",
-            ],
-        ));
-    }
+    all_shards(d, "sc", 3, "a", &[]);
     // A shard missing.
     let e = err(&["merge", "a/shard-0-of-3", "a/shard-2-of-3", "--out", "m"]);
     assert!(e.contains("1 of 3 shards missing (shard 1)"), "{e}");
@@ -203,10 +175,10 @@ fn merging_refuses_what_does_not_belong_together() {
     assert!(e.contains("given twice"), "{e}");
     // Shards of another run (other seeds).
     ok(&archsim(
-        d,
         &[
             "run", "sc", "--shard", "1/3", "--seeds", "2", "--out", "b", "-q",
         ],
+        d,
     ));
     let e = err(&[
         "merge",
@@ -226,20 +198,7 @@ fn merging_refuses_what_does_not_belong_together() {
     let e = err(&["merge", "a", "--out", "m"]);
     assert!(e.contains("runs/2.json"), "{e}");
     // A scenario changed since the shards ran: its text is not what they ran.
-    for k in 0..3 {
-        ok(&archsim(
-            d,
-            &[
-                "run",
-                "sc",
-                "--shard",
-                &format!("{k}/3"),
-                "--out",
-                "c",
-                "-q",
-            ],
-        ));
-    }
+    all_shards(d, "sc", 3, "c", &[]);
     std::fs::write(
         d.join("sc/plain.toml"),
         PLAIN.replace("rate = 20", "rate = 21"),
@@ -274,25 +233,25 @@ fn a_trace_that_changed_between_shards_is_refused() {
     )
     .unwrap();
     ok(&archsim(
-        d,
         &["run", "t.toml", "--shard", "0/2", "--out", "sh", "-q"],
+        d,
     ));
     std::fs::write(d.join("rates.csv"), "time_s,rate\n0,300\n").unwrap();
     ok(&archsim(
-        d,
         &["run", "t.toml", "--shard", "1/2", "--out", "sh", "-q"],
+        d,
     ));
-    let out = archsim(d, &["merge", "sh", "--out", "m"]);
+    let out = archsim(&["merge", "sh", "--out", "m"], d);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("different runs"));
     // Both shards on the new trace merge; a trace changed after them does not.
     ok(&archsim(
-        d,
         &["run", "t.toml", "--shard", "0/2", "--out", "sh", "-q"],
+        d,
     ));
-    ok(&archsim(d, &["merge", "sh", "--out", "m", "-q"]));
+    ok(&archsim(&["merge", "sh", "--out", "m", "-q"], d));
     std::fs::write(d.join("rates.csv"), "time_s,rate\n0,200\n").unwrap();
-    let out = archsim(d, &["merge", "sh", "--out", "m2"]);
+    let out = archsim(&["merge", "sh", "--out", "m2"], d);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(

@@ -6,7 +6,7 @@ use crate::Edit;
 use archsim::scenario::{self, FileAccess};
 use archsim::sweep;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 const BASE: &str = r#"[scenario]
 duration = "10s"
@@ -28,21 +28,7 @@ fn with_arrival(arrival: &str) -> String {
     )
 }
 
-fn archsim(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_archsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the archsim binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use crate::{archsim, output_text};
 
 fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("a temporary folder")
@@ -108,7 +94,7 @@ fn a_trace_path_never_leaks_another_file() {
                 args.extend(["--out", "o"]);
             }
             let o = archsim(&args, home.path());
-            let shown = text(&o);
+            let shown = output_text(&o);
             assert_eq!(o.status.code(), Some(2), "{cmd} {file}: {shown}");
             assert!(shown.contains(why), "{cmd} {file}: {shown}");
             for leak in ["hunter2", "PATH=", "HOME="] {
@@ -134,12 +120,12 @@ fn allow_read_lets_a_scenario_read_another_folder() {
         &with_arrival("{ process = \"trace\", file = \"../traces/t.csv\" }"),
     );
     let refused = archsim(&["validate", "scen/s.toml"], home.path());
-    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert_eq!(refused.status.code(), Some(2), "{}", output_text(&refused));
     let allowed = archsim(
         &["validate", "scen/s.toml", "--allow-read", "traces"],
         home.path(),
     );
-    assert_eq!(allowed.status.code(), Some(0), "{}", text(&allowed));
+    assert_eq!(allowed.status.code(), Some(0), "{}", output_text(&allowed));
     // In the library: the same policy.
     let mut access = FileAccess::default();
     access.allow(&traces).unwrap();
@@ -185,7 +171,7 @@ fn a_name_from_the_file_name_cannot_lead_out_of_the_results_folder() {
     for file in ["...toml", "..toml"] {
         let p = write(&s, file, BASE);
         let o = archsim(&["run", "s/", "--out", "o/inner"], home.path());
-        let shown = text(&o);
+        let shown = output_text(&o);
         assert_eq!(o.status.code(), Some(2), "{file}: {shown}");
         assert!(
             shown.contains("set `name` in [scenario]"),
@@ -216,7 +202,7 @@ fn index_links_are_relative_paths_that_carry_no_scheme() {
         ],
         home.path(),
     );
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
     // …and a folder named so (a results folder from elsewhere) is linked as a relative path.
     let s = serde_json::json!({"scenario": "x"});
     use archsim::report::html::{index, IndexRow};
@@ -415,7 +401,7 @@ fn work_beyond_the_budget_is_refused_before_running() {
             .edit("rate = 10", "rate = 1000000"),
     );
     let o = archsim(&["run", "heavy.toml", "--out", "o"], home.path());
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
     assert!(!home.path().join("o").exists());
 }
 
@@ -576,19 +562,15 @@ fn terminal_codes_in_a_scenario_are_printed_escaped() {
     );
     write(home.path(), "t.toml", &text);
     let o = archsim(&["run", "t.toml", "--out", "o"], home.path());
-    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
-    let shown = text_of(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    let shown = output_text(&o);
     assert!(!shown.contains('\u{1b}'), "{shown:?}");
     assert!(shown.contains("\\u{1b}[2J"), "{shown:?}");
     // An unknown key with an escape in its name, in a diagnostic.
     let bad = BASE.edit("[scenario]", "[scenario]\n\"\\u001b[2Jx\" = 1");
     write(home.path(), "bad.toml", &bad);
     let o = archsim(&["validate", "bad.toml"], home.path());
-    assert!(!text_of(&o).contains('\u{1b}'), "{:?}", text_of(&o));
-}
-
-fn text_of(o: &Output) -> String {
-    text(o)
+    assert!(!output_text(&o).contains('\u{1b}'), "{:?}", output_text(&o));
 }
 
 #[test]
@@ -610,12 +592,16 @@ fn results_are_written_whole_under_a_lock_and_never_through_a_link() {
         std::os::unix::fs::symlink(victim.join("index.html"), out.join("index.html")).unwrap();
     }
     let o = archsim(&["run", "t.toml", "--out", "o"], home.path());
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(text(&o).contains("not a folder"), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
+    assert!(
+        output_text(&o).contains("not a folder"),
+        "{}",
+        output_text(&o)
+    );
     assert!(files_under(&victim).is_empty(), "written through a link");
     std::fs::remove_file(out.join("t")).unwrap();
     let o = archsim(&["run", "t.toml", "--out", "o"], home.path());
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
     assert!(files_under(&victim).is_empty(), "written through a link");
     assert!(
         !out.join("index.html").is_symlink(),
@@ -624,8 +610,8 @@ fn results_are_written_whole_under_a_lock_and_never_through_a_link() {
     // A second run while the folder is locked is refused at once.
     let held = sweep::OutDir::open(&out).unwrap();
     let o = archsim(&["run", "t.toml", "--out", "o"], home.path());
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("another archsim is writing into"));
+    assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
+    assert!(output_text(&o).contains("another archsim is writing into"));
     drop(held);
     // What a killed run leaves is cleaned: a folder being written is removed; a previous
     // folder caught between its two renames is put back.
@@ -644,8 +630,8 @@ fn results_are_written_whole_under_a_lock_and_never_through_a_link() {
     // `--out` naming a file is refused before anything runs.
     write(home.path(), "afile", "");
     let o = archsim(&["run", "t.toml", "--out", "afile"], home.path());
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("is a file"), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
+    assert!(output_text(&o).contains("is a file"), "{}", output_text(&o));
 }
 
 #[test]
@@ -657,7 +643,7 @@ fn plot_checks_a_results_folder_like_any_input() {
         &BASE.edit("[scenario]", "[scenario]\nname = \"t\""),
     );
     let o = archsim(&["run", "t.toml", "--out", "o"], home.path());
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
     let dir = home.path().join("o/t");
     let summary = std::fs::read_to_string(dir.join("summary.json")).unwrap();
     let csv = std::fs::read_to_string(dir.join("timeseries.csv")).unwrap();
@@ -682,8 +668,12 @@ fn plot_checks_a_results_folder_like_any_input() {
         std::fs::write(dir.join("summary.json"), &s).unwrap();
         std::fs::write(dir.join("timeseries.csv"), &c).unwrap();
         let o = archsim(&["plot", "o"], home.path());
-        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-        assert!(text(&o).contains(want), "want {want:?}: {}", text(&o));
+        assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
+        assert!(
+            output_text(&o).contains(want),
+            "want {want:?}: {}",
+            output_text(&o)
+        );
     }
 }
 
