@@ -176,6 +176,42 @@ pub fn json(scenario: &str, variants: &[Summary]) -> Value {
     })
 }
 
+/// Each variant's mean of `metric` (with its interval) against its value of `path`, in x
+/// order.
+fn against(variants: &[&Summary], path: &str, metric: &str) -> Vec<Point> {
+    let mut points: Vec<Point> = variants
+        .iter()
+        .filter_map(|s| {
+            let (y, lo, hi) = mean_ci(s, metric)?;
+            Some(Point {
+                x: x_of(s, path)?,
+                y,
+                lo,
+                hi,
+                label: String::new(),
+            })
+        })
+        .collect();
+    points.sort_by(|a, b| a.x.total_cmp(&b.x));
+    points
+}
+
+/// Whether the values of `path` span enough (30 times, all positive) to want a log axis.
+fn log_axis(variants: &[&Summary], path: &str) -> bool {
+    let xs: Vec<f64> = variants.iter().filter_map(|s| x_of(s, path)).collect();
+    let (lo, hi) = xs
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
+    xs.iter().all(|x| *x > 0.0) && hi / lo >= 30.0
+}
+
+/// Whether points, taken in turn, do not move.
+fn flat(points: &[Point]) -> bool {
+    points
+        .windows(2)
+        .all(|w| (w[0].y - w[1].y).abs() <= 1e-12 * w[0].y.abs().max(1.0))
+}
+
 /// The charts: each headline metric against the swept parameter (when one parameter is
 /// swept, or several together with `zip`), and cost against p99 for every variant.
 pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
@@ -203,34 +239,12 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
             })
     });
     if let Some(p) = axis {
-        let xs: Vec<f64> = swept.iter().filter_map(|s| x_of(s, p)).collect();
-        let positive = xs.iter().all(|x| *x > 0.0);
-        let (lo, hi) = xs
-            .iter()
-            .fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
-        let log_x = positive && hi / lo >= 30.0;
+        let log_x = log_axis(&swept, p);
         for (metric, words, _) in HEADLINES {
-            let mut points: Vec<Point> = swept
-                .iter()
-                .filter_map(|s| {
-                    let x = x_of(s, p)?;
-                    let (y, lo, hi) = mean_ci(s, metric)?;
-                    Some(Point {
-                        x,
-                        y,
-                        lo,
-                        hi,
-                        label: String::new(),
-                    })
-                })
-                .collect();
-            points.sort_by(|a, b| a.x.total_cmp(&b.x));
+            let points = against(&swept, p, metric);
             // A metric that does not move (no cost, no errors) would be a flat line saying
             // nothing: left out.
-            let flat = points
-                .windows(2)
-                .all(|w| (w[0].y - w[1].y).abs() <= 1e-12 * w[0].y.abs().max(1.0));
-            if points.len() < 2 || flat {
+            if points.len() < 2 || flat(&points) {
                 continue;
             }
             let stem = format!("sweep-{}", slug(metric));
@@ -273,40 +287,14 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
             if !usable {
                 continue;
             }
-            let xs: Vec<f64> = swept.iter().filter_map(|s| x_of(s, p)).collect();
-            let (lo, hi) = xs
-                .iter()
-                .fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
-            let log_x = xs.iter().all(|x| *x > 0.0) && hi / lo >= 30.0;
+            let log_x = log_axis(&swept, p);
             for (metric, words, _) in HEADLINES {
                 let lines: Vec<(String, Vec<Point>)> = groups
                     .iter()
-                    .map(|(key, g)| {
-                        let mut points: Vec<Point> = g
-                            .iter()
-                            .filter_map(|s| {
-                                let (y, lo, hi) = mean_ci(s, metric)?;
-                                Some(Point {
-                                    x: x_of(s, p)?,
-                                    y,
-                                    lo,
-                                    hi,
-                                    label: String::new(),
-                                })
-                            })
-                            .collect();
-                        points.sort_by(|a, b| a.x.total_cmp(&b.x));
-                        (key.clone(), points)
-                    })
+                    .map(|(key, g)| (key.clone(), against(g, p, metric)))
                     .collect();
-                let ys: Vec<f64> = lines
-                    .iter()
-                    .flat_map(|(_, l)| l.iter().map(|p| p.y))
-                    .collect();
-                let flat = ys
-                    .windows(2)
-                    .all(|w| (w[0] - w[1]).abs() <= 1e-12 * w[0].abs().max(1.0));
-                if flat || lines.iter().any(|(_, l)| l.len() < 2) {
+                let all: Vec<Point> = lines.iter().flat_map(|(_, l)| l.clone()).collect();
+                if flat(&all) || lines.iter().any(|(_, l)| l.len() < 2) {
                     continue;
                 }
                 out.push((
