@@ -323,12 +323,15 @@ fn progress_bar(total: usize, quiet: bool) -> (Option<ProgressBar>, ProgressFn) 
     let b = bar.clone();
     let report = move |p: sweep::Progress<'_>| match &b {
         Some(b) => {
-            b.set_message(format!("{} seed {}", p.scenario, p.seed));
+            b.set_message(format!("{} seed {}", p.run_name(), p.seed));
             b.inc(1);
         }
         None if !quiet => eprintln!(
             "[{}/{}] {} seed {} done",
-            p.done, p.total, p.scenario, p.seed
+            p.done,
+            p.total,
+            p.run_name(),
+            p.seed
         ),
         None => {}
     };

@@ -150,9 +150,21 @@ fn round_big(x: f64) -> String {
 /// One finished (scenario, seed) run, as progress reports see it.
 pub struct Progress<'a> {
     pub scenario: &'a str,
+    /// The variant, for an experiment's run.
+    pub variant: Option<&'a str>,
     pub seed: u64,
     pub done: usize,
     pub total: usize,
+}
+
+impl Progress<'_> {
+    /// "scenario" or "scenario · variant".
+    pub fn run_name(&self) -> String {
+        match self.variant {
+            Some(v) => format!("{} · {v}", self.scenario),
+            None => self.scenario.to_string(),
+        }
+    }
 }
 
 /// How a batch of runs is carried out.
@@ -328,6 +340,7 @@ pub fn run_jobs(
         let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
         progress(Progress {
             scenario: &sc.name,
+            variant: sc.variant.as_ref().map(|v| v.name.as_str()),
             seed: job.seed,
             done: n,
             total,
