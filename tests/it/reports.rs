@@ -243,3 +243,71 @@ fn comparison_charts_overlay_the_scenarios_of_a_group_only() {
     assert_eq!(files.len(), 4, "{files:?}");
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+#[test]
+fn pages_show_each_kind_s_own_figures() {
+    // API Gateway in front of a Lambda function: report.html and index.html each have a
+    // table per kind with the kind's declared columns, and the function's share of cold
+    // starts (a number only Lambda reports) in its row, as a percentage, not a dash.
+    let sc = crate::scenario(
+        r#"
+        [scenario]
+        name = "kinds-in-pages"
+        duration = "2m"
+        [[workload]]
+        name = "u"
+        target = "api"
+        arrival = { process = "poisson", rate = 50 }
+        [[component]]
+        id = "api"
+        kind = "api_gateway"
+        target = "fn"
+        [[component]]
+        id = "fn"
+        kind = "lambda"
+        runtime = "java"
+        work = "100ms"
+        "#,
+    );
+    let out = temp("kinds-in-pages");
+    let outcomes = sweep::run_all(std::slice::from_ref(&sc), &crate::on_threads(2), &|_| {})
+        .unwrap_or_else(|f| panic!("{}", f[0].1));
+    let dir = sweep::OutDir::open(&out).unwrap();
+    sweep::write_outputs(&dir, &outcomes[0], &sc).unwrap();
+    sweep::write_index(&dir, std::slice::from_ref(&sc.name)).unwrap();
+    let cold = outcomes[0].summary["components"]["fn"]["cold_start_fraction"]
+        .as_f64()
+        .unwrap();
+    assert!(cold > 0.0);
+    let cold = format!("<td>{:.2}</td>", 100.0 * cold);
+    for page in [
+        out.join("kinds-in-pages/report.html"),
+        out.join("index.html"),
+    ] {
+        let html = std::fs::read_to_string(&page).unwrap();
+        for kind in ["api_gateway", "lambda"] {
+            let info = archsim::components::registry::KINDS
+                .iter()
+                .find(|k| k.info.name == kind)
+                .unwrap()
+                .info;
+            for c in info.columns {
+                let th = format!(
+                    "<th>{}</th>",
+                    archsim::report::html::escape(&archsim::report::columns::header(c))
+                );
+                assert!(html.contains(&th), "{}: no {th}", page.display());
+            }
+        }
+        let row = html
+            .lines()
+            .find(|l| l.contains("<td>") && l.contains("fn</td>") && !l.contains("api"))
+            .unwrap_or_else(|| panic!("{}: no row for fn", page.display()));
+        assert!(
+            row.contains(&cold),
+            "{}: {cold} not in {row}",
+            page.display()
+        );
+    }
+    std::fs::remove_dir_all(&out).unwrap();
+}
