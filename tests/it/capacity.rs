@@ -148,8 +148,32 @@ fn the_command_prints_the_answer_and_writes_the_walk() {
             "{f}"
         );
     }
-    // Nothing under results/ of the working folder: a search never touches committed results.
+    // Without --out, a fresh scratch folder it names, never results/: a search never touches
+    // committed results.
+    let out = archsim(
+        &[
+            "capacity",
+            "mm1.toml",
+            "--slo",
+            "latency_ms.mean<=500",
+            "--seeds",
+            "2",
+            "--tolerance",
+            "0.1",
+        ],
+        d,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let written = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("-> "))
+        .unwrap_or_else(|| panic!("no folder named: {stdout}"));
+    let written = Path::new(written);
+    assert!(written.join("capacity.csv").is_file(), "{stdout}");
+    assert!(!written.starts_with(d), "{stdout}");
     assert!(!d.join("results").exists());
+    std::fs::remove_dir_all(written.parent().unwrap()).unwrap();
 
     // Refusals, each naming what is wrong.
     let refused = |args: &[&str], says: &str| {
