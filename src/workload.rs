@@ -10,7 +10,7 @@ use crate::metrics::{
     Clock, Counter, Field, Latency, LatencySeries, Level, MetricSet, Series, Unit, WindowedCounts,
 };
 use crate::popularity::ZipfKeys;
-pub use crate::retry::{Jitter, RetryPolicy};
+pub use crate::retry::{Charge, Jitter, RetryPolicy, RetrySpec};
 use rand::distr::weighted::WeightedIndex;
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
@@ -250,7 +250,9 @@ pub struct WorkloadSpec {
     pub size_bytes: Dist,
     /// The client's per-attempt timeout.
     pub timeout: Option<SimTime>,
-    pub retry: RetryPolicy,
+    /// Its retries as written; `None`: the SDK's default for an entry component that is an
+    /// AWS API, none otherwise.
+    pub retry: Option<RetrySpec>,
     /// One-way latency between the client and its entry component.
     pub latency: Dist,
     /// API keys the workload's clients use, drawn uniformly per request: ids
@@ -396,12 +398,19 @@ const NEXT_ARRIVAL: u64 = u64::MAX;
 struct Request {
     started: SimTime,
     attempt: u32,
+    /// What its last retry cost from the client's retry quota.
+    charged: Charge,
     msg: Msg,
 }
 
 /// A running workload.
 pub struct Workload {
     spec: WorkloadSpec,
+    /// Its retries, resolved against its target (an SDK's figures depend on the service).
+    retry: RetryPolicy,
+    /// The tokens left in its retry quota: a workload is one SDK client (a choice: the
+    /// clients it stands for share one quota; aws-facts: §7 retry quota).
+    tokens: u32,
     target: ActorId,
     clock: Clock,
     rng: SimRng,
@@ -423,7 +432,13 @@ pub struct Workload {
 }
 
 impl Workload {
-    pub fn new(spec: WorkloadSpec, target: ActorId, clock: Clock, rng: SimRng) -> Workload {
+    pub fn new(
+        spec: WorkloadSpec,
+        retry: RetryPolicy,
+        target: ActorId,
+        clock: Clock,
+        rng: SimRng,
+    ) -> Workload {
         let mix = if spec.mix.len() > 1 {
             Some(WeightedIndex::new(spec.mix.iter().map(|&(_, w)| w)).expect("validated weights"))
         } else {
@@ -434,6 +449,8 @@ impl Workload {
             Keys::Uniform { .. } => None,
         };
         Workload {
+            tokens: retry.initial_tokens(),
+            retry,
             target,
             mix,
             zipf,
@@ -506,6 +523,7 @@ impl Workload {
         let req = self.requests.insert(Request {
             started: now,
             attempt: 0,
+            charged: Charge::default(),
             msg,
         });
         self.send(ctx, req);
@@ -528,13 +546,16 @@ impl Workload {
 
     fn on_reply(&mut self, ctx: &mut Ctx<'_>, req: usize, outcome: Outcome) {
         let now = ctx.now();
-        let r = &self.requests[req];
+        let r = &mut self.requests[req];
         let measured = self.clock.measured(r.started);
-        if !outcome.is_success()
-            && r.attempt < self.spec.retry.attempts
-            && self.spec.retry.retries(outcome)
-        {
-            let wait = self.spec.retry.backoff(r.attempt, &mut self.rng);
+        let retry = self.retry.after(
+            r.attempt,
+            outcome,
+            &mut self.tokens,
+            &mut r.charged,
+            &mut self.rng,
+        );
+        if let Some(wait) = retry {
             self.retries.add(&self.clock, now, measured);
             ctx.schedule(wait, req as u64);
             return;
@@ -719,26 +740,22 @@ mod tests {
     #[test]
     fn backoff_doubles_up_to_the_cap_and_jitter_stays_inside() {
         let mut rng = stream(1, "b");
-        let mut p = RetryPolicy {
-            attempts: 6,
+        let mut b = crate::retry::Backoff {
             base: SimTime::from_millis(100),
             exponential: true,
             cap: SimTime::from_millis(500),
             jitter: Jitter::None,
-            on_status: vec![503],
-            on_timeout: false,
         };
-        let waits: Vec<u64> = (1..=5)
-            .map(|k| p.backoff(k, &mut rng).0 / 1_000_000)
-            .collect();
+        let waits: Vec<u64> = (1..=5).map(|k| b.wait(k, &mut rng).0 / 1_000_000).collect();
         assert_eq!(waits, vec![100, 200, 400, 500, 500]);
-        p.jitter = Jitter::Full;
+        b.jitter = Jitter::Full;
         for _ in 0..1000 {
-            assert!(p.backoff(3, &mut rng) <= SimTime::from_millis(400));
+            assert!(b.wait(3, &mut rng) <= SimTime::from_millis(400));
         }
-        p.jitter = Jitter::Equal;
+        b.jitter = Jitter::Equal;
+        let p = RetryPolicy::by_hand(6, b, vec![503], false);
         for _ in 0..1000 {
-            let w = p.backoff(3, &mut rng);
+            let w = p.backoff(3, Outcome::Status(503), &mut rng);
             assert!(w >= SimTime::from_millis(200) && w <= SimTime::from_millis(400));
         }
         assert!(p.retries(Outcome::Status(503)));

@@ -3,12 +3,13 @@
 //! Actor ids: components first, in scenario order (their index is their node in the call
 //! graph), then workloads, then the fault timeline. `World::run` drives the kernel and gathers a `RunResult`.
 
-use crate::components::{BuildEnv, Component, Edge, Shared};
+use crate::components::{BuildEnv, Component, ComponentSpec, Edge, Shared};
 use crate::faults::Timeline;
 use crate::kernel::{stream, ActorId, Ctx, Input, Kernel, Limits, Model, Stop};
 use crate::metrics::{ActorResult, Clock, Role, RunResult};
+use crate::retry::{RetryPolicy, RetrySpec};
 use crate::scenario::Scenario;
-use crate::workload::{RetryPolicy, Workload};
+use crate::workload::Workload;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -52,21 +53,18 @@ impl World {
                     .spec
                     .calls()
                     .iter()
-                    .map(|call| Edge {
-                        to: call.to as ActorId,
-                        op: call.op,
-                        probability: call.probability,
-                        timeout: call.timeout,
-                        retry: call
-                            .retry
-                            .clone()
-                            .or_else(|| scenario.components[call.to].spec.default_sdk_retry())
-                            .unwrap_or_else(RetryPolicy::none),
-                        latency: call.latency.clone().unwrap_or_else(|| {
-                            scenario
-                                .network
-                                .between(&c.az, &scenario.components[call.to].az)
-                        }),
+                    .map(|call| {
+                        let callee = &scenario.components[call.to];
+                        Edge::new(
+                            call.to as ActorId,
+                            call.op,
+                            call.probability,
+                            call.timeout,
+                            call.latency
+                                .clone()
+                                .unwrap_or_else(|| scenario.network.between(&c.az, &callee.az)),
+                            retry_policy(call.retry.as_ref(), &callee.spec),
+                        )
                     })
                     .collect();
                 c.spec.build(
@@ -100,6 +98,7 @@ impl World {
             .map(|w| {
                 Workload::new(
                     w.clone(),
+                    retry_policy(w.retry.as_ref(), &scenario.components[w.target].spec),
                     w.target as ActorId,
                     clock,
                     stream(seed, &format!("workload:{}", w.name)),
@@ -239,5 +238,16 @@ impl Model for World {
                 }
             }
         }
+    }
+}
+
+/// The retries of a caller (a component's call, a workload) that sets `spec`, calling a
+/// component of kind `callee`: as written, resolved against the callee's SDK figures when the
+/// caller names an SDK, and the SDK's default for an AWS API when it sets none.
+fn retry_policy(spec: Option<&RetrySpec>, callee: &ComponentSpec) -> RetryPolicy {
+    let service = callee.sdk_service();
+    match spec {
+        Some(s) => s.resolve(service.as_ref()),
+        None => RetrySpec::default_for(service.as_ref()),
     }
 }

@@ -12,7 +12,7 @@ pub use crate::config::keys::{Key, KeyType};
 use crate::config::raw::{RawComponentTable, RawFault};
 use crate::config::Checker;
 pub use crate::metrics::{path_matches, Field, LatencySeries, Series, Unit};
-use crate::retry::RetryPolicy;
+use crate::retry::SdkService;
 use std::any::Any;
 use std::fmt::Debug;
 
@@ -222,8 +222,11 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         &[]
     }
 
-    /// The retries an AWS SDK applies to calls to this kind when the caller does not set them.
-    fn default_sdk_retry(&self) -> Option<RetryPolicy> {
+    /// For an AWS API reached through an SDK: its throttling errors and which of the SDKs'
+    /// per-service defaults apply. Callers that set no `retry` then get the SDK's default
+    /// (aws-facts: §7 SDK retries); `None`: not reached through an SDK (a database, a cache,
+    /// an HTTP endpoint), one attempt unless the caller says otherwise.
+    fn sdk_service(&self) -> Option<SdkService> {
         None
     }
 
@@ -295,8 +298,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn build(&self, index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component>;
     /// `Kind::calls`: the downstream calls it makes, as written.
     fn calls(&self) -> &[CallSpec];
-    /// `Kind::default_sdk_retry`: the retries an AWS SDK applies to calls to this kind.
-    fn default_sdk_retry(&self) -> Option<RetryPolicy>;
+    /// `Kind::sdk_service`: how an SDK client of this kind classifies its answers.
+    fn sdk_service(&self) -> Option<SdkService>;
     /// `Kind::routes_to_one`: whether a request goes to one of its calls' targets.
     fn routes_to_one(&self) -> bool;
     /// `Kind::spans_zones`: whether it spans zones rather than sitting in one `az`.
@@ -334,8 +337,8 @@ impl<K: Kind> DynKind for K {
     fn calls(&self) -> &[CallSpec] {
         Kind::calls(self)
     }
-    fn default_sdk_retry(&self) -> Option<RetryPolicy> {
-        Kind::default_sdk_retry(self)
+    fn sdk_service(&self) -> Option<SdkService> {
+        Kind::sdk_service(self)
     }
     fn routes_to_one(&self) -> bool {
         Kind::routes_to_one(self)

@@ -25,8 +25,8 @@ pub use crate::config::{CallSpec, OpChoice};
 use crate::dist::Dist;
 use crate::kernel::{ActorId, CallTiming, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, EventRecord, MetricSet};
-use crate::retry::RetryPolicy;
-use std::cell::RefCell;
+use crate::retry::{Charge, RetryPolicy};
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 /// The operation of a load balancer's deep health-check probe: it takes the target's whole
@@ -57,9 +57,14 @@ pub struct Edge {
     pub timeout: Option<SimTime>,
     /// One-way latency of the hop, each direction drawn independently.
     pub latency: Dist,
-    /// The caller's SDK retries: the scenario's, else the callee kind's SDK default, else one
-    /// attempt.
+    /// The caller's retries: the scenario's, else the SDK's default for a callee that is an
+    /// AWS API, else one attempt.
     pub retry: RetryPolicy,
+    /// The tokens left in the caller's retry quota for this callee (aws-facts: §7 retry
+    /// quota). A choice the documentation leaves to the code: a component is one SDK client
+    /// per callee, shared by all its instances and handlers (an Auto Scaling group's
+    /// instances share one per zone).
+    pub tokens: Cell<u32>,
 }
 
 impl Edge {
@@ -106,12 +111,43 @@ impl Edge {
         }
     }
 
-    /// After attempt number `attempt` ended with `outcome`: how long to wait before the next
-    /// attempt, or `None` when the SDK gives up (or the outcome is a success).
-    pub fn retry_after(&self, attempt: u32, outcome: Outcome, rng: &mut SimRng) -> Option<SimTime> {
-        let p = &self.retry;
-        (!outcome.is_success() && attempt < p.attempts && p.retries(outcome))
-            .then(|| p.backoff(attempt, rng))
+    /// A call to `to` with `retry`, its quota full.
+    pub fn new(
+        to: ActorId,
+        op: OpChoice,
+        probability: f64,
+        timeout: Option<SimTime>,
+        latency: Dist,
+        retry: RetryPolicy,
+    ) -> Edge {
+        let tokens = Cell::new(retry.initial_tokens());
+        Edge {
+            to,
+            op,
+            probability,
+            timeout,
+            latency,
+            retry,
+            tokens,
+        }
+    }
+
+    /// After attempt number `attempt` of a request whose last retry cost `charged` ended with
+    /// `outcome`: how long to wait before the next attempt, or `None` when the SDK gives up
+    /// (or the outcome is a success). Draws on and refunds the retry quota.
+    pub fn retry_after(
+        &self,
+        attempt: u32,
+        outcome: Outcome,
+        charged: &mut Charge,
+        rng: &mut SimRng,
+    ) -> Option<SimTime> {
+        let mut tokens = self.tokens.get();
+        let wait = self
+            .retry
+            .after(attempt, outcome, &mut tokens, charged, rng);
+        self.tokens.set(tokens);
+        wait
     }
 }
 
@@ -258,6 +294,8 @@ pub enum AfterReply {
 pub struct CallCursor {
     next: usize,
     attempt: u32,
+    /// What the current call's last retry cost from the quota.
+    charged: Charge,
 }
 
 impl CallCursor {
@@ -289,6 +327,7 @@ impl CallCursor {
             self.next += 1;
             if edge.taken(rng) {
                 self.attempt = 1;
+                self.charged = Charge::default();
                 edge.call_after(ctx, rng, msg, tag, delay);
                 return true;
             }
@@ -299,8 +338,14 @@ impl CallCursor {
     /// What the caller does after the current call ended with `outcome`: wait out the SDK's
     /// backoff and try again, go on with the request, or stop it with the status passed up (a
     /// downstream timeout becomes 504, as a gateway's would).
-    pub fn after_reply(&self, edges: &[Edge], outcome: Outcome, rng: &mut SimRng) -> AfterReply {
-        if let Some(wait) = edges[self.next - 1].retry_after(self.attempt, outcome, rng) {
+    pub fn after_reply(
+        &mut self,
+        edges: &[Edge],
+        outcome: Outcome,
+        rng: &mut SimRng,
+    ) -> AfterReply {
+        let edge = &edges[self.next - 1];
+        if let Some(wait) = edge.retry_after(self.attempt, outcome, &mut self.charged, rng) {
             return AfterReply::Retry(wait);
         }
         match outcome {

@@ -3,7 +3,7 @@
 
 use crate::dist::Dist;
 use crate::kernel::SimTime;
-use crate::retry::RetryPolicy;
+use crate::retry::RetrySpec;
 
 /// Which operation a downstream call carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,7 +25,7 @@ pub struct CallSpec {
     pub timeout: Option<SimTime>,
     /// One-way network latency overriding the zone-based default.
     pub latency: Option<Dist>,
-    /// The caller's SDK retries for this call; `None`: the callee kind's SDK default (one
-    /// attempt for kinds without one).
-    pub retry: Option<RetryPolicy>,
+    /// The caller's retries for this call; `None`: the SDK's default for a callee that is an
+    /// AWS API (`Kind::sdk_service`), one attempt for others.
+    pub retry: Option<RetrySpec>,
 }

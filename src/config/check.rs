@@ -5,7 +5,7 @@ use super::calls::{CallSpec, OpChoice};
 use super::raw::{Quantity, RawCall, RawDist, RawRetry, RetryOn};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
-use crate::retry::{Jitter, RetryPolicy};
+use crate::retry::{Backoff, Jitter, RetryPolicy, RetrySpec, SDKS, SDK_WORDS};
 use crate::status;
 use serde::Deserialize;
 use std::fmt;
@@ -615,11 +615,68 @@ impl Checker {
         }
     }
 
-    /// A retry policy (`retry = { attempts, backoff, base, cap, jitter, on }`) under `key`.
-    pub fn retry(&mut self, r: &Spanned<RawRetry>, key: &str) -> Option<RetryPolicy> {
+    /// A retry policy under `key`: by hand (`retry = { attempts, backoff, base, cap, jitter,
+    /// on }`) or an SDK's (`retry = { sdk, attempts }`).
+    pub fn retry(&mut self, r: &Spanned<RawRetry>, key: &str) -> Option<RetrySpec> {
         let raw = r.get_ref();
         let k = |name: &str| format!("{key}.{name}");
-        let attempts = self.int_in(&raw.attempts, &k("attempts"), 1, 100);
+        let attempts = match &raw.attempts {
+            None => Some(None),
+            Some(a) => self
+                .int_in(a, &k("attempts"), 1, 100)
+                .map(|a| Some(a as u32)),
+        };
+        if let Some(s) = &raw.sdk {
+            let sdk = self
+                .one_of(s, &k("sdk"), SDK_WORDS)
+                .and_then(|n| SDK_WORDS.iter().position(|m| *m == n).map(|i| SDKS[i]));
+            let mut ok = true;
+            let by_hand = [
+                ("backoff", raw.backoff.as_ref().map(|v| v.span())),
+                ("base", raw.base.as_ref().map(|v| v.span())),
+                ("cap", raw.cap.as_ref().map(|v| v.span())),
+                ("jitter", raw.jitter.as_ref().map(|v| v.span())),
+                (
+                    "on",
+                    raw.on.as_ref().and_then(|v| v.first()).map(|v| v.span()),
+                ),
+            ];
+            for (name, span) in by_hand {
+                if let Some(span) = span {
+                    self.error(
+                        span,
+                        format!(
+                            "`{key}.{name}` cannot be set with `{key}.sdk`: an SDK's backoff and \
+                             the errors it retries are its own (only `attempts` may be changed); \
+                             drop `sdk` to write a policy by hand"
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+            let (sdk, attempts) = (sdk?, attempts?);
+            return ok.then_some(RetrySpec::Sdk { sdk, attempts });
+        }
+        let attempts = match attempts {
+            Some(Some(a)) => Some(a),
+            // Refused where it is written.
+            None => None,
+            Some(None) => {
+                self.error(
+                    r.span(),
+                    format!(
+                    "`{key}` needs `attempts` (a policy written by hand) or `sdk` (an AWS SDK's \
+                     defaults: {})",
+                    SDK_WORDS
+                        .iter()
+                        .map(|n| format!("\"{n}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                    ),
+                );
+                None
+            }
+        };
         let exponential = match &raw.backoff {
             None => Some(true),
             Some(b) => self
@@ -685,14 +742,16 @@ impl Checker {
             );
             return None;
         }
-        ok.then_some(RetryPolicy {
-            attempts: attempts as u32,
+        let backoff = Backoff {
             base,
             exponential,
             cap,
             jitter,
-            on_status,
-            on_timeout,
+        };
+        ok.then(|| {
+            RetrySpec::Policy(RetryPolicy::by_hand(
+                attempts, backoff, on_status, on_timeout,
+            ))
         })
     }
 

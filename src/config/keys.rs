@@ -69,10 +69,16 @@ pub struct Key {
 /// The keys of a retry policy (`retry = { … }`).
 pub const RETRY: &[Key] = &[
     Key {
+        name: "sdk",
+        ty: KeyType::Word(crate::retry::SDK_WORDS),
+        required: false,
+        about: "retry as this AWS SDK does by default, with its client-side retry quota: standard (every SDK but Java 2.x since 2026-11-10, and the default for calls to AWS APIs), java-v2 (legacy mode), or an SDK's defaults before 2026-11-10; only `attempts` may be set beside it",
+    },
+    Key {
         name: "attempts",
         ty: KeyType::Integer { min: 1, max: 100 },
-        required: true,
-        about: "attempts in all, the first included (1: no retries)",
+        required: false,
+        about: "attempts in all, the first included (1: no retries); required unless `sdk` is given, which it then overrides",
     },
     Key {
         name: "backoff",

@@ -34,7 +34,8 @@ pub struct RawFault {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRetry {
-    pub attempts: Spanned<i64>,
+    pub attempts: Option<Spanned<i64>>,
+    pub sdk: Option<Spanned<String>>,
     pub backoff: Option<Spanned<String>>,
     pub base: Option<Spanned<String>>,
     pub cap: Option<Spanned<String>>,

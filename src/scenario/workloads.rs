@@ -5,7 +5,7 @@ use super::raw::{RawArrival, RawWorkload};
 use crate::config::{Checker, Diagnostic};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
-use crate::workload::{Arrival, Keys, RateProfile, RetryPolicy, WorkloadSpec};
+use crate::workload::{Arrival, Keys, RateProfile, WorkloadSpec};
 use std::path::Path;
 use std::sync::Arc;
 use toml::Spanned;
@@ -136,8 +136,8 @@ pub fn parse(
         Some(t) => ck.positive_duration(t, "timeout").map(Some),
     };
     let retry = match &w.retry {
-        None => Some(RetryPolicy::none()),
-        Some(r) => ck.retry(r, "retry"),
+        None => Some(None),
+        Some(r) => ck.retry(r, "retry").map(Some),
     };
     let api_keys = match &w.api_keys {
         None => Some(0),

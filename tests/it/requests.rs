@@ -302,3 +302,63 @@ fn trace_files_give_instants_or_a_rate_profile() {
     assert!((n - 2000.0).abs() < 180.0, "{n}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A minute-long throttling outage (every call answered 429) in the middle of a run at 100
+/// requests/s, against a client retrying with `retry`.
+fn throttling_outage(retry: &str) -> archsim::metrics::Summary {
+    run(&format!(
+        r#"
+        [scenario]
+        duration = "180s"
+        [network]
+        same_az = "0s"
+        [[workload]]
+        name = "u"
+        target = "api"
+        arrival = {{ process = "constant", rate = 100 }}
+        retry = {retry}
+        [[component]]
+        id = "api"
+        kind = "service"
+        servers = 100
+        service_time = "1ms"
+        [[fault]]
+        at = "60s"
+        for = "60s"
+        kind = "error_injection"
+        target = "api"
+        rate = 1.0
+        status = 429
+        "#
+    ))
+}
+
+#[test]
+fn an_sdk_stops_retrying_a_throttling_outage_once_its_retry_quota_is_spent() {
+    // aws-facts: §7 retry quota: 500 tokens, a throttled retry costs 5, so the client retries
+    // 500 / 5 = 100 times and then returns the throttle at once; nothing refunds tokens while
+    // every call fails, and after the outage no call fails. Exactly 100 retries in the run.
+    let s = throttling_outage(r#"{ sdk = "standard" }"#);
+    assert_eq!(num(&s, "requests.retries"), 100.0);
+    // The outage's 6,000 requests fail (give or take the few whose retries outlived it).
+    let throttled = num(&s, "requests.by_status.429");
+    assert!((throttled - 6_000.0).abs() <= 100.0, "{throttled}");
+    // A policy written by hand has no quota: every throttled request tries 3 times.
+    let s = throttling_outage(r#"{ attempts = 3, base = "50ms" }"#);
+    let retries = num(&s, "requests.retries");
+    assert!((retries - 2.0 * 6_000.0).abs() <= 200.0, "{retries}");
+}
+
+#[test]
+fn each_sdk_retries_with_its_own_costs_and_attempts() {
+    // Java 2.x's legacy mode charges nothing for a throttled retry: the same outage is
+    // retried in full, 4 attempts each (aws-facts: §7 pre-2026 table: 4 attempts; throttling
+    // cost 0), 3 × 6,000 retries.
+    let s = throttling_outage(r#"{ sdk = "java-v2" }"#);
+    let retries = num(&s, "requests.retries");
+    assert!((retries - 3.0 * 6_000.0).abs() <= 300.0, "{retries}");
+    // `attempts` beside `sdk` changes the attempts only: 2 attempts, still within the quota.
+    let s = throttling_outage(r#"{ sdk = "java-v2", attempts = 2 }"#);
+    let retries = num(&s, "requests.retries");
+    assert!((retries - 6_000.0).abs() <= 100.0, "{retries}");
+}

@@ -5,7 +5,7 @@ use crate::config::raw::{RawComponentTable, RawDist};
 use crate::config::{CallSpec, Checker};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
-use crate::retry::RetryPolicy;
+use crate::retry::{RetryPolicy, RetrySpec};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -286,7 +286,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ApiGatewa
             timeout: Some(timeout?),
             latency: None,
             // aws-facts: §1 Lambda proxy errors: API Gateway does not retry its integration.
-            retry: Some(RetryPolicy::none()),
+            retry: Some(RetrySpec::Policy(RetryPolicy::none())),
         }],
         overhead: overhead?,
         throttle: stage?,

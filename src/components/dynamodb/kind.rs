@@ -11,9 +11,7 @@ use crate::components::kind::{
 use crate::components::{BuildEnv, Component, Shared};
 use crate::config::raw::RawComponentTable;
 use crate::config::Checker;
-use crate::kernel::SimTime;
-use crate::retry::{Jitter, RetryPolicy};
-use crate::status;
+use crate::retry::{SdkService, ServiceFamily};
 
 pub(super) const REQUESTS: Series = Series {
     id: "requests_rps",
@@ -404,27 +402,15 @@ impl Kind for DynamoConfig {
         Box::new(super::DynamoDb::new(self.clone(), env))
     }
 
-    fn default_sdk_retry(&self) -> Option<RetryPolicy> {
-        Some(default_sdk_retry())
+    fn sdk_service(&self) -> Option<SdkService> {
+        Some(SDK_SERVICE)
     }
 }
 
-/// The retries an AWS SDK applies to DynamoDB calls when the scenario does not say:
-/// standard mode (aws-facts: §7 SDK retries): 3 attempts, full-jitter exponential backoff
-/// capped at 20 s, base 100 ms (JavaScript v3's), on throttles, 5xx and timeouts.
-pub fn default_sdk_retry() -> RetryPolicy {
-    RetryPolicy {
-        attempts: 3,
-        base: SimTime::from_millis(100),
-        exponential: true,
-        cap: SimTime::from_secs(20),
-        jitter: Jitter::Full,
-        on_status: vec![
-            THROTTLED,
-            status::TOO_MANY_REQUESTS,
-            status::INTERNAL_ERROR,
-            status::SERVICE_UNAVAILABLE,
-        ],
-        on_timeout: true,
-    }
-}
+/// DynamoDB as its SDK clients see it: ProvisionedThroughputExceeded (400) is a throttling
+/// error, and the SDKs' DynamoDB figures apply (aws-facts: §7 SDK retries: standard mode
+/// retries it after full jitter on 1 s, transient errors on 25 ms, 4 attempts).
+pub const SDK_SERVICE: SdkService = SdkService {
+    throttles: &[THROTTLED],
+    family: ServiceFamily::DynamoDb,
+};

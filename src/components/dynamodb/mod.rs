@@ -9,7 +9,7 @@
 //! the capacity (`autoscaling.rs`), and partitions split as it grows (never merging).
 //!
 //! A throttled request is answered with 400 (ProvisionedThroughputExceededException); callers
-//! retry it as the AWS SDKs do (see `default_sdk_retry`).
+//! retry it as the AWS SDKs do (see `SDK_SERVICE`).
 
 mod autoscaling;
 mod config;
@@ -17,7 +17,6 @@ mod kind;
 mod partitions;
 
 pub use config::{parse, Autoscaling, Dax, DynamoConfig, Mode};
-pub use kind::default_sdk_retry;
 
 use autoscaling::{
     ON_DEMAND_BURST_SECONDS, ON_DEMAND_INITIAL_READ, ON_DEMAND_INITIAL_WRITE, ON_DEMAND_MAX, TICK_S,

@@ -4,7 +4,7 @@ use crate::components::{CallSpec, OpChoice, PROBE_DEEP, PROBE_SHALLOW};
 use crate::config::raw::{RawComponentTable, RawIds};
 use crate::config::Checker;
 use crate::kernel::SimTime;
-use crate::retry::RetryPolicy;
+use crate::retry::{RetryPolicy, RetrySpec};
 use serde::Deserialize;
 use std::ops::Range;
 use toml::Spanned;
@@ -225,7 +225,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
             timeout: None,
             latency: None,
             // A load balancer does not retry.
-            retry: Some(RetryPolicy::none()),
+            retry: Some(RetrySpec::Policy(RetryPolicy::none())),
         });
     }
     let idle_timeout = idle_timeout?;
