@@ -106,6 +106,13 @@ fn mm1_matches_theory() {
         0.8,
         0.01,
     );
+    // The accepted work is λ·E[S] = ρ too (every request is accepted).
+    assert_theory(
+        "M/M/1 accepted utilisation",
+        &per_seed(&s, "components.svc.accepted_utilisation"),
+        0.8,
+        0.01,
+    );
 }
 
 #[test]
@@ -287,4 +294,31 @@ fn littles_law_holds_for_components_and_clients() {
     // The db sees half the web's arrivals.
     let ratio = num(&s, "components.db.arrivals") / num(&s, "components.web.arrivals");
     assert!((ratio - 0.5).abs() < 0.01, "{ratio}");
+}
+
+#[test]
+fn the_accepted_work_counts_what_the_time_average_leaves_out() {
+    // Constant arrivals at 1/s for 10 s (at 1, 2, …, 9 s), each holding one of 10 servers
+    // for 2 s. The time average over [0, 10 s) sees 8 whole jobs and the first second of the
+    // last one (9 s → 11 s): 17 server-seconds / 10 s = 1.7 busy. The accepted work counts
+    // all 9 jobs whole: 9 × 2 s / 10 s = 1.8.
+    let s = run(r#"
+        [scenario]
+        duration = "10s"
+        [[workload]]
+        name = "u"
+        target = "svc"
+        arrival = { process = "constant", rate = 1 }
+        [[component]]
+        id = "svc"
+        kind = "service"
+        servers = 10
+        service_time = "2s"
+        "#);
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+    let busy = num(&s, "components.svc.busy_mean");
+    assert!(close(busy, 1.7), "{busy}");
+    let work = num(&s, "components.svc.accepted_work");
+    assert!(close(work, 1.8), "{work}");
+    assert!(close(num(&s, "components.svc.accepted_utilisation"), 0.18));
 }

@@ -145,6 +145,16 @@ impl Kind for ServiceConfig {
                 about: "busy servers, time-averaged",
             },
             Field {
+                path: "accepted_work",
+                unit: Unit::Number,
+                about: "the work accepted in the measured period, in servers: accepted requests × their mean holding time / measured time (counts work draining after the end, unlike busy_mean)",
+            },
+            Field {
+                path: "accepted_utilisation",
+                unit: Unit::Share,
+                about: "accepted_work over servers",
+            },
+            Field {
                 path: "queue_mean",
                 unit: Unit::Number,
                 about: "requests waiting, time-averaged",

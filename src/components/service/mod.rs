@@ -58,6 +58,8 @@ struct Job {
     call: CallId,
     msg: Msg,
     arrived: SimTime,
+    /// When it took its server.
+    started: SimTime,
     /// Its way through the downstream calls.
     calls: CallCursor,
 }
@@ -84,6 +86,8 @@ pub struct Service {
     completions: Counter,
     waited: u64,
     admitted: u64,
+    /// Server-seconds held by the requests that arrived in the measured period.
+    accepted_held: f64,
     statuses: WindowedCounts<u16>,
     busy_level: Level,
     queue_level: Level,
@@ -106,6 +110,7 @@ impl Service {
             completions: Counter::new(&clock),
             waited: 0,
             admitted: 0,
+            accepted_held: 0.0,
             statuses: WindowedCounts::default(),
             busy_level: Level::new(&clock),
             queue_level: Level::new(&clock),
@@ -173,6 +178,7 @@ impl Service {
             call,
             msg,
             arrived,
+            started: now,
             calls: CallCursor::default(),
         });
         let work = self.cfg.service_time.sample_time(&mut self.rng);
@@ -194,6 +200,9 @@ impl Service {
         let now = ctx.now();
         let j = self.jobs.remove(job);
         let measured = self.clock.measured(j.arrived);
+        if measured {
+            self.accepted_held += (now - j.started).as_secs_f64();
+        }
         ctx.reply(j.call, status);
         self.completions.add(&self.clock, now, measured);
         self.statuses.add(&self.clock, status, now, measured);
@@ -267,6 +276,12 @@ impl Component for Service {
         }
         m.gauge("utilisation", self.busy_level.mean(c) / servers);
         m.gauge("busy_mean", self.busy_level.mean(c));
+        // The work the measured period accepted, however long it took to drain: accepted
+        // requests × their mean holding time / measured time. Beside the time average, it
+        // shows what an empty start or work running past the end hides.
+        let accepted_work = self.accepted_held / c.measured_secs();
+        m.gauge("accepted_work", accepted_work);
+        m.gauge("accepted_utilisation", accepted_work / servers);
         m.gauge("queue_mean", self.queue_level.mean(c));
         m.gauge("queue_max", self.queue_level.max());
         m.gauge(
