@@ -713,11 +713,9 @@ fn write_run(dir: &Path, outcome: &ScenarioOutcome, scenario: &Scenario) -> std:
     let timeseries = report::timeseries_csv(&outcome.runs);
     let events = report::events_csv(&outcome.runs);
     let diagram = report::diagram::svg(scenario);
-    write_new(
-        dir,
-        "summary.json",
-        report::summary_json(&outcome.summary).as_bytes(),
-    )?;
+    let (summary, timing) = report::saved_summary(&outcome.summary);
+    write_new(dir, "summary.json", summary.as_bytes())?;
+    write_new(dir, "timing.json", timing.as_bytes())?;
     write_new(dir, "timeseries.csv", timeseries.as_bytes())?;
     write_new(dir, "events.csv", events.as_bytes())?;
     write_new(dir, "diagram.svg", diagram.as_bytes())?;

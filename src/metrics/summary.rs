@@ -112,12 +112,12 @@ pub const FIELDS: &[Field] = &[
     Field {
         path: "kernel.events_per_sec",
         unit: Unit::PerSecond,
-        about: "events per second of wall time",
+        about: "events per second of wall time (saved in timing.json, not summary.json)",
     },
     Field {
         path: "kernel.wall_s",
         unit: Unit::Seconds,
-        about: "wall time of the runs, summed over seeds",
+        about: "wall time of the runs, summed over seeds (saved in timing.json, not summary.json)",
     },
     Field {
         path: "kernel.calls",

@@ -16,6 +16,26 @@ use crate::metrics::{RunResult, Summary};
 use serde_json::Value;
 use std::fmt::Write as _;
 
+/// The figures of a summary's `kernel` table that depend on the machine and the moment (wall
+/// time, events per second): written apart, to `timing.json`, so that `summary.json` is the
+/// same bytes for the same scenario, seed and commit, and committed baselines stay put.
+pub const TIMING: &[&str] = &["wall_s", "events_per_sec"];
+
+/// A summary as its folder saves it: `summary.json` without the `TIMING` figures, and
+/// `timing.json` with them.
+pub fn saved_summary(summary: &Summary) -> (String, String) {
+    let mut kept = summary.clone();
+    let mut timing = serde_json::Map::new();
+    if let Some(kernel) = kept.get_mut("kernel").and_then(Value::as_object_mut) {
+        for k in TIMING {
+            if let Some(v) = kernel.remove(*k) {
+                timing.insert((*k).to_string(), v);
+            }
+        }
+    }
+    (summary_json(&kept), summary_json(&Value::Object(timing)))
+}
+
 /// `summary.json`, pretty-printed.
 pub fn summary_json(summary: &Summary) -> String {
     let mut s =

@@ -138,6 +138,24 @@ pub fn archsim(args: &[&str], dir: &Path) -> std::process::Output {
         .expect("the archsim binary runs")
 }
 
+/// Every file under `root` (but lock files), by its path inside it, with its bytes, sorted.
+pub fn files_under(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            if p.is_dir() {
+                stack.push(p);
+            } else if !name.ends_with(".archsim.lock") {
+                out.insert(name, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
 /// What a run of the binary printed, standard output then standard error.
 pub fn output_text(o: &std::process::Output) -> String {
     format!(

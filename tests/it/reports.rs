@@ -311,3 +311,29 @@ fn pages_show_each_kind_s_own_figures() {
     }
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+#[test]
+fn a_second_run_writes_the_same_bytes_but_for_its_timing() {
+    // The committed baselines under results/ stay put when the README's command runs again:
+    // everything machine- or moment-dependent is in timing.json, and only there.
+    let (a, b) = (temp("same-bytes-a"), temp("same-bytes-b"));
+    run_into(&a);
+    run_into(&b);
+    let (fa, fb) = (crate::files_under(&a), crate::files_under(&b));
+    assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
+    let mut timings = 0;
+    for (path, bytes) in &fa {
+        if path.ends_with("timing.json") {
+            let t: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+            assert!(t["wall_s"].as_f64().unwrap() > 0.0, "{t}");
+            assert!(t["events_per_sec"].as_f64().unwrap() > 0.0, "{t}");
+            timings += 1;
+        } else {
+            assert!(&fb[path] == bytes, "{path} differs between runs");
+        }
+    }
+    assert_eq!(timings, 1);
+    let summary = String::from_utf8(fa["report-test/summary.json"].clone()).unwrap();
+    assert!(!summary.contains("wall_s") && !summary.contains("events_per_sec"));
+    let _ = (std::fs::remove_dir_all(&a), std::fs::remove_dir_all(&b));
+}

@@ -74,35 +74,13 @@ fn all_shards(d: &Path, paths: &str, n: u32, out: &str, extra: &[&str]) {
     }
 }
 
-/// Every file under `root`, by relative path, with its bytes; summary.json without the wall
-/// clock's figures.
+/// Every file under `root` but its timing (the one thing allowed to differ), by relative path,
+/// with its bytes.
 fn files(root: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            let name = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-            if name.ends_with(".archsim.lock") {
-                continue;
-            }
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let mut bytes = std::fs::read(&p).unwrap();
-                if name.ends_with("summary.json") {
-                    let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-                    let kernel = v["kernel"].as_object_mut().unwrap();
-                    assert!(kernel.remove("wall_s").is_some());
-                    assert!(kernel.remove("events_per_sec").is_some());
-                    bytes = serde_json::to_vec_pretty(&v).unwrap();
-                }
-                out.push((name, bytes));
-            }
-        }
-    }
-    out.sort();
-    out
+    crate::files_under(root)
+        .into_iter()
+        .filter(|(name, _)| !name.ends_with("timing.json"))
+        .collect()
 }
 
 fn setup() -> tempfile::TempDir {
