@@ -8,10 +8,10 @@ use super::summary::{pointer, Summary};
 use serde_json::{json, Value};
 
 /// The numbers every comparison reports: (path in summary.json, words, whether lower is
-/// better).
+/// better). Latencies are of successful requests, and say so beside the error rate.
 pub const HEADLINES: &[(&str, &str, bool)] = &[
-    ("latency_ms.p50", "p50 latency [ms]", true),
-    ("latency_ms.p99", "p99 latency [ms]", true),
+    ("latency_ms.p50", "p50 latency of successes [ms]", true),
+    ("latency_ms.p99", "p99 latency of successes [ms]", true),
     ("error_rate", "error rate", true),
     ("throughput_rps", "throughput [req/s]", false),
     ("cost_usd.total", "cost [$ per seed]", true),

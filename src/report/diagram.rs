@@ -243,7 +243,14 @@ fn edge(o: &mut String, (x1, y1): (f64, f64), (x2, y2): (f64, f64), label: &str)
 
 /// The diagram as Graphviz DOT, for `archsim graph`.
 pub fn dot(sc: &Scenario) -> String {
-    let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    // A DOT string: backslashes and quotes escaped, each line break as DOT's `\n`.
+    let q = |s: &str| {
+        let escaped = s
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n");
+        format!("\"{escaped}\"")
+    };
     let mut o = String::new();
     let _ = writeln!(o, "digraph {} {{", q(&sc.name));
     let _ = writeln!(
@@ -256,7 +263,7 @@ pub fn dot(sc: &Scenario) -> String {
             "  {} [shape=ellipse, label={}];",
             q(&format!("workload:{}", w.name)),
             q(&format!(
-                "{}\\nworkload, peak {} req/s",
+                "{}\nworkload, peak {} req/s",
                 w.name,
                 short(w.peak_rate())
             ))
@@ -277,9 +284,9 @@ pub fn dot(sc: &Scenario) -> String {
         }
         for &i in members {
             let c = &sc.components[i];
-            let mut label = format!("{}\\n{}", c.id, c.spec.kind());
+            let mut label = format!("{}\n{}", c.id, c.spec.kind());
             for l in c.spec.summary_lines() {
-                label.push_str("\\n");
+                label.push('\n');
                 label.push_str(&l);
             }
             let _ = writeln!(o, "{indent}{} [label={}];", q(&c.id), q(&label));

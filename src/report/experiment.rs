@@ -347,7 +347,7 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
                 title: format!("{scenario}: cost against p99 latency"),
                 subtitle: format!("each variant: {band}; lower and left is better"),
                 x_desc: "cost [$ per seed, measured period]".into(),
-                y_desc: "p99 latency [ms]".into(),
+                y_desc: "p99 latency of successes [ms]".into(),
                 log_x: false,
                 points,
                 joined: false,

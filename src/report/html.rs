@@ -93,30 +93,33 @@ fn num(s: &Value, path: &str) -> f64 {
     pointer(s, path).and_then(Value::as_f64).unwrap_or(f64::NAN)
 }
 
-/// The value with its 95 % interval over seeds, when there is one.
-fn with_ci(s: &Value, path: &str) -> String {
-    let v = fmt(num(s, path));
+/// The value (× 100 for a percentage) with its 95 % interval over seeds, when there is one.
+fn with_ci(s: &Value, path: &str, percent: bool) -> String {
+    let k = if percent { 100.0 } else { 1.0 };
+    let v = fmt(k * num(s, path));
     match s["ci95"].get(path).and_then(Value::as_array) {
         Some(ci) if ci.len() == 2 => format!(
             "{v} <span class=\"ci\">[{} – {}]</span>",
-            fmt(ci[0].as_f64().unwrap_or(f64::NAN)),
-            fmt(ci[1].as_f64().unwrap_or(f64::NAN))
+            fmt(k * ci[0].as_f64().unwrap_or(f64::NAN)),
+            fmt(k * ci[1].as_f64().unwrap_or(f64::NAN))
         ),
         _ => v,
     }
 }
 
-/// The headline numbers every scenario is compared by.
-pub const HEADLINES: &[(&str, &str)] = &[
-    ("requests.total", "requests"),
-    ("throughput_rps", "throughput [req/s]"),
-    ("error_rate", "errors [fraction]"),
-    ("latency_ms.mean", "mean [ms]"),
-    ("latency_ms.p50", "p50 [ms]"),
-    ("latency_ms.p99", "p99 [ms]"),
-    ("latency_ms.p999", "p99.9 [ms]"),
-    ("retry_amplification", "attempts per request"),
-    ("cost_usd.total", "cost [$, per seed]"),
+/// The headline numbers every scenario is compared by: (path, label, shown as a
+/// percentage). Latencies are of successful requests only, and say so: a run whose
+/// requests mostly fail can show a short p99.
+pub const HEADLINES: &[(&str, &str, bool)] = &[
+    ("requests.total", "requests", false),
+    ("throughput_rps", "throughput [req/s]", false),
+    ("error_rate", "errors [%]", true),
+    ("latency_ms.mean", "mean of successes [ms]", false),
+    ("latency_ms.p50", "p50 of successes [ms]", false),
+    ("latency_ms.p99", "p99 of successes [ms]", false),
+    ("latency_ms.p999", "p99.9 of successes [ms]", false),
+    ("retry_amplification", "attempts per request", false),
+    ("cost_usd.total", "cost [$, per seed]", false),
 ];
 
 /// A scenario's page. `plots` are (title, inline SVG, PNG file name) in display order, drawn
@@ -180,11 +183,11 @@ pub fn report(
         o.push_str("</table>\n");
     }
     o.push_str("<h2>Headline numbers</h2><table><tr><th>measure</th><th>value</th></tr>\n");
-    for (path, label) in HEADLINES {
+    for (path, label, percent) in HEADLINES {
         let _ = writeln!(
             o,
             "<tr><td>{label}</td><td>{}</td></tr>",
-            with_ci(summary, path)
+            with_ci(summary, path, *percent)
         );
     }
     o.push_str("</table>\n<h2>Requests by final status</h2><table><tr><th>status</th><th>requests</th><th>share</th></tr>\n");
@@ -280,7 +283,7 @@ pub fn index(
     let mut o = String::new();
     let _ = write!(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>archsim results</title>{STYLE}</head><body>\n<h1>archsim results</h1>\n");
     o.push_str("<h2>Scenarios side by side</h2><table><tr><th>scenario</th>");
-    for (_, label) in HEADLINES {
+    for (_, label, _) in HEADLINES {
         let _ = write!(o, "<th>{label}</th>");
     }
     let with_expectations = rows.iter().any(|r| {
@@ -325,8 +328,9 @@ pub fn index(
             ""
         };
         let _ = write!(o, "<tr><td{indent}><a href=\"{link}\">{label}</a></td>");
-        for (path, _) in HEADLINES {
-            let _ = write!(o, "<td>{}</td>", fmt(num(s, path)));
+        for (path, _, percent) in HEADLINES {
+            let k = if *percent { 100.0 } else { 1.0 };
+            let _ = write!(o, "<td>{}</td>", fmt(k * num(s, path)));
         }
         if with_expectations {
             let list = s["expectations"].as_array().map_or(&[][..], Vec::as_slice);

@@ -152,6 +152,10 @@ fn the_diagram_and_pages_are_self_contained_and_linked() {
     );
     let index = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(index.contains("href=\"./report-test/report.html\""));
+    // Latencies say they are of successful requests; errors are a percentage.
+    for want in ["p99 of successes [ms]", "errors [%]"] {
+        assert!(index.contains(want) && report.contains(want), "no {want:?}");
+    }
 
     let dot = diagram::dot(&sc);
     for want in [
@@ -162,6 +166,13 @@ fn the_diagram_and_pages_are_self_contained_and_linked() {
     ] {
         assert!(dot.contains(want), "DOT lacks {want:?}:\n{dot}");
     }
+    // Line breaks in labels are DOT's escape `\n`, not an escaped backslash that Graphviz
+    // would print as a literal "\n".
+    assert!(
+        dot.contains("label=\"users\\nworkload, peak"),
+        "DOT label lines:\n{dot}"
+    );
+    assert!(!dot.contains("\\\\n"), "escaped backslash before n:\n{dot}");
     std::fs::remove_dir_all(&out).unwrap();
 }
 
