@@ -11,6 +11,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// `println!` that ends the program quietly when standard output is closed (`archsim … |
 /// head`), instead of panicking on the broken pipe.
@@ -309,19 +311,49 @@ fn prepare(args: &RunArgs) -> Result<Vec<scenario::Scenario>, ExitCode> {
 
 type ProgressFn = Box<dyn Fn(sweep::Progress<'_>) + Sync>;
 
-/// A progress bar on a terminal, a line per run elsewhere, nothing when quiet.
-fn progress_bar(total: usize, quiet: bool) -> (Option<ProgressBar>, ProgressFn) {
+/// A progress bar on a terminal, a line per run elsewhere, nothing when quiet. Given the
+/// simulated time of all runs [ns], the bar moves with the simulated time covered (read by
+/// `follow`) and estimates the time left; otherwise it moves as runs end.
+fn progress_bar(
+    total: usize,
+    simulated_ns: Option<u64>,
+    quiet: bool,
+) -> (Option<ProgressBar>, ProgressFn) {
+    let by_time = simulated_ns.is_some();
     let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-        let b = ProgressBar::new(total as u64);
+        let (len, template) = match simulated_ns {
+            // In simulated milliseconds.
+            Some(ns) => (
+                (ns / 1_000_000).max(1),
+                "{elapsed_precise} [{bar:30}] {percent:>3}%  about {eta} left  {msg}",
+            ),
+            None => (
+                total as u64,
+                "{elapsed_precise} [{bar:30}] {pos}/{len} runs  {msg}",
+            ),
+        };
+        let b = ProgressBar::new(len);
         b.set_style(
-            ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} runs  {msg}")
+            ProgressStyle::with_template(template)
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
+        if by_time {
+            b.set_message(format!("0/{total} runs"));
+        }
         b
     });
     let b = bar.clone();
     let report = move |p: sweep::Progress<'_>| match &b {
+        Some(b) if by_time => {
+            b.set_message(format!(
+                "{}/{} runs, last {} seed {}",
+                p.done,
+                p.total,
+                p.run_name(),
+                p.seed
+            ));
+        }
         Some(b) => {
             b.set_message(format!("{} seed {}", p.run_name(), p.seed));
             b.inc(1);
@@ -336,6 +368,26 @@ fn progress_bar(total: usize, quiet: bool) -> (Option<ProgressBar>, ProgressFn) 
         None => {}
     };
     (bar, Box::new(report))
+}
+
+/// Runs `work`, moving `bar` (if any) to the simulated time `covered` [ns] has reached, five
+/// times a second, until the work ends.
+fn follow<T>(bar: Option<&ProgressBar>, covered: &AtomicU64, work: impl FnOnce() -> T) -> T {
+    let Some(bar) = bar else {
+        return work();
+    };
+    let done = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while !done.load(Ordering::Relaxed) {
+                bar.set_position(covered.load(Ordering::Relaxed) / 1_000_000);
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+        });
+        let out = work();
+        done.store(true, Ordering::Relaxed);
+        out
+    })
 }
 
 /// `archsim run … --shard K/N`: runs one slice of the jobs and saves each run whole.
@@ -366,10 +418,11 @@ fn run_shard(args: &RunArgs, shard: &str) -> ExitCode {
         Err(e) => return bad_input(&e),
     };
     let root = args.out.clone().unwrap_or_else(|| PathBuf::from("shards"));
-    let (bar, progress) = progress_bar(shard.jobs(total).len(), args.quiet);
+    let (bar, progress) = progress_bar(shard.jobs(total).len(), None, args.quiet);
     let options = sweep::RunOptions {
         threads: args.threads.map(|t| t as usize),
         max_events: args.max_events,
+        covered: None,
     };
     let result = archsim::shard::run(&root, shard, plan, &scenarios, &options, &*progress);
     if let Some(b) = &bar {
@@ -524,6 +577,7 @@ fn capacity(a: &CapacityArgs) -> ExitCode {
     let options = sweep::RunOptions {
         threads: a.threads.map(|t| t as usize),
         max_events: a.max_events,
+        covered: None,
     };
     let answer = match capacity::search(&sc, &search, &options) {
         Ok(a) => a,
@@ -718,12 +772,17 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
         Err(e) => return bad_input(&e),
     };
     let total: usize = scenarios.iter().map(|s| s.seeds as usize).sum();
-    let (bar, progress) = progress_bar(total, quiet);
+    let simulated = sweep::simulated_total(&scenarios);
+    let (bar, progress) = progress_bar(total, Some(simulated), quiet);
+    let covered = Arc::new(AtomicU64::new(0));
     let options = sweep::RunOptions {
         threads: threads.map(|t| t as usize),
         max_events: *max_events,
+        covered: bar.is_some().then(|| covered.clone()),
     };
-    let outcomes = sweep::run_all(&scenarios, &options, &*progress);
+    let outcomes = follow(bar.as_ref(), &covered, || {
+        sweep::run_all(&scenarios, &options, &*progress)
+    });
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

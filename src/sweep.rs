@@ -12,7 +12,7 @@ use crate::world::{RunError, World};
 use rayon::prelude::*;
 use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -168,12 +168,24 @@ impl Progress<'_> {
 }
 
 /// How a batch of runs is carried out.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct RunOptions {
     /// Worker threads; all cores when `None`. Results do not depend on it.
     pub threads: Option<usize>,
     /// The events a scenario may take over all its seeds (each seed gets its share).
     pub max_events: u64,
+    /// Where runs add the simulated time they cover (nanoseconds), for a progress display:
+    /// it reaches the sum of the runs' durations (`simulated_total`) when all have ended.
+    pub covered: Option<Arc<AtomicU64>>,
+}
+
+/// The simulated time of all the runs of `scenarios` (their durations times their seeds), in
+/// nanoseconds: what `RunOptions::covered` reaches when they have all ended.
+pub fn simulated_total(scenarios: &[Scenario]) -> u64 {
+    scenarios
+        .iter()
+        .map(|s| s.clock().end.0.saturating_mul(u64::from(s.seeds)))
+        .fold(0, u64::saturating_add)
 }
 
 impl Default for RunOptions {
@@ -181,6 +193,7 @@ impl Default for RunOptions {
         RunOptions {
             threads: None,
             max_events: DEFAULT_MAX_EVENTS,
+            covered: None,
         }
     }
 }
@@ -323,10 +336,13 @@ pub fn run_jobs(
         if !failed[i].load(Ordering::Relaxed) {
             let started = Instant::now();
             let per_run = options.max_events.div_ceil(u64::from(sc.seeds).max(1));
-            let result = World::build(sc, job.seed)
+            let mut world = World::build(sc, job.seed)
                 .max_events(per_run)
-                .cancel_when(failed[i].clone())
-                .run();
+                .cancel_when(failed[i].clone());
+            if let Some(c) = &options.covered {
+                world = world.report_progress(c.clone());
+            }
+            let result = world.run();
             match result {
                 Ok(mut r) => {
                     r.wall_s = started.elapsed().as_secs_f64();
@@ -336,6 +352,9 @@ pub fn run_jobs(
                 }
                 Err(e) => fail(i, e),
             }
+        } else if let Some(c) = &options.covered {
+            // Not run, its scenario having failed: its time is covered all the same.
+            c.fetch_add(sc.clock().end.0, Ordering::Relaxed);
         }
         let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
         progress(Progress {

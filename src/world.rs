@@ -5,12 +5,12 @@
 
 use crate::components::{BuildEnv, Component, ComponentSpec, Edge, Shared};
 use crate::faults::Timeline;
-use crate::kernel::{stream, ActorId, Ctx, Input, Kernel, Limits, Model, Stop};
+use crate::kernel::{stream, ActorId, Ctx, Input, Kernel, Limits, Model, SimTime, Stop};
 use crate::metrics::{ActorResult, Clock, Role, RunResult};
 use crate::retry::{RetryPolicy, RetrySpec};
 use crate::scenario::Scenario;
 use crate::workload::Workload;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 pub struct World {
@@ -27,6 +27,11 @@ pub struct World {
     /// Set by whoever started the run when its result is no longer wanted (another seed of
     /// the scenario failed): the run stops at its next checkpoint.
     cancel: Option<Arc<AtomicBool>>,
+    /// Where the run adds the simulated time it has covered (nanoseconds, up to the end of
+    /// arrivals), at each checkpoint and when it ends: what a progress display reads.
+    progress: Option<Arc<AtomicU64>>,
+    /// The time already added to `progress`.
+    reported: SimTime,
 }
 
 /// A run stopped by one of its limits, with the scenario's words for it.
@@ -118,6 +123,8 @@ impl World {
             },
             seed,
             cancel: None,
+            progress: None,
+            reported: SimTime::ZERO,
         }
     }
 
@@ -126,6 +133,23 @@ impl World {
     pub fn max_events(mut self, n: u64) -> World {
         self.limits.max_events = n;
         self
+    }
+
+    /// Adds the simulated time the run covers to `covered` as it goes (a few times a second),
+    /// and the rest of its duration when it ends.
+    pub fn report_progress(mut self, covered: Arc<AtomicU64>) -> World {
+        self.progress = Some(covered);
+        self
+    }
+
+    /// Adds the simulated time covered since the last report, up to `now` (at most the end of
+    /// arrivals), to `progress`.
+    fn report(&mut self, now: SimTime) {
+        if let Some(p) = &self.progress {
+            let reached = now.min(self.clock.end).max(self.reported);
+            p.fetch_add((reached - self.reported).0, Ordering::Relaxed);
+            self.reported = reached;
+        }
     }
 
     /// Stops the run (within a few milliseconds) once `flag` is set.
@@ -139,7 +163,10 @@ impl World {
     pub fn run(mut self) -> Result<RunResult, RunError> {
         let actors = (self.components.len() + self.workloads.len() + 1) as ActorId;
         let mut kernel = Kernel::new(actors as usize, self.limits, stream(self.seed, "faults"));
-        if let Err(stop) = kernel.run(&mut self, actors) {
+        let stopped = kernel.run(&mut self, actors);
+        // A run that ends, however it ends, has covered its duration for a progress display.
+        self.report(self.clock.end);
+        if let Err(stop) = stopped {
             let (at, reason) = match stop {
                 Stop::TooManyInFlight { at, limit } => (
                     at,
@@ -208,7 +235,8 @@ impl World {
 }
 
 impl Model for World {
-    fn checkpoint(&mut self, _now: crate::kernel::SimTime) -> bool {
+    fn checkpoint(&mut self, now: SimTime) -> bool {
+        self.report(now);
         !self
             .cancel
             .as_ref()

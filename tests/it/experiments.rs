@@ -384,3 +384,53 @@ fn a_grid_sweep_charts_each_metric_against_each_parameter_a_line_per_other_value
     assert_eq!(rate.lines.len(), 3, "a line for each number of servers");
     assert!(archsim::report::xy::svg(rate).contains("web.servers = 5"));
 }
+
+#[test]
+fn runs_report_the_simulated_time_they_cover() {
+    // A progress display reads the simulated time the runs have covered: two scenarios, of
+    // 30 s × 3 seeds and 2 min × 1 seed, cover 3 × 30 s + 120 s = 210 s in all, whatever the
+    // threads; a run of many events reports along the way (at its checkpoints) and its
+    // drain after the end of arrivals is not counted twice.
+    let short = crate::scenario(
+        r#"
+        [scenario]
+        name = "short"
+        duration = "30s"
+        seeds = 3
+        [[workload]]
+        name = "u"
+        target = "svc"
+        arrival = { process = "poisson", rate = 5000 }
+        [[component]]
+        id = "svc"
+        kind = "service"
+        servers = 100
+        service_time = "1ms"
+        "#,
+    );
+    let long = crate::scenario(
+        r#"
+        [scenario]
+        name = "long"
+        duration = "2m"
+        [[workload]]
+        name = "u"
+        target = "svc"
+        arrival = { process = "constant", rate = 10 }
+        [[component]]
+        id = "svc"
+        kind = "service"
+        service_time = "5s"
+        "#,
+    );
+    let scenarios = vec![short, long];
+    let total = sweep::simulated_total(&scenarios);
+    assert_eq!(total, 210_000_000_000);
+    let covered = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let options = sweep::RunOptions {
+        covered: Some(covered.clone()),
+        ..crate::on_threads(2)
+    };
+    sweep::run_all(&scenarios, &options, &|_| {}).unwrap_or_else(|_| panic!("runs failed"));
+    assert_eq!(covered.load(std::sync::atomic::Ordering::Relaxed), total);
+}

@@ -414,6 +414,7 @@ fn a_failing_seed_stops_its_scenario_and_is_reported_once() {
     let options = sweep::RunOptions {
         threads: Some(2),
         max_events: 800,
+        covered: None,
     };
     let failures = match sweep::run_all(std::slice::from_ref(&sc), &options, &|_| {}) {
         Ok(_) => panic!("the budget should stop the runs"),
