@@ -444,3 +444,37 @@ fn rds_proxy_multiplexes_queries_beyond_the_connection_limit_and_pinning_shrinks
         num(&proxied, "latency_ms.p99")
     );
 }
+
+#[test]
+fn a_cluster_fails_over_again_once_its_old_writer_has_rejoined_as_a_standby() {
+    // Failover 20 s, replacement 30 s: the first failure (30 s) is over at 50 s, the old
+    // writer rejoins as a standby at 80 s; the second failure (120 s) fails over again, to
+    // one of two standbys, and its old writer rejoins at 170 s, before the end (240 s).
+    let faults = r#"[[fault]]
+        at = "30s"
+        kind = "rds_primary_failure"
+        target = "db"
+        [[fault]]
+        at = "120s"
+        kind = "rds_primary_failure"
+        target = "db""#;
+    let sc = scenario(&rds(
+        "4m",
+        100.0,
+        0.2,
+        r#"deployment = "multi_az_cluster"
+           failover_time = "20s"
+           recovery_time = "30s""#,
+        faults,
+        1,
+    ));
+    let r = World::build(&sc, 1).run().unwrap();
+    let count = |name: &str| r.events.iter().filter(|e| e.event == name).count();
+    assert_eq!(count("failover_complete"), 2);
+    assert_eq!(count("standby_ready"), 2);
+    let s = crate::run_scenario(&sc);
+    assert_eq!(num(&s, "components.db.failover_downtime_s"), 20.0);
+    // Only writes fail, 20/s for 20 s plus half the 5 s DNS tail, twice: about 900.
+    let errors = num(&s, "requests.by_status.503");
+    assert!((errors - 900.0).abs() < 120.0, "{errors}");
+}

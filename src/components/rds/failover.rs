@@ -85,9 +85,12 @@ impl Rds {
             return if self.cfg.proxy.is_some() {
                 // aws-facts: §5 RDS Proxy: client connections stay open; queries wait.
                 Access::Wait
-            } else if self.cfg.deployment == Deployment::Aurora {
-                // aws-facts: §5 Aurora: the old primary is fenced; clients see no traffic and
-                // hang until their own timeout.
+            } else if self.cfg.deployment == Deployment::Aurora
+                && self.recovery == Recovery::PromoteReader
+            {
+                // aws-facts: §5 Aurora: during a failover the old primary is fenced; clients
+                // see no traffic and hang until their own timeout. (Without a replica the
+                // writer is being recreated: refused, as a single instance's.)
                 Access::Hang
             } else {
                 Access::Refused

@@ -21,8 +21,9 @@
 //! until a standby is promoted (under 35 s), and then until the clients' cached DNS expires
 //! (the share of requests still sent to the old address falls linearly over the TTL); with a
 //! replica and `on_primary_failure = "promote_replica"` until the promotion completes; else
-//! until the instance is recovered. On Aurora the old writer is fenced: queries sent to it get
-//! no answer until the failover ends (then 503), so clients wait for their own timeout. With
+//! until the instance is recovered. On Aurora the old writer is fenced during a failover:
+//! queries sent to it get no answer until it ends (then 503), so clients wait for their own
+//! timeout. With
 //! RDS Proxy clients keep their connections: queries for the writer wait in the proxy (up to
 //! its borrow timeout) and go to the new writer, with no DNS tail; queries beyond the
 //! connection limit wait for a connection too, and pinned sessions hold theirs longer. On a
