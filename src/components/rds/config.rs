@@ -553,14 +553,20 @@ impl RdsConfig {
         if self.proxy.is_some() {
             first.push_str(", RDS Proxy");
         }
-        vec![
-            first,
-            match self.replicas {
-                0 => "no read replicas".to_string(),
-                1 => "1 read replica".to_string(),
-                n => format!("{n} read replicas"),
-            },
-        ]
+        let what = if self.deployment == Deployment::Aurora {
+            "Aurora Replica"
+        } else {
+            "read replica"
+        };
+        let mut second = match self.replicas {
+            0 => format!("no {what}s"),
+            1 => format!("1 {what}"),
+            n => format!("{n} {what}s"),
+        };
+        if self.deployment == Deployment::MultiAzCluster {
+            second = format!("2 readable standbys, {second}");
+        }
+        vec![first, second]
     }
 
     /// What its instances cost together [USD/h]. aws-facts: §4: Multi-AZ ≈ 2× single-AZ; each
