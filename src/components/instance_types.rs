@@ -5,6 +5,11 @@
 //! party tables, us-east-1, Linux); sizes beyond `.large` in the m, c and r families are derived
 //! by AWS's own rule within those families: each size up doubles vCPUs, memory and price.
 //!
+//! Prices not in the facts, each with its source beside it (third-party, us-east-1, on
+//! demand, 2026): m7g.large; db.t4g.micro, .small and .medium. The other current families the
+//! catalogue lacks (t4g, r7g and c7i for EC2; db.m6g, db.r6g and db.r7g for RDS) have no
+//! price in aws-facts or a source at hand, and are left out rather than guessed.
+//!
 //! Not in the facts, chosen here and said so:
 //! - `speed`, the CPU work one vCPU does per second relative to an m5 vCPU, from the
 //!   processor generation (public single-thread benchmarks, rounded): a request's `work` is
@@ -40,6 +45,9 @@ const EC2: &[Row] = &[
     ("c5.large", 2, 4.0, 1.1, 0.085),
     ("c6i.large", 2, 4.0, 1.2, 0.085),
     ("c7g.large", 2, 4.0, 1.25, 0.0725),
+    // Graviton3, speed as c7g's. Price not in aws-facts: 0.0816 $/h from factualminds.com,
+    // "Amazon EC2 On-Demand Pricing" (2026-06-17), us-east-1 Linux.
+    ("m7g.large", 2, 8.0, 1.25, 0.0816),
     ("r5.large", 2, 16.0, 1.0, 0.126),
     ("r6i.large", 2, 16.0, 1.15, 0.126),
     ("r6g.large", 2, 16.0, 1.05, 0.1008),
@@ -56,7 +64,9 @@ const EC2: &[Row] = &[
 ];
 
 /// Families whose larger sizes follow by doubling from `.large`.
-const DOUBLING_FAMILIES: &[&str] = &["m5", "m6i", "m7i", "c5", "c6i", "c7g", "r5", "r6i", "r6g"];
+const DOUBLING_FAMILIES: &[&str] = &[
+    "m5", "m6i", "m7i", "m7g", "c5", "c6i", "c7g", "r5", "r6i", "r6g",
+];
 /// Sizes above `.large` and their multiple of it.
 const SIZES: &[(&str, u32)] = &[
     ("xlarge", 2),
@@ -126,6 +136,12 @@ const RDS: &[Row] = &[
     ("db.t3.micro", 2, 1.0, 1.0, 0.017),
     ("db.m5.large", 2, 8.0, 1.0, 0.171),
     ("db.r5.large", 2, 16.0, 1.0, 0.24),
+    // Graviton2 (speed chosen as r6g's). Prices not in aws-facts: single-AZ PostgreSQL
+    // 0.016, 0.032 and 0.065 $/h from infratally.com, "AWS RDS pricing explained" (2026),
+    // us-east-1; burstable credits are not modelled.
+    ("db.t4g.micro", 2, 1.0, 1.05, 0.016),
+    ("db.t4g.small", 2, 2.0, 1.05, 0.032),
+    ("db.t4g.medium", 2, 4.0, 1.05, 0.065),
 ];
 
 /// RDS families whose larger sizes follow by doubling from `.large`.
@@ -165,6 +181,35 @@ mod tests {
                 EC2.iter().any(|r| r.0.starts_with(letter)),
                 "no family starting with {letter}"
             );
+        }
+    }
+
+    #[test]
+    fn graviton_and_current_classes_are_priced_from_their_sources() {
+        let m7g = ec2("m7g.large").unwrap();
+        assert_eq!(
+            (m7g.vcpus, m7g.memory_gib, m7g.on_demand_hourly),
+            (2, 8.0, 0.0816)
+        );
+        assert!((ec2("m7g.2xlarge").unwrap().on_demand_hourly - 4.0 * 0.0816).abs() < 1e-12);
+        for (name, gib, price) in [
+            ("db.t4g.micro", 1.0, 0.016),
+            ("db.t4g.small", 2.0, 0.032),
+            ("db.t4g.medium", 4.0, 0.065),
+        ] {
+            let c = rds(name).unwrap();
+            assert_eq!(
+                (c.vcpus, c.memory_gib, c.single_az_hourly),
+                (2, gib, price),
+                "{name}"
+            );
+        }
+        // No sourced price: left out, not guessed.
+        for name in ["t4g.micro", "r7g.large", "c7i.large"] {
+            assert_eq!(ec2(name), None, "{name}");
+        }
+        for name in ["db.r6g.large", "db.r7g.large", "db.m6g.large"] {
+            assert_eq!(rds(name), None, "{name}");
         }
     }
 

@@ -1,11 +1,25 @@
 //! RDS against its documented behaviour (aws-facts §5).
 
 use crate::{num, per_seed, scenario};
+use archsim::metrics::pointer;
 use archsim::world::World;
 
 /// A workload calling database `db` directly: `rate` per second, `writes` of them writes;
 /// `db` holds the database's extra keys.
 fn rds(duration: &str, rate: f64, writes: f64, db: &str, faults: &str, seeds: u32) -> String {
+    rds_with(duration, rate, writes, "", db, faults, seeds)
+}
+
+/// As `rds`, with `workload` holding the workload's extra keys (a timeout, say).
+fn rds_with(
+    duration: &str,
+    rate: f64,
+    writes: f64,
+    workload: &str,
+    db: &str,
+    faults: &str,
+    seeds: u32,
+) -> String {
     format!(
         r#"
         [scenario]
@@ -20,6 +34,7 @@ fn rds(duration: &str, rate: f64, writes: f64, db: &str, faults: &str, seeds: u3
         arrival = {{ process = "poisson", rate = {rate} }}
         mix = [ {{ op = "read", weight = {r} }}, {{ op = "write", weight = {writes} }} ]
         keys = {{ dist = "zipf", count = 1000, exponent = 1.0 }}
+        {workload}
         [[component]]
         id = "db"
         kind = "rds"
@@ -216,4 +231,250 @@ fn a_failover_near_the_end_leaves_nothing_running_past_it_and_events_stay_in_ord
         csv.lines().any(|l| l.starts_with("240,1,,arrivals_end")),
         "{csv}"
     );
+}
+
+/// The primary fails at 30 s.
+const PRIMARY_FAILS: &str = r#"[[fault]]
+    at = "30s"
+    kind = "rds_primary_failure"
+    target = "db""#;
+
+/// The median of some numbers.
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    (v[(n - 1) / 2] + v[n / 2]) / 2.0
+}
+
+#[test]
+fn a_multi_az_db_cluster_fails_over_in_under_35_s_and_its_standbys_keep_serving_reads() {
+    // aws-facts §5 Multi-AZ DB cluster: failover typically under 35 s. Default: lognormal
+    // with median 20 s and 99th percentile 35 s (the documented figure); over 40 seeds the
+    // median of the downtimes falls within about ±2.5 s of 20 s (its standard error is
+    // 1.25·σ·20/√40 ≈ 1 s, σ = ln(35/20)/2.326 = 0.24), and none reaches 60 s (z = 4.6).
+    let s = crate::run(&rds(
+        "2m",
+        100.0,
+        0.2,
+        r#"deployment = "multi_az_cluster""#,
+        PRIMARY_FAILS,
+        40,
+    ));
+    let downtimes = per_seed(&s, "components.db.failover_downtime_s");
+    assert!(
+        downtimes.iter().all(|d| (5.0..60.0).contains(d)),
+        "{downtimes:?}"
+    );
+    let m = median(&downtimes);
+    assert!((17.5..=22.5).contains(&m), "median {m}: {downtimes:?}");
+    // Reads go to the two readable standbys (the reader endpoint) and go on during the
+    // failover; only writes (20/s) fail, for the downtime plus half the 5 s DNS TTL.
+    let expected: f64 = downtimes.iter().map(|d| 20.0 * (d + 2.5)).sum();
+    let errors = num(&s, "requests.by_status.503");
+    assert!(
+        (errors - expected).abs() < 0.06 * expected,
+        "{errors} vs {expected}"
+    );
+    assert!(num(&s, "components.db.replica_reads") > 0.75 * num(&s, "components.db.reads"));
+    // Three instances (writer and two standbys), each at the class's price: db.m5.large
+    // 0.171 $/h (aws-facts §4) for the 2 minutes measured.
+    let cost = num(&s, "components.db.cost_usd");
+    let expected = 3.0 * 0.171 * 120.0 / 3600.0;
+    assert!((cost - expected).abs() < 1e-9, "{cost} vs {expected}");
+}
+
+#[test]
+fn a_multi_az_db_cluster_commits_when_the_first_of_its_two_standbys_answers() {
+    // Semi-synchronous (aws-facts §5): the commit waits for the faster of two cross-zone
+    // round trips, each uniform 1–2 ms: the minimum of two has mean 1 + 1/3 ms, less than
+    // the Multi-AZ instance's 1.5 ms.
+    let mean = |db: &str| {
+        let s = crate::run(&rds("5m", 100.0, 0.5, db, "", 1));
+        num(&s, "components.db.write_ms.mean")
+    };
+    let single = mean(r#"deployment = "single_az""#);
+    let cluster = mean(r#"deployment = "multi_az_cluster""#) - single;
+    let instance = mean(r#"deployment = "multi_az_instance""#) - single;
+    assert!((1.25..=1.42).contains(&cluster), "{cluster}");
+    assert!((1.4..=1.6).contains(&instance), "{instance}");
+}
+
+#[test]
+fn aurora_promotes_a_replica_in_about_half_a_minute_and_writes_hang_meanwhile() {
+    // aws-facts §5 Aurora: with a replica, promotion; service typically back within 120 s,
+    // often under 60 s. Default: lognormal with median 30 s and 99th percentile 120 s
+    // (σ = ln 4/2.326 = 0.6; 88 % under 60 s). Over 40 seeds the median of the downtimes is
+    // within ±8 s of 30 s (standard error 1.25·0.6·30/√40 ≈ 3.6 s).
+    let s = crate::run(&rds_with(
+        "4m",
+        100.0,
+        0.2,
+        r#"timeout = "2s""#,
+        r#"deployment = "aurora"
+           read_replicas = 1"#,
+        PRIMARY_FAILS,
+        40,
+    ));
+    let downtimes = per_seed(&s, "components.db.failover_downtime_s");
+    let m = median(&downtimes);
+    assert!((22.0..=38.0).contains(&m), "median {m}: {downtimes:?}");
+    let under_a_minute = downtimes.iter().filter(|d| **d < 60.0).count();
+    assert!(under_a_minute >= 30, "{downtimes:?}");
+    // The old writer is fenced: writes sent to it get no answer and the clients time out
+    // (2 s) rather than see 503; 20 writes/s for the downtime.
+    let expected: f64 = downtimes.iter().map(|d| 20.0 * d).sum();
+    let timeouts = num(&s, "requests.by_status.timeout");
+    assert!(
+        (timeouts - expected).abs() < 0.06 * expected,
+        "{timeouts} vs {expected}"
+    );
+    // After the promotion, clients still holding the old address for the 5 s DNS TTL reach
+    // the old writer: its only replica became the writer, so the reads (which the reader
+    // endpoint now sends to the writer) fail too: 100/s × 2.5 s on average, per seed.
+    let refused = num(&s, "requests.by_status.503") / 40.0;
+    assert!((200.0..=300.0).contains(&refused), "{refused}");
+}
+
+#[test]
+fn aurora_is_an_engine_and_without_a_replica_recreates_its_writer() {
+    // `engine = "aurora-mysql"` alone makes an Aurora cluster, with MySQL's connection
+    // formula (aws-facts §5: memory/12582880; 8 GiB: 682).
+    let s = crate::run(&rds(
+        "15m",
+        50.0,
+        0.2,
+        r#"engine = "aurora-mysql"
+           recovery_time = "7m""#,
+        PRIMARY_FAILS,
+        1,
+    ));
+    assert_eq!(num(&s, "components.db.max_connections"), 682.0);
+    // No replica: a new writer is created (aws-facts §5, minutes), as `recovery_time` says.
+    assert_eq!(num(&s, "components.db.failover_downtime_s"), 420.0);
+}
+
+#[test]
+fn rds_proxy_turns_a_failover_into_a_stall_without_errors() {
+    // aws-facts §5 RDS Proxy: client connections survive the failover; queries wait in the
+    // proxy for the new writer, and no client is left on a stale DNS answer.
+    let failover = r#"deployment = "multi_az_instance"
+        failover_time = "40s""#;
+    let without = crate::run(&rds("3m", 100.0, 0.2, failover, PRIMARY_FAILS, 1));
+    // Without it: every query for the writer fails for 40 s plus the 5 s DNS tail (2.5 s on
+    // average): 100/s × 42.5 s.
+    let errors = num(&without, "requests.by_status.503");
+    assert!((errors - 4250.0).abs() < 300.0, "{errors}");
+    let with = crate::run(&rds(
+        "3m",
+        100.0,
+        0.2,
+        &format!("{failover}\nproxy = true"),
+        PRIMARY_FAILS,
+        1,
+    ));
+    // With it: only the queries running on the primary when it failed are lost (a handful:
+    // 100/s × 1.5 ms ≈ 0.15 on average); the others wait for up to the 40 s failover.
+    let lost = pointer(&with, "requests.by_status.503").map_or(0.0, |v| v.as_f64().unwrap());
+    assert!(lost <= 3.0, "{lost}");
+    let stall = num(&with, "latency_ms.max");
+    assert!((39_000.0..=40_100.0).contains(&stall), "{stall}");
+    assert_eq!(
+        num(&with, "requests.by_status.200"),
+        num(&with, "requests.total") - lost
+    );
+}
+
+#[test]
+fn rds_proxy_gives_up_on_a_query_after_its_borrow_timeout() {
+    // A query waits for a database connection at most `proxy_borrow_timeout` (AWS's
+    // ConnectionBorrowTimeout): with 10 s and a 40 s failover, the queries of the first
+    // 30 s of it are answered 503 after 10 s, the last 10 s' worth are served.
+    let s = crate::run(&rds(
+        "3m",
+        100.0,
+        0.2,
+        r#"deployment = "multi_az_instance"
+           failover_time = "40s"
+           proxy = true
+           proxy_borrow_timeout = "10s""#,
+        PRIMARY_FAILS,
+        1,
+    ));
+    let errors = num(&s, "requests.by_status.503");
+    assert!((errors - 3000.0).abs() < 250.0, "{errors}");
+    let slowest = num(&s, "latency_ms.max");
+    assert!((9_900.0..=10_100.0).contains(&slowest), "{slowest}");
+}
+
+#[test]
+fn rds_proxy_multiplexes_queries_beyond_the_connection_limit_and_pinning_shrinks_its_pool() {
+    // Queries of 10 ms on an 8-vCPU class at 400/s: 4 busy on average, bursts above the
+    // limit of 6 connections. Without a proxy a query beyond it is refused (503); with one
+    // it waits for a connection (borrowing at transaction boundaries).
+    let run = |extra: &str| {
+        let t = rds(
+            "2m",
+            400.0,
+            0.01,
+            &format!("max_connections = 6\n{extra}"),
+            "",
+            1,
+        )
+        .replace(r#"read_time = "1ms""#, r#"read_time = "10ms""#)
+        .replace("db.m5.large", "db.m5.2xlarge");
+        crate::run(&t)
+    };
+    let direct = run("");
+    assert!(num(&direct, "components.db.connections_refused") > 500.0);
+    let proxied = run("proxy = true");
+    assert_eq!(num(&proxied, "components.db.connections_refused"), 0.0);
+    assert_eq!(
+        num(&proxied, "requests.by_status.200"),
+        num(&proxied, "requests.total")
+    );
+    // Pinning: half the sessions pin their connection 10 ms more after their query; each
+    // query then holds a connection 15 ms on average, 6 busy at 400/s: the pool is full and
+    // queries wait far longer (the proxy's queue grows until the borrow timeout).
+    let pinned = run("proxy = true\nproxy_pinned = 0.5\nproxy_pinned_for = \"10ms\"");
+    assert!(
+        num(&pinned, "latency_ms.p99") > 10.0 * num(&proxied, "latency_ms.p99"),
+        "{} vs {}",
+        num(&pinned, "latency_ms.p99"),
+        num(&proxied, "latency_ms.p99")
+    );
+}
+
+#[test]
+fn a_cluster_fails_over_again_once_its_old_writer_has_rejoined_as_a_standby() {
+    // Failover 20 s, replacement 30 s: the first failure (30 s) is over at 50 s, the old
+    // writer rejoins as a standby at 80 s; the second failure (120 s) fails over again, to
+    // one of two standbys, and its old writer rejoins at 170 s, before the end (240 s).
+    let faults = r#"[[fault]]
+        at = "30s"
+        kind = "rds_primary_failure"
+        target = "db"
+        [[fault]]
+        at = "120s"
+        kind = "rds_primary_failure"
+        target = "db""#;
+    let sc = scenario(&rds(
+        "4m",
+        100.0,
+        0.2,
+        r#"deployment = "multi_az_cluster"
+           failover_time = "20s"
+           recovery_time = "30s""#,
+        faults,
+        1,
+    ));
+    let r = World::build(&sc, 1).run().unwrap();
+    let count = |name: &str| r.events.iter().filter(|e| e.event == name).count();
+    assert_eq!(count("failover_complete"), 2);
+    assert_eq!(count("standby_ready"), 2);
+    let s = crate::run_scenario(&sc);
+    assert_eq!(num(&s, "components.db.failover_downtime_s"), 20.0);
+    // Only writes fail, 20/s for 20 s plus half the 5 s DNS tail, twice: about 900.
+    let errors = num(&s, "requests.by_status.503");
+    assert!((errors - 900.0).abs() < 120.0, "{errors}");
 }

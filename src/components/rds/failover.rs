@@ -3,8 +3,7 @@
 //! or the recovery of the instance completes, and then for a while longer to clients whose
 //! cached DNS still names the old address.
 
-use super::config::OnFailure;
-use super::replicas::Node;
+use super::config::{Deployment, OnFailure};
 use super::{Rds, Timer, UNAVAILABLE};
 use crate::components::{pack, unpack, Token};
 use crate::kernel::{Ctx, SimTime};
@@ -53,24 +52,72 @@ pub(super) enum Writer {
     Down,
 }
 
+/// What becomes of a query for the writer endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Access {
+    /// It reaches the writer.
+    Open,
+    /// It is refused (503): no writer, or a client's cached address is stale.
+    Refused,
+    /// Aurora: it reaches the fenced old writer and gets no answer.
+    Hang,
+    /// RDS Proxy: it waits in the proxy for the writer.
+    Wait,
+}
+
+/// How the current outage of the writer ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Recovery {
+    /// Multi-AZ DB instance: the standby takes over.
+    Standby,
+    /// Multi-AZ DB cluster or Aurora: a reader (standby, Aurora Replica) is promoted.
+    PromoteReader,
+    /// A read replica is promoted to a standalone writer.
+    PromoteReplica,
+    /// The instance is recovered (or, on Aurora, a new writer created).
+    Recover,
+}
+
 impl Rds {
-    /// Whether a request for the writer endpoint reaches a live writer now.
-    pub(super) fn writer_reachable(&mut self, now: SimTime) -> bool {
+    /// What becomes of a query for the writer endpoint now.
+    pub(super) fn writer_access(&mut self, now: SimTime) -> Access {
         if self.writer_state == Writer::Down {
-            return false;
+            return if self.cfg.proxy.is_some() {
+                // aws-facts: §5 RDS Proxy: client connections stay open; queries wait.
+                Access::Wait
+            } else if self.cfg.deployment == Deployment::Aurora
+                && self.recovery == Recovery::PromoteReader
+            {
+                // aws-facts: §5 Aurora: during a failover the old primary is fenced; clients
+                // see no traffic and hang until their own timeout. (Without a replica the
+                // writer is being recreated: refused, as a single instance's.)
+                Access::Hang
+            } else {
+                Access::Refused
+            };
+        }
+        if self.cfg.proxy.is_some() {
+            // aws-facts: §5 RDS Proxy: it tracks the writer; clients bypass DNS caching.
+            return Access::Open;
         }
         // aws-facts: §5 DNS: after the endpoint is repointed, clients whose cached answer has
-        // not expired still go to the old address; caches expire uniformly over the TTL.
+        // not expired still go to the old address; caches expire uniformly over the TTL. On
+        // Aurora the old writer, now a reader, refuses their writes.
         match self.writer_back_at {
             Some(back) if now < back + self.cfg.dns_ttl => {
                 let share_stale = 1.0 - (now - back).as_secs_f64() / self.cfg.dns_ttl.as_secs_f64();
-                self.rng.random::<f64>() >= share_stale
+                if self.rng.random::<f64>() >= share_stale {
+                    Access::Open
+                } else {
+                    Access::Refused
+                }
             }
-            _ => true,
+            _ => Access::Open,
         }
     }
 
-    /// Drops every query on `node`: its connections are gone (503 to each).
+    /// Drops every query on `node`: its connections are gone (503 to each). Queries waiting
+    /// in the proxy for it stay.
     fn drop_node(&mut self, ctx: &mut Ctx<'_>, node: usize) {
         let now = ctx.now();
         let busy = self.nodes[node].busy;
@@ -79,10 +126,11 @@ impl Rds {
         let n = &mut self.nodes[node];
         n.busy = 0;
         n.connections = 0;
+        n.epoch = n.epoch.wrapping_add(1);
         let victims: Vec<usize> = self
             .jobs
             .iter()
-            .filter(|(_, j)| j.node == node && !j.dead)
+            .filter(|(_, j)| j.node == node && !j.dead && !j.waiting)
             .map(|(k, _)| k)
             .collect();
         for k in victims {
@@ -96,6 +144,15 @@ impl Rds {
         }
     }
 
+    /// Readers that can take over from the writer: a cluster's standbys, Aurora Replicas.
+    fn candidates(&self) -> usize {
+        match self.cfg.deployment {
+            Deployment::MultiAzCluster => self.standbys_left,
+            Deployment::Aurora => self.replicas.len(),
+            _ => 0,
+        }
+    }
+
     /// The primary fails: the writer is down until the recovery its config allows ends.
     pub(super) fn primary_failure(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
@@ -106,24 +163,30 @@ impl Rds {
         self.drop_node(ctx, writer);
         self.writer_state = Writer::Down;
         self.failed_at = now;
+        let promotes = self.cfg.deployment.promotes_a_reader();
         self.recovery = match self.cfg.on_failure {
-            OnFailure::Failover if self.standby_ready => OnFailure::Failover,
-            OnFailure::PromoteReplica if !self.replicas.is_empty() => OnFailure::PromoteReplica,
-            _ => OnFailure::Recover,
+            OnFailure::Failover if promotes && self.candidates() > 0 => Recovery::PromoteReader,
+            OnFailure::Failover if !promotes && self.standby_ready => Recovery::Standby,
+            OnFailure::PromoteReplica if !self.replicas.is_empty() => Recovery::PromoteReplica,
+            _ => Recovery::Recover,
         };
         let (how, took) = match self.recovery {
-            OnFailure::Failover => {
+            Recovery::Standby => {
                 self.standby_ready = false;
                 (
                     "failover to the standby",
                     self.cfg.failover_time.sample_time(&mut self.rng),
                 )
             }
-            OnFailure::PromoteReplica => (
+            Recovery::PromoteReader => (
+                "failover to a reader",
+                self.cfg.failover_time.sample_time(&mut self.rng),
+            ),
+            Recovery::PromoteReplica => (
                 "promoting a read replica",
                 self.cfg.promotion_time.sample_time(&mut self.rng),
             ),
-            OnFailure::Recover => (
+            Recovery::Recover => (
                 "recovering the instance",
                 self.cfg.recovery_time.sample_time(&mut self.rng),
             ),
@@ -133,33 +196,68 @@ impl Rds {
         ctx.schedule(took, Timer::WriterBack.encode());
     }
 
+    /// The old writer's host is replaced after `recovery_time` (chosen: as long as a
+    /// recovery); a replacement ready after the end changes nothing measured: no timer (it
+    /// would keep the run going for minutes).
+    fn replace_later(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        let t = self.cfg.recovery_time.sample_time(&mut self.rng);
+        let due = ctx.now() + t < self.clock.end;
+        if due {
+            ctx.schedule(t, Timer::StandbyReady.encode());
+        }
+        due
+    }
+
+    /// The writer moves to `to`: what waited in the proxy for the old one follows it.
+    fn move_writer(&mut self, to: usize) {
+        let from = self.writer;
+        let mut waiting: Vec<(usize, SimTime)> = self.nodes[from].borrow.drain(..).collect();
+        waiting.extend(self.nodes[to].borrow.drain(..));
+        // First in, first out: the earliest deadline first.
+        waiting.sort_by_key(|&(_, deadline)| deadline);
+        for &(job, _) in &waiting {
+            self.jobs[job].node = to;
+        }
+        self.nodes[to].borrow = waiting.into();
+        self.writer = to;
+    }
+
     /// The writer is back, by the way it went.
     pub(super) fn writer_back(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         let event = match self.recovery {
-            OnFailure::Failover => {
+            Recovery::Standby => {
                 // The old primary's host is replaced and becomes the new standby; until then
-                // commits do not wait for one. Chosen: as long as a recovery.
-                let t = self.cfg.recovery_time.sample_time(&mut self.rng);
-                // A standby ready after the end changes nothing measured: no timer (it would
-                // keep the run going for minutes).
-                if now + t < self.clock.end {
-                    ctx.schedule(t, Timer::StandbyReady.encode());
-                }
-                self.nodes[self.writer] = Node::new();
+                // commits do not wait for one.
+                self.replace_later(ctx);
+                self.nodes[self.writer].replaced();
                 "failover_complete"
             }
-            OnFailure::PromoteReplica => {
+            Recovery::PromoteReader => {
+                let r = self.replicas.remove(0);
+                if self.cfg.deployment == Deployment::MultiAzCluster {
+                    self.standbys_left -= 1;
+                }
+                let old = self.writer;
+                self.nodes[r].unapplied.clear();
+                self.move_writer(r);
+                // The old writer is replaced and rejoins as a reader.
+                self.nodes[old].replaced();
+                if self.replace_later(ctx) {
+                    self.rebuilding.push(old);
+                }
+                "failover_complete"
+            }
+            Recovery::PromoteReplica => {
                 let r = self.replicas.remove(0);
                 // The promoted replica replays what it had received, then takes writes;
                 // the others follow the new writer.
-                let n = &mut self.nodes[r];
-                n.unapplied.clear();
-                self.writer = r;
+                self.nodes[r].unapplied.clear();
+                self.move_writer(r);
                 "promotion_complete"
             }
-            OnFailure::Recover => {
-                self.nodes[self.writer] = Node::new();
+            Recovery::Recover => {
+                self.nodes[self.writer].replaced();
                 "recovery_complete"
             }
         };
@@ -169,5 +267,32 @@ impl Rds {
         self.downtime.push(down);
         self.events
             .push(now, event, format!("writer back after {down:.1} s"));
+        // Aurora: the fenced old writer's connections are reset now.
+        for (call, arrived, write) in std::mem::take(&mut self.fenced) {
+            self.answer(ctx, call, arrived, write, UNAVAILABLE, SimTime::ZERO);
+        }
+        let writer = self.writer;
+        self.admit(ctx, writer);
+    }
+
+    /// A replaced instance is ready: the Multi-AZ DB instance's new standby, or the old
+    /// writer rejoining a cluster as a standby or Aurora as a replica, caught up.
+    pub(super) fn standby_back(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        match self.rebuilding.pop() {
+            Some(node) => {
+                let n = &mut self.nodes[node];
+                n.applied_seq = self.write_seq;
+                n.last_apply_end = now;
+                if self.cfg.deployment == Deployment::MultiAzCluster {
+                    self.replicas.insert(0, node);
+                    self.standbys_left += 1;
+                } else {
+                    self.replicas.push(node);
+                }
+            }
+            None => self.standby_ready = true,
+        }
+        self.events.push(now, "standby_ready", String::new());
     }
 }

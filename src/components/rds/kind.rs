@@ -2,7 +2,8 @@
 //! panels and events, and what an outage of its zone does to it.
 
 use super::config::{
-    self, RdsConfig, ENGINES, MAX_CONNECTIONS, MAX_READ_REPLICAS, ON_FAILURE, READS_GO_TO,
+    self, RdsConfig, DEPLOYMENTS, ENGINES, MAX_CONNECTIONS, MAX_READ_REPLICAS, ON_FAILURE,
+    READS_GO_TO,
 };
 use super::Fault;
 use crate::components::kind::{
@@ -62,13 +63,13 @@ impl Kind for RdsConfig {
         title: "Amazon RDS",
         noun: "an RDS database",
         category: Category::Database,
-        about: "a database instance with its engine’s connection limit, Multi-AZ standby and failover, read replicas with replication lag and stale reads, backups, and cost",
+        about: "a database with its engine’s connection limit, a deployment (single-AZ, Multi-AZ instance, Multi-AZ cluster with readable standbys, Aurora) and its failover, read replicas with replication lag and stale reads, RDS Proxy, backups, and cost",
         keys: &[
             Key {
                 name: "engine",
                 ty: KeyType::Word(ENGINES),
                 required: false,
-                about: "the database engine; it sets the default connection limit and the most read replicas (15, or 5 for oracle and sqlserver) (default postgres)",
+                about: "the database engine; it sets the default connection limit and the most read replicas (15, or 5 for oracle and sqlserver); aurora-postgresql and aurora-mysql make an Aurora cluster, with their compatible engine's connection limit (default postgres, or aurora-postgresql with deployment = \"aurora\")",
             },
             Key {
                 name: "instance_class",
@@ -77,10 +78,16 @@ impl Kind for RdsConfig {
                 about: "the instance class of the primary and of each replica (\"db.m5.large\"): its vCPUs, memory, speed and hourly price",
             },
             Key {
+                name: "deployment",
+                ty: KeyType::Word(DEPLOYMENTS),
+                required: false,
+                about: "what stands by to take over from the writer: single_az (nothing); multi_az_instance (one hidden synchronous standby, failover typically 60–120 s, commits wait one cross-zone round trip, price ×2); multi_az_cluster (two readable standbys in other zones serving reads, semi-synchronous commits, failover typically under 35 s, price ×3, mysql or postgres); aurora (Aurora Replicas on shared storage serving reads, a replica promoted in typically under a minute, the old writer fenced so clients hang until their timeout, each instance at the class's price) (default: multi_az_instance with multi_az = true, aurora with an aurora engine, else single_az)",
+            },
+            Key {
                 name: "multi_az",
                 ty: KeyType::Bool,
                 required: false,
-                about: "whether a synchronous standby in another zone takes over when the primary fails; each commit waits one cross-zone round trip, and it costs twice (default false)",
+                about: "the older way to say deployment = \"multi_az_instance\" (true) or \"single_az\" (false); it must agree with `deployment` when both are set (default false)",
             },
             Key {
                 name: "read_replicas",
@@ -89,13 +96,13 @@ impl Kind for RdsConfig {
                     max: MAX_READ_REPLICAS,
                 },
                 required: false,
-                about: "read replicas, replicated asynchronously, each an instance of the class; at most 15, or 5 for oracle and sqlserver (default 0)",
+                about: "read replicas (Aurora Replicas with aurora, the failover targets), replicated asynchronously, each an instance of the class; at most 15, or 5 for oracle and sqlserver (default 0)",
             },
             Key {
                 name: "reads",
                 ty: KeyType::Word(READS_GO_TO),
                 required: false,
-                about: "where reads go: primary, or the replicas in turn (default: replicas when there are any, else primary)",
+                about: "where reads go: primary, or the readers in turn, the reader endpoint: read replicas, Aurora Replicas, a Multi-AZ DB cluster's standbys (default: replicas when there are any readers, else primary)",
             },
             Key {
                 name: "read_time",
@@ -134,7 +141,7 @@ impl Kind for RdsConfig {
                 name: "failover_time",
                 ty: KeyType::TimeDist,
                 required: false,
-                about: "time a Multi-AZ failover to the standby takes (default uniform 60s to 120s)",
+                about: "time a failover takes: to a Multi-AZ instance's standby (default uniform 60s to 120s), to a Multi-AZ cluster's standby (default lognormal, median 20s, p99 35s: AWS's typically under 35 s), to an Aurora Replica (default lognormal, median 30s, p99 120s: AWS's typically within 120 s, often under 60 s)",
             },
             Key {
                 name: "dns_ttl",
@@ -146,7 +153,7 @@ impl Kind for RdsConfig {
                 name: "on_primary_failure",
                 ty: KeyType::Word(ON_FAILURE),
                 required: false,
-                about: "what follows the primary's failure: failover (needs multi_az), promote_replica (needs read_replicas) or recover (default: failover with multi_az, else recover)",
+                about: "what follows the primary's failure: failover (needs a deployment with a standby, or Aurora with a replica), promote_replica (needs read_replicas; not in a cluster or Aurora, which promote by failover) or recover (default: failover when the deployment can, else recover)",
             },
             Key {
                 name: "promotion_time",
@@ -158,7 +165,7 @@ impl Kind for RdsConfig {
                 name: "recovery_time",
                 ty: KeyType::TimeDist,
                 required: false,
-                about: "time RDS takes to recover a failed instance, or to replace a Multi-AZ standby (default uniform 300s to 600s)",
+                about: "time RDS takes to recover a failed instance (on Aurora without a replica, to create a new writer), or to replace a standby or an old writer that rejoins as a reader after a failover (default uniform 300s to 600s)",
             },
             Key {
                 name: "backup",
@@ -177,7 +184,40 @@ impl Kind for RdsConfig {
                     },
                 ]),
                 required: false,
-                about: "an automated backup: single-AZ instances (and sqlserver) pause I/O, Multi-AZ ones back up from the standby (default: none)",
+                about: "an automated backup: single-AZ instances (and sqlserver on a Multi-AZ instance) pause I/O, Multi-AZ ones back up from the standby, Aurora's are continuous (default: none)",
+            },
+            Key {
+                name: "proxy",
+                ty: KeyType::Bool,
+                required: false,
+                about: "RDS Proxy in front: clients keep their connections across a failover and wait (a stall, not errors, and no DNS tail); queries beyond max_connections wait for a connection instead of 503; not priced (default false)",
+            },
+            Key {
+                name: "proxy_latency",
+                ty: KeyType::TimeDist,
+                required: false,
+                about: "time the proxy's hop adds to each query, both ways (default uniform 1ms to 5ms, a choice)",
+            },
+            Key {
+                name: "proxy_borrow_timeout",
+                ty: KeyType::Duration,
+                required: false,
+                about: "longest a query waits in the proxy for a connection or a writer before it is answered 503 (AWS's ConnectionBorrowTimeout, default 120s)",
+            },
+            Key {
+                name: "proxy_pinned",
+                ty: KeyType::Number {
+                    min: 0.0,
+                    max: 1.0,
+                },
+                required: false,
+                about: "share of queries whose session state (SET, temporary tables, …) pins their database connection, 0 to 1 (default 0)",
+            },
+            Key {
+                name: "proxy_pinned_for",
+                ty: KeyType::Duration,
+                required: false,
+                about: "how long a pinned connection stays with its client after the query, so no other query can borrow it (default 1s, a choice)",
             },
         ],
         faults: &[FaultInfo {
@@ -220,7 +260,12 @@ impl Kind for RdsConfig {
             Field {
                 path: "writer_unavailable",
                 unit: Unit::Count,
-                about: "queries for the writer answered 503, the writer being down or a client's cached address stale",
+                about: "queries for the writer answered 503 (or, on Aurora, left hanging until the failover ends), the writer being down or a client's cached address stale",
+            },
+            Field {
+                path: "proxy_borrow_timeouts",
+                unit: Unit::Count,
+                about: "with RDS Proxy: queries answered 503 after waiting the borrow timeout for a connection or a writer",
             },
             Field {
                 path: "utilisation",
@@ -235,7 +280,7 @@ impl Kind for RdsConfig {
             Field {
                 path: "replica_reads",
                 unit: Unit::Count,
-                about: "with replicas: reads the replicas served",
+                about: "with readers: reads the readers (replicas, readable standbys) served",
             },
             Field {
                 path: "stale_reads",
@@ -265,7 +310,7 @@ impl Kind for RdsConfig {
             Field {
                 path: "cost_usd",
                 unit: Unit::Usd,
-                about: "its instances' price over the measured period (Multi-AZ twice, each replica once)",
+                about: "its instances' price over the measured period (Multi-AZ instance twice, Multi-AZ cluster three times, each replica once)",
             },
             Field {
                 path: "read_ms.*",

@@ -1,11 +1,15 @@
-//! Amazon RDS: a primary (optionally Multi-AZ, with a synchronous standby) and read replicas.
-//! aws-facts: §5 (Multi-AZ, failover, DNS, read replicas, backups, max_connections), §4 (RDS
-//! prices), §13 (cross-zone latency).
+//! Amazon RDS and Aurora: a writer, what stands by to replace it (`deployment`), read replicas,
+//! and optionally RDS Proxy in front. aws-facts: §5 (Multi-AZ DB instance and cluster, Aurora,
+//! RDS Proxy, failover, DNS, read replicas, backups, max_connections), §4 (RDS prices), §13
+//! (cross-zone latency).
 //!
 //! Each node runs queries on its vCPUs (FIFO), at most `max_connections` at once (beyond that
-//! 503). Writes (`write_ops`) go to the writer; reads go to the replicas in turn when there are
-//! any (`reads = "replicas"`), else to the writer. With Multi-AZ a commit waits one cross-zone
-//! round trip for the standby.
+//! 503). Writes (`write_ops`) go to the writer; reads go to the readers in turn when there are
+//! any (`reads = "replicas"`: a Multi-AZ DB cluster's two readable standbys, read replicas,
+//! Aurora Replicas), else to the writer. A commit waits for the standbys: on a Multi-AZ DB
+//! instance one cross-zone round trip; on a Multi-AZ DB cluster the faster of its two
+//! standbys' (semi-synchronous); on Aurora, chosen, the second fastest of four cross-zone
+//! storage copies (a four-of-six quorum with two copies in the writer's zone).
 //!
 //! Replication is asynchronous: each replica replays the writes one at a time (`apply_time`
 //! each), so its lag is the wait in that single-threaded queue: near zero while writes are
@@ -13,11 +17,18 @@
 //! the replica has not yet replayed is stale, and counted.
 //!
 //! When the primary fails, its connections drop (503) and the writer endpoint answers 503:
-//! with Multi-AZ until the failover completes (60–120 s) and the clients' cached DNS expires
+//! on a Multi-AZ DB instance until the failover completes (60–120 s), on a Multi-AZ DB cluster
+//! until a standby is promoted (under 35 s), and then until the clients' cached DNS expires
 //! (the share of requests still sent to the old address falls linearly over the TTL); with a
 //! replica and `on_primary_failure = "promote_replica"` until the promotion completes; else
-//! until the instance is recovered. On a single-AZ instance the backup window suspends I/O
-//! briefly: queries hold their vCPU until it resumes.
+//! until the instance is recovered. On Aurora the old writer is fenced during a failover:
+//! queries sent to it get no answer until it ends (then 503), so clients wait for their own
+//! timeout. With
+//! RDS Proxy clients keep their connections: queries for the writer wait in the proxy (up to
+//! its borrow timeout) and go to the new writer, with no DNS tail; queries beyond the
+//! connection limit wait for a connection too, and pinned sessions hold theirs longer. On a
+//! single-AZ instance the backup window suspends I/O briefly: queries hold their vCPU until
+//! it resumes.
 //!
 //! Its parts: `config.rs` (its table), `kind.rs` (what it declares), `replicas.rs` (the
 //! instances and replication), `failover.rs` (the primary's failure and what follows).
@@ -27,9 +38,9 @@ mod failover;
 mod kind;
 mod replicas;
 
-pub use config::{OnFailure, RdsConfig};
+pub use config::{Deployment, OnFailure, RdsConfig};
 pub use failover::Fault;
-use failover::Writer;
+use failover::{Access, Recovery, Writer};
 use kind::{READS, REPLICA_LAG, STALE_READ_SHARE, UTILISATION, WRITE, WRITES};
 use replicas::Node;
 
@@ -54,8 +65,14 @@ enum Timer {
     WriterBack,
     /// The backup starts.
     Backup,
-    /// Multi-AZ: a new standby is ready to take over.
+    /// Multi-AZ: a new standby is ready to take over (or, in a cluster or Aurora, the old
+    /// writer's replacement joins the readers).
     StandbyReady,
+    /// RDS Proxy: queries that waited too long for a connection to a node are given up.
+    BorrowExpiry(usize),
+    /// RDS Proxy: a pinned connection to a node is released, if the node has not dropped
+    /// all its connections since (its epoch).
+    Unpin { node: usize, epoch: u32 },
 }
 
 impl Token for Timer {
@@ -65,6 +82,8 @@ impl Token for Timer {
             Timer::WriterBack => pack(1, 0),
             Timer::Backup => pack(2, 0),
             Timer::StandbyReady => pack(3, 0),
+            Timer::BorrowExpiry(node) => pack(4, node as u64),
+            Timer::Unpin { node, epoch } => pack(5, (u64::from(epoch) << 24) | node as u64),
         }
     }
 
@@ -74,6 +93,11 @@ impl Token for Timer {
             (1, 0) => Some(Timer::WriterBack),
             (2, 0) => Some(Timer::Backup),
             (3, 0) => Some(Timer::StandbyReady),
+            (4, node) => Some(Timer::BorrowExpiry(node as usize)),
+            (5, v) => Some(Timer::Unpin {
+                node: (v & ((1 << 24) - 1)) as usize,
+                epoch: u32::try_from(v >> 24).ok()?,
+            }),
             _ => None,
         }
     }
@@ -89,6 +113,8 @@ struct Job {
     write: bool,
     /// Its instance failed and it was answered 503: its timer only frees its place.
     dead: bool,
+    /// RDS Proxy: it waits in the proxy for a connection to its instance.
+    waiting: bool,
 }
 
 /// A running RDS database: its writer, standby and read replicas.
@@ -107,9 +133,17 @@ pub struct Rds {
     writer_back_at: Option<SimTime>,
     failed_at: SimTime,
     /// How the current outage of the writer ends.
-    recovery: OnFailure,
-    /// Multi-AZ: whether a standby is ready to take over.
+    recovery: Recovery,
+    /// Multi-AZ DB instance: whether a standby is ready to take over.
     standby_ready: bool,
+    /// Multi-AZ DB cluster: how many of the readers, at the front of `replicas`, are
+    /// standbys that can take over.
+    standbys_left: usize,
+    /// Cluster and Aurora: old writers being replaced, to rejoin as readers.
+    rebuilding: Vec<usize>,
+    /// Aurora: queries sent to the fenced old writer, unanswered until the failover ends, as
+    /// (call, arrival, write).
+    fenced: Vec<(CallId, SimTime, bool)>,
     jobs: Slab<Job>,
     write_seq: u64,
     /// Per key, the sequence number of its last write (kept while a replica may lack it).
@@ -130,6 +164,7 @@ pub struct Rds {
     lag_max_s: f64,
     refused: u64,
     unavailable: u64,
+    borrow_timeouts: u64,
     downtime: Vec<f64>,
     events: EventLog,
 }
@@ -138,7 +173,7 @@ impl Rds {
     /// Builds it for one run from its validated config.
     pub fn new(cfg: RdsConfig, env: BuildEnv) -> Rds {
         let clock = env.clock;
-        let n = 1 + cfg.replicas as usize;
+        let n = 1 + cfg.readers() as usize;
         Rds {
             nodes: (0..n).map(|_| Node::new()).collect(),
             writer: 0,
@@ -147,8 +182,11 @@ impl Rds {
             writer_state: Writer::Up,
             writer_back_at: None,
             failed_at: SimTime::ZERO,
-            recovery: OnFailure::Recover,
-            standby_ready: cfg.multi_az,
+            recovery: Recovery::Recover,
+            standby_ready: cfg.deployment == Deployment::MultiAzInstance,
+            standbys_left: cfg.deployment.standbys() as usize,
+            rebuilding: Vec::new(),
+            fenced: Vec::new(),
             jobs: Slab::new(),
             write_seq: 0,
             last_write: HashMap::new(),
@@ -167,6 +205,7 @@ impl Rds {
             lag_max_s: 0.0,
             refused: 0,
             unavailable: 0,
+            borrow_timeouts: 0,
             downtime: Vec::new(),
             events: EventLog::new(&env.name),
             cfg,
@@ -185,6 +224,11 @@ impl Rds {
         delay: SimTime,
     ) {
         let now = ctx.now();
+        // aws-facts: §5 RDS Proxy: its hop adds to every answer.
+        let delay = match &self.cfg.proxy {
+            Some(p) => delay + p.latency.sample_time(&mut self.rng),
+            None => delay,
+        };
         ctx.reply_after(call, status, delay);
         let measured = self.clock.measured(arrived);
         self.statuses.add(&self.clock, status, now, measured);
@@ -212,20 +256,32 @@ impl Rds {
             self.next_replica = self.next_replica.wrapping_add(1);
             r
         } else {
-            if !self.writer_reachable(now) {
-                self.unavailable += u64::from(measured);
-                self.answer(ctx, call, now, write, UNAVAILABLE, SimTime::ZERO);
-                return;
-            }
             self.writer
         };
-        let n = &mut self.nodes[node];
-        if n.connections >= self.cfg.max_connections {
+        // RDS Proxy: whether the query waits in the proxy for the writer to be back.
+        let mut wait = false;
+        if node == self.writer {
+            match self.writer_access(now) {
+                Access::Open => {}
+                Access::Wait => wait = true,
+                Access::Hang => {
+                    self.unavailable += u64::from(measured);
+                    self.fenced.push((call, now, write));
+                    return;
+                }
+                Access::Refused => {
+                    self.unavailable += u64::from(measured);
+                    self.answer(ctx, call, now, write, UNAVAILABLE, SimTime::ZERO);
+                    return;
+                }
+            }
+        }
+        let full = self.nodes[node].connections >= self.cfg.max_connections;
+        if full && self.cfg.proxy.is_none() {
             self.refused += u64::from(measured);
             self.answer(ctx, call, now, write, UNAVAILABLE, SimTime::ZERO);
             return;
         }
-        n.connections += 1;
         let job = self.jobs.insert(Job {
             call,
             arrived: now,
@@ -233,7 +289,21 @@ impl Rds {
             key: msg.key,
             write,
             dead: false,
+            waiting: false,
         });
+        // aws-facts: §5 RDS Proxy: a query borrows a connection when one is free; first in,
+        // first out behind those already waiting.
+        if wait || full || !self.nodes[node].borrow.is_empty() {
+            self.wait_for_connection(ctx, job);
+        } else {
+            self.connect(ctx, job);
+        }
+    }
+
+    /// The query takes a connection to its instance, and a vCPU when one is free.
+    fn connect(&mut self, ctx: &mut Ctx<'_>, job: usize) {
+        let node = self.jobs[job].node;
+        self.nodes[node].connections += 1;
         if self.nodes[node].busy < self.cfg.class.vcpus {
             self.run(ctx, job);
         } else {
@@ -268,22 +338,35 @@ impl Rds {
             return;
         }
         let j = self.jobs.remove(job);
+        // aws-facts: §5 RDS Proxy pinning: a session that changed its state keeps its
+        // connection after the query, until its client lets go.
+        let pinned = match &self.cfg.proxy {
+            Some(p) if p.pinned > 0.0 => {
+                (self.rng.random::<f64>() < p.pinned).then_some(p.pinned_for)
+            }
+            _ => None,
+        };
         let n = &mut self.nodes[node];
         n.busy -= 1;
-        n.connections -= 1;
+        match pinned {
+            Some(hold) => ctx.schedule(
+                hold,
+                Timer::Unpin {
+                    node,
+                    epoch: n.epoch,
+                }
+                .encode(),
+            ),
+            None => n.connections -= 1,
+        }
         self.busy.add(&self.clock, now, -1.0);
         if let Some(next) = self.nodes[node].cpu_queue.pop_front() {
             self.run(ctx, next);
         }
+        self.admit(ctx, node);
         if j.write {
             self.replicate(ctx, j.key);
-            // aws-facts: §5 Multi-AZ: the commit waits for the standby, one cross-zone round
-            // trip (§13: 0.5–1 ms each way).
-            let commit = if self.cfg.multi_az && self.standby_ready {
-                SimTime::from_secs_f64(2.0 * self.rng.random_range(0.0005..0.001))
-            } else {
-                SimTime::ZERO
-            };
+            let commit = self.commit_wait();
             self.answer(ctx, j.call, j.arrived, true, status::OK, commit);
         } else {
             if node != self.writer {
@@ -293,12 +376,110 @@ impl Rds {
         }
     }
 
+    /// How long a commit waits for the standbys' acknowledgement.
+    fn commit_wait(&mut self) -> SimTime {
+        // aws-facts: §13: a cross-zone round trip, 0.5–1 ms each way.
+        let rtt = |rng: &mut SimRng| 2.0 * rng.random_range(0.0005..0.001);
+        let wait = match self.cfg.deployment {
+            // aws-facts: §5 Multi-AZ DB instance: the commit waits for the standby, one
+            // cross-zone round trip.
+            Deployment::MultiAzInstance if self.standby_ready => rtt(&mut self.rng),
+            // aws-facts: §5 Multi-AZ DB cluster: semi-synchronous, the commit waits for the
+            // first of its standbys to acknowledge.
+            Deployment::MultiAzCluster if self.standbys_left > 0 => (0..self.standbys_left.min(2))
+                .map(|_| rtt(&mut self.rng))
+                .fold(f64::INFINITY, f64::min),
+            // aws-facts: §5 Aurora: six copies in three zones. Chosen: a write quorum of four,
+            // two copies in the writer's zone: the second fastest of the other four.
+            Deployment::Aurora => {
+                let mut copies = [0.0; 4];
+                for c in &mut copies {
+                    *c = rtt(&mut self.rng);
+                }
+                copies.sort_by(f64::total_cmp);
+                copies[1]
+            }
+            _ => return SimTime::ZERO,
+        };
+        SimTime::from_secs_f64(wait)
+    }
+
+    /// RDS Proxy: the query waits for a connection to its instance, at most the borrow
+    /// timeout.
+    fn wait_for_connection(&mut self, ctx: &mut Ctx<'_>, job: usize) {
+        let timeout = self
+            .cfg
+            .proxy
+            .as_ref()
+            .map_or(SimTime::ZERO, |p| p.borrow_timeout);
+        let node = self.jobs[job].node;
+        self.jobs[job].waiting = true;
+        self.nodes[node]
+            .borrow
+            .push_back((job, ctx.now() + timeout));
+        self.arm_expiry(ctx, node);
+    }
+
+    /// Sets a timer for the first query waiting for `node` to give up, unless one is set
+    /// that fires no later.
+    fn arm_expiry(&mut self, ctx: &mut Ctx<'_>, node: usize) {
+        let now = ctx.now();
+        let n = &mut self.nodes[node];
+        let Some(&(_, first)) = n.borrow.front() else {
+            return;
+        };
+        if n.expiry_at.is_some_and(|t| t <= first && t >= now) {
+            return;
+        }
+        n.expiry_at = Some(first);
+        ctx.schedule(first - now, Timer::BorrowExpiry(node).encode());
+    }
+
+    /// RDS Proxy: queries that waited their borrow timeout for `node` are answered with an
+    /// error.
+    fn borrow_expiry(&mut self, ctx: &mut Ctx<'_>, node: usize) {
+        let now = ctx.now();
+        if self.nodes[node].expiry_at == Some(now) {
+            self.nodes[node].expiry_at = None;
+        }
+        while let Some(&(job, deadline)) = self.nodes[node].borrow.front() {
+            if deadline > now {
+                break;
+            }
+            self.nodes[node].borrow.pop_front();
+            let j = self.jobs.remove(job);
+            self.borrow_timeouts += u64::from(self.clock.measured(j.arrived));
+            self.answer(ctx, j.call, j.arrived, j.write, UNAVAILABLE, SimTime::ZERO);
+        }
+        self.arm_expiry(ctx, node);
+    }
+
+    /// RDS Proxy: queries waiting for `node` take the connections it has free.
+    pub(super) fn admit(&mut self, ctx: &mut Ctx<'_>, node: usize) {
+        if node == self.writer && self.writer_state == Writer::Down {
+            return;
+        }
+        while self.nodes[node].connections < self.cfg.max_connections {
+            let Some((job, _)) = self.nodes[node].borrow.pop_front() else {
+                break;
+            };
+            self.jobs[job].waiting = false;
+            self.connect(ctx, job);
+        }
+    }
+
     /// The backup starts. aws-facts: §5 automated backups: a single-AZ instance's I/O pauses;
     /// Multi-AZ (except SQL Server) backs up from the standby.
     fn backup(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         let (_, pause) = self.cfg.backup.expect("scheduled only with a backup");
-        let pauses = !self.cfg.multi_az || self.cfg.engine == "sqlserver";
+        // Chosen: Aurora's backups are continuous, from its shared storage, with no pause
+        // (not in aws-facts); a Multi-AZ DB cluster backs up from a standby like an instance.
+        let pauses = match self.cfg.deployment {
+            Deployment::SingleAz => true,
+            Deployment::MultiAzInstance => self.cfg.engine == "sqlserver",
+            Deployment::MultiAzCluster | Deployment::Aurora => false,
+        };
         if pauses {
             self.nodes[self.writer].paused_until = now + pause;
             self.events
@@ -330,10 +511,14 @@ impl Component for Rds {
                 Some(Timer::Work(job)) => self.work_done(ctx, job),
                 Some(Timer::WriterBack) => self.writer_back(ctx),
                 Some(Timer::Backup) => self.backup(ctx),
-                Some(Timer::StandbyReady) => {
-                    self.standby_ready = true;
-                    self.events.push(ctx.now(), "standby_ready", String::new());
+                Some(Timer::StandbyReady) => self.standby_back(ctx),
+                Some(Timer::BorrowExpiry(node)) => self.borrow_expiry(ctx, node),
+                // A release after the node dropped all its connections has nothing to free.
+                Some(Timer::Unpin { node, epoch }) if self.nodes[node].epoch == epoch => {
+                    self.nodes[node].connections -= 1;
+                    self.admit(ctx, node);
                 }
+                Some(Timer::Unpin { .. }) => {}
                 None => {}
             },
             // The database makes no calls.
@@ -354,10 +539,13 @@ impl Component for Rds {
         }
         m.count("connections_refused", self.refused);
         m.count("writer_unavailable", self.unavailable);
+        if self.cfg.proxy.is_some() {
+            m.count("proxy_borrow_timeouts", self.borrow_timeouts);
+        }
         let vcpus = f64::from(self.cfg.class.vcpus) * self.nodes.len() as f64;
         m.gauge("utilisation", self.busy.mean(c) / vcpus);
         m.gauge("max_connections", f64::from(self.cfg.max_connections));
-        if self.cfg.replicas > 0 {
+        if self.cfg.readers() > 0 {
             m.count("replica_reads", self.replica_reads.total());
             m.count("stale_reads", self.stale.total());
             m.gauge(
@@ -387,7 +575,7 @@ impl Component for Rds {
                 self.busy.mean_series(c).iter().map(|b| b / vcpus).collect(),
             ),
         ];
-        if self.cfg.replicas > 0 {
+        if self.cfg.readers() > 0 {
             series.push((&REPLICA_LAG, self.lag_max_window.clone()));
             series.push((
                 &STALE_READ_SHARE,
@@ -415,6 +603,9 @@ mod tests {
             Just(Timer::WriterBack),
             Just(Timer::Backup),
             Just(Timer::StandbyReady),
+            (0usize..1 << 20).prop_map(Timer::BorrowExpiry),
+            ((0usize..1 << 24), any::<u32>())
+                .prop_map(|(node, epoch)| Timer::Unpin { node, epoch }),
         ]
     }
 

@@ -23,6 +23,14 @@ pub(super) struct Node {
     pub(super) applied_seq: u64,
     /// Replica: when the replay of the last write it was sent ends.
     pub(super) last_apply_end: SimTime,
+    /// RDS Proxy: queries waiting for a connection to it, by their index in `Rds::jobs`,
+    /// with when the proxy gives up on each (first in, first out).
+    pub(super) borrow: VecDeque<(usize, SimTime)>,
+    /// RDS Proxy: when the timer that gives up on waiting queries next fires, if one is set.
+    pub(super) expiry_at: Option<SimTime>,
+    /// How many times its connections were all dropped: a pinned connection released after
+    /// that is no longer counted.
+    pub(super) epoch: u32,
 }
 
 impl Node {
@@ -35,7 +43,22 @@ impl Node {
             unapplied: VecDeque::new(),
             applied_seq: 0,
             last_apply_end: SimTime::ZERO,
+            borrow: VecDeque::new(),
+            expiry_at: None,
+            epoch: 0,
         }
+    }
+
+    /// The same instance replaced by a new one; the queries waiting in the proxy for it
+    /// stay.
+    pub(super) fn replaced(&mut self) {
+        let borrow = std::mem::take(&mut self.borrow);
+        let expiry_at = self.expiry_at;
+        let epoch = self.epoch.wrapping_add(1);
+        *self = Node::new();
+        self.borrow = borrow;
+        self.expiry_at = expiry_at;
+        self.epoch = epoch;
     }
 
     /// Replays what has finished by `now`; returns the lag (age of the oldest write not yet
