@@ -279,7 +279,9 @@ impl Cache {
                     Ok(true) => self.evictions.add(&self.clock, now, measured),
                     Ok(false) => {}
                     // aws-facts: §6 eviction default: nothing may be evicted, so Redis answers
-                    // "OOM command not allowed"; reads still hit.
+                    // "OOM command not allowed"; reads still hit. That error reply stands for
+                    // a 503 (a store that refuses writes), but the application does not pass
+                    // it on: the backend has answered, so its answer goes back, uncached.
                     Err(Full) => self.refused_sets.add(&self.clock, now, measured),
                 }
                 // The set is one more trip before the application answers.
