@@ -256,3 +256,107 @@ fn auto_scaling_acts_after_two_minutes_above_target_and_its_lag() {
         .unwrap();
     assert_eq!(alarm.time.as_secs_f64(), 12.0 * 60.0);
 }
+
+/// Writes at `rate` per second over `keys` uniform keys to a provisioned table of 1,000 RCU
+/// and 10,000 WCU in 14 partitions, where keys 0 and 1 hash to the same partition.
+fn hot_writes(rate: u32, keys: u32, extra: &str) -> String {
+    format!(
+        r#"
+        [scenario]
+        duration = "10m"
+        [[workload]]
+        name = "u"
+        target = "table"
+        arrival = {{ process = "constant", rate = {rate} }}
+        mix = [ {{ op = "write", weight = 1 }} ]
+        keys = {{ dist = "uniform", count = {keys} }}
+        {}
+        "#,
+        table("rcu = 1000\nwcu = 10000\npartitions = 14", extra)
+    )
+}
+
+#[test]
+fn split_for_heat_gives_a_hot_key_its_own_partition_after_the_delay() {
+    // aws-facts §7 split for heat. 1,500 writes/s over keys 0 and 1, which share a
+    // partition: 1,500 WCU/s against its 1,000, so a third is throttled (500/s) once the
+    // partition's second of burst is spent (1,000 / 500 = 2 s). A 2-minute delay after the
+    // first throttle, the hotter key gets a partition of its own: 750 WCU/s each, nothing
+    // throttled. So about 500/s × 120 s = 60,000 throttles, all in the first 122 s
+    // (binomial sd ≈ 200).
+    let s = run(&hot_writes(1500, 2, "split_delay = \"2m\""));
+    let throttles = num(&s, "components.table.throttles");
+    assert!((throttles - 60_000.0).abs() < 1_500.0, "{throttles}");
+    assert_eq!(num(&s, "components.table.keys_split_off"), 1.0);
+    assert_eq!(num(&s, "components.table.partitions"), 15.0);
+    let sc = crate::scenario(&hot_writes(1500, 2, "split_delay = \"2m\""));
+    let r = archsim::world::World::build(&sc, 1).run().unwrap();
+    let split = r
+        .events
+        .iter()
+        .find(|e| e.event == "split_for_heat")
+        .expect("a split");
+    let at = split.time.as_secs_f64();
+    assert!((121.0..123.0).contains(&at), "{at}");
+    // The exceptions: a local secondary index, a monotonic sort key, or Streams on a
+    // provisioned table keep the partition shared and a third throttled all along.
+    for blocked in [
+        "local_secondary_index = true",
+        "monotonic_sort_key = true",
+        "streams = true",
+    ] {
+        let s = run(&hot_writes(
+            1500,
+            2,
+            &format!("split_delay = \"2m\"\n{blocked}"),
+        ));
+        let frac = num(&s, "components.table.throttle_fraction");
+        assert!((frac - 1.0 / 3.0).abs() < 0.01, "{blocked}: {frac}");
+        assert_eq!(num(&s, "components.table.keys_split_off"), 0.0);
+    }
+}
+
+#[test]
+fn a_single_key_above_the_partition_limit_keeps_throttling_after_its_split() {
+    // One key at 1,500 writes/s: split off after a minute, it is alone on a partition still
+    // held to 1,000 WCU/s, so at least 1 − 1,000/1,500 = a third keeps being throttled (the
+    // new partition's second of burst is 1,000 units: 0.2 % of the run's 900,000).
+    let s = run(&hot_writes(1500, 1, "split_delay = \"1m\""));
+    assert_eq!(num(&s, "components.table.keys_split_off"), 1.0);
+    let frac = num(&s, "components.table.throttle_fraction");
+    assert!((frac - 1.0 / 3.0).abs() < 0.01, "{frac}");
+}
+
+#[test]
+fn warm_throughput_lets_an_on_demand_table_take_its_rate_at_once() {
+    // aws-facts §7 warm throughput: a new on-demand table serves 4,000 write units/s at once;
+    // pre-warmed to 20,000 it takes 15,000 writes/s from the first second. Spread over a
+    // million keys and 4 + 20 = 24 partitions, no partition is near its 1,000.
+    let scenario = |warm: &str| {
+        format!(
+            r#"
+            [scenario]
+            duration = "5m"
+            [[workload]]
+            name = "u"
+            target = "table"
+            arrival = {{ process = "constant", rate = 15000 }}
+            mix = [ {{ op = "write", weight = 1 }} ]
+            keys = {{ dist = "uniform", count = 1000000 }}
+            {}
+            "#,
+            table("mode = \"on_demand\"", warm)
+        )
+    };
+    let warm = run(&scenario("warm_throughput = { write = 20000 }"));
+    assert_eq!(num(&warm, "components.table.throttles"), 0.0);
+    // Cold, the table is held to 4,000 of 15,000 per second for its first 30 minutes: 73 %
+    // refused (1 − 4,000/15,000).
+    let cold = run(&scenario(""));
+    let frac = num(&cold, "components.table.throttle_fraction");
+    assert!((frac - 11.0 / 15.0).abs() < 0.01, "{frac}");
+    // A maximum below the warm throughput is refused; a lower maximum holds the table.
+    let capped = run(&scenario("max_throughput = { write = 3000 }"));
+    let frac = num(&capped, "components.table.throttle_fraction");
+    assert!((frac - 0.8).abs() < 0.01, "{frac}");
+}

@@ -1,5 +1,6 @@
 //! The `cache` table: its keys as written, and the validated config.
 
+use crate::components::lru::Evict;
 use crate::config::raw::{RawComponentTable, RawDist};
 use crate::config::{CallSpec, Checker, OpChoice};
 use crate::dist::Dist;
@@ -21,6 +22,9 @@ struct RawCache {
     failover: Option<Spanned<String>>,
     writes: Option<Vec<Spanned<String>>>,
     node_hourly: Option<Spanned<f64>>,
+    maxmemory_policy: Option<Spanned<String>>,
+    replacement: Option<Spanned<String>>,
+    connect_timeout: Option<Spanned<String>>,
 }
 
 /// The cache's engine, which decides what a node failure does.
@@ -62,6 +66,14 @@ pub struct CacheConfig {
     pub writes: Vec<u16>,
     /// Price of one node per hour [USD/h]; Redis with Multi-AZ runs two (primary and replica).
     pub node_hourly: f64,
+    /// What a full cache may evict (Redis's `maxmemory-policy`; Memcached evicts any entry).
+    pub eviction: Evict,
+    /// Time a failed node without a replica (single-node Redis, Memcached) stays unreachable
+    /// until ElastiCache has replaced it, empty [s].
+    pub replacement: SimTime,
+    /// Time each request spends on an unreachable node before it falls back to the backend:
+    /// the client's connect timeout, or zero for an immediate connection error [s].
+    pub connect_timeout: SimTime,
     /// The database: one downstream call.
     pub calls: Vec<CallSpec>,
 }
@@ -70,6 +82,16 @@ pub struct CacheConfig {
 pub(super) const DEFAULT_CAPACITY: i64 = 1_000_000;
 /// aws-facts: §6 failover timing: a Redis primary failover usually takes about 30 s.
 const DEFAULT_FAILOVER: SimTime = SimTime::from_secs(30);
+/// aws-facts: §6 node failure/replacement: the time to replace a failed node that has no
+/// replica is undocumented ("model minutes"); 5 minutes is a choice.
+const DEFAULT_REPLACEMENT: SimTime = SimTime::from_secs(300);
+/// The time a request spends on an unreachable node before falling back: a choice (aws-facts
+/// §6 says only "connection errors or client timeouts"). Common Redis clients' connect
+/// timeouts are 2 to 10 s by default (some have none); 2 s is the short end.
+const DEFAULT_CONNECT_TIMEOUT: SimTime = SimTime::from_secs(2);
+/// The `maxmemory_policy` words, as Redis spells them.
+const POLICIES: [&str; 3] = ["volatile-lru", "allkeys-lru", "noeviction"];
+
 /// Not in aws-facts: cache.r6g.large on demand in us-east-1, from AWS's price page [USD/h].
 const DEFAULT_NODE_HOURLY: f64 = 0.206;
 
@@ -132,6 +154,20 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
         );
         return None;
     }
+    let eviction = parse_eviction(&raw, engine, ck);
+    let replacement = ck.positive_duration_or(&raw.replacement, "replacement", DEFAULT_REPLACEMENT);
+    if let (Some(r), true) = (&raw.replacement, multi_az) {
+        ck.error(
+            r.span(),
+            "`replacement` is for a node without a replica; with `multi_az` the replica takes over after `failover`",
+        );
+        return None;
+    }
+    let connect_timeout = ck.duration_or(
+        &raw.connect_timeout,
+        "connect_timeout",
+        DEFAULT_CONNECT_TIMEOUT,
+    );
     let writes = ck.write_ops(&raw.writes);
     let node_hourly = ck.or(&raw.node_hourly, DEFAULT_NODE_HOURLY, |ck, p| {
         ck.positive(p, "node_hourly", "a price in USD per node-hour")
@@ -146,6 +182,9 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
         multi_az,
         failover: failover?,
         writes,
+        eviction: eviction?,
+        replacement: replacement?,
+        connect_timeout: connect_timeout?,
         calls: vec![CallSpec {
             to: backend?,
             op: OpChoice::Inherit,
@@ -154,6 +193,33 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
             latency: None,
             retry: None,
         }],
+    })
+}
+
+/// `maxmemory_policy`: Redis only. aws-facts: §6 eviction default: ElastiCache's default
+/// parameter groups set volatile-lru. Memcached evicts the least recently used entry,
+/// whatever its expiry.
+fn parse_eviction(raw: &RawCache, engine: Option<Engine>, ck: &mut Checker) -> Option<Evict> {
+    if engine == Some(Engine::Memcached) {
+        if let Some(p) = &raw.maxmemory_policy {
+            ck.error(
+                p.span(),
+                "`maxmemory_policy` is a Redis setting; Memcached evicts the least recently used entry",
+            );
+            return None;
+        }
+        return Some(Evict::AllKeys);
+    }
+    let word = ck.one_of_or(
+        &raw.maxmemory_policy,
+        "maxmemory_policy",
+        &POLICIES,
+        "volatile-lru",
+    )?;
+    Some(match word {
+        "allkeys-lru" => Evict::AllKeys,
+        "noeviction" => Evict::Nothing,
+        _ => Evict::Volatile,
     })
 }
 

@@ -112,13 +112,31 @@ impl Kind for CacheConfig {
                 required: false,
                 about: "price of one node per hour in USD, above 0 (default 0.206, cache.r6g.large in us-east-1)",
             },
+            Key {
+                name: "maxmemory_policy",
+                ty: KeyType::Word(&["volatile-lru", "allkeys-lru", "noeviction"]),
+                required: false,
+                about: "Redis only: what a full cache evicts for a new entry: volatile-lru the least recently used entry written with a TTL (so only with `ttl`), allkeys-lru any, noeviction none; when nothing may go the set is refused (OOM) and the key stays uncached (default volatile-lru, ElastiCache's; Memcached always evicts the least recently used)",
+            },
+            Key {
+                name: "replacement",
+                ty: KeyType::Duration,
+                required: false,
+                about: "time a lost node without a replica (Memcached, Redis without `multi_az`) stays unreachable until its replacement, empty, is in service, above zero (default 5m, a choice: AWS gives no figure)",
+            },
+            Key {
+                name: "connect_timeout",
+                ty: KeyType::Duration,
+                required: false,
+                about: "time each request spends on an unreachable node before going to the backend: the client's connect timeout, or 0s for an immediate connection error (default 2s, a choice)",
+            },
         ],
         faults: &[
             FaultInfo {
                 name: "cache_node_failure",
                 takes: "`target`, a component of kind \"cache\"",
                 keys: &["target"],
-                about: "a cache node is lost: Memcached loses its data, Redis with `multi_az` fails over",
+                about: "a cache node is lost: without a replica it is unreachable for `replacement`, then back empty; Redis with `multi_az` fails over",
             },
         ],
         series: &[&REQUESTS, &HIT_RATIO, &MISSES, &STALE_READS],
@@ -146,7 +164,22 @@ impl Kind for CacheConfig {
             Field {
                 path: "bypassed",
                 unit: Unit::Count,
-                about: "requests sent straight to the backend while the node was failing over",
+                about: "requests sent to the backend without the cache while the node was failing over or unreachable",
+            },
+            Field {
+                path: "connection_errors",
+                unit: Unit::Count,
+                about: "gets and sets that met an unreachable node and paid `connect_timeout`",
+            },
+            Field {
+                path: "evictions",
+                unit: Unit::Count,
+                about: "entries evicted to make room for a new one",
+            },
+            Field {
+                path: "refused_sets",
+                unit: Unit::Count,
+                about: "sets refused with Redis's OOM error: the cache full and nothing it may evict (the key stays uncached)",
             },
             Field {
                 path: "by_status.*",
@@ -241,7 +274,11 @@ impl Kind for CacheConfig {
         events: &[
             EventInfo {
                 event: "node_lost",
-                mark: Mark::Instant,
+                mark: Mark::SpanStart("node unreachable"),
+            },
+            EventInfo {
+                event: "node_replaced",
+                mark: Mark::SpanEnd("node unreachable"),
             },
             EventInfo {
                 event: "failover_start",

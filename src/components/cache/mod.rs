@@ -4,9 +4,17 @@
 //! LRU eviction, so the hit ratio comes from key popularity. Stale reads are measured: a hit
 //! on an entry filled before the key's last write.
 //!
-//! A node failure (fault `cache_node_failure`): Memcached loses its data, and the empty cache
-//! sends a storm of misses to the database; Redis with Multi-AZ fails over to its replica in
-//! about 30 s (aws-facts §6), during which the application goes straight to the database.
+//! A full cache evicts as Redis's `maxmemory-policy` says (aws-facts §6: volatile-lru by
+//! default, so only entries written with a TTL can go); a new entry that finds nothing it may
+//! evict is refused with Redis's OOM error, and the application answers from the database
+//! without caching it.
+//!
+//! A node failure (fault `cache_node_failure`): a node without a replica (Memcached, or Redis
+//! without Multi-AZ) is unreachable until ElastiCache has replaced it (`replacement`, minutes),
+//! each request paying a connection error or the client's connect timeout before going to the
+//! database, and the new node starts empty: a storm of misses follows. Redis with Multi-AZ
+//! fails over to its replica in about 30 s (aws-facts §6), during which the application goes
+//! straight to the database.
 
 mod config;
 mod kind;
@@ -14,7 +22,7 @@ mod kind;
 pub use config::{parse, CacheConfig, Engine, Strategy};
 use kind::{HIT_RATIO, MISSES, REQUESTS, STALE_READS};
 
-use super::lru::Lru;
+use super::lru::{Full, PolicyLru};
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token, DOWNSTREAM_TIMEOUT};
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
@@ -29,6 +37,8 @@ enum Timer {
     AnswerHit(usize),
     /// The replica has taken over: the cache serves again.
     FailoverDone,
+    /// A replacement node is in service, empty.
+    Replaced,
 }
 
 impl Token for Timer {
@@ -36,6 +46,7 @@ impl Token for Timer {
         match self {
             Timer::AnswerHit(pending) => pack(0, pending as u64),
             Timer::FailoverDone => pack(1, 0),
+            Timer::Replaced => pack(2, 0),
         }
     }
 
@@ -43,6 +54,7 @@ impl Token for Timer {
         match unpack(token) {
             (0, pending) => Some(Timer::AnswerHit(pending as usize)),
             (1, 0) => Some(Timer::FailoverDone),
+            (2, 0) => Some(Timer::Replaced),
             _ => None,
         }
     }
@@ -52,8 +64,8 @@ impl Token for Timer {
 /// `Input::Fault { code }`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Fault {
-    /// A node is lost: Memcached (or Redis without a replica) loses its entries; Redis
-    /// Multi-AZ fails over.
+    /// A node is lost: Memcached (or Redis without a replica) is unreachable until replaced,
+    /// empty; Redis Multi-AZ fails over.
     NodeFailure,
 }
 
@@ -79,6 +91,17 @@ impl Fault {
     }
 }
 
+/// Whether the cache's node answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Node {
+    /// It serves.
+    Up,
+    /// Redis Multi-AZ is promoting its replica: the application goes to the database.
+    FailingOver,
+    /// Lost, and not yet replaced: each request finds out by a connection error or timeout.
+    Unreachable,
+}
+
 struct Entry {
     expires: SimTime,
     filled: SimTime,
@@ -89,7 +112,8 @@ struct Pending {
     msg: Msg,
     arrived: SimTime,
     write: bool,
-    /// Whether the answer should fill the cache (not while the cache is down).
+    /// Whether the node was up when the request came (a read that failed to reach it does
+    /// not try to fill it).
     fill: bool,
 }
 
@@ -99,11 +123,11 @@ pub struct Cache {
     clock: Clock,
     rng: SimRng,
     backend: Edge,
-    entries: Lru<u64, Entry>,
+    entries: PolicyLru<u64, Entry>,
     /// When each written key was last written (grows with the keys written, not requests).
     last_write: HashMap<u64, SimTime>,
-    /// The node is down (failed over or being replaced): requests go to the database.
-    down: bool,
+    /// Whether the node serves; when not, requests go to the database.
+    node: Node,
     pending: Slab<Pending>,
     // Recorders.
     requests: Counter,
@@ -111,6 +135,9 @@ pub struct Cache {
     misses: Counter,
     stale: Counter,
     bypassed: Counter,
+    connection_errors: Counter,
+    evictions: Counter,
+    refused_sets: Counter,
     statuses: WindowedCounts<u16>,
     latency: Latency,
     events: EventLog,
@@ -121,15 +148,18 @@ impl Cache {
     pub fn new(cfg: CacheConfig, env: BuildEnv) -> Cache {
         let clock = env.clock;
         Cache {
-            entries: Lru::new(cfg.capacity),
+            entries: PolicyLru::new(cfg.capacity, cfg.eviction),
             last_write: HashMap::new(),
-            down: false,
+            node: Node::Up,
             pending: Slab::new(),
             requests: Counter::new(&clock),
             hits: Counter::new(&clock),
             misses: Counter::new(&clock),
             stale: Counter::new(&clock),
             bypassed: Counter::new(&clock),
+            connection_errors: Counter::new(&clock),
+            evictions: Counter::new(&clock),
+            refused_sets: Counter::new(&clock),
             statuses: WindowedCounts::default(),
             latency: Latency::new(&clock),
             events: EventLog::new(&env.name),
@@ -150,7 +180,7 @@ impl Cache {
         self.requests.add(&self.clock, now, measured);
         let write = self.cfg.writes.contains(&msg.op);
         let get = self.cfg.latency.sample_time(&mut self.rng);
-        if !write && !self.down {
+        if !write && self.node == Node::Up {
             let hit = match self.entries.get(&msg.key) {
                 Some(e) if e.expires > now => Some(e.filled),
                 _ => None,
@@ -172,18 +202,22 @@ impl Cache {
             }
             self.misses.add(&self.clock, now, measured);
         }
-        if self.down {
+        if self.node != Node::Up {
             self.bypassed.add(&self.clock, now, measured);
         }
-        // To the database: after the failed get (a miss) or straight away (a write, or the
-        // cache being down). aws-facts §6: a lazy-loading miss is three trips, a write-through
-        // write two.
-        let before = if write || self.down {
-            SimTime::ZERO
-        } else {
-            get
+        // To the database: after the failed get (a miss), after the get's connection error or
+        // timeout (an unreachable node), or straight away (a write, or a failover the
+        // application knows of). aws-facts §6: a lazy-loading miss is three trips, a
+        // write-through write two; a lost node costs connection errors or client timeouts.
+        let before = match (self.node, write) {
+            (Node::Up, false) => get,
+            (Node::Unreachable, false) => {
+                self.connection_errors.add(&self.clock, now, measured);
+                self.cfg.connect_timeout
+            }
+            _ => SimTime::ZERO,
         };
-        let fill = !self.down;
+        let fill = self.node == Node::Up;
         let idx = self.pending.insert(Pending {
             call,
             msg,
@@ -221,39 +255,70 @@ impl Cache {
             if p.write {
                 self.last_write.insert(p.msg.key, now);
             }
-            let set = p.fill && (!p.write || self.cfg.strategy == Strategy::WriteThrough);
-            if set && !self.down {
-                let expires = self.cfg.ttl.map_or(SimTime::MAX, |t| now + t);
-                self.entries.put(
-                    p.msg.key,
-                    Entry {
-                        expires,
-                        filled: now,
-                    },
-                );
-                // The set is one more trip before the application answers.
-                extra = self.cfg.latency.sample_time(&mut self.rng);
+            let set = !p.write || self.cfg.strategy == Strategy::WriteThrough;
+            if set {
+                extra = self.set(now, &p);
             }
         }
         self.finish_request(ctx, p, status, extra);
+    }
+
+    /// The application sets the key the backend has just answered for; returns the time the
+    /// set takes. An entry is written with a TTL when the cache has one, and so may be evicted
+    /// under volatile-lru. Whatever the set's fate, the application answers with the backend's
+    /// answer: a refused set (Redis's OOM error) or a lost node only leave the key uncached.
+    fn set(&mut self, now: SimTime, p: &Pending) -> SimTime {
+        let measured = self.clock.measured(now);
+        match self.node {
+            Node::Up if p.fill => {
+                let entry = Entry {
+                    expires: self.cfg.ttl.map_or(SimTime::MAX, |t| now + t),
+                    filled: now,
+                };
+                match self.entries.put(p.msg.key, entry, self.cfg.ttl.is_some()) {
+                    Ok(true) => self.evictions.add(&self.clock, now, measured),
+                    Ok(false) => {}
+                    // aws-facts: §6 eviction default: nothing may be evicted, so Redis answers
+                    // "OOM command not allowed"; reads still hit. That error reply stands for
+                    // a 503 (a store that refuses writes), but the application does not pass
+                    // it on: the backend has answered, so its answer goes back, uncached.
+                    Err(Full) => self.refused_sets.add(&self.clock, now, measured),
+                }
+                // The set is one more trip before the application answers.
+                self.cfg.latency.sample_time(&mut self.rng)
+            }
+            // A write-through write (or a read that found the node up) tries to set the key on
+            // a node lost since: it pays the connection error or timeout.
+            Node::Unreachable if p.fill || p.write => {
+                self.connection_errors.add(&self.clock, now, measured);
+                self.cfg.connect_timeout
+            }
+            _ => SimTime::ZERO,
+        }
     }
 
     /// A node is lost.
     fn node_failure(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         match (self.cfg.engine, self.cfg.multi_az) {
-            // aws-facts: §6 engines: Memcached has no replication: a lost node's keys
-            // are gone, and its replacement starts empty.
+            // aws-facts: §6 engines, node failure/replacement: without a replica a lost
+            // node's keys are gone; the node is unreachable until replaced, and its
+            // replacement starts empty. A node already lost stays lost.
             (Engine::Memcached, _) | (Engine::Redis, false) => {
+                if self.node == Node::Unreachable {
+                    return;
+                }
                 let lost = self.entries.len();
                 self.entries.clear();
+                self.node = Node::Unreachable;
                 self.events
                     .push(now, "node_lost", format!("{lost} entries lost"));
+                ctx.schedule(self.cfg.replacement, Timer::Replaced.encode());
             }
             // Redis Multi-AZ promotes its replica (data kept) after the failover time;
             // meanwhile the application reads the database.
             (Engine::Redis, true) => {
-                self.down = true;
+                self.node = Node::FailingOver;
                 self.events.push(now, "failover_start", String::new());
                 ctx.schedule(self.cfg.failover, Timer::FailoverDone.encode());
             }
@@ -271,8 +336,12 @@ impl Component for Cache {
                     self.finish_request(ctx, p, status::OK, SimTime::ZERO);
                 }
                 Some(Timer::FailoverDone) => {
-                    self.down = false;
+                    self.node = Node::Up;
                     self.events.push(ctx.now(), "failover_done", String::new());
+                }
+                Some(Timer::Replaced) => {
+                    self.node = Node::Up;
+                    self.events.push(ctx.now(), "node_replaced", String::new());
                 }
                 None => {}
             },
@@ -297,6 +366,9 @@ impl Component for Cache {
         m.count("misses", mi);
         m.count("stale_reads", self.stale.total());
         m.count("bypassed", self.bypassed.total());
+        m.count("connection_errors", self.connection_errors.total());
+        m.count("evictions", self.evictions.total());
+        m.count("refused_sets", self.refused_sets.total());
         for (s, n) in self.statuses.iter() {
             m.count(format!("by_status.{s}"), n.total());
         }
@@ -336,6 +408,7 @@ mod tests {
         prop_oneof![
             (0usize..(1 << 40)).prop_map(Timer::AnswerHit),
             Just(Timer::FailoverDone),
+            Just(Timer::Replaced),
         ]
     }
 

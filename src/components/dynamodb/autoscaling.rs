@@ -36,15 +36,19 @@ pub(super) const DEFAULT_LAG: SimTime = SimTime::from_secs(120);
 /// of the provisioned capacity: a choice.
 pub(super) const DEFAULT_MAX_FACTOR: f64 = 10.0;
 
-/// aws-facts: §7 on-demand: a new table serves about 12,000 read and 4,000 write request
-/// units per second; the default table maximum is 40,000 of each.
+/// aws-facts: §7 on-demand, warm throughput: a new table serves about 12,000 read and 4,000
+/// write request units per second at once (its warm throughput, which `warm_throughput`
+/// raises); the default table maximum is 40,000 of each (`max_throughput` sets it).
 pub(super) const ON_DEMAND_INITIAL_READ: f64 = 12_000.0;
 pub(super) const ON_DEMAND_INITIAL_WRITE: f64 = 4_000.0;
 pub(super) const ON_DEMAND_MAX: f64 = 40_000.0;
 /// aws-facts: §7 on-demand: up to twice the previous peak is served at once…
 pub(super) const ON_DEMAND_PEAK_FACTOR: f64 = 2.0;
 /// …and more than that within 30 minutes may throttle: minutes a peak takes to become the
-/// previous peak.
+/// previous peak. Three choices where the documentation is silent: a peak is a minute's
+/// mean rate (what CloudWatch shows per minute); going past the ceiling always throttles
+/// (AWS says "may"); and the ceiling (twice the old peak, never below the warm throughput)
+/// never falls, as warm throughput never does.
 pub(super) const ON_DEMAND_MEMORY_MIN: usize = 30;
 /// Unused on-demand capacity banked [s]: a choice; on-demand has no burst capacity of its
 /// own, so a second's worth only.

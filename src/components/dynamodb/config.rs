@@ -1,6 +1,9 @@
 //! The `dynamodb` table: its keys as written, and the validated config.
 
-use super::autoscaling::{DEFAULT_LAG, DEFAULT_MAX_FACTOR, TARGET_MAX, TARGET_MIN};
+use super::autoscaling::{
+    DEFAULT_LAG, DEFAULT_MAX_FACTOR, ON_DEMAND_INITIAL_READ, ON_DEMAND_INITIAL_WRITE,
+    ON_DEMAND_MAX, TARGET_MAX, TARGET_MIN,
+};
 use super::partitions::{partitions_needed, ON_DEMAND_PARTITIONS};
 use crate::config::raw::{RawComponentTable, RawDist};
 use crate::config::Checker;
@@ -23,6 +26,20 @@ struct RawDynamo {
     transactions: Option<Vec<Spanned<String>>>,
     autoscaling: Option<Spanned<RawAutoscaling>>,
     dax: Option<Spanned<RawDax>>,
+    warm_throughput: Option<Spanned<RawUnits>>,
+    max_throughput: Option<Spanned<RawUnits>>,
+    split_delay: Option<Spanned<String>>,
+    local_secondary_index: Option<bool>,
+    streams: Option<bool>,
+    monotonic_sort_key: Option<bool>,
+}
+
+/// Read and write units per second: `{ read = …, write = … }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUnits {
+    read: Option<Spanned<f64>>,
+    write: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -101,6 +118,17 @@ pub struct DynamoConfig {
     pub autoscaling: Option<Autoscaling>,
     /// DAX in front; `None`: requests reach the table directly.
     pub dax: Option<Dax>,
+    /// Read and write units per second the table serves at once (its warm throughput): on
+    /// demand, the least its ceiling ever is; provisioned, what its partitions are sized for
+    /// [units/s].
+    pub warm: (f64, f64),
+    /// On demand: the most read and write units per second the table serves [units/s].
+    pub max_throughput: (f64, f64),
+    /// How long a partition throttles before its hottest key is split off to a partition of
+    /// its own; `None`: the table cannot split for heat (`split_blocked` says why) [s].
+    pub split_delay: Option<SimTime>,
+    /// Why the table cannot split for heat, when it cannot.
+    pub split_blocked: Option<&'static str>,
 }
 
 /// The most capacity units a table may be given on either side: 250 times AWS's default
@@ -116,6 +144,10 @@ const DAX_TTL: SimTime = SimTime::from_secs(300);
 /// The items DAX holds by default: a choice (the facts give no size), large enough that
 /// the TTL rather than eviction decides most hits.
 pub(super) const DAX_CAPACITY: i64 = 1_000_000;
+
+/// aws-facts: §7 split for heat: the delay before a split is undocumented ("throttling
+/// events that stop after a short period"); 5 minutes is a choice.
+const DEFAULT_SPLIT_DELAY: SimTime = SimTime::from_secs(300);
 
 /// aws-facts: §7: single-digit milliseconds; the facts give no distribution, so a lognormal
 /// of 3 ms median (reads) and 5 ms (writes) is a choice.
@@ -141,9 +173,21 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
     let at = table.span().start..table.span().start;
     let raw: RawDynamo = ck.deserialize(table)?;
     let mode = parse_mode(&raw, at, ck)?;
-    // The classic sizing rule: enough partitions for the provisioned throughput.
+    // The classic sizing rule: enough partitions for the provisioned throughput, or for a
+    // warm throughput above it.
+    let warm_units = |side: &str| {
+        raw.warm_throughput.as_ref().and_then(|w| {
+            let w = w.get_ref();
+            let v = if side == "read" { &w.read } else { &w.write };
+            v.as_ref().map(|v| *v.get_ref()).filter(|x| x.is_finite())
+        })
+    };
     let default_partitions = match mode {
-        Mode::Provisioned { rcu, wcu } => partitions_needed(rcu, wcu, 1),
+        Mode::Provisioned { rcu, wcu } => partitions_needed(
+            rcu.max(warm_units("read").unwrap_or(0.0)).min(MAX_UNITS),
+            wcu.max(warm_units("write").unwrap_or(0.0)).min(MAX_UNITS),
+            1,
+        ),
         Mode::OnDemand => ON_DEMAND_PARTITIONS,
     };
     let partitions = ck.int_or(
@@ -180,6 +224,9 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
         }),
     };
     let dax = ck.or(&raw.dax, None, |ck, d| parse_dax(d.get_ref(), ck).map(Some));
+    let (warm, max_throughput) = parse_throughput(&raw, mode, ck)?;
+    let split_delay = ck.positive_duration_or(&raw.split_delay, "split_delay", DEFAULT_SPLIT_DELAY);
+    let split_blocked = split_blocked(&raw, mode);
     Some(DynamoConfig {
         mode,
         partitions: partitions? as u32,
@@ -190,7 +237,89 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
         transactions,
         autoscaling: autoscaling?,
         dax: dax?,
+        warm,
+        max_throughput,
+        split_delay: split_delay.filter(|_| split_blocked.is_none()),
+        split_blocked,
     })
+}
+
+/// Why split for heat cannot happen (aws-facts: §7 split for heat, its exceptions), or `None`.
+fn split_blocked(raw: &RawDynamo, mode: Mode) -> Option<&'static str> {
+    if raw.local_secondary_index == Some(true) {
+        Some("a local secondary index")
+    } else if raw.monotonic_sort_key == Some(true) {
+        Some("a monotonic sort key")
+    } else if raw.streams == Some(true) && matches!(mode, Mode::Provisioned { .. }) {
+        Some("Streams on a provisioned table")
+    } else {
+        None
+    }
+}
+
+/// `warm_throughput` and `max_throughput`: `None` when they are wrong (reported on `ck`).
+fn parse_throughput(
+    raw: &RawDynamo,
+    mode: Mode,
+    ck: &mut Checker,
+) -> Option<((f64, f64), (f64, f64))> {
+    let units = |ck: &mut Checker, v: &Option<Spanned<f64>>, key: &str, default: f64| {
+        ck.or(v, default, |ck, x| {
+            ck.positive_up_to(x, key, "units per second", MAX_UNITS, MAX_UNITS_WHY)
+        })
+    };
+    let max = match (mode, &raw.max_throughput) {
+        (Mode::Provisioned { .. }, Some(m)) => {
+            ck.error(
+                m.span(),
+                "`max_throughput` belongs to mode = \"on_demand\"; a provisioned table is held to its `rcu` and `wcu`",
+            );
+            return None;
+        }
+        (_, Some(m)) => {
+            let m = m.get_ref();
+            let r = units(ck, &m.read, "max_throughput.read", ON_DEMAND_MAX);
+            let w = units(ck, &m.write, "max_throughput.write", ON_DEMAND_MAX);
+            (r?, w?)
+        }
+        (_, None) => (ON_DEMAND_MAX, ON_DEMAND_MAX),
+    };
+    // aws-facts: §7 warm throughput: a new on-demand table serves 12,000 read and 4,000 write
+    // units at once, and can be pre-warmed higher, never lower; a provisioned table serves
+    // what it is provisioned for.
+    let least = match mode {
+        Mode::Provisioned { rcu, wcu } => (rcu, wcu),
+        Mode::OnDemand => (ON_DEMAND_INITIAL_READ, ON_DEMAND_INITIAL_WRITE),
+    };
+    let Some(w) = &raw.warm_throughput else {
+        return Some((least, max));
+    };
+    let mut warm = [least.0, least.1];
+    let sides = [
+        (&w.get_ref().read, "read", least.0, max.0, 0),
+        (&w.get_ref().write, "write", least.1, max.1, 1),
+    ];
+    for (v, side, least, max, i) in sides {
+        let Some(v) = v else { continue };
+        let key = format!("warm_throughput.{side}");
+        let x = units(ck, &Some(v.clone()), &key, 0.0)?;
+        if matches!(mode, Mode::OnDemand) && x < least {
+            ck.error(
+                v.span(),
+                format!("`{key}` ({x}) is below a new on-demand table's {least}: warm throughput is raised, never lowered"),
+            );
+            return None;
+        }
+        if matches!(mode, Mode::OnDemand) && x > max {
+            ck.error(
+                v.span(),
+                format!("`{key}` ({x}) is above the table's most, {max} (`max_throughput.{side}`)"),
+            );
+            return None;
+        }
+        warm[i] = x.max(least);
+    }
+    Some(((warm[0], warm[1]), max))
 }
 
 /// The capacity mode and, when provisioned, its units; `None` stops the table's parse.
@@ -332,6 +461,9 @@ impl DynamoConfig {
         ));
         if self.dax.is_some() {
             lines.push("DAX in front".to_string());
+        }
+        if let Some(why) = self.split_blocked {
+            lines.push(format!("no split for heat ({why})"));
         }
         lines
     }

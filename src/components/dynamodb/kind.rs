@@ -61,7 +61,7 @@ impl Kind for DynamoConfig {
                 name: "mode",
                 ty: KeyType::Word(&["provisioned", "on_demand"]),
                 required: false,
-                about: "capacity mode: provisioned (`rcu`, `wcu`, burst capacity, optional `autoscaling`) or on_demand (up to twice the previous peak, from 12,000 read and 4,000 write units/s) (default provisioned)",
+                about: "capacity mode: provisioned (`rcu`, `wcu`, burst capacity, optional `autoscaling`) or on_demand (its warm throughput at once, up to twice the peak of more than 30 minutes ago, at most `max_throughput`) (default provisioned)",
             },
             Key {
                 name: "rcu",
@@ -188,6 +188,80 @@ impl Kind for DynamoConfig {
                 required: false,
                 about: "DAX in front: eventually consistent reads from its item cache, writes through it (default: none)",
             },
+            Key {
+                name: "warm_throughput",
+                ty: KeyType::Table(&[
+                    Key {
+                        name: "read",
+                        ty: KeyType::Number {
+                            min: 0.0,
+                            max: MAX_UNITS,
+                        },
+                        required: false,
+                        about: "read units per second served at once (default 12,000 on demand, rcu provisioned)",
+                    },
+                    Key {
+                        name: "write",
+                        ty: KeyType::Number {
+                            min: 0.0,
+                            max: MAX_UNITS,
+                        },
+                        required: false,
+                        about: "write units per second served at once (default 4,000 on demand, wcu provisioned)",
+                    },
+                ]),
+                required: false,
+                about: "warm throughput (pre-warming): on demand, the rate served at once from the start, never falling, at least a new table's 12,000 read and 4,000 write units/s; provisioned, the partitions are sized for it (default: a new table's)",
+            },
+            Key {
+                name: "max_throughput",
+                ty: KeyType::Table(&[
+                    Key {
+                        name: "read",
+                        ty: KeyType::Number {
+                            min: 0.0,
+                            max: MAX_UNITS,
+                        },
+                        required: false,
+                        about: "the most read units per second (default 40,000)",
+                    },
+                    Key {
+                        name: "write",
+                        ty: KeyType::Number {
+                            min: 0.0,
+                            max: MAX_UNITS,
+                        },
+                        required: false,
+                        about: "the most write units per second (default 40,000)",
+                    },
+                ]),
+                required: false,
+                about: "on demand only: the table's maximum throughput, AWS's default table quota unless set (default 40,000 read and 40,000 write units/s)",
+            },
+            Key {
+                name: "split_delay",
+                ty: KeyType::Duration,
+                required: false,
+                about: "how long a partition throttles before split for heat gives its hottest key a partition of its own, above zero (default 5m, a choice: AWS gives no figure)",
+            },
+            Key {
+                name: "local_secondary_index",
+                ty: KeyType::Bool,
+                required: false,
+                about: "the table has a local secondary index: no split for heat (default false)",
+            },
+            Key {
+                name: "streams",
+                ty: KeyType::Bool,
+                required: false,
+                about: "DynamoDB Streams is on: a provisioned table does not split for heat (default false)",
+            },
+            Key {
+                name: "monotonic_sort_key",
+                ty: KeyType::Bool,
+                required: false,
+                about: "the hot keys' traffic rises or falls along the sort key (a timestamp, a counter): no split for heat (default false)",
+            },
         ],
         faults: &[],
         series: &[
@@ -238,7 +312,12 @@ impl Kind for DynamoConfig {
             Field {
                 path: "partitions",
                 unit: Unit::Number,
-                about: "partitions at the end of the run",
+                about: "partitions at the end of the run, those split off for heat included",
+            },
+            Field {
+                path: "keys_split_off",
+                unit: Unit::Count,
+                about: "keys given a partition of their own by split for heat, by the end of the run",
             },
             Field {
                 path: "read_capacity_mean",
@@ -385,6 +464,10 @@ impl Kind for DynamoConfig {
             },
             EventInfo {
                 event: "scaled",
+                mark: Mark::Instant,
+            },
+            EventInfo {
+                event: "split_for_heat",
                 mark: Mark::Instant,
             },
         ],

@@ -6,7 +6,14 @@
 //!
 //! A request takes its units from the table's bucket and from its key's partition's
 //! (`partitions.rs`); once a minute, auto scaling's alarms or on-demand's memory of peaks move
-//! the capacity (`autoscaling.rs`), and partitions split as it grows (never merging).
+//! the capacity (`autoscaling.rs`), and partitions split as it grows (never merging). An
+//! on-demand table serves its warm throughput at once, and up to twice its previous peak.
+//!
+//! Split for heat (aws-facts §7): a partition that keeps throttling for `split_delay` gives
+//! its hottest key a partition of its own; if the rest still throttles, the next one follows
+//! after another delay. A key alone above a partition's limit (1,000 WCU, 3,000 RCU) keeps
+//! throttling on its own partition. A table with a local secondary index, a monotonic sort
+//! key, or Streams while provisioned never splits.
 //!
 //! A throttled request is answered with 400 (ProvisionedThroughputExceededException); callers
 //! retry it as the AWS SDKs do (see `SDK_SERVICE`).
@@ -18,16 +25,15 @@ mod partitions;
 
 pub use config::{parse, Autoscaling, Dax, DynamoConfig, Mode};
 
-use autoscaling::{
-    ON_DEMAND_BURST_SECONDS, ON_DEMAND_INITIAL_READ, ON_DEMAND_INITIAL_WRITE, ON_DEMAND_MAX, TICK_S,
-};
+use autoscaling::{ON_DEMAND_BURST_SECONDS, TICK_S};
 use kind::{
     DAX_HIT_RATIO, READ_CAPACITY, READ_UNITS, REQUESTS, THROTTLES, WRITE_CAPACITY, WRITE_UNITS,
 };
 use partitions::{
-    partition_of, partitions_needed, Capacity, Limit, Side, BURST_SECONDS, PARTITION_RCU,
-    PARTITION_WCU,
+    partition_of, partitions_needed, Capacity, Heat, Limit, Part, Side, BURST_SECONDS,
+    PARTITION_RCU, PARTITION_WCU,
 };
+use std::collections::BTreeMap;
 
 use super::lru::Lru;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Token};
@@ -56,6 +62,8 @@ enum Timer {
     Minute,
     /// A scaling action's lag is over: its capacity takes effect on that side.
     Apply(Side),
+    /// A hashed partition has been hot for the split delay: split its hottest key off.
+    Split(usize),
 }
 
 impl Token for Timer {
@@ -65,6 +73,7 @@ impl Token for Timer {
             Timer::Minute => pack(1, 0),
             Timer::Apply(Side::Read) => pack(2, 0),
             Timer::Apply(Side::Write) => pack(2, 1),
+            Timer::Split(partition) => pack(3, partition as u64),
         }
     }
 
@@ -74,10 +83,18 @@ impl Token for Timer {
             (1, 0) => Some(Timer::Minute),
             (2, 0) => Some(Timer::Apply(Side::Read)),
             (2, 1) => Some(Timer::Apply(Side::Write)),
+            (3, partition) => Some(Timer::Split(partition as usize)),
             _ => None,
         }
     }
 }
+
+/// How recently a hot partition must have throttled for its split to go ahead: a choice (the
+/// documentation says only that throttling which stops after a short period may be a split).
+const STILL_HOT: SimTime = SimTime::from_secs(60);
+/// The most keys split off to partitions of their own: a bound on memory (each is a bucket
+/// per side), never reached by a sensible scenario.
+const MAX_OWN_PARTITIONS: usize = 10_000;
 
 /// An answer waiting for its time to leave, because something happens then.
 struct Pending {
@@ -98,6 +115,10 @@ pub struct DynamoDb {
     writes: Capacity,
     dax: Option<Lru<u64, SimTime>>,
     pending: Slab<Pending>,
+    /// Keys split off for heat, and their partition (an index into each side's `own`).
+    own: BTreeMap<u64, usize>,
+    /// Hashed partitions throttling now, with a split pending.
+    heat: BTreeMap<usize, Heat>,
     // Recorders.
     requests: Counter,
     throttles: Counter,
@@ -117,6 +138,8 @@ impl DynamoDb {
     pub fn new(cfg: DynamoConfig, env: BuildEnv) -> DynamoDb {
         let clock = env.clock;
         let n = cfg.partitions;
+        let (warm_read, warm_write) = cfg.warm;
+        let (max_read, max_write) = cfg.max_throughput;
         let (reads, writes) = match cfg.mode {
             Mode::Provisioned { rcu, wcu } => {
                 let (mr, mw) = cfg
@@ -128,24 +151,26 @@ impl DynamoDb {
                     Capacity::new(&clock, wcu, n, PARTITION_WCU, BURST_SECONDS, mw, wcu),
                 )
             }
+            // aws-facts: §7 warm throughput: served at once, never falling; held to the
+            // table's maximum.
             Mode::OnDemand => (
                 Capacity::new(
                     &clock,
-                    ON_DEMAND_INITIAL_READ,
+                    warm_read.min(max_read),
                     n,
                     PARTITION_RCU,
                     ON_DEMAND_BURST_SECONDS,
-                    ON_DEMAND_MAX,
-                    ON_DEMAND_INITIAL_READ,
+                    max_read,
+                    warm_read.min(max_read),
                 ),
                 Capacity::new(
                     &clock,
-                    ON_DEMAND_INITIAL_WRITE,
+                    warm_write.min(max_write),
                     n,
                     PARTITION_WCU,
                     ON_DEMAND_BURST_SECONDS,
-                    ON_DEMAND_MAX,
-                    ON_DEMAND_INITIAL_WRITE,
+                    max_write,
+                    warm_write.min(max_write),
                 ),
             ),
         };
@@ -154,6 +179,8 @@ impl DynamoDb {
             reads,
             writes,
             pending: Slab::new(),
+            own: BTreeMap::new(),
+            heat: BTreeMap::new(),
             requests: Counter::new(&clock),
             throttles: Counter::new(&clock),
             hot_throttles: 0,
@@ -218,13 +245,16 @@ impl DynamoDb {
                 self.dax_misses.add(&self.clock, now, measured);
             }
         }
-        let partition = partition_of(msg.key, self.reads.partitions.len());
+        let part = match self.own.get(&msg.key) {
+            Some(&own) => Part::Own(own),
+            None => Part::Hashed(partition_of(msg.key, self.reads.partitions.len())),
+        };
         let side = if write {
             &mut self.writes
         } else {
             &mut self.reads
         };
-        let admitted = side.admit(now, partition, units);
+        let admitted = side.admit(now, part, units);
         if admitted.is_ok() {
             side.consumed
                 .add_weighted(&self.clock, now, measured, units);
@@ -252,10 +282,49 @@ impl DynamoDb {
             self.answer_after(ctx, call, now, status::OK, fill, wait);
         } else {
             self.throttles.add(&self.clock, now, measured);
-            if measured && admitted == Err(Limit::Partition) {
-                self.hot_throttles += 1;
+            if admitted == Err(Limit::Partition) {
+                if measured {
+                    self.hot_throttles += 1;
+                }
+                if let Part::Hashed(p) = part {
+                    self.heat_up(ctx, now, p, msg.key);
+                }
             }
             self.answer_after(ctx, call, now, THROTTLED, None, wait);
+        }
+    }
+
+    /// A hashed partition refused `key` at its limit: it is hot. The first refusal starts the
+    /// split delay (aws-facts: §7 split for heat); every refusal is tallied.
+    fn heat_up(&mut self, ctx: &mut Ctx<'_>, now: SimTime, partition: usize, key: u64) {
+        let Some(delay) = self.cfg.split_delay else {
+            return;
+        };
+        let heat = self.heat.entry(partition).or_insert_with(|| {
+            ctx.schedule(delay, Timer::Split(partition).encode());
+            Heat::new(now)
+        });
+        heat.refused(now, key);
+    }
+
+    /// A partition's split delay is over: if it still throttles, its hottest key gets a
+    /// partition of its own (on both sides: a partition holds reads and writes).
+    fn split(&mut self, now: SimTime, partition: usize) {
+        let Some(heat) = self.heat.remove(&partition) else {
+            return;
+        };
+        let still_hot = now.saturating_sub(heat.last) <= STILL_HOT;
+        if let (true, Some(key)) = (still_hot, heat.hottest()) {
+            if self.own.len() < MAX_OWN_PARTITIONS {
+                let own = self.reads.split_off(PARTITION_RCU);
+                self.writes.split_off(PARTITION_WCU);
+                self.own.insert(key, own);
+                self.events.push(
+                    now,
+                    "split_for_heat",
+                    format!("key {key} to a partition of its own"),
+                );
+            }
         }
     }
 
@@ -374,6 +443,7 @@ impl Component for DynamoDb {
                 Some(Timer::Answer(pending)) => self.answer(ctx, pending),
                 Some(Timer::Minute) => self.minute(ctx),
                 Some(Timer::Apply(s)) => self.apply(now, s),
+                Some(Timer::Split(partition)) => self.split(now, partition),
                 None => {}
             },
             Input::Reply(_) => {}
@@ -407,7 +477,11 @@ impl Component for DynamoDb {
             "throttle_fraction",
             self.throttles.total() as f64 / requests.max(1) as f64,
         );
-        m.gauge("partitions", self.reads.partitions.len() as f64);
+        m.gauge(
+            "partitions",
+            (self.reads.partitions.len() + self.own.len()) as f64,
+        );
+        m.count("keys_split_off", self.own.len() as u64);
         m.gauge("read_capacity_mean", self.reads.capacity_level.mean(c));
         m.gauge("write_capacity_mean", self.writes.capacity_level.mean(c));
         if self.dax.is_some() {
@@ -456,6 +530,7 @@ mod tests {
             Just(Timer::Minute),
             Just(Timer::Apply(Side::Read)),
             Just(Timer::Apply(Side::Write)),
+            (0usize..(1 << 40)).prop_map(Timer::Split),
         ]
     }
 

@@ -1,5 +1,6 @@
 //! A table's capacity on one side (reads or writes): the table's token bucket with its burst
-//! capacity, the partitions with their hard limits, and how a key finds its partition.
+//! capacity, the partitions with their hard limits, and how a key finds its partition; and
+//! split for heat: which key a hot partition would give a partition of its own.
 
 use super::autoscaling::Tracker;
 use crate::components::token_bucket::TokenBucket;
@@ -32,6 +33,56 @@ impl Side {
     }
 }
 
+/// Keys a hot partition's tally keeps (Space-Saving's counters): the hottest keys of a
+/// throttling partition are among them. A choice: enough to find the hottest of a handful.
+const TALLY_KEYS: usize = 8;
+
+/// A key's partition: one of those its hash spreads keys over, or one of its own (split off
+/// for heat).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Part {
+    Hashed(usize),
+    Own(usize),
+}
+
+/// A partition that throttles: since when, when last, and a tally of the keys it refused
+/// (Space-Saving: at most `TALLY_KEYS` counters, so memory is bounded by the partitions).
+/// Refusals fall on keys in proportion to their traffic, so the tally finds the hottest.
+#[derive(Debug)]
+pub(super) struct Heat {
+    /// When it last refused a request.
+    pub(super) last: SimTime,
+    counts: Vec<(u64, u64)>,
+}
+
+impl Heat {
+    pub(super) fn new(now: SimTime) -> Heat {
+        Heat {
+            last: now,
+            counts: Vec::with_capacity(TALLY_KEYS),
+        }
+    }
+
+    /// Counts a refusal of `key` at `now`.
+    pub(super) fn refused(&mut self, now: SimTime, key: u64) {
+        self.last = now;
+        if let Some(c) = self.counts.iter_mut().find(|c| c.0 == key) {
+            c.1 += 1;
+        } else if self.counts.len() < TALLY_KEYS {
+            self.counts.push((key, 1));
+        } else if let Some(c) = self.counts.iter_mut().min_by_key(|c| c.1) {
+            // Space-Saving: the new key takes the smallest counter's place and count.
+            *c = (key, c.1 + 1);
+        }
+    }
+
+    /// The key refused most (the first of equals).
+    pub(super) fn hottest(&self) -> Option<u64> {
+        let top = self.counts.iter().map(|c| c.1).max()?;
+        self.counts.iter().find(|c| c.1 == top).map(|c| c.0)
+    }
+}
+
 /// Which limit refused a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Limit {
@@ -44,6 +95,8 @@ pub(super) enum Limit {
 pub(super) struct Capacity {
     table: TokenBucket,
     pub(super) partitions: Vec<TokenBucket>,
+    /// Partitions split off for heat, one key each.
+    pub(super) own: Vec<TokenBucket>,
     /// Units per second provisioned (for on-demand: the current ceiling) [units/s].
     pub(super) capacity: f64,
     /// Units consumed, by window [units].
@@ -80,6 +133,7 @@ impl Capacity {
             partitions: (0..partitions)
                 .map(|_| TokenBucket::new(partition_limit, partition_limit as u64))
                 .collect(),
+            own: Vec::new(),
             capacity,
             consumed: Counter::new(clock),
             capacity_level: level,
@@ -91,21 +145,20 @@ impl Capacity {
     }
 
     /// Takes `units` from the table and the key's partition, or says which refused.
-    pub(super) fn admit(
-        &mut self,
-        now: SimTime,
-        partition: usize,
-        units: f64,
-    ) -> Result<(), Limit> {
+    pub(super) fn admit(&mut self, now: SimTime, part: Part, units: f64) -> Result<(), Limit> {
         // A refused request takes nothing, so look at both before taking from either.
         if !self.table.has_amount(now, units) {
             return Err(Limit::Table);
         }
-        if !self.partitions[partition].has_amount(now, units) {
+        let partition = match part {
+            Part::Hashed(i) => &mut self.partitions[i],
+            Part::Own(i) => &mut self.own[i],
+        };
+        if !partition.has_amount(now, units) {
             return Err(Limit::Partition);
         }
+        partition.try_take_amount(now, units);
         self.table.try_take_amount(now, units);
-        self.partitions[partition].try_take_amount(now, units);
         self.minute_units += units;
         Ok(())
     }
@@ -132,6 +185,14 @@ impl Capacity {
     }
 }
 
+impl Capacity {
+    /// A new partition of its own for one key, held to `limit` units per second; its index.
+    pub(super) fn split_off(&mut self, limit: f64) -> usize {
+        self.own.push(TokenBucket::new(limit, limit as u64));
+        self.own.len() - 1
+    }
+}
+
 /// The partitions a table needs for `rcu` and `wcu` at the per-partition limits (the classic
 /// sizing rule), and never fewer than `least`.
 pub(super) fn partitions_needed(rcu: f64, wcu: f64, least: u32) -> u32 {
@@ -145,4 +206,20 @@ pub(super) fn partition_of(key: u64, count: usize) -> usize {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     ((z ^ (z >> 31)) % count as u64) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tally_finds_the_hottest_key_among_many() {
+        let mut h = Heat::new(SimTime::ZERO);
+        // Key 7 is refused every other time; 100 other keys share the rest.
+        for i in 0..1000u64 {
+            let key = if i % 2 == 0 { 7 } else { 100 + i % 100 };
+            h.refused(SimTime::ZERO, key);
+        }
+        assert_eq!(h.hottest(), Some(7));
+    }
 }
