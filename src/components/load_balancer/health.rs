@@ -2,7 +2,7 @@
 //! counted against the thresholds (aws-facts: §3 health checks); the verdict is written back
 //! to an Auto Scaling group's target group, whose group may act on it.
 
-use super::{LoadBalancer, Reply, Timer};
+use super::{LbType, LoadBalancer, Reply, Timer};
 use crate::components::Token;
 use crate::kernel::{Ctx, Msg, SimTime};
 
@@ -83,10 +83,14 @@ impl LoadBalancer {
                 "target_unhealthy"
             };
             let delta = if t.healthy { 1.0 } else { -1.0 };
+            let turned_unhealthy = !t.healthy;
             self.healthy.add(&self.clock, now, delta);
             let detail = t.name.clone();
             self.events.push(now, name, detail);
-            self.eligible.iter_mut().for_each(|e| *e = None);
+            self.invalidate(now);
+            if turned_unhealthy && self.cfg.lb_type == LbType::Network {
+                self.reset_connections(ctx, i);
+            }
         }
         let t = &self.targets[i];
         if let (Some(g), false) = (&self.group, t.initial) {

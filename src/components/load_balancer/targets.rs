@@ -59,7 +59,6 @@ impl LoadBalancer {
             return;
         }
         self.group_version = g.version;
-        self.eligible.iter_mut().for_each(|e| *e = None);
         for t in &mut self.targets {
             if t.gone {
                 continue;
@@ -109,5 +108,7 @@ impl LoadBalancer {
                 healthy_since: (!healthy).then_some(now),
             });
         }
+        drop(g);
+        self.invalidate(now);
     }
 }
