@@ -581,3 +581,40 @@ fn high_resolution_target_tracking_acts_on_ten_second_datapoints() {
         );
     }
 }
+
+#[test]
+fn an_nlb_takes_a_failed_instance_out_by_its_passive_checks_before_the_active_ones() {
+    // The failure of the test above behind an NLB (aws-facts §3 NLB). The first request
+    // routed to the dead instance after 120 s finds its connection attempt failing at the
+    // 10 s connection timeout, about 130 s; the passive health checks then take the instance
+    // out of rotation, before the active checks (10 s apart, timeout 5 s) find it at 135 s
+    // or later. Its clients see their connections fail (599), not 504: half the traffic of
+    // those 10 s, 500, with a flow hash's binomial noise (sd about 16).
+    let toml = asg(
+        "8m",
+        r#"{ process = "constant", rate = 100 }"#,
+        r#"min = 2
+           work = "5ms""#,
+        "type = \"network\"",
+        r#"[[fault]]
+           at = "120s"
+           kind = "instance_failure"
+           target = "web""#,
+    );
+    for seed in 1..=3 {
+        let ev = events(&toml, seed);
+        let passive = times(&ev, "passive_unhealthy");
+        assert_eq!(passive.len(), 1, "seed {seed}: {passive:?}");
+        assert!(
+            (130.0..130.1).contains(&passive[0]),
+            "seed {seed}: {passive:?}"
+        );
+        let active = times(&ev, "target_unhealthy");
+        assert!(active[0] >= 135.0, "seed {seed}: {active:?}");
+    }
+    let s = crate::run(&toml);
+    let failed = num(&s, "requests.by_status.599");
+    assert!((failed - 500.0).abs() < 80.0, "{failed}");
+    assert!(archsim::metrics::pointer(&s, "requests.by_status.504").is_none());
+    assert_eq!(num(&s, "components.alb.passive_unhealthy"), 1.0);
+}

@@ -168,6 +168,11 @@ impl Kind for LbConfig {
                 about: "requests sent to a zone's node after DNS dropped it, by clients whose cached answer still named it",
             },
             Field {
+                path: "passive_unhealthy",
+                unit: Unit::Count,
+                about: "network: times its passive health checks took a target out of rotation, a connection to it having failed, until an active check passed",
+            },
+            Field {
                 path: "connections_reset",
                 unit: Unit::Count,
                 about: "network: client connections it reset (no HTTP status of its own): idle timeout, target turned unhealthy, or no target to route to",
@@ -287,6 +292,10 @@ impl Kind for LbConfig {
             },
             EventInfo {
                 event: "target_unhealthy",
+                mark: Mark::Instant,
+            },
+            EventInfo {
+                event: "passive_unhealthy",
                 mark: Mark::Instant,
             },
         ],

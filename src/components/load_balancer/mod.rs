@@ -14,7 +14,9 @@
 //! A network load balancer works at layer 4 and has no HTTP status of its own: where an ALB
 //! would answer 503 or 504 its clients see their connection reset (`status::CONNECTION_RESET`),
 //! and when a target turns unhealthy it resets the connections that target holds. It checks
-//! over TCP by default (a shallow probe, 10 s timeout) or HTTP (6 s). aws-facts: §3 NLB.
+//! over TCP by default (a shallow probe, 10 s timeout) or HTTP (6 s), and its passive checks
+//! take an instance whose connection failed (a failed instance of an Auto Scaling group) out
+//! of rotation until an active check passes. aws-facts: §3 NLB.
 //!
 //! Without cross-zone balancing, a zone's node with no healthy target behind it is dropped
 //! from DNS, but clients keep their cached answer: the share of clients still sent to it falls
@@ -54,6 +56,8 @@ const NO_TARGET: u16 = status::SERVICE_UNAVAILABLE;
 const IDLE_TIMEOUT: u16 = status::GATEWAY_TIMEOUT;
 /// aws-facts: §3 ALB 502: a target that resets the connection mid-request.
 const TARGET_RESET: u16 = status::BAD_GATEWAY;
+/// aws-facts: §3 ALB 504: a target connection not established in 10 s.
+const CONNECT_TIMEOUT: u16 = status::GATEWAY_TIMEOUT;
 
 /// What a load balancer's timer is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,6 +155,8 @@ pub struct LoadBalancer {
     dns_stale: u64,
     /// Network: client connections it reset.
     resets: u64,
+    /// Network: targets its passive health checks took out of rotation.
+    passive_outs: u64,
     bytes: u64,
     /// Requests sent to targets still in their slow start.
     slow_start_requests: u64,
@@ -208,6 +214,7 @@ impl LoadBalancer {
             idle_timeouts: 0,
             dns_stale: 0,
             resets: 0,
+            passive_outs: 0,
             bytes: 0,
             slow_start_requests: 0,
             events: EventLog::new(&env.name),
@@ -292,6 +299,12 @@ impl LoadBalancer {
         let status = match outcome {
             Outcome::Status(status::CONNECTION_RESET) if self.cfg.lb_type != LbType::Network => {
                 TARGET_RESET
+            }
+            // aws-facts: §3 ALB 504: a target connection not established in 10 s; an NLB's
+            // client has its connection attempt fail, and its passive checks take note.
+            Outcome::Status(status::CONNECT_FAILED) => {
+                self.passive_failure(now, p.target);
+                self.own_status(CONNECT_TIMEOUT, measured)
             }
             Outcome::Status(s) => s,
             Outcome::Timeout => {
@@ -397,6 +410,7 @@ impl Component for LoadBalancer {
         }
         if self.cfg.lb_type == LbType::Network {
             m.count("connections_reset", self.resets);
+            m.count("passive_unhealthy", self.passive_outs);
         }
         if self.cfg.slow_start > SimTime::ZERO {
             m.count("slow_start_requests", self.slow_start_requests);

@@ -17,7 +17,7 @@ impl LoadBalancer {
         let healthy: Vec<usize> = (0..self.targets.len())
             .filter(|&i| {
                 let t = &self.targets[i];
-                routable(t) && t.healthy && (self.cfg.cross_zone || t.zone == zone)
+                routable(t) && t.in_rotation() && (self.cfg.cross_zone || t.zone == zone)
             })
             .collect();
         if !healthy.is_empty() {
@@ -26,7 +26,7 @@ impl LoadBalancer {
         // No healthy target for this node. Without cross-zone, DNS stops sending clients to a
         // node with nothing healthy behind it: route as the other nodes would.
         let any_healthy: Vec<usize> = (0..self.targets.len())
-            .filter(|&i| routable(&self.targets[i]) && self.targets[i].healthy)
+            .filter(|&i| routable(&self.targets[i]) && self.targets[i].in_rotation())
             .collect();
         if !any_healthy.is_empty() {
             return any_healthy;
@@ -49,9 +49,9 @@ impl LoadBalancer {
 
     /// Whether the node of `zone` has a healthy target it may route to.
     fn node_has_healthy(&self, zone: usize) -> bool {
-        self.targets
-            .iter()
-            .any(|t| !t.gone && !t.draining && t.healthy && (self.cfg.cross_zone || t.zone == zone))
+        self.targets.iter().any(|t| {
+            !t.gone && !t.draining && t.in_rotation() && (self.cfg.cross_zone || t.zone == zone)
+        })
     }
 
     /// Health or membership changed at `now`: routes are rebuilt, and a node left with no
