@@ -22,6 +22,19 @@ pub const SERVICE_UNAVAILABLE: u16 = 503;
 /// downstream timeout passed up.
 pub const GATEWAY_TIMEOUT: u16 = 504;
 
+/// Not an HTTP status: the connection was reset or refused before any response came (a TCP
+/// RST). A network load balancer emits no HTTP status of its own (aws-facts: §3 NLB failure
+/// behaviour): where an application load balancer would answer 502, 503 or 504, its clients
+/// see their connection reset. Numbered 599, the code some proxies and clients give a network
+/// error, so that it sits among the statuses in `by_status` and in a retry policy's `on`.
+pub const CONNECTION_RESET: u16 = 599;
+
+/// Not an HTTP status, and never a final one: an instance a load balancer routed a request
+/// to did not accept the connection (a failed instance answers nothing, so the attempt times
+/// out). It passes only from an Auto Scaling group's instance to its load balancer, which
+/// answers 504 (ALB, CLB: aws-facts §3 ALB 504) or resets the client's connection (NLB).
+pub const CONNECT_FAILED: u16 = 598;
+
 /// Whether a status is a success.
 pub const fn is_success(status: u16) -> bool {
     status >= 200 && status < 300

@@ -511,3 +511,110 @@ fn a_step_policy_waits_for_as_many_datapoints_as_it_says() {
     let outs = times(&events(&toml, 1), "scale_out");
     assert_eq!(outs.first().copied(), Some(21.0 * 60.0), "{outs:?}");
 }
+
+#[test]
+fn with_no_warmup_set_target_tracking_leaves_new_instances_out_for_the_default_cooldown() {
+    // aws-facts §4: with no default instance warmup, a target tracking policy's warmup falls
+    // back to the default cooldown, 300 s. The load of the test above: scale-out to 3 at
+    // 540 s; the new instance is in service at 600 s (boot 60 s) but warm only at 900 s. Until
+    // then the policy counts 2 instances, saturated: ⌈2 × 100 / 70⌉ = 3, no more than desired.
+    // At 900 s it counts 3: ⌈3 × 100 / 70⌉ = 5, the second scale-out. With the warmup set to
+    // 0 s the new instance counts as soon as it serves, and the second comes by 660 s.
+    let toml = |warmup: &str| {
+        asg(
+            "20m",
+            r#"{ process = "step", steps = [["0s", 100], ["5m", 500]] }"#,
+            &format!(
+                r#"min = 2
+                   max = 10
+                   monitoring = "detailed"
+                   work = "20ms"
+                   {warmup}
+                   scaling = {{ policy = "target_tracking", target = 70 }}"#
+            ),
+            "",
+            "",
+        )
+    };
+    for seed in 1..=2 {
+        let out = times(&events(&toml(""), seed), "scale_out");
+        assert_eq!(&out[..2], &[540.0, 900.0], "seed {seed}: {out:?}");
+        let out = times(&events(&toml("warmup = \"0s\""), seed), "scale_out");
+        assert_eq!(out[0], 540.0, "seed {seed}: {out:?}");
+        assert!(out[1] <= 660.0, "seed {seed}: {out:?}");
+    }
+}
+
+#[test]
+fn high_resolution_target_tracking_acts_on_ten_second_datapoints() {
+    // aws-facts §4 high-resolution target tracking: a 10 s metric period. The load of the
+    // tests above saturates 2 instances from 300 s: the three 10 s datapoints above target are
+    // [300, 310), [310, 320) and [320, 330) s, the last visible one period (10 s) later:
+    // scale-out at 340 s, where one-minute datapoints wait until 540 s. Still to
+    // ⌈2 × 100 / 70⌉ = 3. (Shallow health checks: a deep one times out on a saturated
+    // instance, which then sits out and leaves the group's mean CPU at 50 %.)
+    let toml = asg(
+        "10m",
+        r#"{ process = "step", steps = [["0s", 100], ["5m", 500]] }"#,
+        r#"min = 2
+           max = 10
+           work = "20ms"
+           scaling = { policy = "target_tracking", target = 70, period = "10s" }"#,
+        "",
+        "",
+    )
+    .edit(
+        "healthy_threshold = 2 }",
+        "healthy_threshold = 2, path = \"shallow\" }",
+    );
+    for seed in 1..=2 {
+        let ev = events(&toml, seed);
+        let first = ev
+            .iter()
+            .find(|e| e.event == "scale_out")
+            .expect("scales out");
+        assert_eq!(first.time.as_secs_f64(), 340.0, "seed {seed}");
+        assert!(
+            first.detail.starts_with("desired 2 -> 3"),
+            "{}",
+            first.detail
+        );
+    }
+}
+
+#[test]
+fn an_nlb_takes_a_failed_instance_out_by_its_passive_checks_before_the_active_ones() {
+    // The failure of the test above behind an NLB (aws-facts §3 NLB). The first request
+    // routed to the dead instance after 120 s finds its connection attempt failing at the
+    // 10 s connection timeout, about 130 s; the passive health checks then take the instance
+    // out of rotation, before the active checks (10 s apart, timeout 5 s) find it at 135 s
+    // or later. Its clients see their connections fail (599), not 504: half the traffic of
+    // those 10 s, 500, with a flow hash's binomial noise (sd about 16).
+    let toml = asg(
+        "8m",
+        r#"{ process = "constant", rate = 100 }"#,
+        r#"min = 2
+           work = "5ms""#,
+        "type = \"network\"",
+        r#"[[fault]]
+           at = "120s"
+           kind = "instance_failure"
+           target = "web""#,
+    );
+    for seed in 1..=3 {
+        let ev = events(&toml, seed);
+        let passive = times(&ev, "passive_unhealthy");
+        assert_eq!(passive.len(), 1, "seed {seed}: {passive:?}");
+        assert!(
+            (130.0..130.1).contains(&passive[0]),
+            "seed {seed}: {passive:?}"
+        );
+        let active = times(&ev, "target_unhealthy");
+        assert!(active[0] >= 135.0, "seed {seed}: {active:?}");
+    }
+    let s = crate::run(&toml);
+    let failed = num(&s, "requests.by_status.599");
+    assert!((failed - 500.0).abs() < 80.0, "{failed}");
+    assert!(archsim::metrics::pointer(&s, "requests.by_status.504").is_none());
+    assert_eq!(num(&s, "components.alb.passive_unhealthy"), 1.0);
+}

@@ -278,3 +278,132 @@ fn deep_health_checks_follow_a_dependency_down_and_shallow_ones_do_not() {
     assert_eq!(run("deep"), 2);
     assert_eq!(run("shallow"), 0);
 }
+
+#[test]
+fn with_no_healthy_target_an_nlb_fails_open_too() {
+    // aws-facts §3 NLB failure behaviour: like an ALB, an NLB whose targets are all unhealthy
+    // routes to all of them. The target of the test above fails everything for 20 s (probes
+    // over TCP every 5 s mark it unhealthy at 10 s) and is healthy again only after 5 good
+    // probes; meanwhile the NLB routes to it anyway: the 199 requests before 20 s get the
+    // target's own 503, passed through at layer 4 (but for one in flight as the target is
+    // marked unhealthy at 10 s, whose connection is reset), and the 400 after it succeed.
+    let fault = "[[fault]]\nat = \"0s\"\nfor = \"20s\"\nkind = \"error_injection\"\ntarget = \"t\"\nrate = 1.0\nstatus = 503\n";
+    let hc = "type = \"network\"\nhealth_check = { interval = \"5s\", timeout = \"2s\" }";
+    let nlb = crate::run(&scenario(10, "60s", hc, &[("t", "x")], "1ms", fault));
+    let reset = num(&nlb, "components.lb.connections_reset");
+    assert!(reset <= 1.0, "{reset}");
+    assert_eq!(num(&nlb, "requests.by_status.503") + reset, 199.0);
+    assert_eq!(num(&nlb, "requests.by_status.200"), 400.0);
+}
+
+#[test]
+fn an_nlb_resets_connections_where_an_alb_answers_504() {
+    // aws-facts §3: an NLB emits no HTTP status. A target slower than the idle timeout gets
+    // its client's connection reset (599), not a 504; the same scenario behind an ALB: 504.
+    let slow = |t: &str| {
+        crate::run(&scenario(
+            10,
+            "30s",
+            &format!("type = \"{t}\"\nidle_timeout = \"2s\""),
+            &[("slow", "x")],
+            "5s",
+            "",
+        ))
+    };
+    let nlb = slow("network");
+    let total = num(&nlb, "requests.total");
+    assert_eq!(num(&nlb, "requests.by_status.599"), total);
+    assert!(archsim::metrics::pointer(&nlb, "requests.by_status.504").is_none());
+    assert_eq!(num(&nlb, "components.lb.connections_reset"), total);
+    let alb = slow("application");
+    assert_eq!(num(&alb, "requests.by_status.504"), total);
+}
+
+#[test]
+fn an_nlb_resets_the_connections_of_a_target_that_turns_unhealthy() {
+    // aws-facts §3 NLB health checks: when a target turns unhealthy the NLB resets its client
+    // connections. Target b of three dies at 100 s; probes every 10 s (timeout 2 s) find it
+    // at 112 s. The 12 s × 300/s / 3 = 1,200 requests sent to it meanwhile wait (the idle
+    // timeout is 350 s) and are all reset at 112 s, not answered 504 minutes later. (A flow
+    // hash spreads requests at random: the count is binomial, sd about 28.)
+    let text = scenario(
+        300,
+        "200s",
+        "type = \"network\"\nhealth_check = { interval = \"10s\", timeout = \"2s\" }",
+        &[("a", "x"), ("b", "x"), ("c", "x")],
+        "1ms",
+        "[[fault]]\nat = \"100s\"\nkind = \"component_down\"\ntarget = \"b\"\n",
+    );
+    let s = crate::run(&text);
+    let reset = num(&s, "requests.by_status.599");
+    assert!((reset - 1_200.0).abs() <= 100.0, "{reset}");
+    assert_eq!(num(&s, "components.lb.idle_timeouts"), 0.0);
+    assert_eq!(
+        num(&s, "requests.by_status.200") + reset,
+        num(&s, "requests.total")
+    );
+}
+
+#[test]
+fn nlb_health_checks_time_out_after_10s_over_tcp_and_6s_over_http() {
+    // aws-facts §3 NLB health checks: timeout 10 s over TCP (the default), 6 s over HTTP;
+    // an ALB's is 5 s. Probes every 30 s (the default) at 90, 120 and 150 s; target b dies at
+    // 100 s, so the probes of 120 and 150 s fail, the second a timeout later: unhealthy at
+    // 160 s (TCP), 156 s (HTTP), 155 s (ALB).
+    let detected = |lb: &str| {
+        let text = scenario(
+            10,
+            "300s",
+            lb,
+            &[("a", "x"), ("b", "x")],
+            "1ms",
+            "[[fault]]\nat = \"100s\"\nkind = \"component_down\"\ntarget = \"b\"\n",
+        );
+        let r = World::build(&crate::scenario(&text), 1).run().unwrap();
+        r.events
+            .iter()
+            .find(|e| e.event == "target_unhealthy")
+            .expect("detected")
+            .time
+            .as_secs_f64()
+    };
+    assert_eq!(detected("type = \"network\""), 160.0);
+    assert_eq!(
+        detected("type = \"network\"\nhealth_check = { protocol = \"http\" }"),
+        156.0
+    );
+    assert_eq!(detected("type = \"application\""), 155.0);
+}
+
+#[test]
+fn clients_keep_sending_to_a_dropped_zone_until_their_dns_cache_expires() {
+    // aws-facts §3: a zone whose targets are all unhealthy has its node dropped from DNS, but
+    // clients keep their cached answer (TTL 60 s). An NLB (cross-zone off) with one target in
+    // each of zones a and b, 1,000 requests/s, half at each node. a1 dies at 100 s and is
+    // found at 112 s (probes every 10 s, timeout 2 s); its requests are reset after the 1 s
+    // idle timeout. Until then: 12 s × 500/s = 6,000 reset. Then the share of node a's
+    // clients still resolving it falls linearly over 60 s: 500/s × 60 s / 2 = 15,000 more,
+    // sent to a1 and reset. With `dns_ttl = "0s"`, none.
+    let run = |extra: &str| {
+        crate::run(&scenario(
+            1000,
+            "240s",
+            &format!(
+                "type = \"network\"\nidle_timeout = \"1s\"\nhealth_check = {{ interval = \"10s\", timeout = \"2s\" }}\n{extra}"
+            ),
+            &[("a1", "a"), ("b1", "b")],
+            "1ms",
+            "[[fault]]\nat = \"100s\"\nkind = \"component_down\"\ntarget = \"a1\"\n",
+        ))
+    };
+    let cached = run("");
+    // The node draw and the cache draw: sd of the stale count about 110.
+    let stale = num(&cached, "components.lb.dns_stale_requests");
+    assert!((stale - 15_000.0).abs() < 500.0, "{stale}");
+    let reset = num(&cached, "requests.by_status.599");
+    assert!((reset - 21_000.0).abs() < 600.0, "{reset}");
+    let fresh = run("dns_ttl = \"0s\"");
+    assert_eq!(num(&fresh, "components.lb.dns_stale_requests"), 0.0);
+    let reset = num(&fresh, "requests.by_status.599");
+    assert!((reset - 6_000.0).abs() < 250.0, "{reset}");
+}

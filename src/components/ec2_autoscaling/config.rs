@@ -53,6 +53,7 @@ struct RawScaling {
     remove: Option<Spanned<i64>>,
     datapoints: Option<Spanned<i64>>,
     cooldown: Option<Spanned<String>>,
+    period: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -130,6 +131,9 @@ pub enum Policy {
         target: f64,
         /// Whether it scales in as well as out.
         scale_in: bool,
+        /// High-resolution target tracking: the period of the metric it watches [s] (10 s or
+        /// 30 s; `None`: the group's CloudWatch period).
+        period: Option<SimTime>,
     },
     /// Step scaling: the higher the metric, the more instances it adds, in one action.
     Step {
@@ -217,7 +221,8 @@ pub struct AsgConfig {
     pub queue: u32,
     /// Time from launch to in service [s].
     pub boot_time: Dist,
-    /// Instance warmup [s] (`ZERO`: off).
+    /// Instance warmup [s] (`ZERO`: off); when not set, target tracking and step scaling
+    /// fall back to the default cooldown (300 s).
     pub warmup: SimTime,
     /// CloudWatch period [s].
     pub period: SimTime,
@@ -245,14 +250,20 @@ pub const MAX_THREADS: i64 = 100_000;
 pub const MAX_QUEUE: i64 = 1_000_000;
 /// The most datapoints a step or simple policy may wait for.
 pub const MAX_DATAPOINTS: i64 = 100;
+/// aws-facts: §4 simple scaling: the group's default cooldown (`DefaultCooldown`), 300 s.
+pub const DEFAULT_COOLDOWN: SimTime = SimTime::from_secs(300);
+/// aws-facts: §4 high-resolution target tracking: the periods a target tracking policy's
+/// metric may have below the minute (`TargetTrackingMetricStat.Period` takes 10, 30 and 60).
+pub const HIGH_RESOLUTION_PERIODS: &[&str] = &["10s", "30s", "60s"];
 
 impl AsgConfig {
     pub(super) fn lines(&self) -> Vec<String> {
         let policy = match &self.scaling {
             None => "no scaling policy".to_string(),
             Some(s) => match &s.policy {
-                Policy::TargetTracking { target, .. } => {
-                    format!("target tracking {} {target}", s.metric.name())
+                Policy::TargetTracking { target, period, .. } => {
+                    let every = period.map_or(String::new(), |p| format!(" every {p}"));
+                    format!("target tracking {} {target}{every}", s.metric.name())
                 }
                 Policy::Step { .. } => format!("step scaling on {}", s.metric.name()),
                 Policy::Simple { .. } => format!("simple scaling on {}", s.metric.name()),
@@ -297,8 +308,8 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<AsgConfig
     );
     let (market, on_demand_base) = market(&raw, ck);
     let serving = serving(&raw, ck);
-    let watching = watching(&raw, ck);
     let scaling = ck.or(&raw.scaling, None, |ck, s| parse_scaling(s, ck).map(Some));
+    let watching = watching(&raw, scaling.as_ref().and_then(|s| s.as_ref()), ck);
     let schedule = schedule(&raw.schedule, (min, max), ck);
     let health = health(&raw, ck);
     let itype = itype?;
@@ -360,22 +371,50 @@ fn serving(raw: &RawAsg, ck: &mut Checker) -> Option<(Dist, u32, u32, Dist)> {
 }
 
 /// How CloudWatch watches the group for its policy: `(warmup, period, metric_delay)`.
-fn watching(raw: &RawAsg, ck: &mut Checker) -> Option<(SimTime, SimTime, SimTime)> {
-    // aws-facts: §4: default instance warmup is off unless set.
-    let warmup = ck.duration_or(&raw.warmup, "warmup", SimTime::ZERO);
+fn watching(
+    raw: &RawAsg,
+    scaling: Option<&Scaling>,
+    ck: &mut Checker,
+) -> Option<(SimTime, SimTime, SimTime)> {
+    // aws-facts: §4 default instance warmup: off unless set, and then a target tracking or
+    // step policy's warmup falls back to the group's default cooldown, 300 s (PutScalingPolicy
+    // `EstimatedInstanceWarmup`). Simple scaling waits out its cooldown instead.
+    let fallback = match scaling.map(|s| &s.policy) {
+        Some(Policy::TargetTracking { .. } | Policy::Step { .. }) => DEFAULT_COOLDOWN,
+        _ => SimTime::ZERO,
+    };
+    let warmup = ck.duration_or(&raw.warmup, "warmup", fallback);
+    let high_resolution = match scaling.map(|s| &s.policy) {
+        Some(Policy::TargetTracking {
+            period: Some(p), ..
+        }) => Some(*p),
+        _ => None,
+    };
     // aws-facts: §4: CloudWatch basic monitoring 5 min, detailed 1 min. Launch templates
     // leave detailed monitoring off.
-    let period = ck
-        .one_of_or(
-            &raw.monitoring,
-            "monitoring",
-            &["basic", "detailed"],
-            "basic",
-        )
-        .map(|m| SimTime::from_secs(if m == "basic" { 300 } else { 60 }));
+    let period = match (high_resolution, &raw.monitoring) {
+        (Some(_), Some(m)) => {
+            ck.error(
+                m.span(),
+                "with `scaling.period` the policy watches a high-resolution metric of that period; `monitoring` (EC2's own metrics) does not apply: remove one of them",
+            );
+            None
+        }
+        (Some(p), None) => Some(p),
+        (None, _) => ck
+            .one_of_or(
+                &raw.monitoring,
+                "monitoring",
+                &["basic", "detailed"],
+                "basic",
+            )
+            .map(|m| SimTime::from_secs(if m == "basic" { 300 } else { 60 })),
+    };
     // Not in aws-facts: the time from a period's end until its datapoint is visible to
-    // alarms; a minute is the usual observation.
-    let metric_delay = ck.duration_or(&raw.metric_delay, "metric_delay", SimTime::from_secs(60));
+    // alarms; a minute is the usual observation. A choice: a high-resolution metric's
+    // datapoint is visible one period (10 s or 30 s) after it closes.
+    let default_delay = high_resolution.unwrap_or(SimTime::from_secs(60));
+    let metric_delay = ck.duration_or(&raw.metric_delay, "metric_delay", default_delay);
     Some((warmup?, period?, metric_delay?))
 }
 
@@ -559,8 +598,8 @@ fn check_schedule(
 }
 
 /// The policies' own keys, each of which belongs to some policies only.
-const POLICY_KEYS: [&str; 7] = [
-    "target", "steps", "above", "add", "below", "remove", "cooldown",
+const POLICY_KEYS: [&str; 8] = [
+    "target", "steps", "above", "add", "below", "remove", "cooldown", "period",
 ];
 
 fn parse_scaling(s: &Spanned<RawScaling>, ck: &mut Checker) -> Option<Scaling> {
@@ -598,7 +637,7 @@ fn parse_scaling(s: &Spanned<RawScaling>, ck: &mut Checker) -> Option<Scaling> {
 
 /// Whether the keys given are those of `policy`; reports each that is not.
 fn keys_fit_policy(s: &RawScaling, policy: &str, ck: &mut Checker) -> bool {
-    let given: [Option<Range<usize>>; 7] = [
+    let given: [Option<Range<usize>>; 8] = [
         s.target.as_ref().map(|v| v.span()),
         s.steps.first().map(|v| v.span()),
         s.above.as_ref().map(|v| v.span()),
@@ -606,9 +645,10 @@ fn keys_fit_policy(s: &RawScaling, policy: &str, ck: &mut Checker) -> bool {
         s.below.as_ref().map(|v| v.span()),
         s.remove.as_ref().map(|v| v.span()),
         s.cooldown.as_ref().map(|v| v.span()),
+        s.period.as_ref().map(|v| v.span()),
     ];
     let allowed: &[&str] = match policy {
-        "target_tracking" => &["target"],
+        "target_tracking" => &["target", "period"],
         "step" => &["steps", "below", "remove"],
         _ => &["above", "add", "below", "remove", "cooldown"],
     };
@@ -693,9 +733,28 @@ fn target_tracking(
         );
         return None;
     };
+    let target = threshold(ck, metric, t, "scaling.target");
+    // aws-facts: §4 high-resolution target tracking (2024): the metric's period may be 10 s
+    // or 30 s (60 s is the usual minute); longer periods are not supported.
+    let period = ck.or(&s.period, None, |ck, p| {
+        let t = ck.duration(p, "scaling.period")?;
+        if [10, 30, 60].map(SimTime::from_secs).contains(&t) {
+            Some(Some(t))
+        } else {
+            ck.error(
+                p.span(),
+                format!(
+                    "`scaling.period` is one of {} (aws-facts §4 high-resolution target tracking), not {t}",
+                    HIGH_RESOLUTION_PERIODS.join(", ")
+                ),
+            );
+            None
+        }
+    });
     Some(Policy::TargetTracking {
-        target: threshold(ck, metric, t, "scaling.target")?,
+        target: target?,
         scale_in: s.scale_in.unwrap_or(true),
+        period: period?,
     })
 }
 
@@ -741,7 +800,7 @@ fn simple(
         .int_in(n, "scaling.add", 1, MAX_INSTANCES)
         .map(|n| n as u32);
     // aws-facts: §4 simple scaling: default cooldown 300 s.
-    let cooldown = ck.duration_or(&s.cooldown, "scaling.cooldown", SimTime::from_secs(300));
+    let cooldown = ck.duration_or(&s.cooldown, "scaling.cooldown", DEFAULT_COOLDOWN);
     Some(Policy::Simple {
         above: above?,
         add: add?,

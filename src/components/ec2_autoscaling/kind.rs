@@ -168,19 +168,19 @@ const KEYS: &[Key] = &[
         name: "warmup",
         ty: KeyType::Duration,
         required: false,
-        about: "instance warmup: how long a new instance is left out of the metric and target tracking's capacity (default 0 s: off)",
+        about: "instance warmup (the group's default instance warmup): how long a new instance is left out of the metric and the capacity target tracking and step scaling count; 0 s turns it off (default: unset, and then target tracking and step policies fall back to the default cooldown, 300 s; simple scaling uses none)",
     },
     Key {
         name: "monitoring",
         ty: KeyType::Word(&["basic", "detailed"]),
         required: false,
-        about: "the CloudWatch period the policy sees: basic 5 minutes, detailed 1 minute (default basic)",
+        about: "the CloudWatch period the policy sees: basic 5 minutes, detailed 1 minute; not with a target tracking `scaling.period` (default basic)",
     },
     Key {
         name: "metric_delay",
         ty: KeyType::Duration,
         required: false,
-        about: "time from a period's end until its datapoint reaches the policy (default 60 s)",
+        about: "time from a period's end until its datapoint reaches the policy (default 60 s; with a target tracking `scaling.period` below a minute, that period)",
     },
     Key {
         name: "scaling",
@@ -248,6 +248,12 @@ const SCALING_KEYS: &[Key] = &[
         ty: KeyType::Bool,
         required: false,
         about: "target tracking: whether it scales in as well as out (default true)",
+    },
+    Key {
+        name: "period",
+        ty: KeyType::Duration,
+        required: false,
+        about: "target tracking: the period of a high-resolution metric it watches, 10s, 30s or 60s, instead of the group's `monitoring`; its alarms still want 3 datapoints out and 15 in, of this period (default: unset, the group's monitoring period)",
     },
     Key {
         name: "steps",

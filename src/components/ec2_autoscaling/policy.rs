@@ -125,9 +125,9 @@ pub(super) fn decide(scaling: &Scaling, view: &View<'_>) -> Option<Decision> {
     let v = (*view.datapoints.last()?)?;
     let m = scaling.metric;
     match &scaling.policy {
-        Policy::TargetTracking { target, scale_in } => {
-            target_tracking(view, v, m, *target, *scale_in)
-        }
+        Policy::TargetTracking {
+            target, scale_in, ..
+        } => target_tracking(view, v, m, *target, *scale_in),
         Policy::Step {
             out,
             scale_in,
@@ -319,6 +319,7 @@ mod tests {
         cpu(Policy::TargetTracking {
             target,
             scale_in: true,
+            period: None,
         })
     }
 
@@ -369,6 +370,7 @@ mod tests {
         let out_only = cpu(Policy::TargetTracking {
             target: 50.0,
             scale_in: false,
+            period: None,
         });
         assert_eq!(asks(&out_only, &view(&same(30.0, 15), 4, 4)), None);
         // Never below one instance: ⌈2 × 0 / 50⌉ = 0, kept at 1.

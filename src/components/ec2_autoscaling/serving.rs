@@ -113,9 +113,15 @@ impl AutoScalingGroup {
         match self.instances.get(idx).map(|i| i.state) {
             Some(State::InService | State::Draining) => {}
             Some(State::Failed) => {
-                // Nothing answers: a probe times out, a request's connection attempt fails.
+                // Nothing answers: a probe times out, a request's connection attempt fails. Its
+                // load balancer is told the connection failed, and answers as its type does.
                 if !probe {
-                    ctx.reply_after(call, status::GATEWAY_TIMEOUT, CONNECT_TIMEOUT);
+                    let s = if msg.instance != 0 {
+                        status::CONNECT_FAILED
+                    } else {
+                        status::GATEWAY_TIMEOUT
+                    };
+                    ctx.reply_after(call, s, CONNECT_TIMEOUT);
                     let measured = self.clock.measured(now);
                     self.statuses.add(
                         &self.clock,

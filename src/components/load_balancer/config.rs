@@ -22,6 +22,7 @@ struct RawLb {
     backend_connections: Option<Spanned<i64>>,
     deregistration_delay: Option<Spanned<String>>,
     slow_start: Option<Spanned<String>>,
+    dns_ttl: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -32,6 +33,7 @@ struct RawHealth {
     healthy_threshold: Option<Spanned<i64>>,
     unhealthy_threshold: Option<Spanned<i64>>,
     path: Option<Spanned<String>>,
+    protocol: Option<Spanned<String>>,
 }
 
 /// The words `type` takes.
@@ -40,6 +42,8 @@ pub(super) const TYPES: &[&str] = &["application", "network", "classic"];
 pub(super) const ALGORITHMS: &[&str] = &["round_robin", "least_outstanding"];
 /// The words `health_check.path` takes.
 pub(super) const PROBE_PATHS: &[&str] = &["deep", "shallow"];
+/// The words `health_check.protocol` takes (a network load balancer's).
+pub(super) const PROTOCOLS: &[&str] = &["tcp", "http"];
 /// aws-facts: §3 health checks: both thresholds are 2 to 10.
 pub(super) const THRESHOLDS: (i64, i64) = (2, 10);
 /// The most back-end connections per target a classic load balancer may be given.
@@ -114,6 +118,9 @@ pub struct LbConfig {
     pub deregistration_delay: SimTime,
     /// aws-facts: §3: a new target's share ramps up linearly over this [s] (`ZERO`: off).
     pub slow_start: SimTime,
+    /// How long clients keep resolving a zone's node after DNS drops it [s]: their cached
+    /// answers expire uniformly over this.
+    pub dns_ttl: SimTime,
 }
 
 pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig> {
@@ -155,13 +162,11 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
     let idle_timeout = ck.positive_duration_or(&raw.idle_timeout, "idle_timeout", default_idle);
     // aws-facts: §3 cross-zone: on for ALB, off by default for NLB and (API-created) CLB.
     let cross_zone = raw.cross_zone.unwrap_or(lb_type == LbType::Application);
-    // aws-facts: §3 health checks: healthy after 5 (ALB) or 10 (CLB) successes.
-    let default_healthy = if lb_type == LbType::Classic { 10 } else { 5 };
     // A health check that is wrong stops the reading here, as it always has.
     let health = ck.or(
         &raw.health_check,
-        HealthCheck::by_default(default_healthy),
-        |ck, h| health_check(h.get_ref(), default_healthy, &at, ck),
+        HealthCheck::by_default(lb_type, Protocol::Tcp),
+        |ck, h| health_check(h.get_ref(), lb_type, &at, ck),
     )?;
     let backend_connections = ck.or(&raw.backend_connections, None, |ck, c| {
         if lb_type != LbType::Classic {
@@ -214,6 +219,9 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
             Some(t)
         }
     });
+    // aws-facts: §3 misc: a load balancer's DNS TTL is 60 s; how long clients keep a cached
+    // answer beyond it is theirs, so this is a choice: they keep it one TTL.
+    let dns_ttl = ck.duration_or(&raw.dns_ttl, "dns_ttl", SimTime::from_secs(60));
     let mut calls = Vec::new();
     let target_spans = targets.iter().map(|t| t.span()).collect();
     for t in &targets {
@@ -244,32 +252,59 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
         group_target: false,
         deregistration_delay: deregistration_delay?,
         slow_start: slow_start?,
+        dns_ttl: dns_ttl?,
     })
 }
 
+/// How a network load balancer's health checks probe (ALB and CLB probe over HTTP).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Protocol {
+    /// A TCP connection: a target that is up answers at once (a shallow probe).
+    Tcp,
+    /// An HTTP request to the health-check path.
+    Http,
+}
+
 impl HealthCheck {
-    /// aws-facts: §3 health checks: interval 30 s, timeout 5 s, unhealthy after 2; healthy
-    /// after `healthy_threshold`, which depends on the type.
-    fn by_default(healthy_threshold: u32) -> HealthCheck {
+    /// aws-facts: §3 health checks: interval 30 s, unhealthy after 2, healthy after 5 (10 for
+    /// CLB); a timeout of 5 s, but an NLB's is 10 s over TCP (its default protocol) and 6 s
+    /// over HTTP.
+    fn by_default(lb_type: LbType, protocol: Protocol) -> HealthCheck {
+        let (timeout, probe_op) = match (lb_type, protocol) {
+            (LbType::Network, Protocol::Tcp) => (10, PROBE_SHALLOW),
+            (LbType::Network, Protocol::Http) => (6, PROBE_DEEP),
+            _ => (5, PROBE_DEEP),
+        };
         HealthCheck {
             interval: SimTime::from_secs(30),
-            timeout: SimTime::from_secs(5),
-            healthy_threshold,
+            timeout: SimTime::from_secs(timeout),
+            healthy_threshold: if lb_type == LbType::Classic { 10 } else { 5 },
             unhealthy_threshold: 2,
-            probe_op: PROBE_DEEP,
+            probe_op,
         }
     }
 }
 
-/// The `health_check` table; `at` is where the component is written, for a timeout left at
-/// its default that is too long for the interval given.
+/// The `health_check` table of a load balancer of type `lb_type`; `at` is where the component
+/// is written, for a timeout left at its default that is too long for the interval given.
 fn health_check(
     h: &RawHealth,
-    default_healthy: u32,
+    lb_type: LbType,
     at: &Range<usize>,
     ck: &mut Checker,
 ) -> Option<HealthCheck> {
-    let d = HealthCheck::by_default(default_healthy);
+    let protocol = ck.or(&h.protocol, Protocol::Tcp, |ck, p| {
+        if lb_type != LbType::Network {
+            ck.error(
+                p.span(),
+                "`health_check.protocol` belongs to type = \"network\": application and classic load balancers check over HTTP here",
+            );
+            return None;
+        }
+        ck.one_of(p, "health_check.protocol", PROTOCOLS)
+            .map(|p| if p == "tcp" { Protocol::Tcp } else { Protocol::Http })
+    })?;
+    let d = HealthCheck::by_default(lb_type, protocol);
     let interval = ck.positive_duration_or(&h.interval, "health_check.interval", d.interval);
     let timeout = ck.positive_duration_or(&h.timeout, "health_check.timeout", d.timeout);
     let healthy = ck.int_or(
@@ -284,15 +319,25 @@ fn health_check(
         THRESHOLDS,
         i64::from(d.unhealthy_threshold),
     );
-    let probe_op = ck
-        .one_of_or(&h.path, "health_check.path", PROBE_PATHS, "deep")
-        .map(|p| {
-            if p == "deep" {
-                PROBE_DEEP
-            } else {
-                PROBE_SHALLOW
-            }
-        });
+    let probe_op = match (&h.path, lb_type, protocol) {
+        (Some(p), LbType::Network, Protocol::Tcp) => {
+            ck.error(
+                p.span(),
+                "a TCP health check only opens a connection: it takes no `path` (set `protocol = \"http\"` for one)",
+            );
+            None
+        }
+        (None, ..) => Some(d.probe_op),
+        (Some(_), ..) => ck
+            .one_of_or(&h.path, "health_check.path", PROBE_PATHS, "deep")
+            .map(|p| {
+                if p == "deep" {
+                    PROBE_DEEP
+                } else {
+                    PROBE_SHALLOW
+                }
+            }),
+    };
     let (interval, timeout) = (interval?, timeout?);
     if timeout >= interval {
         ck.error(

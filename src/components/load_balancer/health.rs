@@ -2,7 +2,7 @@
 //! counted against the thresholds (aws-facts: §3 health checks); the verdict is written back
 //! to an Auto Scaling group's target group, whose group may act on it.
 
-use super::{LoadBalancer, Reply, Timer};
+use super::{LbType, LoadBalancer, Reply, Timer};
 use crate::components::Token;
 use crate::kernel::{Ctx, Msg, SimTime};
 
@@ -36,11 +36,18 @@ impl LoadBalancer {
     /// Counts the result of a probe of target `i`: `ok` when it answered 200 in time.
     pub(super) fn probe_result(&mut self, ctx: &mut Ctx<'_>, i: usize, ok: bool) {
         let now = ctx.now();
-        let h = &self.cfg.health;
         let t = &mut self.targets[i];
         if t.gone || t.draining {
             return;
         }
+        // A choice (AWS does not say when): a target the passive checks took out is back in
+        // rotation once an active check passes.
+        if ok && t.passive_out {
+            t.passive_out = false;
+            self.invalidate(now);
+        }
+        let h = &self.cfg.health;
+        let t = &mut self.targets[i];
         let flip = if t.initial {
             // aws-facts: §3: a newly registered target must pass one check; failing as many
             // as the unhealthy threshold makes it unhealthy.
@@ -83,14 +90,33 @@ impl LoadBalancer {
                 "target_unhealthy"
             };
             let delta = if t.healthy { 1.0 } else { -1.0 };
+            let turned_unhealthy = !t.healthy;
             self.healthy.add(&self.clock, now, delta);
             let detail = t.name.clone();
             self.events.push(now, name, detail);
-            self.eligible.iter_mut().for_each(|e| *e = None);
+            self.invalidate(now);
+            if turned_unhealthy && self.cfg.lb_type == LbType::Network {
+                self.reset_connections(ctx, i);
+            }
         }
         let t = &self.targets[i];
         if let (Some(g), false) = (&self.group, t.initial) {
             g.borrow_mut().set_health(t.instance, t.healthy);
         }
+    }
+
+    /// Network: a connection to target `i` failed. aws-facts: §3 NLB health checks: passive
+    /// health checks, always on, can take a target out before the active checks find it: no
+    /// new request goes to it until an active check passes.
+    pub(super) fn passive_failure(&mut self, now: SimTime, i: usize) {
+        let t = &mut self.targets[i];
+        if self.cfg.lb_type != LbType::Network || t.gone || t.draining || t.passive_out {
+            return;
+        }
+        t.passive_out = true;
+        self.passive_outs += u64::from(self.clock.measured(now));
+        let detail = t.name.clone();
+        self.events.push(now, "passive_unhealthy", detail);
+        self.invalidate(now);
     }
 }

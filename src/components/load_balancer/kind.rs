@@ -2,7 +2,7 @@
 //! panels and events, and its ties to an Auto Scaling group behind it.
 
 use super::config::{
-    self, LbConfig, ALGORITHMS, MAX_BACKEND_CONNECTIONS, PROBE_PATHS, THRESHOLDS, TYPES,
+    self, LbConfig, ALGORITHMS, MAX_BACKEND_CONNECTIONS, PROBE_PATHS, PROTOCOLS, THRESHOLDS, TYPES,
 };
 use crate::components::kind::{
     Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, Mark, PlotLine, PlotPanel,
@@ -59,7 +59,7 @@ impl Kind for LbConfig {
                 name: "idle_timeout",
                 ty: KeyType::Duration,
                 required: false,
-                about: "time a target has to answer before the request gets 504, longer than zero (default 60s; 350s for NLB)",
+                about: "time a target has to answer before the request gets 504 (NLB: its connection reset, 599), longer than zero (default 60s; 350s for NLB)",
             },
             Key {
                 name: "cross_zone",
@@ -80,7 +80,7 @@ impl Kind for LbConfig {
                         name: "timeout",
                         ty: KeyType::Duration,
                         required: false,
-                        about: "time a probe waits for its answer before it counts as failed, shorter than the interval (default 5s)",
+                        about: "time a probe waits for its answer before it counts as failed, shorter than the interval (default 5s; NLB 10s over TCP, 6s over HTTP)",
                     },
                     Key {
                         name: "healthy_threshold",
@@ -104,11 +104,17 @@ impl Kind for LbConfig {
                         name: "path",
                         ty: KeyType::Word(PROBE_PATHS),
                         required: false,
-                        about: "deep: a probe takes the target's whole request path (its work and calls); shallow: a target that is up answers at once (default deep)",
+                        about: "deep: a probe takes the target's whole request path (its work and calls); shallow: a target that is up answers at once; not with an NLB's TCP checks (default deep)",
+                    },
+                    Key {
+                        name: "protocol",
+                        ty: KeyType::Word(PROTOCOLS),
+                        required: false,
+                        about: "network only: tcp (a probe opens a connection, which a target that is up accepts at once; timeout 10s) or http (a probe takes `path`; timeout 6s) (default tcp)",
                     },
                 ]),
                 required: false,
-                about: "how targets' health is checked (default: every 30s, timeout 5s, healthy after 5 successes, 10 for CLB, unhealthy after 2 failures, deep)",
+                about: "how targets' health is checked (default: every 30s, timeout 5s, healthy after 5 successes, 10 for CLB, unhealthy after 2 failures, deep; NLB over TCP, timeout 10s)",
             },
             Key {
                 name: "backend_connections",
@@ -131,6 +137,12 @@ impl Kind for LbConfig {
                 required: false,
                 about: "time over which a newly healthy target's share of requests ramps up linearly, 30s to 900s or 0s for off; not with least_outstanding (default 0s)",
             },
+            Key {
+                name: "dns_ttl",
+                ty: KeyType::Duration,
+                required: false,
+                about: "how long clients keep sending to a zone's node after DNS drops it (no healthy target behind it): their cached answers expire uniformly over this (default 60s, the load balancer's DNS TTL)",
+            },
         ],
         faults: &[],
         series: &[&REQUESTS, &HEALTHY_TARGETS, &SURGE_QUEUE],
@@ -148,7 +160,22 @@ impl Kind for LbConfig {
             Field {
                 path: "idle_timeouts",
                 unit: Unit::Count,
-                about: "requests answered 504, their target slower than the idle timeout",
+                about: "requests answered 504 (NLB: reset), their target slower than the idle timeout",
+            },
+            Field {
+                path: "dns_stale_requests",
+                unit: Unit::Count,
+                about: "requests sent to a zone's node after DNS dropped it, by clients whose cached answer still named it",
+            },
+            Field {
+                path: "passive_unhealthy",
+                unit: Unit::Count,
+                about: "network: times its passive health checks took a target out of rotation, a connection to it having failed, until an active check passed",
+            },
+            Field {
+                path: "connections_reset",
+                unit: Unit::Count,
+                about: "network: client connections it reset (no HTTP status of its own): idle timeout, target turned unhealthy, or no target to route to",
             },
             Field {
                 path: "slow_start_requests",
@@ -265,6 +292,10 @@ impl Kind for LbConfig {
             },
             EventInfo {
                 event: "target_unhealthy",
+                mark: Mark::Instant,
+            },
+            EventInfo {
+                event: "passive_unhealthy",
                 mark: Mark::Instant,
             },
         ],

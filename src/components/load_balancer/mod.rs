@@ -7,9 +7,21 @@
 //! request): a target is marked unhealthy after `unhealthy_threshold` failures in a row and
 //! healthy again after `healthy_threshold` successes, so a failed target keeps receiving
 //! traffic until it is detected. A target slower than the idle timeout gives 504. With no
-//! healthy target, an ALB fails open (routes to all) while classic and network answer 503.
+//! healthy target, an ALB or NLB fails open (routes to all) while a classic one answers 503.
 //! The classic type queues requests for busy back-end connections (the surge queue, 1,024)
 //! and answers the spillover with 503.
+//!
+//! A network load balancer works at layer 4 and has no HTTP status of its own: where an ALB
+//! would answer 503 or 504 its clients see their connection reset (`status::CONNECTION_RESET`),
+//! and when a target turns unhealthy it resets the connections that target holds. It checks
+//! over TCP by default (a shallow probe, 10 s timeout) or HTTP (6 s), and its passive checks
+//! take an instance whose connection failed (a failed instance of an Auto Scaling group) out
+//! of rotation until an active check passes. aws-facts: §3 NLB.
+//!
+//! Without cross-zone balancing, a zone's node with no healthy target behind it is dropped
+//! from DNS, but clients keep their cached answer: the share of clients still sent to it falls
+//! linearly over `dns_ttl`, and those it still gets go to its own zone's targets (failing
+//! open there; a classic load balancer answers 503).
 //!
 //! Its parts: `config.rs` (its table), `kind.rs` (what it declares), `targets.rs` (the
 //! targets, kept in line with an Auto Scaling group's registrations), `routing.rs` (which
@@ -42,6 +54,10 @@ const SURGE_QUEUE_CAPACITY: usize = 1024;
 const NO_TARGET: u16 = status::SERVICE_UNAVAILABLE;
 /// Status of a request whose target was slower than the idle timeout (aws-facts: §3).
 const IDLE_TIMEOUT: u16 = status::GATEWAY_TIMEOUT;
+/// aws-facts: §3 ALB 502: a target that resets the connection mid-request.
+const TARGET_RESET: u16 = status::BAD_GATEWAY;
+/// aws-facts: §3 ALB 504: a target connection not established in 10 s.
+const CONNECT_TIMEOUT: u16 = status::GATEWAY_TIMEOUT;
 
 /// What a load balancer's timer is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +112,8 @@ struct Pending {
     call: CallId,
     arrived: SimTime,
     target: usize,
+    /// Its client's connection was reset and answered: the target's reply goes nowhere.
+    cut: bool,
 }
 
 /// A request in a classic load balancer's surge queue, waiting for a back-end connection.
@@ -121,6 +139,8 @@ pub struct LoadBalancer {
     next: Vec<usize>,
     /// Eligible targets per entry zone, rebuilt after a change of health or membership.
     eligible: Vec<Option<Vec<usize>>>,
+    /// When DNS dropped each zone's node (no healthy target behind it), if it is dropped.
+    dropped: Vec<Option<SimTime>>,
     pending: Slab<Pending>,
     surge: VecDeque<Surging>,
     // Recorders.
@@ -131,6 +151,12 @@ pub struct LoadBalancer {
     surge_level: Level,
     spillover: u64,
     idle_timeouts: u64,
+    /// Requests sent to a dropped node by clients whose DNS cache still named it.
+    dns_stale: u64,
+    /// Network: client connections it reset.
+    resets: u64,
+    /// Network: targets its passive health checks took out of rotation.
+    passive_outs: u64,
     bytes: u64,
     /// Requests sent to targets still in their slow start.
     slow_start_requests: u64,
@@ -171,6 +197,7 @@ impl LoadBalancer {
             next: vec![0; n_zones],
             zones: n_zones,
             eligible: vec![None; n_zones],
+            dropped: vec![None; n_zones],
             targets,
             group_edge: env.edges.first().cloned(),
             group_name: env.edge_names.first().cloned().unwrap_or_default(),
@@ -185,6 +212,9 @@ impl LoadBalancer {
             surge_level: Level::new(&clock),
             spillover: 0,
             idle_timeouts: 0,
+            dns_stale: 0,
+            resets: 0,
+            passive_outs: 0,
             bytes: 0,
             slow_start_requests: 0,
             events: EventLog::new(&env.name),
@@ -207,8 +237,9 @@ impl LoadBalancer {
             0
         };
         let Some(target) = self.pick(zone, now) else {
-            // aws-facts: §3: no registered or no healthy target → 503.
-            self.answer(ctx, call, now, NO_TARGET);
+            // aws-facts: §3: no registered or no healthy target → 503 (NLB: reset).
+            let s = self.own_status(NO_TARGET, measured);
+            self.answer(ctx, call, now, s);
             return;
         };
         if let Some(limit) = self.cfg.backend_connections {
@@ -244,6 +275,7 @@ impl LoadBalancer {
             call,
             arrived,
             target,
+            cut: false,
         });
         let t = &self.targets[target];
         let msg = Msg {
@@ -258,13 +290,26 @@ impl LoadBalancer {
     fn answered(&mut self, ctx: &mut Ctx<'_>, pending: usize, outcome: Outcome) {
         let now = ctx.now();
         let p = self.pending.remove(pending);
+        if p.cut {
+            return;
+        }
         self.targets[p.target].outstanding -= 1;
-        // aws-facts: §3: a target slower than the idle timeout gives 504.
+        let measured = self.clock.measured(p.arrived);
+        // aws-facts: §3: a target slower than the idle timeout gives 504 (NLB: a reset).
         let status = match outcome {
+            Outcome::Status(status::CONNECTION_RESET) if self.cfg.lb_type != LbType::Network => {
+                TARGET_RESET
+            }
+            // aws-facts: §3 ALB 504: a target connection not established in 10 s; an NLB's
+            // client has its connection attempt fail, and its passive checks take note.
+            Outcome::Status(status::CONNECT_FAILED) => {
+                self.passive_failure(now, p.target);
+                self.own_status(CONNECT_TIMEOUT, measured)
+            }
             Outcome::Status(s) => s,
             Outcome::Timeout => {
-                self.idle_timeouts += u64::from(self.clock.measured(p.arrived));
-                IDLE_TIMEOUT
+                self.idle_timeouts += u64::from(measured);
+                self.own_status(IDLE_TIMEOUT, measured)
             }
         };
         self.answer(ctx, p.call, p.arrived, status);
@@ -276,6 +321,38 @@ impl LoadBalancer {
                     self.forward(ctx, w.call, w.msg, w.arrived, w.target);
                 }
             }
+        }
+    }
+
+    /// The status it answers where AWS documents `status` for an ALB: a network load
+    /// balancer has none and resets the connection instead (aws-facts: §3 NLB failure
+    /// behaviour), counted when `measured`.
+    fn own_status(&mut self, status: u16, measured: bool) -> u16 {
+        if self.cfg.lb_type == LbType::Network {
+            self.resets += u64::from(measured);
+            status::CONNECTION_RESET
+        } else {
+            status
+        }
+    }
+
+    /// Network: resets the client connections target `i` holds, as an NLB does when the
+    /// target turns unhealthy (aws-facts: §3 NLB health checks); their answers go nowhere.
+    fn reset_connections(&mut self, ctx: &mut Ctx<'_>, i: usize) {
+        let cut: Vec<usize> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.target == i && !p.cut)
+            .map(|(k, _)| k)
+            .collect();
+        for k in cut {
+            let p = &mut self.pending[k];
+            p.cut = true;
+            let (call, arrived) = (p.call, p.arrived);
+            self.targets[i].outstanding -= 1;
+            let measured = self.clock.measured(arrived);
+            let s = self.own_status(status::CONNECTION_RESET, measured);
+            self.answer(ctx, call, arrived, s);
         }
     }
 
@@ -328,6 +405,13 @@ impl Component for LoadBalancer {
             m.count(format!("by_status.{s}"), n.total());
         }
         m.count("idle_timeouts", self.idle_timeouts);
+        if !self.cfg.cross_zone {
+            m.count("dns_stale_requests", self.dns_stale);
+        }
+        if self.cfg.lb_type == LbType::Network {
+            m.count("connections_reset", self.resets);
+            m.count("passive_unhealthy", self.passive_outs);
+        }
         if self.cfg.slow_start > SimTime::ZERO {
             m.count("slow_start_requests", self.slow_start_requests);
         }

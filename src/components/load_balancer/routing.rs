@@ -1,6 +1,8 @@
 //! Which target a request goes to: the targets its entry node may route to (healthy ones, in
-//! its zone unless cross-zone is on, failing open as AWS does), then the algorithm, with slow
-//! start's ramp for newly healthy targets. aws-facts: §3 routing, cross-zone, slow start.
+//! its zone unless cross-zone is on, failing open as AWS does; a node dropped from DNS still
+//! gets the clients whose cached answer names it), then the algorithm, with slow start's ramp
+//! for newly healthy targets. aws-facts: §3 routing, cross-zone, slow start, NLB failure
+//! behaviour, misc (DNS).
 
 use super::config::{Algorithm, LbType};
 use super::targets::Target;
@@ -15,7 +17,7 @@ impl LoadBalancer {
         let healthy: Vec<usize> = (0..self.targets.len())
             .filter(|&i| {
                 let t = &self.targets[i];
-                routable(t) && t.healthy && (self.cfg.cross_zone || t.zone == zone)
+                routable(t) && t.in_rotation() && (self.cfg.cross_zone || t.zone == zone)
             })
             .collect();
         if !healthy.is_empty() {
@@ -24,13 +26,14 @@ impl LoadBalancer {
         // No healthy target for this node. Without cross-zone, DNS stops sending clients to a
         // node with nothing healthy behind it: route as the other nodes would.
         let any_healthy: Vec<usize> = (0..self.targets.len())
-            .filter(|&i| routable(&self.targets[i]) && self.targets[i].healthy)
+            .filter(|&i| routable(&self.targets[i]) && self.targets[i].in_rotation())
             .collect();
         if !any_healthy.is_empty() {
             return any_healthy;
         }
-        // aws-facts: §3 ALB status codes: with every target unhealthy an ALB fails open.
-        if self.cfg.lb_type == LbType::Application {
+        // aws-facts: §3 ALB status codes, NLB failure behaviour: with every target unhealthy
+        // an ALB or an NLB fails open; a CLB answers 503.
+        if self.fails_open() {
             (0..self.targets.len())
                 .filter(|&i| routable(&self.targets[i]))
                 .collect()
@@ -39,8 +42,74 @@ impl LoadBalancer {
         }
     }
 
+    /// Whether it routes to unhealthy targets when none is healthy (aws-facts: §3).
+    fn fails_open(&self) -> bool {
+        self.cfg.lb_type != LbType::Classic
+    }
+
+    /// Whether the node of `zone` has a healthy target it may route to.
+    fn node_has_healthy(&self, zone: usize) -> bool {
+        self.targets.iter().any(|t| {
+            !t.gone && !t.draining && t.in_rotation() && (self.cfg.cross_zone || t.zone == zone)
+        })
+    }
+
+    /// Health or membership changed at `now`: routes are rebuilt, and a node left with no
+    /// healthy target while another has one is dropped from DNS (aws-facts: §3 NLB failure
+    /// behaviour), one that has one again is back.
+    pub(super) fn invalidate(&mut self, now: SimTime) {
+        self.eligible.iter_mut().for_each(|e| *e = None);
+        let has: Vec<bool> = (0..self.zones).map(|z| self.node_has_healthy(z)).collect();
+        let any = has.iter().any(|&h| h);
+        for (z, has) in has.into_iter().enumerate() {
+            if has || !any {
+                self.dropped[z] = None;
+            } else if self.dropped[z].is_none() {
+                self.dropped[z] = Some(now);
+            }
+        }
+    }
+
+    /// Whether a client entering at the node of `zone` at `now` still resolves it though DNS
+    /// dropped it: caches expire uniformly over `dns_ttl`, so the share of clients that still
+    /// do falls linearly from all to none (aws-facts: §3 misc: DNS TTL 60 s).
+    fn stale_client(&mut self, zone: usize, now: SimTime) -> bool {
+        let Some(since) = self.dropped[zone] else {
+            return false;
+        };
+        let ttl = self.cfg.dns_ttl;
+        if now >= since + ttl {
+            return false;
+        }
+        let left = 1.0 - (now - since).as_secs_f64() / ttl.as_secs_f64();
+        self.rng.random::<f64>() < left
+    }
+
     /// The target of a request entering at the node of `zone`; `None`: none to route to.
     pub(super) fn pick(&mut self, zone: usize, now: SimTime) -> Option<usize> {
+        if self.stale_client(zone, now) {
+            self.dns_stale += u64::from(self.clock.measured(now));
+            // The dropped node routes to its own zone's targets, none healthy: it fails open
+            // there, or (classic) has nothing to route to.
+            if !self.fails_open() {
+                return None;
+            }
+            let own: Vec<usize> = (0..self.targets.len())
+                .filter(|&i| {
+                    let t = &self.targets[i];
+                    !t.gone && !t.draining && t.zone == zone
+                })
+                .collect();
+            if own.is_empty() {
+                return None;
+            }
+            let k = self.next[zone] % own.len();
+            self.next[zone] = self.next[zone].wrapping_add(1);
+            return Some(match self.cfg.algorithm {
+                Algorithm::FlowHash => own[self.rng.random_range(0..own.len())],
+                _ => own[k],
+            });
+        }
         if self.eligible[zone].is_none() {
             self.eligible[zone] = Some(self.compute_eligible(zone));
         }

@@ -16,6 +16,9 @@ pub(super) struct Target {
     /// The instance of a group (0: the target is a component).
     pub(super) instance: u32,
     pub(super) healthy: bool,
+    /// Network: a connection to it failed, so the passive health checks took it out of
+    /// rotation until an active check passes (its reported health is unchanged).
+    pub(super) passive_out: bool,
     /// Registered, not yet checked: it must pass one check before traffic.
     pub(super) initial: bool,
     pub(super) draining: bool,
@@ -30,6 +33,12 @@ pub(super) struct Target {
 }
 
 impl Target {
+    /// Whether it takes new requests while another is healthy: healthy, and not taken out by
+    /// the passive health checks.
+    pub(super) fn in_rotation(&self) -> bool {
+        self.healthy && !self.passive_out
+    }
+
     /// A component the scenario lists: healthy from the start.
     pub(super) fn listed(edge: Edge, name: String, zone: usize) -> Target {
         Target {
@@ -38,6 +47,7 @@ impl Target {
             zone,
             instance: 0,
             healthy: true,
+            passive_out: false,
             initial: false,
             draining: false,
             gone: false,
@@ -59,7 +69,6 @@ impl LoadBalancer {
             return;
         }
         self.group_version = g.version;
-        self.eligible.iter_mut().for_each(|e| *e = None);
         for t in &mut self.targets {
             if t.gone {
                 continue;
@@ -100,6 +109,7 @@ impl LoadBalancer {
                 zone: m.zone,
                 instance: m.instance,
                 healthy,
+                passive_out: false,
                 initial: !healthy,
                 draining: false,
                 gone: false,
@@ -109,5 +119,7 @@ impl LoadBalancer {
                 healthy_since: (!healthy).then_some(now),
             });
         }
+        drop(g);
+        self.invalidate(now);
     }
 }
