@@ -272,12 +272,14 @@ impl SdkService {
     };
 }
 
-/// HTTP statuses every SDK retries as transient errors (aws-facts: §7 standard-mode mechanism).
-const TRANSIENT: [u16; 4] = [
+/// What every SDK retries as a transient error (aws-facts: §7 standard-mode mechanism): HTTP
+/// 500, 502, 503 and 504, and connection errors (a reset connection).
+const TRANSIENT: [u16; 5] = [
     status::INTERNAL_ERROR,
     status::BAD_GATEWAY,
     status::SERVICE_UNAVAILABLE,
     status::GATEWAY_TIMEOUT,
+    status::CONNECTION_RESET,
 ];
 
 /// The longest wait of SDKs that set no cap (botocore's and C++'s legacy modes): one hour,
@@ -442,7 +444,7 @@ mod tests {
         assert_eq!(p.throttle_backoff.base, SimTime::from_secs(1));
         assert_eq!(p.backoff.cap, SimTime::from_secs(20));
         assert_eq!(p.quota.map(|q| q.capacity), Some(500));
-        assert_eq!(p.on_status, vec![429, 500, 502, 503, 504]);
+        assert_eq!(p.on_status, vec![429, 500, 502, 503, 504, 599]);
         let d = Sdk::Standard.policy(&DDB);
         assert_eq!((d.attempts, d.backoff.base), (4, SimTime::from_millis(25)));
         assert_eq!(d.throttle_backoff.base, SimTime::from_secs(1));

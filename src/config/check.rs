@@ -705,7 +705,8 @@ impl Checker {
         let mut on_timeout = false;
         let mut ok = true;
         match &raw.on {
-            // Retryable by default: throttles, server errors and timeouts, as the AWS SDKs do.
+            // Retryable by default: throttles, server errors, reset connections and timeouts,
+            // as the AWS SDKs do.
             None => {
                 on_status = vec![
                     status::TOO_MANY_REQUESTS,
@@ -713,6 +714,7 @@ impl Checker {
                     status::BAD_GATEWAY,
                     status::SERVICE_UNAVAILABLE,
                     status::GATEWAY_TIMEOUT,
+                    status::CONNECTION_RESET,
                 ];
                 on_timeout = true;
             }

@@ -108,7 +108,7 @@ pub const RETRY: &[Key] = &[
         name: "on",
         ty: KeyType::Outcomes,
         required: false,
-        about: "the outcomes retried: status codes (4xx, 5xx) and \"timeout\" (default: 429, 500, 502, 503, 504 and timeouts)",
+        about: "the outcomes retried: status codes (4xx, 5xx) and \"timeout\" (default: 429, 500, 502, 503, 504, 599 (a reset connection) and timeouts)",
     },
 ];
 

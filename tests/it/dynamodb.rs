@@ -258,7 +258,8 @@ fn auto_scaling_acts_after_two_minutes_above_target_and_its_lag() {
 }
 
 /// Writes at `rate` per second over `keys` uniform keys to a provisioned table of 1,000 RCU
-/// and 10,000 WCU in 14 partitions, where keys 0 and 1 hash to the same partition.
+/// and 10,000 WCU in 14 partitions, where keys 0 and 1 hash to the same partition, with
+/// `extra` keys; the client does not retry, so what the table refuses is what it offers.
 fn hot_writes(rate: u32, keys: u32, extra: &str) -> String {
     format!(
         r#"
@@ -269,6 +270,7 @@ fn hot_writes(rate: u32, keys: u32, extra: &str) -> String {
         target = "table"
         arrival = {{ process = "constant", rate = {rate} }}
         mix = [ {{ op = "write", weight = 1 }} ]
+        retry = {{ attempts = 1 }}
         keys = {{ dist = "uniform", count = {keys} }}
         {}
         "#,
@@ -342,6 +344,7 @@ fn warm_throughput_lets_an_on_demand_table_take_its_rate_at_once() {
             target = "table"
             arrival = {{ process = "constant", rate = 15000 }}
             mix = [ {{ op = "write", weight = 1 }} ]
+            retry = {{ attempts = 1 }}
             keys = {{ dist = "uniform", count = 1000000 }}
             {}
             "#,
