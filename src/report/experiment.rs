@@ -109,14 +109,17 @@ fn cost_p99(variants: &[Summary]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// The cheapest variant whose expectations all hold, if any has expectations (the cheaper p99
-/// on a tie in cost). A sweep names its requirement on the variants that should meet it
-/// (`variant = "…"`), since an expectation for every variant must hold for every variant.
+/// The cheapest variant that meets the experiment's requirements (the cheaper p99 on a tie in
+/// cost): the expectations written for every variant (no `variant = "…"`). An expectation
+/// of one variant is a claim about that variant, not a requirement the others could meet:
+/// a variant whose own claims hold is not thereby the answer, so with no requirement at all
+/// nobody is named.
 fn cheapest_meeting(variants: &[Summary]) -> Option<usize> {
     let costs = cost_p99(variants);
     let meets = |s: &Summary| {
-        let (h, n) = held(s);
-        n > 0 && h == n
+        let list = s["expectations"].as_array().map_or(&[][..], Vec::as_slice);
+        let required: Vec<_> = list.iter().filter(|e| e.get("variant").is_none()).collect();
+        !required.is_empty() && required.iter().all(|e| e["pass"] == true)
     };
     (0..variants.len())
         .filter(|&i| meets(&variants[i]) && costs[i].0.is_finite())
@@ -580,5 +583,13 @@ mod tests {
         // No requirement at all: nobody is named.
         let none = [variant(1.0, 80.0, json!([])), variant(2.0, 60.0, json!([]))];
         assert_eq!(cheapest_meeting(&none), None);
+        // Claims about single variants are not requirements: the cheap variant whose own
+        // claim holds is not named.
+        let claim = |v: &str| json!([{ "metric": "error_rate", "variant": v, "pass": true }]);
+        let claims = [
+            variant(1.0, 80.0, claim("single-az")),
+            variant(3.0, 60.0, claim("multi-az")),
+        ];
+        assert_eq!(cheapest_meeting(&claims), None);
     }
 }
