@@ -188,12 +188,136 @@ fn draw<DB: DrawingBackend>(
             (FONT, 22).into_font().color(&RGBColor(90, 90, 90)),
         ))?;
     }
-    let areas = body.split_evenly((chart.panels.len().max(1), 1));
+    // The events' labels sit in a lane of their own above the panels, placed once, in rows
+    // so that none covers another, and never over the data; each panel draws the marks.
+    let (width, _) = body.dim_in_pixel();
+    let (unit, _) = time_unit(chart.t_end);
+    let marks = marks(&chart.events, &chart.kinds, unit, chart.t_end / unit);
+    let labels = layout(&marks, chart.t_end / unit, width as i32);
+    let rows = labels.iter().map(|l| l.row + 1).max().unwrap_or(0);
+    let lane = if rows == 0 {
+        0
+    } else {
+        8 + LABEL_ROW * rows as u32
+    };
+    let (lane_area, panels) = body.split_vertically(lane);
+    for l in &labels {
+        lane_area.draw(&Text::new(
+            l.text.clone(),
+            (l.x, 4 + LABEL_ROW as i32 * l.row as i32),
+            (FONT, LABEL_FONT).into_font().color(&l.color),
+        ))?;
+    }
+    let areas = panels.split_evenly((chart.panels.len().max(1), 1));
     for (i, (panel, area)) in chart.panels.iter().zip(areas.iter()).enumerate() {
         let last = i + 1 == chart.panels.len();
-        draw_panel(area, chart, panel, last)?;
+        draw_panel(area, chart, panel, &marks, last)?;
     }
     Ok(())
+}
+
+/// The height of a row of event labels, and their font size [px].
+const LABEL_ROW: u32 = 24;
+const LABEL_FONT: u32 = 20;
+/// The most rows of labels a chart gives its events; the rest are counted in a last label.
+const MAX_LABEL_ROWS: usize = 4;
+/// Where a panel's plotting area starts and how much it leaves on the right [px]: the
+/// margin and label area `draw_panel` gives the chart builder.
+const PLOT_LEFT: i32 = 16 + 120;
+const PLOT_RIGHT_MARGIN: i32 = 40;
+
+/// What happened during the first seed, as the charts mark it: spans (a fault, a full
+/// queue) by label with their colour, and instants (a scale-out) grouped when they repeat.
+struct Marks {
+    /// (label, colour, the spans as (start, end) in axis units).
+    spans: Vec<Span>,
+    /// (time in axis units, label, how many happened together).
+    instants: Vec<(f64, String, usize)>,
+}
+
+/// A labelled condition's spans: (label, colour, each (start, end) in axis units).
+type Span = (String, RGBColor, Vec<(f64, f64)>);
+
+/// An event's label placed in the lane: its left edge [px from the chart's left], its row.
+struct Placed {
+    x: i32,
+    row: usize,
+    text: String,
+    color: RGBColor,
+}
+
+/// The width a label takes in the chart's font [px], a little generously.
+fn label_width(text: &str) -> i32 {
+    text.chars().count() as i32 * (LABEL_FONT as i32 * 62 / 100) + 8
+}
+
+/// Places each mark's label at its (first) time, in the first row where it covers no other label;
+/// a label that would run off the right edge ends there instead. Labels beyond
+/// `MAX_LABEL_ROWS` rows are left out and counted in a last one ("+3 more").
+fn layout(marks: &Marks, x_end: f64, width: i32) -> Vec<Placed> {
+    let right = width - PLOT_RIGHT_MARGIN;
+    let px = |x: f64| PLOT_LEFT + ((x / x_end.max(1e-9)) * f64::from(right - PLOT_LEFT)) as i32;
+    let mut wanted: Vec<(i32, String, RGBColor)> = Vec::new();
+    for (label, color, list) in &marks.spans {
+        if let Some(&(a, _)) = list.first() {
+            wanted.push((px(a), label.clone(), *color));
+        }
+    }
+    // An instant that recurs (a scale-out at each step) is labelled once, at its first mark,
+    // with how many marks it has: "web scale out (4 times)".
+    let mut seen: Vec<(&str, f64, usize)> = Vec::new();
+    for (x, label, n) in &marks.instants {
+        match seen.iter_mut().find(|s| s.0 == label.as_str()) {
+            Some(s) => s.2 += n,
+            None => seen.push((label.as_str(), *x, *n)),
+        }
+    }
+    for (label, x, n) in seen {
+        let text = if n > 1 {
+            format!("{label} ({n} times)")
+        } else {
+            label.to_string()
+        };
+        wanted.push((px(x), text, BLACK));
+    }
+    wanted.sort_by_key(|w| w.0);
+    let mut rows: Vec<Vec<(i32, i32)>> = Vec::new();
+    let mut placed = Vec::new();
+    let mut left_out = 0;
+    for (x, text, color) in wanted {
+        let w = label_width(&text);
+        let x = (x + 4).min(right - w).max(PLOT_LEFT);
+        let free = |row: &Vec<(i32, i32)>| row.iter().all(|&(a, b)| x + w <= a || x >= b);
+        let row = match rows.iter().position(free) {
+            Some(r) => r,
+            None if rows.len() < MAX_LABEL_ROWS => {
+                rows.push(Vec::new());
+                rows.len() - 1
+            }
+            None => {
+                left_out += 1;
+                continue;
+            }
+        };
+        rows[row].push((x, x + w));
+        placed.push(Placed {
+            x,
+            row,
+            text,
+            color,
+        });
+    }
+    if left_out > 0 {
+        let text = format!("+{left_out} more (events.csv)");
+        let w = label_width(&text);
+        placed.push(Placed {
+            x: right - w,
+            row: rows.len(),
+            text,
+            color: RGBColor(90, 90, 90),
+        });
+    }
+    placed
 }
 
 /// Minutes on the time axis beyond ten minutes of simulated time, seconds below.
@@ -209,6 +333,7 @@ fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     chart: &Chart,
     panel: &Panel,
+    marks: &Marks,
     show_x: bool,
 ) -> DrawResult<DB> {
     let (unit, x_desc) = time_unit(chart.t_end);
@@ -226,10 +351,14 @@ fn draw_panel<DB: DrawingBackend>(
         .y_label_area_size(120);
     if panel.log_y {
         let mut c = builder.build_cartesian_2d(0f64..x_end, (lo..hi).log_scale())?;
-        finish_panel(&mut c, chart, panel, lines, unit, x_desc, show_x, lo, hi)
+        finish_panel(
+            &mut c, chart, panel, marks, lines, unit, x_desc, show_x, lo, hi,
+        )
     } else {
         let mut c = builder.build_cartesian_2d(0f64..x_end, lo..hi)?;
-        finish_panel(&mut c, chart, panel, lines, unit, x_desc, show_x, lo, hi)
+        finish_panel(
+            &mut c, chart, panel, marks, lines, unit, x_desc, show_x, lo, hi,
+        )
     }
 }
 
@@ -238,6 +367,7 @@ fn finish_panel<'a, DB, Y>(
     c: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
     chart: &Chart,
     panel: &Panel,
+    marks: &Marks,
     lines: &[Line],
     unit: f64,
     x_desc: &str,
@@ -253,12 +383,16 @@ where
     mesh.y_desc(panel.y_desc.as_str())
         .axis_desc_style((FONT, 26))
         .label_style((FONT, 22))
-        .light_line_style(RGBColor(235, 235, 235))
-        .bold_line_style(RGBColor(215, 215, 215))
+        // One light line between labelled ones: a grid to read values by, not a texture.
+        .max_light_lines(1)
+        .light_line_style(RGBColor(242, 242, 242))
+        .bold_line_style(RGBColor(220, 220, 220))
         .y_labels(6)
         .y_label_formatter(&|v| short_number(*v));
     if show_x {
-        mesh.x_desc(x_desc).x_labels(10);
+        mesh.x_desc(x_desc)
+            .x_labels(10)
+            .x_label_formatter(&|v| short_number(*v));
     } else {
         mesh.x_label_formatter(&|_| String::new());
     }
@@ -277,7 +411,7 @@ where
             (FONT, 20).into_font().color(&RGBColor(90, 90, 90)),
         )))?;
     }
-    draw_events(c, &chart.events, &chart.kinds, unit, lo, hi)?;
+    draw_events(c, marks, lo, hi)?;
 
     for (i, line) in lines.iter().enumerate() {
         let color = line.color;
@@ -366,34 +500,32 @@ where
     Ok(())
 }
 
-/// Markers for discrete happenings of the first seed: a shaded span for a condition that
+/// The marks of discrete happenings of the first seed: a shaded span for a condition that
 /// starts and ends (a full queue; spans closer than 1 % of the axis merge, and one still open
-/// at the end runs to the end), a dashed line and a label for an instant.
-fn draw_events<'a, DB, Y>(
-    c: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
+/// at the end runs to the end), a dashed line for an instant; the same instant several times
+/// at once (two targets marked unhealthy together) is one mark, counted. Labels are in
+/// words: "web scale out", not `web scale_out`.
+fn marks(
     events: &[Event],
     kinds: &BTreeMap<String, &'static KindInfo>,
     unit: f64,
-    lo: f64,
-    hi: f64,
-) -> DrawResult<DB>
-where
-    DB: DrawingBackend + 'a,
-    Y: Ranged<ValueType = f64>,
-{
-    let Some(seed) = events.first().map(|e| e.seed) else {
-        return Ok(());
+    x_end: f64,
+) -> Marks {
+    let mut out = Marks {
+        spans: Vec::new(),
+        instants: Vec::new(),
     };
-    let x_end = c.x_range().end;
+    let Some(seed) = events.first().map(|e| e.seed) else {
+        return out;
+    };
     let gap = 0.01 * x_end;
     let events: Vec<&Event> = events
         .iter()
         .filter(|e| e.seed == seed && !e.component.is_empty())
         .collect();
     // Spans by label: (start, end) in axis units.
-    let mut spans: std::collections::BTreeMap<String, Vec<(f64, f64)>> =
-        std::collections::BTreeMap::new();
-    let mut open: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
+    let mut spans: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    let mut open: BTreeMap<String, f64> = BTreeMap::new();
     let mut instants = Vec::new();
     for e in &events {
         let x = e.time_s / unit;
@@ -411,8 +543,10 @@ where
                     }
                 }
             }
-            Mark::Instant if e.component == faults::ACTOR => instants.push((x, e.detail.clone())),
-            Mark::Instant => instants.push((x, format!("{} {}", e.component, e.event))),
+            Mark::Instant if e.component == faults::ACTOR => {
+                instants.push((x, in_words(&e.detail)))
+            }
+            Mark::Instant => instants.push((x, format!("{} {}", e.component, in_words(&e.event)))),
             Mark::Hidden => {}
         }
     }
@@ -425,51 +559,61 @@ where
     }
     let red = RGBColor(214, 39, 40);
     let purple = RGBColor(118, 42, 131);
-    // Labels go in rows from the top of the plot, so that spans starting together (a fault
-    // and the full queue it causes) stay readable.
-    let mut row = 0;
-    for (label, list) in &spans {
+    for (label, list) in spans {
         // Faults in purple, consequences (a full queue) in red.
         let color = if label.ends_with("queue full") || label.ends_with("writer down") {
             red
         } else {
             purple
         };
-        for (k, &(a, b)) in list.iter().enumerate() {
+        out.spans.push((label, color, list));
+    }
+    let mut grouped: Vec<(f64, String, usize)> = Vec::new();
+    for (x, label) in instants {
+        match grouped.last_mut() {
+            Some(g) if g.1 == label && x - g.0 < gap => g.2 += 1,
+            _ => grouped.push((x, label, 1)),
+        }
+    }
+    grouped.truncate(100);
+    out.instants = grouped;
+    out
+}
+
+/// An event's name in words: `scale_out` → "scale out".
+fn in_words(name: &str) -> String {
+    name.replace('_', " ")
+}
+
+/// Draws the marks in a panel: shaded spans, dashed lines at instants (their labels are in
+/// the chart's lane above the panels).
+fn draw_events<'a, DB, Y>(
+    c: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
+    marks: &Marks,
+    lo: f64,
+    hi: f64,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend + 'a,
+    Y: Ranged<ValueType = f64>,
+{
+    let gap = 0.01 * c.x_range().end;
+    for (_, color, list) in &marks.spans {
+        for &(a, b) in list {
             let b = b.max(a + gap / 4.0);
             c.draw_series(std::iter::once(Rectangle::new(
                 [(a, lo), (b, hi)],
                 color.mix(0.12).filled(),
             )))?;
-            if k == 0 {
-                label_at(c, a, hi, row, label, color)?;
-                row += 1;
-            }
         }
     }
-    // The same happening several times at once (two targets marked unhealthy together) is
-    // one marker, counted.
-    let mut grouped: Vec<(f64, &str, usize)> = Vec::new();
-    for (x, label) in &instants {
-        match grouped.last_mut() {
-            Some(g) if g.1 == label.as_str() && *x - g.0 < gap => g.2 += 1,
-            _ => grouped.push((*x, label.as_str(), 1)),
-        }
-    }
-    for (x, label, n) in grouped.iter().take(100) {
+    for (x, _, _) in &marks.instants {
         c.draw_series(DashedLineSeries::new(
             vec![(*x, lo), (*x, hi)],
             6,
             6,
             BLACK.mix(0.6).stroke_width(2),
         ))?;
-        let text = if *n > 1 {
-            format!("{label} ×{n}")
-        } else {
-            label.to_string()
-        };
-        label_at(c, *x, hi, row, &text, BLACK)?;
-        row += 1;
     }
     Ok(())
 }
@@ -497,34 +641,10 @@ fn mark_of(e: &Event, kinds: &BTreeMap<String, &'static KindInfo>) -> Mark {
 /// and the words its kind gives the span ("db writer down").
 fn span_label(e: &Event, words: &str) -> String {
     if e.component == faults::ACTOR {
-        e.detail.clone()
+        in_words(&e.detail)
     } else {
         format!("{} {words}", e.component)
     }
-}
-
-/// Writes a marker's label just right of `(x, y)`, `row` lines down.
-fn label_at<'a, DB, Y>(
-    c: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
-    x: f64,
-    y: f64,
-    row: i32,
-    label: &str,
-    color: RGBColor,
-) -> DrawResult<DB>
-where
-    DB: DrawingBackend + 'a,
-    Y: Ranged<ValueType = f64>,
-{
-    let area = c.plotting_area();
-    let (bx, by) = area.get_base_pixel();
-    let (px, py) = area.map_coordinate(&(x, y));
-    let pixels = area.strip_coord_spec();
-    pixels.draw(&Text::new(
-        label.to_string(),
-        (px - bx + 4, py - by + 4 + 24 * (row % 6)),
-        (FONT, 20).into_font().color(&color),
-    ))
 }
 
 /// Runs of consecutive windows with a finite value.

@@ -348,3 +348,85 @@ fn a_second_run_writes_the_same_bytes_but_for_its_timing() {
     assert!(!summary.contains("wall_s") && !summary.contains("events_per_sec"));
     let _ = (std::fs::remove_dir_all(&a), std::fs::remove_dir_all(&b));
 }
+
+/// The boxes of an SVG's horizontal texts, [x0, y0, x1, y1] with their words, their width
+/// estimated from the font size (DejaVu Sans averages about 0.6 em a character).
+fn text_boxes(svg: &str) -> Vec<([f64; 4], String)> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text") && n.attribute("transform").is_none())
+        .filter_map(|n| {
+            let words: String = n
+                .descendants()
+                .filter(|t| t.is_text())
+                .filter_map(|t| t.text())
+                .collect();
+            let num = |a: &str| n.attribute(a)?.parse::<f64>().ok();
+            let (x, y, size) = (num("x")?, num("y")?, num("font-size")?);
+            let w = words.trim().chars().count() as f64 * 0.6 * size;
+            let x0 = match n.attribute("text-anchor") {
+                Some("middle") => x - w / 2.0,
+                Some("end") => x - w,
+                _ => x,
+            };
+            // `dy="0.76em"`: y is the top of the text.
+            Some(([x0, y, x0 + w, y + size], words))
+        })
+        .filter(|(_, w)| !w.trim().is_empty())
+        .collect()
+}
+
+#[test]
+fn no_text_of_a_busy_chart_covers_another_or_leaves_it() {
+    // Scenarios where a lot happens at once: scale-outs and targets turning healthy, a zone
+    // outage with its detection, a failover. Their event labels sit in a lane above the
+    // panels, placed so that none covers another.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let names = [
+        "scale-out-lag",
+        "az-outage-cross-zone",
+        "rds-multi-az-failover",
+    ];
+    let mut args = vec!["run".to_string()];
+    args.extend(
+        names
+            .iter()
+            .map(|n| root.join(format!("{n}.toml")).display().to_string()),
+    );
+    args.extend(["--seeds", "1", "-q", "--out"].map(String::from));
+    args.push(out.display().to_string());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = crate::archsim(&args, dir.path());
+    assert!(o.status.success(), "{}", crate::output_text(&o));
+    let mut charts = 0;
+    for (path, bytes) in crate::files_under(&out) {
+        if !path.ends_with(".svg") || path.ends_with("diagram.svg") || path.contains("compare") {
+            continue;
+        }
+        let svg = String::from_utf8(bytes).unwrap();
+        let width: f64 = roxmltree::Document::parse(&svg)
+            .unwrap()
+            .root_element()
+            .attribute("width")
+            .and_then(|w| w.parse().ok())
+            .unwrap();
+        let boxes = text_boxes(&svg);
+        for (i, (a, wa)) in boxes.iter().enumerate() {
+            assert!(
+                a[0] >= 0.0 && a[2] <= width,
+                "{path}: {wa:?} leaves the chart: {a:?}"
+            );
+            for (b, wb) in &boxes[i + 1..] {
+                let apart = a[2] <= b[0] + 1.0
+                    || b[2] <= a[0] + 1.0
+                    || a[3] <= b[1] + 1.0
+                    || b[3] <= a[1] + 1.0;
+                assert!(apart, "{path}: {wa:?} {a:?} covers {wb:?} {b:?}");
+            }
+        }
+        charts += 1;
+    }
+    assert!(charts >= 10, "{charts} charts");
+}
