@@ -46,6 +46,9 @@ impl RetryPolicy {
         match outcome {
             Outcome::Status(s) => self.on_status.contains(&s),
             Outcome::Timeout => self.on_timeout,
+            // An error the callee reports in its answer (a Lambda function error) is not
+            // retried: the call itself succeeded (aws-facts: §2 sync Invoke results).
+            Outcome::Error => false,
         }
     }
 

@@ -157,7 +157,8 @@ impl Network {
 pub struct Shared {
     /// aws-facts: §1 account throttle, shared by every API Gateway API in the Region.
     pub api_gateway: api_gateway::AccountThrottle,
-    /// aws-facts: §2 concurrency: the account's pool, shared by every Lambda function.
+    /// aws-facts: §2 concurrency: the account's pool and its requests-per-second quota,
+    /// shared by every Lambda function.
     pub lambda: lambda::SharedPool,
     /// The target group of each Auto Scaling group (by component index), which the load
     /// balancer in front of it reads and writes health into.
@@ -201,12 +202,10 @@ impl Shared {
                 account.api_gateway_rate,
                 account.api_gateway_burst,
             ))),
-            lambda: Rc::new(RefCell::new(lambda::AccountPool {
-                unreserved: account
-                    .lambda_concurrency
-                    .saturating_sub(claims.lambda_set_aside),
-                in_use: 0,
-            })),
+            lambda: Rc::new(RefCell::new(lambda::AccountPool::new(
+                account.lambda_concurrency,
+                claims.lambda_set_aside,
+            ))),
         }
     }
 }
@@ -240,6 +239,9 @@ pub const LAMBDA_UNRESERVED_MIN: u32 = 100;
 
 /// Status a downstream timeout becomes.
 pub const DOWNSTREAM_TIMEOUT: u16 = 504;
+/// Status a downstream error reported in an answer (`Outcome::Error`) becomes when it is
+/// passed up.
+pub const DOWNSTREAM_ERROR: u16 = crate::status::FAILED_UPSTREAM;
 
 /// What a request does once a downstream call has ended (see `CallCursor::after_reply`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -298,7 +300,7 @@ impl CallCursor {
 
     /// What the caller does after the current call ended with `outcome`: wait out the SDK's
     /// backoff and try again, go on with the request, or stop it with the status passed up (a
-    /// downstream timeout becomes 504, as a gateway's would).
+    /// downstream timeout becomes 504 and an error in an answer 502, as a gateway's would).
     pub fn after_reply(&self, edges: &[Edge], outcome: Outcome, rng: &mut SimRng) -> AfterReply {
         if let Some(wait) = edges[self.next - 1].retry_after(self.attempt, outcome, rng) {
             return AfterReply::Retry(wait);
@@ -307,6 +309,7 @@ impl CallCursor {
             o if o.is_success() => AfterReply::Next,
             Outcome::Status(s) => AfterReply::Fail(s),
             Outcome::Timeout => AfterReply::Fail(DOWNSTREAM_TIMEOUT),
+            Outcome::Error => AfterReply::Fail(DOWNSTREAM_ERROR),
         }
     }
 
