@@ -120,11 +120,65 @@ struct Env {
     busy: bool,
     /// When it last went idle.
     idle_since: SimTime,
-    /// Its place in the idle order (`Lambda::idle`) while idle.
-    idle_seq: u64,
+    /// Its neighbours in its version's idle list while idle (`NIL`: none).
+    prev: usize,
+    next: usize,
     /// When it was created, and its place in the order of creation.
     born: SimTime,
     born_seq: u64,
+}
+
+/// No environment: the end of an idle list.
+const NIL: usize = usize::MAX;
+
+/// A version's idle on-demand environments in the order they went idle, as a list threaded
+/// through the environments: adding at the back, taking the back or the front, or taking one
+/// from the middle are each a few steps, whatever the number idle.
+#[derive(Clone, Copy)]
+struct IdleList {
+    /// The one idle longest, next to expire.
+    front: usize,
+    /// The most recently used.
+    back: usize,
+}
+
+impl IdleList {
+    const EMPTY: IdleList = IdleList {
+        front: NIL,
+        back: NIL,
+    };
+
+    fn push_back(&mut self, envs: &mut Slab<Env>, e: usize) {
+        envs[e].prev = self.back;
+        envs[e].next = NIL;
+        match self.back {
+            NIL => self.front = e,
+            b => envs[b].next = e,
+        }
+        self.back = e;
+    }
+
+    fn unlink(&mut self, envs: &mut Slab<Env>, e: usize) {
+        let (prev, next) = (envs[e].prev, envs[e].next);
+        match prev {
+            NIL => self.front = next,
+            p => envs[p].next = next,
+        }
+        match next {
+            NIL => self.back = prev,
+            n => envs[n].prev = prev,
+        }
+        envs[e].prev = NIL;
+        envs[e].next = NIL;
+    }
+
+    fn first(&self) -> Option<usize> {
+        (self.front != NIL).then_some(self.front)
+    }
+
+    fn last(&self) -> Option<usize> {
+        (self.back != NIL).then_some(self.back)
+    }
 }
 
 struct Job {
@@ -239,10 +293,11 @@ pub struct Lambda {
     idle_provisioned: Vec<Vec<usize>>,
     /// Idle on-demand environments per version, by the order they went idle: the most
     /// recently used at the back, the next to expire at the front.
-    idle: Vec<BTreeMap<u64, usize>>,
-    /// The same, by the order they were created: the newest at the back.
+    idle: Vec<IdleList>,
+    /// With `reuse = "newest"` only, the same by the order they were created: the newest at
+    /// the back.
     idle_by_birth: Vec<BTreeMap<u64, usize>>,
-    /// The next number of the idle and creation orders.
+    /// The next number in the order of creation.
     next_seq: u64,
     /// Whether a version's expiry timer is set. One timer per version, for the front of its
     /// queue, rather than one per idle period: memory stays flat in the request rate.
@@ -288,7 +343,7 @@ impl Lambda {
             ),
             envs: Slab::new(),
             idle_provisioned: vec![Vec::new(); n],
-            idle: vec![BTreeMap::new(); n],
+            idle: vec![IdleList::EMPTY; n],
             idle_by_birth: vec![BTreeMap::new(); n],
             next_seq: 0,
             expiry_armed: vec![false; n],
@@ -363,21 +418,24 @@ impl Lambda {
         if let Some(&e) = self.idle_provisioned[version].last() {
             return Some(e);
         }
-        let by = match self.cfg.reuse {
-            Reuse::Mru => &self.idle[version],
-            Reuse::Newest => &self.idle_by_birth[version],
-        };
-        by.last_key_value().map(|(_, &e)| e)
+        match self.cfg.reuse {
+            Reuse::Mru => self.idle[version].last(),
+            Reuse::Newest => self.idle_by_birth[version]
+                .last_key_value()
+                .map(|(_, &e)| e),
+        }
     }
 
     /// Takes idle environment `e` (as `warm` gave it) out of the idle sets.
     fn take_idle(&mut self, e: usize) {
-        let env = &self.envs[e];
-        if env.provisioned {
-            self.idle_provisioned[env.version].pop();
+        let (version, born_seq) = (self.envs[e].version, self.envs[e].born_seq);
+        if self.envs[e].provisioned {
+            self.idle_provisioned[version].pop();
         } else {
-            self.idle[env.version].remove(&env.idle_seq);
-            self.idle_by_birth[env.version].remove(&env.born_seq);
+            self.idle[version].unlink(&mut self.envs, e);
+            if self.cfg.reuse == Reuse::Newest {
+                self.idle_by_birth[version].remove(&born_seq);
+            }
         }
     }
 
@@ -445,7 +503,8 @@ impl Lambda {
                     provisioned: false,
                     busy: true,
                     idle_since: now,
-                    idle_seq: seq,
+                    prev: NIL,
+                    next: NIL,
                     born: now,
                     born_seq: seq,
                 })
@@ -562,18 +621,17 @@ impl Lambda {
             }
             return;
         }
-        let seq = self.next_seq;
-        self.next_seq += 1;
         let env = &mut self.envs[j.env];
         env.busy = false;
         env.idle_since = now;
-        env.idle_seq = seq;
         if env.provisioned {
             self.idle_provisioned[version].push(j.env);
         } else {
             let born_seq = env.born_seq;
-            self.idle[version].insert(seq, j.env);
-            self.idle_by_birth[version].insert(born_seq, j.env);
+            self.idle[version].push_back(&mut self.envs, j.env);
+            if self.cfg.reuse == Reuse::Newest {
+                self.idle_by_birth[version].insert(born_seq, j.env);
+            }
             // Recycling after the end of arrivals changes nothing measured: no timer then,
             // so the run ends when the work in flight has drained.
             if !self.expiry_armed[version] && now + self.cfg.idle_lifetime < self.clock.end {
@@ -597,7 +655,7 @@ impl Lambda {
     fn expire(&mut self, ctx: &mut Ctx<'_>, version: usize) {
         let now = ctx.now();
         self.expiry_armed[version] = false;
-        while let Some((_, &front)) = self.idle[version].first_key_value() {
+        while let Some(front) = self.idle[version].first() {
             let due = self.envs[front].idle_since + self.cfg.idle_lifetime;
             if due > now {
                 if due < self.clock.end {
@@ -623,7 +681,8 @@ impl Lambda {
             provisioned: true,
             busy: false,
             idle_since: ctx.now(),
-            idle_seq: seq,
+            prev: NIL,
+            next: NIL,
             born: ctx.now(),
             born_seq: seq,
         });
@@ -810,7 +869,62 @@ mod tests {
         assert_eq!(quantile(&[], 0.5), 0.0);
     }
 
+    /// An idle environment with no neighbours, for the list test.
+    fn lone_env() -> Env {
+        Env {
+            version: 0,
+            provisioned: false,
+            busy: false,
+            idle_since: SimTime::ZERO,
+            prev: NIL,
+            next: NIL,
+            born: SimTime::ZERO,
+            born_seq: 0,
+        }
+    }
+
     proptest! {
+        #[test]
+        fn the_idle_list_keeps_the_order_of_a_queue(ops in proptest::collection::vec((0u8..4, 0usize..8), 0..200)) {
+            // Against a plain queue: push an environment not yet idle at the back, take the
+            // back, take the front, or take one from anywhere.
+            let mut envs = Slab::new();
+            let ids: Vec<usize> = (0..8).map(|_| envs.insert(lone_env())).collect();
+            let mut list = IdleList::EMPTY;
+            let mut model: std::collections::VecDeque<usize> = Default::default();
+            for (op, i) in ops {
+                let e = ids[i];
+                match op {
+                    0 if !model.contains(&e) => {
+                        list.push_back(&mut envs, e);
+                        model.push_back(e);
+                    }
+                    1 => if let Some(b) = list.last() {
+                        prop_assert_eq!(model.pop_back(), Some(b));
+                        list.unlink(&mut envs, b);
+                    },
+                    2 => if let Some(f) = list.first() {
+                        prop_assert_eq!(model.pop_front(), Some(f));
+                        list.unlink(&mut envs, f);
+                    },
+                    3 if model.contains(&e) => {
+                        model.retain(|&x| x != e);
+                        list.unlink(&mut envs, e);
+                    }
+                    _ => {}
+                }
+                prop_assert_eq!(list.first(), model.front().copied());
+                prop_assert_eq!(list.last(), model.back().copied());
+            }
+            let mut walked = Vec::new();
+            let mut at = list.front;
+            while at != NIL {
+                walked.push(at);
+                at = envs[at].next;
+            }
+            prop_assert_eq!(walked, Vec::from(model));
+        }
+
         #[test]
         fn timers_survive_the_kernel(t in timer()) {
             prop_assert_eq!(crate::components::token_round_trip(t), Ok(()));
