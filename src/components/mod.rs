@@ -205,6 +205,7 @@ impl Shared {
             lambda: Rc::new(RefCell::new(lambda::AccountPool::new(
                 account.lambda_concurrency,
                 claims.lambda_set_aside,
+                account.lambda_rate_burst,
             ))),
         }
     }
@@ -221,6 +222,9 @@ pub struct Account {
     /// Lambda's concurrency quota for the account and Region, shared by every function
     /// [executions]. Default 1,000.
     pub lambda_concurrency: u32,
+    /// How much of Lambda's request-rate quota may be taken at once, as a time at that rate
+    /// [s]. Default 1 s, a choice: AWS documents no burst.
+    pub lambda_rate_burst: SimTime,
 }
 
 impl Default for Account {
@@ -230,6 +234,7 @@ impl Default for Account {
             api_gateway_rate: 10_000.0,
             api_gateway_burst: 5_000,
             lambda_concurrency: 1_000,
+            lambda_rate_burst: SimTime::from_secs(1),
         }
     }
 }

@@ -804,6 +804,34 @@ fn the_account_request_rate_throttles_a_short_function_below_its_concurrency() {
         "{answered_500} vs {throttles_a}"
     );
     assert!(num(&s, "components.fn_a.throttles") > 10_000.0);
+    // AWS documents no burst for the quota: `lambda_rate_burst` (1 s by default) sets how far
+    // ahead the rate may be taken. Measured from the start, 15,000/s for 20 s are admitted
+    // burst + 10,000/s × 20 s: one more second of burst admits 10,000 more.
+    let admitted = |burst: &str| {
+        let s = run(&format!(
+            r#"
+            [scenario]
+            duration = "20s"
+            warmup = "0s"
+            [account]
+            lambda_rate_burst = "{burst}"
+            [[workload]]
+            name = "u"
+            target = "fn"
+            arrival = {{ process = "constant", rate = 15000 }}
+            [[component]]
+            id = "fn"
+            kind = "lambda"
+            memory_mb = 1769
+            runtime = "rust"
+            work = "20ms"
+            "#
+        ));
+        num(&s, "components.fn.invocations") - num(&s, "components.fn.throttles")
+    };
+    let (one, two) = (admitted("1s"), admitted("2s"));
+    assert!((one - 210_000.0).abs() <= 2.0, "{one}");
+    assert!((two - one - 10_000.0).abs() <= 2.0, "{one} then {two}");
 }
 
 #[test]

@@ -54,9 +54,6 @@ const FUNCTION_ERROR_LABEL: &str = "function_error";
 /// aws-facts: §2 concurrency: requests-per-second quota: across every function of the account
 /// and Region, at most 10 invocations per second per unit of account concurrency.
 const RPS_PER_CONCURRENCY: f64 = 10.0;
-/// How many seconds of that rate may be taken at once [s]. AWS states the quota per second and
-/// documents no burst: a token bucket holding one second's worth is a choice.
-const RPS_BURST_S: f64 = 1.0;
 
 /// Why an invocation was throttled, for `throttled_by.` in the summary (aws-facts: §2
 /// throttling: the `Reason` of TooManyRequestsException).
@@ -100,13 +97,15 @@ pub struct AccountPool {
 
 impl AccountPool {
     /// The pool of an account with `concurrency` in all, `set_aside` of it reserved or
-    /// provisioned by functions.
-    pub fn new(concurrency: u32, set_aside: u32) -> AccountPool {
+    /// provisioned by functions, whose request rate may be taken `burst` ahead (`[account]
+    /// lambda_rate_burst`). AWS states the quota per second and documents no burst: a token
+    /// bucket holding one second's worth by default is a choice.
+    pub fn new(concurrency: u32, set_aside: u32, burst: SimTime) -> AccountPool {
         let rate = RPS_PER_CONCURRENCY * f64::from(concurrency);
         AccountPool {
             unreserved: concurrency.saturating_sub(set_aside),
             in_use: 0,
-            rate: TokenBucket::new(rate, (rate * RPS_BURST_S).ceil() as u64),
+            rate: TokenBucket::new(rate, (rate * burst.as_secs_f64()).ceil().max(1.0) as u64),
         }
     }
 }
