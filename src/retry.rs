@@ -119,6 +119,10 @@ impl RetryPolicy {
         match outcome {
             Outcome::Status(s) => self.on_status.contains(&s),
             Outcome::Timeout => self.on_timeout,
+            // An error the callee reports in its answer (a Lambda function error) is not
+            // retried: the call itself succeeded (aws-facts: §2 sync Invoke results, §7 not
+            // retried: 200 responses).
+            Outcome::Error => false,
         }
     }
 
@@ -152,7 +156,9 @@ impl RetryPolicy {
         charged: &mut Charge,
         rng: &mut SimRng,
     ) -> Option<SimTime> {
-        if outcome.is_success() {
+        // A function error is an HTTP 200 carrying an error: a success to the quota, and never
+        // retried.
+        if outcome.is_success() || matches!(outcome, Outcome::Error) {
             if let Some(q) = self.quota {
                 let refund = if charged.0 > 0 {
                     charged.0

@@ -16,6 +16,11 @@ pub const INTERNAL_ERROR: u16 = 500;
 /// Bad gateway: behind API Gateway, a Lambda function error; a load balancer's target that
 /// closed the connection (deregistration cut-off, instance lost).
 pub const BAD_GATEWAY: u16 = 502;
+/// What an error reported in a downstream answer becomes when a caller passes it on as a
+/// status: a Lambda function error (aws-facts: §2 sync Invoke results: HTTP 200 with
+/// `X-Amz-Function-Error`, which no SDK retries) answered by a REST API, a load balancer or a
+/// service that calls the function: bad gateway.
+pub const FAILED_UPSTREAM: u16 = BAD_GATEWAY;
 /// Unavailable: a full queue, no healthy target, a database that refuses writes.
 pub const SERVICE_UNAVAILABLE: u16 = 503;
 /// Gateway timeout: a load balancer's idle timeout, API Gateway's integration timeout, a

@@ -193,7 +193,8 @@ impl Network {
 pub struct Shared {
     /// aws-facts: §1 account throttle, shared by every API Gateway API in the Region.
     pub api_gateway: api_gateway::AccountThrottle,
-    /// aws-facts: §2 concurrency: the account's pool, shared by every Lambda function.
+    /// aws-facts: §2 concurrency: the account's pool and its requests-per-second quota,
+    /// shared by every Lambda function.
     pub lambda: lambda::SharedPool,
     /// The target group of each Auto Scaling group (by component index), which the load
     /// balancer in front of it reads and writes health into.
@@ -237,12 +238,11 @@ impl Shared {
                 account.api_gateway_rate,
                 account.api_gateway_burst,
             ))),
-            lambda: Rc::new(RefCell::new(lambda::AccountPool {
-                unreserved: account
-                    .lambda_concurrency
-                    .saturating_sub(claims.lambda_set_aside),
-                in_use: 0,
-            })),
+            lambda: Rc::new(RefCell::new(lambda::AccountPool::new(
+                account.lambda_concurrency,
+                claims.lambda_set_aside,
+                account.lambda_rate_burst,
+            ))),
         }
     }
 }
@@ -258,6 +258,9 @@ pub struct Account {
     /// Lambda's concurrency quota for the account and Region, shared by every function
     /// [executions]. Default 1,000.
     pub lambda_concurrency: u32,
+    /// How much of Lambda's request-rate quota may be taken at once, as a time at that rate
+    /// [s]. Default 1 s, a choice: AWS documents no burst.
+    pub lambda_rate_burst: SimTime,
 }
 
 impl Default for Account {
@@ -267,6 +270,7 @@ impl Default for Account {
             api_gateway_rate: 10_000.0,
             api_gateway_burst: 5_000,
             lambda_concurrency: 1_000,
+            lambda_rate_burst: SimTime::from_secs(1),
         }
     }
 }
@@ -276,6 +280,9 @@ pub const LAMBDA_UNRESERVED_MIN: u32 = 100;
 
 /// Status a downstream timeout becomes.
 pub const DOWNSTREAM_TIMEOUT: u16 = 504;
+/// Status a downstream error reported in an answer (`Outcome::Error`) becomes when it is
+/// passed up.
+pub const DOWNSTREAM_ERROR: u16 = crate::status::FAILED_UPSTREAM;
 
 /// What a request does once a downstream call has ended (see `CallCursor::after_reply`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -337,7 +344,7 @@ impl CallCursor {
 
     /// What the caller does after the current call ended with `outcome`: wait out the SDK's
     /// backoff and try again, go on with the request, or stop it with the status passed up (a
-    /// downstream timeout becomes 504, as a gateway's would).
+    /// downstream timeout becomes 504 and an error in an answer 502, as a gateway's would).
     pub fn after_reply(
         &mut self,
         edges: &[Edge],
@@ -352,6 +359,7 @@ impl CallCursor {
             o if o.is_success() => AfterReply::Next,
             Outcome::Status(s) => AfterReply::Fail(s),
             Outcome::Timeout => AfterReply::Fail(DOWNSTREAM_TIMEOUT),
+            Outcome::Error => AfterReply::Fail(DOWNSTREAM_ERROR),
         }
     }
 

@@ -43,6 +43,11 @@ pub enum Outcome {
     Status(u16),
     /// The caller's own timeout fired first.
     Timeout,
+    /// The callee answered, and its answer says that the work it was asked for failed: an
+    /// error of the callee's own carried in a reply that arrived, rather than a status that
+    /// refuses the call. Never a success, and no retry policy retries it: the caller has to
+    /// read the answer to know.
+    Error,
 }
 
 impl Outcome {
@@ -52,12 +57,13 @@ impl Outcome {
     }
 }
 
-/// `200`, `503`, … or `timeout`: the names of outcomes in summaries and series.
+/// `200`, `503`, …, `timeout` or `error`: the names of outcomes in summaries and series.
 impl std::fmt::Display for Outcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Outcome::Status(s) => write!(f, "{s}"),
             Outcome::Timeout => f.write_str("timeout"),
+            Outcome::Error => f.write_str("error"),
         }
     }
 }
@@ -137,7 +143,7 @@ pub enum Input {
 enum Event {
     Timer { actor: ActorId, tag: u64 },
     Deliver { call: CallId },
-    Reply { call: CallId, status: u16 },
+    Reply { call: CallId, outcome: Outcome },
     Timeout { call: CallId },
     Fault { actor: ActorId, code: u32, on: bool },
 }
@@ -298,7 +304,13 @@ impl Ctx<'_> {
                 let rec = &mut self.calls[call];
                 rec.state = CallState::Answered;
                 let at = self.now + request_delay + rec.reply_delay;
-                self.queue.push(at, Event::Reply { call, status });
+                self.queue.push(
+                    at,
+                    Event::Reply {
+                        call,
+                        outcome: Outcome::Status(status),
+                    },
+                );
             }
             None => self
                 .queue
@@ -309,13 +321,23 @@ impl Ctx<'_> {
 
     /// Answers a call this actor received. Each call must be answered exactly once.
     pub fn reply(&mut self, call: CallId, status: u16) {
-        self.reply_after(call, status, SimTime::ZERO);
+        self.answer(call, Outcome::Status(status), SimTime::ZERO);
+    }
+
+    /// Answers a call with `Outcome::Error`: the callee ran it and the work failed.
+    pub fn reply_error(&mut self, call: CallId) {
+        self.answer(call, Outcome::Error, SimTime::ZERO);
     }
 
     /// Answers a call after `delay` of the callee's own time, needing nothing from it in
     /// between (a service with no queue whose latency is all it adds): one event saved per
     /// call compared with a timer followed by `reply`.
     pub fn reply_after(&mut self, call: CallId, status: u16, delay: SimTime) {
+        self.answer(call, Outcome::Status(status), delay);
+    }
+
+    fn answer(&mut self, call: CallId, outcome: Outcome, delay: SimTime) {
+        debug_assert!(outcome != Outcome::Timeout, "only a caller times out");
         let Some(rec) = self.calls.get_mut(call) else {
             debug_assert!(false, "reply to an unknown call");
             return;
@@ -330,7 +352,7 @@ impl Ctx<'_> {
             CallState::Open => {
                 rec.state = CallState::Answered;
                 let at = self.now + delay + rec.reply_delay + self.faults.slow(self.me);
-                self.queue.push(at, Event::Reply { call, status });
+                self.queue.push(at, Event::Reply { call, outcome });
             }
             CallState::Abandoned => {
                 // The caller gave up long ago: the work was wasted. Count it, free the record.
@@ -581,12 +603,18 @@ impl Kernel {
                 if let Some(status) = self.faults.draw(self.faults.failing[callee as usize]) {
                     rec.state = CallState::Answered;
                     let at = self.now + rec.reply_delay;
-                    self.queue.push(at, Event::Reply { call, status });
+                    self.queue.push(
+                        at,
+                        Event::Reply {
+                            call,
+                            outcome: Outcome::Status(status),
+                        },
+                    );
                     return;
                 }
                 (callee, Input::Call(call, rec.msg))
             }
-            Event::Reply { call, status } => {
+            Event::Reply { call, outcome } => {
                 let rec = self.calls.remove(call).expect("a reply's call is open");
                 if let Some(h) = rec.timeout {
                     // Answered in time: its timeout will never matter, and leaves the queue.
@@ -600,7 +628,7 @@ impl Kernel {
                 let reply = Reply {
                     call,
                     tag: rec.tag,
-                    outcome: Outcome::Status(status),
+                    outcome,
                 };
                 (rec.caller, Input::Reply(reply))
             }

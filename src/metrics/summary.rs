@@ -67,7 +67,7 @@ pub const FIELDS: &[Field] = &[
     Field {
         path: "requests.by_status.*",
         unit: Unit::Count,
-        about: "requests by their final status (`timeout` for a client timeout)",
+        about: "requests by their final status (`timeout` for a client timeout, `error` for an error the callee reported in an answer that arrived, such as a Lambda function error, which no retry policy retries)",
     },
     Field {
         path: "latency_ms.*",

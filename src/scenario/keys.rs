@@ -99,6 +99,12 @@ pub const ACCOUNT: &[Key] = &[
         required: false,
         about: "Lambda's concurrency for the account and Region, shared by every function (default 1,000)",
     },
+    Key {
+        name: "lambda_rate_burst",
+        ty: KeyType::Duration,
+        required: false,
+        about: "how much of Lambda's request-rate quota (10 invocations per second per unit of account concurrency, every function's) may be taken at once, as a time at that rate, above zero; AWS documents no burst, so this is a choice (default 1s)",
+    },
 ];
 
 pub const NETWORK: &[Key] = &[

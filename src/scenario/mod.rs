@@ -1031,10 +1031,16 @@ fn parse_account(a: &RawAccount, ck: &mut Checker) -> Option<Account> {
             .map(|c| c as u32),
         None => Some(d.lambda_concurrency),
     };
+    let lambda_rate_burst = ck.positive_duration_or(
+        &a.lambda_rate_burst,
+        "lambda_rate_burst",
+        d.lambda_rate_burst,
+    );
     Some(Account {
         api_gateway_rate: rate?,
         api_gateway_burst: burst?,
         lambda_concurrency: conc?,
+        lambda_rate_burst: lambda_rate_burst?,
     })
 }
 

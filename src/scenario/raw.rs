@@ -37,6 +37,7 @@ pub struct RawAccount {
     pub api_gateway_rate: Option<Spanned<f64>>,
     pub api_gateway_burst: Option<Spanned<i64>>,
     pub lambda_concurrency: Option<Spanned<i64>>,
+    pub lambda_rate_burst: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

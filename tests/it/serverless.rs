@@ -123,8 +123,9 @@ fn the_account_throttle_is_shared_by_every_api() {
 fn lambda_throttles_the_erlang_b_fraction_behind_its_concurrency_limit() {
     // Reserved concurrency 10, all provisioned (no cold starts), exponential 100 ms at a full
     // vCPU, Poisson 80/s: an M/M/10/10 loss system with a = 8 erlangs, so the throttled
-    // fraction is Erlang B(10, 8) ≈ 0.1217. Little's law: mean concurrency = admitted rate ×
-    // mean duration = 80 × (1 − B) × 0.1.
+    // fraction is Erlang B(10, 8) ≈ 0.1217 (the client does not retry: a retried throttle
+    // would add load). Little's law: mean concurrency = admitted rate × mean duration =
+    // 80 × (1 − B) × 0.1.
     let b = {
         let a: f64 = 8.0;
         (1..=10).fold(1.0, |b, k| a * b / (f64::from(k) + a * b))
@@ -140,6 +141,7 @@ fn lambda_throttles_the_erlang_b_fraction_behind_its_concurrency_limit() {
         name = "u"
         target = "fn"
         arrival = { process = "poisson", rate = 80 }
+        retry = { attempts = 1 }
         [[component]]
         id = "fn"
         kind = "lambda"
@@ -258,10 +260,12 @@ fn the_account_pool_is_shared_and_reserved_concurrency_is_carved_out() {
         name = "wa"
         target = "a"
         arrival = { process = "constant", rate = 300 }
+        retry = { attempts = 1 }
         [[workload]]
         name = "wb"
         target = "b"
         arrival = { process = "constant", rate = 300 }
+        retry = { attempts = 1 }
         [[component]]
         id = "a"
         kind = "lambda"
@@ -346,7 +350,7 @@ fn gateway_maps_lambda_outcomes_to_500_502_and_504() {
 }
 
 #[test]
-fn a_function_timeout_fails_the_invocation_with_502() {
+fn a_function_timeout_fails_the_invocation_with_a_function_error() {
     let s = run(r#"
         [scenario]
         duration = "20s"
@@ -361,7 +365,9 @@ fn a_function_timeout_fails_the_invocation_with_502() {
         work = "5s"
         timeout = "3s"
     "#);
-    assert_eq!(num(&s, "requests.by_status.502"), 199.0);
+    // aws-facts: §2 sync Invoke results: a timeout is an Unhandled function error.
+    assert_eq!(num(&s, "requests.by_status.error"), 199.0);
+    assert_eq!(num(&s, "components.fn.by_status.function_error"), 199.0);
     assert_eq!(num(&s, "components.fn.timeouts"), 199.0);
     // Billed for the 3 s it was allowed, not the 5 s it wanted.
     assert!((num(&s, "components.fn.duration_ms.max") - 3000.0).abs() < 1.0);
@@ -504,7 +510,7 @@ fn a_canary_alias_routes_its_weight_and_keeps_its_errors() {
     let err = num(&s, "components.fn.versions.canary.errors") / canary;
     assert!((err - 0.2).abs() < 0.04, "{err}");
     assert_eq!(
-        num(&s, "requests.by_status.502"),
+        num(&s, "requests.by_status.error"),
         num(&s, "components.fn.versions.canary.errors")
     );
 }
@@ -540,4 +546,495 @@ fn init_is_billed_with_the_handler_on_demand() {
         (gb_s - billed).abs() <= 0.001 * invocations,
         "{gb_s} GB-s billed, expected {billed} (init + handler)"
     );
+}
+
+#[test]
+fn a_function_error_is_an_error_that_no_sdk_retries() {
+    // aws-facts: §2 sync Invoke results: a function that throws answers HTTP 200 with
+    // X-Amz-Function-Error, which SDKs do not retry. A service calls a function failing 10 %
+    // of the time with an SDK that makes 3 attempts: one invocation per request (not the
+    // 1 + 0.1 + 0.01 ≈ 1.11 of retried errors) and 10 % of requests fail (not 0.1 %). With
+    // 12,000 requests the error share has a binomial sd of 0.0027: ±0.015 is 5.5 sd.
+    let s = run(r#"
+        [scenario]
+        duration = "2m"
+        [[workload]]
+        name = "u"
+        target = "svc"
+        arrival = { process = "constant", rate = 100 }
+        [[component]]
+        id = "svc"
+        kind = "service"
+        servers = 100
+        service_time = "1ms"
+        calls = [ { to = "fn", retry = { attempts = 3 } } ]
+        [[component]]
+        id = "fn"
+        kind = "lambda"
+        memory_mb = 1769
+        work = "5ms"
+        error_rate = 0.1
+    "#);
+    let requests = num(&s, "requests.total");
+    assert_eq!(num(&s, "components.fn.invocations"), requests);
+    let errors = num(&s, "components.fn.by_status.function_error");
+    assert!(
+        (errors / requests - 0.1).abs() < 0.015,
+        "{}",
+        errors / requests
+    );
+    // The service passes the error up as a gateway would (502), and its caller sees it.
+    assert_eq!(num(&s, "requests.by_status.502"), errors);
+    assert_eq!(num(&s, "requests.by_status.200"), requests - errors);
+    // A client calling the function itself through an SDK that retries: the same.
+    let s = run(r#"
+        [scenario]
+        duration = "2m"
+        [[workload]]
+        name = "u"
+        target = "fn"
+        arrival = { process = "constant", rate = 100 }
+        retry = { attempts = 3 }
+        [[component]]
+        id = "fn"
+        kind = "lambda"
+        memory_mb = 1769
+        work = "5ms"
+        error_rate = 0.1
+    "#);
+    let requests = num(&s, "requests.total");
+    assert_eq!(num(&s, "components.fn.invocations"), requests);
+    let errors = num(&s, "requests.by_status.error");
+    assert!(
+        (errors / requests - 0.1).abs() < 0.015,
+        "{}",
+        errors / requests
+    );
+    assert!((num(&s, "error_rate") - errors / requests).abs() < 1e-9);
+}
+
+#[test]
+fn an_http_api_answers_function_errors_500_and_timeouts_503() {
+    // aws-facts: §1 integration timeout and Lambda proxy errors: on an HTTP API a function
+    // error is 500 (REST 502) and the integration timeout 503 (REST 504); a throttle is 500
+    // on both.
+    let gateways = |api: &str| {
+        run(&format!(
+            r#"
+            [scenario]
+            duration = "20s"
+            [[workload]]
+            name = "e"
+            target = "api_err"
+            arrival = {{ process = "constant", rate = 10 }}
+            [[workload]]
+            name = "t"
+            target = "api_slow"
+            arrival = {{ process = "constant", rate = 10 }}
+            [[workload]]
+            name = "z"
+            target = "api_zero"
+            arrival = {{ process = "constant", rate = 10 }}
+            [[component]]
+            id = "api_err"
+            kind = "api_gateway"
+            type = "{api}"
+            target = "failing"
+            [[component]]
+            id = "api_slow"
+            kind = "api_gateway"
+            type = "{api}"
+            target = "slow"
+            integration_timeout = "1s"
+            [[component]]
+            id = "api_zero"
+            kind = "api_gateway"
+            type = "{api}"
+            target = "off"
+            [[component]]
+            id = "failing"
+            kind = "lambda"
+            work = "5ms"
+            error_rate = 1.0
+            [[component]]
+            id = "slow"
+            kind = "lambda"
+            memory_mb = 1769
+            work = "2s"
+            timeout = "10s"
+            [[component]]
+            id = "off"
+            kind = "lambda"
+            work = "5ms"
+            reserved_concurrency = 0
+            "#
+        ))
+    };
+    let w = |s: &archsim::metrics::Summary, name: &str, status: &str| {
+        num(s, &format!("workloads.{name}.requests.by_status.{status}"))
+    };
+    let http = gateways("http");
+    assert_eq!(w(&http, "e", "500"), 199.0);
+    assert_eq!(w(&http, "t", "503"), 199.0);
+    assert_eq!(w(&http, "z", "500"), 199.0);
+    assert_eq!(
+        num(&http, "components.api_slow.integration_timeouts"),
+        199.0
+    );
+    let rest = gateways("rest");
+    assert_eq!(w(&rest, "e", "502"), 199.0);
+    assert_eq!(w(&rest, "t", "504"), 199.0);
+    assert_eq!(w(&rest, "z", "500"), 199.0);
+}
+
+#[test]
+fn an_http_api_waits_30_seconds_for_its_integration_by_default() {
+    // aws-facts: §1 integration timeout: an HTTP API waits at most 30 s, a REST API 29 s by
+    // default. A function that takes 29.5 s is answered in time by the first only.
+    let waits = |api: &str| {
+        run(&format!(
+            r#"
+            [scenario]
+            duration = "20s"
+            [[workload]]
+            name = "u"
+            target = "api"
+            arrival = {{ process = "constant", rate = 1 }}
+            [[component]]
+            id = "api"
+            kind = "api_gateway"
+            type = "{api}"
+            target = "fn"
+            [[component]]
+            id = "fn"
+            kind = "lambda"
+            memory_mb = 1769
+            work = "29.5s"
+            timeout = "60s"
+            "#
+        ))
+    };
+    assert_eq!(num(&waits("http"), "requests.by_status.200"), 19.0);
+    assert_eq!(num(&waits("rest"), "requests.by_status.504"), 19.0);
+}
+
+#[test]
+fn the_account_request_rate_throttles_a_short_function_below_its_concurrency() {
+    // aws-facts: §2 concurrency: invocations per second are limited to 10 × the account's
+    // concurrency (1,000: 10,000/s), across every function. A 20 ms function offered
+    // 15,000/s needs only 15,000 × 0.02 = 300 executions, far below 1,000, yet a third of its
+    // invocations are throttled by the rate: (15,000 − 10,000) / 15,000. After the 5 s
+    // warmup the bucket's one second of burst is long spent (it drains at 5,000/s), so the
+    // share is exact to a request or two.
+    let s = run(r#"
+        [scenario]
+        duration = "20s"
+        warmup = "5s"
+        [[workload]]
+        name = "u"
+        target = "fn"
+        arrival = { process = "constant", rate = 15000 }
+        retry = { attempts = 1 }
+        [[component]]
+        id = "fn"
+        kind = "lambda"
+        memory_mb = 1769
+        runtime = "rust"
+        work = "20ms"
+    "#);
+    let share = num(&s, "components.fn.throttle_fraction");
+    assert!((share - 1.0 / 3.0).abs() < 0.001, "{share}");
+    assert_eq!(
+        num(&s, "components.fn.throttled_by.rate"),
+        num(&s, "components.fn.throttles")
+    );
+    // Admitted: 10,000/s × 20 ms = 200 executions on average.
+    let mean = num(&s, "components.fn.concurrency_mean");
+    assert!((mean - 200.0).abs() < 2.0, "{mean}");
+    assert_eq!(
+        num(&s, "requests.by_status.429"),
+        num(&s, "components.fn.throttles")
+    );
+    // The quota is the account's: two functions offered 8,000/s and 7,000/s share 10,000/s,
+    // a third of the 15,000 refused in all. Behind API Gateway (its own account throttle
+    // raised past 15,000/s) the throttles are answered 500.
+    let s = run(r#"
+        [scenario]
+        duration = "20s"
+        warmup = "5s"
+        [account]
+        api_gateway_rate = 20000
+        [[workload]]
+        name = "a"
+        target = "api"
+        arrival = { process = "constant", rate = 8000 }
+        [[workload]]
+        name = "b"
+        target = "fn_b"
+        arrival = { process = "constant", rate = 7000 }
+        retry = { attempts = 1 }
+        [[component]]
+        id = "api"
+        kind = "api_gateway"
+        type = "http"
+        target = "fn_a"
+        overhead = "0s"
+        [[component]]
+        id = "fn_a"
+        kind = "lambda"
+        memory_mb = 1769
+        runtime = "rust"
+        work = "20ms"
+        [[component]]
+        id = "fn_b"
+        kind = "lambda"
+        memory_mb = 1769
+        runtime = "rust"
+        work = "20ms"
+    "#);
+    let throttled =
+        num(&s, "components.fn_a.throttled_by.rate") + num(&s, "components.fn_b.throttled_by.rate");
+    let invocations =
+        num(&s, "components.fn_a.invocations") + num(&s, "components.fn_b.invocations");
+    assert!(
+        (throttled / invocations - 1.0 / 3.0).abs() < 0.001,
+        "{}",
+        throttled / invocations
+    );
+    // Equal but for a request at an edge of the measured period, counted by one and not
+    // the other (the hops take a fraction of a millisecond).
+    let answered_500 = num(&s, "workloads.a.requests.by_status.500");
+    let throttles_a = num(&s, "components.fn_a.throttles");
+    assert!(
+        (answered_500 - throttles_a).abs() <= 2.0,
+        "{answered_500} vs {throttles_a}"
+    );
+    assert!(num(&s, "components.fn_a.throttles") > 10_000.0);
+    // AWS documents no burst for the quota: `lambda_rate_burst` (1 s by default) sets how far
+    // ahead the rate may be taken. Measured from the start, 15,000/s for 20 s are admitted
+    // burst + 10,000/s × 20 s: one more second of burst admits 10,000 more.
+    let admitted = |burst: &str| {
+        let s = run(&format!(
+            r#"
+            [scenario]
+            duration = "20s"
+            warmup = "0s"
+            [account]
+            lambda_rate_burst = "{burst}"
+            [[workload]]
+            name = "u"
+            target = "fn"
+            arrival = {{ process = "constant", rate = 15000 }}
+            [[component]]
+            id = "fn"
+            kind = "lambda"
+            memory_mb = 1769
+            runtime = "rust"
+            work = "20ms"
+            "#
+        ));
+        num(&s, "components.fn.invocations") - num(&s, "components.fn.throttles")
+    };
+    let (one, two) = (admitted("1s"), admitted("2s"));
+    assert!((one - 210_000.0).abs() <= 2.0, "{one}");
+    assert!((two - one - 10_000.0).abs() <= 2.0, "{one} then {two}");
+}
+
+#[test]
+fn concurrency_is_reported_as_arrivals_see_it() {
+    // Poisson 100/s of exponential 100 ms work with room for all: an M/M/∞ system with
+    // a = 10 erlangs, whose number running is Poisson(10); Poisson arrivals see the time
+    // average (PASTA). Its median is 10 and its 99th percentile 18 (P(N ≤ 17) = 0.986,
+    // P(N ≤ 18) = 0.993). 40 provisioned environments keep init out of it (P(N > 40) < 1e-11).
+    // About 360,000 arrivals per seed make the quantiles certain.
+    let s = run(r#"
+        [scenario]
+        duration = "1h"
+        warmup = "1m"
+        seeds = 3
+        [network]
+        same_az = "0s"
+        [[workload]]
+        name = "u"
+        target = "fn"
+        arrival = { process = "poisson", rate = 100 }
+        [[component]]
+        id = "fn"
+        kind = "lambda"
+        memory_mb = 1769
+        work = { dist = "exponential", mean = "100ms" }
+        provisioned_concurrency = 40
+    "#);
+    assert_eq!(per_seed(&s, "components.fn.concurrency_p50"), vec![10.0; 3]);
+    assert_eq!(per_seed(&s, "components.fn.concurrency_p99"), vec![18.0; 3]);
+}
+
+#[test]
+fn recycled_environments_and_their_lifetimes_are_reported() {
+    // One request every 2 s to a function whose idle environments live 1 s: each invocation
+    // starts cold in a new environment (500 ms of init, 100 ms of work at a full vCPU) that
+    // is recycled 1 s after it finishes, so each environment lives 1.6 s and is recycled
+    // before the next request. Recycled in [warmup, end): one per request, give or take the
+    // one at each edge.
+    let s = run(r#"
+        [scenario]
+        duration = "10m"
+        warmup = "1m"
+        [[workload]]
+        name = "u"
+        target = "fn"
+        arrival = { process = "constant", rate = 0.5 }
+        [[component]]
+        id = "fn"
+        kind = "lambda"
+        memory_mb = 1769
+        init = "500ms"
+        work = "100ms"
+        idle_lifetime = "1s"
+    "#);
+    let recycled = num(&s, "components.fn.environments_recycled");
+    let invocations = num(&s, "components.fn.invocations");
+    assert!(
+        (recycled - invocations).abs() <= 1.0,
+        "{recycled} vs {invocations}"
+    );
+    assert_eq!(
+        num(&s, "components.fn.environment_lifetime_ms.count"),
+        recycled
+    );
+    let lifetime = num(&s, "components.fn.environment_lifetime_ms.mean");
+    assert!((lifetime - 1600.0).abs() < 1.0, "{lifetime}");
+}
+
+#[test]
+fn warm_environments_are_chosen_by_the_reuse_policy() {
+    // 1 s of work, no init, idle environments live 3 s. Requests at 0 s (environment "a",
+    // busy until 1 s), 0.5 s ("b", as "a" is busy; until 1.5 s) and 1.2 s ("a", the only one
+    // idle; until 2.2 s): "a" is now the most recently used and "b" the most recently
+    // created. From 3 s one request every 2 s needs one environment: "a" under mru, "b"
+    // under newest. The other idles out: under mru "b" (made at 0.5 s, idle from 1.5 s,
+    // recycled at 4.5 s: it lived 4 s), under newest "a" (made at 0 s, idle from 2.2 s,
+    // recycled at 5.2 s).
+    let dir = std::env::temp_dir().join(format!("archsim-reuse-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let times: Vec<String> = [0.0, 0.5, 1.2]
+        .into_iter()
+        .chain((0..9).map(|k| 3.0 + 2.0 * f64::from(k)))
+        .map(|t| t.to_string())
+        .collect();
+    std::fs::write(
+        dir.join("instants.csv"),
+        format!("time_s\n{}\n", times.join("\n")),
+    )
+    .unwrap();
+    let lifetime = |reuse: &str| {
+        let text = format!(
+            r#"
+            [scenario]
+            duration = "20s"
+            warmup = "0s"
+            [network]
+            same_az = "0s"
+            [[workload]]
+            name = "u"
+            target = "fn"
+            arrival = {{ process = "trace", file = "instants.csv" }}
+            [[component]]
+            id = "fn"
+            kind = "lambda"
+            memory_mb = 1769
+            init = "0s"
+            work = "1s"
+            idle_lifetime = "3s"
+            reuse = "{reuse}"
+            "#
+        );
+        let sc =
+            archsim::scenario::parse(&dir.join("s.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+        let s = crate::run_scenario(&sc);
+        assert_eq!(num(&s, "components.fn.environments_recycled"), 1.0);
+        num(&s, "components.fn.environment_lifetime_ms.max")
+    };
+    assert_eq!(lifetime("mru"), 4000.0);
+    assert_eq!(lifetime("newest"), 5200.0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn runtimes_are_named_as_aws_names_them() {
+    // aws-facts: §2 cold starts: hello-world init durations by runtime: Python 3.12 70-110 ms,
+    // Node.js 20 120-150 ms, Java 21 185-270 ms, Go on provided.al2023 40-55 ms. Every request
+    // starts cold (idle environments live 1 s, requests come every 2 s).
+    for (runtime, lo, hi) in [
+        ("python3.12", 70.0, 110.0),
+        ("nodejs20.x", 120.0, 150.0),
+        ("java21", 185.0, 270.0),
+        ("provided.al2023", 40.0, 55.0),
+    ] {
+        let s = run(&format!(
+            r#"
+            [scenario]
+            duration = "5m"
+            [[workload]]
+            name = "u"
+            target = "fn"
+            arrival = {{ process = "constant", rate = 0.5 }}
+            [[component]]
+            id = "fn"
+            kind = "lambda"
+            runtime = "{runtime}"
+            work = "10ms"
+            idle_lifetime = "1s"
+            "#
+        ));
+        // About 150 draws from U(lo, hi): their mean has an sd of (hi − lo) / √(12 × 150)
+        // ≈ 0.024 (hi − lo), held to 0.1 (4 sd); the largest falls within 15 % of the range
+        // below hi but for a chance of 0.85^150 < 1e-10.
+        let (mean, max) = (
+            num(&s, "components.fn.init_ms.mean"),
+            num(&s, "components.fn.init_ms.max"),
+        );
+        assert!(num(&s, "components.fn.init_ms.count") > 100.0);
+        assert!(
+            (mean - (lo + hi) / 2.0).abs() < 0.1 * (hi - lo),
+            "{runtime}: mean {mean}"
+        );
+        assert!(
+            hi - 0.15 * (hi - lo) < max && max <= hi + 0.2,
+            "{runtime}: max {max}"
+        );
+    }
+}
+
+#[test]
+fn a_service_invoking_a_function_retries_its_throttles_as_the_sdk_does() {
+    // A service calls a function held to one execution of 1 s at 10 requests/s: nine in
+    // ten calls are throttled (429). Without a `retry` of its own the service's SDK client
+    // retries them in standard mode (aws-facts: §7): up to 3 attempts, but each throttled
+    // retry costs 5 of 500 tokens and a success gives back 1, so over 10 minutes the quota
+    // allows about (500 + 600) / 5 ≈ 220 retries, not the 2 × 6,000 that 3 attempts would.
+    let s = run(r#"
+        [scenario]
+        duration = "10m"
+        [[workload]]
+        name = "u"
+        target = "app"
+        arrival = { process = "constant", rate = 10 }
+        [[component]]
+        id = "app"
+        kind = "service"
+        servers = 100
+        service_time = "1ms"
+        calls = [ { to = "fn" } ]
+        [[component]]
+        id = "fn"
+        kind = "lambda"
+        memory_mb = 1769
+        runtime = "rust"
+        work = "1s"
+        reserved_concurrency = 1
+    "#);
+    // `invocations` counts throttled ones too: every attempt.
+    let retries = num(&s, "components.fn.invocations") - num(&s, "components.app.arrivals");
+    assert!(retries > 150.0 && retries < 300.0, "{retries} retries");
 }

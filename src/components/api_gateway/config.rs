@@ -21,7 +21,7 @@ struct RawApiGateway {
     #[serde(default)]
     routes: Vec<Spanned<RawRoute>>,
     usage_plan: Option<Spanned<RawUsagePlan>>,
-    require_api_key: Option<bool>,
+    require_api_key: Option<Spanned<bool>>,
     cache: Option<Spanned<RawCache>>,
 }
 
@@ -121,6 +121,9 @@ pub struct ApiGatewayConfig {
 pub const DEFAULT_INTEGRATION_TIMEOUT: SimTime = SimTime::from_secs(29);
 pub const MIN_INTEGRATION_TIMEOUT: SimTime = SimTime::from_millis(50);
 pub const MAX_INTEGRATION_TIMEOUT: SimTime = SimTime::from_secs(300);
+/// aws-facts: §1 integration timeout: an HTTP API's is at most 30 s, not raisable. A new HTTP
+/// API integration gets the most it allows (30 s, in the API reference's `TimeoutInMillis`).
+pub const HTTP_INTEGRATION_TIMEOUT: SimTime = SimTime::from_secs(30);
 /// The largest burst of any throttle [requests].
 pub const MAX_BURST: i64 = 1_000_000_000;
 /// The words of a usage plan's `period`, and their lengths [s]: AWS's DAY, WEEK and MONTH (a
@@ -154,6 +157,33 @@ fn throttle(
         rate: r?,
         burst: b? as u64,
     })
+}
+
+/// The integration timeout of `integration_timeout`: REST 50 ms to 300 s (29 s by default),
+/// HTTP 50 ms to 30 s (30 s by default).
+fn integration_timeout(
+    ck: &mut Checker,
+    t: &Option<Spanned<String>>,
+    api_type: Option<ApiType>,
+) -> Option<SimTime> {
+    let http = api_type == Some(ApiType::Http);
+    let default = if http {
+        HTTP_INTEGRATION_TIMEOUT
+    } else {
+        DEFAULT_INTEGRATION_TIMEOUT
+    };
+    let timeout = ck.positive_duration_or(t, "integration_timeout", default);
+    if let (Some(d), Some(t)) = (timeout, t) {
+        if http && !(MIN_INTEGRATION_TIMEOUT..=HTTP_INTEGRATION_TIMEOUT).contains(&d) {
+            ck.error(t.span(), format!("`integration_timeout` ({d}) of an HTTP API must be from 50ms to 30s, which cannot be raised"));
+            return None;
+        }
+        if !(MIN_INTEGRATION_TIMEOUT..=MAX_INTEGRATION_TIMEOUT).contains(&d) {
+            ck.error(t.span(), format!("`integration_timeout` ({d}) must be from 50ms to 300s (29s by default; above 29s needs a quota increase)"));
+            return None;
+        }
+    }
+    timeout
 }
 
 /// The usage plan of `usage_plan`.
@@ -239,17 +269,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ApiGatewa
             }
         });
     let target = ck.component(&raw.target, "target");
-    let timeout = ck.positive_duration_or(
-        &raw.integration_timeout,
-        "integration_timeout",
-        DEFAULT_INTEGRATION_TIMEOUT,
-    );
-    if let (Some(d), Some(t)) = (timeout, &raw.integration_timeout) {
-        if !(MIN_INTEGRATION_TIMEOUT..=MAX_INTEGRATION_TIMEOUT).contains(&d) {
-            ck.error(t.span(), format!("`integration_timeout` ({d}) must be from 50ms to 300s (29s by default; above 29s needs a quota increase)"));
-            return None;
-        }
-    }
+    let timeout = integration_timeout(ck, &raw.integration_timeout, api_type);
     let overhead = ck.time_dist_or(&raw.overhead, "overhead", default_overhead());
     let stage = ck.or(&raw.throttle, None, |ck, t| {
         let t = t.get_ref();
@@ -266,6 +286,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ApiGatewa
     }
     let usage_plan = ck.or(&raw.usage_plan, None, |ck, p| usage_plan(ck, p).map(Some));
     let cache = ck.or(&raw.cache, None, |ck, c| cache(ck, c, api_type).map(Some));
+    // aws-facts: §1 usage plans and API keys (REST only).
     if api_type == Some(ApiType::Http) {
         if let Some(p) = &raw.usage_plan {
             ck.error(
@@ -274,8 +295,15 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ApiGatewa
             );
             ok = false;
         }
+        if let Some(k) = raw.require_api_key.as_ref().filter(|k| *k.get_ref()) {
+            ck.error(
+                k.span(),
+                "API keys exist only on REST APIs (type = \"rest\"): an HTTP API cannot require one",
+            );
+            ok = false;
+        }
     }
-    let require_api_key = raw.require_api_key.unwrap_or(false);
+    let require_api_key = raw.require_api_key.as_ref().is_some_and(|k| *k.get_ref());
     ok.then_some(())?;
     Some(ApiGatewayConfig {
         api_type: api_type?,

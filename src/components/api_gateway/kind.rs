@@ -67,7 +67,7 @@ impl Kind for ApiGatewayConfig {
                 name: "type",
                 ty: KeyType::Word(&["rest", "http"]),
                 required: false,
-                about: "a REST API (usage plans, API keys, a cache; $3.50 per million requests) or an HTTP API ($1.00 per million) (default rest)",
+                about: "a REST API (usage plans, API keys, a cache, timeouts up to 300s; function errors 502, integration timeouts 504; $3.50 per million requests) or an HTTP API (none of those, timeouts up to 30s; function errors 500, integration timeouts 503; $1.00 per million) (default rest)",
             },
             Key {
                 name: "target",
@@ -79,7 +79,7 @@ impl Kind for ApiGatewayConfig {
                 name: "integration_timeout",
                 ty: KeyType::Duration,
                 required: false,
-                about: "how long the gateway waits for its integration before answering 504, from 50ms to 300s; above 29s needs a quota increase (default 29s)",
+                about: "how long the gateway waits for its integration before answering 504 (REST) or 503 (HTTP): REST from 50ms to 300s, above 29s needing a quota increase (default 29s); HTTP from 50ms to 30s (default 30s)",
             },
             Key {
                 name: "overhead",
@@ -169,7 +169,7 @@ impl Kind for ApiGatewayConfig {
                 name: "require_api_key",
                 ty: KeyType::Bool,
                 required: false,
-                about: "whether requests without an API key are refused with 403 (default false; a usage plan requires keys anyway)",
+                about: "whether requests without an API key are refused with 403; REST only (default false; a usage plan requires keys anyway)",
             },
             Key {
                 name: "cache",
@@ -233,7 +233,7 @@ impl Kind for ApiGatewayConfig {
             Field {
                 path: "integration_timeouts",
                 unit: Unit::Count,
-                about: "requests answered 504, the integration not having answered within its timeout",
+                about: "requests answered 504 (REST) or 503 (HTTP), the integration not having answered within its timeout",
             },
             Field {
                 path: "by_status.*",

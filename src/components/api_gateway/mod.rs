@@ -5,7 +5,8 @@
 //! account's throttle, which every API Gateway in the scenario shares. Each is a token bucket;
 //! a refusal answers 429. Then the response cache (REST only), keyed by operation and item key,
 //! so its hit ratio comes from the workload's key popularity. Then the integration, with the
-//! integration timeout (504). A Lambda throttle (429) becomes 500 and a function error 502.
+//! integration timeout (504 on a REST API, 503 on an HTTP API). A Lambda throttle (429)
+//! becomes 500, and a function error 502 (REST) or 500 (HTTP).
 
 mod admission;
 mod config;
@@ -42,6 +43,27 @@ impl Token for Timer {
         match unpack(token) {
             (0, pending) => Some(Timer::CacheHit(pending as usize)),
             _ => None,
+        }
+    }
+}
+
+impl ApiType {
+    /// What a function error of the integration (a Lambda function that threw, timed out or
+    /// answered malformed) is answered with. aws-facts: §1 Lambda proxy errors: REST 502; HTTP
+    /// APIs 500 (observed, not documented).
+    fn function_error(self) -> u16 {
+        match self {
+            ApiType::Rest => status::BAD_GATEWAY,
+            ApiType::Http => status::INTERNAL_ERROR,
+        }
+    }
+
+    /// What the integration timeout is answered with. aws-facts: §1 integration timeout: REST
+    /// 504 (INTEGRATION_TIMEOUT); HTTP APIs 503 (observed, not documented).
+    fn integration_timeout(self) -> u16 {
+        match self {
+            ApiType::Rest => status::GATEWAY_TIMEOUT,
+            ApiType::Http => status::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -200,8 +222,6 @@ impl Component for ApiGateway {
             }
             Input::Reply(r) => {
                 let p = self.pending.remove(r.tag as usize);
-                // aws-facts: §1 Lambda proxy errors: the Invoke API refusing (a throttle, 429)
-                // is 500; a function error or timeout is 502; the integration timeout is 504.
                 let status = match r.outcome {
                     Outcome::Status(s) if status::is_success(s) => {
                         if self.cacheable(&p.msg) {
@@ -214,13 +234,16 @@ impl Component for ApiGateway {
                         }
                         s
                     }
+                    // aws-facts: §1 Lambda proxy errors: the Invoke API refusing (a throttle,
+                    // 429) is 500 on both kinds of API.
                     Outcome::Status(status::TOO_MANY_REQUESTS) => status::INTERNAL_ERROR,
                     Outcome::Status(s) => s,
+                    Outcome::Error => self.cfg.api_type.function_error(),
                     Outcome::Timeout => {
                         if self.clock.measured(p.arrived) {
                             self.integration_timeouts += 1;
                         }
-                        status::GATEWAY_TIMEOUT
+                        self.cfg.api_type.integration_timeout()
                     }
                 };
                 self.answer(ctx, p, status);

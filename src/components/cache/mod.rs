@@ -249,6 +249,7 @@ impl Cache {
         let status = match outcome {
             Outcome::Status(s) => s,
             Outcome::Timeout => DOWNSTREAM_TIMEOUT,
+            Outcome::Error => super::DOWNSTREAM_ERROR,
         };
         let mut extra = SimTime::ZERO;
         if status::is_success(status) {

@@ -20,6 +20,7 @@ struct RawLambda {
     provisioned_concurrency: Option<Spanned<i64>>,
     idle_lifetime: Option<Spanned<String>>,
     scaling_rate: Option<Spanned<i64>>,
+    reuse: Option<Spanned<String>>,
     canary: Option<Spanned<RawCanary>>,
     #[serde(default)]
     calls: Vec<RawCall>,
@@ -45,6 +46,20 @@ pub struct Version {
     pub error_rate: f64,
 }
 
+/// Which idle environment a request is given when several are warm. AWS does not document
+/// it (aws-facts: §2 environment reuse [?]): a choice, made explicit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reuse {
+    /// The most recently used: a few environments stay hot and the rest idle out.
+    Mru,
+    /// The most recently created.
+    Newest,
+}
+
+/// The words `reuse` takes, and the default.
+pub const REUSE_NAMES: [&str; 2] = ["mru", "newest"];
+pub const DEFAULT_REUSE: &str = "mru";
+
 /// A validated `lambda` function.
 #[derive(Clone, Debug)]
 pub struct LambdaConfig {
@@ -65,6 +80,8 @@ pub struct LambdaConfig {
     pub idle_lifetime: SimTime,
     /// New environments it may create per 10 seconds [environments].
     pub scaling_per_10s: u32,
+    /// Which warm environment an invocation is given.
+    pub reuse: Reuse,
     /// Its downstream calls, made in turn by the handler after its own work.
     pub calls: Vec<CallSpec>,
 }
@@ -87,10 +104,30 @@ pub const DEFAULT_IDLE_LIFETIME: SimTime = SimTime::from_secs(600);
 pub const DEFAULT_SCALING_RATE: i64 = 1000;
 pub const MAX_SCALING_RATE: i64 = 1_000_000;
 
-/// Hello-world init durations by runtime, as uniform ranges [ms] (aws-facts: §2 cold starts,
-/// measured on 128-1,024 MB). Real functions with SDKs and frameworks take 300 ms to over a
-/// second: set `init` for them.
-const RUNTIMES: [(&str, f64, f64); 7] = [
+/// Hello-world init durations by runtime, as uniform ranges [ms] (aws-facts: §2 cold starts:
+/// gh:maxday/lambda-perf, December 2025, measured on 128-1,024 MB). Real functions with SDKs
+/// and frameworks take 300 ms to over a second: set `init` for them.
+const RUNTIMES: [(&str, f64, f64); 17] = [
+    // AWS's runtime identifiers. aws-facts: Node 20/22 ~120-150 ms.
+    ("nodejs20.x", 120.0, 150.0),
+    ("nodejs22.x", 120.0, 150.0),
+    // aws-facts: Python 3.12/3.13 ~70-110 ms.
+    ("python3.12", 70.0, 110.0),
+    ("python3.13", 70.0, 110.0),
+    // aws-facts: Java 17/21 without SnapStart ~185-270 ms.
+    ("java17", 185.0, 270.0),
+    ("java21", 185.0, 270.0),
+    // aws-facts: .NET 8 ~245-285 ms.
+    ("dotnet8", 245.0, 285.0),
+    // aws-facts: Ruby ~190-240 ms, no version named; that it holds for both current managed
+    // Ruby runtimes is a choice.
+    ("ruby3.3", 190.0, 240.0),
+    ("ruby3.4", 190.0, 240.0),
+    // aws-facts: Go on provided.al2023 ~40-55 ms (a Go binary, the usual tenant of the OS-only
+    // runtime; a Rust binary on it starts faster: `rust`).
+    ("provided.al2023", 40.0, 55.0),
+    // A language without a version, with the same measured ranges; Rust, like Go, runs on
+    // provided.al2023 (aws-facts: Rust ~11-16 ms).
     ("nodejs", 120.0, 150.0),
     ("python", 70.0, 110.0),
     ("java", 185.0, 270.0),
@@ -232,6 +269,15 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
         (1, MAX_SCALING_RATE),
         DEFAULT_SCALING_RATE,
     );
+    let reuse = ck
+        .one_of_or(&raw.reuse, "reuse", &REUSE_NAMES, DEFAULT_REUSE)
+        .map(|w| {
+            if w == "newest" {
+                Reuse::Newest
+            } else {
+                Reuse::Mru
+            }
+        });
     let calls = ck.calls(&raw.calls);
     let base = Version {
         init: init?,
@@ -256,6 +302,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
         provisioned,
         idle_lifetime: idle_lifetime?,
         scaling_per_10s: scaling? as u32,
+        reuse: reuse?,
         calls: calls?,
     })
 }

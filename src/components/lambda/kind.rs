@@ -3,7 +3,7 @@
 
 use super::config::{
     self, LambdaConfig, MAX_CONCURRENCY, MAX_MEMORY_MB, MAX_SCALING_RATE, MIN_MEMORY_MB,
-    RUNTIME_NAMES,
+    REUSE_NAMES, RUNTIME_NAMES,
 };
 use crate::components::kind::{
     AccountClaims, Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, LatencySeries,
@@ -12,6 +12,7 @@ use crate::components::kind::{
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::RawComponentTable;
 use crate::config::Checker;
+use crate::retry::{SdkService, ServiceFamily};
 
 pub(super) const INVOCATIONS: Series = Series {
     id: "invocations_rps",
@@ -80,13 +81,13 @@ impl Kind for LambdaConfig {
                 name: "timeout",
                 ty: KeyType::Duration,
                 required: false,
-                about: "the function timeout, above zero and at most 900s: an invocation still running then fails with 502 and its environment is reset (default 3s)",
+                about: "the function timeout, above zero and at most 900s: an invocation still running then ends in a function error and its environment is reset (default 3s)",
             },
             Key {
                 name: "runtime",
                 ty: KeyType::Word(&RUNTIME_NAMES),
                 required: false,
-                about: "the runtime, for its typical hello-world init time on a cold start; give it or `init`, not both (default: nodejs's, 120-150 ms)",
+                about: "the runtime by AWS's identifier (nodejs20.x, python3.12, java21, dotnet8, ruby3.3, provided.al2023, …) or a language (nodejs, python, java, dotnet, ruby, go, rust), for its measured hello-world init time on a cold start; give it or `init`, not both (default: nodejs's, 120-150 ms)",
             },
             Key {
                 name: "init",
@@ -104,7 +105,7 @@ impl Kind for LambdaConfig {
                 name: "error_rate",
                 ty: PROBABILITY,
                 required: false,
-                about: "probability that an invocation fails with an unhandled error, answered 502 (default 0)",
+                about: "probability that an invocation fails with an unhandled error: a function error, which callers count as an error and SDKs do not retry, and API Gateway answers 502 (REST) or 500 (HTTP) (default 0)",
             },
             Key {
                 name: "reserved_concurrency",
@@ -140,6 +141,12 @@ impl Kind for LambdaConfig {
                 about: "new environments the function may create per 10 seconds [environments] (default 1000)",
             },
             Key {
+                name: "reuse",
+                ty: KeyType::Word(&REUSE_NAMES),
+                required: false,
+                about: "which idle environment an invocation is given when several are warm, after any provisioned one: the most recently used (mru) or the most recently created (newest); AWS does not document it, so this is a choice (default mru)",
+            },
+            Key {
                 name: "canary",
                 ty: KeyType::Table(&[
                     Key {
@@ -164,7 +171,7 @@ impl Kind for LambdaConfig {
                         name: "error_rate",
                         ty: PROBABILITY,
                         required: false,
-                        about: "probability that a canary invocation fails, answered 502 (default: the function's `error_rate`)",
+                        about: "probability that a canary invocation fails with a function error (default: the function's `error_rate`)",
                     },
                 ]),
                 required: false,
@@ -174,7 +181,7 @@ impl Kind for LambdaConfig {
                 name: "calls",
                 ty: KeyType::Calls,
                 required: false,
-                about: "downstream calls, made in turn by the handler after its own work; one that fails fails the invocation (502)",
+                about: "downstream calls, made in turn by the handler after its own work; one that fails fails the invocation (a function error)",
             },
         ],
         faults: &[],
@@ -202,17 +209,22 @@ impl Kind for LambdaConfig {
             Field {
                 path: "throttles",
                 unit: Unit::Count,
-                about: "invocations refused with 429: no concurrency left, or no new environment allowed yet",
+                about: "invocations refused with 429: no concurrency left, no new environment allowed yet, or the account's request rate spent",
+            },
+            Field {
+                path: "throttled_by.*",
+                unit: Unit::Count,
+                about: "throttled invocations by the limit that refused them: concurrency (the function's or the account's), scaling (new environments per 10 s) or rate (the account's 10 invocations per second per unit of concurrency)",
             },
             Field {
                 path: "timeouts",
                 unit: Unit::Count,
-                about: "invocations stopped by the function timeout (answered 502)",
+                about: "invocations stopped by the function timeout (a function error)",
             },
             Field {
                 path: "by_status.*",
                 unit: Unit::Count,
-                about: "invocations by the status they were answered with",
+                about: "invocations by the status they were answered with; function_error: a function error (the Invoke API's 200 with X-Amz-Function-Error)",
             },
             Field {
                 path: "versions.*.invocations",
@@ -243,6 +255,26 @@ impl Kind for LambdaConfig {
                 path: "concurrency_max",
                 unit: Unit::Number,
                 about: "the most executions running at once",
+            },
+            Field {
+                path: "concurrency_p50",
+                unit: Unit::Number,
+                about: "executions running when an invocation arrives (before its own), the median over arrivals",
+            },
+            Field {
+                path: "concurrency_p99",
+                unit: Unit::Number,
+                about: "executions running when an invocation arrives (before its own), the 99th percentile over arrivals",
+            },
+            Field {
+                path: "environments_recycled",
+                unit: Unit::Count,
+                about: "on-demand environments recycled after their idle lifetime in the measured period",
+            },
+            Field {
+                path: "environment_lifetime_ms.*",
+                unit: Unit::Milliseconds,
+                about: "how long the environments that ended in the measured period lived, from the start of their init to their recycling or reset (count, mean, p50 … p999, max)",
             },
             Field {
                 path: "environments_mean",
@@ -381,5 +413,15 @@ impl Kind for LambdaConfig {
 
     fn calls(&self) -> &[CallSpec] {
         &self.calls
+    }
+
+    /// Callers invoke a function through the Lambda API (a service calling it with an SDK):
+    /// TooManyRequestsException (429) is its throttling error (aws-facts: §2 throttling, §7
+    /// SDK retries). A function error is a 200 with an error, never retried.
+    fn sdk_service(&self) -> Option<SdkService> {
+        Some(SdkService {
+            throttles: &[super::THROTTLED],
+            family: ServiceFamily::Other,
+        })
     }
 }

@@ -4,27 +4,32 @@
 //! provisioned concurrency; CPU in proportion to memory; the function timeout; a canary
 //! version behind a weighted alias; downstream calls with the SDK's retries; cost.
 //!
-//! An environment serves one request at a time. A request that finds no idle environment and
-//! no room to create one is throttled with 429 (TooManyRequestsException). One that fails (an
-//! unhandled error, a downstream call that fails, the function timeout) is answered 502.
+//! An environment serves one request at a time; among several idle ones, `reuse` chooses. A
+//! request that finds no idle environment and no room to create one is throttled with 429
+//! (TooManyRequestsException), as is one beyond the account's request rate (10 × its
+//! concurrency per second, shared by every function). One that fails (an unhandled error, a
+//! downstream call that fails, the function timeout) is a function error: the Invoke API
+//! answers it with success and `X-Amz-Function-Error`, which the kernel carries as
+//! `Outcome::Error` (aws-facts: §2 sync Invoke results): an error no SDK retries, that API
+//! Gateway and load balancers turn into 502 or 500.
 
 mod config;
 mod kind;
 
-pub use config::{LambdaConfig, Version};
+pub use config::{LambdaConfig, Reuse, Version};
 use kind::{COLD_STARTS, CONCURRENCY, DURATION, ENVIRONMENTS, INVOCATIONS, THROTTLES};
 
 use super::token_bucket::TokenBucket;
 use super::{
     pack, unpack, AfterReply, BuildEnv, CallCursor, Component, ComponentReport, Edge, Token,
 };
-use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime, TimerHandle};
+use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime, TimerHandle};
 use crate::metrics::{Clock, Counter, EventLog, Hist, Latency, Level, MetricSet, WindowedCounts};
 use crate::status;
 use rand::Rng;
 use slab::Slab;
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// aws-facts: §2 limits: 1,769 MB of memory buys one vCPU.
@@ -39,9 +44,38 @@ const PRICE_PC_DURATION_GB_S: f64 = 0.000_009_722_2;
 
 /// Status of a throttled invocation (aws-facts: §2 throttling: TooManyRequestsException).
 pub const THROTTLED: u16 = status::TOO_MANY_REQUESTS;
-/// Status of an invocation that failed: an unhandled error, a failed downstream call or the
-/// function timeout.
-pub const FUNCTION_ERROR: u16 = status::BAD_GATEWAY;
+/// How an invocation that failed is answered (an unhandled error, a failed downstream call or
+/// the function timeout). aws-facts: §2 sync Invoke results: HTTP 200 with
+/// `X-Amz-Function-Error`, not retried by SDKs; the kernel's `Outcome::Error`.
+pub const FUNCTION_ERROR: Outcome = Outcome::Error;
+/// The name of a function error under `by_status.` in the summary.
+const FUNCTION_ERROR_LABEL: &str = "function_error";
+
+/// aws-facts: §2 concurrency: requests-per-second quota: across every function of the account
+/// and Region, at most 10 invocations per second per unit of account concurrency.
+const RPS_PER_CONCURRENCY: f64 = 10.0;
+
+/// Why an invocation was throttled, for `throttled_by.` in the summary (aws-facts: §2
+/// throttling: the `Reason` of TooManyRequestsException).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Throttle {
+    /// ConcurrentInvocationLimitExceeded / ReservedFunctionConcurrentInvocationLimitExceeded.
+    Concurrency,
+    /// No new environment allowed yet by the scaling rate.
+    Scaling,
+    /// FunctionInvocationRateLimitExceeded: the account's requests per second.
+    Rate,
+}
+
+impl Throttle {
+    fn name(self) -> &'static str {
+        match self {
+            Throttle::Concurrency => "concurrency",
+            Throttle::Scaling => "scaling",
+            Throttle::Rate => "rate",
+        }
+    }
+}
 
 impl LambdaConfig {
     /// How much slower the handler runs than on a full vCPU.
@@ -50,13 +84,30 @@ impl LambdaConfig {
     }
 }
 
-/// The account's concurrency, shared by every function in the scenario.
+/// The account's concurrency and request rate, shared by every function in the scenario.
 #[derive(Debug)]
 pub struct AccountPool {
     /// Concurrency available to functions without reserved concurrency [executions].
     pub unreserved: u32,
     /// Executions drawing on it now [executions].
     pub in_use: u32,
+    /// The account's invocations per second, every function's (reserved or not) [requests/s].
+    pub rate: TokenBucket,
+}
+
+impl AccountPool {
+    /// The pool of an account with `concurrency` in all, `set_aside` of it reserved or
+    /// provisioned by functions, whose request rate may be taken `burst` ahead (`[account]
+    /// lambda_rate_burst`). AWS states the quota per second and documents no burst: a token
+    /// bucket holding one second's worth by default is a choice.
+    pub fn new(concurrency: u32, set_aside: u32, burst: SimTime) -> AccountPool {
+        let rate = RPS_PER_CONCURRENCY * f64::from(concurrency);
+        AccountPool {
+            unreserved: concurrency.saturating_sub(set_aside),
+            in_use: 0,
+            rate: TokenBucket::new(rate, (rate * burst.as_secs_f64()).ceil().max(1.0) as u64),
+        }
+    }
 }
 
 /// The account's pool as every function of a run holds it.
@@ -68,6 +119,65 @@ struct Env {
     busy: bool,
     /// When it last went idle.
     idle_since: SimTime,
+    /// Its neighbours in its version's idle list while idle (`NIL`: none).
+    prev: usize,
+    next: usize,
+    /// When it was created, and its place in the order of creation.
+    born: SimTime,
+    born_seq: u64,
+}
+
+/// No environment: the end of an idle list.
+const NIL: usize = usize::MAX;
+
+/// A version's idle on-demand environments in the order they went idle, as a list threaded
+/// through the environments: adding at the back, taking the back or the front, or taking one
+/// from the middle are each a few steps, whatever the number idle.
+#[derive(Clone, Copy)]
+struct IdleList {
+    /// The one idle longest, next to expire.
+    front: usize,
+    /// The most recently used.
+    back: usize,
+}
+
+impl IdleList {
+    const EMPTY: IdleList = IdleList {
+        front: NIL,
+        back: NIL,
+    };
+
+    fn push_back(&mut self, envs: &mut Slab<Env>, e: usize) {
+        envs[e].prev = self.back;
+        envs[e].next = NIL;
+        match self.back {
+            NIL => self.front = e,
+            b => envs[b].next = e,
+        }
+        self.back = e;
+    }
+
+    fn unlink(&mut self, envs: &mut Slab<Env>, e: usize) {
+        let (prev, next) = (envs[e].prev, envs[e].next);
+        match prev {
+            NIL => self.front = next,
+            p => envs[p].next = next,
+        }
+        match next {
+            NIL => self.back = prev,
+            n => envs[n].prev = prev,
+        }
+        envs[e].prev = NIL;
+        envs[e].next = NIL;
+    }
+
+    fn first(&self) -> Option<usize> {
+        (self.front != NIL).then_some(self.front)
+    }
+
+    fn last(&self) -> Option<usize> {
+        (self.back != NIL).then_some(self.back)
+    }
 }
 
 struct Job {
@@ -180,9 +290,14 @@ pub struct Lambda {
     envs: Slab<Env>,
     /// Idle provisioned environments per version; they never expire.
     idle_provisioned: Vec<Vec<usize>>,
-    /// Idle on-demand environments per version, in the order they went idle: the most
-    /// recently used (taken first) at the back, the next to expire at the front.
-    idle: Vec<VecDeque<usize>>,
+    /// Idle on-demand environments per version, by the order they went idle: the most
+    /// recently used at the back, the next to expire at the front.
+    idle: Vec<IdleList>,
+    /// With `reuse = "newest"` only, the same by the order they were created: the newest at
+    /// the back.
+    idle_by_birth: Vec<BTreeMap<u64, usize>>,
+    /// The next number in the order of creation.
+    next_seq: u64,
     /// Whether a version's expiry timer is set. One timer per version, for the front of its
     /// queue, rather than one per idle period: memory stays flat in the request rate.
     expiry_armed: Vec<bool>,
@@ -193,7 +308,13 @@ pub struct Lambda {
     invocations: Counter,
     cold_starts: Counter,
     throttles: Counter,
-    statuses: WindowedCounts<u16>,
+    throttled_by: BTreeMap<Throttle, u64>,
+    statuses: WindowedCounts<Outcome>,
+    /// Measured arrivals by the executions running when they arrived.
+    seen: Vec<u64>,
+    /// How long the environments that ended (recycled, or reset after a timeout) lived.
+    lifetimes: Hist,
+    recycled: u64,
     per_version: Vec<(u64, u64)>,
     concurrency: Level,
     environments: Level,
@@ -221,7 +342,9 @@ impl Lambda {
             ),
             envs: Slab::new(),
             idle_provisioned: vec![Vec::new(); n],
-            idle: vec![VecDeque::new(); n],
+            idle: vec![IdleList::EMPTY; n],
+            idle_by_birth: vec![BTreeMap::new(); n],
+            next_seq: 0,
             expiry_armed: vec![false; n],
             jobs: Slab::new(),
             next_gen: 0,
@@ -229,7 +352,11 @@ impl Lambda {
             invocations: Counter::new(&clock),
             cold_starts: Counter::new(&clock),
             throttles: Counter::new(&clock),
+            throttled_by: BTreeMap::new(),
             statuses: WindowedCounts::default(),
+            seen: Vec::new(),
+            lifetimes: Hist::new(),
+            recycled: 0,
             per_version: vec![(0, 0); n],
             concurrency: Level::new(&clock),
             environments: Level::new(&clock),
@@ -284,48 +411,101 @@ impl Lambda {
         self.concurrency.set(&self.clock, now, f64::from(self.busy));
     }
 
+    /// The idle environment of `version` an invocation would be given, if any: provisioned
+    /// ones first, then the on-demand one `reuse` picks. It stays idle until `take_idle`.
+    fn warm(&self, version: usize) -> Option<usize> {
+        if let Some(&e) = self.idle_provisioned[version].last() {
+            return Some(e);
+        }
+        match self.cfg.reuse {
+            Reuse::Mru => self.idle[version].last(),
+            Reuse::Newest => self.idle_by_birth[version]
+                .last_key_value()
+                .map(|(_, &e)| e),
+        }
+    }
+
+    /// Takes idle environment `e` (as `warm` gave it) out of the idle sets.
+    fn take_idle(&mut self, e: usize) {
+        let (version, born_seq) = (self.envs[e].version, self.envs[e].born_seq);
+        if self.envs[e].provisioned {
+            self.idle_provisioned[version].pop();
+        } else {
+            self.idle[version].unlink(&mut self.envs, e);
+            if self.cfg.reuse == Reuse::Newest {
+                self.idle_by_birth[version].remove(&born_seq);
+            }
+        }
+    }
+
+    /// Why an invocation cannot start now, if it cannot; otherwise it holds its concurrency.
+    fn admit(&mut self, now: SimTime, cold: bool) -> Option<Throttle> {
+        // aws-facts: §2 concurrency: the requests-per-second quota counts every function of
+        // the account. A refused invocation takes nothing from any limit (a choice: AWS does
+        // not say whether throttled requests count towards the rate).
+        if !self.pool.borrow_mut().rate.has_token(now) {
+            return Some(Throttle::Rate);
+        }
+        if !self.acquire() {
+            return Some(Throttle::Concurrency);
+        }
+        if cold && !self.scaling.try_take(now) {
+            self.release(self.busy);
+            return Some(Throttle::Scaling);
+        }
+        self.pool.borrow_mut().rate.try_take(now);
+        None
+    }
+
     fn invoke(&mut self, ctx: &mut Ctx<'_>, call: CallId, msg: Msg) {
         let now = ctx.now();
         let measured = self.clock.measured(now);
         self.invocations.add(&self.clock, now, measured);
+        if measured {
+            // The concurrency this arrival finds, before its own execution.
+            let n = self.busy as usize;
+            if self.seen.len() <= n {
+                self.seen.resize(n + 1, 0);
+            }
+            self.seen[n] += 1;
+        }
         let version = match &self.cfg.canary {
             Some((w, _)) if self.rng.random::<f64>() < *w => 1,
             _ => 0,
         };
-        // Provisioned environments take the traffic first, then the most recently used.
-        let warm = self.idle_provisioned[version]
-            .pop()
-            .or_else(|| self.idle[version].pop_back());
-        let admitted = self.acquire();
+        let warm = self.warm(version);
         let cold = warm.is_none();
-        if !admitted || (cold && !self.scaling.try_take(now)) {
-            if admitted {
-                self.release(self.busy);
-            }
-            if let Some(e) = warm {
-                if self.envs[e].provisioned {
-                    self.idle_provisioned[version].push(e);
-                } else {
-                    self.idle[version].push_back(e);
-                }
-            }
+        if let Some(reason) = self.admit(now, cold) {
             self.throttles.add(&self.clock, now, measured);
-            self.statuses.add(&self.clock, THROTTLED, now, measured);
+            if measured {
+                *self.throttled_by.entry(reason).or_insert(0) += 1;
+            }
+            self.statuses
+                .add(&self.clock, Outcome::Status(THROTTLED), now, measured);
             // aws-facts: §2 throttling: TooManyRequestsException, HTTP 429.
             ctx.reply(call, THROTTLED);
             return;
         }
         self.set_busy(now, 1);
         let env = match warm {
-            Some(e) => e,
+            Some(e) => {
+                self.take_idle(e);
+                e
+            }
             None => {
                 self.cold_starts.add(&self.clock, now, measured);
                 self.environments.add(&self.clock, now, 1.0);
+                let seq = self.next_seq;
+                self.next_seq += 1;
                 self.envs.insert(Env {
                     version,
                     provisioned: false,
                     busy: true,
                     idle_since: now,
+                    prev: NIL,
+                    next: NIL,
+                    born: now,
+                    born_seq: seq,
                 })
             }
         };
@@ -393,19 +573,22 @@ impl Lambda {
             .calls
             .call_next(&self.edges, ctx, &mut self.rng, j.msg, me.encode())
         {
-            self.complete(ctx, job, status::OK);
+            self.complete(ctx, job, Outcome::Status(status::OK));
         }
     }
 
-    fn complete(&mut self, ctx: &mut Ctx<'_>, job: usize, status: u16) {
+    fn complete(&mut self, ctx: &mut Ctx<'_>, job: usize, outcome: Outcome) {
         let now = ctx.now();
         let j = self.jobs.remove(job);
         if let Some(h) = j.timeout {
             ctx.cancel_timer(h);
         }
         let measured = self.clock.measured(j.arrived);
-        ctx.reply(j.call, status);
-        self.statuses.add(&self.clock, status, now, measured);
+        match outcome {
+            Outcome::Status(s) => ctx.reply(j.call, s),
+            _ => ctx.reply_error(j.call),
+        }
+        self.statuses.add(&self.clock, outcome, now, measured);
         let env = &mut self.envs[j.env];
         let version = env.version;
         if measured {
@@ -419,7 +602,7 @@ impl Lambda {
             } else {
                 self.gb_seconds += gb_s;
             }
-            if status != status::OK {
+            if outcome != Outcome::Status(status::OK) {
                 self.per_version[version].1 += 1;
             }
         }
@@ -428,11 +611,10 @@ impl Lambda {
             .record(&self.clock, now, now - j.started, measured);
         self.release(self.busy - 1);
         self.set_busy(now, -1);
-        if status == FUNCTION_ERROR && now - j.started >= self.cfg.timeout {
+        if outcome == FUNCTION_ERROR && now - j.started >= self.cfg.timeout {
             // After a timeout Lambda resets the environment: the next request starts cold.
             let provisioned = self.envs[j.env].provisioned;
-            self.envs.remove(j.env);
-            self.environments.add(&self.clock, now, -1.0);
+            self.end_env(now, j.env);
             if provisioned {
                 self.provision(ctx, version);
             }
@@ -444,7 +626,11 @@ impl Lambda {
         if env.provisioned {
             self.idle_provisioned[version].push(j.env);
         } else {
-            self.idle[version].push_back(j.env);
+            let born_seq = env.born_seq;
+            self.idle[version].push_back(&mut self.envs, j.env);
+            if self.cfg.reuse == Reuse::Newest {
+                self.idle_by_birth[version].insert(born_seq, j.env);
+            }
             // Recycling after the end of arrivals changes nothing measured: no timer then,
             // so the run ends when the work in flight has drained.
             if !self.expiry_armed[version] && now + self.cfg.idle_lifetime < self.clock.end {
@@ -454,12 +640,21 @@ impl Lambda {
         }
     }
 
+    /// Environment `e` ends (recycled or reset): its lifetime is recorded.
+    fn end_env(&mut self, now: SimTime, e: usize) {
+        let env = self.envs.remove(e);
+        self.environments.add(&self.clock, now, -1.0);
+        if self.clock.measured(now) {
+            self.lifetimes.record(now - env.born);
+        }
+    }
+
     /// Recycles the version's environments idle for their whole lifetime, and sets the timer
     /// for the next one due.
     fn expire(&mut self, ctx: &mut Ctx<'_>, version: usize) {
         let now = ctx.now();
         self.expiry_armed[version] = false;
-        while let Some(&front) = self.idle[version].front() {
+        while let Some(front) = self.idle[version].first() {
             let due = self.envs[front].idle_since + self.cfg.idle_lifetime;
             if due > now {
                 if due < self.clock.end {
@@ -468,19 +663,27 @@ impl Lambda {
                 }
                 break;
             }
-            self.idle[version].pop_front();
-            self.envs.remove(front);
-            self.environments.add(&self.clock, now, -1.0);
+            self.take_idle(front);
+            self.end_env(now, front);
+            if self.clock.measured(now) {
+                self.recycled += 1;
+            }
         }
     }
 
     /// A provisioned environment, initialised ahead of demand.
     fn provision(&mut self, ctx: &mut Ctx<'_>, version: usize) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
         let e = self.envs.insert(Env {
             version,
             provisioned: true,
             busy: false,
             idle_since: ctx.now(),
+            prev: NIL,
+            next: NIL,
+            born: ctx.now(),
+            born_seq: seq,
         });
         self.idle_provisioned[version].push(e);
         self.environments.add(&self.clock, ctx.now(), 1.0);
@@ -560,9 +763,16 @@ impl Component for Lambda {
         m.count("cold_starts", self.cold_starts.total());
         m.count("throttles", self.throttles.total());
         m.count("timeouts", self.timeouts);
-        for (s, n) in self.statuses.iter() {
-            m.count(format!("by_status.{s}"), n.total());
+        for (o, n) in self.statuses.iter() {
+            match o {
+                FUNCTION_ERROR => m.count(format!("by_status.{FUNCTION_ERROR_LABEL}"), n.total()),
+                o => m.count(format!("by_status.{o}"), n.total()),
+            }
         }
+        for (reason, n) in &self.throttled_by {
+            m.count(format!("throttled_by.{}", reason.name()), *n);
+        }
+        m.count("environments_recycled", self.recycled);
         if self.cfg.canary.is_some() {
             for (i, name) in ["base", "canary"].iter().enumerate() {
                 m.count(
@@ -582,6 +792,8 @@ impl Component for Lambda {
         );
         m.gauge("concurrency_mean", self.concurrency.mean(c));
         m.gauge("concurrency_max", self.concurrency.max());
+        m.gauge("concurrency_p50", quantile(&self.seen, 0.5));
+        m.gauge("concurrency_p99", quantile(&self.seen, 0.99));
         m.gauge("environments_mean", self.environments.mean(c));
         m.gauge("memory_mb", f64::from(self.cfg.memory_mb));
         let gb = f64::from(self.cfg.memory_mb) / 1024.0;
@@ -594,6 +806,7 @@ impl Component for Lambda {
         m.gauge("cost_usd", cost);
         m.hist("duration_ms", self.duration.summary());
         m.hist("init_ms", &self.init);
+        m.hist("environment_lifetime_ms", &self.lifetimes);
         let mut series = vec![
             (&INVOCATIONS, self.invocations.rate_series(c)),
             (&CONCURRENCY, self.concurrency.mean_series(c)),
@@ -608,6 +821,21 @@ impl Component for Lambda {
             events: self.events.finish(c.end),
         }
     }
+}
+
+/// The `q` quantile of a distribution given as counts by value (value `n` counted `counts[n]`
+/// times): the least value with at least a share `q` of the counts at or below it; 0 for none.
+fn quantile(counts: &[u64], q: f64) -> f64 {
+    let total: u64 = counts.iter().sum();
+    let rank = ((q * total as f64).ceil() as u64).max(1);
+    let mut below = 0;
+    for (n, c) in counts.iter().enumerate() {
+        below += c;
+        if below >= rank {
+            return n as f64;
+        }
+    }
+    0.0
 }
 
 #[cfg(test)]
@@ -629,7 +857,73 @@ mod tests {
         ]
     }
 
+    #[test]
+    fn quantiles_of_counts_by_value() {
+        // Values 0, 1, 1, 2, 2, 2, 2, 3, 3, 3: the median is the 5th of 10 (2), p99 the 10th.
+        let counts = [1, 2, 4, 3];
+        assert_eq!(quantile(&counts, 0.5), 2.0);
+        assert_eq!(quantile(&counts, 0.99), 3.0);
+        assert_eq!(quantile(&counts, 0.1), 0.0);
+        assert_eq!(quantile(&counts, 0.11), 1.0);
+        assert_eq!(quantile(&[], 0.5), 0.0);
+    }
+
+    /// An idle environment with no neighbours, for the list test.
+    fn lone_env() -> Env {
+        Env {
+            version: 0,
+            provisioned: false,
+            busy: false,
+            idle_since: SimTime::ZERO,
+            prev: NIL,
+            next: NIL,
+            born: SimTime::ZERO,
+            born_seq: 0,
+        }
+    }
+
     proptest! {
+        #[test]
+        fn the_idle_list_keeps_the_order_of_a_queue(ops in proptest::collection::vec((0u8..4, 0usize..8), 0..200)) {
+            // Against a plain queue: push an environment not yet idle at the back, take the
+            // back, take the front, or take one from anywhere.
+            let mut envs = Slab::new();
+            let ids: Vec<usize> = (0..8).map(|_| envs.insert(lone_env())).collect();
+            let mut list = IdleList::EMPTY;
+            let mut model: std::collections::VecDeque<usize> = Default::default();
+            for (op, i) in ops {
+                let e = ids[i];
+                match op {
+                    0 if !model.contains(&e) => {
+                        list.push_back(&mut envs, e);
+                        model.push_back(e);
+                    }
+                    1 => if let Some(b) = list.last() {
+                        prop_assert_eq!(model.pop_back(), Some(b));
+                        list.unlink(&mut envs, b);
+                    },
+                    2 => if let Some(f) = list.first() {
+                        prop_assert_eq!(model.pop_front(), Some(f));
+                        list.unlink(&mut envs, f);
+                    },
+                    3 if model.contains(&e) => {
+                        model.retain(|&x| x != e);
+                        list.unlink(&mut envs, e);
+                    }
+                    _ => {}
+                }
+                prop_assert_eq!(list.first(), model.front().copied());
+                prop_assert_eq!(list.last(), model.back().copied());
+            }
+            let mut walked = Vec::new();
+            let mut at = list.front;
+            while at != NIL {
+                walked.push(at);
+                at = envs[at].next;
+            }
+            prop_assert_eq!(walked, Vec::from(model));
+        }
+
         #[test]
         fn timers_survive_the_kernel(t in timer()) {
             prop_assert_eq!(crate::components::token_round_trip(t), Ok(()));

@@ -311,6 +311,8 @@ impl LoadBalancer {
                 self.idle_timeouts += u64::from(measured);
                 self.own_status(IDLE_TIMEOUT, measured)
             }
+            // aws-facts: §2 sync Invoke results: a load balancer answers a function error 502.
+            Outcome::Error => super::DOWNSTREAM_ERROR,
         };
         self.answer(ctx, p.call, p.arrived, status);
         // A back-end connection is free: the surge queue's oldest request for it goes.
