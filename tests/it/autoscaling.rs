@@ -66,6 +66,13 @@ fn cpu_utilisation_is_offered_work_over_vcpus_and_speed() {
         let u = num(&s, "components.web.utilisation");
         assert!((u - expected).abs() < 0.015, "{itype}: {u} vs {expected}");
         assert_eq!(num(&s, "requests.by_status.200"), num(&s, "requests.total"));
+        // The work accepted is the same ρ: every request is served.
+        let accepted = num(&s, "components.web.accepted_utilisation");
+        assert!(
+            (accepted - expected).abs() < 0.015,
+            "{itype}: {accepted} vs {expected}"
+        );
+        assert!((num(&s, "components.web.accepted_vcpus") - 4.0 * expected).abs() < 0.06);
     }
 }
 

@@ -1038,3 +1038,30 @@ fn a_service_invoking_a_function_retries_its_throttles_as_the_sdk_does() {
     let retries = num(&s, "components.fn.invocations") - num(&s, "components.app.arrivals");
     assert!(retries > 150.0 && retries < 300.0, "{retries} retries");
 }
+
+#[test]
+fn the_accepted_concurrency_counts_what_the_time_average_leaves_out() {
+    // Invocations at 1, 2, …, 9 s of a 10 s run, each 2 s long with no Init: the time
+    // average over [0, 10 s) sees 17 execution-seconds (the last runs to 11 s): 1.7; the
+    // accepted concurrency counts all 9 whole: 9 × 2 s / 10 s = 1.8.
+    let s = run(r#"
+        [scenario]
+        duration = "10s"
+        [network]
+        same_az = "0s"
+        [[workload]]
+        name = "u"
+        target = "fn"
+        arrival = { process = "constant", rate = 1 }
+        [[component]]
+        id = "fn"
+        kind = "lambda"
+        memory_mb = 1769
+        init = "0s"
+        work = "2s"
+    "#);
+    let mean = num(&s, "components.fn.concurrency_mean");
+    assert!((mean - 1.7).abs() < 1e-6, "{mean}");
+    let accepted = num(&s, "components.fn.accepted_concurrency");
+    assert!((accepted - 1.8).abs() < 1e-6, "{accepted}");
+}

@@ -397,6 +397,16 @@ const FIELDS: &[Field] = &[
         about: "busy vCPUs over the vCPUs in service, time-averaged",
     },
     Field {
+        path: "accepted_vcpus",
+        unit: Unit::Number,
+        about: "the vCPUs the measured period's requests needed: their CPU work / measured time (counts work running past the end, unlike utilisation)",
+    },
+    Field {
+        path: "accepted_utilisation",
+        unit: Unit::Share,
+        about: "accepted_vcpus over the vCPUs in service, time-averaged",
+    },
+    Field {
         path: "instances_mean",
         unit: Unit::Number,
         about: "instances in service, time-averaged",

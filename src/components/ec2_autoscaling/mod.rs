@@ -196,6 +196,8 @@ pub struct AutoScalingGroup {
     statuses: WindowedCounts<u16>,
     response: Latency,
     busy: Level,
+    /// CPU-seconds of work taken on by requests that arrived in the measured period.
+    accepted_cpu_s: f64,
     vcpus_in_service: Level,
     in_service: Level,
     booting: Level,
@@ -262,6 +264,7 @@ impl AutoScalingGroup {
             statuses: WindowedCounts::default(),
             response: Latency::new(&clock),
             busy: Level::new(&clock),
+            accepted_cpu_s: 0.0,
             vcpus_in_service: Level::new(&clock),
             in_service: Level::new(&clock),
             booting: Level::new(&clock),

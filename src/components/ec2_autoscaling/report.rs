@@ -54,6 +54,18 @@ impl AutoScalingGroup {
                 0.0
             },
         );
+        // The CPU work the measured period's requests took on, however long it ran: the
+        // vCPUs it needed on average, and their share of the vCPUs in service.
+        let accepted_vcpus = self.accepted_cpu_s / c.measured_secs();
+        m.gauge("accepted_vcpus", accepted_vcpus);
+        m.gauge(
+            "accepted_utilisation",
+            if vcpu_mean > 0.0 {
+                accepted_vcpus / vcpu_mean
+            } else {
+                0.0
+            },
+        );
         m.gauge("instances_mean", self.in_service.mean(c));
         m.gauge("instances_max", self.in_service.max());
         m.gauge("desired_max", self.desired_level.max());

@@ -192,6 +192,10 @@ impl AutoScalingGroup {
         inst.busy_cpus += 1;
         self.busy.add(&self.clock, now, 1.0);
         let work = self.cfg.work.sample(&mut self.rng) / self.cfg.itype.speed;
+        let j = &self.jobs[job];
+        if !j.probe && self.clock.measured(j.arrived) {
+            self.accepted_cpu_s += work;
+        }
         ctx.schedule(SimTime::from_secs_f64(work), Timer::Work(job).encode());
     }
 

@@ -252,6 +252,11 @@ impl Kind for LambdaConfig {
                 about: "executions running, time-averaged",
             },
             Field {
+                path: "accepted_concurrency",
+                unit: Unit::Number,
+                about: "the executions the invocations of the measured period needed: admitted invocations × their mean time from arrival to end / measured time (counts work running past the end, unlike concurrency_mean)",
+            },
+            Field {
                 path: "concurrency_max",
                 unit: Unit::Number,
                 about: "the most executions running at once",

@@ -323,6 +323,9 @@ pub struct Lambda {
     timeouts: u64,
     gb_seconds: f64,
     pc_gb_seconds: f64,
+    /// Execution-seconds of the invocations that arrived in the measured period, from their
+    /// arrival (Init included) to their end.
+    accepted_held: f64,
     events: EventLog,
 }
 
@@ -364,6 +367,7 @@ impl Lambda {
             init: Hist::new(),
             timeouts: 0,
             gb_seconds: 0.0,
+            accepted_held: 0.0,
             pc_gb_seconds: 0.0,
             events: EventLog::new(&env.name),
             versions,
@@ -595,6 +599,7 @@ impl Lambda {
             // aws-facts: §2 pricing: billed per 1 ms, Init included since 2025-08-01 (billed =
             // Init Duration + Duration): from arrival, which for a cold start is when Init
             // began. A provisioned environment ran its Init ahead, billed while enabled.
+            self.accepted_held += (now - j.arrived).as_secs_f64();
             let billed_ms = (now - j.arrived).0.div_ceil(1_000_000);
             let gb_s = billed_ms as f64 / 1e3 * f64::from(self.cfg.memory_mb) / 1024.0;
             if env.provisioned {
@@ -791,6 +796,12 @@ impl Component for Lambda {
             self.throttles.total() as f64 / inv.max(1) as f64,
         );
         m.gauge("concurrency_mean", self.concurrency.mean(c));
+        // The executions the measured period's invocations needed, however long they ran:
+        // admitted invocations × their mean time from arrival to end / measured time.
+        m.gauge(
+            "accepted_concurrency",
+            self.accepted_held / c.measured_secs(),
+        );
         m.gauge("concurrency_max", self.concurrency.max());
         m.gauge("concurrency_p50", quantile(&self.seen, 0.5));
         m.gauge("concurrency_p99", quantile(&self.seen, 0.99));
