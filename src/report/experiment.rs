@@ -109,6 +109,23 @@ fn cost_p99(variants: &[Summary]) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// The headline metrics an experiment's tables show: (path, words, scale). The error rate
+/// is a percentage; cost is left out when no variant has a priced component (a table of
+/// "0 [0 – 0]" says nothing).
+fn shown(variants: &[Summary]) -> Vec<(&'static str, String, f64)> {
+    let priced = variants
+        .iter()
+        .any(|s| mean_ci(s, "cost_usd.total").is_some_and(|(v, _, _)| v > 0.0));
+    HEADLINES
+        .iter()
+        .filter(|(m, _, _)| priced || *m != "cost_usd.total")
+        .map(|&(m, words, _)| match m {
+            "error_rate" => (m, "error rate [%]".to_string(), 100.0),
+            _ => (m, words.to_string(), 1.0),
+        })
+        .collect()
+}
+
 /// The cheapest variant that meets the experiment's requirements (the cheaper p99 on a tie in
 /// cost): the expectations written for every variant (no `variant = "…"`). An expectation
 /// of one variant is a claim about that variant, not a requirement the others could meet:
@@ -406,16 +423,17 @@ pub fn html(
         variants.len(),
         if seeds == 1 { "" } else { "s" }
     );
+    let columns = shown(variants);
     if let Some(i) = cheapest_meeting(variants) {
         let _ = writeln!(
             o,
-            "<p><b>Cheapest variant that meets every expectation: <a href=\"{}\">{}</a></b>.</p>",
+            "<p><b>Cheapest variant that meets every requirement (the expectations written for all variants): <a href=\"{}\">{}</a></b>.</p>",
             relative_link(name(&variants[i]), "report.html"),
             escape(name(&variants[i]))
         );
     }
     o.push_str("<h2>Variants</h2><table><tr><th>variant</th><th style=\"text-align:left\">what it changes</th>");
-    for (_, words, _) in HEADLINES {
+    for (_, words, _) in &columns {
         let _ = write!(o, "<th>{}</th>", escape(words));
     }
     o.push_str("<th>expectations held</th></tr>\n");
@@ -435,15 +453,15 @@ pub fn html(
                 set.join("<br>")
             }
         );
-        for (m, _, _) in HEADLINES {
+        for (m, _, k) in &columns {
             let cell = match mean_ci(s, m) {
                 Some((v, lo, hi)) if lo.is_finite() => format!(
                     "{} <span class=\"ci\">[{} – {}]</span>",
-                    fmt(v),
-                    fmt(lo),
-                    fmt(hi)
+                    fmt(k * v),
+                    fmt(k * lo),
+                    fmt(k * hi)
                 ),
-                Some((v, _, _)) => fmt(v),
+                Some((v, _, _)) => fmt(k * v),
                 None => "–".into(),
             };
             let _ = write!(o, "<td>{cell}</td>");
@@ -466,21 +484,21 @@ pub fn html(
             "<h2>Against the baseline</h2><p class=\"meta\">Each variant minus <b>{}</b>, paired seed by seed; in bold where the interval leaves zero out (a difference the seeds' noise does not explain).</p><table><tr><th>variant</th>",
             escape(name(&variants[0]))
         );
-        for (_, words, _) in HEADLINES {
+        for (_, words, _) in &columns {
             let _ = write!(o, "<th>Δ {}</th>", escape(words));
         }
         o.push_str("</tr>\n");
         for s in &variants[1..] {
             let _ = write!(o, "<tr><td>{}</td>", escape(name(s)));
-            for (m, _, _) in HEADLINES {
+            for (m, _, k) in &columns {
                 let cell = match paired(&variants[0], s, m) {
                     Some(d) if d.lo.is_finite() => {
                         let text = format!(
                             "{}{} <span class=\"ci\">[{} – {}]</span>",
                             if d.mean > 0.0 { "+" } else { "" },
-                            fmt(d.mean),
-                            fmt(d.lo),
-                            fmt(d.hi)
+                            fmt(k * d.mean),
+                            fmt(k * d.lo),
+                            fmt(k * d.hi)
                         );
                         if d.excludes_zero() {
                             format!("<b>{text}</b>")
@@ -488,7 +506,7 @@ pub fn html(
                             text
                         }
                     }
-                    Some(d) => fmt(d.mean),
+                    Some(d) => fmt(k * d.mean),
                     None => "–".into(),
                 };
                 let _ = write!(o, "<td>{cell}</td>");
@@ -522,31 +540,37 @@ pub fn terminal(scenario: &str, variants: &[Summary]) -> String {
         variants.len(),
         name(&variants[0])
     );
+    let columns = shown(variants);
+    // Each column as wide as its words (at least 12 characters).
+    let widths: Vec<usize> = columns
+        .iter()
+        .map(|(_, w, _)| w.chars().count().max(12))
+        .collect();
     let mut header = format!("  {:<24}", "variant");
-    for (_, words, _) in HEADLINES {
-        let _ = write!(header, " {:>22}", words);
+    for ((_, words, _), w) in columns.iter().zip(&widths) {
+        let _ = write!(header, "  {words:>w$}");
     }
     let _ = writeln!(o, "{header}");
     for s in &variants[1..] {
         let mut line = format!("  {:<24}", crate::text::one_line(name(s)));
-        for (m, _, _) in HEADLINES {
+        for ((m, _, k), w) in columns.iter().zip(&widths) {
             let cell = match paired(&variants[0], s, m) {
                 Some(d) => format!(
                     "{}{}{}",
                     if d.mean > 0.0 { "+" } else { "" },
-                    super::short(d.mean),
+                    super::short(k * d.mean),
                     if d.excludes_zero() { "*" } else { " " }
                 ),
                 None => "–".into(),
             };
-            let _ = write!(line, " {cell:>22}");
+            let _ = write!(line, "  {cell:>w$}");
         }
         let _ = writeln!(o, "{line}");
     }
     if let Some(i) = cheapest_meeting(variants) {
         let _ = writeln!(
             o,
-            "  cheapest that meets every expectation: {}",
+            "  cheapest that meets every requirement (expectations for all variants): {}",
             crate::text::one_line(name(&variants[i]))
         );
     }
@@ -565,6 +589,25 @@ mod tests {
             ],
             "expectations": expectations,
         })
+    }
+
+    #[test]
+    fn tables_leave_out_a_cost_nobody_pays_and_show_errors_in_percent() {
+        let unpriced = [variant(0.0, 40.0, json!([])), variant(0.0, 50.0, json!([]))];
+        let columns = shown(&unpriced);
+        assert!(columns.iter().all(|(m, _, _)| *m != "cost_usd.total"));
+        let errors = columns.iter().find(|(m, _, _)| *m == "error_rate").unwrap();
+        assert_eq!((errors.1.as_str(), errors.2), ("error rate [%]", 100.0));
+        let priced = [variant(0.0, 40.0, json!([])), variant(0.5, 50.0, json!([]))];
+        assert!(shown(&priced)
+            .iter()
+            .any(|(m, _, _)| *m == "cost_usd.total"));
+        // The terminal's columns are as wide as their words: nothing runs into its neighbour.
+        let text = terminal("s", &priced);
+        assert!(
+            text.contains("  p99 latency of successes [ms]  error rate [%]"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -275,8 +275,11 @@ pub(crate) fn short(v: f64) -> String {
         format!("{}", v as i64)
     } else if v.abs() >= 100.0 {
         format!("{v:.0}")
-    } else {
+    } else if v.abs() >= 0.1 {
         format!("{v:.2}")
+    } else {
+        // Small values keep two significant digits: a cost difference of $0.004 is not 0.00.
+        significant(v, 2)
     }
 }
 

@@ -268,7 +268,7 @@ fn draw<DB: DrawingBackend>(
                     14,
                     RGBColor(44, 160, 44).stroke_width(4),
                 )))?
-                .label("cheapest that meets every expectation")
+                .label("cheapest that meets every requirement")
                 .legend(|(x, y)| {
                     Circle::new((x + 15, y), 8, RGBColor(44, 160, 44).stroke_width(3))
                 });
