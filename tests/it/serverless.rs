@@ -211,7 +211,7 @@ fn scaling_is_limited_to_a_thousand_new_environments_per_ten_seconds() {
     // 3,000/s of 1 s work needs 3,000 environments at once. Since 2023-11 a function adds at
     // most 1,000 per 10 s (the allowance refills continuously at 100/s): in the first 10 s at
     // most 1,000 + 100 × 10 = 2,000 environments can exist, so requests are throttled while
-    // the function climbs the staircase, and none once it reaches 3,000.
+    // the function climbs, and none once it reaches 3,000.
     let scenario = |duration: &str| {
         format!(
             r#"
@@ -239,7 +239,7 @@ fn scaling_is_limited_to_a_thousand_new_environments_per_ten_seconds() {
         "at most 1,000 + 100 × 10 environments in 10 s: {max}"
     );
     assert!(num(&first, "components.fn.throttles") > 5_000.0);
-    // A minute in, the function has climbed the staircase: 3,000 × (1 s + ~13 ms of init on
+    // A minute in, the function has climbed: 3,000 × (1 s + ~13 ms of init on
     // the few cold ones) executions, created within 1,000 + 100 × 60 allowance.
     let minute = run(&scenario("60s"));
     let cold = num(&minute, "components.fn.cold_starts");
