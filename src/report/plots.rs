@@ -773,15 +773,29 @@ pub fn scenario_charts(
         format!("seed {first_seed}")
     };
     let kinds = kinds_of(summary);
-    let chart = |title: String, panels: Vec<Panel>| Chart {
+    // What a chart marks: faults and conditions with a duration (a full queue, a writer
+    // down) matter on every chart; a component's instants (a scale-out, a target turning
+    // healthy) only on its own chart.
+    let chart_of = |title: String, panels: Vec<Panel>, focus: Option<&str>| Chart {
         title,
         subtitle: subtitle.clone(),
         panels,
         t_end,
         warmup_s,
-        events: events.to_vec(),
+        events: events
+            .iter()
+            .filter(|e| e.seed == first_seed)
+            .filter(|e| match mark_of(e, &kinds) {
+                Mark::Instant => {
+                    e.component == faults::ACTOR || Some(e.component.as_str()) == focus
+                }
+                _ => true,
+            })
+            .cloned()
+            .collect(),
         kinds: kinds.clone(),
     };
+    let chart = |title: String, panels: Vec<Panel>| chart_of(title, panels, None);
     let line = |actor: &str, series: &str, label: &str, color: RGBColor, scale: f64| {
         table.band(actor, series, scale).map(|band| Line {
             label: label.to_string(),
@@ -892,7 +906,7 @@ pub fn scenario_charts(
             if !panels.is_empty() {
                 out.push((
                     format!("component-{id}"),
-                    chart(format!("{name} · {id} ({kind})"), panels),
+                    chart_of(format!("{name} · {id} ({kind})"), panels, Some(id.as_str())),
                 ));
             }
         }

@@ -429,4 +429,10 @@ fn no_text_of_a_busy_chart_covers_another_or_leaves_it() {
         charts += 1;
     }
     assert!(charts >= 10, "{charts} charts");
+    // A component's instants are marked on its own chart only; faults on every chart.
+    let text = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
+    assert!(text("scale-out-lag/component-web.svg").contains("web scale out"));
+    assert!(!text("scale-out-lag/latency-shoppers.svg").contains("scale out"));
+    assert!(!text("scale-out-lag/component-web.svg").contains("alb target healthy"));
+    assert!(text("az-outage-cross-zone/baseline/latency-clients.svg").contains("az outage a"));
 }
