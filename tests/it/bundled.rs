@@ -85,3 +85,23 @@ fn bundled_expectations_hold_at_full_length() {
         }
     }
 }
+
+#[test]
+fn the_readme_shows_plots_that_exist() {
+    // The README's pictures are committed baselines under results/: a scenario renamed or
+    // turned into an experiment (its folders one level down) must not leave a broken image.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let images: Vec<&str> = readme
+        .split("](results/")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .collect();
+    assert!(images.len() >= 4, "{images:?}");
+    for image in images {
+        assert!(
+            root.join("results").join(image).is_file(),
+            "README shows results/{image}, which does not exist"
+        );
+    }
+}
