@@ -212,10 +212,18 @@ fn node(
         t1 = y + 25.0,
         kdx = BOX_W - 20.0,
     );
+    // A line longer than the box is drawn narrower to fit inside it (its estimated width at
+    // 15 px, about 0.6 em a character, against the box's inner width).
+    let inner = BOX_W - 20.0;
     for (k, line) in lines.iter().take(3).enumerate() {
+        let fit = if line.chars().count() as f64 * 0.6 * 15.0 > inner {
+            format!(r#" textLength="{inner}" lengthAdjust="spacingAndGlyphs""#)
+        } else {
+            String::new()
+        };
         let _ = write!(
             o,
-            r##"<text x="{}" y="{}" font-size="15" fill="#333">{}</text>"##,
+            r##"<text x="{}" y="{}" font-size="15" fill="#333"{fit}>{}</text>"##,
             x + 10.0,
             y + 48.0 + 19.0 * k as f64,
             escape(line)
