@@ -21,9 +21,9 @@ use std::fmt::Write as _;
 /// same bytes for the same scenario, seed and commit, and committed baselines stay put.
 pub const TIMING: &[&str] = &["wall_s", "events_per_sec"];
 
-/// A summary as its folder saves it: `summary.json` without the `TIMING` figures, and
-/// `timing.json` with them.
-pub fn saved_summary(summary: &Summary) -> (String, String) {
+/// A summary split in two: itself without the `TIMING` figures (the same for the same
+/// scenario, seed and commit), and those figures.
+pub fn without_timing(summary: &Summary) -> (Summary, Value) {
     let mut kept = summary.clone();
     let mut timing = serde_json::Map::new();
     if let Some(kernel) = kept.get_mut("kernel").and_then(Value::as_object_mut) {
@@ -33,7 +33,14 @@ pub fn saved_summary(summary: &Summary) -> (String, String) {
             }
         }
     }
-    (summary_json(&kept), summary_json(&Value::Object(timing)))
+    (kept, Value::Object(timing))
+}
+
+/// A summary as its folder saves it: `summary.json` without the `TIMING` figures, and
+/// `timing.json` with them.
+pub fn saved_summary(summary: &Summary) -> (String, String) {
+    let (kept, timing) = without_timing(summary);
+    (summary_json(&kept), summary_json(&timing))
 }
 
 /// `summary.json`, pretty-printed.

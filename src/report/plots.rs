@@ -116,6 +116,7 @@ pub struct Chart {
     /// End of the time axis [s].
     pub t_end: f64,
     pub warmup_s: f64,
+    /// What the chart marks: one seed's events (the seed its subtitle names).
     pub events: Vec<Event>,
     /// The kind of each component, for how its events are marked.
     pub kinds: BTreeMap<String, &'static KindInfo>,
@@ -500,7 +501,7 @@ where
     Ok(())
 }
 
-/// The marks of discrete happenings of the first seed: a shaded span for a condition that
+/// The marks of a chart's events (one seed's, as `scenario_charts` chose them): a shaded span for a condition that
 /// starts and ends (a full queue; spans closer than 1 % of the axis merge, and one still open
 /// at the end runs to the end), a dashed line for an instant; the same instant several times
 /// at once (two targets marked unhealthy together) is one mark, counted. Labels are in
@@ -515,14 +516,8 @@ fn marks(
         spans: Vec::new(),
         instants: Vec::new(),
     };
-    let Some(seed) = events.first().map(|e| e.seed) else {
-        return out;
-    };
     let gap = 0.01 * x_end;
-    let events: Vec<&Event> = events
-        .iter()
-        .filter(|e| e.seed == seed && !e.component.is_empty())
-        .collect();
+    let events: Vec<&Event> = events.iter().filter(|e| !e.component.is_empty()).collect();
     // Spans by label: (start, end) in axis units.
     let mut spans: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
     let mut open: BTreeMap<String, f64> = BTreeMap::new();

@@ -34,14 +34,8 @@ fn bundled_scenarios_load_and_run() {
     for o in outcomes {
         let total = o.summary["requests"]["total"].as_u64().unwrap();
         assert!(total > 0, "{} served nothing", o.name);
-        let mut summary = o.summary.clone();
-        // What the machine decides, not the model.
-        for timing in ["wall_s", "events_per_sec"] {
-            summary["kernel"]
-                .as_object_mut()
-                .expect("kernel figures")
-                .remove(timing);
-        }
+        // What the machine decides, not the model, is left out.
+        let (summary, _) = archsim::report::without_timing(&o.summary);
         let snapshot = match summary["variant"].as_str() {
             Some(variant) => format!("{}@{variant}", o.name),
             None => o.name.clone(),

@@ -41,13 +41,9 @@ fn outputs(threads: usize) -> Vec<(String, String, String)> {
     outcomes
         .iter()
         .map(|o| {
-            let mut summary = o.summary.clone();
             // Wall-clock figures are the only ones allowed to differ.
-            let k = summary["kernel"].as_object_mut().unwrap();
-            k.remove("wall_s");
-            k.remove("events_per_sec");
             (
-                report::summary_json(&summary),
+                report::saved_summary(&o.summary).0,
                 report::timeseries_csv(&o.runs),
                 report::events_csv(&o.runs),
             )
@@ -171,12 +167,8 @@ fn render(sc: &archsim::scenario::Scenario, threads: usize) -> (String, String, 
     )
     .unwrap_or_else(|_| panic!("runs failed"));
     let o = &outcomes[0];
-    let mut summary = o.summary.clone();
-    let k = summary["kernel"].as_object_mut().unwrap();
-    k.remove("wall_s");
-    k.remove("events_per_sec");
     (
-        report::summary_json(&summary),
+        report::saved_summary(&o.summary).0,
         report::timeseries_csv(&o.runs),
         report::events_csv(&o.runs),
     )
