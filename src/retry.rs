@@ -288,6 +288,14 @@ const TRANSIENT: [u16; 5] = [
     status::CONNECTION_RESET,
 ];
 
+/// The statuses an SDK client of `service` retries: its throttles, then the transient errors.
+/// A policy written by hand retries these by default too (those of a generic service).
+pub fn retried_statuses(service: &SdkService) -> Vec<u16> {
+    let mut on_status: Vec<u16> = service.throttles.to_vec();
+    on_status.extend(TRANSIENT.iter().filter(|s| !service.throttles.contains(s)));
+    on_status
+}
+
 /// The longest wait of SDKs that set no cap (botocore's and C++'s legacy modes): one hour,
 /// far beyond any attempt count they allow to matter.
 const NO_CAP_S: u64 = 3600;
@@ -381,8 +389,7 @@ impl Sdk {
                 (11, b, b, None)
             }
         };
-        let mut on_status: Vec<u16> = service.throttles.to_vec();
-        on_status.extend(TRANSIENT.iter().filter(|s| !service.throttles.contains(s)));
+        let on_status = retried_statuses(service);
         RetryPolicy {
             attempts,
             backoff,

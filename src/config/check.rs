@@ -6,7 +6,6 @@ use super::raw::{Quantity, RawCall, RawDist, RawRetry, RetryOn};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
 use crate::retry::{Backoff, Jitter, RetryPolicy, RetrySpec, SDKS, SDK_WORDS};
-use crate::status;
 use serde::Deserialize;
 use std::fmt;
 use std::ops::Range;
@@ -708,14 +707,7 @@ impl Checker {
             // Retryable by default: throttles, server errors, reset connections and timeouts,
             // as the AWS SDKs do.
             None => {
-                on_status = vec![
-                    status::TOO_MANY_REQUESTS,
-                    status::INTERNAL_ERROR,
-                    status::BAD_GATEWAY,
-                    status::SERVICE_UNAVAILABLE,
-                    status::GATEWAY_TIMEOUT,
-                    status::CONNECTION_RESET,
-                ];
+                on_status = crate::retry::retried_statuses(&crate::retry::SdkService::GENERIC);
                 on_timeout = true;
             }
             Some(list) => {
