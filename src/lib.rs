@@ -22,5 +22,6 @@ pub mod shard;
 pub mod status;
 pub mod sweep;
 pub mod text;
+pub mod theory;
 pub mod workload;
 pub mod world;

@@ -409,6 +409,9 @@ fn outcome(sc: &Scenario, g: Gathered) -> ScenarioOutcome {
             })
             .collect();
     }
+    if let Some(q) = crate::theory::of_scenario(sc) {
+        summary["theory"] = q.to_json();
+    }
     let variant = sc.variant.as_ref().map(|v| v.name.as_str());
     let mine: Vec<crate::expect::Expectation> = sc
         .expectations

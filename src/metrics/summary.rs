@@ -105,6 +105,41 @@ pub const FIELDS: &[Field] = &[
         about: "cost of each priced component",
     },
     Field {
+        path: "theory.model",
+        unit: Unit::Number,
+        about: "(text) the queue the scenario is, when it is one (\"M/M/1\", \"M/M/c\"): one workload of Poisson arrivals at a constant rate to a `service` with exponential work, no queue limit, no calls, no client timeout, no faults, utilisation below 1. Absent otherwise",
+    },
+    Field {
+        path: "theory.servers",
+        unit: Unit::Count,
+        about: "its servers, c",
+    },
+    Field {
+        path: "theory.arrival_rps",
+        unit: Unit::PerSecond,
+        about: "its arrival rate, λ",
+    },
+    Field {
+        path: "theory.service_ms",
+        unit: Unit::Milliseconds,
+        about: "its mean work, 1/μ",
+    },
+    Field {
+        path: "theory.server_utilisation",
+        unit: Unit::Share,
+        about: "each server's utilisation, λ/(cμ)",
+    },
+    Field {
+        path: "theory.wait_probability",
+        unit: Unit::Share,
+        about: "the chance a request waits for a server (Erlang C)",
+    },
+    Field {
+        path: "theory.latency_ms.*",
+        unit: Unit::Milliseconds,
+        about: "what queueing theory says the service's response time is (mean, p50, p99, p999), waiting and work, without the client's network hops; compare with `latency_ms.*`",
+    },
+    Field {
         path: "kernel.events",
         unit: Unit::Count,
         about: "events the kernel processed, over all seeds",

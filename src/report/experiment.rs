@@ -10,6 +10,7 @@ use super::html::{escape, fmt, relative_link};
 use super::xy::{self, Point, XyChart};
 use crate::metrics::compare::{mean_ci, paired, per_seed, HEADLINES};
 use crate::metrics::Summary;
+use crate::theory::Mmc;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 
@@ -216,6 +217,93 @@ fn against(variants: &[&Summary], path: &str, metric: &str) -> Vec<Point> {
     points
 }
 
+/// Latency against utilisation, simulated beside queueing theory's curves: when every
+/// variant is the same M/M/c queue (servers, work) at different loads (the summary's
+/// `theory`), at least three of them.
+fn against_theory(scenario: &str, variants: &[Summary], band: &str) -> Option<XyChart> {
+    let queues: Vec<(&Summary, Mmc)> = variants
+        .iter()
+        .filter_map(|s| {
+            let t = &s["theory"];
+            let q = Mmc {
+                servers: u32::try_from(t["servers"].as_u64()?).ok()?,
+                arrival_rate: t["arrival_rps"].as_f64()?,
+                service_time: t["service_ms"].as_f64()? / 1e3,
+            };
+            Some((s, q))
+        })
+        .collect();
+    let (_, first) = *queues.first()?;
+    let same = queues.iter().all(|(_, q)| {
+        q.servers == first.servers && (q.service_time - first.service_time).abs() <= 1e-12
+    });
+    if queues.len() < 3 || queues.len() < variants.len() || !same {
+        return None;
+    }
+    let model = variants[0]["theory"]["model"].as_str().unwrap_or("M/M/c");
+    let simulated = |metric: &str| -> Vec<Point> {
+        let mut points: Vec<Point> = queues
+            .iter()
+            .filter_map(|(s, q)| {
+                let (y, lo, hi) = mean_ci(s, metric)?;
+                Some(Point {
+                    x: 100.0 * q.utilisation(),
+                    y,
+                    lo,
+                    hi,
+                    label: String::new(),
+                })
+            })
+            .collect();
+        points.sort_by(|a, b| a.x.total_cmp(&b.x));
+        points
+    };
+    // The curves from no load to the busiest variant, finely enough to look smooth.
+    let top = queues
+        .iter()
+        .map(|(_, q)| q.utilisation())
+        .fold(0.0, f64::max);
+    // Through each variant's load exactly, so that a dot sits beside its own theory.
+    let mut loads: Vec<f64> = (0..=200).map(|k| top * f64::from(k) / 200.0).collect();
+    loads.extend(queues.iter().map(|(_, q)| q.utilisation()));
+    loads.sort_by(f64::total_cmp);
+    loads.dedup();
+    let curve = |f: fn(&Mmc) -> f64| -> Vec<(f64, f64)> {
+        loads
+            .iter()
+            .map(|&rho| {
+                let q = Mmc {
+                    arrival_rate: rho * f64::from(first.servers) / first.service_time,
+                    ..first
+                };
+                (100.0 * rho, 1e3 * f(&q))
+            })
+            .collect()
+    };
+    Some(XyChart {
+        title: format!("{scenario}: latency against utilisation"),
+        subtitle: format!(
+            "dots: simulated, {}; dashed: {model} theory, {} server{} of {} ms",
+            band.replace("shaded", "as bars"),
+            first.servers,
+            if first.servers == 1 { "" } else { "s" },
+            super::short(first.service_time * 1e3)
+        ),
+        x_desc: "utilisation of the servers [%]".into(),
+        y_desc: "latency [ms]".into(),
+        lines: vec![
+            ("simulated mean".into(), simulated("latency_ms.mean")),
+            ("simulated p99".into(), simulated("latency_ms.p99")),
+        ],
+        curves: vec![
+            (format!("{model} mean"), curve(Mmc::mean_response)),
+            (format!("{model} p99"), curve(|q| q.response_quantile(0.99))),
+        ],
+        joined: false,
+        ..Default::default()
+    })
+}
+
 /// Whether the values of `path` span enough (30 times, all positive) to want a log axis.
 fn log_axis(variants: &[&Summary], path: &str) -> bool {
     let xs: Vec<f64> = variants.iter().filter_map(|s| x_of(s, path)).collect();
@@ -244,6 +332,10 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
     } else {
         "one seed: no interval".to_string()
     };
+    // Theory beside the simulation first, when the variants are one queue at several loads.
+    if let Some(chart) = against_theory(scenario, variants, &band) {
+        out.push(("latency-vs-utilisation".into(), chart));
+    }
     // A parameter the points order by: the first swept path, when every point has a number
     // for it and the others vary with it (one path, or a zip).
     let axis = paths.first().filter(|p| {

@@ -457,10 +457,12 @@ where
         let style = ShapeStyle {
             color: color.to_rgba(),
             filled: false,
+            // Earlier lines drawn wider, so that one equal to a later line (desired and in
+            // service, most of the time) shows as a rim around it instead of vanishing.
             stroke_width: if matches!(panel.kind, Kind::Stacked) {
                 1
             } else {
-                3
+                3 + 2 * (lines.len() - 1 - i).min(2) as u32
             },
         };
         let mut first = true;
@@ -477,13 +479,14 @@ where
             if first {
                 let legend_color = color;
                 let filled = matches!(panel.kind, Kind::Stacked);
+                let dashed = line.dashed;
+                let width = style.stroke_width.max(3);
                 series.label(line.label.clone()).legend(move |(x, y)| {
                     if filled {
-                        Rectangle::new([(x, y - 8), (x + 24, y + 8)], legend_color.filled())
+                        Rectangle::new([(x, y - 8), (x + 30, y + 8)], legend_color.filled())
                             .into_dyn()
                     } else {
-                        PathElement::new(vec![(x, y), (x + 24, y)], legend_color.stroke_width(4))
-                            .into_dyn()
+                        legend_line((x, y), legend_color.stroke_width(width), dashed).into_dyn()
                     }
                 });
                 first = false;
@@ -493,12 +496,28 @@ where
     if !lines.is_empty() {
         c.configure_series_labels()
             .position(SeriesLabelPosition::UpperRight)
+            .legend_area_size(LEGEND_ICON)
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(180, 180, 180))
             .label_font((FONT, 22))
             .draw()?;
     }
     Ok(())
+}
+
+/// The width a legend gives its icons [px]: 30 px of icon and a gap before the text.
+pub(crate) const LEGEND_ICON: u32 = 42;
+
+/// A legend's line, 30 px long at `at`: dashed when the plot's line is (two dashes, so
+/// that it reads as dashed), solid otherwise.
+pub(crate) fn legend_line(
+    (x, y): (i32, i32),
+    style: ShapeStyle,
+    dashed: bool,
+) -> plotters::element::DashedPathElement<std::vec::IntoIter<(i32, i32)>, i32> {
+    // Dashes of 11 px with 8 px gaps, or one dash as long as the line.
+    let (dash, gap) = if dashed { (11, 8) } else { (30, 1) };
+    plotters::element::DashedPathElement::new(vec![(x, y), (x + 30, y)], dash, gap, style)
 }
 
 /// The marks of a chart's events (one seed's, as `scenario_charts` chose them): a shaded span for a condition that

@@ -46,6 +46,9 @@ pub struct XyChart {
     /// The top of the y axis, when far-off values (an overloaded probe) would squash the
     /// rest: points above it are drawn on it.
     pub y_cap: Option<f64>,
+    /// Curves drawn dashed, without dots, each in the colour of the `lines` entry of the same
+    /// index (a theory beside what was simulated).
+    pub curves: Vec<(String, Vec<(f64, f64)>)>,
 }
 
 pub fn svg(chart: &XyChart) -> String {
@@ -116,7 +119,23 @@ fn draw<DB: DrawingBackend>(
         (FONT, 22).into_font().color(&RGBColor(90, 90, 90)),
     ))?;
     let pts = &chart.points;
-    let all = || pts.iter().chain(chart.lines.iter().flat_map(|(_, l)| l));
+    let curve_points: Vec<Point> = chart
+        .curves
+        .iter()
+        .flat_map(|(_, c)| c.iter())
+        .map(|&(x, y)| Point {
+            x,
+            y,
+            lo: f64::NAN,
+            hi: f64::NAN,
+            label: String::new(),
+        })
+        .collect();
+    let all = || {
+        pts.iter()
+            .chain(chart.lines.iter().flat_map(|(_, l)| l))
+            .chain(&curve_points)
+    };
     let (x0, x1) = if chart.log_x {
         let xs = all().map(|p| p.x).filter(|x| *x > 0.0);
         let (lo, hi) = extent(xs, false);
@@ -183,26 +202,50 @@ fn draw<DB: DrawingBackend>(
             for (k, (legend, line)) in chart.lines.iter().enumerate() {
                 let colour = palette::SERIES[k % palette::SERIES.len()];
                 let with: Vec<&Point> = line.iter().filter(|p| p.lo.is_finite()).collect();
-                if with.len() >= 2 {
-                    let mut poly: Vec<(f64, f64)> = with.iter().map(|p| (p.x, p.hi)).collect();
-                    poly.extend(with.iter().rev().map(|p| (p.x, p.lo)));
-                    c.draw_series(std::iter::once(Polygon::new(
-                        poly,
-                        colour.mix(0.15).filled(),
-                    )))?;
+                if chart.joined {
+                    if with.len() >= 2 {
+                        let mut poly: Vec<(f64, f64)> = with.iter().map(|p| (p.x, p.hi)).collect();
+                        poly.extend(with.iter().rev().map(|p| (p.x, p.lo)));
+                        c.draw_series(std::iter::once(Polygon::new(
+                            poly,
+                            colour.mix(0.15).filled(),
+                        )))?;
+                    }
+                    c.draw_series(LineSeries::new(
+                        line.iter().map(|p| (p.x, p.y)),
+                        colour.stroke_width(3),
+                    ))?
+                    .label(legend.as_str())
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 30, y)], colour.stroke_width(3))
+                    });
+                } else {
+                    // Dots with their intervals as bars, the legend a dot.
+                    for p in &with {
+                        c.draw_series(std::iter::once(PathElement::new(
+                            vec![(p.x, pinned(p.lo)), (p.x, pinned(p.hi))],
+                            colour.mix(0.6).stroke_width(2),
+                        )))?;
+                    }
+                    c.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+                        .label(legend.as_str())
+                        .legend(move |(x, y)| Circle::new((x + 15, y), 7, colour.filled()));
                 }
-                c.draw_series(LineSeries::new(
-                    line.iter().map(|p| (p.x, p.y)),
+                c.draw_series(
+                    line.iter()
+                        .map(|p| Circle::new((p.x, pinned(p.y)), 6, colour.filled())),
+                )?;
+            }
+            for (k, (legend, curve)) in chart.curves.iter().enumerate() {
+                let colour = palette::SERIES[k % palette::SERIES.len()];
+                c.draw_series(DashedLineSeries::new(
+                    curve.iter().map(|&(x, y)| (x, pinned(y))),
+                    12,
+                    8,
                     colour.stroke_width(3),
                 ))?
                 .label(legend.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 30, y)], colour.stroke_width(3))
-                });
-                c.draw_series(
-                    line.iter()
-                        .map(|p| Circle::new((p.x, p.y), 6, colour.filled())),
-                )?;
+                .legend(move |at| super::plots::legend_line(at, colour.stroke_width(3), true));
             }
             if chart.frontier.len() >= 2 {
                 c.draw_series(LineSeries::new(
@@ -234,9 +277,7 @@ fn draw<DB: DrawingBackend>(
                     BLACK.stroke_width(2),
                 ))?
                 .label(legend.as_str())
-                .legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 30, y)], BLACK.stroke_width(2))
-                });
+                .legend(|at| super::plots::legend_line(at, BLACK.stroke_width(2), true));
             }
             c.draw_series(
                 pts.iter()
@@ -297,6 +338,7 @@ fn draw<DB: DrawingBackend>(
             }
             if !chart.frontier.is_empty()
                 || !chart.lines.is_empty()
+                || !chart.curves.is_empty()
                 || chart.chosen.is_some()
                 || !chart.failed.is_empty()
                 || chart.threshold.is_some()
@@ -304,11 +346,12 @@ fn draw<DB: DrawingBackend>(
             {
                 // A threshold chart's upper right holds the probes that broke it.
                 c.configure_series_labels()
-                    .position(if chart.threshold.is_some() {
+                    .position(if chart.threshold.is_some() || !chart.curves.is_empty() {
                         SeriesLabelPosition::UpperLeft
                     } else {
                         SeriesLabelPosition::UpperRight
                     })
+                    .legend_area_size(super::plots::LEGEND_ICON)
                     .background_style(WHITE.mix(0.85))
                     .border_style(RGBColor(180, 180, 180))
                     .label_font((FONT, 22))

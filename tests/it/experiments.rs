@@ -434,3 +434,68 @@ fn runs_report_the_simulated_time_they_cover() {
     sweep::run_all(&scenarios, &options, &|_| {}).unwrap_or_else(|_| panic!("runs failed"));
     assert_eq!(covered.load(std::sync::atomic::Ordering::Relaxed), total);
 }
+
+#[test]
+fn a_load_sweep_of_one_queue_is_charted_against_utilisation_beside_m_m_c() {
+    // Four servers of 100 ms (40 requests/s at most) at 10, 20, 30 (the baseline) and 35
+    // requests/s: utilisation 25, 50, 75 and 87.5 %. At 30/s M/M/4 gives a mean response of
+    // 100 + C(4, 3)/(40 − 30) s = 150.94 ms (the paired test above derives it).
+    let short = BASE
+        .edit("duration = \"30m\"", "duration = \"10m\"")
+        .edit("seeds = 10", "seeds = 3");
+    let text = format!("{short}[sweep]\n\"users.arrival.rate\" = [10, 20, 35]\n");
+    let outcomes = run(&all(&text));
+    let summaries: Vec<_> = outcomes.iter().map(|o| o.summary.clone()).collect();
+    let base = &summaries[0];
+    assert_eq!(base["theory"]["model"], "M/M/4");
+    assert!((base["theory"]["server_utilisation"].as_f64().unwrap() - 0.75).abs() < 1e-12);
+    let theory = base["theory"]["latency_ms"]["mean"].as_f64().unwrap();
+    assert!((theory - 150.94).abs() < 0.01, "{theory}");
+    // The simulation agrees with it (three seeds of nine measured minutes: a few %).
+    let simulated = base["latency_ms"]["mean"].as_f64().unwrap();
+    assert!(
+        (simulated / theory - 1.0).abs() < 0.08,
+        "{simulated} vs {theory}"
+    );
+
+    let charts = archsim::report::experiment::charts("exp", &summaries);
+    let (stem, chart) = &charts[0];
+    assert_eq!(stem, "latency-vs-utilisation", "theory comes first");
+    for (_, dots) in &chart.lines {
+        assert!(dots.iter().map(|p| p.x).eq([25.0, 50.0, 75.0, 87.5]));
+    }
+    // The dashed curves run from no load to the busiest variant and pass through theory's
+    // figure at each variant's load.
+    let (legend, mean) = &chart.curves[0];
+    assert_eq!(legend, "M/M/4 mean");
+    assert_eq!(mean.first().unwrap().0, 0.0);
+    assert_eq!(mean.last().unwrap().0, 87.5);
+    let at_75 = mean
+        .iter()
+        .find(|(x, _)| (x - 75.0).abs() < 1e-9)
+        .unwrap()
+        .1;
+    assert!((at_75 - theory).abs() < 1e-6, "{at_75}");
+    let svg = archsim::report::xy::svg(chart);
+    assert!(svg.contains("M/M/4 p99") && svg.contains("simulated mean"));
+}
+
+#[test]
+fn a_scenario_that_is_not_a_queue_of_theory_has_no_theory() {
+    // A client timeout can end requests early; a queue limit turns some away; work that is
+    // not exponential is not M/M/c; past full utilisation there is no steady state.
+    for (from, to) in [
+        ("target = \"web\"", "target = \"web\"\ntimeout = \"5s\""),
+        ("servers = 4", "servers = 4\nqueue = 10"),
+        ("{ dist = \"exponential\", mean = \"100ms\" }", "\"100ms\""),
+        ("rate = 30", "rate = 45"),
+    ] {
+        let text = BASE
+            .edit("duration = \"30m\"", "duration = \"1m\"")
+            .edit("warmup = \"1m\"", "warmup = \"0s\"")
+            .edit("seeds = 10", "seeds = 1")
+            .edit(from, to);
+        let out = run(&all(&text));
+        assert!(out[0].summary.get("theory").is_none(), "with {to}");
+    }
+}

@@ -12,18 +12,7 @@
 //! congested per server, hence no noisier. Each test demands a half-width under 4 %.
 
 use crate::{assert_theory, num, per_seed, run};
-
-/// Erlang's B formula (loss probability of M/M/c/c) by its stable recursion.
-fn erlang_b(c: u32, a: f64) -> f64 {
-    (1..=c).fold(1.0, |b, k| a * b / (f64::from(k) + a * b))
-}
-
-/// Erlang's C formula: the probability that an arrival to M/M/c waits.
-pub fn erlang_c(c: u32, a: f64) -> f64 {
-    let b = erlang_b(c, a);
-    let c = f64::from(c);
-    c * b / (c - a * (1.0 - b))
-}
+pub use archsim::theory::{erlang_b, erlang_c};
 
 /// Blocking probability of M/M/c/K (K in the system at most): P_K by PASTA.
 fn mmck_blocking(c: u32, k: u32, a: f64) -> f64 {
