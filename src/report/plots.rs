@@ -116,8 +116,11 @@ pub struct Chart {
     /// End of the time axis [s].
     pub t_end: f64,
     pub warmup_s: f64,
-    /// What the chart marks: one seed's events (the seed its subtitle names).
+    /// What the chart marks: the events of every seed shown. A span (a fault, a full
+    /// queue) is drawn where the median seed has it, like the curves; instants (a scale-out)
+    /// are those of `instants_seed`, which the subtitle names.
     pub events: Vec<Event>,
+    pub instants_seed: u64,
     /// The kind of each component, for how its events are marked.
     pub kinds: BTreeMap<String, &'static KindInfo>,
 }
@@ -193,7 +196,13 @@ fn draw<DB: DrawingBackend>(
     // so that none covers another, and never over the data; each panel draws the marks.
     let (width, _) = body.dim_in_pixel();
     let (unit, _) = time_unit(chart.t_end);
-    let marks = marks(&chart.events, &chart.kinds, unit, chart.t_end / unit);
+    let marks = marks(
+        &chart.events,
+        chart.instants_seed,
+        &chart.kinds,
+        unit,
+        chart.t_end / unit,
+    );
     let labels = layout(&marks, chart.t_end / unit, width as i32);
     let rows = labels.iter().map(|l| l.row + 1).max().unwrap_or(0);
     let lane = if rows == 0 {
@@ -520,28 +529,92 @@ pub(crate) fn legend_line(
     plotters::element::DashedPathElement::new(vec![(x, y), (x + 30, y)], dash, gap, style)
 }
 
-/// The marks of a chart's events (one seed's, as `scenario_charts` chose them): a shaded span for a condition that
-/// starts and ends (a full queue; spans closer than 1 % of the axis merge, and one still open
-/// at the end runs to the end), a dashed line for an instant; the same instant several times
-/// at once (two targets marked unhealthy together) is one mark, counted. Labels are in
-/// words: "web scale out", not `web scale_out`.
+/// The marks of a chart's events: a shaded span for a condition that starts and ends (a full
+/// queue; spans closer than 1 % of the axis merge, and one still open at the end runs to the
+/// end), a dashed line for an instant; the same instant several times at once (two targets
+/// marked unhealthy together) is one mark, counted. Labels are in words: "web scale out",
+/// not `web scale_out`.
+///
+/// The curves are medians over seeds, so the spans are too: of the seeds, those with the
+/// median number of spans of a label give the k-th span as the median of their k-th starts
+/// and ends (a failover of 70 s in one seed and 110 s in another is drawn as the middle
+/// one). Instants are `instants_seed`'s alone: a median of scale-outs would be a scale-out
+/// that never happened.
 fn marks(
     events: &[Event],
+    instants_seed: u64,
     kinds: &BTreeMap<String, &'static KindInfo>,
     unit: f64,
     x_end: f64,
 ) -> Marks {
-    let mut out = Marks {
-        spans: Vec::new(),
-        instants: Vec::new(),
-    };
     let gap = 0.01 * x_end;
-    let events: Vec<&Event> = events.iter().filter(|e| !e.component.is_empty()).collect();
-    // Spans by label: (start, end) in axis units.
+    let mut seeds: Vec<u64> = events.iter().map(|e| e.seed).collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    let per_seed: Vec<BTreeMap<String, Vec<(f64, f64)>>> = seeds
+        .iter()
+        .map(|&seed| {
+            let mine: Vec<&Event> = events.iter().filter(|e| e.seed == seed).collect();
+            spans_of(&mine, kinds, unit, x_end, gap)
+        })
+        .collect();
+    let mut labels: Vec<&String> = per_seed.iter().flat_map(|m| m.keys()).collect();
+    labels.sort();
+    labels.dedup();
+    let red = RGBColor(214, 39, 40);
+    let purple = RGBColor(118, 42, 131);
+    let mut spans = Vec::new();
+    for label in labels {
+        let lists: Vec<&[(f64, f64)]> = per_seed
+            .iter()
+            .map(|m| m.get(label).map_or(&[][..], Vec::as_slice))
+            .collect();
+        let list = median_spans(&lists);
+        if list.is_empty() {
+            continue;
+        }
+        // Faults in purple, consequences (a full queue) in red.
+        let color = if label.ends_with("queue full") || label.ends_with("writer down") {
+            red
+        } else {
+            purple
+        };
+        spans.push((label.clone(), color, list));
+    }
+    let mut grouped: Vec<(f64, String, usize)> = Vec::new();
+    for e in events.iter().filter(|e| e.seed == instants_seed) {
+        if e.component.is_empty() {
+            continue;
+        }
+        let x = e.time_s / unit;
+        let label = match mark_of(e, kinds) {
+            Mark::Instant if e.component == faults::ACTOR => in_words(&e.detail),
+            Mark::Instant => format!("{} {}", e.component, in_words(&e.event)),
+            _ => continue,
+        };
+        match grouped.last_mut() {
+            Some(g) if g.1 == label && x - g.0 < gap => g.2 += 1,
+            _ => grouped.push((x, label, 1)),
+        }
+    }
+    grouped.truncate(100);
+    Marks {
+        spans,
+        instants: grouped,
+    }
+}
+
+/// One seed's spans by label: (start, end) in axis units.
+fn spans_of(
+    events: &[&Event],
+    kinds: &BTreeMap<String, &'static KindInfo>,
+    unit: f64,
+    x_end: f64,
+    gap: f64,
+) -> BTreeMap<String, Vec<(f64, f64)>> {
     let mut spans: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
     let mut open: BTreeMap<String, f64> = BTreeMap::new();
-    let mut instants = Vec::new();
-    for e in &events {
+    for e in events.iter().filter(|e| !e.component.is_empty()) {
         let x = e.time_s / unit;
         match mark_of(e, kinds) {
             Mark::SpanStart(words) => {
@@ -557,41 +630,45 @@ fn marks(
                     }
                 }
             }
-            Mark::Instant if e.component == faults::ACTOR => {
-                instants.push((x, in_words(&e.detail)))
-            }
-            Mark::Instant => instants.push((x, format!("{} {}", e.component, in_words(&e.event)))),
-            Mark::Hidden => {}
+            _ => {}
         }
     }
-    for (comp, start) in open {
-        let list = spans.entry(comp).or_default();
+    for (key, start) in open {
+        let list = spans.entry(key).or_default();
         match list.last_mut() {
             Some(last) if start - last.1 < gap => last.1 = x_end,
             _ => list.push((start, x_end)),
         }
     }
-    let red = RGBColor(214, 39, 40);
-    let purple = RGBColor(118, 42, 131);
-    for (label, list) in spans {
-        // Faults in purple, consequences (a full queue) in red.
-        let color = if label.ends_with("queue full") || label.ends_with("writer down") {
-            red
+    spans
+}
+
+/// The median seed's spans of one label (each seed's list, a seed without it empty): the
+/// lists of the median length, their k-th starts and ends each the median.
+fn median_spans(lists: &[&[(f64, f64)]]) -> Vec<(f64, f64)> {
+    let mut lengths: Vec<usize> = lists.iter().map(|l| l.len()).collect();
+    lengths.sort_unstable();
+    let Some(&n) = lengths.get((lengths.len().max(1) - 1) / 2) else {
+        return Vec::new();
+    };
+    let same: Vec<&[(f64, f64)]> = lists.iter().copied().filter(|l| l.len() == n).collect();
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let m = v.len() / 2;
+        if v.len() % 2 == 1 {
+            v[m]
         } else {
-            purple
-        };
-        out.spans.push((label, color, list));
-    }
-    let mut grouped: Vec<(f64, String, usize)> = Vec::new();
-    for (x, label) in instants {
-        match grouped.last_mut() {
-            Some(g) if g.1 == label && x - g.0 < gap => g.2 += 1,
-            _ => grouped.push((x, label, 1)),
+            0.5 * (v[m - 1] + v[m])
         }
-    }
-    grouped.truncate(100);
-    out.instants = grouped;
-    out
+    };
+    (0..n)
+        .map(|k| {
+            (
+                median(same.iter().map(|l| l[k].0).collect()),
+                median(same.iter().map(|l| l[k].1).collect()),
+            )
+        })
+        .collect()
 }
 
 /// An event's name in words: `scale_out` → "scale out".
@@ -782,7 +859,9 @@ pub fn scenario_charts(
     let seeds = table.seeds.len();
     let first_seed = table.seeds.first().copied().unwrap_or(0);
     let subtitle = if seeds > 1 {
-        format!("median of {seeds} seeds, min-max range shaded; markers from seed {first_seed}")
+        format!(
+            "median of {seeds} seeds, min-max range shaded; instants marked from seed {first_seed}"
+        )
     } else {
         format!("seed {first_seed}")
     };
@@ -798,7 +877,6 @@ pub fn scenario_charts(
         warmup_s,
         events: events
             .iter()
-            .filter(|e| e.seed == first_seed)
             .filter(|e| match mark_of(e, &kinds) {
                 Mark::Instant => {
                     e.component == faults::ACTOR || Some(e.component.as_str()) == focus
@@ -807,6 +885,7 @@ pub fn scenario_charts(
             })
             .cloned()
             .collect(),
+        instants_seed: first_seed,
         kinds: kinds.clone(),
     };
     let chart = |title: String, panels: Vec<Panel>| chart_of(title, panels, None);
@@ -994,6 +1073,7 @@ pub fn comparison_charts(
         t_end,
         warmup_s: 0.0,
         events: Vec::new(),
+        instants_seed: 0,
         kinds: BTreeMap::new(),
     };
     let (stem, of) = match group {
@@ -1035,5 +1115,55 @@ mod tick_tests {
         assert_eq!(super::short_number(12_500.0), "12.5k");
         assert_eq!(super::short_number(2.5), "2.5");
         assert_eq!(super::short_number(-0.0001234), "-0.000123");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(seed: u64, time_s: f64, event: &str, detail: &str) -> Event {
+        Event {
+            time_s,
+            seed,
+            component: faults::ACTOR.to_string(),
+            event: event.to_string(),
+            detail: detail.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_span_is_drawn_where_the_median_seed_has_it() {
+        // A failover of 70, 110 and 90 s in three seeds: the band is the 90 s one, as the
+        // median curves show it.
+        let lists: [&[(f64, f64)]; 3] = [&[(10.0, 80.0)], &[(10.0, 120.0)], &[(10.0, 100.0)]];
+        assert_eq!(median_spans(&lists), vec![(10.0, 100.0)]);
+        // Two seeds of four have a second span: the median count is the lower median, one.
+        let lists: [&[(f64, f64)]; 4] = [
+            &[(1.0, 2.0)],
+            &[],
+            &[(1.0, 4.0), (5.0, 6.0)],
+            &[(3.0, 4.0), (5.0, 6.0)],
+        ];
+        assert_eq!(median_spans(&lists), vec![(1.0, 2.0)]);
+        // A span only one seed of three has is not drawn.
+        let lists: [&[(f64, f64)]; 3] = [&[], &[], &[(1.0, 2.0)]];
+        assert!(median_spans(&lists).is_empty());
+    }
+
+    #[test]
+    fn marks_take_spans_from_every_seed_and_instants_from_one() {
+        let mut events = Vec::new();
+        for (seed, end) in [(1, 70.0), (2, 110.0), (3, 90.0)] {
+            events.push(ev(seed, 10.0, faults::FAULT_START, "db_down"));
+            events.push(ev(seed, end, faults::FAULT_END, "db_down"));
+            events.push(ev(seed, 5.0 * seed as f64, "note", &format!("seed_{seed}")));
+        }
+        let m = marks(&events, 2, &BTreeMap::new(), 1.0, 200.0);
+        assert_eq!(m.spans.len(), 1);
+        assert_eq!(m.spans[0].0, "db down");
+        assert_eq!(m.spans[0].2, vec![(10.0, 90.0)]);
+        let instants: Vec<&str> = m.instants.iter().map(|(_, l, _)| l.as_str()).collect();
+        assert_eq!(instants, ["seed 2"]);
     }
 }
