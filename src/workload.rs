@@ -7,7 +7,8 @@
 use crate::dist::Dist;
 use crate::kernel::{ActorId, CallTiming, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{
-    Clock, Counter, Field, Latency, LatencySeries, Level, MetricSet, Series, Unit, WindowedCounts,
+    Clock, Counter, Field, Hist, Latency, LatencySeries, Level, MetricSet, Series, Unit,
+    WindowedCounts,
 };
 use crate::popularity::ZipfKeys;
 pub use crate::retry::{Charge, Jitter, RetryPolicy, RetrySpec};
@@ -312,6 +313,11 @@ pub const FIELDS: &[Field] = &[
         about: "latency of its successful requests (count, mean, p50, p90, p95, p99, p999, max)",
     },
     Field {
+        path: "latency_all_ms.*",
+        unit: Unit::Milliseconds,
+        about: "latency of all its requests, a failure counted at its time to fail (a client timeout when the client gave up)",
+    },
+    Field {
         path: "offered_rps",
         unit: Unit::PerSecond,
         about: "requests sent per second",
@@ -428,6 +434,9 @@ pub struct Workload {
     ok: Counter,
     finals: WindowedCounts<Outcome>,
     latency: Latency,
+    /// Every request that ended in the measured period, failures included, from its first
+    /// attempt to its final answer (a client timeout: when the client gave up).
+    latency_all: Hist,
     in_flight: Level,
 }
 
@@ -463,6 +472,7 @@ impl Workload {
             ok: Counter::new(&clock),
             finals: WindowedCounts::default(),
             latency: Latency::new(&clock),
+            latency_all: Hist::new(),
             in_flight: Level::new(&clock),
             spec,
             clock,
@@ -567,6 +577,9 @@ impl Workload {
             self.latency
                 .record(&self.clock, now, now - r.started, measured);
         }
+        if measured {
+            self.latency_all.record(now - r.started);
+        }
         self.finals.add(&self.clock, outcome, now, measured);
     }
 
@@ -619,6 +632,7 @@ impl Workload {
             }
         }
         m.hist("latency_ms", self.latency.summary());
+        m.hist("latency_all_ms", &self.latency_all);
         m.gauge("offered_rps", total as f64 / secs);
         m.gauge("throughput_rps", self.ok.total() as f64 / secs);
         m.gauge("error_rate", failed as f64 / total.max(1) as f64);

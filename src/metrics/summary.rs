@@ -75,6 +75,11 @@ pub const FIELDS: &[Field] = &[
         about: "latency of successful requests, from first attempt to answer (count, mean, p50, p90, p95, p99, p999, max)",
     },
     Field {
+        path: "latency_all_ms.*",
+        unit: Unit::Milliseconds,
+        about: "latency of every request, failures included at their time to fail (a client timeout at the moment the client gave up), from first attempt to final answer; beside `latency_ms` it shows what fast failures hide",
+    },
+    Field {
         path: "throughput_rps",
         unit: Unit::PerSecond,
         about: "successful requests per second, per seed",
@@ -355,10 +360,15 @@ fn body(actors: &[PooledActor]) -> Vec<(String, Value)> {
         .sum();
     let requests = nested(&all.counts, "requests.", |v| json!(v));
     let latency = all.hists.get("latency_ms").map_or(Value::Null, hist_json);
+    let latency_all = all
+        .hists
+        .get("latency_all_ms")
+        .map_or(Value::Null, hist_json);
 
     let mut out = vec![
         ("requests".to_string(), requests),
         ("latency_ms".to_string(), latency),
+        ("latency_all_ms".to_string(), latency_all),
         (
             "throughput_rps".to_string(),
             json!(gauge_sum("throughput_rps")),

@@ -118,9 +118,45 @@ pub const HEADLINES: &[(&str, &str, bool)] = &[
     ("latency_ms.p50", "p50 of successes [ms]", false),
     ("latency_ms.p99", "p99 of successes [ms]", false),
     ("latency_ms.p999", "p99.9 of successes [ms]", false),
+    (
+        "latency_all_ms.p99",
+        "p99 of all, a failure at its time to fail [ms]",
+        false,
+    ),
     ("retry_amplification", "attempts per request", false),
     ("cost_usd.total", "cost [$, per seed]", false),
 ];
+
+/// Whether a headline says something about these summaries: the p99 of all requests where
+/// some failed (else it is the p99 of successes again), the cost where something is priced.
+fn headline_applies(path: &str, summaries: &[&Value]) -> bool {
+    match path {
+        "latency_all_ms.p99" => summaries.iter().any(|s| num(s, "error_rate") > 0.0),
+        "cost_usd.total" => summaries.iter().any(|s| priced(s)),
+        _ => true,
+    }
+}
+
+/// Whether any component of the scenario has a price (a generic service has none: its cost
+/// is not zero, it is not modelled).
+fn priced(s: &Value) -> bool {
+    s["cost_usd"]["by_component"]
+        .as_object()
+        .is_some_and(|m| !m.is_empty())
+}
+
+/// A headline's cell: the value with its interval, or why there is none.
+fn headline_cell(s: &Value, path: &str, percent: bool, interval: bool) -> String {
+    if path == "cost_usd.total" && !priced(s) {
+        return "<span class=\"ci\">not priced</span>".into();
+    }
+    if interval {
+        with_ci(s, path, percent)
+    } else {
+        let k = if percent { 100.0 } else { 1.0 };
+        fmt(k * num(s, path))
+    }
+}
 
 /// A scenario's page. `plots` are (title, inline SVG, PNG file name) in display order, drawn
 /// by archsim; the architecture diagram (the folder's `diagram.svg`) is shown as an image.
@@ -184,11 +220,13 @@ pub fn report(
     }
     o.push_str("<h2>Headline numbers</h2><table><tr><th>measure</th><th>value</th></tr>\n");
     for (path, label, percent) in HEADLINES {
-        let _ = writeln!(
-            o,
-            "<tr><td>{label}</td><td>{}</td></tr>",
-            with_ci(summary, path, *percent)
-        );
+        if headline_applies(path, &[summary]) {
+            let _ = writeln!(
+                o,
+                "<tr><td>{label}</td><td>{}</td></tr>",
+                headline_cell(summary, path, *percent, true)
+            );
+        }
     }
     o.push_str("</table>\n<h2>Requests by final status</h2><table><tr><th>status</th><th>requests</th><th>share</th></tr>\n");
     let total = num(summary, "requests.total");
@@ -283,7 +321,12 @@ pub fn index(
     let mut o = String::new();
     let _ = write!(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>archsim results</title>{STYLE}</head><body>\n<h1>archsim results</h1>\n");
     o.push_str("<h2>Scenarios side by side</h2><table><tr><th>scenario</th>");
-    for (_, label, _) in HEADLINES {
+    let all: Vec<&Value> = rows.iter().map(|r| r.summary).collect();
+    let headlines: Vec<&(&str, &str, bool)> = HEADLINES
+        .iter()
+        .filter(|(path, _, _)| headline_applies(path, &all))
+        .collect();
+    for (_, label, _) in &headlines {
         let _ = write!(o, "<th>{label}</th>");
     }
     let with_expectations = rows.iter().any(|r| {
@@ -295,7 +338,7 @@ pub fn index(
         o.push_str("<th>expectations held</th>");
     }
     o.push_str("</tr>\n");
-    let columns = HEADLINES.len() + 1 + usize::from(with_expectations);
+    let columns = headlines.len() + 1 + usize::from(with_expectations);
     for (i, r) in rows.iter().enumerate() {
         let (link, label) = match r.variant {
             None => (relative_link(r.folder, "report.html"), escape(r.folder)),
@@ -328,9 +371,8 @@ pub fn index(
             ""
         };
         let _ = write!(o, "<tr><td{indent}><a href=\"{link}\">{label}</a></td>");
-        for (path, _, percent) in HEADLINES {
-            let k = if *percent { 100.0 } else { 1.0 };
-            let _ = write!(o, "<td>{}</td>", fmt(k * num(s, path)));
+        for (path, _, percent) in &headlines {
+            let _ = write!(o, "<td>{}</td>", headline_cell(s, path, *percent, false));
         }
         if with_expectations {
             let list = s["expectations"].as_array().map_or(&[][..], Vec::as_slice);

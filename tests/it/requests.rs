@@ -57,6 +57,16 @@ fn a_timeout_does_not_cancel_work_and_retries_amplify_it() {
     // arrivals; the kernel's count of late replies includes the drain after it.)
     assert_eq!(num(&s, "components.svc.late_replies"), 3.0 * total);
     assert_eq!(num(&s, "throughput_rps"), 0.0);
+    // No success, so no latency of successes; every request counts in the latency of all at
+    // its time to fail: three attempts of 100 ms and backoffs of 10 and 20 ms, 330 ms.
+    assert_eq!(num(&s, "latency_ms.count"), 0.0);
+    assert_eq!(num(&s, "latency_all_ms.count"), total);
+    for q in ["min", "p50", "p99", "max"] {
+        if let Some(v) = archsim::metrics::pointer(&s, &format!("latency_all_ms.{q}")) {
+            let v = v.as_f64().unwrap();
+            assert!((v - 330.0).abs() < 0.5, "latency_all_ms.{q} = {v}");
+        }
+    }
 }
 
 #[test]
