@@ -48,7 +48,7 @@ h2 { font-size: min(5.6vh, 3.2vw); margin: 2vh 0 1.4vh; font-weight: 700; color:
 .lesson p { border-left: 1.2vh solid #245a9c; padding-left: 3vw; }
 .figures { display: grid; grid-template-columns: repeat(3, 1fr); gap: 4vh 3vw; align-content: center; }
 .figures.n1, .figures.n2, .figures.n4 { grid-template-columns: repeat(2, 1fr); }
-.figure .v { font-size: min(13vh, 7vw); font-weight: 700; line-height: 1.05; color: #16324f; white-space: nowrap; }
+.figure .v { font-weight: 700; line-height: 1.05; color: #16324f; white-space: nowrap; }
 .figure .u { font-size: 0.45em; font-weight: 600; color: #5b6b7f; margin-left: 0.2em; }
 .figure .l { font-size: min(3.4vh, 2vw); color: #39495c; margin-top: 0.8vh; }
 table { border-collapse: collapse; align-self: center; }
@@ -56,8 +56,8 @@ th, td { padding: 0.6vh 1.6vw; text-align: right; border-bottom: 0.2vh solid #e3
 th { font-size: min(2.8vh, 1.7vw); color: #39495c; font-weight: 600; vertical-align: bottom; white-space: normal; max-width: 18vw; }
 td { font-weight: 700; color: #16324f; }
 th:first-child, td:first-child { text-align: left; }
-td:first-child { color: #245a9c; }
-.note { font-size: min(2.4vh, 1.5vw); color: #5b6b7f; margin: 1.4vh 0 0; }
+td.name { color: #245a9c; font-size: 0.6em; }
+.note { font-size: min(2.4vh, 1.5vw); color: #5b6b7f; margin: 4vh 0 0; }
 nav { display: flex; justify-content: space-between; align-items: center; font-size: max(13px, 2vh); color: #5b6b7f; padding-top: 0.8vh; }
 nav a { color: #245a9c; text-decoration: none; }
 nav span.off { visibility: hidden; }
@@ -204,11 +204,37 @@ fn figure(summary: &Value, path: &str) -> Option<Figure> {
             });
         }
     }
+    // A figure no kind declares as a column: its path in words, its unit from its name's
+    // ending ("write_stall_s" → "write stall", s), a component's id last.
+    let (owner, rest) = match path
+        .strip_prefix("components.")
+        .and_then(|p| p.split_once('.'))
+    {
+        Some((id, rest)) => (Some(id), rest),
+        None => (None, path),
+    };
+    // A share ("stale_read_fraction", "hit_ratio") as a percentage; a unit in the name, at
+    // its end or before a statistic ("write_ms.max"), beside the figure.
+    let share = ["_fraction", "_ratio"].iter().any(|e| rest.ends_with(e));
+    let (rest, unit) = [("_ms", "ms"), ("_s", "s"), ("_rps", "/s"), ("_usd", "$")]
+        .iter()
+        .find_map(|(end, unit)| {
+            rest.strip_suffix(end)
+                .map(str::to_string)
+                .or_else(|| {
+                    let inside = format!("{end}.");
+                    rest.contains(&inside)
+                        .then(|| rest.replacen(&inside, ".", 1))
+                })
+                .map(|r| (r, *unit))
+        })
+        .unwrap_or((rest.to_string(), if share { "%" } else { "" }));
+    let words = rest.replace(['.', '_'], " ");
     Some(Figure {
-        value: fmt(raw),
-        unit: String::new(),
-        label: path.replace('.', " · "),
-        short: path.to_string(),
+        value: fmt(if share { 100.0 * raw } else { raw }),
+        unit: unit.to_string(),
+        label: owner.map_or(words.clone(), |id| format!("{words} · {id}")),
+        short: owner.map_or(words.clone(), |id| format!("{id}: {words}")),
     })
 }
 
@@ -267,7 +293,18 @@ fn key_chart<'a>(has_faults: bool, plots: &'a [ChartSvg<'a>]) -> Option<&'a Char
 /// successful requests").
 fn chart_heading(title: &str) -> String {
     let what = title.rsplit(": ").next().unwrap_or(title);
-    text(&in_words(what))
+    let mut chars = what.chars();
+    let capital: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    text(&capital)
+}
+
+/// The largest type a figure of `chars` characters fits its column in [vw]: a bold digit is
+/// about 0.65 em wide, and a column of three about 27 % of the slide's width.
+fn figure_vw(chars: f64, columns: f64) -> f64 {
+    (85.0 / columns / (0.65 * chars.max(1.0))).min(7.0)
 }
 
 /// The deck being written: its sections in order, each with its heading and body.
@@ -329,8 +366,9 @@ fn opening(deck: &mut Deck, sc: &Scenario, diagram_svg: &str) {
     deck.push(
         String::new(),
         format!(
-            "<h1>{}</h1><p>{}</p>",
+            "<h1>{}</h1><p{}>{}</p>",
             text(&in_words(&sc.name)),
+            prose_size(question),
             text(question)
         ),
         "title",
@@ -348,6 +386,16 @@ fn opening(deck: &mut Deck, sc: &Scenario, diagram_svg: &str) {
     );
 }
 
+/// Smaller type for a longer question or lesson, so that 500 characters still fit a slide.
+fn prose_size(s: &str) -> String {
+    let vh: f64 = match s.chars().count() {
+        0..=160 => return String::new(),
+        161..=280 => 5.0,
+        _ => 4.0,
+    };
+    format!(" style=\"font-size:min({vh:.1}vh, {:.1}vw)\"", vh * 0.6)
+}
+
 fn lesson(deck: &mut Deck, sc: &Scenario) {
     let lesson = if sc.lesson.is_empty() {
         &sc.description
@@ -356,7 +404,7 @@ fn lesson(deck: &mut Deck, sc: &Scenario) {
     };
     deck.push(
         "The lesson".into(),
-        format!("<p>{}</p>", text(lesson)),
+        format!("<p{}>{}</p>", prose_size(lesson), text(lesson)),
         "lesson",
     );
 }
@@ -370,7 +418,12 @@ fn seeds_note(summary: &Value) -> String {
         "One seed".to_string()
     };
     if warmup > 0.0 {
-        let _ = write!(note, "; the first {} s of warmup left out", fmt(warmup));
+        let shown = if warmup.fract() == 0.0 {
+            format!("{warmup:.0}")
+        } else {
+            fmt(warmup)
+        };
+        let _ = write!(note, "; the first {shown} s of warmup left out");
     }
     note.push('.');
     note
@@ -409,10 +462,21 @@ pub fn scenario(
         .filter_map(|p| figure(summary, p))
         .collect();
     let mut body = format!("<div class=\"figures n{}\">", figures.len());
+    let columns = if matches!(figures.len(), 1 | 2 | 4) {
+        2.0
+    } else {
+        3.0
+    };
+    // Every figure in the same type, as large as the longest one allows.
+    let longest = figures
+        .iter()
+        .map(|f| f.value.chars().count() as f64 + 0.5 * f.unit.chars().count() as f64)
+        .fold(0.0, f64::max);
+    let vw = figure_vw(longest, columns);
     for f in &figures {
         let _ = write!(
             body,
-            "<div class=\"figure\"><div class=\"v\">{}<span class=\"u\">{}</span></div><div class=\"l\">{}</div></div>",
+            "<div class=\"figure\"><div class=\"v\" style=\"font-size:min(13vh, {vw:.2}vw)\">{}<span class=\"u\">{}</span></div><div class=\"l\">{}</div></div>",
             escape(&f.value),
             escape(&f.unit),
             text(&f.label)
@@ -517,7 +581,7 @@ pub fn experiment(
     let paths = headline_paths(&refs, MAX_COLUMNS);
     let mut body = String::from("<table><tr><th>variant</th>");
     for p in &paths {
-        let head = figure(&summaries[0], p).map_or_else(
+        let head = summaries.iter().find_map(|s| figure(s, p)).map_or_else(
             || p.clone(),
             |f| match f.unit.as_str() {
                 "" => f.short,
@@ -528,18 +592,41 @@ pub fn experiment(
     }
     body.push_str("</tr>\n");
     let rows = summaries.len().min(MAX_ROWS);
-    // Rows in type as large as the slide holds: fewer variants, larger figures.
-    let size = (52.0 / (rows as f64 + 1.5)).min(8.0);
-    for s in &summaries[..rows] {
+    // Rows in type as large as the slide holds: fewer variants, larger figures; and no wider
+    // than the slide (a name at 0.6 em, each cell with its padding about two characters more).
+    let cells: Vec<Vec<String>> = summaries[..rows]
+        .iter()
+        .map(|s| {
+            paths
+                .iter()
+                .map(|p| figure(s, p).map_or("–".into(), |f| f.value))
+                .collect()
+        })
+        .collect();
+    let name_chars = summaries[..rows]
+        .iter()
+        .map(|s| variant(s).chars().count())
+        .max()
+        .unwrap_or(8) as f64;
+    let cell_chars: f64 = (0..paths.len())
+        .map(|j| {
+            cells
+                .iter()
+                .map(|r| r[j].chars().count() + 2)
+                .max()
+                .unwrap_or(3) as f64
+        })
+        .sum();
+    let size = (46.0 / (rows as f64 + 1.5)).min(8.0);
+    let vw = 88.0 / (0.65 * (0.6 * name_chars + 2.0 + cell_chars));
+    for (s, row) in summaries[..rows].iter().zip(&cells) {
         let _ = write!(
             body,
-            "<tr style=\"font-size:min({size:.1}vh, {:.1}vw)\"><td>{}</td>",
-            size * 0.6,
+            "<tr style=\"font-size:min({size:.1}vh, {vw:.2}vw)\"><td class=\"name\">{}</td>",
             text(&variant(s))
         );
-        for p in &paths {
-            let cell = figure(s, p).map_or("–".into(), |f| f.value);
-            let _ = write!(body, "<td>{}</td>", escape(&cell));
+        for cell in row {
+            let _ = write!(body, "<td>{}</td>", escape(cell));
         }
         body.push_str("</tr>\n");
     }

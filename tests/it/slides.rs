@@ -146,9 +146,10 @@ fn a_scenario_deck_has_its_five_slides_in_order() {
         .find(|f| f.contains("of requests failed"))
         .unwrap();
     let value: f64 = error_figure
-        .split("class=\"v\">")
+        .split("class=\"v\"")
         .nth(1)
-        .and_then(|v| v.split('<').next())
+        .and_then(|v| v.split_once('>'))
+        .and_then(|(_, v)| v.split('<').next())
         .unwrap()
         .parse()
         .unwrap();
@@ -191,8 +192,8 @@ fn an_experiment_deck_compares_its_variants() {
     assert!(s[2].1.contains("latency of successful requests"));
     // The numbers: one row per variant.
     assert_eq!(s[3].1.matches("<tr style=").count(), 2);
-    assert!(s[3].1.contains("<td>baseline</td>"));
-    assert!(s[3].1.contains("<td>five-servers</td>"));
+    assert!(s[3].1.contains("<td class=\"name\">baseline</td>"));
+    assert!(s[3].1.contains("<td class=\"name\">five-servers</td>"));
 }
 
 /// Every place the page could reach outside itself or run something.
