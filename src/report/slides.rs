@@ -43,6 +43,8 @@ h2 { font-size: min(5.6vh, 3.2vw); margin: 2vh 0 1.4vh; font-weight: 700; color:
 .pic figure { flex: 1; min-width: 0; min-height: 0; margin: 0; display: flex; flex-direction: column; }
 .pic figcaption { font-size: min(3.2vh, 1.9vw); font-weight: 600; text-align: center; margin-bottom: 0.6vh; color: #245a9c; }
 .pic img { flex: 1; min-height: 0; width: 100%; height: 100%; object-fit: contain; }
+.pic.side figure { justify-content: center; }
+.pic.side img { flex: 0 1 auto; height: auto; }
 .title h1 { font-size: min(9vh, 5.4vw); line-height: 1.1; margin: 0 0 4vh; color: #16324f; }
 .title p, .lesson p { font-size: min(6vh, 3.6vw); line-height: 1.3; margin: 0; max-width: 88%; }
 .lesson p { border-left: 1.2vh solid #245a9c; padding-left: 3vw; }
@@ -512,7 +514,19 @@ fn comparison_chart<'a>(
                 .iter()
                 .find(|c| c.stem == stem || c.stem.starts_with(&format!("{stem}-by-")))
         })
-        .or_else(|| charts.first())
+        .or_else(|| {
+            // Cost against p99 says something only when the variants' bills differ: with the
+            // same bill (or none) their own charts side by side say more.
+            let costs: Vec<f64> = summaries
+                .iter()
+                .filter_map(|s| pointer(s, "cost_usd.total").and_then(Value::as_f64))
+                .collect();
+            let (lo, hi) = costs.iter().fold((f64::INFINITY, 0.0_f64), |(lo, hi), &c| {
+                (lo.min(c), hi.max(c))
+            });
+            let spread = hi > 0.0 && hi > 1.05 * lo;
+            charts.iter().find(|c| spread || c.stem != "cost-vs-p99")
+        })
 }
 
 /// An experiment's slides: `baseline` the scenario as written, `summaries` each variant's
@@ -547,7 +561,7 @@ pub fn experiment(
             let failing = summaries
                 .iter()
                 .any(|s| s["error_rate"].as_f64().is_some_and(|e| e >= 0.01));
-            let mut body = String::from("<div class=\"pic\">");
+            let mut body = String::from("<div class=\"pic side\">");
             let mut heading = String::new();
             for ((s, plots), faults) in summaries.iter().zip(own).zip(has_faults) {
                 if let Some(c) = key_chart(*faults || failing, plots) {
@@ -654,6 +668,36 @@ mod tests {
         assert_eq!(in_words("rds-multi-az-failover"), "Rds multi az failover");
         assert_eq!(in_words("a_b"), "A b");
         assert_eq!(in_words(""), "");
+    }
+
+    #[test]
+    fn cost_against_p99_is_the_key_chart_only_when_the_bills_differ() {
+        let chart = |stem| ChartSvg {
+            stem,
+            title: "t",
+            svg: "<svg/>",
+        };
+        let charts = [chart("cost-vs-p99")];
+        let bills = |a: f64, b: f64| {
+            vec![
+                serde_json::json!({ "cost_usd": { "total": a } }),
+                serde_json::json!({ "cost_usd": { "total": b } }),
+            ]
+        };
+        // 0.30 against 0.20: a trade-off worth a chart.
+        assert!(comparison_chart(&bills(0.3, 0.2), &charts).is_some());
+        // The same bill to 1 %: the variants' own charts say more.
+        assert!(comparison_chart(&bills(0.2, 0.202), &charts).is_none());
+        // A sweep's chart of what the expectations judge comes first.
+        let mut judged = bills(0.3, 0.2);
+        judged[0]["expectations"] = serde_json::json!([{ "metric": "error_rate" }]);
+        let charts = [
+            chart("sweep-latency-ms-p99"),
+            chart("sweep-error-rate"),
+            chart("cost-vs-p99"),
+        ];
+        let found = comparison_chart(&judged, &charts).map(|c| c.stem);
+        assert_eq!(found, Some("sweep-error-rate"));
     }
 
     #[test]
