@@ -69,6 +69,10 @@ pub const MAX_CACHE_ENTRIES: i64 = 10_000_000;
 /// name folders and files).
 pub const MAX_NAME_LEN: usize = 64;
 
+/// The most characters of a scenario's `question` and `lesson`: each is a slide's text in
+/// large type, a sentence or two.
+pub const MAX_SLIDE_TEXT_LEN: usize = 500;
+
 /// The largest saved files `archsim plot` reads back from a results folder [bytes].
 pub const MAX_SUMMARY_BYTES: u64 = 64 << 20;
 pub const MAX_CSV_BYTES: u64 = 1 << 30;

@@ -111,6 +111,10 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Also write `slides.html` in each scenario's (and experiment's) folder, as `run
+        /// --slides` does.
+        #[arg(long)]
+        slides: bool,
     },
     /// Draw the plots and HTML reports again from a results folder, without re-running.
     Plot {
@@ -171,6 +175,11 @@ struct RunArgs {
     /// Print nothing but errors (and, for `check`, the expectations that fail).
     #[arg(long, short)]
     quiet: bool,
+    /// Also write `slides.html` in each scenario's (and experiment's) folder: the question,
+    /// the architecture, the key chart, the numbers and the lesson, a slide each, for a
+    /// lecture (one page, no script).
+    #[arg(long)]
+    slides: bool,
     #[command(flatten)]
     reads: ReadArgs,
 }
@@ -204,7 +213,12 @@ fn main() -> ExitCode {
             Some(s) => run_shard(&a, &s),
             None => run(&a, None),
         },
-        Command::Merge { dirs, out, quiet } => merge(&dirs, &out, quiet),
+        Command::Merge {
+            dirs,
+            out,
+            quiet,
+            slides,
+        } => merge(&dirs, &out, quiet, slides),
         Command::Diff { a, b, json } => diff(&a, &b, json.as_deref()),
         Command::Capacity(a) => capacity(&a),
         Command::Check {
@@ -392,6 +406,10 @@ fn follow<T>(bar: Option<&ProgressBar>, covered: &AtomicU64, work: impl FnOnce()
 
 /// `archsim run … --shard K/N`: runs one slice of the jobs and saves each run whole.
 fn run_shard(args: &RunArgs, shard: &str) -> ExitCode {
+    // A shard saves its runs whole and writes no pages: the merge does.
+    if args.slides {
+        return bad_input("--slides with --shard: a shard writes no pages; give --slides to `archsim merge`, which writes them");
+    }
     let shard = match archsim::shard::Shard::parse(shard, &|k| std::env::var(k).ok()) {
         Ok(s) => s,
         Err(e) => return bad_input(&e),
@@ -678,7 +696,7 @@ fn diff(a: &std::path::Path, b: &std::path::Path, json: Option<&std::path::Path>
 }
 
 /// `archsim merge`: the outputs of a whole run, from its shards.
-fn merge(dirs: &[PathBuf], out: &std::path::Path, quiet: bool) -> ExitCode {
+fn merge(dirs: &[PathBuf], out: &std::path::Path, quiet: bool, slides: bool) -> ExitCode {
     let shards = match archsim::shard::find(dirs) {
         Ok(s) => s,
         Err(e) => return bad_input(&e),
@@ -712,7 +730,7 @@ fn merge(dirs: &[PathBuf], out: &std::path::Path, quiet: bool) -> ExitCode {
         Ok(o) => o,
         Err(e) => return bad_input(&e),
     };
-    match publish(&out, &outcomes, &scenarios, quiet, false) {
+    match publish(&out, &outcomes, &scenarios, quiet, false, slides) {
         Ok(()) => ExitCode::SUCCESS,
         Err(code) => code,
     }
@@ -795,7 +813,14 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Err(code) = publish(&out, &outcomes, &scenarios, quiet, scratch.is_some()) {
+    if let Err(code) = publish(
+        &out,
+        &outcomes,
+        &scenarios,
+        quiet,
+        scratch.is_some(),
+        args.slides,
+    ) {
         return code;
     }
     if let Some(outputs) = &check {
@@ -811,13 +836,14 @@ fn publish(
     scenarios: &[scenario::Scenario],
     quiet: bool,
     scratch: bool,
+    slides: bool,
 ) -> Result<(), ExitCode> {
     if !quiet {
         for o in outcomes {
             say!("{}", report::text_summary(&o.summary));
         }
     }
-    let written = sweep::write_all(out, outcomes, scenarios).context("writing the results");
+    let written = sweep::write_all(out, outcomes, scenarios, slides).context("writing the results");
     match written {
         Ok(dirs) => {
             if !quiet {

@@ -634,6 +634,7 @@ pub fn write_all(
     out: &OutDir,
     outcomes: &[ScenarioOutcome],
     scenarios: &[Scenario],
+    slides: bool,
 ) -> std::io::Result<Vec<PathBuf>> {
     files_of(scenarios)
         .into_iter()
@@ -643,9 +644,9 @@ pub fn write_all(
                 .zip(&scenarios[range.clone()])
                 .collect();
             if scenarios[range.start].variant.is_some() {
-                write_experiment(out, &group)
+                write_experiment(out, &group, slides)
             } else {
-                write_outputs(out, group[0].0, group[0].1)
+                write_outputs(out, group[0].0, group[0].1, slides)
             }
         })
         .collect()
@@ -669,13 +670,38 @@ pub fn files_of(scenarios: &[Scenario]) -> Vec<std::ops::Range<usize>> {
 }
 
 /// Writes everything about one scenario as the folder `out/<name>/`: `summary.json`,
-/// `timeseries.csv`, `events.csv`, the architecture diagram, the plots and `report.html`.
+/// `timeseries.csv`, `events.csv`, the architecture diagram, the plots and `report.html`
+/// (and with `slides`, `slides.html`).
 pub fn write_outputs(
     out: &OutDir,
     outcome: &ScenarioOutcome,
     scenario: &Scenario,
+    slides: bool,
 ) -> std::io::Result<PathBuf> {
-    out.write_scenario(&outcome.name, |dir| write_run(dir, outcome, scenario))
+    out.write_scenario(&outcome.name, |dir| {
+        let (diagram, plots) = write_run(dir, outcome, scenario)?;
+        if slides {
+            let charts = chart_svgs(&plots);
+            let page = report::slides::scenario(scenario, &outcome.summary, &diagram, &charts);
+            write_new(dir, "slides.html", page.as_bytes())?;
+        }
+        Ok(())
+    })
+}
+
+/// A scenario's charts as (title, SVG, PNG file name), as `render` drew them.
+type Drawn = Vec<(String, String, String)>;
+
+/// Drawn charts as the slides take them, each named by its file stem.
+fn chart_svgs(plots: &Drawn) -> Vec<report::slides::ChartSvg<'_>> {
+    plots
+        .iter()
+        .map(|(title, svg, png)| report::slides::ChartSvg {
+            stem: png.strip_suffix(".png").unwrap_or(png),
+            title,
+            svg,
+        })
+        .collect()
 }
 
 /// An experiment's folder: a folder per variant (each as `write_outputs` writes one), and
@@ -683,55 +709,88 @@ pub fn write_outputs(
 fn write_experiment(
     out: &OutDir,
     group: &[(&ScenarioOutcome, &Scenario)],
+    slides: bool,
 ) -> std::io::Result<PathBuf> {
     let name = &group[0].1.name;
     out.write_scenario(name, |dir| {
         // Each variant's folder is drawn on its own core.
-        group.par_iter().try_for_each(|(o, sc)| {
-            let variant = sc
-                .variant
-                .as_ref()
-                .map_or(scenario::variants::BASELINE, |v| v.name.as_str());
-            let vdir = dir.join(variant);
-            std::fs::create_dir(&vdir)?;
-            write_run(&vdir, o, sc)
-        })?;
+        let drawn: Vec<(String, Drawn)> = group
+            .par_iter()
+            .map(|(o, sc)| {
+                let variant = sc
+                    .variant
+                    .as_ref()
+                    .map_or(scenario::variants::BASELINE, |v| v.name.as_str());
+                let vdir = dir.join(variant);
+                std::fs::create_dir(&vdir)?;
+                write_run(&vdir, o, sc)
+            })
+            .collect::<std::io::Result<_>>()?;
         let summaries: Vec<Summary> = group.iter().map(|(o, _)| o.summary.clone()).collect();
-        write_experiment_files(name, &group[0].1.description, &summaries, &|f, b| {
+        let charts = write_experiment_files(name, &group[0].1.description, &summaries, &|f, b| {
             write_new(dir, f, b)
-        })
+        })?;
+        if slides {
+            let charts: Vec<report::slides::ChartSvg<'_>> = charts
+                .iter()
+                .map(|(stem, title, svg)| report::slides::ChartSvg { stem, title, svg })
+                .collect();
+            let own: Vec<_> = drawn.iter().map(|(_, plots)| chart_svgs(plots)).collect();
+            let faults: Vec<bool> = group.iter().map(|(_, sc)| !sc.faults.is_empty()).collect();
+            let page = report::slides::experiment(
+                group[0].1,
+                &summaries,
+                &drawn[0].0,
+                &charts,
+                &own,
+                &faults,
+            );
+            write_new(dir, "slides.html", page.as_bytes())?;
+        }
+        Ok(())
     })
 }
 
-/// `sweep.csv`, `sweep.json`, the sweep's charts and the comparison page of an experiment.
+/// `sweep.csv`, `sweep.json`, the sweep's charts and the comparison page of an experiment;
+/// returns the charts as (file stem, title, SVG).
 fn write_experiment_files(
     name: &str,
     description: &str,
     summaries: &[Summary],
     write: &(dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync),
-) -> std::io::Result<()> {
+) -> std::io::Result<Vec<(String, String, String)>> {
     write("sweep.csv", report::experiment::csv(summaries).as_bytes())?;
     write(
         "sweep.json",
         report::summary_json(&report::experiment::json(name, summaries)).as_bytes(),
     )?;
-    let shown: Vec<(String, String)> = report::experiment::charts(name, summaries)
+    let drawn: Vec<(String, String, String)> = report::experiment::charts(name, summaries)
         .into_par_iter()
         .map(|(stem, chart)| {
             let svg = report::xy::svg(&chart);
             write(&format!("{stem}.svg"), svg.as_bytes())?;
             write(&format!("{stem}.png"), &report::xy::png(&chart))?;
-            Ok((chart.title, svg))
+            Ok((stem, chart.title, svg))
         })
         .collect::<std::io::Result<_>>()?;
+    let shown: Vec<(String, String)> = drawn
+        .iter()
+        .map(|(_, title, svg)| (title.clone(), svg.clone()))
+        .collect();
     write(
         "report.html",
         report::experiment::html(name, description, summaries, &shown).as_bytes(),
-    )
+    )?;
+    Ok(drawn)
 }
 
-/// The files of one run of one scenario (or variant), into `dir`.
-fn write_run(dir: &Path, outcome: &ScenarioOutcome, scenario: &Scenario) -> std::io::Result<()> {
+/// The files of one run of one scenario (or variant), into `dir`; returns its diagram and
+/// charts.
+fn write_run(
+    dir: &Path,
+    outcome: &ScenarioOutcome,
+    scenario: &Scenario,
+) -> std::io::Result<(String, Drawn)> {
     let timeseries = report::timeseries_csv(&outcome.runs);
     let events = report::events_csv(&outcome.runs);
     let diagram = report::diagram::svg(scenario);
@@ -741,18 +800,19 @@ fn write_run(dir: &Path, outcome: &ScenarioOutcome, scenario: &Scenario) -> std:
     write_new(dir, "timeseries.csv", timeseries.as_bytes())?;
     write_new(dir, "events.csv", events.as_bytes())?;
     write_new(dir, "diagram.svg", diagram.as_bytes())?;
-    render(
+    let plots = render(
         dir,
         &outcome.summary,
         &timeseries,
         &events,
         Some(&diagram),
         &|file, bytes| write_new(dir, file, bytes),
-    )
+    )?;
+    Ok((diagram, plots))
 }
 
 /// Draws the plots and `report.html` of a scenario folder from its data, handing each file
-/// (name, bytes) to `write` as soon as it is drawn.
+/// (name, bytes) to `write` as soon as it is drawn; returns the plots.
 fn render(
     dir: &Path,
     summary: &Summary,
@@ -760,7 +820,7 @@ fn render(
     events: &str,
     diagram: Option<&str>,
     write: &(dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync),
-) -> std::io::Result<()> {
+) -> std::io::Result<Drawn> {
     let invalid = |e: String| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
@@ -785,7 +845,8 @@ fn render(
     write(
         "report.html",
         report::html::report(summary, diagram, &plots).as_bytes(),
-    )
+    )?;
+    Ok(plots)
 }
 
 use crate::limits::{MAX_CSV_BYTES, MAX_SUMMARY_BYTES};
@@ -862,6 +923,7 @@ pub fn replot(out: &OutDir, name: &str) -> std::io::Result<()> {
     write_experiment_files(name, &description, &summaries, &|f, b| {
         write_atomic(&dir.join(f), b)
     })
+    .map(|_| ())
 }
 
 fn invalid_data(dir: &Path, why: String) -> std::io::Error {
@@ -885,6 +947,7 @@ fn replot_run(dir: &Path) -> std::io::Result<()> {
         diagram.as_deref(),
         &|file, bytes| write_atomic(&dir.join(file), bytes),
     )
+    .map(|_| ())
 }
 
 /// The scenario folders under `out`: real folders (not symbolic links) holding a

@@ -31,6 +31,11 @@ pub enum KeyType {
     Word(&'static [&'static str]),
     /// Any string.
     Text,
+    /// Plain text of at most this many characters: no control character but line breaks and
+    /// tabs, no bidirectional override (`text::printable` leaves it as it is).
+    Prose {
+        max_chars: usize,
+    },
     /// A name that becomes part of a file name: letters, digits, `-` and `_`.
     Name,
     /// One of the words a function lists (instance types, a catalogue too long to write out).

@@ -8,6 +8,7 @@ pub mod diff;
 pub mod experiment;
 pub mod html;
 pub mod plots;
+pub mod slides;
 pub mod table;
 pub mod verdicts;
 pub mod xy;

@@ -19,6 +19,22 @@ pub const SCENARIO: &[Key] = &[
         about: "what the scenario shows, in a sentence or two; printed and put at the top of its report",
     },
     Key {
+        name: "question",
+        ty: KeyType::Prose {
+            max_chars: limits::MAX_SLIDE_TEXT_LEN,
+        },
+        required: false,
+        about: "the question the scenario asks, in a sentence: the first of its slides (`run --slides`); plain text of at most 500 characters (default: the description)",
+    },
+    Key {
+        name: "lesson",
+        ty: KeyType::Prose {
+            max_chars: limits::MAX_SLIDE_TEXT_LEN,
+        },
+        required: false,
+        about: "what the scenario teaches, in a sentence or two: the last of its slides (`run --slides`); plain text of at most 500 characters (default: the description)",
+    },
+    Key {
         name: "compare",
         ty: KeyType::Text,
         required: false,

@@ -55,6 +55,10 @@ pub struct Scenario {
     /// Where the name is written (line, column), or (1, 1) when it comes from the file name.
     pub name_position: (usize, usize),
     pub description: String,
+    /// The question its first slide asks, and the lesson its last slide draws (`run
+    /// --slides`); empty when not written (the slides then show the description).
+    pub question: String,
+    pub lesson: String,
     /// The comparison group: scenarios run together with the same group are overlaid in
     /// `index.html` and `compare-GROUP-*` charts.
     pub compare: Option<String>,
@@ -568,6 +572,12 @@ fn validate(
         None => Some(None),
     });
     let named = meta.as_ref().map(|m| scenario_name(m, path, ck));
+    let question = meta
+        .as_ref()
+        .map(|m| slide_text(m.question.as_ref(), "question", ck));
+    let lesson = meta
+        .as_ref()
+        .map(|m| slide_text(m.lesson.as_ref(), "lesson", ck));
 
     let raw_faults: Vec<Option<Spanned<crate::config::raw::RawFault>>> = fault_values
         .into_iter()
@@ -633,6 +643,8 @@ fn validate(
         name,
         name_position,
         description: meta.as_ref()?.description.clone().unwrap_or_default(),
+        question: question??,
+        lesson: lesson??,
         compare: compare??,
         file: path.to_path_buf(),
         duration,
@@ -917,6 +929,35 @@ fn valid_name(n: &Spanned<String>, key: &str, what: &str, ck: &mut Checker) -> O
     let s = n.get_ref();
     if let Some(why) = name_problem(s) {
         ck.error(n.span(), format!("`{key}` \"{s}\" {what}: {why}"));
+        return None;
+    }
+    Some(s.clone())
+}
+
+/// A `question` or `lesson`: a slide's text, so short and plain (no control characters or
+/// bidirectional overrides, which would read differently from what they are); empty when
+/// not written.
+fn slide_text(v: Option<&Spanned<String>>, key: &str, ck: &mut Checker) -> Option<String> {
+    let Some(v) = v else {
+        return Some(String::new());
+    };
+    let s = v.get_ref();
+    let n = s.chars().count();
+    if n > limits::MAX_SLIDE_TEXT_LEN {
+        ck.error(
+            v.span(),
+            format!(
+                "`{key}` is {n} characters long, more than {}: a slide shows a sentence or two in large type",
+                limits::MAX_SLIDE_TEXT_LEN
+            ),
+        );
+        return None;
+    }
+    if let std::borrow::Cow::Owned(shown) = crate::text::printable(s) {
+        ck.error(
+            v.span(),
+            format!("`{key}` must be printable text: it holds a control character or a bidirectional override (\"{shown}\")"),
+        );
         return None;
     }
     Some(s.clone())

@@ -10,6 +10,8 @@ use toml::Spanned;
 pub struct RawMeta {
     pub name: Option<Spanned<String>>,
     pub description: Option<String>,
+    pub question: Option<Spanned<String>>,
+    pub lesson: Option<Spanned<String>>,
     pub compare: Option<Spanned<String>>,
     pub duration: Spanned<String>,
     pub warmup: Option<Spanned<String>>,

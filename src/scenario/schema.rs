@@ -193,6 +193,13 @@ fn key_type(t: &KeyType) -> Value {
             v
         }
         KeyType::Text => json!({ "type": "string" }),
+        // What `text::printable` would escape, refused: control characters but \t and \n,
+        // and the bidirectional overrides.
+        KeyType::Prose { max_chars } => json!({
+            "type": "string",
+            "maxLength": max_chars,
+            "pattern": "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$"
+        }),
         KeyType::Name => json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]+$" }),
         KeyType::Choice(list) => json!({ "type": "string", "enum": list() }),
         KeyType::Bool => json!({ "type": "boolean" }),

@@ -23,6 +23,7 @@ mod reports;
 mod requests;
 mod schema;
 mod shards;
+mod slides;
 
 mod serverless;
 mod untrusted;

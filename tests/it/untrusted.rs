@@ -733,6 +733,7 @@ fn the_readme_states_every_limit() {
         format!("| {} units per side |", grouped(MAX_DYNAMODB_UNITS as u64)),
         format!("| {} |", grouped(MAX_EVENTS_PER_ACTOR as u64)),
         format!("| {} characters |", MAX_NAME_LEN),
+        format!("| {} characters each |", MAX_SLIDE_TEXT_LEN),
         format!(
             "summary.json {} MiB, CSV {} GiB",
             MAX_SUMMARY_BYTES >> 20,

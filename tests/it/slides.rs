@@ -1,0 +1,411 @@
+//! `run --slides`: a `slides.html` per scenario and per experiment, five slides in order,
+//! self-contained and script-free, the scenario's text escaped, the same bytes at every run.
+
+use crate::{archsim, files_under, output_text, Edit};
+use std::path::Path;
+
+/// A service behind a fault: its key chart is requests by final status.
+const FAULTY: &str = r#"
+[scenario]
+name = "faulty"
+description = "The database goes down for ten seconds."
+question = "What do users see while the database is down?"
+lesson = "Every request that needs the database fails while it is down."
+duration = "40s"
+seeds = 2
+[[workload]]
+name = "users"
+target = "web"
+arrival = { process = "poisson", rate = 100 }
+[[component]]
+id = "web"
+kind = "service"
+servers = 8
+service_time = "5ms"
+calls = [ { to = "db", timeout = "100ms" } ]
+[[component]]
+id = "db"
+kind = "service"
+servers = 4
+service_time = "2ms"
+[[fault]]
+at = "15s"
+for = "10s"
+kind = "component_down"
+target = "db"
+[[expect]]
+metric = "error_rate"
+min = 0.1
+"#;
+
+/// No fault, and a variant: an experiment, whose slides compare the variants.
+const EXPERIMENT: &str = r#"
+[scenario]
+name = "servers"
+description = "Four servers against five under the same load."
+duration = "30s"
+[[workload]]
+name = "users"
+target = "web"
+arrival = { process = "poisson", rate = 150 }
+[[component]]
+id = "web"
+kind = "service"
+servers = 4
+service_time = { dist = "exponential", mean = "20ms" }
+[[variant]]
+name = "five-servers"
+set = { "web.servers" = 5 }
+"#;
+
+/// Writes the scenarios into a fresh folder and runs `archsim` there with `args`.
+fn run_in(files: &[(&str, &str)], args: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let out = archsim(args, dir.path());
+    assert!(out.status.success(), "{}", output_text(&out));
+    dir
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The sections of a deck, in order: (id, its HTML).
+fn sections(page: &str) -> Vec<(String, String)> {
+    page.split("<section id=\"")
+        .skip(1)
+        .map(|s| {
+            let (id, rest) = s.split_once('"').unwrap();
+            let body = rest.split("</section>").next().unwrap();
+            (id.to_string(), body.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn slides_are_written_for_each_scenario_and_experiment_with_the_flag_only() {
+    let files = [("faulty.toml", FAULTY), ("servers.toml", EXPERIMENT)];
+    let args = ["run", "faulty.toml", "servers.toml", "--out", "out", "-q"];
+    let with = run_in(&files, &[&args[..], &["--slides"]].concat());
+    let out = with.path().join("out");
+    assert!(out.join("faulty/slides.html").is_file());
+    assert!(out.join("servers/slides.html").is_file());
+    // An experiment's deck compares its variants: their own folders have none.
+    assert!(!out.join("servers/baseline/slides.html").exists());
+    assert!(!out.join("servers/five-servers/slides.html").exists());
+    // Without the flag, nothing else changes and no deck is written.
+    let without = run_in(&files, &args);
+    let (a, b) = (files_under(&out), files_under(&without.path().join("out")));
+    let mut extra: Vec<&String> = a.keys().filter(|k| !b.contains_key(*k)).collect();
+    extra.sort();
+    assert_eq!(extra, ["faulty/slides.html", "servers/slides.html"]);
+    for (name, bytes) in &b {
+        if name.ends_with(".json") || name.ends_with(".csv") || name.ends_with(".html") {
+            assert!(a[name] == *bytes || name.ends_with("timing.json"), "{name}");
+        }
+    }
+}
+
+#[test]
+fn a_scenario_deck_has_its_five_slides_in_order() {
+    let dir = run_in(
+        &[("faulty.toml", FAULTY)],
+        &["run", "faulty.toml", "--out", "out", "-q", "--slides"],
+    );
+    let page = read(&dir.path().join("out/faulty/slides.html"));
+    let s = sections(&page);
+    let ids: Vec<&str> = s.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["s1", "s2", "s3", "s4", "s5"]);
+    // (a) the question: the name in words and the question as written.
+    assert!(s[0].1.contains("<h1>Faulty</h1>"), "{}", s[0].1);
+    assert!(s[0]
+        .1
+        .contains("What do users see while the database is down?"));
+    // (b) the architecture, as an image inside the page.
+    assert!(s[1].1.contains("The architecture"));
+    assert!(s[1].1.contains("<img src=\"data:image/svg+xml,"));
+    // (c) with a fault, the key chart is requests by final status (where the fault's band is
+    // drawn), not latency.
+    assert!(s[2].1.contains("Requests by final status"), "{}", s[2].1);
+    assert!(s[2]
+        .1
+        .contains("alt=\"faulty · users: requests by final status\""));
+    // (d) the numbers, with their labels; the error rate as a percentage: 10 s of 40 s down,
+    // so about a quarter of requests failed, and the figure is far above 1 (not a fraction).
+    assert!(s[3].1.contains("The numbers"));
+    assert!(s[3].1.contains("p99 latency of successful requests"));
+    assert!(s[3].1.contains("of requests failed"));
+    let figures = s[3].1.matches("class=\"figure\"").count();
+    assert!((2..=6).contains(&figures), "{figures} figures");
+    let error_figure = s[3]
+        .1
+        .split("class=\"figure\"")
+        .find(|f| f.contains("of requests failed"))
+        .unwrap();
+    let value: f64 = error_figure
+        .split("class=\"v\"")
+        .nth(1)
+        .and_then(|v| v.split_once('>'))
+        .and_then(|(_, v)| v.split('<').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((15.0..=35.0).contains(&value), "error rate {value} %");
+    // (e) the lesson as written.
+    assert!(s[4].1.contains("The lesson"));
+    assert!(s[4]
+        .1
+        .contains("Every request that needs the database fails while it is down."));
+    // Each slide numbered, linked to its neighbours.
+    for (i, (_, body)) in s.iter().enumerate() {
+        let k = i + 1;
+        assert!(body.contains(&format!("{k} / 5")));
+        if k > 1 {
+            assert!(body.contains(&format!("href=\"#s{}\"", k - 1)));
+        }
+        if k < 5 {
+            assert!(body.contains(&format!("href=\"#s{}\"", k + 1)));
+        }
+    }
+}
+
+#[test]
+fn an_experiment_deck_compares_its_variants() {
+    let dir = run_in(
+        &[("servers.toml", EXPERIMENT)],
+        &["run", "servers.toml", "--out", "out", "-q", "--slides"],
+    );
+    let page = read(&dir.path().join("out/servers/slides.html"));
+    let s = sections(&page);
+    assert_eq!(s.len(), 5);
+    // No question or lesson written: both fall back to the description.
+    let description = "Four servers against five under the same load.";
+    assert!(s[0].1.contains(description));
+    assert!(s[4].1.contains(description));
+    // The variants set no swept number and nothing fails: each one's latency chart, side by
+    // side, captioned with its name.
+    assert!(s[2].1.contains("<figcaption>baseline</figcaption>"));
+    assert!(s[2].1.contains("<figcaption>five-servers</figcaption>"));
+    assert!(s[2].1.contains("latency of successful requests"));
+    // The numbers: one row per variant.
+    assert_eq!(s[3].1.matches("<tr style=").count(), 2);
+    assert!(s[3].1.contains("<td class=\"name\">baseline</td>"));
+    assert!(s[3].1.contains("<td class=\"name\">five-servers</td>"));
+}
+
+/// Every place the page could reach outside itself or run something.
+fn assert_self_contained(page: &str, what: &str) {
+    let lower = page.to_lowercase();
+    for bad in [
+        "<script",
+        "javascript:",
+        "@import",
+        "url(",
+        "<link",
+        "<iframe",
+        "<object",
+    ] {
+        assert!(!lower.contains(bad), "{what}: {bad}");
+    }
+    // The only `http` is the SVG namespace of the inlined images (percent-encoded in them).
+    let mut rest = page;
+    while let Some(i) = rest.find("http") {
+        let tail = &rest[i..];
+        assert!(
+            tail.starts_with("http%3A%2F%2Fwww.w3.org%2F2000%2Fsvg")
+                || tail.starts_with("http://www.w3.org/2000/svg"),
+            "{what}: a link out: {}",
+            &tail[..tail.len().min(60)]
+        );
+        rest = &tail[4..];
+    }
+    // Images are data, links go to the page's own slides.
+    for src in page.split("src=\"").skip(1) {
+        assert!(
+            src.starts_with("data:image/svg+xml,"),
+            "{what}: src {}",
+            &src[..20]
+        );
+    }
+    for href in page.split("href=\"").skip(1) {
+        assert!(href.starts_with("#s"), "{what}: href {}", &href[..20]);
+    }
+}
+
+#[test]
+fn decks_are_self_contained_and_script_free() {
+    let dir = run_in(
+        &[("faulty.toml", FAULTY), ("servers.toml", EXPERIMENT)],
+        &[
+            "run",
+            "faulty.toml",
+            "servers.toml",
+            "--out",
+            "out",
+            "-q",
+            "--slides",
+        ],
+    );
+    for name in ["faulty", "servers"] {
+        let page = read(&dir.path().join(format!("out/{name}/slides.html")));
+        assert_self_contained(&page, name);
+        // Inline CSS with scroll snapping, a full-viewport section each, a page each in print.
+        assert!(page.contains("scroll-snap-type: y mandatory"));
+        assert!(page.contains("height: 100vh"));
+        assert!(page.contains("@media print"));
+        assert!(page.contains("break-after: page"));
+    }
+}
+
+#[test]
+fn hostile_scenario_text_comes_out_escaped() {
+    // Markup in the question and lesson (control characters there are refused: see
+    // tests/bad/question_control_character.toml); a description, which a deck shows when
+    // neither is written, with markup, an escape sequence and a bidirectional override.
+    let hostile = FAULTY
+        .edit(
+            "question = \"What do users see while the database is down?\"",
+            r#"question = "</section><script>alert(1)</script><a href=\"//evil.example/x\">&amp; 'q'""#,
+        )
+        .edit(
+            "lesson = \"Every request that needs the database fails while it is down.\"",
+            "lesson = \"<img src=x onerror=alert(2)>\"",
+        );
+    let quiet = EXPERIMENT.edit(
+        "description = \"Four servers against five under the same load.\"",
+        r#"description = "<style>*{display:none}</style>\u001b[2J\u202egnp.exe""#,
+    );
+    let dir = run_in(
+        &[("faulty.toml", &hostile), ("servers.toml", &quiet)],
+        &[
+            "run",
+            "faulty.toml",
+            "servers.toml",
+            "--out",
+            "out",
+            "-q",
+            "--slides",
+        ],
+    );
+    let page = read(&dir.path().join("out/faulty/slides.html"));
+    assert_self_contained(&page, "hostile question");
+    assert!(page.contains(
+        "&lt;/section&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;a href=&quot;//evil.example/x&quot;&gt;&amp;amp; &#39;q&#39;"
+    ));
+    assert!(page.contains("&lt;img src=x onerror=alert(2)&gt;"));
+    assert_eq!(sections(&page).len(), 5, "the question closed a section");
+    let page = read(&dir.path().join("out/servers/slides.html"));
+    assert_self_contained(&page, "hostile description");
+    assert!(page.contains("&lt;style&gt;*{display:none}&lt;/style&gt;\\u{1b}[2J\\u{202e}gnp.exe"));
+    assert!(!page.contains('\u{1b}') && !page.contains('\u{202e}'));
+}
+
+#[test]
+fn slides_are_the_same_bytes_at_every_run() {
+    let files = [("faulty.toml", FAULTY), ("servers.toml", EXPERIMENT)];
+    let run = |threads: &str| {
+        let dir = run_in(
+            &files,
+            &[
+                "run",
+                "faulty.toml",
+                "servers.toml",
+                "--out",
+                "out",
+                "-q",
+                "--slides",
+                "--threads",
+                threads,
+            ],
+        );
+        ["faulty", "servers"].map(|n| read(&dir.path().join(format!("out/{n}/slides.html"))))
+    };
+    let (one, two) = (run("1"), run("2"));
+    assert!(one == two, "slides.html differs between runs");
+}
+
+#[test]
+fn check_and_merge_write_slides_and_a_shard_refuses_them() {
+    let dir = run_in(
+        &[("faulty.toml", FAULTY)],
+        &["check", "faulty.toml", "--out", "out", "-q", "--slides"],
+    );
+    assert!(dir.path().join("out/faulty/slides.html").is_file());
+    // A shard writes no pages: `--slides` belongs to the merge.
+    let refused = archsim(
+        &[
+            "run",
+            "faulty.toml",
+            "--shard",
+            "0/1",
+            "--slides",
+            "--out",
+            "shards",
+        ],
+        dir.path(),
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", output_text(&refused));
+    assert!(output_text(&refused).contains("give --slides to `archsim merge`"));
+    let shard = archsim(
+        &[
+            "run",
+            "faulty.toml",
+            "--shard",
+            "0/1",
+            "--out",
+            "shards",
+            "-q",
+        ],
+        dir.path(),
+    );
+    assert!(shard.status.success(), "{}", output_text(&shard));
+    let merged = archsim(
+        &["merge", "shards", "--out", "merged", "-q", "--slides"],
+        dir.path(),
+    );
+    assert!(merged.status.success(), "{}", output_text(&merged));
+    assert!(dir.path().join("merged/faulty/slides.html").is_file());
+}
+
+#[test]
+fn every_bundled_scenario_asks_its_question_and_draws_its_lesson() {
+    // Both written directly after the description, as plain one-line strings.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 30);
+    for f in files {
+        let text = read(&f);
+        let lines: Vec<&str> = text.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with("description = "))
+            .unwrap_or_else(|| panic!("{}: no description", f.display()));
+        for (line, key) in [
+            (lines[at + 1], "question = \""),
+            (lines[at + 2], "lesson = \""),
+        ] {
+            assert!(
+                line.starts_with(key) && line.len() > key.len() + 20,
+                "{}: no {key}…\" after the description",
+                f.display()
+            );
+        }
+        assert!(
+            lines[at + 1].ends_with("?\""),
+            "{}: a question ends in a question mark",
+            f.display()
+        );
+        // And the scenario reads: the keys are known, the texts short and plain.
+        if let Err(e) = archsim::scenario::parse(&f, &text) {
+            panic!("{}: {e}", f.display());
+        }
+    }
+}
