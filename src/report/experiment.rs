@@ -217,6 +217,9 @@ fn against(variants: &[&Summary], path: &str, metric: &str) -> Vec<Point> {
     points
 }
 
+/// The file stem of the chart of latency against utilisation beside theory.
+pub const AGAINST_THEORY: &str = "latency-vs-utilisation";
+
 /// Latency against utilisation, simulated beside queueing theory's curves: when every
 /// variant is the same M/M/c queue (servers, work) at different loads (the summary's
 /// `theory`), at least three of them.
@@ -334,7 +337,7 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
     };
     // Theory beside the simulation first, when the variants are one queue at several loads.
     if let Some(chart) = against_theory(scenario, variants, &band) {
-        out.push(("latency-vs-utilisation".into(), chart));
+        out.push((AGAINST_THEORY.into(), chart));
     }
     // A parameter the points order by: the first swept path, when every point has a number
     // for it and the others vary with it (one path, or a zip).

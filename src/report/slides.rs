@@ -506,13 +506,18 @@ fn comparison_chart<'a>(
         .flat_map(|s| s["expectations"].as_array().cloned().unwrap_or_default())
         .filter_map(|e| e["metric"].as_str().map(slug))
         .collect();
-    judged
+    // Simulation beside theory says the most, when the experiment has it.
+    let theory = charts
         .iter()
-        .find_map(|m| {
-            let stem = format!("sweep-{m}");
-            charts
-                .iter()
-                .find(|c| c.stem == stem || c.stem.starts_with(&format!("{stem}-by-")))
+        .find(|c| c.stem == super::experiment::AGAINST_THEORY);
+    theory
+        .or_else(|| {
+            judged.iter().find_map(|m| {
+                let stem = format!("sweep-{m}");
+                charts
+                    .iter()
+                    .find(|c| c.stem == stem || c.stem.starts_with(&format!("{stem}-by-")))
+            })
         })
         .or_else(|| {
             // Cost against p99 says something only when the variants' bills differ: with the
@@ -698,6 +703,13 @@ mod tests {
         ];
         let found = comparison_chart(&judged, &charts).map(|c| c.stem);
         assert_eq!(found, Some("sweep-error-rate"));
+        // Simulation beside queueing theory leads, when the experiment has it.
+        let charts = [
+            chart("sweep-error-rate"),
+            chart(super::super::experiment::AGAINST_THEORY),
+        ];
+        let found = comparison_chart(&judged, &charts).map(|c| c.stem);
+        assert_eq!(found, Some(super::super::experiment::AGAINST_THEORY));
     }
 
     #[test]
