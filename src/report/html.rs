@@ -49,8 +49,9 @@ body { font-family: "DejaVu Sans", Verdana, sans-serif; margin: 2em auto; max-wi
 h1 { font-size: 2.2em; margin-bottom: 0.2em; } h2 { margin-top: 1.6em; border-bottom: 2px solid #dde4ee; }
 p.lead { font-size: 1.25em; color: #444; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 1.05em; }
-th, td { padding: 0.35em 0.9em; border-bottom: 1px solid #e3e3e3; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+th, td { padding: 0.35em 0.6em; border-bottom: 1px solid #e3e3e3; text-align: right; }
+th:first-child, td:first-child { text-align: left; white-space: nowrap; }
+table { display: block; overflow-x: auto; max-width: 100%; }
 th { background: #f4f7fb; }
 .ci { color: #777; font-size: 0.85em; }
 .plot svg { width: 100%; height: auto; border: 1px solid #eee; margin: 0.5em 0; }
@@ -118,11 +119,7 @@ pub const HEADLINES: &[(&str, &str, bool)] = &[
     ("latency_ms.p50", "p50 of successes [ms]", false),
     ("latency_ms.p99", "p99 of successes [ms]", false),
     ("latency_ms.p999", "p99.9 of successes [ms]", false),
-    (
-        "latency_all_ms.p99",
-        "p99 of all, a failure at its time to fail [ms]",
-        false,
-    ),
+    ("latency_all_ms.p99", "p99 incl. failures [ms]", false),
     ("retry_amplification", "attempts per request", false),
     ("cost_usd.total", "cost [$, per seed]", false),
 ];
@@ -320,14 +317,34 @@ pub fn index(
 ) -> String {
     let mut o = String::new();
     let _ = write!(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>archsim results</title>{STYLE}</head><body>\n<h1>archsim results</h1>\n");
-    o.push_str("<h2>Scenarios side by side</h2><table><tr><th>scenario</th>");
+    o.push_str("<h2>Scenarios side by side</h2><table><tr><th rowspan=\"2\">scenario</th>");
     let all: Vec<&Value> = rows.iter().map(|r| r.summary).collect();
     let headlines: Vec<&(&str, &str, bool)> = HEADLINES
         .iter()
         .filter(|(path, _, _)| headline_applies(path, &all))
         .collect();
-    for (_, label, _) in &headlines {
-        let _ = write!(o, "<th>{label}</th>");
+    // The latencies of successes under one heading: "latency of successes [ms]" over
+    // mean, p50, p99, p99.9; the other headlines span both header rows.
+    let of_successes = |path: &str| path.starts_with("latency_ms.");
+    let mut second = String::new();
+    let mut grouped = false;
+    for (path, label, _) in &headlines {
+        if of_successes(path) {
+            if !grouped {
+                let n = headlines.iter().filter(|(p, _, _)| of_successes(p)).count();
+                let _ = write!(o, "<th colspan=\"{n}\" style=\"text-align:center\">latency of successes [ms]</th>");
+                grouped = true;
+            }
+            let short = label.split(" of successes").next().unwrap_or(label);
+            let _ = write!(second, "<th>{short}</th>");
+        } else {
+            let title = if *path == "latency_all_ms.p99" {
+                " title=\"the p99 of every request, a failure counted at its time to fail\""
+            } else {
+                ""
+            };
+            let _ = write!(o, "<th rowspan=\"2\"{title}>{label}</th>");
+        }
     }
     let with_expectations = rows.iter().any(|r| {
         r.summary["expectations"]
@@ -335,9 +352,9 @@ pub fn index(
             .is_some_and(|l| !l.is_empty())
     });
     if with_expectations {
-        o.push_str("<th>expectations held</th>");
+        o.push_str("<th rowspan=\"2\">expectations held</th>");
     }
-    o.push_str("</tr>\n");
+    let _ = writeln!(o, "</tr><tr>{second}</tr>");
     let columns = headlines.len() + 1 + usize::from(with_expectations);
     for (i, r) in rows.iter().enumerate() {
         let (link, label) = match r.variant {
@@ -459,4 +476,42 @@ pub fn index(
     }
     o.push_str("</body></html>\n");
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn row<'a>(folder: &'a str, s: &'a Value) -> IndexRow<'a> {
+        IndexRow {
+            folder,
+            variant: None,
+            summary: s,
+        }
+    }
+
+    #[test]
+    fn the_index_shows_failures_and_costs_only_where_they_apply() {
+        let ok = json!({ "error_rate": 0.0, "latency_all_ms": { "p99": 10.0 },
+            "cost_usd": { "total": 0.0, "by_component": {} } });
+        let failing = json!({ "error_rate": 0.5, "latency_all_ms": { "p99": 5000.0 },
+            "cost_usd": { "total": 0.0, "by_component": {} } });
+        let priced = json!({ "error_rate": 0.0, "latency_all_ms": { "p99": 10.0 },
+            "cost_usd": { "total": 0.25, "by_component": { "db": 0.25 } } });
+        // No failure, nothing priced: neither column.
+        let page = index(&[row("a", &ok)], &[], &[], &[]);
+        assert!(!page.contains("incl. failures") && !page.contains("cost"));
+        // A failing scenario brings the p99 including failures; a priced one the cost, with
+        // the unpriced scenario's cell saying so instead of a cost of 0.
+        let page = index(
+            &[row("a", &ok), row("b", &failing), row("c", &priced)],
+            &[],
+            &[],
+            &[],
+        );
+        assert!(page.contains("p99 incl. failures [ms]") && page.contains("5\u{202f}000"));
+        assert!(page.contains("cost [$, per seed]") && page.contains("not priced"));
+        assert!(page.contains("latency of successes [ms]"));
+    }
 }

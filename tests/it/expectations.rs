@@ -76,7 +76,7 @@ max = 0"#,
     let page = std::fs::read_to_string(dir.join("results/svc/report.html")).unwrap();
     assert!(page.contains("<h2>Expectations</h2>") && page.contains("holds"));
     let index = std::fs::read_to_string(dir.join("results/index.html")).unwrap();
-    assert!(index.contains("<th>expectations held</th>") && index.contains("<b>2 of 2</b>"));
+    assert!(index.contains("expectations held</th>") && index.contains("<b>2 of 2</b>"));
 }
 
 #[test]

@@ -283,12 +283,12 @@ impl Kind for ApiGatewayConfig {
         ],
         columns: &[
             Column {
-                label: "throttled",
+                label: "throttled, of requests",
                 field: "throttled_fraction",
                 unit: Unit::Share,
             },
             Column {
-                label: "cache hits",
+                label: "cache hits, of cacheable",
                 field: "cache_hit_ratio",
                 unit: Unit::Share,
             },

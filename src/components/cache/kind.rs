@@ -214,12 +214,12 @@ impl Kind for CacheConfig {
         ],
         columns: &[
             Column {
-                label: "hits",
+                label: "hits, of lookups",
                 field: "hit_ratio",
                 unit: Unit::Share,
             },
             Column {
-                label: "stale reads",
+                label: "stale, of hits",
                 field: "stale_read_fraction",
                 unit: Unit::Share,
             },

@@ -362,12 +362,12 @@ impl Kind for DynamoConfig {
         ],
         columns: &[
             Column {
-                label: "throttled",
+                label: "throttled, of requests",
                 field: "throttle_fraction",
                 unit: Unit::Share,
             },
             Column {
-                label: "DAX hits",
+                label: "DAX hits, of DAX reads",
                 field: "dax_hit_ratio",
                 unit: Unit::Share,
             },

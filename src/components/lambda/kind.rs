@@ -329,12 +329,12 @@ impl Kind for LambdaConfig {
                 unit: Unit::Number,
             },
             Column {
-                label: "cold starts",
+                label: "cold starts, of invocations",
                 field: "cold_start_fraction",
                 unit: Unit::Share,
             },
             Column {
-                label: "throttled",
+                label: "throttled, of invocations",
                 field: "throttle_fraction",
                 unit: Unit::Share,
             },

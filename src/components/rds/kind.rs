@@ -345,7 +345,7 @@ impl Kind for RdsConfig {
                 unit: Unit::Seconds,
             },
             Column {
-                label: "stale reads",
+                label: "stale, of replica reads",
                 field: "stale_read_fraction",
                 unit: Unit::Share,
             },
