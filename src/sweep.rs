@@ -738,6 +738,7 @@ fn write_run(dir: &Path, outcome: &ScenarioOutcome, scenario: &Scenario) -> std:
     write_new(dir, "timeseries.csv", timeseries.as_bytes())?;
     write_new(dir, "events.csv", events.as_bytes())?;
     write_new(dir, "diagram.svg", diagram.as_bytes())?;
+    write_new(dir, "diagram.png", &report::diagram::png(scenario))?;
     render(
         dir,
         &outcome.summary,
