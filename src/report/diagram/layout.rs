@@ -514,43 +514,51 @@ pub fn layout(m: &Model) -> Layout {
     // Satellites' links: beside, a short line from the node's side; in another zone, a
     // vertical line between the two boxes.
     let mut links = Vec::new();
-    let mut said: Vec<(usize, &str)> = Vec::new();
+    // One label per node and kind of link, on the satellite nearest level with the node.
+    let mut carrier: BTreeMap<(usize, &str), usize> = BTreeMap::new();
+    for (i, nd) in m.nodes.iter().enumerate() {
+        if let Some((p, link)) = nd.satellite {
+            let off = |k: usize| (boxes[k].cy() - boxes[p].cy()).abs();
+            let c = carrier.entry((p, link)).or_insert(i);
+            if off(i) < off(*c) {
+                *c = i;
+            }
+        }
+    }
     for (i, nd) in m.nodes.iter().enumerate() {
         let Some((p, link)) = nd.satellite else {
             continue;
         };
         let (a, s) = (boxes[p], boxes[i]);
-        let pts = if nd.beside || (s.bottom() > a.y && s.y < a.bottom()) {
-            let y = s.cy().clamp(a.y + 10.0, a.bottom() - 10.0);
-            vec![(a.right(), y), (s.x, s.cy())]
-        } else if s.y >= a.bottom() {
-            vec![(a.cx(), a.bottom()), (a.cx(), s.y)]
-        } else {
-            vec![(a.cx(), a.y), (a.cx(), s.bottom())]
+        let w = draw::text_width(link, LINK_FONT, false);
+        let at = |x: f64, y: f64| Label {
+            x,
+            y,
+            size: LINK_FONT,
+            text: link.to_string(),
         };
-        let first = !said.contains(&(p, link));
-        said.push((p, link));
-        let label = first.then(|| {
-            let (x0, y0) = pts[0];
-            let (x1, y1) = pts[1];
-            let w = draw::text_width(link, LINK_FONT, false);
-            let base = if (x1 - x0).abs() > (y1 - y0).abs() {
-                Label {
-                    x: (x0 + x1) / 2.0 - w / 2.0,
-                    y: (y0 + y1) / 2.0 - 4.0 - LINK_FONT,
-                    size: LINK_FONT,
-                    text: link.to_string(),
-                }
-            } else {
-                Label {
-                    x: x0 + 8.0,
-                    y: (y0 + y1) / 2.0 - LINK_FONT / 2.0,
-                    size: LINK_FONT,
-                    text: link.to_string(),
-                }
-            };
-            place(base, &mut taken, &[-1.0, 1.0], LINK_FONT + 6.0)
-        });
+        // Beside: a line from the node's side, its label above the line's middle. Above or
+        // below: a vertical line, its label beside it, just clear of the satellite's box.
+        let (pts, base) = if nd.beside || (s.bottom() > a.y && s.y < a.bottom()) {
+            let y = s.cy().clamp(a.y + 10.0, a.bottom() - 10.0);
+            let (mx, my) = ((a.right() + s.x) / 2.0, (y + s.cy()) / 2.0);
+            (
+                vec![(a.right(), y), (s.x, s.cy())],
+                at(mx - w / 2.0, my - 6.0 - LINK_FONT),
+            )
+        } else if s.y >= a.bottom() {
+            (
+                vec![(a.cx(), a.bottom()), (a.cx(), s.y)],
+                at(a.cx() + 8.0, s.y - LINK_FONT - 6.0),
+            )
+        } else {
+            (
+                vec![(a.cx(), a.y), (a.cx(), s.bottom())],
+                at(a.cx() + 8.0, s.bottom() + 6.0),
+            )
+        };
+        let label = (carrier.get(&(p, link)) == Some(&i))
+            .then(|| place(base, &mut taken, &[-1.0, 1.0], LINK_FONT + 6.0));
         links.push((i, pts, label));
     }
     Layout {

@@ -10,6 +10,7 @@
 
 mod draw;
 mod layout;
+mod marks;
 mod model;
 mod words;
 
