@@ -599,3 +599,240 @@ fn every_bundled_diagram_keeps_its_texts_and_boxes_apart_and_in_place() {
         "{zoned} {spanning} {satellites}"
     );
 }
+
+/// A diagram's nodes as (id, class, zones, [x0, y0, x1, y1]).
+fn diagram_nodes(svg: &str) -> Vec<(String, String, String, [f64; 4])> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("data-id").is_some())
+        .map(|g| {
+            let rect = g.children().find(|c| c.has_tag_name("rect")).unwrap();
+            (
+                g.attribute("data-id").unwrap().to_string(),
+                g.attribute("class").unwrap().to_string(),
+                g.attribute("data-zones").unwrap().to_string(),
+                rect_of(rect),
+            )
+        })
+        .collect()
+}
+
+/// A diagram's groups of a class as (attribute `a`, attribute `b`, their texts).
+fn diagram_groups(svg: &str, class: &str) -> Vec<(String, String, Vec<String>)> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some(class))
+        .map(|g| {
+            (
+                g.attribute("data-from").unwrap_or("").to_string(),
+                g.attribute("data-to").unwrap_or("").to_string(),
+                g.descendants()
+                    .filter(|t| t.has_tag_name("text"))
+                    .map(|t| t.text().unwrap_or("").to_string())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn zone_rects(svg: &str) -> Vec<(String, [f64; 4])> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("zone"))
+        .map(|g| {
+            let rect = g.children().find(|c| c.has_tag_name("rect")).unwrap();
+            (g.attribute("data-zone").unwrap().to_string(), rect_of(rect))
+        })
+        .collect()
+}
+
+fn diagram_of(components: &str) -> String {
+    let sc = crate::scenario(&format!(
+        "[scenario]\nname = \"d\"\nduration = \"1m\"\n[[workload]]\nname = \"users\"\ntarget = \"front\"\narrival = {{ process = \"poisson\", rate = 1000 }}\n{components}"
+    ));
+    diagram::svg(&sc)
+}
+
+#[test]
+fn the_diagram_orders_a_column_by_the_one_before_so_calls_do_not_cross() {
+    // As written, left comes after right and d1 before d2: drawn in that order, left→d1 and
+    // right→d2 would cross. The barycentre sweeps order one column by the other.
+    let svg = diagram_of(
+        r#"
+[[component]]
+id = "front"
+kind = "service"
+service_time = "1ms"
+calls = [ { to = "right" }, { to = "left" } ]
+[[component]]
+id = "right"
+kind = "service"
+az = "a"
+service_time = "1ms"
+calls = [ { to = "d2" } ]
+[[component]]
+id = "left"
+kind = "service"
+az = "a"
+service_time = "1ms"
+calls = [ { to = "d1" } ]
+[[component]]
+id = "d1"
+kind = "service"
+az = "a"
+service_time = "1ms"
+[[component]]
+id = "d2"
+kind = "service"
+az = "a"
+service_time = "1ms"
+"#,
+    );
+    let nodes = diagram_nodes(&svg);
+    let y = |id: &str| nodes.iter().find(|n| n.0 == id).unwrap().3[1];
+    assert_eq!(
+        y("left") < y("right"),
+        y("d1") < y("d2"),
+        "left→d1 and right→d2 cross: {nodes:?}"
+    );
+}
+
+#[test]
+fn parallel_calls_are_one_arrow_with_one_label() {
+    let svg = diagram_of(
+        r#"
+[[component]]
+id = "front"
+kind = "service"
+service_time = "1ms"
+calls = [ { to = "a", timeout = "350ms" }, { to = "a", timeout = "350ms" }, { to = "a", timeout = "350ms" }, { to = "b", timeout = "2s" }, { to = "c", timeout = "2s" } ]
+[[component]]
+id = "a"
+kind = "service"
+service_time = "1ms"
+[[component]]
+id = "b"
+kind = "service"
+service_time = "1ms"
+[[component]]
+id = "c"
+kind = "service"
+service_time = "1ms"
+"#,
+    );
+    let edges = diagram_groups(&svg, "edge");
+    let to_a: Vec<_> = edges
+        .iter()
+        .filter(|e| e.0 == "front" && e.1 == "a")
+        .collect();
+    assert_eq!(to_a.len(), 1, "{edges:?}");
+    assert_eq!(to_a[0].2, ["×3, timeout 350 ms"]);
+    // Calls to b and c say the same: one label for both.
+    let labels: Vec<&String> = edges.iter().flat_map(|e| &e.2).collect();
+    assert_eq!(
+        labels
+            .iter()
+            .filter(|l| l.as_str() == "timeout 2 s each")
+            .count(),
+        1,
+        "{edges:?}"
+    );
+    assert_eq!(labels.len(), 2, "{edges:?}");
+}
+
+const GROUP_AND_DATABASE: &str = r#"
+[[component]]
+id = "front"
+kind = "load_balancer"
+targets = "api"
+[[component]]
+id = "api"
+kind = "ec2_autoscaling"
+instance_type = "c6i.large"
+zones = ["a", "b"]
+min = 2
+max = 2
+work = "2ms"
+calls = [ { to = "db", timeout = "3s" } ]
+[[component]]
+id = "db"
+kind = "rds"
+az = "a"
+instance_class = "db.r5.large"
+read_time = "1ms"
+write_time = "2ms"
+multi_az = true
+read_replicas = 1
+"#;
+
+#[test]
+fn a_group_over_two_zones_is_drawn_across_both_and_its_balancer_too() {
+    let svg = diagram_of(GROUP_AND_DATABASE);
+    let zones = zone_rects(&svg);
+    assert_eq!(
+        zones.iter().map(|z| z.0.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    let (a, b) = (zones[0].1, zones[1].1);
+    for (id, _, named, r) in diagram_nodes(&svg) {
+        if id == "api" || id == "front" {
+            assert_eq!(named, "a b", "{id}");
+            // It starts inside zone a's container and ends inside zone b's.
+            assert!(r[1] > a[1] && r[1] < a[3], "{id} {r:?} {a:?}");
+            assert!(r[3] > b[1] && r[3] < b[3], "{id} {r:?} {b:?}");
+            assert!(r[0] > a[0] && r[2] < a[2], "{id} {r:?} {a:?}");
+        }
+    }
+}
+
+#[test]
+fn a_multi_az_standby_is_drawn_in_the_other_zone_and_a_replica_beside() {
+    let svg = diagram_of(GROUP_AND_DATABASE);
+    let zones = zone_rects(&svg);
+    let nodes = diagram_nodes(&svg);
+    let find = |prefix: &str| {
+        nodes
+            .iter()
+            .find(|n| n.0.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix}: {nodes:?}"))
+    };
+    let (db, standby, replica) = (find("db"), find("db/standby"), find("db/read-replica"));
+    assert_eq!(db.2, "a");
+    assert_eq!(
+        (standby.1.as_str(), standby.2.as_str()),
+        ("node satellite", "b")
+    );
+    assert_eq!(replica.2, "a");
+    assert!(inside(&zones[1].1, &standby.3), "{standby:?} {zones:?}");
+    assert!(inside(&zones[0].1, &replica.3), "{replica:?} {zones:?}");
+    // The standby dashed and joined by its replication, the replica by "async".
+    let links = diagram_groups(&svg, "link");
+    assert_eq!(links.len(), 2, "{links:?}");
+    assert!(links.contains(&(
+        "db".into(),
+        standby.0.clone(),
+        vec!["sync replication".into()]
+    )));
+    assert!(links.contains(&("db".into(), replica.0.clone(), vec!["async".into()])));
+    assert!(svg.contains("stroke-dasharray"));
+    // A database alone in zone a has its standby in a zone of its own.
+    let alone = diagram_of(
+        r#"
+[[component]]
+id = "front"
+kind = "rds"
+az = "a"
+instance_class = "db.r5.large"
+read_time = "1ms"
+write_time = "2ms"
+multi_az = true
+"#,
+    );
+    assert_eq!(
+        zone_rects(&alone)
+            .iter()
+            .map(|z| z.0.as_str())
+            .collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+}

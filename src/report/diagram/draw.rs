@@ -162,8 +162,13 @@ pub fn primitives(m: &Model, l: &Layout) -> Vec<Prim> {
         });
         p.push(Prim::Close);
     }
-    for (pts, label) in &l.edges {
-        p.push(Prim::Open(r#"class="edge""#.into()));
+    for (e, (pts, label)) in m.edges.iter().zip(&l.edges) {
+        p.push(Prim::Open(format!(
+            r#"class="edge" data-from="{}" data-to="{}" data-calls="{}""#,
+            escape(&m.nodes[e.from].key),
+            escape(&m.nodes[e.to].key),
+            e.count
+        )));
         arrow(&mut p, pts);
         if let Some(lb) = label {
             p.push(text(lb, false, INK));

@@ -46,13 +46,6 @@ impl Rect {
             && self.y + 1.0 < o.bottom()
             && o.y + 1.0 < self.bottom()
     }
-    #[cfg(test)]
-    pub fn contains(&self, o: &Rect) -> bool {
-        o.x >= self.x - 0.5
-            && o.y >= self.y - 0.5
-            && o.right() <= self.right() + 0.5
-            && o.bottom() <= self.bottom() + 0.5
-    }
 }
 
 /// A text placed: its left top corner, size and words.
