@@ -36,9 +36,6 @@ impl Rect {
     pub fn cy(&self) -> f64 {
         self.y + self.h / 2.0
     }
-    pub fn cx(&self) -> f64 {
-        self.x + self.w / 2.0
-    }
     /// Whether the two overlap by more than a pixel.
     pub fn overlaps(&self, o: &Rect) -> bool {
         self.x + 1.0 < o.right()
@@ -125,6 +122,7 @@ pub fn layout(m: &Model) -> Layout {
                 (nd.layer, *k - 1)
             }
             _ if nd.beside => (nd.layer, 101),
+            _ if nd.apart > 0 => (nd.layer, 101 + nd.apart),
             _ => (nd.layer, 100),
         })
         .collect();
@@ -398,33 +396,6 @@ pub fn layout(m: &Model) -> Layout {
         text: "AWS Cloud".into(),
     };
     taken.push(region_label.rect(true));
-    let mut zones = Vec::new();
-    for (z, r) in zones_r.iter().enumerate() {
-        let text = format!("Availability Zone {}", m.zones[z]);
-        let w = draw::text_width(&text, ZONE_FONT, true);
-        let mut xs = vec![r.x + 14.0];
-        xs.extend((0..ncols).map(|c| cx[c] + cw[c] + 10.0));
-        xs.push(r.right() - 14.0 - w);
-        let pick = xs
-            .into_iter()
-            .filter(|&x| x >= r.x + 4.0 && x + w <= r.right() - 4.0)
-            .map(|x| Label {
-                x,
-                y: r.y + 11.0,
-                size: ZONE_FONT,
-                text: text.clone(),
-            })
-            .find(|l| !taken.iter().any(|t| t.overlaps(&l.rect(true))))
-            .unwrap_or(Label {
-                x: r.x + 14.0,
-                y: r.y + 11.0,
-                size: ZONE_FONT,
-                text: text.clone(),
-            });
-        taken.push(pick.rect(true));
-        zones.push((*r, pick));
-    }
-
     // Ports: a node's edges leave and enter spread over its side, in the order of the
     // nodes at their other ends.
     let ne = m.edges.len();
@@ -539,21 +510,83 @@ pub fn layout(m: &Model) -> Layout {
                 vec![(a.right(), y), (s.x, s.cy())],
                 at(mx - w / 2.0, my - 6.0 - LINK_FONT),
             )
-        } else if s.y >= a.bottom() {
+        } else if s.x >= a.right() {
+            // In a column of its own to the right: an elbow through the gap before it.
+            let y = a.cy();
+            let xm = s.x - 20.0;
             (
-                vec![(a.cx(), a.bottom()), (a.cx(), s.y)],
-                at(a.cx() + 8.0, s.y - LINK_FONT - 6.0),
+                vec![(a.right(), y), (xm, y), (xm, s.cy()), (s.x, s.cy())],
+                at(xm + 6.0, s.cy() - LINK_FONT - 6.0),
             )
         } else {
-            (
-                vec![(a.cx(), a.y), (a.cx(), s.bottom())],
-                at(a.cx() + 8.0, s.bottom() + 6.0),
-            )
+            // Near the right of both boxes, away from the zones' names at the left.
+            let x = a.right().min(s.right()) - 24.0;
+            let x = x.max(a.x.max(s.x) + 8.0);
+            if s.y >= a.bottom() {
+                (
+                    vec![(x, a.bottom()), (x, s.y)],
+                    at(x + 8.0, s.y - LINK_FONT - 6.0),
+                )
+            } else {
+                (
+                    vec![(x, a.y), (x, s.bottom())],
+                    at(x + 8.0, s.bottom() + 6.0),
+                )
+            }
         };
-        let label = (carrier.get(&(p, link)) == Some(&i))
-            .then(|| place(base, &mut taken, &[-1.0, 1.0], LINK_FONT + 6.0));
+        let label = (carrier.get(&(p, link)) == Some(&i)).then_some(base);
         links.push((i, pts, label));
     }
+    // Zones' names, clear of every box, edge label and standby's line.
+    for (_, pts, _) in &links {
+        for w in pts.windows(2) {
+            let (x0, y0, x1, y1) = (
+                w[0].0.min(w[1].0),
+                w[0].1.min(w[1].1),
+                w[0].0.max(w[1].0),
+                w[0].1.max(w[1].1),
+            );
+            taken.push(Rect {
+                x: x0 - 2.0,
+                y: y0 - 2.0,
+                w: x1 - x0 + 4.0,
+                h: y1 - y0 + 4.0,
+            });
+        }
+    }
+    let mut zones = Vec::new();
+    for (z, r) in zones_r.iter().enumerate() {
+        let text = format!("Availability Zone {}", m.zones[z]);
+        let w = draw::text_width(&text, ZONE_FONT, true);
+        let mut xs = vec![r.x + 14.0];
+        xs.extend((0..ncols).map(|c| cx[c] + cw[c] + 10.0));
+        xs.push(r.right() - 14.0 - w);
+        let pick = xs
+            .into_iter()
+            .filter(|&x| x >= r.x + 4.0 && x + w <= r.right() - 4.0)
+            .map(|x| Label {
+                x,
+                y: r.y + 11.0,
+                size: ZONE_FONT,
+                text: text.clone(),
+            })
+            .find(|l| !taken.iter().any(|t| t.overlaps(&l.rect(true))))
+            .unwrap_or(Label {
+                x: r.x + 14.0,
+                y: r.y + 11.0,
+                size: ZONE_FONT,
+                text: text.clone(),
+            });
+        taken.push(pick.rect(true));
+        zones.push((*r, pick));
+    }
+    // Then the standbys' and replicas' words, clear of those names too.
+    for (_, _, label) in links.iter_mut() {
+        if let Some(base) = label.take() {
+            *label = Some(place(base, &mut taken, &[-1.0, 1.0], LINK_FONT + 6.0));
+        }
+    }
+
     Layout {
         boxes,
         region,

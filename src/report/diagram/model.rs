@@ -46,6 +46,9 @@ pub struct Node {
     /// A satellite drawn beside its node (a replica in its zone) rather than in another
     /// zone's band in the same column.
     pub beside: bool,
+    /// For the second standby in other zones on: a column of its own to the right, so that
+    /// the line to it crosses no other standby.
+    pub apart: usize,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -134,6 +137,7 @@ impl Model {
                     layer: layers[i],
                     satellite: None,
                     beside: false,
+                    apart: 0,
                 },
                 place,
             ));
@@ -156,6 +160,7 @@ impl Model {
                     layer: 0,
                     satellite: None,
                     beside: false,
+                    apart: 0,
                 },
                 Named::Client,
             ));
@@ -177,6 +182,10 @@ impl Model {
                 _ => None,
             };
             for (k, s) in d.spec.diagram().satellites.into_iter().enumerate() {
+                let apart = match s.zone {
+                    SatelliteZone::Other(n) => n,
+                    SatelliteZone::Same => 0,
+                };
                 let (place, beside) = match (s.zone, &own) {
                     (SatelliteZone::Other(n), Some(own)) => {
                         let others: Vec<&String> = zones.iter().filter(|z| *z != own).collect();
@@ -206,6 +215,7 @@ impl Model {
                         layer: layers[i],
                         satellite: Some((i, s.link)),
                         beside,
+                        apart,
                     },
                     place,
                 ));
