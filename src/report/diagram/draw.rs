@@ -23,6 +23,7 @@ const INK: Rgb = (34, 34, 34);
 const EDGE: Rgb = (68, 68, 68);
 const GREY: Rgb = (96, 96, 96);
 pub const WHITE: Rgb = (255, 255, 255);
+const ZONE_FILL: Rgb = (238, 244, 251);
 
 /// One thing drawn. Groups name what they hold (SVG only) for readers and tests.
 #[derive(Clone, Debug)]
@@ -155,7 +156,7 @@ pub fn primitives(m: &Model, l: &Layout) -> Vec<Prim> {
         p.push(Prim::Rect {
             r: *r,
             rx: 8.0,
-            fill: Some((238, 244, 251)),
+            fill: Some(ZONE_FILL),
             stroke: Some((70, 120, 180)),
             width: 1.5,
             dash: true,
@@ -201,6 +202,21 @@ pub fn primitives(m: &Model, l: &Layout) -> Vec<Prim> {
             r#"class="zone-label" data-zone="{}""#,
             escape(&m.zones[z])
         )));
+        // On the zone's own colour, which hides a line passing under it.
+        let w = text_width(&label.text, label.size, true);
+        p.push(Prim::Rect {
+            r: Rect {
+                x: label.x - 3.0,
+                y: label.y - 2.0,
+                w: w + 6.0,
+                h: label.size + 4.0,
+            },
+            rx: 3.0,
+            fill: Some(ZONE_FILL),
+            stroke: None,
+            width: 0.0,
+            dash: false,
+        });
         p.push(text(label, true, (40, 90, 150)));
         p.push(Prim::Close);
     }

@@ -273,10 +273,25 @@ pub fn layout(m: &Model) -> Layout {
     let stack = |g: &[usize]| {
         g.iter().map(|&i| sizes[i].1).sum::<f64>() + ROW_GAP * g.len().saturating_sub(1) as f64
     };
+    // A group holding a standby joined from another zone above or below leaves a row for
+    // the words of the line, clear of its zone's name.
+    let lead = |g: &[usize]| {
+        let vertical = g.iter().any(|&i| {
+            let nd = &m.nodes[i];
+            nd.satellite.is_some_and(|(p, _)| {
+                !nd.beside && nd.apart == 0 && band(m.nodes[p].place) != band(nd.place)
+            })
+        });
+        if vertical {
+            LINK_FONT + 14.0
+        } else {
+            0.0
+        }
+    };
     let mut inner = vec![0.0f64; nbands];
     for ((c, b), g) in &groups {
         if *c > 0 || *b > 0 {
-            inner[*b] = inner[*b].max(stack(g));
+            inner[*b] = inner[*b].max(stack(g) + lead(g));
         }
     }
     for v in inner.iter_mut().skip(1) {
@@ -339,7 +354,7 @@ pub fn layout(m: &Model) -> Layout {
         if *c == 0 {
             continue;
         }
-        let mut y = content_top(*b) + (inner[*b] - stack(g)) / 2.0;
+        let mut y = content_top(*b) + lead(g) + (inner[*b] - lead(g) - stack(g)) / 2.0;
         for &i in g {
             boxes[i] = Rect {
                 x: cx[*c] + (cw[*c] - sizes[i].0) / 2.0,
@@ -522,15 +537,16 @@ pub fn layout(m: &Model) -> Layout {
             // Near the right of both boxes, away from the zones' names at the left.
             let x = a.right().min(s.right()) - 24.0;
             let x = x.max(a.x.max(s.x) + 8.0);
+            // Its words at the left of the line, in the row left for them above the box.
             if s.y >= a.bottom() {
                 (
                     vec![(x, a.bottom()), (x, s.y)],
-                    at(x + 8.0, s.y - LINK_FONT - 6.0),
+                    at(x - 8.0 - w, s.y - LINK_FONT - 6.0),
                 )
             } else {
                 (
                     vec![(x, a.y), (x, s.bottom())],
-                    at(x + 8.0, s.bottom() + 6.0),
+                    at(x - 8.0 - w, s.bottom() + 6.0),
                 )
             }
         };
