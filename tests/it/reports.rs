@@ -836,3 +836,32 @@ multi_az = true
         ["a", "b"]
     );
 }
+
+#[test]
+fn the_dot_graph_has_the_cloud_its_zones_and_merged_edges() {
+    // The group calls the database twice.
+    let components = GROUP_AND_DATABASE.replace(
+        "calls = [ { to = \"db\", timeout = \"3s\" } ]",
+        "calls = [ { to = \"db\", timeout = \"3s\" }, { to = \"db\", timeout = \"3s\" } ]",
+    );
+    let sc = crate::scenario(&format!(
+        "[scenario]\nname = \"d\"\nduration = \"1m\"\n[[workload]]\nname = \"users\"\ntarget = \"front\"\narrival = {{ process = \"poisson\", rate = 1000 }}\n{components}"
+    ));
+    let dot = diagram::dot(&sc);
+    // The cloud holds the zones; a group across zones sits in the cloud, saying which.
+    let cloud = dot.find("subgraph cluster_cloud").expect("a cloud cluster");
+    let zone_a = dot.find("label=\"Availability Zone a\"").expect("zone a");
+    let zone_b = dot.find("label=\"Availability Zone b\"").expect("zone b");
+    assert!(cloud < zone_a && zone_a < zone_b, "{dot}");
+    assert!(dot.contains("across zones a, b"), "{dot}");
+    let standby = dot.find("\"db/standby-1\" [").expect("the standby");
+    assert!(standby > zone_b, "the standby in zone b:\n{dot}");
+    assert!(dot.contains("style=\"rounded,dashed\""));
+    assert!(dot.contains("[label=\"sync replication\", style=dashed"));
+    // Two calls from api to db: one edge, counted.
+    assert_eq!(dot.matches("\"api\" -> \"db\"").count(), 1, "{dot}");
+    assert!(
+        dot.contains("\"api\" -> \"db\" [label=\"×2, timeout 3 s\"]"),
+        "{dot}"
+    );
+}

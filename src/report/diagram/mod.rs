@@ -59,6 +59,9 @@ pub fn dot(sc: &Scenario) -> String {
             s.push('\n');
             s.push_str(l);
         }
+        if let Place::Span(a, b) = n.place {
+            s.push_str(&format!("\nacross zones {}", m.zones[a..=b].join(", ")));
+        }
         s
     };
     let decl = |o: &mut String, indent: &str, i: usize| {
@@ -92,8 +95,16 @@ pub fn dot(sc: &Scenario) -> String {
         let _ = writeln!(o, "    }}");
     }
     let _ = writeln!(o, "  }}");
-    for e in &m.edges {
-        let attrs = if e.label.is_empty() {
+    // A group of edges saying the same carries its words once, on its middle edge.
+    let mut carrier = std::collections::BTreeMap::new();
+    for g in m.edges.iter().map(|e| e.group) {
+        let members: Vec<usize> = (0..m.edges.len())
+            .filter(|&k| m.edges[k].group == g)
+            .collect();
+        carrier.insert(g, members[members.len() / 2]);
+    }
+    for (k, e) in m.edges.iter().enumerate() {
+        let attrs = if e.label.is_empty() || carrier.get(&e.group) != Some(&k) {
             String::new()
         } else {
             format!(" [label={}]", q(&e.label))
