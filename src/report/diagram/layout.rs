@@ -411,6 +411,19 @@ pub fn layout(m: &Model) -> Layout {
         text: "AWS Cloud".into(),
     };
     taken.push(region_label.rect(true));
+    // Labels keep off the zones' top and bottom borders, where a dashed line would cross
+    // their words; the borders are taken only while labels are placed.
+    let borders = taken.len();
+    for r in &zones_r {
+        for y in [r.y, r.bottom()] {
+            taken.push(Rect {
+                x: r.x,
+                y: y - 1.5,
+                w: r.w,
+                h: 3.0,
+            });
+        }
+    }
     // Ports: a node's edges leave and enter spread over its side, in the order of the
     // nodes at their other ends.
     let ne = m.edges.len();
@@ -437,8 +450,18 @@ pub fn layout(m: &Model) -> Layout {
             es.sort_by(|&a, &b| other(a).total_cmp(&other(b)));
             let r = boxes[i];
             for (j, &k) in es.iter().enumerate() {
-                // A tall group's edges run straight across where they can.
-                let y = if matches!(m.nodes[i].place, Place::Span(..)) {
+                // A tall group's edges run straight across where they can; between two
+                // such groups, in the first zone rather than along the gap between zones.
+                let far = if outgoing {
+                    m.edges[k].to
+                } else {
+                    m.edges[k].from
+                };
+                let both = matches!(m.nodes[far].place, Place::Span(..));
+                let y = if matches!(m.nodes[i].place, Place::Span(..)) && both {
+                    let o = boxes[far];
+                    r.y.max(o.y) + 0.3 * r.h.min(o.h)
+                } else if matches!(m.nodes[i].place, Place::Span(..)) {
                     other(k).clamp(r.y + 30.0, r.bottom() - 30.0)
                 } else if es.len() == 1 {
                     r.cy()
@@ -553,6 +576,7 @@ pub fn layout(m: &Model) -> Layout {
         let label = (carrier.get(&(p, link)) == Some(&i)).then_some(base);
         links.push((i, pts, label));
     }
+    taken.drain(borders..borders + 2 * zones_r.len());
     // Zones' names, clear of every box, edge label and standby's line.
     for (_, pts, _) in &links {
         for w in pts.windows(2) {
