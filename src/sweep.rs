@@ -800,6 +800,7 @@ fn write_run(
     write_new(dir, "timeseries.csv", timeseries.as_bytes())?;
     write_new(dir, "events.csv", events.as_bytes())?;
     write_new(dir, "diagram.svg", diagram.as_bytes())?;
+    write_new(dir, "diagram.png", &report::diagram::png(scenario))?;
     let plots = render(
         dir,
         &outcome.summary,

@@ -190,6 +190,35 @@ pub enum ZoneOutage {
     Told(u32),
 }
 
+/// How a diagram draws a component beyond its box: its detail lines and the boxes beside it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DiagramSpec {
+    /// A few short lines of its key settings (its `summary_lines` unless it says otherwise).
+    pub lines: Vec<String>,
+    /// Instances that stand beside it: a Multi-AZ standby, read replicas.
+    pub satellites: Vec<Satellite>,
+}
+
+/// An instance drawn beside a component, smaller and dashed: a standby or a replica.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Satellite {
+    /// What it is, in a word or two: "standby", "read replica".
+    pub name: String,
+    /// Where it sits.
+    pub zone: SatelliteZone,
+    /// How it is kept up to date, in words for the line to it: "sync replication", "async".
+    pub link: &'static str,
+}
+
+/// Where a satellite sits, relative to its component's zone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SatelliteZone {
+    /// In the component's own zone.
+    Same,
+    /// In the n-th zone other than the component's (0: the first other one).
+    Other(usize),
+}
+
 /// How components of several kinds are tied together, as AWS ties them: a load balancer in
 /// front of an Auto Scaling group shares the group's target group.
 #[derive(Debug, Default)]
@@ -216,6 +245,14 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
 
     /// Builds the running component for one run. Cannot fail: the config was validated.
     fn build(&self, index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component>;
+
+    /// How a diagram draws it: detail lines and the standbys or replicas beside it.
+    fn diagram(&self) -> DiagramSpec {
+        DiagramSpec {
+            lines: self.summary_lines(),
+            satellites: Vec::new(),
+        }
+    }
 
     /// The downstream calls it makes, as written.
     fn calls(&self) -> &[CallSpec] {
@@ -296,6 +333,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn summary_lines(&self) -> Vec<String>;
     /// `Kind::build`: builds the running component for one run.
     fn build(&self, index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component>;
+    /// `Kind::diagram`: how a diagram draws it.
+    fn diagram(&self) -> DiagramSpec;
     /// `Kind::calls`: the downstream calls it makes, as written.
     fn calls(&self) -> &[CallSpec];
     /// `Kind::sdk_service`: how an SDK client of this kind classifies its answers.
@@ -333,6 +372,9 @@ impl<K: Kind> DynKind for K {
     }
     fn build(&self, index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
         Kind::build(self, index, env, shared)
+    }
+    fn diagram(&self) -> DiagramSpec {
+        Kind::diagram(self)
     }
     fn calls(&self) -> &[CallSpec] {
         Kind::calls(self)

@@ -131,15 +131,30 @@ fn the_diagram_and_pages_are_self_contained_and_linked() {
         "db",
         "service",
         "workload",
-        "availability zone a",
-        "availability zone b",
+        "Availability Zone a",
+        "Availability Zone b",
+        "AWS Cloud",
         "4 servers, queue 20",
-        "p=0.5, timeout 200ms",
+        "work 20 ms",
+        "p=0.5, timeout 200 ms",
     ] {
         assert_has(&dia, want, "diagram");
     }
+    // The PNG for slides: the same drawing at twice the SVG's size.
+    let png = std::fs::read(dir.join("diagram.png")).expect("diagram.png");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let svg_doc = std::fs::read_to_string(dir.join("diagram.svg")).unwrap();
+    let svg_w: f64 = roxmltree::Document::parse(&svg_doc)
+        .unwrap()
+        .root_element()
+        .attribute("width")
+        .and_then(|w| w.parse().ok())
+        .unwrap();
+    let png_w = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    assert_eq!(png_w, (svg_w * 2.0).ceil() as u32);
     let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(report.contains("A spike overflows a bounded queue."));
+    assert!(!report.contains("diagram.png"), "the page keeps the SVG");
     assert!(report.matches("<svg").count() >= 4, "plots inline");
     assert!(
         report.contains("<img src=\"data:image/svg+xml,%3Csvg"),
@@ -161,16 +176,18 @@ fn the_diagram_and_pages_are_self_contained_and_linked() {
     let dot = diagram::dot(&sc);
     for want in [
         "rankdir=LR",
-        "subgraph cluster_",
+        "subgraph cluster_cloud",
+        "subgraph cluster_zone_0",
+        "label=\"Availability Zone b\"",
         "\"workload:users\" -> \"web\"",
-        "\"web\" -> \"db\" [label=\"p=0.5, timeout 200ms\"]",
+        "\"web\" -> \"db\" [label=\"p=0.5, timeout 200 ms\"]",
     ] {
         assert!(dot.contains(want), "DOT lacks {want:?}:\n{dot}");
     }
     // Line breaks in labels are DOT's escape `\n`, not an escaped backslash that Graphviz
     // would print as a literal "\n".
     assert!(
-        dot.contains("label=\"users\\nworkload, peak"),
+        dot.contains("label=\"users\\nworkload\\npeak"),
         "DOT label lines:\n{dot}"
     );
     assert!(!dot.contains("\\\\n"), "escaped backslash before n:\n{dot}");
@@ -354,28 +371,46 @@ fn a_second_run_writes_the_same_bytes_but_for_its_timing() {
 /// The boxes of an SVG's horizontal texts, [x0, y0, x1, y1] with their words, their width
 /// estimated from the font size (DejaVu Sans averages about 0.6 em a character).
 fn text_boxes(svg: &str) -> Vec<([f64; 4], String)> {
+    text_boxes_measured(svg, &|words, size, _| {
+        words.chars().count() as f64 * 0.6 * size
+    })
+}
+
+/// The boxes of an SVG's horizontal texts, their widths given by `width(words, size, bold)`.
+fn text_boxes_measured(
+    svg: &str,
+    width: &dyn Fn(&str, f64, bool) -> f64,
+) -> Vec<([f64; 4], String)> {
     let doc = roxmltree::Document::parse(svg).unwrap();
     doc.descendants()
         .filter(|n| n.has_tag_name("text") && n.attribute("transform").is_none())
-        .filter_map(|n| {
-            let words: String = n
-                .descendants()
-                .filter(|t| t.is_text())
-                .filter_map(|t| t.text())
-                .collect();
-            let num = |a: &str| n.attribute(a)?.parse::<f64>().ok();
-            let (x, y, size) = (num("x")?, num("y")?, num("font-size")?);
-            let w = words.trim().chars().count() as f64 * 0.6 * size;
-            let x0 = match n.attribute("text-anchor") {
-                Some("middle") => x - w / 2.0,
-                Some("end") => x - w,
-                _ => x,
-            };
-            // `dy="0.76em"`: y is the top of the text.
-            Some(([x0, y, x0 + w, y + size], words))
-        })
-        .filter(|(_, w)| !w.trim().is_empty())
+        .filter_map(|n| text_box(n, width))
         .collect()
+}
+
+fn text_box(
+    n: roxmltree::Node,
+    width: &dyn Fn(&str, f64, bool) -> f64,
+) -> Option<([f64; 4], String)> {
+    let words: String = n
+        .descendants()
+        .filter(|t| t.is_text())
+        .filter_map(|t| t.text())
+        .collect();
+    let num = |a: &str| n.attribute(a)?.parse::<f64>().ok();
+    let (x, y, size) = (num("x")?, num("y")?, num("font-size")?);
+    let w = width(
+        words.trim(),
+        size,
+        n.attribute("font-weight") == Some("bold"),
+    );
+    let x0 = match n.attribute("text-anchor") {
+        Some("middle") => x - w / 2.0,
+        Some("end") => x - w,
+        _ => x,
+    };
+    // `dy="0.76em"`: y is the top of the text.
+    (!words.trim().is_empty()).then_some(([x0, y, x0 + w, y + size], words))
 }
 
 #[test]
@@ -437,4 +472,398 @@ fn no_text_of_a_busy_chart_covers_another_or_leaves_it() {
     assert!(!text("scale-out-lag/latency-shoppers.svg").contains("scale out"));
     assert!(!text("scale-out-lag/component-web.svg").contains("alb target healthy"));
     assert!(text("az-outage-cross-zone/baseline/latency-clients.svg").contains("az outage a"));
+}
+
+/// A rectangle's [x0, y0, x1, y1] from its attributes.
+fn rect_of(n: roxmltree::Node) -> [f64; 4] {
+    let num = |a: &str| n.attribute(a).and_then(|v| v.parse::<f64>().ok()).unwrap();
+    let (x, y) = (num("x"), num("y"));
+    [x, y, x + num("width"), y + num("height")]
+}
+
+fn apart(a: &[f64; 4], b: &[f64; 4]) -> bool {
+    a[2] <= b[0] + 1.0 || b[2] <= a[0] + 1.0 || a[3] <= b[1] + 1.0 || b[3] <= a[1] + 1.0
+}
+
+fn inside(outer: &[f64; 4], inner: &[f64; 4]) -> bool {
+    inner[0] >= outer[0] - 0.5
+        && inner[1] >= outer[1] - 0.5
+        && inner[2] <= outer[2] + 0.5
+        && inner[3] <= outer[3] + 0.5
+}
+
+#[test]
+fn every_bundled_diagram_keeps_its_texts_and_boxes_apart_and_in_place() {
+    // Every bundled scenario and each of its variants: no text covers another, every text
+    // of a box stays inside it, no two boxes overlap, every box of the cloud is inside it and
+    // inside the zones it names (a box across zones starts in the first and ends in the
+    // last). Texts are measured with the font's own metrics.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    let width = |w: &str, size: f64, bold: bool| diagram::text_width(w, size, bold);
+    let mut drawn = 0;
+    let (mut zoned, mut spanning, mut satellites) = (0, 0, 0);
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let all = archsim::scenario::parse_all(file, &text, &Default::default(), &[])
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        for sc in &all {
+            let what = format!(
+                "{} {:?}",
+                file.display(),
+                sc.variant.as_ref().map(|v| &v.name)
+            );
+            let svg = diagram::svg(sc);
+            let doc = roxmltree::Document::parse(&svg).unwrap();
+            let group = |class: &str| {
+                doc.descendants()
+                    .filter(|n| n.has_tag_name("g"))
+                    .filter(|n| {
+                        n.attribute("class")
+                            .is_some_and(|c| c.split(' ').any(|w| w == class))
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let first_rect = |g: &roxmltree::Node| {
+                rect_of(g.children().find(|c| c.has_tag_name("rect")).unwrap())
+            };
+            let region = first_rect(&group("region")[0]);
+            let zones: Vec<(String, [f64; 4])> = group("zone")
+                .iter()
+                .map(|g| (g.attribute("data-zone").unwrap().to_string(), first_rect(g)))
+                .collect();
+            let boxes = text_boxes_measured(&svg, &width);
+            for (i, (a, wa)) in boxes.iter().enumerate() {
+                for (b, wb) in &boxes[i + 1..] {
+                    assert!(apart(a, b), "{what}: {wa:?} {a:?} covers {wb:?} {b:?}");
+                }
+            }
+            let nodes = group("node");
+            for (i, g) in nodes.iter().enumerate() {
+                let id = g.attribute("data-id").unwrap();
+                let r = first_rect(g);
+                for t in g.descendants().filter(|t| t.has_tag_name("text")) {
+                    let (tb, words) = text_box(t, &width).unwrap();
+                    assert!(
+                        inside(&r, &tb),
+                        "{what}: {words:?} {tb:?} leaves {id} {r:?}"
+                    );
+                }
+                for h in &nodes[i + 1..] {
+                    let (o, oid) = (first_rect(h), h.attribute("data-id").unwrap());
+                    assert!(apart(&r, &o), "{what}: {id} {r:?} overlaps {oid} {o:?}");
+                }
+                let client = g.attribute("class").unwrap().contains("client");
+                assert_eq!(inside(&region, &r), !client, "{what}: {id} and the cloud");
+                let named: Vec<&str> = g
+                    .attribute("data-zones")
+                    .unwrap()
+                    .split(' ')
+                    .filter(|z| !z.is_empty())
+                    .collect();
+                let zone = |z: &str| zones.iter().find(|(n, _)| n == z).unwrap().1;
+                match named.as_slice() {
+                    [] => {
+                        for (z, zr) in &zones {
+                            assert!(apart(&r, zr), "{what}: regional {id} in zone {z}");
+                        }
+                    }
+                    [z] => {
+                        zoned += 1;
+                        assert!(inside(&zone(z), &r), "{what}: {id} {r:?} leaves zone {z}");
+                    }
+                    [first, .., last] => {
+                        spanning += 1;
+                        let (f, l) = (zone(first), zone(last));
+                        assert!(
+                            r[0] >= f[0] && r[2] <= f[2] && r[1] > f[1] && r[1] < f[3],
+                            "{what}: {id} {r:?} does not start in zone {first} {f:?}"
+                        );
+                        assert!(
+                            r[3] > l[1] && r[3] < l[3],
+                            "{what}: {id} {r:?} does not end in zone {last} {l:?}"
+                        );
+                    }
+                }
+                satellites += usize::from(g.attribute("class").unwrap().contains("satellite"));
+            }
+            drawn += 1;
+        }
+    }
+    assert!(drawn >= files.len(), "{drawn} diagrams");
+    assert!(
+        zoned > 10 && spanning > 5 && satellites > 3,
+        "{zoned} {spanning} {satellites}"
+    );
+}
+
+/// A diagram's nodes as (id, class, zones, [x0, y0, x1, y1]).
+fn diagram_nodes(svg: &str) -> Vec<(String, String, String, [f64; 4])> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("data-id").is_some())
+        .map(|g| {
+            let rect = g.children().find(|c| c.has_tag_name("rect")).unwrap();
+            (
+                g.attribute("data-id").unwrap().to_string(),
+                g.attribute("class").unwrap().to_string(),
+                g.attribute("data-zones").unwrap().to_string(),
+                rect_of(rect),
+            )
+        })
+        .collect()
+}
+
+/// A diagram's groups of a class as (attribute `a`, attribute `b`, their texts).
+fn diagram_groups(svg: &str, class: &str) -> Vec<(String, String, Vec<String>)> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some(class))
+        .map(|g| {
+            (
+                g.attribute("data-from").unwrap_or("").to_string(),
+                g.attribute("data-to").unwrap_or("").to_string(),
+                g.descendants()
+                    .filter(|t| t.has_tag_name("text"))
+                    .map(|t| t.text().unwrap_or("").to_string())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn zone_rects(svg: &str) -> Vec<(String, [f64; 4])> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("zone"))
+        .map(|g| {
+            let rect = g.children().find(|c| c.has_tag_name("rect")).unwrap();
+            (g.attribute("data-zone").unwrap().to_string(), rect_of(rect))
+        })
+        .collect()
+}
+
+fn diagram_of(components: &str) -> String {
+    let sc = crate::scenario(&format!(
+        "[scenario]\nname = \"d\"\nduration = \"1m\"\n[[workload]]\nname = \"users\"\ntarget = \"front\"\narrival = {{ process = \"poisson\", rate = 1000 }}\n{components}"
+    ));
+    diagram::svg(&sc)
+}
+
+#[test]
+fn the_diagram_orders_a_column_by_the_one_before_so_calls_do_not_cross() {
+    // As written, left comes after right and d1 before d2: drawn in that order, left→d1 and
+    // right→d2 would cross. The barycentre sweeps order one column by the other.
+    let svg = diagram_of(
+        r#"
+[[component]]
+id = "front"
+kind = "service"
+service_time = "1ms"
+calls = [ { to = "right" }, { to = "left" } ]
+[[component]]
+id = "right"
+kind = "service"
+az = "a"
+service_time = "1ms"
+calls = [ { to = "d2" } ]
+[[component]]
+id = "left"
+kind = "service"
+az = "a"
+service_time = "1ms"
+calls = [ { to = "d1" } ]
+[[component]]
+id = "d1"
+kind = "service"
+az = "a"
+service_time = "1ms"
+[[component]]
+id = "d2"
+kind = "service"
+az = "a"
+service_time = "1ms"
+"#,
+    );
+    let nodes = diagram_nodes(&svg);
+    let y = |id: &str| nodes.iter().find(|n| n.0 == id).unwrap().3[1];
+    assert_eq!(
+        y("left") < y("right"),
+        y("d1") < y("d2"),
+        "left→d1 and right→d2 cross: {nodes:?}"
+    );
+}
+
+#[test]
+fn parallel_calls_are_one_arrow_with_one_label() {
+    let svg = diagram_of(
+        r#"
+[[component]]
+id = "front"
+kind = "service"
+service_time = "1ms"
+calls = [ { to = "a", timeout = "350ms" }, { to = "a", timeout = "350ms" }, { to = "a", timeout = "350ms" }, { to = "b", timeout = "2s" }, { to = "c", timeout = "2s" } ]
+[[component]]
+id = "a"
+kind = "service"
+service_time = "1ms"
+[[component]]
+id = "b"
+kind = "service"
+service_time = "1ms"
+[[component]]
+id = "c"
+kind = "service"
+service_time = "1ms"
+"#,
+    );
+    let edges = diagram_groups(&svg, "edge");
+    let to_a: Vec<_> = edges
+        .iter()
+        .filter(|e| e.0 == "front" && e.1 == "a")
+        .collect();
+    assert_eq!(to_a.len(), 1, "{edges:?}");
+    assert_eq!(to_a[0].2, ["×3, timeout 350 ms"]);
+    // Calls to b and c say the same: one label for both.
+    let labels: Vec<&String> = edges.iter().flat_map(|e| &e.2).collect();
+    assert_eq!(
+        labels
+            .iter()
+            .filter(|l| l.as_str() == "timeout 2 s each")
+            .count(),
+        1,
+        "{edges:?}"
+    );
+    assert_eq!(labels.len(), 2, "{edges:?}");
+}
+
+const GROUP_AND_DATABASE: &str = r#"
+[[component]]
+id = "front"
+kind = "load_balancer"
+targets = "api"
+[[component]]
+id = "api"
+kind = "ec2_autoscaling"
+instance_type = "c6i.large"
+zones = ["a", "b"]
+min = 2
+max = 2
+work = "2ms"
+calls = [ { to = "db", timeout = "3s" } ]
+[[component]]
+id = "db"
+kind = "rds"
+az = "a"
+instance_class = "db.r5.large"
+read_time = "1ms"
+write_time = "2ms"
+multi_az = true
+read_replicas = 1
+"#;
+
+#[test]
+fn a_group_over_two_zones_is_drawn_across_both_and_its_balancer_too() {
+    let svg = diagram_of(GROUP_AND_DATABASE);
+    let zones = zone_rects(&svg);
+    assert_eq!(
+        zones.iter().map(|z| z.0.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    let (a, b) = (zones[0].1, zones[1].1);
+    for (id, _, named, r) in diagram_nodes(&svg) {
+        if id == "api" || id == "front" {
+            assert_eq!(named, "a b", "{id}");
+            // It starts inside zone a's container and ends inside zone b's.
+            assert!(r[1] > a[1] && r[1] < a[3], "{id} {r:?} {a:?}");
+            assert!(r[3] > b[1] && r[3] < b[3], "{id} {r:?} {b:?}");
+            assert!(r[0] > a[0] && r[2] < a[2], "{id} {r:?} {a:?}");
+        }
+    }
+}
+
+#[test]
+fn a_multi_az_standby_is_drawn_in_the_other_zone_and_a_replica_beside() {
+    let svg = diagram_of(GROUP_AND_DATABASE);
+    let zones = zone_rects(&svg);
+    let nodes = diagram_nodes(&svg);
+    let find = |prefix: &str| {
+        nodes
+            .iter()
+            .find(|n| n.0.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix}: {nodes:?}"))
+    };
+    let (db, standby, replica) = (find("db"), find("db/standby"), find("db/read-replica"));
+    assert_eq!(db.2, "a");
+    assert_eq!(
+        (standby.1.as_str(), standby.2.as_str()),
+        ("node satellite", "b")
+    );
+    assert_eq!(replica.2, "a");
+    assert!(inside(&zones[1].1, &standby.3), "{standby:?} {zones:?}");
+    assert!(inside(&zones[0].1, &replica.3), "{replica:?} {zones:?}");
+    // The standby dashed and joined by its replication, the replica by "async".
+    let links = diagram_groups(&svg, "link");
+    assert_eq!(links.len(), 2, "{links:?}");
+    assert!(links.contains(&(
+        "db".into(),
+        standby.0.clone(),
+        vec!["sync replication".into()]
+    )));
+    assert!(links.contains(&("db".into(), replica.0.clone(), vec!["async".into()])));
+    assert!(svg.contains("stroke-dasharray"));
+    // A database alone in zone a has its standby in a zone of its own.
+    let alone = diagram_of(
+        r#"
+[[component]]
+id = "front"
+kind = "rds"
+az = "a"
+instance_class = "db.r5.large"
+read_time = "1ms"
+write_time = "2ms"
+multi_az = true
+"#,
+    );
+    assert_eq!(
+        zone_rects(&alone)
+            .iter()
+            .map(|z| z.0.as_str())
+            .collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+}
+
+#[test]
+fn the_dot_graph_has_the_cloud_its_zones_and_merged_edges() {
+    // The group calls the database twice.
+    let components = GROUP_AND_DATABASE.replace(
+        "calls = [ { to = \"db\", timeout = \"3s\" } ]",
+        "calls = [ { to = \"db\", timeout = \"3s\" }, { to = \"db\", timeout = \"3s\" } ]",
+    );
+    let sc = crate::scenario(&format!(
+        "[scenario]\nname = \"d\"\nduration = \"1m\"\n[[workload]]\nname = \"users\"\ntarget = \"front\"\narrival = {{ process = \"poisson\", rate = 1000 }}\n{components}"
+    ));
+    let dot = diagram::dot(&sc);
+    // The cloud holds the zones; a group across zones sits in the cloud, saying which.
+    let cloud = dot.find("subgraph cluster_cloud").expect("a cloud cluster");
+    let zone_a = dot.find("label=\"Availability Zone a\"").expect("zone a");
+    let zone_b = dot.find("label=\"Availability Zone b\"").expect("zone b");
+    assert!(cloud < zone_a && zone_a < zone_b, "{dot}");
+    assert!(dot.contains("across zones a, b"), "{dot}");
+    let standby = dot.find("\"db/standby-1\" [").expect("the standby");
+    assert!(standby > zone_b, "the standby in zone b:\n{dot}");
+    assert!(dot.contains("style=\"rounded,dashed\""));
+    assert!(dot.contains("[label=\"sync replication\", style=dashed"));
+    // Two calls from api to db: one edge, counted.
+    assert_eq!(dot.matches("\"api\" -> \"db\"").count(), 1, "{dot}");
+    assert!(
+        dot.contains("\"api\" -> \"db\" [label=\"×2, timeout 3 s\"]"),
+        "{dot}"
+    );
 }

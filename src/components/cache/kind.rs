@@ -4,8 +4,8 @@
 use super::config::{self, CacheConfig};
 use super::Fault;
 use crate::components::kind::{
-    Category, Column, EventInfo, FaultInfo, Field, Key, KeyType, Kind, KindInfo, Mark, PlotLine,
-    PlotPanel, Series, Tone, Unit,
+    Category, Column, DiagramSpec, EventInfo, FaultInfo, Field, Key, KeyType, Kind, KindInfo, Mark,
+    PlotLine, PlotPanel, Satellite, SatelliteZone, Series, Tone, Unit,
 };
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::{RawComponentTable, RawFault};
@@ -302,6 +302,24 @@ impl Kind for CacheConfig {
 
     fn summary_lines(&self) -> Vec<String> {
         self.lines()
+    }
+
+    /// A Redis replication group with Multi-AZ: its replica in another zone.
+    fn diagram(&self) -> DiagramSpec {
+        let mut satellites = Vec::new();
+        // aws-facts: §6 Engines: Redis replicas are kept asynchronously; Multi-AZ fails over
+        // to one. Memcached has no replicas.
+        if self.engine == config::Engine::Redis && self.multi_az {
+            satellites.push(Satellite {
+                name: "replica".to_string(),
+                zone: SatelliteZone::Other(0),
+                link: "async replication",
+            });
+        }
+        DiagramSpec {
+            lines: self.lines(),
+            satellites,
+        }
     }
 
     fn build(&self, _index: usize, env: BuildEnv, _shared: &Shared) -> Box<dyn Component> {

@@ -7,8 +7,9 @@ use super::config::{
 };
 use super::Fault;
 use crate::components::kind::{
-    Category, Column, EventInfo, FaultInfo, Field, Key, KeyType, Kind, KindInfo, LatencySeries,
-    Mark, PlotLine, PlotPanel, Series, Tone, Unit, ZoneOutage,
+    Category, Column, DiagramSpec, EventInfo, FaultInfo, Field, Key, KeyType, Kind, KindInfo,
+    LatencySeries, Mark, PlotLine, PlotPanel, Satellite, SatelliteZone, Series, Tone, Unit,
+    ZoneOutage,
 };
 use crate::components::{BuildEnv, Component, Shared};
 use crate::config::raw::{RawComponentTable, RawFault};
@@ -454,6 +455,58 @@ impl Kind for RdsConfig {
 
     fn summary_lines(&self) -> Vec<String> {
         self.lines()
+    }
+
+    /// The standbys in other zones and the read replicas beside the writer.
+    fn diagram(&self) -> DiagramSpec {
+        let mut satellites = Vec::new();
+        let standby = |name: &str, zone: usize, link| Satellite {
+            name: name.to_string(),
+            zone: SatelliteZone::Other(zone),
+            link,
+        };
+        match self.deployment {
+            // aws-facts: §5 Multi-AZ DB instance: one non-readable standby in another zone,
+            // kept by synchronous replication.
+            config::Deployment::MultiAzInstance => {
+                satellites.push(standby("standby", 0, "sync replication"))
+            }
+            // aws-facts: §5 Multi-AZ DB cluster: two readable standbys in the other two zones,
+            // semi-synchronous.
+            config::Deployment::MultiAzCluster => {
+                for z in 0..2 {
+                    satellites.push(standby("readable standby", z, "semi-sync"));
+                }
+            }
+            config::Deployment::SingleAz | config::Deployment::Aurora => {}
+        }
+        // aws-facts: §5 Read replicas: asynchronous. Aurora Replicas share the cluster's
+        // storage. Where they sit is not a key: drawn in the writer's zone.
+        let (what, link) = if self.deployment == config::Deployment::Aurora {
+            ("Aurora Replica", "shared storage")
+        } else {
+            ("read replica", "async")
+        };
+        // Up to three boxes; more are one box that counts them.
+        let shown = if self.replicas > 3 { 2 } else { self.replicas };
+        for _ in 0..shown {
+            satellites.push(Satellite {
+                name: what.to_string(),
+                zone: SatelliteZone::Same,
+                link,
+            });
+        }
+        if self.replicas > 3 {
+            satellites.push(Satellite {
+                name: format!("{} more {what}s", self.replicas - 2),
+                zone: SatelliteZone::Same,
+                link,
+            });
+        }
+        DiagramSpec {
+            lines: self.lines(),
+            satellites,
+        }
     }
 
     fn build(&self, _index: usize, env: BuildEnv, _shared: &Shared) -> Box<dyn Component> {

@@ -1,0 +1,674 @@
+//! Where everything goes: columns along the call graph (a layered layout), bands for the
+//! regional services and each zone, nodes ordered within their column and band by barycentre
+//! sweeps to cut crossings, edges entering and leaving at spread ports, labels placed where
+//! they cover nothing.
+
+use super::draw::{self, EDGE_FONT, LINK_FONT, ZONE_FONT};
+use super::model::{Model, Place};
+use std::collections::BTreeMap;
+
+pub const MARGIN: f64 = 24.0;
+/// Room above the zones for the cloud's label.
+const REGION_HEAD: f64 = 44.0;
+const REGION_PAD: f64 = 18.0;
+/// Room at the top of a zone for its label.
+const ZONE_HEAD: f64 = 40.0;
+const ZONE_PAD: f64 = 18.0;
+const ZONE_GAP: f64 = 14.0;
+const ROW_GAP: f64 = 26.0;
+const MIN_GAP: f64 = 70.0;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Rect {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+impl Rect {
+    pub fn right(&self) -> f64 {
+        self.x + self.w
+    }
+    pub fn bottom(&self) -> f64 {
+        self.y + self.h
+    }
+    pub fn cy(&self) -> f64 {
+        self.y + self.h / 2.0
+    }
+    /// Whether the two overlap by more than a pixel.
+    pub fn overlaps(&self, o: &Rect) -> bool {
+        self.x + 1.0 < o.right()
+            && o.x + 1.0 < self.right()
+            && self.y + 1.0 < o.bottom()
+            && o.y + 1.0 < self.bottom()
+    }
+}
+
+/// A text placed: its left top corner, size and words.
+#[derive(Clone, Debug)]
+pub struct Label {
+    pub x: f64,
+    pub y: f64,
+    pub size: f64,
+    pub text: String,
+}
+
+impl Label {
+    pub fn rect(&self, bold: bool) -> Rect {
+        Rect {
+            x: self.x,
+            y: self.y,
+            w: draw::text_width(&self.text, self.size, bold),
+            h: self.size,
+        }
+    }
+}
+
+/// A line as its points.
+pub type Path = Vec<(f64, f64)>;
+
+#[derive(Debug)]
+pub struct Layout {
+    pub boxes: Vec<Rect>,
+    pub region: Rect,
+    pub region_label: Label,
+    /// Each zone's container and label.
+    pub zones: Vec<(Rect, Label)>,
+    /// Each edge's path (its last point at the arrow's tip) and label.
+    pub edges: Vec<(Path, Option<Label>)>,
+    /// Each satellite's link to its node: the line and its label.
+    pub links: Vec<(usize, Path, Option<Label>)>,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// Edge crossings of an ordering: pairs of edges whose ends are in opposite vertical order at
+/// either side, among edges whose column spans overlap. `pos` is each node's vertical rank.
+pub fn crossings(pos: &[f64], col: &[usize], edges: &[(usize, usize)]) -> usize {
+    let mut n = 0;
+    for (i, &(a, b)) in edges.iter().enumerate() {
+        for &(c, d) in &edges[i + 1..] {
+            if a == c || b == d || a == d || b == c {
+                continue;
+            }
+            let (lo1, hi1) = (col[a].min(col[b]), col[a].max(col[b]));
+            let (lo2, hi2) = (col[c].min(col[d]), col[c].max(col[d]));
+            if hi1 <= lo2 || hi2 <= lo1 {
+                continue;
+            }
+            if (pos[a] - pos[c]) * (pos[b] - pos[d]) < 0.0 {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+pub fn layout(m: &Model) -> Layout {
+    let n = m.nodes.len();
+    let sizes: Vec<(f64, f64)> = m.nodes.iter().map(draw::node_size).collect();
+    // Grid columns: per layer, groups across zones first (one column each), then the
+    // nodes of one zone or none, then replicas beside them.
+    let mut span_k: BTreeMap<usize, usize> = BTreeMap::new();
+    let keys: Vec<(usize, usize)> = m
+        .nodes
+        .iter()
+        .map(|nd| match nd.place {
+            Place::Client => (0, 0),
+            Place::Span(..) => {
+                let k = span_k.entry(nd.layer).or_insert(0);
+                *k += 1;
+                (nd.layer, *k - 1)
+            }
+            _ if nd.beside => (nd.layer, 101),
+            _ if nd.apart > 0 => (nd.layer, 101 + nd.apart),
+            _ => (nd.layer, 100),
+        })
+        .collect();
+    let mut uniq = keys.clone();
+    uniq.sort();
+    uniq.dedup();
+    let col: Vec<usize> = keys
+        .iter()
+        .map(|k| uniq.binary_search(k).unwrap_or(0))
+        .collect();
+    let ncols = uniq.len();
+    // Bands: 0 the regional one, then one per zone.
+    let band = |p: Place| match p {
+        Place::Client | Place::Regional => 0,
+        Place::Zone(z) => z + 1,
+        Place::Span(a, _) => a + 1,
+    };
+    let nbands = m.zones.len() + 1;
+    // Groups of nodes that stack: (column, band), spans alone.
+    let mut groups: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
+    for (i, nd) in m.nodes.iter().enumerate() {
+        if !matches!(nd.place, Place::Span(..)) {
+            groups.entry((col[i], band(nd.place))).or_default().push(i);
+        }
+    }
+    // Neighbours for the ordering: calls and satellite links.
+    let mut links: Vec<(usize, usize)> = m.edges.iter().map(|e| (e.from, e.to)).collect();
+    for (i, nd) in m.nodes.iter().enumerate() {
+        if let Some((p, _)) = nd.satellite {
+            links.push((p, i));
+        }
+    }
+    let rank = |groups: &BTreeMap<(usize, usize), Vec<usize>>| {
+        let mut pos = vec![0.0; n];
+        for ((_, b), g) in groups {
+            for (k, &i) in g.iter().enumerate() {
+                pos[i] = *b as f64 * 1000.0 + k as f64;
+            }
+        }
+        for (i, nd) in m.nodes.iter().enumerate() {
+            if let Place::Span(a, b) = nd.place {
+                pos[i] = (a + b + 2) as f64 * 500.0 + 500.0;
+            }
+        }
+        pos
+    };
+    let call_edges: Vec<(usize, usize)> = m.edges.iter().map(|e| (e.from, e.to)).collect();
+    let mut best = groups.clone();
+    let mut best_x = crossings(&rank(&groups), &col, &call_edges);
+    for pass in 0..6 {
+        let pos = rank(&groups);
+        let forward = pass % 2 == 0;
+        let mut order: Vec<(usize, usize)> = groups.keys().copied().collect();
+        if !forward {
+            order.reverse();
+        }
+        let mut pos = pos;
+        for key in order {
+            let g = groups.get_mut(&key).expect("a key of the map");
+            let bary = |i: usize| {
+                let ns: Vec<f64> = links
+                    .iter()
+                    .filter_map(|&(a, b)| match (a == i, b == i) {
+                        (true, _) if (col[b] < col[i]) == forward || col[b] == col[i] => {
+                            Some(pos[b])
+                        }
+                        (_, true) if (col[a] < col[i]) == forward || col[a] == col[i] => {
+                            Some(pos[a])
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                if ns.is_empty() {
+                    pos[i]
+                } else {
+                    ns.iter().sum::<f64>() / ns.len() as f64
+                }
+            };
+            let mut keyed: Vec<(f64, usize)> = g.iter().map(|&i| (bary(i), i)).collect();
+            keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
+            *g = keyed.into_iter().map(|(_, i)| i).collect();
+            for (k, &i) in g.iter().enumerate() {
+                pos[i] = key.1 as f64 * 1000.0 + k as f64;
+            }
+        }
+        let x = crossings(&rank(&groups), &col, &call_edges);
+        if x < best_x {
+            best_x = x;
+            best = groups.clone();
+        }
+    }
+    let mut groups = best;
+    // A standby sits next to the border between its zone and its node's, so that the line
+    // joining them crosses no other box.
+    for (i, nd) in m.nodes.iter().enumerate() {
+        let Some((p, _)) = nd.satellite else { continue };
+        if nd.beside {
+            continue;
+        }
+        let (bs, bp) = (band(nd.place), band(m.nodes[p].place));
+        if bs == bp || matches!(m.nodes[p].place, Place::Span(..)) {
+            continue;
+        }
+        let down = bs > bp;
+        for (who, toward_end) in [(p, down), (i, !down)] {
+            if let Some(g) = groups.get_mut(&(col[who], band(m.nodes[who].place))) {
+                g.retain(|&x| x != who);
+                if toward_end {
+                    g.push(who);
+                } else {
+                    g.insert(0, who);
+                }
+            }
+        }
+    }
+
+    // Horizontal: columns as wide as their widest box, gaps as wide as their labels.
+    let mut cw = vec![0.0f64; ncols];
+    for i in 0..n {
+        cw[col[i]] = cw[col[i]].max(sizes[i].0);
+    }
+    let mut gap = vec![MIN_GAP; ncols];
+    for e in &m.edges {
+        if !e.label.is_empty() {
+            let w = draw::text_width(&e.label, EDGE_FONT, false) + 40.0;
+            gap[col[e.to]] = gap[col[e.to]].max(w);
+        }
+    }
+    for (i, nd) in m.nodes.iter().enumerate() {
+        if let (Some((_, link)), true) = (nd.satellite, nd.beside) {
+            let w = draw::text_width(link, LINK_FONT, false) + 30.0;
+            gap[col[i]] = gap[col[i]].max(w);
+        }
+    }
+    if ncols > 1 {
+        gap[1] += REGION_PAD + ZONE_PAD;
+    }
+    let mut cx = vec![MARGIN; ncols];
+    for c in 1..ncols {
+        cx[c] = cx[c - 1] + cw[c - 1] + gap[c];
+    }
+    let first = if ncols > 1 { cx[1] } else { MARGIN };
+    let last = cx[ncols - 1] + cw[ncols - 1];
+    let region_x = first - ZONE_PAD - REGION_PAD;
+    let region_right = last + ZONE_PAD + REGION_PAD;
+
+    // Vertical: band heights from their stacks, stretched for groups taller than their zones.
+    let stack = |g: &[usize]| {
+        g.iter().map(|&i| sizes[i].1).sum::<f64>() + ROW_GAP * g.len().saturating_sub(1) as f64
+    };
+    // A group holding a standby joined from another zone above or below leaves a row for
+    // the words of the line, clear of its zone's name.
+    let lead = |g: &[usize]| {
+        let vertical = g.iter().any(|&i| {
+            let nd = &m.nodes[i];
+            nd.satellite.is_some_and(|(p, _)| {
+                !nd.beside && nd.apart == 0 && band(m.nodes[p].place) != band(nd.place)
+            })
+        });
+        if vertical {
+            LINK_FONT + 14.0
+        } else {
+            0.0
+        }
+    };
+    let mut inner = vec![0.0f64; nbands];
+    for ((c, b), g) in &groups {
+        if *c > 0 || *b > 0 {
+            inner[*b] = inner[*b].max(stack(g) + lead(g));
+        }
+    }
+    for v in inner.iter_mut().skip(1) {
+        *v = v.max(60.0);
+    }
+    let band_tops = |inner: &[f64]| {
+        let mut tops = vec![0.0; nbands];
+        let mut y = MARGIN + REGION_HEAD;
+        tops[0] = y;
+        if inner[0] > 0.0 {
+            y += inner[0] + ZONE_GAP + 6.0;
+        }
+        for (b, top) in tops.iter_mut().enumerate().skip(1) {
+            *top = y;
+            y += ZONE_HEAD + inner[b] + ZONE_PAD + ZONE_GAP;
+        }
+        (tops, y - ZONE_GAP)
+    };
+    // A group across zones has its words in the first one, clear of the next one's label.
+    for (i, nd) in m.nodes.iter().enumerate() {
+        if let Place::Span(a, _) = nd.place {
+            inner[a + 1] = inner[a + 1].max(sizes[i].1);
+        }
+    }
+    for _ in 0..2 {
+        let (tops, _) = band_tops(&inner);
+        for (i, nd) in m.nodes.iter().enumerate() {
+            if let Place::Span(a, b) = nd.place {
+                let room = tops[b + 1] + ZONE_HEAD + inner[b + 1] - (tops[a + 1] + ZONE_HEAD);
+                if sizes[i].1 > room {
+                    inner[b + 1] += sizes[i].1 - room;
+                }
+            }
+        }
+    }
+    let (tops, bottom) = band_tops(&inner);
+    let region = Rect {
+        x: region_x,
+        y: MARGIN,
+        w: region_right - region_x,
+        h: bottom + REGION_PAD - MARGIN,
+    };
+    let zones_r: Vec<Rect> = (0..m.zones.len())
+        .map(|z| Rect {
+            x: region_x + REGION_PAD,
+            y: tops[z + 1],
+            w: region.w - 2.0 * REGION_PAD,
+            h: ZONE_HEAD + inner[z + 1] + ZONE_PAD,
+        })
+        .collect();
+    let content_top = |b: usize| {
+        if b == 0 {
+            tops[0]
+        } else {
+            tops[b] + ZONE_HEAD
+        }
+    };
+    let mut boxes = vec![Rect::default(); n];
+    for ((c, b), g) in &groups {
+        if *c == 0 {
+            continue;
+        }
+        let mut y = content_top(*b) + lead(g) + (inner[*b] - lead(g) - stack(g)) / 2.0;
+        for &i in g {
+            boxes[i] = Rect {
+                x: cx[*c] + (cw[*c] - sizes[i].0) / 2.0,
+                y,
+                w: sizes[i].0,
+                h: sizes[i].1,
+            };
+            y += sizes[i].1 + ROW_GAP;
+        }
+    }
+    for (i, nd) in m.nodes.iter().enumerate() {
+        if let Place::Span(a, b) = nd.place {
+            let top = content_top(a + 1);
+            boxes[i] = Rect {
+                x: cx[col[i]] + (cw[col[i]] - sizes[i].0) / 2.0,
+                y: top,
+                w: sizes[i].0,
+                h: content_top(b + 1) + inner[b + 1] - top,
+            };
+        }
+    }
+    // Workloads: stacked, centred on their targets.
+    let clients: Vec<usize> = groups.get(&(0, 0)).cloned().unwrap_or_default();
+    let targets: Vec<f64> = m
+        .edges
+        .iter()
+        .filter(|e| clients.contains(&e.from))
+        .map(|e| boxes[e.to].cy())
+        .collect();
+    let centre = if targets.is_empty() {
+        region.cy()
+    } else {
+        targets.iter().sum::<f64>() / targets.len() as f64
+    };
+    let mut y = (centre - stack(&clients) / 2.0).max(MARGIN);
+    for &i in &clients {
+        boxes[i] = Rect {
+            x: MARGIN + (cw[0] - sizes[i].0) / 2.0,
+            y,
+            w: sizes[i].0,
+            h: sizes[i].1,
+        };
+        y += sizes[i].1 + ROW_GAP;
+    }
+    let height = region.bottom().max(y - ROW_GAP) + MARGIN;
+    let width = region.right() + MARGIN;
+
+    // Texts placed so far, which later ones must not cover: nodes' boxes and labels.
+    let mut taken: Vec<Rect> = boxes.clone();
+    let region_label = Label {
+        x: region.x + 14.0,
+        y: region.y + 12.0,
+        size: ZONE_FONT,
+        text: "AWS Cloud".into(),
+    };
+    taken.push(region_label.rect(true));
+    // Labels keep off the zones' top and bottom borders, where a dashed line would cross
+    // their words; the borders are taken only while labels are placed.
+    let borders = taken.len();
+    for r in &zones_r {
+        for y in [r.y, r.bottom()] {
+            taken.push(Rect {
+                x: r.x,
+                y: y - 1.5,
+                w: r.w,
+                h: 3.0,
+            });
+        }
+    }
+    // Ports: a node's edges leave and enter spread over its side, in the order of the
+    // nodes at their other ends.
+    let ne = m.edges.len();
+    let mut out_y = vec![0.0; ne];
+    let mut in_y = vec![0.0; ne];
+    for i in 0..n {
+        for outgoing in [true, false] {
+            let mut es: Vec<usize> = (0..ne)
+                .filter(|&k| {
+                    if outgoing {
+                        m.edges[k].from == i
+                    } else {
+                        m.edges[k].to == i
+                    }
+                })
+                .collect();
+            let other = |k: usize| {
+                if outgoing {
+                    boxes[m.edges[k].to].cy()
+                } else {
+                    boxes[m.edges[k].from].cy()
+                }
+            };
+            es.sort_by(|&a, &b| other(a).total_cmp(&other(b)));
+            let r = boxes[i];
+            for (j, &k) in es.iter().enumerate() {
+                // A tall group's edges run straight across where they can; between two
+                // such groups, in the first zone rather than along the gap between zones.
+                let far = if outgoing {
+                    m.edges[k].to
+                } else {
+                    m.edges[k].from
+                };
+                let both = matches!(m.nodes[far].place, Place::Span(..));
+                let y = if matches!(m.nodes[i].place, Place::Span(..)) && both {
+                    let o = boxes[far];
+                    r.y.max(o.y) + 0.3 * r.h.min(o.h)
+                } else if matches!(m.nodes[i].place, Place::Span(..)) {
+                    other(k).clamp(r.y + 30.0, r.bottom() - 30.0)
+                } else if es.len() == 1 {
+                    r.cy()
+                } else {
+                    let span = (r.h * 0.6).min(24.0 * es.len() as f64);
+                    r.cy() - span / 2.0 + span * j as f64 / (es.len() - 1) as f64
+                };
+                if outgoing {
+                    out_y[k] = y;
+                } else {
+                    in_y[k] = y;
+                }
+            }
+        }
+    }
+    // The edge of a group that carries its label: the middle one.
+    let mut carrier: BTreeMap<usize, usize> = BTreeMap::new();
+    {
+        let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for (k, e) in m.edges.iter().enumerate() {
+            members.entry(e.group).or_default().push(k);
+        }
+        for (g, mut ks) in members {
+            ks.sort_by(|&a, &b| in_y[a].total_cmp(&in_y[b]));
+            carrier.insert(g, ks[ks.len() / 2]);
+        }
+    }
+    let mut edges = Vec::new();
+    for (k, e) in m.edges.iter().enumerate() {
+        let (x1, y1) = (boxes[e.from].right(), out_y[k]);
+        let (x2, y2) = (boxes[e.to].x, in_y[k]);
+        let shown = !e.label.is_empty() && carrier.get(&e.group) == Some(&k);
+        let lw = if shown {
+            draw::text_width(&e.label, EDGE_FONT, false)
+        } else {
+            0.0
+        };
+        let xm = (x2 - lw - 24.0).min(x2 - 20.0).max(x1 + 10.0);
+        let mut pts = bezier((x1, y1), (xm, y2));
+        pts.push((x2, y2));
+        let label = shown.then(|| {
+            let base = Label {
+                x: (xm + x2) / 2.0 - lw / 2.0,
+                y: y2 - 5.0 - EDGE_FONT,
+                size: EDGE_FONT,
+                text: e.label.clone(),
+            };
+            place(base, &mut taken, &[-1.0, 1.0], EDGE_FONT + 10.0)
+        });
+        edges.push((pts, label));
+    }
+    // Satellites' links: beside, a short line from the node's side; in another zone, a
+    // vertical line between the two boxes.
+    let mut links = Vec::new();
+    // One label per node and kind of link, on the satellite nearest level with the node.
+    let mut carrier: BTreeMap<(usize, &str), usize> = BTreeMap::new();
+    for (i, nd) in m.nodes.iter().enumerate() {
+        if let Some((p, link)) = nd.satellite {
+            let off = |k: usize| (boxes[k].cy() - boxes[p].cy()).abs();
+            let c = carrier.entry((p, link)).or_insert(i);
+            if off(i) < off(*c) {
+                *c = i;
+            }
+        }
+    }
+    for (i, nd) in m.nodes.iter().enumerate() {
+        let Some((p, link)) = nd.satellite else {
+            continue;
+        };
+        let (a, s) = (boxes[p], boxes[i]);
+        let w = draw::text_width(link, LINK_FONT, false);
+        let at = |x: f64, y: f64| Label {
+            x,
+            y,
+            size: LINK_FONT,
+            text: link.to_string(),
+        };
+        // Beside: a line from the node's side, its label above the line's middle. Above or
+        // below: a vertical line, its label beside it, just clear of the satellite's box.
+        let (pts, base) = if nd.beside || (s.bottom() > a.y && s.y < a.bottom()) {
+            let y = s.cy().clamp(a.y + 10.0, a.bottom() - 10.0);
+            let (mx, my) = ((a.right() + s.x) / 2.0, (y + s.cy()) / 2.0);
+            (
+                vec![(a.right(), y), (s.x, s.cy())],
+                at(mx - w / 2.0, my - 6.0 - LINK_FONT),
+            )
+        } else if s.x >= a.right() {
+            // In a column of its own to the right: an elbow through the gap before it.
+            let y = a.cy();
+            let xm = s.x - 20.0;
+            (
+                vec![(a.right(), y), (xm, y), (xm, s.cy()), (s.x, s.cy())],
+                at(xm + 6.0, s.cy() - LINK_FONT - 6.0),
+            )
+        } else {
+            // Near the right of both boxes, away from the zones' names at the left.
+            let x = a.right().min(s.right()) - 24.0;
+            let x = x.max(a.x.max(s.x) + 8.0);
+            // Its words at the left of the line, in the row left for them above the box.
+            if s.y >= a.bottom() {
+                (
+                    vec![(x, a.bottom()), (x, s.y)],
+                    at(x - 8.0 - w, s.y - LINK_FONT - 6.0),
+                )
+            } else {
+                (
+                    vec![(x, a.y), (x, s.bottom())],
+                    at(x - 8.0 - w, s.bottom() + 6.0),
+                )
+            }
+        };
+        let label = (carrier.get(&(p, link)) == Some(&i)).then_some(base);
+        links.push((i, pts, label));
+    }
+    taken.drain(borders..borders + 2 * zones_r.len());
+    // Zones' names, clear of every box, edge label and standby's line.
+    for (_, pts, _) in &links {
+        for w in pts.windows(2) {
+            let (x0, y0, x1, y1) = (
+                w[0].0.min(w[1].0),
+                w[0].1.min(w[1].1),
+                w[0].0.max(w[1].0),
+                w[0].1.max(w[1].1),
+            );
+            taken.push(Rect {
+                x: x0 - 2.0,
+                y: y0 - 2.0,
+                w: x1 - x0 + 4.0,
+                h: y1 - y0 + 4.0,
+            });
+        }
+    }
+    let mut zones = Vec::new();
+    for (z, r) in zones_r.iter().enumerate() {
+        let text = format!("Availability Zone {}", m.zones[z]);
+        let w = draw::text_width(&text, ZONE_FONT, true);
+        let mut xs = vec![r.x + 14.0];
+        xs.extend((0..ncols).map(|c| cx[c] + cw[c] + 10.0));
+        xs.push(r.right() - 14.0 - w);
+        let pick = xs
+            .into_iter()
+            .filter(|&x| x >= r.x + 4.0 && x + w <= r.right() - 4.0)
+            .map(|x| Label {
+                x,
+                y: r.y + 11.0,
+                size: ZONE_FONT,
+                text: text.clone(),
+            })
+            .find(|l| !taken.iter().any(|t| t.overlaps(&l.rect(true))))
+            .unwrap_or(Label {
+                x: r.x + 14.0,
+                y: r.y + 11.0,
+                size: ZONE_FONT,
+                text: text.clone(),
+            });
+        taken.push(pick.rect(true));
+        zones.push((*r, pick));
+    }
+    // Then the standbys' and replicas' words, clear of those names too.
+    for (_, _, label) in links.iter_mut() {
+        if let Some(base) = label.take() {
+            *label = Some(place(base, &mut taken, &[-1.0, 1.0], LINK_FONT + 6.0));
+        }
+    }
+
+    Layout {
+        boxes,
+        region,
+        region_label,
+        zones,
+        edges,
+        links,
+        width,
+        height,
+    }
+}
+
+/// `base`, or the nearest spot above or below it that covers nothing taken; then taken.
+fn place(base: Label, taken: &mut Vec<Rect>, dirs: &[f64], step: f64) -> Label {
+    let mut best = base.clone();
+    'search: for k in 0..12 {
+        for &d in dirs {
+            let l = Label {
+                y: base.y + d * step * k as f64,
+                ..base.clone()
+            };
+            if !taken.iter().any(|t| t.overlaps(&l.rect(false))) {
+                best = l;
+                break 'search;
+            }
+        }
+    }
+    taken.push(best.rect(false));
+    best
+}
+
+/// A smooth S from one point to another, leaving and arriving horizontally, as points.
+fn bezier((x1, y1): (f64, f64), (x2, y2): (f64, f64)) -> Vec<(f64, f64)> {
+    let mx = (x1 + x2) / 2.0;
+    let steps = if (y1 - y2).abs() < 0.5 { 1 } else { 24 };
+    (0..=steps)
+        .map(|s| {
+            let t = s as f64 / steps as f64;
+            let u = 1.0 - t;
+            let x = u * u * u * x1 + 3.0 * u * u * t * mx + 3.0 * u * t * t * mx + t * t * t * x2;
+            let y = u * u * u * y1 + 3.0 * u * u * t * y1 + 3.0 * u * t * t * y2 + t * t * t * y2;
+            (x, y)
+        })
+        .collect()
+}

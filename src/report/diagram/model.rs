@@ -1,0 +1,367 @@
+//! The scenario read as a diagram: nodes (workloads, components, their standbys and
+//! replicas), where each sits (outside the cloud, regional, in a zone, across zones), and the
+//! calls between them merged into one edge per pair with one label.
+
+use super::words;
+use crate::components::kind::{Category, SatelliteZone};
+use crate::scenario::Scenario;
+use std::collections::BTreeMap;
+
+/// Where a node sits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// A workload: outside the cloud, on the left.
+    Client,
+    /// In the region, outside every zone.
+    Regional,
+    /// In one zone (an index into `Model::zones`).
+    Zone(usize),
+    /// Across the zones `first..=last` (indices into `Model::zones`).
+    Span(usize, usize),
+}
+
+/// The mark drawn on a node: its service category, or a client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    Client,
+    Kind(Category),
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// Unique among the nodes: the component's id, "workload:NAME", "ID/standby-1".
+    pub key: String,
+    /// The bold first line.
+    pub title: String,
+    /// The kind in words: "Amazon RDS", "workload".
+    pub kind: String,
+    pub mark: Mark,
+    /// Detail lines, rounded.
+    pub lines: Vec<String>,
+    pub place: Place,
+    /// Column along the call graph: 0 for workloads.
+    pub layer: usize,
+    /// For a standby or replica: the node it copies and the words of the link.
+    pub satellite: Option<(usize, &'static str)>,
+    /// A satellite drawn beside its node (a replica in its zone) rather than in another
+    /// zone's band in the same column.
+    pub beside: bool,
+    /// For the second standby in other zones on: a column of its own to the right, so that
+    /// the line to it crosses no other standby.
+    pub apart: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Edge {
+    pub from: usize,
+    pub to: usize,
+    /// Calls merged into it.
+    pub count: usize,
+    /// Its words ("×3, timeout 350 s"), or the group's shared words.
+    pub label: String,
+    /// Edges with the same group carry one label between them: a fan-out or fan-in whose
+    /// calls say the same.
+    pub group: usize,
+}
+
+#[derive(Debug)]
+pub struct Model {
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+    /// Zone names, in order.
+    pub zones: Vec<String>,
+}
+
+/// Where a node sits, by zone name, before zones are numbered.
+enum Named {
+    Client,
+    Regional,
+    Zones(Vec<String>),
+}
+
+impl Model {
+    pub fn of(sc: &Scenario) -> Model {
+        let c = sc.components.len();
+        // Components' places: a zone, several (a group, or a load balancer over its targets'
+        // zones), or none.
+        let mut named: Vec<Named> = sc
+            .components
+            .iter()
+            .map(|d| {
+                let mut z: Vec<String> = d.az.iter().cloned().collect();
+                if d.spec.spans_zones() {
+                    z.extend(d.spec.zones().into_iter().map(String::from));
+                }
+                z.sort();
+                z.dedup();
+                if z.is_empty() {
+                    Named::Regional
+                } else {
+                    Named::Zones(z)
+                }
+            })
+            .collect();
+        // A load balancer with no zone of its own has nodes in its targets' zones.
+        for _ in 0..2 {
+            for (i, d) in sc.components.iter().enumerate() {
+                if !(d.spec.routes_to_one() && d.az.is_none()) {
+                    continue;
+                }
+                let mut z: Vec<String> = Vec::new();
+                for call in d.spec.calls() {
+                    if let Named::Zones(t) = &named[call.to] {
+                        z.extend(t.iter().cloned());
+                    }
+                }
+                z.sort();
+                z.dedup();
+                if !z.is_empty() {
+                    named[i] = Named::Zones(z);
+                }
+            }
+        }
+        let layers = layers(sc);
+        let mut nodes_named: Vec<(Node, Named)> = Vec::new();
+        for (i, d) in sc.components.iter().enumerate() {
+            let info = d.spec.info();
+            let spec = d.spec.diagram();
+            let place = std::mem::replace(&mut named[i], Named::Regional);
+            nodes_named.push((
+                Node {
+                    key: d.id.clone(),
+                    title: d.id.clone(),
+                    kind: info.title.to_string(),
+                    mark: Mark::Kind(info.category),
+                    lines: spec.lines.iter().map(|l| words::round_line(l)).collect(),
+                    place: Place::Regional,
+                    layer: layers[i],
+                    satellite: None,
+                    beside: false,
+                    apart: 0,
+                },
+                place,
+            ));
+        }
+        for w in &sc.workloads {
+            let lines = vec![
+                format!("peak {} req/s", words::rounded_rate(w.peak_rate())),
+                w.timeout.map_or("no timeout".into(), |t| {
+                    format!("timeout {}", words::duration(t.as_secs_f64()))
+                }),
+            ];
+            nodes_named.push((
+                Node {
+                    key: format!("workload:{}", w.name),
+                    title: w.name.clone(),
+                    kind: "workload".into(),
+                    mark: Mark::Client,
+                    lines,
+                    place: Place::Client,
+                    layer: 0,
+                    satellite: None,
+                    beside: false,
+                    apart: 0,
+                },
+                Named::Client,
+            ));
+        }
+        // Every zone named so far; a standby "in another zone" takes the next one there is,
+        // or a new one named after the last letter used.
+        let mut zones: Vec<String> = nodes_named
+            .iter()
+            .flat_map(|(_, p)| match p {
+                Named::Zones(z) => z.clone(),
+                _ => Vec::new(),
+            })
+            .collect();
+        zones.sort();
+        zones.dedup();
+        for (i, d) in sc.components.iter().enumerate() {
+            let own: Option<String> = match &nodes_named[i].1 {
+                Named::Zones(z) if z.len() == 1 => Some(z[0].clone()),
+                _ => None,
+            };
+            for (k, s) in d.spec.diagram().satellites.into_iter().enumerate() {
+                let apart = match s.zone {
+                    SatelliteZone::Other(n) => n,
+                    SatelliteZone::Same => 0,
+                };
+                let (place, beside) = match (s.zone, &own) {
+                    (SatelliteZone::Other(n), Some(own)) => {
+                        let others: Vec<&String> = zones.iter().filter(|z| *z != own).collect();
+                        let z = match others.get(n) {
+                            Some(z) => (*z).clone(),
+                            None => {
+                                let z = new_zone(&zones);
+                                zones.push(z.clone());
+                                zones.sort();
+                                z
+                            }
+                        };
+                        (Named::Zones(vec![z]), false)
+                    }
+                    (SatelliteZone::Other(_), None) => (Named::Regional, false),
+                    (SatelliteZone::Same, Some(own)) => (Named::Zones(vec![own.clone()]), true),
+                    (SatelliteZone::Same, None) => (Named::Regional, true),
+                };
+                nodes_named.push((
+                    Node {
+                        key: format!("{}/{}-{}", d.id, s.name.replace(' ', "-"), k + 1),
+                        title: s.name,
+                        kind: d.spec.info().title.to_string(),
+                        mark: Mark::Kind(d.spec.info().category),
+                        lines: Vec::new(),
+                        place: Place::Regional,
+                        layer: layers[i],
+                        satellite: Some((i, s.link)),
+                        beside,
+                        apart,
+                    },
+                    place,
+                ));
+            }
+        }
+        let nodes: Vec<Node> = nodes_named
+            .into_iter()
+            .map(|(mut n, p)| {
+                let at = |z: &String| zones.iter().position(|x| x == z).unwrap_or(0);
+                n.place = match p {
+                    Named::Client => Place::Client,
+                    Named::Regional => Place::Regional,
+                    Named::Zones(z) if z.len() == 1 => Place::Zone(at(&z[0])),
+                    Named::Zones(z) => {
+                        let idx: Vec<usize> = z.iter().map(at).collect();
+                        Place::Span(
+                            idx.iter().copied().min().unwrap_or(0),
+                            idx.iter().copied().max().unwrap_or(0),
+                        )
+                    }
+                };
+                n
+            })
+            .collect();
+        let edges = merged_edges(sc, c);
+        Model {
+            nodes,
+            edges,
+            zones,
+        }
+    }
+
+    /// The nodes whose place passes `pred`, in order.
+    pub fn indices(&self, pred: impl Fn(&Place) -> bool) -> Vec<usize> {
+        (0..self.nodes.len())
+            .filter(|&i| pred(&self.nodes[i].place))
+            .collect()
+    }
+}
+
+/// A zone name not yet used: the first letter after those used, else "another zone".
+fn new_zone(zones: &[String]) -> String {
+    ('a'..='z')
+        .map(String::from)
+        .find(|z| !zones.contains(z))
+        .unwrap_or_else(|| format!("other {}", zones.len() + 1))
+}
+
+/// Column of each component: one past the deepest caller, entry components in column 1.
+fn layers(sc: &Scenario) -> Vec<usize> {
+    let n = sc.components.len();
+    let mut col = vec![1usize; n];
+    // The call graph is acyclic (validated), so n passes settle every longest path.
+    for _ in 0..n {
+        let mut changed = false;
+        for (i, c) in sc.components.iter().enumerate() {
+            for call in c.spec.calls() {
+                if col[call.to] < col[i] + 1 {
+                    col[call.to] = col[i] + 1;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    col
+}
+
+/// The words of one call: its probability and timeout.
+fn call_words(probability: f64, timeout: Option<crate::kernel::SimTime>) -> String {
+    let mut w = Vec::new();
+    if probability < 1.0 {
+        w.push(format!("p={}", words::figures(probability)));
+    }
+    if let Some(t) = timeout {
+        w.push(format!("timeout {}", words::duration(t.as_secs_f64())));
+    }
+    w.join(", ")
+}
+
+/// Calls merged into edges: one per (caller, callee), counting the calls ("×3, timeout
+/// 350 s"); a caller's edges that say the same share one label ("timeout 350 s each"), and
+/// so do a callee's.
+fn merged_edges(sc: &Scenario, c: usize) -> Vec<Edge> {
+    let mut pairs: BTreeMap<(usize, usize), Vec<String>> = BTreeMap::new();
+    for (wi, w) in sc.workloads.iter().enumerate() {
+        pairs
+            .entry((c + wi, w.target))
+            .or_default()
+            .push(String::new());
+    }
+    for (i, d) in sc.components.iter().enumerate() {
+        for call in d.spec.calls() {
+            pairs
+                .entry((i, call.to))
+                .or_default()
+                .push(call_words(call.probability, call.timeout));
+        }
+    }
+    let mut edges: Vec<Edge> = pairs
+        .into_iter()
+        .enumerate()
+        .map(|(g, ((from, to), labels))| {
+            let count = labels.len();
+            let mut distinct = labels.clone();
+            distinct.dedup();
+            let said = distinct
+                .iter()
+                .filter(|l| !l.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ");
+            let label = match (count, said.is_empty()) {
+                (1, _) => said,
+                (n, true) => format!("×{n}"),
+                (n, false) => format!("×{n}, {said}"),
+            };
+            Edge {
+                from,
+                to,
+                count,
+                label,
+                group: g,
+            }
+        })
+        .collect();
+    // Shared labels: first a caller's fan-out, then a callee's fan-in among the rest.
+    let mut grouped = vec![false; edges.len()];
+    for by_from in [true, false] {
+        let mut groups: BTreeMap<(usize, String), Vec<usize>> = BTreeMap::new();
+        for (k, e) in edges.iter().enumerate() {
+            if !grouped[k] && !e.label.is_empty() && e.count == 1 {
+                let end = if by_from { e.from } else { e.to };
+                groups.entry((end, e.label.clone())).or_default().push(k);
+            }
+        }
+        for members in groups.into_values().filter(|m| m.len() > 1) {
+            let g = edges[members[0]].group;
+            for &k in &members {
+                grouped[k] = true;
+                edges[k].group = g;
+                edges[k].label = format!("{} each", edges[k].label);
+            }
+        }
+    }
+    edges
+}
