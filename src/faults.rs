@@ -64,7 +64,8 @@ pub struct FaultSpec {
     pub at: SimTime,
     /// `None`: until the end of the run.
     pub duration: Option<SimTime>,
-    /// What `events.csv` calls it: the kind and its target.
+    /// What `events.csv` and the plots call it, in words: "zone a outage", "db 150ms
+    /// slower", "db: rds primary failure".
     pub label: String,
     pub effect: Effect,
 }

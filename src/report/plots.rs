@@ -588,7 +588,7 @@ fn marks(
         }
         let x = e.time_s / unit;
         let label = match mark_of(e, kinds) {
-            Mark::Instant if e.component == faults::ACTOR => in_words(&e.detail),
+            Mark::Instant if e.component == faults::ACTOR => e.detail.clone(),
             Mark::Instant => format!("{} {}", e.component, in_words(&e.event)),
             _ => continue,
         };
@@ -732,7 +732,7 @@ fn mark_of(e: &Event, kinds: &BTreeMap<String, &'static KindInfo>) -> Mark {
 /// and the words its kind gives the span ("db writer down").
 fn span_label(e: &Event, words: &str) -> String {
     if e.component == faults::ACTOR {
-        in_words(&e.detail)
+        e.detail.clone()
     } else {
         format!("{} {words}", e.component)
     }
@@ -1155,9 +1155,9 @@ mod tests {
     fn marks_take_spans_from_every_seed_and_instants_from_one() {
         let mut events = Vec::new();
         for (seed, end) in [(1, 70.0), (2, 110.0), (3, 90.0)] {
-            events.push(ev(seed, 10.0, faults::FAULT_START, "db_down"));
-            events.push(ev(seed, end, faults::FAULT_END, "db_down"));
-            events.push(ev(seed, 5.0 * seed as f64, "note", &format!("seed_{seed}")));
+            events.push(ev(seed, 10.0, faults::FAULT_START, "db down"));
+            events.push(ev(seed, end, faults::FAULT_END, "db down"));
+            events.push(ev(seed, 5.0 * seed as f64, "note", &format!("seed {seed}")));
         }
         let m = marks(&events, 2, &BTreeMap::new(), 1.0, 200.0);
         assert_eq!(m.spans.len(), 1);

@@ -168,7 +168,7 @@ pub fn parse(
                 return None;
             }
             (
-                format!("az_outage {}", az.get_ref()),
+                format!("zone {} outage", az.get_ref()),
                 Effect::AzOutage {
                     az: az.get_ref().clone(),
                     actors,
@@ -182,7 +182,7 @@ pub fn parse(
                 return None;
             };
             (
-                format!("component_down {}", t.get_ref()),
+                format!("{} down", t.get_ref()),
                 Effect::Down {
                     actor: actor(ck, t, "target")?,
                 },
@@ -219,7 +219,7 @@ pub fn parse(
             match place {
                 Ok(a) => (
                     format!(
-                        "error_injection {} {:.0}% {status}",
+                        "{} fails {:.0}% with {status}",
                         components[a as usize].id,
                         rate * 100.0
                     ),
@@ -231,7 +231,7 @@ pub fn parse(
                 ),
                 Err((from, to)) => (
                     format!(
-                        "error_injection {}->{} {:.0}% {status}",
+                        "{}→{} fails {:.0}% with {status}",
                         components[from as usize].id,
                         components[to as usize].id,
                         rate * 100.0
@@ -259,12 +259,12 @@ pub fn parse(
             let (add, place) = (add?, place(ck)?);
             match place {
                 Ok(a) => (
-                    format!("latency_injection {} +{add}", components[a as usize].id),
+                    format!("{} {add} slower", components[a as usize].id),
                     Effect::Latency { actor: a, add },
                 ),
                 Err((from, to)) => (
                     format!(
-                        "latency_injection {}->{} +{add}",
+                        "{}→{} {add} slower",
                         components[from as usize].id, components[to as usize].id
                     ),
                     Effect::Link {
@@ -322,7 +322,7 @@ fn kind_fault(
     Some(FaultSpec {
         at,
         duration: None,
-        label: format!("{kind} {}{what}", t.get_ref()),
+        label: format!("{}: {}{what}", t.get_ref(), kind.replace('_', " ")),
         effect: Effect::Component {
             actor: a as ActorId,
             code,

@@ -155,7 +155,7 @@ fn every_kind_and_the_fault_timeline_are_deterministic_across_threads() {
     ] {
         assert!(one.0.contains(want), "{want}");
     }
-    assert!(one.2.contains("cache_node_failure cache") && one.2.contains("error_injection table"));
+    assert!(one.2.contains("cache: cache node failure") && one.2.contains("table fails"));
 }
 
 /// The summary (without wall-clock figures), series and events of a scenario run on `threads`.

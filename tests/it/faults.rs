@@ -131,8 +131,8 @@ fn faults_are_written_to_events_with_their_start_and_end() {
     assert_eq!(
         marks,
         vec![
-            (5.0, "fault_start", "component_down db"),
-            (7.0, "fault_end", "component_down db")
+            (5.0, "fault_start", "db down"),
+            (7.0, "fault_end", "db down")
         ]
     );
 }

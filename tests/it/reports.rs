@@ -471,7 +471,7 @@ fn no_text_of_a_busy_chart_covers_another_or_leaves_it() {
     assert!(text("scale-out-lag/component-web.svg").contains("web scale out"));
     assert!(!text("scale-out-lag/latency-shoppers.svg").contains("scale out"));
     assert!(!text("scale-out-lag/component-web.svg").contains("alb target healthy"));
-    assert!(text("az-outage-cross-zone/baseline/latency-clients.svg").contains("az outage a"));
+    assert!(text("az-outage-cross-zone/baseline/latency-clients.svg").contains("zone a outage"));
 }
 
 /// A rectangle's [x0, y0, x1, y1] from its attributes.
