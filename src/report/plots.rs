@@ -503,8 +503,16 @@ where
         }
     }
     if !lines.is_empty() {
+        let (w_px, h_px) = c.plotting_area().dim_in_pixel();
         c.configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(legend_corner(
+                lines,
+                (lo, hi),
+                panel.log_y,
+                chart.t_end,
+                (w_px, h_px),
+                chart.warmup_s > 0.0,
+            ))
             .legend_area_size(LEGEND_ICON)
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(180, 180, 180))
@@ -512,6 +520,75 @@ where
             .draw()?;
     }
     Ok(())
+}
+
+/// Where a panel's legend covers the least data: the corner (upper right first, then lower
+/// right, upper left, lower left) whose box, as large as the legend will be, holds the fewest
+/// of the lines' points (medians and band tops). The upper left holds the warmup's label
+/// when there is one: the legend goes there only when every other corner is worse.
+fn legend_corner(
+    lines: &[Line],
+    (lo, hi): (f64, f64),
+    log_y: bool,
+    t_end: f64,
+    (w_px, h_px): (u32, u32),
+    warmup_label: bool,
+) -> SeriesLabelPosition {
+    // The legend's size as a share of the panel: about 12 px a character of its longest label
+    // plus the icon and margins, 30 px a row.
+    let longest = lines
+        .iter()
+        .map(|l| l.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    let w = ((longest as f64 * 12.0 + 80.0) / f64::from(w_px.max(1))).min(0.6);
+    let h = ((lines.len() as f64 * 30.0 + 20.0) / f64::from(h_px.max(1))).min(0.9);
+    let y_share = |v: f64| {
+        if log_y {
+            let (l, h) = (lo.max(1e-12).log10(), hi.max(1e-12).log10());
+            (v.max(1e-12).log10() - l) / (h - l)
+        } else {
+            (v - lo) / (hi - lo)
+        }
+    };
+    let corners = [
+        (SeriesLabelPosition::UpperRight, true, true),
+        (SeriesLabelPosition::LowerRight, true, false),
+        (SeriesLabelPosition::UpperLeft, false, true),
+        (SeriesLabelPosition::LowerLeft, false, false),
+    ];
+    let covered = |right: bool, upper: bool| {
+        lines
+            .iter()
+            .flat_map(|l| {
+                let b = &l.band;
+                b.t.iter().zip(&b.median).chain(b.t.iter().zip(&b.max))
+            })
+            .filter(|(t, v)| {
+                if !v.is_finite() {
+                    return false;
+                }
+                let x = *t / t_end.max(1e-12);
+                let y = y_share(**v);
+                let in_x = if right { x >= 1.0 - w } else { x <= w };
+                let in_y = if upper { y >= 1.0 - h } else { y <= h };
+                in_x && in_y
+            })
+            .count()
+    };
+    let mut best = (usize::MAX, SeriesLabelPosition::UpperRight);
+    for (pos, right, upper) in corners {
+        let label = if warmup_label && !right && upper {
+            lines.iter().map(|l| 2 * l.band.t.len()).sum::<usize>() / 4
+        } else {
+            0
+        };
+        let n = covered(right, upper) + label;
+        if n < best.0 {
+            best = (n, pos);
+        }
+    }
+    best.1
 }
 
 /// The width a legend gives its icons [px]: 30 px of icon and a gap before the text.
@@ -1149,6 +1226,42 @@ mod tests {
         // A span only one seed of three has is not drawn.
         let lists: [&[(f64, f64)]; 3] = [&[], &[], &[(1.0, 2.0)]];
         assert!(median_spans(&lists).is_empty());
+    }
+
+    fn flat_line(label: &str, left: f64, right: f64) -> Line {
+        // Ten windows of 10 s: `left` for the first half, `right` for the second.
+        let t: Vec<f64> = (0..10).map(|k| 10.0 * f64::from(k)).collect();
+        let v: Vec<f64> = (0..10).map(|k| if k < 5 { left } else { right }).collect();
+        Line {
+            label: label.into(),
+            color: BLACK,
+            band: crate::report::table::Band {
+                t,
+                median: v.clone(),
+                min: v.clone(),
+                max: v,
+            },
+            dashed: false,
+        }
+    }
+
+    #[test]
+    fn a_legend_goes_where_the_lines_are_not() {
+        let corner = |lines: &[Line], warmup: bool| {
+            format!(
+                "{:?}",
+                legend_corner(lines, (0.0, 10.0), false, 90.0, (1000, 200), warmup)
+            )
+        };
+        // Low everywhere: the upper right is free.
+        assert_eq!(corner(&[flat_line("a", 1.0, 1.0)], false), "UpperRight");
+        // High on the right: the lower right.
+        assert_eq!(corner(&[flat_line("a", 1.0, 9.5)], false), "LowerRight");
+        // High on the right and low on the right too: the upper left, unless the warmup's
+        // label is there, then the lower left (which is also free).
+        let both = [flat_line("a", 5.0, 9.5), flat_line("b", 5.0, 0.5)];
+        assert_eq!(corner(&both, false), "UpperLeft");
+        assert_eq!(corner(&both, true), "LowerLeft");
     }
 
     #[test]
