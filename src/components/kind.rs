@@ -176,6 +176,9 @@ pub struct AccountClaims {
     /// Lambda concurrency set aside by functions (reserved, or provisioned where nothing is
     /// reserved): carved out of the account's pool.
     pub lambda_set_aside: u32,
+    /// KMS's symmetric-crypto request quota, as the first KMS component states it
+    /// (aws-facts: §12 KMS: one per account and Region); `None`: no KMS component.
+    pub kms_quota: Option<super::kms::Quota>,
 }
 
 /// What a component does when a zone it touches fails (`az_outage`).
@@ -229,6 +232,9 @@ pub struct Relations {
     pub fleets: Vec<bool>,
     /// The load balancer fronting each fleet, once one claims it.
     pub fronted_by: Vec<Option<usize>>,
+    /// The first KMS component and its account quota in words, which every other one must
+    /// state alike.
+    pub kms_quota: Option<(usize, String)>,
 }
 
 /// A kind of component: its config, read from a `[[component]]` table, and everything it

@@ -12,6 +12,7 @@ pub mod dynamodb;
 pub mod ec2_autoscaling;
 pub mod instance_types;
 pub mod kind;
+pub mod kms;
 pub mod lambda;
 pub mod load_balancer;
 pub mod lru;
@@ -196,6 +197,8 @@ pub struct Shared {
     /// aws-facts: §2 concurrency: the account's pool and its requests-per-second quota,
     /// shared by every Lambda function.
     pub lambda: lambda::SharedPool,
+    /// aws-facts: §12 KMS: the symmetric-crypto request quota, shared by every KMS component.
+    pub kms: kms::SharedQuota,
     /// The target group of each Auto Scaling group (by component index), which the load
     /// balancer in front of it reads and writes health into.
     pub target_groups: Vec<Option<target_group::TargetGroup>>,
@@ -242,6 +245,9 @@ impl Shared {
                 account.lambda_concurrency,
                 claims.lambda_set_aside,
                 account.lambda_rate_burst,
+            ))),
+            kms: Rc::new(RefCell::new(kms::AccountQuota::new(
+                claims.kms_quota.unwrap_or_default(),
             ))),
         }
     }

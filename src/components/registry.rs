@@ -3,7 +3,9 @@
 //! reports, the JSON Schema) reads this list.
 
 use super::kind::{KindEntry, KindInfo};
-use super::{api_gateway, cache, dynamodb, ec2_autoscaling, lambda, load_balancer, rds, service};
+use super::{
+    api_gateway, cache, dynamodb, ec2_autoscaling, kms, lambda, load_balancer, rds, service,
+};
 
 /// Every kind, in the order the reports and the JSON Schema list them.
 pub const KINDS: &[KindEntry] = &[
@@ -15,6 +17,7 @@ pub const KINDS: &[KindEntry] = &[
     KindEntry::of::<load_balancer::LbConfig>(),
     KindEntry::of::<ec2_autoscaling::AsgConfig>(),
     KindEntry::of::<rds::RdsConfig>(),
+    KindEntry::of::<kms::KmsConfig>(),
 ];
 
 /// The kind named `name`.

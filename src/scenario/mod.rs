@@ -1253,6 +1253,7 @@ fn check_groups(components: &mut [ParsedComponent], ck: &mut Checker) -> bool {
         ids: components.iter().map(|c| c.0.get_ref().clone()).collect(),
         fleets: components.iter().map(|c| c.2.is_fleet()).collect(),
         fronted_by: vec![None; components.len()],
+        ..Default::default()
     };
     for (i, (id, az, spec)) in components.iter_mut().enumerate() {
         if let (true, Some(az)) = (spec.spans_zones(), az) {

@@ -16,6 +16,7 @@ mod faults;
 mod fuzz;
 mod kernel_bench;
 mod kinds;
+mod kms;
 mod load_balancer;
 pub mod queueing;
 mod rds;

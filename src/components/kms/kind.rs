@@ -1,0 +1,185 @@
+//! What `kms` declares about itself: its keys, series, summary fields, columns and plot
+//! panel, its share of the account's quota, and the retries AWS's SDKs apply to it.
+
+use super::config::{self, KmsConfig, ENFORCEMENTS, REGION_CLASSES};
+use super::THROTTLED;
+use crate::components::kind::{
+    AccountClaims, Category, Column, Field, Key, KeyType, Kind, KindInfo, PlotLine, PlotPanel,
+    Relations, Series, Tone, Unit,
+};
+use crate::components::{BuildEnv, Component, Shared};
+use crate::config::raw::RawComponentTable;
+use crate::config::Checker;
+use crate::retry::{SdkService, ServiceFamily};
+
+pub(super) const REQUESTS: Series = Series {
+    id: "requests_rps",
+    unit: Unit::PerSecond,
+    about: "requests received",
+};
+pub(super) const THROTTLES: Series = Series {
+    id: "throttles_rps",
+    unit: Unit::PerSecond,
+    about: "requests refused with 400 (ThrottlingException: the account's quota exceeded)",
+};
+
+impl Kind for KmsConfig {
+    const INFO: &'static KindInfo = &KindInfo {
+        name: "kms",
+        title: "AWS KMS",
+        noun: "a KMS client",
+        category: Category::Generic,
+        about: "symmetric cryptographic requests (Encrypt, Decrypt, GenerateDataKey) against the account's shared per-second quota, throttled with 400",
+        keys: &[
+            Key {
+                name: "region_class",
+                ty: KeyType::Word(REGION_CLASSES),
+                required: false,
+                about: "the Region's symmetric-crypto quota, shared by every kms component (all must agree): standard 5,500 requests/s (most Regions), large 10,000 (us-east-2, ap-southeast-1, ap-southeast-2, ap-northeast-1, eu-central-1, eu-west-2), largest 50,000 (us-east-1, us-west-2, eu-west-1; uncertain: 30,000 in AWS's 2020 documentation, 50,000 reported since but not seen verbatim) (default standard)",
+            },
+            Key {
+                name: "quota_enforcement",
+                ty: KeyType::Word(ENFORCEMENTS),
+                required: false,
+                about: "how the per-second quota is metered, which AWS does not document (a choice): token_bucket (refilled at the quota, holding one second's worth, full at the start) or fixed_window (at most the quota in each whole second); all kms components must agree (default token_bucket)",
+            },
+            Key {
+                name: "latency",
+                ty: KeyType::TimeDist,
+                required: false,
+                about: "time an accepted request takes at KMS, which AWS does not document (a choice) (default lognormal, median 3 ms, p99 10 ms)",
+            },
+        ],
+        faults: &[],
+        series: &[&REQUESTS, &THROTTLES],
+        fields: &[
+            Field {
+                path: "requests",
+                unit: Unit::Count,
+                about: "requests received in the measured period",
+            },
+            Field {
+                path: "throttles",
+                unit: Unit::Count,
+                about: "requests refused with 400 (ThrottlingException) because the account's quota was spent",
+            },
+            Field {
+                path: "throttle_fraction",
+                unit: Unit::Share,
+                about: "share of requests throttled",
+            },
+            Field {
+                path: "quota_rps",
+                unit: Unit::Number,
+                about: "the account's symmetric-crypto quota, shared with every kms component [requests/s]",
+            },
+            Field {
+                path: "by_status.*",
+                unit: Unit::Count,
+                about: "requests by the status they were answered with",
+            },
+            Field {
+                path: "response_ms.*",
+                unit: Unit::Milliseconds,
+                about: "time from arrival to a successful answer (count, mean, p50 … p999, max)",
+            },
+            Field {
+                path: "late_replies",
+                unit: Unit::Count,
+                about: "answers that came after their caller had timed out",
+            },
+        ],
+        columns: &[
+            Column {
+                label: "throttled, of requests",
+                field: "throttle_fraction",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "requests",
+                field: "requests",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "account quota",
+                field: "quota_rps",
+                unit: Unit::Number,
+            },
+            Column {
+                label: "late replies",
+                field: "late_replies",
+                unit: Unit::Count,
+            },
+        ],
+        panels: &[PlotPanel {
+            axis: "requests/s",
+            lines: &[
+                PlotLine {
+                    series: &REQUESTS,
+                    label: "received",
+                    tone: Tone::Offered,
+                    scale: 1.0,
+                },
+                PlotLine {
+                    series: &THROTTLES,
+                    label: "throttled (400)",
+                    tone: Tone::Bad,
+                    scale: 1.0,
+                },
+            ],
+            y_max: None,
+        }],
+        events: &[],
+    };
+
+    fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
+        config::parse(table, ck)
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
+        self.lines()
+    }
+
+    fn build(&self, _index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
+        Box::new(super::Kms::new(self.clone(), env, shared.kms.clone()))
+    }
+
+    fn sdk_service(&self) -> Option<SdkService> {
+        Some(SDK_SERVICE)
+    }
+
+    /// aws-facts: §12 KMS: one quota per account and Region; the first component's statement
+    /// of it is the account's (`relate` refuses any that disagrees).
+    fn claim(&self, claims: &mut AccountClaims) {
+        claims.kms_quota.get_or_insert(self.quota);
+    }
+
+    fn relate(&mut self, me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
+        match &rel.kms_quota {
+            None => {
+                rel.kms_quota = Some((me, self.quota_words()));
+                true
+            }
+            Some((_, words)) if *words == self.quota_words() => true,
+            Some((first, words)) => {
+                ck.error(
+                    self.quota_span.clone(),
+                    format!(
+                        "every kms component draws on the account's one quota, which \"{}\" states as {words}; this one says {}",
+                        rel.ids[*first],
+                        self.quota_words()
+                    ),
+                );
+                false
+            }
+        }
+    }
+}
+
+/// KMS as its SDK clients see it: ThrottlingException (400) is a throttling error, and the
+/// SDKs' figures for services other than DynamoDB apply (aws-facts: §12 KMS: SDKs retry it
+/// with backoff; §7 SDK retries).
+pub const SDK_SERVICE: SdkService = SdkService {
+    throttles: &[THROTTLED],
+    family: ServiceFamily::Other,
+};
