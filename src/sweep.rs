@@ -679,7 +679,7 @@ pub fn write_outputs(
     slides: bool,
 ) -> std::io::Result<PathBuf> {
     out.write_scenario(&outcome.name, |dir| {
-        let (diagram, plots) = write_run(dir, outcome, scenario)?;
+        let (diagram, plots) = write_run(dir, outcome, scenario, slides)?;
         if slides {
             let charts = chart_svgs(&plots);
             let page = report::slides::scenario(scenario, &outcome.summary, &diagram, &charts);
@@ -723,7 +723,7 @@ fn write_experiment(
                     .map_or(scenario::variants::BASELINE, |v| v.name.as_str());
                 let vdir = dir.join(variant);
                 std::fs::create_dir(&vdir)?;
-                write_run(&vdir, o, sc)
+                write_run(&vdir, o, sc, false)
             })
             .collect::<std::io::Result<_>>()?;
         let summaries: Vec<Summary> = group.iter().map(|(o, _)| o.summary.clone()).collect();
@@ -790,6 +790,7 @@ fn write_run(
     dir: &Path,
     outcome: &ScenarioOutcome,
     scenario: &Scenario,
+    slides: bool,
 ) -> std::io::Result<(String, Drawn)> {
     let timeseries = report::timeseries_csv(&outcome.runs);
     let events = report::events_csv(&outcome.runs);
@@ -807,6 +808,7 @@ fn write_run(
         &timeseries,
         &events,
         Some(&diagram),
+        slides,
         &|file, bytes| write_new(dir, file, bytes),
     )?;
     Ok((diagram, plots))
@@ -820,6 +822,7 @@ fn render(
     timeseries: &str,
     events: &str,
     diagram: Option<&str>,
+    slides: bool,
     write: &(dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync),
 ) -> std::io::Result<Drawn> {
     let invalid = |e: String| {
@@ -845,7 +848,7 @@ fn render(
             .collect::<std::io::Result<_>>()?;
     write(
         "report.html",
-        report::html::report(summary, diagram, &plots).as_bytes(),
+        report::html::report(summary, diagram, &plots, slides).as_bytes(),
     )?;
     Ok(plots)
 }
@@ -946,6 +949,8 @@ fn replot_run(dir: &Path) -> std::io::Result<()> {
         &timeseries,
         &events,
         diagram.as_deref(),
+        // Slides written earlier stay, and stay linked.
+        dir.join("slides.html").is_file(),
         &|file, bytes| write_atomic(&dir.join(file), bytes),
     )
     .map(|_| ())

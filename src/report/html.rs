@@ -161,6 +161,7 @@ pub fn report(
     summary: &Value,
     diagram_svg: Option<&str>,
     plots: &[(String, String, String)],
+    slides: bool,
 ) -> String {
     let name = summary["scenario"].as_str().unwrap_or("scenario");
     let mut o = String::new();
@@ -185,6 +186,9 @@ pub fn report(
     }
     if let Some(d) = summary["description"].as_str() {
         let _ = writeln!(o, "<p class=\"lead\">{}</p>", escape(d));
+    }
+    if slides {
+        o.push_str("<p><a href=\"slides.html\"><b>▶ Slides</b></a>: this scenario for a lecture, one message a slide</p>\n");
     }
     let seeds: Vec<String> = summary["seeds"]
         .as_array()
