@@ -80,6 +80,28 @@ pub struct PlotPanel {
     pub y_max: Option<f64>,
 }
 
+/// A summary field every kind that answers calls declares alike: answers its caller no
+/// longer waited for.
+pub const LATE_REPLIES: Field = Field {
+    path: "late_replies",
+    unit: Unit::Count,
+    about: "answers that came after their caller had timed out",
+};
+
+/// The table column of `LATE_REPLIES`.
+pub const LATE_REPLIES_COLUMN: Column = Column {
+    label: "late replies",
+    field: "late_replies",
+    unit: Unit::Count,
+};
+
+/// The response time of the successful answers of a kind, as most kinds declare it.
+pub const RESPONSE_MS: Field = Field {
+    path: "response_ms.*",
+    unit: Unit::Milliseconds,
+    about: "time from arrival to a successful answer (count, mean, p50 … p999, max)",
+};
+
 /// A column of the kind's tables (terminal and HTML): a field, with its label.
 #[derive(Debug)]
 pub struct Column {

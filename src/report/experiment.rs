@@ -483,7 +483,8 @@ fn x_of(s: &Summary, path: &str) -> Option<f64> {
         .and_then(|(_, _, n)| n)
 }
 
-fn slug(s: &str) -> String {
+/// A metric's path as a file-name part: `latency_ms.p99` → `latency-ms-p99`.
+pub(crate) fn slug(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect()

@@ -496,15 +496,10 @@ fn comparison_chart<'a>(
     summaries: &[Summary],
     charts: &'a [ChartSvg<'a>],
 ) -> Option<&'a ChartSvg<'a>> {
-    let slug = |m: &str| -> String {
-        m.chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-            .collect()
-    };
     let judged: Vec<String> = summaries
         .iter()
         .flat_map(|s| s["expectations"].as_array().cloned().unwrap_or_default())
-        .filter_map(|e| e["metric"].as_str().map(slug))
+        .filter_map(|e| e["metric"].as_str().map(super::experiment::slug))
         .collect();
     // Simulation beside theory says the most, when the experiment has it.
     let theory = charts

@@ -275,11 +275,7 @@ impl Kind for ApiGatewayConfig {
                 unit: Unit::Milliseconds,
                 about: "time from arrival to a 200 answer (count, mean, p50 … p999, max)",
             },
-            Field {
-                path: "late_replies",
-                unit: Unit::Count,
-                about: "answers that came after their caller had timed out",
-            },
+            crate::components::kind::LATE_REPLIES,
         ],
         columns: &[
             Column {
@@ -297,11 +293,7 @@ impl Kind for ApiGatewayConfig {
                 field: "integration_timeouts",
                 unit: Unit::Count,
             },
-            Column {
-                label: "late replies",
-                field: "late_replies",
-                unit: Unit::Count,
-            },
+            crate::components::kind::LATE_REPLIES_COLUMN,
             Column {
                 label: "cost",
                 field: "cost_usd",

@@ -201,16 +201,8 @@ impl Kind for CacheConfig {
                 unit: Unit::Usd,
                 about: "node-hours over the measured period (two nodes with Multi-AZ) at `node_hourly`",
             },
-            Field {
-                path: "response_ms.*",
-                unit: Unit::Milliseconds,
-                about: "time from arrival to a successful answer (count, mean, p50 … p999, max)",
-            },
-            Field {
-                path: "late_replies",
-                unit: Unit::Count,
-                about: "answers that came after their caller had timed out",
-            },
+            crate::components::kind::RESPONSE_MS,
+            crate::components::kind::LATE_REPLIES,
         ],
         columns: &[
             Column {
@@ -228,11 +220,7 @@ impl Kind for CacheConfig {
                 field: "misses",
                 unit: Unit::Count,
             },
-            Column {
-                label: "late replies",
-                field: "late_replies",
-                unit: Unit::Count,
-            },
+            crate::components::kind::LATE_REPLIES_COLUMN,
             Column {
                 label: "cost",
                 field: "cost_usd",

@@ -349,16 +349,8 @@ impl Kind for DynamoConfig {
                 unit: Unit::Usd,
                 about: "provisioned capacity-hours, or on-demand request units, at us-east-1 prices",
             },
-            Field {
-                path: "response_ms.*",
-                unit: Unit::Milliseconds,
-                about: "time from arrival to a successful answer (count, mean, p50 … p999, max)",
-            },
-            Field {
-                path: "late_replies",
-                unit: Unit::Count,
-                about: "answers that came after their caller had timed out",
-            },
+            crate::components::kind::RESPONSE_MS,
+            crate::components::kind::LATE_REPLIES,
         ],
         columns: &[
             Column {
@@ -386,11 +378,7 @@ impl Kind for DynamoConfig {
                 field: "partitions",
                 unit: Unit::Count,
             },
-            Column {
-                label: "late replies",
-                field: "late_replies",
-                unit: Unit::Count,
-            },
+            crate::components::kind::LATE_REPLIES_COLUMN,
             Column {
                 label: "cost",
                 field: "cost_usd",

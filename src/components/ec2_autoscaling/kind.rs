@@ -467,16 +467,8 @@ const FIELDS: &[Field] = &[
         unit: Unit::Usd,
         about: "the instances' cost in the measured period",
     },
-    Field {
-        path: "response_ms.*",
-        unit: Unit::Milliseconds,
-        about: "time from arrival to a successful answer (count, mean, p50 … p999, max)",
-    },
-    Field {
-        path: "late_replies",
-        unit: Unit::Count,
-        about: "answers that came after their caller had timed out",
-    },
+    crate::components::kind::RESPONSE_MS,
+    crate::components::kind::LATE_REPLIES,
 ];
 
 impl Kind for AsgConfig {
@@ -539,11 +531,7 @@ impl Kind for AsgConfig {
                 field: "spot_interruptions",
                 unit: Unit::Count,
             },
-            Column {
-                label: "late replies",
-                field: "late_replies",
-                unit: Unit::Count,
-            },
+            crate::components::kind::LATE_REPLIES_COLUMN,
             Column {
                 label: "cost",
                 field: "cost_usd",

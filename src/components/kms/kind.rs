@@ -78,16 +78,8 @@ impl Kind for KmsConfig {
                 unit: Unit::Count,
                 about: "requests by the status they were answered with",
             },
-            Field {
-                path: "response_ms.*",
-                unit: Unit::Milliseconds,
-                about: "time from arrival to a successful answer (count, mean, p50 … p999, max)",
-            },
-            Field {
-                path: "late_replies",
-                unit: Unit::Count,
-                about: "answers that came after their caller had timed out",
-            },
+            crate::components::kind::RESPONSE_MS,
+            crate::components::kind::LATE_REPLIES,
         ],
         columns: &[
             Column {
@@ -105,11 +97,7 @@ impl Kind for KmsConfig {
                 field: "quota_rps",
                 unit: Unit::Number,
             },
-            Column {
-                label: "late replies",
-                field: "late_replies",
-                unit: Unit::Count,
-            },
+            crate::components::kind::LATE_REPLIES_COLUMN,
         ],
         panels: &[PlotPanel {
             axis: "requests/s",

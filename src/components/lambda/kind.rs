@@ -311,11 +311,7 @@ impl Kind for LambdaConfig {
                 unit: Unit::Milliseconds,
                 about: "init time of the cold starts (count, mean, p50 … p999, max)",
             },
-            Field {
-                path: "late_replies",
-                unit: Unit::Count,
-                about: "answers that came after their caller had timed out",
-            },
+            crate::components::kind::LATE_REPLIES,
         ],
         columns: &[
             Column {
@@ -343,11 +339,7 @@ impl Kind for LambdaConfig {
                 field: "timeouts",
                 unit: Unit::Count,
             },
-            Column {
-                label: "late replies",
-                field: "late_replies",
-                unit: Unit::Count,
-            },
+            crate::components::kind::LATE_REPLIES_COLUMN,
             Column {
                 label: "cost",
                 field: "cost_usd",

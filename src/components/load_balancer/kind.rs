@@ -212,21 +212,13 @@ impl Kind for LbConfig {
                 unit: Unit::Number,
                 about: "application and network: capacity units billed per hour (LCU, NLCU), from new connections (one per request) or processed bytes",
             },
-            Field {
-                path: "response_ms.*",
-                unit: Unit::Milliseconds,
-                about: "time from arrival to a successful answer (count, mean, p50 … p999, max)",
-            },
+            crate::components::kind::RESPONSE_MS,
             Field {
                 path: "cost_usd",
                 unit: Unit::Usd,
                 about: "its price over the measured period: hours, and capacity units or (classic) processed GB",
             },
-            Field {
-                path: "late_replies",
-                unit: Unit::Count,
-                about: "answers that came after their caller had timed out",
-            },
+            crate::components::kind::LATE_REPLIES,
         ],
         columns: &[
             Column {
@@ -244,11 +236,7 @@ impl Kind for LbConfig {
                 field: "spillover",
                 unit: Unit::Count,
             },
-            Column {
-                label: "late replies",
-                field: "late_replies",
-                unit: Unit::Count,
-            },
+            crate::components::kind::LATE_REPLIES_COLUMN,
             Column {
                 label: "cost",
                 field: "cost_usd",

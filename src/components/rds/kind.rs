@@ -323,11 +323,7 @@ impl Kind for RdsConfig {
                 unit: Unit::Milliseconds,
                 about: "time of a successful write, commit included (count, mean, p50 … p999, max)",
             },
-            Field {
-                path: "late_replies",
-                unit: Unit::Count,
-                about: "answers that came after their caller had timed out",
-            },
+            crate::components::kind::LATE_REPLIES,
         ],
         columns: &[
             Column {
@@ -360,11 +356,7 @@ impl Kind for RdsConfig {
                 field: "connections_refused",
                 unit: Unit::Count,
             },
-            Column {
-                label: "late replies",
-                field: "late_replies",
-                unit: Unit::Count,
-            },
+            crate::components::kind::LATE_REPLIES_COLUMN,
             Column {
                 label: "cost",
                 field: "cost_usd",

@@ -199,11 +199,7 @@ impl Kind for ServiceConfig {
                 unit: Unit::Milliseconds,
                 about: "time from arrival to answer (count, mean, p50 … p999, max)",
             },
-            Field {
-                path: "late_replies",
-                unit: Unit::Count,
-                about: "answers that came after their caller had timed out",
-            },
+            crate::components::kind::LATE_REPLIES,
         ],
         columns: &[
             Column {
@@ -231,11 +227,7 @@ impl Kind for ServiceConfig {
                 field: "rejected",
                 unit: Unit::Count,
             },
-            Column {
-                label: "late replies",
-                field: "late_replies",
-                unit: Unit::Count,
-            },
+            crate::components::kind::LATE_REPLIES_COLUMN,
         ],
         panels: &[
             PlotPanel {
