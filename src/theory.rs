@@ -105,7 +105,9 @@ impl Mmc {
 
     /// The figures a summary carries under `theory`.
     pub fn to_json(&self) -> Value {
+        // Rounded to what the formulas are good for, so a share of 0.9 prints as 0.9.
         let ms = |s: f64| (s * 1e3 * 1e6).round() / 1e6;
+        let share = |x: f64| (x * 1e9).round() / 1e9;
         let model = if self.servers == 1 {
             "M/M/1".to_string()
         } else {
@@ -116,8 +118,8 @@ impl Mmc {
             "servers": self.servers,
             "arrival_rps": self.arrival_rate,
             "service_ms": ms(self.service_time),
-            "server_utilisation": self.utilisation(),
-            "wait_probability": self.wait_probability(),
+            "server_utilisation": share(self.utilisation()),
+            "wait_probability": share(self.wait_probability()),
             "latency_ms": {
                 "mean": ms(self.mean_response()),
                 "p50": ms(self.response_quantile(0.5)),
