@@ -76,13 +76,53 @@ fn text(s: &str) -> String {
     escape(&crate::text::printable(s))
 }
 
-/// A scenario's name in words: "rds-multi-az-failover" → "Rds multi az failover".
+/// How a word of a scenario's name is written in a title: AWS's names and initialisms as
+/// AWS spells them, any other word as it is.
+const SPELLED: &[(&str, &str)] = &[
+    ("alb", "ALB"),
+    ("api", "API"),
+    ("apigw", "API Gateway"),
+    ("aws", "AWS"),
+    ("az", "AZ"),
+    ("clb", "CLB"),
+    ("cloudfront", "CloudFront"),
+    ("dax", "DAX"),
+    ("db", "DB"),
+    ("dynamodb", "DynamoDB"),
+    ("ebs", "EBS"),
+    ("ec2", "EC2"),
+    ("elasticache", "ElastiCache"),
+    ("gp2", "gp2"),
+    ("gp3", "gp3"),
+    ("kms", "KMS"),
+    ("nlb", "NLB"),
+    ("rds", "RDS"),
+    ("route53", "Route 53"),
+    ("s3", "S3"),
+    ("sns", "SNS"),
+    ("sqs", "SQS"),
+    ("sse", "SSE"),
+    ("ttl", "TTL"),
+];
+
+/// A scenario's name in words: "rds-multi-az-failover" → "RDS multi AZ failover".
 fn in_words(name: &str) -> String {
-    let spaced: String = name
-        .chars()
-        .map(|c| if c == '-' || c == '_' { ' ' } else { c })
+    let words: Vec<&str> = name
+        .split(['-', '_', ' '])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            SPELLED
+                .iter()
+                .find(|(word, _)| word.eq_ignore_ascii_case(w))
+                .map_or(w, |(_, spelled)| spelled)
+        })
         .collect();
-    let mut chars = spaced.chars();
+    capitalised(&words.join(" "))
+}
+
+/// `s` with its first letter in capitals.
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
@@ -295,12 +335,7 @@ fn key_chart<'a>(has_faults: bool, plots: &'a [ChartSvg<'a>]) -> Option<&'a Char
 /// successful requests").
 fn chart_heading(title: &str) -> String {
     let what = title.rsplit(": ").next().unwrap_or(title);
-    let mut chars = what.chars();
-    let capital: String = match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    };
-    text(&capital)
+    text(&capitalised(what))
 }
 
 /// The largest type a figure of `chars` characters fits its column in [vw]: a bold digit is
@@ -665,7 +700,13 @@ mod tests {
 
     #[test]
     fn a_name_in_words() {
-        assert_eq!(in_words("rds-multi-az-failover"), "Rds multi az failover");
+        assert_eq!(in_words("rds-multi-az-failover"), "RDS multi AZ failover");
+        assert_eq!(in_words("dynamodb-dax"), "DynamoDB DAX");
+        assert_eq!(
+            in_words("apigw-throttling-spike"),
+            "API Gateway throttling spike"
+        );
+        assert_eq!(in_words("one--fast"), "One fast");
         assert_eq!(in_words("a_b"), "A b");
         assert_eq!(in_words(""), "");
     }

@@ -451,8 +451,9 @@ impl DynamoConfig {
             Mode::OnDemand => "on-demand".to_string(),
         }];
         lines.push(format!(
-            "{} partitions{}",
+            "{} partition{}{}",
             self.partitions,
+            if self.partitions == 1 { "" } else { "s" },
             if self.autoscaling.is_some() {
                 ", auto scaling"
             } else {
