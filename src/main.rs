@@ -115,6 +115,9 @@ enum Command {
         /// --slides` does.
         #[arg(long)]
         slides: bool,
+        /// Write the numbers, series and pages but draw no plot, as `run --no-plots` does.
+        #[arg(long, conflicts_with = "slides")]
+        no_plots: bool,
     },
     /// Draw the plots and HTML reports again from a results folder, without re-running.
     Plot {
@@ -180,8 +183,23 @@ struct RunArgs {
     /// lecture (one page, no script).
     #[arg(long)]
     slides: bool,
+    /// Write the numbers, the series and the pages but draw no plot (nor the diagram's PNG):
+    /// for sweeps that only need numbers. `archsim plot OUT` draws them later from the saved
+    /// series.
+    #[arg(long, conflicts_with = "slides")]
+    no_plots: bool,
     #[command(flatten)]
     reads: ReadArgs,
+}
+
+impl RunArgs {
+    /// What the run draws beside its numbers.
+    fn drawings(&self) -> sweep::Drawings {
+        sweep::Drawings {
+            plots: !self.no_plots,
+            slides: self.slides,
+        }
+    }
 }
 
 /// Exit status for scenarios that are malformed or missing.
@@ -218,7 +236,16 @@ fn main() -> ExitCode {
             out,
             quiet,
             slides,
-        } => merge(&dirs, &out, quiet, slides),
+            no_plots,
+        } => merge(
+            &dirs,
+            &out,
+            quiet,
+            sweep::Drawings {
+                plots: !no_plots,
+                slides,
+            },
+        ),
         Command::Diff { a, b, json } => diff(&a, &b, json.as_deref()),
         Command::Capacity(a) => capacity(&a),
         Command::Check {
@@ -409,6 +436,9 @@ fn run_shard(args: &RunArgs, shard: &str) -> ExitCode {
     // A shard saves its runs whole and writes no pages: the merge does.
     if args.slides {
         return bad_input("--slides with --shard: a shard writes no pages; give --slides to `archsim merge`, which writes them");
+    }
+    if args.no_plots {
+        return bad_input("--no-plots with --shard: a shard draws no plot; give --no-plots to `archsim merge`, which draws them");
     }
     let shard = match archsim::shard::Shard::parse(shard, &|k| std::env::var(k).ok()) {
         Ok(s) => s,
@@ -696,7 +726,12 @@ fn diff(a: &std::path::Path, b: &std::path::Path, json: Option<&std::path::Path>
 }
 
 /// `archsim merge`: the outputs of a whole run, from its shards.
-fn merge(dirs: &[PathBuf], out: &std::path::Path, quiet: bool, slides: bool) -> ExitCode {
+fn merge(
+    dirs: &[PathBuf],
+    out: &std::path::Path,
+    quiet: bool,
+    drawings: sweep::Drawings,
+) -> ExitCode {
     let shards = match archsim::shard::find(dirs) {
         Ok(s) => s,
         Err(e) => return bad_input(&e),
@@ -730,7 +765,7 @@ fn merge(dirs: &[PathBuf], out: &std::path::Path, quiet: bool, slides: bool) -> 
         Ok(o) => o,
         Err(e) => return bad_input(&e),
     };
-    match publish(&out, &outcomes, &scenarios, quiet, false, slides) {
+    match publish(&out, &outcomes, &scenarios, quiet, false, drawings) {
         Ok(()) => ExitCode::SUCCESS,
         Err(code) => code,
     }
@@ -819,7 +854,7 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
         &scenarios,
         quiet,
         scratch.is_some(),
-        args.slides,
+        args.drawings(),
     ) {
         return code;
     }
@@ -836,14 +871,15 @@ fn publish(
     scenarios: &[scenario::Scenario],
     quiet: bool,
     scratch: bool,
-    slides: bool,
+    drawings: sweep::Drawings,
 ) -> Result<(), ExitCode> {
     if !quiet {
         for o in outcomes {
             say!("{}", report::text_summary(&o.summary));
         }
     }
-    let written = sweep::write_all(out, outcomes, scenarios, slides).context("writing the results");
+    let written =
+        sweep::write_all(out, outcomes, scenarios, drawings).context("writing the results");
     match written {
         Ok(dirs) => {
             if !quiet {
@@ -870,9 +906,15 @@ fn publish(
     }
     let mut names: Vec<String> = outcomes.iter().map(|o| o.name.clone()).collect();
     names.dedup();
-    match sweep::write_index(out, &names) {
+    match sweep::write_index(out, &names, drawings.plots) {
         Ok(index) => {
             if !quiet {
+                if !drawings.plots && !scratch {
+                    say!(
+                        "plots not drawn (--no-plots): `archsim plot {}` draws them from the saved series",
+                        printable(&out.path().display().to_string())
+                    );
+                }
                 if scratch {
                     say!("results written to a scratch folder, removed when the check ends (give --out DIR to keep them)");
                 } else {
@@ -985,7 +1027,7 @@ fn plot(dir: &std::path::Path) -> ExitCode {
                 ));
             }
             names.iter().try_for_each(|n| sweep::replot(&out, n))?;
-            sweep::write_index(&out, &names)
+            sweep::write_index(&out, &names, true)
         }),
     };
     match result {

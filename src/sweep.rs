@@ -634,7 +634,7 @@ pub fn write_all(
     out: &OutDir,
     outcomes: &[ScenarioOutcome],
     scenarios: &[Scenario],
-    slides: bool,
+    drawings: Drawings,
 ) -> std::io::Result<Vec<PathBuf>> {
     files_of(scenarios)
         .into_iter()
@@ -644,9 +644,9 @@ pub fn write_all(
                 .zip(&scenarios[range.clone()])
                 .collect();
             if scenarios[range.start].variant.is_some() {
-                write_experiment(out, &group, slides)
+                write_experiment(out, &group, drawings)
             } else {
-                write_outputs(out, group[0].0, group[0].1, slides)
+                write_outputs(out, group[0].0, group[0].1, drawings)
             }
         })
         .collect()
@@ -669,18 +669,38 @@ pub fn files_of(scenarios: &[Scenario]) -> Vec<std::ops::Range<usize>> {
     out
 }
 
+/// What is drawn beside a run's numbers.
+#[derive(Clone, Copy, Debug)]
+pub struct Drawings {
+    /// The plots (SVG and PNG) and the diagram's PNG; without them a folder holds the numbers,
+    /// the series, the diagram's SVG and the pages, and `archsim plot` draws the plots later.
+    pub plots: bool,
+    /// `slides.html` in each scenario's (and experiment's) folder; needs `plots`.
+    pub slides: bool,
+}
+
+impl Default for Drawings {
+    /// Plots, no slides: what `archsim run` draws unless told otherwise.
+    fn default() -> Self {
+        Drawings {
+            plots: true,
+            slides: false,
+        }
+    }
+}
+
 /// Writes everything about one scenario as the folder `out/<name>/`: `summary.json`,
 /// `timeseries.csv`, `events.csv`, the architecture diagram, the plots and `report.html`
-/// (and with `slides`, `slides.html`).
+/// (as `drawings` asks: with `slides`, `slides.html`; without `plots`, no plot).
 pub fn write_outputs(
     out: &OutDir,
     outcome: &ScenarioOutcome,
     scenario: &Scenario,
-    slides: bool,
+    drawings: Drawings,
 ) -> std::io::Result<PathBuf> {
     out.write_scenario(&outcome.name, |dir| {
-        let (diagram, plots) = write_run(dir, outcome, scenario, slides)?;
-        if slides {
+        let (diagram, plots) = write_run(dir, outcome, scenario, drawings)?;
+        if drawings.slides {
             let charts = chart_svgs(&plots);
             let page = report::slides::scenario(scenario, &outcome.summary, &diagram, &charts);
             write_new(dir, "slides.html", page.as_bytes())?;
@@ -709,7 +729,7 @@ fn chart_svgs(plots: &Drawn) -> Vec<report::slides::ChartSvg<'_>> {
 fn write_experiment(
     out: &OutDir,
     group: &[(&ScenarioOutcome, &Scenario)],
-    slides: bool,
+    drawings: Drawings,
 ) -> std::io::Result<PathBuf> {
     let name = &group[0].1.name;
     out.write_scenario(name, |dir| {
@@ -723,14 +743,22 @@ fn write_experiment(
                     .map_or(scenario::variants::BASELINE, |v| v.name.as_str());
                 let vdir = dir.join(variant);
                 std::fs::create_dir(&vdir)?;
-                write_run(&vdir, o, sc, false)
+                let own = Drawings {
+                    slides: false,
+                    ..drawings
+                };
+                write_run(&vdir, o, sc, own)
             })
             .collect::<std::io::Result<_>>()?;
         let summaries: Vec<Summary> = group.iter().map(|(o, _)| o.summary.clone()).collect();
-        let charts = write_experiment_files(name, &group[0].1.description, &summaries, &|f, b| {
-            write_new(dir, f, b)
-        })?;
-        if slides {
+        let charts = write_experiment_files(
+            name,
+            &group[0].1.description,
+            &summaries,
+            drawings.plots,
+            &|f, b| write_new(dir, f, b),
+        )?;
+        if drawings.slides {
             let charts: Vec<report::slides::ChartSvg<'_>> = charts
                 .iter()
                 .map(|(stem, title, svg)| report::slides::ChartSvg { stem, title, svg })
@@ -751,12 +779,13 @@ fn write_experiment(
     })
 }
 
-/// `sweep.csv`, `sweep.json`, the sweep's charts and the comparison page of an experiment;
-/// returns the charts as (file stem, title, SVG).
+/// `sweep.csv`, `sweep.json`, the sweep's charts (with `plots`) and the comparison page of
+/// an experiment; returns the charts as (file stem, title, SVG).
 fn write_experiment_files(
     name: &str,
     description: &str,
     summaries: &[Summary],
+    plots: bool,
     write: &(dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync),
 ) -> std::io::Result<Vec<(String, String, String)>> {
     write("sweep.csv", report::experiment::csv(summaries).as_bytes())?;
@@ -764,7 +793,12 @@ fn write_experiment_files(
         "sweep.json",
         report::summary_json(&report::experiment::json(name, summaries)).as_bytes(),
     )?;
-    let drawn: Vec<(String, String, String)> = report::experiment::charts(name, summaries)
+    let charts = if plots {
+        report::experiment::charts(name, summaries)
+    } else {
+        Vec::new()
+    };
+    let drawn: Vec<(String, String, String)> = charts
         .into_par_iter()
         .map(|(stem, chart)| {
             let svg = report::xy::svg(&chart);
@@ -790,7 +824,7 @@ fn write_run(
     dir: &Path,
     outcome: &ScenarioOutcome,
     scenario: &Scenario,
-    slides: bool,
+    drawings: Drawings,
 ) -> std::io::Result<(String, Drawn)> {
     let timeseries = report::timeseries_csv(&outcome.runs);
     let events = report::events_csv(&outcome.runs);
@@ -801,28 +835,31 @@ fn write_run(
     write_new(dir, "timeseries.csv", timeseries.as_bytes())?;
     write_new(dir, "events.csv", events.as_bytes())?;
     write_new(dir, "diagram.svg", diagram.as_bytes())?;
-    write_new(dir, "diagram.png", &report::diagram::png(scenario))?;
+    if drawings.plots {
+        write_new(dir, "diagram.png", &report::diagram::png(scenario))?;
+    }
     let plots = render(
         dir,
         &outcome.summary,
         &timeseries,
         &events,
         Some(&diagram),
-        slides,
+        drawings,
         &|file, bytes| write_new(dir, file, bytes),
     )?;
     Ok((diagram, plots))
 }
 
-/// Draws the plots and `report.html` of a scenario folder from its data, handing each file
-/// (name, bytes) to `write` as soon as it is drawn; returns the plots.
+/// Draws the plots (unless `drawings` says not to) and `report.html` of a scenario folder
+/// from its data, handing each file (name, bytes) to `write` as soon as it is drawn; returns
+/// the plots. The page links `slides.html` when `drawings.slides`.
 fn render(
     dir: &Path,
     summary: &Summary,
     timeseries: &str,
     events: &str,
     diagram: Option<&str>,
-    slides: bool,
+    drawings: Drawings,
     write: &(dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync),
 ) -> std::io::Result<Drawn> {
     let invalid = |e: String| {
@@ -836,19 +873,23 @@ fn render(
     let events = report::table::events_from_csv(events).map_err(invalid)?;
     // Charts are drawn on all cores, each written as soon as it is drawn; the page keeps
     // their SVG, in order.
-    let plots: Vec<(String, String, String)> =
+    let charts = if drawings.plots {
         report::plots::scenario_charts(summary, &table, &events)
-            .into_par_iter()
-            .map(|(stem, chart)| {
-                let svg = report::plots::svg(&chart);
-                write(&format!("{stem}.svg"), svg.as_bytes())?;
-                write(&format!("{stem}.png"), &report::plots::png(&chart))?;
-                Ok((chart.title, svg, format!("{stem}.png")))
-            })
-            .collect::<std::io::Result<_>>()?;
+    } else {
+        Vec::new()
+    };
+    let plots: Vec<(String, String, String)> = charts
+        .into_par_iter()
+        .map(|(stem, chart)| {
+            let svg = report::plots::svg(&chart);
+            write(&format!("{stem}.svg"), svg.as_bytes())?;
+            write(&format!("{stem}.png"), &report::plots::png(&chart))?;
+            Ok((chart.title, svg, format!("{stem}.png")))
+        })
+        .collect::<std::io::Result<_>>()?;
     write(
         "report.html",
-        report::html::report(summary, diagram, &plots, slides).as_bytes(),
+        report::html::report(summary, diagram, &plots, drawings.slides).as_bytes(),
     )?;
     Ok(plots)
 }
@@ -924,7 +965,7 @@ pub fn replot(out: &OutDir, name: &str) -> std::io::Result<()> {
         .as_str()
         .unwrap_or("")
         .to_string();
-    write_experiment_files(name, &description, &summaries, &|f, b| {
+    write_experiment_files(name, &description, &summaries, true, &|f, b| {
         write_atomic(&dir.join(f), b)
     })
     .map(|_| ())
@@ -949,8 +990,11 @@ fn replot_run(dir: &Path) -> std::io::Result<()> {
         &timeseries,
         &events,
         diagram.as_deref(),
-        // Slides written earlier stay, and stay linked.
-        dir.join("slides.html").is_file(),
+        Drawings {
+            plots: true,
+            // Slides written earlier stay, and stay linked.
+            slides: dir.join("slides.html").is_file(),
+        },
         &|file, bytes| write_atomic(&dir.join(file), bytes),
     )
     .map(|_| ())
@@ -1050,9 +1094,9 @@ const MAX_UNGROUPED_OVERLAY: usize = 8;
 const MAX_OTHER_FOLDERS: usize = 1000;
 
 /// Writes `out/index.html` over the scenarios `names` (those of the run that writes it), with
-/// comparison charts per comparison group; the other scenario folders in `out` (results of
-/// earlier runs) are listed apart, by name only.
-pub fn write_index(out: &OutDir, names: &[String]) -> std::io::Result<PathBuf> {
+/// comparison charts per comparison group (with `plots`); the other scenario folders in `out`
+/// (results of earlier runs) are listed apart, by name only.
+pub fn write_index(out: &OutDir, names: &[String], plots: bool) -> std::io::Result<PathBuf> {
     let mut summaries = Vec::new();
     let mut tables = Vec::new();
     let mut listed = Vec::new();
@@ -1079,11 +1123,14 @@ pub fn write_index(out: &OutDir, names: &[String]) -> std::io::Result<PathBuf> {
         if !experiment {
             lines.push((name.clone(), None, summary.clone()));
         }
-        let table = report::table::window_of(&summary).ok().and_then(|w| {
-            read_saved(&dir, "timeseries.csv", MAX_CSV_BYTES)
-                .ok()
-                .and_then(|t| report::table::SeriesTable::from_csv(&t, w).ok())
-        });
+        let table = plots
+            .then_some(())
+            .and_then(|()| report::table::window_of(&summary).ok())
+            .and_then(|w| {
+                read_saved(&dir, "timeseries.csv", MAX_CSV_BYTES)
+                    .ok()
+                    .and_then(|t| report::table::SeriesTable::from_csv(&t, w).ok())
+            });
         tables.push(table);
         summaries.push(summary);
         listed.push(name.clone());
@@ -1108,7 +1155,7 @@ pub fn write_index(out: &OutDir, names: &[String]) -> std::io::Result<PathBuf> {
     for (group, members) in &groups {
         let unrelated =
             group.is_none() && (groups.len() > 1 || members.len() > MAX_UNGROUPED_OVERLAY);
-        if members.len() < 2 || unrelated {
+        if !plots || members.len() < 2 || unrelated {
             continue;
         }
         let pairs: Vec<(&Summary, &report::table::SeriesTable)> = members

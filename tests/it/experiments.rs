@@ -499,3 +499,79 @@ fn a_scenario_that_is_not_a_queue_of_theory_has_no_theory() {
         assert!(out[0].summary.get("theory").is_none(), "with {to}");
     }
 }
+
+#[test]
+fn no_plots_writes_the_numbers_and_pages_and_plot_draws_the_rest_later() {
+    let home = tempfile::tempdir().unwrap();
+    let short = BASE
+        .edit("duration = \"30m\"", "duration = \"2m\"")
+        .edit("seeds = 10", "seeds = 2");
+    let text = format!("{short}[sweep]\n\"web.servers\" = [4, 5]\n");
+    std::fs::write(home.path().join("exp.toml"), &text).unwrap();
+    let drawn =
+        |f: &String| f.ends_with(".png") || (f.ends_with(".svg") && !f.ends_with("diagram.svg"));
+    // The same sweep with its plots, for what a folder holds.
+    let o = archsim(&["run", "exp.toml", "--out", "full"], home.path());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let full = crate::files_under(&home.path().join("full"));
+    assert!(full.keys().any(drawn));
+
+    let o = archsim(
+        &["run", "exp.toml", "--out", "bare", "--no-plots"],
+        home.path(),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("plots not drawn (--no-plots): `archsim plot bare`"),
+        "{stdout}"
+    );
+    let bare = crate::files_under(&home.path().join("bare"));
+    let undrawn: Vec<&String> = bare.keys().filter(|f| drawn(f)).collect();
+    assert!(undrawn.is_empty(), "drawn with --no-plots: {undrawn:?}");
+    // Every other file is there, with the same bytes (but the wall-clock timings).
+    for (f, bytes) in &full {
+        if drawn(f) || f.ends_with("timing.json") || f.ends_with(".html") {
+            continue;
+        }
+        assert!(bare.get(f) == Some(bytes), "{f} differs");
+    }
+    for page in ["index.html", "exp/report.html", "exp/servers-5/report.html"] {
+        assert!(bare.contains_key(page), "{page} missing");
+    }
+    // `plot` draws them from the saved series: the same pictures as the run drew.
+    let o = archsim(&["plot", "bare"], home.path());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let replotted = crate::files_under(&home.path().join("bare"));
+    for (f, bytes) in full.iter().filter(|(f, _)| drawn(f)) {
+        // The diagram's PNG is drawn from the scenario, which a results folder does not
+        // hold; the index's comparison charts are the run's, not a scenario's.
+        if f.ends_with("diagram.png") || !f.contains('/') {
+            continue;
+        }
+        assert!(replotted.get(f) == Some(bytes), "{f} differs or is missing");
+    }
+
+    // Slides show plots: asking for both is refused before anything runs.
+    let o = archsim(
+        &["run", "exp.toml", "--out", "x", "--no-plots", "--slides"],
+        home.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!home.path().join("x").exists());
+}

@@ -55,8 +55,8 @@ fn run_into(out: &Path) -> archsim::scenario::Scenario {
     let outcomes = sweep::run_all(std::slice::from_ref(&sc), &crate::on_threads(2), &|_| {})
         .unwrap_or_else(|f| panic!("{}", f[0].1));
     let dir = sweep::OutDir::open(out).unwrap();
-    sweep::write_outputs(&dir, &outcomes[0], &sc, false).unwrap();
-    sweep::write_index(&dir, std::slice::from_ref(&sc.name)).unwrap();
+    sweep::write_outputs(&dir, &outcomes[0], &sc, Default::default()).unwrap();
+    sweep::write_index(&dir, std::slice::from_ref(&sc.name), true).unwrap();
     sc
 }
 
@@ -255,10 +255,10 @@ fn comparison_charts_overlay_the_scenarios_of_a_group_only() {
         .unwrap_or_else(|f| panic!("{}", f[0].1));
     let dir = sweep::OutDir::open(&out).unwrap();
     for (o, sc) in outcomes.iter().zip(&scenarios) {
-        sweep::write_outputs(&dir, o, sc, false).unwrap();
+        sweep::write_outputs(&dir, o, sc, Default::default()).unwrap();
     }
     let names: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
-    sweep::write_index(&dir, &names).unwrap();
+    sweep::write_index(&dir, &names, true).unwrap();
     let svg = std::fs::read_to_string(out.join("compare-pair-latency-p99.svg")).unwrap();
     let t = texts(&svg);
     assert_has(&t, "by scenario: pair", "title");
@@ -303,8 +303,8 @@ fn pages_show_each_kind_s_own_figures() {
     let outcomes = sweep::run_all(std::slice::from_ref(&sc), &crate::on_threads(2), &|_| {})
         .unwrap_or_else(|f| panic!("{}", f[0].1));
     let dir = sweep::OutDir::open(&out).unwrap();
-    sweep::write_outputs(&dir, &outcomes[0], &sc, false).unwrap();
-    sweep::write_index(&dir, std::slice::from_ref(&sc.name)).unwrap();
+    sweep::write_outputs(&dir, &outcomes[0], &sc, Default::default()).unwrap();
+    sweep::write_index(&dir, std::slice::from_ref(&sc.name), true).unwrap();
     let cold = outcomes[0].summary["components"]["fn"]["cold_start_fraction"]
         .as_f64()
         .unwrap();
