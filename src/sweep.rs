@@ -1101,17 +1101,18 @@ pub fn write_index(out: &OutDir, names: &[String], plots: bool) -> std::io::Resu
     let mut tables = Vec::new();
     let mut listed = Vec::new();
     // (scenario, variant, summary) of each line of the table: an experiment's variants each.
-    let mut lines: Vec<(String, Option<String>, Summary)> = Vec::new();
+    let mut lines: Vec<(String, Option<String>, Summary, bool)> = Vec::new();
     for name in names {
         let Some(dir) = out.existing_scenario_dir(name) else {
             continue;
         };
+        let slides = dir.join("slides.html").is_file();
         // An experiment shows as its baseline in the comparisons and the tables by kind,
         // and as each of its variants in the table of headlines.
         let experiment = dir.join("sweep.json").is_file();
         let dir = if experiment {
             for v in read_experiment(&dir, name).unwrap_or_default() {
-                lines.push((name.clone(), v.variant, v.summary));
+                lines.push((name.clone(), v.variant, v.summary, slides));
             }
             dir.join(scenario::variants::BASELINE)
         } else {
@@ -1121,7 +1122,7 @@ pub fn write_index(out: &OutDir, names: &[String], plots: bool) -> std::io::Resu
             continue;
         };
         if !experiment {
-            lines.push((name.clone(), None, summary.clone()));
+            lines.push((name.clone(), None, summary.clone(), slides));
         }
         let table = plots
             .then_some(())
@@ -1172,11 +1173,14 @@ pub fn write_index(out: &OutDir, names: &[String], plots: bool) -> std::io::Resu
     let rows: Vec<(&str, &Summary)> = listed.iter().map(String::as_str).zip(&summaries).collect();
     let table: Vec<report::html::IndexRow<'_>> = lines
         .iter()
-        .map(|(folder, variant, summary)| report::html::IndexRow {
-            folder,
-            variant: variant.as_deref(),
-            summary,
-        })
+        .map(
+            |(folder, variant, summary, slides)| report::html::IndexRow {
+                folder,
+                variant: variant.as_deref(),
+                summary,
+                slides: *slides,
+            },
+        )
         .collect();
     out.write_file(
         "index.html",

@@ -308,6 +308,20 @@ pub struct IndexRow<'a> {
     /// The variant's folder inside it, for an experiment's variant.
     pub variant: Option<&'a str>,
     pub summary: &'a Value,
+    /// Whether the scenario's (or experiment's) folder holds `slides.html`.
+    pub slides: bool,
+}
+
+/// A link to a row's slides, after its name, when its folder has them.
+fn slides_link(r: &IndexRow<'_>) -> String {
+    if r.slides {
+        format!(
+            " · <a href=\"{}\">slides</a>",
+            relative_link(r.folder, "slides.html")
+        )
+    } else {
+        String::new()
+    }
 }
 
 /// `index.html`: `rows` in the table of headlines (an experiment's variants each on its line,
@@ -369,9 +383,10 @@ pub fn index(
                     let n = rows.iter().filter(|x| x.folder == r.folder).count();
                     let _ = writeln!(
                         o,
-                        "<tr><td colspan=\"{columns}\"><a href=\"{}\"><b>{}</b></a>: an experiment of {n} variants, compared on its page</td></tr>",
+                        "<tr><td colspan=\"{columns}\"><a href=\"{}\"><b>{}</b></a>: an experiment of {n} variants, compared on its page{}</td></tr>",
                         relative_link(r.folder, "report.html"),
-                        escape(r.folder)
+                        escape(r.folder),
+                        slides_link(r)
                     );
                 }
                 (
@@ -391,7 +406,15 @@ pub fn index(
         } else {
             ""
         };
-        let _ = write!(o, "<tr><td{indent}><a href=\"{link}\">{label}</a></td>");
+        let slides = if r.variant.is_none() {
+            slides_link(r)
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            o,
+            "<tr><td{indent}><a href=\"{link}\">{label}</a>{slides}</td>"
+        );
         for (path, _, percent) in &headlines {
             let _ = write!(o, "<td>{}</td>", headline_cell(s, path, *percent, false));
         }
@@ -492,6 +515,7 @@ mod tests {
             folder,
             variant: None,
             summary: s,
+            slides: false,
         }
     }
 

@@ -116,6 +116,21 @@ fn slides_are_written_for_each_scenario_and_experiment_with_the_flag_only() {
                 .map(|l| format!("{l}\n"))
                 .collect();
             assert_eq!(unlinked, without);
+        } else if name == "index.html" {
+            // The index links each deck after its scenario's (or experiment's) name.
+            let with = String::from_utf8(a[name].clone()).unwrap();
+            let links = [
+                " · <a href=\"./faulty/slides.html\">slides</a>",
+                " · <a href=\"./servers/slides.html\">slides</a>",
+            ];
+            for link in links {
+                assert!(with.contains(link), "{link} missing: {with}");
+            }
+            let unlinked = links.iter().fold(with.clone(), |s, l| s.replace(l, ""));
+            assert!(
+                unlinked.as_bytes() == &bytes[..],
+                "the index differs by more than its links"
+            );
         } else if name.ends_with(".json") || name.ends_with(".csv") || name.ends_with(".html") {
             assert!(a[name] == *bytes || name.ends_with("timing.json"), "{name}");
         }

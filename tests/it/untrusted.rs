@@ -211,16 +211,19 @@ fn index_links_are_relative_paths_that_carry_no_scheme() {
             folder: "javascript:alert(1)",
             variant: None,
             summary: &s,
+            slides: true,
         },
         IndexRow {
             folder: "e",
             variant: Some("javascript:alert(2)"),
             summary: &s,
+            slides: true,
         },
     ];
     let page = index(&rows, &[("javascript:alert(1)", &s)], &[], &[]);
     assert!(!page.contains("href=\"javascript"), "{page}");
     assert!(page.contains("href=\"./javascript%3Aalert%281%29/report.html\""));
+    assert!(page.contains("href=\"./javascript%3Aalert%281%29/slides.html\""));
     assert!(
         page.contains("href=\"./e/javascript%3Aalert%282%29/report.html\""),
         "{page}"
