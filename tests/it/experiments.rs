@@ -3,7 +3,7 @@
 //! they are written, and the outputs of an experiment are what the README promises.
 
 use crate::queueing::erlang_c;
-use crate::{archsim, Edit};
+use crate::{archsim, archsim_ok, Edit};
 use archsim::metrics::compare::paired;
 use archsim::scenario;
 use archsim::sweep;
@@ -198,7 +198,7 @@ fn set_on_the_command_line_overrides_and_is_named_in_its_errors() {
         text.contains("--set web.service_time=fast: `service_time`"),
         "{text}"
     );
-    let o = archsim(
+    archsim_ok(
         &[
             "run",
             "exp.toml",
@@ -209,12 +209,6 @@ fn set_on_the_command_line_overrides_and_is_named_in_its_errors() {
             "scenario.duration=90s",
         ],
         home.path(),
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
     );
     let s: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(home.path().join("o/exp/summary.json")).unwrap(),
@@ -231,14 +225,8 @@ fn an_experiment_writes_its_variants_sweep_files_and_comparison() {
         .edit("seeds = 10", "seeds = 3");
     let text = format!("{short}[sweep]\n\"web.servers\" = [4, 5, 6]\n");
     std::fs::write(home.path().join("exp.toml"), &text).unwrap();
-    let o = archsim(&["run", "exp.toml", "--out", "o"], home.path());
+    let o = archsim_ok(&["run", "exp.toml", "--out", "o"], home.path());
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
     assert!(
         stdout.contains("== exp : 4 variants against baseline"),
         "{stdout}"
@@ -287,13 +275,7 @@ fn an_experiment_writes_its_variants_sweep_files_and_comparison() {
     // `plot` redraws it all from the saved files.
     std::fs::remove_file(dir.join("report.html")).unwrap();
     std::fs::remove_file(dir.join("servers-6/report.html")).unwrap();
-    let o = archsim(&["plot", "o"], home.path());
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    archsim_ok(&["plot", "o"], home.path());
     assert!(dir.join("report.html").is_file() && dir.join("servers-6/report.html").is_file());
 }
 
@@ -315,8 +297,7 @@ fn diff_passes_the_same_results_and_fails_a_headline_that_moved() {
     let run = |out: &str, extra: &[&str]| {
         let mut args = vec!["run", "exp.toml", "plain.toml", "--out", out, "-q"];
         args.extend_from_slice(extra);
-        let o = archsim(&args, d);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        archsim_ok(&args, d);
     };
     run("a", &[]);
     run("b", &[]);
@@ -511,25 +492,13 @@ fn no_plots_writes_the_numbers_and_pages_and_plot_draws_the_rest_later() {
     let drawn =
         |f: &String| f.ends_with(".png") || (f.ends_with(".svg") && !f.ends_with("diagram.svg"));
     // The same sweep with its plots, for what a folder holds.
-    let o = archsim(&["run", "exp.toml", "--out", "full"], home.path());
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    archsim_ok(&["run", "exp.toml", "--out", "full"], home.path());
     let full = crate::files_under(&home.path().join("full"));
     assert!(full.keys().any(drawn));
 
-    let o = archsim(
+    let o = archsim_ok(
         &["run", "exp.toml", "--out", "bare", "--no-plots"],
         home.path(),
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
     );
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -550,13 +519,7 @@ fn no_plots_writes_the_numbers_and_pages_and_plot_draws_the_rest_later() {
         assert!(bare.contains_key(page), "{page} missing");
     }
     // `plot` draws them from the saved series: the same pictures as the run drew.
-    let o = archsim(&["plot", "bare"], home.path());
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    archsim_ok(&["plot", "bare"], home.path());
     let replotted = crate::files_under(&home.path().join("bare"));
     for (f, bytes) in full.iter().filter(|(f, _)| drawn(f)) {
         // The diagram's PNG is drawn from the scenario, which a results folder does not

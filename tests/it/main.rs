@@ -140,6 +140,14 @@ pub fn archsim(args: &[&str], dir: &Path) -> std::process::Output {
         .expect("the archsim binary runs")
 }
 
+/// Runs the archsim binary like `archsim` and asserts that it succeeded, showing its errors
+/// when it did not.
+pub fn archsim_ok(args: &[&str], dir: &Path) -> std::process::Output {
+    let o = archsim(args, dir);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    o
+}
+
 /// Every file under `root` (but lock files), by its path inside it, with its bytes, sorted.
 pub fn files_under(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     let mut out = std::collections::BTreeMap::new();
