@@ -188,6 +188,34 @@ fn concurrent_misses_for_a_key_make_one_origin_request() {
     // Behind Origin Shield the four edges' misses collapse again there: one.
     let s = run(&text("max_age = \"1h\"\nedges = 4\norigin_shield = true"));
     assert_eq!(num(&s, "components.cdn.origin_requests"), 1.0);
+    assert_eq!(num(&s, "components.cdn.shield_hit_ratio"), 0.0);
+    // Behind two regional caches (edges 1 and 3 to the first, 2 and 4 to the second), once
+    // per regional cache: two.
+    let s = run(&text("max_age = \"1h\"\nedges = 4\nregional_caches = 2"));
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 2.0);
+}
+
+#[test]
+fn uncached_operations_always_go_to_the_origin() {
+    // One key at 10/s for 10 s (99 requests), max-age 1 hour, every request a write: none is
+    // cached or looked up, each goes to the origin.
+    let s = run(&scenario(
+        "10s",
+        "warmup = \"0s\"",
+        r#"{ process = "constant", rate = 10 }
+        mix = [ { op = "write", weight = 1 } ]"#,
+        ONE_KEY,
+        "max_age = \"1h\"",
+        "0s",
+        "",
+    ));
+    assert_eq!(num(&s, "components.cdn.requests"), 99.0);
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 99.0);
+    assert_eq!(
+        num(&s, "components.cdn.hits") + num(&s, "components.cdn.misses"),
+        0.0
+    );
+    assert_eq!(num(&s, "components.cdn.offload_ratio"), 0.0);
 }
 
 /// Ten requests for distinct keys at 1 s … 10 s, the origin as `faults` and `origin_time`
