@@ -498,10 +498,13 @@ impl CloudFront {
         m.count("origin_timeouts", self.origin_timeouts.total());
         m.count("stale_served", self.stale_served.total());
         m.gauge("hit_ratio", h as f64 / (h + mi).max(1) as f64);
-        m.gauge(
-            "offload_ratio",
-            1.0 - origin as f64 / requests.max(1) as f64,
-        );
+        // A distribution no request reached offloaded nothing (as its hit ratio is 0).
+        let offload = if requests == 0 {
+            0.0
+        } else {
+            1.0 - origin as f64 / requests as f64
+        };
+        m.gauge("offload_ratio", offload);
         m.gauge("origin_request_rps", origin as f64 / c.measured_secs());
         let e = self.cfg.edges.len();
         let ratio = |t: &Tier| t.hits as f64 / t.lookups.max(1) as f64;
