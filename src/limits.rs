@@ -65,6 +65,11 @@ pub const MAX_IN_FLIGHT: i64 = 10_000_000;
 /// with the keys they see, up to their capacity; about 80 bytes an entry.
 pub const MAX_CACHE_ENTRIES: i64 = 10_000_000;
 
+/// The most edge locations (and regional edge caches) a CloudFront distribution may have:
+/// each is a cache of its own, and the caches of one distribution hold at most
+/// `MAX_CACHE_ENTRIES` objects between them.
+pub const MAX_EDGE_LOCATIONS: i64 = 100;
+
 /// The most characters of a scenario, component, workload or comparison-group name (they
 /// name folders and files).
 pub const MAX_NAME_LEN: usize = 64;

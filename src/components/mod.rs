@@ -8,6 +8,7 @@
 
 pub mod api_gateway;
 pub mod cache;
+pub mod cloudfront;
 pub mod dynamodb;
 pub mod ec2_autoscaling;
 pub mod instance_types;

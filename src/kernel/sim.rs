@@ -240,6 +240,14 @@ impl Ctx<'_> {
         );
     }
 
+    /// Whether `actor` can be reached now: false while a fault makes it unreachable. A caller
+    /// that opens a connection before it sends a request (a CDN to its origin) learns this
+    /// from its connection attempts timing out, without a call being made.
+    #[inline]
+    pub fn reachable(&self, actor: ActorId) -> bool {
+        !self.faults.is_down(actor)
+    }
+
     /// Tells `actor`, now, that a fault particular to it starts or ends (`Input::Fault`).
     pub fn signal_fault(&mut self, actor: ActorId, code: u32, on: bool) {
         self.queue.push(self.now, Event::Fault { actor, code, on });

@@ -8,6 +8,7 @@ mod bad_input;
 mod bundled;
 mod cache;
 mod capacity;
+mod cloudfront;
 mod determinism;
 mod dynamodb;
 mod expectations;

@@ -733,6 +733,7 @@ fn the_readme_states_every_limit() {
             grouped(MAX_IN_FLIGHT as u64)
         ),
         format!("| {} |", grouped(MAX_CACHE_ENTRIES as u64)),
+        format!("| {} edge locations |", MAX_EDGE_LOCATIONS),
         format!("| {} units per side |", grouped(MAX_DYNAMODB_UNITS as u64)),
         format!("| {} |", grouped(MAX_EVENTS_PER_ACTOR as u64)),
         format!("| {} characters |", MAX_NAME_LEN),

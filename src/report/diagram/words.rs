@@ -82,9 +82,13 @@ pub fn round_line(line: &str) -> String {
 
 fn round_word(word: &str) -> String {
     let start = word.find(|c: char| c != '(').unwrap_or(word.len());
+    // The end of the last character that is not trailing punctuation, which may take more
+    // than one byte ("→").
     let end = word
-        .rfind(|c: char| !matches!(c, ',' | ';' | ')' | ':'))
-        .map_or(start, |e| e + 1)
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !matches!(c, ',' | ';' | ')' | ':'))
+        .map_or(start, |(e, c)| e + c.len_utf8())
         .max(start);
     let (lead, core, tail) = (&word[..start], &word[start..end], &word[end..]);
     let rounded = duration_word(core).or_else(|| {
@@ -139,6 +143,12 @@ mod tests {
             "c6i.large x 6..6 in a, b (on-demand)"
         );
         assert_eq!(round_line("work 250µs"), "work 250 µs");
+        // A word of characters longer than a byte, and one ending in one.
+        assert_eq!(
+            round_line("max-age 3600s → TTL 3600s"),
+            "max-age 60 min → TTL 60 min"
+        );
+        assert_eq!(round_line("a→, b"), "a→, b");
         assert_eq!(duration(3.0), "3 s");
         assert_eq!(rounded_rate(1000.0), "1,000");
         assert_eq!(rounded_rate(31381.0), "31,400");

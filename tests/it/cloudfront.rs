@@ -1,0 +1,343 @@
+//! CloudFront against its documented behaviour (aws-facts §9): TTL caches per edge, the
+//! cache policy's TTL bounds on the origin's max-age, collapsed misses, origin timeouts ending
+//! in 504, serve-stale on origin errors, and Origin Shield.
+
+use crate::{assert_theory, num, per_seed, run, ttl_cache_hit_ratio};
+
+/// A scenario of `duration` (no warmup unless `extra_scenario` says so) whose workload sends
+/// `arrival` over `keys` to a distribution `cdn` (`cdn_keys` added to its table) in front of
+/// a `service` origin whose work takes `origin_time`. Every latency is zero unless the keys
+/// given say otherwise, so that the figures are the caches' alone.
+fn scenario(
+    duration: &str,
+    extra_scenario: &str,
+    arrival: &str,
+    keys: &str,
+    cdn_keys: &str,
+    origin_time: &str,
+    faults: &str,
+) -> String {
+    format!(
+        r#"
+        [scenario]
+        duration = "{duration}"
+        {extra_scenario}
+        [network]
+        same_az = "0s"
+        [[workload]]
+        name = "viewers"
+        target = "cdn"
+        arrival = {arrival}
+        keys = {keys}
+        timeout = "5m"
+        [[component]]
+        id = "cdn"
+        kind = "cloudfront"
+        origin = "bucket"
+        hit_latency = "0s"
+        tier_latency = "0s"
+        origin_latency = "0s"
+        {cdn_keys}
+        [[component]]
+        id = "bucket"
+        kind = "service"
+        servers = 1000
+        service_time = "{origin_time}"
+        {faults}
+        "#
+    )
+}
+
+const ONE_KEY: &str = r#"{ dist = "uniform", count = 1 }"#;
+
+/// One key, Poisson arrivals at `rate`, for an hour after a minute's warmup, five seeds.
+fn poisson_one_key(rate: f64, cdn_keys: &str) -> String {
+    scenario(
+        "61m",
+        "warmup = \"1m\"\nseeds = 5",
+        &format!("{{ process = \"poisson\", rate = {rate} }}"),
+        ONE_KEY,
+        cdn_keys,
+        "0s",
+        "",
+    )
+}
+
+#[test]
+fn each_edges_hit_ratio_follows_the_ttl_cache_formula() {
+    // A TTL cache fed Poisson requests at rate λ for one key: a miss fills it, every request
+    // in the next T seconds hits, and the first request after that misses again. By the
+    // memoryless property the wait for it is exponential with mean 1/λ, so a cycle holds on
+    // average λT hits and one miss: hit ratio λT / (1 + λT). Viewers spread over edges at
+    // random split the Poisson stream into independent Poisson streams of rate w·λ, each
+    // edge a cache of its own. Here λ = 10/s, T = 1 s (the origin's max-age), weights 3 : 1:
+    // edge "near" 7.5/s → 7.5 / 8.5 = 0.8824, edge "far" 2.5/s → 2.5 / 3.5 = 0.7143.
+    // Tolerance: an hour of "far" is about 2,600 cycles a seed, its ratio within about
+    // ±0.006 (1 %) per seed; the 99 % interval over five seeds must lie within 3 %.
+    let s = run(&poisson_one_key(
+        10.0,
+        r#"max_age = "1s"
+        edge_locations = [ { name = "near", weight = 3 }, { name = "far", weight = 1 } ]"#,
+    ));
+    for (edge, rate) in [("near", 7.5), ("far", 2.5)] {
+        assert_theory(
+            &format!("edge {edge}'s hit ratio"),
+            &per_seed(&s, &format!("components.cdn.edge_hit_ratio.{edge}")),
+            rate / (1.0 + rate),
+            0.03,
+        );
+    }
+    // The spread is the two edges' figures.
+    let lo = num(&s, "components.cdn.edge_hit_ratio_min");
+    let hi = num(&s, "components.cdn.edge_hit_ratio_max");
+    assert!(
+        (0.69..0.74).contains(&lo) && (0.86..0.90).contains(&hi),
+        "{lo} {hi}"
+    );
+    // One edge taking all 10/s: 10 / 11 = 0.9091.
+    let s = run(&poisson_one_key(10.0, "max_age = \"1s\""));
+    assert_theory(
+        "one edge's hit ratio",
+        &per_seed(&s, "components.cdn.hit_ratio"),
+        10.0 / 11.0,
+        0.03,
+    );
+}
+
+/// One key requested once a second (at 1 s, 2 s, …) for 300 s, with `cdn_keys`: how many
+/// requests reached the origin.
+fn origin_requests_once_a_second(cdn_keys: &str) -> f64 {
+    let s = run(&scenario(
+        "300s",
+        "warmup = \"0s\"",
+        r#"{ process = "constant", rate = 1 }"#,
+        ONE_KEY,
+        cdn_keys,
+        "0s",
+        "",
+    ));
+    // 299 requests, at 1 s … 299 s.
+    assert_eq!(num(&s, "components.cdn.requests"), 299.0);
+    assert_eq!(
+        num(&s, "components.cdn.origin_requests"),
+        num(&s, "components.bucket.arrivals")
+    );
+    num(&s, "components.cdn.origin_requests")
+}
+
+#[test]
+fn min_and_max_ttl_hold_the_origins_max_age() {
+    // aws-facts: §9 TTLs: the origin's max-age is honoured within [MinTTL, MaxTTL]; DefaultTTL
+    // applies when it sends none. With zero latencies an object fetched at t is fresh until
+    // t + TTL exactly (a request at that instant misses), so the misses fall at 1 s, 1 + TTL,
+    // 1 + 2·TTL, … below 300 s: ⌈299 / TTL⌉ of them.
+    // max-age 10 s within the defaults [0, 1 year]: TTL 10 s → 1, 11, …, 291: 30.
+    assert_eq!(origin_requests_once_a_second("max_age = \"10s\""), 30.0);
+    // MinTTL 30 s lifts it: 1, 31, …, 271: 10.
+    assert_eq!(
+        origin_requests_once_a_second("max_age = \"10s\"\nmin_ttl = \"30s\"\ndefault_ttl = \"1m\""),
+        10.0
+    );
+    // MaxTTL 5 s lowers it: 1, 6, …, 296: 60.
+    assert_eq!(
+        origin_requests_once_a_second("max_age = \"10s\"\ndefault_ttl = \"5s\"\nmax_ttl = \"5s\""),
+        60.0
+    );
+    // No max-age from the origin: DefaultTTL 20 s → 1, 21, …, 281: 15.
+    assert_eq!(origin_requests_once_a_second("default_ttl = \"20s\""), 15.0);
+    // An operation's own max-age (here 50 s for the workload's "read") overrides the general
+    // one: 1, 51, …, 251: 6.
+    assert_eq!(
+        origin_requests_once_a_second(
+            "max_age = \"10s\"\nmax_age_by_op = [ { op = \"read\", max_age = \"50s\" } ]"
+        ),
+        6.0
+    );
+}
+
+#[test]
+fn concurrent_misses_for_a_key_make_one_origin_request() {
+    // One key at 100/s (k / 100 s), an origin that takes 2 s, max-age 1 hour. The first
+    // request (0.01 s) misses and goes to the origin; the object arrives at 2.01 s. Those
+    // between (0.02 … 2.00 s: 199, or 200 with the one at 2.01 s if it comes before the
+    // answer in the same instant) miss too but wait for that one fetch. All later ones hit.
+    // Over 10 s: 999 requests, one origin request.
+    let text = |cdn_keys: &str| {
+        scenario(
+            "10s",
+            "warmup = \"0s\"",
+            r#"{ process = "constant", rate = 100 }"#,
+            ONE_KEY,
+            cdn_keys,
+            "2s",
+            "",
+        )
+    };
+    let s = run(&text("max_age = \"1h\""));
+    assert_eq!(num(&s, "components.cdn.requests"), 999.0);
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 1.0);
+    assert_eq!(num(&s, "components.bucket.arrivals"), 1.0);
+    let collapsed = num(&s, "components.cdn.collapsed");
+    assert!((199.0..=200.0).contains(&collapsed), "{collapsed}");
+    assert_eq!(num(&s, "components.cdn.misses"), 1.0 + collapsed);
+    assert_eq!(num(&s, "components.cdn.by_status.200"), 999.0);
+    // Collapsing is per cache: four edges each send their own first miss (each sees a
+    // request in the first 2 s: 25/s each), so four origin requests.
+    let s = run(&text("max_age = \"1h\"\nedges = 4"));
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 4.0);
+    // Behind Origin Shield the four edges' misses collapse again there: one.
+    let s = run(&text("max_age = \"1h\"\nedges = 4\norigin_shield = true"));
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 1.0);
+    assert_eq!(num(&s, "components.cdn.shield_hit_ratio"), 0.0);
+    // Behind two regional caches (edges 1 and 3 to the first, 2 and 4 to the second), once
+    // per regional cache: two.
+    let s = run(&text("max_age = \"1h\"\nedges = 4\nregional_caches = 2"));
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 2.0);
+}
+
+#[test]
+fn uncached_operations_always_go_to_the_origin() {
+    // One key at 10/s for 10 s (99 requests), max-age 1 hour, every request a write: none is
+    // cached or looked up, each goes to the origin.
+    let s = run(&scenario(
+        "10s",
+        "warmup = \"0s\"",
+        r#"{ process = "constant", rate = 10 }
+        mix = [ { op = "write", weight = 1 } ]"#,
+        ONE_KEY,
+        "max_age = \"1h\"",
+        "0s",
+        "",
+    ));
+    assert_eq!(num(&s, "components.cdn.requests"), 99.0);
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 99.0);
+    assert_eq!(
+        num(&s, "components.cdn.hits") + num(&s, "components.cdn.misses"),
+        0.0
+    );
+    assert_eq!(num(&s, "components.cdn.offload_ratio"), 0.0);
+}
+
+/// Ten requests for distinct keys at 1 s … 10 s, the origin as `faults` and `origin_time`
+/// make it: the distribution's summary.
+fn origin_trouble(cdn_keys: &str, origin_time: &str, faults: &str) -> archsim::metrics::Summary {
+    run(&scenario(
+        "11s",
+        "warmup = \"0s\"",
+        r#"{ process = "constant", rate = 1 }"#,
+        r#"{ dist = "uniform", count = 1000000 }"#,
+        cdn_keys,
+        origin_time,
+        faults,
+    ))
+}
+
+#[test]
+fn origin_timeouts_answer_504_after_the_attempts_or_the_read_timeout() {
+    // aws-facts: §9 origin timeouts: time to 504 ≈ attempts × connection timeout when the
+    // origin cannot be reached, or the response (read) timeout when it does not answer.
+    let down = "[[fault]]\nat = \"0s\"\nkind = \"component_down\"\ntarget = \"bucket\"";
+    // Unreachable: 3 attempts × 2 s = 6 s for each of the 10 requests.
+    let s = origin_trouble("connection_timeout = \"2s\"", "0s", down);
+    assert_eq!(num(&s, "components.cdn.by_status.504"), 10.0);
+    assert_eq!(num(&s, "components.cdn.connect_failures"), 30.0);
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 0.0);
+    assert_eq!(num(&s, "components.cdn.origin_timeouts"), 10.0);
+    let t = num(&s, "latency_all_ms.p50");
+    assert!((t - 6_000.0).abs() <= 6.0, "{t} ms, not 6 s");
+    // One attempt of 2 s: 2 s. The defaults, 3 × 10 s: 30 s.
+    let s = origin_trouble(
+        "connection_timeout = \"2s\"\nconnection_attempts = 1",
+        "0s",
+        down,
+    );
+    let t = num(&s, "latency_all_ms.max");
+    assert!((t - 2_000.0).abs() <= 2.0, "{t} ms, not 2 s");
+    let s = origin_trouble("", "0s", down);
+    let t = num(&s, "latency_all_ms.max");
+    assert!((t - 30_000.0).abs() <= 30.0, "{t} ms, not 30 s");
+    // Reachable but answering after 50 s, read timeout 5 s: 504 after 5 s, one request each.
+    let s = origin_trouble("read_timeout = \"5s\"", "50s", "");
+    assert_eq!(num(&s, "components.cdn.by_status.504"), 10.0);
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 10.0);
+    assert_eq!(num(&s, "components.cdn.connect_failures"), 0.0);
+    let t = num(&s, "latency_all_ms.max");
+    assert!((t - 5_000.0).abs() <= 5.0, "{t} ms, not 5 s");
+    // The same origin within the default 30 s read timeout... is not: 50 s > 30 s. At 20 s
+    // it answers in time, 200.
+    let s = origin_trouble("", "20s", "");
+    assert_eq!(num(&s, "components.cdn.by_status.200"), 10.0);
+}
+
+#[test]
+fn serve_stale_answers_from_an_expired_copy_when_the_origin_fails() {
+    // One key at 10/s, max-age 1 s; from 30 s on the origin answers every request with 503.
+    // Without serve_stale, every request after the object expires misses (errors are not
+    // cached) and gets the 503: about 10/s × 30 s = 300. With it, each of those is answered
+    // with the expired copy, 200.
+    let text = |stale: &str| {
+        scenario(
+            "60s",
+            "warmup = \"0s\"",
+            r#"{ process = "constant", rate = 10 }"#,
+            ONE_KEY,
+            &format!("max_age = \"1s\"\n{stale}"),
+            "0s",
+            "[[fault]]\nat = \"30s\"\nkind = \"error_injection\"\ntarget = \"bucket\"\nrate = 1.0\nstatus = 503",
+        )
+    };
+    let s = run(&text(""));
+    let failed = num(&s, "components.cdn.by_status.503");
+    // Requests at 30.0 … 59.9 s (300), less those still fresh from the last fetch before
+    // 30 s (at most 10 in its second).
+    assert!((290.0..=300.0).contains(&failed), "{failed}");
+    assert_eq!(num(&s, "components.cdn.stale_served"), 0.0);
+    let s = run(&text("serve_stale = true"));
+    assert!(pointer_absent(&s, "components.cdn.by_status.503"));
+    assert_eq!(num(&s, "components.cdn.by_status.200"), 599.0);
+    assert_eq!(num(&s, "components.cdn.stale_served"), failed);
+}
+
+fn pointer_absent(s: &archsim::metrics::Summary, path: &str) -> bool {
+    archsim::metrics::pointer(s, path).is_none()
+}
+
+#[test]
+fn origin_shield_cuts_origin_requests_to_one_caches_worth() {
+    // 200 requests/s over 1,000 keys of Zipf(1.0) popularity, max-age 60 s, ten edges
+    // sharing the viewers equally. Without a shield each edge is a TTL cache of its own fed
+    // 20/s: the origin sees 200 × (1 − h(20/s)), h the TTL-cache hit ratio summed over keys
+    // (`ttl_cache_hit_ratio`). Behind Origin Shield an edge's copy keeps the shield's
+    // expiry, so every copy of a key goes stale at once and the first request anywhere after
+    // that goes through to the origin: the origin sees one cache fed all 200/s,
+    // 200 × (1 − h(200/s)). Tolerance as for the ElastiCache formula test: 1 % of the mean
+    // over five seeds of 25 minutes after a 5-minute warmup.
+    let text = |shield: &str| {
+        scenario(
+            "30m",
+            "warmup = \"5m\"\nseeds = 5",
+            r#"{ process = "poisson", rate = 200 }"#,
+            r#"{ dist = "zipf", count = 1000, exponent = 1.0 }"#,
+            &format!("max_age = \"60s\"\nedges = 10\n{shield}"),
+            "0s",
+            "",
+        )
+    };
+    let without = run(&text(""));
+    let with = run(&text("origin_shield = true"));
+    let alone = 200.0 * (1.0 - ttl_cache_hit_ratio(1000, 20.0, 60.0));
+    let shielded = 200.0 * (1.0 - ttl_cache_hit_ratio(1000, 200.0, 60.0));
+    assert_theory(
+        "origin requests/s without a shield",
+        &per_seed(&without, "components.cdn.origin_request_rps"),
+        alone,
+        0.02,
+    );
+    assert_theory(
+        "origin requests/s behind Origin Shield",
+        &per_seed(&with, "components.cdn.origin_request_rps"),
+        shielded,
+        0.02,
+    );
+    assert!(shielded < 0.5 * alone, "{shielded} vs {alone}");
+}
