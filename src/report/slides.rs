@@ -76,8 +76,8 @@ fn text(s: &str) -> String {
     escape(&crate::text::printable(s))
 }
 
-/// How a word of a scenario's name is written in a title: AWS's names and initialisms as
-/// AWS spells them, any other word as it is.
+/// How a word of a scenario's name is written in a title, besides the kinds' names (which
+/// their titles spell): initialisms and AWS's names as AWS writes them.
 const SPELLED: &[(&str, &str)] = &[
     ("alb", "ALB"),
     ("api", "API"),
@@ -85,37 +85,43 @@ const SPELLED: &[(&str, &str)] = &[
     ("aws", "AWS"),
     ("az", "AZ"),
     ("clb", "CLB"),
-    ("cloudfront", "CloudFront"),
     ("dax", "DAX"),
     ("db", "DB"),
-    ("dynamodb", "DynamoDB"),
-    ("ebs", "EBS"),
     ("ec2", "EC2"),
     ("elasticache", "ElastiCache"),
-    ("gp2", "gp2"),
-    ("gp3", "gp3"),
-    ("kms", "KMS"),
     ("nlb", "NLB"),
-    ("rds", "RDS"),
-    ("route53", "Route 53"),
-    ("s3", "S3"),
-    ("sns", "SNS"),
-    ("sqs", "SQS"),
     ("sse", "SSE"),
     ("ttl", "TTL"),
 ];
 
+/// A word of a scenario's name as a title writes it: a kind's name as its title spells it
+/// ("rds" → "RDS", from "Amazon RDS"), a known initialism, or the word as it is.
+fn spelled(word: &str) -> String {
+    let kind = registry::KINDS.iter().find_map(|k| {
+        let title = k.info.title;
+        let bare = title
+            .strip_prefix("Amazon ")
+            .or_else(|| title.strip_prefix("AWS "))
+            .unwrap_or(title);
+        let squeezed: String = bare.split(' ').collect();
+        squeezed.eq_ignore_ascii_case(word).then_some(bare)
+    });
+    kind.or_else(|| {
+        SPELLED
+            .iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(word))
+            .map(|(_, s)| *s)
+    })
+    .unwrap_or(word)
+    .to_string()
+}
+
 /// A scenario's name in words: "rds-multi-az-failover" → "RDS multi AZ failover".
 fn in_words(name: &str) -> String {
-    let words: Vec<&str> = name
+    let words: Vec<String> = name
         .split(['-', '_', ' '])
         .filter(|w| !w.is_empty())
-        .map(|w| {
-            SPELLED
-                .iter()
-                .find(|(word, _)| word.eq_ignore_ascii_case(w))
-                .map_or(w, |(_, spelled)| spelled)
-        })
+        .map(spelled)
         .collect();
     capitalised(&words.join(" "))
 }
@@ -702,6 +708,8 @@ mod tests {
     fn a_name_in_words() {
         assert_eq!(in_words("rds-multi-az-failover"), "RDS multi AZ failover");
         assert_eq!(in_words("dynamodb-dax"), "DynamoDB DAX");
+        assert_eq!(in_words("lambda-cold-starts"), "Lambda cold starts");
+        assert_eq!(in_words("cache-lazy-loading"), "Cache lazy loading");
         assert_eq!(
             in_words("apigw-throttling-spike"),
             "API Gateway throttling spike"
