@@ -1253,6 +1253,8 @@ fn check_groups(components: &mut [ParsedComponent], ck: &mut Checker) -> bool {
         ids: components.iter().map(|c| c.0.get_ref().clone()).collect(),
         fleets: components.iter().map(|c| c.2.is_fleet()).collect(),
         fronted_by: vec![None; components.len()],
+        volume_hosts: components.iter().map(|c| c.2.takes_volumes()).collect(),
+        volumes: vec![None; components.len()],
         ..Default::default()
     };
     for (i, (id, az, spec)) in components.iter_mut().enumerate() {

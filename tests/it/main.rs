@@ -10,6 +10,7 @@ mod cache;
 mod capacity;
 mod determinism;
 mod dynamodb;
+mod ebs;
 mod expectations;
 mod experiments;
 mod faults;

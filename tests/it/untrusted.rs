@@ -732,6 +732,7 @@ fn the_readme_states_every_limit() {
         format!("| {} |", grouped(MAX_CACHE_ENTRIES as u64)),
         format!("| {} units per side |", grouped(MAX_DYNAMODB_UNITS as u64)),
         format!("| {} |", grouped(MAX_EVENTS_PER_ACTOR as u64)),
+        format!("| {} I/Os |", grouped(MAX_EBS_IOS_PER_REQUEST as u64)),
         format!("| {} characters |", MAX_NAME_LEN),
         format!("| {} characters each |", MAX_SLIDE_TEXT_LEN),
         format!(
