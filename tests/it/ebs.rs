@@ -228,3 +228,21 @@ fn io1_iops_beyond_50_per_gib_are_refused() {
     let ios = num(&s, "components.disk.ios");
     assert!((ios - 500_000.0).abs() <= 100.0, "{ios}");
 }
+
+#[test]
+fn st1_bursts_on_throughput_credits_then_serves_its_baseline() {
+    // aws-facts: §11 EBS st1: 1 TiB has a baseline of 40 MiB/s and bursts to 250 MiB/s from a
+    // bucket of throughput credits. 30 reads a second of 10 I/Os of 1 MiB ask 300 MiB/s, more
+    // than the burst: the volume moves 250 MiB/s and its bucket (started with 21,000 MiB)
+    // drains at 250 − 40 = 210 MiB/s, dry at 100 s. Over 130 s it moves 21,000 + 40 × 130 =
+    // 26,200 MiB, one I/O each (an HDD I/O counts once up to 1 MiB); within one read's 10
+    // I/Os for where the run ends.
+    let volume =
+        "volume_type = \"st1\"\nsize_gib = 1024\nburst_credits = 21000\nio_size_kib = 1024";
+    let s = run(&database("130s", 30, 0, 10, volume));
+    let spent = num(&s, "components.disk.burst_spent_at_s");
+    assert!((spent - 100.0).abs() < 1.0, "{spent}");
+    let ios = num(&s, "components.disk.ios");
+    assert!((ios - 26_200.0).abs() <= 10.0, "{ios}");
+    assert_eq!(num(&s, "components.disk.peak_mibps"), 250.0);
+}

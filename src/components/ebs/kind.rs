@@ -103,7 +103,7 @@ impl Kind for EbsConfig {
                 name: "burst_credits",
                 ty: KeyType::Number {
                     min: 0.0,
-                    max: 17_179_869_184.0,
+                    max: 16_777_216.0,
                 },
                 required: false,
                 about: "the credits in each volume's burst bucket when it is attached: gp2 I/O credits, at most 5.4 million; st1 and sc1 MiB of throughput credits, at most one per MiB of the volume; fewer for a volume that was busy before the run (default: a full bucket, as a new volume has)",

@@ -90,7 +90,7 @@ impl VolumeSpec {
                     peak_mibps: (burst * tib).min(max),
                     iops_credits: None,
                     mib_credits: Some(Credits {
-                        capacity: size,
+                        capacity: size * 1024.0,
                         refill: (base * tib).min(max),
                     }),
                     io_unit_kib: 1_024.0,
@@ -204,6 +204,24 @@ mod tests {
         assert!(VolumeSpec::of(VolumeType::Gp2, 1_000, None, None)
             .iops_credits
             .is_none());
+    }
+
+    #[test]
+    fn st1_and_sc1_throughput_scales_per_tib_within_their_maxima() {
+        // aws-facts: §11 EBS st1: 40 MiB/s per TiB baseline, 250 burst, at most 500; sc1:
+        // 12, 80, at most 250. The bucket holds 1 TiB of credits (1,048,576 MiB) per TiB.
+        let st1 = VolumeSpec::of(VolumeType::St1, 1_024, None, None);
+        let c = st1.mib_credits.expect("a bucket");
+        assert_eq!(
+            (c.refill, st1.peak_mibps, c.capacity),
+            (40.0, 250.0, 1_048_576.0)
+        );
+        let big = VolumeSpec::of(VolumeType::St1, 16_384, None, None);
+        assert_eq!(big.peak_mibps, 500.0);
+        assert_eq!(big.mib_credits.map(|c| c.refill), Some(500.0));
+        let sc1 = VolumeSpec::of(VolumeType::Sc1, 16_384, None, None);
+        assert_eq!(sc1.peak_mibps, 250.0);
+        assert_eq!(sc1.mib_credits.map(|c| c.refill), Some(192.0));
     }
 
     #[test]
