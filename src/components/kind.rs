@@ -360,6 +360,12 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         false
     }
 
+    /// Whether requests may be sent to it (by a workload or a call); false for a part of
+    /// another component, such as the volumes of a database's instances.
+    fn answers_calls(&self) -> bool {
+        true
+    }
+
     /// For volumes attached to another component's instances: that component's index and
     /// the volumes, fresh for one run.
     fn disk(&self, _clock: &crate::metrics::Clock) -> Option<(usize, super::ebs::Disk)> {
@@ -402,6 +408,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn fronts(&self) -> Option<(usize, crate::kernel::SimTime)>;
     /// `Kind::takes_volumes`: whether its instances take EBS volumes.
     fn takes_volumes(&self) -> bool;
+    /// `Kind::answers_calls`: whether requests may be sent to it.
+    fn answers_calls(&self) -> bool;
     /// `Kind::disk`: the host its volumes are attached to, and the volumes for one run.
     fn disk(&self, clock: &crate::metrics::Clock) -> Option<(usize, super::ebs::Disk)>;
     /// A copy of the config behind a new pointer, for `ComponentSpec`'s `Clone`.
@@ -458,6 +466,9 @@ impl<K: Kind> DynKind for K {
     }
     fn takes_volumes(&self) -> bool {
         Kind::takes_volumes(self)
+    }
+    fn answers_calls(&self) -> bool {
+        Kind::answers_calls(self)
     }
     fn disk(&self, clock: &crate::metrics::Clock) -> Option<(usize, super::ebs::Disk)> {
         Kind::disk(self, clock)

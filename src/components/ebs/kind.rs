@@ -332,6 +332,11 @@ impl Kind for EbsConfig {
         true
     }
 
+    /// Its volumes are reached through their host, not called.
+    fn answers_calls(&self) -> bool {
+        false
+    }
+
     fn disk(&self, clock: &Clock) -> Option<(usize, Disk)> {
         let v = Volumes::new(self, *clock);
         Some((self.host, Rc::new(RefCell::new(v))))

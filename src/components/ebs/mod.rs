@@ -311,12 +311,9 @@ impl Ebs {
 }
 
 impl Component for Ebs {
-    fn handle(&mut self, input: Input, _ctx: &mut Ctx<'_>) {
-        // Nothing calls it (no kind lists it as a call's target would reach it: a call to it
-        // is answered at once, so a scenario that does is not left hanging).
-        if let Input::Call(call, _) = input {
-            _ctx.reply(call, crate::status::OK);
-        }
+    fn handle(&mut self, _input: Input, _ctx: &mut Ctx<'_>) {
+        // Nothing reaches it: a scenario that sends requests or calls to it is refused
+        // (`Kind::answers_calls`), and it sets no timers.
     }
 
     fn finish(&mut self) -> ComponentReport {
