@@ -86,6 +86,10 @@ pub const MAX_CSV_BYTES: u64 = 1 << 30;
 /// a partition per 3,000 RCU or 1,000 WCU.
 pub const MAX_DYNAMODB_UNITS: f64 = 10_000_000.0;
 
+/// The most I/Os one request may make on an EBS volume (`ios_per_read`, `ios_per_write`):
+/// each is a step of a loop when the request reaches its volume.
+pub const MAX_EBS_IOS_PER_REQUEST: i64 = 10_000;
+
 /// The most event records one component or workload keeps per run; later ones are counted.
 pub const MAX_EVENTS_PER_ACTOR: usize = 10_000;
 

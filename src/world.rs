@@ -48,7 +48,7 @@ impl World {
     pub fn build(scenario: &Scenario, seed: u64) -> World {
         let clock = scenario.clock();
         let specs: Vec<_> = scenario.components.iter().map(|c| &c.spec).collect();
-        let shared = Shared::new(&scenario.account, &specs);
+        let shared = Shared::new(&scenario.account, &specs, &clock);
         let components = scenario
             .components
             .iter()

@@ -257,6 +257,10 @@ pub struct Relations {
     /// The first KMS component and its account quota in words, which every other one must
     /// state alike.
     pub kms_quota: Option<(usize, String)>,
+    /// Whether each component's instances take EBS volumes (a database, a fleet).
+    pub volume_hosts: Vec<bool>,
+    /// The component that gives each host its volumes, once one claims it.
+    pub volumes: Vec<Option<usize>>,
 }
 
 /// A kind of component: its config, read from a `[[component]]` table, and everything it
@@ -350,6 +354,23 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
     fn fronts(&self) -> Option<(usize, crate::kernel::SimTime)> {
         None
     }
+
+    /// Whether its instances take EBS volumes (each its own), which it then does I/O on.
+    fn takes_volumes(&self) -> bool {
+        false
+    }
+
+    /// Whether requests may be sent to it (by a workload or a call); false for a part of
+    /// another component, such as the volumes of a database's instances.
+    fn answers_calls(&self) -> bool {
+        true
+    }
+
+    /// For volumes attached to another component's instances: that component's index and
+    /// the volumes, fresh for one run.
+    fn disk(&self, _clock: &crate::metrics::Clock) -> Option<(usize, super::ebs::Disk)> {
+        None
+    }
 }
 
 /// A kind's config behind a pointer: what a `ComponentSpec` holds. Implemented for every
@@ -385,6 +406,12 @@ pub trait DynKind: Debug + Send + Sync {
     fn relate(&mut self, me: usize, relations: &mut Relations, ck: &mut Checker) -> bool;
     /// `Kind::fronts`: the fleet it fronts and the deregistration delay it sets.
     fn fronts(&self) -> Option<(usize, crate::kernel::SimTime)>;
+    /// `Kind::takes_volumes`: whether its instances take EBS volumes.
+    fn takes_volumes(&self) -> bool;
+    /// `Kind::answers_calls`: whether requests may be sent to it.
+    fn answers_calls(&self) -> bool;
+    /// `Kind::disk`: the host its volumes are attached to, and the volumes for one run.
+    fn disk(&self, clock: &crate::metrics::Clock) -> Option<(usize, super::ebs::Disk)>;
     /// A copy of the config behind a new pointer, for `ComponentSpec`'s `Clone`.
     fn clone_box(&self) -> Box<dyn DynKind>;
     /// The config itself, for a test that inspects it.
@@ -436,6 +463,15 @@ impl<K: Kind> DynKind for K {
     }
     fn fronts(&self) -> Option<(usize, crate::kernel::SimTime)> {
         Kind::fronts(self)
+    }
+    fn takes_volumes(&self) -> bool {
+        Kind::takes_volumes(self)
+    }
+    fn answers_calls(&self) -> bool {
+        Kind::answers_calls(self)
+    }
+    fn disk(&self, clock: &crate::metrics::Clock) -> Option<(usize, super::ebs::Disk)> {
+        Kind::disk(self, clock)
     }
     fn clone_box(&self) -> Box<dyn DynKind> {
         Box::new(self.clone())

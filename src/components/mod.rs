@@ -10,6 +10,7 @@ pub mod api_gateway;
 pub mod cache;
 pub mod cloudfront;
 pub mod dynamodb;
+pub mod ebs;
 pub mod ec2_autoscaling;
 pub mod instance_types;
 pub mod kind;
@@ -203,13 +204,16 @@ pub struct Shared {
     /// The target group of each Auto Scaling group (by component index), which the load
     /// balancer in front of it reads and writes health into.
     pub target_groups: Vec<Option<target_group::TargetGroup>>,
+    /// The EBS volumes of each host's instances (by the host's component index), which the
+    /// host does I/O on and its `ebs` component reports.
+    pub volumes: Vec<Option<ebs::Disk>>,
 }
 
 impl Shared {
     /// The account's shared state for one run: the quota pools, less what the components set
     /// aside, and a target group for each fleet, with the settings of the load balancer in
     /// front of it.
-    pub fn new(account: &Account, specs: &[&ComponentSpec]) -> Shared {
+    pub fn new(account: &Account, specs: &[&ComponentSpec], clock: &Clock) -> Shared {
         let mut claims = AccountClaims::default();
         for s in specs {
             s.claim(&mut claims);
@@ -236,8 +240,15 @@ impl Shared {
                 }
             }
         }
+        let mut volumes: Vec<Option<ebs::Disk>> = vec![None; specs.len()];
+        for s in specs {
+            if let Some((host, disk)) = s.disk(clock) {
+                volumes[host] = Some(disk);
+            }
+        }
         Shared {
             target_groups,
+            volumes,
             api_gateway: Rc::new(RefCell::new(token_bucket::TokenBucket::new(
                 account.api_gateway_rate,
                 account.api_gateway_burst,

@@ -4,8 +4,8 @@
 
 use super::kind::{KindEntry, KindInfo};
 use super::{
-    api_gateway, cache, cloudfront, dynamodb, ec2_autoscaling, kms, lambda, load_balancer, rds,
-    service,
+    api_gateway, cache, cloudfront, dynamodb, ebs, ec2_autoscaling, kms, lambda, load_balancer,
+    rds, service,
 };
 
 /// Every kind, in the order the reports and the JSON Schema list them.
@@ -20,6 +20,7 @@ pub const KINDS: &[KindEntry] = &[
     KindEntry::of::<rds::RdsConfig>(),
     KindEntry::of::<kms::KmsConfig>(),
     KindEntry::of::<cloudfront::CloudFrontConfig>(),
+    KindEntry::of::<ebs::EbsConfig>(),
 ];
 
 /// The kind named `name`.

@@ -537,6 +537,17 @@ fn validate(
             );
         }
         match workloads::parse(rw, base, access, ck) {
+            // Only when every component parsed: else `components` is not indexed by id.
+            Some(w) if components_ok && !components[w.target].2.answers_calls() => {
+                ck.error(
+                    rw.target.span(),
+                    format!(
+                        "\"{}\" takes no requests: it is part of the component it is attached to; send them to that one",
+                        rw.target.get_ref()
+                    ),
+                );
+                ok = false;
+            }
             Some(w) => workloads.push(w),
             None => ok = false,
         }
@@ -1253,9 +1264,25 @@ fn check_groups(components: &mut [ParsedComponent], ck: &mut Checker) -> bool {
         ids: components.iter().map(|c| c.0.get_ref().clone()).collect(),
         fleets: components.iter().map(|c| c.2.is_fleet()).collect(),
         fronted_by: vec![None; components.len()],
+        volume_hosts: components.iter().map(|c| c.2.takes_volumes()).collect(),
+        volumes: vec![None; components.len()],
         ..Default::default()
     };
+    let answers: Vec<bool> = components.iter().map(|c| c.2.answers_calls()).collect();
     for (i, (id, az, spec)) in components.iter_mut().enumerate() {
+        for c in spec.calls() {
+            if !answers[c.to] {
+                ck.error(
+                    id.span(),
+                    format!(
+                        "\"{}\" calls \"{}\", which takes no calls: it is part of the component it is attached to",
+                        id.get_ref(),
+                        relations.ids[c.to]
+                    ),
+                );
+                ok = false;
+            }
+        }
         if let (true, Some(az)) = (spec.spans_zones(), az) {
             ck.error(
                 az.span(),

@@ -11,6 +11,7 @@ mod capacity;
 mod cloudfront;
 mod determinism;
 mod dynamodb;
+mod ebs;
 mod expectations;
 mod experiments;
 mod faults;

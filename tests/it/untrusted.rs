@@ -736,6 +736,7 @@ fn the_readme_states_every_limit() {
         format!("| {} edge locations |", MAX_EDGE_LOCATIONS),
         format!("| {} units per side |", grouped(MAX_DYNAMODB_UNITS as u64)),
         format!("| {} |", grouped(MAX_EVENTS_PER_ACTOR as u64)),
+        format!("| {} I/Os |", grouped(MAX_EBS_IOS_PER_REQUEST as u64)),
         format!("| {} characters |", MAX_NAME_LEN),
         format!("| {} characters each |", MAX_SLIDE_TEXT_LEN),
         format!(

@@ -157,6 +157,9 @@ impl AutoScalingGroup {
             requests_in_period: 0,
         });
         self.billed[market as usize].add(&self.clock, now, 1.0);
+        if let Some(d) = &self.disk {
+            d.borrow_mut().attach(idx, now);
+        }
         if initial {
             self.become_in_service(ctx, idx, true);
         } else {
@@ -293,6 +296,9 @@ impl AutoScalingGroup {
         i.rebalance = false;
         let (id, market) = (i.id, i.market);
         self.billed[market as usize].add(&self.clock, now, -1.0);
+        if let Some(d) = &self.disk {
+            d.borrow_mut().detach(idx, now);
+        }
         self.events
             .push(now, "terminated", format!("i-{id}: {why}"));
     }

@@ -726,7 +726,13 @@ impl Kind for AsgConfig {
             shared.target_groups[index]
                 .clone()
                 .expect("every Auto Scaling group has a target group"),
+            shared.volumes[index].clone(),
         ))
+    }
+
+    /// Each instance it launches has its own EBS volume when an `ebs` component says so.
+    fn takes_volumes(&self) -> bool {
+        true
     }
 
     fn calls(&self) -> &[CallSpec] {

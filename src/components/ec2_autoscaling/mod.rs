@@ -50,6 +50,7 @@ use health::HEALTH_TICK;
 use policy::Cooldown;
 use serving::Job;
 
+use super::ebs::Disk;
 use super::target_group::TargetGroup;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
 use crate::kernel::{Ctx, Input, SimRng, SimTime};
@@ -78,6 +79,8 @@ enum Timer {
     DeregistrationEnd(usize),
     /// The time of a scheduled action (its index in `schedule`) has come.
     Scheduled(usize),
+    /// A job's I/Os on its instance's EBS volume are done.
+    Io(usize),
 }
 
 impl Token for Timer {
@@ -92,6 +95,7 @@ impl Token for Timer {
             Timer::SpotEnd(i) => pack(6, i as u64),
             Timer::DeregistrationEnd(i) => pack(7, i as u64),
             Timer::Scheduled(k) => pack(8, k as u64),
+            Timer::Io(job) => pack(9, job as u64),
         }
     }
 
@@ -108,6 +112,7 @@ impl Token for Timer {
             (6, i) => Some(Timer::SpotEnd(i)),
             (7, i) => Some(Timer::DeregistrationEnd(i)),
             (8, k) => Some(Timer::Scheduled(k)),
+            (9, job) => Some(Timer::Io(job)),
             _ => None,
         }
     }
@@ -211,12 +216,20 @@ pub struct AutoScalingGroup {
     spot_interruptions: u64,
     drain_killed: u64,
     events: EventLog,
+    /// Its instances' EBS volumes, when an `ebs` component gives them some (by instance
+    /// index).
+    disk: Option<Disk>,
 }
 
 impl AutoScalingGroup {
     /// Builds it for one run; `group` is its target group, shared with a load balancer in
-    /// front of it.
-    pub fn new(cfg: AsgConfig, env: BuildEnv, group: TargetGroup) -> AutoScalingGroup {
+    /// front of it; `disk` its instances' volumes.
+    pub fn new(
+        cfg: AsgConfig,
+        env: BuildEnv,
+        group: TargetGroup,
+        disk: Option<Disk>,
+    ) -> AutoScalingGroup {
         let clock = env.clock;
         let zone_edges = cfg
             .zones
@@ -278,6 +291,7 @@ impl AutoScalingGroup {
             spot_interruptions: 0,
             drain_killed: 0,
             events: EventLog::new(&env.name),
+            disk,
             cfg,
             clock,
             rng: env.rng,
@@ -287,6 +301,7 @@ impl AutoScalingGroup {
     fn timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
         match timer {
             Timer::Work(job) => self.work_done(ctx, job),
+            Timer::Io(job) => self.io_done(ctx, job),
             Timer::Retry(job) => self.call_again(ctx, job),
             Timer::Booted(i) => self.booted(ctx, i),
             Timer::Period => self.close_period(ctx),
@@ -353,7 +368,8 @@ mod tests {
             Just(Timer::Health),
             i.clone().prop_map(Timer::SpotEnd),
             i.clone().prop_map(Timer::DeregistrationEnd),
-            i.prop_map(Timer::Scheduled),
+            i.clone().prop_map(Timer::Scheduled),
+            i.prop_map(Timer::Io),
         ]
     }
 

@@ -213,6 +213,26 @@ impl AutoScalingGroup {
         if let Some(next) = self.instances[idx].cpu_queue.pop_front() {
             self.run_cpu(ctx, next);
         }
+        let j = &self.jobs[job];
+        match &self.disk {
+            // Its I/Os on the instance's volume, then its calls. A load balancer's probe
+            // does none: it checks the instance, not its disk.
+            Some(disk) if !j.probe => {
+                let done = disk
+                    .borrow_mut()
+                    .request(&mut self.rng, &[idx], now, j.msg.op, None);
+                ctx.schedule(done - now, Timer::Io(job).encode());
+            }
+            _ => self.proceed(ctx, job),
+        }
+    }
+
+    /// A job's I/Os are done: on to its calls, unless its instance is gone meanwhile.
+    pub(super) fn io_done(&mut self, ctx: &mut Ctx<'_>, job: usize) {
+        if self.jobs[job].dead {
+            self.jobs.remove(job);
+            return;
+        }
         self.proceed(ctx, job);
     }
 

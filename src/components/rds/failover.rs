@@ -228,7 +228,9 @@ impl Rds {
         let event = match self.recovery {
             Recovery::Standby => {
                 // The old primary's host is replaced and becomes the new standby; until then
-                // commits do not wait for one.
+                // commits do not wait for one. The standby's volume is the writer's now.
+                let w = self.writer;
+                std::mem::swap(&mut self.volume[w], &mut self.standby_volume);
                 self.replace_later(ctx);
                 self.nodes[self.writer].replaced();
                 "failover_complete"

@@ -501,7 +501,17 @@ impl Kind for RdsConfig {
         }
     }
 
-    fn build(&self, _index: usize, env: BuildEnv, _shared: &Shared) -> Box<dyn Component> {
-        Box::new(super::Rds::new(self.clone(), env))
+    fn build(&self, index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
+        Box::new(super::Rds::new(
+            self.clone(),
+            env,
+            shared.volumes[index].clone(),
+        ))
+    }
+
+    /// Each instance has its own EBS volume, but Aurora's, whose storage is a cluster volume
+    /// of its own (aws-facts: §5 Aurora).
+    fn takes_volumes(&self) -> bool {
+        self.deployment != config::Deployment::Aurora
     }
 }

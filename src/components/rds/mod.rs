@@ -44,6 +44,7 @@ use failover::{Access, Recovery, Writer};
 use kind::{READS, REPLICA_LAG, STALE_READ_SHARE, UTILISATION, WRITE, WRITES};
 use replicas::Node;
 
+use super::ebs::Disk;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Token};
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
@@ -73,6 +74,8 @@ enum Timer {
     /// RDS Proxy: a pinned connection to a node is released, if the node has not dropped
     /// all its connections since (its epoch).
     Unpin { node: usize, epoch: u32 },
+    /// A query's I/Os on its instance's EBS volume are done, by its index in `jobs`.
+    Io(usize),
 }
 
 impl Token for Timer {
@@ -84,6 +87,7 @@ impl Token for Timer {
             Timer::StandbyReady => pack(3, 0),
             Timer::BorrowExpiry(node) => pack(4, node as u64),
             Timer::Unpin { node, epoch } => pack(5, (u64::from(epoch) << 24) | node as u64),
+            Timer::Io(job) => pack(6, job as u64),
         }
     }
 
@@ -98,6 +102,7 @@ impl Token for Timer {
                 node: (v & ((1 << 24) - 1)) as usize,
                 epoch: u32::try_from(v >> 24).ok()?,
             }),
+            (6, job) => Some(Timer::Io(job as usize)),
             _ => None,
         }
     }
@@ -167,14 +172,30 @@ pub struct Rds {
     borrow_timeouts: u64,
     downtime: Vec<f64>,
     events: EventLog,
+    /// The EBS volumes of its instances, when an `ebs` component gives it some.
+    disk: Option<Disk>,
+    /// Each node's volume, by its index in `disk`.
+    volume: Vec<usize>,
+    /// A Multi-AZ DB instance's standby's volume, which mirrors the writer's writes.
+    standby_volume: usize,
 }
 
 impl Rds {
-    /// Builds it for one run from its validated config.
-    pub fn new(cfg: RdsConfig, env: BuildEnv) -> Rds {
+    /// Builds it for one run from its validated config, with the volumes of `disk`.
+    pub fn new(cfg: RdsConfig, env: BuildEnv, disk: Option<Disk>) -> Rds {
         let clock = env.clock;
         let n = 1 + cfg.readers() as usize;
+        if let Some(d) = &disk {
+            // One volume per instance, a Multi-AZ standby's last, each with its own credits.
+            let standby = usize::from(cfg.deployment == Deployment::MultiAzInstance);
+            for v in 0..n + standby {
+                d.borrow_mut().attach(v, SimTime::ZERO);
+            }
+        }
         Rds {
+            disk,
+            volume: (0..n).collect(),
+            standby_volume: n,
             nodes: (0..n).map(|_| Node::new()).collect(),
             writer: 0,
             replicas: (1..n).collect(),
@@ -300,10 +321,34 @@ impl Rds {
         }
     }
 
-    /// The query takes a connection to its instance, and a vCPU when one is free.
+    /// The query takes a connection to its instance, does its I/Os on the instance's volume
+    /// if it has one, and then takes a vCPU when one is free.
     fn connect(&mut self, ctx: &mut Ctx<'_>, job: usize) {
         let node = self.jobs[job].node;
         self.nodes[node].connections += 1;
+        if let Some(disk) = &self.disk {
+            let now = ctx.now();
+            let j = &self.jobs[job];
+            // aws-facts: §5 Multi-AZ DB instance: writes are replicated synchronously, so a
+            // write's I/Os wait for the standby's volume too.
+            let mirrored = j.write
+                && node == self.writer
+                && self.standby_ready
+                && self.cfg.deployment == Deployment::MultiAzInstance;
+            let both = [self.volume[node], self.standby_volume];
+            let on = if mirrored { &both[..] } else { &both[..1] };
+            let done = disk
+                .borrow_mut()
+                .request(&mut self.rng, on, now, 0, Some(j.write));
+            ctx.schedule(done - now, Timer::Io(job).encode());
+            return;
+        }
+        self.take_cpu(ctx, job);
+    }
+
+    /// The query takes a vCPU when one is free, else waits for one.
+    fn take_cpu(&mut self, ctx: &mut Ctx<'_>, job: usize) {
+        let node = self.jobs[job].node;
         if self.nodes[node].busy < self.cfg.class.vcpus {
             self.run(ctx, job);
         } else {
@@ -519,6 +564,11 @@ impl Component for Rds {
                     self.admit(ctx, node);
                 }
                 Some(Timer::Unpin { .. }) => {}
+                // Its instance failed meanwhile: it was answered; its place is freed.
+                Some(Timer::Io(job)) if self.jobs[job].dead => {
+                    self.jobs.remove(job);
+                }
+                Some(Timer::Io(job)) => self.take_cpu(ctx, job),
                 None => {}
             },
             // The database makes no calls.
@@ -606,6 +656,7 @@ mod tests {
             (0usize..1 << 20).prop_map(Timer::BorrowExpiry),
             ((0usize..1 << 24), any::<u32>())
                 .prop_map(|(node, epoch)| Timer::Unpin { node, epoch }),
+            (0usize..(1 << 40)).prop_map(Timer::Io),
         ]
     }
 

@@ -1,0 +1,248 @@
+//! EBS against its documented behaviour (aws-facts §11): gp2's baseline and burst bucket,
+//! gp3's flat 3,000 IOPS, io1's bounds, and a volume per instance.
+
+use crate::{num, run};
+use archsim::metrics::{pointer, Summary};
+use std::path::Path;
+
+/// A database (one writer, `replicas` read replicas taking the reads) reached by `rate`
+/// reads a second, each doing `ios` I/Os on a volume described by `volume` (keys of the
+/// `ebs` table), for `duration`.
+fn database(duration: &str, rate: u32, replicas: u32, ios: u32, volume: &str) -> String {
+    format!(
+        r#"
+        [scenario]
+        duration = "{duration}"
+        window = "1s"
+        [network]
+        same_az = "0s"
+        [[workload]]
+        name = "app"
+        target = "db"
+        arrival = {{ process = "constant", rate = {rate} }}
+        [[component]]
+        id = "db"
+        kind = "rds"
+        engine = "postgres"
+        instance_class = "db.m5.large"
+        read_replicas = {replicas}
+        read_time = "0.1ms"
+        write_time = "0.1ms"
+        [[component]]
+        id = "disk"
+        kind = "ebs"
+        attached_to = "db"
+        ios_per_read = {ios}
+        {volume}
+        "#
+    )
+}
+
+fn has(s: &Summary, path: &str) -> bool {
+    pointer(s, path).and_then(|v| v.as_f64()).is_some()
+}
+
+#[test]
+fn a_gp2_burst_lasts_its_credits_over_burst_minus_baseline() {
+    // aws-facts: §11 EBS gp2: 100 GiB has a baseline of 3 × 100 = 300 IOPS and bursts to
+    // 3,000 from a bucket of 5.4 M credits refilled at 300 a second. 40 reads a second of 100
+    // I/Os ask for 4,000 IOPS, more than the burst: the volume dispatches 3,000 a second and
+    // the bucket drains at 3,000 − 300 = 2,700, so it is dry at 5.4 M / 2,700 = 2,000 s.
+    let s = run(&database(
+        "2100s",
+        40,
+        0,
+        100,
+        "volume_type = \"gp2\"\nsize_gib = 100",
+    ));
+    let spent = num(&s, "components.disk.burst_spent_at_s");
+    // Within the time of one read's 100 I/Os at the burst (33 ms), and a window either way
+    // for the arithmetic: the last I/O with credits leaves at 2,000 s.
+    assert!((spent - 2_000.0).abs() < 1.0, "{spent}");
+    // Over the 2,100 s: 3,000 a second for 2,000 s, then 300 a second for 100 s: 6,000,000
+    // + 30,000 = 6,030,000 I/Os (5.4 M credits + 300 × 2,100 s of refill), each counted at
+    // its dispatch; the last read's I/Os may straddle the end: within 100.
+    let ios = num(&s, "components.disk.ios");
+    assert!((ios - 6_030_000.0).abs() <= 100.0, "{ios}");
+    assert_eq!(num(&s, "components.disk.baseline_iops"), 300.0);
+    assert_eq!(num(&s, "components.disk.peak_iops"), 3_000.0);
+    // The bucket's balance falls to nothing (under one credit at some window's end).
+    assert!(num(&s, "components.disk.burst_balance_min_pct") < 1e-4);
+}
+
+#[test]
+fn gp2_baseline_is_three_iops_per_gib_at_least_100() {
+    // aws-facts: §11 EBS gp2: with its bucket empty (`burst_credits = 0`) a volume serves its
+    // baseline: 3 IOPS per GiB, at least 100. Saturated for 100 s (50 reads a second of 100
+    // I/Os), 10 GiB dispatches 100 × 100 = 10,000 I/Os (not 30 × 100), 500 GiB 1,500 × 100 =
+    // 150,000; within one read's 100 I/Os for where the run ends.
+    for (gib, baseline) in [(10, 100.0), (500, 1_500.0)] {
+        let volume = format!("volume_type = \"gp2\"\nsize_gib = {gib}\nburst_credits = 0");
+        let s = run(&database("100s", 50, 0, 100, &volume));
+        assert_eq!(num(&s, "components.disk.baseline_iops"), baseline);
+        let ios = num(&s, "components.disk.ios");
+        assert!((ios - baseline * 100.0).abs() <= 100.0, "{gib} GiB: {ios}");
+    }
+    // 2,000 GiB: a baseline of 6,000, above the burst, so no bucket: 6,000 IOPS all along.
+    let s = run(&database(
+        "100s",
+        70,
+        0,
+        100,
+        "volume_type = \"gp2\"\nsize_gib = 2000",
+    ));
+    assert_eq!(num(&s, "components.disk.baseline_iops"), 6_000.0);
+    assert!(!has(&s, "components.disk.burst_spent_at_s"));
+    let ios = num(&s, "components.disk.ios");
+    assert!((ios - 600_000.0).abs() <= 100.0, "{ios}");
+}
+
+#[test]
+fn gp3_is_flat_at_3000_iops() {
+    // aws-facts: §11 EBS gp3: 3,000 IOPS at any size, no bucket. Saturated (4,000 IOPS asked)
+    // for 600 s it dispatches 3,000 × 600 = 1,800,000 I/Os, at 1 GiB as at 1,000; no burst
+    // ends, and the IOPS limit is 3,000 in every window.
+    for gib in [1, 1000] {
+        let volume = format!("volume_type = \"gp3\"\nsize_gib = {gib}");
+        let s = run(&database("600s", 40, 0, 100, &volume));
+        let ios = num(&s, "components.disk.ios");
+        assert!((ios - 1_800_000.0).abs() <= 100.0, "{gib} GiB: {ios}");
+        assert!(!has(&s, "components.disk.burst_spent_at_s"));
+        assert!(!has(&s, "components.disk.io_wait_after_spent_mean_ms"));
+    }
+    // Provisioned to 6,000 IOPS the same load passes whole: 4,000 × 600 = 2,400,000.
+    let s = run(&database(
+        "600s",
+        40,
+        0,
+        100,
+        "volume_type = \"gp3\"\nsize_gib = 100\niops = 6000",
+    ));
+    let ios = num(&s, "components.disk.ios");
+    assert!((ios - 2_400_000.0).abs() <= 100.0, "{ios}");
+}
+
+#[test]
+fn io_waits_raise_latency_once_the_credits_are_gone() {
+    // 200 reads a second of 2 I/Os ask 400 IOPS of a 100 GiB gp2 volume (baseline 300): the
+    // bucket, started with 20,000 credits, drains at 400 − 300 = 100 a second and is dry at
+    // 200 s. Before, a read's two I/Os leave 1/3,000 s apart: its wait is at most a few
+    // tenths of a millisecond. After, the volume serves 300 of the 400 I/Os asked each second
+    // and the backlog grows by 100 a second: 100 / 300 s more wait each second, about 30 s
+    // after 100 s, so the mean wait after is many seconds (the database's connections fill
+    // and it refuses the queries beyond them, capping the wait).
+    let gp2 = "volume_type = \"gp2\"\nsize_gib = 100\nburst_credits = 20000";
+    let s = run(&database("300s", 200, 0, 2, gp2));
+    let spent = num(&s, "components.disk.burst_spent_at_s");
+    assert!((spent - 200.0).abs() < 1.0, "{spent}");
+    let before = num(&s, "components.disk.io_wait_with_credits_mean_ms");
+    let after = num(&s, "components.disk.io_wait_after_spent_mean_ms");
+    assert!(before < 0.5, "{before}");
+    assert!(after > 1_000.0, "{after}");
+    // The database's reads wait for it: their p99 is seconds, where on gp3 (the same reads,
+    // 400 of its 3,000 IOPS) it is the read's work and its I/O latency, milliseconds.
+    let slow = num(&s, "components.db.read_ms.p99");
+    let s = run(&database(
+        "300s",
+        200,
+        0,
+        2,
+        "volume_type = \"gp3\"\nsize_gib = 100",
+    ));
+    let flat = num(&s, "components.db.read_ms.p99");
+    assert!(
+        flat < 10.0 && slow > 1_000.0,
+        "gp3 {flat} ms, gp2 {slow} ms"
+    );
+}
+
+#[test]
+fn each_instance_has_its_own_volume() {
+    // 40 reads a second of 100 I/Os spread over two read replicas: 2,000 IOPS on each
+    // replica's own 100 GiB gp2 volume, under the 3,000 burst, so each bucket (170,000
+    // credits) drains at 2,000 − 300 = 1,700 a second and is dry at 100 s. Were the two
+    // sharing one volume, its 4,000 IOPS would saturate it and drain it at 2,700: 63 s.
+    let gp2 = "volume_type = \"gp2\"\nsize_gib = 100\nburst_credits = 170000";
+    let s = run(&database("130s", 40, 2, 100, gp2));
+    let spent = num(&s, "components.disk.burst_spent_at_s");
+    assert!((spent - 100.0).abs() < 1.0, "{spent}");
+    // The writer's, and one for each replica.
+    assert_eq!(num(&s, "components.disk.volumes"), 3.0);
+
+    // The same for an Auto Scaling group's two instances, which take turns at the requests.
+    let s = run(&format!(
+        r#"
+        [scenario]
+        duration = "130s"
+        window = "1s"
+        [[workload]]
+        name = "app"
+        target = "web"
+        arrival = {{ process = "constant", rate = 40 }}
+        [[component]]
+        id = "web"
+        kind = "ec2_autoscaling"
+        instance_type = "c6i.large"
+        min = 2
+        max = 2
+        work = "0.1ms"
+        [[component]]
+        id = "disk"
+        kind = "ebs"
+        attached_to = "web"
+        ios_per_read = 100
+        {gp2}
+        "#
+    ));
+    let spent = num(&s, "components.disk.burst_spent_at_s");
+    assert!((spent - 100.0).abs() < 1.0, "{spent}");
+    assert_eq!(num(&s, "components.disk.volumes"), 2.0);
+}
+
+#[test]
+fn io1_iops_beyond_50_per_gib_are_refused() {
+    // aws-facts: §11 EBS io1: at most 50 IOPS per GiB: 100 GiB takes 5,000, not 5,001.
+    let io1 = |iops: u32| {
+        database(
+            "10s",
+            1,
+            0,
+            1,
+            &format!("volume_type = \"io1\"\nsize_gib = 100\niops = {iops}"),
+        )
+    };
+    assert!(archsim::scenario::parse(Path::new("t.toml"), &io1(5_000)).is_ok());
+    let e = archsim::scenario::parse(Path::new("t.toml"), &io1(5_001))
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        e.contains("at most 50 IOPS per GiB: 5000 for 100 GiB"),
+        "{e}"
+    );
+    // A provisioned 5,000 IOPS serves 5,000 (60 reads a second of 100 I/Os ask 6,000;
+    // saturated for 100 s): 500,000 I/Os.
+    let s = run(&io1(5_000)
+        .replace("\"10s\"", "\"100s\"")
+        .replace("rate = 1 }", "rate = 60 }")
+        .replace("ios_per_read = 1\n", "ios_per_read = 100\n"));
+    let ios = num(&s, "components.disk.ios");
+    assert!((ios - 500_000.0).abs() <= 100.0, "{ios}");
+}
+
+#[test]
+fn st1_bursts_on_throughput_credits_then_serves_its_baseline() {
+    // aws-facts: §11 EBS st1: 1 TiB has a baseline of 40 MiB/s and bursts to 250 MiB/s from a
+    // bucket of throughput credits. 30 reads a second of 10 I/Os of 1 MiB ask 300 MiB/s, more
+    // than the burst: the volume moves 250 MiB/s and its bucket (started with 21,000 MiB)
+    // drains at 250 − 40 = 210 MiB/s, dry at 100 s. Over 130 s it moves 21,000 + 40 × 130 =
+    // 26,200 MiB, one I/O each (an HDD I/O counts once up to 1 MiB); within one read's 10
+    // I/Os for where the run ends.
+    let volume =
+        "volume_type = \"st1\"\nsize_gib = 1024\nburst_credits = 21000\nio_size_kib = 1024";
+    let s = run(&database("130s", 30, 0, 10, volume));
+    let spent = num(&s, "components.disk.burst_spent_at_s");
+    assert!((spent - 100.0).abs() < 1.0, "{spent}");
+    let ios = num(&s, "components.disk.ios");
+    assert!((ios - 26_200.0).abs() <= 10.0, "{ios}");
+    assert_eq!(num(&s, "components.disk.peak_mibps"), 250.0);
+}
