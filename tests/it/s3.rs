@@ -279,3 +279,36 @@ fn a_component_given_kms_decrypts_each_request_or_reuses_a_cached_key() {
     assert!((20.0..=22.0).contains(&calls), "{calls}");
     assert_eq!(num(&s, "components.app.kms.reused"), 999.0 - calls);
 }
+
+/// A Lambda function whose environment variables are encrypted under `keys`'s key, behind a
+/// workload of `rate` requests a second, and `keys`; `fault` is added as written.
+fn lambda_with_kms(rate: u32, fault: &str) -> String {
+    format!(
+        "[scenario]\nduration = \"20s\"\n[network]\nsame_az = \"0s\"\n[[workload]]\nname = \"u\"\ntarget = \"fn\"\narrival = {{ process = \"poisson\", rate = {rate} }}\nretry = {{ attempts = 1 }}\n[[component]]\nid = \"fn\"\nkind = \"lambda\"\ninit = \"200ms\"\nwork = \"50ms\"\nkms = \"keys\"\n[[component]]\nid = \"keys\"\nkind = \"kms\"\n{fault}"
+    )
+}
+
+#[test]
+fn a_lambda_cold_start_decrypts_its_environment_and_fails_without_it() {
+    // aws-facts: §12 KMS: Lambda's environment-variable decrypts are KMS requests: one per
+    // cold start, none for a warm invocation.
+    let s = run(&lambda_with_kms(200, ""));
+    let cold = num(&s, "components.fn.cold_starts");
+    assert!(cold >= 10.0, "{cold}");
+    assert_eq!(num(&s, "components.fn.kms.calls"), cold);
+    assert_eq!(num(&s, "components.keys.requests"), cold);
+    assert_eq!(num(&s, "requests.by_status.200"), num(&s, "requests.total"));
+    // KMS failing every call (500): no cold start gets its variables, so every invocation is
+    // answered 502 (Lambda's KMS errors are 502), and its environment is discarded, so every
+    // invocation is a cold start. The SDK retries a 500 until its retry quota is spent
+    // (aws-facts: §7 retry quota: 500 tokens, 14 a transient retry, none refunded with no
+    // success): 35 retries in all.
+    let fault =
+        "[[fault]]\nat = \"0s\"\nkind = \"error_injection\"\ntarget = \"keys\"\nrate = 1.0\n";
+    let s = run(&lambda_with_kms(20, fault));
+    let requests = num(&s, "requests.total");
+    assert_eq!(num(&s, "requests.by_status.502"), requests);
+    assert_eq!(num(&s, "components.fn.cold_starts"), requests);
+    assert_eq!(num(&s, "components.fn.kms.failed"), requests);
+    assert_eq!(num(&s, "components.fn.kms.attempts"), requests + 35.0);
+}

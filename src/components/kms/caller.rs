@@ -166,6 +166,8 @@ struct Pending {
     msg: Msg,
     attempt: u32,
     charged: Charge,
+    /// Whether the request it is for arrived in the measured period.
+    measured: bool,
 }
 
 /// How a KMS call ended, once the SDK has stopped retrying.
@@ -206,21 +208,30 @@ impl KmsClient {
         }
     }
 
-    /// Counts a request served by a key in hand.
-    pub fn count_reuse(&mut self, now: SimTime) {
-        self.reused += u64::from(self.clock.measured(now));
+    /// Counts a request that arrived at `arrived`, served by a key in hand.
+    pub fn count_reuse(&mut self, arrived: SimTime) {
+        self.reused += u64::from(self.clock.measured(arrived));
     }
 
-    /// Calls KMS for the caller's request `tag` (its reply comes back through `reply`).
-    pub fn call(&mut self, ctx: &mut Ctx<'_>, rng: &mut SimRng, msg: Msg, tag: u64) {
-        let measured = u64::from(self.clock.measured(ctx.now()));
-        self.calls += measured;
-        self.attempts += measured;
+    /// Calls KMS for the caller's request `tag`, which arrived at `arrived` (the reply comes
+    /// back through `reply`). Its counts go to the measured period by the request's arrival.
+    pub fn call(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        rng: &mut SimRng,
+        msg: Msg,
+        tag: u64,
+        arrived: SimTime,
+    ) {
+        let measured = self.clock.measured(arrived);
+        self.calls += u64::from(measured);
+        self.attempts += u64::from(measured);
         let slot = self.pending.insert(Pending {
             tag,
             msg,
             attempt: 1,
             charged: Charge::default(),
+            measured,
         });
         self.edge.call(ctx, rng, msg, TAG_BIT | slot as u64);
     }
@@ -239,7 +250,7 @@ impl KmsClient {
         }
         let p = self.pending.remove(slot);
         if !r.outcome.is_success() {
-            self.failed += u64::from(self.clock.measured(ctx.now()));
+            self.failed += u64::from(p.measured);
         }
         Some(KmsDone {
             tag: p.tag,
@@ -252,7 +263,7 @@ impl KmsClient {
         let slot = (tag & !TAG_BIT) as usize;
         let p = &mut self.pending[slot];
         p.attempt += 1;
-        self.attempts += u64::from(self.clock.measured(ctx.now()));
+        self.attempts += u64::from(p.measured);
         let msg = p.msg;
         self.edge.call(ctx, rng, msg, tag);
     }
@@ -323,7 +334,7 @@ impl Component for WithKms {
                     self.inner.handle(Input::Call(call, msg), ctx);
                 } else {
                     let w = self.waiting.insert((call, msg));
-                    self.client.call(ctx, &mut self.rng, msg, w as u64);
+                    self.client.call(ctx, &mut self.rng, msg, w as u64, now);
                 }
             }
             Input::Timer(t) if owns(t) => self.client.timer(ctx, &mut self.rng, t),

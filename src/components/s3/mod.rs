@@ -191,7 +191,7 @@ impl S3 {
                     arrived: now,
                     op,
                 });
-                kms.call(ctx, &mut self.rng, msg, w as u64);
+                kms.call(ctx, &mut self.rng, msg, w as u64, now);
                 return;
             }
         }
