@@ -829,6 +829,14 @@ pub fn metric_problem(
                 )));
             }
             let info = kind_of(id).ok_or(None)?;
+            // Any component that names a KMS component has these (`kms::caller`).
+            let tail_path = tail.join(".");
+            if components::kind::KMS_FIELDS
+                .iter()
+                .any(|f| crate::metrics::path_matches(f.path, &tail_path))
+            {
+                return Ok(());
+            }
             (
                 info.fields,
                 tail.join("."),

@@ -337,7 +337,7 @@ impl S3Config {
                 "{} partition(s), {}/{} rps each",
                 self.partitions, self.write_rps, self.read_rps
             ),
-            self.class_name.to_string(),
+            format!("storage class {}", self.class_name),
         ];
         if self.sse_kms {
             l.push(if self.bucket_key.is_some() {
