@@ -24,6 +24,11 @@ pub(super) const SLOWDOWNS: Series = Series {
     unit: Unit::PerSecond,
     about: "requests refused with 503 SlowDown: their partition's rate spent",
 };
+pub(super) const KMS_FAILURES: Series = Series {
+    id: "kms_failures_rps",
+    unit: Unit::PerSecond,
+    about: "SSE-KMS requests answered 503 because KMS gave no key after the SDK's retries",
+};
 pub(super) const PARTITIONS: Series = Series {
     id: "partitions",
     unit: Unit::Number,
@@ -182,6 +187,7 @@ impl Kind for S3Config {
         series: &[
             &REQUESTS,
             &SLOWDOWNS,
+            &KMS_FAILURES,
             &PARTITIONS,
             &RESPONSE.p50,
             &RESPONSE.p95,
@@ -202,6 +208,11 @@ impl Kind for S3Config {
                 path: "slowdown_fraction",
                 unit: Unit::Share,
                 about: "share of requests refused with 503 SlowDown",
+            },
+            Field {
+                path: "kms_failures",
+                unit: Unit::Count,
+                about: "SSE-KMS requests answered 503 because KMS gave no key after the SDK's retries",
             },
             Field {
                 path: "splits",
@@ -278,6 +289,12 @@ impl Kind for S3Config {
                         series: &SLOWDOWNS,
                         label: "503 SlowDown",
                         tone: Tone::Bad,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &KMS_FAILURES,
+                        label: "503, no key from KMS",
+                        tone: Tone::Warn,
                         scale: 1.0,
                     },
                 ],

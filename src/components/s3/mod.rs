@@ -31,7 +31,7 @@ use crate::kernel::{CallId, Ctx, Input, Msg, Reply, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
 use crate::status;
 use config::Class;
-use kind::{PARTITIONS, REQUESTS, RESPONSE, SLOWDOWNS};
+use kind::{KMS_FAILURES, PARTITIONS, REQUESTS, RESPONSE, SLOWDOWNS};
 use partitions::{Admission, Partitions};
 use slab::Slab;
 use std::collections::BTreeMap;
@@ -78,6 +78,7 @@ pub struct S3 {
     restored: BTreeMap<u64, SimTime>,
     requests: Counter,
     slowdowns: Counter,
+    kms_failures: Counter,
     forbidden: u64,
     restores: u64,
     splits: u64,
@@ -112,6 +113,7 @@ impl S3 {
             restored: BTreeMap::new(),
             requests: Counter::new(&clock),
             slowdowns: Counter::new(&clock),
+            kms_failures: Counter::new(&clock),
             forbidden: 0,
             restores: 0,
             splits: 0,
@@ -294,6 +296,8 @@ impl S3 {
             }
             self.serve(ctx, w.call, w.msg, w.arrived, w.op);
         } else {
+            let measured = self.clock.measured(w.arrived);
+            self.kms_failures.add(&self.clock, ctx.now(), measured);
             let spent = ctx.now() - w.arrived;
             self.answer(ctx, w.call, w.arrived, KMS_FAILED, spent, &w.msg, w.op);
         }
@@ -351,6 +355,7 @@ impl Component for S3 {
             "slowdown_fraction",
             slowdowns as f64 / requests.max(1) as f64,
         );
+        m.count("kms_failures", self.kms_failures.total());
         m.count("splits", self.splits);
         m.gauge("partitions", self.parts.len() as f64);
         m.gauge("partitions_max", self.partitions.max());
@@ -369,6 +374,7 @@ impl Component for S3 {
         let mut series = vec![
             (&REQUESTS, self.requests.rate_series(c)),
             (&SLOWDOWNS, self.slowdowns.rate_series(c)),
+            (&KMS_FAILURES, self.kms_failures.rate_series(c)),
             (&PARTITIONS, self.partitions.mean_series(c)),
         ];
         series.extend(self.response.series(&RESPONSE));
