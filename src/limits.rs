@@ -95,3 +95,11 @@ pub const MAX_EVENTS_PER_ACTOR: usize = 10_000;
 
 /// The most variants a scenario may have, its sweep's points included: each runs every seed.
 pub const MAX_VARIANTS: usize = 1_000;
+
+/// The most prefixes an S3 bucket's keys may be spread over (`prefixes`, `partitions`): the
+/// model keeps a partition per range of prefixes, up to one each, about 150 bytes apiece.
+pub const MAX_S3_PREFIXES: i64 = 4_096;
+
+/// The most restored archive objects an S3 bucket remembers (each about 40 bytes); past it,
+/// the restore of the lowest key is forgotten, as AWS lets a restored copy expire.
+pub const MAX_S3_RESTORES: usize = 1_000_000;

@@ -3,7 +3,8 @@
 //! Actor ids: components first, in scenario order (their index is their node in the call
 //! graph), then workloads, then the fault timeline. `World::run` drives the kernel and gathers a `RunResult`.
 
-use crate::components::{BuildEnv, Component, ComponentSpec, Edge, Shared};
+use crate::components::kms::caller::{KmsClient, KmsUse, WithKms};
+use crate::components::{BuildEnv, Component, ComponentSpec, Edge, OpChoice, Shared};
 use crate::faults::Timeline;
 use crate::kernel::{stream, ActorId, Ctx, Input, Kernel, Limits, Model, SimTime, Stop};
 use crate::metrics::{ActorResult, Clock, Role, RunResult};
@@ -72,7 +73,26 @@ impl World {
                         )
                     })
                     .collect();
-                c.spec.build(
+                // aws-facts: §12 KMS: calls on a component's behalf go to KMS like any call,
+                // throttled by the account's quota and retried by the SDK.
+                let kms = c.spec.kms().map(|link| {
+                    let callee = &scenario.components[link.to];
+                    let edge = Edge::new(
+                        link.to as ActorId,
+                        OpChoice::Inherit,
+                        1.0,
+                        None,
+                        scenario.network.between(&c.az, &callee.az),
+                        retry_policy(None, &callee.spec),
+                    );
+                    (KmsClient::new(edge, clock), link.cache)
+                });
+                let own = c.spec.kms_use() == KmsUse::Own;
+                let (own_kms, wrap) = match kms {
+                    Some((client, _)) if own => (Some(client), None),
+                    other => (None, other),
+                };
+                let built = c.spec.build(
                     index,
                     BuildEnv {
                         name: c.id.clone(),
@@ -92,9 +112,22 @@ impl World {
                             .map(|call| scenario.components[call.to].id.clone())
                             .collect(),
                         network: scenario.network.clone(),
+                        kms: own_kms,
                     },
                     &shared,
-                )
+                );
+                match wrap {
+                    Some((client, cache)) => {
+                        let wrapped: Box<dyn Component> = Box::new(WithKms::new(
+                            built,
+                            client,
+                            cache,
+                            stream(seed, &format!("kms-caller:{}", c.id)),
+                        ));
+                        wrapped
+                    }
+                    None => built,
+                }
             })
             .collect();
         let workloads = scenario

@@ -7,6 +7,7 @@
 //! each. Scenario assembly, the reports and the JSON Schema read the declarations; none of
 //! them spells a kind's name or its series' names.
 
+use super::kms::caller::{KmsLink, KmsUse};
 use super::{BuildEnv, CallSpec, Component, Shared};
 pub use crate::config::keys::{Key, KeyType};
 use crate::config::raw::{RawComponentTable, RawFault};
@@ -87,6 +88,31 @@ pub const LATE_REPLIES: Field = Field {
     unit: Unit::Count,
     about: "answers that came after their caller had timed out",
 };
+
+/// The summary fields of any component that names a KMS component (`kms = "…"`), whatever
+/// its kind: its calls to KMS through the shared mechanism (`kms::caller`).
+pub const KMS_FIELDS: &[Field] = &[
+    Field {
+        path: "kms.calls",
+        unit: Unit::Count,
+        about: "calls it made to KMS (Decrypt, GenerateDataKey) for requests in the measured period, retries not counted",
+    },
+    Field {
+        path: "kms.attempts",
+        unit: Unit::Count,
+        about: "attempts of those calls, the SDK's retries included",
+    },
+    Field {
+        path: "kms.failed",
+        unit: Unit::Count,
+        about: "calls to KMS that failed after the SDK's retries (the request failed with them)",
+    },
+    Field {
+        path: "kms.reused",
+        unit: Unit::Count,
+        about: "requests served by a key in hand (a data-key cache, an S3 Bucket Key), with no call to KMS",
+    },
+];
 
 /// The table column of `LATE_REPLIES`.
 pub const LATE_REPLIES_COLUMN: Column = Column {
@@ -186,9 +212,13 @@ impl KindInfo {
             .map_or(Mark::Instant, |e| e.mark)
     }
 
-    /// Whether `path` (below `components.<id>.`) is one of its summary fields.
+    /// Whether `path` (below `components.<id>.`) is one of its summary fields, or one every
+    /// component that calls KMS has (`KMS_FIELDS`).
     pub fn has_field(&self, path: &str) -> bool {
-        self.fields.iter().any(|f| path_matches(f.path, path))
+        self.fields
+            .iter()
+            .chain(KMS_FIELDS)
+            .any(|f| path_matches(f.path, path))
     }
 }
 
@@ -261,6 +291,8 @@ pub struct Relations {
     pub volume_hosts: Vec<bool>,
     /// The component that gives each host its volumes, once one claims it.
     pub volumes: Vec<Option<usize>>,
+    /// The KMS component each component names (`kms = "…"`), by index.
+    pub kms: Vec<Option<usize>>,
 }
 
 /// A kind of component: its config, read from a `[[component]]` table, and everything it
@@ -338,6 +370,12 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
     /// Its share of the account's quotas.
     fn claim(&self, _claims: &mut AccountClaims) {}
 
+    /// What it does with the KMS component its table names (`kms = "…"`): by default each
+    /// request it handles first calls KMS (Decrypt).
+    fn kms_use(&self) -> KmsUse {
+        KmsUse::PerRequest
+    }
+
     /// Whether it is a fleet with a target group that a load balancer can front.
     fn is_fleet(&self) -> bool {
         false
@@ -400,6 +438,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn parse_fault(&self, fault: &str, raw: &RawFault, ck: &mut Checker) -> Option<(u32, String)>;
     /// `Kind::claim`: its share of the account's quotas.
     fn claim(&self, claims: &mut AccountClaims);
+    /// `Kind::kms_use`: what it does with the KMS component its table names.
+    fn kms_use(&self) -> KmsUse;
     /// `Kind::is_fleet`: whether it is a fleet with a target group.
     fn is_fleet(&self) -> bool;
     /// `Kind::relate`: settles its ties with other components; false when a tie is wrong.
@@ -455,6 +495,9 @@ impl<K: Kind> DynKind for K {
     fn claim(&self, claims: &mut AccountClaims) {
         Kind::claim(self, claims)
     }
+    fn kms_use(&self) -> KmsUse {
+        Kind::kms_use(self)
+    }
     fn is_fleet(&self) -> bool {
         Kind::is_fleet(self)
     }
@@ -483,11 +526,11 @@ impl<K: Kind> DynKind for K {
 
 /// A component's validated configuration, of whichever kind.
 #[derive(Debug)]
-pub struct ComponentSpec(Box<dyn DynKind>);
+pub struct ComponentSpec(Box<dyn DynKind>, Option<KmsLink>);
 
 impl Clone for ComponentSpec {
     fn clone(&self) -> Self {
-        ComponentSpec(self.0.clone_box())
+        ComponentSpec(self.0.clone_box(), self.1.clone())
     }
 }
 
@@ -514,6 +557,16 @@ impl ComponentSpec {
     pub fn config<K: Kind>(&self) -> Option<&K> {
         self.0.as_any().downcast_ref()
     }
+
+    /// The KMS component it calls (`kms = "…"` beside its `id`), if any.
+    pub fn kms(&self) -> Option<&KmsLink> {
+        self.1.as_ref()
+    }
+
+    /// Ties it to a KMS component (the scenario reads `kms` beside `id` and `kind`).
+    pub fn set_kms(&mut self, link: Option<KmsLink>) {
+        self.1 = link;
+    }
 }
 
 /// A kind as the registry lists it: its declarations and its parser.
@@ -535,7 +588,7 @@ impl KindEntry {
 }
 
 fn parse_as<K: Kind>(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ComponentSpec> {
-    K::parse(table, ck).map(|k| ComponentSpec(Box::new(k)))
+    K::parse(table, ck).map(|k| ComponentSpec(Box::new(k), None))
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub mod load_balancer;
 pub mod lru;
 pub mod rds;
 pub mod registry;
+pub mod s3;
 pub mod service;
 pub mod target_group;
 pub mod token_bucket;
@@ -411,6 +412,9 @@ pub struct BuildEnv {
     pub edge_names: Vec<String>,
     /// One-way latencies by zone, for components that span zones.
     pub network: Network,
+    /// Its client of the KMS component its table names, for a kind that calls KMS itself
+    /// (`Kind::kms_use` is `Own`); `None` for every other.
+    pub kms: Option<kms::caller::KmsClient>,
 }
 
 /// What a component reports at the end of a run.

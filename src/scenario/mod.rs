@@ -11,6 +11,8 @@ pub mod schema;
 pub mod variants;
 mod workloads;
 
+use crate::components::kind::Kind;
+use crate::components::kms::caller;
 use crate::components::{self, Account, ComponentSpec};
 use crate::config::{check, Checker};
 pub use crate::config::{Diagnostic, ScenarioError};
@@ -463,8 +465,15 @@ fn validate(
             components_ok = false;
             continue;
         }
+        let link = kms_link(h.kms, h.kms_cache, ck);
         match components::registry::find(h.kind.get_ref()).and_then(|k| (k.parse)(h.rest, ck)) {
-            Some(spec) => components.push((h.id, h.az, spec)),
+            Some(mut spec) => match link {
+                Some(link) => {
+                    spec.set_kms(link);
+                    components.push((h.id, h.az, spec));
+                }
+                None => components_ok = false,
+            },
             None => components_ok = false,
         }
     }
@@ -488,6 +497,7 @@ fn validate(
         }
     }
     if components_ok {
+        components_ok &= check_kms_links(&components, ck);
         check_call_cycles(&components, ck);
         components_ok &= check_groups(&mut components, ck);
     }
@@ -830,6 +840,14 @@ pub fn metric_problem(
                 )));
             }
             let info = kind_of(id).ok_or(None)?;
+            // Any component that names a KMS component has these (`kms::caller`).
+            let tail_path = tail.join(".");
+            if components::kind::KMS_FIELDS
+                .iter()
+                .any(|f| crate::metrics::path_matches(f.path, &tail_path))
+            {
+                return Ok(());
+            }
             (
                 info.fields,
                 tail.join("."),
@@ -1149,6 +1167,9 @@ struct ComponentHeader<'i> {
     kind: Spanned<String>,
     kind_ok: bool,
     az: Option<Spanned<String>>,
+    /// The KMS component it calls (`kms`), and its data-key cache (`kms_cache`).
+    kms: Option<Spanned<String>>,
+    kms_cache: Option<Spanned<DeValue<'i>>>,
     rest: Spanned<DeValue<'i>>,
 }
 
@@ -1174,7 +1195,9 @@ fn component_header<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<Com
     let id = take_str(&mut t, "id", ck);
     let kind = take_str(&mut t, "kind", ck);
     let az = take_str(&mut t, "az", ck);
-    let (id, kind, az) = (id?, kind?, az?);
+    let kms = take_str(&mut t, caller::KEY, ck);
+    let kms_cache = t.remove(caller::CACHE_KEY);
+    let (id, kind, az, kms) = (id?, kind?, az?, kms?);
     let Some(id) = id else {
         ck.error(span.start..span.start, "[[component]] needs an `id`");
         return None;
@@ -1216,8 +1239,100 @@ fn component_header<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<Com
         kind,
         kind_ok,
         az,
+        kms,
+        kms_cache,
         rest: Spanned::new(span, DeValue::Table(t)),
     })
+}
+
+/// A component's `kms` and `kms_cache`, read: `Some(None)` when it names no KMS component,
+/// `None` when either is wrong (reported on `ck`).
+fn kms_link(
+    kms: Option<Spanned<String>>,
+    cache: Option<Spanned<DeValue<'_>>>,
+    ck: &mut Checker,
+) -> Option<Option<caller::KmsLink>> {
+    let cache_span = cache.as_ref().map(|c| c.span());
+    let reuse = match cache {
+        Some(c) => Some(caller::parse_cache(c, ck)?),
+        None => None,
+    };
+    let Some(kms) = kms else {
+        if let Some(span) = cache_span {
+            ck.error(
+                span,
+                format!(
+                    "`{}` is the cache of the keys a component gets from KMS: name the KMS component in `{}` too",
+                    caller::CACHE_KEY,
+                    caller::KEY
+                ),
+            );
+            return None;
+        }
+        return Some(None);
+    };
+    let to = ck.component(&kms, caller::KEY)?;
+    Some(Some(caller::KmsLink {
+        to,
+        span: kms.span(),
+        cache: reuse,
+        cache_span,
+    }))
+}
+
+/// Each `kms` names a KMS component, on a kind that takes one, with a cache only where each
+/// request calls KMS.
+fn check_kms_links(components: &[ParsedComponent], ck: &mut Checker) -> bool {
+    let kms_kind = components::kms::KmsConfig::INFO;
+    let mut ok = true;
+    for (id, _, spec) in components {
+        let Some(link) = spec.kms() else { continue };
+        let target = &components[link.to];
+        if target.2.config::<components::kms::KmsConfig>().is_none() {
+            ck.error(
+                link.span.clone(),
+                format!(
+                    "`{}` names \"{}\", which is {}; it must name {} (kind = \"{}\")",
+                    caller::KEY,
+                    target.0.get_ref(),
+                    target.2.info().noun,
+                    kms_kind.noun,
+                    kms_kind.name
+                ),
+            );
+            ok = false;
+            continue;
+        }
+        match spec.kms_use() {
+            caller::KmsUse::PerRequest => {}
+            caller::KmsUse::Own => {
+                if let Some(span) = &link.cache_span {
+                    ck.error(
+                        span.clone(),
+                        format!(
+                            "\"{}\" is {}, which calls KMS as AWS does, not through a data-key cache: `{}` is for components that decrypt each request themselves",
+                            id.get_ref(),
+                            spec.info().noun,
+                            caller::CACHE_KEY
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+            caller::KmsUse::Refused(why) => {
+                ck.error(
+                    link.span.clone(),
+                    format!(
+                        "\"{}\" takes no `{}` here: {why}",
+                        id.get_ref(),
+                        caller::KEY
+                    ),
+                );
+                ok = false;
+            }
+        }
+    }
+    ok
 }
 
 /// Synchronous calls cannot loop: a request would wait on itself.
@@ -1266,6 +1381,7 @@ fn check_groups(components: &mut [ParsedComponent], ck: &mut Checker) -> bool {
         fronted_by: vec![None; components.len()],
         volume_hosts: components.iter().map(|c| c.2.takes_volumes()).collect(),
         volumes: vec![None; components.len()],
+        kms: components.iter().map(|c| c.2.kms().map(|l| l.to)).collect(),
         ..Default::default()
     };
     let answers: Vec<bool> = components.iter().map(|c| c.2.answers_calls()).collect();

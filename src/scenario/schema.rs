@@ -6,6 +6,7 @@
 //! apart by `kind`.
 
 use super::keys;
+use crate::components::kms::caller;
 use crate::components::registry::KINDS;
 use crate::config::keys::{Key, KeyType, CALL, RETRY};
 use serde_json::{json, Map, Value};
@@ -132,6 +133,20 @@ fn component_schema(info: &crate::components::kind::KindInfo) -> Value {
             json!({ "type": "string", "description": "the availability zone it is placed in (omit: regional)" }),
         );
     }
+    // Any component may name the KMS component it calls (`components::kms::caller`).
+    if !info.keys.iter().any(|k| k.name == caller::KEY) {
+        props.insert(
+            caller::KEY.into(),
+            json!({ "type": "string", "description": "the id of the KMS component it calls: S3 with SSE-KMS for each GET and PUT, Lambda at each cold start, any other kind before each request it handles (Decrypt)" }),
+        );
+    }
+    props.insert(
+        caller::CACHE_KEY.into(),
+        table(
+            caller::CACHE_KEYS,
+            "with `kms`, on a kind that decrypts each request: the AWS Encryption SDK's data-key cache",
+        ),
+    );
     let required = schema["required"]
         .as_array_mut()
         .expect("a table lists what it requires");

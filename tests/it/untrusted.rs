@@ -735,6 +735,11 @@ fn the_readme_states_every_limit() {
         format!("| {} |", grouped(MAX_CACHE_ENTRIES as u64)),
         format!("| {} edge locations |", MAX_EDGE_LOCATIONS),
         format!("| {} units per side |", grouped(MAX_DYNAMODB_UNITS as u64)),
+        format!(
+            "| {} | a partition per range",
+            grouped(MAX_S3_PREFIXES as u64)
+        ),
+        format!("| {} | about 40 bytes", grouped(MAX_S3_RESTORES as u64)),
         format!("| {} |", grouped(MAX_EVENTS_PER_ACTOR as u64)),
         format!("| {} I/Os |", grouped(MAX_EBS_IOS_PER_REQUEST as u64)),
         format!("| {} characters |", MAX_NAME_LEN),

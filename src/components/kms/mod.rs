@@ -11,7 +11,11 @@
 //!
 //! A request over the quota is answered at once with 400 (ThrottlingException), which the
 //! SDKs retry as a throttle (see `SDK_SERVICE`); an accepted one after `latency`.
+//!
+//! Its callers (S3 SSE-KMS, Lambda's init, any component given `kms = "…"`) reach it through
+//! one shared mechanism, `caller`.
 
+pub mod caller;
 mod config;
 mod kind;
 

@@ -9,6 +9,7 @@ use crate::components::kind::{
     AccountClaims, Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, LatencySeries,
     Mark, PlotLine, PlotPanel, Series, Tone, Unit,
 };
+use crate::components::kms::caller::KmsUse;
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::RawComponentTable;
 use crate::config::Checker;
@@ -415,6 +416,12 @@ impl Kind for LambdaConfig {
     /// Callers invoke a function through the Lambda API (a service calling it with an SDK):
     /// TooManyRequestsException (429) is its throttling error (aws-facts: §2 throttling, §7
     /// SDK retries). A function error is a 200 with an error, never retried.
+    /// aws-facts: §12 KMS: a function whose environment variables are encrypted under a KMS
+    /// key has Lambda decrypt them at each cold start, a request against the account's quota.
+    fn kms_use(&self) -> KmsUse {
+        KmsUse::Own
+    }
+
     fn sdk_service(&self) -> Option<SdkService> {
         Some(SdkService {
             throttles: &[super::THROTTLED],

@@ -12,6 +12,11 @@
 //! answers it with success and `X-Amz-Function-Error`, which the kernel carries as
 //! `Outcome::Error` (aws-facts: §2 sync Invoke results): an error no SDK retries, that API
 //! Gateway and load balancers turn into 502 or 500.
+//!
+//! With `kms = "…"` (its environment variables encrypted under a KMS key), each on-demand
+//! cold start decrypts them after Init and before the handler: one Decrypt against the
+//! account's KMS quota, retried by the SDK. If it still fails, the invocation is answered 502
+//! (`KMS_INIT_FAILED`) and the environment is discarded.
 
 mod config;
 mod kind;
@@ -19,11 +24,12 @@ mod kind;
 pub use config::{LambdaConfig, Reuse, Version};
 use kind::{COLD_STARTS, CONCURRENCY, DURATION, ENVIRONMENTS, INVOCATIONS, THROTTLES};
 
+use super::kms::caller::{self, KmsClient};
 use super::token_bucket::TokenBucket;
 use super::{
     pack, unpack, AfterReply, BuildEnv, CallCursor, Component, ComponentReport, Edge, Token,
 };
-use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime, TimerHandle};
+use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, Reply, SimRng, SimTime, TimerHandle};
 use crate::metrics::{Clock, Counter, EventLog, Hist, Latency, Level, MetricSet, WindowedCounts};
 use crate::status;
 use rand::Rng;
@@ -48,6 +54,13 @@ pub const THROTTLED: u16 = status::TOO_MANY_REQUESTS;
 /// the function timeout). aws-facts: §2 sync Invoke results: HTTP 200 with
 /// `X-Amz-Function-Error`, not retried by SDKs; the kernel's `Outcome::Error`.
 pub const FUNCTION_ERROR: Outcome = Outcome::Error;
+
+/// The status of an invocation whose cold start could not decrypt the function's environment
+/// variables: Lambda's Invoke API answers KMSAccessDeniedException, KMSDisabledException,
+/// KMSInvalidStateException and KMSNotFoundException ("Lambda couldn't decrypt the
+/// environment variables …") with HTTP 502 (API_Invoke, Errors). It documents no error for a
+/// throttled Decrypt; the same 502 is a choice.
+pub const KMS_INIT_FAILED: u16 = status::BAD_GATEWAY;
 /// The name of a function error under `by_status.` in the summary.
 const FUNCTION_ERROR_LABEL: &str = "function_error";
 
@@ -281,6 +294,8 @@ impl Token for Timer {
 /// A running Lambda function: its execution environments, versions and concurrency.
 pub struct Lambda {
     cfg: LambdaConfig,
+    /// Its client of the KMS component that decrypts its environment variables (`kms`).
+    kms: Option<KmsClient>,
     versions: Vec<Version>,
     clock: Clock,
     rng: SimRng,
@@ -375,6 +390,7 @@ impl Lambda {
             clock,
             rng: env.rng,
             edges: env.edges,
+            kms: env.kms,
             pool,
         }
     }
@@ -541,6 +557,40 @@ impl Lambda {
         }
     }
 
+    /// A cold start's Init is done: with a `kms`, it first decrypts the function's
+    /// environment variables (one Decrypt per cold start), then the handler runs.
+    fn init_done(&mut self, ctx: &mut Ctx<'_>, i: Invocation) {
+        match self.kms.as_mut() {
+            Some(k) => {
+                let j = &self.jobs[i.job];
+                k.call(ctx, &mut self.rng, j.msg, i.index(), j.arrived);
+            }
+            None => self.start_handler(ctx, i.job),
+        }
+    }
+
+    /// KMS answered a cold start's Decrypt (after the SDK's retries): the handler runs, or the
+    /// invocation fails as Lambda's Invoke API does when it cannot decrypt the environment
+    /// variables.
+    fn kms_reply(&mut self, ctx: &mut Ctx<'_>, r: &Reply) {
+        let Some(done) = self
+            .kms
+            .as_mut()
+            .and_then(|k| k.reply(ctx, &mut self.rng, r))
+        else {
+            return;
+        };
+        let i = Invocation::from_index(done.tag);
+        if !self.running(i) {
+            return;
+        }
+        if done.outcome.is_success() {
+            self.start_handler(ctx, i.job);
+        } else {
+            self.complete(ctx, i.job, Outcome::Status(KMS_INIT_FAILED));
+        }
+    }
+
     fn start_handler(&mut self, ctx: &mut Ctx<'_>, job: usize) {
         let now = ctx.now();
         let version = self.envs[self.jobs[job].env].version;
@@ -616,8 +666,10 @@ impl Lambda {
             .record(&self.clock, now, now - j.started, measured);
         self.release(self.busy - 1);
         self.set_busy(now, -1);
-        if outcome == FUNCTION_ERROR && now - j.started >= self.cfg.timeout {
-            // After a timeout Lambda resets the environment: the next request starts cold.
+        let timed_out = outcome == FUNCTION_ERROR && now - j.started >= self.cfg.timeout;
+        if timed_out || outcome == Outcome::Status(KMS_INIT_FAILED) {
+            // After a timeout Lambda resets the environment: the next request starts cold. An
+            // environment whose Init could not decrypt its variables never served: it goes too.
             let provisioned = self.envs[j.env].provisioned;
             self.end_env(now, j.env);
             if provisioned {
@@ -718,8 +770,14 @@ impl Component for Lambda {
             // No fault of its own kind exists for it (validation allows none).
             Input::Fault { .. } => {}
             Input::Call(call, msg) => self.invoke(ctx, call, msg),
+            Input::Timer(t) if caller::owns(t) => {
+                if let Some(k) = self.kms.as_mut() {
+                    k.timer(ctx, &mut self.rng, t);
+                }
+            }
+            Input::Reply(r) if caller::owns(r.tag) => self.kms_reply(ctx, &r),
             Input::Timer(t) => match Timer::decode(t) {
-                Some(Timer::InitDone(i)) if self.running(i) => self.start_handler(ctx, i.job),
+                Some(Timer::InitDone(i)) if self.running(i) => self.init_done(ctx, i),
                 Some(Timer::WorkDone(i)) if self.running(i) => self.proceed(ctx, i.job),
                 Some(Timer::Timeout(i)) if self.running(i) => {
                     // Fired: nothing left to cancel.
@@ -763,6 +821,9 @@ impl Component for Lambda {
         self.environments.finish(c);
         self.duration.finish();
         let mut m = MetricSet::default();
+        if let Some(k) = &self.kms {
+            k.report(&mut m);
+        }
         let inv = self.invocations.total();
         m.count("invocations", inv);
         m.count("cold_starts", self.cold_starts.total());

@@ -272,9 +272,11 @@ fn layers(sc: &Scenario) -> Vec<usize> {
     for _ in 0..n {
         let mut changed = false;
         for (i, c) in sc.components.iter().enumerate() {
-            for call in c.spec.calls() {
-                if col[call.to] < col[i] + 1 {
-                    col[call.to] = col[i] + 1;
+            // A component's KMS component (`kms`) sits after it, like a callee.
+            let kms = c.spec.kms().map(|l| l.to);
+            for to in c.spec.calls().iter().map(|c| c.to).chain(kms) {
+                if col[to] < col[i] + 1 {
+                    col[to] = col[i] + 1;
                     changed = true;
                 }
             }
@@ -315,6 +317,13 @@ fn merged_edges(sc: &Scenario, c: usize) -> Vec<Edge> {
                 .entry((i, call.to))
                 .or_default()
                 .push(call_words(call.probability, call.timeout));
+        }
+        // The calls it makes to its KMS component for keys, drawn as any call.
+        if let Some(link) = d.spec.kms() {
+            pairs
+                .entry((i, link.to))
+                .or_default()
+                .push("keys".to_string());
         }
     }
     let mut edges: Vec<Edge> = pairs

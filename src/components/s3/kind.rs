@@ -1,0 +1,367 @@
+//! What `s3` declares about itself: its keys, series, summary fields, columns, plot panels
+//! and events, the retries AWS's SDKs apply to it, and its use of KMS.
+
+use super::config::{self, S3Config, CLASSES, ENCRYPTIONS, ENFORCEMENTS, NAMINGS, TIERS};
+use super::SLOW_DOWN;
+use crate::components::kind::{
+    Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, LatencySeries, Mark,
+    PlotLine, PlotPanel, Relations, Series, Tone, Unit,
+};
+use crate::components::kms::caller::KmsUse;
+use crate::components::{BuildEnv, Component, Shared};
+use crate::config::raw::RawComponentTable;
+use crate::config::Checker;
+use crate::limits::MAX_S3_PREFIXES;
+use crate::retry::{SdkService, ServiceFamily};
+
+pub(super) const REQUESTS: Series = Series {
+    id: "requests_rps",
+    unit: Unit::PerSecond,
+    about: "requests received (reads, writes and restores)",
+};
+pub(super) const SLOWDOWNS: Series = Series {
+    id: "slowdowns_rps",
+    unit: Unit::PerSecond,
+    about: "requests refused with 503 SlowDown: their partition's rate spent",
+};
+pub(super) const KMS_FAILURES: Series = Series {
+    id: "kms_failures_rps",
+    unit: Unit::PerSecond,
+    about: "SSE-KMS requests answered 503 because KMS gave no key after the SDK's retries",
+};
+pub(super) const PARTITIONS: Series = Series {
+    id: "partitions",
+    unit: Unit::Number,
+    about: "partitions the bucket's prefixes are split over, time-averaged",
+};
+pub(super) static RESPONSE: LatencySeries = LatencySeries {
+    p50: Series {
+        id: "response_p50_ms",
+        unit: Unit::Milliseconds,
+        about: "median time from arrival to a successful answer",
+    },
+    p95: Series {
+        id: "response_p95_ms",
+        unit: Unit::Milliseconds,
+        about: "95th percentile of the time from arrival to a successful answer",
+    },
+    p99: Series {
+        id: "response_p99_ms",
+        unit: Unit::Milliseconds,
+        about: "99th percentile of the time from arrival to a successful answer",
+    },
+};
+
+const OPS: KeyType = KeyType::Words;
+
+impl Kind for S3Config {
+    const INFO: &'static KindInfo = &KindInfo {
+        name: "s3",
+        title: "Amazon S3",
+        noun: "an S3 bucket",
+        category: Category::Storage,
+        about: "a bucket: partitions per prefix (3,500 writes and 5,500 reads per second each, 503 SlowDown beyond, split under sustained load), key naming, strong read-after-write consistency, storage classes, SSE-KMS and Bucket Keys, price",
+        keys: &[
+            Key {
+                name: "key_naming",
+                ty: KeyType::Word(NAMINGS),
+                required: false,
+                about: "how object keys are named: random (a hashed prefix per key, spread over `prefixes`) or sequential (date-stamped or increasing names, all under one prefix) (default random)",
+            },
+            Key {
+                name: "prefixes",
+                ty: KeyType::Integer { min: 1, max: MAX_S3_PREFIXES },
+                required: false,
+                about: "prefixes random naming spreads keys over; each can become a partition of its own (default 16, one hexadecimal character, a choice)",
+            },
+            Key {
+                name: "partitions",
+                ty: KeyType::Integer { min: 1, max: MAX_S3_PREFIXES },
+                required: false,
+                about: "partitions the bucket starts with, each an equal range of its prefixes (default 1, a new bucket)",
+            },
+            Key {
+                name: "write_rps",
+                ty: KeyType::Integer { min: 1, max: 1_000_000 },
+                required: false,
+                about: "PUT, COPY, POST and DELETE requests a partition admits per second (default 3,500, AWS's documented floor)",
+            },
+            Key {
+                name: "read_rps",
+                ty: KeyType::Integer { min: 1, max: 1_000_000 },
+                required: false,
+                about: "GET and HEAD requests a partition admits per second (default 5,500, AWS's documented floor)",
+            },
+            Key {
+                name: "rate_enforcement",
+                ty: KeyType::Word(ENFORCEMENTS),
+                required: false,
+                about: "how a partition's rates are metered, which AWS does not document (a choice): token_bucket (refilled at the rate, holding one second's worth) or fixed_window (at most the rate in each whole second) (default token_bucket)",
+            },
+            Key {
+                name: "split_delay",
+                ty: KeyType::Duration,
+                required: false,
+                about: "how long a partition must keep throttling (no pause over 1 s) before S3 splits its prefixes in two; undocumented, about 30–60 minutes reported (default 30m)",
+            },
+            Key {
+                name: "reads",
+                ty: OPS,
+                required: false,
+                about: "operations that are reads (GET, HEAD); an operation listed nowhere is a read (default [\"read\", \"get\", \"head\"])",
+            },
+            Key {
+                name: "writes",
+                ty: OPS,
+                required: false,
+                about: "operations that are writes (PUT, COPY, POST, DELETE) (default [\"write\", \"put\", \"copy\", \"post\", \"delete\"]); \"delete\" and \"head\" carry no body, so SSE-KMS calls no KMS for them and DELETE is free",
+            },
+            Key {
+                name: "restores",
+                ty: OPS,
+                required: false,
+                about: "operations that restore an archived object (RestoreObject): 202 at once, the object readable after `restore_time` (default [\"restore\"])",
+            },
+            Key {
+                name: "storage_class",
+                ty: KeyType::Word(CLASSES),
+                required: false,
+                about: "the objects' storage class: standard, intelligent_tiering, standard_ia, onezone_ia, glacier_ir (milliseconds to the first byte), express_onezone (single-digit milliseconds), glacier_flexible or glacier_deep_archive (a GET is refused with 403 InvalidObjectState until the object is restored) (default standard)",
+            },
+            Key {
+                name: "restore_tier",
+                ty: KeyType::Word(TIERS),
+                required: false,
+                about: "archived classes only: how fast restores are: Glacier Flexible Retrieval expedited 1–5 min, standard 3–5 h, bulk 5–12 h; Deep Archive standard within 12 h, bulk within 48 h (default standard)",
+            },
+            Key {
+                name: "restore_time",
+                ty: KeyType::TimeDist,
+                required: false,
+                about: "archived classes only: time from a restore request until the object can be read (default uniform over the tier's documented range)",
+            },
+            Key {
+                name: "read_latency",
+                ty: KeyType::TimeDist,
+                required: false,
+                about: "time to the first byte of a read: AWS says milliseconds, single-digit for Express One Zone (default lognormal median 15 ms, p99 60 ms; Express 3 ms / 9 ms: a choice)",
+            },
+            Key {
+                name: "write_latency",
+                ty: KeyType::TimeDist,
+                required: false,
+                about: "time to answer a write (default lognormal median 25 ms, p99 100 ms; Express 3 ms / 9 ms: a choice)",
+            },
+            Key {
+                name: "encryption",
+                ty: KeyType::Word(ENCRYPTIONS),
+                required: false,
+                about: "sse-s3 (S3's own keys, no KMS call) or sse-kms (every PUT calls GenerateDataKey and every GET Decrypt on the KMS component named by `kms`) (default sse-s3)",
+            },
+            Key {
+                name: "bucket_key",
+                ty: KeyType::Bool,
+                required: false,
+                about: "SSE-KMS only: an S3 Bucket Key, a bucket-level key S3 fetches once per requester and reuses for `bucket_key_period`, cutting calls to KMS (default false)",
+            },
+            Key {
+                name: "bucket_key_period",
+                ty: KeyType::Duration,
+                required: false,
+                about: "how long S3 reuses a bucket-level key for a requester; AWS says \"a limited time period\" and no figure (default 5m, a choice)",
+            },
+            Key {
+                name: "stored_gb",
+                ty: KeyType::Number { min: 0.0, max: 1e12 },
+                required: false,
+                about: "data stored, for the storage price [GB] (default 0)",
+            },
+            Key {
+                name: "internet_egress",
+                ty: KeyType::Bool,
+                required: false,
+                about: "whether reads go out to the internet, priced per GB; transfer within the Region is free (default false)",
+            },
+        ],
+        faults: &[],
+        series: &[
+            &REQUESTS,
+            &SLOWDOWNS,
+            &KMS_FAILURES,
+            &PARTITIONS,
+            &RESPONSE.p50,
+            &RESPONSE.p95,
+            &RESPONSE.p99,
+        ],
+        fields: &[
+            Field {
+                path: "requests",
+                unit: Unit::Count,
+                about: "requests received in the measured period",
+            },
+            Field {
+                path: "slowdowns",
+                unit: Unit::Count,
+                about: "requests refused with 503 SlowDown",
+            },
+            Field {
+                path: "slowdown_fraction",
+                unit: Unit::Share,
+                about: "share of requests refused with 503 SlowDown",
+            },
+            Field {
+                path: "kms_failures",
+                unit: Unit::Count,
+                about: "SSE-KMS requests answered 503 because KMS gave no key after the SDK's retries",
+            },
+            Field {
+                path: "splits",
+                unit: Unit::Count,
+                about: "partitions split in the measured period",
+            },
+            Field {
+                path: "partitions",
+                unit: Unit::Number,
+                about: "partitions at the end of the run",
+            },
+            Field {
+                path: "partitions_max",
+                unit: Unit::Number,
+                about: "the most partitions at once",
+            },
+            Field {
+                path: "archived_refused",
+                unit: Unit::Count,
+                about: "GETs of archived objects not yet restored, refused with 403 InvalidObjectState",
+            },
+            Field {
+                path: "restores",
+                unit: Unit::Count,
+                about: "restore requests accepted (202)",
+            },
+            Field {
+                path: "by_status.*",
+                unit: Unit::Count,
+                about: "requests by the status they were answered with",
+            },
+            Field {
+                path: "cost_usd",
+                unit: Unit::Usd,
+                about: "S3 Standard's price (us-east-1) for the measured period: requests (5xx not billed, DELETE free), storage of `stored_gb`, transfer out to the internet; other classes unpriced",
+            },
+            crate::components::kind::RESPONSE_MS,
+            crate::components::kind::LATE_REPLIES,
+        ],
+        columns: &[
+            Column {
+                label: "503 SlowDown, of requests",
+                field: "slowdown_fraction",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "requests",
+                field: "requests",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "partitions",
+                field: "partitions",
+                unit: Unit::Number,
+            },
+            Column {
+                label: "cost",
+                field: "cost_usd",
+                unit: Unit::Usd,
+            },
+            crate::components::kind::LATE_REPLIES_COLUMN,
+        ],
+        panels: &[
+            PlotPanel {
+                axis: "requests/s",
+                lines: &[
+                    PlotLine {
+                        series: &REQUESTS,
+                        label: "received",
+                        tone: Tone::Offered,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &SLOWDOWNS,
+                        label: "503 SlowDown",
+                        tone: Tone::Bad,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &KMS_FAILURES,
+                        label: "503, no key from KMS",
+                        tone: Tone::Warn,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+            PlotPanel {
+                axis: "partitions",
+                lines: &[PlotLine {
+                    series: &PARTITIONS,
+                    label: "partitions",
+                    tone: Tone::Load,
+                    scale: 1.0,
+                }],
+                y_max: None,
+            },
+        ],
+        events: &[EventInfo {
+            event: "prefix_split",
+            mark: Mark::Instant,
+        }],
+    };
+
+    fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
+        config::parse(table, ck)
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
+        self.lines()
+    }
+
+    fn build(&self, _index: usize, env: BuildEnv, _shared: &Shared) -> Box<dyn Component> {
+        Box::new(super::S3::new(self.clone(), env))
+    }
+
+    fn sdk_service(&self) -> Option<SdkService> {
+        Some(SDK_SERVICE)
+    }
+
+    fn kms_use(&self) -> KmsUse {
+        if self.sse_kms {
+            KmsUse::Own
+        } else {
+            KmsUse::Refused(
+                "a bucket calls KMS only to encrypt with SSE-KMS: add encryption = \"sse-kms\"",
+            )
+        }
+    }
+
+    /// SSE-KMS needs the KMS component whose key encrypts the objects.
+    fn relate(&mut self, me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
+        if self.sse_kms && rel.kms.get(me).is_some_and(Option::is_none) {
+            ck.error(
+                self.encryption_span.clone(),
+                format!(
+                    "\"{}\" encrypts with SSE-KMS: name the KMS component whose key it uses, `kms = \"…\"`",
+                    rel.ids[me]
+                ),
+            );
+            return false;
+        }
+        true
+    }
+}
+
+/// S3 as its SDK clients see it: 503 SlowDown is a throttling error, which every SDK
+/// retries (aws-facts: §8 request rates, "back off and retry"; §7 SDK retries).
+pub const SDK_SERVICE: SdkService = SdkService {
+    throttles: &[SLOW_DOWN],
+    family: ServiceFamily::Other,
+};
