@@ -84,7 +84,10 @@ fn round_word(word: &str) -> String {
     let start = word.find(|c: char| c != '(').unwrap_or(word.len());
     let end = word
         .rfind(|c: char| !matches!(c, ',' | ';' | ')' | ':'))
-        .map_or(start, |e| e + 1)
+        // The end of the last character kept, which may take more than one byte ("×").
+        .map_or(start, |e| {
+            e + word[e..].chars().next().map_or(1, char::len_utf8)
+        })
         .max(start);
     let (lead, core, tail) = (&word[..start], &word[start..end], &word[end..]);
     let rounded = duration_word(core).or_else(|| {
@@ -121,6 +124,12 @@ fn duration_word(w: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_word_ending_in_a_wide_character_is_kept_whole() {
+        assert_eq!(round_line("10s × 3"), "10 s × 3");
+        assert_eq!(round_line("(×)"), "(×)");
+    }
 
     #[test]
     fn numbers_are_rounded_as_said_aloud() {
