@@ -86,3 +86,15 @@ pub const MAX_EVENTS_PER_ACTOR: usize = 10_000;
 
 /// The most variants a scenario may have, its sweep's points included: each runs every seed.
 pub const MAX_VARIANTS: usize = 1_000;
+
+/// The most DNS clients a `route53` component may model (`clients`), and the most resolvers
+/// (`resolvers`): each holds its cached answer (16 bytes), so memory grows with them, never
+/// with the queries served.
+pub const MAX_DNS_CLIENTS: i64 = 1_000_000;
+
+/// The most records a `route53` component may route between: each has its share and its
+/// health as series of their own, declared one by one.
+pub const MAX_DNS_RECORDS: usize = 4;
+
+/// The most health checkers a `route53` health check may use (`checkers`; AWS uses about 15).
+pub const MAX_HEALTH_CHECKERS: i64 = 64;

@@ -4,7 +4,8 @@
 
 use super::kind::{KindEntry, KindInfo};
 use super::{
-    api_gateway, cache, dynamodb, ec2_autoscaling, kms, lambda, load_balancer, rds, service,
+    api_gateway, cache, dynamodb, ec2_autoscaling, kms, lambda, load_balancer, rds, route53,
+    service,
 };
 
 /// Every kind, in the order the reports and the JSON Schema list them.
@@ -18,6 +19,7 @@ pub const KINDS: &[KindEntry] = &[
     KindEntry::of::<ec2_autoscaling::AsgConfig>(),
     KindEntry::of::<rds::RdsConfig>(),
     KindEntry::of::<kms::KmsConfig>(),
+    KindEntry::of::<route53::Route53Config>(),
 ];
 
 /// The kind named `name`.

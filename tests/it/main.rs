@@ -22,6 +22,7 @@ pub mod queueing;
 mod rds;
 mod reports;
 mod requests;
+mod route53;
 mod schema;
 mod shards;
 mod slides;
