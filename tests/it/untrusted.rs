@@ -733,7 +733,7 @@ fn the_readme_states_every_limit() {
         format!("| {} units per side |", grouped(MAX_DYNAMODB_UNITS as u64)),
         format!("| {} |", grouped(MAX_EVENTS_PER_ACTOR as u64)),
         format!("| {} each |", grouped(MAX_DNS_CLIENTS as u64)),
-        format!("| `route53` name | {} |", MAX_DNS_RECORDS),
+        format!("records of a `route53` name | {} |", MAX_DNS_RECORDS),
         format!("| {} | AWS uses about 15 |", MAX_HEALTH_CHECKERS),
         format!("| {} characters |", MAX_NAME_LEN),
         format!("| {} characters each |", MAX_SLIDE_TEXT_LEN),
