@@ -2,7 +2,8 @@
 //! written to `events.csv` so plots can mark it.
 //!
 //! Faults here are the generic ones the kernel can apply to any component: a zone outage
-//! (every component placed in the zone unreachable), a component down, latency and error
+//! (every component placed in the zone unreachable), a region outage (every component of
+//! the region unreachable), a component down, latency and error
 //! injection on a component or on one call edge. Kind-specific failures (an RDS primary, a
 //! cache node) belong to their components.
 
@@ -28,6 +29,11 @@ pub enum Effect {
         az: String,
         actors: Vec<ActorId>,
         signals: Vec<(ActorId, u32)>,
+    },
+    /// Every component of the region is unreachable, whatever its kind.
+    RegionOutage {
+        region: String,
+        actors: Vec<ActorId>,
     },
     Down {
         actor: ActorId,
@@ -107,6 +113,11 @@ impl Timeline {
                 }
                 for &(a, code) in signals {
                     ctx.signal_fault(a, code, on);
+                }
+            }
+            Effect::RegionOutage { actors, .. } => {
+                for &a in actors {
+                    faults.set_down(a, on);
                 }
             }
             Effect::Down { actor } => faults.set_down(*actor, on),

@@ -103,3 +103,14 @@ pub const MAX_S3_PREFIXES: i64 = 4_096;
 /// The most restored archive objects an S3 bucket remembers (each about 40 bytes); past it,
 /// the restore of the lowest key is forgotten, as AWS lets a restored copy expire.
 pub const MAX_S3_RESTORES: usize = 1_000_000;
+/// The most DNS clients a `route53` component may model (`clients`), and the most resolvers
+/// (`resolvers`): each holds its cached answer (16 bytes), so memory grows with them, never
+/// with the queries served.
+pub const MAX_DNS_CLIENTS: i64 = 1_000_000;
+
+/// The most records a `route53` component may route between: each has its share and its
+/// health as series of their own, declared one by one.
+pub const MAX_DNS_RECORDS: usize = 4;
+
+/// The most health checkers a `route53` health check may use (`checkers`; AWS uses about 15).
+pub const MAX_HEALTH_CHECKERS: i64 = 64;

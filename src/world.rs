@@ -66,9 +66,14 @@ impl World {
                             call.op,
                             call.probability,
                             call.timeout,
-                            call.latency
-                                .clone()
-                                .unwrap_or_else(|| scenario.network.between(&c.az, &callee.az)),
+                            call.latency.clone().unwrap_or_else(|| {
+                                scenario.network.between(
+                                    &c.region,
+                                    &c.az,
+                                    &callee.region,
+                                    &callee.az,
+                                )
+                            }),
                             retry_policy(call.retry.as_ref(), &callee.spec),
                         )
                     })
@@ -82,7 +87,9 @@ impl World {
                         OpChoice::Inherit,
                         1.0,
                         None,
-                        scenario.network.between(&c.az, &callee.az),
+                        scenario
+                            .network
+                            .between(&c.region, &c.az, &callee.region, &callee.az),
                         retry_policy(None, &callee.spec),
                     );
                     (KmsClient::new(edge, clock), link.cache)
@@ -104,6 +111,13 @@ impl World {
                             .calls()
                             .iter()
                             .map(|call| scenario.components[call.to].az.clone())
+                            .collect(),
+                        region: c.region.clone(),
+                        edge_regions: c
+                            .spec
+                            .calls()
+                            .iter()
+                            .map(|call| scenario.components[call.to].region.clone())
                             .collect(),
                         edge_names: c
                             .spec

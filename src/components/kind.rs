@@ -342,6 +342,12 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         false
     }
 
+    /// Whether it is a global service, in no region (Route 53): it takes no `region` or
+    /// `az`, and no region's outage takes it down.
+    fn global(&self) -> bool {
+        false
+    }
+
     /// The zones it uses besides its `az`.
     fn zones(&self) -> Vec<&str> {
         Vec::new()
@@ -430,6 +436,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn routes_to_one(&self) -> bool;
     /// `Kind::spans_zones`: whether it spans zones rather than sitting in one `az`.
     fn spans_zones(&self) -> bool;
+    /// `Kind::global`: whether it is a global service, in no region.
+    fn global(&self) -> bool;
     /// `Kind::zones`: the zones it uses besides its `az`.
     fn zones(&self) -> Vec<&str>;
     /// `Kind::zone_outage`: what a failure of zone `zone` does to it, placed in `az`.
@@ -482,6 +490,9 @@ impl<K: Kind> DynKind for K {
     }
     fn spans_zones(&self) -> bool {
         Kind::spans_zones(self)
+    }
+    fn global(&self) -> bool {
+        Kind::global(self)
     }
     fn zones(&self) -> Vec<&str> {
         Kind::zones(self)

@@ -20,6 +20,7 @@ pub mod load_balancer;
 pub mod lru;
 pub mod rds;
 pub mod registry;
+pub mod route53;
 pub mod s3;
 pub mod service;
 pub mod target_group;
@@ -155,7 +156,11 @@ impl Edge {
     }
 }
 
-/// One-way network latency between components, by zone placement.
+/// The name of the region of components that name none, unless `[network] region` says
+/// otherwise: a scenario that never speaks of regions has all its components in it.
+pub const HOME_REGION: &str = "home";
+
+/// One-way network latency between components, by region and zone placement.
 #[derive(Clone, Debug)]
 pub struct Network {
     /// One-way latency of a hop within a zone, or to a regional component [s]. Default
@@ -163,11 +168,17 @@ pub struct Network {
     pub same_az: Dist,
     /// One-way latency of a hop between zones [s]. Default uniform 0.5–1 ms.
     pub cross_az: Dist,
+    /// One-way latency of a hop between regions [s]. Default uniform 30–40 ms.
+    pub cross_region: Dist,
+    /// The region of components that name none. Default `HOME_REGION`.
+    pub region: String,
 }
 
 impl Default for Network {
     fn default() -> Self {
-        // aws-facts: §13 network latency: same-AZ 0.1–0.25 ms one-way, cross-AZ 0.5–1 ms one-way.
+        // aws-facts: §13 network latency: same-AZ 0.1–0.25 ms one-way, cross-AZ 0.5–1 ms
+        // one-way, cross-Region "tens of ms" (the derived default); 30–40 ms one-way is a
+        // choice within it (regions of one continent), to be set per scenario.
         Network {
             same_az: Dist::Uniform {
                 min: 0.000_1,
@@ -177,14 +188,24 @@ impl Default for Network {
                 min: 0.000_5,
                 max: 0.001,
             },
+            cross_region: Dist::Uniform {
+                min: 0.030,
+                max: 0.040,
+            },
+            region: HOME_REGION.to_string(),
         }
     }
 }
 
 impl Network {
-    /// The hop latency between components placed in `a` and `b`. A component with no zone
-    /// is regional (DynamoDB, Lambda's front end): its hops count as same-zone.
-    pub fn between(&self, a: &Option<String>, b: &Option<String>) -> Dist {
+    /// The hop latency between a component in region `ra`, zone `a` and one in region `rb`,
+    /// zone `b`. Regions differ: the cross-region latency, whatever the zones. A component
+    /// with no zone is regional (DynamoDB, Lambda's front end): within its region its hops
+    /// count as same-zone.
+    pub fn between(&self, ra: &str, a: &Option<String>, rb: &str, b: &Option<String>) -> Dist {
+        if ra != rb {
+            return self.cross_region.clone();
+        }
         match (a, b) {
             (Some(a), Some(b)) if a != b => self.cross_az.clone(),
             _ => self.same_az.clone(),
@@ -408,6 +429,10 @@ pub struct BuildEnv {
     pub edges: Vec<Edge>,
     /// The zone of each call's callee (`None`: regional), in the same order.
     pub edge_zones: Vec<Option<String>>,
+    /// Its own region.
+    pub region: String,
+    /// The region of each call's callee, in the same order.
+    pub edge_regions: Vec<String>,
     /// The id of each call's callee, in the same order, for event records.
     pub edge_names: Vec<String>,
     /// One-way latencies by zone, for components that span zones.

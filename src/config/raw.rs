@@ -21,6 +21,7 @@ pub struct RawFault {
     pub for_: Option<Spanned<String>>,
     pub kind: Spanned<String>,
     pub az: Option<Spanned<String>>,
+    pub region: Option<Spanned<String>>,
     pub target: Option<Spanned<String>>,
     pub from: Option<Spanned<String>>,
     pub to: Option<Spanned<String>>,

@@ -25,6 +25,7 @@ const GENERIC: &[(&str, &str, &[&str])] = &[
         "`target` (or `from` and `to`), and `add`",
         &["target", "from", "to", "add"],
     ),
+    ("region_outage", "`region`", &["region"]),
 ];
 
 /// Every fault kind: (name, what it takes in words, its keys, the component kind it belongs
@@ -76,8 +77,9 @@ pub fn parse(
         return None;
     }
     // Keys given that this kind does not take.
-    let given: [(&str, Option<std::ops::Range<usize>>); 9] = [
+    let given: [(&str, Option<std::ops::Range<usize>>); 10] = [
         ("az", f.az.as_ref().map(|v| v.span())),
+        ("region", f.region.as_ref().map(|v| v.span())),
         ("target", f.target.as_ref().map(|v| v.span())),
         ("from", f.from.as_ref().map(|v| v.span())),
         ("to", f.to.as_ref().map(|v| v.span())),
@@ -176,6 +178,7 @@ pub fn parse(
                 },
             )
         }
+        "region_outage" => region_outage(f, span, components, ck)?,
         "component_down" => {
             let Some(t) = &f.target else {
                 ck.error(span, "a fault of kind \"component_down\" needs `target`");
@@ -283,6 +286,53 @@ pub fn parse(
         label,
         effect,
     })
+}
+
+/// A whole region fails: every component placed in it is unreachable while it lasts,
+/// whatever its kind (an Auto Scaling group's every zone is in the region, a database's
+/// standby too), as a zone's outage makes the components in the zone. A global service
+/// (Route 53) is in no region and stays up.
+fn region_outage(
+    f: &RawFault,
+    span: std::ops::Range<usize>,
+    components: &[ComponentDecl],
+    ck: &mut Checker,
+) -> Option<(String, Effect)> {
+    let Some(region) = &f.region else {
+        ck.error(span, "a fault of kind \"region_outage\" needs `region`");
+        return None;
+    };
+    let actors: Vec<ActorId> = components
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.region == *region.get_ref() && !c.spec.global())
+        .map(|(i, _)| i as ActorId)
+        .collect();
+    if actors.is_empty() {
+        let mut regions: Vec<&str> = components
+            .iter()
+            .filter(|c| !c.spec.global())
+            .map(|c| c.region.as_str())
+            .collect();
+        regions.sort_unstable();
+        regions.dedup();
+        ck.error(
+            region.span(),
+            format!(
+                "no component is placed in region \"{}\"; regions in use: {}",
+                crate::text::printable(region.get_ref()),
+                regions.join(", ")
+            ),
+        );
+        return None;
+    }
+    Some((
+        format!("region {} outage", region.get_ref()),
+        Effect::RegionOutage {
+            region: region.get_ref().clone(),
+            actors,
+        },
+    ))
 }
 
 /// A fault particular to a kind: its target must be of that kind, which reads the rest.

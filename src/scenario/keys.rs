@@ -136,6 +136,18 @@ pub const NETWORK: &[Key] = &[
         required: false,
         about: "one-way latency of a hop between zones (default uniform 0.5–1 ms)",
     },
+    Key {
+        name: "cross_region",
+        ty: KeyType::TimeDist,
+        required: false,
+        about: "one-way latency of a hop between components in different regions, whatever their zones (default uniform 30–40 ms: tens of ms, regions of one continent)",
+    },
+    Key {
+        name: "region",
+        ty: KeyType::Text,
+        required: false,
+        about: "the region of the components that name none (default \"home\")",
+    },
 ];
 
 const ARRIVAL: &[Key] = &[
@@ -377,13 +389,19 @@ pub const FAULT: &[Key] = &[
         ty: KeyType::Text,
         required: true,
         about:
-            "az_outage, component_down, error_injection, latency_injection, or a kind's own fault",
+            "az_outage, component_down, error_injection, latency_injection, region_outage, or a kind's own fault",
     },
     Key {
         name: "az",
         ty: KeyType::Text,
         required: false,
         about: "az_outage: the zone that fails",
+    },
+    Key {
+        name: "region",
+        ty: KeyType::Text,
+        required: false,
+        about: "region_outage: the region that fails (every component in it unreachable)",
     },
     Key {
         name: "target",

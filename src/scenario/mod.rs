@@ -102,6 +102,8 @@ pub struct ComponentDecl {
     pub id: String,
     /// Availability zone, if the component sits in one.
     pub az: Option<String>,
+    /// Its region (`[network] region` unless it names one); its zones belong to it.
+    pub region: String,
     pub spec: ComponentSpec,
 }
 
@@ -455,6 +457,7 @@ fn validate(
             .collect(),
     );
     let mut components = Vec::new();
+    let mut regions: Vec<Option<Spanned<String>>> = Vec::new();
     let mut components_ok = true;
     for h in headers {
         let Some(h) = h else {
@@ -467,13 +470,28 @@ fn validate(
         }
         let link = kms_link(h.kms, h.kms_cache, ck);
         match components::registry::find(h.kind.get_ref()).and_then(|k| (k.parse)(h.rest, ck)) {
-            Some(mut spec) => match link {
-                Some(link) => {
-                    spec.set_kms(link);
-                    components.push((h.id, h.az, spec));
+            Some(mut spec) => {
+                let placed = h.region.as_ref().or(h.az.as_ref());
+                if let (true, Some(p)) = (spec.global(), placed) {
+                    ck.error(
+                        p.span(),
+                        format!(
+                            "\"{}\" is {}, a global service in no region or zone: it takes no `region` or `az`",
+                            h.id.get_ref(),
+                            spec.info().noun
+                        ),
+                    );
+                    components_ok = false;
                 }
-                None => components_ok = false,
-            },
+                match link {
+                    Some(link) => {
+                        spec.set_kms(link);
+                        components.push((h.id, h.az, spec));
+                        regions.push(h.region);
+                    }
+                    None => components_ok = false,
+                }
+            }
             None => components_ok = false,
         }
     }
@@ -628,14 +646,25 @@ fn validate(
             None => ok = false,
         }
     }
-    warn_similar_zones(&components, &raw_faults, ck);
+    let home = network
+        .as_ref()
+        .map_or(components::HOME_REGION, |n| n.region.as_str())
+        .to_string();
+    warn_similar_zones(&components, &regions, &home, &raw_faults, ck);
+    let regions: Vec<String> = regions
+        .into_iter()
+        .map(|r| r.map_or_else(|| home.clone(), Spanned::into_inner))
+        .collect();
+    components_ok &= check_zone_regions(&components, &regions, ck);
     // Faults name components: they are checked when every component could be read.
     let mut fault_specs = Vec::new();
     let decls: Vec<ComponentDecl> = components
         .into_iter()
-        .map(|(id, az, spec)| ComponentDecl {
+        .zip(regions)
+        .map(|((id, az, spec), region)| ComponentDecl {
             id: id.into_inner(),
             az: az.map(Spanned::into_inner),
+            region,
             spec,
         })
         .collect();
@@ -776,24 +805,31 @@ fn check_arrivals(
 /// names equal but for case and punctuation ("us-east-1a" and "US-EAST-1A"), or ending in the
 /// same letter but differing before it ("zone-a" and "zona-a"). Zones that differ in their
 /// last letter ("a" and "b", "us-east-1a" and "us-east-1b") are how zones are named.
+/// Where a zone is first named, and its region (`None`: named by a fault, in any region).
+type Place<'a> = (std::ops::Range<usize>, Option<&'a str>);
+
 fn warn_similar_zones(
     components: &[ParsedComponent],
+    regions: &[Option<Spanned<String>>],
+    home: &str,
     faults: &[Option<Spanned<crate::config::raw::RawFault>>],
     ck: &mut Checker,
 ) {
-    // Each zone name with the first place that uses it.
-    let mut places: BTreeMap<&str, std::ops::Range<usize>> = BTreeMap::new();
-    for (id, az, spec) in components {
+    // Each zone name with the first place that uses it, and its region (a fault's zone is
+    // compared with every region's).
+    let mut places: BTreeMap<&str, Place> = BTreeMap::new();
+    for ((id, az, spec), region) in components.iter().zip(regions) {
+        let region = Some(region.as_ref().map_or(home, |r| r.get_ref().as_str()));
         if let Some(az) = az {
-            places.entry(az.get_ref()).or_insert(az.span());
+            places.entry(az.get_ref()).or_insert((az.span(), region));
         }
         for z in spec.zones() {
-            places.entry(z).or_insert(id.span());
+            places.entry(z).or_insert((id.span(), region));
         }
     }
     for f in faults.iter().flatten() {
         if let Some(az) = &f.get_ref().az {
-            places.entry(az.get_ref()).or_insert(az.span());
+            places.entry(az.get_ref()).or_insert((az.span(), None));
         }
     }
     let normal = |z: &str| -> String {
@@ -802,9 +838,15 @@ fn warn_similar_zones(
             .map(|c| c.to_ascii_lowercase())
             .collect()
     };
-    let zones: Vec<(&str, std::ops::Range<usize>)> = places.into_iter().collect();
-    for (i, (a, _)) in zones.iter().enumerate() {
-        for (b, span) in &zones[i + 1..] {
+    let zones: Vec<(&str, Place)> = places.into_iter().collect();
+    for (i, (a, (_, ra))) in zones.iter().enumerate() {
+        for (b, (span, rb)) in &zones[i + 1..] {
+            // Zones of two regions are told apart by their region ("us-east-1a", "us-west-2a").
+            if let (Some(ra), Some(rb)) = (ra, rb) {
+                if ra != rb {
+                    continue;
+                }
+            }
             let same_letter = a.len() > 1 && b.len() > 1 && a.chars().last() == b.chars().last();
             if normal(a) == normal(b) || same_letter {
                 ck.warn(
@@ -1116,18 +1158,73 @@ fn parse_account(a: &RawAccount, ck: &mut Checker) -> Option<Account> {
 
 fn parse_network(n: &RawNetwork, ck: &mut Checker) -> Option<Network> {
     let d = Network::default();
-    let same_az = match &n.same_az {
-        Some(x) => ck.time_dist(x, "same_az"),
-        None => Some(d.same_az),
-    };
-    let cross_az = match &n.cross_az {
-        Some(x) => ck.time_dist(x, "cross_az"),
-        None => Some(d.cross_az),
-    };
+    let same_az = ck.time_dist_or(&n.same_az, "same_az", d.same_az);
+    let cross_az = ck.time_dist_or(&n.cross_az, "cross_az", d.cross_az);
+    let cross_region = ck.time_dist_or(&n.cross_region, "cross_region", d.cross_region);
+    let region = ck.or(&n.region, d.region, |ck, r| region_name(r, "region", ck));
     Some(Network {
         same_az: same_az?,
         cross_az: cross_az?,
+        cross_region: cross_region?,
+        region: region?,
     })
+}
+
+/// A region's name: letters, digits, '-' and '_', as AWS names them ("us-east-1").
+fn region_name(r: &Spanned<String>, key: &str, ck: &mut Checker) -> Option<String> {
+    let name = r.get_ref();
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        ck.error(
+            r.span(),
+            format!(
+                "`{key}` \"{}\" must be 1 to 64 letters, digits, '-' and '_' (a region such as \"us-east-1\")",
+                crate::text::printable(name)
+            ),
+        );
+        return None;
+    }
+    Some(name.clone())
+}
+
+/// Zones belong to a region: a zone named in two regions is refused (a choice: two zones of
+/// one name would make `az_outage` ambiguous and are most likely a slip of the pen), each
+/// use past the first said where the first is.
+fn check_zone_regions(
+    components: &[ParsedComponent],
+    regions: &[String],
+    ck: &mut Checker,
+) -> bool {
+    let mut first: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
+    let mut ok = true;
+    for ((id, az, spec), region) in components.iter().zip(regions) {
+        let zones = az
+            .iter()
+            .map(|a| (a.get_ref().as_str(), a.span()))
+            .chain(spec.zones().into_iter().map(|z| (z, id.span())));
+        for (zone, span) in zones {
+            match first.get(zone) {
+                None => {
+                    first.insert(zone, (region.as_str(), id.get_ref().as_str()));
+                }
+                Some((r, _)) if *r == region.as_str() => {}
+                Some((r, other)) => {
+                    ck.error(
+                        span,
+                        format!(
+                            "zone \"{zone}\" is in region \"{r}\" (where \"{other}\" uses it), so it cannot be in \"{region}\" too: a zone belongs to one region; name the zones of each region apart (\"{region}a\")"
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+    }
+    ok
 }
 
 /// The elements of `[[name]]`, each a table with its span.
@@ -1170,10 +1267,11 @@ struct ComponentHeader<'i> {
     /// The KMS component it calls (`kms`), and its data-key cache (`kms_cache`).
     kms: Option<Spanned<String>>,
     kms_cache: Option<Spanned<DeValue<'i>>>,
+    region: Option<Spanned<String>>,
     rest: Spanned<DeValue<'i>>,
 }
 
-/// Takes the keys every component has (`id`, `kind`, `az`) out of its table.
+/// Takes the keys every component has (`id`, `kind`, `az`, `region`) out of its table.
 fn component_header<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<ComponentHeader<'i>> {
     let span = v.span();
     let DeValue::Table(mut t) = v.into_inner() else {
@@ -1197,7 +1295,11 @@ fn component_header<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<Com
     let az = take_str(&mut t, "az", ck);
     let kms = take_str(&mut t, caller::KEY, ck);
     let kms_cache = t.remove(caller::CACHE_KEY);
-    let (id, kind, az, kms) = (id?, kind?, az?, kms?);
+    let region = take_str(&mut t, "region", ck);
+    let (id, kind, az, kms, region) = (id?, kind?, az?, kms?, region?);
+    let region_ok = region
+        .as_ref()
+        .is_none_or(|r| region_name(r, "region", ck).is_some());
     let Some(id) = id else {
         ck.error(span.start..span.start, "[[component]] needs an `id`");
         return None;
@@ -1237,10 +1339,11 @@ fn component_header<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<Com
     Some(ComponentHeader {
         id,
         kind,
-        kind_ok,
+        kind_ok: kind_ok && region_ok,
         az,
         kms,
         kms_cache,
+        region,
         rest: Spanned::new(span, DeValue::Table(t)),
     })
 }

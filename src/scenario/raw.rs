@@ -47,6 +47,8 @@ pub struct RawAccount {
 pub struct RawNetwork {
     pub same_az: Option<Spanned<RawDist>>,
     pub cross_az: Option<Spanned<RawDist>>,
+    pub cross_region: Option<Spanned<RawDist>>,
+    pub region: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -113,7 +113,7 @@ fn fault_table() -> Value {
     t
 }
 
-/// A `[[component]]` of one kind: its common keys (`id`, `kind`, `az`) and its own.
+/// A `[[component]]` of one kind: its common keys (`id`, `kind`, `az`, `region`) and its own.
 fn component_schema(info: &crate::components::kind::KindInfo) -> Value {
     let mut schema = table(info.keys, info.about);
     let props = schema["properties"]
@@ -126,6 +126,10 @@ fn component_schema(info: &crate::components::kind::KindInfo) -> Value {
     props.insert(
         "kind".into(),
         json!({ "const": info.name, "description": format!("{}: {}", info.title, info.about) }),
+    );
+    props.insert(
+        "region".into(),
+        json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]+$", "description": "the region it is placed in (omit: the scenario's region, `[network] region`); its zones belong to it" }),
     );
     if !info.keys.iter().any(|k| k.name == "zones") {
         props.insert(

@@ -24,6 +24,7 @@ pub mod queueing;
 mod rds;
 mod reports;
 mod requests;
+mod route53;
 mod s3;
 mod schema;
 mod shards;

@@ -742,6 +742,9 @@ fn the_readme_states_every_limit() {
         format!("| {} | about 40 bytes", grouped(MAX_S3_RESTORES as u64)),
         format!("| {} |", grouped(MAX_EVENTS_PER_ACTOR as u64)),
         format!("| {} I/Os |", grouped(MAX_EBS_IOS_PER_REQUEST as u64)),
+        format!("| {} each |", grouped(MAX_DNS_CLIENTS as u64)),
+        format!("records of a `route53` name | {} |", MAX_DNS_RECORDS),
+        format!("| {} | AWS uses about 15 |", MAX_HEALTH_CHECKERS),
         format!("| {} characters |", MAX_NAME_LEN),
         format!("| {} characters each |", MAX_SLIDE_TEXT_LEN),
         format!(

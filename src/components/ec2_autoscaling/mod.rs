@@ -238,11 +238,13 @@ impl AutoScalingGroup {
                 env.edges
                     .iter()
                     .zip(&cfg.calls)
-                    .zip(&env.edge_zones)
-                    .map(|((e, spec), callee_zone)| {
+                    .zip(env.edge_zones.iter().zip(&env.edge_regions))
+                    .map(|((e, spec), (callee_zone, callee_region))| {
                         let mut e = e.clone();
                         if spec.latency.is_none() {
-                            e.latency = env.network.between(z, callee_zone);
+                            e.latency =
+                                env.network
+                                    .between(&env.region, z, callee_region, callee_zone);
                         }
                         e
                     })

@@ -101,10 +101,11 @@ impl Model {
                 }
             })
             .collect();
-        // A load balancer with no zone of its own has nodes in its targets' zones.
+        // A load balancer with no zone of its own has nodes in its targets' zones; a global
+        // service (Route 53) has none, whatever it routes to.
         for _ in 0..2 {
             for (i, d) in sc.components.iter().enumerate() {
-                if !(d.spec.routes_to_one() && d.az.is_none()) {
+                if !(d.spec.routes_to_one() && d.az.is_none()) || d.spec.global() {
                     continue;
                 }
                 let mut z: Vec<String> = Vec::new();

@@ -127,6 +127,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_word_ending_in_a_wide_character_is_kept_whole() {
+        assert_eq!(round_line("10s × 3"), "10 s × 3");
+        assert_eq!(round_line("(×)"), "(×)");
+    }
+
+    #[test]
     fn numbers_are_rounded_as_said_aloud() {
         assert_eq!(round_line("work 31.381ms"), "work 31 ms");
         assert_eq!(

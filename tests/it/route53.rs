@@ -1,0 +1,305 @@
+//! Route 53 and regions against their documented behaviour (aws-facts §10, §13): the
+//! cross-region hop, a region's outage, health checks' detection time, clients following
+//! within the TTL (or not, when they ignore it), weighted shares.
+
+use crate::{num, per_seed, run};
+
+/// A workload of `rate` requests/s for `duration` to `dns`, a Route 53 name with `dns`'s
+/// own keys, routing to two services `primary` (region us-east-1) and `secondary`
+/// (us-west-2), then `rest` (faults).
+fn two_regions(duration: &str, rate: u32, dns: &str, rest: &str) -> String {
+    format!(
+        r#"[scenario]
+duration = "{duration}"
+seed = 3
+seeds = 5
+[network]
+region = "us-east-1"
+[[workload]]
+name = "users"
+target = "dns"
+arrival = {{ process = "poisson", rate = {rate} }}
+keys = {{ dist = "uniform", count = 1000000 }}
+timeout = "1s"
+[[component]]
+id = "dns"
+kind = "route53"
+{dns}
+[[component]]
+id = "primary"
+kind = "service"
+servers = 100
+service_time = "5ms"
+[[component]]
+id = "secondary"
+kind = "service"
+region = "us-west-2"
+servers = 100
+service_time = "5ms"
+{rest}"#
+    )
+}
+
+const FAILOVER: &str = r#"routing = "failover"
+records = [{ to = "primary", role = "primary" }, { to = "secondary", role = "secondary" }]
+clients = 5000
+resolvers = 500
+"#;
+
+const PRIMARY_DOWN_AT_60S: &str = r#"[[fault]]
+at = "60s"
+kind = "component_down"
+target = "primary"
+"#;
+
+#[test]
+fn a_cross_region_hop_takes_the_cross_region_latency() {
+    // "a" (us-east-1) calls "b": each takes 1 ms of work. In another region each way of the
+    // hop takes the cross-region latency, 20 ms here: a's response time is 1 + 20 + 1 + 20
+    // = 42 ms exactly. In a's region (no zones) each way is a same-zone hop of 0.1–0.25 ms,
+    // 0.175 ms on average: 2.35 ms, within 0.3 ms whatever the draws.
+    let text = |b_region: &str| {
+        format!(
+            r#"[scenario]
+duration = "20s"
+[network]
+region = "us-east-1"
+cross_region = "20ms"
+[[workload]]
+name = "u"
+target = "a"
+arrival = {{ process = "constant", rate = 10 }}
+[[component]]
+id = "a"
+kind = "service"
+servers = 10
+service_time = "1ms"
+calls = [{{ to = "b" }}]
+[[component]]
+id = "b"
+kind = "service"
+region = "{b_region}"
+servers = 10
+service_time = "1ms"
+"#
+        )
+    };
+    let far = run(&text("eu-west-1"));
+    let ms = num(&far, "components.a.response_ms.mean");
+    assert!((ms - 42.0).abs() < 1e-6, "cross-region: {ms} ms");
+    let near = run(&text("us-east-1"));
+    let ms = num(&near, "components.a.response_ms.mean");
+    assert!((2.2..=2.5).contains(&ms), "same region: {ms} ms");
+}
+
+#[test]
+fn a_region_outage_takes_every_component_of_the_region_and_no_other() {
+    // Two services in us-east-1 (one in a zone, one regional) and one in us-west-2, each fed
+    // 100 requests/s for 30 s; us-east-1 is down from 10 s to 20 s. Each east service loses
+    // the 10 s of its traffic, 1,000 requests that time out (1 s client timeout), give or take
+    // one at the edges; the west one loses none.
+    let s = run(r#"[scenario]
+duration = "30s"
+[network]
+region = "us-east-1"
+[[workload]]
+name = "e1"
+target = "east-zoned"
+arrival = { process = "constant", rate = 100 }
+timeout = "1s"
+[[workload]]
+name = "e2"
+target = "east-regional"
+arrival = { process = "constant", rate = 100 }
+timeout = "1s"
+[[workload]]
+name = "w"
+target = "west"
+arrival = { process = "constant", rate = 100 }
+timeout = "1s"
+[[component]]
+id = "east-zoned"
+kind = "service"
+az = "us-east-1a"
+servers = 10
+service_time = "1ms"
+[[component]]
+id = "east-regional"
+kind = "service"
+servers = 10
+service_time = "1ms"
+[[component]]
+id = "west"
+kind = "service"
+region = "us-west-2"
+az = "us-west-2a"
+servers = 10
+service_time = "1ms"
+[[fault]]
+at = "10s"
+for = "10s"
+kind = "region_outage"
+region = "us-east-1"
+"#);
+    for w in ["e1", "e2"] {
+        let lost = num(&s, &format!("workloads.{w}.requests.by_status.timeout"));
+        assert!((999.0..=1001.0).contains(&lost), "{w}: {lost}");
+    }
+    assert!(archsim::metrics::pointer(&s, "workloads.w.requests.by_status.timeout").is_none());
+}
+
+#[test]
+fn a_failover_is_detected_within_interval_times_threshold() {
+    // aws-facts: §10 health checks: 30 s interval, threshold 3, 15 checkers, healthy while
+    // more than 18 % say so. The primary goes down at 60 s; each checker's first probe after
+    // that leaves within one interval, (60, 90] s, and fails at its 6 s timeout (4 s to
+    // connect, 2 s to answer); its third failure in a row, two intervals later, leaves in
+    // (120, 150] and is known 6 s later. Route 53 flips when the 13th of 15 checkers does
+    // (2 of 15 = 13 % healthy is no longer above 18 %): in (126, 156] s, which is within
+    // the fault's time + interval × threshold (150 s) + the probe's timeout, and at least
+    // interval × (threshold − 1) after it.
+    let s = run(&two_regions("4m", 50, FAILOVER, PRIMARY_DOWN_AT_60S));
+    for at in per_seed(&s, "components.dns.to.primary.unhealthy_at_s") {
+        assert!(at > 126.0 && at <= 156.0, "detected at {at} s");
+    }
+    // The secondary was never seen unhealthy.
+    for at in per_seed(&s, "components.dns.to.secondary.unhealthy_at_s") {
+        assert_eq!(at, -1.0);
+    }
+
+    // The fast interval (10 s) and threshold 1: the first failed probe after 60 s, within
+    // (60, 70] + 6 s: the 13th checker's is known in (66, 76].
+    let fast =
+        FAILOVER.to_string() + "health_check = { interval = \"10s\", failure_threshold = 1 }\n";
+    let s = run(&two_regions("3m", 50, &fast, PRIMARY_DOWN_AT_60S));
+    for at in per_seed(&s, "components.dns.to.primary.unhealthy_at_s") {
+        assert!(at > 66.0 && at <= 76.0, "detected at {at} s");
+    }
+}
+
+#[test]
+fn clients_follow_within_the_ttl_of_detection() {
+    // aws-facts: §10: an alias record to a load balancer takes its 60 s TTL. Resolvers cache
+    // an answer for the TTL and clients keep it as long as their resolver does, so after
+    // Route 53 sees the primary unhealthy, the last client that respects the TTL leaves it
+    // within 60 s (plus its 1 s timeout, if a request was just sent). With 500 resolvers
+    // whose answers expire spread over the TTL, the last one expires close to the end of it:
+    // more than 50 s after detection (the chance that all 500 expire in the first 50 s is
+    // (5/6)^500, nil).
+    let s = run(&two_regions("4m", 50, FAILOVER, PRIMARY_DOWN_AT_60S));
+    let detected = per_seed(&s, "components.dns.to.primary.unhealthy_at_s");
+    let last = per_seed(&s, "components.dns.to.primary.last_sent_s");
+    for (d, l) in detected.iter().zip(&last) {
+        assert!(
+            *l > d + 50.0 && *l <= d + 61.0,
+            "detected {d} s, last sent {l} s"
+        );
+    }
+    // A record that is not an alias takes the record's TTL: 20 s here.
+    let short = FAILOVER
+        .replace(
+            "role = \"primary\" }",
+            "role = \"primary\", alias = false }",
+        )
+        .replace(
+            "role = \"secondary\" }",
+            "role = \"secondary\", alias = false }",
+        )
+        + "ttl = \"20s\"\n";
+    let s = run(&two_regions("4m", 50, &short, PRIMARY_DOWN_AT_60S));
+    let detected = per_seed(&s, "components.dns.to.primary.unhealthy_at_s");
+    let last = per_seed(&s, "components.dns.to.primary.last_sent_s");
+    for (d, l) in detected.iter().zip(&last) {
+        assert!(
+            *l > d + 15.0 && *l <= d + 21.0,
+            "detected {d} s, last sent {l} s"
+        );
+    }
+}
+
+#[test]
+fn clients_that_ignore_the_ttl_stay_on_the_failed_target() {
+    // 20 % of clients keep their first answer forever (a JVM with a security manager). After
+    // the failover, the 80 % move and the 20 % stay: over the last minute (after detection
+    // at most at 156 s and the 60 s TTL) the primary still gets a fifth of the requests,
+    // and a client that ignores the TTL sends it one until the end (4 m, within the last
+    // second at 50 requests/s: 10 a second from those clients).
+    let dns = FAILOVER.to_string() + "ignore_ttl = 0.2\n";
+    let s = run(&two_regions("5m", 50, &dns, PRIMARY_DOWN_AT_60S));
+    for last in per_seed(&s, "components.dns.to.primary.last_sent_ignoring_s") {
+        assert!(last > 299.0, "{last}");
+    }
+    // Over the whole run, the primary's share: all of the first 60 s (minus nothing: warmup
+    // is 0), then about 0.2 of the requests after the failover and the whole of them until
+    // then. At least 0.2 + 0.8 × 60/300 = 0.36; at most the share with detection and the
+    // TTL at their latest, 0.2 + 0.8 × (156 + 60)/300 = 0.78.
+    let share = num(&s, "components.dns.to.primary.share");
+    assert!((0.36..=0.78).contains(&share), "{share}");
+    // And without them, nothing reaches the primary after the TTL: see
+    // `clients_follow_within_the_ttl_of_detection`; here the ones that ignore it are the
+    // only ones left there.
+    for (l, d) in per_seed(&s, "components.dns.to.primary.last_sent_s")
+        .iter()
+        .zip(per_seed(&s, "components.dns.to.primary.unhealthy_at_s"))
+    {
+        assert!(*l <= d + 61.0, "a client respecting the TTL sent at {l} s");
+    }
+}
+
+#[test]
+fn weighted_routing_splits_by_weight() {
+    // aws-facts: §10 weighted: share = weight / sum of weights: 1 and 3, so 25 % and 75 %.
+    // Each query draws a record; a resolver's answer then serves its clients for the TTL
+    // (1 s here, not an alias), so requests follow the draws of about 5,000 queries a
+    // second... fewer: 1,000 requests/s over 100,000 clients sharing 10,000 resolvers, each
+    // resolver querying at most once a second. Over 60 s and 5 seeds, some 300,000 requests
+    // and tens of thousands of draws: the share's standard error is well under 0.005, and
+    // 0.01 is a generous tolerance.
+    let dns = r#"routing = "weighted"
+records = [{ to = "primary", weight = 1, alias = false }, { to = "secondary", weight = 3, alias = false }]
+ttl = "1s"
+clients = 100000
+resolvers = 10000
+"#;
+    let s = run(&two_regions("60s", 1000, dns, ""));
+    let a = num(&s, "components.dns.to.primary.share");
+    let b = num(&s, "components.dns.to.secondary.share");
+    assert!((a - 0.25).abs() < 0.01, "{a}");
+    assert!((b - 0.75).abs() < 0.01, "{b}");
+    // Weight 0 takes nothing while the other record is healthy.
+    let zero = dns.replace("weight = 1,", "weight = 0,");
+    let s = run(&two_regions("30s", 200, &zero, ""));
+    assert_eq!(num(&s, "components.dns.to.primary.requests"), 0.0);
+}
+
+#[test]
+fn latency_routing_answers_each_client_with_its_own_region() {
+    // aws-facts: §10 latency: the record of the region with the lowest latency for the
+    // client. Half the clients are in us-east-1 and half in us-west-2: each half is sent to
+    // its own region's service, so each gets about half of the requests (clients are split
+    // in order, requests spread over them by key: within 0.03 over some 75,000 requests),
+    // and no request crosses regions: the slowest success takes the 5 ms of work and at
+    // most a lookup (a resolver's 5 ms and a query's 30 ms), 40 ms, short of the 60 ms of a
+    // cross-region round trip alone.
+    let dns = r#"routing = "latency"
+records = [{ to = "primary" }, { to = "secondary" }]
+client_regions = [{ region = "us-east-1", weight = 1 }, { region = "us-west-2", weight = 1 }]
+clients = 5000
+resolvers = 500
+"#;
+    let s = run(&two_regions("60s", 250, dns, ""));
+    let east = num(&s, "components.dns.to.primary.share");
+    assert!((east - 0.5).abs() < 0.03, "{east}");
+    let max = num(&s, "components.dns.response_ms.max");
+    assert!(max <= 40.0 + 1e-6, "{max} ms");
+
+    // When us-east-1's service fails, its clients are sent to us-west-2 once Route 53 sees
+    // it (within 156 s, see above) and their TTL has run out (60 s): then every request
+    // goes west, and those of east clients cross regions, taking at least 5 + 2 × 30 ms.
+    let s = run(&two_regions("5m", 250, dns, PRIMARY_DOWN_AT_60S));
+    for last in per_seed(&s, "components.dns.to.primary.last_sent_s") {
+        assert!(last <= 156.0 + 61.0, "{last}");
+    }
+    let max = num(&s, "components.dns.response_ms.max");
+    assert!(max >= 65.0, "{max} ms");
+}
