@@ -77,7 +77,8 @@ fn text(s: &str) -> String {
 }
 
 /// How a word of a scenario's name is written in a title: AWS's names and initialisms as
-/// AWS spells them, any other word as it is.
+/// AWS spells them, any other word as it is. A kind's name is spelled as the last word of
+/// its title (`kind_spelled`), so that only the registry names kinds.
 const SPELLED: &[(&str, &str)] = &[
     ("alb", "ALB"),
     ("api", "API"),
@@ -88,19 +89,15 @@ const SPELLED: &[(&str, &str)] = &[
     ("cloudfront", "CloudFront"),
     ("dax", "DAX"),
     ("db", "DB"),
-    ("dynamodb", "DynamoDB"),
     ("ebs", "EBS"),
     ("ec2", "EC2"),
     ("elasticache", "ElastiCache"),
     ("gp2", "gp2"),
     ("gp3", "gp3"),
-    ("kms", "KMS"),
     ("nlb", "NLB"),
-    ("rds", "RDS"),
     ("route53", "Route 53"),
     ("s3", "S3"),
     ("sns", "SNS"),
-    ("sqs", "SQS"),
     ("sse", "SSE"),
     ("ttl", "TTL"),
 ];
@@ -114,10 +111,21 @@ fn in_words(name: &str) -> String {
             SPELLED
                 .iter()
                 .find(|(word, _)| word.eq_ignore_ascii_case(w))
-                .map_or(w, |(_, spelled)| spelled)
+                .map(|(_, spelled)| *spelled)
+                .or_else(|| kind_spelled(w))
+                .unwrap_or(w)
         })
         .collect();
     capitalised(&words.join(" "))
+}
+
+/// A kind's name as its title spells it ("dynamodb" → "DynamoDB"), when the title ends
+/// with it.
+fn kind_spelled(word: &str) -> Option<&'static str> {
+    registry::KINDS.iter().find_map(|k| {
+        let last = k.info.title.rsplit(' ').next()?;
+        (k.info.name.eq_ignore_ascii_case(word) && last.eq_ignore_ascii_case(word)).then_some(last)
+    })
 }
 
 /// `s` with its first letter in capitals.
