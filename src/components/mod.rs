@@ -19,6 +19,7 @@ pub mod lru;
 pub mod rds;
 pub mod registry;
 pub mod service;
+pub mod sqs;
 pub mod target_group;
 pub mod token_bucket;
 

@@ -4,7 +4,7 @@
 
 use super::kind::{KindEntry, KindInfo};
 use super::{
-    api_gateway, cache, dynamodb, ec2_autoscaling, kms, lambda, load_balancer, rds, service,
+    api_gateway, cache, dynamodb, ec2_autoscaling, kms, lambda, load_balancer, rds, service, sqs,
 };
 
 /// Every kind, in the order the reports and the JSON Schema list them.
@@ -18,6 +18,7 @@ pub const KINDS: &[KindEntry] = &[
     KindEntry::of::<ec2_autoscaling::AsgConfig>(),
     KindEntry::of::<rds::RdsConfig>(),
     KindEntry::of::<kms::KmsConfig>(),
+    KindEntry::of::<sqs::SqsConfig>(),
 ];
 
 /// The kind named `name`.

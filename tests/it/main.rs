@@ -25,6 +25,7 @@ mod requests;
 mod schema;
 mod shards;
 mod slides;
+mod sqs;
 
 mod serverless;
 mod untrusted;
