@@ -734,6 +734,11 @@ fn the_readme_states_every_limit() {
         ),
         format!("| {} |", grouped(MAX_CACHE_ENTRIES as u64)),
         format!("| {} units per side |", grouped(MAX_DYNAMODB_UNITS as u64)),
+        format!(
+            "| {} | a queue's backlog",
+            grouped(MAX_QUEUE_MESSAGES as u64)
+        ),
+        format!("| {} | each group", grouped(MAX_MESSAGE_GROUPS as u64)),
         format!("| {} |", grouped(MAX_EVENTS_PER_ACTOR as u64)),
         format!("| {} characters |", MAX_NAME_LEN),
         format!("| {} characters each |", MAX_SLIDE_TEXT_LEN),
