@@ -332,10 +332,10 @@ impl Kind for SqsConfig {
                 y_max: None,
             },
             PlotPanel {
-                axis: "oldest message [s]",
+                axis: "age [s]",
                 lines: &[PlotLine {
                     series: &OLDEST,
-                    label: "age of oldest",
+                    label: "oldest message",
                     tone: Tone::Warn,
                     scale: 1.0,
                 }],
