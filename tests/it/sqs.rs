@@ -214,3 +214,25 @@ fn the_bundled_poison_scenario_is_deterministic() {
     }
     assert_eq!(a["kernel"]["events"], b["kernel"]["events"]);
 }
+
+#[test]
+fn a_batch_gathers_for_its_window_and_its_handler_does_each_messages_work() {
+    // aws-facts: §16: a poller waits up to the batching window for a full batch. 10 sends/s
+    // (at k / 10 s), batches of 10, a 1 s window: the first message of each ten opens a
+    // window that the tenth fills 0.9 s later, so every batch goes full, at 1, 2, … 59 s.
+    // The nine sent after 59 s wait for a window that would end after the run. A function
+    // of constant 100 ms a message runs 10 × 100 ms = 1 s per batch; the last batch (at
+    // 59 s) ends after the run, so its deletes fall outside the measured period: 58 × 10.
+    let q = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nconsumer = { to = \"fn\", batch_size = 10, batching_window = \"1s\" }\n";
+    let s = run(&scenario(
+        "1m",
+        10,
+        &(q.to_string() + &function("100ms", false)),
+    ));
+    assert_eq!(num(&s, "components.q.sends"), 599.0);
+    assert_eq!(num(&s, "components.q.batches"), 59.0);
+    assert_eq!(num(&s, "components.q.deletes"), 580.0);
+    assert_eq!(num(&s, "components.fn.invocations"), 59.0);
+    let p50 = num(&s, "components.fn.duration_ms.p50");
+    assert!((p50 - 1_000.0).abs() <= 1.0, "{p50}");
+}
