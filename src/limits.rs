@@ -69,6 +69,14 @@ pub const MAX_CACHE_ENTRIES: i64 = 10_000_000;
 /// each is a cache of its own, and the caches of one distribution hold at most
 /// `MAX_CACHE_ENTRIES` objects between them.
 pub const MAX_EDGE_LOCATIONS: i64 = 100;
+/// The most messages a queue (SQS) may hold at once, visible and in flight: its backlog is
+/// work in flight, about 120 bytes a message. Beyond it (or the queue's lower `max_messages`),
+/// sends are refused with 503 and counted (`refused_full`), never dropped in silence.
+pub const MAX_QUEUE_MESSAGES: i64 = 10_000_000;
+
+/// The most message groups a FIFO queue may have (`message_groups`): each holds its own
+/// ordered list, about 80 bytes even when empty.
+pub const MAX_MESSAGE_GROUPS: i64 = 1_000_000;
 
 /// The most characters of a scenario, component, workload or comparison-group name (they
 /// name folders and files).

@@ -526,6 +526,7 @@ impl Workload {
             size_bytes,
             client,
             instance: 0,
+            messages: 1,
         };
         self.arrivals
             .add(&self.clock, now, self.clock.measured(now));

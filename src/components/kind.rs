@@ -282,6 +282,9 @@ pub struct Relations {
     pub ids: Vec<String>,
     /// Whether each component is a fleet with a target group (an Auto Scaling group).
     pub fleets: Vec<bool>,
+    /// The kind of each component (what `kind = "…"` says), for a tie that only one kind
+    /// may be the other end of (a queue's dead-letter queue is a queue).
+    pub kinds: Vec<&'static str>,
     /// The load balancer fronting each fleet, once one claims it.
     pub fronted_by: Vec<Option<usize>>,
     /// The first KMS component and its account quota in words, which every other one must

@@ -34,6 +34,9 @@ pub struct Msg {
     pub client: u32,
     /// The instance of a group a load balancer routed this call to (0: the callee chooses).
     pub instance: u32,
+    /// How many queue messages the call carries: 1 for a request, the batch's size for a
+    /// queue's batch handed to its consumer (which does each message's work).
+    pub messages: u16,
 }
 
 /// How a call ended, as its caller sees it.
@@ -705,6 +708,7 @@ mod tests {
                     size_bytes: 0,
                     client: 0,
                     instance: 0,
+                    messages: 1,
                 };
                 ctx.call(1, msg, timing, 42);
             }
@@ -827,6 +831,7 @@ mod tests {
                         size_bytes: 0,
                         client: 0,
                         instance: 0,
+                        messages: 1,
                     };
                     ctx.call(0, msg, timing, 0);
                     ctx.schedule(SimTime::from_millis(1), 0);

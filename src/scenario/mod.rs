@@ -1481,6 +1481,7 @@ fn check_groups(components: &mut [ParsedComponent], ck: &mut Checker) -> bool {
     let mut relations = components::kind::Relations {
         ids: components.iter().map(|c| c.0.get_ref().clone()).collect(),
         fleets: components.iter().map(|c| c.2.is_fleet()).collect(),
+        kinds: components.iter().map(|c| c.2.kind()).collect(),
         fronted_by: vec![None; components.len()],
         volume_hosts: components.iter().map(|c| c.2.takes_volumes()).collect(),
         volumes: vec![None; components.len()],

@@ -35,6 +35,7 @@ fn capacity_units_follow_size_consistency_and_transactions() {
         size_bytes: size,
         client: 0,
         instance: 0,
+        messages: 1,
     };
     // 5 KB eventually consistent read: 2 × 4 KB blocks at half a unit each = 1 RCU.
     assert_eq!(cfg.units(&msg(read, 5 * 1024)), (false, 1.0));

@@ -29,6 +29,7 @@ mod s3;
 mod schema;
 mod shards;
 mod slides;
+mod sqs;
 
 mod serverless;
 mod untrusted;

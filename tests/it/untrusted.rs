@@ -740,6 +740,10 @@ fn the_readme_states_every_limit() {
             grouped(MAX_S3_PREFIXES as u64)
         ),
         format!("| {} | about 40 bytes", grouped(MAX_S3_RESTORES as u64)),
+            "| {} | a queue's backlog",
+            grouped(MAX_QUEUE_MESSAGES as u64)
+        ),
+        format!("| {} | each group", grouped(MAX_MESSAGE_GROUPS as u64)),
         format!("| {} |", grouped(MAX_EVENTS_PER_ACTOR as u64)),
         format!("| {} I/Os |", grouped(MAX_EBS_IOS_PER_REQUEST as u64)),
         format!("| {} each |", grouped(MAX_DNS_CLIENTS as u64)),

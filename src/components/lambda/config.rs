@@ -16,6 +16,7 @@ struct RawLambda {
     init: Option<Spanned<RawDist>>,
     work: Spanned<RawDist>,
     error_rate: Option<Spanned<f64>>,
+    error_ops: Option<Vec<Spanned<String>>>,
     reserved_concurrency: Option<Spanned<i64>>,
     provisioned_concurrency: Option<Spanned<i64>>,
     idle_lifetime: Option<Spanned<String>>,
@@ -84,6 +85,9 @@ pub struct LambdaConfig {
     pub reuse: Reuse,
     /// Its downstream calls, made in turn by the handler after its own work.
     pub calls: Vec<CallSpec>,
+    /// Operations whose invocations always fail (a poison message: one the handler cannot
+    /// process, however often it is tried), whatever `error_rate` says.
+    pub error_ops: Vec<u16>,
 }
 
 // aws-facts: §2 limits: memory 128-10,240 MB; timeout at most 900 s. AWS's defaults for a new
@@ -279,6 +283,12 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
             }
         });
     let calls = ck.calls(&raw.calls);
+    let error_ops = raw
+        .error_ops
+        .iter()
+        .flatten()
+        .map(|o| ck.op(o.get_ref()))
+        .collect();
     let base = Version {
         init: init?,
         work: work?,
@@ -304,6 +314,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
         scaling_per_10s: scaling? as u32,
         reuse: reuse?,
         calls: calls?,
+        error_ops,
     })
 }
 

@@ -109,6 +109,12 @@ impl Kind for LambdaConfig {
                 about: "probability that an invocation fails with an unhandled error: a function error, which callers count as an error and SDKs do not retry, and API Gateway answers 502 (REST) or 500 (HTTP) (default 0)",
             },
             Key {
+                name: "error_ops",
+                ty: KeyType::Words,
+                required: false,
+                about: "operations whose invocations always fail with a function error (a poison message the handler cannot process); a queue's batch is judged by its first message's operation (default none)",
+            },
+            Key {
                 name: "reserved_concurrency",
                 ty: KeyType::Integer {
                     min: 0,

@@ -595,8 +595,22 @@ impl Lambda {
         let now = ctx.now();
         let version = self.envs[self.jobs[job].env].version;
         let v = &self.versions[version];
-        let work = SimTime::from_secs_f64(v.work.sample(&mut self.rng) * self.cfg.cpu_factor());
-        let fails = v.error_rate > 0.0 && self.rng.random::<f64>() < v.error_rate;
+        // A queue's batch carries several messages: the handler does each one's work in
+        // turn, and the batch fails if any of them fails (each with `error_rate`). One
+        // message (a request) draws exactly as it always has.
+        let n = self.jobs[job].msg.messages.max(1);
+        let mut work_s = 0.0;
+        for _ in 0..n {
+            work_s += v.work.sample(&mut self.rng);
+        }
+        let work = SimTime::from_secs_f64(work_s * self.cfg.cpu_factor());
+        let mut fails = false;
+        if v.error_rate > 0.0 {
+            for _ in 0..n {
+                fails |= self.rng.random::<f64>() < v.error_rate;
+            }
+        }
+        fails |= self.cfg.error_ops.contains(&self.jobs[job].msg.op);
         let j = &mut self.jobs[job];
         j.started = now;
         j.fails = fails;

@@ -22,6 +22,7 @@ impl LoadBalancer {
                 size_bytes: 0,
                 client: 0,
                 instance: t.instance,
+                messages: 1,
             };
             let timing = t
                 .edge

@@ -365,6 +365,7 @@ impl Route53 {
             size_bytes: 0,
             client: 0,
             instance: 0,
+            messages: 1,
         };
         ctx.call(edge.to, msg, timing, Reply::Probe(check).encode());
         // Checks stop with the arrivals, so that the run can end.

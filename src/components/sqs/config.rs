@@ -1,0 +1,285 @@
+//! The `sqs` table: its keys as written, and the validated config.
+
+use crate::config::raw::{RawComponentTable, RawDist};
+use crate::config::{CallSpec, Checker, OpChoice};
+use crate::dist::Dist;
+use crate::kernel::SimTime;
+use crate::limits::{MAX_MESSAGE_GROUPS, MAX_QUEUE_MESSAGES};
+use crate::retry::{RetryPolicy, RetrySpec};
+use serde::Deserialize;
+use std::ops::Range;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSqs {
+    fifo: Option<Spanned<bool>>,
+    send_latency: Option<Spanned<RawDist>>,
+    visibility_timeout: Option<Spanned<String>>,
+    retention: Option<Spanned<String>>,
+    max_receive_count: Option<Spanned<i64>>,
+    dead_letter: Option<Spanned<String>>,
+    message_groups: Option<Spanned<i64>>,
+    max_messages: Option<Spanned<i64>>,
+    consumer: Option<Spanned<RawConsumer>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConsumer {
+    to: Spanned<String>,
+    batch_size: Option<Spanned<i64>>,
+    batching_window: Option<Spanned<String>>,
+    maximum_concurrency: Option<Spanned<i64>>,
+}
+
+/// An event source mapping: pollers receiving batches and invoking the consumer with each.
+#[derive(Clone, Debug)]
+pub struct Consumer {
+    /// Index of the consumer among the scenario's components.
+    pub to: usize,
+    /// The most messages in a batch [messages]. aws-facts: §16: default 10.
+    pub batch_size: u32,
+    /// How long a poller gathers messages before invoking with fewer than `batch_size` [ns].
+    pub window: SimTime,
+    /// The most batches in flight at once [batches]. aws-facts: §16: 2–1,000.
+    pub max_concurrency: u32,
+}
+
+/// A validated `sqs` queue.
+#[derive(Clone, Debug)]
+pub struct SqsConfig {
+    /// A FIFO queue (per-action quota, ordered message groups) rather than a standard one.
+    pub fifo: bool,
+    /// Time SendMessage takes before its 200 [s].
+    pub send_latency: Dist,
+    /// How long a received message stays invisible unless deleted [ns].
+    pub visibility_timeout: SimTime,
+    /// How long a message is kept before it is deleted unread [ns].
+    pub retention: SimTime,
+    /// Receives after which a message moves to the dead-letter queue, and that queue's index.
+    pub redrive: Option<(u32, usize)>,
+    /// Where `dead_letter` is written, for messages.
+    pub dead_letter_span: Range<usize>,
+    /// Message groups of a FIFO queue; a message's group is its key modulo this [groups].
+    pub message_groups: u32,
+    /// The most messages held at once; sends beyond are refused with 503 [messages].
+    pub max_messages: u32,
+    /// The event source mapping that polls it, if any.
+    pub consumer: Option<Consumer>,
+    /// Its calls: the consumer's (first, when there is one), then the dead-letter queue's.
+    pub calls: Vec<CallSpec>,
+}
+
+/// aws-facts: §15 SQS: send and receive typically take about 10–30 ms in a Region, flagged
+/// [?] there: a lognormal of median 15 ms and p99 30 ms is a choice.
+fn default_send_latency() -> Dist {
+    Dist::lognormal_median_p99(0.015, 0.030).expect("valid")
+}
+
+/// aws-facts: §15 SQS: visibility timeout 30 s by default, 0 s–12 h.
+pub const DEFAULT_VISIBILITY: SimTime = SimTime::from_secs(30);
+pub const MAX_VISIBILITY: SimTime = SimTime::from_secs(12 * 3600);
+/// aws-facts: §15 SQS: retention 4 days by default, 60 s–14 days.
+pub const DEFAULT_RETENTION: SimTime = SimTime::from_secs(4 * 24 * 3600);
+pub const MIN_RETENTION: SimTime = SimTime::from_secs(60);
+pub const MAX_RETENTION: SimTime = SimTime::from_secs(14 * 24 * 3600);
+/// aws-facts: §15 SQS: maxReceiveCount 1–1,000.
+pub const MAX_RECEIVE_COUNT: i64 = 1_000;
+/// aws-facts: §16 SQS: batch size 10 by default; at most 10,000 (standard) or 10 (FIFO).
+pub const DEFAULT_BATCH: i64 = 10;
+pub const MAX_BATCH_STANDARD: i64 = 10_000;
+pub const MAX_BATCH_FIFO: i64 = 10;
+/// aws-facts: §16: the batching window is 0 s by default; Lambda allows up to 300 s.
+pub const MAX_WINDOW: SimTime = SimTime::from_secs(300);
+/// aws-facts: §16 SQS: MaximumConcurrency 2–1,000; 1,000 concurrent batches at most.
+pub const MIN_CONCURRENCY: i64 = 2;
+pub const MAX_CONCURRENCY: i64 = 1_000;
+
+/// Reads and validates an `sqs` table; `None` when it has errors (reported on `ck`).
+pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<SqsConfig> {
+    let whole = table.span();
+    let raw: RawSqs = ck.deserialize(table)?;
+    let fifo = raw.fifo.as_ref().is_some_and(|f| *f.get_ref());
+    let send_latency = ck.time_dist_or(&raw.send_latency, "send_latency", default_send_latency());
+    let visibility = ck.or(&raw.visibility_timeout, DEFAULT_VISIBILITY, |ck, v| {
+        let t = ck.duration(v, "visibility_timeout")?;
+        if t > MAX_VISIBILITY {
+            ck.error(
+                v.span(),
+                format!(
+                    "`visibility_timeout` is {}; SQS allows 0s to 12h",
+                    v.get_ref()
+                ),
+            );
+            return None;
+        }
+        Some(t)
+    });
+    let retention = ck.or(&raw.retention, DEFAULT_RETENTION, |ck, v| {
+        let t = ck.duration(v, "retention")?;
+        if !(MIN_RETENTION..=MAX_RETENTION).contains(&t) {
+            ck.error(
+                v.span(),
+                format!("`retention` is {t}; SQS allows 60s to 14d"),
+            );
+            return None;
+        }
+        Some(t)
+    });
+    let max_messages = ck.int_or(
+        &raw.max_messages,
+        "max_messages",
+        (1, MAX_QUEUE_MESSAGES),
+        MAX_QUEUE_MESSAGES,
+    );
+    let groups = match (&raw.message_groups, fifo) {
+        (Some(g), false) => {
+            ck.error(
+                g.span(),
+                "`message_groups` is for a FIFO queue: set `fifo = true`, or leave it out",
+            );
+            None
+        }
+        (g, _) => ck.int_or(g, "message_groups", (1, MAX_MESSAGE_GROUPS), 1),
+    };
+    let redrive = redrive(ck, &raw);
+    let consumer = ck.or(&raw.consumer, None, |ck, c| consumer(ck, c, fifo).map(Some));
+    let (redrive, consumer) = (redrive?, consumer?);
+    let mut calls = Vec::new();
+    if let Some(c) = &consumer {
+        calls.push(one_attempt(c.to));
+    }
+    if let Some((_, dlq)) = redrive {
+        calls.push(one_attempt(dlq));
+    }
+    Some(SqsConfig {
+        fifo,
+        send_latency: send_latency?,
+        visibility_timeout: visibility?,
+        retention: retention?,
+        redrive,
+        dead_letter_span: raw
+            .dead_letter
+            .as_ref()
+            .map_or(whole.start..whole.start, |d| d.span()),
+        message_groups: groups? as u32,
+        max_messages: max_messages? as u32,
+        consumer,
+        calls,
+    })
+}
+
+/// A call the queue makes once, whatever its callee's SDK would do: a failed batch goes back
+/// to the queue (aws-facts: §16), and a redrive is SQS's own move.
+fn one_attempt(to: usize) -> CallSpec {
+    CallSpec {
+        to,
+        op: OpChoice::Inherit,
+        probability: 1.0,
+        timeout: None,
+        latency: None,
+        retry: Some(RetrySpec::Policy(RetryPolicy::none())),
+    }
+}
+
+/// `max_receive_count` and `dead_letter`, which come together.
+fn redrive(ck: &mut Checker, raw: &RawSqs) -> Option<Option<(u32, usize)>> {
+    match (&raw.max_receive_count, &raw.dead_letter) {
+        (None, None) => Some(None),
+        (Some(n), None) => {
+            ck.error(
+                n.span(),
+                "`max_receive_count` needs `dead_letter`, the id of the sqs queue that takes the messages",
+            );
+            None
+        }
+        (None, Some(d)) => {
+            ck.error(
+                d.span(),
+                "`dead_letter` needs `max_receive_count` (1 to 1000), the receives after which a message moves",
+            );
+            None
+        }
+        (Some(n), Some(d)) => {
+            let n = ck.int_in(n, "max_receive_count", 1, MAX_RECEIVE_COUNT);
+            let dlq = ck.component(d, "dead_letter");
+            Some(Some((n? as u32, dlq?)))
+        }
+    }
+}
+
+fn consumer(ck: &mut Checker, c: &Spanned<RawConsumer>, fifo: bool) -> Option<Consumer> {
+    let c = c.get_ref();
+    let to = ck.component(&c.to, "consumer.to");
+    let max_batch = if fifo {
+        MAX_BATCH_FIFO
+    } else {
+        MAX_BATCH_STANDARD
+    };
+    let batch = ck.or(&c.batch_size, DEFAULT_BATCH, |ck, b| {
+        if fifo && *b.get_ref() > MAX_BATCH_FIFO {
+            ck.error(
+                b.span(),
+                format!(
+                    "`consumer.batch_size` is {}; a FIFO queue's batches hold 1 to 10 messages",
+                    b.get_ref()
+                ),
+            );
+            return None;
+        }
+        ck.int_in(b, "consumer.batch_size", 1, max_batch)
+    });
+    let window = ck.or(&c.batching_window, SimTime::ZERO, |ck, w| {
+        let t = ck.duration(w, "consumer.batching_window")?;
+        if fifo && t > SimTime::ZERO {
+            ck.error(
+                w.span(),
+                "`consumer.batching_window` is not available on a FIFO queue: leave it out",
+            );
+            return None;
+        }
+        if t > MAX_WINDOW {
+            ck.error(
+                w.span(),
+                format!("`consumer.batching_window` is {t}; Lambda allows 0s to 5m"),
+            );
+            return None;
+        }
+        Some(t)
+    });
+    let conc = ck.int_or(
+        &c.maximum_concurrency,
+        "consumer.maximum_concurrency",
+        (MIN_CONCURRENCY, MAX_CONCURRENCY),
+        MAX_CONCURRENCY,
+    );
+    Some(Consumer {
+        to: to?,
+        batch_size: batch? as u32,
+        window: window?,
+        max_concurrency: conc? as u32,
+    })
+}
+
+impl SqsConfig {
+    /// Its key settings in a few words, for diagrams.
+    pub fn lines(&self) -> Vec<String> {
+        let mut first = format!(
+            "{}, visibility {}",
+            if self.fifo { "FIFO" } else { "standard" },
+            self.visibility_timeout
+        );
+        if let Some((n, _)) = self.redrive {
+            first.push_str(&format!(", DLQ after {n}"));
+        }
+        let mut lines = vec![first];
+        if let Some(c) = &self.consumer {
+            lines.push(format!(
+                "batches of {}, up to {} at once",
+                c.batch_size, c.max_concurrency
+            ));
+        }
+        lines
+    }
+}

@@ -1,0 +1,420 @@
+//! What `sqs` declares about itself: its keys, series, summary fields, columns, plot panels,
+//! its calls (the consumer, the dead-letter queue) and the retries AWS's SDKs apply to it.
+
+use super::config::{self, SqsConfig};
+use super::THROTTLED;
+use crate::components::kind::{
+    Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, Mark, PlotLine, PlotPanel,
+    Relations, Series, Tone, Unit,
+};
+use crate::components::{BuildEnv, CallSpec, Component, Shared};
+use crate::config::raw::RawComponentTable;
+use crate::config::Checker;
+use crate::limits::{MAX_MESSAGE_GROUPS, MAX_QUEUE_MESSAGES};
+use crate::retry::{SdkService, ServiceFamily};
+
+pub(super) const SENDS: Series = Series {
+    id: "sends_rps",
+    unit: Unit::PerSecond,
+    about: "SendMessage calls received",
+};
+pub(super) const DELETES: Series = Series {
+    id: "deletes_rps",
+    unit: Unit::PerSecond,
+    about: "messages deleted after their consumer's success",
+};
+pub(super) const BACKLOG: Series = Series {
+    id: "backlog_visible",
+    unit: Unit::Number,
+    about: "visible messages waiting for a receive, time-averaged",
+};
+pub(super) const IN_FLIGHT: Series = Series {
+    id: "messages_in_flight",
+    unit: Unit::Number,
+    about: "messages received and neither deleted nor visible again, time-averaged",
+};
+pub(super) const OLDEST: Series = Series {
+    id: "oldest_message_age_s",
+    unit: Unit::Seconds,
+    about: "age of the oldest message held, at the end of each window",
+};
+pub(super) const MOVED: Series = Series {
+    id: "moved_to_dlq",
+    unit: Unit::Count,
+    about: "messages moved to the dead-letter queue in each window",
+};
+pub(super) const BATCHES: Series = Series {
+    id: "concurrent_batches",
+    unit: Unit::Number,
+    about: "batches awaiting the consumer's answer, time-averaged",
+};
+pub(super) const POLLERS: Series = Series {
+    id: "batches_allowed",
+    unit: Unit::Number,
+    about: "concurrent batches the pollers have scaled to, time-averaged",
+};
+
+impl Kind for SqsConfig {
+    const INFO: &'static KindInfo = &KindInfo {
+        name: "sqs",
+        title: "Amazon SQS",
+        noun: "an SQS queue",
+        category: Category::Integration,
+        about: "a standard or FIFO queue (visibility timeout, retention, redrive to a dead-letter queue, in-flight limits, FIFO quotas and message groups) and the event source mapping that polls it for a consumer",
+        keys: &[
+            Key {
+                name: "fifo",
+                ty: KeyType::Bool,
+                required: false,
+                about: "a FIFO queue: 300 calls per second per action (400 ThrottlingException beyond, retried by SDKs), message groups received in order one batch at a time, 20,000 messages in flight (default false: a standard queue, 120,000 in flight)",
+            },
+            Key {
+                name: "send_latency",
+                ty: KeyType::TimeDist,
+                required: false,
+                about: "time SendMessage takes before its 200; AWS documents typically 10–30 ms, uncertain (default lognormal, median 15 ms, p99 30 ms)",
+            },
+            Key {
+                name: "visibility_timeout",
+                ty: KeyType::Duration,
+                required: false,
+                about: "how long a received message stays invisible unless deleted, 0s to 12h (default 30s)",
+            },
+            Key {
+                name: "retention",
+                ty: KeyType::Duration,
+                required: false,
+                about: "how long a message is kept before it is deleted unread, 60s to 14d (default 4d)",
+            },
+            Key {
+                name: "max_receive_count",
+                ty: KeyType::Integer { min: 1, max: 1_000 },
+                required: false,
+                about: "receives after which a message moves to `dead_letter` at its next receive, 1 to 1,000 (with `dead_letter`)",
+            },
+            Key {
+                name: "dead_letter",
+                ty: KeyType::Ids,
+                required: false,
+                about: "the id of the sqs queue that takes messages received `max_receive_count` times",
+            },
+            Key {
+                name: "message_groups",
+                ty: KeyType::Integer {
+                    min: 1,
+                    max: MAX_MESSAGE_GROUPS,
+                },
+                required: false,
+                about: "FIFO only: message groups; a message's group is its key modulo this (default 1)",
+            },
+            Key {
+                name: "max_messages",
+                ty: KeyType::Integer {
+                    min: 1,
+                    max: MAX_QUEUE_MESSAGES,
+                },
+                required: false,
+                about: "the most messages held at once, a limit of the simulation (SQS has none): sends beyond are refused with 503 and counted (default 10,000,000)",
+            },
+            Key {
+                name: "consumer",
+                ty: KeyType::Table(&[
+                    Key {
+                        name: "to",
+                        ty: KeyType::Ids,
+                        required: true,
+                        about: "the component invoked with each batch (a Lambda function, or any component), one synchronous call per batch",
+                    },
+                    Key {
+                        name: "batch_size",
+                        ty: KeyType::Integer { min: 1, max: 10_000 },
+                        required: false,
+                        about: "the most messages in a batch, 1 to 10,000 (FIFO 10) (default 10)",
+                    },
+                    Key {
+                        name: "batching_window",
+                        ty: KeyType::Duration,
+                        required: false,
+                        about: "how long a poller waits for a full batch before invoking with fewer, 0s to 5m, not for FIFO queues (default 0s)",
+                    },
+                    Key {
+                        name: "maximum_concurrency",
+                        ty: KeyType::Integer { min: 2, max: 1_000 },
+                        required: false,
+                        about: "the most batches at once, 2 to 1,000; pollers start at 5 and add 300 a minute while messages remain (default 1,000)",
+                    },
+                ]),
+                required: false,
+                about: "the event source mapping that polls the queue (Lambda's SQS trigger)",
+            },
+        ],
+        faults: &[],
+        series: &[
+            &SENDS, &DELETES, &BACKLOG, &IN_FLIGHT, &OLDEST, &MOVED, &BATCHES, &POLLERS,
+        ],
+        fields: &[
+            Field {
+                path: "sends",
+                unit: Unit::Count,
+                about: "SendMessage calls received in the measured period",
+            },
+            Field {
+                path: "throttles",
+                unit: Unit::Count,
+                about: "sends refused with 400 (ThrottlingException: a FIFO queue's 300 calls/s)",
+            },
+            Field {
+                path: "refused_full",
+                unit: Unit::Count,
+                about: "sends refused with 503 because the queue held `max_messages`",
+            },
+            Field {
+                path: "deletes",
+                unit: Unit::Count,
+                about: "messages deleted after their consumer's success",
+            },
+            Field {
+                path: "expired",
+                unit: Unit::Count,
+                about: "messages deleted unread at the end of their retention",
+            },
+            Field {
+                path: "moved_to_dead_letter",
+                unit: Unit::Count,
+                about: "messages moved to the dead-letter queue",
+            },
+            Field {
+                path: "received_by_redrive",
+                unit: Unit::Count,
+                about: "messages moved here from another queue's redrive",
+            },
+            Field {
+                path: "over_limit",
+                unit: Unit::Count,
+                about: "receives that got nothing because the in-flight limit was reached (OverLimit)",
+            },
+            Field {
+                path: "batches",
+                unit: Unit::Count,
+                about: "batches handed to the consumer",
+            },
+            Field {
+                path: "failed_batches",
+                unit: Unit::Count,
+                about: "batches the consumer did not succeed with (their messages come back after the visibility timeout)",
+            },
+            Field {
+                path: "backlog_mean",
+                unit: Unit::Number,
+                about: "visible messages, time-averaged",
+            },
+            Field {
+                path: "backlog_max",
+                unit: Unit::Number,
+                about: "the most visible messages at once",
+            },
+            Field {
+                path: "backlog_end",
+                unit: Unit::Number,
+                about: "visible messages when the run ends",
+            },
+            Field {
+                path: "in_flight_max",
+                unit: Unit::Number,
+                about: "the most messages in flight at once",
+            },
+            Field {
+                path: "concurrent_batches_max",
+                unit: Unit::Number,
+                about: "the most batches awaiting the consumer at once",
+            },
+            Field {
+                path: "oldest_age_max_s",
+                unit: Unit::Seconds,
+                about: "the greatest age of the oldest message, sampled at each window's end",
+            },
+            Field {
+                path: "requests_billed",
+                unit: Unit::Number,
+                about: "requests billed: sends (one per 64 KB), receives, batch deletes and the pollers' empty long polls (one per 20 s idle)",
+            },
+            Field {
+                path: "cost_usd",
+                unit: Unit::Usd,
+                about: "request cost: $0.40 (standard) or $0.50 (FIFO) per million",
+            },
+            Field {
+                path: "by_status.*",
+                unit: Unit::Count,
+                about: "sends by the status they were answered with",
+            },
+            Field {
+                path: "lag_ms.*",
+                unit: Unit::Milliseconds,
+                about: "time from a message's send to its delete, for messages sent in the measured period (count, mean, p50 … p999, max)",
+            },
+            Field {
+                path: "dead_letter_age_ms.*",
+                unit: Unit::Milliseconds,
+                about: "age of the messages moved to the dead-letter queue when they moved, for messages sent in the measured period (count, mean, p50 … p999, max)",
+            },
+            crate::components::kind::RESPONSE_MS,
+            crate::components::kind::LATE_REPLIES,
+        ],
+        columns: &[
+            Column {
+                label: "lag p99",
+                field: "lag_ms.p99",
+                unit: Unit::Milliseconds,
+            },
+            Column {
+                label: "sends",
+                field: "sends",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "to DLQ",
+                field: "moved_to_dead_letter",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "max backlog",
+                field: "backlog_max",
+                unit: Unit::Number,
+            },
+            Column {
+                label: "cost",
+                field: "cost_usd",
+                unit: Unit::Usd,
+            },
+        ],
+        panels: &[
+            PlotPanel {
+                axis: "messages/s",
+                lines: &[
+                    PlotLine {
+                        series: &SENDS,
+                        label: "sent",
+                        tone: Tone::Offered,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &DELETES,
+                        label: "deleted",
+                        tone: Tone::Good,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+            PlotPanel {
+                axis: "messages",
+                lines: &[
+                    PlotLine {
+                        series: &BACKLOG,
+                        label: "visible",
+                        tone: Tone::Queue,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &IN_FLIGHT,
+                        label: "in flight",
+                        tone: Tone::Load,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &MOVED,
+                        label: "to DLQ (per window)",
+                        tone: Tone::Bad,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+            PlotPanel {
+                axis: "age [s]",
+                lines: &[PlotLine {
+                    series: &OLDEST,
+                    label: "oldest message",
+                    tone: Tone::Warn,
+                    scale: 1.0,
+                }],
+                y_max: None,
+            },
+            PlotPanel {
+                axis: "batches",
+                lines: &[
+                    PlotLine {
+                        series: &BATCHES,
+                        label: "in progress",
+                        tone: Tone::Load,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &POLLERS,
+                        label: "pollers allow",
+                        tone: Tone::Limit,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+        ],
+        events: &[EventInfo {
+            event: "dead_letter",
+            mark: Mark::Hidden,
+        }],
+    };
+
+    fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
+        config::parse(table, ck)
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
+        self.lines()
+    }
+
+    fn build(&self, _index: usize, env: BuildEnv, _shared: &Shared) -> Box<dyn Component> {
+        Box::new(super::Sqs::new(self.clone(), env))
+    }
+
+    fn calls(&self) -> &[CallSpec] {
+        &self.calls
+    }
+
+    fn sdk_service(&self) -> Option<SdkService> {
+        Some(SDK_SERVICE)
+    }
+
+    /// A dead-letter queue is another queue (aws-facts: §15 SQS redrive).
+    fn relate(&mut self, me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
+        let Some((_, dlq)) = self.redrive else {
+            return true;
+        };
+        if dlq == me {
+            ck.error(
+                self.dead_letter_span.clone(),
+                "`dead_letter` names this queue itself: it must be another sqs queue",
+            );
+            return false;
+        }
+        if rel.kinds.get(dlq) != Some(&Self::INFO.name) {
+            ck.error(
+                self.dead_letter_span.clone(),
+                format!(
+                    "`dead_letter` names \"{}\", which is not an sqs queue",
+                    rel.ids[dlq]
+                ),
+            );
+            return false;
+        }
+        true
+    }
+}
+
+/// SQS as its SDK clients see it: ThrottlingException (400) is a throttling error, and the
+/// SDKs' figures for services other than DynamoDB apply (aws-facts: §7 SDK retries).
+pub const SDK_SERVICE: SdkService = SdkService {
+    throttles: &[THROTTLED],
+    family: ServiceFamily::Other,
+};

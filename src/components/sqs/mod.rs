@@ -1,0 +1,882 @@
+//! Amazon SQS: a standard or FIFO queue, and the event source mapping that polls it for a
+//! consumer (aws-facts §15 SQS, §16 event source mappings).
+//!
+//! SendMessage stores the message (its send time, receive count, FIFO message group: the
+//! request's key modulo `message_groups`) and answers 200 after `send_latency`. A FIFO queue
+//! admits 300 calls per second per action (a token bucket holding one second's worth, a
+//! choice: AWS states a rate), answering ThrottlingException (400) beyond, which callers' SDKs
+//! retry. Messages older than `retention` are deleted and counted. A queue holds at most
+//! `max_messages` (bounded by `limits::MAX_QUEUE_MESSAGES`): sends beyond are refused with
+//! 503 and counted.
+//!
+//! The consumer, when the queue names one, is polled as Lambda's event source mapping
+//! polls: 5 batches at once to begin with, 5 more each second (300 a minute) while messages
+//! are visible, up to `maximum_concurrency` (1,000 at most), and back to 5 once the queue is
+//! empty at a scaling step (AWS does not document how fast it scales down: a choice). Pollers
+//! long-poll: a poller waits for a message to become visible rather than on a timer. Each
+//! batch (up to `batch_size` messages; with a `batching_window`, a poller waits that long for
+//! a full batch) is one synchronous call to the consumer, carrying the number of messages in
+//! `Msg::messages` and the first message's operation and key (a Lambda does each message's
+//! work and fails by the first message's operation: a choice the one call forces). A success
+//! deletes the batch (one DeleteMessageBatch); any other answer (a function error, a throttle,
+//! a timeout) leaves its messages invisible until their visibility timeout, then visible
+//! again, their receive count up by one at the next receive. A message received
+//! `max_receive_count` times is moved to the `dead_letter` queue at its next receive, and
+//! counted on both. A receive when `in flight` messages have reached 120,000 (FIFO 20,000)
+//! gets nothing (OverLimit), counted. A FIFO queue hands a message group to one batch at a
+//! time, in order, and a failed batch blocks its group until its messages are visible again.
+//! The pollers stop when the run ends (arrivals stop): what the queue holds then is its
+//! `backlog_end`, rather than work running on for days of simulated time.
+//! Not modelled: ReportBatchItemFailures (a failed batch returns whole), the delete
+//! quota of FIFO queues, and high-throughput FIFO.
+
+mod config;
+mod kind;
+
+pub use config::{Consumer, SqsConfig};
+
+use super::token_bucket::TokenBucket;
+use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
+use crate::kernel::{CallId, Ctx, Input, Msg, Reply, SimRng, SimTime, TimerHandle};
+use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
+use crate::status;
+use kind::{BACKLOG, BATCHES, DELETES, IN_FLIGHT, MOVED, OLDEST, POLLERS, SENDS};
+use slab::Slab;
+use std::collections::BTreeSet;
+
+/// The status of a FIFO call over the per-action quota (aws-facts: §15 SQS:
+/// ThrottlingException, an HTTP 400 the SDKs retry as a throttle).
+pub const THROTTLED: u16 = status::BAD_REQUEST;
+/// The status of a send to a queue holding `max_messages` (a limit of archsim's, not AWS's).
+pub const FULL: u16 = status::SERVICE_UNAVAILABLE;
+/// `Msg::instance` of a message a queue moves to its dead-letter queue: a redrive, which the
+/// dead-letter queue stores without counting it as a send. Queues are never behind a load
+/// balancer, the only other user of the field.
+const REDRIVE: u32 = u32::MAX;
+
+/// aws-facts: §15 SQS: FIFO queues take 300 API calls per second per action.
+const FIFO_TPS: f64 = 300.0;
+/// aws-facts: §15 SQS: 120,000 messages in flight per standard queue; FIFO 20,000 [O].
+const IN_FLIGHT_STANDARD: usize = 120_000;
+const IN_FLIGHT_FIFO: usize = 20_000;
+/// aws-facts: §16 SQS: pollers start with 5 concurrent batches and add up to 300 a minute,
+/// counted here as 5 each second.
+const START_BATCHES: u32 = 5;
+const ADD_PER_STEP: u32 = 5;
+const SCALE_STEP: SimTime = SimTime::from_secs(1);
+/// aws-facts: §15 SQS: a long poll waits at most 20 s; an idle poller makes one empty
+/// receive per 20 s.
+const LONG_POLL: f64 = 20.0;
+/// Each 64 KB of a message is billed as one request (AWS's pricing page, seen through
+/// third-party copies: https://aws.amazon.com/sqs/pricing/ renders its prices in script).
+const CHUNK_BYTES: u64 = 64 * 1024;
+/// Standard queues $0.40 and FIFO queues $0.50 per million requests, us-east-1, first 100
+/// billion a month [O] (same source; aws-facts has no SQS price).
+const PRICE_STANDARD: f64 = 0.40 / 1e6;
+const PRICE_FIFO: f64 = 0.50 / 1e6;
+
+/// A message held by the queue.
+struct Message {
+    sent: SimTime,
+    /// Its place in the order of sends: a returned message goes back where it was.
+    seq: u64,
+    op: u16,
+    key: u64,
+    size: u32,
+    client: u32,
+    receives: u32,
+    group: u32,
+    /// Retention ran out while it was in flight: dropped when its batch ends.
+    expired: bool,
+}
+
+/// A batch handed to the consumer, by its slot and generation (a slot is reused once the
+/// batch has ended).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct BatchRef {
+    slot: usize,
+    gen: u32,
+}
+
+impl BatchRef {
+    fn index(self) -> u64 {
+        (self.slot as u64) << 32 | u64::from(self.gen)
+    }
+
+    fn from_index(index: u64) -> BatchRef {
+        BatchRef {
+            slot: (index >> 32) as usize,
+            gen: index as u32,
+        }
+    }
+}
+
+/// What a reply is an answer to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tag {
+    /// The consumer's answer for a batch.
+    Batch(BatchRef),
+    /// The dead-letter queue's answer to a redrive.
+    Redrive,
+}
+
+impl Token for Tag {
+    fn encode(self) -> u64 {
+        match self {
+            Tag::Batch(b) => pack(0, b.index()),
+            Tag::Redrive => pack(1, 0),
+        }
+    }
+
+    fn decode(token: u64) -> Option<Tag> {
+        match unpack(token) {
+            (0, i) => Some(Tag::Batch(BatchRef::from_index(i))),
+            (1, 0) => Some(Tag::Redrive),
+            _ => None,
+        }
+    }
+}
+
+/// What the queue's timers are for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Timer {
+    /// A batch's visibility timeout is over.
+    Visible(BatchRef),
+    /// The oldest message's retention is over.
+    Retention,
+    /// A poller's batching window is over: invoke with what there is.
+    Window,
+    /// A step of the pollers' scaling.
+    Scale,
+    /// The end of a time-series window: the age of the oldest message is sampled.
+    Sample,
+    /// A FIFO receive has a token again.
+    Quota,
+}
+
+impl Token for Timer {
+    fn encode(self) -> u64 {
+        match self {
+            Timer::Visible(b) => pack(0, b.index()),
+            Timer::Retention => pack(1, 0),
+            Timer::Window => pack(2, 0),
+            Timer::Scale => pack(3, 0),
+            Timer::Sample => pack(4, 0),
+            Timer::Quota => pack(5, 0),
+        }
+    }
+
+    fn decode(token: u64) -> Option<Timer> {
+        match unpack(token) {
+            (0, i) => Some(Timer::Visible(BatchRef::from_index(i))),
+            (1, 0) => Some(Timer::Retention),
+            (2, 0) => Some(Timer::Window),
+            (3, 0) => Some(Timer::Scale),
+            (4, 0) => Some(Timer::Sample),
+            (5, 0) => Some(Timer::Quota),
+            _ => None,
+        }
+    }
+}
+
+struct Batch {
+    gen: u32,
+    msgs: Vec<usize>,
+    /// The FIFO group it holds.
+    group: Option<u32>,
+    /// The consumer has answered (its poller is free again).
+    answered: bool,
+    /// Its messages are visible again (the visibility timeout is over).
+    returned: bool,
+    visibility: Option<TimerHandle>,
+}
+
+/// A FIFO message group: its visible messages in order, and whether a batch holds it.
+#[derive(Default)]
+struct Group {
+    visible: BTreeSet<(u64, usize)>,
+    busy: bool,
+    /// Its key in `ready`, while it is there.
+    ready_at: Option<u64>,
+}
+
+/// A running queue and its event source mapping.
+pub struct Sqs {
+    cfg: SqsConfig,
+    clock: Clock,
+    rng: SimRng,
+    edges: Vec<Edge>,
+    msgs: Slab<Message>,
+    next_seq: u64,
+    /// Visible messages of a standard queue, by send order.
+    visible: BTreeSet<(u64, usize)>,
+    /// A FIFO queue's groups, and those that can be received (not busy, with a visible
+    /// message), by their first message's place in the order of sends.
+    groups: Vec<Group>,
+    ready: BTreeSet<(u64, u32)>,
+    visible_count: usize,
+    in_flight_count: usize,
+    /// Messages alive, by send time, for retention and the age of the oldest.
+    by_age: BTreeSet<(SimTime, usize)>,
+    batches: Slab<Batch>,
+    next_gen: u32,
+    /// Batches the pollers may have at once, and those awaiting the consumer's answer.
+    target: u32,
+    active: u32,
+    base: u32,
+    send_quota: TokenBucket,
+    receive_quota: TokenBucket,
+    retention_armed: bool,
+    window_armed: bool,
+    window_over: bool,
+    scale_armed: bool,
+    quota_armed: bool,
+    // Recorders.
+    sends: Counter,
+    throttles: Counter,
+    refused: Counter,
+    deletes: Counter,
+    expired: Counter,
+    moved: Counter,
+    redriven_in: Counter,
+    over_limit: u64,
+    batches_started: u64,
+    batches_failed: u64,
+    receives: u64,
+    billed: f64,
+    statuses: WindowedCounts<u16>,
+    backlog: Level,
+    in_flight: Level,
+    pollers: Level,
+    concurrent: Level,
+    oldest: Vec<f64>,
+    oldest_max: f64,
+    /// Visible messages when the run ended.
+    backlog_end: usize,
+    lag: Latency,
+    /// Age of the messages moved to the dead-letter queue, when they move.
+    dead_letter_age: Latency,
+    response: Latency,
+    events: EventLog,
+}
+
+impl Sqs {
+    /// Builds it for one run.
+    pub fn new(cfg: SqsConfig, env: BuildEnv) -> Sqs {
+        let clock = env.clock;
+        let base = cfg
+            .consumer
+            .as_ref()
+            .map_or(0, |c| START_BATCHES.min(c.max_concurrency));
+        Sqs {
+            groups: (0..if cfg.fifo { cfg.message_groups } else { 0 })
+                .map(|_| Group::default())
+                .collect(),
+            ready: BTreeSet::new(),
+            msgs: Slab::new(),
+            next_seq: 0,
+            visible: BTreeSet::new(),
+            visible_count: 0,
+            in_flight_count: 0,
+            by_age: BTreeSet::new(),
+            batches: Slab::new(),
+            next_gen: 0,
+            target: base,
+            active: 0,
+            base,
+            send_quota: TokenBucket::new(FIFO_TPS, FIFO_TPS as u64),
+            receive_quota: TokenBucket::new(FIFO_TPS, FIFO_TPS as u64),
+            retention_armed: false,
+            window_armed: false,
+            window_over: false,
+            scale_armed: false,
+            quota_armed: false,
+            sends: Counter::new(&clock),
+            throttles: Counter::new(&clock),
+            refused: Counter::new(&clock),
+            deletes: Counter::new(&clock),
+            expired: Counter::new(&clock),
+            moved: Counter::new(&clock),
+            redriven_in: Counter::new(&clock),
+            over_limit: 0,
+            batches_started: 0,
+            batches_failed: 0,
+            receives: 0,
+            billed: 0.0,
+            statuses: WindowedCounts::default(),
+            backlog: Level::new(&clock),
+            in_flight: Level::new(&clock),
+            pollers: Level::new(&clock),
+            concurrent: Level::new(&clock),
+            oldest: vec![0.0; clock.windows()],
+            oldest_max: 0.0,
+            backlog_end: 0,
+            lag: Latency::new(&clock),
+            dead_letter_age: Latency::new(&clock),
+            response: Latency::new(&clock),
+            events: EventLog::new(&env.name),
+            rng: env.rng,
+            edges: env.edges,
+            cfg,
+            clock,
+        }
+    }
+
+    fn in_flight_limit(&self) -> usize {
+        if self.cfg.fifo {
+            IN_FLIGHT_FIFO
+        } else {
+            IN_FLIGHT_STANDARD
+        }
+    }
+
+    /// Bills `n` requests made at `now`, if they fall in the measured period.
+    fn bill(&mut self, now: SimTime, n: f64) {
+        if self.clock.measured(now) {
+            self.billed += n;
+        }
+    }
+
+    fn set_levels(&mut self, now: SimTime) {
+        let c = &self.clock;
+        self.backlog.set(c, now, self.visible_count as f64);
+        self.in_flight.set(c, now, self.in_flight_count as f64);
+    }
+
+    /// SendMessage (or a message moved here from another queue's redrive).
+    fn send(&mut self, ctx: &mut Ctx<'_>, call: CallId, msg: Msg) {
+        let now = ctx.now();
+        let measured = self.clock.measured(now);
+        if msg.instance == REDRIVE {
+            self.redriven_in.add(&self.clock, now, measured);
+            if self.msgs.len() < self.cfg.max_messages as usize {
+                self.store(ctx, msg);
+            } else {
+                self.refused.add(&self.clock, now, measured);
+            }
+            ctx.reply(call, status::OK);
+            return;
+        }
+        self.sends.add(&self.clock, now, measured);
+        // aws-facts: §15 SQS: FIFO queues take 300 calls per second per action; beyond,
+        // ThrottlingException.
+        if self.cfg.fifo && !self.send_quota.try_take(now) {
+            self.throttles.add(&self.clock, now, measured);
+            self.statuses.add(&self.clock, THROTTLED, now, measured);
+            ctx.reply(call, THROTTLED);
+            return;
+        }
+        // Each 64 KB of a message is a request of its own on the bill.
+        let chunks = u64::from(msg.size_bytes).div_ceil(CHUNK_BYTES).max(1);
+        self.bill(now, chunks as f64);
+        if self.msgs.len() >= self.cfg.max_messages as usize {
+            self.refused.add(&self.clock, now, measured);
+            self.statuses.add(&self.clock, FULL, now, measured);
+            ctx.reply(call, FULL);
+            return;
+        }
+        self.store(ctx, msg);
+        let wait = self.cfg.send_latency.sample_time(&mut self.rng);
+        self.statuses
+            .add(&self.clock, status::OK, now + wait, measured);
+        self.response
+            .record(&self.clock, now + wait, wait, measured);
+        ctx.reply_after(call, status::OK, wait);
+    }
+
+    fn store(&mut self, ctx: &mut Ctx<'_>, msg: Msg) {
+        let now = ctx.now();
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let group = if self.cfg.fifo {
+            (msg.key % u64::from(self.cfg.message_groups)) as u32
+        } else {
+            0
+        };
+        let id = self.msgs.insert(Message {
+            sent: now,
+            seq,
+            op: msg.op,
+            key: msg.key,
+            size: msg.size_bytes,
+            client: msg.client,
+            receives: 0,
+            group,
+            expired: false,
+        });
+        self.by_age.insert((now, id));
+        self.make_visible(id);
+        self.set_levels(now);
+        if !self.retention_armed && now + self.cfg.retention < self.clock.end {
+            self.retention_armed = true;
+            ctx.schedule(self.cfg.retention, Timer::Retention.encode());
+        }
+        self.arm_scaling(ctx);
+        self.dispatch(ctx);
+    }
+
+    fn make_visible(&mut self, id: usize) {
+        let m = &self.msgs[id];
+        let (seq, group) = (m.seq, m.group);
+        self.visible_count += 1;
+        if self.cfg.fifo {
+            self.groups[group as usize].visible.insert((seq, id));
+            self.refresh_group(group);
+        } else {
+            self.visible.insert((seq, id));
+        }
+    }
+
+    /// Puts a FIFO group in `ready` when it can be received, takes it out when it cannot.
+    fn refresh_group(&mut self, group: u32) {
+        let g = &mut self.groups[group as usize];
+        if let Some(k) = g.ready_at.take() {
+            self.ready.remove(&(k, group));
+        }
+        if !g.busy {
+            if let Some(&(seq, _)) = g.visible.first() {
+                g.ready_at = Some(seq);
+                self.ready.insert((seq, group));
+            }
+        }
+    }
+
+    fn arm_scaling(&mut self, ctx: &mut Ctx<'_>) {
+        if self.cfg.consumer.is_some() && !self.scale_armed && ctx.now() < self.clock.end {
+            self.scale_armed = true;
+            ctx.schedule(SCALE_STEP, Timer::Scale.encode());
+        }
+    }
+
+    /// aws-facts: §16 SQS: while messages remain, up to 300 more concurrent batches a
+    /// minute, to the maximum; back to the start once the queue is empty.
+    fn scale(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let cap = self.cfg.consumer.as_ref().map_or(0, |c| c.max_concurrency);
+        if self.visible_count > 0 && now < self.clock.end {
+            self.target = (self.target + ADD_PER_STEP).min(cap);
+            ctx.schedule(SCALE_STEP, Timer::Scale.encode());
+        } else {
+            self.target = self.base;
+            self.scale_armed = false;
+        }
+        self.pollers.set(&self.clock, now, f64::from(self.target));
+        self.dispatch(ctx);
+    }
+
+    /// Hands visible messages to free pollers, one batch each, while there are both.
+    fn dispatch(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(c) = self.cfg.consumer.clone() else {
+            return;
+        };
+        let now = ctx.now();
+        // The mapping stops with the run: what the queue then holds is its backlog at the
+        // end, rather than work that would run on for days of simulated time.
+        if now >= self.clock.end {
+            return;
+        }
+        while self.active < self.target && self.visible_count > 0 {
+            if self.cfg.fifo && self.ready.is_empty() {
+                break;
+            }
+            // A poller with a batching window waits for a full batch, or the window's end.
+            if c.window > SimTime::ZERO
+                && self.visible_count < c.batch_size as usize
+                && !self.window_over
+            {
+                if !self.window_armed {
+                    self.window_armed = true;
+                    ctx.schedule(c.window, Timer::Window.encode());
+                }
+                break;
+            }
+            // aws-facts: §15 SQS: beyond the in-flight limit a receive gets nothing
+            // (OverLimit).
+            if self.in_flight_count >= self.in_flight_limit() {
+                self.over_limit += u64::from(self.clock.measured(now));
+                break;
+            }
+            if self.cfg.fifo && !self.receive_quota.try_take(now) {
+                if !self.quota_armed {
+                    self.quota_armed = true;
+                    ctx.schedule(
+                        SimTime::from_secs_f64(1.0 / FIFO_TPS),
+                        Timer::Quota.encode(),
+                    );
+                }
+                break;
+            }
+            self.receive(ctx, &c);
+        }
+        self.window_over = false;
+        self.set_levels(now);
+    }
+
+    /// The next visible message a receive takes: a standard queue's oldest, or the next of
+    /// the FIFO group being received.
+    fn next_visible(&mut self, group: Option<u32>) -> Option<usize> {
+        let id = match group {
+            Some(g) => self.groups[g as usize].visible.pop_first()?.1,
+            None => self.visible.pop_first()?.1,
+        };
+        self.visible_count -= 1;
+        Some(id)
+    }
+
+    /// One ReceiveMessage and the consumer's invocation with what it got.
+    fn receive(&mut self, ctx: &mut Ctx<'_>, c: &Consumer) {
+        let now = ctx.now();
+        self.bill(now, 1.0);
+        self.receives += 1;
+        let group = if self.cfg.fifo {
+            self.ready.first().map(|&(_, g)| g)
+        } else {
+            None
+        };
+        let mut taken = Vec::new();
+        while taken.len() < c.batch_size as usize {
+            let Some(id) = self.next_visible(group) else {
+                break;
+            };
+            // aws-facts: §15 SQS: a message received max_receive_count times moves to the
+            // dead-letter queue at its next receive.
+            if let Some((max, _)) = self.cfg.redrive {
+                if self.msgs[id].receives >= max {
+                    self.redrive(ctx, id);
+                    continue;
+                }
+            }
+            self.msgs[id].receives += 1;
+            taken.push(id);
+        }
+        if let Some(g) = group {
+            self.groups[g as usize].busy = !taken.is_empty();
+            self.refresh_group(g);
+        }
+        if taken.is_empty() {
+            return;
+        }
+        self.in_flight_count += taken.len();
+        let first = &self.msgs[taken[0]];
+        let size = taken
+            .iter()
+            .map(|&id| u64::from(self.msgs[id].size))
+            .sum::<u64>()
+            .min(u64::from(u32::MAX)) as u32;
+        let msg = Msg {
+            op: first.op,
+            key: first.key,
+            size_bytes: size,
+            client: first.client,
+            instance: 0,
+            messages: taken.len() as u16,
+        };
+        self.next_gen = self.next_gen.wrapping_add(1);
+        let gen = self.next_gen;
+        let slot = self.batches.insert(Batch {
+            gen,
+            msgs: taken,
+            group,
+            answered: false,
+            returned: false,
+            visibility: None,
+        });
+        let me = BatchRef { slot, gen };
+        // A visibility timeout that would end after the run is never set: the pollers have
+        // stopped by then, and the run does not go on for hours of simulated time for it.
+        if now + self.cfg.visibility_timeout < self.clock.end {
+            self.batches[slot].visibility =
+                ctx.schedule_fixed(self.cfg.visibility_timeout, Timer::Visible(me).encode());
+        }
+        self.active += 1;
+        self.batches_started += u64::from(self.clock.measured(now));
+        self.concurrent
+            .set(&self.clock, now, f64::from(self.active));
+        self.edges[0].call(ctx, &mut self.rng, msg, Tag::Batch(me).encode());
+    }
+
+    /// Moves message `id` (taken off the visible ones) to the dead-letter queue.
+    fn redrive(&mut self, ctx: &mut Ctx<'_>, id: usize) {
+        let now = ctx.now();
+        let m = self.msgs.remove(id);
+        self.by_age.remove(&(m.sent, id));
+        self.moved.add(&self.clock, now, self.clock.measured(now));
+        self.dead_letter_age
+            .record(&self.clock, now, now - m.sent, self.clock.measured(m.sent));
+        self.events.push(
+            now,
+            "dead_letter",
+            format!("message sent at {} after {} receives", m.sent, m.receives),
+        );
+        let msg = Msg {
+            op: m.op,
+            key: m.key,
+            size_bytes: m.size,
+            client: m.client,
+            instance: REDRIVE,
+            messages: 1,
+        };
+        let edge = usize::from(self.cfg.consumer.is_some());
+        self.edges[edge].call(ctx, &mut self.rng, msg, Tag::Redrive.encode());
+    }
+
+    /// The consumer answered a batch.
+    fn answered(&mut self, ctx: &mut Ctx<'_>, r: Reply) {
+        let Some(Tag::Batch(b)) = Tag::decode(r.tag) else {
+            return;
+        };
+        let now = ctx.now();
+        if self.batches.get(b.slot).is_none_or(|x| x.gen != b.gen) {
+            return;
+        }
+        self.active -= 1;
+        self.concurrent
+            .set(&self.clock, now, f64::from(self.active));
+        let batch = &mut self.batches[b.slot];
+        batch.answered = true;
+        if batch.returned {
+            // Its messages were visible again before the answer came: nothing to delete.
+            self.batches.remove(b.slot);
+        } else if r.outcome.is_success() {
+            let batch = self.batches.remove(b.slot);
+            if let Some(h) = batch.visibility {
+                ctx.cancel_timer(h);
+            }
+            // One DeleteMessageBatch.
+            self.bill(now, 1.0);
+            for id in batch.msgs {
+                let m = self.msgs.remove(id);
+                self.in_flight_count -= 1;
+                if m.expired {
+                    continue;
+                }
+                self.by_age.remove(&(m.sent, id));
+                let measured = self.clock.measured(m.sent);
+                self.deletes.add(&self.clock, now, self.clock.measured(now));
+                // aws-facts: §15 SQS: the end-to-end lag, send to delete, as the queue sees it.
+                self.lag.record(&self.clock, now, now - m.sent, measured);
+            }
+            if let Some(g) = batch.group {
+                self.groups[g as usize].busy = false;
+                self.refresh_group(g);
+            }
+        } else {
+            // aws-facts: §16 SQS: a failed batch stays invisible until its visibility
+            // timeout; a FIFO group stays blocked until then.
+            self.batches_failed += u64::from(self.clock.measured(now));
+        }
+        self.dispatch(ctx);
+    }
+
+    /// A batch's visibility timeout is over: its messages are visible again.
+    fn visible_again(&mut self, ctx: &mut Ctx<'_>, b: BatchRef) {
+        let now = ctx.now();
+        let Some(batch) = self.batches.get_mut(b.slot).filter(|x| x.gen == b.gen) else {
+            return;
+        };
+        batch.visibility = None;
+        batch.returned = true;
+        let msgs = std::mem::take(&mut batch.msgs);
+        let group = batch.group;
+        if batch.answered {
+            self.batches.remove(b.slot);
+        }
+        self.in_flight_count -= msgs.len();
+        if let Some(g) = group {
+            self.groups[g as usize].busy = false;
+        }
+        for id in msgs {
+            if self.msgs[id].expired {
+                self.msgs.remove(id);
+            } else {
+                self.make_visible(id);
+            }
+        }
+        if let Some(g) = group {
+            self.refresh_group(g);
+        }
+        self.arm_scaling(ctx);
+        self.dispatch(ctx);
+        self.set_levels(now);
+    }
+
+    /// aws-facts: §15 SQS: messages older than the retention period are deleted.
+    fn retire(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        while let Some(&(sent, id)) = self.by_age.first() {
+            if sent + self.cfg.retention > now {
+                if sent + self.cfg.retention < self.clock.end {
+                    ctx.schedule(sent + self.cfg.retention - now, Timer::Retention.encode());
+                } else {
+                    self.retention_armed = false;
+                }
+                self.set_levels(now);
+                return;
+            }
+            self.by_age.pop_first();
+            self.expired.add(&self.clock, now, self.clock.measured(now));
+            let m = &mut self.msgs[id];
+            let key = (m.seq, id);
+            let group = m.group;
+            let was_visible = if self.cfg.fifo {
+                self.groups[group as usize].visible.remove(&key)
+            } else {
+                self.visible.remove(&key)
+            };
+            if was_visible {
+                self.visible_count -= 1;
+                self.msgs.remove(id);
+                if self.cfg.fifo {
+                    self.refresh_group(group);
+                }
+            } else {
+                // In flight: dropped when its batch ends.
+                self.msgs[id].expired = true;
+            }
+        }
+        self.retention_armed = false;
+        self.set_levels(now);
+    }
+
+    /// The age of the oldest message at the end of a window.
+    fn sample(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let age = self
+            .by_age
+            .first()
+            .map_or(0.0, |&(sent, _)| (now - sent).as_secs_f64());
+        let w = self.clock.window_of(now).saturating_sub(1);
+        if let Some(v) = self.oldest.get_mut(w) {
+            *v = age;
+        }
+        if self.clock.measured(now) {
+            self.oldest_max = self.oldest_max.max(age);
+        }
+        if now < self.clock.end {
+            ctx.schedule(self.clock.window, Timer::Sample.encode());
+        } else {
+            self.backlog_end = self.visible_count;
+        }
+    }
+}
+
+impl Component for Sqs {
+    fn start(&mut self, ctx: &mut Ctx<'_>) {
+        ctx.schedule(self.clock.window, Timer::Sample.encode());
+        let now = ctx.now();
+        self.pollers.set(&self.clock, now, f64::from(self.target));
+    }
+
+    fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
+        match input {
+            Input::Call(call, msg) => self.send(ctx, call, msg),
+            Input::Reply(r) => self.answered(ctx, r),
+            Input::Timer(t) => match Timer::decode(t) {
+                Some(Timer::Visible(b)) => self.visible_again(ctx, b),
+                Some(Timer::Retention) => self.retire(ctx),
+                Some(Timer::Window) => {
+                    self.window_armed = false;
+                    self.window_over = true;
+                    self.dispatch(ctx);
+                }
+                Some(Timer::Scale) => self.scale(ctx),
+                Some(Timer::Sample) => self.sample(ctx),
+                Some(Timer::Quota) => {
+                    self.quota_armed = false;
+                    self.dispatch(ctx);
+                }
+                None => {}
+            },
+            Input::Fault { .. } => {}
+        }
+    }
+
+    fn finish(&mut self) -> ComponentReport {
+        let c = &self.clock;
+        for l in [
+            &mut self.backlog,
+            &mut self.in_flight,
+            &mut self.pollers,
+            &mut self.concurrent,
+        ] {
+            l.finish(c);
+        }
+        self.lag.finish();
+        self.dead_letter_age.finish();
+        self.response.finish();
+        let secs = c.measured_secs();
+        // An idle poller long-polls: one empty receive per 20 s it waits.
+        let idle = ((self.pollers.mean(c) - self.concurrent.mean(c)) * secs).max(0.0);
+        let empty_receives = idle / LONG_POLL;
+        let requests = self.billed + empty_receives;
+        let price = if self.cfg.fifo {
+            PRICE_FIFO
+        } else {
+            PRICE_STANDARD
+        };
+        let mut m = MetricSet::default();
+        m.count("sends", self.sends.total());
+        m.count("throttles", self.throttles.total());
+        m.count("refused_full", self.refused.total());
+        m.count("deletes", self.deletes.total());
+        m.count("expired", self.expired.total());
+        m.count("moved_to_dead_letter", self.moved.total());
+        m.count("received_by_redrive", self.redriven_in.total());
+        m.count("over_limit", self.over_limit);
+        m.count("batches", self.batches_started);
+        m.count("failed_batches", self.batches_failed);
+        m.gauge("backlog_mean", self.backlog.mean(c));
+        m.gauge("backlog_max", self.backlog.max());
+        m.gauge("in_flight_max", self.in_flight.max());
+        m.gauge("concurrent_batches_max", self.concurrent.max());
+        m.gauge("oldest_age_max_s", self.oldest_max);
+        m.gauge("backlog_end", self.backlog_end as f64);
+        m.gauge("requests_billed", requests);
+        m.gauge("cost_usd", requests * price);
+        for (s, n) in self.statuses.iter() {
+            m.count(format!("by_status.{s}"), n.total());
+        }
+        m.hist("lag_ms", self.lag.summary());
+        m.hist("dead_letter_age_ms", self.dead_letter_age.summary());
+        m.hist("response_ms", self.response.summary());
+        ComponentReport {
+            metrics: m,
+            series: vec![
+                (&SENDS, self.sends.rate_series(c)),
+                (&DELETES, self.deletes.rate_series(c)),
+                (&BACKLOG, self.backlog.mean_series(c)),
+                (&IN_FLIGHT, self.in_flight.mean_series(c)),
+                (&OLDEST, self.oldest.clone()),
+                (&MOVED, self.moved.count_series()),
+                (&BATCHES, self.concurrent.mean_series(c)),
+                (&POLLERS, self.pollers.mean_series(c)),
+            ],
+            events: self.events.finish(c.end),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::token_round_trip;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn tokens_survive_the_kernel(slot in 0usize..(1 << 27), gen in any::<u32>(), v in 0u8..6) {
+            let b = BatchRef { slot, gen };
+            let t = match v {
+                0 => Timer::Visible(b),
+                1 => Timer::Retention,
+                2 => Timer::Window,
+                3 => Timer::Scale,
+                4 => Timer::Sample,
+                _ => Timer::Quota,
+            };
+            prop_assert_eq!(token_round_trip(t), Ok(()));
+            prop_assert_eq!(token_round_trip(Tag::Batch(b)), Ok(()));
+            prop_assert_eq!(token_round_trip(Tag::Redrive), Ok(()));
+        }
+    }
+}
