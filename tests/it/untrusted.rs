@@ -740,6 +740,7 @@ fn the_readme_states_every_limit() {
             grouped(MAX_S3_PREFIXES as u64)
         ),
         format!("| {} | about 40 bytes", grouped(MAX_S3_RESTORES as u64)),
+        format!(
             "| {} | a queue's backlog",
             grouped(MAX_QUEUE_MESSAGES as u64)
         ),
