@@ -114,6 +114,20 @@ pub const KMS_FIELDS: &[Field] = &[
     },
 ];
 
+/// The answers of a kind by status, as most kinds declare them.
+pub const BY_STATUS: Field = Field {
+    path: "by_status.*",
+    unit: Unit::Count,
+    about: "requests by the status they were answered with",
+};
+
+/// The table column of a kind's `cost_usd` field.
+pub const COST_COLUMN: Column = Column {
+    label: "cost",
+    field: "cost_usd",
+    unit: Unit::Usd,
+};
+
 /// The table column of `LATE_REPLIES`.
 pub const LATE_REPLIES_COLUMN: Column = Column {
     label: "late replies",

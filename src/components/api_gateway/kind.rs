@@ -235,11 +235,7 @@ impl Kind for ApiGatewayConfig {
                 unit: Unit::Count,
                 about: "requests answered 504 (REST) or 503 (HTTP), the integration not having answered within its timeout",
             },
-            Field {
-                path: "by_status.*",
-                unit: Unit::Count,
-                about: "requests by the status they were answered with",
-            },
+            crate::components::kind::BY_STATUS,
             Field {
                 path: "cache_hits",
                 unit: Unit::Count,
@@ -294,11 +290,7 @@ impl Kind for ApiGatewayConfig {
                 unit: Unit::Count,
             },
             crate::components::kind::LATE_REPLIES_COLUMN,
-            Column {
-                label: "cost",
-                field: "cost_usd",
-                unit: Unit::Usd,
-            },
+            crate::components::kind::COST_COLUMN,
         ],
         panels: &[
             PlotPanel {

@@ -181,11 +181,7 @@ impl Kind for CacheConfig {
                 unit: Unit::Count,
                 about: "sets refused with Redis's OOM error: the cache full and nothing it may evict (the key stays uncached)",
             },
-            Field {
-                path: "by_status.*",
-                unit: Unit::Count,
-                about: "requests by the status they were answered with",
-            },
+            crate::components::kind::BY_STATUS,
             Field {
                 path: "hit_ratio",
                 unit: Unit::Share,
@@ -221,11 +217,7 @@ impl Kind for CacheConfig {
                 unit: Unit::Count,
             },
             crate::components::kind::LATE_REPLIES_COLUMN,
-            Column {
-                label: "cost",
-                field: "cost_usd",
-                unit: Unit::Usd,
-            },
+            crate::components::kind::COST_COLUMN,
         ],
         panels: &[
             PlotPanel {

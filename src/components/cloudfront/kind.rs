@@ -348,11 +348,7 @@ impl Kind for CloudFrontConfig {
                 field: "origin_request_rps",
                 unit: Unit::Number,
             },
-            Column {
-                label: "cost",
-                field: "cost_usd",
-                unit: Unit::Usd,
-            },
+            crate::components::kind::COST_COLUMN,
         ],
         panels: &[
             PlotPanel {

@@ -289,11 +289,7 @@ impl Kind for DynamoConfig {
                 unit: Unit::Count,
                 about: "throttles by a partition at its limit while the table had room: a hot key",
             },
-            Field {
-                path: "by_status.*",
-                unit: Unit::Count,
-                about: "requests by the status they were answered with",
-            },
+            crate::components::kind::BY_STATUS,
             Field {
                 path: "throttle_fraction",
                 unit: Unit::Share,
@@ -379,11 +375,7 @@ impl Kind for DynamoConfig {
                 unit: Unit::Count,
             },
             crate::components::kind::LATE_REPLIES_COLUMN,
-            Column {
-                label: "cost",
-                field: "cost_usd",
-                unit: Unit::Usd,
-            },
+            crate::components::kind::COST_COLUMN,
         ],
         panels: &[
             PlotPanel {

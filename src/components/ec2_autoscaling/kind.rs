@@ -386,11 +386,7 @@ const FIELDS: &[Field] = &[
         unit: Unit::Count,
         about: "requests refused with 503, every worker thread busy and the queue full",
     },
-    Field {
-        path: "by_status.*",
-        unit: Unit::Count,
-        about: "requests by the status they were answered with",
-    },
+    crate::components::kind::BY_STATUS,
     Field {
         path: "utilisation",
         unit: Unit::Share,
@@ -532,11 +528,7 @@ impl Kind for AsgConfig {
                 unit: Unit::Count,
             },
             crate::components::kind::LATE_REPLIES_COLUMN,
-            Column {
-                label: "cost",
-                field: "cost_usd",
-                unit: Unit::Usd,
-            },
+            crate::components::kind::COST_COLUMN,
         ],
         panels: &[
             PlotPanel {

@@ -73,11 +73,7 @@ impl Kind for KmsConfig {
                 unit: Unit::Number,
                 about: "the account's symmetric-crypto quota, shared with every kms component [requests/s]",
             },
-            Field {
-                path: "by_status.*",
-                unit: Unit::Count,
-                about: "requests by the status they were answered with",
-            },
+            crate::components::kind::BY_STATUS,
             crate::components::kind::RESPONSE_MS,
             crate::components::kind::LATE_REPLIES,
         ],

@@ -347,11 +347,7 @@ impl Kind for LambdaConfig {
                 unit: Unit::Count,
             },
             crate::components::kind::LATE_REPLIES_COLUMN,
-            Column {
-                label: "cost",
-                field: "cost_usd",
-                unit: Unit::Usd,
-            },
+            crate::components::kind::COST_COLUMN,
         ],
         panels: &[
             PlotPanel {

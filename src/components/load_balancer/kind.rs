@@ -152,11 +152,7 @@ impl Kind for LbConfig {
                 unit: Unit::Count,
                 about: "requests received in the measured period",
             },
-            Field {
-                path: "by_status.*",
-                unit: Unit::Count,
-                about: "requests by the status they were answered with",
-            },
+            crate::components::kind::BY_STATUS,
             Field {
                 path: "idle_timeouts",
                 unit: Unit::Count,
@@ -237,11 +233,7 @@ impl Kind for LbConfig {
                 unit: Unit::Count,
             },
             crate::components::kind::LATE_REPLIES_COLUMN,
-            Column {
-                label: "cost",
-                field: "cost_usd",
-                unit: Unit::Usd,
-            },
+            crate::components::kind::COST_COLUMN,
         ],
         panels: &[
             PlotPanel {

@@ -344,11 +344,7 @@ impl Kind for Route53Config {
                 field: "health_changes",
                 unit: Unit::Count,
             },
-            Column {
-                label: "cost",
-                field: "cost_usd",
-                unit: Unit::Usd,
-            },
+            crate::components::kind::COST_COLUMN,
         ],
         panels: &[
             PlotPanel {

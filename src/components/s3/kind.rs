@@ -239,11 +239,7 @@ impl Kind for S3Config {
                 unit: Unit::Count,
                 about: "restore requests accepted (202)",
             },
-            Field {
-                path: "by_status.*",
-                unit: Unit::Count,
-                about: "requests by the status they were answered with",
-            },
+            crate::components::kind::BY_STATUS,
             Field {
                 path: "cost_usd",
                 unit: Unit::Usd,
@@ -268,11 +264,7 @@ impl Kind for S3Config {
                 field: "partitions",
                 unit: Unit::Number,
             },
-            Column {
-                label: "cost",
-                field: "cost_usd",
-                unit: Unit::Usd,
-            },
+            crate::components::kind::COST_COLUMN,
             crate::components::kind::LATE_REPLIES_COLUMN,
         ],
         panels: &[

@@ -119,11 +119,7 @@ impl Kind for ServiceConfig {
                 unit: Unit::Count,
                 about: "requests refused with 503, the queue being full",
             },
-            Field {
-                path: "by_status.*",
-                unit: Unit::Count,
-                about: "requests by the status they were answered with",
-            },
+            crate::components::kind::BY_STATUS,
             Field {
                 path: "servers",
                 unit: Unit::Number,

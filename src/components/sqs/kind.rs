@@ -282,11 +282,7 @@ impl Kind for SqsConfig {
                 field: "backlog_max",
                 unit: Unit::Number,
             },
-            Column {
-                label: "cost",
-                field: "cost_usd",
-                unit: Unit::Usd,
-            },
+            crate::components::kind::COST_COLUMN,
         ],
         panels: &[
             PlotPanel {
