@@ -867,3 +867,60 @@ fn the_dot_graph_has_the_cloud_its_zones_and_merged_edges() {
         "{dot}"
     );
 }
+
+#[test]
+fn load_balancers_over_different_zones_share_a_column() {
+    // Two regions' load balancers, each across its own two zones, called from one front:
+    // they do not overlap, so they stand one above the other in one column, and a call to
+    // the lower one never runs past the upper one as if that one made it.
+    let svg = diagram_of(
+        r#"
+[[component]]
+id = "front"
+kind = "service"
+servers = 4
+service_time = { dist = "exponential", mean = "5ms" }
+calls = [ { to = "lb-east" }, { to = "lb-west", probability = 0.5 } ]
+[[component]]
+id = "lb-east"
+kind = "load_balancer"
+targets = ["e1", "e2"]
+[[component]]
+id = "lb-west"
+kind = "load_balancer"
+targets = ["w1", "w2"]
+[[component]]
+id = "e1"
+kind = "service"
+az = "east-a"
+servers = 1
+service_time = { dist = "exponential", mean = "5ms" }
+[[component]]
+id = "e2"
+kind = "service"
+az = "east-b"
+servers = 1
+service_time = { dist = "exponential", mean = "5ms" }
+[[component]]
+id = "w1"
+kind = "service"
+az = "west-a"
+servers = 1
+service_time = { dist = "exponential", mean = "5ms" }
+[[component]]
+id = "w2"
+kind = "service"
+az = "west-b"
+servers = 1
+service_time = { dist = "exponential", mean = "5ms" }
+"#,
+    );
+    let nodes = diagram_nodes(&svg);
+    let at = |id: &str| nodes.iter().find(|n| n.0 == id).unwrap().3;
+    let (east, west) = (at("lb-east"), at("lb-west"));
+    assert_eq!(east[0], west[0], "one column: {east:?} {west:?}");
+    assert!(
+        east[3] <= west[1] || west[3] <= east[1],
+        "apart: {east:?} {west:?}"
+    );
+}

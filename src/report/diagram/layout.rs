@@ -108,18 +108,26 @@ pub fn crossings(pos: &[f64], col: &[usize], edges: &[(usize, usize)]) -> usize 
 pub fn layout(m: &Model) -> Layout {
     let n = m.nodes.len();
     let sizes: Vec<(f64, f64)> = m.nodes.iter().map(draw::node_size).collect();
-    // Grid columns: per layer, groups across zones first (one column each), then the
-    // nodes of one zone or none, then replicas beside them.
-    let mut span_k: BTreeMap<usize, usize> = BTreeMap::new();
+    // Grid columns: per layer, groups across zones first (a column for each set of groups
+    // whose zones do not overlap: two regions' load balancers stand in one), then the nodes
+    // of one zone or none, then replicas beside them.
+    let mut span_cols: BTreeMap<usize, Vec<Vec<(usize, usize)>>> = BTreeMap::new();
     let keys: Vec<(usize, usize)> = m
         .nodes
         .iter()
         .map(|nd| match nd.place {
             Place::Client => (0, 0),
-            Place::Span(..) => {
-                let k = span_k.entry(nd.layer).or_insert(0);
-                *k += 1;
-                (nd.layer, *k - 1)
+            Place::Span(a, b) => {
+                let cols = span_cols.entry(nd.layer).or_default();
+                let free = cols
+                    .iter()
+                    .position(|taken| taken.iter().all(|&(x, y)| b < x || y < a));
+                let k = free.unwrap_or_else(|| {
+                    cols.push(Vec::new());
+                    cols.len() - 1
+                });
+                cols[k].push((a, b));
+                (nd.layer, k)
             }
             _ if nd.beside => (nd.layer, 101),
             _ if nd.apart > 0 => (nd.layer, 101 + nd.apart),
