@@ -310,8 +310,8 @@ fn origin_shield_cuts_origin_requests_to_one_caches_worth() {
     // (`ttl_cache_hit_ratio`). Behind Origin Shield an edge's copy keeps the shield's
     // expiry, so every copy of a key goes stale at once and the first request anywhere after
     // that goes through to the origin: the origin sees one cache fed all 200/s,
-    // 200 × (1 − h(200/s)). Tolerance as for the ElastiCache formula test: 1 % of the mean
-    // over five seeds of 25 minutes after a 5-minute warmup.
+    // 200 × (1 − h(200/s)). Each figure must lie in the 99 % interval of the mean over five
+    // seeds of 25 minutes after a 5-minute warmup, an interval no wider than ±2 % of it.
     let text = |shield: &str| {
         scenario(
             "30m",
@@ -339,5 +339,10 @@ fn origin_shield_cuts_origin_requests_to_one_caches_worth() {
         shielded,
         0.02,
     );
-    assert!(shielded < 0.5 * alone, "{shielded} vs {alone}");
+    // The simulated origins, not the formulas: the shield halves the load at least.
+    let mean = |s| {
+        let v = per_seed(s, "components.cdn.origin_request_rps");
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    assert!(mean(&with) < 0.5 * mean(&without));
 }

@@ -57,7 +57,19 @@ fn a_partition_admits_exactly_its_rate_and_answers_503_beyond() {
         &bucket("key_naming = \"sequential\"\nrate_enforcement = \"fixed_window\""),
     ));
     assert_eq!(num(&s, "components.bucket.by_status.200"), 110_000.0);
-    // A partition of one prefix never splits, however long it throttles.
+
+    // A partition of one prefix never splits, however long it throttles: a bucket of one
+    // prefix refusing writes for 20 s with a 1 s split delay stays one partition.
+    let s = run(&scenario(
+        "20s",
+        "0s",
+        &[("up", "put", 8_000)],
+        &bucket(
+            "prefixes = 1
+split_delay = \"1s\"",
+        ),
+    ));
+    assert!(num(&s, "components.bucket.slowdowns") > 0.0);
     assert_eq!(num(&s, "components.bucket.partitions"), 1.0);
 }
 
@@ -110,8 +122,10 @@ fn splits_are_gradual_one_delay_at_a_time_down_to_a_prefix_each() {
         &[("up", "put", 40_000)],
         &bucket("split_delay = \"5s\""),
     ));
-    // By 12 s, two rounds of splits at most: 4 partitions.
-    assert!(num(&early, "components.bucket.partitions") <= 4.0);
+    // By 12 s, two rounds of splits (token buckets start full: the first refusal at about
+    // 0.1 s, the split at 5.1 s; the halves refuse from about 5.3 s and split at 10.3 s; the
+    // next round would be at about 15.9 s): exactly 4 partitions.
+    assert_eq!(num(&early, "components.bucket.partitions"), 4.0);
 }
 
 #[test]
@@ -220,8 +234,9 @@ fn bucket_keys_cut_kms_calls_to_one_per_requester_and_period() {
     // s3:bucket-key.html: a bucket-level key is fetched at least once per requester and kept
     // for a limited time. One requester, 100 PUTs and 100 GETs a second for 10 s, the key kept
     // 1 s: each side fetches a key about once a second, 10 each, so about 20 calls instead of
-    // 1,998. A request that arrives while its side's key is being fetched (KMS takes about
-    // 3 ms, a request comes every 10 ms) calls too: a few more at most.
+    // 1,998. A request that arrives while its side's key is being fetched calls too, but
+    // KMS takes about 3 ms (p99 10 ms) and a request comes every 10 ms: about 1 % of the 20
+    // fetches let one more in, so 20, rarely 21.
     let s = run(&scenario(
         "10s",
         "0s",
@@ -229,7 +244,7 @@ fn bucket_keys_cut_kms_calls_to_one_per_requester_and_period() {
         &sse_kms("bucket_key = true\nbucket_key_period = \"1s\""),
     ));
     let calls = num(&s, "components.bucket.kms.calls");
-    assert!((20.0..=26.0).contains(&calls), "{calls}");
+    assert!((20.0..=21.0).contains(&calls), "{calls}");
     assert_eq!(num(&s, "components.keys.requests"), calls);
     assert_eq!(num(&s, "components.bucket.kms.reused"), 1_998.0 - calls);
 }
@@ -247,7 +262,8 @@ fn kms_throttles_sse_kms_uploads_and_bucket_keys_end_it() {
         &[("up", "put", 8_000)],
         &sse_kms(split),
     ));
-    assert!(num(&s, "components.keys.throttles") > 10_000.0);
+    // First attempts alone exceed the quota by 2,500/s over the 15 measured seconds.
+    assert!(num(&s, "components.keys.throttles") >= 37_000.0);
     assert!(num(&s, "components.bucket.kms.attempts") > num(&s, "components.bucket.kms.calls"));
     let s = run(&scenario(
         "20s",
@@ -257,14 +273,17 @@ fn kms_throttles_sse_kms_uploads_and_bucket_keys_end_it() {
     ));
     assert_eq!(num(&s, "components.keys.throttles"), 0.0);
     assert_eq!(num(&s, "components.bucket.slowdowns"), 0.0);
+    assert!(num(&s, "components.keys.requests") <= 5.0);
 }
 
 #[test]
 fn a_component_given_kms_decrypts_each_request_or_reuses_a_cached_key() {
     // Any component may name a KMS component: each request it handles first calls Decrypt.
     // 100 requests/s for 10 s to a service: 999 calls. With the Encryption SDK's cache (a
-    // key serves at most 50 messages and 1 s), one call per 50 requests (half a second at
-    // 100/s): 999 / 50, about 20 calls, the others reused.
+    // key serves at most 10 messages and 1 s), one call per 10 requests (a tenth of a second
+    // at 100/s, so the age never ends a key): 999 / 10, 100 calls, the others reused; as
+    // with Bucket Keys, a request that arrives while a key is being fetched (about 3 ms, p99
+    // 10 ms, against requests 10 ms apart: about 1 % of the 100 fetches) calls too.
     let text = |cache: &str| {
         format!(
             "[scenario]\nduration = \"10s\"\n[network]\nsame_az = \"0s\"\n[[workload]]\nname = \"u\"\ntarget = \"app\"\narrival = {{ process = \"constant\", rate = 100 }}\n[[component]]\nid = \"app\"\nkind = \"service\"\nservers = 4\nservice_time = \"5ms\"\nkms = \"keys\"\n{cache}\n[[component]]\nid = \"keys\"\nkind = \"kms\"\n"
@@ -274,9 +293,9 @@ fn a_component_given_kms_decrypts_each_request_or_reuses_a_cached_key() {
     assert_eq!(num(&s, "components.app.kms.calls"), 999.0);
     assert_eq!(num(&s, "components.keys.requests"), 999.0);
     assert_eq!(num(&s, "components.app.completed"), 999.0);
-    let s = run(&text("kms_cache = { max_age = \"1s\", max_messages = 50 }"));
+    let s = run(&text("kms_cache = { max_age = \"1s\", max_messages = 10 }"));
     let calls = num(&s, "components.app.kms.calls");
-    assert!((20.0..=22.0).contains(&calls), "{calls}");
+    assert!((100.0..=102.0).contains(&calls), "{calls}");
     assert_eq!(num(&s, "components.app.kms.reused"), 999.0 - calls);
 }
 

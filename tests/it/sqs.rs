@@ -203,13 +203,8 @@ fn the_bundled_poison_scenario_is_deterministic() {
     .expect("the bundled scenario");
     // Everything but the wall-clock figures.
     let (a, b) = (run(&text), run(&text));
-    for part in [
-        "requests",
-        "latency_ms",
-        "components",
-        "cost_usd",
-        "expectations",
-    ] {
+    for part in ["requests", "latency_ms", "components", "cost_usd"] {
+        assert!(a.get(part).is_some(), "no {part}");
         assert_eq!(a.get(part), b.get(part), "{part} differs");
     }
     assert_eq!(a["kernel"]["events"], b["kernel"]["events"]);
