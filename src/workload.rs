@@ -527,6 +527,8 @@ impl Workload {
             client,
             instance: 0,
             messages: 1,
+            origin: now,
+            asynchronous: false,
         };
         self.arrivals
             .add(&self.clock, now, self.clock.measured(now));

@@ -61,7 +61,7 @@ impl World {
                     .iter()
                     .map(|call| {
                         let callee = &scenario.components[call.to];
-                        Edge::new(
+                        let edge = Edge::new(
                             call.to as ActorId,
                             call.op,
                             call.probability,
@@ -75,7 +75,11 @@ impl World {
                                 )
                             }),
                             retry_policy(call.retry.as_ref(), &callee.spec),
-                        )
+                        );
+                        Edge {
+                            asynchronous: call.asynchronous.is_some(),
+                            ..edge
+                        }
                     })
                     .collect();
                 // aws-facts: §12 KMS: calls on a component's behalf go to KMS like any call,

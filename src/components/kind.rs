@@ -317,6 +317,9 @@ pub struct Relations {
 pub trait Kind: Clone + Debug + Send + Sync + 'static {
     /// What the kind declares about itself.
     const INFO: &'static KindInfo;
+    /// Whether a call to it may be asynchronous (`mode = "async"`): whether it answers once it
+    /// has accepted the work rather than once the work is done, for a caller that asks so.
+    const ACCEPTS_ASYNC: bool = false;
 
     /// Reads and validates the kind-specific part of a `[[component]]` table.
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self>;
@@ -455,6 +458,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn spans_zones(&self) -> bool;
     /// `Kind::global`: whether it is a global service, in no region.
     fn global(&self) -> bool;
+    /// `Kind::ACCEPTS_ASYNC`: whether a call to it may be asynchronous.
+    fn accepts_async(&self) -> bool;
     /// `Kind::zones`: the zones it uses besides its `az`.
     fn zones(&self) -> Vec<&str>;
     /// `Kind::zone_outage`: what a failure of zone `zone` does to it, placed in `az`.
@@ -541,6 +546,9 @@ impl<K: Kind> DynKind for K {
     fn answers_calls(&self) -> bool {
         Kind::answers_calls(self)
     }
+    fn accepts_async(&self) -> bool {
+        K::ACCEPTS_ASYNC
+    }
     fn disk(&self, clock: &crate::metrics::Clock) -> Option<(usize, super::ebs::Disk)> {
         Kind::disk(self, clock)
     }
@@ -603,6 +611,8 @@ pub struct KindEntry {
     pub info: &'static KindInfo,
     /// Reads and validates a `[[component]]` table of this kind into a spec.
     pub parse: fn(RawComponentTable<'_>, &mut Checker) -> Option<ComponentSpec>,
+    /// `Kind::ACCEPTS_ASYNC`.
+    pub accepts_async: bool,
 }
 
 impl KindEntry {
@@ -611,6 +621,7 @@ impl KindEntry {
         KindEntry {
             info: K::INFO,
             parse: parse_as::<K>,
+            accepts_async: K::ACCEPTS_ASYNC,
         }
     }
 }

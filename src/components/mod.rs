@@ -71,6 +71,9 @@ pub struct Edge {
     /// per callee, shared by all its instances and handlers (an Auto Scaling group's
     /// instances share one per zone).
     pub tokens: Cell<u32>,
+    /// The call's `mode`: asynchronous calls wait only for the callee's acceptance. Set on
+    /// each message it carries (`Msg::asynchronous`), whatever the message it was made from.
+    pub asynchronous: bool,
 }
 
 impl Edge {
@@ -98,9 +101,14 @@ impl Edge {
         tag: u64,
         delay: SimTime,
     ) {
-        let msg = match self.op {
-            OpChoice::Inherit => msg,
-            OpChoice::Fixed(op) => Msg { op, ..msg },
+        let op = match self.op {
+            OpChoice::Inherit => msg.op,
+            OpChoice::Fixed(op) => op,
+        };
+        let msg = Msg {
+            op,
+            asynchronous: self.asynchronous,
+            ..msg
         };
         let timing = self.timing(rng, delay, self.timeout);
         ctx.call(self.to, msg, timing, tag);
@@ -135,6 +143,7 @@ impl Edge {
             latency,
             retry,
             tokens,
+            asynchronous: false,
         }
     }
 

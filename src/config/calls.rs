@@ -28,4 +28,7 @@ pub struct CallSpec {
     /// The caller's retries for this call; `None`: the SDK's default for a callee that is an
     /// AWS API (`Kind::sdk_service`), one attempt for others.
     pub retry: Option<RetrySpec>,
+    /// `mode = "async"`: the caller waits only for the callee to accept the work, and where
+    /// the scenario says so (for a message about a callee that takes no asynchronous calls).
+    pub asynchronous: Option<std::ops::Range<usize>>,
 }

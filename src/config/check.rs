@@ -842,7 +842,13 @@ impl Checker {
                 None => Some(None),
                 Some(r) => self.retry(r, "calls.retry").map(Some),
             };
-            match (to, op, probability, timeout, latency, retry) {
+            let asynchronous = match &c.mode {
+                None => Some(None),
+                Some(m) => self
+                    .one_of(m, "calls.mode", &["sync", "async"])
+                    .map(|w| (w == "async").then(|| m.span())),
+            };
+            match (to, op, probability, timeout, latency, retry, asynchronous) {
                 (
                     Some(to),
                     Some(op),
@@ -850,6 +856,7 @@ impl Checker {
                     Some(timeout),
                     Some(latency),
                     Some(retry),
+                    Some(asynchronous),
                 ) => out.push(CallSpec {
                     to,
                     op,
@@ -857,6 +864,7 @@ impl Checker {
                     timeout,
                     latency,
                     retry,
+                    asynchronous,
                 }),
                 _ => ok = false,
             }

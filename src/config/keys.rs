@@ -155,4 +155,10 @@ pub const CALL: &[Key] = &[
         required: false,
         about: "the caller's SDK retries for this call (default: the called kind's SDK default, or none)",
     },
+    Key {
+        name: "mode",
+        ty: KeyType::Word(&["sync", "async"]),
+        required: false,
+        about: "\"sync\" (the default): the caller waits for the work; \"async\": only for its acceptance (Lambda's Event invocation answers 202 and queues the event; a queue or topic answers once it stores the message), and the work goes on on its own",
+    },
 ];

@@ -79,6 +79,7 @@ pub struct RawCall {
     pub timeout: Option<Spanned<String>>,
     pub latency: Option<Spanned<RawDist>>,
     pub retry: Option<Spanned<RawRetry>>,
+    pub mode: Option<Spanned<String>>,
 }
 
 /// A number, a string (a duration with its unit) or a list of them, as a distribution

@@ -37,6 +37,31 @@ pub struct Msg {
     /// How many queue messages the call carries: 1 for a request, the batch's size for a
     /// queue's batch handed to its consumer (which does each message's work).
     pub messages: u16,
+    /// When the client's request this work descends from was first sent: set by the
+    /// workload, carried through every hop (components build downstream calls from the call
+    /// they handle), kept by queues with their messages, so that asynchronous work can
+    /// measure its processing lag from it.
+    pub origin: SimTime,
+    /// The caller waits only for the callee to accept the work, not for the work itself
+    /// (Lambda's `Event` invocation type): set on each call by its `Edge`'s mode.
+    pub asynchronous: bool,
+}
+
+impl Msg {
+    /// A call with no key, payload or client of its own, sent at `origin`: a health check, a
+    /// probe.
+    pub fn probe(op: u16, origin: SimTime) -> Msg {
+        Msg {
+            op,
+            key: 0,
+            size_bytes: 0,
+            client: 0,
+            instance: 0,
+            messages: 1,
+            origin,
+            asynchronous: false,
+        }
+    }
 }
 
 /// How a call ended, as its caller sees it.
@@ -702,14 +727,7 @@ mod tests {
                     timeout: self.timeout,
                     leaves_after: self.leaves_after,
                 };
-                let msg = Msg {
-                    op: 0,
-                    key: 0,
-                    size_bytes: 0,
-                    client: 0,
-                    instance: 0,
-                    messages: 1,
-                };
+                let msg = Msg::probe(0, SimTime::ZERO);
                 ctx.call(1, msg, timing, 42);
             }
         }
@@ -825,14 +843,7 @@ mod tests {
                         timeout: None,
                         leaves_after: SimTime::ZERO,
                     };
-                    let msg = Msg {
-                        op: 0,
-                        key: 0,
-                        size_bytes: 0,
-                        client: 0,
-                        instance: 0,
-                        messages: 1,
-                    };
+                    let msg = Msg::probe(0, SimTime::ZERO);
                     ctx.call(0, msg, timing, 0);
                     ctx.schedule(SimTime::from_millis(1), 0);
                 }

@@ -1489,8 +1489,27 @@ fn check_groups(components: &mut [ParsedComponent], ck: &mut Checker) -> bool {
         ..Default::default()
     };
     let answers: Vec<bool> = components.iter().map(|c| c.2.answers_calls()).collect();
+    let accepts_async: Vec<bool> = components.iter().map(|c| c.2.accepts_async()).collect();
     for (i, (id, az, spec)) in components.iter_mut().enumerate() {
         for c in spec.calls() {
+            if let (Some(at), false) = (&c.asynchronous, accepts_async[c.to]) {
+                let kinds: Vec<&str> = components::registry::KINDS
+                    .iter()
+                    .filter(|k| k.accepts_async)
+                    .map(|k| k.info.name)
+                    .collect();
+                ck.error(
+                    at.clone(),
+                    format!(
+                        "\"{}\" calls \"{}\" ({}) with `mode = \"async\"`, which only a kind that answers once it has accepted the work takes: {}",
+                        id.get_ref(),
+                        relations.ids[c.to],
+                        relations.kinds[c.to],
+                        kinds.join(", ")
+                    ),
+                );
+                ok = false;
+            }
             if !answers[c.to] {
                 ck.error(
                     id.span(),

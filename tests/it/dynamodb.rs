@@ -30,12 +30,9 @@ fn capacity_units_follow_size_consistency_and_transactions() {
     let (read, write) = (op("read").unwrap(), op("write").unwrap());
     let txn = op("txn").unwrap();
     let msg = |op: u16, size: u32| Msg {
-        op,
         key: 1,
         size_bytes: size,
-        client: 0,
-        instance: 0,
-        messages: 1,
+        ..Msg::probe(op, archsim::kernel::SimTime::ZERO)
     };
     // 5 KB eventually consistent read: 2 × 4 KB blocks at half a unit each = 1 RCU.
     assert_eq!(cfg.units(&msg(read, 5 * 1024)), (false, 1.0));

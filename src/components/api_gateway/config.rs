@@ -16,6 +16,7 @@ struct RawApiGateway {
     api_type: Option<Spanned<String>>,
     target: Spanned<String>,
     integration_timeout: Option<Spanned<String>>,
+    integration_mode: Option<Spanned<String>>,
     overhead: Option<Spanned<RawDist>>,
     throttle: Option<Spanned<RawThrottle>>,
     #[serde(default)]
@@ -304,6 +305,29 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ApiGatewa
         }
     }
     let require_api_key = raw.require_api_key.as_ref().is_some_and(|k| *k.get_ref());
+    // aws-facts: §14 Lambda asynchronous invocation: a REST API's Lambda integration invokes
+    // with `X-Amz-Invocation-Type: Event` when its integration request says so, and the
+    // client gets the 202 at once. An HTTP API's Lambda integration is a proxy, invoked
+    // synchronously.
+    let asynchronous = match &raw.integration_mode {
+        None => None,
+        Some(m) => match ck.one_of(m, "integration_mode", &["sync", "async"]) {
+            Some("async") if api_type == Some(ApiType::Http) => {
+                ck.error(
+                    m.span(),
+                    "`integration_mode = \"async\"` needs a REST API (type = \"rest\"): an HTTP API invokes its Lambda integration synchronously",
+                );
+                ok = false;
+                None
+            }
+            Some("async") => Some(m.span()),
+            Some(_) => None,
+            None => {
+                ok = false;
+                None
+            }
+        },
+    };
     ok.then_some(())?;
     Some(ApiGatewayConfig {
         api_type: api_type?,
@@ -315,6 +339,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ApiGatewa
             latency: None,
             // aws-facts: §1 Lambda proxy errors: API Gateway does not retry its integration.
             retry: Some(RetrySpec::Policy(RetryPolicy::none())),
+            asynchronous,
         }],
         overhead: overhead?,
         throttle: stage?,

@@ -82,6 +82,12 @@ impl Kind for ApiGatewayConfig {
                 about: "how long the gateway waits for its integration before answering 504 (REST) or 503 (HTTP): REST from 50ms to 300s, above 29s needing a quota increase (default 29s); HTTP from 50ms to 30s (default 30s)",
             },
             Key {
+                name: "integration_mode",
+                ty: KeyType::Word(&["sync", "async"]),
+                required: false,
+                about: "\"sync\" (the default) or \"async\" (REST APIs only: the integration invokes its target with `X-Amz-Invocation-Type: Event`, and the client gets the target's 202 once the event is queued)",
+            },
+            Key {
                 name: "overhead",
                 ty: KeyType::TimeDist,
                 required: false,

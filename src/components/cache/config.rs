@@ -192,6 +192,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
             timeout: backend_timeout?,
             latency: None,
             retry: None,
+            asynchronous: None,
         }],
     })
 }

@@ -261,6 +261,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CloudFron
             latency: Some(origin_latency?),
             // CloudFront is no SDK: one request per connection, its own attempts aside.
             retry: Some(RetrySpec::Policy(RetryPolicy::none())),
+            asynchronous: None,
         }],
     })
 }

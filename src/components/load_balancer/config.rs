@@ -234,6 +234,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
             latency: None,
             // A load balancer does not retry.
             retry: Some(RetrySpec::Policy(RetryPolicy::none())),
+            asynchronous: None,
         });
     }
     let idle_timeout = idle_timeout?;

@@ -17,12 +17,8 @@ impl LoadBalancer {
                 continue;
             }
             let msg = Msg {
-                op: self.cfg.health.probe_op,
-                key: 0,
-                size_bytes: 0,
-                client: 0,
                 instance: t.instance,
-                messages: 1,
+                ..Msg::probe(self.cfg.health.probe_op, ctx.now())
             };
             let timing = t
                 .edge

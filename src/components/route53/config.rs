@@ -211,6 +211,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Route53Co
             // A request sent on is the client's own connection: whatever retries there are
             // are the client's (the workload's `retry`), not Route 53's.
             retry: Some(RetrySpec::Policy(RetryPolicy::none())),
+            asynchronous: None,
         })
         .collect();
     Some(Route53Config {

@@ -359,14 +359,7 @@ impl Route53 {
     fn probe(&mut self, ctx: &mut Ctx<'_>, check: Check) {
         let edge = &self.edges[check.record];
         let timing = edge.timing(&mut self.rng, SimTime::ZERO, Some(CHECK_TIMEOUT));
-        let msg = Msg {
-            op: PROBE_DEEP,
-            key: 0,
-            size_bytes: 0,
-            client: 0,
-            instance: 0,
-            messages: 1,
-        };
+        let msg = Msg::probe(PROBE_DEEP, ctx.now());
         ctx.call(edge.to, msg, timing, Reply::Probe(check).encode());
         // Checks stop with the arrivals, so that the run can end.
         if ctx.now() + self.cfg.health.interval < self.clock.end {

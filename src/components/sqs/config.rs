@@ -180,6 +180,7 @@ fn one_attempt(to: usize) -> CallSpec {
         timeout: None,
         latency: None,
         retry: Some(RetrySpec::Policy(RetryPolicy::none())),
+        asynchronous: None,
     }
 }
 

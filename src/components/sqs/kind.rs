@@ -55,6 +55,9 @@ pub(super) const POLLERS: Series = Series {
 };
 
 impl Kind for SqsConfig {
+    // aws-facts: §15 SQS: a send is answered once the queue stores the message, whatever the
+    // call's mode: an asynchronous call is the same call.
+    const ACCEPTS_ASYNC: bool = true;
     const INFO: &'static KindInfo = &KindInfo {
         name: "sqs",
         title: "Amazon SQS",
@@ -251,7 +254,7 @@ impl Kind for SqsConfig {
             Field {
                 path: "lag_ms.*",
                 unit: Unit::Milliseconds,
-                about: "time from a message's send to its delete, for messages sent in the measured period (count, mean, p50 … p999, max)",
+                about: "processing lag: time from the client's request that sent a message (`Msg::origin`, before any earlier hop or queue) to the message's delete, for requests made in the measured period (count, mean, p50 … p999, max)",
             },
             Field {
                 path: "dead_letter_age_ms.*",

@@ -78,6 +78,8 @@ const PRICE_FIFO: f64 = 0.50 / 1e6;
 /// A message held by the queue.
 struct Message {
     sent: SimTime,
+    /// When the client's request it descends from was sent (`Msg::origin`).
+    origin: SimTime,
     /// Its place in the order of sends: a returned message goes back where it was.
     seq: u64,
     op: u16,
@@ -395,6 +397,7 @@ impl Sqs {
         };
         let id = self.msgs.insert(Message {
             sent: now,
+            origin: msg.origin,
             seq,
             op: msg.op,
             key: msg.key,
@@ -570,6 +573,8 @@ impl Sqs {
             client: first.client,
             instance: 0,
             messages: taken.len() as u16,
+            origin: first.origin,
+            asynchronous: false,
         };
         self.next_gen = self.next_gen.wrapping_add(1);
         let gen = self.next_gen;
@@ -615,6 +620,8 @@ impl Sqs {
             client: m.client,
             instance: REDRIVE,
             messages: 1,
+            origin: m.origin,
+            asynchronous: false,
         };
         let edge = usize::from(self.cfg.consumer.is_some());
         self.edges[edge].call(ctx, &mut self.rng, msg, Tag::Redrive.encode());
@@ -651,10 +658,11 @@ impl Sqs {
                     continue;
                 }
                 self.by_age.remove(&(m.sent, id));
-                let measured = self.clock.measured(m.sent);
+                let measured = self.clock.measured(m.origin);
                 self.deletes.add(&self.clock, now, self.clock.measured(now));
-                // aws-facts: §15 SQS: the end-to-end lag, send to delete, as the queue sees it.
-                self.lag.record(&self.clock, now, now - m.sent, measured);
+                // The processing lag: from the client's request that sent the message (through
+                // any hops and queues before this one) to the message's delete.
+                self.lag.record(&self.clock, now, now - m.origin, measured);
             }
             if let Some(g) = batch.group {
                 self.groups[g as usize].busy = false;
