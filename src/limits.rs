@@ -74,6 +74,14 @@ pub const MAX_EDGE_LOCATIONS: i64 = 100;
 /// sends are refused with 503 and counted (`refused_full`), never dropped in silence.
 pub const MAX_QUEUE_MESSAGES: i64 = 10_000_000;
 
+/// The most events a Lambda function's asynchronous queue, or deliveries an SNS topic, may
+/// hold at once: the same bound as a queue's messages (`MAX_QUEUE_MESSAGES`), the same size
+/// each. Beyond it an asynchronous invocation or a publish is refused with 503 and counted.
+///
+/// The most subscriptions an SNS topic may have: each is a call the topic makes for every
+/// message (AWS allows 12,500,000).
+pub const MAX_SUBSCRIPTIONS: usize = 100;
+
 /// The most message groups a FIFO queue may have (`message_groups`): each holds its own
 /// ordered list, about 80 bytes even when empty.
 pub const MAX_MESSAGE_GROUPS: i64 = 1_000_000;

@@ -23,6 +23,7 @@ pub mod registry;
 pub mod route53;
 pub mod s3;
 pub mod service;
+pub mod sns;
 pub mod sqs;
 pub mod target_group;
 pub mod token_bucket;

@@ -30,6 +30,7 @@ mod s3;
 mod schema;
 mod shards;
 mod slides;
+mod sns;
 mod sqs;
 
 mod serverless;

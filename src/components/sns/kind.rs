@@ -1,0 +1,387 @@
+//! What `sns` declares about itself: its keys, series, summary fields, columns, plot panels,
+//! its calls (the subscribers, their dead-letter queues) and the retries SDKs apply to it.
+
+use super::config::{self, Protocol, SnsConfig, MAX_POLICY_RETRIES};
+use super::THROTTLED;
+use crate::components::kind::{
+    Category, Column, Field, Key, KeyType, Kind, KindInfo, PlotLine, PlotPanel, Relations, Series,
+    Tone, Unit,
+};
+use crate::components::lambda::LambdaConfig;
+use crate::components::sqs::SqsConfig;
+use crate::components::{BuildEnv, CallSpec, Component, Shared};
+use crate::config::raw::RawComponentTable;
+use crate::config::Checker;
+use crate::retry::{SdkService, ServiceFamily};
+
+pub(super) const PUBLISHES: Series = Series {
+    id: "publishes_rps",
+    unit: Unit::PerSecond,
+    about: "Publish calls received",
+};
+pub(super) const DELIVERED: Series = Series {
+    id: "delivered_rps",
+    unit: Unit::PerSecond,
+    about: "deliveries its subscribers accepted",
+};
+pub(super) const FAILED: Series = Series {
+    id: "failed_attempts_rps",
+    unit: Unit::PerSecond,
+    about: "delivery attempts that failed (to be retried or given up)",
+};
+pub(super) const PENDING: Series = Series {
+    id: "pending_deliveries",
+    unit: Unit::Number,
+    about: "deliveries not yet accepted (waiting for their first attempt, an answer or a retry), time-averaged",
+};
+
+const COUNT: KeyType = KeyType::Integer {
+    min: 0,
+    max: MAX_POLICY_RETRIES,
+};
+
+impl Kind for SnsConfig {
+    // aws-facts: §17 SNS: Publish is answered once the topic has the message; deliveries
+    // follow on their own.
+    const ACCEPTS_ASYNC: bool = true;
+    const INFO: &'static KindInfo = &KindInfo {
+        name: "sns",
+        title: "Amazon SNS",
+        noun: "an SNS topic",
+        category: Category::Integration,
+        about: "a standard or FIFO topic fanning each message out to its subscriptions (SQS queues, Lambda functions invoked asynchronously, any other component as an HTTP/S endpoint), with the publish quota and the delivery retry policies of each protocol",
+        keys: &[
+            Key {
+                name: "fifo",
+                ty: KeyType::Bool,
+                required: false,
+                about: "a FIFO topic: 3,000 publishes a second, SQS subscribers only (order within a message group is not modelled) (default false)",
+            },
+            Key {
+                name: "publish_latency",
+                ty: KeyType::TimeDist,
+                required: false,
+                about: "time Publish takes before its 200, a choice (default lognormal, median 15 ms, p99 30 ms)",
+            },
+            Key {
+                name: "delivery_latency",
+                ty: KeyType::TimeDist,
+                required: false,
+                about: "time from a publish to each delivery's first attempt; AWS says tens to hundreds of milliseconds, so this is a choice (default lognormal, median 30 ms, p99 200 ms)",
+            },
+            Key {
+                name: "publish_quota",
+                ty: KeyType::NumberAbove {
+                    above: 0.0,
+                    max: config::MAX_QUOTA,
+                },
+                required: false,
+                about: "publishes a second the topic admits (a token bucket holding one second's worth), 400 ThrottlingException beyond, retried by SDKs (default 30,000, us-east-1's standard-topic quota; FIFO 3,000)",
+            },
+            Key {
+                name: "subscriptions",
+                ty: KeyType::Tables(&[
+                    Key {
+                        name: "to",
+                        ty: KeyType::Ids,
+                        required: true,
+                        about: "the subscriber: an sqs queue (a send), a lambda function (an asynchronous invocation) or any other component (an HTTP/S endpoint)",
+                    },
+                    Key {
+                        name: "ops",
+                        ty: KeyType::Words,
+                        required: false,
+                        about: "a filter policy on the operation: only these are delivered (default: all)",
+                    },
+                    Key {
+                        name: "dead_letter",
+                        ty: KeyType::Ids,
+                        required: false,
+                        about: "the id of an sqs queue sent each message whose delivery is given up (default: none; the message is dropped, counted)",
+                    },
+                    Key {
+                        name: "timeout",
+                        ty: KeyType::Duration,
+                        required: false,
+                        about: "HTTP/S only: how long a delivery waits for the endpoint's answer before it counts as failed (default 15s)",
+                    },
+                    Key {
+                        name: "delivery_policy",
+                        ty: KeyType::Table(&[
+                            Key {
+                                name: "num_retries",
+                                ty: COUNT,
+                                required: true,
+                                about: "retries in all, 0 to 100",
+                            },
+                            Key {
+                                name: "num_no_delay_retries",
+                                ty: COUNT,
+                                required: false,
+                                about: "retries at once, first (default 0)",
+                            },
+                            Key {
+                                name: "num_min_delay_retries",
+                                ty: COUNT,
+                                required: false,
+                                about: "retries at `min_delay_target`, next (default 0)",
+                            },
+                            Key {
+                                name: "num_max_delay_retries",
+                                ty: COUNT,
+                                required: false,
+                                about: "retries at `max_delay_target`, last (default 0); those left in between back off from the minimum to the maximum",
+                            },
+                            Key {
+                                name: "min_delay_target",
+                                ty: KeyType::Duration,
+                                required: false,
+                                about: "the shortest delay (default 20s)",
+                            },
+                            Key {
+                                name: "max_delay_target",
+                                ty: KeyType::Duration,
+                                required: false,
+                                about: "the longest delay (default 20s); all delays add up to at most 3,600s",
+                            },
+                            Key {
+                                name: "backoff_function",
+                                ty: KeyType::Word(&["linear", "exponential"]),
+                                required: false,
+                                about: "how the backoff phase's delays grow: linear steps or a constant ratio, ending at the maximum (AWS draws the curves without formulas: a choice) (default linear)",
+                            },
+                        ]),
+                        required: false,
+                        about: "HTTP/S only: a custom delivery policy (default AWS's: 3 retries, 20 s apart); SQS and Lambda subscriptions always get AWS's 100,015 retries over 23 days",
+                    },
+                ]),
+                required: false,
+                about: "the topic's subscriptions, each delivered on its own",
+            },
+        ],
+        faults: &[],
+        series: &[&PUBLISHES, &DELIVERED, &FAILED, &PENDING],
+        fields: &[
+            Field {
+                path: "publishes",
+                unit: Unit::Count,
+                about: "Publish calls admitted",
+            },
+            Field {
+                path: "throttled",
+                unit: Unit::Count,
+                about: "Publish calls refused with 400 ThrottlingException (over `publish_quota`)",
+            },
+            Field {
+                path: "refused_full",
+                unit: Unit::Count,
+                about: "Publish calls refused with 503 because archsim's limit of pending deliveries was reached (SNS has none)",
+            },
+            Field {
+                path: "deliveries",
+                unit: Unit::Count,
+                about: "deliveries the subscribers accepted, of messages published in the measured period",
+            },
+            Field {
+                path: "delivery_attempts",
+                unit: Unit::Count,
+                about: "delivery attempts, first ones and retries",
+            },
+            Field {
+                path: "retries",
+                unit: Unit::Count,
+                about: "delivery attempts after a failed one",
+            },
+            Field {
+                path: "given_up",
+                unit: Unit::Count,
+                about: "deliveries given up: retries spent, or an HTTP/S endpoint's client error (4xx but 429), which is not retried",
+            },
+            Field {
+                path: "to_dead_letter",
+                unit: Unit::Count,
+                about: "deliveries given up and sent to their subscription's dead-letter queue",
+            },
+            Field {
+                path: "pending_end",
+                unit: Unit::Count,
+                about: "deliveries still being retried when the run ended (dropped then, rather than retried for days of simulated time)",
+            },
+            Field {
+                path: "subscriptions.*.delivered",
+                unit: Unit::Count,
+                about: "deliveries the subscription's endpoint accepted",
+            },
+            Field {
+                path: "subscriptions.*.given_up",
+                unit: Unit::Count,
+                about: "deliveries of the subscription given up",
+            },
+            Field {
+                path: "delivery_ms.*",
+                unit: Unit::Milliseconds,
+                about: "time from a publish to its delivery's acceptance, retries included (count, mean, p50 … p999, max)",
+            },
+            Field {
+                path: "requests_billed",
+                unit: Unit::Count,
+                about: "publishes and HTTP/S deliveries billed, each 64 KB of a message one request",
+            },
+            Field {
+                path: "cost_usd",
+                unit: Unit::Usd,
+                about: "standard topics only: $0.50 per million publishes and $0.60 per million HTTP/S deliveries, SQS and Lambda deliveries free (third-party copies of AWS's pricing page); FIFO topics unpriced",
+            },
+            crate::components::kind::BY_STATUS,
+            crate::components::kind::LATE_REPLIES,
+        ],
+        columns: &[
+            Column {
+                label: "publishes",
+                field: "publishes",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "deliveries",
+                field: "deliveries",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "retries",
+                field: "retries",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "given up",
+                field: "given_up",
+                unit: Unit::Count,
+            },
+            crate::components::kind::COST_COLUMN,
+        ],
+        panels: &[
+            PlotPanel {
+                axis: "per second",
+                lines: &[
+                    PlotLine {
+                        series: &PUBLISHES,
+                        label: "published",
+                        tone: Tone::Offered,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &DELIVERED,
+                        label: "delivered",
+                        tone: Tone::Good,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &FAILED,
+                        label: "failed attempts",
+                        tone: Tone::Bad,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+            PlotPanel {
+                axis: "deliveries",
+                lines: &[PlotLine {
+                    series: &PENDING,
+                    label: "pending",
+                    tone: Tone::Queue,
+                    scale: 1.0,
+                }],
+                y_max: None,
+            },
+        ],
+        events: &[],
+    };
+
+    fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
+        config::parse(table, ck)
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
+        self.lines()
+    }
+
+    fn build(&self, _index: usize, env: BuildEnv, _shared: &Shared) -> Box<dyn Component> {
+        Box::new(super::Sns::new(self.clone(), env))
+    }
+
+    fn calls(&self) -> &[CallSpec] {
+        &self.calls
+    }
+
+    fn sdk_service(&self) -> Option<SdkService> {
+        Some(SDK_SERVICE)
+    }
+
+    /// Each subscription's protocol follows its subscriber's kind: a queue is sent the
+    /// message, a function invoked asynchronously (aws-facts: §16, §17), anything else is an
+    /// HTTP/S endpoint. A dead-letter queue is a queue; a FIFO topic delivers to queues only.
+    fn relate(&mut self, me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
+        let sqs = <SqsConfig as Kind>::INFO.name;
+        let lambda = <LambdaConfig as Kind>::INFO.name;
+        let mut ok = true;
+        for (i, s) in self.subscriptions.iter().enumerate() {
+            let kind = rel.kinds[s.to];
+            if s.to == me {
+                ck.error(s.span.clone(), "a topic cannot subscribe to itself");
+                ok = false;
+                continue;
+            }
+            let protocol = if kind == sqs {
+                Protocol::Sqs
+            } else if kind == lambda {
+                Protocol::Lambda
+            } else {
+                Protocol::Http
+            };
+            if self.fifo && protocol != Protocol::Sqs {
+                ck.error(
+                    s.span.clone(),
+                    format!(
+                        "a FIFO topic delivers to SQS queues only; \"{}\" is {kind}",
+                        rel.ids[s.to]
+                    ),
+                );
+                ok = false;
+            }
+            if let (Some(span), false) = (&s.policy_span, protocol == Protocol::Http) {
+                ck.error(
+                    span.clone(),
+                    "`delivery_policy` is for HTTP/S subscribers; SQS and Lambda subscriptions get AWS's managed policy",
+                );
+                ok = false;
+            }
+            if let Some(d) = s.dead_letter {
+                if rel.kinds[self.calls[d].to] != sqs {
+                    ck.error(
+                        s.span.clone(),
+                        format!(
+                            "`dead_letter` names \"{}\", which is not an sqs queue",
+                            rel.ids[self.calls[d].to]
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+            self.protocols[i] = protocol;
+            if protocol == Protocol::Lambda {
+                // aws-facts: §16: SNS invokes a function asynchronously.
+                self.calls[i].asynchronous = Some(s.span.clone());
+            } else if protocol == Protocol::Http {
+                self.calls[i].timeout = Some(s.timeout);
+            }
+        }
+        ok
+    }
+}
+
+/// SNS as its SDK clients see it: ThrottlingException (400) is a throttling error, and the
+/// SDKs' figures for services other than DynamoDB apply (aws-facts: §7 SDK retries, §17).
+pub const SDK_SERVICE: SdkService = SdkService {
+    throttles: &[THROTTLED],
+    family: ServiceFamily::Other,
+};

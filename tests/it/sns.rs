@@ -1,0 +1,153 @@
+//! SNS against its documented behaviour (aws-facts §17): fan-out to every subscription by its
+//! protocol, filter policies, the publish quota, HTTP/S delivery retries (3, 20 s apart, or a
+//! custom policy), client errors not retried, and dead-letter queues.
+
+use crate::{num, run};
+
+/// A scenario of `duration`, no network delay, one constant workload of `rate` publishes/s
+/// to "topic" (one attempt each: at k / rate s for k = 1, 2, …), and `components`.
+fn scenario(duration: &str, rate: f64, mix: &str, components: &str) -> String {
+    format!(
+        "[scenario]\nduration = \"{duration}\"\n[network]\nsame_az = \"0s\"\n\
+         [[workload]]\nname = \"u\"\ntarget = \"topic\"\n\
+         arrival = {{ process = \"constant\", rate = {rate} }}\n{mix}\
+         retry = {{ attempts = 1 }}\n{components}"
+    )
+}
+
+/// A topic with constant latencies and `subs` (the inside of `subscriptions = [ … ]`).
+fn topic(extra: &str, subs: &str) -> String {
+    format!(
+        "[[component]]\nid = \"topic\"\nkind = \"sns\"\npublish_latency = \"5ms\"\ndelivery_latency = \"10ms\"\n{extra}subscriptions = [ {subs} ]\n"
+    )
+}
+
+const QUEUE: &str = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nsend_latency = \"5ms\"\n";
+const FUNCTION: &str = "[[component]]\nid = \"fn\"\nkind = \"lambda\"\nmemory_mb = 1769\nruntime = \"go\"\nwork = \"10ms\"\n";
+const WEB: &str =
+    "[[component]]\nid = \"web\"\nkind = \"service\"\nservers = 100\nservice_time = \"2ms\"\n";
+
+#[test]
+fn each_message_reaches_every_subscription_by_its_protocol() {
+    // aws-facts: §17: each subscription is delivered on its own; SNS invokes a function
+    // asynchronously (§16), sends to a queue, and posts to any other endpoint. 99 publishes
+    // (at k / 10 s, k = 1 … 99, within 10 s).
+    let t = topic("", "{ to = \"q\" }, { to = \"fn\" }, { to = \"web\" }");
+    let s = run(&scenario("10s", 10.0, "", &(t + QUEUE + FUNCTION + WEB)));
+    assert_eq!(num(&s, "components.topic.publishes"), 99.0);
+    for sub in ["q", "fn", "web"] {
+        assert_eq!(
+            num(
+                &s,
+                &format!("components.topic.subscriptions.{sub}.delivered")
+            ),
+            99.0,
+            "{sub}"
+        );
+    }
+    assert_eq!(num(&s, "components.q.sends"), 99.0);
+    // The function got events (202), not synchronous invocations.
+    assert_eq!(num(&s, "components.fn.async.accepted"), 99.0);
+    assert_eq!(num(&s, "components.topic.retries"), 0.0);
+    // Publish answers after its 5 ms; a delivery is accepted 5 + 10 ms after the publish,
+    // plus the queue's 5 ms send, or the service's 2 ms.
+    let p50 = num(&s, "components.topic.delivery_ms.p50");
+    assert!((15.0..=20.1).contains(&p50), "{p50}");
+}
+
+#[test]
+fn a_filter_policy_delivers_only_its_operations() {
+    // Two queues, each filtering one of the two operations the publishes carry: every
+    // publish goes to exactly one of them.
+    let t = topic(
+        "",
+        "{ to = \"qa\", ops = [\"a\"] }, { to = \"qb\", ops = [\"b\"] }",
+    );
+    let queues =
+        "[[component]]\nid = \"qa\"\nkind = \"sqs\"\n[[component]]\nid = \"qb\"\nkind = \"sqs\"\n";
+    let s = run(&scenario(
+        "20s",
+        10.0,
+        "mix = [ { op = \"a\", weight = 1 }, { op = \"b\", weight = 1 } ]\n",
+        &(t + queues),
+    ));
+    let a = num(&s, "components.topic.subscriptions.qa.delivered");
+    let b = num(&s, "components.topic.subscriptions.qb.delivered");
+    assert_eq!(a + b, 199.0);
+    assert_eq!(num(&s, "components.qa.sends"), a);
+    // Half each, within four standard deviations of a binomial (√(199 / 4) ≈ 7).
+    assert!((a - 99.5).abs() < 28.0, "{a}");
+}
+
+#[test]
+fn the_publish_quota_admits_its_rate_and_throttles_the_rest_with_400() {
+    // aws-facts: §17: over the quota, ThrottlingException (400). A quota of 100 a second is a
+    // bucket of 100 tokens refilled at 100 a second: of 1,999 publishes at 200 a second
+    // (k / 200 s, k = 1 … 1,999) it admits the 100 it holds and 100 a second after, 100 +
+    // 100 × 9.995 = 1,099.5: 1,099 or 1,100 as the last token lands.
+    let t = topic("publish_quota = 100\n", "{ to = \"q\" }");
+    let s = run(&scenario("10s", 200.0, "", &(t + QUEUE)));
+    let admitted = num(&s, "components.topic.publishes");
+    assert!((1099.0..=1100.0).contains(&admitted), "{admitted}");
+    assert_eq!(num(&s, "components.topic.throttled"), 1999.0 - admitted);
+    assert_eq!(num(&s, "components.topic.by_status.400"), 1999.0 - admitted);
+}
+
+/// An HTTP/S subscriber that answers every request with `status`, and a dead-letter queue
+/// consumed by a Go function (init 40–55 ms, 10 ms of work).
+fn failing_web(status: u16) -> String {
+    format!(
+        "{WEB}[[fault]]\nat = \"0s\"\nkind = \"error_injection\"\ntarget = \"web\"\nrate = 1.0\nstatus = {status}\n\
+         [[component]]\nid = \"dlq\"\nkind = \"sqs\"\nsend_latency = \"5ms\"\nconsumer = {{ to = \"fn\", batch_size = 1 }}\n{FUNCTION}"
+    )
+}
+
+#[test]
+fn an_http_delivery_is_retried_three_times_twenty_seconds_apart_then_dead_lettered() {
+    // aws-facts: §17: HTTP/S endpoints get 3 retries 20 s apart by default; then the message
+    // goes to the subscription's dead-letter queue. One publish at 100 s (rate 0.01 over
+    // 200 s). Its first attempt is at 100.015 s (5 ms publish, 10 ms delivery), the retries
+    // at +20, +40, +60 s; given up at 160.015 s, sent to the queue (5 ms) and received at
+    // once by its consumer, whose cold start and work take 50–65 ms: the message's lag from
+    // its publish (the client's request) is 60.070 … 60.085 s.
+    let t = topic("", "{ to = \"web\", dead_letter = \"dlq\" }");
+    let s = run(&scenario("200s", 0.01, "", &(t + &failing_web(503))));
+    assert_eq!(num(&s, "components.topic.publishes"), 1.0);
+    assert_eq!(num(&s, "components.topic.delivery_attempts"), 4.0);
+    assert_eq!(num(&s, "components.topic.retries"), 3.0);
+    assert_eq!(num(&s, "components.topic.given_up"), 1.0);
+    assert_eq!(num(&s, "components.topic.to_dead_letter"), 1.0);
+    assert_eq!(num(&s, "components.dlq.sends"), 1.0);
+    let lag = num(&s, "components.dlq.lag_ms.max");
+    assert!(
+        (60_070.0 * 0.999..=60_085.0 * 1.001).contains(&lag),
+        "lag {lag} ms"
+    );
+}
+
+#[test]
+fn a_custom_policy_sets_the_retries_and_a_client_error_is_not_retried() {
+    // aws-facts: §17: a custom HTTP/S policy: here 5 retries, 2 at once then 3 at 2 s
+    // (minimum = maximum); and only server-side failures are retried: a 404 is final.
+    let policy = "delivery_policy = { num_retries = 5, num_no_delay_retries = 2, min_delay_target = \"2s\", max_delay_target = \"2s\" }";
+    for (status, attempts) in [(503u16, 6.0), (404, 1.0)] {
+        let t = topic("", &format!("{{ to = \"web\", {policy} }}"));
+        let s = run(&scenario("200s", 0.01, "", &(t + &failing_web(status))));
+        assert_eq!(
+            num(&s, "components.topic.delivery_attempts"),
+            attempts,
+            "{status}"
+        );
+        assert_eq!(num(&s, "components.topic.given_up"), 1.0);
+    }
+}
+
+#[test]
+fn a_retry_after_the_end_is_not_made_and_is_counted() {
+    // The third retry of a publish at 100 s would come at 160 s, after a 150 s run.
+    let t = topic("", "{ to = \"web\" }");
+    let s = run(&scenario("150s", 0.01, "", &(t + &failing_web(503))));
+    assert_eq!(num(&s, "components.topic.delivery_attempts"), 3.0);
+    assert_eq!(num(&s, "components.topic.pending_end"), 1.0);
+    assert_eq!(num(&s, "components.topic.given_up"), 0.0);
+}
