@@ -351,7 +351,11 @@ fn draw_panel<DB: DrawingBackend>(
     let stacked = stack(panel);
     let lines = stacked.as_ref().unwrap_or(&panel.lines);
     let (lo, hi) = y_extent(lines, panel.log_y);
-    let hi = panel.y_max.unwrap_or(hi);
+    let hi = match (panel.y_max, panel.log_y, small_count(lines)) {
+        (Some(top), _, _) => top,
+        (None, false, Some(top)) => top,
+        _ => hi,
+    };
     let mut builder = ChartBuilder::on(area);
     builder
         .margin_left(16)
@@ -397,7 +401,11 @@ where
         .max_light_lines(1)
         .light_line_style(RGBColor(242, 242, 242))
         .bold_line_style(RGBColor(220, 220, 220))
-        .y_labels(6)
+        // A count of a few (partitions, instances) is labelled at whole numbers only.
+        .y_labels(match (panel.log_y, small_count(lines)) {
+            (false, Some(top)) => top as usize + 1,
+            _ => 6,
+        })
         .y_label_formatter(&|v| short_number(*v));
     if show_x {
         mesh.x_desc(x_desc)
@@ -864,6 +872,24 @@ fn stack(panel: &Panel) -> Option<Vec<Line>> {
 }
 
 /// The y range: from zero on a linear axis, from a round power of ten on a log one.
+/// For lines whose every value is a whole number no larger than 5 (a count of a few, such as
+/// a bucket's partitions), the top of an axis labelled at whole numbers: one above the
+/// largest, so that a line at its largest value is not drawn on the frame.
+fn small_count(lines: &[Line]) -> Option<f64> {
+    let mut top = 0.0f64;
+    for v in lines
+        .iter()
+        .flat_map(|l| l.band.max.iter().chain(&l.band.median).chain(&l.band.min))
+        .filter(|v| v.is_finite())
+    {
+        if v.fract() != 0.0 || !(0.0..=5.0).contains(v) {
+            return None;
+        }
+        top = top.max(*v);
+    }
+    (top > 0.0).then_some(top + 1.0)
+}
+
 fn y_extent(lines: &[Line], log: bool) -> (f64, f64) {
     let vals = lines
         .iter()
@@ -1226,6 +1252,17 @@ mod tests {
         // A span only one seed of three has is not drawn.
         let lists: [&[(f64, f64)]; 3] = [&[], &[], &[(1.0, 2.0)]];
         assert!(median_spans(&lists).is_empty());
+    }
+
+    #[test]
+    fn a_count_of_a_few_is_labelled_at_whole_numbers() {
+        // A bucket's one partition, then two: an axis 0 to 3 labelled 0, 1, 2, 3, not 0.2 apart.
+        assert_eq!(small_count(&[flat_line("count", 1.0, 2.0)]), Some(3.0));
+        // A time average of a split within a window (1.5), a count above 5, or nothing but
+        // zeros keep the ordinary axis.
+        assert_eq!(small_count(&[flat_line("count", 1.0, 1.5)]), None);
+        assert_eq!(small_count(&[flat_line("instances", 4.0, 8.0)]), None);
+        assert_eq!(small_count(&[flat_line("failed", 0.0, 0.0)]), None);
     }
 
     fn flat_line(label: &str, left: f64, right: f64) -> Line {

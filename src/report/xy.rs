@@ -336,7 +336,9 @@ fn draw<DB: DrawingBackend>(
                     (FONT, 20).into_font().color(&RGBColor(60, 60, 60)),
                 ))?;
             }
-            if !chart.frontier.is_empty()
+            // A frontier of one point draws no line, so it has no legend entry: a legend of
+            // it alone would be an empty box.
+            if chart.frontier.len() >= 2
                 || !chart.lines.is_empty()
                 || !chart.curves.is_empty()
                 || chart.chosen.is_some()

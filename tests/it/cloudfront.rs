@@ -270,6 +270,29 @@ fn origin_timeouts_answer_504_after_the_attempts_or_the_read_timeout() {
 }
 
 #[test]
+fn the_default_read_timeout_gives_504_after_30_seconds() {
+    // aws-facts: §9 origin timeouts: the response (read) timeout defaults to 30 s. An origin
+    // that connects but answers each of the ten requests after 50 s, with no `read_timeout`
+    // set: each viewer gets 504 exactly 30 s after asking (every latency is zero here, and
+    // the histogram keeps 3 significant figures: ±0.1 %, 30 ms), after one origin request
+    // and no failed connection.
+    let s = origin_trouble("", "50s", "");
+    assert_eq!(num(&s, "components.cdn.by_status.504"), 10.0);
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 10.0);
+    assert_eq!(num(&s, "components.cdn.origin_timeouts"), 10.0);
+    assert_eq!(num(&s, "components.cdn.connect_failures"), 0.0);
+    for q in ["p50", "max"] {
+        let t = num(&s, &format!("latency_all_ms.{q}"));
+        assert!((t - 30_000.0).abs() <= 30.0, "{q} {t} ms, not 30 s");
+    }
+    // Just inside it, 29.9 s, the origin's answer arrives: 200 after 29.9 s.
+    let s = origin_trouble("", "29.9s", "");
+    assert_eq!(num(&s, "components.cdn.by_status.200"), 10.0);
+    let t = num(&s, "latency_ms.max");
+    assert!((t - 29_900.0).abs() <= 30.0, "{t} ms, not 29.9 s");
+}
+
+#[test]
 fn serve_stale_answers_from_an_expired_copy_when_the_origin_fails() {
     // One key at 10/s, max-age 1 s; from 30 s on the origin answers every request with 503.
     // Without serve_stale, every request after the object expires misses (errors are not

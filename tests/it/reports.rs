@@ -508,6 +508,7 @@ fn every_bundled_diagram_keeps_its_texts_and_boxes_apart_and_in_place() {
     let width = |w: &str, size: f64, bold: bool| diagram::text_width(w, size, bold);
     let mut drawn = 0;
     let (mut zoned, mut spanning, mut satellites) = (0, 0, 0);
+    let mut regions_drawn = 0;
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
         let all = archsim::scenario::parse_all(file, &text, &Default::default(), &[])
@@ -537,6 +538,22 @@ fn every_bundled_diagram_keeps_its_texts_and_boxes_apart_and_in_place() {
                 .iter()
                 .map(|g| (g.attribute("data-zone").unwrap().to_string(), first_rect(g)))
                 .collect();
+            let areas: Vec<(String, [f64; 4])> = group("aws-region")
+                .iter()
+                .map(|g| {
+                    (
+                        g.attribute("data-region").unwrap().to_string(),
+                        first_rect(g),
+                    )
+                })
+                .collect();
+            for (i, (a, ra)) in areas.iter().enumerate() {
+                assert!(inside(&region, ra), "{what}: region {a} leaves the cloud");
+                for (b, rb) in &areas[i + 1..] {
+                    assert!(apart(ra, rb), "{what}: regions {a} and {b} overlap");
+                }
+            }
+            regions_drawn += usize::from(!areas.is_empty());
             let boxes = text_boxes_measured(&svg, &width);
             for (i, (a, wa)) in boxes.iter().enumerate() {
                 for (b, wb) in &boxes[i + 1..] {
@@ -560,6 +577,16 @@ fn every_bundled_diagram_keeps_its_texts_and_boxes_apart_and_in_place() {
                 }
                 let client = g.attribute("class").unwrap().contains("client");
                 assert_eq!(inside(&region, &r), !client, "{what}: {id} and the cloud");
+                // In its own region's box and apart from the others; a global service (or a
+                // workload) apart from all of them.
+                let own = g.attribute("data-region").unwrap();
+                for (name, ra) in &areas {
+                    if name == own {
+                        assert!(inside(ra, &r), "{what}: {id} {r:?} leaves region {name}");
+                    } else {
+                        assert!(apart(ra, &r), "{what}: {id} {r:?} in region {name}");
+                    }
+                }
                 let named: Vec<&str> = g
                     .attribute("data-zones")
                     .unwrap()
@@ -597,8 +624,8 @@ fn every_bundled_diagram_keeps_its_texts_and_boxes_apart_and_in_place() {
     }
     assert!(drawn >= files.len(), "{drawn} diagrams");
     assert!(
-        zoned > 10 && spanning > 5 && satellites > 3,
-        "{zoned} {spanning} {satellites}"
+        zoned > 10 && spanning > 5 && satellites > 3 && regions_drawn >= 2,
+        "{zoned} {spanning} {satellites} {regions_drawn}"
     );
 }
 
@@ -923,4 +950,106 @@ service_time = { dist = "exponential", mean = "5ms" }
         east[3] <= west[1] || west[3] <= east[1],
         "apart: {east:?} {west:?}"
     );
+}
+
+/// A diagram's drawn regions as (name, [x0, y0, x1, y1]).
+fn region_rects(svg: &str) -> Vec<(String, [f64; 4])> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("aws-region"))
+        .map(|g| {
+            let rect = g.children().find(|c| c.has_tag_name("rect")).unwrap();
+            (
+                g.attribute("data-region").unwrap().to_string(),
+                rect_of(rect),
+            )
+        })
+        .collect()
+}
+
+const TWO_REGIONS_BEHIND_A_NAME: &str = r#"
+[[component]]
+id = "front"
+kind = "route53"
+routing = "weighted"
+records = [ { to = "east", weight = 1 }, { to = "west", weight = 1 } ]
+[[component]]
+id = "east"
+kind = "service"
+region = "r1"
+az = "r1-a"
+servers = 1
+service_time = "5ms"
+calls = [ { to = "store" } ]
+[[component]]
+id = "store"
+kind = "s3"
+region = "r1"
+[[component]]
+id = "west"
+kind = "service"
+region = "r2"
+az = "r2-a"
+servers = 1
+service_time = "5ms"
+"#;
+
+#[test]
+fn regions_are_drawn_apart_with_their_zones_inside_and_a_global_service_outside() {
+    // Route 53 (global) in front of a service in each of two regions, r1's calling a bucket
+    // of its region (in no zone): a box for each region, in the order the scenario names
+    // them; each zone inside its own region; the bucket in r1 outside its zone; the name in
+    // the cloud but in neither region.
+    let svg = diagram_of(TWO_REGIONS_BEHIND_A_NAME);
+    let regions = region_rects(&svg);
+    assert_eq!(
+        regions.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(),
+        ["r1", "r2"]
+    );
+    let (r1, r2) = (regions[0].1, regions[1].1);
+    assert!(apart(&r1, &r2), "{r1:?} {r2:?}");
+    let zones = zone_rects(&svg);
+    let zone = |z: &str| zones.iter().find(|x| x.0 == z).unwrap().1;
+    assert!(inside(&r1, &zone("r1-a")) && apart(&r2, &zone("r1-a")));
+    assert!(inside(&r2, &zone("r2-a")) && apart(&r1, &zone("r2-a")));
+    let nodes = diagram_nodes(&svg);
+    let at = |id: &str| nodes.iter().find(|n| n.0 == id).unwrap().3;
+    assert!(inside(&zone("r1-a"), &at("east")));
+    assert!(inside(&zone("r2-a"), &at("west")));
+    assert!(inside(&r1, &at("store")) && apart(&zone("r1-a"), &at("store")));
+    assert!(apart(&r1, &at("front")) && apart(&r2, &at("front")));
+    assert!(
+        svg.contains(">Region r1<") && svg.contains(">Region r2<"),
+        "{svg}"
+    );
+    // The DOT graph nests the same way: r1's cluster holds its zone's, the name is outside.
+    let sc = crate::scenario(&format!(
+        "[scenario]\nname = \"d\"\nduration = \"1m\"\n[[workload]]\nname = \"users\"\ntarget = \"front\"\narrival = {{ process = \"poisson\", rate = 1000 }}\n{TWO_REGIONS_BEHIND_A_NAME}"
+    ));
+    let dot = diagram::dot(&sc);
+    let (front, r1, zone_a, r2) = (
+        dot.find("\"front\" [label").unwrap(),
+        dot.find("label=\"Region r1\"").unwrap(),
+        dot.find("label=\"Availability Zone r1-a\"").unwrap(),
+        dot.find("label=\"Region r2\"").unwrap(),
+    );
+    assert!(front < r1 && r1 < zone_a && zone_a < r2, "{dot}");
+}
+
+#[test]
+fn one_region_and_no_global_service_draws_no_region_box() {
+    // The cloud alone holds the zones, as before regions were drawn: a box saying the one
+    // region would only take room.
+    let svg = diagram_of(
+        r#"
+[[component]]
+id = "front"
+kind = "service"
+az = "a"
+servers = 1
+service_time = "5ms"
+"#,
+    );
+    assert!(region_rects(&svg).is_empty());
+    assert_eq!(zone_rects(&svg).len(), 1);
 }

@@ -305,3 +305,65 @@ resolvers = 500
     let max = num(&s, "components.dns.response_ms.max");
     assert!(max >= 65.0, "{max} ms");
 }
+
+#[test]
+fn an_alias_to_a_cloudfront_distribution_in_front_of_a_bucket_bills_no_queries() {
+    // The notes' static website: a name aliased to a distribution whose origin is a bucket.
+    // 100 requests/s for 100 s over 10 keys: CloudFront's one edge fetches each key once
+    // (max-age 1 h), so the bucket answers 10 GETs and every request ends 200. Queries of an
+    // alias to an AWS resource are free (Route 53's price page): the name costs its hosted
+    // zone alone, $0.50 a month × 100 s / 730 h = $0.0000190, though resolvers did query it
+    // (a request's client, hence its resolver, follows from its key: with 10 keys, a few
+    // resolvers, each asking again after the 60 s TTL). With `alias = false` every query is
+    // billed at $0.40 a million on top of the hosted zone.
+    let text = |alias: &str| {
+        format!(
+            r#"[scenario]
+duration = "100s"
+warmup = "0s"
+seed = 2
+[[workload]]
+name = "viewers"
+target = "www"
+arrival = {{ process = "poisson", rate = 100 }}
+keys = {{ dist = "uniform", count = 10 }}
+timeout = "5s"
+[[component]]
+id = "www"
+kind = "route53"
+records = [{{ to = "cdn"{alias} }}]
+clients = 500
+resolvers = 50
+[[component]]
+id = "cdn"
+kind = "cloudfront"
+origin = "site"
+max_age = "1h"
+[[component]]
+id = "site"
+kind = "s3"
+"#
+        )
+    };
+    let s = run(&text(""));
+    let total = num(&s, "requests.total");
+    assert!(total > 9_000.0, "{total}");
+    assert_eq!(num(&s, "requests.by_status.200"), total);
+    assert_eq!(num(&s, "components.site.requests"), 10.0);
+    let hosted_zone = 0.50 * 100.0 / (730.0 * 3600.0);
+    let usd = num(&s, "components.www.cost_usd");
+    assert!(
+        (usd - hosted_zone).abs() < 1e-12,
+        "{usd} against {hosted_zone}"
+    );
+    let queries = num(&s, "components.www.queries");
+    assert!(queries >= 1.0, "{queries}");
+    let billed = run(&text(", alias = false"));
+    let extra = num(&billed, "components.www.cost_usd") - hosted_zone;
+    let queries = num(&billed, "components.www.queries");
+    assert!(
+        (extra - 0.40 * queries / 1e6).abs() < 1e-12,
+        "{extra} for {queries}"
+    );
+    assert!(queries >= 1.0, "{queries}");
+}

@@ -418,4 +418,11 @@ impl Kind for CloudFrontConfig {
     fn calls(&self) -> &[CallSpec] {
         &self.calls
     }
+
+    /// aws-facts: §9 CloudFront: viewers are served from edge locations, not from a Region;
+    /// AWS calls CloudFront a global service, so it takes no `region` or `az` and no
+    /// region's outage takes it down (its origin's region may still fail).
+    fn global(&self) -> bool {
+        true
+    }
 }

@@ -90,8 +90,8 @@ pub struct Record {
     pub weight: u32,
     /// Failover routing's role.
     pub role: Option<Role>,
-    /// An alias record (to a load balancer): its TTL is the target's, 60 s, and its queries
-    /// are free.
+    /// An alias record (to a load balancer, a CloudFront distribution, an S3 website
+    /// endpoint): its TTL is the target's, 60 s, and its queries are free.
     pub alias: bool,
     /// Whether Route 53 health-checks it (a record without a check is always healthy).
     pub checked: bool,
@@ -137,7 +137,9 @@ pub struct Route53Config {
     pub calls: Vec<CallSpec>,
 }
 
-/// aws-facts: §10 Route 53 routing: alias records take the target's TTL, 60 s for ELB.
+/// aws-facts: §10 Route 53 routing: alias records take the target's TTL, 60 s for ELB. AWS
+/// states no TTL for its other alias targets (a CloudFront distribution, an S3 website
+/// endpoint): they get the same 60 s, a choice.
 pub(super) const ALIAS_TTL: SimTime = SimTime::from_secs(60);
 /// aws-facts: §10 Route 53 routing: other records use the user's TTL, 300 s being common.
 const DEFAULT_TTL: SimTime = SimTime::from_secs(300);
@@ -447,7 +449,7 @@ fn records(
         if out.iter().all(|r| r.alias) {
             ck.error(
                 t.span(),
-                "`ttl` is the TTL of records that are not aliases; every record here is an alias (alias = true, the default), which takes its load balancer's TTL of 60s: set alias = false on a record to give it this TTL",
+                "`ttl` is the TTL of records that are not aliases; every record here is an alias (alias = true, the default), which takes its target's TTL of 60s: set alias = false on a record to give it this TTL",
             );
             return None;
         }

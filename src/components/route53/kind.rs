@@ -120,7 +120,7 @@ const RECORD: &[Key] = &[
         name: "alias",
         ty: KeyType::Bool,
         required: false,
-        about: "an alias record to a load balancer: it takes the load balancer's TTL, 60 s, and its queries are free; false: the component's `ttl`, queries billed (default true)",
+        about: "an alias record to an AWS resource (a load balancer, a CloudFront distribution, an S3 bucket's website endpoint): it takes the resource's TTL, 60 s (ELB's; a choice for the others, whose TTL AWS does not state), and its queries are free; false: the component's `ttl`, queries billed (default true)",
     },
     Key {
         name: "health_check",
@@ -196,7 +196,7 @@ impl Kind for Route53Config {
                 name: "ttl",
                 ty: KeyType::Duration,
                 required: false,
-                about: "the TTL of records that are not aliases, for which resolvers and clients cache an answer (default 300s; alias records take their load balancer's 60s)",
+                about: "the TTL of records that are not aliases, for which resolvers and clients cache an answer (default 300s; alias records take their target's 60s)",
             },
             Key {
                 name: "health_check",

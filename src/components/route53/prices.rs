@@ -2,7 +2,7 @@
 //! (https://aws.amazon.com/route53/pricing/), not in aws-facts: a hosted zone $0.50 a month
 //! (the first 25), standard queries $0.40 per million and latency-routing queries $0.60 per
 //! million (the first billion a month), queries of alias records to AWS resources (a load
-//! balancer) free; a health check of an AWS endpoint $0.50 a month, and $1.00 a month more
+//! balancer, a CloudFront distribution, an S3 website endpoint) free; a health check of an AWS endpoint $0.50 a month, and $1.00 a month more
 //! for the fast (10 s) interval, an optional feature. The free allowance of health checks on
 //! AWS endpoints and the lower prices past a billion queries are left out: a scenario's
 //! minutes never reach them, and an account's other checks are not known.

@@ -374,9 +374,13 @@ impl Component for S3 {
         let mut series = vec![
             (&REQUESTS, self.requests.rate_series(c)),
             (&SLOWDOWNS, self.slowdowns.rate_series(c)),
-            (&KMS_FAILURES, self.kms_failures.rate_series(c)),
-            (&PARTITIONS, self.partitions.mean_series(c)),
         ];
+        // A bucket that calls no KMS cannot fail for want of a key: a line of its failures
+        // would only puzzle a reader of its chart.
+        if self.kms.is_some() {
+            series.push((&KMS_FAILURES, self.kms_failures.rate_series(c)));
+        }
+        series.push((&PARTITIONS, self.partitions.mean_series(c)));
         series.extend(self.response.series(&RESPONSE));
         ComponentReport {
             metrics: m,

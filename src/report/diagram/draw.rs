@@ -24,6 +24,7 @@ const EDGE: Rgb = (68, 68, 68);
 const GREY: Rgb = (96, 96, 96);
 pub const WHITE: Rgb = (255, 255, 255);
 const ZONE_FILL: Rgb = (238, 244, 251);
+const REGION_INK: Rgb = (0, 122, 124);
 
 /// One thing drawn. Groups name what they hold (SVG only) for readers and tests.
 #[derive(Clone, Debug)]
@@ -148,6 +149,23 @@ pub fn primitives(m: &Model, l: &Layout) -> Vec<Prim> {
     });
     p.push(text(&l.region_label, true, (35, 47, 62)));
     p.push(Prim::Close);
+    // A Region's box, in the teal of AWS's diagrams, dashed as its zones are.
+    for (name, (r, label)) in m.regions.iter().zip(&l.regions) {
+        p.push(Prim::Open(format!(
+            r#"class="aws-region" data-region="{}""#,
+            escape(name)
+        )));
+        p.push(Prim::Rect {
+            r: *r,
+            rx: 6.0,
+            fill: Some(WHITE),
+            stroke: Some(REGION_INK),
+            width: 1.5,
+            dash: true,
+        });
+        p.push(text(label, true, REGION_INK));
+        p.push(Prim::Close);
+    }
     for (z, (r, _)) in l.zones.iter().enumerate() {
         p.push(Prim::Open(format!(
             r#"class="zone" data-zone="{}""#,
@@ -251,10 +269,12 @@ fn node(p: &mut Vec<Prim>, m: &Model, n: &Node, r: Rect) {
         (_, Some(_)) => "node satellite",
         _ => "node",
     };
+    let region = n.region.map_or("", |r| m.regions[r].as_str());
     p.push(Prim::Open(format!(
-        r#"class="{class}" data-id="{}" data-zones="{}""#,
+        r#"class="{class}" data-id="{}" data-zones="{}" data-region="{}""#,
         escape(&n.key),
-        escape(&zones)
+        escape(&zones),
+        escape(region)
     )));
     let c = super::marks::colour(n.mark);
     let light = (

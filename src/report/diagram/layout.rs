@@ -15,6 +15,10 @@ const REGION_PAD: f64 = 18.0;
 const ZONE_HEAD: f64 = 40.0;
 const ZONE_PAD: f64 = 18.0;
 const ZONE_GAP: f64 = 14.0;
+/// Room at the top of a region's box for its name.
+const AREA_HEAD: f64 = 40.0;
+/// Room between a region's box and the zones inside it.
+const AREA_PAD: f64 = 14.0;
 const ROW_GAP: f64 = 26.0;
 const MIN_GAP: f64 = 70.0;
 
@@ -75,6 +79,8 @@ pub struct Layout {
     pub region_label: Label,
     /// Each zone's container and label.
     pub zones: Vec<(Rect, Label)>,
+    /// Each drawn region's box and label (`Model::regions`).
+    pub regions: Vec<(Rect, Label)>,
     /// Each edge's path (its last point at the arrow's tip) and label.
     pub edges: Vec<(Path, Option<Label>)>,
     /// Each satellite's link to its node: the line and its label.
@@ -142,18 +148,39 @@ pub fn layout(m: &Model) -> Layout {
         .map(|k| uniq.binary_search(k).unwrap_or(0))
         .collect();
     let ncols = uniq.len();
-    // Bands: 0 the regional one, then one per zone.
-    let band = |p: Place| match p {
-        Place::Client | Place::Regional => 0,
-        Place::Zone(z) => z + 1,
-        Place::Span(a, _) => a + 1,
+    // Bands, top to bottom: 0 the regional one (global services' when regions are drawn),
+    // then one per zone; with regions drawn, each region's own regional band before its
+    // zones. `bands[b]` is (region, zone).
+    let mut bands: Vec<(Option<usize>, Option<usize>)> = vec![(None, None)];
+    if m.regions.is_empty() {
+        bands.extend((0..m.zones.len()).map(|z| (None, Some(z))));
+    } else {
+        for r in 0..m.regions.len() {
+            bands.push((Some(r), None));
+            bands.extend(
+                (0..m.zones.len())
+                    .filter(|&z| m.zone_region[z] == r)
+                    .map(|z| (Some(r), Some(z))),
+            );
+        }
+    }
+    let nbands = bands.len();
+    let zone_band: Vec<usize> = (0..m.zones.len())
+        .map(|z| bands.iter().position(|b| b.1 == Some(z)).unwrap_or(0))
+        .collect();
+    let band_of = |i: usize| match m.nodes[i].place {
+        Place::Client => 0,
+        Place::Regional => m.nodes[i]
+            .region
+            .and_then(|r| bands.iter().position(|b| *b == (Some(r), None)))
+            .unwrap_or(0),
+        Place::Zone(z) | Place::Span(z, _) => zone_band[z],
     };
-    let nbands = m.zones.len() + 1;
     // Groups of nodes that stack: (column, band), spans alone.
     let mut groups: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
     for (i, nd) in m.nodes.iter().enumerate() {
         if !matches!(nd.place, Place::Span(..)) {
-            groups.entry((col[i], band(nd.place))).or_default().push(i);
+            groups.entry((col[i], band_of(i))).or_default().push(i);
         }
     }
     // Neighbours for the ordering: calls and satellite links.
@@ -172,7 +199,7 @@ pub fn layout(m: &Model) -> Layout {
         }
         for (i, nd) in m.nodes.iter().enumerate() {
             if let Place::Span(a, b) = nd.place {
-                pos[i] = (a + b + 2) as f64 * 500.0 + 500.0;
+                pos[i] = (zone_band[a] + zone_band[b]) as f64 * 500.0 + 500.0;
             }
         }
         pos
@@ -230,13 +257,13 @@ pub fn layout(m: &Model) -> Layout {
         if nd.beside {
             continue;
         }
-        let (bs, bp) = (band(nd.place), band(m.nodes[p].place));
+        let (bs, bp) = (band_of(i), band_of(p));
         if bs == bp || matches!(m.nodes[p].place, Place::Span(..)) {
             continue;
         }
         let down = bs > bp;
         for (who, toward_end) in [(p, down), (i, !down)] {
-            if let Some(g) = groups.get_mut(&(col[who], band(m.nodes[who].place))) {
+            if let Some(g) = groups.get_mut(&(col[who], band_of(who))) {
                 g.retain(|&x| x != who);
                 if toward_end {
                     g.push(who);
@@ -265,8 +292,10 @@ pub fn layout(m: &Model) -> Layout {
             gap[col[i]] = gap[col[i]].max(w);
         }
     }
+    // Regions drawn as boxes hold their zones one step further in.
+    let area_pad = if m.regions.is_empty() { 0.0 } else { AREA_PAD };
     if ncols > 1 {
-        gap[1] += REGION_PAD + ZONE_PAD;
+        gap[1] += REGION_PAD + ZONE_PAD + area_pad;
     }
     let mut cx = vec![MARGIN; ncols];
     for c in 1..ncols {
@@ -274,8 +303,8 @@ pub fn layout(m: &Model) -> Layout {
     }
     let first = if ncols > 1 { cx[1] } else { MARGIN };
     let last = cx[ncols - 1] + cw[ncols - 1];
-    let region_x = first - ZONE_PAD - REGION_PAD;
-    let region_right = last + ZONE_PAD + REGION_PAD;
+    let region_x = first - ZONE_PAD - REGION_PAD - area_pad;
+    let region_right = last + ZONE_PAD + REGION_PAD + area_pad;
 
     // Vertical: band heights from their stacks, stretched for groups taller than their zones.
     let stack = |g: &[usize]| {
@@ -286,9 +315,8 @@ pub fn layout(m: &Model) -> Layout {
     let lead = |g: &[usize]| {
         let vertical = g.iter().any(|&i| {
             let nd = &m.nodes[i];
-            nd.satellite.is_some_and(|(p, _)| {
-                !nd.beside && nd.apart == 0 && band(m.nodes[p].place) != band(nd.place)
-            })
+            nd.satellite
+                .is_some_and(|(p, _)| !nd.beside && nd.apart == 0 && band_of(p) != band_of(i))
         });
         if vertical {
             LINK_FONT + 14.0
@@ -302,40 +330,58 @@ pub fn layout(m: &Model) -> Layout {
             inner[*b] = inner[*b].max(stack(g) + lead(g));
         }
     }
-    for v in inner.iter_mut().skip(1) {
+    for (v, _) in inner.iter_mut().zip(&bands).filter(|(_, b)| b.1.is_some()) {
         *v = v.max(60.0);
     }
+    // Each band's top, each drawn region's top and bottom, and the bottom of the last band.
     let band_tops = |inner: &[f64]| {
         let mut tops = vec![0.0; nbands];
+        let mut areas = vec![(0.0, 0.0); m.regions.len()];
         let mut y = MARGIN + REGION_HEAD;
-        tops[0] = y;
-        if inner[0] > 0.0 {
-            y += inner[0] + ZONE_GAP + 6.0;
+        for (b, &(region, zone)) in bands.iter().enumerate() {
+            if zone.is_none() {
+                if let Some(r) = region {
+                    areas[r].0 = y;
+                    y += AREA_HEAD;
+                }
+                tops[b] = y;
+                if inner[b] > 0.0 {
+                    y += inner[b] + ZONE_GAP + 6.0;
+                }
+            } else {
+                tops[b] = y;
+                y += ZONE_HEAD + inner[b] + ZONE_PAD + ZONE_GAP;
+            }
+            if let Some(r) = region {
+                if bands.get(b + 1).is_none_or(|next| next.0 != Some(r)) {
+                    y += AREA_PAD - ZONE_GAP;
+                    areas[r].1 = y;
+                    y += ZONE_GAP;
+                }
+            }
         }
-        for (b, top) in tops.iter_mut().enumerate().skip(1) {
-            *top = y;
-            y += ZONE_HEAD + inner[b] + ZONE_PAD + ZONE_GAP;
-        }
-        (tops, y - ZONE_GAP)
+        (tops, areas, y - ZONE_GAP)
     };
     // A group across zones has its words in the first one, clear of the next one's label.
     for (i, nd) in m.nodes.iter().enumerate() {
         if let Place::Span(a, _) = nd.place {
-            inner[a + 1] = inner[a + 1].max(sizes[i].1);
+            let a = zone_band[a];
+            inner[a] = inner[a].max(sizes[i].1);
         }
     }
     for _ in 0..2 {
-        let (tops, _) = band_tops(&inner);
+        let (tops, _, _) = band_tops(&inner);
         for (i, nd) in m.nodes.iter().enumerate() {
             if let Place::Span(a, b) = nd.place {
-                let room = tops[b + 1] + ZONE_HEAD + inner[b + 1] - (tops[a + 1] + ZONE_HEAD);
+                let (a, b) = (zone_band[a], zone_band[b]);
+                let room = tops[b] + ZONE_HEAD + inner[b] - (tops[a] + ZONE_HEAD);
                 if sizes[i].1 > room {
-                    inner[b + 1] += sizes[i].1 - room;
+                    inner[b] += sizes[i].1 - room;
                 }
             }
         }
     }
-    let (tops, bottom) = band_tops(&inner);
+    let (tops, areas, bottom) = band_tops(&inner);
     let region = Rect {
         x: region_x,
         y: MARGIN,
@@ -344,15 +390,24 @@ pub fn layout(m: &Model) -> Layout {
     };
     let zones_r: Vec<Rect> = (0..m.zones.len())
         .map(|z| Rect {
+            x: region_x + REGION_PAD + area_pad,
+            y: tops[zone_band[z]],
+            w: region.w - 2.0 * (REGION_PAD + area_pad),
+            h: ZONE_HEAD + inner[zone_band[z]] + ZONE_PAD,
+        })
+        .collect();
+    let areas_r: Vec<Rect> = areas
+        .iter()
+        .map(|&(top, bottom)| Rect {
             x: region_x + REGION_PAD,
-            y: tops[z + 1],
+            y: top,
             w: region.w - 2.0 * REGION_PAD,
-            h: ZONE_HEAD + inner[z + 1] + ZONE_PAD,
+            h: bottom - top,
         })
         .collect();
     let content_top = |b: usize| {
-        if b == 0 {
-            tops[0]
+        if bands[b].1.is_none() {
+            tops[b]
         } else {
             tops[b] + ZONE_HEAD
         }
@@ -375,12 +430,13 @@ pub fn layout(m: &Model) -> Layout {
     }
     for (i, nd) in m.nodes.iter().enumerate() {
         if let Place::Span(a, b) = nd.place {
-            let top = content_top(a + 1);
+            let (a, b) = (zone_band[a], zone_band[b]);
+            let top = content_top(a);
             boxes[i] = Rect {
                 x: cx[col[i]] + (cw[col[i]] - sizes[i].0) / 2.0,
                 y: top,
                 w: sizes[i].0,
-                h: content_top(b + 1) + inner[b + 1] - top,
+                h: content_top(b) + inner[b] - top,
             };
         }
     }
@@ -419,10 +475,29 @@ pub fn layout(m: &Model) -> Layout {
         text: "AWS Cloud".into(),
     };
     taken.push(region_label.rect(true));
-    // Labels keep off the zones' top and bottom borders, where a dashed line would cross
-    // their words; the borders are taken only while labels are placed.
+    let areas: Vec<(Rect, Label)> = areas_r
+        .iter()
+        .zip(&m.regions)
+        .map(|(r, name)| {
+            let label = Label {
+                x: r.x + 14.0,
+                y: r.y + 11.0,
+                size: ZONE_FONT,
+                // A scenario that names no region has its components in an unnamed one.
+                text: if name == crate::components::HOME_REGION {
+                    "Region".to_string()
+                } else {
+                    format!("Region {name}")
+                },
+            };
+            taken.push(label.rect(true));
+            (*r, label)
+        })
+        .collect();
+    // Labels keep off the zones' and regions' top and bottom borders, where a line would
+    // cross their words; the borders are taken only while labels are placed.
     let borders = taken.len();
-    for r in &zones_r {
+    for r in zones_r.iter().chain(&areas_r) {
         for y in [r.y, r.bottom()] {
             taken.push(Rect {
                 x: r.x,
@@ -584,7 +659,7 @@ pub fn layout(m: &Model) -> Layout {
         let label = (carrier.get(&(p, link)) == Some(&i)).then_some(base);
         links.push((i, pts, label));
     }
-    taken.drain(borders..borders + 2 * zones_r.len());
+    taken.drain(borders..borders + 2 * (zones_r.len() + areas_r.len()));
     // Zones' names, clear of every box, edge label and standby's line.
     for (_, pts, _) in &links {
         for w in pts.windows(2) {
@@ -640,6 +715,7 @@ pub fn layout(m: &Model) -> Layout {
         region,
         region_label,
         zones,
+        regions: areas,
         edges,
         links,
         width,

@@ -2,7 +2,9 @@
 //! workloads on the left outside the cloud; inside the AWS Cloud box, regional services above
 //! the availability zones, which are side by side as horizontal bands; components left to
 //! right along the call graph, each in its zone, a group over several zones across their
-//! bands; standbys and replicas dashed beside what they copy.
+//! bands; standbys and replicas dashed beside what they copy. With more than one region, or
+//! a global service (Route 53, CloudFront), each region is a box of its own holding its
+//! regional services and zones, the global services above them in the cloud.
 //!
 //! `model` reads the scenario into nodes and merged edges, `layout` places them, `draw` turns
 //! the placed diagram into a list of primitives rendered to SVG and to PNG alike. `dot` gives
@@ -80,19 +82,50 @@ pub fn dot(sc: &Scenario) -> String {
         o,
         "  subgraph cluster_cloud {{\n    label=\"AWS Cloud\";\n    style=rounded;"
     );
-    for i in m.indices(|p| matches!(p, Place::Regional | Place::Span(..))) {
-        decl(&mut o, "    ", i);
-    }
-    for (z, zone) in m.zones.iter().enumerate() {
-        let _ = writeln!(
-            o,
-            "    subgraph cluster_zone_{z} {{\n      label={};\n      style=dashed;",
-            q(&format!("Availability Zone {zone}"))
-        );
-        for i in m.indices(|p| *p == Place::Zone(z)) {
-            decl(&mut o, "      ", i);
+    // With regions drawn, a cluster for each inside the cloud, holding its zones; a global
+    // service in the cloud outside them.
+    let in_region = |i: usize, r: Option<usize>| m.regions.is_empty() || m.nodes[i].region == r;
+    let areas: Vec<Option<usize>> = if m.regions.is_empty() {
+        vec![None]
+    } else {
+        std::iter::once(None)
+            .chain((0..m.regions.len()).map(Some))
+            .collect()
+    };
+    for r in areas {
+        let indent = match r {
+            Some(k) => {
+                let _ = writeln!(
+                    o,
+                    "    subgraph cluster_region_{k} {{\n      label={};\n      style=dashed;",
+                    q(&format!("Region {}", m.regions[k]))
+                );
+                "      "
+            }
+            None => "    ",
+        };
+        for i in m.indices(|p| matches!(p, Place::Regional | Place::Span(..))) {
+            if in_region(i, r) {
+                decl(&mut o, indent, i);
+            }
         }
-        let _ = writeln!(o, "    }}");
+        for (z, zone) in m.zones.iter().enumerate() {
+            if !m.regions.is_empty() && Some(m.zone_region[z]) != r {
+                continue;
+            }
+            let _ = writeln!(
+                o,
+                "{indent}subgraph cluster_zone_{z} {{\n{indent}  label={};\n{indent}  style=dashed;",
+                q(&format!("Availability Zone {zone}"))
+            );
+            for i in m.indices(|p| *p == Place::Zone(z)) {
+                decl(&mut o, &format!("{indent}  "), i);
+            }
+            let _ = writeln!(o, "{indent}}}");
+        }
+        if r.is_some() {
+            let _ = writeln!(o, "    }}");
+        }
     }
     let _ = writeln!(o, "  }}");
     // A group of edges saying the same carries its words once, on its middle edge.

@@ -49,6 +49,9 @@ pub struct Node {
     /// For the second standby in other zones on: a column of its own to the right, so that
     /// the line to it crosses no other standby.
     pub apart: usize,
+    /// The region box it is drawn in (an index into `Model::regions`); `None` for a
+    /// workload, a global service, or any node when regions are not drawn.
+    pub region: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -68,8 +71,14 @@ pub struct Edge {
 pub struct Model {
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,
-    /// Zone names, in order.
+    /// Zone names, in order: a region's zones together, in the order of `regions`.
     pub zones: Vec<String>,
+    /// The regions drawn as boxes of their own, in the order the scenario first names them:
+    /// every region, when there is more than one or a global service stands outside them;
+    /// none otherwise (one region, the AWS Cloud box alone).
+    pub regions: Vec<String>,
+    /// Each zone's region (an index into `regions`), when regions are drawn.
+    pub zone_region: Vec<usize>,
 }
 
 /// Where a node sits, by zone name, before zones are numbered.
@@ -122,6 +131,25 @@ impl Model {
             }
         }
         let layers = layers(sc);
+        // Regions drawn: each component's, global services in none of them.
+        let mut regions: Vec<String> = Vec::new();
+        for d in sc.components.iter().filter(|d| !d.spec.global()) {
+            if !regions.contains(&d.region) {
+                regions.push(d.region.clone());
+            }
+        }
+        let global = sc.components.iter().any(|d| d.spec.global());
+        if regions.len() < 2 && !global {
+            regions.clear();
+        }
+        let region_of = |i: usize| {
+            let d = &sc.components[i];
+            if d.spec.global() {
+                None
+            } else {
+                regions.iter().position(|r| *r == d.region)
+            }
+        };
         let mut nodes_named: Vec<(Node, Named)> = Vec::new();
         for (i, d) in sc.components.iter().enumerate() {
             let info = d.spec.info();
@@ -139,6 +167,7 @@ impl Model {
                     satellite: None,
                     beside: false,
                     apart: 0,
+                    region: region_of(i),
                 },
                 place,
             ));
@@ -162,6 +191,7 @@ impl Model {
                     satellite: None,
                     beside: false,
                     apart: 0,
+                    region: None,
                 },
                 Named::Client,
             ));
@@ -217,11 +247,31 @@ impl Model {
                         satellite: Some((i, s.link)),
                         beside,
                         apart,
+                        region: region_of(i),
                     },
                     place,
                 ));
             }
         }
+        // Each zone in the region of the nodes in it (a zone belongs to one region, as the
+        // scenario checks); a region's zones together, in the order of the regions.
+        let mut zone_region = vec![0usize; zones.len()];
+        for (n, p) in &nodes_named {
+            if let (Named::Zones(z), Some(r)) = (p, n.region) {
+                for name in z {
+                    if let Some(k) = zones.iter().position(|x| x == name) {
+                        zone_region[k] = r;
+                    }
+                }
+            }
+        }
+        let mut by_region: Vec<(usize, String)> = zone_region.into_iter().zip(zones).collect();
+        by_region.sort();
+        let (zone_region, zones): (Vec<usize>, Vec<String>) = if regions.is_empty() {
+            (Vec::new(), by_region.into_iter().map(|(_, z)| z).collect())
+        } else {
+            by_region.into_iter().unzip()
+        };
         let nodes: Vec<Node> = nodes_named
             .into_iter()
             .map(|(mut n, p)| {
@@ -246,6 +296,8 @@ impl Model {
             nodes,
             edges,
             zones,
+            regions,
+            zone_region,
         }
     }
 
