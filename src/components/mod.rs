@@ -24,6 +24,7 @@ pub mod route53;
 pub mod s3;
 pub mod service;
 pub mod sqs;
+pub mod step_functions;
 pub mod target_group;
 pub mod token_bucket;
 

@@ -30,6 +30,7 @@ mod schema;
 mod shards;
 mod slides;
 mod sqs;
+mod step_functions;
 
 mod serverless;
 mod untrusted;
