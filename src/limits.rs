@@ -130,3 +130,20 @@ pub const MAX_DNS_RECORDS: usize = 4;
 
 /// The most health checkers a `route53` health check may use (`checkers`; AWS uses about 15).
 pub const MAX_HEALTH_CHECKERS: i64 = 64;
+
+/// The most executions a Step Functions state machine may hold open at once
+/// (`max_open_executions`); AWS's own quota for Standard workflows (aws-facts: §18 Step
+/// Functions: 1,000,000 open executions, ExecutionLimitExceeded beyond). Each holds about
+/// 100 bytes and its branches' threads: work in flight.
+pub const MAX_OPEN_EXECUTIONS: i64 = 1_000_000;
+
+/// The most states a state machine may have: each has its own counters in the summary.
+pub const MAX_STATES: usize = 500;
+
+/// The most retriers a state may have: each execution counts each one's retries.
+pub const MAX_RETRIERS: usize = 8;
+
+/// The most items one run of a Map state may have (`items`, drawn values cut to it), and its
+/// `max_concurrency`: each item in progress is a branch of its own, about 60 bytes; aws-facts:
+/// §18 Map: a Distributed Map runs up to 10,000 child executions at once.
+pub const MAX_MAP_ITEMS: i64 = 10_000;

@@ -25,6 +25,7 @@ pub mod s3;
 pub mod service;
 pub mod sns;
 pub mod sqs;
+pub mod step_functions;
 pub mod target_group;
 pub mod token_bucket;
 

@@ -5,7 +5,7 @@
 use super::kind::{KindEntry, KindInfo};
 use super::{
     api_gateway, cache, cloudfront, dynamodb, ebs, ec2_autoscaling, kms, lambda, load_balancer,
-    rds, route53, s3, service, sns, sqs,
+    rds, route53, s3, service, sns, sqs, step_functions,
 };
 
 /// Every kind, in the order the reports and the JSON Schema list them.
@@ -25,6 +25,7 @@ pub const KINDS: &[KindEntry] = &[
     KindEntry::of::<route53::Route53Config>(),
     KindEntry::of::<sqs::SqsConfig>(),
     KindEntry::of::<sns::SnsConfig>(),
+    KindEntry::of::<step_functions::SfnConfig>(),
 ];
 
 /// The kind named `name`.

@@ -32,6 +32,7 @@ mod shards;
 mod slides;
 mod sns;
 mod sqs;
+mod step_functions;
 
 mod serverless;
 mod untrusted;

@@ -746,6 +746,12 @@ fn the_readme_states_every_limit() {
         ),
         format!("| {} | each group", grouped(MAX_MESSAGE_GROUPS as u64)),
         format!("| {} | each is a call the topic makes", MAX_SUBSCRIPTIONS),
+        format!(
+            "| {} | AWS's own quota for Standard",
+            grouped(MAX_OPEN_EXECUTIONS as u64)
+        ),
+        format!("| {MAX_STATES} states, {MAX_RETRIERS} retriers |"),
+        format!("| {} items |", grouped(MAX_MAP_ITEMS as u64)),
         format!("| {} |", grouped(MAX_EVENTS_PER_ACTOR as u64)),
         format!("| {} I/Os |", grouped(MAX_EBS_IOS_PER_REQUEST as u64)),
         format!("| {} each |", grouped(MAX_DNS_CLIENTS as u64)),

@@ -1,0 +1,490 @@
+//! Step Functions against its documented behaviour (aws-facts §18): Retry's waits and
+//! attempts, Catch, Map's concurrency, Standard's answer before the execution ends and
+//! Express's after, StartExecution's throttle, the StateTransition quota, duration limits,
+//! and the price of each.
+
+use crate::{num, run};
+
+/// A scenario of `duration` at `rate` executions a second, no network latency, a `svc`
+/// service taking `work` per call (a plenty of servers), the state machine `sfn` of
+/// `workflow` with `extra` keys and `states`, and `more` (faults, other components).
+fn scenario(
+    duration: &str,
+    rate: u32,
+    work: &str,
+    workflow: &str,
+    extra: &str,
+    states: &str,
+    more: &str,
+) -> String {
+    format!(
+        r#"
+[scenario]
+duration = "{duration}"
+[network]
+same_az = "0s"
+[[workload]]
+name = "u"
+target = "sfn"
+arrival = {{ process = "constant", rate = {rate} }}
+retry = {{ attempts = 1 }}
+[[component]]
+id = "svc"
+kind = "service"
+servers = 10000
+service_time = "{work}"
+[[component]]
+id = "sfn"
+kind = "step_functions"
+type = "{workflow}"
+api_latency = "10ms"
+transition_latency = "0s"
+{extra}
+{states}
+{more}
+"#
+    )
+}
+
+/// Every call to `svc` fails at once with 500, for longer than any run here.
+const SVC_FAILS: &str = r#"
+[[fault]]
+at = "0s"
+for = "10h"
+kind = "error_injection"
+target = "svc"
+rate = 1.0
+status = 500
+"#;
+
+/// A task that calls `svc`, retried as `retry` says and caught into `done`.
+fn retried(retry: &str) -> String {
+    format!(
+        r#"
+[[component.state]]
+name = "charge"
+type = "task"
+resource = "svc"
+next = "done"
+retry = [ {retry} ]
+catch = [ {{ error_equals = ["States.ALL"], next = "done" }} ]
+[[component.state]]
+name = "done"
+type = "succeed"
+"#
+    )
+}
+
+#[test]
+fn retry_waits_interval_times_rate_to_the_n_capped_by_the_max_delay() {
+    // aws-facts: §18 Retry: retry n (from 0) waits IntervalSeconds × BackoffRate^n. Every call
+    // fails at once (no latency anywhere), so an execution lasts its waits alone:
+    // 1 × 2^0 + 1 × 2^1 + 1 × 2^2 = 7 s with 3 attempts; then the catcher ends it in success.
+    // 10 executions a second for 10 s: 99 (a constant process's first arrival comes after one
+    // gap, its 100th at the end, which is not in the run).
+    let s = run(&scenario(
+        "10s",
+        10,
+        "1ms",
+        "express",
+        "",
+        &retried(
+            r#"{ error_equals = ["States.ALL"], interval_seconds = 1, backoff_rate = 2.0, max_attempts = 3 }"#,
+        ),
+        SVC_FAILS,
+    ));
+    assert_eq!(num(&s, "components.sfn.started"), 99.0);
+    assert_eq!(num(&s, "components.sfn.succeeded"), 99.0);
+    let mean = num(&s, "components.sfn.duration_ms.mean");
+    let max = num(&s, "components.sfn.duration_ms.max");
+    // The histogram keeps three significant digits: 7,000 ms within 0.1 %.
+    assert!((mean - 7_000.0).abs() <= 7.0, "{mean}");
+    assert!((max - 7_000.0).abs() <= 7.0, "{max}");
+    // max_attempts counted exactly: 3 retries per execution, then one catch.
+    assert_eq!(num(&s, "components.sfn.states.charge.retries"), 297.0);
+    assert_eq!(num(&s, "components.sfn.states.charge.caught"), 99.0);
+    assert_eq!(num(&s, "components.sfn.states.charge.entered"), 99.0);
+    // Transitions: charge entered, 3 retries, done entered = 5 per execution.
+    assert_eq!(num(&s, "components.sfn.transitions"), 495.0);
+
+    // Capped by MaxDelaySeconds = 3: 1 + 2 + min(4, 3) = 6 s.
+    let s = run(&scenario(
+        "10s",
+        10,
+        "1ms",
+        "express",
+        "",
+        &retried(r#"{ error_equals = ["States.ALL"], max_delay_seconds = 3 }"#),
+        SVC_FAILS,
+    ));
+    let mean = num(&s, "components.sfn.duration_ms.mean");
+    assert!((mean - 6_000.0).abs() <= 6.0, "{mean}");
+
+    // max_attempts = 0: never retried, caught at once.
+    let s = run(&scenario(
+        "10s",
+        10,
+        "1ms",
+        "express",
+        "",
+        &retried(r#"{ error_equals = ["States.ALL"], max_attempts = 0 }"#),
+        SVC_FAILS,
+    ));
+    assert_eq!(num(&s, "components.sfn.states.charge.retries"), 0.0);
+    assert_eq!(num(&s, "components.sfn.states.charge.caught"), 99.0);
+    assert!(num(&s, "components.sfn.duration_ms.max") < 1.0);
+}
+
+#[test]
+fn full_jitter_draws_each_wait_uniformly_below_its_value() {
+    // aws-facts: §18 Retry: JitterStrategy FULL draws each wait from [0, delay]: waits of
+    // 1, 2 and 4 s become uniform draws with means 0.5, 1 and 2 s: 3.5 s on average, never
+    // above 7 s. The sum's variance is (1 + 4 + 16) / 12 = 1.75 s², so the mean of 300
+    // executions (299) has a standard deviation of √(1.75 / 299) = 0.076 s: 0.35 s is over 4 of them.
+    let s = run(&scenario(
+        "30s",
+        10,
+        "1ms",
+        "express",
+        "",
+        &retried(r#"{ error_equals = ["States.ALL"], jitter_strategy = "FULL" }"#),
+        SVC_FAILS,
+    ));
+    assert_eq!(num(&s, "components.sfn.started"), 299.0);
+    let mean = num(&s, "components.sfn.duration_ms.mean");
+    assert!((mean - 3_500.0).abs() <= 350.0, "{mean}");
+    assert!(num(&s, "components.sfn.duration_ms.max") <= 7_007.0);
+}
+
+#[test]
+fn a_retrier_matches_only_its_errors_and_catch_routes_to_its_state() {
+    // An order whose payment always fails (500): the catcher of every error sends it to the
+    // compensating `release`, then to a fail state; `ship` is never reached.
+    let states = r#"
+[[component.state]]
+name = "reserve"
+type = "task"
+resource = "svc"
+op = "reserve"
+next = "charge"
+[[component.state]]
+name = "charge"
+type = "task"
+resource = "pay"
+next = "ship"
+retry = [ { error_equals = ["Lambda.TooManyRequestsException"], max_attempts = 5 } ]
+catch = [ { error_equals = ["States.TaskFailed"], next = "release" } ]
+[[component.state]]
+name = "ship"
+type = "task"
+resource = "svc"
+end = true
+[[component.state]]
+name = "release"
+type = "task"
+resource = "svc"
+next = "failed"
+[[component.state]]
+name = "failed"
+type = "fail"
+error = "OrderFailed"
+"#;
+    let pay = r#"
+[[component]]
+id = "pay"
+kind = "service"
+servers = 100
+service_time = "1ms"
+[[fault]]
+at = "0s"
+for = "10h"
+kind = "error_injection"
+target = "pay"
+rate = 1.0
+status = 500
+"#;
+    let s = run(&scenario("10s", 10, "1ms", "standard", "", states, pay));
+    // 99 executions: the retrier names only 429s, so a 500 is not retried; the catcher's
+    // States.TaskFailed takes it.
+    assert_eq!(num(&s, "components.sfn.states.charge.retries"), 0.0);
+    assert_eq!(num(&s, "components.sfn.states.charge.caught"), 99.0);
+    assert_eq!(num(&s, "components.sfn.states.release.entered"), 99.0);
+    assert_eq!(num(&s, "components.sfn.states.ship.entered"), 0.0);
+    assert_eq!(num(&s, "components.sfn.failed"), 99.0);
+    assert_eq!(num(&s, "components.sfn.succeeded"), 0.0);
+
+    // A 429 is the retrier's: 5 retries, then (its attempts spent) the catcher, since a 429
+    // is a task failure too.
+    let throttled = pay.replace("status = 500", "status = 429");
+    let s = run(&scenario(
+        "10s", 10, "1ms", "standard", "", states, &throttled,
+    ));
+    assert_eq!(num(&s, "components.sfn.states.charge.retries"), 495.0);
+    assert_eq!(num(&s, "components.sfn.states.charge.caught"), 99.0);
+
+    // A catcher of timeouts alone does not take a 500: the error fails the execution at
+    // `charge`.
+    let only_timeouts = states.replace("[\"States.TaskFailed\"]", "[\"States.Timeout\"]");
+    let s = run(&scenario(
+        "10s",
+        10,
+        "1ms",
+        "standard",
+        "",
+        &only_timeouts,
+        pay,
+    ));
+    assert_eq!(num(&s, "components.sfn.states.charge.failed"), 99.0);
+    assert_eq!(num(&s, "components.sfn.states.release.entered"), 0.0);
+    assert_eq!(num(&s, "components.sfn.failed"), 99.0);
+}
+
+#[test]
+fn a_task_timeout_is_states_timeout() {
+    // The service takes 5 s; the task waits 1 s (`timeout_seconds`), fails with
+    // States.Timeout, and its catcher of that error alone takes it.
+    let states = r#"
+[[component.state]]
+name = "slow"
+type = "task"
+resource = "svc"
+timeout_seconds = 1
+end = true
+catch = [ { error_equals = ["States.Timeout"], next = "gave_up" } ]
+[[component.state]]
+name = "gave_up"
+type = "succeed"
+"#;
+    let s = run(&scenario("10s", 10, "5s", "express", "", states, ""));
+    assert_eq!(num(&s, "components.sfn.states.slow.caught"), 99.0);
+    assert_eq!(num(&s, "components.sfn.succeeded"), 99.0);
+    let mean = num(&s, "components.sfn.duration_ms.mean");
+    assert!((mean - 1_000.0).abs() <= 1.0, "{mean}");
+}
+
+#[test]
+fn a_map_never_runs_more_items_at_once_than_its_limit() {
+    // 20 items of 1 s each (the service's time), 3 at a time: ⌈20 / 3⌉ = 7 rounds of 1 s.
+    let states = |conc: u32| {
+        format!(
+            r#"
+[[component.state]]
+name = "each"
+type = "map"
+iterator = "work"
+items = 20
+max_concurrency = {conc}
+end = true
+[[component.state]]
+name = "work"
+type = "task"
+resource = "svc"
+end = true
+"#
+        )
+    };
+    let s = run(&scenario("5s", 2, "1s", "express", "", &states(3), ""));
+    assert_eq!(num(&s, "components.sfn.map_concurrency_max"), 3.0);
+    assert_eq!(num(&s, "components.sfn.started"), 9.0);
+    // 20 items each: the task entered 180 times.
+    assert_eq!(num(&s, "components.sfn.states.work.entered"), 180.0);
+    let mean = num(&s, "components.sfn.duration_ms.mean");
+    assert!((mean - 7_000.0).abs() <= 7.0, "{mean}");
+    // No limit (0): all 20 at once, one round.
+    let s = run(&scenario("5s", 2, "1s", "express", "", &states(0), ""));
+    assert_eq!(num(&s, "components.sfn.map_concurrency_max"), 20.0);
+    let mean = num(&s, "components.sfn.duration_ms.mean");
+    assert!((mean - 1_000.0).abs() <= 1.0, "{mean}");
+}
+
+/// One task of 2 s.
+const TWO_SECONDS: &str = r#"
+[[component.state]]
+name = "work"
+type = "task"
+resource = "svc"
+end = true
+"#;
+
+#[test]
+fn standard_answers_at_once_and_express_sync_at_the_end() {
+    // aws-facts: §18: StartExecution (Standard) is answered once the execution starts: the
+    // client waits api_latency (10 ms), while the execution takes the task's 2 s.
+    let s = run(&scenario("10s", 10, "2s", "standard", "", TWO_SECONDS, ""));
+    let client = num(&s, "latency_ms.p99");
+    assert!((client - 10.0).abs() <= 0.1, "{client}");
+    let took = num(&s, "components.sfn.duration_ms.mean");
+    assert!((took - 2_000.0).abs() <= 2.0, "{took}");
+    // The processing lag: from the client's request to the execution's end, 2 s.
+    let lag = num(&s, "components.sfn.lag_ms.mean");
+    assert!((lag - 2_000.0).abs() <= 2.0, "{lag}");
+    // StartSyncExecution (Express) answers with the outcome: the client waits the 2 s.
+    let s = run(&scenario("10s", 10, "2s", "express", "", TWO_SECONDS, ""));
+    let client = num(&s, "latency_ms.p50");
+    assert!((client - 2_000.0).abs() <= 2.0, "{client}");
+}
+
+#[test]
+fn an_express_execution_times_out_after_five_minutes() {
+    // aws-facts: §18: Express executions last at most 5 minutes; a 10-minute wait times out
+    // at 300 s, and the synchronous caller is answered with the failure.
+    let states = r#"
+[[component.state]]
+name = "long"
+type = "wait"
+seconds = 600
+end = true
+"#;
+    let s = run(&scenario("10s", 1, "1ms", "express", "", states, ""));
+    assert_eq!(num(&s, "components.sfn.timed_out"), 9.0);
+    assert_eq!(num(&s, "components.sfn.succeeded"), 0.0);
+    let took = num(&s, "components.sfn.duration_ms.max");
+    assert!((took - 300_000.0).abs() <= 300.0, "{took}");
+    // A Standard workflow may wait a year: the same wait succeeds after 600 s.
+    let s = run(&scenario("10s", 1, "1ms", "standard", "", states, ""));
+    assert_eq!(num(&s, "components.sfn.succeeded"), 9.0);
+}
+
+#[test]
+fn a_throttled_start_execution_is_answered_400() {
+    // aws-facts: §18: StartExecution is a token bucket; over it, ThrottlingException (400).
+    // A bucket of 10 refilled at 5/s, offered 20/s for 10 s (199 calls, the first at 50 ms,
+    // the last at 9.95 s): the 10 banked and 5 a second admitted, ⌊10 + 5 × 9.95⌋ = 59, give
+    // or take the refill's last fraction of a token.
+    let s = run(&scenario(
+        "10s",
+        20,
+        "1ms",
+        "standard",
+        "start_rate = 5\nstart_burst = 10",
+        TWO_SECONDS,
+        "",
+    ));
+    let started = num(&s, "components.sfn.started");
+    assert!((59.0..=60.0).contains(&started), "{started}");
+    assert_eq!(num(&s, "components.sfn.requests"), 199.0);
+    assert_eq!(num(&s, "components.sfn.by_status.400"), 199.0 - started);
+    assert_eq!(num(&s, "requests.by_status.400"), 199.0 - started);
+}
+
+#[test]
+fn standard_transitions_wait_for_their_quota() {
+    // aws-facts: §18: a Standard workflow's transitions draw on a token bucket; without a
+    // token the execution waits (ExecutionThrottled). Two pass states and a succeed: 3
+    // transitions an execution, 20 executions a second for 10 s (199) = 597 transitions against
+    // a bucket of 10 refilled at 10/s: the last is made about (597 − 10) / 10 = 58.7 s in,
+    // though the last execution started at 9.95 s: it took about 48.75 s. All succeed.
+    let states = r#"
+[[component.state]]
+name = "a"
+type = "pass"
+next = "b"
+[[component.state]]
+name = "b"
+type = "pass"
+next = "ok"
+[[component.state]]
+name = "ok"
+type = "succeed"
+"#;
+    let s = run(&scenario(
+        "10s",
+        20,
+        "1ms",
+        "standard",
+        "transition_rate = 10\ntransition_burst = 10",
+        states,
+        "",
+    ));
+    assert_eq!(num(&s, "components.sfn.succeeded"), 199.0);
+    assert_eq!(num(&s, "components.sfn.transitions"), 597.0);
+    assert!(num(&s, "components.sfn.transitions_delayed") > 500.0);
+    let took = num(&s, "components.sfn.duration_ms.max");
+    assert!((took - 48_750.0).abs() <= 1_000.0, "{took}");
+}
+
+#[test]
+fn cost_is_per_transition_for_standard_and_per_request_and_gb_second_for_express() {
+    // Standard: $0.025 per 1,000 transitions. A wait of 1 s and a succeed: 2 transitions,
+    // 99 executions: 198 × $0.000025 = $0.00495.
+    let states = r#"
+[[component.state]]
+name = "pause"
+type = "wait"
+seconds = 1
+next = "ok"
+[[component.state]]
+name = "ok"
+type = "succeed"
+"#;
+    let s = run(&scenario("10s", 10, "1ms", "standard", "", states, ""));
+    assert_eq!(num(&s, "components.sfn.transitions"), 198.0);
+    let cost = num(&s, "components.sfn.cost_usd");
+    assert!((cost - 0.00495).abs() < 1e-12, "{cost}");
+    // Express: $1.00 per million executions and $0.06 per GB-hour. Each lasts exactly 1 s
+    // (no transition latency): billed 1.0 s at 64 MB = 1/16 GB-s. 99 executions:
+    // 99 × ($0.000001 + 0.0625 × 0.06 / 3,600) = $0.000202125
+    let s = run(&scenario("10s", 10, "1ms", "express", "", states, ""));
+    assert!((num(&s, "components.sfn.billed_gb_s") - 99.0 / 16.0).abs() < 1e-9);
+    let cost = num(&s, "components.sfn.cost_usd");
+    let want = 99.0 * (1e-6 + 0.0625 * 0.06 / 3_600.0);
+    assert!((cost - want).abs() < 1e-12, "{cost} vs {want}");
+    // 100 MB is billed as two 64 MB chunks: 128 MB = 0.125 GB-s each, 99 / 8 in all.
+    let s = run(&scenario(
+        "10s",
+        10,
+        "1ms",
+        "express",
+        "memory_mb = 100",
+        states,
+        "",
+    ));
+    assert!((num(&s, "components.sfn.billed_gb_s") - 99.0 / 8.0).abs() < 1e-9);
+}
+
+#[test]
+fn a_parallel_state_waits_for_all_its_branches_and_fails_with_one() {
+    // Two branches, of 1 s and 2 s: the state goes on after 2 s.
+    let states = r#"
+[[component.state]]
+name = "both"
+type = "parallel"
+branches = ["short", "long"]
+end = true
+catch = [ { error_equals = ["States.ALL"], next = "undo" } ]
+[[component.state]]
+name = "short"
+type = "wait"
+seconds = 1
+end = true
+[[component.state]]
+name = "long"
+type = "wait"
+seconds = 2
+next = "maybe"
+[[component.state]]
+name = "maybe"
+type = "pass"
+end = true
+[[component.state]]
+name = "undo"
+type = "succeed"
+"#;
+    let s = run(&scenario("10s", 10, "1ms", "express", "", states, ""));
+    assert_eq!(num(&s, "components.sfn.succeeded"), 99.0);
+    let took = num(&s, "components.sfn.duration_ms.mean");
+    assert!((took - 2_000.0).abs() <= 2.0, "{took}");
+    // The short branch fails (a fail state raising "Broken") at 1 s: the parallel state
+    // fails then, without waiting for the long one, and its catcher takes the error.
+    let failing = states.replace(
+        "name = \"short\"\ntype = \"wait\"\nseconds = 1\nend = true",
+        "name = \"short\"\ntype = \"wait\"\nseconds = 1\nnext = \"broken\"\n[[component.state]]\nname = \"broken\"\ntype = \"fail\"\nerror = \"Broken\"",
+    );
+    let failing = failing.replace("[\"States.ALL\"]", "[\"Broken\"]");
+    assert!(failing.contains("[\"Broken\"]") && failing.contains("name = \"broken\""));
+    let s = run(&scenario("10s", 10, "1ms", "express", "", &failing, ""));
+    assert_eq!(num(&s, "components.sfn.states.both.caught"), 99.0);
+    assert_eq!(num(&s, "components.sfn.states.maybe.entered"), 0.0);
+    let took = num(&s, "components.sfn.duration_ms.mean");
+    assert!((took - 1_000.0).abs() <= 1.0, "{took}");
+}
