@@ -122,3 +122,12 @@ pub const MAX_DNS_RECORDS: usize = 4;
 
 /// The most health checkers a `route53` health check may use (`checkers`; AWS uses about 15).
 pub const MAX_HEALTH_CHECKERS: i64 = 64;
+
+/// The most `[[role]]`s in a scenario, statements in a role, and actions or resources in a
+/// statement; the longest action or resource [characters] (AWS's longest ARN). Each call's
+/// decision is taken once before the run, matching every pattern of its caller's role: at
+/// most 100 × 100 patterns of 2,048 characters per edge and operation.
+pub const MAX_ROLES: usize = 100;
+pub const MAX_STATEMENTS: usize = 100;
+pub const MAX_POLICY_ENTRIES: usize = 100;
+pub const MAX_POLICY_ENTRY_LEN: usize = 2_048;

@@ -13,6 +13,7 @@ use crate::components::kms::caller::KmsUse;
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::RawComponentTable;
 use crate::config::Checker;
+use crate::iam::{IamAction, ACCOUNT_ID};
 use crate::retry::{SdkService, ServiceFamily};
 
 pub(super) const INVOCATIONS: Series = Series {
@@ -62,6 +63,8 @@ pub(super) static DURATION: LatencySeries = LatencySeries {
 const PROBABILITY: KeyType = KeyType::Number { min: 0.0, max: 1.0 };
 
 impl Kind for LambdaConfig {
+    // aws-facts: §19 IAM: Lambda's actions are `lambda:*`.
+    const IAM_PREFIX: Option<&'static str> = Some("lambda");
     const INFO: &'static KindInfo = &KindInfo {
         name: "lambda",
         title: "AWS Lambda",
@@ -422,6 +425,20 @@ impl Kind for LambdaConfig {
     /// key has Lambda decrypt them at each cold start, a request against the account's quota.
     fn kms_use(&self) -> KmsUse {
         KmsUse::Own
+    }
+
+    /// A call to a function invokes it. aws-facts: §19 IAM errors: `AccessDeniedException`.
+    fn iam_action(&self, _op: u16, _name: &str) -> Option<IamAction> {
+        Some(IamAction {
+            name: "InvokeFunction",
+            error: "AccessDeniedException",
+        })
+    }
+
+    fn iam_resource(&self, id: &str, region: &str) -> Option<String> {
+        Some(format!(
+            "arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{id}"
+        ))
     }
 
     fn sdk_service(&self) -> Option<SdkService> {
