@@ -259,20 +259,14 @@ impl World {
         for (i, c) in self.components.iter_mut().enumerate() {
             let mut report = c.finish();
             report.metrics.count("late_replies", late[i]);
-            // Per edge: what the access rules did to its calls over the whole run (warmup
-            // included, like late replies).
+            // Per edge: the calls its role denied over the whole run (warmup included, like
+            // late replies). No scenario rule drops calls yet, so `dropped` is not reported.
             for &(from, to, counts) in gated.iter().filter(|g| g.0 as usize == i) {
                 let callee = &self.names[to as usize];
                 debug_assert_eq!(from as usize, i);
                 report
                     .metrics
                     .count(format!("access.denied.{callee}"), counts.refused);
-                report
-                    .metrics
-                    .count(format!("access.dropped.{callee}"), counts.dropped);
-                report
-                    .metrics
-                    .count(format!("access.hung.{callee}"), counts.hung);
             }
             events.append(&mut report.events);
             actors_out.push(ActorResult {

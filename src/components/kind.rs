@@ -115,25 +115,13 @@ pub const KMS_FIELDS: &[Field] = &[
     },
 ];
 
-/// The summary fields of any component whose calls an access rule closes (a `role` that
-/// denies), whatever its kind, per callee (`*`: the callee's id).
-pub const ACCESS_FIELDS: &[Field] = &[
-    Field {
-        path: "access.denied.*",
-        unit: Unit::Count,
-        about: "calls to this callee its role denied: answered 403 at once, never retried (whole run)",
-    },
-    Field {
-        path: "access.dropped.*",
-        unit: Unit::Count,
-        about: "calls to this callee whose connection was dropped: the caller waited for its timeout (whole run)",
-    },
-    Field {
-        path: "access.hung.*",
-        unit: Unit::Count,
-        about: "dropped calls whose caller had no timeout: it waits until the run ends (whole run)",
-    },
-];
+/// The summary fields of any component whose calls its `role` denies, whatever its kind,
+/// per callee (`*`: the callee's id).
+pub const ACCESS_FIELDS: &[Field] = &[Field {
+    path: "access.denied.*",
+    unit: Unit::Count,
+    about: "calls to this callee its role denied: answered 403 at once, never retried (whole run)",
+}];
 
 /// The answers of a kind by status, as most kinds declare them.
 pub const BY_STATUS: Field = Field {
