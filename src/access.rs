@@ -177,7 +177,18 @@ pub fn lint(scenario: &Scenario) -> Lint {
     let checks = checks(scenario);
     let ids = |i: usize| scenario.components[i].id.as_str();
     let mut findings = Vec::new();
+    // One finding per call entry and action, with every operation that asks for it.
+    let mut denied: Vec<(&Check, Vec<&str>)> = Vec::new();
     for c in checks.iter().filter(|c| !c.decision.allowed()) {
+        let op = scenario.ops[c.op as usize].as_str();
+        match denied.iter_mut().find(|(d, _)| {
+            (d.from, d.to, d.position, &d.action) == (c.from, c.to, c.position, &c.action)
+        }) {
+            Some((_, ops)) => ops.push(op),
+            None => denied.push((c, vec![op])),
+        }
+    }
+    for (c, ops) in denied {
         let role = &scenario.roles[scenario.components[c.from].role.unwrap_or(0)];
         let why = match c.decision {
             Decision::ExplicitDeny(s) => format!(
@@ -195,10 +206,13 @@ pub fn lint(scenario: &Scenario) -> Lint {
             position: c.position,
             error: true,
             message: format!(
-                "\"{}\"'s {via} to \"{}\" with operation `{}` asks for {} on {}, which role \"{}\" denies: {why}; it would answer 403 {} at once, never retried",
+                "\"{}\"'s {via} to \"{}\" with operation {} asks for {} on {}, which role \"{}\" denies: {why}; it would answer 403 {} at once, never retried",
                 ids(c.from),
                 ids(c.to),
-                scenario.ops[c.op as usize],
+                ops.iter()
+                    .map(|o| format!("`{o}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 c.action,
                 c.resource,
                 role.id,
@@ -311,7 +325,7 @@ fn advice(
         format!(
             "least privilege: {what} \"{pattern}\" is granted but no call of the scenario uses it"
         )
-    } else if wild {
+    } else if wild && !(hits.len() == 1 && hits.contains(pattern)) {
         format!(
             "least privilege: {what} \"{pattern}\" could be narrowed to what the calls use: {}",
             hits.iter()

@@ -376,3 +376,126 @@ fn lint_suggests_narrowing_a_wildcard_to_what_is_used() {
         "{notes:?}"
     );
 }
+
+#[test]
+fn each_aws_api_kind_names_its_action_resource_and_error() {
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "10s"
+
+[[workload]]
+name = "users"
+target = "api"
+arrival = { process = "constant", rate = 10 }
+mix = [ { op = "read", weight = 1 }, { op = "write", weight = 1 } ]
+
+[[role]]
+id = "api-role"
+statements = [ { effect = "Allow", actions = ["s3:GetObject"], resources = ["photos"] } ]
+
+[[component]]
+id = "api"
+kind = "service"
+role = "api-role"
+service_time = "1ms"
+calls = [ { to = "photos" }, { to = "thumbs" }, { to = "jobs" } ]
+
+[[component]]
+id = "photos"
+kind = "s3"
+
+[[component]]
+id = "thumbs"
+kind = "lambda"
+runtime = "python3.12"
+work = "5ms"
+
+[[component]]
+id = "jobs"
+kind = "sqs"
+"#,
+    );
+    let got: Vec<(String, String, String, &str, bool)> = archsim::access::checks(&sc)
+        .into_iter()
+        .map(|c| {
+            (
+                sc.ops[c.op as usize].clone(),
+                c.action,
+                c.resource,
+                c.error,
+                c.decision.allowed(),
+            )
+        })
+        .collect();
+    let acct = archsim::iam::ACCOUNT_ID;
+    let lambda = format!("arn:aws:lambda:home:{acct}:function:thumbs");
+    let sqs = format!("arn:aws:sqs:home:{acct}:jobs");
+    // aws-facts §19 IAM errors: S3 answers AccessDenied, Lambda and SQS AccessDeniedException.
+    let want: Vec<(String, String, String, &str, bool)> = vec![
+        (
+            "read".into(),
+            "s3:GetObject".into(),
+            "arn:aws:s3:::photos/*".into(),
+            "AccessDenied",
+            true,
+        ),
+        (
+            "write".into(),
+            "s3:PutObject".into(),
+            "arn:aws:s3:::photos/*".into(),
+            "AccessDenied",
+            false,
+        ),
+        (
+            "read".into(),
+            "lambda:InvokeFunction".into(),
+            lambda.clone(),
+            "AccessDeniedException",
+            false,
+        ),
+        (
+            "write".into(),
+            "lambda:InvokeFunction".into(),
+            lambda,
+            "AccessDeniedException",
+            false,
+        ),
+        (
+            "read".into(),
+            "sqs:SendMessage".into(),
+            sqs.clone(),
+            "AccessDeniedException",
+            false,
+        ),
+        (
+            "write".into(),
+            "sqs:SendMessage".into(),
+            sqs,
+            "AccessDeniedException",
+            false,
+        ),
+    ];
+    assert_eq!(got, want);
+    // Lint says each denied call entry and action once, with its operations.
+    let l = archsim::access::lint(&sc);
+    let errors: Vec<&str> = l
+        .findings
+        .iter()
+        .filter(|f| f.error)
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(
+        errors[1].contains("operation `read`, `write` asks for lambda:InvokeFunction"),
+        "{errors:?}"
+    );
+    // A resource written exactly as the calls use it is not a wildcard to narrow.
+    assert!(
+        l.findings
+            .iter()
+            .all(|f| !f.message.contains("could be narrowed")),
+        "{:?}",
+        l.findings
+    );
+}
