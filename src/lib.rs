@@ -5,12 +5,14 @@
 
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod capacity;
 pub mod components;
 pub mod config;
 pub mod dist;
 pub mod expect;
 pub mod faults;
+pub mod iam;
 pub mod kernel;
 pub mod limits;
 pub mod metrics;

@@ -147,3 +147,11 @@ pub const MAX_RETRIERS: usize = 8;
 /// `max_concurrency`: each item in progress is a branch of its own, about 60 bytes; aws-facts:
 /// §18 Map: a Distributed Map runs up to 10,000 child executions at once.
 pub const MAX_MAP_ITEMS: i64 = 10_000;
+/// The most `[[role]]`s in a scenario, statements in a role, and actions or resources in a
+/// statement; the longest action or resource [characters] (AWS's longest ARN). Each call's
+/// decision is taken once before the run, matching every pattern of its caller's role: at
+/// most 100 × 100 patterns of 2,048 characters per edge and operation.
+pub const MAX_ROLES: usize = 100;
+pub const MAX_STATEMENTS: usize = 100;
+pub const MAX_POLICY_ENTRIES: usize = 100;
+pub const MAX_POLICY_ENTRY_LEN: usize = 2_048;

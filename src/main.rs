@@ -132,6 +132,16 @@ enum Command {
     },
     /// Print the JSON Schema of scenario files (for editors: completion and hover docs).
     Schema,
+    /// Check, before running, who may call whom: print every call an IAM role would deny
+    /// (located at its call entry), the reachability matrix (caller × callee) and
+    /// least-privilege notes (permissions no call uses, wildcards that could be narrowed).
+    /// Exit status 1 when a call would be denied, 0 otherwise.
+    Lint {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        reads: ReadArgs,
+    },
     /// Check scenarios for errors without running them.
     Validate {
         #[arg(required = true)]
@@ -282,6 +292,22 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Lint { paths, reads } => match load(&paths, &reads) {
+            Ok(scenarios) => {
+                let mut failed = false;
+                for s in &scenarios {
+                    let lint = archsim::access::lint(s);
+                    failed |= lint.failed();
+                    say_part!("{}", archsim::access::render(s, &lint));
+                }
+                if failed {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                }
+            }
+            Err(code) => code,
+        },
         Command::Validate { paths, reads } => match load(&paths, &reads) {
             Ok(scenarios) => {
                 for s in &scenarios {

@@ -6,7 +6,7 @@
 use crate::components::kms::caller::{KmsClient, KmsUse, WithKms};
 use crate::components::{BuildEnv, Component, ComponentSpec, Edge, OpChoice, Shared};
 use crate::faults::Timeline;
-use crate::kernel::{stream, ActorId, Ctx, Input, Kernel, Limits, Model, SimTime, Stop};
+use crate::kernel::{stream, ActorId, Ctx, Gate, Input, Kernel, Limits, Model, SimTime, Stop};
 use crate::metrics::{ActorResult, Clock, Role, RunResult};
 use crate::retry::{RetryPolicy, RetrySpec};
 use crate::scenario::Scenario;
@@ -33,6 +33,9 @@ pub struct World {
     progress: Option<Arc<AtomicU64>>,
     /// The time already added to `progress`.
     reported: SimTime,
+    /// The gates of links the scenario's access rules close, set on the kernel before the
+    /// run: (caller, callee, operation or every one, gate).
+    gates: Vec<(ActorId, ActorId, Option<u16>, Gate)>,
 }
 
 /// A run stopped by one of its limits, with the scenario's words for it.
@@ -176,6 +179,7 @@ impl World {
             cancel: None,
             progress: None,
             reported: SimTime::ZERO,
+            gates: gates(scenario),
         }
     }
 
@@ -214,6 +218,12 @@ impl World {
     pub fn run(mut self) -> Result<RunResult, RunError> {
         let actors = (self.components.len() + self.workloads.len() + 1) as ActorId;
         let mut kernel = Kernel::new(actors as usize, self.limits, stream(self.seed, "faults"));
+        for &(from, to, op, gate) in &self.gates {
+            match op {
+                Some(op) => kernel.gates().set_op(from, to, op, gate),
+                None => kernel.gates().set_all(from, to, gate),
+            }
+        }
         let stopped = kernel.run(&mut self, actors);
         // A run that ends, however it ends, has covered its duration for a progress display.
         self.report(self.clock.end);
@@ -244,10 +254,20 @@ impl World {
         }
         let mut actors_out = Vec::with_capacity(actors as usize);
         let mut events = Vec::new();
-        let late = &kernel.stats().late_replies;
+        let late = kernel.stats().late_replies.clone();
+        let gated = kernel.gates().counts();
         for (i, c) in self.components.iter_mut().enumerate() {
             let mut report = c.finish();
             report.metrics.count("late_replies", late[i]);
+            // Per edge: the calls its role denied over the whole run (warmup included, like
+            // late replies). No scenario rule drops calls yet, so `dropped` is not reported.
+            for &(from, to, counts) in gated.iter().filter(|g| g.0 as usize == i) {
+                let callee = &self.names[to as usize];
+                debug_assert_eq!(from as usize, i);
+                report
+                    .metrics
+                    .count(format!("access.denied.{callee}"), counts.refused);
+            }
             events.append(&mut report.events);
             actors_out.push(ActorResult {
                 name: self.names[i].clone(),
@@ -318,6 +338,27 @@ impl Model for World {
             }
         }
     }
+}
+
+/// The gates of a scenario's links: each call an IAM role denies answers 403 at once.
+/// aws-facts: §19 IAM errors: a denial is a 403 (S3's `AccessDenied`, most JSON APIs'
+/// `AccessDeniedException`) that SDKs never retry. DynamoDB sends its
+/// `AccessDeniedException` with HTTP 400, but archsim's 400 stands for
+/// ProvisionedThroughputExceeded, which SDKs retry: a denial is counted under 403 for every
+/// service, a choice that keeps it apart from throttling.
+fn gates(scenario: &Scenario) -> Vec<(ActorId, ActorId, Option<u16>, Gate)> {
+    crate::access::checks(scenario)
+        .into_iter()
+        .filter(|c| !c.decision.allowed())
+        .map(|c| {
+            (
+                c.from as ActorId,
+                c.to as ActorId,
+                Some(c.op),
+                Gate::Refuse(crate::status::FORBIDDEN),
+            )
+        })
+        .collect()
 }
 
 /// The retries of a caller (a component's call, a workload) that sets `spec`, calling a

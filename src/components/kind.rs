@@ -12,6 +12,7 @@ use super::{BuildEnv, CallSpec, Component, Shared};
 pub use crate::config::keys::{Key, KeyType};
 use crate::config::raw::{RawComponentTable, RawFault};
 use crate::config::Checker;
+pub use crate::iam::IamAction;
 pub use crate::metrics::{path_matches, Field, LatencySeries, Series, Unit};
 use crate::retry::SdkService;
 use std::any::Any;
@@ -113,6 +114,14 @@ pub const KMS_FIELDS: &[Field] = &[
         about: "requests served by a key in hand (a data-key cache, an S3 Bucket Key), with no call to KMS",
     },
 ];
+
+/// The summary fields of any component whose calls its `role` denies, whatever its kind,
+/// per callee (`*`: the callee's id).
+pub const ACCESS_FIELDS: &[Field] = &[Field {
+    path: "access.denied.*",
+    unit: Unit::Count,
+    about: "calls to this callee its role denied: answered 403 at once, never retried (whole run)",
+}];
 
 /// The answers of a kind by status, as most kinds declare them.
 pub const BY_STATUS: Field = Field {
@@ -232,6 +241,7 @@ impl KindInfo {
         self.fields
             .iter()
             .chain(KMS_FIELDS)
+            .chain(ACCESS_FIELDS)
             .any(|f| path_matches(f.path, path))
     }
 }
@@ -320,6 +330,9 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
     /// Whether a call to it may be asynchronous (`mode = "async"`): whether it answers once it
     /// has accepted the work rather than once the work is done, for a caller that asks so.
     const ACCEPTS_ASYNC: bool = false;
+    /// For an AWS API whose calls IAM checks: the service prefix of its actions
+    /// (`service:Action`), which a role's statements may name.
+    const IAM_PREFIX: Option<&'static str> = None;
 
     /// Reads and validates the kind-specific part of a `[[component]]` table.
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self>;
@@ -348,6 +361,19 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
     /// (aws-facts: §7 SDK retries); `None`: not reached through an SDK (a database, a cache,
     /// an HTTP endpoint), one attempt unless the caller says otherwise.
     fn sdk_service(&self) -> Option<SdkService> {
+        None
+    }
+
+    /// For an AWS API whose calls IAM checks: the action a call carrying operation `op`
+    /// (named `name` in the scenario) asks for, without its prefix (`IAM_PREFIX`); `None`: a
+    /// call to it is not an AWS API request (a database's SQL, an HTTP endpoint).
+    fn iam_action(&self, _op: u16, _name: &str) -> Option<IamAction> {
+        None
+    }
+
+    /// For an AWS API whose calls IAM checks: the ARN a call to the component `id` in
+    /// `region` names as its resource, which a statement's resources match.
+    fn iam_resource(&self, _id: &str, _region: &str) -> Option<String> {
         None
     }
 
@@ -454,6 +480,11 @@ pub trait DynKind: Debug + Send + Sync {
     fn sdk_service(&self) -> Option<SdkService>;
     /// `Kind::routes_to_one`: whether a request goes to one of its calls' targets.
     fn routes_to_one(&self) -> bool;
+    /// `Kind::IAM_PREFIX` and `Kind::iam_action`: the full action (`service:Action`) a call
+    /// carrying operation `op` asks for, and the error code of a denial.
+    fn iam_action(&self, op: u16, name: &str) -> Option<(String, IamAction)>;
+    /// `Kind::iam_resource`: the ARN a call to it names.
+    fn iam_resource(&self, id: &str, region: &str) -> Option<String>;
     /// `Kind::spans_zones`: whether it spans zones rather than sitting in one `az`.
     fn spans_zones(&self) -> bool;
     /// `Kind::global`: whether it is a global service, in no region.
@@ -509,6 +540,13 @@ impl<K: Kind> DynKind for K {
     }
     fn routes_to_one(&self) -> bool {
         Kind::routes_to_one(self)
+    }
+    fn iam_action(&self, op: u16, name: &str) -> Option<(String, IamAction)> {
+        let prefix = K::IAM_PREFIX?;
+        Kind::iam_action(self, op, name).map(|a| (format!("{prefix}:{}", a.name), a))
+    }
+    fn iam_resource(&self, id: &str, region: &str) -> Option<String> {
+        Kind::iam_resource(self, id, region)
     }
     fn spans_zones(&self) -> bool {
         Kind::spans_zones(self)
@@ -613,6 +651,8 @@ pub struct KindEntry {
     pub parse: fn(RawComponentTable<'_>, &mut Checker) -> Option<ComponentSpec>,
     /// `Kind::ACCEPTS_ASYNC`.
     pub accepts_async: bool,
+    /// `Kind::IAM_PREFIX`.
+    pub iam_prefix: Option<&'static str>,
 }
 
 impl KindEntry {
@@ -622,6 +662,7 @@ impl KindEntry {
             info: K::INFO,
             parse: parse_as::<K>,
             accepts_async: K::ACCEPTS_ASYNC,
+            iam_prefix: K::IAM_PREFIX,
         }
     }
 }

@@ -31,4 +31,7 @@ pub struct CallSpec {
     /// `mode = "async"`: the caller waits only for the callee to accept the work, and where
     /// the scenario says so (for a message about a callee that takes no asynchronous calls).
     pub asynchronous: Option<std::ops::Range<usize>>,
+    /// Where the call entry is written (line, column of its `to`), for messages about the
+    /// call as a whole; `None` for a call a kind makes from its own keys.
+    pub position: Option<(usize, usize)>,
 }

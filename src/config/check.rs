@@ -865,6 +865,7 @@ impl Checker {
                     latency,
                     retry,
                     asynchronous,
+                    position: Some(self.line_column(c.to.span().start)),
                 }),
                 _ => ok = false,
             }

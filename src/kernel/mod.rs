@@ -5,11 +5,13 @@
 
 #![warn(missing_docs)]
 
+mod gates;
 mod queue;
 mod rng;
 mod sim;
 mod time;
 
+pub use gates::{Gate, GateCounts, Gates};
 pub use queue::EventQueue;
 pub use rng::{stream, SimRng};
 pub use sim::{

@@ -5,6 +5,7 @@
 //! calls that arrive after a hop delay, replies that travel back, and caller-side timeouts.
 //! A timeout does not cancel the callee's work: its late reply is dropped and counted.
 
+use super::gates::{Gate, Gates};
 use super::queue::LaneHandle;
 use super::{EventQueue, SimRng, SimTime};
 
@@ -319,7 +320,29 @@ impl Ctx<'_> {
         self.stats.calls += 1;
         self.stats.peak_in_flight = self.stats.peak_in_flight.max(self.calls.len());
         let request_delay = timing.request_delay + self.faults.slow_link(self.me, callee);
-        let link_error = self.faults.link_error(self.me, callee);
+        let gate = self
+            .faults
+            .gates
+            .pass(self.me, callee, msg.op, timing.timeout.is_some());
+        let link_error = match gate {
+            Gate::Refuse(status) => Some(status),
+            _ => self.faults.link_error(self.me, callee),
+        };
+        if gate == Gate::Drop {
+            // Nothing will ever answer: the caller's timeout (from when the call leaves)
+            // ends it; without one it waits until the run ends and the record goes now.
+            match timing.timeout {
+                Some(t) => {
+                    self.calls[call].state = CallState::Lost;
+                    let deadline = self.now + timing.leaves_after + t;
+                    self.queue.push(deadline, Event::Timeout { call });
+                }
+                None => {
+                    self.calls.remove(call);
+                }
+            }
+            return call;
+        }
         if let Some(t) = timing.timeout {
             let deadline = self.now + timing.leaves_after + t;
             let arrives = self.now + request_delay;
@@ -414,6 +437,8 @@ pub struct Faults {
     slow: Vec<SimTime>,
     failing: Vec<Option<(f64, u16)>>,
     links: Vec<LinkFault>,
+    /// What each link does with a call, set before the run (access checks).
+    gates: Gates,
     rng: SimRng,
 }
 
@@ -432,8 +457,14 @@ impl Faults {
             slow: vec![SimTime::ZERO; actors],
             failing: vec![None; actors],
             links: Vec::new(),
+            gates: Gates::new(actors),
             rng,
         }
+    }
+
+    /// The gates of the run's links, set before it starts; what they did, after.
+    pub fn gates(&mut self) -> &mut Gates {
+        &mut self.gates
     }
 
     /// An unreachable actor: calls to it and its answers vanish.
@@ -575,6 +606,11 @@ impl Kernel {
     /// The figures kept so far about this run.
     pub fn stats(&self) -> &KernelStats {
         &self.stats
+    }
+
+    /// The gates of the run's links: set them before `run`, read what they did after.
+    pub fn gates(&mut self) -> &mut Gates {
+        &mut self.faults.gates
     }
 
     /// Calls open right now (sent and not yet fully settled).

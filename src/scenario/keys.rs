@@ -515,3 +515,41 @@ pub const VARIANT: &[Key] = &[
         about: "what it changes: \"path\" = value, the path a component id, a workload name or scenario/account/network, then the keys inside (\"db.read_replicas\" = 4)",
     },
 ];
+
+/// A statement of a `[[role]]`'s policy.
+pub const STATEMENT: &[Key] = &[
+    Key {
+        name: "effect",
+        ty: KeyType::Word(&["Allow", "Deny"]),
+        required: true,
+        about: "Allow or Deny, spelled as IAM spells it; an explicit Deny wins over any Allow",
+    },
+    Key {
+        name: "actions",
+        ty: KeyType::Words,
+        required: true,
+        about: "actions as IAM names them, `service:Action` (\"dynamodb:PutItem\", \"s3:Get*\", \"*\"), matched without regard to case; `*` any characters, `?` one",
+    },
+    Key {
+        name: "resources",
+        ty: KeyType::Words,
+        required: true,
+        about: "resources: ARNs (\"arn:aws:dynamodb:*:*:table/orders\"), matched with regard to case, `*` and `?` within an ARN's parts; a component id stands for its ARN; \"*\" is every resource",
+    },
+];
+
+/// A `[[role]]`: an IAM role and its identity policy, which components name (`role`).
+pub const ROLE: &[Key] = &[
+    Key {
+        name: "id",
+        ty: KeyType::Text,
+        required: true,
+        about: "the role's name, which a component's `role` names: letters, digits and + = , . @ - _",
+    },
+    Key {
+        name: "statements",
+        ty: KeyType::Tables(STATEMENT),
+        required: true,
+        about: "its policy's statements; a call is allowed when one allows it and none denies it (no match: the implicit deny)",
+    },
+];

@@ -7,6 +7,7 @@ mod faults;
 pub mod files;
 pub mod keys;
 pub mod raw;
+pub mod roles;
 pub mod schema;
 pub mod variants;
 mod workloads;
@@ -39,6 +40,7 @@ const TOP_LEVEL: &[&str] = &[
     "component",
     "fault",
     "expect",
+    "role",
     "variant",
     "sweep",
 ];
@@ -81,6 +83,8 @@ pub struct Scenario {
     pub account: Account,
     /// Operation names; requests carry indices into this list.
     pub ops: Vec<String>,
+    /// `[[role]]`: IAM roles that components name.
+    pub roles: Vec<crate::iam::Role>,
     pub workloads: Vec<WorkloadSpec>,
     pub components: Vec<ComponentDecl>,
     /// The fault timeline.
@@ -105,6 +109,11 @@ pub struct ComponentDecl {
     /// Its region (`[network] region` unless it names one); its zones belong to it.
     pub region: String,
     pub spec: ComponentSpec,
+    /// The IAM role it calls AWS APIs with (`role = "…"`), by index into `Scenario::roles`;
+    /// `None`: its calls are not checked.
+    pub role: Option<usize>,
+    /// Where its `id` is written (line, column), for messages about it.
+    pub position: (usize, usize),
 }
 
 pub use crate::components::Network;
@@ -410,6 +419,7 @@ fn validate(
     let workload_values = array_of_tables(&mut doc, "workload", "[[workload]]", ck);
     let fault_values = array_of_tables(&mut doc, "fault", "[[fault]]", ck);
     let expect_values = array_of_tables(&mut doc, "expect", "[[expect]]", ck);
+    let role_values = array_of_tables(&mut doc, "role", "[[role]]", ck);
     if component_values.is_empty() {
         ck.error(
             whole.start..whole.start,
@@ -458,6 +468,7 @@ fn validate(
     );
     let mut components = Vec::new();
     let mut regions: Vec<Option<Spanned<String>>> = Vec::new();
+    let mut role_names: Vec<Option<Spanned<String>>> = Vec::new();
     let mut components_ok = true;
     for h in headers {
         let Some(h) = h else {
@@ -488,6 +499,7 @@ fn validate(
                         spec.set_kms(link);
                         components.push((h.id, h.az, spec));
                         regions.push(h.region);
+                        role_names.push(h.role);
                     }
                     None => components_ok = false,
                 }
@@ -656,16 +668,44 @@ fn validate(
         .map(|r| r.map_or_else(|| home.clone(), Spanned::into_inner))
         .collect();
     components_ok &= check_zone_regions(&components, &regions, ck);
+    // Roles name components as resources, and components name roles.
+    let resources = roles::Resources {
+        ids: components
+            .iter()
+            .map(|(id, _, _)| id.get_ref().as_str())
+            .collect(),
+        arns: components
+            .iter()
+            .zip(&regions)
+            .map(|((id, _, spec), region)| spec.iam_resource(id.get_ref(), region))
+            .collect(),
+        nouns: components.iter().map(|(_, _, s)| s.info().noun).collect(),
+    };
+    let parsed_roles = roles::parse(role_values, &resources, ck);
+    ok &= parsed_roles.is_some();
+    let parsed_roles = parsed_roles.unwrap_or_default();
+    let component_roles: Vec<Option<usize>> = role_names
+        .iter()
+        .map(|name| {
+            let name = name.as_ref()?;
+            let found = roles::find(name, &parsed_roles, ck);
+            ok &= found.is_some();
+            found
+        })
+        .collect();
     // Faults name components: they are checked when every component could be read.
     let mut fault_specs = Vec::new();
     let decls: Vec<ComponentDecl> = components
         .into_iter()
         .zip(regions)
-        .map(|((id, az, spec), region)| ComponentDecl {
+        .zip(component_roles)
+        .map(|(((id, az, spec), region), role)| ComponentDecl {
+            position: ck.line_column(id.span().start),
             id: id.into_inner(),
             az: az.map(Spanned::into_inner),
             region,
             spec,
+            role,
         })
         .collect();
     if components_ok {
@@ -706,6 +746,7 @@ fn validate(
         network: network?,
         account: account?,
         ops: ck.ops.clone(),
+        roles: parsed_roles,
         workloads,
         components: decls,
         faults: fault_specs,
@@ -882,10 +923,12 @@ pub fn metric_problem(
                 )));
             }
             let info = kind_of(id).ok_or(None)?;
-            // Any component that names a KMS component has these (`kms::caller`).
+            // Any component that names a KMS component has these (`kms::caller`), and any
+            // whose calls an access rule closes (`access`).
             let tail_path = tail.join(".");
             if components::kind::KMS_FIELDS
                 .iter()
+                .chain(components::kind::ACCESS_FIELDS)
                 .any(|f| crate::metrics::path_matches(f.path, &tail_path))
             {
                 return Ok(());
@@ -1268,6 +1311,8 @@ struct ComponentHeader<'i> {
     kms: Option<Spanned<String>>,
     kms_cache: Option<Spanned<DeValue<'i>>>,
     region: Option<Spanned<String>>,
+    /// The IAM role it names (`role`).
+    role: Option<Spanned<String>>,
     rest: Spanned<DeValue<'i>>,
 }
 
@@ -1296,7 +1341,8 @@ fn component_header<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<Com
     let kms = take_str(&mut t, caller::KEY, ck);
     let kms_cache = t.remove(caller::CACHE_KEY);
     let region = take_str(&mut t, "region", ck);
-    let (id, kind, az, kms, region) = (id?, kind?, az?, kms?, region?);
+    let role = take_str(&mut t, roles::ROLE_KEY, ck);
+    let (id, kind, az, kms, region, role) = (id?, kind?, az?, kms?, region?, role?);
     let region_ok = region
         .as_ref()
         .is_none_or(|r| region_name(r, "region", ck).is_some());
@@ -1344,6 +1390,7 @@ fn component_header<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<Com
         kms,
         kms_cache,
         region,
+        role,
         rest: Spanned::new(span, DeValue::Table(t)),
     })
 }

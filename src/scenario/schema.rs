@@ -61,6 +61,11 @@ pub fn scenario_schema() -> Value {
                 "description": "expectations that `archsim check` judges",
                 "items": table(keys::EXPECT, "a bound on a number of summary.json"),
             },
+            "role": {
+                "type": "array",
+                "description": "IAM roles: identity policies that components name (`role`) and that every call to an AWS API is checked against",
+                "items": table(keys::ROLE, "a role: its id and policy statements"),
+            },
             "variant": {
                 "type": "array",
                 "description": "what-if variants of the scenario as written (the baseline), each run on the same seeds and compared with it",
@@ -144,6 +149,10 @@ fn component_schema(info: &crate::components::kind::KindInfo) -> Value {
             json!({ "type": "string", "description": "the id of the KMS component it calls: S3 with SSE-KMS for each GET and PUT, Lambda at each cold start, any other kind before each request it handles (Decrypt)" }),
         );
     }
+    props.insert(
+        super::roles::ROLE_KEY.into(),
+        json!({ "type": "string", "description": "the [[role]] whose policy its calls to AWS APIs are checked against (omit: not checked)" }),
+    );
     props.insert(
         caller::CACHE_KEY.into(),
         table(

@@ -109,7 +109,15 @@ fn the_scenario_tables_declare_the_keys_their_parser_takes() {
     let names = |keys: &[archsim::config::keys::Key]| -> std::collections::BTreeSet<String> {
         keys.iter().map(|k| k.name.to_string()).collect()
     };
-    let cases: [(&str, &[archsim::config::keys::Key]); 7] = [
+    let cases: [(&str, &[archsim::config::keys::Key]); 9] = [
+        (
+            "[[role]]\nid = \"r\"\nstatements = [{ effect = \"Allow\", actions = [\"*\"], resources = [\"*\"] }]\n__probe__ = 1\n",
+            keys::ROLE,
+        ),
+        (
+            "[[role]]\nid = \"r\"\nstatements = [{ effect = \"Allow\", actions = [\"*\"], resources = [\"*\"], __probe__ = 1 }]\n",
+            keys::STATEMENT,
+        ),
         ("[scenario]\n__probe__ = 1\n", keys::SCENARIO),
         ("[account]\n__probe__ = 1\n", keys::ACCOUNT),
         ("[network]\n__probe__ = 1\n", keys::NETWORK),

@@ -723,6 +723,13 @@ fn the_readme_states_every_limit() {
             grouped(MAX_FAULTS as u64),
             grouped(MAX_EXPECTATIONS as u64)
         ),
+        format!(
+            "| {}, {}, {}; each at most {} characters |",
+            MAX_ROLES,
+            MAX_STATEMENTS,
+            MAX_POLICY_ENTRIES,
+            grouped(MAX_POLICY_ENTRY_LEN as u64)
+        ),
         format!("| {} |", grouped(u64::from(MAX_SEEDS))),
         format!("| {} per second |", grouped(MAX_RATE as u64)),
         format!("| {} (`--max-events`)", grouped(DEFAULT_MAX_EVENTS)),

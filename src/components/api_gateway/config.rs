@@ -340,6 +340,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ApiGatewa
             // aws-facts: §1 Lambda proxy errors: API Gateway does not retry its integration.
             retry: Some(RetrySpec::Policy(RetryPolicy::none())),
             asynchronous,
+            position: None,
         }],
         overhead: overhead?,
         throttle: stage?,

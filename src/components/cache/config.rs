@@ -193,6 +193,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
             latency: None,
             retry: None,
             asynchronous: None,
+            position: None,
         }],
     })
 }

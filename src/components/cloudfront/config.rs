@@ -262,6 +262,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CloudFron
             // CloudFront is no SDK: one request per connection, its own attempts aside.
             retry: Some(RetrySpec::Policy(RetryPolicy::none())),
             asynchronous: None,
+            position: None,
         }],
     })
 }

@@ -11,6 +11,7 @@ use crate::components::kind::{
 use crate::components::{BuildEnv, Component, Shared};
 use crate::config::raw::RawComponentTable;
 use crate::config::Checker;
+use crate::iam::{IamAction, ACCOUNT_ID};
 use crate::retry::{SdkService, ServiceFamily};
 
 pub(super) const REQUESTS: Series = Series {
@@ -50,6 +51,8 @@ pub(super) const DAX_HIT_RATIO: Series = Series {
 };
 
 impl Kind for DynamoConfig {
+    // aws-facts: §19 IAM: DynamoDB's actions are `dynamodb:*`.
+    const IAM_PREFIX: Option<&'static str> = Some("dynamodb");
     const INFO: &'static KindInfo = &KindInfo {
         name: "dynamodb",
         title: "Amazon DynamoDB",
@@ -463,6 +466,33 @@ impl Kind for DynamoConfig {
 
     fn build(&self, _index: usize, env: BuildEnv, _shared: &Shared) -> Box<dyn Component> {
         Box::new(super::DynamoDb::new(self.clone(), env))
+    }
+
+    /// A write (`writes`) asks for `PutItem` (`UpdateItem`, `DeleteItem` for operations of
+    /// those names), a read for `GetItem` (`Query`, `Scan` for operations of those names).
+    /// aws-facts: §19 IAM errors: a denial is `AccessDeniedException`.
+    fn iam_action(&self, op: u16, name: &str) -> Option<IamAction> {
+        let name = if self.writes.contains(&op) {
+            match name {
+                "update" => "UpdateItem",
+                "delete" => "DeleteItem",
+                _ => "PutItem",
+            }
+        } else {
+            match name {
+                "query" => "Query",
+                "scan" => "Scan",
+                _ => "GetItem",
+            }
+        };
+        Some(IamAction {
+            name,
+            error: "AccessDeniedException",
+        })
+    }
+
+    fn iam_resource(&self, id: &str, region: &str) -> Option<String> {
+        Some(format!("arn:aws:dynamodb:{region}:{ACCOUNT_ID}:table/{id}"))
     }
 
     fn sdk_service(&self) -> Option<SdkService> {

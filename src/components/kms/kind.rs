@@ -10,6 +10,7 @@ use crate::components::kind::{
 use crate::components::{BuildEnv, Component, Shared};
 use crate::config::raw::RawComponentTable;
 use crate::config::Checker;
+use crate::iam::{IamAction, ACCOUNT_ID};
 use crate::retry::{SdkService, ServiceFamily};
 
 pub(super) const REQUESTS: Series = Series {
@@ -24,6 +25,8 @@ pub(super) const THROTTLES: Series = Series {
 };
 
 impl Kind for KmsConfig {
+    // aws-facts: §19 IAM: KMS's actions are `kms:*`.
+    const IAM_PREFIX: Option<&'static str> = Some("kms");
     const INFO: &'static KindInfo = &KindInfo {
         name: "kms",
         title: "AWS KMS",
@@ -126,6 +129,25 @@ impl Kind for KmsConfig {
 
     fn build(&self, _index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
         Box::new(super::Kms::new(self.clone(), env, shared.kms.clone()))
+    }
+
+    /// A caller's request decrypts a data key (`Decrypt`); one carrying a write (an
+    /// operation named `write`, `put`, `copy` or `post`) asks for a new one
+    /// (`GenerateDataKey`), as S3's SSE-KMS does for a PUT. aws-facts: §19 IAM errors:
+    /// `AccessDeniedException`.
+    fn iam_action(&self, _op: u16, name: &str) -> Option<IamAction> {
+        let name = match name {
+            "write" | "put" | "copy" | "post" => "GenerateDataKey",
+            _ => "Decrypt",
+        };
+        Some(IamAction {
+            name,
+            error: "AccessDeniedException",
+        })
+    }
+
+    fn iam_resource(&self, id: &str, region: &str) -> Option<String> {
+        Some(format!("arn:aws:kms:{region}:{ACCOUNT_ID}:key/{id}"))
     }
 
     fn sdk_service(&self) -> Option<SdkService> {

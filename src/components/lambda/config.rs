@@ -274,6 +274,7 @@ fn async_config(
                 latency: None,
                 retry: None,
                 asynchronous: Some(id.span()),
+                position: None,
             });
             true
         }),

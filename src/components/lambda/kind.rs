@@ -13,6 +13,7 @@ use crate::components::kms::caller::KmsUse;
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::RawComponentTable;
 use crate::config::Checker;
+use crate::iam::{IamAction, ACCOUNT_ID};
 use crate::retry::{SdkService, ServiceFamily};
 
 pub(super) const INVOCATIONS: Series = Series {
@@ -76,6 +77,8 @@ impl Kind for LambdaConfig {
     // aws-facts: §14 Lambda asynchronous invocation: `InvocationType=Event` answers 202 at
     // once and the event waits in Lambda's internal queue.
     const ACCEPTS_ASYNC: bool = true;
+    // aws-facts: §19 IAM: Lambda's actions are `lambda:*`.
+    const IAM_PREFIX: Option<&'static str> = Some("lambda");
     const INFO: &'static KindInfo = &KindInfo {
         name: "lambda",
         title: "AWS Lambda",
@@ -559,6 +562,20 @@ impl Kind for LambdaConfig {
     /// key has Lambda decrypt them at each cold start, a request against the account's quota.
     fn kms_use(&self) -> KmsUse {
         KmsUse::Own
+    }
+
+    /// A call to a function invokes it. aws-facts: §19 IAM errors: `AccessDeniedException`.
+    fn iam_action(&self, _op: u16, _name: &str) -> Option<IamAction> {
+        Some(IamAction {
+            name: "InvokeFunction",
+            error: "AccessDeniedException",
+        })
+    }
+
+    fn iam_resource(&self, id: &str, region: &str) -> Option<String> {
+        Some(format!(
+            "arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{id}"
+        ))
     }
 
     fn sdk_service(&self) -> Option<SdkService> {

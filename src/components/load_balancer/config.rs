@@ -235,6 +235,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
             // A load balancer does not retry.
             retry: Some(RetrySpec::Policy(RetryPolicy::none())),
             asynchronous: None,
+            position: None,
         });
     }
     let idle_timeout = idle_timeout?;

@@ -214,6 +214,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Route53Co
             // are the client's (the workload's `retry`), not Route 53's.
             retry: Some(RetrySpec::Policy(RetryPolicy::none())),
             asynchronous: None,
+            position: None,
         })
         .collect();
     Some(Route53Config {

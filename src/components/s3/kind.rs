@@ -11,6 +11,7 @@ use crate::components::kms::caller::KmsUse;
 use crate::components::{BuildEnv, Component, Shared};
 use crate::config::raw::RawComponentTable;
 use crate::config::Checker;
+use crate::iam::IamAction;
 use crate::limits::MAX_S3_PREFIXES;
 use crate::retry::{SdkService, ServiceFamily};
 
@@ -55,6 +56,8 @@ pub(super) static RESPONSE: LatencySeries = LatencySeries {
 const OPS: KeyType = KeyType::Words;
 
 impl Kind for S3Config {
+    // aws-facts: §19 IAM: S3's actions are `s3:*`.
+    const IAM_PREFIX: Option<&'static str> = Some("s3");
     const INFO: &'static KindInfo = &KindInfo {
         name: "s3",
         title: "Amazon S3",
@@ -319,6 +322,33 @@ impl Kind for S3Config {
 
     fn build(&self, _index: usize, env: BuildEnv, _shared: &Shared) -> Box<dyn Component> {
         Box::new(super::S3::new(self.clone(), env))
+    }
+
+    /// A read asks for `GetObject`, a write for `PutObject` (`DeleteObject` for an operation
+    /// named `delete`), a restore for `RestoreObject`. aws-facts: §19 IAM errors: S3 answers a
+    /// denial with `AccessDenied`.
+    fn iam_action(&self, op: u16, name: &str) -> Option<IamAction> {
+        let name = if self.writes.contains(&op) {
+            if name == "delete" {
+                "DeleteObject"
+            } else {
+                "PutObject"
+            }
+        } else if self.restores.contains(&op) {
+            "RestoreObject"
+        } else {
+            "GetObject"
+        };
+        Some(IamAction {
+            name,
+            error: "AccessDenied",
+        })
+    }
+
+    /// An object of the bucket. A choice: archsim does not name objects, so a call names
+    /// every key (`<bucket>/*`) and a statement grants it only when it covers every key.
+    fn iam_resource(&self, id: &str, _region: &str) -> Option<String> {
+        Some(format!("arn:aws:s3:::{id}/*"))
     }
 
     fn sdk_service(&self) -> Option<SdkService> {

@@ -291,6 +291,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<SnsConfig
                     // SNS retries by its delivery policy, not an SDK's.
                     retry: Some(RetrySpec::Policy(RetryPolicy::none())),
                     asynchronous: None,
+                    position: None,
                 });
                 subs.push(Subscription {
                     to,
@@ -318,6 +319,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<SnsConfig
                 latency: None,
                 retry: None,
                 asynchronous: None,
+                position: None,
             });
         }
     }

@@ -181,6 +181,7 @@ fn one_attempt(to: usize) -> CallSpec {
         latency: None,
         retry: Some(RetrySpec::Policy(RetryPolicy::none())),
         asynchronous: None,
+        position: None,
     }
 }
 

@@ -10,6 +10,7 @@ use crate::components::kind::{
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::RawComponentTable;
 use crate::config::Checker;
+use crate::iam::{IamAction, ACCOUNT_ID};
 use crate::limits::{MAX_MESSAGE_GROUPS, MAX_QUEUE_MESSAGES};
 use crate::retry::{SdkService, ServiceFamily};
 
@@ -58,6 +59,8 @@ impl Kind for SqsConfig {
     // aws-facts: §15 SQS: a send is answered once the queue stores the message, whatever the
     // call's mode: an asynchronous call is the same call.
     const ACCEPTS_ASYNC: bool = true;
+    // aws-facts: §19 IAM: SQS's actions are `sqs:*`.
+    const IAM_PREFIX: Option<&'static str> = Some("sqs");
     const INFO: &'static KindInfo = &KindInfo {
         name: "sqs",
         title: "Amazon SQS",
@@ -379,6 +382,18 @@ impl Kind for SqsConfig {
 
     fn calls(&self) -> &[CallSpec] {
         &self.calls
+    }
+
+    /// A call to a queue sends a message. aws-facts: §19 IAM errors: `AccessDeniedException`.
+    fn iam_action(&self, _op: u16, _name: &str) -> Option<IamAction> {
+        Some(IamAction {
+            name: "SendMessage",
+            error: "AccessDeniedException",
+        })
+    }
+
+    fn iam_resource(&self, id: &str, region: &str) -> Option<String> {
+        Some(format!("arn:aws:sqs:{region}:{ACCOUNT_ID}:{id}"))
     }
 
     fn sdk_service(&self) -> Option<SdkService> {

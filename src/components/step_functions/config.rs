@@ -649,6 +649,7 @@ impl Reader<'_> {
             latency: None,
             retry: Some(RetrySpec::Policy(RetryPolicy::none())),
             asynchronous: None,
+            position: None,
         });
         Some(StateKind::Task { edge })
     }

@@ -1,0 +1,414 @@
+//! Who may call whom, decided once from the scenario before any run: each call a component
+//! makes, for each operation it can carry, is checked against the caller's IAM role
+//! (`crate::iam`) when the callee is an AWS API. The world turns the decisions into the
+//! kernel's gates (a denial answers 403 at once, with no work done by the callee);
+//! `archsim lint` prints them.
+//!
+//! A component with no `role` is not checked: it stands for a caller whose credentials are
+//! out of the model's scope, and all its calls pass. Workloads (clients outside AWS) are not
+//! checked either.
+
+use crate::components::OpChoice;
+use crate::iam::{self, Decision};
+use crate::scenario::Scenario;
+use std::collections::BTreeSet;
+
+/// What names a call in the scenario: a call entry, a component's `kms` key, or the keys of
+/// a kind that makes calls of its own (a load balancer's `targets`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    Call,
+    Kms,
+    Component,
+}
+
+/// The decision on one (caller, callee, operation) the scenario can make.
+#[derive(Clone, Debug)]
+pub struct Check {
+    /// The caller's and the callee's component index.
+    pub from: usize,
+    pub to: usize,
+    /// The operation (index into `Scenario::ops`).
+    pub op: u16,
+    /// What names the call, and where it is written (line, column: the call entry's `to`,
+    /// else the caller's `id`).
+    pub place: Place,
+    pub position: (usize, usize),
+    /// The action asked for (`dynamodb:PutItem`) and the resource (an ARN).
+    pub action: String,
+    pub resource: String,
+    /// The error code a denial answers with (`AccessDeniedException`).
+    pub error: &'static str,
+    /// AWS's decision.
+    pub decision: Decision,
+}
+
+/// The operations each component can be asked to carry out: those of the workloads that
+/// send to it, and those its callers' calls carry (a fixed operation, or each one the caller
+/// itself carries). A static over-approximation: a kind that changes a request's operation
+/// on its way is taken at its calls' word.
+pub fn reaching_ops(scenario: &Scenario) -> Vec<BTreeSet<u16>> {
+    let n = scenario.components.len();
+    let mut reach: Vec<BTreeSet<u16>> = vec![BTreeSet::new(); n];
+    for w in &scenario.workloads {
+        reach[w.target].extend(w.mix.iter().map(|(op, _)| *op));
+    }
+    // The call graph has no cycle: at most n rounds settle it.
+    for _ in 0..=n {
+        let mut changed = false;
+        for (i, c) in scenario.components.iter().enumerate() {
+            let mut out: Vec<(usize, Vec<u16>)> = Vec::new();
+            for call in c.spec.calls() {
+                let ops = match call.op {
+                    OpChoice::Fixed(op) => vec![op],
+                    OpChoice::Inherit => reach[i].iter().copied().collect(),
+                };
+                out.push((call.to, ops));
+            }
+            if let Some(link) = c.spec.kms() {
+                out.push((link.to, reach[i].iter().copied().collect()));
+            }
+            for (to, ops) in out {
+                for op in ops {
+                    changed |= reach[to].insert(op);
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    reach
+}
+
+/// A call as written: its callee, the operations it can carry, what names it and where.
+type Edge = (usize, Vec<u16>, Place, (usize, usize));
+
+/// A row of the reachability matrix: a caller and, for each of its callees, the verdict.
+pub type Row = (String, Vec<(String, &'static str)>);
+
+/// Every IAM decision the scenario's calls need: for each component with a role, each call
+/// to an AWS API, each operation it can carry. In scenario order (caller, then its calls as
+/// written, then its KMS link; operations by index).
+pub fn checks(scenario: &Scenario) -> Vec<Check> {
+    let reach = reaching_ops(scenario);
+    let mut out = Vec::new();
+    for (from, c) in scenario.components.iter().enumerate() {
+        let Some(role) = c.role.map(|r| &scenario.roles[r]) else {
+            continue;
+        };
+        let mut edges: Vec<Edge> = Vec::new();
+        for call in c.spec.calls() {
+            let ops = match call.op {
+                OpChoice::Fixed(op) => vec![op],
+                OpChoice::Inherit => reach[from].iter().copied().collect(),
+            };
+            let (place, position) = match call.position {
+                Some(p) => (Place::Call, p),
+                None => (Place::Component, c.position),
+            };
+            edges.push((call.to, ops, place, position));
+        }
+        if let Some(link) = c.spec.kms() {
+            let ops = reach[from].iter().copied().collect();
+            edges.push((link.to, ops, Place::Kms, c.position));
+        }
+        for (to, ops, place, position) in edges {
+            let callee = &scenario.components[to];
+            let Some(resource) = callee.spec.iam_resource(&callee.id, &callee.region) else {
+                continue;
+            };
+            for op in ops {
+                let name = &scenario.ops[op as usize];
+                let Some((action, what)) = callee.spec.iam_action(op, name) else {
+                    continue;
+                };
+                let decision = iam::evaluate(role, &action, &resource);
+                out.push(Check {
+                    from,
+                    to,
+                    op,
+                    place,
+                    position,
+                    action,
+                    resource: resource.clone(),
+                    error: what.error,
+                    decision,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// One finding of `archsim lint`, located.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// Line and column in the scenario file.
+    pub position: (usize, usize),
+    /// Whether it makes lint fail (a call that would be denied) or is advice (least
+    /// privilege).
+    pub error: bool,
+    pub message: String,
+}
+
+/// What `archsim lint` says of a scenario: its findings (in file order) and the reachability
+/// matrix of its calls.
+#[derive(Clone, Debug)]
+pub struct Lint {
+    pub findings: Vec<Finding>,
+    /// Caller × callee: for each component that calls others, each callee and the verdict
+    /// on its calls ("ok", "denied", "denied for some operations").
+    pub matrix: Vec<Row>,
+}
+
+impl Lint {
+    /// Whether a call would be denied (lint exits 1).
+    pub fn failed(&self) -> bool {
+        self.findings.iter().any(|f| f.error)
+    }
+}
+
+/// Every call the scenario's roles would deny, the reachability matrix, and least-privilege
+/// advice: permissions its roles grant that no call of the scenario uses, and wildcards that
+/// could be narrowed to what its calls use. The calls are those the scenario can make (every
+/// operation that can reach a caller, `reaching_ops`), known before any run.
+pub fn lint(scenario: &Scenario) -> Lint {
+    let checks = checks(scenario);
+    let ids = |i: usize| scenario.components[i].id.as_str();
+    let mut findings = Vec::new();
+    // One finding per call entry and action, with every operation that asks for it.
+    let mut denied: Vec<(&Check, Vec<&str>)> = Vec::new();
+    for c in checks.iter().filter(|c| !c.decision.allowed()) {
+        let op = scenario.ops[c.op as usize].as_str();
+        match denied.iter_mut().find(|(d, _)| {
+            (d.from, d.to, d.position, &d.action) == (c.from, c.to, c.position, &c.action)
+        }) {
+            Some((_, ops)) => ops.push(op),
+            None => denied.push((c, vec![op])),
+        }
+    }
+    for (c, ops) in denied {
+        let role = &scenario.roles[scenario.components[c.from].role.unwrap_or(0)];
+        let why = match c.decision {
+            Decision::ExplicitDeny(s) => format!(
+                "the statement on line {} denies it (an explicit deny wins over any allow)",
+                role.statements[s].position.0
+            ),
+            _ => "no statement allows it (the implicit deny)".to_string(),
+        };
+        let via = match c.place {
+            Place::Call => "call",
+            Place::Kms => "call to KMS (`kms`)",
+            Place::Component => "call its kind makes",
+        };
+        findings.push(Finding {
+            position: c.position,
+            error: true,
+            message: format!(
+                "\"{}\"'s {via} to \"{}\" with operation {} asks for {} on {}, which role \"{}\" denies: {why}; it would answer 403 {} at once, never retried",
+                ids(c.from),
+                ids(c.to),
+                ops.iter()
+                    .map(|o| format!("`{o}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                c.action,
+                c.resource,
+                role.id,
+                c.error
+            ),
+        });
+    }
+    findings.extend(least_privilege(scenario, &checks));
+    findings.sort_by_key(|f| (f.position, !f.error));
+    Lint {
+        findings,
+        matrix: matrix(scenario, &checks),
+    }
+}
+
+fn matrix(scenario: &Scenario, checks: &[Check]) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for (from, c) in scenario.components.iter().enumerate() {
+        let mut callees: Vec<usize> = c.spec.calls().iter().map(|k| k.to).collect();
+        callees.extend(c.spec.kms().map(|l| l.to));
+        let mut seen = BTreeSet::new();
+        callees.retain(|t| seen.insert(*t));
+        if callees.is_empty() {
+            continue;
+        }
+        let cells = callees
+            .into_iter()
+            .map(|to| {
+                let mine: Vec<&Check> = checks
+                    .iter()
+                    .filter(|k| k.from == from && k.to == to)
+                    .collect();
+                let denied = mine.iter().filter(|k| !k.decision.allowed()).count();
+                let verdict = if denied == 0 {
+                    "ok"
+                } else if denied == mine.len() {
+                    "denied"
+                } else {
+                    "denied for some operations"
+                };
+                (scenario.components[to].id.clone(), verdict)
+            })
+            .collect();
+        rows.push((c.id.clone(), cells));
+    }
+    rows
+}
+
+/// Advice on each role's allowing statements, from the checks of the components that use
+/// it: a pattern no allowed call matches, and a wildcard pattern that only ever matches a
+/// few exact values (listed, to be written instead).
+fn least_privilege(scenario: &Scenario, checks: &[Check]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (r, role) in scenario.roles.iter().enumerate() {
+        let users: Vec<&Check> = checks
+            .iter()
+            .filter(|c| scenario.components[c.from].role == Some(r))
+            .collect();
+        let named = scenario.components.iter().any(|c| c.role == Some(r));
+        if !named {
+            out.push(Finding {
+                position: role.position,
+                error: false,
+                message: format!("role \"{}\" is named by no component", role.id),
+            });
+            continue;
+        }
+        for (i, s) in role.statements.iter().enumerate() {
+            if s.effect != iam::Effect::Allow {
+                continue;
+            }
+            // The calls this statement is what allows.
+            let used: Vec<&&Check> = users
+                .iter()
+                .filter(|c| {
+                    c.decision == Decision::Allow(i)
+                        || (c.decision.allowed()
+                            && iam::statement_matches(s, &c.action, &c.resource))
+                })
+                .collect();
+            for a in &s.actions {
+                let hits: BTreeSet<&str> = used
+                    .iter()
+                    .filter(|c| iam::action_matches(a, &c.action))
+                    .map(|c| c.action.as_str())
+                    .collect();
+                out.extend(advice(s.position, "action", a, &hits));
+            }
+            for p in &s.resources {
+                let hits: BTreeSet<&str> = used
+                    .iter()
+                    .filter(|c| iam::resource_matches(p, &c.resource))
+                    .map(|c| c.resource.as_str())
+                    .collect();
+                out.extend(advice(s.position, "resource", p, &hits));
+            }
+        }
+    }
+    out
+}
+
+fn advice(
+    position: (usize, usize),
+    what: &str,
+    pattern: &str,
+    hits: &BTreeSet<&str>,
+) -> Option<Finding> {
+    let wild = pattern.contains(['*', '?']);
+    let message = if hits.is_empty() {
+        format!(
+            "least privilege: {what} \"{pattern}\" is granted but no call of the scenario uses it"
+        )
+    } else if wild && !(hits.len() == 1 && hits.contains(pattern)) {
+        format!(
+            "least privilege: {what} \"{pattern}\" could be narrowed to what the calls use: {}",
+            hits.iter()
+                .map(|h| format!("\"{h}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else {
+        return None;
+    };
+    Some(Finding {
+        position,
+        error: false,
+        message,
+    })
+}
+
+/// The lint of a scenario as text: findings as `file:line:column: error|note: …`, then the
+/// matrix.
+pub fn render(scenario: &Scenario, lint: &Lint) -> String {
+    let path = scenario.file.display().to_string();
+    let file = crate::text::printable(&path);
+    let mut out = String::new();
+    for f in &lint.findings {
+        out.push_str(&format!(
+            "{file}:{}:{}: {}: {}\n",
+            f.position.0,
+            f.position.1,
+            if f.error { "error" } else { "note" },
+            f.message
+        ));
+    }
+    let label = match &scenario.variant {
+        Some(v) => format!("{} ({})", scenario.name, v.name),
+        None => scenario.name.clone(),
+    };
+    out.push_str(&format!(
+        "reachability of {label} (rows call columns; · no call):\n"
+    ));
+    if lint.matrix.is_empty() {
+        out.push_str("  (no component calls another)\n");
+        return out;
+    }
+    let mut callees: Vec<&str> = Vec::new();
+    for (_, cells) in &lint.matrix {
+        for (to, _) in cells {
+            if !callees.contains(&to.as_str()) {
+                callees.push(to);
+            }
+        }
+    }
+    let short = |v: &'static str| {
+        if v == "denied for some operations" {
+            "partly denied"
+        } else {
+            v
+        }
+    };
+    let first = lint
+        .matrix
+        .iter()
+        .map(|(f, _)| f.chars().count())
+        .max()
+        .unwrap_or(0);
+    let widths: Vec<usize> = callees
+        .iter()
+        .map(|c| c.chars().count().max("partly denied".len()))
+        .collect();
+    out.push_str(&format!("  {:first$}", ""));
+    for (c, w) in callees.iter().zip(&widths) {
+        out.push_str(&format!("  {c:w$}"));
+    }
+    out.push('\n');
+    for (from, cells) in &lint.matrix {
+        out.push_str(&format!("  {from:first$}"));
+        for (c, w) in callees.iter().zip(&widths) {
+            let v = cells
+                .iter()
+                .find(|(to, _)| to == c)
+                .map_or("·", |(_, v)| short(v));
+            out.push_str(&format!("  {v:w$}"));
+        }
+        out.push('\n');
+    }
+    out
+}

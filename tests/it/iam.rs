@@ -1,0 +1,501 @@
+//! IAM roles and policies (aws-facts: §19 IAM and STS): AWS's evaluation order on a table of
+//! cases, wildcards and case rules, a denied call answered 403 at once and never retried,
+//! and `archsim lint`.
+
+use super::{num, run, scenario};
+use archsim::iam::{action_matches, evaluate, resource_matches, Decision, Effect, Role, Statement};
+use std::path::Path;
+use std::process::Command;
+
+fn statement(effect: Effect, actions: &[&str], resources: &[&str]) -> Statement {
+    Statement {
+        effect,
+        actions: actions.iter().map(|s| s.to_string()).collect(),
+        resources: resources.iter().map(|s| s.to_string()).collect(),
+        position: (1, 1),
+    }
+}
+
+fn role(statements: Vec<Statement>) -> Role {
+    Role {
+        id: "r".into(),
+        statements,
+        position: (1, 1),
+    }
+}
+
+const TABLE: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/orders";
+
+#[test]
+fn evaluation_follows_aws_order_on_a_table_of_cases() {
+    use Effect::{Allow, Deny};
+    // (statements, action, resource, decision), each case one rule of the IAM evaluation
+    // logic (aws-facts: §19): implicit deny, then an explicit deny wins, else an allow.
+    let cases: Vec<(Vec<Statement>, &str, &str, Decision)> = vec![
+        // No statement matches: the implicit deny.
+        (vec![], "dynamodb:PutItem", TABLE, Decision::ImplicitDeny),
+        (
+            vec![statement(Allow, &["dynamodb:GetItem"], &[TABLE])],
+            "dynamodb:PutItem",
+            TABLE,
+            Decision::ImplicitDeny,
+        ),
+        // An allow that matches action and resource.
+        (
+            vec![statement(Allow, &["dynamodb:PutItem"], &[TABLE])],
+            "dynamodb:PutItem",
+            TABLE,
+            Decision::Allow(0),
+        ),
+        // The action matches but not the resource: not allowed.
+        (
+            vec![statement(
+                Allow,
+                &["dynamodb:PutItem"],
+                &["arn:aws:dynamodb:us-east-1:123456789012:table/users"],
+            )],
+            "dynamodb:PutItem",
+            TABLE,
+            Decision::ImplicitDeny,
+        ),
+        // An explicit deny wins over an allow, before or after it.
+        (
+            vec![
+                statement(Allow, &["dynamodb:*"], &["*"]),
+                statement(Deny, &["dynamodb:PutItem"], &[TABLE]),
+            ],
+            "dynamodb:PutItem",
+            TABLE,
+            Decision::ExplicitDeny(1),
+        ),
+        (
+            vec![
+                statement(Deny, &["dynamodb:Put*"], &["*"]),
+                statement(Allow, &["*"], &["*"]),
+            ],
+            "dynamodb:PutItem",
+            TABLE,
+            Decision::ExplicitDeny(0),
+        ),
+        // A deny that does not match leaves the allow.
+        (
+            vec![
+                statement(Deny, &["dynamodb:DeleteItem"], &["*"]),
+                statement(Allow, &["dynamodb:*Item"], &[TABLE]),
+            ],
+            "dynamodb:PutItem",
+            TABLE,
+            Decision::Allow(1),
+        ),
+        // Action names are case insensitive (IAM reference: Action element).
+        (
+            vec![statement(Allow, &["DynamoDB:putitem"], &[TABLE])],
+            "dynamodb:PutItem",
+            TABLE,
+            Decision::Allow(0),
+        ),
+        // Resources are case sensitive: a table named Orders is another table.
+        (
+            vec![statement(
+                Allow,
+                &["dynamodb:PutItem"],
+                &["arn:aws:dynamodb:us-east-1:123456789012:table/Orders"],
+            )],
+            "dynamodb:PutItem",
+            TABLE,
+            Decision::ImplicitDeny,
+        ),
+        // `?` is exactly one character.
+        (
+            vec![statement(Allow, &["s3:?etObject"], &["*"])],
+            "s3:GetObject",
+            "arn:aws:s3:::b/*",
+            Decision::Allow(0),
+        ),
+        (
+            vec![statement(Allow, &["s3:?Object"], &["*"])],
+            "s3:GetObject",
+            "arn:aws:s3:::b/*",
+            Decision::ImplicitDeny,
+        ),
+    ];
+    for (i, (statements, action, resource, want)) in cases.into_iter().enumerate() {
+        let got = evaluate(&role(statements), action, resource);
+        assert_eq!(got, want, "case {i}: {action} on {resource}");
+    }
+}
+
+#[test]
+fn wildcards_match_as_the_iam_reference_says() {
+    // Actions: `*` any characters (none too), `?` one, without regard to case.
+    assert!(action_matches("*", "sqs:SendMessage"));
+    assert!(action_matches("sqs:*", "sqs:SendMessage"));
+    assert!(action_matches("sqs:Send*", "SQS:SENDMESSAGE"));
+    assert!(action_matches("sqs:SendMessage*", "sqs:SendMessage"));
+    assert!(!action_matches("sqs:Send", "sqs:SendMessage"));
+    assert!(!action_matches("s3:*", "sqs:SendMessage"));
+    assert!(action_matches(
+        "lambda:Invoke?unction",
+        "lambda:InvokeFunction"
+    ));
+    // Resources: within a segment, `*` stops at a colon unless it ends the segment, where
+    // it may run across colons (IAM reference: Resource element, wildcards).
+    let q = "arn:aws:sqs:us-east-1:123456789012:orders";
+    assert!(resource_matches("arn:aws:sqs:*:*:orders", q));
+    assert!(resource_matches("arn:aws:sqs:us-east-1:*", q));
+    assert!(resource_matches(
+        "arn:aws:sqs:us-*-1:123456789012:ord?rs",
+        q
+    ));
+    assert!(
+        !resource_matches("arn:aws:sqs:us-*1:orders", q),
+        "a `*` inside a segment stops at its colon"
+    );
+    assert!(
+        !resource_matches("arn:aws:sqs:*:*:Orders", q),
+        "resources are case sensitive"
+    );
+    assert!(resource_matches(
+        "arn:aws:s3:::photos/*",
+        "arn:aws:s3:::photos/*"
+    ));
+    assert!(!resource_matches(
+        "arn:aws:s3:::photos/thumbs/*",
+        "arn:aws:s3:::photos/*"
+    ));
+}
+
+/// A service that writes to a DynamoDB table with a role; `statements` is the role's policy.
+fn writer(statements: &str, role: bool) -> String {
+    mixed(
+        statements,
+        role,
+        r#"{ op = "read", weight = 1 }, { op = "write", weight = 1 }"#,
+    )
+}
+
+fn mixed(statements: &str, role: bool, mix: &str) -> String {
+    let role_line = if role { "role = \"api-role\"" } else { "" };
+    format!(
+        r#"
+[scenario]
+duration = "10s"
+seed = 3
+
+[[workload]]
+name = "users"
+target = "api"
+arrival = {{ process = "constant", rate = 100 }}
+mix = [ {mix} ]
+timeout = "5s"
+retry = {{ attempts = 3, base = "100ms", cap = "1s", jitter = "full" }}
+
+[[role]]
+id = "api-role"
+statements = [ {statements} ]
+
+[[component]]
+id = "api"
+kind = "service"
+{role_line}
+servers = 50
+service_time = "1ms"
+calls = [ {{ to = "orders", timeout = "1s" }} ]
+
+[[component]]
+id = "orders"
+kind = "dynamodb"
+rcu = 1000
+wcu = 1000
+"#
+    )
+}
+
+#[test]
+fn a_denied_call_answers_403_at_once_and_is_never_retried() {
+    let s = run(&writer(
+        r#"{ effect = "Allow", actions = ["dynamodb:GetItem"], resources = ["orders"] }"#,
+        true,
+    ));
+    // Constant arrivals every 10 ms from t = 10 ms: 999 in 10 s; the mix draws reads and
+    // writes at random, so count them from the answers: every write is a 403.
+    let total = num(&s, "requests.total");
+    assert_eq!(total, 999.0);
+    let denied = num(&s, "requests.by_status.403");
+    let ok = num(&s, "requests.by_status.200");
+    assert_eq!(
+        denied + ok,
+        total,
+        "reads pass, writes are denied, nothing else"
+    );
+    // Binomial(999, 1/2): within ±5 standard deviations (±79) of 499.5.
+    assert!((denied - 499.5).abs() < 79.0, "{denied} writes denied");
+    // Neither the client (which retries 5xx and timeouts) nor the service's DynamoDB SDK (4
+    // attempts on throttles and 5xx) retried a 403: one attempt each, one gate crossing each.
+    assert_eq!(num(&s, "requests.attempts"), total);
+    assert_eq!(num(&s, "components.api.access.denied.orders"), denied);
+    // At once: with writes only, every request is the service's 1 ms of work, then a 403
+    // back over the hop to the table (0.1–0.25 ms each way, aws-facts: §13 latency) with no
+    // work at the table, plus the client's own hops: under 2 ms, where a successful write
+    // takes the table's milliseconds too.
+    let writes = run(&mixed(
+        r#"{ effect = "Allow", actions = ["dynamodb:GetItem"], resources = ["orders"] }"#,
+        true,
+        r#"{ op = "write", weight = 1 }"#,
+    ));
+    assert_eq!(num(&writes, "requests.by_status.403"), 999.0);
+    let max = num(&writes, "latency_all_ms.max");
+    assert!(max < 2.0, "a denial took {max} ms");
+    assert!(
+        max >= 1.2,
+        "the service's 1 ms and two hops of at least 0.1 ms: {max} ms"
+    );
+}
+
+#[test]
+fn an_explicit_deny_wins_over_a_wildcard_allow_in_a_run() {
+    let s = run(&writer(
+        r#"{ effect = "Allow", actions = ["dynamodb:*"], resources = ["*"] },
+           { effect = "Deny", actions = ["dynamodb:PutItem"], resources = ["arn:aws:dynamodb:*:*:table/orders"] }"#,
+        true,
+    ));
+    assert!(num(&s, "requests.by_status.403") > 400.0);
+    assert_eq!(
+        num(&s, "requests.by_status.403") + num(&s, "requests.by_status.200"),
+        999.0
+    );
+}
+
+#[test]
+fn a_component_with_no_role_is_not_checked() {
+    // The same role (which would deny the writes) is declared but not named: all pass.
+    let s = run(&writer(
+        r#"{ effect = "Deny", actions = ["*"], resources = ["*"] }"#,
+        false,
+    ));
+    assert_eq!(num(&s, "requests.by_status.200"), 999.0);
+    assert!(archsim::metrics::pointer(&s, "components.api.access").is_none());
+}
+
+#[test]
+fn a_component_id_in_resources_stands_for_its_arn() {
+    let sc = scenario(&writer(
+        r#"{ effect = "Allow", actions = ["dynamodb:PutItem"], resources = ["orders"] }"#,
+        true,
+    ));
+    assert_eq!(
+        sc.roles[0].statements[0].resources,
+        vec![format!(
+            "arn:aws:dynamodb:home:{}:table/orders",
+            archsim::iam::ACCOUNT_ID
+        )]
+    );
+}
+
+fn lint(path: &Path) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .arg("lint")
+        .arg(path)
+        .output()
+        .expect("archsim runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// Bundled scenarios whose lesson is a call that would be denied or dropped.
+const LINT_FAILS: &[&str] = &["iam-missing-putitem.toml"];
+
+#[test]
+fn lint_exits_1_on_a_denied_call_and_0_on_every_other_bundled_scenario() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    for f in files {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let (code, text) = lint(&f);
+        let want = if LINT_FAILS.contains(&name.as_str()) {
+            1
+        } else {
+            0
+        };
+        assert_eq!(code, want, "lint {name}:\n{text}");
+    }
+}
+
+#[test]
+fn lint_locates_the_denied_call_at_its_call_entry() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/iam-missing-putitem.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    // The call entry `{ to = "orders", … }` of orders-api: its line and the column of `to`'s
+    // value.
+    let (line, col) = text
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| {
+            l.starts_with("calls = [ { to = \"orders\"")
+                .then(|| (i + 1, l.find("\"orders\"").unwrap() + 1))
+        })
+        .expect("the call entry");
+    let (code, out) = lint(&file);
+    assert_eq!(code, 1);
+    let want = format!("iam-missing-putitem.toml:{line}:{col}: error: ");
+    let hit = out
+        .lines()
+        .find(|l| l.contains(&want))
+        .unwrap_or_else(|| panic!("{want} in:\n{out}"));
+    assert!(
+        hit.contains("dynamodb:PutItem") && hit.contains("AccessDeniedException"),
+        "{hit}"
+    );
+    // The reads are allowed, the writes denied: partly denied in the matrix.
+    assert!(out.contains("partly denied"), "{out}");
+    // Least privilege: Query is granted and no call uses it.
+    assert!(
+        out.contains("\"dynamodb:Query\" is granted but no call of the scenario uses it"),
+        "{out}"
+    );
+}
+
+#[test]
+fn lint_suggests_narrowing_a_wildcard_to_what_is_used() {
+    let sc = scenario(&writer(
+        r#"{ effect = "Allow", actions = ["dynamodb:*"], resources = ["*"] }"#,
+        true,
+    ));
+    let l = archsim::access::lint(&sc);
+    assert!(!l.failed());
+    let notes: Vec<&str> = l.findings.iter().map(|f| f.message.as_str()).collect();
+    assert!(
+        notes.iter().any(|n| n.contains("\"dynamodb:*\" could be narrowed to what the calls use: \"dynamodb:GetItem\", \"dynamodb:PutItem\"")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn each_aws_api_kind_names_its_action_resource_and_error() {
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "10s"
+
+[[workload]]
+name = "users"
+target = "api"
+arrival = { process = "constant", rate = 10 }
+mix = [ { op = "read", weight = 1 }, { op = "write", weight = 1 } ]
+
+[[role]]
+id = "api-role"
+statements = [ { effect = "Allow", actions = ["s3:GetObject"], resources = ["photos"] } ]
+
+[[component]]
+id = "api"
+kind = "service"
+role = "api-role"
+service_time = "1ms"
+calls = [ { to = "photos" }, { to = "thumbs" }, { to = "jobs" } ]
+
+[[component]]
+id = "photos"
+kind = "s3"
+
+[[component]]
+id = "thumbs"
+kind = "lambda"
+runtime = "python3.12"
+work = "5ms"
+
+[[component]]
+id = "jobs"
+kind = "sqs"
+"#,
+    );
+    let got: Vec<(String, String, String, &str, bool)> = archsim::access::checks(&sc)
+        .into_iter()
+        .map(|c| {
+            (
+                sc.ops[c.op as usize].clone(),
+                c.action,
+                c.resource,
+                c.error,
+                c.decision.allowed(),
+            )
+        })
+        .collect();
+    let acct = archsim::iam::ACCOUNT_ID;
+    let lambda = format!("arn:aws:lambda:home:{acct}:function:thumbs");
+    let sqs = format!("arn:aws:sqs:home:{acct}:jobs");
+    // aws-facts §19 IAM errors: S3 answers AccessDenied, Lambda and SQS AccessDeniedException.
+    let want: Vec<(String, String, String, &str, bool)> = vec![
+        (
+            "read".into(),
+            "s3:GetObject".into(),
+            "arn:aws:s3:::photos/*".into(),
+            "AccessDenied",
+            true,
+        ),
+        (
+            "write".into(),
+            "s3:PutObject".into(),
+            "arn:aws:s3:::photos/*".into(),
+            "AccessDenied",
+            false,
+        ),
+        (
+            "read".into(),
+            "lambda:InvokeFunction".into(),
+            lambda.clone(),
+            "AccessDeniedException",
+            false,
+        ),
+        (
+            "write".into(),
+            "lambda:InvokeFunction".into(),
+            lambda,
+            "AccessDeniedException",
+            false,
+        ),
+        (
+            "read".into(),
+            "sqs:SendMessage".into(),
+            sqs.clone(),
+            "AccessDeniedException",
+            false,
+        ),
+        (
+            "write".into(),
+            "sqs:SendMessage".into(),
+            sqs,
+            "AccessDeniedException",
+            false,
+        ),
+    ];
+    assert_eq!(got, want);
+    // Lint says each denied call entry and action once, with its operations.
+    let l = archsim::access::lint(&sc);
+    let errors: Vec<&str> = l
+        .findings
+        .iter()
+        .filter(|f| f.error)
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(
+        errors[1].contains("operation `read`, `write` asks for lambda:InvokeFunction"),
+        "{errors:?}"
+    );
+    // A resource written exactly as the calls use it is not a wildcard to narrow.
+    assert!(
+        l.findings
+            .iter()
+            .all(|f| !f.message.contains("could be narrowed")),
+        "{:?}",
+        l.findings
+    );
+}
