@@ -11,6 +11,7 @@ pub mod config;
 pub mod dist;
 pub mod expect;
 pub mod faults;
+pub mod import;
 pub mod kernel;
 pub mod limits;
 pub mod metrics;

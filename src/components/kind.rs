@@ -7,6 +7,7 @@
 //! each. Scenario assembly, the reports and the JSON Schema read the declarations; none of
 //! them spells a kind's name or its series' names.
 
+pub use super::iac::Imports;
 use super::kms::caller::{KmsLink, KmsUse};
 use super::{BuildEnv, CallSpec, Component, Shared};
 pub use crate::config::keys::{Key, KeyType};
@@ -318,6 +319,9 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
     /// What the kind declares about itself.
     const INFO: &'static KindInfo;
 
+    /// The CloudFormation and Terraform resource types it maps, for `archsim import`.
+    const IMPORTS: &'static Imports = &Imports::NONE;
+
     /// Reads and validates the kind-specific part of a `[[component]]` table.
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self>;
 
@@ -603,6 +607,8 @@ pub struct KindEntry {
     pub info: &'static KindInfo,
     /// Reads and validates a `[[component]]` table of this kind into a spec.
     pub parse: fn(RawComponentTable<'_>, &mut Checker) -> Option<ComponentSpec>,
+    /// The CloudFormation and Terraform resource types it maps, for `archsim import`.
+    pub imports: &'static Imports,
 }
 
 impl KindEntry {
@@ -611,6 +617,7 @@ impl KindEntry {
         KindEntry {
             info: K::INFO,
             parse: parse_as::<K>,
+            imports: K::IMPORTS,
         }
     }
 }
