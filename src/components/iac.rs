@@ -335,6 +335,8 @@ pub enum Downstream {
     Many(&'static str),
     /// A table with `to` and the edge's own keys (`consumer = { to = "…" }`), optional.
     Table(&'static str),
+    /// A list of such tables (`records = [{ to = "…", weight = 1 }, …]`), required.
+    Tables(&'static str),
 }
 
 /// How a kind maps resources of some types.

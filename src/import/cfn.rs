@@ -114,9 +114,25 @@ pub(super) fn resources(
             "`Resources` is empty: there is nothing to import".into(),
         ));
     }
+    let conditions = conditions(top.get("Conditions"), &parameters, &mappings);
+    let mut notes = Vec::new();
     let mut out = Vec::new();
     for (name, body) in list {
         let (line, column) = locate(text, &name);
+        if let Some(c) = body.get("Condition").and_then(Value::as_str) {
+            match conditions.get(c) {
+                Some(false) => {
+                    notes.push(format!(
+                        "{name} is left out: its condition {c} is false with the parameters' defaults"
+                    ));
+                    continue;
+                }
+                Some(true) => {}
+                None => notes.push(format!(
+                    "{name} is imported although its condition {c} cannot be decided from the parameters' defaults"
+                )),
+            }
+        }
         let Some(ty) = body.get("Type").and_then(Value::as_str) else {
             return Err((
                 line,
@@ -139,13 +155,13 @@ pub(super) fn resources(
             merge_globals(&mut props, g);
         }
         resolve(&mut props, &parameters, &mappings, 0);
+        choose(&mut props, &conditions, 0);
         out.push(Declared {
             name,
             kind: ty.to_string(),
             props,
         });
     }
-    let mut notes = Vec::new();
     implicit_apis(&mut out, &globals, &parameters, &mappings, &mut notes);
     if !parameters.is_empty() {
         notes.push(format!(
@@ -237,6 +253,103 @@ fn resolve(v: &mut Value, params: &Map<String, Value>, mappings: &Value, depth: 
         Value::Array(a) => a
             .iter_mut()
             .for_each(|x| resolve(x, params, mappings, depth + 1)),
+        _ => {}
+    }
+}
+
+/// The template's conditions that can be decided from the parameters' defaults.
+fn conditions(
+    list: Option<&Value>,
+    params: &Map<String, Value>,
+    mappings: &Value,
+) -> std::collections::BTreeMap<String, bool> {
+    let mut out = std::collections::BTreeMap::new();
+    let Some(Value::Object(list)) = list else {
+        return out;
+    };
+    // A condition may name another: a few passes settle every chain of them.
+    for _ in 0..list.len().min(16) {
+        for (name, c) in list {
+            if out.contains_key(name) {
+                continue;
+            }
+            let mut c = c.clone();
+            resolve(&mut c, params, mappings, 0);
+            if let Some(b) = decide(&c, &out, 0) {
+                out.insert(name.clone(), b);
+            }
+        }
+    }
+    out
+}
+
+/// The value of a condition (`Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`),
+/// if its arguments are literal.
+fn decide(
+    c: &Value,
+    known: &std::collections::BTreeMap<String, bool>,
+    depth: usize,
+) -> Option<bool> {
+    if depth > 32 {
+        return None;
+    }
+    let m = c.as_object()?;
+    let (key, args) = m.iter().next()?;
+    let all = |a: &Value| -> Option<Vec<bool>> {
+        a.as_array()?
+            .iter()
+            .map(|x| decide(x, known, depth + 1))
+            .collect()
+    };
+    match key.as_str() {
+        "Condition" => known.get(args.as_str()?).copied(),
+        "Fn::Equals" => match args.as_array()?.as_slice() {
+            [a, b] if scalar(a).is_some() && scalar(b).is_some() => Some(scalar(a) == scalar(b)),
+            _ => None,
+        },
+        "Fn::Not" => Some(!*all(args)?.first()?),
+        "Fn::And" => Some(all(args)?.iter().all(|b| *b)),
+        "Fn::Or" => Some(all(args)?.iter().any(|b| *b)),
+        _ => None,
+    }
+}
+
+/// A literal as CloudFormation compares it: as a string.
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Puts the chosen branch of each `Fn::If` whose condition is decided in its place.
+fn choose(v: &mut Value, conds: &std::collections::BTreeMap<String, bool>, depth: usize) {
+    if depth > 200 {
+        return;
+    }
+    let chosen = v
+        .as_object()
+        .filter(|m| m.len() == 1)
+        .and_then(|m| m.get("Fn::If"))
+        .and_then(Value::as_array)
+        .and_then(|a| match a.as_slice() {
+            [Value::String(c), yes, no] => {
+                conds
+                    .get(c)
+                    .map(|b| if *b { yes.clone() } else { no.clone() })
+            }
+            _ => None,
+        });
+    if let Some(c) = chosen {
+        *v = c;
+        choose(v, conds, depth + 1);
+        return;
+    }
+    match v {
+        Value::Object(m) => m.values_mut().for_each(|x| choose(x, conds, depth + 1)),
+        Value::Array(a) => a.iter_mut().for_each(|x| choose(x, conds, depth + 1)),
         _ => {}
     }
 }

@@ -210,7 +210,9 @@ pub(super) fn scenario(
             let live = components[c].edges.iter().any(|(t, _)| components[*t].kept);
             let required = matches!(
                 components[c].kind.imports.downstream,
-                Downstream::One { required: true, .. } | Downstream::Many(_)
+                Downstream::One { required: true, .. }
+                    | Downstream::Many(_)
+                    | Downstream::Tables(_)
             );
             if required && !live {
                 components[c].kept = false;
@@ -256,9 +258,13 @@ pub(super) fn scenario(
     // Traffic: to the components nothing else calls, the front doors first.
     let incoming: Vec<bool> = (0..components.len())
         .map(|t| {
-            components
-                .iter()
-                .any(|c| c.kept && c.edges.iter().any(|(x, _)| *x == t))
+            // A queue's dead-letter queue gets its messages through the tie.
+            let id = &components[t].id;
+            components.iter().any(|c| {
+                c.kept
+                    && (c.edges.iter().any(|(x, _)| *x == t)
+                        || c.links.iter().any(|(_, to, _)| to == id))
+            })
         })
         .collect();
     let entries: Vec<usize> = (0..components.len())
@@ -435,22 +441,39 @@ fn write_edges(text: &mut String, c: &Component, all: &[Component], notes: &mut 
                 text.push_str("]\n");
             }
         }
+        Downstream::Tables(key) => {
+            let _ = writeln!(text, "{key} = [");
+            for (t, e) in &edges {
+                let _ = writeln!(
+                    text,
+                    "  {},  # {}",
+                    value(&edge_table(&all[*t].id, e)),
+                    comment(&e.why)
+                );
+            }
+            text.push_str("]\n");
+        }
         Downstream::Table(key) => {
             let (t, e) = edges[0];
-            let mut table = toml::Table::new();
-            table.insert("to".into(), toml::Value::String(all[*t].id.clone()));
-            for (k, v) in &e.with {
-                table.insert((*k).into(), v.clone());
-            }
             let _ = writeln!(
                 text,
                 "{key} = {}  # {}",
-                value(&toml::Value::Table(table)),
+                value(&edge_table(&all[*t].id, e)),
                 comment(&e.why)
             );
             extra_one(notes, key);
         }
     }
+}
+
+/// An edge as a table: `to` and the edge's own keys.
+fn edge_table(to: &str, e: &Edge) -> toml::Value {
+    let mut table = toml::Table::new();
+    table.insert("to".into(), toml::Value::String(to.to_string()));
+    for (k, v) in &e.with {
+        table.insert((*k).into(), v.clone());
+    }
+    toml::Value::Table(table)
 }
 
 /// Adds a setting to a component's keys: an addition sums, anything else replaces.

@@ -830,11 +830,14 @@ fn import_group(r: &Resource<'_>, m: &mut Mapped) {
                 "its launch template's instance type",
             );
         }
-        Some(t) => m.ask(
-            "instance_type",
-            string("m5.large"),
-            format!("its instance type {t} is not in archsim's table: the nearest you accept"),
-        ),
+        Some(t) => {
+            let near = nearest_type(t);
+            m.ask(
+                "instance_type",
+                string(&near),
+                format!("its instance type {t} is not in archsim's table: {near} stands in for it (the same family letter and size where archsim has one)"),
+            )
+        }
         None => m.ask(
             "instance_type",
             string("m5.large"),
@@ -847,11 +850,35 @@ fn import_group(r: &Resource<'_>, m: &mut Mapped) {
             r.name
         ));
     }
+    for lb in ["LoadBalancerNames", "load_balancers"]
+        .iter()
+        .flat_map(|k| r.refs(k))
+    {
+        m.edge(
+            Some(lb),
+            r.name.to_string(),
+            "the group registers its instances with this classic load balancer",
+        );
+    }
     m.ask(
         "work",
         work_start(),
         "CPU time per request on one m5 vCPU: set from your CPU utilisation × vCPUs ÷ requests per second",
     );
+}
+
+/// An instance type archsim has for one it has not: the same family letter and size
+/// (t4g.micro → t3.micro), else the same size, else m5.large.
+fn nearest_type(t: &str) -> String {
+    let names = crate::components::instance_types::ec2_names();
+    let size = t.split_once('.').map_or("", |(_, s)| s);
+    let family = t.chars().next();
+    names
+        .iter()
+        .find(|n| n.chars().next() == family && n.ends_with(&format!(".{size}")))
+        .or_else(|| names.iter().find(|n| n.ends_with(&format!(".{size}"))))
+        .cloned()
+        .unwrap_or_else(|| "m5.large".to_string())
 }
 
 /// The CPU time written when a template cannot say it: a starting value to replace.

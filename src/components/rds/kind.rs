@@ -607,11 +607,25 @@ fn instance_class(r: &Resource<'_>, key: &str, m: &mut Mapped) {
         Some(c) if crate::components::instance_types::rds(c).is_some() => {
             m.set("instance_class", string(c), key)
         }
-        Some(c) => m.ask(
-            "instance_class",
-            string("db.m5.large"),
-            format!("{key} {c} is not in archsim's table: the nearest you accept"),
-        ),
+        Some(c) => {
+            // The same family letter and size (db.t3.medium → db.t4g.medium), else db.m5.large.
+            let names = crate::components::instance_types::rds_names();
+            let size = c.rsplit('.').next().unwrap_or("");
+            let family = c.strip_prefix("db.").and_then(|f| f.chars().next());
+            let near = names
+                .iter()
+                .find(|n| {
+                    n.strip_prefix("db.").and_then(|f| f.chars().next()) == family
+                        && n.ends_with(&format!(".{size}"))
+                })
+                .cloned()
+                .unwrap_or_else(|| "db.m5.large".to_string());
+            m.ask(
+                "instance_class",
+                string(&near),
+                format!("{key} {c} is not in archsim's table: {near} is the nearest it has"),
+            )
+        }
         None => m.ask(
             "instance_class",
             string("db.m5.large"),

@@ -473,10 +473,21 @@ fn import_queue(r: &Resource<'_>, m: &mut Mapped) {
         dlq,
         format!("{redrive}'s deadLetterTargetArn"),
     );
-    let count = clamp(count.unwrap_or(10.0), 1.0, 1_000.0, "maxReceiveCount", m);
-    m.set(
-        "max_receive_count",
-        int(count),
-        format!("{redrive}'s maxReceiveCount"),
-    );
+    match count {
+        Some(c) => {
+            let c = clamp(c, 1.0, 1_000.0, "maxReceiveCount", m);
+            m.set(
+                "max_receive_count",
+                int(c),
+                format!("{redrive}'s maxReceiveCount"),
+            );
+        }
+        None => m.ask(
+            "max_receive_count",
+            int(10.0),
+            format!(
+                "{redrive}'s maxReceiveCount is not a literal in the template: set the queue's"
+            ),
+        ),
+    }
 }
