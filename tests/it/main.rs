@@ -16,6 +16,7 @@ mod expectations;
 mod experiments;
 mod faults;
 mod fuzz;
+mod import;
 mod kernel_bench;
 mod kinds;
 mod kms;
