@@ -13,6 +13,7 @@ pub mod dist;
 pub mod expect;
 pub mod faults;
 pub mod iam;
+pub mod import;
 pub mod kernel;
 pub mod limits;
 pub mod metrics;

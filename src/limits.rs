@@ -7,6 +7,11 @@
 /// thousand components fit in a few hundred kB.
 pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
 
+/// The largest template or plan `archsim import` reads [bytes]. CloudFormation itself takes
+/// templates of at most 1 MB (from S3); a Terraform plan in JSON repeats each resource in its
+/// planned values, configuration and changes, so a large stack's plan runs to a few MB.
+pub const MAX_TEMPLATE_BYTES: u64 = 16 << 20;
+
 /// The largest trace file read [bytes]: twenty million rows of a dozen characters.
 pub const MAX_TRACE_BYTES: u64 = 256 << 20;
 

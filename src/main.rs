@@ -130,6 +130,17 @@ enum Command {
         #[command(flatten)]
         reads: ReadArgs,
     },
+    /// Turn a CloudFormation or SAM template (YAML or JSON) or a Terraform plan (`terraform
+    /// show -json plan.out`) into a scenario: resources mapped to kinds with their settings,
+    /// the calls its wiring implies, and commented starting values for what a template cannot
+    /// say (traffic, per-request work), listed on stderr.
+    Import {
+        /// The template or plan (the format is told from its content).
+        file: PathBuf,
+        /// Where to write the scenario (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Print the JSON Schema of scenario files (for editors: completion and hover docs).
     Schema,
     /// Check, before running, who may call whom: print every call an IAM role would deny
@@ -279,6 +290,7 @@ fn main() -> ExitCode {
             }
             Err(code) => code,
         },
+        Command::Import { file, out } => import(&file, out.as_deref()),
         Command::Schema => {
             let schema = archsim::scenario::schema::scenario_schema();
             match serde_json::to_string_pretty(&schema) {
@@ -327,6 +339,57 @@ fn main() -> ExitCode {
             Err(code) => code,
         },
     }
+}
+
+/// `archsim import`: reads the one file named (bounded; nothing in it makes archsim read
+/// another), writes the scenario, and lists on stderr what the user must set.
+fn import(file: &std::path::Path, out: Option<&std::path::Path>) -> ExitCode {
+    let name = file.display().to_string();
+    let text =
+        match scenario::files::read_text(file, "the template", archsim::limits::MAX_TEMPLATE_BYTES)
+        {
+            Ok(t) => t,
+            Err(e) => return bad_input(&format!("{name}: {e}")),
+        };
+    let imported = match archsim::import::import(&name, &text) {
+        Ok(i) => i,
+        Err(e) => return bad_input(&e.to_string()),
+    };
+    match out {
+        Some(path) => {
+            if let Err(e) = sweep::write_atomic(path, imported.scenario.as_bytes()) {
+                eprintln!(
+                    "error: cannot write {}: {e}",
+                    printable(&path.display().to_string())
+                );
+                return ExitCode::FAILURE;
+            }
+        }
+        None => say_part!("{}", imported.scenario),
+    }
+    eprintln!(
+        "imported {} as {}: {} components",
+        printable(&name),
+        imported.format.words(),
+        imported.components
+    );
+    if !imported.unmapped.is_empty() {
+        eprintln!("not simulated ({}):", imported.unmapped.len());
+        for u in &imported.unmapped {
+            eprintln!("  {}", archsim::text::one_line(u));
+        }
+    }
+    if !imported.notes.is_empty() {
+        eprintln!("notes:");
+        for n in &imported.notes {
+            eprintln!("  {}", archsim::text::one_line(n));
+        }
+    }
+    eprintln!("starting values to set from what you measure (CloudWatch p50/p99, request rates):");
+    for a in &imported.asks {
+        eprintln!("  {}", archsim::text::one_line(a));
+    }
+    ExitCode::SUCCESS
 }
 
 /// Loads scenarios, printing every problem of every file (and the warnings of those that

@@ -7,6 +7,7 @@
 //! each. Scenario assembly, the reports and the JSON Schema read the declarations; none of
 //! them spells a kind's name or its series' names.
 
+pub use super::iac::Imports;
 use super::kms::caller::{KmsLink, KmsUse};
 use super::{BuildEnv, CallSpec, Component, Shared};
 pub use crate::config::keys::{Key, KeyType};
@@ -334,6 +335,9 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
     /// (`service:Action`), which a role's statements may name.
     const IAM_PREFIX: Option<&'static str> = None;
 
+    /// The CloudFormation and Terraform resource types it maps, for `archsim import`.
+    const IMPORTS: &'static Imports = &Imports::NONE;
+
     /// Reads and validates the kind-specific part of a `[[component]]` table.
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self>;
 
@@ -653,6 +657,8 @@ pub struct KindEntry {
     pub accepts_async: bool,
     /// `Kind::IAM_PREFIX`.
     pub iam_prefix: Option<&'static str>,
+    /// The CloudFormation and Terraform resource types it maps, for `archsim import`.
+    pub imports: &'static Imports,
 }
 
 impl KindEntry {
@@ -663,6 +669,7 @@ impl KindEntry {
             parse: parse_as::<K>,
             accepts_async: K::ACCEPTS_ASYNC,
             iam_prefix: K::IAM_PREFIX,
+            imports: K::IMPORTS,
         }
     }
 }

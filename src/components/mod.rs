@@ -12,6 +12,7 @@ pub mod cloudfront;
 pub mod dynamodb;
 pub mod ebs;
 pub mod ec2_autoscaling;
+pub mod iac;
 pub mod instance_types;
 pub mod kind;
 pub mod kms;

@@ -17,6 +17,7 @@ mod experiments;
 mod faults;
 mod fuzz;
 mod iam;
+mod import;
 mod kernel_bench;
 mod kinds;
 mod kms;

@@ -704,6 +704,10 @@ fn the_readme_states_every_limit() {
     for want in [
         format!("| {} MiB |", MAX_SCENARIO_BYTES >> 20),
         format!(
+            "| template or plan (`archsim import`) | {} MiB |",
+            MAX_TEMPLATE_BYTES >> 20
+        ),
+        format!(
             "| {} MiB, {} rows |",
             MAX_TRACE_BYTES >> 20,
             grouped(MAX_TRACE_ROWS as u64)

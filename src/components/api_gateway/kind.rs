@@ -2,6 +2,10 @@
 //! plot panels.
 
 use super::config::{self, ApiGatewayConfig, MAX_BURST, PERIOD_NAMES};
+use crate::components::iac::{
+    clamp, int, number, seconds, string, Dialect, Downstream, Imports, Mapped, Resource,
+    ResourceMap,
+};
 use crate::components::kind::{
     Category, Column, Field, Key, KeyType, Kind, KindInfo, LatencySeries, PlotLine, PlotPanel,
     Series, Tone, Unit,
@@ -333,6 +337,41 @@ impl Kind for ApiGatewayConfig {
         events: &[],
     };
 
+    const IMPORTS: &'static Imports = &Imports {
+        maps: &[
+            ResourceMap {
+                cloudformation: &["AWS::ApiGateway::RestApi", "AWS::Serverless::Api"],
+                terraform: &["aws_api_gateway_rest_api"],
+                map: import_rest_api,
+            },
+            ResourceMap {
+                cloudformation: &["AWS::ApiGatewayV2::Api", "AWS::Serverless::HttpApi"],
+                terraform: &["aws_apigatewayv2_api"],
+                map: import_http_api,
+            },
+            ResourceMap {
+                cloudformation: &[
+                    "AWS::ApiGateway::Stage",
+                    "AWS::ApiGateway::Method",
+                    "AWS::ApiGatewayV2::Stage",
+                    "AWS::ApiGatewayV2::Integration",
+                ],
+                terraform: &[
+                    "aws_api_gateway_stage",
+                    "aws_api_gateway_method_settings",
+                    "aws_api_gateway_integration",
+                    "aws_apigatewayv2_stage",
+                    "aws_apigatewayv2_integration",
+                ],
+                map: import_api_part,
+            },
+        ],
+        downstream: Downstream::One {
+            key: "target",
+            required: true,
+        },
+    };
+
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
         config::parse(table, ck)
     }
@@ -351,5 +390,134 @@ impl Kind for ApiGatewayConfig {
             env,
             shared.api_gateway.clone(),
         ))
+    }
+}
+
+// What `archsim import` makes of a template's APIs.
+
+/// A REST API: its integrations named in an OpenAPI body are its target; SAM's `MethodSettings`
+/// and `CacheClusterEnabled` are its stage's.
+fn import_rest_api(r: &Resource<'_>, m: &mut Mapped) {
+    m.set("type", string("rest"), r.kind.to_string());
+    for body in ["Body", "DefinitionBody", "body"] {
+        for f in r.refs(body) {
+            m.edge(None, f, "its OpenAPI definition integrates it");
+        }
+    }
+    stage_settings(r, m);
+}
+
+/// An HTTP API (a WebSocket API is not simulated as one).
+fn import_http_api(r: &Resource<'_>, m: &mut Mapped) {
+    let protocol = r
+        .text("ProtocolType")
+        .or_else(|| r.text("protocol_type"))
+        .unwrap_or("HTTP");
+    if protocol != "HTTP" {
+        m.note(format!(
+            "{} is a {protocol} API: simulated as an HTTP API's requests",
+            r.name
+        ));
+    }
+    m.set("type", string("http"), r.kind.to_string());
+    for key in ["Target", "DefinitionBody", "Body", "target", "body"] {
+        for f in r.refs(key) {
+            m.edge(None, f, format!("its {key} integrates it"));
+        }
+    }
+    stage_settings(r, m);
+}
+
+/// A stage, method or integration of an API: its throttle, timeout and target are the API's.
+fn import_api_part(r: &Resource<'_>, m: &mut Mapped) {
+    let api = ["RestApiId", "ApiId", "rest_api_id", "api_id"]
+        .iter()
+        .find_map(|k| r.refs(k).into_iter().next());
+    let Some(api) = api else {
+        m.note(format!(
+            "{} {} names no API of the template",
+            r.kind, r.name
+        ));
+        return;
+    };
+    m.part_of = Some(api);
+    for key in [
+        "Integration.Uri",
+        "IntegrationUri",
+        "uri",
+        "integration_uri",
+    ] {
+        for f in r.refs(key) {
+            m.edge(None, f, format!("{} {} integrates it", r.kind, r.name));
+        }
+    }
+    let timeout = [
+        "Integration.TimeoutInMillis",
+        "TimeoutInMillis",
+        "timeout_milliseconds",
+    ]
+    .iter()
+    .find_map(|k| r.num(k));
+    if let Some(ms) = timeout {
+        // aws-facts: §1 API Gateway: integration timeouts from 50 ms; an HTTP API's at most
+        // 30 s, a REST API's up to 300 s by a quota increase.
+        let http = r.kind.contains("V2") || r.kind.contains("apigatewayv2");
+        let max = if http { 30_000.0 } else { 300_000.0 };
+        let ms = clamp(ms, 50.0, max, "integration timeout [ms]", m);
+        m.set(
+            "integration_timeout",
+            seconds(ms / 1000.0),
+            "TimeoutInMillis",
+        );
+    }
+    stage_settings(r, m);
+}
+
+/// A stage's throttle (the settings of all methods, `*` `/*`, or the default route's).
+fn stage_settings(r: &Resource<'_>, m: &mut Mapped) {
+    let mut rate = None;
+    let mut burst = None;
+    if let Some(serde_json::Value::Array(list)) = r.get("MethodSettings") {
+        for s in list {
+            let all = s.get("HttpMethod").and_then(|v| v.as_str()) == Some("*")
+                && s.get("ResourcePath").and_then(|v| v.as_str()) == Some("/*");
+            if all {
+                rate = rate.or(s.get("ThrottlingRateLimit").and_then(number));
+                burst = burst.or(s.get("ThrottlingBurstLimit").and_then(number));
+            }
+        }
+    }
+    for prefix in [
+        "DefaultRouteSettings.",
+        "settings.",
+        "default_route_settings.",
+    ] {
+        let (r_key, b_key) = if prefix.starts_with('D') {
+            ("ThrottlingRateLimit", "ThrottlingBurstLimit")
+        } else {
+            ("throttling_rate_limit", "throttling_burst_limit")
+        };
+        rate = rate.or(r.num(&format!("{prefix}{r_key}")));
+        burst = burst.or(r.num(&format!("{prefix}{b_key}")));
+    }
+    match (rate, burst) {
+        (Some(rate), Some(burst)) if rate > 0.0 && burst >= 1.0 => {
+            let burst = clamp(burst, 1.0, MAX_BURST as f64, "throttling burst", m);
+            let mut t = toml::Table::new();
+            t.insert("rate".into(), toml::Value::Float(rate));
+            t.insert("burst".into(), int(burst));
+            m.set("throttle", toml::Value::Table(t), format!("{}'s throttling", r.name));
+        }
+        (None, None) => {}
+        _ => m.note(format!(
+            "{}'s throttle (rate {rate:?}, burst {burst:?}) is not both a positive rate and burst: left out",
+            r.name
+        )),
+    }
+    if r.dialect == Dialect::CloudFormation && r.flag("CacheClusterEnabled") == Some(true) {
+        m.note(format!(
+            "{} has a stage cache: add `cache = {{ ttl, capacity }}` to simulate it",
+            r.name
+        ));
     }
 }

@@ -2,6 +2,9 @@
 //! plot panels.
 
 use super::config::{self, CloudFrontConfig};
+use crate::components::iac::{
+    seconds, Dialect, Downstream, Imports, Mapped, Resource, ResourceMap,
+};
 use crate::components::kind::{
     Category, Column, Field, Key, KeyType, Kind, KindInfo, PlotLine, PlotPanel, Series, Tone, Unit,
 };
@@ -403,6 +406,18 @@ impl Kind for CloudFrontConfig {
         events: &[],
     };
 
+    const IMPORTS: &'static Imports = &Imports {
+        maps: &[ResourceMap {
+            cloudformation: &["AWS::CloudFront::Distribution"],
+            terraform: &["aws_cloudfront_distribution"],
+            map: import_distribution,
+        }],
+        downstream: Downstream::One {
+            key: "origin",
+            required: true,
+        },
+    };
+
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
         config::parse(table, ck)
     }
@@ -424,5 +439,74 @@ impl Kind for CloudFrontConfig {
     /// region's outage takes it down (its origin's region may still fail).
     fn global(&self) -> bool {
         true
+    }
+}
+
+// What `archsim import` makes of a template's distributions.
+
+/// A distribution: its origins (the first one of the template is the origin; archsim's
+/// distribution has one), its legacy TTLs and Origin Shield.
+fn import_distribution(r: &Resource<'_>, m: &mut Mapped) {
+    let cf = r.dialect == Dialect::CloudFormation;
+    let (origins, behaviour) = if cf {
+        (
+            "DistributionConfig.Origins",
+            "DistributionConfig.DefaultCacheBehavior",
+        )
+    } else {
+        ("origin", "default_cache_behavior")
+    };
+    for o in r.refs(origins) {
+        m.edge(None, o, "an origin of the distribution");
+    }
+    let ttls = if cf {
+        [
+            ("min_ttl", "MinTTL"),
+            ("default_ttl", "DefaultTTL"),
+            ("max_ttl", "MaxTTL"),
+        ]
+    } else {
+        [
+            ("min_ttl", "min_ttl"),
+            ("default_ttl", "default_ttl"),
+            ("max_ttl", "max_ttl"),
+        ]
+    };
+    let values = ttls.map(|(_, from)| r.num(&format!("{behaviour}.{from}")));
+    // archsim requires min_ttl ≤ default_ttl ≤ max_ttl, as CloudFront does.
+    let ordered = values
+        .iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .all(|w| w[0] <= w[1]);
+    if ordered {
+        for ((key, from), v) in ttls.iter().zip(values) {
+            if let Some(v) = v.filter(|v| *v >= 0.0) {
+                m.set(key, seconds(v), format!("DefaultCacheBehavior {from}"));
+            }
+        }
+    }
+    if r.get(&format!("{behaviour}.CachePolicyId")).is_some() {
+        m.note(format!(
+            "{}'s cache policy is not read: set min_ttl, default_ttl and max_ttl from it",
+            r.name
+        ));
+    }
+    let shield = if cf {
+        "OriginShield.Enabled"
+    } else {
+        "origin_shield.enabled"
+    };
+    if let Some(serde_json::Value::Array(list)) = r.get(origins) {
+        if list.iter().any(|o| {
+            shield
+                .split('.')
+                .try_fold(o, |v, k| v.get(k).or_else(|| v.as_array()?.first()?.get(k)))
+                .and_then(|v| v.as_bool())
+                == Some(true)
+        }) {
+            m.set("origin_shield", true, "an origin's Origin Shield");
+        }
     }
 }

@@ -4,6 +4,9 @@
 use super::autoscaling::{TARGET_MAX, TARGET_MIN};
 use super::config::{self, DynamoConfig, MAX_PARTITIONS, MAX_UNITS};
 use super::THROTTLED;
+use crate::components::iac::{
+    clamp, string, Dialect, Downstream, Imports, Mapped, Resource, ResourceMap,
+};
 use crate::components::kind::{
     Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, Mark, PlotLine, PlotPanel,
     Series, Tone, Unit,
@@ -12,6 +15,7 @@ use crate::components::{BuildEnv, Component, Shared};
 use crate::config::raw::RawComponentTable;
 use crate::config::Checker;
 use crate::iam::{IamAction, ACCOUNT_ID};
+use crate::limits::MAX_DYNAMODB_UNITS;
 use crate::retry::{SdkService, ServiceFamily};
 
 pub(super) const REQUESTS: Series = Series {
@@ -456,6 +460,15 @@ impl Kind for DynamoConfig {
         ],
     };
 
+    const IMPORTS: &'static Imports = &Imports {
+        maps: &[ResourceMap {
+            cloudformation: &["AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"],
+            terraform: &["aws_dynamodb_table"],
+            map: import_table,
+        }],
+        downstream: Downstream::None,
+    };
+
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
         config::parse(table, ck)
     }
@@ -507,3 +520,88 @@ pub const SDK_SERVICE: SdkService = SdkService {
     throttles: &[THROTTLED],
     family: ServiceFamily::DynamoDb,
 };
+
+// What `archsim import` makes of a template's tables.
+
+/// A table: its capacity mode and units, its streams and local secondary indexes.
+fn import_table(r: &Resource<'_>, m: &mut Mapped) {
+    let cf = r.dialect == Dialect::CloudFormation;
+    let (mode_key, rcu_key, wcu_key) = if cf {
+        (
+            "BillingMode",
+            "ProvisionedThroughput.ReadCapacityUnits",
+            "ProvisionedThroughput.WriteCapacityUnits",
+        )
+    } else {
+        ("billing_mode", "read_capacity", "write_capacity")
+    };
+    let (rcu, wcu) = (r.num(rcu_key), r.num(wcu_key));
+    // CloudFormation's and Terraform's default billing mode is PROVISIONED; SAM's SimpleTable
+    // without ProvisionedThroughput is on demand.
+    let simple = r.kind == "AWS::Serverless::SimpleTable";
+    let on_demand = match r.text(mode_key) {
+        Some(mode) => mode == "PAY_PER_REQUEST",
+        None => simple && r.get("ProvisionedThroughput").is_none(),
+    };
+    if on_demand {
+        let why = match r.text(mode_key) {
+            Some(_) => format!("{mode_key} PAY_PER_REQUEST"),
+            None => "a SimpleTable without ProvisionedThroughput is on demand".to_string(),
+        };
+        m.set("mode", string("on_demand"), why);
+    } else {
+        let why = match r.text(mode_key) {
+            Some(mode) => format!("{mode_key} {mode}"),
+            None => format!("no {mode_key}: PROVISIONED by default"),
+        };
+        m.set("mode", string("provisioned"), why);
+        for (key, units, from) in [("rcu", rcu, rcu_key), ("wcu", wcu, wcu_key)] {
+            match units {
+                Some(u) if u > 0.0 => {
+                    let u = clamp(u, 1.0, MAX_DYNAMODB_UNITS, from, m);
+                    m.set(key, toml::Value::Float(u), from.to_string());
+                }
+                _ => m.ask(
+                    key,
+                    toml::Value::Float(5.0),
+                    format!("{from} is not a literal in the template: set the table's provisioned units"),
+                ),
+            }
+        }
+    }
+    let streams = if cf {
+        r.get("StreamSpecification").is_some()
+    } else {
+        r.flag("stream_enabled") == Some(true)
+    };
+    if streams {
+        m.set("streams", true, "its stream is on");
+    }
+    let lsi = ["LocalSecondaryIndexes", "local_secondary_index"]
+        .iter()
+        .any(|k| {
+            r.get(k)
+                .and_then(|v| v.as_array())
+                .is_some_and(|a| !a.is_empty())
+        });
+    if lsi {
+        m.set(
+            "local_secondary_index",
+            true,
+            "it has a local secondary index",
+        );
+    }
+    let gsi = ["GlobalSecondaryIndexes", "global_secondary_index"]
+        .iter()
+        .any(|k| {
+            r.get(k)
+                .and_then(|v| v.as_array())
+                .is_some_and(|a| !a.is_empty())
+        });
+    if gsi {
+        m.note(format!(
+            "{}'s global secondary indexes are not simulated (their writes are not charged)",
+            r.name
+        ));
+    }
+}

@@ -3,6 +3,9 @@
 
 use super::config::{self, AsgConfig, MAX_DATAPOINTS, MAX_INSTANCES, MAX_QUEUE, MAX_THREADS};
 use super::{AutoScalingGroup, Fault};
+use crate::components::iac::{
+    clamp, int, seconds, string, Dialect, Downstream, Imports, Mapped, Resource, ResourceMap,
+};
 use crate::components::kind::{
     Category, Column, EventInfo, FaultInfo, Field, Key, KeyType, Kind, KindInfo, LatencySeries,
     Mark, PlotLine, PlotPanel, Series, Tone, Unit, ZoneOutage,
@@ -648,6 +651,30 @@ impl Kind for AsgConfig {
         ],
     };
 
+    const IMPORTS: &'static Imports = &Imports {
+        maps: &[
+            ResourceMap {
+                cloudformation: &["AWS::AutoScaling::AutoScalingGroup"],
+                terraform: &["aws_autoscaling_group"],
+                map: import_group,
+            },
+            ResourceMap {
+                cloudformation: &["AWS::AutoScaling::ScalingPolicy"],
+                terraform: &["aws_autoscaling_policy"],
+                map: import_policy,
+            },
+            ResourceMap {
+                cloudformation: &[
+                    "AWS::EC2::LaunchTemplate",
+                    "AWS::AutoScaling::LaunchConfiguration",
+                ],
+                terraform: &["aws_launch_template", "aws_launch_configuration"],
+                map: import_launch_template,
+            },
+        ],
+        downstream: Downstream::Calls,
+    };
+
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
         config::parse(table, ck)
     }
@@ -730,4 +757,209 @@ impl Kind for AsgConfig {
     fn calls(&self) -> &[CallSpec] {
         &self.calls
     }
+}
+
+// What `archsim import` makes of a template's Auto Scaling groups.
+
+/// A group: its size, warmup and health checks, and the instance type of its launch template
+/// or configuration.
+fn import_group(r: &Resource<'_>, m: &mut Mapped) {
+    let cf = r.dialect == Dialect::CloudFormation;
+    let sizes = if cf {
+        [
+            ("min", "MinSize"),
+            ("max", "MaxSize"),
+            ("desired", "DesiredCapacity"),
+        ]
+    } else {
+        [
+            ("min", "min_size"),
+            ("max", "max_size"),
+            ("desired", "desired_capacity"),
+        ]
+    };
+    for (key, from) in sizes {
+        if let Some(n) = r.num(from) {
+            let n = clamp(n, 0.0, MAX_INSTANCES as f64, from, m);
+            m.set(key, int(n), from);
+        }
+    }
+    let warmup = r
+        .num("DefaultInstanceWarmup")
+        .or_else(|| r.num("default_instance_warmup"));
+    if let Some(w) = warmup {
+        m.set("warmup", seconds(w.max(0.0)), "DefaultInstanceWarmup");
+    }
+    let check = r
+        .text("HealthCheckType")
+        .or_else(|| r.text("health_check_type"));
+    if check == Some("ELB") {
+        m.set("health_check_type", string("elb"), "HealthCheckType ELB");
+        let grace = r
+            .num("HealthCheckGracePeriod")
+            .or_else(|| r.num("health_check_grace_period"));
+        if let Some(g) = grace {
+            m.set(
+                "health_check_grace_period",
+                seconds(g.max(0.0)),
+                "HealthCheckGracePeriod",
+            );
+        }
+    }
+    let launch = [
+        "LaunchTemplate.LaunchTemplateId",
+        "LaunchTemplate.LaunchTemplateName",
+        "LaunchConfigurationName",
+        "launch_template.id",
+        "launch_template.name",
+        "launch_configuration",
+    ]
+    .iter()
+    .find_map(|k| r.refs(k).into_iter().next())
+    .and_then(|name| r.other(&name));
+    let instance_type = launch.and_then(|l| {
+        l.text("LaunchTemplateData.InstanceType")
+            .or_else(|| l.text("InstanceType"))
+            .or_else(|| l.text("instance_type"))
+    });
+    match instance_type {
+        Some(t) if crate::components::instance_types::ec2(t).is_some() => {
+            m.set(
+                "instance_type",
+                string(t),
+                "its launch template's instance type",
+            );
+        }
+        Some(t) => {
+            let near = nearest_type(t);
+            m.ask(
+                "instance_type",
+                string(&near),
+                format!("its instance type {t} is not in archsim's table: {near} stands in for it (the same family letter and size where archsim has one)"),
+            )
+        }
+        None => m.ask(
+            "instance_type",
+            string("m5.large"),
+            "the template does not say the instance type literally: set yours",
+        ),
+    }
+    if r.get("MixedInstancesPolicy").is_some() || r.get("mixed_instances_policy").is_some() {
+        m.note(format!(
+            "{} mixes instance types or purchase options: simulated as one type, on demand",
+            r.name
+        ));
+    }
+    for lb in ["LoadBalancerNames", "load_balancers"]
+        .iter()
+        .flat_map(|k| r.refs(k))
+    {
+        m.edge(
+            Some(lb),
+            r.name.to_string(),
+            "the group registers its instances with this classic load balancer",
+        );
+    }
+    m.ask(
+        "work",
+        work_start(),
+        "CPU time per request on one m5 vCPU: set from your CPU utilisation × vCPUs ÷ requests per second",
+    );
+}
+
+/// An instance type archsim has for one it has not: the same family letter and size
+/// (t4g.micro → t3.micro), else the same size, else m5.large.
+fn nearest_type(t: &str) -> String {
+    let names = crate::components::instance_types::ec2_names();
+    let size = t.split_once('.').map_or("", |(_, s)| s);
+    let family = t.chars().next();
+    names
+        .iter()
+        .find(|n| n.chars().next() == family && n.ends_with(&format!(".{size}")))
+        .or_else(|| names.iter().find(|n| n.ends_with(&format!(".{size}"))))
+        .cloned()
+        .unwrap_or_else(|| "m5.large".to_string())
+}
+
+/// The CPU time written when a template cannot say it: a starting value to replace.
+fn work_start() -> toml::Value {
+    let mut t = toml::Table::new();
+    t.insert("dist".into(), string("lognormal"));
+    t.insert("median".into(), string("10ms"));
+    t.insert("p99".into(), string("50ms"));
+    toml::Value::Table(t)
+}
+
+/// A scaling policy: target tracking on CPU or requests per target.
+fn import_policy(r: &Resource<'_>, m: &mut Mapped) {
+    let group = r
+        .refs("AutoScalingGroupName")
+        .into_iter()
+        .chain(r.refs("autoscaling_group_name"))
+        .next();
+    let Some(group) = group else {
+        m.note(format!(
+            "scaling policy {} names no group of the template",
+            r.name
+        ));
+        return;
+    };
+    m.part_of = Some(group);
+    let (config, metric, value) = match r.dialect {
+        Dialect::CloudFormation => (
+            "TargetTrackingConfiguration",
+            "TargetTrackingConfiguration.PredefinedMetricSpecification.PredefinedMetricType",
+            "TargetTrackingConfiguration.TargetValue",
+        ),
+        Dialect::Terraform => (
+            "target_tracking_configuration",
+            "target_tracking_configuration.predefined_metric_specification.predefined_metric_type",
+            "target_tracking_configuration.target_value",
+        ),
+    };
+    if r.get(config).is_none() {
+        m.note(format!(
+            "scaling policy {} is not target tracking: write its steps as `scaling`",
+            r.name
+        ));
+        return;
+    }
+    let metric = match r.text(metric) {
+        Some("ASGAverageCPUUtilization") => "cpu",
+        Some("ALBRequestCountPerTarget") => "requests_per_target",
+        other => {
+            m.note(format!(
+                "scaling policy {} tracks {}: archsim tracks CPU or requests per target",
+                r.name,
+                other.unwrap_or("a custom metric")
+            ));
+            return;
+        }
+    };
+    let Some(target) = r.num(value).filter(|t| *t > 0.0) else {
+        m.note(format!(
+            "scaling policy {}'s target value is not a literal",
+            r.name
+        ));
+        return;
+    };
+    let target = if metric == "cpu" {
+        clamp(target, 1.0, 99.0, "CPU target", m)
+    } else {
+        target
+    };
+    let mut t = toml::Table::new();
+    t.insert("policy".into(), string("target_tracking"));
+    t.insert("metric".into(), string(metric));
+    t.insert("target".into(), toml::Value::Float(target));
+    m.set(
+        "scaling",
+        toml::Value::Table(t),
+        format!("scaling policy {}", r.name),
+    );
+}
+
+/// A launch template or configuration: read by the groups that launch from it.
+fn import_launch_template(_r: &Resource<'_>, m: &mut Mapped) {
+    m.folded = true;
 }

@@ -3,6 +3,7 @@
 
 use super::config::{self, KmsConfig, ENFORCEMENTS, REGION_CLASSES};
 use super::THROTTLED;
+use crate::components::iac::{Downstream, Imports, Mapped, Resource, ResourceMap};
 use crate::components::kind::{
     AccountClaims, Category, Column, Field, Key, KeyType, Kind, KindInfo, PlotLine, PlotPanel,
     Relations, Series, Tone, Unit,
@@ -119,6 +120,15 @@ impl Kind for KmsConfig {
         events: &[],
     };
 
+    const IMPORTS: &'static Imports = &Imports {
+        maps: &[ResourceMap {
+            cloudformation: &["AWS::KMS::Key"],
+            terraform: &["aws_kms_key"],
+            map: import_key,
+        }],
+        downstream: Downstream::None,
+    };
+
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
         config::parse(table, ck)
     }
@@ -189,3 +199,19 @@ pub const SDK_SERVICE: SdkService = SdkService {
     throttles: &[THROTTLED],
     family: ServiceFamily::Other,
 };
+
+// What `archsim import` makes of a template's keys.
+
+/// A key: symmetric keys are what archsim models; the Region's quota class is a choice the
+/// template cannot make.
+fn import_key(r: &Resource<'_>, m: &mut Mapped) {
+    let spec = r
+        .text("KeySpec")
+        .or_else(|| r.text("customer_master_key_spec"));
+    if let Some(spec) = spec.filter(|s| *s != "SYMMETRIC_DEFAULT") {
+        m.note(format!(
+            "{} is a {spec} key: simulated with the symmetric quota",
+            r.name
+        ));
+    }
+}

@@ -5,6 +5,10 @@ use super::config::{
     self, LambdaConfig, MAX_CONCURRENCY, MAX_MEMORY_MB, MAX_SCALING_RATE, MIN_MEMORY_MB,
     REUSE_NAMES, RUNTIME_NAMES,
 };
+use crate::components::iac::{
+    clamp, int, number, seconds, string, Dialect, Downstream, Edge, Imports, Mapped, Resource,
+    ResourceMap,
+};
 use crate::components::kind::{
     AccountClaims, Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, LatencySeries,
     Mark, PlotLine, PlotPanel, Series, Tone, Unit,
@@ -535,6 +539,30 @@ impl Kind for LambdaConfig {
         ],
     };
 
+    const IMPORTS: &'static Imports = &Imports {
+        maps: &[
+            ResourceMap {
+                cloudformation: &["AWS::Lambda::Function", "AWS::Serverless::Function"],
+                terraform: &["aws_lambda_function"],
+                map: import_function,
+            },
+            ResourceMap {
+                cloudformation: &["AWS::Lambda::Version", "AWS::Lambda::Alias"],
+                terraform: &[
+                    "aws_lambda_provisioned_concurrency_config",
+                    "aws_lambda_alias",
+                ],
+                map: import_version,
+            },
+            ResourceMap {
+                cloudformation: &["AWS::Lambda::EventSourceMapping"],
+                terraform: &["aws_lambda_event_source_mapping"],
+                map: import_event_source,
+            },
+        ],
+        downstream: Downstream::Calls,
+    };
+
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
         config::parse(table, ck)
     }
@@ -584,4 +612,255 @@ impl Kind for LambdaConfig {
             family: ServiceFamily::Other,
         })
     }
+}
+
+// What `archsim import` makes of a template's functions.
+
+/// A function: memory, timeout, runtime, concurrency; SAM's events as the callers that invoke
+/// it; the resources its environment names as calls it is assumed to make.
+fn import_function(r: &Resource<'_>, m: &mut Mapped) {
+    let cf = r.dialect == Dialect::CloudFormation;
+    let (memory, timeout, runtime, reserved, env) = if cf {
+        (
+            "MemorySize",
+            "Timeout",
+            "Runtime",
+            "ReservedConcurrentExecutions",
+            "Environment.Variables",
+        )
+    } else {
+        (
+            "memory_size",
+            "timeout",
+            "runtime",
+            "reserved_concurrent_executions",
+            "environment.variables",
+        )
+    };
+    // aws-facts: §2 Lambda: AWS's defaults are 128 MB and 3 s, archsim's too.
+    if let Some(mb) = r.num(memory) {
+        let mb = clamp(
+            mb,
+            MIN_MEMORY_MB as f64,
+            MAX_MEMORY_MB as f64,
+            "MemorySize",
+            m,
+        );
+        m.set("memory_mb", int(mb), memory);
+    }
+    if let Some(t) = r.num(timeout) {
+        let t = clamp(t, 1.0, 900.0, "Timeout", m);
+        m.set("timeout", seconds(t), timeout.to_string());
+    }
+    if let Some(rt) = r.text(runtime) {
+        match lambda_runtime(rt) {
+            Some(name) if name == rt => m.set("runtime", string(name), runtime.to_string()),
+            Some(name) => m.set(
+                "runtime",
+                string(name),
+                format!("{runtime} {rt}: its language's cold start (archsim has no figure for this version)"),
+            ),
+            None => m.note(format!("runtime {rt} has no cold-start figure in archsim: nodejs's is used")),
+        }
+    }
+    // Terraform writes -1 for "no reserved concurrency".
+    if let Some(n) = r.num(reserved).filter(|n| *n >= 0.0) {
+        let n = clamp(n, 0.0, MAX_CONCURRENCY as f64, reserved, m);
+        m.set("reserved_concurrency", int(n), reserved.to_string());
+    }
+    if let Some(n) = r.num("ProvisionedConcurrencyConfig.ProvisionedConcurrentExecutions") {
+        let n = clamp(
+            n,
+            0.0,
+            MAX_CONCURRENCY as f64,
+            "ProvisionedConcurrentExecutions",
+            m,
+        );
+        m.set(
+            "provisioned_concurrency",
+            int(n),
+            "ProvisionedConcurrencyConfig (on SAM's AutoPublishAlias)",
+        );
+    }
+    m.ask(
+        "work",
+        work_start(),
+        "handler time at one vCPU (1,769 MB; less memory runs it slower in proportion): set from your CloudWatch Duration p50/p99, less the time its calls take",
+    );
+    if let Some(serde_json::Value::Object(vars)) = r.get(env) {
+        for (var, value) in vars {
+            let mut names = Vec::new();
+            crate::components::iac::references(value, &mut names);
+            for name in names {
+                m.edge(
+                    None,
+                    name,
+                    format!("assumed from configuration: its environment variable {var} names it"),
+                );
+            }
+        }
+    }
+    // A Terraform plan says only that the environment block refers to a resource.
+    for name in r.refs(env) {
+        if !m.edges.iter().any(|e| e.to == name) {
+            m.edge(
+                None,
+                name,
+                "assumed from configuration: its environment names it",
+            );
+        }
+    }
+    // SAM's policy templates (DynamoDBCrudPolicy: {TableName: !Ref Table}) and inline
+    // statements naming a resource grant the function access to it.
+    let policies = if cf { "Policies" } else { "policy" };
+    for name in r.refs(policies) {
+        if !m.edges.iter().any(|e| e.to == name) {
+            m.edge(
+                None,
+                name,
+                format!("assumed from configuration: its {policies} grant it access"),
+            );
+        }
+    }
+    if cf {
+        import_sam_events(r, m);
+    }
+}
+
+/// The `runtime` word for an AWS runtime identifier: itself when archsim knows it, else its
+/// language's (an older "python3.9" takes python's figures).
+fn lambda_runtime(rt: &str) -> Option<&'static str> {
+    if let Some(name) = RUNTIME_NAMES.iter().find(|n| **n == rt) {
+        return Some(name);
+    }
+    let language = match rt {
+        _ if rt.starts_with("nodejs") => "nodejs",
+        _ if rt.starts_with("python") => "python",
+        _ if rt.starts_with("java") => "java",
+        _ if rt.starts_with("dotnet") => "dotnet",
+        _ if rt.starts_with("ruby") => "ruby",
+        _ if rt.starts_with("go") => "go",
+        // A custom runtime on Amazon Linux (provided.al2).
+        _ if rt.starts_with("provided") => "provided.al2023",
+        _ => return None,
+    };
+    RUNTIME_NAMES.iter().copied().find(|n| *n == language)
+}
+
+/// The handler time written when a template cannot say it: a starting value to replace.
+fn work_start() -> toml::Value {
+    let mut t = toml::Table::new();
+    t.insert("dist".into(), string("lognormal"));
+    t.insert("median".into(), string("20ms"));
+    t.insert("p99".into(), string("100ms"));
+    toml::Value::Table(t)
+}
+
+/// SAM's `Events` of a function: each source invokes it. An `Api` or `HttpApi` event without
+/// an API of its own goes to the implicit API SAM makes (`ServerlessRestApi`,
+/// `ServerlessHttpApi`); the importer adds that API.
+fn import_sam_events(r: &Resource<'_>, m: &mut Mapped) {
+    let Some(serde_json::Value::Object(events)) = r.get("Events") else {
+        return;
+    };
+    for (name, event) in events {
+        let ty = event.get("Type").and_then(|t| t.as_str()).unwrap_or("");
+        let props = event.get("Properties").cloned().unwrap_or_default();
+        let refs = |key: &str| {
+            let mut out = Vec::new();
+            if let Some(v) = props.get(key) {
+                crate::components::iac::references(v, &mut out);
+            }
+            out
+        };
+        let (source, implicit) = match ty {
+            "Api" => (refs("RestApiId"), Some("ServerlessRestApi")),
+            "HttpApi" => (refs("ApiId"), Some("ServerlessHttpApi")),
+            "SQS" => (refs("Queue"), None),
+            "DynamoDB" | "Kinesis" => (refs("Stream"), None),
+            "S3" => (refs("Bucket"), None),
+            "SNS" => (refs("Topic"), None),
+            _ => {
+                m.note(format!(
+                    "event {name} (type {ty}) is not simulated: give its traffic as a workload"
+                ));
+                continue;
+            }
+        };
+        let source = match (source.into_iter().next(), implicit) {
+            (Some(s), _) => s,
+            (None, Some(api)) => api.to_string(),
+            (None, None) => {
+                m.note(format!(
+                    "event {name} (type {ty}) names no resource of the template"
+                ));
+                continue;
+            }
+        };
+        let mut with = Vec::new();
+        if let Some(n) = props.get("BatchSize").and_then(number) {
+            with.push(("batch_size", int(clamp(n, 1.0, 10_000.0, "BatchSize", m))));
+        }
+        m.edges.push(Edge {
+            from: Some(source),
+            to: r.name.to_string(),
+            why: format!("SAM event {name} (type {ty}) invokes the function"),
+            with,
+        });
+    }
+}
+
+/// A version or alias of a function: its provisioned concurrency is the function's.
+fn import_version(r: &Resource<'_>, m: &mut Mapped) {
+    let (function, provisioned) = match r.dialect {
+        Dialect::CloudFormation => (
+            "FunctionName",
+            "ProvisionedConcurrencyConfig.ProvisionedConcurrentExecutions",
+        ),
+        Dialect::Terraform => ("function_name", "provisioned_concurrent_executions"),
+    };
+    m.part_of = r.refs(function).into_iter().next();
+    if let Some(n) = r.num(provisioned) {
+        let n = clamp(n, 0.0, MAX_CONCURRENCY as f64, "provisioned concurrency", m);
+        m.set(
+            "provisioned_concurrency",
+            int(n),
+            format!("{} {}", r.kind, r.name),
+        );
+    }
+    if r.get("RoutingConfig").is_some() || r.get("routing_config").is_some() {
+        m.note(format!(
+            "{} {} routes a share of invocations to another version: write it as `canary` if it matters",
+            r.kind, r.name
+        ));
+    }
+}
+
+/// An event source mapping: the queue or stream it polls invokes the function.
+fn import_event_source(r: &Resource<'_>, m: &mut Mapped) {
+    let (function, source, batch) = match r.dialect {
+        Dialect::CloudFormation => ("FunctionName", "EventSourceArn", "BatchSize"),
+        Dialect::Terraform => ("function_name", "event_source_arn", "batch_size"),
+    };
+    let (Some(f), Some(from)) = (
+        r.refs(function).into_iter().next(),
+        r.refs(source).into_iter().next(),
+    ) else {
+        m.note(format!(
+            "event source mapping {} names a function or source outside the template",
+            r.name
+        ));
+        return;
+    };
+    m.part_of = Some(f.clone());
+    let mut with = Vec::new();
+    if let Some(n) = r.num(batch) {
+        with.push(("batch_size", int(clamp(n, 1.0, 10_000.0, batch, m))));
+    }
+    m.edges.push(Edge {
+        from: Some(from),
+        to: f,
+        why: format!("event source mapping {} invokes the function", r.name),
+        with,
+    });
 }

@@ -4,6 +4,10 @@
 use super::config::{
     self, LbConfig, ALGORITHMS, MAX_BACKEND_CONNECTIONS, PROBE_PATHS, PROTOCOLS, THRESHOLDS, TYPES,
 };
+use crate::components::iac::{
+    clamp, int, number, seconds, string, Dialect, Downstream, Imports, Mapped, Resource,
+    ResourceMap,
+};
 use crate::components::kind::{
     Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, Mark, PlotLine, PlotPanel,
     Relations, Series, Tone, Unit,
@@ -281,6 +285,43 @@ impl Kind for LbConfig {
         ],
     };
 
+    const IMPORTS: &'static Imports = &Imports {
+        maps: &[
+            ResourceMap {
+                cloudformation: &[
+                    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                    "AWS::ElasticLoadBalancing::LoadBalancer",
+                ],
+                terraform: &["aws_lb", "aws_alb", "aws_elb"],
+                map: import_load_balancer,
+            },
+            ResourceMap {
+                cloudformation: &[
+                    "AWS::ElasticLoadBalancingV2::Listener",
+                    "AWS::ElasticLoadBalancingV2::ListenerRule",
+                ],
+                terraform: &[
+                    "aws_lb_listener",
+                    "aws_alb_listener",
+                    "aws_lb_listener_rule",
+                    "aws_alb_listener_rule",
+                ],
+                map: import_listener,
+            },
+            ResourceMap {
+                cloudformation: &["AWS::ElasticLoadBalancingV2::TargetGroup"],
+                terraform: &[
+                    "aws_lb_target_group",
+                    "aws_alb_target_group",
+                    "aws_lb_target_group_attachment",
+                    "aws_autoscaling_attachment",
+                ],
+                map: import_target_group,
+            },
+        ],
+        downstream: Downstream::Many("targets"),
+    };
+
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
         config::parse(table, ck)
     }
@@ -332,4 +373,230 @@ impl Kind for LbConfig {
     fn routes_to_one(&self) -> bool {
         true
     }
+}
+
+// What `archsim import` makes of a template's load balancers. A listener ties a load
+// balancer to its target groups; a target group's settings are the load balancer's keys,
+// and what is registered in it (an Auto Scaling group, instances, a function) its targets.
+
+/// A load balancer: its type, idle timeout and cross-zone setting.
+fn import_load_balancer(r: &Resource<'_>, m: &mut Mapped) {
+    let classic = matches!(
+        r.kind,
+        "AWS::ElasticLoadBalancing::LoadBalancer" | "aws_elb"
+    );
+    let ty = if classic {
+        "classic"
+    } else {
+        match r.text("Type").or_else(|| r.text("load_balancer_type")) {
+            Some("network") => "network",
+            Some("gateway") => {
+                m.note(format!(
+                    "{} is a Gateway Load Balancer: simulated as a network one",
+                    r.name
+                ));
+                "network"
+            }
+            _ => "application",
+        }
+    };
+    m.set("type", string(ty), format!("{}'s type", r.name));
+    let mut idle = r
+        .num("ConnectionSettings.IdleTimeout")
+        .or_else(|| r.num("idle_timeout"));
+    let mut cross = r
+        .flag("CrossZone")
+        .or_else(|| r.flag("enable_cross_zone_load_balancing"))
+        .or_else(|| r.flag("cross_zone_load_balancing"));
+    for (key, value) in attributes(r, "LoadBalancerAttributes") {
+        match key.as_str() {
+            "idle_timeout.timeout_seconds" => idle = number(&value),
+            "load_balancing.cross_zone.enabled" => {
+                cross = value.as_str().and_then(|v| v.parse().ok())
+            }
+            _ => {}
+        }
+    }
+    // aws-facts: §3 ELB: idle timeouts ALB 1–4000 s, CLB 1–3600 s, NLB 60–6000 s.
+    if let Some(t) = idle {
+        let t = clamp(t, 1.0, 6000.0, "idle timeout", m);
+        m.set("idle_timeout", seconds(t), "idle timeout");
+    }
+    if let Some(c) = cross {
+        m.set("cross_zone", c, "cross-zone load balancing");
+    }
+}
+
+/// A CloudFormation resource's `[{Key, Value}]` attributes.
+fn attributes(r: &Resource<'_>, path: &str) -> Vec<(String, serde_json::Value)> {
+    let Some(serde_json::Value::Array(list)) = r.get(path) else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter_map(|a| Some((a.get("Key")?.as_str()?.to_string(), a.get("Value")?.clone())))
+        .collect()
+}
+
+/// A listener (or a listener's rule): the target groups it forwards to, whose settings and
+/// targets become the load balancer's.
+fn import_listener(r: &Resource<'_>, m: &mut Mapped) {
+    let lb = match r.refs("LoadBalancerArn").into_iter().next() {
+        Some(lb) => Some(lb),
+        None => r.refs("load_balancer_arn").into_iter().next(),
+    };
+    // A rule names its listener, which names the load balancer.
+    let lb = lb.or_else(|| {
+        let listener = r
+            .refs("ListenerArn")
+            .into_iter()
+            .chain(r.refs("listener_arn"))
+            .next()?;
+        let l = r.other(&listener)?;
+        l.refs("LoadBalancerArn")
+            .into_iter()
+            .chain(l.refs("load_balancer_arn"))
+            .next()
+    });
+    let Some(lb) = lb else {
+        m.note(format!("{} names no load balancer of the template", r.name));
+        return;
+    };
+    m.part_of = Some(lb);
+    for tg in ["DefaultActions", "Actions", "default_action", "action"]
+        .iter()
+        .flat_map(|k| r.refs(k))
+    {
+        let Some(group) = r.other(&tg) else { continue };
+        target_group_settings(&group, m);
+        for t in registered(&group) {
+            m.edge(
+                None,
+                t,
+                format!("registered in target group {tg}, which the listener forwards to"),
+            );
+        }
+    }
+}
+
+/// What is registered in a target group: the Auto Scaling groups that name it, and its
+/// targets by id.
+fn registered(group: &Resource<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in group.refs("Targets") {
+        out.push(t);
+    }
+    for r in group.others() {
+        let names_it = |path: &str| r.refs(path).iter().any(|n| n == group.name);
+        let found = match r.kind {
+            "AWS::AutoScaling::AutoScalingGroup" | "aws_autoscaling_group" => {
+                names_it("TargetGroupARNs") || names_it("target_group_arns")
+            }
+            _ => false,
+        };
+        if found {
+            out.push(r.name.to_string());
+        }
+        // Terraform attaches by a resource of its own.
+        if names_it("target_group_arn") {
+            out.extend(r.refs("target_id"));
+        }
+        if names_it("lb_target_group_arn") {
+            out.extend(r.refs("autoscaling_group_name"));
+        }
+    }
+    out
+}
+
+/// A target group's health check, deregistration delay, slow start and algorithm, as the
+/// load balancer's keys.
+fn target_group_settings(g: &Resource<'_>, m: &mut Mapped) {
+    let cf = g.dialect == Dialect::CloudFormation;
+    let keys = if cf {
+        [
+            "HealthCheckIntervalSeconds",
+            "HealthCheckTimeoutSeconds",
+            "HealthyThresholdCount",
+            "UnhealthyThresholdCount",
+        ]
+    } else {
+        [
+            "health_check.interval",
+            "health_check.timeout",
+            "health_check.healthy_threshold",
+            "health_check.unhealthy_threshold",
+        ]
+    };
+    let [interval, timeout, healthy, unhealthy] = keys.map(|k| g.num(k));
+    let mut hc = toml::Table::new();
+    // aws-facts: §3 ELB health checks: interval 5–300 s, timeout 2–120 s, thresholds 2–10;
+    // the timeout must be shorter than the interval.
+    match (interval, timeout) {
+        (Some(i), Some(t)) if t >= i => m.note(format!(
+            "{}'s health-check timeout {t} s is not shorter than its interval {i} s: both left at their defaults",
+            g.name
+        )),
+        _ => {
+            if let Some(i) = interval {
+                hc.insert("interval".into(), seconds(clamp(i, 5.0, 300.0, "health-check interval", m)));
+            }
+            if let Some(t) = timeout {
+                hc.insert("timeout".into(), seconds(clamp(t, 2.0, 120.0, "health-check timeout", m)));
+            }
+        }
+    }
+    for (key, n) in [
+        ("healthy_threshold", healthy),
+        ("unhealthy_threshold", unhealthy),
+    ] {
+        if let Some(n) = n {
+            hc.insert(key.into(), int(clamp(n, 2.0, 10.0, key, m)));
+        }
+    }
+    if !hc.is_empty() {
+        m.set(
+            "health_check",
+            toml::Value::Table(hc),
+            format!("target group {}'s health check", g.name),
+        );
+    }
+    let mut delay = g.num("deregistration_delay");
+    let mut slow = g.num("slow_start");
+    let mut algorithm = g.text("load_balancing_algorithm_type").map(str::to_string);
+    for (key, value) in attributes(g, "TargetGroupAttributes") {
+        match key.as_str() {
+            "deregistration_delay.timeout_seconds" => delay = number(&value),
+            "slow_start.duration_seconds" => slow = number(&value),
+            "load_balancing.algorithm.type" => algorithm = value.as_str().map(str::to_string),
+            _ => {}
+        }
+    }
+    if let Some(d) = delay {
+        let d = clamp(d, 0.0, 3600.0, "deregistration delay", m);
+        m.set(
+            "deregistration_delay",
+            seconds(d),
+            format!("target group {}", g.name),
+        );
+    }
+    if let Some(s) = slow.filter(|s| *s > 0.0) {
+        let s = clamp(s, 30.0, 900.0, "slow start", m);
+        m.set("slow_start", seconds(s), format!("target group {}", g.name));
+    }
+    match algorithm.as_deref() {
+        Some("least_outstanding_requests") => m.set(
+            "algorithm",
+            string("least_outstanding"),
+            format!("target group {}", g.name),
+        ),
+        Some("round_robin") | None => {}
+        Some(other) => m.note(format!(
+            "target group {}'s algorithm {other} is simulated as round robin",
+            g.name
+        )),
+    }
+}
+
+/// A target group (or a Terraform attachment): read with the listener that forwards to it.
+fn import_target_group(_r: &Resource<'_>, m: &mut Mapped) {
+    m.folded = true;
 }

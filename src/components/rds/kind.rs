@@ -6,6 +6,7 @@ use super::config::{
     READS_GO_TO,
 };
 use super::Fault;
+use crate::components::iac::{string, Dialect, Downstream, Imports, Mapped, Resource, ResourceMap};
 use crate::components::kind::{
     Category, Column, DiagramSpec, EventInfo, FaultInfo, Field, Key, KeyType, Kind, KindInfo,
     LatencySeries, Mark, PlotLine, PlotPanel, Satellite, SatelliteZone, Series, Tone, Unit,
@@ -423,6 +424,22 @@ impl Kind for RdsConfig {
         ],
     };
 
+    const IMPORTS: &'static Imports = &Imports {
+        maps: &[
+            ResourceMap {
+                cloudformation: &["AWS::RDS::DBInstance"],
+                terraform: &["aws_db_instance", "aws_rds_cluster_instance"],
+                map: import_instance,
+            },
+            ResourceMap {
+                cloudformation: &["AWS::RDS::DBCluster"],
+                terraform: &["aws_rds_cluster"],
+                map: import_cluster,
+            },
+        ],
+        downstream: Downstream::None,
+    };
+
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
         config::parse(table, ck)
     }
@@ -510,4 +527,163 @@ impl Kind for RdsConfig {
     fn takes_volumes(&self) -> bool {
         self.deployment != config::Deployment::Aurora
     }
+}
+
+// What `archsim import` makes of a template's databases. An instance of a cluster, or a read
+// replica of an instance, is part of the cluster's (or the source's) component: the first
+// sets the class, the others count as replicas.
+
+/// The `engine` word for an RDS engine name.
+fn rds_engine(engine: &str) -> Option<&'static str> {
+    let e = engine.to_ascii_lowercase();
+    let word = match e.as_str() {
+        "aurora" => "aurora-mysql",
+        _ if e.starts_with("oracle") => "oracle",
+        _ if e.starts_with("sqlserver") => "sqlserver",
+        _ => e.as_str(),
+    };
+    ENGINES.iter().copied().find(|w| *w == word)
+}
+
+/// An instance: its class, engine and Multi-AZ; as a cluster's member or a replica, a reader.
+fn import_instance(r: &Resource<'_>, m: &mut Mapped) {
+    let cf = r.dialect == Dialect::CloudFormation;
+    let (class, engine, multi, cluster, source) = if cf {
+        (
+            "DBInstanceClass",
+            "Engine",
+            "MultiAZ",
+            "DBClusterIdentifier",
+            "SourceDBInstanceIdentifier",
+        )
+    } else {
+        (
+            "instance_class",
+            "engine",
+            "multi_az",
+            "cluster_identifier",
+            "replicate_source_db",
+        )
+    };
+    let parent = r.refs(cluster).into_iter().chain(r.refs(source)).next();
+    if let Some(p) = parent {
+        m.part_of = Some(p.clone());
+        // The cluster's first instance (in template order) is its writer.
+        let first = r
+            .others()
+            .find(|o| {
+                o.kind == r.kind
+                    && o.refs(cluster).into_iter().chain(o.refs(source)).next() == Some(p.clone())
+            })
+            .is_some_and(|o| o.name == r.name);
+        if r.refs(source).is_empty() && first {
+            instance_class(r, class, m);
+        } else {
+            m.add(
+                "read_replicas",
+                1,
+                format!("{} {} reads from it", r.kind, r.name),
+            );
+        }
+        return;
+    }
+    instance_class(r, class, m);
+    match r.text(engine).map(|e| (e, rds_engine(e))) {
+        Some((_, Some(word))) => m.set("engine", string(word), engine),
+        Some((e, None)) => m.note(format!(
+            "engine {e} is not simulated: postgres's connection formula is used"
+        )),
+        None => {}
+    }
+    if r.flag(multi) == Some(true) {
+        m.set("deployment", string("multi_az_instance"), multi);
+    }
+    rds_work(m);
+}
+
+/// The class of an instance, or a starting value when archsim has no figures for it.
+fn instance_class(r: &Resource<'_>, key: &str, m: &mut Mapped) {
+    match r.text(key) {
+        Some(c) if crate::components::instance_types::rds(c).is_some() => {
+            m.set("instance_class", string(c), key)
+        }
+        Some(c) => {
+            // The same family letter and size (db.t3.medium → db.t4g.medium), else db.m5.large.
+            let names = crate::components::instance_types::rds_names();
+            let size = c.rsplit('.').next().unwrap_or("");
+            let family = c.strip_prefix("db.").and_then(|f| f.chars().next());
+            let near = names
+                .iter()
+                .find(|n| {
+                    n.strip_prefix("db.").and_then(|f| f.chars().next()) == family
+                        && n.ends_with(&format!(".{size}"))
+                })
+                .cloned()
+                .unwrap_or_else(|| "db.m5.large".to_string());
+            m.ask(
+                "instance_class",
+                string(&near),
+                format!("{key} {c} is not in archsim's table: {near} is the nearest it has"),
+            )
+        }
+        None => m.ask(
+            "instance_class",
+            string("db.m5.large"),
+            format!("{key} is not a literal in the template: set yours"),
+        ),
+    }
+}
+
+/// The query times a template cannot say.
+fn rds_work(m: &mut Mapped) {
+    m.ask(
+        "read_time",
+        string("2ms"),
+        "vCPU time a read takes: set from your Performance Insights or slow-query log (p50)",
+    );
+    m.ask(
+        "write_time",
+        string("4ms"),
+        "vCPU time a write takes before its commit: set it as read_time",
+    );
+}
+
+/// A cluster: Aurora (its instances the writer and its replicas) or a Multi-AZ DB cluster.
+fn import_cluster(r: &Resource<'_>, m: &mut Mapped) {
+    let engine = r.text("Engine").or_else(|| r.text("engine"));
+    match engine.map(|e| (e, rds_engine(e))) {
+        Some((_, Some(word))) => m.set("engine", string(word), "Engine"),
+        Some((e, None)) => m.note(format!(
+            "engine {e} is not simulated: postgres's connection formula is used"
+        )),
+        None => {}
+    }
+    let aurora = engine.is_some_and(|e| e.starts_with("aurora"));
+    m.ask(
+        "instance_class",
+        string("db.r5.large"),
+        "the cluster's first instance in the template sets it; none does: set yours",
+    );
+    if aurora {
+        m.set("deployment", string("aurora"), "an Aurora cluster");
+    } else {
+        m.set(
+            "deployment",
+            string("multi_az_cluster"),
+            "a Multi-AZ DB cluster",
+        );
+        // A Multi-AZ DB cluster states its class on the cluster.
+        if r.text("DBClusterInstanceClass")
+            .or_else(|| r.text("db_cluster_instance_class"))
+            .is_some()
+        {
+            let key = if r.dialect == Dialect::CloudFormation {
+                "DBClusterInstanceClass"
+            } else {
+                "db_cluster_instance_class"
+            };
+            instance_class(r, key, m);
+        }
+    }
+    rds_work(m);
 }

@@ -2,6 +2,9 @@
 //! panels and events.
 
 use super::config::{self, Route53Config, ROLES, ROUTINGS};
+use crate::components::iac::{
+    clamp, int, seconds, string, Dialect, Downstream, Edge, Imports, Mapped, Resource, ResourceMap,
+};
 use crate::components::kind::{
     Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, Mark, PlotLine, PlotPanel,
     Series, Tone, Unit,
@@ -388,6 +391,15 @@ impl Kind for Route53Config {
         ],
     };
 
+    const IMPORTS: &'static Imports = &Imports {
+        maps: &[ResourceMap {
+            cloudformation: &["AWS::Route53::RecordSet"],
+            terraform: &["aws_route53_record"],
+            map: import_record,
+        }],
+        downstream: Downstream::Tables("records"),
+    };
+
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
         config::parse(table, ck)
     }
@@ -411,5 +423,83 @@ impl Kind for Route53Config {
     /// aws-facts: §10 Route 53: a global service, answering from many locations.
     fn global(&self) -> bool {
         true
+    }
+}
+
+// What `archsim import` makes of a template's DNS records. The records of one name (weighted
+// or failover, told apart by their set identifiers) are one component: the first in the
+// template, the others part of it.
+
+/// A record: its target (an alias's or a record value naming a resource of the template), its
+/// routing policy, weight or failover role, and TTL.
+fn import_record(r: &Resource<'_>, m: &mut Mapped) {
+    let cf = r.dialect == Dialect::CloudFormation;
+    let name_key = if cf { "Name" } else { "name" };
+    if let Some(name) = r.text(name_key) {
+        let first = r
+            .others()
+            .find(|o| o.kind == r.kind && o.text(name_key) == Some(name))
+            .map(|o| o.name.to_string());
+        if first.as_deref() != Some(r.name) {
+            m.part_of = first;
+        }
+    }
+    let (alias, values, weight, failover, ttl) = if cf {
+        (
+            "AliasTarget",
+            "ResourceRecords",
+            "Weight",
+            "Failover",
+            "TTL",
+        )
+    } else {
+        (
+            "alias",
+            "records",
+            "weighted_routing_policy.weight",
+            "failover_routing_policy.type",
+            "ttl",
+        )
+    };
+    let is_alias = r.get(alias).is_some();
+    let mut with = Vec::new();
+    if let Some(w) = r.num(weight) {
+        m.set("routing", string("weighted"), weight);
+        with.push(("weight", int(clamp(w, 0.0, 255.0, weight, m))));
+    } else if let Some(role) = r.text(failover) {
+        m.set("routing", string("failover"), failover);
+        let role = if role == "PRIMARY" {
+            "primary"
+        } else {
+            "secondary"
+        };
+        with.push(("role", string(role)));
+    }
+    if r.get("Region").is_some() || r.get("latency_routing_policy").is_some() {
+        m.note(format!(
+            "{} uses latency routing: give `routing = \"latency\"` and `client_regions` to simulate it",
+            r.name
+        ));
+    }
+    if !is_alias {
+        with.push(("alias", toml::Value::Boolean(false)));
+        if let Some(t) = r.num(ttl) {
+            m.set("ttl", seconds(t.max(0.0)), ttl);
+        }
+    }
+    let targets: Vec<String> = r.refs(alias).into_iter().chain(r.refs(values)).collect();
+    if targets.is_empty() {
+        m.note(format!(
+            "record {} points at nothing the template defines (an address, or a name outside it)",
+            r.name
+        ));
+    }
+    for t in targets {
+        m.edges.push(Edge {
+            from: None,
+            to: t,
+            why: format!("record {} points at it", r.name),
+            with: with.clone(),
+        });
     }
 }

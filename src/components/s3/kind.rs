@@ -3,6 +3,7 @@
 
 use super::config::{self, S3Config, CLASSES, ENCRYPTIONS, ENFORCEMENTS, NAMINGS, TIERS};
 use super::SLOW_DOWN;
+use crate::components::iac::{string, Downstream, Imports, Mapped, Resource, ResourceMap};
 use crate::components::kind::{
     Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, LatencySeries, Mark,
     PlotLine, PlotPanel, Relations, Series, Tone, Unit,
@@ -312,6 +313,15 @@ impl Kind for S3Config {
         }],
     };
 
+    const IMPORTS: &'static Imports = &Imports {
+        maps: &[ResourceMap {
+            cloudformation: &["AWS::S3::Bucket"],
+            terraform: &["aws_s3_bucket"],
+            map: import_bucket,
+        }],
+        downstream: Downstream::None,
+    };
+
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
         config::parse(table, ck)
     }
@@ -387,3 +397,38 @@ pub const SDK_SERVICE: SdkService = SdkService {
     throttles: &[SLOW_DOWN],
     family: ServiceFamily::Other,
 };
+
+// What `archsim import` makes of a template's buckets.
+
+/// A bucket: SSE-KMS with a key of the template, and its Bucket Key.
+fn import_bucket(r: &Resource<'_>, m: &mut Mapped) {
+    let rule = "BucketEncryption.ServerSideEncryptionConfiguration";
+    let algorithm = r.text(&format!(
+        "{rule}.ServerSideEncryptionByDefault.SSEAlgorithm"
+    ));
+    if algorithm == Some("aws:kms") {
+        match r
+            .refs(&format!("{rule}.ServerSideEncryptionByDefault.KMSMasterKeyID"))
+            .into_iter()
+            .next()
+        {
+            Some(key) => {
+                m.set("encryption", string("sse-kms"), "SSEAlgorithm aws:kms");
+                m.link("kms", key, "KMSMasterKeyID");
+                if r.flag(&format!("{rule}.BucketKeyEnabled")) == Some(true) {
+                    m.set("bucket_key", true, "BucketKeyEnabled");
+                }
+            }
+            None => m.note(format!(
+                "{} uses SSE-KMS with a key outside the template: add a kms component to simulate its calls",
+                r.name
+            )),
+        }
+    }
+    if r.get("NotificationConfiguration").is_some() {
+        m.note(format!(
+            "{}'s event notifications are not simulated: its consumers get a workload of their own",
+            r.name
+        ));
+    }
+}

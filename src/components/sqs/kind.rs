@@ -3,6 +3,9 @@
 
 use super::config::{self, SqsConfig};
 use super::THROTTLED;
+use crate::components::iac::{
+    clamp, int, number, seconds, Dialect, Downstream, Imports, Mapped, Resource, ResourceMap,
+};
 use crate::components::kind::{
     Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, Mark, PlotLine, PlotPanel,
     Relations, Series, Tone, Unit,
@@ -368,6 +371,15 @@ impl Kind for SqsConfig {
         }],
     };
 
+    const IMPORTS: &'static Imports = &Imports {
+        maps: &[ResourceMap {
+            cloudformation: &["AWS::SQS::Queue"],
+            terraform: &["aws_sqs_queue"],
+            map: import_queue,
+        }],
+        downstream: Downstream::Table("consumer"),
+    };
+
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
         config::parse(table, ck)
     }
@@ -432,3 +444,68 @@ pub const SDK_SERVICE: SdkService = SdkService {
     throttles: &[THROTTLED],
     family: ServiceFamily::Other,
 };
+
+// What `archsim import` makes of a template's queues.
+
+/// A queue: FIFO or standard, visibility timeout, retention, and its dead-letter queue.
+fn import_queue(r: &Resource<'_>, m: &mut Mapped) {
+    let cf = r.dialect == Dialect::CloudFormation;
+    let (fifo, visibility, retention, redrive) = if cf {
+        (
+            "FifoQueue",
+            "VisibilityTimeout",
+            "MessageRetentionPeriod",
+            "RedrivePolicy",
+        )
+    } else {
+        (
+            "fifo_queue",
+            "visibility_timeout_seconds",
+            "message_retention_seconds",
+            "redrive_policy",
+        )
+    };
+    if r.flag(fifo) == Some(true) {
+        m.set("fifo", true, fifo);
+    }
+    // aws-facts: §15 SQS: visibility 0 s to 12 h, retention 60 s to 14 days.
+    if let Some(v) = r.num(visibility) {
+        let v = clamp(v, 0.0, 43_200.0, visibility, m);
+        m.set("visibility_timeout", seconds(v), visibility);
+    }
+    if let Some(v) = r.num(retention) {
+        let v = clamp(v, 60.0, 1_209_600.0, retention, m);
+        m.set("retention", seconds(v), retention);
+    }
+    let Some(dlq) = r.refs(redrive).into_iter().next() else {
+        return;
+    };
+    // Terraform writes the policy as a JSON string; CloudFormation as an object.
+    let count = r.num(&format!("{redrive}.maxReceiveCount")).or_else(|| {
+        let text = r.text(redrive)?;
+        let v: serde_json::Value = serde_json::from_str(text).ok()?;
+        number(v.get("maxReceiveCount")?)
+    });
+    m.link(
+        "dead_letter",
+        dlq,
+        format!("{redrive}'s deadLetterTargetArn"),
+    );
+    match count {
+        Some(c) => {
+            let c = clamp(c, 1.0, 1_000.0, "maxReceiveCount", m);
+            m.set(
+                "max_receive_count",
+                int(c),
+                format!("{redrive}'s maxReceiveCount"),
+            );
+        }
+        None => m.ask(
+            "max_receive_count",
+            int(10.0),
+            format!(
+                "{redrive}'s maxReceiveCount is not a literal in the template: set the queue's"
+            ),
+        ),
+    }
+}

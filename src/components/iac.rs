@@ -1,0 +1,433 @@
+//! What a kind declares for `archsim import`: the CloudFormation (and SAM) and Terraform
+//! resource types it maps, and a small function per type that turns a resource's properties
+//! into the kind's keys and the edges its wiring implies. The generic walking (reading the
+//! template, resolving references, writing the scenario) lives in `crate::import`; this file
+//! holds only the vocabulary the kinds and the importer share.
+
+use serde_json::Value;
+
+/// The language a resource was written in: its property names differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// A CloudFormation or SAM template: `MemorySize`, `{"Ref": "Table"}`.
+    CloudFormation,
+    /// A Terraform plan's planned values: `memory_size`, references from its configuration.
+    Terraform,
+}
+
+/// One resource of a template as the importer read it: its name, type and properties.
+#[derive(Debug, Clone)]
+pub struct Declared {
+    /// Its logical id (CloudFormation) or address (Terraform).
+    pub name: String,
+    /// Its resource type.
+    pub kind: String,
+    /// Its properties (see `Resource::props`).
+    pub props: Value,
+}
+
+/// One resource of a template, as a kind's mapping reads it.
+#[derive(Debug)]
+pub struct Resource<'a> {
+    /// Which language its properties are in.
+    pub dialect: Dialect,
+    /// Its logical id (CloudFormation) or address (Terraform).
+    pub name: &'a str,
+    /// Its resource type: "AWS::Lambda::Function", "aws_lambda_function".
+    pub kind: &'a str,
+    /// Its properties, parameters' defaults already put in place of their references. A
+    /// reference to another resource is `{"Ref": "<name>"}`, `{"Fn::GetAtt": ["<name>", …]}`
+    /// or a `{"Fn::Sub": …}` naming it.
+    pub props: &'a Value,
+    /// Every resource of the template, for a mapping that reads another one (a group's
+    /// launch template, a listener's target group).
+    pub template: &'a [Declared],
+}
+
+impl<'a> Resource<'a> {
+    /// The resource of the template named `name`.
+    pub fn other(&self, name: &str) -> Option<Resource<'a>> {
+        self.others().find(|r| r.name == name)
+    }
+
+    /// Every resource of the template, in the order written.
+    pub fn others(&self) -> impl Iterator<Item = Resource<'a>> + 'a {
+        let (dialect, template) = (self.dialect, self.template);
+        template.iter().map(move |d| Resource {
+            dialect,
+            name: &d.name,
+            kind: &d.kind,
+            props: &d.props,
+            template,
+        })
+    }
+
+    /// The value at a dotted path of its properties ("ProvisionedThroughput.ReadCapacityUnits").
+    pub fn get(&self, path: &str) -> Option<&'a Value> {
+        path.split('.').try_fold(self.props, |v, step| match v {
+            Value::Object(m) => m.get(step),
+            // Terraform writes a nested block as a list of one object.
+            Value::Array(a) => a.first().and_then(|x| x.get(step)),
+            _ => None,
+        })
+    }
+
+    /// A number written literally (a number, or a string holding one: CloudFormation's
+    /// templates often quote numbers); `None` for an intrinsic function or a missing value.
+    pub fn num(&self, path: &str) -> Option<f64> {
+        number(self.get(path)?)
+    }
+
+    /// A string written literally.
+    pub fn text(&self, path: &str) -> Option<&'a str> {
+        self.get(path)?.as_str()
+    }
+
+    /// A boolean written literally (or as "true"/"false").
+    pub fn flag(&self, path: &str) -> Option<bool> {
+        match self.get(path)? {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// The resources referenced anywhere at or below a path, in the order written, each once.
+    pub fn refs(&self, path: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(v) = self.get(path) {
+            references(v, &mut out);
+        }
+        out
+    }
+}
+
+/// Collects the names a value references (`Ref`, `Fn::GetAtt`, `${Name}` or `${Name.Attr}` in
+/// `Fn::Sub`), in the order written, each once. Pseudo parameters (`AWS::Region`) are left out.
+pub fn references(v: &Value, out: &mut Vec<String>) {
+    let mut push = |name: &str| {
+        if !name.starts_with("AWS::") && !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+    };
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(name)) = m.get("Ref") {
+                push(name);
+                return;
+            }
+            match m.get("Fn::GetAtt") {
+                Some(Value::Array(a)) => {
+                    if let Some(Value::String(name)) = a.first() {
+                        push(name);
+                    }
+                    return;
+                }
+                Some(Value::String(s)) => {
+                    push(s.split('.').next().unwrap_or(s));
+                    return;
+                }
+                _ => {}
+            }
+            if let Some(sub) = m.get("Fn::Sub") {
+                let text = match sub {
+                    Value::String(s) => Some(s.as_str()),
+                    Value::Array(a) => a.first().and_then(Value::as_str),
+                    _ => None,
+                };
+                for name in text.map(sub_names).unwrap_or_default() {
+                    push(&name);
+                }
+                if let Some(Value::Object(vars)) = sub.as_array().and_then(|a| a.get(1)) {
+                    for v in vars.values() {
+                        let mut inner = Vec::new();
+                        references(v, &mut inner);
+                        for n in inner {
+                            push(&n);
+                        }
+                    }
+                }
+                return;
+            }
+            for v in m.values() {
+                let mut inner = Vec::new();
+                references(v, &mut inner);
+                for n in inner {
+                    push(&n);
+                }
+            }
+        }
+        Value::Array(a) => {
+            for v in a {
+                let mut inner = Vec::new();
+                references(v, &mut inner);
+                for n in inner {
+                    push(&n);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The names `${Name}` and `${Name.Attribute}` of an `Fn::Sub` string (`${!Literal}` is not one).
+fn sub_names(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        let inner = &after[..end];
+        if !inner.starts_with('!') {
+            out.push(inner.split('.').next().unwrap_or(inner).to_string());
+        }
+        rest = &after[end + 1..];
+    }
+    out
+}
+
+/// A call or tie the template's wiring implies, from one resource's component to another's.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    /// The resource whose component makes the call (`None`: the one being mapped).
+    pub from: Option<String>,
+    /// The resource whose component is called.
+    pub to: String,
+    /// Why the importer believes the call is there, written beside it as a comment.
+    pub why: String,
+    /// Keys written beside `to` when the tie is a table (`consumer = { to, batch_size }`).
+    pub with: Vec<(&'static str, toml::Value)>,
+}
+
+/// A key the template set (or a starting value it could not say), with where it came from.
+#[derive(Debug, Clone)]
+pub struct Setting {
+    /// The kind's key.
+    pub key: &'static str,
+    /// Its value.
+    pub value: toml::Value,
+    /// Where it came from or why it is what it is, written beside it as a comment.
+    pub why: String,
+    /// Whether the template could not say it: a starting value the user must set from what
+    /// they measure, listed at the end of the import.
+    pub ask: bool,
+    /// Whether it adds to the value other resources give the key (a cluster's replicas).
+    pub add: bool,
+}
+
+/// A key whose value is the id of another resource's component (`dead_letter = "…"`).
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// The kind's key.
+    pub key: &'static str,
+    /// The resource named.
+    pub to: String,
+    /// Where it came from.
+    pub why: String,
+}
+
+/// What a kind's mapping makes of one resource.
+#[derive(Debug, Default)]
+pub struct Mapped {
+    /// Keys of the component, in the order written.
+    pub keys: Vec<Setting>,
+    /// Calls and ties the resource's wiring implies.
+    pub edges: Vec<Edge>,
+    /// For a resource that configures another's component (an API's stage, a function's
+    /// alias): that resource, whose component takes these keys.
+    pub part_of: Option<String>,
+    /// Keys naming another resource's component.
+    pub links: Vec<Link>,
+    /// Whether the resource is read by the mappings of others (a launch template, a target
+    /// group) and is no component of its own.
+    pub folded: bool,
+    /// What the import could not carry over, in words, written as comments.
+    pub notes: Vec<String>,
+}
+
+impl Mapped {
+    /// Sets a key the template said, with where it came from (a later setting of the same key
+    /// replaces an earlier one: a stage's throttle after the API's).
+    pub fn set(
+        &mut self,
+        key: &'static str,
+        value: impl Into<toml::Value>,
+        why: impl Into<String>,
+    ) {
+        self.keys.retain(|s| s.key != key);
+        self.keys.push(Setting {
+            key,
+            value: value.into(),
+            why: why.into(),
+            ask: false,
+            add: false,
+        });
+    }
+
+    /// Adds to an integer key that other resources add to as well (a cluster's replicas).
+    pub fn add(&mut self, key: &'static str, n: i64, why: impl Into<String>) {
+        self.keys.push(Setting {
+            key,
+            value: toml::Value::Integer(n),
+            why: why.into(),
+            ask: false,
+            add: true,
+        });
+    }
+
+    /// Sets a key to the id of another resource's component.
+    pub fn link(&mut self, key: &'static str, to: String, why: impl Into<String>) {
+        self.links.push(Link {
+            key,
+            to,
+            why: why.into(),
+        });
+    }
+
+    /// Sets a starting value the template cannot say, with what to set it from.
+    pub fn ask(
+        &mut self,
+        key: &'static str,
+        value: impl Into<toml::Value>,
+        why: impl Into<String>,
+    ) {
+        self.keys.retain(|s| s.key != key);
+        self.keys.push(Setting {
+            key,
+            value: value.into(),
+            why: why.into(),
+            ask: true,
+            add: false,
+        });
+    }
+
+    /// Adds a call from this resource's component (or `from`'s) to `to`'s.
+    pub fn edge(&mut self, from: Option<String>, to: String, why: impl Into<String>) {
+        self.edges.push(Edge {
+            from,
+            to,
+            why: why.into(),
+            with: Vec::new(),
+        });
+    }
+
+    /// Adds a note on what was not carried over.
+    pub fn note(&mut self, note: impl Into<String>) {
+        self.notes.push(note.into());
+    }
+}
+
+/// How a kind's table names what it calls, for the edges the importer writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Downstream {
+    /// It calls nothing.
+    None,
+    /// `calls = [{ to = "…" }, …]`.
+    Calls,
+    /// One id in a key (`target = "…"`); `required`: the table is invalid without it.
+    One {
+        /// The key.
+        key: &'static str,
+        /// Whether the kind cannot be written without it.
+        required: bool,
+    },
+    /// A list of ids in a key (`targets = ["…", …]`), required.
+    Many(&'static str),
+    /// A table with `to` and the edge's own keys (`consumer = { to = "…" }`), optional.
+    Table(&'static str),
+    /// A list of such tables (`records = [{ to = "…", weight = 1 }, …]`), required.
+    Tables(&'static str),
+}
+
+/// How a kind maps resources of some types.
+#[derive(Debug)]
+pub struct ResourceMap {
+    /// The CloudFormation and SAM resource types: "AWS::Lambda::Function".
+    pub cloudformation: &'static [&'static str],
+    /// The Terraform resource types: "aws_lambda_function".
+    pub terraform: &'static [&'static str],
+    /// Reads one resource of those types.
+    pub map: fn(&Resource<'_>, &mut Mapped),
+}
+
+/// Everything a kind declares for the importer.
+#[derive(Debug)]
+pub struct Imports {
+    /// The resource types it maps, and how.
+    pub maps: &'static [ResourceMap],
+    /// How its table names what it calls.
+    pub downstream: Downstream,
+}
+
+impl Imports {
+    /// A kind no template maps to.
+    pub const NONE: Imports = Imports {
+        maps: &[],
+        downstream: Downstream::None,
+    };
+
+    /// The mapping of resource type `kind` in `dialect`, if the kind has one.
+    pub fn find(&self, dialect: Dialect, kind: &str) -> Option<&ResourceMap> {
+        self.maps.iter().find(|m| match dialect {
+            Dialect::CloudFormation => m.cloudformation.contains(&kind),
+            Dialect::Terraform => m.terraform.contains(&kind),
+        })
+    }
+}
+
+/// A duration in seconds, as a scenario writes it ("30s").
+pub fn seconds(s: f64) -> toml::Value {
+    toml::Value::String(format!("{s}s"))
+}
+
+/// `x` held within [lo, hi], with a note when it had to be.
+pub fn clamp(x: f64, lo: f64, hi: f64, what: &str, m: &mut Mapped) -> f64 {
+    if x < lo || x > hi {
+        let held = x.clamp(lo, hi);
+        m.note(format!(
+            "{what} {x} is outside archsim's range {lo}..{hi}: written as {held}"
+        ));
+        held
+    } else {
+        x
+    }
+}
+
+/// A literal number, or a string holding one (CloudFormation often quotes numbers).
+pub fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .filter(|x: &f64| x.is_finite())
+}
+
+/// An integer as a TOML value.
+pub fn int(x: f64) -> toml::Value {
+    toml::Value::Integer(x.round() as i64)
+}
+
+/// A string as a TOML value.
+pub fn string(s: &str) -> toml::Value {
+    toml::Value::String(s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_found_in_every_form() {
+        let v: Value = serde_json::json!({
+            "A": {"Ref": "Table"},
+            "B": {"Fn::GetAtt": ["Queue", "Arn"]},
+            "C": {"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/functions/${Fn.Arn}/invocations ${!Literal}"},
+            "D": {"Fn::GetAtt": "Bucket.Arn"},
+            "E": [{"Ref": "Table"}]
+        });
+        let mut out = Vec::new();
+        references(&v, &mut out);
+        assert_eq!(out, ["Table", "Queue", "Fn", "Bucket"]);
+    }
+}

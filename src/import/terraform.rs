@@ -1,0 +1,224 @@
+//! Terraform plans in JSON (`terraform show -json plan.out`): the managed resources of
+//! `planned_values` (the root module and its child modules), each attribute that the plan's
+//! `configuration` says refers to another resource replaced by `{"Ref": "<address>"}`, so the
+//! kinds' mappings read references as they read CloudFormation's.
+
+use super::Resources;
+use crate::components::iac::Declared;
+use serde_json::{Map, Value};
+
+/// Whether a JSON document is a Terraform plan rather than a template.
+pub(super) fn is_plan(v: &Value) -> bool {
+    v.get("planned_values").is_some() || v.get("terraform_version").is_some()
+}
+
+/// The plan's managed resources, in the order planned.
+pub(super) fn resources(plan: &Value) -> Result<Resources, String> {
+    let Some(root) = plan
+        .get("planned_values")
+        .and_then(|p| p.get("root_module"))
+    else {
+        return Err(
+            "the Terraform plan has no `planned_values.root_module`: write it with `terraform show -json plan.out`"
+                .into(),
+        );
+    };
+    let mut out = Vec::new();
+    planned(root, &mut out, 0);
+    let addresses: Vec<String> = out.iter().map(|r| bare(&r.name).to_string()).collect();
+    let mut config = Map::new();
+    if let Some(m) = plan.get("configuration").and_then(|c| c.get("root_module")) {
+        configured(m, "", &mut config, 0);
+    }
+    for r in &mut out {
+        if let Some(expressions) = config.get(bare(&r.name)) {
+            let module = module_of(&r.name);
+            apply(expressions, &mut r.props, module, &addresses, 0);
+        }
+    }
+    Ok(out)
+}
+
+/// Collects the managed resources of a planned module and its children.
+fn planned(module: &Value, out: &mut Resources, depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    for r in module
+        .get("resources")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if r.get("mode").and_then(Value::as_str) != Some("managed") {
+            continue;
+        }
+        let (Some(address), Some(ty)) = (
+            r.get("address").and_then(Value::as_str),
+            r.get("type").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        out.push(Declared {
+            name: address.to_string(),
+            kind: ty.to_string(),
+            props: r
+                .get("values")
+                .cloned()
+                .unwrap_or(Value::Object(Map::new())),
+        });
+    }
+    for child in module
+        .get("child_modules")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        planned(child, out, depth + 1);
+    }
+}
+
+/// Collects each configured resource's `expressions` by its address without an index,
+/// child modules' under `module.<name>.`.
+fn configured(module: &Value, prefix: &str, out: &mut Map<String, Value>, depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    for r in module
+        .get("resources")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let (Some(address), Some(e)) = (
+            r.get("address").and_then(Value::as_str),
+            r.get("expressions"),
+        ) {
+            out.insert(format!("{prefix}{address}"), e.clone());
+        }
+    }
+    if let Some(Value::Object(calls)) = module.get("module_calls") {
+        for (name, call) in calls {
+            if let Some(m) = call.get("module") {
+                configured(m, &format!("{prefix}module.{name}."), out, depth + 1);
+            }
+        }
+    }
+}
+
+/// An address without its instance keys: `aws_sqs_queue.q[0]` → `aws_sqs_queue.q`.
+fn bare(address: &str) -> &str {
+    address.split('[').next().unwrap_or(address)
+}
+
+/// The module part of an address: `module.a.aws_sqs_queue.q` → `module.a.`.
+fn module_of(address: &str) -> &str {
+    let bare = bare(address);
+    let mut end = 0;
+    let parts: Vec<&str> = bare.split('.').collect();
+    let mut i = 0;
+    while i + 1 < parts.len() && parts[i] == "module" {
+        end += parts[i].len() + parts[i + 1].len() + 2;
+        i += 2;
+    }
+    &bare[..end.min(bare.len())]
+}
+
+/// Replaces each attribute of `values` whose expression refers to resources of the plan by
+/// references to them (nested blocks followed as lists of objects).
+fn apply(expr: &Value, values: &mut Value, module: &str, addresses: &[String], depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    match expr {
+        Value::Object(e) if e.contains_key("references") || e.contains_key("constant_value") => {
+            let mut refs: Vec<Value> = Vec::new();
+            for r in e
+                .get("references")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let Some(r) = r.as_str() else { continue };
+                if let Some(a) = resolve(r, module, addresses) {
+                    let v = serde_json::json!({ "Ref": a });
+                    if !refs.contains(&v) {
+                        refs.push(v);
+                    }
+                }
+            }
+            match refs.len() {
+                0 => {}
+                1 => *values = refs.remove(0),
+                _ => *values = Value::Array(refs),
+            }
+        }
+        Value::Object(e) => {
+            if !values.is_object() {
+                *values = Value::Object(Map::new());
+            }
+            if let Value::Object(v) = values {
+                for (k, sub) in e {
+                    let slot = v.entry(k.clone()).or_insert(Value::Null);
+                    apply(sub, slot, module, addresses, depth + 1);
+                }
+            }
+        }
+        Value::Array(blocks) => {
+            if !values.is_array() {
+                *values = Value::Array(Vec::new());
+            }
+            if let Value::Array(v) = values {
+                for (i, sub) in blocks.iter().enumerate() {
+                    if v.len() <= i {
+                        v.push(Value::Null);
+                    }
+                    apply(sub, &mut v[i], module, addresses, depth + 1);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The planned resource a reference (`aws_sqs_queue.dlq.arn`, in module `module`) names.
+fn resolve(reference: &str, module: &str, addresses: &[String]) -> Option<String> {
+    let full = format!("{module}{}", bare(reference));
+    addresses
+        .iter()
+        .filter(|a| full == **a || full.starts_with(&format!("{a}.")))
+        .max_by_key(|a| a.len())
+        .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_become_refs() {
+        let plan = serde_json::json!({
+            "planned_values": {"root_module": {"resources": [
+                {"address": "aws_sqs_queue.dlq", "mode": "managed", "type": "aws_sqs_queue", "values": {}},
+                {"address": "aws_sqs_queue.q", "mode": "managed", "type": "aws_sqs_queue",
+                 "values": {"visibility_timeout_seconds": 60, "redrive_policy": null}}
+            ]}},
+            "configuration": {"root_module": {"resources": [
+                {"address": "aws_sqs_queue.q", "expressions": {
+                    "visibility_timeout_seconds": {"constant_value": 60},
+                    "redrive_policy": {"references": ["aws_sqs_queue.dlq.arn", "aws_sqs_queue.dlq"]}
+                }}
+            ]}}
+        });
+        let r = resources(&plan).unwrap();
+        assert_eq!(
+            r[1].props["redrive_policy"],
+            serde_json::json!({"Ref": "aws_sqs_queue.dlq"})
+        );
+        assert_eq!(r[1].props["visibility_timeout_seconds"], 60);
+        assert_eq!(
+            module_of("module.a.module.b.aws_x.y[0]"),
+            "module.a.module.b."
+        );
+    }
+}

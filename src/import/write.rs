@@ -1,0 +1,579 @@
+//! From resources to a scenario: each resource's kind found in the registry and mapped, the
+//! parts of a component merged into it, the edges resolved, traffic sent to the entry points,
+//! and the scenario written with every starting value marked.
+
+use super::{Format, Imported};
+use crate::components::iac::{Declared, Dialect, Downstream, Edge, Mapped, Resource, Setting};
+use crate::components::kind::{Category, KindEntry};
+use crate::components::registry::KINDS;
+use crate::limits::{MAX_COMPONENTS, MAX_NAME_LEN};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// A resource mapped by a kind.
+struct Mapping {
+    /// Its index among the resources.
+    index: usize,
+    /// The kind that mapped it.
+    kind: &'static KindEntry,
+    /// What the mapping made of it.
+    mapped: Mapped,
+}
+
+/// A component of the scenario.
+struct Component {
+    /// The resource it is.
+    index: usize,
+    /// Its id in the scenario.
+    id: String,
+    /// Its kind.
+    kind: &'static KindEntry,
+    /// Its keys, merged from it and its parts.
+    keys: Vec<Setting>,
+    /// Keys naming other components: key, id, why.
+    links: Vec<(&'static str, String, String)>,
+    /// Edges to other components: target component, why, extra keys.
+    edges: Vec<(usize, Edge)>,
+    /// Whether it is written (false once dropped for a missing tie).
+    kept: bool,
+}
+
+/// Writes the scenario of `resources`, read from `file` (its stem `stem` names the scenario).
+pub(super) fn scenario(
+    stem: &str,
+    file: &str,
+    format: Format,
+    dialect: Dialect,
+    resources: &[Declared],
+) -> Result<Imported, String> {
+    let mut notes = Vec::new();
+    let mut unmapped = Vec::new();
+    let mut mappings: Vec<Option<Mapping>> = Vec::new();
+    for (index, d) in resources.iter().enumerate() {
+        let r = Resource {
+            dialect,
+            name: &d.name,
+            kind: &d.kind,
+            props: &d.props,
+            template: resources,
+        };
+        let found = KINDS
+            .iter()
+            .find_map(|k| k.imports.find(dialect, &d.kind).map(|m| (k, m)));
+        match found {
+            Some((kind, map)) => {
+                let mut mapped = Mapped::default();
+                (map.map)(&r, &mut mapped);
+                mappings.push(Some(Mapping {
+                    index,
+                    kind,
+                    mapped,
+                }));
+            }
+            None => {
+                unmapped.push(format!("{} ({})", d.name, d.kind));
+                mappings.push(None);
+            }
+        }
+    }
+    let by_name: BTreeMap<&str, usize> = resources
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.name.as_str(), i))
+        .collect();
+
+    // Each mapped resource's component: itself, or what it is part of.
+    let owner = |i: usize| -> Option<usize> {
+        let mut at = i;
+        for _ in 0..8 {
+            let m = mappings[at].as_ref()?;
+            if m.mapped.folded {
+                return None;
+            }
+            match &m.mapped.part_of {
+                None => return Some(at),
+                Some(p) => at = *by_name.get(p.as_str())?,
+            }
+        }
+        None
+    };
+
+    let mut components: Vec<Component> = Vec::new();
+    let mut index_of: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut taken = Vec::new();
+    for m in mappings.iter().flatten() {
+        if m.mapped.part_of.is_none() && !m.mapped.folded {
+            let id = sanitise(&resources[m.index].name, &taken);
+            taken.push(id.clone());
+            index_of.insert(m.index, components.len());
+            components.push(Component {
+                index: m.index,
+                id,
+                kind: m.kind,
+                keys: Vec::new(),
+                links: Vec::new(),
+                edges: Vec::new(),
+                kept: true,
+            });
+        }
+    }
+    if components.len() > MAX_COMPONENTS {
+        return Err(format!(
+            "the template maps to {} components, more than a scenario's limit of {MAX_COMPONENTS}: import a smaller stack",
+            components.len()
+        ));
+    }
+
+    // Keys and links, the component's own first, then its parts' in template order.
+    for m in mappings.iter().flatten() {
+        notes.extend(m.mapped.notes.iter().cloned());
+        let name = &resources[m.index].name;
+        let Some(c) = owner(m.index).and_then(|o| index_of.get(&o)).copied() else {
+            if !m.mapped.folded {
+                notes.push(format!(
+                    "{name} ({}) configures {}, which is not simulated: left out",
+                    resources[m.index].kind,
+                    m.mapped.part_of.as_deref().unwrap_or("nothing")
+                ));
+            }
+            continue;
+        };
+        if m.kind.info.name != components[c].kind.info.name {
+            notes.push(format!(
+                "{name} ({}) configures {}, which is not a component of its kind: its settings are left out",
+                resources[m.index].kind, components[c].id
+            ));
+            continue;
+        }
+        for s in &m.mapped.keys {
+            merge(&mut components[c].keys, s.clone());
+        }
+        for l in &m.mapped.links {
+            let target = by_name
+                .get(l.to.as_str())
+                .and_then(|&i| owner(i))
+                .and_then(|o| index_of.get(&o));
+            match target {
+                Some(&t) => {
+                    let id = components[t].id.clone();
+                    components[c].links.push((l.key, id, l.why.clone()));
+                }
+                None => notes.push(format!(
+                    "{name}'s {} names {}, which is not simulated: left out",
+                    l.key, l.to
+                )),
+            }
+        }
+    }
+
+    // Edges, from their owners' components to their targets'.
+    for m in mappings.iter().flatten() {
+        for e in &m.mapped.edges {
+            let from_res = match &e.from {
+                None => Some(m.index),
+                Some(n) => by_name.get(n.as_str()).copied(),
+            };
+            let from = from_res
+                .and_then(owner)
+                .and_then(|o| index_of.get(&o))
+                .copied();
+            let to = by_name
+                .get(e.to.as_str())
+                .and_then(|&i| owner(i))
+                .and_then(|o| index_of.get(&o))
+                .copied();
+            match (from, to) {
+                (Some(f), Some(t)) => {
+                    let new = f != t && !components[f].edges.iter().any(|(x, _)| *x == t);
+                    if new {
+                        components[f].edges.push((t, e.clone()));
+                    }
+                }
+                _ if by_name.contains_key(e.to.as_str()) => notes.push(format!(
+                    "{} → {} ({}): one end is not simulated, so no call is written",
+                    e.from.as_deref().unwrap_or(&resources[m.index].name),
+                    e.to,
+                    e.why
+                )),
+                _ => {}
+            }
+        }
+    }
+
+    // Drop what cannot be written without a tie it lacks, until none is left.
+    loop {
+        let mut dropped = false;
+        for c in 0..components.len() {
+            if !components[c].kept {
+                continue;
+            }
+            let live = components[c].edges.iter().any(|(t, _)| components[*t].kept);
+            let required = matches!(
+                components[c].kind.imports.downstream,
+                Downstream::One { required: true, .. }
+                    | Downstream::Many(_)
+                    | Downstream::Tables(_)
+            );
+            if required && !live {
+                components[c].kept = false;
+                dropped = true;
+                notes.push(format!(
+                    "{} ({}) is left out: archsim's {} needs what it sends requests to, and the template names none that is simulated",
+                    components[c].id, resources[components[c].index].kind, components[c].kind.info.title
+                ));
+            }
+        }
+        if !dropped {
+            break;
+        }
+    }
+
+    let mut asks = Vec::new();
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "# Imported by `archsim import` from {} ({}).",
+        comment(file),
+        format.words()
+    );
+    text.push_str(
+        "# Every value marked \"starting value\" is one the template cannot say: set it from what\n\
+         # you measure (CloudWatch) before trusting the results. They are listed at the end.\n\n",
+    );
+    text.push_str("[scenario]\n");
+    let _ = writeln!(text, "name = {}", toml_str(&scenario_name(stem)));
+    let _ = writeln!(
+        text,
+        "description = {}",
+        toml_str(&format!(
+            "The architecture of {}, as imported: what it does with the traffic given below.",
+            one_line(stem)
+        ))
+    );
+    text.push_str(
+        "duration = \"2m\"  # a short first run: lengthen it once the starting values are yours\n",
+    );
+    text.push_str("seed = 1\n\n");
+
+    // Traffic: to the components nothing else calls, the front doors first.
+    let incoming: Vec<bool> = (0..components.len())
+        .map(|t| {
+            // A queue's dead-letter queue gets its messages through the tie.
+            let id = &components[t].id;
+            components.iter().any(|c| {
+                c.kept
+                    && (c.edges.iter().any(|(x, _)| *x == t)
+                        || c.links.iter().any(|(_, to, _)| to == id))
+            })
+        })
+        .collect();
+    let entries: Vec<usize> = (0..components.len())
+        .filter(|&c| components[c].kept && !incoming[c])
+        .collect();
+    let of = |cats: &[Category]| -> Vec<usize> {
+        entries
+            .iter()
+            .copied()
+            .filter(|&c| cats.contains(&components[c].kind.info.category))
+            .collect()
+    };
+    let mut targets = of(&[Category::Networking]);
+    if targets.is_empty() {
+        targets = of(&[Category::Compute, Category::Integration]);
+    }
+    if targets.is_empty() {
+        targets = entries.clone();
+    }
+    if targets.is_empty() {
+        targets = (0..components.len())
+            .filter(|&c| components[c].kept)
+            .take(1)
+            .collect();
+    }
+    if targets.is_empty() {
+        return Err(
+            "no resource of the template maps to a kind archsim simulates: there is nothing to run"
+                .into(),
+        );
+    }
+    let mut workload_names = Vec::new();
+    for &t in &targets {
+        let name = sanitise(&format!("to-{}", components[t].id), &workload_names);
+        workload_names.push(name.clone());
+        text.push_str("[[workload]]\n");
+        let _ = writeln!(text, "name = {}", toml_str(&name));
+        let _ = writeln!(text, "target = {}", toml_str(&components[t].id));
+        text.push_str("# starting value: requests per second at your busy hour, from CloudWatch\n");
+        text.push_str("arrival = { process = \"poisson\", rate = 10 }\n");
+        text.push_str("# starting value: your share of reads and writes\n");
+        text.push_str("mix = [{ op = \"read\", weight = 9 }, { op = \"write\", weight = 1 }]\n\n");
+        asks.push(format!(
+            "workload {name}: arrival rate (10/s) and mix (9 reads : 1 write)"
+        ));
+    }
+
+    for c in components.iter().filter(|c| c.kept) {
+        let d = &resources[c.index];
+        text.push_str("[[component]]\n");
+        let _ = writeln!(text, "id = {}", toml_str(&c.id));
+        let _ = writeln!(
+            text,
+            "kind = {}  # {} {}",
+            toml_str(c.kind.info.name),
+            comment(&d.kind),
+            comment(&d.name)
+        );
+        for (key, id, why) in &c.links {
+            let _ = writeln!(text, "{key} = {}  # {}", toml_str(id), comment(why));
+        }
+        for s in &c.keys {
+            if s.ask {
+                let _ = writeln!(text, "# starting value: {}", comment(&s.why));
+                let _ = writeln!(text, "{} = {}", s.key, value(&s.value));
+                asks.push(format!(
+                    "{}.{} = {}: {}",
+                    c.id,
+                    s.key,
+                    value(&s.value),
+                    one_line(&s.why)
+                ));
+            } else {
+                let _ = writeln!(
+                    text,
+                    "{} = {}  # {}",
+                    s.key,
+                    value(&s.value),
+                    comment(&s.why)
+                );
+            }
+        }
+        write_edges(&mut text, c, &components, &mut notes);
+        text.push('\n');
+    }
+
+    if !unmapped.is_empty() {
+        text.push_str("# Not simulated (no kind of archsim maps their types):\n");
+        for u in &unmapped {
+            let _ = writeln!(text, "#   {}", comment(u));
+        }
+        text.push('\n');
+    }
+    if !notes.is_empty() {
+        text.push_str("# Notes on the import:\n");
+        for n in &notes {
+            let _ = writeln!(text, "#   {}", comment(n));
+        }
+        text.push('\n');
+    }
+    text.push_str("# Starting values to set from what you measure:\n");
+    for a in &asks {
+        let _ = writeln!(text, "#   {}", comment(a));
+    }
+    Ok(Imported {
+        scenario: text,
+        format,
+        asks,
+        unmapped,
+        notes,
+        components: components.iter().filter(|c| c.kept).count(),
+    })
+}
+
+/// Writes a component's edges as its kind names what it calls.
+fn write_edges(text: &mut String, c: &Component, all: &[Component], notes: &mut Vec<String>) {
+    let edges: Vec<&(usize, Edge)> = c.edges.iter().filter(|(t, _)| all[*t].kept).collect();
+    if edges.is_empty() {
+        return;
+    }
+    let extra_one = |notes: &mut Vec<String>, key: &str| {
+        for (t, e) in edges.iter().skip(1) {
+            notes.push(format!(
+                "{} has one `{key}`: {} ({}) is not written; split it if both matter",
+                c.id, all[*t].id, e.why
+            ));
+        }
+    };
+    match c.kind.imports.downstream {
+        Downstream::None => {
+            for (t, e) in &edges {
+                notes.push(format!(
+                    "{} → {} ({}): archsim's {} sends no requests on, so no call is written",
+                    c.id, all[*t].id, e.why, c.kind.info.title
+                ));
+            }
+        }
+        Downstream::Calls => {
+            text.push_str("calls = [\n");
+            for (t, e) in &edges {
+                let _ = writeln!(
+                    text,
+                    "  {{ to = {} }},  # {}",
+                    toml_str(&all[*t].id),
+                    comment(&e.why)
+                );
+            }
+            text.push_str("]\n");
+        }
+        Downstream::One { key, .. } => {
+            let (t, e) = edges[0];
+            let _ = writeln!(
+                text,
+                "{key} = {}  # {}",
+                toml_str(&all[*t].id),
+                comment(&e.why)
+            );
+            extra_one(notes, key);
+        }
+        Downstream::Many(key) => {
+            if edges.len() == 1 {
+                let (t, e) = edges[0];
+                let _ = writeln!(
+                    text,
+                    "{key} = {}  # {}",
+                    toml_str(&all[*t].id),
+                    comment(&e.why)
+                );
+            } else {
+                let _ = writeln!(text, "{key} = [");
+                for (t, e) in &edges {
+                    let _ = writeln!(text, "  {},  # {}", toml_str(&all[*t].id), comment(&e.why));
+                }
+                text.push_str("]\n");
+            }
+        }
+        Downstream::Tables(key) => {
+            let _ = writeln!(text, "{key} = [");
+            for (t, e) in &edges {
+                let _ = writeln!(
+                    text,
+                    "  {},  # {}",
+                    value(&edge_table(&all[*t].id, e)),
+                    comment(&e.why)
+                );
+            }
+            text.push_str("]\n");
+        }
+        Downstream::Table(key) => {
+            let (t, e) = edges[0];
+            let _ = writeln!(
+                text,
+                "{key} = {}  # {}",
+                value(&edge_table(&all[*t].id, e)),
+                comment(&e.why)
+            );
+            extra_one(notes, key);
+        }
+    }
+}
+
+/// An edge as a table: `to` and the edge's own keys.
+fn edge_table(to: &str, e: &Edge) -> toml::Value {
+    let mut table = toml::Table::new();
+    table.insert("to".into(), toml::Value::String(to.to_string()));
+    for (k, v) in &e.with {
+        table.insert((*k).into(), v.clone());
+    }
+    toml::Value::Table(table)
+}
+
+/// Adds a setting to a component's keys: an addition sums, anything else replaces.
+fn merge(keys: &mut Vec<Setting>, s: Setting) {
+    if s.add {
+        if let Some(k) = keys.iter_mut().find(|k| k.key == s.key) {
+            if let (toml::Value::Integer(a), toml::Value::Integer(b)) = (&k.value, &s.value) {
+                k.value = toml::Value::Integer(a + b);
+                k.why = format!("{}; {}", k.why, s.why);
+                return;
+            }
+        }
+        keys.push(s);
+        return;
+    }
+    keys.retain(|k| k.key != s.key);
+    keys.push(s);
+}
+
+/// A name made an id: letters, digits, '-' and '_' (others become '-'), at most
+/// `MAX_NAME_LEN` characters, different from every id in `taken`.
+pub(super) fn sanitise(name: &str, taken: &[String]) -> String {
+    let mut base: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(MAX_NAME_LEN - 4)
+        .collect();
+    if base.trim_matches('-').is_empty() {
+        base = "resource".into();
+    }
+    let mut id = base.clone();
+    let mut n = 2;
+    while taken.contains(&id) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    id
+}
+
+/// A scenario's name from a file stem: letters, digits, '-', '_' and '.'.
+fn scenario_name(stem: &str) -> String {
+    let s: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(MAX_NAME_LEN)
+        .collect();
+    if s.trim_matches(['-', '.']).is_empty() {
+        "imported".into()
+    } else {
+        s
+    }
+}
+
+/// A string as TOML writes it, quoted and escaped by `toml`'s serializer.
+fn toml_str(s: &str) -> String {
+    value(&toml::Value::String(s.to_string()))
+}
+
+/// A value as TOML writes it (inline).
+fn value(v: &toml::Value) -> String {
+    v.to_string()
+}
+
+/// Text made one printable line.
+fn one_line(s: &str) -> String {
+    crate::text::one_line(s).into_owned()
+}
+
+/// Text from the template made safe inside a `#` comment: one printable line.
+fn comment(s: &str) -> String {
+    one_line(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_become_ids() {
+        assert_eq!(
+            sanitise("module.a.aws_sqs_queue.q[0]", &[]),
+            "module-a-aws_sqs_queue-q-0-"
+        );
+        assert_eq!(sanitise("Fn", &["Fn".into()]), "Fn-2");
+        assert_eq!(sanitise("\u{202e}", &[]), "resource");
+        // A string from the template reads back as itself, whatever it holds.
+        let tricky = "a\"b\n[[component]]\n'''\"\"\"";
+        let back: toml::Table = format!("x = {}", toml_str(tricky)).parse().unwrap();
+        assert_eq!(back["x"].as_str(), Some(tricky));
+    }
+}
