@@ -20,6 +20,7 @@ mod fuzz;
 mod kernel_bench;
 mod kinds;
 mod kms;
+mod lambda_async;
 mod load_balancer;
 pub mod queueing;
 mod rds;

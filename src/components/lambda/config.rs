@@ -1,7 +1,7 @@
 //! The `lambda` table: its keys as written, and the validated config.
 
 use crate::config::raw::{RawCall, RawComponentTable, RawDist};
-use crate::config::{CallSpec, Checker};
+use crate::config::{CallSpec, Checker, OpChoice};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
 use serde::Deserialize;
@@ -25,7 +25,50 @@ struct RawLambda {
     canary: Option<Spanned<RawCanary>>,
     #[serde(default)]
     calls: Vec<RawCall>,
+    async_invocation: Option<Spanned<RawAsync>>,
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAsync {
+    maximum_retry_attempts: Option<Spanned<i64>>,
+    maximum_event_age: Option<Spanned<String>>,
+    on_failure: Option<Spanned<String>>,
+    duplicates: Option<Spanned<f64>>,
+}
+
+/// How the function treats events invoked asynchronously (aws-facts: §14 Lambda
+/// asynchronous invocation): its `async_invocation` table, AWS's defaults without one.
+#[derive(Clone, Debug)]
+pub struct AsyncConfig {
+    /// Retries after a function error: 0–2 (default 2).
+    pub maximum_retry_attempts: u32,
+    /// An event older than this is discarded rather than run: 60 s–6 h (default 6 h).
+    pub maximum_event_age: SimTime,
+    /// Whether the last of the function's calls is its on-failure destination, which gets
+    /// each discarded event.
+    pub on_failure: bool,
+    /// The share of events delivered twice (at-least-once delivery). AWS documents that
+    /// duplicates happen, not how often: a choice, 0 by default.
+    pub duplicates: f64,
+}
+
+impl Default for AsyncConfig {
+    fn default() -> AsyncConfig {
+        AsyncConfig {
+            maximum_retry_attempts: MAX_ASYNC_RETRIES as u32,
+            maximum_event_age: MAX_EVENT_AGE,
+            on_failure: false,
+            duplicates: 0.0,
+        }
+    }
+}
+
+/// aws-facts: §14: `MaximumRetryAttempts` 0–2 (default 2); `MaximumEventAgeInSeconds`
+/// 60–21,600 (default the maximum).
+pub const MAX_ASYNC_RETRIES: i64 = 2;
+pub const MIN_EVENT_AGE: SimTime = SimTime::from_secs(60);
+pub const MAX_EVENT_AGE: SimTime = SimTime::from_secs(21_600);
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -88,6 +131,8 @@ pub struct LambdaConfig {
     /// Operations whose invocations always fail (a poison message: one the handler cannot
     /// process, however often it is tried), whatever `error_rate` says.
     pub error_ops: Vec<u16>,
+    /// Asynchronous invocation: retries, event age, destination.
+    pub asynchronous: AsyncConfig,
 }
 
 // aws-facts: §2 limits: memory 128-10,240 MB; timeout at most 900 s. AWS's defaults for a new
@@ -183,6 +228,62 @@ fn runtime_init(ck: &mut Checker, r: &Spanned<String>) -> Option<Dist> {
             min: lo / 1e3,
             max: hi / 1e3,
         })
+}
+
+/// The `async_invocation` table; an on-failure destination becomes a last call, made
+/// asynchronously (a queue stores it; a function queues it as an event).
+fn async_config(
+    ck: &mut Checker,
+    a: &Spanned<RawAsync>,
+    calls: &mut Vec<CallSpec>,
+) -> Option<AsyncConfig> {
+    let a = a.get_ref();
+    let retries = ck.int_or(
+        &a.maximum_retry_attempts,
+        "async_invocation.maximum_retry_attempts",
+        (0, MAX_ASYNC_RETRIES),
+        MAX_ASYNC_RETRIES,
+    );
+    let age = ck.or(&a.maximum_event_age, MAX_EVENT_AGE, |ck, t| {
+        match ck.duration(t, "async_invocation.maximum_event_age") {
+            Some(d) if (MIN_EVENT_AGE..=MAX_EVENT_AGE).contains(&d) => Some(d),
+            Some(_) => {
+                ck.error(
+                    t.span(),
+                    format!(
+                        "`async_invocation.maximum_event_age` ({}) must be from 60s to 6h",
+                        crate::text::printable(t.get_ref())
+                    ),
+                );
+                None
+            }
+            None => None,
+        }
+    });
+    let duplicates = ck.or(&a.duplicates, 0.0, |ck, e| {
+        probability(ck, e, "async_invocation.duplicates")
+    });
+    let on_failure = match &a.on_failure {
+        None => Some(false),
+        Some(id) => ck.component(id, "async_invocation.on_failure").map(|to| {
+            calls.push(CallSpec {
+                to,
+                op: OpChoice::Inherit,
+                probability: 1.0,
+                timeout: None,
+                latency: None,
+                retry: None,
+                asynchronous: Some(id.span()),
+            });
+            true
+        }),
+    };
+    Some(AsyncConfig {
+        maximum_retry_attempts: retries? as u32,
+        maximum_event_age: age?,
+        on_failure: on_failure?,
+        duplicates: duplicates?,
+    })
 }
 
 /// The canary version of `canary`, with what it leaves out taken from `base`.
@@ -282,7 +383,12 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
                 Reuse::Mru
             }
         });
-    let calls = ck.calls(&raw.calls);
+    let mut calls = ck.calls(&raw.calls);
+    let asynchronous = match (&raw.async_invocation, calls.as_mut()) {
+        (None, _) => Some(AsyncConfig::default()),
+        (Some(a), Some(calls)) => async_config(ck, a, calls),
+        (Some(a), None) => async_config(ck, a, &mut Vec::new()),
+    };
     let error_ops = raw
         .error_ops
         .iter()
@@ -315,10 +421,16 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
         reuse: reuse?,
         calls: calls?,
         error_ops,
+        asynchronous: asynchronous?,
     })
 }
 
 impl LambdaConfig {
+    /// The calls its handler makes, in turn: all but an on-failure destination.
+    pub fn handler_calls(&self) -> usize {
+        self.calls.len() - usize::from(self.asynchronous.on_failure)
+    }
+
     /// Its key settings in a few words, for diagrams.
     pub fn lines(&self) -> Vec<String> {
         let mut first = format!("{} MB, timeout {}", self.memory_mb, self.timeout);

@@ -58,10 +58,24 @@ pub(super) static DURATION: LatencySeries = LatencySeries {
     },
 };
 
+pub(super) const ASYNC_QUEUE: Series = Series {
+    id: "async_queue",
+    unit: Unit::Number,
+    about: "events of asynchronous invocations waiting in the function's queue (ready or backing off), time-averaged",
+};
+pub(super) const ASYNC_OLDEST: Series = Series {
+    id: "async_oldest_age_s",
+    unit: Unit::Seconds,
+    about: "age of the oldest event waiting in the function's asynchronous queue, at the end of each window",
+};
+
 /// A probability, as `error_rate` and `canary.weight` take it.
 const PROBABILITY: KeyType = KeyType::Number { min: 0.0, max: 1.0 };
 
 impl Kind for LambdaConfig {
+    // aws-facts: §14 Lambda asynchronous invocation: `InvocationType=Event` answers 202 at
+    // once and the event waits in Lambda's internal queue.
+    const ACCEPTS_ASYNC: bool = true;
     const INFO: &'static KindInfo = &KindInfo {
         name: "lambda",
         title: "AWS Lambda",
@@ -190,6 +204,37 @@ impl Kind for LambdaConfig {
                 required: false,
                 about: "downstream calls, made in turn by the handler after its own work; one that fails fails the invocation (a function error)",
             },
+            Key {
+                name: "async_invocation",
+                ty: KeyType::Table(&[
+                    Key {
+                        name: "maximum_retry_attempts",
+                        ty: KeyType::Integer { min: 0, max: config::MAX_ASYNC_RETRIES },
+                        required: false,
+                        about: "retries after a function error, 1 and then 2 minutes later (default 2)",
+                    },
+                    Key {
+                        name: "maximum_event_age",
+                        ty: KeyType::Duration,
+                        required: false,
+                        about: "an event older than this when it is due is discarded: from 60s to 6h (default 6h)",
+                    },
+                    Key {
+                        name: "on_failure",
+                        ty: KeyType::Text,
+                        required: false,
+                        about: "the id of the component (a queue, a function) sent each discarded event, asynchronously (default: none; the event is dropped, counted)",
+                    },
+                    Key {
+                        name: "duplicates",
+                        ty: PROBABILITY,
+                        required: false,
+                        about: "the share of events delivered twice: AWS documents at-least-once delivery without a rate, so this is a choice (default 0)",
+                    },
+                ]),
+                required: false,
+                about: "how events of asynchronous invocations (a call with `mode = \"async\"`) are retried and discarded (default: AWS's, 2 retries and 6 hours)",
+            },
         ],
         faults: &[],
         series: &[
@@ -201,6 +246,8 @@ impl Kind for LambdaConfig {
             &DURATION.p50,
             &DURATION.p95,
             &DURATION.p99,
+            &ASYNC_QUEUE,
+            &ASYNC_OLDEST,
         ],
         fields: &[
             Field {
@@ -318,6 +365,76 @@ impl Kind for LambdaConfig {
                 unit: Unit::Milliseconds,
                 about: "init time of the cold starts (count, mean, p50 … p999, max)",
             },
+            Field {
+                path: "async.accepted",
+                unit: Unit::Count,
+                about: "asynchronous invocations accepted (answered 202), with any asynchronous call only (as every `async.` field)",
+            },
+            Field {
+                path: "async.refused_full",
+                unit: Unit::Count,
+                about: "asynchronous invocations refused with 503 because the queue held archsim's limit of events",
+            },
+            Field {
+                path: "async.succeeded",
+                unit: Unit::Count,
+                about: "events that ran successfully, of those accepted in the measured period (each duplicate counts)",
+            },
+            Field {
+                path: "async.retried",
+                unit: Unit::Count,
+                about: "runs that ended in a function error and were retried",
+            },
+            Field {
+                path: "async.throttled",
+                unit: Unit::Count,
+                about: "attempts to run an event refused by a limit (or failing in Lambda itself) and put back to wait with backoff",
+            },
+            Field {
+                path: "async.discarded.*",
+                unit: Unit::Count,
+                about: "events given up, by why: expired (older than `maximum_event_age`) or retries_exhausted",
+            },
+            Field {
+                path: "async.to_destination",
+                unit: Unit::Count,
+                about: "discarded events sent to the `on_failure` destination",
+            },
+            Field {
+                path: "async.destination_failures",
+                unit: Unit::Count,
+                about: "sends to the on-failure destination that the destination refused",
+            },
+            Field {
+                path: "async.duplicates",
+                unit: Unit::Count,
+                about: "events delivered a second time (`duplicates`)",
+            },
+            Field {
+                path: "async.queue_mean",
+                unit: Unit::Number,
+                about: "events waiting (ready or backing off), time-averaged",
+            },
+            Field {
+                path: "async.queue_max",
+                unit: Unit::Number,
+                about: "the most events waiting at once",
+            },
+            Field {
+                path: "async.oldest_age_max_s",
+                unit: Unit::Seconds,
+                about: "the greatest age of the oldest waiting event at a window's end",
+            },
+            Field {
+                path: "async.backlog_end",
+                unit: Unit::Number,
+                about: "events waiting when arrivals stopped (they run on after)",
+            },
+            Field {
+                path: "async.lag_ms.*",
+                unit: Unit::Milliseconds,
+                about: "processing lag: from the client's request (`Msg::origin`) to the successful end of its event's run, for requests made in the measured period (count, mean, p50 … p999, max)",
+            },
             crate::components::kind::LATE_REPLIES,
         ],
         columns: &[
@@ -351,7 +468,7 @@ impl Kind for LambdaConfig {
         ],
         panels: &[
             PlotPanel {
-                axis: "concurrency [executions]",
+                axis: "executions",
                 lines: &[
                     PlotLine {
                         series: &CONCURRENCY,
@@ -384,6 +501,26 @@ impl Kind for LambdaConfig {
                         scale: 1.0,
                     },
                 ],
+                y_max: None,
+            },
+            PlotPanel {
+                axis: "events queued",
+                lines: &[PlotLine {
+                    series: &ASYNC_QUEUE,
+                    label: "events waiting",
+                    tone: Tone::Queue,
+                    scale: 1.0,
+                }],
+                y_max: None,
+            },
+            PlotPanel {
+                axis: "oldest [s]",
+                lines: &[PlotLine {
+                    series: &ASYNC_OLDEST,
+                    label: "age of the oldest",
+                    tone: Tone::Warn,
+                    scale: 1.0,
+                }],
                 y_max: None,
             },
         ],

@@ -13,6 +13,21 @@
 //! `Outcome::Error` (aws-facts: §2 sync Invoke results): an error no SDK retries, that API
 //! Gateway and load balancers turn into 502 or 500.
 //!
+//! An asynchronous call (`Msg::asynchronous`: Lambda's `Event` invocation type) is answered
+//! 202 at once and its event waits in the function's own queue (aws-facts: §14 Lambda
+//! asynchronous invocation): events run in order as concurrency allows, under the same
+//! limits as synchronous invocations, so that they wait rather than being refused. An event
+//! the limits refuse goes back to wait 1 s, then 2 s, 4 s, … up to 5 min (no jitter: AWS
+//! does not document one), the others behind it waiting for the next execution to end. A
+//! function error is retried `maximum_retry_attempts` times (0–2), 1 and then 2 minutes
+//! later; a Lambda service error (here: the cold start's KMS Decrypt failing) is retried like
+//! a throttle. An event older than `maximum_event_age` when it is due is discarded, as is
+//! one whose retries are spent, to the `on_failure` destination if there is one. A share
+//! `duplicates` of events is delivered twice (at-least-once delivery; AWS gives no rate, so
+//! the share is a choice, 0 by default). Its processing lag (from the client's request to
+//! the event's successful run) and the age of its oldest waiting event are measured. Events
+//! go on running after arrivals stop, until the queue is empty.
+//!
 //! With `kms = "…"` (its environment variables encrypted under a KMS key), each on-demand
 //! cold start decrypts them after Init and before the handler: one Decrypt against the
 //! account's KMS quota, retried by the SDK. If it still fails, the invocation is answered 502
@@ -21,8 +36,11 @@
 mod config;
 mod kind;
 
-pub use config::{LambdaConfig, Reuse, Version};
-use kind::{COLD_STARTS, CONCURRENCY, DURATION, ENVIRONMENTS, INVOCATIONS, THROTTLES};
+pub use config::{AsyncConfig, LambdaConfig, Reuse, Version};
+use kind::{
+    ASYNC_OLDEST, ASYNC_QUEUE, COLD_STARTS, CONCURRENCY, DURATION, ENVIRONMENTS, INVOCATIONS,
+    THROTTLES,
+};
 
 use super::kms::caller::{self, KmsClient};
 use super::token_bucket::TokenBucket;
@@ -35,7 +53,7 @@ use crate::status;
 use rand::Rng;
 use slab::Slab;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
 /// aws-facts: §2 limits: 1,769 MB of memory buys one vCPU.
@@ -63,6 +81,21 @@ pub const FUNCTION_ERROR: Outcome = Outcome::Error;
 pub const KMS_INIT_FAILED: u16 = status::BAD_GATEWAY;
 /// The name of a function error under `by_status.` in the summary.
 const FUNCTION_ERROR_LABEL: &str = "function_error";
+
+/// aws-facts: §14: a function error is retried about 1 minute, then about 2 minutes later.
+const ERROR_RETRY_DELAYS: [SimTime; 2] = [SimTime::from_secs(60), SimTime::from_secs(120)];
+/// aws-facts: §14: a throttled event goes back to the queue and is retried with exponential
+/// backoff from 1 s up to 5 minutes.
+const THROTTLE_BACKOFF_FIRST: SimTime = SimTime::from_secs(1);
+const THROTTLE_BACKOFF_MAX: SimTime = SimTime::from_secs(300);
+/// The reply tag of a call to the on-failure destination (an invocation's tags are variant 0).
+const DESTINATION: u64 = pack(1, 0);
+/// The status an asynchronous invocation is answered with when its event is queued
+/// (aws-facts: §14: 202).
+pub const EVENT_ACCEPTED: u16 = status::ACCEPTED;
+/// The status of an asynchronous invocation refused because the function's queue holds
+/// `limits::MAX_QUEUE_MESSAGES` events: a limit of archsim's, not AWS's.
+pub const QUEUE_FULL: u16 = status::SERVICE_UNAVAILABLE;
 
 /// aws-facts: §2 concurrency: requests-per-second quota: across every function of the account
 /// and Region, at most 10 invocations per second per unit of account concurrency.
@@ -193,8 +226,46 @@ impl IdleList {
     }
 }
 
+/// Who an invocation answers: the caller waiting for it, or no one (an event of the queue).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Caller {
+    Sync(CallId),
+    Event(usize),
+}
+
+/// An event of the asynchronous queue, waiting, backing off or running.
+struct Event {
+    msg: Msg,
+    /// When Lambda accepted it: its age runs from here.
+    accepted: SimTime,
+    /// Function errors so far.
+    errors: u32,
+    /// Throttles and service errors so far, for the backoff.
+    refusals: u32,
+    /// A second delivery of an event: not delivered again itself.
+    duplicate: bool,
+    /// It has run at least once (started): it is duplicated, if at all, at its first run.
+    started: bool,
+}
+
+/// Why an event was discarded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Discard {
+    Expired,
+    RetriesExhausted,
+}
+
+impl Discard {
+    fn name(self) -> &'static str {
+        match self {
+            Discard::Expired => "expired",
+            Discard::RetriesExhausted => "retries_exhausted",
+        }
+    }
+}
+
 struct Job {
-    call: CallId,
+    caller: Caller,
     msg: Msg,
     arrived: SimTime,
     env: usize,
@@ -264,6 +335,10 @@ enum Timer {
     Retry(Invocation),
     /// The idle environment of this version that expires first is due.
     Expire(usize),
+    /// An event's backoff or retry delay is over: it is due again.
+    EventDue(usize),
+    /// The end of a time-series window: the age of the oldest waiting event is sampled.
+    Sample,
 }
 
 impl Token for Timer {
@@ -274,6 +349,8 @@ impl Token for Timer {
             Timer::Timeout(i) => pack(2, i.index()),
             Timer::Retry(i) => pack(3, i.index()),
             Timer::Expire(version) => pack(4, version as u64),
+            Timer::EventDue(e) => pack(5, e as u64),
+            Timer::Sample => pack(6, 0),
         }
     }
 
@@ -286,6 +363,8 @@ impl Token for Timer {
             2 => Some(Timer::Timeout(i)),
             3 => Some(Timer::Retry(i)),
             4 => Some(Timer::Expire(index as usize)),
+            5 => Some(Timer::EventDue(index as usize)),
+            6 if index == 0 => Some(Timer::Sample),
             _ => None,
         }
     }
@@ -300,6 +379,8 @@ pub struct Lambda {
     clock: Clock,
     rng: SimRng,
     edges: Vec<Edge>,
+    /// How many of `edges` the handler calls: the rest is the on-failure destination.
+    handler: usize,
     pool: SharedPool,
     scaling: TokenBucket,
     envs: Slab<Env>,
@@ -319,6 +400,16 @@ pub struct Lambda {
     jobs: Slab<Job>,
     next_gen: u32,
     busy: u32,
+    /// The asynchronous queue's events, waiting, backing off or running.
+    events_held: Slab<Event>,
+    /// Events ready to run, in order.
+    ready: VecDeque<usize>,
+    /// Events waiting (ready or backing off), by when they were accepted: the oldest first.
+    waiting: BTreeSet<(SimTime, usize)>,
+    /// Whether the oldest event's age is being sampled at each window's end.
+    sampling: bool,
+    /// Whether any call was asynchronous: only then does the report show the queue.
+    async_used: bool,
     // Recorders.
     invocations: Counter,
     cold_starts: Counter,
@@ -342,12 +433,35 @@ pub struct Lambda {
     /// arrival (Init included) to their end.
     accepted_held: f64,
     events: EventLog,
+    /// The asynchronous queue's recorders.
+    queue: AsyncRecorders,
+}
+
+/// What the asynchronous queue records.
+struct AsyncRecorders {
+    accepted: Counter,
+    refused: u64,
+    succeeded: u64,
+    /// Runs that ended in a function error and will run again.
+    retried: u64,
+    /// Attempts refused by a limit (or a service error) and put back to wait.
+    throttled: u64,
+    discarded: BTreeMap<Discard, u64>,
+    to_destination: u64,
+    destination_failures: u64,
+    duplicates: u64,
+    waiting: Level,
+    oldest: Vec<f64>,
+    oldest_max: f64,
+    backlog_end: usize,
+    lag: Latency,
 }
 
 impl Lambda {
     /// Builds it for one run; `pool` is the account's concurrency, shared by every function.
     pub fn new(cfg: LambdaConfig, env: BuildEnv, pool: SharedPool) -> Lambda {
         let clock = env.clock;
+        let handler = cfg.handler_calls();
         let mut versions = vec![cfg.base.clone()];
         if let Some((_, v)) = &cfg.canary {
             versions.push(v.clone());
@@ -385,10 +499,32 @@ impl Lambda {
             accepted_held: 0.0,
             pc_gb_seconds: 0.0,
             events: EventLog::new(&env.name),
+            events_held: Slab::new(),
+            ready: VecDeque::new(),
+            waiting: BTreeSet::new(),
+            sampling: false,
+            async_used: false,
+            queue: AsyncRecorders {
+                accepted: Counter::new(&clock),
+                refused: 0,
+                succeeded: 0,
+                retried: 0,
+                throttled: 0,
+                discarded: BTreeMap::new(),
+                to_destination: 0,
+                destination_failures: 0,
+                duplicates: 0,
+                waiting: Level::new(&clock),
+                oldest: vec![0.0; clock.windows()],
+                oldest_max: 0.0,
+                backlog_end: 0,
+                lag: Latency::new(&clock),
+            },
             versions,
             cfg,
             clock,
             rng: env.rng,
+            handler,
             edges: env.edges,
             kms: env.kms,
             pool,
@@ -477,7 +613,229 @@ impl Lambda {
         None
     }
 
-    fn invoke(&mut self, ctx: &mut Ctx<'_>, call: CallId, msg: Msg) {
+    /// A call: an invocation, or for an asynchronous one an event queued and answered 202.
+    fn call(&mut self, ctx: &mut Ctx<'_>, call: CallId, msg: Msg) {
+        if !msg.asynchronous {
+            if self.invoke(ctx, Caller::Sync(call), msg).is_err() {
+                let now = ctx.now();
+                self.statuses.add(
+                    &self.clock,
+                    Outcome::Status(THROTTLED),
+                    now,
+                    self.clock.measured(now),
+                );
+                // aws-facts: §2 throttling: TooManyRequestsException, HTTP 429.
+                ctx.reply(call, THROTTLED);
+            }
+            return;
+        }
+        let now = ctx.now();
+        let measured = self.clock.measured(now);
+        self.async_used = true;
+        if self.events_held.len() >= crate::limits::MAX_QUEUE_MESSAGES as usize {
+            self.queue.refused += u64::from(measured);
+            self.statuses
+                .add(&self.clock, Outcome::Status(QUEUE_FULL), now, measured);
+            ctx.reply(call, QUEUE_FULL);
+            return;
+        }
+        self.queue.accepted.add(&self.clock, now, measured);
+        self.statuses
+            .add(&self.clock, Outcome::Status(EVENT_ACCEPTED), now, measured);
+        ctx.reply(call, EVENT_ACCEPTED);
+        let e = self.events_held.insert(Event {
+            msg: Msg {
+                asynchronous: false,
+                ..msg
+            },
+            accepted: now,
+            errors: 0,
+            refusals: 0,
+            duplicate: false,
+            started: false,
+        });
+        self.wait(ctx, e);
+        self.ready.push_back(e);
+        self.dispatch(ctx);
+    }
+
+    /// Event `e` waits (ready or backing off).
+    fn wait(&mut self, ctx: &mut Ctx<'_>, e: usize) {
+        let now = ctx.now();
+        self.waiting.insert((self.events_held[e].accepted, e));
+        self.queue
+            .waiting
+            .set(&self.clock, now, self.waiting.len() as f64);
+        if !self.sampling && now < self.clock.end {
+            // Sampled at the ends of windows, from the end of this one.
+            self.sampling = true;
+            let w = self.clock.window;
+            let next = SimTime((now.0 / w.0 + 1) * w.0);
+            ctx.schedule(next - now, Timer::Sample.encode());
+        }
+    }
+
+    /// Event `e` no longer waits (it runs, or is discarded).
+    fn unwait(&mut self, now: SimTime, e: usize) {
+        self.waiting.remove(&(self.events_held[e].accepted, e));
+        self.queue
+            .waiting
+            .set(&self.clock, now, self.waiting.len() as f64);
+    }
+
+    /// Runs the ready events while the limits allow; the first one refused backs off, and
+    /// the rest wait for an execution to end.
+    fn dispatch(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        while let Some(&e) = self.ready.front() {
+            self.ready.pop_front();
+            let ev = &self.events_held[e];
+            if now - ev.accepted >= self.cfg.asynchronous.maximum_event_age {
+                self.discard(ctx, e, Discard::Expired);
+                continue;
+            }
+            let msg = ev.msg;
+            match self.invoke(ctx, Caller::Event(e), msg) {
+                Ok(()) => {
+                    self.unwait(now, e);
+                    let first = !self.events_held[e].started;
+                    self.events_held[e].started = true;
+                    if self.cfg.asynchronous.duplicates > 0.0
+                        && !self.events_held[e].duplicate
+                        && first
+                        && self.rng.random::<f64>() < self.cfg.asynchronous.duplicates
+                    {
+                        // aws-facts: §14: at-least-once delivery: the same event again.
+                        let accepted = self.events_held[e].accepted;
+                        self.queue.duplicates += u64::from(self.clock.measured(accepted));
+                        let d = self.events_held.insert(Event {
+                            msg,
+                            accepted,
+                            errors: 0,
+                            refusals: 0,
+                            duplicate: true,
+                            started: false,
+                        });
+                        self.wait(ctx, d);
+                        self.ready.push_back(d);
+                    }
+                }
+                Err(_) => {
+                    let measured = self.clock.measured(self.events_held[e].accepted);
+                    self.queue.throttled += u64::from(measured);
+                    self.back_off(ctx, e);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Event `e` was refused by a limit or failed in Lambda itself: it waits 1 s, 2 s, 4 s …
+    /// up to 5 minutes before it is due again.
+    fn back_off(&mut self, ctx: &mut Ctx<'_>, e: usize) {
+        let ev = &mut self.events_held[e];
+        let doublings = ev.refusals.min(16);
+        ev.refusals += 1;
+        let wait = SimTime(THROTTLE_BACKOFF_FIRST.0 << doublings).min(THROTTLE_BACKOFF_MAX);
+        self.due_after(ctx, e, wait);
+    }
+
+    /// Event `e` is due again after `wait`, or when it reaches its maximum age if sooner
+    /// (to be discarded then).
+    fn due_after(&mut self, ctx: &mut Ctx<'_>, e: usize, wait: SimTime) {
+        let now = ctx.now();
+        let expires = self.events_held[e].accepted + self.cfg.asynchronous.maximum_event_age;
+        let at = (now + wait).min(expires).max(now);
+        ctx.schedule(at - now, Timer::EventDue(e).encode());
+    }
+
+    /// Event `e`'s wait is over: it is ready, or discarded if too old.
+    fn event_due(&mut self, ctx: &mut Ctx<'_>, e: usize) {
+        let now = ctx.now();
+        if now - self.events_held[e].accepted >= self.cfg.asynchronous.maximum_event_age {
+            self.discard(ctx, e, Discard::Expired);
+        } else {
+            self.ready.push_back(e);
+        }
+        self.dispatch(ctx);
+    }
+
+    /// Event `e` (waiting) is given up: counted, and sent to the on-failure destination.
+    fn discard(&mut self, ctx: &mut Ctx<'_>, e: usize, why: Discard) {
+        let now = ctx.now();
+        self.unwait(now, e);
+        let ev = self.events_held.remove(e);
+        if self.clock.measured(ev.accepted) {
+            *self.queue.discarded.entry(why).or_insert(0) += 1;
+        }
+        if self.cfg.asynchronous.on_failure {
+            self.queue.to_destination += u64::from(self.clock.measured(ev.accepted));
+            if let Some(dest) = self.edges.last() {
+                dest.call(ctx, &mut self.rng, ev.msg, DESTINATION);
+            }
+        }
+    }
+
+    /// Event `e`'s run ended with `outcome`.
+    fn event_done(&mut self, ctx: &mut Ctx<'_>, e: usize, outcome: Outcome) {
+        let now = ctx.now();
+        let measured = self.clock.measured(self.events_held[e].accepted);
+        if outcome.is_success() {
+            let ev = self.events_held.remove(e);
+            self.queue.succeeded += u64::from(measured);
+            // The processing lag: from the client's request to this event's run.
+            self.queue.lag.record(
+                &self.clock,
+                now,
+                now - ev.msg.origin,
+                self.clock.measured(ev.msg.origin),
+            );
+            return;
+        }
+        self.wait(ctx, e);
+        if outcome == Outcome::Status(KMS_INIT_FAILED) {
+            // A failure of Lambda's own, not the function's: retried as a throttle.
+            self.queue.throttled += u64::from(measured);
+            self.back_off(ctx, e);
+            return;
+        }
+        let ev = &mut self.events_held[e];
+        ev.errors += 1;
+        if ev.errors > self.cfg.asynchronous.maximum_retry_attempts {
+            self.discard(ctx, e, Discard::RetriesExhausted);
+        } else {
+            self.queue.retried += u64::from(measured);
+            let delay = ERROR_RETRY_DELAYS[(ev.errors - 1) as usize];
+            self.due_after(ctx, e, delay);
+        }
+    }
+
+    /// The age of the oldest waiting event at the end of a window.
+    fn sample(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let age = self
+            .waiting
+            .first()
+            .map_or(0.0, |&(accepted, _)| (now - accepted).as_secs_f64());
+        let w = self.clock.window_of(now).saturating_sub(1);
+        if let Some(v) = self.queue.oldest.get_mut(w) {
+            *v = age;
+        }
+        if self.clock.measured(now) || now == self.clock.end {
+            self.queue.oldest_max = self.queue.oldest_max.max(age);
+        }
+        if now >= self.clock.end {
+            self.queue.backlog_end = self.waiting.len();
+            self.sampling = false;
+        } else if self.waiting.is_empty() {
+            self.sampling = false;
+        } else {
+            ctx.schedule(self.clock.window, Timer::Sample.encode());
+        }
+    }
+
+    /// Starts an invocation for `caller`, or says which limit refused it.
+    fn invoke(&mut self, ctx: &mut Ctx<'_>, caller: Caller, msg: Msg) -> Result<(), Throttle> {
         let now = ctx.now();
         let measured = self.clock.measured(now);
         self.invocations.add(&self.clock, now, measured);
@@ -500,11 +858,7 @@ impl Lambda {
             if measured {
                 *self.throttled_by.entry(reason).or_insert(0) += 1;
             }
-            self.statuses
-                .add(&self.clock, Outcome::Status(THROTTLED), now, measured);
-            // aws-facts: §2 throttling: TooManyRequestsException, HTTP 429.
-            ctx.reply(call, THROTTLED);
-            return;
+            return Err(reason);
         }
         self.set_busy(now, 1);
         let env = match warm {
@@ -536,7 +890,7 @@ impl Lambda {
         self.next_gen = self.next_gen.wrapping_add(1);
         let gen = self.next_gen;
         let job = self.jobs.insert(Job {
-            call,
+            caller,
             msg,
             arrived: now,
             env,
@@ -555,6 +909,7 @@ impl Lambda {
         } else {
             self.start_handler(ctx, job);
         }
+        Ok(())
     }
 
     /// A cold start's Init is done: with a `kms`, it first decrypts the function's
@@ -621,8 +976,14 @@ impl Lambda {
         // fails first, and never sends it).
         if !fails
             && work < self.cfg.timeout
-            && j.calls
-                .call_next_after(&self.edges, ctx, &mut self.rng, j.msg, me.encode(), work)
+            && j.calls.call_next_after(
+                &self.edges[..self.handler],
+                ctx,
+                &mut self.rng,
+                j.msg,
+                me.encode(),
+                work,
+            )
         {
             return;
         }
@@ -637,26 +998,41 @@ impl Lambda {
             return;
         }
         let me = Invocation { job, gen: j.gen };
-        if !j
-            .calls
-            .call_next(&self.edges, ctx, &mut self.rng, j.msg, me.encode())
-        {
+        if !j.calls.call_next(
+            &self.edges[..self.handler],
+            ctx,
+            &mut self.rng,
+            j.msg,
+            me.encode(),
+        ) {
             self.complete(ctx, job, Outcome::Status(status::OK));
         }
     }
 
+    /// Invocation `job` ended with `outcome`: answered (or its event dealt with), its
+    /// environment freed, and the asynchronous queue given the room.
     fn complete(&mut self, ctx: &mut Ctx<'_>, job: usize, outcome: Outcome) {
+        self.end_job(ctx, job, outcome);
+        if !self.ready.is_empty() {
+            self.dispatch(ctx);
+        }
+    }
+
+    fn end_job(&mut self, ctx: &mut Ctx<'_>, job: usize, outcome: Outcome) {
         let now = ctx.now();
         let j = self.jobs.remove(job);
         if let Some(h) = j.timeout {
             ctx.cancel_timer(h);
         }
         let measured = self.clock.measured(j.arrived);
-        match outcome {
-            Outcome::Status(s) => ctx.reply(j.call, s),
-            _ => ctx.reply_error(j.call),
+        match (j.caller, outcome) {
+            (Caller::Sync(call), Outcome::Status(s)) => ctx.reply(call, s),
+            (Caller::Sync(call), _) => ctx.reply_error(call),
+            (Caller::Event(e), outcome) => self.event_done(ctx, e, outcome),
         }
-        self.statuses.add(&self.clock, outcome, now, measured);
+        if let Caller::Sync(_) = j.caller {
+            self.statuses.add(&self.clock, outcome, now, measured);
+        }
         let env = &mut self.envs[j.env];
         let version = env.version;
         if measured {
@@ -783,7 +1159,7 @@ impl Component for Lambda {
         match input {
             // No fault of its own kind exists for it (validation allows none).
             Input::Fault { .. } => {}
-            Input::Call(call, msg) => self.invoke(ctx, call, msg),
+            Input::Call(call, msg) => self.call(ctx, call, msg),
             Input::Timer(t) if caller::owns(t) => {
                 if let Some(k) = self.kms.as_mut() {
                     k.timer(ctx, &mut self.rng, t);
@@ -804,22 +1180,35 @@ impl Component for Lambda {
                 }
                 Some(Timer::Retry(i)) if self.running(i) => {
                     let j = &mut self.jobs[i.job];
-                    j.calls
-                        .call_again(&self.edges, ctx, &mut self.rng, j.msg, i.encode());
+                    j.calls.call_again(
+                        &self.edges[..self.handler],
+                        ctx,
+                        &mut self.rng,
+                        j.msg,
+                        i.encode(),
+                    );
                 }
                 Some(Timer::Expire(version)) => self.expire(ctx, version),
+                Some(Timer::EventDue(e)) => self.event_due(ctx, e),
+                Some(Timer::Sample) => self.sample(ctx),
                 // A timer of an invocation that has already ended (timed out): ignore.
                 _ => {}
             },
+            Input::Reply(r) if r.tag == DESTINATION => {
+                if !r.outcome.is_success() && self.clock.measured(now) {
+                    self.queue.destination_failures += 1;
+                }
+            }
             Input::Reply(r) => {
                 let Some(i) = Invocation::decode(r.tag).filter(|&i| self.running(i)) else {
                     // The invocation timed out while this call was out: the reply is moot.
                     return;
                 };
-                match self.jobs[i.job]
-                    .calls
-                    .after_reply(&self.edges, r.outcome, &mut self.rng)
-                {
+                match self.jobs[i.job].calls.after_reply(
+                    &self.edges[..self.handler],
+                    r.outcome,
+                    &mut self.rng,
+                ) {
                     AfterReply::Retry(wait) => ctx.schedule(wait, Timer::Retry(i).encode()),
                     AfterReply::Next => self.proceed(ctx, i.job),
                     // An SDK error the handler does not catch fails the invocation.
@@ -901,6 +1290,29 @@ impl Component for Lambda {
             (&THROTTLES, self.throttles.rate_series(c)),
         ];
         series.extend(self.duration.series(&DURATION));
+        if self.async_used {
+            let q = &mut self.queue;
+            q.waiting.finish(c);
+            q.lag.finish();
+            m.count("async.accepted", q.accepted.total());
+            m.count("async.refused_full", q.refused);
+            m.count("async.succeeded", q.succeeded);
+            m.count("async.retried", q.retried);
+            m.count("async.throttled", q.throttled);
+            for (why, n) in &q.discarded {
+                m.count(format!("async.discarded.{}", why.name()), *n);
+            }
+            m.count("async.to_destination", q.to_destination);
+            m.count("async.destination_failures", q.destination_failures);
+            m.count("async.duplicates", q.duplicates);
+            m.gauge("async.queue_mean", q.waiting.mean(c));
+            m.gauge("async.queue_max", q.waiting.max());
+            m.gauge("async.oldest_age_max_s", q.oldest_max);
+            m.gauge("async.backlog_end", q.backlog_end as f64);
+            m.hist("async.lag_ms", q.lag.summary());
+            series.push((&ASYNC_QUEUE, q.waiting.mean_series(c)));
+            series.push((&ASYNC_OLDEST, q.oldest.clone()));
+        }
         ComponentReport {
             metrics: m,
             series,
