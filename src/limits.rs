@@ -78,6 +78,9 @@ pub const MAX_EDGE_LOCATIONS: i64 = 100;
 /// work in flight, about 120 bytes a message. Beyond it (or the queue's lower `max_messages`),
 /// sends are refused with 503 and counted (`refused_full`), never dropped in silence.
 pub const MAX_QUEUE_MESSAGES: i64 = 10_000_000;
+/// Records a DynamoDB table's stream holds at once (`stream.max_records`): its backlog is work
+/// in flight, about 48 bytes a record; records beyond are not kept, and are counted.
+pub const MAX_STREAM_RECORDS: i64 = 10_000_000;
 
 /// The most events a Lambda function's asynchronous queue, or deliveries an SNS topic, may
 /// hold at once: the same bound as a queue's messages (`MAX_QUEUE_MESSAGES`), the same size

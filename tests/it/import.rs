@@ -18,26 +18,11 @@ fn imported(rel: &str) -> archsim::import::Imported {
 
 /// Every corpus file, with its expected format.
 const CORPUS: &[(&str, Format)] = &[
-    (
-        "templates/orders-api.yaml",
-        Format::CloudFormationYaml,
-    ),
-    (
-        "templates/queue-worker.yaml",
-        Format::CloudFormationYaml,
-    ),
-    (
-        "templates/rest-api-lambda.yaml",
-        Format::CloudFormationYaml,
-    ),
-    (
-        "templates/web-asg.yaml",
-        Format::CloudFormationYaml,
-    ),
-    (
-        "templates/mysql-replica.json",
-        Format::CloudFormationJson,
-    ),
+    ("templates/orders-api.yaml", Format::CloudFormationYaml),
+    ("templates/queue-worker.yaml", Format::CloudFormationYaml),
+    ("templates/rest-api-lambda.yaml", Format::CloudFormationYaml),
+    ("templates/web-asg.yaml", Format::CloudFormationYaml),
+    ("templates/mysql-replica.json", Format::CloudFormationJson),
     (
         "templates/queue-optional-dlq.json",
         Format::CloudFormationJson,

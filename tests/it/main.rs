@@ -11,6 +11,7 @@ mod capacity;
 mod cloudfront;
 mod determinism;
 mod dynamodb;
+mod dynamodb_streams;
 mod ebs;
 mod expectations;
 mod experiments;

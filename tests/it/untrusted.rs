@@ -763,6 +763,10 @@ fn the_readme_states_every_limit() {
         ),
         format!("| {MAX_STATES} states, {MAX_RETRIERS} retriers |"),
         format!("| {} items |", grouped(MAX_MAP_ITEMS as u64)),
+        format!(
+            "| {} | a stream's backlog",
+            grouped(MAX_STREAM_RECORDS as u64)
+        ),
         format!("| {} |", grouped(MAX_EVENTS_PER_ACTOR as u64)),
         format!("| {} I/Os |", grouped(MAX_EBS_IOS_PER_REQUEST as u64)),
         format!("| {} each |", grouped(MAX_DNS_CLIENTS as u64)),

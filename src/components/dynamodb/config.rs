@@ -5,7 +5,9 @@ use super::autoscaling::{
     ON_DEMAND_MAX, TARGET_MAX, TARGET_MIN,
 };
 use super::partitions::{partitions_needed, ON_DEMAND_PARTITIONS};
+use super::stream_config::{self, RawStream, StreamConfig};
 use crate::config::raw::{RawComponentTable, RawDist};
+use crate::config::CallSpec;
 use crate::config::Checker;
 use crate::dist::Dist;
 use crate::kernel::{Msg, SimTime};
@@ -30,8 +32,9 @@ struct RawDynamo {
     max_throughput: Option<Spanned<RawUnits>>,
     split_delay: Option<Spanned<String>>,
     local_secondary_index: Option<bool>,
-    streams: Option<bool>,
+    streams: Option<Spanned<bool>>,
     monotonic_sort_key: Option<bool>,
+    stream: Option<Spanned<RawStream>>,
 }
 
 /// Read and write units per second: `{ read = …, write = … }`.
@@ -129,6 +132,10 @@ pub struct DynamoConfig {
     pub split_delay: Option<SimTime>,
     /// Why the table cannot split for heat, when it cannot.
     pub split_blocked: Option<&'static str>,
+    /// Its stream and the event source mapping reading it; `None`: no records are kept.
+    pub stream: Option<StreamConfig>,
+    /// Its calls: the stream's consumer, then its on-failure queue (none without a stream).
+    pub calls: Vec<CallSpec>,
 }
 
 /// The most capacity units a table may be given on either side: 250 times AWS's default
@@ -227,6 +234,9 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
     let (warm, max_throughput) = parse_throughput(&raw, mode, ck)?;
     let split_delay = ck.positive_duration_or(&raw.split_delay, "split_delay", DEFAULT_SPLIT_DELAY);
     let split_blocked = split_blocked(&raw, mode);
+    let stream = parse_stream(&raw, ck);
+    let stream = stream?;
+    let calls = stream.as_ref().map_or_else(Vec::new, StreamConfig::calls);
     Some(DynamoConfig {
         mode,
         partitions: partitions? as u32,
@@ -241,7 +251,24 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
         max_throughput,
         split_delay: split_delay.filter(|_| split_blocked.is_none()),
         split_blocked,
+        stream,
+        calls,
     })
+}
+
+/// `stream = { … }`, which turns Streams on: `streams = false` beside it contradicts it.
+fn parse_stream(raw: &RawDynamo, ck: &mut Checker) -> Option<Option<StreamConfig>> {
+    let Some(s) = &raw.stream else {
+        return Some(None);
+    };
+    if let Some(off) = raw.streams.as_ref().filter(|b| !*b.get_ref()) {
+        ck.error(
+            off.span(),
+            "`streams = false` contradicts the `stream` table beside it, which turns Streams on: leave `streams` out",
+        );
+        return None;
+    }
+    stream_config::parse(s.get_ref(), ck).map(Some)
 }
 
 /// Why split for heat cannot happen (aws-facts: §7 split for heat, its exceptions), or `None`.
@@ -250,7 +277,9 @@ fn split_blocked(raw: &RawDynamo, mode: Mode) -> Option<&'static str> {
         Some("a local secondary index")
     } else if raw.monotonic_sort_key == Some(true) {
         Some("a monotonic sort key")
-    } else if raw.streams == Some(true) && matches!(mode, Mode::Provisioned { .. }) {
+    } else if (raw.streams.as_ref().is_some_and(|b| *b.get_ref()) || raw.stream.is_some())
+        && matches!(mode, Mode::Provisioned { .. })
+    {
         Some("Streams on a provisioned table")
     } else {
         None
@@ -462,6 +491,9 @@ impl DynamoConfig {
         ));
         if self.dax.is_some() {
             lines.push("DAX in front".to_string());
+        }
+        if let Some(s) = &self.stream {
+            lines.push(s.line());
         }
         if let Some(why) = self.split_blocked {
             lines.push(format!("no split for heat ({why})"));

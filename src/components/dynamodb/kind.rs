@@ -3,19 +3,21 @@
 
 use super::autoscaling::{TARGET_MAX, TARGET_MIN};
 use super::config::{self, DynamoConfig, MAX_PARTITIONS, MAX_UNITS};
+use super::stream_config::{MAX_BATCH, MAX_PARALLELIZATION, MAX_RETRIES};
 use super::THROTTLED;
 use crate::components::iac::{
     clamp, string, Dialect, Downstream, Imports, Mapped, Resource, ResourceMap,
 };
 use crate::components::kind::{
     Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, Mark, PlotLine, PlotPanel,
-    Series, Tone, Unit,
+    Relations, Series, Tone, Unit,
 };
-use crate::components::{BuildEnv, Component, Shared};
+use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::RawComponentTable;
 use crate::config::Checker;
 use crate::iam::{IamAction, ACCOUNT_ID};
 use crate::limits::MAX_DYNAMODB_UNITS;
+use crate::limits::MAX_STREAM_RECORDS;
 use crate::retry::{SdkService, ServiceFamily};
 
 pub(super) const REQUESTS: Series = Series {
@@ -54,6 +56,108 @@ pub(super) const DAX_HIT_RATIO: Series = Series {
     about: "share of DAX reads answered from its cache",
 };
 
+pub(super) const STREAM_READ: Series = Series {
+    id: "stream_records_read_rps",
+    unit: Unit::PerSecond,
+    about: "stream records handed to the consumer in batches, retries included",
+};
+pub(super) const STREAM_AGE: Series = Series {
+    id: "stream_iterator_age_s",
+    unit: Unit::Seconds,
+    about: "iterator age: the greatest age of the last record of a batch read in each window (none where no batch was read)",
+};
+pub(super) const STREAM_IN_FLIGHT: Series = Series {
+    id: "stream_batches_in_flight",
+    unit: Unit::Number,
+    about: "stream batches awaiting the consumer's answer, time-averaged",
+};
+pub(super) const STREAM_HELD: Series = Series {
+    id: "stream_records_held",
+    unit: Unit::Number,
+    about: "records the stream holds not yet processed, time-averaged",
+};
+pub(super) const STREAM_DISCARDED: Series = Series {
+    id: "stream_records_discarded",
+    unit: Unit::Count,
+    about: "records the event source mapping discarded in each window (retries exhausted, too old)",
+};
+
+/// The keys of `stream = { … }`.
+const STREAM_KEYS: &[Key] = &[
+    Key {
+        name: "consumer",
+        ty: KeyType::Ids,
+        required: true,
+        about: "the component invoked with each batch of records (a Lambda function, or any component), one synchronous call per batch",
+    },
+    Key {
+        name: "batch_size",
+        ty: KeyType::Integer {
+            min: 1,
+            max: MAX_BATCH,
+        },
+        required: false,
+        about: "the most records in a batch, 1 to 10,000 (default 100)",
+    },
+    Key {
+        name: "maximum_batching_window",
+        ty: KeyType::Duration,
+        required: false,
+        about: "how long a lane gathers records before invoking with fewer than a full batch, 0s to 5m (default 0s)",
+    },
+    Key {
+        name: "parallelization_factor",
+        ty: KeyType::Integer {
+            min: 1,
+            max: MAX_PARALLELIZATION,
+        },
+        required: false,
+        about: "concurrent batches per shard, 1 to 10; records of one key stay in one lane, in order (default 1)",
+    },
+    Key {
+        name: "maximum_retry_attempts",
+        ty: KeyType::Integer {
+            min: -1,
+            max: MAX_RETRIES,
+        },
+        required: false,
+        about: "retries of a failed batch before it is discarded, -1 to 10,000; -1: until its records expire; a throttle (429) does not count (default -1)",
+    },
+    Key {
+        name: "maximum_record_age",
+        ty: KeyType::Duration,
+        required: false,
+        about: "records older than this are discarded, never sent, 60s to 7d (default: AWS's -1, kept until the stream trims them at 24h)",
+    },
+    Key {
+        name: "bisect_batch_on_function_error",
+        ty: KeyType::Bool,
+        required: false,
+        about: "a failed batch of more than one record is split in two, each half retried alone, its retries counted afresh (default false)",
+    },
+    Key {
+        name: "on_failure",
+        ty: KeyType::Ids,
+        required: false,
+        about: "the id of the sqs queue that gets one message (the batch's metadata, 1 KB) per discarded batch (default: none)",
+    },
+    Key {
+        name: "retry_interval",
+        ty: KeyType::Duration,
+        required: false,
+        about: "the wait before a failed batch is retried, 0s to 5m (default 1s, a choice: AWS gives no figure)",
+    },
+    Key {
+        name: "max_records",
+        ty: KeyType::Integer {
+            min: 1,
+            max: MAX_STREAM_RECORDS,
+        },
+        required: false,
+        about: "the most records the stream holds at once, a limit of the simulation: the records of writes beyond are not kept, and are counted (default 10,000,000)",
+    },
+];
+
 impl Kind for DynamoConfig {
     // aws-facts: §19 IAM: DynamoDB's actions are `dynamodb:*`.
     const IAM_PREFIX: Option<&'static str> = Some("dynamodb");
@@ -62,7 +166,7 @@ impl Kind for DynamoConfig {
         title: "Amazon DynamoDB",
         noun: "a DynamoDB table",
         category: Category::Database,
-        about: "a table, provisioned (with burst capacity and auto scaling) or on demand, partitions with their own limits, item-size units, consistency, transactions and DAX",
+        about: "a table, provisioned (with burst capacity and auto scaling) or on demand, partitions with their own limits, item-size units, consistency, transactions, DAX, and a stream of its writes read by Lambda's event source mapping",
         keys: &[
             Key {
                 name: "mode",
@@ -261,7 +365,13 @@ impl Kind for DynamoConfig {
                 name: "streams",
                 ty: KeyType::Bool,
                 required: false,
-                about: "DynamoDB Streams is on: a provisioned table does not split for heat (default false)",
+                about: "DynamoDB Streams is on: a provisioned table does not split for heat (default false; a `stream` table turns it on)",
+            },
+            Key {
+                name: "stream",
+                ty: KeyType::Table(STREAM_KEYS),
+                required: false,
+                about: "DynamoDB Streams with Lambda's event source mapping reading it: each write done appends a record to its partition's shard (kept 24 h), read by `parallelization_factor` lanes per shard, one batch each, a synchronous call to `consumer` per batch (default: none)",
             },
             Key {
                 name: "monotonic_sort_key",
@@ -279,6 +389,11 @@ impl Kind for DynamoConfig {
             &READ_CAPACITY,
             &WRITE_CAPACITY,
             &DAX_HIT_RATIO,
+            &STREAM_READ,
+            &STREAM_AGE,
+            &STREAM_IN_FLIGHT,
+            &STREAM_HELD,
+            &STREAM_DISCARDED,
         ],
         fields: &[
             Field {
@@ -351,6 +466,86 @@ impl Kind for DynamoConfig {
                 path: "cost_usd",
                 unit: Unit::Usd,
                 about: "provisioned capacity-hours, or on-demand request units, at us-east-1 prices",
+            },
+            Field {
+                path: "stream.records_written",
+                unit: Unit::Count,
+                about: "records appended to the stream (one per write done)",
+            },
+            Field {
+                path: "stream.records_over_limit",
+                unit: Unit::Count,
+                about: "records not kept because the stream held `max_records` (a limit of the simulation)",
+            },
+            Field {
+                path: "stream.records_read",
+                unit: Unit::Number,
+                about: "records handed to the consumer, retries included",
+            },
+            Field {
+                path: "stream.records_processed",
+                unit: Unit::Count,
+                about: "records whose batch the consumer succeeded with",
+            },
+            Field {
+                path: "stream.records_discarded",
+                unit: Unit::Number,
+                about: "records the mapping discarded: retries exhausted, older than `maximum_record_age`, or failed and trimmed at 24 h",
+            },
+            Field {
+                path: "stream.records_lost",
+                unit: Unit::Count,
+                about: "records trimmed at the stream's 24 h retention before they were ever read",
+            },
+            Field {
+                path: "stream.records_out_of_order",
+                unit: Unit::Count,
+                about: "records processed after a later record of their key (the mapping keeps each key's records in order: 0)",
+            },
+            Field {
+                path: "stream.batches",
+                unit: Unit::Count,
+                about: "batches handed to the consumer, retries included",
+            },
+            Field {
+                path: "stream.failed_batches",
+                unit: Unit::Count,
+                about: "batches the consumer did not succeed with",
+            },
+            Field {
+                path: "stream.sent_on_failure",
+                unit: Unit::Count,
+                about: "messages sent to the on-failure queue, one per discarded batch",
+            },
+            Field {
+                path: "stream.batches_in_flight_max",
+                unit: Unit::Number,
+                about: "the most batches awaiting the consumer at once",
+            },
+            Field {
+                path: "stream.records_held_max",
+                unit: Unit::Number,
+                about: "the most records the stream held at once, not yet processed",
+            },
+            Field {
+                path: "stream.records_held_end",
+                unit: Unit::Number,
+                about: "records the stream held when the run ended, not yet processed",
+            },
+            Field {
+                path: "stream.shards",
+                unit: Unit::Number,
+                about: "shards new records went to at the end (one per partition)",
+            },
+            Field {
+                path: "stream.iterator_age_ms.*",
+                unit: Unit::Milliseconds,
+                about: "iterator age at each batch read: the age of the batch's last record (count, mean, p50 … p999, max)",
+            },
+            Field {
+                path: "stream.lag_ms.*",
+                unit: Unit::Milliseconds,
+                about: "processing lag: time from the client's request that made a write to the end of the batch that carried its record, for requests made in the measured period (count, mean, p50 … p999, max)",
             },
             crate::components::kind::RESPONSE_MS,
             crate::components::kind::LATE_REPLIES,
@@ -428,6 +623,34 @@ impl Kind for DynamoConfig {
                 y_max: None,
             },
             PlotPanel {
+                axis: "age [s]",
+                lines: &[PlotLine {
+                    series: &STREAM_AGE,
+                    label: "iterator age (max)",
+                    tone: Tone::Warn,
+                    scale: 1.0,
+                }],
+                y_max: None,
+            },
+            PlotPanel {
+                axis: "records",
+                lines: &[
+                    PlotLine {
+                        series: &STREAM_HELD,
+                        label: "held by the stream",
+                        tone: Tone::Queue,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &STREAM_DISCARDED,
+                        label: "discarded (per window)",
+                        tone: Tone::Bad,
+                        scale: 1.0,
+                    },
+                ],
+                y_max: None,
+            },
+            PlotPanel {
                 axis: "DAX hit ratio [%]",
                 lines: &[
                     PlotLine {
@@ -455,6 +678,10 @@ impl Kind for DynamoConfig {
             },
             EventInfo {
                 event: "split_for_heat",
+                mark: Mark::Instant,
+            },
+            EventInfo {
+                event: "stream_reshard",
                 mark: Mark::Instant,
             },
         ],
@@ -510,6 +737,33 @@ impl Kind for DynamoConfig {
 
     fn sdk_service(&self) -> Option<SdkService> {
         Some(SDK_SERVICE)
+    }
+
+    fn calls(&self) -> &[CallSpec] {
+        &self.calls
+    }
+
+    /// A stream's on-failure destination is a queue (aws-facts: §16: SQS or SNS; only SQS
+    /// is modelled here).
+    fn relate(&mut self, _me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
+        let Some(s) = &self.stream else {
+            return true;
+        };
+        let Some(dest) = s.on_failure else {
+            return true;
+        };
+        let queue = <crate::components::sqs::SqsConfig as Kind>::INFO.name;
+        if rel.kinds.get(dest) != Some(&queue) {
+            ck.error(
+                s.on_failure_span.clone(),
+                format!(
+                    "`stream.on_failure` names \"{}\", which is not an sqs queue",
+                    rel.ids[dest]
+                ),
+            );
+            return false;
+        }
+        true
     }
 }
 

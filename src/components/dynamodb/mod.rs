@@ -17,13 +17,19 @@
 //!
 //! A throttled request is answered with 400 (ProvisionedThroughputExceededException); callers
 //! retry it as the AWS SDKs do (see `SDK_SERVICE`).
+//!
+//! A `stream` (DynamoDB Streams) keeps a record of each write done, and the event source
+//! mapping that reads it invokes its consumer with batches of records (`stream.rs`).
 
 mod autoscaling;
 mod config;
 mod kind;
 mod partitions;
+mod stream;
+mod stream_config;
 
 pub use config::{parse, Autoscaling, Dax, DynamoConfig, Mode};
+pub use stream_config::StreamConfig;
 
 use autoscaling::{ON_DEMAND_BURST_SECONDS, TICK_S};
 use kind::{
@@ -36,11 +42,12 @@ use partitions::{
 use std::collections::BTreeMap;
 
 use super::lru::Lru;
-use super::{pack, unpack, BuildEnv, Component, ComponentReport, Token};
+use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
 use crate::status;
 use slab::Slab;
+use stream::{Record, Stream, Tag};
 
 /// The status of a throttled request (aws-facts: §7 errors).
 pub const THROTTLED: u16 = status::BAD_REQUEST;
@@ -64,6 +71,8 @@ enum Timer {
     Apply(Side),
     /// A hashed partition has been hot for the split delay: split its hottest key off.
     Split(usize),
+    /// A stream lane's batching window or retry wait is over.
+    Wake(usize),
 }
 
 impl Token for Timer {
@@ -74,6 +83,7 @@ impl Token for Timer {
             Timer::Apply(Side::Read) => pack(2, 0),
             Timer::Apply(Side::Write) => pack(2, 1),
             Timer::Split(partition) => pack(3, partition as u64),
+            Timer::Wake(lane) => pack(4, lane as u64),
         }
     }
 
@@ -84,6 +94,7 @@ impl Token for Timer {
             (2, 0) => Some(Timer::Apply(Side::Read)),
             (2, 1) => Some(Timer::Apply(Side::Write)),
             (3, partition) => Some(Timer::Split(partition as usize)),
+            (4, lane) => Some(Timer::Wake(lane as usize)),
             _ => None,
         }
     }
@@ -104,6 +115,8 @@ struct Pending {
     /// The key of an item that goes into DAX's cache when DynamoDB answers (a write, or a
     /// read that missed).
     fill: Option<u64>,
+    /// The stream record of a write, and its shard, appended when the write is done.
+    record: Option<(u32, Record)>,
 }
 
 /// A running DynamoDB table: its capacity, partitions and optional DAX.
@@ -119,6 +132,10 @@ pub struct DynamoDb {
     own: BTreeMap<u64, usize>,
     /// Hashed partitions throttling now, with a split pending.
     heat: BTreeMap<usize, Heat>,
+    /// Its stream and the event source mapping reading it, if it has one.
+    stream: Option<Stream>,
+    /// Its calls: the stream's consumer, then its on-failure queue.
+    edges: Vec<Edge>,
     // Recorders.
     requests: Counter,
     throttles: Counter,
@@ -175,6 +192,11 @@ impl DynamoDb {
             ),
         };
         DynamoDb {
+            stream: cfg
+                .stream
+                .clone()
+                .map(|s| Stream::new(s, clock, cfg.partitions)),
+            edges: env.edges,
             dax: cfg.dax.as_ref().map(|d| Lru::new(d.capacity)),
             reads,
             writes,
@@ -222,6 +244,23 @@ impl DynamoDb {
                 "partition_split",
                 format!("{current} -> {needed} partitions"),
             );
+            self.reshard(now);
+        }
+    }
+
+    /// The stream's shards follow the partitions, those split off for heat included.
+    fn reshard(&mut self, now: SimTime) {
+        let count = (self.reads.partitions.len() + self.own.len()) as u32;
+        if let Some(s) = self.stream.as_mut() {
+            s.reshard(now, count, &mut self.events);
+        }
+    }
+
+    /// The stream shard of a partition.
+    fn shard_of(&self, part: Part) -> u32 {
+        match part {
+            Part::Hashed(p) => p as u32,
+            Part::Own(i) => (self.reads.partitions.len() + i) as u32,
         }
     }
 
@@ -239,7 +278,7 @@ impl DynamoDb {
                 if cache.get(&msg.key).is_some_and(|&exp| exp > now) {
                     self.dax_hits.add(&self.clock, now, measured);
                     let wait = d.latency.sample_time(&mut self.rng);
-                    self.answer_after(ctx, call, now, status::OK, None, wait);
+                    self.answer_after(ctx, call, now, status::OK, None, wait, None);
                     return;
                 }
                 self.dax_misses.add(&self.clock, now, measured);
@@ -279,7 +318,19 @@ impl DynamoDb {
             }
             // Write-through: a write (or a read that missed) puts the item in DAX's cache.
             let fill = (self.dax.is_some() && (write || dax_read)).then_some(msg.key);
-            self.answer_after(ctx, call, now, status::OK, fill, wait);
+            // aws-facts: §22: every write done appends a record to its partition's shard.
+            let record = (write && self.stream.is_some()).then(|| {
+                let r = Record {
+                    written: SimTime::ZERO,
+                    origin: msg.origin,
+                    key: msg.key,
+                    op: msg.op,
+                    size: msg.size_bytes,
+                    read: false,
+                };
+                (self.shard_of(part), r)
+            });
+            self.answer_after(ctx, call, now, status::OK, fill, wait, record);
         } else {
             self.throttles.add(&self.clock, now, measured);
             if admitted == Err(Limit::Partition) {
@@ -290,7 +341,7 @@ impl DynamoDb {
                     self.heat_up(ctx, now, p, msg.key);
                 }
             }
-            self.answer_after(ctx, call, now, THROTTLED, None, wait);
+            self.answer_after(ctx, call, now, THROTTLED, None, wait, None);
         }
     }
 
@@ -324,10 +375,12 @@ impl DynamoDb {
                     "split_for_heat",
                     format!("key {key} to a partition of its own"),
                 );
+                self.reshard(now);
             }
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn answer_after(
         &mut self,
         ctx: &mut Ctx<'_>,
@@ -336,8 +389,9 @@ impl DynamoDb {
         status: u16,
         fill: Option<u64>,
         wait: SimTime,
+        record: Option<(u32, Record)>,
     ) {
-        if fill.is_none() {
+        if fill.is_none() && record.is_none() {
             // Nothing to do when the answer leaves: record it now and let the kernel send it.
             let done = arrived + wait;
             let measured = self.clock.measured(arrived);
@@ -353,6 +407,7 @@ impl DynamoDb {
             arrived,
             status,
             fill,
+            record,
         });
         ctx.schedule(wait, Timer::Answer(idx).encode());
     }
@@ -373,6 +428,10 @@ impl DynamoDb {
                 .record(&self.clock, now, now - p.arrived, measured);
         }
         ctx.reply(p.call, p.status);
+        if let (Some((shard, mut r)), Some(s)) = (p.record, self.stream.as_mut()) {
+            r.written = now;
+            s.append(ctx, &self.edges, &mut self.rng, shard, r);
+        }
     }
 
     /// Once a minute: auto scaling's alarms (provisioned) or the peak memory (on-demand).
@@ -428,6 +487,10 @@ impl DynamoDb {
 impl Component for DynamoDb {
     fn start(&mut self, ctx: &mut Ctx<'_>) {
         self.ensure_partitions(ctx.now());
+        let count = (self.reads.partitions.len() + self.own.len()) as u32;
+        if let Some(s) = self.stream.as_mut() {
+            s.open(count);
+        }
         if self.cfg.autoscaling.is_some() || matches!(self.cfg.mode, Mode::OnDemand) {
             ctx.schedule(SimTime::from_secs(TICK_S), Timer::Minute.encode());
         }
@@ -444,9 +507,20 @@ impl Component for DynamoDb {
                 Some(Timer::Minute) => self.minute(ctx),
                 Some(Timer::Apply(s)) => self.apply(now, s),
                 Some(Timer::Split(partition)) => self.split(now, partition),
+                Some(Timer::Wake(lane)) => {
+                    if let Some(s) = self.stream.as_mut() {
+                        s.wake(ctx, &self.edges, &mut self.rng, lane);
+                    }
+                }
                 None => {}
             },
-            Input::Reply(_) => {}
+            Input::Reply(r) => {
+                if let (Some(Tag::Batch(lane)), Some(s)) =
+                    (Tag::decode(r.tag), self.stream.as_mut())
+                {
+                    s.answered(ctx, &self.edges, &mut self.rng, lane, r.outcome);
+                }
+            }
         }
     }
 
@@ -510,6 +584,10 @@ impl Component for DynamoDb {
             let ratio = self.dax_hits.share_series(&self.dax_misses);
             series.push((&DAX_HIT_RATIO, ratio));
         }
+        if let Some(s) = self.stream.as_mut() {
+            s.finish();
+            series.extend(s.report(&mut m));
+        }
         ComponentReport {
             metrics: m,
             series,
@@ -531,6 +609,7 @@ mod tests {
             Just(Timer::Apply(Side::Read)),
             Just(Timer::Apply(Side::Write)),
             (0usize..(1 << 40)).prop_map(Timer::Split),
+            (0usize..(1 << 40)).prop_map(Timer::Wake),
         ]
     }
 
