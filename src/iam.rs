@@ -28,7 +28,6 @@ pub const OTHER_PREFIXES: &[&str] = &[
     "logs",
     "rds-db",
     "secretsmanager",
-    "sns",
     "ssm",
     "states",
     "sts",

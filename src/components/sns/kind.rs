@@ -12,6 +12,7 @@ use crate::components::sqs::SqsConfig;
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::RawComponentTable;
 use crate::config::Checker;
+use crate::iam::{IamAction, ACCOUNT_ID};
 use crate::retry::{SdkService, ServiceFamily};
 
 pub(super) const PUBLISHES: Series = Series {
@@ -44,6 +45,8 @@ impl Kind for SnsConfig {
     // aws-facts: §17 SNS: Publish is answered once the topic has the message; deliveries
     // follow on their own.
     const ACCEPTS_ASYNC: bool = true;
+    // aws-facts: §19 IAM: SNS's actions are `sns:*`.
+    const IAM_PREFIX: Option<&'static str> = Some("sns");
     const INFO: &'static KindInfo = &KindInfo {
         name: "sns",
         title: "Amazon SNS",
@@ -315,6 +318,19 @@ impl Kind for SnsConfig {
 
     fn sdk_service(&self) -> Option<SdkService> {
         Some(SDK_SERVICE)
+    }
+
+    /// A call to a topic publishes. SNS answers a denied request with its `AuthorizationError`
+    /// (HTTP 403), not the AccessDeniedException of the JSON-protocol services.
+    fn iam_action(&self, _op: u16, _name: &str) -> Option<IamAction> {
+        Some(IamAction {
+            name: "Publish",
+            error: "AuthorizationError",
+        })
+    }
+
+    fn iam_resource(&self, id: &str, region: &str) -> Option<String> {
+        Some(format!("arn:aws:sns:{region}:{ACCOUNT_ID}:{id}"))
     }
 
     /// Each subscription's protocol follows its subscriber's kind: a queue is sent the
