@@ -1053,3 +1053,56 @@ service_time = "5ms"
     assert!(region_rects(&svg).is_empty());
     assert_eq!(zone_rects(&svg).len(), 1);
 }
+
+#[test]
+fn an_asynchronous_call_is_drawn_dashed_and_says_so() {
+    // front calls fn asynchronously and q synchronously: only the first line is dashed, and
+    // only its label says "async", in the SVG and in the DOT text alike.
+    let components = r#"
+[[component]]
+id = "front"
+kind = "service"
+service_time = "1ms"
+calls = [ { to = "fn", mode = "async" }, { to = "q" } ]
+[[component]]
+id = "fn"
+kind = "lambda"
+work = "10ms"
+[[component]]
+id = "q"
+kind = "sqs"
+"#;
+    let svg = diagram_of(components);
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let edge = |to: &str| {
+        doc.descendants()
+            .find(|n| {
+                n.attribute("class") == Some("edge")
+                    && n.attribute("data-from") == Some("front")
+                    && n.attribute("data-to") == Some(to)
+            })
+            .unwrap_or_else(|| panic!("an edge to {to}"))
+    };
+    let dashed = |to: &str| {
+        edge(to)
+            .children()
+            .any(|c| c.has_tag_name("polyline") && c.attribute("stroke-dasharray").is_some())
+    };
+    let words = |to: &str| {
+        edge(to)
+            .descendants()
+            .filter_map(|c| c.text())
+            .collect::<String>()
+    };
+    assert!(dashed("fn") && words("fn").contains("async"));
+    assert!(!dashed("q") && !words("q").contains("async"));
+    let sc = crate::scenario(&format!(
+        "[scenario]\nname = \"d\"\nduration = \"1m\"\n[[workload]]\nname = \"users\"\ntarget = \"front\"\narrival = {{ process = \"poisson\", rate = 10 }}\n{components}"
+    ));
+    let dot = diagram::dot(&sc);
+    assert!(
+        dot.contains("\"front\" -> \"fn\" [label=\"async\", style=dashed];"),
+        "{dot}"
+    );
+    assert!(dot.contains("\"front\" -> \"q\";"), "{dot}");
+}

@@ -188,7 +188,7 @@ pub fn primitives(m: &Model, l: &Layout) -> Vec<Prim> {
             escape(&m.nodes[e.to].key),
             e.count
         )));
-        arrow(&mut p, pts);
+        arrow(&mut p, pts, e.asynchronous);
         if let Some(lb) = label {
             p.push(text(lb, false, INK));
         }
@@ -241,7 +241,8 @@ pub fn primitives(m: &Model, l: &Layout) -> Vec<Prim> {
     p
 }
 
-fn arrow(p: &mut Vec<Prim>, pts: &[(f64, f64)]) {
+/// A call's line and arrowhead; an asynchronous call's line dashed.
+fn arrow(p: &mut Vec<Prim>, pts: &[(f64, f64)], dash: bool) {
     let (tx, ty) = pts[pts.len() - 1];
     let mut line = pts.to_vec();
     let last = line.len() - 1;
@@ -250,7 +251,7 @@ fn arrow(p: &mut Vec<Prim>, pts: &[(f64, f64)]) {
         pts: line,
         color: EDGE,
         width: 2.0,
-        dash: false,
+        dash,
     });
     p.push(Prim::Shape {
         pts: vec![(tx - 11.0, ty - 6.0), (tx, ty), (tx - 11.0, ty + 6.0)],

@@ -137,10 +137,17 @@ pub fn dot(sc: &Scenario) -> String {
         carrier.insert(g, members[members.len() / 2]);
     }
     for (k, e) in m.edges.iter().enumerate() {
-        let attrs = if e.label.is_empty() || carrier.get(&e.group) != Some(&k) {
+        let mut attrs = Vec::new();
+        if !e.label.is_empty() && carrier.get(&e.group) == Some(&k) {
+            attrs.push(format!("label={}", q(&e.label)));
+        }
+        if e.asynchronous {
+            attrs.push("style=dashed".to_string());
+        }
+        let attrs = if attrs.is_empty() {
             String::new()
         } else {
-            format!(" [label={}]", q(&e.label))
+            format!(" [{}]", attrs.join(", "))
         };
         let _ = writeln!(
             o,

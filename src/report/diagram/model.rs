@@ -65,6 +65,8 @@ pub struct Edge {
     /// Edges with the same group carry one label between them: a fan-out or fan-in whose
     /// calls say the same.
     pub group: usize,
+    /// Every call merged into it is asynchronous (`mode = "async"`): drawn dashed.
+    pub asynchronous: bool,
 }
 
 #[derive(Debug)]
@@ -341,9 +343,16 @@ fn layers(sc: &Scenario) -> Vec<usize> {
     col
 }
 
-/// The words of one call: its probability and timeout.
-fn call_words(probability: f64, timeout: Option<crate::kernel::SimTime>) -> String {
+/// The words of one call: whether it is asynchronous, its probability and timeout.
+fn call_words(
+    asynchronous: bool,
+    probability: f64,
+    timeout: Option<crate::kernel::SimTime>,
+) -> String {
     let mut w = Vec::new();
+    if asynchronous {
+        w.push("async".to_string());
+    }
     if probability < 1.0 {
         w.push(format!("p={}", words::figures(probability)));
     }
@@ -357,32 +366,36 @@ fn call_words(probability: f64, timeout: Option<crate::kernel::SimTime>) -> Stri
 /// 350 s"); a caller's edges that say the same share one label ("timeout 350 s each"), and
 /// so do a callee's.
 fn merged_edges(sc: &Scenario, c: usize) -> Vec<Edge> {
-    let mut pairs: BTreeMap<(usize, usize), Vec<String>> = BTreeMap::new();
+    // Each pair's calls: their words, and whether each is asynchronous.
+    let mut pairs: BTreeMap<(usize, usize), Vec<(String, bool)>> = BTreeMap::new();
     for (wi, w) in sc.workloads.iter().enumerate() {
         pairs
             .entry((c + wi, w.target))
             .or_default()
-            .push(String::new());
+            .push((String::new(), false));
     }
     for (i, d) in sc.components.iter().enumerate() {
         for call in d.spec.calls() {
-            pairs
-                .entry((i, call.to))
-                .or_default()
-                .push(call_words(call.probability, call.timeout));
+            let asynchronous = call.asynchronous.is_some();
+            pairs.entry((i, call.to)).or_default().push((
+                call_words(asynchronous, call.probability, call.timeout),
+                asynchronous,
+            ));
         }
         // The calls it makes to its KMS component for keys, drawn as any call.
         if let Some(link) = d.spec.kms() {
             pairs
                 .entry((i, link.to))
                 .or_default()
-                .push("keys".to_string());
+                .push(("keys".to_string(), false));
         }
     }
     let mut edges: Vec<Edge> = pairs
         .into_iter()
         .enumerate()
-        .map(|(g, ((from, to), labels))| {
+        .map(|(g, ((from, to), calls))| {
+            let asynchronous = calls.iter().all(|(_, a)| *a);
+            let labels: Vec<String> = calls.into_iter().map(|(l, _)| l).collect();
             let count = labels.len();
             let mut distinct = labels.clone();
             distinct.dedup();
@@ -403,6 +416,7 @@ fn merged_edges(sc: &Scenario, c: usize) -> Vec<Edge> {
                 count,
                 label,
                 group: g,
+                asynchronous,
             }
         })
         .collect();
