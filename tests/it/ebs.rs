@@ -246,3 +246,24 @@ fn st1_bursts_on_throughput_credits_then_serves_its_baseline() {
     assert!((ios - 26_200.0).abs() <= 10.0, "{ios}");
     assert_eq!(num(&s, "components.disk.peak_mibps"), 250.0);
 }
+
+#[test]
+fn a_volume_costs_its_monthly_price_prorated_while_attached() {
+    // One database instance, its gp3 volume of 100 GiB at 10,000 IOPS and 250 MiB/s attached
+    // from the start of a 1-hour run: $8 + 7,000 × $0.005 + 125 × $0.04 = $48 a month of
+    // 730 hours, so $48 / 730 = $0.065753… for the hour. A gp2 volume of the same size:
+    // $10 / 730.
+    for (volume, monthly) in [
+        (
+            "volume_type = \"gp3\"\nsize_gib = 100\niops = 10000\nthroughput_mibps = 250",
+            48.0,
+        ),
+        ("volume_type = \"gp2\"\nsize_gib = 100", 10.0),
+    ] {
+        let s = run(&database("1h", 1, 0, 1, volume));
+        assert_eq!(num(&s, "components.disk.monthly_usd_per_volume"), monthly);
+        assert!((num(&s, "components.disk.volume_hours") - 1.0).abs() < 1e-9);
+        let cost = num(&s, "components.disk.cost_usd");
+        assert!((cost - monthly / 730.0).abs() < 1e-12, "{cost}");
+    }
+}

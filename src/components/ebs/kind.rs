@@ -206,6 +206,21 @@ impl Kind for EbsConfig {
                 unit: Unit::Percent,
                 about: "the lowest burst-bucket balance of any volume at a window's end [%]",
             },
+            Field {
+                path: "volume_hours",
+                unit: Unit::Number,
+                about: "hours the volumes were attached in the measured period, every instance's",
+            },
+            Field {
+                path: "monthly_usd_per_volume",
+                unit: Unit::Usd,
+                about: "one volume's price for a month of 730 hours: its GB-months, and the IOPS and throughput provisioned where its type bills them (us-east-1, from third-party copies of AWS's pricing page)",
+            },
+            Field {
+                path: "cost_usd",
+                unit: Unit::Usd,
+                about: "the volumes' price for the measured period, prorated by the second while attached",
+            },
             crate::components::kind::LATE_REPLIES,
         ],
         columns: &[
@@ -229,6 +244,7 @@ impl Kind for EbsConfig {
                 field: "baseline_iops",
                 unit: Unit::Number,
             },
+            crate::components::kind::COST_COLUMN,
         ],
         panels: &[
             // Credits rather than BurstBalance's percent: a bucket that starts partly spent

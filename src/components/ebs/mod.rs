@@ -20,6 +20,7 @@
 
 mod config;
 mod kind;
+mod prices;
 mod volume;
 
 pub use config::{parse, EbsConfig, VolumeType, GP2_BUCKET};
@@ -66,6 +67,10 @@ pub struct Volumes {
     after: (f64, u64),
     /// What happened to the volumes, as (time, event, words), one per volume at most.
     events: Vec<(SimTime, &'static str, String)>,
+    /// A volume's price for a month [USD].
+    monthly_usd: f64,
+    /// Seconds of the measured period the volumes that were detached were attached for.
+    volume_secs: f64,
 }
 
 impl Volumes {
@@ -98,7 +103,23 @@ impl Volumes {
             before: (0.0, 0),
             after: (0.0, 0),
             events: Vec::new(),
+            monthly_usd: prices::monthly_usd(
+                cfg.volume_type,
+                cfg.size_gib,
+                cfg.iops,
+                cfg.throughput_mibps,
+            ),
+            volume_secs: 0.0,
         }
+    }
+
+    /// The part of [`attached`, `until`] inside the measured period [s].
+    fn measured_secs(&self, attached: f64, until: f64) -> f64 {
+        let (from, to) = (
+            self.clock.warmup.as_secs_f64(),
+            self.clock.end.as_secs_f64(),
+        );
+        (until.min(to) - attached.max(from)).max(0.0)
     }
 
     /// A new volume for instance `index`, attached at `now` with a full bucket (or the
@@ -120,6 +141,7 @@ impl Volumes {
     pub fn detach(&mut self, index: usize, now: SimTime) {
         if index < self.vols.len() && self.vols[index].live {
             self.sample(index, now.as_secs_f64());
+            self.volume_secs += self.measured_secs(self.vols[index].attached, now.as_secs_f64());
             let v = &mut self.vols[index];
             v.live = false;
             v.sampled = usize::MAX;
@@ -245,6 +267,20 @@ impl Volumes {
         m.gauge("peak_iops", self.spec.peak_iops);
         m.gauge("peak_mibps", self.spec.peak_mibps);
         m.hist("io_wait_ms", self.wait.summary());
+        // Billed by the second while attached: volumes still attached at the end count to it.
+        let live: f64 = self
+            .vols
+            .iter()
+            .filter(|v| v.live)
+            .map(|v| self.measured_secs(v.attached, end))
+            .sum();
+        let hours = (self.volume_secs + live) / 3600.0;
+        m.gauge("volume_hours", hours);
+        m.gauge("monthly_usd_per_volume", self.monthly_usd);
+        m.gauge(
+            "cost_usd",
+            self.monthly_usd * hours * 3600.0 / prices::MONTH_SECS,
+        );
         if let Some(t) = self.first_dry {
             m.gauge("burst_spent_at_s", t.as_secs_f64());
         }

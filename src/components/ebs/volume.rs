@@ -126,6 +126,8 @@ pub struct Volume {
     pub(super) ran_out: bool,
     /// Whether it is attached to a running instance (a terminated one's is not).
     pub(super) live: bool,
+    /// When it was attached [s].
+    pub(super) attached: f64,
 }
 
 impl Volume {
@@ -138,6 +140,7 @@ impl Volume {
             sampled,
             ran_out: false,
             live: true,
+            attached: now,
         }
     }
 

@@ -1,0 +1,84 @@
+//! What a volume costs (us-east-1). aws-facts has no EBS price and AWS's pricing page renders
+//! its figures in script: these are the figures third-party copies of it agree on (as for
+//! SQS's and SNS's prices), marked [O].
+
+use super::config::VolumeType;
+
+/// Hours in a billing month: AWS prorates a GB-month by the second over a month of 730
+/// hours (a choice where months differ in length).
+pub const MONTH_SECS: f64 = 730.0 * 3600.0;
+
+/// [O] gp3 $0.08, gp2 $0.10, io1 and io2 $0.125, st1 $0.045, sc1 $0.015 per GB-month.
+fn per_gb_month(t: VolumeType) -> f64 {
+    match t {
+        VolumeType::Gp3 => 0.08,
+        VolumeType::Gp2 => 0.10,
+        VolumeType::Io1 | VolumeType::Io2 => 0.125,
+        VolumeType::St1 => 0.045,
+        VolumeType::Sc1 => 0.015,
+    }
+}
+
+/// [O] gp3: the first 3,000 IOPS and 125 MiB/s are free, then $0.005 per IOPS-month and
+/// $0.04 per MiB/s-month.
+const GP3_FREE_IOPS: f64 = 3_000.0;
+const GP3_FREE_MIBPS: f64 = 125.0;
+const GP3_PER_IOPS: f64 = 0.005;
+const GP3_PER_MIBPS: f64 = 0.04;
+/// [O] io1: $0.065 per provisioned IOPS-month; io2 the same up to 32,000, then $0.046 up to
+/// 64,000, then $0.032.
+const IO_PER_IOPS: f64 = 0.065;
+const IO2_TIERS: [(f64, f64); 3] = [(32_000.0, 0.065), (64_000.0, 0.046), (f64::INFINITY, 0.032)];
+
+/// A volume's price for a month [USD]: its size, and the IOPS and throughput provisioned on
+/// it where its type bills them (gp3 defaults to its free 3,000 IOPS and 125 MiB/s).
+pub fn monthly_usd(t: VolumeType, size_gib: u32, iops: Option<u32>, mibps: Option<u32>) -> f64 {
+    let storage = f64::from(size_gib) * per_gb_month(t);
+    let iops = iops.map(f64::from);
+    storage
+        + match t {
+            VolumeType::Gp3 => {
+                let extra_iops = (iops.unwrap_or(GP3_FREE_IOPS) - GP3_FREE_IOPS).max(0.0);
+                let extra_mibps =
+                    (mibps.map_or(GP3_FREE_MIBPS, f64::from) - GP3_FREE_MIBPS).max(0.0);
+                extra_iops * GP3_PER_IOPS + extra_mibps * GP3_PER_MIBPS
+            }
+            VolumeType::Io1 => iops.unwrap_or(0.0) * IO_PER_IOPS,
+            VolumeType::Io2 => {
+                let iops = iops.unwrap_or(0.0);
+                let mut below = 0.0;
+                let mut cost = 0.0;
+                for (up_to, price) in IO2_TIERS {
+                    cost += (iops.min(up_to) - below).max(0.0) * price;
+                    below = up_to;
+                }
+                cost
+            }
+            VolumeType::Gp2 | VolumeType::St1 | VolumeType::Sc1 => 0.0,
+        }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_follow_each_types_parts() {
+        // 100 GiB gp3 at 10,000 IOPS and 250 MiB/s: $8 + 7,000 × $0.005 + 125 × $0.04 = $48.
+        let gp3 = monthly_usd(VolumeType::Gp3, 100, Some(10_000), Some(250));
+        assert!((gp3 - 48.0).abs() < 1e-9, "{gp3}");
+        // gp3 at its free baseline: the size alone.
+        assert!((monthly_usd(VolumeType::Gp3, 100, None, None) - 8.0).abs() < 1e-9);
+        // gp2 100 GiB: $10.
+        assert!((monthly_usd(VolumeType::Gp2, 100, None, None) - 10.0).abs() < 1e-9);
+        // io2 100 GiB at 40,000 IOPS: $12.50 + 32,000 × $0.065 + 8,000 × $0.046 = $2,460.50.
+        let io2 = monthly_usd(VolumeType::Io2, 100, Some(40_000), None);
+        assert!((io2 - 2_460.5).abs() < 1e-6, "{io2}");
+        // io1 100 GiB at 5,000 IOPS: $12.50 + $325.
+        let io1 = monthly_usd(VolumeType::Io1, 100, Some(5_000), None);
+        assert!((io1 - 337.5).abs() < 1e-9, "{io1}");
+        // st1 and sc1 500 GiB: $22.50 and $7.50.
+        assert!((monthly_usd(VolumeType::St1, 500, None, None) - 22.5).abs() < 1e-9);
+        assert!((monthly_usd(VolumeType::Sc1, 500, None, None) - 7.5).abs() < 1e-9);
+    }
+}
