@@ -158,12 +158,13 @@ pub struct Finding {
 pub struct Lint {
     pub findings: Vec<Finding>,
     /// Caller × callee: for each component that calls others, each callee and the verdict
-    /// on its calls ("ok", "denied", "denied for some operations").
+    /// on its calls ("ok", "denied", "denied for some operations", "dropped"); then each
+    /// workload and its target.
     pub matrix: Vec<Row>,
 }
 
 impl Lint {
-    /// Whether a call would be denied (lint exits 1).
+    /// Whether a call would be denied or dropped (lint exits 1).
     pub fn failed(&self) -> bool {
         self.findings.iter().any(|f| f.error)
     }
@@ -220,6 +221,7 @@ pub fn lint(scenario: &Scenario) -> Lint {
             ),
         });
     }
+    findings.extend(dropped_findings(scenario));
     findings.extend(least_privilege(scenario, &checks));
     findings.sort_by_key(|f| (f.position, !f.error));
     Lint {
@@ -228,7 +230,44 @@ pub fn lint(scenario: &Scenario) -> Lint {
     }
 }
 
+/// A finding for each call entry whose callee's security groups would drop it.
+fn dropped_findings(scenario: &Scenario) -> Vec<Finding> {
+    use crate::network::Caller;
+    crate::network::dropped(scenario)
+        .into_iter()
+        .map(|d| {
+            let callee = &scenario.components[d.to];
+            let groups = callee
+                .security_groups
+                .iter()
+                .map(|&g| format!("\"{}\"", scenario.security_groups[g].id))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let who = match d.from {
+                Caller::Component(c) => {
+                    let via = match d.place {
+                        Place::Call => "call",
+                        Place::Kms => "call to KMS (`kms`)",
+                        Place::Component => "call its kind makes",
+                    };
+                    format!("\"{}\"'s {via}", scenario.components[c].id)
+                }
+                Caller::Workload(w) => format!("workload \"{}\"'s requests", scenario.workloads[w].name),
+            };
+            Finding {
+                position: d.position,
+                error: true,
+                message: format!(
+                    "{who} to \"{}\" would be dropped: no inbound rule of its security groups ({groups}) lets the caller in; the caller would wait its timeout on every attempt (or hang without one), then retry; add an inbound rule from one of the caller's groups",
+                    callee.id
+                ),
+            }
+        })
+        .collect()
+}
+
 fn matrix(scenario: &Scenario, checks: &[Check]) -> Vec<Row> {
+    use crate::network::{allows, Caller};
     let mut rows = Vec::new();
     for (from, c) in scenario.components.iter().enumerate() {
         let mut callees: Vec<usize> = c.spec.calls().iter().map(|k| k.to).collect();
@@ -246,7 +285,10 @@ fn matrix(scenario: &Scenario, checks: &[Check]) -> Vec<Row> {
                     .filter(|k| k.from == from && k.to == to)
                     .collect();
                 let denied = mine.iter().filter(|k| !k.decision.allowed()).count();
-                let verdict = if denied == 0 {
+                // A dropped call never reaches whoever would deny it.
+                let verdict = if !allows(scenario, Caller::Component(from), to) {
+                    "dropped"
+                } else if denied == 0 {
                     "ok"
                 } else if denied == mine.len() {
                     "denied"
@@ -257,6 +299,20 @@ fn matrix(scenario: &Scenario, checks: &[Check]) -> Vec<Row> {
             })
             .collect();
         rows.push((c.id.clone(), cells));
+    }
+    // Workloads' requests are checked by security groups only (IAM does not check them):
+    // their rows are shown when the scenario has groups.
+    let guarded = !scenario.security_groups.is_empty();
+    for (i, w) in scenario.workloads.iter().enumerate().filter(|_| guarded) {
+        let verdict = if allows(scenario, Caller::Workload(i), w.target) {
+            "ok"
+        } else {
+            "dropped"
+        };
+        rows.push((
+            w.name.clone(),
+            vec![(scenario.components[w.target].id.clone(), verdict)],
+        ));
     }
     rows
 }

@@ -17,6 +17,7 @@ pub mod import;
 pub mod kernel;
 pub mod limits;
 pub mod metrics;
+pub mod network;
 pub mod popularity;
 pub mod report;
 pub mod retry;

@@ -163,3 +163,11 @@ pub const MAX_ROLES: usize = 100;
 pub const MAX_STATEMENTS: usize = 100;
 pub const MAX_POLICY_ENTRIES: usize = 100;
 pub const MAX_POLICY_ENTRY_LEN: usize = 2_048;
+
+/// The most `[[security_group]]`s in a scenario, inbound rules in a group, and groups a
+/// component may name: AWS's quotas (aws-facts: §20 VPC quotas: 2,500 groups per Region, 60
+/// inbound rules per group, 5 groups per network interface, at most 16). Each edge's verdict
+/// is taken once before the run: at most 16 × 60 rules per edge.
+pub const MAX_SECURITY_GROUPS: usize = 2_500;
+pub const MAX_SG_RULES: usize = 60;
+pub const MAX_SGS_PER_COMPONENT: usize = 16;

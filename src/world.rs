@@ -259,14 +259,13 @@ impl World {
         for (i, c) in self.components.iter_mut().enumerate() {
             let mut report = c.finish();
             report.metrics.count("late_replies", late[i]);
-            // Per edge: the calls its role denied over the whole run (warmup included, like
-            // late replies). No scenario rule drops calls yet, so `dropped` is not reported.
+            // Per edge: the calls its role denied, and those its callee's security groups
+            // dropped (and of them, those that hung for want of a timeout), over the whole
+            // run (warmup included, like late replies).
             for &(from, to, counts) in gated.iter().filter(|g| g.0 as usize == i) {
-                let callee = &self.names[to as usize];
                 debug_assert_eq!(from as usize, i);
-                report
-                    .metrics
-                    .count(format!("access.denied.{callee}"), counts.refused);
+                let set = edge_gates(&self.gates, from, to);
+                gate_counts(&mut report.metrics, &self.names[to as usize], counts, &set);
             }
             events.append(&mut report.events);
             actors_out.push(ActorResult {
@@ -281,8 +280,13 @@ impl World {
                     .collect(),
             });
         }
-        for w in &mut self.workloads {
-            let (metrics, series) = w.finish();
+        let first = self.components.len();
+        for (i, w) in self.workloads.iter_mut().enumerate() {
+            let (mut metrics, series) = w.finish();
+            for &(from, to, counts) in gated.iter().filter(|g| g.0 as usize == first + i) {
+                let set = edge_gates(&self.gates, from, to);
+                gate_counts(&mut metrics, &self.names[to as usize], counts, &set);
+            }
             actors_out.push(ActorResult {
                 name: w.name().to_string(),
                 kind: "workload".into(),
@@ -340,7 +344,39 @@ impl Model for World {
     }
 }
 
-/// The gates of a scenario's links: each call an IAM role denies answers 403 at once.
+/// What a gated edge to `callee` did, in its caller's metrics: `access.denied.CALLEE` for an
+/// IAM-checked edge, `network.dropped.CALLEE` and `network.hung.CALLEE` for one a security
+/// group closes.
+fn gate_counts(
+    metrics: &mut crate::metrics::MetricSet,
+    callee: &str,
+    counts: crate::kernel::GateCounts,
+    gates: &[Gate],
+) {
+    if gates.contains(&Gate::Drop) {
+        metrics.count(format!("network.dropped.{callee}"), counts.dropped);
+        metrics.count(format!("network.hung.{callee}"), counts.hung);
+    }
+    if gates.iter().any(|g| matches!(g, Gate::Refuse(_))) {
+        metrics.count(format!("access.denied.{callee}"), counts.refused);
+    }
+}
+
+/// The gates set on the edge from `from` to `to`.
+fn edge_gates(
+    gates: &[(ActorId, ActorId, Option<u16>, Gate)],
+    from: ActorId,
+    to: ActorId,
+) -> Vec<Gate> {
+    gates
+        .iter()
+        .filter(|g| (g.0, g.1) == (from, to))
+        .map(|g| g.3)
+        .collect()
+}
+
+/// The gates of a scenario's links: each call an IAM role denies answers 403 at once, and
+/// each call no security group lets in is dropped (`crate::network`).
 /// aws-facts: §19 IAM errors: a denial is a 403 (S3's `AccessDenied`, most JSON APIs'
 /// `AccessDeniedException`) that SDKs never retry. DynamoDB sends its
 /// `AccessDeniedException` with HTTP 400, but archsim's 400 stands for
@@ -358,6 +394,13 @@ fn gates(scenario: &Scenario) -> Vec<(ActorId, ActorId, Option<u16>, Gate)> {
                 Gate::Refuse(crate::status::FORBIDDEN),
             )
         })
+        .chain(crate::network::dropped(scenario).into_iter().map(|d| {
+            let from = match d.from {
+                crate::network::Caller::Component(c) => c,
+                crate::network::Caller::Workload(w) => scenario.components.len() + w,
+            };
+            (from as ActorId, d.to as ActorId, None, Gate::Drop)
+        }))
         .collect()
 }
 

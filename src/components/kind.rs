@@ -118,11 +118,24 @@ pub const KMS_FIELDS: &[Field] = &[
 
 /// The summary fields of any component whose calls its `role` denies, whatever its kind,
 /// per callee (`*`: the callee's id).
-pub const ACCESS_FIELDS: &[Field] = &[Field {
-    path: "access.denied.*",
-    unit: Unit::Count,
-    about: "calls to this callee its role denied: answered 403 at once, never retried (whole run)",
-}];
+/// And of any whose calls a security group drops (`crate::network`).
+pub const ACCESS_FIELDS: &[Field] = &[
+    Field {
+        path: "access.denied.*",
+        unit: Unit::Count,
+        about: "calls to this callee its role denied: answered 403 at once, never retried (whole run)",
+    },
+    Field {
+        path: "network.dropped.*",
+        unit: Unit::Count,
+        about: "attempts to this callee its security groups dropped: each waits out the caller's timeout, then may be retried (whole run)",
+    },
+    Field {
+        path: "network.hung.*",
+        unit: Unit::Count,
+        about: "of those, attempts with no timeout: they hang until the run ends (whole run)",
+    },
+];
 
 /// The answers of a kind by status, as most kinds declare them.
 pub const BY_STATUS: Field = Field {
@@ -334,6 +347,9 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
     /// For an AWS API whose calls IAM checks: the service prefix of its actions
     /// (`service:Action`), which a role's statements may name.
     const IAM_PREFIX: Option<&'static str> = None;
+    /// Whether it lives in a VPC, with network interfaces that security groups guard (a
+    /// `security_groups` key); managed APIs reached over their public endpoint do not.
+    const IN_VPC: bool = false;
 
     /// The CloudFormation and Terraform resource types it maps, for `archsim import`.
     const IMPORTS: &'static Imports = &Imports::NONE;
@@ -495,6 +511,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn global(&self) -> bool;
     /// `Kind::ACCEPTS_ASYNC`: whether a call to it may be asynchronous.
     fn accepts_async(&self) -> bool;
+    /// `Kind::IN_VPC`: whether security groups guard it.
+    fn in_vpc(&self) -> bool;
     /// `Kind::zones`: the zones it uses besides its `az`.
     fn zones(&self) -> Vec<&str>;
     /// `Kind::zone_outage`: what a failure of zone `zone` does to it, placed in `az`.
@@ -591,6 +609,9 @@ impl<K: Kind> DynKind for K {
     fn accepts_async(&self) -> bool {
         K::ACCEPTS_ASYNC
     }
+    fn in_vpc(&self) -> bool {
+        K::IN_VPC
+    }
     fn disk(&self, clock: &crate::metrics::Clock) -> Option<(usize, super::ebs::Disk)> {
         Kind::disk(self, clock)
     }
@@ -657,6 +678,8 @@ pub struct KindEntry {
     pub accepts_async: bool,
     /// `Kind::IAM_PREFIX`.
     pub iam_prefix: Option<&'static str>,
+    /// `Kind::IN_VPC`.
+    pub in_vpc: bool,
     /// The CloudFormation and Terraform resource types it maps, for `archsim import`.
     pub imports: &'static Imports,
 }
@@ -669,6 +692,7 @@ impl KindEntry {
             parse: parse_as::<K>,
             accepts_async: K::ACCEPTS_ASYNC,
             iam_prefix: K::IAM_PREFIX,
+            in_vpc: K::IN_VPC,
             imports: K::IMPORTS,
         }
     }

@@ -553,3 +553,28 @@ pub const ROLE: &[Key] = &[
         about: "its policy's statements; a call is allowed when one allows it and none denies it (no match: the implicit deny)",
     },
 ];
+
+/// An inbound rule of a `[[security_group]]`.
+pub const SG_RULE: &[Key] = &[Key {
+    name: "from",
+    ty: KeyType::Text,
+    required: true,
+    about: "who it lets in: a [[security_group]] id (that group's members), \"0.0.0.0/0\" (every caller) or \"clients\" (the workloads, from outside the VPC)",
+}];
+
+/// A `[[security_group]]`: a VPC security group, which components in a VPC name
+/// (`security_groups`).
+pub const SECURITY_GROUP: &[Key] = &[
+    Key {
+        name: "id",
+        ty: KeyType::Text,
+        required: true,
+        about: "the group's name, which components' `security_groups` and rules' `from` name: letters, digits, '-', '_' and '.'",
+    },
+    Key {
+        name: "inbound",
+        ty: KeyType::Tables(SG_RULE),
+        required: true,
+        about: "its inbound rules (allow only, at most 60); a call to a member passes when a rule of one of its groups matches the caller, else it is dropped silently and the caller waits its timeout; outbound is allowed to all, and replies pass (stateful)",
+    },
+];

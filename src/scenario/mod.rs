@@ -9,6 +9,7 @@ pub mod keys;
 pub mod raw;
 pub mod roles;
 pub mod schema;
+pub mod security_groups;
 pub mod variants;
 mod workloads;
 
@@ -41,6 +42,7 @@ const TOP_LEVEL: &[&str] = &[
     "fault",
     "expect",
     "role",
+    "security_group",
     "variant",
     "sweep",
 ];
@@ -85,6 +87,8 @@ pub struct Scenario {
     pub ops: Vec<String>,
     /// `[[role]]`: IAM roles that components name.
     pub roles: Vec<crate::iam::Role>,
+    /// `[[security_group]]`: VPC security groups that components name.
+    pub security_groups: Vec<security_groups::SecurityGroup>,
     pub workloads: Vec<WorkloadSpec>,
     pub components: Vec<ComponentDecl>,
     /// The fault timeline.
@@ -112,6 +116,9 @@ pub struct ComponentDecl {
     /// The IAM role it calls AWS APIs with (`role = "…"`), by index into `Scenario::roles`;
     /// `None`: its calls are not checked.
     pub role: Option<usize>,
+    /// The security groups it belongs to (`security_groups = [..]`), by index into
+    /// `Scenario::security_groups`; empty: none guards it.
+    pub security_groups: Vec<usize>,
     /// Where its `id` is written (line, column), for messages about it.
     pub position: (usize, usize),
 }
@@ -420,6 +427,7 @@ fn validate(
     let fault_values = array_of_tables(&mut doc, "fault", "[[fault]]", ck);
     let expect_values = array_of_tables(&mut doc, "expect", "[[expect]]", ck);
     let role_values = array_of_tables(&mut doc, "role", "[[role]]", ck);
+    let sg_values = array_of_tables(&mut doc, "security_group", "[[security_group]]", ck);
     if component_values.is_empty() {
         ck.error(
             whole.start..whole.start,
@@ -469,6 +477,7 @@ fn validate(
     let mut components = Vec::new();
     let mut regions: Vec<Option<Spanned<String>>> = Vec::new();
     let mut role_names: Vec<Option<Spanned<String>>> = Vec::new();
+    let mut sg_names: Vec<Option<Spanned<DeValue<'_>>>> = Vec::new();
     let mut components_ok = true;
     for h in headers {
         let Some(h) = h else {
@@ -500,6 +509,7 @@ fn validate(
                         components.push((h.id, h.az, spec));
                         regions.push(h.region);
                         role_names.push(h.role);
+                        sg_names.push(h.security_groups);
                     }
                     None => components_ok = false,
                 }
@@ -693,20 +703,40 @@ fn validate(
             found
         })
         .collect();
+    // Components name security groups, and rules name groups.
+    let (parsed_groups, groups_ok) = security_groups::parse(sg_values, ck);
+    ok &= groups_ok;
+    let component_groups: Vec<Vec<usize>> = sg_names
+        .iter()
+        .zip(&components)
+        .map(|(value, (_, _, spec))| {
+            let Some(value) = value else {
+                return Vec::new();
+            };
+            let found =
+                security_groups::find(value, spec.in_vpc(), spec.info().noun, &parsed_groups, ck);
+            ok &= found.is_some();
+            found.unwrap_or_default()
+        })
+        .collect();
     // Faults name components: they are checked when every component could be read.
     let mut fault_specs = Vec::new();
     let decls: Vec<ComponentDecl> = components
         .into_iter()
         .zip(regions)
         .zip(component_roles)
-        .map(|(((id, az, spec), region), role)| ComponentDecl {
-            position: ck.line_column(id.span().start),
-            id: id.into_inner(),
-            az: az.map(Spanned::into_inner),
-            region,
-            spec,
-            role,
-        })
+        .zip(component_groups)
+        .map(
+            |((((id, az, spec), region), role), security_groups)| ComponentDecl {
+                position: ck.line_column(id.span().start),
+                id: id.into_inner(),
+                az: az.map(Spanned::into_inner),
+                region,
+                spec,
+                role,
+                security_groups,
+            },
+        )
         .collect();
     if components_ok {
         let until = times.map_or(SimTime::MAX, |(d, _, _)| d);
@@ -747,6 +777,7 @@ fn validate(
         account: account?,
         ops: ck.ops.clone(),
         roles: parsed_roles,
+        security_groups: parsed_groups,
         workloads,
         components: decls,
         faults: fault_specs,
@@ -1313,6 +1344,8 @@ struct ComponentHeader<'i> {
     region: Option<Spanned<String>>,
     /// The IAM role it names (`role`).
     role: Option<Spanned<String>>,
+    /// The security groups it names (`security_groups`), as written.
+    security_groups: Option<Spanned<DeValue<'i>>>,
     rest: Spanned<DeValue<'i>>,
 }
 
@@ -1342,6 +1375,7 @@ fn component_header<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<Com
     let kms_cache = t.remove(caller::CACHE_KEY);
     let region = take_str(&mut t, "region", ck);
     let role = take_str(&mut t, roles::ROLE_KEY, ck);
+    let security_groups = t.remove(security_groups::KEY);
     let (id, kind, az, kms, region, role) = (id?, kind?, az?, kms?, region?, role?);
     let region_ok = region
         .as_ref()
@@ -1391,6 +1425,7 @@ fn component_header<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<Com
         kms_cache,
         region,
         role,
+        security_groups,
         rest: Spanned::new(span, DeValue::Table(t)),
     })
 }

@@ -28,7 +28,10 @@ const DISTRIBUTIONS: &[&str] = &[
 
 /// The whole schema.
 pub fn scenario_schema() -> Value {
-    let kinds: Vec<Value> = KINDS.iter().map(|k| component_schema(k.info)).collect();
+    let kinds: Vec<Value> = KINDS
+        .iter()
+        .map(|k| component_schema(k.info, k.in_vpc))
+        .collect();
     let kind_names: Vec<&str> = KINDS.iter().map(|k| k.info.name).collect();
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
@@ -65,6 +68,11 @@ pub fn scenario_schema() -> Value {
                 "type": "array",
                 "description": "IAM roles: identity policies that components name (`role`) and that every call to an AWS API is checked against",
                 "items": table(keys::ROLE, "a role: its id and policy statements"),
+            },
+            "security_group": {
+                "type": "array",
+                "description": "VPC security groups: allow-only inbound rules that guard the components naming them (`security_groups`); a call no rule lets in is dropped",
+                "items": table(keys::SECURITY_GROUP, "a security group: its id and inbound rules"),
             },
             "variant": {
                 "type": "array",
@@ -119,7 +127,7 @@ fn fault_table() -> Value {
 }
 
 /// A `[[component]]` of one kind: its common keys (`id`, `kind`, `az`, `region`) and its own.
-fn component_schema(info: &crate::components::kind::KindInfo) -> Value {
+fn component_schema(info: &crate::components::kind::KindInfo, info_in_vpc: bool) -> Value {
     let mut schema = table(info.keys, info.about);
     let props = schema["properties"]
         .as_object_mut()
@@ -153,6 +161,12 @@ fn component_schema(info: &crate::components::kind::KindInfo) -> Value {
         super::roles::ROLE_KEY.into(),
         json!({ "type": "string", "description": "the [[role]] whose policy its calls to AWS APIs are checked against (omit: not checked)" }),
     );
+    if info_in_vpc {
+        props.insert(
+            super::security_groups::KEY.into(),
+            json!({ "type": "array", "items": { "type": "string" }, "description": "the [[security_group]]s its network interfaces belong to (1 to 16); calls to it pass only when an inbound rule of one of them matches the caller (omit: not guarded)" }),
+        );
+    }
     props.insert(
         caller::CACHE_KEY.into(),
         table(

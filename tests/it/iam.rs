@@ -305,7 +305,10 @@ fn lint(path: &Path) -> (i32, String) {
 }
 
 /// Bundled scenarios whose lesson is a call that would be denied or dropped.
-const LINT_FAILS: &[&str] = &["iam-missing-putitem.toml"];
+const LINT_FAILS: &[&str] = &[
+    "iam-missing-putitem.toml",
+    "security-group-missing-rule.toml",
+];
 
 #[test]
 fn lint_exits_1_on_a_denied_call_and_0_on_every_other_bundled_scenario() {

@@ -31,6 +31,7 @@ mod requests;
 mod route53;
 mod s3;
 mod schema;
+mod security_groups;
 mod shards;
 mod slides;
 mod sns;

@@ -734,6 +734,12 @@ fn the_readme_states_every_limit() {
             MAX_POLICY_ENTRIES,
             grouped(MAX_POLICY_ENTRY_LEN as u64)
         ),
+        format!(
+            "| {}, {}, {} (AWS's quotas) |",
+            grouped(MAX_SECURITY_GROUPS as u64),
+            MAX_SG_RULES,
+            MAX_SGS_PER_COMPONENT
+        ),
         format!("| {} |", grouped(u64::from(MAX_SEEDS))),
         format!("| {} per second |", grouped(MAX_RATE as u64)),
         format!("| {} (`--max-events`)", grouped(DEFAULT_MAX_EVENTS)),

@@ -33,6 +33,8 @@ pub(super) const STALE_READS: Series = Series {
 };
 
 impl Kind for CacheConfig {
+    // aws-facts: §20 VPC: its network interfaces sit in a VPC, guarded by security groups.
+    const IN_VPC: bool = true;
     const INFO: &'static KindInfo = &KindInfo {
         name: "cache",
         title: "Amazon ElastiCache",

@@ -471,6 +471,8 @@ const FIELDS: &[Field] = &[
 ];
 
 impl Kind for AsgConfig {
+    // aws-facts: §20 VPC: its network interfaces sit in a VPC, guarded by security groups.
+    const IN_VPC: bool = true;
     const INFO: &'static KindInfo = &KindInfo {
         name: "ec2_autoscaling",
         title: "Amazon EC2 Auto Scaling",

@@ -78,6 +78,10 @@ pub(super) const ASYNC_OLDEST: Series = Series {
 const PROBABILITY: KeyType = KeyType::Number { min: 0.0, max: 1.0 };
 
 impl Kind for LambdaConfig {
+    // aws-facts: §20 VPC: a function attached to a VPC has network interfaces with security
+    // groups; they guard its own connections, not its invocations, which go through Lambda's
+    // API (`crate::network` applies no inbound rule to calls to a function).
+    const IN_VPC: bool = true;
     // aws-facts: §14 Lambda asynchronous invocation: `InvocationType=Event` answers 202 at
     // once and the event waits in Lambda's internal queue.
     const ACCEPTS_ASYNC: bool = true;

@@ -34,6 +34,8 @@ pub(super) const SURGE_QUEUE: Series = Series {
 };
 
 impl Kind for LbConfig {
+    // aws-facts: §20 VPC: its network interfaces sit in a VPC, guarded by security groups.
+    const IN_VPC: bool = true;
     const INFO: &'static KindInfo = &KindInfo {
         name: "load_balancer",
         title: "Elastic Load Balancing",

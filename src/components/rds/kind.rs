@@ -60,6 +60,8 @@ pub(super) static WRITE: LatencySeries = LatencySeries {
 };
 
 impl Kind for RdsConfig {
+    // aws-facts: §20 VPC: its network interfaces sit in a VPC, guarded by security groups.
+    const IN_VPC: bool = true;
     const INFO: &'static KindInfo = &KindInfo {
         name: "rds",
         title: "Amazon RDS",

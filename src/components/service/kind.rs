@@ -54,6 +54,8 @@ pub(super) static RESPONSE: LatencySeries = LatencySeries {
 };
 
 impl Kind for ServiceConfig {
+    // aws-facts: §20 VPC: its network interfaces sit in a VPC, guarded by security groups.
+    const IN_VPC: bool = true;
     const INFO: &'static KindInfo = &KindInfo {
         name: "service",
         title: "service",
