@@ -3,7 +3,7 @@
 
 use crate::dist::Dist;
 use crate::kernel::SimTime;
-use crate::retry::RetrySpec;
+use crate::retry::{RetryPolicy, RetrySpec};
 
 /// Which operation a downstream call carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,4 +34,31 @@ pub struct CallSpec {
     /// Where the call entry is written (line, column of its `to`), for messages about the
     /// call as a whole; `None` for a call a kind makes from its own keys.
     pub position: Option<(usize, usize)>,
+}
+
+impl CallSpec {
+    /// A call a kind makes to `to` from its own keys, not from a `calls` entry: the request's
+    /// own operation, always, no timeout, the zones' latency, the callee's SDK retries,
+    /// synchronous.
+    pub fn to(to: usize) -> CallSpec {
+        CallSpec {
+            to,
+            op: OpChoice::Inherit,
+            probability: 1.0,
+            timeout: None,
+            latency: None,
+            retry: None,
+            asynchronous: None,
+            position: None,
+        }
+    }
+
+    /// The same, made once whatever the callee's SDK would do: for a caller that retries by
+    /// its own rules (a queue's redelivery, a topic's policy, a state's Retry) or not at all.
+    pub fn once(to: usize) -> CallSpec {
+        CallSpec {
+            retry: Some(RetrySpec::Policy(RetryPolicy::none())),
+            ..CallSpec::to(to)
+        }
+    }
 }

@@ -1,10 +1,9 @@
 //! A table's `stream = { … }`: DynamoDB Streams and the Lambda event source mapping that reads
 //! it, as written and validated (aws-facts §16 event source mappings, §22 DynamoDB Streams).
 
-use crate::config::{CallSpec, Checker, OpChoice};
+use crate::config::{CallSpec, Checker};
 use crate::kernel::SimTime;
 use crate::limits::MAX_STREAM_RECORDS;
-use crate::retry::{RetryPolicy, RetrySpec};
 use serde::Deserialize;
 use std::ops::Range;
 use toml::Spanned;
@@ -185,19 +184,9 @@ impl StreamConfig {
     /// Each is made once, whatever the callee's SDK would do: the mapping retries a failed
     /// batch itself (aws-facts: §16).
     pub(super) fn calls(&self) -> Vec<CallSpec> {
-        let once = |to| CallSpec {
-            to,
-            op: OpChoice::Inherit,
-            probability: 1.0,
-            timeout: None,
-            latency: None,
-            retry: Some(RetrySpec::Policy(RetryPolicy::none())),
-            asynchronous: None,
-            position: None,
-        };
         std::iter::once(self.consumer)
             .chain(self.on_failure)
-            .map(once)
+            .map(CallSpec::once)
             .collect()
     }
 

@@ -1,7 +1,7 @@
 //! The `lambda` table: its keys as written, and the validated config.
 
 use crate::config::raw::{RawCall, RawComponentTable, RawDist};
-use crate::config::{CallSpec, Checker, OpChoice};
+use crate::config::{CallSpec, Checker};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
 use serde::Deserialize;
@@ -267,14 +267,8 @@ fn async_config(
         None => Some(false),
         Some(id) => ck.component(id, "async_invocation.on_failure").map(|to| {
             calls.push(CallSpec {
-                to,
-                op: OpChoice::Inherit,
-                probability: 1.0,
-                timeout: None,
-                latency: None,
-                retry: None,
                 asynchronous: Some(id.span()),
-                position: None,
+                ..CallSpec::to(to)
             });
             true
         }),

@@ -1,11 +1,10 @@
 //! The `sns` table: its keys as written, and the validated config.
 
 use crate::config::raw::{RawComponentTable, RawDist};
-use crate::config::{CallSpec, Checker, OpChoice};
+use crate::config::{CallSpec, Checker};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
 use crate::limits::MAX_SUBSCRIPTIONS;
-use crate::retry::{RetryPolicy, RetrySpec};
 use serde::Deserialize;
 use std::ops::Range;
 use toml::Spanned;
@@ -155,6 +154,13 @@ pub struct Subscription {
     pub policy_span: Option<Range<usize>>,
 }
 
+impl Subscription {
+    /// Whether its filter policy lets operation `op` through.
+    pub fn wants(&self, op: u16) -> bool {
+        self.ops.is_empty() || self.ops.contains(&op)
+    }
+}
+
 /// A validated `sns` topic.
 #[derive(Clone, Debug)]
 pub struct SnsConfig {
@@ -282,17 +288,8 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<SnsConfig
         }
         match (to, dead_letter, timeout, policy) {
             (Some(to), Some(dl), Some(timeout), Some(policy)) => {
-                calls.push(CallSpec {
-                    to,
-                    op: OpChoice::Inherit,
-                    probability: 1.0,
-                    timeout: None,
-                    latency: None,
-                    // SNS retries by its delivery policy, not an SDK's.
-                    retry: Some(RetrySpec::Policy(RetryPolicy::none())),
-                    asynchronous: None,
-                    position: None,
-                });
+                // SNS retries by its delivery policy, not an SDK's.
+                calls.push(CallSpec::once(to));
                 subs.push(Subscription {
                     to,
                     ops,
@@ -311,16 +308,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<SnsConfig
     for (i, dl) in dead_letters.into_iter().enumerate() {
         if let Some((to, _)) = dl {
             subs[i].dead_letter = Some(calls.len());
-            calls.push(CallSpec {
-                to,
-                op: OpChoice::Inherit,
-                probability: 1.0,
-                timeout: None,
-                latency: None,
-                retry: None,
-                asynchronous: None,
-                position: None,
-            });
+            calls.push(CallSpec::to(to));
         }
     }
     let n = subs.len();

@@ -149,6 +149,11 @@ impl Sns {
         }
     }
 
+    /// The subscriptions whose filter lets operation `op` through.
+    fn subscribed(&self, op: u16) -> impl Iterator<Item = usize> + '_ {
+        (0..self.cfg.subscriptions.len()).filter(move |&i| self.cfg.subscriptions[i].wants(op))
+    }
+
     fn chunks(msg: &Msg) -> f64 {
         u64::from(msg.size_bytes).div_ceil(CHUNK_BYTES).max(1) as f64
     }
@@ -163,13 +168,8 @@ impl Sns {
             ctx.reply(call, THROTTLED);
             return;
         }
-        let subs: Vec<usize> = (0..self.cfg.subscriptions.len())
-            .filter(|&i| {
-                let ops = &self.cfg.subscriptions[i].ops;
-                ops.is_empty() || ops.contains(&msg.op)
-            })
-            .collect();
-        if self.deliveries.len() + subs.len() > crate::limits::MAX_QUEUE_MESSAGES as usize {
+        let wanted = self.subscribed(msg.op).count();
+        if self.deliveries.len() + wanted > crate::limits::MAX_QUEUE_MESSAGES as usize {
             self.refused += u64::from(measured);
             self.statuses
                 .add(&self.clock, Outcome::Status(FULL), now, measured);
@@ -188,7 +188,10 @@ impl Sns {
             asynchronous: false,
             ..msg
         };
-        for sub in subs {
+        for sub in 0..self.cfg.subscriptions.len() {
+            if !self.cfg.subscriptions[sub].wants(msg.op) {
+                continue;
+            }
             let d = self.deliveries.insert(Delivery {
                 msg,
                 sub,

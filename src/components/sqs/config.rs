@@ -1,11 +1,10 @@
 //! The `sqs` table: its keys as written, and the validated config.
 
 use crate::config::raw::{RawComponentTable, RawDist};
-use crate::config::{CallSpec, Checker, OpChoice};
+use crate::config::{CallSpec, Checker};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
 use crate::limits::{MAX_MESSAGE_GROUPS, MAX_QUEUE_MESSAGES};
-use crate::retry::{RetryPolicy, RetrySpec};
 use serde::Deserialize;
 use std::ops::Range;
 use toml::Spanned;
@@ -173,16 +172,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<SqsConfig
 /// A call the queue makes once, whatever its callee's SDK would do: a failed batch goes back
 /// to the queue (aws-facts: §16), and a redrive is SQS's own move.
 fn one_attempt(to: usize) -> CallSpec {
-    CallSpec {
-        to,
-        op: OpChoice::Inherit,
-        probability: 1.0,
-        timeout: None,
-        latency: None,
-        retry: Some(RetrySpec::Policy(RetryPolicy::none())),
-        asynchronous: None,
-        position: None,
-    }
+    CallSpec::once(to)
 }
 
 /// `max_receive_count` and `dead_letter`, which come together.

@@ -10,7 +10,6 @@ use crate::config::{CallSpec, Checker, OpChoice};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
 use crate::limits::{MAX_MAP_ITEMS, MAX_NAME_LEN, MAX_OPEN_EXECUTIONS, MAX_RETRIERS, MAX_STATES};
-use crate::retry::{RetryPolicy, RetrySpec};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -642,14 +641,9 @@ impl Reader<'_> {
         // Step Functions calls its resource once per attempt: its own Retry retries, not an
         // SDK's (the service errors surface as the state's errors, aws-facts §18).
         calls.push(CallSpec {
-            to,
             op,
-            probability: 1.0,
             timeout,
-            latency: None,
-            retry: Some(RetrySpec::Policy(RetryPolicy::none())),
-            asynchronous: None,
-            position: None,
+            ..CallSpec::once(to)
         });
         Some(StateKind::Task { edge })
     }
