@@ -171,3 +171,10 @@ pub const MAX_POLICY_ENTRY_LEN: usize = 2_048;
 pub const MAX_SECURITY_GROUPS: usize = 2_500;
 pub const MAX_SG_RULES: usize = 60;
 pub const MAX_SGS_PER_COMPONENT: usize = 16;
+
+/// The most browser sessions a browser workload may stand for (`browsers`), and the most
+/// entries of its preflight caches (browsers × routes, a route per `mix` entry): each entry
+/// is the time one browser's cached preflight for one route expires (8 bytes), so memory
+/// grows with them, never with the requests served.
+pub const MAX_BROWSERS: i64 = 1_000_000;
+pub const MAX_PREFLIGHT_ENTRIES: u64 = 1_000_000;

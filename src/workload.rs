@@ -4,6 +4,8 @@
 //! A workload is an actor. It sends each attempt to its entry component and counts a request
 //! once, with its final status after retries; a client-side timeout counts as `timeout`.
 
+use crate::components::cors::{CorsServer, Engine, PreflightCache};
+use crate::components::PREFLIGHT;
 use crate::dist::Dist;
 use crate::kernel::{ActorId, CallTiming, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{
@@ -260,6 +262,23 @@ pub struct WorkloadSpec {
     /// `first_api_key .. first_api_key + api_keys` (no key when `api_keys` is 0).
     pub api_keys: u32,
     pub first_api_key: u32,
+    /// Its clients as browsers calling across origins (`browser = true`), if they are.
+    pub browser: Option<BrowserSpec>,
+}
+
+/// A browser workload's settings (aws-facts: §21 CORS).
+#[derive(Clone, Debug)]
+pub struct BrowserSpec {
+    /// The page's origin, `scheme://host[:port]`.
+    pub origin: String,
+    /// Browser sessions its requests are spread over, uniformly, each with its own
+    /// preflight cache [browsers].
+    pub browsers: u32,
+    /// Whose cap on `Access-Control-Max-Age` applies.
+    pub engine: Engine,
+    /// For each `mix` entry (a route: its URL and method), whether its requests are
+    /// preflighted.
+    pub preflight: Vec<bool>,
 }
 
 impl WorkloadSpec {
@@ -342,6 +361,31 @@ pub const FIELDS: &[Field] = &[
         unit: Unit::Number,
         about: "requests sent and not yet finally answered, time-averaged",
     },
+    Field {
+        path: "requests.preflights",
+        unit: Unit::Count,
+        about: "browser workloads: CORS preflights (OPTIONS) its browsers sent",
+    },
+    Field {
+        path: "requests.cors_blocked",
+        unit: Unit::Count,
+        about: "browser workloads: requests that failed in the browser as CORS errors (final status cors_blocked)",
+    },
+    Field {
+        path: "requests.cors_preflight_failed",
+        unit: Unit::Count,
+        about: "browser workloads: of those, requests whose preflight was refused (no CORS configuration, a throttle's 429), so never sent",
+    },
+    Field {
+        path: "requests.cors_hidden_errors",
+        unit: Unit::Count,
+        about: "browser workloads: of those, error answers without CORS headers (a gateway's 429 or 5xx), which the script sees as CORS errors",
+    },
+    Field {
+        path: "requests.cors_origin_refused",
+        unit: Unit::Count,
+        about: "browser workloads: of those, answers to a request the target does not allow from the page's origin (or has no CORS configuration for)",
+    },
 ];
 
 /// Requests sent (first attempts).
@@ -360,6 +404,12 @@ pub const RETRIES: Series = Series {
     id: "retries_rps",
     unit: Unit::PerSecond,
     about: "retries sent",
+};
+/// A browser workload's CORS preflights.
+pub const PREFLIGHTS: Series = Series {
+    id: "preflights_rps",
+    unit: Unit::PerSecond,
+    about: "CORS preflights its browsers sent",
 };
 pub const IN_FLIGHT: Series = Series {
     id: "in_flight",
@@ -400,10 +450,57 @@ pub static LATENCY: LatencySeries = LatencySeries {
 
 /// The tag of the timer that brings the next arrival; other timer tags are request indices.
 const NEXT_ARRIVAL: u64 = u64::MAX;
+/// Set in the tag of a preflight's call, beside its request's index.
+const PREFLIGHT_TAG: u64 = 1 << 62;
+
+/// How a request ended, as the workload counts it: the answer it got, or a CORS error the
+/// browser gave its script instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Final {
+    Answer(Outcome),
+    CorsBlocked,
+}
+
+impl Final {
+    fn is_success(self) -> bool {
+        matches!(self, Final::Answer(o) if o.is_success())
+    }
+}
+
+impl std::fmt::Display for Final {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Final::Answer(o) => o.fmt(f),
+            Final::CorsBlocked => f.write_str("cors_blocked"),
+        }
+    }
+}
+
+/// Why the browser blocked a request.
+#[derive(Clone, Copy, Debug)]
+enum Blocked {
+    PreflightFailed,
+    HiddenError,
+    OriginRefused,
+}
+
+/// A browser workload's running state: its target's CORS answers and its browsers' caches.
+struct Browsers {
+    spec: BrowserSpec,
+    /// The rules of its target, if they allow the page's origin.
+    rules: Option<crate::components::cors::CorsRules>,
+    errors_have_cors: bool,
+    cache: PreflightCache,
+    preflights: Counter,
+    blocked: [u64; 3],
+}
 
 struct Request {
     started: SimTime,
     attempt: u32,
+    /// The browser session that sends it, and its route (its `mix` entry).
+    browser: u32,
+    route: u16,
     /// What its last retry cost from the client's retry quota.
     charged: Charge,
     msg: Msg,
@@ -427,12 +524,13 @@ pub struct Workload {
     constant_k: u64,
     trace_pos: usize,
     requests: Slab<Request>,
+    browsers: Option<Browsers>,
     // Recorders.
     arrivals: Counter,
     attempts: Counter,
     retries: Counter,
     ok: Counter,
-    finals: WindowedCounts<Outcome>,
+    finals: WindowedCounts<Final>,
     latency: Latency,
     /// Every request that ended in the measured period, failures included, from its first
     /// attempt to its final answer (a client timeout: when the client gave up).
@@ -441,13 +539,29 @@ pub struct Workload {
 }
 
 impl Workload {
+    /// `cors`: what its target answers browsers, for a browser workload.
     pub fn new(
         spec: WorkloadSpec,
         retry: RetryPolicy,
         target: ActorId,
         clock: Clock,
         rng: SimRng,
+        cors: Option<CorsServer>,
     ) -> Workload {
+        let browsers = spec.browser.clone().map(|b| {
+            let server = cors.unwrap_or(CorsServer {
+                rules: None,
+                errors_have_cors: false,
+            });
+            Browsers {
+                rules: server.rules.filter(|r| r.allows(&b.origin)),
+                errors_have_cors: server.errors_have_cors,
+                cache: PreflightCache::new(b.browsers, b.preflight.len()),
+                preflights: Counter::new(&clock),
+                blocked: [0; 3],
+                spec: b,
+            }
+        });
         let mix = if spec.mix.len() > 1 {
             Some(WeightedIndex::new(spec.mix.iter().map(|&(_, w)| w)).expect("validated weights"))
         } else {
@@ -466,6 +580,7 @@ impl Workload {
             constant_k: 0,
             trace_pos: 0,
             requests: Slab::new(),
+            browsers,
             arrivals: Counter::new(&clock),
             attempts: Counter::new(&clock),
             retries: Counter::new(&clock),
@@ -505,10 +620,11 @@ impl Workload {
 
     fn arrive(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
-        let op = match &self.mix {
-            Some(w) => self.spec.mix[w.sample(&mut self.rng)].0,
-            None => self.spec.mix[0].0,
+        let route = match &self.mix {
+            Some(w) => w.sample(&mut self.rng),
+            None => 0,
         };
+        let op = self.spec.mix[route].0;
         let key = match (&self.zipf, &self.spec.keys) {
             (Some(z), _) => z.sample(&mut self.rng) - 1,
             (None, Keys::Uniform { count }) => self.rng.random_range(0..*count),
@@ -519,6 +635,11 @@ impl Workload {
         let client = match self.spec.api_keys {
             0 => 0,
             n => self.spec.first_api_key + self.rng.random_range(0..n),
+        };
+        // Drawn only by browser workloads, so that others' streams are as they were.
+        let browser = match &self.browsers {
+            Some(b) if b.spec.browsers > 1 => self.rng.random_range(0..b.spec.browsers),
+            _ => 0,
         };
         let msg = Msg {
             op,
@@ -536,28 +657,88 @@ impl Workload {
         let req = self.requests.insert(Request {
             started: now,
             attempt: 0,
+            browser,
+            route: route as u16,
             charged: Charge::default(),
             msg,
         });
         self.send(ctx, req);
     }
 
+    /// Begins an attempt: its preflight first when its browser holds none fresh for its
+    /// route and the route needs one (aws-facts: §21 preflight, caching).
     fn send(&mut self, ctx: &mut Ctx<'_>, req: usize) {
+        let now = ctx.now();
         let r = &mut self.requests[req];
         r.attempt += 1;
         let measured = self.clock.measured(r.started);
-        let msg = r.msg;
-        self.attempts.add(&self.clock, ctx.now(), measured);
+        self.attempts.add(&self.clock, now, measured);
+        let (browser, route, msg) = (r.browser, r.route as usize, r.msg);
+        if let Some(b) = &mut self.browsers {
+            if b.spec.preflight[route] && !b.cache.fresh(browser, route, now) {
+                b.preflights.add(&self.clock, now, measured);
+                let options = Msg {
+                    op: PREFLIGHT,
+                    size_bytes: 0,
+                    client: 0,
+                    ..msg
+                };
+                self.call(ctx, options, req as u64 | PREFLIGHT_TAG);
+                return;
+            }
+        }
+        self.call(ctx, msg, req as u64);
+    }
+
+    fn call(&mut self, ctx: &mut Ctx<'_>, msg: Msg, tag: u64) {
         let timing = CallTiming {
             request_delay: self.spec.latency.sample_time(&mut self.rng),
             reply_delay: self.spec.latency.sample_time(&mut self.rng),
             timeout: self.spec.timeout,
             leaves_after: SimTime::ZERO,
         };
-        ctx.call(self.target, msg, timing, req as u64);
+        ctx.call(self.target, msg, timing, tag);
+    }
+
+    /// A preflight's answer: with a 2xx and an allowed origin the browser keeps it for the
+    /// max-age (capped by its engine) and sends the request; a timeout is the attempt's;
+    /// anything else fails the request in the browser, unsent and not retried (the script
+    /// sees a network error with no status).
+    fn on_preflight(&mut self, ctx: &mut Ctx<'_>, req: usize, outcome: Outcome) {
+        if outcome == Outcome::Timeout {
+            return self.on_reply(ctx, req, outcome);
+        }
+        let b = self
+            .browsers
+            .as_mut()
+            .expect("only browsers send preflights");
+        let r = &self.requests[req];
+        match &b.rules {
+            Some(rules) if outcome.is_success() => {
+                let ttl = b.spec.engine.preflight_ttl(rules.max_age_s);
+                b.cache.store(r.browser, r.route as usize, ctx.now(), ttl);
+                let msg = r.msg;
+                self.call(ctx, msg, req as u64);
+            }
+            _ => self.end(ctx, req, Final::CorsBlocked, Some(Blocked::PreflightFailed)),
+        }
     }
 
     fn on_reply(&mut self, ctx: &mut Ctx<'_>, req: usize, outcome: Outcome) {
+        // aws-facts: §21: a browser lets its script read an answer only with CORS headers
+        // allowing the page's origin; an error answer without them (a gateway's 429 or 5xx
+        // unless its gateway responses carry them) is a CORS error, its status unseen.
+        if let Some(b) = &self.browsers {
+            let blocked = match outcome {
+                Outcome::Timeout => None,
+                _ if b.rules.is_none() => Some(Blocked::OriginRefused),
+                Outcome::Status(s) if s >= 400 && !b.errors_have_cors => Some(Blocked::HiddenError),
+                _ => None,
+            };
+            if let Some(why) = blocked {
+                return self.end(ctx, req, Final::CorsBlocked, Some(why));
+            }
+        }
         let now = ctx.now();
         let r = &mut self.requests[req];
         let measured = self.clock.measured(r.started);
@@ -573,7 +754,14 @@ impl Workload {
             ctx.schedule(wait, req as u64);
             return;
         }
+        self.end(ctx, req, Final::Answer(outcome), None);
+    }
+
+    /// A request's end, with its final status.
+    fn end(&mut self, ctx: &mut Ctx<'_>, req: usize, outcome: Final, blocked: Option<Blocked>) {
+        let now = ctx.now();
         let r = self.requests.remove(req);
+        let measured = self.clock.measured(r.started);
         self.in_flight.add(&self.clock, now, -1.0);
         if outcome.is_success() {
             self.ok.add(&self.clock, now, measured);
@@ -582,6 +770,9 @@ impl Workload {
         }
         if measured {
             self.latency_all.record(now - r.started);
+            if let (Some(why), Some(b)) = (blocked, self.browsers.as_mut()) {
+                b.blocked[why as usize] += 1;
+            }
         }
         self.finals.add(&self.clock, outcome, now, measured);
     }
@@ -603,6 +794,9 @@ impl Workload {
                 }
             }
             Input::Timer(req) => self.send(ctx, req as usize),
+            Input::Reply(r) if r.tag & PREFLIGHT_TAG != 0 => {
+                self.on_preflight(ctx, (r.tag & !PREFLIGHT_TAG) as usize, r.outcome)
+            }
             Input::Reply(r) => self.on_reply(ctx, r.tag as usize, r.outcome),
             Input::Call(call, _) => {
                 // Nothing calls a workload (the scenario graph has no edges into one); answer
@@ -644,6 +838,14 @@ impl Workload {
             self.attempts.total() as f64 / total.max(1) as f64,
         );
         m.gauge("in_flight_mean", self.in_flight.mean(c));
+        if let Some(b) = &self.browsers {
+            m.count("requests.preflights", b.preflights.total());
+            m.count("requests.cors_blocked", b.blocked.iter().sum());
+            let [failed, hidden, refused] = b.blocked;
+            m.count("requests.cors_preflight_failed", failed);
+            m.count("requests.cors_hidden_errors", hidden);
+            m.count("requests.cors_origin_refused", refused);
+        }
 
         let mut series: Vec<(String, Vec<f64>)> = [
             (&REQUESTS, self.arrivals.rate_series(c)),
@@ -654,6 +856,9 @@ impl Workload {
         .into_iter()
         .map(|(s, v)| (s.id.to_string(), v))
         .collect();
+        if let Some(b) = &self.browsers {
+            series.push((PREFLIGHTS.id.to_string(), b.preflights.rate_series(c)));
+        }
         for (label, n) in self.finals.iter() {
             series.push((status_series(&label.to_string()), n.rate_series(c)));
         }

@@ -134,6 +134,10 @@ impl World {
                             .collect(),
                         network: scenario.network.clone(),
                         kms: own_kms,
+                        browsers: scenario
+                            .workloads
+                            .iter()
+                            .any(|w| w.target == index && w.browser.is_some()),
                     },
                     &shared,
                 );
@@ -161,6 +165,9 @@ impl World {
                     w.target as ActorId,
                     clock,
                     stream(seed, &format!("workload:{}", w.name)),
+                    w.browser
+                        .as_ref()
+                        .and_then(|_| scenario.components[w.target].spec.cors()),
                 )
             })
             .collect();

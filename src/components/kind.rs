@@ -453,6 +453,12 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         false
     }
 
+    /// For a kind a browser may call directly (aws-facts: §21 CORS): what the browser meets,
+    /// its CORS configuration if it has one; `None`: a browser workload may not target it.
+    fn cors(&self) -> Option<super::cors::CorsServer> {
+        None
+    }
+
     /// Settles its ties with other components once all are read (a load balancer finds
     /// whether its target is a fleet); false when a tie is wrong (reported on `ck`).
     fn relate(&mut self, _me: usize, _relations: &mut Relations, _ck: &mut Checker) -> bool {
@@ -525,6 +531,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn kms_use(&self) -> KmsUse;
     /// `Kind::is_fleet`: whether it is a fleet with a target group.
     fn is_fleet(&self) -> bool;
+    /// `Kind::cors`: what a browser calling it meets; `None`: no browser may.
+    fn cors(&self) -> Option<super::cors::CorsServer>;
     /// `Kind::relate`: settles its ties with other components; false when a tie is wrong.
     fn relate(&mut self, me: usize, relations: &mut Relations, ck: &mut Checker) -> bool;
     /// `Kind::fronts`: the fleet it fronts and the deregistration delay it sets.
@@ -593,6 +601,9 @@ impl<K: Kind> DynKind for K {
     }
     fn is_fleet(&self) -> bool {
         Kind::is_fleet(self)
+    }
+    fn cors(&self) -> Option<super::cors::CorsServer> {
+        Kind::cors(self)
     }
     fn relate(&mut self, me: usize, relations: &mut Relations, ck: &mut Checker) -> bool {
         Kind::relate(self, me, relations, ck)

@@ -9,6 +9,7 @@
 pub mod api_gateway;
 pub mod cache;
 pub mod cloudfront;
+pub mod cors;
 pub mod dynamodb;
 pub mod ebs;
 pub mod ec2_autoscaling;
@@ -44,6 +45,10 @@ pub const PROBE_DEEP: u16 = u16::MAX;
 /// The operation of a load balancer's shallow health-check probe: a target that is up
 /// answers it at once.
 pub const PROBE_SHALLOW: u16 = u16::MAX - 1;
+/// The operation of a browser's CORS preflight (`OPTIONS`), sent before a request that is not
+/// "simple" (aws-facts: §21 preflight). Only kinds whose `Kind::cors` is `Some` receive it:
+/// they answer it themselves and never pass it on.
+pub const PREFLIGHT: u16 = u16::MAX - 2;
 
 /// Whether a call is a load balancer's health check rather than a request.
 #[inline]
@@ -453,6 +458,9 @@ pub struct BuildEnv {
     /// Its client of the KMS component its table names, for a kind that calls KMS itself
     /// (`Kind::kms_use` is `Own`); `None` for every other.
     pub kms: Option<kms::caller::KmsClient>,
+    /// Whether a browser workload sends it requests (and so preflights): it then reports
+    /// its preflights even when it has no CORS configuration to answer them.
+    pub browsers: bool,
 }
 
 /// What a component reports at the end of a run.

@@ -276,6 +276,24 @@ const MIX: &[Key] = &[
         required: true,
         about: "its relative weight among the operations",
     },
+    Key {
+        name: "method",
+        ty: KeyType::Word(crate::components::cors::METHODS),
+        required: false,
+        about: "browser workloads: its HTTP method, which decides with `content_type` and the workload's `headers` whether it is preflighted (default GET for \"read\", POST otherwise)",
+    },
+    Key {
+        name: "content_type",
+        ty: KeyType::Text,
+        required: false,
+        about: "browser workloads: the Content-Type of its body (default \"application/json\" for POST, PUT and PATCH; none for GET, HEAD and DELETE); only text/plain, multipart/form-data and application/x-www-form-urlencoded keep a request simple",
+    },
+    Key {
+        name: "preflight",
+        ty: KeyType::Bool,
+        required: false,
+        about: "browser workloads: whether the browser sends a CORS preflight (OPTIONS) before it, overriding what its method, content type and headers say",
+    },
 ];
 
 const KEYS: &[Key] = &[
@@ -368,6 +386,39 @@ pub const WORKLOAD: &[Key] = &[
         },
         required: false,
         about: "how many API keys its clients use, for API Gateway usage plans (default 0: none)",
+    },
+    Key {
+        name: "browser",
+        ty: KeyType::Bool,
+        required: false,
+        about: "whether its clients are browsers calling across origins: they send CORS preflights and cannot read answers the target's CORS configuration does not allow (default false)",
+    },
+    Key {
+        name: "origin",
+        ty: KeyType::Text,
+        required: false,
+        about: "browser workloads: the page's origin, scheme://host[:port] (required with browser = true)",
+    },
+    Key {
+        name: "browsers",
+        ty: KeyType::Integer {
+            min: 1,
+            max: limits::MAX_BROWSERS,
+        },
+        required: false,
+        about: "browser workloads: how many browser sessions its requests are spread over, each with its own preflight cache (default 1)",
+    },
+    Key {
+        name: "browser_engine",
+        ty: KeyType::Word(crate::components::cors::ENGINES),
+        required: false,
+        about: "browser workloads: whose cap on Access-Control-Max-Age applies: chrome (2 h) or firefox (24 h) (default chrome)",
+    },
+    Key {
+        name: "headers",
+        ty: KeyType::Words,
+        required: false,
+        about: "browser workloads: the request headers its script sets on every request, such as [\"Authorization\"]; any but Accept, Accept-Language, Content-Language and Content-Type makes requests preflighted (default none)",
     },
 ];
 

@@ -598,6 +598,21 @@ fn validate(
                 );
                 ok = false;
             }
+            // aws-facts: §21 CORS: a browser calls what answers its preflights itself.
+            Some(w)
+                if components_ok
+                    && w.browser.is_some()
+                    && components[w.target].2.cors().is_none() =>
+            {
+                ck.error(
+                    rw.browser.as_ref().map_or(rw.target.span(), |b| b.span()),
+                    format!(
+                        "a browser workload's target must answer CORS preflights itself, and \"{}\" does not: target a component whose kind takes a `cors` table",
+                        rw.target.get_ref()
+                    ),
+                );
+                ok = false;
+            }
             Some(w) => workloads.push(w),
             None => ok = false,
         }

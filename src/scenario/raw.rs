@@ -64,6 +64,11 @@ pub struct RawWorkload {
     pub retry: Option<Spanned<RawRetry>>,
     pub latency: Option<Spanned<RawDist>>,
     pub api_keys: Option<Spanned<i64>>,
+    pub browser: Option<Spanned<bool>>,
+    pub origin: Option<Spanned<String>>,
+    pub browsers: Option<Spanned<i64>>,
+    pub browser_engine: Option<Spanned<String>>,
+    pub headers: Option<Vec<Spanned<String>>>,
 }
 
 /// Every key any arrival process takes; `check` says which belong to the chosen process.
@@ -95,6 +100,9 @@ pub type RawStep = (Spanned<String>, Spanned<f64>);
 pub struct RawMix {
     pub op: Spanned<String>,
     pub weight: Spanned<f64>,
+    pub method: Option<Spanned<String>>,
+    pub content_type: Option<Spanned<String>>,
+    pub preflight: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]

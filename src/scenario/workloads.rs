@@ -2,15 +2,18 @@
 
 use super::files::{read_text, FileAccess, MAX_TRACE_BYTES};
 use super::raw::{RawArrival, RawWorkload};
+use crate::components::cors::{self, Engine};
 use crate::config::{Checker, Diagnostic};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
-use crate::workload::{Arrival, Keys, RateProfile, WorkloadSpec};
+use crate::workload::{Arrival, BrowserSpec, Keys, RateProfile, WorkloadSpec};
 use std::path::Path;
 use std::sync::Arc;
 use toml::Spanned;
 
-use crate::limits::{MAX_MIX_WEIGHT, MAX_RATE, MAX_TRACE_ROWS};
+use crate::limits::{
+    MAX_BROWSERS, MAX_MIX_WEIGHT, MAX_PREFLIGHT_ENTRIES, MAX_RATE, MAX_TRACE_ROWS,
+};
 const MAX_RATE_WHY: &str = "ten million requests a second; faster would take hours to simulate";
 
 /// Each arrival process and the keys it takes.
@@ -143,6 +146,7 @@ pub fn parse(
         None => Some(0),
         Some(k) => ck.int_in(k, "api_keys", 0, 1_000_000).map(|k| k as u32),
     };
+    let browser = parse_browser(w, ck);
     let latency = match &w.latency {
         None => Some(Dist::Constant(0.0)),
         Some(l) => ck.time_dist(l, "latency"),
@@ -160,7 +164,117 @@ pub fn parse(
         api_keys: api_keys?,
         // Assigned once all workloads are known, so that key ids never overlap.
         first_api_key: 0,
+        browser: browser?,
     })
+}
+
+/// The browser settings of a workload (aws-facts: §21 CORS): `Some(None)` for a workload that
+/// is not a browser (and then sets none of them).
+fn parse_browser(w: &RawWorkload, ck: &mut Checker) -> Option<Option<BrowserSpec>> {
+    let is_browser = w.browser.as_ref().is_some_and(|b| *b.get_ref());
+    let mix = w.mix.as_deref().unwrap_or_default();
+    if !is_browser {
+        // Each browser-only key, located, so that none is silently ignored.
+        let mut stray: Vec<(&str, std::ops::Range<usize>)> = Vec::new();
+        stray.extend(w.origin.as_ref().map(|v| ("origin", v.span())));
+        stray.extend(w.browsers.as_ref().map(|v| ("browsers", v.span())));
+        stray.extend(
+            w.browser_engine
+                .as_ref()
+                .map(|v| ("browser_engine", v.span())),
+        );
+        stray.extend(
+            w.headers
+                .as_ref()
+                .and_then(|h| h.first())
+                .map(|v| ("headers", v.span())),
+        );
+        for e in mix {
+            stray.extend(e.method.as_ref().map(|v| ("mix.method", v.span())));
+            stray.extend(
+                e.content_type
+                    .as_ref()
+                    .map(|v| ("mix.content_type", v.span())),
+            );
+            stray.extend(e.preflight.as_ref().map(|v| ("mix.preflight", v.span())));
+        }
+        for (key, span) in &stray {
+            ck.error(
+                span.clone(),
+                format!("`{key}` belongs to a browser workload: add browser = true, or remove it"),
+            );
+        }
+        return stray.is_empty().then_some(None);
+    }
+    let origin = match &w.origin {
+        Some(o) => cors::origin(ck, o, "origin", false),
+        None => {
+            ck.error(
+                w.browser.as_ref().map_or(w.name.span(), |b| b.span()),
+                "a browser workload needs `origin`, its page's origin, such as \"https://app.example\"",
+            );
+            None
+        }
+    };
+    let browsers = ck.int_or(&w.browsers, "browsers", (1, MAX_BROWSERS), 1);
+    let engine = ck
+        .one_of_or(&w.browser_engine, "browser_engine", cors::ENGINES, "chrome")
+        .map(Engine::from_name);
+    let headers: Vec<String> = w
+        .headers
+        .iter()
+        .flatten()
+        .map(|h| h.get_ref().clone())
+        .collect();
+    // A request with no `mix` is one route, a "read".
+    let mut preflight = Vec::new();
+    let mut ok = true;
+    if mix.is_empty() {
+        preflight.push(!cors::is_simple("GET", &headers, None));
+    }
+    for e in mix {
+        let default_method = if e.op.get_ref() == "read" {
+            "GET"
+        } else {
+            "POST"
+        };
+        let Some(method) = ck.one_of_or(&e.method, "mix.method", cors::METHODS, default_method)
+        else {
+            ok = false;
+            continue;
+        };
+        let has_body = matches!(method, "POST" | "PUT" | "PATCH");
+        // An SPA's script sends JSON bodies unless told otherwise: a choice.
+        let content_type = match &e.content_type {
+            Some(t) => Some(t.get_ref().as_str()),
+            None if has_body => Some("application/json"),
+            None => None,
+        };
+        let derived = !cors::is_simple(method, &headers, content_type);
+        preflight.push(e.preflight.as_ref().map_or(derived, |p| *p.get_ref()));
+    }
+    if let (Some(n), Some(b)) = (browsers, &w.browsers) {
+        let entries = n as u64 * preflight.len() as u64;
+        if entries > MAX_PREFLIGHT_ENTRIES {
+            ck.error(
+                b.span(),
+                format!(
+                    "`browsers` ({n}) × routes ({}) is {entries} preflight-cache entries, more than the {MAX_PREFLIGHT_ENTRIES} a workload may keep: fewer browsers or fewer `mix` entries",
+                    preflight.len()
+                ),
+            );
+            ok = false;
+        }
+    }
+    if !ok {
+        return None;
+    }
+    Some(Some(BrowserSpec {
+        origin: origin?,
+        browsers: browsers? as u32,
+        engine: engine?,
+        preflight,
+    }))
 }
 
 fn parse_arrival(

@@ -9,6 +9,7 @@ mod bundled;
 mod cache;
 mod capacity;
 mod cloudfront;
+mod cors;
 mod determinism;
 mod dynamodb;
 mod dynamodb_streams;

@@ -758,6 +758,11 @@ fn the_readme_states_every_limit() {
         ),
         format!("| {} | about 40 bytes", grouped(MAX_S3_RESTORES as u64)),
         format!(
+            "| {} sessions, {} entries |",
+            grouped(MAX_BROWSERS as u64),
+            grouped(MAX_PREFLIGHT_ENTRIES)
+        ),
+        format!(
             "| {} | a queue's backlog",
             grouped(MAX_QUEUE_MESSAGES as u64)
         ),

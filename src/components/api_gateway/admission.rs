@@ -84,6 +84,25 @@ impl Limits {
         }
     }
 
+    /// The limit that refuses a CORS preflight, if any: the stage's throttle, then the
+    /// account's. A preflight carries no API key (a browser sends none on OPTIONS, and the
+    /// OPTIONS method CORS adds requires none) and matches no route's throttle, which are by
+    /// the request's operation.
+    pub(super) fn admit_preflight(&mut self, now: SimTime) -> Option<Refusal> {
+        if let Some(s) = &mut self.stage {
+            if !s.has_token(now) {
+                return Some(Refusal::Stage);
+            }
+        }
+        if !self.account.borrow_mut().try_take(now) {
+            return Some(Refusal::Account);
+        }
+        if let Some(s) = &mut self.stage {
+            s.try_take(now);
+        }
+        None
+    }
+
     /// The first limit that refuses this request, if any; tokens are taken only when every
     /// limit admits it, as a refused request consumes nothing further down.
     pub(super) fn admit(&mut self, now: SimTime, msg: &Msg) -> Option<Refusal> {

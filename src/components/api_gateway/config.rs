@@ -1,5 +1,6 @@
 //! The `api_gateway` table: its keys as written, and the validated config.
 
+use crate::components::cors::{self, CorsRules};
 use crate::components::OpChoice;
 use crate::config::raw::{RawComponentTable, RawDist};
 use crate::config::{CallSpec, Checker};
@@ -24,6 +25,17 @@ struct RawApiGateway {
     usage_plan: Option<Spanned<RawUsagePlan>>,
     require_api_key: Option<Spanned<bool>>,
     cache: Option<Spanned<RawCache>>,
+    cors: Option<Spanned<RawCors>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCors {
+    allow_origins: Option<Vec<Spanned<String>>>,
+    max_age: Option<Spanned<i64>>,
+    gateway_responses_have_cors: Option<Spanned<bool>>,
+    preflight_billed: Option<Spanned<bool>>,
+    preflight_throttled: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +108,21 @@ pub struct CacheConfig {
     pub ops: Vec<u16>,
 }
 
+/// The API's CORS configuration (aws-facts: §21 CORS).
+#[derive(Clone, Debug)]
+pub struct GatewayCors {
+    /// The origins it allows and the max-age its preflight answers carry.
+    pub rules: CorsRules,
+    /// Whether its gateway responses (429, 5xx) carry the CORS headers.
+    pub gateway_responses_have_cors: bool,
+    /// Whether a preflight is billed as a request. A REST API's preflight is its OPTIONS
+    /// method, billed like any; for an HTTP API the facts are silent: a choice, true.
+    pub preflight_billed: bool,
+    /// Whether a preflight draws on the stage's and account's throttles (and can get a 429).
+    /// REST: yes, it is a method; HTTP: the facts are silent: a choice, true.
+    pub preflight_throttled: bool,
+}
+
 /// A validated `api_gateway`.
 #[derive(Clone, Debug)]
 pub struct ApiGatewayConfig {
@@ -115,6 +142,8 @@ pub struct ApiGatewayConfig {
     pub require_api_key: bool,
     /// The response cache (REST only).
     pub cache: Option<CacheConfig>,
+    /// Its CORS configuration; `None`: it has none, and a browser's preflight is refused.
+    pub cors: Option<GatewayCors>,
 }
 
 // aws-facts: §1 integration timeout: REST 50 ms to 29 s (more by quota request since 2024-06
@@ -258,6 +287,37 @@ fn cache(
     })
 }
 
+/// The CORS configuration of `cors`. aws-facts: §21 CORS: a REST API's preflight is an
+/// OPTIONS method with a MOCK integration, so it is billed and throttled like any method (the
+/// two knobs are refused there); an HTTP API answers preflights itself, and the facts do not
+/// say whether those are billed or throttled: both knobs, true by default (a choice).
+fn cors(ck: &mut Checker, c: &Spanned<RawCors>, api_type: Option<ApiType>) -> Option<GatewayCors> {
+    let cr = c.get_ref();
+    let rules = cors::rules(ck, c.span(), &cr.allow_origins, &cr.max_age);
+    let mut ok = true;
+    if api_type == Some(ApiType::Rest) {
+        for k in [&cr.preflight_billed, &cr.preflight_throttled]
+            .into_iter()
+            .flatten()
+        {
+            ck.error(
+                k.span(),
+                "a REST API's preflight is an OPTIONS method with a MOCK integration, billed and throttled like any method: `preflight_billed` and `preflight_throttled` are for HTTP APIs (type = \"http\"), which answer preflights themselves",
+            );
+            ok = false;
+        }
+    }
+    let flag =
+        |v: &Option<Spanned<bool>>, default: bool| v.as_ref().map_or(default, |b| *b.get_ref());
+    let cfg = GatewayCors {
+        rules: rules?,
+        gateway_responses_have_cors: flag(&cr.gateway_responses_have_cors, false),
+        preflight_billed: flag(&cr.preflight_billed, true),
+        preflight_throttled: flag(&cr.preflight_throttled, true),
+    };
+    ok.then_some(cfg)
+}
+
 pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ApiGatewayConfig> {
     let raw: RawApiGateway = ck.deserialize(table)?;
     let api_type = ck
@@ -287,6 +347,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ApiGatewa
     }
     let usage_plan = ck.or(&raw.usage_plan, None, |ck, p| usage_plan(ck, p).map(Some));
     let cache = ck.or(&raw.cache, None, |ck, c| cache(ck, c, api_type).map(Some));
+    let cors = ck.or(&raw.cors, None, |ck, c| cors(ck, c, api_type).map(Some));
     // aws-facts: §1 usage plans and API keys (REST only).
     if api_type == Some(ApiType::Http) {
         if let Some(p) = &raw.usage_plan {
@@ -348,6 +409,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ApiGatewa
         usage_plan: usage_plan?,
         require_api_key,
         cache: cache?,
+        cors: cors?,
     })
 }
 
@@ -368,6 +430,12 @@ impl ApiGatewayConfig {
         }
         if let Some(p) = &self.usage_plan {
             lines.push(format!("usage plan {} rps per key", p.throttle.rate));
+        }
+        if let Some(c) = &self.cors {
+            match c.rules.max_age_s {
+                Some(s) => lines.push(format!("CORS, max-age {s} s")),
+                None => lines.push("CORS, no max-age".to_string()),
+            }
         }
         lines
     }

@@ -25,6 +25,11 @@ pub(super) const THROTTLED: Series = Series {
     unit: Unit::PerSecond,
     about: "requests refused with 429 by a throttle or a quota",
 };
+pub(super) const PREFLIGHTS: Series = Series {
+    id: "preflights_rps",
+    unit: Unit::PerSecond,
+    about: "browsers' CORS preflights (OPTIONS) received, billed or not",
+};
 pub(super) const CACHE_HIT_RATIO: Series = Series {
     id: "cache_hit_ratio",
     unit: Unit::Share,
@@ -209,11 +214,52 @@ impl Kind for ApiGatewayConfig {
                 required: false,
                 about: "the response cache, after the limits and before the integration; REST only (default: none)",
             },
+            Key {
+                name: "cors",
+                ty: KeyType::Table(&[
+                    Key {
+                        name: "allow_origins",
+                        ty: KeyType::Words,
+                        required: true,
+                        about: "origins whose pages may call it (scheme://host[:port]), or [\"*\"] for any",
+                    },
+                    Key {
+                        name: "max_age",
+                        ty: KeyType::Integer {
+                            min: 0,
+                            max: crate::limits::MAX_DURATION_S as i64,
+                        },
+                        required: false,
+                        about: "Access-Control-Max-Age of its preflight answers [s]; browsers cap it (Chrome 7200, Firefox 86400) (default: no header, which browsers take as 5)",
+                    },
+                    Key {
+                        name: "gateway_responses_have_cors",
+                        ty: KeyType::Bool,
+                        required: false,
+                        about: "whether its gateway responses (429, 5xx) carry the CORS headers; without them a browser reports a CORS error and the script never sees the status (default false, as AWS sets them up)",
+                    },
+                    Key {
+                        name: "preflight_billed",
+                        ty: KeyType::Bool,
+                        required: false,
+                        about: "HTTP APIs: whether the preflights it answers itself are billed as requests; AWS does not say (default true, a choice)",
+                    },
+                    Key {
+                        name: "preflight_throttled",
+                        ty: KeyType::Bool,
+                        required: false,
+                        about: "HTTP APIs: whether the preflights it answers itself draw on the stage's and account's throttles; AWS does not say (default true, a choice)",
+                    },
+                ]),
+                required: false,
+                about: "its CORS configuration: a REST API's OPTIONS method with a MOCK integration (billed, throttled), or an HTTP API's own preflight answers; without it a browser's preflight is refused (403) (default: none)",
+            },
         ],
         faults: &[],
         series: &[
             &REQUESTS,
             &THROTTLED,
+            &PREFLIGHTS,
             &CACHE_HIT_RATIO,
             &RESPONSE.p50,
             &RESPONSE.p95,
@@ -239,6 +285,11 @@ impl Kind for ApiGatewayConfig {
                 path: "throttled_by.*",
                 unit: Unit::Count,
                 about: "refused requests by the limit that refused them (missing_api_key, quota, api_key, route, stage, account)",
+            },
+            Field {
+                path: "preflights",
+                unit: Unit::Count,
+                about: "browsers' CORS preflights received, billed or not (counted in `requests` when billed), with a CORS configuration or a browser workload only",
             },
             Field {
                 path: "integration_timeouts",
@@ -295,6 +346,11 @@ impl Kind for ApiGatewayConfig {
                 unit: Unit::Share,
             },
             Column {
+                label: "CORS preflights",
+                field: "preflights",
+                unit: Unit::Count,
+            },
+            Column {
                 label: "integration timeouts (504)",
                 field: "integration_timeouts",
                 unit: Unit::Count,
@@ -310,6 +366,12 @@ impl Kind for ApiGatewayConfig {
                         series: &REQUESTS,
                         label: "received",
                         tone: Tone::Offered,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &PREFLIGHTS,
+                        label: "CORS preflights",
+                        tone: Tone::Warn,
                         scale: 1.0,
                     },
                     PlotLine {
@@ -382,6 +444,16 @@ impl Kind for ApiGatewayConfig {
 
     fn summary_lines(&self) -> Vec<String> {
         self.lines()
+    }
+
+    fn cors(&self) -> Option<crate::components::cors::CorsServer> {
+        Some(crate::components::cors::CorsServer {
+            rules: self.cors.as_ref().map(|c| c.rules.clone()),
+            errors_have_cors: self
+                .cors
+                .as_ref()
+                .is_some_and(|c| c.gateway_responses_have_cors),
+        })
     }
 
     fn build(&self, _index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {

@@ -7,6 +7,16 @@
 //! so its hit ratio comes from the workload's key popularity. Then the integration, with the
 //! integration timeout (504 on a REST API, 503 on an HTTP API). A Lambda throttle (429)
 //! becomes 500, and a function error 502 (REST) or 500 (HTTP).
+//!
+//! A browser's CORS preflight (aws-facts: §21 CORS) never reaches the integration. A REST
+//! API answers it with the OPTIONS method "Enable CORS" adds, a MOCK integration: an
+//! ordinary request, through the stage's and the account's throttles (a 429 is a failed
+//! preflight) and billed. An HTTP API with a CORS configuration answers it itself; whether
+//! that is throttled and billed the facts do not say (`cors.preflight_throttled`,
+//! `cors.preflight_billed`, both true by default). An API with no CORS configuration
+//! answers a preflight 403, as a REST API answers a method it does not have ("Missing
+//! Authentication Token"): a choice, for an HTTP API too (whose `ANY` route would pass it to
+//! an integration that does not answer CORS either).
 
 mod admission;
 mod config;
@@ -14,10 +24,10 @@ mod kind;
 
 pub use admission::AccountThrottle;
 pub use config::{ApiGatewayConfig, ApiType, CacheConfig, Throttle, UsagePlan};
-use kind::{CACHE_HIT_RATIO, REQUESTS, RESPONSE, THROTTLED};
+use kind::{CACHE_HIT_RATIO, PREFLIGHTS, REQUESTS, RESPONSE, THROTTLED};
 
 use super::lru::Lru;
-use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
+use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token, PREFLIGHT};
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
 use crate::status;
@@ -30,18 +40,22 @@ use std::collections::BTreeMap;
 enum Timer {
     /// The gateway's own time for a request found in the cache is over: it is answered.
     CacheHit(usize),
+    /// The gateway's own time for a CORS preflight is over: it is answered.
+    Preflight(usize),
 }
 
 impl Token for Timer {
     fn encode(self) -> u64 {
         match self {
             Timer::CacheHit(pending) => pack(0, pending as u64),
+            Timer::Preflight(pending) => pack(1, pending as u64),
         }
     }
 
     fn decode(token: u64) -> Option<Timer> {
         match unpack(token) {
             (0, pending) => Some(Timer::CacheHit(pending as usize)),
+            (1, pending) => Some(Timer::Preflight(pending as usize)),
             _ => None,
         }
     }
@@ -105,6 +119,10 @@ pub struct ApiGateway {
     statuses: WindowedCounts<u16>,
     latency: Latency,
     integration_timeouts: u64,
+    /// CORS preflights received, billed or not.
+    preflights: Counter,
+    /// Whether it reports its preflights: it has a CORS configuration or a browser calls it.
+    reports_preflights: bool,
     events: EventLog,
 }
 
@@ -130,6 +148,8 @@ impl ApiGateway {
             statuses: WindowedCounts::default(),
             latency: Latency::new(&clock),
             integration_timeouts: 0,
+            preflights: Counter::new(&clock),
+            reports_preflights: cfg.cors.is_some() || env.browsers,
             events: EventLog::new(&env.name),
             integration,
             cfg,
@@ -149,11 +169,42 @@ impl ApiGateway {
         let now = ctx.now();
         let measured = self.clock.measured(p.arrived);
         self.statuses.add(&self.clock, status, now, measured);
-        if status == status::OK {
+        if status == status::OK && p.msg.op != PREFLIGHT {
             self.latency
                 .record(&self.clock, now, now - p.arrived, measured);
         }
         ctx.reply(p.call, status);
+    }
+
+    /// A browser's CORS preflight: counted, billed and throttled as the API's type and
+    /// configuration say, then answered by the gateway after its own time.
+    fn preflight(&mut self, ctx: &mut Ctx<'_>, call: CallId, msg: Msg) {
+        let now = ctx.now();
+        let measured = self.clock.measured(now);
+        self.preflights.add(&self.clock, now, measured);
+        let (billed, throttled) = self.cfg.cors.as_ref().map_or((true, true), |c| {
+            (c.preflight_billed, c.preflight_throttled)
+        });
+        if billed {
+            self.requests.add(&self.clock, now, measured);
+        }
+        let p = Pending {
+            call,
+            msg,
+            arrived: now,
+        };
+        if throttled {
+            if let Some(refusal) = self.limits.admit_preflight(now) {
+                self.throttled.add(&self.clock, now, measured);
+                if measured {
+                    *self.refusals.entry(refusal).or_insert(0) += 1;
+                }
+                return self.answer(ctx, p, refusal.status());
+            }
+        }
+        let idx = self.pending.insert(p);
+        let overhead = self.cfg.overhead.sample_time(&mut self.rng);
+        ctx.schedule(overhead, Timer::Preflight(idx).encode());
     }
 }
 
@@ -163,6 +214,7 @@ impl Component for ApiGateway {
         match input {
             // No fault of its own kind exists for it (validation allows none).
             Input::Fault { .. } => {}
+            Input::Call(call, msg) if msg.op == PREFLIGHT => self.preflight(ctx, call, msg),
             Input::Call(call, msg) => {
                 let measured = self.clock.measured(now);
                 self.requests.add(&self.clock, now, measured);
@@ -214,12 +266,22 @@ impl Component for ApiGateway {
                         .call_after(ctx, &mut self.rng, msg, idx as u64, overhead);
                 }
             }
-            Input::Timer(t) => {
-                if let Some(Timer::CacheHit(idx)) = Timer::decode(t) {
+            Input::Timer(t) => match Timer::decode(t) {
+                Some(Timer::CacheHit(idx)) => {
                     let p = self.pending.remove(idx);
                     self.answer(ctx, p, status::OK);
                 }
-            }
+                Some(Timer::Preflight(idx)) => {
+                    let p = self.pending.remove(idx);
+                    let answer = if self.cfg.cors.is_some() {
+                        status::OK
+                    } else {
+                        status::FORBIDDEN
+                    };
+                    self.answer(ctx, p, answer);
+                }
+                None => {}
+            },
             Input::Reply(r) => {
                 let p = self.pending.remove(r.tag as usize);
                 let status = match r.outcome {
@@ -286,6 +348,10 @@ impl Component for ApiGateway {
             (&REQUESTS, self.requests.rate_series(c)),
             (&THROTTLED, self.throttled.rate_series(c)),
         ];
+        if self.reports_preflights {
+            m.count("preflights", self.preflights.total());
+            series.push((&PREFLIGHTS, self.preflights.rate_series(c)));
+        }
         if self.cache.is_some() {
             let ratio = self.hits.share_series(&self.misses);
             series.push((&CACHE_HIT_RATIO, ratio));
@@ -308,6 +374,8 @@ mod tests {
         #[test]
         fn timers_survive_the_kernel(pending in 0usize..(1 << 40)) {
             let t = Timer::CacheHit(pending);
+            prop_assert_eq!(crate::components::token_round_trip(t), Ok(()));
+            let t = Timer::Preflight(pending);
             prop_assert_eq!(crate::components::token_round_trip(t), Ok(()));
         }
     }

@@ -1,5 +1,6 @@
 //! The `s3` table: its keys as written, and the validated config.
 
+use crate::components::cors::{self, CorsRules};
 use crate::config::raw::{RawComponentTable, RawDist};
 use crate::config::Checker;
 use crate::dist::Dist;
@@ -32,6 +33,14 @@ struct RawS3 {
     bucket_key_period: Option<Spanned<String>>,
     stored_gb: Option<Spanned<f64>>,
     internet_egress: Option<bool>,
+    cors: Option<Spanned<RawCors>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCors {
+    allow_origins: Option<Vec<Spanned<String>>>,
+    max_age: Option<Spanned<i64>>,
 }
 
 /// The words `key_naming` takes.
@@ -147,6 +156,9 @@ pub struct S3Config {
     pub stored_gb: f64,
     /// Whether reads leave AWS (to the internet), priced per GB; in-Region transfer is free.
     pub internet_egress: bool,
+    /// Its CORS rules (`AllowedOrigins`, `MaxAgeSeconds`); `None`: none, and a browser's
+    /// preflight is refused.
+    pub cors: Option<CorsRules>,
 }
 
 /// aws-facts: §8 storage classes: "ms" first-byte retrieval; the facts give no figure, so a
@@ -262,6 +274,10 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<S3Config>
         (Some(b), _) if *b.get_ref() => period.map(Some),
         _ => Some(None),
     };
+    let cors = ck.or(&raw.cors, None, |ck, c| {
+        let cr = c.get_ref();
+        cors::rules(ck, c.span(), &cr.allow_origins, &cr.max_age).map(Some)
+    });
     let stored_gb = ck.or(&raw.stored_gb, 0.0, |ck, v| {
         ck.non_negative(v, "stored_gb", "data stored [GB]")
     });
@@ -290,6 +306,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<S3Config>
         bucket_key: bucket_key?,
         stored_gb: stored_gb?,
         internet_egress: raw.internet_egress.unwrap_or(false),
+        cors: cors?,
     })
 }
 

@@ -31,6 +31,11 @@ pub(super) const KMS_FAILURES: Series = Series {
     unit: Unit::PerSecond,
     about: "SSE-KMS requests answered 503 because KMS gave no key after the SDK's retries",
 };
+pub(super) const PREFLIGHTS: Series = Series {
+    id: "preflights_rps",
+    unit: Unit::PerSecond,
+    about: "browsers' CORS preflights (OPTIONS) received",
+};
 pub(super) const PARTITIONS: Series = Series {
     id: "partitions",
     unit: Unit::Number,
@@ -186,12 +191,35 @@ impl Kind for S3Config {
                 required: false,
                 about: "whether reads go out to the internet, priced per GB; transfer within the Region is free (default false)",
             },
+            Key {
+                name: "cors",
+                ty: KeyType::Table(&[
+                    Key {
+                        name: "allow_origins",
+                        ty: KeyType::Words,
+                        required: true,
+                        about: "origins whose pages may call it (scheme://host[:port]), or [\"*\"] for any: its rules' AllowedOrigins",
+                    },
+                    Key {
+                        name: "max_age",
+                        ty: KeyType::Integer {
+                            min: 0,
+                            max: crate::limits::MAX_DURATION_S as i64,
+                        },
+                        required: false,
+                        about: "MaxAgeSeconds of its preflight answers [s]; browsers cap it (Chrome 7200, Firefox 86400) (default: none, which browsers take as 5)",
+                    },
+                ]),
+                required: false,
+                about: "its CORS rules: a browser's preflight is a request billed at the GET price that draws on its partition's read rate; without them a preflight is refused (403) (default: none)",
+            },
         ],
         faults: &[],
         series: &[
             &REQUESTS,
             &SLOWDOWNS,
             &KMS_FAILURES,
+            &PREFLIGHTS,
             &PARTITIONS,
             &RESPONSE.p50,
             &RESPONSE.p95,
@@ -217,6 +245,11 @@ impl Kind for S3Config {
                 path: "kms_failures",
                 unit: Unit::Count,
                 about: "SSE-KMS requests answered 503 because KMS gave no key after the SDK's retries",
+            },
+            Field {
+                path: "preflights",
+                unit: Unit::Count,
+                about: "browsers' CORS preflights received (counted in `requests`), with CORS rules or a browser workload only",
             },
             Field {
                 path: "splits",
@@ -268,6 +301,11 @@ impl Kind for S3Config {
                 field: "partitions",
                 unit: Unit::Number,
             },
+            Column {
+                label: "CORS preflights",
+                field: "preflights",
+                unit: Unit::Count,
+            },
             crate::components::kind::COST_COLUMN,
             crate::components::kind::LATE_REPLIES_COLUMN,
         ],
@@ -290,6 +328,12 @@ impl Kind for S3Config {
                     PlotLine {
                         series: &KMS_FAILURES,
                         label: "503, no key from KMS",
+                        tone: Tone::Warn,
+                        scale: 1.0,
+                    },
+                    PlotLine {
+                        series: &PREFLIGHTS,
+                        label: "CORS preflights",
                         tone: Tone::Warn,
                         scale: 1.0,
                     },
@@ -328,6 +372,15 @@ impl Kind for S3Config {
 
     fn summary_lines(&self) -> Vec<String> {
         self.lines()
+    }
+
+    /// aws-facts: §21 S3 [?]: its error answers (503 SlowDown) are taken to carry the CORS
+    /// headers when its rules allow the origin (a choice: the facts do not say).
+    fn cors(&self) -> Option<crate::components::cors::CorsServer> {
+        Some(crate::components::cors::CorsServer {
+            rules: self.cors.clone(),
+            errors_have_cors: true,
+        })
     }
 
     fn build(&self, _index: usize, env: BuildEnv, _shared: &Shared) -> Box<dyn Component> {

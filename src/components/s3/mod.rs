@@ -18,6 +18,12 @@
 //! With SSE-KMS every PUT calls GenerateDataKey and every GET calls Decrypt on the bucket's
 //! `kms` component (through `kms::caller`: throttled by the account's quota, retried by the
 //! SDK); an S3 Bucket Key lets S3 reuse a bucket-level key per requester for a while.
+//!
+//! A browser's CORS preflight (aws-facts: §21 S3 [?]) is a request: it draws on its key's
+//! partition like a GET (S3 documents no rate for OPTIONS; the read side, with the "GET and
+//! all other requests" it is priced with, is a choice), is billed at the GET price, and is
+//! answered 200 when the bucket has CORS rules, else 403 (S3's "CORS is not enabled for this
+//! bucket"), after the read latency; it never calls KMS.
 
 mod config;
 mod kind;
@@ -26,12 +32,12 @@ mod partitions;
 pub use config::S3Config;
 
 use super::kms::caller::{self, KeyCache, KeyReuse, KmsClient};
-use super::{BuildEnv, Component, ComponentReport};
+use super::{BuildEnv, Component, ComponentReport, PREFLIGHT};
 use crate::kernel::{CallId, Ctx, Input, Msg, Reply, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
 use crate::status;
 use config::Class;
-use kind::{KMS_FAILURES, PARTITIONS, REQUESTS, RESPONSE, SLOWDOWNS};
+use kind::{KMS_FAILURES, PARTITIONS, PREFLIGHTS, REQUESTS, RESPONSE, SLOWDOWNS};
 use partitions::{Admission, Partitions};
 use slab::Slab;
 use std::collections::BTreeMap;
@@ -52,6 +58,8 @@ enum Op {
     Read,
     Write,
     Restore,
+    /// A browser's CORS preflight (OPTIONS).
+    Preflight,
 }
 
 /// A request waiting for its key from KMS.
@@ -90,6 +98,10 @@ pub struct S3 {
     billed_reads: u64,
     /// Bytes read in the measured period [bytes].
     bytes_out: f64,
+    /// CORS preflights received.
+    preflights: Counter,
+    /// Whether it reports its preflights: it has CORS rules or a browser calls it.
+    reports_preflights: bool,
     events: EventLog,
 }
 
@@ -123,6 +135,8 @@ impl S3 {
             billed_writes: 0,
             billed_reads: 0,
             bytes_out: 0.0,
+            preflights: Counter::new(&clock),
+            reports_preflights: cfg.cors.is_some() || env.browsers,
             events: EventLog::new(&env.name),
             rng: env.rng,
             cfg,
@@ -131,7 +145,9 @@ impl S3 {
     }
 
     fn op(&self, op: u16) -> Op {
-        if self.cfg.writes.contains(&op) {
+        if op == PREFLIGHT {
+            Op::Preflight
+        } else if self.cfg.writes.contains(&op) {
             Op::Write
         } else if self.cfg.restores.contains(&op) {
             Op::Restore
@@ -145,8 +161,12 @@ impl S3 {
         let measured = self.clock.measured(now);
         self.requests.add(&self.clock, now, measured);
         let op = self.op(msg.op);
+        if op == Op::Preflight {
+            self.preflights.add(&self.clock, now, measured);
+        }
         // A restore is a POST: it draws on the write rate.
-        match self.parts.admit(now, msg.key, op != Op::Read) {
+        let write = matches!(op, Op::Write | Op::Restore);
+        match self.parts.admit(now, msg.key, write) {
             Admission::Admitted => {}
             Admission::SlowDown(split) => {
                 if let Some((lo, mid, hi)) = split {
@@ -166,6 +186,15 @@ impl S3 {
         }
         match op {
             Op::Restore => return self.restore(ctx, call, msg, now),
+            Op::Preflight => {
+                let answer = if self.cfg.cors.is_some() {
+                    status::OK
+                } else {
+                    status::FORBIDDEN
+                };
+                let wait = self.cfg.read_latency.sample_time(&mut self.rng);
+                return self.answer(ctx, call, now, answer, wait, &msg, op);
+            }
             Op::Read if self.cfg.class == Class::Archive && !self.readable(msg.key, now) => {
                 self.forbidden += u64::from(measured);
                 let wait = self.cfg.read_latency.sample_time(&mut self.rng);
@@ -261,14 +290,14 @@ impl S3 {
         let done = arrived + after;
         let measured = self.clock.measured(arrived);
         self.statuses.add(&self.clock, status, done, measured);
-        if status::is_success(status) {
+        if status::is_success(status) && op != Op::Preflight {
             self.response.record(&self.clock, done, after, measured);
         }
         // S3 bills requests answered 2xx or 4xx, not 5xx (S3 error responses); DELETE is free.
         if measured && status < 500 && !(op == Op::Write && self.cfg.bodiless.contains(&msg.op)) {
             match op {
-                Op::Read => self.billed_reads += 1,
-                _ => self.billed_writes += 1,
+                Op::Read | Op::Preflight => self.billed_reads += 1,
+                Op::Write | Op::Restore => self.billed_writes += 1,
             }
         }
         if measured && status == status::OK && op == Op::Read {
@@ -379,6 +408,10 @@ impl Component for S3 {
         // would only puzzle a reader of its chart.
         if self.kms.is_some() {
             series.push((&KMS_FAILURES, self.kms_failures.rate_series(c)));
+        }
+        if self.reports_preflights {
+            m.count("preflights", self.preflights.total());
+            series.push((&PREFLIGHTS, self.preflights.rate_series(c)));
         }
         series.push((&PARTITIONS, self.partitions.mean_series(c)));
         series.extend(self.response.series(&RESPONSE));
