@@ -153,7 +153,12 @@ impl Scenario {
             .iter()
             .map(|w| {
                 let requests = w.arrival.expected_between(SimTime::ZERO, self.duration);
-                requests * self.calls_per_request(w.target, &mut memo) * EVENTS_PER_CALL
+                // A browser may put a preflight, one call its target answers itself, before
+                // each request: counted as if it always did.
+                let preflight = if w.browser.is_some() { 1.0 } else { 0.0 };
+                requests
+                    * (self.calls_per_request(w.target, &mut memo) + preflight)
+                    * EVENTS_PER_CALL
             })
             .sum()
     }
