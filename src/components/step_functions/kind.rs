@@ -551,10 +551,12 @@ impl Kind for SfnConfig {
                         tone: Tone::Warn,
                         scale: 1.0,
                     },
+                    // Not `Bad`: failures are red already on this panel, and a stopped
+                    // execution must be told apart from a failed one.
                     PlotLine {
                         series: &ABORTED,
-                        label: "aborted",
-                        tone: Tone::Bad,
+                        label: "aborted (stopped)",
+                        tone: Tone::Queue,
                         scale: 1.0,
                     },
                     PlotLine {
