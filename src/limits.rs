@@ -90,6 +90,11 @@ pub const MAX_STREAM_RECORDS: i64 = 10_000_000;
 /// message (AWS allows 12,500,000).
 pub const MAX_SUBSCRIPTIONS: usize = 100;
 
+/// The most deduplication ids a FIFO SNS topic may remember at once: each message it
+/// accepts is remembered for 5 minutes (aws-facts: §17), about 40 bytes, so a FIFO topic's
+/// `publish_quota` is held to this over 300 s (33,333 a second).
+pub const MAX_DEDUP_IDS: i64 = 10_000_000;
+
 /// The most message groups a FIFO queue may have (`message_groups`): each holds its own
 /// ordered list, about 80 bytes even when empty.
 pub const MAX_MESSAGE_GROUPS: i64 = 1_000_000;

@@ -334,6 +334,12 @@ pub struct Relations {
     pub volumes: Vec<Option<usize>>,
     /// The KMS component each component names (`kms = "…"`), by index.
     pub kms: Vec<Option<usize>>,
+    /// The region of each component.
+    pub regions: Vec<String>,
+    /// The Step Functions quotas of each Region and workflow type ("region Standard"): the
+    /// first state machine to state them and its words, which every other one there must
+    /// state alike (aws-facts: §18 Step Functions: per account and Region).
+    pub step_functions_quotas: Vec<(String, usize, String)>,
 }
 
 /// A kind of component: its config, read from a `[[component]]` table, and everything it

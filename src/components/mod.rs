@@ -241,6 +241,9 @@ pub struct Shared {
     pub lambda: lambda::SharedPool,
     /// aws-facts: §12 KMS: the symmetric-crypto request quota, shared by every KMS component.
     pub kms: kms::SharedQuota,
+    /// aws-facts: §18 Step Functions: the StartExecution and StateTransition buckets and
+    /// the open executions of each Region and workflow type, shared by its state machines.
+    pub step_functions: step_functions::AccountQuotas,
     /// The target group of each Auto Scaling group (by component index), which the load
     /// balancer in front of it reads and writes health into.
     pub target_groups: Vec<Option<target_group::TargetGroup>>,
@@ -301,6 +304,7 @@ impl Shared {
             kms: Rc::new(RefCell::new(kms::AccountQuota::new(
                 claims.kms_quota.unwrap_or_default(),
             ))),
+            step_functions: step_functions::AccountQuotas::default(),
         }
     }
 }

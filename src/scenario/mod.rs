@@ -544,7 +544,18 @@ fn validate(
     if components_ok {
         components_ok &= check_kms_links(&components, ck);
         check_call_cycles(&components, ck);
-        components_ok &= check_groups(&mut components, ck);
+        let home = network
+            .as_ref()
+            .map_or(components::HOME_REGION, |n| n.region.as_str());
+        let in_region: Vec<String> = regions
+            .iter()
+            .map(|r| {
+                r.as_ref()
+                    .map_or(home, |r| r.get_ref().as_str())
+                    .to_string()
+            })
+            .collect();
+        components_ok &= check_groups(&mut components, &in_region, ck);
     }
     if let Some(acc) = &account {
         // aws-facts: §2 concurrency: reserved (and provisioned) concurrency is carved out of
@@ -1578,7 +1589,7 @@ fn check_call_cycles(components: &[ParsedComponent], ck: &mut Checker) {
 
 /// Ties between components: a kind that spans zones takes no `az`; each kind then settles
 /// its relations with the others (a load balancer in front of an Auto Scaling group).
-fn check_groups(components: &mut [ParsedComponent], ck: &mut Checker) -> bool {
+fn check_groups(components: &mut [ParsedComponent], regions: &[String], ck: &mut Checker) -> bool {
     let mut ok = true;
     let mut relations = components::kind::Relations {
         ids: components.iter().map(|c| c.0.get_ref().clone()).collect(),
@@ -1588,6 +1599,7 @@ fn check_groups(components: &mut [ParsedComponent], ck: &mut Checker) -> bool {
         volume_hosts: components.iter().map(|c| c.2.takes_volumes()).collect(),
         volumes: vec![None; components.len()],
         kms: components.iter().map(|c| c.2.kms().map(|l| l.to)).collect(),
+        regions: regions.to_vec(),
         ..Default::default()
     };
     let answers: Vec<bool> = components.iter().map(|c| c.2.answers_calls()).collect();

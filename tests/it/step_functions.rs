@@ -488,3 +488,161 @@ type = "succeed"
     let took = num(&s, "components.sfn.duration_ms.mean");
     assert!((took - 1_000.0).abs() <= 1.0, "{took}");
 }
+
+/// Two state machines, `a` and `b`, each started by its own workload at `rate` a second
+/// for 10 s, each with one Pass state; `b_extra` goes into `b`'s table (a region, say).
+fn two_machines(rate: u32, quota: &str, b_extra: &str) -> String {
+    let machine = |id: &str, extra: &str| {
+        format!(
+            r#"
+[[workload]]
+name = "u{id}"
+target = "{id}"
+arrival = {{ process = "constant", rate = {rate} }}
+retry = {{ attempts = 1 }}
+[[component]]
+id = "{id}"
+kind = "step_functions"
+api_latency = "10ms"
+transition_latency = "0s"
+{quota}
+{extra}
+[[component.state]]
+name = "ok"
+type = "succeed"
+"#
+        )
+    };
+    format!(
+        "[scenario]\nduration = \"10s\"\n[network]\nsame_az = \"0s\"\ncross_region = \"0s\"\n{}{}",
+        machine("a", ""),
+        machine("b", b_extra)
+    )
+}
+
+#[test]
+fn state_machines_of_one_account_and_region_share_the_start_execution_bucket() {
+    // aws-facts: §18: StartExecution's bucket is the account's in the Region. A bucket of 10
+    // refilled at 5/s; each machine offered 4/s for 10 s (39 calls, at 0.25 s … 9.75 s).
+    let quota = "start_rate = 5\nstart_burst = 10";
+    // Alone, 4/s is under the refill: all 39 start.
+    let s = run(&two_machines(4, quota, "region = \"eu-west-1\""));
+    assert_eq!(num(&s, "components.a.started"), 39.0);
+    assert_eq!(num(&s, "components.b.started"), 39.0);
+    assert_eq!(num(&s, "components.a.throttles"), 0.0);
+    assert_eq!(num(&s, "components.b.throttles"), 0.0);
+    // Together in one Region, 8/s against 5/s: the 10 banked and 5 a second admitted by the
+    // last calls at 9.75 s, ⌊10 + 5 × 9.75⌋ = 58, give or take the refill's last fraction.
+    let s = run(&two_machines(4, quota, ""));
+    let started = num(&s, "components.a.started") + num(&s, "components.b.started");
+    assert!((57.0..=59.0).contains(&started), "{started}");
+    let throttled = num(&s, "components.a.throttles") + num(&s, "components.b.throttles");
+    assert_eq!(throttled, 78.0 - started);
+    // Who is refused follows arrival order: a's calls come first at each instant, so once
+    // the bank is spent it is b's that find the bucket empty (each alone was never refused).
+    assert!(num(&s, "components.b.throttles") > 0.0);
+}
+
+#[test]
+fn state_machines_of_one_region_share_the_state_transition_bucket_and_open_executions() {
+    // aws-facts: §18: StateTransition's bucket is the account's in the Region too. One
+    // transition per execution (the succeed state), 4/s each, a bucket of 5 refilled at 5/s:
+    // alone none waits; together 8 transitions a second against 5, so some wait.
+    let quota = "transition_rate = 5\ntransition_burst = 5";
+    let s = run(&two_machines(4, quota, "region = \"eu-west-1\""));
+    assert_eq!(num(&s, "components.a.transitions_delayed"), 0.0);
+    assert_eq!(num(&s, "components.b.transitions_delayed"), 0.0);
+    let s = run(&two_machines(4, quota, ""));
+    let waited =
+        num(&s, "components.a.transitions_delayed") + num(&s, "components.b.transitions_delayed");
+    // The bucket runs dry once 5 + 5t < 8t, t > 1.7 s; from then on 3 a second more than
+    // the refill arrive: about 3 × (9.75 − 1.7) ≈ 24 transitions or more wait (each waiter
+    // also holds back later ones: they queue behind it).
+    assert!(waited >= 20.0, "{waited}");
+    assert_eq!(
+        num(&s, "components.a.succeeded") + num(&s, "components.b.succeeded"),
+        78.0
+    );
+    // Open executions are the account's too: a 5-s wait each, at most 12 open in the
+    // Region. Alone each machine would hold 4/s × 5 s = 20 open. Together, 2 starts every
+    // 0.25 s fill the 12 by 1.5 s; every start is then refused until the first two end at
+    // 5.25 s, and from then one start per end: 2 at each of 5.25 … 6.5 s (12), after which
+    // the next end is at 10.25 s, past the last call (9.75 s). 24 of the 78 start, give or
+    // take an end and a start at the same instant.
+    let states = "[[component.state]]\nname = \"w\"\ntype = \"wait\"\nseconds = 5\nend = true\n";
+    let scenario = two_machines(4, "max_open_executions = 12", "").replace(
+        "[[component.state]]\nname = \"ok\"\ntype = \"succeed\"\n",
+        states,
+    );
+    let s = run(&scenario);
+    let running = num(&s, "components.a.running_max") + num(&s, "components.b.running_max");
+    assert!(running <= 12.0 + 1e-9, "{running}");
+    let started = num(&s, "components.a.started") + num(&s, "components.b.started");
+    assert!((22.0..=26.0).contains(&started), "{started}");
+    assert_eq!(
+        num(&s, "components.a.refused_open_limit") + num(&s, "components.b.refused_open_limit"),
+        78.0 - started
+    );
+}
+
+#[test]
+fn a_machine_timeout_ends_executions_timed_out() {
+    // ASL's top-level TimeoutSeconds: a 10-s wait under timeout_seconds = 3 ends TIMED_OUT
+    // 3 s after its start. 1 execution a second for 10 s: 9, all timed out (the run goes on
+    // until the work in flight ends).
+    let states = r#"
+[[component.state]]
+name = "long"
+type = "wait"
+seconds = 10
+end = true
+"#;
+    let s = run(&scenario(
+        "10s",
+        1,
+        "1ms",
+        "standard",
+        "timeout_seconds = 3",
+        states,
+        "",
+    ));
+    assert_eq!(num(&s, "components.sfn.timed_out"), 9.0);
+    assert_eq!(num(&s, "components.sfn.succeeded"), 0.0);
+    let took = num(&s, "components.sfn.duration_ms.max");
+    assert!((took - 3_000.0).abs() <= 3.0, "{took}");
+}
+
+#[test]
+fn stop_executions_aborts_the_running_ones_and_ignores_their_tasks_answers() {
+    // StopExecution on every running execution at 1.05 s: the 10 started at 0.1 … 1.0 s are
+    // in their 2-s task; they end ABORTED at once, and the task's answers
+    // that come later are ignored (no success, no failure, no catch). The 89 started after
+    // the fault (1.1 … 9.9 s) succeed: the run goes on until they end.
+    let states = r#"
+[[component.state]]
+name = "work"
+type = "task"
+resource = "svc"
+next = "done"
+catch = [ { error_equals = ["States.ALL"], next = "done" } ]
+[[component.state]]
+name = "done"
+type = "succeed"
+"#;
+    let fault = r#"
+[[fault]]
+at = "1050ms"
+kind = "stop_executions"
+target = "sfn"
+"#;
+    let s = run(&scenario("10s", 10, "2s", "standard", "", states, fault));
+    assert_eq!(num(&s, "components.sfn.started"), 99.0);
+    assert_eq!(num(&s, "components.sfn.aborted"), 10.0);
+    assert_eq!(num(&s, "components.sfn.succeeded"), 89.0);
+    assert_eq!(num(&s, "components.sfn.failed"), 0.0);
+    assert_eq!(num(&s, "components.sfn.states.work.caught"), 0.0);
+    // 99 entered `work`, 89 went on to `done`: the aborted ones never left it.
+    assert_eq!(num(&s, "components.sfn.states.done.entered"), 89.0);
+    // The clients were answered at start, before the stop: all 200.
+    assert_eq!(num(&s, "requests.by_status.200"), 99.0);
+}

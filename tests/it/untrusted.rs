@@ -769,6 +769,10 @@ fn the_readme_states_every_limit() {
         format!("| {} | each group", grouped(MAX_MESSAGE_GROUPS as u64)),
         format!("| {} | each is a call the topic makes", MAX_SUBSCRIPTIONS),
         format!(
+            "| {} | each accepted message's for 5 minutes",
+            grouped(MAX_DEDUP_IDS as u64)
+        ),
+        format!(
             "| {} | AWS's own quota for Standard",
             grouped(MAX_OPEN_EXECUTIONS as u64)
         ),

@@ -1,7 +1,7 @@
 //! What `sns` declares about itself: its keys, series, summary fields, columns, plot panels,
 //! its calls (the subscribers, their dead-letter queues) and the retries SDKs apply to it.
 
-use super::config::{self, Protocol, SnsConfig, MAX_POLICY_RETRIES};
+use super::config::{self, Protocol, SnsConfig, MAX_POLICY_RETRIES, SCOPES};
 use super::THROTTLED;
 use crate::components::kind::{
     Category, Column, Field, Key, KeyType, Kind, KindInfo, PlotLine, PlotPanel, Relations, Series,
@@ -58,7 +58,31 @@ impl Kind for SnsConfig {
                 name: "fifo",
                 ty: KeyType::Bool,
                 required: false,
-                about: "a FIFO topic: 3,000 publishes a second, SQS subscribers only (order within a message group is not modelled) (default false)",
+                about: "a FIFO topic: 3,000 publishes a second, SQS subscribers only (standard or FIFO queues), each message group delivered in publish order, duplicates within 5 minutes dropped (default false)",
+            },
+            Key {
+                name: "message_groups",
+                ty: KeyType::Integer {
+                    min: 1,
+                    max: crate::limits::MAX_MESSAGE_GROUPS,
+                },
+                required: false,
+                about: "FIFO only: message groups; a message's group is its key modulo this, as an SQS FIFO queue's (default 1)",
+            },
+            Key {
+                name: "fifo_throughput_scope",
+                ty: KeyType::Word(SCOPES),
+                required: false,
+                about: "FIFO only: Topic (one quota for the topic, 3,000/s, and deduplication across it) or MessageGroup (each group held to `group_quota`, the topic to the Region's maximum, deduplication per group) (default Topic)",
+            },
+            Key {
+                name: "group_quota",
+                ty: KeyType::NumberAbove {
+                    above: 0.0,
+                    max: config::MAX_QUOTA,
+                },
+                required: false,
+                about: "MessageGroup scope only: publishes a second each message group admits; 300 is the figure reported per group, not confirmed for this scope (default 300)",
             },
             Key {
                 name: "publish_latency",
@@ -79,7 +103,7 @@ impl Kind for SnsConfig {
                     max: config::MAX_QUOTA,
                 },
                 required: false,
-                about: "publishes a second the topic admits (a token bucket holding one second's worth), 400 ThrottlingException beyond, retried by SDKs (default 30,000, us-east-1's standard-topic quota; FIFO 3,000)",
+                about: "publishes a second the topic admits (a token bucket holding one second's worth), 400 ThrottlingException beyond, retried by SDKs (default 30,000, us-east-1's standard-topic quota; FIFO 3,000; FIFO with MessageGroup scope 30,000, the regional maximum AWS announced for us-east-1 (9,000 in us-west-2 and eu-west-1), not seen in its quota table; a FIFO topic at most 33,333, the deduplication ids it can remember)",
             },
             Key {
                 name: "subscriptions",
@@ -173,12 +197,22 @@ impl Kind for SnsConfig {
             Field {
                 path: "throttled",
                 unit: Unit::Count,
-                about: "Publish calls refused with 400 ThrottlingException (over `publish_quota`)",
+                about: "Publish calls refused with 400 ThrottlingException (over `publish_quota`, or a message group's `group_quota`)",
             },
             Field {
                 path: "refused_full",
                 unit: Unit::Count,
                 about: "Publish calls refused with 503 because archsim's limit of pending deliveries was reached (SNS has none)",
+            },
+            Field {
+                path: "deduplicated",
+                unit: Unit::Count,
+                about: "FIFO: Publish calls answered 200 but dropped, their deduplication id accepted in the last 5 minutes (a publisher's retry of a publish that had gone through)",
+            },
+            Field {
+                path: "reordered",
+                unit: Unit::Count,
+                about: "deliveries a subscriber accepted after one of a message published later in the same group (a standard topic has one group; a FIFO topic delivers each group in order, so none)",
             },
             Field {
                 path: "deliveries",
@@ -335,7 +369,9 @@ impl Kind for SnsConfig {
 
     /// Each subscription's protocol follows its subscriber's kind: a queue is sent the
     /// message, a function invoked asynchronously (aws-facts: §16, §17), anything else is an
-    /// HTTP/S endpoint. A dead-letter queue is a queue; a FIFO topic delivers to queues only.
+    /// HTTP/S endpoint. A dead-letter queue is a queue; a FIFO topic delivers to queues only,
+    /// standard or FIFO (aws-facts: §17; `sns:fifo-message-delivery.html`: SNS FIFO topics
+    /// deliver to SQS standard and FIFO queues, and refuse every other protocol).
     fn relate(&mut self, me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
         let sqs = <SqsConfig as Kind>::INFO.name;
         let lambda = <LambdaConfig as Kind>::INFO.name;

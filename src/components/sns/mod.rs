@@ -17,13 +17,31 @@
 //! that would come after the run's end is not made: the delivery is counted in
 //! `pending_end`, rather than retried for 23 days of simulated time. Deliveries pending are
 //! bounded by `limits::MAX_QUEUE_MESSAGES`: a publish that would exceed it is refused with
-//! 503 and counted. Not modelled: FIFO ordering and deduplication, message attributes other
-//! than the operation, raw message delivery, SMS, email and mobile push.
+//! 503 and counted.
+//!
+//! A FIFO topic (aws-facts §17) puts each message in a message group, its key modulo
+//! `message_groups` (as an SQS FIFO queue does), and delivers each subscription's messages
+//! of a group one at a time, in the order they were published: a message waits until the
+//! one before it in its group has been delivered or given up (`sns:fifo-topic-message-
+//! ordering.html`), so a subscribed SQS FIFO queue receives them in order. It drops a
+//! message whose deduplication id it accepted in the last 5 minutes, answering 200 as AWS
+//! does (`deduplicated`): the id is the client request's identity (its origin time, key,
+//! operation and client), which an SDK's retry of the same publish carries again, whether
+//! AWS derives it from the content or the publisher sets it. Its quota is 3,000 publishes a
+//! second for the topic, or, with `fifo_throughput_scope = "MessageGroup"`, `group_quota`
+//! for each group and the Region's maximum for the topic (deduplication then per group,
+//! which changes nothing here: a retry is in its original's group). Every topic counts the
+//! deliveries a subscriber accepted before a message published earlier in its group
+//! (`reordered`; a standard topic has one group): a standard topic's deliveries overtake
+//! each other when their latencies differ, a FIFO topic's never.
+//!
+//! Not modelled: message attributes other than the operation, raw message delivery, SMS,
+//! email and mobile push.
 
 mod config;
 mod kind;
 
-pub use config::{Policy, Protocol, SnsConfig};
+pub use config::{Policy, Protocol, Scope, SnsConfig};
 
 use super::token_bucket::TokenBucket;
 use super::{BuildEnv, Component, ComponentReport, Edge, Token};
@@ -32,6 +50,7 @@ use crate::metrics::{Clock, Counter, Latency, Level, MetricSet, WindowedCounts};
 use crate::status;
 use kind::{DELIVERED, FAILED, PENDING, PUBLISHES};
 use slab::Slab;
+use std::collections::{BTreeMap, VecDeque};
 
 /// The status of a publish over the topic's quota (aws-facts: §17 SNS: ThrottlingException,
 /// "Rate exceeded", HTTP 400).
@@ -54,6 +73,25 @@ struct Delivery {
     published: SimTime,
     /// Attempts made so far.
     attempts: u32,
+    /// Its message group (0 on a standard topic).
+    group: u32,
+    /// Its message's place in the topic's publishes.
+    seq: u64,
+    /// When its first attempt may be made: its publish's answer and delivery latency after
+    /// the publish (a FIFO delivery waiting its turn is made then, or when its turn comes).
+    ready: SimTime,
+}
+
+/// A subscription's deliveries of one message group that are not over, and the latest
+/// message of the group it has accepted.
+#[derive(Default)]
+struct Lane {
+    /// Deliveries not over.
+    pending: u32,
+    /// FIFO: those waiting behind the one being made, in publish order.
+    waiting: VecDeque<usize>,
+    /// The latest publish (by `seq`) the subscriber accepted.
+    last_done: Option<u64>,
 }
 
 /// What the topic's timers and replies are for: a delivery, by its slot. A delivery waits
@@ -98,7 +136,18 @@ pub struct Sns {
     edges: Vec<Edge>,
     names: Vec<String>,
     quota: TokenBucket,
+    /// Under `MessageGroup` scope, each group's quota.
+    group_quotas: Vec<TokenBucket>,
     deliveries: Slab<Delivery>,
+    /// Each (subscription, group) with deliveries not over.
+    lanes: BTreeMap<(usize, u32), Lane>,
+    /// FIFO: the deduplication ids accepted in the last 5 minutes, each with when it is
+    /// forgotten, and the same in the order they are.
+    seen: BTreeMap<u64, SimTime>,
+    forget: VecDeque<(SimTime, u64)>,
+    next_seq: u64,
+    deduplicated: u64,
+    reordered: u64,
     publishes: Counter,
     delivered: Counter,
     failed: Counter,
@@ -124,7 +173,21 @@ impl Sns {
         let n = cfg.subscriptions.len();
         Sns {
             quota: TokenBucket::new(cfg.publish_quota, cfg.publish_quota.ceil().max(1.0) as u64),
+            group_quotas: if cfg.fifo && cfg.scope == Scope::MessageGroup {
+                let q = cfg.group_quota;
+                (0..cfg.message_groups)
+                    .map(|_| TokenBucket::new(q, q.ceil().max(1.0) as u64))
+                    .collect()
+            } else {
+                Vec::new()
+            },
             deliveries: Slab::new(),
+            lanes: BTreeMap::new(),
+            seen: BTreeMap::new(),
+            forget: VecDeque::new(),
+            next_seq: 0,
+            deduplicated: 0,
+            reordered: 0,
             publishes: Counter::new(&clock),
             delivered: Counter::new(&clock),
             failed: Counter::new(&clock),
@@ -161,7 +224,18 @@ impl Sns {
     fn publish(&mut self, ctx: &mut Ctx<'_>, call: crate::kernel::CallId, msg: Msg) {
         let now = ctx.now();
         let measured = self.clock.measured(now);
-        if !self.quota.try_take(now) {
+        let group = if self.cfg.fifo {
+            (msg.key % u64::from(self.cfg.message_groups)) as u32
+        } else {
+            0
+        };
+        // aws-facts: §17: a FIFO topic's quota is the topic's, or under message-group scope
+        // each group's (and the Region's maximum for the topic).
+        let group_ok = match self.group_quotas.get_mut(group as usize) {
+            Some(q) => q.try_take(now),
+            None => true,
+        };
+        if !group_ok || !self.quota.try_take(now) {
             self.throttled += u64::from(measured);
             self.statuses
                 .add(&self.clock, Outcome::Status(THROTTLED), now, measured);
@@ -184,6 +258,14 @@ impl Sns {
         self.statuses
             .add(&self.clock, Outcome::Status(status::OK), now, measured);
         ctx.reply_after(call, status::OK, answered);
+        if self.cfg.fifo && self.duplicate(now, &msg) {
+            // aws-facts: §17: a FIFO topic accepts a duplicate (200) and delivers it to no
+            // one.
+            self.deduplicated += u64::from(measured);
+            return;
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
         let msg = Msg {
             asynchronous: false,
             ..msg
@@ -192,14 +274,25 @@ impl Sns {
             if !self.cfg.subscriptions[sub].wants(msg.op) {
                 continue;
             }
+            let first = answered + self.cfg.delivery_latency.sample_time(&mut self.rng);
             let d = self.deliveries.insert(Delivery {
                 msg,
                 sub,
                 published: now,
                 attempts: 0,
+                group,
+                seq,
+                ready: now + first,
             });
-            let first = answered + self.cfg.delivery_latency.sample_time(&mut self.rng);
-            ctx.schedule(first, Tag::Attempt(d).encode());
+            let lane = self.lanes.entry((sub, group)).or_default();
+            lane.pending += 1;
+            // aws-facts: §17: a FIFO topic delivers a group's messages to each subscription
+            // one after the other, in order: a delivery behind another waits its turn.
+            if self.cfg.fifo && lane.pending > 1 {
+                lane.waiting.push_back(d);
+            } else {
+                ctx.schedule(first, Tag::Attempt(d).encode());
+            }
         }
         self.pending
             .set(&self.clock, now, self.deliveries.len() as f64);
@@ -236,7 +329,8 @@ impl Sns {
         let (sub, published, attempts) = (dl.sub, dl.published, dl.attempts);
         let measured = self.clock.measured(published);
         if outcome.is_success() {
-            self.deliveries.remove(d);
+            let dl = self.deliveries.remove(d);
+            self.over(ctx, &dl, true);
             self.delivered.add(&self.clock, now, measured);
             self.per_sub[sub].delivered += u64::from(measured);
             self.delivery_time
@@ -263,10 +357,12 @@ impl Sns {
             }
             Some(_) => {
                 self.pending_end += u64::from(measured);
-                self.deliveries.remove(d);
+                let dl = self.deliveries.remove(d);
+                self.over(ctx, &dl, false);
             }
             None => {
                 let dl = self.deliveries.remove(d);
+                self.over(ctx, &dl, false);
                 self.given_up += u64::from(measured);
                 self.per_sub[sub].given_up += u64::from(measured);
                 if let Some(e) = self.cfg.subscriptions[sub].dead_letter {
@@ -278,6 +374,72 @@ impl Sns {
         self.pending
             .set(&self.clock, now, self.deliveries.len() as f64);
     }
+}
+
+impl Sns {
+    /// Whether a FIFO topic has accepted `msg`'s deduplication id in the last 5 minutes;
+    /// if not, it is remembered from `now`.
+    fn duplicate(&mut self, now: SimTime, msg: &Msg) -> bool {
+        while let Some(&(at, id)) = self.forget.front() {
+            if at > now {
+                break;
+            }
+            self.forget.pop_front();
+            if self.seen.get(&id) == Some(&at) {
+                self.seen.remove(&id);
+            }
+        }
+        let id = dedup_id(msg);
+        if self.seen.contains_key(&id) {
+            return true;
+        }
+        let until = now + config::DEDUP_WINDOW;
+        self.seen.insert(id, until);
+        self.forget.push_back((until, id));
+        false
+    }
+
+    /// Delivery `dl` is over (`accepted` by its subscriber, or given up): its lane counts
+    /// it, and on a FIFO topic the next of its group goes, when its own latency allows.
+    fn over(&mut self, ctx: &mut Ctx<'_>, dl: &Delivery, accepted: bool) {
+        let key = (dl.sub, dl.group);
+        let Some(lane) = self.lanes.get_mut(&key) else {
+            return;
+        };
+        lane.pending -= 1;
+        if accepted {
+            if lane.last_done.is_some_and(|last| dl.seq < last) {
+                self.reordered += u64::from(self.clock.measured(dl.published));
+            }
+            lane.last_done = Some(lane.last_done.map_or(dl.seq, |l| l.max(dl.seq)));
+        }
+        if let Some(next) = lane.waiting.pop_front() {
+            let ready = self.deliveries[next].ready;
+            ctx.schedule(ready.saturating_sub(ctx.now()), Tag::Attempt(next).encode());
+        } else if lane.pending == 0 {
+            // No delivery of the group is left: none published earlier can come later.
+            self.lanes.remove(&key);
+        }
+    }
+}
+
+/// A message's deduplication id: the identity of the client request it carries (its origin
+/// time, key, operation and client), which a retry of the same publish carries again.
+fn dedup_id(msg: &Msg) -> u64 {
+    // splitmix64 over the fields: deterministic, and a collision between two of the
+    // messages of one 5-minute window is vanishingly unlikely.
+    let mix = |mut z: u64| {
+        z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let fields = [
+        msg.origin.0,
+        msg.key,
+        u64::from(msg.op) << 32 | u64::from(msg.client),
+    ];
+    fields.iter().fold(0, |h, f| mix(h ^ mix(*f)))
 }
 
 impl Component for Sns {
@@ -312,6 +474,10 @@ impl Component for Sns {
         m.count("given_up", self.given_up);
         m.count("to_dead_letter", self.to_dead_letter);
         m.count("pending_end", self.pending_end);
+        m.count("reordered", self.reordered);
+        if self.cfg.fifo {
+            m.count("deduplicated", self.deduplicated);
+        }
         for (i, s) in self.per_sub.iter().enumerate() {
             let name = &self.names[i];
             m.count(format!("subscriptions.{name}.delivered"), s.delivered);

@@ -31,6 +31,7 @@ struct RawSfn {
     transition_latency: Option<Spanned<RawDist>>,
     memory_mb: Option<Spanned<i64>>,
     max_open_executions: Option<Spanned<i64>>,
+    timeout_seconds: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -125,9 +126,15 @@ pub struct SfnConfig {
     pub transition_latency: Dist,
     /// An Express execution's memory [MB], billed in 64 MB chunks.
     pub memory_mb: u32,
-    /// The most executions open at once; StartExecution beyond is refused
-    /// (ExecutionLimitExceeded) [executions].
+    /// The most executions open at once in the account and Region (of this workflow type);
+    /// StartExecution beyond is refused (ExecutionLimitExceeded) [executions].
     pub max_open_executions: u32,
+    /// Where the account's quotas are stated (the first quota key written; the component's
+    /// table when none is), for messages.
+    pub quota_span: Range<usize>,
+    /// The state machine's own `TimeoutSeconds` (ASL, top level): an execution running
+    /// longer ends TIMED_OUT; `None`: only the workflow's duration limit.
+    pub timeout: Option<SimTime>,
     /// Its calls: one per Task state, in state order.
     pub calls: Vec<CallSpec>,
 }
@@ -181,7 +188,46 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<SfnConfig
         (1, MAX_OPEN_EXECUTIONS),
         MAX_OPEN_EXECUTIONS,
     );
+    // ASL's top-level TimeoutSeconds: at most the workflow's duration limit (a year, or 5
+    // minutes for Express), checked once the workflow is known.
+    let timeout = raw
+        .timeout_seconds
+        .as_ref()
+        .map(|t| (t.span(), *t.get_ref()));
+    let quota_span = [
+        raw.region_class.as_ref().map(|s| s.span()),
+        raw.start_rate.as_ref().map(|s| s.span()),
+        raw.start_burst.as_ref().map(|s| s.span()),
+        raw.transition_rate.as_ref().map(|s| s.span()),
+        raw.transition_burst.as_ref().map(|s| s.span()),
+        raw.max_open_executions.as_ref().map(|s| s.span()),
+    ]
+    .into_iter()
+    .flatten()
+    .min_by_key(|s| s.start)
+    .unwrap_or(whole.start..whole.start);
     let (workflow, class) = (workflow?, class?);
+    let timeout = match timeout {
+        None => Some(None),
+        Some((span, t)) => {
+            let limit = (workflow.duration_limit().0 / 1_000_000_000) as i64;
+            if (1..=limit).contains(&t) {
+                Some(Some(SimTime::from_secs(t as u64)))
+            } else {
+                ck.error(
+                    span,
+                    format!(
+                        "`timeout_seconds` = {t} is out of range; allowed: 1 to {limit} (the {} workflow's duration limit, aws-facts §18)",
+                        match workflow {
+                            Workflow::Standard => "Standard",
+                            Workflow::Express => "Express",
+                        }
+                    ),
+                );
+                None
+            }
+        }
+    };
     let memory = match (&raw.memory_mb, workflow) {
         (Some(m), Workflow::Standard) => {
             ck.error(
@@ -217,6 +263,8 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<SfnConfig
         transition_latency: transition_latency?,
         memory_mb: memory? as u32,
         max_open_executions: open? as u32,
+        quota_span,
+        timeout: timeout?,
         calls,
     })
 }
@@ -962,6 +1010,26 @@ fn scope_words(states: &[State], scope: Option<u16>) -> String {
 }
 
 impl SfnConfig {
+    /// The account's quotas for its Region and workflow type as this machine states them, in
+    /// the keys' words: every machine of that Region and type must state them alike.
+    pub fn quota_words(&self) -> String {
+        let mut w = format!(
+            "region_class = \"{}\", start_rate = {}, start_burst = {}",
+            self.region_class, self.start_quota.rate, self.start_quota.burst
+        );
+        if let Some(t) = self.transition_quota {
+            w.push_str(&format!(
+                ", transition_rate = {}, transition_burst = {}",
+                t.rate, t.burst
+            ));
+        }
+        w.push_str(&format!(
+            ", max_open_executions = {}",
+            self.max_open_executions
+        ));
+        w
+    }
+
     /// Its key settings in a few words, for diagrams.
     pub fn lines(&self) -> Vec<String> {
         let mut first = format!(

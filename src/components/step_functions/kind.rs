@@ -5,12 +5,13 @@
 use super::config::{
     self, SfnConfig, JITTERS, MAX_MEMORY_MB, REGION_CLASSES, STATE_TYPES, WORKFLOWS,
 };
-use super::THROTTLED;
+use super::{Workflow, THROTTLED};
 use crate::components::kind::{
-    Category, Column, Field, Key, KeyType, Kind, KindInfo, PlotLine, PlotPanel, Series, Tone, Unit,
+    Category, Column, FaultInfo, Field, Key, KeyType, Kind, KindInfo, PlotLine, PlotPanel,
+    Relations, Series, Tone, Unit,
 };
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
-use crate::config::raw::RawComponentTable;
+use crate::config::raw::{RawComponentTable, RawFault};
 use crate::config::Checker;
 use crate::limits::{MAX_MAP_ITEMS, MAX_OPEN_EXECUTIONS, MAX_RATE};
 use crate::retry::{SdkService, ServiceFamily};
@@ -39,6 +40,11 @@ pub(super) const TIMED_OUT: Series = Series {
     id: "executions_timed_out_rps",
     unit: Unit::PerSecond,
     about: "executions that ran past their duration limit",
+};
+pub(super) const ABORTED: Series = Series {
+    id: "executions_aborted_rps",
+    unit: Unit::PerSecond,
+    about: "executions stopped while running (StopExecution: a `stop_executions` fault)",
 };
 pub(super) const TRANSITIONS: Series = Series {
     id: "transitions_rps",
@@ -284,7 +290,7 @@ impl Kind for SfnConfig {
                 name: "region_class",
                 ty: KeyType::Word(REGION_CLASSES),
                 required: false,
-                about: "the Region's quotas for a Standard workflow: large (us-east-1, us-west-2, eu-west-1: StartExecution 1,300 burst, 300/s; StateTransition 5,000 burst, 1,500/s) or standard (elsewhere: 800, 150/s; 800, 500/s); archived figures, AWS may have raised them (default large)",
+                about: "the Region's quotas, the account's there, shared by every state machine of the Region and workflow type (all must state them alike): for a Standard workflow large (us-east-1, us-west-2, eu-west-1: StartExecution 1,300 burst, 300/s; StateTransition 5,000 burst, 1,500/s) or standard (elsewhere: 800, 150/s; 800, 500/s); archived figures, AWS may have raised them (default large)",
             },
             Key {
                 name: "start_rate",
@@ -350,16 +356,31 @@ impl Kind for SfnConfig {
                     max: MAX_OPEN_EXECUTIONS,
                 },
                 required: false,
-                about: "the most executions open at once; StartExecution beyond is refused with 400 (ExecutionLimitExceeded) (default 1,000,000, AWS's quota for Standard)",
+                about: "the most executions open at once in the account and Region, every machine of this workflow type's together; StartExecution beyond is refused with 400 (ExecutionLimitExceeded) (default 1,000,000, AWS's quota for Standard)",
+            },
+            Key {
+                name: "timeout_seconds",
+                ty: KeyType::Integer {
+                    min: 1,
+                    max: 31_536_000,
+                },
+                required: false,
+                about: "the state machine's TimeoutSeconds (ASL, top level): an execution running longer ends TIMED_OUT [s] (at most the duration limit: a year for Standard, 300 for Express) (default: the duration limit)",
             },
         ],
-        faults: &[],
+        faults: &[FaultInfo {
+            name: "stop_executions",
+            takes: "`target`, a component of kind \"step_functions\"",
+            keys: &["target"],
+            about: "StopExecution on every execution running at that moment (a deploy that stops them): each ends ABORTED, its tasks' answers ignored",
+        }],
         series: &[
             &STARTED,
             &THROTTLED_STARTS,
             &SUCCEEDED,
             &FAILED,
             &TIMED_OUT,
+            &ABORTED,
             &TRANSITIONS,
             &DELAYED,
             &RUNNING,
@@ -398,7 +419,12 @@ impl Kind for SfnConfig {
             Field {
                 path: "timed_out",
                 unit: Unit::Count,
-                about: "of those, executions that ran past their duration limit",
+                about: "of those, executions that ran past their duration limit or the machine's `timeout_seconds`",
+            },
+            Field {
+                path: "aborted",
+                unit: Unit::Count,
+                about: "of those, executions stopped while running (ABORTED, by a `stop_executions` fault)",
             },
             Field {
                 path: "history_limit",
@@ -525,6 +551,14 @@ impl Kind for SfnConfig {
                         tone: Tone::Warn,
                         scale: 1.0,
                     },
+                    // Not `Bad`: failures are red already on this panel, and a stopped
+                    // execution must be told apart from a failed one.
+                    PlotLine {
+                        series: &ABORTED,
+                        label: "aborted (stopped)",
+                        tone: Tone::Queue,
+                        scale: 1.0,
+                    },
                     PlotLine {
                         series: &THROTTLED_STARTS,
                         label: "start throttled (400)",
@@ -574,8 +608,51 @@ impl Kind for SfnConfig {
         self.lines()
     }
 
-    fn build(&self, _index: usize, env: BuildEnv, _shared: &Shared) -> Box<dyn Component> {
-        Box::new(super::StepFunctions::new(self.clone(), env))
+    fn build(&self, _index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
+        let quotas = shared.step_functions.of(&env.region, self);
+        Box::new(super::StepFunctions::new(self.clone(), env, quotas))
+    }
+
+    fn parse_fault(&self, _fault: &str, _f: &RawFault, _ck: &mut Checker) -> Option<(u32, String)> {
+        Some((super::STOP_EXECUTIONS, String::new()))
+    }
+
+    /// aws-facts: §18 Step Functions: the buckets and the open executions are the account's
+    /// in each Region, one set per workflow type; the first machine of a Region and type
+    /// states them, and every other one must state them alike.
+    fn relate(&mut self, me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
+        let scope = format!(
+            "{} {}",
+            rel.regions[me],
+            match self.workflow {
+                Workflow::Standard => "Standard",
+                Workflow::Express => "Express",
+            }
+        );
+        let words = self.quota_words();
+        match rel
+            .step_functions_quotas
+            .iter()
+            .find(|(s, _, _)| *s == scope)
+        {
+            None => {
+                rel.step_functions_quotas.push((scope, me, words));
+                true
+            }
+            Some((_, _, w)) if *w == words => true,
+            Some((_, first, w)) => {
+                ck.error(
+                    self.quota_span.clone(),
+                    format!(
+                        "the {} workflows of region \"{}\" draw on the account's quotas there, which \"{}\" states as {w}; this one says {words} (state them alike, or leave the keys out on both)",
+                        scope.rsplit(' ').next().unwrap_or_default(),
+                        rel.regions[me],
+                        rel.ids[*first],
+                    ),
+                );
+                false
+            }
+        }
     }
 
     fn calls(&self) -> &[CallSpec] {

@@ -31,9 +31,25 @@
 //! Cost: Standard $0.025 per 1,000 transitions; Express $1.00 per million executions and
 //! $0.06 per GB-hour, its duration rounded up to 100 ms and its memory (`memory_mb`) to 64 MB
 //! chunks (AWS's pricing page, us-east-1, the first GB-hours tier; free tiers not counted).
-//! Not modelled: the quotas shared by all the state machines of an account (each component
-//! has its own buckets), StopExecution (no execution is aborted), payload sizes, history
-//! events other than transitions.
+//! The StartExecution and StateTransition buckets and the open-execution count belong to the
+//! account and Region (aws-facts §18: "token buckets per account/Region"), one set per
+//! workflow type: every state machine of a Region and type draws on the same ones
+//! (`AccountQuotas`, in `Shared`), so two machines each under the quota alone may be
+//! throttled together; a machine in another Region has its own. Each machine states the
+//! quotas (`region_class` and the overrides, which must agree within a Region and type:
+//! `Kind::relate`). A machine's StateTransition waiters queue in order among themselves;
+//! between machines, whichever asks first when a token is back takes it (a choice: AWS does
+//! not document the order).
+//!
+//! An execution running past the machine's `timeout_seconds` (ASL's top-level
+//! TimeoutSeconds) ends TIMED_OUT, as one past the duration limit does. A `stop_executions`
+//! fault is StopExecution called on every execution running at that moment (a deploy that
+//! stops them): each ends ABORTED, counted as `aborted`, its threads stop at their next
+//! step and its tasks' late answers are ignored; a waiting StartSyncExecution caller is
+//! answered with the failure.
+//!
+//! Not modelled: StopExecution of single executions, payload sizes, history events other
+//! than transitions.
 
 mod config;
 mod kind;
@@ -49,11 +65,13 @@ use crate::limits::{MAX_MAP_ITEMS, MAX_RETRIERS};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
 use crate::status;
 use kind::{
-    DELAYED, FAILED, RUNNING, STARTED, SUCCEEDED, THROTTLED_STARTS, TIMED_OUT, TRANSITIONS,
+    ABORTED, DELAYED, FAILED, RUNNING, STARTED, SUCCEEDED, THROTTLED_STARTS, TIMED_OUT, TRANSITIONS,
 };
 use machine::{any_matches, Failure, Flow, StateKind};
 use slab::Slab;
-use std::collections::VecDeque;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
 
 /// The status of a StartExecution over its quota (aws-facts: §18 Step Functions:
 /// ThrottlingException, an HTTP 400 the SDKs retry as a throttle) or over the open
@@ -73,6 +91,52 @@ const PRICE_EXPRESS_GB_S: f64 = 0.06 / 3_600.0;
 /// Express duration is billed in whole 100 ms, memory in whole 64 MB (AWS's pricing page).
 const BILLED_STEP_NS: u64 = 100_000_000;
 const BILLED_MEMORY_MB: u32 = 64;
+
+/// The quotas of one account, Region and workflow type (aws-facts: §18 Step Functions:
+/// token buckets per account and Region; open Standard executions per account), which every
+/// state machine of that Region and type draws on.
+pub struct Quotas {
+    /// StartExecution's bucket.
+    start: TokenBucket,
+    /// StateTransition's bucket; `None`: unlimited (Express).
+    transition: Option<TokenBucket>,
+    /// Executions open now, every machine's.
+    open: u32,
+    /// The most that may be open (ExecutionLimitExceeded beyond).
+    max_open: u32,
+}
+
+/// One Region and workflow type's quotas, shared by its state machines.
+pub type SharedQuotas = Rc<RefCell<Quotas>>;
+
+/// The account's Step Functions quotas for one run, by Region and workflow type, made full
+/// as the first state machine of each is built (every other one states them alike: the
+/// scenario checked it).
+#[derive(Default)]
+pub struct AccountQuotas(RefCell<BTreeMap<(String, bool), SharedQuotas>>);
+
+impl AccountQuotas {
+    /// The quotas of `region` for `cfg`'s workflow type.
+    pub fn of(&self, region: &str, cfg: &SfnConfig) -> SharedQuotas {
+        let key = (region.to_string(), cfg.workflow == Workflow::Express);
+        let bucket = |b: config::Bucket| TokenBucket::new(b.rate, b.burst);
+        self.0
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| {
+                Rc::new(RefCell::new(Quotas {
+                    start: bucket(cfg.start_quota),
+                    transition: cfg.transition_quota.map(bucket),
+                    open: 0,
+                    max_open: cfg.max_open_executions,
+                }))
+            })
+            .clone()
+    }
+}
+
+/// The code of the `stop_executions` fault.
+pub(crate) const STOP_EXECUTIONS: u32 = 1;
 
 /// Bits of a generation kept in a token (the rest hold the slot).
 const GEN_BITS: u32 = 24;
@@ -139,6 +203,8 @@ enum End {
     Succeeded,
     Failed,
     TimedOut,
+    /// Stopped by StopExecution (a `stop_executions` fault).
+    Aborted,
 }
 
 /// An execution in progress.
@@ -202,8 +268,8 @@ pub struct StepFunctions {
     threads: Slab<Thread>,
     joins: Slab<Join>,
     next_gen: u32,
-    start_quota: TokenBucket,
-    transition_quota: Option<TokenBucket>,
+    /// The account's quotas for its Region and workflow type.
+    quotas: SharedQuotas,
     /// Threads waiting for a StateTransition token, in order.
     gate: VecDeque<Ref>,
     gate_armed: bool,
@@ -214,6 +280,7 @@ pub struct StepFunctions {
     succeeded: Counter,
     failed: Counter,
     timed_out: Counter,
+    aborted: Counter,
     transitions: Counter,
     delayed: Counter,
     running: Level,
@@ -230,12 +297,10 @@ pub struct StepFunctions {
 
 impl StepFunctions {
     /// Builds it for one run.
-    pub fn new(cfg: SfnConfig, env: BuildEnv) -> StepFunctions {
+    pub fn new(cfg: SfnConfig, env: BuildEnv, quotas: SharedQuotas) -> StepFunctions {
         let clock = env.clock;
-        let bucket = |b: config::Bucket| TokenBucket::new(b.rate, b.burst);
         StepFunctions {
-            start_quota: bucket(cfg.start_quota),
-            transition_quota: cfg.transition_quota.map(bucket),
+            quotas,
             states: vec![StateCounts::default(); cfg.machine.states.len()],
             execs: Slab::new(),
             threads: Slab::new(),
@@ -250,6 +315,7 @@ impl StepFunctions {
             succeeded: Counter::new(&clock),
             failed: Counter::new(&clock),
             timed_out: Counter::new(&clock),
+            aborted: Counter::new(&clock),
             transitions: Counter::new(&clock),
             delayed: Counter::new(&clock),
             running: Level::new(&clock),
@@ -280,20 +346,23 @@ impl StepFunctions {
         self.requests.add(&self.clock, now, measured);
         // aws-facts: §18 Step Functions: StartExecution is a token bucket per account and
         // Region; over it, ThrottlingException.
-        if !self.start_quota.try_take(now) {
+        let mut q = self.quotas.borrow_mut();
+        if !q.start.try_take(now) {
             self.throttles.add(&self.clock, now, measured);
             self.statuses.add(&self.clock, THROTTLED, now, measured);
             ctx.reply(call, THROTTLED);
             return;
         }
-        // aws-facts: §18 Step Functions: open executions are bounded
+        // aws-facts: §18 Step Functions: open executions are bounded per account and Region
         // (ExecutionLimitExceeded).
-        if self.execs.len() >= self.cfg.max_open_executions as usize {
+        if q.open >= q.max_open {
             self.refused_open += u64::from(measured);
             self.statuses.add(&self.clock, THROTTLED, now, measured);
             ctx.reply(call, THROTTLED);
             return;
         }
+        q.open += 1;
+        drop(q);
         let waits = self.cfg.workflow == Workflow::Express && !msg.asynchronous;
         let gen = self.gen();
         let slot = self.execs.insert(Exec {
@@ -308,7 +377,10 @@ impl StepFunctions {
             deadline: None,
         });
         let exec = Ref { slot, gen };
+        // aws-facts: §18 Step Functions: the duration limit, or the machine's TimeoutSeconds
+        // when it is shorter.
         let limit = self.cfg.workflow.duration_limit();
+        let limit = self.cfg.timeout.map_or(limit, |t| t.min(limit));
         self.execs[slot].deadline = ctx.schedule_fixed(limit, Timer::Deadline(exec).encode());
         self.started.add(&self.clock, now, measured);
         self.running.add(&self.clock, now, 1.0);
@@ -385,13 +457,15 @@ impl StepFunctions {
         }
         // aws-facts: §18 Step Functions: a Standard workflow's transitions draw on a token
         // bucket; without a token the execution is throttled (it waits).
-        if let Some(q) = &mut self.transition_quota {
-            if !self.gate.is_empty() || !q.try_take(now) {
-                self.delayed.add(&self.clock, now, measured);
-                self.gate.push_back(t);
-                self.arm_gate(ctx);
-                return;
-            }
+        let waits = match &mut self.quotas.borrow_mut().transition {
+            Some(q) => !self.gate.is_empty() || !q.try_take(now),
+            None => false,
+        };
+        if waits {
+            self.delayed.add(&self.clock, now, measured);
+            self.gate.push_back(t);
+            self.arm_gate(ctx);
+            return;
         }
         self.after_transition(ctx, t);
     }
@@ -425,8 +499,10 @@ impl StepFunctions {
                 self.kill(t);
                 continue;
             }
-            let q = self.transition_quota.as_mut().expect("a gate has a quota");
-            if !q.try_take(now) {
+            let taken = (self.quotas.borrow_mut().transition.as_mut())
+                .expect("a gate has a quota")
+                .try_take(now);
+            if !taken {
                 break;
             }
             self.gate.pop_front();
@@ -681,6 +757,7 @@ impl StepFunctions {
             ctx.cancel_timer(h);
         }
         let (measured, started, origin, waiting) = (e.measured, e.started, e.msg.origin, e.waiting);
+        self.quotas.borrow_mut().open -= 1;
         let c = &self.clock;
         self.running.add(c, now, -1.0);
         let took = now - started;
@@ -688,6 +765,7 @@ impl StepFunctions {
             End::Succeeded => self.succeeded.add(c, now, measured),
             End::Failed => self.failed.add(c, now, measured),
             End::TimedOut => self.timed_out.add(c, now, measured),
+            End::Aborted => self.aborted.add(c, now, measured),
         }
         self.duration.record(c, now, took, measured);
         if measured && self.cfg.workflow == Workflow::Express {
@@ -701,7 +779,7 @@ impl StepFunctions {
                     ctx.reply(call, status::OK);
                 } else {
                     // aws-facts: §18: StartSyncExecution answers 200 with the execution's
-                    // FAILED or TIMED_OUT status: an error reported in the answer.
+                    // FAILED, TIMED_OUT or ABORTED status: an error reported in the answer.
                     ctx.reply_error(call);
                 }
             }
@@ -755,6 +833,22 @@ impl StepFunctions {
         self.end_exec(ctx, exec, End::TimedOut);
         self.free_exec(exec);
     }
+
+    /// StopExecution on every execution running now (a `stop_executions` fault): each ends
+    /// ABORTED; its threads stop at their next step, and its tasks' answers, when they come,
+    /// are ignored (`alive`).
+    fn stop_all(&mut self, ctx: &mut Ctx<'_>) {
+        let running: Vec<Ref> = self
+            .execs
+            .iter()
+            .filter(|(_, e)| !e.done)
+            .map(|(slot, e)| Ref { slot, gen: e.gen })
+            .collect();
+        for exec in running {
+            self.end_exec(ctx, exec, End::Aborted);
+            self.free_exec(exec);
+        }
+    }
 }
 
 /// The GB-seconds an Express execution of `took` with `memory_mb` is billed: its duration
@@ -778,7 +872,11 @@ impl Component for StepFunctions {
                 Some(Timer::Gate) => self.open_gate(ctx),
                 None => {}
             },
-            Input::Fault { .. } => {}
+            Input::Fault { code, on } => {
+                if on && code == STOP_EXECUTIONS {
+                    self.stop_all(ctx);
+                }
+            }
         }
     }
 
@@ -804,6 +902,7 @@ impl Component for StepFunctions {
         m.count("succeeded", self.succeeded.total());
         m.count("failed", self.failed.total());
         m.count("timed_out", self.timed_out.total());
+        m.count("aborted", self.aborted.total());
         m.count("history_limit", self.history_limit);
         m.count("transitions", transitions);
         m.count("transitions_delayed", self.delayed.total());
@@ -834,6 +933,7 @@ impl Component for StepFunctions {
                 (&SUCCEEDED, self.succeeded.rate_series(c)),
                 (&FAILED, self.failed.rate_series(c)),
                 (&TIMED_OUT, self.timed_out.rate_series(c)),
+                (&ABORTED, self.aborted.rate_series(c)),
                 (&TRANSITIONS, self.transitions.rate_series(c)),
                 (&DELAYED, self.delayed.rate_series(c)),
                 (&RUNNING, self.running.mean_series(c)),
