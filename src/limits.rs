@@ -99,6 +99,10 @@ pub const MAX_DEDUP_IDS: i64 = 10_000_000;
 /// ordered list, about 80 bytes even when empty.
 pub const MAX_MESSAGE_GROUPS: i64 = 1_000_000;
 
+/// The most calls per second per action a high-throughput FIFO queue may be given
+/// (`high_throughput_tps`): it holds a token bucket per 300 of them, two per partition.
+pub const MAX_HIGH_THROUGHPUT_TPS: i64 = 300_000;
+
 /// The most characters of a scenario, component, workload or comparison-group name (they
 /// name folders and files).
 pub const MAX_NAME_LEN: usize = 64;

@@ -33,7 +33,7 @@ pub mod token_bucket;
 
 pub use crate::config::{CallSpec, OpChoice};
 use crate::dist::Dist;
-use crate::kernel::{ActorId, CallTiming, Ctx, Input, Msg, Outcome, SimRng, SimTime};
+use crate::kernel::{ActorId, CallId, CallTiming, Ctx, Input, Item, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, EventRecord, MetricSet};
 use crate::retry::{Charge, RetryPolicy};
 use std::cell::{Cell, RefCell};
@@ -98,6 +98,22 @@ impl Edge {
         self.call_after(ctx, rng, msg, tag, SimTime::ZERO);
     }
 
+    /// Like `call`, for a batch whose items the callee decides one by one (a queue's
+    /// messages, a stream's records): `partial` when the caller takes a success that fails
+    /// some items only (Lambda's ReportBatchItemFailures). See `Ctx::attach_items`.
+    pub fn call_with_items(
+        &self,
+        ctx: &mut Ctx<'_>,
+        rng: &mut SimRng,
+        msg: Msg,
+        tag: u64,
+        items: Box<[Item]>,
+        partial: bool,
+    ) {
+        let call = self.call_after(ctx, rng, msg, tag, SimTime::ZERO);
+        ctx.attach_items(call, items, partial);
+    }
+
     /// Like `call`, for a caller that spends `delay` of its own before the request leaves
     /// (a gateway's overhead, a failed cache lookup); the timeout starts when it leaves.
     #[inline]
@@ -108,7 +124,7 @@ impl Edge {
         msg: Msg,
         tag: u64,
         delay: SimTime,
-    ) {
+    ) -> CallId {
         let op = match self.op {
             OpChoice::Inherit => msg.op,
             OpChoice::Fixed(op) => op,
@@ -119,7 +135,7 @@ impl Edge {
             ..msg
         };
         let timing = self.timing(rng, delay, self.timeout);
-        ctx.call(self.to, msg, timing, tag);
+        ctx.call(self.to, msg, timing, tag)
     }
 
     /// The timing of a call over this hop that leaves after `delay` and waits `timeout`:

@@ -406,6 +406,24 @@ impl Checker {
         Some(x)
     }
 
+    /// A list of words, each of a fixed set (repeats allowed): the words it holds.
+    pub fn words_of<'a>(
+        &mut self,
+        list: &[Spanned<String>],
+        key: &str,
+        allowed: &[&'a str],
+    ) -> Option<Vec<&'a str>> {
+        let mut ok = true;
+        let mut words = Vec::new();
+        for w in list {
+            match self.one_of(w, key, allowed) {
+                Some(a) => words.push(a),
+                None => ok = false,
+            }
+        }
+        ok.then_some(words)
+    }
+
     /// One of a fixed set of words.
     pub fn one_of<'a>(
         &mut self,

@@ -15,7 +15,7 @@ pub use gates::{Gate, GateCounts, Gates};
 pub use queue::EventQueue;
 pub use rng::{stream, SimRng};
 pub use sim::{
-    ActorId, CallId, CallTiming, Ctx, Faults, Input, Kernel, KernelStats, Limits, Model, Msg,
+    ActorId, CallId, CallTiming, Ctx, Faults, Input, Item, Kernel, KernelStats, Limits, Model, Msg,
     Outcome, Reply, Stop, TimerHandle,
 };
 pub use time::SimTime;

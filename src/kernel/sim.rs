@@ -97,6 +97,18 @@ impl std::fmt::Display for Outcome {
     }
 }
 
+/// One item of a batch a call carries (a queue's message, a stream's record): its operation,
+/// and whether the callee found it failed. The callee marks them while the call is open; the
+/// caller reads the marks with the reply (`Ctx::replied_items`). A call carries items only
+/// when its caller attaches them (`Ctx::attach_items`), so other calls pay nothing for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Item {
+    /// The item's operation (a batch's `Msg::op` is only its first item's).
+    pub op: u16,
+    /// The callee reported this item failed.
+    pub failed: bool,
+}
+
 /// A reply delivered to a caller.
 #[derive(Clone, Copy, Debug)]
 pub struct Reply {
@@ -147,6 +159,9 @@ struct CallRecord {
     /// fires). It is queued when the request arrives, in order with the others of its lane.
     deferred_timeout: Option<(SimTime, SimTime)>,
     state: CallState,
+    /// The batch's items, when the caller attached them, and whether it takes an answer that
+    /// fails some of them only.
+    items: Option<(Box<[Item]>, bool)>,
 }
 
 /// What the kernel delivers to an actor.
@@ -242,6 +257,8 @@ pub struct Ctx<'a> {
     calls: &'a mut SlotMap<CallId, CallRecord>,
     stats: &'a mut KernelStats,
     faults: &'a mut Faults,
+    /// The items of the call whose reply is being handled, as the callee left them.
+    replied: Option<Box<[Item]>>,
 }
 
 impl Ctx<'_> {
@@ -316,6 +333,7 @@ impl Ctx<'_> {
             timeout: None,
             deferred_timeout: None,
             state: CallState::Open,
+            items: None,
         });
         self.stats.calls += 1;
         self.stats.peak_in_flight = self.stats.peak_in_flight.max(self.calls.len());
@@ -376,6 +394,40 @@ impl Ctx<'_> {
                 .push(self.now + request_delay, Event::Deliver { call }),
         }
         call
+    }
+
+    /// Attaches a batch's items to `call`, a call this actor has just made: the callee may
+    /// mark them failed (`items_mut`), and the reply hands them back (`replied_items`).
+    /// `partial`: the caller takes a success that marks some items failed (and deals with
+    /// those alone); otherwise an item's failure is the whole call's.
+    pub fn attach_items(&mut self, call: CallId, items: Box<[Item]>, partial: bool) {
+        if let Some(rec) = self.calls.get_mut(call) {
+            debug_assert_eq!(
+                rec.caller, self.me,
+                "items attached by an actor that did not call"
+            );
+            rec.items = Some((items, partial));
+        }
+    }
+
+    /// The items of `call`, a call this actor received and has not answered yet, and whether
+    /// its caller takes a partial answer (`attach_items`); `None` when it attached none.
+    pub fn items_mut(&mut self, call: CallId) -> Option<(&mut [Item], bool)> {
+        let rec = self.calls.get_mut(call)?;
+        debug_assert_eq!(
+            rec.callee, self.me,
+            "items read by an actor that was not called"
+        );
+        rec.items
+            .as_mut()
+            .map(|(items, partial)| (&mut items[..], *partial))
+    }
+
+    /// While this actor handles `Input::Reply`: the items it attached to that call, marked
+    /// by the callee. `None` for a call without items, and for a timeout (the caller never
+    /// learns what the callee did).
+    pub fn replied_items(&self) -> Option<&[Item]> {
+        self.replied.as_deref()
     }
 
     /// Answers a call this actor received. Each call must be answered exactly once.
@@ -628,6 +680,7 @@ impl Kernel {
                 calls: &mut self.calls,
                 stats: &mut self.stats,
                 faults: &mut self.faults,
+                replied: None,
             };
             model.start(actor, &mut ctx);
         }
@@ -657,6 +710,7 @@ impl Kernel {
 
     #[inline]
     fn dispatch<M: Model>(&mut self, model: &mut M, event: Event) {
+        let mut replied = None;
         let (actor, input) = match event {
             Event::Timer { actor, tag } => (actor, Input::Timer(tag)),
             Event::Fault { actor, code, on } => (actor, Input::Fault { code, on }),
@@ -702,6 +756,7 @@ impl Kernel {
                     tag: rec.tag,
                     outcome,
                 };
+                replied = rec.items.map(|(items, _)| items);
                 (rec.caller, Input::Reply(reply))
             }
             Event::Timeout { call } => {
@@ -734,6 +789,7 @@ impl Kernel {
             calls: &mut self.calls,
             stats: &mut self.stats,
             faults: &mut self.faults,
+            replied,
         };
         model.handle(actor, input, &mut ctx);
     }

@@ -223,3 +223,44 @@ fn records_beyond_max_records_are_not_kept_and_are_counted() {
     assert_eq!(num(&s, "components.t.stream.records_over_limit"), 2_899.0);
     assert_eq!(num(&s, "components.t.stream.records_held_max"), 100.0);
 }
+
+#[test]
+fn with_batch_item_failures_the_checkpoint_moves_to_the_first_failed_record() {
+    // aws-facts: §16 ReportBatchItemFailures: the function reports its first failed record;
+    // the records before it are done and the batch is retried from it. Good writes at 0.1 s
+    // steps (599 in 60 s) and one poison write at 32.35 s, the 324th record; batches of
+    // exactly 8 (a 10 s window never runs out at 10 records/s), so the 41st batch is records
+    // 321 … 328 with the poison 4th. With the report, 321 … 323 are done and 324 … 328 (5
+    // records) are retried: they fail twice more (the poison first), and after
+    // maximum_retry_attempts = 2 those 5 are discarded. Records read: 600 once, plus 2 × 5 =
+    // 610; 3 failed batches; 5 discarded, the 3 before the poison never read again.
+    let workloads =
+        writes("good", "put", 10.0, 1_000) + &writes("bad", "poison", 1.0 / 32.35, 1_000);
+    let mapping = "batch_size = 8, maximum_batching_window = \"10s\", maximum_retry_attempts = 2, \
+         on_failure = \"dlq\"";
+    let report = format!("{mapping}, function_response_types = [\"ReportBatchItemFailures\"]");
+    let s = run(&scenario(
+        "1m",
+        &workloads,
+        &report,
+        &(function("1ms", "error_ops = [\"poison\"]\n") + DLQ),
+    ));
+    assert_eq!(num(&s, "components.t.stream.records_written"), 600.0);
+    assert_eq!(num(&s, "components.t.stream.records_read"), 610.0);
+    assert_eq!(num(&s, "components.t.stream.failed_batches"), 3.0);
+    assert_eq!(num(&s, "components.t.stream.records_discarded"), 5.0);
+    assert_eq!(num(&s, "components.t.stream.sent_on_failure"), 1.0);
+    assert_eq!(num(&s, "components.t.stream.records_out_of_order"), 0.0);
+
+    // Without it the whole batch of 8 is read 3 times and discarded: 600 + 2 × 8 = 616 read,
+    // 8 discarded, the poison 4th in its batch failing it all the same.
+    let s = run(&scenario(
+        "1m",
+        &workloads,
+        mapping,
+        &(function("1ms", "error_ops = [\"poison\"]\n") + DLQ),
+    ));
+    assert_eq!(num(&s, "components.t.stream.records_read"), 616.0);
+    assert_eq!(num(&s, "components.t.stream.failed_batches"), 3.0);
+    assert_eq!(num(&s, "components.t.stream.records_discarded"), 8.0);
+}

@@ -231,3 +231,174 @@ fn a_batch_gathers_for_its_window_and_its_handler_does_each_messages_work() {
     let p50 = num(&s, "components.fn.duration_ms.p50");
     assert!((p50 - 1_000.0).abs() <= 1.0, "{p50}");
 }
+
+/// A minute of 9 good messages a second (at k / 9 s) and 1 "bad" one (at k s) sent to "q",
+/// whose consumer takes batches of 10 and waits 5 minutes for a full one (a window that never
+/// ends within the run): each batch is the 10 messages that arrive over a second, 9 good and
+/// the bad one of second j that completes it at j s (j = 1 … 59), as 8 good ones are visible
+/// just before. `queue` adds keys to the queue; the function fails on "bad" messages.
+fn good_and_bad(queue: &str, consumer: &str) -> String {
+    format!(
+        "[scenario]\nduration = \"1m\"\n[network]\nsame_az = \"0s\"\n\
+         [[workload]]\nname = \"good\"\ntarget = \"q\"\n\
+         arrival = {{ process = \"constant\", rate = 9 }}\nretry = {{ attempts = 1 }}\n\
+         [[workload]]\nname = \"bad\"\ntarget = \"q\"\n\
+         arrival = {{ process = \"constant\", rate = 1 }}\nretry = {{ attempts = 1 }}\n\
+         mix = [ {{ op = \"bad\", weight = 1 }} ]\n\
+         [[component]]\nid = \"q\"\nkind = \"sqs\"\n{queue}\
+         consumer = {{ to = \"fn\", batch_size = 10, batching_window = \"5m\"{consumer} }}\n\
+         {}error_ops = [\"bad\"]\n{DLQ}",
+        function("10ms", false)
+    )
+}
+
+const REPORT: &str = ", function_response_types = [\"ReportBatchItemFailures\"]";
+
+#[test]
+fn with_batch_item_failures_only_the_failed_messages_stay() {
+    // aws-facts: §16 SQS: with ReportBatchItemFailures only the messages the function
+    // reports return to the queue; the rest are deleted. A 12 h visibility timeout keeps the
+    // failed ones away for the whole run, so the batches are exactly as `good_and_bad` says:
+    // 59 batches of 10, each with 1 failed message (k = 1 of n = 10): 59 × 9 = 531 deleted,
+    // 59 kept in flight, none received twice; the 8 good ones sent after 59 s are visible at
+    // the end. 539 good + 59 bad = 598 sends. The most in flight: the 58 kept before the last
+    // batch and its 10, until its answer.
+    let vis = "visibility_timeout = \"12h\"\n";
+    let s = run(&good_and_bad(vis, REPORT));
+    assert_eq!(num(&s, "components.q.sends"), 598.0);
+    assert_eq!(num(&s, "components.q.batches"), 59.0);
+    assert_eq!(num(&s, "components.q.deletes"), 531.0);
+    assert_eq!(num(&s, "components.q.failed_items"), 59.0);
+    assert_eq!(num(&s, "components.q.failed_batches"), 0.0);
+    assert_eq!(num(&s, "components.q.in_flight_max"), 68.0);
+    assert_eq!(num(&s, "components.q.redelivered"), 0.0);
+    assert_eq!(num(&s, "components.q.backlog_end"), 8.0);
+
+    // Without it, the one bad message fails its batch, and all 10 stay in flight: nothing is
+    // deleted, 590 in flight by the end.
+    let s = run(&good_and_bad(vis, ""));
+    assert_eq!(num(&s, "components.q.batches"), 59.0);
+    assert_eq!(num(&s, "components.q.failed_batches"), 59.0);
+    assert_eq!(num(&s, "components.q.deletes"), 0.0);
+    assert_eq!(num(&s, "components.q.in_flight_max"), 590.0);
+}
+
+#[test]
+fn with_batch_item_failures_the_poison_message_alone_reaches_the_dead_letter_queue() {
+    // aws-facts: §15 SQS, §16: a reported message becomes visible again after the visibility
+    // timeout (10 s) and, received max_receive_count = 1 time, moves to the dead-letter queue
+    // at its next receive. The bad message of second j is received at j s or with the next
+    // batch (within a second: 10 messages arrive a second, and a batch goes as soon as 10
+    // are visible), is visible again 10 s later, and moves with the next batch after that:
+    // 10 to 12 s old. Those whose second batch falls before 60 s move: j ≤ 47 … 49, 46 to 50
+    // of them with a second's slack. Every good message is deleted the first time it is
+    // received (never twice): all 539 but the at most 9 visible at the end and those of a
+    // last batch still running at the end.
+    let vis = "visibility_timeout = \"10s\"\nmax_receive_count = 1\ndead_letter = \"dlq\"\n";
+    let s = run(&good_and_bad(vis, REPORT));
+    let moved = num(&s, "components.q.moved_to_dead_letter");
+    assert!((46.0..=50.0).contains(&moved), "{moved}");
+    assert_eq!(num(&s, "components.dlq.received_by_redrive"), moved);
+    assert_eq!(num(&s, "components.q.redelivered"), 0.0);
+    let deletes = num(&s, "components.q.deletes");
+    assert!((520.0..=539.0).contains(&deletes), "{deletes}");
+    for p in ["p50", "max"] {
+        let age = num(&s, &format!("components.q.dead_letter_age_ms.{p}"));
+        assert!((10_000.0..=12_100.0).contains(&age), "{p} {age}");
+    }
+
+    // Without it a batch holding a bad message fails whole, and its good messages move with
+    // it: each of the first batches is 9 good and 1 bad, so the queue moves several times
+    // more (about 10 per failed batch that comes back in time; at least 5 is a loose floor
+    // for batches that the returning messages break up), and deletes far fewer.
+    let s = run(&good_and_bad(vis, ""));
+    let moved_whole = num(&s, "components.q.moved_to_dead_letter");
+    assert!(moved_whole >= 5.0 * moved, "{moved_whole} vs {moved}");
+    assert!(num(&s, "components.q.deletes") < deletes / 2.0);
+}
+
+#[test]
+fn a_fifo_batch_with_item_failures_returns_from_its_first_failure_on() {
+    // A FIFO group keeps its order: a reported failure returns its message and every one
+    // after it in the batch (AWS's advice for FIFO consumers; aws-facts §16: an error blocks
+    // the group). One group; 9 good messages a second (at k / 9 s) and a bad one at 1 s,
+    // 2 s, …; a 12 h visibility timeout. The group's batches take what is visible as soon as
+    // the group is free: the 8 good messages before 1 s are deleted, the good one sent at
+    // 1 s too if it goes before the bad one sent at the same instant; from the bad one on,
+    // the batch stays in flight and blocks the group for the rest of the run.
+    let workloads = "[scenario]\nduration = \"1m\"\n[network]\nsame_az = \"0s\"\n\
+         [[workload]]\nname = \"good\"\ntarget = \"q\"\n\
+         arrival = { process = \"constant\", rate = 9 }\nretry = { attempts = 1 }\n\
+         [[workload]]\nname = \"bad\"\ntarget = \"q\"\n\
+         arrival = { process = \"constant\", rate = 1 }\nretry = { attempts = 1 }\n\
+         mix = [ { op = \"bad\", weight = 1 } ]\n";
+    let q = format!(
+        "[[component]]\nid = \"q\"\nkind = \"sqs\"\nfifo = true\nvisibility_timeout = \"12h\"\n\
+         consumer = {{ to = \"fn\", batch_size = 10{REPORT} }}\n{}error_ops = [\"bad\"]\n",
+        function("10ms", false)
+    );
+    let s = run(&(workloads.to_string() + &q));
+    // The good messages up to the first bad one (at 1 s: 8 of them at 1/9 … 8/9 s, and the
+    // one at 1 s if it is received before the bad one) are deleted; then the group holds the
+    // bad one and what follows it in its batch, for 12 h.
+    let deletes = num(&s, "components.q.deletes");
+    assert!((8.0..=9.0).contains(&deletes), "{deletes}");
+    assert!(num(&s, "components.q.failed_items") >= 1.0);
+    assert_eq!(num(&s, "components.q.redelivered"), 0.0);
+}
+
+#[test]
+fn a_high_throughput_fifo_queue_admits_three_hundred_a_second_per_partition() {
+    // aws-facts: §15 SQS: in high-throughput mode the limits are per partition, with a
+    // regional maximum; spread message groups. 500 sends/s for 20 s (9,999) over 1,000
+    // message groups (keys uniform): each group's partition (its number modulo the 234
+    // partitions of 70,000 calls/s) gets about 500 / 234 ≈ 2 a second, far under its 300,
+    // and the Region's 70,000 are far off: every send is admitted, where the queue's normal
+    // 300 a second admits 6,300 (`a_fifo_queue_admits_three_hundred_sends_a_second`).
+    let keys = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nfifo = true\nmessage_groups = 1000\n";
+    let ht = "fifo_throughput_limit = \"per_message_group_id\"\ndeduplication_scope = \"message_group\"\n";
+    let s = run(&scenario("20s", 500, &(keys.to_string() + ht)));
+    assert_eq!(num(&s, "components.q.by_status.200"), 9_999.0);
+    assert_eq!(num(&s, "components.q.throttles"), 0.0);
+
+    // One message group is one partition: 300 a second, as without the mode.
+    let one = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nfifo = true\n";
+    let s = run(&scenario("20s", 500, &(one.to_string() + ht)));
+    let ok = num(&s, "components.q.by_status.200");
+    assert!((6_298.0..=6_300.0).contains(&ok), "{ok}");
+
+    // A regional maximum of 300 holds many groups to 300 a second too.
+    let capped = format!("{keys}{ht}high_throughput_tps = 300\n");
+    let s = run(&scenario("20s", 500, &capped));
+    let ok = num(&s, "components.q.by_status.200");
+    assert!((6_298.0..=6_300.0).contains(&ok), "{ok}");
+
+    // Only one of the two settings keeps the normal 300 a second (AWS's rule).
+    let half = format!("{keys}fifo_throughput_limit = \"per_message_group_id\"\n");
+    let s = run(&scenario("20s", 500, &half));
+    let ok = num(&s, "components.q.by_status.200");
+    assert!((6_298.0..=6_300.0).contains(&ok), "{ok}");
+}
+
+#[test]
+fn provisioned_pollers_start_at_their_minimum_and_stop_at_ten_batches_each() {
+    // aws-facts: §16 SQS: provisioned mode: the minimum pollers are there at once, each
+    // running up to 10 concurrent invokes; scaling about 3× the default's (15 batches a
+    // second here); at most 10 × the maximum pollers. A backlog that never empties (2,000
+    // sends/s against batches of one message taking 1 s): in the first second 20 pollers
+    // run 200 batches at once (the default mode, 5); then 15 more a second reach the cap,
+    // 30 pollers × 10 = 300, after 7 s, and it holds there.
+    let q = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nconsumer = { to = \"fn\", batch_size = 1, provisioned_pollers = { minimum = 20, maximum = 30 } }\n";
+    let s = run(&scenario(
+        "1s",
+        2_000,
+        &(q.to_string() + &function("1s", false)),
+    ));
+    assert_eq!(num(&s, "components.q.concurrent_batches_max"), 200.0);
+    let s = run(&scenario(
+        "1m",
+        2_000,
+        &(q.to_string() + &function("1s", false)),
+    ));
+    assert_eq!(num(&s, "components.q.concurrent_batches_max"), 300.0);
+}

@@ -767,6 +767,10 @@ fn the_readme_states_every_limit() {
             grouped(MAX_QUEUE_MESSAGES as u64)
         ),
         format!("| {} | each group", grouped(MAX_MESSAGE_GROUPS as u64)),
+        format!(
+            "| {} | two token buckets",
+            grouped(MAX_HIGH_THROUGHPUT_TPS as u64)
+        ),
         format!("| {} | each is a call the topic makes", MAX_SUBSCRIPTIONS),
         format!(
             "| {} | each accepted message's for 5 minutes",

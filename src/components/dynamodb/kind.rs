@@ -136,6 +136,12 @@ const STREAM_KEYS: &[Key] = &[
         about: "a failed batch of more than one record is split in two, each half retried alone, its retries counted afresh (default false)",
     },
     Key {
+        name: "function_response_types",
+        ty: KeyType::Words,
+        required: false,
+        about: "[\"ReportBatchItemFailures\"]: the function reports its first failed record; the records before it are done and the batch is retried from it, not bisected (default none: the whole batch is retried)",
+    },
+    Key {
         name: "on_failure",
         ty: KeyType::Ids,
         required: false,

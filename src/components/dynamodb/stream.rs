@@ -17,9 +17,14 @@
 //! no timer ticks while the stream is idle. A batch takes up to `batch_size` records; with a
 //! `maximum_batching_window`, a lane waits that long from its first waiting record for a full
 //! batch. A batch is one synchronous call to the consumer carrying its record count in
-//! `Msg::messages`, the first record's operation and key (a Lambda does each record's work
-//! and fails the batch by the first record's operation: a choice the one call forces, as for
-//! SQS), the records' total size, and the oldest record's origin.
+//! `Msg::messages`, the first record's operation and key, the records' total size, the
+//! oldest record's origin, and (for more than one record) each record's operation as the
+//! call's items (a Lambda does each record's work, and a record fails by its own operation
+//! or draw). With `function_response_types = ["ReportBatchItemFailures"]` the function
+//! answers a batch with a failed record as a success naming it: the records before the
+//! first failed one are done (the checkpoint moves to it), and the rest of the batch is
+//! retried as a failed batch, whole (not bisected: the function said where it failed),
+//! counting against `maximum_retry_attempts`.
 //!
 //! A failed batch blocks its lane and is retried whole after `retry_interval` (a choice: AWS
 //! gives no interval) until it succeeds, its retries exceed `maximum_retry_attempts` (a
@@ -38,7 +43,7 @@
 
 use super::stream_config::StreamConfig;
 use crate::components::{pack, unpack, Edge, Token};
-use crate::kernel::{Ctx, Msg, Outcome, SimRng, SimTime};
+use crate::kernel::{Ctx, Item, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet};
 use crate::status;
 use slab::Slab;
@@ -337,7 +342,39 @@ impl Stream {
             .add_weighted(&self.clock, now, measured, f64::from(n));
         self.batches += u64::from(measured);
         self.concurrent.add(&self.clock, now, 1.0);
-        edges[0].call(ctx, rng, msg, Tag::Batch(id).encode());
+        let tag = Tag::Batch(id).encode();
+        if n > 1 || self.cfg.report_batch_item_failures {
+            // The consumer decides each record by its own operation (and, with
+            // ReportBatchItemFailures, says which failed).
+            let items = self.lanes[id]
+                .records
+                .range(..n as usize)
+                .map(|r| Item {
+                    op: r.op,
+                    failed: false,
+                })
+                .collect();
+            edges[0].call_with_items(
+                ctx,
+                rng,
+                msg,
+                tag,
+                items,
+                self.cfg.report_batch_item_failures,
+            );
+        } else {
+            edges[0].call(ctx, rng, msg, tag);
+        }
+    }
+
+    /// The place in its batch of the first record the consumer reported failed, while a
+    /// successful answer is handled: `None` unless the mapping takes partial answers.
+    fn first_failed(&self, ctx: &Ctx<'_>) -> Option<u32> {
+        if !self.cfg.report_batch_item_failures {
+            return None;
+        }
+        let items = ctx.replied_items()?;
+        items.iter().position(|i| i.failed).map(|p| p as u32)
     }
 
     /// Trims the records at the front of lane `id` that the stream no longer keeps (24 h) or
@@ -438,13 +475,22 @@ impl Stream {
             return;
         };
         self.concurrent.add(&self.clock, now, -1.0);
-        if outcome.is_success() {
+        // aws-facts: §16 ReportBatchItemFailures: the checkpoint moves to the first failed
+        // record; the records before it are done, and the batch is retried from it.
+        let done = match (outcome.is_success(), self.first_failed(ctx)) {
+            (true, Some(f)) => f,
+            (true, None) => n,
+            (false, _) => 0,
+        };
+        if outcome.is_success() && done > 0 {
             let lane = &mut self.lanes[id];
-            if lane.from_sizes {
+            if lane.from_sizes && done == n {
                 lane.sizes.pop();
             }
-            lane.failures = 0;
-            for r in lane.records.drain(..n as usize) {
+            if done == n {
+                lane.failures = 0;
+            }
+            for r in lane.records.drain(..done as usize) {
                 self.processed.add(&self.clock, now, measured);
                 if r.written < lane.last_done {
                     self.out_of_order += 1;
@@ -459,19 +505,25 @@ impl Stream {
                     self.clock.measured(r.origin),
                 );
             }
-            self.held -= u64::from(n);
+            self.held -= u64::from(done);
             self.held_level.set(&self.clock, now, self.held as f64);
-            self.try_read(ctx, edges, rng, id);
-            return;
+            if done == n {
+                self.try_read(ctx, edges, rng, id);
+                return;
+            }
         }
         self.failed_batches += u64::from(measured);
         // aws-facts: §16: retries count function errors; a throttle never reached it.
         let counts = outcome != Outcome::Status(status::TOO_MANY_REQUESTS);
+        // A partial answer: the rest of the batch, from its first failed record, is what is
+        // retried (whole, not bisected: the function already said where it failed).
+        let partial = outcome.is_success();
+        let n = n - done;
         let lane = &mut self.lanes[id];
         if lane.from_sizes {
             lane.sizes.pop();
         }
-        if self.cfg.bisect && counts && n > 1 {
+        if self.cfg.bisect && counts && !partial && n > 1 {
             // aws-facts: §16 BisectBatchOnFunctionError: the batch in two, each retried.
             let first = n.div_ceil(2);
             lane.sizes.push(n - first);

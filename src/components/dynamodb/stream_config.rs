@@ -18,6 +18,7 @@ pub(super) struct RawStream {
     maximum_retry_attempts: Option<Spanned<i64>>,
     maximum_record_age: Option<Spanned<String>>,
     bisect_batch_on_function_error: Option<bool>,
+    function_response_types: Option<Vec<Spanned<String>>>,
     on_failure: Option<Spanned<String>>,
     retry_interval: Option<Spanned<String>>,
     max_records: Option<Spanned<i64>>,
@@ -41,6 +42,9 @@ pub struct StreamConfig {
     pub max_record_age: Option<SimTime>,
     /// A failed batch of more than one record is split in two, each half retried alone.
     pub bisect: bool,
+    /// `function_response_types = ["ReportBatchItemFailures"]`: the function reports its
+    /// first failed record, and the batch is retried from there (aws-facts: §16).
+    pub report_batch_item_failures: bool,
     /// Index of the sqs queue that gets one message per discarded batch, if any.
     pub on_failure: Option<usize>,
     /// Where `on_failure` is written, for messages.
@@ -58,6 +62,8 @@ pub const DEFAULT_BATCH: i64 = 100;
 pub const MAX_BATCH: i64 = 10_000;
 /// aws-facts: §16: the batching window is 0–300 s.
 pub const MAX_WINDOW: SimTime = SimTime::from_secs(300);
+/// aws-facts: §16: the one function response type an event source mapping takes.
+pub const RESPONSE_TYPES: &[&str] = &["ReportBatchItemFailures"];
 /// aws-facts: §16: ParallelizationFactor 1–10.
 pub const MAX_PARALLELIZATION: i64 = 10;
 /// aws-facts: §16: MaximumRetryAttempts −1 (until the record expires) or up to 10,000.
@@ -134,6 +140,10 @@ pub(super) fn parse(raw: &RawStream, ck: &mut Checker) -> Option<StreamConfig> {
             MAX_RETRY_INTERVAL,
         )
     });
+    let report = ck.or(&raw.function_response_types, false, |ck, list| {
+        let words = ck.words_of(list, "stream.function_response_types", RESPONSE_TYPES)?;
+        Some(!words.is_empty())
+    });
     let max_records = ck.int_or(
         &raw.max_records,
         "stream.max_records",
@@ -148,6 +158,7 @@ pub(super) fn parse(raw: &RawStream, ck: &mut Checker) -> Option<StreamConfig> {
         max_retries: max_retries?,
         max_record_age: max_record_age?,
         bisect: raw.bisect_batch_on_function_error.unwrap_or(false),
+        report_batch_item_failures: report?,
         on_failure: on_failure?,
         on_failure_span: raw
             .on_failure

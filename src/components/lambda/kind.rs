@@ -137,7 +137,7 @@ impl Kind for LambdaConfig {
                 name: "error_ops",
                 ty: KeyType::Words,
                 required: false,
-                about: "operations whose invocations always fail with a function error (a poison message the handler cannot process); a queue's batch is judged by its first message's operation (default none)",
+                about: "operations whose invocations always fail with a function error (a poison message the handler cannot process); each message of a queue's or stream's batch fails by its own operation (default none)",
             },
             Key {
                 name: "reserved_concurrency",

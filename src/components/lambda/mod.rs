@@ -28,6 +28,12 @@
 //! the event's successful run) and the age of its oldest waiting event are measured. Events
 //! go on running after arrivals stop, until the queue is empty.
 //!
+//! A queue's or stream's batch that lists its items (`Ctx::items_mut`) is decided message by
+//! message: each fails by its own `error_rate` draw or its operation in `error_ops`. When its
+//! caller takes partial answers (ReportBatchItemFailures, aws-facts §16), the function marks
+//! the failed ones and answers success, doing its downstream calls as for any success;
+//! otherwise one failed message is a function error for the batch.
+//!
 //! With `kms = "…"` (its environment variables encrypted under a KMS key), each on-demand
 //! cold start decrypts them after Init and before the handler: one Decrypt against the
 //! account's KMS quota, retried by the SDK. If it still fails, the invocation is answered 502
@@ -959,13 +965,34 @@ impl Lambda {
             work_s += v.work.sample(&mut self.rng);
         }
         let work = SimTime::from_secs_f64(work_s * self.cfg.cpu_factor());
-        let mut fails = false;
-        if v.error_rate > 0.0 {
-            for _ in 0..n {
-                fails |= self.rng.random::<f64>() < v.error_rate;
+        let items = match self.jobs[job].caller {
+            Caller::Sync(call) => ctx.items_mut(call),
+            Caller::Event(_) => None,
+        };
+        let fails = match items {
+            // A batch whose messages the caller listed: each fails by its own draw or its
+            // own operation. With a partial answer taken (ReportBatchItemFailures, aws-facts:
+            // §16), the function reports the failed ones and succeeds; otherwise one failed
+            // message fails the batch.
+            Some((items, partial)) => {
+                let mut any = false;
+                for item in items.iter_mut() {
+                    let drawn = v.error_rate > 0.0 && self.rng.random::<f64>() < v.error_rate;
+                    item.failed = drawn || self.cfg.error_ops.contains(&item.op);
+                    any |= item.failed;
+                }
+                any && !partial
             }
-        }
-        fails |= self.cfg.error_ops.contains(&self.jobs[job].msg.op);
+            None => {
+                let mut fails = false;
+                if v.error_rate > 0.0 {
+                    for _ in 0..n {
+                        fails |= self.rng.random::<f64>() < v.error_rate;
+                    }
+                }
+                fails || self.cfg.error_ops.contains(&self.jobs[job].msg.op)
+            }
+        };
         let j = &mut self.jobs[job];
         j.started = now;
         j.fails = fails;

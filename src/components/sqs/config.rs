@@ -4,7 +4,7 @@ use crate::config::raw::{RawComponentTable, RawDist};
 use crate::config::{CallSpec, Checker};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
-use crate::limits::{MAX_MESSAGE_GROUPS, MAX_QUEUE_MESSAGES};
+use crate::limits::{MAX_HIGH_THROUGHPUT_TPS, MAX_MESSAGE_GROUPS, MAX_QUEUE_MESSAGES};
 use serde::Deserialize;
 use std::ops::Range;
 use toml::Spanned;
@@ -19,6 +19,9 @@ struct RawSqs {
     max_receive_count: Option<Spanned<i64>>,
     dead_letter: Option<Spanned<String>>,
     message_groups: Option<Spanned<i64>>,
+    fifo_throughput_limit: Option<Spanned<String>>,
+    deduplication_scope: Option<Spanned<String>>,
+    high_throughput_tps: Option<Spanned<i64>>,
     max_messages: Option<Spanned<i64>>,
     consumer: Option<Spanned<RawConsumer>>,
 }
@@ -30,6 +33,15 @@ struct RawConsumer {
     batch_size: Option<Spanned<i64>>,
     batching_window: Option<Spanned<String>>,
     maximum_concurrency: Option<Spanned<i64>>,
+    function_response_types: Option<Vec<Spanned<String>>>,
+    provisioned_pollers: Option<Spanned<RawPollers>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPollers {
+    minimum: Spanned<i64>,
+    maximum: Spanned<i64>,
 }
 
 /// An event source mapping: pollers receiving batches and invoking the consumer with each.
@@ -41,8 +53,14 @@ pub struct Consumer {
     pub batch_size: u32,
     /// How long a poller gathers messages before invoking with fewer than `batch_size` [ns].
     pub window: SimTime,
-    /// The most batches in flight at once [batches]. aws-facts: §16: 2–1,000.
+    /// The most batches in flight at once [batches]. aws-facts: §16: 2–1,000; in
+    /// provisioned mode 10 per poller of the maximum.
     pub max_concurrency: u32,
+    /// Provisioned mode: the fewest and most pollers, each running up to 10 batches at once.
+    pub provisioned: Option<(u32, u32)>,
+    /// `function_response_types = ["ReportBatchItemFailures"]`: the function reports which
+    /// messages of a batch failed, and only those return to the queue (aws-facts: §16).
+    pub report_batch_item_failures: bool,
 }
 
 /// A validated `sqs` queue.
@@ -62,6 +80,10 @@ pub struct SqsConfig {
     pub dead_letter_span: Range<usize>,
     /// Message groups of a FIFO queue; a message's group is its key modulo this [groups].
     pub message_groups: u32,
+    /// High-throughput FIFO (`fifo_throughput_limit = "per_message_group_id"` with
+    /// `deduplication_scope = "message_group"`): the Region's most calls per second per
+    /// action, which partitions of 300 each share [calls/s]. `None`: 300 for the queue.
+    pub high_throughput_tps: Option<u32>,
     /// The most messages held at once; sends beyond are refused with 503 [messages].
     pub max_messages: u32,
     /// The event source mapping that polls it, if any.
@@ -83,6 +105,11 @@ pub const MAX_VISIBILITY: SimTime = SimTime::from_secs(12 * 3600);
 pub const DEFAULT_RETENTION: SimTime = SimTime::from_secs(4 * 24 * 3600);
 pub const MIN_RETENTION: SimTime = SimTime::from_secs(60);
 pub const MAX_RETENTION: SimTime = SimTime::from_secs(14 * 24 * 3600);
+/// aws-facts: §15 SQS: a high-throughput FIFO queue's limits are per partition, with a
+/// regional maximum of "tens of thousands" of calls per second in big Regions, flagged [?]
+/// there: 70,000 per action (AWS's figure for us-east-1, us-west-2 and eu-west-1 without
+/// batching, not re-read) is the default, a key because it varies by Region.
+pub const DEFAULT_HIGH_THROUGHPUT_TPS: i64 = 70_000;
 /// aws-facts: §15 SQS: maxReceiveCount 1–1,000.
 pub const MAX_RECEIVE_COUNT: i64 = 1_000;
 /// aws-facts: §16 SQS: batch size 10 by default; at most 10,000 (standard) or 10 (FIFO).
@@ -91,6 +118,13 @@ pub const MAX_BATCH_STANDARD: i64 = 10_000;
 pub const MAX_BATCH_FIFO: i64 = 10;
 /// aws-facts: §16: the batching window is 0 s by default; Lambda allows up to 300 s.
 pub const MAX_WINDOW: SimTime = SimTime::from_secs(300);
+/// aws-facts: §16 SQS: provisioned mode: 2–200 pollers at least, 2–2,000 at most, each up to
+/// 10 concurrent invokes.
+pub const MIN_POLLERS: (i64, i64) = (2, 200);
+pub const MAX_POLLERS: (i64, i64) = (2, 2_000);
+pub const INVOKES_PER_POLLER: u32 = 10;
+/// aws-facts: §16: the one function response type an event source mapping takes.
+pub const RESPONSE_TYPES: &[&str] = &["ReportBatchItemFailures"];
 /// aws-facts: §16 SQS: MaximumConcurrency 2–1,000; 1,000 concurrent batches at most.
 pub const MIN_CONCURRENCY: i64 = 2;
 pub const MAX_CONCURRENCY: i64 = 1_000;
@@ -142,6 +176,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<SqsConfig
         }
         (g, _) => ck.int_or(g, "message_groups", (1, MAX_MESSAGE_GROUPS), 1),
     };
+    let high_throughput = high_throughput(ck, &raw, fifo);
     let redrive = redrive(ck, &raw);
     let consumer = ck.or(&raw.consumer, None, |ck, c| consumer(ck, c, fifo).map(Some));
     let (redrive, consumer) = (redrive?, consumer?);
@@ -163,6 +198,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<SqsConfig
             .as_ref()
             .map_or(whole.start..whole.start, |d| d.span()),
         message_groups: groups? as u32,
+        high_throughput_tps: high_throughput?,
         max_messages: max_messages? as u32,
         consumer,
         calls,
@@ -173,6 +209,63 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<SqsConfig
 /// to the queue (aws-facts: §16), and a redrive is SQS's own move.
 fn one_attempt(to: usize) -> CallSpec {
     CallSpec::once(to)
+}
+
+/// `fifo_throughput_limit`, `deduplication_scope` and `high_throughput_tps`: the regional
+/// calls per second of a high-throughput FIFO queue, or `None` for 300 per queue.
+fn high_throughput(ck: &mut Checker, raw: &RawSqs, fifo: bool) -> Option<Option<u32>> {
+    let limit = ck.one_of_or(
+        &raw.fifo_throughput_limit,
+        "fifo_throughput_limit",
+        &["per_queue", "per_message_group_id"],
+        "per_queue",
+    );
+    let scope = ck.one_of_or(
+        &raw.deduplication_scope,
+        "deduplication_scope",
+        &["queue", "message_group"],
+        "queue",
+    );
+    if !fifo {
+        let mut ok = true;
+        for (key, v) in [
+            ("fifo_throughput_limit", &raw.fifo_throughput_limit),
+            ("deduplication_scope", &raw.deduplication_scope),
+        ] {
+            if let Some(v) = v {
+                ck.error(
+                    v.span(),
+                    format!("`{key}` is for a FIFO queue: set `fifo = true`, or leave it out"),
+                );
+                ok = false;
+            }
+        }
+        if !ok {
+            return None;
+        }
+    }
+    // aws-facts: §15 SQS: high throughput needs both per-message-group settings; with any
+    // other pair AWS keeps the queue's normal throughput.
+    let on = limit? == "per_message_group_id" && scope? == "message_group";
+    match (&raw.high_throughput_tps, on) {
+        (Some(t), false) => {
+            ck.error(
+                t.span(),
+                "`high_throughput_tps` is for a high-throughput FIFO queue: set `fifo_throughput_limit = \"per_message_group_id\"` and `deduplication_scope = \"message_group\"`, or leave it out",
+            );
+            None
+        }
+        (t, true) => {
+            let tps = ck.int_or(
+                t,
+                "high_throughput_tps",
+                (300, MAX_HIGH_THROUGHPUT_TPS),
+                DEFAULT_HIGH_THROUGHPUT_TPS,
+            )?;
+            Some(Some(tps as u32))
+        }
+        (None, false) => Some(None),
+    }
 }
 
 /// `max_receive_count` and `dead_letter`, which come together.
@@ -246,11 +339,40 @@ fn consumer(ck: &mut Checker, c: &Spanned<RawConsumer>, fifo: bool) -> Option<Co
         (MIN_CONCURRENCY, MAX_CONCURRENCY),
         MAX_CONCURRENCY,
     );
+    let provisioned = ck.or(&c.provisioned_pollers, None, |ck, p| {
+        if c.maximum_concurrency.is_some() {
+            ck.error(
+                p.span(),
+                "`consumer.provisioned_pollers` and `consumer.maximum_concurrency` exclude each other (AWS's provisioned mode has no maximum concurrency): keep one",
+            );
+            return None;
+        }
+        let p = p.get_ref();
+        let (lo, hi) = (MIN_POLLERS, MAX_POLLERS);
+        let min = ck.int_in(&p.minimum, "consumer.provisioned_pollers.minimum", lo.0, lo.1);
+        let max = ck.int_in(&p.maximum, "consumer.provisioned_pollers.maximum", hi.0, hi.1);
+        let (min, max) = (min?, max?);
+        if min > max {
+            ck.error(
+                p.maximum.span(),
+                format!("`consumer.provisioned_pollers.maximum` is {max}, below its `minimum` ({min})"),
+            );
+            return None;
+        }
+        Some(Some((min as u32, max as u32)))
+    });
+    let report = ck.or(&c.function_response_types, false, |ck, list| {
+        let words = ck.words_of(list, "consumer.function_response_types", RESPONSE_TYPES)?;
+        Some(!words.is_empty())
+    });
+    let provisioned = provisioned?;
     Some(Consumer {
         to: to?,
         batch_size: batch? as u32,
         window: window?,
-        max_concurrency: conc? as u32,
+        max_concurrency: provisioned.map_or(conc? as u32, |(_, max)| max * INVOKES_PER_POLLER),
+        provisioned,
+        report_batch_item_failures: report?,
     })
 }
 
@@ -268,8 +390,18 @@ impl SqsConfig {
         let mut lines = vec![first];
         if let Some(c) = &self.consumer {
             lines.push(format!(
-                "batches of {}, up to {} at once",
-                c.batch_size, c.max_concurrency
+                "batches of {}, up to {} at once{}{}",
+                c.batch_size,
+                c.max_concurrency,
+                match c.provisioned {
+                    Some((min, max)) => format!(", {min}–{max} provisioned pollers"),
+                    None => String::new(),
+                },
+                if c.report_batch_item_failures {
+                    ", item failures reported"
+                } else {
+                    ""
+                }
             ));
         }
         lines

@@ -14,7 +14,7 @@ use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::RawComponentTable;
 use crate::config::Checker;
 use crate::iam::{IamAction, ACCOUNT_ID};
-use crate::limits::{MAX_MESSAGE_GROUPS, MAX_QUEUE_MESSAGES};
+use crate::limits::{MAX_HIGH_THROUGHPUT_TPS, MAX_MESSAGE_GROUPS, MAX_QUEUE_MESSAGES};
 use crate::retry::{SdkService, ServiceFamily};
 
 pub(super) const SENDS: Series = Series {
@@ -117,6 +117,27 @@ impl Kind for SqsConfig {
                 about: "FIFO only: message groups; a message's group is its key modulo this (default 1)",
             },
             Key {
+                name: "fifo_throughput_limit",
+                ty: KeyType::Word(&["per_queue", "per_message_group_id"]),
+                required: false,
+                about: "FIFO only: \"per_message_group_id\" with deduplication_scope = \"message_group\" is high-throughput mode: 300 calls/s per action per partition (a group's partition is its number modulo the partitions) up to high_throughput_tps for the queue (default \"per_queue\": 300 calls/s per action)",
+            },
+            Key {
+                name: "deduplication_scope",
+                ty: KeyType::Word(&["queue", "message_group"]),
+                required: false,
+                about: "FIFO only: \"message_group\" with fifo_throughput_limit = \"per_message_group_id\" is high-throughput mode (default \"queue\")",
+            },
+            Key {
+                name: "high_throughput_tps",
+                ty: KeyType::Integer {
+                    min: 300,
+                    max: MAX_HIGH_THROUGHPUT_TPS,
+                },
+                required: false,
+                about: "high-throughput FIFO only: the Region's most calls per second per action, shared by partitions of 300 each (default 70,000, AWS's figure for its largest Regions, flagged as unconfirmed)",
+            },
+            Key {
                 name: "max_messages",
                 ty: KeyType::Integer {
                     min: 1,
@@ -151,6 +172,31 @@ impl Kind for SqsConfig {
                         ty: KeyType::Integer { min: 2, max: 1_000 },
                         required: false,
                         about: "the most batches at once, 2 to 1,000; pollers start at 5 and add 300 a minute while messages remain (default 1,000)",
+                    },
+                    Key {
+                        name: "provisioned_pollers",
+                        ty: KeyType::Table(&[
+                            Key {
+                                name: "minimum",
+                                ty: KeyType::Integer { min: 2, max: 200 },
+                                required: true,
+                                about: "pollers from the start, 2 to 200, each running up to 10 batches at once",
+                            },
+                            Key {
+                                name: "maximum",
+                                ty: KeyType::Integer { min: 2, max: 2_000 },
+                                required: true,
+                                about: "the most pollers, 2 to 2,000: up to 10 × this many batches at once",
+                            },
+                        ]),
+                        required: false,
+                        about: "provisioned mode, instead of maximum_concurrency: the minimum pollers at once, 15 more batches a second (3 × the default's scaling) while messages remain, back to the minimum when empty (the pollers' price is not modelled)",
+                    },
+                    Key {
+                        name: "function_response_types",
+                        ty: KeyType::Words,
+                        required: false,
+                        about: "[\"ReportBatchItemFailures\"]: the function reports which messages of a batch failed, and only those return to the queue after the visibility timeout (a FIFO batch: from its first failed message on); the others are deleted (default none: one failed message returns the whole batch)",
                     },
                 ]),
                 required: false,
@@ -211,6 +257,16 @@ impl Kind for SqsConfig {
                 path: "failed_batches",
                 unit: Unit::Count,
                 about: "batches the consumer did not succeed with (their messages come back after the visibility timeout)",
+            },
+            Field {
+                path: "redelivered",
+                unit: Unit::Count,
+                about: "messages received again after a visibility timeout: deliveries beyond the first (queues with a consumer)",
+            },
+            Field {
+                path: "failed_items",
+                unit: Unit::Count,
+                about: "messages the consumer reported failed in batches it answered (with ReportBatchItemFailures)",
             },
             Field {
                 path: "backlog_mean",

@@ -5,7 +5,12 @@
 //! request's key modulo `message_groups`) and answers 200 after `send_latency`. A FIFO queue
 //! admits 300 calls per second per action (a token bucket holding one second's worth, a
 //! choice: AWS states a rate), answering ThrottlingException (400) beyond, which callers' SDKs
-//! retry. Messages older than `retention` are deleted and counted. A queue holds at most
+//! retry. In high-throughput mode (`fifo_throughput_limit = "per_message_group_id"` and
+//! `deduplication_scope = "message_group"`) the 300 are per partition, a message group's
+//! partition fixed by its number, up to `high_throughput_tps` for the queue (the regional
+//! maximum), so that many groups admit far more than 300 calls a second and one group no
+//! more. A receive waiting for its group's partition waits, even if another group's
+//! partition has room (a simplification). Messages older than `retention` are deleted and counted. A queue holds at most
 //! `max_messages` (bounded by `limits::MAX_QUEUE_MESSAGES`): sends beyond are refused with
 //! 503 and counted.
 //!
@@ -16,19 +21,28 @@
 //! long-poll: a poller waits for a message to become visible rather than on a timer. Each
 //! batch (up to `batch_size` messages; with a `batching_window`, a poller waits that long for
 //! a full batch) is one synchronous call to the consumer, carrying the number of messages in
-//! `Msg::messages` and the first message's operation and key (a Lambda does each message's
-//! work and fails by the first message's operation: a choice the one call forces). A success
-//! deletes the batch (one DeleteMessageBatch); any other answer (a function error, a throttle,
-//! a timeout) leaves its messages invisible until their visibility timeout, then visible
-//! again, their receive count up by one at the next receive. A message received
+//! `Msg::messages`, the first message's operation and key, and (for more than one message)
+//! each message's operation as the call's items (a Lambda does each message's work, and a
+//! message fails by its own operation or draw). A success deletes the batch (one
+//! DeleteMessageBatch); any other answer (a function error, a throttle, a timeout) leaves its
+//! messages invisible until their visibility timeout, then visible again, their receive
+//! count up by one at the next receive. With `function_response_types =
+//! ["ReportBatchItemFailures"]` the function answers a batch with some failed messages as a
+//! success that names them: only those stay invisible (in a FIFO queue, every message of the
+//! batch from the first failed one on, so that the group keeps its order), and the others
+//! are deleted. Messages received again (`redelivered`) are the duplicate deliveries. A message received
 //! `max_receive_count` times is moved to the `dead_letter` queue at its next receive, and
 //! counted on both. A receive when `in flight` messages have reached 120,000 (FIFO 20,000)
 //! gets nothing (OverLimit), counted. A FIFO queue hands a message group to one batch at a
 //! time, in order, and a failed batch blocks its group until its messages are visible again.
 //! The pollers stop when the run ends (arrivals stop): what the queue holds then is its
 //! `backlog_end`, rather than work running on for days of simulated time.
-//! Not modelled: ReportBatchItemFailures (a failed batch returns whole), the delete
-//! quota of FIFO queues, and high-throughput FIFO.
+//! In provisioned mode (`provisioned_pollers = { minimum, maximum }`) the mapping starts with
+//! its minimum pollers, each running up to 10 batches at once, adds 15 batches a second (3 ×
+//! the default's 300 a minute) while messages remain, up to 10 × its maximum, and goes back
+//! to its minimum once the queue is empty.
+//! Not modelled: the delete quota of FIFO queues, a provisioned poller's 1 MB/s, and the
+//! price of provisioned pollers (aws-facts gives none).
 
 mod config;
 mod kind;
@@ -37,7 +51,7 @@ pub use config::{Consumer, SqsConfig};
 
 use super::token_bucket::TokenBucket;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
-use crate::kernel::{CallId, Ctx, Input, Msg, Reply, SimRng, SimTime, TimerHandle};
+use crate::kernel::{CallId, Ctx, Input, Item, Msg, Reply, SimRng, SimTime, TimerHandle};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
 use crate::status;
 use kind::{BACKLOG, BATCHES, DELETES, IN_FLIGHT, MOVED, OLDEST, POLLERS, SENDS};
@@ -63,6 +77,9 @@ const IN_FLIGHT_FIFO: usize = 20_000;
 /// counted here as 5 each second.
 const START_BATCHES: u32 = 5;
 const ADD_PER_STEP: u32 = 5;
+/// aws-facts: §16 SQS: provisioned mode scales "~3× faster": 3 × 300 concurrent
+/// invocations a minute, 15 more each second (the factor is AWS's rough figure).
+const PROVISIONED_ADD_PER_STEP: u32 = 3 * ADD_PER_STEP;
 const SCALE_STEP: SimTime = SimTime::from_secs(1);
 /// aws-facts: §15 SQS: a long poll waits at most 20 s; an idle poller makes one empty
 /// receive per 20 s.
@@ -74,6 +91,51 @@ const CHUNK_BYTES: u64 = 64 * 1024;
 /// billion a month [O] (same source; aws-facts has no SQS price).
 const PRICE_STANDARD: f64 = 0.40 / 1e6;
 const PRICE_FIFO: f64 = 0.50 / 1e6;
+
+/// A FIFO queue's quota for one action (SendMessage or ReceiveMessage): 300 calls a second
+/// for the queue; in high-throughput mode 300 a second per partition, a message group's
+/// partition being its number modulo the partitions, and the Region's maximum over all
+/// (aws-facts: §15 SQS). The partitions are as many as the regional maximum needs at 300
+/// each: AWS adds partitions as traffic grows and does not say how fast, so this takes them
+/// as already there (a choice).
+struct FifoQuota {
+    partitions: Vec<TokenBucket>,
+    regional: Option<TokenBucket>,
+}
+
+impl FifoQuota {
+    fn new(high_throughput_tps: Option<u32>) -> FifoQuota {
+        let bucket = || TokenBucket::new(FIFO_TPS, FIFO_TPS as u64);
+        match high_throughput_tps {
+            None => FifoQuota {
+                partitions: vec![bucket()],
+                regional: None,
+            },
+            Some(tps) => FifoQuota {
+                partitions: (0..(f64::from(tps) / FIFO_TPS).ceil() as usize)
+                    .map(|_| bucket())
+                    .collect(),
+                regional: Some(TokenBucket::new(f64::from(tps), u64::from(tps))),
+            },
+        }
+    }
+
+    /// Takes a call's token for message group `group`, if its partition and the Region
+    /// have one.
+    fn try_take(&mut self, now: SimTime, group: u32) -> bool {
+        let n = self.partitions.len();
+        let part = &mut self.partitions[group as usize % n];
+        match &mut self.regional {
+            None => part.try_take(now),
+            Some(r) => {
+                if !part.has_token(now) || !r.has_token(now) {
+                    return false;
+                }
+                part.try_take(now) && r.try_take(now)
+            }
+        }
+    }
+}
 
 /// A message held by the queue.
 struct Message {
@@ -226,8 +288,8 @@ pub struct Sqs {
     target: u32,
     active: u32,
     base: u32,
-    send_quota: TokenBucket,
-    receive_quota: TokenBucket,
+    send_quota: FifoQuota,
+    receive_quota: FifoQuota,
     retention_armed: bool,
     window_armed: bool,
     window_over: bool,
@@ -244,6 +306,10 @@ pub struct Sqs {
     over_limit: u64,
     batches_started: u64,
     batches_failed: u64,
+    /// Messages received again after a visibility timeout: deliveries beyond the first.
+    redelivered: u64,
+    /// Messages the consumer reported failed in a batch it answered (ReportBatchItemFailures).
+    items_failed: u64,
     receives: u64,
     billed: f64,
     statuses: WindowedCounts<u16>,
@@ -266,10 +332,12 @@ impl Sqs {
     /// Builds it for one run.
     pub fn new(cfg: SqsConfig, env: BuildEnv) -> Sqs {
         let clock = env.clock;
-        let base = cfg
-            .consumer
-            .as_ref()
-            .map_or(0, |c| START_BATCHES.min(c.max_concurrency));
+        // aws-facts: §16 SQS: provisioned pollers are there from the start, each running up
+        // to 10 batches at once.
+        let base = cfg.consumer.as_ref().map_or(0, |c| match c.provisioned {
+            Some((min, _)) => min * config::INVOKES_PER_POLLER,
+            None => START_BATCHES.min(c.max_concurrency),
+        });
         Sqs {
             groups: (0..if cfg.fifo { cfg.message_groups } else { 0 })
                 .map(|_| Group::default())
@@ -286,8 +354,8 @@ impl Sqs {
             target: base,
             active: 0,
             base,
-            send_quota: TokenBucket::new(FIFO_TPS, FIFO_TPS as u64),
-            receive_quota: TokenBucket::new(FIFO_TPS, FIFO_TPS as u64),
+            send_quota: FifoQuota::new(cfg.high_throughput_tps),
+            receive_quota: FifoQuota::new(cfg.high_throughput_tps),
             retention_armed: false,
             window_armed: false,
             window_over: false,
@@ -303,6 +371,8 @@ impl Sqs {
             over_limit: 0,
             batches_started: 0,
             batches_failed: 0,
+            redelivered: 0,
+            items_failed: 0,
             receives: 0,
             billed: 0.0,
             statuses: WindowedCounts::default(),
@@ -362,7 +432,7 @@ impl Sqs {
         self.sends.add(&self.clock, now, measured);
         // aws-facts: §15 SQS: FIFO queues take 300 calls per second per action; beyond,
         // ThrottlingException.
-        if self.cfg.fifo && !self.send_quota.try_take(now) {
+        if self.cfg.fifo && !self.send_quota.try_take(now, self.group_of(msg.key)) {
             self.throttles.add(&self.clock, now, measured);
             self.statuses.add(&self.clock, THROTTLED, now, measured);
             ctx.reply(call, THROTTLED);
@@ -390,11 +460,7 @@ impl Sqs {
         let now = ctx.now();
         let seq = self.next_seq;
         self.next_seq += 1;
-        let group = if self.cfg.fifo {
-            (msg.key % u64::from(self.cfg.message_groups)) as u32
-        } else {
-            0
-        };
+        let group = self.group_of(msg.key);
         let id = self.msgs.insert(Message {
             sent: now,
             origin: msg.origin,
@@ -416,6 +482,15 @@ impl Sqs {
         }
         self.arm_scaling(ctx);
         self.dispatch(ctx);
+    }
+
+    /// The FIFO message group of a message with `key` (0 in a standard queue).
+    fn group_of(&self, key: u64) -> u32 {
+        if self.cfg.fifo {
+            (key % u64::from(self.cfg.message_groups)) as u32
+        } else {
+            0
+        }
     }
 
     fn make_visible(&mut self, id: usize) {
@@ -455,9 +530,16 @@ impl Sqs {
     /// minute, to the maximum; back to the start once the queue is empty.
     fn scale(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
-        let cap = self.cfg.consumer.as_ref().map_or(0, |c| c.max_concurrency);
+        let (cap, step) = self.cfg.consumer.as_ref().map_or((0, 0), |c| {
+            let step = if c.provisioned.is_some() {
+                PROVISIONED_ADD_PER_STEP
+            } else {
+                ADD_PER_STEP
+            };
+            (c.max_concurrency, step)
+        });
         if self.visible_count > 0 && now < self.clock.end {
-            self.target = (self.target + ADD_PER_STEP).min(cap);
+            self.target = (self.target + step).min(cap);
             ctx.schedule(SCALE_STEP, Timer::Scale.encode());
         } else {
             self.target = self.base;
@@ -499,7 +581,8 @@ impl Sqs {
                 self.over_limit += u64::from(self.clock.measured(now));
                 break;
             }
-            if self.cfg.fifo && !self.receive_quota.try_take(now) {
+            let group = self.ready.first().map_or(0, |&(_, g)| g);
+            if self.cfg.fifo && !self.receive_quota.try_take(now, group) {
                 if !self.quota_armed {
                     self.quota_armed = true;
                     ctx.schedule(
@@ -550,6 +633,9 @@ impl Sqs {
                 }
             }
             self.msgs[id].receives += 1;
+            if self.msgs[id].receives > 1 {
+                self.redelivered += u64::from(self.clock.measured(now));
+            }
             taken.push(id);
         }
         if let Some(g) = group {
@@ -597,7 +683,29 @@ impl Sqs {
         self.batches_started += u64::from(self.clock.measured(now));
         self.concurrent
             .set(&self.clock, now, f64::from(self.active));
-        self.edges[0].call(ctx, &mut self.rng, msg, Tag::Batch(me).encode());
+        let tag = Tag::Batch(me).encode();
+        if msg.messages > 1 || c.report_batch_item_failures {
+            // The consumer decides each message by its own operation (and, with
+            // ReportBatchItemFailures, says which failed).
+            let items = self.batches[slot]
+                .msgs
+                .iter()
+                .map(|&id| Item {
+                    op: self.msgs[id].op,
+                    failed: false,
+                })
+                .collect();
+            self.edges[0].call_with_items(
+                ctx,
+                &mut self.rng,
+                msg,
+                tag,
+                items,
+                c.report_batch_item_failures,
+            );
+        } else {
+            self.edges[0].call(ctx, &mut self.rng, msg, tag);
+        }
     }
 
     /// Moves message `id` (taken off the visible ones) to the dead-letter queue.
@@ -645,13 +753,35 @@ impl Sqs {
             // Its messages were visible again before the answer came: nothing to delete.
             self.batches.remove(b.slot);
         } else if r.outcome.is_success() {
-            let batch = self.batches.remove(b.slot);
-            if let Some(h) = batch.visibility {
-                ctx.cancel_timer(h);
+            let failed = self.failed_items(ctx);
+            let batch = &mut self.batches[b.slot];
+            let mut msgs = std::mem::take(&mut batch.msgs);
+            // aws-facts: §16 SQS: with ReportBatchItemFailures only the failed messages stay
+            // in flight, to become visible after the visibility timeout; the rest are deleted.
+            let kept: Vec<usize> = failed.iter().map(|&i| msgs[i]).collect();
+            for &i in failed.iter().rev() {
+                msgs.remove(i);
             }
-            // One DeleteMessageBatch.
-            self.bill(now, 1.0);
-            for id in batch.msgs {
+            let group = batch.group;
+            if kept.is_empty() {
+                if let Some(h) = self.batches.remove(b.slot).visibility {
+                    ctx.cancel_timer(h);
+                }
+                if let Some(g) = group {
+                    self.groups[g as usize].busy = false;
+                    self.refresh_group(g);
+                }
+            } else {
+                // The batch holds its failed messages (and a FIFO group stays blocked) until
+                // the visibility timeout.
+                self.items_failed += u64::from(self.clock.measured(now)) * kept.len() as u64;
+                batch.msgs = kept;
+            }
+            if !msgs.is_empty() {
+                // One DeleteMessageBatch.
+                self.bill(now, 1.0);
+            }
+            for id in msgs {
                 let m = self.msgs.remove(id);
                 self.in_flight_count -= 1;
                 if m.expired {
@@ -664,16 +794,35 @@ impl Sqs {
                 // any hops and queues before this one) to the message's delete.
                 self.lag.record(&self.clock, now, now - m.origin, measured);
             }
-            if let Some(g) = batch.group {
-                self.groups[g as usize].busy = false;
-                self.refresh_group(g);
-            }
         } else {
             // aws-facts: §16 SQS: a failed batch stays invisible until its visibility
             // timeout; a FIFO group stays blocked until then.
             self.batches_failed += u64::from(self.clock.measured(now));
         }
         self.dispatch(ctx);
+    }
+
+    /// The places in its batch of the messages the consumer reported failed, in order,
+    /// while a successful answer is handled: none unless the mapping takes partial answers.
+    /// A FIFO queue's batch fails from its first failed message on, so that a group keeps
+    /// its order (a choice, after AWS's advice that a FIFO consumer report every message
+    /// after the first failure too; aws-facts §16 only says an error blocks the group).
+    fn failed_items(&self, ctx: &Ctx<'_>) -> Vec<usize> {
+        let reports = self
+            .cfg
+            .consumer
+            .as_ref()
+            .is_some_and(|c| c.report_batch_item_failures);
+        let Some(items) = ctx.replied_items().filter(|_| reports) else {
+            return Vec::new();
+        };
+        let mut failed: Vec<usize> = (0..items.len()).filter(|&i| items[i].failed).collect();
+        if self.cfg.fifo {
+            if let Some(&first) = failed.first() {
+                failed = (first..items.len()).collect();
+            }
+        }
+        failed
     }
 
     /// A batch's visibility timeout is over: its messages are visible again.
@@ -833,6 +982,12 @@ impl Component for Sqs {
         m.count("over_limit", self.over_limit);
         m.count("batches", self.batches_started);
         m.count("failed_batches", self.batches_failed);
+        if let Some(c) = &self.cfg.consumer {
+            m.count("redelivered", self.redelivered);
+            if c.report_batch_item_failures {
+                m.count("failed_items", self.items_failed);
+            }
+        }
         m.gauge("backlog_mean", self.backlog.mean(c));
         m.gauge("backlog_max", self.backlog.max());
         m.gauge("in_flight_max", self.in_flight.max());
