@@ -36,6 +36,7 @@
 //! events other than transitions.
 
 mod config;
+mod import;
 mod kind;
 mod machine;
 
