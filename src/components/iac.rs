@@ -243,6 +243,13 @@ pub struct Mapped {
     pub folded: bool,
     /// What the import could not carry over, in words, written as comments.
     pub notes: Vec<String>,
+    /// Calls this resource's component stands in front of: (caller, backend) — the caller's
+    /// call to the backend goes to this component instead, which calls the backend (a cache
+    /// in front of a database).
+    pub fronts: Vec<(String, String)>,
+    /// Keys the workloads sent to this resource's component need (API keys for a usage
+    /// plan), each a starting value.
+    pub workload: Vec<Setting>,
 }
 
 impl Mapped {
@@ -301,6 +308,23 @@ impl Mapped {
         });
     }
 
+    /// Asks a key of the workloads sent to this component (a starting value).
+    pub fn ask_workload(
+        &mut self,
+        key: &'static str,
+        value: impl Into<toml::Value>,
+        why: impl Into<String>,
+    ) {
+        self.workload.retain(|s| s.key != key);
+        self.workload.push(Setting {
+            key,
+            value: value.into(),
+            why: why.into(),
+            ask: true,
+            add: false,
+        });
+    }
+
     /// Adds a call from this resource's component (or `from`'s) to `to`'s.
     pub fn edge(&mut self, from: Option<String>, to: String, why: impl Into<String>) {
         self.edges.push(Edge {
@@ -315,6 +339,36 @@ impl Mapped {
     pub fn note(&mut self, note: impl Into<String>) {
         self.notes.push(note.into());
     }
+}
+
+/// What marks a string value of a setting (or of an edge's keys) as the name of a resource
+/// whose component id the importer writes in its place: see `component`.
+pub const COMPONENT_MARK: &str = "\u{0}component:";
+
+/// A value naming the component of resource `name`, for a key nested in a setting (a state's
+/// `resource`, a subscription's `dead_letter`): the importer writes that component's id, or
+/// leaves out what holds it, said in a note, when the resource is not simulated.
+pub fn component(name: &str) -> toml::Value {
+    toml::Value::String(format!("{COMPONENT_MARK}{name}"))
+}
+
+/// Whether resource `name` of the template has a type some kind maps (it may still be left
+/// out later, for a tie it lacks).
+pub fn mapped(r: &Resource<'_>, name: &str) -> bool {
+    r.other(name).is_some_and(|o| {
+        crate::components::registry::KINDS
+            .iter()
+            .any(|k| k.imports.find(r.dialect, o.kind).is_some())
+    })
+}
+
+/// The category of the kind that maps resource `name`'s type, if one does.
+pub fn category_of(r: &Resource<'_>, name: &str) -> Option<crate::components::kind::Category> {
+    let o = r.other(name)?;
+    crate::components::registry::KINDS
+        .iter()
+        .find(|k| k.imports.find(r.dialect, o.kind).is_some())
+        .map(|k| k.info.category)
 }
 
 /// How a kind's table names what it calls, for the edges the importer writes.

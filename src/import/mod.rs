@@ -15,6 +15,7 @@
 //! line.
 
 mod cfn;
+mod network;
 mod terraform;
 mod write;
 

@@ -1,11 +1,15 @@
 //! Terraform plans in JSON (`terraform show -json plan.out`): the managed resources of
 //! `planned_values` (the root module and its child modules), each attribute that the plan's
 //! `configuration` says refers to another resource replaced by `{"Ref": "<address>"}`, so the
-//! kinds' mappings read references as they read CloudFormation's.
+//! kinds' mappings read references as they read CloudFormation's. A reference to a module's
+//! output (`module.worker.queue_arn`) is followed to what the output's expression refers to
+//! inside the module (`module_calls.worker.module.outputs.queue_arn`), through nested modules,
+//! as far as the plan's configuration says.
 
 use super::Resources;
 use crate::components::iac::Declared;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// Whether a JSON document is a Terraform plan rather than a template.
 pub(super) fn is_plan(v: &Value) -> bool {
@@ -26,14 +30,18 @@ pub(super) fn resources(plan: &Value) -> Result<Resources, String> {
     let mut out = Vec::new();
     planned(root, &mut out, 0);
     let addresses: Vec<String> = out.iter().map(|r| bare(&r.name).to_string()).collect();
-    let mut config = Map::new();
+    let mut config = Configured::default();
     if let Some(m) = plan.get("configuration").and_then(|c| c.get("root_module")) {
         configured(m, "", &mut config, 0);
     }
+    let known = Known {
+        addresses: &addresses,
+        outputs: &config.outputs,
+    };
     for r in &mut out {
-        if let Some(expressions) = config.get(bare(&r.name)) {
+        if let Some(expressions) = config.expressions.get(bare(&r.name)) {
             let module = module_of(&r.name);
-            apply(expressions, &mut r.props, module, &addresses, 0);
+            apply(expressions, &mut r.props, module, &known, 0);
         }
     }
     Ok(out)
@@ -78,9 +86,25 @@ fn planned(module: &Value, out: &mut Resources, depth: usize) {
     }
 }
 
+/// What a plan's configuration says of its modules.
+#[derive(Default)]
+struct Configured {
+    /// Each configured resource's `expressions`, by its address without an index.
+    expressions: Map<String, Value>,
+    /// Each module output's references, by `module.<name>.<output>`, with the module
+    /// (`module.<name>.`) they are read in.
+    outputs: BTreeMap<String, (String, Vec<String>)>,
+}
+
+/// The addresses planned and the modules' outputs, which references resolve against.
+struct Known<'a> {
+    addresses: &'a [String],
+    outputs: &'a BTreeMap<String, (String, Vec<String>)>,
+}
+
 /// Collects each configured resource's `expressions` by its address without an index,
-/// child modules' under `module.<name>.`.
-fn configured(module: &Value, prefix: &str, out: &mut Map<String, Value>, depth: usize) {
+/// child modules' under `module.<name>.`, and each child module's outputs.
+fn configured(module: &Value, prefix: &str, out: &mut Configured, depth: usize) {
     if depth > 32 {
         return;
     }
@@ -94,14 +118,32 @@ fn configured(module: &Value, prefix: &str, out: &mut Map<String, Value>, depth:
             r.get("address").and_then(Value::as_str),
             r.get("expressions"),
         ) {
-            out.insert(format!("{prefix}{address}"), e.clone());
+            out.expressions
+                .insert(format!("{prefix}{address}"), e.clone());
         }
     }
     if let Some(Value::Object(calls)) = module.get("module_calls") {
         for (name, call) in calls {
-            if let Some(m) = call.get("module") {
-                configured(m, &format!("{prefix}module.{name}."), out, depth + 1);
+            let Some(m) = call.get("module") else {
+                continue;
+            };
+            let inner = format!("{prefix}module.{name}.");
+            if let Some(Value::Object(outputs)) = m.get("outputs") {
+                for (o, body) in outputs {
+                    let refs = body
+                        .get("expression")
+                        .and_then(|e| e.get("references"))
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect();
+                    out.outputs
+                        .insert(format!("{inner}{o}"), (inner.clone(), refs));
+                }
             }
+            configured(m, &inner, out, depth + 1);
         }
     }
 }
@@ -126,7 +168,7 @@ fn module_of(address: &str) -> &str {
 
 /// Replaces each attribute of `values` whose expression refers to resources of the plan by
 /// references to them (nested blocks followed as lists of objects).
-fn apply(expr: &Value, values: &mut Value, module: &str, addresses: &[String], depth: usize) {
+fn apply(expr: &Value, values: &mut Value, module: &str, known: &Known<'_>, depth: usize) {
     if depth > 32 {
         return;
     }
@@ -140,16 +182,21 @@ fn apply(expr: &Value, values: &mut Value, module: &str, addresses: &[String], d
                 .flatten()
             {
                 let Some(r) = r.as_str() else { continue };
-                if let Some(a) = resolve(r, module, addresses) {
+                for a in resolve(r, module, known, 0) {
                     let v = serde_json::json!({ "Ref": a });
                     if !refs.contains(&v) {
                         refs.push(v);
                     }
                 }
             }
-            match refs.len() {
-                0 => {}
-                1 => *values = refs.remove(0),
+            match (refs.len(), &*values) {
+                (0, _) => {}
+                // A value the plan knows (a definition rendered with its ARNs) is kept beside
+                // the references, for the mapping that reads it.
+                (_, Value::String(known)) => {
+                    *values = serde_json::json!({ "Known": known, "References": refs });
+                }
+                (1, _) => *values = refs.remove(0),
                 _ => *values = Value::Array(refs),
             }
         }
@@ -160,7 +207,7 @@ fn apply(expr: &Value, values: &mut Value, module: &str, addresses: &[String], d
             if let Value::Object(v) = values {
                 for (k, sub) in e {
                     let slot = v.entry(k.clone()).or_insert(Value::Null);
-                    apply(sub, slot, module, addresses, depth + 1);
+                    apply(sub, slot, module, known, depth + 1);
                 }
             }
         }
@@ -173,7 +220,7 @@ fn apply(expr: &Value, values: &mut Value, module: &str, addresses: &[String], d
                     if v.len() <= i {
                         v.push(Value::Null);
                     }
-                    apply(sub, &mut v[i], module, addresses, depth + 1);
+                    apply(sub, &mut v[i], module, known, depth + 1);
                 }
             }
         }
@@ -181,14 +228,40 @@ fn apply(expr: &Value, values: &mut Value, module: &str, addresses: &[String], d
     }
 }
 
-/// The planned resource a reference (`aws_sqs_queue.dlq.arn`, in module `module`) names.
-fn resolve(reference: &str, module: &str, addresses: &[String]) -> Option<String> {
+/// The planned resources a reference (`aws_sqs_queue.dlq.arn`, in module `module`) names:
+/// the one it is an attribute of, or what the module output it names refers to.
+fn resolve(reference: &str, module: &str, known: &Known<'_>, depth: usize) -> Vec<String> {
     let full = format!("{module}{}", bare(reference));
-    addresses
+    if let Some(a) = known
+        .addresses
         .iter()
         .filter(|a| full == **a || full.starts_with(&format!("{a}.")))
         .max_by_key(|a| a.len())
-        .cloned()
+    {
+        return vec![a.clone()];
+    }
+    // A module's output (`module.worker.queue_arn`, or an attribute of it).
+    if depth > 16 {
+        return Vec::new();
+    }
+    let Some((inner, refs)) = known
+        .outputs
+        .iter()
+        .filter(|(o, _)| full == **o || full.starts_with(&format!("{o}.")))
+        .max_by_key(|(o, _)| o.len())
+        .map(|(_, v)| v)
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for r in refs {
+        for a in resolve(r, inner, known, depth + 1) {
+            if !out.contains(&a) {
+                out.push(a);
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

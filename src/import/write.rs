@@ -2,8 +2,11 @@
 //! parts of a component merged into it, the edges resolved, traffic sent to the entry points,
 //! and the scenario written with every starting value marked.
 
+use super::network::{self, Source};
 use super::{Format, Imported};
-use crate::components::iac::{Declared, Dialect, Downstream, Edge, Mapped, Resource, Setting};
+use crate::components::iac::{
+    Declared, Dialect, Downstream, Edge, Mapped, Resource, Setting, COMPONENT_MARK,
+};
 use crate::components::kind::{Category, KindEntry};
 use crate::components::registry::KINDS;
 use crate::limits::{MAX_COMPONENTS, MAX_NAME_LEN};
@@ -34,6 +37,12 @@ struct Component {
     links: Vec<(&'static str, String, String)>,
     /// Edges to other components: target component, why, extra keys.
     edges: Vec<(usize, Edge)>,
+    /// Keys the workloads sent to it need.
+    workload: Vec<Setting>,
+    /// Components its keys name inside them (a state's `resource`).
+    embeds: Vec<usize>,
+    /// Resources its keys name inside them that are not simulated.
+    missing: Vec<String>,
     /// Whether it is written (false once dropped for a missing tie).
     kept: bool,
 }
@@ -49,7 +58,13 @@ pub(super) fn scenario(
     let mut notes = Vec::new();
     let mut unmapped = Vec::new();
     let mut mappings: Vec<Option<Mapping>> = Vec::new();
+    let (groups, group_notes) = network::groups(dialect, resources);
+    notes.extend(group_notes);
     for (index, d) in resources.iter().enumerate() {
+        if network::reads(dialect, &d.kind) {
+            mappings.push(None);
+            continue;
+        }
         let r = Resource {
             dialect,
             name: &d.name,
@@ -113,6 +128,9 @@ pub(super) fn scenario(
                 keys: Vec::new(),
                 links: Vec::new(),
                 edges: Vec::new(),
+                workload: Vec::new(),
+                embeds: Vec::new(),
+                missing: Vec::new(),
                 kept: true,
             });
         }
@@ -148,6 +166,9 @@ pub(super) fn scenario(
         for s in &m.mapped.keys {
             merge(&mut components[c].keys, s.clone());
         }
+        for s in &m.mapped.workload {
+            merge(&mut components[c].workload, s.clone());
+        }
         for l in &m.mapped.links {
             let target = by_name
                 .get(l.to.as_str())
@@ -162,6 +183,28 @@ pub(super) fn scenario(
                     "{name}'s {} names {}, which is not simulated: left out",
                     l.key, l.to
                 )),
+            }
+        }
+    }
+
+    // The components that keys name inside them.
+    let component_of = |name: &str| -> Option<usize> {
+        by_name
+            .get(name)
+            .and_then(|&i| owner(i))
+            .and_then(|o| index_of.get(&o))
+            .copied()
+    };
+    for c in &mut components {
+        let mut names = Vec::new();
+        for s in &c.keys {
+            marked(&s.value, &mut names);
+        }
+        for n in names {
+            match component_of(&n) {
+                Some(t) if !c.embeds.contains(&t) => c.embeds.push(t),
+                Some(_) => {}
+                None => c.missing.push(n),
             }
         }
     }
@@ -200,6 +243,31 @@ pub(super) fn scenario(
         }
     }
 
+    // A component in front of a call (a cache before its database) takes the caller's call.
+    for m in mappings.iter().flatten() {
+        let Some(me) = owner(m.index).and_then(|o| index_of.get(&o)).copied() else {
+            continue;
+        };
+        for (caller, backend) in &m.mapped.fronts {
+            let (Some(f), Some(b)) = (component_of(caller), component_of(backend)) else {
+                continue;
+            };
+            if f == me || !components[f].edges.iter().any(|(t, _)| *t == b) {
+                continue;
+            }
+            let calls_me = components[f].edges.iter().any(|(t, _)| *t == me);
+            if calls_me {
+                components[f].edges.retain(|(t, _)| *t != b);
+            } else if let Some(e) = components[f].edges.iter_mut().find(|(t, _)| *t == b) {
+                e.0 = me;
+            }
+            notes.push(format!(
+                "{} calls {} through {}, which stands in front of it",
+                components[f].id, components[b].id, components[me].id
+            ));
+        }
+    }
+
     // Drop what cannot be written without a tie it lacks, until none is left.
     loop {
         let mut dropped = false;
@@ -221,10 +289,78 @@ pub(super) fn scenario(
                     "{} ({}) is left out: archsim's {} needs what it sends requests to, and the template names none that is simulated",
                     components[c].id, resources[components[c].index].kind, components[c].kind.info.title
                 ));
+                continue;
+            }
+            let gone = components[c]
+                .embeds
+                .iter()
+                .find(|t| !components[**t].kept)
+                .map(|t| components[*t].id.clone())
+                .or_else(|| components[c].missing.first().cloned());
+            if let Some(gone) = gone {
+                components[c].kept = false;
+                dropped = true;
+                notes.push(format!(
+                    "{} ({}) is left out: its settings name {gone}, which is not simulated",
+                    components[c].id, resources[components[c].index].kind
+                ));
             }
         }
         if !dropped {
             break;
+        }
+    }
+
+    // The id each kept component's resource (and its parts') is written as.
+    let ids: BTreeMap<String, String> = resources
+        .iter()
+        .filter_map(|d| {
+            let c = component_of(&d.name)?;
+            components[c]
+                .kept
+                .then(|| (d.name.clone(), components[c].id.clone()))
+        })
+        .collect();
+
+    // Security groups: ids for the groups, and each kept component in a VPC's membership
+    // (its own properties', or a launch template's it names).
+    let mut group_ids: BTreeMap<&str, String> = BTreeMap::new();
+    {
+        let mut taken: Vec<String> = components.iter().map(|c| c.id.clone()).collect();
+        for g in &groups {
+            let id = sanitise(&g.name, &taken);
+            taken.push(id.clone());
+            group_ids.insert(g.name.as_str(), id);
+        }
+    }
+    let mut membership: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    if !groups.is_empty() {
+        for (ci, c) in components.iter().enumerate() {
+            if !c.kept || !c.kind.in_vpc {
+                continue;
+            }
+            let d = &resources[c.index];
+            let mut names = Vec::new();
+            crate::components::iac::references(&d.props, &mut names);
+            let mut listed = network::members(dialect, &d.props, &groups, &mut notes, &d.name);
+            for n in names {
+                let folded = by_name
+                    .get(n.as_str())
+                    .and_then(|&i| mappings[i].as_ref())
+                    .is_some_and(|m| m.mapped.folded);
+                if folded {
+                    let o = &resources[by_name[n.as_str()]];
+                    for g in network::members(dialect, &o.props, &groups, &mut notes, &o.name) {
+                        if !listed.contains(&g) {
+                            listed.push(g);
+                        }
+                    }
+                }
+            }
+            listed.truncate(crate::limits::MAX_SGS_PER_COMPONENT);
+            if !listed.is_empty() {
+                membership.insert(ci, listed);
+            }
         }
     }
 
@@ -255,16 +391,35 @@ pub(super) fn scenario(
     );
     text.push_str("seed = 1\n\n");
 
+    // Components an edge's keys name (a subscription's dead-letter queue) get their requests
+    // through that tie.
+    let mut named_by_edges = vec![false; components.len()];
+    for c in components.iter().filter(|c| c.kept) {
+        for (_, e) in &c.edges {
+            let mut names = Vec::new();
+            for (_, v) in &e.with {
+                marked(v, &mut names);
+            }
+            for n in names {
+                if let Some(t) = component_of(&n) {
+                    named_by_edges[t] = true;
+                }
+            }
+        }
+    }
+
     // Traffic: to the components nothing else calls, the front doors first.
     let incoming: Vec<bool> = (0..components.len())
         .map(|t| {
             // A queue's dead-letter queue gets its messages through the tie.
             let id = &components[t].id;
-            components.iter().any(|c| {
-                c.kept
-                    && (c.edges.iter().any(|(x, _)| *x == t)
-                        || c.links.iter().any(|(_, to, _)| to == id))
-            })
+            named_by_edges[t]
+                || components.iter().any(|c| {
+                    c.kept
+                        && (c.edges.iter().any(|(x, _)| *x == t)
+                            || c.embeds.contains(&t)
+                            || c.links.iter().any(|(_, to, _)| to == id))
+                })
         })
         .collect();
     let entries: Vec<usize> = (0..components.len())
@@ -306,13 +461,58 @@ pub(super) fn scenario(
         text.push_str("# starting value: requests per second at your busy hour, from CloudWatch\n");
         text.push_str("arrival = { process = \"poisson\", rate = 10 }\n");
         text.push_str("# starting value: your share of reads and writes\n");
-        text.push_str("mix = [{ op = \"read\", weight = 9 }, { op = \"write\", weight = 1 }]\n\n");
+        text.push_str("mix = [{ op = \"read\", weight = 9 }, { op = \"write\", weight = 1 }]\n");
+        for s in &components[t].workload {
+            let _ = writeln!(text, "# starting value: {}", comment(&s.why));
+            let _ = writeln!(text, "{} = {}", s.key, value(&s.value));
+            asks.push(format!(
+                "workload {name}: {} = {}: {}",
+                s.key,
+                value(&s.value),
+                one_line(&s.why)
+            ));
+        }
+        text.push('\n');
         asks.push(format!(
             "workload {name}: arrival rate (10/s) and mix (9 reads : 1 write)"
         ));
     }
 
-    for c in components.iter().filter(|c| c.kept) {
+    for g in &groups {
+        text.push_str("[[security_group]]\n");
+        let _ = writeln!(
+            text,
+            "id = {}  # {}",
+            toml_str(&group_ids[g.name.as_str()]),
+            comment(&g.name)
+        );
+        if g.rules.is_empty() {
+            text.push_str(
+                "inbound = []  # no inbound rule: every call to its members is dropped\n\n",
+            );
+            continue;
+        }
+        text.push_str("inbound = [\n");
+        for s in &g.rules {
+            let (from, why) = match s {
+                Source::Group(n) => (group_ids[n.as_str()].clone(), format!("members of {n}")),
+                Source::Anywhere => ("0.0.0.0/0".to_string(), "every caller".to_string()),
+                Source::Range(r) => (
+                    "0.0.0.0/0".to_string(),
+                    format!("{r}, read as every caller (a choice: archsim gives components no addresses)"),
+                ),
+            };
+            let _ = writeln!(
+                text,
+                "  {{ from = {} }},  # {}",
+                toml_str(&from),
+                comment(&why)
+            );
+        }
+        text.push_str("]\n\n");
+    }
+
+    for (ci, c) in components.iter().enumerate().filter(|(_, c)| c.kept) {
         let d = &resources[c.index];
         text.push_str("[[component]]\n");
         let _ = writeln!(text, "id = {}", toml_str(&c.id));
@@ -323,20 +523,44 @@ pub(super) fn scenario(
             comment(&d.kind),
             comment(&d.name)
         );
+        if let Some(list) = membership.get(&ci) {
+            let ids: Vec<String> = list
+                .iter()
+                .map(|n| toml_str(&group_ids[n.as_str()]))
+                .collect();
+            let _ = writeln!(
+                text,
+                "security_groups = [{}]  # the groups its properties list",
+                ids.join(", ")
+            );
+        }
         for (key, id, why) in &c.links {
             let _ = writeln!(text, "{key} = {}  # {}", toml_str(id), comment(why));
         }
         for s in &c.keys {
+            let filled = fill(&s.value, &ids);
+            let s = &Setting {
+                value: filled,
+                ..s.clone()
+            };
             if s.ask {
                 let _ = writeln!(text, "# starting value: {}", comment(&s.why));
-                let _ = writeln!(text, "{} = {}", s.key, value(&s.value));
+                let written = table_lines(&s.value).unwrap_or_else(|| value(&s.value));
+                let _ = writeln!(text, "{} = {written}", s.key);
+                let shown = if s.value.is_array() {
+                    "(the list written above)".to_string()
+                } else {
+                    value(&s.value)
+                };
                 asks.push(format!(
-                    "{}.{} = {}: {}",
+                    "{}.{} = {shown}: {}",
                     c.id,
                     s.key,
-                    value(&s.value),
                     one_line(&s.why)
                 ));
+            } else if let Some(lines) = table_lines(&s.value) {
+                let _ = writeln!(text, "# {}", comment(&s.why));
+                let _ = writeln!(text, "{} = {lines}", s.key);
             } else {
                 let _ = writeln!(
                     text,
@@ -347,7 +571,7 @@ pub(super) fn scenario(
                 );
             }
         }
-        write_edges(&mut text, c, &components, &mut notes);
+        write_edges(&mut text, c, &components, &ids, &mut notes);
         text.push('\n');
     }
 
@@ -380,7 +604,13 @@ pub(super) fn scenario(
 }
 
 /// Writes a component's edges as its kind names what it calls.
-fn write_edges(text: &mut String, c: &Component, all: &[Component], notes: &mut Vec<String>) {
+fn write_edges(
+    text: &mut String,
+    c: &Component,
+    all: &[Component],
+    ids: &BTreeMap<String, String>,
+    notes: &mut Vec<String>,
+) {
     let edges: Vec<&(usize, Edge)> = c.edges.iter().filter(|(t, _)| all[*t].kept).collect();
     if edges.is_empty() {
         return;
@@ -447,7 +677,7 @@ fn write_edges(text: &mut String, c: &Component, all: &[Component], notes: &mut 
                 let _ = writeln!(
                     text,
                     "  {},  # {}",
-                    value(&edge_table(&all[*t].id, e)),
+                    value(&edge_table(&all[*t].id, e, ids, notes)),
                     comment(&e.why)
                 );
             }
@@ -458,7 +688,7 @@ fn write_edges(text: &mut String, c: &Component, all: &[Component], notes: &mut 
             let _ = writeln!(
                 text,
                 "{key} = {}  # {}",
-                value(&edge_table(&all[*t].id, e)),
+                value(&edge_table(&all[*t].id, e, ids, notes)),
                 comment(&e.why)
             );
             extra_one(notes, key);
@@ -466,14 +696,60 @@ fn write_edges(text: &mut String, c: &Component, all: &[Component], notes: &mut 
     }
 }
 
-/// An edge as a table: `to` and the edge's own keys.
-fn edge_table(to: &str, e: &Edge) -> toml::Value {
+/// An edge as a table: `to` and the edge's own keys (one naming a resource that is not
+/// simulated is left out, said in a note).
+fn edge_table(
+    to: &str,
+    e: &Edge,
+    ids: &BTreeMap<String, String>,
+    notes: &mut Vec<String>,
+) -> toml::Value {
     let mut table = toml::Table::new();
     table.insert("to".into(), toml::Value::String(to.to_string()));
     for (k, v) in &e.with {
-        table.insert((*k).into(), v.clone());
+        let mut names = Vec::new();
+        marked(v, &mut names);
+        if let Some(n) = names.iter().find(|n| !ids.contains_key(n.as_str())) {
+            notes.push(format!(
+                "{to}'s `{k}` names {n}, which is not simulated: left out"
+            ));
+            continue;
+        }
+        table.insert((*k).into(), fill(v, ids));
     }
     toml::Value::Table(table)
+}
+
+/// The resource names marked in a value (`iac::component`), in the order written.
+fn marked(v: &toml::Value, out: &mut Vec<String>) {
+    match v {
+        toml::Value::String(s) => {
+            if let Some(n) = s.strip_prefix(COMPONENT_MARK) {
+                if !out.iter().any(|x| x == n) {
+                    out.push(n.to_string());
+                }
+            }
+        }
+        toml::Value::Array(a) => a.iter().for_each(|x| marked(x, out)),
+        toml::Value::Table(t) => t.values().for_each(|x| marked(x, out)),
+        _ => {}
+    }
+}
+
+/// A value with each marked resource name replaced by its component's id (a name without one
+/// is left as the bare name: its component was dropped and said so).
+fn fill(v: &toml::Value, ids: &BTreeMap<String, String>) -> toml::Value {
+    match v {
+        toml::Value::String(s) => match s.strip_prefix(COMPONENT_MARK) {
+            Some(n) => toml::Value::String(ids.get(n).cloned().unwrap_or_else(|| n.to_string())),
+            None => v.clone(),
+        },
+        toml::Value::Array(a) => toml::Value::Array(a.iter().map(|x| fill(x, ids)).collect()),
+        toml::Value::Table(t) => {
+            toml::Value::Table(t.iter().map(|(k, x)| (k.clone(), fill(x, ids))).collect())
+        }
+        _ => v.clone(),
+    }
 }
 
 /// Adds a setting to a component's keys: an addition sums, anything else replaces.
@@ -542,6 +818,23 @@ fn scenario_name(stem: &str) -> String {
 /// A string as TOML writes it, quoted and escaped by `toml`'s serializer.
 fn toml_str(s: &str) -> String {
     value(&toml::Value::String(s.to_string()))
+}
+
+/// A list of tables written one table a line (a state machine's states), or `None` for any
+/// other value.
+fn table_lines(v: &toml::Value) -> Option<String> {
+    let toml::Value::Array(list) = v else {
+        return None;
+    };
+    if list.is_empty() || !list.iter().all(toml::Value::is_table) {
+        return None;
+    }
+    let mut out = String::from("[\n");
+    for t in list {
+        let _ = writeln!(out, "  {},", value(t));
+    }
+    out.push(']');
+    Some(out)
 }
 
 /// A value as TOML writes it (inline).

@@ -27,7 +27,11 @@ const CORPUS: &[(&str, Format)] = &[
         "templates/queue-optional-dlq.json",
         Format::CloudFormationJson,
     ),
+    ("templates/catalog-cache.yaml", Format::CloudFormationYaml),
+    ("templates/order-fanout.yaml", Format::CloudFormationYaml),
+    ("templates/order-workflow.yaml", Format::CloudFormationYaml),
     ("terraform/orders-plan.json", Format::TerraformPlan),
+    ("terraform/fulfil-plan.json", Format::TerraformPlan),
 ];
 
 #[test]
@@ -312,4 +316,225 @@ Resources:
     let green = num(&s, "components.GreenLb.requests");
     let share = blue / (blue + green);
     assert!((share - 200.0 / 255.0).abs() < 0.1, "{share}");
+}
+
+#[test]
+fn a_cache_named_beside_a_table_stands_in_front_of_it() {
+    // The function's environment names the replication group and the table: the cache's
+    // backend is the table, and the function's calls go to the cache only.
+    let out = imported("templates/catalog-cache.yaml");
+    let sc = &out.scenario;
+    assert!(sc.contains("kind = \"cache\"  # AWS::ElastiCache::ReplicationGroup CatalogCache"));
+    assert!(sc.contains("backend = \"ProductsTable\""));
+    assert!(sc.contains("engine = \"redis\"  # Engine valkey"));
+    assert!(sc.contains("multi_az = true  # MultiAZEnabled"));
+    assert!(sc.contains("{ to = \"CatalogCache\" }"));
+    assert!(!sc.contains("{ to = \"ProductsTable\" }"));
+    // cache.t4g.small has no price in archsim: a starting value, listed.
+    assert!(out
+        .asks
+        .iter()
+        .any(|a| a.starts_with("CatalogCache.node_hourly")));
+    // The cache's group lets in the function's group; both are written and named.
+    assert!(sc.contains("{ from = \"FunctionSecurityGroup\" }"));
+    assert!(sc.contains("security_groups = [\"CacheSecurityGroup\"]"));
+    assert!(sc.contains("security_groups = [\"FunctionSecurityGroup\"]"));
+    let s = run(sc);
+    // Every invocation calls the cache once, so the cache sees the invocations (both counted
+    // when their requests arrive; the last ~1 s of requests may still be in flight: within
+    // 25 at 10/s).
+    let invocations = num(&s, "components.CatalogFunction.invocations");
+    let cache = num(&s, "components.CatalogCache.requests");
+    assert!((invocations - cache).abs() <= 25.0, "{invocations} {cache}");
+    // The security-group rule lets every call in: none dropped.
+    assert!(s["components"]["CatalogFunction"]["network"]["dropped"]
+        .get("CatalogCache")
+        .is_none());
+    // The table sees what passes the cache: the writes and the reads that miss. The imported
+    // workload draws its keys uniformly from archsim's default 1,000,000, so among ~1,200
+    // requests a key repeats about 1,200² / 2,000,000 ≈ 0.7 times: nearly every read misses
+    // (the note says to set `keys`), and the table sees the cache's requests, but a few.
+    let table = num(&s, "components.ProductsTable.requests");
+    assert!(table <= cache && cache - table <= 5.0, "{table} of {cache}");
+    assert!(out.notes.iter().any(|n| n.contains("set `keys`")));
+}
+
+#[test]
+fn a_topic_delivers_to_each_subscription_in_every_form() {
+    // An inline subscription (a queue), a Subscription resource (a queue, with a dead-letter
+    // queue) and SAM's SNS event (a function); the email subscription is not simulated.
+    let out = imported("templates/order-fanout.yaml");
+    let sc = &out.scenario;
+    assert!(sc.contains("{ to = \"BillingQueue\" },  # its Subscription 1 (sqs)"));
+    assert!(sc.contains("{ dead_letter = \"ShippingDeliveryDLQ\", to = \"ShippingQueue\" }"));
+    assert!(sc.contains("{ to = \"AuditFunction\" },  # SAM event Audit (type SNS)"));
+    assert!(out
+        .notes
+        .iter()
+        .any(|n| n.contains("(email) names no resource")));
+    assert!(out.notes.iter().any(|n| n.contains("filter policy")));
+    // The topic is the only entry: the dead-letter queue gets its messages through the tie.
+    let parsed = scenario(sc);
+    assert_eq!(parsed.workloads.len(), 1);
+    assert_eq!(
+        parsed.components[parsed.workloads[0].target].id,
+        "OrderEvents"
+    );
+    // Each publish is delivered to both queues: each queue is sent as many messages as the
+    // topic admits, but for the deliveries still pending when the run ends (SNS's delivery
+    // latency is tens of ms, a choice of median 30 ms: at 10/s, a handful).
+    let s = run(sc);
+    let published = num(&s, "components.OrderEvents.publishes");
+    for q in ["BillingQueue", "ShippingQueue"] {
+        let sent = num(&s, &format!("components.{q}.by_status.200"));
+        assert!(
+            sent <= published && published - sent <= 5.0,
+            "{q}: {sent} of {published}"
+        );
+    }
+    assert!(num(&s, "components.AuditFunction.invocations") > 0.9 * published);
+}
+
+#[test]
+fn a_state_machines_definition_becomes_its_states() {
+    // SAM's Definition with DefinitionSubstitutions: each Task's resource is the component the
+    // substitution names; the Choice's branches are equal starting shares; a retrier naming
+    // the function's own error (OrderInvalid, which archsim does not raise) is left out.
+    let out = imported("templates/order-workflow.yaml");
+    let sc = &out.scenario;
+    assert!(sc.contains("start_at = \"Validate_Order\""));
+    assert!(sc.contains(
+        "name = \"Validate_Order\", next = \"Needs_Review_\", resource = \"ValidateFunction\""
+    ));
+    assert!(sc.contains("{ name = \"Record_Order\", next = \"Announce\", op = \"write\", resource = \"OrdersTable\", type = \"task\" }"));
+    assert!(sc.contains("resource = \"OrderTopic\""));
+    assert!(sc.contains("{ next = \"Wait_For_Review\", probability = 0.5 }"));
+    assert!(out
+        .asks
+        .iter()
+        .any(|a| a.starts_with("OrderWorkflow.state")));
+    assert!(out.notes.iter().any(|n| n.contains("OrderInvalid")));
+    // The function, table and topic are called by the machine: its only workload.
+    let parsed = scenario(sc);
+    assert_eq!(parsed.workloads.len(), 1);
+    let s = run(sc);
+    let started = num(&s, "components.OrderWorkflow.started");
+    let validated = num(&s, "components.OrderWorkflow.states.Validate_Order.entered");
+    let reviewed = num(
+        &s,
+        "components.OrderWorkflow.states.Wait_For_Review.entered",
+    );
+    let recorded = num(&s, "components.OrderWorkflow.states.Record_Order.entered");
+    let announced = num(&s, "components.OrderWorkflow.states.Announce.entered");
+    // Every execution enters Validate_Order; the function never fails, so each goes on to
+    // Record_Order and Announce (the run lets the executions in flight finish), half of them
+    // by Wait_For_Review: 0.5 of ~1,200, ±52 at three standard deviations (√(1,200/4) ≈ 17).
+    assert_eq!(validated, started);
+    assert_eq!(recorded, validated);
+    assert_eq!(announced, validated);
+    assert!(
+        (reviewed - 0.5 * validated).abs() <= 52.0,
+        "{reviewed} of {validated}"
+    );
+    // 50 WCU provisioned, each PutItem 1 WCU, at most 10/s: none throttled.
+    assert_eq!(num(&s, "components.OrdersTable.throttles"), 0.0);
+}
+
+#[test]
+fn a_plans_module_outputs_are_followed_to_their_resources() {
+    // The subscription's endpoint is `module.worker.queue_arn`, an output of the worker module
+    // naming its queue; the state machine's definition, rendered in the plan, names the
+    // module's function by ARN and the table by name (updateItem: the table, not the topic of
+    // the same name).
+    let out = imported("terraform/fulfil-plan.json");
+    let sc = &out.scenario;
+    assert!(sc.contains("{ to = \"module-worker-aws_sqs_queue-this\" },  # subscription aws_sns_topic_subscription.fulfil"));
+    assert!(sc.contains("resource = \"module-worker-aws_lambda_function-this\""));
+    assert!(sc.contains("op = \"write\", resource = \"aws_dynamodb_table-orders\""));
+    assert!(sc.contains("backend = \"aws_dynamodb_table-orders\""));
+    assert!(sc.contains("type = \"express\""));
+    // The function's environment names the table and the cache: it calls the cache only.
+    assert!(!sc.contains("{ to = \"aws_dynamodb_table-orders\" }"));
+    let parsed = scenario(sc);
+    let targets: Vec<&str> = parsed
+        .workloads
+        .iter()
+        .map(|w| parsed.components[w.target].id.as_str())
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            "aws_sns_topic-orders",
+            "aws_lambda_function-api",
+            "aws_sfn_state_machine-fulfil"
+        ]
+    );
+    run(sc);
+}
+
+#[test]
+fn usage_plans_stage_caches_and_alias_weights_are_keys() {
+    // A REST API whose stage enables its cache (TTL 120 s for all methods), a usage plan of
+    // 50/s, burst 100, 10,000 a day with one key, and a function's alias sending 10 % to
+    // another version.
+    let template = r#"
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: { Name: shop }
+  Method:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      HttpMethod: GET
+      Integration: { Type: AWS_PROXY, Uri: !Sub "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Live.Arn}/invocations" }
+  Stage:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: !Ref Api
+      StageName: prod
+      CacheClusterEnabled: true
+      CacheClusterSize: "0.5"
+      MethodSettings: [{ HttpMethod: "*", ResourcePath: "/*", CachingEnabled: true, CacheTtlInSeconds: 120 }]
+  Plan:
+    Type: AWS::ApiGateway::UsagePlan
+    Properties:
+      ApiStages: [{ ApiId: !Ref Api, Stage: prod }]
+      Throttle: { RateLimit: 50, BurstLimit: 100 }
+      Quota: { Limit: 10000, Period: DAY }
+  PlanKey:
+    Type: AWS::ApiGateway::UsagePlanKey
+    Properties: { KeyId: !Ref Key, KeyType: API_KEY, UsagePlanId: !Ref Plan }
+  Key: { Type: AWS::ApiGateway::ApiKey }
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: { Runtime: python3.12, MemorySize: 1769 }
+  Live:
+    Type: AWS::Lambda::Alias
+    Properties:
+      FunctionName: !Ref Fn
+      FunctionVersion: "3"
+      Name: live
+      RoutingConfig:
+        AdditionalVersionWeights: [{ FunctionVersion: "4", FunctionWeight: 0.1 }]
+"#;
+    let out = import("shop.yaml", template).unwrap();
+    let sc = &out.scenario;
+    assert!(sc.contains("cache = { ttl = \"120s\" }"));
+    assert!(
+        sc.contains("usage_plan = { burst = 100, period = \"day\", quota = 10000, rate = 50.0 }")
+    );
+    assert!(sc.contains("api_keys = 1"));
+    assert!(sc.contains("canary = { weight = 0.1 }"));
+    assert!(out.notes.iter().any(|n| n.contains("0.5 GB")));
+    // 10 requests/s over 2 minutes, 9 in 10 reads: the cache holds each read's key for 120 s,
+    // so reads of a key seen in the last 120 s are answered from it; nothing exceeds the plan
+    // (10/s under 50/s, 1,200 under 10,000 a day), so no 429.
+    let s = run(sc);
+    assert!(s["components"]["Api"]["by_status"].get("429").is_none());
+    // The canary takes 10 % of the invocations: of ~1,080 (the reads that miss, the writes),
+    // within three standard deviations (√(1,080 × 0.1 × 0.9) ≈ 10: ±30).
+    let all = num(&s, "components.Fn.invocations");
+    let canary = num(&s, "components.Fn.versions.canary.invocations");
+    assert!((canary - 0.1 * all).abs() <= 30.0, "{canary} of {all}");
 }

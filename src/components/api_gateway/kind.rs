@@ -427,6 +427,11 @@ impl Kind for ApiGatewayConfig {
                 ],
                 map: import_api_part,
             },
+            ResourceMap {
+                cloudformation: &["AWS::ApiGateway::UsagePlan"],
+                terraform: &["aws_api_gateway_usage_plan"],
+                map: import_usage_plan,
+            },
         ],
         downstream: Downstream::One {
             key: "target",
@@ -586,10 +591,182 @@ fn stage_settings(r: &Resource<'_>, m: &mut Mapped) {
             r.name
         )),
     }
-    if r.dialect == Dialect::CloudFormation && r.flag("CacheClusterEnabled") == Some(true) {
+    stage_cache(r, m);
+}
+
+/// A REST stage's cache: its TTL from the settings of all methods (`*` `/*`), else AWS's
+/// default. aws-facts: §1 Cache (REST only): default TTL 300 s, at most 3,600 s, 0 disables;
+/// only GET is cached by default (archsim's default `ops`, reads).
+fn stage_cache(r: &Resource<'_>, m: &mut Mapped) {
+    let rest =
+        !(r.kind.contains("V2") || r.kind.contains("apigatewayv2") || r.kind.contains("HttpApi"));
+    let enabled = r
+        .flag("CacheClusterEnabled")
+        .or_else(|| r.flag("cache_cluster_enabled"));
+    let (mut ttl, mut caching) = (None, None);
+    if let Some(serde_json::Value::Array(list)) = r.get("MethodSettings") {
+        for s in list {
+            let all = s.get("HttpMethod").and_then(|v| v.as_str()) == Some("*")
+                && s.get("ResourcePath").and_then(|v| v.as_str()) == Some("/*");
+            if all {
+                ttl = ttl.or(s.get("CacheTtlInSeconds").and_then(number));
+                caching = caching.or(s.get("CachingEnabled").and_then(|v| v.as_bool()));
+            }
+        }
+    }
+    // Terraform's method settings (`*/*`) carry the TTL for the stage that enables the cache.
+    ttl = ttl.or(r.num("settings.cache_ttl_in_seconds"));
+    caching = caching.or(r.flag("settings.caching_enabled"));
+    if enabled != Some(true) {
+        return;
+    }
+    if !rest {
         m.note(format!(
-            "{} has a stage cache: add `cache = {{ ttl, capacity }}` to simulate it",
+            "{} enables a cache, which only REST APIs have: left out",
+            r.name
+        ));
+        return;
+    }
+    if caching == Some(false) {
+        m.note(format!(
+            "{} provisions a cache cluster but its methods do not cache (CachingEnabled false): no cache written",
+            r.name
+        ));
+        return;
+    }
+    let mut t = toml::Table::new();
+    let why = match ttl {
+        Some(s) => {
+            let s = clamp(s, 0.0, 3600.0, "CacheTtlInSeconds", m);
+            t.insert("ttl".into(), seconds(s));
+            format!("{}'s stage cache, CacheTtlInSeconds", r.name)
+        }
+        None => format!("{}'s stage cache, AWS's default TTL (300 s)", r.name),
+    };
+    m.set("cache", toml::Value::Table(t), why);
+    let size = r
+        .text("CacheClusterSize")
+        .or_else(|| r.text("cache_cluster_size"));
+    m.note(format!(
+        "{}'s cache{} holds responses by size; archsim counts entries (`cache.capacity`, default 100,000): set it from your responses' size",
+        r.name,
+        size.map(|s| format!(" of {s} GB")).unwrap_or_default()
+    ));
+}
+
+/// A usage plan: its throttle and quota per API key, on the REST API of its first stage.
+/// aws-facts: §1 usage plans.
+fn import_usage_plan(r: &Resource<'_>, m: &mut Mapped) {
+    let cf = r.dialect == Dialect::CloudFormation;
+    let (stages, api_key) = if cf {
+        ("ApiStages", "ApiId")
+    } else {
+        ("api_stages", "api_id")
+    };
+    let apis: Vec<String> = match r.get(stages) {
+        Some(serde_json::Value::Array(list)) => {
+            let mut out = Vec::new();
+            for s in list {
+                if let Some(v) = s.get(api_key) {
+                    crate::components::iac::references(v, &mut out);
+                }
+            }
+            out
+        }
+        _ => Vec::new(),
+    };
+    let Some(api) = apis.first().cloned() else {
+        m.note(format!(
+            "usage plan {} names no API of the template",
+            r.name
+        ));
+        return;
+    };
+    for other in apis.iter().skip(1) {
+        m.note(format!(
+            "usage plan {} also covers {other}: written on {api} only",
             r.name
         ));
     }
+    m.part_of = Some(api);
+    let (rate, burst, limit, period) = if cf {
+        (
+            r.num("Throttle.RateLimit"),
+            r.num("Throttle.BurstLimit"),
+            r.num("Quota.Limit"),
+            r.text("Quota.Period"),
+        )
+    } else {
+        (
+            r.num("throttle_settings.rate_limit"),
+            r.num("throttle_settings.burst_limit"),
+            r.num("quota_settings.limit"),
+            r.text("quota_settings.period"),
+        )
+    };
+    let (Some(rate), Some(burst)) = (rate.filter(|x| *x > 0.0), burst.filter(|x| *x >= 1.0)) else {
+        // archsim's usage plan is a per-key bucket first: without one only the keys hold.
+        m.set(
+            "require_api_key",
+            true,
+            format!("usage plan {}: requests need an API key", r.name),
+        );
+        api_keys(r, m);
+        m.note(format!(
+            "usage plan {} has no throttle (rate and burst) archsim can write: only its API keys are required{}",
+            r.name,
+            if limit.is_some() { "; its quota is left out" } else { "" }
+        ));
+        return;
+    };
+    let mut t = toml::Table::new();
+    t.insert("rate".into(), toml::Value::Float(rate));
+    t.insert(
+        "burst".into(),
+        int(clamp(burst, 1.0, MAX_BURST as f64, "usage plan burst", m)),
+    );
+    if let Some(n) = limit.filter(|n| *n >= 1.0) {
+        t.insert("quota".into(), int(n));
+        let word = period.map(str::to_ascii_lowercase);
+        match word.as_deref() {
+            Some(p) if PERIOD_NAMES.contains(&p) => {
+                t.insert("period".into(), string(p));
+            }
+            Some(p) => m.note(format!(
+                "usage plan {}'s quota period {p} is not DAY, WEEK or MONTH: a day is used",
+                r.name
+            )),
+            None => {}
+        }
+    }
+    m.set(
+        "usage_plan",
+        toml::Value::Table(t),
+        format!("usage plan {}: Throttle and Quota per API key", r.name),
+    );
+    api_keys(r, m);
+}
+
+/// The API keys the workloads use: the template's keys of this plan, else a starting value.
+fn api_keys(r: &Resource<'_>, m: &mut Mapped) {
+    let (plan, key) = match r.dialect {
+        Dialect::CloudFormation => ("UsagePlanId", "AWS::ApiGateway::UsagePlanKey"),
+        Dialect::Terraform => ("usage_plan_id", "aws_api_gateway_usage_plan_key"),
+    };
+    let keys = r
+        .others()
+        .filter(|o| o.kind == key && o.refs(plan).iter().any(|p| p == r.name))
+        .count();
+    let why = if keys > 0 {
+        format!(
+            "API keys the clients use: the template attaches {keys} to usage plan {}",
+            r.name
+        )
+    } else {
+        format!(
+            "API keys the clients use (usage plan {} admits only requests with one)",
+            r.name
+        )
+    };
+    m.ask_workload("api_keys", keys.max(1) as i64, why);
 }

@@ -3,6 +3,9 @@
 
 use super::config::{self, CacheConfig};
 use super::Fault;
+use crate::components::iac::{
+    category_of, string, Dialect, Downstream, Imports, Mapped, Resource, ResourceMap,
+};
 use crate::components::kind::{
     Category, Column, DiagramSpec, EventInfo, FaultInfo, Field, Key, KeyType, Kind, KindInfo, Mark,
     PlotLine, PlotPanel, Satellite, SatelliteZone, Series, Tone, Unit,
@@ -273,6 +276,18 @@ impl Kind for CacheConfig {
         ],
     };
 
+    const IMPORTS: &'static Imports = &Imports {
+        maps: &[ResourceMap {
+            cloudformation: CLOUDFORMATION_TYPES,
+            terraform: TERRAFORM_TYPES,
+            map: import_cache,
+        }],
+        downstream: Downstream::One {
+            key: "backend",
+            required: true,
+        },
+    };
+
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
         config::parse(table, ck)
     }
@@ -310,5 +325,137 @@ impl Kind for CacheConfig {
 
     fn calls(&self) -> &[CallSpec] {
         &self.calls
+    }
+}
+
+// What `archsim import` makes of a template's ElastiCache clusters.
+
+/// The CloudFormation types of an ElastiCache cache.
+const CLOUDFORMATION_TYPES: &[&str] = &[
+    "AWS::ElastiCache::CacheCluster",
+    "AWS::ElastiCache::ReplicationGroup",
+    "AWS::ElastiCache::ServerlessCache",
+];
+/// The Terraform types of an ElastiCache cache.
+const TERRAFORM_TYPES: &[&str] = &[
+    "aws_elasticache_cluster",
+    "aws_elasticache_replication_group",
+    "aws_elasticache_serverless_cache",
+];
+
+/// An ElastiCache cluster, replication group or serverless cache: its engine and Multi-AZ.
+/// archsim's cache stands in front of a backend, which no ElastiCache resource names: the
+/// backend is the database that a resource naming the cache names too (a function whose
+/// environment gives both endpoints), and that resource's calls to the database go through
+/// the cache (cache-aside). Without one the cache is left out, said so.
+fn import_cache(r: &Resource<'_>, m: &mut Mapped) {
+    let cf = r.dialect == Dialect::CloudFormation;
+    let serverless = r.kind.ends_with("ServerlessCache") || r.kind.ends_with("serverless_cache");
+    let group = r.kind.ends_with("ReplicationGroup") || r.kind.ends_with("replication_group");
+    let engine_key = if cf { "Engine" } else { "engine" };
+    // A replication group is Redis OSS or Valkey whatever it says (Memcached has none).
+    let engine = r
+        .text(engine_key)
+        .unwrap_or(if group { "redis" } else { "" });
+    match engine.to_ascii_lowercase().as_str() {
+        "memcached" => m.set("engine", string("memcached"), engine_key),
+        "redis" | "valkey" => m.set("engine", string("redis"), format!("{engine_key} {engine}")),
+        "" => m.note(format!(
+            "{} names no engine: archsim's default, Redis, is used",
+            r.name
+        )),
+        other => m.note(format!(
+            "{}'s engine {other} is not one archsim knows: Redis is used",
+            r.name
+        )),
+    }
+    let multi_az_key = if cf {
+        "MultiAZEnabled"
+    } else {
+        "multi_az_enabled"
+    };
+    let failover_key = if cf {
+        "AutomaticFailoverEnabled"
+    } else {
+        "automatic_failover_enabled"
+    };
+    if serverless {
+        // A choice: AWS documents that a serverless cache keeps its data in several
+        // Availability Zones; archsim's nearest is a Redis replica that takes over.
+        if !engine.eq_ignore_ascii_case("memcached") {
+            m.set(
+                "multi_az",
+                true,
+                "a serverless cache replicates across zones (a choice: its failover is modelled as Multi-AZ's)",
+            );
+        }
+    } else if group && (r.flag(multi_az_key) == Some(true) || r.flag(failover_key) == Some(true)) {
+        let why = if r.flag(multi_az_key) == Some(true) {
+            multi_az_key
+        } else {
+            failover_key
+        };
+        m.set("multi_az", true, why);
+    }
+    let nodes_key = if cf {
+        "NumCacheNodes"
+    } else {
+        "num_cache_nodes"
+    };
+    if let Some(n) = r.num(nodes_key).filter(|n| *n > 1.0) {
+        m.note(format!(
+            "{} has {n} nodes: archsim's cache is one node (with a replica under Multi-AZ); the keys a lost node held are all of its keys here",
+            r.name
+        ));
+    }
+    let node_key = if cf { "CacheNodeType" } else { "node_type" };
+    if let Some(t) = r.text(node_key).filter(|t| *t != "cache.r6g.large") {
+        m.ask(
+            "node_hourly",
+            0.206,
+            format!("price of one {t} node per hour in your Region (0.206 is cache.r6g.large's in us-east-1)"),
+        );
+    }
+    m.ask(
+        "capacity",
+        config::DEFAULT_CAPACITY,
+        "entries the cache holds: your node's memory over your items' size (CloudWatch CurrItems at its fullest)",
+    );
+    m.note(format!(
+        "{}'s hit ratio is the workloads' keys': archsim's default (uniform over 1,000,000) rarely repeats one, so set `keys` on each workload from your access pattern",
+        r.name
+    ));
+    // The backend: a database named by a resource that names the cache.
+    for caller in r.others().filter(|o| o.name != r.name) {
+        let mut named = Vec::new();
+        crate::components::iac::references(caller.props, &mut named);
+        if !named.iter().any(|n| n == r.name) {
+            continue;
+        }
+        let db = named.iter().find(|n| {
+            category_of(r, n) == Some(Category::Database)
+                && r.other(n).is_some_and(|o| {
+                    !CLOUDFORMATION_TYPES.contains(&o.kind) && !TERRAFORM_TYPES.contains(&o.kind)
+                })
+        });
+        let Some(db) = db else { continue };
+        if m.edges.is_empty() {
+            m.edge(
+                None,
+                db.clone(),
+                format!(
+                    "assumed from configuration: {} names both the cache and {db}, read cache-aside",
+                    caller.name
+                ),
+            );
+        }
+        if m.edges.iter().any(|e| e.to == *db) {
+            m.fronts.push((caller.name.to_string(), db.clone()));
+        } else {
+            m.note(format!(
+                "{} names the cache and {db}; the cache's backend is {}: its calls to {db} are written as they are",
+                caller.name, m.edges[0].to
+            ));
+        }
     }
 }

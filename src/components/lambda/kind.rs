@@ -728,7 +728,35 @@ fn import_function(r: &Resource<'_>, m: &mut Mapped) {
     }
     if cf {
         import_sam_events(r, m);
+        sam_deployment(r, m);
     }
+}
+
+/// SAM's `AutoPublishAlias` with a `DeploymentPreference`: a traffic shift that lasts only a
+/// deployment, not a standing split; its first step's share is said, for a run of that window.
+fn sam_deployment(r: &Resource<'_>, m: &mut Mapped) {
+    let Some(ty) = r.text("DeploymentPreference.Type") else {
+        return;
+    };
+    // CodeDeploy's predefined configurations: Canary10Percent5Minutes, Linear10PercentEvery1Minute…
+    let share = ty
+        .trim_start_matches("Canary")
+        .trim_start_matches("Linear")
+        .split("Percent")
+        .next()
+        .and_then(|p| p.parse::<f64>().ok())
+        .filter(|p| *p > 0.0 && *p < 100.0);
+    m.note(match share {
+        Some(p) => format!(
+            "{}'s DeploymentPreference {ty} shifts traffic only during a deployment: to simulate its first step, add canary = {{ weight = {} }}",
+            r.name,
+            p / 100.0
+        ),
+        None => format!(
+            "{}'s DeploymentPreference {ty} shifts all traffic at once: no canary to simulate",
+            r.name
+        ),
+    });
 }
 
 /// The `runtime` word for an AWS runtime identifier: itself when archsim knows it, else its
@@ -832,9 +860,41 @@ fn import_version(r: &Resource<'_>, m: &mut Mapped) {
             format!("{} {}", r.kind, r.name),
         );
     }
-    if r.get("RoutingConfig").is_some() || r.get("routing_config").is_some() {
+    // A weighted alias: the other versions' share is archsim's canary (one second version;
+    // several are summed, said so).
+    let weights: Vec<f64> = match r.dialect {
+        Dialect::CloudFormation => match r.get("RoutingConfig.AdditionalVersionWeights") {
+            Some(serde_json::Value::Array(list)) => list
+                .iter()
+                .filter_map(|w| w.get("FunctionWeight").and_then(number))
+                .collect(),
+            _ => Vec::new(),
+        },
+        Dialect::Terraform => match r.get("routing_config.additional_version_weights") {
+            Some(serde_json::Value::Object(map)) => map.values().filter_map(number).collect(),
+            _ => Vec::new(),
+        },
+    };
+    let weight: f64 = weights.iter().sum();
+    if weights.len() > 1 {
         m.note(format!(
-            "{} {} routes a share of invocations to another version: write it as `canary` if it matters",
+            "{} {} routes to {} other versions: archsim's canary is one version, taking their {weight} share",
+            r.kind,
+            r.name,
+            weights.len()
+        ));
+    }
+    if weight > 0.0 && weight < 1.0 {
+        let mut t = toml::Table::new();
+        t.insert("weight".into(), toml::Value::Float(weight));
+        m.set(
+            "canary",
+            toml::Value::Table(t),
+            format!("{} {}: the share routed to another version (AdditionalVersionWeights); its work and errors are the function's until you set them", r.kind, r.name),
+        );
+    } else if !weights.is_empty() {
+        m.note(format!(
+            "{} {}'s routing weight {weight} is not between 0 and 1: no canary written",
             r.kind, r.name
         ));
     }

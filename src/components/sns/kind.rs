@@ -3,6 +3,9 @@
 
 use super::config::{self, Protocol, SnsConfig, MAX_POLICY_RETRIES, SCOPES};
 use super::THROTTLED;
+use crate::components::iac::{
+    component, Dialect, Downstream, Edge, Imports, Mapped, Resource, ResourceMap,
+};
 use crate::components::kind::{
     Category, Column, Field, Key, KeyType, Kind, KindInfo, PlotLine, PlotPanel, Relations, Series,
     Tone, Unit,
@@ -334,6 +337,22 @@ impl Kind for SnsConfig {
         events: &[],
     };
 
+    const IMPORTS: &'static Imports = &Imports {
+        maps: &[
+            ResourceMap {
+                cloudformation: &["AWS::SNS::Topic"],
+                terraform: &["aws_sns_topic"],
+                map: import_topic,
+            },
+            ResourceMap {
+                cloudformation: &["AWS::SNS::Subscription"],
+                terraform: &["aws_sns_topic_subscription"],
+                map: import_subscription,
+            },
+        ],
+        downstream: Downstream::Tables("subscriptions"),
+    };
+
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
         config::parse(table, ck)
     }
@@ -429,6 +448,94 @@ impl Kind for SnsConfig {
         }
         ok
     }
+}
+
+// What `archsim import` makes of a template's topics.
+
+/// A topic: FIFO or standard; each subscription written inline (CloudFormation's
+/// `Subscription` list) delivers to its endpoint.
+fn import_topic(r: &Resource<'_>, m: &mut Mapped) {
+    let cf = r.dialect == Dialect::CloudFormation;
+    let fifo = if cf { "FifoTopic" } else { "fifo_topic" };
+    if r.flag(fifo) == Some(true) {
+        m.set("fifo", true, fifo);
+    }
+    if !cf {
+        return;
+    }
+    let Some(serde_json::Value::Array(list)) = r.get("Subscription") else {
+        return;
+    };
+    for (i, s) in list.iter().enumerate() {
+        let protocol = s.get("Protocol").and_then(|p| p.as_str()).unwrap_or("");
+        let mut to = Vec::new();
+        if let Some(e) = s.get("Endpoint") {
+            crate::components::iac::references(e, &mut to);
+        }
+        match to.into_iter().next() {
+            Some(t) => m.edge(
+                None,
+                t,
+                format!("its Subscription {} ({protocol}) delivers to it", i + 1),
+            ),
+            None => m.note(format!(
+                "{}'s Subscription {} ({protocol}) names no resource of the template: not simulated",
+                r.name,
+                i + 1
+            )),
+        }
+    }
+}
+
+/// A subscription: its topic delivers to its endpoint, its redrive policy's queue taking what
+/// cannot be delivered.
+fn import_subscription(r: &Resource<'_>, m: &mut Mapped) {
+    let cf = r.dialect == Dialect::CloudFormation;
+    let (topic, endpoint, protocol, redrive, filter) = if cf {
+        (
+            "TopicArn",
+            "Endpoint",
+            "Protocol",
+            "RedrivePolicy",
+            "FilterPolicy",
+        )
+    } else {
+        (
+            "topic_arn",
+            "endpoint",
+            "protocol",
+            "redrive_policy",
+            "filter_policy",
+        )
+    };
+    m.folded = true;
+    let protocol = r.text(protocol).unwrap_or("");
+    let (Some(from), Some(to)) = (
+        r.refs(topic).into_iter().next(),
+        r.refs(endpoint).into_iter().next(),
+    ) else {
+        m.note(format!(
+            "subscription {} ({protocol}) names a topic or endpoint outside the template: not simulated",
+            r.name
+        ));
+        return;
+    };
+    let mut with = Vec::new();
+    if let Some(dlq) = r.refs(redrive).into_iter().next() {
+        with.push(("dead_letter", component(&dlq)));
+    }
+    if r.get(filter).is_some_and(|f| !f.is_null()) {
+        m.note(format!(
+            "subscription {}'s filter policy reads message attributes archsim does not have: every message is delivered (write `ops` to filter by operation)",
+            r.name
+        ));
+    }
+    m.edges.push(Edge {
+        from: Some(from),
+        to,
+        why: format!("subscription {} ({protocol})", r.name),
+        with,
+    });
 }
 
 /// SNS as its SDK clients see it: ThrottlingException (400) is a throttling error, and the

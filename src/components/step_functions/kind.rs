@@ -600,6 +600,19 @@ impl Kind for SfnConfig {
         events: &[],
     };
 
+    const IMPORTS: &'static crate::components::iac::Imports = &crate::components::iac::Imports {
+        maps: &[crate::components::iac::ResourceMap {
+            cloudformation: &[
+                "AWS::StepFunctions::StateMachine",
+                "AWS::Serverless::StateMachine",
+            ],
+            terraform: &["aws_sfn_state_machine"],
+            map: super::import::state_machine,
+        }],
+        // Its Task states name what they call inside `state`.
+        downstream: crate::components::iac::Downstream::None,
+    };
+
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
         config::parse(table, ck)
     }

@@ -52,6 +52,7 @@
 //! than transitions.
 
 mod config;
+mod import;
 mod kind;
 mod machine;
 
