@@ -260,6 +260,65 @@ pub struct WorkloadSpec {
     /// `first_api_key .. first_api_key + api_keys` (no key when `api_keys` is 0).
     pub api_keys: u32,
     pub first_api_key: u32,
+    /// Which requests are traced (`None`: none).
+    pub trace: Option<TraceRule>,
+}
+
+/// A workload's sampling rule, as X-Ray's: the first `reservoir_per_second` requests of each
+/// second, then `rate` of the rest; and how many finished traces it keeps.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TraceRule {
+    /// Requests traced first in each second of simulated time [requests/s]. Default 1.
+    pub reservoir_per_second: u32,
+    /// Share of the requests past the reservoir traced [0–1]. Default 0.05.
+    pub rate: f64,
+    /// The slowest finished traces kept [traces]. Default 10 (a choice: a waterfall's worth).
+    pub slowest: usize,
+    /// A uniform sample of all finished traces kept beside them [traces]. Default 10 (a
+    /// choice: enough to see what an ordinary request looks like).
+    pub sample: usize,
+}
+
+impl Default for TraceRule {
+    fn default() -> Self {
+        // aws-facts: §13 X-Ray sampling: the default rule is a reservoir of 1 request a
+        // second, then 5 % of additional requests.
+        TraceRule {
+            reservoir_per_second: 1,
+            rate: 0.05,
+            slowest: 10,
+            sample: 10,
+        }
+    }
+}
+
+/// Where a workload's sampling stands: the second it counts and the reservoir used in it.
+struct Sampler {
+    rule: TraceRule,
+    second: u64,
+    used: u32,
+    /// Its own stream, so that tracing or not leaves every other draw unchanged.
+    rng: SimRng,
+    /// Requests traced.
+    sampled: u64,
+}
+
+impl Sampler {
+    fn sample(&mut self, now: SimTime) -> bool {
+        let second = now.0 / SimTime::NANOS_PER_SEC;
+        if second != self.second {
+            self.second = second;
+            self.used = 0;
+        }
+        let yes = if self.used < self.rule.reservoir_per_second {
+            self.used += 1;
+            true
+        } else {
+            self.rule.rate > 0.0 && self.rng.random::<f64>() < self.rule.rate
+        };
+        self.sampled += u64::from(yes);
+        yes
+    }
 }
 
 impl WorkloadSpec {
@@ -438,16 +497,26 @@ pub struct Workload {
     /// attempt to its final answer (a client timeout: when the client gave up).
     latency_all: Hist,
     in_flight: Level,
+    sampler: Option<Sampler>,
 }
 
 impl Workload {
+    /// A workload drawing from `rng`, and deciding which requests to trace from `trace_rng`.
     pub fn new(
         spec: WorkloadSpec,
         retry: RetryPolicy,
         target: ActorId,
         clock: Clock,
         rng: SimRng,
+        trace_rng: SimRng,
     ) -> Workload {
+        let sampler = spec.trace.map(|rule| Sampler {
+            rule,
+            second: 0,
+            used: 0,
+            rng: trace_rng,
+            sampled: 0,
+        });
         let mix = if spec.mix.len() > 1 {
             Some(WeightedIndex::new(spec.mix.iter().map(|&(_, w)| w)).expect("validated weights"))
         } else {
@@ -474,6 +543,7 @@ impl Workload {
             latency: Latency::new(&clock),
             latency_all: Hist::new(),
             in_flight: Level::new(&clock),
+            sampler,
             spec,
             clock,
             rng,
@@ -529,6 +599,16 @@ impl Workload {
             messages: 1,
             origin: now,
             asynchronous: false,
+            span: 0,
+        };
+        let traced = self.sampler.as_mut().is_some_and(|s| s.sample(now));
+        let msg = if traced {
+            Msg {
+                span: ctx.open_root(op),
+                ..msg
+            }
+        } else {
+            msg
         };
         self.arrivals
             .add(&self.clock, now, self.clock.measured(now));
@@ -574,6 +654,7 @@ impl Workload {
             return;
         }
         let r = self.requests.remove(req);
+        ctx.end_root(r.msg.span, outcome);
         self.in_flight.add(&self.clock, now, -1.0);
         if outcome.is_success() {
             self.ok.add(&self.clock, now, measured);
@@ -614,6 +695,16 @@ impl Workload {
 
     pub fn name(&self) -> &str {
         &self.spec.name
+    }
+
+    /// Its sampling rule, if it traces.
+    pub fn trace_rule(&self) -> Option<TraceRule> {
+        self.spec.trace
+    }
+
+    /// How many of its requests it traced.
+    pub fn sampled(&self) -> u64 {
+        self.sampler.as_ref().map_or(0, |s| s.sampled)
     }
 
     /// Closes the recorders and hands over the workload's statistics and series.
