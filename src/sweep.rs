@@ -838,27 +838,34 @@ fn write_run(
     if drawings.plots {
         write_new(dir, "diagram.png", &report::diagram::png(scenario))?;
     }
-    let waterfall = write_traces(dir, outcome, scenario, drawings)?;
+    let waterfall = write_traces(dir, outcome, scenario)?;
     let plots = render(
         dir,
         &outcome.summary,
         &timeseries,
         &events,
-        Some(&diagram),
-        waterfall.as_deref(),
+        Pictures {
+            diagram: Some(&diagram),
+            waterfall: waterfall.as_deref(),
+        },
         drawings,
         &|file, bytes| write_new(dir, file, bytes),
     )?;
     Ok((diagram, plots))
 }
 
+/// The drawings a scenario's page shows besides its charts, as SVG.
+struct Pictures<'a> {
+    diagram: Option<&'a str>,
+    waterfall: Option<&'a str>,
+}
+
 /// `traces.json` (when a workload traces) and the waterfall of the slowest traces
-/// (`waterfall.svg`, and `.png` with the plots); returns the waterfall's SVG.
+/// (`waterfall.svg` and `.png`); returns the waterfall's SVG.
 fn write_traces(
     dir: &Path,
     outcome: &ScenarioOutcome,
     scenario: &Scenario,
-    drawings: Drawings,
 ) -> std::io::Result<Option<String>> {
     if scenario.workloads.iter().all(|w| w.trace.is_none()) {
         return Ok(None);
@@ -878,11 +885,11 @@ fn write_traces(
     )?;
     let svg = report::traces::waterfall_svg(&outcome.runs, &names);
     if let Some(svg) = &svg {
+        // Drawn with the numbers, even without plots: it is drawn from the traces in memory,
+        // which `archsim plot` does not read back; one small picture per folder.
         write_new(dir, "waterfall.svg", svg.as_bytes())?;
-        if drawings.plots {
-            if let Some(png) = report::traces::waterfall_png(&outcome.runs, &names) {
-                write_new(dir, "waterfall.png", &png)?;
-            }
+        if let Some(png) = report::traces::waterfall_png(&outcome.runs, &names) {
+            write_new(dir, "waterfall.png", &png)?;
         }
     }
     Ok(svg)
@@ -896,11 +903,11 @@ fn render(
     summary: &Summary,
     timeseries: &str,
     events: &str,
-    diagram: Option<&str>,
-    waterfall: Option<&str>,
+    pictures: Pictures,
     drawings: Drawings,
     write: &(dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync),
 ) -> std::io::Result<Drawn> {
+    let Pictures { diagram, waterfall } = pictures;
     let invalid = |e: String| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
@@ -1038,8 +1045,10 @@ fn replot_run(dir: &Path) -> std::io::Result<()> {
         &summary,
         &timeseries,
         &events,
-        diagram.as_deref(),
-        waterfall.as_deref(),
+        Pictures {
+            diagram: diagram.as_deref(),
+            waterfall: waterfall.as_deref(),
+        },
         Drawings {
             plots: true,
             // Slides written earlier stay, and stay linked.

@@ -262,8 +262,7 @@ impl Tracer {
         s.answer = Some(end);
         t.spans.push(s);
         // Its id is live so that it could parent others; it is not open.
-        self.live
-            .insert(id, (slot as u32, (t.spans.len() - 1) as u32));
+        self.live.insert(id, (slot, (t.spans.len() - 1) as u32));
     }
 
     /// Notes when the request of span `id` reached its callee.

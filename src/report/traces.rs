@@ -271,7 +271,11 @@ fn waterfall(runs: &[RunResult], names: &Names) -> Option<(Vec<Prim>, f64, f64)>
     for (seed, t) in traces {
         let root = t.root();
         let total_ms = t.duration().0 as f64 / 1e6;
-        let scale = BARS_W / total_ms.max(1e-9);
+        // A callee keeps working after its caller timed out: the axis runs to the last span's
+        // end, so that work done after the request ended shows too.
+        let last = t.spans.iter().map(|s| s.end).max().unwrap_or(root.end);
+        let axis_ms = (last.0.saturating_sub(root.start.0)) as f64 / 1e6;
+        let scale = BARS_W / axis_ms.max(total_ms).max(1e-9);
         p.push(Prim::Text {
             x: MARGIN,
             y,
@@ -289,9 +293,10 @@ fn waterfall(runs: &[RunResult], names: &Names) -> Option<(Vec<Prim>, f64, f64)>
         });
         y += ROW;
         // The time axis: ticks in ms from the request's start.
-        let step = tick_step(total_ms);
+        let axis_ms = axis_ms.max(total_ms);
+        let step = tick_step(axis_ms);
         let mut v = 0.0;
-        while v <= total_ms + 1e-9 {
+        while v <= axis_ms + 1e-9 {
             let x = x0 + v * scale;
             p.push(Prim::Line {
                 pts: vec![(x, y + 16.0), (x, y + 22.0)],
@@ -332,7 +337,9 @@ fn waterfall(runs: &[RunResult], names: &Names) -> Option<(Vec<Prim>, f64, f64)>
             }
             let indent = depth as f64 * INDENT;
             // Cut a label that would run into the bars.
-            while text_width(&label, FONT, false) > LABEL_W - indent - 8.0 && label.len() > 4 {
+            // (With a fifth to spare: viewers without the bundled font draw wider.)
+            while text_width(&label, FONT, false) * 1.2 > LABEL_W - indent - 8.0 && label.len() > 4
+            {
                 label.pop();
                 while !label.is_char_boundary(label.len()) {
                     label.pop();
@@ -426,7 +433,7 @@ fn waterfall(runs: &[RunResult], names: &Names) -> Option<(Vec<Prim>, f64, f64)>
             color: ink,
             text: label.to_string(),
         });
-        x += 20.0 + text_width(label, FONT - 2.0, false) + 24.0;
+        x += 20.0 + text_width(label, FONT - 2.0, false) * 1.25 + 24.0;
     }
     y += ROW + MARGIN;
     let width = (MARGIN * 2.0 + LABEL_W + BARS_W + 110.0).max(x + MARGIN);

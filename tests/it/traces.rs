@@ -290,8 +290,9 @@ fn traces_json_is_otlp_and_every_parent_is_in_its_trace() {
     // The OpenTelemetry project's own types, with its JSON mapping (hex ids, int64 as text).
     let req: ExportTraceServiceRequest = serde_json::from_str(&text).expect("OTLP JSON");
     let mut ids = std::collections::BTreeSet::new();
-    let mut by_trace: std::collections::BTreeMap<Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>> =
-        Default::default();
+    // Each trace's (span id, parent span id) pairs.
+    type Ids = Vec<(Vec<u8>, Vec<u8>)>;
+    let mut by_trace: std::collections::BTreeMap<Vec<u8>, Ids> = Default::default();
     let mut services = Vec::new();
     for rs in &req.resource_spans {
         let res = rs.resource.as_ref().expect("a resource");
