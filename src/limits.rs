@@ -187,3 +187,15 @@ pub const MAX_SGS_PER_COMPONENT: usize = 16;
 /// grows with them, never with the requests served.
 pub const MAX_BROWSERS: i64 = 1_000_000;
 pub const MAX_PREFLIGHT_ENTRIES: u64 = 1_000_000;
+/// The most traces a workload keeps of each sort (`trace.slowest`, `trace.sample`): each is
+/// at most `MAX_SPANS_PER_TRACE` spans of about 100 bytes, held until the run ends and
+/// written to `traces.json`.
+pub const MAX_TRACES_KEPT: usize = 1_000;
+
+/// The most spans one trace records; the calls past it are made, not traced, and counted
+/// (`kernel.spans_dropped`). A sampled request in flight holds its spans until it ends.
+pub const MAX_SPANS_PER_TRACE: usize = 1_000;
+
+/// The largest `trace.reservoir_per_second` [requests/s]: X-Ray's rule is a count a second;
+/// a higher one traces everything anyway below the arrival-rate limit.
+pub const MAX_TRACE_RESERVOIR: i64 = 1_000_000;

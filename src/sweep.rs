@@ -838,16 +838,61 @@ fn write_run(
     if drawings.plots {
         write_new(dir, "diagram.png", &report::diagram::png(scenario))?;
     }
+    let waterfall = write_traces(dir, outcome, scenario)?;
     let plots = render(
         dir,
         &outcome.summary,
         &timeseries,
         &events,
-        Some(&diagram),
+        Pictures {
+            diagram: Some(&diagram),
+            waterfall: waterfall.as_deref(),
+        },
         drawings,
         &|file, bytes| write_new(dir, file, bytes),
     )?;
     Ok((diagram, plots))
+}
+
+/// The drawings a scenario's page shows besides its charts, as SVG.
+struct Pictures<'a> {
+    diagram: Option<&'a str>,
+    waterfall: Option<&'a str>,
+}
+
+/// `traces.json` (when a workload traces) and the waterfall of the slowest traces
+/// (`waterfall.svg` and `.png`); returns the waterfall's SVG.
+fn write_traces(
+    dir: &Path,
+    outcome: &ScenarioOutcome,
+    scenario: &Scenario,
+) -> std::io::Result<Option<String>> {
+    if scenario.workloads.iter().all(|w| w.trace.is_none()) {
+        return Ok(None);
+    }
+    let Some(first) = outcome.runs.first() else {
+        return Ok(None);
+    };
+    let actors: Vec<String> = first.actors.iter().map(|a| a.name.clone()).collect();
+    let names = report::traces::Names {
+        actors: &actors,
+        ops: &scenario.ops,
+    };
+    write_new(
+        dir,
+        "traces.json",
+        report::traces::otlp_json(&outcome.runs, &names).as_bytes(),
+    )?;
+    let svg = report::traces::waterfall_svg(&outcome.runs, &names);
+    if let Some(svg) = &svg {
+        // Drawn with the numbers, even without plots: it is drawn from the traces in memory,
+        // which `archsim plot` does not read back; one small picture per folder.
+        write_new(dir, "waterfall.svg", svg.as_bytes())?;
+        if let Some(png) = report::traces::waterfall_png(&outcome.runs, &names) {
+            write_new(dir, "waterfall.png", &png)?;
+        }
+    }
+    Ok(svg)
 }
 
 /// Draws the plots (unless `drawings` says not to) and `report.html` of a scenario folder
@@ -858,10 +903,11 @@ fn render(
     summary: &Summary,
     timeseries: &str,
     events: &str,
-    diagram: Option<&str>,
+    pictures: Pictures,
     drawings: Drawings,
     write: &(dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync),
 ) -> std::io::Result<Drawn> {
+    let Pictures { diagram, waterfall } = pictures;
     let invalid = |e: String| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
@@ -887,9 +933,18 @@ fn render(
             Ok((chart.title, svg, format!("{stem}.png")))
         })
         .collect::<std::io::Result<_>>()?;
+    // The waterfall is shown with the charts; it is not one of them (`Drawn` is the charts).
+    let mut shown = plots.clone();
+    if let (Some(svg), true) = (waterfall, drawings.plots) {
+        shown.push((
+            "Where the time went: the slowest sampled requests".to_string(),
+            svg.to_string(),
+            "waterfall.png".to_string(),
+        ));
+    }
     write(
         "report.html",
-        report::html::report(summary, diagram, &plots, drawings.slides).as_bytes(),
+        report::html::report(summary, diagram, &shown, drawings.slides).as_bytes(),
     )?;
     Ok(plots)
 }
@@ -984,12 +1039,16 @@ fn replot_run(dir: &Path) -> std::io::Result<()> {
     let timeseries = read_saved(dir, "timeseries.csv", MAX_CSV_BYTES)?;
     let events = read_saved(dir, "events.csv", MAX_CSV_BYTES)?;
     let diagram = read_saved(dir, "diagram.svg", MAX_SUMMARY_BYTES).ok();
+    let waterfall = read_saved(dir, "waterfall.svg", MAX_SUMMARY_BYTES).ok();
     render(
         dir,
         &summary,
         &timeseries,
         &events,
-        diagram.as_deref(),
+        Pictures {
+            diagram: diagram.as_deref(),
+            waterfall: waterfall.as_deref(),
+        },
         Drawings {
             plots: true,
             // Slides written earlier stay, and stay linked.

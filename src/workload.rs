@@ -264,6 +264,65 @@ pub struct WorkloadSpec {
     pub first_api_key: u32,
     /// Its clients as browsers calling across origins (`browser = true`), if they are.
     pub browser: Option<BrowserSpec>,
+    /// Which requests are traced (`None`: none).
+    pub trace: Option<TraceRule>,
+}
+
+/// A workload's sampling rule, as X-Ray's: the first `reservoir_per_second` requests of each
+/// second, then `rate` of the rest; and how many finished traces it keeps.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TraceRule {
+    /// Requests traced first in each second of simulated time [requests/s]. Default 1.
+    pub reservoir_per_second: u32,
+    /// Share of the requests past the reservoir traced [0–1]. Default 0.05.
+    pub rate: f64,
+    /// The slowest finished traces kept [traces]. Default 10 (a choice: a waterfall's worth).
+    pub slowest: usize,
+    /// A uniform sample of all finished traces kept beside them [traces]. Default 10 (a
+    /// choice: enough to see what an ordinary request looks like).
+    pub sample: usize,
+}
+
+impl Default for TraceRule {
+    fn default() -> Self {
+        // aws-facts: §13 X-Ray sampling: the default rule is a reservoir of 1 request a
+        // second, then 5 % of additional requests.
+        TraceRule {
+            reservoir_per_second: 1,
+            rate: 0.05,
+            slowest: 10,
+            sample: 10,
+        }
+    }
+}
+
+/// Where a workload's sampling stands: the second it counts and the reservoir used in it.
+struct Sampler {
+    rule: TraceRule,
+    second: u64,
+    used: u32,
+    /// Its own stream, so that tracing or not leaves every other draw unchanged.
+    rng: SimRng,
+    /// Requests traced.
+    sampled: u64,
+}
+
+impl Sampler {
+    fn sample(&mut self, now: SimTime) -> bool {
+        let second = now.0 / SimTime::NANOS_PER_SEC;
+        if second != self.second {
+            self.second = second;
+            self.used = 0;
+        }
+        let yes = if self.used < self.rule.reservoir_per_second {
+            self.used += 1;
+            true
+        } else {
+            self.rule.rate > 0.0 && self.rng.random::<f64>() < self.rule.rate
+        };
+        self.sampled += u64::from(yes);
+        yes
+    }
 }
 
 /// A browser workload's settings (aws-facts: §21 CORS).
@@ -536,9 +595,11 @@ pub struct Workload {
     /// attempt to its final answer (a client timeout: when the client gave up).
     latency_all: Hist,
     in_flight: Level,
+    sampler: Option<Sampler>,
 }
 
 impl Workload {
+    /// A workload drawing from `rng`, deciding which requests to trace from `trace_rng`;
     /// `cors`: what its target answers browsers, for a browser workload.
     pub fn new(
         spec: WorkloadSpec,
@@ -547,6 +608,7 @@ impl Workload {
         clock: Clock,
         rng: SimRng,
         cors: Option<CorsServer>,
+        trace_rng: SimRng,
     ) -> Workload {
         let browsers = spec.browser.clone().map(|b| {
             let server = cors.unwrap_or(CorsServer {
@@ -561,6 +623,13 @@ impl Workload {
                 blocked: [0; 3],
                 spec: b,
             }
+        });
+        let sampler = spec.trace.map(|rule| Sampler {
+            rule,
+            second: 0,
+            used: 0,
+            rng: trace_rng,
+            sampled: 0,
         });
         let mix = if spec.mix.len() > 1 {
             Some(WeightedIndex::new(spec.mix.iter().map(|&(_, w)| w)).expect("validated weights"))
@@ -589,6 +658,7 @@ impl Workload {
             latency: Latency::new(&clock),
             latency_all: Hist::new(),
             in_flight: Level::new(&clock),
+            sampler,
             spec,
             clock,
             rng,
@@ -650,6 +720,16 @@ impl Workload {
             messages: 1,
             origin: now,
             asynchronous: false,
+            span: 0,
+        };
+        let traced = self.sampler.as_mut().is_some_and(|s| s.sample(now));
+        let msg = if traced {
+            Msg {
+                span: ctx.open_root(op),
+                ..msg
+            }
+        } else {
+            msg
         };
         self.arrivals
             .add(&self.clock, now, self.clock.measured(now));
@@ -762,6 +842,12 @@ impl Workload {
         let now = ctx.now();
         let r = self.requests.remove(req);
         let measured = self.clock.measured(r.started);
+        let root_end = match outcome {
+            Final::Answer(o) => o,
+            // The browser refused its script the answer: an error the trace shows as such.
+            Final::CorsBlocked => Outcome::Error,
+        };
+        ctx.end_root(r.msg.span, root_end);
         self.in_flight.add(&self.clock, now, -1.0);
         if outcome.is_success() {
             self.ok.add(&self.clock, now, measured);
@@ -808,6 +894,16 @@ impl Workload {
 
     pub fn name(&self) -> &str {
         &self.spec.name
+    }
+
+    /// Its sampling rule, if it traces.
+    pub fn trace_rule(&self) -> Option<TraceRule> {
+        self.spec.trace
+    }
+
+    /// How many of its requests it traced.
+    pub fn sampled(&self) -> u64 {
+        self.sampler.as_ref().map_or(0, |s| s.sampled)
     }
 
     /// Closes the recorders and hands over the workload's statistics and series.

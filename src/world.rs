@@ -6,8 +6,11 @@
 use crate::components::kms::caller::{KmsClient, KmsUse, WithKms};
 use crate::components::{BuildEnv, Component, ComponentSpec, Edge, OpChoice, Shared};
 use crate::faults::Timeline;
-use crate::kernel::{stream, ActorId, Ctx, Gate, Input, Kernel, Limits, Model, SimTime, Stop};
-use crate::metrics::{ActorResult, Clock, Role, RunResult};
+use crate::kernel::{
+    stream, ActorId, Ctx, Gate, Input, Keep, Kernel, Limits, Model, SimTime, Stop,
+};
+use crate::limits::MAX_SPANS_PER_TRACE;
+use crate::metrics::{ActorResult, Clock, Role, RunResult, Traces};
 use crate::retry::{RetryPolicy, RetrySpec};
 use crate::scenario::Scenario;
 use crate::workload::Workload;
@@ -168,6 +171,7 @@ impl World {
                     w.browser
                         .as_ref()
                         .and_then(|_| scenario.components[w.target].spec.cors()),
+                    stream(seed, &format!("trace:{}", w.name)),
                 )
             })
             .collect();
@@ -225,6 +229,19 @@ impl World {
     pub fn run(mut self) -> Result<RunResult, RunError> {
         let actors = (self.components.len() + self.workloads.len() + 1) as ActorId;
         let mut kernel = Kernel::new(actors as usize, self.limits, stream(self.seed, "faults"));
+        if self.workloads.iter().any(|w| w.trace_rule().is_some()) {
+            kernel.trace(MAX_SPANS_PER_TRACE, stream(self.seed, "traces"));
+            let first = self.components.len();
+            for (i, w) in self.workloads.iter().enumerate() {
+                if let Some(rule) = w.trace_rule() {
+                    let keep = Keep {
+                        slowest: rule.slowest,
+                        sample: rule.sample,
+                    };
+                    kernel.tracer().keep((first + i) as ActorId, keep);
+                }
+            }
+        }
         for &(from, to, op, gate) in &self.gates {
             match op {
                 Some(op) => kernel.gates().set_op(from, to, op, gate),
@@ -232,6 +249,7 @@ impl World {
             }
         }
         let stopped = kernel.run(&mut self, actors);
+        let kept = kernel.take_traces();
         // A run that ends, however it ends, has covered its duration for a progress display.
         self.report(self.clock.end);
         if let Err(stop) = stopped {
@@ -312,6 +330,11 @@ impl World {
             kernel: kernel.stats().clone(),
             end_time: kernel.now(),
             wall_s: 0.0,
+            traces: Traces {
+                kept,
+                sampled: self.workloads.iter().map(|w| w.sampled()).sum(),
+                spans_dropped: kernel.tracer().spans_dropped,
+            },
         })
     }
 }

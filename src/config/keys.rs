@@ -53,6 +53,8 @@ pub enum KeyType {
     Table(&'static [Key]),
     /// A list of tables with these keys.
     Tables(&'static [Key]),
+    /// A table with these keys, or `false` for none of what it sets (`true`: its defaults).
+    TableOrBool(&'static [Key]),
     /// A list of `["time", number]` pairs (a step profile: from each time on, a rate).
     Steps,
     /// A list of outcomes: status codes and the word "timeout".

@@ -10,6 +10,7 @@ mod queue;
 mod rng;
 mod sim;
 mod time;
+mod trace;
 
 pub use gates::{Gate, GateCounts, Gates};
 pub use queue::EventQueue;
@@ -19,3 +20,4 @@ pub use sim::{
     Outcome, Reply, Stop, TimerHandle,
 };
 pub use time::SimTime;
+pub use trace::{Keep, Span, SpanEnd, Trace, Tracer};

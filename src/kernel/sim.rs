@@ -7,6 +7,7 @@
 
 use super::gates::{Gate, Gates};
 use super::queue::LaneHandle;
+use super::trace::{SpanEnd, Trace, Tracer};
 use super::{EventQueue, SimRng, SimTime};
 
 /// A timer set with `Ctx::schedule_fixed`, to cancel it.
@@ -46,6 +47,10 @@ pub struct Msg {
     /// The caller waits only for the callee to accept the work, not for the work itself
     /// (Lambda's `Event` invocation type): set on each call by its `Edge`'s mode.
     pub asynchronous: bool,
+    /// The span this call runs under, for a sampled request (0: not traced). The kernel sets
+    /// it on each call it delivers to the span it opened for that call; an actor copies it
+    /// into the calls it makes for the call it handles, so that they nest under it.
+    pub span: u32,
 }
 
 impl Msg {
@@ -61,6 +66,7 @@ impl Msg {
             messages: 1,
             origin,
             asynchronous: false,
+            span: 0,
         }
     }
 }
@@ -259,6 +265,7 @@ pub struct Ctx<'a> {
     faults: &'a mut Faults,
     /// The items of the call whose reply is being handled, as the callee left them.
     replied: Option<Box<[Item]>>,
+    tracer: &'a mut Tracer,
 }
 
 impl Ctx<'_> {
@@ -322,7 +329,12 @@ impl Ctx<'_> {
     }
 
     /// Sends `msg` to `callee`; its reply (or the timeout) comes back as `Input::Reply` with `tag`.
-    pub fn call(&mut self, callee: ActorId, msg: Msg, timing: CallTiming, tag: u64) -> CallId {
+    pub fn call(&mut self, callee: ActorId, mut msg: Msg, timing: CallTiming, tag: u64) -> CallId {
+        if msg.span != 0 {
+            // The span starts when the request leaves, after the caller's own work.
+            let leaves = self.now + timing.leaves_after;
+            msg.span = self.tracer.open(msg.span, self.me, callee, msg.op, leaves);
+        }
         let call = self.calls.insert(CallRecord {
             caller: self.me,
             callee,
@@ -358,6 +370,9 @@ impl Ctx<'_> {
                 None => {
                     self.calls.remove(call);
                 }
+            }
+            if msg.span != 0 {
+                self.tracer.lost(msg.span);
             }
             return call;
         }
@@ -454,9 +469,12 @@ impl Ctx<'_> {
             return;
         };
         debug_assert_eq!(rec.callee, self.me, "reply by an actor that was not called");
+        if rec.msg.span != 0 {
+            self.tracer.answered(rec.msg.span, self.now + delay);
+        }
         if self.faults.is_down(self.me) && rec.state == CallState::Open {
             // An unreachable actor's answers never arrive.
-            lose(self.calls, self.stats, call);
+            lose(self.calls, self.stats, self.tracer, call);
             return;
         }
         match rec.state {
@@ -478,6 +496,38 @@ impl Ctx<'_> {
     /// The kernel's faults, for the fault timeline to switch on and off.
     pub fn faults(&mut self) -> &mut Faults {
         self.faults
+    }
+
+    /// Opens the root span of a sampled request this actor originates; put the id in the
+    /// request's `Msg::span` and end it with `end_root`. 0 (nothing traced) once a run has
+    /// used every span id.
+    pub fn open_root(&mut self, op: u16) -> u32 {
+        self.tracer.open_root(self.me, op, self.now)
+    }
+
+    /// Ends the root span `span` now, with the request's final outcome.
+    pub fn end_root(&mut self, span: u32, outcome: Outcome) {
+        if span != 0 {
+            self.tracer.end(span, span_end(outcome), self.now);
+        }
+    }
+
+    /// Records a span of this actor's own time from `start` to `end` (a cold start, a wait in
+    /// its queue) under `parent`, the `Msg::span` of the call it spent it on; nothing when
+    /// `parent` is 0. `label` says what the time went to.
+    #[inline]
+    pub fn own_span(&mut self, parent: u32, label: &'static str, start: SimTime, end: SimTime) {
+        if parent != 0 {
+            self.tracer.own(parent, self.me, label, start, end);
+        }
+    }
+}
+
+fn span_end(outcome: Outcome) -> SpanEnd {
+    match outcome {
+        Outcome::Status(s) => SpanEnd::Status(s),
+        Outcome::Timeout => SpanEnd::Timeout,
+        Outcome::Error => SpanEnd::Error,
     }
 }
 
@@ -597,8 +647,16 @@ impl Faults {
 
 /// A call lost to a fault: nobody will answer it. The caller's timeout ends it, if there is
 /// one; without one the caller waits forever and the record goes now.
-fn lose(calls: &mut SlotMap<CallId, CallRecord>, stats: &mut KernelStats, call: CallId) {
+fn lose(
+    calls: &mut SlotMap<CallId, CallRecord>,
+    stats: &mut KernelStats,
+    tracer: &mut Tracer,
+    call: CallId,
+) {
     stats.lost_calls += 1;
+    if calls[call].msg.span != 0 {
+        tracer.lost(calls[call].msg.span);
+    }
     if calls[call].has_timeout {
         calls[call].state = CallState::Lost;
     } else {
@@ -632,6 +690,7 @@ pub struct Kernel {
     stats: KernelStats,
     limits: Limits,
     faults: Faults,
+    tracer: Tracer,
 }
 
 impl Kernel {
@@ -647,7 +706,26 @@ impl Kernel {
                 ..KernelStats::default()
             },
             limits,
+            tracer: Tracer::new(actors, 0, super::stream(0, "traces")),
         }
+    }
+
+    /// Traces sampled requests, each of at most `max_spans` spans, the keepers drawing their
+    /// samples from `rng`; set it before `run`, then say what each actor keeps with
+    /// `tracer().keep`. Without it, no span is ever recorded.
+    pub fn trace(&mut self, max_spans: usize, rng: SimRng) {
+        let actors = self.stats.late_replies.len();
+        self.tracer = Tracer::new(actors, max_spans, rng);
+    }
+
+    /// The run's spans: set what each actor keeps before `run`.
+    pub fn tracer(&mut self) -> &mut Tracer {
+        &mut self.tracer
+    }
+
+    /// Ends the spans still open (the run is over) and hands over the kept traces, by number.
+    pub fn take_traces(&mut self) -> Vec<Trace> {
+        self.tracer.close(self.now)
     }
 
     /// The simulated time reached: that of the last event processed.
@@ -681,6 +759,7 @@ impl Kernel {
                 stats: &mut self.stats,
                 faults: &mut self.faults,
                 replied: None,
+                tracer: &mut self.tracer,
             };
             model.start(actor, &mut ctx);
         }
@@ -722,12 +801,18 @@ impl Kernel {
                         .push_in_lane(t, deadline, Event::Timeout { call });
                 }
                 let callee = rec.callee;
+                if rec.msg.span != 0 {
+                    self.tracer.arrived(rec.msg.span, self.now);
+                }
                 if self.faults.is_down(callee) {
-                    lose(&mut self.calls, &mut self.stats, call);
+                    lose(&mut self.calls, &mut self.stats, &mut self.tracer, call);
                     return;
                 }
                 if let Some(status) = self.faults.draw(self.faults.failing[callee as usize]) {
                     rec.state = CallState::Answered;
+                    if rec.msg.span != 0 {
+                        self.tracer.answered(rec.msg.span, self.now);
+                    }
                     let at = self.now + rec.reply_delay;
                     self.queue.push(
                         at,
@@ -745,6 +830,9 @@ impl Kernel {
                 if let Some(h) = rec.timeout {
                     // Answered in time: its timeout will never matter, and leaves the queue.
                     self.queue.cancel(h);
+                }
+                if rec.msg.span != 0 {
+                    self.tracer.end(rec.msg.span, span_end(outcome), self.now);
                 }
                 if rec.state == CallState::Abandoned {
                     // Its timeout fired while the reply was on the wire: drop it.
@@ -765,6 +853,9 @@ impl Kernel {
                     return;
                 };
                 rec.timeout = None;
+                if rec.msg.span != 0 {
+                    self.tracer.end(rec.msg.span, SpanEnd::Timeout, self.now);
+                }
                 let reply = Reply {
                     call,
                     tag: rec.tag,
@@ -790,6 +881,7 @@ impl Kernel {
             stats: &mut self.stats,
             faults: &mut self.faults,
             replied,
+            tracer: &mut self.tracer,
         };
         model.handle(actor, input, &mut ctx);
     }
@@ -878,6 +970,13 @@ mod tests {
         // A hop longer than the timeout: it fires at 50 + 20 ms, before the request arrives.
         let (seen, _, _) = run_after(50, 30, 1, Some(20));
         assert_eq!(seen, vec![(SimTime::from_millis(70), Outcome::Timeout)]);
+    }
+
+    #[test]
+    fn a_message_stays_forty_bytes() {
+        // Copied with every call and held by every open call record: the span id fits in
+        // what was padding.
+        assert_eq!(std::mem::size_of::<Msg>(), 40);
     }
 
     #[test]

@@ -256,6 +256,19 @@ pub struct RunResult {
     pub end_time: SimTime,
     /// Wall-clock seconds the run took; measured by the caller, outside the simulation.
     pub wall_s: f64,
+    /// The traces of sampled requests its workloads kept.
+    pub traces: Traces,
+}
+
+/// A run's traces: those kept (each workload's slowest and a sample), and counts.
+#[derive(Clone, Debug, Default)]
+pub struct Traces {
+    /// The kept traces, by trace number.
+    pub kept: Vec<crate::kernel::Trace>,
+    /// Requests traced, kept or not.
+    pub sampled: u64,
+    /// Spans not recorded because their trace was full (`limits::MAX_SPANS_PER_TRACE`).
+    pub spans_dropped: u64,
 }
 
 #[cfg(test)]

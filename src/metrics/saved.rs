@@ -3,13 +3,14 @@
 //! one would. Every `f64` travels as its bit pattern (JSON has no NaN, and decimal text is
 //! not guaranteed to come back to the same bits); histograms as their recorded buckets.
 
-use super::{ActorResult, Clock, EventRecord, Hist, MetricSet, Role, RunResult};
-use crate::kernel::{KernelStats, SimTime};
+use super::{ActorResult, Clock, EventRecord, Hist, MetricSet, Role, RunResult, Traces};
+use crate::kernel::{KernelStats, SimTime, Span, SpanEnd, Trace};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The version of the format; a file of another version is refused.
-pub const FORMAT: &str = "archsim-run/1";
+/// Version 2 adds the run's traces.
+pub const FORMAT: &str = "archsim-run/2";
 
 #[derive(Serialize, Deserialize)]
 struct SavedRun {
@@ -21,6 +22,80 @@ struct SavedRun {
     kernel: SavedKernel,
     end_time: u64,
     wall_s: u64,
+    traces: SavedTraces,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedTraces {
+    sampled: u64,
+    spans_dropped: u64,
+    kept: Vec<(u64, Vec<SavedSpan>)>,
+}
+
+/// A span: its times in ns (`u64::MAX`: none), its outcome as a status, or 0 for a timeout,
+/// 1 for an error, 2 when unfinished.
+#[derive(Serialize, Deserialize)]
+struct SavedSpan {
+    id: u32,
+    parent: u32,
+    caller: u32,
+    callee: u32,
+    op: u16,
+    label: String,
+    attempt: u16,
+    times: [u64; 4],
+    outcome: u16,
+    lost: bool,
+}
+
+fn save_span(s: &Span) -> SavedSpan {
+    let none = u64::MAX;
+    SavedSpan {
+        id: s.id,
+        parent: s.parent,
+        caller: s.caller,
+        callee: s.callee,
+        op: s.op,
+        label: s.label.to_string(),
+        attempt: s.attempt,
+        times: [
+            s.start.0,
+            s.arrival.map_or(none, |t| t.0),
+            s.answer.map_or(none, |t| t.0),
+            s.end.0,
+        ],
+        outcome: match s.outcome {
+            SpanEnd::Status(c) => c,
+            SpanEnd::Timeout => 0,
+            SpanEnd::Error => 1,
+            SpanEnd::Unfinished => 2,
+        },
+        lost: s.lost,
+    }
+}
+
+fn load_span(s: SavedSpan) -> Span {
+    let at = |t: u64| (t != u64::MAX).then_some(SimTime(t));
+    Span {
+        id: s.id,
+        parent: s.parent,
+        caller: s.caller,
+        callee: s.callee,
+        op: s.op,
+        label: s.label.into(),
+        attempt: s.attempt,
+        start: SimTime(s.times[0]),
+        arrival: at(s.times[1]),
+        answer: at(s.times[2]),
+        end: SimTime(s.times[3]),
+        outcome: match s.outcome {
+            0 => SpanEnd::Timeout,
+            1 => SpanEnd::Error,
+            2 => SpanEnd::Unfinished,
+            c => SpanEnd::Status(c),
+        },
+        lost: s.lost,
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -101,6 +176,16 @@ pub fn to_json(run: &RunResult) -> String {
         },
         end_time: run.end_time.0,
         wall_s: run.wall_s.to_bits(),
+        traces: SavedTraces {
+            sampled: run.traces.sampled,
+            spans_dropped: run.traces.spans_dropped,
+            kept: run
+                .traces
+                .kept
+                .iter()
+                .map(|t| (t.id, t.spans.iter().map(save_span).collect()))
+                .collect(),
+        },
     };
     serde_json::to_string(&saved).expect("plain data serialises")
 }
@@ -174,6 +259,20 @@ pub fn from_json(text: &str) -> Result<RunResult, String> {
         },
         end_time: SimTime(saved.end_time),
         wall_s: f64::from_bits(saved.wall_s),
+        traces: Traces {
+            sampled: saved.traces.sampled,
+            spans_dropped: saved.traces.spans_dropped,
+            kept: saved
+                .traces
+                .kept
+                .into_iter()
+                .filter(|(_, spans)| !spans.is_empty())
+                .map(|(id, spans)| Trace {
+                    id,
+                    spans: spans.into_iter().map(load_span).collect(),
+                })
+                .collect(),
+        },
     })
 }
 
@@ -225,6 +324,28 @@ mod tests {
             },
             end_time: SimTime(61_000_000_123),
             wall_s: 0.25,
+            traces: Traces {
+                sampled: 3,
+                spans_dropped: 1,
+                kept: vec![Trace {
+                    id: 2,
+                    spans: vec![Span {
+                        id: 5,
+                        parent: 0,
+                        caller: 1,
+                        callee: 1,
+                        op: 0,
+                        label: "".into(),
+                        attempt: 1,
+                        start: SimTime(10),
+                        arrival: None,
+                        answer: Some(SimTime(30)),
+                        end: SimTime(40),
+                        outcome: SpanEnd::Timeout,
+                        lost: true,
+                    }],
+                }],
+            },
         }
     }
 

@@ -10,6 +10,7 @@ pub mod html;
 pub mod plots;
 pub mod slides;
 pub mod table;
+pub mod traces;
 pub mod verdicts;
 pub mod xy;
 

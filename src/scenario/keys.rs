@@ -420,6 +420,49 @@ pub const WORKLOAD: &[Key] = &[
         required: false,
         about: "browser workloads: the request headers its script sets on every request, such as [\"Authorization\"]; any but Accept, Accept-Language, Content-Language and Content-Type makes requests preflighted (default none)",
     },
+    Key {
+        name: "trace",
+        ty: KeyType::TableOrBool(TRACE),
+        required: false,
+        about: "which requests are traced and how many traces are kept (traces.json, the waterfall); false: none (default: X-Ray's default rule, 1 a second and 5 % of the rest)",
+    },
+];
+
+/// A workload's sampling rule (`trace = { … }`).
+pub const TRACE: &[Key] = &[
+    Key {
+        name: "reservoir_per_second",
+        ty: KeyType::Integer {
+            min: 0,
+            max: crate::limits::MAX_TRACE_RESERVOIR,
+        },
+        required: false,
+        about: "requests traced first in each second [requests/s] (default 1, as X-Ray's default rule)",
+    },
+    Key {
+        name: "rate",
+        ty: KeyType::Number { min: 0.0, max: 1.0 },
+        required: false,
+        about: "share of the other requests traced [0–1] (default 0.05, as X-Ray's default rule)",
+    },
+    Key {
+        name: "slowest",
+        ty: KeyType::Integer {
+            min: 0,
+            max: crate::limits::MAX_TRACES_KEPT as i64,
+        },
+        required: false,
+        about: "the slowest finished traces kept per seed [traces] (default 10)",
+    },
+    Key {
+        name: "sample",
+        ty: KeyType::Integer {
+            min: 0,
+            max: crate::limits::MAX_TRACES_KEPT as i64,
+        },
+        required: false,
+        about: "a uniform sample of the finished traces kept beside them per seed [traces] (default 10)",
+    },
 ];
 
 pub const FAULT: &[Key] = &[

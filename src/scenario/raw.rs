@@ -69,6 +69,45 @@ pub struct RawWorkload {
     pub browsers: Option<Spanned<i64>>,
     pub browser_engine: Option<Spanned<String>>,
     pub headers: Option<Vec<Spanned<String>>>,
+    pub trace: Option<Spanned<RawTrace>>,
+}
+
+/// `trace = false`, or `trace = { … }`: a workload's sampling rule.
+pub enum RawTrace {
+    /// `false` turns tracing off; `true` keeps the default rule.
+    Switch(bool),
+    Rule(RawTraceRule),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTraceRule {
+    pub reservoir_per_second: Option<Spanned<i64>>,
+    pub rate: Option<Spanned<f64>>,
+    pub slowest: Option<Spanned<i64>>,
+    pub sample: Option<Spanned<i64>>,
+}
+
+// By hand rather than `untagged`, so that an unknown key in the table keeps serde's own
+// message (which the checker locates and rewords) instead of "did not match any variant".
+impl<'de> Deserialize<'de> for RawTrace {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawTrace;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("false, or a table { reservoir_per_second, rate, slowest, sample }")
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<RawTrace, E> {
+                Ok(RawTrace::Switch(b))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawTrace, A::Error> {
+                RawTraceRule::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawTrace::Rule)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// Every key any arrival process takes; `check` says which belong to the chosen process.

@@ -256,6 +256,9 @@ fn key_type(t: &KeyType) -> Value {
         KeyType::Words => json!({ "type": "array", "items": { "type": "string" } }),
         KeyType::Table(keys) => table(keys, ""),
         KeyType::Tables(keys) => json!({ "type": "array", "items": table(keys, "") }),
+        KeyType::TableOrBool(keys) => {
+            json!({ "oneOf": [ { "type": "boolean" }, table(keys, "") ] })
+        }
         KeyType::Steps => json!({
             "type": "array",
             "items": {

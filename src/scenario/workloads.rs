@@ -1,12 +1,12 @@
 //! Validation of `[[workload]]` tables: arrival processes, mix, keys, size, timeout, retries.
 
 use super::files::{read_text, FileAccess, MAX_TRACE_BYTES};
-use super::raw::{RawArrival, RawWorkload};
+use super::raw::{RawArrival, RawTrace, RawWorkload};
 use crate::components::cors::{self, Engine};
 use crate::config::{Checker, Diagnostic};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
-use crate::workload::{Arrival, BrowserSpec, Keys, RateProfile, WorkloadSpec};
+use crate::workload::{Arrival, BrowserSpec, Keys, RateProfile, TraceRule, WorkloadSpec};
 use std::path::Path;
 use std::sync::Arc;
 use toml::Spanned;
@@ -151,6 +151,7 @@ pub fn parse(
         None => Some(Dist::Constant(0.0)),
         Some(l) => ck.time_dist(l, "latency"),
     };
+    let trace = parse_trace(&w.trace, ck);
     Some(WorkloadSpec {
         name: w.name.get_ref().clone(),
         target: target?,
@@ -162,6 +163,7 @@ pub fn parse(
         retry: retry?,
         latency: latency?,
         api_keys: api_keys?,
+        trace: trace?,
         // Assigned once all workloads are known, so that key ids never overlap.
         first_api_key: 0,
         browser: browser?,
@@ -274,6 +276,47 @@ fn parse_browser(w: &RawWorkload, ck: &mut Checker) -> Option<Option<BrowserSpec
         browsers: browsers? as u32,
         engine: engine?,
         preflight,
+    }))
+}
+
+/// `trace`: X-Ray's default rule unless it says otherwise, `false` for none.
+fn parse_trace(t: &Option<Spanned<RawTrace>>, ck: &mut Checker) -> Option<Option<TraceRule>> {
+    use crate::limits::{MAX_TRACES_KEPT, MAX_TRACE_RESERVOIR};
+    let d = TraceRule::default();
+    let Some(t) = t else {
+        return Some(Some(d));
+    };
+    let r = match t.get_ref() {
+        RawTrace::Switch(false) => return Some(None),
+        RawTrace::Switch(true) => return Some(Some(d)),
+        RawTrace::Rule(r) => r,
+    };
+    let count =
+        |ck: &mut Checker, v: &Option<Spanned<i64>>, key: &str, max: usize, or: usize| match v {
+            None => Some(or),
+            Some(v) => ck.int_in(v, key, 0, max as i64).map(|v| v as usize),
+        };
+    let reservoir = count(
+        ck,
+        &r.reservoir_per_second,
+        "trace.reservoir_per_second",
+        MAX_TRACE_RESERVOIR as usize,
+        d.reservoir_per_second as usize,
+    );
+    let rate = match &r.rate {
+        None => Some(d.rate),
+        Some(v) => {
+            let x = ck.non_negative(v, "trace.rate", "a share of requests, from 0 to 1");
+            ck.at_most(v, x?, "trace.rate", 1.0, "a share of requests")
+        }
+    };
+    let slowest = count(ck, &r.slowest, "trace.slowest", MAX_TRACES_KEPT, d.slowest);
+    let sample = count(ck, &r.sample, "trace.sample", MAX_TRACES_KEPT, d.sample);
+    Some(Some(TraceRule {
+        reservoir_per_second: reservoir? as u32,
+        rate: rate?,
+        slowest: slowest?,
+        sample: sample?,
     }))
 }
 

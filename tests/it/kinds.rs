@@ -64,6 +64,7 @@ fn check_keys(kind: &str, path: &mut Vec<Step>, keys: &'static [Key], wrong: &mu
         let nested = match k.ty {
             KeyType::Table(inner) => Some((inner, false)),
             KeyType::Tables(inner) => Some((inner, true)),
+            KeyType::TableOrBool(inner) => Some((inner, false)),
             _ => None,
         };
         if let Some((inner, list)) = nested {

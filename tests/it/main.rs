@@ -38,6 +38,7 @@ mod slides;
 mod sns;
 mod sqs;
 mod step_functions;
+mod traces;
 
 mod serverless;
 mod untrusted;

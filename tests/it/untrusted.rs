@@ -749,6 +749,12 @@ fn the_readme_states_every_limit() {
             grouped(archsim::kernel::Limits::default().max_in_flight as u64),
             grouped(MAX_IN_FLIGHT as u64)
         ),
+        format!(
+            "| {} each; {} spans; {} per second |",
+            grouped(MAX_TRACES_KEPT as u64),
+            grouped(MAX_SPANS_PER_TRACE as u64),
+            grouped(MAX_TRACE_RESERVOIR as u64)
+        ),
         format!("| {} |", grouped(MAX_CACHE_ENTRIES as u64)),
         format!("| {} edge locations |", MAX_EDGE_LOCATIONS),
         format!("| {} units per side |", grouped(MAX_DYNAMODB_UNITS as u64)),

@@ -329,6 +329,7 @@ impl Stream {
             messages: n as u16,
             origin,
             asynchronous: false,
+            span: 0,
         };
         // aws-facts: §16: the iterator age is the age of the last record of the batch read.
         let measured = self.clock.measured(now);
@@ -453,6 +454,7 @@ impl Stream {
             messages: 1,
             origin: first.origin,
             asynchronous: false,
+            span: 0,
         };
         edge.call(ctx, rng, msg, Tag::OnFailure.encode());
     }

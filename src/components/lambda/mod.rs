@@ -911,6 +911,7 @@ impl Lambda {
             if measured {
                 self.init.record(init);
             }
+            ctx.own_span(msg.span, "cold start (init)", now, now + init);
             ctx.schedule(init, Timer::InitDone(Invocation { job, gen }).encode());
         } else {
             self.start_handler(ctx, job);
@@ -996,6 +997,7 @@ impl Lambda {
         let j = &mut self.jobs[job];
         j.started = now;
         j.fails = fails;
+        ctx.own_span(j.msg.span, "handler", now, now + work.min(self.cfg.timeout));
         let me = Invocation { job, gen: j.gen };
         j.timeout = ctx.schedule_fixed(self.cfg.timeout, Timer::Timeout(me).encode());
         // The first downstream call leaves when the work is done: no event for the work's end,

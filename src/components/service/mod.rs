@@ -182,6 +182,10 @@ impl Service {
             calls: CallCursor::default(),
         });
         let work = self.cfg.service_time.sample_time(&mut self.rng);
+        if now > arrived {
+            ctx.own_span(msg.span, "queue wait", arrived, now);
+        }
+        ctx.own_span(msg.span, "service", now, now + work);
         ctx.schedule(work, Timer::WorkDone(job).encode());
     }
 

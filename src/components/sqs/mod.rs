@@ -661,6 +661,7 @@ impl Sqs {
             messages: taken.len() as u16,
             origin: first.origin,
             asynchronous: false,
+            span: 0,
         };
         self.next_gen = self.next_gen.wrapping_add(1);
         let gen = self.next_gen;
@@ -730,6 +731,7 @@ impl Sqs {
             messages: 1,
             origin: m.origin,
             asynchronous: false,
+            span: 0,
         };
         let edge = usize::from(self.cfg.consumer.is_some());
         self.edges[edge].call(ctx, &mut self.rng, msg, Tag::Redrive.encode());

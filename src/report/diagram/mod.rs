@@ -17,6 +17,8 @@ mod model;
 mod words;
 
 pub use draw::text_width;
+pub(crate) use draw::{png as draw_png, svg as draw_svg, Prim};
+pub(crate) use layout::Rect;
 pub use words::{round_line, rounded_rate};
 
 use crate::scenario::Scenario;

@@ -1,0 +1,367 @@
+//! Spans of sampled requests: where the time of one request went, hop by hop.
+//!
+//! An actor that originates a request may open a root span for it (`Ctx::open_root`) and
+//! put its id in `Msg::span`. From then on the kernel does the rest: every call made with a
+//! message whose `span` is not 0 opens a child span (caller, callee, operation, attempt,
+//! when it left, reached the callee, was answered and ended, and how) and the callee
+//! receives the message with `span` set to that child, so the calls it makes in turn nest
+//! under it. An actor may add spans of its own time (`Ctx::own_span`: a cold start, a queue
+//! wait). A message whose `span` is 0 costs one test per call and nothing else.
+//!
+//! A trace is finished when its root and every span in it have ended (or the run ends); it
+//! then goes to its root actor's keeper, which holds the slowest traces and a uniform sample
+//! of the others, both of bounded size. Memory grows with sampled requests in flight (each
+//! with at most `max_spans` spans) and the keepers' sizes, never with requests served.
+
+use super::{ActorId, SimRng, SimTime};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// How a span ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpanEnd {
+    /// The callee answered with this status (or, for a root, the request's final status).
+    Status(u16),
+    /// The caller's timeout fired first.
+    Timeout,
+    /// The answer arrived and says the work failed.
+    Error,
+    /// Still open when the run ended: a call nobody answered and nobody timed out.
+    Unfinished,
+}
+
+/// One finished span.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Span {
+    /// Its id, unique within the run (from 1).
+    pub id: u32,
+    /// The span it nests under; 0 for a trace's root.
+    pub parent: u32,
+    /// Who made the call (for an actor's own span and a root, that actor).
+    pub caller: ActorId,
+    /// Who was called (for an actor's own span and a root, the actor itself).
+    pub callee: ActorId,
+    /// The call's operation.
+    pub op: u16,
+    /// Empty for a call or a root; for an actor's own span, what the time was spent on.
+    pub label: Cow<'static, str>,
+    /// For a call: 1, or one more than the previous call from the same parent to the same
+    /// callee with the same operation if that one had ended without success (a retry).
+    pub attempt: u16,
+    /// When it began: a call when its caller made it, a root when the request was sent.
+    pub start: SimTime,
+    /// When the request reached the callee (a call that never did: `None`).
+    pub arrival: Option<SimTime>,
+    /// When the callee answered (a call never answered: `None`).
+    pub answer: Option<SimTime>,
+    /// When it ended: for a call, when the reply reached the caller or its timeout fired.
+    pub end: SimTime,
+    /// How it ended.
+    pub outcome: SpanEnd,
+    /// A call the network or a fault lost on the way (it could only time out).
+    pub lost: bool,
+}
+
+/// A finished trace: its spans, the root first, then in the order they were opened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trace {
+    /// Its number within the run (from 1), in the order roots were opened.
+    pub id: u64,
+    /// Its spans; `spans[0]` is the root.
+    pub spans: Vec<Span>,
+}
+
+impl Trace {
+    /// The root span.
+    pub fn root(&self) -> &Span {
+        &self.spans[0]
+    }
+
+    /// The root's duration: the request's latency as its originator saw it.
+    pub fn duration(&self) -> SimTime {
+        let r = self.root();
+        SimTime(r.end.0.saturating_sub(r.start.0))
+    }
+}
+
+/// How many traces an actor keeps: its `slowest` and a uniform `sample` of the others.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Keep {
+    /// The slowest finished traces kept [traces].
+    pub slowest: usize,
+    /// A uniform sample of all its finished traces kept [traces].
+    pub sample: usize,
+}
+
+#[derive(Default)]
+struct Keeper {
+    keep: Keep,
+    /// The slowest, unordered (a new one replaces the fastest of them).
+    slowest: Vec<Trace>,
+    /// Reservoir sample (Algorithm R) over every finished trace.
+    sample: Vec<Trace>,
+    seen: u64,
+}
+
+impl Keeper {
+    fn offer(&mut self, t: Trace, rng: &mut SimRng) {
+        use rand::Rng;
+        self.seen += 1;
+        if self.keep.sample > 0 {
+            if self.sample.len() < self.keep.sample {
+                self.sample.push(t.clone());
+            } else {
+                let j = rng.random_range(0..self.seen);
+                if (j as usize) < self.keep.sample {
+                    self.sample[j as usize] = t.clone();
+                }
+            }
+        }
+        if self.keep.slowest == 0 {
+            return;
+        }
+        if self.slowest.len() < self.keep.slowest {
+            self.slowest.push(t);
+            return;
+        }
+        // Ties keep the earlier trace: the result does not depend on anything but order.
+        let (i, fastest) = self
+            .slowest
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, s)| (s.duration(), std::cmp::Reverse(s.id)))
+            .expect("a full keeper holds a trace");
+        if t.duration() > fastest.duration() {
+            self.slowest[i] = t;
+        }
+    }
+}
+
+struct OpenTrace {
+    id: u64,
+    /// Who opened the root: its keeper takes the trace.
+    owner: ActorId,
+    spans: Vec<Span>,
+    /// Spans opened and not ended.
+    open: u32,
+}
+
+/// The spans of a run: open traces, and the keepers of finished ones.
+pub struct Tracer {
+    next_span: u32,
+    next_trace: u64,
+    /// Each span of an open trace: (its trace's slot, its index in that trace).
+    live: HashMap<u32, (u32, u32)>,
+    traces: slab::Slab<OpenTrace>,
+    keepers: Vec<Keeper>,
+    max_spans: usize,
+    rng: SimRng,
+    /// Spans not recorded because their trace had `max_spans` already.
+    pub spans_dropped: u64,
+}
+
+impl Tracer {
+    pub(crate) fn new(actors: usize, max_spans: usize, rng: SimRng) -> Tracer {
+        Tracer {
+            next_span: 1,
+            next_trace: 1,
+            live: HashMap::new(),
+            traces: slab::Slab::new(),
+            keepers: (0..actors).map(|_| Keeper::default()).collect(),
+            max_spans,
+            rng,
+            spans_dropped: 0,
+        }
+    }
+
+    /// How many of its finished traces `actor` keeps.
+    pub fn keep(&mut self, actor: ActorId, keep: Keep) {
+        self.keepers[actor as usize].keep = keep;
+    }
+
+    pub(crate) fn open_root(&mut self, actor: ActorId, op: u16, now: SimTime) -> u32 {
+        if self.next_span == u32::MAX {
+            return 0;
+        }
+        let id = self.next_span;
+        self.next_span += 1;
+        let slot = self.traces.insert(OpenTrace {
+            id: self.next_trace,
+            owner: actor,
+            spans: vec![span(id, 0, actor, actor, op, now)],
+            open: 1,
+        });
+        self.next_trace += 1;
+        self.live.insert(id, (slot as u32, 0));
+        id
+    }
+
+    /// Opens a span under `parent`; 0 when `parent` belongs to no open trace (it finished)
+    /// or its trace is full.
+    pub(crate) fn open(
+        &mut self,
+        parent: u32,
+        caller: ActorId,
+        callee: ActorId,
+        op: u16,
+        now: SimTime,
+    ) -> u32 {
+        let Some(&(slot, _)) = self.live.get(&parent) else {
+            return 0;
+        };
+        let t = &mut self.traces[slot as usize];
+        if t.spans.len() >= self.max_spans || self.next_span == u32::MAX {
+            self.spans_dropped += 1;
+            return 0;
+        }
+        let id = self.next_span;
+        self.next_span += 1;
+        let mut s = span(id, parent, caller, callee, op, now);
+        // A retry follows an earlier failed call of the same parent, callee and operation.
+        if let Some(prev) =
+            t.spans.iter().rev().find(|p| {
+                p.parent == parent && p.callee == callee && p.op == op && p.label.is_empty()
+            })
+        {
+            let failed = !matches!(prev.outcome, SpanEnd::Status(s) if (200..300).contains(&s));
+            if prev.end <= now && prev.end != SimTime::MAX && failed {
+                s.attempt = prev.attempt.saturating_add(1);
+            }
+        }
+        t.spans.push(s);
+        t.open += 1;
+        self.live.insert(id, (slot, (t.spans.len() - 1) as u32));
+        id
+    }
+
+    /// Records a finished span of `actor`'s own time under `parent`.
+    pub(crate) fn own(
+        &mut self,
+        parent: u32,
+        actor: ActorId,
+        label: &'static str,
+        start: SimTime,
+        end: SimTime,
+    ) {
+        let Some(&(slot, _)) = self.live.get(&parent) else {
+            return;
+        };
+        let t = &mut self.traces[slot as usize];
+        if t.spans.len() >= self.max_spans || self.next_span == u32::MAX {
+            self.spans_dropped += 1;
+            return;
+        }
+        let id = self.next_span;
+        self.next_span += 1;
+        let op = t.spans[self.live[&parent].1 as usize].op;
+        let mut s = span(id, parent, actor, actor, op, start);
+        s.label = Cow::Borrowed(label);
+        s.end = end;
+        s.outcome = SpanEnd::Status(200);
+        s.arrival = Some(start);
+        s.answer = Some(end);
+        t.spans.push(s);
+        // Its id is live so that it could parent others; it is not open.
+        self.live.insert(id, (slot, (t.spans.len() - 1) as u32));
+    }
+
+    /// Notes when the request of span `id` reached its callee.
+    pub(crate) fn arrived(&mut self, id: u32, now: SimTime) {
+        if let Some(s) = self.get(id) {
+            s.arrival = Some(now);
+        }
+    }
+
+    /// Notes when the callee of span `id` answered.
+    pub(crate) fn answered(&mut self, id: u32, now: SimTime) {
+        if let Some(s) = self.get(id) {
+            if s.answer.is_none() {
+                s.answer = Some(now);
+            }
+        }
+    }
+
+    /// Marks span `id` as lost on the way.
+    pub(crate) fn lost(&mut self, id: u32) {
+        if let Some(s) = self.get(id) {
+            s.lost = true;
+        }
+    }
+
+    fn get(&mut self, id: u32) -> Option<&mut Span> {
+        let &(slot, i) = self.live.get(&id)?;
+        Some(&mut self.traces[slot as usize].spans[i as usize])
+    }
+
+    /// Ends span `id`; when that was its trace's last open span, the trace goes to its keeper.
+    pub(crate) fn end(&mut self, id: u32, outcome: SpanEnd, now: SimTime) {
+        let Some(&(slot, i)) = self.live.get(&id) else {
+            return;
+        };
+        let t = &mut self.traces[slot as usize];
+        let s = &mut t.spans[i as usize];
+        if s.end != SimTime::MAX {
+            return;
+        }
+        s.end = now;
+        s.outcome = outcome;
+        t.open -= 1;
+        if t.open == 0 {
+            self.finish(slot as usize);
+        }
+    }
+
+    fn finish(&mut self, slot: usize) {
+        let t = self.traces.remove(slot);
+        for s in &t.spans {
+            self.live.remove(&s.id);
+        }
+        let trace = Trace {
+            id: t.id,
+            spans: t.spans,
+        };
+        self.keepers[t.owner as usize].offer(trace, &mut self.rng);
+    }
+
+    /// Ends every span still open at `now` (`SpanEnd::Unfinished`), in the order their traces
+    /// were opened, and hands over every kept trace, by trace number.
+    pub(crate) fn close(&mut self, now: SimTime) -> Vec<Trace> {
+        let mut open: Vec<(u64, usize)> = self.traces.iter().map(|(k, t)| (t.id, k)).collect();
+        open.sort_unstable();
+        for (_, slot) in open {
+            for s in &mut self.traces[slot].spans {
+                if s.end == SimTime::MAX {
+                    s.end = now;
+                    s.outcome = SpanEnd::Unfinished;
+                }
+            }
+            self.finish(slot);
+        }
+        let mut all: Vec<Trace> = Vec::new();
+        for k in &mut self.keepers {
+            all.append(&mut k.slowest);
+            all.append(&mut k.sample);
+        }
+        all.sort_by_key(|t| t.id);
+        all.dedup_by_key(|t| t.id);
+        all
+    }
+}
+
+fn span(id: u32, parent: u32, caller: ActorId, callee: ActorId, op: u16, now: SimTime) -> Span {
+    Span {
+        id,
+        parent,
+        caller,
+        callee,
+        op,
+        label: Cow::Borrowed(""),
+        attempt: 1,
+        start: now,
+        arrival: None,
+        answer: None,
+        end: SimTime::MAX,
+        outcome: SpanEnd::Unfinished,
+        lost: false,
+    }
+}

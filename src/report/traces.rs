@@ -1,0 +1,451 @@
+//! The kept traces of a scenario's runs: `traces.json` in OpenTelemetry's OTLP JSON
+//! (an `ExportTraceServiceRequest`, what an OTLP/HTTP collector takes at `/v1/traces`), and
+//! the waterfall of the slowest of them, drawn with the diagram's primitives.
+//!
+//! A call is one span, in its callee's resource (`service.name` = the component's id), of
+//! kind SERVER, timed as its caller saw it (from the call leaving to the reply arriving or
+//! the caller's timeout); when the request reached the callee and when the callee answered
+//! are span events. A root is the request as its workload saw it (kind CLIENT), and an
+//! actor's own time (a cold start, a queue wait) an INTERNAL span under the call it served.
+
+use super::diagram::{draw_png, draw_svg, text_width, Prim, Rect};
+use crate::kernel::{Span, SpanEnd, Trace};
+use crate::metrics::RunResult;
+use serde_json::{json, Value};
+
+/// Simulated time 0 as a Unix time [ns]: 2026-01-01T00:00:00Z. A choice: tools sort and
+/// show spans by wall-clock time and some take a zero as "unset", so a run starts on a
+/// fixed, plausible date (the same in every run, so the file stays deterministic).
+pub const EPOCH_UNIX_NS: u64 = 1_767_225_600 * 1_000_000_000;
+
+/// OTLP's span kinds (`opentelemetry.proto.trace.v1.Span.SpanKind`).
+const KIND_INTERNAL: u8 = 1;
+const KIND_SERVER: u8 = 2;
+const KIND_CLIENT: u8 = 3;
+/// `Status.StatusCode`: unset, error.
+const STATUS_UNSET: u8 = 0;
+const STATUS_ERROR: u8 = 2;
+
+/// The names a trace's ids stand for: actors (components, then workloads) and operations.
+pub struct Names<'a> {
+    pub actors: &'a [String],
+    pub ops: &'a [String],
+}
+
+impl Names<'_> {
+    fn actor(&self, a: u32) -> &str {
+        self.actors.get(a as usize).map_or("?", |s| s.as_str())
+    }
+    fn op(&self, op: u16) -> &str {
+        self.ops.get(op as usize).map_or("?", |s| s.as_str())
+    }
+}
+
+/// The 32-hex trace id of trace `t` of the run with `seed`.
+pub fn trace_id(seed: u64, t: &Trace) -> String {
+    format!("{seed:016x}{:016x}", t.id)
+}
+
+/// The 16-hex span id of span `id` of the run with `seed` (ids are unique within a run).
+pub fn span_id(seed: u64, id: u32) -> String {
+    format!("{:08x}{id:08x}", seed as u32)
+}
+
+fn outcome_word(o: SpanEnd) -> String {
+    match o {
+        SpanEnd::Status(s) => s.to_string(),
+        SpanEnd::Timeout => "timeout".into(),
+        SpanEnd::Error => "error".into(),
+        SpanEnd::Unfinished => "unfinished".into(),
+    }
+}
+
+fn failed(o: SpanEnd) -> bool {
+    !matches!(o, SpanEnd::Status(s) if s < 400)
+}
+
+fn unix(t: crate::kernel::SimTime) -> String {
+    (EPOCH_UNIX_NS + t.0).to_string()
+}
+
+fn string_attr(key: &str, v: &str) -> Value {
+    json!({ "key": key, "value": { "stringValue": v } })
+}
+
+fn int_attr(key: &str, v: i64) -> Value {
+    // proto3's JSON mapping writes an int64 as a decimal string.
+    json!({ "key": key, "value": { "intValue": v.to_string() } })
+}
+
+/// A span's name: a call's operation, or what an actor's own time went to.
+pub fn span_name(s: &Span, names: &Names) -> String {
+    if s.label.is_empty() {
+        names.op(s.op).to_string()
+    } else {
+        s.label.to_string()
+    }
+}
+
+fn otlp_span(seed: u64, t: &Trace, s: &Span, names: &Names) -> Value {
+    let kind = if s.parent == 0 {
+        KIND_CLIENT
+    } else if s.label.is_empty() {
+        KIND_SERVER
+    } else {
+        KIND_INTERNAL
+    };
+    let mut attributes = vec![
+        string_attr("archsim.caller", names.actor(s.caller)),
+        string_attr("archsim.callee", names.actor(s.callee)),
+        string_attr("archsim.operation", names.op(s.op)),
+        string_attr("archsim.outcome", &outcome_word(s.outcome)),
+        int_attr("archsim.seed", seed as i64),
+    ];
+    if s.parent != 0 && s.label.is_empty() {
+        attributes.push(int_attr("archsim.attempt", i64::from(s.attempt)));
+    }
+    if let SpanEnd::Status(code) = s.outcome {
+        attributes.push(int_attr("http.response.status_code", i64::from(code)));
+    }
+    if s.lost {
+        attributes.push(json!({ "key": "archsim.lost", "value": { "boolValue": true } }));
+    }
+    let mut events = Vec::new();
+    if s.label.is_empty() && s.parent != 0 {
+        if let Some(a) = s.arrival {
+            events.push(json!({ "timeUnixNano": unix(a), "name": "reached the callee" }));
+        }
+        if let Some(a) = s.answer {
+            events.push(json!({ "timeUnixNano": unix(a), "name": "callee answered" }));
+        }
+    }
+    let (code, message) = if failed(s.outcome) {
+        (STATUS_ERROR, outcome_word(s.outcome))
+    } else {
+        (STATUS_UNSET, String::new())
+    };
+    json!({
+        "traceId": trace_id(seed, t),
+        "spanId": span_id(seed, s.id),
+        "parentSpanId": if s.parent == 0 { String::new() } else { span_id(seed, s.parent) },
+        "name": span_name(s, names),
+        "kind": kind,
+        "startTimeUnixNano": unix(s.start),
+        "endTimeUnixNano": unix(s.end),
+        "attributes": attributes,
+        "events": events,
+        "status": { "code": code, "message": message },
+    })
+}
+
+/// The resource a span is reported by: a call's callee, a root's workload, an actor's own.
+fn owner(s: &Span) -> u32 {
+    s.callee
+}
+
+/// `traces.json`: every kept trace of `runs` as one OTLP `ExportTraceServiceRequest`, one
+/// resource per actor that has spans (in actor order), spans by trace and then by id.
+pub fn otlp_json(runs: &[RunResult], names: &Names) -> String {
+    let mut by_actor: Vec<Vec<Value>> = vec![Vec::new(); names.actors.len()];
+    for r in runs {
+        for t in &r.traces.kept {
+            for s in &t.spans {
+                if let Some(v) = by_actor.get_mut(owner(s) as usize) {
+                    v.push(otlp_span(r.seed, t, s, names));
+                }
+            }
+        }
+    }
+    let resource_spans: Vec<Value> = by_actor
+        .into_iter()
+        .enumerate()
+        .filter(|(_, spans)| !spans.is_empty())
+        .map(|(a, spans)| {
+            json!({
+                "resource": { "attributes": [string_attr("service.name", names.actor(a as u32))] },
+                "scopeSpans": [{
+                    "scope": { "name": "archsim", "version": env!("CARGO_PKG_VERSION") },
+                    "spans": spans,
+                }],
+            })
+        })
+        .collect();
+    let mut out = serde_json::to_string_pretty(&json!({ "resourceSpans": resource_spans }))
+        .expect("plain data serialises");
+    out.push('\n');
+    out
+}
+
+/// The slowest `n` kept traces of `runs`, slowest first (ties: the earlier seed and trace).
+pub fn slowest(runs: &[RunResult], n: usize) -> Vec<(u64, &Trace)> {
+    let mut all: Vec<(u64, &Trace)> = runs
+        .iter()
+        .flat_map(|r| r.traces.kept.iter().map(move |t| (r.seed, t)))
+        .collect();
+    all.sort_by_key(|&(seed, t)| (std::cmp::Reverse(t.duration()), seed, t.id));
+    all.truncate(n);
+    all
+}
+
+/// How many of the slowest traces the waterfall shows.
+pub const WATERFALL_TRACES: usize = 3;
+/// The most rows a trace shows in the waterfall; the rest are counted in a last line.
+const WATERFALL_ROWS: usize = 24;
+
+const ROW: f64 = 26.0;
+const FONT: f64 = 15.0;
+const LABEL_W: f64 = 330.0;
+const BARS_W: f64 = 640.0;
+const MARGIN: f64 = 16.0;
+const INDENT: f64 = 16.0;
+
+/// A span's colour by outcome: success blue, an actor's own time grey-green, a status
+/// that refuses or fails (4xx, 5xx, an error) orange, a timeout or an unfinished call red.
+fn colour(s: &Span) -> (u8, u8, u8) {
+    match s.outcome {
+        _ if !s.label.is_empty() => (90, 160, 120),
+        SpanEnd::Status(c) if c < 400 => (66, 133, 244),
+        SpanEnd::Status(_) | SpanEnd::Error => (240, 140, 40),
+        SpanEnd::Timeout | SpanEnd::Unfinished => (210, 50, 50),
+    }
+}
+
+/// The spans of `t` in depth-first order (children by start), each with its depth.
+fn tree(t: &Trace) -> Vec<(usize, &Span)> {
+    let mut out = Vec::with_capacity(t.spans.len());
+    let mut stack = vec![(0usize, &t.spans[0])];
+    while let Some((d, s)) = stack.pop() {
+        out.push((d, s));
+        let mut kids: Vec<&Span> = t.spans.iter().filter(|c| c.parent == s.id).collect();
+        kids.sort_by_key(|c| (std::cmp::Reverse(c.start), std::cmp::Reverse(c.id)));
+        stack.extend(kids.into_iter().map(|c| (d + 1, c)));
+    }
+    out
+}
+
+/// A round step for a time axis of `span_ms` milliseconds: about five ticks.
+fn tick_step(span_ms: f64) -> f64 {
+    let raw = (span_ms / 5.0).max(1e-6);
+    let p = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * p)
+        .find(|&s| s >= raw)
+        .unwrap_or(10.0 * p)
+}
+
+fn fmt_ms(v: f64) -> String {
+    if v >= 100.0 || v == v.round() {
+        format!("{v:.0}")
+    } else if v >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// The waterfall of the slowest kept traces as primitives, with its width and height; `None`
+/// when no trace was kept.
+fn waterfall(runs: &[RunResult], names: &Names) -> Option<(Vec<Prim>, f64, f64)> {
+    let traces = slowest(runs, WATERFALL_TRACES);
+    if traces.is_empty() {
+        return None;
+    }
+    let ink = (34, 34, 34);
+    let grey = (120, 120, 120);
+    let mut p = Vec::new();
+    let mut y = MARGIN;
+    let x0 = MARGIN + LABEL_W;
+    p.push(Prim::Text {
+        x: MARGIN,
+        y,
+        size: FONT + 3.0,
+        bold: true,
+        color: ink,
+        text: format!(
+            "The {} slowest sampled requests: one bar per span",
+            traces.len()
+        ),
+    });
+    y += ROW + 6.0;
+    for (seed, t) in traces {
+        let root = t.root();
+        let total_ms = t.duration().0 as f64 / 1e6;
+        // A callee keeps working after its caller timed out: the axis runs to the last span's
+        // end, so that work done after the request ended shows too.
+        let last = t.spans.iter().map(|s| s.end).max().unwrap_or(root.end);
+        let axis_ms = (last.0.saturating_sub(root.start.0)) as f64 / 1e6;
+        let scale = BARS_W / axis_ms.max(total_ms).max(1e-9);
+        p.push(Prim::Text {
+            x: MARGIN,
+            y,
+            size: FONT,
+            bold: true,
+            color: ink,
+            text: format!(
+                "{} {} at {:.3} s (seed {seed}): {} ms, {}",
+                names.actor(root.caller),
+                names.op(root.op),
+                root.start.0 as f64 / 1e9,
+                fmt_ms(total_ms),
+                outcome_word(root.outcome)
+            ),
+        });
+        y += ROW;
+        // The time axis: ticks in ms from the request's start.
+        let axis_ms = axis_ms.max(total_ms);
+        let step = tick_step(axis_ms);
+        let mut v = 0.0;
+        while v <= axis_ms + 1e-9 {
+            let x = x0 + v * scale;
+            p.push(Prim::Line {
+                pts: vec![(x, y + 16.0), (x, y + 22.0)],
+                color: grey,
+                width: 1.0,
+                dash: false,
+            });
+            let label = format!("{} ms", fmt_ms(v));
+            let w = text_width(&label, FONT - 2.0, false);
+            p.push(Prim::Text {
+                x: (x - w / 2.0).clamp(x0 - 4.0, x0 + BARS_W - w + 40.0),
+                y,
+                size: FONT - 2.0,
+                bold: false,
+                color: grey,
+                text: label,
+            });
+            v += step;
+        }
+        p.push(Prim::Line {
+            pts: vec![(x0, y + 22.0), (x0 + BARS_W, y + 22.0)],
+            color: grey,
+            width: 1.0,
+            dash: false,
+        });
+        y += 28.0;
+        let rows = tree(t);
+        let hidden = rows.len().saturating_sub(WATERFALL_ROWS);
+        for (depth, s) in rows.into_iter().take(WATERFALL_ROWS) {
+            let who = if s.parent == 0 {
+                names.actor(s.caller).to_string()
+            } else {
+                names.actor(s.callee).to_string()
+            };
+            let mut label = format!("{who} {}", span_name(s, names));
+            if s.attempt > 1 {
+                label.push_str(&format!(" (attempt {})", s.attempt));
+            }
+            let indent = depth as f64 * INDENT;
+            // Cut a label that would run into the bars.
+            // (With a fifth to spare: viewers without the bundled font draw wider.)
+            while text_width(&label, FONT, false) * 1.2 > LABEL_W - indent - 8.0 && label.len() > 4
+            {
+                label.pop();
+                while !label.is_char_boundary(label.len()) {
+                    label.pop();
+                }
+            }
+            p.push(Prim::Text {
+                x: MARGIN + indent,
+                y: y + 3.0,
+                size: FONT,
+                bold: false,
+                color: ink,
+                text: label,
+            });
+            let start = (s.start.0.saturating_sub(root.start.0)) as f64 / 1e6;
+            let dur = (s.end.0.saturating_sub(s.start.0)) as f64 / 1e6;
+            let w = (dur * scale).max(2.0);
+            let bx = x0 + start * scale;
+            p.push(Prim::Rect {
+                r: Rect {
+                    x: bx,
+                    y: y + 3.0,
+                    w,
+                    h: ROW - 8.0,
+                },
+                rx: 2.0,
+                fill: Some(colour(s)),
+                stroke: None,
+                width: 0.0,
+                dash: false,
+            });
+            let mut note = format!("{} ms", fmt_ms(dur));
+            if s.label.is_empty() && s.parent != 0 && !matches!(s.outcome, SpanEnd::Status(200)) {
+                note.push_str(&format!(" {}", outcome_word(s.outcome)));
+            }
+            // The duration beside the bar, or inside its end when the bar reaches the edge.
+            let nw = text_width(&note, FONT - 2.0, false);
+            let (nx, ncol) = if bx + w + 6.0 + nw <= x0 + BARS_W + 110.0 {
+                (bx + w + 6.0, grey)
+            } else {
+                (bx + w - nw - 6.0, (255, 255, 255))
+            };
+            p.push(Prim::Text {
+                x: nx,
+                y: y + 5.0,
+                size: FONT - 2.0,
+                bold: false,
+                color: ncol,
+                text: note,
+            });
+            y += ROW;
+        }
+        if hidden > 0 {
+            p.push(Prim::Text {
+                x: MARGIN,
+                y: y + 3.0,
+                size: FONT - 2.0,
+                bold: false,
+                color: grey,
+                text: format!("… and {hidden} more spans (in traces.json)"),
+            });
+            y += ROW;
+        }
+        y += 14.0;
+    }
+    // The legend.
+    let mut x = MARGIN;
+    for (label, c) in [
+        ("answered 2xx/3xx", (66, 133, 244)),
+        ("refused or failed (4xx, 5xx, error)", (240, 140, 40)),
+        ("timed out or never answered", (210, 50, 50)),
+        ("time of its own (cold start, queue)", (90, 160, 120)),
+    ] {
+        p.push(Prim::Rect {
+            r: Rect {
+                x,
+                y: y + 3.0,
+                w: 14.0,
+                h: 14.0,
+            },
+            rx: 2.0,
+            fill: Some(c),
+            stroke: None,
+            width: 0.0,
+            dash: false,
+        });
+        p.push(Prim::Text {
+            x: x + 20.0,
+            y: y + 1.0,
+            size: FONT - 2.0,
+            bold: false,
+            color: ink,
+            text: label.to_string(),
+        });
+        x += 20.0 + text_width(label, FONT - 2.0, false) * 1.25 + 24.0;
+    }
+    y += ROW + MARGIN;
+    let width = (MARGIN * 2.0 + LABEL_W + BARS_W + 110.0).max(x + MARGIN);
+    Some((p, width, y))
+}
+
+/// The waterfall as SVG; `None` when no trace was kept.
+pub fn waterfall_svg(runs: &[RunResult], names: &Names) -> Option<String> {
+    waterfall(runs, names).map(|(p, w, h)| draw_svg(&p, w, h))
+}
+
+/// The waterfall as PNG (twice the SVG's size, for slides); `None` when no trace was kept.
+pub fn waterfall_png(runs: &[RunResult], names: &Names) -> Option<Vec<u8>> {
+    waterfall(runs, names).map(|(p, w, h)| draw_png(&p, w, h, 2.0))
+}
