@@ -171,3 +171,10 @@ pub const MAX_POLICY_ENTRY_LEN: usize = 2_048;
 pub const MAX_SECURITY_GROUPS: usize = 2_500;
 pub const MAX_SG_RULES: usize = 60;
 pub const MAX_SGS_PER_COMPONENT: usize = 16;
+
+/// The most `[[network_acl]]`s in a scenario and rules per direction in one: AWS's quotas
+/// (200 network ACLs per VPC; 20 rules per direction by default, raised to 40 at most).
+/// Each edge's verdict is taken once before the run, over at most 4 × 40 rules per zone
+/// pair.
+pub const MAX_NETWORK_ACLS: usize = 200;
+pub const MAX_NACL_RULES: usize = 40;

@@ -141,6 +141,8 @@ struct CallRecord {
     msg: Msg,
     reply_delay: SimTime,
     has_timeout: bool,
+    /// Whether the network drops its answer on the way back (`Gate::DropReply`).
+    reply_lost: bool,
     /// The pending timeout in its lane, cancelled when the reply reaches the caller.
     timeout: Option<LaneHandle>,
     /// A timeout that starts when the request leaves, not yet queued: (its length, when it
@@ -313,6 +315,7 @@ impl Ctx<'_> {
             msg,
             reply_delay: timing.reply_delay + self.faults.slow_link(self.me, callee),
             has_timeout: timing.timeout.is_some(),
+            reply_lost: false,
             timeout: None,
             deferred_timeout: None,
             state: CallState::Open,
@@ -328,6 +331,7 @@ impl Ctx<'_> {
             Gate::Refuse(status) => Some(status),
             _ => self.faults.link_error(self.me, callee),
         };
+        self.calls[call].reply_lost = gate == Gate::DropReply;
         if gate == Gate::Drop {
             // Nothing will ever answer: the caller's timeout (from when the call leaves)
             // ends it; without one it waits until the run ends and the record goes now.
@@ -402,9 +406,13 @@ impl Ctx<'_> {
             return;
         };
         debug_assert_eq!(rec.callee, self.me, "reply by an actor that was not called");
-        if self.faults.is_down(self.me) && rec.state == CallState::Open {
-            // An unreachable actor's answers never arrive.
-            lose(self.calls, self.stats, call);
+        if rec.state == CallState::Open && (rec.reply_lost || self.faults.is_down(self.me)) {
+            // An unreachable actor's answers never arrive, nor those the network drops.
+            if rec.reply_lost {
+                drop_reply(self.calls, call);
+            } else {
+                lose(self.calls, self.stats, call);
+            }
             return;
         }
         match rec.state {
@@ -554,6 +562,16 @@ fn lose(calls: &mut SlotMap<CallId, CallRecord>, stats: &mut KernelStats, call: 
     }
 }
 
+/// A call whose answer the network drops on its way back: the caller's timeout ends it, if
+/// there is one; without one the caller waits forever and the record goes now.
+fn drop_reply(calls: &mut SlotMap<CallId, CallRecord>, call: CallId) {
+    if calls[call].has_timeout {
+        calls[call].state = CallState::Lost;
+    } else {
+        calls.remove(call);
+    }
+}
+
 /// The simulated system, as the kernel sees it: something that handles inputs for actors.
 pub trait Model {
     /// Called once per actor before the first event, to set initial timers.
@@ -673,6 +691,10 @@ impl Kernel {
                     return;
                 }
                 if let Some(status) = self.faults.draw(self.faults.failing[callee as usize]) {
+                    if rec.reply_lost {
+                        drop_reply(&mut self.calls, call);
+                        return;
+                    }
                     rec.state = CallState::Answered;
                     let at = self.now + rec.reply_delay;
                     self.queue.push(
