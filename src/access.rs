@@ -158,7 +158,8 @@ pub struct Finding {
 pub struct Lint {
     pub findings: Vec<Finding>,
     /// Caller × callee: for each component that calls others, each callee and the verdict
-    /// on its calls ("ok", "denied", "denied for some operations", "dropped"); then each
+    /// on its calls ("ok", "denied", "denied for some operations", "dropped" by a security
+    /// group, "dropped by NACL", "reply dropped" by a network ACL); then each
     /// workload and its target.
     pub matrix: Vec<Row>,
 }
@@ -230,9 +231,10 @@ pub fn lint(scenario: &Scenario) -> Lint {
     }
 }
 
-/// A finding for each call entry whose callee's security groups would drop it.
+/// A finding for each call entry whose callee's security groups, or a network ACL on its
+/// way, would drop it (or its reply).
 fn dropped_findings(scenario: &Scenario) -> Vec<Finding> {
-    use crate::network::Caller;
+    use crate::network::{Caller, Layer};
     crate::network::dropped(scenario)
         .into_iter()
         .map(|d| {
@@ -254,20 +256,58 @@ fn dropped_findings(scenario: &Scenario) -> Vec<Finding> {
                 }
                 Caller::Workload(w) => format!("workload \"{}\"'s requests", scenario.workloads[w].name),
             };
-            Finding {
-                position: d.position,
-                error: true,
-                message: format!(
+            let message = match d.layer {
+                Layer::SecurityGroup => format!(
                     "{who} to \"{}\" would be dropped: no inbound rule of its security groups ({groups}) lets the caller in; the caller would wait its timeout on every attempt (or hang without one), then retry; add an inbound rule from one of the caller's groups",
                     callee.id
                 ),
+                Layer::Acl { acl, side, rule } => {
+                    let a = &scenario.network_acls[acl];
+                    let why = match rule {
+                        Some((n, (line, column))) => {
+                            format!("its rule {n} (line {line}, column {column}) denies it")
+                        }
+                        None => format!(
+                            "no rule matches, so its `*` rule denies it (network ACL \"{}\" on line {})",
+                            a.id, a.position.0
+                        ),
+                    };
+                    if side.reply() {
+                        format!(
+                            "{who} to \"{}\" would lose every reply: the request passes and \"{}\" does the work, but network ACL \"{}\"'s {} drop the reply, as network ACLs are stateless: {why}; the caller would wait its timeout on every attempt (or hang without one), then retry, each retry redoing the work; allow the ephemeral ports 1024-65535 on the reply's way",
+                            callee.id,
+                            callee.id,
+                            a.id,
+                            side.describe()
+                        )
+                    } else {
+                        format!(
+                            "{who} to \"{}\" would be dropped by network ACL \"{}\"'s {} (port {}): {why}; the caller would wait its timeout on every attempt (or hang without one), then retry",
+                            callee.id,
+                            a.id,
+                            side.describe(),
+                            callee.spec.port()
+                        )
+                    }
+                }
+            };
+            Finding {
+                position: d.position,
+                error: true,
+                message,
             }
         })
         .collect()
 }
 
 fn matrix(scenario: &Scenario, checks: &[Check]) -> Vec<Row> {
-    use crate::network::{allows, Caller};
+    use crate::network::{verdict, Caller, Layer};
+    let network = |from: Caller, to: usize| match verdict(scenario, from, to) {
+        None => None,
+        Some(Layer::SecurityGroup) => Some("dropped"),
+        Some(Layer::Acl { side, .. }) if side.reply() => Some("reply dropped"),
+        Some(Layer::Acl { .. }) => Some("dropped by NACL"),
+    };
     let mut rows = Vec::new();
     for (from, c) in scenario.components.iter().enumerate() {
         let mut callees: Vec<usize> = c.spec.calls().iter().map(|k| k.to).collect();
@@ -286,8 +326,8 @@ fn matrix(scenario: &Scenario, checks: &[Check]) -> Vec<Row> {
                     .collect();
                 let denied = mine.iter().filter(|k| !k.decision.allowed()).count();
                 // A dropped call never reaches whoever would deny it.
-                let verdict = if !allows(scenario, Caller::Component(from), to) {
-                    "dropped"
+                let verdict = if let Some(v) = network(Caller::Component(from), to) {
+                    v
                 } else if denied == 0 {
                     "ok"
                 } else if denied == mine.len() {
@@ -300,15 +340,11 @@ fn matrix(scenario: &Scenario, checks: &[Check]) -> Vec<Row> {
             .collect();
         rows.push((c.id.clone(), cells));
     }
-    // Workloads' requests are checked by security groups only (IAM does not check them):
-    // their rows are shown when the scenario has groups.
-    let guarded = !scenario.security_groups.is_empty();
+    // Workloads' requests are checked by security groups and network ACLs only (IAM does
+    // not check them): their rows are shown when the scenario has either.
+    let guarded = !scenario.security_groups.is_empty() || !scenario.network_acls.is_empty();
     for (i, w) in scenario.workloads.iter().enumerate().filter(|_| guarded) {
-        let verdict = if allows(scenario, Caller::Workload(i), w.target) {
-            "ok"
-        } else {
-            "dropped"
-        };
+        let verdict = network(Caller::Workload(i), w.target).unwrap_or("ok");
         rows.push((
             w.name.clone(),
             vec![(scenario.components[w.target].id.clone(), verdict)],
@@ -446,9 +482,14 @@ pub fn render(scenario: &Scenario, lint: &Lint) -> String {
         .map(|(f, _)| f.chars().count())
         .max()
         .unwrap_or(0);
+    let widest = lint
+        .matrix
+        .iter()
+        .flat_map(|(_, cells)| cells.iter().map(|(_, v)| short(v).len()))
+        .fold("partly denied".len(), usize::max);
     let widths: Vec<usize> = callees
         .iter()
-        .map(|c| c.chars().count().max("partly denied".len()))
+        .map(|c| c.chars().count().max(widest))
         .collect();
     out.push_str(&format!("  {:first$}", ""));
     for (c, w) in callees.iter().zip(&widths) {

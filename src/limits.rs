@@ -199,3 +199,9 @@ pub const MAX_SPANS_PER_TRACE: usize = 1_000;
 /// The largest `trace.reservoir_per_second` [requests/s]: X-Ray's rule is a count a second;
 /// a higher one traces everything anyway below the arrival-rate limit.
 pub const MAX_TRACE_RESERVOIR: i64 = 1_000_000;
+/// The most `[[network_acl]]`s in a scenario and rules per direction in one: AWS's quotas
+/// (200 network ACLs per VPC; 20 rules per direction by default, raised to 40 at most).
+/// Each edge's verdict is taken once before the run, over at most 4 × 40 rules per zone
+/// pair.
+pub const MAX_NETWORK_ACLS: usize = 200;
+pub const MAX_NACL_RULES: usize = 40;

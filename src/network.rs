@@ -1,7 +1,9 @@
-//! Which calls the scenario's security groups let through, decided once before any run. The
-//! world turns each closed edge into a kernel gate that drops the call (no answer, no
-//! refusal: the caller learns of it only when its own timeout ends it, and without one it
-//! hangs until the run ends); `archsim lint` reports the closed edges.
+//! Which calls the scenario's security groups and network ACLs let through, decided once
+//! before any run. The world turns each closed edge into a kernel gate that drops the call
+//! (no answer, no refusal: the caller learns of it only when its own timeout ends it, and
+//! without one it hangs until the run ends), or, when only a network ACL's reply path is
+//! closed, one that lets the call reach its callee, which does the work, and drops the
+//! answer; `archsim lint` reports the closed edges and the layer that closes each.
 //!
 //! aws-facts: §20 VPC security groups: stateful and allow-only, outbound allowed by default,
 //! so a call passes when any inbound rule of any group of its callee matches its caller;
@@ -9,8 +11,22 @@
 //! not a refusal. A callee with no `security_groups` is not guarded (the model's scope: its
 //! network is not described). A Lambda function's groups guard its own connections, not its
 //! invocations, which go through Lambda's API: calls to an AWS API are never dropped here.
+//!
+//! aws-facts: §20 network ACLs: stateless, numbered rules, lowest first, the first match
+//! decides, and what no rule matches is denied; a zone with no `[[network_acl]]` has the
+//! default ACL, which allows everything. A call crosses up to four checks, each at a subnet's
+//! boundary: its caller's ACL outbound and its callee's inbound (the request, to the
+//! callee's port), then its callee's ACL outbound and its caller's inbound (the reply, to
+//! the caller's ephemeral ports). Traffic within one zone (one subnet) crosses none. A
+//! caller outside the VPC (a workload) has no ACL of its own; nor has a callee reached at
+//! an AWS API's endpoint, but its caller's ACL still checks both ways ("0.0.0.0/0" matches
+//! the endpoint). A request stopped drops the call, like a security group; a reply stopped
+//! leaves the caller waiting too, after the callee did the work.
 
 use crate::access::Place;
+use crate::config::Checker;
+use crate::kernel::Gate;
+use crate::scenario::network_acls::{AclRule, Action, Peer, EPHEMERAL};
 use crate::scenario::security_groups::Source;
 use crate::scenario::Scenario;
 
@@ -21,12 +37,73 @@ pub enum Caller {
     Workload(usize),
 }
 
-/// An edge the security groups close: every call on it is dropped.
+/// Which check of a network ACL stops a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The caller's subnet's ACL, outbound: the request leaving.
+    CallerOutbound,
+    /// The callee's subnet's ACL, inbound: the request arriving.
+    CalleeInbound,
+    /// The callee's subnet's ACL, outbound: the reply leaving, to ephemeral ports.
+    CalleeReply,
+    /// The caller's subnet's ACL, inbound: the reply arriving, on ephemeral ports.
+    CallerReply,
+}
+
+impl Side {
+    /// Whether it is on the reply's way (the callee has done the work).
+    pub fn reply(self) -> bool {
+        matches!(self, Side::CalleeReply | Side::CallerReply)
+    }
+
+    /// The rules it reads, and what it checks, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Side::CallerOutbound => "outbound rules (the request leaving the caller's subnet)",
+            Side::CalleeInbound => "inbound rules (the request entering the callee's subnet)",
+            Side::CalleeReply => {
+                "outbound rules (the reply leaving the callee's subnet for the caller's ephemeral ports 1024-65535)"
+            }
+            Side::CallerReply => {
+                "inbound rules (the reply entering the caller's subnet on its ephemeral ports 1024-65535)"
+            }
+        }
+    }
+}
+
+/// What closes an edge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Layer {
+    /// No inbound rule of the callee's security groups lets the caller in.
+    SecurityGroup,
+    /// A network ACL (index into `Scenario::network_acls`): on which side, and the rule
+    /// that denies (its number and position), or `None` when no rule matches (the `*` deny).
+    Acl {
+        acl: usize,
+        side: Side,
+        rule: Option<(u32, (usize, usize))>,
+    },
+}
+
+impl Layer {
+    /// The kernel gate it makes.
+    pub fn gate(&self) -> Gate {
+        match self {
+            Layer::Acl { side, .. } if side.reply() => Gate::DropReply,
+            _ => Gate::Drop,
+        }
+    }
+}
+
+/// An edge the security groups or network ACLs close: every call on it is dropped, or
+/// every answer.
 #[derive(Clone, Debug)]
 pub struct Dropped {
     pub from: Caller,
     /// The callee's component index.
     pub to: usize,
+    /// What closes it.
+    pub layer: Layer,
     /// What names the call, and where it is written (the call entry's `to`, else the
     /// caller's `id`; for a workload, the callee's `id`).
     pub place: Place,
@@ -77,14 +154,16 @@ pub fn dropped(scenario: &Scenario) -> Vec<Dropped> {
             edges.push((link.to, Place::Kms, c.position));
         }
         for (to, place, position) in edges {
-            if !allows(scenario, Caller::Component(from), to)
-                && !out.iter().any(|d: &Dropped| {
-                    d.from == Caller::Component(from) && d.to == to && d.position == position
-                })
-            {
+            if out.iter().any(|d: &Dropped| {
+                d.from == Caller::Component(from) && d.to == to && d.position == position
+            }) {
+                continue;
+            }
+            if let Some(layer) = verdict(scenario, Caller::Component(from), to) {
                 out.push(Dropped {
                     from: Caller::Component(from),
                     to,
+                    layer,
                     place,
                     position,
                 });
@@ -92,14 +171,223 @@ pub fn dropped(scenario: &Scenario) -> Vec<Dropped> {
         }
     }
     for (i, w) in scenario.workloads.iter().enumerate() {
-        if !allows(scenario, Caller::Workload(i), w.target) {
+        if let Some(layer) = verdict(scenario, Caller::Workload(i), w.target) {
             out.push(Dropped {
                 from: Caller::Workload(i),
                 to: w.target,
+                layer,
                 place: Place::Component,
                 position: scenario.components[w.target].position,
             });
         }
     }
     out
+}
+
+/// One end of a call, as network ACL rules see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End<'a> {
+    /// A component in a VPC, in the subnet of this zone (`None`: a zone not named, which
+    /// only the default ACL guards).
+    Subnet(Option<&'a str>),
+    /// A workload: a client outside the VPC.
+    Clients,
+    /// Outside the VPC, not a workload: an AWS API's endpoint, or a kind with no network
+    /// interface in a VPC.
+    Outside,
+}
+
+/// The ends a caller or callee may be: one per zone it sits in.
+fn ends(scenario: &Scenario, who: Caller, as_callee: bool) -> Vec<End<'_>> {
+    let c = match who {
+        Caller::Workload(_) => return vec![End::Clients],
+        Caller::Component(c) => &scenario.components[c],
+    };
+    let api = as_callee && c.spec.iam_resource(&c.id, &c.region).is_some();
+    if !c.spec.in_vpc() || api {
+        return vec![End::Outside];
+    }
+    let mut zones: Vec<End<'_>> = c.az.iter().map(|z| End::Subnet(Some(z))).collect();
+    for z in c.spec.zones() {
+        if !zones.contains(&End::Subnet(Some(z))) {
+            zones.push(End::Subnet(Some(z)));
+        }
+    }
+    if zones.is_empty() {
+        zones.push(End::Subnet(None));
+    }
+    zones
+}
+
+/// The ports a packet goes to: the callee's listener port (a request) or the caller's
+/// ephemeral ports (a reply).
+#[derive(Clone, Copy)]
+enum Ports {
+    Request(u16),
+    Reply,
+}
+
+/// What the rules of one direction of an ACL say of a packet to or from `peer`: `Ok` when
+/// the first matching rule allows it, else the denying rule (`None`: none matched).
+fn evaluate<'r>(
+    rules: &'r [AclRule],
+    peer: End<'_>,
+    ports: Ports,
+) -> Result<(), Option<&'r AclRule>> {
+    for r in rules {
+        let peer_ok = match &r.peer {
+            Peer::Anywhere => true,
+            Peer::Clients => peer == End::Clients,
+            Peer::Zone(z) => peer == End::Subnet(Some(z.as_str())),
+        };
+        let (lo, hi) = r.ports;
+        let port_ok = match (ports, r.action) {
+            (Ports::Request(p), _) => (lo..=hi).contains(&p),
+            (Ports::Reply, Action::Allow) => lo <= EPHEMERAL.0 && hi >= EPHEMERAL.1,
+            (Ports::Reply, Action::Deny) => lo <= EPHEMERAL.1 && hi >= EPHEMERAL.0,
+        };
+        if peer_ok && port_ok {
+            return match r.action {
+                Action::Allow => Ok(()),
+                Action::Deny => Err(Some(r)),
+            };
+        }
+    }
+    Err(None)
+}
+
+/// The network ACL guarding an end's subnet, if a custom one does.
+fn acl_of(scenario: &Scenario, end: End<'_>) -> Option<usize> {
+    let End::Subnet(Some(z)) = end else {
+        return None;
+    };
+    scenario
+        .network_acls
+        .iter()
+        .position(|a| a.azs.iter().any(|x| x == z))
+}
+
+/// What closes a call between two ends, the request's checks first (network ACLs, then
+/// security groups), then the reply's; `None`: it passes.
+fn verdict_between(
+    scenario: &Scenario,
+    from: Caller,
+    to: usize,
+    caller: End<'_>,
+    callee: End<'_>,
+) -> Option<Layer> {
+    let same_subnet = matches!(caller, End::Subnet(_)) && caller == callee;
+    let port = scenario.components[to].spec.port();
+    let check = |end: End<'_>, side: Side, peer: End<'_>, ports: Ports| -> Option<Layer> {
+        let acl = acl_of(scenario, end)?;
+        let a = &scenario.network_acls[acl];
+        let rules = match side {
+            Side::CallerOutbound | Side::CalleeReply => &a.outbound,
+            Side::CalleeInbound | Side::CallerReply => &a.inbound,
+        };
+        evaluate(rules, peer, ports).err().map(|rule| Layer::Acl {
+            acl,
+            side,
+            rule: rule.map(|r| (r.number, r.position)),
+        })
+    };
+    if !same_subnet {
+        let request = check(caller, Side::CallerOutbound, callee, Ports::Request(port))
+            .or_else(|| check(callee, Side::CalleeInbound, caller, Ports::Request(port)));
+        if request.is_some() {
+            return request;
+        }
+    }
+    if !allows(scenario, from, to) {
+        return Some(Layer::SecurityGroup);
+    }
+    if same_subnet {
+        return None;
+    }
+    check(callee, Side::CalleeReply, caller, Ports::Reply)
+        .or_else(|| check(caller, Side::CallerReply, callee, Ports::Reply))
+}
+
+/// What closes calls from `from` to `to`, if anything: the verdict of its first pair of
+/// zones (`check_zones` has made sure that every pair's gate is the same).
+pub fn verdict(scenario: &Scenario, from: Caller, to: usize) -> Option<Layer> {
+    let caller = ends(scenario, from, false)[0];
+    let callee = ends(scenario, Caller::Component(to), true)[0];
+    verdict_between(scenario, from, to, caller, callee)
+}
+
+/// Whether every edge gets one gate whatever the zones of its ends: a component spanning
+/// zones (an Auto Scaling group) whose zones' network ACLs treat its calls differently is
+/// reported, since archsim takes one verdict per caller and callee before the run.
+pub fn check_zones(scenario: &Scenario, ck: &mut Checker) -> bool {
+    if scenario.network_acls.is_empty() {
+        return true;
+    }
+    let mut ok = true;
+    let mut edges: Vec<(Caller, usize, (usize, usize))> = Vec::new();
+    for (from, c) in scenario.components.iter().enumerate() {
+        for call in c.spec.calls() {
+            edges.push((Caller::Component(from), call.to, c.position));
+        }
+        if let Some(link) = c.spec.kms() {
+            edges.push((Caller::Component(from), link.to, c.position));
+        }
+    }
+    for (i, w) in scenario.workloads.iter().enumerate() {
+        edges.push((
+            Caller::Workload(i),
+            w.target,
+            scenario.components[w.target].position,
+        ));
+    }
+    let mut seen: Vec<(Caller, usize)> = Vec::new();
+    for (from, to, position) in edges {
+        if seen.contains(&(from, to)) {
+            continue;
+        }
+        seen.push((from, to));
+        let callers = ends(scenario, from, false);
+        let callees = ends(scenario, Caller::Component(to), true);
+        let mut gates: Vec<(String, Gate)> = Vec::new();
+        for &a in &callers {
+            for &b in &callees {
+                let g = verdict_between(scenario, from, to, a, b).map_or(Gate::Pass, |l| l.gate());
+                let name = |e: End<'_>| match e {
+                    End::Subnet(Some(z)) => z.to_string(),
+                    End::Subnet(None) => "(no zone)".to_string(),
+                    End::Clients => "clients".to_string(),
+                    End::Outside => "outside the VPC".to_string(),
+                };
+                gates.push((format!("{} → {}", name(a), name(b)), g));
+            }
+        }
+        if gates.iter().any(|(_, g)| *g != gates[0].1) {
+            let show = |g: Gate| match g {
+                Gate::Pass => "passes",
+                Gate::DropReply => "reply dropped",
+                _ => "dropped",
+            };
+            let caller = match from {
+                Caller::Component(c) => format!("\"{}\"", scenario.components[c].id),
+                Caller::Workload(w) => format!("workload \"{}\"", scenario.workloads[w].name),
+            };
+            ck.error(
+                {
+                    let at = ck.offset_of(position.0, position.1);
+                    at..at
+                },
+                format!(
+                    "the network ACLs treat {caller}'s calls to \"{}\" differently from zone to zone ({}); archsim takes one verdict per caller and callee before the run: give the zones of a component spanning zones the same network ACL rules",
+                    scenario.components[to].id,
+                    gates
+                        .iter()
+                        .map(|(z, g)| format!("{z}: {}", show(*g)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            ok = false;
+        }
+    }
+    ok
 }

@@ -6,9 +6,12 @@
 //! by AWS's own rule within those families: each size up doubles vCPUs, memory and price.
 //!
 //! Prices not in the facts, each with its source beside it (third-party, us-east-1, on
-//! demand, 2026): m7g.large; db.t4g.micro, .small and .medium. The other current families the
-//! catalogue lacks (t4g, r7g and c7i for EC2; db.m6g, db.r6g and db.r7g for RDS) have no
-//! price in aws-facts or a source at hand, and are left out rather than guessed.
+//! demand, 2026): m7g.large; t4g.micro, .small, .medium and .large; r7g.large; c7i.large;
+//! db.t4g.micro, .small and .medium; db.m6g.large, db.r6g.large and db.r7g.large. Their
+//! vCPUs and memory are AWS's instance-type pages'; their `speed` is that of the catalogue's
+//! family of the same processor generation (Graviton2 as r6g, Graviton3 as c7g, 4th-generation
+//! Xeon as m7i), a choice. The burstable t4g and db.t4g earn and spend CPU credits, which are
+//! not modelled (as for t3).
 //!
 //! Not in the facts, chosen here and said so:
 //! - `speed`, the CPU work one vCPU does per second relative to an m5 vCPU, from the
@@ -48,6 +51,20 @@ const EC2: &[Row] = &[
     // Graviton3, speed as c7g's. Price not in aws-facts: 0.0816 $/h from factualminds.com,
     // "Amazon EC2 On-Demand Pricing" (2026-06-17), us-east-1 Linux.
     ("m7g.large", 2, 8.0, 1.25, 0.0816),
+    // Graviton3, speed as c7g's; 16 GiB (AWS's R7g page). Price not in aws-facts: 0.1071 $/h
+    // from github.com/getnable/finopsmcp, src/finops/aws_prices.py `EC2_HOURLY` (checked
+    // there against AWS's Price List offer file 20260924211011), us-east-1 Linux.
+    ("r7g.large", 2, 16.0, 1.25, 0.1071),
+    // 4th-generation Xeon (Sapphire Rapids), speed as m7i's; 4 GiB (AWS's C7i page). Price
+    // not in aws-facts: 0.08925 $/h from the same table (finopsmcp `EC2_HOURLY`).
+    ("c7i.large", 2, 4.0, 1.3, 0.08925),
+    // Graviton2 burstable, speed as r6g's; 2 vCPUs each, 1, 2, 4 and 8 GiB (AWS's T4g page).
+    // Prices not in aws-facts: 0.0084, 0.0168, 0.0336, 0.0672 $/h from the same table
+    // (finopsmcp `EC2_HOURLY`).
+    ("t4g.micro", 2, 1.0, 1.05, 0.0084),
+    ("t4g.small", 2, 2.0, 1.05, 0.0168),
+    ("t4g.medium", 2, 4.0, 1.05, 0.0336),
+    ("t4g.large", 2, 8.0, 1.05, 0.0672),
     ("r5.large", 2, 16.0, 1.0, 0.126),
     ("r6i.large", 2, 16.0, 1.15, 0.126),
     ("r6g.large", 2, 16.0, 1.05, 0.1008),
@@ -65,7 +82,7 @@ const EC2: &[Row] = &[
 
 /// Families whose larger sizes follow by doubling from `.large`.
 const DOUBLING_FAMILIES: &[&str] = &[
-    "m5", "m6i", "m7i", "m7g", "c5", "c6i", "c7g", "r5", "r6i", "r6g",
+    "m5", "m6i", "m7i", "m7g", "c5", "c6i", "c7g", "c7i", "r5", "r6i", "r6g", "r7g",
 ];
 /// Sizes above `.large` and their multiple of it.
 const SIZES: &[(&str, u32)] = &[
@@ -142,10 +159,18 @@ const RDS: &[Row] = &[
     ("db.t4g.micro", 2, 1.0, 1.05, 0.016),
     ("db.t4g.small", 2, 2.0, 1.05, 0.032),
     ("db.t4g.medium", 2, 4.0, 1.05, 0.065),
+    // Graviton2 (speed as r6g's) and Graviton3 (as c7g's); 8, 16 and 16 GiB (AWS's RDS
+    // instance-class table). Prices not in aws-facts: single-AZ 0.152, 0.215 and 0.239 $/h
+    // from github.com/getnable/finopsmcp, src/finops/aws_prices.py `RDS_HOURLY` (its rate for
+    // MySQL, PostgreSQL and MariaDB, checked there against AWS's Price List offer file
+    // 20260924211011), us-east-1.
+    ("db.m6g.large", 2, 8.0, 1.05, 0.152),
+    ("db.r6g.large", 2, 16.0, 1.05, 0.215),
+    ("db.r7g.large", 2, 16.0, 1.25, 0.239),
 ];
 
 /// RDS families whose larger sizes follow by doubling from `.large`.
-const RDS_DOUBLING: &[&str] = &["db.m5", "db.r5"];
+const RDS_DOUBLING: &[&str] = &["db.m5", "db.r5", "db.m6g", "db.r6g", "db.r7g"];
 
 /// Every RDS instance class name the table knows, for error messages and the schema.
 pub fn rds_names() -> Vec<String> {
@@ -204,13 +229,41 @@ mod tests {
                 "{name}"
             );
         }
-        // No sourced price: left out, not guessed.
-        for name in ["t4g.micro", "r7g.large", "c7i.large"] {
-            assert_eq!(ec2(name), None, "{name}");
+        for (name, vcpus, gib, speed, price) in [
+            ("t4g.micro", 2, 1.0, 1.05, 0.0084),
+            ("t4g.small", 2, 2.0, 1.05, 0.0168),
+            ("t4g.medium", 2, 4.0, 1.05, 0.0336),
+            ("t4g.large", 2, 8.0, 1.05, 0.0672),
+            ("r7g.large", 2, 16.0, 1.25, 0.1071),
+            ("c7i.large", 2, 4.0, 1.3, 0.08925),
+        ] {
+            let t = ec2(name).unwrap();
+            assert_eq!(
+                (t.vcpus, t.memory_gib, t.speed, t.on_demand_hourly),
+                (vcpus, gib, speed, price),
+                "{name}"
+            );
         }
-        for name in ["db.r6g.large", "db.r7g.large", "db.m6g.large"] {
-            assert_eq!(rds(name), None, "{name}");
+        // AWS's rule within a family: r7g.2xlarge is four r7g.large (0.4284 $/h in the same
+        // source); the t family does not double here (no t4g.xlarge row).
+        assert!((ec2("r7g.2xlarge").unwrap().on_demand_hourly - 0.4284).abs() < 1e-12);
+        assert!((ec2("c7i.xlarge").unwrap().on_demand_hourly - 0.1785).abs() < 1e-12);
+        assert_eq!(ec2("t4g.xlarge"), None);
+        for (name, gib, speed, price) in [
+            ("db.m6g.large", 8.0, 1.05, 0.152),
+            ("db.r6g.large", 16.0, 1.05, 0.215),
+            ("db.r7g.large", 16.0, 1.25, 0.239),
+        ] {
+            let c = rds(name).unwrap();
+            assert_eq!(
+                (c.vcpus, c.memory_gib, c.speed, c.single_az_hourly),
+                (2, gib, speed, price),
+                "{name}"
+            );
         }
+        // 0.43 and 0.478 $/h in the same source: twice the large.
+        assert!((rds("db.r6g.xlarge").unwrap().single_az_hourly - 0.43).abs() < 1e-12);
+        assert!((rds("db.r7g.xlarge").unwrap().single_az_hourly - 0.478).abs() < 1e-12);
     }
 
     #[test]

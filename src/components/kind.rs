@@ -128,7 +128,12 @@ pub const ACCESS_FIELDS: &[Field] = &[
     Field {
         path: "network.dropped.*",
         unit: Unit::Count,
-        about: "attempts to this callee its security groups dropped: each waits out the caller's timeout, then may be retried (whole run)",
+        about: "attempts to this callee its security groups or a network ACL dropped: each waits out the caller's timeout, then may be retried (whole run)",
+    },
+    Field {
+        path: "network.reply_dropped.*",
+        unit: Unit::Count,
+        about: "attempts to this callee a network ACL let through but whose replies it dropped: the callee did the work, the caller waits out its timeout, then may retry (whole run)",
     },
     Field {
         path: "network.hung.*",
@@ -414,6 +419,12 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         false
     }
 
+    /// The port its listener takes connections on, which network ACL rules match
+    /// (`crate::network`): 443 (HTTPS) unless the kind says otherwise, a choice.
+    fn port(&self) -> u16 {
+        443
+    }
+
     /// Whether it is a global service, in no region (Route 53): it takes no `region` or
     /// `az`, and no region's outage takes it down.
     fn global(&self) -> bool {
@@ -519,6 +530,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn iam_resource(&self, id: &str, region: &str) -> Option<String>;
     /// `Kind::spans_zones`: whether it spans zones rather than sitting in one `az`.
     fn spans_zones(&self) -> bool;
+    /// `Kind::port`: the port its listener takes connections on.
+    fn port(&self) -> u16;
     /// `Kind::global`: whether it is a global service, in no region.
     fn global(&self) -> bool;
     /// `Kind::ACCEPTS_ASYNC`: whether a call to it may be asynchronous.
@@ -586,6 +599,9 @@ impl<K: Kind> DynKind for K {
     }
     fn spans_zones(&self) -> bool {
         Kind::spans_zones(self)
+    }
+    fn port(&self) -> u16 {
+        Kind::port(self)
     }
     fn global(&self) -> bool {
         Kind::global(self)

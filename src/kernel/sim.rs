@@ -159,6 +159,8 @@ struct CallRecord {
     msg: Msg,
     reply_delay: SimTime,
     has_timeout: bool,
+    /// Whether the network drops its answer on the way back (`Gate::DropReply`).
+    reply_lost: bool,
     /// The pending timeout in its lane, cancelled when the reply reaches the caller.
     timeout: Option<LaneHandle>,
     /// A timeout that starts when the request leaves, not yet queued: (its length, when it
@@ -342,6 +344,7 @@ impl Ctx<'_> {
             msg,
             reply_delay: timing.reply_delay + self.faults.slow_link(self.me, callee),
             has_timeout: timing.timeout.is_some(),
+            reply_lost: false,
             timeout: None,
             deferred_timeout: None,
             state: CallState::Open,
@@ -358,6 +361,7 @@ impl Ctx<'_> {
             Gate::Refuse(status) => Some(status),
             _ => self.faults.link_error(self.me, callee),
         };
+        self.calls[call].reply_lost = gate == Gate::DropReply;
         if gate == Gate::Drop {
             // Nothing will ever answer: the caller's timeout (from when the call leaves)
             // ends it; without one it waits until the run ends and the record goes now.
@@ -472,9 +476,13 @@ impl Ctx<'_> {
         if rec.msg.span != 0 {
             self.tracer.answered(rec.msg.span, self.now + delay);
         }
-        if self.faults.is_down(self.me) && rec.state == CallState::Open {
-            // An unreachable actor's answers never arrive.
-            lose(self.calls, self.stats, self.tracer, call);
+        if rec.state == CallState::Open && (rec.reply_lost || self.faults.is_down(self.me)) {
+            // An unreachable actor's answers never arrive, nor those the network drops.
+            if rec.reply_lost {
+                drop_reply(self.calls, self.tracer, call);
+            } else {
+                lose(self.calls, self.stats, self.tracer, call);
+            }
             return;
         }
         match rec.state {
@@ -664,6 +672,19 @@ fn lose(
     }
 }
 
+/// A call whose answer the network drops on its way back: the caller's timeout ends it, if
+/// there is one; without one the caller waits forever and the record goes now.
+fn drop_reply(calls: &mut SlotMap<CallId, CallRecord>, tracer: &mut Tracer, call: CallId) {
+    if calls[call].msg.span != 0 {
+        tracer.lost(calls[call].msg.span);
+    }
+    if calls[call].has_timeout {
+        calls[call].state = CallState::Lost;
+    } else {
+        calls.remove(call);
+    }
+}
+
 /// The simulated system, as the kernel sees it: something that handles inputs for actors.
 pub trait Model {
     /// Called once per actor before the first event, to set initial timers.
@@ -809,6 +830,10 @@ impl Kernel {
                     return;
                 }
                 if let Some(status) = self.faults.draw(self.faults.failing[callee as usize]) {
+                    if rec.reply_lost {
+                        drop_reply(&mut self.calls, &mut self.tracer, call);
+                        return;
+                    }
                     rec.state = CallState::Answered;
                     if rec.msg.span != 0 {
                         self.tracer.answered(rec.msg.span, self.now);

@@ -672,3 +672,68 @@ pub const SECURITY_GROUP: &[Key] = &[
         about: "its inbound rules (allow only, at most 60); a call to a member passes when a rule of one of its groups matches the caller, else it is dropped silently and the caller waits its timeout; outbound is allowed to all, and replies pass (stateful)",
     },
 ];
+
+/// A rule of a `[[network_acl]]`, inbound or outbound.
+pub const NACL_RULE: &[Key] = &[
+    Key {
+        name: "rule",
+        ty: KeyType::Integer {
+            min: 1,
+            max: 32_766,
+        },
+        required: true,
+        about: "its number, unique in its direction: rules are evaluated lowest first, and the first that matches decides",
+    },
+    Key {
+        name: "action",
+        ty: KeyType::Word(&["allow", "deny"]),
+        required: true,
+        about: "whether matching traffic passes (\"allow\") or is dropped (\"deny\")",
+    },
+    Key {
+        name: "from",
+        ty: KeyType::Text,
+        required: false,
+        about: "an inbound rule's source: \"0.0.0.0/0\" (everything), \"clients\" (the workloads) or a zone's name (its subnet)",
+    },
+    Key {
+        name: "to",
+        ty: KeyType::Text,
+        required: false,
+        about: "an outbound rule's destination: \"0.0.0.0/0\" (everything, AWS APIs' endpoints included), \"clients\" (the workloads) or a zone's name (its subnet)",
+    },
+    Key {
+        name: "ports",
+        ty: KeyType::Text,
+        required: true,
+        about: "the ports it matches: \"all\", one port (\"5432\") or a range (\"1024-65535\"); a request goes to its callee's port (443, an RDS engine's or a cache engine's), a reply to the caller's ephemeral ports 1024-65535",
+    },
+];
+
+/// A `[[network_acl]]`: a VPC network ACL guarding the subnets of the zones it lists.
+pub const NETWORK_ACL: &[Key] = &[
+    Key {
+        name: "id",
+        ty: KeyType::Text,
+        required: true,
+        about: "the network ACL's name: letters, digits, '-', '_' and '.'",
+    },
+    Key {
+        name: "azs",
+        ty: KeyType::Words,
+        required: true,
+        about: "the zones whose subnets it guards (zones of components in a VPC), each in one network ACL at most; a zone in none has the default network ACL, which allows everything",
+    },
+    Key {
+        name: "inbound",
+        ty: KeyType::Tables(NACL_RULE),
+        required: true,
+        about: "its inbound rules (at most 40), each with `from`; stateless: a call needs its request allowed in by the callee's subnet and its reply allowed in by the caller's, and what no rule allows is denied",
+    },
+    Key {
+        name: "outbound",
+        ty: KeyType::Tables(NACL_RULE),
+        required: true,
+        about: "its outbound rules (at most 40), each with `to`; a reply leaves for the caller's ephemeral ports 1024-65535, which a rule must allow in full",
+    },
+];

@@ -6,6 +6,7 @@
 mod faults;
 pub mod files;
 pub mod keys;
+pub mod network_acls;
 pub mod raw;
 pub mod roles;
 pub mod schema;
@@ -43,6 +44,7 @@ const TOP_LEVEL: &[&str] = &[
     "expect",
     "role",
     "security_group",
+    "network_acl",
     "variant",
     "sweep",
 ];
@@ -89,6 +91,8 @@ pub struct Scenario {
     pub roles: Vec<crate::iam::Role>,
     /// `[[security_group]]`: VPC security groups that components name.
     pub security_groups: Vec<security_groups::SecurityGroup>,
+    /// `[[network_acl]]`: VPC network ACLs guarding the subnets of the zones they list.
+    pub network_acls: Vec<network_acls::NetworkAcl>,
     pub workloads: Vec<WorkloadSpec>,
     pub components: Vec<ComponentDecl>,
     /// The fault timeline.
@@ -433,6 +437,7 @@ fn validate(
     let expect_values = array_of_tables(&mut doc, "expect", "[[expect]]", ck);
     let role_values = array_of_tables(&mut doc, "role", "[[role]]", ck);
     let sg_values = array_of_tables(&mut doc, "security_group", "[[security_group]]", ck);
+    let acl_values = array_of_tables(&mut doc, "network_acl", "[[network_acl]]", ck);
     if component_values.is_empty() {
         ck.error(
             whole.start..whole.start,
@@ -769,6 +774,17 @@ fn validate(
             },
         )
         .collect();
+    // Network ACLs name the zones of the components in a VPC (their subnets).
+    let mut vpc_zones: Vec<String> = Vec::new();
+    for d in decls.iter().filter(|d| d.spec.in_vpc()) {
+        for z in d.az.iter().map(String::as_str).chain(d.spec.zones()) {
+            if !vpc_zones.iter().any(|v| v == z) {
+                vpc_zones.push(z.to_string());
+            }
+        }
+    }
+    let (parsed_acls, acls_ok) = network_acls::parse(acl_values, &vpc_zones, ck);
+    ok &= acls_ok;
     if components_ok {
         let until = times.map_or(SimTime::MAX, |(d, _, _)| d);
         for f in &raw_faults {
@@ -809,6 +825,7 @@ fn validate(
         ops: ck.ops.clone(),
         roles: parsed_roles,
         security_groups: parsed_groups,
+        network_acls: parsed_acls,
         workloads,
         components: decls,
         faults: fault_specs,
@@ -817,6 +834,7 @@ fn validate(
         inputs: ck.inputs.clone(),
         variant: None,
     })
+    .filter(|s| crate::network::check_zones(s, ck))
 }
 
 /// The scenario's name (from `name`, or else its file's name) and where it is written; a name

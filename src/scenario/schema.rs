@@ -74,6 +74,11 @@ pub fn scenario_schema() -> Value {
                 "description": "VPC security groups: allow-only inbound rules that guard the components naming them (`security_groups`); a call no rule lets in is dropped",
                 "items": table(keys::SECURITY_GROUP, "a security group: its id and inbound rules"),
             },
+            "network_acl": {
+                "type": "array",
+                "description": "VPC network ACLs: numbered, stateless allow and deny rules at the boundary of the subnets of the zones they list; a request or reply they deny is dropped",
+                "items": table(keys::NETWORK_ACL, "a network ACL: its id, zones and inbound and outbound rules"),
+            },
             "variant": {
                 "type": "array",
                 "description": "what-if variants of the scenario as written (the baseline), each run on the same seeds and compared with it",

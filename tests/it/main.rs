@@ -25,6 +25,7 @@ mod kinds;
 mod kms;
 mod lambda_async;
 mod load_balancer;
+mod network_acls;
 pub mod queueing;
 mod rds;
 mod reports;

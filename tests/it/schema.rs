@@ -109,7 +109,15 @@ fn the_scenario_tables_declare_the_keys_their_parser_takes() {
     let names = |keys: &[archsim::config::keys::Key]| -> std::collections::BTreeSet<String> {
         keys.iter().map(|k| k.name.to_string()).collect()
     };
-    let cases: [(&str, &[archsim::config::keys::Key]); 9] = [
+    let cases: [(&str, &[archsim::config::keys::Key]); 11] = [
+        (
+            "[[network_acl]]\nid = \"n\"\nazs = [\"a\"]\ninbound = []\noutbound = []\n__probe__ = 1\n",
+            keys::NETWORK_ACL,
+        ),
+        (
+            "[[network_acl]]\nid = \"n\"\nazs = [\"a\"]\ninbound = [{ rule = 1, action = \"allow\", from = \"clients\", ports = \"all\", __probe__ = 1 }]\noutbound = []\n",
+            keys::NACL_RULE,
+        ),
         (
             "[[role]]\nid = \"r\"\nstatements = [{ effect = \"Allow\", actions = [\"*\"], resources = [\"*\"] }]\n__probe__ = 1\n",
             keys::ROLE,

@@ -740,6 +740,10 @@ fn the_readme_states_every_limit() {
             MAX_SG_RULES,
             MAX_SGS_PER_COMPONENT
         ),
+        format!(
+            "| {}, {} (AWS's quotas) |",
+            MAX_NETWORK_ACLS, MAX_NACL_RULES
+        ),
         format!("| {} |", grouped(u64::from(MAX_SEEDS))),
         format!("| {} per second |", grouped(MAX_RATE as u64)),
         format!("| {} (`--max-events`)", grouped(DEFAULT_MAX_EVENTS)),

@@ -36,6 +36,14 @@ pub(super) const STALE_READS: Series = Series {
 };
 
 impl Kind for CacheConfig {
+    /// Each engine's default port, which network ACL rules match.
+    fn port(&self) -> u16 {
+        match self.engine {
+            config::Engine::Redis => 6379,
+            config::Engine::Memcached => 11211,
+        }
+    }
+
     // aws-facts: §20 VPC: its network interfaces sit in a VPC, guarded by security groups.
     const IN_VPC: bool = true;
     const INFO: &'static KindInfo = &KindInfo {

@@ -60,6 +60,16 @@ pub(super) static WRITE: LatencySeries = LatencySeries {
 };
 
 impl Kind for RdsConfig {
+    /// Each engine's default port, which network ACL rules match.
+    fn port(&self) -> u16 {
+        match self.engine.trim_start_matches("aurora-") {
+            "mysql" | "mariadb" => 3306,
+            "oracle" => 1521,
+            "sqlserver" => 1433,
+            _ => 5432,
+        }
+    }
+
     // aws-facts: §20 VPC: its network interfaces sit in a VPC, guarded by security groups.
     const IN_VPC: bool = true;
     const INFO: &'static KindInfo = &KindInfo {
