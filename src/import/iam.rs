@@ -534,7 +534,7 @@ fn resource(
             // objects' (`<bucket>/*`), which archsim's calls ask for.
             match reference(Some(r)) {
                 Some(name) if attr == "Arn" => {
-                    component(ctx, &name).filter(|_| prefix(ctx, &name) != Some("s3"))
+                    component(ctx, &name).filter(|_| !objects(prefix(ctx, &name)))
                 }
                 _ => None,
             }
@@ -550,6 +550,14 @@ fn resource(
     got
 }
 
+/// Whether archsim's ARN of a component of the service `prefix` names the objects under the
+/// resource rather than the resource (S3's `<bucket>/*`: its `iam_resource`), so the
+/// resource's own ARN (`!GetAtt Bucket.Arn`) does not cover its calls.
+fn objects(prefix: Option<&str>) -> bool {
+    use crate::components::kind::Kind;
+    prefix.is_some() && prefix == <crate::components::s3::S3Config as Kind>::IAM_PREFIX
+}
+
 /// The IAM prefix of a simulated component's kind, by resource name.
 fn prefix(ctx: &Ctx<'_>, name: &str) -> Option<&'static str> {
     ctx.targets.get(name).and_then(|t| t.prefix)
@@ -559,7 +567,7 @@ fn prefix(ctx: &Ctx<'_>, name: &str) -> Option<&'static str> {
 /// service `service` does: an S3 object ARN `…:::<bucket>/*`, any other `…/<name>` or
 /// `…:<name>`, a trailing `*` allowed (it matches nothing as well).
 fn ends_as_archsim(arn: &str, service: Option<&str>, name: &str) -> bool {
-    if service == Some("s3") {
+    if objects(service) {
         return arn
             .strip_suffix("/*")
             .is_some_and(|b| b.ends_with(&format!(":{name}")));
@@ -649,7 +657,7 @@ fn sub(ctx: &Ctx<'_>, v: &Value) -> Option<String> {
                 if var.ends_with(".Arn") {
                     // Only the whole string can be an ARN archsim forms (a bucket's with
                     // `/*`, its objects).
-                    let s3 = prefix(ctx, &target) == Some("s3");
+                    let s3 = objects(prefix(ctx, &target));
                     let whole = arn.is_empty() && if s3 { rest == "/*" } else { rest.is_empty() };
                     return whole.then_some(id);
                 }
