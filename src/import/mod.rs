@@ -15,6 +15,7 @@
 //! line.
 
 mod cfn;
+mod iam;
 mod network;
 mod terraform;
 mod write;

@@ -2,6 +2,7 @@
 //! parts of a component merged into it, the edges resolved, traffic sent to the entry points,
 //! and the scenario written with every starting value marked.
 
+use super::iam;
 use super::network::{self, Source};
 use super::{Format, Imported};
 use crate::components::iac::{
@@ -61,7 +62,7 @@ pub(super) fn scenario(
     let (groups, group_notes) = network::groups(dialect, resources);
     notes.extend(group_notes);
     for (index, d) in resources.iter().enumerate() {
-        if network::reads(dialect, &d.kind) {
+        if network::reads(dialect, &d.kind) || iam::reads(dialect, &d.kind) {
             mappings.push(None);
             continue;
         }
@@ -364,6 +365,29 @@ pub(super) fn scenario(
         }
     }
 
+    // Roles: the components IAM checks, by resource name, for the statements to name.
+    let targets: BTreeMap<String, iam::Target> = resources
+        .iter()
+        .filter_map(|d| {
+            let c = component_of(&d.name)?;
+            components[c].kept.then(|| {
+                (
+                    d.name.clone(),
+                    iam::Target {
+                        id: components[c].id.clone(),
+                        prefix: components[c].kind.iam_prefix,
+                    },
+                )
+            })
+        })
+        .collect();
+    let taken: Vec<String> = components
+        .iter()
+        .map(|c| c.id.clone())
+        .chain(group_ids.values().cloned())
+        .collect();
+    let roles = iam::roles(dialect, resources, &targets, &taken, &mut notes);
+
     let mut asks = Vec::new();
     let mut text = String::new();
     let _ = writeln!(
@@ -512,6 +536,8 @@ pub(super) fn scenario(
         text.push_str("]\n\n");
     }
 
+    text.push_str(&roles.text);
+
     for (ci, c) in components.iter().enumerate().filter(|(_, c)| c.kept) {
         let d = &resources[c.index];
         text.push_str("[[component]]\n");
@@ -523,6 +549,13 @@ pub(super) fn scenario(
             comment(&d.kind),
             comment(&d.name)
         );
+        if let Some(role) = roles.assumed.get(&d.name) {
+            let _ = writeln!(
+                text,
+                "role = {}  # its calls are checked against this role's policies",
+                toml_str(role)
+            );
+        }
         if let Some(list) = membership.get(&ci) {
             let ids: Vec<String> = list
                 .iter()

@@ -32,6 +32,12 @@ const CORPUS: &[(&str, Format)] = &[
     ("templates/order-workflow.yaml", Format::CloudFormationYaml),
     ("terraform/orders-plan.json", Format::TerraformPlan),
     ("terraform/fulfil-plan.json", Format::TerraformPlan),
+    ("templates/iam-granted.yaml", Format::CloudFormationYaml),
+    (
+        "templates/iam-missing-write.yaml",
+        Format::CloudFormationYaml,
+    ),
+    ("terraform/iam-plan.json", Format::TerraformPlan),
 ];
 
 #[test]
@@ -115,7 +121,9 @@ fn a_method_integration_and_a_listener_give_their_edges() {
     let out = imported("templates/rest-api-lambda.yaml");
     assert!(out.scenario.contains("target = \"LambdaFunction\""));
     assert!(out.scenario.contains("integration_timeout = \"29s\""));
-    assert!(out.unmapped.iter().any(|u| u.contains("AWS::IAM::Role")));
+    // Its role has no policy: written, and named by the function, as a Deny of everything.
+    assert!(out.scenario.contains("role = \"LambdaRole\""));
+    assert!(!out.unmapped.iter().any(|u| u.contains("AWS::IAM::Role")));
     // An ALB whose listener forwards to a target group the Auto Scaling group names, with
     // its launch template's type (t4g.micro, a parameter's default), which the catalogue has.
     let out = imported("templates/web-asg.yaml");
@@ -537,4 +545,116 @@ Resources:
     let all = num(&s, "components.Fn.invocations");
     let canary = num(&s, "components.Fn.versions.canary.invocations");
     assert!((canary - 0.1 * all).abs() <= 30.0, "{canary} of {all}");
+}
+
+/// Imports a corpus template, writes the scenario to a file of its own and lints it:
+/// the exit status, lint's output and the import.
+fn import_and_lint(rel: &str) -> (i32, String, archsim::import::Imported) {
+    let out = imported(rel);
+    let stem = Path::new(rel).file_stem().unwrap().to_str().unwrap();
+    let dir = std::env::temp_dir().join(format!("archsim-import-lint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{stem}.toml"));
+    std::fs::write(&file, &out.scenario).unwrap();
+    let lint = std::process::Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .arg("lint")
+        .arg(&file)
+        .output()
+        .expect("archsim runs");
+    (
+        lint.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&lint.stdout).into_owned(),
+        out,
+    )
+}
+
+#[test]
+fn roles_policies_and_sam_templates_grant_what_the_calls_need() {
+    let (code, text, out) = import_and_lint("templates/iam-granted.yaml");
+    assert_eq!(code, 0, "lint:\n{text}\n{}", out.scenario);
+    let sc = scenario(&out.scenario);
+    // SAM makes OrdersFn a role of its own; WorkerFn names WorkerRole; AuditRole is assumed
+    // by no function and still written.
+    for role in ["OrdersFnRole", "WorkerRole", "AuditRole"] {
+        assert!(
+            out.scenario.contains(&format!("id = \"{role}\"")),
+            "{role}:\n{}",
+            out.scenario
+        );
+    }
+    assert!(out.scenario.contains("role = \"OrdersFnRole\""));
+    assert!(out.scenario.contains("role = \"WorkerRole\""));
+    assert!(out.scenario.contains("# assumed by no simulated component"));
+    // The IAM types are read, not listed as unsimulated.
+    assert!(
+        !out.unmapped.iter().any(|u| u.contains("AWS::IAM")),
+        "{:?}",
+        out.unmapped
+    );
+    // DynamoDBCrudPolicy grants the table by its id (its ARN); the worker's `Fn::Sub` ARN of
+    // the table, read with `*` for region and account, becomes the same id.
+    let crud = sc
+        .roles
+        .iter()
+        .find(|r| r.id == "OrdersFnRole")
+        .expect("OrdersFnRole");
+    assert!(crud
+        .statements
+        .iter()
+        .any(|s| s.actions.iter().any(|a| a == "dynamodb:PutItem")
+            && s.resources
+                .iter()
+                .all(|r| r.ends_with(":table/OrdersTable"))));
+    // Run as imported: nothing is denied (no 403).
+    let s = run(&out.scenario);
+    assert!(
+        archsim::metrics::pointer(&s, "requests.by_status.403").is_none(),
+        "{}",
+        serde_json::to_string(&s).unwrap_or_default()
+    );
+}
+
+#[test]
+fn a_missing_permission_is_a_denied_call_lint_names() {
+    let (code, text, out) = import_and_lint("templates/iam-missing-write.yaml");
+    // DynamoDBReadPolicy grants GetItem, Scan, Query, BatchGetItem and DescribeTable: the
+    // function's writes (PutItem) are denied, which lint reports at the call.
+    assert_eq!(code, 1, "lint:\n{text}");
+    let hit = text
+        .lines()
+        .find(|l| l.contains(": error: ") && l.contains("dynamodb:PutItem"))
+        .unwrap_or_else(|| panic!("no denied PutItem in:\n{text}"));
+    assert!(hit.contains("AccessDeniedException"), "{hit}");
+    // Run: 10 requests/s for 120 s, one in ten a write: about 120 writes, each denied at once
+    // (counted on the caller per callee). Poisson: √120 ≈ 11, so ±50 is over four standard
+    // deviations. The function fails on the 403, which the REST API answers as 502; nothing
+    // else fails.
+    let s = run(&out.scenario);
+    let denied = num(&s, "components.OrdersFn.access.denied.OrdersTable");
+    assert!((denied - 120.0).abs() < 50.0, "{denied} denied");
+    assert_eq!(num(&s, "requests.by_status.502"), denied);
+}
+
+#[test]
+fn a_plans_role_policy_and_attachment_are_the_functions_role() {
+    let (code, text, out) = import_and_lint("terraform/iam-plan.json");
+    assert_eq!(code, 0, "lint:\n{text}\n{}", out.scenario);
+    let sc = &out.scenario;
+    assert!(sc.contains("role = \"aws_iam_role-api\""), "{sc}");
+    // The policy's ARN names the table by its AWS name (`orders`): it becomes the component,
+    // whose ARN archsim forms from its id.
+    assert!(
+        sc.contains("resources = [\"aws_dynamodb_table-orders\"]"),
+        "{sc}"
+    );
+    // An action of a service archsim does not know is left out, said so.
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n.contains("cloudformation:DescribeStacks")),
+        "{:?}",
+        out.notes
+    );
+    let s = run(sc);
+    assert!(archsim::metrics::pointer(&s, "requests.by_status.403").is_none());
 }
