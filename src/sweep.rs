@@ -851,20 +851,24 @@ fn write_run(
     }
     let waterfall = write_traces(dir, outcome, scenario)?;
     let figures = report::service_map::figures(&outcome.summary, &outcome.edges);
-    let map = report::diagram::map::svg(scenario, &figures);
     write_new(
         dir,
         "service-map.csv",
         report::service_map::csv(&figures).as_bytes(),
     )?;
-    write_new(dir, "service-map.svg", map.as_bytes())?;
-    if drawings.plots {
+    // A drawing like the charts: left out with them (`--no-plots`), its figures are in the CSV.
+    let map = if drawings.plots {
+        let map = report::diagram::map::svg(scenario, &figures);
+        write_new(dir, "service-map.svg", map.as_bytes())?;
         write_new(
             dir,
             "service-map.png",
             &report::diagram::map::png(scenario, &figures),
         )?;
-    }
+        Some(map)
+    } else {
+        None
+    };
     let plots = render(
         dir,
         &outcome.summary,
@@ -872,7 +876,7 @@ fn write_run(
         &events,
         Pictures {
             diagram: Some(&diagram),
-            map: Some(&map),
+            map: map.as_deref(),
             waterfall: waterfall.as_deref(),
         },
         drawings,
