@@ -5,11 +5,12 @@
 //! depend on the number of threads. This module (with `main.rs`) is the only one that touches
 //! threads, the wall clock and output files; `OutDir` is the only way it writes under `--out`.
 
-use crate::metrics::{Pool, RunResult, Summary, SummaryMeta};
+use crate::metrics::{EdgeStats, Pool, RunResult, Summary, SummaryMeta};
 use crate::report;
 use crate::scenario::{self, FileAccess, Scenario, ScenarioError};
 use crate::world::{RunError, World};
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -207,6 +208,9 @@ pub struct ScenarioOutcome {
     /// The runs of the first seeds (`Scenario::series_seeds`), for their time series and
     /// events; their statistics are in `summary`.
     pub runs: Vec<RunResult>,
+    /// Per edge (caller, callee by name), its calls over all seeds' measured time, for the
+    /// service map.
+    pub edges: BTreeMap<(String, String), EdgeStats>,
 }
 
 /// What is gathered of one scenario while its seeds run.
@@ -215,6 +219,8 @@ struct Gathered {
     pool: Pool,
     /// (seed index, run) of the seeds whose series are kept.
     kept: Vec<(usize, RunResult)>,
+    /// Every seed's edges, pooled by (caller, callee) name.
+    edges: BTreeMap<(String, String), EdgeStats>,
 }
 
 /// One (scenario, seed) simulation of a batch: the `index`-th of `scenarios`, its `k`-th
@@ -287,10 +293,14 @@ impl<'a> Gathering<'a> {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         g.pool.add(job.k, &run);
+        for (edge, e) in &run.edges {
+            g.edges.entry(edge.clone()).or_default().merge(e);
+        }
         if job.k < sc.series_seeds() {
             for a in &mut run.actors {
                 a.metrics.hists.clear();
             }
+            run.edges.clear();
             g.kept.push((job.k, run));
         }
     }
@@ -428,6 +438,7 @@ fn outcome(sc: &Scenario, g: Gathered) -> ScenarioOutcome {
         summary,
         verdicts,
         runs: kept.into_iter().map(|(_, r)| r).collect(),
+        edges: g.edges,
     }
 }
 
@@ -839,6 +850,25 @@ fn write_run(
         write_new(dir, "diagram.png", &report::diagram::png(scenario))?;
     }
     let waterfall = write_traces(dir, outcome, scenario)?;
+    let figures = report::service_map::figures(&outcome.summary, &outcome.edges);
+    write_new(
+        dir,
+        "service-map.csv",
+        report::service_map::csv(&figures).as_bytes(),
+    )?;
+    // A drawing like the charts: left out with them (`--no-plots`), its figures are in the CSV.
+    let map = if drawings.plots {
+        let map = report::diagram::map::svg(scenario, &figures);
+        write_new(dir, "service-map.svg", map.as_bytes())?;
+        write_new(
+            dir,
+            "service-map.png",
+            &report::diagram::map::png(scenario, &figures),
+        )?;
+        Some(map)
+    } else {
+        None
+    };
     let plots = render(
         dir,
         &outcome.summary,
@@ -846,6 +876,7 @@ fn write_run(
         &events,
         Pictures {
             diagram: Some(&diagram),
+            map: map.as_deref(),
             waterfall: waterfall.as_deref(),
         },
         drawings,
@@ -857,6 +888,7 @@ fn write_run(
 /// The drawings a scenario's page shows besides its charts, as SVG.
 struct Pictures<'a> {
     diagram: Option<&'a str>,
+    map: Option<&'a str>,
     waterfall: Option<&'a str>,
 }
 
@@ -907,7 +939,11 @@ fn render(
     drawings: Drawings,
     write: &(dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync),
 ) -> std::io::Result<Drawn> {
-    let Pictures { diagram, waterfall } = pictures;
+    let Pictures {
+        diagram,
+        map,
+        waterfall,
+    } = pictures;
     let invalid = |e: String| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
@@ -944,7 +980,7 @@ fn render(
     }
     write(
         "report.html",
-        report::html::report(summary, diagram, &shown, drawings.slides).as_bytes(),
+        report::html::report(summary, diagram, map, &shown, drawings.slides).as_bytes(),
     )?;
     Ok(plots)
 }
@@ -1040,6 +1076,7 @@ fn replot_run(dir: &Path) -> std::io::Result<()> {
     let events = read_saved(dir, "events.csv", MAX_CSV_BYTES)?;
     let diagram = read_saved(dir, "diagram.svg", MAX_SUMMARY_BYTES).ok();
     let waterfall = read_saved(dir, "waterfall.svg", MAX_SUMMARY_BYTES).ok();
+    let map = read_saved(dir, "service-map.svg", MAX_SUMMARY_BYTES).ok();
     render(
         dir,
         &summary,
@@ -1047,6 +1084,7 @@ fn replot_run(dir: &Path) -> std::io::Result<()> {
         &events,
         Pictures {
             diagram: diagram.as_deref(),
+            map: map.as_deref(),
             waterfall: waterfall.as_deref(),
         },
         Drawings {

@@ -10,10 +10,11 @@ use crate::kernel::{
     stream, ActorId, Ctx, Gate, Input, Keep, Kernel, Limits, Model, SimTime, Stop,
 };
 use crate::limits::MAX_SPANS_PER_TRACE;
-use crate::metrics::{ActorResult, Clock, Role, RunResult, Traces};
+use crate::metrics::{ActorResult, Clock, EdgeStats, Role, RunResult, Traces};
 use crate::retry::{RetryPolicy, RetrySpec};
 use crate::scenario::Scenario;
 use crate::workload::Workload;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -39,6 +40,9 @@ pub struct World {
     /// The gates of links the scenario's access rules close, set on the kernel before the
     /// run: (caller, callee, operation or every one, gate).
     gates: Vec<(ActorId, ActorId, Option<u16>, Gate)>,
+    /// Per edge (caller, callee): the calls that ended at their caller in the measured
+    /// window, for the service map.
+    edges: BTreeMap<(ActorId, ActorId), EdgeStats>,
 }
 
 /// A run stopped by one of its limits, with the scenario's words for it.
@@ -191,6 +195,7 @@ impl World {
             progress: None,
             reported: SimTime::ZERO,
             gates: gates(scenario),
+            edges: BTreeMap::new(),
         }
     }
 
@@ -322,8 +327,25 @@ impl World {
         }
         events.append(&mut self.timeline.finish(self.clock.end));
         events.sort_by_key(|e| e.time);
+        let edges = std::mem::take(&mut self.edges);
+        let first = self.components.len();
+        let name = |id: ActorId| -> String {
+            let id = id as usize;
+            match self.names.get(id) {
+                Some(n) if id < first => n.clone(),
+                _ => self
+                    .workloads
+                    .get(id - first)
+                    .map_or_else(|| format!("actor {id}"), |w| w.name().to_string()),
+            }
+        };
+        let edges = edges
+            .into_iter()
+            .map(|((from, to), e)| ((name(from), name(to)), e))
+            .collect();
         Ok(RunResult {
             seed: self.seed,
+            edges,
             clock: self.clock,
             actors: actors_out,
             events,
@@ -340,6 +362,23 @@ impl World {
 }
 
 impl Model for World {
+    fn call_ended(
+        &mut self,
+        caller: ActorId,
+        callee: ActorId,
+        at: SimTime,
+        latency: SimTime,
+        failed: bool,
+    ) {
+        // Like the summary's figures: what ended in the measured window.
+        if self.clock.measured(at) {
+            let e = self.edges.entry((caller, callee)).or_default();
+            e.calls += 1;
+            e.errors += u64::from(failed);
+            e.latency.record(latency);
+        }
+    }
+
     fn checkpoint(&mut self, now: SimTime) -> bool {
         self.report(now);
         !self

@@ -154,6 +154,8 @@ enum CallState {
 
 struct CallRecord {
     caller: ActorId,
+    /// When the request left the caller (after its own work).
+    sent: SimTime,
     callee: ActorId,
     tag: u64,
     msg: Msg,
@@ -339,6 +341,7 @@ impl Ctx<'_> {
         }
         let call = self.calls.insert(CallRecord {
             caller: self.me,
+            sent: self.now + timing.leaves_after,
             callee,
             tag,
             msg,
@@ -697,6 +700,18 @@ pub trait Model {
     fn checkpoint(&mut self, _now: SimTime) -> bool {
         true
     }
+    /// A call from `caller` to `callee` has ended at its caller at time `at` (its answer
+    /// arrived, or its timeout fired), `latency` after its request left; `failed`: the
+    /// answer was not a success. For per-edge figures; nothing by default.
+    fn call_ended(
+        &mut self,
+        _caller: ActorId,
+        _callee: ActorId,
+        _at: SimTime,
+        _latency: SimTime,
+        _failed: bool,
+    ) {
+    }
 }
 
 /// How many events pass between two `Model::checkpoint`s: rare enough to cost nothing, often
@@ -864,6 +879,13 @@ impl Kernel {
                     self.stats.late_replies[rec.callee as usize] += 1;
                     return;
                 }
+                model.call_ended(
+                    rec.caller,
+                    rec.callee,
+                    self.now,
+                    self.now - rec.sent,
+                    !outcome.is_success(),
+                );
                 let reply = Reply {
                     call,
                     tag: rec.tag,
@@ -887,6 +909,7 @@ impl Kernel {
                     outcome: Outcome::Timeout,
                 };
                 let caller = rec.caller;
+                model.call_ended(caller, rec.callee, self.now, self.now - rec.sent, true);
                 if rec.state == CallState::Lost {
                     // Nobody will ever answer: the timeout ends the call.
                     self.calls.remove(call);

@@ -244,6 +244,26 @@ pub struct EventRecord {
     pub detail: String,
 }
 
+/// The calls along one edge (caller → callee) that ended at their caller in the measured
+/// window: answered, refused on the way, or timed out. For the service map.
+#[derive(Clone, Debug, Default)]
+pub struct EdgeStats {
+    pub calls: u64,
+    /// Of them, those not answered with a success (an error status, or the timeout).
+    pub errors: u64,
+    /// From when the request left the caller until its answer (or timeout) reached it.
+    pub latency: Hist,
+}
+
+impl EdgeStats {
+    /// Adds another seed's calls along the same edge.
+    pub fn merge(&mut self, other: &EdgeStats) {
+        self.calls += other.calls;
+        self.errors += other.errors;
+        self.latency.merge(&other.latency);
+    }
+}
+
 /// Everything one (scenario, seed) run produced.
 #[derive(Clone, Debug)]
 pub struct RunResult {
@@ -258,6 +278,8 @@ pub struct RunResult {
     pub wall_s: f64,
     /// The traces of sampled requests its workloads kept.
     pub traces: Traces,
+    /// Per edge, by (caller, callee) name: its calls in the measured window.
+    pub edges: BTreeMap<(String, String), EdgeStats>,
 }
 
 /// A run's traces: those kept (each workload's slowest and a sample), and counts.

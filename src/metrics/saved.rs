@@ -3,7 +3,7 @@
 //! one would. Every `f64` travels as its bit pattern (JSON has no NaN, and decimal text is
 //! not guaranteed to come back to the same bits); histograms as their recorded buckets.
 
-use super::{ActorResult, Clock, EventRecord, Hist, MetricSet, Role, RunResult, Traces};
+use super::{ActorResult, Clock, EdgeStats, EventRecord, Hist, MetricSet, Role, RunResult, Traces};
 use crate::kernel::{KernelStats, SimTime, Span, SpanEnd, Trace};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -23,6 +23,10 @@ struct SavedRun {
     end_time: u64,
     wall_s: u64,
     traces: SavedTraces,
+    /// Per edge: caller, callee, calls, errors, latency (absent from runs saved before it:
+    /// their service map has no call figures).
+    #[serde(default)]
+    edges: Vec<(String, String, u64, u64, SavedHist)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -174,6 +178,11 @@ pub fn to_json(run: &RunResult) -> String {
             peak_in_flight: run.kernel.peak_in_flight as u64,
             lost_calls: run.kernel.lost_calls,
         },
+        edges: run
+            .edges
+            .iter()
+            .map(|((a, b), e)| (a.clone(), b.clone(), e.calls, e.errors, e.latency.saved()))
+            .collect(),
         end_time: run.end_time.0,
         wall_s: run.wall_s.to_bits(),
         traces: SavedTraces {
@@ -199,6 +208,19 @@ pub fn from_json(text: &str) -> Result<RunResult, String> {
             crate::text::one_line(&saved.format)
         ));
     }
+    let edges = saved
+        .edges
+        .iter()
+        .map(|(a, b, calls, errors, h)| {
+            let latency = Hist::from_saved(h).map_err(|e| format!("edge {a}->{b}: {e}"))?;
+            let stats = EdgeStats {
+                calls: *calls,
+                errors: *errors,
+                latency,
+            };
+            Ok(((a.clone(), b.clone()), stats))
+        })
+        .collect::<Result<BTreeMap<_, _>, String>>();
     let mut actors = Vec::with_capacity(saved.actors.len());
     for a in saved.actors {
         let mut hists = BTreeMap::new();
@@ -257,6 +279,7 @@ pub fn from_json(text: &str) -> Result<RunResult, String> {
                 .map_err(|_| "peak_in_flight out of range".to_string())?,
             lost_calls: saved.kernel.lost_calls,
         },
+        edges: edges?,
         end_time: SimTime(saved.end_time),
         wall_s: f64::from_bits(saved.wall_s),
         traces: Traces {
@@ -324,6 +347,16 @@ mod tests {
             },
             end_time: SimTime(61_000_000_123),
             wall_s: 0.25,
+            edges: [(
+                ("u".to_string(), "db".to_string()),
+                EdgeStats {
+                    calls: values.len() as u64,
+                    errors: 1,
+                    latency: h.clone(),
+                },
+            )]
+            .into_iter()
+            .collect(),
             traces: Traces {
                 sampled: 3,
                 spans_dropped: 1,

@@ -160,6 +160,7 @@ fn headline_cell(s: &Value, path: &str, percent: bool, interval: bool) -> String
 pub fn report(
     summary: &Value,
     diagram_svg: Option<&str>,
+    map_svg: Option<&str>,
     plots: &[(String, String, String)],
     slides: bool,
 ) -> String {
@@ -249,6 +250,13 @@ pub fn report(
             o,
             "<h2>Architecture</h2><div class=\"diagram\">{}</div>",
             svg_image(svg, "architecture diagram: the components and their calls")
+        );
+    }
+    if let Some(svg) = map_svg {
+        let _ = writeln!(
+            o,
+            "<h2>Service map</h2><p>What each component served (requests per second, share of errors, 99th percentile of its answer time) and what each call carried (calls per second as the caller made them, mean and 99th percentile of the time until the answer reached it), over the measured time of every seed (<code>service-map.csv</code>).</p><div class=\"diagram\">{}</div>",
+            svg_image(svg, "service map: each component's request rate, errors and p99, each call's rate and latency")
         );
     }
     let kinds = super::columns::by_kind(summary);

@@ -8,6 +8,7 @@ pub mod diff;
 pub mod experiment;
 pub mod html;
 pub mod plots;
+pub mod service_map;
 pub mod slides;
 pub mod table;
 pub mod traces;

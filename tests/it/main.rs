@@ -42,6 +42,7 @@ mod step_functions;
 mod traces;
 
 mod serverless;
+mod service_map;
 mod untrusted;
 
 use archsim::metrics::{pointer, summarize, Summary, SummaryMeta};

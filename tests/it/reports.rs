@@ -439,7 +439,12 @@ fn no_text_of_a_busy_chart_covers_another_or_leaves_it() {
     assert!(o.status.success(), "{}", crate::output_text(&o));
     let mut charts = 0;
     for (path, bytes) in crate::files_under(&out) {
-        if !path.ends_with(".svg") || path.ends_with("diagram.svg") || path.contains("compare") {
+        if !path.ends_with(".svg") || path.ends_with("diagram.svg")
+            // The service map is the diagram's drawing: the test of every bundled diagram
+            // measures its texts with the font's metrics.
+            || path.ends_with("service-map.svg")
+            || path.contains("compare")
+        {
             continue;
         }
         let svg = String::from_utf8(bytes).unwrap();
@@ -519,114 +524,152 @@ fn every_bundled_diagram_keeps_its_texts_and_boxes_apart_and_in_place() {
                 file.display(),
                 sc.variant.as_ref().map(|v| &v.name)
             );
-            let svg = diagram::svg(sc);
-            let doc = roxmltree::Document::parse(&svg).unwrap();
-            let group = |class: &str| {
-                doc.descendants()
-                    .filter(|n| n.has_tag_name("g"))
-                    .filter(|n| {
-                        n.attribute("class")
-                            .is_some_and(|c| c.split(' ').any(|w| w == class))
+            // The architecture diagram, and the service map at the same places with its
+            // longest figures on every node and call.
+            let pictures = [
+                (diagram::svg(sc), what.clone()),
+                (
+                    diagram::map::svg(sc, &longest_figures(sc)),
+                    format!("{what} service map"),
+                ),
+            ];
+            for (svg, what) in pictures {
+                let doc = roxmltree::Document::parse(&svg).unwrap();
+                let group = |class: &str| {
+                    doc.descendants()
+                        .filter(|n| n.has_tag_name("g"))
+                        .filter(|n| {
+                            n.attribute("class")
+                                .is_some_and(|c| c.split(' ').any(|w| w == class))
+                        })
+                        .collect::<Vec<_>>()
+                };
+                let first_rect = |g: &roxmltree::Node| {
+                    rect_of(g.children().find(|c| c.has_tag_name("rect")).unwrap())
+                };
+                let region = first_rect(&group("region")[0]);
+                let zones: Vec<(String, [f64; 4])> = group("zone")
+                    .iter()
+                    .map(|g| (g.attribute("data-zone").unwrap().to_string(), first_rect(g)))
+                    .collect();
+                let areas: Vec<(String, [f64; 4])> = group("aws-region")
+                    .iter()
+                    .map(|g| {
+                        (
+                            g.attribute("data-region").unwrap().to_string(),
+                            first_rect(g),
+                        )
                     })
-                    .collect::<Vec<_>>()
-            };
-            let first_rect = |g: &roxmltree::Node| {
-                rect_of(g.children().find(|c| c.has_tag_name("rect")).unwrap())
-            };
-            let region = first_rect(&group("region")[0]);
-            let zones: Vec<(String, [f64; 4])> = group("zone")
-                .iter()
-                .map(|g| (g.attribute("data-zone").unwrap().to_string(), first_rect(g)))
-                .collect();
-            let areas: Vec<(String, [f64; 4])> = group("aws-region")
-                .iter()
-                .map(|g| {
-                    (
-                        g.attribute("data-region").unwrap().to_string(),
-                        first_rect(g),
-                    )
-                })
-                .collect();
-            for (i, (a, ra)) in areas.iter().enumerate() {
-                assert!(inside(&region, ra), "{what}: region {a} leaves the cloud");
-                for (b, rb) in &areas[i + 1..] {
-                    assert!(apart(ra, rb), "{what}: regions {a} and {b} overlap");
-                }
-            }
-            regions_drawn += usize::from(!areas.is_empty());
-            let boxes = text_boxes_measured(&svg, &width);
-            for (i, (a, wa)) in boxes.iter().enumerate() {
-                for (b, wb) in &boxes[i + 1..] {
-                    assert!(apart(a, b), "{what}: {wa:?} {a:?} covers {wb:?} {b:?}");
-                }
-            }
-            let nodes = group("node");
-            for (i, g) in nodes.iter().enumerate() {
-                let id = g.attribute("data-id").unwrap();
-                let r = first_rect(g);
-                for t in g.descendants().filter(|t| t.has_tag_name("text")) {
-                    let (tb, words) = text_box(t, &width).unwrap();
-                    assert!(
-                        inside(&r, &tb),
-                        "{what}: {words:?} {tb:?} leaves {id} {r:?}"
-                    );
-                }
-                for h in &nodes[i + 1..] {
-                    let (o, oid) = (first_rect(h), h.attribute("data-id").unwrap());
-                    assert!(apart(&r, &o), "{what}: {id} {r:?} overlaps {oid} {o:?}");
-                }
-                let client = g.attribute("class").unwrap().contains("client");
-                assert_eq!(inside(&region, &r), !client, "{what}: {id} and the cloud");
-                // In its own region's box and apart from the others; a global service (or a
-                // workload) apart from all of them.
-                let own = g.attribute("data-region").unwrap();
-                for (name, ra) in &areas {
-                    if name == own {
-                        assert!(inside(ra, &r), "{what}: {id} {r:?} leaves region {name}");
-                    } else {
-                        assert!(apart(ra, &r), "{what}: {id} {r:?} in region {name}");
+                    .collect();
+                for (i, (a, ra)) in areas.iter().enumerate() {
+                    assert!(inside(&region, ra), "{what}: region {a} leaves the cloud");
+                    for (b, rb) in &areas[i + 1..] {
+                        assert!(apart(ra, rb), "{what}: regions {a} and {b} overlap");
                     }
                 }
-                let named: Vec<&str> = g
-                    .attribute("data-zones")
-                    .unwrap()
-                    .split(' ')
-                    .filter(|z| !z.is_empty())
-                    .collect();
-                let zone = |z: &str| zones.iter().find(|(n, _)| n == z).unwrap().1;
-                match named.as_slice() {
-                    [] => {
-                        for (z, zr) in &zones {
-                            assert!(apart(&r, zr), "{what}: regional {id} in zone {z}");
+                regions_drawn += usize::from(!areas.is_empty());
+                let boxes = text_boxes_measured(&svg, &width);
+                for (i, (a, wa)) in boxes.iter().enumerate() {
+                    for (b, wb) in &boxes[i + 1..] {
+                        assert!(apart(a, b), "{what}: {wa:?} {a:?} covers {wb:?} {b:?}");
+                    }
+                }
+                let nodes = group("node");
+                for (i, g) in nodes.iter().enumerate() {
+                    let id = g.attribute("data-id").unwrap();
+                    let r = first_rect(g);
+                    for t in g.descendants().filter(|t| t.has_tag_name("text")) {
+                        let (tb, words) = text_box(t, &width).unwrap();
+                        assert!(
+                            inside(&r, &tb),
+                            "{what}: {words:?} {tb:?} leaves {id} {r:?}"
+                        );
+                    }
+                    for h in &nodes[i + 1..] {
+                        let (o, oid) = (first_rect(h), h.attribute("data-id").unwrap());
+                        assert!(apart(&r, &o), "{what}: {id} {r:?} overlaps {oid} {o:?}");
+                    }
+                    let client = g.attribute("class").unwrap().contains("client");
+                    assert_eq!(inside(&region, &r), !client, "{what}: {id} and the cloud");
+                    // In its own region's box and apart from the others; a global service (or a
+                    // workload) apart from all of them.
+                    let own = g.attribute("data-region").unwrap();
+                    for (name, ra) in &areas {
+                        if name == own {
+                            assert!(inside(ra, &r), "{what}: {id} {r:?} leaves region {name}");
+                        } else {
+                            assert!(apart(ra, &r), "{what}: {id} {r:?} in region {name}");
                         }
                     }
-                    [z] => {
-                        zoned += 1;
-                        assert!(inside(&zone(z), &r), "{what}: {id} {r:?} leaves zone {z}");
+                    let named: Vec<&str> = g
+                        .attribute("data-zones")
+                        .unwrap()
+                        .split(' ')
+                        .filter(|z| !z.is_empty())
+                        .collect();
+                    let zone = |z: &str| zones.iter().find(|(n, _)| n == z).unwrap().1;
+                    match named.as_slice() {
+                        [] => {
+                            for (z, zr) in &zones {
+                                assert!(apart(&r, zr), "{what}: regional {id} in zone {z}");
+                            }
+                        }
+                        [z] => {
+                            zoned += 1;
+                            assert!(inside(&zone(z), &r), "{what}: {id} {r:?} leaves zone {z}");
+                        }
+                        [first, .., last] => {
+                            spanning += 1;
+                            let (f, l) = (zone(first), zone(last));
+                            assert!(
+                                r[0] >= f[0] && r[2] <= f[2] && r[1] > f[1] && r[1] < f[3],
+                                "{what}: {id} {r:?} does not start in zone {first} {f:?}"
+                            );
+                            assert!(
+                                r[3] > l[1] && r[3] < l[3],
+                                "{what}: {id} {r:?} does not end in zone {last} {l:?}"
+                            );
+                        }
                     }
-                    [first, .., last] => {
-                        spanning += 1;
-                        let (f, l) = (zone(first), zone(last));
-                        assert!(
-                            r[0] >= f[0] && r[2] <= f[2] && r[1] > f[1] && r[1] < f[3],
-                            "{what}: {id} {r:?} does not start in zone {first} {f:?}"
-                        );
-                        assert!(
-                            r[3] > l[1] && r[3] < l[3],
-                            "{what}: {id} {r:?} does not end in zone {last} {l:?}"
-                        );
-                    }
+                    satellites += usize::from(g.attribute("class").unwrap().contains("satellite"));
                 }
-                satellites += usize::from(g.attribute("class").unwrap().contains("satellite"));
+                drawn += 1;
             }
-            drawn += 1;
         }
     }
-    assert!(drawn >= files.len(), "{drawn} diagrams");
+    assert!(drawn >= 2 * files.len(), "{drawn} diagrams");
     assert!(
         zoned > 10 && spanning > 5 && satellites > 3 && regions_drawn >= 2,
         "{zoned} {spanning} {satellites} {regions_drawn}"
     );
+}
+
+/// Service-map figures as wide as they get in practice, for every node and call of `sc`:
+/// thousands of requests a second, errors in tenths of a percent, seconds of latency.
+fn longest_figures(sc: &archsim::scenario::Scenario) -> diagram::map::Figures {
+    use diagram::map::{EdgeFigures, Figures, NodeFigures};
+    let mut f = Figures::default();
+    let node = NodeFigures {
+        rate: 12_345.0,
+        error_share: 0.123,
+        p99_ms: Some(1_234.0),
+    };
+    for c in &sc.components {
+        f.nodes.insert(c.id.clone(), node.clone());
+    }
+    for w in &sc.workloads {
+        f.nodes.insert(w.name.clone(), node.clone());
+    }
+    for call in diagram::map::calls(sc) {
+        let edge = EdgeFigures {
+            rate: 12_345.0,
+            error_share: 0.123,
+            mean_ms: Some(123.0),
+            p99_ms: Some(1_234.0),
+        };
+        f.edges.insert(call, edge);
+    }
+    f
 }
 
 /// A diagram's nodes as (id, class, zones, [x0, y0, x1, y1]).

@@ -12,6 +12,7 @@
 
 mod draw;
 mod layout;
+pub mod map;
 mod marks;
 mod model;
 mod words;

@@ -1,0 +1,151 @@
+//! The service map: the architecture diagram's nodes and places, each node carrying what it
+//! served (request rate, error share, p99 latency) and each call edge what went along it
+//! (call rate, mean and p99 latency), so that a student finds the figures where the diagram
+//! taught them the architecture.
+
+use super::model::{Model, Place};
+use super::{draw, layout};
+use crate::scenario::Scenario;
+use std::collections::BTreeMap;
+
+/// What a node served over the measured time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeFigures {
+    /// Requests answered per second, over all seeds' measured time.
+    pub rate: f64,
+    /// Share of requests answered with an error (status 400 and above) [0–1].
+    pub error_share: f64,
+    /// 99th percentile of the time to answer [ms]; `None` when nothing was answered.
+    pub p99_ms: Option<f64>,
+}
+
+/// The calls along one edge, as its caller saw them end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EdgeFigures {
+    /// Calls per second, over all seeds' measured time.
+    pub rate: f64,
+    /// Share of calls not answered with a success (an error status or the timeout) [0–1].
+    pub error_share: f64,
+    pub mean_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+}
+
+/// The figures a map is drawn with: nodes by actor name, edges by (caller, callee) name.
+#[derive(Clone, Debug, Default)]
+pub struct Figures {
+    pub nodes: BTreeMap<String, NodeFigures>,
+    pub edges: BTreeMap<(String, String), EdgeFigures>,
+}
+
+fn ms(v: Option<f64>) -> String {
+    match v {
+        None => "–".into(),
+        Some(v) if v >= 10_000.0 => format!("{:.0} s", v / 1000.0),
+        Some(v) if v >= 1000.0 => format!("{:.1} s", v / 1000.0),
+        Some(v) if v >= 10.0 => format!("{v:.0} ms"),
+        Some(v) => format!("{v:.1} ms"),
+    }
+}
+
+fn share(v: f64) -> String {
+    if v == 0.0 {
+        "0 %".into()
+    } else if v < 0.001 {
+        "<0.1 %".into()
+    } else {
+        format!("{:.1} %", v * 100.0)
+    }
+}
+
+/// The diagram's model with the figures in place of its words: a node's detail lines become
+/// its rate, error share and p99; an edge's label its call rate and latencies; a call with
+/// no figures (none ended in the measured time) says so.
+fn model(sc: &Scenario, f: &Figures) -> Model {
+    let mut m = Model::of(sc);
+    // The actor name of each node: a component's id, a workload's name.
+    let name = |key: &str| key.strip_prefix("workload:").unwrap_or(key).to_string();
+    for n in &mut m.nodes {
+        if n.satellite.is_some() {
+            n.lines.clear();
+            continue;
+        }
+        n.lines = match f.nodes.get(&name(&n.key)) {
+            Some(x) => vec![
+                format!("{} req/s", super::words::rounded_rate(x.rate)),
+                format!("errors {}", share(x.error_share)),
+                format!("p99 {}", ms(x.p99_ms)),
+            ],
+            None => vec!["no requests".into()],
+        };
+        if n.place == Place::Client {
+            n.kind = "client".into();
+        }
+    }
+    // A group of edges the diagram labels once (a fan-out over a balancer's targets) keeps
+    // one label: the group's total rate, its mean weighted by calls, its highest p99; each
+    // edge's own figures are in `service-map.csv`.
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (k, e) in m.edges.iter().enumerate() {
+        groups.entry(e.group).or_default().push(k);
+    }
+    for members in groups.values() {
+        let figures: Vec<&EdgeFigures> = members
+            .iter()
+            .filter_map(|&k| {
+                let e = &m.edges[k];
+                f.edges
+                    .get(&(name(&m.nodes[e.from].key), name(&m.nodes[e.to].key)))
+            })
+            .collect();
+        let rate: f64 = figures.iter().map(|x| x.rate).sum();
+        let label = if figures.is_empty() || rate == 0.0 {
+            "no calls measured".to_string()
+        } else {
+            let mean = figures
+                .iter()
+                .filter_map(|x| x.mean_ms.map(|v| v * x.rate))
+                .sum::<f64>()
+                / rate;
+            let p99 = figures
+                .iter()
+                .filter_map(|x| x.p99_ms)
+                .fold(None, |a: Option<f64>, v| Some(a.map_or(v, |a| a.max(v))));
+            // Short enough for the gap the diagram leaves between columns: rate and
+            // latencies; the failed share (and each edge of a group) is in the CSV.
+            format!(
+                "{}/s, mean {}, p99 {}",
+                super::words::rounded_rate(rate),
+                ms(Some(mean)),
+                ms(p99)
+            )
+        };
+        for &k in members {
+            m.edges[k].label = label.clone();
+        }
+    }
+    m
+}
+
+/// The service map as a standalone SVG document.
+pub fn svg(sc: &Scenario, f: &Figures) -> String {
+    let m = model(sc, f);
+    let l = layout::layout(&m);
+    draw::svg(&draw::primitives(&m, &l), l.width, l.height)
+}
+
+/// The service map as a PNG, at twice the SVG's size.
+pub fn png(sc: &Scenario, f: &Figures) -> Vec<u8> {
+    let m = model(sc, f);
+    let l = layout::layout(&m);
+    draw::png(&draw::primitives(&m, &l), l.width, l.height, 2.0)
+}
+
+/// The calls the map draws, one per (caller, callee) by actor name, in the diagram's order.
+pub fn calls(sc: &Scenario) -> Vec<(String, String)> {
+    let m = Model::of(sc);
+    let name = |key: &str| key.strip_prefix("workload:").unwrap_or(key).to_string();
+    m.edges
+        .iter()
+        .map(|e| (name(&m.nodes[e.from].key), name(&m.nodes[e.to].key)))
+        .collect()
+}

@@ -1,0 +1,137 @@
+//! The service map's figures: per node (each component, each workload as a client) its
+//! request rate, error share and p99 latency, read from the summary every request feeds; per
+//! edge its call rate, error share and mean and p99 latency, from the histogram the world
+//! keeps per edge on the caller's side (`RunResult::edges`, fed by `Model::call_ended`). All over every seed's measured
+//! time, none from the sampled traces. Written as `service-map.csv` (not into
+//! `summary.json`, whose saved snapshots stay as they were) and drawn by
+//! `diagram::map`.
+
+use super::diagram::map::{EdgeFigures, Figures, NodeFigures};
+use crate::metrics::{EdgeStats, Summary};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Seconds measured over all seeds: each seed's measured time, summed.
+fn measured(summary: &Summary) -> f64 {
+    let seeds = summary["seeds"].as_array().map_or(0, Vec::len) as f64;
+    summary["measured_s"].as_f64().unwrap_or(0.0) * seeds
+}
+
+fn per_s(n: f64, secs: f64) -> f64 {
+    if secs > 0.0 {
+        n / secs
+    } else {
+        0.0
+    }
+}
+
+/// The share of a `by_status` table's answers that are errors (status 400 and above).
+fn error_share(by_status: &Value) -> f64 {
+    let Some(m) = by_status.as_object() else {
+        return 0.0;
+    };
+    let (mut all, mut bad) = (0u64, 0u64);
+    for (code, n) in m {
+        let n = n.as_u64().unwrap_or(0);
+        all += n;
+        if code.parse::<u16>().map_or(true, |c| c >= 400) {
+            bad += n;
+        }
+    }
+    if all == 0 {
+        0.0
+    } else {
+        bad as f64 / all as f64
+    }
+}
+
+/// The requests a component answered over the measured time: its `by_status` table's total
+/// where it keeps one (every kind that answers calls does), else its `requests`, else the
+/// count of its `response_ms` (a queue's answers to its producers).
+fn answered(c: &Value) -> f64 {
+    if let Some(m) = c["by_status"].as_object() {
+        return m.values().filter_map(Value::as_f64).sum();
+    }
+    c["requests"]
+        .as_f64()
+        .or_else(|| c["response_ms"]["count"].as_f64())
+        .unwrap_or(0.0)
+}
+
+/// The map's figures from a scenario's summary and its pooled edges.
+pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>) -> Figures {
+    let secs = measured(summary);
+    let mut f = Figures::default();
+    if let Some(cs) = summary["components"].as_object() {
+        for (name, c) in cs {
+            f.nodes.insert(
+                name.clone(),
+                NodeFigures {
+                    rate: per_s(answered(c), secs),
+                    error_share: error_share(&c["by_status"]),
+                    p99_ms: c["response_ms"]["p99"].as_f64(),
+                },
+            );
+        }
+    }
+    if let Some(ws) = summary["workloads"].as_object() {
+        for (name, w) in ws {
+            let requests = w["requests"]["total"].as_f64().unwrap_or(0.0);
+            f.nodes.insert(
+                name.clone(),
+                NodeFigures {
+                    rate: per_s(requests, secs),
+                    error_share: w["error_rate"].as_f64().unwrap_or(0.0),
+                    p99_ms: w["latency_all_ms"]["p99"].as_f64(),
+                },
+            );
+        }
+    }
+    for ((from, to), e) in edges {
+        let some = |v: f64| (e.calls > 0 && v.is_finite()).then_some(v);
+        f.edges.insert(
+            (from.clone(), to.clone()),
+            EdgeFigures {
+                rate: per_s(e.calls as f64, secs),
+                error_share: if e.calls == 0 {
+                    0.0
+                } else {
+                    e.errors as f64 / e.calls as f64
+                },
+                mean_ms: some(e.latency.mean_ms()),
+                p99_ms: some(e.latency.quantile_ms(0.99)),
+            },
+        );
+    }
+    f
+}
+
+/// The figures as CSV: one row per node (`to` empty), then one per edge.
+pub fn csv(f: &Figures) -> String {
+    let mut o = String::from("kind,from,to,rate_per_s,error_share,mean_ms,p99_ms\n");
+    let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));
+    for (name, n) in &f.nodes {
+        let _ = writeln!(
+            o,
+            "node,{},,{},{},,{}",
+            super::csv_field(name),
+            n.rate,
+            n.error_share,
+            opt(n.p99_ms)
+        );
+    }
+    for ((from, to), e) in &f.edges {
+        let _ = writeln!(
+            o,
+            "edge,{},{},{},{},{},{}",
+            super::csv_field(from),
+            super::csv_field(to),
+            e.rate,
+            e.error_share,
+            opt(e.mean_ms),
+            opt(e.p99_ms)
+        );
+    }
+    o
+}
