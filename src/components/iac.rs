@@ -261,14 +261,7 @@ impl Mapped {
         value: impl Into<toml::Value>,
         why: impl Into<String>,
     ) {
-        self.keys.retain(|s| s.key != key);
-        self.keys.push(Setting {
-            key,
-            value: value.into(),
-            why: why.into(),
-            ask: false,
-            add: false,
-        });
+        self.put(key, value.into(), why.into(), false);
     }
 
     /// Adds to an integer key that other resources add to as well (a cluster's replicas).
@@ -298,12 +291,17 @@ impl Mapped {
         value: impl Into<toml::Value>,
         why: impl Into<String>,
     ) {
+        self.put(key, value.into(), why.into(), true);
+    }
+
+    /// Sets `key`, replacing an earlier setting of it: what `set` and `ask` share.
+    fn put(&mut self, key: &'static str, value: toml::Value, why: String, ask: bool) {
         self.keys.retain(|s| s.key != key);
         self.keys.push(Setting {
             key,
-            value: value.into(),
-            why: why.into(),
-            ask: true,
+            value,
+            why,
+            ask,
             add: false,
         });
     }

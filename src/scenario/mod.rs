@@ -1669,3 +1669,31 @@ fn check_groups(components: &mut [ParsedComponent], regions: &[String], ck: &mut
     }
     ok
 }
+
+/// Reads a scenario's `what` tables (`[[security_group]]`, …) as `T`, refusing more than
+/// `max` of them (`quota` says whose limit it is): the tables that read, and whether all did
+/// (each problem reported). `None` when there are too many to read at all.
+pub(crate) fn read_tables<T>(
+    values: Vec<Spanned<DeValue<'_>>>,
+    what: &str,
+    max: usize,
+    quota: &str,
+    ck: &mut Checker,
+) -> Option<(Vec<T>, bool)>
+where
+    T: for<'de> serde::Deserialize<'de>,
+{
+    if values.len() > max {
+        ck.error(
+            values[max].span(),
+            format!(
+                "this scenario has {} {what} tables; a scenario may have at most {max} ({quota})",
+                values.len()
+            ),
+        );
+        return None;
+    }
+    let raws: Vec<Option<T>> = values.into_iter().map(|v| ck.deserialize::<T>(v)).collect();
+    let ok = raws.iter().all(Option::is_some);
+    Some((raws.into_iter().flatten().collect(), ok))
+}

@@ -123,23 +123,15 @@ pub fn parse(
     zones: &[String],
     ck: &mut Checker,
 ) -> (Vec<NetworkAcl>, bool) {
-    if values.len() > limits::MAX_NETWORK_ACLS {
-        ck.error(
-            values[limits::MAX_NETWORK_ACLS].span(),
-            format!(
-                "this scenario has {} [[network_acl]] tables; a scenario may have at most {} (AWS's quota per VPC)",
-                values.len(),
-                limits::MAX_NETWORK_ACLS
-            ),
-        );
+    let Some((raws, mut ok)) = super::read_tables::<RawAcl>(
+        values,
+        "[[network_acl]]",
+        limits::MAX_NETWORK_ACLS,
+        "AWS's quota per VPC",
+        ck,
+    ) else {
         return (Vec::new(), false);
-    }
-    let raws: Vec<Option<RawAcl>> = values
-        .into_iter()
-        .map(|v| ck.deserialize::<RawAcl>(v))
-        .collect();
-    let mut ok = raws.iter().all(Option::is_some);
-    let raws: Vec<RawAcl> = raws.into_iter().flatten().collect();
+    };
     let zone_list = if zones.is_empty() {
         "(none: no component in a VPC names an `az`)".to_string()
     } else {

@@ -65,23 +65,15 @@ struct RawRule {
 /// problem reported). A group with a wrong rule is still returned, without it, so that the
 /// components naming it are not reported too.
 pub fn parse(values: Vec<Spanned<DeValue<'_>>>, ck: &mut Checker) -> (Vec<SecurityGroup>, bool) {
-    if values.len() > limits::MAX_SECURITY_GROUPS {
-        ck.error(
-            values[limits::MAX_SECURITY_GROUPS].span(),
-            format!(
-                "this scenario has {} [[security_group]] tables; a scenario may have at most {} (AWS's quota per Region)",
-                values.len(),
-                limits::MAX_SECURITY_GROUPS
-            ),
-        );
+    let Some((raws, mut ok)) = super::read_tables::<RawGroup>(
+        values,
+        "[[security_group]]",
+        limits::MAX_SECURITY_GROUPS,
+        "AWS's quota per Region",
+        ck,
+    ) else {
         return (Vec::new(), false);
-    }
-    let raws: Vec<Option<RawGroup>> = values
-        .into_iter()
-        .map(|v| ck.deserialize::<RawGroup>(v))
-        .collect();
-    let mut ok = raws.iter().all(Option::is_some);
-    let raws: Vec<RawGroup> = raws.into_iter().flatten().collect();
+    };
     // Ids first: a rule may name a group written after it.
     let mut ids: Vec<&str> = Vec::new();
     for r in &raws {
