@@ -196,6 +196,12 @@ pub const MAX_TRACES_KEPT: usize = 1_000;
 /// (`kernel.spans_dropped`). A sampled request in flight holds its spans until it ends.
 pub const MAX_SPANS_PER_TRACE: usize = 1_000;
 
+/// The most queued messages that hold their traces open at once (an SQS message, a Lambda
+/// event, an SNS delivery, a stream record of a sampled request, each keeping its trace, at
+/// most `MAX_SPANS_PER_TRACE` spans, until it leaves the queue); a traced message queued past
+/// it is not traced further, and counted (`queued_untraced`).
+pub const MAX_QUEUED_TRACES: u32 = 10_000;
+
 /// The largest `trace.reservoir_per_second` [requests/s]: X-Ray's rule is a count a second;
 /// a higher one traces everything anyway below the arrival-rate limit.
 pub const MAX_TRACE_RESERVOIR: i64 = 1_000_000;

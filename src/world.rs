@@ -9,7 +9,7 @@ use crate::faults::Timeline;
 use crate::kernel::{
     stream, ActorId, Ctx, Gate, Input, Keep, Kernel, Limits, Model, SimTime, Stop,
 };
-use crate::limits::MAX_SPANS_PER_TRACE;
+use crate::limits::{MAX_QUEUED_TRACES, MAX_SPANS_PER_TRACE};
 use crate::metrics::{ActorResult, Clock, EdgeStats, Role, RunResult, Traces};
 use crate::retry::{RetryPolicy, RetrySpec};
 use crate::scenario::Scenario;
@@ -235,7 +235,11 @@ impl World {
         let actors = (self.components.len() + self.workloads.len() + 1) as ActorId;
         let mut kernel = Kernel::new(actors as usize, self.limits, stream(self.seed, "faults"));
         if self.workloads.iter().any(|w| w.trace_rule().is_some()) {
-            kernel.trace(MAX_SPANS_PER_TRACE, stream(self.seed, "traces"));
+            kernel.trace(
+                MAX_SPANS_PER_TRACE,
+                MAX_QUEUED_TRACES,
+                stream(self.seed, "traces"),
+            );
             let first = self.components.len();
             for (i, w) in self.workloads.iter().enumerate() {
                 if let Some(rule) = w.trace_rule() {
@@ -356,6 +360,7 @@ impl World {
                 kept,
                 sampled: self.workloads.iter().map(|w| w.sampled()).sum(),
                 spans_dropped: kernel.tracer().spans_dropped,
+                queued_untraced: kernel.tracer().queued_untraced,
             },
         })
     }

@@ -94,8 +94,8 @@ impl Edge {
 
     /// Makes the call for a request carrying `msg`, tagging the reply with `tag`.
     #[inline]
-    pub fn call(&self, ctx: &mut Ctx<'_>, rng: &mut SimRng, msg: Msg, tag: u64) {
-        self.call_after(ctx, rng, msg, tag, SimTime::ZERO);
+    pub fn call(&self, ctx: &mut Ctx<'_>, rng: &mut SimRng, msg: Msg, tag: u64) -> CallId {
+        self.call_after(ctx, rng, msg, tag, SimTime::ZERO)
     }
 
     /// Like `call`, for a batch whose items the callee decides one by one (a queue's
@@ -109,9 +109,10 @@ impl Edge {
         tag: u64,
         items: Box<[Item]>,
         partial: bool,
-    ) {
+    ) -> CallId {
         let call = self.call_after(ctx, rng, msg, tag, SimTime::ZERO);
         ctx.attach_items(call, items, partial);
+        call
     }
 
     /// Like `call`, for a caller that spends `delay` of its own before the request leaves

@@ -534,6 +534,87 @@ impl Ctx<'_> {
     }
 }
 
+impl Ctx<'_> {
+    /// A message this actor queues enters its queue (a queue's message, an event, a
+    /// delivery, a stream record): opens its wait span, labelled `label`, under `parent`,
+    /// the `Msg::span` of the call that put it there, and holds its trace open until
+    /// `release_span`. Returns the wait's span, for the message to keep: 0 (not traced)
+    /// when `parent` is 0 or its trace is over or full, or when the tracer holds as many
+    /// queued traces as it may.
+    #[inline]
+    pub fn enqueue_span(&mut self, parent: u32, label: &'static str) -> u32 {
+        if parent == 0 {
+            return 0;
+        }
+        self.tracer.enqueue(parent, self.me, label, self.now)
+    }
+
+    /// The message whose wait span is `wait` waits again (visible again after a visibility
+    /// timeout, a retry): a new wait beside the first, its attempt one more. Returns the
+    /// span the message keeps from now on.
+    #[inline]
+    pub fn requeue_span(&mut self, wait: u32) -> u32 {
+        if wait == 0 {
+            return 0;
+        }
+        self.tracer.requeue(wait, self.now)
+    }
+
+    /// The message whose wait span is `wait` is taken by its consumer now: the wait ends
+    /// (`SpanEnd::Received`); the consumer's work nests under it (put `wait` in the call's
+    /// `Msg::span`). The message still holds its trace until `release_span`.
+    #[inline]
+    pub fn take_span(&mut self, wait: u32) {
+        if wait != 0 {
+            self.tracer.end(wait, SpanEnd::Received, self.now);
+        }
+    }
+
+    /// The message whose wait span is `wait` leaves the queue for good (deleted, delivered,
+    /// expired, dead-lettered, discarded): its wait ends with `outcome` if still open, and
+    /// its hold on the trace is released. Exactly once for each message `enqueue_span`
+    /// traced, after any call the message itself makes (which would nest under `wait`).
+    #[inline]
+    pub fn release_span(&mut self, wait: u32, outcome: SpanEnd) {
+        if wait != 0 {
+            self.tracer.release(wait, outcome, self.now);
+        }
+    }
+
+    /// Links the span of `call`, a call this actor has just made, to the spans `others`
+    /// (the other traced messages of a batch whose call nests under one message's wait).
+    pub fn link_call(&mut self, call: CallId, others: &[u32]) {
+        let Some(rec) = self.calls.get(call) else {
+            return;
+        };
+        let id = rec.msg.span;
+        if id == 0 {
+            return;
+        }
+        for &o in others {
+            self.tracer.link(id, o);
+        }
+    }
+
+    /// Opens a span of this actor's own time under `parent` that ends with `end_own_span`
+    /// (an invocation of an event taken from its queue, attempt `attempt`): its id, to put
+    /// in the `Msg::span` of the work it covers; 0 when `parent` is 0 or not traced.
+    pub fn open_own_span(&mut self, parent: u32, label: &'static str, attempt: u16) -> u32 {
+        if parent == 0 {
+            return 0;
+        }
+        self.tracer
+            .open_own(parent, self.me, label, self.now, attempt)
+    }
+
+    /// Ends the span `id` opened with `open_own_span`, now, with `outcome`.
+    pub fn end_own_span(&mut self, id: u32, outcome: Outcome) {
+        if id != 0 {
+            self.tracer.end(id, span_end(outcome), self.now);
+        }
+    }
+}
+
 fn span_end(outcome: Outcome) -> SpanEnd {
     match outcome {
         Outcome::Status(s) => SpanEnd::Status(s),
@@ -742,16 +823,17 @@ impl Kernel {
                 ..KernelStats::default()
             },
             limits,
-            tracer: Tracer::new(actors, 0, super::stream(0, "traces")),
+            tracer: Tracer::new(actors, 0, 0, super::stream(0, "traces")),
         }
     }
 
     /// Traces sampled requests, each of at most `max_spans` spans, the keepers drawing their
-    /// samples from `rng`; set it before `run`, then say what each actor keeps with
-    /// `tracer().keep`. Without it, no span is ever recorded.
-    pub fn trace(&mut self, max_spans: usize, rng: SimRng) {
+    /// samples from `rng`; at most `max_held` queued messages hold their traces open at once
+    /// (`Ctx::enqueue_span`). Set what each actor keeps with `tracer().keep`. Without it, no
+    /// span is ever recorded.
+    pub fn trace(&mut self, max_spans: usize, max_held: u32, rng: SimRng) {
         let actors = self.stats.late_replies.len();
-        self.tracer = Tracer::new(actors, max_spans, rng);
+        self.tracer = Tracer::new(actors, max_spans, max_held, rng);
     }
 
     /// The run's spans: set what each actor keeps before `run`.

@@ -26,8 +26,19 @@ pub enum SpanEnd {
     Timeout,
     /// The answer arrived and says the work failed.
     Error,
-    /// Still open when the run ended: a call nobody answered and nobody timed out.
+    /// Still open when the run ended: a call nobody answered and nobody timed out, a
+    /// message still queued.
     Unfinished,
+    /// A queue's wait: its consumer took the message (a receive, a delivery, a stream's
+    /// poller reading it).
+    Received,
+    /// A queue's wait: the message's retention (or maximum age) ran out.
+    Expired,
+    /// A queue's wait: the message was moved to a dead-letter queue (or a failure
+    /// destination).
+    DeadLettered,
+    /// A queue's wait: the message was given up with nowhere to go.
+    Discarded,
 }
 
 /// One finished span.
@@ -60,6 +71,9 @@ pub struct Span {
     pub outcome: SpanEnd,
     /// A call the network or a fault lost on the way (it could only time out).
     pub lost: bool,
+    /// Spans of other traces this one follows from, each by (trace number, span id): a
+    /// batch's call under one message's wait links the other messages' waits (OTLP links).
+    pub links: Vec<(u64, u32)>,
 }
 
 /// A finished trace: its spans, the root first, then in the order they were opened.
@@ -158,10 +172,16 @@ pub struct Tracer {
     rng: SimRng,
     /// Spans not recorded because their trace had `max_spans` already.
     pub spans_dropped: u64,
+    /// Queued messages holding their trace open now, and the most that may.
+    held: u32,
+    max_held: u32,
+    /// Traced messages that entered a queue when `max_held` already held theirs: not
+    /// traced further.
+    pub queued_untraced: u64,
 }
 
 impl Tracer {
-    pub(crate) fn new(actors: usize, max_spans: usize, rng: SimRng) -> Tracer {
+    pub(crate) fn new(actors: usize, max_spans: usize, max_held: u32, rng: SimRng) -> Tracer {
         Tracer {
             next_span: 1,
             next_trace: 1,
@@ -171,6 +191,9 @@ impl Tracer {
             max_spans,
             rng,
             spans_dropped: 0,
+            held: 0,
+            max_held,
+            queued_untraced: 0,
         }
     }
 
@@ -265,6 +288,108 @@ impl Tracer {
         self.live.insert(id, (slot, (t.spans.len() - 1) as u32));
     }
 
+    /// Opens a span of `actor`'s own time under `parent` that ends later (`end`), its
+    /// attempt given; 0 when `parent` belongs to no open trace or its trace is full.
+    pub(crate) fn open_own(
+        &mut self,
+        parent: u32,
+        actor: ActorId,
+        label: &'static str,
+        now: SimTime,
+        attempt: u16,
+    ) -> u32 {
+        let Some(&(slot, pi)) = self.live.get(&parent) else {
+            return 0;
+        };
+        let t = &mut self.traces[slot as usize];
+        if t.spans.len() >= self.max_spans || self.next_span == u32::MAX {
+            self.spans_dropped += 1;
+            return 0;
+        }
+        let id = self.next_span;
+        self.next_span += 1;
+        let op = t.spans[pi as usize].op;
+        let mut s = span(id, parent, actor, actor, op, now);
+        s.label = Cow::Borrowed(label);
+        s.attempt = attempt;
+        s.arrival = Some(now);
+        t.spans.push(s);
+        t.open += 1;
+        self.live.insert(id, (slot, (t.spans.len() - 1) as u32));
+        id
+    }
+
+    /// A traced message enters a queue of `actor`: opens its wait (`label`) under `parent`,
+    /// and holds its trace open until `release`, whatever becomes of the spans meanwhile.
+    /// 0 when `parent` is not traced or its trace is full, and when `max_held` messages
+    /// hold their traces already (counted in `queued_untraced`): that message is not
+    /// traced further.
+    pub(crate) fn enqueue(
+        &mut self,
+        parent: u32,
+        actor: ActorId,
+        label: &'static str,
+        now: SimTime,
+    ) -> u32 {
+        let Some(&(slot, _)) = self.live.get(&parent) else {
+            return 0;
+        };
+        if self.held >= self.max_held {
+            self.queued_untraced += 1;
+            return 0;
+        }
+        let id = self.open_own(parent, actor, label, now, 1);
+        if id != 0 {
+            self.held += 1;
+            self.traces[slot as usize].open += 1;
+        }
+        id
+    }
+
+    /// The message of wait span `wait` waits again (a redelivery, a retry): a new wait
+    /// beside it (same parent and label), its attempt one more. `wait` itself when its
+    /// trace is full (the message's hold goes with either).
+    pub(crate) fn requeue(&mut self, wait: u32, now: SimTime) -> u32 {
+        let Some(s) = self.get(wait) else {
+            return wait;
+        };
+        let (parent, actor, label, attempt) = (s.parent, s.callee, s.label.clone(), s.attempt);
+        let Cow::Borrowed(label) = label else {
+            return wait;
+        };
+        match self.open_own(parent, actor, label, now, attempt.saturating_add(1)) {
+            0 => wait,
+            id => id,
+        }
+    }
+
+    /// The message of wait span `wait` leaves its queue for good: the wait ends with
+    /// `outcome` if it is still open, and the message's hold on its trace is released.
+    pub(crate) fn release(&mut self, wait: u32, outcome: SpanEnd, now: SimTime) {
+        let Some(&(slot, _)) = self.live.get(&wait) else {
+            return;
+        };
+        self.end(wait, outcome, now);
+        self.held -= 1;
+        let t = &mut self.traces[slot as usize];
+        t.open -= 1;
+        if t.open == 0 {
+            self.finish(slot as usize);
+        }
+    }
+
+    /// Notes that span `id` follows from span `other` too (of its trace or another one
+    /// still open): an OTLP link.
+    pub(crate) fn link(&mut self, id: u32, other: u32) {
+        let Some(&(slot, _)) = self.live.get(&other) else {
+            return;
+        };
+        let trace = self.traces[slot as usize].id;
+        if let Some(s) = self.get(id) {
+            s.links.push((trace, other));
+        }
+    }
+
     /// Notes when the request of span `id` reached its callee.
     pub(crate) fn arrived(&mut self, id: u32, now: SimTime) {
         if let Some(s) = self.get(id) {
@@ -337,6 +462,7 @@ impl Tracer {
             }
             self.finish(slot);
         }
+        self.held = 0;
         let mut all: Vec<Trace> = Vec::new();
         for k in &mut self.keepers {
             all.append(&mut k.slowest);
@@ -363,5 +489,6 @@ fn span(id: u32, parent: u32, caller: ActorId, callee: ActorId, op: u16, now: Si
         end: SimTime::MAX,
         outcome: SpanEnd::Unfinished,
         lost: false,
+        links: Vec::new(),
     }
 }

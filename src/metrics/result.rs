@@ -291,6 +291,9 @@ pub struct Traces {
     pub sampled: u64,
     /// Spans not recorded because their trace was full (`limits::MAX_SPANS_PER_TRACE`).
     pub spans_dropped: u64,
+    /// Traced messages queued while `limits::MAX_QUEUED_TRACES` held their traces open
+    /// already: not traced further.
+    pub queued_untraced: u64,
 }
 
 #[cfg(test)]

@@ -34,10 +34,13 @@ struct SavedTraces {
     sampled: u64,
     spans_dropped: u64,
     kept: Vec<(u64, Vec<SavedSpan>)>,
+    #[serde(default)]
+    queued_untraced: u64,
 }
 
 /// A span: its times in ns (`u64::MAX`: none), its outcome as a status, or 0 for a timeout,
-/// 1 for an error, 2 when unfinished.
+/// 1 for an error, 2 when unfinished, 3 received, 4 expired, 5 dead-lettered, 6 discarded
+/// (statuses start at 100).
 #[derive(Serialize, Deserialize)]
 struct SavedSpan {
     id: u32,
@@ -50,6 +53,9 @@ struct SavedSpan {
     times: [u64; 4],
     outcome: u16,
     lost: bool,
+    /// (trace number, span id) of each span it links to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    links: Vec<(u64, u32)>,
 }
 
 fn save_span(s: &Span) -> SavedSpan {
@@ -73,8 +79,13 @@ fn save_span(s: &Span) -> SavedSpan {
             SpanEnd::Timeout => 0,
             SpanEnd::Error => 1,
             SpanEnd::Unfinished => 2,
+            SpanEnd::Received => 3,
+            SpanEnd::Expired => 4,
+            SpanEnd::DeadLettered => 5,
+            SpanEnd::Discarded => 6,
         },
         lost: s.lost,
+        links: s.links.clone(),
     }
 }
 
@@ -96,9 +107,14 @@ fn load_span(s: SavedSpan) -> Span {
             0 => SpanEnd::Timeout,
             1 => SpanEnd::Error,
             2 => SpanEnd::Unfinished,
+            3 => SpanEnd::Received,
+            4 => SpanEnd::Expired,
+            5 => SpanEnd::DeadLettered,
+            6 => SpanEnd::Discarded,
             c => SpanEnd::Status(c),
         },
         lost: s.lost,
+        links: s.links,
     }
 }
 
@@ -188,6 +204,7 @@ pub fn to_json(run: &RunResult) -> String {
         traces: SavedTraces {
             sampled: run.traces.sampled,
             spans_dropped: run.traces.spans_dropped,
+            queued_untraced: run.traces.queued_untraced,
             kept: run
                 .traces
                 .kept
@@ -285,6 +302,7 @@ pub fn from_json(text: &str) -> Result<RunResult, String> {
         traces: Traces {
             sampled: saved.traces.sampled,
             spans_dropped: saved.traces.spans_dropped,
+            queued_untraced: saved.traces.queued_untraced,
             kept: saved
                 .traces
                 .kept
@@ -360,6 +378,7 @@ mod tests {
             traces: Traces {
                 sampled: 3,
                 spans_dropped: 1,
+                queued_untraced: 2,
                 kept: vec![Trace {
                     id: 2,
                     spans: vec![Span {
@@ -376,6 +395,7 @@ mod tests {
                         end: SimTime(40),
                         outcome: SpanEnd::Timeout,
                         lost: true,
+                        links: vec![(1, 3)],
                     }],
                 }],
             },

@@ -57,11 +57,15 @@ fn outcome_word(o: SpanEnd) -> String {
         SpanEnd::Timeout => "timeout".into(),
         SpanEnd::Error => "error".into(),
         SpanEnd::Unfinished => "unfinished".into(),
+        SpanEnd::Received => "received".into(),
+        SpanEnd::Expired => "expired".into(),
+        SpanEnd::DeadLettered => "dead-lettered".into(),
+        SpanEnd::Discarded => "discarded".into(),
     }
 }
 
 fn failed(o: SpanEnd) -> bool {
-    !matches!(o, SpanEnd::Status(s) if s < 400)
+    !matches!(o, SpanEnd::Status(s) if s < 400) && o != SpanEnd::Received
 }
 
 fn unix(t: crate::kernel::SimTime) -> String {
@@ -124,6 +128,19 @@ fn otlp_span(seed: u64, t: &Trace, s: &Span, names: &Names) -> Value {
     } else {
         (STATUS_UNSET, String::new())
     };
+    // OpenTelemetry's messaging conventions: a batch's call links the messages it carries
+    // besides the one it nests under (each link names its span's own trace).
+    let links: Vec<Value> = s
+        .links
+        .iter()
+        .map(|&(trace, id)| {
+            json!({
+                "traceId": format!("{seed:016x}{trace:016x}"),
+                "spanId": span_id(seed, id),
+                "attributes": [string_attr("archsim.link", "queued message of the batch")],
+            })
+        })
+        .collect();
     json!({
         "traceId": trace_id(seed, t),
         "spanId": span_id(seed, s.id),
@@ -134,6 +151,7 @@ fn otlp_span(seed: u64, t: &Trace, s: &Span, names: &Names) -> Value {
         "endTimeUnixNano": unix(s.end),
         "attributes": attributes,
         "events": events,
+        "links": links,
         "status": { "code": code, "message": message },
     })
 }
@@ -203,10 +221,13 @@ const INDENT: f64 = 16.0;
 /// that refuses or fails (4xx, 5xx, an error) orange, a timeout or an unfinished call red.
 fn colour(s: &Span) -> (u8, u8, u8) {
     match s.outcome {
+        SpanEnd::Expired | SpanEnd::DeadLettered | SpanEnd::Discarded => (240, 140, 40),
+        SpanEnd::Unfinished if !s.label.is_empty() => (210, 50, 50),
         _ if !s.label.is_empty() => (90, 160, 120),
         SpanEnd::Status(c) if c < 400 => (66, 133, 244),
         SpanEnd::Status(_) | SpanEnd::Error => (240, 140, 40),
         SpanEnd::Timeout | SpanEnd::Unfinished => (210, 50, 50),
+        SpanEnd::Received => (90, 160, 120),
     }
 }
 
@@ -323,6 +344,8 @@ fn waterfall(runs: &[RunResult], names: &Names) -> Option<(Vec<Prim>, f64, f64)>
             dash: false,
         });
         y += 28.0;
+        let rows_top = y;
+        let answered_x = x0 + total_ms * scale;
         let rows = tree(t);
         let hidden = rows.len().saturating_sub(WATERFALL_ROWS);
         for (depth, s) in rows.into_iter().take(WATERFALL_ROWS) {
@@ -357,6 +380,16 @@ fn waterfall(runs: &[RunResult], names: &Names) -> Option<(Vec<Prim>, f64, f64)>
             let dur = (s.end.0.saturating_sub(s.start.0)) as f64 / 1e6;
             let w = (dur * scale).max(2.0);
             let bx = x0 + start * scale;
+            // Work after the client had its answer (a queue's wait, its consumer) is the
+            // asynchronous part: drawn paler, with a dashed outline.
+            let after = s.parent != 0 && s.start >= root.end && root.end > root.start;
+            let fill = if after {
+                let (r, g, b) = colour(s);
+                let pale = |c: u8| c + (255 - c) / 2;
+                (pale(r), pale(g), pale(b))
+            } else {
+                colour(s)
+            };
             p.push(Prim::Rect {
                 r: Rect {
                     x: bx,
@@ -365,13 +398,18 @@ fn waterfall(runs: &[RunResult], names: &Names) -> Option<(Vec<Prim>, f64, f64)>
                     h: ROW - 8.0,
                 },
                 rx: 2.0,
-                fill: Some(colour(s)),
-                stroke: None,
-                width: 0.0,
-                dash: false,
+                fill: Some(fill),
+                stroke: after.then_some(colour(s)),
+                width: if after { 1.5 } else { 0.0 },
+                dash: after,
             });
             let mut note = format!("{} ms", fmt_ms(dur));
-            if s.label.is_empty() && s.parent != 0 && !matches!(s.outcome, SpanEnd::Status(200)) {
+            let worth_saying = if s.label.is_empty() {
+                s.parent != 0 && !matches!(s.outcome, SpanEnd::Status(200))
+            } else {
+                !matches!(s.outcome, SpanEnd::Status(200) | SpanEnd::Received)
+            };
+            if worth_saying {
                 note.push_str(&format!(" {}", outcome_word(s.outcome)));
             }
             // The duration beside the bar, or inside its end when the bar reaches the edge.
@@ -390,6 +428,15 @@ fn waterfall(runs: &[RunResult], names: &Names) -> Option<(Vec<Prim>, f64, f64)>
                 text: note,
             });
             y += ROW;
+        }
+        if last > root.end {
+            // Where the client had its answer: what follows is asynchronous.
+            p.push(Prim::Line {
+                pts: vec![(answered_x, rows_top), (answered_x, y)],
+                color: ink,
+                width: 1.0,
+                dash: true,
+            });
         }
         if hidden > 0 {
             p.push(Prim::Text {
@@ -411,6 +458,7 @@ fn waterfall(runs: &[RunResult], names: &Names) -> Option<(Vec<Prim>, f64, f64)>
         ("refused or failed (4xx, 5xx, error)", (240, 140, 40)),
         ("timed out or never answered", (210, 50, 50)),
         ("time of its own (cold start, queue)", (90, 160, 120)),
+        ("dashed: after the client's answer", (200, 200, 200)),
     ] {
         p.push(Prim::Rect {
             r: Rect {

@@ -328,4 +328,472 @@ fn traces_json_is_otlp_and_every_parent_is_in_its_trace() {
             );
         }
     }
+    // Through a queue whose batches carry several traced messages: every link names a span
+    // of the file, in another trace, and every parent is still in its own trace.
+    let toml = traced_to(
+        "q",
+        "5s",
+        20.0,
+        &format!(
+            "[[component]]\nid = \"q\"\nkind = \"sqs\"\n\
+             consumer = {{ to = \"fn\", batch_size = 10, batching_window = \"1s\" }}\n\
+             {GO_FN}work = \"5ms\"\n"
+        ),
+    );
+    let (sc, r) = run_once(&toml, 4);
+    let actors: Vec<String> = r.actors.iter().map(|a| a.name.clone()).collect();
+    let names = Names {
+        actors: &actors,
+        ops: &sc.ops,
+    };
+    let text = otlp_json(std::slice::from_ref(&r), &names);
+    let req: ExportTraceServiceRequest = serde_json::from_str(&text).expect("OTLP JSON");
+    let spans: Vec<_> = req
+        .resource_spans
+        .iter()
+        .flat_map(|rs| rs.scope_spans.iter().flat_map(|ss| ss.spans.iter()))
+        .collect();
+    let all: std::collections::BTreeSet<(Vec<u8>, Vec<u8>)> = spans
+        .iter()
+        .map(|s| (s.trace_id.clone(), s.span_id.clone()))
+        .collect();
+    let mut links = 0;
+    for s in &spans {
+        assert!(
+            s.parent_span_id.is_empty()
+                || all.contains(&(s.trace_id.clone(), s.parent_span_id.clone())),
+            "every parent is in the same trace"
+        );
+        for l in &s.links {
+            assert_eq!(l.trace_id.len(), 16);
+            assert_ne!(l.trace_id, s.trace_id, "a link joins another trace");
+            assert!(all.contains(&(l.trace_id.clone(), l.span_id.clone())));
+            links += 1;
+        }
+    }
+    let want: usize = r
+        .traces
+        .kept
+        .iter()
+        .flat_map(|t| t.spans.iter().map(|s| s.links.len()))
+        .sum();
+    assert_eq!(links, want);
+    assert!(links > 20, "{links}");
+}
+
+// Asynchronous hops: a traced message's wait in a queue, and the consumer's work under it.
+
+/// The spans of `t` whose label is `label`, by start.
+fn labelled<'a>(t: &'a Trace, label: &str) -> Vec<&'a Span> {
+    let mut v: Vec<&Span> = t.spans.iter().filter(|s| s.label == label).collect();
+    v.sort_by_key(|s| (s.start, s.id));
+    v
+}
+
+/// The actor named `name` in run `r`.
+fn actor(r: &RunResult, name: &str) -> u32 {
+    r.actors
+        .iter()
+        .position(|a| a.name == name)
+        .expect("an actor") as u32
+}
+
+/// The span `id` of `t`.
+fn by_id(t: &Trace, id: u32) -> &Span {
+    t.spans
+        .iter()
+        .find(|s| s.id == id)
+        .expect("a span of the trace")
+}
+
+/// Every parent is in the trace, and no span starts before its parent (the asynchronous
+/// part may start and end after its parent: a wait outlives the send that began it, and a
+/// redelivery's wait begins after it).
+fn assert_rooted(t: &Trace) {
+    for s in &t.spans[1..] {
+        let p = by_id(t, s.parent);
+        assert!(
+            p.start <= s.start && s.start <= s.end,
+            "span {} starts outside its parent {} in trace {}",
+            s.id,
+            p.id,
+            t.id
+        );
+    }
+}
+
+/// Requests at a constant `rate` for `duration`, no network delay, every request traced and
+/// every trace kept, sending to "q"; then `components`.
+fn traced_to(target: &str, duration: &str, rate: f64, components: &str) -> String {
+    format!(
+        "[scenario]\nduration = \"{duration}\"\nseed = 1\n[network]\nsame_az = \"0s\"\n\
+         [[workload]]\nname = \"u\"\ntarget = \"{target}\"\n\
+         arrival = {{ process = \"constant\", rate = {rate} }}\nretry = {{ attempts = 1 }}\n\
+         trace = {{ reservoir_per_second = 0, rate = 1, slowest = 1000, sample = 0 }}\n{components}"
+    )
+}
+
+const GO_FN: &str =
+    "[[component]]\nid = \"fn\"\nkind = \"lambda\"\nmemory_mb = 1769\nruntime = \"go\"\n";
+
+#[test]
+fn an_sqs_message_waits_in_a_span_and_its_consumer_nests_under_it() {
+    // 4 messages a second for 20 s into a queue whose function takes 1 s per message, one
+    // at a time per batch and at most 2 batches at once: the backlog grows, so the waits
+    // differ. Each trace: the send (u → q), the message's wait in q from the send's arrival
+    // to its receive, and the function's invoke (q → fn) under the wait.
+    let toml = traced_to(
+        "q",
+        "20s",
+        4.0,
+        &format!(
+            "[[component]]\nid = \"q\"\nkind = \"sqs\"\n\
+             consumer = {{ to = \"fn\", batch_size = 1, maximum_concurrency = 2 }}\n\
+             {GO_FN}work = \"1s\"\n"
+        ),
+    );
+    let (_, r) = run_once(&toml, 1);
+    let s = crate::run(&toml);
+    let (q, f) = (actor(&r, "q"), actor(&r, "fn"));
+    // 79 sends (at k / 4 s, k = 1 … 79), all traced and kept.
+    assert_eq!(r.traces.kept.len(), 79);
+    let mut lags = Vec::new();
+    let mut unfinished = 0;
+    for t in &r.traces.kept {
+        assert_rooted(t);
+        let waits = labelled(t, "queued");
+        assert_eq!(waits.len(), 1, "one receive each: the function never fails");
+        let wait = waits[0];
+        let send = by_id(t, wait.parent);
+        assert_eq!(send.parent, t.root().id, "the wait is under the send");
+        assert_eq!(wait.callee, q, "the queue waits");
+        // It began when the send reached the queue.
+        assert_eq!(Some(wait.start), send.arrival);
+        let invokes = children(t, wait);
+        if wait.outcome == SpanEnd::Unfinished {
+            // Still queued when the run ended (the pollers stop with it).
+            assert!(invokes.is_empty());
+            assert_eq!(wait.end, r.end_time);
+            unfinished += 1;
+            continue;
+        }
+        assert_eq!(wait.outcome, SpanEnd::Received);
+        // The wait ends as the invoke leaves: its length is the time from send to receive.
+        assert_eq!(invokes.len(), 1);
+        let invoke = invokes[0];
+        assert_eq!(invoke.callee, f, "the function is invoked");
+        assert_eq!(invoke.start, wait.end);
+        // The function's handler nests under the invoke: 1 s of work.
+        let handler = children(t, invoke)
+            .into_iter()
+            .find(|c| c.label == "handler")
+            .expect("a handler span");
+        assert!((ms(handler.end) - ms(handler.start) - 1000.0).abs() < 1e-9);
+        // The client had its answer long before: the trace outlasts its root.
+        assert!(invoke.end > t.root().end);
+        // Deleted at the answer: the queue's lag, from the request to the delete.
+        lags.push((invoke.end, ms(invoke.end) - ms(t.root().start)));
+    }
+    // The trace's figures are the queue's: the lag it measured for each message deleted
+    // (every message is traced) has the same maximum (within hdrhistogram's 0.1 %), and its
+    // deletes in the run's time are as many.
+    let max = lags.iter().map(|l| l.1).fold(0.0, f64::max);
+    let measured = num(&s, "components.q.lag_ms.max");
+    assert!((measured - max).abs() <= max * 1e-3, "{measured} vs {max}");
+    let in_run = lags.iter().filter(|l| l.0 < r.clock.end).count();
+    assert_eq!(num(&s, "components.q.deletes") as usize, in_run);
+    // Two batches of 1 s at a time take about 2 a second of the 4 sent: a backlog remains.
+    assert_eq!(unfinished as f64, num(&s, "components.q.backlog_end"));
+    assert!(unfinished > 0);
+}
+
+#[test]
+fn a_batch_nests_under_its_first_traced_message_and_links_the_others() {
+    // 20 messages a second, batches of up to 10 gathered for up to 1 s: each batch carries
+    // several traced messages. Its invoke nests under the first one's wait and links the
+    // waits of the others, which end (received) as it leaves and have no child.
+    let toml = traced_to(
+        "q",
+        "10s",
+        20.0,
+        &format!(
+            "[[component]]\nid = \"q\"\nkind = \"sqs\"\n\
+             consumer = {{ to = \"fn\", batch_size = 10, batching_window = \"1s\" }}\n\
+             {GO_FN}work = \"5ms\"\n"
+        ),
+    );
+    let (_, r) = run_once(&toml, 1);
+    let f = actor(&r, "fn");
+    let waits: std::collections::BTreeMap<(u64, u32), &Span> = r
+        .traces
+        .kept
+        .iter()
+        .flat_map(|t| {
+            labelled(t, "queued")
+                .into_iter()
+                .map(move |s| ((t.id, s.id), s))
+        })
+        .collect();
+    let received = waits
+        .values()
+        .filter(|w| w.outcome == SpanEnd::Received)
+        .count();
+    let (mut batches, mut carried) = (0, 0);
+    for t in &r.traces.kept {
+        assert_rooted(t);
+        for w in labelled(t, "queued") {
+            let kids = children(t, w);
+            if kids.is_empty() {
+                continue;
+            }
+            assert_eq!(kids.len(), 1);
+            let invoke = kids[0];
+            assert_eq!(invoke.callee, f);
+            batches += 1;
+            carried += 1 + invoke.links.len();
+            assert!(invoke.links.len() < 10, "at most 10 messages a batch");
+            for link in &invoke.links {
+                assert_ne!(link.0, t.id, "each message is a trace of its own");
+                let other = waits[link];
+                assert_eq!(other.outcome, SpanEnd::Received);
+                assert_eq!(other.end, invoke.start, "received into this batch");
+                let owner = r.traces.kept.iter().find(|o| o.id == link.0).unwrap();
+                assert!(
+                    children(owner, other).is_empty(),
+                    "a linked wait has no child"
+                );
+            }
+        }
+    }
+    // Every message received is in exactly one batch, as its parent or a link; batches
+    // carried several.
+    assert_eq!(carried, received);
+    assert!(
+        received > 150 && batches * 3 < received,
+        "{batches} {received}"
+    );
+}
+
+#[test]
+fn an_sns_publish_has_a_delivery_span_per_subscription() {
+    // A topic with three subscriptions: a queue, a function (invoked asynchronously) and an
+    // HTTP endpoint. Each traced publish opens one delivery per subscription under the
+    // publish call, from the publish to the subscriber's acceptance, its attempt nested.
+    let toml = traced_to(
+        "topic",
+        "5s",
+        2.0,
+        &format!(
+            "[[component]]\nid = \"topic\"\nkind = \"sns\"\npublish_latency = \"5ms\"\n\
+             delivery_latency = \"10ms\"\n\
+             subscriptions = [ {{ to = \"q\" }}, {{ to = \"fn\" }}, {{ to = \"web\" }} ]\n\
+             [[component]]\nid = \"q\"\nkind = \"sqs\"\nsend_latency = \"5ms\"\n\
+             {GO_FN}work = \"10ms\"\n\
+             [[component]]\nid = \"web\"\nkind = \"service\"\nservers = 10\nservice_time = \"2ms\"\n"
+        ),
+    );
+    let (_, r) = run_once(&toml, 1);
+    assert_eq!(r.traces.kept.len(), 9);
+    for t in &r.traces.kept {
+        assert_rooted(t);
+        let publish = children(t, t.root())[0];
+        let deliveries = labelled(t, "delivery");
+        assert_eq!(deliveries.len(), 3);
+        let mut reached = Vec::new();
+        for d in &deliveries {
+            assert_eq!(d.parent, publish.id);
+            assert_eq!(d.outcome, SpanEnd::Received);
+            let attempts = children(t, d);
+            assert_eq!(attempts.len(), 1, "delivered at the first attempt");
+            let a = attempts[0];
+            // The first attempt leaves 5 + 10 ms after the publish reached the topic.
+            assert_eq!(a.start.0 - d.start.0, 15_000_000);
+            assert_eq!(d.end, a.end, "the delivery ends with its accepted attempt");
+            reached.push(a.callee);
+        }
+        reached.sort_unstable();
+        let mut want = vec![actor(&r, "q"), actor(&r, "fn"), actor(&r, "web")];
+        want.sort_unstable();
+        assert_eq!(reached, want);
+        // Past the deliveries: the message queued in q (no consumer: still there at the
+        // end), and the function's event queue and its invocation.
+        assert_eq!(labelled(t, "queued")[0].outcome, SpanEnd::Unfinished);
+        assert_eq!(labelled(t, "event queue").len(), 1);
+        assert_eq!(labelled(t, "invocation")[0].outcome, SpanEnd::Status(200));
+    }
+}
+
+#[test]
+fn a_lambda_event_retried_shows_its_waits_and_both_attempts() {
+    // aws-facts: §14: a function error is retried 1 minute later. Half the invocations fail
+    // (error_rate 0.5), so some events fail once and then succeed. Their trace: the
+    // asynchronous invoke (202), the event's first wait, the first invocation (an error),
+    // a second wait of exactly 60 s from the error, the second invocation (success); a
+    // second error, a third wait of 120 s.
+    let toml = format!(
+        "[scenario]\nduration = \"20s\"\nseed = 1\n[network]\nsame_az = \"0s\"\n\
+         [[workload]]\nname = \"u\"\ntarget = \"app\"\n\
+         arrival = {{ process = \"constant\", rate = 1 }}\nretry = {{ attempts = 1 }}\n\
+         trace = {{ reservoir_per_second = 0, rate = 1, slowest = 100, sample = 0 }}\n\
+         [[component]]\nid = \"app\"\nkind = \"service\"\nservers = 10\nservice_time = \"1ms\"\n\
+         calls = [ {{ to = \"fn\", mode = \"async\" }} ]\n\
+         {GO_FN}work = \"10ms\"\nerror_rate = 0.5\n"
+    );
+    let (_, r) = run_once(&toml, 1);
+    let mut once = 0;
+    for t in &r.traces.kept {
+        assert_rooted(t);
+        let waits = labelled(t, "event queue");
+        let runs = labelled(t, "invocation");
+        // Each run follows a wait; an event whose retries are spent (1 + 2 runs, all errors)
+        // waits once more, for no time: discarded.
+        if waits.len() > runs.len() {
+            assert_eq!(waits.len(), 4);
+            assert!(runs.iter().all(|r| r.outcome == SpanEnd::Error));
+            let last = waits[3];
+            assert_eq!((last.start, last.end), (runs[2].end, runs[2].end));
+            assert_eq!(last.outcome, SpanEnd::Discarded);
+        } else {
+            assert_eq!(waits.len(), runs.len());
+        }
+        // The first wait is under the asynchronous call, answered 202.
+        let call = by_id(t, waits[0].parent);
+        assert_eq!(call.outcome, SpanEnd::Status(202));
+        for (i, (w, run)) in waits.iter().zip(&runs).enumerate() {
+            assert_eq!(w.attempt as usize, i + 1);
+            assert_eq!(run.attempt as usize, i + 1);
+            assert_eq!(w.parent, call.id, "retries' waits are siblings");
+            assert_eq!(run.parent, w.id);
+            assert_eq!(run.start, w.end);
+            assert_eq!(w.outcome, SpanEnd::Received);
+            if i > 0 {
+                // The first retry waited exactly one minute from the error, the second two.
+                assert_eq!(runs[i - 1].outcome, SpanEnd::Error);
+                assert_eq!(w.start, runs[i - 1].end);
+                assert_eq!(w.end.0 - w.start.0, 60_000_000_000 * i as u64);
+            }
+        }
+        if runs.len() == 2 && runs[1].outcome == SpanEnd::Status(200) {
+            once += 1;
+        }
+    }
+    // Of 19 events, about a quarter fail once and then succeed (0.5 × 0.5).
+    assert!(once >= 1, "no event failed exactly once");
+}
+
+#[test]
+fn a_stream_record_waits_and_the_consumers_batch_nests_under_it() {
+    // Writes to a table with a stream read by a function: each traced write's record waits
+    // in the stream from the write's answer to the batch that reads it, and that batch's
+    // invoke nests under the wait (or links it, when another record parents the batch).
+    let toml = format!(
+        "[scenario]\nduration = \"10s\"\nseed = 1\n[network]\nsame_az = \"0s\"\n\
+         [[workload]]\nname = \"u\"\ntarget = \"t\"\n\
+         arrival = {{ process = \"constant\", rate = 5 }}\nmix = [ {{ op = \"put\", weight = 1 }} ]\n\
+         retry = {{ attempts = 1 }}\n\
+         trace = {{ reservoir_per_second = 0, rate = 1, slowest = 100, sample = 0 }}\n\
+         [[component]]\nid = \"t\"\nkind = \"dynamodb\"\nrcu = 100\nwcu = 500\nwrites = [\"put\"]\n\
+         stream = {{ consumer = \"fn\", batch_size = 10 }}\n{GO_FN}work = \"250ms\"\ntimeout = \"10s\"\n"
+    );
+    let (_, r) = run_once(&toml, 1);
+    let mut nested = 0;
+    for t in &r.traces.kept {
+        assert_rooted(t);
+        let waits = labelled(t, "stream");
+        assert_eq!(waits.len(), 1);
+        let w = waits[0];
+        let put = by_id(t, w.parent);
+        assert_eq!(put.parent, t.root().id);
+        // The record was appended when the table answered the write.
+        assert_eq!(Some(w.start), put.answer);
+        assert!(matches!(w.outcome, SpanEnd::Received | SpanEnd::Unfinished));
+        if let Some(batch) = children(t, w).first() {
+            assert_eq!(batch.start, w.end, "the batch leaves as the record is read");
+            assert_eq!(batch.outcome, SpanEnd::Status(200));
+            assert!(children(t, batch).iter().any(|c| c.label == "handler"));
+            nested += 1;
+        }
+    }
+    // With 250 ms a record (a batch of 10 well within the function's 10 s timeout: none
+    // fails) and a record every 200 ms, records gather behind each batch: batches carry
+    // several.
+    assert!(nested >= 5, "{nested}");
+    let linked: usize = r
+        .traces
+        .kept
+        .iter()
+        .flat_map(|t| t.spans.iter().map(|s| s.links.len()))
+        .sum();
+    assert!(linked > 0);
+}
+
+#[test]
+fn a_message_redriven_to_the_dead_letter_queue_ends_its_wait_so() {
+    // aws-facts: §15: a message received max_receive_count (1) times moves to the
+    // dead-letter queue at its next receive, a visibility timeout (7 s) after the first.
+    // Its trace: the first wait (received), the failed invoke, the second wait (attempt 2,
+    // from the visibility timeout's end, ending at once: dead-lettered), the redrive call
+    // to the dead-letter queue under it, and its wait there.
+    let toml = traced_to(
+        "q",
+        "30s",
+        1.0,
+        &format!(
+            "[[component]]\nid = \"q\"\nkind = \"sqs\"\nvisibility_timeout = \"7s\"\n\
+             max_receive_count = 1\ndead_letter = \"dlq\"\n\
+             consumer = {{ to = \"fn\", batch_size = 1 }}\n\
+             [[component]]\nid = \"dlq\"\nkind = \"sqs\"\n{GO_FN}work = \"10ms\"\nerror_rate = 1.0\n"
+        ),
+    );
+    let (_, r) = run_once(&toml, 1);
+    let mut moved = 0;
+    for t in &r.traces.kept {
+        assert_rooted(t);
+        let waits = labelled(t, "queued");
+        let first = waits[0];
+        assert_eq!(first.attempt, 1);
+        let invoke = children(t, first)[0];
+        assert_eq!(invoke.outcome, SpanEnd::Error);
+        let Some(second) = waits.iter().find(|w| w.attempt == 2) else {
+            // Sent within 7 s of the end: never visible again in the run.
+            continue;
+        };
+        assert_eq!(
+            second.parent, first.parent,
+            "a second wait beside the first"
+        );
+        assert_eq!(second.start.0 - first.end.0, 7_000_000_000);
+        assert_eq!(second.end, second.start);
+        assert_eq!(second.outcome, SpanEnd::DeadLettered);
+        let redrive = children(t, second)[0];
+        assert_eq!(redrive.callee, actor(&r, "dlq"), "to the dead-letter queue");
+        // In the dead-letter queue (no consumer), it waits until the run ends.
+        let in_dlq = children(t, redrive)[0];
+        assert_eq!(in_dlq.label, "queued");
+        assert_eq!(in_dlq.callee, actor(&r, "dlq"));
+        assert_eq!(in_dlq.outcome, SpanEnd::Unfinished);
+        moved += 1;
+    }
+    let s = crate::run(&toml);
+    assert_eq!(moved as f64, num(&s, "components.q.moved_to_dead_letter"));
+    assert!(moved > 10);
+}
+
+#[test]
+fn traces_held_by_queues_are_bounded() {
+    // A queue with no consumer holds every message: 1,000 a second for 11 s are 10,999
+    // messages (k / 1,000 s, k = 1 … 10,999), each of a traced request. The first
+    // MAX_QUEUED_TRACES hold their traces open; the rest are not traced past the send, and
+    // counted.
+    let toml = traced_to(
+        "q",
+        "11s",
+        1000.0,
+        "[[component]]\nid = \"q\"\nkind = \"sqs\"\n",
+    )
+    .replace("slowest = 1000", "slowest = 1");
+    let (_, r) = run_once(&toml, 1);
+    let cap = u64::from(archsim::limits::MAX_QUEUED_TRACES);
+    assert_eq!(r.traces.sampled, 10_999);
+    assert_eq!(r.traces.queued_untraced, 10_999 - cap);
 }

@@ -759,6 +759,10 @@ fn the_readme_states_every_limit() {
             grouped(MAX_SPANS_PER_TRACE as u64),
             grouped(MAX_TRACE_RESERVOIR as u64)
         ),
+        format!(
+            "a stream record of a sampled request) | {} |",
+            grouped(u64::from(MAX_QUEUED_TRACES))
+        ),
         format!("| {} |", grouped(MAX_CACHE_ENTRIES as u64)),
         format!("| {} edge locations |", MAX_EDGE_LOCATIONS),
         format!("| {} units per side |", grouped(MAX_DYNAMODB_UNITS as u64)),

@@ -327,6 +327,7 @@ impl DynamoDb {
                     op: msg.op,
                     size: msg.size_bytes,
                     read: false,
+                    span: msg.span,
                 };
                 (self.shard_of(part), r)
             });

@@ -43,7 +43,7 @@
 
 use super::stream_config::StreamConfig;
 use crate::components::{pack, unpack, Edge, Token};
-use crate::kernel::{Ctx, Item, Msg, Outcome, SimRng, SimTime};
+use crate::kernel::{Ctx, Item, Msg, Outcome, SimRng, SimTime, SpanEnd};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet};
 use crate::status;
 use slab::Slab;
@@ -65,6 +65,9 @@ pub(super) struct Record {
     pub size: u32,
     /// It has been handed to the consumer at least once.
     pub read: bool,
+    /// The span of the write that made it, then (once in the stream) its wait's, for a
+    /// traced write (0: not traced).
+    pub span: u32,
 }
 
 /// One lane of a shard: the records of the keys hashed to it, in order, and its one batch.
@@ -244,6 +247,12 @@ impl Stream {
                 id
             }
         };
+        // A traced write's record waits in the stream, holding its trace, until it is done
+        // with (processed, discarded, trimmed).
+        let record = Record {
+            span: ctx.enqueue_span(record.span, "stream"),
+            ..record
+        };
         self.lanes[id].records.push_back(record);
         self.held += 1;
         self.held_level.set(&self.clock, now, self.held as f64);
@@ -317,8 +326,19 @@ impl Stream {
         }
         let first = lane.records[0];
         let last = lane.records[n as usize - 1];
+        // The batch nests under its first traced record's wait and links the others' (as a
+        // queue's batch does: see `sqs::Sqs::receive`).
+        let mut parent = 0;
+        let mut links = Vec::new();
         for r in lane.records.range_mut(..n as usize) {
             r.read = true;
+            ctx.take_span(r.span);
+            match (r.span, parent) {
+                (0, _) => {}
+                (s, 0) => parent = s,
+                (s, _) if links.len() < crate::components::sqs::MAX_BATCH_LINKS => links.push(s),
+                _ => {}
+            }
         }
         let msg = Msg {
             op: first.op,
@@ -329,7 +349,7 @@ impl Stream {
             messages: n as u16,
             origin,
             asynchronous: false,
-            span: 0,
+            span: parent,
         };
         // aws-facts: §16: the iterator age is the age of the last record of the batch read.
         let measured = self.clock.measured(now);
@@ -355,7 +375,7 @@ impl Stream {
                     failed: false,
                 })
                 .collect();
-            edges[0].call_with_items(
+            let call = edges[0].call_with_items(
                 ctx,
                 rng,
                 msg,
@@ -363,6 +383,9 @@ impl Stream {
                 items,
                 self.cfg.report_batch_item_failures,
             );
+            if !links.is_empty() {
+                ctx.link_call(call, &links);
+            }
         } else {
             edges[0].call(ctx, rng, msg, tag);
         }
@@ -387,6 +410,9 @@ impl Stream {
         let max_age = self.cfg.max_record_age;
         let mut gone = 0u32;
         let mut discarded: Option<Record> = None;
+        // The traced records' waits, ended once the on-failure message (nested under the
+        // first discarded record's) is sent.
+        let mut ends = Vec::new();
         while let Some(r) = self.lanes[id].records.front().copied() {
             let age = now - r.written;
             let trimmed = age >= self.cfg.retention;
@@ -398,9 +424,15 @@ impl Stream {
             if trimmed && !r.read {
                 // aws-facts: §22: trimmed before anyone read it: lost.
                 self.lost += u64::from(measured);
+                if r.span != 0 {
+                    ends.push((r.span, SpanEnd::Expired));
+                }
             } else {
                 self.discarded.add_weighted(&self.clock, now, measured, 1.0);
                 discarded.get_or_insert(r);
+                if r.span != 0 {
+                    ends.push((r.span, self.discard_end(edges)));
+                }
             }
         }
         if gone == 0 {
@@ -409,6 +441,19 @@ impl Stream {
         self.forget(now, id, gone);
         if let Some(first) = discarded {
             self.send_on_failure(ctx, edges, rng, first);
+        }
+        for (span, end) in ends {
+            ctx.release_span(span, end);
+        }
+    }
+
+    /// How a discarded record's wait ends: dead-lettered when an on-failure queue gets its
+    /// batch's message, discarded otherwise.
+    fn discard_end(&self, edges: &[Edge]) -> SpanEnd {
+        if edges.len() > 1 {
+            SpanEnd::DeadLettered
+        } else {
+            SpanEnd::Discarded
         }
     }
 
@@ -454,7 +499,7 @@ impl Stream {
             messages: 1,
             origin: first.origin,
             asynchronous: false,
-            span: 0,
+            span: first.span,
         };
         edge.call(ctx, rng, msg, Tag::OnFailure.encode());
     }
@@ -493,6 +538,7 @@ impl Stream {
                 lane.failures = 0;
             }
             for r in lane.records.drain(..done as usize) {
+                ctx.release_span(r.span, SpanEnd::Received);
                 self.processed.add(&self.clock, now, measured);
                 if r.written < lane.last_done {
                     self.out_of_order += 1;
@@ -522,6 +568,10 @@ impl Stream {
         let partial = outcome.is_success();
         let n = n - done;
         let lane = &mut self.lanes[id];
+        // The records to be retried wait again: a second wait (attempt 2, …) each.
+        for r in lane.records.range_mut(..n as usize) {
+            r.span = ctx.requeue_span(r.span);
+        }
         if lane.from_sizes {
             lane.sizes.pop();
         }
@@ -536,11 +586,20 @@ impl Stream {
             lane.failures += u32::from(counts);
             if self.cfg.max_retries.is_some_and(|m| lane.failures > m) {
                 let first = lane.records[0];
-                lane.records.drain(..n as usize);
+                let spans: Vec<u32> = lane
+                    .records
+                    .drain(..n as usize)
+                    .map(|r| r.span)
+                    .filter(|&s| s != 0)
+                    .collect();
                 self.discarded
                     .add_weighted(&self.clock, now, measured, f64::from(n));
                 self.forget(now, id, n);
                 self.send_on_failure(ctx, edges, rng, first);
+                let end = self.discard_end(edges);
+                for s in spans {
+                    ctx.release_span(s, end);
+                }
                 self.try_read(ctx, edges, rng, id);
                 return;
             }

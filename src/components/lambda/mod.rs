@@ -53,7 +53,9 @@ use super::token_bucket::TokenBucket;
 use super::{
     pack, unpack, AfterReply, BuildEnv, CallCursor, Component, ComponentReport, Edge, Token,
 };
-use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, Reply, SimRng, SimTime, TimerHandle};
+use crate::kernel::{
+    CallId, Ctx, Input, Msg, Outcome, Reply, SimRng, SimTime, SpanEnd, TimerHandle,
+};
 use crate::metrics::{Clock, Counter, EventLog, Hist, Latency, Level, MetricSet, WindowedCounts};
 use crate::status;
 use rand::Rng;
@@ -252,6 +254,11 @@ struct Event {
     duplicate: bool,
     /// It has run at least once (started): it is duplicated, if at all, at its first run.
     started: bool,
+    /// Its current wait in the queue, for a traced event (0: not traced).
+    wait: u32,
+    /// Times it was taken from the queue to run (throttled or not): its invocation spans'
+    /// attempt numbers.
+    tries: u16,
 }
 
 /// Why an event was discarded.
@@ -649,6 +656,7 @@ impl Lambda {
         self.statuses
             .add(&self.clock, Outcome::Status(EVENT_ACCEPTED), now, measured);
         ctx.reply(call, EVENT_ACCEPTED);
+        let wait = ctx.enqueue_span(msg.span, "event queue");
         let e = self.events_held.insert(Event {
             msg: Msg {
                 asynchronous: false,
@@ -659,6 +667,8 @@ impl Lambda {
             refusals: 0,
             duplicate: false,
             started: false,
+            wait,
+            tries: 0,
         });
         self.wait(ctx, e);
         self.ready.push_back(e);
@@ -700,7 +710,18 @@ impl Lambda {
                 self.discard(ctx, e, Discard::Expired);
                 continue;
             }
-            let msg = ev.msg;
+            // A traced event's wait ends as it is taken to run; the run is a span of its
+            // own under the wait (its attempt: how many times the event was taken), and the
+            // function's work and calls nest under that.
+            let wait = ev.wait;
+            ctx.take_span(wait);
+            let ev = &mut self.events_held[e];
+            ev.tries = ev.tries.saturating_add(1);
+            let tries = ev.tries;
+            let msg = Msg {
+                span: ctx.open_own_span(wait, "invocation", tries),
+                ..ev.msg
+            };
             match self.invoke(ctx, Caller::Event(e), msg) {
                 Ok(()) => {
                     self.unwait(now, e);
@@ -714,19 +735,28 @@ impl Lambda {
                         // aws-facts: §14: at-least-once delivery: the same event again.
                         let accepted = self.events_held[e].accepted;
                         self.queue.duplicates += u64::from(self.clock.measured(accepted));
+                        // The second delivery is not traced (a choice: X-Ray documents
+                        // no trace for it).
                         let d = self.events_held.insert(Event {
-                            msg,
+                            msg: Msg { span: 0, ..msg },
                             accepted,
                             errors: 0,
                             refusals: 0,
                             duplicate: true,
                             started: false,
+                            wait: 0,
+                            tries: 0,
                         });
                         self.wait(ctx, d);
                         self.ready.push_back(d);
                     }
                 }
                 Err(_) => {
+                    // aws-facts: §2 throttling: the attempt is refused with 429; the event
+                    // waits again.
+                    ctx.end_own_span(msg.span, Outcome::Status(THROTTLED));
+                    let ev = &mut self.events_held[e];
+                    ev.wait = ctx.requeue_span(ev.wait);
                     let measured = self.clock.measured(self.events_held[e].accepted);
                     self.queue.throttled += u64::from(measured);
                     self.back_off(ctx, e);
@@ -774,12 +804,25 @@ impl Lambda {
         if self.clock.measured(ev.accepted) {
             *self.queue.discarded.entry(why).or_insert(0) += 1;
         }
+        let mut end = match why {
+            Discard::Expired => SpanEnd::Expired,
+            Discard::RetriesExhausted => SpanEnd::Discarded,
+        };
         if self.cfg.asynchronous.on_failure {
             self.queue.to_destination += u64::from(self.clock.measured(ev.accepted));
             if let Some(dest) = self.edges.last() {
-                dest.call(ctx, &mut self.rng, ev.msg, DESTINATION);
+                // The destination's call nests under the event's wait.
+                let msg = Msg {
+                    span: ev.wait,
+                    ..ev.msg
+                };
+                dest.call(ctx, &mut self.rng, msg, DESTINATION);
+                if why == Discard::RetriesExhausted {
+                    end = SpanEnd::DeadLettered;
+                }
             }
         }
+        ctx.release_span(ev.wait, end);
     }
 
     /// Event `e`'s run ended with `outcome`.
@@ -788,6 +831,7 @@ impl Lambda {
         let measured = self.clock.measured(self.events_held[e].accepted);
         if outcome.is_success() {
             let ev = self.events_held.remove(e);
+            ctx.release_span(ev.wait, SpanEnd::Received);
             self.queue.succeeded += u64::from(measured);
             // The processing lag: from the client's request to this event's run.
             self.queue.lag.record(
@@ -798,6 +842,9 @@ impl Lambda {
             );
             return;
         }
+        // It waits again (for its retry, or to be given up at once): a new wait span.
+        let ev = &mut self.events_held[e];
+        ev.wait = ctx.requeue_span(ev.wait);
         self.wait(ctx, e);
         if outcome == Outcome::Status(KMS_INIT_FAILED) {
             // A failure of Lambda's own, not the function's: retried as a throttle.
@@ -1057,7 +1104,10 @@ impl Lambda {
         match (j.caller, outcome) {
             (Caller::Sync(call), Outcome::Status(s)) => ctx.reply(call, s),
             (Caller::Sync(call), _) => ctx.reply_error(call),
-            (Caller::Event(e), outcome) => self.event_done(ctx, e, outcome),
+            (Caller::Event(e), outcome) => {
+                ctx.end_own_span(j.msg.span, outcome);
+                self.event_done(ctx, e, outcome);
+            }
         }
         if let Caller::Sync(_) = j.caller {
             self.statuses.add(&self.clock, outcome, now, measured);

@@ -45,7 +45,7 @@ pub use config::{Policy, Protocol, Scope, SnsConfig};
 
 use super::token_bucket::TokenBucket;
 use super::{BuildEnv, Component, ComponentReport, Edge, Token};
-use crate::kernel::{Ctx, Input, Msg, Outcome, Reply, SimRng, SimTime};
+use crate::kernel::{Ctx, Input, Msg, Outcome, Reply, SimRng, SimTime, SpanEnd};
 use crate::metrics::{Clock, Counter, Latency, Level, MetricSet, WindowedCounts};
 use crate::status;
 use kind::{DELIVERED, FAILED, PENDING, PUBLISHES};
@@ -275,8 +275,11 @@ impl Sns {
                 continue;
             }
             let first = answered + self.cfg.delivery_latency.sample_time(&mut self.rng);
+            // A traced publish opens one delivery span per subscription, from the publish to
+            // the delivery's end (accepted, given up); its attempts nest under it.
+            let wait = ctx.enqueue_span(msg.span, "delivery");
             let d = self.deliveries.insert(Delivery {
-                msg,
+                msg: Msg { span: wait, ..msg },
                 sub,
                 published: now,
                 attempts: 0,
@@ -330,6 +333,7 @@ impl Sns {
         let measured = self.clock.measured(published);
         if outcome.is_success() {
             let dl = self.deliveries.remove(d);
+            ctx.release_span(dl.msg.span, SpanEnd::Received);
             self.over(ctx, &dl, true);
             self.delivered.add(&self.clock, now, measured);
             self.per_sub[sub].delivered += u64::from(measured);
@@ -358,6 +362,7 @@ impl Sns {
             Some(_) => {
                 self.pending_end += u64::from(measured);
                 let dl = self.deliveries.remove(d);
+                ctx.release_span(dl.msg.span, SpanEnd::Unfinished);
                 self.over(ctx, &dl, false);
             }
             None => {
@@ -365,10 +370,13 @@ impl Sns {
                 self.over(ctx, &dl, false);
                 self.given_up += u64::from(measured);
                 self.per_sub[sub].given_up += u64::from(measured);
+                let mut end = SpanEnd::Discarded;
                 if let Some(e) = self.cfg.subscriptions[sub].dead_letter {
                     self.to_dead_letter += u64::from(measured);
                     self.edges[e].call(ctx, &mut self.rng, dl.msg, Tag::DeadLetter.encode());
+                    end = SpanEnd::DeadLettered;
                 }
+                ctx.release_span(dl.msg.span, end);
             }
         }
         self.pending

@@ -51,7 +51,7 @@ pub use config::{Consumer, SqsConfig};
 
 use super::token_bucket::TokenBucket;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
-use crate::kernel::{CallId, Ctx, Input, Item, Msg, Reply, SimRng, SimTime, TimerHandle};
+use crate::kernel::{CallId, Ctx, Input, Item, Msg, Reply, SimRng, SimTime, SpanEnd, TimerHandle};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
 use crate::status;
 use kind::{BACKLOG, BATCHES, DELETES, IN_FLIGHT, MOVED, OLDEST, POLLERS, SENDS};
@@ -68,6 +68,10 @@ pub const FULL: u16 = status::SERVICE_UNAVAILABLE;
 /// balancer, the only other user of the field.
 const REDRIVE: u32 = u32::MAX;
 
+/// The most other traces a batch's call links: X-Ray links a segment to at most 20 traces
+/// ("Tracing event-driven applications", above in `Sqs::receive`); the messages past them
+/// are carried untraced by that call.
+pub(crate) const MAX_BATCH_LINKS: usize = 20;
 /// aws-facts: §15 SQS: FIFO queues take 300 API calls per second per action.
 const FIFO_TPS: f64 = 300.0;
 /// aws-facts: §15 SQS: 120,000 messages in flight per standard queue; FIFO 20,000 [O].
@@ -152,6 +156,8 @@ struct Message {
     group: u32,
     /// Retention ran out while it was in flight: dropped when its batch ends.
     expired: bool,
+    /// Its current wait span, for a traced message (0: not traced).
+    span: u32,
 }
 
 /// A batch handed to the consumer, by its slot and generation (a slot is reused once the
@@ -472,6 +478,9 @@ impl Sqs {
             receives: 0,
             group,
             expired: false,
+            // A traced send (or redrive) opens the message's wait; it holds the trace open
+            // until the message leaves the queue.
+            span: ctx.enqueue_span(msg.span, "queued"),
         });
         self.by_age.insert((now, id));
         self.make_visible(id);
@@ -633,6 +642,7 @@ impl Sqs {
                 }
             }
             self.msgs[id].receives += 1;
+            ctx.take_span(self.msgs[id].span);
             if self.msgs[id].receives > 1 {
                 self.redelivered += u64::from(self.clock.measured(now));
             }
@@ -652,6 +662,20 @@ impl Sqs {
             .map(|&id| u64::from(self.msgs[id].size))
             .sum::<u64>()
             .min(u64::from(u32::MAX)) as u32;
+        // The batch's call nests under the wait of its first traced message and links the
+        // others' waits: X-Ray continues the trace of the SQS message into the function it
+        // triggers and links the producers' traces to the consumer's (AWS X-Ray developer
+        // guide, "Tracing event-driven applications",
+        // https://docs.aws.amazon.com/xray/latest/devguide/xray-tracelinking.html), and
+        // OpenTelemetry's messaging conventions link each message of a batch received at
+        // once. Which message parents the batch neither documents: the first traced one,
+        // a choice.
+        let mut traced = taken
+            .iter()
+            .map(|&id| self.msgs[id].span)
+            .filter(|&s| s != 0);
+        let parent = traced.next().unwrap_or(0);
+        let links: Vec<u32> = traced.take(MAX_BATCH_LINKS).collect();
         let msg = Msg {
             op: first.op,
             key: first.key,
@@ -661,7 +685,7 @@ impl Sqs {
             messages: taken.len() as u16,
             origin: first.origin,
             asynchronous: false,
-            span: 0,
+            span: parent,
         };
         self.next_gen = self.next_gen.wrapping_add(1);
         let gen = self.next_gen;
@@ -696,7 +720,7 @@ impl Sqs {
                     failed: false,
                 })
                 .collect();
-            self.edges[0].call_with_items(
+            let call = self.edges[0].call_with_items(
                 ctx,
                 &mut self.rng,
                 msg,
@@ -704,6 +728,9 @@ impl Sqs {
                 items,
                 c.report_batch_item_failures,
             );
+            if !links.is_empty() {
+                ctx.link_call(call, &links);
+            }
         } else {
             self.edges[0].call(ctx, &mut self.rng, msg, tag);
         }
@@ -731,10 +758,12 @@ impl Sqs {
             messages: 1,
             origin: m.origin,
             asynchronous: false,
-            span: 0,
+            span: m.span,
         };
         let edge = usize::from(self.cfg.consumer.is_some());
         self.edges[edge].call(ctx, &mut self.rng, msg, Tag::Redrive.encode());
+        // After the call, which nests under the wait and holds the trace in its place.
+        ctx.release_span(m.span, SpanEnd::DeadLettered);
     }
 
     /// The consumer answered a batch.
@@ -787,8 +816,11 @@ impl Sqs {
                 let m = self.msgs.remove(id);
                 self.in_flight_count -= 1;
                 if m.expired {
+                    ctx.release_span(m.span, SpanEnd::Expired);
                     continue;
                 }
+                // Deleted: its last wait ended when it was received.
+                ctx.release_span(m.span, SpanEnd::Received);
                 self.by_age.remove(&(m.sent, id));
                 let measured = self.clock.measured(m.origin);
                 self.deletes.add(&self.clock, now, self.clock.measured(now));
@@ -846,8 +878,12 @@ impl Sqs {
         }
         for id in msgs {
             if self.msgs[id].expired {
-                self.msgs.remove(id);
+                let m = self.msgs.remove(id);
+                ctx.release_span(m.span, SpanEnd::Expired);
             } else {
+                // Visible again: a second wait (attempt 2, …) beside the first.
+                let m = &mut self.msgs[id];
+                m.span = ctx.requeue_span(m.span);
                 self.make_visible(id);
             }
         }
@@ -884,7 +920,8 @@ impl Sqs {
             };
             if was_visible {
                 self.visible_count -= 1;
-                self.msgs.remove(id);
+                let m = self.msgs.remove(id);
+                ctx.release_span(m.span, SpanEnd::Expired);
                 if self.cfg.fifo {
                     self.refresh_group(group);
                 }
