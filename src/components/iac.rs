@@ -250,6 +250,10 @@ pub struct Mapped {
     /// Keys the workloads sent to this resource's component need (API keys for a usage
     /// plan), each a starting value.
     pub workload: Vec<Setting>,
+    /// Whether its component is reached through the one a key of it names with `component`
+    /// (a volume through the instances it is attached to) rather than called: it gets no
+    /// traffic, and naming that component does not count as calling it.
+    pub attached: bool,
 }
 
 impl Mapped {
@@ -407,6 +411,11 @@ pub struct ResourceMap {
 pub struct Imports {
     /// The resource types it maps, and how.
     pub maps: &'static [ResourceMap],
+    /// Resource types another kind maps whose instances each carry a component of this kind
+    /// (an Auto Scaling group's volumes, from its launch template's block devices): a mapping
+    /// that sets any key makes a component of this kind beside that resource's, named after
+    /// it, which names it with `component` and is `attached`.
+    pub companions: &'static [ResourceMap],
     /// How its table names what it calls.
     pub downstream: Downstream,
 }
@@ -415,6 +424,7 @@ impl Imports {
     /// A kind no template maps to.
     pub const NONE: Imports = Imports {
         maps: &[],
+        companions: &[],
         downstream: Downstream::None,
     };
 
@@ -425,6 +435,30 @@ impl Imports {
             Dialect::Terraform => m.terraform.contains(&kind),
         })
     }
+
+    /// The companion mapping of resource type `kind` in `dialect`, if the kind has one.
+    pub fn companion(&self, dialect: Dialect, kind: &str) -> Option<&ResourceMap> {
+        self.companions.iter().find(|m| match dialect {
+            Dialect::CloudFormation => m.cloudformation.contains(&kind),
+            Dialect::Terraform => m.terraform.contains(&kind),
+        })
+    }
+}
+
+/// The launch template or launch configuration an Auto Scaling group launches from, if the
+/// template has it.
+pub fn launch_of<'a>(group: &Resource<'a>) -> Option<Resource<'a>> {
+    [
+        "LaunchTemplate.LaunchTemplateId",
+        "LaunchTemplate.LaunchTemplateName",
+        "LaunchConfigurationName",
+        "launch_template.id",
+        "launch_template.name",
+        "launch_configuration",
+    ]
+    .iter()
+    .find_map(|k| group.refs(k).into_iter().next())
+    .and_then(|name| group.other(&name))
 }
 
 /// A duration in seconds, as a scenario writes it ("30s").

@@ -1,10 +1,14 @@
-//! IAM roles and their policies as `[[role]]` tables, and the `role` of each function that
+//! IAM roles and their policies as `[[role]]` tables, and the `role` of each component that
 //! assumes one: CloudFormation's `AWS::IAM::Role` (inline `Policies`, `ManagedPolicyArns`),
 //! `AWS::IAM::Policy` and `AWS::IAM::ManagedPolicy` attached through their `Roles`, a
-//! function's `Role`, SAM's `Policies` on a function (statements, managed policies and policy
-//! templates, in the role SAM makes for it); Terraform's `aws_iam_role`,
-//! `aws_iam_role_policy`, `aws_iam_policy` with `aws_iam_role_policy_attachment`, and
-//! `aws_lambda_function.role`.
+//! function's `Role`, a state machine's `RoleArn`, SAM's `Role` and `Policies` on a function
+//! or a state machine (statements, managed policies and policy templates, in the role SAM
+//! makes for it), and an Auto Scaling group's instance profile (`AWS::IAM::InstanceProfile`
+//! named by its launch template's `IamInstanceProfile` or its launch configuration's);
+//! Terraform's `aws_iam_role`, `aws_iam_role_policy`, `aws_iam_policy` with
+//! `aws_iam_role_policy_attachment`, `aws_lambda_function.role`,
+//! `aws_sfn_state_machine.role_arn` and `aws_iam_instance_profile.role` named by a group's
+//! launch template or configuration.
 //!
 //! A resource a statement names becomes the id of the component it is (which stands for that
 //! component's ARN) when it is simulated and IAM checks its calls; an ARN written out is kept;
@@ -22,7 +26,10 @@ pub(super) fn reads(dialect: Dialect, ty: &str) -> bool {
     match dialect {
         Dialect::CloudFormation => matches!(
             ty,
-            "AWS::IAM::Role" | "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy"
+            "AWS::IAM::Role"
+                | "AWS::IAM::Policy"
+                | "AWS::IAM::ManagedPolicy"
+                | "AWS::IAM::InstanceProfile"
         ),
         Dialect::Terraform => matches!(
             ty,
@@ -30,6 +37,7 @@ pub(super) fn reads(dialect: Dialect, ty: &str) -> bool {
                 | "aws_iam_role_policy"
                 | "aws_iam_policy"
                 | "aws_iam_role_policy_attachment"
+                | "aws_iam_instance_profile"
         ),
     }
 }
@@ -200,37 +208,36 @@ pub(super) fn roles(
         }
     }
 
-    // The role each function assumes: its own `Role`, or the one SAM makes for it.
+    // The role each component assumes: its own, its instance profile's, or the one SAM
+    // makes for it.
     let mut assumed = BTreeMap::new();
     for d in resources.iter() {
-        let role_key = match d.kind.as_str() {
-            "AWS::Lambda::Function" | "AWS::Serverless::Function" => "Role",
-            "aws_lambda_function" => "role",
-            _ => continue,
-        };
         if !targets.contains_key(&d.name) {
             continue;
         }
-        let mut named = Vec::new();
-        if let Some(r) = d.props.get(role_key) {
-            references(r, &mut named);
-        }
+        let Some((named, said)) = roles_named(dialect, resources, d) else {
+            continue;
+        };
         if let Some(&i) = named.iter().find_map(|n| by_name.get(n)) {
             assumed.insert(d.name.clone(), out[i].id.clone());
             continue;
         }
-        if d.props.get(role_key).is_some() {
+        if let Some(said) = said {
             notes.push(format!(
-                "{}'s {role_key} is not a role of the template: its calls are not checked (write its `role` yourself)",
+                "{}'s {said} is not a role of the template: its calls are not checked (write its `role` yourself)",
                 d.name
             ));
             continue;
         }
-        if d.kind != "AWS::Serverless::Function" {
-            continue;
-        }
-        // SAM: a function without `Role` gets a role of its own, with
-        // AWSLambdaBasicExecutionRole and its `Policies`.
+        // SAM: a function or state machine without `Role` gets a role of its own, with its
+        // `Policies` (and, for a function, AWSLambdaBasicExecutionRole).
+        let basic = match d.kind.as_str() {
+            "AWS::Serverless::Function" => {
+                Some("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+            }
+            "AWS::Serverless::StateMachine" => None,
+            _ => continue,
+        };
         let i = new_role(
             &format!("{}Role", d.name),
             format!("the role SAM makes for {}", d.name),
@@ -238,12 +245,9 @@ pub(super) fn roles(
             &mut by_name,
             &mut taken,
         );
-        managed(
-            "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
-            &d.name,
-            &mut out[i].statements,
-            notes,
-        );
+        if let Some(arn) = basic {
+            managed(arn, &d.name, &mut out[i].statements, notes);
+        }
         sam_policies(&ctx, d, &mut out[i].statements, notes);
         assumed.insert(d.name.clone(), out[i].id.clone());
     }
@@ -299,6 +303,92 @@ pub(super) fn roles(
         text.push_str("]\n\n");
     }
     Roles { text, assumed }
+}
+
+/// The roles a resource's component may assume, as the template names them, and what names
+/// them when it is written ("Role", "RoleArn", "WebTemplate's instance profile"; `None`: the
+/// template leaves it to SAM or says nothing). `None` for a type that assumes no role.
+fn roles_named(
+    dialect: Dialect,
+    resources: &[Declared],
+    d: &Declared,
+) -> Option<(Vec<String>, Option<String>)> {
+    let key = match d.kind.as_str() {
+        "AWS::Lambda::Function" | "AWS::Serverless::Function" => "Role",
+        "AWS::Serverless::StateMachine" => "Role",
+        "AWS::StepFunctions::StateMachine" => "RoleArn",
+        "aws_lambda_function" => "role",
+        "aws_sfn_state_machine" => "role_arn",
+        "AWS::AutoScaling::AutoScalingGroup" | "aws_autoscaling_group" => {
+            return Some(instance_profile_roles(dialect, resources, d));
+        }
+        _ => return None,
+    };
+    let mut named = Vec::new();
+    if let Some(r) = d.props.get(key) {
+        references(r, &mut named);
+    }
+    Some((named, d.props.get(key).map(|_| key.to_string())))
+}
+
+/// The roles of the instance profile an Auto Scaling group's launch template or launch
+/// configuration names: an instance's calls are made with its profile's role.
+fn instance_profile_roles(
+    dialect: Dialect,
+    resources: &[Declared],
+    d: &Declared,
+) -> (Vec<String>, Option<String>) {
+    let group = crate::components::iac::Resource {
+        dialect,
+        name: &d.name,
+        kind: &d.kind,
+        props: &d.props,
+        template: resources,
+    };
+    let Some(launch) = crate::components::iac::launch_of(&group) else {
+        return (Vec::new(), None);
+    };
+    let key = [
+        "LaunchTemplateData.IamInstanceProfile",
+        "IamInstanceProfile",
+        "iam_instance_profile",
+    ]
+    .into_iter()
+    .find(|k| {
+        // A plan writes an unset block as `[]` and an unset name as `""`.
+        launch.get(k).is_some_and(|v| match v {
+            Value::Null => false,
+            Value::Array(a) => !a.is_empty(),
+            Value::String(s) => !s.is_empty(),
+            _ => true,
+        })
+    });
+    let Some(key) = key else {
+        return (Vec::new(), None);
+    };
+    let said = Some(format!(
+        "launch template {}'s instance profile",
+        launch.name
+    ));
+    let profile = launch.refs(key).into_iter().find_map(|n| {
+        resources.iter().find(|x| {
+            x.name == n
+                && matches!(
+                    x.kind.as_str(),
+                    "AWS::IAM::InstanceProfile" | "aws_iam_instance_profile"
+                )
+        })
+    });
+    let Some(profile) = profile else {
+        return (Vec::new(), said);
+    };
+    let mut named = Vec::new();
+    for k in ["Roles", "role"] {
+        if let Some(v) = profile.props.get(k) {
+            references(v, &mut named);
+        }
+    }
+    (named, said)
 }
 
 /// Adds a role named after `name`, returning its index.

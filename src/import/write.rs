@@ -46,6 +46,12 @@ struct Component {
     missing: Vec<String>,
     /// Whether it is written (false once dropped for a missing tie).
     kept: bool,
+    /// Whether it is reached through the component it names (`Mapped::attached`): it gets no
+    /// traffic and does not count as calling that component.
+    attached: bool,
+    /// Whether it is another kind's companion of its resource's component (`Imports::
+    /// companions`) rather than that resource's own.
+    companion: bool,
 }
 
 /// Writes the scenario of `resources`, read from `file` (its stem `stem` names the scenario).
@@ -59,6 +65,8 @@ pub(super) fn scenario(
     let mut notes = Vec::new();
     let mut unmapped = Vec::new();
     let mut mappings: Vec<Option<Mapping>> = Vec::new();
+    // Components of other kinds that a resource's instances carry (a group's volumes).
+    let mut companions: Vec<Mapping> = Vec::new();
     let (groups, group_notes) = network::groups(dialect, resources);
     notes.extend(group_notes);
     for (index, d) in resources.iter().enumerate() {
@@ -80,6 +88,19 @@ pub(super) fn scenario(
             Some((kind, map)) => {
                 let mut mapped = Mapped::default();
                 (map.map)(&r, &mut mapped);
+                for k in KINDS.iter() {
+                    if let Some(c) = k.imports.companion(dialect, &d.kind) {
+                        let mut carried = Mapped::default();
+                        (c.map)(&r, &mut carried);
+                        if !carried.keys.is_empty() {
+                            companions.push(Mapping {
+                                index,
+                                kind: k,
+                                mapped: carried,
+                            });
+                        }
+                    }
+                }
                 mappings.push(Some(Mapping {
                     index,
                     kind,
@@ -133,6 +154,8 @@ pub(super) fn scenario(
                 embeds: Vec::new(),
                 missing: Vec::new(),
                 kept: true,
+                attached: m.mapped.attached,
+                companion: false,
             });
         }
     }
@@ -186,6 +209,43 @@ pub(super) fn scenario(
                 )),
             }
         }
+    }
+
+    // Companions, beside the components of the resources that carry them.
+    for m in &companions {
+        if owner(m.index).and_then(|o| index_of.get(&o)).is_none() {
+            continue;
+        }
+        notes.extend(m.mapped.notes.iter().cloned());
+        let id = sanitise(
+            &format!("{}-{}", resources[m.index].name, m.kind.info.name),
+            &taken,
+        );
+        taken.push(id.clone());
+        let mut keys = Vec::new();
+        for s in &m.mapped.keys {
+            merge(&mut keys, s.clone());
+        }
+        components.push(Component {
+            index: m.index,
+            id,
+            kind: m.kind,
+            keys,
+            links: Vec::new(),
+            edges: Vec::new(),
+            workload: Vec::new(),
+            embeds: Vec::new(),
+            missing: Vec::new(),
+            kept: true,
+            attached: m.mapped.attached,
+            companion: true,
+        });
+    }
+    if components.len() > MAX_COMPONENTS {
+        return Err(format!(
+            "the template maps to {} components, more than a scenario's limit of {MAX_COMPONENTS}: import a smaller stack",
+            components.len()
+        ));
     }
 
     // The components that keys name inside them.
@@ -337,7 +397,7 @@ pub(super) fn scenario(
     let mut membership: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     if !groups.is_empty() {
         for (ci, c) in components.iter().enumerate() {
-            if !c.kept || !c.kind.in_vpc {
+            if !c.kept || !c.kind.in_vpc || c.companion {
                 continue;
             }
             let d = &resources[c.index];
@@ -441,13 +501,14 @@ pub(super) fn scenario(
                 || components.iter().any(|c| {
                     c.kept
                         && (c.edges.iter().any(|(x, _)| *x == t)
-                            || c.embeds.contains(&t)
+                            || (!c.attached && c.embeds.contains(&t))
                             || c.links.iter().any(|(_, to, _)| to == id))
                 })
         })
         .collect();
+    // What is attached to another component is reached through it, never sent traffic.
     let entries: Vec<usize> = (0..components.len())
-        .filter(|&c| components[c].kept && !incoming[c])
+        .filter(|&c| components[c].kept && !incoming[c] && !components[c].attached)
         .collect();
     let of = |cats: &[Category]| -> Vec<usize> {
         entries
@@ -465,7 +526,7 @@ pub(super) fn scenario(
     }
     if targets.is_empty() {
         targets = (0..components.len())
-            .filter(|&c| components[c].kept)
+            .filter(|&c| components[c].kept && !components[c].attached)
             .take(1)
             .collect();
     }
@@ -542,14 +603,25 @@ pub(super) fn scenario(
         let d = &resources[c.index];
         text.push_str("[[component]]\n");
         let _ = writeln!(text, "id = {}", toml_str(&c.id));
-        let _ = writeln!(
-            text,
-            "kind = {}  # {} {}",
-            toml_str(c.kind.info.name),
-            comment(&d.kind),
-            comment(&d.name)
-        );
-        if let Some(role) = roles.assumed.get(&d.name) {
+        if c.companion {
+            let _ = writeln!(
+                text,
+                "kind = {}  # carried by each instance of {} {}",
+                toml_str(c.kind.info.name),
+                comment(&d.kind),
+                comment(&d.name)
+            );
+        } else {
+            let _ = writeln!(
+                text,
+                "kind = {}  # {} {}",
+                toml_str(c.kind.info.name),
+                comment(&d.kind),
+                comment(&d.name)
+            );
+        }
+        let own_role = roles.assumed.get(&d.name).filter(|_| !c.companion);
+        if let Some(role) = own_role {
             let _ = writeln!(
                 text,
                 "role = {}  # its calls are checked against this role's policies",

@@ -38,6 +38,9 @@ const CORPUS: &[(&str, Format)] = &[
         Format::CloudFormationYaml,
     ),
     ("terraform/iam-plan.json", Format::TerraformPlan),
+    ("templates/web-volumes.yaml", Format::CloudFormationYaml),
+    ("templates/workflow-roles.yaml", Format::CloudFormationYaml),
+    ("terraform/volumes-roles-plan.json", Format::TerraformPlan),
 ];
 
 #[test]
@@ -657,4 +660,156 @@ fn a_plans_role_policy_and_attachment_are_the_functions_role() {
     );
     let s = run(sc);
     assert!(archsim::metrics::pointer(&s, "requests.by_status.403").is_none());
+}
+
+/// The component of id `id` in a parsed scenario.
+fn component<'a>(
+    sc: &'a archsim::scenario::Scenario,
+    id: &str,
+) -> &'a archsim::scenario::ComponentDecl {
+    sc.components
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no component {id}"))
+}
+
+#[test]
+fn a_launch_templates_block_device_is_a_volume_on_each_instance_of_its_group() {
+    let out = imported("templates/web-volumes.yaml");
+    let text = &out.scenario;
+    let sc = scenario(text);
+    // The launch template's first EBS device, as written, on each instance of WebGroup; its
+    // second (/dev/sdf) is left out, said so: archsim gives an instance one volume.
+    assert!(text.contains(
+        "id = \"WebGroup-ebs\"\nkind = \"ebs\"  # carried by each instance of AWS::AutoScaling::AutoScalingGroup WebGroup\nattached_to = \"WebGroup\""
+    ), "{text}");
+    for line in [
+        "volume_type = \"gp3\"  # VolumeType",
+        "size_gib = 100  # VolumeSize",
+        "iops = 6000  # Iops",
+        "throughput_mibps = 250  # Throughput",
+    ] {
+        assert!(text.contains(line), "{line}:\n{text}");
+    }
+    assert!(out.notes.iter().any(|n| n.contains("/dev/sdf is left out")));
+    // The launch configuration's io1 device: 5,000 IOPS on 40 GiB is over io1's 50 IOPS per
+    // GiB (aws-facts §11), so 2,000 is written, said in a note.
+    assert!(text.contains("volume_type = \"io1\""));
+    assert!(text.contains("iops = 2000  # Iops"), "{text}");
+    assert!(out.notes.iter().any(|n| n.contains("IOPS 5000")));
+    // The I/Os per request are starting values.
+    assert!(out
+        .asks
+        .iter()
+        .any(|a| a.starts_with("WebGroup-ebs.ios_per_read = 1")));
+    // A volume attached to an instance (which archsim does not simulate) is left out, said so.
+    assert!(!text.contains("ScratchVolume\"\n"));
+    assert!(out.notes.iter().any(
+        |n| n.contains("ScratchVolume (AWS::EC2::Volume) is left out") && n.contains("Bastion")
+    ));
+    assert!(
+        !out.unmapped.iter().any(|u| u.contains("Volume")),
+        "{:?}",
+        out.unmapped
+    );
+    // Both groups take their instance profile's role; the volumes are attached, not called:
+    // the only workload is the load balancer's.
+    assert_eq!(sc.workloads.len(), 1);
+    for group in ["WebGroup", "BatchGroup"] {
+        let role = component(&sc, group).role.expect("a role");
+        assert_eq!(sc.roles[role].id, "WebRole");
+    }
+    assert!(component(&sc, "WebGroup-ebs").role.is_none());
+    assert!(!out.unmapped.iter().any(|u| u.contains("InstanceProfile")));
+    // Run: each request the group serves makes one I/O (a read or a write) on its
+    // instance's volume, so the volumes' I/Os are the group's requests; the two instances
+    // (MinSize) each have one gp3 volume at 6,000 IOPS, never short at 10/s: no I/O waits.
+    let s = run(text);
+    let served = num(&s, "components.WebGroup.requests");
+    assert_eq!(num(&s, "components.WebGroup-ebs.ios"), served);
+    assert_eq!(num(&s, "components.WebGroup-ebs.volumes"), 2.0);
+    assert_eq!(num(&s, "components.WebGroup-ebs.baseline_iops"), 6_000.0);
+    assert_eq!(num(&s, "components.WebGroup-ebs.io_wait_ms.max"), 0.0);
+    assert_eq!(num(&s, "components.BatchGroup-ebs.baseline_iops"), 2_000.0);
+}
+
+#[test]
+fn a_plans_block_devices_volumes_and_roles_are_read() {
+    let out = imported("terraform/volumes-roles-plan.json");
+    let text = &out.scenario;
+    let sc = scenario(text);
+    // `block_device_mappings[0].ebs[0]`: gp2, 200 GiB, so 600 IOPS baseline (3 per GiB,
+    // aws-facts §11), on each instance of the group.
+    assert!(
+        text.contains("attached_to = \"aws_autoscaling_group-web\""),
+        "{text}"
+    );
+    assert!(text.contains("volume_type = \"gp2\"  # volume_type"));
+    assert!(text.contains("size_gib = 200  # volume_size"));
+    // The instance profile's role is the group's; the state machine's `role_arn` its own.
+    let group = component(&sc, "aws_autoscaling_group-web");
+    assert_eq!(sc.roles[group.role.unwrap()].id, "aws_iam_role-web");
+    let flow = component(&sc, "aws_sfn_state_machine-flow");
+    assert_eq!(sc.roles[flow.role.unwrap()].id, "aws_iam_role-flow");
+    // The io2 volume is attached to an `aws_instance`, which is not simulated.
+    assert!(out
+        .notes
+        .iter()
+        .any(|n| n.contains("aws_ebs_volume-logs (aws_ebs_volume) is left out")));
+    let s = run(text);
+    assert_eq!(
+        num(&s, "components.aws_autoscaling_group-web-ebs.baseline_iops"),
+        600.0
+    );
+    // The flow's role grants the invoke: every task runs, none is denied.
+    assert!(archsim::metrics::pointer(&s, "requests.by_status.403").is_none());
+    assert_eq!(
+        num(
+            &s,
+            "components.aws_sfn_state_machine-flow.states.Score.entered"
+        ),
+        num(&s, "components.aws_lambda_function-score.invocations")
+    );
+}
+
+#[test]
+fn a_state_machines_role_is_checked_on_its_tasks() {
+    let (code, text, out) = import_and_lint("templates/workflow-roles.yaml");
+    // PaymentsMachine's RoleArn grants lambda:InvokeFunction, RefundMachine's SAM
+    // LambdaInvokePolicy does too (in the role SAM makes for it, with no managed policy of
+    // its own); AuditMachine's AmazonSQSFullAccess does not, which lint reports.
+    assert!(out.scenario.contains("role = \"PaymentsRole\""));
+    assert!(out
+        .scenario
+        .contains("id = \"RefundMachineRole\"  # the role SAM makes for RefundMachine"));
+    assert!(out.scenario.contains("role = \"AuditMachineRole\""));
+    assert_eq!(code, 1, "lint:\n{text}");
+    let denied: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(": error: ") && l.contains("lambda:InvokeFunction"))
+        .collect();
+    assert_eq!(denied.len(), 1, "{text}");
+    // Run: each machine gets about 1,200 executions. Every Audit task is denied (403) and
+    // caught by its `States.Permissions` catcher into the Fail state; the function is
+    // invoked by the two others' tasks only.
+    let s = run(&out.scenario);
+    let audit = num(&s, "components.AuditMachine.started");
+    assert_eq!(
+        num(&s, "components.AuditMachine.access.denied.ChargeFunction"),
+        audit
+    );
+    assert_eq!(
+        num(&s, "components.AuditMachine.states.Recheck.caught"),
+        audit
+    );
+    assert_eq!(
+        num(&s, "components.AuditMachine.states.Denied.entered"),
+        audit
+    );
+    assert_eq!(num(&s, "components.AuditMachine.failed"), audit);
+    let tasks = num(&s, "components.PaymentsMachine.states.Charge.entered")
+        + num(&s, "components.RefundMachine.states.Refund.entered");
+    assert_eq!(num(&s, "components.ChargeFunction.invocations"), tasks);
+    assert_eq!(num(&s, "components.PaymentsMachine.failed"), 0.0);
+    assert_eq!(num(&s, "components.RefundMachine.failed"), 0.0);
 }

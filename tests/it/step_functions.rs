@@ -4,6 +4,7 @@
 //! and the price of each.
 
 use crate::{num, run};
+use archsim::metrics::pointer;
 
 /// A scenario of `duration` at `rate` executions a second, no network latency, a `svc`
 /// service taking `work` per call (a plenty of servers), the state machine `sfn` of
@@ -645,4 +646,74 @@ target = "sfn"
     assert_eq!(num(&s, "components.sfn.states.done.entered"), 89.0);
     // The clients were answered at start, before the stop: all 200.
     assert_eq!(num(&s, "requests.by_status.200"), 99.0);
+}
+
+/// A Standard machine at 10 executions a second for a minute whose one task invokes the
+/// function `fn` with the machine's role `sfn-role` granting `actions`: the task retries the
+/// Lambda errors AWS advises retrying and catches `States.Permissions` into a Fail state.
+fn with_role(actions: &str) -> String {
+    format!(
+        r#"
+[scenario]
+duration = "1m"
+[network]
+same_az = "0s"
+[[workload]]
+name = "u"
+target = "sfn"
+arrival = {{ process = "constant", rate = 10 }}
+retry = {{ attempts = 1 }}
+[[role]]
+id = "sfn-role"
+statements = [ {{ effect = "Allow", actions = [{actions}], resources = ["*"] }} ]
+[[component]]
+id = "fn"
+kind = "lambda"
+runtime = "python3.12"
+work = "5ms"
+[[component]]
+id = "sfn"
+kind = "step_functions"
+type = "standard"
+role = "sfn-role"
+api_latency = "10ms"
+transition_latency = "0s"
+[[component.state]]
+name = "charge"
+type = "task"
+resource = "fn"
+next = "done"
+retry = [ {{ error_equals = ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"], max_attempts = 3 }} ]
+catch = [ {{ error_equals = ["States.Permissions"], next = "denied" }} ]
+[[component.state]]
+name = "denied"
+type = "fail"
+error = "NotAllowed"
+[[component.state]]
+name = "done"
+type = "succeed"
+"#
+    )
+}
+
+#[test]
+fn a_task_its_role_denies_fails_with_states_permissions_and_is_not_retried() {
+    // The role grants DynamoDB only: each task's Invoke is denied at once (403, aws-facts
+    // §19), which is ASL's States.Permissions (a task without the privileges to run), not a
+    // Lambda error: the Lambda retrier does not retry it and the catcher takes every one.
+    let s = run(&with_role("\"dynamodb:GetItem\""));
+    let started = num(&s, "components.sfn.started");
+    assert!(started >= 590.0, "{started}");
+    assert_eq!(num(&s, "components.sfn.access.denied.fn"), started);
+    assert_eq!(num(&s, "components.sfn.states.charge.retries"), 0.0);
+    assert_eq!(num(&s, "components.sfn.states.charge.caught"), started);
+    assert_eq!(num(&s, "components.sfn.states.denied.entered"), started);
+    assert_eq!(num(&s, "components.sfn.failed"), started);
+    assert_eq!(num(&s, "components.fn.invocations"), 0.0);
+    // Granted lambda:InvokeFunction, the same machine invokes the function on every task.
+    let s = run(&with_role("\"lambda:InvokeFunction\""));
+    let started = num(&s, "components.sfn.started");
+    assert_eq!(num(&s, "components.fn.invocations"), started);
+    assert_eq!(num(&s, "components.sfn.succeeded"), started);
+    assert!(pointer(&s, "components.sfn.access").is_none());
 }

@@ -433,6 +433,7 @@ impl Kind for ApiGatewayConfig {
                 map: import_usage_plan,
             },
         ],
+        companions: &[],
         downstream: Downstream::One {
             key: "target",
             required: true,

@@ -290,6 +290,7 @@ impl Kind for CacheConfig {
             terraform: TERRAFORM_TYPES,
             map: import_cache,
         }],
+        companions: &[],
         downstream: Downstream::One {
             key: "backend",
             required: true,

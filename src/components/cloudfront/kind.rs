@@ -412,6 +412,7 @@ impl Kind for CloudFrontConfig {
             terraform: &["aws_cloudfront_distribution"],
             map: import_distribution,
         }],
+        companions: &[],
         downstream: Downstream::One {
             key: "origin",
             required: true,

@@ -699,6 +699,7 @@ impl Kind for DynamoConfig {
             terraform: &["aws_dynamodb_table"],
             map: import_table,
         }],
+        companions: &[],
         downstream: Downstream::None,
     };
 

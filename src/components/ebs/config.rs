@@ -54,7 +54,7 @@ pub enum VolumeType {
 }
 
 impl VolumeType {
-    fn of(word: &str) -> VolumeType {
+    pub(super) fn of(word: &str) -> VolumeType {
         match word {
             "gp2" => VolumeType::Gp2,
             "gp3" => VolumeType::Gp3,
@@ -98,7 +98,7 @@ impl VolumeType {
     /// them. aws-facts: §11 EBS: gp3 from its 3,000 baseline to 16,000; io1 100–64,000 and at
     /// most 50 IOPS/GiB; io2 Block Express up to 256,000 and 1,000 IOPS/GiB (its least, 100,
     /// is io1's: aws-facts gives none of its own).
-    fn iops_bounds(self) -> Option<(i64, i64, i64)> {
+    pub(super) fn iops_bounds(self) -> Option<(i64, i64, i64)> {
         match self {
             VolumeType::Gp3 => Some((3_000, 16_000, i64::MAX)),
             VolumeType::Io1 => Some((100, 64_000, 50)),

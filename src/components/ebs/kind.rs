@@ -2,7 +2,8 @@
 //! panels, and its tie to the component whose instances have its volumes.
 
 use super::config::{self, EbsConfig, MAX_EBS_IOS_PER_REQUEST, VOLUME_TYPES};
-use super::{Disk, Volumes};
+use super::{import, Disk, Volumes};
+use crate::components::iac::{Downstream, Imports, ResourceMap};
 use crate::components::kind::{
     Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, LatencySeries, Mark,
     PlotLine, PlotPanel, Relations, Series, Tone, Unit,
@@ -306,6 +307,28 @@ impl Kind for EbsConfig {
                 mark: Mark::Hidden,
             },
         ],
+    };
+
+    const IMPORTS: &'static Imports = &Imports {
+        maps: &[
+            ResourceMap {
+                cloudformation: &["AWS::EC2::Volume"],
+                terraform: &["aws_ebs_volume"],
+                map: import::import_volume,
+            },
+            ResourceMap {
+                cloudformation: &["AWS::EC2::VolumeAttachment"],
+                terraform: &["aws_volume_attachment"],
+                map: import::import_attachment,
+            },
+        ],
+        // Each instance of a group has the volume its launch template maps.
+        companions: &[ResourceMap {
+            cloudformation: &["AWS::AutoScaling::AutoScalingGroup"],
+            terraform: &["aws_autoscaling_group"],
+            map: import::import_group_volume,
+        }],
+        downstream: Downstream::None,
     };
 
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {

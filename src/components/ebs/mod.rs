@@ -19,6 +19,7 @@
 //! EBS pricing page is not among archsim's sources: volumes are unpriced).
 
 mod config;
+mod import;
 mod kind;
 mod prices;
 mod volume;

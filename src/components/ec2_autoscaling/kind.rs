@@ -674,6 +674,7 @@ impl Kind for AsgConfig {
                 map: import_launch_template,
             },
         ],
+        companions: &[],
         downstream: Downstream::Calls,
     };
 
@@ -808,17 +809,7 @@ fn import_group(r: &Resource<'_>, m: &mut Mapped) {
             );
         }
     }
-    let launch = [
-        "LaunchTemplate.LaunchTemplateId",
-        "LaunchTemplate.LaunchTemplateName",
-        "LaunchConfigurationName",
-        "launch_template.id",
-        "launch_template.name",
-        "launch_configuration",
-    ]
-    .iter()
-    .find_map(|k| r.refs(k).into_iter().next())
-    .and_then(|name| r.other(&name));
+    let launch = crate::components::iac::launch_of(r);
     let instance_type = launch.and_then(|l| {
         l.text("LaunchTemplateData.InstanceType")
             .or_else(|| l.text("InstanceType"))

@@ -126,6 +126,7 @@ impl Kind for KmsConfig {
             terraform: &["aws_kms_key"],
             map: import_key,
         }],
+        companions: &[],
         downstream: Downstream::None,
     };
 

@@ -564,6 +564,7 @@ impl Kind for LambdaConfig {
                 map: import_event_source,
             },
         ],
+        companions: &[],
         downstream: Downstream::Calls,
     };
 

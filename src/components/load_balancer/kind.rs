@@ -321,6 +321,7 @@ impl Kind for LbConfig {
                 map: import_target_group,
             },
         ],
+        companions: &[],
         downstream: Downstream::Many("targets"),
     };
 

@@ -449,6 +449,7 @@ impl Kind for RdsConfig {
                 map: import_cluster,
             },
         ],
+        companions: &[],
         downstream: Downstream::None,
     };
 

@@ -397,6 +397,7 @@ impl Kind for Route53Config {
             terraform: &["aws_route53_record"],
             map: import_record,
         }],
+        companions: &[],
         downstream: Downstream::Tables("records"),
     };
 

@@ -363,6 +363,7 @@ impl Kind for S3Config {
             terraform: &["aws_s3_bucket"],
             map: import_bucket,
         }],
+        companions: &[],
         downstream: Downstream::None,
     };
 

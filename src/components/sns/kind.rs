@@ -350,6 +350,7 @@ impl Kind for SnsConfig {
                 map: import_subscription,
             },
         ],
+        companions: &[],
         downstream: Downstream::Tables("subscriptions"),
     };
 

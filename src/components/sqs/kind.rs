@@ -433,6 +433,7 @@ impl Kind for SqsConfig {
             terraform: &["aws_sqs_queue"],
             map: import_queue,
         }],
+        companions: &[],
         downstream: Downstream::Table("consumer"),
     };
 

@@ -67,7 +67,7 @@ const RETRIER: &[Key] = &[
         name: "error_equals",
         ty: KeyType::Words,
         required: true,
-        about: "the errors it retries: States.ALL (alone, in the last retrier), States.Timeout, States.TaskFailed (every task failure but the timeout), Lambda.TooManyRequestsException (429), Lambda.ServiceException (500), Lambda.AWSLambdaException (502, 503, 504), Lambda.SdkClientException (599, a reset connection), Lambda.Unknown (a function's unhandled error), DynamoDB.ProvisionedThroughputExceededException (400), or a fail state's `error`",
+        about: "the errors it retries: States.ALL (alone, in the last retrier), States.Timeout, States.TaskFailed (every task failure but the timeout), States.Permissions (a task call the state machine's `role` denies, 403), Lambda.TooManyRequestsException (429), Lambda.ServiceException (500), Lambda.AWSLambdaException (502, 503, 504), Lambda.SdkClientException (599, a reset connection), Lambda.Unknown (a function's unhandled error), DynamoDB.ProvisionedThroughputExceededException (400), or a fail state's `error`",
     },
     Key {
         name: "interval_seconds",
@@ -610,6 +610,7 @@ impl Kind for SfnConfig {
             map: super::import::state_machine,
         }],
         // Its Task states name what they call inside `state`.
+        companions: &[],
         downstream: crate::components::iac::Downstream::None,
     };
 

@@ -168,17 +168,24 @@ pub enum ErrorName {
     Timeout,
     /// `States.TaskFailed`: a task's failure other than its timeout.
     TaskFailed,
+    /// `States.Permissions`: a task the state machine's role may not run (its call denied,
+    /// 403).
+    Permissions,
     /// A service's error, by its index in `SERVICE_ERRORS`.
     Service(u8),
     /// A Fail state's error, by its index among the Fail states' errors.
     Raised(u16),
 }
 
-/// ASL's own error names (aws-facts: §18 Catch: States.ALL, States.Timeout, States.TaskFailed).
+/// ASL's own error names (aws-facts: §18 Catch: States.ALL, States.Timeout, States.TaskFailed;
+/// States.Permissions is the Amazon States Language's predefined name for "a Task State
+/// failed because it had insufficient privileges", which a call the state machine's `role`
+/// denies is: aws-facts §19, a 403).
 pub const STATES_ERRORS: &[(&str, ErrorName)] = &[
     ("States.ALL", ErrorName::All),
     ("States.Timeout", ErrorName::Timeout),
     ("States.TaskFailed", ErrorName::TaskFailed),
+    ("States.Permissions", ErrorName::Permissions),
 ];
 
 /// The service errors a Task can fail with, and what answer each is: statuses, or (`true`)
@@ -209,6 +216,7 @@ impl ErrorName {
             (ErrorName::All, _) => true,
             (ErrorName::Timeout, Failure::Timeout) => true,
             (ErrorName::TaskFailed, Failure::Status(_) | Failure::Unhandled) => true,
+            (ErrorName::Permissions, Failure::Status(s)) => s == crate::status::FORBIDDEN,
             (ErrorName::Service(i), Failure::Status(s)) => {
                 SERVICE_ERRORS[i as usize].1.contains(&s)
             }
@@ -265,5 +273,13 @@ mod tests {
         assert!(ErrorName::Service(0).matches(Failure::Status(429)));
         assert!(!ErrorName::Service(0).matches(Failure::Status(500)));
         assert!(ErrorName::Service(4).matches(Failure::Unhandled));
+        // A denied call (403) is States.Permissions, and a task failure; no Lambda error.
+        assert!(ErrorName::Permissions.matches(Failure::Status(403)));
+        assert!(!ErrorName::Permissions.matches(Failure::Status(500)));
+        assert!(ErrorName::TaskFailed.matches(Failure::Status(403)));
+        assert!(!SERVICE_ERRORS
+            .iter()
+            .enumerate()
+            .any(|(i, _)| ErrorName::Service(i as u8).matches(Failure::Status(403))));
     }
 }
