@@ -278,7 +278,112 @@ mod tests {
         assert!(q.pop().is_none());
     }
 
+    #[test]
+    fn an_event_due_now_waits_for_its_instants_earlier_ones() {
+        let mut q = EventQueue::new();
+        q.push(SimTime(5), 'a');
+        q.push(SimTime(5), 'b');
+        q.push(SimTime(3), 'c');
+        assert_eq!(q.pop(), Some((SimTime(3), 'c')));
+        // Now is 3: 'd' is due now and skips the heap, 'e' joins 'a' and 'b' at 5 behind them.
+        q.push(SimTime(3), 'd');
+        q.push(SimTime(5), 'e');
+        assert_eq!(q.pop(), Some((SimTime(3), 'd')));
+        assert_eq!(q.pop(), Some((SimTime(5), 'a')));
+        // Now is 5: 'f' is due now, but 'b' and 'e' were scheduled for 5 before it.
+        q.push(SimTime(5), 'f');
+        assert_eq!(q.len(), 3);
+        assert_eq!(q.pop(), Some((SimTime(5), 'b')));
+        assert_eq!(q.pop(), Some((SimTime(5), 'e')));
+        assert_eq!(q.pop(), Some((SimTime(5), 'f')));
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn lanes_interleave_by_key_and_a_cancelled_head_hands_over() {
+        let mut q = EventQueue::new();
+        // Lane 10: at 10 and 12; lane 7: at 8 and 9 (pushed from 1 and 2); the heap: 11.
+        let a = q
+            .push_after(SimTime(0), SimTime(10), "a10")
+            .expect("a lane");
+        q.push_after(SimTime(2), SimTime(10), "b12");
+        let c = q.push_after(SimTime(1), SimTime(7), "c8").expect("a lane");
+        q.push_after(SimTime(2), SimTime(7), "d9");
+        q.push(SimTime(11), "e11");
+        // Cancelling the earliest head hands the first place to the other lane's head.
+        assert_eq!(q.cancel(c), "c8");
+        assert_eq!(q.pop(), Some((SimTime(9), "d9")));
+        assert_eq!(q.cancel(a), "a10");
+        assert_eq!(q.pop(), Some((SimTime(11), "e11")));
+        assert_eq!(q.pop(), Some((SimTime(12), "b12")));
+        assert_eq!(q.pop(), None);
+    }
+
     proptest! {
+        /// Against a reference model (a `BTreeMap` by (time, push order)), for random sequences
+        /// of pushes into the heap (some due now), into lanes (more delays than lanes, so some
+        /// overflow to the heap; some slightly out of order), cancellations and pops: every pop
+        /// is the model's least entry, and the sizes agree throughout.
+        #[test]
+        fn pops_match_a_sorted_map(ops in prop::collection::vec((0u8..6, 0u64..40, 0u64..20), 1..600)) {
+            let mut q = EventQueue::new();
+            let mut model = std::collections::BTreeMap::new();
+            let mut now = 0u64;
+            let mut seq = 0u64;
+            let mut handles: Vec<(LaneHandle, (u64, u64))> = Vec::new();
+            for (op, a, b) in ops {
+                let value = seq * 7 + 3;
+                match op {
+                    0 => {
+                        let got = q.pop().map(|(t, v)| (t.0, v));
+                        let want = model.pop_first().map(|((t, _), v)| (t, v));
+                        prop_assert_eq!(got, want);
+                        if let Some((t, _)) = got {
+                            now = t;
+                        }
+                    }
+                    1 => {
+                        // Into the heap, or due now when `a` is 0.
+                        let at = now + a % 20;
+                        q.push(SimTime(at), value);
+                        model.insert((at, seq), value);
+                        seq += 1;
+                    }
+                    2 => {
+                        if !handles.is_empty() {
+                            let (h, k) = handles.swap_remove(a as usize % handles.len());
+                            // Only an event still pending may be cancelled.
+                            if let Some(v) = model.remove(&k) {
+                                prop_assert_eq!(q.cancel(h), v);
+                            }
+                        }
+                    }
+                    3 => {
+                        // A delay that started up to `a % 5` ago: slightly out of order.
+                        let at = (now + b).saturating_sub(a % 5).max(now);
+                        if let Some(h) = q.push_in_lane(SimTime(b), SimTime(at), value) {
+                            handles.push((h, (at, seq)));
+                        }
+                        model.insert((at, seq), value);
+                        seq += 1;
+                    }
+                    _ => {
+                        // 20 distinct delays for 16 lanes: some overflow to the heap.
+                        if let Some(h) = q.push_after(SimTime(now), SimTime(b), value) {
+                            handles.push((h, (now + b, seq)));
+                        }
+                        model.insert((now + b, seq), value);
+                        seq += 1;
+                    }
+                }
+                prop_assert_eq!(q.len(), model.len());
+            }
+            while let Some((t, v)) = q.pop() {
+                prop_assert_eq!(Some((t.0, v)), model.pop_first().map(|((t, _), v)| (t, v)));
+            }
+            prop_assert!(model.is_empty());
+        }
+
         /// Whatever the pushes, pops come out sorted by (time, push order): a stable sort.
         #[test]
         fn pops_are_a_stable_sort_of_pushes(times in prop::collection::vec(0u64..50, 0..300)) {
