@@ -664,6 +664,7 @@ fn longest_figures(sc: &archsim::scenario::Scenario) -> diagram::map::Figures {
         let edge = EdgeFigures {
             rate: 12_345.0,
             error_share: 0.123,
+            timeout_share: 0.123,
             mean_ms: Some(123.0),
             p99_ms: Some(1_234.0),
         };
