@@ -849,7 +849,7 @@ fn write_run(
     if drawings.plots {
         write_new(dir, "diagram.png", &report::diagram::png(scenario))?;
     }
-    let waterfall = write_traces(dir, outcome, scenario)?;
+    let waterfall = write_traces(dir, outcome, scenario, drawings.plots)?;
     let figures = report::service_map::figures(&outcome.summary, &outcome.edges);
     write_new(
         dir,
@@ -892,12 +892,13 @@ struct Pictures<'a> {
     waterfall: Option<&'a str>,
 }
 
-/// `traces.json` (when a workload traces) and the waterfall of the slowest traces
-/// (`waterfall.svg` and `.png`); returns the waterfall's SVG.
+/// `traces.json` (when a workload traces) and, with `plots`, the waterfall of the slowest
+/// traces (`waterfall.svg` and `.png`); returns the waterfall's SVG.
 fn write_traces(
     dir: &Path,
     outcome: &ScenarioOutcome,
     scenario: &Scenario,
+    plots: bool,
 ) -> std::io::Result<Option<String>> {
     if scenario.workloads.iter().all(|w| w.trace.is_none()) {
         return Ok(None);
@@ -915,10 +916,13 @@ fn write_traces(
         "traces.json",
         report::traces::otlp_json(&outcome.runs, &names).as_bytes(),
     )?;
+    // A drawing like the charts: left out with them (`--no-plots`); the traces themselves
+    // are in `traces.json`.
+    if !plots {
+        return Ok(None);
+    }
     let svg = report::traces::waterfall_svg(&outcome.runs, &names);
     if let Some(svg) = &svg {
-        // Drawn with the numbers, even without plots: it is drawn from the traces in memory,
-        // which `archsim plot` does not read back; one small picture per folder.
         write_new(dir, "waterfall.svg", svg.as_bytes())?;
         if let Some(png) = report::traces::waterfall_png(&outcome.runs, &names) {
             write_new(dir, "waterfall.png", &png)?;

@@ -7,7 +7,7 @@ use crate::components::kms::caller::{KmsClient, KmsUse, WithKms};
 use crate::components::{BuildEnv, Component, ComponentSpec, Edge, OpChoice, Shared};
 use crate::faults::Timeline;
 use crate::kernel::{
-    stream, ActorId, Ctx, Gate, Input, Keep, Kernel, Limits, Model, SimTime, Stop,
+    stream, ActorId, Ctx, Gate, Input, Keep, Kernel, Limits, Model, Outcome, SimTime, Stop,
 };
 use crate::limits::{MAX_QUEUED_TRACES, MAX_SPANS_PER_TRACE};
 use crate::metrics::{ActorResult, Clock, EdgeStats, Role, RunResult, Traces};
@@ -373,13 +373,14 @@ impl Model for World {
         callee: ActorId,
         at: SimTime,
         latency: SimTime,
-        failed: bool,
+        outcome: Outcome,
     ) {
         // Like the summary's figures: what ended in the measured window.
         if self.clock.measured(at) {
             let e = self.edges.entry((caller, callee)).or_default();
             e.calls += 1;
-            e.errors += u64::from(failed);
+            e.errors += u64::from(!outcome.is_success());
+            e.timeouts += u64::from(outcome == Outcome::Timeout);
             e.latency.record(latency);
         }
     }

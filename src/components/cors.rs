@@ -4,10 +4,32 @@
 //! cap on `Access-Control-Max-Age`), whether a request is "simple" (`is_simple`), and the
 //! browsers' preflight caches (`PreflightCache`), bounded by browsers × routes.
 
+use crate::components::kind::{Key, KeyType};
 use crate::config::Checker;
 use crate::kernel::SimTime;
 use crate::limits::MAX_DURATION_S;
 use toml::Spanned;
+
+/// The key of the origins a server's CORS rules allow, in `cors = { … }` of every kind that
+/// answers preflights (declared once here; a kind lists its own keys after these).
+pub const ALLOW_ORIGINS: Key = Key {
+    name: "allow_origins",
+    ty: KeyType::Words,
+    required: true,
+    about: "origins whose pages may call it (scheme://host[:port]), or [\"*\"] for any (S3: its rules' AllowedOrigins)",
+};
+
+/// The key of how long browsers may keep a server's preflight answers, beside
+/// `ALLOW_ORIGINS`.
+pub const MAX_AGE: Key = Key {
+    name: "max_age",
+    ty: KeyType::Integer {
+        min: 0,
+        max: MAX_DURATION_S as i64,
+    },
+    required: false,
+    about: "Access-Control-Max-Age of its preflight answers (S3: MaxAgeSeconds) [s]; browsers cap it (Chrome 7200, Firefox 86400) (default: no header, which browsers take as 5)",
+};
 
 /// A server's CORS configuration, as far as a browser can tell: the origins it allows and
 /// the `Access-Control-Max-Age` its preflight answers carry.

@@ -782,15 +782,15 @@ pub trait Model {
         true
     }
     /// A call from `caller` to `callee` has ended at its caller at time `at` (its answer
-    /// arrived, or its timeout fired), `latency` after its request left; `failed`: the
-    /// answer was not a success. For per-edge figures; nothing by default.
+    /// arrived, or its timeout fired: `Outcome::Timeout`), `latency` after its request left.
+    /// For per-edge figures; nothing by default.
     fn call_ended(
         &mut self,
         _caller: ActorId,
         _callee: ActorId,
         _at: SimTime,
         _latency: SimTime,
-        _failed: bool,
+        _outcome: Outcome,
     ) {
     }
 }
@@ -966,7 +966,7 @@ impl Kernel {
                     rec.callee,
                     self.now,
                     self.now - rec.sent,
-                    !outcome.is_success(),
+                    outcome,
                 );
                 let reply = Reply {
                     call,
@@ -991,7 +991,13 @@ impl Kernel {
                     outcome: Outcome::Timeout,
                 };
                 let caller = rec.caller;
-                model.call_ended(caller, rec.callee, self.now, self.now - rec.sent, true);
+                model.call_ended(
+                    caller,
+                    rec.callee,
+                    self.now,
+                    self.now - rec.sent,
+                    Outcome::Timeout,
+                );
                 if rec.state == CallState::Lost {
                     // Nobody will ever answer: the timeout ends the call.
                     self.calls.remove(call);

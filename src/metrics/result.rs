@@ -251,6 +251,9 @@ pub struct EdgeStats {
     pub calls: u64,
     /// Of them, those not answered with a success (an error status, or the timeout).
     pub errors: u64,
+    /// Of the errors, those ended by the caller's timeout: each counts the caller's whole
+    /// wait (its timeout) in `latency`, which is why a few of them can set an edge's p99.
+    pub timeouts: u64,
     /// From when the request left the caller until its answer (or timeout) reached it.
     pub latency: Hist,
 }
@@ -260,6 +263,7 @@ impl EdgeStats {
     pub fn merge(&mut self, other: &EdgeStats) {
         self.calls += other.calls;
         self.errors += other.errors;
+        self.timeouts += other.timeouts;
         self.latency.merge(&other.latency);
     }
 }

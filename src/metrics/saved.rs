@@ -27,6 +27,10 @@ struct SavedRun {
     /// their service map has no call figures).
     #[serde(default)]
     edges: Vec<(String, String, u64, u64, SavedHist)>,
+    /// Per edge, in the order of `edges`: of its errors, those that were timeouts (absent
+    /// from runs saved before it: none counted).
+    #[serde(default)]
+    edge_timeouts: Vec<u64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -199,6 +203,7 @@ pub fn to_json(run: &RunResult) -> String {
             .iter()
             .map(|((a, b), e)| (a.clone(), b.clone(), e.calls, e.errors, e.latency.saved()))
             .collect(),
+        edge_timeouts: run.edges.values().map(|e| e.timeouts).collect(),
         end_time: run.end_time.0,
         wall_s: run.wall_s.to_bits(),
         traces: SavedTraces {
@@ -225,14 +230,29 @@ pub fn from_json(text: &str) -> Result<RunResult, String> {
             crate::text::one_line(&saved.format)
         ));
     }
+    if !saved.edge_timeouts.is_empty() && saved.edge_timeouts.len() != saved.edges.len() {
+        return Err(format!(
+            "{} edges but {} edge timeout counts",
+            saved.edges.len(),
+            saved.edge_timeouts.len()
+        ));
+    }
     let edges = saved
         .edges
         .iter()
-        .map(|(a, b, calls, errors, h)| {
+        .enumerate()
+        .map(|(k, (a, b, calls, errors, h))| {
             let latency = Hist::from_saved(h).map_err(|e| format!("edge {a}->{b}: {e}"))?;
+            let timeouts = saved.edge_timeouts.get(k).copied().unwrap_or(0);
+            if timeouts > *errors {
+                return Err(format!(
+                    "edge {a}->{b}: {timeouts} timeouts of {errors} errors"
+                ));
+            }
             let stats = EdgeStats {
                 calls: *calls,
                 errors: *errors,
+                timeouts,
                 latency,
             };
             Ok(((a.clone(), b.clone()), stats))
@@ -370,6 +390,7 @@ mod tests {
                 EdgeStats {
                     calls: values.len() as u64,
                     errors: 1,
+                    timeouts: 1,
                     latency: h.clone(),
                 },
             )]

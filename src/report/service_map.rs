@@ -1,13 +1,21 @@
 //! The service map's figures: per node (each component, each workload as a client) its
 //! request rate, error share and p99 latency, read from the summary every request feeds; per
-//! edge its call rate, error share and mean and p99 latency, from the histogram the world
-//! keeps per edge on the caller's side (`RunResult::edges`, fed by `Model::call_ended`). All over every seed's measured
-//! time, none from the sampled traces. Written as `service-map.csv` (not into
-//! `summary.json`, whose saved snapshots stay as they were) and drawn by
-//! `diagram::map`.
+//! edge its call rate, error and timeout shares and mean and p99 latency, from the histogram
+//! the world keeps per edge on the caller's side (`RunResult::edges`, fed by
+//! `Model::call_ended`). All over every seed's measured time, none from the sampled traces.
+//! Written as `service-map.csv` (not into `summary.json`, whose saved snapshots stay as they
+//! were) and drawn by `diagram::map`.
+//!
+//! A node's p99 is how long the component took to answer its callers: its summary's own
+//! `response_ms` where it keeps one, else the p99 of every call into it as its callers saw
+//! them end (the edges into it merged: network both ways included). Lambda's `duration_ms`
+//! is not that figure: like CloudWatch's Duration it leaves the cold start's Init out, which
+//! its callers waited for; so a function, like RDS (reads and writes apart) and SNS (its
+//! `delivery_ms` is to subscribers), shows its callers' figure. A workload shows its
+//! requests' latency, failures included.
 
 use super::diagram::map::{EdgeFigures, Figures, NodeFigures};
-use crate::metrics::{EdgeStats, Summary};
+use crate::metrics::{EdgeStats, Hist, Summary};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -59,6 +67,29 @@ fn answered(c: &Value) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// The p99 of the calls into `callee` as their callers saw them end [ms]: the edges into it
+/// merged; `None` when none ended in the measured time.
+fn p99_into(callee: &str, edges: &BTreeMap<(String, String), EdgeStats>) -> Option<f64> {
+    let mut all = Hist::default();
+    for ((_, to), e) in edges {
+        if to == callee {
+            all.merge(&e.latency);
+        }
+    }
+    let p99 = all.quantile_ms(0.99);
+    (all.count() > 0 && p99.is_finite()).then_some(p99)
+}
+
+/// The p99 of the time component `c` (named `name`) took to answer its callers [ms]: its own
+/// `response_ms` where its summary has answers in it, else its callers' figure.
+fn node_p99(name: &str, c: &Value, edges: &BTreeMap<(String, String), EdgeStats>) -> Option<f64> {
+    let own = &c["response_ms"];
+    match own["p99"].as_f64() {
+        Some(v) if own["count"].as_u64().unwrap_or(1) > 0 => Some(v),
+        _ => p99_into(name, edges),
+    }
+}
+
 /// The map's figures from a scenario's summary and its pooled edges.
 pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>) -> Figures {
     let secs = measured(summary);
@@ -70,7 +101,7 @@ pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>)
                 NodeFigures {
                     rate: per_s(answered(c), secs),
                     error_share: error_share(&c["by_status"]),
-                    p99_ms: c["response_ms"]["p99"].as_f64(),
+                    p99_ms: node_p99(name, c, edges),
                 },
             );
         }
@@ -99,6 +130,11 @@ pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>)
                 } else {
                     e.errors as f64 / e.calls as f64
                 },
+                timeout_share: if e.calls == 0 {
+                    0.0
+                } else {
+                    e.timeouts as f64 / e.calls as f64
+                },
                 mean_ms: some(e.latency.mean_ms()),
                 p99_ms: some(e.latency.quantile_ms(0.99)),
             },
@@ -109,12 +145,12 @@ pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>)
 
 /// The figures as CSV: one row per node (`to` empty), then one per edge.
 pub fn csv(f: &Figures) -> String {
-    let mut o = String::from("kind,from,to,rate_per_s,error_share,mean_ms,p99_ms\n");
+    let mut o = String::from("kind,from,to,rate_per_s,error_share,timeout_share,mean_ms,p99_ms\n");
     let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));
     for (name, n) in &f.nodes {
         let _ = writeln!(
             o,
-            "node,{},,{},{},,{}",
+            "node,{},,{},{},,,{}",
             super::csv_field(name),
             n.rate,
             n.error_share,
@@ -124,11 +160,12 @@ pub fn csv(f: &Figures) -> String {
     for ((from, to), e) in &f.edges {
         let _ = writeln!(
             o,
-            "edge,{},{},{},{},{},{}",
+            "edge,{},{},{},{},{},{},{}",
             super::csv_field(from),
             super::csv_field(to),
             e.rate,
             e.error_share,
+            e.timeout_share,
             opt(e.mean_ms),
             opt(e.p99_ms)
         );

@@ -31,6 +31,7 @@ fn bundled_scenarios_load_and_run() {
     let outcomes = sweep::run_all(&scenarios, &crate::on_threads(2), &|_| {})
         .unwrap_or_else(|f| panic!("{}", f[0].1));
     crate::kinds::check_emitted(&outcomes);
+    crate::service_map::check_every_reached_node_has_a_p99(&outcomes);
     for o in outcomes {
         let total = o.summary["requests"]["total"].as_u64().unwrap();
         assert!(total > 0, "{} served nothing", o.name);

@@ -489,16 +489,18 @@ fn no_plots_writes_the_numbers_and_pages_and_plot_draws_the_rest_later() {
         .edit("seeds = 10", "seeds = 2");
     let text = format!("{short}[sweep]\n\"web.servers\" = [4, 5]\n");
     std::fs::write(home.path().join("exp.toml"), &text).unwrap();
-    // The diagram and the trace waterfall are drawn with the numbers (the waterfall from
-    // the traces in memory, which `archsim plot` does not read back).
-    let drawn = |f: &String| {
-        !f.contains("waterfall.")
-            && (f.ends_with(".png") || (f.ends_with(".svg") && !f.ends_with("diagram.svg")))
-    };
+    // The diagram is drawn with the numbers; the trace waterfall, like the charts, is not
+    // (its traces are in traces.json).
+    let drawn =
+        |f: &String| f.ends_with(".png") || (f.ends_with(".svg") && !f.ends_with("diagram.svg"));
     // The same sweep with its plots, for what a folder holds.
     archsim_ok(&["run", "exp.toml", "--out", "full"], home.path());
     let full = crate::files_under(&home.path().join("full"));
     assert!(full.keys().any(drawn));
+    assert!(
+        full.keys().any(|f| f.ends_with("waterfall.png")),
+        "the run traces"
+    );
 
     let o = archsim_ok(
         &["run", "exp.toml", "--out", "bare", "--no-plots"],
@@ -528,8 +530,13 @@ fn no_plots_writes_the_numbers_and_pages_and_plot_draws_the_rest_later() {
     for (f, bytes) in full.iter().filter(|(f, _)| drawn(f)) {
         // The diagram's PNG is drawn from the scenario, which a results folder does not
         // hold, and so is the service map (its figures stay in service-map.csv); the index's
-        // comparison charts are the run's, not a scenario's.
-        if f.ends_with("diagram.png") || f.contains("service-map.") || !f.contains('/') {
+        // comparison charts are the run's, not a scenario's. The waterfall is drawn from the
+        // run's traces in memory, which `plot` does not read back from traces.json.
+        if f.ends_with("diagram.png")
+            || f.contains("service-map.")
+            || f.contains("waterfall.")
+            || !f.contains('/')
+        {
             continue;
         }
         assert!(replotted.get(f) == Some(bytes), "{f} differs or is missing");

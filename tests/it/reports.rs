@@ -486,6 +486,15 @@ fn rect_of(n: roxmltree::Node) -> [f64; 4] {
     [x, y, x + num("width"), y + num("height")]
 }
 
+/// How far apart two rectangles are along the axis that separates them most [px]; zero or
+/// less when they touch or overlap.
+fn separation(a: &[f64; 4], b: &[f64; 4]) -> f64 {
+    (b[0] - a[2])
+        .max(a[0] - b[2])
+        .max(b[1] - a[3])
+        .max(a[1] - b[3])
+}
+
 fn apart(a: &[f64; 4], b: &[f64; 4]) -> bool {
     a[2] <= b[0] + 1.0 || b[2] <= a[0] + 1.0 || a[3] <= b[1] + 1.0 || b[3] <= a[1] + 1.0
 }
@@ -514,6 +523,7 @@ fn every_bundled_diagram_keeps_its_texts_and_boxes_apart_and_in_place() {
     let mut drawn = 0;
     let (mut zoned, mut spanning, mut satellites) = (0, 0, 0);
     let mut regions_drawn = 0;
+    let mut labels_checked = 0;
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
         let all = archsim::scenario::parse_all(file, &text, &Default::default(), &[])
@@ -575,6 +585,32 @@ fn every_bundled_diagram_keeps_its_texts_and_boxes_apart_and_in_place() {
                     }
                 }
                 let nodes = group("node");
+                // Each call's label keeps the layout's gap from every box and every other
+                // text: none seems to touch the box it points at, even on a wide map.
+                for e in group("edge") {
+                    for t in e.descendants().filter(|t| t.has_tag_name("text")) {
+                        let Some((lb, words)) = text_box(t, &width) else {
+                            continue;
+                        };
+                        for g in &nodes {
+                            let r = first_rect(g);
+                            let id = g.attribute("data-id").unwrap();
+                            assert!(
+                                separation(&lb, &r) >= diagram::LABEL_GAP - 0.01,
+                                "{what}: {words:?} {lb:?} is {:.1} px from {id} {r:?}",
+                                separation(&lb, &r)
+                            );
+                        }
+                        for (b, wb) in boxes.iter().filter(|(b, _)| *b != lb) {
+                            assert!(
+                                separation(&lb, b) >= diagram::LABEL_GAP - 0.01,
+                                "{what}: {words:?} {lb:?} is {:.1} px from {wb:?} {b:?}",
+                                separation(&lb, b)
+                            );
+                        }
+                        labels_checked += 1;
+                    }
+                }
                 for (i, g) in nodes.iter().enumerate() {
                     let id = g.attribute("data-id").unwrap();
                     let r = first_rect(g);
@@ -638,6 +674,7 @@ fn every_bundled_diagram_keeps_its_texts_and_boxes_apart_and_in_place() {
         }
     }
     assert!(drawn >= 2 * files.len(), "{drawn} diagrams");
+    assert!(labels_checked > 100, "{labels_checked} call labels");
     assert!(
         zoned > 10 && spanning > 5 && satellites > 3 && regions_drawn >= 2,
         "{zoned} {spanning} {satellites} {regions_drawn}"
@@ -664,6 +701,7 @@ fn longest_figures(sc: &archsim::scenario::Scenario) -> diagram::map::Figures {
         let edge = EdgeFigures {
             rate: 12_345.0,
             error_share: 0.123,
+            timeout_share: 0.123,
             mean_ms: Some(123.0),
             p99_ms: Some(1_234.0),
         };

@@ -42,7 +42,11 @@ status = 503
 "#;
 
 fn outcome() -> (archsim::scenario::Scenario, sweep::ScenarioOutcome) {
-    let sc = crate::scenario(SCENARIO);
+    outcome_of(SCENARIO)
+}
+
+fn outcome_of(toml: &str) -> (archsim::scenario::Scenario, sweep::ScenarioOutcome) {
+    let sc = crate::scenario(toml);
     let mut out = sweep::run_all(std::slice::from_ref(&sc), &crate::on_threads(2), &|_| {})
         .unwrap_or_else(|f| panic!("{}", f[0].1));
     (sc, out.remove(0))
@@ -157,4 +161,137 @@ fn the_map_draws_one_node_per_component_and_one_arrow_per_call() {
             "{want:?} not in {texts:?}"
         );
     }
+}
+
+/// Every node that answered requests, or that calls reached, shows a p99 on its map: for
+/// each scenario of `outcomes` (the bundled set, from `bundled.rs`, which runs them).
+pub fn check_every_reached_node_has_a_p99(outcomes: &[sweep::ScenarioOutcome]) {
+    let mut checked = 0;
+    for o in outcomes {
+        let f = service_map::figures(&o.summary, &o.edges);
+        for (name, n) in &f.nodes {
+            let called = o.edges.iter().any(|((_, to), e)| to == name && e.calls > 0);
+            if n.rate > 0.0 || called {
+                assert!(
+                    n.p99_ms.is_some(),
+                    "{} {:?}: node {name} was reached but shows no p99",
+                    o.name,
+                    o.summary["variant"]
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "{checked} nodes");
+}
+
+#[test]
+fn a_function_shows_how_long_its_callers_waited_cold_starts_included() {
+    // One request a second to a function whose environments live 0.5 s idle: each request
+    // finds none warm and waits for a cold start, 1 s of Init, then 20 ms of work (2048 MB
+    // is more than a full vCPU: the work is not stretched). Lambda's own `duration_ms` is
+    // the handler's 20 ms, Init left out as in CloudWatch's Duration; its callers waited
+    // 1,020 ms, and that is the node's p99 (3 significant digits: within 0.1 %).
+    let (_, o) = outcome_of(
+        r#"
+[scenario]
+name = "map-lambda"
+duration = "60s"
+warmup = "10s"
+seeds = 1
+[network]
+same_az = "0s"
+cross_az = "0s"
+[[workload]]
+name = "u"
+target = "fn"
+arrival = { process = "constant", rate = 1 }
+timeout = "5s"
+[[component]]
+id = "fn"
+kind = "lambda"
+memory_mb = 2048
+idle_lifetime = "500ms"
+init = "1s"
+work = "20ms"
+"#,
+    );
+    let s = &o.summary;
+    assert_eq!(crate::num(s, "components.fn.cold_starts"), 50.0);
+    assert!((crate::num(s, "components.fn.duration_ms.p99") - 20.0).abs() < 0.05);
+    let f = service_map::figures(s, &o.edges);
+    let p99 = f.nodes["fn"].p99_ms.expect("the function shows a p99");
+    assert!((p99 - 1020.0).abs() < 1.1, "{p99}");
+    // The same figure as the call into it, its only caller's.
+    let e = &f.edges[&("u".to_string(), "fn".to_string())];
+    assert_eq!(e.p99_ms, Some(p99));
+}
+
+#[test]
+fn an_edge_says_which_share_of_its_calls_timed_out() {
+    // web (zone a) calls db (zone b) with a 200 ms timeout, 100 times a second; zone b is
+    // dark from 20 s to 30 s: the 1,000 calls sent then are lost and end at their timeout,
+    // of 5,000 in the measured 50 s: a fifth (±2 calls at the outage's edges). Each counts
+    // the whole 200 ms, so the edge's p99 is the timeout, and its label says why.
+    let toml = r#"
+[scenario]
+name = "map-timeouts"
+duration = "60s"
+warmup = "10s"
+seeds = 1
+[network]
+same_az = "0s"
+cross_az = "0s"
+[[workload]]
+name = "u"
+target = "web"
+arrival = { process = "constant", rate = 100 }
+timeout = "1s"
+[[component]]
+id = "web"
+kind = "service"
+az = "a"
+servers = 100
+service_time = "10ms"
+calls = [ { to = "db", timeout = "200ms" } ]
+[[component]]
+id = "db"
+kind = "service"
+az = "b"
+servers = 100
+service_time = "5ms"
+[[fault]]
+at = "20s"
+for = "10s"
+kind = "az_outage"
+az = "b"
+"#;
+    let (sc, o) = outcome_of(toml);
+    let raw = &o.edges[&("web".to_string(), "db".to_string())];
+    assert!(
+        (raw.timeouts as f64 - 1000.0).abs() <= 2.0,
+        "{}",
+        raw.timeouts
+    );
+    assert_eq!(raw.errors, raw.timeouts, "every failure is a timeout");
+    let f = service_map::figures(&o.summary, &o.edges);
+    let e = &f.edges[&("web".to_string(), "db".to_string())];
+    assert!((e.timeout_share - 0.2).abs() < 0.001, "{}", e.timeout_share);
+    assert!((e.p99_ms.unwrap() - 200.0).abs() < 0.2, "{:?}", e.p99_ms);
+    // The client's calls to web never time out: web answers each within 210 ms.
+    assert_eq!(
+        f.edges[&("u".to_string(), "web".to_string())].timeout_share,
+        0.0
+    );
+    let svg = diagram::map::svg(&sc, &f);
+    assert!(
+        svg.contains("p99 200 ms, 20.0 % timed out"),
+        "the label names the timeouts"
+    );
+    let csv = service_map::csv(&f);
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("edge,web,db,") && l.contains(&format!(",{},", e.timeout_share))),
+        "{csv}"
+    );
 }

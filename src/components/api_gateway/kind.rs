@@ -217,21 +217,8 @@ impl Kind for ApiGatewayConfig {
             Key {
                 name: "cors",
                 ty: KeyType::Table(&[
-                    Key {
-                        name: "allow_origins",
-                        ty: KeyType::Words,
-                        required: true,
-                        about: "origins whose pages may call it (scheme://host[:port]), or [\"*\"] for any",
-                    },
-                    Key {
-                        name: "max_age",
-                        ty: KeyType::Integer {
-                            min: 0,
-                            max: crate::limits::MAX_DURATION_S as i64,
-                        },
-                        required: false,
-                        about: "Access-Control-Max-Age of its preflight answers [s]; browsers cap it (Chrome 7200, Firefox 86400) (default: no header, which browsers take as 5)",
-                    },
+                    crate::components::cors::ALLOW_ORIGINS,
+                    crate::components::cors::MAX_AGE,
                     Key {
                         name: "gateway_responses_have_cors",
                         ty: KeyType::Bool,

@@ -861,17 +861,35 @@ fn import_group(r: &Resource<'_>, m: &mut Mapped) {
 }
 
 /// An instance type archsim has for one it has not: the same family letter and size
-/// (t4g.micro → t3.micro), else the same size, else m5.large.
+/// (t3a.micro → t3.micro, m8g.xlarge → m5.xlarge), else the general-purpose m5 of the same
+/// size, else the same size in any family; a general type never gets an accelerated (GPU,
+/// Inferentia, FPGA) one, which would stand in with its price; else m5.large.
 fn nearest_type(t: &str) -> String {
     let names = crate::components::instance_types::ec2_names();
-    let size = t.split_once('.').map_or("", |(_, s)| s);
-    let family = t.chars().next();
+    let (family, size) = t.split_once('.').unwrap_or((t, ""));
+    let letter = family.chars().next();
+    let sized = |n: &&String| n.ends_with(&format!(".{size}"));
+    let fits = |n: &&String| accelerated(n) == accelerated(family);
     names
         .iter()
-        .find(|n| n.chars().next() == family && n.ends_with(&format!(".{size}")))
-        .or_else(|| names.iter().find(|n| n.ends_with(&format!(".{size}"))))
+        .filter(sized)
+        .filter(fits)
+        .find(|n| n.chars().next() == letter)
+        .or_else(|| names.iter().find(|n| **n == format!("m5.{size}")))
+        .or_else(|| names.iter().filter(sized).find(fits))
         .cloned()
         .unwrap_or_else(|| "m5.large".to_string())
+}
+
+/// Whether an instance type (or family) is of the accelerated-computing families: GPUs
+/// (p, g), Inferentia and Trainium (inf, trn), Gaudi (dl), FPGAs (f) and video (vt), by
+/// the letters before its generation's digit.
+fn accelerated(t: &str) -> bool {
+    let letters: String = t.chars().take_while(char::is_ascii_lowercase).collect();
+    matches!(
+        letters.as_str(),
+        "p" | "g" | "inf" | "trn" | "dl" | "f" | "vt"
+    )
 }
 
 /// The CPU time written when a template cannot say it: a starting value to replace.
@@ -955,4 +973,37 @@ fn import_policy(r: &Resource<'_>, m: &mut Mapped) {
 /// A launch template or configuration: read by the groups that launch from it.
 fn import_launch_template(_r: &Resource<'_>, m: &mut Mapped) {
     m.folded = true;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{accelerated, nearest_type};
+
+    #[test]
+    fn an_unknown_type_gets_its_family_letter_and_size_and_never_an_accelerator() {
+        // The same family letter and size where the table has one.
+        assert_eq!(nearest_type("t3a.micro"), "t3.micro");
+        assert_eq!(nearest_type("m8g.xlarge"), "m5.xlarge");
+        assert_eq!(nearest_type("c8g.2xlarge"), "c5.2xlarge");
+        // A family letter the table does not have: the general-purpose m5 of that size,
+        // not the GPU g4dn.xlarge that comes first among the table's .xlarge types.
+        assert_eq!(nearest_type("q9.xlarge"), "m5.xlarge");
+        // A size m5 lacks: the same size elsewhere, still not an accelerator.
+        let micro = nearest_type("q9.micro");
+        assert!(!accelerated(&micro) && micro.ends_with(".micro"), "{micro}");
+        assert_eq!(nearest_type("q9.2xlarge"), "m5.2xlarge");
+        // An accelerated type gets an accelerated one of its letter and size.
+        assert_eq!(nearest_type("g6.xlarge"), "g4dn.xlarge");
+        // No type of that size: m5.large.
+        assert_eq!(nearest_type("q9.metal"), "m5.large");
+        // No size of any known type is ever matched to an accelerator for a general type.
+        for size in ["large", "xlarge", "2xlarge", "4xlarge", "8xlarge"] {
+            for family in ["zz1", "a1", "hpc7", "u7i"] {
+                let n = nearest_type(&format!("{family}.{size}"));
+                assert!(!accelerated(&n), "{family}.{size} → {n}");
+            }
+        }
+        assert!(accelerated("p3.2xlarge") && accelerated("inf1") && accelerated("g5"));
+        assert!(!accelerated("m7g.large") && !accelerated("c7gn.xlarge"));
+    }
 }

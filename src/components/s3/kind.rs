@@ -194,21 +194,8 @@ impl Kind for S3Config {
             Key {
                 name: "cors",
                 ty: KeyType::Table(&[
-                    Key {
-                        name: "allow_origins",
-                        ty: KeyType::Words,
-                        required: true,
-                        about: "origins whose pages may call it (scheme://host[:port]), or [\"*\"] for any: its rules' AllowedOrigins",
-                    },
-                    Key {
-                        name: "max_age",
-                        ty: KeyType::Integer {
-                            min: 0,
-                            max: crate::limits::MAX_DURATION_S as i64,
-                        },
-                        required: false,
-                        about: "MaxAgeSeconds of its preflight answers [s]; browsers cap it (Chrome 7200, Firefox 86400) (default: none, which browsers take as 5)",
-                    },
+                    crate::components::cors::ALLOW_ORIGINS,
+                    crate::components::cors::MAX_AGE,
                 ]),
                 required: false,
                 about: "its CORS rules: a browser's preflight is a request billed at the GET price that draws on its partition's read rate; without them a preflight is refused (403) (default: none)",

@@ -684,7 +684,7 @@ pub fn layout(m: &Model) -> Layout {
         let mut xs = vec![r.x + 14.0];
         xs.extend((0..ncols).map(|c| cx[c] + cw[c] + 10.0));
         xs.push(r.right() - 14.0 - w);
-        let pick = xs
+        let spots: Vec<Label> = xs
             .into_iter()
             .filter(|&x| x >= r.x + 4.0 && x + w <= r.right() - 4.0)
             .map(|x| Label {
@@ -693,7 +693,17 @@ pub fn layout(m: &Model) -> Layout {
                 size: ZONE_FONT,
                 text: text.clone(),
             })
-            .find(|l| !taken.iter().any(|t| t.overlaps(&l.rect(true))))
+            .collect();
+        // The first spot clear of everything by the labels' gap, else the first that
+        // covers nothing.
+        let pick = [LABEL_GAP, 0.0]
+            .iter()
+            .find_map(|&gap| {
+                spots
+                    .iter()
+                    .find(|l| clear_of(&taken, &l.rect(true), gap))
+                    .cloned()
+            })
             .unwrap_or(Label {
                 x: r.x + 14.0,
                 y: r.y + 11.0,
@@ -723,23 +733,49 @@ pub fn layout(m: &Model) -> Layout {
     }
 }
 
-/// `base`, or the nearest spot above or below it that covers nothing taken; then taken.
+/// The room a label keeps from every box and every other text placed before it [px]: a
+/// gap the eye sees at a projector's resolution, so that no label seems to touch a box.
+pub const LABEL_GAP: f64 = 6.0;
+
+/// `base`, or the nearest spot above or below it that keeps `LABEL_GAP` from everything
+/// taken; where none does (a crowded picture), the nearest that merely covers nothing; then
+/// taken.
 fn place(base: Label, taken: &mut Vec<Rect>, dirs: &[f64], step: f64) -> Label {
+    let clear = |l: &Label, gap: f64| clear_of(taken, &l.rect(false), gap);
     let mut best = base.clone();
-    'search: for k in 0..12 {
-        for &d in dirs {
-            let l = Label {
-                y: base.y + d * step * k as f64,
-                ..base.clone()
-            };
-            if !taken.iter().any(|t| t.overlaps(&l.rect(false))) {
-                best = l;
-                break 'search;
+    'search: for gap in [LABEL_GAP, 0.0] {
+        for k in 0..12 {
+            for &d in dirs {
+                let l = Label {
+                    y: base.y + d * step * k as f64,
+                    ..base.clone()
+                };
+                if clear(&l, gap) {
+                    best = l;
+                    break 'search;
+                }
             }
         }
     }
     taken.push(best.rect(false));
     best
+}
+
+/// Whether `r` keeps `gap` from every rect of `taken` (0: merely does not overlap one).
+fn clear_of(taken: &[Rect], r: &Rect, gap: f64) -> bool {
+    // `overlaps` allows a pixel: grown by one more, a rect that does not overlap is a full
+    // `gap` away.
+    let grown = if gap > 0.0 {
+        Rect {
+            x: r.x - gap - 1.0,
+            y: r.y - gap - 1.0,
+            w: r.w + 2.0 * (gap + 1.0),
+            h: r.h + 2.0 * (gap + 1.0),
+        }
+    } else {
+        *r
+    };
+    !taken.iter().any(|t| t.overlaps(&grown))
 }
 
 /// A smooth S from one point to another, leaving and arriving horizontally, as points.

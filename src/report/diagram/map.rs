@@ -26,6 +26,9 @@ pub struct EdgeFigures {
     pub rate: f64,
     /// Share of calls not answered with a success (an error status or the timeout) [0–1].
     pub error_share: f64,
+    /// Of all calls, the share ended by the caller's timeout [0–1]: each of them counts the
+    /// whole timeout in the latencies, so a share above 1 % makes the p99 the timeout.
+    pub timeout_share: f64,
     pub mean_ms: Option<f64>,
     pub p99_ms: Option<f64>,
 }
@@ -110,14 +113,25 @@ fn model(sc: &Scenario, f: &Figures) -> Model {
                 .iter()
                 .filter_map(|x| x.p99_ms)
                 .fold(None, |a: Option<f64>, v| Some(a.map_or(v, |a| a.max(v))));
+            let timed_out = figures
+                .iter()
+                .map(|x| x.timeout_share * x.rate)
+                .sum::<f64>()
+                / rate;
             // Short enough for the gap the diagram leaves between columns: rate and
-            // latencies; the failed share (and each edge of a group) is in the CSV.
-            format!(
+            // latencies; the failed share (and each edge of a group) is in the CSV. Calls
+            // that timed out are named: each counts its caller's whole timeout, which is
+            // what a p99 far above the mean then shows.
+            let mut label = format!(
                 "{}/s, mean {}, p99 {}",
                 super::words::rounded_rate(rate),
                 ms(Some(mean)),
                 ms(p99)
-            )
+            );
+            if timed_out > 0.0 {
+                label.push_str(&format!(", {} timed out", share(timed_out)));
+            }
+            label
         };
         for &k in members {
             m.edges[k].label = label.clone();

@@ -20,6 +20,7 @@ mod words;
 pub use draw::text_width;
 pub(crate) use draw::{png as draw_png, svg as draw_svg, Prim};
 pub(crate) use layout::Rect;
+pub use layout::LABEL_GAP;
 pub use words::{round_line, rounded_rate};
 
 use crate::scenario::Scenario;
