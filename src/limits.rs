@@ -12,6 +12,12 @@ pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
 /// planned values, configuration and changes, so a large stack's plan runs to a few MB.
 pub const MAX_TEMPLATE_BYTES: u64 = 16 << 20;
 
+/// The most entries the `Fn::ForEach` loops of a template (AWS::LanguageExtensions) may make
+/// when `archsim import` expands them: loops nest, so a small template could otherwise ask for
+/// billions. CloudFormation takes at most 500 resources a template, each with a few looped
+/// properties at most.
+pub const MAX_LOOP_ENTRIES: usize = 10_000;
+
 /// The largest trace file read [bytes]: twenty million rows of a dozen characters.
 pub const MAX_TRACE_BYTES: u64 = 256 << 20;
 

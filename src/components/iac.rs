@@ -199,6 +199,18 @@ pub struct Edge {
     pub with: Vec<(&'static str, toml::Value)>,
 }
 
+/// How the reason of a call the importer assumes (from a function's environment or policies,
+/// not from the template's wiring) begins.
+pub const ASSUMED: &str = "assumed from configuration";
+
+impl Edge {
+    /// Whether the call is assumed from configuration rather than stated by the template's
+    /// wiring (an event, an integration, a subscription).
+    pub fn assumed(&self) -> bool {
+        self.why.starts_with(ASSUMED)
+    }
+}
+
 /// A key the template set (or a starting value it could not say), with where it came from.
 #[derive(Debug, Clone)]
 pub struct Setting {

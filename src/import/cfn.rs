@@ -4,15 +4,21 @@
 
 use super::{locate, Resources};
 use crate::components::iac::Declared;
+use serde::de::{
+    DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
 use serde_json::{Map, Value};
-use serde_yaml_ng::Value as Yaml;
+use std::cell::RefCell;
 
 /// A problem, located: line, column, message.
 pub(super) type Located = (usize, usize, String);
 
-/// Reads YAML text into JSON values, the short-form tags in their long form.
-pub(super) fn parse_yaml(text: &str) -> Result<Value, Located> {
-    let yaml: Yaml = serde_yaml_ng::from_str(text).map_err(|e| {
+/// Reads YAML text into JSON values, the short-form tags in their long form, with a note for
+/// each key written twice in one mapping.
+pub(super) fn parse_yaml(text: &str) -> Result<(Value, Vec<String>), Located> {
+    let twice = RefCell::new(Vec::new());
+    let de = serde_yaml_ng::Deserializer::from_str(text);
+    let value = Reader { twice: &twice }.deserialize(de).map_err(|e| {
         let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
         (
             line,
@@ -22,64 +28,125 @@ pub(super) fn parse_yaml(text: &str) -> Result<Value, Located> {
             ),
         )
     })?;
-    Ok(to_json(yaml))
+    let notes = twice
+        .into_inner()
+        .into_iter()
+        .map(|k| {
+            format!("`{k}` is written twice in one mapping: the last is read, as CloudFormation reads it")
+        })
+        .collect();
+    Ok((value, notes))
 }
 
-/// A YAML value as JSON: a tag `!Name` becomes `{"Fn::Name": …}` (`!Ref` and `!Condition`
-/// keep their names; `!GetAtt A.B` becomes `["A", "B"]`), as CloudFormation reads them.
-fn to_json(y: Yaml) -> Value {
-    match y {
-        Yaml::Null => Value::Null,
-        Yaml::Bool(b) => Value::Bool(b),
-        Yaml::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                n.as_f64()
-                    .and_then(serde_json::Number::from_f64)
-                    .map_or_else(|| Value::String(n.to_string()), Value::Number)
-            }
+/// Reads one YAML value as JSON: a tag `!Name` becomes `{"Fn::Name": …}` (`!Ref` and
+/// `!Condition` keep their names; `!GetAtt A.B` becomes `["A", "B"]`), as CloudFormation reads
+/// them. A key written twice in a mapping takes its last value, as CloudFormation deploys such
+/// a template (YAML forbids it, most YAML readers refuse it); the keys are kept in `twice`.
+#[derive(Clone, Copy)]
+struct Reader<'a> {
+    twice: &'a RefCell<Vec<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Reader<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Reader<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, i: i64) -> Result<Value, E> {
+        Ok(Value::from(i))
+    }
+
+    fn visit_u64<E>(self, u: u64) -> Result<Value, E> {
+        Ok(Value::from(u))
+    }
+
+    fn visit_f64<E>(self, x: f64) -> Result<Value, E> {
+        // JSON has no infinity nor NaN: such a number is kept as YAML wrote it.
+        Ok(serde_json::Number::from_f64(x)
+            .map_or_else(|| Value::String(x.to_string()), Value::Number))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_string()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        self.deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(x) = seq.next_element_seed(self)? {
+            out.push(x);
         }
-        Yaml::String(s) => Value::String(s),
-        Yaml::Sequence(seq) => Value::Array(seq.into_iter().map(to_json).collect()),
-        Yaml::Mapping(map) => {
-            let mut out = Map::new();
-            for (k, v) in map {
-                let key = match k {
-                    Yaml::String(s) => s,
-                    other => match to_json(other) {
-                        Value::String(s) => s,
-                        v => v.to_string(),
-                    },
-                };
-                out.insert(key, to_json(v));
-            }
-            Value::Object(out)
-        }
-        Yaml::Tagged(t) => {
-            let tag = t.tag.to_string();
-            let name = tag.trim_start_matches('!');
-            let value = to_json(t.value);
-            let (key, value) = match name {
-                "Ref" | "Condition" => (name.to_string(), value),
-                "GetAtt" => (
-                    "Fn::GetAtt".to_string(),
-                    match value {
-                        Value::String(s) => {
-                            let (res, attr) = s.split_once('.').unwrap_or((&s, ""));
-                            Value::Array(vec![res.into(), attr.into()])
-                        }
-                        v => v,
-                    },
-                ),
-                _ => (format!("Fn::{name}"), value),
+        Ok(Value::Array(out))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(k) = map.next_key_seed(self)? {
+            let key = match k {
+                Value::String(s) => s,
+                other => other.to_string(),
             };
-            let mut m = Map::new();
-            m.insert(key, value);
-            Value::Object(m)
+            let v = map.next_value_seed(self)?;
+            if out.insert(key.clone(), v).is_some() {
+                let mut twice = self.twice.borrow_mut();
+                if !twice.contains(&key) {
+                    twice.push(key);
+                }
+            }
         }
+        Ok(Value::Object(out))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        let (tag, contents): (String, _) = data.variant()?;
+        let value = contents.newtype_variant_seed(self)?;
+        let name = tag.trim_start_matches('!');
+        let (key, value) = match name {
+            "Ref" | "Condition" => (name.to_string(), value),
+            "GetAtt" => (
+                "Fn::GetAtt".to_string(),
+                match value {
+                    Value::String(s) => {
+                        let (res, attr) = s.split_once('.').unwrap_or((&s, ""));
+                        Value::Array(vec![res.into(), attr.into()])
+                    }
+                    v => v,
+                },
+            ),
+            _ => (format!("Fn::{name}"), value),
+        };
+        let mut m = Map::new();
+        m.insert(key, value);
+        Ok(Value::Object(m))
     }
 }
 
@@ -96,6 +163,16 @@ pub(super) fn resources(
         ));
     };
     let parameters = defaults(top.get("Parameters"));
+    let mut notes = Vec::new();
+    let mut made = 0;
+    for section in ["Resources", "Conditions"] {
+        if let Some(v) = top.get_mut(section) {
+            expand_loops(v, &parameters, &mut made, &mut notes, 0).map_err(|m| {
+                let (line, column) = locate(text, section);
+                (line, column, m)
+            })?;
+        }
+    }
     let mappings = top.get("Mappings").cloned().unwrap_or(Value::Null);
     let globals = top.get("Globals").cloned().unwrap_or(Value::Null);
     let Some(Value::Object(list)) = top.remove("Resources") else {
@@ -115,7 +192,6 @@ pub(super) fn resources(
         ));
     }
     let conditions = conditions(top.get("Conditions"), &parameters, &mappings);
-    let mut notes = Vec::new();
     let mut out = Vec::new();
     for (name, body) in list {
         let (line, column) = locate(text, &name);
@@ -134,10 +210,24 @@ pub(super) fn resources(
             }
         }
         let Some(ty) = body.get("Type").and_then(Value::as_str) else {
+            // `Type: !Rain::Module file`: a tag, read as a function, that a tool expands before
+            // CloudFormation sees the template.
+            let tag = body
+                .get("Type")
+                .and_then(Value::as_object)
+                .and_then(|m| m.keys().next())
+                .map(|k| k.trim_start_matches("Fn::"));
             return Err((
                 line,
                 column,
-                format!("resource {name} has no `Type` string: each resource says its type, such as AWS::Lambda::Function"),
+                match tag {
+                    Some(tag) => format!(
+                        "resource {name}'s `Type` is the tag !{tag}, not a type: a template that a tool expands before deploying (a module, a macro of its own) is imported as that tool outputs it"
+                    ),
+                    None => format!(
+                        "resource {name} has no `Type` string: each resource says its type, such as AWS::Lambda::Function"
+                    ),
+                },
             ));
         };
         let mut props = body
@@ -170,6 +260,153 @@ pub(super) fn resources(
         ));
     }
     Ok((out, notes))
+}
+
+/// AWS::LanguageExtensions' loops, expanded as CloudFormation does before anything else reads
+/// the template: each `"Fn::ForEach::Name": [Identifier, Collection, {OutputKey: OutputValue}]`
+/// entry of a mapping is replaced by one copy of its fragment per value of the collection (a
+/// list, or a `Ref` to a CommaDelimitedList parameter read at its default), with
+/// `${Identifier}` and `&{Identifier}` (the value without its non-alphanumeric characters)
+/// replaced in keys and strings and `{"Ref": Identifier}` replaced by the value. Loops nest.
+/// `made` counts the entries made, bounded by `limits::MAX_LOOP_ENTRIES`.
+fn expand_loops(
+    v: &mut Value,
+    params: &Map<String, Value>,
+    made: &mut usize,
+    notes: &mut Vec<String>,
+    depth: usize,
+) -> Result<(), String> {
+    // serde's readers stop at 128 levels; a loop's copies are no deeper than its fragment.
+    if depth > 200 {
+        return Ok(());
+    }
+    match v {
+        Value::Object(m) if m.keys().any(|k| k.starts_with(LOOP)) => {
+            let mut out = Map::new();
+            for (k, mut x) in std::mem::take(m) {
+                if k.starts_with(LOOP) {
+                    for (key, value) in unroll(&k, &x, params, made, notes, depth + 1)? {
+                        out.insert(key, value);
+                    }
+                } else {
+                    expand_loops(&mut x, params, made, notes, depth + 1)?;
+                    out.insert(k, x);
+                }
+            }
+            *m = out;
+            Ok(())
+        }
+        Value::Object(m) => m
+            .values_mut()
+            .try_for_each(|x| expand_loops(x, params, made, notes, depth + 1)),
+        Value::Array(a) => a
+            .iter_mut()
+            .try_for_each(|x| expand_loops(x, params, made, notes, depth + 1)),
+        _ => Ok(()),
+    }
+}
+
+/// The prefix of a loop's key.
+const LOOP: &str = "Fn::ForEach::";
+
+/// The entries one `Fn::ForEach` loop makes (none, with a note, when its collection cannot be
+/// read from the template and the parameters' defaults).
+fn unroll(
+    key: &str,
+    body: &Value,
+    params: &Map<String, Value>,
+    made: &mut usize,
+    notes: &mut Vec<String>,
+    depth: usize,
+) -> Result<Vec<(String, Value)>, String> {
+    if depth > 200 {
+        return Ok(Vec::new());
+    }
+    let shape = || {
+        format!(
+            "`{key}` is not a loop: AWS::LanguageExtensions' Fn::ForEach takes [Identifier, Collection, {{OutputKey: OutputValue}}]"
+        )
+    };
+    let Some([Value::String(id), collection, Value::Object(fragment)]) =
+        body.as_array().map(Vec::as_slice)
+    else {
+        return Err(shape());
+    };
+    let collection = match collection {
+        Value::Object(r) if r.len() == 1 => r
+            .get("Ref")
+            .and_then(Value::as_str)
+            .and_then(|p| params.get(p))
+            .unwrap_or(collection),
+        c => c,
+    };
+    let values: Option<Vec<String>> = match collection {
+        Value::Array(list) => list.iter().map(scalar).collect(),
+        // A CommaDelimitedList parameter's default; spaces around its commas are dropped (a
+        // choice: the documentation does not say).
+        Value::String(s) => Some(s.split(',').map(|x| x.trim().to_string()).collect()),
+        _ => None,
+    };
+    let Some(values) = values else {
+        notes.push(format!(
+            "{key} is left out: its collection is neither a list nor a parameter with a default"
+        ));
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for value in values {
+        for (k, fragment) in fragment {
+            *made += 1;
+            if *made > crate::limits::MAX_LOOP_ENTRIES {
+                return Err(format!(
+                    "the template's Fn::ForEach loops make more than {} entries (at {key}): CloudFormation takes at most 500 resources a template",
+                    crate::limits::MAX_LOOP_ENTRIES
+                ));
+            }
+            let mut copy = fragment.clone();
+            substitute(&mut copy, id, &value, 0);
+            let k = replace_identifier(k, id, &value);
+            if k.starts_with(LOOP) {
+                // A loop inside the fragment: its entries take this copy's place.
+                out.extend(unroll(&k, &copy, params, made, notes, depth + 1)?);
+            } else {
+                expand_loops(&mut copy, params, made, notes, depth + 1)?;
+                out.push((k, copy));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `${id}` and `&{id}` replaced in a key or string.
+fn replace_identifier(s: &str, id: &str, value: &str) -> String {
+    let bare: String = value.chars().filter(char::is_ascii_alphanumeric).collect();
+    s.replace(&format!("${{{id}}}"), value)
+        .replace(&format!("&{{{id}}}"), &bare)
+}
+
+/// A loop's identifier replaced by one of its values throughout a copy of its fragment.
+fn substitute(v: &mut Value, id: &str, value: &str, depth: usize) {
+    if depth > 200 {
+        return;
+    }
+    match v {
+        Value::Object(m) if m.len() == 1 && m.get("Ref").and_then(Value::as_str) == Some(id) => {
+            *v = Value::String(value.to_string());
+        }
+        Value::Object(m) => {
+            let entries: Vec<(String, Value)> = std::mem::take(m).into_iter().collect();
+            for (k, mut x) in entries {
+                substitute(&mut x, id, value, depth + 1);
+                m.insert(replace_identifier(&k, id, value), x);
+            }
+        }
+        Value::Array(a) => a
+            .iter_mut()
+            .for_each(|x| substitute(x, id, value, depth + 1)),
+        Value::String(s) => *s = replace_identifier(s, id, value),
+        _ => {}
+    }
 }
 
 /// The section of SAM's `Globals` that applies to a resource type.
@@ -420,7 +657,7 @@ mod tests {
 
     #[test]
     fn short_form_tags_read_as_the_long_form() {
-        let v = parse_yaml(
+        let (v, _) = parse_yaml(
             "A: !Ref Table\nB: !GetAtt Queue.Arn\nC: !Sub 'x-${Fn}'\nD: !If [Cond, 1, 2]\nE: !Join ['', [a, !Ref B]]\n",
         )
         .unwrap();

@@ -100,8 +100,9 @@ pub fn import(file: &str, text: &str) -> Result<Imported, ImportError> {
             (Format::CloudFormationJson, r, notes)
         }
     } else {
-        let value = cfn::parse_yaml(text).map_err(|(l, c, m)| err(l, c, m))?;
-        let (r, notes) = cfn::resources(value, text).map_err(|(l, c, m)| err(l, c, m))?;
+        let (value, mut notes) = cfn::parse_yaml(text).map_err(|(l, c, m)| err(l, c, m))?;
+        let (r, more) = cfn::resources(value, text).map_err(|(l, c, m)| err(l, c, m))?;
+        notes.extend(more);
         (Format::CloudFormationYaml, r, notes)
     };
     let dialect = match format {

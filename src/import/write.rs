@@ -329,6 +329,54 @@ pub(super) fn scenario(
         }
     }
 
+    // A call assumed from configuration that would close a cycle (a function whose
+    // environment or policies name the queue it consumes, or the API that invokes it) is left
+    // out: the template's wiring says which way requests go, and archsim's calls wait on each
+    // other, so a scenario with a cycle is refused.
+    {
+        let index_by_id: BTreeMap<&str, usize> = components
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect();
+        let mut ties: Vec<Vec<usize>> = components
+            .iter()
+            .map(|c| {
+                c.edges
+                    .iter()
+                    .filter(|(_, e)| !e.assumed())
+                    .map(|(t, _)| *t)
+                    .chain(c.embeds.iter().copied())
+                    .chain(
+                        c.links
+                            .iter()
+                            .filter_map(|(_, id, _)| index_by_id.get(id.as_str()).copied()),
+                    )
+                    .collect()
+            })
+            .collect();
+        let mut cut = Vec::new();
+        for (f, c) in components.iter().enumerate() {
+            for (t, e) in &c.edges {
+                if !e.assumed() {
+                    continue;
+                }
+                if reaches(&ties, *t, f) {
+                    cut.push((f, *t, e.why.clone()));
+                } else {
+                    ties[f].push(*t);
+                }
+            }
+        }
+        for (f, t, why) in cut {
+            components[f].edges.retain(|(x, e)| *x != t || !e.assumed());
+            notes.push(format!(
+                "{} → {} ({why}) is not written: {} already leads to {} through the template's wiring, and a call back would make a cycle",
+                components[f].id, components[t].id, components[t].id, components[f].id
+            ));
+        }
+    }
+
     // Drop what cannot be written without a tie it lacks, until none is left.
     loop {
         let mut dropped = false;
@@ -531,10 +579,24 @@ pub(super) fn scenario(
             .collect();
     }
     if targets.is_empty() {
-        return Err(
-            "no resource of the template maps to a kind archsim simulates: there is nothing to run"
-                .into(),
-        );
+        let mut types: Vec<&str> = resources
+            .iter()
+            .zip(&mappings)
+            .filter(|(d, m)| {
+                m.is_none() && !network::reads(dialect, &d.kind) && !iam::reads(dialect, &d.kind)
+            })
+            .map(|(d, _)| d.kind.as_str())
+            .collect();
+        types.sort_unstable();
+        types.dedup();
+        let listed = if types.is_empty() {
+            String::new()
+        } else {
+            format!(" (types not simulated: {})", types.join(", "))
+        };
+        return Err(format!(
+            "no resource of the template maps to a kind archsim simulates: there is nothing to run{listed}"
+        ));
     }
     let mut workload_names = Vec::new();
     for &t in &targets {
@@ -706,6 +768,22 @@ pub(super) fn scenario(
         notes,
         components: components.iter().filter(|c| c.kept).count(),
     })
+}
+
+/// Whether `to` can be reached from `from` along `ties` (or is `from`).
+fn reaches(ties: &[Vec<usize>], from: usize, to: usize) -> bool {
+    let mut seen = vec![false; ties.len()];
+    let mut stack = vec![from];
+    while let Some(at) = stack.pop() {
+        if at == to {
+            return true;
+        }
+        if std::mem::replace(&mut seen[at], true) {
+            continue;
+        }
+        stack.extend(ties[at].iter().copied());
+    }
+    false
 }
 
 /// Writes a component's edges as its kind names what it calls.

@@ -773,6 +773,98 @@ fn a_plans_block_devices_volumes_and_roles_are_read() {
 }
 
 #[test]
+fn language_extension_loops_make_their_resources() {
+    // Fn::ForEach over a CommaDelimitedList parameter's default ("eu, us") and, nested, over
+    // two lists: each value makes its copy, `${Id}` replaced by the value, `&{Id}` by it
+    // without its non-alphanumeric characters, `!Ref Id` by the value.
+    let out = imported("templates/looped-tables.yaml");
+    let sc = &out.scenario;
+    for id in ["Orderseu", "Ordersus"] {
+        assert!(
+            sc.contains(&format!("kind = \"dynamodb\"  # AWS::DynamoDB::Table {id}")),
+            "{id}: {sc}"
+        );
+    }
+    for id in ["Storehota1", "Storehotb2", "Storecolda1", "Storecoldb2"] {
+        assert!(
+            sc.contains(&format!("kind = \"s3\"  # AWS::S3::Bucket {id}")),
+            "{id}: {sc}"
+        );
+    }
+    assert_eq!(out.components, 7, "{sc}");
+    assert!(!sc.contains("ForEach"), "{sc}");
+    // The function's environment names the first table, made by the loop: its call is kept.
+    assert!(sc.contains("{ to = \"Orderseu\" },  # assumed from configuration"));
+    let s = run(sc);
+    assert!(num(&s, "components.Writer.invocations") > 0.0);
+}
+
+#[test]
+fn a_key_written_twice_reads_its_last_value_as_cloudformation_does() {
+    let out = imported("templates/twice-written.yaml");
+    assert!(
+        out.scenario.contains("visibility_timeout = \"90s\""),
+        "{}",
+        out.scenario
+    );
+    assert!(out.scenario.contains("retention = \"3600s\""));
+    assert!(out
+        .notes
+        .iter()
+        .any(|n| n.contains("`VisibilityTimeout` is written twice")));
+    run(&out.scenario);
+}
+
+#[test]
+fn a_version_naming_its_function_by_name_configures_it() {
+    // The version names the function through the FunctionName both write: its provisioned
+    // concurrency is the function's. A version of a function the template does not hold is
+    // left out, said so, instead of becoming a function with no handler time.
+    let out = imported("templates/version-by-name.yaml");
+    let sc = &out.scenario;
+    assert_eq!(out.components, 1, "{sc}");
+    assert_eq!(sc.matches("kind = \"lambda\"").count(), 1, "{sc}");
+    assert!(sc.contains("provisioned_concurrency = 5"), "{sc}");
+    assert!(out
+        .notes
+        .iter()
+        .any(|n| n.contains("ElsewhereVersion names no function of the template")));
+    let s = run(sc);
+    assert!(num(&s, "components.Handler.invocations") > 0.0);
+}
+
+#[test]
+fn a_consumer_whose_configuration_names_its_queue_does_not_call_it_back() {
+    // The queue invokes the function (its SQS event); the function's environment and policy
+    // also name the queue, which would make an assumed call back into it: a cycle a scenario
+    // refuses. The assumed call is left out, said so; the one to the table stays.
+    let out = imported("templates/consumer-names-queue.yaml");
+    let sc = &out.scenario;
+    assert!(sc.contains("to = \"Drainer\""), "{sc}");
+    assert!(!sc.contains("{ to = \"Inbox\" }"), "{sc}");
+    assert!(sc.contains("{ to = \"Archive\" },  # assumed from configuration"));
+    assert!(out.notes.iter().any(
+        |n| n.starts_with("Drainer → Inbox (assumed from configuration")
+            && n.contains("would make a cycle")
+    ));
+    let s = run(sc);
+    assert!(num(&s, "components.Drainer.invocations") > 0.0);
+    assert!(num(&s, "components.Archive.by_status.200") > 0.0);
+}
+
+#[test]
+fn a_template_with_nothing_simulated_lists_its_types_in_the_refusal() {
+    let text = "Resources:\n  Net:\n    Type: AWS::EC2::VPC\n  Gw:\n    Type: AWS::EC2::InternetGateway\n  Net2:\n    Type: AWS::EC2::VPC\n";
+    let err = import("net.yaml", text).unwrap_err().to_string();
+    assert!(
+        err.ends_with(
+            "there is nothing to run (types not simulated: AWS::EC2::InternetGateway, AWS::EC2::VPC)"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_state_machines_role_is_checked_on_its_tasks() {
     let (code, text, out) = import_and_lint("templates/workflow-roles.yaml");
     // PaymentsMachine's RoleArn grants lambda:InvokeFunction, RefundMachine's SAM
@@ -812,4 +904,24 @@ fn a_state_machines_role_is_checked_on_its_tasks() {
     assert_eq!(num(&s, "components.ChargeFunction.invocations"), tasks);
     assert_eq!(num(&s, "components.PaymentsMachine.failed"), 0.0);
     assert_eq!(num(&s, "components.RefundMachine.failed"), 0.0);
+}
+
+#[test]
+fn nested_loops_are_bounded() {
+    // Three loops of 30 values nested would make 27,000 resources: refused at the section,
+    // past the limit, rather than built.
+    let values: Vec<String> = (0..30).map(|i| format!("v{i}")).collect();
+    let list = format!("[{}]", values.join(", "));
+    let text = format!(
+        "Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::A:\n    - X\n    - {list}\n    - Fn::ForEach::B:\n        - Y\n        - {list}\n        - Fn::ForEach::C:\n            - Z\n            - {list}\n            - Q${{X}}${{Y}}${{Z}}:\n                Type: AWS::SQS::Queue\n"
+    );
+    let err = import("loops.yaml", &text).unwrap_err().to_string();
+    assert!(
+        err.starts_with("loops.yaml:2:1: ")
+            && err.contains(&format!(
+                "make more than {} entries",
+                archsim::limits::MAX_LOOP_ENTRIES
+            )),
+        "{err}"
+    );
 }

@@ -708,6 +708,10 @@ fn the_readme_states_every_limit() {
             MAX_TEMPLATE_BYTES >> 20
         ),
         format!(
+            "| entries a template's `Fn::ForEach` loops make (`archsim import`) | {} |",
+            grouped(MAX_LOOP_ENTRIES as u64)
+        ),
+        format!(
             "| {} MiB, {} rows |",
             MAX_TRACE_BYTES >> 20,
             grouped(MAX_TRACE_ROWS as u64)

@@ -852,7 +852,27 @@ fn import_version(r: &Resource<'_>, m: &mut Mapped) {
         ),
         Dialect::Terraform => ("function_name", "provisioned_concurrent_executions"),
     };
-    m.part_of = r.refs(function).into_iter().next();
+    // The function it is a version of: the one it references or, when it names the function
+    // by its FunctionName (a `!Sub ${AWS::StackName}` both write), the one of that name.
+    m.part_of = r.refs(function).into_iter().next().or_else(|| {
+        let name = r.get(function)?;
+        r.others()
+            .find(|o| {
+                matches!(
+                    o.kind,
+                    "AWS::Lambda::Function" | "AWS::Serverless::Function" | "aws_lambda_function"
+                ) && o.get(function) == Some(name)
+            })
+            .map(|o| o.name.to_string())
+    });
+    if m.part_of.is_none() {
+        m.folded = true;
+        m.note(format!(
+            "{} {} names no function of the template: its settings are left out",
+            r.kind, r.name
+        ));
+        return;
+    }
     if let Some(n) = r.num(provisioned) {
         let n = clamp(n, 0.0, MAX_CONCURRENCY as f64, "provisioned concurrency", m);
         m.set(
