@@ -484,21 +484,31 @@ fn a_scenario_that_is_not_a_queue_of_theory_has_no_theory() {
 #[test]
 fn no_plots_writes_the_numbers_and_pages_and_plot_draws_the_rest_later() {
     let home = tempfile::tempdir().unwrap();
+    // Traced, for the waterfall: a drawing like the charts.
     let short = BASE
         .edit("duration = \"30m\"", "duration = \"2m\"")
-        .edit("seeds = 10", "seeds = 2");
+        .edit("seeds = 10", "seeds = 2")
+        .edit(
+            "rate = 30 }",
+            "rate = 30 }\ntrace = { reservoir_per_second = 1, rate = 0.05, slowest = 5, sample = 5 }",
+        );
     let text = format!("{short}[sweep]\n\"web.servers\" = [4, 5]\n");
     std::fs::write(home.path().join("exp.toml"), &text).unwrap();
-    // The diagram and the trace waterfall are drawn with the numbers (the waterfall from
-    // the traces in memory, which `archsim plot` does not read back).
-    let drawn = |f: &String| {
-        !f.contains("waterfall.")
-            && (f.ends_with(".png") || (f.ends_with(".svg") && !f.ends_with("diagram.svg")))
-    };
+    // The diagram's SVG is drawn with the numbers (the page shows it); every other picture
+    // is left out.
+    let drawn =
+        |f: &String| f.ends_with(".png") || (f.ends_with(".svg") && !f.ends_with("diagram.svg"));
     // The same sweep with its plots, for what a folder holds.
     archsim_ok(&["run", "exp.toml", "--out", "full"], home.path());
     let full = crate::files_under(&home.path().join("full"));
     assert!(full.keys().any(drawn));
+    for f in [
+        "exp/servers-5/waterfall.svg",
+        "exp/servers-5/waterfall.png",
+        "exp/servers-5/traces.json",
+    ] {
+        assert!(full.contains_key(f), "{f} missing");
+    }
 
     let o = archsim_ok(
         &["run", "exp.toml", "--out", "bare", "--no-plots"],
@@ -528,8 +538,13 @@ fn no_plots_writes_the_numbers_and_pages_and_plot_draws_the_rest_later() {
     for (f, bytes) in full.iter().filter(|(f, _)| drawn(f)) {
         // The diagram's PNG is drawn from the scenario, which a results folder does not
         // hold, and so is the service map (its figures stay in service-map.csv); the index's
-        // comparison charts are the run's, not a scenario's.
-        if f.ends_with("diagram.png") || f.contains("service-map.") || !f.contains('/') {
+        // comparison charts are the run's, not a scenario's; the waterfall is drawn from the
+        // traces in memory, and its traces stay in traces.json.
+        if f.ends_with("diagram.png")
+            || f.contains("service-map.")
+            || f.contains("waterfall.")
+            || !f.contains('/')
+        {
             continue;
         }
         assert!(replotted.get(f) == Some(bytes), "{f} differs or is missing");
