@@ -204,9 +204,9 @@ struct RunArgs {
     /// lecture (one page, no script).
     #[arg(long)]
     slides: bool,
-    /// Write the numbers, the series and the pages but draw no plot (nor the diagram's PNG):
-    /// for sweeps that only need numbers. `archsim plot OUT` draws them later from the saved
-    /// series.
+    /// Write the numbers, the series and the pages but draw no plot (nor the diagram's PNG,
+    /// the service map or the trace waterfall): for sweeps that only need numbers. `archsim
+    /// plot OUT` draws the plots later from the saved series.
     #[arg(long, conflicts_with = "slides")]
     no_plots: bool,
     #[command(flatten)]
@@ -854,7 +854,8 @@ fn merge(
         Ok(o) => o,
         Err(e) => return bad_input(&e),
     };
-    match publish(&out, &outcomes, &scenarios, quiet, false, drawings) {
+    let staged = sweep::stage_all(&out, &outcomes, &scenarios, drawings);
+    match publish(&out, &outcomes, staged, &scenarios, quiet, false, drawings) {
         Ok(()) => ExitCode::SUCCESS,
         Err(code) => code,
     }
@@ -922,13 +923,16 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
         max_events: *max_events,
         covered: bar.is_some().then(|| covered.clone()),
     };
-    let outcomes = follow(bar.as_ref(), &covered, || {
-        sweep::run_all(&scenarios, &options, &*progress)
+    // Each file's folder is drawn and staged as soon as its seeds end, beside the other
+    // simulations; nothing is put in place before the whole run has succeeded.
+    let drawings = args.drawings();
+    let ran = follow(bar.as_ref(), &covered, || {
+        sweep::run_and_stage(&out, &scenarios, &options, drawings, &*progress)
     });
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let outcomes = match outcomes {
+    let sweep::Ran { outcomes, staged } = match ran {
         Ok(o) => o,
         Err(failures) => {
             for (name, e) in failures {
@@ -940,10 +944,11 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
     if let Err(code) = publish(
         &out,
         &outcomes,
+        staged,
         &scenarios,
         quiet,
         scratch.is_some(),
-        args.drawings(),
+        drawings,
     ) {
         return code;
     }
@@ -953,10 +958,12 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Prints what a run found and writes its results and index under `out`.
+/// Prints what a run found and puts its staged folders (`staged`, one per file, in order) and
+/// its index in place under `out`.
 fn publish(
     out: &sweep::OutDir,
     outcomes: &[sweep::ScenarioOutcome],
+    staged: Vec<std::io::Result<sweep::Staged>>,
     scenarios: &[scenario::Scenario],
     quiet: bool,
     scratch: bool,
@@ -967,8 +974,7 @@ fn publish(
             say!("{}", report::text_summary(&o.summary));
         }
     }
-    let written =
-        sweep::write_all(out, outcomes, scenarios, drawings).context("writing the results");
+    let written = sweep::commit_all(out, staged).context("writing the results");
     match written {
         Ok(dirs) => {
             if !quiet {

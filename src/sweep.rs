@@ -271,6 +271,74 @@ pub fn run_all(
     Ok(gathered.finish())
 }
 
+/// What a run leaves to publish: each scenario's outcome, in the order of the scenarios, and
+/// each file's folder staged (or why it could not be), in the order of `files_of`.
+pub struct Ran {
+    pub outcomes: Vec<ScenarioOutcome>,
+    pub staged: Vec<std::io::Result<Staged>>,
+}
+
+/// Runs every seed of every scenario, as `run_all` does, and stages each file's folder (its
+/// numbers, series, plots and pages, as `stage_file` writes them) as soon as the last of its
+/// seeds ends: the drawing is rayon work beside the other files' simulations, not a tail
+/// after them all. Nothing is put in place: the caller commits the staged folders, in order,
+/// once it knows the whole run succeeded (a failed run leaves the results folder as it was).
+pub fn run_and_stage(
+    out: &OutDir,
+    scenarios: &[Scenario],
+    options: &RunOptions,
+    drawings: Drawings,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+) -> Result<Ran, Vec<(String, RunError)>> {
+    let files = files_of(scenarios);
+    let jobs = jobs(scenarios);
+    let mut file_of = vec![0; scenarios.len()];
+    for (f, range) in files.iter().enumerate() {
+        for i in range.clone() {
+            file_of[i] = f;
+        }
+    }
+    // The seeds of each file still running; whoever ends the last one stages the file.
+    let remaining: Vec<AtomicUsize> = files.iter().map(|_| AtomicUsize::new(0)).collect();
+    for job in &jobs {
+        remaining[file_of[job.scenario]].fetch_add(1, Ordering::Relaxed);
+    }
+    type Slot = Mutex<Option<(Vec<ScenarioOutcome>, std::io::Result<Staged>)>>;
+    let slots: Vec<Slot> = files.iter().map(|_| Mutex::default()).collect();
+    let gathered = Gathering::new(scenarios);
+    let stage = |f: usize| {
+        let range = files[f].clone();
+        let outcomes: Vec<ScenarioOutcome> = range.clone().map(|i| gathered.take(i)).collect();
+        let staged = stage_file(out, &outcomes, &scenarios[range], drawings);
+        (outcomes, staged)
+    };
+    run_jobs(scenarios, &jobs, options, progress, &|job, run| {
+        gathered.add(job, run);
+        let f = file_of[job.scenario];
+        if remaining[f].fetch_sub(1, Ordering::AcqRel) == 1 {
+            // No lock is held while the folder is drawn: its charts are rayon work too.
+            let done = stage(f);
+            *slots[f].lock().unwrap_or_else(|p| p.into_inner()) = Some(done);
+        }
+        Ok(())
+    })?;
+    let mut ran = Ran {
+        outcomes: Vec::with_capacity(scenarios.len()),
+        staged: Vec::with_capacity(files.len()),
+    };
+    for (f, slot) in slots.into_iter().enumerate() {
+        // Every file was staged when its last seed ended; a file with no seed (none is
+        // made so) is staged here.
+        let (outcomes, staged) = slot
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|| stage(f));
+        ran.outcomes.extend(outcomes);
+        ran.staged.push(staged);
+    }
+    Ok(ran)
+}
+
 /// What is gathered of each scenario of a batch while its seeds finish, in any order.
 pub struct Gathering<'a> {
     scenarios: &'a [Scenario],
@@ -303,6 +371,13 @@ impl<'a> Gathering<'a> {
             run.edges.clear();
             g.kept.push((job.k, run));
         }
+    }
+
+    /// The outcome of the `i`-th scenario, once all its seeds have been added; what was
+    /// gathered of it is handed over, not copied.
+    fn take(&self, i: usize) -> ScenarioOutcome {
+        let g = std::mem::take(&mut *self.gathered[i].lock().unwrap_or_else(|p| p.into_inner()));
+        outcome(&self.scenarios[i], g)
     }
 
     /// The outcome of each scenario, in order: its summary, its expectations judged, its kept
@@ -564,6 +639,13 @@ impl OutDir {
         name: &str,
         fill: impl FnOnce(&Path) -> std::io::Result<()>,
     ) -> std::io::Result<PathBuf> {
+        let staged = self.stage(name, fill)?;
+        self.commit(staged)
+    }
+
+    /// `root/name` for a scenario's folder, refused when something other than a folder is
+    /// there.
+    fn place(&self, name: &str) -> std::io::Result<PathBuf> {
         let place = self.child(name)?;
         if let Ok(m) = std::fs::symlink_metadata(&place) {
             if !m.is_dir() {
@@ -576,12 +658,33 @@ impl OutDir {
                 ));
             }
         }
+        Ok(place)
+    }
+
+    /// The first half of `write_scenario`: `fill` writes the folder's files into a fresh
+    /// hidden folder, made durable; `commit` puts it in place. Dropped instead, it is removed.
+    pub fn stage(
+        &self,
+        name: &str,
+        fill: impl FnOnce(&Path) -> std::io::Result<()>,
+    ) -> std::io::Result<Staged> {
+        self.place(name)?;
         let partial = tempfile::Builder::new()
             .prefix(PARTIAL_PREFIX)
             .tempdir_in(&self.root)?;
         fill(partial.path())?;
         sync_tree(partial.path())?;
-        let partial = partial.keep();
+        Ok(Staged {
+            name: name.to_string(),
+            dir: partial,
+        })
+    }
+
+    /// The second half of `write_scenario`: the staged folder replaces `root/name`.
+    pub fn commit(&self, staged: Staged) -> std::io::Result<PathBuf> {
+        let name = staged.name;
+        let place = self.place(&name)?;
+        let partial = staged.dir.keep();
         if place.exists() {
             let old = tempfile::Builder::new()
                 .prefix(&format!("{OLD_PREFIX}{name}~"))
@@ -601,6 +704,13 @@ impl OutDir {
     pub fn write_file(&self, name: &str, bytes: &[u8]) -> std::io::Result<()> {
         write_atomic(&self.child(name)?, bytes)
     }
+}
+
+/// A scenario's folder written in full under a hidden name in the results folder, waiting for
+/// `OutDir::commit`; dropped, it is removed.
+pub struct Staged {
+    name: String,
+    dir: tempfile::TempDir,
 }
 
 /// Writes `bytes` into the fresh folder `dir` (one `OutDir::write_scenario` made): the file
@@ -647,20 +757,49 @@ pub fn write_all(
     scenarios: &[Scenario],
     drawings: Drawings,
 ) -> std::io::Result<Vec<PathBuf>> {
+    commit_all(out, stage_all(out, outcomes, scenarios, drawings))
+}
+
+/// Stages the folder of every file (see `write_all`), the files on all cores, in the order
+/// of `files_of`.
+pub fn stage_all(
+    out: &OutDir,
+    outcomes: &[ScenarioOutcome],
+    scenarios: &[Scenario],
+    drawings: Drawings,
+) -> Vec<std::io::Result<Staged>> {
     files_of(scenarios)
-        .into_iter()
-        .map(|range| {
-            let group: Vec<(&ScenarioOutcome, &Scenario)> = outcomes[range.clone()]
-                .iter()
-                .zip(&scenarios[range.clone()])
-                .collect();
-            if scenarios[range.start].variant.is_some() {
-                write_experiment(out, &group, drawings)
-            } else {
-                write_outputs(out, group[0].0, group[0].1, drawings)
-            }
-        })
+        .into_par_iter()
+        .map(|range| stage_file(out, &outcomes[range.clone()], &scenarios[range], drawings))
         .collect()
+}
+
+/// Puts staged folders in place, in order, stopping at the first that could not be staged
+/// or put in place (the folders after it are removed, as if never written).
+pub fn commit_all(
+    out: &OutDir,
+    staged: Vec<std::io::Result<Staged>>,
+) -> std::io::Result<Vec<PathBuf>> {
+    staged.into_iter().map(|s| out.commit(s?)).collect()
+}
+
+/// Stages the folder of one file's scenarios (one range of `files_of`, with their outcomes):
+/// an experiment's when they are variants, else the scenario's own.
+pub fn stage_file(
+    out: &OutDir,
+    outcomes: &[ScenarioOutcome],
+    scenarios: &[Scenario],
+    drawings: Drawings,
+) -> std::io::Result<Staged> {
+    let group: Vec<(&ScenarioOutcome, &Scenario)> = outcomes.iter().zip(scenarios).collect();
+    match group.as_slice() {
+        [] => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "a file with no scenario has no folder",
+        )),
+        [(o, sc)] if sc.variant.is_none() => stage_outputs(out, o, sc, drawings),
+        _ => stage_experiment(out, &group, drawings),
+    }
 }
 
 /// The scenarios of each file, as ranges of `scenarios`: a file's baseline and variants
@@ -709,7 +848,17 @@ pub fn write_outputs(
     scenario: &Scenario,
     drawings: Drawings,
 ) -> std::io::Result<PathBuf> {
-    out.write_scenario(&outcome.name, |dir| {
+    out.commit(stage_outputs(out, outcome, scenario, drawings)?)
+}
+
+/// `write_outputs`'s folder, staged.
+fn stage_outputs(
+    out: &OutDir,
+    outcome: &ScenarioOutcome,
+    scenario: &Scenario,
+    drawings: Drawings,
+) -> std::io::Result<Staged> {
+    out.stage(&outcome.name, |dir| {
         let (diagram, plots) = write_run(dir, outcome, scenario, drawings)?;
         if drawings.slides {
             let charts = chart_svgs(&plots);
@@ -735,15 +884,15 @@ fn chart_svgs(plots: &Drawn) -> Vec<report::slides::ChartSvg<'_>> {
         .collect()
 }
 
-/// An experiment's folder: a folder per variant (each as `write_outputs` writes one), and
-/// the experiment's own files.
-fn write_experiment(
+/// An experiment's folder, staged: a folder per variant (each as `write_outputs` writes
+/// one), and the experiment's own files.
+fn stage_experiment(
     out: &OutDir,
     group: &[(&ScenarioOutcome, &Scenario)],
     drawings: Drawings,
-) -> std::io::Result<PathBuf> {
+) -> std::io::Result<Staged> {
     let name = &group[0].1.name;
-    out.write_scenario(name, |dir| {
+    out.stage(name, |dir| {
         // Each variant's folder is drawn on its own core.
         let drawn: Vec<(String, Drawn)> = group
             .par_iter()
@@ -916,9 +1065,9 @@ fn write_traces(
         "traces.json",
         report::traces::otlp_json(&outcome.runs, &names).as_bytes(),
     )?;
-    // A drawing like the charts: left out with them (`--no-plots`); the traces themselves
-    // are in `traces.json`.
     if !plots {
+        // A drawing like the charts, left out with them (`--no-plots`); the traces it would
+        // show are in traces.json, which `archsim plot` does not draw from.
         return Ok(None);
     }
     let svg = report::traces::waterfall_svg(&outcome.runs, &names);
@@ -1253,7 +1402,7 @@ pub fn write_index(out: &OutDir, names: &[String], plots: bool) -> std::io::Resu
             None => groups.push((g, vec![i])),
         }
     }
-    let mut comparisons = Vec::new();
+    let mut charts = Vec::new();
     for (group, members) in &groups {
         let unrelated =
             group.is_none() && (groups.len() > 1 || members.len() > MAX_UNGROUPED_OVERLAY);
@@ -1264,13 +1413,18 @@ pub fn write_index(out: &OutDir, names: &[String], plots: bool) -> std::io::Resu
             .iter()
             .filter_map(|&i| tables[i].as_ref().map(|t| (&summaries[i], t)))
             .collect();
-        for (stem, chart) in report::plots::comparison_charts(group.as_deref(), &pairs) {
+        charts.extend(report::plots::comparison_charts(group.as_deref(), &pairs));
+    }
+    // Drawn on all cores, kept in the order of the groups.
+    let comparisons: Vec<(String, String)> = charts
+        .into_par_iter()
+        .map(|(stem, chart)| {
             let svg = report::plots::svg(&chart);
             out.write_file(&format!("{stem}.svg"), svg.as_bytes())?;
             out.write_file(&format!("{stem}.png"), &report::plots::png(&chart))?;
-            comparisons.push((chart.title.clone(), svg));
-        }
-    }
+            Ok((chart.title, svg))
+        })
+        .collect::<std::io::Result<_>>()?;
     let rows: Vec<(&str, &Summary)> = listed.iter().map(String::as_str).zip(&summaries).collect();
     let table: Vec<report::html::IndexRow<'_>> = lines
         .iter()

@@ -484,9 +484,14 @@ fn a_scenario_that_is_not_a_queue_of_theory_has_no_theory() {
 #[test]
 fn no_plots_writes_the_numbers_and_pages_and_plot_draws_the_rest_later() {
     let home = tempfile::tempdir().unwrap();
+    // Traced, for the waterfall: a drawing like the charts.
     let short = BASE
         .edit("duration = \"30m\"", "duration = \"2m\"")
-        .edit("seeds = 10", "seeds = 2");
+        .edit("seeds = 10", "seeds = 2")
+        .edit(
+            "rate = 30 }",
+            "rate = 30 }\ntrace = { reservoir_per_second = 1, rate = 0.05, slowest = 5, sample = 5 }",
+        );
     let text = format!("{short}[sweep]\n\"web.servers\" = [4, 5]\n");
     std::fs::write(home.path().join("exp.toml"), &text).unwrap();
     // The diagram is drawn with the numbers; the trace waterfall, like the charts, is not
@@ -497,10 +502,13 @@ fn no_plots_writes_the_numbers_and_pages_and_plot_draws_the_rest_later() {
     archsim_ok(&["run", "exp.toml", "--out", "full"], home.path());
     let full = crate::files_under(&home.path().join("full"));
     assert!(full.keys().any(drawn));
-    assert!(
-        full.keys().any(|f| f.ends_with("waterfall.png")),
-        "the run traces"
-    );
+    for f in [
+        "exp/servers-5/waterfall.svg",
+        "exp/servers-5/waterfall.png",
+        "exp/servers-5/traces.json",
+    ] {
+        assert!(full.contains_key(f), "{f} missing");
+    }
 
     let o = archsim_ok(
         &["run", "exp.toml", "--out", "bare", "--no-plots"],

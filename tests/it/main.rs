@@ -26,6 +26,7 @@ mod kms;
 mod lambda_async;
 mod load_balancer;
 mod network_acls;
+mod outputs;
 pub mod queueing;
 mod rds;
 mod reports;
