@@ -28,6 +28,7 @@ mod load_balancer;
 mod network_acls;
 pub mod queueing;
 mod rds;
+mod recorders;
 mod reports;
 mod requests;
 mod route53;
