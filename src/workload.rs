@@ -9,7 +9,7 @@ use crate::components::PREFLIGHT;
 use crate::dist::Dist;
 use crate::kernel::{ActorId, CallTiming, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{
-    Clock, Counter, Field, Hist, Latency, LatencySeries, Level, MetricSet, Series, Unit,
+    Clock, Counter, Field, Latency, LatencySeries, Level, MetricSet, Series, Tally, Unit,
     WindowedCounts,
 };
 use crate::popularity::ZipfKeys;
@@ -591,9 +591,10 @@ pub struct Workload {
     ok: Counter,
     finals: WindowedCounts<Final>,
     latency: Latency,
-    /// Every request that ended in the measured period, failures included, from its first
-    /// attempt to its final answer (a client timeout: when the client gave up).
-    latency_all: Hist,
+    /// The requests that ended in the measured period without a success, from their first
+    /// attempt to their final answer (a client timeout: when the client gave up): with
+    /// `latency`'s summary, every request that ended in the measured period.
+    latency_failed: Tally,
     in_flight: Level,
     sampler: Option<Sampler>,
 }
@@ -656,7 +657,7 @@ impl Workload {
             ok: Counter::new(&clock),
             finals: WindowedCounts::default(),
             latency: Latency::new(&clock),
-            latency_all: Hist::new(),
+            latency_failed: Tally::new(),
             in_flight: Level::new(&clock),
             sampler,
             spec,
@@ -853,9 +854,10 @@ impl Workload {
             self.ok.add(&self.clock, now, measured);
             self.latency
                 .record(&self.clock, now, now - r.started, measured);
+        } else if measured {
+            self.latency_failed.record(now - r.started);
         }
         if measured {
-            self.latency_all.record(now - r.started);
             if let (Some(why), Some(b)) = (blocked, self.browsers.as_mut()) {
                 b.blocked[why as usize] += 1;
             }
@@ -924,8 +926,11 @@ impl Workload {
                 failed += n.total();
             }
         }
-        m.hist("latency_ms", self.latency.summary());
-        m.hist("latency_all_ms", &self.latency_all);
+        let latency = self.latency.summary();
+        let mut latency_all = self.latency_failed.hist();
+        latency_all.merge(&latency);
+        m.hist("latency_ms", &latency);
+        m.hist("latency_all_ms", &latency_all);
         m.gauge("offered_rps", total as f64 / secs);
         m.gauge("throughput_rps", self.ok.total() as f64 / secs);
         m.gauge("error_rate", failed as f64 / total.max(1) as f64);

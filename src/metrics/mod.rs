@@ -14,6 +14,8 @@ mod summary;
 pub use recorders::{
     Clock, Counter, EventLog, Latency, Level, WindowedCounts, EVENTS_DROPPED, MAX_EVENTS_PER_ACTOR,
 };
-pub use result::{ActorResult, EdgeStats, EventRecord, Hist, MetricSet, Role, RunResult, Traces};
+pub use result::{
+    ActorResult, EdgeStats, EventRecord, Hist, MetricSet, Role, RunResult, Tally, Traces,
+};
 pub use series::{path_matches, Field, LatencySeries, Series, Unit};
 pub use summary::{flatten, pointer, summarize, Pool, Summary, SummaryMeta, FIELDS};

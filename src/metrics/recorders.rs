@@ -1,6 +1,6 @@
 //! Recorders that components and workloads update as the simulation runs.
 
-use super::result::{EventRecord, Hist};
+use super::result::{EventRecord, Hist, Tally};
 use super::series::{LatencySeries, Series};
 use crate::kernel::SimTime;
 
@@ -106,21 +106,35 @@ impl Counter {
 }
 
 /// Counts per window for a small, open set of labels (reply statuses, for instance), kept in
-/// label order. Labels are small `Copy` values, compared without formatting on the hot path.
+/// label order. Labels are small `Copy` values, compared without formatting on the hot path;
+/// the label counted last is tried first (most counts repeat it: 200 after 200).
 #[derive(Clone, Debug)]
 pub struct WindowedCounts<K> {
     labels: Vec<(K, Counter)>,
+    last: usize,
 }
 
 impl<K> Default for WindowedCounts<K> {
     fn default() -> Self {
-        WindowedCounts { labels: Vec::new() }
+        WindowedCounts {
+            labels: Vec::new(),
+            last: 0,
+        }
     }
 }
 
 impl<K: Copy + Ord> WindowedCounts<K> {
     #[inline]
     pub fn add(&mut self, clock: &Clock, label: K, now: SimTime, measured: bool) {
+        let i = match self.labels.get(self.last) {
+            Some((l, _)) if *l == label => self.last,
+            _ => self.find(clock, label),
+        };
+        self.labels[i].1.add(clock, now, measured);
+    }
+
+    /// The index of `label`, added (with a counter of its own) if new; it becomes the last.
+    fn find(&mut self, clock: &Clock, label: K) -> usize {
         let i = match self.labels.binary_search_by(|(l, _)| l.cmp(&label)) {
             Ok(i) => i,
             Err(i) => {
@@ -128,7 +142,8 @@ impl<K: Copy + Ord> WindowedCounts<K> {
                 i
             }
         };
-        self.labels[i].1.add(clock, now, measured);
+        self.last = i;
+        i
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (K, &Counter)> {
@@ -235,13 +250,21 @@ impl Level {
 }
 
 /// Durations (latencies, waits): a histogram over the measured period, an exact sum for the
-/// mean, and p50/p95/p99 per window. The per-window histogram is reset at each window
-/// boundary, so at most one is alive at a time.
+/// mean, and p50/p95/p99 per window. Each duration is counted once, in the current window's
+/// tally (measured or not); when the window closes its measured counts join the summary and
+/// its quantiles are taken, so that at most one window is alive at a time.
 #[derive(Clone, Debug)]
 pub struct Latency {
-    summary: Hist,
+    /// The measured durations of the windows closed so far.
+    summary: Tally,
     current_window: usize,
-    window_hist: Hist,
+    /// [start, end) of `current_window`, in nanoseconds: a duration that ends inside it
+    /// needs no division to find its window.
+    window_start: u64,
+    window_end: u64,
+    /// This window's durations that count in the summary, and those that do not.
+    window: Tally,
+    unmeasured: Tally,
     /// (count, p50, p95, p99) in milliseconds for each window; NaN where nothing completed.
     per_window: Vec<[f64; 4]>,
 }
@@ -249,9 +272,12 @@ pub struct Latency {
 impl Latency {
     pub fn new(clock: &Clock) -> Latency {
         Latency {
-            summary: Hist::new(),
+            summary: Tally::new(),
             current_window: 0,
-            window_hist: Hist::coarse(),
+            window_start: 0,
+            window_end: clock.window.0,
+            window: Tally::new(),
+            unmeasured: Tally::new(),
             per_window: vec![[0.0, f64::NAN, f64::NAN, f64::NAN]; clock.windows()],
         }
     }
@@ -259,39 +285,58 @@ impl Latency {
     /// Records a duration observed at `now`; `measured` says whether it enters the summary.
     #[inline]
     pub fn record(&mut self, clock: &Clock, now: SimTime, value: SimTime, measured: bool) {
-        if measured {
-            self.summary.record(value);
+        if now.0 < self.window_start || now.0 >= self.window_end {
+            self.enter(clock, now);
         }
+        if measured {
+            self.window.record(value);
+        } else {
+            self.unmeasured.record(value);
+        }
+    }
+
+    /// Closes the current window and makes `now`'s the current one.
+    #[cold]
+    fn enter(&mut self, clock: &Clock, now: SimTime) {
         let w = clock.window_of(now);
         if w != self.current_window {
             self.flush();
             self.current_window = w;
         }
-        self.window_hist.record(value);
+        let width = clock.window.0;
+        self.window_start = w as u64 * width;
+        self.window_end = self.window_start.saturating_add(width);
     }
 
     fn flush(&mut self) {
-        if self.window_hist.count() == 0 {
+        let n = self.window.count() + self.unmeasured.count();
+        if n == 0 {
             return;
         }
-        if let Some(slot) = self.per_window.get_mut(self.current_window) {
-            let h = &self.window_hist;
-            *slot = [
-                h.count() as f64,
-                h.quantile_ms(0.50),
-                h.quantile_ms(0.95),
-                h.quantile_ms(0.99),
-            ];
+        self.window.add_to(&mut self.summary);
+        if self.unmeasured.count() > 0 {
+            self.unmeasured.add_to(&mut self.window);
+            self.unmeasured.clear();
         }
-        self.window_hist.reset();
+        if let Some(slot) = self.per_window.get_mut(self.current_window) {
+            let [p50, p95, p99] = self.window.coarse_quantiles_ms([0.50, 0.95, 0.99]);
+            *slot = [n as f64, p50, p95, p99];
+        }
+        self.window.clear();
     }
 
     pub fn finish(&mut self) {
         self.flush();
     }
 
-    pub fn summary(&self) -> &Hist {
-        &self.summary
+    /// The measured durations so far (those of the open window included).
+    pub fn summary(&self) -> Hist {
+        if self.window.count() == 0 {
+            return self.summary.hist();
+        }
+        let mut all = self.summary.clone();
+        self.window.add_to(&mut all);
+        all.hist()
     }
 
     /// The per-window p50, p95 and p99 [ms], as the series `names` declares them.

@@ -139,6 +139,202 @@ impl Hist {
     }
 }
 
+/// `Hist`'s layout (lowest 1 µs, 3 significant digits): 2^11 sub-buckets of 2^9 ns at
+/// the bottom, each later bucket half as fine, so that `Tally` indexes exactly as
+/// hdrhistogram does and hands over its counts bucket for bucket.
+const UNIT_MAGNITUDE: u32 = 9;
+const SUB_BUCKET_MAGNITUDE: u32 = 11;
+const SUB_BUCKET_HALF_MAGNITUDE: u32 = SUB_BUCKET_MAGNITUDE - 1;
+/// `Hist::coarse`'s sub-buckets (2 significant digits): 2^8.
+const COARSE_SUB_BUCKET_MAGNITUDE: u32 = 8;
+
+/// hdrhistogram's bucket of `v` under `sub_magnitude`, from its leading zeros.
+#[inline]
+fn bucket_of(v: u64, sub_magnitude: u32) -> u32 {
+    let mask = ((1u64 << sub_magnitude) - 1) << UNIT_MAGNITUDE;
+    (64 - UNIT_MAGNITUDE - sub_magnitude) - (v | mask).leading_zeros()
+}
+
+/// The index of `v`'s count in a 3-significant-digit `Hist`.
+#[inline]
+fn index_of(v: u64) -> usize {
+    let bucket = bucket_of(v, SUB_BUCKET_MAGNITUDE);
+    let sub = (v >> (bucket + UNIT_MAGNITUDE)) as usize;
+    ((bucket as usize + 1) << SUB_BUCKET_HALF_MAGNITUDE) + sub - (1 << SUB_BUCKET_HALF_MAGNITUDE)
+}
+
+/// The lowest value whose count is at `index` in a 3-significant-digit `Hist`.
+fn value_of(index: usize) -> u64 {
+    let half = 1usize << SUB_BUCKET_HALF_MAGNITUDE;
+    let (bucket, sub) = match (index >> SUB_BUCKET_HALF_MAGNITUDE).checked_sub(1) {
+        Some(b) => (b, (index & (half - 1)) + half),
+        None => (0, index & (half - 1)),
+    };
+    (sub as u64) << (bucket as u32 + UNIT_MAGNITUDE)
+}
+
+/// The highest value equivalent to `v` in a 2-significant-digit `Hist` (`Hist::coarse`), and
+/// whether the lowest one is 0: what `value_at_quantile` answers there for a quantile in
+/// `v`'s bucket. Each 3-digit bucket lies inside one 2-digit bucket (both are aligned powers
+/// of two, the 2-digit ones as wide or wider), so the first 3-digit bucket that reaches a
+/// rank lies in the first 2-digit bucket that does.
+fn coarse_top(v: u64) -> (u64, bool) {
+    let shift = bucket_of(v, COARSE_SUB_BUCKET_MAGNITUDE) + UNIT_MAGNITUDE;
+    let lowest = (v >> shift) << shift;
+    if v == u64::MAX {
+        return (u64::MAX, lowest == 0);
+    }
+    (lowest.saturating_add(1u64 << shift) - 1, lowest == 0)
+}
+
+/// Durations counted in `Hist`'s buckets without hdrhistogram's bookkeeping per value: one
+/// increment, the range of buckets touched, the exact sum and maximum. What a recorder
+/// updates per request; it becomes a `Hist` (the same buckets, sum and maximum as recording
+/// each value into one) when read. Its counts grow to the largest bucket recorded.
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    counts: Vec<u64>,
+    /// The buckets touched since the last `clear`: [lo, hi), empty when lo >= hi.
+    lo: usize,
+    hi: usize,
+    count: u64,
+    sum_ns: u128,
+    max_ns: u64,
+}
+
+impl Tally {
+    pub fn new() -> Tally {
+        Tally::default()
+    }
+
+    #[inline]
+    pub fn record(&mut self, value: SimTime) {
+        // The same clamp as `Hist::record`.
+        let v = value.0.min(u64::MAX / 4);
+        let i = index_of(v);
+        if i >= self.counts.len() {
+            self.grow(i);
+        }
+        self.counts[i] += 1;
+        if self.count == 0 {
+            (self.lo, self.hi) = (i, i + 1);
+        } else {
+            self.lo = self.lo.min(i);
+            self.hi = self.hi.max(i + 1);
+        }
+        self.count += 1;
+        self.sum_ns += u128::from(v);
+        self.max_ns = self.max_ns.max(v);
+    }
+
+    #[cold]
+    fn grow(&mut self, i: usize) {
+        // A bucket's worth at a time (hdrhistogram grows the same way).
+        let len = (i | ((1 << SUB_BUCKET_HALF_MAGNITUDE) - 1)) + 1;
+        self.counts.resize(len, 0);
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Adds this tally's counts into `into`, as if each value had been recorded there too.
+    pub fn add_to(&self, into: &mut Tally) {
+        if self.count == 0 {
+            return;
+        }
+        if self.hi > into.counts.len() {
+            into.grow(self.hi - 1);
+        }
+        for (a, b) in into.counts[self.lo..self.hi]
+            .iter_mut()
+            .zip(&self.counts[self.lo..self.hi])
+        {
+            *a += b;
+        }
+        if into.count == 0 {
+            (into.lo, into.hi) = (self.lo, self.hi);
+        } else {
+            into.lo = into.lo.min(self.lo);
+            into.hi = into.hi.max(self.hi);
+        }
+        into.count += self.count;
+        into.sum_ns += self.sum_ns;
+        into.max_ns = into.max_ns.max(self.max_ns);
+    }
+
+    /// Empties the tally, in time proportional to the buckets touched.
+    pub fn clear(&mut self) {
+        if self.count > 0 {
+            self.counts[self.lo..self.hi].fill(0);
+        }
+        (self.lo, self.hi, self.count, self.sum_ns, self.max_ns) = (0, 0, 0, 0, 0);
+    }
+
+    /// The quantiles `qs` (ascending, each above 0) in milliseconds, exactly as
+    /// `Hist::coarse` would answer `quantile_ms` had it recorded the same values; NaN when
+    /// empty. One pass over the buckets touched.
+    pub fn coarse_quantiles_ms<const N: usize>(&self, qs: [f64; N]) -> [f64; N] {
+        let mut out = [f64::NAN; N];
+        if self.count == 0 || N == 0 {
+            return out;
+        }
+        // hdrhistogram's rank for a quantile: ceil(q · count), at least 1.
+        let ranks = qs.map(|q| ((q.min(1.0) * self.count as f64).ceil() as u64).max(1));
+        let value = |i: usize| {
+            let (top, zero) = coarse_top(value_of(self.lo + i));
+            if zero {
+                0.0
+            } else {
+                top.min(self.max_ns) as f64 / 1e6
+            }
+        };
+        let counts = &self.counts[self.lo..self.hi];
+        // Summed eight buckets at a time (which the compiler vectorises), bucket by bucket
+        // only where a rank is reached.
+        const CHUNK: usize = 8;
+        let (mut k, mut seen) = (0, 0u64);
+        for (c, chunk) in counts.chunks(CHUNK).enumerate() {
+            let sum: u64 = if chunk.len() == CHUNK {
+                chunk[..CHUNK].iter().sum()
+            } else {
+                chunk.iter().sum()
+            };
+            if seen + sum < ranks[k] {
+                seen += sum;
+                continue;
+            }
+            for (j, &n) in chunk.iter().enumerate() {
+                seen += n;
+                while seen >= ranks[k] {
+                    out[k] = value(c * CHUNK + j);
+                    k += 1;
+                    if k == N {
+                        return out;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The same buckets, sum and maximum in a `Hist`.
+    pub fn hist(&self) -> Hist {
+        let mut hist = Hist::new();
+        if self.count > 0 {
+            for (i, &c) in self.counts[self.lo..self.hi].iter().enumerate() {
+                if c > 0 {
+                    // Recording any value of a bucket counts it in that bucket.
+                    let _ = hist.h.record_n(value_of(self.lo + i), c);
+                }
+            }
+        }
+        hist.sum_ns = self.sum_ns;
+        hist.max_ns = self.max_ns;
+        hist
+    }
+}
+
 impl Default for Hist {
     fn default() -> Self {
         Hist::new()
@@ -338,6 +534,71 @@ mod tests {
                 prop_assert_eq!(ha.quantile_ms(q).to_bits(), hall.quantile_ms(q).to_bits());
             }
         }
+    }
+
+    /// A histogram's every bucket, sum, maximum and precision, to compare two exactly.
+    fn buckets(h: &Hist) -> (Vec<(u64, u64)>, String, u64, u8) {
+        let s = h.saved();
+        (s.buckets, s.sum_ns, s.max_ns, s.sigfig)
+    }
+
+    /// Values over every magnitude a run meets: zeros, sub-microsecond, bucket edges, hours,
+    /// and past the clamp.
+    fn wide() -> impl Strategy<Value = u64> {
+        prop_oneof![
+            Just(0u64),
+            0u64..2_000,
+            (0u32..62).prop_flat_map(|b| (1u64 << b)..(1u64 << (b + 1))),
+            (0u32..63).prop_map(|b| (1u64 << b) - 1),
+            Just(u64::MAX),
+        ]
+    }
+
+    proptest! {
+        /// A tally read as a histogram is the histogram of the same values, bucket for bucket.
+        #[test]
+        fn tally_is_the_histogram_of_its_values(values in prop::collection::vec(wide(), 0..400)) {
+            let (mut t, mut h) = (Tally::new(), Hist::new());
+            for &v in &values {
+                t.record(SimTime(v));
+                h.record(SimTime(v));
+            }
+            prop_assert_eq!(t.count(), h.count());
+            prop_assert_eq!(buckets(&t.hist()), buckets(&h));
+        }
+
+        /// Its coarse quantiles are `Hist::coarse`'s, to the bit, after adds and clears.
+        #[test]
+        fn tally_quantiles_are_the_coarse_histograms(a in prop::collection::vec(wide(), 0..300),
+                                                     b in prop::collection::vec(wide(), 1..300),
+                                                     q in 0.000_001f64..1.0) {
+            let (mut ta, mut tb, mut h) = (Tally::new(), Tally::new(), Hist::coarse());
+            for &v in &a {
+                ta.record(SimTime(v));
+            }
+            ta.clear();
+            for &v in &b {
+                ta.record(SimTime(v));
+                h.record(SimTime(v));
+            }
+            for &v in &a {
+                tb.record(SimTime(v));
+                h.record(SimTime(v));
+            }
+            tb.add_to(&mut ta);
+            let qs = [0.5, 0.95, 0.99, 1.0];
+            let got = ta.coarse_quantiles_ms(qs);
+            prop_assert_eq!(got.map(f64::to_bits), qs.map(|q| h.quantile_ms(q).to_bits()));
+            let [one] = ta.coarse_quantiles_ms([q]);
+            prop_assert_eq!(one.to_bits(), h.quantile_ms(q).to_bits());
+        }
+    }
+
+    #[test]
+    fn an_empty_tally_is_an_empty_histogram() {
+        let t = Tally::new();
+        assert!(t.coarse_quantiles_ms([0.5]).iter().all(|q| q.is_nan()));
+        assert_eq!(buckets(&t.hist()), buckets(&Hist::new()));
     }
 
     #[test]

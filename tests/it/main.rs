@@ -29,6 +29,7 @@ mod network_acls;
 mod outputs;
 pub mod queueing;
 mod rds;
+mod recorders;
 mod reports;
 mod requests;
 mod route53;

@@ -343,7 +343,7 @@ impl Component for ApiGateway {
             "cost_usd",
             requests as f64 / 1e6 * self.cfg.price_per_million(),
         );
-        m.hist("response_ms", self.latency.summary());
+        m.hist("response_ms", &self.latency.summary());
         let mut series = vec![
             (&REQUESTS, self.requests.rate_series(c)),
             (&THROTTLED, self.throttled.rate_series(c)),

@@ -383,7 +383,7 @@ impl Component for Cache {
             "cost_usd",
             nodes * self.cfg.node_hourly * c.measured_secs() / 3600.0,
         );
-        m.hist("response_ms", self.latency.summary());
+        m.hist("response_ms", &self.latency.summary());
         let ratio = self.hits.share_series(&self.misses);
         let series = vec![
             (&REQUESTS, self.requests.rate_series(c)),

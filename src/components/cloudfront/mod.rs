@@ -543,7 +543,7 @@ impl CloudFront {
         for (s, n) in self.statuses.iter() {
             m.count(format!("by_status.{s}"), n.total());
         }
-        m.hist("response_ms", self.latency.summary());
+        m.hist("response_ms", &self.latency.summary());
     }
 }
 

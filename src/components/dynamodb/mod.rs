@@ -572,7 +572,7 @@ impl Component for DynamoDb {
             Mode::OnDemand => self.rru * PRICE_RRU + self.wru * PRICE_WRU,
         };
         m.gauge("cost_usd", cost);
-        m.hist("response_ms", self.latency.summary());
+        m.hist("response_ms", &self.latency.summary());
         let mut series = vec![
             (&REQUESTS, self.requests.rate_series(c)),
             (&THROTTLES, self.throttles.rate_series(c)),

@@ -671,8 +671,8 @@ impl Stream {
         m.gauge("stream.records_held_max", self.held_level.max());
         m.gauge("stream.records_held_end", self.held_end as f64);
         m.gauge("stream.shards", f64::from(self.shards));
-        m.hist("stream.iterator_age_ms", self.iterator_age.summary());
-        m.hist("stream.lag_ms", self.lag.summary());
+        m.hist("stream.iterator_age_ms", &self.iterator_age.summary());
+        m.hist("stream.lag_ms", &self.lag.summary());
         use super::kind::{
             STREAM_AGE, STREAM_DISCARDED, STREAM_HELD, STREAM_IN_FLIGHT, STREAM_READ,
         };

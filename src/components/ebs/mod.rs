@@ -267,7 +267,7 @@ impl Volumes {
         m.gauge("baseline_iops", self.spec.baseline_iops());
         m.gauge("peak_iops", self.spec.peak_iops);
         m.gauge("peak_mibps", self.spec.peak_mibps);
-        m.hist("io_wait_ms", self.wait.summary());
+        m.hist("io_wait_ms", &self.wait.summary());
         // Billed by the second while attached: volumes still attached at the end count to it.
         let live: f64 = self
             .vols

@@ -76,7 +76,7 @@ impl AutoScalingGroup {
         m.count("spot_interruptions", self.spot_interruptions);
         m.count("drain_cut_off", self.drain_killed);
         self.cost(&mut m);
-        m.hist("response_ms", self.response.summary());
+        m.hist("response_ms", &self.response.summary());
         m
     }
 

@@ -165,7 +165,7 @@ impl Component for Kms {
         for (s, n) in self.statuses.iter() {
             m.count(format!("by_status.{s}"), n.total());
         }
-        m.hist("response_ms", self.latency.summary());
+        m.hist("response_ms", &self.latency.summary());
         ComponentReport {
             metrics: m,
             series: vec![

@@ -1358,7 +1358,7 @@ impl Component for Lambda {
             + pc_enabled * PRICE_PC_GB_S;
         m.gauge("gb_seconds", self.gb_seconds + self.pc_gb_seconds);
         m.gauge("cost_usd", cost);
-        m.hist("duration_ms", self.duration.summary());
+        m.hist("duration_ms", &self.duration.summary());
         m.hist("init_ms", &self.init);
         m.hist("environment_lifetime_ms", &self.lifetimes);
         let mut series = vec![
@@ -1388,7 +1388,7 @@ impl Component for Lambda {
             m.gauge("async.queue_max", q.waiting.max());
             m.gauge("async.oldest_age_max_s", q.oldest_max);
             m.gauge("async.backlog_end", q.backlog_end as f64);
-            m.hist("async.lag_ms", q.lag.summary());
+            m.hist("async.lag_ms", &q.lag.summary());
             series.push((&ASYNC_QUEUE, q.waiting.mean_series(c)));
             series.push((&ASYNC_OLDEST, q.oldest.clone()));
         }

@@ -427,7 +427,7 @@ impl Component for LoadBalancer {
             "targets",
             self.targets.iter().filter(|t| !t.gone).count() as f64,
         );
-        m.hist("response_ms", self.latency.summary());
+        m.hist("response_ms", &self.latency.summary());
         // Cost over the measured period.
         let (cost, units) = prices::cost(
             self.cfg.lb_type,

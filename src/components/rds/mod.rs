@@ -615,8 +615,8 @@ impl Component for Rds {
             );
         }
         m.gauge("cost_usd", self.cfg.hourly() * c.measured_secs() / 3600.0);
-        m.hist("read_ms", self.read_latency.summary());
-        m.hist("write_ms", self.write_latency.summary());
+        m.hist("read_ms", &self.read_latency.summary());
+        m.hist("write_ms", &self.write_latency.summary());
         let mut series = vec![
             (&READS, self.reads.rate_series(c)),
             (&WRITES, self.writes.rate_series(c)),

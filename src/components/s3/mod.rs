@@ -393,7 +393,7 @@ impl Component for S3 {
         for (s, n) in self.statuses.iter() {
             m.count(format!("by_status.{s}"), n.total());
         }
-        m.hist("response_ms", self.response.summary());
+        m.hist("response_ms", &self.response.summary());
         if let Some(cost) = self.cost(c) {
             m.gauge("cost_usd", cost);
         }

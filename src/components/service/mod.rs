@@ -301,8 +301,8 @@ impl Component for Service {
             "wait_probability",
             self.waited as f64 / self.admitted.max(1) as f64,
         );
-        m.hist("wait_ms", self.wait.summary());
-        m.hist("response_ms", self.response.summary());
+        m.hist("wait_ms", &self.wait.summary());
+        m.hist("response_ms", &self.response.summary());
 
         let mut series = vec![
             (&ARRIVALS, self.arrivals.rate_series(c)),

@@ -494,7 +494,7 @@ impl Component for Sns {
         for (s, n) in self.statuses.iter() {
             m.count(format!("by_status.{s}"), n.total());
         }
-        m.hist("delivery_ms", self.delivery_time.summary());
+        m.hist("delivery_ms", &self.delivery_time.summary());
         let billed = self.billed_publishes + self.billed_http;
         m.gauge("requests_billed", billed);
         if !self.cfg.fifo {

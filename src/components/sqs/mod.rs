@@ -1038,9 +1038,9 @@ impl Component for Sqs {
         for (s, n) in self.statuses.iter() {
             m.count(format!("by_status.{s}"), n.total());
         }
-        m.hist("lag_ms", self.lag.summary());
-        m.hist("dead_letter_age_ms", self.dead_letter_age.summary());
-        m.hist("response_ms", self.response.summary());
+        m.hist("lag_ms", &self.lag.summary());
+        m.hist("dead_letter_age_ms", &self.dead_letter_age.summary());
+        m.hist("response_ms", &self.response.summary());
         ComponentReport {
             metrics: m,
             series: vec![

@@ -923,9 +923,9 @@ impl Component for StepFunctions {
         for (s, n) in self.statuses.iter() {
             m.count(format!("by_status.{s}"), n.total());
         }
-        m.hist("duration_ms", self.duration.summary());
-        m.hist("lag_ms", self.lag.summary());
-        m.hist("response_ms", self.response.summary());
+        m.hist("duration_ms", &self.duration.summary());
+        m.hist("lag_ms", &self.lag.summary());
+        m.hist("response_ms", &self.response.summary());
         ComponentReport {
             metrics: m,
             series: vec![
