@@ -54,6 +54,36 @@ struct Component {
     companion: bool,
 }
 
+impl Component {
+    /// The component of mapping `m`, named `id`, with its first `keys`; `companion` as above.
+    fn new(m: &Mapping, id: String, keys: Vec<Setting>, companion: bool) -> Component {
+        Component {
+            index: m.index,
+            id,
+            kind: m.kind,
+            keys,
+            links: Vec::new(),
+            edges: Vec::new(),
+            workload: Vec::new(),
+            embeds: Vec::new(),
+            missing: Vec::new(),
+            kept: true,
+            attached: m.mapped.attached,
+            companion,
+        }
+    }
+}
+
+/// Refuses a template that maps to more components than a scenario may have.
+fn within_limit(components: usize) -> Result<(), String> {
+    if components > MAX_COMPONENTS {
+        return Err(format!(
+            "the template maps to {components} components, more than a scenario's limit of {MAX_COMPONENTS}: import a smaller stack"
+        ));
+    }
+    Ok(())
+}
+
 /// Writes the scenario of `resources`, read from `file` (its stem `stem` names the scenario).
 pub(super) fn scenario(
     stem: &str,
@@ -143,28 +173,10 @@ pub(super) fn scenario(
             let id = sanitise(&resources[m.index].name, &taken);
             taken.push(id.clone());
             index_of.insert(m.index, components.len());
-            components.push(Component {
-                index: m.index,
-                id,
-                kind: m.kind,
-                keys: Vec::new(),
-                links: Vec::new(),
-                edges: Vec::new(),
-                workload: Vec::new(),
-                embeds: Vec::new(),
-                missing: Vec::new(),
-                kept: true,
-                attached: m.mapped.attached,
-                companion: false,
-            });
+            components.push(Component::new(m, id, Vec::new(), false));
         }
     }
-    if components.len() > MAX_COMPONENTS {
-        return Err(format!(
-            "the template maps to {} components, more than a scenario's limit of {MAX_COMPONENTS}: import a smaller stack",
-            components.len()
-        ));
-    }
+    within_limit(components.len())?;
 
     // Keys and links, the component's own first, then its parts' in template order.
     for m in mappings.iter().flatten() {
@@ -226,27 +238,9 @@ pub(super) fn scenario(
         for s in &m.mapped.keys {
             merge(&mut keys, s.clone());
         }
-        components.push(Component {
-            index: m.index,
-            id,
-            kind: m.kind,
-            keys,
-            links: Vec::new(),
-            edges: Vec::new(),
-            workload: Vec::new(),
-            embeds: Vec::new(),
-            missing: Vec::new(),
-            kept: true,
-            attached: m.mapped.attached,
-            companion: true,
-        });
+        components.push(Component::new(m, id, keys, true));
     }
-    if components.len() > MAX_COMPONENTS {
-        return Err(format!(
-            "the template maps to {} components, more than a scenario's limit of {MAX_COMPONENTS}: import a smaller stack",
-            components.len()
-        ));
-    }
+    within_limit(components.len())?;
 
     // The components that keys name inside them.
     let component_of = |name: &str| -> Option<usize> {

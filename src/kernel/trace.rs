@@ -266,26 +266,14 @@ impl Tracer {
         start: SimTime,
         end: SimTime,
     ) {
-        let Some(&(slot, _)) = self.live.get(&parent) else {
+        let Some((slot, mut s)) = self.new_own(parent, actor, label, start) else {
             return;
         };
-        let t = &mut self.traces[slot as usize];
-        if t.spans.len() >= self.max_spans || self.next_span == u32::MAX {
-            self.spans_dropped += 1;
-            return;
-        }
-        let id = self.next_span;
-        self.next_span += 1;
-        let op = t.spans[self.live[&parent].1 as usize].op;
-        let mut s = span(id, parent, actor, actor, op, start);
-        s.label = Cow::Borrowed(label);
         s.end = end;
         s.outcome = SpanEnd::Status(200);
-        s.arrival = Some(start);
         s.answer = Some(end);
-        t.spans.push(s);
         // Its id is live so that it could parent others; it is not open.
-        self.live.insert(id, (slot, (t.spans.len() - 1) as u32));
+        self.push(slot, s, false);
     }
 
     /// Opens a span of `actor`'s own time under `parent` that ends later (`end`), its
@@ -298,23 +286,42 @@ impl Tracer {
         now: SimTime,
         attempt: u16,
     ) -> u32 {
-        let Some(&(slot, pi)) = self.live.get(&parent) else {
+        let Some((slot, mut s)) = self.new_own(parent, actor, label, now) else {
             return 0;
         };
-        let t = &mut self.traces[slot as usize];
+        s.attempt = attempt;
+        self.push(slot, s, true)
+    }
+
+    /// A span of `actor`'s own time under `parent` begun at `start`, its id taken, with its
+    /// trace's slot; `None` when `parent` is in no open trace or its trace is full.
+    fn new_own(
+        &mut self,
+        parent: u32,
+        actor: ActorId,
+        label: &'static str,
+        start: SimTime,
+    ) -> Option<(u32, Span)> {
+        let &(slot, pi) = self.live.get(&parent)?;
+        let t = &self.traces[slot as usize];
         if t.spans.len() >= self.max_spans || self.next_span == u32::MAX {
             self.spans_dropped += 1;
-            return 0;
+            return None;
         }
         let id = self.next_span;
         self.next_span += 1;
-        let op = t.spans[pi as usize].op;
-        let mut s = span(id, parent, actor, actor, op, now);
+        let mut s = span(id, parent, actor, actor, t.spans[pi as usize].op, start);
         s.label = Cow::Borrowed(label);
-        s.attempt = attempt;
-        s.arrival = Some(now);
+        s.arrival = Some(start);
+        Some((slot, s))
+    }
+
+    /// Adds span `s` to the trace in `slot` (counted open if `open`) and makes its id live.
+    fn push(&mut self, slot: u32, s: Span, open: bool) -> u32 {
+        let id = s.id;
+        let t = &mut self.traces[slot as usize];
         t.spans.push(s);
-        t.open += 1;
+        t.open += u32::from(open);
         self.live.insert(id, (slot, (t.spans.len() - 1) as u32));
         id
     }
