@@ -797,3 +797,69 @@ fn traces_held_by_queues_are_bounded() {
     assert_eq!(r.traces.sampled, 10_999);
     assert_eq!(r.traces.queued_untraced, 10_999 - cap);
 }
+
+/// The `traces.json` that `archsim run` writes for bundled scenarios: the OpenTelemetry
+/// project's own OTLP types read it, every span's parent is in the file, and the queue variant of `spike-sync-vs-queue` carries its asynchronous part (queue
+/// waits, and batches linking their other messages).
+#[test]
+fn a_bundled_scenarios_traces_load_as_otlp_json() {
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in ["trace-cold-start.toml", "spike-sync-vs-queue.toml"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_archsim"))
+            .args(["run", "-q", "--no-plots", "--out"])
+            .arg(dir.path())
+            .arg(root.join("scenarios").join(file))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{file}: {out:?}");
+    }
+    let read = |path: &str| -> ExportTraceServiceRequest {
+        let text = std::fs::read_to_string(dir.path().join(path)).expect(path);
+        serde_json::from_str(&text).expect("OTLP JSON")
+    };
+    for (path, queued) in [
+        ("trace-cold-start/traces.json", false),
+        ("spike-sync-vs-queue/queue/traces.json", true),
+    ] {
+        let req = read(path);
+        let spans: Vec<_> = req
+            .resource_spans
+            .iter()
+            .flat_map(|rs| &rs.scope_spans)
+            .flat_map(|ss| &ss.spans)
+            .collect();
+        assert!(spans.len() > 10, "{path}: {} spans", spans.len());
+        let ids: std::collections::BTreeSet<(&[u8], &[u8])> = spans
+            .iter()
+            .map(|s| (s.trace_id.as_slice(), s.span_id.as_slice()))
+            .collect();
+        for s in &spans {
+            assert!(
+                s.parent_span_id.is_empty()
+                    || ids.contains(&(s.trace_id.as_slice(), s.parent_span_id.as_slice())),
+                "{path}: a parent outside its trace"
+            );
+            // A link names another message's wait, in another trace, which the keepers
+            // may or may not have kept.
+            for l in &s.links {
+                assert_eq!((l.trace_id.len(), l.span_id.len()), (16, 8), "{path}");
+                assert_ne!(
+                    l.trace_id, s.trace_id,
+                    "{path}: a link within its own trace"
+                );
+            }
+        }
+        let waits = spans.iter().filter(|s| s.name.contains("queued")).count();
+        let links: usize = spans.iter().map(|s| s.links.len()).sum();
+        if queued {
+            assert!(
+                waits > 0 && links > 0,
+                "{path}: {waits} waits, {links} links"
+            );
+        } else {
+            assert_eq!(waits, 0, "{path}");
+        }
+    }
+}
