@@ -4,34 +4,13 @@
 use crate::num;
 use archsim::world::World;
 
-const BASE: &str = r#"
-[scenario]
-duration = "60s"
-[network]
-same_az = "0s"
-cross_az = "0s"
-[[workload]]
-name = "u"
-target = "web"
-arrival = { process = "constant", rate = 100 }
-timeout = "1s"
-[[component]]
-id = "web"
-kind = "service"
-az = "a"
-servers = 100
-service_time = "10ms"
-calls = [ { to = "db", timeout = "500ms" } ]
-[[component]]
-id = "db"
-kind = "service"
-az = "b"
-servers = 100
-service_time = "5ms"
-"#;
+/// web (zone a) → db (zone b) with a 500 ms call timeout; every figure exact.
+fn base(more: &str) -> String {
+    crate::web_and_db("", "500ms", more)
+}
 
 fn with_fault(fault: &str) -> archsim::metrics::Summary {
-    crate::run(&format!("{BASE}\n[[fault]]\n{fault}\n"))
+    crate::run(&base(&format!("[[fault]]\n{fault}\n")))
 }
 
 #[test]
@@ -105,7 +84,7 @@ fn error_injection_fails_its_share_of_calls() {
 #[test]
 fn latency_injection_on_a_component_and_on_an_edge() {
     // Baseline: 10 ms of web work + 5 ms of db work = 15 ms for every request.
-    let base = crate::run(BASE);
+    let base = crate::run(&base(""));
     assert!((num(&base, "latency_ms.max") - 15.0).abs() < 1e-6);
     // The db answers 100 ms later during the whole run: 115 ms.
     let slow =
@@ -120,7 +99,9 @@ fn latency_injection_on_a_component_and_on_an_edge() {
 
 #[test]
 fn faults_are_written_to_events_with_their_start_and_end() {
-    let sc = crate::scenario(&format!("{BASE}\n[[fault]]\nat = \"5s\"\nfor = \"2s\"\nkind = \"component_down\"\ntarget = \"db\"\n"));
+    let sc = crate::scenario(&base(
+        "[[fault]]\nat = \"5s\"\nfor = \"2s\"\nkind = \"component_down\"\ntarget = \"db\"\n",
+    ));
     let r = World::build(&sc, 1).run().unwrap();
     let marks: Vec<(f64, &str, &str)> = r
         .events

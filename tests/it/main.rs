@@ -53,6 +53,40 @@ use archsim::world::World;
 use std::path::Path;
 
 /// Parses scenario text (named `test.toml` in messages), panicking with its diagnostics.
+/// web in zone a calls db in zone b (`timeout = db_timeout`), 100 requests a second from a
+/// constant workload on 100 servers each, with no network delay: every figure is exact.
+/// `scenario` adds keys to `[scenario]`, whose duration is 60 s; `more` is appended.
+pub fn web_and_db(scenario: &str, db_timeout: &str, more: &str) -> String {
+    format!(
+        r#"
+[scenario]
+duration = "60s"
+{scenario}
+[network]
+same_az = "0s"
+cross_az = "0s"
+[[workload]]
+name = "u"
+target = "web"
+arrival = {{ process = "constant", rate = 100 }}
+timeout = "1s"
+[[component]]
+id = "web"
+kind = "service"
+az = "a"
+servers = 100
+service_time = "10ms"
+calls = [ {{ to = "db", timeout = "{db_timeout}" }} ]
+[[component]]
+id = "db"
+kind = "service"
+az = "b"
+servers = 100
+service_time = "5ms"
+{more}"#
+    )
+}
+
 pub fn scenario(toml: &str) -> Scenario {
     scenario::parse(Path::new("test.toml"), toml)
         .unwrap_or_else(|e| panic!("scenario does not parse:\n{e}"))

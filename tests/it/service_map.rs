@@ -6,43 +6,16 @@ use archsim::report::{diagram, service_map};
 use archsim::sweep;
 
 // Every figure here is exact: constant arrivals, fixed work, no network delay, room for all.
-const SCENARIO: &str = r#"
-[scenario]
-name = "map-test"
-duration = "60s"
-warmup = "10s"
-seeds = 2
-[network]
-same_az = "0s"
-cross_az = "0s"
-[[workload]]
-name = "u"
-target = "web"
-arrival = { process = "constant", rate = 100 }
-timeout = "1s"
-[[component]]
-id = "web"
-kind = "service"
-az = "a"
-servers = 100
-service_time = "10ms"
-calls = [ { to = "db", timeout = "500ms" } ]
-[[component]]
-id = "db"
-kind = "service"
-az = "b"
-servers = 100
-service_time = "5ms"
-[[fault]]
-at = "0s"
-kind = "error_injection"
-target = "db"
-rate = 0.3
-status = 503
-"#;
+fn scenario() -> String {
+    crate::web_and_db(
+        "name = \"map-test\"\nwarmup = \"10s\"\nseeds = 2",
+        "500ms",
+        "[[fault]]\nat = \"0s\"\nkind = \"error_injection\"\ntarget = \"db\"\nrate = 0.3\nstatus = 503\n",
+    )
+}
 
 fn outcome() -> (archsim::scenario::Scenario, sweep::ScenarioOutcome) {
-    outcome_of(SCENARIO)
+    outcome_of(&scenario())
 }
 
 fn outcome_of(toml: &str) -> (archsim::scenario::Scenario, sweep::ScenarioOutcome) {
@@ -233,40 +206,12 @@ fn an_edge_says_which_share_of_its_calls_timed_out() {
     // dark from 20 s to 30 s: the 1,000 calls sent then are lost and end at their timeout,
     // of 5,000 in the measured 50 s: a fifth (±2 calls at the outage's edges). Each counts
     // the whole 200 ms, so the edge's p99 is the timeout, and its label says why.
-    let toml = r#"
-[scenario]
-name = "map-timeouts"
-duration = "60s"
-warmup = "10s"
-seeds = 1
-[network]
-same_az = "0s"
-cross_az = "0s"
-[[workload]]
-name = "u"
-target = "web"
-arrival = { process = "constant", rate = 100 }
-timeout = "1s"
-[[component]]
-id = "web"
-kind = "service"
-az = "a"
-servers = 100
-service_time = "10ms"
-calls = [ { to = "db", timeout = "200ms" } ]
-[[component]]
-id = "db"
-kind = "service"
-az = "b"
-servers = 100
-service_time = "5ms"
-[[fault]]
-at = "20s"
-for = "10s"
-kind = "az_outage"
-az = "b"
-"#;
-    let (sc, o) = outcome_of(toml);
+    let toml = crate::web_and_db(
+        "name = \"map-timeouts\"\nwarmup = \"10s\"\nseeds = 1",
+        "200ms",
+        "[[fault]]\nat = \"20s\"\nfor = \"10s\"\nkind = \"az_outage\"\naz = \"b\"\n",
+    );
+    let (sc, o) = outcome_of(&toml);
     let raw = &o.edges[&("web".to_string(), "db".to_string())];
     assert!(
         (raw.timeouts as f64 - 1000.0).abs() <= 2.0,
