@@ -527,25 +527,7 @@ fn validate(
             None => components_ok = false,
         }
     }
-    let mut first_of: HashMap<&str, &Spanned<String>> = HashMap::new();
-    for (id, _, _) in &components {
-        match first_of.entry(id.get_ref().as_str()) {
-            Entry::Occupied(first) => {
-                let line = ck.line_of(first.get().span().start);
-                ck.error(
-                    id.span(),
-                    format!(
-                        "component id \"{}\" is used twice (first on line {line})",
-                        id.get_ref()
-                    ),
-                );
-                components_ok = false;
-            }
-            Entry::Vacant(slot) => {
-                slot.insert(id);
-            }
-        }
-    }
+    components_ok &= unique_ids(components.iter().map(|(id, _, _)| id), "component", ck);
     if components_ok {
         components_ok &= check_kms_links(&components, ck);
         check_call_cycles(&components, ck);
@@ -1666,6 +1648,36 @@ fn check_groups(components: &mut [ParsedComponent], regions: &[String], ck: &mut
             ok = false;
         }
         ok &= spec.relate(i, &mut relations, ck);
+    }
+    ok
+}
+
+/// Refuses each id of `ids` that an earlier one already has, at the repeat: "`what` id
+/// \"x\" is used twice (first on line N)". Whether all were unique.
+pub(crate) fn unique_ids<'a>(
+    ids: impl IntoIterator<Item = &'a Spanned<String>>,
+    what: &str,
+    ck: &mut Checker,
+) -> bool {
+    let mut ok = true;
+    let mut first_of: HashMap<&str, &Spanned<String>> = HashMap::new();
+    for id in ids {
+        match first_of.entry(id.get_ref().as_str()) {
+            Entry::Occupied(first) => {
+                let line = ck.line_of(first.get().span().start);
+                ck.error(
+                    id.span(),
+                    format!(
+                        "{what} id \"{}\" is used twice (first on line {line})",
+                        id.get_ref()
+                    ),
+                );
+                ok = false;
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(id);
+            }
+        }
     }
     ok
 }

@@ -137,6 +137,7 @@ pub fn parse(
     } else {
         zones.join(", ")
     };
+    ok &= super::unique_ids(raws.iter().map(|r| &r.id), "network ACL", ck);
     let mut acls: Vec<NetworkAcl> = Vec::new();
     // Each zone's ACL and where it was named, for a zone named twice.
     let mut claimed: Vec<(String, usize)> = Vec::new();
@@ -152,16 +153,6 @@ pub fn parse(
                 format!("network ACL `id` \"{id}\" must be letters, digits, '-', '_' and '.' only"),
             );
             ok = false;
-        }
-        if let Some(first) = raws.iter().find(|o| o.id.get_ref() == id) {
-            if !std::ptr::eq(first, r) {
-                let line = ck.line_of(first.id.span().start);
-                ck.error(
-                    r.id.span(),
-                    format!("network ACL id \"{id}\" is used twice (first on line {line})"),
-                );
-                ok = false;
-            }
         }
         if r.azs.get_ref().is_empty() {
             ck.error(

@@ -76,6 +76,7 @@ pub fn parse(values: Vec<Spanned<DeValue<'_>>>, ck: &mut Checker) -> (Vec<Securi
     };
     // Ids first: a rule may name a group written after it.
     let mut ids: Vec<&str> = Vec::new();
+    ok &= super::unique_ids(raws.iter().map(|r| &r.id), "security group", ck);
     for r in &raws {
         let id = r.id.get_ref().as_str();
         let id_ok = !id.is_empty()
@@ -91,16 +92,6 @@ pub fn parse(values: Vec<Spanned<DeValue<'_>>>, ck: &mut Checker) -> (Vec<Securi
                 ),
             );
             ok = false;
-        }
-        if let Some(first) = raws.iter().find(|o| o.id.get_ref() == id) {
-            if !std::ptr::eq(first, r) {
-                let line = ck.line_of(first.id.span().start);
-                ck.error(
-                    r.id.span(),
-                    format!("security group id \"{id}\" is used twice (first on line {line})"),
-                );
-                ok = false;
-            }
         }
         ids.push(id);
     }
