@@ -1103,12 +1103,13 @@ fn render(
             format!("{}: {e}", dir.display()),
         )
     };
-    let window_s = report::table::window_of(summary).map_err(invalid)?;
-    let table = report::table::SeriesTable::from_csv(timeseries, window_s).map_err(invalid)?;
-    let events = report::table::events_from_csv(events).map_err(invalid)?;
     // Charts are drawn on all cores, each written as soon as it is drawn; the page keeps
-    // their SVG, in order.
+    // their SVG, in order. Without them the series are not read back at all.
     let charts = if drawings.plots {
+        let window_s = report::table::window_of(summary).map_err(invalid)?;
+        let table =
+            report::table::SeriesTable::from_csv(timeseries, window_s).map_err(invalid)?;
+        let events = report::table::events_from_csv(events).map_err(invalid)?;
         report::plots::scenario_charts(summary, &table, &events)
     } else {
         Vec::new()

@@ -79,6 +79,12 @@ pub struct EventQueue<E: Copy> {
     /// The lane with the earliest head and that head's key, kept up to date so that popping
     /// from the heap does not scan the lanes.
     first_lane: Option<(usize, u128)>,
+    /// Events due at `now` (pushed with no delay: a reply across a zero-latency hop, a signal),
+    /// in push order with their sequence numbers: they skip the heap, and come out before
+    /// anything later. One at `now` pushed earlier, in the heap or a lane, still goes first.
+    due_now: std::collections::VecDeque<(u64, E)>,
+    /// The time of the last event popped: the queue's clock.
+    now: u64,
     next_seq: u64,
 }
 
@@ -100,6 +106,8 @@ impl<E: Copy> EventQueue<E> {
             nodes: slab::Slab::new(),
             lanes: Vec::new(),
             first_lane: None,
+            due_now: std::collections::VecDeque::new(),
+            now: 0,
             next_seq: 0,
         }
     }
@@ -110,8 +118,16 @@ impl<E: Copy> EventQueue<E> {
         (u128::from(time.0) << 64) | u128::from(seq)
     }
 
-    /// Schedules `event` at `time`, in the heap; it cannot be cancelled.
+    /// Schedules `event` at `time`, in the heap (or, due now, behind the others due now); it
+    /// cannot be cancelled.
+    #[inline]
     pub fn push(&mut self, time: SimTime, event: E) {
+        if time.0 == self.now {
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            self.due_now.push_back((seq, event));
+            return;
+        }
         let key = self.key(time);
         self.push_heap(Entry { key, event });
     }
@@ -228,6 +244,14 @@ impl<E: Copy> EventQueue<E> {
             self.heap.pop();
         }
         let heap_key = self.heap.peek().map(|e| e.key);
+        if let Some(&(seq, event)) = self.due_now.front() {
+            let key = (u128::from(self.now) << 64) | u128::from(seq);
+            if heap_key.is_none_or(|hk| key < hk) && self.first_lane.is_none_or(|(_, lk)| key < lk)
+            {
+                self.due_now.pop_front();
+                return Some((SimTime(self.now), event));
+            }
+        }
         let from_lane = match (self.first_lane, heap_key) {
             (Some((i, lk)), Some(hk)) if lk < hk => Some(i),
             (Some((i, _)), None) => Some(i),
@@ -245,12 +269,13 @@ impl<E: Copy> EventQueue<E> {
                 (e.key, e.event)
             }
         };
-        Some((SimTime((key >> 64) as u64), event))
+        self.now = (key >> 64) as u64;
+        Some((SimTime(self.now), event))
     }
 
     /// The number of pending events, in the heap and the lanes.
     pub fn len(&self) -> usize {
-        self.heap.len() - usize::from(self.stale_top) + self.nodes.len()
+        self.heap.len() - usize::from(self.stale_top) + self.nodes.len() + self.due_now.len()
     }
 
     /// Whether no event is pending.

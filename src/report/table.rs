@@ -66,7 +66,8 @@ impl SeriesTable {
             Some("time_s,seed,component,series,value") => {}
             _ => return Err("timeseries.csv: the first line is not archsim's header `time_s,seed,component,series,value`".into()),
         }
-        let mut rows: Vec<(usize, u64, String, String, f64)> = Vec::new();
+        // Rows borrow their names from `text`: a row costs no allocation of its own.
+        let mut rows: Vec<(usize, u64, &str, &str, f64)> = Vec::new();
         for (i, line) in lines.enumerate() {
             let f: Vec<&str> = line.split(',').collect();
             let bad = || format!("timeseries.csv line {}: not a row archsim writes", i + 2);
@@ -89,11 +90,14 @@ impl SeriesTable {
                     i + 2
                 ));
             }
-            rows.push((w as usize, seed, f[2].to_string(), f[3].to_string(), v));
+            rows.push((w as usize, seed, f[2], f[3], v));
         }
-        let mut seeds: Vec<u64> = rows.iter().map(|r| r.1).collect();
-        seeds.sort_unstable();
-        seeds.dedup();
+        let seeds: Vec<u64> = rows
+            .iter()
+            .map(|r| r.1)
+            .collect::<std::collections::BTreeSet<u64>>()
+            .into_iter()
+            .collect();
         if seeds.len() > MAX_SERIES_SEEDS {
             return Err(format!(
                 "timeseries.csv holds {} seeds; archsim writes at most {MAX_SERIES_SEEDS}",
@@ -101,24 +105,34 @@ impl SeriesTable {
             ));
         }
         let windows = rows.iter().map(|r| r.0 + 1).max().unwrap_or(0);
-        let mut names: Vec<(&str, &str)> =
-            rows.iter().map(|r| (r.2.as_str(), r.3.as_str())).collect();
-        names.sort_unstable();
-        names.dedup();
+        let names: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.2, r.3))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         let cells = names.len() as u64 * seeds.len() as u64 * windows as u64;
         if cells > MAX_TABLE_VALUES {
             return Err(format!(
                 "timeseries.csv describes {cells} values (series × seeds × windows); archsim writes at most {MAX_TABLE_VALUES}"
             ));
         }
-        let mut data: BTreeMap<(String, String), Vec<Vec<f64>>> = BTreeMap::new();
+        // Per name (sorted above), per seed, per window.
+        let mut values = vec![Vec::new(); names.len()];
         for (w, seed, actor, series, v) in rows {
             let si = seeds.binary_search(&seed).unwrap_or(0);
-            let slot = data
-                .entry((actor, series))
-                .or_insert_with(|| vec![vec![f64::NAN; windows]; seeds.len()]);
+            let ni = names.binary_search(&(actor, series)).unwrap_or(0);
+            let slot = &mut values[ni];
+            if slot.is_empty() {
+                *slot = vec![vec![f64::NAN; windows]; seeds.len()];
+            }
             slot[si][w] = v;
         }
+        let data: BTreeMap<(String, String), Vec<Vec<f64>>> = names
+            .iter()
+            .zip(values)
+            .map(|(&(a, s), v)| ((a.to_string(), s.to_string()), v))
+            .collect();
         Ok(SeriesTable {
             window_s,
             seeds,
