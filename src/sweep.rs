@@ -1107,8 +1107,7 @@ fn render(
     // their SVG, in order. Without them the series are not read back at all.
     let charts = if drawings.plots {
         let window_s = report::table::window_of(summary).map_err(invalid)?;
-        let table =
-            report::table::SeriesTable::from_csv(timeseries, window_s).map_err(invalid)?;
+        let table = report::table::SeriesTable::from_csv(timeseries, window_s).map_err(invalid)?;
         let events = report::table::events_from_csv(events).map_err(invalid)?;
         report::plots::scenario_charts(summary, &table, &events)
     } else {

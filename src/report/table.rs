@@ -53,6 +53,34 @@ pub struct Band {
     pub max: Vec<f64>,
 }
 
+/// Line `n` of `timeseries.csv`, checked: (window, seed, component, series, value).
+fn row(n: usize, line: &str, window_s: f64) -> Result<(usize, u64, &str, &str, f64), String> {
+    let bad = || format!("timeseries.csv line {n}: not a row archsim writes");
+    let mut fields = line.split(',');
+    let mut f = [""; 5];
+    for slot in &mut f {
+        *slot = fields.next().ok_or_else(bad)?;
+    }
+    if fields.next().is_some() {
+        return Err(bad());
+    }
+    let t: f64 = f[0].parse().map_err(|_| bad())?;
+    let seed: u64 = f[1].parse().map_err(|_| bad())?;
+    let v: f64 = f[4].parse().map_err(|_| bad())?;
+    let w = (t / window_s).round();
+    if !(t.is_finite() && t >= 0.0 && w < MAX_WINDOWS as f64) {
+        return Err(format!(
+            "timeseries.csv line {n}: the time is not within {MAX_WINDOWS} windows of the start"
+        ));
+    }
+    if !plain_name(f[2]) || !plain_name(f[3]) {
+        return Err(format!(
+            "timeseries.csv line {n}: a component or series name holds characters archsim never writes"
+        ));
+    }
+    Ok((w as usize, seed, f[2], f[3], v))
+}
+
 impl SeriesTable {
     /// Parses `timeseries.csv`; `window_s` comes from `summary.json` (`window_of`). What it
     /// allocates is bounded whatever the file says: at most `MAX_WINDOWS` windows,
@@ -66,51 +94,31 @@ impl SeriesTable {
             Some("time_s,seed,component,series,value") => {}
             _ => return Err("timeseries.csv: the first line is not archsim's header `time_s,seed,component,series,value`".into()),
         }
-        // Rows borrow their names from `text`: a row costs no allocation of its own.
-        let mut rows: Vec<(usize, u64, &str, &str, f64)> = Vec::new();
-        for (i, line) in lines.enumerate() {
-            let f: Vec<&str> = line.split(',').collect();
-            let bad = || format!("timeseries.csv line {}: not a row archsim writes", i + 2);
-            if f.len() != 5 {
-                return Err(bad());
-            }
-            let t: f64 = f[0].parse().map_err(|_| bad())?;
-            let seed: u64 = f[1].parse().map_err(|_| bad())?;
-            let v: f64 = f[4].parse().map_err(|_| bad())?;
-            let w = (t / window_s).round();
-            if !(t.is_finite() && t >= 0.0 && w < MAX_WINDOWS as f64) {
-                return Err(format!(
-                    "timeseries.csv line {}: the time is not within {MAX_WINDOWS} windows of the start",
-                    i + 2
-                ));
-            }
-            if !plain_name(f[2]) || !plain_name(f[3]) {
-                return Err(format!(
-                    "timeseries.csv line {}: a component or series name holds characters archsim never writes",
-                    i + 2
-                ));
-            }
-            rows.push((w as usize, seed, f[2], f[3], v));
+        // Two passes over the text, no rows kept: the first checks every row and learns the
+        // table's shape, the second fills it.
+        let rows = || {
+            lines
+                .clone()
+                .enumerate()
+                .map(|(i, l)| row(i + 2, l, window_s))
+        };
+        let mut seeds = std::collections::BTreeSet::new();
+        let mut names = std::collections::BTreeSet::new();
+        let mut windows = 0;
+        for r in rows() {
+            let (w, seed, actor, series, _) = r?;
+            seeds.insert(seed);
+            names.insert((actor, series));
+            windows = windows.max(w + 1);
         }
-        let seeds: Vec<u64> = rows
-            .iter()
-            .map(|r| r.1)
-            .collect::<std::collections::BTreeSet<u64>>()
-            .into_iter()
-            .collect();
+        let seeds: Vec<u64> = seeds.into_iter().collect();
+        let names: Vec<(&str, &str)> = names.into_iter().collect();
         if seeds.len() > MAX_SERIES_SEEDS {
             return Err(format!(
                 "timeseries.csv holds {} seeds; archsim writes at most {MAX_SERIES_SEEDS}",
                 seeds.len()
             ));
         }
-        let windows = rows.iter().map(|r| r.0 + 1).max().unwrap_or(0);
-        let names: Vec<(&str, &str)> = rows
-            .iter()
-            .map(|r| (r.2, r.3))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
         let cells = names.len() as u64 * seeds.len() as u64 * windows as u64;
         if cells > MAX_TABLE_VALUES {
             return Err(format!(
@@ -119,7 +127,8 @@ impl SeriesTable {
         }
         // Per name (sorted above), per seed, per window.
         let mut values = vec![Vec::new(); names.len()];
-        for (w, seed, actor, series, v) in rows {
+        for r in rows() {
+            let (w, seed, actor, series, v) = r?;
             let si = seeds.binary_search(&seed).unwrap_or(0);
             let ni = names.binary_search(&(actor, series)).unwrap_or(0);
             let slot = &mut values[ni];

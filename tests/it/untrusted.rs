@@ -664,6 +664,16 @@ fn plot_checks_a_results_folder_like_any_input() {
         ),
         (
             summary.clone(),
+            format!("{csv}1,1,s,x,1,2\n"),
+            "not a row archsim writes",
+        ),
+        (
+            summary.clone(),
+            format!("{csv}1,1,s,x\n"),
+            "not a row archsim writes",
+        ),
+        (
+            summary.clone(),
             format!("{csv}1,1,<script>,x,1\n"),
             "characters archsim never writes",
         ),
