@@ -5,6 +5,7 @@
 //! depend on the number of threads. This module (with `main.rs`) is the only one that touches
 //! threads, the wall clock and output files; `OutDir` is the only way it writes under `--out`.
 
+use crate::kernel::SimTime;
 use crate::metrics::{EdgeStats, Pool, RunResult, Summary, SummaryMeta};
 use crate::report;
 use crate::scenario::{self, FileAccess, Scenario, ScenarioError};
@@ -450,7 +451,24 @@ pub fn run_jobs(
             total,
         });
     };
-    on_threads(options.threads, || jobs.par_iter().for_each(run_one));
+    // Longest first, each thread taking the next job as it frees: a long run started last
+    // would leave the other threads idle at the end (the order of results does not depend
+    // on it: each job's result is its own).
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    let cost: Vec<f64> = scenarios.iter().map(expected_work).collect();
+    order.sort_by(|&a, &b| cost[jobs[b].scenario].total_cmp(&cost[jobs[a].scenario]));
+    let next = AtomicUsize::new(0);
+    on_threads(options.threads, || {
+        rayon::scope(|s| {
+            for _ in 0..rayon::current_num_threads() {
+                s.spawn(|_| {
+                    while let Some(&j) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        run_one(&jobs[j]);
+                    }
+                });
+            }
+        })
+    });
     let mut failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());
     if failures.is_empty() {
         return Ok(());
@@ -464,6 +482,18 @@ pub fn run_jobs(
 
 /// Runs `work` on a pool of `threads` workers (all cores when `None`); its parallel
 /// iterators use that pool. Should a pool not be made, on the caller's thread.
+/// A rough measure of the work of one run of `sc`, to start the longest first: the requests
+/// its workloads are expected to send, times the components they may pass through.
+fn expected_work(sc: &Scenario) -> f64 {
+    let end = sc.clock().end;
+    let arrivals: f64 = sc
+        .workloads
+        .iter()
+        .map(|w| w.arrival.expected_between(SimTime::ZERO, end))
+        .sum();
+    arrivals * (sc.components.len() + 1) as f64
+}
+
 pub fn on_threads<R: Send>(threads: Option<usize>, work: impl FnOnce() -> R + Send) -> R {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(t) = threads {
@@ -1348,7 +1378,7 @@ const MAX_OTHER_FOLDERS: usize = 1000;
 /// (results of earlier runs) are listed apart, by name only.
 pub fn write_index(out: &OutDir, names: &[String], plots: bool) -> std::io::Result<PathBuf> {
     let mut summaries = Vec::new();
-    let mut tables = Vec::new();
+    let mut dirs = Vec::new();
     let mut listed = Vec::new();
     // (scenario, variant, summary) of each line of the table: an experiment's variants each.
     let mut lines: Vec<(String, Option<String>, Summary, bool)> = Vec::new();
@@ -1374,15 +1404,7 @@ pub fn write_index(out: &OutDir, names: &[String], plots: bool) -> std::io::Resu
         if !experiment {
             lines.push((name.clone(), None, summary.clone(), slides));
         }
-        let table = plots
-            .then_some(())
-            .and_then(|()| report::table::window_of(&summary).ok())
-            .and_then(|w| {
-                read_saved(&dir, "timeseries.csv", MAX_CSV_BYTES)
-                    .ok()
-                    .and_then(|t| report::table::SeriesTable::from_csv(&t, w).ok())
-            });
-        tables.push(table);
+        dirs.push(dir);
         summaries.push(summary);
         listed.push(name.clone());
     }
@@ -1402,13 +1424,31 @@ pub fn write_index(out: &OutDir, names: &[String], plots: bool) -> std::io::Resu
             None => groups.push((g, vec![i])),
         }
     }
-    let mut charts = Vec::new();
-    for (group, members) in &groups {
+    let overlaid = |(group, members): &&(Option<String>, Vec<usize>)| {
         let unrelated =
             group.is_none() && (groups.len() > 1 || members.len() > MAX_UNGROUPED_OVERLAY);
-        if !plots || members.len() < 2 || unrelated {
-            continue;
+        plots && members.len() >= 2 && !unrelated
+    };
+    // The series of the scenarios a chart overlays, read back on all cores; no other's.
+    let mut wanted = vec![false; summaries.len()];
+    for (_, members) in groups.iter().filter(overlaid) {
+        for &i in members {
+            wanted[i] = true;
         }
+    }
+    let tables: Vec<Option<report::table::SeriesTable>> = (0..summaries.len())
+        .into_par_iter()
+        .map(|i| {
+            if !wanted[i] {
+                return None;
+            }
+            let w = report::table::window_of(&summaries[i]).ok()?;
+            let text = read_saved(&dirs[i], "timeseries.csv", MAX_CSV_BYTES).ok()?;
+            report::table::SeriesTable::from_csv(&text, w).ok()
+        })
+        .collect();
+    let mut charts = Vec::new();
+    for (group, members) in groups.iter().filter(overlaid) {
         let pairs: Vec<(&Summary, &report::table::SeriesTable)> = members
             .iter()
             .filter_map(|&i| tables[i].as_ref().map(|t| (&summaries[i], t)))

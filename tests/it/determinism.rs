@@ -252,3 +252,41 @@ fn the_server_path_is_deterministic_across_threads() {
     }
     assert!(one.0.contains("\"stale_reads\""));
 }
+
+/// A batch starts its longest runs first, so that no long run is left to finish alone while
+/// the other threads idle; the outcomes stay in the scenarios' order all the same.
+#[test]
+fn the_longest_runs_start_first_and_outcomes_keep_their_order() {
+    let one = |name: &str, rate: u32| {
+        crate::scenario(&format!(
+            r#"
+            [scenario]
+            name = "{name}"
+            duration = "20s"
+            seeds = 2
+            [[workload]]
+            name = "u"
+            target = "web"
+            arrival = {{ process = "poisson", rate = {rate} }}
+            [[component]]
+            id = "web"
+            kind = "service"
+            servers = 4
+            service_time = {{ dist = "exponential", mean = "1ms" }}
+        "#
+        ))
+    };
+    let scenarios = vec![one("short", 10), one("long", 1000), one("middle", 100)];
+    let started = std::sync::Mutex::new(Vec::new());
+    let outcomes = sweep::run_all(&scenarios, &crate::on_threads(1), &|p| {
+        started.lock().unwrap().push(p.scenario.to_string())
+    })
+    .unwrap_or_else(|_| panic!("runs failed"));
+    // One thread: runs end in the order they start.
+    assert_eq!(
+        started.into_inner().unwrap(),
+        ["long", "long", "middle", "middle", "short", "short"]
+    );
+    let names: Vec<&str> = outcomes.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["short", "long", "middle"]);
+}
