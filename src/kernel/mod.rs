@@ -21,3 +21,8 @@ pub use sim::{
 };
 pub use time::SimTime;
 pub use trace::{Keep, Span, SpanEnd, Trace, Tracer};
+
+/// A hash map keyed by the simulator's own integers (span ids, keys, request numbers), looked
+/// up on the hot path: a fast, fixed (unseeded, so runs repeat) hash instead of SipHash, whose
+/// resistance to chosen keys buys nothing here; iteration order must never matter.
+pub type IdMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;

@@ -15,7 +15,7 @@
 
 use super::{ActorId, SimRng, SimTime};
 use std::borrow::Cow;
-use std::collections::HashMap;
+use super::IdMap;
 
 /// How a span ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,7 +165,7 @@ pub struct Tracer {
     next_span: u32,
     next_trace: u64,
     /// Each span of an open trace: (its trace's slot, its index in that trace).
-    live: HashMap<u32, (u32, u32)>,
+    live: IdMap<u32, (u32, u32)>,
     traces: slab::Slab<OpenTrace>,
     keepers: Vec<Keeper>,
     max_spans: usize,
@@ -185,7 +185,7 @@ impl Tracer {
         Tracer {
             next_span: 1,
             next_trace: 1,
-            live: HashMap::new(),
+            live: IdMap::default(),
             traces: slab::Slab::new(),
             keepers: (0..actors).map(|_| Keeper::default()).collect(),
             max_spans,

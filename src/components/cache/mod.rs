@@ -28,7 +28,7 @@ use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
 use crate::status;
 use slab::Slab;
-use std::collections::HashMap;
+use crate::kernel::IdMap;
 
 /// What a cache's timers are for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,7 +125,7 @@ pub struct Cache {
     backend: Edge,
     entries: PolicyLru<u64, Entry>,
     /// When each written key was last written (grows with the keys written, not requests).
-    last_write: HashMap<u64, SimTime>,
+    last_write: IdMap<u64, SimTime>,
     /// Whether the node serves; when not, requests go to the database.
     node: Node,
     pending: Slab<Pending>,
@@ -149,7 +149,7 @@ impl Cache {
         let clock = env.clock;
         Cache {
             entries: PolicyLru::new(cfg.capacity, cfg.eviction),
-            last_write: HashMap::new(),
+            last_write: IdMap::default(),
             node: Node::Up,
             pending: Slab::new(),
             requests: Counter::new(&clock),

@@ -33,7 +33,7 @@ use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCount
 use crate::status;
 use rand::Rng;
 use slab::Slab;
-use std::collections::HashMap;
+use crate::kernel::IdMap;
 
 /// What a distribution's timers are for, each about one fetch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +77,7 @@ struct Tier {
     parent: Option<usize>,
     /// The fetch under way for each key missed here: later misses wait for it. Only looked
     /// up, never iterated.
-    inflight: HashMap<u64, usize>,
+    inflight: IdMap<u64, usize>,
     /// Lookups and hits in the measured period.
     lookups: u64,
     hits: u64,
@@ -205,7 +205,7 @@ impl CloudFront {
         let tier = |parent| Tier {
             objects: Lru::new(cfg.capacity),
             parent,
-            inflight: HashMap::new(),
+            inflight: IdMap::default(),
             lookups: 0,
             hits: 0,
         };

@@ -51,7 +51,7 @@ use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, Window
 use crate::status;
 use rand::Rng;
 use slab::Slab;
-use std::collections::HashMap;
+use crate::kernel::IdMap;
 
 /// Status of a query the database cannot take: endpoint unreachable, connections dropped, or
 /// no connection left.
@@ -152,7 +152,7 @@ pub struct Rds {
     jobs: Slab<Job>,
     write_seq: u64,
     /// Per key, the sequence number of its last write (kept while a replica may lack it).
-    last_write: HashMap<u64, u64>,
+    last_write: IdMap<u64, u64>,
     prune_at: usize,
     // Recorders.
     reads: Counter,
@@ -210,7 +210,7 @@ impl Rds {
             fenced: Vec::new(),
             jobs: Slab::new(),
             write_seq: 0,
-            last_write: HashMap::new(),
+            last_write: IdMap::default(),
             prune_at: 4096,
             reads: Counter::new(&clock),
             writes: Counter::new(&clock),
