@@ -13,9 +13,9 @@
 //! of the others, both of bounded size. Memory grows with sampled requests in flight (each
 //! with at most `max_spans` spans) and the keepers' sizes, never with requests served.
 
+use super::IdMap;
 use super::{ActorId, SimRng, SimTime};
 use std::borrow::Cow;
-use super::IdMap;
 
 /// How a span ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

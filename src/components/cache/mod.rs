@@ -24,11 +24,11 @@ use kind::{HIT_RATIO, MISSES, REQUESTS, STALE_READS};
 
 use super::lru::{Full, PolicyLru};
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token, DOWNSTREAM_TIMEOUT};
+use crate::kernel::IdMap;
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
 use crate::status;
 use slab::Slab;
-use crate::kernel::IdMap;
 
 /// What a cache's timers are for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -28,12 +28,12 @@ use kind::{EDGE_HIT_MAX, EDGE_HIT_MIN, ERRORS, HIT_RATIO, ORIGIN_REQUESTS, REQUE
 
 use super::lru::Lru;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
+use crate::kernel::IdMap;
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
 use crate::status;
 use rand::Rng;
 use slab::Slab;
-use crate::kernel::IdMap;
 
 /// What a distribution's timers are for, each about one fetch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -46,12 +46,12 @@ use replicas::Node;
 
 use super::ebs::Disk;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Token};
+use crate::kernel::IdMap;
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
 use crate::status;
 use rand::Rng;
 use slab::Slab;
-use crate::kernel::IdMap;
 
 /// Status of a query the database cannot take: endpoint unreachable, connections dropped, or
 /// no connection left.
