@@ -480,8 +480,6 @@ pub fn run_jobs(
         .collect())
 }
 
-/// Runs `work` on a pool of `threads` workers (all cores when `None`); its parallel
-/// iterators use that pool. Should a pool not be made, on the caller's thread.
 /// A rough measure of the work of one run of `sc`, to start the longest first: the requests
 /// its workloads are expected to send, times the components they may pass through.
 fn expected_work(sc: &Scenario) -> f64 {
@@ -494,6 +492,8 @@ fn expected_work(sc: &Scenario) -> f64 {
     arrivals * (sc.components.len() + 1) as f64
 }
 
+/// Runs `work` on a pool of `threads` workers (all cores when `None`); its parallel
+/// iterators use that pool. Should a pool not be made, on the caller's thread.
 pub fn on_threads<R: Send>(threads: Option<usize>, work: impl FnOnce() -> R + Send) -> R {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(t) = threads {

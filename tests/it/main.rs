@@ -52,7 +52,6 @@ use archsim::scenario::{self, Scenario};
 use archsim::world::World;
 use std::path::Path;
 
-/// Parses scenario text (named `test.toml` in messages), panicking with its diagnostics.
 /// web in zone a calls db in zone b (`timeout = db_timeout`), 100 requests a second from a
 /// constant workload on 100 servers each, with no network delay: every figure is exact.
 /// `scenario` adds keys to `[scenario]`, whose duration is 60 s; `more` is appended.
@@ -87,6 +86,7 @@ service_time = "5ms"
     )
 }
 
+/// Parses scenario text (named `test.toml` in messages), panicking with its diagnostics.
 pub fn scenario(toml: &str) -> Scenario {
     scenario::parse(Path::new("test.toml"), toml)
         .unwrap_or_else(|e| panic!("scenario does not parse:\n{e}"))
