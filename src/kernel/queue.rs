@@ -1,5 +1,6 @@
 //! The future event list: a binary heap ordered by (time, insertion sequence), plus FIFO lanes
-//! for events scheduled a fixed delay ahead (timeouts).
+//! for events scheduled a fixed delay ahead (timeouts) and a FIFO for events due at the
+//! instant just popped (a reply across a zero-latency hop, a signal), which need no sorting.
 //!
 //! The sequence number makes ties deterministic and first-in-first-out: two events scheduled
 //! for the same instant come out in the order they were pushed, on every run and machine.
@@ -8,7 +9,8 @@
 //! for their whole delay: at 10,000 requests/s a 29 s timeout keeps 290,000 entries in a heap
 //! that otherwise holds a few hundred. Events pushed with the same delay come due in the order
 //! they were pushed, so a list per delay keeps them sorted for free; `pop` takes the earliest
-//! of the heap's top and the lanes' heads, by the same (time, sequence) key. A lane is a
+//! of the heap's top, the lanes' heads and the due-now FIFO's front, by the same (time,
+//! sequence) key. A lane is a
 //! doubly linked list over one slab, so a timeout whose call was answered is cancelled in
 //! O(1) and leaves no trace: the lanes hold only what may still fire (a few hundred entries,
 //! in cache) instead of streaming hundreds of thousands of dead ones through memory.
@@ -82,7 +84,7 @@ pub struct EventQueue<E: Copy> {
     /// Events due at `now` (pushed with no delay: a reply across a zero-latency hop, a signal),
     /// in push order with their sequence numbers: they skip the heap, and come out before
     /// anything later. One at `now` pushed earlier, in the heap or a lane, still goes first.
-    due_now: std::collections::VecDeque<(u64, E)>,
+    due_now: std::collections::VecDeque<(u128, E)>,
     /// The time of the last event popped: the queue's clock.
     now: u64,
     next_seq: u64,
@@ -122,13 +124,11 @@ impl<E: Copy> EventQueue<E> {
     /// cannot be cancelled.
     #[inline]
     pub fn push(&mut self, time: SimTime, event: E) {
+        let key = self.key(time);
         if time.0 == self.now {
-            let seq = self.next_seq;
-            self.next_seq += 1;
-            self.due_now.push_back((seq, event));
+            self.due_now.push_back((key, event));
             return;
         }
-        let key = self.key(time);
         self.push_heap(Entry { key, event });
     }
 
@@ -244,8 +244,7 @@ impl<E: Copy> EventQueue<E> {
             self.heap.pop();
         }
         let heap_key = self.heap.peek().map(|e| e.key);
-        if let Some(&(seq, event)) = self.due_now.front() {
-            let key = (u128::from(self.now) << 64) | u128::from(seq);
+        if let Some(&(key, event)) = self.due_now.front() {
             if heap_key.is_none_or(|hk| key < hk) && self.first_lane.is_none_or(|(_, lk)| key < lk)
             {
                 self.due_now.pop_front();
@@ -273,7 +272,7 @@ impl<E: Copy> EventQueue<E> {
         Some((SimTime(self.now), event))
     }
 
-    /// The number of pending events, in the heap and the lanes.
+    /// The number of pending events, in the heap, the lanes and the due-now FIFO.
     pub fn len(&self) -> usize {
         self.heap.len() - usize::from(self.stale_top) + self.nodes.len() + self.due_now.len()
     }
