@@ -349,6 +349,12 @@ impl Mapped {
         });
     }
 
+    /// Adds a call assumed from configuration (not the template's wiring): its reason is
+    /// `why` after `ASSUMED`, which is how `Edge::assumed` tells it.
+    pub fn assumed_edge(&mut self, from: Option<String>, to: String, why: &str) {
+        self.edge(from, to, format!("{ASSUMED}: {why}"));
+    }
+
     /// Adds a note on what was not carried over.
     pub fn note(&mut self, note: impl Into<String>) {
         self.notes.push(note.into());

@@ -449,11 +449,11 @@ fn import_cache(r: &Resource<'_>, m: &mut Mapped) {
         });
         let Some(db) = db else { continue };
         if m.edges.is_empty() {
-            m.edge(
+            m.assumed_edge(
                 None,
                 db.clone(),
-                format!(
-                    "assumed from configuration: {} names both the cache and {db}, read cache-aside",
+                &format!(
+                    "{} names both the cache and {db}, read cache-aside",
                     caller.name
                 ),
             );

@@ -697,10 +697,10 @@ fn import_function(r: &Resource<'_>, m: &mut Mapped) {
             let mut names = Vec::new();
             crate::components::iac::references(value, &mut names);
             for name in names {
-                m.edge(
+                m.assumed_edge(
                     None,
                     name,
-                    format!("assumed from configuration: its environment variable {var} names it"),
+                    &format!("its environment variable {var} names it"),
                 );
             }
         }
@@ -708,11 +708,7 @@ fn import_function(r: &Resource<'_>, m: &mut Mapped) {
     // A Terraform plan says only that the environment block refers to a resource.
     for name in r.refs(env) {
         if !m.edges.iter().any(|e| e.to == name) {
-            m.edge(
-                None,
-                name,
-                "assumed from configuration: its environment names it",
-            );
+            m.assumed_edge(None, name, "its environment names it");
         }
     }
     // SAM's policy templates (DynamoDBCrudPolicy: {TableName: !Ref Table}) and inline
@@ -720,11 +716,7 @@ fn import_function(r: &Resource<'_>, m: &mut Mapped) {
     let policies = if cf { "Policies" } else { "policy" };
     for name in r.refs(policies) {
         if !m.edges.iter().any(|e| e.to == name) {
-            m.edge(
-                None,
-                name,
-                format!("assumed from configuration: its {policies} grant it access"),
-            );
+            m.assumed_edge(None, name, &format!("its {policies} grant it access"));
         }
     }
     if cf {
