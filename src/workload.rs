@@ -848,7 +848,7 @@ impl Workload {
             // The browser refused its script the answer: an error the trace shows as such.
             Final::CorsBlocked => Outcome::Error,
         };
-        ctx.end_root(r.msg.span, root_end);
+        ctx.end_span(r.msg.span, root_end);
         self.in_flight.add(&self.clock, now, -1.0);
         if outcome.is_success() {
             self.ok.add(&self.clock, now, measured);

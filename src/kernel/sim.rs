@@ -510,14 +510,15 @@ impl Ctx<'_> {
     }
 
     /// Opens the root span of a sampled request this actor originates; put the id in the
-    /// request's `Msg::span` and end it with `end_root`. 0 (nothing traced) once a run has
+    /// request's `Msg::span` and end it with `end_span`. 0 (nothing traced) once a run has
     /// used every span id.
     pub fn open_root(&mut self, op: u16) -> u32 {
         self.tracer.open_root(self.me, op, self.now)
     }
 
-    /// Ends the root span `span` now, with the request's final outcome.
-    pub fn end_root(&mut self, span: u32, outcome: Outcome) {
+    /// Ends a span this actor opened (a root with `open_root`, its own with
+    /// `open_own_span`), now, with `outcome`; nothing when `span` is 0 (not traced).
+    pub fn end_span(&mut self, span: u32, outcome: Outcome) {
         if span != 0 {
             self.tracer.end(span, span_end(outcome), self.now);
         }
@@ -596,7 +597,7 @@ impl Ctx<'_> {
         }
     }
 
-    /// Opens a span of this actor's own time under `parent` that ends with `end_own_span`
+    /// Opens a span of this actor's own time under `parent` that ends with `end_span`
     /// (an invocation of an event taken from its queue, attempt `attempt`): its id, to put
     /// in the `Msg::span` of the work it covers; 0 when `parent` is 0 or not traced.
     pub fn open_own_span(&mut self, parent: u32, label: &'static str, attempt: u16) -> u32 {
@@ -605,13 +606,6 @@ impl Ctx<'_> {
         }
         self.tracer
             .open_own(parent, self.me, label, self.now, attempt)
-    }
-
-    /// Ends the span `id` opened with `open_own_span`, now, with `outcome`.
-    pub fn end_own_span(&mut self, id: u32, outcome: Outcome) {
-        if id != 0 {
-            self.tracer.end(id, span_end(outcome), self.now);
-        }
     }
 }
 

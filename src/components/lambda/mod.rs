@@ -754,7 +754,7 @@ impl Lambda {
                 Err(_) => {
                     // aws-facts: §2 throttling: the attempt is refused with 429; the event
                     // waits again.
-                    ctx.end_own_span(msg.span, Outcome::Status(THROTTLED));
+                    ctx.end_span(msg.span, Outcome::Status(THROTTLED));
                     let ev = &mut self.events_held[e];
                     ev.wait = ctx.requeue_span(ev.wait);
                     let measured = self.clock.measured(self.events_held[e].accepted);
@@ -1105,7 +1105,7 @@ impl Lambda {
             (Caller::Sync(call), Outcome::Status(s)) => ctx.reply(call, s),
             (Caller::Sync(call), _) => ctx.reply_error(call),
             (Caller::Event(e), outcome) => {
-                ctx.end_own_span(j.msg.span, outcome);
+                ctx.end_span(j.msg.span, outcome);
                 self.event_done(ctx, e, outcome);
             }
         }
