@@ -5,13 +5,17 @@
 //! message whose `span` is not 0 opens a child span (caller, callee, operation, attempt,
 //! when it left, reached the callee, was answered and ended, and how) and the callee
 //! receives the message with `span` set to that child, so the calls it makes in turn nest
-//! under it. An actor may add spans of its own time (`Ctx::own_span`: a cold start, a queue
-//! wait). A message whose `span` is 0 costs one test per call and nothing else.
+//! under it. An actor may add spans of its own time (`Ctx::own_span`: a cold start, a wait in
+//! a service's queue). A message a component queues (an SQS message, a Lambda event, a
+//! stream record, an SNS delivery) keeps its trace open across the asynchronous hop with a
+//! wait span and a hold (`Ctx::enqueue_span` … `release_span`). A message whose `span` is 0
+//! costs one test per call and nothing else.
 //!
 //! A trace is finished when its root and every span in it have ended (or the run ends); it
 //! then goes to its root actor's keeper, which holds the slowest traces and a uniform sample
 //! of the others, both of bounded size. Memory grows with sampled requests in flight (each
-//! with at most `max_spans` spans) and the keepers' sizes, never with requests served.
+//! with at most `max_spans` spans), with the queued messages holding traces (at most
+//! `max_held`) and with the keepers' sizes, never with requests served.
 
 use super::IdMap;
 use super::{ActorId, SimRng, SimTime};

@@ -187,9 +187,10 @@ fn coarse_top(v: u64) -> (u64, bool) {
     (lowest.saturating_add(1u64 << shift) - 1, lowest == 0)
 }
 
-/// Durations counted in `Hist`'s buckets without hdrhistogram's bookkeeping per value: one
-/// increment, the range of buckets touched, the exact sum and maximum. What a recorder
-/// updates per request; it becomes a `Hist` (the same buckets, sum and maximum as recording
+/// Durations counted in `Hist`'s buckets: per value one increment, the range of buckets
+/// touched, the exact sum and maximum; windows are merged into the summary by adding counts
+/// (`add_to`), so that a duration is recorded once, not once per window and once overall.
+/// What a recorder updates per request; it becomes a `Hist` (the same buckets, sum and maximum as recording
 /// each value into one) when read. Its counts grow to the largest bucket recorded.
 #[derive(Clone, Debug, Default)]
 pub struct Tally {
@@ -290,8 +291,8 @@ impl Tally {
             }
         };
         let counts = &self.counts[self.lo..self.hi];
-        // Summed eight buckets at a time (which the compiler vectorises), bucket by bucket
-        // only where a rank is reached.
+        // Summed eight buckets at a time (a slice of constant length, which the compiler may
+        // unroll), bucket by bucket only where a rank is reached.
         const CHUNK: usize = 8;
         let (mut k, mut seen) = (0, 0u64);
         for (c, chunk) in counts.chunks(CHUNK).enumerate() {
