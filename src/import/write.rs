@@ -659,23 +659,18 @@ pub(super) fn scenario(
         let d = &resources[c.index];
         text.push_str("[[component]]\n");
         let _ = writeln!(text, "id = {}", toml_str(&c.id));
-        if c.companion {
-            let _ = writeln!(
-                text,
-                "kind = {}  # carried by each instance of {} {}",
-                toml_str(c.kind.info.name),
-                comment(&d.kind),
-                comment(&d.name)
-            );
+        let carried = if c.companion {
+            "carried by each instance of "
         } else {
-            let _ = writeln!(
-                text,
-                "kind = {}  # {} {}",
-                toml_str(c.kind.info.name),
-                comment(&d.kind),
-                comment(&d.name)
-            );
-        }
+            ""
+        };
+        let _ = writeln!(
+            text,
+            "kind = {}  # {carried}{} {}",
+            toml_str(c.kind.info.name),
+            comment(&d.kind),
+            comment(&d.name)
+        );
         let own_role = roles.assumed.get(&d.name).filter(|_| !c.companion);
         if let Some(role) = own_role {
             let _ = writeln!(
