@@ -540,3 +540,18 @@ pub fn token_round_trip<T: Token>(value: T) -> Result<(), String> {
         other => Err(format!("{value:?} came back as {other:?}")),
     }
 }
+
+/// The most other traces a batch's call links: X-Ray links a segment to at most 20 traces
+/// (AWS X-Ray developer guide, "Tracing event-driven applications"); the messages past them
+/// are carried untraced by that call.
+pub(crate) const MAX_BATCH_LINKS: usize = 20;
+
+/// The spans of a batch's call from the spans of its messages, in order (0: untraced): the
+/// wait of the first traced message parents the call, and up to `MAX_BATCH_LINKS` of the
+/// others' are linked (`Ctx::link_call`). Which message parents a batch no documentation
+/// says: the first traced one is a choice.
+pub(crate) fn batch_spans(spans: impl IntoIterator<Item = u32>) -> (u32, Vec<u32>) {
+    let mut traced = spans.into_iter().filter(|&s| s != 0);
+    let parent = traced.next().unwrap_or(0);
+    (parent, traced.take(MAX_BATCH_LINKS).collect())
+}

@@ -328,18 +328,12 @@ impl Stream {
         let last = lane.records[n as usize - 1];
         // The batch nests under its first traced record's wait and links the others' (as a
         // queue's batch does: see `sqs::Sqs::receive`).
-        let mut parent = 0;
-        let mut links = Vec::new();
         for r in lane.records.range_mut(..n as usize) {
             r.read = true;
             ctx.take_span(r.span);
-            match (r.span, parent) {
-                (0, _) => {}
-                (s, 0) => parent = s,
-                (s, _) if links.len() < crate::components::sqs::MAX_BATCH_LINKS => links.push(s),
-                _ => {}
-            }
         }
+        let (parent, links) =
+            crate::components::batch_spans(lane.records.range(..n as usize).map(|r| r.span));
         let msg = Msg {
             op: first.op,
             key: first.key,
@@ -383,9 +377,7 @@ impl Stream {
                 items,
                 self.cfg.report_batch_item_failures,
             );
-            if !links.is_empty() {
-                ctx.link_call(call, &links);
-            }
+            ctx.link_call(call, &links);
         } else {
             edges[0].call(ctx, rng, msg, tag);
         }

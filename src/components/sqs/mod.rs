@@ -50,7 +50,7 @@ mod kind;
 pub use config::{Consumer, SqsConfig};
 
 use super::token_bucket::TokenBucket;
-use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
+use super::{batch_spans, pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
 use crate::kernel::{CallId, Ctx, Input, Item, Msg, Reply, SimRng, SimTime, SpanEnd, TimerHandle};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
 use crate::status;
@@ -68,10 +68,6 @@ pub const FULL: u16 = status::SERVICE_UNAVAILABLE;
 /// balancer, the only other user of the field.
 const REDRIVE: u32 = u32::MAX;
 
-/// The most other traces a batch's call links: X-Ray links a segment to at most 20 traces
-/// ("Tracing event-driven applications", above in `Sqs::receive`); the messages past them
-/// are carried untraced by that call.
-pub(crate) const MAX_BATCH_LINKS: usize = 20;
 /// aws-facts: §15 SQS: FIFO queues take 300 API calls per second per action.
 const FIFO_TPS: f64 = 300.0;
 /// aws-facts: §15 SQS: 120,000 messages in flight per standard queue; FIFO 20,000 [O].
@@ -670,12 +666,7 @@ impl Sqs {
         // OpenTelemetry's messaging conventions link each message of a batch received at
         // once. Which message parents the batch neither documents: the first traced one,
         // a choice.
-        let mut traced = taken
-            .iter()
-            .map(|&id| self.msgs[id].span)
-            .filter(|&s| s != 0);
-        let parent = traced.next().unwrap_or(0);
-        let links: Vec<u32> = traced.take(MAX_BATCH_LINKS).collect();
+        let (parent, links) = batch_spans(taken.iter().map(|&id| self.msgs[id].span));
         let msg = Msg {
             op: first.op,
             key: first.key,
@@ -728,9 +719,7 @@ impl Sqs {
                 items,
                 c.report_batch_item_failures,
             );
-            if !links.is_empty() {
-                ctx.link_call(call, &links);
-            }
+            ctx.link_call(call, &links);
         } else {
             self.edges[0].call(ctx, &mut self.rng, msg, tag);
         }
