@@ -35,10 +35,47 @@ impl Clock {
     }
 }
 
+/// The window a recorder touched last and its bounds, so that an instant inside it finds its
+/// window by two comparisons instead of a division (most updates land in the window of the
+/// one before).
+#[derive(Clone, Copy, Debug, Default)]
+struct WindowCursor {
+    index: usize,
+    /// [start, end) of window `index`, in nanoseconds; empty before the first use.
+    start: u64,
+    end: u64,
+}
+
+impl WindowCursor {
+    /// Whether `t` [ns] lies in the current window.
+    #[inline]
+    fn holds(&self, t: u64) -> bool {
+        t >= self.start && t < self.end
+    }
+
+    /// The index of the window holding `t`, which becomes the current one.
+    #[inline]
+    fn at(&mut self, clock: &Clock, t: SimTime) -> usize {
+        if !self.holds(t.0) {
+            self.enter(clock, t);
+        }
+        self.index
+    }
+
+    #[cold]
+    fn enter(&mut self, clock: &Clock, t: SimTime) {
+        let width = clock.window.0;
+        self.index = clock.window_of(t);
+        self.start = self.index as u64 * width;
+        self.end = self.start.saturating_add(width);
+    }
+}
+
 /// A count per window plus a total over the measured period.
 #[derive(Clone, Debug)]
 pub struct Counter {
     per_window: Vec<f64>,
+    cursor: WindowCursor,
     total: u64,
     weighted_total: f64,
 }
@@ -47,6 +84,7 @@ impl Counter {
     pub fn new(clock: &Clock) -> Counter {
         Counter {
             per_window: vec![0.0; clock.windows()],
+            cursor: WindowCursor::default(),
             total: 0,
             weighted_total: 0.0,
         }
@@ -55,7 +93,7 @@ impl Counter {
     /// Counts one occurrence at `now`; `measured` says whether it enters the total.
     #[inline]
     pub fn add(&mut self, clock: &Clock, now: SimTime, measured: bool) {
-        if let Some(slot) = self.per_window.get_mut(clock.window_of(now)) {
+        if let Some(slot) = self.per_window.get_mut(self.cursor.at(clock, now)) {
             *slot += 1.0;
         }
         if measured {
@@ -67,7 +105,7 @@ impl Counter {
     /// weighted total add the amount.
     #[inline]
     pub fn add_weighted(&mut self, clock: &Clock, now: SimTime, measured: bool, amount: f64) {
-        if let Some(slot) = self.per_window.get_mut(clock.window_of(now)) {
+        if let Some(slot) = self.per_window.get_mut(self.cursor.at(clock, now)) {
             *slot += amount;
         }
         if measured {
@@ -159,6 +197,8 @@ pub struct Level {
     last: SimTime,
     /// ∫ value dt within each window, in value·nanoseconds.
     area_per_window: Vec<f64>,
+    /// The window `last` lies in (or begins).
+    cursor: WindowCursor,
     /// ∫ value dt over [warmup, end).
     measured_area: f64,
     max_measured: f64,
@@ -170,6 +210,7 @@ impl Level {
             value: 0.0,
             last: SimTime::ZERO,
             area_per_window: vec![0.0; clock.windows()],
+            cursor: WindowCursor::default(),
             measured_area: 0.0,
             max_measured: 0.0,
         }
@@ -202,8 +243,16 @@ impl Level {
             self.measured_area += self.value * (m_to - m_from).0 as f64;
             self.max_measured = self.max_measured.max(self.value);
         }
+        // Most changes come within the window of the one before: one segment, no division.
+        if from.0 >= self.cursor.start && to.0 <= self.cursor.end {
+            if let Some(a) = self.area_per_window.get_mut(self.cursor.index) {
+                *a += self.value * (to - from).0 as f64;
+            }
+            return;
+        }
         let w = clock.window.0;
         let mut t = from.0;
+        self.cursor.at(clock, to);
         while t < to.0 {
             let idx = (t / w) as usize;
             let window_end = (idx as u64 + 1).saturating_mul(w);
@@ -257,11 +306,8 @@ impl Level {
 pub struct Latency {
     /// The measured durations of the windows closed so far.
     summary: Tally,
-    current_window: usize,
-    /// [start, end) of `current_window`, in nanoseconds: a duration that ends inside it
-    /// needs no division to find its window.
-    window_start: u64,
-    window_end: u64,
+    /// The current window: a duration that ends inside it needs no division to find it.
+    cursor: WindowCursor,
     /// This window's durations that count in the summary, and those that do not.
     window: Tally,
     unmeasured: Tally,
@@ -273,9 +319,7 @@ impl Latency {
     pub fn new(clock: &Clock) -> Latency {
         Latency {
             summary: Tally::new(),
-            current_window: 0,
-            window_start: 0,
-            window_end: clock.window.0,
+            cursor: WindowCursor::default(),
             window: Tally::new(),
             unmeasured: Tally::new(),
             per_window: vec![[0.0, f64::NAN, f64::NAN, f64::NAN]; clock.windows()],
@@ -285,7 +329,7 @@ impl Latency {
     /// Records a duration observed at `now`; `measured` says whether it enters the summary.
     #[inline]
     pub fn record(&mut self, clock: &Clock, now: SimTime, value: SimTime, measured: bool) {
-        if now.0 < self.window_start || now.0 >= self.window_end {
+        if !self.cursor.holds(now.0) {
             self.enter(clock, now);
         }
         if measured {
@@ -298,17 +342,14 @@ impl Latency {
     /// Closes the current window and makes `now`'s the current one.
     #[cold]
     fn enter(&mut self, clock: &Clock, now: SimTime) {
-        let w = clock.window_of(now);
-        if w != self.current_window {
-            self.flush();
-            self.current_window = w;
+        let closed = self.cursor.index;
+        if self.cursor.at(clock, now) != closed {
+            self.flush(closed);
         }
-        let width = clock.window.0;
-        self.window_start = w as u64 * width;
-        self.window_end = self.window_start.saturating_add(width);
     }
 
-    fn flush(&mut self) {
+    /// Closes window `index`: its measured durations join the summary, its quantiles are taken.
+    fn flush(&mut self, index: usize) {
         let n = self.window.count() + self.unmeasured.count();
         if n == 0 {
             return;
@@ -318,7 +359,7 @@ impl Latency {
             self.unmeasured.add_to(&mut self.window);
             self.unmeasured.clear();
         }
-        if let Some(slot) = self.per_window.get_mut(self.current_window) {
+        if let Some(slot) = self.per_window.get_mut(index) {
             let [p50, p95, p99] = self.window.coarse_quantiles_ms([0.50, 0.95, 0.99]);
             *slot = [n as f64, p50, p95, p99];
         }
@@ -326,7 +367,7 @@ impl Latency {
     }
 
     pub fn finish(&mut self) {
-        self.flush();
+        self.flush(self.cursor.index);
     }
 
     /// The measured durations so far (those of the open window included).
@@ -447,6 +488,37 @@ mod tests {
         }
         assert_eq!(n.count_series(), vec![2.0, 1.0, 0.0, 1.0]);
         assert_eq!(n.total(), 2);
+    }
+
+    #[test]
+    fn counts_and_levels_find_their_windows_in_any_order_and_at_the_edges() {
+        let c = clock();
+        // Counts out of time order, on window edges, and back into a window left before.
+        let mut n = Counter::new(&c);
+        for ms in [2500, 999, 1000, 0, 2999, 3000, 1999, 2000, 500] {
+            n.add(&c, SimTime::from_millis(ms), true);
+        }
+        assert_eq!(n.count_series(), vec![3.0, 2.0, 3.0, 1.0]);
+        // A level changed every 7 ms, its value the change's index, against the integral
+        // summed segment by segment with a division for each.
+        let mut l = Level::new(&c);
+        let mut reference = [0.0f64; 4];
+        let (mut value, mut last) = (0.0, 0u64);
+        for i in 1..=600u64 {
+            let t = i * 7_000_000;
+            l.set(&c, SimTime(t), i as f64);
+            let mut from = last;
+            while from < t.min(c.end.0) {
+                let w = from / c.window.0;
+                let seg_end = ((w + 1) * c.window.0).min(t);
+                reference[w as usize] += value * (seg_end - from) as f64;
+                from = seg_end;
+            }
+            (value, last) = (i as f64, t);
+        }
+        l.finish(&c);
+        let expected: Vec<f64> = reference.iter().map(|a| a / c.window.0 as f64).collect();
+        assert_eq!(l.mean_series(&c), expected);
     }
 
     #[test]
