@@ -116,13 +116,18 @@ struct Keeper {
     keep: Keep,
     /// The slowest, unordered (a new one replaces the fastest of them).
     slowest: Vec<Trace>,
+    /// Once `slowest` is full: the index and duration of the one a slower trace replaces,
+    /// so that a trace no slower (most of them) is turned away without a scan.
+    fastest: Option<(usize, SimTime)>,
     /// Reservoir sample (Algorithm R) over every finished trace.
     sample: Vec<Trace>,
     seen: u64,
 }
 
 impl Keeper {
-    fn offer(&mut self, t: Trace, rng: &mut SimRng) {
+    /// Keeps `t` (or a copy) if it is among the slowest or drawn into the sample; hands it
+    /// back when neither kept it.
+    fn offer(&mut self, t: Trace, rng: &mut SimRng) -> Option<Trace> {
         use rand::Rng;
         self.seen += 1;
         if self.keep.sample > 0 {
@@ -136,22 +141,27 @@ impl Keeper {
             }
         }
         if self.keep.slowest == 0 {
-            return;
+            return Some(t);
         }
         if self.slowest.len() < self.keep.slowest {
             self.slowest.push(t);
-            return;
-        }
-        // Ties keep the earlier trace: the result does not depend on anything but order.
-        let (i, fastest) = self
-            .slowest
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, s)| (s.duration(), std::cmp::Reverse(s.id)))
-            .expect("a full keeper holds a trace");
-        if t.duration() > fastest.duration() {
+        } else {
+            let (i, fastest) = self.fastest.expect("a full keeper knows its fastest");
+            // Ties keep the earlier trace: the result does not depend on anything but order.
+            if t.duration() <= fastest {
+                return Some(t);
+            }
             self.slowest[i] = t;
         }
+        if self.slowest.len() == self.keep.slowest {
+            self.fastest = self
+                .slowest
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, s)| (s.duration(), std::cmp::Reverse(s.id)))
+                .map(|(i, s)| (i, s.duration()));
+        }
+        None
     }
 }
 
@@ -182,7 +192,14 @@ pub struct Tracer {
     /// Traced messages that entered a queue when `max_held` already held theirs: not
     /// traced further.
     pub queued_untraced: u64,
+    /// Emptied span lists of traces no keeper kept, for the next roots (at most
+    /// `SPARE_LISTS`, each of at most `SPARE_SPANS` spans' room): a sampled request
+    /// allocates nothing once the run is under way.
+    spare: Vec<Vec<Span>>,
 }
+
+const SPARE_LISTS: usize = 64;
+const SPARE_SPANS: usize = 64;
 
 impl Tracer {
     pub(crate) fn new(actors: usize, max_spans: usize, max_held: u32, rng: SimRng) -> Tracer {
@@ -198,6 +215,7 @@ impl Tracer {
             held: 0,
             max_held,
             queued_untraced: 0,
+            spare: Vec::new(),
         }
     }
 
@@ -212,10 +230,12 @@ impl Tracer {
         }
         let id = self.next_span;
         self.next_span += 1;
+        let mut spans = self.spare.pop().unwrap_or_default();
+        spans.push(span(id, 0, actor, actor, op, now));
         let slot = self.traces.insert(OpenTrace {
             id: self.next_trace,
             owner: actor,
-            spans: vec![span(id, 0, actor, actor, op, now)],
+            spans,
             open: 1,
         });
         self.next_trace += 1;
@@ -456,7 +476,12 @@ impl Tracer {
             id: t.id,
             spans: t.spans,
         };
-        self.keepers[t.owner as usize].offer(trace, &mut self.rng);
+        if let Some(mut turned_away) = self.keepers[t.owner as usize].offer(trace, &mut self.rng) {
+            if self.spare.len() < SPARE_LISTS && turned_away.spans.capacity() <= SPARE_SPANS {
+                turned_away.spans.clear();
+                self.spare.push(turned_away.spans);
+            }
+        }
     }
 
     /// Ends every span still open at `now` (`SpanEnd::Unfinished`), in the order their traces
@@ -501,5 +526,48 @@ fn span(id: u32, parent: u32, caller: ActorId, callee: ActorId, op: u16, now: Si
         outcome: SpanEnd::Unfinished,
         lost: false,
         links: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn trace(id: u64, ms: u64) -> Trace {
+        let mut root = span(id as u32, 0, 0, 0, 0, SimTime::ZERO);
+        root.end = SimTime::from_millis(ms);
+        Trace {
+            id,
+            spans: vec![root],
+        }
+    }
+
+    #[test]
+    fn a_keeper_holds_the_slowest_ties_going_to_the_earlier_and_hands_back_the_rest() {
+        let mut rng = SimRng::seed_from_u64(1);
+        let mut k = Keeper {
+            keep: Keep {
+                slowest: 4,
+                sample: 0,
+            },
+            ..Keeper::default()
+        };
+        // Durations with ties, the slowest arriving late; a no-faster trace is handed back.
+        let ms = [5, 9, 5, 1, 9, 7, 5, 9, 3, 12, 7, 9, 12, 2, 9];
+        let mut handed_back = Vec::new();
+        for (i, &d) in ms.iter().enumerate() {
+            if let Some(t) = k.offer(trace(i as u64 + 1, d), &mut rng) {
+                handed_back.push(t.id);
+            }
+        }
+        // The four slowest by (duration, earlier first): 12 (#10, #13), then 9 (#2, #5).
+        let mut kept: Vec<u64> = k.slowest.iter().map(|t| t.id).collect();
+        kept.sort_unstable();
+        assert_eq!(kept, vec![2, 5, 10, 13]);
+        // Turned away at once: those no slower than the fastest kept at their time. The
+        // ones kept and displaced later (#4, #3, #1, #6, #8) are not handed back.
+        assert_eq!(handed_back, vec![7, 9, 11, 12, 14, 15]);
+        assert_eq!(k.seen, ms.len() as u64);
     }
 }
