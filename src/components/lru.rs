@@ -109,13 +109,31 @@ impl<K: Hash + Eq, V> PolicyLru<K, V> {
         Some(&entry.1)
     }
 
+    /// The value of `key`, to change in place, leaving its recency as it was.
+    pub fn peek_mut(&mut self, key: &K) -> Option<&mut V> {
+        match self.volatile.peek_mut(key) {
+            Some(e) => Some(&mut e.1),
+            None => self.persistent.peek_mut(key).map(|e| &mut e.1),
+        }
+    }
+
     /// Sets `key`'s value, volatile or not. Updating a key needs no room; a new key beyond
     /// the capacity evicts what the policy allows, and is refused when nothing may go.
     /// `Ok(true)` says an entry was evicted to make room.
     pub fn put(&mut self, key: K, value: V, volatile: bool) -> Result<bool, Full> {
         let stamp = self.stamp();
+        let (side, other) = if volatile {
+            (&mut self.volatile, &mut self.persistent)
+        } else {
+            (&mut self.persistent, &mut self.volatile)
+        };
+        // An update of the same kind: in place, made the most recent (as a new entry would be).
+        if let Some(e) = side.get_mut(&key) {
+            *e = (stamp, value);
+            return Ok(false);
+        }
         // An update may change the key's kind (a TTL set or dropped): drop the old entry.
-        let existed = self.volatile.pop(&key).is_some() | self.persistent.pop(&key).is_some();
+        let existed = other.pop(&key).is_some();
         let mut evicted = false;
         if !existed && self.len() >= self.capacity {
             self.evict_one()?;
@@ -197,6 +215,28 @@ mod tests {
         let mut n = PolicyLru::new(1, Evict::Nothing);
         n.put(1, "a", true).unwrap();
         assert_eq!(n.put(2, "b", true), Err(Full));
+    }
+
+    #[test]
+    fn an_update_makes_its_key_the_most_recent_and_a_peek_leaves_recency_alone() {
+        for policy in [Evict::Volatile, Evict::AllKeys] {
+            let mut c = PolicyLru::new(3, policy);
+            for k in 1..=3 {
+                c.put(k, k * 10, true).unwrap();
+            }
+            // 1 is the least recent; an update of the same kind (in place) makes it the most.
+            assert_eq!(c.put(1, 11, true), Ok(false));
+            // A peek changes 2's value, not its place: it is still the least recent.
+            *c.peek_mut(&2).unwrap() += 1;
+            assert_eq!(c.put(4, 40, true), Ok(true));
+            assert_eq!(c.get(&2), None, "{policy:?}: 2 was the least recent");
+            assert_eq!(c.get(&1), Some(&11));
+            assert_eq!(c.peek_mut(&3).copied(), Some(30));
+            // An update that changes the kind moves the key to the other side, kept.
+            assert_eq!(c.put(3, 31, false), Ok(false));
+            assert_eq!(c.len(), 3);
+            assert_eq!(c.get(&3), Some(&31));
+        }
     }
 
     #[test]

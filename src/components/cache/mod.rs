@@ -24,7 +24,6 @@ use kind::{HIT_RATIO, MISSES, REQUESTS, STALE_READS};
 
 use super::lru::{Full, PolicyLru};
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token, DOWNSTREAM_TIMEOUT};
-use crate::kernel::IdMap;
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
 use crate::status;
@@ -105,6 +104,10 @@ enum Node {
 struct Entry {
     expires: SimTime,
     filled: SimTime,
+    /// The backend has finished a write of the key since `filled`: a hit reads a stale value.
+    /// Set when the write completes, so that a hit reads a flag it holds already rather
+    /// than look the key up again in a table of every key's last write.
+    stale: bool,
 }
 
 struct Pending {
@@ -124,8 +127,6 @@ pub struct Cache {
     rng: SimRng,
     backend: Edge,
     entries: PolicyLru<u64, Entry>,
-    /// When each written key was last written (grows with the keys written, not requests).
-    last_write: IdMap<u64, SimTime>,
     /// Whether the node serves; when not, requests go to the database.
     node: Node,
     pending: Slab<Pending>,
@@ -149,7 +150,6 @@ impl Cache {
         let clock = env.clock;
         Cache {
             entries: PolicyLru::new(cfg.capacity, cfg.eviction),
-            last_write: IdMap::default(),
             node: Node::Up,
             pending: Slab::new(),
             requests: Counter::new(&clock),
@@ -182,12 +182,12 @@ impl Cache {
         let get = self.cfg.latency.sample_time(&mut self.rng);
         if !write && self.node == Node::Up {
             let hit = match self.entries.get(&msg.key) {
-                Some(e) if e.expires > now => Some(e.filled),
+                Some(e) if e.expires > now => Some(e.stale),
                 _ => None,
             };
-            if let Some(filled) = hit {
+            if let Some(stale) = hit {
                 self.hits.add(&self.clock, now, measured);
-                if self.last_write.get(&msg.key).is_some_and(|&w| w > filled) {
+                if stale {
                     self.stale.add(&self.clock, now, measured);
                 }
                 let idx = self.pending.insert(Pending {
@@ -254,7 +254,11 @@ impl Cache {
         let mut extra = SimTime::ZERO;
         if status::is_success(status) {
             if p.write {
-                self.last_write.insert(p.msg.key, now);
+                // Without touching its recency: the application wrote the database, not the
+                // cache (a write-through set follows, and makes the entry fresh again).
+                if let Some(e) = self.entries.peek_mut(&p.msg.key) {
+                    e.stale |= now > e.filled;
+                }
             }
             let set = !p.write || self.cfg.strategy == Strategy::WriteThrough;
             if set {
@@ -275,6 +279,7 @@ impl Cache {
                 let entry = Entry {
                     expires: self.cfg.ttl.map_or(SimTime::MAX, |t| now + t),
                     filled: now,
+                    stale: false,
                 };
                 match self.entries.put(p.msg.key, entry, self.cfg.ttl.is_some()) {
                     Ok(true) => self.evictions.add(&self.clock, now, measured),
