@@ -143,6 +143,16 @@ fn one_record_per_duration_gives_what_two_gave() {
 }
 
 #[test]
+fn a_recorder_between_sparse_and_dense_gives_what_two_gave() {
+    // Tens of durations a window: a window's tally lists its buckets or gives the list up
+    // (past 64 of them), and the summary it merges into gives up its own list midway.
+    for seed in 41..=60 {
+        compare(seed, 4_000, 10_000_000);
+        compare(seed, 1_200, 33_000_000);
+    }
+}
+
+#[test]
 fn a_sparse_recorder_gives_what_two_gave() {
     // Fewer durations than windows: most windows empty, the others a value or two.
     for seed in 21..=40 {
