@@ -125,8 +125,8 @@ struct Keeper {
 }
 
 impl Keeper {
-    /// Keeps `t` (or a copy) if it is among the slowest or drawn into the sample; hands it
-    /// back when neither kept it.
+    /// Keeps `t` if it is among the slowest, and a copy if it is drawn into the sample;
+    /// hands `t` back when the slowest did not take it.
     fn offer(&mut self, t: Trace, rng: &mut SimRng) -> Option<Trace> {
         use rand::Rng;
         self.seen += 1;
@@ -153,15 +153,21 @@ impl Keeper {
             }
             self.slowest[i] = t;
         }
-        if self.slowest.len() == self.keep.slowest {
-            self.fastest = self
-                .slowest
+        self.find_fastest();
+        None
+    }
+
+    /// Finds the kept trace a slower one would replace, once the slowest are full.
+    fn find_fastest(&mut self) {
+        self.fastest = if self.slowest.len() >= self.keep.slowest {
+            self.slowest
                 .iter()
                 .enumerate()
                 .min_by_key(|(_, s)| (s.duration(), std::cmp::Reverse(s.id)))
-                .map(|(i, s)| (i, s.duration()));
-        }
-        None
+                .map(|(i, s)| (i, s.duration()))
+        } else {
+            None
+        };
     }
 }
 
@@ -221,7 +227,9 @@ impl Tracer {
 
     /// How many of its finished traces `actor` keeps.
     pub fn keep(&mut self, actor: ActorId, keep: Keep) {
-        self.keepers[actor as usize].keep = keep;
+        let k = &mut self.keepers[actor as usize];
+        k.keep = keep;
+        k.find_fastest();
     }
 
     pub(crate) fn open_root(&mut self, actor: ActorId, op: u16, now: SimTime) -> u32 {

@@ -197,7 +197,8 @@ pub struct Level {
     last: SimTime,
     /// ∫ value dt within each window, in value·nanoseconds.
     area_per_window: Vec<f64>,
-    /// The window `last` lies in (or begins).
+    /// A hint: the window where the last change that crossed a window boundary ended. A
+    /// change inside it (both bounds checked) adds one segment without a division.
     cursor: WindowCursor,
     /// ∫ value dt over [warmup, end).
     measured_area: f64,
@@ -499,14 +500,24 @@ mod tests {
             n.add(&c, SimTime::from_millis(ms), true);
         }
         assert_eq!(n.count_series(), vec![3.0, 2.0, 3.0, 1.0]);
-        // A level changed every 7 ms, its value the change's index, against the integral
-        // summed segment by segment with a division for each.
+        // A level changed every 8 ms (some changes on window edges, one a nanosecond past
+        // one), its value the change's index but zero for a stretch, one change stepping back
+        // 30 ms, against the integral summed segment by segment with a division for each.
         let mut l = Level::new(&c);
         let mut reference = [0.0f64; 4];
         let (mut value, mut last) = (0.0, 0u64);
-        for i in 1..=600u64 {
-            let t = i * 7_000_000;
-            l.set(&c, SimTime(t), i as f64);
+        for i in 1..=520u64 {
+            let t = match i {
+                250 => 2_000_000_001,
+                300 => 2_370_000_000,
+                _ => i * 8_000_000,
+            };
+            let v = if (100..150).contains(&i) {
+                0.0
+            } else {
+                i as f64
+            };
+            l.set(&c, SimTime(t), v);
             let mut from = last;
             while from < t.min(c.end.0) {
                 let w = from / c.window.0;
@@ -514,7 +525,7 @@ mod tests {
                 reference[w as usize] += value * (seg_end - from) as f64;
                 from = seg_end;
             }
-            (value, last) = (i as f64, t);
+            (value, last) = (v, t);
         }
         l.finish(&c);
         let expected: Vec<f64> = reference.iter().map(|a| a / c.window.0 as f64).collect();
