@@ -190,8 +190,9 @@ fn coarse_top(v: u64) -> (u64, bool) {
 /// Durations counted in `Hist`'s buckets: per value one increment, the range of buckets
 /// touched, the exact sum and maximum; windows are merged into the summary by adding counts
 /// (`add_to`), so that a duration is recorded once, not once per window and once overall.
-/// What a recorder updates per request; it becomes a `Hist` (the same buckets, sum and maximum as recording
-/// each value into one) when read. Its counts grow to the largest bucket recorded.
+/// What a recorder updates per request; it becomes a `Hist` (the same buckets, sum and
+/// maximum as recording each value into one) when read. Its counts grow to the largest bucket
+/// recorded.
 ///
 /// A window's tally is merged, read for its quantiles and cleared every window. Walking its
 /// range of buckets for that costs the range, not the values: a minute of 54 durations spread
@@ -331,8 +332,9 @@ impl Tally {
         }
         // hdrhistogram's rank for a quantile: ceil(q · count), at least 1.
         let ranks = qs.map(|q| ((q.min(1.0) * self.count as f64).ceil() as u64).max(1));
+        // The quantile a rank reached in bucket `i` answers.
         let value = |i: usize| {
-            let (top, zero) = coarse_top(value_of(self.lo + i));
+            let (top, zero) = coarse_top(value_of(i));
             if zero {
                 0.0
             } else {
@@ -349,7 +351,7 @@ impl Tally {
             for &i in listed.iter() {
                 seen += self.counts[i as usize];
                 while seen >= ranks[k] {
-                    out[k] = value(i as usize - self.lo);
+                    out[k] = value(i as usize);
                     k += 1;
                     if k == N {
                         return out;
@@ -375,7 +377,7 @@ impl Tally {
             for (j, &n) in chunk.iter().enumerate() {
                 seen += n;
                 while seen >= ranks[k] {
-                    out[k] = value(c * CHUNK + j);
+                    out[k] = value(self.lo + c * CHUNK + j);
                     k += 1;
                     if k == N {
                         return out;
