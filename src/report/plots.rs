@@ -530,10 +530,12 @@ where
     Ok(())
 }
 
-/// Where a panel's legend covers the least data: the corner (upper right first, then lower
-/// right, upper left, lower left) whose box, as large as the legend will be, holds the fewest
-/// of the lines' points (medians and band tops). The upper left holds the warmup's label
-/// when there is one: the legend goes there only when every other corner is worse.
+/// Where a panel's legend covers the least data: the place (the corners, upper right first,
+/// then lower right, upper left, lower left; then the middles of the right and left edges,
+/// for lines that run along both the top and the bottom) whose box, as large as the legend
+/// will be, holds the fewest of the lines' points (medians and band tops). The upper left
+/// holds the warmup's label when there is one: the legend goes there only when every other
+/// place is worse.
 fn legend_corner(
     lines: &[Line],
     (lo, hi): (f64, f64),
@@ -559,44 +561,91 @@ fn legend_corner(
             (v - lo) / (hi - lo)
         }
     };
-    let corners = [
-        (SeriesLabelPosition::UpperRight, true, true),
-        (SeriesLabelPosition::LowerRight, true, false),
-        (SeriesLabelPosition::UpperLeft, false, true),
-        (SeriesLabelPosition::LowerLeft, false, false),
+    // Each place: its side, and the span up the panel its box covers [share] (a corner's
+    // open past the axis, where a band may overshoot).
+    let (upper, lower, middle) = (
+        (1.0 - h, f64::INFINITY),
+        (f64::NEG_INFINITY, h),
+        (0.5 - h / 2.0, 0.5 + h / 2.0),
+    );
+    let places = [
+        (SeriesLabelPosition::UpperRight, true, upper),
+        (SeriesLabelPosition::LowerRight, true, lower),
+        (SeriesLabelPosition::UpperLeft, false, upper),
+        (SeriesLabelPosition::LowerLeft, false, lower),
+        (SeriesLabelPosition::MiddleRight, true, middle),
+        (SeriesLabelPosition::MiddleLeft, false, middle),
     ];
-    let covered = |right: bool, upper: bool| {
+    // What a box hides: the points inside it, and the drawn segments between two points that
+    // cross it (a line's steep edge passes a box that holds none of its points).
+    let covered = |right: bool, (y_lo, y_hi): (f64, f64)| {
+        let (x_lo, x_hi) = if right {
+            (1.0 - w, BEYOND)
+        } else {
+            (-BEYOND, w)
+        };
+        let rect = (x_lo, x_hi, y_lo, y_hi);
         lines
             .iter()
-            .flat_map(|l| {
-                let b = &l.band;
-                b.t.iter().zip(&b.median).chain(b.t.iter().zip(&b.max))
+            .flat_map(|l| [(&l.band.t, &l.band.median), (&l.band.t, &l.band.max)])
+            .map(|(t, v)| {
+                let at = |i: usize| (t[i] / t_end.max(1e-12), y_share(v[i]));
+                let points = (0..t.len())
+                    .filter(|&i| v[i].is_finite() && inside(at(i), rect))
+                    .count();
+                let segments = (1..t.len())
+                    .filter(|&i| v[i - 1].is_finite() && v[i].is_finite())
+                    .filter(|&i| crosses(at(i - 1), at(i), rect))
+                    .count();
+                points + segments
             })
-            .filter(|(t, v)| {
-                if !v.is_finite() {
-                    return false;
-                }
-                let x = *t / t_end.max(1e-12);
-                let y = y_share(**v);
-                let in_x = if right { x >= 1.0 - w } else { x <= w };
-                let in_y = if upper { y >= 1.0 - h } else { y <= h };
-                in_x && in_y
-            })
-            .count()
+            .sum::<usize>()
     };
     let mut best = (usize::MAX, SeriesLabelPosition::UpperRight);
-    for (pos, right, upper) in corners {
-        let label = if warmup_label && !right && upper {
+    for (pos, right, span) in places {
+        let label = if warmup_label && pos == SeriesLabelPosition::UpperLeft {
             lines.iter().map(|l| 2 * l.band.t.len()).sum::<usize>() / 4
         } else {
             0
         };
-        let n = covered(right, upper) + label;
+        let n = covered(right, span) + label;
         if n < best.0 {
             best = (n, pos);
         }
     }
     best.1
+}
+
+/// Far past a panel's edge, as a share of it: a corner's box is open on its outer sides.
+const BEYOND: f64 = 1e9;
+
+/// Whether point `p` lies in `(x_lo, x_hi, y_lo, y_hi)`.
+fn inside((x, y): (f64, f64), (x_lo, x_hi, y_lo, y_hi): (f64, f64, f64, f64)) -> bool {
+    x >= x_lo && x <= x_hi && y >= y_lo && y <= y_hi
+}
+
+/// Whether the segment from `a` to `b` meets the box `(x_lo, x_hi, y_lo, y_hi)`: the part of
+/// the segment left after clipping it to each of the box's four sides (Liang and Barsky).
+fn crosses(a: (f64, f64), b: (f64, f64), (x_lo, x_hi, y_lo, y_hi): (f64, f64, f64, f64)) -> bool {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let (mut enter, mut leave) = (0.0f64, 1.0f64);
+    for (p, q) in [
+        (-dx, a.0 - x_lo),
+        (dx, x_hi - a.0),
+        (-dy, a.1 - y_lo),
+        (dy, y_hi - a.1),
+    ] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return false;
+            }
+        } else if p < 0.0 {
+            enter = enter.max(q / p);
+        } else {
+            leave = leave.min(q / p);
+        }
+    }
+    enter <= leave
 }
 
 /// The width a legend gives its icons [px]: 30 px of icon and a gap before the text.
@@ -1299,6 +1348,30 @@ mod tests {
         let both = [flat_line("a", 5.0, 9.5), flat_line("b", 5.0, 0.5)];
         assert_eq!(corner(&both, false), "UpperLeft");
         assert_eq!(corner(&both, true), "LowerLeft");
+        // High and low on both sides, nothing between: the middle of the right edge.
+        let apart = [flat_line("a", 9.5, 9.5), flat_line("b", 0.5, 0.5)];
+        assert_eq!(corner(&apart, false), "MiddleRight");
+        // Besides, a line that jumps from low to high near the right edge crosses the middle
+        // of it between two points: the middle of the left edge.
+        let jump = |label| {
+            let mut l = flat_line(label, 0.5, 0.5);
+            l.band.median[9] = 9.5;
+            l.band.max[9] = 9.5;
+            l
+        };
+        let edge = [flat_line("a", 9.5, 9.5), jump("b")];
+        assert_eq!(corner(&edge, false), "MiddleLeft");
+    }
+
+    #[test]
+    fn a_segment_crosses_a_box_it_passes_through_not_one_beside_it() {
+        let unit = (0.0, 1.0, 0.0, 1.0);
+        assert!(crosses((-1.0, 0.5), (2.0, 0.5), unit), "straight through");
+        assert!(crosses((0.5, -1.0), (0.5, 2.0), unit), "vertical, through");
+        assert!(crosses((0.5, 0.5), (3.0, 3.0), unit), "from inside");
+        assert!(!crosses((2.0, 0.0), (2.0, 5.0), unit), "vertical, beside");
+        assert!(!crosses((-1.0, 0.5), (0.5, 3.0), unit), "past the corner");
+        assert!(!crosses((1.5, 0.0), (3.0, 1.0), unit), "wholly right of it");
     }
 
     #[test]
