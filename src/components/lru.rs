@@ -5,49 +5,287 @@
 //! `PolicyLru` adds what Redis's `maxmemory-policy` decides: which entries a full cache may
 //! evict (those written with a TTL, all of them, or none), and a refused write when nothing
 //! may go.
+//!
+//! Both keep their entries in one `Table`: nodes in fixed-size chunks (placed once, never
+//! copied as the table grows, so growing never holds two copies), linked from the most to the
+//! least recently used, and found by key through an index that holds the node's number. A
+//! workload's keys are popularity ranks, small integers with the hottest first, so an integer
+//! key below a bound tied to the capacity is its own place in an array: the hottest keys'
+//! places share a few cache lines, where a hash table scatters them and a lookup missed the
+//! cache three times in a row (control bytes, bucket, the key behind its pointer). Other keys
+//! go through a hash map that holds them beside their node numbers.
 
+use crate::kernel::IdMap;
 use std::hash::Hash;
 
+/// A key of a `Lru` or `PolicyLru`.
+pub trait LruKey: Copy + Hash + Eq {
+    /// The key as an array index, for keys that are small integers; `None` for the others.
+    fn index(self) -> Option<u64> {
+        None
+    }
+}
+
+impl LruKey for u64 {
+    #[inline]
+    fn index(self) -> Option<u64> {
+        Some(self)
+    }
+}
+
+impl LruKey for (u16, u64) {}
+
+const NIL: u32 = u32::MAX;
+/// Nodes per chunk (a power of two).
+const CHUNK_BITS: u32 = 12;
+const CHUNK: usize = 1 << CHUNK_BITS;
+/// The most integer keys indexed by array: 4 MB of index at most.
+const MAX_DENSE: u64 = 1 << 20;
+
+struct Node<K, V> {
+    key: K,
+    value: V,
+    /// Toward the most recently used.
+    prev: u32,
+    /// Toward the least recently used.
+    next: u32,
+    list: u8,
+}
+
+#[derive(Clone, Copy)]
+struct List {
+    /// The most recently used.
+    head: u32,
+    /// The least recently used.
+    tail: u32,
+    len: usize,
+}
+
+const EMPTY: List = List {
+    head: NIL,
+    tail: NIL,
+    len: 0,
+};
+
+/// Entries in up to two recency lists, found by key.
+struct Table<K: LruKey, V: Copy> {
+    chunks: Vec<Vec<Node<K, V>>>,
+    /// Nodes whose entries left, to reuse.
+    free: Vec<u32>,
+    /// Node number by integer key, for keys below `dense_limit` (`NIL`: none); grown to the
+    /// largest such key seen.
+    dense: Vec<u32>,
+    dense_limit: u64,
+    sparse: IdMap<K, u32>,
+    lists: [List; 2],
+}
+
+impl<K: LruKey, V: Copy> Table<K, V> {
+    fn new(capacity: usize) -> Self {
+        Table {
+            chunks: Vec::new(),
+            free: Vec::new(),
+            dense: Vec::new(),
+            // Four places per entry the map may hold: the index costs at most four times what
+            // its node numbers would.
+            dense_limit: (capacity as u64).saturating_mul(4).min(MAX_DENSE),
+            sparse: IdMap::default(),
+            lists: [EMPTY; 2],
+        }
+    }
+
+    #[inline]
+    fn node(&self, i: u32) -> &Node<K, V> {
+        &self.chunks[(i >> CHUNK_BITS) as usize][i as usize & (CHUNK - 1)]
+    }
+
+    #[inline]
+    fn node_mut(&mut self, i: u32) -> &mut Node<K, V> {
+        &mut self.chunks[(i >> CHUNK_BITS) as usize][i as usize & (CHUNK - 1)]
+    }
+
+    #[inline]
+    fn dense_slot(&self, key: K) -> Option<usize> {
+        key.index()
+            .filter(|&k| k < self.dense_limit)
+            .map(|k| k as usize)
+    }
+
+    /// The node holding `key`.
+    #[inline]
+    fn find(&self, key: K) -> Option<u32> {
+        match self.dense_slot(key) {
+            Some(k) => self.dense.get(k).copied().filter(|&i| i != NIL),
+            None => self.sparse.get(&key).copied(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.lists[0].len + self.lists[1].len
+    }
+
+    /// Unlinks node `i` from its list.
+    #[inline]
+    fn unlink(&mut self, i: u32) {
+        let (prev, next, list) = {
+            let n = self.node(i);
+            (n.prev, n.next, n.list as usize)
+        };
+        match prev {
+            NIL => self.lists[list].head = next,
+            p => self.node_mut(p).next = next,
+        }
+        match next {
+            NIL => self.lists[list].tail = prev,
+            x => self.node_mut(x).prev = prev,
+        }
+        self.lists[list].len -= 1;
+    }
+
+    /// Links node `i` at the front of `list`.
+    #[inline]
+    fn link_front(&mut self, i: u32, list: usize) {
+        let head = self.lists[list].head;
+        {
+            let n = self.node_mut(i);
+            n.prev = NIL;
+            n.next = head;
+            n.list = list as u8;
+        }
+        match head {
+            NIL => self.lists[list].tail = i,
+            h => self.node_mut(h).prev = i,
+        }
+        self.lists[list].head = i;
+        self.lists[list].len += 1;
+    }
+
+    /// Makes node `i` the most recently used of its list.
+    #[inline]
+    fn touch(&mut self, i: u32) {
+        if self.node(i).prev != NIL {
+            let list = self.node(i).list as usize;
+            self.unlink(i);
+            self.link_front(i, list);
+        }
+    }
+
+    /// Adds `key`, which is not held, as the most recently used of `list`.
+    fn insert(&mut self, key: K, value: V, list: usize) {
+        let node = Node {
+            key,
+            value,
+            prev: NIL,
+            next: NIL,
+            list: list as u8,
+        };
+        let i = match self.free.pop() {
+            Some(i) => {
+                *self.node_mut(i) = node;
+                i
+            }
+            None => {
+                if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
+                    self.chunks.push(Vec::with_capacity(CHUNK));
+                }
+                let i = ((self.chunks.len() - 1) << CHUNK_BITS) as u32
+                    | self.chunks.last().map_or(0, |c| c.len()) as u32;
+                self.chunks
+                    .last_mut()
+                    .expect("a chunk with room")
+                    .push(node);
+                i
+            }
+        };
+        match self.dense_slot(key) {
+            Some(k) => {
+                if k >= self.dense.len() {
+                    let len = (k + 1)
+                        .max(2 * self.dense.len())
+                        .min(self.dense_limit as usize);
+                    self.dense.resize(len, NIL);
+                }
+                self.dense[k] = i;
+            }
+            None => {
+                self.sparse.insert(key, i);
+            }
+        }
+        self.link_front(i, list);
+    }
+
+    /// Takes node `i`'s entry out.
+    fn remove(&mut self, i: u32) {
+        self.unlink(i);
+        let key = self.node(i).key;
+        match self.dense_slot(key) {
+            Some(k) => self.dense[k] = NIL,
+            None => {
+                self.sparse.remove(&key);
+            }
+        }
+        self.free.push(i);
+    }
+
+    fn clear(&mut self) {
+        *self = Table {
+            dense_limit: self.dense_limit,
+            ..Table::new(0)
+        };
+    }
+}
+
 /// A map of at most a capacity of entries that evicts the least recently used one.
-pub struct Lru<K: Hash + Eq, V> {
-    map: lru::LruCache<K, V>,
+pub struct Lru<K: LruKey, V: Copy> {
+    table: Table<K, V>,
     capacity: usize,
 }
 
-impl<K: Hash + Eq, V> Lru<K, V> {
+impl<K: LruKey, V: Copy> Lru<K, V> {
     /// An empty map that evicts its least recently used entry beyond `capacity` (at least 1).
     pub fn new(capacity: usize) -> Self {
+        let capacity = capacity.max(1);
         Lru {
-            map: lru::LruCache::unbounded(),
-            capacity: capacity.max(1),
+            table: Table::new(capacity),
+            capacity,
         }
     }
 
     /// The value of `key`, marking it the most recently used.
     pub fn get(&mut self, key: &K) -> Option<&V> {
-        self.map.get(key)
+        let i = self.table.find(*key)?;
+        self.table.touch(i);
+        Some(&self.table.node(i).value)
     }
 
-    /// Sets `key`'s value; a new key beyond the capacity evicts the least recently used one.
+    /// Sets `key`'s value, making it the most recently used; a new key beyond the capacity
+    /// evicts the least recently used one.
     pub fn put(&mut self, key: K, value: V) {
-        if self.map.put(key, value).is_none() && self.map.len() > self.capacity {
-            self.map.pop_lru();
+        if let Some(i) = self.table.find(key) {
+            self.table.node_mut(i).value = value;
+            self.table.touch(i);
+            return;
+        }
+        self.table.insert(key, value, 0);
+        if self.table.len() > self.capacity {
+            let lru = self.table.lists[0].tail;
+            self.table.remove(lru);
         }
     }
 
     /// The number of entries held [entries].
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.table.len()
     }
 
     /// Whether no entry is held.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.len() == 0
     }
 
     /// Drops every entry; the capacity stays.
     pub fn clear(&mut self) {
-        self.map.clear();
+        self.table.clear();
     }
 }
 
@@ -72,22 +310,25 @@ pub struct Full;
 /// and which evicts as its `Evict` policy allows. Recency is one order across both kinds: a
 /// use stamps the entry, and the older of the two kinds' least recent entries is the least
 /// recent of all.
-pub struct PolicyLru<K: Hash + Eq, V> {
-    volatile: lru::LruCache<K, (u64, V)>,
-    persistent: lru::LruCache<K, (u64, V)>,
+pub struct PolicyLru<K: LruKey, V: Copy> {
+    /// Volatile entries in list 0, persistent ones in list 1; each value with its stamp.
+    table: Table<K, (u64, V)>,
     capacity: usize,
     policy: Evict,
     /// Uses so far: the next stamp.
     uses: u64,
 }
 
-impl<K: Hash + Eq, V> PolicyLru<K, V> {
+const VOLATILE: usize = 0;
+const PERSISTENT: usize = 1;
+
+impl<K: LruKey, V: Copy> PolicyLru<K, V> {
     /// An empty map of at most `capacity` entries (at least 1) evicting as `policy` says.
     pub fn new(capacity: usize, policy: Evict) -> Self {
+        let capacity = capacity.max(1);
         PolicyLru {
-            volatile: lru::LruCache::unbounded(),
-            persistent: lru::LruCache::unbounded(),
-            capacity: capacity.max(1),
+            table: Table::new(capacity),
+            capacity,
             policy,
             uses: 0,
         }
@@ -101,20 +342,17 @@ impl<K: Hash + Eq, V> PolicyLru<K, V> {
     /// The value of `key`, marking it the most recently used.
     pub fn get(&mut self, key: &K) -> Option<&V> {
         let stamp = self.stamp();
-        let entry = match self.volatile.get_mut(key) {
-            Some(e) => e,
-            None => self.persistent.get_mut(key)?,
-        };
+        let i = self.table.find(*key)?;
+        self.table.touch(i);
+        let entry = &mut self.table.node_mut(i).value;
         entry.0 = stamp;
         Some(&entry.1)
     }
 
     /// The value of `key`, to change in place, leaving its recency as it was.
     pub fn peek_mut(&mut self, key: &K) -> Option<&mut V> {
-        match self.volatile.peek_mut(key) {
-            Some(e) => Some(&mut e.1),
-            None => self.persistent.peek_mut(key).map(|e| &mut e.1),
-        }
+        let i = self.table.find(*key)?;
+        Some(&mut self.table.node_mut(i).value.1)
     }
 
     /// Sets `key`'s value, volatile or not. Updating a key needs no room; a new key beyond
@@ -122,53 +360,55 @@ impl<K: Hash + Eq, V> PolicyLru<K, V> {
     /// `Ok(true)` says an entry was evicted to make room.
     pub fn put(&mut self, key: K, value: V, volatile: bool) -> Result<bool, Full> {
         let stamp = self.stamp();
-        let (side, other) = if volatile {
-            (&mut self.volatile, &mut self.persistent)
-        } else {
-            (&mut self.persistent, &mut self.volatile)
-        };
-        // An update of the same kind: in place, made the most recent (as a new entry would be).
-        if let Some(e) = side.get_mut(&key) {
-            *e = (stamp, value);
-            return Ok(false);
+        let side = if volatile { VOLATILE } else { PERSISTENT };
+        let mut existed = false;
+        if let Some(i) = self.table.find(key) {
+            // An update of the same kind: in place, made the most recent (as a new entry would be).
+            if self.table.node(i).list as usize == side {
+                self.table.node_mut(i).value = (stamp, value);
+                self.table.touch(i);
+                return Ok(false);
+            }
+            // An update may change the key's kind (a TTL set or dropped): drop the old entry.
+            self.table.remove(i);
+            existed = true;
         }
-        // An update may change the key's kind (a TTL set or dropped): drop the old entry.
-        let existed = other.pop(&key).is_some();
         let mut evicted = false;
         if !existed && self.len() >= self.capacity {
             self.evict_one()?;
             evicted = true;
         }
-        let side = if volatile {
-            &mut self.volatile
-        } else {
-            &mut self.persistent
-        };
-        side.put(key, (stamp, value));
+        self.table.insert(key, (stamp, value), side);
         Ok(evicted)
     }
 
     /// Evicts one entry as the policy allows.
     fn evict_one(&mut self) -> Result<(), Full> {
-        let from_volatile = match self.policy {
+        let lru = |list: usize| {
+            let t = self.table.lists[list].tail;
+            (t != NIL).then(|| self.table.node(t).value.0)
+        };
+        let from = match self.policy {
             Evict::Nothing => return Err(Full),
-            Evict::Volatile => true,
-            Evict::AllKeys => match (self.volatile.peek_lru(), self.persistent.peek_lru()) {
-                (Some((_, v)), Some((_, p))) => v.0 < p.0,
-                (v, _) => v.is_some(),
+            Evict::Volatile => VOLATILE,
+            Evict::AllKeys => match (lru(VOLATILE), lru(PERSISTENT)) {
+                (Some(v), Some(p)) if v < p => VOLATILE,
+                (Some(_), None) => VOLATILE,
+                (_, _) => PERSISTENT,
             },
         };
-        let side = if from_volatile {
-            &mut self.volatile
-        } else {
-            &mut self.persistent
-        };
-        side.pop_lru().map(|_| ()).ok_or(Full)
+        match self.table.lists[from].tail {
+            NIL => Err(Full),
+            t => {
+                self.table.remove(t);
+                Ok(())
+            }
+        }
     }
 
     /// The number of entries held [entries].
     pub fn len(&self) -> usize {
-        self.volatile.len() + self.persistent.len()
+        self.table.len()
     }
 
     /// Whether no entry is held.
@@ -178,8 +418,7 @@ impl<K: Hash + Eq, V> PolicyLru<K, V> {
 
     /// Drops every entry; the capacity and policy stay.
     pub fn clear(&mut self) {
-        self.volatile.clear();
-        self.persistent.clear();
+        self.table.clear();
     }
 }
 
@@ -189,7 +428,7 @@ mod tests {
 
     #[test]
     fn volatile_lru_evicts_only_keys_with_a_ttl() {
-        let mut c = PolicyLru::new(2, Evict::Volatile);
+        let mut c = PolicyLru::<u64, _>::new(2, Evict::Volatile);
         assert_eq!(c.put(1, "a", false), Ok(false));
         assert_eq!(c.put(2, "b", true), Ok(false));
         assert_eq!(c.get(&2), Some(&"b"));
@@ -205,14 +444,14 @@ mod tests {
 
     #[test]
     fn allkeys_lru_evicts_the_least_recent_of_either_kind() {
-        let mut c = PolicyLru::new(2, Evict::AllKeys);
+        let mut c = PolicyLru::<u64, _>::new(2, Evict::AllKeys);
         c.put(1, "a", true).unwrap();
         c.put(2, "b", false).unwrap();
         assert_eq!(c.get(&1), Some(&"a"));
         assert_eq!(c.put(3, "c", true), Ok(true));
         assert_eq!(c.get(&2), None, "2 was the least recently used");
         assert_eq!(c.get(&1), Some(&"a"));
-        let mut n = PolicyLru::new(1, Evict::Nothing);
+        let mut n = PolicyLru::<u64, _>::new(1, Evict::Nothing);
         n.put(1, "a", true).unwrap();
         assert_eq!(n.put(2, "b", true), Err(Full));
     }
@@ -220,7 +459,7 @@ mod tests {
     #[test]
     fn an_update_makes_its_key_the_most_recent_and_a_peek_leaves_recency_alone() {
         for policy in [Evict::Volatile, Evict::AllKeys] {
-            let mut c = PolicyLru::new(3, policy);
+            let mut c = PolicyLru::<u64, _>::new(3, policy);
             for k in 1..=3 {
                 c.put(k, k * 10, true).unwrap();
             }
@@ -241,7 +480,7 @@ mod tests {
 
     #[test]
     fn it_evicts_the_least_recently_used_beyond_its_capacity() {
-        let mut c = Lru::new(2);
+        let mut c = Lru::<u64, _>::new(2);
         c.put(1, "a");
         c.put(2, "b");
         assert_eq!(c.get(&1), Some(&"a"));
@@ -250,5 +489,132 @@ mod tests {
         assert_eq!(c.len(), 2);
         c.put(1, "a2");
         assert_eq!(c.len(), 2, "updating a key evicts nothing");
+    }
+
+    use proptest::prelude::*;
+
+    /// A key from a few small integers (indexed by array) and a few past the array's bound
+    /// (hashed).
+    fn key(k: u8) -> u64 {
+        if k < 6 {
+            u64::from(k)
+        } else {
+            (1 << 40) + u64::from(k)
+        }
+    }
+
+    proptest! {
+        /// Against a list kept most recent first: every answer, the length and the order of
+        /// evictions agree, across the array and the hashed keys, reuse of freed nodes and clears.
+        #[test]
+        fn lru_matches_a_list(capacity in 1usize..6, ops in prop::collection::vec((0u8..10, 0u8..12, any::<u16>()), 1..300)) {
+            let mut lru = Lru::<u64, u16>::new(capacity);
+            let mut model: Vec<(u64, u16)> = Vec::new();
+            for (op, k, v) in ops {
+                let k = key(k);
+                match op {
+                    0..=3 => {
+                        let want = model.iter().position(|e| e.0 == k).map(|i| {
+                            let e = model.remove(i);
+                            model.insert(0, e);
+                            e.1
+                        });
+                        prop_assert_eq!(lru.get(&k).copied(), want);
+                    }
+                    4..=8 => {
+                        match model.iter().position(|e| e.0 == k) {
+                            Some(i) => {
+                                model.remove(i);
+                                model.insert(0, (k, v));
+                            }
+                            None => {
+                                model.insert(0, (k, v));
+                                model.truncate(capacity);
+                            }
+                        }
+                        lru.put(k, v);
+                    }
+                    _ => {
+                        lru.clear();
+                        model.clear();
+                    }
+                }
+                prop_assert_eq!(lru.len(), model.len());
+            }
+        }
+
+        /// Against a list of (key, last use, value, volatile): the policy evicts the least
+        /// recently used entry it may, or refuses; a change of kind keeps the key.
+        #[test]
+        fn policy_lru_matches_a_list(capacity in 1usize..6, policy in 0u8..3, ops in prop::collection::vec((0u8..10, 0u8..12, any::<u16>(), any::<bool>()), 1..300)) {
+            let policy = [Evict::Volatile, Evict::AllKeys, Evict::Nothing][policy as usize];
+            let mut lru = PolicyLru::<u64, u16>::new(capacity, policy);
+            let mut model: Vec<(u64, u64, u16, bool)> = Vec::new();
+            let mut uses = 0u64;
+            for (op, k, v, volatile) in ops {
+                let k = key(k);
+                uses += 1;
+                match op {
+                    0..=2 => {
+                        let want = model.iter_mut().find(|e| e.0 == k).map(|e| {
+                            e.1 = uses;
+                            e.2
+                        });
+                        prop_assert_eq!(lru.get(&k).copied(), want);
+                    }
+                    3 => {
+                        uses -= 1;
+                        let want = model.iter_mut().find(|e| e.0 == k).map(|e| {
+                            e.2 = e.2.wrapping_add(1);
+                            e.2
+                        });
+                        let got = lru.peek_mut(&k).map(|x| {
+                            *x = x.wrapping_add(1);
+                            *x
+                        });
+                        prop_assert_eq!(got, want);
+                    }
+                    4..=8 => {
+                        let want = match model.iter().position(|e| e.0 == k) {
+                            Some(i) => {
+                                model[i] = (k, uses, v, volatile);
+                                Ok(false)
+                            }
+                            None if model.len() < capacity => {
+                                model.push((k, uses, v, volatile));
+                                Ok(false)
+                            }
+                            None => {
+                                let victim = model
+                                    .iter()
+                                    .enumerate()
+                                    .filter(|(_, e)| match policy {
+                                        Evict::Volatile => e.3,
+                                        Evict::AllKeys => true,
+                                        Evict::Nothing => false,
+                                    })
+                                    .min_by_key(|(_, e)| e.1)
+                                    .map(|(i, _)| i);
+                                match victim {
+                                    Some(i) => {
+                                        model.remove(i);
+                                        model.push((k, uses, v, volatile));
+                                        Ok(true)
+                                    }
+                                    None => Err(Full),
+                                }
+                            }
+                        };
+                        prop_assert_eq!(lru.put(k, v, volatile), want);
+                    }
+                    _ => {
+                        uses -= 1;
+                        lru.clear();
+                        model.clear();
+                    }
+                }
+                prop_assert_eq!(lru.len(), model.len());
+            }
+        }
     }
 }

@@ -101,6 +101,7 @@ enum Node {
     Unreachable,
 }
 
+#[derive(Clone, Copy)]
 struct Entry {
     expires: SimTime,
     filled: SimTime,

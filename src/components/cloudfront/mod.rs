@@ -66,6 +66,7 @@ impl Token for Timer {
 }
 
 /// A cached object: fresh until `expires`, kept after that for `serve_stale` until evicted.
+#[derive(Clone, Copy)]
 struct Entry {
     expires: SimTime,
 }
