@@ -467,7 +467,9 @@ pub fn index(
                     c,
                 )
             });
-            match kinds.iter_mut().find(|(k, _)| std::ptr::eq(*k, info)) {
+            // By name: a `const`'s reference has no fixed address (each use may be a copy of
+            // its own, and was, in a build of several codegen units).
+            match kinds.iter_mut().find(|(k, _)| k.name == info.name) {
                 Some((_, list)) => list.extend(rows),
                 None => kinds.push((info, rows.collect())),
             }
@@ -476,7 +478,7 @@ pub fn index(
     kinds.sort_by_key(|(k, _)| {
         crate::components::registry::KINDS
             .iter()
-            .position(|e| std::ptr::eq(e.info, *k))
+            .position(|e| e.info.name == k.name)
     });
     if !kinds.is_empty() {
         o.push_str("<h2>Components, by kind</h2>\n");
@@ -549,5 +551,26 @@ mod tests {
         assert!(page.contains("p99 incl. failures [ms]") && page.contains("5\u{202f}000"));
         assert!(page.contains("cost [$, per seed]") && page.contains("not priced"));
         assert!(page.contains("latency of successes [ms]"));
+    }
+
+    #[test]
+    fn kinds_are_tabled_once_each_in_the_registry_order_whatever_the_scenarios_order() {
+        // The first scenario has only the registry's later kind, the second both.
+        let later = json!({ "components": { "db": { "kind": "rds" } } });
+        let both =
+            json!({ "components": { "db": { "kind": "rds" }, "svc": { "kind": "service" } } });
+        let page = index(&[], &[("a", &later), ("b", &both)], &[], &[]);
+        let heading = |name: &str| format!("<span class=\"meta\">({name})</span>");
+        let (service, rds) = (heading("service"), heading("rds"));
+        assert_eq!(page.matches(service.as_str()).count(), 1);
+        assert_eq!(page.matches(rds.as_str()).count(), 1);
+        let position = |name: &str| {
+            crate::components::registry::KINDS
+                .iter()
+                .position(|k| k.info.name == name)
+                .expect("a registered kind")
+        };
+        let first_in_page = page.find(&service) < page.find(&rds);
+        assert_eq!(first_in_page, position("service") < position("rds"));
     }
 }
