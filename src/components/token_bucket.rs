@@ -18,6 +18,19 @@ fn nano_tokens(x: f64) -> u128 {
 /// per second.
 const MICRO: u128 = 1_000_000;
 
+/// ⌊rate_micro × elapsed / 10⁶⌋, the nano-tokens `rate_micro` micro-tokens per second earn in
+/// `elapsed` nanoseconds, exactly, without a 128-bit division: that is a library call
+/// (`__udivti3`, 1.5 % of the serverless benchmark), where a 64-bit division by a constant is
+/// a multiplication. With rate = q·10⁶ + r and elapsed = h·10⁶ + l, the quotient is
+/// q·elapsed + r·h + ⌊r·l / 10⁶⌋, each term exact (r·l < 10¹²).
+#[inline]
+fn refilled(rate_micro: u64, elapsed: u64) -> u128 {
+    const M: u64 = MICRO as u64;
+    let (q, r) = (rate_micro / M, rate_micro % M);
+    let (h, l) = (elapsed / M, elapsed % M);
+    u128::from(q) * u128::from(elapsed) + u128::from(r) * u128::from(h) + u128::from(r * l / M)
+}
+
 /// A throttle that admits a burst at once and then a steady rate.
 ///
 /// Refill is exact: the nano-tokens earned since the rate was set are `rate × elapsed`,
@@ -28,7 +41,7 @@ const MICRO: u128 = 1_000_000;
 #[derive(Clone, Debug)]
 pub struct TokenBucket {
     /// Refill in micro-tokens per second.
-    rate_micro: u128,
+    rate_micro: u64,
     capacity: i128,
     /// Nano-tokens in the bucket; below zero by at most `slack` after a request admitted on
     /// the clock's resolution.
@@ -45,7 +58,7 @@ impl TokenBucket {
     /// A bucket that starts full, as AWS's throttles do.
     pub fn new(rate_per_s: f64, burst: u64) -> TokenBucket {
         let capacity = i128::from(burst) * UNIT as i128;
-        let rate_micro = u128::from((rate_per_s.max(0.0) * MICRO as f64 + 0.5) as u64);
+        let rate_micro = (rate_per_s.max(0.0) * MICRO as f64 + 0.5) as u64;
         TokenBucket {
             rate_micro,
             capacity,
@@ -53,13 +66,13 @@ impl TokenBucket {
             origin: SimTime::ZERO,
             credited: 0,
             last: SimTime::ZERO,
-            slack: rate_micro.div_ceil(MICRO) as i128,
+            slack: u128::from(rate_micro).div_ceil(MICRO) as i128,
         }
     }
 
     fn refill(&mut self, now: SimTime) {
         if now > self.last {
-            let total = self.rate_micro * u128::from((now - self.origin).0) / MICRO;
+            let total = refilled(self.rate_micro, (now - self.origin).0);
             let add = (total - self.credited) as i128;
             self.credited = total;
             self.tokens = (self.tokens + add).min(self.capacity);
@@ -120,6 +133,16 @@ impl TokenBucket {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The split quotient is the 128-bit one, for any rate and elapsed time.
+        #[test]
+        fn refill_without_a_wide_division_is_exact(rate in any::<u64>(), elapsed in any::<u64>()) {
+            let wide = u128::from(rate) * u128::from(elapsed) / MICRO;
+            prop_assert_eq!(refilled(rate, elapsed), wide);
+        }
+    }
 
     #[test]
     fn admits_the_burst_then_the_rate() {
