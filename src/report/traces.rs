@@ -567,7 +567,7 @@ mod tests {
         }
         assert_eq!(colour(&span("", SpanEnd::Status(200))), blue);
         assert_eq!(colour(&span("cold start", SpanEnd::Status(200))), green);
-        assert_eq!(colour(&span("queue", SpanEnd::Received)), green);
+        assert_eq!(colour(&span("waiting", SpanEnd::Received)), green);
     }
 
     #[test]
