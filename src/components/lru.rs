@@ -10,10 +10,11 @@
 //! copied as the table grows, so growing never holds two copies), linked from the most to the
 //! least recently used, and found by key through an index that holds the node's number. A
 //! workload's keys are popularity ranks, small integers with the hottest first, so an integer
-//! key below a bound tied to the capacity is its own place in an array: the hottest keys'
-//! places share a few cache lines, where a hash table scatters them and a lookup missed the
-//! cache three times in a row (control bytes, bucket, the key behind its pointer). Other keys
-//! go through a hash map that holds them beside their node numbers.
+//! key below a bound is its own place in an array: the hottest keys' places share a few cache
+//! lines, where a hash table scatters them and a lookup missed the cache three times in a row
+//! (control bytes, bucket, the key behind its pointer). The array grows with the entries held
+//! (sixteen places each), never past four per entry of capacity; other keys go through a hash
+//! map that holds them beside their node numbers.
 
 use crate::kernel::IdMap;
 use std::hash::Hash;
@@ -72,8 +73,9 @@ struct Table<K: LruKey, V: Copy> {
     chunks: Vec<Vec<Node<K, V>>>,
     /// Nodes whose entries left, to reuse.
     free: Vec<u32>,
-    /// Node number by integer key, for keys below `dense_limit` (`NIL`: none); grown to the
-    /// largest such key seen.
+    /// Node number by integer key (`NIL`: none), for every key below its length; the others
+    /// are in `sparse`. Grown toward a key below `dense_limit` while it stays within sixteen
+    /// places per entry held (and 4,096), so that it follows the entries, not the keys seen.
     dense: Vec<u32>,
     dense_limit: u64,
     sparse: IdMap<K, u32>,
@@ -107,7 +109,7 @@ impl<K: LruKey, V: Copy> Table<K, V> {
     #[inline]
     fn dense_slot(&self, key: K) -> Option<usize> {
         key.index()
-            .filter(|&k| k < self.dense_limit)
+            .filter(|&k| k < self.dense.len() as u64)
             .map(|k| k as usize)
     }
 
@@ -186,7 +188,9 @@ impl<K: LruKey, V: Copy> Table<K, V> {
             }
             None => {
                 if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
-                    self.chunks.push(Vec::with_capacity(CHUNK));
+                    // Grown as it fills (a small cache's chunk stays small); nodes are found
+                    // by number, so a chunk that moves as it grows is harmless.
+                    self.chunks.push(Vec::new());
                 }
                 let i = ((self.chunks.len() - 1) << CHUNK_BITS) as u32
                     | self.chunks.last().map_or(0, |c| c.len()) as u32;
@@ -197,21 +201,38 @@ impl<K: LruKey, V: Copy> Table<K, V> {
                 i
             }
         };
+        self.link_front(i, list);
+        if let Some(k) = key.index() {
+            self.grow_dense(k);
+        }
         match self.dense_slot(key) {
-            Some(k) => {
-                if k >= self.dense.len() {
-                    let len = (k + 1)
-                        .max(2 * self.dense.len())
-                        .min(self.dense_limit as usize);
-                    self.dense.resize(len, NIL);
-                }
-                self.dense[k] = i;
-            }
+            Some(k) => self.dense[k] = i,
             None => {
                 self.sparse.insert(key, i);
             }
         }
-        self.link_front(i, list);
+    }
+
+    /// Lengthens the array to hold integer key `k`, if the bounds allow it, and moves into it
+    /// the hashed keys it now covers.
+    fn grow_dense(&mut self, k: u64) {
+        let len = self.dense.len() as u64;
+        let allowed = (16 * self.len() as u64).max(4096).min(self.dense_limit);
+        if k < len || k >= allowed {
+            return;
+        }
+        let new_len = (k + 1).max(2 * len).min(allowed) as usize;
+        self.dense.resize(new_len, NIL);
+        if !self.sparse.is_empty() {
+            let dense = &mut self.dense;
+            self.sparse.retain(|key, &mut node| match key.index() {
+                Some(k) if k < new_len as u64 => {
+                    dense[k as usize] = node;
+                    false
+                }
+                _ => true,
+            });
+        }
     }
 
     /// Takes node `i`'s entry out.
@@ -489,6 +510,57 @@ mod tests {
         assert_eq!(c.len(), 2);
         c.put(1, "a2");
         assert_eq!(c.len(), 2, "updating a key evicts nothing");
+    }
+
+    /// Past the first chunk of nodes, across the array's growth (a hashed key moves into it
+    /// when it grows over the key) and its cap, against a list: every answer and the length.
+    #[test]
+    fn a_large_lru_matches_a_list_across_chunks_and_the_arrays_growth() {
+        let capacity = 6_000;
+        let mut lru = Lru::<u64, u64>::new(capacity);
+        let mut model: std::collections::VecDeque<(u64, u64)> = Default::default();
+        // A fixed stream of keys: small ones (the array), some up to 24,000 (hashed until the
+        // array reaches them, which it may since the cap is 4 × 6,000), some far past it.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for step in 0..40_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let key = match x % 10 {
+                0..=5 => (x >> 8) % 7_000,
+                6..=8 => (x >> 8) % 24_000,
+                _ => (1 << 40) + (x >> 8) % 3_000,
+            };
+            if x & (1 << 60) == 0 {
+                let want = model.iter().position(|e| e.0 == key).map(|i| {
+                    let e = model.remove(i).expect("found");
+                    model.push_front(e);
+                    e.1
+                });
+                assert_eq!(lru.get(&key).copied(), want, "step {step} key {key}");
+            } else {
+                match model.iter().position(|e| e.0 == key) {
+                    Some(i) => {
+                        model.remove(i);
+                    }
+                    None if model.len() == capacity => {
+                        model.pop_back();
+                    }
+                    None => {}
+                }
+                model.push_front((key, step));
+                lru.put(key, step);
+            }
+            assert_eq!(lru.len(), model.len());
+        }
+        assert!(
+            lru.table.chunks.len() > 1,
+            "the test reaches a second chunk"
+        );
+        assert!(
+            lru.table.dense.len() > 4096,
+            "the array grew past its first bound"
+        );
     }
 
     use proptest::prelude::*;
