@@ -277,6 +277,16 @@ fn tick_step(span_ms: f64) -> f64 {
         .unwrap_or(10.0 * p)
 }
 
+/// A duration of `ms` milliseconds in the unit a reader takes in at a glance: seconds from
+/// ten of them ("64 s", not "64000 ms"), milliseconds below.
+fn fmt_duration(ms: f64) -> String {
+    if ms >= 10_000.0 {
+        format!("{} s", fmt_ms(ms / 1000.0))
+    } else {
+        format!("{} ms", fmt_ms(ms))
+    }
+}
+
 fn fmt_ms(v: f64) -> String {
     if v >= 100.0 || v == v.round() {
         format!("{v:.0}")
@@ -326,17 +336,18 @@ fn waterfall(runs: &[RunResult], names: &Names) -> Option<(Vec<Prim>, f64, f64)>
             bold: true,
             color: ink,
             text: format!(
-                "{} {} at {:.3} s (seed {seed}): {} ms, {}",
+                "{} {} at {:.3} s (seed {seed}): {}, {}",
                 names.actor(root.caller),
                 names.op(root.op),
                 root.start.0 as f64 / 1e9,
-                fmt_ms(total_ms),
+                fmt_duration(total_ms),
                 outcome_word(root.outcome)
             ),
         });
         y += ROW;
-        // The time axis: ticks in ms from the request's start.
+        // The time axis: ticks from the request's start, in ms, or in s for a long one.
         let axis_ms = axis_ms.max(total_ms);
+        let in_seconds = axis_ms >= 10_000.0;
         let step = tick_step(axis_ms);
         let mut v = 0.0;
         while v <= axis_ms + 1e-9 {
@@ -347,7 +358,11 @@ fn waterfall(runs: &[RunResult], names: &Names) -> Option<(Vec<Prim>, f64, f64)>
                 width: 1.0,
                 dash: false,
             });
-            let label = format!("{} ms", fmt_ms(v));
+            let label = if in_seconds {
+                format!("{} s", fmt_ms(v / 1000.0))
+            } else {
+                format!("{} ms", fmt_ms(v))
+            };
             let w = text_width(&label, FONT - 2.0, false);
             p.push(Prim::Text {
                 x: (x - w / 2.0).clamp(x0 - 4.0, x0 + BARS_W - w + 40.0),
@@ -422,7 +437,7 @@ fn waterfall(runs: &[RunResult], names: &Names) -> Option<(Vec<Prim>, f64, f64)>
                 width: if after { 1.5 } else { 0.0 },
                 dash: after,
             });
-            let mut note = format!("{} ms", fmt_ms(dur));
+            let mut note = fmt_duration(dur);
             let worth_saying = if s.label.is_empty() {
                 s.parent != 0 && !matches!(s.outcome, SpanEnd::Status(200))
             } else {
@@ -568,6 +583,14 @@ mod tests {
         assert_eq!(colour(&span("", SpanEnd::Status(200))), blue);
         assert_eq!(colour(&span("cold start", SpanEnd::Status(200))), green);
         assert_eq!(colour(&span("waiting", SpanEnd::Received)), green);
+    }
+
+    #[test]
+    fn a_long_duration_is_told_in_seconds() {
+        assert_eq!(fmt_duration(5.5), "5.5 ms");
+        assert_eq!(fmt_duration(9_999.0), "9999 ms");
+        assert_eq!(fmt_duration(64_000.0), "64 s");
+        assert_eq!(fmt_duration(12_345.0), "12.3 s");
     }
 
     #[test]
