@@ -117,7 +117,7 @@ impl<K: LruKey, V: Copy> Table<K, V> {
     #[inline]
     fn find(&self, key: K) -> Option<u32> {
         match self.dense_slot(key) {
-            Some(k) => self.dense.get(k).copied().filter(|&i| i != NIL),
+            Some(k) => Some(self.dense[k]).filter(|&i| i != NIL),
             None => self.sparse.get(&key).copied(),
         }
     }

@@ -533,9 +533,9 @@ where
 /// Where a panel's legend covers the least data: the place (the corners, upper right first,
 /// then lower right, upper left, lower left; then the middles of the right and left edges,
 /// for lines that run along both the top and the bottom) whose box, as large as the legend
-/// will be, holds the fewest of the lines' points (medians and band tops). The upper left
-/// holds the warmup's label when there is one: the legend goes there only when every other
-/// place is worse.
+/// will be, hides the least of the lines: their points (medians and band tops) inside it and
+/// the segments drawn between two points that cross it. The upper left holds the warmup's
+/// label when there is one: the legend goes there only when every other place is worse.
 fn legend_corner(
     lines: &[Line],
     (lo, hi): (f64, f64),

@@ -280,7 +280,17 @@ fn tick_step(span_ms: f64) -> f64 {
 /// A duration of `ms` milliseconds in the unit a reader takes in at a glance: seconds from
 /// ten of them ("64 s", not "64000 ms"), milliseconds below.
 fn fmt_duration(ms: f64) -> String {
-    if ms >= 10_000.0 {
+    fmt_in(ms, long(ms))
+}
+
+/// Whether a duration of `ms` milliseconds (or an axis that long) is told in seconds.
+fn long(ms: f64) -> bool {
+    ms >= 10_000.0
+}
+
+/// `ms` milliseconds, in seconds or in milliseconds, with its unit.
+fn fmt_in(ms: f64, seconds: bool) -> String {
+    if seconds {
         format!("{} s", fmt_ms(ms / 1000.0))
     } else {
         format!("{} ms", fmt_ms(ms))
@@ -347,7 +357,7 @@ fn waterfall(runs: &[RunResult], names: &Names) -> Option<(Vec<Prim>, f64, f64)>
         y += ROW;
         // The time axis: ticks from the request's start, in ms, or in s for a long one.
         let axis_ms = axis_ms.max(total_ms);
-        let in_seconds = axis_ms >= 10_000.0;
+        let in_seconds = long(axis_ms);
         let step = tick_step(axis_ms);
         let mut v = 0.0;
         while v <= axis_ms + 1e-9 {
@@ -358,11 +368,7 @@ fn waterfall(runs: &[RunResult], names: &Names) -> Option<(Vec<Prim>, f64, f64)>
                 width: 1.0,
                 dash: false,
             });
-            let label = if in_seconds {
-                format!("{} s", fmt_ms(v / 1000.0))
-            } else {
-                format!("{} ms", fmt_ms(v))
-            };
+            let label = fmt_in(v, in_seconds);
             let w = text_width(&label, FONT - 2.0, false);
             p.push(Prim::Text {
                 x: (x - w / 2.0).clamp(x0 - 4.0, x0 + BARS_W - w + 40.0),
