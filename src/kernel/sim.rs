@@ -774,11 +774,11 @@ fn drop_reply(calls: &mut SlotMap<CallId, CallRecord>, tracer: &mut Tracer, call
     settle_unanswered(calls, call);
 }
 
-/// A call that will never be answered: its caller's timeout ends it, if it has one;
-/// otherwise the record goes now.
+/// A call that will never be answered: its caller's timeout ends it, if it has one that has
+/// not fired yet; otherwise (no timeout, or the caller gave up already) the record goes now.
 fn settle_unanswered(calls: &mut SlotMap<CallId, CallRecord>, call: CallId) {
     let rec = &mut calls[call];
-    if rec.timeout != Timeout::None {
+    if rec.timeout != Timeout::None && rec.state != CallState::Abandoned {
         rec.state = CallState::Lost;
     } else {
         calls.remove(call);
@@ -952,7 +952,9 @@ impl Kernel {
                         drop_reply(&mut self.calls, &mut self.tracer, call);
                         return;
                     }
-                    rec.state = CallState::Answered;
+                    if rec.state == CallState::Open {
+                        rec.state = CallState::Answered;
+                    }
                     if rec.msg.span != 0 {
                         self.tracer.answered(rec.msg.span, self.now);
                     }
@@ -1181,6 +1183,56 @@ mod tests {
         );
         assert_eq!(k.stats().late_replies, vec![0, 1]);
         assert_eq!(k.in_flight(), 0);
+    }
+
+    #[test]
+    fn a_request_that_arrives_after_its_timeout_at_a_faulty_callee_ends_its_call_once() {
+        // The hop (30 ms) is longer than the caller's patience (20 ms): the timeout has ended
+        // the call when the request reaches a callee that a fault answers for, or that is
+        // down. The caller hears nothing more, and the record is freed.
+        struct Faulty {
+            inner: PingPong,
+            down: bool,
+        }
+        impl Model for Faulty {
+            fn start(&mut self, actor: ActorId, ctx: &mut Ctx<'_>) {
+                if actor == 0 {
+                    match self.down {
+                        true => ctx.faults().set_down(1, true),
+                        false => ctx.faults().set_failing(1, Some((1.0, 503))),
+                    }
+                }
+                self.inner.start(actor, ctx);
+            }
+            fn handle(&mut self, actor: ActorId, input: Input, ctx: &mut Ctx<'_>) {
+                self.inner.handle(actor, input, ctx);
+            }
+        }
+        for down in [false, true] {
+            let mut m = Faulty {
+                inner: PingPong {
+                    work: SimTime::from_millis(1),
+                    timeout: Some(SimTime::from_millis(20)),
+                    hop: SimTime::from_millis(30),
+                    leaves_after: SimTime::ZERO,
+                    seen: Vec::new(),
+                    pending: None,
+                },
+                down,
+            };
+            let mut k = Kernel::new(2, Limits::default(), super::super::stream(0, "faults"));
+            k.run(&mut m, 2).unwrap();
+            assert_eq!(
+                m.inner.seen,
+                vec![(SimTime::from_millis(20), Outcome::Timeout)],
+                "down: {down}"
+            );
+            assert_eq!(k.in_flight(), 0, "down: {down}");
+            // A failing callee's answer comes back, late; a down one's never does.
+            let late = u64::from(!down);
+            assert_eq!(k.stats().late_replies, vec![0, late], "down: {down}");
+            assert_eq!(k.stats().lost_calls, u64::from(down), "down: {down}");
+        }
     }
 
     #[test]
