@@ -84,6 +84,12 @@ struct Table<K: LruKey, V: Copy> {
 
 impl<K: LruKey, V: Copy> Table<K, V> {
     fn new(capacity: usize) -> Self {
+        // Nodes are numbered in u32, NIL excepted, and a map holds one past its capacity
+        // while it evicts: configuration keeps caches far below (limits::MAX_CACHE_ENTRIES).
+        assert!(
+            capacity < NIL as usize - 1,
+            "an LRU map of {capacity} entries cannot number its nodes"
+        );
         Table {
             chunks: Vec::new(),
             free: Vec::new(),
@@ -446,6 +452,19 @@ impl<K: LruKey, V: Copy> PolicyLru<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[should_panic(expected = "cannot number its nodes")]
+    fn a_map_too_large_for_its_node_numbers_is_refused_when_made() {
+        // The largest a configuration allows is far below; a larger one must not wrap.
+        Lru::<u64, u8>::new(u32::MAX as usize - 1);
+    }
+
+    #[test]
+    fn the_largest_configured_map_numbers_its_nodes() {
+        // Nothing is allocated until entries come.
+        Lru::<u64, u8>::new(crate::limits::MAX_CACHE_ENTRIES as usize);
+    }
 
     #[test]
     fn volatile_lru_evicts_only_keys_with_a_ttl() {

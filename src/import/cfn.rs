@@ -276,8 +276,7 @@ fn expand_loops(
     notes: &mut Vec<String>,
     depth: usize,
 ) -> Result<(), String> {
-    // serde's readers stop at 128 levels; a loop's copies are no deeper than its fragment.
-    if depth > 200 {
+    if depth > MAX_DEPTH {
         return Ok(());
     }
     match v {
@@ -309,6 +308,11 @@ fn expand_loops(
 /// The prefix of a loop's key.
 const LOOP: &str = "Fn::ForEach::";
 
+/// How deep the walks over a template's values go before they stop: a guard for the stack
+/// that no template reaches, since serde's readers stop at 128 levels and a loop's copies
+/// are no deeper than its fragment.
+const MAX_DEPTH: usize = 200;
+
 /// The entries one `Fn::ForEach` loop makes (none, with a note, when its collection cannot be
 /// read from the template and the parameters' defaults).
 fn unroll(
@@ -319,7 +323,7 @@ fn unroll(
     notes: &mut Vec<String>,
     depth: usize,
 ) -> Result<Vec<(String, Value)>, String> {
-    if depth > 200 {
+    if depth > MAX_DEPTH {
         return Ok(Vec::new());
     }
     let shape = || {
@@ -387,7 +391,7 @@ fn replace_identifier(s: &str, id: &str, value: &str) -> String {
 
 /// A loop's identifier replaced by one of its values throughout a copy of its fragment.
 fn substitute(v: &mut Value, id: &str, value: &str, depth: usize) {
-    if depth > 200 {
+    if depth > MAX_DEPTH {
         return;
     }
     match v {
@@ -452,8 +456,7 @@ fn defaults(params: Option<&Value>) -> Map<String, Value> {
 /// Puts parameters' defaults in place of their `Ref`s, and the value of a `Fn::FindInMap`
 /// whose arguments are literal, so mappings read numbers where the template gives them.
 fn resolve(v: &mut Value, params: &Map<String, Value>, mappings: &Value, depth: usize) {
-    // serde's readers stop at 128 levels; this never goes deeper than what they built.
-    if depth > 200 {
+    if depth > MAX_DEPTH {
         return;
     }
     let replacement = match &*v {
@@ -563,7 +566,7 @@ fn scalar(v: &Value) -> Option<String> {
 
 /// Puts the chosen branch of each `Fn::If` whose condition is decided in its place.
 fn choose(v: &mut Value, conds: &std::collections::BTreeMap<String, bool>, depth: usize) {
-    if depth > 200 {
+    if depth > MAX_DEPTH {
         return;
     }
     let chosen = v
