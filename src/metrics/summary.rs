@@ -179,6 +179,26 @@ pub const FIELDS: &[Field] = &[
         unit: Unit::Seconds,
         about: "when the last work in flight ended",
     },
+    Field {
+        path: "traces.sampled",
+        unit: Unit::Count,
+        about: "requests traced (the workloads' `trace` rule), over all seeds",
+    },
+    Field {
+        path: "traces.kept",
+        unit: Unit::Count,
+        about: "traces kept in traces.json (each workload's slowest and a sample), over all seeds",
+    },
+    Field {
+        path: "traces.spans_dropped",
+        unit: Unit::Count,
+        about: "calls made but not traced, their trace full (limits: spans per trace)",
+    },
+    Field {
+        path: "traces.queued_untraced",
+        unit: Unit::Count,
+        about: "queued messages not traced further, too many traces held open by queues",
+    },
 ];
 
 /// The summary of a scenario's runs (one per seed, all of the same world).
@@ -216,6 +236,8 @@ struct SeedPart {
     /// Counts and gauges of each actor (gauges are averaged over seeds in seed order).
     metrics: Vec<MetricSet>,
     kernel: crate::kernel::KernelStats,
+    /// Its traces' counts: sampled, kept, spans dropped, queued messages left untraced.
+    traces: [u64; 4],
     end_time: crate::kernel::SimTime,
     wall_s: f64,
 }
@@ -261,6 +283,12 @@ impl Pool {
                 .map(|a| a.metrics.without_hists())
                 .collect(),
             kernel: run.kernel.clone(),
+            traces: [
+                run.traces.sampled,
+                run.traces.kept.len() as u64,
+                run.traces.spans_dropped,
+                run.traces.queued_untraced,
+            ],
             end_time: run.end_time,
             wall_s: run.wall_s,
         });
@@ -319,6 +347,18 @@ impl Pool {
                 "peak_in_flight": seeds.iter().map(|r| r.kernel.peak_in_flight).max().unwrap_or(0),
                 "lost_calls": seeds.iter().map(|r| r.kernel.lost_calls).sum::<u64>(),
                 "drained_at_s": seeds.iter().map(|r| r.end_time.as_secs_f64()).fold(0.0, f64::max),
+            }),
+        );
+        // What the traces hold, and what they could not: a trace past its span limit, or a
+        // queued message past the limit of traces held open, is cut short and counted here.
+        let traces = |i: usize| seeds.iter().map(|r| r.traces[i]).sum::<u64>();
+        out.insert(
+            "traces".into(),
+            json!({
+                "sampled": traces(0),
+                "kept": traces(1),
+                "spans_dropped": traces(2),
+                "queued_untraced": traces(3),
             }),
         );
         let per_seed: Vec<Value> = self

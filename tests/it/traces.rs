@@ -796,6 +796,49 @@ fn traces_held_by_queues_are_bounded() {
     let cap = u64::from(archsim::limits::MAX_QUEUED_TRACES);
     assert_eq!(r.traces.sampled, 10_999);
     assert_eq!(r.traces.queued_untraced, 10_999 - cap);
+    // The summary says so: the user learns that traces were cut short, and how many.
+    let s = crate::run(&toml);
+    assert_eq!(num(&s, "traces.sampled"), 10_999.0);
+    assert_eq!(num(&s, "traces.queued_untraced"), (10_999 - cap) as f64);
+    assert_eq!(num(&s, "traces.spans_dropped"), 0.0);
+}
+
+#[test]
+fn a_trace_past_its_span_limit_is_cut_and_the_summary_counts_what_it_lost() {
+    // Two messages (at 500 s and 1,000 s) that their function always fails, redelivered
+    // every second until the run ends at 1,200 s, with no dead-letter queue: each delivery
+    // adds a wait and an invoke to the message's trace. The first's 700 deliveries pass the
+    // span limit; the second's 200 do not.
+    let toml = traced_to(
+        "q",
+        "1200s",
+        0.002,
+        &format!(
+            "[[component]]\nid = \"q\"\nkind = \"sqs\"\nvisibility_timeout = \"1s\"\n\
+             consumer = {{ to = \"fn\", batch_size = 1 }}\n\
+             {GO_FN}work = \"10ms\"\nerror_rate = 1.0\n"
+        ),
+    );
+    let (_, r) = run_once(&toml, 1);
+    assert_eq!(r.traces.sampled, 2);
+    let mut sizes: Vec<usize> = r.traces.kept.iter().map(|t| t.spans.len()).collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes.len(), 2);
+    assert!(sizes[0] < archsim::limits::MAX_SPANS_PER_TRACE, "{sizes:?}");
+    assert_eq!(sizes[1], archsim::limits::MAX_SPANS_PER_TRACE, "{sizes:?}");
+    assert!(r.traces.spans_dropped > 0);
+    let s = crate::run(&toml);
+    assert_eq!(num(&s, "traces.sampled"), 2.0);
+    assert_eq!(num(&s, "traces.kept"), 2.0);
+    assert_eq!(
+        num(&s, "traces.spans_dropped"),
+        r.traces.spans_dropped as f64
+    );
+    assert_eq!(num(&s, "traces.queued_untraced"), 0.0);
+    // An expectation may hold a scenario to traces that are whole.
+    crate::scenario(&format!(
+        "{toml}[[expect]]\nmetric = \"traces.spans_dropped\"\nmax = 0\n"
+    ));
 }
 
 /// The `traces.json` that `archsim run` writes for bundled scenarios: the OpenTelemetry
