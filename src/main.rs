@@ -1006,7 +1006,7 @@ fn publish(
             if !quiet {
                 if !drawings.plots && !scratch {
                     say!(
-                        "plots not drawn (--no-plots): `archsim plot {}` draws them from the saved series",
+                        "plots not drawn (--no-plots): `archsim plot {}` draws the charts from the saved series; the diagram's PNG, the service map and the trace waterfall need a run with plots",
                         printable(&out.path().display().to_string())
                     );
                 }

@@ -516,7 +516,8 @@ fn no_plots_writes_the_numbers_and_pages_and_plot_draws_the_rest_later() {
     );
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
-        stdout.contains("plots not drawn (--no-plots): `archsim plot bare`"),
+        stdout.contains("plots not drawn (--no-plots): `archsim plot bare` draws the charts")
+            && stdout.contains("the service map and the trace waterfall need a run with plots"),
         "{stdout}"
     );
     let bare = crate::files_under(&home.path().join("bare"));
