@@ -536,6 +536,8 @@ where
 /// will be, hides the least of the lines: their points (medians and band tops) inside it and
 /// the segments drawn between two points that cross it. The upper left holds the warmup's
 /// label when there is one: the legend goes there only when every other place is worse.
+/// When each of those hides something, a place between them along the top, the bottom or
+/// the middle (every tenth of the width) that hides less.
 fn legend_corner(
     lines: &[Line],
     (lo, hi): (f64, f64),
@@ -578,12 +580,7 @@ fn legend_corner(
     ];
     // What a box hides: the points inside it, and the drawn segments between two points that
     // cross it (a line's steep edge passes a box that holds none of its points).
-    let covered = |right: bool, (y_lo, y_hi): (f64, f64)| {
-        let (x_lo, x_hi) = if right {
-            (1.0 - w, BEYOND)
-        } else {
-            (-BEYOND, w)
-        };
+    let covered = |(x_lo, x_hi): (f64, f64), (y_lo, y_hi): (f64, f64)| {
         let rect = (x_lo, x_hi, y_lo, y_hi);
         lines
             .iter()
@@ -601,16 +598,57 @@ fn legend_corner(
             })
             .sum::<usize>()
     };
+    // The warmup's label is worth a quarter of the points: the legend goes over it only when
+    // every other place is worse.
+    let warmup_cost = lines.iter().map(|l| 2 * l.band.t.len()).sum::<usize>() / 4;
     let mut best = (usize::MAX, SeriesLabelPosition::UpperRight);
     for (pos, right, span) in places {
+        let (x_lo, x_hi) = if right {
+            (1.0 - w, BEYOND)
+        } else {
+            (-BEYOND, w)
+        };
         let label = if warmup_label && pos == SeriesLabelPosition::UpperLeft {
-            lines.iter().map(|l| 2 * l.band.t.len()).sum::<usize>() / 4
+            warmup_cost
         } else {
             0
         };
-        let n = covered(right, span) + label;
+        let n = covered((x_lo, x_hi), span) + label;
         if n < best.0 {
             best = (n, pos);
+        }
+    }
+    if best.0 == 0 {
+        return best.1;
+    }
+    // Every corner and middle hides something (spikes at the left, the middle and the right):
+    // a place along the top, then the bottom, then across the middle, between them, in
+    // tenths of the width, as a position in pixels from the plotting area's top left.
+    let (w_px, h_px) = (f64::from(w_px), f64::from(h_px));
+    let box_h = h * h_px;
+    for (span, top) in [
+        (upper, 5.0),
+        (lower, h_px - box_h - 5.0),
+        (middle, (h_px - box_h) / 2.0),
+    ] {
+        for tenth in 1..10 {
+            let x_lo = f64::from(tenth) / 10.0;
+            if x_lo + w > 0.98 {
+                break;
+            }
+            // The warmup's label is at the top left, some 90 px wide.
+            let label = if warmup_label && span == upper && x_lo * w_px < 90.0 {
+                warmup_cost
+            } else {
+                0
+            };
+            let n = covered((x_lo, x_lo + w), span) + label;
+            if n < best.0 {
+                best = (
+                    n,
+                    SeriesLabelPosition::Coordinate((x_lo * w_px) as i32, top.max(0.0) as i32),
+                );
+            }
         }
     }
     best.1
@@ -1361,6 +1399,24 @@ mod tests {
         };
         let edge = [flat_line("a", 9.5, 9.5), jump("b")];
         assert_eq!(corner(&edge, false), "MiddleLeft");
+        // Spikes at the left, the middle and the right of a low line: every corner and middle
+        // hides part of one, and the legend goes along the top between the first two, in
+        // pixels from the plotting area's top left.
+        let spiky = |at: &[usize]| {
+            let mut l = flat_line("a", 0.5, 0.5);
+            for &k in at {
+                l.band.median[k] = 9.5;
+                l.band.max[k] = 9.5;
+            }
+            l
+        };
+        assert_eq!(corner(&[spiky(&[0, 4, 9])], false), "Coordinate(100, 5)");
+        // The warmup's label takes the top left's first 90 px, not the gap after them.
+        assert_eq!(corner(&[spiky(&[0, 4, 9])], true), "Coordinate(100, 5)");
+        // With a second, flat line along the bottom the legend is taller; a spike in that gap
+        // too: the top there is taken, and the next free tenth is used.
+        let two = [spiky(&[0, 2, 4, 9]), flat_line("b", 0.5, 0.5)];
+        assert_eq!(corner(&two, false), "Coordinate(300, 5)");
     }
 
     #[test]
