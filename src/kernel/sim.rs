@@ -145,7 +145,8 @@ enum CallState {
     Open,
     /// The callee has answered and the reply is travelling back.
     Answered,
-    /// The caller gave up; the callee is still working and its reply will be dropped.
+    /// The caller gave up; the callee is still working and its reply will be dropped (or,
+    /// when the call is lost as it arrives, the record goes then: nobody waits for it).
     Abandoned,
     /// Lost to a fault: the callee will never answer; the caller's timeout, if it has one,
     /// ends the call.
@@ -498,8 +499,11 @@ impl Ctx<'_> {
         if rec.msg.span != 0 {
             self.tracer.answered(rec.msg.span, self.now + delay);
         }
-        if rec.state == CallState::Open && (rec.reply_lost || self.faults.is_down(self.me)) {
-            // An unreachable actor's answers never arrive, nor those the network drops.
+        if matches!(rec.state, CallState::Open | CallState::Abandoned)
+            && (rec.reply_lost || self.faults.is_down(self.me))
+        {
+            // An unreachable actor's answers never arrive, nor those the network drops: not
+            // late replies, even when the caller gave up already.
             if rec.reply_lost {
                 drop_reply(self.calls, self.tracer, call);
             } else {
@@ -751,7 +755,8 @@ impl Faults {
 }
 
 /// A call lost to a fault: nobody will answer it. The caller's timeout ends it, if there is
-/// one; without one the caller waits forever and the record goes now.
+/// one that has not fired yet; otherwise (no timeout, or the caller gave up already) the
+/// record goes now.
 fn lose(
     calls: &mut SlotMap<CallId, CallRecord>,
     stats: &mut KernelStats,
@@ -766,7 +771,8 @@ fn lose(
 }
 
 /// A call whose answer the network drops on its way back: the caller's timeout ends it, if
-/// there is one; without one the caller waits forever and the record goes now.
+/// there is one that has not fired yet; otherwise (no timeout, or the caller gave up
+/// already) the record goes now.
 fn drop_reply(calls: &mut SlotMap<CallId, CallRecord>, tracer: &mut Tracer, call: CallId) {
     if calls[call].msg.span != 0 {
         tracer.lost(calls[call].msg.span);
@@ -1189,7 +1195,9 @@ mod tests {
     fn a_request_that_arrives_after_its_timeout_at_a_faulty_callee_ends_its_call_once() {
         // The hop (30 ms) is longer than the caller's patience (20 ms): the timeout has ended
         // the call when the request reaches a callee that a fault answers for, or that is
-        // down. The caller hears nothing more, and the record is freed.
+        // down, or whose answer the network drops. The caller hears nothing more, and the
+        // record is freed; with the request leaving after 5 ms of the caller's own work, its
+        // timeout waits in the kernel's heap rather than a lane.
         struct Faulty {
             inner: PingPong,
             down: bool,
@@ -1208,31 +1216,73 @@ mod tests {
                 self.inner.handle(actor, input, ctx);
             }
         }
-        for down in [false, true] {
-            let mut m = Faulty {
-                inner: PingPong {
-                    work: SimTime::from_millis(1),
-                    timeout: Some(SimTime::from_millis(20)),
-                    hop: SimTime::from_millis(30),
-                    leaves_after: SimTime::ZERO,
-                    seen: Vec::new(),
-                    pending: None,
-                },
-                down,
-            };
-            let mut k = Kernel::new(2, Limits::default(), super::super::stream(0, "faults"));
-            k.run(&mut m, 2).unwrap();
-            assert_eq!(
-                m.inner.seen,
-                vec![(SimTime::from_millis(20), Outcome::Timeout)],
-                "down: {down}"
-            );
-            assert_eq!(k.in_flight(), 0, "down: {down}");
-            // A failing callee's answer comes back, late; a down one's never does.
-            let late = u64::from(!down);
-            assert_eq!(k.stats().late_replies, vec![0, late], "down: {down}");
-            assert_eq!(k.stats().lost_calls, u64::from(down), "down: {down}");
+        for leaves_ms in [0, 5] {
+            for (down, drop_reply) in [(false, false), (true, false), (false, true)] {
+                let case = format!("leaves after {leaves_ms} ms, down {down}, drop {drop_reply}");
+                let mut m = Faulty {
+                    inner: PingPong {
+                        work: SimTime::from_millis(1),
+                        timeout: Some(SimTime::from_millis(20)),
+                        hop: SimTime::from_millis(30),
+                        leaves_after: SimTime::from_millis(leaves_ms),
+                        seen: Vec::new(),
+                        pending: None,
+                    },
+                    down,
+                };
+                let mut k = Kernel::new(2, Limits::default(), super::super::stream(0, "faults"));
+                if drop_reply {
+                    k.gates().set_all(0, 1, Gate::DropReply);
+                }
+                k.run(&mut m, 2).unwrap();
+                assert_eq!(
+                    m.inner.seen,
+                    vec![(SimTime::from_millis(20 + leaves_ms), Outcome::Timeout)],
+                    "{case}"
+                );
+                assert_eq!(k.in_flight(), 0, "{case}");
+                // A failing callee's answer comes back, late; a down one's never does, nor one
+                // the network drops.
+                let late = u64::from(!down && !drop_reply);
+                assert_eq!(k.stats().late_replies, vec![0, late], "{case}");
+                assert_eq!(k.stats().lost_calls, u64::from(down), "{case}");
+            }
         }
+    }
+
+    #[test]
+    fn an_answer_after_the_timeout_from_a_callee_gone_down_is_lost_not_late() {
+        // The callee works 50 ms, the caller waits 20 ms, and the callee goes down at 30 ms:
+        // its answer vanishes with it, so it is a lost call, not a late reply.
+        struct DownLater(PingPong);
+        impl Model for DownLater {
+            fn start(&mut self, actor: ActorId, ctx: &mut Ctx<'_>) {
+                if actor == 0 {
+                    ctx.schedule(SimTime::from_millis(30), 7);
+                }
+                self.0.start(actor, ctx);
+            }
+            fn handle(&mut self, actor: ActorId, input: Input, ctx: &mut Ctx<'_>) {
+                match (actor, input) {
+                    (0, Input::Timer(7)) => ctx.faults().set_down(1, true),
+                    _ => self.0.handle(actor, input, ctx),
+                }
+            }
+        }
+        let mut m = DownLater(PingPong {
+            work: SimTime::from_millis(50),
+            timeout: Some(SimTime::from_millis(20)),
+            hop: SimTime::from_millis(1),
+            leaves_after: SimTime::ZERO,
+            seen: Vec::new(),
+            pending: None,
+        });
+        let mut k = Kernel::new(2, Limits::default(), super::super::stream(0, "faults"));
+        k.run(&mut m, 2).unwrap();
+        assert_eq!(m.0.seen, vec![(SimTime::from_millis(20), Outcome::Timeout)]);
+        assert_eq!(k.in_flight(), 0);
+        assert_eq!(k.stats().late_replies, vec![0, 0]);
+        assert_eq!(k.stats().lost_calls, 1);
     }
 
     #[test]
