@@ -199,7 +199,8 @@ pub const MAX_PREFLIGHT_ENTRIES: u64 = 1_000_000;
 pub const MAX_TRACES_KEPT: usize = 1_000;
 
 /// The most spans one trace records; the calls past it are made, not traced, and counted
-/// (`kernel.spans_dropped`). A sampled request in flight holds its spans until it ends.
+/// (`traces.spans_dropped` in `summary.json`, with the components' own spans, such as a
+/// queue wait, past the limit). A sampled request in flight holds its spans until it ends.
 pub const MAX_SPANS_PER_TRACE: usize = 1_000;
 
 /// The most queued messages that hold their traces open at once (an SQS message, a Lambda

@@ -361,6 +361,11 @@ impl<'a> Gathering<'a> {
         let mut g = self.gathered[job.scenario]
             .lock()
             .unwrap_or_else(|p| p.into_inner());
+        if job.k >= sc.series_seeds() {
+            // Only the runs of the series seeds are kept and their traces written: the count
+            // of kept traces in the summary is what traces.json holds.
+            run.traces.kept.clear();
+        }
         g.pool.add(job.k, &run);
         for (edge, e) in &run.edges {
             g.edges.entry(edge.clone()).or_default().merge(e);

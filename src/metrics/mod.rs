@@ -18,4 +18,4 @@ pub use result::{
     ActorResult, EdgeStats, EventRecord, Hist, MetricSet, Role, RunResult, Tally, Traces,
 };
 pub use series::{path_matches, Field, LatencySeries, Series, Unit};
-pub use summary::{flatten, pointer, summarize, Pool, Summary, SummaryMeta, FIELDS};
+pub use summary::{flatten, pointer, summarize, Pool, Summary, SummaryMeta, FIELDS, PER_SEED};

@@ -1,7 +1,8 @@
 //! `summary.json`: statistics pooled over seeds, per-seed values, and 95 % intervals.
 //!
-//! A pure function of the runs' results. Names of the top-level fields are the stable ones of
-//! DESIGN.md; everything else is added freely.
+//! A pure function of the runs' results. The numbers it holds, and what each means, are listed
+//! in `FIELDS` (and, for workloads and components, by the workload and each kind): the
+//! `metric` of an `[[expect]]` is checked against those lists.
 
 use super::{Field, Hist, MetricSet, Role, RunResult, Unit};
 
@@ -187,12 +188,12 @@ pub const FIELDS: &[Field] = &[
     Field {
         path: "traces.kept",
         unit: Unit::Count,
-        about: "traces kept in traces.json (each workload's slowest and a sample), over all seeds",
+        about: "traces in traces.json (each workload's slowest and a sample, of each seed whose series are kept)",
     },
     Field {
         path: "traces.spans_dropped",
         unit: Unit::Count,
-        about: "calls made but not traced, their trace full (limits: spans per trace)",
+        about: "spans not recorded, their trace full (limits: spans per trace): calls made, and components' own time (queue waits, cold starts)",
     },
     Field {
         path: "traces.queued_untraced",
@@ -381,6 +382,21 @@ struct PooledActor {
 }
 
 /// The statistics part of a summary (shared by the pooled summary and each seed's).
+/// The parts of the summary that each seed has its own of (under `per_seed`, as `body` writes
+/// them); the rest (`kernel`, `traces`, `theory`, `seeds`, …) are the scenario's alone.
+pub const PER_SEED: &[&str] = &[
+    "requests",
+    "latency_ms",
+    "latency_all_ms",
+    "throughput_rps",
+    "offered_rps",
+    "error_rate",
+    "retry_amplification",
+    "workloads",
+    "components",
+    "cost_usd",
+];
+
 fn body(actors: &[PooledActor]) -> Vec<(String, Value)> {
     let workloads: Vec<&PooledActor> = actors.iter().filter(|a| a.role == Role::Workload).collect();
     let all = MetricSet::pool(workloads.iter().map(|w| &w.metrics));
@@ -583,4 +599,15 @@ fn ci95(per_seed: &[Value]) -> Map<String, Value> {
 /// The value at a dotted path.
 pub fn pointer<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.').try_fold(v, |node, key| node.get(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_seed_names_what_each_seed_has() {
+        let names: Vec<String> = body(&[]).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(names, PER_SEED);
+    }
 }

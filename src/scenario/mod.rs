@@ -1,4 +1,5 @@
-//! Scenarios: the TOML format of DESIGN.md, validated into a `Scenario` that cannot be wrong.
+//! Scenarios: the TOML format the README describes, validated into a `Scenario` that cannot be
+//! wrong.
 //!
 //! Only this module reads TOML. Parsing keeps spans, so every error names file, line and
 //! column; validation collects every problem in the file rather than stopping at the first.
@@ -1085,12 +1086,26 @@ fn parse_expect(
         }
         _ => {}
     }
+    let each_seed = e.each_seed.as_ref().is_some_and(|b| *b.get_ref());
+    let root = metric.split('.').next().unwrap_or_default();
+    if each_seed && !crate::metrics::PER_SEED.contains(&root) {
+        ck.error(
+            e.each_seed.as_ref().map_or(0..0, |b| b.span()),
+            format!(
+                "`each_seed = true` judges each seed's own number, and `{metric}` is the \
+                 scenario's alone; each seed has its own under: {} (drop `each_seed` to judge \
+                 the summary's)",
+                crate::metrics::PER_SEED.join(", ")
+            ),
+        );
+        return None;
+    }
     let (line, column) = ck.line_column(e.metric.span().start);
     Some(crate::expect::Expectation {
         metric: metric.clone(),
         min,
         max,
-        each_seed: e.each_seed.unwrap_or(false),
+        each_seed,
         variant: e.variant.as_ref().map(|v| v.get_ref().clone()),
         variant_at: e
             .variant

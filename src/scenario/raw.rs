@@ -28,7 +28,7 @@ pub struct RawExpect {
     pub metric: Spanned<String>,
     pub min: Option<Spanned<f64>>,
     pub max: Option<Spanned<f64>>,
-    pub each_seed: Option<bool>,
+    pub each_seed: Option<Spanned<bool>>,
     pub variant: Option<Spanned<String>>,
 }
 

@@ -195,3 +195,31 @@ variant = "slow"
     assert_eq!(list.iter().filter(|v| v["pass"] == false).count(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn each_seed_on_a_number_no_seed_has_is_refused_where_it_is_written() {
+    // `traces`, `kernel` and `theory` are the scenario's numbers, not any seed's: bounding
+    // each seed's would fail whatever the run did.
+    let dir = folder("each-seed");
+    for metric in ["traces.kept", "kernel.lost_calls"] {
+        let file = scenario(
+            &dir,
+            &format!("[[expect]]\nmetric = \"{metric}\"\nmin = 0\neach_seed = true\n"),
+        );
+        let (code, text) = check(&dir, &file);
+        assert_eq!(code, 2, "{text}");
+        assert!(text.contains("svc.toml:14:13"), "{text}");
+        assert!(
+            text.contains(&format!("`{metric}` is the scenario's alone")),
+            "{text}"
+        );
+        assert!(text.contains("requests, latency_ms"), "{text}");
+    }
+    // A component's number has a value in each seed, and may be bounded in each.
+    let file = scenario(
+        &dir,
+        "[[expect]]\nmetric = \"components.svc.utilisation\"\nmax = 0.9\neach_seed = true\n",
+    );
+    let (code, text) = check(&dir, &file);
+    assert_eq!(code, 0, "{text}");
+}

@@ -841,6 +841,44 @@ fn a_trace_past_its_span_limit_is_cut_and_the_summary_counts_what_it_lost() {
     ));
 }
 
+#[test]
+fn the_summary_counts_the_traces_that_traces_json_holds() {
+    // Twelve seeds, of which the first ten keep their series and traces: each traces every
+    // request, and the summary counts all sampled and, kept, the ten seeds' that traces.json
+    // holds.
+    let toml = traced_to("fn", "10s", 1.0, GO_FN).replace("seed = 1\n", "seeds = 12\n");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.toml"),
+        format!("{toml}work = \"10ms\"\n"),
+    )
+    .unwrap();
+    crate::archsim_ok(
+        &["run", "-q", "--no-plots", "--out", "o", "t.toml"],
+        dir.path(),
+    );
+    let s: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("o/t/summary.json")).unwrap(),
+    )
+    .unwrap();
+    let json = std::fs::read_to_string(dir.path().join("o/t/traces.json")).unwrap();
+    let file: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let mut ids = std::collections::BTreeSet::new();
+    for r in file["resourceSpans"].as_array().unwrap() {
+        for sc in r["scopeSpans"].as_array().unwrap() {
+            for span in sc["spans"].as_array().unwrap() {
+                ids.insert(span["traceId"].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    // One request a second, all traced, the same number in each seed.
+    let per_seed = num(&s, "traces.sampled") / 12.0;
+    assert_eq!(per_seed, num(&s, "workloads.u.requests.total") / 12.0);
+    assert!(per_seed >= 9.0, "{per_seed}");
+    assert_eq!(ids.len() as f64, 10.0 * per_seed);
+    assert_eq!(num(&s, "traces.kept"), 10.0 * per_seed);
+}
+
 /// The `traces.json` that `archsim run` writes for bundled scenarios: the OpenTelemetry
 /// project's own OTLP types read it, every span's parent is in the file, and the queue variant of `spike-sync-vs-queue` carries its asynchronous part (queue
 /// waits, and batches linking their other messages).
