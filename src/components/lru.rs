@@ -85,9 +85,10 @@ struct Table<K: LruKey, V: Copy> {
 impl<K: LruKey, V: Copy> Table<K, V> {
     fn new(capacity: usize) -> Self {
         // Nodes are numbered in u32, NIL excepted, and a map holds one past its capacity
-        // while it evicts: configuration keeps caches far below (limits::MAX_CACHE_ENTRIES).
+        // while it evicts (nodes 0 to `capacity`): configuration keeps caches far below
+        // (limits::MAX_CACHE_ENTRIES).
         assert!(
-            capacity < NIL as usize - 1,
+            capacity < NIL as usize,
             "an LRU map of {capacity} entries cannot number its nodes"
         );
         Table {
@@ -457,7 +458,7 @@ mod tests {
     #[should_panic(expected = "cannot number its nodes")]
     fn a_map_too_large_for_its_node_numbers_is_refused_when_made() {
         // The largest a configuration allows is far below; a larger one must not wrap.
-        Lru::<u64, u8>::new(u32::MAX as usize - 1);
+        Lru::<u64, u8>::new(u32::MAX as usize);
     }
 
     #[test]
