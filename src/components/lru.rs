@@ -465,6 +465,8 @@ mod tests {
     fn the_largest_configured_map_numbers_its_nodes() {
         // Nothing is allocated until entries come.
         Lru::<u64, u8>::new(crate::limits::MAX_CACHE_ENTRIES as usize);
+        // The largest any map may be: nodes 0 to u32::MAX - 1, NIL unused.
+        Lru::<u64, u8>::new(u32::MAX as usize - 1);
     }
 
     #[test]

@@ -1251,13 +1251,14 @@ mod tests {
     }
 
     #[test]
-    fn an_answer_after_the_timeout_from_a_callee_gone_down_is_lost_not_late() {
-        // The callee works 50 ms, the caller waits 20 ms, and the callee goes down at 30 ms:
-        // its answer vanishes with it, so it is a lost call, not a late reply.
-        struct DownLater(PingPong);
+    fn an_answer_after_the_timeout_that_never_arrives_is_not_late() {
+        // The callee works 50 ms and the caller waits 20 ms. If the callee goes down at 30 ms
+        // its answer vanishes with it: a lost call, not a late reply. If the network drops
+        // the answer, it is neither.
+        struct DownLater(PingPong, bool);
         impl Model for DownLater {
             fn start(&mut self, actor: ActorId, ctx: &mut Ctx<'_>) {
-                if actor == 0 {
+                if actor == 0 && self.1 {
                     ctx.schedule(SimTime::from_millis(30), 7);
                 }
                 self.0.start(actor, ctx);
@@ -1269,20 +1270,33 @@ mod tests {
                 }
             }
         }
-        let mut m = DownLater(PingPong {
-            work: SimTime::from_millis(50),
-            timeout: Some(SimTime::from_millis(20)),
-            hop: SimTime::from_millis(1),
-            leaves_after: SimTime::ZERO,
-            seen: Vec::new(),
-            pending: None,
-        });
-        let mut k = Kernel::new(2, Limits::default(), super::super::stream(0, "faults"));
-        k.run(&mut m, 2).unwrap();
-        assert_eq!(m.0.seen, vec![(SimTime::from_millis(20), Outcome::Timeout)]);
-        assert_eq!(k.in_flight(), 0);
-        assert_eq!(k.stats().late_replies, vec![0, 0]);
-        assert_eq!(k.stats().lost_calls, 1);
+        for down in [true, false] {
+            let mut m = DownLater(
+                PingPong {
+                    work: SimTime::from_millis(50),
+                    timeout: Some(SimTime::from_millis(20)),
+                    hop: SimTime::from_millis(1),
+                    leaves_after: SimTime::ZERO,
+                    seen: Vec::new(),
+                    pending: None,
+                },
+                down,
+            );
+            let mut k = Kernel::new(2, Limits::default(), super::super::stream(0, "faults"));
+            if !down {
+                k.gates().set_all(0, 1, Gate::DropReply);
+            }
+            k.run(&mut m, 2).unwrap();
+            let seen = &m.0.seen;
+            assert_eq!(
+                seen,
+                &[(SimTime::from_millis(20), Outcome::Timeout)],
+                "down: {down}"
+            );
+            assert_eq!(k.in_flight(), 0, "down: {down}");
+            assert_eq!(k.stats().late_replies, vec![0, 0], "down: {down}");
+            assert_eq!(k.stats().lost_calls, u64::from(down), "down: {down}");
+        }
     }
 
     #[test]

@@ -381,7 +381,6 @@ struct PooledActor {
     metrics: MetricSet,
 }
 
-/// The statistics part of a summary (shared by the pooled summary and each seed's).
 /// The parts of the summary that each seed has its own of (under `per_seed`, as `body` writes
 /// them); the rest (`kernel`, `traces`, `theory`, `seeds`, …) are the scenario's alone.
 pub const PER_SEED: &[&str] = &[
@@ -397,6 +396,7 @@ pub const PER_SEED: &[&str] = &[
     "cost_usd",
 ];
 
+/// The statistics part of a summary (shared by the pooled summary and each seed's).
 fn body(actors: &[PooledActor]) -> Vec<(String, Value)> {
     let workloads: Vec<&PooledActor> = actors.iter().filter(|a| a.role == Role::Workload).collect();
     let all = MetricSet::pool(workloads.iter().map(|w| &w.metrics));
@@ -609,5 +609,13 @@ mod tests {
     fn per_seed_names_what_each_seed_has() {
         let names: Vec<String> = body(&[]).into_iter().map(|(k, _)| k).collect();
         assert_eq!(names, PER_SEED);
+        // The key's description lists them for editors.
+        let key = crate::scenario::keys::EXPECT
+            .iter()
+            .find(|k| k.name == "each_seed")
+            .unwrap();
+        for name in PER_SEED {
+            assert!(key.about.contains(name), "{name}");
+        }
     }
 }

@@ -628,7 +628,7 @@ fn legend_corner(
     let box_h = h * h_px;
     for (span, top) in [
         (upper, 5.0),
-        (lower, h_px - box_h - 5.0),
+        (lower, h_px - box_h),
         (middle, (h_px - box_h) / 2.0),
     ] {
         for tenth in 1..10 {
@@ -1411,8 +1411,18 @@ mod tests {
             l
         };
         assert_eq!(corner(&[spiky(&[0, 4, 9])], false), "Coordinate(100, 5)");
-        // The warmup's label takes the top left's first 90 px, not the gap after them.
+        // The warmup's label takes the top left's first 90 px, not the gap after them; in a
+        // narrower panel the first tenth is under the label, and the next one is used.
         assert_eq!(corner(&[spiky(&[0, 4, 9])], true), "Coordinate(100, 5)");
+        let narrow = |warmup: bool| {
+            let lines = [spiky(&[0, 4, 9])];
+            format!(
+                "{:?}",
+                legend_corner(&lines, (0.0, 10.0), false, 90.0, (800, 200), warmup)
+            )
+        };
+        assert_eq!(narrow(false), "Coordinate(80, 5)");
+        assert_eq!(narrow(true), "Coordinate(160, 5)");
         // With a second, flat line along the bottom the legend is taller; a spike in that gap
         // too: the top there is taken, and the next free tenth is used.
         let two = [spiky(&[0, 2, 4, 9]), flat_line("b", 0.5, 0.5)];

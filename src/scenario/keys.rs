@@ -579,7 +579,7 @@ pub const EXPECT: &[Key] = &[
         name: "each_seed",
         ty: KeyType::Bool,
         required: false,
-        about: "true: every seed's own value must hold, not just the pooled one (default false)",
+        about: "true: every seed's own value must hold, not just the pooled one (default false); only numbers each seed has: under requests, latency_ms, latency_all_ms, throughput_rps, offered_rps, error_rate, retry_amplification, workloads, components, cost_usd",
     },
     Key {
         name: "variant",

@@ -1039,6 +1039,7 @@ pub fn metric_problem(
 /// An `[[expect]]`: a dotted path into `summary.json` and at least one finite bound. Paths
 /// under `components` and `workloads` must name one of the scenario's; the rest of a path is
 /// checked against the summary after the run (what a component reports depends on its kind).
+/// `each_seed` only on the numbers each seed has (`metrics::PER_SEED`).
 fn parse_expect(
     e: &raw::RawExpect,
     workloads: &[&str],
