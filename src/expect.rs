@@ -4,7 +4,8 @@
 //!
 //! A metric is judged on the pooled value over seeds, as `summary.json` gives it at that path,
 //! or with `each_seed = true` on every seed's own value (`per_seed`): one seed outside the
-//! bounds fails it. A status absent from a `by_status` table counted no request: it is 0.
+//! bounds fails it. A status absent from a `by_status` table (a code, or a word such as
+//! `timeout`) counted no request: it is 0.
 
 use crate::metrics::{pointer, Summary};
 use serde_json::{json, Value};
@@ -106,7 +107,8 @@ fn judge(e: &Expectation, summary: &Summary) -> Verdict {
 }
 
 /// The number at `metric` (a dotted path) in a summary or one seed's part of it: a status
-/// absent from a `by_status` table counted no request (0); `None` when there is no number.
+/// (a code or one of `status::WORDS`) absent from a `by_status` table counted no request (0);
+/// `None` when there is no number.
 pub fn number_at(summary: &Summary, metric: &str) -> Option<f64> {
     match pointer(summary, metric) {
         Some(v) => v.as_f64(),
@@ -137,7 +139,7 @@ fn absent_status(summary: &Summary, path: &str) -> bool {
     match path.rsplit_once('.') {
         Some((table, status)) => {
             table.ends_with("by_status")
-                && status.parse::<u16>().is_ok()
+                && (status.parse::<u16>().is_ok() || crate::status::WORDS.contains(&status))
                 && pointer(summary, table).is_some_and(Value::is_object)
         }
         None => false,
@@ -277,11 +279,11 @@ mod tests {
 
     #[test]
     fn an_absent_status_counted_nothing() {
-        let v = &evaluate(
-            &[exp("requests.by_status.429", None, Some(0.0))],
-            &summary(),
-        )[0];
-        assert_eq!((v.value, v.pass), (Some(0.0), true));
+        // A status code, or an ending without one (no request timed out).
+        for path in ["requests.by_status.429", "requests.by_status.timeout"] {
+            let v = &evaluate(&[exp(path, None, Some(0.0))], &summary())[0];
+            assert_eq!((v.value, v.pass), (Some(0.0), true), "{path}");
+        }
     }
 
     #[test]

@@ -44,3 +44,26 @@ pub const CONNECT_FAILED: u16 = 598;
 pub const fn is_success(status: u16) -> bool {
     status >= 200 && status < 300
 }
+
+/// The name under `by_status.` of a Lambda function error (an answer that says the work
+/// failed, counted apart from statuses).
+pub const FUNCTION_ERROR_WORD: &str = "function_error";
+/// The name under `requests.by_status.` of a request a browser's CORS check blocked.
+pub const CORS_BLOCKED_WORD: &str = "cors_blocked";
+
+/// Every name a `by_status` table holds besides status codes: a caller's timeout and a
+/// reported error (as `kernel::Outcome` names them), a function error, a CORS block.
+pub const WORDS: &[&str] = &["timeout", "error", FUNCTION_ERROR_WORD, CORS_BLOCKED_WORD];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::Outcome;
+
+    #[test]
+    fn the_words_are_the_outcomes_names() {
+        for o in [Outcome::Timeout, Outcome::Error] {
+            assert!(WORDS.contains(&o.to_string().as_str()), "{o}");
+        }
+    }
+}

@@ -18,6 +18,9 @@ use crate::scenario::Scenario;
 use crate::workload::Arrival;
 use serde_json::{json, Value};
 
+/// What `theory.latency_ms` holds.
+pub const LATENCY_KEYS: &[&str] = &["mean", "p50", "p99", "p999"];
+
 /// An M/M/c queue: `servers` servers, Poisson arrivals at `arrival_rate` per second, each
 /// request's work exponential with mean `service_time` seconds.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -120,6 +123,7 @@ impl Mmc {
             "service_ms": ms(self.service_time),
             "server_utilisation": share(self.utilisation()),
             "wait_probability": share(self.wait_probability()),
+            // LATENCY_KEYS, in order.
             "latency_ms": {
                 "mean": ms(self.mean_response()),
                 "p50": ms(self.response_quantile(0.5)),
@@ -162,6 +166,23 @@ mod tests {
 
     fn close(a: f64, b: f64, rel: f64) -> bool {
         (a - b).abs() <= rel * b.abs()
+    }
+
+    #[test]
+    fn latency_keys_are_what_the_summary_holds() {
+        let q = Mmc {
+            servers: 1,
+            arrival_rate: 80.0,
+            service_time: 0.01,
+        };
+        let json = q.to_json();
+        let keys: Vec<&str> = json["latency_ms"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, LATENCY_KEYS);
     }
 
     #[test]

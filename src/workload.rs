@@ -530,7 +530,7 @@ impl std::fmt::Display for Final {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Final::Answer(o) => o.fmt(f),
-            Final::CorsBlocked => f.write_str("cors_blocked"),
+            Final::CorsBlocked => f.write_str(crate::status::CORS_BLOCKED_WORD),
         }
     }
 }

@@ -18,4 +18,6 @@ pub use result::{
     ActorResult, EdgeStats, EventRecord, Hist, MetricSet, Role, RunResult, Tally, Traces,
 };
 pub use series::{path_matches, Field, LatencySeries, Series, Unit};
-pub use summary::{flatten, pointer, summarize, Pool, Summary, SummaryMeta, FIELDS, PER_SEED};
+pub use summary::{
+    flatten, pointer, summarize, Pool, Summary, SummaryMeta, FIELDS, HIST_KEYS, PER_SEED,
+};

@@ -489,6 +489,9 @@ fn actor_json(m: &MetricSet, kind: Option<&str>) -> Value {
     tree
 }
 
+/// The statistics of a latency (or any duration) in the summary, as `hist_json` writes them.
+pub const HIST_KEYS: &[&str] = &["count", "mean", "p50", "p90", "p95", "p99", "p999", "max"];
+
 fn hist_json(h: &Hist) -> Value {
     json!({
         "count": h.count(),
@@ -604,6 +607,18 @@ pub fn pointer<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hist_keys_are_what_a_latency_holds() {
+        let json = hist_json(&Hist::default());
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, HIST_KEYS);
+    }
 
     #[test]
     fn per_seed_names_what_each_seed_has() {

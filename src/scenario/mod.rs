@@ -1022,18 +1022,53 @@ pub fn metric_problem(
             "the summary".to_string(),
         ),
     };
-    if !fields
+    let Some(field) = fields
         .iter()
-        .any(|f| crate::metrics::path_matches(f.path, &rest))
-    {
+        .find(|f| crate::metrics::path_matches(f.path, &rest))
+    else {
         let paths: Vec<String> = fields.iter().map(|f| f.path.replace(".*", "")).collect();
         let hint = crate::text::did_you_mean(&rest, paths.iter().map(String::as_str));
         return Err(Some(format!(
             "`metric`: {whose} has no number \"{rest}\"{hint}; it has: {}",
             fields.iter().map(|f| f.path).collect::<Vec<_>>().join(", ")
         )));
+    };
+    last_segment_problem(field.path, &rest)
+        .map_err(|why| Some(format!("`metric`: {whose}'s {why}")))
+}
+
+/// Whether the last part of `path`, which `pattern` (ending in `.*`) matched, is one that
+/// table can hold: a latency's statistics, a status. Other tables (by operation, by target)
+/// are named by the scenario and may hold anything.
+fn last_segment_problem(pattern: &str, path: &str) -> Result<(), String> {
+    let (table, last) = path.rsplit_once('.').unwrap_or(("", path));
+    let known: &[&str] = if pattern == "theory.latency_ms.*" {
+        crate::theory::LATENCY_KEYS
+    } else if pattern.ends_with("_ms.*") {
+        crate::metrics::HIST_KEYS
+    } else if pattern.ends_with("by_status.*") {
+        // A status code (an absent one counted nothing: 0), or how a call ended without one.
+        if last.parse::<u16>().is_ok_and(|s| (100..=599).contains(&s))
+            || crate::status::WORDS.contains(&last)
+        {
+            return Ok(());
+        }
+        return Err(format!(
+            "`{table}` has no \"{last}\"{}: it holds a status code from 100 to 599, or one of {}",
+            crate::text::did_you_mean(last, crate::status::WORDS.iter().copied()),
+            crate::status::WORDS.join(", ")
+        ));
+    } else {
+        return Ok(());
+    };
+    if known.contains(&last) {
+        return Ok(());
     }
-    Ok(())
+    Err(format!(
+        "`{table}` has no \"{last}\"{}; it has: {}",
+        crate::text::did_you_mean(last, known.iter().copied()),
+        known.join(", ")
+    ))
 }
 
 /// An `[[expect]]`: a dotted path into `summary.json` and at least one finite bound. Paths

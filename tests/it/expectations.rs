@@ -88,7 +88,7 @@ fn check_fails_with_the_place_and_the_reason() {
 metric = "latency_ms.p99"
 max = 5
 [[expect]]
-metric = "latency_ms.p100"
+metric = "components.svc.queue_capacity"
 max = 5"#,
     );
     let (code, text) = check(&dir, &file);
@@ -101,9 +101,10 @@ max = 5"#,
         "{text}"
     );
     assert!(text.contains("is above 5"), "{text}");
+    // A number the service reports only when it has a bounded queue: this one has none.
     assert!(
         text.contains(&format!("{at}:15:10: expectation fails"))
-            && text.contains("`latency_ms` has no `p100`"),
+            && text.contains("has no `queue_capacity`"),
         "{text}"
     );
     assert!(text.contains("check: 0 of 2 expectations held"), "{text}");
@@ -222,4 +223,51 @@ fn each_seed_on_a_number_no_seed_has_is_refused_where_it_is_written() {
     );
     let (code, text) = check(&dir, &file);
     assert_eq!(code, 0, "{text}");
+}
+
+#[test]
+fn a_misspelt_statistic_or_status_is_refused_before_any_run() {
+    // A latency's statistics, the theory's, and a status table's entries are known before
+    // the run: a typo is a located error (exit 2), not a failed expectation after the run.
+    let dir = folder("last-part");
+    for (metric, says) in [
+        ("latency_ms.p98", "`latency_ms` has no \"p98\""),
+        (
+            "workloads.u.latency_ms.p9",
+            "it has: count, mean, p50, p90, p95, p99, p999, max",
+        ),
+        ("components.svc.wait_ms.avg", "`wait_ms` has no \"avg\""),
+        ("theory.latency_ms.p95", "it has: mean, p50, p99, p999"),
+        (
+            "requests.by_status.2OO",
+            "a status code from 100 to 599, or one of timeout",
+        ),
+        (
+            "components.svc.by_status.tmeout",
+            "(did you mean `timeout`?)",
+        ),
+    ] {
+        let file = scenario(
+            &dir,
+            &format!("[[expect]]\nmetric = \"{metric}\"\nmin = 0\n"),
+        );
+        let (code, text) = check(&dir, &file);
+        assert_eq!(code, 2, "{metric}: {text}");
+        assert!(text.contains("svc.toml:12:10"), "{metric}: {text}");
+        assert!(text.contains(says), "{metric}: {text}");
+    }
+    // What the tables hold passes: an absent status counted nothing.
+    for metric in [
+        "latency_ms.p999",
+        "requests.by_status.429",
+        "requests.by_status.timeout",
+        "components.svc.by_status.503",
+    ] {
+        let file = scenario(
+            &dir,
+            &format!("[[expect]]\nmetric = \"{metric}\"\nmin = 0\n"),
+        );
+        let (code, text) = check(&dir, &file);
+        assert_eq!(code, 0, "{metric}: {text}");
+    }
 }

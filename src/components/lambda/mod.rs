@@ -88,7 +88,7 @@ pub const FUNCTION_ERROR: Outcome = Outcome::Error;
 /// throttled Decrypt; the same 502 is a choice.
 pub const KMS_INIT_FAILED: u16 = status::BAD_GATEWAY;
 /// The name of a function error under `by_status.` in the summary.
-const FUNCTION_ERROR_LABEL: &str = "function_error";
+const FUNCTION_ERROR_LABEL: &str = status::FUNCTION_ERROR_WORD;
 
 /// aws-facts: §14: a function error is retried about 1 minute, then about 2 minutes later.
 const ERROR_RETRY_DELAYS: [SimTime; 2] = [SimTime::from_secs(60), SimTime::from_secs(120)];
