@@ -153,12 +153,17 @@ enum Command {
         #[command(flatten)]
         reads: ReadArgs,
     },
-    /// Check scenarios for errors without running them.
+    /// Check scenarios for errors without running them, and against the budget a run
+    /// would refuse them over.
     Validate {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         #[command(flatten)]
         reads: ReadArgs,
+        /// The most kernel events a scenario may take over all its seeds, as `run` takes it.
+        #[arg(long, value_name = "N", default_value_t = archsim::limits::DEFAULT_MAX_EVENTS,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        max_events: u64,
     },
 }
 
@@ -320,8 +325,19 @@ fn main() -> ExitCode {
             }
             Err(code) => code,
         },
-        Command::Validate { paths, reads } => match load(&paths, &reads) {
+        Command::Validate {
+            paths,
+            reads,
+            max_events,
+        } => match load(&paths, &reads) {
             Ok(scenarios) => {
+                // What `run` would refuse before running, `validate` refuses too.
+                if let Err(over) = sweep::check_budget(&scenarios, max_events) {
+                    for e in over {
+                        eprintln!("error: {}", printable(&e));
+                    }
+                    return ExitCode::from(BAD_INPUT);
+                }
                 for s in &scenarios {
                     say!(
                         "{}: ok ({}{}; about {} requests and {} events per seed)",

@@ -234,7 +234,23 @@ impl Checker {
             match T::deserialize(ValueDeserializer::from(value.clone())) {
                 Ok(v) => return Some(v),
                 Err(e) => {
-                    self.toml_error(&e, span.clone());
+                    // serde names no key for a value of the wrong type: say whose it is.
+                    let key = e
+                        .span()
+                        .filter(|_| e.message().starts_with("invalid type"))
+                        .and_then(|at| key_at(&value, &at));
+                    match key {
+                        Some(key) => {
+                            let mut msg = format!("`{key}`: {}", reword(e.message()));
+                            if msg.contains("expected a string in quotes")
+                                && (msg.contains("integer") || msg.contains("floating point"))
+                            {
+                                msg.push_str(" (a duration is written with its unit, in quotes, such as \"10s\" or \"250ms\")");
+                            }
+                            self.error(e.span().unwrap_or(span.clone()), msg);
+                        }
+                        None => self.toml_error(&e, span.clone()),
+                    }
                     let unknown = e.message().starts_with("unknown field");
                     let removed = unknown && e.span().is_some_and(|at| remove_key(&mut value, &at));
                     if !removed {
@@ -972,6 +988,21 @@ pub fn parse_duration(s: &str) -> Result<SimTime, String> {
 }
 
 /// Takes out of `value` (or a table nested in it) the key that starts at `at`; whether one was.
+/// The dotted name of the key whose value is at `at`, within `value`.
+fn key_at(value: &Spanned<DeValue<'_>>, at: &Range<usize>) -> Option<String> {
+    match value.get_ref() {
+        DeValue::Table(t) => t.iter().find_map(|(k, v)| {
+            if v.span() == *at {
+                Some(k.get_ref().to_string())
+            } else {
+                key_at(v, at).map(|inner| format!("{}.{inner}", k.get_ref()))
+            }
+        }),
+        DeValue::Array(items) => items.iter().find_map(|v| key_at(v, at)),
+        _ => None,
+    }
+}
+
 fn remove_key(value: &mut Spanned<DeValue<'_>>, at: &Range<usize>) -> bool {
     match value.get_mut() {
         DeValue::Table(t) => {

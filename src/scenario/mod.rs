@@ -632,6 +632,24 @@ fn validate(
 
     // [scenario]'s settings, each checked on its own so that one mistake hides no other.
     let times = meta.as_ref().and_then(|m| parse_times(m, actors, ck));
+    // A spike that starts after the run ends would never come: refused like a fault's `at`.
+    if let Some((duration, _, _)) = times {
+        for rw in raw_workloads.iter().flatten() {
+            let a = rw.arrival.get_ref();
+            let Some(at) = a.at.as_ref().filter(|_| a.process.get_ref() == "spike") else {
+                continue;
+            };
+            if let Ok(t) = check::parse_duration(at.get_ref()) {
+                if t >= duration {
+                    ck.error(
+                        at.span(),
+                        format!("`arrival.at` ({t}) is not before the end of the run ({duration}): the spike would never come"),
+                    );
+                    ok = false;
+                }
+            }
+        }
+    }
     let setting = |v: Option<Option<i64>>| v.map(|x| x.map(|x| x as u64));
     let seed = meta.as_ref().map(|m| match &m.seed {
         Some(s) => ck.int_in(s, "seed", 0, i64::MAX).map(|s| s as u64),
@@ -672,6 +690,9 @@ fn validate(
         .flatten()
         .map(|w| w.name.get_ref().as_str())
         .collect();
+    // A workload that could not be read was reported already: its name is unknown, and an
+    // expectation naming a workload is not judged against the others.
+    let workloads_whole = raw_workloads.iter().all(Option::is_some);
     // Each component's kind, for the fields an expectation may name.
     let kind_of: HashMap<&str, &'static components::KindInfo> = components
         .iter()
@@ -681,7 +702,7 @@ fn validate(
     for v in expect_values {
         match ck
             .deserialize::<raw::RawExpect>(v)
-            .and_then(|e| parse_expect(&e, &workload_names, &kind_of, ck))
+            .and_then(|e| parse_expect(&e, &workload_names, workloads_whole, &kind_of, ck))
         {
             Some(e) => expectations.push(e),
             None => ok = false,
@@ -1078,10 +1099,14 @@ fn last_segment_problem(pattern: &str, path: &str) -> Result<(), String> {
 fn parse_expect(
     e: &raw::RawExpect,
     workloads: &[&str],
+    workloads_whole: bool,
     kind_of: &HashMap<&str, &'static components::KindInfo>,
     ck: &mut Checker,
 ) -> Option<crate::expect::Expectation> {
     let metric = e.metric.get_ref();
+    if !workloads_whole && metric.starts_with("workloads.") {
+        return None;
+    }
     let ids: Vec<&str> = ck.component_ids.iter().map(String::as_str).collect();
     if let Err(problem) = metric_problem(metric, &ids, workloads, &|id| kind_of.get(id).copied()) {
         // A component whose kind could not be read was reported already.

@@ -86,3 +86,52 @@ servers = 0
         assert!(all.contains(want), "missing {want:?} in:\n{all}");
     }
 }
+
+#[test]
+fn a_workload_that_cannot_be_read_brings_no_second_error_from_an_expectation() {
+    // Its name is unknown, so an expectation naming it is not judged against the others
+    // (which would say the scenario "has:" no workload at all).
+    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad/workload_timeout_number.toml");
+    let text = std::fs::read_to_string(&f).unwrap();
+    let shown = scenario::parse(&f, &text).unwrap_err().to_string();
+    assert!(shown.contains("`timeout`: wrong type"), "{shown}");
+    assert!(!shown.contains("names workload"), "{shown}");
+    assert_eq!(
+        shown.lines().filter(|l| l.contains(".toml:")).count(),
+        1,
+        "{shown}"
+    );
+}
+
+#[test]
+fn validate_refuses_what_run_would_refuse_for_its_size() {
+    // 8,000 hours at 400 requests a second: far past the default events budget.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("big.toml"),
+        "[scenario]\nduration = \"8000h\"\nwindow = \"1h\"\n[[workload]]\nname = \"u\"\n\
+         target = \"svc\"\narrival = { process = \"poisson\", rate = 400 }\n[[component]]\n\
+         id = \"svc\"\nkind = \"service\"\nservice_time = \"1ms\"\n",
+    )
+    .unwrap();
+    for args in [
+        &["validate", "big.toml"][..],
+        &["run", "big.toml", "--out", "o"],
+    ] {
+        let (cmd, o) = (args[0], crate::archsim(args, dir.path()));
+        let text = crate::output_text(&o);
+        assert_eq!(o.status.code(), Some(2), "{cmd}: {text}");
+        assert!(text.contains("would take about"), "{cmd}: {text}");
+        assert!(
+            text.contains("raise the budget with --max-events"),
+            "{cmd}: {text}"
+        );
+    }
+    // A budget raised for it lets validate pass.
+    let o = crate::archsim(
+        &["validate", "big.toml", "--max-events", "100000000000"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", crate::output_text(&o));
+    assert!(!dir.path().join("o").exists(), "nothing ran");
+}
