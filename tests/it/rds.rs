@@ -478,3 +478,38 @@ fn a_cluster_fails_over_again_once_its_old_writer_has_rejoined_as_a_standby() {
     let errors = num(&s, "requests.by_status.503");
     assert!((errors - 900.0).abs() < 120.0, "{errors}");
 }
+
+#[test]
+fn every_503_of_a_failover_is_counted_once_and_reads_on_the_writer_are_among_them() {
+    // Reads only, slow enough (100 ms on two vCPUs: 20 a second at most, for 200 offered)
+    // that every connection holds one when the primary fails: those are answered 503 as the
+    // connections drop, and count as the writer unavailable, as do the reads refused while it
+    // is down. No query is a write.
+    let toml = rds(
+        "3m",
+        200.0,
+        0.0,
+        "multi_az = true",
+        r#"[[fault]]
+           at = "60s"
+           kind = "rds_primary_failure"
+           target = "db""#,
+        2,
+    )
+    .replace(
+        r#"read_time = "1ms""#,
+        r#"read_time = { dist = "exponential", mean = "100ms" }"#,
+    )
+    .replace(r#", { op = "write", weight = 0 }"#, "");
+    let s = crate::run(&toml);
+    assert_eq!(num(&s, "components.db.writes"), 0.0);
+    let unavailable = num(&s, "components.db.writer_unavailable");
+    let refused = num(&s, "components.db.connections_refused");
+    assert!(unavailable > 1000.0, "{unavailable}");
+    assert_eq!(
+        num(&s, "components.db.by_status.503"),
+        unavailable + refused,
+        "each 503 has one reason"
+    );
+    assert_eq!(num(&s, "requests.by_status.503"), unavailable + refused);
+}

@@ -116,8 +116,8 @@ impl Rds {
         }
     }
 
-    /// Drops every query on `node`: its connections are gone (503 to each). Queries waiting
-    /// in the proxy for it stay.
+    /// Drops every query on the writer, `node`, as it fails: its connections are gone (503 to
+    /// each, counted as the writer unavailable). Queries waiting in the proxy for it stay.
     fn drop_node(&mut self, ctx: &mut Ctx<'_>, node: usize) {
         let now = ctx.now();
         let busy = self.nodes[node].busy;
@@ -137,6 +137,7 @@ impl Rds {
             self.jobs[k].dead = true;
             let (call, arrived, write) =
                 (self.jobs[k].call, self.jobs[k].arrived, self.jobs[k].write);
+            self.unavailable += u64::from(self.clock.measured(arrived));
             self.answer(ctx, call, arrived, write, UNAVAILABLE, SimTime::ZERO);
         }
         for k in queued {

@@ -274,7 +274,7 @@ impl Kind for RdsConfig {
             Field {
                 path: "writer_unavailable",
                 unit: Unit::Count,
-                about: "queries for the writer answered 503 (or, on Aurora, left hanging until the failover ends), the writer being down or a client's cached address stale",
+                about: "queries for the writer (reads too, where no replica takes them) answered 503 (or, on Aurora, left hanging until the failover ends), the writer being down or a client's cached address stale, those in flight when it failed included",
             },
             Field {
                 path: "proxy_borrow_timeouts",
@@ -360,7 +360,7 @@ impl Kind for RdsConfig {
                 unit: Unit::Share,
             },
             Column {
-                label: "writes refused (503)",
+                label: "writer unavailable (503)",
                 field: "writer_unavailable",
                 unit: Unit::Count,
             },
