@@ -114,9 +114,7 @@ fn cost_p99(variants: &[Summary]) -> Vec<(f64, f64)> {
 /// is a percentage; cost is left out when no variant has a priced component (a table of
 /// "0 [0 – 0]" says nothing).
 fn shown(variants: &[Summary]) -> Vec<(&'static str, String, f64)> {
-    let priced = variants
-        .iter()
-        .any(|s| mean_ci(s, "cost_usd.total").is_some_and(|(v, _, _)| v > 0.0));
+    let priced = priced(variants);
     HEADLINES
         .iter()
         .filter(|(m, _, _)| priced || *m != "cost_usd.total")
@@ -127,20 +125,39 @@ fn shown(variants: &[Summary]) -> Vec<(&'static str, String, f64)> {
         .collect()
 }
 
-/// The cheapest variant that meets the experiment's requirements (the cheaper p99 on a tie in
-/// cost): the expectations written for every variant (no `variant = "…"`). An expectation
-/// of one variant is a claim about that variant, not a requirement the others could meet:
-/// a variant whose own claims hold is not thereby the answer, so with no requirement at all
-/// nobody is named.
-fn cheapest_meeting(variants: &[Summary]) -> Option<usize> {
-    let costs = cost_p99(variants);
+/// Whether any variant has a priced component (a cost above zero).
+fn priced(variants: &[Summary]) -> bool {
+    variants
+        .iter()
+        .any(|s| mean_ci(s, "cost_usd.total").is_some_and(|(v, _, _)| v > 0.0))
+}
+
+/// The variants that meet the experiment's requirements: the expectations written for every
+/// variant (no `variant = "…"`). An expectation of one variant is a claim about that
+/// variant, not a requirement the others could meet: a variant whose own claims hold does
+/// not thereby meet them, so with no requirement at all none does.
+fn meeting(variants: &[Summary]) -> Vec<usize> {
     let meets = |s: &Summary| {
         let list = s["expectations"].as_array().map_or(&[][..], Vec::as_slice);
         let required: Vec<_> = list.iter().filter(|e| e.get("variant").is_none()).collect();
         !required.is_empty() && required.iter().all(|e| e["pass"] == true)
     };
     (0..variants.len())
-        .filter(|&i| meets(&variants[i]) && costs[i].0.is_finite())
+        .filter(|&i| meets(&variants[i]))
+        .collect()
+}
+
+/// The cheapest variant that meets the experiment's requirements (`meeting`; the cheaper
+/// p99 on a tie in cost). With nothing priced no variant is cheaper than another, and none
+/// is named (a tie broken by p99 alone would name the largest).
+fn cheapest_meeting(variants: &[Summary]) -> Option<usize> {
+    if !priced(variants) {
+        return None;
+    }
+    let costs = cost_p99(variants);
+    meeting(variants)
+        .into_iter()
+        .filter(|&i| costs[i].0.is_finite())
         .min_by(|&a, &b| {
             costs[a]
                 .0
@@ -527,6 +544,22 @@ pub fn html(
             relative_link(name(&variants[i]), "report.html"),
             escape(name(&variants[i]))
         );
+    } else if !priced(variants) && !meeting(variants).is_empty() {
+        let links: Vec<String> = meeting(variants)
+            .into_iter()
+            .map(|i| {
+                format!(
+                    "<a href=\"{}\">{}</a>",
+                    relative_link(name(&variants[i]), "report.html"),
+                    escape(name(&variants[i]))
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            o,
+            "<p><b>Variants that meet every requirement (the expectations written for all variants): {}</b>. No component is priced, so none is named cheapest.</p>",
+            links.join(", ")
+        );
     }
     o.push_str("<h2>Variants</h2><table><tr><th>variant</th><th style=\"text-align:left\">what it changes</th>");
     for (_, words, _) in &columns {
@@ -669,6 +702,16 @@ pub fn terminal(scenario: &str, variants: &[Summary]) -> String {
             "  cheapest that meets every requirement (expectations for all variants): {}",
             crate::text::one_line(name(&variants[i]))
         );
+    } else if !priced(variants) && !meeting(variants).is_empty() {
+        let names: Vec<String> = meeting(variants)
+            .into_iter()
+            .map(|i| crate::text::one_line(name(&variants[i])).into_owned())
+            .collect();
+        let _ = writeln!(
+            o,
+            "  meet every requirement (expectations for all variants; nothing priced, so none is cheapest): {}",
+            names.join(", ")
+        );
     }
     o
 }
@@ -730,5 +773,16 @@ mod tests {
             variant(3.0, 60.0, claim("multi-az")),
         ];
         assert_eq!(cheapest_meeting(&claims), None);
+        // Nothing priced: no variant is cheaper than another, and none is named, though
+        // both meet the requirement (p99 alone would name the larger, faster one).
+        let free = [variant(0.0, 80.0, slo(true)), variant(0.0, 60.0, slo(true))];
+        assert_eq!(cheapest_meeting(&free), None);
+        assert_eq!(meeting(&free), [0, 1]);
+        let text = terminal("s", &free);
+        assert!(
+            text.contains("nothing priced, so none is cheapest"),
+            "{text}"
+        );
+        assert!(!text.contains("cheapest that meets"), "{text}");
     }
 }
