@@ -7,7 +7,8 @@
 //! were) and drawn by `diagram::map`.
 //!
 //! A node's p99 is how long the component took to answer its callers: its summary's own
-//! `response_ms` where it keeps one, else the p99 of every call into it as its callers saw
+//! `response_ms` where it keeps one (its successful answers alone, which the map's label
+//! says: "p99 36 ms (OK)"; the arrows into it count every call, timeouts included), else the p99 of every call into it as its callers saw
 //! them end (the edges into it merged: network both ways included). Lambda's `duration_ms`
 //! is not that figure: like CloudWatch's Duration it leaves the cold start's Init out, which
 //! its callers waited for; so a function, like RDS (reads and writes apart) and SNS (its
@@ -80,13 +81,18 @@ fn p99_into(callee: &str, edges: &BTreeMap<(String, String), EdgeStats>) -> Opti
     (all.count() > 0 && p99.is_finite()).then_some(p99)
 }
 
-/// The p99 of the time component `c` (named `name`) took to answer its callers [ms]: its own
-/// `response_ms` where its summary has answers in it, else its callers' figure.
-fn node_p99(name: &str, c: &Value, edges: &BTreeMap<(String, String), EdgeStats>) -> Option<f64> {
+/// The p99 of the time component `c` (named `name`) took to answer its callers [ms], and
+/// whether it is of its successful answers alone: its own `response_ms` (successes) where its
+/// summary has answers in it, else its callers' figure (every call, timeouts included).
+fn node_p99(
+    name: &str,
+    c: &Value,
+    edges: &BTreeMap<(String, String), EdgeStats>,
+) -> (Option<f64>, bool) {
     let own = &c["response_ms"];
     match own["p99"].as_f64() {
-        Some(v) if own["count"].as_u64().unwrap_or(1) > 0 => Some(v),
-        _ => p99_into(name, edges),
+        Some(v) if own["count"].as_u64().unwrap_or(1) > 0 => (Some(v), true),
+        _ => (p99_into(name, edges), false),
     }
 }
 
@@ -96,12 +102,14 @@ pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>)
     let mut f = Figures::default();
     if let Some(cs) = summary["components"].as_object() {
         for (name, c) in cs {
+            let (p99_ms, p99_of_ok) = node_p99(name, c, edges);
             f.nodes.insert(
                 name.clone(),
                 NodeFigures {
                     rate: per_s(answered(c), secs),
                     error_share: error_share(&c["by_status"]),
-                    p99_ms: node_p99(name, c, edges),
+                    p99_ms,
+                    p99_of_ok,
                 },
             );
         }
@@ -115,6 +123,7 @@ pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>)
                     rate: per_s(requests, secs),
                     error_share: w["error_rate"].as_f64().unwrap_or(0.0),
                     p99_ms: w["latency_all_ms"]["p99"].as_f64(),
+                    p99_of_ok: false,
                 },
             );
         }

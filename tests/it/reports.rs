@@ -608,6 +608,16 @@ fn every_bundled_diagram_keeps_its_texts_and_boxes_apart_and_in_place() {
                                 separation(&lb, b)
                             );
                         }
+                        // Nor does it run across the cloud's, a region's or a zone's border.
+                        let borders = std::iter::once(("the cloud", &region))
+                            .chain(zones.iter().map(|(z, r)| (z.as_str(), r)))
+                            .chain(areas.iter().map(|(a, r)| (a.as_str(), r)));
+                        for (name, r) in borders {
+                            assert!(
+                                inside(r, &lb) || apart(r, &lb),
+                                "{what}: {words:?} {lb:?} crosses the border of {name} {r:?}"
+                            );
+                        }
                         labels_checked += 1;
                     }
                 }
@@ -690,6 +700,8 @@ fn longest_figures(sc: &archsim::scenario::Scenario) -> diagram::map::Figures {
         rate: 12_345.0,
         error_share: 0.123,
         p99_ms: Some(1_234.0),
+        // The longer label: "p99 1.23 s (OK)".
+        p99_of_ok: true,
     };
     for c in &sc.components {
         f.nodes.insert(c.id.clone(), node.clone());

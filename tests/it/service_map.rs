@@ -134,6 +134,18 @@ fn the_map_draws_one_node_per_component_and_one_arrow_per_call() {
             "{want:?} not in {texts:?}"
         );
     }
+    // A service's own p99 is of its successful answers, and says so; the client's counts
+    // every request, failures included, and says nothing more.
+    assert!(f.nodes["web"].p99_of_ok && !f.nodes["u"].p99_of_ok);
+    let node_p99s: Vec<&String> = texts.iter().filter(|t| t.starts_with("p99 ")).collect();
+    assert!(
+        node_p99s.iter().any(|t| t.ends_with(" (OK)")),
+        "{node_p99s:?}"
+    );
+    assert!(
+        node_p99s.iter().any(|t| !t.ends_with(" (OK)")),
+        "{node_p99s:?}"
+    );
 }
 
 /// Every node that answered requests, or that calls reached, shows a p99 on its map: for

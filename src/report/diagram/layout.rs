@@ -582,12 +582,19 @@ pub fn layout(m: &Model) -> Layout {
         } else {
             0.0
         };
-        let xm = (x2 - lw - 24.0).min(x2 - 20.0).max(x1 + 10.0);
+        // A call into the cloud from outside it (a client's) has its label before the
+        // cloud's border, in the gap left for it, not across the border and the zones'.
+        let xr = if x1 < region_x && region_x < x2 {
+            region_x
+        } else {
+            x2
+        };
+        let xm = (xr - lw - 24.0).min(xr - 20.0).max(x1 + 10.0);
         let mut pts = bezier((x1, y1), (xm, y2));
         pts.push((x2, y2));
         let label = shown.then(|| {
             let base = Label {
-                x: (xm + x2) / 2.0 - lw / 2.0,
+                x: (xm + xr) / 2.0 - lw / 2.0,
                 y: y2 - 5.0 - EDGE_FONT,
                 size: EDGE_FONT,
                 text: e.label.clone(),

@@ -17,6 +17,9 @@ pub struct NodeFigures {
     pub error_share: f64,
     /// 99th percentile of the time to answer [ms]; `None` when nothing was answered.
     pub p99_ms: Option<f64>,
+    /// Whether `p99_ms` is of the successful answers alone (a component's own
+    /// `response_ms`), which its label then says, rather than of every answer.
+    pub p99_of_ok: bool,
 }
 
 /// The calls along one edge, as its caller saw them end.
@@ -76,7 +79,10 @@ fn model(sc: &Scenario, f: &Figures) -> Model {
             Some(x) => vec![
                 format!("{} req/s", super::words::rounded_rate(x.rate)),
                 format!("errors {}", share(x.error_share)),
-                format!("p99 {}", ms(x.p99_ms)),
+                match x.p99_of_ok {
+                    true => format!("p99 {} (OK)", ms(x.p99_ms)),
+                    false => format!("p99 {}", ms(x.p99_ms)),
+                },
             ],
             None => vec!["no requests".into()],
         };
