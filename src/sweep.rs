@@ -557,8 +557,17 @@ fn outcome(sc: &Scenario, g: Gathered) -> ScenarioOutcome {
 /// only way anything is written under it. Every path it writes is checked to stay inside.
 pub struct OutDir {
     root: PathBuf,
-    /// Held for the life of the value; the lock goes with it.
-    _lock: std::fs::File,
+    /// Held for the life of the value; the lock goes with it (`Drop`).
+    lock: std::fs::File,
+}
+
+impl Drop for OutDir {
+    /// Releases the lock now. Closing the file alone would not while a copy of its
+    /// descriptor lives on: a child process forked by another thread keeps one until it
+    /// execs, and the lock lasts as long as any copy does; an unlock ends it for all.
+    fn drop(&mut self) {
+        let _ = self.lock.unlock();
+    }
 }
 
 /// The lock file in a results folder.
@@ -610,7 +619,7 @@ impl OutDir {
         }
         let out = OutDir {
             root: root.to_path_buf(),
-            _lock: lock,
+            lock,
         };
         out.recover();
         Ok(out)
@@ -1512,4 +1521,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OutDir;
+
+    #[test]
+    fn a_dropped_results_folder_is_unlocked_while_a_copy_of_its_descriptor_lives() {
+        // A child process forked by another thread holds such a copy until it execs (the
+        // test harness runs many threads that spawn archsim): the lock must end with the
+        // value, not with the last copy.
+        let dir = tempfile::tempdir().unwrap();
+        let out = OutDir::open(dir.path()).unwrap();
+        let copy = out.lock.try_clone().unwrap();
+        drop(out);
+        let again = OutDir::open(dir.path());
+        assert!(again.is_ok(), "{:?}", again.err());
+        drop(copy);
+    }
 }
