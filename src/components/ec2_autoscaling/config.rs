@@ -444,12 +444,14 @@ fn health(raw: &RawAsg, ck: &mut Checker) -> Option<(HealthCheckType, SimTime)> 
 fn instance_type(name: &Spanned<String>, ck: &mut Checker) -> Option<InstanceType> {
     let t = instance_types::ec2(name.get_ref());
     if t.is_none() {
+        let known = instance_types::ec2_names();
         ck.error(
             name.span(),
             format!(
-                "unknown instance type \"{}\"; known types are: {}",
+                "unknown instance type \"{}\"{}; known types are: {}",
                 name.get_ref(),
-                instance_types::ec2_names().join(", ")
+                crate::text::did_you_mean(name.get_ref(), known.iter().map(String::as_str)),
+                known.join(", ")
             ),
         );
     }
