@@ -189,8 +189,10 @@ pub fn text_summary(summary: &Summary) -> String {
         num("throughput_rps"),
     );
     if let Some(Value::Object(by)) = get("requests.by_status") {
+        // A status seen only in the warm-up counts 0 here: nothing to say.
         let parts: Vec<String> = by
             .iter()
+            .filter(|(_, v)| v.as_f64() != Some(0.0))
             .map(|(k, v)| {
                 let n = v.as_f64().unwrap_or(0.0);
                 format!("{k}: {n} ({:.2}%)", 100.0 * n / total.max(1.0))

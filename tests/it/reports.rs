@@ -231,6 +231,12 @@ fn the_terminal_summary_shows_statuses_percentiles_and_intervals() {
     ] {
         assert!(text.contains(want), "{want:?} missing from:\n{text}");
     }
+    // A status counted only in the warm-up is 0 over the measured time: not listed.
+    let mut warm_only = s.clone();
+    warm_only["requests"]["by_status"]["500"] = serde_json::json!(0);
+    let text = archsim::report::text_summary(&warm_only);
+    assert!(!text.contains("500:"), "{text}");
+    assert!(text.contains("status     200:"), "{text}");
 }
 
 #[test]
