@@ -532,7 +532,7 @@ pub fn html(
     let seeds = variants[0]["seeds"].as_array().map_or(0, Vec::len);
     let _ = writeln!(
         o,
-        "<p class=\"meta\">{} variants, each run on the same {seeds} seed{}: every variant sees the same arrivals for a seed, so differences are paired seed by seed. Intervals are 95 % (Student t).</p>",
+        "<p class=\"meta\">{} variants, each run on the same {seeds} seed{}: every variant sees the same arrivals for a seed, so differences are paired seed by seed. Each figure is the mean of the seeds' own values (a seed's p99 is of its own requests), so it can differ a little from a variant's report and the terminal, which pool every seed's requests. Intervals are 95 % (Student t).</p>",
         variants.len(),
         if seeds == 1 { "" } else { "s" }
     );

@@ -259,6 +259,13 @@ fn an_experiment_writes_its_variants_sweep_files_and_comparison() {
         .unwrap()
         .iter()
         .any(|d| d["metric"] == "latency_ms.p99"));
+    // The experiment's page says its figures are means of the seeds' own, not the pooled
+    // figures of each variant's page.
+    let experiment = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        experiment.contains("the mean of the seeds' own values"),
+        "{experiment}"
+    );
     // The variant's page links back to the experiment and the index; the index to the
     // experiment.
     let page = std::fs::read_to_string(dir.join("servers-6/report.html")).unwrap();
