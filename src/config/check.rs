@@ -981,13 +981,14 @@ pub fn parse_duration(s: &str) -> Result<SimTime, String> {
             "\"{s}\" is longer than a year (8784h), the longest duration archsim accepts"
         )),
         Ok(d) => Ok(SimTime(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))),
-        Err(e) => Err(format!(
-            "\"{s}\" is not a duration ({e}); write a number and a unit (ns, us, ms, s, m, h, d), as \"250ms\" or \"1h30m\""
+        // humantime's own message lists its units (months, years, …) in words of its own:
+        // one list, archsim's, is clearer.
+        Err(_) => Err(format!(
+            "\"{s}\" is not a duration; write a number and a unit in lower case (ns, us, ms, s, m, h, d), as \"250ms\" or \"1h30m\""
         )),
     }
 }
 
-/// Takes out of `value` (or a table nested in it) the key that starts at `at`; whether one was.
 /// The dotted name of the key whose value is at `at`, within `value`.
 fn key_at(value: &Spanned<DeValue<'_>>, at: &Range<usize>) -> Option<String> {
     match value.get_ref() {
@@ -1003,6 +1004,7 @@ fn key_at(value: &Spanned<DeValue<'_>>, at: &Range<usize>) -> Option<String> {
     }
 }
 
+/// Takes out of `value` (or a table nested in it) the key that starts at `at`; whether one was.
 fn remove_key(value: &mut Spanned<DeValue<'_>>, at: &Range<usize>) -> bool {
     match value.get_mut() {
         DeValue::Table(t) => {
@@ -1073,6 +1075,13 @@ mod tests {
         assert_eq!(parse_duration("0s"), Ok(SimTime::ZERO));
         assert!(parse_duration("250").unwrap_err().contains("no unit"));
         assert!(parse_duration("fast").is_err());
+        // One list of units, archsim's, not the parser's too.
+        let why = parse_duration("20MS").unwrap_err();
+        assert!(
+            why.contains("in lower case (ns, us, ms, s, m, h, d)"),
+            "{why}"
+        );
+        assert!(!why.contains("months"), "{why}");
     }
 
     #[test]
