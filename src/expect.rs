@@ -139,7 +139,7 @@ fn absent_status(summary: &Summary, path: &str) -> bool {
     match path.rsplit_once('.') {
         Some((table, status)) => {
             table.ends_with("by_status")
-                && (status.parse::<u16>().is_ok() || crate::status::WORDS.contains(&status))
+                && crate::status::is_name(status)
                 && pointer(summary, table).is_some_and(Value::is_object)
         }
         None => false,

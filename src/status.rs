@@ -55,6 +55,12 @@ pub const CORS_BLOCKED_WORD: &str = "cors_blocked";
 /// reported error (as `kernel::Outcome` names them), a function error, a CORS block.
 pub const WORDS: &[&str] = &["timeout", "error", FUNCTION_ERROR_WORD, CORS_BLOCKED_WORD];
 
+/// Whether `name` is one a `by_status` table may hold: a status code from 100 to 599, or one
+/// of `WORDS`.
+pub fn is_name(name: &str) -> bool {
+    name.parse::<u16>().is_ok_and(|s| (100..=599).contains(&s)) || WORDS.contains(&name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -147,6 +147,13 @@ fn meeting(variants: &[Summary]) -> Vec<usize> {
         .collect()
 }
 
+/// The variants named instead of a cheapest one: with nothing priced, those that meet the
+/// requirements, if any do.
+fn listed_instead(variants: &[Summary]) -> Option<Vec<usize>> {
+    let listed = meeting(variants);
+    (!priced(variants) && !listed.is_empty()).then_some(listed)
+}
+
 /// The cheapest variant that meets the experiment's requirements (`meeting`; the cheaper
 /// p99 on a tie in cost). With nothing priced no variant is cheaper than another, and none
 /// is named (a tie broken by p99 alone would name the largest).
@@ -544,8 +551,8 @@ pub fn html(
             relative_link(name(&variants[i]), "report.html"),
             escape(name(&variants[i]))
         );
-    } else if !priced(variants) && !meeting(variants).is_empty() {
-        let links: Vec<String> = meeting(variants)
+    } else if let Some(listed) = listed_instead(variants) {
+        let links: Vec<String> = listed
             .into_iter()
             .map(|i| {
                 format!(
@@ -702,8 +709,8 @@ pub fn terminal(scenario: &str, variants: &[Summary]) -> String {
             "  cheapest that meets every requirement (expectations for all variants): {}",
             crate::text::one_line(name(&variants[i]))
         );
-    } else if !priced(variants) && !meeting(variants).is_empty() {
-        let names: Vec<String> = meeting(variants)
+    } else if let Some(listed) = listed_instead(variants) {
+        let names: Vec<String> = listed
             .into_iter()
             .map(|i| crate::text::one_line(name(&variants[i])).into_owned())
             .collect();

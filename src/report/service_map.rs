@@ -8,8 +8,9 @@
 //!
 //! A node's p99 is how long the component took to answer its callers: its summary's own
 //! `response_ms` where it keeps one (its successful answers alone, which the map's label
-//! says: "p99 36 ms (OK)"; the arrows into it count every call, timeouts included), else the p99 of every call into it as its callers saw
-//! them end (the edges into it merged: network both ways included). Lambda's `duration_ms`
+//! says: "p99 36 ms (OK)"; the arrows into it count every call, timeouts included), else
+//! the p99 of every call into it as its callers saw them end (the edges into it merged:
+//! network both ways included). Lambda's `duration_ms`
 //! is not that figure: like CloudWatch's Duration it leaves the cold start's Init out, which
 //! its callers waited for; so a function, like RDS (reads and writes apart) and SNS (its
 //! `delivery_ms` is to subscribers), shows its callers' figure. A workload shows its

@@ -1069,9 +1069,7 @@ fn last_segment_problem(pattern: &str, path: &str) -> Result<(), String> {
         crate::metrics::HIST_KEYS
     } else if pattern.ends_with("by_status.*") {
         // A status code (an absent one counted nothing: 0), or how a call ended without one.
-        if last.parse::<u16>().is_ok_and(|s| (100..=599).contains(&s))
-            || crate::status::WORDS.contains(&last)
-        {
+        if crate::status::is_name(last) {
             return Ok(());
         }
         return Err(format!(
