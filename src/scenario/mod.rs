@@ -567,6 +567,9 @@ fn validate(
         }
     }
 
+    // [scenario]'s settings, each checked on its own so that one mistake hides no other; the
+    // duration first, so that an arrival can be checked against the end of the run.
+    let times = meta.as_ref().and_then(|m| parse_times(m, actors, ck));
     let raw_workloads: Vec<Option<RawWorkload>> = workload_values
         .into_iter()
         .map(|v| ck.deserialize(v))
@@ -590,7 +593,7 @@ fn validate(
                 format!("workload name \"{}\" is used twice", rw.name.get_ref()),
             );
         }
-        match workloads::parse(rw, base, access, ck) {
+        match workloads::parse(rw, times.map(|t| t.0), base, access, ck) {
             // Only when every component parsed: else `components` is not indexed by id.
             Some(w) if components_ok && !components[w.target].2.answers_calls() => {
                 ck.error(
@@ -630,26 +633,6 @@ fn validate(
         ok = false;
     }
 
-    // [scenario]'s settings, each checked on its own so that one mistake hides no other.
-    let times = meta.as_ref().and_then(|m| parse_times(m, actors, ck));
-    // A spike that starts after the run ends would never come: refused like a fault's `at`.
-    if let Some((duration, _, _)) = times {
-        for rw in raw_workloads.iter().flatten() {
-            let a = rw.arrival.get_ref();
-            let Some(at) = a.at.as_ref().filter(|_| a.process.get_ref() == "spike") else {
-                continue;
-            };
-            if let Ok(t) = check::parse_duration(at.get_ref()) {
-                if t >= duration {
-                    ck.error(
-                        at.span(),
-                        format!("`arrival.at` ({t}) is not before the end of the run ({duration}): the spike would never come"),
-                    );
-                    ok = false;
-                }
-            }
-        }
-    }
     let setting = |v: Option<Option<i64>>| v.map(|x| x.map(|x| x as u64));
     let seed = meta.as_ref().map(|m| match &m.seed {
         Some(s) => ck.int_in(s, "seed", 0, i64::MAX).map(|s| s as u64),

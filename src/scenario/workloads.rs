@@ -29,6 +29,7 @@ const PROCESSES: &[(&str, &[&str])] = &[
 
 pub fn parse(
     w: &RawWorkload,
+    duration: Option<SimTime>,
     base: &Path,
     access: &FileAccess,
     ck: &mut Checker,
@@ -47,7 +48,7 @@ pub fn parse(
         return None;
     }
     let target = ck.component(&w.target, "target");
-    let arrival = parse_arrival(&w.arrival, base, access, ck);
+    let arrival = parse_arrival(&w.arrival, duration, base, access, ck);
     let mix = match &w.mix {
         None => Some(vec![(ck.op("read"), 1.0)]),
         Some(m) if m.is_empty() => {
@@ -320,8 +321,11 @@ fn parse_trace(t: &Option<Spanned<RawTrace>>, ck: &mut Checker) -> Option<Option
     }))
 }
 
+/// `duration`, the run's when it parsed: a step or a spike that would begin only after the
+/// end is refused, as a fault's `at` is (the run would silently leave it out).
 fn parse_arrival(
     a: &Spanned<RawArrival>,
+    duration: Option<SimTime>,
     base: &Path,
     access: &FileAccess,
     ck: &mut Checker,
@@ -435,6 +439,15 @@ fn parse_arrival(
                         return None;
                     }
                 }
+                if let Some(d) = duration.filter(|&d| t >= d) {
+                    ck.error(
+                        s.span(),
+                        format!(
+                            "this step starts at {t}, not before the end of the run ({d}): it would never come; drop it or make `duration` longer"
+                        ),
+                    );
+                    return None;
+                }
                 out.push((t, r));
             }
             if out.iter().all(|&(_, r)| r == 0.0) {
@@ -463,6 +476,13 @@ fn parse_arrival(
             let at = ck.duration(a.at.as_ref()?, "arrival.at");
             let len = ck.positive_duration(a.for_.as_ref()?, "arrival.for");
             let (base_rate, peak, at, len) = (base_rate?, peak?, at?, len?);
+            if let Some(d) = duration.filter(|&d| at >= d) {
+                ck.error(
+                    a.at.as_ref().map_or(span, |v| v.span()),
+                    format!("`arrival.at` ({at}) is not before the end of the run ({d}): the spike would never come"),
+                );
+                return None;
+            }
             let mut steps = vec![(SimTime::ZERO, base_rate)];
             if at == SimTime::ZERO {
                 steps[0].1 = peak;

@@ -448,7 +448,7 @@ fn arrivals_that_all_fall_after_the_end_are_refused() {
     for (arrival, want) in [
         (
             "{ process = \"step\", steps = [[\"0s\", 0], [\"20s\", 100]] }",
-            "would arrive before the end",
+            "this step starts at 20s, not before the end of the run (10s): it would never come",
         ),
         (
             "{ process = \"constant\", rate = 0.000001 }",
@@ -456,7 +456,7 @@ fn arrivals_that_all_fall_after_the_end_are_refused() {
         ),
         (
             "{ process = \"spike\", base = 0, peak = 100, at = \"30s\", for = \"5s\" }",
-            "would arrive before the end",
+            "the spike would never come",
         ),
     ] {
         let e = parse_err(&with_arrival(arrival));
