@@ -18,6 +18,15 @@ use crate::scenario::Scenario;
 use crate::workload::Arrival;
 use serde_json::{json, Value};
 
+/// When a scenario is an M/M/c queue (`of_scenario`), in words; a macro so that the summary's
+/// field list can build its text from it.
+#[macro_export]
+macro_rules! mmc_conditions {
+    () => {
+        "one workload of Poisson arrivals at a constant rate to a `service` with exponential work, no queue limit, no calls, no client timeout, no faults, utilisation below 1"
+    };
+}
+
 /// What `theory.latency_ms` holds.
 pub const LATENCY_KEYS: &[&str] = &["mean", "p50", "p99", "p999"];
 

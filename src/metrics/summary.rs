@@ -17,6 +17,23 @@ pub struct SummaryMeta<'a> {
     pub compare: Option<&'a str>,
 }
 
+/// What an `[[expect]]` may not bound although `FIELDS` lists it, and why: a text, the list
+/// of seeds, or a figure of the machine rather than of the simulation (an expectation on it
+/// would pass on one machine and fail on a slower one).
+pub const NOT_BOUNDABLE: &[(&str, &str)] = &[
+    ("scenario", "is the scenario's name, a text"),
+    ("theory.model", "is the queue's name, a text"),
+    ("seeds.*", "are the seeds run, not a measurement"),
+    (
+        "kernel.events_per_sec",
+        "depends on the machine and the moment (it is saved in timing.json, not summary.json)",
+    ),
+    (
+        "kernel.wall_s",
+        "depends on the machine and the moment (it is saved in timing.json, not summary.json)",
+    ),
+];
+
 /// The numbers of the summary outside `workloads.*` and `components.*` (whose own are
 /// declared by the workload and by each kind), by dotted path.
 pub const FIELDS: &[Field] = &[
@@ -113,7 +130,11 @@ pub const FIELDS: &[Field] = &[
     Field {
         path: "theory.model",
         unit: Unit::Number,
-        about: "(text) the queue the scenario is, when it is one (\"M/M/1\", \"M/M/c\"): one workload of Poisson arrivals at a constant rate to a `service` with exponential work, no queue limit, no calls, no client timeout, no faults, utilisation below 1. Absent otherwise",
+        about: concat!(
+            "(text) the queue the scenario is, when it is one (\"M/M/1\", \"M/M/c\"): ",
+            crate::mmc_conditions!(),
+            ". Absent otherwise"
+        ),
     },
     Field {
         path: "theory.servers",
@@ -618,6 +639,14 @@ mod tests {
             .map(String::as_str)
             .collect();
         assert_eq!(keys, HIST_KEYS);
+    }
+
+    #[test]
+    fn what_no_expectation_may_bound_is_listed_as_the_summary_has_it() {
+        // A renamed field would otherwise become boundable without a word.
+        for (path, _) in NOT_BOUNDABLE {
+            assert!(FIELDS.iter().any(|f| f.path == *path), "{path}");
+        }
     }
 
     #[test]

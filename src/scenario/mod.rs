@@ -286,6 +286,10 @@ pub fn parse_all(
             }
         }
     }
+    if let Some(b) = &baseline {
+        let name = (!declared.is_empty()).then_some(variants::BASELINE);
+        check_theory(b, name, &mut ck);
+    }
     let (mut baseline, warnings) = ck.into_result(baseline)?;
     baseline.warnings = warnings;
     if declared.is_empty() {
@@ -314,6 +318,9 @@ pub fn parse_all(
             variants::apply(&mut vdoc, ov, &mut ck);
         }
         let sc = validate(path, vdoc, whole.clone(), access, &mut ck);
+        if let Some(sc) = &sc {
+            check_theory(sc, Some(&d.name), &mut ck);
+        }
         match ck.into_result(sc) {
             Ok((mut sc, _)) => {
                 sc.variant = Some(VariantInfo {
@@ -346,6 +353,27 @@ pub fn parse_all(
         Err(ScenarioError {
             diagnostics: problems,
         })
+    }
+}
+
+/// An expectation on `theory.*` judged on a scenario that is no M/M/c queue could only fail
+/// after the whole run: its summary has no `theory` (`theory::of_scenario`). Refused before.
+fn check_theory(sc: &Scenario, variant: Option<&str>, ck: &mut Checker) {
+    if crate::theory::of_scenario(sc).is_some() {
+        return;
+    }
+    for e in &sc.expectations {
+        if e.metric.starts_with("theory.") && e.applies_to(variant) {
+            let at = ck.offset_of(e.line, e.column);
+            ck.error(
+                at..at,
+                format!(
+                    "`metric` \"{}\" needs a scenario that is an M/M/c queue, and this one is not, so its summary has no `theory`; an M/M/c queue is {}",
+                    e.metric,
+                    crate::mmc_conditions!()
+                ),
+            );
+        }
     }
 }
 
@@ -980,63 +1008,85 @@ pub fn metric_problem(
         return Err(Some(format!("`metric` \"{metric}\" must be a dotted path into summary.json, such as \"latency_ms.p99\" or \"components.db.failover_downtime_s\"")));
     }
     // The fields the path may name: a component's kind's, a workload's, or the summary's own.
-    let (fields, rest, whose): (&[crate::metrics::Field], String, String) = match segments[..] {
-        ["components", id, ref tail @ ..] => {
-            if !component_ids.contains(&id) {
-                let hint = crate::text::did_you_mean(id, component_ids.iter().copied());
-                return Err(Some(format!(
+    let (fields, rest, whose, own): (&[crate::metrics::Field], String, String, bool) =
+        match segments[..] {
+            ["components", id, ref tail @ ..] => {
+                if !component_ids.contains(&id) {
+                    let hint = crate::text::did_you_mean(id, component_ids.iter().copied());
+                    return Err(Some(format!(
                     "`metric` names component \"{id}\"{hint}, which the scenario does not have; it has: {}",
                     check::list_some(component_ids)
                 )));
+                }
+                let info = kind_of(id).ok_or(None)?;
+                // Any component that names a KMS component has these (`kms::caller`), and any
+                // whose calls an access rule closes (`access`).
+                let tail_path = tail.join(".");
+                if components::kind::KMS_FIELDS
+                    .iter()
+                    .chain(components::kind::ACCESS_FIELDS)
+                    .any(|f| crate::metrics::path_matches(f.path, &tail_path))
+                {
+                    return Ok(());
+                }
+                (
+                    info.fields,
+                    tail.join("."),
+                    format!("{} \"{id}\"", info.noun),
+                    false,
+                )
             }
-            let info = kind_of(id).ok_or(None)?;
-            // Any component that names a KMS component has these (`kms::caller`), and any
-            // whose calls an access rule closes (`access`).
-            let tail_path = tail.join(".");
-            if components::kind::KMS_FIELDS
-                .iter()
-                .chain(components::kind::ACCESS_FIELDS)
-                .any(|f| crate::metrics::path_matches(f.path, &tail_path))
-            {
-                return Ok(());
-            }
-            (
-                info.fields,
-                tail.join("."),
-                format!("{} \"{id}\"", info.noun),
-            )
-        }
-        ["workloads", w, ref tail @ ..] => {
-            if !workloads.contains(&w) {
-                let hint = crate::text::did_you_mean(w, workloads.iter().copied());
-                return Err(Some(format!(
+            ["workloads", w, ref tail @ ..] => {
+                if !workloads.contains(&w) {
+                    let hint = crate::text::did_you_mean(w, workloads.iter().copied());
+                    return Err(Some(format!(
                     "`metric` names workload \"{w}\"{hint}, which the scenario does not have; it has: {}",
                     workloads.join(", ")
                 )));
+                }
+                (
+                    crate::workload::FIELDS,
+                    tail.join("."),
+                    format!("workload \"{w}\""),
+                    false,
+                )
             }
-            (
-                crate::workload::FIELDS,
-                tail.join("."),
-                format!("workload \"{w}\""),
-            )
-        }
-        _ => (
-            crate::metrics::FIELDS,
-            metric.to_string(),
-            "the summary".to_string(),
-        ),
+            _ => (
+                crate::metrics::FIELDS,
+                metric.to_string(),
+                "the summary".to_string(),
+                true,
+            ),
+        };
+    // The summary's own texts and machine figures are listed but bound nothing.
+    let barred = |path: &str| {
+        crate::metrics::NOT_BOUNDABLE
+            .iter()
+            .find(|(p, _)| own && *p == path)
+            .map(|(_, why)| *why)
     };
     let Some(field) = fields
         .iter()
         .find(|f| crate::metrics::path_matches(f.path, &rest))
     else {
-        let paths: Vec<String> = fields.iter().map(|f| f.path.replace(".*", "")).collect();
+        let numbers: Vec<&str> = fields
+            .iter()
+            .map(|f| f.path)
+            .filter(|p| barred(p).is_none())
+            .collect();
+        let paths: Vec<String> = numbers.iter().map(|p| p.replace(".*", "")).collect();
         let hint = crate::text::did_you_mean(&rest, paths.iter().map(String::as_str));
         return Err(Some(format!(
             "`metric`: {whose} has no number \"{rest}\"{hint}; it has: {}",
-            fields.iter().map(|f| f.path).collect::<Vec<_>>().join(", ")
+            numbers.join(", ")
         )));
     };
+    if let Some(why) = barred(field.path) {
+        return Err(Some(format!(
+            "`metric` \"{metric}\" cannot be bounded: `{}` {why}",
+            field.path.trim_end_matches(".*")
+        )));
+    }
     last_segment_problem(field.path, &rest)
         .map_err(|why| Some(format!("`metric`: {whose}'s {why}")))
 }
