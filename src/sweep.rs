@@ -529,6 +529,9 @@ fn outcome(sc: &Scenario, g: Gathered) -> ScenarioOutcome {
             })
             .collect();
     }
+    if !sc.overrides.is_empty() {
+        summary["overrides"] = serde_json::json!(sc.overrides);
+    }
     if let Some(q) = crate::theory::of_scenario(sc) {
         summary["theory"] = q.to_json();
     }

@@ -536,6 +536,7 @@ pub fn html(
     if !description.is_empty() {
         let _ = writeln!(o, "<p class=\"lead\">{}</p>", escape(description));
     }
+    o.push_str(&super::html::overrides_note(&variants[0]));
     let seeds = variants[0]["seeds"].as_array().map_or(0, Vec::len);
     let _ = writeln!(
         o,

@@ -5,6 +5,23 @@ use crate::metrics::pointer;
 use serde_json::Value;
 use std::fmt::Write as _;
 
+/// A paragraph saying the run changed the scenario from the command line (`--set`), from the
+/// summary's `overrides`; empty when it did not.
+pub fn overrides_note(summary: &Value) -> String {
+    let Some(list) = summary["overrides"].as_array().filter(|l| !l.is_empty()) else {
+        return String::new();
+    };
+    let sets: Vec<String> = list
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|s| format!("<code>--set {}</code>", escape(s)))
+        .collect();
+    format!(
+        "<p class=\"meta\"><b>Changed on the command line:</b> run with {}, so these are not the results of the file as written.</p>\n",
+        sets.join(", ")
+    )
+}
+
 pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -188,6 +205,7 @@ pub fn report(
     if let Some(d) = summary["description"].as_str() {
         let _ = writeln!(o, "<p class=\"lead\">{}</p>", escape(d));
     }
+    o.push_str(&overrides_note(summary));
     if slides {
         o.push_str("<p><a href=\"slides.html\"><b>▶ Slides</b></a>: this scenario for a lecture, one message a slide</p>\n");
     }

@@ -108,6 +108,9 @@ pub struct Scenario {
     /// Which variant of its file it is, when the file has variants or a sweep (the scenario
     /// as written is then the one named `baseline`).
     pub variant: Option<VariantInfo>,
+    /// The `--set PATH=VALUE`s applied to it (to the scenario as written and to each variant
+    /// alike), as given: its outputs say that they are not the file's as written.
+    pub overrides: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -292,12 +295,19 @@ pub fn parse_all(
     }
     let (mut baseline, warnings) = ck.into_result(baseline)?;
     baseline.warnings = warnings;
+    baseline.overrides = sets.to_vec();
     if declared.is_empty() {
         return Ok(vec![baseline]);
     }
+    let as_written = if sets.is_empty() {
+        "the scenario as written".to_string()
+    } else {
+        let typed: Vec<String> = sets.iter().map(|s| format!("--set {s}")).collect();
+        format!("the scenario as written, with {}", typed.join(" "))
+    };
     baseline.variant = Some(VariantInfo {
         name: variants::BASELINE.into(),
-        description: "the scenario as written".into(),
+        description: as_written,
         set: Vec::new(),
         swept: false,
     });
@@ -341,6 +351,7 @@ pub fn parse_all(
                         && d.at == d.overrides.first().map_or(0..0, |o| o.at.clone()),
                 });
                 sc.warnings = Vec::new();
+                sc.overrides = sets.to_vec();
                 all.push(sc);
             }
             Err(e) => problems.extend(e.diagnostics),
@@ -848,6 +859,7 @@ fn validate(
         warnings: Vec::new(),
         inputs: ck.inputs.clone(),
         variant: None,
+        overrides: Vec::new(),
     })
     .filter(|s| crate::network::check_zones(s, ck))
 }

@@ -215,6 +215,49 @@ fn set_on_the_command_line_overrides_and_is_named_in_its_errors() {
     )
     .unwrap();
     assert_eq!(s["duration_s"], 90.0);
+    // The folder says its results are not the file's as written.
+    assert_eq!(s["overrides"], serde_json::json!(["scenario.duration=90s"]));
+    let page = std::fs::read_to_string(home.path().join("o/exp/report.html")).unwrap();
+    assert!(
+        page.contains("run with <code>--set scenario.duration=90s</code>"),
+        "{page}"
+    );
+    // With variants, the baseline is no longer described as the scenario as written.
+    std::fs::write(
+        home.path().join("exp.toml"),
+        format!("{short}[[variant]]\nname = \"five\"\nset = {{ \"web.servers\" = 5 }}\n"),
+    )
+    .unwrap();
+    archsim_ok(
+        &[
+            "run",
+            "exp.toml",
+            "--out",
+            "v",
+            "-q",
+            "--set",
+            "scenario.duration=90s",
+        ],
+        home.path(),
+    );
+    let base: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(home.path().join("v/exp/baseline/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        base["variant_description"],
+        "the scenario as written, with --set scenario.duration=90s"
+    );
+    let five = std::fs::read_to_string(home.path().join("v/exp/five/summary.json")).unwrap();
+    assert!(
+        five.contains("\"overrides\": [\n    \"scenario.duration=90s\""),
+        "{five}"
+    );
+    let page = std::fs::read_to_string(home.path().join("v/exp/report.html")).unwrap();
+    assert!(
+        page.contains("<b>Changed on the command line:</b>"),
+        "{page}"
+    );
 }
 
 #[test]
