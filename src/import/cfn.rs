@@ -1,6 +1,7 @@
 //! CloudFormation and SAM templates: YAML with its short-form tags (`!Ref`, `!GetAtt`, `!Sub`,
 //! …) read as the long form (`{"Ref": …}`, `{"Fn::GetAtt": […]}`), parameters' defaults put in
-//! place of their references, SAM's `Globals` applied and its implicit APIs added.
+//! place of their references, SAM's `Globals` applied and its implicit APIs (and its events'
+//! integration timeouts) added.
 
 use super::{locate, Resources};
 use crate::components::iac::Declared;
@@ -253,6 +254,7 @@ pub(super) fn resources(
         });
     }
     implicit_apis(&mut out, &globals, &parameters, &mappings, &mut notes);
+    event_integrations(&mut out);
     if !parameters.is_empty() {
         notes.push(format!(
             "parameters read at their defaults: {}",
@@ -652,6 +654,58 @@ fn implicit_apis(
             });
         }
     }
+}
+
+/// SAM writes an `Api` or `HttpApi` event's `TimeoutInMillis` on the integration it makes for
+/// the event in its API (the one the event names, else the implicit one): added as that
+/// integration, an `AWS::ApiGateway::Method` or an `AWS::ApiGatewayV2::Integration`, which
+/// the API's mapping reads as it reads one written in the template. Each is named
+/// `<Function>.Events.<Event>`, which no logical id can be (ids are alphanumeric).
+fn event_integrations(out: &mut Resources) {
+    let mut made = Vec::new();
+    for r in out.iter().filter(|r| r.kind == "AWS::Serverless::Function") {
+        let Some(events) = r.props.get("Events").and_then(Value::as_object) else {
+            continue;
+        };
+        for (event, e) in events {
+            let Some(props) = e.get("Properties") else {
+                continue;
+            };
+            let Some(timeout) = props.get("TimeoutInMillis") else {
+                continue;
+            };
+            // The API the event names, else SAM's implicit one.
+            let api = |key: &str, implicit: &str| {
+                props
+                    .get(key)
+                    .cloned()
+                    .unwrap_or_else(|| serde_json::json!({ "Ref": implicit }))
+            };
+            let (kind, part) = match e.get("Type").and_then(Value::as_str) {
+                Some("Api") => (
+                    "AWS::ApiGateway::Method",
+                    serde_json::json!({
+                        "RestApiId": api("RestApiId", "ServerlessRestApi"),
+                        "Integration": { "TimeoutInMillis": timeout },
+                    }),
+                ),
+                Some("HttpApi") => (
+                    "AWS::ApiGatewayV2::Integration",
+                    serde_json::json!({
+                        "ApiId": api("ApiId", "ServerlessHttpApi"),
+                        "TimeoutInMillis": timeout,
+                    }),
+                ),
+                _ => continue,
+            };
+            made.push(Declared {
+                name: format!("{}.Events.{event}", r.name),
+                kind: kind.to_string(),
+                props: part,
+            });
+        }
+    }
+    out.extend(made);
 }
 
 #[cfg(test)]

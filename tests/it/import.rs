@@ -118,6 +118,99 @@ fn an_sqs_event_becomes_the_queues_consumer_with_its_batch_size() {
 }
 
 #[test]
+fn an_sqs_sources_concurrency_window_and_item_failures_are_the_consumers() {
+    // A SAM SQS event and an AWS::Lambda::EventSourceMapping, each with ScalingConfig's
+    // MaximumConcurrency, MaximumBatchingWindowInSeconds and FunctionResponseTypes: each is
+    // the queue's consumer key of the same meaning (aws-facts §16).
+    let out = imported("templates/queue-scaling.yaml");
+    let sc = &out.scenario;
+    assert!(
+        sc.contains("consumer = { batch_size = 10, batching_window = \"0s\", function_response_types = [\"ReportBatchItemFailures\"], maximum_concurrency = 2, to = \"Worker\" }"),
+        "{sc}"
+    );
+    assert!(
+        sc.contains("consumer = { batch_size = 20, batching_window = \"5s\", function_response_types = [\"ReportBatchItemFailures\"], maximum_concurrency = 5, to = \"Packer\" }"),
+        "{sc}"
+    );
+    // The run takes them. Worker's reserved concurrency is 2, its event's cap too: at most
+    // two batches at once, none throttled, so no batch returns to the queue and nothing
+    // reaches the dead-letter queue. (Without the cap the pollers start at 5 batches and the
+    // third batch at once is throttled: 37 of the 1,215 in this run.)
+    let s = run(sc);
+    assert!(num(&s, "components.Jobs.concurrent_batches_max") <= 2.0);
+    assert_eq!(num(&s, "components.Worker.throttles"), 0.0);
+    assert_eq!(num(&s, "components.Jobs.moved_to_dead_letter"), 0.0);
+    // Orders' pollers gather up to 20 messages for up to 5 s: at 10 messages a second a batch
+    // fills in about 2 s, about 60 batches in the 2 minutes (more, smaller ones when several
+    // pollers gather at once: within twice that). Without the window each of the ~1,200
+    // messages would be a batch of its own.
+    let batches = num(&s, "components.Orders.batches");
+    assert!(batches > 0.0 && batches < 120.0, "{batches}");
+    assert!(num(&s, "components.Orders.concurrent_batches_max") <= 5.0);
+}
+
+#[test]
+fn a_plans_event_source_mapping_keeps_its_concurrency_window_and_item_failures() {
+    // `scaling_config` (a block: a list of one object in the plan), `function_response_types`
+    // and `maximum_batching_window_in_seconds` are the consumer's keys.
+    let out = imported("terraform/queue-scaling-plan.json");
+    let sc = &out.scenario;
+    assert!(
+        sc.contains("consumer = { batch_size = 10, batching_window = \"1s\", function_response_types = [\"ReportBatchItemFailures\"], maximum_concurrency = 2, to = \"aws_lambda_function-worker\" }"),
+        "{sc}"
+    );
+    // The run takes them: at most 2 batches at once, within the function's reserved 2.
+    let s = run(sc);
+    assert!(num(&s, "components.aws_sqs_queue-jobs.concurrent_batches_max") <= 2.0);
+    assert_eq!(
+        num(&s, "components.aws_lambda_function-worker.throttles"),
+        0.0
+    );
+}
+
+#[test]
+fn a_sam_events_timeout_is_its_apis_integration_timeout() {
+    // SAM writes an Api or HttpApi event's TimeoutInMillis on the integration it makes in the
+    // API: the implicit REST API's, the implicit HTTP API's, or the one the event names.
+    let out = imported("templates/api-event-timeouts.yaml");
+    let sc = &out.scenario;
+    for (api, timeout) in [
+        ("ServerlessRestApi", "12s"),
+        ("ServerlessHttpApi", "8s"),
+        ("AdminApi", "5s"),
+    ] {
+        let table = sc
+            .split("[[component]]")
+            .find(|c| c.contains(&format!("id = \"{api}\"")))
+            .unwrap_or_else(|| panic!("no {api} in {sc}"));
+        assert!(
+            table.contains(&format!(
+                "integration_timeout = \"{timeout}\"  # TimeoutInMillis"
+            )),
+            "{api}: {table}"
+        );
+    }
+    // The run takes it: Report's handler made 15 s (at its 1,769 MB, one vCPU) outlasts the
+    // 12 s timeout, so every request its API answers is a 504; at the 29 s default every
+    // one would be a 200.
+    let start = sc.find("id = \"Report\"").unwrap();
+    let work = start + sc[start..].find("work = {").unwrap();
+    let end = work + sc[work..].find('\n').unwrap();
+    let slow = format!("{}work = \"15s\"{}", &sc[..work], &sc[end..]);
+    let s = run(&slow);
+    let answered = num(&s, "components.ServerlessRestApi.requests");
+    assert!(answered > 1_000.0, "{answered}");
+    assert_eq!(
+        num(&s, "components.ServerlessRestApi.integration_timeouts"),
+        answered
+    );
+    assert_eq!(
+        num(&s, "components.ServerlessRestApi.by_status.504"),
+        answered
+    );
+}
+
+#[test]
 fn a_method_integration_and_a_listener_give_their_edges() {
     // A REST API whose method's integration URI (!Sub …${LambdaFunction.Arn}…) names the
     // function, with its TimeoutInMillis.
@@ -169,6 +262,18 @@ fn a_terraform_plan_reads_its_references() {
     assert_eq!(
         num(&s, "components.aws_dynamodb_table-orders.throttles"),
         0.0
+    );
+}
+
+#[test]
+fn a_plans_integration_timeout_is_commented_by_its_terraform_name() {
+    // The comment names the property as the plan spells it, not CloudFormation's name.
+    let out = imported("terraform/orders-plan.json");
+    assert!(
+        out.scenario
+            .contains("integration_timeout = \"10s\"  # timeout_milliseconds"),
+        "{}",
+        out.scenario
     );
 }
 

@@ -522,18 +522,16 @@ fn import_api_part(r: &Resource<'_>, m: &mut Mapped) {
         "timeout_milliseconds",
     ]
     .iter()
-    .find_map(|k| r.num(k));
-    if let Some(ms) = timeout {
+    .find_map(|k| r.num(k).map(|ms| (*k, ms)));
+    if let Some((key, ms)) = timeout {
         // aws-facts: §1 API Gateway: integration timeouts from 50 ms; an HTTP API's at most
         // 30 s, a REST API's up to 300 s by a quota increase.
         let http = r.kind.contains("V2") || r.kind.contains("apigatewayv2");
         let max = if http { 30_000.0 } else { 300_000.0 };
         let ms = clamp(ms, 50.0, max, "integration timeout [ms]", m);
-        m.set(
-            "integration_timeout",
-            seconds(ms / 1000.0),
-            "TimeoutInMillis",
-        );
+        // The property's own name, as the template's language spells it.
+        let name = key.rsplit('.').next().unwrap_or(key);
+        m.set("integration_timeout", seconds(ms / 1000.0), name);
     }
     stage_settings(r, m);
 }

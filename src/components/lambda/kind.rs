@@ -822,10 +822,14 @@ fn import_sam_events(r: &Resource<'_>, m: &mut Mapped) {
                 continue;
             }
         };
-        let mut with = Vec::new();
-        if let Some(n) = props.get("BatchSize").and_then(number) {
-            with.push(("batch_size", int(clamp(n, 1.0, 10_000.0, "BatchSize", m))));
-        }
+        let with = consumer_keys(
+            &Resource {
+                props: &props,
+                ..*r
+            },
+            ty == "SQS",
+            m,
+        );
         m.edges.push(Edge {
             from: Some(source),
             to: r.name.to_string(),
@@ -915,9 +919,9 @@ fn import_version(r: &Resource<'_>, m: &mut Mapped) {
 
 /// An event source mapping: the queue or stream it polls invokes the function.
 fn import_event_source(r: &Resource<'_>, m: &mut Mapped) {
-    let (function, source, batch) = match r.dialect {
-        Dialect::CloudFormation => ("FunctionName", "EventSourceArn", "BatchSize"),
-        Dialect::Terraform => ("function_name", "event_source_arn", "batch_size"),
+    let (function, source) = match r.dialect {
+        Dialect::CloudFormation => ("FunctionName", "EventSourceArn"),
+        Dialect::Terraform => ("function_name", "event_source_arn"),
     };
     let (Some(f), Some(from)) = (
         r.refs(function).into_iter().next(),
@@ -930,14 +934,67 @@ fn import_event_source(r: &Resource<'_>, m: &mut Mapped) {
         return;
     };
     m.part_of = Some(f.clone());
-    let mut with = Vec::new();
-    if let Some(n) = r.num(batch) {
-        with.push(("batch_size", int(clamp(n, 1.0, 10_000.0, batch, m))));
-    }
+    let queue = r
+        .other(&from)
+        .is_some_and(|o| matches!(o.kind, "AWS::SQS::Queue" | "aws_sqs_queue"));
+    let with = consumer_keys(r, queue, m);
     m.edges.push(Edge {
         from: Some(from),
         to: f,
         why: format!("event source mapping {} invokes the function", r.name),
         with,
     });
+}
+
+/// The keys of the queue's `consumer` an event source sets (`source`: a SAM event's
+/// `Properties`, or an event source mapping): its batch size and, when it polls an SQS queue
+/// (`queue`), its batching window, its maximum concurrency and whether the function reports
+/// batch item failures. aws-facts: §16 Lambda event source mappings: BatchSize up to 10,000,
+/// the batching window up to 300 s, MaximumConcurrency 2–1,000. Each changes a run: a batch
+/// the function throttles or fails returns to the queue, and after the redrive policy's
+/// receives its messages go to the dead-letter queue.
+fn consumer_keys(
+    source: &Resource<'_>,
+    queue: bool,
+    m: &mut Mapped,
+) -> Vec<(&'static str, toml::Value)> {
+    let (batch, window, concurrency, responses) = match source.dialect {
+        Dialect::CloudFormation => (
+            "BatchSize",
+            "MaximumBatchingWindowInSeconds",
+            "ScalingConfig.MaximumConcurrency",
+            "FunctionResponseTypes",
+        ),
+        Dialect::Terraform => (
+            "batch_size",
+            "maximum_batching_window_in_seconds",
+            "scaling_config.maximum_concurrency",
+            "function_response_types",
+        ),
+    };
+    let mut with = Vec::new();
+    if let Some(n) = source.num(batch) {
+        with.push(("batch_size", int(clamp(n, 1.0, 10_000.0, batch, m))));
+    }
+    if !queue {
+        return with;
+    }
+    if let Some(s) = source.num(window) {
+        with.push(("batching_window", seconds(clamp(s, 0.0, 300.0, window, m))));
+    }
+    if let Some(n) = source.num(concurrency) {
+        let n = clamp(n, 2.0, 1_000.0, concurrency, m);
+        with.push(("maximum_concurrency", int(n)));
+    }
+    let reports = match source.get(responses) {
+        Some(serde_json::Value::Array(types)) => types
+            .iter()
+            .any(|t| t.as_str() == Some("ReportBatchItemFailures")),
+        _ => false,
+    };
+    if reports {
+        let types = vec![string("ReportBatchItemFailures")];
+        with.push(("function_response_types", toml::Value::Array(types)));
+    }
+    with
 }
