@@ -405,6 +405,19 @@ fn import(file: &std::path::Path, out: Option<&std::path::Path>) -> ExitCode {
     for a in &imported.asks {
         eprintln!("  {}", archsim::text::one_line(a));
     }
+    // What it wrote must run: a template that AWS itself would refuse (a queue whose
+    // visibility timeout is shorter than its consumer's function timeout) gives a scenario
+    // that does not validate, said here rather than at the first run.
+    let at = out.map_or_else(
+        || std::path::PathBuf::from(format!("{name} as imported")),
+        std::path::Path::to_path_buf,
+    );
+    if let Err(e) = scenario::parse(&at, &imported.scenario) {
+        eprintln!("{}", printable(&e.to_string()));
+        return bad_input(
+            "the scenario as imported does not validate (it is written: fix it before it runs)",
+        );
+    }
     ExitCode::SUCCESS
 }
 

@@ -341,6 +341,9 @@ pub struct Relations {
     pub kms: Vec<Option<usize>>,
     /// The region of each component.
     pub regions: Vec<String>,
+    /// Each Lambda function's timeout (`Kind::function_timeout`), which a queue that invokes
+    /// it must give in its visibility timeout.
+    pub function_timeouts: Vec<Option<crate::kernel::SimTime>>,
     /// The Step Functions quotas of each Region and workflow type ("region Standard"): the
     /// first state machine to state them and its words, which every other one there must
     /// state alike (aws-facts: §18 Step Functions: per account and Region).
@@ -465,6 +468,12 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         KmsUse::PerRequest
     }
 
+    /// For a Lambda function: its timeout, the longest an invocation from an event source
+    /// mapping may hold a batch.
+    fn function_timeout(&self) -> Option<crate::kernel::SimTime> {
+        None
+    }
+
     /// Whether it is a fleet with a target group that a load balancer can front.
     fn is_fleet(&self) -> bool {
         false
@@ -548,6 +557,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn claim(&self, claims: &mut AccountClaims);
     /// `Kind::kms_use`: what it does with the KMS component its table names.
     fn kms_use(&self) -> KmsUse;
+    /// `Kind::function_timeout`: a Lambda function's timeout.
+    fn function_timeout(&self) -> Option<crate::kernel::SimTime>;
     /// `Kind::is_fleet`: whether it is a fleet with a target group.
     fn is_fleet(&self) -> bool;
     /// `Kind::cors`: what a browser calling it meets; `None`: no browser may.
@@ -620,6 +631,9 @@ impl<K: Kind> DynKind for K {
     }
     fn kms_use(&self) -> KmsUse {
         Kind::kms_use(self)
+    }
+    fn function_timeout(&self) -> Option<crate::kernel::SimTime> {
+        Kind::function_timeout(self)
     }
     fn is_fleet(&self) -> bool {
         Kind::is_fleet(self)

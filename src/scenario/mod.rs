@@ -1718,6 +1718,7 @@ fn check_groups(components: &mut [ParsedComponent], regions: &[String], ck: &mut
         volume_hosts: components.iter().map(|c| c.2.takes_volumes()).collect(),
         volumes: vec![None; components.len()],
         kms: components.iter().map(|c| c.2.kms().map(|l| l.to)).collect(),
+        function_timeouts: components.iter().map(|c| c.2.function_timeout()).collect(),
         regions: regions.to_vec(),
         ..Default::default()
     };

@@ -1035,3 +1035,41 @@ fn nested_loops_are_bounded() {
         "{err}"
     );
 }
+
+#[test]
+fn a_template_aws_would_refuse_imports_into_a_scenario_that_says_why_it_cannot_run() {
+    // aws-facts: §16: Lambda refuses an SQS event source mapping whose queue's visibility
+    // timeout (30 s) is shorter than the function's timeout (120 s).
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("t.yaml"),
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: a.h, Runtime: python3.12, Timeout: 120,
+      Events: {Q: {Type: SQS, Properties: {Queue: !GetAtt Q.Arn}}}}
+  Q:
+    Type: AWS::SQS::Queue
+    Properties: {VisibilityTimeout: 30}
+",
+    )
+    .unwrap();
+    let o = crate::archsim(&["import", "t.yaml", "--out", "t.toml"], home.path());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("t.toml:")
+            && err.contains("consumer \"Worker\" has a function timeout of 120s, longer than this queue's `visibility_timeout` (30s)")
+            && err.contains("the scenario as imported does not validate"),
+        "{err}"
+    );
+    // It is written, to be fixed; with the queue's timeout raised it runs.
+    let text = std::fs::read_to_string(home.path().join("t.toml")).unwrap();
+    let fixed = text.replace(
+        "visibility_timeout = \"30s\"",
+        "visibility_timeout = \"720s\"",
+    );
+    assert_ne!(fixed, text);
+    scenario(&fixed);
+}

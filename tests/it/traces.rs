@@ -816,7 +816,7 @@ fn a_trace_past_its_span_limit_is_cut_and_the_summary_counts_what_it_lost() {
         &format!(
             "[[component]]\nid = \"q\"\nkind = \"sqs\"\nvisibility_timeout = \"1s\"\n\
              consumer = {{ to = \"fn\", batch_size = 1 }}\n\
-             {GO_FN}work = \"10ms\"\nerror_rate = 1.0\n"
+             {GO_FN}work = \"10ms\"\nerror_rate = 1.0\ntimeout = \"1s\"\n"
         ),
     );
     let (_, r) = run_once(&toml, 1);

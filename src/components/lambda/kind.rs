@@ -611,6 +611,10 @@ impl Kind for LambdaConfig {
         ))
     }
 
+    fn function_timeout(&self) -> Option<crate::kernel::SimTime> {
+        Some(self.timeout)
+    }
+
     fn sdk_service(&self) -> Option<SdkService> {
         Some(SdkService {
             throttles: &[super::THROTTLED],

@@ -49,6 +49,8 @@ struct RawPollers {
 pub struct Consumer {
     /// Index of the consumer among the scenario's components.
     pub to: usize,
+    /// Where `to` is written, for messages.
+    pub to_span: Range<usize>,
     /// The most messages in a batch [messages]. aws-facts: §16: default 10.
     pub batch_size: u32,
     /// How long a poller gathers messages before invoking with fewer than `batch_size` [ns].
@@ -368,6 +370,7 @@ fn consumer(ck: &mut Checker, c: &Spanned<RawConsumer>, fifo: bool) -> Option<Co
     let provisioned = provisioned?;
     Some(Consumer {
         to: to?,
+        to_span: c.to.span(),
         batch_size: batch? as u32,
         window: window?,
         max_concurrency: provisioned.map_or(conc? as u32, |(_, max)| max * INVOKES_PER_POLLER),

@@ -469,8 +469,25 @@ impl Kind for SqsConfig {
         Some(SDK_SERVICE)
     }
 
-    /// A dead-letter queue is another queue (aws-facts: §15 SQS redrive).
+    /// A dead-letter queue is another queue (aws-facts: §15 SQS redrive). A Lambda consumer's
+    /// timeout is at most the queue's visibility timeout: Lambda refuses to create or update
+    /// an event source mapping otherwise (lambda:services-sqs-configure.html, beside
+    /// aws-facts: §16 SQS), so such a scenario describes no stack that can exist.
     fn relate(&mut self, me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
+        if let Some(c) = &self.consumer {
+            let function = rel.function_timeouts.get(c.to).copied().flatten();
+            if let Some(t) = function.filter(|&t| t > self.visibility_timeout) {
+                ck.error(
+                    c.to_span.clone(),
+                    format!(
+                        "consumer \"{}\" has a function timeout of {t}, longer than this queue's `visibility_timeout` ({}): Lambda refuses such an event source mapping; make `visibility_timeout` at least {t} (AWS advises six times the function timeout) or the function's `timeout` shorter",
+                        rel.ids[c.to],
+                        self.visibility_timeout
+                    ),
+                );
+                return false;
+            }
+        }
         let Some((_, dlq)) = self.redrive else {
             return true;
         };
