@@ -452,19 +452,25 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
             }
         }
     }
-    // Cost against p99: every variant a point, the frontier in red.
+    // Cost against p99: every variant a point, the frontier in red. Each is named beside
+    // its point; past a dozen, only those on the frontier and the cheapest that meets the
+    // expectations (the rest would be a crowd of names).
     let cp = cost_p99(variants);
+    let frontier = xy::pareto(&cp);
+    let chosen = cheapest_meeting(variants);
+    let named = |i: usize| variants.len() <= 12 || frontier.contains(&i) || chosen == Some(i);
     let points: Vec<Point> = variants
         .iter()
         .zip(&cp)
-        .map(|(s, &(c, p))| {
+        .enumerate()
+        .map(|(i, (s, &(c, p)))| {
             let (_, lo, hi) = mean_ci(s, "latency_ms.p99").unwrap_or((p, f64::NAN, f64::NAN));
             Point {
                 x: c,
                 y: p,
                 lo,
                 hi,
-                label: if variants.len() <= 12 {
+                label: if named(i) {
                     name(s).to_string()
                 } else {
                     String::new()
@@ -479,7 +485,6 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
         >= 2
         && cp.iter().any(|c| c.0 > 0.0)
     {
-        let frontier = xy::pareto(&cp);
         out.push((
             "cost-vs-p99".into(),
             XyChart {
@@ -491,7 +496,7 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
                 points,
                 joined: false,
                 frontier,
-                chosen: cheapest_meeting(variants),
+                chosen,
                 ..Default::default()
             },
         ));

@@ -8,6 +8,9 @@ use plotters::prelude::*;
 
 const FONT: &str = "sans-serif";
 
+/// The legend of a frontier of one point.
+const FRONTIER_ONE: &str = "Pareto frontier: the cheapest is also the fastest";
+
 /// One point: x, the mean of y over seeds and its interval (NaN: none), and a label drawn
 /// beside it (empty: none).
 #[derive(Clone, Debug)]
@@ -247,6 +250,12 @@ fn draw<DB: DrawingBackend>(
                 .label(legend.as_str())
                 .legend(move |at| super::plots::legend_line(at, colour.stroke_width(3), true));
             }
+            if chart.frontier.len() == 1 {
+                // One point beats every other: no line, a red dot named in the legend.
+                c.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+                    .label(FRONTIER_ONE)
+                    .legend(move |(x, y)| Circle::new((x + 15, y), 7, red.filled()));
+            }
             if chart.frontier.len() >= 2 {
                 c.draw_series(LineSeries::new(
                     chart.frontier.iter().map(|&i| (pts[i].x, pts[i].y)),
@@ -314,45 +323,111 @@ fn draw<DB: DrawingBackend>(
                     Circle::new((x + 15, y), 8, RGBColor(44, 160, 44).stroke_width(3))
                 });
             }
-            // Labels beside points, in rows so that neighbours do not collide.
-            for (k, p) in pts.iter().enumerate().filter(|(_, p)| !p.label.is_empty()) {
-                let area = c.plotting_area();
-                let (px, py) = area.map_coordinate(&(p.x, p.y));
-                let (bx, by) = area.get_base_pixel();
-                let dy = if k % 2 == 0 { -30 } else { 12 };
-                // A label that would run past the right edge goes to the point's left (about
-                // 11 px a character at this size).
-                let width = 11 * p.label.chars().count() as i32;
-                let right = area.dim_in_pixel().0 as i32;
-                let x = px - bx + 10;
-                let x = if x + width > right {
-                    px - bx - 10 - width
-                } else {
-                    x
-                };
-                area.strip_coord_spec().draw(&Text::new(
-                    p.label.clone(),
-                    (x, py - by + dy),
-                    (FONT, 20).into_font().color(&RGBColor(60, 60, 60)),
+            // The legend where it hides the fewest marks, then each label beside its own
+            // point where it covers no mark, no other label and not the legend.
+            let area = c.plotting_area();
+            let (bx, by) = area.get_base_pixel();
+            let (w_px, h_px) = area.dim_in_pixel();
+            let at = |x: f64, y: f64| {
+                let (px, py) = area.map_coordinate(&(x, pinned(y)));
+                (px - bx, py - by)
+            };
+            let mut marks: Vec<Mark> = Vec::new();
+            for p in pts.iter().chain(chart.lines.iter().flat_map(|(_, l)| l)) {
+                if !(p.x.is_finite() && p.y.is_finite()) {
+                    continue;
+                }
+                let (x, y) = at(p.x, p.y);
+                marks.push(Mark::dot(x, y));
+                if p.lo.is_finite() && p.hi.is_finite() {
+                    marks.push(Mark::bar(x, at(p.x, p.hi).1, at(p.x, p.lo).1));
+                }
+            }
+            // A joined line's segments, every few pixels.
+            let joined: Vec<&[Point]> = if chart.joined {
+                std::iter::once(pts.as_slice())
+                    .chain(chart.lines.iter().map(|(_, l)| l.as_slice()))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let curves: Vec<Vec<Point>> = chart
+                .curves
+                .iter()
+                .map(|(_, c)| {
+                    c.iter()
+                        .map(|&(x, y)| Point {
+                            x,
+                            y,
+                            lo: f64::NAN,
+                            hi: f64::NAN,
+                            label: String::new(),
+                        })
+                        .collect()
+                })
+                .collect();
+            for line in joined.into_iter().chain(curves.iter().map(Vec::as_slice)) {
+                for w in line.windows(2) {
+                    if [w[0].x, w[0].y, w[1].x, w[1].y]
+                        .iter()
+                        .all(|v| v.is_finite())
+                    {
+                        let (a, b) = (at(w[0].x, w[0].y), at(w[1].x, w[1].y));
+                        marks.extend(along(a, b, 12).map(|(x, y)| Mark::dot(x, y)));
+                    }
+                }
+            }
+            // Points drawn on one another (a variant that sets what the baseline has) share
+            // one label naming each.
+            let mut labels: Vec<(String, (i32, i32))> = Vec::new();
+            for p in pts
+                .iter()
+                .filter(|p| !p.label.is_empty() && p.x.is_finite() && p.y.is_finite())
+            {
+                let xy = at(p.x, p.y);
+                match labels
+                    .iter_mut()
+                    .find(|(_, o)| (o.0 - xy.0).abs() <= 3 && (o.1 - xy.1).abs() <= 3)
+                {
+                    Some((text, _)) => {
+                        text.push_str(" = ");
+                        text.push_str(&p.label);
+                    }
+                    None => labels.push((p.label.clone(), xy)),
+                }
+            }
+            let widths: Vec<usize> = labels.iter().map(|(t, _)| t.chars().count()).collect();
+            let entries = legend_entries(chart);
+            let prefer_left = chart.threshold.is_some() || !chart.curves.is_empty();
+            let placed = layout(
+                &marks,
+                &labels
+                    .iter()
+                    .zip(&widths)
+                    .map(|(&(_, xy), &n)| (xy, n))
+                    .collect::<Vec<_>>(),
+                (!entries.is_empty()).then(|| legend_size(&entries)),
+                (w_px as i32, h_px as i32),
+                prefer_left,
+            );
+            let grey = RGBColor(60, 60, 60);
+            for ((text, point), &(x, y, leader)) in labels.iter().zip(&placed.labels) {
+                let flat = area.strip_coord_spec();
+                if let Some(end) = leader {
+                    flat.draw(&PathElement::new(
+                        vec![*point, end],
+                        grey.mix(0.5).stroke_width(1),
+                    ))?;
+                }
+                flat.draw(&Text::new(
+                    text.clone(),
+                    (x, y),
+                    (FONT, 20).into_font().color(&grey),
                 ))?;
             }
-            // A frontier of one point draws no line, so it has no legend entry: a legend of
-            // it alone would be an empty box.
-            if chart.frontier.len() >= 2
-                || !chart.lines.is_empty()
-                || !chart.curves.is_empty()
-                || chart.chosen.is_some()
-                || !chart.failed.is_empty()
-                || chart.threshold.is_some()
-                || chart.band_x.is_some()
-            {
-                // A threshold chart's upper right holds the probes that broke it.
+            if !entries.is_empty() {
                 c.configure_series_labels()
-                    .position(if chart.threshold.is_some() || !chart.curves.is_empty() {
-                        SeriesLabelPosition::UpperLeft
-                    } else {
-                        SeriesLabelPosition::UpperRight
-                    })
+                    .position(placed.legend)
                     .legend_area_size(super::plots::LEGEND_ICON)
                     .background_style(WHITE.mix(0.85))
                     .border_style(RGBColor(180, 180, 180))
@@ -369,6 +444,213 @@ fn draw<DB: DrawingBackend>(
         plot!(c);
     }
     Ok(())
+}
+
+/// A drawn mark a label or the legend should not cover, in pixels of the plotting area: a
+/// box from `(x0, y0)` to `(x1, y1)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Mark {
+    x0: i32,
+    y0: i32,
+    x1: i32,
+    y1: i32,
+}
+
+impl Mark {
+    /// A point's dot (radius 7, the chosen one's ring 14 reaches a little further).
+    fn dot(x: i32, y: i32) -> Mark {
+        Mark {
+            x0: x - 9,
+            y0: y - 9,
+            x1: x + 9,
+            y1: y + 9,
+        }
+    }
+
+    /// A point's interval, a vertical bar from `top` to `bottom`.
+    fn bar(x: i32, top: i32, bottom: i32) -> Mark {
+        Mark {
+            x0: x - 2,
+            y0: top.min(bottom),
+            x1: x + 2,
+            y1: top.max(bottom),
+        }
+    }
+
+    fn meets(&self, o: &Mark) -> bool {
+        self.x0 < o.x1 && o.x0 < self.x1 && self.y0 < o.y1 && o.y0 < self.y1
+    }
+}
+
+/// Points every `step` pixels from `a` to `b`, both ends left out (they are marks already).
+fn along(a: (i32, i32), b: (i32, i32), step: i32) -> impl Iterator<Item = (i32, i32)> {
+    let (dx, dy) = (f64::from(b.0 - a.0), f64::from(b.1 - a.1));
+    let n = ((dx.hypot(dy) / f64::from(step)) as i32).clamp(0, 400);
+    (1..n).map(move |k| {
+        let t = f64::from(k) / f64::from(n);
+        (a.0 + (dx * t) as i32, a.1 + (dy * t) as i32)
+    })
+}
+
+/// What the legend lists: each line's and curve's name, then the marks' meanings.
+fn legend_entries(chart: &XyChart) -> Vec<&str> {
+    let mut e: Vec<&str> = chart
+        .lines
+        .iter()
+        .map(|(l, _)| l.as_str())
+        .chain(chart.curves.iter().map(|(l, _)| l.as_str()))
+        .collect();
+    match chart.frontier.len() {
+        0 => {}
+        1 => e.push(FRONTIER_ONE),
+        _ => e.push("Pareto frontier: no variant is both cheaper and faster"),
+    }
+    e.extend(chart.band_x.as_ref().map(|(_, _, l)| l.as_str()));
+    e.extend(chart.threshold.as_ref().map(|(_, l)| l.as_str()));
+    if !chart.failed.is_empty() {
+        e.push("probe that broke an SLO");
+    }
+    if chart.chosen.is_some() {
+        e.push("cheapest that meets every requirement");
+    }
+    e
+}
+
+/// The legend's box [px], as wide as its longest entry could be in any sans-serif face:
+/// 0.6 em a character at 22 px (the drawing's own face is narrower, and a browser may show
+/// the SVG in a wider one), plus the icon and margins; 30 px a row.
+fn legend_size(entries: &[&str]) -> (i32, i32) {
+    let longest = entries.iter().map(|e| e.chars().count()).max().unwrap_or(0) as i32;
+    (
+        longest * 66 / 5 + super::plots::LEGEND_ICON as i32 + 20,
+        entries.len() as i32 * 30 + 12,
+    )
+}
+
+/// A label's top left and, when it sits a row or more from its point, where the line drawn
+/// to it from the point ends [px of the plotting area].
+type Placed = (i32, i32, Option<(i32, i32)>);
+
+/// Where the legend and the labels go.
+struct Layout {
+    legend: SeriesLabelPosition,
+    /// Each label's top left [px of the plotting area], in the order given, and the end of
+    /// the line drawn to it from its point when it sits a row or more away.
+    labels: Vec<Placed>,
+}
+
+/// The legend (`legend`: its size, if there is one) in the place among the corners and the
+/// middles of the sides that covers the fewest `marks` (the upper right first, or the upper
+/// left with `prefer_left`), given by its top left; then each label (its point and its length in characters, 11 px
+/// each at 20 px type), in the order of the points from the left, beside its own point on the
+/// first side that covers no mark, no label placed before and not the legend, inside the
+/// area (the right, above or below it to the right, the left, …); on none, the side covering
+/// the fewest. A label is never moved away from its point, so it names only its own.
+fn layout(
+    marks: &[Mark],
+    labels: &[((i32, i32), usize)],
+    legend: Option<(i32, i32)>,
+    (w, h): (i32, i32),
+    prefer_left: bool,
+) -> Layout {
+    const PAD: i32 = 6;
+    let covered =
+        |b: &Mark, taken: &[Mark]| marks.iter().chain(taken).filter(|m| m.meets(b)).count();
+    let mut taken: Vec<Mark> = Vec::new();
+    let mut position = SeriesLabelPosition::UpperRight;
+    if let Some((lw, lh)) = legend {
+        let (right, left, mid) = (w - lw - PAD, PAD, (h - lh) / 2);
+        let mut places = vec![
+            (right, PAD),
+            (left, PAD),
+            (right, h - lh - PAD),
+            (left, h - lh - PAD),
+            (right, mid),
+            (left, mid),
+        ];
+        if prefer_left {
+            places.swap(0, 1);
+        }
+        let mut best = (
+            usize::MAX,
+            Mark {
+                x0: 0,
+                y0: 0,
+                x1: 0,
+                y1: 0,
+            },
+        );
+        for (x, y) in places {
+            let b = Mark {
+                x0: x,
+                y0: y,
+                x1: x + lw,
+                y1: y + lh,
+            };
+            let n = covered(&b, &[]);
+            if n < best.0 {
+                best = (n, b);
+            }
+        }
+        // By its top left, so that a face wider than the drawing's still fits the box.
+        position = SeriesLabelPosition::Coordinate(best.1.x0, best.1.y0);
+        taken.push(best.1);
+    }
+    let mut order: Vec<usize> = (0..labels.len()).collect();
+    order.sort_by_key(|&i| (labels[i].0 .0, labels[i].0 .1));
+    let mut out = vec![(0, 0, None); labels.len()];
+    for i in order {
+        let ((px, py), chars) = labels[i];
+        let (lw, lh) = (11 * chars as i32, 22);
+        // Beside the point, then a row further up or down at a time (with a line to it),
+        // to its right and then to its left.
+        let mut sides = vec![
+            (px + 12, py - lh / 2, false),
+            (px - 12 - lw, py - lh / 2, false),
+        ];
+        for row in 0..8 {
+            let up = py - lh - 8 - row * (lh + 6);
+            let down = py + 8 + row * (lh + 6);
+            let far = row > 0;
+            sides.extend([
+                (px + 8, up, far),
+                (px + 8, down, far),
+                (px - 8 - lw, up, far),
+                (px - 8 - lw, down, far),
+            ]);
+        }
+        let mut best = (usize::MAX, sides[0]);
+        for (x, y, far) in sides {
+            let b = Mark {
+                x0: x,
+                y0: y,
+                x1: x + lw,
+                y1: y + lh,
+            };
+            let outside = usize::from(x < 0 || y < 0 || x + lw > w || y + lh > h);
+            let n = covered(&b, &taken) + 100 * outside;
+            if n < best.0 {
+                best = (n, (x, y, far));
+                if n == 0 {
+                    break;
+                }
+            }
+        }
+        let (x, y, far) = best.1;
+        taken.push(Mark {
+            x0: x - 3,
+            y0: y - 3,
+            x1: x + lw + 3,
+            y1: y + lh + 3,
+        });
+        // The line ends at the label's near corner, at its middle's height.
+        let end = far.then(|| (if x > px { x - 2 } else { x + lw + 2 }, y + lh / 2));
+        out[i] = (x, y, end);
+    }
+    Layout {
+        legend: position,
+        labels: out,
+    }
 }
 
 /// The points no other beats on both x and y (lower is better on both): indices, by x.
@@ -396,6 +678,68 @@ pub fn pareto(points: &[(f64, f64)]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_name_their_own_points_without_covering_marks_labels_or_the_legend() {
+        // The cost-against-p99 case a user met: seven variants along the top right of the
+        // area, long names, and a legend of two entries whose usual corner is there.
+        let (w, h) = (1100, 560);
+        let xs = [80, 490, 730, 730, 940, 1010, 1020];
+        let dots: Vec<(i32, i32)> = xs.iter().map(|&x| (x, 50)).collect();
+        let marks: Vec<Mark> = dots.iter().map(|&(x, y)| Mark::dot(x, y)).collect();
+        let labels: Vec<((i32, i32), usize)> = dots.iter().map(|&d| (d, 23)).collect();
+        let legend = legend_size(&["Pareto frontier: the cheapest is also the fastest", "x"]);
+        let placed = layout(&marks, &labels, Some(legend), (w, h), false);
+        // Not along the top, over the points: the lower right, inside the area.
+        assert_eq!(
+            format!("{:?}", placed.legend),
+            format!(
+                "{:?}",
+                SeriesLabelPosition::Coordinate(w - legend.0 - 6, h - legend.1 - 6)
+            )
+        );
+        let boxes: Vec<Mark> = placed
+            .labels
+            .iter()
+            .zip(&labels)
+            .map(|(&(x, y, _), &(_, n))| Mark {
+                x0: x,
+                y0: y,
+                x1: x + 11 * n as i32,
+                y1: y + 22,
+            })
+            .collect();
+        for (i, b) in boxes.iter().enumerate() {
+            assert!(
+                b.x0 >= 0 && b.y0 >= 0 && b.x1 <= w && b.y1 <= h,
+                "{i}: {b:?}"
+            );
+            assert!(
+                marks.iter().all(|m| !m.meets(b)),
+                "{i} covers a point: {b:?}"
+            );
+            assert!(
+                boxes[..i].iter().all(|o| !o.meets(b)),
+                "{i} covers a label: {b:?}"
+            );
+            // Beside its own point: within a few rows, its line (when it has one) from it.
+            let (px, py) = dots[i];
+            assert!((b.y0 - py).abs() <= 8 * 28 + 30, "{i}: {b:?}");
+            assert!(
+                b.x0 - 12 <= px && px <= b.x1 + 12,
+                "{i} is not at its point's side: {b:?}"
+            );
+        }
+        // A lone label goes right beside its point, with no line.
+        let lone = layout(
+            &[Mark::dot(300, 300)],
+            &[((300, 300), 8)],
+            None,
+            (w, h),
+            false,
+        );
+        assert_eq!(lone.labels, vec![(312, 289, None)]);
+    }
 
     #[test]
     fn the_frontier_keeps_what_nothing_beats_on_both() {
