@@ -98,6 +98,41 @@ pub fn csv(variants: &[Summary]) -> String {
     out
 }
 
+/// How far above the fewest errors among an experiment's variants a variant's error rate may
+/// be and still stand on the frontier of cost against p99 [share]. The p99 is of successes,
+/// so a variant that fails requests (throttled, down in an outage) looks fast, and cheap for
+/// the work it did not do: the frontier would recommend it. A choice: one percentage point.
+pub const FRONTIER_ERROR_MARGIN: f64 = 0.01;
+
+/// The frontier of cost against p99 (`xy::pareto`) among the variants whose error rate is
+/// within `FRONTIER_ERROR_MARGIN` of the fewest, and the variants left off it for their errors.
+fn frontier(variants: &[Summary]) -> (Vec<usize>, Vec<usize>) {
+    let errors: Vec<f64> = variants
+        .iter()
+        .map(|s| mean_ci(s, "error_rate").map_or(f64::NAN, |m| m.0))
+        .collect();
+    let fewest = errors
+        .iter()
+        .copied()
+        .filter(|e| e.is_finite())
+        .fold(f64::INFINITY, f64::min);
+    let off: Vec<usize> = (0..variants.len())
+        .filter(|&i| errors[i] > fewest + FRONTIER_ERROR_MARGIN)
+        .collect();
+    let cp: Vec<(f64, f64)> = cost_p99(variants)
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if off.contains(&i) {
+                (f64::NAN, f64::NAN)
+            } else {
+                c
+            }
+        })
+        .collect();
+    (xy::pareto(&cp), off)
+}
+
 /// Cost and p99 of each variant, means over seeds, for the frontier.
 fn cost_p99(variants: &[Summary]) -> Vec<(f64, f64)> {
     variants
@@ -177,7 +212,7 @@ fn cheapest_meeting(variants: &[Summary]) -> Option<usize> {
 /// baseline, expectations; the frontier and the cheapest variant that meets expectations.
 pub fn json(scenario: &str, variants: &[Summary]) -> Value {
     let base = &variants[0];
-    let frontier = xy::pareto(&cost_p99(variants));
+    let (frontier, off) = frontier(variants);
     let list: Vec<Value> = variants
         .iter()
         .map(|s| {
@@ -217,6 +252,7 @@ pub fn json(scenario: &str, variants: &[Summary]) -> Value {
         "swept": swept_paths(variants),
         "variants": list,
         "pareto_cost_p99": frontier.iter().map(|&i| name(&variants[i])).collect::<Vec<_>>(),
+        "off_frontier_for_errors": off.iter().map(|&i| name(&variants[i])).collect::<Vec<_>>(),
         "cheapest_meeting_expectations": cheapest_meeting(variants).map(|i| name(&variants[i])),
     })
 }
@@ -456,7 +492,7 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
     // its point; past a dozen, only those on the frontier and the cheapest that meets the
     // expectations (the rest would be a crowd of names).
     let cp = cost_p99(variants);
-    let frontier = xy::pareto(&cp);
+    let (frontier, off) = frontier(variants);
     let chosen = cheapest_meeting(variants);
     let named = |i: usize| variants.len() <= 12 || frontier.contains(&i) || chosen == Some(i);
     let points: Vec<Point> = variants
@@ -496,6 +532,7 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
                 points,
                 joined: false,
                 frontier,
+                off_frontier: off,
                 chosen,
                 ..Default::default()
             },
@@ -760,6 +797,24 @@ mod tests {
             text.contains("  p99 latency of successes [ms]  error rate [%]"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_variant_that_fails_requests_is_left_off_the_frontier() {
+        // (cost, p99 of successes, error rate): the cheapest and fastest throttles a fifth
+        // of its requests; the next fails half a point more than the fewest, within the margin.
+        let v = |cost: f64, p99: f64, errors: f64| {
+            let mut s = variant(cost, p99, json!([]));
+            for seed in s["per_seed"].as_array_mut().unwrap() {
+                seed["error_rate"] = json!(errors);
+            }
+            s
+        };
+        let variants = [v(1.0, 20.0, 0.2), v(2.0, 30.0, 0.005), v(3.0, 25.0, 0.0)];
+        let (on, off) = frontier(&variants);
+        assert_eq!((on, off), (vec![1, 2], vec![0]));
+        let j = json("s", &variants);
+        assert_eq!(j["off_frontier_for_errors"], json!(["baseline"]), "{j}");
     }
 
     #[test]

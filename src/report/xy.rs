@@ -8,8 +8,11 @@ use plotters::prelude::*;
 
 const FONT: &str = "sans-serif";
 
+/// The legend of points left off the frontier for their errors.
+const OFF_FRONTIER: &str = "off the frontier: errors over 1 point above the fewest";
+
 /// The legend of a frontier of one point.
-const FRONTIER_ONE: &str = "Pareto frontier: the cheapest is also the fastest";
+const FRONTIER_ONE: &str = "Pareto frontier (a single variant)";
 
 /// One point: x, the mean of y over seeds and its interval (NaN: none), and a label drawn
 /// beside it (empty: none).
@@ -35,6 +38,9 @@ pub struct XyChart {
     pub joined: bool,
     /// Indices of points drawn as a second line on top (the Pareto frontier), in x order.
     pub frontier: Vec<usize>,
+    /// Points drawn hollow, left off the frontier for their errors
+    /// (`experiment::FRONTIER_ERROR_MARGIN`), by index.
+    pub off_frontier: Vec<usize>,
     /// One point singled out (the cheapest that meets the expectations), by index.
     pub chosen: Option<usize>,
     /// Points drawn as failures (red crosses): a capacity search's probes that broke an SLO.
@@ -288,10 +294,21 @@ fn draw<DB: DrawingBackend>(
                 .label(legend.as_str())
                 .legend(|at| super::plots::legend_line(at, BLACK.stroke_width(2), true));
             }
+            if !chart.off_frontier.is_empty() {
+                c.draw_series(
+                    chart
+                        .off_frontier
+                        .iter()
+                        .filter_map(|&i| pts.get(i))
+                        .map(|p| Circle::new((p.x, pinned(p.y)), 7, blue.stroke_width(3))),
+                )?
+                .label(OFF_FRONTIER)
+                .legend(move |(x, y)| Circle::new((x + 15, y), 7, blue.stroke_width(3)));
+            }
             c.draw_series(
                 pts.iter()
                     .enumerate()
-                    .filter(|(i, _)| !chart.failed.contains(i))
+                    .filter(|(i, _)| !chart.failed.contains(i) && !chart.off_frontier.contains(i))
                     .map(|(i, p)| {
                         let on = chart.frontier.contains(&i);
                         Circle::new(
@@ -504,6 +521,9 @@ fn legend_entries(chart: &XyChart) -> Vec<&str> {
         0 => {}
         1 => e.push(FRONTIER_ONE),
         _ => e.push("Pareto frontier: no variant is both cheaper and faster"),
+    }
+    if !chart.off_frontier.is_empty() {
+        e.push(OFF_FRONTIER);
     }
     e.extend(chart.band_x.as_ref().map(|(_, _, l)| l.as_str()));
     e.extend(chart.threshold.as_ref().map(|(_, l)| l.as_str()));
@@ -739,6 +759,12 @@ mod tests {
             false,
         );
         assert_eq!(lone.labels, vec![(312, 289, None)]);
+    }
+
+    #[test]
+    fn the_legend_of_points_off_the_frontier_says_the_margin() {
+        let margin = super::super::experiment::FRONTIER_ERROR_MARGIN * 100.0;
+        assert!(OFF_FRONTIER.contains(&format!("errors over {margin} point above")));
     }
 
     #[test]
