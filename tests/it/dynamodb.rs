@@ -361,3 +361,28 @@ fn warm_throughput_lets_an_on_demand_table_take_its_rate_at_once() {
     let frac = num(&capped, "components.table.throttle_fraction");
     assert!((frac - 0.8).abs() < 0.01, "{frac}");
 }
+
+#[test]
+fn an_on_demand_table_starts_with_the_partitions_its_warm_throughput_needs() {
+    // The classic sizing rule on what the table serves from its first second: a new table's
+    // 12,000 read and 4,000 write units need 4 + 4 = 8 partitions; pre-warmed to 20,000
+    // writes, 4 + 20 = 24. The diagram says so, and the run does not split at 0 s.
+    let partitions = |warm: &str| {
+        let text = format!(
+            "[scenario]\nduration = \"1m\"\n[[workload]]\nname = \"u\"\ntarget = \"table\"\narrival = {{ process = \"constant\", rate = 1 }}\n{}",
+            table("mode = \"on_demand\"", warm)
+        );
+        let sc = crate::scenario(&text);
+        let cfg = sc.components[0]
+            .spec
+            .config::<archsim::components::dynamodb::DynamoConfig>()
+            .expect("a table");
+        let summary = crate::run_scenario(&sc);
+        (cfg.partitions, num(&summary, "components.table.partitions"))
+    };
+    assert_eq!(partitions(""), (8, 8.0));
+    assert_eq!(
+        partitions("warm_throughput = { write = 20000 }"),
+        (24, 24.0)
+    );
+}

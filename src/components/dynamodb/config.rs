@@ -4,7 +4,7 @@ use super::autoscaling::{
     DEFAULT_LAG, DEFAULT_MAX_FACTOR, ON_DEMAND_INITIAL_READ, ON_DEMAND_INITIAL_WRITE,
     ON_DEMAND_MAX, TARGET_MAX, TARGET_MIN,
 };
-use super::partitions::{partitions_needed, ON_DEMAND_PARTITIONS};
+use super::partitions::partitions_needed;
 use super::stream_config::{self, RawStream, StreamConfig};
 use crate::config::raw::{RawComponentTable, RawDist};
 use crate::config::CallSpec;
@@ -181,7 +181,8 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
     let raw: RawDynamo = ck.deserialize(table)?;
     let mode = parse_mode(&raw, at, ck)?;
     // The classic sizing rule: enough partitions for the provisioned throughput, or for a
-    // warm throughput above it.
+    // warm throughput above it; on demand, for the warm throughput (a new table's 12,000
+    // read and 4,000 write units give 8), which the run serves from its first second.
     let warm_units = |side: &str| {
         raw.warm_throughput.as_ref().and_then(|w| {
             let w = w.get_ref();
@@ -195,7 +196,15 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
             wcu.max(warm_units("write").unwrap_or(0.0)).min(MAX_UNITS),
             1,
         ),
-        Mode::OnDemand => ON_DEMAND_PARTITIONS,
+        Mode::OnDemand => partitions_needed(
+            warm_units("read")
+                .unwrap_or(0.0)
+                .clamp(ON_DEMAND_INITIAL_READ, MAX_UNITS),
+            warm_units("write")
+                .unwrap_or(0.0)
+                .clamp(ON_DEMAND_INITIAL_WRITE, MAX_UNITS),
+            1,
+        ),
     };
     let partitions = ck.int_or(
         &raw.partitions,

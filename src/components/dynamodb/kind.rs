@@ -205,7 +205,7 @@ impl Kind for DynamoConfig {
                     max: MAX_PARTITIONS,
                 },
                 required: false,
-                about: "partitions the table starts with, each held to 3,000 RCU and 1,000 WCU per second; more are split off as capacity grows (default: rcu / 3,000 + wcu / 1,000 rounded up, at least 1; on demand 4)",
+                about: "partitions the table starts with, each held to 3,000 RCU and 1,000 WCU per second; more are split off as capacity grows (default: rcu / 3,000 + wcu / 1,000 rounded up, at least 1; on demand, the same of its warm throughput: 8 for a new table)",
             },
             Key {
                 name: "consistency",

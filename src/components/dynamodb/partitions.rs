@@ -12,9 +12,6 @@ pub(super) const PARTITION_RCU: f64 = 3000.0;
 pub(super) const PARTITION_WCU: f64 = 1000.0;
 /// aws-facts: §7 burst capacity: up to 300 s of unused provisioned capacity.
 pub(super) const BURST_SECONDS: f64 = 300.0;
-/// The partitions an on-demand table starts with when the scenario does not say: a choice
-/// (the facts give none; there are no provisioned units to size them by).
-pub(super) const ON_DEMAND_PARTITIONS: u32 = 4;
 
 /// Which side of the table's capacity: reads or writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
