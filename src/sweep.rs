@@ -110,7 +110,8 @@ pub fn load_all(
 pub use crate::limits::DEFAULT_MAX_EVENTS;
 
 /// Refuses, before anything runs, scenarios whose estimated work exceeds `max_events`: one
-/// message per scenario, saying what the estimate is made of and what to change.
+/// message per scenario (and variant, named), saying what the estimate is made of and what
+/// to change.
 pub fn check_budget(scenarios: &[Scenario], max_events: u64) -> Result<(), Vec<String>> {
     let over: Vec<String> = scenarios
         .iter()
@@ -119,9 +120,12 @@ pub fn check_budget(scenarios: &[Scenario], max_events: u64) -> Result<(), Vec<S
             let total = per_seed * f64::from(sc.seeds);
             (total > max_events as f64).then(|| {
                 format!(
-                    "{}: scenario {} would take about {} events ({} per seed × {} seed{}; {} requests per seed); the budget is {max_events}: shorten the duration, lower the rates or the seeds, or raise the budget with --max-events",
+                    "{}: scenario {}{} would take about {} events ({} per seed × {} seed{}; {} requests per seed); the budget is {max_events}: shorten the duration, lower the rates or the seeds, or raise the budget with --max-events",
                     sc.file.display(),
                     sc.name,
+                    sc.variant
+                        .as_ref()
+                        .map_or(String::new(), |v| format!(", variant {},", v.name)),
                     round_big(total),
                     round_big(per_seed),
                     sc.seeds,

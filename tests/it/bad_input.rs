@@ -133,5 +133,17 @@ fn validate_refuses_what_run_would_refuse_for_its_size() {
         dir.path(),
     );
     assert_eq!(o.status.code(), Some(0), "{}", crate::output_text(&o));
+    // With variants, each message names the one it is about.
+    let mut text = std::fs::read_to_string(dir.path().join("big.toml")).unwrap();
+    text.push_str("[sweep]\n\"svc.servers\" = [2, 3]\n");
+    std::fs::write(dir.path().join("big.toml"), text).unwrap();
+    let o = crate::archsim(&["validate", "big.toml"], dir.path());
+    let text = crate::output_text(&o);
+    for v in ["baseline", "servers-2", "servers-3"] {
+        assert!(
+            text.contains(&format!("scenario big, variant {v}, would take about")),
+            "{text}"
+        );
+    }
     assert!(!dir.path().join("o").exists(), "nothing ran");
 }
