@@ -364,7 +364,14 @@ fn draw_panel<DB: DrawingBackend>(
         .x_label_area_size(if show_x { 64 } else { 28 })
         .y_label_area_size(120);
     if panel.log_y {
-        let mut c = builder.build_cartesian_2d(0f64..x_end, (lo..hi).log_scale())?;
+        // Labels at 1, 2 and 5 of each decade where the panel is tall enough to hold them,
+        // so that a p99 of 210 ms can be read off it, not only 10, 100 and 1000.
+        let (bold, light) = log_ticks(lo, hi, f64::from(area.dim_in_pixel().1));
+        let y = (lo..hi)
+            .log_scale()
+            .with_key_points(bold)
+            .with_light_points(light);
+        let mut c = builder.build_cartesian_2d(0f64..x_end, y)?;
         finish_panel(
             &mut c, chart, panel, marks, lines, unit, x_desc, show_x, lo, hi,
         )
@@ -977,6 +984,46 @@ fn small_count(lines: &[Line]) -> Option<f64> {
     (top > 0.0).then_some(top + 1.0)
 }
 
+/// A log axis's labelled values and its light grid lines from `lo` to `hi` on a panel
+/// `height_px` tall: 1, 2 and 5 of each decade when a decade has 150 px or more, 1 and 3 from
+/// 70 px, the decades alone below (every other one past eight); the light lines at each
+/// unit of a decade (2, 3, … 9) that is not labelled.
+fn log_ticks(lo: f64, hi: f64, height_px: f64) -> (Vec<f64>, Vec<f64>) {
+    let decades = (hi / lo).log10().max(1e-9);
+    // The plotting area is the panel less its labels and margins, about 100 px.
+    let per_decade = (height_px - 100.0).max(1.0) / decades;
+    let steps: &[f64] = if per_decade >= 150.0 {
+        &[1.0, 2.0, 5.0]
+    } else if per_decade >= 70.0 {
+        &[1.0, 3.0]
+    } else {
+        &[1.0]
+    };
+    let every = if steps.len() == 1 && decades > 8.0 {
+        2
+    } else {
+        1
+    };
+    let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let mut bold = Vec::new();
+    let mut light = Vec::new();
+    for (k, e) in (first..=last).enumerate() {
+        let p = 10f64.powi(e);
+        for m in 1..10 {
+            let v = f64::from(m) * p;
+            if v < lo * (1.0 - 1e-9) || v > hi * (1.0 + 1e-9) {
+                continue;
+            }
+            if steps.contains(&f64::from(m)) && (m != 1 || k % every == 0) {
+                bold.push(v);
+            } else {
+                light.push(v);
+            }
+        }
+    }
+    (bold, light)
+}
+
 fn y_extent(lines: &[Line], log: bool) -> (f64, f64) {
     let vals = lines
         .iter()
@@ -1367,6 +1414,26 @@ mod tests {
             },
             dashed: false,
         }
+    }
+
+    #[test]
+    fn a_log_axis_is_labelled_at_one_two_and_five_where_there_is_room() {
+        // A full chart, three decades: 1, 2 and 5 of each.
+        let (bold, light) = log_ticks(10.0, 10_000.0, 720.0);
+        let want = [10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1e3, 2e3, 5e3, 1e4];
+        assert_eq!(bold, want);
+        assert!(light.contains(&30.0) && light.contains(&9000.0) && !light.contains(&50.0));
+        // A panel of a stacked chart: 1 and 3, then the decades alone.
+        assert_eq!(
+            log_ticks(10.0, 1000.0, 300.0).0,
+            [10.0, 30.0, 100.0, 300.0, 1e3]
+        );
+        assert_eq!(log_ticks(10.0, 10_000.0, 250.0).0, [10.0, 100.0, 1e3, 1e4]);
+        // Ten decades on a small panel: every other decade.
+        assert_eq!(
+            log_ticks(0.1, 1e9, 400.0).0,
+            [0.1, 10.0, 1e3, 1e5, 1e7, 1e9]
+        );
     }
 
     #[test]
