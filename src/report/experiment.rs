@@ -116,8 +116,9 @@ fn frontier(variants: &[Summary]) -> (Vec<usize>, Vec<usize>) {
         .copied()
         .filter(|e| e.is_finite())
         .fold(f64::INFINITY, f64::min);
+    // A variant whose errors are unknown (no seed measured any) cannot show it serves.
     let off: Vec<usize> = (0..variants.len())
-        .filter(|&i| errors[i] > fewest + FRONTIER_ERROR_MARGIN)
+        .filter(|&i| errors[i].is_nan() || errors[i] > fewest + FRONTIER_ERROR_MARGIN)
         .collect();
     let cp: Vec<(f64, f64)> = cost_p99(variants)
         .into_iter()
@@ -813,6 +814,9 @@ mod tests {
         let variants = [v(1.0, 20.0, 0.2), v(2.0, 30.0, 0.005), v(3.0, 25.0, 0.0)];
         let (on, off) = frontier(&variants);
         assert_eq!((on, off), (vec![1, 2], vec![0]));
+        // One whose errors no seed measured cannot show it serves: off too.
+        let unknown = [v(1.0, 20.0, f64::NAN), v(2.0, 30.0, 0.0)];
+        assert_eq!(frontier(&unknown), (vec![1], vec![0]));
         let j = json("s", &variants);
         assert_eq!(j["off_frontier_for_errors"], json!(["baseline"]), "{j}");
     }

@@ -1,12 +1,19 @@
 //! Charts of one number against another, for experiments: a metric against a swept parameter
 //! (the mean over seeds, its 95 % interval shaded), and cost against p99 latency with the
-//! Pareto frontier drawn through the variants no other beats on both. Same size, fonts and
+//! Pareto frontier drawn through the variants no other beats on both (among those the
+//! experiment keeps on it: `experiment::FRONTIER_ERROR_MARGIN`). Same size, fonts and
 //! palette as the time-series charts; rendered to SVG and PNG.
 
 use super::plots::{encode_png, palette, HEIGHT, WIDTH};
 use plotters::prelude::*;
 
 const FONT: &str = "sans-serif";
+
+/// The legends of the marks, which `legend_entries` sizes the legend's box by: the frontier's
+/// line, a capacity search's failed probe, the chosen variant.
+const FRONTIER: &str = "Pareto frontier: no variant is both cheaper and faster";
+const FAILED_PROBE: &str = "probe that broke an SLO";
+const CHOSEN: &str = "cheapest that meets every requirement";
 
 /// The legend of points left off the frontier for their errors.
 const OFF_FRONTIER: &str = "off the frontier: errors over 1 point above the fewest";
@@ -267,7 +274,7 @@ fn draw<DB: DrawingBackend>(
                     chart.frontier.iter().map(|&i| (pts[i].x, pts[i].y)),
                     red.stroke_width(2),
                 ))?
-                .label("Pareto frontier: no variant is both cheaper and faster")
+                .label(FRONTIER)
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 30, y)], red.stroke_width(3))
                 });
@@ -326,7 +333,7 @@ fn draw<DB: DrawingBackend>(
                         .filter_map(|&i| pts.get(i))
                         .map(|p| Cross::new((p.x, pinned(p.y)), 8, red.stroke_width(3))),
                 )?
-                .label("probe that broke an SLO")
+                .label(FAILED_PROBE)
                 .legend(move |(x, y)| Cross::new((x + 15, y), 8, red.stroke_width(3)));
             }
             if let Some(i) = chart.chosen {
@@ -335,7 +342,7 @@ fn draw<DB: DrawingBackend>(
                     14,
                     RGBColor(44, 160, 44).stroke_width(4),
                 )))?
-                .label("cheapest that meets every requirement")
+                .label(CHOSEN)
                 .legend(|(x, y)| {
                     Circle::new((x + 15, y), 8, RGBColor(44, 160, 44).stroke_width(3))
                 });
@@ -349,7 +356,7 @@ fn draw<DB: DrawingBackend>(
                 let (px, py) = area.map_coordinate(&(x, pinned(y)));
                 (px - bx, py - by)
             };
-            let mut marks: Vec<Mark> = Vec::new();
+            let (mut marks, mut lines): (Vec<Mark>, Vec<Mark>) = (Vec::new(), Vec::new());
             for p in pts.iter().chain(chart.lines.iter().flat_map(|(_, l)| l)) {
                 if !(p.x.is_finite() && p.y.is_finite()) {
                     continue;
@@ -368,31 +375,38 @@ fn draw<DB: DrawingBackend>(
             } else {
                 Vec::new()
             };
-            let curves: Vec<Vec<Point>> = chart
-                .curves
-                .iter()
-                .map(|(_, c)| {
-                    c.iter()
-                        .map(|&(x, y)| Point {
-                            x,
-                            y,
-                            lo: f64::NAN,
-                            hi: f64::NAN,
-                            label: String::new(),
-                        })
-                        .collect()
-                })
-                .collect();
-            for line in joined.into_iter().chain(curves.iter().map(Vec::as_slice)) {
-                for w in line.windows(2) {
-                    if [w[0].x, w[0].y, w[1].x, w[1].y]
-                        .iter()
-                        .all(|v| v.is_finite())
-                    {
-                        let (a, b) = (at(w[0].x, w[0].y), at(w[1].x, w[1].y));
-                        marks.extend(along(a, b, 12).map(|(x, y)| Mark::dot(x, y)));
-                    }
+            // Joined lines', curves' and the frontier's segments; the chosen point's ring; a
+            // threshold's line.
+            let mut segments: Vec<((f64, f64), (f64, f64))> = Vec::new();
+            for line in joined {
+                segments.extend(
+                    line.windows(2)
+                        .map(|w| ((w[0].x, w[0].y), (w[1].x, w[1].y))),
+                );
+            }
+            for (_, c) in &chart.curves {
+                segments.extend(c.windows(2).map(|w| (w[0], w[1])));
+            }
+            for w in chart.frontier.windows(2) {
+                segments.push(((pts[w[0]].x, pts[w[0]].y), (pts[w[1]].x, pts[w[1]].y)));
+            }
+            if let Some((y, _)) = &chart.threshold {
+                segments.push(((x0, *y), (x1, *y)));
+            }
+            for (a, b) in segments {
+                if [a.0, a.1, b.0, b.1].iter().all(|v| v.is_finite()) {
+                    let (a, b) = (at(a.0, a.1), at(b.0, b.1));
+                    lines.extend(along(a, b, 6).map(|(x, y)| Mark::bar(x, y - 2, y + 2)));
                 }
+            }
+            if let Some(p) = chart.chosen.and_then(|i| pts.get(i)) {
+                let (x, y) = at(p.x, p.y);
+                marks.push(Mark {
+                    x0: x - 17,
+                    y0: y - 17,
+                    x1: x + 17,
+                    y1: y + 17,
+                });
             }
             // Points drawn on one another (a variant that sets what the baseline has) share
             // one label naming each.
@@ -418,6 +432,7 @@ fn draw<DB: DrawingBackend>(
             let prefer_left = chart.threshold.is_some() || !chart.curves.is_empty();
             let placed = layout(
                 &marks,
+                &lines,
                 &labels
                     .iter()
                     .zip(&widths)
@@ -474,7 +489,7 @@ struct Mark {
 }
 
 impl Mark {
-    /// A point's dot (radius 7, the chosen one's ring 14 reaches a little further).
+    /// A point's dot (radius 7, with room around it; the chosen one's ring is its own mark).
     fn dot(x: i32, y: i32) -> Mark {
         Mark {
             x0: x - 9,
@@ -520,7 +535,7 @@ fn legend_entries(chart: &XyChart) -> Vec<&str> {
     match chart.frontier.len() {
         0 => {}
         1 => e.push(FRONTIER_ONE),
-        _ => e.push("Pareto frontier: no variant is both cheaper and faster"),
+        _ => e.push(FRONTIER),
     }
     if !chart.off_frontier.is_empty() {
         e.push(OFF_FRONTIER);
@@ -528,10 +543,10 @@ fn legend_entries(chart: &XyChart) -> Vec<&str> {
     e.extend(chart.band_x.as_ref().map(|(_, _, l)| l.as_str()));
     e.extend(chart.threshold.as_ref().map(|(_, l)| l.as_str()));
     if !chart.failed.is_empty() {
-        e.push("probe that broke an SLO");
+        e.push(FAILED_PROBE);
     }
     if chart.chosen.is_some() {
-        e.push("cheapest that meets every requirement");
+        e.push(CHOSEN);
     }
     e
 }
@@ -568,14 +583,19 @@ struct Layout {
 /// the fewest. A label is never moved away from its point, so it names only its own.
 fn layout(
     marks: &[Mark],
+    lines: &[Mark],
     labels: &[((i32, i32), usize)],
     legend: Option<(i32, i32)>,
     (w, h): (i32, i32),
     prefer_left: bool,
 ) -> Layout {
     const PAD: i32 = 6;
-    let covered =
-        |b: &Mark, taken: &[Mark]| marks.iter().chain(taken).filter(|m| m.meets(b)).count();
+    // Covering a point, a label or the legend costs a hundred times as much as covering a
+    // bit of a line (one every 6 px), which text can cross and still be read.
+    let covered = |b: &Mark, taken: &[Mark]| {
+        100 * marks.iter().chain(taken).filter(|m| m.meets(b)).count()
+            + lines.iter().filter(|m| m.meets(b)).count()
+    };
     let mut taken: Vec<Mark> = Vec::new();
     let mut position = SeriesLabelPosition::UpperRight;
     if let Some((lw, lh)) = legend {
@@ -624,23 +644,21 @@ fn layout(
         let (lw, lh) = (11 * chars as i32, 22);
         // Beside the point, then a row further up or down at a time (with a line to it),
         // to its right and then to its left.
-        let mut sides = vec![
-            (px + 12, py - lh / 2, false),
-            (px - 12 - lw, py - lh / 2, false),
-        ];
+        let mut sides = vec![(px + 12, py - lh / 2, 0), (px - 12 - lw, py - lh / 2, 0)];
+        // Clear of the point's own dot (`Mark::dot`, 9 px each way).
         for row in 0..8 {
-            let up = py - lh - 8 - row * (lh + 6);
-            let down = py + 8 + row * (lh + 6);
-            let far = row > 0;
+            let up = py - lh - 10 - row * (lh + 6);
+            let down = py + 10 + row * (lh + 6);
             sides.extend([
-                (px + 8, up, far),
-                (px + 8, down, far),
-                (px - 8 - lw, up, far),
-                (px - 8 - lw, down, far),
+                (px + 10, up, row),
+                (px + 10, down, row),
+                (px - 10 - lw, up, row),
+                (px - 10 - lw, down, row),
             ]);
         }
-        let mut best = (usize::MAX, sides[0]);
-        for (x, y, far) in sides {
+        let mut best = (usize::MAX, (sides[0].0, sides[0].1, false));
+        for (x, y, row) in sides {
+            let far = row > 0;
             let b = Mark {
                 x0: x,
                 y0: y,
@@ -648,7 +666,22 @@ fn layout(
                 y1: y + lh,
             };
             let outside = usize::from(x < 0 || y < 0 || x + lw > w || y + lh > h);
-            let n = covered(&b, &taken) + 100 * outside;
+            // A label beside another labelled point would seem to name it.
+            let beside_other = labels
+                .iter()
+                .enumerate()
+                .filter(|&(k, ((ox, oy), _))| {
+                    k != i
+                        && (ox - px).abs() + (oy - py).abs() > 3
+                        && *ox >= x - 14
+                        && *ox <= x + lw + 14
+                        && *oy >= y - 14
+                        && *oy <= y + lh + 14
+                })
+                .count();
+            // A row further away costs as much as 36 px of line under the label (a line
+            // crossing it upright covers about 22).
+            let n = covered(&b, &taken) + 1000 * outside + 6 * row as usize + 50 * beside_other;
             if n < best.0 {
                 best = (n, (x, y, far));
                 if n == 0 {
@@ -709,7 +742,7 @@ mod tests {
         let marks: Vec<Mark> = dots.iter().map(|&(x, y)| Mark::dot(x, y)).collect();
         let labels: Vec<((i32, i32), usize)> = dots.iter().map(|&d| (d, 23)).collect();
         let legend = legend_size(&["Pareto frontier: the cheapest is also the fastest", "x"]);
-        let placed = layout(&marks, &labels, Some(legend), (w, h), false);
+        let placed = layout(&marks, &[], &labels, Some(legend), (w, h), false);
         // Not along the top, over the points: the lower right, inside the area.
         assert_eq!(
             format!("{:?}", placed.legend),
@@ -749,10 +782,17 @@ mod tests {
                 b.x0 - 12 <= px && px <= b.x1 + 12,
                 "{i} is not at its point's side: {b:?}"
             );
+            // Not beside another point, which it would seem to name.
+            for (k, &(ox, oy)) in dots.iter().enumerate() {
+                let apart = (ox - px).abs() + (oy - py).abs() > 3;
+                let near = ox >= b.x0 - 10 && ox <= b.x1 + 10 && oy >= b.y0 - 10 && oy <= b.y1 + 10;
+                assert!(!(apart && near), "{i} sits beside point {k}: {b:?}");
+            }
         }
         // A lone label goes right beside its point, with no line.
         let lone = layout(
             &[Mark::dot(300, 300)],
+            &[],
             &[((300, 300), 8)],
             None,
             (w, h),

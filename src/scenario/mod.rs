@@ -376,10 +376,15 @@ fn check_theory(sc: &Scenario, variant: Option<&str>, ck: &mut Checker) {
     for e in &sc.expectations {
         if e.metric.starts_with("theory.") && e.applies_to(variant) {
             let at = ck.offset_of(e.line, e.column);
+            // A variant's checker names it already; the baseline's does not.
+            let who = match variant {
+                Some(v) if ck.prefix.is_none() => format!("variant \"{v}\": "),
+                _ => String::new(),
+            };
             ck.error(
                 at..at,
                 format!(
-                    "`metric` \"{}\" needs a scenario that is an M/M/c queue, and this one is not, so its summary has no `theory`; an M/M/c queue is {}",
+                    "{who}`metric` \"{}\" needs a scenario that is an M/M/c queue, and this one is not, so its summary has no `theory`; an M/M/c queue is {}",
                     e.metric,
                     crate::mmc_conditions!()
                 ),

@@ -1038,8 +1038,8 @@ fn nested_loops_are_bounded() {
 
 #[test]
 fn a_template_aws_would_refuse_imports_into_a_scenario_that_says_why_it_cannot_run() {
-    // aws-facts: §16: Lambda refuses an SQS event source mapping whose queue's visibility
-    // timeout (30 s) is shorter than the function's timeout (120 s).
+    // Lambda refuses an SQS event source mapping whose queue's visibility timeout (30 s) is
+    // shorter than the function's timeout (120 s): lambda:services-sqs-configure.html.
     let home = tempfile::tempdir().unwrap();
     std::fs::write(
         home.path().join("t.yaml"),

@@ -471,9 +471,12 @@ impl Kind for SqsConfig {
 
     /// A dead-letter queue is another queue (aws-facts: §15 SQS redrive). A Lambda consumer's
     /// timeout is at most the queue's visibility timeout: Lambda refuses to create or update
-    /// an event source mapping otherwise (lambda:services-sqs-configure.html, beside
-    /// aws-facts: §16 SQS), so such a scenario describes no stack that can exist.
+    /// an event source mapping otherwise, so such a scenario describes no stack that can
+    /// exist. aws-facts §16 is silent on it; the Lambda Developer Guide says it
+    /// (lambda:services-sqs-configure.html: "Your function's timeout must be less than or
+    /// equal to the queue's visibility timeout").
     fn relate(&mut self, me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
+        let mut ok = true;
         if let Some(c) = &self.consumer {
             let function = rel.function_timeouts.get(c.to).copied().flatten();
             if let Some(t) = function.filter(|&t| t > self.visibility_timeout) {
@@ -485,11 +488,11 @@ impl Kind for SqsConfig {
                         self.visibility_timeout
                     ),
                 );
-                return false;
+                ok = false;
             }
         }
         let Some((_, dlq)) = self.redrive else {
-            return true;
+            return ok;
         };
         if dlq == me {
             ck.error(
@@ -508,7 +511,7 @@ impl Kind for SqsConfig {
             );
             return false;
         }
-        true
+        ok
     }
 }
 
