@@ -312,19 +312,20 @@ fn draw<DB: DrawingBackend>(
                 .label(OFF_FRONTIER)
                 .legend(move |(x, y)| Circle::new((x + 15, y), 7, blue.stroke_width(3)));
             }
-            c.draw_series(
-                pts.iter()
-                    .enumerate()
-                    .filter(|(i, _)| !chart.failed.contains(i) && !chart.off_frontier.contains(i))
-                    .map(|(i, p)| {
-                        let on = chart.frontier.contains(&i);
-                        Circle::new(
-                            (p.x, pinned(p.y)),
-                            7,
-                            if on { red.filled() } else { blue.filled() },
-                        )
-                    }),
-            )?;
+            // The frontier's dots last, so that a variant drawn on one of them (it sets what
+            // the baseline has) does not hide its red.
+            let mut dots: Vec<usize> = (0..pts.len())
+                .filter(|i| !chart.failed.contains(i) && !chart.off_frontier.contains(i))
+                .collect();
+            dots.sort_by_key(|i| chart.frontier.contains(i));
+            c.draw_series(dots.into_iter().map(|i| {
+                let on = chart.frontier.contains(&i);
+                Circle::new(
+                    (pts[i].x, pinned(pts[i].y)),
+                    7,
+                    if on { red.filled() } else { blue.filled() },
+                )
+            }))?;
             if !chart.failed.is_empty() {
                 c.draw_series(
                     chart
