@@ -180,32 +180,13 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
     let at = table.span().start..table.span().start;
     let raw: RawDynamo = ck.deserialize(table)?;
     let mode = parse_mode(&raw, at, ck)?;
-    // The classic sizing rule: enough partitions for the provisioned throughput, or for a
-    // warm throughput above it; on demand, for the warm throughput (a new table's 12,000
-    // read and 4,000 write units give 8), which the run serves from its first second.
-    let warm_units = |side: &str| {
-        raw.warm_throughput.as_ref().and_then(|w| {
-            let w = w.get_ref();
-            let v = if side == "read" { &w.read } else { &w.write };
-            v.as_ref().map(|v| *v.get_ref()).filter(|x| x.is_finite())
-        })
-    };
-    let default_partitions = match mode {
-        Mode::Provisioned { rcu, wcu } => partitions_needed(
-            rcu.max(warm_units("read").unwrap_or(0.0)).min(MAX_UNITS),
-            wcu.max(warm_units("write").unwrap_or(0.0)).min(MAX_UNITS),
-            1,
-        ),
-        Mode::OnDemand => partitions_needed(
-            warm_units("read")
-                .unwrap_or(0.0)
-                .clamp(ON_DEMAND_INITIAL_READ, MAX_UNITS),
-            warm_units("write")
-                .unwrap_or(0.0)
-                .clamp(ON_DEMAND_INITIAL_WRITE, MAX_UNITS),
-            1,
-        ),
-    };
+    // What the table serves from its first second (`parse_throughput`): its provisioned
+    // units, or on demand a new table's 12,000 read and 4,000 write units, either raised by
+    // `warm_throughput`. The classic sizing rule gives its partitions (8 for a new on-demand
+    // table).
+    let throughput = parse_throughput(&raw, mode, ck);
+    let default_partitions =
+        throughput.map_or(1, |((read, write), _)| partitions_needed(read, write, 1));
     let partitions = ck.int_or(
         &raw.partitions,
         "partitions",
@@ -240,7 +221,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
         }),
     };
     let dax = ck.or(&raw.dax, None, |ck, d| parse_dax(d.get_ref(), ck).map(Some));
-    let (warm, max_throughput) = parse_throughput(&raw, mode, ck)?;
+    let (warm, max_throughput) = throughput?;
     let split_delay = ck.positive_duration_or(&raw.split_delay, "split_delay", DEFAULT_SPLIT_DELAY);
     let split_blocked = split_blocked(&raw, mode);
     let stream = parse_stream(&raw, ck);
