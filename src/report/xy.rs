@@ -402,12 +402,7 @@ fn draw<DB: DrawingBackend>(
             }
             if let Some(p) = chart.chosen.and_then(|i| pts.get(i)) {
                 let (x, y) = at(p.x, p.y);
-                marks.push(Mark {
-                    x0: x - 17,
-                    y0: y - 17,
-                    x1: x + 17,
-                    y1: y + 17,
-                });
+                marks.push(Mark::around(x, y, 17));
             }
             // Points drawn on one another (a variant that sets what the baseline has) share
             // one label naming each.
@@ -428,7 +423,6 @@ fn draw<DB: DrawingBackend>(
                     None => labels.push((p.label.clone(), xy)),
                 }
             }
-            let widths: Vec<usize> = labels.iter().map(|(t, _)| t.chars().count()).collect();
             let entries = legend_entries(chart);
             let prefer_left = chart.threshold.is_some() || !chart.curves.is_empty();
             let placed = layout(
@@ -436,8 +430,7 @@ fn draw<DB: DrawingBackend>(
                 &lines,
                 &labels
                     .iter()
-                    .zip(&widths)
-                    .map(|(&(_, xy), &n)| (xy, n))
+                    .map(|(text, xy)| (*xy, text.chars().count()))
                     .collect::<Vec<_>>(),
                 (!entries.is_empty()).then(|| legend_size(&entries)),
                 (w_px as i32, h_px as i32),
@@ -490,28 +483,49 @@ struct Mark {
 }
 
 impl Mark {
+    /// The box of `w` by `h` from its top left `(x, y)`.
+    fn new(x: i32, y: i32, w: i32, h: i32) -> Mark {
+        Mark {
+            x0: x,
+            y0: y,
+            x1: x + w,
+            y1: y + h,
+        }
+    }
+
+    /// The square `r` px each way around `(x, y)`.
+    fn around(x: i32, y: i32, r: i32) -> Mark {
+        Mark::new(x - r, y - r, 2 * r, 2 * r)
+    }
+
     /// A point's dot (radius 7, with room around it; the chosen one's ring is its own mark).
     fn dot(x: i32, y: i32) -> Mark {
-        Mark {
-            x0: x - 9,
-            y0: y - 9,
-            x1: x + 9,
-            y1: y + 9,
-        }
+        Mark::around(x, y, 9)
     }
 
     /// A point's interval, a vertical bar from `top` to `bottom`.
     fn bar(x: i32, top: i32, bottom: i32) -> Mark {
-        Mark {
-            x0: x - 2,
-            y0: top.min(bottom),
-            x1: x + 2,
-            y1: top.max(bottom),
-        }
+        Mark::new(x - 2, top.min(bottom), 4, (top - bottom).abs())
     }
 
+    /// The box grown by `by` px on every side.
+    fn grown(&self, by: i32) -> Mark {
+        Mark::new(
+            self.x0 - by,
+            self.y0 - by,
+            self.x1 - self.x0 + 2 * by,
+            self.y1 - self.y0 + 2 * by,
+        )
+    }
+
+    /// Whether the two overlap (touching is not overlapping).
     fn meets(&self, o: &Mark) -> bool {
         self.x0 < o.x1 && o.x0 < self.x1 && self.y0 < o.y1 && o.y0 < self.y1
+    }
+
+    /// Whether `(x, y)` lies in it, its edges included.
+    fn holds(&self, (x, y): (i32, i32)) -> bool {
+        x >= self.x0 && x <= self.x1 && y >= self.y0 && y <= self.y1
     }
 }
 
@@ -577,11 +591,11 @@ struct Layout {
 
 /// The legend (`legend`: its size, if there is one) in the place among the corners and the
 /// middles of the sides that covers the fewest `marks` (the upper right first, or the upper
-/// left with `prefer_left`), given by its top left; then each label (its point and its length in characters, 11 px
-/// each at 20 px type), in the order of the points from the left, beside its own point on the
-/// first side that covers no mark, no label placed before and not the legend, inside the
-/// area (the right, above or below it to the right, the left, …); on none, the side covering
-/// the fewest. A label is never moved away from its point, so it names only its own.
+/// left with `prefer_left`), given by its top left; then each label (its point and its length
+/// in characters, 11 px each at 20 px type), in the order of the points from the left, beside
+/// its own point on the side of the least cost: a point, a label or the legend covered costs
+/// 100, a bit of one of `lines` 1, each row away 6, sitting beside another point 50, leaving
+/// the area 1,000. A label is never moved away from its point, so it names only its own.
 fn layout(
     marks: &[Mark],
     lines: &[Mark],
@@ -601,7 +615,7 @@ fn layout(
     let mut position = SeriesLabelPosition::UpperRight;
     if let Some((lw, lh)) = legend {
         let (right, left, mid) = (w - lw - PAD, PAD, (h - lh) / 2);
-        let mut places = vec![
+        let mut places = [
             (right, PAD),
             (left, PAD),
             (right, h - lh - PAD),
@@ -612,30 +626,15 @@ fn layout(
         if prefer_left {
             places.swap(0, 1);
         }
-        let mut best = (
-            usize::MAX,
-            Mark {
-                x0: 0,
-                y0: 0,
-                x1: 0,
-                y1: 0,
-            },
-        );
-        for (x, y) in places {
-            let b = Mark {
-                x0: x,
-                y0: y,
-                x1: x + lw,
-                y1: y + lh,
-            };
-            let n = covered(&b, &[]);
-            if n < best.0 {
-                best = (n, b);
-            }
-        }
+        // The first of the places that cover the fewest.
+        let best = places
+            .into_iter()
+            .map(|(x, y)| Mark::new(x, y, lw, lh))
+            .min_by_key(|b| covered(b, &[]))
+            .expect("six places");
         // By its top left, so that a face wider than the drawing's still fits the box.
-        position = SeriesLabelPosition::Coordinate(best.1.x0, best.1.y0);
-        taken.push(best.1);
+        position = SeriesLabelPosition::Coordinate(best.x0, best.y0);
+        taken.push(best);
     }
     let mut order: Vec<usize> = (0..labels.len()).collect();
     order.sort_by_key(|&i| (labels[i].0 .0, labels[i].0 .1));
@@ -657,48 +656,28 @@ fn layout(
                 (px - 10 - lw, down, row),
             ]);
         }
-        let mut best = (usize::MAX, (sides[0].0, sides[0].1, false));
-        for (x, y, row) in sides {
-            let far = row > 0;
-            let b = Mark {
-                x0: x,
-                y0: y,
-                x1: x + lw,
-                y1: y + lh,
-            };
-            let outside = usize::from(x < 0 || y < 0 || x + lw > w || y + lh > h);
-            // A label beside another labelled point would seem to name it.
-            let beside_other = labels
-                .iter()
-                .enumerate()
-                .filter(|&(k, ((ox, oy), _))| {
-                    k != i
-                        && (ox - px).abs() + (oy - py).abs() > 3
-                        && *ox >= x - 14
-                        && *ox <= x + lw + 14
-                        && *oy >= y - 14
-                        && *oy <= y + lh + 14
-                })
-                .count();
-            // A row further away costs as much as 36 px of line under the label (a line
-            // crossing it upright covers about 22).
-            let n = covered(&b, &taken) + 1000 * outside + 6 * row as usize + 50 * beside_other;
-            if n < best.0 {
-                best = (n, (x, y, far));
-                if n == 0 {
-                    break;
-                }
-            }
-        }
-        let (x, y, far) = best.1;
-        taken.push(Mark {
-            x0: x - 3,
-            y0: y - 3,
-            x1: x + lw + 3,
-            y1: y + lh + 3,
-        });
+        // The first side of the least cost.
+        let (x, y, row) = sides
+            .into_iter()
+            .min_by_key(|&(x, y, row)| {
+                let b = Mark::new(x, y, lw, lh);
+                let outside = usize::from(x < 0 || y < 0 || x + lw > w || y + lh > h);
+                // A label beside another labelled point would seem to name it.
+                let beside_other = labels
+                    .iter()
+                    .enumerate()
+                    .filter(|&(k, &(o, _))| {
+                        k != i && (o.0 - px).abs() + (o.1 - py).abs() > 3 && b.grown(14).holds(o)
+                    })
+                    .count();
+                // A row further away costs as much as 36 px of line under the label (a
+                // line crossing it upright covers about 22).
+                covered(&b, &taken) + 1000 * outside + 6 * row as usize + 50 * beside_other
+            })
+            .expect("34 sides");
+        taken.push(Mark::new(x, y, lw, lh).grown(3));
         // The line ends at the label's near corner, at its middle's height.
-        let end = far.then(|| (if x > px { x - 2 } else { x + lw + 2 }, y + lh / 2));
+        let end = (row > 0).then(|| (if x > px { x - 2 } else { x + lw + 2 }, y + lh / 2));
         out[i] = (x, y, end);
     }
     Layout {
@@ -756,12 +735,7 @@ mod tests {
             .labels
             .iter()
             .zip(&labels)
-            .map(|(&(x, y, _), &(_, n))| Mark {
-                x0: x,
-                y0: y,
-                x1: x + 11 * n as i32,
-                y1: y + 22,
-            })
+            .map(|(&(x, y, _), &(_, n))| Mark::new(x, y, 11 * n as i32, 22))
             .collect();
         for (i, b) in boxes.iter().enumerate() {
             assert!(
@@ -786,7 +760,7 @@ mod tests {
             // Not beside another point, which it would seem to name.
             for (k, &(ox, oy)) in dots.iter().enumerate() {
                 let apart = (ox - px).abs() + (oy - py).abs() > 3;
-                let near = ox >= b.x0 - 10 && ox <= b.x1 + 10 && oy >= b.y0 - 10 && oy <= b.y1 + 10;
+                let near = b.grown(10).holds((ox, oy));
                 assert!(!(apart && near), "{i} sits beside point {k}: {b:?}");
             }
         }
