@@ -135,18 +135,27 @@ fn an_sqs_sources_concurrency_window_and_item_failures_are_the_consumers() {
     // The run takes them. Worker's reserved concurrency is 2, its event's cap too: at most
     // two batches at once, none throttled, so no batch returns to the queue and nothing
     // reaches the dead-letter queue. (Without the cap the pollers start at 5 batches and the
-    // third batch at once is throttled: 37 of the 1,215 in this run.)
+    // third batch at once is throttled: shown below.)
     let s = run(sc);
     assert!(num(&s, "components.Jobs.concurrent_batches_max") <= 2.0);
     assert_eq!(num(&s, "components.Worker.throttles"), 0.0);
     assert_eq!(num(&s, "components.Jobs.moved_to_dead_letter"), 0.0);
     // Orders' pollers gather up to 20 messages for up to 5 s: at 10 messages a second a batch
     // fills in about 2 s, about 60 batches in the 2 minutes (more, smaller ones when several
-    // pollers gather at once: within twice that). Without the window each of the ~1,200
-    // messages would be a batch of its own.
+    // pollers gather at once: within twice that). Without the window nearly each of the
+    // ~1,200 messages is a batch of its own: shown below.
     let batches = num(&s, "components.Orders.batches");
     assert!(batches > 0.0 && batches < 120.0, "{batches}");
     assert!(num(&s, "components.Orders.concurrent_batches_max") <= 5.0);
+    // What the two settings change, shown: without the cap the function throttles, and
+    // without the window Orders' batches are many times more.
+    let loose = sc
+        .replace("maximum_concurrency = 2, ", "")
+        .replace("batching_window = \"5s\", ", "");
+    assert_ne!(&loose, sc);
+    let l = run(&loose);
+    assert!(num(&l, "components.Worker.throttles") > 0.0);
+    assert!(num(&l, "components.Orders.batches") > 4.0 * batches);
 }
 
 #[test]
