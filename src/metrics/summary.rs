@@ -647,6 +647,16 @@ mod tests {
         for (path, _) in NOT_BOUNDABLE {
             assert!(FIELDS.iter().any(|f| f.path == *path), "{path}");
         }
+        // And a field its description calls a text, or keeps out of summary.json, is listed.
+        for f in FIELDS {
+            if f.about.starts_with("(text)") || f.about.contains("not summary.json") {
+                assert!(
+                    NOT_BOUNDABLE.iter().any(|(p, _)| *p == f.path),
+                    "{}",
+                    f.path
+                );
+            }
+        }
     }
 
     #[test]
