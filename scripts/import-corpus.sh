@@ -81,7 +81,7 @@ while IFS= read -r -d '' f; do
     printf '%s\n' "$rel" > "$case_dir/source"
     scenario="$case_dir/imported.toml"
 
-    run_limited "$bin" import "$f" --out "$scenario" > /dev/null 2> "$case_dir/import.log"
+    run_limited "$bin" import "$f" --out "$scenario" --force > /dev/null 2> "$case_dir/import.log"
     rc=$?
     if [ $rc -ne 0 ]; then
         if [ $rc -eq 2 ] && grep -q 'there is nothing to run' "$case_dir/import.log"; then

@@ -137,9 +137,13 @@ enum Command {
     Import {
         /// The template or plan (the format is told from its content).
         file: PathBuf,
-        /// Where to write the scenario (default: standard output).
+        /// Where to write the scenario (default: standard output). A file already there
+        /// is left alone (it may hold edits) unless `--force` is given.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Replace the `--out` file if it exists.
+        #[arg(long, requires = "out")]
+        force: bool,
     },
     /// Print the JSON Schema of scenario files (for editors: completion and hover docs).
     Schema,
@@ -295,7 +299,7 @@ fn main() -> ExitCode {
             }
             Err(code) => code,
         },
-        Command::Import { file, out } => import(&file, out.as_deref()),
+        Command::Import { file, out, force } => import(&file, out.as_deref(), force),
         Command::Schema => {
             let schema = archsim::scenario::schema::scenario_schema();
             match serde_json::to_string_pretty(&schema) {
@@ -359,8 +363,17 @@ fn main() -> ExitCode {
 
 /// `archsim import`: reads the one file named (bounded; nothing in it makes archsim read
 /// another), writes the scenario, and lists on stderr what the user must set.
-fn import(file: &std::path::Path, out: Option<&std::path::Path>) -> ExitCode {
+fn import(file: &std::path::Path, out: Option<&std::path::Path>, force: bool) -> ExitCode {
     let name = file.display().to_string();
+    // An imported scenario is a starting point that gets edited (traffic, work): importing
+    // again over it would lose those edits without a word.
+    if let Some(path) = out.filter(|p| !force && p.exists()) {
+        return bad_input(&format!(
+            "{} exists: `import` does not replace it (it may hold your edits); give another \
+             --out, or --force to replace it",
+            path.display()
+        ));
+    }
     let text =
         match scenario::files::read_text(file, "the template", archsim::limits::MAX_TEMPLATE_BYTES)
         {

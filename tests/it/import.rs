@@ -1082,3 +1082,38 @@ Resources:
     assert_ne!(fixed, text);
     scenario(&fixed);
 }
+
+#[test]
+fn import_leaves_an_existing_scenario_alone_unless_forced() {
+    // An imported scenario gets edited (traffic, work): importing again over it must not
+    // lose those edits without a word.
+    let home = tempfile::tempdir().unwrap();
+    let template = "Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties: {BillingMode: PAY_PER_REQUEST}
+";
+    std::fs::write(home.path().join("t.yaml"), template).unwrap();
+    let edited = "# my edits\n";
+    std::fs::write(home.path().join("t.toml"), edited).unwrap();
+    let o = crate::archsim(&["import", "t.yaml", "--out", "t.toml"], home.path());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("t.toml exists: `import` does not replace it") && err.contains("--force"),
+        "{err}"
+    );
+    let kept = std::fs::read_to_string(home.path().join("t.toml")).unwrap();
+    assert_eq!(kept, edited);
+    let o = crate::archsim(
+        &["import", "t.yaml", "--out", "t.toml", "--force"],
+        home.path(),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let replaced = std::fs::read_to_string(home.path().join("t.toml")).unwrap();
+    assert!(replaced.contains("kind = \"dynamodb\""), "{replaced}");
+    // `--force` means nothing without a file to replace.
+    let o = crate::archsim(&["import", "t.yaml", "--force"], home.path());
+    assert_eq!(o.status.code(), Some(2));
+}
