@@ -437,11 +437,41 @@ fn import(file: &std::path::Path, out: Option<&std::path::Path>, force: bool) ->
 /// Loads scenarios, printing every problem of every file (and the warnings of those that
 /// load).
 fn load(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>, ExitCode> {
+    loaded(paths, reads).map_err(Refused::report)
+}
+
+/// Why a command stops before it runs anything, or a run before its results: the lines it
+/// prints on standard error and its exit status. `check` also writes them into its verdict
+/// files, so that a CI dashboard shows why nothing was judged.
+struct Refused {
+    code: u8,
+    lines: Vec<String>,
+}
+
+impl Refused {
+    /// Malformed input: exit status 2.
+    fn bad_input(e: &str) -> Refused {
+        Refused {
+            code: BAD_INPUT,
+            lines: vec![format!("error: {}", printable(e))],
+        }
+    }
+
+    fn report(self) -> ExitCode {
+        for l in &self.lines {
+            eprintln!("{l}");
+        }
+        ExitCode::from(self.code)
+    }
+}
+
+/// The scenarios under `paths`, or every problem found in them.
+fn loaded(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>, Refused> {
     let mut access = scenario::FileAccess::default();
     for dir in &reads.allow_read {
-        access.allow(dir).map_err(|e| bad_input(&e))?;
+        access.allow(dir).map_err(|e| Refused::bad_input(&e))?;
     }
-    let files = sweep::scenario_files(paths).map_err(|e| bad_input(&e))?;
+    let files = sweep::scenario_files(paths).map_err(|e| Refused::bad_input(&e))?;
     let loaded = sweep::load_all(&files, &access, &reads.sets);
     if let Ok(scenarios) = &loaded {
         for w in scenarios.iter().flat_map(|s| &s.warnings) {
@@ -452,31 +482,35 @@ fn load(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>, 
     }
     loaded.map_err(|errors| {
         let n: usize = errors.iter().map(|e| e.diagnostics.len()).sum();
-        for e in errors {
-            eprintln!("{e}");
-        }
-        eprintln!(
+        let mut lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        lines.push(format!(
             "error: {n} problem{} in the scenarios; nothing was run",
             if n == 1 { "" } else { "s" }
-        );
-        ExitCode::from(BAD_INPUT)
+        ));
+        Refused {
+            code: BAD_INPUT,
+            lines,
+        }
     })
 }
 
 /// Loads the scenarios of a run with its `--seeds`, and refuses them when they exceed the
 /// `--max-events` budget.
-fn prepare(args: &RunArgs) -> Result<Vec<scenario::Scenario>, ExitCode> {
-    let mut scenarios = load(&args.paths, &args.reads)?;
+fn prepare(args: &RunArgs) -> Result<Vec<scenario::Scenario>, Refused> {
+    let mut scenarios = loaded(&args.paths, &args.reads)?;
     if let Some(n) = args.seeds {
         for s in &mut scenarios {
             s.seeds = n;
         }
     }
     if let Err(over) = sweep::check_budget(&scenarios, args.max_events) {
-        for e in over {
-            eprintln!("error: {}", printable(&e));
-        }
-        return Err(ExitCode::from(BAD_INPUT));
+        return Err(Refused {
+            code: BAD_INPUT,
+            lines: over
+                .iter()
+                .map(|e| format!("error: {}", printable(e)))
+                .collect(),
+        });
     }
     Ok(scenarios)
 }
@@ -577,7 +611,7 @@ fn run_shard(args: &RunArgs, shard: &str) -> ExitCode {
     };
     let scenarios = match prepare(args) {
         Ok(s) => s,
-        Err(code) => return code,
+        Err(r) => return r.report(),
     };
     let files = match sweep::scenario_files(&args.paths) {
         Ok(f) => f,
@@ -899,7 +933,7 @@ fn merge(
     let staged = sweep::stage_all(&out, &outcomes, &scenarios, drawings);
     match publish(&out, &outcomes, staged, &scenarios, quiet, false, drawings) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(code) => code,
+        Err(r) => r.report(),
     }
 }
 
@@ -910,6 +944,46 @@ struct CheckOutputs<'a> {
 }
 
 fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
+    match run_all(args, check.is_some()) {
+        Ok(ran) => match &check {
+            Some(outputs) => verdict(&ran.outcomes, &ran.scenarios, ran.expected, outputs),
+            None => ExitCode::SUCCESS,
+        },
+        Err(refused) => {
+            // A check that judged nothing still leaves its verdict files, saying why.
+            if let Some(outputs) = &check {
+                let problems: Vec<String> = refused
+                    .lines
+                    .iter()
+                    .map(|l| l.strip_prefix("error: ").unwrap_or(l).to_string())
+                    .collect();
+                let code = refused.code;
+                let refused = refused.report();
+                if !write_verdicts(
+                    outputs,
+                    report::verdicts::junit_refused(&problems, code),
+                    report::summary_json(&report::verdicts::json_refused(&problems, code)),
+                ) {
+                    return ExitCode::FAILURE;
+                }
+                return refused;
+            }
+            refused.report()
+        }
+    }
+}
+
+/// What a run leaves for `check` to judge.
+struct Ran {
+    scenarios: Vec<scenario::Scenario>,
+    outcomes: Vec<sweep::ScenarioOutcome>,
+    /// How many expectations apply to the scenarios and variants run.
+    expected: usize,
+}
+
+/// Runs the scenarios of `args` and publishes their results; for `check`, refuses scenarios
+/// that hold no expectation before running them.
+fn run_all(args: &RunArgs, check: bool) -> Result<Ran, Refused> {
     let RunArgs {
         out,
         max_events,
@@ -918,10 +992,7 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
         ..
     } = args;
     let (threads, quiet) = (*threads, *quiet);
-    let scenarios = match prepare(args) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    let scenarios = prepare(args)?;
     let expected: usize = scenarios
         .iter()
         .map(|s| {
@@ -929,20 +1000,22 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
             s.expectations.iter().filter(|e| e.applies_to(v)).count()
         })
         .sum();
-    if check.is_some() && expected == 0 {
-        return bad_input(
+    if check && expected == 0 {
+        return Err(Refused::bad_input(
             "no [[expect]] in these scenarios: nothing to check (see the README's `archsim check`)",
-        );
+        ));
     }
     // The results folder is checked and locked before anything runs: a mistake in `--out`
     // costs nothing, and a second run into the same folder is told at once. A check without
     // `--out` writes into a scratch folder, gone when it ends.
-    let scratch = match (out, &check) {
-        (None, Some(_)) => match tempfile::Builder::new().prefix("archsim-check-").tempdir() {
+    let scratch = match (out, check) {
+        (None, true) => match tempfile::Builder::new().prefix("archsim-check-").tempdir() {
             Ok(d) => Some(d),
             Err(e) => {
-                eprintln!("error: cannot make a scratch folder: {e}");
-                return ExitCode::FAILURE;
+                return Err(Refused {
+                    code: 1,
+                    lines: vec![format!("error: cannot make a scratch folder: {e}")],
+                })
             }
         },
         _ => None,
@@ -952,10 +1025,7 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
         (None, Some(d)) => d.path().to_path_buf(),
         (None, None) => PathBuf::from("results"),
     };
-    let out = match sweep::OutDir::open(&out_path) {
-        Ok(o) => o,
-        Err(e) => return bad_input(&e),
-    };
+    let out = sweep::OutDir::open(&out_path).map_err(|e| Refused::bad_input(&e))?;
     let total: usize = scenarios.iter().map(|s| s.seeds as usize).sum();
     let simulated = sweep::simulated_total(&scenarios);
     let (bar, progress) = progress_bar(total, Some(simulated), quiet);
@@ -974,16 +1044,14 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let sweep::Ran { outcomes, staged } = match ran {
-        Ok(o) => o,
-        Err(failures) => {
-            for (name, e) in failures {
-                eprintln!("error: scenario {name}, {e}");
-            }
-            return ExitCode::FAILURE;
-        }
-    };
-    if let Err(code) = publish(
+    let sweep::Ran { outcomes, staged } = ran.map_err(|failures| Refused {
+        code: 1,
+        lines: failures
+            .into_iter()
+            .map(|(name, e)| format!("error: scenario {name}, {e}"))
+            .collect(),
+    })?;
+    publish(
         &out,
         &outcomes,
         staged,
@@ -991,13 +1059,12 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
         quiet,
         scratch.is_some(),
         drawings,
-    ) {
-        return code;
-    }
-    if let Some(outputs) = &check {
-        return verdict(&outcomes, &scenarios, expected, outputs);
-    }
-    ExitCode::SUCCESS
+    )?;
+    Ok(Ran {
+        scenarios,
+        outcomes,
+        expected,
+    })
 }
 
 /// Prints what a run found and puts its staged folders (`staged`, one per file, in order) and
@@ -1010,7 +1077,7 @@ fn publish(
     quiet: bool,
     scratch: bool,
     drawings: sweep::Drawings,
-) -> Result<(), ExitCode> {
+) -> Result<(), Refused> {
     if !quiet {
         for o in outcomes {
             say!("{}", report::text_summary(&o.summary));
@@ -1037,8 +1104,10 @@ fn publish(
             }
         }
         Err(e) => {
-            eprintln!("error: {}", printable(&format!("{e:#}")));
-            return Err(ExitCode::FAILURE);
+            return Err(Refused {
+                code: 1,
+                lines: vec![format!("error: {}", printable(&format!("{e:#}")))],
+            })
         }
     }
     let mut names: Vec<String> = outcomes.iter().map(|o| o.name.clone()).collect();
@@ -1060,15 +1129,32 @@ fn publish(
             }
             Ok(())
         }
-        Err(e) => {
-            eprintln!(
+        Err(e) => Err(Refused {
+            code: 1,
+            lines: vec![format!(
                 "error: writing the index of {}: {}",
                 printable(&out.path().display().to_string()),
                 printable(&e.to_string())
-            );
-            Err(ExitCode::FAILURE)
+            )],
+        }),
+    }
+}
+
+/// Writes `check`'s verdict files that were asked for; a failure is said on standard error.
+fn write_verdicts(outputs: &CheckOutputs<'_>, junit: String, json: String) -> bool {
+    for (path, text) in [(outputs.junit, junit), (outputs.json, json)] {
+        if let Some(path) = path {
+            if let Err(e) = sweep::write_atomic(path, text.as_bytes()) {
+                eprintln!(
+                    "error: writing {}: {}",
+                    printable(&path.display().to_string()),
+                    printable(&e.to_string())
+                );
+                return false;
+            }
         }
     }
+    true
 }
 
 /// `archsim check`'s last word: every failed expectation where it was written, a count, and
@@ -1095,24 +1181,12 @@ fn verdict(
     for r in records.iter().filter(|r| !r.verdict.pass) {
         say!("{}", archsim::text::one_line(&r.message()));
     }
-    let files = [
-        (outputs.junit, report::verdicts::junit(&records)),
-        (
-            outputs.json,
-            report::summary_json(&report::verdicts::json(&records)),
-        ),
-    ];
-    for (path, text) in files {
-        if let Some(path) = path {
-            if let Err(e) = sweep::write_atomic(path, text.as_bytes()) {
-                eprintln!(
-                    "error: writing {}: {}",
-                    printable(&path.display().to_string()),
-                    printable(&e.to_string())
-                );
-                return ExitCode::FAILURE;
-            }
-        }
+    if !write_verdicts(
+        outputs,
+        report::verdicts::junit(&records),
+        report::summary_json(&report::verdicts::json(&records)),
+    ) {
+        return ExitCode::FAILURE;
     }
     let held = expected - failed;
     let mut names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();

@@ -113,6 +113,64 @@ pub fn junit(records: &[Record<'_>]) -> String {
     o
 }
 
+/// JUnit XML for a check that judged nothing: one errored test case per problem that stopped
+/// it (a malformed scenario, a run that failed), so that a CI dashboard shows why, where it
+/// would otherwise find no results. `code` is the exit status.
+pub fn junit_refused(problems: &[String], code: u8) -> String {
+    let n = problems.len();
+    let mut o = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        o,
+        "<testsuites name=\"archsim check\" tests=\"{n}\" failures=\"0\" errors=\"{n}\">"
+    );
+    let _ = writeln!(
+        o,
+        "  <testsuite name=\"archsim check\" tests=\"{n}\" failures=\"0\" errors=\"{n}\">"
+    );
+    for (i, p) in problems.iter().enumerate() {
+        // The message's first line (a located diagnostic's `file:line:column: …`) names it.
+        let first = p.lines().next().unwrap_or("");
+        let body: Vec<String> = p.lines().map(xml).collect();
+        let _ = writeln!(
+            o,
+            "    <testcase name=\"not checked ({})\" classname=\"archsim check\">\n      <error message=\"{}\" type=\"exit status {code}\">{}</error>\n    </testcase>",
+            i + 1,
+            xml(first),
+            body.join("\n")
+        );
+    }
+    o.push_str("  </testsuite>\n</testsuites>\n");
+    o
+}
+
+/// The JSON list for a check that judged nothing: an entry per problem that stopped it, with
+/// `pass` false, `problem` its message and `exit_status`, the other keys null, so that a
+/// script that requires every entry to pass fails, as the check did.
+pub fn json_refused(problems: &[String], code: u8) -> Value {
+    Value::Array(
+        problems
+            .iter()
+            .map(|p| {
+                json!({
+                    "scenario": null,
+                    "variant": null,
+                    "file": null,
+                    "line": null,
+                    "column": null,
+                    "expectation": null,
+                    "metric": null,
+                    "min": null,
+                    "max": null,
+                    "value": null,
+                    "pass": false,
+                    "problem": p,
+                    "exit_status": code,
+                })
+            })
+            .collect(),
+    )
+}
+
 /// The verdicts as a JSON list.
 pub fn json(records: &[Record<'_>]) -> Value {
     Value::Array(

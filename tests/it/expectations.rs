@@ -129,6 +129,84 @@ fn check_refuses_scenarios_without_expectations_and_run_ignores_them() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("expect     FAIL latency_ms.p99 ≤ 5"));
 }
 
+/// Runs `check FILE --junit j.xml --json v.json` in `dir`: its exit status, the JUnit test
+/// cases' `<error>` texts and the JSON entries.
+fn check_files(dir: &Path, file: &str) -> (Option<i32>, Vec<String>, Vec<serde_json::Value>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .current_dir(dir)
+        .args(["check", "-q", file, "--junit", "j.xml", "--json", "v.json"])
+        .output()
+        .unwrap();
+    let xml = std::fs::read_to_string(dir.join("j.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let errors = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .map(|c| {
+            assert!(!c.children().any(|f| f.has_tag_name("failure")), "{xml}");
+            let e = c.children().find(|f| f.has_tag_name("error")).unwrap();
+            e.text().unwrap_or("").to_string()
+        })
+        .collect();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("v.json")).unwrap()).unwrap();
+    (out.status.code(), errors, json.as_array().unwrap().clone())
+}
+
+#[test]
+fn a_check_that_judges_nothing_still_writes_its_verdict_files_saying_why() {
+    // Malformed: exit 2, and the dashboard shows the located problem instead of no results.
+    let dir = folder("junit-refused");
+    scenario(
+        &dir,
+        "[[expect]]\nmetric = \"latency_ms.p99\"\nmax = 50\nmaximum = 3\n",
+    );
+    let (code, errors, json) = check_files(&dir, "svc.toml");
+    assert_eq!(code, Some(2));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("svc.toml:14:1: unknown key `maximum`")),
+        "{errors:?}"
+    );
+    assert_eq!(json.len(), errors.len());
+    for v in &json {
+        assert_eq!(
+            (v["pass"].as_bool(), v["exit_status"].as_u64()),
+            (Some(false), Some(2))
+        );
+    }
+    // A run that stops (an overloaded service with nothing bounding its backlog): exit 1.
+    std::fs::write(
+        dir.join("stops.toml"),
+        r#"[scenario]
+duration = "30s"
+max_in_flight = 100
+[[workload]]
+name = "u"
+target = "svc"
+arrival = { process = "poisson", rate = 50 }
+[[component]]
+id = "svc"
+kind = "service"
+service_time = "40ms"
+[[expect]]
+metric = "latency_ms.p99"
+max = 50
+"#,
+    )
+    .unwrap();
+    let (code, errors, json) = check_files(&dir, "stops.toml");
+    assert_eq!(code, Some(1));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("more than 100 calls in flight"),
+        "{errors:?}"
+    );
+    assert_eq!(json[0]["exit_status"], 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn check_writes_junit_and_json_per_variant_into_a_scratch_folder_by_default() {
     // Two expectations, one for every variant and one for variant "slow" only; the slow
