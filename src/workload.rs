@@ -851,7 +851,9 @@ impl Workload {
         ctx.end_span(r.msg.span, root_end);
         self.in_flight.add(&self.clock, now, -1.0);
         if outcome.is_success() {
-            self.ok.add(&self.clock, now, measured);
+            // Counted by the answer's time: the throughput of a saturated system is what it
+            // serves, not the offered rate its backlog drains at after the end.
+            self.ok.add(&self.clock, now, self.clock.measured(now));
             self.latency
                 .record(&self.clock, now, now - r.started, measured);
         } else if measured {

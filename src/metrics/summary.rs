@@ -100,7 +100,7 @@ pub const FIELDS: &[Field] = &[
     Field {
         path: "throughput_rps",
         unit: Unit::PerSecond,
-        about: "successful requests per second, per seed",
+        about: "successful requests per second, per seed: answers given within the measured period, by the time of the answer (a saturated system shows what it serves, not what it is offered)",
     },
     Field {
         path: "offered_rps",

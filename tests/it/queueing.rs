@@ -311,3 +311,38 @@ fn the_accepted_work_counts_what_the_time_average_leaves_out() {
     assert!(close(work, 1.8), "{work}");
     assert!(close(num(&s, "components.svc.accepted_utilisation"), 0.18));
 }
+
+#[test]
+fn a_saturated_station_shows_what_it_serves_not_what_it_is_offered() {
+    // Constant arrivals at 10/s for 10 s (at 0.1, 0.2, …, 9.9 s) on one server taking 1 s:
+    // answers come at 1.1, 2.1, …, 9.1 s inside the run, 9 of them: a throughput of 0.9/s,
+    // though all 99 requests succeed once the backlog drains after the end.
+    let s = run(r#"
+        [scenario]
+        duration = "10s"
+        [network]
+        same_az = "0s"
+        [[workload]]
+        name = "u"
+        target = "svc"
+        arrival = { process = "constant", rate = 10 }
+        [[component]]
+        id = "svc"
+        kind = "service"
+        servers = 1
+        service_time = "1s"
+        "#);
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+    assert!(close(num(&s, "offered_rps"), 9.9));
+    assert!(
+        close(num(&s, "throughput_rps"), 0.9),
+        "{}",
+        num(&s, "throughput_rps")
+    );
+    assert!(close(num(&s, "components.svc.arrival_rps"), 9.9));
+    assert!(close(num(&s, "components.svc.throughput_rps"), 0.9));
+    // The counts stay by arrival: every request sent in the run, and its final answer.
+    assert_eq!(num(&s, "requests.total"), 99.0);
+    assert_eq!(num(&s, "requests.by_status.200"), 99.0);
+    assert_eq!(num(&s, "error_rate"), 0.0);
+}

@@ -175,7 +175,7 @@ impl Kind for ServiceConfig {
             Field {
                 path: "throughput_rps",
                 unit: Unit::PerSecond,
-                about: "requests answered per second",
+                about: "requests answered per second within the measured period, by the time of the answer (a saturated station shows what it serves, not what it is offered)",
             },
             Field {
                 path: "rejected_fraction",
