@@ -976,6 +976,16 @@ pub fn parse_duration(s: &str) -> Result<SimTime, String> {
             "\"{s}\" has no unit; write it as \"{t}s\" or \"{t}ms\""
         ));
     }
+    if t.starts_with('-') {
+        return Err(format!("\"{s}\" is negative; a duration is 0s or more"));
+    }
+    // humantime reads more than archsim documents: "5M" as five months, "1y", "10sec",
+    // "10 minutes", "10ms10ms" as 20 ms. Only archsim's units, each once, largest first.
+    if !in_documented_units(t) {
+        return Err(format!(
+            "\"{s}\" is not a duration; write a number and a unit in lower case (ns, us, ms, s, m, h, d), as \"250ms\", or several, largest first, each once, as \"1h30m\""
+        ));
+    }
     match humantime::parse_duration(t) {
         Ok(d) if d.as_secs() > crate::limits::MAX_DURATION_S => Err(format!(
             "\"{s}\" is longer than a year (8784h), the longest duration archsim accepts"
@@ -987,6 +997,37 @@ pub fn parse_duration(s: &str) -> Result<SimTime, String> {
             "\"{s}\" is not a duration; write a number and a unit in lower case (ns, us, ms, s, m, h, d), as \"250ms\" or \"1h30m\""
         )),
     }
+}
+
+/// Whether `t` is numbers (a decimal point allowed) each followed by one of archsim's units (ns, us, ms, s, m, h,
+/// d), with spaces between pieces allowed, each unit at most once and larger units first.
+fn in_documented_units(t: &str) -> bool {
+    const UNITS: [&str; 7] = ["ns", "us", "ms", "s", "m", "h", "d"];
+    let mut rest = t;
+    let mut smallest_so_far = UNITS.len();
+    while !rest.is_empty() {
+        rest = rest.trim_start();
+        let number = rest.len()
+            - rest
+                .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.')
+                .len();
+        let digits = rest[..number].chars().filter(char::is_ascii_digit).count();
+        let well_formed = digits > 0
+            && rest[..number].matches('.').count() <= 1
+            && !rest[..number].starts_with('.')
+            && !rest[..number].ends_with('.');
+        let after = &rest[number..];
+        let letters = after.len()
+            - after
+                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                .len();
+        match UNITS.iter().position(|u| *u == &after[..letters]) {
+            Some(rank) if well_formed && rank < smallest_so_far => smallest_so_far = rank,
+            _ => return false,
+        }
+        rest = &after[letters..];
+    }
+    true
 }
 
 /// The dotted name of the key whose value is at `at`, within `value`.
@@ -1058,6 +1099,17 @@ fn reword(msg: &str) -> String {
     if let Some(rest) = msg.strip_prefix("missing field ") {
         return format!("missing key {rest}");
     }
+    // TOML's integers are 64-bit: a longer one reaches serde as an i128.
+    if let Some(n) = msg
+        .strip_prefix("invalid type: integer `")
+        .and_then(|r| r.strip_suffix("` as i128, expected i64"))
+    {
+        return format!(
+            "{n} is out of range: whole numbers run from {} to {}",
+            i64::MIN,
+            i64::MAX
+        );
+    }
     msg.replace("invalid type: ", "wrong type: ")
         .replace("expected i64", "expected a whole number")
         .replace("expected f64", "expected a number")
@@ -1085,7 +1137,49 @@ mod tests {
     }
 
     #[test]
+    fn durations_take_only_the_documented_units_each_once_largest_first() {
+        let ms = |n: u64| Ok(SimTime::from_millis(n));
+        assert_eq!(parse_duration("1.5s"), ms(1500));
+        assert_eq!(parse_duration("6.5ms"), Ok(SimTime(6_500_000)));
+        assert_eq!(parse_duration("1h 30m"), Ok(SimTime::from_secs(5400)));
+        assert_eq!(parse_duration("2d"), Ok(SimTime::from_secs(172_800)));
+        assert_eq!(parse_duration("1m30s250ms"), ms(90_250));
+        assert_eq!(parse_duration("10us"), Ok(SimTime(10_000)));
+        // humantime reads these (months, weeks, years, words, repeats); archsim refuses them
+        // rather than take "5M" for five months.
+        for bad in [
+            "5M",
+            "1w",
+            "1y",
+            "10sec",
+            "10msec",
+            "10 minutes",
+            "10ms10ms",
+            "1s1m",
+            "1.s",
+            ".5s",
+            "1..5s",
+            "5 s",
+            "µs",
+            "10µs",
+            "s",
+        ] {
+            let why = parse_duration(bad).unwrap_err();
+            assert!(why.contains("is not a duration"), "{bad}: {why}");
+        }
+        let why = parse_duration("-10ms").unwrap_err();
+        assert!(
+            why.contains("is negative; a duration is 0s or more"),
+            "{why}"
+        );
+    }
+
+    #[test]
     fn serde_messages_are_reworded() {
+        assert_eq!(
+            reword("invalid type: integer `99999999999999999999` as i128, expected i64"),
+            "99999999999999999999 is out of range: whole numbers run from -9223372036854775808 to 9223372036854775807"
+        );
         assert_eq!(
             reword("unknown field `rat`, expected one of `process`, `rate`"),
             "unknown key `rat` (did you mean `rate`?); allowed keys here: process, rate"

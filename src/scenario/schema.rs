@@ -11,8 +11,10 @@ use crate::components::registry::KINDS;
 use crate::config::keys::{Key, KeyType, CALL, RETRY};
 use serde_json::{json, Map, Value};
 
-/// What a duration looks like: numbers with units ("250ms", "1h30m", "2 min").
-const DURATION_PATTERN: &str = r"^\s*([0-9]+(\.[0-9]+)?\s*[a-zA-Zµ]+\s*)+$";
+/// What a duration looks like: numbers with archsim's units ("250ms", "1.5s", "1h30m");
+/// `config::check::parse_duration` also wants each unit once, largest first, which a
+/// pattern cannot say.
+const DURATION_PATTERN: &str = r"^\s*([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h|d)\s*)+$";
 
 /// The distributions and their parameters (every parameter any of them takes).
 const DISTRIBUTIONS: &[&str] = &[
@@ -113,7 +115,7 @@ pub fn scenario_schema() -> Value {
             "duration": {
                 "type": "string",
                 "pattern": DURATION_PATTERN,
-                "description": "a duration with its unit: \"250ms\", \"2m\", \"1h30m\"",
+                "description": "a duration with its unit (ns, us, ms, s, m, h, d): \"250ms\", \"1.5s\", \"2m\", \"1h30m\"",
             },
             "time_dist": dist_schema(true),
             "number_dist": dist_schema(false),
