@@ -445,6 +445,10 @@ fn lesson(deck: &mut Deck, sc: &Scenario) {
     } else {
         &sc.lesson
     };
+    // With neither written, there is nothing to show: no empty slide.
+    if lesson.trim().is_empty() {
+        return;
+    }
     deck.push(
         "The lesson".into(),
         format!("<p{}>{}</p>", prose_size(lesson), text(lesson)),

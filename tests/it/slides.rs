@@ -201,6 +201,28 @@ fn a_scenario_deck_has_its_five_slides_in_order() {
 }
 
 #[test]
+fn a_scenario_with_no_lesson_or_description_has_no_empty_lesson_slide() {
+    let bare = FAULTY
+        .edit(
+            "description = \"The database goes down for ten seconds.\"\n",
+            "",
+        )
+        .edit(
+            "lesson = \"Every request that needs the database fails while it is down.\"\n",
+            "",
+        );
+    let dir = run_in(
+        &[("faulty.toml", &bare)],
+        &["run", "faulty.toml", "--out", "out", "-q", "--slides"],
+    );
+    let page = read(&dir.path().join("out/faulty/slides.html"));
+    let s = sections(&page);
+    assert_eq!(s.len(), 4, "{page}");
+    assert!(!page.contains("The lesson"));
+    assert!(s[3].1.contains("The numbers") && s[3].1.contains("4 / 4"));
+}
+
+#[test]
 fn an_experiment_deck_compares_its_variants() {
     let dir = run_in(
         &[("servers.toml", EXPERIMENT)],

@@ -229,7 +229,7 @@ impl Kind for LbConfig {
                 unit: Unit::Number,
             },
             Column {
-                label: "idle timeouts (504)",
+                label: "idle timeouts (504; NLB: reset)",
                 field: "idle_timeouts",
                 unit: Unit::Count,
             },
