@@ -133,8 +133,14 @@ impl Probe {
 /// Where a seed's search ended.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Found {
-    /// The highest scale seen to hold, and the SLO broken at the lowest scale seen to fail.
-    Capacity { scale: f64, binding: Option<usize> },
+    /// The highest scale seen to hold, and the SLO broken at the lowest scale seen to fail,
+    /// or why that run stopped early when it did (`stopped`: no SLO was judged there; the
+    /// run's limits, such as `max_in_flight`, bound the answer).
+    Capacity {
+        scale: f64,
+        binding: Option<usize>,
+        stopped: Option<String>,
+    },
     /// Every SLO held up to `scale`, where the search stopped (`why`).
     AtLeast { scale: f64, why: String },
     /// Some SLO failed even at the smallest scale.
@@ -159,6 +165,8 @@ pub struct Answer {
     pub scale: Option<(f64, f64, f64)>,
     /// How many seeds each SLO bound.
     pub binding: Vec<usize>,
+    /// How many seeds a run that stopped early bound instead, and why the first one stopped.
+    pub stopped: (usize, Option<String>),
 }
 
 /// Why a scenario's workload cannot be searched, if it cannot.
@@ -225,12 +233,19 @@ pub fn search(sc: &Scenario, search: &Search, options: &RunOptions) -> Result<An
         return Err(format!("--slo \"{}\": {why}", search.slos[i].describe()));
     }
     let mut binding = vec![0; search.slos.len()];
+    let mut stopped = (0, None);
     for r in &results {
-        if let Found::Capacity {
-            binding: Some(b), ..
-        } = r.found
-        {
-            binding[b] += 1;
+        match &r.found {
+            Found::Capacity {
+                binding: Some(b), ..
+            } => binding[*b] += 1,
+            Found::Capacity {
+                stopped: Some(why), ..
+            } => {
+                stopped.0 += 1;
+                stopped.1.get_or_insert_with(|| why.clone());
+            }
+            _ => {}
         }
     }
     Ok(Answer {
@@ -238,6 +253,7 @@ pub fn search(sc: &Scenario, search: &Search, options: &RunOptions) -> Result<An
         seeds: results,
         scale,
         binding,
+        stopped,
     })
 }
 
@@ -312,14 +328,21 @@ fn seed_search(sc: &Scenario, search: &Search, seed: u64, per_run: u64) -> SeedS
             Err(_) => hi = mid,
         }
     }
-    let binding = probes
+    let first_failure = probes
         .iter()
         .filter(|p| !p.holds() && p.scale >= lo)
-        .min_by(|a, b| a.scale.total_cmp(&b.scale))
-        .and_then(|p| p.broken);
+        .min_by(|a, b| a.scale.total_cmp(&b.scale));
+    let binding = first_failure.and_then(|p| p.broken);
+    let stopped = first_failure
+        .filter(|p| p.broken.is_none())
+        .and_then(|p| p.stopped.clone());
     SeedSearch {
         seed,
-        found: Found::Capacity { scale: lo, binding },
+        found: Found::Capacity {
+            scale: lo,
+            binding,
+            stopped,
+        },
         probes,
     }
 }

@@ -483,6 +483,19 @@ fn loaded(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>
     loaded.map_err(|errors| {
         let n: usize = errors.iter().map(|e| e.diagnostics.len()).sum();
         let mut lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        // A --set is named where its own value is wrong; where it conflicts with a value the
+        // file holds (a shorter duration than the file's warmup), the error is at the file's.
+        if !reads.sets.is_empty() {
+            let sets: Vec<String> = reads
+                .sets
+                .iter()
+                .map(|s| format!("--set {}", printable(s)))
+                .collect();
+            lines.push(format!(
+                "note: read with {}: a value set there may conflict with one written in the file",
+                sets.join(", ")
+            ));
+        }
         lines.push(format!(
             "error: {n} problem{} in the scenarios; nothing was run",
             if n == 1 { "" } else { "s" }
@@ -681,7 +694,7 @@ struct CapacityArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(2..=i64::from(archsim::limits::MAX_SEEDS)))]
     seeds: Option<u32>,
     /// Each seed's search stops when its bracket is narrower than this share.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     tolerance: f64,
     /// Folder that receives SCENARIO-capacity/ (default: a fresh scratch folder, printed).
     #[arg(long)]
@@ -875,12 +888,8 @@ fn diff(a: &std::path::Path, b: &std::path::Path, json: Option<&std::path::Path>
     if let Some(path) = json {
         let text = report::summary_json(&report::diff::json(&compared, &only_a, &only_b));
         if let Err(e) = sweep::write_atomic(path, text.as_bytes()) {
-            eprintln!(
-                "error: writing {}: {}",
-                printable(&path.display().to_string()),
-                printable(&e.to_string())
-            );
-            return ExitCode::FAILURE;
+            // Not 1, which says a headline moved: a CI job must not read this as a verdict.
+            return bad_input(&format!("writing {}: {e}", path.display()));
         }
     }
     if compared.iter().any(Compared::moved) {
@@ -952,11 +961,17 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
         Err(refused) => {
             // A check that judged nothing still leaves its verdict files, saying why.
             if let Some(outputs) = &check {
-                let problems: Vec<String> = refused
-                    .lines
-                    .iter()
-                    .map(|l| l.strip_prefix("error: ").unwrap_or(l).to_string())
-                    .collect();
+                // A note belongs with the problem it follows.
+                let mut problems: Vec<String> = Vec::new();
+                for l in &refused.lines {
+                    match problems.last_mut() {
+                        Some(p) if l.starts_with("note: ") => {
+                            p.push('\n');
+                            p.push_str(l);
+                        }
+                        _ => problems.push(l.strip_prefix("error: ").unwrap_or(l).to_string()),
+                    }
+                }
                 let code = refused.code;
                 let refused = refused.report();
                 if !write_verdicts(

@@ -1337,22 +1337,35 @@ pub struct SavedSummary {
 /// experiment in its `sweep.json` order. The folder is untrusted input: names are checked,
 /// sizes bounded, symbolic links not followed.
 pub fn read_results(root: &Path) -> std::io::Result<Vec<SavedSummary>> {
+    // A scenario's own folder (`results/x`) stands for itself, named as its folder.
+    if root.join("sweep.json").is_file() || root.join("summary.json").is_file() {
+        // Named as its folder (found by the file system, so that "." has a name too).
+        let full = root.canonicalize()?;
+        let name = full
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("scenario");
+        return read_scenario(root, name);
+    }
     let mut names = scenario_folders(root)?;
     names.truncate(MAX_OTHER_FOLDERS);
     let mut out = Vec::new();
     for name in names {
-        let dir = root.join(&name);
-        if dir.join("sweep.json").is_file() {
-            out.extend(read_experiment(&dir, &name)?);
-        } else if dir.join("summary.json").is_file() {
-            out.push(SavedSummary {
-                scenario: name.clone(),
-                variant: None,
-                summary: read_summary(&dir)?,
-            });
-        }
+        out.extend(read_scenario(&root.join(&name), &name)?);
     }
     Ok(out)
+}
+
+/// The summaries of scenario `name`'s folder `dir`: an experiment's variants, or its own.
+fn read_scenario(dir: &Path, name: &str) -> std::io::Result<Vec<SavedSummary>> {
+    if dir.join("sweep.json").is_file() {
+        return read_experiment(dir, name);
+    }
+    Ok(vec![SavedSummary {
+        scenario: name.to_string(),
+        variant: None,
+        summary: read_summary(dir)?,
+    }])
 }
 
 /// The summaries of an experiment's variants, in its `sweep.json` order.
@@ -1515,7 +1528,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     };
     let mut tmp = tempfile::Builder::new()
         .prefix(".archsim-tmp-")
-        .tempfile_in(dir)?;
+        .tempfile_in(dir)
+        .map_err(|e| {
+            // tempfile's message names its scratch file; the folder is what can be mended.
+            let bare = e.raw_os_error().map_or_else(
+                || std::io::Error::from(e.kind()),
+                std::io::Error::from_raw_os_error,
+            );
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot write into {}: {bare}", dir.display()),
+            )
+        })?;
     tmp.write_all(bytes)?;
     // A temporary file is private; a result is as readable as any file archsim writes
     // (a web server or a colleague on a shared filesystem reads index.html).

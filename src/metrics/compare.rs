@@ -174,7 +174,9 @@ pub fn unpaired(a: &Summary, b: &Summary, metric: &str) -> Option<Difference> {
 }
 
 /// `b − a` of each headline metric: paired by seed when at least two seeds match, else as
-/// independent samples.
+/// independent samples; with one seed in common and too few seeds on a side for Welch's
+/// interval, that seed's pair (with no interval: a rerun of the same seed that changed
+/// nothing has moved nothing).
 pub fn headline_differences(a: &Summary, b: &Summary) -> Vec<Difference> {
     let seeds = |s: &Summary| -> Vec<u64> {
         s["per_seed"]
@@ -188,9 +190,14 @@ pub fn headline_differences(a: &Summary, b: &Summary) -> Vec<Difference> {
         .iter()
         .filter_map(|(metric, _, _)| {
             if common >= 2 {
-                paired(a, b, metric)
-            } else {
-                unpaired(a, b, metric)
+                return paired(a, b, metric);
+            }
+            let independent = unpaired(a, b, metric);
+            match independent {
+                Some(d) if common == 1 && !(d.lo.is_finite() && d.hi.is_finite()) => {
+                    paired(a, b, metric)
+                }
+                d => d,
             }
         })
         .collect()
@@ -274,5 +281,24 @@ mod unpaired_tests {
         let p = headline_differences(&a, &c);
         let e = p.iter().find(|d| d.metric == "error_rate").unwrap();
         assert!(e.paired && e.moved() && e.lo == e.hi);
+    }
+
+    #[test]
+    fn one_seed_against_several_is_paired_on_the_seed_they_share() {
+        // A one-seed run against a three-seed run of the same scenario: seed 1 is the same
+        // in both, so nothing moved (unpaired, the other seeds' spread read as a change).
+        let one = summary(&[(1, 1.0)]);
+        let three = summary(&[(1, 1.0), (2, 2.0), (3, 3.0)]);
+        for (a, b) in [(&one, &three), (&three, &one)] {
+            let d = headline_differences(a, b);
+            let e = d.iter().find(|d| d.metric == "error_rate").unwrap();
+            assert!(e.paired && e.n == 1 && e.mean == 0.0 && !e.moved(), "{e:?}");
+        }
+        // With two seeds a side and one shared, Welch's interval is there: independent.
+        let two = summary(&[(1, 1.0), (2, 2.0)]);
+        let other = summary(&[(1, 1.0), (5, 4.0)]);
+        let d = headline_differences(&two, &other);
+        let e = d.iter().find(|d| d.metric == "error_rate").unwrap();
+        assert!(!e.paired && e.lo.is_finite(), "{e:?}");
     }
 }

@@ -63,10 +63,12 @@ pub fn json(answer: &Answer, scenario: &str, workload: &str, search: &Search) ->
         })),
         "binding": search.slos.iter().zip(&answer.binding)
             .map(|(s, n)| json!({ "slo": s.describe(), "seeds": n })).collect::<Vec<_>>(),
+        "bound_by_a_stopped_run": json!({ "seeds": answer.stopped.0, "why": answer.stopped.1 }),
         "per_seed": answer.seeds.iter().map(|s| match &s.found {
-            Found::Capacity { scale, binding } => json!({
+            Found::Capacity { scale, binding, stopped } => json!({
                 "seed": s.seed, "scale": scale, "rate_rps": rate(*scale),
                 "binding": binding.map(|b| search.slos[b].describe()),
+                "stopped": stopped,
             }),
             Found::AtLeast { scale, why } => json!({
                 "seed": s.seed, "at_least_scale": scale, "at_least_rate_rps": rate(*scale), "why": why,
@@ -176,11 +178,19 @@ pub fn terminal(answer: &Answer, scenario: &str, workload: &str, search: &Search
                 .binding
                 .iter()
                 .enumerate()
+                .filter(|(_, n)| **n > 0)
                 .max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i)))
             {
                 out.push_str(&format!(
                     "  binding SLO: {} ({n} of {} seeds)\n",
                     search.slos[b].describe(),
+                    answer.seeds.len()
+                ));
+            }
+            if let (n @ 1.., Some(why)) = &answer.stopped {
+                out.push_str(&format!(
+                    "  bound by runs that stopped, not by an SLO ({n} of {} seeds): this is where the \
+                     scenario's limits give out, not where an SLO breaks: {why}\n",
                     answer.seeds.len()
                 ));
             }

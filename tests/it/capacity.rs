@@ -257,3 +257,49 @@ fn two_read_replicas_more_than_double_the_bundled_catalogue_s_capacity() {
     assert!(two_lo > 2.0 * alone_hi, "{two_lo} vs {alone_hi}");
     assert!(two < 600.0, "{two}");
 }
+
+#[test]
+fn a_capacity_bound_by_runs_that_stopped_says_so_and_names_no_slo() {
+    // Nothing bounds the M/M/1's backlog and every request succeeds once it drains, so the
+    // error-rate SLO never breaks: what stops the search is the runs' in-flight limit.
+    let mut sc = crate::scenario(
+        &MM1.replace(
+            "duration = \"90m\"",
+            "duration = \"60s\"\nmax_in_flight = 500",
+        )
+        .replace("warmup = \"5m\"", "warmup = \"0s\""),
+    );
+    sc.seeds = 2;
+    let search = Search {
+        workload: 0,
+        slos: vec![Slo::parse("error_rate<=0.001").unwrap()],
+        tolerance: 0.05,
+    };
+    let answer = capacity::search(&sc, &search, &crate::on_threads(2)).unwrap();
+    assert_eq!(answer.binding, vec![0]);
+    assert_eq!(answer.stopped.0, 2);
+    let why = answer.stopped.1.as_deref().unwrap();
+    assert!(why.contains("more than 500 calls in flight"), "{why}");
+    for s in &answer.seeds {
+        assert!(
+            matches!(
+                &s.found,
+                Found::Capacity {
+                    binding: None,
+                    stopped: Some(_),
+                    ..
+                }
+            ),
+            "{:?}",
+            s.found
+        );
+    }
+    let text = archsim::report::capacity::terminal(&answer, "mm1", "users", &search);
+    assert!(
+        text.contains("bound by runs that stopped, not by an SLO (2 of 2 seeds)")
+            && !text.contains("binding SLO"),
+        "{text}"
+    );
+    let json = archsim::report::capacity::json(&answer, "mm1", "users", &search);
+    assert_eq!(json["bound_by_a_stopped_run"]["seeds"], 2);
+}

@@ -198,6 +198,19 @@ fn set_on_the_command_line_overrides_and_is_named_in_its_errors() {
         text.contains("--set web.service_time=fast: `service_time`"),
         "{text}"
     );
+    // A set value that conflicts with one the file holds is found at the file's; the
+    // message then says which sets were given.
+    let o = archsim(
+        &["validate", "exp.toml", "--set", "scenario.duration=30s"],
+        home.path(),
+    );
+    let text = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("exp.toml:4:10: `warmup` (60s) must be shorter than `duration` (30s)")
+            && text.contains("note: read with --set scenario.duration=30s: a value set there"),
+        "{text}"
+    );
     archsim_ok(
         &[
             "run",
@@ -381,6 +394,28 @@ fn diff_passes_the_same_results_and_fails_a_headline_that_moved() {
     let bad = archsim(&["diff", "a", "empty"], d);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no scenario results"));
+    // One scenario's folder, or an experiment's, stands for itself.
+    for (x, y, names) in [
+        ("a/plain", "c/plain", "plain: MOVED"),
+        ("a/exp", "b/exp", "exp/five: no headline moved"),
+    ] {
+        let one = archsim(&["diff", x, y], d);
+        let text = String::from_utf8_lossy(&one.stdout);
+        assert!(text.contains(names), "{x} {y}: {text}");
+    }
+    // One seed against five: paired on seed 1, which is the same run, so nothing moved.
+    run("one", &["--seeds", "1"]);
+    let paired = archsim(&["diff", "one/plain", "a/plain"], d);
+    let text = String::from_utf8_lossy(&paired.stdout);
+    assert_eq!(paired.status.code(), Some(0), "{text}");
+    // A comparison that cannot be written is not a verdict (1): 2, naming the file.
+    let unwritable = archsim(&["diff", "a", "b", "--json", "nowhere/x.json"], d);
+    let err = String::from_utf8_lossy(&unwritable.stderr);
+    assert_eq!(unwritable.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("writing nowhere/x.json: cannot write into nowhere:") && !err.contains("tmp"),
+        "{err}"
+    );
 }
 
 #[test]
