@@ -19,7 +19,14 @@ pub fn csv(answer: &Answer, search: &Search) -> String {
         "rate_rps".into(),
         "holds".into(),
     ];
-    header.extend(search.slos.iter().map(|s| s.metric.clone()));
+    // A column per metric: two SLOs on one metric (a band) read the same number.
+    let mut metrics: Vec<(&str, usize)> = Vec::new();
+    for (i, slo) in search.slos.iter().enumerate() {
+        if !metrics.iter().any(|(m, _)| *m == slo.metric) {
+            metrics.push((&slo.metric, i));
+        }
+    }
+    header.extend(metrics.iter().map(|(m, _)| csv_field(m)));
     header.push("broken".into());
     let mut out = header.join(",") + "\n";
     for s in &answer.seeds {
@@ -32,14 +39,21 @@ pub fn csv(answer: &Answer, search: &Search) -> String {
                 p.holds().to_string(),
             ];
             row.extend(
-                p.values
+                metrics
                     .iter()
-                    .map(|v| v.map_or(String::new(), |v| format!("{v}"))),
+                    .map(|&(_, i)| p.values[i].map_or(String::new(), |v| format!("{v}"))),
             );
-            row.push(csv_field(&match (&p.stopped, p.broken) {
-                (Some(why), _) => format!("stopped: {why}"),
-                (None, Some(i)) => search.slos[i].describe(),
-                (None, None) => String::new(),
+            // Every SLO the probe broke, not only the first.
+            let broken: Vec<String> = search
+                .slos
+                .iter()
+                .zip(&p.values)
+                .filter(|(slo, v)| !slo.holds(**v))
+                .map(|(slo, _)| slo.describe())
+                .collect();
+            row.push(csv_field(&match &p.stopped {
+                Some(why) => format!("stopped: {why}"),
+                None => broken.join("; "),
             }));
             out.push_str(&row.join(","));
             out.push('\n');

@@ -303,3 +303,56 @@ fn a_capacity_bound_by_runs_that_stopped_says_so_and_names_no_slo() {
     let json = archsim::report::capacity::json(&answer, "mm1", "users", &search);
     assert_eq!(json["bound_by_a_stopped_run"]["seeds"], 2);
 }
+
+#[test]
+fn the_walk_has_a_column_per_metric_and_names_every_slo_a_probe_broke() {
+    use archsim::capacity::{Answer, Probe, SeedSearch};
+    // A band on the mean (two SLOs on one metric) and one on the p99.
+    let search = Search {
+        workload: 0,
+        slos: [
+            "latency_ms.mean>=100",
+            "latency_ms.mean<=500",
+            "latency_ms.p99<=900",
+        ]
+        .iter()
+        .map(|s| Slo::parse(s).unwrap())
+        .collect(),
+        tolerance: 0.01,
+    };
+    // As a search records them: `broken` is the first SLO broken.
+    let probe = |step: usize, scale: f64, mean: f64, p99: f64, first: usize| Probe {
+        seed: 1,
+        step,
+        scale,
+        values: vec![Some(mean), Some(mean), Some(p99)],
+        broken: Some(first),
+        stopped: None,
+        missing: None,
+    };
+    let answer = Answer {
+        base_rate: 5.0,
+        seeds: vec![SeedSearch {
+            seed: 1,
+            found: Found::Never,
+            probes: vec![
+                probe(0, 1.0, 50.0, 300.0, 0),
+                probe(1, 2.0, 600.0, 1200.0, 1),
+            ],
+        }],
+        scale: None,
+        binding: vec![0, 0, 0],
+        stopped: (0, None),
+    };
+    let csv = archsim::report::capacity::csv(&answer, &search);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "seed,step,scale,rate_rps,holds,latency_ms.mean,latency_ms.p99,broken"
+    );
+    assert_eq!(lines[1], "1,0,1,5,false,50,300,latency_ms.mean >= 100");
+    assert_eq!(
+        lines[2],
+        "1,1,2,10,false,600,1200,latency_ms.mean <= 500; latency_ms.p99 <= 900"
+    );
+}
