@@ -533,10 +533,11 @@ impl Sqs {
 
     /// aws-facts: §16 SQS: while messages remain, up to 300 more concurrent batches a
     /// minute, to the maximum; back to the start once the queue is empty. AWS does not say
-    /// how fast it scales back: here a queue found empty keeps the pollers whose batches
-    /// are still running (a choice), so a mapping that keeps up with a steady load holds
-    /// its concurrency rather than falling to 5 at each instant the queue is empty and
-    /// climbing again (a sawtooth backlog of seconds' lag that AWS's pollers do not show).
+    /// how fast it scales back: here a queue found empty keeps its pollers while batches are
+    /// still running, and goes back to the start once none is (a choice), so a mapping that
+    /// keeps up with a steady load holds its concurrency rather than falling to 5 at each
+    /// instant the queue is empty and climbing again (a sawtooth backlog of seconds' lag
+    /// that AWS's pollers do not show).
     fn scale(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         let (cap, step) = self.cfg.consumer.as_ref().map_or((0, 0), |c| {
@@ -550,8 +551,7 @@ impl Sqs {
         if self.visible_count > 0 && now < self.clock.end {
             self.target = (self.target + step).min(cap);
             ctx.schedule(SCALE_STEP, Timer::Scale.encode());
-        } else if self.active > self.base && now < self.clock.end {
-            self.target = self.active;
+        } else if self.active > 0 && now < self.clock.end {
             ctx.schedule(SCALE_STEP, Timer::Scale.encode());
         } else {
             self.target = self.base;
