@@ -209,8 +209,8 @@ struct RunArgs {
     #[arg(long, short)]
     quiet: bool,
     /// Also write `slides.html` in each scenario's (and experiment's) folder: the question,
-    /// the architecture, the key chart, the numbers and the lesson, a slide each, for a
-    /// lecture (one page, no script).
+    /// the architecture, the key chart, the numbers and the lesson (when written), a slide
+    /// each, for a lecture (one page, no script).
     #[arg(long)]
     slides: bool,
     /// Write the numbers, the series and the pages but draw no plot (nor the diagram's PNG,
@@ -446,15 +446,33 @@ fn load(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>, 
 struct Refused {
     code: u8,
     lines: Vec<String>,
+    /// What `check`'s verdict files list, one entry each, when not the lines themselves
+    /// (a malformed file's diagnostics, without the count that closes them).
+    problems: Option<Vec<String>>,
 }
 
 impl Refused {
     /// Malformed input: exit status 2.
     fn bad_input(e: &str) -> Refused {
+        Refused::new(BAD_INPUT, vec![format!("error: {}", printable(e))])
+    }
+
+    fn new(code: u8, lines: Vec<String>) -> Refused {
         Refused {
-            code: BAD_INPUT,
-            lines: vec![format!("error: {}", printable(e))],
+            code,
+            lines,
+            problems: None,
         }
+    }
+
+    /// The problems, each with its own entry in `check`'s verdict files.
+    fn problems(&self) -> Vec<String> {
+        self.problems.clone().unwrap_or_else(|| {
+            self.lines
+                .iter()
+                .map(|l| l.strip_prefix("error: ").unwrap_or(l).to_string())
+                .collect()
+        })
     }
 
     fn report(self) -> ExitCode {
@@ -483,6 +501,10 @@ fn loaded(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>
     loaded.map_err(|errors| {
         let n: usize = errors.iter().map(|e| e.diagnostics.len()).sum();
         let mut lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        let mut problems: Vec<String> = errors
+            .iter()
+            .flat_map(|e| e.diagnostics.iter().map(ToString::to_string))
+            .collect();
         // A --set is named where its own value is wrong; where it conflicts with a value the
         // file holds (a shorter duration than the file's warmup), the error is at the file's.
         if !reads.sets.is_empty() {
@@ -491,10 +513,15 @@ fn loaded(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>
                 .iter()
                 .map(|s| format!("--set {}", printable(s)))
                 .collect();
-            lines.push(format!(
+            let note = format!(
                 "note: read with {}: a value set there may conflict with one written in the file",
                 sets.join(", ")
-            ));
+            );
+            for p in &mut problems {
+                p.push('\n');
+                p.push_str(&note);
+            }
+            lines.push(note);
         }
         lines.push(format!(
             "error: {n} problem{} in the scenarios; nothing was run",
@@ -503,6 +530,7 @@ fn loaded(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>
         Refused {
             code: BAD_INPUT,
             lines,
+            problems: Some(problems),
         }
     })
 }
@@ -517,13 +545,12 @@ fn prepare(args: &RunArgs) -> Result<Vec<scenario::Scenario>, Refused> {
         }
     }
     if let Err(over) = sweep::check_budget(&scenarios, args.max_events) {
-        return Err(Refused {
-            code: BAD_INPUT,
-            lines: over
-                .iter()
+        return Err(Refused::new(
+            BAD_INPUT,
+            over.iter()
                 .map(|e| format!("error: {}", printable(e)))
                 .collect(),
-        });
+        ));
     }
     Ok(scenarios)
 }
@@ -826,10 +853,8 @@ fn capacity(a: &CapacityArgs) -> ExitCode {
                 ExitCode::FAILURE
             }
         }
-        Err(e) => {
-            eprintln!("error: writing the search: {}", printable(&e.to_string()));
-            ExitCode::FAILURE
-        }
+        // Not 1, which says no seed found a single answer.
+        Err(e) => bad_input(&format!("writing the search: {e}")),
     }
 }
 
@@ -961,25 +986,14 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
         Err(refused) => {
             // A check that judged nothing still leaves its verdict files, saying why.
             if let Some(outputs) = &check {
-                // A note belongs with the problem it follows.
-                let mut problems: Vec<String> = Vec::new();
-                for l in &refused.lines {
-                    match problems.last_mut() {
-                        Some(p) if l.starts_with("note: ") => {
-                            p.push('\n');
-                            p.push_str(l);
-                        }
-                        _ => problems.push(l.strip_prefix("error: ").unwrap_or(l).to_string()),
-                    }
-                }
-                let code = refused.code;
+                let (problems, code) = (refused.problems(), refused.code);
                 let refused = refused.report();
                 if !write_verdicts(
                     outputs,
                     report::verdicts::junit_refused(&problems, code),
                     report::summary_json(&report::verdicts::json_refused(&problems, code)),
                 ) {
-                    return ExitCode::FAILURE;
+                    return ExitCode::from(BAD_INPUT);
                 }
                 return refused;
             }
@@ -1027,10 +1041,10 @@ fn run_all(args: &RunArgs, check: bool) -> Result<Ran, Refused> {
         (None, true) => match tempfile::Builder::new().prefix("archsim-check-").tempdir() {
             Ok(d) => Some(d),
             Err(e) => {
-                return Err(Refused {
-                    code: 1,
-                    lines: vec![format!("error: cannot make a scratch folder: {e}")],
-                })
+                return Err(Refused::new(
+                    1,
+                    vec![format!("error: cannot make a scratch folder: {e}")],
+                ))
             }
         },
         _ => None,
@@ -1059,12 +1073,14 @@ fn run_all(args: &RunArgs, check: bool) -> Result<Ran, Refused> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let sweep::Ran { outcomes, staged } = ran.map_err(|failures| Refused {
-        code: 1,
-        lines: failures
-            .into_iter()
-            .map(|(name, e)| format!("error: scenario {name}, {e}"))
-            .collect(),
+    let sweep::Ran { outcomes, staged } = ran.map_err(|failures| {
+        Refused::new(
+            1,
+            failures
+                .into_iter()
+                .map(|(name, e)| format!("error: scenario {name}, {e}"))
+                .collect(),
+        )
     })?;
     publish(
         &out,
@@ -1119,10 +1135,10 @@ fn publish(
             }
         }
         Err(e) => {
-            return Err(Refused {
-                code: 1,
-                lines: vec![format!("error: {}", printable(&format!("{e:#}")))],
-            })
+            return Err(Refused::new(
+                1,
+                vec![format!("error: {}", printable(&format!("{e:#}")))],
+            ))
         }
     }
     let mut names: Vec<String> = outcomes.iter().map(|o| o.name.clone()).collect();
@@ -1144,14 +1160,14 @@ fn publish(
             }
             Ok(())
         }
-        Err(e) => Err(Refused {
-            code: 1,
-            lines: vec![format!(
+        Err(e) => Err(Refused::new(
+            1,
+            vec![format!(
                 "error: writing the index of {}: {}",
                 printable(&out.path().display().to_string()),
                 printable(&e.to_string())
             )],
-        }),
+        )),
     }
 }
 
@@ -1201,7 +1217,8 @@ fn verdict(
         report::verdicts::junit(&records),
         report::summary_json(&report::verdicts::json(&records)),
     ) {
-        return ExitCode::FAILURE;
+        // Not 1, which says an expectation failed: a CI job must not read this as a verdict.
+        return ExitCode::from(BAD_INPUT);
     }
     let held = expected - failed;
     let mut names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();

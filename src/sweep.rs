@@ -1530,14 +1530,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .prefix(".archsim-tmp-")
         .tempfile_in(dir)
         .map_err(|e| {
-            // tempfile's message names its scratch file; the folder is what can be mended.
-            let bare = e.raw_os_error().map_or_else(
-                || std::io::Error::from(e.kind()),
-                std::io::Error::from_raw_os_error,
-            );
+            // tempfile's message names its scratch file ("<the system's reason> at path
+            // <file>"); the folder is what can be mended.
+            let full = e
+                .get_ref()
+                .map_or_else(|| e.to_string(), ToString::to_string);
+            let reason = full.split(" at path ").next().unwrap_or(&full);
             std::io::Error::new(
                 e.kind(),
-                format!("cannot write into {}: {bare}", dir.display()),
+                format!("cannot write into {}: {reason}", dir.display()),
             )
         })?;
     tmp.write_all(bytes)?;

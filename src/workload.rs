@@ -403,7 +403,7 @@ pub const FIELDS: &[Field] = &[
     Field {
         path: "throughput_rps",
         unit: Unit::PerSecond,
-        about: "successful requests per second",
+        about: "successful requests per second: answers within the measured period, by the time of the answer",
     },
     Field {
         path: "error_rate",

@@ -1100,9 +1100,9 @@ fn reword(msg: &str) -> String {
         return format!("missing key {rest}");
     }
     // TOML's integers are 64-bit: a longer one reaches serde as an i128.
-    if let Some(n) = msg
+    if let Some((n, _)) = msg
         .strip_prefix("invalid type: integer `")
-        .and_then(|r| r.strip_suffix("` as i128, expected i64"))
+        .and_then(|r| r.split_once("` as i128, expected "))
     {
         return format!(
             "{n} is out of range: whole numbers run from {} to {}",
@@ -1176,10 +1176,14 @@ mod tests {
 
     #[test]
     fn serde_messages_are_reworded() {
-        assert_eq!(
-            reword("invalid type: integer `99999999999999999999` as i128, expected i64"),
-            "99999999999999999999 is out of range: whole numbers run from -9223372036854775808 to 9223372036854775807"
-        );
+        for expected in ["i64", "f64"] {
+            assert_eq!(
+                reword(&format!(
+                    "invalid type: integer `99999999999999999999` as i128, expected {expected}"
+                )),
+                "99999999999999999999 is out of range: whole numbers run from -9223372036854775808 to 9223372036854775807"
+            );
+        }
         assert_eq!(
             reword("unknown field `rat`, expected one of `process`, `rate`"),
             "unknown key `rat` (did you mean `rate`?); allowed keys here: process, rate"

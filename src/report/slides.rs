@@ -440,7 +440,7 @@ fn prose_size(s: &str) -> String {
 }
 
 fn lesson(deck: &mut Deck, sc: &Scenario) {
-    let lesson = if sc.lesson.is_empty() {
+    let lesson = if sc.lesson.trim().is_empty() {
         &sc.description
     } else {
         &sc.lesson

@@ -413,7 +413,8 @@ fn diff_passes_the_same_results_and_fails_a_headline_that_moved() {
     let err = String::from_utf8_lossy(&unwritable.stderr);
     assert_eq!(unwritable.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("writing nowhere/x.json: cannot write into nowhere:") && !err.contains("tmp"),
+        err.contains("writing nowhere/x.json: cannot write into nowhere: No such file")
+            && !err.contains("tmp"),
         "{err}"
     );
 }
