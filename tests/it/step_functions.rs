@@ -717,3 +717,47 @@ fn a_task_its_role_denies_fails_with_states_permissions_and_is_not_retried() {
     assert_eq!(num(&s, "components.sfn.succeeded"), started);
     assert!(pointer(&s, "components.sfn.access").is_none());
 }
+
+#[test]
+fn the_history_limit_stops_a_standard_loop_and_not_an_express_one() {
+    // aws-facts: §18: a Standard execution's history holds at most 25,000 events (counted
+    // as transitions); an Express workflow keeps no history, so only its 5 minutes stop it.
+    let looping = |kind: &str| {
+        format!(
+            r#"[scenario]
+duration = "60s"
+[[workload]]
+name = "w"
+target = "m"
+arrival = {{ process = "step", steps = [["0s", 2], ["3s", 0]] }}
+timeout = "400s"
+[[component]]
+id = "m"
+kind = "step_functions"
+type = "{kind}"
+transition_latency = "1ms"
+[[component.state]]
+name = "a"
+type = "pass"
+next = "loop"
+[[component.state]]
+name = "loop"
+type = "choice"
+choices = [ {{ next = "a", probability = 0.999999 }} ]
+default = "done"
+[[component.state]]
+name = "done"
+type = "succeed"
+"#
+        )
+    };
+    let standard = run(&looping("standard"));
+    let started = num(&standard, "requests.total");
+    assert!(started >= 3.0, "{started}");
+    assert_eq!(num(&standard, "components.m.history_limit"), started);
+    let express = run(&looping("express"));
+    assert_eq!(num(&express, "requests.total"), started);
+    assert_eq!(num(&express, "components.m.history_limit"), 0.0);
+    // Each ran its 5 minutes, far past 25,000 transitions of 1 ms.
+    assert!(num(&express, "components.m.transitions") > started * 200_000.0);
+}

@@ -429,7 +429,7 @@ impl Kind for SfnConfig {
             Field {
                 path: "history_limit",
                 unit: Unit::Count,
-                about: "of the failed, executions stopped at 25,000 transitions",
+                about: "of the failed, Standard executions stopped at 25,000 transitions (Express keeps no history)",
             },
             Field {
                 path: "transitions",

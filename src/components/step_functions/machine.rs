@@ -206,6 +206,9 @@ pub const SERVICE_ERRORS: &[(&str, &[u16], bool)] = &[
         &[400],
         false,
     ),
+    // Named by AWS's advice on Lambda service exceptions, retried with the others; the
+    // SDK's client-side timeout, which archsim's calls do not raise: nothing raises it.
+    ("Lambda.ClientExecutionTimeoutException", &[], false),
 ];
 
 impl ErrorName {

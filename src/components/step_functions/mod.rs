@@ -80,7 +80,8 @@ use std::rc::Rc;
 pub const THROTTLED: u16 = status::BAD_REQUEST;
 
 /// aws-facts: §18 Step Functions: a Standard execution's history holds at most 25,000
-/// events; counted here as transitions, a choice.
+/// events; counted here as transitions, a choice. An Express workflow keeps no history
+/// (aws-facts: §18), so it has no such limit.
 const MAX_TRANSITIONS: u32 = 25_000;
 /// aws-facts: §18 Step Functions (AWS's pricing page): $0.025 per 1,000 state transitions.
 const PRICE_TRANSITION: f64 = 0.025 / 1_000.0;
@@ -448,7 +449,8 @@ impl StepFunctions {
         let exec = self.threads[t.slot].exec;
         let e = &mut self.execs[exec.slot];
         e.transitions += 1;
-        let (measured, over) = (e.measured, e.transitions > MAX_TRANSITIONS);
+        let over = e.transitions > MAX_TRANSITIONS && self.cfg.workflow == Workflow::Standard;
+        let measured = e.measured;
         self.transitions.add(&self.clock, now, measured);
         if over {
             self.history_limit += u64::from(measured);
