@@ -40,8 +40,11 @@ service_time = "5ms"
     )
 }
 
+/// Records to services, which a record cannot alias: their TTL is the component's, set to
+/// the 60 s an alias to a load balancer takes (aws-facts: §10).
 const FAILOVER: &str = r#"routing = "failover"
 records = [{ to = "primary", role = "primary" }, { to = "secondary", role = "secondary" }]
+ttl = "60s"
 clients = 5000
 resolvers = 500
 "#;
@@ -181,7 +184,8 @@ fn a_failover_is_detected_within_interval_times_threshold() {
 
 #[test]
 fn clients_follow_within_the_ttl_of_detection() {
-    // aws-facts: §10: an alias record to a load balancer takes its 60 s TTL. Resolvers cache
+    // aws-facts: §10: an alias record to a load balancer takes its 60 s TTL (the records
+    // here are to services, with that TTL written: see FAILOVER). Resolvers cache
     // an answer for the TTL and clients keep it as long as their resolver does, so after
     // Route 53 sees the primary unhealthy, the last client that respects the TTL leaves it
     // within 60 s (plus its 1 s timeout, if a request was just sent). With 500 resolvers
@@ -197,17 +201,9 @@ fn clients_follow_within_the_ttl_of_detection() {
             "detected {d} s, last sent {l} s"
         );
     }
-    // A record that is not an alias takes the record's TTL: 20 s here.
-    let short = FAILOVER
-        .replace(
-            "role = \"primary\" }",
-            "role = \"primary\", alias = false }",
-        )
-        .replace(
-            "role = \"secondary\" }",
-            "role = \"secondary\", alias = false }",
-        )
-        + "ttl = \"20s\"\n";
+    // A record that is not an alias takes the component's TTL: 20 s here.
+    let short = FAILOVER.replace("ttl = \"60s\"", "ttl = \"20s\"");
+    assert_ne!(short, FAILOVER);
     let s = run(&two_regions("4m", 50, &short, PRIMARY_DOWN_AT_60S));
     let detected = per_seed(&s, "components.dns.to.primary.unhealthy_at_s");
     let last = per_seed(&s, "components.dns.to.primary.last_sent_s");
@@ -285,6 +281,7 @@ fn latency_routing_answers_each_client_with_its_own_region() {
     // cross-region round trip alone.
     let dns = r#"routing = "latency"
 records = [{ to = "primary" }, { to = "secondary" }]
+ttl = "60s"
 client_regions = [{ region = "us-east-1", weight = 1 }, { region = "us-west-2", weight = 1 }]
 clients = 5000
 resolvers = 500
@@ -366,4 +363,37 @@ kind = "s3"
         "{extra} for {queries}"
     );
     assert!(queries >= 1.0, "{queries}");
+}
+
+#[test]
+fn a_record_aliases_only_what_route53_can_alias() {
+    // aws-facts: §10: alias records point at AWS resources (a load balancer here, TTL 60 s);
+    // a record to anything else (a service standing for an instance) is a plain record with
+    // the component's TTL (300 s by default), and an alias written to one is refused.
+    let dns = |records: &str| {
+        format!(
+            "[scenario]\nduration = \"10s\"\n[[workload]]\nname = \"u\"\ntarget = \"dns\"\n\
+             arrival = {{ process = \"poisson\", rate = 10 }}\n\
+             [[component]]\nid = \"dns\"\nkind = \"route53\"\nrouting = \"weighted\"\n\
+             records = [{records}]\n\
+             [[component]]\nid = \"alb\"\nkind = \"load_balancer\"\ntargets = [\"web\"]\n\
+             [[component]]\nid = \"web\"\nkind = \"service\"\nservice_time = \"5ms\"\n"
+        )
+    };
+    let sc = crate::scenario(&dns(
+        "{ to = \"alb\", weight = 1 }, { to = \"web\", weight = 1 }",
+    ));
+    let dot = archsim::report::diagram::dot(&sc);
+    assert!(
+        dot.contains("weighted routing\\nrecord 1: alb (weight 1, TTL 60 s)\\nrecord 2: web (weight 1, TTL 300 s)"),
+        "{dot}"
+    );
+    let text = dns("{ to = \"alb\", weight = 1 }, { to = \"web\", weight = 1, alias = true }");
+    let err = archsim::scenario::parse(std::path::Path::new("d.toml"), &text)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("\"web\" is a service, which a record cannot alias"),
+        "{err}"
+    );
 }

@@ -91,8 +91,11 @@ pub struct Record {
     /// Failover routing's role.
     pub role: Option<Role>,
     /// An alias record (to a load balancer, a CloudFront distribution, an S3 website
-    /// endpoint): its TTL is the target's, 60 s, and its queries are free.
+    /// endpoint, an API Gateway domain): its TTL is the target's, 60 s, and its queries are
+    /// free. Settled by `relate` from the target's kind unless written.
     pub alias: bool,
+    /// `alias` as written, and where, for `relate` to check against the target's kind.
+    pub alias_written: Option<(bool, std::ops::Range<usize>)>,
     /// Whether Route 53 health-checks it (a record without a check is always healthy).
     pub checked: bool,
     /// How long resolvers and clients may cache an answer with it [s].
@@ -135,6 +138,54 @@ pub struct Route53Config {
     pub client_regions: Vec<(String, f64)>,
     /// The calls to the records' targets, one per record.
     pub calls: Vec<CallSpec>,
+    /// The TTL of records that are not aliases [s].
+    pub ttl: SimTime,
+    /// Where `ttl` was written, if it was: refused when every record is an alias.
+    pub ttl_written: Option<std::ops::Range<usize>>,
+}
+
+/// The kinds a record may alias (aws-facts: §10 Route 53 routing: alias records point at AWS
+/// resources; Route 53's alias targets include these, never an EC2 instance or a database).
+pub const ALIAS_KINDS: &[&str] = &["load_balancer", "cloudfront", "s3", "api_gateway"];
+
+impl Route53Config {
+    /// Settles each record's `alias` by its target's kind (`kinds`, by component index): an
+    /// alias by default where the target can be one, a plain record elsewhere; an alias
+    /// written to a target that cannot be one is an error. Then the TTLs follow, and a `ttl`
+    /// that no record takes is refused. False when something is wrong (reported on `ck`).
+    pub fn settle_aliases(&mut self, kinds: &[&str], ck: &mut Checker) -> bool {
+        let mut ok = true;
+        for r in &mut self.records {
+            let kind = kinds[r.to];
+            let can = ALIAS_KINDS.contains(&kind);
+            r.alias = match &r.alias_written {
+                Some((true, span)) if !can => {
+                    ck.error(
+                        span.clone(),
+                        format!(
+                            "\"{}\" is a {kind}, which a record cannot alias (an alias points at a load balancer, a CloudFront distribution, an S3 website endpoint or an API Gateway domain): set alias = false, and the record takes the component's `ttl`",
+                            r.name
+                        ),
+                    );
+                    ok = false;
+                    false
+                }
+                Some((written, _)) => *written,
+                None => can,
+            };
+            r.ttl = if r.alias { ALIAS_TTL } else { self.ttl };
+        }
+        if let Some(span) = &self.ttl_written {
+            if ok && self.records.iter().all(|r| r.alias) {
+                ck.error(
+                    span.clone(),
+                    "`ttl` is the TTL of records that are not aliases; every record here is an alias (to a load balancer, a CloudFront distribution, an S3 website endpoint or an API Gateway domain, by default), which takes its target's TTL of 60s: set alias = false on a record to give it this TTL",
+                );
+                ok = false;
+            }
+        }
+        ok
+    }
 }
 
 /// aws-facts: §10 Route 53 routing: alias records take the target's TTL, 60 s for ELB. AWS
@@ -229,6 +280,8 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Route53Co
         query_latency: query_latency?,
         client_regions: client_regions?,
         calls,
+        ttl,
+        ttl_written: raw.ttl.as_ref().map(Spanned::span),
     })
 }
 
@@ -405,7 +458,9 @@ fn records(
                 None
             }
         };
-        let alias = r.alias.as_ref().is_none_or(|a| *a.get_ref());
+        // Settled by `relate`, which knows the target's kind.
+        let alias_written = r.alias.as_ref().map(|a| (*a.get_ref(), a.span()));
+        let alias = alias_written.as_ref().is_none_or(|a| a.0);
         let checked = match (&r.health_check, routing) {
             (Some(h), Routing::Simple) if *h.get_ref() => {
                 ck.error(
@@ -424,6 +479,7 @@ fn records(
                 weight,
                 role,
                 alias,
+                alias_written,
                 checked,
                 ttl: if alias { ALIAS_TTL } else { ttl },
             }),
@@ -446,15 +502,6 @@ fn records(
             return None;
         }
     }
-    if let Some(t) = &raw.ttl {
-        if out.iter().all(|r| r.alias) {
-            ck.error(
-                t.span(),
-                "`ttl` is the TTL of records that are not aliases; every record here is an alias (alias = true, the default), which takes its target's TTL of 60s: set alias = false on a record to give it this TTL",
-            );
-            return None;
-        }
-    }
     Some(out)
 }
 
@@ -467,15 +514,30 @@ impl Route53Config {
             Routing::Failover => "failover",
             Routing::Latency => "latency",
         };
-        let mut lines = vec![format!("{routing} routing, TTL {}", self.records[0].ttl)];
+        // One TTL for all records in the heading; each its own when they differ (an alias
+        // beside a plain record).
+        let one_ttl = self.records.iter().all(|r| r.ttl == self.records[0].ttl);
+        let mut lines = vec![if one_ttl {
+            format!("{routing} routing, TTL {}", self.records[0].ttl)
+        } else {
+            format!("{routing} routing")
+        }];
         for (i, r) in self.records.iter().enumerate() {
-            let role = match r.role {
-                Some(Role::Primary) => " (primary)".to_string(),
-                Some(Role::Secondary) => " (secondary)".to_string(),
-                None if self.routing == Routing::Weighted => format!(" (weight {})", r.weight),
-                None => String::new(),
+            let mut about = match r.role {
+                Some(Role::Primary) => vec!["primary".to_string()],
+                Some(Role::Secondary) => vec!["secondary".to_string()],
+                None if self.routing == Routing::Weighted => vec![format!("weight {}", r.weight)],
+                None => vec![],
             };
-            lines.push(format!("record {}: {}{role}", i + 1, r.name));
+            if !one_ttl {
+                about.push(format!("TTL {}", r.ttl));
+            }
+            let about = if about.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", about.join(", "))
+            };
+            lines.push(format!("record {}: {}{about}", i + 1, r.name));
         }
         if self.routing != Routing::Simple {
             lines.push(format!(

@@ -123,7 +123,7 @@ const RECORD: &[Key] = &[
         name: "alias",
         ty: KeyType::Bool,
         required: false,
-        about: "an alias record to an AWS resource (a load balancer, a CloudFront distribution, an S3 bucket's website endpoint): it takes the resource's TTL, 60 s (ELB's; a choice for the others, whose TTL AWS does not state), and its queries are free; false: the component's `ttl`, queries billed (default true)",
+        about: "an alias record to an AWS resource (a load balancer, a CloudFront distribution, an S3 bucket's website endpoint, an API Gateway domain): it takes the resource's TTL, 60 s (ELB's; a choice for the others, whose TTL AWS does not state), and its queries are free; false: the component's `ttl`, queries billed (default: true to such a resource, false to any other, which cannot be aliased)",
     },
     Key {
         name: "health_check",
@@ -403,6 +403,15 @@ impl Kind for Route53Config {
 
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
         config::parse(table, ck)
+    }
+
+    fn relate(
+        &mut self,
+        _me: usize,
+        rel: &mut crate::components::kind::Relations,
+        ck: &mut Checker,
+    ) -> bool {
+        self.settle_aliases(&rel.kinds, ck)
     }
 
     fn summary_lines(&self) -> Vec<String> {
