@@ -344,6 +344,8 @@ pub struct Relations {
     /// Each Lambda function's timeout (`Kind::function_timeout`), which a queue that invokes
     /// it must give in its visibility timeout.
     pub function_timeouts: Vec<Option<crate::kernel::SimTime>>,
+    /// Whether each queue or topic is FIFO (`Kind::fifo`), for its dead-letter queues.
+    pub fifo: Vec<Option<bool>>,
     /// The Step Functions quotas of each Region and workflow type ("region Standard"): the
     /// first state machine to state them and its words, which every other one there must
     /// state alike (aws-facts: §18 Step Functions: per account and Region).
@@ -474,6 +476,11 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         None
     }
 
+    /// For a queue or a topic: whether it is FIFO (a dead-letter queue must be of its kind).
+    fn fifo(&self) -> Option<bool> {
+        None
+    }
+
     /// Whether it is a fleet with a target group that a load balancer can front.
     fn is_fleet(&self) -> bool {
         false
@@ -559,6 +566,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn kms_use(&self) -> KmsUse;
     /// `Kind::function_timeout`: a Lambda function's timeout.
     fn function_timeout(&self) -> Option<crate::kernel::SimTime>;
+    /// `Kind::fifo`: whether a queue or a topic is FIFO.
+    fn fifo(&self) -> Option<bool>;
     /// `Kind::is_fleet`: whether it is a fleet with a target group.
     fn is_fleet(&self) -> bool;
     /// `Kind::cors`: what a browser calling it meets; `None`: no browser may.
@@ -634,6 +643,9 @@ impl<K: Kind> DynKind for K {
     }
     fn function_timeout(&self) -> Option<crate::kernel::SimTime> {
         Kind::function_timeout(self)
+    }
+    fn fifo(&self) -> Option<bool> {
+        Kind::fifo(self)
     }
     fn is_fleet(&self) -> bool {
         Kind::is_fleet(self)

@@ -1724,6 +1724,7 @@ fn check_groups(components: &mut [ParsedComponent], regions: &[String], ck: &mut
         volumes: vec![None; components.len()],
         kms: components.iter().map(|c| c.2.kms().map(|l| l.to)).collect(),
         function_timeouts: components.iter().map(|c| c.2.function_timeout()).collect(),
+        fifo: components.iter().map(|c| c.2.fifo()).collect(),
         regions: regions.to_vec(),
         ..Default::default()
     };

@@ -148,10 +148,12 @@ fn an_sqs_sources_concurrency_window_and_item_failures_are_the_consumers() {
     assert!(batches > 0.0 && batches < 120.0, "{batches}");
     assert!(num(&s, "components.Orders.concurrent_batches_max") <= 5.0);
     // What the two settings change, shown: without the cap the function throttles, and
-    // without the window Orders' batches are many times more.
-    let loose = sc
-        .replace("maximum_concurrency = 2, ", "")
-        .replace("batching_window = \"5s\", ", "");
+    // without the window (and so batches of at most 10, as Lambda requires) Orders'
+    // batches are many times more.
+    let loose = sc.replace("maximum_concurrency = 2, ", "").replace(
+        "batch_size = 20, batching_window = \"5s\", ",
+        "batch_size = 10, ",
+    );
     assert_ne!(&loose, sc);
     let l = run(&loose);
     assert!(num(&l, "components.Worker.throttles") > 0.0);

@@ -199,7 +199,9 @@ fn a_fifo_group_is_received_in_order_and_blocked_by_a_failure() {
     let s = run(&scenario(
         "1m",
         10,
-        &(fifo.to_string() + DLQ + &function("10ms", true)),
+        &(fifo.to_string()
+            + &DLQ.replace("sqs\"\n", "sqs\"\nfifo = true\n")
+            + &function("10ms", true)),
     ));
     assert_eq!(num(&s, "components.q.moved_to_dead_letter"), 41.0);
     assert_eq!(num(&s, "components.q.concurrent_batches_max"), 1.0);

@@ -392,6 +392,10 @@ impl Kind for SnsConfig {
     /// HTTP/S endpoint. A dead-letter queue is a queue; a FIFO topic delivers to queues only,
     /// standard or FIFO (aws-facts: §17; `sns:fifo-message-delivery.html`: SNS FIFO topics
     /// deliver to SQS standard and FIFO queues, and refuse every other protocol).
+    fn fifo(&self) -> Option<bool> {
+        Some(self.fifo)
+    }
+
     fn relate(&mut self, me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
         let sqs = <SqsConfig as Kind>::INFO.name;
         let lambda = <LambdaConfig as Kind>::INFO.name;
@@ -428,12 +432,29 @@ impl Kind for SnsConfig {
                 ok = false;
             }
             if let Some(d) = s.dead_letter {
-                if rel.kinds[self.calls[d].to] != sqs {
+                let to = self.calls[d].to;
+                if rel.kinds[to] != sqs {
                     ck.error(
                         s.span.clone(),
                         format!(
                             "`dead_letter` names \"{}\", which is not an sqs queue",
-                            rel.ids[self.calls[d].to]
+                            rel.ids[to]
+                        ),
+                    );
+                    ok = false;
+                } else if rel.fifo[to] == Some(!self.fifo) {
+                    // SNS's guide (sns-dead-letter-queues.html): a FIFO topic's subscription
+                    // needs a FIFO dead-letter queue, a standard topic's a standard one.
+                    let (mine, its) = if self.fifo {
+                        ("a FIFO", "a standard")
+                    } else {
+                        ("a standard", "a FIFO")
+                    };
+                    ck.error(
+                        s.span.clone(),
+                        format!(
+                            "`dead_letter` names \"{}\", {its} queue; a subscription of {mine} topic needs {mine} dead-letter queue",
+                            rel.ids[to]
                         ),
                     );
                     ok = false;

@@ -368,11 +368,28 @@ fn consumer(ck: &mut Checker, c: &Spanned<RawConsumer>, fifo: bool) -> Option<Co
         Some(!words.is_empty())
     });
     let provisioned = provisioned?;
+    let (batch, window) = (batch?, window?);
+    // Lambda's CreateEventSourceMapping (MaximumBatchingWindowInSeconds): "For Amazon SQS
+    // event sources, when you set BatchSize to a value greater than 10, you must set
+    // MaximumBatchingWindowInSeconds to at least 1."
+    if batch > 10 && window < SimTime::from_secs(1) {
+        let span = c
+            .batch_size
+            .as_ref()
+            .map_or_else(|| c.to.span(), |b| b.span());
+        ck.error(
+            span,
+            format!(
+                "`consumer.batch_size` is {batch}; Lambda takes more than 10 messages a batch from a queue only with a `batching_window` of at least 1s: set one, or a batch of 10 or fewer"
+            ),
+        );
+        return None;
+    }
     Some(Consumer {
         to: to?,
         to_span: c.to.span(),
-        batch_size: batch? as u32,
-        window: window?,
+        batch_size: batch as u32,
+        window,
         max_concurrency: provisioned.map_or(conc? as u32, |(_, max)| max * INVOKES_PER_POLLER),
         provisioned,
         report_batch_item_failures: report?,

@@ -159,7 +159,7 @@ impl Kind for SqsConfig {
                         name: "batch_size",
                         ty: KeyType::Integer { min: 1, max: 10_000 },
                         required: false,
-                        about: "the most messages in a batch, 1 to 10,000 (FIFO 10) (default 10)",
+                        about: "the most messages in a batch, 1 to 10,000 (FIFO 10; above 10 only with a `batching_window` of at least 1s) (default 10)",
                     },
                     Key {
                         name: "batching_window",
@@ -475,6 +475,10 @@ impl Kind for SqsConfig {
     /// exist. aws-facts §16 is silent on it; the Lambda Developer Guide says it
     /// (lambda:services-sqs-configure.html: "Your function's timeout must be less than or
     /// equal to the queue's visibility timeout").
+    fn fifo(&self) -> Option<bool> {
+        Some(self.fifo)
+    }
+
     fn relate(&mut self, me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
         let mut ok = true;
         if let Some(c) = &self.consumer {
@@ -506,6 +510,23 @@ impl Kind for SqsConfig {
                 self.dead_letter_span.clone(),
                 format!(
                     "`dead_letter` names \"{}\", which is not an sqs queue",
+                    rel.ids[dlq]
+                ),
+            );
+            return false;
+        }
+        // SQS's guide (sqs-dead-letter-queues.html): a FIFO queue's dead-letter queue must
+        // be a FIFO queue, and a standard queue's a standard one.
+        if rel.fifo.get(dlq) == Some(&Some(!self.fifo)) {
+            let (mine, its) = if self.fifo {
+                ("a FIFO", "a standard")
+            } else {
+                ("a standard", "a FIFO")
+            };
+            ck.error(
+                self.dead_letter_span.clone(),
+                format!(
+                    "`dead_letter` names \"{}\", {its} queue; {mine} queue's dead-letter queue must be {mine} queue too",
                     rel.ids[dlq]
                 ),
             );
