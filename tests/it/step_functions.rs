@@ -296,6 +296,17 @@ end = true
     assert_eq!(num(&s, "components.sfn.map_concurrency_max"), 20.0);
     let mean = num(&s, "components.sfn.duration_ms.mean");
     assert!((mean - 1_000.0).abs() <= 1.0, "{mean}");
+    // An inline Map runs at most 40 iterations at once (AWS's developer guide): 100 items
+    // with no limit of their own, or a limit of 100, take ⌈100 / 40⌉ = 3 rounds.
+    for conc in ["0", "100"] {
+        let hundred = states(0)
+            .replace("items = 20", "items = 100")
+            .replace("max_concurrency = 0", &format!("max_concurrency = {conc}"));
+        let s = run(&scenario("5s", 2, "1s", "express", "", &hundred, ""));
+        assert_eq!(num(&s, "components.sfn.map_concurrency_max"), 40.0);
+        let mean = num(&s, "components.sfn.duration_ms.mean");
+        assert!((mean - 3_000.0).abs() <= 3.0, "{conc}: {mean}");
+    }
 }
 
 /// One task of 2 s.

@@ -247,7 +247,7 @@ const STATE: &[Key] = &[
             max: MAX_MAP_ITEMS,
         },
         required: false,
-        about: "map: the most items processed at once, 0 for no limit (default 0)",
+        about: "map: the most items processed at once, 0 for no limit of its own (default 0); an inline Map runs at most 40 at once either way, as AWS documents",
     },
     Key {
         name: "error",

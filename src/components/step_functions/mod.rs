@@ -13,8 +13,8 @@
 //! which no SDK retries).
 //!
 //! An execution is a thread at a state; a Parallel state runs a thread per branch, a Map
-//! state one per item, at most `max_concurrency` at once, and goes on when all have ended (a
-//! failed branch fails the state at once; the others stop at their next step). Each state
+//! state one per item, at most `max_concurrency` (and 40) at once, and goes on when all have
+//! ended (a failed branch fails the state at once; the others stop at their next step). Each state
 //! entered and each retry is a state transition: it takes `transition_latency`, and for a
 //! Standard workflow a token of the StateTransition bucket (5,000 / 1,500 s⁻¹, or 800 /
 //! 500 s⁻¹): without one, the transition waits for the refill (ExecutionThrottled, counted).
@@ -83,6 +83,10 @@ pub const THROTTLED: u16 = status::BAD_REQUEST;
 /// events; counted here as transitions, a choice. An Express workflow keeps no history
 /// (aws-facts: §18), so it has no such limit.
 const MAX_TRANSITIONS: u32 = 25_000;
+/// An inline Map state "supports up to 40 concurrent iterations" (AWS's developer guide,
+/// concepts-asl-use-map-state-inline.html; aws-facts §18 has "~40 effective [?]"): its
+/// MaxConcurrency, 0 (no limit) or higher, runs at most this many at once.
+const INLINE_MAP_CONCURRENCY: u32 = 40;
 /// aws-facts: §18 Step Functions (AWS's pricing page): $0.025 per 1,000 state transitions.
 const PRICE_TRANSITION: f64 = 0.025 / 1_000.0;
 /// $1.00 per million Express executions (AWS's pricing page, us-east-1).
@@ -565,7 +569,14 @@ impl StepFunctions {
                     self.leave(ctx, t);
                     return;
                 }
-                let limit = if conc == 0 { n } else { conc.min(n) };
+                // An inline Map runs at most 40 iterations at once, whatever its
+                // MaxConcurrency (0: no limit of its own).
+                let cap = if conc == 0 {
+                    INLINE_MAP_CONCURRENCY
+                } else {
+                    conc.min(INLINE_MAP_CONCURRENCY)
+                };
+                let limit = cap.min(n);
                 let j = self.join(t, limit, n - limit, start);
                 self.map_peak = self.map_peak.max(limit);
                 for _ in 0..limit {
