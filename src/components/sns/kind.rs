@@ -445,11 +445,7 @@ impl Kind for SnsConfig {
                 } else if rel.fifo[to] == Some(!self.fifo) {
                     // SNS's guide (sns-dead-letter-queues.html): a FIFO topic's subscription
                     // needs a FIFO dead-letter queue, a standard topic's a standard one.
-                    let (mine, its) = if self.fifo {
-                        ("a FIFO", "a standard")
-                    } else {
-                        ("a standard", "a FIFO")
-                    };
+                    let (mine, its) = crate::components::sqs::fifo_words(self.fifo);
                     ck.error(
                         s.span.clone(),
                         format!(

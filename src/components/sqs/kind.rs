@@ -518,11 +518,7 @@ impl Kind for SqsConfig {
         // SQS's guide (sqs-dead-letter-queues.html): a FIFO queue's dead-letter queue must
         // be a FIFO queue, and a standard queue's a standard one.
         if rel.fifo.get(dlq) == Some(&Some(!self.fifo)) {
-            let (mine, its) = if self.fifo {
-                ("a FIFO", "a standard")
-            } else {
-                ("a standard", "a FIFO")
-            };
+            let (mine, its) = fifo_words(self.fifo);
             ck.error(
                 self.dead_letter_span.clone(),
                 format!(
@@ -533,6 +529,15 @@ impl Kind for SqsConfig {
             return false;
         }
         ok
+    }
+}
+
+/// A queue's or topic's type in words ("a FIFO", "a standard"), and the other type's.
+pub(crate) fn fifo_words(fifo: bool) -> (&'static str, &'static str) {
+    if fifo {
+        ("a FIFO", "a standard")
+    } else {
+        ("a standard", "a FIFO")
     }
 }
 

@@ -48,6 +48,7 @@ mod config;
 mod kind;
 
 pub use config::{Consumer, SqsConfig};
+pub(crate) use kind::fifo_words;
 
 use super::token_bucket::TokenBucket;
 use super::{batch_spans, pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
