@@ -367,6 +367,13 @@ fn import(file: &std::path::Path, out: Option<&std::path::Path>, force: bool) ->
     let name = file.display().to_string();
     // An imported scenario is a starting point that gets edited (traffic, work): importing
     // again over it would lose those edits without a word.
+    if let Some(path) = out.filter(|p| p.is_dir()) {
+        return bad_input(&format!(
+            "{} is a folder: --out names the scenario file to write, as {}",
+            path.display(),
+            path.join("scenario.toml").display()
+        ));
+    }
     if let Some(path) = out.filter(|p| !force && p.exists()) {
         return bad_input(&format!(
             "{} exists: `import` does not replace it (it may hold your edits); give another \

@@ -981,6 +981,11 @@ pub fn parse_duration(s: &str) -> Result<SimTime, String> {
     }
     // humantime reads more than archsim documents: "5M" as five months, "1y", "10sec",
     // "10 minutes", "10ms10ms" as 20 ms. Only archsim's units, each once, largest first.
+    if t.contains('µ') {
+        return Err(format!(
+            "\"{s}\" is not a duration; write microseconds as \"us\" (the units are ns, us, ms, s, m, h, d)"
+        ));
+    }
     if !in_documented_units(t) {
         return Err(format!(
             "\"{s}\" is not a duration; write a number and a unit in lower case (ns, us, ms, s, m, h, d), as \"250ms\", or several, largest first, each once, as \"1h30m\""
@@ -991,6 +996,10 @@ pub fn parse_duration(s: &str) -> Result<SimTime, String> {
             "\"{s}\" is longer than a year (8784h), the longest duration archsim accepts"
         )),
         Ok(d) => Ok(SimTime(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))),
+        // In archsim's units, yet unread: a part of a nanosecond, archsim's resolution.
+        Err(_) if t.contains('.') => Err(format!(
+            "\"{s}\" is finer than a nanosecond, the smallest step of simulated time"
+        )),
         // humantime's own message lists its units (months, years, …) in words of its own:
         // one list, archsim's, is clearer.
         Err(_) => Err(format!(
@@ -1167,6 +1176,10 @@ mod tests {
             let why = parse_duration(bad).unwrap_err();
             assert!(why.contains("is not a duration"), "{bad}: {why}");
         }
+        let why = parse_duration("10µs").unwrap_err();
+        assert!(why.contains("write microseconds as \"us\""), "{why}");
+        let why = parse_duration("0.5ns").unwrap_err();
+        assert!(why.contains("finer than a nanosecond"), "{why}");
         let why = parse_duration("-10ms").unwrap_err();
         assert!(
             why.contains("is negative; a duration is 0s or more"),

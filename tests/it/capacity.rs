@@ -355,4 +355,16 @@ fn the_walk_has_a_column_per_metric_and_names_every_slo_a_probe_broke() {
         lines[2],
         "1,1,2,10,false,600,1200,latency_ms.mean <= 500; latency_ms.p99 <= 900"
     );
+    // A seed whose smallest probe stopped found no capacity because of the stop, not an SLO.
+    let mut stopped = answer.clone();
+    let last = stopped.seeds[0].probes.last_mut().unwrap();
+    (last.broken, last.stopped) = (None, Some("more than 500 calls in flight".into()));
+    let text = archsim::report::capacity::terminal(&stopped, "mm1", "users", &search);
+    assert!(
+        text.contains("none: the run stops even at")
+            && text.contains("(more than 500 calls in flight)"),
+        "{text}"
+    );
+    let text = archsim::report::capacity::terminal(&answer, "mm1", "users", &search);
+    assert!(text.contains("none: an SLO fails even at"), "{text}");
 }

@@ -1118,4 +1118,16 @@ fn import_leaves_an_existing_scenario_alone_unless_forced() {
     // `--force` means nothing without a file to replace.
     let o = crate::archsim(&["import", "t.yaml", "--force"], home.path());
     assert_eq!(o.status.code(), Some(2));
+    // A folder is not a file to write, forced or not.
+    std::fs::create_dir(home.path().join("out")).unwrap();
+    let o = crate::archsim(
+        &["import", "t.yaml", "--out", "out", "--force"],
+        home.path(),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("out is a folder: --out names the scenario file to write"),
+        "{err}"
+    );
 }
