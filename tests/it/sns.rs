@@ -109,8 +109,12 @@ fn an_http_delivery_is_retried_three_times_twenty_seconds_apart_then_dead_letter
     // 200 s). Its first attempt is at 100.015 s (5 ms publish, 10 ms delivery), the retries
     // at +20, +40, +60 s; given up at 160.015 s, sent to the queue (5 ms) and received at
     // once by its consumer, whose cold start and work take 50–65 ms: the message's lag from
-    // its publish (the client's request) is 60.070 … 60.085 s.
-    let t = topic("", "{ to = \"web\", dead_letter = \"dlq\" }");
+    // its publish (the client's request) is 60.070 … 60.085 s. Retries exact
+    // (`retry_jitter = 0`); jittered below.
+    let t = topic(
+        "retry_jitter = 0\n",
+        "{ to = \"web\", dead_letter = \"dlq\" }",
+    );
     let s = run(&scenario("200s", 0.01, "", &(t + &failing_web(503))));
     assert_eq!(num(&s, "components.topic.publishes"), 1.0);
     assert_eq!(num(&s, "components.topic.delivery_attempts"), 4.0);
@@ -122,6 +126,16 @@ fn an_http_delivery_is_retried_three_times_twenty_seconds_apart_then_dead_letter
     assert!(
         (60_070.0 * 0.999..=60_085.0 * 1.001).contains(&lag),
         "lag {lag} ms"
+    );
+    // aws-facts: §17: retries are jittered, by default each delay within ±10 %: the three
+    // 20 s delays sum to 54–66 s, and not to exactly 60 s.
+    let t = topic("", "{ to = \"web\", dead_letter = \"dlq\" }");
+    let s = run(&scenario("200s", 0.01, "", &(t + &failing_web(503))));
+    assert_eq!(num(&s, "components.topic.retries"), 3.0);
+    let jittered = num(&s, "components.dlq.lag_ms.max");
+    assert!(
+        (54_070.0..=66_085.0).contains(&jittered) && (jittered - lag).abs() > 1.0,
+        "lag {jittered} ms against {lag} ms unjittered"
     );
 }
 

@@ -19,6 +19,7 @@ struct RawSns {
     message_groups: Option<Spanned<i64>>,
     fifo_throughput_scope: Option<Spanned<String>>,
     group_quota: Option<Spanned<f64>>,
+    retry_jitter: Option<Spanned<f64>>,
     #[serde(default)]
     subscriptions: Vec<Spanned<RawSubscription>>,
 }
@@ -164,6 +165,10 @@ impl Subscription {
     }
 }
 
+/// aws-facts: §17: "Retries are jittered"; AWS does not say by how much. A choice: each
+/// retry's delay moved uniformly within ±10 % of itself (`retry_jitter`; 0 turns it off).
+pub const DEFAULT_RETRY_JITTER: f64 = 0.1;
+
 /// A validated `sns` topic.
 #[derive(Clone, Debug)]
 pub struct SnsConfig {
@@ -173,6 +178,9 @@ pub struct SnsConfig {
     pub publish_latency: Dist,
     /// Time from a publish to each delivery's first attempt [s].
     pub delivery_latency: Dist,
+    /// How far each retry's delay is moved at random, up or down, as a share of it
+    /// (aws-facts: §17: retries are jittered; AWS gives no amount: `DEFAULT_RETRY_JITTER`).
+    pub retry_jitter: f64,
     /// Publishes a second the topic admits; ThrottlingException beyond.
     pub publish_quota: f64,
     /// A FIFO topic's message groups; a message's group is its key modulo this, as an SQS
@@ -325,6 +333,10 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<SnsConfig
         "delivery_latency",
         default_delivery_latency(),
     );
+    let retry_jitter = ck.or(&raw.retry_jitter, DEFAULT_RETRY_JITTER, |ck, v| {
+        let x = ck.non_negative(v, "retry_jitter", "a share of each retry's delay")?;
+        ck.at_most(v, x, "retry_jitter", 1.0, "a share of each retry's delay")
+    });
     let default_quota = match (fifo, scope) {
         (false, _) => STANDARD_QUOTA,
         (true, Some(Scope::MessageGroup)) => FIFO_REGIONAL_QUOTA,
@@ -429,6 +441,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<SnsConfig
         fifo,
         publish_latency: publish_latency?,
         delivery_latency: delivery_latency?,
+        retry_jitter: retry_jitter?,
         publish_quota: quota?,
         message_groups: groups? as u32,
         scope: scope?,

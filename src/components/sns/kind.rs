@@ -100,6 +100,12 @@ impl Kind for SnsConfig {
                 about: "time from a publish to each delivery's first attempt; AWS says tens to hundreds of milliseconds, so this is a choice (default lognormal, median 30 ms, p99 200 ms)",
             },
             Key {
+                name: "retry_jitter",
+                ty: KeyType::Number { min: 0.0, max: 1.0 },
+                required: false,
+                about: "how far each delivery retry's delay is moved at random, up or down, as a share of it; AWS jitters retries without saying how much, so this is a choice (default 0.1; 0: exact delays)",
+            },
+            Key {
                 name: "publish_quota",
                 ty: KeyType::NumberAbove {
                     above: 0.0,

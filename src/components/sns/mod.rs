@@ -13,7 +13,8 @@
 //! `delivery_policy`. An HTTP/S client error (4xx but 429) is not retried; every other failure
 //! (5xx, 429, a timeout, a refused connection, an error in the answer) is. A delivery whose
 //! retries are spent is given up, to the subscription's dead-letter queue if it has one.
-//! Retries are not jittered here (AWS jitters them by an amount it does not give). A retry
+//! Each retry's delay is jittered by `retry_jitter` (±10 % by default: AWS jitters them by
+//! an amount it does not give). A retry
 //! that would come after the run's end is not made: the delivery is counted in
 //! `pending_end`, rather than retried for 23 days of simulated time. Deliveries pending are
 //! bounded by `limits::MAX_QUEUE_MESSAGES`: a publish that would exceed it is refused with
@@ -354,6 +355,16 @@ impl Sns {
         } else {
             self.policy(sub).delay(attempts)
         };
+        // aws-facts: §17: retries are jittered, by `retry_jitter` of their delay.
+        let next = next.map(|wait| {
+            let j = self.cfg.retry_jitter;
+            if j > 0.0 && wait > SimTime::ZERO {
+                let u: f64 = rand::Rng::random_range(&mut self.rng, -j..=j);
+                SimTime::from_secs_f64(wait.as_secs_f64() * (1.0 + u))
+            } else {
+                wait
+            }
+        });
         match next {
             Some(wait) if now + wait < self.clock.end => {
                 self.retries += u64::from(measured);
