@@ -1337,9 +1337,9 @@ pub struct SavedSummary {
 /// experiment in its `sweep.json` order. The folder is untrusted input: names are checked,
 /// sizes bounded, symbolic links not followed.
 pub fn read_results(root: &Path) -> std::io::Result<Vec<SavedSummary>> {
-    // A scenario's own folder (`results/x`) stands for itself, named as its folder.
+    // A scenario's own folder (`results/x`) stands for itself, named as its folder (as the
+    // file system has it, so that "." has a name too).
     if root.join("sweep.json").is_file() || root.join("summary.json").is_file() {
-        // Named as its folder (found by the file system, so that "." has a name too).
         let full = root.canonicalize()?;
         let name = full
             .file_name()

@@ -979,13 +979,13 @@ pub fn parse_duration(s: &str) -> Result<SimTime, String> {
     if t.starts_with('-') {
         return Err(format!("\"{s}\" is negative; a duration is 0s or more"));
     }
-    // humantime reads more than archsim documents: "5M" as five months, "1y", "10sec",
-    // "10 minutes", "10ms10ms" as 20 ms. Only archsim's units, each once, largest first.
     if t.contains('µ') {
         return Err(format!(
             "\"{s}\" is not a duration; write microseconds as \"us\" (the units are ns, us, ms, s, m, h, d)"
         ));
     }
+    // humantime reads more than archsim documents: "5M" as five months, "1y", "10sec",
+    // "10 minutes", "10ms10ms" as 20 ms. Only archsim's units, each once, largest first.
     if !in_documented_units(t) {
         return Err(format!(
             "\"{s}\" is not a duration; write a number and a unit in lower case (ns, us, ms, s, m, h, d), as \"250ms\", or several, largest first, each once, as \"1h30m\""
@@ -1008,33 +1008,29 @@ pub fn parse_duration(s: &str) -> Result<SimTime, String> {
     }
 }
 
-/// Whether `t` is numbers (a decimal point allowed) each followed by one of archsim's units (ns, us, ms, s, m, h,
-/// d), with spaces between pieces allowed, each unit at most once and larger units first.
+/// Whether `t` is numbers (a decimal point allowed) each followed by one of archsim's units
+/// (ns, us, ms, s, m, h, d), with spaces between pieces allowed, each unit at most once and
+/// larger units first.
 fn in_documented_units(t: &str) -> bool {
     const UNITS: [&str; 7] = ["ns", "us", "ms", "s", "m", "h", "d"];
-    let mut rest = t;
+    let mut rest = t.trim_start();
     let mut smallest_so_far = UNITS.len();
     while !rest.is_empty() {
-        rest = rest.trim_start();
-        let number = rest.len()
-            - rest
-                .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.')
-                .len();
-        let digits = rest[..number].chars().filter(char::is_ascii_digit).count();
-        let well_formed = digits > 0
-            && rest[..number].matches('.').count() <= 1
-            && !rest[..number].starts_with('.')
-            && !rest[..number].ends_with('.');
-        let after = &rest[number..];
-        let letters = after.len()
-            - after
-                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
-                .len();
-        match UNITS.iter().position(|u| *u == &after[..letters]) {
+        let unit_at = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (number, after) = rest.split_at(unit_at);
+        // Digits, then at most one point with digits after it.
+        let (whole, fraction) = number.split_once('.').unwrap_or((number, "0"));
+        let well_formed = !whole.is_empty() && !fraction.is_empty() && !fraction.contains('.');
+        let unit_end = after
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(after.len());
+        match UNITS.iter().position(|u| *u == &after[..unit_end]) {
             Some(rank) if well_formed && rank < smallest_so_far => smallest_so_far = rank,
             _ => return false,
         }
-        rest = &after[letters..];
+        rest = after[unit_end..].trim_start();
     }
     true
 }

@@ -393,15 +393,15 @@ impl Kind for SnsConfig {
         Some(format!("arn:aws:sns:{region}:{ACCOUNT_ID}:{id}"))
     }
 
+    fn fifo(&self) -> Option<bool> {
+        Some(self.fifo)
+    }
+
     /// Each subscription's protocol follows its subscriber's kind: a queue is sent the
     /// message, a function invoked asynchronously (aws-facts: §16, §17), anything else is an
     /// HTTP/S endpoint. A dead-letter queue is a queue; a FIFO topic delivers to queues only,
     /// standard or FIFO (aws-facts: §17; `sns:fifo-message-delivery.html`: SNS FIFO topics
     /// deliver to SQS standard and FIFO queues, and refuse every other protocol).
-    fn fifo(&self) -> Option<bool> {
-        Some(self.fifo)
-    }
-
     fn relate(&mut self, me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
         let sqs = <SqsConfig as Kind>::INFO.name;
         let lambda = <LambdaConfig as Kind>::INFO.name;

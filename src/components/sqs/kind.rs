@@ -469,16 +469,16 @@ impl Kind for SqsConfig {
         Some(SDK_SERVICE)
     }
 
-    /// A dead-letter queue is another queue (aws-facts: §15 SQS redrive). A Lambda consumer's
-    /// timeout is at most the queue's visibility timeout: Lambda refuses to create or update
-    /// an event source mapping otherwise, so such a scenario describes no stack that can
-    /// exist. aws-facts §16 is silent on it; the Lambda Developer Guide says it
-    /// (lambda:services-sqs-configure.html: "Your function's timeout must be less than or
-    /// equal to the queue's visibility timeout").
     fn fifo(&self) -> Option<bool> {
         Some(self.fifo)
     }
 
+    /// A dead-letter queue is another queue (aws-facts: §15 SQS redrive), of the queue's
+    /// type. A Lambda consumer's timeout is at most the queue's visibility timeout: Lambda
+    /// refuses to create or update an event source mapping otherwise, so such a scenario
+    /// describes no stack that can exist. aws-facts §16 is silent on it; the Lambda Developer
+    /// Guide says it (lambda:services-sqs-configure.html: "Your function's timeout must be
+    /// less than or equal to the queue's visibility timeout").
     fn relate(&mut self, me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
         let mut ok = true;
         if let Some(c) = &self.consumer {
