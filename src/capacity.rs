@@ -143,8 +143,9 @@ pub enum Found {
     },
     /// Every SLO held up to `scale`, where the search stopped (`why`).
     AtLeast { scale: f64, why: String },
-    /// Some SLO failed even at the smallest scale.
-    Never,
+    /// Some SLO failed even at the smallest scale, or its run stopped early there (`stopped`:
+    /// why; no SLO was judged).
+    Never { stopped: Option<String> },
 }
 
 /// A seed's search.
@@ -308,7 +309,9 @@ fn seed_search(sc: &Scenario, search: &Search, seed: u64, per_run: u64) -> SeedS
             loop {
                 let next = hi / 2.0;
                 if next < MIN_SCALE {
-                    return stop(Found::Never, probes);
+                    // The walk's last probe is its smallest.
+                    let stopped = probes.last().and_then(|p| p.stopped.clone());
+                    return stop(Found::Never { stopped }, probes);
                 }
                 match probe(next) {
                     Ok(true) => break (next, hi),

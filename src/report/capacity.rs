@@ -87,10 +87,7 @@ pub fn json(answer: &Answer, scenario: &str, workload: &str, search: &Search) ->
             Found::AtLeast { scale, why } => json!({
                 "seed": s.seed, "at_least_scale": scale, "at_least_rate_rps": rate(*scale), "why": why,
             }),
-            Found::Never => json!({
-                "seed": s.seed, "never": true,
-                "stopped": s.probes.last().and_then(|p| p.stopped.clone()),
-            }),
+            Found::Never { stopped } => json!({ "seed": s.seed, "never": true, "stopped": stopped }),
         }).collect::<Vec<_>>(),
     })
 }
@@ -223,8 +220,7 @@ pub fn terminal(answer: &Answer, scenario: &str, workload: &str, search: &Search
         let end = match &s.found {
             Found::Capacity { scale, .. } => format!("{} /s", rate(*scale)),
             Found::AtLeast { scale, why } => format!("at least {} /s ({why})", rate(*scale)),
-            // The walk's last probe is its smallest: a run that stopped there, or an SLO.
-            Found::Never => match s.probes.last().and_then(|p| p.stopped.as_deref()) {
+            Found::Never { stopped } => match stopped {
                 Some(why) => format!(
                     "none: the run stops even at {} /s, not an SLO ({why})",
                     rate(MIN_SCALE)

@@ -334,7 +334,7 @@ fn the_walk_has_a_column_per_metric_and_names_every_slo_a_probe_broke() {
         base_rate: 5.0,
         seeds: vec![SeedSearch {
             seed: 1,
-            found: Found::Never,
+            found: Found::Never { stopped: None },
             probes: vec![
                 probe(0, 1.0, 50.0, 300.0, 0),
                 probe(1, 2.0, 600.0, 1200.0, 1),
@@ -357,8 +357,9 @@ fn the_walk_has_a_column_per_metric_and_names_every_slo_a_probe_broke() {
     );
     // A seed whose smallest probe stopped found no capacity because of the stop, not an SLO.
     let mut stopped = answer.clone();
-    let last = stopped.seeds[0].probes.last_mut().unwrap();
-    (last.broken, last.stopped) = (None, Some("more than 500 calls in flight".into()));
+    stopped.seeds[0].found = Found::Never {
+        stopped: Some("more than 500 calls in flight".into()),
+    };
     let text = archsim::report::capacity::terminal(&stopped, "mm1", "users", &search);
     assert!(
         text.contains("none: the run stops even at")
