@@ -104,9 +104,10 @@ pub fn csv(variants: &[Summary]) -> String {
 /// the work it did not do: the frontier would recommend it. A choice: one percentage point.
 pub const FRONTIER_ERROR_MARGIN: f64 = 0.01;
 
-/// The frontier of cost against p99 (`xy::pareto`) among the variants whose error rate is
-/// within `FRONTIER_ERROR_MARGIN` of the fewest, and the variants left off it for their errors.
-fn frontier(variants: &[Summary]) -> (Vec<usize>, Vec<usize>) {
+/// The frontier of cost against p99 (`cp`, by `cost_p99`; `xy::pareto`) among the variants
+/// whose error rate is within `FRONTIER_ERROR_MARGIN` of the fewest, and the variants left
+/// off it for their errors.
+fn frontier(variants: &[Summary], cp: &[(f64, f64)]) -> (Vec<usize>, Vec<usize>) {
     let errors: Vec<f64> = variants
         .iter()
         .map(|s| mean_ci(s, "error_rate").map_or(f64::NAN, |m| m.0))
@@ -120,10 +121,10 @@ fn frontier(variants: &[Summary]) -> (Vec<usize>, Vec<usize>) {
     let off: Vec<usize> = (0..variants.len())
         .filter(|&i| errors[i].is_nan() || errors[i] > fewest + FRONTIER_ERROR_MARGIN)
         .collect();
-    let cp: Vec<(f64, f64)> = cost_p99(variants)
-        .into_iter()
+    let kept: Vec<(f64, f64)> = cp
+        .iter()
         .enumerate()
-        .map(|(i, c)| {
+        .map(|(i, &c)| {
             if off.contains(&i) {
                 (f64::NAN, f64::NAN)
             } else {
@@ -131,7 +132,7 @@ fn frontier(variants: &[Summary]) -> (Vec<usize>, Vec<usize>) {
             }
         })
         .collect();
-    (xy::pareto(&cp), off)
+    (xy::pareto(&kept), off)
 }
 
 /// Cost and p99 of each variant, means over seeds, for the frontier.
@@ -213,7 +214,7 @@ fn cheapest_meeting(variants: &[Summary]) -> Option<usize> {
 /// baseline, expectations; the frontier and the cheapest variant that meets expectations.
 pub fn json(scenario: &str, variants: &[Summary]) -> Value {
     let base = &variants[0];
-    let (frontier, off) = frontier(variants);
+    let (frontier, off) = frontier(variants, &cost_p99(variants));
     let list: Vec<Value> = variants
         .iter()
         .map(|s| {
@@ -493,7 +494,7 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
     // its point; past a dozen, only those on the frontier and the cheapest that meets the
     // expectations (the rest would be a crowd of names).
     let cp = cost_p99(variants);
-    let (frontier, off) = frontier(variants);
+    let (frontier, off) = frontier(variants, &cp);
     let chosen = cheapest_meeting(variants);
     let named = |i: usize| variants.len() <= 12 || frontier.contains(&i) || chosen == Some(i);
     let points: Vec<Point> = variants
@@ -812,11 +813,11 @@ mod tests {
             s
         };
         let variants = [v(1.0, 20.0, 0.2), v(2.0, 30.0, 0.005), v(3.0, 25.0, 0.0)];
-        let (on, off) = frontier(&variants);
+        let (on, off) = frontier(&variants, &cost_p99(&variants));
         assert_eq!((on, off), (vec![1, 2], vec![0]));
         // One whose errors no seed measured cannot show it serves: off too.
         let unknown = [v(1.0, 20.0, f64::NAN), v(2.0, 30.0, 0.0)];
-        assert_eq!(frontier(&unknown), (vec![1], vec![0]));
+        assert_eq!(frontier(&unknown, &cost_p99(&unknown)), (vec![1], vec![0]));
         let j = json("s", &variants);
         assert_eq!(j["off_frontier_for_errors"], json!(["baseline"]), "{j}");
     }
