@@ -234,11 +234,13 @@ impl RunArgs {
 
 /// Exit status for scenarios that are malformed or missing.
 const BAD_INPUT: u8 = 2;
+/// The exit status of a run that failed (a scenario stopped, results not written): 1, as
+/// `ExitCode::FAILURE`.
+const FAILED: u8 = 1;
 
 /// Says what is wrong with the input (made printable) and gives the exit status for it.
 fn bad_input(e: &str) -> ExitCode {
-    eprintln!("error: {}", printable(e));
-    ExitCode::from(BAD_INPUT)
+    Refused::bad_input(e).report()
 }
 
 fn main() -> ExitCode {
@@ -994,7 +996,7 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
             // A check that judged nothing still leaves its verdict files, saying why.
             if let Some(outputs) = &check {
                 let (problems, code) = (refused.problems(), refused.code);
-                let refused = refused.report();
+                let status = refused.report();
                 if !write_verdicts(
                     outputs,
                     report::verdicts::junit_refused(&problems, code),
@@ -1002,7 +1004,7 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
                 ) {
                     return ExitCode::from(BAD_INPUT);
                 }
-                return refused;
+                return status;
             }
             refused.report()
         }
@@ -1049,7 +1051,7 @@ fn run_all(args: &RunArgs, check: bool) -> Result<Ran, Refused> {
             Ok(d) => Some(d),
             Err(e) => {
                 return Err(Refused::new(
-                    1,
+                    FAILED,
                     vec![format!("error: cannot make a scratch folder: {e}")],
                 ))
             }
@@ -1082,7 +1084,7 @@ fn run_all(args: &RunArgs, check: bool) -> Result<Ran, Refused> {
     }
     let sweep::Ran { outcomes, staged } = ran.map_err(|failures| {
         Refused::new(
-            1,
+            FAILED,
             failures
                 .into_iter()
                 .map(|(name, e)| format!("error: scenario {name}, {e}"))
@@ -1143,7 +1145,7 @@ fn publish(
         }
         Err(e) => {
             return Err(Refused::new(
-                1,
+                FAILED,
                 vec![format!("error: {}", printable(&format!("{e:#}")))],
             ))
         }
@@ -1168,7 +1170,7 @@ fn publish(
             Ok(())
         }
         Err(e) => Err(Refused::new(
-            1,
+            FAILED,
             vec![format!(
                 "error: writing the index of {}: {}",
                 printable(&out.path().display().to_string()),
