@@ -571,12 +571,8 @@ impl StepFunctions {
                 }
                 // An inline Map runs at most 40 iterations at once, whatever its
                 // MaxConcurrency (0: no limit of its own).
-                let cap = if conc == 0 {
-                    INLINE_MAP_CONCURRENCY
-                } else {
-                    conc.min(INLINE_MAP_CONCURRENCY)
-                };
-                let limit = cap.min(n);
+                let own = if conc == 0 { n } else { conc };
+                let limit = own.min(n).min(INLINE_MAP_CONCURRENCY);
                 let j = self.join(t, limit, n - limit, start);
                 self.map_peak = self.map_peak.max(limit);
                 for _ in 0..limit {
