@@ -285,7 +285,7 @@ pub const AGAINST_THEORY: &str = "latency-vs-utilisation";
 /// Latency against utilisation, simulated beside queueing theory's curves: when every
 /// variant is the same M/M/c queue (servers, work) at different loads (the summary's
 /// `theory`), at least three of them.
-fn against_theory(scenario: &str, variants: &[Summary], band: &str) -> Option<XyChart> {
+fn against_theory(scenario: &str, variants: &[Summary], bars: &str) -> Option<XyChart> {
     let queues: Vec<(&Summary, Mmc)> = variants
         .iter()
         .filter_map(|s| {
@@ -349,7 +349,7 @@ fn against_theory(scenario: &str, variants: &[Summary], band: &str) -> Option<Xy
         title: format!("{scenario}: latency against utilisation"),
         subtitle: format!(
             "dots: simulated, {}; dashed: {model} theory, {} server{} of {} ms",
-            band.replace("shaded", "as bars"),
+            bars,
             first.servers,
             if first.servers == 1 { "" } else { "s" },
             super::short(first.service_time * 1e3)
@@ -397,8 +397,10 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
     } else {
         "one seed: no interval".to_string()
     };
+    // Dots carry their interval as a bar, lines as a band.
+    let bars = band.replace("shaded", "as bars");
     // Theory beside the simulation first, when the variants are one queue at several loads.
-    if let Some(chart) = against_theory(scenario, variants, &band) {
+    if let Some(chart) = against_theory(scenario, variants, &bars) {
         out.push((AGAINST_THEORY.into(), chart));
     }
     // A parameter the points order by: the first swept path, when every point has a number
@@ -527,7 +529,7 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
             "cost-vs-p99".into(),
             XyChart {
                 title: format!("{scenario}: cost against p99 latency"),
-                subtitle: format!("each variant: {band}; lower and left is better"),
+                subtitle: format!("each variant: {bars}; lower and left is better"),
                 x_desc: "cost [$ per seed, measured period]".into(),
                 y_desc: "p99 latency of successes [ms]".into(),
                 log_x: false,
