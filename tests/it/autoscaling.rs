@@ -248,13 +248,7 @@ fn an_instance_stopping_as_a_period_closes_still_reports_that_period() {
     );
     let r = World::build(&scenario(&toml), 1).run().unwrap();
     assert_eq!(times(&r.events, "terminated"), vec![180.0]);
-    let web = r.actors.iter().find(|a| a.name == "web").unwrap();
-    let metric = &web
-        .series
-        .iter()
-        .find(|(n, _)| n == "metric_cpu_pct")
-        .unwrap()
-        .1;
+    let metric = crate::series(&r, "web", "metric_cpu_pct");
     let at = |s: u64| metric[(s * 1_000_000_000 / r.clock.window.0) as usize];
     assert!((at(150) - 50.0).abs() < 2.0, "[60 s, 120 s): {}", at(150));
     assert!((at(200) - 20.0).abs() < 2.0, "[120 s, 180 s): {}", at(200));

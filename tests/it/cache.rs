@@ -100,13 +100,7 @@ fn a_memcached_node_loss_drops_the_hit_ratio_to_zero_and_it_recovers() {
     );
     let sc = crate::scenario(&text);
     let r = World::build(&sc, 1).run().unwrap();
-    let cache = r.actors.iter().find(|a| a.name == "cache").unwrap();
-    let ratio = &cache
-        .series
-        .iter()
-        .find(|(n, _)| n == "hit_ratio")
-        .unwrap()
-        .1;
+    let ratio = crate::series(&r, "cache", "hit_ratio");
     // 10 s windows: the one before the failure (9:50) is warm, the one at 10:10 starts
     // empty and refills, and a few minutes later the cache is as warm as before.
     let (before, at, later) = (ratio[59], ratio[61], ratio[95]);
@@ -117,13 +111,7 @@ fn a_memcached_node_loss_drops_the_hit_ratio_to_zero_and_it_recovers() {
         "recovered: {later} vs {before}"
     );
     // The database saw the storm: its arrivals in that window jump.
-    let db = r.actors.iter().find(|a| a.name == "db").unwrap();
-    let arrivals = &db
-        .series
-        .iter()
-        .find(|(n, _)| n == "arrivals_rps")
-        .unwrap()
-        .1;
+    let arrivals = crate::series(&r, "db", "arrivals_rps");
     assert!(
         arrivals[61] > 3.0 * arrivals[59],
         "{} vs {}",
@@ -247,13 +235,7 @@ fn redis_multi_az_fails_over_in_thirty_seconds_and_keeps_its_data() {
         .time;
     assert_eq!((done - start).as_secs_f64(), 30.0);
     // The replica kept the data: right after the failover the hit ratio is as before.
-    let cache = r.actors.iter().find(|a| a.name == "cache").unwrap();
-    let ratio = &cache
-        .series
-        .iter()
-        .find(|(n, _)| n == "hit_ratio")
-        .unwrap()
-        .1;
+    let ratio = crate::series(&r, "cache", "hit_ratio");
     assert!(
         (ratio[64] - ratio[59]).abs() < 0.03,
         "{} vs {}",

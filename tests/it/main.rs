@@ -118,6 +118,20 @@ pub fn run_scenario(sc: &Scenario) -> Summary {
     )
 }
 
+/// Actor `actor`'s time series `name` in one run, a value per window.
+pub fn series<'a>(r: &'a archsim::metrics::RunResult, actor: &str, name: &str) -> &'a [f64] {
+    let a = r
+        .actors
+        .iter()
+        .find(|a| a.name == actor)
+        .unwrap_or_else(|| panic!("no actor {actor}"));
+    &a.series
+        .iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("{actor} has no series {name}"))
+        .1
+}
+
 /// The number at a dotted path of a summary.
 pub fn num(summary: &Summary, path: &str) -> f64 {
     pointer(summary, path)

@@ -170,13 +170,7 @@ fn a_mapping_that_keeps_up_holds_its_pollers_when_the_queue_is_empty_for_an_inst
     // Once ramped up, the pollers allowed never fall back while the load goes on: each
     // window's mean stays at 20 or more (falling back, it dropped to 7 and below).
     let r = archsim::world::World::build(&sc, 1).run().unwrap();
-    let q = r.actors.iter().find(|a| a.name == "q").unwrap();
-    let allowed = &q
-        .series
-        .iter()
-        .find(|(n, _)| n == "batches_allowed")
-        .unwrap()
-        .1;
+    let allowed = crate::series(&r, "q", "batches_allowed");
     let steady = &allowed[10..allowed.len() - 5];
     let low = steady.iter().copied().fold(f64::INFINITY, f64::min);
     assert!(low >= 20.0, "{low}: {steady:?}");
