@@ -794,12 +794,18 @@ fn the_account_request_rate_throttles_a_short_function_below_its_concurrency() {
     "#);
     let throttled =
         num(&s, "components.fn_a.throttled_by.rate") + num(&s, "components.fn_b.throttled_by.rate");
-    let invocations =
-        num(&s, "components.fn_a.invocations") + num(&s, "components.fn_b.invocations");
+    // Every request is an invocation or a throttle.
+    let requests = ["fn_a", "fn_b"]
+        .iter()
+        .map(|f| {
+            num(&s, &format!("components.{f}.invocations"))
+                + num(&s, &format!("components.{f}.throttles"))
+        })
+        .sum::<f64>();
     assert!(
-        (throttled / invocations - 1.0 / 3.0).abs() < 0.001,
+        (throttled / requests - 1.0 / 3.0).abs() < 0.001,
         "{}",
-        throttled / invocations
+        throttled / requests
     );
     // Equal but for a request at an edge of the measured period, counted by one and not
     // the other (the hops take a fraction of a millisecond).
@@ -833,7 +839,7 @@ fn the_account_request_rate_throttles_a_short_function_below_its_concurrency() {
             work = "20ms"
             "#
         ));
-        num(&s, "components.fn.invocations") - num(&s, "components.fn.throttles")
+        num(&s, "components.fn.invocations")
     };
     let (one, two) = (admitted("1s"), admitted("2s"));
     assert!((one - 210_000.0).abs() <= 2.0, "{one}");
@@ -1034,8 +1040,10 @@ fn a_service_invoking_a_function_retries_its_throttles_as_the_sdk_does() {
         work = "1s"
         reserved_concurrency = 1
     "#);
-    // `invocations` counts throttled ones too: every attempt.
-    let retries = num(&s, "components.fn.invocations") - num(&s, "components.app.arrivals");
+    // Every attempt is an invocation or a throttle (`invocations` leaves throttles out, as
+    // CloudWatch does).
+    let attempts = num(&s, "components.fn.invocations") + num(&s, "components.fn.throttles");
+    let retries = attempts - num(&s, "components.app.arrivals");
     assert!(retries > 150.0 && retries < 300.0, "{retries} retries");
 }
 
@@ -1064,4 +1072,94 @@ fn the_accepted_concurrency_counts_what_the_time_average_leaves_out() {
     assert!((mean - 1.7).abs() < 1e-6, "{mean}");
     let accepted = num(&s, "components.fn.accepted_concurrency");
     assert!((accepted - 1.8).abs() < 1e-6, "{accepted}");
+}
+
+#[test]
+fn api_gateway_answers_500_for_any_refusal_of_the_invoke_api_and_passes_other_backends_through() {
+    // aws-facts: §1 Lambda proxy errors: the Invoke API refusing the call is 500, whatever
+    // its own status: here the API's role may not invoke the function (403).
+    let denied = run(r#"
+        [scenario]
+        duration = "10s"
+        [[workload]]
+        name = "u"
+        target = "api"
+        arrival = { process = "constant", rate = 10 }
+        [[role]]
+        id = "apirole"
+        statements = [ { effect = "Allow", actions = ["dynamodb:GetItem"], resources = ["*"] } ]
+        [[component]]
+        id = "api"
+        kind = "api_gateway"
+        role = "apirole"
+        target = "fn"
+        [[component]]
+        id = "fn"
+        kind = "lambda"
+        work = "10ms"
+    "#);
+    let total = num(&denied, "requests.total");
+    assert!(total > 90.0, "{total}");
+    assert_eq!(num(&denied, "requests.by_status.500"), total);
+    // A service behind the API that answers 503 itself (its queue full): passed through.
+    let backend = run(r#"
+        [scenario]
+        duration = "10s"
+        [[workload]]
+        name = "u"
+        target = "api"
+        arrival = { process = "constant", rate = 100 }
+        [[component]]
+        id = "api"
+        kind = "api_gateway"
+        type = "http"
+        target = "web"
+        [[component]]
+        id = "web"
+        kind = "service"
+        servers = 1
+        queue = 0
+        service_time = "1s"
+    "#);
+    let refused = num(&backend, "requests.by_status.503");
+    assert!(refused > 900.0, "{refused}");
+    assert_eq!(
+        refused + num(&backend, "requests.by_status.200"),
+        num(&backend, "requests.total")
+    );
+}
+
+#[test]
+fn a_throttled_request_is_not_an_invocation_and_is_not_billed() {
+    // One execution at a time, each 1 s (a full vCPU at 1,769 MB), 100 requests a second:
+    // 60 run in a minute, the rest are throttled. aws-facts: §2 pricing; CloudWatch's Invocations leaves throttles
+    // out, and AWS bills what it counts.
+    let s = run(r#"
+        [scenario]
+        duration = "60s"
+        [[workload]]
+        name = "u"
+        target = "fn"
+        arrival = { process = "constant", rate = 100 }
+        retry = { attempts = 1 }
+        [[component]]
+        id = "fn"
+        kind = "lambda"
+        memory_mb = 1769
+        init = "0s"
+        work = "1s"
+        reserved_concurrency = 1
+    "#);
+    let invocations = num(&s, "components.fn.invocations");
+    let throttles = num(&s, "components.fn.throttles");
+    assert!((59.0..=60.0).contains(&invocations), "{invocations}");
+    let requests = num(&s, "requests.total");
+    assert!(requests > 5990.0, "{requests}");
+    assert_eq!(invocations + throttles, requests);
+    // 1,769 MB for 1 s per invocation, plus $0.20 per million of them.
+    let expected = invocations * (1769.0 / 1024.0 * 0.000_016_666_7 + 0.20 / 1e6);
+    let cost = num(&s, "components.fn.cost_usd");
+    assert!((cost - expected).abs() < 1e-9, "{cost} against {expected}");
+    let share = num(&s, "components.fn.throttle_fraction");
+    assert!((share - throttles / requests).abs() < 1e-12, "{share}");
 }

@@ -144,6 +144,9 @@ pub struct ApiGatewayConfig {
     pub cache: Option<CacheConfig>,
     /// Its CORS configuration; `None`: it has none, and a browser's preflight is refused.
     pub cors: Option<GatewayCors>,
+    /// Whether the integration invokes a Lambda function (set once the scenario's components
+    /// are known): then any refusal by the Invoke API is answered 500.
+    pub lambda_target: bool,
 }
 
 // aws-facts: §1 integration timeout: REST 50 ms to 29 s (more by quota request since 2024-06
@@ -410,6 +413,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ApiGatewa
         require_api_key,
         cache: cache?,
         cors: cors?,
+        lambda_target: false,
     })
 }
 

@@ -8,7 +8,7 @@ use crate::components::iac::{
 };
 use crate::components::kind::{
     Category, Column, Field, Key, KeyType, Kind, KindInfo, LatencySeries, PlotLine, PlotPanel,
-    Series, Tone, Unit,
+    Relations, Series, Tone, Unit,
 };
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::RawComponentTable;
@@ -437,6 +437,12 @@ impl Kind for ApiGatewayConfig {
 
     fn summary_lines(&self) -> Vec<String> {
         self.lines()
+    }
+
+    fn relate(&mut self, _me: usize, rel: &mut Relations, _ck: &mut Checker) -> bool {
+        let lambda = <crate::components::lambda::LambdaConfig as Kind>::INFO.name;
+        self.lambda_target = rel.kinds.get(self.calls[0].to) == Some(&lambda);
+        true
     }
 
     fn cors(&self) -> Option<crate::components::cors::CorsServer> {

@@ -5,8 +5,10 @@
 //! account's throttle, which every API Gateway in the scenario shares. Each is a token bucket;
 //! a refusal answers 429. Then the response cache (REST only), keyed by operation and item key,
 //! so its hit ratio comes from the workload's key popularity. Then the integration, with the
-//! integration timeout (504 on a REST API, 503 on an HTTP API). A Lambda throttle (429)
-//! becomes 500, and a function error 502 (REST) or 500 (HTTP).
+//! integration timeout (504 on a REST API, 503 on an HTTP API). When the integration is a
+//! Lambda function, the Invoke API refusing the call (a throttle's 429, a denied permission, a
+//! failed KMS decryption) becomes 500, and a function error 502 (REST) or 500 (HTTP); another
+//! integration's status passes through.
 //!
 //! A browser's CORS preflight (aws-facts: §21 CORS) never reaches the integration. A REST
 //! API answers it with the OPTIONS method "Enable CORS" adds, a MOCK integration: an
@@ -296,9 +298,11 @@ impl Component for ApiGateway {
                         }
                         s
                     }
-                    // aws-facts: §1 Lambda proxy errors: the Invoke API refusing (a throttle,
-                    // 429) is 500 on both kinds of API.
-                    Outcome::Status(status::TOO_MANY_REQUESTS) => status::INTERNAL_ERROR,
+                    // aws-facts: §1 Lambda proxy errors: the Invoke API refusing the call (a
+                    // throttle's 429, a denied permission, a failed KMS decryption, a payload
+                    // too large) is 500 on both kinds of API. Any other integration's status
+                    // is passed through (an HTTP proxy's backend).
+                    Outcome::Status(_) if self.cfg.lambda_target => status::INTERNAL_ERROR,
                     Outcome::Status(s) => s,
                     Outcome::Error => self.cfg.api_type.function_error(),
                     Outcome::Timeout => {

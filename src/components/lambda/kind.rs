@@ -264,7 +264,7 @@ impl Kind for LambdaConfig {
             Field {
                 path: "invocations",
                 unit: Unit::Count,
-                about: "invocations that arrived in the measured period, throttled ones included",
+                about: "invocations admitted in the measured period, as CloudWatch counts and AWS bills them: a throttled request is not one",
             },
             Field {
                 path: "cold_starts",
@@ -309,7 +309,7 @@ impl Kind for LambdaConfig {
             Field {
                 path: "throttle_fraction",
                 unit: Unit::Share,
-                about: "share of invocations refused with 429",
+                about: "share of invocation requests refused with 429: throttles / (invocations + throttles)",
             },
             Field {
                 path: "concurrency_mean",

@@ -891,7 +891,6 @@ impl Lambda {
     fn invoke(&mut self, ctx: &mut Ctx<'_>, caller: Caller, msg: Msg) -> Result<(), Throttle> {
         let now = ctx.now();
         let measured = self.clock.measured(now);
-        self.invocations.add(&self.clock, now, measured);
         if measured {
             // The concurrency this arrival finds, before its own execution.
             let n = self.busy as usize;
@@ -913,6 +912,9 @@ impl Lambda {
             }
             return Err(reason);
         }
+        // Counted once admitted: a throttled request is not an invocation, and is not billed
+        // (aws-facts: §2 pricing; CloudWatch's `Invocations` leaves throttles out).
+        self.invocations.add(&self.clock, now, measured);
         self.set_busy(now, 1);
         let env = match warm {
             Some(e) => {
@@ -1336,7 +1338,7 @@ impl Component for Lambda {
         );
         m.gauge(
             "throttle_fraction",
-            self.throttles.total() as f64 / inv.max(1) as f64,
+            self.throttles.total() as f64 / (inv + self.throttles.total()).max(1) as f64,
         );
         m.gauge("concurrency_mean", self.concurrency.mean(c));
         // The executions the measured period's invocations needed, however long they ran:
