@@ -152,7 +152,9 @@ fn simple_scaling_waits_out_its_cooldown_after_each_activity() {
 fn a_failed_instance_gets_traffic_until_detected_then_is_replaced() {
     // Two instances, 100/s round robin; one fails at 120 s. The ALB keeps sending it half
     // the traffic (each request a 504 after the 10 s connection timeout) until two failed
-    // checks 10 s apart; EC2 status checks have the group replace it two minutes in.
+    // checks 10 s apart. EC2 status checks see it two minutes in (240 s), but the group acts
+    // on them only once the grace period (300 s by default) from its start in service is
+    // over: it is replaced at 300 s.
     let toml = asg(
         "8m",
         r#"{ process = "constant", rate = 100 }"#,
@@ -173,7 +175,7 @@ fn a_failed_instance_gets_traffic_until_detected_then_is_replaced() {
         .find(|e| e.event == "terminated" && e.detail.contains("status checks"))
         .expect("replaced");
     let t = replaced.time.as_secs_f64();
-    assert!((240.0..=250.0).contains(&t), "replaced at {t}");
+    assert!((300.0..=310.0).contains(&t), "replaced at {t}");
     let launch = times(&ev, "launch");
     assert_eq!(launch, vec![t]);
     let s = crate::run(&toml);
@@ -618,4 +620,26 @@ fn an_nlb_takes_a_failed_instance_out_by_its_passive_checks_before_the_active_on
     assert!((failed - 500.0).abs() < 80.0, "{failed}");
     assert!(archsim::metrics::pointer(&s, "requests.by_status.504").is_none());
     assert_eq!(num(&s, "components.alb.passive_unhealthy"), 1.0);
+}
+
+#[test]
+fn requests_per_target_is_watched_each_minute_whatever_ec2_monitoring_says() {
+    // The load balancer publishes its request count per target every 60 s; EC2's basic
+    // monitoring (5 minutes, the default) is for the instances' own metrics. Traffic steps
+    // from 100/s to 400/s at 10 minutes: three 1-minute datapoints above the target, seen a
+    // minute late, scale out near 14 minutes, not 26 (3 five-minute periods and their delay).
+    let toml = asg(
+        "30m",
+        r#"{ process = "step", steps = [["0s", 100], ["10m", 400]] }"#,
+        r#"min = 2
+           max = 20
+           warmup = "1m"
+           work = "2ms"
+           scaling = { policy = "target_tracking", metric = "requests_per_target", target = 3000 }"#,
+        "",
+        "",
+    );
+    let out = times(&events(&toml, 1), "scale_out");
+    assert!(!out.is_empty(), "no scale-out");
+    assert!((780.0..=900.0).contains(&out[0]), "{out:?}");
 }

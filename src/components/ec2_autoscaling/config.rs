@@ -234,7 +234,7 @@ pub struct AsgConfig {
     pub schedule: Vec<ScheduledAction>,
     /// Whose health checks replace its instances. Default EC2's only.
     pub health_check_type: HealthCheckType,
-    /// Health-check grace period after launch [s].
+    /// Health-check grace period after an instance comes into service [s].
     pub grace: SimTime,
     /// Whether a spot notice launches a replacement and drains the instance at once.
     pub capacity_rebalance: bool,
@@ -390,9 +390,22 @@ fn watching(
         }) => Some(*p),
         _ => None,
     };
+    let requests = scaling.is_some_and(|s| s.metric == Metric::RequestsPerTarget);
     // aws-facts: §4: CloudWatch basic monitoring 5 min, detailed 1 min. Launch templates
-    // leave detailed monitoring off.
+    // leave detailed monitoring off. That is EC2's own metrics: the load balancer publishes
+    // its request count per target every 60 s (`alb:load-balancer-cloudwatch-metrics.html`).
     let period = match (high_resolution, &raw.monitoring) {
+        (Some(_), _) if requests => {
+            ck.error(
+                raw.scaling
+                    .as_ref()
+                    .and_then(|s| s.get_ref().period.as_ref())
+                    .map_or(0..0, |p| p.span()),
+                "`scaling.period` asks for a high-resolution metric, but requests_per_target is the load balancer's, published every 60s: remove `scaling.period`",
+            );
+            None
+        }
+        (None, _) if requests => Some(SimTime::from_secs(60)),
         (Some(_), Some(m)) => {
             ck.error(
                 m.span(),

@@ -32,8 +32,6 @@ pub(super) struct Instance {
     pub(super) zone: usize,
     pub(super) market: Market,
     pub(super) state: State,
-    /// When it was launched [s].
-    pub(super) launched: SimTime,
     /// When it went in service and when it stopped serving (failed or terminated); `MAX`
     /// for not yet.
     pub(super) in_service_at: SimTime,
@@ -140,7 +138,6 @@ impl AutoScalingGroup {
             zone,
             market,
             state: State::Booting,
-            launched: now,
             in_service_at: SimTime::MAX,
             stopped_at: SimTime::MAX,
             failed_at: SimTime::ZERO,

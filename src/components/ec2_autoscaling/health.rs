@@ -33,16 +33,23 @@ impl AutoScalingGroup {
     }
 
     /// aws-facts: §4 health and replacement: an instance unhealthy by the EC2 status checks,
-    /// or by the load balancer's when the group uses them (after the grace period), is
-    /// terminated, then replaced.
+    /// or by the load balancer's when the group uses them, is terminated, then replaced; the
+    /// group acts on neither until the grace period after the instance came into service is
+    /// over (`asg:health-check-grace-period.html`: the time "to keep a new instance in
+    /// service before terminating it if it's found to be unhealthy"). One that failed before
+    /// it came into service is replaced once the status checks see it.
     fn check_health(&mut self, ctx: &mut Ctx<'_>, k: usize) {
         let now = ctx.now();
         let i = &self.instances[k];
         let id = i.id;
-        let by_ec2 = i.state == State::Failed && now - i.failed_at >= STATUS_CHECK_DETECTION;
+        let served = i.in_service_at != SimTime::MAX;
+        let grace_over = served && now - i.in_service_at >= self.cfg.grace;
+        let by_ec2 = i.state == State::Failed
+            && now - i.failed_at >= STATUS_CHECK_DETECTION
+            && (grace_over || !served);
         let by_elb = self.cfg.health_check_type == HealthCheckType::Elb
             && matches!(i.state, State::InService | State::Failed)
-            && now - i.launched >= self.cfg.grace
+            && grace_over
             && self.group.borrow().lb_healthy(id) == Some(false);
         if !(by_ec2 || by_elb) {
             return;

@@ -204,6 +204,14 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
         },
     );
     let slow_start = ck.or(&raw.slow_start, SimTime::ZERO, |ck, d| {
+        // aws-facts: §3 target-group settings: slow start is an ALB target group's attribute.
+        if lb_type != LbType::Application {
+            ck.error(
+                d.span(),
+                "`slow_start` belongs to type = \"application\": network and classic load balancers have no slow start mode",
+            );
+            return None;
+        }
         let t = ck.duration(d, "slow_start")?;
         let secs = t.as_secs_f64();
         if t != SimTime::ZERO && !(30.0..=900.0).contains(&secs) {
@@ -341,6 +349,19 @@ fn health_check(
             }),
     };
     let (interval, timeout) = (interval?, timeout?);
+    // aws-facts: §3 health checks: interval 5–300 s, timeout 2–120 s.
+    for (value, key, field, lo, hi) in [
+        (interval, &h.interval, "interval", 5, 300),
+        (timeout, &h.timeout, "timeout", 2, 120),
+    ] {
+        if value < SimTime::from_secs(lo) || value > SimTime::from_secs(hi) {
+            ck.error(
+                key.as_ref().map_or(at.clone(), |k| k.span()),
+                format!("`health_check.{field}` is {lo}s to {hi}s (aws-facts §3), not {value}"),
+            );
+            return None;
+        }
+    }
     if timeout >= interval {
         ck.error(
             h.timeout.as_ref().map_or(at.clone(), |t| t.span()),

@@ -80,13 +80,13 @@ impl Kind for LbConfig {
                         name: "interval",
                         ty: KeyType::Duration,
                         required: false,
-                        about: "time between two rounds of probes, longer than zero (default 30s)",
+                        about: "time between two rounds of probes, 5s to 300s (default 30s)",
                     },
                     Key {
                         name: "timeout",
                         ty: KeyType::Duration,
                         required: false,
-                        about: "time a probe waits for its answer before it counts as failed, shorter than the interval (default 5s; NLB 10s over TCP, 6s over HTTP)",
+                        about: "time a probe waits for its answer before it counts as failed, 2s to 120s and shorter than the interval (default 5s; NLB 10s over TCP, 6s over HTTP)",
                     },
                     Key {
                         name: "healthy_threshold",
@@ -141,7 +141,7 @@ impl Kind for LbConfig {
                 name: "slow_start",
                 ty: KeyType::Duration,
                 required: false,
-                about: "time over which a newly healthy target's share of requests ramps up linearly, 30s to 900s or 0s for off; not with least_outstanding (default 0s)",
+                about: "time over which a newly healthy target's share of requests ramps up linearly, 30s to 900s or 0s for off; an application load balancer's only, not with least_outstanding (default 0s)",
             },
             Key {
                 name: "dns_ttl",
