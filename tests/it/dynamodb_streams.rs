@@ -264,3 +264,44 @@ fn with_batch_item_failures_the_checkpoint_moves_to_the_first_failed_record() {
     assert_eq!(num(&s, "components.t.stream.failed_batches"), 3.0);
     assert_eq!(num(&s, "components.t.stream.records_discarded"), 8.0);
 }
+
+#[test]
+fn a_batch_stops_at_the_six_megabytes_a_synchronous_invocation_carries() {
+    // 300 KB items written 3 a second, a batch size of 1,000 and a 60 s window: the window
+    // would gather about 180 records (54 MB); the poller stops a batch at the 6 MB payload
+    // limit (`lambda:with-ddb.html`), 20 records of 300,000 bytes.
+    let s = run(r#"
+        [scenario]
+        duration = "5m"
+        [[workload]]
+        name = "w"
+        target = "t"
+        arrival = { process = "poisson", rate = 3 }
+        mix = [ { op = "put", weight = 1 } ]
+        keys = { dist = "uniform", count = 1000000 }
+        size = 300000
+        retry = { attempts = 1 }
+        [[component]]
+        id = "t"
+        kind = "dynamodb"
+        rcu = 10
+        wcu = 990
+        partitions = 1
+        stream = { consumer = "f", batch_size = 1000, maximum_batching_window = "60s" }
+        [[component]]
+        id = "f"
+        kind = "lambda"
+        memory_mb = 1024
+        runtime = "go"
+        work = "1ms"
+        timeout = "30s"
+    "#);
+    let records = num(&s, "components.t.stream.records_processed");
+    let batches = num(&s, "components.t.stream.batches");
+    assert!(records > 600.0, "{records}");
+    // Full batches of 20 leave at once; only the last ones of the run may be shorter.
+    assert!(
+        records / batches > 19.0 && records / batches <= 20.0,
+        "{records} in {batches}"
+    );
+}

@@ -14,7 +14,8 @@
 //! per shard at a time, up to 10 with the factor, order kept per key). Reading is
 //! event-driven, a choice among what AWS allows (its pollers call GetRecords about 4 times a
 //! second per shard): a lane with no batch in flight reads as soon as a record is written, so
-//! no timer ticks while the stream is idle. A batch takes up to `batch_size` records; with a
+//! no timer ticks while the stream is idle. A batch takes up to `batch_size` records, and no
+//! more than the 6 MB a synchronous invocation carries (`MAX_BATCH_BYTES`); with a
 //! `maximum_batching_window`, a lane waits that long from its first waiting record for a full
 //! batch. A batch is one synchronous call to the consumer carrying its record count in
 //! `Msg::messages`, the first record's operation and key, the records' total size, the
@@ -52,6 +53,27 @@ use std::collections::{BTreeMap, VecDeque};
 /// The size of the message an on-failure queue gets for a discarded batch (its metadata: the
 /// shard, the sequence numbers, the reason): 1 KB, a choice (AWS gives no size).
 const ON_FAILURE_BYTES: u32 = 1024;
+
+/// The most bytes of records a batch carries: the synchronous invocation payload limit
+/// (aws-facts is silent; `lambda:gettingstarted-limits.html`: 6 MB; `lambda:with-ddb.html`:
+/// the poller gathers records until the batch is full, the window ends, or the batch
+/// reaches the payload limit of 6 MB).
+pub(super) const MAX_BATCH_BYTES: u64 = 6 * 1024 * 1024;
+
+/// How many of the first `records` the next batch takes: at most `batch_size`, and no more
+/// than fit in `MAX_BATCH_BYTES` (at least one: a record is at most an item, 400 KB).
+fn payload_batch(records: &VecDeque<Record>, batch_size: u32) -> u32 {
+    let mut n = 0u32;
+    let mut bytes = 0u64;
+    for r in records.iter().take(batch_size as usize) {
+        bytes += u64::from(r.size);
+        if n > 0 && bytes > MAX_BATCH_BYTES {
+            break;
+        }
+        n += 1;
+    }
+    n
+}
 
 /// A record of one write.
 #[derive(Clone, Copy, Debug)]
@@ -296,14 +318,14 @@ impl Stream {
         let full = self.cfg.batch_size;
         let (n, from_sizes) = match lane.sizes.last() {
             Some(&n) => (n, true),
-            None => (
-                (lane.records.len() as u64).min(u64::from(full)) as u32,
-                false,
-            ),
+            None => (payload_batch(&lane.records, full), false),
         };
+        // The batch stops short of `batch_size` for the payload limit: it is as full as it
+        // can get, and the window does not wait for more.
+        let at_payload_limit = (n as usize) < lane.records.len() && n < full;
         // aws-facts: §16: the batching window: a lane gathers records up to the window's end
         // unless a full batch is there first.
-        if !from_sizes && n < full && self.cfg.window > SimTime::ZERO {
+        if !from_sizes && n < full && !at_payload_limit && self.cfg.window > SimTime::ZERO {
             match lane.window_until {
                 None => {
                     lane.window_until = Some(now + self.cfg.window);
