@@ -139,25 +139,25 @@ fn without_a_max_age_a_preflight_is_kept_five_seconds() {
 
 #[test]
 fn a_rest_apis_preflights_go_through_its_throttle_and_are_billed() {
-    // 8 POSTs a second against a stage throttle of 10/s (burst 10). Alone they pass. From
-    // browsers that preflight every request (max-age 0), the stage sees 16 a second: the
+    // 8 POSTs a second against an account throttle of 10/s (burst 10). Alone they pass. From
+    // browsers that preflight every request (max-age 0), the account sees 16 a second: the
     // bucket (10 to start, 10/s after) admits at most 10 + 10 × 60 = 610 of the 2 × 479
     // = 958 asked for if every preflight passed, and a throttled preflight fails its request
     // in the browser, unsent.
-    let throttle = "throttle = { rate = 10, burst = 10 }";
+    let account = "[account]\napi_gateway_rate = 10\napi_gateway_burst = 10\n";
     let plain = scenario(
         "60s",
-        &(format!("[[workload]]\nname = \"spa\"\ntarget = \"api\"\narrival = {{ process = \"constant\", rate = 8 }}\nretry = {{ attempts = 1 }}\n{POST}\n")
-            + &api(throttle)),
+        &(format!("{account}[[workload]]\nname = \"spa\"\ntarget = \"api\"\narrival = {{ process = \"constant\", rate = 8 }}\nretry = {{ attempts = 1 }}\n{POST}\n")
+            + &api("")),
     );
     let s = run(&plain);
     assert_eq!(num(&s, "components.api.throttled"), 0.0);
     assert_eq!(num(&s, "components.api.requests"), 479.0);
 
-    let cors = format!("{throttle}\ncors = {{ allow_origins = [\"{APP}\"], max_age = 0 }}");
+    let cors = format!("cors = {{ allow_origins = [\"{APP}\"], max_age = 0 }}");
     let s = run(&scenario(
         "60s",
-        &(browser("spa", APP, 8, POST) + &api(&cors)),
+        &(account.to_string() + &browser("spa", APP, 8, POST) + &api(&cors)),
     ));
     let preflights = num(&s, "components.api.preflights");
     let requests = num(&s, "components.api.requests");
@@ -200,17 +200,28 @@ fn a_rest_apis_preflights_go_through_its_throttle_and_are_billed() {
     // With gateway responses that carry the CORS headers the script sees the 429s of its
     // requests (no preflight being throttled, as above, every 429 is a request's).
     let shown = format!(
-        "{throttle}\ncors = {{ allow_origins = [\"{APP}\"], max_age = 0, gateway_responses_have_cors = true }}"
+        "cors = {{ allow_origins = [\"{APP}\"], max_age = 0, gateway_responses_have_cors = true }}"
     );
     let s = run(&scenario(
         "60s",
-        &(browser("spa", APP, 8, POST) + &api(&shown)),
+        &(account.to_string() + &browser("spa", APP, 8, POST) + &api(&shown)),
     ));
     assert_eq!(num(&s, "workloads.spa.requests.cors_hidden_errors"), 0.0);
     assert_eq!(
         num(&s, "workloads.spa.requests.by_status.429"),
         num(&s, "components.api.throttled")
     );
+
+    // A stage throttle of the same 10/s is a default each method gets on its own ("applied
+    // at the API method level", `apigw:api-gateway-request-throttling.html`): the POSTs and
+    // the OPTIONS preflights, 8 a second each, both stay under it.
+    let stage = format!("throttle = {{ rate = 10, burst = 10 }}\n{cors}");
+    let s = run(&scenario(
+        "60s",
+        &(browser("spa", APP, 8, POST) + &api(&stage)),
+    ));
+    assert_eq!(num(&s, "components.api.preflights"), 479.0);
+    assert_eq!(num(&s, "components.api.throttled"), 0.0);
 }
 
 #[test]

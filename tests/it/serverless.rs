@@ -81,6 +81,53 @@ fn a_stage_throttle_admits_burst_plus_rate_and_answers_429() {
 }
 
 #[test]
+fn the_stage_throttle_is_each_methods_and_a_route_throttle_replaces_it() {
+    // Reads and writes at 80/s each against a stage throttle of 100/s (burst 100): each
+    // method has a bucket of its own ("per-API, per-stage throttling limits are applied at
+    // the API method level", `apigw:api-gateway-request-throttling.html`), so none is
+    // throttled, though the stage sees 160/s.
+    let toml = |extra: &str| {
+        format!(
+            r#"
+            [scenario]
+            duration = "30s"
+            [[workload]]
+            name = "u"
+            target = "api"
+            arrival = {{ process = "constant", rate = 160 }}
+            mix = [ {{ op = "read", weight = 1 }}, {{ op = "write", weight = 1 }} ]
+            [[component]]
+            id = "api"
+            kind = "api_gateway"
+            target = "web"
+            throttle = {{ rate = 100, burst = 100 }}
+            overhead = "0s"
+            {extra}
+            [[component]]
+            id = "web"
+            kind = "service"
+            servers = 100
+            service_time = "1ms"
+            "#
+        )
+    };
+    let s = run(&toml(""));
+    assert_eq!(num(&s, "components.api.throttled"), 0.0);
+    // A route throttle of 500/s for reads replaces the stage's 100/s for them: reads at
+    // 300/s (of 320/s in all) pass; only writes, at 20/s, keep the stage's bucket.
+    let s = run(
+        &toml(r#"routes = [ { op = "read", rate = 500, burst = 500 } ]"#)
+            .replace("rate = 160 }", "rate = 320 }")
+            .replace(
+                r#"{ op = "read", weight = 1 }, { op = "write", weight = 1 }"#,
+                r#"{ op = "read", weight = 15 }, { op = "write", weight = 1 }"#,
+            ),
+    );
+    assert!(num(&s, "requests.total") > 9_000.0);
+    assert_eq!(num(&s, "components.api.throttled"), 0.0);
+}
+
+#[test]
 fn the_account_throttle_is_shared_by_every_api() {
     // Two APIs at 300/s each, account rate 200/s and burst 10: together they get about
     // 200/s (10 + 200 × 30 = 6,010 in 30 s), split between them.

@@ -3,8 +3,9 @@
 //! route's throttle, the stage's, then the account's, which every API Gateway of the scenario
 //! shares. Each throttle is a token bucket.
 
-use super::config::{ApiGatewayConfig, UsagePlan};
+use super::config::{ApiGatewayConfig, Throttle, UsagePlan};
 use crate::components::token_bucket::TokenBucket;
+use crate::components::PREFLIGHT;
 use crate::kernel::{Msg, SimTime};
 use crate::status;
 use std::cell::RefCell;
@@ -62,7 +63,11 @@ pub(super) struct Limits {
     require_api_key: bool,
     usage_plan: Option<UsagePlan>,
     account: AccountThrottle,
-    stage: Option<TokenBucket>,
+    /// The stage's default method throttle: each operation (method) without a route throttle
+    /// of its own gets a bucket of these limits, made when its first request comes.
+    stage: Option<Throttle>,
+    stage_buckets: Vec<(u16, TokenBucket)>,
+    /// Route (method) throttles, which replace the stage's default for their operation.
     routes: Vec<(u16, TokenBucket)>,
     /// Each API key's state, by client.
     keys: BTreeMap<u32, KeyState>,
@@ -74,7 +79,8 @@ impl Limits {
             require_api_key: cfg.require_api_key,
             usage_plan: cfg.usage_plan.clone(),
             account,
-            stage: cfg.throttle.map(|t| TokenBucket::new(t.rate, t.burst)),
+            stage: cfg.throttle,
+            stage_buckets: Vec::new(),
             routes: cfg
                 .routes
                 .iter()
@@ -84,27 +90,46 @@ impl Limits {
         }
     }
 
-    /// The limit that refuses a CORS preflight, if any: the stage's throttle, then the
-    /// account's. A preflight carries no API key (a browser sends none on OPTIONS, and the
-    /// OPTIONS method CORS adds requires none) and matches no route's throttle, which are by
-    /// the request's operation.
+    /// The limit that refuses a CORS preflight, if any: the stage's throttle of the OPTIONS
+    /// method, then the account's. A preflight carries no API key (a browser sends none on
+    /// OPTIONS, and the OPTIONS method CORS adds requires none) and matches no route's
+    /// throttle, which are by the request's operation.
     pub(super) fn admit_preflight(&mut self, now: SimTime) -> Option<Refusal> {
-        if let Some(s) = &mut self.stage {
-            if !s.has_token(now) {
+        let stage = self.stage_bucket(PREFLIGHT);
+        if let Some(s) = stage {
+            if !self.stage_buckets[s].1.has_token(now) {
                 return Some(Refusal::Stage);
             }
         }
         if !self.account.borrow_mut().try_take(now) {
             return Some(Refusal::Account);
         }
-        if let Some(s) = &mut self.stage {
-            s.try_take(now);
+        if let Some(s) = stage {
+            self.stage_buckets[s].1.try_take(now);
         }
         None
     }
 
+    /// The index of the stage's bucket for `op`, made on first use; `None` without a stage
+    /// throttle.
+    fn stage_bucket(&mut self, op: u16) -> Option<usize> {
+        let t = self.stage?;
+        Some(
+            match self.stage_buckets.iter().position(|(o, _)| *o == op) {
+                Some(i) => i,
+                None => {
+                    self.stage_buckets
+                        .push((op, TokenBucket::new(t.rate, t.burst)));
+                    self.stage_buckets.len() - 1
+                }
+            },
+        )
+    }
+
     /// The first limit that refuses this request, if any; tokens are taken only when every
-    /// limit admits it, as a refused request consumes nothing further down.
+    /// limit admits it, as a refused request consumes nothing further down. aws-facts: §1
+    /// order applied: the usage plan's, then the method's (its route throttle, or else the
+    /// stage's default, which every method gets on its own), then the account's.
     pub(super) fn admit(&mut self, now: SimTime, msg: &Msg) -> Option<Refusal> {
         if msg.client == 0 && (self.require_api_key || self.usage_plan.is_some()) {
             return Some(Refusal::NoKey);
@@ -130,13 +155,17 @@ impl Limits {
             }
         }
         let route = self.routes.iter_mut().position(|(op, _)| *op == msg.op);
-        if let Some(r) = route {
-            if !self.routes[r].1.has_token(now) {
-                return Some(Refusal::Route);
+        let stage = match route {
+            Some(r) => {
+                if !self.routes[r].1.has_token(now) {
+                    return Some(Refusal::Route);
+                }
+                None
             }
-        }
-        if let Some(s) = &mut self.stage {
-            if !s.has_token(now) {
+            None => self.stage_bucket(msg.op),
+        };
+        if let Some(s) = stage {
+            if !self.stage_buckets[s].1.has_token(now) {
                 return Some(Refusal::Stage);
             }
         }
@@ -144,8 +173,8 @@ impl Limits {
             return Some(Refusal::Account);
         }
         // Admitted: take the tokens the checks above only looked at.
-        if let Some(s) = &mut self.stage {
-            s.try_take(now);
+        if let Some(s) = stage {
+            self.stage_buckets[s].1.try_take(now);
         }
         if let Some(r) = route {
             self.routes[r].1.try_take(now);

@@ -119,7 +119,7 @@ impl Kind for ApiGatewayConfig {
                     },
                 ]),
                 required: false,
-                about: "the stage's throttle, a token bucket applied after the route's and before the account's; a refusal answers 429 (default: none)",
+                about: "the stage's default method throttle: each operation (method, and the OPTIONS of CORS preflights) without a route throttle gets a token bucket of these limits of its own, applied before the account's; a refusal answers 429 (default: none)",
             },
             Key {
                 name: "routes",
@@ -144,7 +144,7 @@ impl Kind for ApiGatewayConfig {
                     },
                 ]),
                 required: false,
-                about: "throttles by operation, applied after the usage plan and before the stage's; a refusal answers 429 (default: none)",
+                about: "throttles by operation, applied after the usage plan, each in place of the stage's default for its operation; a refusal answers 429 (default: none)",
             },
             Key {
                 name: "usage_plan",

@@ -1,8 +1,10 @@
 //! Amazon API Gateway in front of one integration (usually a Lambda function).
 //!
 //! In order (aws-facts: §1 order applied): the API key and its usage plan (quota, then per-key
-//! rate and burst), the route's throttle (by operation), the stage's throttle, then the
-//! account's throttle, which every API Gateway in the scenario shares. Each is a token bucket;
+//! rate and burst), the method's throttle (its route's, by operation, or else the stage's
+//! default, which every method gets on its own: "per-API, per-stage throttling limits are
+//! applied at the API method level for a stage", `apigw:api-gateway-request-throttling.html`),
+//! then the account's throttle, which every API Gateway in the scenario shares. Each is a token bucket;
 //! a refusal answers 429. Then the response cache (REST only), keyed by operation and item key,
 //! so its hit ratio comes from the workload's key popularity. Then the integration, with the
 //! integration timeout (504 on a REST API, 503 on an HTTP API). When the integration is a
@@ -12,8 +14,8 @@
 //!
 //! A browser's CORS preflight (aws-facts: §21 CORS) never reaches the integration. A REST
 //! API answers it with the OPTIONS method "Enable CORS" adds, a MOCK integration: an
-//! ordinary request, through the stage's and the account's throttles (a 429 is a failed
-//! preflight) and billed. An HTTP API with a CORS configuration answers it itself; whether
+//! ordinary request of the OPTIONS method, through its stage throttle and the account's (a
+//! 429 is a failed preflight) and billed. An HTTP API with a CORS configuration answers it itself; whether
 //! that is throttled and billed the facts do not say (`cors.preflight_throttled`,
 //! `cors.preflight_billed`, both true by default). An API with no CORS configuration
 //! answers a preflight 403, as a REST API answers a method it does not have ("Missing
