@@ -11,10 +11,16 @@
 //!
 //! The mapping reads each shard with `parallelization_factor` lanes: a record goes to the lane
 //! of its key's hash, and each lane has at most one batch in flight (aws-facts §16: one batch
-//! per shard at a time, up to 10 with the factor, order kept per key). Reading is
-//! event-driven, a choice among what AWS allows (its pollers call GetRecords about 4 times a
-//! second per shard): a lane with no batch in flight reads as soon as a record is written, so
-//! no timer ticks while the stream is idle. A batch takes up to `batch_size` records, and no
+//! per shard at a time, up to 10 with the factor, order kept per key). A shard's poller
+//! looks for records 4 times a second while it finds none (`lambda:with-ddb.html`: "Lambda
+//! polls shards in your DynamoDB stream for records at a base rate of 4 times per second"),
+//! and after a batch it looks again a quarter second after its last read at the soonest: a
+//! record written to an idle lane is read at its shard's next poll (`POLL_INTERVAL`, at a
+//! phase of the shard's own), so a light stream gathers a quarter second of records per
+//! batch rather than invoking once per record, and one whose batches take longer reads again
+//! as each ends. Timers are set only for a lane with records waiting, so none ticks while
+//! the stream is idle. A batch takes up to
+//! `batch_size` records, and no
 //! more than the 6 MB a synchronous invocation carries (`MAX_BATCH_BYTES`); with a
 //! `maximum_batching_window`, a lane waits that long from its first waiting record for a full
 //! batch. A batch is one synchronous call to the consumer carrying its record count in
@@ -53,6 +59,24 @@ use std::collections::{BTreeMap, VecDeque};
 /// The size of the message an on-failure queue gets for a discarded batch (its metadata: the
 /// shard, the sequence numbers, the reason): 1 KB, a choice (AWS gives no size).
 const ON_FAILURE_BYTES: u32 = 1024;
+
+/// How often a shard's poller looks for records while it finds none: "a base rate of 4
+/// times per second" (`lambda:with-ddb.html`).
+const POLL_INTERVAL: SimTime = SimTime::from_millis(250);
+
+/// The first poll of `shard` of generation `gen` after `now`: each shard polls on a grid of
+/// `POLL_INTERVAL` at a phase of its own (a hash of its place, so that no random draw is
+/// taken and shards do not all poll at once).
+fn next_poll(gen: u64, shard: u32, now: SimTime) -> SimTime {
+    let p = POLL_INTERVAL.0;
+    let mixed =
+        (gen.wrapping_mul(31).wrapping_add(u64::from(shard))).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let phase = (mixed >> 32) % p;
+    if now.0 < phase {
+        return SimTime(phase);
+    }
+    SimTime(phase + p * ((now.0 - phase) / p + 1))
+}
 
 /// The most bytes of records a batch carries: the synchronous invocation payload limit
 /// (aws-facts is silent; `lambda:gettingstarted-limits.html`: 6 MB; `lambda:with-ddb.html`:
@@ -111,6 +135,11 @@ struct Lane {
     retry_at: Option<SimTime>,
     /// A lane gathering records invokes with fewer than a full batch at this time.
     window_until: Option<SimTime>,
+    /// The lane waits for its poller's next look at this time.
+    poll_at: Option<SimTime>,
+    /// When it last sent a batch it read from the stream: its poller looks again
+    /// `POLL_INTERVAL` later at the soonest.
+    last_read: Option<SimTime>,
     /// The write time of the last record it processed: a later one written before it would
     /// be out of order.
     last_done: SimTime,
@@ -263,6 +292,8 @@ impl Stream {
                     failures: 0,
                     retry_at: None,
                     window_until: None,
+                    poll_at: None,
+                    last_read: None,
                     last_done: SimTime::ZERO,
                 });
                 self.index.insert(at, id);
@@ -275,7 +306,14 @@ impl Stream {
             span: ctx.enqueue_span(record.span, "stream"),
             ..record
         };
-        self.lanes[id].records.push_back(record);
+        let lane = &mut self.lanes[id];
+        if lane.records.is_empty() && lane.in_flight.is_none() && lane.retry_at.is_none() {
+            // An idle lane: its poller finds the record at its next look.
+            let at = next_poll(lane.gen, lane.shard, now);
+            lane.poll_at = Some(at);
+            ctx.schedule(at - now, super::Timer::Wake(id).encode());
+        }
+        lane.records.push_back(record);
         self.held += 1;
         self.held_level.set(&self.clock, now, self.held as f64);
         self.try_read(ctx, edges, rng, id);
@@ -305,8 +343,21 @@ impl Stream {
         if Some(lane.gen) != readable
             || lane.in_flight.is_some()
             || lane.retry_at.is_some_and(|t| t > now)
+            || lane.poll_at.is_some_and(|t| t > now)
         {
             return;
+        }
+        // A batch read afresh (not a failed batch's retry, which the poller holds) waits for
+        // the poller's next look: at most 4 a second.
+        let lane = &mut self.lanes[id];
+        lane.poll_at = None;
+        if let (true, Some(last)) = (lane.sizes.is_empty(), lane.last_read) {
+            let next = last + POLL_INTERVAL;
+            if next > now {
+                lane.poll_at = Some(next);
+                ctx.schedule(next - now, super::Timer::Wake(id).encode());
+                return;
+            }
         }
         self.lanes[id].retry_at = None;
         self.expire(ctx, edges, rng, id);
@@ -338,6 +389,9 @@ impl Stream {
         }
         lane.window_until = None;
         lane.in_flight = Some(n);
+        if !from_sizes {
+            lane.last_read = Some(now);
+        }
         lane.from_sizes = from_sizes;
         let batch = lane.records.range(..n as usize);
         let mut size = 0u64;
