@@ -643,3 +643,54 @@ fn requests_per_target_is_watched_each_minute_whatever_ec2_monitoring_says() {
     assert!(!out.is_empty(), "no scale-out");
     assert!((780.0..=900.0).contains(&out[0]), "{out:?}");
 }
+
+#[test]
+fn a_target_that_drops_its_connections_gets_each_load_balancers_own_answer() {
+    // Half of four spot instances (32 vCPUs each, requests of 2 s, 20 a second: about 10 in
+    // flight on each) get their notice at 4 minutes and are reclaimed two minutes later with
+    // requests in flight: their connections close.
+    // aws-facts §3: a CLB answers 504 ("instance closed the connection"), and an NLB has no
+    // HTTP status: its client sees the reset (599 here). (An ALB's 502 for the same is
+    // tested in `deregistration_delay_lets_requests_finish_and_cuts_off_what_outlasts_it`.)
+    let toml = |lb_type: &str| {
+        format!(
+            r#"
+            [scenario]
+            duration = "8m"
+            [[workload]]
+            name = "c"
+            target = "lb"
+            arrival = {{ process = "constant", rate = 20 }}
+            timeout = "10s"
+            [[component]]
+            id = "lb"
+            kind = "load_balancer"
+            type = "{lb_type}"
+            targets = "api"
+            [[component]]
+            id = "api"
+            kind = "ec2_autoscaling"
+            instance_type = "c6i.8xlarge"
+            zones = ["a", "b"]
+            min = 4
+            max = 4
+            market = "spot"
+            work = "2s"
+            [[fault]]
+            at = "4m"
+            kind = "spot_interruption"
+            target = "api"
+            fraction = 0.5
+            "#
+        )
+    };
+    for (lb_type, seen) in [("classic", "504"), ("network", "599")] {
+        let s = crate::run(&toml(lb_type));
+        let cut = num(&s, &format!("requests.by_status.{seen}"));
+        assert!(cut >= 10.0, "{lb_type}: {cut} answered {seen}");
+        let by_status = s["requests"]["by_status"].as_object().unwrap();
+        for other in ["502", "504", "599"].iter().filter(|o| **o != seen) {
+            assert!(!by_status.contains_key(*other), "{lb_type}: {by_status:?}");
+        }
+    }
+}

@@ -358,8 +358,9 @@ impl AutoScalingGroup {
     pub(super) fn deregistration_end(&mut self, ctx: &mut Ctx<'_>, k: usize) {
         let now = ctx.now();
         if self.instances[k].state == State::Draining {
-            // aws-facts: §3: requests in flight when the delay expires get 502.
-            self.drain_killed += self.kill(ctx, k, Some(status::BAD_GATEWAY));
+            // aws-facts: §3: requests in flight when the delay expires have their connection
+            // closed (an ALB answers 502).
+            self.drain_killed += self.kill(ctx, k, Some(status::CONNECTION_RESET));
             self.finish_drain(now, k);
         }
     }

@@ -56,7 +56,7 @@ impl AutoScalingGroup {
         }
         if i.state == State::InService {
             self.leave_service(now, k);
-            self.kill(ctx, k, Some(status::BAD_GATEWAY));
+            self.kill(ctx, k, Some(status::CONNECTION_RESET));
         }
         self.group.borrow_mut().deregister(id);
         self.replacements += u64::from(self.clock.measured(now));
@@ -176,8 +176,8 @@ impl AutoScalingGroup {
                 State::Booting => self.booting.add(&self.clock, now, -1.0),
                 _ => {}
             }
-            // aws-facts: §3 ALB 502: the target closes connections mid-request.
-            self.kill(ctx, k, Some(status::BAD_GATEWAY));
+            // aws-facts: §3: the target closes connections mid-request (an ALB answers 502).
+            self.kill(ctx, k, Some(status::CONNECTION_RESET));
             self.group.borrow_mut().deregister(id);
             self.terminate(now, k, "spot interruption");
             self.reconcile(ctx);

@@ -448,7 +448,7 @@ const FIELDS: &[Field] = &[
     Field {
         path: "drain_cut_off",
         unit: Unit::Count,
-        about: "requests cut off with 502 when a draining instance's deregistration delay ran out",
+        about: "requests cut off (their connection closed: 502 from an ALB, 504 from a CLB, a reset through an NLB) when a draining instance's deregistration delay ran out",
     },
     Field {
         path: "instance_hours.*",

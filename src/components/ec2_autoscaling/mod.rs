@@ -18,8 +18,9 @@
 //! A launched instance boots (`boot_time`), is then in service and registered with the load
 //! balancer's target group (or balanced by the group itself when no load balancer fronts it).
 //! Scale-in drains an instance (deregistration delay, ending early once nothing is in flight;
-//! what is still in flight when it expires gets 502). Launches go to the zone with the fewest
-//! instances; after a zone outage the group rebalances, launching before terminating.
+//! what is still in flight when it expires has its connection closed: 502 through an ALB).
+//! Launches go to the zone with the fewest instances; after a zone outage the group
+//! rebalances, launching before terminating.
 //! A failed instance answers nothing (new connections time out after 10 s: 504); EC2 status
 //! checks find it in two minutes, the load balancer's health checks in its interval × threshold
 //! (with `health_check_type = "elb"` the group replaces what the load balancer finds unhealthy,

@@ -134,7 +134,7 @@ impl AutoScalingGroup {
             }
             // Gone (the load balancer's view was a hop behind): connection refused.
             _ => {
-                self.answer(ctx, call, now, status::BAD_GATEWAY, probe);
+                self.answer(ctx, call, now, status::CONNECTION_RESET, probe);
                 return;
             }
         }

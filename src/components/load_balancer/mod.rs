@@ -56,6 +56,8 @@ const NO_TARGET: u16 = status::SERVICE_UNAVAILABLE;
 const IDLE_TIMEOUT: u16 = status::GATEWAY_TIMEOUT;
 /// aws-facts: §3 ALB 502: a target that resets the connection mid-request.
 const TARGET_RESET: u16 = status::BAD_GATEWAY;
+/// aws-facts: §3 CLB errors: 504 when the instance closed the connection.
+const CLB_TARGET_CLOSED: u16 = status::GATEWAY_TIMEOUT;
 /// aws-facts: §3 ALB 504: a target connection not established in 10 s.
 const CONNECT_TIMEOUT: u16 = status::GATEWAY_TIMEOUT;
 
@@ -297,9 +299,14 @@ impl LoadBalancer {
         let measured = self.clock.measured(p.arrived);
         // aws-facts: §3: a target slower than the idle timeout gives 504 (NLB: a reset).
         let status = match outcome {
-            Outcome::Status(status::CONNECTION_RESET) if self.cfg.lb_type != LbType::Network => {
-                TARGET_RESET
-            }
+            // A target that drops the connection (an instance deregistered past its delay,
+            // replaced or reclaimed with requests in flight): the ALB answers 502, the CLB
+            // 504, and an NLB's client sees the reset itself.
+            Outcome::Status(status::CONNECTION_RESET) => match self.cfg.lb_type {
+                LbType::Application => TARGET_RESET,
+                LbType::Classic => CLB_TARGET_CLOSED,
+                LbType::Network => status::CONNECTION_RESET,
+            },
             // aws-facts: §3 ALB 504: a target connection not established in 10 s; an NLB's
             // client has its connection attempt fail, and its passive checks take note.
             Outcome::Status(status::CONNECT_FAILED) => {
