@@ -1131,3 +1131,38 @@ fn import_leaves_an_existing_scenario_alone_unless_forced() {
         "{err}"
     );
 }
+
+#[test]
+fn a_websocket_api_keeps_its_29_second_integration_timeout() {
+    // aws-facts: §1 integration timeout: WebSocket 29 s (an HTTP API's is 30 s).
+    let template = r#"
+Resources:
+  Chat:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Name: chat
+      ProtocolType: WEBSOCKET
+      RouteSelectionExpression: $request.body.action
+  Handler:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      Code: { ZipFile: "x" }
+      Role: arn:aws:iam::123456789012:role/r
+  Integration:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Chat
+      IntegrationType: AWS_PROXY
+      IntegrationUri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Handler.Arn}/invocations
+"#;
+    let out = import("chat.yaml", template).unwrap();
+    assert!(
+        out.scenario.contains("integration_timeout = \"29s\""),
+        "{}",
+        out.scenario
+    );
+    archsim::scenario::parse(std::path::Path::new("chat.toml"), &out.scenario)
+        .unwrap_or_else(|e| panic!("{e}\n{}", out.scenario));
+}

@@ -491,6 +491,17 @@ fn import_http_api(r: &Resource<'_>, m: &mut Mapped) {
         ));
     }
     m.set("type", string("http"), r.kind.to_string());
+    if protocol.eq_ignore_ascii_case("WEBSOCKET") {
+        // aws-facts: §1 integration timeout: a WebSocket API's is 29 s, an HTTP API's 30 s.
+        m.set(
+            "integration_timeout",
+            string("29s"),
+            format!(
+                "{} is a WebSocket API, whose integrations time out at 29 s",
+                r.name
+            ),
+        );
+    }
     for key in ["Target", "DefinitionBody", "Body", "target", "body"] {
         for f in r.refs(key) {
             m.edge(None, f, format!("its {key} integrates it"));
