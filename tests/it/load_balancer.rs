@@ -407,3 +407,42 @@ fn clients_keep_sending_to_a_dropped_zone_until_their_dns_cache_expires() {
     let reset = num(&fresh, "requests.by_status.599");
     assert!((reset - 6_000.0).abs() < 250.0, "{reset}");
 }
+
+#[test]
+fn a_lambda_target_is_not_health_checked_unless_asked() {
+    // aws-facts: §3: a Lambda target group's health checks are off by default; asked for,
+    // they run every 35 s with a 30 s timeout. Each check is an invocation (billed, and
+    // holding concurrency).
+    let toml = |hc: &str| {
+        format!(
+            r#"
+            [scenario]
+            duration = "10m"
+            [[workload]]
+            name = "u"
+            target = "alb"
+            arrival = {{ process = "constant", rate = 1 }}
+            [[component]]
+            id = "alb"
+            kind = "load_balancer"
+            targets = "fn"
+            {hc}
+            [[component]]
+            id = "fn"
+            kind = "lambda"
+            work = "10ms"
+            "#
+        )
+    };
+    let s = crate::run(&toml(""));
+    assert_eq!(
+        num(&s, "components.fn.invocations"),
+        num(&s, "components.alb.requests")
+    );
+    // Asked for: 17 rounds at 35 s, 70 s, … 595 s, one probe each.
+    let s = crate::run(&toml("health_check = { healthy_threshold = 2 }"));
+    assert_eq!(
+        num(&s, "components.fn.invocations") - num(&s, "components.alb.requests"),
+        17.0
+    );
+}

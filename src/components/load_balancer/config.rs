@@ -89,6 +89,11 @@ pub struct HealthCheck {
     /// The probe's operation [op]: `PROBE_DEEP` (the target's whole request path) or
     /// `PROBE_SHALLOW`.
     pub probe_op: u16,
+    /// Whether it probes at all: a Lambda target is not checked unless the scenario asks.
+    pub enabled: bool,
+    /// Whether the scenario wrote the interval and the timeout (`None`: no `health_check`),
+    /// for the defaults of a Lambda target, known once the targets' kinds are.
+    pub written: Option<(bool, bool)>,
 }
 
 /// A validated `load_balancer`.
@@ -291,6 +296,8 @@ impl HealthCheck {
             healthy_threshold: if lb_type == LbType::Classic { 10 } else { 5 },
             unhealthy_threshold: 2,
             probe_op,
+            enabled: true,
+            written: None,
         }
     }
 }
@@ -377,6 +384,8 @@ fn health_check(
         healthy_threshold: healthy? as u32,
         unhealthy_threshold: unhealthy? as u32,
         probe_op: probe_op?,
+        enabled: true,
+        written: Some((h.interval.is_some(), h.timeout.is_some())),
     })
 }
 

@@ -120,7 +120,7 @@ impl Kind for LbConfig {
                     },
                 ]),
                 required: false,
-                about: "how targets' health is checked (default: every 30s, timeout 5s, healthy after 5 successes, 10 for CLB, unhealthy after 2 failures, deep; NLB over TCP, timeout 10s)",
+                about: "how targets' health is checked (default: every 30s, timeout 5s, healthy after 5 successes, 10 for CLB, unhealthy after 2 failures, deep; NLB over TCP, timeout 10s; Lambda targets are not checked without this table, and with it every 35s, timeout 30s)",
             },
             Key {
                 name: "backend_connections",
@@ -349,6 +349,35 @@ impl Kind for LbConfig {
             }
         }
         self.group_target = self.calls.len() == 1 && rel.fleets[self.calls[0].to];
+        // aws-facts: §3 health checks: a Lambda target group is not checked unless asked
+        // (CreateTargetGroup `HealthCheckEnabled`: "If the target type is lambda, health
+        // checks are disabled by default"); when it is, every 35 s with a 30 s timeout.
+        let lambda = <crate::components::lambda::LambdaConfig as Kind>::INFO.name;
+        if self
+            .calls
+            .iter()
+            .all(|c| rel.kinds.get(c.to) == Some(&lambda))
+        {
+            let h = &mut self.health;
+            match h.written {
+                None => h.enabled = false,
+                Some((interval, timeout)) => {
+                    if !interval {
+                        h.interval = SimTime::from_secs(35);
+                    }
+                    if !timeout {
+                        h.timeout = SimTime::from_secs(30);
+                    }
+                    if h.timeout >= h.interval {
+                        ck.error(
+                            self.target_spans[0].clone(),
+                            format!("a Lambda target's health check times out after {} by default, not shorter than its interval {}: give `health_check.timeout` or a longer `health_check.interval`", h.timeout, h.interval),
+                        );
+                        ok = false;
+                    }
+                }
+            }
+        }
         ok
     }
 

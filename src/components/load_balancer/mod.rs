@@ -380,7 +380,9 @@ impl LoadBalancer {
 impl Component for LoadBalancer {
     fn start(&mut self, ctx: &mut Ctx<'_>) {
         // The first round of health checks one interval in.
-        ctx.schedule(self.cfg.health.interval, Timer::HealthChecks.encode());
+        if self.cfg.health.enabled {
+            ctx.schedule(self.cfg.health.interval, Timer::HealthChecks.encode());
+        }
     }
 
     fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
