@@ -1210,3 +1210,35 @@ fn a_throttled_request_is_not_an_invocation_and_is_not_billed() {
     let share = num(&s, "components.fn.throttle_fraction");
     assert!((share - throttles / requests).abs() < 1e-12, "{share}");
 }
+
+#[test]
+fn an_init_past_ten_seconds_is_cut_and_run_again_under_the_function_timeout() {
+    // aws-facts: §2 limits: Init is capped at 10 s; if it runs over, it is retried at the
+    // first invoke under the function timeout. Inits of 5 to 14 s (mean 9.5 s), a 3 s
+    // timeout: an environment whose Init needs more than 10 s spends 10 s in it, then runs
+    // it again in the invocation and times out; the others start and answer.
+    let s = run(r#"
+        [scenario]
+        duration = "120s"
+        [[workload]]
+        name = "u"
+        target = "fn"
+        arrival = { process = "constant", rate = 20 }
+        retry = { attempts = 1 }
+        [[component]]
+        id = "fn"
+        kind = "lambda"
+        memory_mb = 1769
+        init = { dist = "uniform", min = "5s", max = "14s" }
+        work = "10ms"
+        idle_lifetime = "1s"
+    "#);
+    let init_max = num(&s, "components.fn.init_ms.max");
+    assert!(init_max <= 10_000.0, "{init_max}");
+    let cold = num(&s, "components.fn.cold_starts");
+    let timeouts = num(&s, "components.fn.timeouts");
+    // About 4 in 9 cold starts draw more than 10 s.
+    assert!(cold > 50.0, "{cold}");
+    let share = timeouts / cold;
+    assert!((0.3..0.6).contains(&share), "{timeouts} of {cold}");
+}

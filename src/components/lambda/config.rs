@@ -144,6 +144,8 @@ pub const DEFAULT_TIMEOUT: SimTime = SimTime::from_secs(3);
 pub const MAX_TIMEOUT: SimTime = SimTime::from_secs(900);
 /// aws-facts: §2 limits: the init phase is capped at 10 s [s].
 pub const MAX_INIT_MEAN_S: f64 = 10.0;
+/// The longest an Init phase runs before Lambda cuts it (aws-facts: §2 limits).
+pub const MAX_INIT: SimTime = SimTime::from_secs(10);
 /// The most reserved or provisioned concurrency a function may have [executions]: a bound on
 /// the environments kept in memory, far above any account's quota.
 pub const MAX_CONCURRENCY: i64 = 1_000_000;

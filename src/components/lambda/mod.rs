@@ -289,6 +289,9 @@ struct Job {
     gen: u32,
     /// The function timeout's timer, cancelled when the invocation ends first.
     timeout: Option<TimerHandle>,
+    /// An Init that outran its 10 s runs again in the invocation, under the function timeout
+    /// (aws-facts: §2 limits): its time, added to the handler's.
+    reinit: SimTime,
 }
 
 /// An invocation, by its slot in `jobs` and its generation. A slot is reused once its
@@ -954,9 +957,16 @@ impl Lambda {
             calls: CallCursor::default(),
             gen,
             timeout: None,
+            reinit: SimTime::ZERO,
         });
         if cold {
-            let init = self.versions[version].init.sample_time(&mut self.rng);
+            let drawn = self.versions[version].init.sample_time(&mut self.rng);
+            // aws-facts: §2 limits: the Init phase is cut at 10 s, and Init is run again at
+            // the first invoke, under the function timeout.
+            let init = drawn.min(config::MAX_INIT);
+            if drawn > config::MAX_INIT {
+                self.jobs[job].reinit = drawn;
+            }
             if measured {
                 self.init.record(init);
             }
@@ -1014,7 +1024,8 @@ impl Lambda {
         for _ in 0..n {
             work_s += v.work.sample(&mut self.rng);
         }
-        let work = SimTime::from_secs_f64(work_s * self.cfg.cpu_factor());
+        let work = SimTime::from_secs_f64(work_s * self.cfg.cpu_factor()) + self.jobs[job].reinit;
+        self.jobs[job].reinit = SimTime::ZERO;
         let items = match self.jobs[job].caller {
             Caller::Sync(call) => ctx.items_mut(call),
             Caller::Event(_) => None,
