@@ -694,3 +694,52 @@ fn a_target_that_drops_its_connections_gets_each_load_balancers_own_answer() {
         }
     }
 }
+
+#[test]
+fn a_health_replacement_drains_its_requests_before_it_terminates() {
+    // An instance whose deep checks (3 s of work) outlast the 2 s probe timeout is found
+    // unhealthy and replaced once its grace period is over. It still answers: the group
+    // drains it for the deregistration delay, as for a scale-in, and launches its
+    // replacement at once (`asg:as-add-elb-healthcheck.html`), so its requests in flight
+    // finish instead of being cut with 502.
+    let toml = r#"
+        [scenario]
+        duration = "5m"
+        [[workload]]
+        name = "u"
+        target = "alb"
+        arrival = { process = "constant", rate = 0.5 }
+        timeout = "30s"
+        [[component]]
+        id = "alb"
+        kind = "load_balancer"
+        targets = "web"
+        health_check = { interval = "5s", timeout = "2s", unhealthy_threshold = 2 }
+        [[component]]
+        id = "web"
+        kind = "ec2_autoscaling"
+        instance_type = "m5.large"
+        min = 1
+        max = 1
+        work = "3s"
+        boot_time = "100s"
+        health_check_type = "elb"
+        health_check_grace_period = "120s"
+    "#;
+    let ev = events(toml, 1);
+    let draining = ev
+        .iter()
+        .find(|e| e.event == "draining" && e.detail.contains("unhealthy"))
+        .expect("drained for its replacement");
+    assert_eq!(draining.time.as_secs_f64(), 120.0);
+    assert_eq!(times(&ev, "launch")[0], 120.0);
+    let gone = ev
+        .iter()
+        .find(|e| e.event == "terminated")
+        .expect("terminated once drained");
+    assert!(gone.detail.contains("drained"), "{}", gone.detail);
+    assert!(gone.time > draining.time);
+    let s = crate::run(toml);
+    assert!(pointer_absent(&s, "components.alb.by_status.502"));
+    assert_eq!(num(&s, "components.web.replacements"), 1.0);
+}

@@ -54,17 +54,23 @@ impl AutoScalingGroup {
         if !(by_ec2 || by_elb) {
             return;
         }
-        if i.state == State::InService {
-            self.leave_service(now, k);
-            self.kill(ctx, k, Some(status::CONNECTION_RESET));
-        }
-        self.group.borrow_mut().deregister(id);
         self.replacements += u64::from(self.clock.measured(now));
         let why = if by_elb {
             "unhealthy by the load balancer; replacing"
         } else {
             "failed EC2 status checks; replacing"
         };
+        if i.state == State::InService {
+            // It still answers: it drains its requests in flight for the deregistration
+            // delay before it is terminated, as for a scale-in, and its replacement launches
+            // at once (`asg:as-add-elb-healthcheck.html`: with connection draining the group
+            // "waits for in-flight requests to complete or the maximum timeout to expire
+            // ... before terminating instances due to a scaling event or health check
+            // replacement").
+            self.retire(ctx, k, why);
+            return;
+        }
+        self.group.borrow_mut().deregister(id);
         self.terminate(now, k, why);
     }
 
