@@ -446,3 +446,41 @@ fn a_lambda_target_is_not_health_checked_unless_asked() {
         17.0
     );
 }
+
+#[test]
+fn a_node_left_with_no_healthy_target_hands_its_clients_to_the_other_nodes() {
+    // Cross-zone off, zones a (2 targets), b (1) and c (4); zone a goes down at 1 s. Once
+    // its node is out of DNS (detection, then the 60 s TTL), clients resolve the nodes of b
+    // and c, half each, and each routes to its own zone (aws-facts §3): b1 takes 50 %, each
+    // target in c 12.5 %, not a share of all healthy targets alike.
+    let refs = [
+        ("a1", "a"),
+        ("a2", "a"),
+        ("b1", "b"),
+        ("c1", "c"),
+        ("c2", "c"),
+        ("c3", "c"),
+        ("c4", "c"),
+    ];
+    let toml = scenario(
+        400,
+        "10m",
+        "type = \"network\"\nhealth_check = { interval = \"10s\", timeout = \"5s\" }",
+        &refs,
+        "1ms",
+        "[[fault]]\nat = \"1s\"\nfor = \"30m\"\nkind = \"az_outage\"\naz = \"a\"\n",
+    )
+    .replace("[scenario]\n", "[scenario]\nwarmup = \"3m\"\n");
+    let s = crate::run(&toml);
+    let total = num(&s, "components.b1.arrivals")
+        + ["c1", "c2", "c3", "c4"]
+            .iter()
+            .map(|c| num(&s, &format!("components.{c}.arrivals")))
+            .sum::<f64>();
+    let b = num(&s, "components.b1.arrivals") / total;
+    let c = num(&s, "components.c1.arrivals") / total;
+    assert!(
+        (b - 0.5).abs() < 0.01 && (c - 0.125).abs() < 0.005,
+        "{b} {c}"
+    );
+}

@@ -110,6 +110,19 @@ impl LoadBalancer {
                 _ => own[k],
             });
         }
+        // A client whose DNS answer is fresh resolves only the nodes left in DNS: one with no
+        // healthy target in its zone (cross-zone off) is not among them, so the client
+        // enters at one of the others, evenly, and is routed as that node routes (aws-facts:
+        // §3 NLB failure behaviour, cross-zone: the AWS example's arithmetic).
+        let mut zone = zone;
+        if !self.cfg.cross_zone && self.zones > 1 && !self.node_has_healthy(zone) {
+            let live: Vec<usize> = (0..self.zones)
+                .filter(|&z| self.node_has_healthy(z))
+                .collect();
+            if !live.is_empty() {
+                zone = live[self.rng.random_range(0..live.len())];
+            }
+        }
         if self.eligible[zone].is_none() {
             self.eligible[zone] = Some(self.compute_eligible(zone));
         }
