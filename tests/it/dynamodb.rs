@@ -386,3 +386,45 @@ fn an_on_demand_table_starts_with_the_partitions_its_warm_throughput_needs() {
         (24, 24.0)
     );
 }
+
+#[test]
+fn dax_answers_queries_from_a_query_cache_that_writes_do_not_fill() {
+    // aws-facts: §7 DAX: Query and Scan results live in a query cache apart from the item
+    // cache, and writes go through to the item cache only. Queries at 100/s over 100,000
+    // keys hit as often with puts on the same keys beside them (100/s) as without.
+    let toml = |mix: &str, rate: u32| {
+        format!(
+            r#"
+            [scenario]
+            duration = "20m"
+            warmup = "5m"
+            [[workload]]
+            name = "w"
+            target = "t"
+            arrival = {{ process = "poisson", rate = {rate} }}
+            mix = {mix}
+            keys = {{ dist = "uniform", count = 100000 }}
+            retry = {{ attempts = 1 }}
+            [[component]]
+            id = "t"
+            kind = "dynamodb"
+            rcu = 1000
+            wcu = 1000
+            writes = ["put"]
+            dax = {{}}
+            "#
+        )
+    };
+    let alone = crate::run(&toml(r#"[ { op = "query", weight = 1 } ]"#, 100));
+    let beside = crate::run(&toml(
+        r#"[ { op = "query", weight = 1 }, { op = "put", weight = 1 } ]"#,
+        200,
+    ));
+    let (a, b) = (
+        num(&alone, "components.t.dax_hit_ratio"),
+        num(&beside, "components.t.dax_hit_ratio"),
+    );
+    // 5 minutes of 100 queries a second over 100,000 keys: about 1 - e^(-0.3) ≈ 0.26 hit.
+    assert!((0.2..0.3).contains(&a), "{a}");
+    assert!((a - b).abs() < 0.02, "alone {a}, beside writes {b}");
+}

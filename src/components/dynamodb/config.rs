@@ -98,6 +98,9 @@ pub struct Dax {
     pub capacity: usize,
     /// One trip to the DAX cluster and back [s].
     pub latency: Dist,
+    /// The operations DAX answers from its query cache, not its item cache (aws-facts: §7
+    /// DAX: Query and Scan; the operations named `query` and `scan`, as for IAM).
+    pub queries: [u16; 2],
 }
 
 /// A validated `dynamodb` table.
@@ -459,6 +462,7 @@ fn parse_dax(raw: &RawDax, ck: &mut Checker) -> Option<Dax> {
         ttl: ttl?,
         capacity: capacity? as usize,
         latency: latency?,
+        queries: [ck.op("query"), ck.op("scan")],
     })
 }
 

@@ -284,7 +284,7 @@ impl Kind for DynamoConfig {
                         name: "ttl",
                         ty: KeyType::Duration,
                         required: false,
-                        about: "how long an item stays in DAX's cache, above zero (default 5m)",
+                        about: "how long an item (or a query's result) stays in DAX's cache, above zero (default 5m)",
                     },
                     Key {
                         name: "capacity",
@@ -293,7 +293,7 @@ impl Kind for DynamoConfig {
                             max: crate::limits::MAX_CACHE_ENTRIES,
                         },
                         required: false,
-                        about: "items the cache holds, the least recently used evicted first (default 1,000,000)",
+                        about: "items the item cache holds, and results the query cache holds, the least recently used evicted first (default 1,000,000)",
                     },
                     Key {
                         name: "latency",
@@ -303,7 +303,7 @@ impl Kind for DynamoConfig {
                     },
                 ]),
                 required: false,
-                about: "DAX in front: eventually consistent reads from its item cache, writes through it (default: none)",
+                about: "DAX in front: eventually consistent reads from its item cache, operations named query and scan from its query cache, writes through to the item cache only (default: none)",
             },
             Key {
                 name: "warm_throughput",

@@ -113,8 +113,9 @@ struct Pending {
     arrived: SimTime,
     status: u16,
     /// The key of an item that goes into DAX's cache when DynamoDB answers (a write, or a
-    /// read that missed).
-    fill: Option<u64>,
+    /// read that missed), and whether it goes into the query cache instead (a query or a
+    /// scan that missed).
+    fill: Option<(u64, bool)>,
     /// The stream record of a write, and its shard, appended when the write is done.
     record: Option<(u32, Record)>,
 }
@@ -127,6 +128,8 @@ pub struct DynamoDb {
     reads: Capacity,
     writes: Capacity,
     dax: Option<Lru<u64, SimTime>>,
+    /// DAX's query cache (Query and Scan results), apart from its item cache.
+    dax_queries: Option<Lru<u64, SimTime>>,
     pending: Slab<Pending>,
     /// Keys split off for heat, and their partition (an index into each side's `own`).
     own: BTreeMap<u64, usize>,
@@ -198,6 +201,7 @@ impl DynamoDb {
                 .map(|s| Stream::new(s, clock, cfg.partitions)),
             edges: env.edges,
             dax: cfg.dax.as_ref().map(|d| Lru::new(d.capacity)),
+            dax_queries: cfg.dax.as_ref().map(|d| Lru::new(d.capacity)),
             reads,
             writes,
             pending: Slab::new(),
@@ -271,10 +275,20 @@ impl DynamoDb {
         let (write, units) = self.cfg.units(&msg);
         let transactional = self.cfg.transactions.contains(&msg.op);
         let dax_read = !write && !self.cfg.strong_reads && !transactional;
-        // aws-facts: §7 DAX: eventually consistent reads are served from the item cache; a hit
-        // consumes no capacity.
+        // aws-facts: §7 DAX: eventually consistent reads are served from the item cache, and
+        // queries and scans from the query cache; a hit consumes no capacity.
+        let query = self
+            .cfg
+            .dax
+            .as_ref()
+            .is_some_and(|d| d.queries.contains(&msg.op));
         if dax_read {
-            if let (Some(cache), Some(d)) = (self.dax.as_mut(), self.cfg.dax.as_ref()) {
+            let cache = if query {
+                self.dax_queries.as_mut()
+            } else {
+                self.dax.as_mut()
+            };
+            if let (Some(cache), Some(d)) = (cache, self.cfg.dax.as_ref()) {
                 if cache.get(&msg.key).is_some_and(|&exp| exp > now) {
                     self.dax_hits.add(&self.clock, now, measured);
                     let wait = d.latency.sample_time(&mut self.rng);
@@ -316,8 +330,10 @@ impl DynamoDb {
                     self.rru += units;
                 }
             }
-            // Write-through: a write (or a read that missed) puts the item in DAX's cache.
-            let fill = (self.dax.is_some() && (write || dax_read)).then_some(msg.key);
+            // Write-through: a write puts the item in DAX's item cache (and leaves its query
+            // cache alone); a read that missed puts its result in the cache it missed.
+            let fill =
+                (self.dax.is_some() && (write || dax_read)).then_some((msg.key, dax_read && query));
             // aws-facts: §22: every write done appends a record to its partition's shard.
             let record = (write && self.stream.is_some()).then(|| {
                 let r = Record {
@@ -388,7 +404,7 @@ impl DynamoDb {
         call: CallId,
         arrived: SimTime,
         status: u16,
-        fill: Option<u64>,
+        fill: Option<(u64, bool)>,
         wait: SimTime,
         record: Option<(u32, Record)>,
     ) {
@@ -417,10 +433,15 @@ impl DynamoDb {
     fn answer(&mut self, ctx: &mut Ctx<'_>, pending: usize) {
         let now = ctx.now();
         let p = self.pending.remove(pending);
-        if let (Some(key), Some(cache), Some(d)) =
-            (p.fill, self.dax.as_mut(), self.cfg.dax.as_ref())
-        {
-            cache.put(key, now + d.ttl);
+        if let (Some((key, query)), Some(d)) = (p.fill, self.cfg.dax.as_ref()) {
+            let cache = if query {
+                self.dax_queries.as_mut()
+            } else {
+                self.dax.as_mut()
+            };
+            if let Some(cache) = cache {
+                cache.put(key, now + d.ttl);
+            }
         }
         let measured = self.clock.measured(p.arrived);
         self.statuses.add(&self.clock, p.status, now, measured);
