@@ -68,7 +68,12 @@ impl World {
     pub fn build(scenario: &Scenario, seed: u64) -> World {
         let clock = scenario.clock();
         let specs: Vec<_> = scenario.components.iter().map(|c| &c.spec).collect();
-        let shared = Shared::new(&scenario.account, &specs, &clock);
+        let regions: Vec<_> = scenario
+            .components
+            .iter()
+            .map(|c| c.region.as_str())
+            .collect();
+        let shared = Shared::new(&scenario.account, &specs, &regions, &clock);
         let components = scenario
             .components
             .iter()

@@ -37,6 +37,7 @@ use crate::kernel::{ActorId, CallId, CallTiming, Ctx, Input, Item, Msg, Outcome,
 use crate::metrics::{Clock, EventRecord, MetricSet};
 use crate::retry::{Charge, RetryPolicy};
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// The operation of a load balancer's deep health-check probe: it takes the target's whole
@@ -251,11 +252,12 @@ impl Network {
 /// Account-level quotas, which AWS applies across every resource of a kind: the one place
 /// where components share state. Built fresh for each run by the world.
 pub struct Shared {
-    /// aws-facts: §1 account throttle, shared by every API Gateway API in the Region.
-    pub api_gateway: api_gateway::AccountThrottle,
+    /// aws-facts: §1 account throttle, shared by every API Gateway API in a Region: by
+    /// Region.
+    pub api_gateway: BTreeMap<String, api_gateway::AccountThrottle>,
     /// aws-facts: §2 concurrency: the account's pool and its requests-per-second quota,
-    /// shared by every Lambda function.
-    pub lambda: lambda::SharedPool,
+    /// shared by every Lambda function in a Region: by Region.
+    pub lambda: BTreeMap<String, lambda::SharedPool>,
     /// aws-facts: §12 KMS: the symmetric-crypto request quota, shared by every KMS component.
     pub kms: kms::SharedQuota,
     /// aws-facts: §18 Step Functions: the StartExecution and StateTransition buckets and
@@ -273,10 +275,40 @@ impl Shared {
     /// The account's shared state for one run: the quota pools, less what the components set
     /// aside, and a target group for each fleet, with the settings of the load balancer in
     /// front of it.
-    pub fn new(account: &Account, specs: &[&ComponentSpec], clock: &Clock) -> Shared {
+    pub fn new(
+        account: &Account,
+        specs: &[&ComponentSpec],
+        regions: &[&str],
+        clock: &Clock,
+    ) -> Shared {
         let mut claims = AccountClaims::default();
         for s in specs {
             s.claim(&mut claims);
+        }
+        // Each Region's quotas, less what its own functions set aside.
+        let mut api_gateway = BTreeMap::new();
+        let mut lambda = BTreeMap::new();
+        for &region in regions {
+            if api_gateway.contains_key(region) {
+                continue;
+            }
+            let (rate, burst) = account.api_gateway(region);
+            api_gateway.insert(
+                region.to_string(),
+                Rc::new(RefCell::new(token_bucket::TokenBucket::new(rate, burst))),
+            );
+            let mut here = AccountClaims::default();
+            for (s, _) in specs.iter().zip(regions).filter(|(_, r)| **r == region) {
+                s.claim(&mut here);
+            }
+            lambda.insert(
+                region.to_string(),
+                Rc::new(RefCell::new(lambda::AccountPool::new(
+                    account.lambda_concurrency,
+                    here.lambda_set_aside,
+                    account.lambda_rate_burst,
+                ))),
+            );
         }
         let target_groups: Vec<Option<target_group::TargetGroup>> = specs
             .iter()
@@ -309,15 +341,8 @@ impl Shared {
         Shared {
             target_groups,
             volumes,
-            api_gateway: Rc::new(RefCell::new(token_bucket::TokenBucket::new(
-                account.api_gateway_rate,
-                account.api_gateway_burst,
-            ))),
-            lambda: Rc::new(RefCell::new(lambda::AccountPool::new(
-                account.lambda_concurrency,
-                claims.lambda_set_aside,
-                account.lambda_rate_burst,
-            ))),
+            api_gateway,
+            lambda,
             kms: Rc::new(RefCell::new(kms::AccountQuota::new(
                 claims.kms_quota.unwrap_or_default(),
             ))),
@@ -326,16 +351,18 @@ impl Shared {
     }
 }
 
-/// Account-wide quotas (`[account]`).
+/// Account quotas (`[account]`), each applied in every Region on its own (aws-facts: §1
+/// "per account per Region", §2 "per Region").
 #[derive(Clone, Debug)]
 pub struct Account {
-    /// API Gateway's account throttle, shared by every API in the Region [requests/s].
-    /// Default 10,000.
-    pub api_gateway_rate: f64,
-    /// The account throttle's burst: the bucket's size [requests]. Default 5,000.
-    pub api_gateway_burst: u64,
-    /// Lambda's concurrency quota for the account and Region, shared by every function
-    /// [executions]. Default 1,000.
+    /// API Gateway's account throttle, shared by every API in a Region [requests/s];
+    /// `None`: AWS's default for the Region (`Account::api_gateway`).
+    pub api_gateway_rate: Option<f64>,
+    /// The account throttle's burst: the bucket's size [requests]; `None`: the Region's
+    /// default.
+    pub api_gateway_burst: Option<u64>,
+    /// Lambda's concurrency quota for the account in each Region, shared by every function
+    /// there [executions]. Default 1,000.
     pub lambda_concurrency: u32,
     /// How much of Lambda's request-rate quota may be taken at once, as a time at that rate
     /// [s]. Default 1 s, a choice: AWS documents no burst.
@@ -344,13 +371,49 @@ pub struct Account {
 
 impl Default for Account {
     fn default() -> Self {
-        // aws-facts: §1 account throttle 10,000 rps, burst 5,000; §2 account concurrency 1,000.
+        // aws-facts: §2 account concurrency 1,000.
         Account {
-            api_gateway_rate: 10_000.0,
-            api_gateway_burst: 5_000,
+            api_gateway_rate: None,
+            api_gateway_burst: None,
             lambda_concurrency: 1_000,
             lambda_rate_burst: SimTime::from_secs(1),
         }
+    }
+}
+
+/// The Regions whose API Gateway account throttle is 2,500 requests/s with a burst of 1,250
+/// (aws-facts: §1 account throttle: Cape Town, Milan, Jakarta, UAE, Hyderabad, Melbourne,
+/// Spain, Zurich, Tel Aviv, Calgary, Malaysia, Thailand, Mexico).
+pub const NEWER_REGIONS: [&str; 13] = [
+    "af-south-1",
+    "eu-south-1",
+    "ap-southeast-3",
+    "me-central-1",
+    "ap-south-2",
+    "ap-southeast-4",
+    "eu-south-2",
+    "eu-central-2",
+    "il-central-1",
+    "ca-west-1",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "mx-central-1",
+];
+
+impl Account {
+    /// API Gateway's account throttle in `region`: what `[account]` says, or AWS's default
+    /// there (aws-facts: §1: 10,000 requests/s, burst 5,000; 2,500 and 1,250 in the newer
+    /// Regions).
+    pub fn api_gateway(&self, region: &str) -> (f64, u64) {
+        let (rate, burst) = if NEWER_REGIONS.contains(&region) {
+            (2_500.0, 1_250)
+        } else {
+            (10_000.0, 5_000)
+        };
+        (
+            self.api_gateway_rate.unwrap_or(rate),
+            self.api_gateway_burst.unwrap_or(burst),
+        )
     }
 }
 

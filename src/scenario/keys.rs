@@ -95,7 +95,7 @@ pub const ACCOUNT: &[Key] = &[
             max: f64::MAX,
         },
         required: false,
-        about: "API Gateway's account throttle, shared by every API [requests/s] (default 10,000)",
+        about: "API Gateway's account throttle in each Region, shared by every API there [requests/s] (default 10,000; 2,500 in the newer Regions: af-south-1, eu-south-1, ap-southeast-3, me-central-1, ap-south-2, ap-southeast-4, eu-south-2, eu-central-2, il-central-1, ca-west-1, ap-southeast-5, ap-southeast-7, mx-central-1)",
     },
     Key {
         name: "api_gateway_burst",
@@ -104,7 +104,7 @@ pub const ACCOUNT: &[Key] = &[
             max: 1_000_000_000,
         },
         required: false,
-        about: "the account throttle's burst [requests] (default 5,000)",
+        about: "the account throttle's burst in each Region [requests] (default 5,000; 1,250 in the newer Regions)",
     },
     Key {
         name: "lambda_concurrency",
@@ -113,7 +113,7 @@ pub const ACCOUNT: &[Key] = &[
             max: 10_000_000,
         },
         required: false,
-        about: "Lambda's concurrency for the account and Region, shared by every function (default 1,000)",
+        about: "Lambda's concurrency for the account in each Region, shared by every function there (default 1,000)",
     },
     Key {
         name: "lambda_rate_burst",

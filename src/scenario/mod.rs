@@ -591,23 +591,30 @@ fn validate(
     }
     if let Some(acc) = &account {
         // aws-facts: §2 concurrency: reserved (and provisioned) concurrency is carved out of
-        // the account's pool, which must keep at least 100 for everything else.
-        let mut claims = components::AccountClaims::default();
-        for (_, _, spec) in &components {
-            spec.claim(&mut claims);
+        // the account's pool of each Region, which must keep at least 100 for everything else.
+        let home = network
+            .as_ref()
+            .map_or(components::HOME_REGION, |n| n.region.as_str());
+        let mut by_region: std::collections::BTreeMap<&str, components::AccountClaims> =
+            std::collections::BTreeMap::new();
+        for ((_, _, spec), r) in components.iter().zip(&regions) {
+            let region = r.as_ref().map_or(home, |r| r.get_ref().as_str());
+            spec.claim(by_region.entry(region).or_default());
         }
-        let set_aside = claims.lambda_set_aside;
-        if set_aside + components::LAMBDA_UNRESERVED_MIN > acc.lambda_concurrency {
-            let span = account_span.clone().unwrap_or(whole.start..whole.start);
-            ck.error(
-                span,
-                format!(
-                    "the Lambda functions set aside {set_aside} of the account's {} concurrency (reserved, or provisioned where nothing is reserved); at least {} must stay unreserved",
-                    acc.lambda_concurrency,
-                    components::LAMBDA_UNRESERVED_MIN
-                ),
-            );
-            ok = false;
+        for (region, claims) in &by_region {
+            let set_aside = claims.lambda_set_aside;
+            if set_aside + components::LAMBDA_UNRESERVED_MIN > acc.lambda_concurrency {
+                let span = account_span.clone().unwrap_or(whole.start..whole.start);
+                ck.error(
+                    span,
+                    format!(
+                        "the Lambda functions of {region} set aside {set_aside} of the account's {} concurrency there (reserved, or provisioned where nothing is reserved); at least {} must stay unreserved",
+                        acc.lambda_concurrency,
+                        components::LAMBDA_UNRESERVED_MIN
+                    ),
+                );
+                ok = false;
+            }
         }
     }
 
@@ -1352,13 +1359,15 @@ fn parse_times(
 fn parse_account(a: &RawAccount, ck: &mut Checker) -> Option<Account> {
     let d = Account::default();
     let rate = match &a.api_gateway_rate {
-        Some(r) => ck.positive(r, "api_gateway_rate", "requests per second"),
+        Some(r) => ck
+            .positive(r, "api_gateway_rate", "requests per second")
+            .map(Some),
         None => Some(d.api_gateway_rate),
     };
     let burst = match &a.api_gateway_burst {
         Some(b) => ck
             .int_in(b, "api_gateway_burst", 1, 1_000_000_000)
-            .map(|b| b as u64),
+            .map(|b| Some(b as u64)),
         None => Some(d.api_gateway_burst),
     };
     let conc = match &a.lambda_concurrency {

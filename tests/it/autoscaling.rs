@@ -1,7 +1,7 @@
 //! EC2 Auto Scaling behind a load balancer against its documented behaviour (aws-facts §4, §3).
 
 use crate::Edit;
-use crate::{num, scenario};
+use crate::{num, pointer_absent, scenario};
 use archsim::metrics::EventRecord;
 use archsim::world::World;
 
@@ -318,10 +318,6 @@ fn deregistration_delay_lets_requests_finish_and_cuts_off_what_outlasts_it() {
         num(&long, "requests.by_status.200"),
         num(&long, "requests.total")
     );
-}
-
-fn pointer_absent(s: &archsim::metrics::Summary, path: &str) -> bool {
-    archsim::metrics::pointer(s, path).is_none()
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! cache policy's TTL bounds on the origin's max-age, collapsed misses, origin timeouts ending
 //! in 504, serve-stale on origin errors, and Origin Shield.
 
-use crate::{assert_theory, num, per_seed, run, ttl_cache_hit_ratio};
+use crate::{assert_theory, num, per_seed, pointer_absent, run, ttl_cache_hit_ratio};
 
 /// A scenario of `duration` (no warmup unless `extra_scenario` says so) whose workload sends
 /// `arrival` over `keys` to a distribution `cdn` (`cdn_keys` added to its table) in front of
@@ -322,10 +322,6 @@ fn serve_stale_answers_from_an_expired_copy_when_the_origin_fails() {
     assert!(pointer_absent(&s, "components.cdn.by_status.503"));
     assert_eq!(num(&s, "components.cdn.by_status.200"), 599.0);
     assert_eq!(num(&s, "components.cdn.stale_served"), failed);
-}
-
-fn pointer_absent(s: &archsim::metrics::Summary, path: &str) -> bool {
-    archsim::metrics::pointer(s, path).is_none()
 }
 
 #[test]

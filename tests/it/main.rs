@@ -139,6 +139,12 @@ pub fn num(summary: &Summary, path: &str) -> f64 {
         .unwrap_or_else(|| panic!("no number at {path} in the summary"))
 }
 
+/// Whether a summary has nothing at a dotted path (a status never answered, a reason never
+/// given).
+pub fn pointer_absent(summary: &Summary, path: &str) -> bool {
+    pointer(summary, path).is_none()
+}
+
 /// The number at `path` in each seed's part of the summary.
 pub fn per_seed(summary: &Summary, path: &str) -> Vec<f64> {
     summary["per_seed"]

@@ -1,6 +1,6 @@
 //! API Gateway and Lambda against their documented behaviour (aws-facts §1 and §2).
 
-use crate::{assert_theory, num, per_seed, run};
+use crate::{assert_theory, num, per_seed, pointer_absent, run};
 
 #[test]
 fn a_steady_stream_at_exactly_the_stage_throttle_passes_in_full_at_any_rate() {
@@ -1241,4 +1241,85 @@ fn an_init_past_ten_seconds_is_cut_and_run_again_under_the_function_timeout() {
     assert!(cold > 50.0, "{cold}");
     let share = timeouts / cold;
     assert!((0.3..0.6).contains(&share), "{timeouts} of {cold}");
+}
+
+#[test]
+fn account_quotas_are_each_regions_own() {
+    // aws-facts §1: API Gateway's account throttle is per account per Region, 10,000/s
+    // (2,500/s, burst 1,250, in the newer Regions such as eu-south-1); §2: Lambda's
+    // concurrency is per Region. Two APIs at 6,000/s each, in us-east-1 and eu-west-1: each
+    // under its own Region's throttle. A third at 3,000/s in eu-south-1 is held to about
+    // 2,500/s there.
+    let api = |id: &str, region: &str, rate: u32| {
+        format!(
+            r#"
+            [[workload]]
+            name = "{id}"
+            target = "api-{id}"
+            arrival = {{ process = "constant", rate = {rate} }}
+            retry = {{ attempts = 1 }}
+            [[component]]
+            id = "api-{id}"
+            kind = "api_gateway"
+            region = "{region}"
+            target = "svc-{id}"
+            [[component]]
+            id = "svc-{id}"
+            kind = "service"
+            region = "{region}"
+            servers = 1000
+            service_time = "1ms"
+            "#
+        )
+    };
+    let s = run(&format!(
+        "[scenario]\nduration = \"60s\"\nwarmup = \"10s\"\n{}{}{}",
+        api("east", "us-east-1", 6000),
+        api("west", "eu-west-1", 6000),
+        api("milan", "eu-south-1", 3000)
+    ));
+    assert!(pointer_absent(
+        &s,
+        "components.api-east.throttled_by.account"
+    ));
+    assert!(pointer_absent(
+        &s,
+        "components.api-west.throttled_by.account"
+    ));
+    let ok = num(&s, "workloads.milan.requests.by_status.200") / 50.0;
+    assert!((2_490.0..=2_510.0).contains(&ok), "{ok}/s");
+
+    // Two functions needing about 700 concurrent executions each (7,000/s of 100 ms), in
+    // two Regions: each has its Region's 1,000.
+    let function = |id: &str, region: &str| {
+        format!(
+            r#"
+            [[workload]]
+            name = "{id}"
+            target = "fn-{id}"
+            arrival = {{ process = "constant", rate = 7000 }}
+            retry = {{ attempts = 1 }}
+            [[component]]
+            id = "fn-{id}"
+            kind = "lambda"
+            region = "{region}"
+            memory_mb = 1769
+            runtime = "rust"
+            work = "100ms"
+            "#
+        )
+    };
+    let s = run(&format!(
+        "[scenario]\nduration = \"30s\"\nwarmup = \"10s\"\n{}{}",
+        function("east", "us-east-1"),
+        function("west", "eu-west-1")
+    ));
+    for id in ["east", "west"] {
+        let max = num(&s, &format!("components.fn-{id}.concurrency_max"));
+        assert!(max > 650.0, "{id}: {max}");
+        assert!(
+            pointer_absent(&s, &format!("components.fn-{id}.throttled_by.concurrency")),
+            "{id}"
+        );
+    }
 }

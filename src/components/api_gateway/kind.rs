@@ -456,11 +456,8 @@ impl Kind for ApiGatewayConfig {
     }
 
     fn build(&self, _index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
-        Box::new(super::ApiGateway::new(
-            self.clone(),
-            env,
-            shared.api_gateway.clone(),
-        ))
+        let throttle = shared.api_gateway[env.region.as_str()].clone();
+        Box::new(super::ApiGateway::new(self.clone(), env, throttle))
     }
 }
 

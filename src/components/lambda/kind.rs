@@ -577,7 +577,8 @@ impl Kind for LambdaConfig {
     }
 
     fn build(&self, _index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
-        Box::new(super::Lambda::new(self.clone(), env, shared.lambda.clone()))
+        let pool = shared.lambda[env.region.as_str()].clone();
+        Box::new(super::Lambda::new(self.clone(), env, pool))
     }
 
     fn claim(&self, claims: &mut AccountClaims) {
