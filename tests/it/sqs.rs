@@ -437,3 +437,23 @@ fn provisioned_pollers_start_at_their_minimum_and_stop_at_ten_batches_each() {
     ));
     assert_eq!(num(&s, "components.q.concurrent_batches_max"), 300.0);
 }
+
+#[test]
+fn a_batch_stops_at_the_six_megabytes_a_synchronous_invocation_carries() {
+    // 250 KB messages, 50 a second, batches of up to 1,000 gathered over 10 s: a window
+    // would hold 500 messages (125 MB), but Lambda's batch stops at the 6 MB payload limit
+    // (`lambda:gettingstarted-limits.html`): 25 messages of 250,000 bytes.
+    let s = run(&(scenario("2m", 50, "").replace(
+        "retry = { attempts = 1 }",
+        "retry = { attempts = 1 }\nsize = 250000",
+    ) + "[[component]]\nid = \"q\"\nkind = \"sqs\"\n\
+           consumer = { to = \"fn\", batch_size = 1000, batching_window = \"10s\" }\n"
+        + &function("1ms", false)));
+    let deletes = num(&s, "components.q.deletes");
+    let batches = num(&s, "components.q.batches");
+    assert!(deletes > 5_000.0, "{deletes}");
+    assert!(
+        deletes / batches > 24.0 && deletes / batches <= 25.0,
+        "{deletes} in {batches}"
+    );
+}

@@ -79,10 +79,9 @@ fn next_poll(gen: u64, shard: u32, now: SimTime) -> SimTime {
 }
 
 /// The most bytes of records a batch carries: the synchronous invocation payload limit
-/// (aws-facts is silent; `lambda:gettingstarted-limits.html`: 6 MB; `lambda:with-ddb.html`:
-/// the poller gathers records until the batch is full, the window ends, or the batch
-/// reaches the payload limit of 6 MB).
-pub(super) const MAX_BATCH_BYTES: u64 = 6 * 1024 * 1024;
+/// (`lambda:with-ddb.html`: the poller gathers records until the batch is full, the window
+/// ends, or the batch reaches the payload limit of 6 MB).
+const MAX_BATCH_BYTES: u64 = crate::components::lambda::MAX_SYNC_PAYLOAD;
 
 /// How many of the first `records` the next batch takes: at most `batch_size`, and no more
 /// than fit in `MAX_BATCH_BYTES` (at least one: a record is at most an item, 400 KB).

@@ -74,6 +74,11 @@ const PRICE_GB_S: f64 = 0.000_016_666_7;
 const PRICE_PC_GB_S: f64 = 0.000_004_166_7;
 const PRICE_PC_DURATION_GB_S: f64 = 0.000_009_722_2;
 
+/// The most bytes a synchronous invocation carries, which an event source mapping's batch
+/// stops short of (aws-facts is silent; `lambda:gettingstarted-limits.html`: 6 MB for a
+/// synchronous invocation's request).
+pub const MAX_SYNC_PAYLOAD: u64 = 6 * 1024 * 1024;
+
 /// Status of a throttled invocation (aws-facts: §2 throttling: TooManyRequestsException).
 pub const THROTTLED: u16 = status::TOO_MANY_REQUESTS;
 /// How an invocation that failed is answered (an unhandled error, a failed downstream call or

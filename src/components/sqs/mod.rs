@@ -19,8 +19,9 @@
 //! are visible, up to `maximum_concurrency` (1,000 at most), and back to 5 once the queue is
 //! empty at a scaling step (AWS does not document how fast it scales down: a choice). Pollers
 //! long-poll: a poller waits for a message to become visible rather than on a timer. Each
-//! batch (up to `batch_size` messages; with a `batching_window`, a poller waits that long for
-//! a full batch) is one synchronous call to the consumer, carrying the number of messages in
+//! batch (up to `batch_size` messages and no more than the 6 MB a synchronous invocation
+//! carries; with a `batching_window`, a poller waits that long for a full batch) is one
+//! synchronous call to the consumer, carrying the number of messages in
 //! `Msg::messages`, the first message's operation and key, and (for more than one message)
 //! each message's operation as the call's items (a Lambda does each message's work, and a
 //! message fails by its own operation or draw). A success deletes the batch (one
@@ -633,7 +634,20 @@ impl Sqs {
             None
         };
         let mut taken = Vec::new();
+        let mut bytes = 0u64;
         while taken.len() < c.batch_size as usize {
+            // The batch stops short of the synchronous invocation's payload limit.
+            let next = match group {
+                Some(g) => self.groups[g as usize].visible.first(),
+                None => self.visible.first(),
+            };
+            let Some(&(_, next)) = next else {
+                break;
+            };
+            let size = u64::from(self.msgs[next].size);
+            if !taken.is_empty() && bytes + size > crate::components::lambda::MAX_SYNC_PAYLOAD {
+                break;
+            }
             let Some(id) = self.next_visible(group) else {
                 break;
             };
@@ -646,6 +660,7 @@ impl Sqs {
                 }
             }
             self.msgs[id].receives += 1;
+            bytes += size;
             ctx.take_span(self.msgs[id].span);
             if self.msgs[id].receives > 1 {
                 self.redelivered += u64::from(self.clock.measured(now));
