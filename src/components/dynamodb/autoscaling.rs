@@ -54,6 +54,40 @@ pub(super) const ON_DEMAND_MEMORY_MIN: usize = 30;
 /// own, so a second's worth only.
 pub(super) const ON_DEMAND_BURST_SECONDS: f64 = 1.0;
 
+/// aws-facts is silent; DynamoDB's service quotas (`ddb:ServiceQuotas.html`): a table's
+/// provisioned capacity may be decreased "up to four times any time per day" (a UTC day),
+/// and once more in each hour with no decrease before it, 27 times a day at most.
+pub(super) const DECREASES_ANY_TIME: u32 = 4;
+pub(super) const DECREASES_PER_DAY: u32 = 27;
+const DAY: u64 = 86_400_000_000_000;
+const HOUR: SimTime = SimTime::from_secs(3_600);
+
+/// A table's decreases of its provisioned capacity today, which both sides draw on (the run
+/// starts at midnight UTC, as its traces' times do).
+#[derive(Debug, Default)]
+pub(super) struct Decreases {
+    day: u64,
+    count: u32,
+    last: Option<SimTime>,
+}
+
+impl Decreases {
+    /// Whether a decrease is allowed at `now`.
+    fn allowed(&mut self, now: SimTime) -> bool {
+        if now.0 / DAY != self.day {
+            self.day = now.0 / DAY;
+            self.count = 0;
+        }
+        self.count < DECREASES_ANY_TIME
+            || (self.count < DECREASES_PER_DAY && self.last.is_none_or(|t| now - t >= HOUR))
+    }
+
+    fn take(&mut self, now: SimTime) {
+        self.count += 1;
+        self.last = Some(now);
+    }
+}
+
 /// One side's scaling state across minutes.
 #[derive(Debug, Default)]
 pub(super) struct Tracker {
@@ -73,12 +107,15 @@ impl Tracker {
     /// Target tracking, after a minute at `rate` units per second on `capacity`: the
     /// capacity to move to when an alarm fires (held between `floor` and `ceiling`), which
     /// then waits as pending until it is applied.
+    /// A scale-in waits while the table may not decrease its capacity (`decreases`, at
+    /// `now`), its alarm still sounding.
     pub(super) fn target_tracking(
         &mut self,
         target: f64,
         rate: f64,
         capacity: f64,
         (floor, ceiling): (f64, f64),
+        (decreases, now): (&mut Decreases, SimTime),
     ) -> Option<f64> {
         let util = rate / capacity;
         if util > target {
@@ -92,10 +129,16 @@ impl Tracker {
             self.below = 0;
         }
         let wanted = (rate / target).clamp(floor, ceiling).ceil();
-        let act = (self.above >= SCALE_OUT_MINUTES && wanted > capacity)
-            || (self.below >= SCALE_IN_MINUTES && wanted < capacity);
+        let scale_in = self.below >= SCALE_IN_MINUTES && wanted < capacity;
+        let act = (self.above >= SCALE_OUT_MINUTES && wanted > capacity) || scale_in;
         // One action at a time: a pending one is the only cooldown.
         if act && self.pending.is_none() {
+            if scale_in {
+                if !decreases.allowed(now) {
+                    return None;
+                }
+                decreases.take(now);
+            }
             self.pending = Some(wanted);
             self.above = 0;
             self.below = 0;
@@ -125,20 +168,63 @@ mod tests {
         let mut t = Tracker::default();
         // 700 units/s on 1,000 at a 50 % target: 1,400 wanted, after the second minute.
         assert_eq!(
-            t.target_tracking(0.5, 700.0, 1000.0, (1000.0, 10_000.0)),
+            t.target_tracking(
+                0.5,
+                700.0,
+                1000.0,
+                (1000.0, 10_000.0),
+                (&mut Decreases::default(), SimTime::ZERO)
+            ),
             None
         );
         assert_eq!(
-            t.target_tracking(0.5, 700.0, 1000.0, (1000.0, 10_000.0)),
+            t.target_tracking(
+                0.5,
+                700.0,
+                1000.0,
+                (1000.0, 10_000.0),
+                (&mut Decreases::default(), SimTime::ZERO)
+            ),
             Some(1400.0)
         );
         // Pending: no second action until it is applied.
         for _ in 0..3 {
             assert_eq!(
-                t.target_tracking(0.5, 700.0, 1000.0, (1000.0, 10_000.0)),
+                t.target_tracking(
+                    0.5,
+                    700.0,
+                    1000.0,
+                    (1000.0, 10_000.0),
+                    (&mut Decreases::default(), SimTime::ZERO)
+                ),
                 None
             );
         }
+    }
+
+    #[test]
+    fn decreases_are_four_at_any_time_then_one_an_hour_and_27_a_day() {
+        let mut d = Decreases::default();
+        let at = |s: u64| SimTime::from_secs(s);
+        for i in 0..4 {
+            assert!(d.allowed(at(60 * i)));
+            d.take(at(60 * i));
+        }
+        // The fifth waits for an hour with no decrease.
+        assert!(!d.allowed(at(3_779)));
+        assert!(d.allowed(at(3_780)));
+        // One an hour from then on, 27 in the day at most: the last at 82,980 s.
+        for k in 0..23 {
+            let t = 3_780 + 3_600 * k;
+            assert!(d.allowed(at(t)));
+            d.take(at(t));
+            if k < 22 {
+                assert!(!d.allowed(at(t + 3_599)));
+            }
+        }
+        assert!(!d.allowed(at(86_399)));
+        // A new UTC day starts over.
+        assert!(d.allowed(at(86_400)));
     }
 
     #[test]
@@ -148,12 +234,24 @@ mod tests {
         // wanted, held to the floor of 1,000.
         for _ in 0..14 {
             assert_eq!(
-                t.target_tracking(0.5, 100.0, 2000.0, (1000.0, 10_000.0)),
+                t.target_tracking(
+                    0.5,
+                    100.0,
+                    2000.0,
+                    (1000.0, 10_000.0),
+                    (&mut Decreases::default(), SimTime::ZERO)
+                ),
                 None
             );
         }
         assert_eq!(
-            t.target_tracking(0.5, 100.0, 2000.0, (1000.0, 10_000.0)),
+            t.target_tracking(
+                0.5,
+                100.0,
+                2000.0,
+                (1000.0, 10_000.0),
+                (&mut Decreases::default(), SimTime::ZERO)
+            ),
             Some(1000.0)
         );
     }

@@ -128,6 +128,9 @@ pub struct DynamoDb {
     reads: Capacity,
     writes: Capacity,
     dax: Option<Lru<u64, SimTime>>,
+    /// Today's decreases of the provisioned capacity, which auto scaling may make only so
+    /// often.
+    decreases: autoscaling::Decreases,
     /// DAX's query cache (Query and Scan results), apart from its item cache.
     dax_queries: Option<Lru<u64, SimTime>>,
     pending: Slab<Pending>,
@@ -202,6 +205,7 @@ impl DynamoDb {
             edges: env.edges,
             dax: cfg.dax.as_ref().map(|d| Lru::new(d.capacity)),
             dax_queries: cfg.dax.as_ref().map(|d| Lru::new(d.capacity)),
+            decreases: autoscaling::Decreases::default(),
             reads,
             writes,
             pending: Slab::new(),
@@ -462,6 +466,7 @@ impl DynamoDb {
         let clock = self.clock;
         let on_demand = matches!(self.cfg.mode, Mode::OnDemand);
         let auto = self.cfg.autoscaling.clone();
+        let mut decreases = std::mem::take(&mut self.decreases);
         for s in [Side::Read, Side::Write] {
             let side = self.side(s);
             let rate = side.minute_units / TICK_S as f64;
@@ -475,7 +480,14 @@ impl DynamoDb {
                 }
             } else if let Some(a) = &auto {
                 let (from, bounds) = (side.capacity, (side.initial, side.max_capacity));
-                if let Some(wanted) = side.scaling.target_tracking(a.target, rate, from, bounds) {
+                let tracked = side.scaling.target_tracking(
+                    a.target,
+                    rate,
+                    from,
+                    bounds,
+                    (&mut decreases, now),
+                );
+                if let Some(wanted) = tracked {
                     ctx.schedule(a.lag, Timer::Apply(s).encode());
                     self.events.push(
                         now,
@@ -485,6 +497,7 @@ impl DynamoDb {
                 }
             }
         }
+        self.decreases = decreases;
         self.ensure_partitions(now);
         let tick = SimTime::from_secs(TICK_S);
         if now + tick < self.clock.end {
