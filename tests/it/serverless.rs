@@ -1174,6 +1174,35 @@ fn api_gateway_answers_500_for_any_refusal_of_the_invoke_api_and_passes_other_ba
         refused + num(&backend, "requests.by_status.200"),
         num(&backend, "requests.total")
     );
+    // Another API behind it that throttles (429): passed through, not made a 500.
+    let throttled = run(r#"
+        [scenario]
+        duration = "10s"
+        [[workload]]
+        name = "u"
+        target = "front"
+        arrival = { process = "constant", rate = 100 }
+        retry = { attempts = 1 }
+        [[component]]
+        id = "front"
+        kind = "api_gateway"
+        type = "http"
+        target = "back"
+        [[component]]
+        id = "back"
+        kind = "api_gateway"
+        type = "http"
+        target = "web"
+        throttle = { rate = 10, burst = 10 }
+        [[component]]
+        id = "web"
+        kind = "service"
+        servers = 10
+        service_time = "1ms"
+    "#);
+    let limited = num(&throttled, "requests.by_status.429");
+    assert!(limited > 800.0, "{limited}");
+    assert!(pointer_absent(&throttled, "requests.by_status.500"));
 }
 
 #[test]

@@ -267,7 +267,7 @@ fn malformed_values_are_refused_not_panicked_on() {
                 "service_time = \"1ms\"",
                 "service_time = \"1ms\"\n[[component]]\nid = \"t\"\nkind = \"dynamodb\"\nmode = \"on_demand\"\ndax = { capacity = 1000000000 }",
             ),
-            "`dax.capacity` must be a whole number from 1 to 10000000",
+            "`dax.capacity` must be a whole number from 1 to 5000000",
         ),
         // An empirical distribution whose values are not a list.
         (
@@ -315,11 +315,11 @@ fn malformed_values_are_refused_not_panicked_on() {
 
 #[test]
 fn a_cache_allocates_as_it_fills() {
-    // Ten million entries of capacity cost nothing until keys arrive: this runs in the time
-    // and memory of its few keys.
+    // Five million entries of capacity, in each of DAX's two caches, cost nothing until keys
+    // arrive: this runs in the time and memory of its few keys.
     let text = BASE.edit(
         "service_time = \"1ms\"",
-        "service_time = \"1ms\"\ncalls = [ { to = \"t\" } ]\n[[component]]\nid = \"t\"\nkind = \"dynamodb\"\nmode = \"on_demand\"\ndax = { capacity = 10000000 }",
+        "service_time = \"1ms\"\ncalls = [ { to = \"t\" } ]\n[[component]]\nid = \"t\"\nkind = \"dynamodb\"\nmode = \"on_demand\"\ndax = { capacity = 5000000 }",
     );
     let s = crate::run(&text);
     // Arrivals at k / 10 s for k = 1 … 99 (the hundredth falls at the end).

@@ -1,7 +1,7 @@
 //! Which limit, if any, refuses a request, in the order AWS applies them (aws-facts: §1 order
 //! applied): the API key and its usage plan (quota, then the key's rate and burst), the
-//! route's throttle, the stage's, then the account's, which every API Gateway of the scenario
-//! shares. Each throttle is a token bucket.
+//! method's throttle (its route's, or the stage's default, a bucket per operation), then the
+//! account's, which every API Gateway of the Region shares. Each throttle is a token bucket.
 
 use super::config::{ApiGatewayConfig, Throttle, UsagePlan};
 use crate::components::token_bucket::TokenBucket;
@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-/// The account-wide throttle every API Gateway of a scenario shares.
+/// The account's throttle every API Gateway of a Region shares.
 pub type AccountThrottle = Rc<RefCell<TokenBucket>>;
 
 /// Why a request was refused, for the statistics.

@@ -519,7 +519,7 @@ fn import_api_part(r: &Resource<'_>, m: &mut Mapped) {
         ));
         return;
     };
-    m.part_of = Some(api);
+    m.part_of = Some(api.clone());
     for key in [
         "Integration.Uri",
         "IntegrationUri",
@@ -541,7 +541,17 @@ fn import_api_part(r: &Resource<'_>, m: &mut Mapped) {
         // aws-facts: §1 API Gateway: integration timeouts from 50 ms; an HTTP API's at most
         // 30 s, a REST API's up to 300 s by a quota increase.
         let http = r.kind.contains("V2") || r.kind.contains("apigatewayv2");
-        let max = if http { 30_000.0 } else { 300_000.0 };
+        let websocket = r.other(&api).is_some_and(|a| {
+            a.text("ProtocolType")
+                .or_else(|| a.text("protocol_type"))
+                .is_some_and(|p| p.eq_ignore_ascii_case("WEBSOCKET"))
+        });
+        // A WebSocket API's integrations: at most 29 s (aws-facts: §1).
+        let max = match (websocket, http) {
+            (true, _) => 29_000.0,
+            (false, true) => 30_000.0,
+            (false, false) => 300_000.0,
+        };
         let ms = clamp(ms, 50.0, max, "integration timeout [ms]", m);
         // The property's own name, as the template's language spells it.
         let name = key.rsplit('.').next().unwrap_or(key);

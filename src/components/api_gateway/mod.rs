@@ -4,8 +4,8 @@
 //! rate and burst), the method's throttle (its route's, by operation, or else the stage's
 //! default, which every method gets on its own: "per-API, per-stage throttling limits are
 //! applied at the API method level for a stage", `apigw:api-gateway-request-throttling.html`),
-//! then the account's throttle, which every API Gateway in the scenario shares. Each is a token bucket;
-//! a refusal answers 429. Then the response cache (REST only), keyed by operation and item key,
+//! then the account's throttle, which every API Gateway of its Region shares. Each is a token
+//! bucket; a refusal answers 429. Then the response cache (REST only), keyed by operation and item key,
 //! so its hit ratio comes from the workload's key popularity. Then the integration, with the
 //! integration timeout (504 on a REST API, 503 on an HTTP API). When the integration is a
 //! Lambda function, the Invoke API refusing the call (a throttle's 429, a denied permission, a
@@ -131,7 +131,8 @@ pub struct ApiGateway {
 }
 
 impl ApiGateway {
-    /// Builds it for one run; `account` is the account throttle every API shares.
+    /// Builds it for one run; `account` is the account throttle every API of its Region
+    /// shares.
     pub fn new(cfg: ApiGatewayConfig, env: BuildEnv, account: AccountThrottle) -> ApiGateway {
         let clock = env.clock;
         let integration = env

@@ -454,7 +454,8 @@ fn parse_dax(raw: &RawDax, ck: &mut Checker) -> Option<Dax> {
     let capacity = ck.int_or(
         &raw.capacity,
         "dax.capacity",
-        (1, crate::limits::MAX_CACHE_ENTRIES),
+        // The item cache and the query cache each hold `capacity`: together within the limit.
+        (1, crate::limits::MAX_CACHE_ENTRIES / 2),
         DAX_CAPACITY,
     );
     let latency = ck.time_dist_or(&raw.latency, "dax.latency", default_dax_latency());

@@ -290,10 +290,10 @@ impl Kind for DynamoConfig {
                         name: "capacity",
                         ty: KeyType::Integer {
                             min: 1,
-                            max: crate::limits::MAX_CACHE_ENTRIES,
+                            max: crate::limits::MAX_CACHE_ENTRIES / 2,
                         },
                         required: false,
-                        about: "items the item cache holds, and results the query cache holds, the least recently used evicted first (default 1,000,000)",
+                        about: "items the item cache holds, and results the query cache holds, each, the least recently used evicted first, at most 5,000,000 (default 1,000,000)",
                     },
                     Key {
                         name: "latency",

@@ -19,11 +19,9 @@
 //! phase of the shard's own), so a light stream gathers a quarter second of records per
 //! batch rather than invoking once per record, and one whose batches take longer reads again
 //! as each ends. Timers are set only for a lane with records waiting, so none ticks while
-//! the stream is idle. A batch takes up to
-//! `batch_size` records, and no
-//! more than the 6 MB a synchronous invocation carries (`MAX_BATCH_BYTES`); with a
-//! `maximum_batching_window`, a lane waits that long from its first waiting record for a full
-//! batch. A batch is one synchronous call to the consumer carrying its record count in
+//! the stream is idle. A batch takes up to `batch_size` records, and no more than the 6 MB a
+//! synchronous invocation carries (`MAX_BATCH_BYTES`); with a `maximum_batching_window`, a
+//! lane waits that long from its first waiting record for a full batch. A batch is one synchronous call to the consumer carrying its record count in
 //! `Msg::messages`, the first record's operation and key, the records' total size, the
 //! oldest record's origin, and (for more than one record) each record's operation as the
 //! call's items (a Lambda does each record's work, and a record fails by its own operation

@@ -391,6 +391,13 @@ fn watching(
         _ => None,
     };
     let requests = scaling.is_some_and(|s| s.metric == Metric::RequestsPerTarget);
+    // EC2's own monitoring, checked whatever the policy watches.
+    let monitoring = ck.one_of_or(
+        &raw.monitoring,
+        "monitoring",
+        &["basic", "detailed"],
+        "basic",
+    );
     // aws-facts: §4: CloudWatch basic monitoring 5 min, detailed 1 min. Launch templates
     // leave detailed monitoring off. That is EC2's own metrics: the load balancer publishes
     // its request count per target every 60 s (`alb:load-balancer-cloudwatch-metrics.html`).
@@ -405,7 +412,7 @@ fn watching(
             );
             None
         }
-        (None, _) if requests => Some(SimTime::from_secs(60)),
+        (None, _) if requests => monitoring.map(|_| SimTime::from_secs(60)),
         (Some(_), Some(m)) => {
             ck.error(
                 m.span(),
@@ -414,14 +421,7 @@ fn watching(
             None
         }
         (Some(p), None) => Some(p),
-        (None, _) => ck
-            .one_of_or(
-                &raw.monitoring,
-                "monitoring",
-                &["basic", "detailed"],
-                "basic",
-            )
-            .map(|m| SimTime::from_secs(if m == "basic" { 300 } else { 60 })),
+        (None, _) => monitoring.map(|m| SimTime::from_secs(if m == "basic" { 300 } else { 60 })),
     };
     // Not in aws-facts: the time from a period's end until its datapoint is visible to
     // alarms; a minute is the usual observation. A choice: a high-resolution metric's

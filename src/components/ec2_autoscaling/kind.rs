@@ -177,7 +177,7 @@ const KEYS: &[Key] = &[
         name: "monitoring",
         ty: KeyType::Word(&["basic", "detailed"]),
         required: false,
-        about: "the CloudWatch period the policy sees: basic 5 minutes, detailed 1 minute; not with a target tracking `scaling.period` (default basic)",
+        about: "the CloudWatch period of EC2's own metrics, which a cpu policy sees: basic 5 minutes, detailed 1 minute (requests_per_target, the load balancer's, is always 1 minute); not with a target tracking `scaling.period` (default basic)",
     },
     Key {
         name: "metric_delay",

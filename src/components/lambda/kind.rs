@@ -43,7 +43,7 @@ pub(super) const COLD_STARTS: Series = Series {
 pub(super) const THROTTLES: Series = Series {
     id: "throttles_rps",
     unit: Unit::PerSecond,
-    about: "invocations refused with 429",
+    about: "invocation requests refused with 429 (not invocations)",
 };
 pub(super) static DURATION: LatencySeries = LatencySeries {
     p50: Series {
@@ -274,7 +274,7 @@ impl Kind for LambdaConfig {
             Field {
                 path: "throttles",
                 unit: Unit::Count,
-                about: "invocations refused with 429: no concurrency left, no new environment allowed yet, or the account's request rate spent",
+                about: "invocation requests refused with 429 (not counted in invocations): no concurrency left, no new environment allowed yet, or the account's request rate spent",
             },
             Field {
                 path: "throttled_by.*",
@@ -465,7 +465,7 @@ impl Kind for LambdaConfig {
                 unit: Unit::Share,
             },
             Column {
-                label: "throttled, of invocations",
+                label: "throttled, of requests",
                 field: "throttle_fraction",
                 unit: Unit::Share,
             },

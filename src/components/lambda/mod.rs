@@ -1,6 +1,6 @@
 //! AWS Lambda: execution environments that are created (a cold start), reused while warm and
 //! recycled after an idle lifetime; concurrency limited by the function's reserved concurrency
-//! or by the account's pool, which every function of the scenario shares; the scaling rate;
+//! or by the account's pool, which every function of its Region shares; the scaling rate;
 //! provisioned concurrency; CPU in proportion to memory; the function timeout; a canary
 //! version behind a weighted alias; downstream calls with the SDK's retries; cost.
 //!
@@ -143,7 +143,7 @@ impl LambdaConfig {
     }
 }
 
-/// The account's concurrency and request rate, shared by every function in the scenario.
+/// The account's concurrency and request rate in a Region, shared by every function there.
 #[derive(Debug)]
 pub struct AccountPool {
     /// Concurrency available to functions without reserved concurrency [executions].
@@ -479,7 +479,8 @@ struct AsyncRecorders {
 }
 
 impl Lambda {
-    /// Builds it for one run; `pool` is the account's concurrency, shared by every function.
+    /// Builds it for one run; `pool` is the account's concurrency, shared by every function of
+    /// its Region.
     pub fn new(cfg: LambdaConfig, env: BuildEnv, pool: SharedPool) -> Lambda {
         let clock = env.clock;
         let handler = cfg.handler_calls();

@@ -94,6 +94,8 @@ pub struct HealthCheck {
     /// Whether the scenario wrote the interval and the timeout (`None`: no `health_check`),
     /// for the defaults of a Lambda target, known once the targets' kinds are.
     pub written: Option<(bool, bool)>,
+    /// Where the timeout is written, for a timeout found too long once the interval is known.
+    pub timeout_span: Option<Range<usize>>,
 }
 
 /// A validated `load_balancer`.
@@ -298,6 +300,7 @@ impl HealthCheck {
             probe_op,
             enabled: true,
             written: None,
+            timeout_span: None,
         }
     }
 }
@@ -357,6 +360,7 @@ fn health_check(
     };
     let (interval, timeout) = (interval?, timeout?);
     // aws-facts: §3 health checks: interval 5–300 s, timeout 2–120 s.
+    let mut in_range = true;
     for (value, key, field, lo, hi) in [
         (interval, &h.interval, "interval", 5, 300),
         (timeout, &h.timeout, "timeout", 2, 120),
@@ -366,10 +370,15 @@ fn health_check(
                 key.as_ref().map_or(at.clone(), |k| k.span()),
                 format!("`health_check.{field}` is {lo}s to {hi}s (aws-facts §3), not {value}"),
             );
-            return None;
+            in_range = false;
         }
     }
-    if timeout >= interval {
+    if !in_range {
+        return None;
+    }
+    // With the interval left at its default, the comparison waits for `relate`: a Lambda
+    // target's default interval is 35 s, not 30.
+    if timeout >= interval && h.interval.is_some() {
         ck.error(
             h.timeout.as_ref().map_or(at.clone(), |t| t.span()),
             format!(
@@ -386,6 +395,7 @@ fn health_check(
         probe_op: probe_op?,
         enabled: true,
         written: Some((h.interval.is_some(), h.timeout.is_some())),
+        timeout_span: h.timeout.as_ref().map(|t| t.span()),
     })
 }
 

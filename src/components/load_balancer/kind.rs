@@ -368,15 +368,27 @@ impl Kind for LbConfig {
                     if !timeout {
                         h.timeout = SimTime::from_secs(30);
                     }
-                    if h.timeout >= h.interval {
-                        ck.error(
-                            self.target_spans[0].clone(),
-                            format!("a Lambda target's health check times out after {} by default, not shorter than its interval {}: give `health_check.timeout` or a longer `health_check.interval`", h.timeout, h.interval),
-                        );
-                        ok = false;
-                    }
                 }
             }
+        }
+        let h = &self.health;
+        if h.enabled && h.timeout >= h.interval {
+            ck.error(
+                h.timeout_span
+                    .clone()
+                    .unwrap_or_else(|| self.target_spans[0].clone()),
+                format!(
+                    "`health_check.timeout` ({}) must be shorter than its interval ({}{})",
+                    h.timeout,
+                    h.interval,
+                    if h.written.is_some_and(|(i, _)| !i) {
+                        ", the default"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+            ok = false;
         }
         ok
     }
@@ -584,7 +596,12 @@ fn target_group_settings(g: &Resource<'_>, m: &mut Mapped) {
             hc.insert(key.into(), int(clamp(n, 2.0, 10.0, key, m)));
         }
     }
-    if !hc.is_empty() {
+    // A Lambda target group is checked only when enabled (aws-facts §3): an empty table
+    // asks for checks at the defaults.
+    let enabled = g
+        .flag("HealthCheckEnabled")
+        .or_else(|| g.flag("health_check.enabled"));
+    if !hc.is_empty() || enabled == Some(true) {
         m.set(
             "health_check",
             toml::Value::Table(hc),

@@ -23,14 +23,8 @@ impl LoadBalancer {
         if !healthy.is_empty() {
             return healthy;
         }
-        // No healthy target for this node. Without cross-zone, DNS stops sending clients to a
-        // node with nothing healthy behind it: route as the other nodes would.
-        let any_healthy: Vec<usize> = (0..self.targets.len())
-            .filter(|&i| routable(&self.targets[i]) && self.targets[i].in_rotation())
-            .collect();
-        if !any_healthy.is_empty() {
-            return any_healthy;
-        }
+        // No healthy target for this node, and (`pick` sends a fresh client of a node dropped
+        // from DNS to a node that has one) none for any other.
         // aws-facts: §3 ALB status codes, NLB failure behaviour: with every target unhealthy
         // an ALB or an NLB fails open; a CLB answers 503.
         if self.fails_open() {
