@@ -1168,3 +1168,47 @@ Resources:
     archsim::scenario::parse(std::path::Path::new("chat.toml"), &out.scenario)
         .unwrap_or_else(|e| panic!("{e}\n{}", out.scenario));
 }
+
+#[test]
+fn a_lambda_target_groups_enabled_health_check_is_kept() {
+    // A Lambda target is checked only when asked (aws-facts §3): HealthCheckEnabled becomes
+    // a `health_check` table, at the defaults.
+    let template = |enabled: &str| {
+        format!(
+            r#"
+Resources:
+  Alb:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties:
+      Type: application
+      Subnets: [subnet-1, subnet-2]
+  Listener:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      LoadBalancerArn: !Ref Alb
+      Port: 80
+      Protocol: HTTP
+      DefaultActions:
+        - Type: forward
+          TargetGroupArn: !Ref Tg
+  Tg:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties:
+      TargetType: lambda{enabled}
+      Targets:
+        - Id: !GetAtt Handler.Arn
+  Handler:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      Code: {{ ZipFile: "x" }}
+      Role: arn:aws:iam::123456789012:role/r
+"#
+        )
+    };
+    let on = import("alb.yaml", &template("\n      HealthCheckEnabled: true")).unwrap();
+    assert!(on.scenario.contains("health_check = {}"), "{}", on.scenario);
+    let off = import("alb.yaml", &template("")).unwrap();
+    assert!(!off.scenario.contains("health_check"), "{}", off.scenario);
+}

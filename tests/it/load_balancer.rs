@@ -445,6 +445,12 @@ fn a_lambda_target_is_not_health_checked_unless_asked() {
         num(&s, "components.fn.invocations") - num(&s, "components.alb.requests"),
         17.0
     );
+    // A timeout of 32 s is shorter than a Lambda target's 35 s interval: taken.
+    let s = crate::run(&toml("health_check = { timeout = \"32s\" }"));
+    assert_eq!(
+        num(&s, "components.fn.invocations") - num(&s, "components.alb.requests"),
+        17.0
+    );
 }
 
 #[test]
