@@ -330,9 +330,9 @@ pub struct Relations {
     pub kinds: Vec<&'static str>,
     /// The load balancer fronting each fleet, once one claims it.
     pub fronted_by: Vec<Option<usize>>,
-    /// The first KMS component and its account quota in words, which every other one must
-    /// state alike.
-    pub kms_quota: Option<(usize, String)>,
+    /// Each Region's first KMS component and its account quota there in words, which every
+    /// other one of the Region must state alike: (region, component, words).
+    pub kms_quota: Vec<(String, usize, String)>,
     /// Whether each component's instances take EBS volumes (a database, a fleet).
     pub volume_hosts: Vec<bool>,
     /// The component that gives each host its volumes, once one claims it.

@@ -258,8 +258,9 @@ pub struct Shared {
     /// aws-facts: §2 concurrency: the account's pool and its requests-per-second quota,
     /// shared by every Lambda function in a Region: by Region.
     pub lambda: BTreeMap<String, lambda::SharedPool>,
-    /// aws-facts: §12 KMS: the symmetric-crypto request quota, shared by every KMS component.
-    pub kms: kms::SharedQuota,
+    /// aws-facts: §12 KMS: the symmetric-crypto request quota, shared by every KMS component
+    /// of a Region: by Region.
+    pub kms: BTreeMap<String, kms::SharedQuota>,
     /// aws-facts: §18 Step Functions: the StartExecution and StateTransition buckets and
     /// the open executions of each Region and workflow type, shared by its state machines.
     pub step_functions: step_functions::AccountQuotas,
@@ -281,13 +282,10 @@ impl Shared {
         regions: &[&str],
         clock: &Clock,
     ) -> Shared {
-        let mut claims = AccountClaims::default();
-        for s in specs {
-            s.claim(&mut claims);
-        }
         // Each Region's quotas, less what its own functions set aside.
         let mut api_gateway = BTreeMap::new();
         let mut lambda = BTreeMap::new();
+        let mut kms = BTreeMap::new();
         for &region in regions {
             if api_gateway.contains_key(region) {
                 continue;
@@ -307,6 +305,12 @@ impl Shared {
                     account.lambda_concurrency,
                     here.lambda_set_aside,
                     account.lambda_rate_burst,
+                ))),
+            );
+            kms.insert(
+                region.to_string(),
+                Rc::new(RefCell::new(kms::AccountQuota::new(
+                    here.kms_quota.unwrap_or_default(),
                 ))),
             );
         }
@@ -343,9 +347,7 @@ impl Shared {
             volumes,
             api_gateway,
             lambda,
-            kms: Rc::new(RefCell::new(kms::AccountQuota::new(
-                claims.kms_quota.unwrap_or_default(),
-            ))),
+            kms,
             step_functions: step_functions::AccountQuotas::default(),
         }
     }

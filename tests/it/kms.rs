@@ -131,3 +131,49 @@ fn throttles_are_400_and_an_sdk_retries_them() {
         num(&s, "components.keys.throttles")
     );
 }
+
+#[test]
+fn each_region_has_its_own_quota() {
+    // aws-facts §12: one quota per account and Region. Two KMS components in two Regions,
+    // each called 4,000 times a second, one against a standard 5,500/s and one against a
+    // large 10,000/s: neither throttles (one quota for both would: 8,000/s), and the two may
+    // state their quotas differently.
+    let region = |id: &str, region: &str, class: &str| {
+        format!(
+            r#"
+            [[workload]]
+            name = "{id}"
+            target = "app-{id}"
+            arrival = {{ process = "constant", rate = 4000 }}
+            [[component]]
+            id = "app-{id}"
+            kind = "service"
+            region = "{region}"
+            servers = 100
+            service_time = "1ms"
+            calls = [ {{ to = "kms-{id}" }} ]
+            [[component]]
+            id = "kms-{id}"
+            kind = "kms"
+            region = "{region}"
+            region_class = "{class}"
+            "#
+        )
+    };
+    let s = crate::run(&format!(
+        "[scenario]\nduration = \"20s\"\n{}{}",
+        region("east", "us-east-1", "standard"),
+        region("west", "eu-west-2", "large")
+    ));
+    for id in ["east", "west"] {
+        assert_eq!(
+            num(&s, &format!("components.kms-{id}.throttles")),
+            0.0,
+            "{id}"
+        );
+        assert!(
+            num(&s, &format!("components.kms-{id}.requests")) > 70_000.0,
+            "{id}"
+        );
+    }
+}

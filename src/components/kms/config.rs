@@ -35,7 +35,7 @@ pub enum Enforcement {
 /// The account's shared symmetric-crypto quota, as one `kms` component states it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Quota {
-    /// Requests per second, shared by every `kms` component of the scenario [requests/s].
+    /// Requests per second, shared by every `kms` component of its Region [requests/s].
     pub rps: u32,
     /// How the rate is metered.
     pub enforcement: Enforcement,

@@ -39,7 +39,7 @@ impl Kind for KmsConfig {
                 name: "region_class",
                 ty: KeyType::Word(REGION_CLASSES),
                 required: false,
-                about: "the Region's symmetric-crypto quota, shared by every kms component (all must agree): standard 5,500 requests/s (most Regions), large 10,000 (us-east-2, ap-southeast-1, ap-southeast-2, ap-northeast-1, eu-central-1, eu-west-2), largest 50,000 (us-east-1, us-west-2, eu-west-1; uncertain: 30,000 in AWS's 2020 documentation, 50,000 reported since but not seen verbatim) (default standard)",
+                about: "the Region's symmetric-crypto quota, shared by every kms component there (all of the Region must agree): standard 5,500 requests/s (most Regions), large 10,000 (us-east-2, ap-southeast-1, ap-southeast-2, ap-northeast-1, eu-central-1, eu-west-2), largest 50,000 (us-east-1, us-west-2, eu-west-1; uncertain: 30,000 in AWS's 2020 documentation, 50,000 reported since but not seen verbatim) (default standard)",
             },
             Key {
                 name: "quota_enforcement",
@@ -75,7 +75,7 @@ impl Kind for KmsConfig {
             Field {
                 path: "quota_rps",
                 unit: Unit::Number,
-                about: "the account's symmetric-crypto quota, shared with every kms component [requests/s]",
+                about: "the account's symmetric-crypto quota in its Region, shared with every kms component there [requests/s]",
             },
             crate::components::kind::BY_STATUS,
             crate::components::kind::RESPONSE_MS,
@@ -139,7 +139,8 @@ impl Kind for KmsConfig {
     }
 
     fn build(&self, _index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {
-        Box::new(super::Kms::new(self.clone(), env, shared.kms.clone()))
+        let quota = shared.kms[env.region.as_str()].clone();
+        Box::new(super::Kms::new(self.clone(), env, quota))
     }
 
     /// A caller's request decrypts a data key (`Decrypt`); one carrying a write (an
@@ -166,23 +167,24 @@ impl Kind for KmsConfig {
     }
 
     /// aws-facts: §12 KMS: one quota per account and Region; the first component's statement
-    /// of it is the account's (`relate` refuses any that disagrees).
+    /// of it is the Region's (`relate` refuses any of the Region that disagrees).
     fn claim(&self, claims: &mut AccountClaims) {
         claims.kms_quota.get_or_insert(self.quota);
     }
 
     fn relate(&mut self, me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
-        match &rel.kms_quota {
+        let region = rel.regions[me].clone();
+        match rel.kms_quota.iter().find(|(r, ..)| *r == region) {
             None => {
-                rel.kms_quota = Some((me, self.quota_words()));
+                rel.kms_quota.push((region, me, self.quota_words()));
                 true
             }
-            Some((_, words)) if *words == self.quota_words() => true,
-            Some((first, words)) => {
+            Some((_, _, words)) if *words == self.quota_words() => true,
+            Some((_, first, words)) => {
                 ck.error(
                     self.quota_span.clone(),
                     format!(
-                        "every kms component draws on the account's one quota, which \"{}\" states as {words}; this one says {}",
+                        "every kms component in region \"{region}\" draws on the account's one quota there, which \"{}\" states as {words}; this one says {}",
                         rel.ids[*first],
                         self.quota_words()
                     ),

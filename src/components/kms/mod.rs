@@ -2,10 +2,10 @@
 //! (Encrypt, Decrypt, GenerateDataKey and the rest, aws-facts §12 KMS), and the time an
 //! accepted request takes.
 //!
-//! Every `kms` component of a scenario draws on one quota for the account and Region
-//! (`AccountQuota`, in `Shared`): 5,500 requests per second by default, 10,000 or 50,000 in
-//! the larger Regions (`region_class`). Each component states the quota (they must agree);
-//! the first one's is the account's (`Kind::claim`). How the per-second rate is metered is not
+//! Every `kms` component of a Region draws on one quota for the account there
+//! (`AccountQuota`, in `Shared::kms`): 5,500 requests per second by default, 10,000 or 50,000
+//! in the larger Regions (`region_class`). Each component states the quota (those of a Region
+//! must agree); the Region's first one's is the account's there (`Kind::claim`). How the per-second rate is metered is not
 //! documented: a token bucket holding one second's worth (the default) or whole one-second
 //! windows (`quota_enforcement`), a choice.
 //!
