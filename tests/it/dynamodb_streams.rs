@@ -270,32 +270,20 @@ fn a_batch_stops_at_the_six_megabytes_a_synchronous_invocation_carries() {
     // 300 KB items written 3 a second, a batch size of 1,000 and a 60 s window: the window
     // would gather about 180 records (54 MB); the poller stops a batch at the 6 MB payload
     // limit (`lambda:with-ddb.html`), 20 records of 300,000 bytes.
-    let s = run(r#"
-        [scenario]
-        duration = "5m"
-        [[workload]]
-        name = "w"
-        target = "t"
-        arrival = { process = "poisson", rate = 3 }
-        mix = [ { op = "put", weight = 1 } ]
-        keys = { dist = "uniform", count = 1000000 }
-        size = 300000
-        retry = { attempts = 1 }
-        [[component]]
-        id = "t"
-        kind = "dynamodb"
-        rcu = 10
-        wcu = 990
-        partitions = 1
-        stream = { consumer = "f", batch_size = 1000, maximum_batching_window = "60s" }
-        [[component]]
-        id = "f"
-        kind = "lambda"
-        memory_mb = 1024
-        runtime = "go"
-        work = "1ms"
-        timeout = "30s"
-    "#);
+    let s = run(&scenario(
+        "5m",
+        &writes("w", "put", 3.0, 1_000_000).replace(
+            "retry = { attempts = 1 }",
+            "retry = { attempts = 1 }\nsize = 300000",
+        ),
+        "batch_size = 1000, maximum_batching_window = \"60s\"",
+        &function("1ms", "timeout = \"30s\""),
+    )
+    // Room for the writes' 879 units a second, in one partition still.
+    .replace(
+        "rcu = 100\nwcu = 500",
+        "rcu = 10\nwcu = 990\npartitions = 1",
+    ));
     let records = num(&s, "components.t.stream.records_processed");
     let batches = num(&s, "components.t.stream.batches");
     assert!(records > 600.0, "{records}");
@@ -312,30 +300,12 @@ fn a_shards_poller_looks_four_times_a_second() {
     // records at each of its 4 looks a second (`lambda:with-ddb.html`: "a base rate of 4
     // times per second"), 1,200 batches in 5 minutes, not one invocation per record. The
     // last record of a batch was written within the quarter second before it was read.
-    let s = run(r#"
-        [scenario]
-        duration = "5m"
-        [[workload]]
-        name = "w"
-        target = "t"
-        arrival = { process = "poisson", rate = 100 }
-        mix = [ { op = "put", weight = 1 } ]
-        keys = { dist = "uniform", count = 1000000 }
-        retry = { attempts = 1 }
-        [[component]]
-        id = "t"
-        kind = "dynamodb"
-        rcu = 10
-        wcu = 200
-        stream = { consumer = "f" }
-        [[component]]
-        id = "f"
-        kind = "lambda"
-        memory_mb = 1024
-        runtime = "go"
-        work = "1ms"
-        timeout = "30s"
-    "#);
+    let s = run(&scenario(
+        "5m",
+        &writes("w", "put", 100.0, 1_000_000),
+        "batch_size = 100",
+        &function("1ms", ""),
+    ));
     let batches = num(&s, "components.t.stream.batches");
     assert!((1_195.0..=1_200.0).contains(&batches), "{batches}");
     let age = num(&s, "components.t.stream.iterator_age_ms.max");

@@ -163,42 +163,27 @@ impl Tracker {
 mod tests {
     use super::*;
 
+    /// A minute at `rate` on `capacity`, a 50 % target, between 1,000 and 10,000, with
+    /// decreases allowed.
+    fn minute(t: &mut Tracker, rate: f64, capacity: f64) -> Option<f64> {
+        t.target_tracking(
+            0.5,
+            rate,
+            capacity,
+            (1000.0, 10_000.0),
+            (&mut Decreases::default(), SimTime::ZERO),
+        )
+    }
+
     #[test]
     fn scales_out_after_two_minutes_above_the_target() {
         let mut t = Tracker::default();
         // 700 units/s on 1,000 at a 50 % target: 1,400 wanted, after the second minute.
-        assert_eq!(
-            t.target_tracking(
-                0.5,
-                700.0,
-                1000.0,
-                (1000.0, 10_000.0),
-                (&mut Decreases::default(), SimTime::ZERO)
-            ),
-            None
-        );
-        assert_eq!(
-            t.target_tracking(
-                0.5,
-                700.0,
-                1000.0,
-                (1000.0, 10_000.0),
-                (&mut Decreases::default(), SimTime::ZERO)
-            ),
-            Some(1400.0)
-        );
+        assert_eq!(minute(&mut t, 700.0, 1000.0), None);
+        assert_eq!(minute(&mut t, 700.0, 1000.0), Some(1400.0));
         // Pending: no second action until it is applied.
         for _ in 0..3 {
-            assert_eq!(
-                t.target_tracking(
-                    0.5,
-                    700.0,
-                    1000.0,
-                    (1000.0, 10_000.0),
-                    (&mut Decreases::default(), SimTime::ZERO)
-                ),
-                None
-            );
+            assert_eq!(minute(&mut t, 700.0, 1000.0), None);
         }
     }
 
@@ -233,27 +218,9 @@ mod tests {
         // 100 units/s on 2,000 at a 50 % target: 5 % is more than 20 points under; 200
         // wanted, held to the floor of 1,000.
         for _ in 0..14 {
-            assert_eq!(
-                t.target_tracking(
-                    0.5,
-                    100.0,
-                    2000.0,
-                    (1000.0, 10_000.0),
-                    (&mut Decreases::default(), SimTime::ZERO)
-                ),
-                None
-            );
+            assert_eq!(minute(&mut t, 100.0, 2000.0), None);
         }
-        assert_eq!(
-            t.target_tracking(
-                0.5,
-                100.0,
-                2000.0,
-                (1000.0, 10_000.0),
-                (&mut Decreases::default(), SimTime::ZERO)
-            ),
-            Some(1000.0)
-        );
+        assert_eq!(minute(&mut t, 100.0, 2000.0), Some(1000.0));
     }
 
     #[test]
