@@ -9,6 +9,9 @@ pub const ACCEPTED: u16 = 202;
 pub const BAD_REQUEST: u16 = 400;
 /// Denied by a policy.
 pub const FORBIDDEN: u16 = 403;
+/// Payload too large: a request over API Gateway's 10 MB, a synchronous invocation over
+/// Lambda's 6 MB (RequestTooLargeException).
+pub const PAYLOAD_TOO_LARGE: u16 = 413;
 /// Throttled: API Gateway's throttles and quotas, Lambda's Invoke API.
 pub const TOO_MANY_REQUESTS: u16 = 429;
 /// An internal error: behind API Gateway, a Lambda throttle (REST).

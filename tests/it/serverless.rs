@@ -1352,3 +1352,40 @@ fn account_quotas_are_each_regions_own() {
         );
     }
 }
+
+#[test]
+fn payloads_over_the_limits_are_refused_with_413() {
+    // `apigw:limits.html`: 10 MB at most through API Gateway; `lambda:gettingstarted-
+    // limits.html`: 6 MB for a synchronous invocation (API_Invoke's RequestTooLargeException,
+    // 413), which API Gateway answers 500 as any refusal of the Invoke API.
+    let toml = |target: &str, size: u32| {
+        format!(
+            r#"
+            [scenario]
+            duration = "10s"
+            [[workload]]
+            name = "u"
+            target = "{target}"
+            arrival = {{ process = "constant", rate = 10 }}
+            size = {size}
+            [[component]]
+            id = "api"
+            kind = "api_gateway"
+            target = "fn"
+            [[component]]
+            id = "fn"
+            kind = "lambda"
+            work = "10ms"
+            "#
+        )
+    };
+    let all = |s: &archsim::metrics::Summary, status: &str| {
+        num(s, &format!("requests.by_status.{status}")) == num(s, "requests.total")
+    };
+    assert!(all(&run(&toml("api", 12_000_000)), "413"));
+    assert!(all(&run(&toml("api", 8_000_000)), "500"));
+    assert!(all(&run(&toml("fn", 7_000_000)), "413"));
+    let fine = run(&toml("api", 5_000_000));
+    assert!(all(&fine, "200"));
+    assert!(num(&fine, "components.fn.invocations") > 90.0);
+}

@@ -86,6 +86,9 @@ impl ApiType {
     }
 }
 
+/// The largest request payload API Gateway takes [bytes] (10 MB).
+const MAX_PAYLOAD_BYTES: u64 = 10 * 1024 * 1024;
+
 impl ApiGatewayConfig {
     /// Price per million requests. aws-facts: §1 pricing (first tier): REST $3.50, HTTP $1.00.
     fn price_per_million(&self) -> f64 {
@@ -223,6 +226,18 @@ impl Component for ApiGateway {
             Input::Call(call, msg) => {
                 let measured = self.clock.measured(now);
                 self.requests.add(&self.clock, now, measured);
+                // aws-facts is silent; `apigw:limits.html`: a payload is at most 10 MB, not
+                // raisable. Refused before the throttles take a token: a choice, AWS does
+                // not say in which order.
+                if u64::from(msg.size_bytes) > MAX_PAYLOAD_BYTES {
+                    let p = Pending {
+                        call,
+                        msg,
+                        arrived: now,
+                    };
+                    self.answer(ctx, p, status::PAYLOAD_TOO_LARGE);
+                    return;
+                }
                 if let Some(refusal) = self.limits.admit(now, &msg) {
                     // A missing key is refused (403), not throttled (429): it is counted
                     // apart, so that the throttle figures mean throttles.

@@ -74,9 +74,9 @@ const PRICE_GB_S: f64 = 0.000_016_666_7;
 const PRICE_PC_GB_S: f64 = 0.000_004_166_7;
 const PRICE_PC_DURATION_GB_S: f64 = 0.000_009_722_2;
 
-/// The most bytes a synchronous invocation carries, which an event source mapping's batch
-/// stops short of (aws-facts is silent; `lambda:gettingstarted-limits.html`: 6 MB for a
-/// synchronous invocation's request).
+/// The most bytes a synchronous invocation carries, beyond which the Invoke API answers 413
+/// and which an event source mapping's batch stops short of (aws-facts is silent;
+/// `lambda:gettingstarted-limits.html`: 6 MB for a synchronous invocation's request).
 pub const MAX_SYNC_PAYLOAD: u64 = 6 * 1024 * 1024;
 
 /// Status of a throttled invocation (aws-facts: §2 throttling: TooManyRequestsException).
@@ -637,6 +637,19 @@ impl Lambda {
 
     /// A call: an invocation, or for an asynchronous one an event queued and answered 202.
     fn call(&mut self, ctx: &mut Ctx<'_>, call: CallId, msg: Msg) {
+        if !msg.asynchronous && u64::from(msg.size_bytes) > MAX_SYNC_PAYLOAD {
+            // `lambda:gettingstarted-limits.html`: a synchronous invocation's request is at
+            // most 6 MB; API_Invoke answers RequestTooLargeException (413), no invocation.
+            let now = ctx.now();
+            self.statuses.add(
+                &self.clock,
+                Outcome::Status(status::PAYLOAD_TOO_LARGE),
+                now,
+                self.clock.measured(now),
+            );
+            ctx.reply(call, status::PAYLOAD_TOO_LARGE);
+            return;
+        }
         if !msg.asynchronous {
             if self.invoke(ctx, Caller::Sync(call), msg).is_err() {
                 let now = ctx.now();
