@@ -422,6 +422,12 @@ impl Account {
 /// The least concurrency the account's unreserved pool must keep (aws-facts: §2 concurrency).
 pub const LAMBDA_UNRESERVED_MIN: u32 = 100;
 
+/// The most bytes a synchronous Lambda invocation carries, beyond which the Invoke API
+/// answers 413 and which an event source mapping's batch (a queue's, a stream's) stops short
+/// of (aws-facts is silent; `lambda:gettingstarted-limits.html`: 6 MB for a synchronous
+/// invocation's request).
+pub const LAMBDA_SYNC_PAYLOAD_MAX: u64 = 6 * 1024 * 1024;
+
 /// Status a downstream timeout becomes.
 pub const DOWNSTREAM_TIMEOUT: u16 = 504;
 /// Status a downstream error reported in an answer (`Outcome::Error`) becomes when it is

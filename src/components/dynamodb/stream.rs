@@ -79,7 +79,7 @@ fn next_poll(gen: u64, shard: u32, now: SimTime) -> SimTime {
 /// The most bytes of records a batch carries: the synchronous invocation payload limit
 /// (`lambda:with-ddb.html`: the poller gathers records until the batch is full, the window
 /// ends, or the batch reaches the payload limit of 6 MB).
-const MAX_BATCH_BYTES: u64 = crate::components::lambda::MAX_SYNC_PAYLOAD;
+const MAX_BATCH_BYTES: u64 = crate::components::LAMBDA_SYNC_PAYLOAD_MAX;
 
 /// How many of the first `records` the next batch takes: at most `batch_size`, and no more
 /// than fit in `MAX_BATCH_BYTES` (at least one: a record is at most an item, 400 KB).

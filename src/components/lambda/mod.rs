@@ -74,11 +74,6 @@ const PRICE_GB_S: f64 = 0.000_016_666_7;
 const PRICE_PC_GB_S: f64 = 0.000_004_166_7;
 const PRICE_PC_DURATION_GB_S: f64 = 0.000_009_722_2;
 
-/// The most bytes a synchronous invocation carries, beyond which the Invoke API answers 413
-/// and which an event source mapping's batch stops short of (aws-facts is silent;
-/// `lambda:gettingstarted-limits.html`: 6 MB for a synchronous invocation's request).
-pub const MAX_SYNC_PAYLOAD: u64 = 6 * 1024 * 1024;
-
 /// Status of a throttled invocation (aws-facts: §2 throttling: TooManyRequestsException).
 pub const THROTTLED: u16 = status::TOO_MANY_REQUESTS;
 /// How an invocation that failed is answered (an unhandled error, a failed downstream call or
@@ -637,7 +632,7 @@ impl Lambda {
 
     /// A call: an invocation, or for an asynchronous one an event queued and answered 202.
     fn call(&mut self, ctx: &mut Ctx<'_>, call: CallId, msg: Msg) {
-        if !msg.asynchronous && u64::from(msg.size_bytes) > MAX_SYNC_PAYLOAD {
+        if !msg.asynchronous && u64::from(msg.size_bytes) > super::LAMBDA_SYNC_PAYLOAD_MAX {
             // `lambda:gettingstarted-limits.html`: a synchronous invocation's request is at
             // most 6 MB; API_Invoke answers RequestTooLargeException (413), no invocation.
             let now = ctx.now();

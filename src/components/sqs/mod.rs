@@ -645,7 +645,7 @@ impl Sqs {
                 break;
             };
             let size = u64::from(self.msgs[next].size);
-            if !taken.is_empty() && bytes + size > crate::components::lambda::MAX_SYNC_PAYLOAD {
+            if !taken.is_empty() && bytes + size > crate::components::LAMBDA_SYNC_PAYLOAD_MAX {
                 break;
             }
             let Some(id) = self.next_visible(group) else {
