@@ -276,6 +276,20 @@ pub struct AccountClaims {
     pub kms_quota: Option<super::kms::Quota>,
 }
 
+impl AccountClaims {
+    /// The claims of each Region: the account's quotas are each Region's own (aws-facts: §1,
+    /// §2, §12), so what a component claims is taken from its Region's.
+    pub fn by_region<'a>(
+        specs: impl IntoIterator<Item = (&'a ComponentSpec, &'a str)>,
+    ) -> std::collections::BTreeMap<&'a str, AccountClaims> {
+        let mut claims = std::collections::BTreeMap::<&str, AccountClaims>::new();
+        for (spec, region) in specs {
+            spec.claim(claims.entry(region).or_default());
+        }
+        claims
+    }
+}
+
 /// What a component does when a zone it touches fails (`az_outage`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ZoneOutage {

@@ -286,19 +286,13 @@ impl Shared {
         let mut api_gateway = BTreeMap::new();
         let mut lambda = BTreeMap::new();
         let mut kms = BTreeMap::new();
-        for &region in regions {
-            if api_gateway.contains_key(region) {
-                continue;
-            }
+        let claims = AccountClaims::by_region(specs.iter().copied().zip(regions.iter().copied()));
+        for (region, here) in claims {
             let (rate, burst) = account.api_gateway(region);
             api_gateway.insert(
                 region.to_string(),
                 Rc::new(RefCell::new(token_bucket::TokenBucket::new(rate, burst))),
             );
-            let mut here = AccountClaims::default();
-            for (s, _) in specs.iter().zip(regions).filter(|(_, r)| **r == region) {
-                s.claim(&mut here);
-            }
             lambda.insert(
                 region.to_string(),
                 Rc::new(RefCell::new(lambda::AccountPool::new(

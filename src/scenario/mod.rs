@@ -595,12 +595,10 @@ fn validate(
         let home = network
             .as_ref()
             .map_or(components::HOME_REGION, |n| n.region.as_str());
-        let mut by_region: std::collections::BTreeMap<&str, components::AccountClaims> =
-            std::collections::BTreeMap::new();
-        for ((_, _, spec), r) in components.iter().zip(&regions) {
-            let region = r.as_ref().map_or(home, |r| r.get_ref().as_str());
-            spec.claim(by_region.entry(region).or_default());
-        }
+        let by_region =
+            components::AccountClaims::by_region(components.iter().zip(&regions).map(
+                |((_, _, spec), r)| (spec, r.as_ref().map_or(home, |r| r.get_ref().as_str())),
+            ));
         for (region, claims) in &by_region {
             let set_aside = claims.lambda_set_aside;
             if set_aside + components::LAMBDA_UNRESERVED_MIN > acc.lambda_concurrency {

@@ -59,7 +59,7 @@ pub(super) const ON_DEMAND_BURST_SECONDS: f64 = 1.0;
 /// and once more in each hour with no decrease before it, 27 times a day at most.
 pub(super) const DECREASES_ANY_TIME: u32 = 4;
 pub(super) const DECREASES_PER_DAY: u32 = 27;
-const DAY: u64 = 86_400_000_000_000;
+const DAY: SimTime = SimTime::from_secs(86_400);
 const HOUR: SimTime = SimTime::from_secs(3_600);
 
 /// A table's decreases of its provisioned capacity today, which both sides draw on (the run
@@ -74,8 +74,8 @@ pub(super) struct Decreases {
 impl Decreases {
     /// Whether a decrease is allowed at `now`.
     fn allowed(&mut self, now: SimTime) -> bool {
-        if now.0 / DAY != self.day {
-            self.day = now.0 / DAY;
+        if now.0 / DAY.0 != self.day {
+            self.day = now.0 / DAY.0;
             self.count = 0;
         }
         self.count < DECREASES_ANY_TIME

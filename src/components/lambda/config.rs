@@ -142,9 +142,8 @@ pub const MAX_MEMORY_MB: i64 = 10_240;
 pub const DEFAULT_MEMORY_MB: i64 = 128;
 pub const DEFAULT_TIMEOUT: SimTime = SimTime::from_secs(3);
 pub const MAX_TIMEOUT: SimTime = SimTime::from_secs(900);
-/// aws-facts: §2 limits: the init phase is capped at 10 s [s].
-pub const MAX_INIT_MEAN_S: f64 = 10.0;
-/// The longest an Init phase runs before Lambda cuts it (aws-facts: §2 limits).
+/// The longest an Init phase runs before Lambda cuts it (aws-facts: §2 limits); an `init`
+/// whose mean is longer is refused.
 pub const MAX_INIT: SimTime = SimTime::from_secs(10);
 /// The most reserved or provisioned concurrency a function may have [executions]: a bound on
 /// the environments kept in memory, far above any account's quota.
@@ -341,7 +340,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
         Some(i) => ck.time_dist(i, "init"),
     };
     if let (Some(d), Some(i)) = (&init, &raw.init) {
-        if d.mean() > MAX_INIT_MEAN_S {
+        if d.mean() > MAX_INIT.as_secs_f64() {
             ck.error(
                 i.span(),
                 "`init` averages more than 10s, the longest init phase Lambda allows",
