@@ -12,6 +12,7 @@ use crate::workload;
 use plotters::coord::ranged1d::Ranged;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::collections::BTreeMap;
 use std::sync::Once;
 
@@ -356,12 +357,13 @@ fn draw_panel<DB: DrawingBackend>(
         (None, false, Some(top)) => top,
         _ => hi,
     };
+    let x_label_area = if show_x { 64 } else { 28 };
     let mut builder = ChartBuilder::on(area);
     builder
         .margin_left(16)
         .margin_right(40)
-        .margin_top(8)
-        .x_label_area_size(if show_x { 64 } else { 28 })
+        .margin_top(PANEL_TOP)
+        .x_label_area_size(x_label_area)
         .y_label_area_size(120);
     if panel.log_y {
         // Labels at 1, 2 and 5 of each decade where the panel is tall enough to hold them,
@@ -374,13 +376,68 @@ fn draw_panel<DB: DrawingBackend>(
         let mut c = builder.build_cartesian_2d(0f64..x_end, y)?;
         finish_panel(
             &mut c, chart, panel, marks, lines, unit, x_desc, show_x, lo, hi,
-        )
+        )?;
     } else {
         let mut c = builder.build_cartesian_2d(0f64..x_end, lo..hi)?;
         finish_panel(
             &mut c, chart, panel, marks, lines, unit, x_desc, show_x, lo, hi,
-        )
+        )?;
     }
+    let bottom = area.dim_in_pixel().1 as i32 - x_label_area;
+    draw_y_desc(area, &panel.y_desc, PANEL_TOP as i32, bottom)
+}
+
+/// The space above a panel's plotting area [px].
+const PANEL_TOP: u32 = 8;
+/// The font sizes a y description may take [px], largest first.
+const Y_DESC_SIZES: [u32; 5] = [26, 24, 22, 20, 18];
+
+/// Draws a panel's y description, turned, in the label area left of the tick labels, centred
+/// on the plotting area from `top` to `bottom`, in the lines and size `fit_y_desc` gives.
+fn draw_y_desc<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    text: &str,
+    top: i32,
+    bottom: i32,
+) -> DrawResult<DB> {
+    let span = (bottom - top).max(1) as u32;
+    let (lines, size) = fit_y_desc(text, span, |line, size| {
+        area.estimate_text_size(line, &(FONT, size).into_text_style(area))
+            .map_or(0, |(w, _)| w)
+    });
+    let style = (FONT, size)
+        .into_font()
+        .transform(FontTransform::Rotate270)
+        .into_text_style(area)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    let middle = (top + bottom) / 2;
+    for (i, line) in lines.iter().enumerate() {
+        let x = 16 + i as i32 * (size as i32 + 4);
+        area.draw_text(line, &style, (x, middle))?;
+    }
+    Ok(())
+}
+
+/// The lines and font size of a y description `span` px long at most, given the width `width`
+/// measures a line at a size: one line when that fits, else two split at the space nearest
+/// the middle, in the largest of `Y_DESC_SIZES` that fits, else two lines (or the one, when
+/// it has no space) at the smallest. A description longer than its panel would run into the
+/// next panel's.
+fn fit_y_desc(text: &str, span: u32, width: impl Fn(&str, u32) -> u32) -> (Vec<&str>, u32) {
+    let one = vec![text];
+    let two = text
+        .char_indices()
+        .filter(|&(_, c)| c == ' ')
+        .min_by_key(|&(i, _)| i.abs_diff(text.len() / 2))
+        .map(|(i, _)| vec![&text[..i], &text[i + 1..]]);
+    for size in Y_DESC_SIZES {
+        for lines in std::iter::once(&one).chain(two.as_ref()) {
+            if lines.iter().all(|l| width(l, size) <= span) {
+                return (lines.clone(), size);
+            }
+        }
+    }
+    (two.unwrap_or(one), Y_DESC_SIZES[Y_DESC_SIZES.len() - 1])
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -401,8 +458,8 @@ where
     Y: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
 {
     let mut mesh = c.configure_mesh();
-    mesh.y_desc(panel.y_desc.as_str())
-        .axis_desc_style((FONT, 26))
+    // The y description is drawn by `draw_y_desc`, fitted to the panel's height.
+    mesh.axis_desc_style((FONT, 26))
         .label_style((FONT, 22))
         // One light line between labelled ones: a grid to read values by, not a texture.
         .max_light_lines(1)
@@ -1352,6 +1409,33 @@ mod tick_tests {
         assert_eq!(super::short_number(12_500.0), "12.5k");
         assert_eq!(super::short_number(2.5), "2.5");
         assert_eq!(super::short_number(-0.0001234), "-0.000123");
+    }
+
+    #[test]
+    fn a_y_description_fits_its_panel() {
+        // Half the font size a character, as a sans-serif font roughly is.
+        let width = |line: &str, size: u32| line.chars().count() as u32 * size / 2;
+        let fit = |text, span| super::fit_y_desc(text, span, width);
+        // "requests/s" at 26 px is 130 px: one line in a tall panel.
+        assert_eq!(fit("requests/s", 300), (vec!["requests/s"], 26));
+        // "capacity units/s" is 208 px at 26 px: two lines of 8 and 7 characters in a
+        // 150 px panel, split at its one space.
+        assert_eq!(
+            fit("capacity units/s", 150),
+            (vec!["capacity", "units/s"], 26)
+        );
+        // The space nearest the middle splits it: "requests/s by" and "final status".
+        assert_eq!(
+            fit("requests/s by final status", 200),
+            (vec!["requests/s by", "final status"], 26)
+        );
+        // Too long even on two lines at 26 and 24 px: 22 px fits (13 characters × 11 px).
+        assert_eq!(
+            fit("requests/s by final status", 150),
+            (vec!["requests/s by", "final status"], 22)
+        );
+        // No space to split at and no size that fits: the smallest size, one line.
+        assert_eq!(fit("throttles/s", 40), (vec!["throttles/s"], 18));
     }
 }
 

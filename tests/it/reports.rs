@@ -43,9 +43,21 @@ fn texts(svg: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether some text holds `want`, or consecutive ones do: an axis description too long for
+/// its panel is drawn on two lines.
 fn assert_has(texts: &[String], want: &str, what: &str) {
     assert!(
-        texts.iter().any(|t| t.contains(want)),
+        texts.iter().any(|t| t.contains(want))
+            || texts.windows(2).any(|w| {
+                let line = |t: &str| {
+                    t.lines()
+                        .map(str::trim)
+                        .find(|l| !l.is_empty())
+                        .unwrap_or("")
+                        .to_string()
+                };
+                format!("{} {}", line(&w[0]), line(&w[1])) == want
+            }),
         "{what}: no text {want:?} among {texts:?}"
     );
 }
