@@ -274,11 +274,11 @@ fn dropped_findings(scenario: &Scenario) -> Vec<Finding> {
                     };
                     if side.reply() {
                         format!(
-                            "{who} to \"{}\" would lose every reply: the request passes and \"{}\" does the work, but network ACL \"{}\"'s {} drop the reply, as network ACLs are stateless: {why}; the caller would wait its timeout on every attempt (or hang without one), then retry, each retry redoing the work; allow the ephemeral ports 1024-65535 on the reply's way",
-                            callee.id,
+                            "{who} to \"{}\" would never connect: network ACL \"{}\"'s {} drop the reply, the TCP handshake's SYN-ACK, as network ACLs are stateless: {why}; \"{}\" would never receive a request nor do any work, and the caller would wait its timeout on every attempt (or hang without one), then retry; allow the ephemeral ports 1024-65535 on the reply's way",
                             callee.id,
                             a.id,
-                            side.describe()
+                            side.describe(),
+                            callee.id
                         )
                     } else {
                         format!(

@@ -1,9 +1,8 @@
 //! Which calls the scenario's security groups and network ACLs let through, decided once
 //! before any run. The world turns each closed edge into a kernel gate that drops the call
 //! (no answer, no refusal: the caller learns of it only when its own timeout ends it, and
-//! without one it hangs until the run ends), or, when only a network ACL's reply path is
-//! closed, one that lets the call reach its callee, which does the work, and drops the
-//! answer; `archsim lint` reports the closed edges and the layer that closes each.
+//! without one it hangs until the run ends); `archsim lint` reports the closed edges and the
+//! layer that closes each.
 //!
 //! aws-facts: §20 VPC security groups: stateful and allow-only, outbound allowed by default,
 //! so a call passes when any inbound rule of any group of its callee matches its caller;
@@ -20,8 +19,10 @@
 //! the caller's ephemeral ports). Traffic within one zone (one subnet) crosses none. A
 //! caller outside the VPC (a workload) has no ACL of its own; nor has a callee reached at
 //! an AWS API's endpoint, but its caller's ACL still checks both ways ("0.0.0.0/0" matches
-//! the endpoint). A request stopped drops the call, like a security group; a reply stopped
-//! leaves the caller waiting too, after the callee did the work.
+//! the endpoint). A request stopped drops the call, like a security group; so does a reply
+//! stopped: every call here is a TCP connection, and the first reply is the handshake's
+//! SYN-ACK, so the connection never opens and the callee never receives the request nor
+//! does its work.
 
 use crate::access::Place;
 use crate::config::Checker;
@@ -51,7 +52,7 @@ pub enum Side {
 }
 
 impl Side {
-    /// Whether it is on the reply's way (the callee has done the work).
+    /// Whether it is on the reply's way (the handshake's SYN-ACK: the connection never opens).
     pub fn reply(self) -> bool {
         matches!(self, Side::CalleeReply | Side::CallerReply)
     }
@@ -86,12 +87,10 @@ pub enum Layer {
 }
 
 impl Layer {
-    /// The kernel gate it makes.
+    /// The kernel gate it makes: whichever layer and side closes the edge, the call is
+    /// dropped before its callee sees it (a reply stopped is the TCP handshake's SYN-ACK).
     pub fn gate(&self) -> Gate {
-        match self {
-            Layer::Acl { side, .. } if side.reply() => Gate::DropReply,
-            _ => Gate::Drop,
-        }
+        Gate::Drop
     }
 }
 
@@ -364,7 +363,6 @@ pub fn check_zones(scenario: &Scenario, ck: &mut Checker) -> bool {
         if gates.iter().any(|(_, g)| *g != gates[0].1) {
             let show = |g: Gate| match g {
                 Gate::Pass => "passes",
-                Gate::DropReply => "reply dropped",
                 _ => "dropped",
             };
             let caller = match from {

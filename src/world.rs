@@ -461,27 +461,16 @@ impl Model for World {
 
 /// What a gated edge to `callee` did, in its caller's metrics: `access.denied.CALLEE` for an
 /// IAM-checked edge, `network.dropped.CALLEE` and `network.hung.CALLEE` for one a security
-/// group or a network ACL closes, and `network.reply_dropped.CALLEE` (calls its callee did,
-/// whose answers a network ACL dropped) for one whose reply path an ACL closes.
+/// group or a network ACL closes.
 fn gate_counts(
     metrics: &mut crate::metrics::MetricSet,
     callee: &str,
     counts: crate::kernel::GateCounts,
     gates: &[Gate],
 ) {
-    if gates
-        .iter()
-        .any(|g| matches!(g, Gate::Drop | Gate::DropReply))
-    {
-        // Behind a dropped reply, a refusal is itself dropped (no work done): counted here.
+    if gates.contains(&Gate::Drop) {
         metrics.count(format!("network.dropped.{callee}"), counts.dropped);
         metrics.count(format!("network.hung.{callee}"), counts.hung);
-    }
-    if gates.contains(&Gate::DropReply) {
-        metrics.count(
-            format!("network.reply_dropped.{callee}"),
-            counts.reply_dropped,
-        );
     }
     if gates.iter().any(|g| matches!(g, Gate::Refuse(_))) {
         metrics.count(format!("access.denied.{callee}"), counts.refused);

@@ -131,11 +131,6 @@ pub const ACCESS_FIELDS: &[Field] = &[
         about: "attempts to this callee its security groups or a network ACL dropped: each waits out the caller's timeout, then may be retried (whole run)",
     },
     Field {
-        path: "network.reply_dropped.*",
-        unit: Unit::Count,
-        about: "attempts to this callee a network ACL let through but whose replies it dropped: the callee did the work, the caller waits out its timeout, then may retry (whole run)",
-    },
-    Field {
         path: "network.hung.*",
         unit: Unit::Count,
         about: "of those, attempts with no timeout: they hang until the run ends (whole run)",

@@ -15,10 +15,6 @@ pub enum Gate {
     Refuse(u16),
     /// The call vanishes: no answer ever comes.
     Drop,
-    /// The call reaches the callee, which does its work, but the answer vanishes on its way
-    /// back: the caller learns of it only by its timeout (a stateless filter that lets the
-    /// request through and not the reply).
-    DropReply,
 }
 
 /// The gated links of a run: for each (caller, callee), a gate for every call, or one per
@@ -52,9 +48,7 @@ pub struct GateCounts {
     pub refused: u64,
     /// Calls dropped.
     pub dropped: u64,
-    /// Calls whose answer is dropped on its way back, after the callee did the work.
-    pub reply_dropped: u64,
-    /// Dropped calls (or answers) whose caller had no timeout: it waits until the run ends.
+    /// Dropped calls whose caller had no timeout: it waits until the run ends.
     pub hung: u64,
 }
 
@@ -107,8 +101,7 @@ impl Gates {
     }
 
     /// What happens to a call from `from` to `to` carrying `op`, counted. A network drop
-    /// comes before any refusal: a dropped packet never reaches who would refuse it; a
-    /// refusal whose answer the network drops leaves the caller waiting, with no work done.
+    /// comes before any refusal: a dropped packet never reaches who would refuse it.
     #[inline]
     pub fn pass(&mut self, from: ActorId, to: ActorId, op: u16, has_timeout: bool) -> Gate {
         if self.links.is_empty() {
@@ -121,10 +114,6 @@ impl Gates {
         let link = &mut self.links[slot as usize];
         let gate = match link.all {
             Gate::Pass => link.by_op.get(op as usize).copied().unwrap_or_default(),
-            Gate::DropReply => match link.by_op.get(op as usize) {
-                Some(Gate::Refuse(_)) => Gate::Drop,
-                _ => Gate::DropReply,
-            },
             other => other,
         };
         match gate {
@@ -132,10 +121,6 @@ impl Gates {
             Gate::Refuse(_) => link.counts.refused += 1,
             Gate::Drop => {
                 link.counts.dropped += 1;
-                link.counts.hung += u64::from(!has_timeout);
-            }
-            Gate::DropReply => {
-                link.counts.reply_dropped += 1;
                 link.counts.hung += u64::from(!has_timeout);
             }
         }
@@ -175,25 +160,9 @@ mod tests {
                 GateCounts {
                     refused: 1,
                     dropped: 1,
-                    reply_dropped: 0,
                     hung: 1
                 }
             )]
-        );
-    }
-
-    #[test]
-    fn a_dropped_reply_passes_the_call_but_a_refusal_behind_it_is_a_drop() {
-        let mut g = Gates::new(2);
-        g.set_all(0, 1, Gate::DropReply);
-        g.set_op(0, 1, 1, Gate::Refuse(403));
-        assert_eq!(g.pass(0, 1, 0, true), Gate::DropReply);
-        // The refusal's answer would be dropped too: the caller waits, nothing is done.
-        assert_eq!(g.pass(0, 1, 1, false), Gate::Drop);
-        let (_, _, c) = g.counts()[0];
-        assert_eq!(
-            (c.reply_dropped, c.dropped, c.refused, c.hung),
-            (1, 1, 0, 1)
         );
     }
 }

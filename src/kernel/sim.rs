@@ -164,8 +164,6 @@ struct CallRecord {
     /// The caller's timeout, if it has one, and where it waits.
     timeout: Timeout,
     state: CallState,
-    /// Whether the network drops its answer on the way back (`Gate::DropReply`).
-    reply_lost: bool,
     /// The batch's items, when the caller attached them (rare: boxed, so that every other
     /// call's record stays small).
     items: Option<Box<Batch>>,
@@ -408,7 +406,6 @@ impl Ctx<'_> {
                 reply_delay,
                 timeout,
                 state,
-                reply_lost: gate == Gate::DropReply,
                 items: None,
             }
         });
@@ -500,15 +497,11 @@ impl Ctx<'_> {
             self.tracer.answered(rec.msg.span, self.now + delay);
         }
         if matches!(rec.state, CallState::Open | CallState::Abandoned)
-            && (rec.reply_lost || self.faults.is_down(self.me))
+            && self.faults.is_down(self.me)
         {
-            // An unreachable actor's answers never arrive, nor those the network drops: not
-            // late replies, even when the caller gave up already.
-            if rec.reply_lost {
-                drop_reply(self.calls, self.tracer, call);
-            } else {
-                lose(self.calls, self.stats, self.tracer, call);
-            }
+            // An unreachable actor's answers never arrive: not late replies, even when the
+            // caller gave up already.
+            lose(self.calls, self.stats, self.tracer, call);
             return;
         }
         match rec.state {
@@ -767,22 +760,6 @@ fn lose(
     if calls[call].msg.span != 0 {
         tracer.lost(calls[call].msg.span);
     }
-    settle_unanswered(calls, call);
-}
-
-/// A call whose answer the network drops on its way back: the caller's timeout ends it, if
-/// there is one that has not fired yet; otherwise (no timeout, or the caller gave up
-/// already) the record goes now.
-fn drop_reply(calls: &mut SlotMap<CallId, CallRecord>, tracer: &mut Tracer, call: CallId) {
-    if calls[call].msg.span != 0 {
-        tracer.lost(calls[call].msg.span);
-    }
-    settle_unanswered(calls, call);
-}
-
-/// A call that will never be answered: its caller's timeout ends it, if it has one that has
-/// not fired yet; otherwise (no timeout, or the caller gave up already) the record goes now.
-fn settle_unanswered(calls: &mut SlotMap<CallId, CallRecord>, call: CallId) {
     let rec = &mut calls[call];
     if rec.timeout != Timeout::None && rec.state != CallState::Abandoned {
         rec.state = CallState::Lost;
@@ -954,10 +931,6 @@ impl Kernel {
                     return;
                 }
                 if let Some(status) = self.faults.draw(self.faults.failing[callee as usize]) {
-                    if rec.reply_lost {
-                        drop_reply(&mut self.calls, &mut self.tracer, call);
-                        return;
-                    }
                     if rec.state == CallState::Open {
                         rec.state = CallState::Answered;
                     }
@@ -1195,7 +1168,7 @@ mod tests {
     fn a_request_that_arrives_after_its_timeout_at_a_faulty_callee_ends_its_call_once() {
         // The hop (30 ms) is longer than the caller's patience (20 ms): the timeout has ended
         // the call when the request reaches a callee that a fault answers for, or that is
-        // down, or whose answer the network drops. The caller hears nothing more, and the
+        // down. The caller hears nothing more, and the
         // record is freed; with the request leaving after 5 ms of the caller's own work, its
         // timeout waits in the kernel's heap rather than a lane.
         struct Faulty {
@@ -1217,8 +1190,8 @@ mod tests {
             }
         }
         for leaves_ms in [0, 5] {
-            for (down, drop_reply) in [(false, false), (true, false), (false, true)] {
-                let case = format!("leaves after {leaves_ms} ms, down {down}, drop {drop_reply}");
+            for down in [false, true] {
+                let case = format!("leaves after {leaves_ms} ms, down {down}");
                 let mut m = Faulty {
                     inner: PingPong {
                         work: SimTime::from_millis(1),
@@ -1231,9 +1204,6 @@ mod tests {
                     down,
                 };
                 let mut k = Kernel::new(2, Limits::default(), super::super::stream(0, "faults"));
-                if drop_reply {
-                    k.gates().set_all(0, 1, Gate::DropReply);
-                }
                 k.run(&mut m, 2).unwrap();
                 assert_eq!(
                     m.inner.seen,
@@ -1241,9 +1211,8 @@ mod tests {
                     "{case}"
                 );
                 assert_eq!(k.in_flight(), 0, "{case}");
-                // A failing callee's answer comes back, late; a down one's never does, nor one
-                // the network drops.
-                let late = u64::from(!down && !drop_reply);
+                // A failing callee's answer comes back, late; a down one's never does.
+                let late = u64::from(!down);
                 assert_eq!(k.stats().late_replies, vec![0, late], "{case}");
                 assert_eq!(k.stats().lost_calls, u64::from(down), "{case}");
             }
@@ -1254,7 +1223,7 @@ mod tests {
     fn an_answer_after_the_timeout_that_never_arrives_is_not_late() {
         // The callee works 50 ms and the caller waits 20 ms. If the callee goes down at 30 ms
         // its answer vanishes with it: a lost call, not a late reply. If the network drops
-        // the answer, it is neither.
+        // the call, it is neither.
         struct DownLater(PingPong, bool);
         impl Model for DownLater {
             fn start(&mut self, actor: ActorId, ctx: &mut Ctx<'_>) {
@@ -1284,7 +1253,7 @@ mod tests {
             );
             let mut k = Kernel::new(2, Limits::default(), super::super::stream(0, "faults"));
             if !down {
-                k.gates().set_all(0, 1, Gate::DropReply);
+                k.gates().set_all(0, 1, Gate::Drop);
             }
             k.run(&mut m, 2).unwrap();
             let seen = &m.0.seen;

@@ -102,20 +102,20 @@ fn the_lowest_numbered_matching_rule_decides() {
 }
 
 #[test]
-fn a_reply_denied_on_the_ephemeral_ports_times_out_after_the_callee_did_the_work() {
+fn a_reply_denied_on_the_ephemeral_ports_never_opens_the_connection() {
     // db-acl lets the request in on 443 but lets out only port 443: the reply goes to web's
-    // ephemeral ports (1024-65535), which no outbound rule allows (stateless). The database
-    // serves all 99 calls; every answer is dropped, so web waits its whole 1 s timeout and
-    // answers 504: latency 1,000 ms plus web's 1 ms of work and the users' two hops
-    // (0.1–0.25 ms each way, aws-facts: §13), from 1,001.2 to 1,001.5 ms.
+    // ephemeral ports (1024-65535), which no outbound rule allows (stateless). The first
+    // reply is the TCP handshake's SYN-ACK: no connection opens, the database receives none
+    // of the 99 calls, and web waits its whole 1 s timeout and answers 504: latency 1,000 ms
+    // plus web's 1 ms of work and the users' two hops (0.1–0.25 ms each way, aws-facts: §13),
+    // from 1,001.2 to 1,001.5 ms.
     let forgot = acl_b(
         r#"{ rule = 100, action = "allow", from = "a", ports = "443" }"#,
         r#"{ rule = 100, action = "allow", to = "a", ports = "443" }"#,
     );
     let s = run(&two_zones(&format!("{OPEN_A}{forgot}"), "b"));
-    assert_eq!(num(&s, "components.db.arrivals"), 99.0);
-    assert_eq!(num(&s, "components.web.network.reply_dropped.db"), 99.0);
-    assert_eq!(num(&s, "components.web.network.dropped.db"), 0.0);
+    assert_eq!(num(&s, "components.db.arrivals"), 0.0);
+    assert_eq!(num(&s, "components.web.network.dropped.db"), 99.0);
     assert_eq!(num(&s, "requests.by_status.504"), 99.0);
     let (p50, max) = (num(&s, "latency_all_ms.p50"), num(&s, "latency_all_ms.max"));
     assert!(
@@ -136,7 +136,7 @@ fn a_reply_denied_on_the_ephemeral_ports_times_out_after_the_callee_did_the_work
         r#"{ rule = 100, action = "allow", to = "a", ports = "32768-60999" }"#,
     );
     let s = run(&two_zones(&format!("{OPEN_A}{part}"), "b"));
-    assert_eq!(num(&s, "components.web.network.reply_dropped.db"), 99.0);
+    assert_eq!(num(&s, "components.web.network.dropped.db"), 99.0);
     // The caller's side: web-acl lets in only the users' requests on 443, not the
     // database's replies on the ephemeral ports.
     let caller_side = r#"
@@ -147,8 +147,8 @@ inbound = [ { rule = 100, action = "allow", from = "clients", ports = "443" } ]
 outbound = [ { rule = 100, action = "allow", to = "0.0.0.0/0", ports = "all" } ]
 "#;
     let s = run(&two_zones(caller_side, "b"));
-    assert_eq!(num(&s, "components.db.arrivals"), 99.0);
-    assert_eq!(num(&s, "components.web.network.reply_dropped.db"), 99.0);
+    assert_eq!(num(&s, "components.db.arrivals"), 0.0);
+    assert_eq!(num(&s, "components.web.network.dropped.db"), 99.0);
     assert_eq!(num(&s, "requests.by_status.504"), 99.0);
 }
 
@@ -260,7 +260,7 @@ fn lint_exits_1_and_names_the_layer_and_the_rule() {
     let (line, col) = call_at(&reply);
     assert!(
         out.contains(&format!(
-            "s.toml:{line}:{col}: error: \"web\"'s call to \"db\" would lose every reply: the request passes and \"db\" does the work, but network ACL \"db-acl\"'s outbound rules (the reply leaving the callee's subnet for the caller's ephemeral ports 1024-65535) drop the reply"
+            "s.toml:{line}:{col}: error: \"web\"'s call to \"db\" would never connect: network ACL \"db-acl\"'s outbound rules (the reply leaving the callee's subnet for the caller's ephemeral ports 1024-65535) drop the reply, the TCP handshake's SYN-ACK"
         )),
         "{out}"
     );
