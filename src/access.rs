@@ -20,6 +20,9 @@ pub enum Place {
     Call,
     Kms,
     Component,
+    /// A call to a callee that asks KMS for its key with the caller's credentials (S3 with
+    /// SSE-KMS): the caller's role needs the key's action.
+    KeyAsCaller,
 }
 
 /// The decision on one (caller, callee, operation) the scenario can make.
@@ -109,7 +112,9 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
             };
             edges.push((call.to, ops, place, position));
         }
-        if let Some(link) = c.spec.kms() {
+        // A component's own KMS link is signed with its role, unless its KMS requests carry
+        // its callers' credentials (those are checked on the callers' calls, below).
+        if let (Some(link), false) = (c.spec.kms(), c.spec.kms_as_caller()) {
             let ops = reach[from].iter().copied().collect();
             edges.push((link.to, ops, Place::Kms, c.position));
         }
@@ -118,9 +123,30 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
             let Some(resource) = callee.spec.iam_resource(&callee.id, &callee.region) else {
                 continue;
             };
+            // A callee that asks KMS with its caller's credentials (S3 with SSE-KMS): the
+            // caller's role needs the key's action too, and a denial answers its call.
+            let key = callee
+                .spec
+                .kms()
+                .filter(|_| callee.spec.kms_as_caller() && place != Place::Kms)
+                .and_then(|link| {
+                    let k = &scenario.components[link.to];
+                    k.spec.iam_resource(&k.id, &k.region)
+                });
             for op in ops {
                 let name = &scenario.ops[op as usize];
-                let Some((action, what)) = callee.spec.iam_action(op, name) else {
+                let action = if place == Place::Kms {
+                    // The action is the caller's to say (`Kind::kms_action`), not the
+                    // operation's name: a Lambda function decrypts its variables whatever
+                    // its invocation carries.
+                    c.spec.kms_action(op).map(|a| {
+                        let error = callee.spec.iam_action(op, name).map(|(_, w)| w.error);
+                        (format!("kms:{a}"), error.unwrap_or("AccessDeniedException"))
+                    })
+                } else {
+                    callee.spec.iam_action(op, name).map(|(a, w)| (a, w.error))
+                };
+                let Some((action, error)) = action else {
                     continue;
                 };
                 let decision = iam::evaluate(role, &action, &resource);
@@ -132,9 +158,24 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
                     position,
                     action,
                     resource: resource.clone(),
-                    error: what.error,
+                    error,
                     decision,
                 });
+                if let Some((key, kms)) = key.as_ref().zip(callee.spec.kms_action(op)) {
+                    let action = format!("kms:{kms}");
+                    let decision = iam::evaluate(role, &action, key);
+                    out.push(Check {
+                        from,
+                        to,
+                        op,
+                        place: Place::KeyAsCaller,
+                        position,
+                        action,
+                        resource: key.clone(),
+                        error,
+                        decision,
+                    });
+                }
             }
         }
     }
@@ -203,14 +244,20 @@ pub fn lint(scenario: &Scenario) -> Lint {
             Place::Call => "call",
             Place::Kms => "call to KMS (`kms`)",
             Place::Component => "call its kind makes",
+            Place::KeyAsCaller => "call",
         };
         findings.push(Finding {
             position: c.position,
             error: true,
             message: format!(
-                "\"{}\"'s {via} to \"{}\" with operation {} asks for {} on {}, which role \"{}\" denies: {why}; it would answer 403 {} at once, never retried",
+                "\"{}\"'s {via} to \"{}\"{} with operation {} asks for {} on {}, which role \"{}\" denies: {why}; it would answer 403 {} at once, never retried",
                 ids(c.from),
                 ids(c.to),
+                if c.place == Place::KeyAsCaller {
+                    " (which asks KMS for its key with the caller's credentials)"
+                } else {
+                    ""
+                },
                 ops.iter()
                     .map(|o| format!("`{o}`"))
                     .collect::<Vec<_>>()
@@ -248,7 +295,7 @@ fn dropped_findings(scenario: &Scenario) -> Vec<Finding> {
             let who = match d.from {
                 Caller::Component(c) => {
                     let via = match d.place {
-                        Place::Call => "call",
+                        Place::Call | Place::KeyAsCaller => "call",
                         Place::Kms => "call to KMS (`kms`)",
                         Place::Component => "call its kind makes",
                     };
@@ -324,13 +371,20 @@ fn matrix(scenario: &Scenario, checks: &[Check]) -> Vec<Row> {
                     .iter()
                     .filter(|k| k.from == from && k.to == to)
                     .collect();
-                let denied = mine.iter().filter(|k| !k.decision.allowed()).count();
+                // By operation: one carried is denied when any of its checks is (the
+                // callee's action, or the key's that it asks for with the caller's rights).
+                let ops: BTreeSet<u16> = mine.iter().map(|k| k.op).collect();
+                let denied: BTreeSet<u16> = mine
+                    .iter()
+                    .filter(|k| !k.decision.allowed())
+                    .map(|k| k.op)
+                    .collect();
                 // A dropped call never reaches whoever would deny it.
                 let verdict = if let Some(v) = network(Caller::Component(from), to) {
                     v
-                } else if denied == 0 {
+                } else if denied.is_empty() {
                     "ok"
-                } else if denied == mine.len() {
+                } else if denied.len() == ops.len() {
                     "denied"
                 } else {
                     "denied for some operations"

@@ -422,6 +422,19 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         None
     }
 
+    /// The KMS action (without its `kms:` prefix) its `kms` link asks for on behalf of a
+    /// request carrying operation `op`, or `None` when such a request needs no key. `Decrypt`
+    /// by default: a wrapped kind decrypts a data key per request, Lambda its environment
+    /// variables at a cold start, whatever the invocation carries.
+    fn kms_action(&self, _op: u16) -> Option<&'static str> {
+        Some("Decrypt")
+    }
+
+    /// Whether its KMS requests are made with its caller's credentials rather than its own
+    /// role's: then it is each caller's role that needs `kms_action` on the key, and a denial
+    /// answers the caller's request 403 (S3 with SSE-KMS).
+    const KMS_AS_CALLER: bool = false;
+
     /// Whether a request goes to one of its calls' targets (a load balancer routes it to one)
     /// rather than down each call in turn.
     fn routes_to_one(&self) -> bool {
@@ -553,6 +566,10 @@ pub trait DynKind: Debug + Send + Sync {
     fn iam_action(&self, op: u16, name: &str) -> Option<(String, IamAction)>;
     /// `Kind::iam_resource`: the ARN a call to it names.
     fn iam_resource(&self, id: &str, region: &str) -> Option<String>;
+    /// `Kind::kms_action`: the KMS action its `kms` link asks for, for a request carrying `op`.
+    fn kms_action(&self, op: u16) -> Option<&'static str>;
+    /// `Kind::KMS_AS_CALLER`: whether its KMS requests carry its caller's credentials.
+    fn kms_as_caller(&self) -> bool;
     /// `Kind::spans_zones`: whether it spans zones rather than sitting in one `az`.
     fn spans_zones(&self) -> bool;
     /// `Kind::port`: the port its listener takes connections on.
@@ -625,6 +642,12 @@ impl<K: Kind> DynKind for K {
     }
     fn iam_resource(&self, id: &str, region: &str) -> Option<String> {
         Kind::iam_resource(self, id, region)
+    }
+    fn kms_action(&self, op: u16) -> Option<&'static str> {
+        Kind::kms_action(self, op)
+    }
+    fn kms_as_caller(&self) -> bool {
+        K::KMS_AS_CALLER
     }
     fn spans_zones(&self) -> bool {
         Kind::spans_zones(self)

@@ -503,3 +503,130 @@ kind = "sqs"
         l.findings
     );
 }
+
+/// A service that writes objects to a bucket encrypted with SSE-KMS and reads them back;
+/// `statements` is its role's policy.
+fn sse_kms_caller(statements: &str) -> String {
+    format!(
+        r#"
+[scenario]
+duration = "10s"
+seed = 3
+
+[[workload]]
+name = "users"
+target = "api"
+arrival = {{ process = "constant", rate = 10 }}
+mix = [ {{ op = "write", weight = 1 }}, {{ op = "read", weight = 1 }} ]
+timeout = "5s"
+
+[[role]]
+id = "api-role"
+statements = [ {statements} ]
+
+[[component]]
+id = "api"
+kind = "service"
+role = "api-role"
+servers = 10
+service_time = "1ms"
+calls = [ {{ to = "docs", timeout = "2s" }} ]
+
+[[component]]
+id = "docs"
+kind = "s3"
+encryption = "sse-kms"
+kms = "keys"
+
+[[component]]
+id = "keys"
+kind = "kms"
+"#
+    )
+}
+
+#[test]
+fn an_sse_kms_bucket_needs_the_callers_kms_permissions() {
+    // s3:UsingKMSEncryption.html: the requester needs kms:GenerateDataKey to upload and
+    // kms:Decrypt to download an SSE-KMS object; S3 answers 403 AccessDenied without them.
+    let s3_only =
+        r#"{ effect = "Allow", actions = ["s3:PutObject", "s3:GetObject"], resources = ["docs"] }"#;
+    let s = run(&sse_kms_caller(s3_only));
+    let total = num(&s, "requests.total");
+    assert_eq!(num(&s, "requests.by_status.403"), total);
+    assert_eq!(num(&s, "components.keys.requests"), 0.0);
+    // The key's Decrypt alone: reads pass, writes (a new data key) are denied.
+    let decrypt = format!(
+        r#"{s3_only}, {{ effect = "Allow", actions = ["kms:Decrypt"], resources = ["keys"] }}"#
+    );
+    let s = run(&sse_kms_caller(&decrypt));
+    let (denied, ok) = (
+        num(&s, "requests.by_status.403"),
+        num(&s, "requests.by_status.200"),
+    );
+    assert_eq!(denied + ok, total);
+    assert!(denied > 0.0 && ok > 0.0, "{denied} denied, {ok} served");
+    let sc = scenario(&sse_kms_caller(&decrypt));
+    let key_checks: Vec<(String, String, bool)> = archsim::access::checks(&sc)
+        .into_iter()
+        .filter(|c| c.action.starts_with("kms:"))
+        .map(|c| {
+            (
+                sc.ops[c.op as usize].clone(),
+                c.action,
+                c.decision.allowed(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        key_checks,
+        [
+            ("read".into(), "kms:Decrypt".into(), true),
+            ("write".into(), "kms:GenerateDataKey".into(), false),
+        ]
+    );
+    // Both: every request served.
+    let both = format!(
+        r#"{s3_only}, {{ effect = "Allow", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = ["keys"] }}"#
+    );
+    let s = run(&sse_kms_caller(&both));
+    assert_eq!(num(&s, "requests.by_status.200"), total);
+}
+
+#[test]
+fn a_lambda_function_decrypts_its_variables_whatever_its_invocation_carries() {
+    // A cold start decrypts the environment variables (API_Invoke: "Lambda couldn't decrypt
+    // the environment variables"): kms:Decrypt, even when the invocation carries a write.
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "10s"
+
+[[workload]]
+name = "users"
+target = "fn"
+arrival = { process = "constant", rate = 5 }
+mix = [ { op = "write", weight = 1 } ]
+
+[[role]]
+id = "fn-role"
+statements = [ { effect = "Allow", actions = ["kms:Decrypt"], resources = ["keys"] } ]
+
+[[component]]
+id = "fn"
+kind = "lambda"
+runtime = "python3.12"
+work = "5ms"
+role = "fn-role"
+kms = "keys"
+
+[[component]]
+id = "keys"
+kind = "kms"
+"#,
+    );
+    let checks = archsim::access::checks(&sc);
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0].action, "kms:Decrypt");
+    assert!(checks[0].decision.allowed());
+}

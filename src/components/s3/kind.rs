@@ -396,6 +396,24 @@ impl Kind for S3Config {
         })
     }
 
+    /// aws-facts: §12 KMS: SSE-KMS asks KMS for a new data key on each write
+    /// (`GenerateDataKey`) and decrypts one on each read (`Decrypt`); a DELETE or HEAD
+    /// carries no body and asks for none.
+    fn kms_action(&self, op: u16) -> Option<&'static str> {
+        if self.bodiless.contains(&op) {
+            None
+        } else if self.writes.contains(&op) {
+            Some("GenerateDataKey")
+        } else {
+            Some("Decrypt")
+        }
+    }
+
+    /// s3:UsingKMSEncryption.html: to upload or download an SSE-KMS object, the requester
+    /// needs `kms:GenerateDataKey` or `kms:Decrypt` on the bucket's key; S3 asks KMS with the
+    /// requester's credentials and answers 403 AccessDenied without them.
+    const KMS_AS_CALLER: bool = true;
+
     /// An object of the bucket. A choice: archsim does not name objects, so a call names
     /// every key (`<bucket>/*`) and a statement grants it only when it covers every key.
     fn iam_resource(&self, id: &str, _region: &str) -> Option<String> {
