@@ -422,6 +422,11 @@ pub const LAMBDA_UNRESERVED_MIN: u32 = 100;
 /// invocation's request).
 pub const LAMBDA_SYNC_PAYLOAD_MAX: u64 = 6 * 1024 * 1024;
 
+/// The most bytes an asynchronous Lambda invocation carries, beyond which the Invoke API
+/// answers 413 and queues no event (API_Invoke: "For asynchronous invocations, the maximum
+/// payload size is 1 MB"; aws-facts: §14 gives it as unconfirmed).
+pub const LAMBDA_ASYNC_PAYLOAD_MAX: u64 = 1024 * 1024;
+
 /// Status a downstream timeout becomes.
 pub const DOWNSTREAM_TIMEOUT: u16 = 504;
 /// Status a downstream error reported in an answer (`Outcome::Error`) becomes when it is

@@ -1357,7 +1357,8 @@ fn account_quotas_are_each_regions_own() {
 fn payloads_over_the_limits_are_refused_with_413() {
     // `apigw:limits.html`: 10 MB at most through API Gateway; `lambda:gettingstarted-
     // limits.html`: 6 MB for a synchronous invocation (API_Invoke's RequestTooLargeException,
-    // 413), which API Gateway answers 500 as any refusal of the Invoke API.
+    // 413), which API Gateway answers 500 as any refusal of the Invoke API; 1 MB for an
+    // asynchronous one.
     let toml = |target: &str, size: u32| {
         format!(
             r#"
@@ -1388,4 +1389,36 @@ fn payloads_over_the_limits_are_refused_with_413() {
     let fine = run(&toml("api", 5_000_000));
     assert!(all(&fine, "200"));
     assert!(num(&fine, "components.fn.invocations") > 90.0);
+    // API_Invoke: "For asynchronous invocations, the maximum payload size is 1 MB": an
+    // event of 1.5 MB is refused with 413 and never queued; one of 1 MB (1,000,000 bytes)
+    // is accepted and run.
+    let event = |size: u32| {
+        run(&format!(
+            r#"
+            [scenario]
+            duration = "10s"
+            [[workload]]
+            name = "u"
+            target = "app"
+            arrival = {{ process = "constant", rate = 10 }}
+            size = {size}
+            [[component]]
+            id = "app"
+            kind = "service"
+            servers = 10
+            service_time = "1ms"
+            calls = [ {{ to = "fn", mode = "async" }} ]
+            [[component]]
+            id = "fn"
+            kind = "lambda"
+            work = "10ms"
+            "#
+        ))
+    };
+    let big = event(1_500_000);
+    assert!(all(&big, "413"));
+    assert_eq!(num(&big, "components.fn.invocations"), 0.0);
+    let small = event(1_000_000);
+    assert!(all(&small, "200"));
+    assert!(num(&small, "components.fn.invocations") > 90.0);
 }

@@ -632,9 +632,15 @@ impl Lambda {
 
     /// A call: an invocation, or for an asynchronous one an event queued and answered 202.
     fn call(&mut self, ctx: &mut Ctx<'_>, call: CallId, msg: Msg) {
-        if !msg.asynchronous && u64::from(msg.size_bytes) > super::LAMBDA_SYNC_PAYLOAD_MAX {
-            // `lambda:gettingstarted-limits.html`: a synchronous invocation's request is at
-            // most 6 MB; API_Invoke answers RequestTooLargeException (413), no invocation.
+        let most = if msg.asynchronous {
+            super::LAMBDA_ASYNC_PAYLOAD_MAX
+        } else {
+            super::LAMBDA_SYNC_PAYLOAD_MAX
+        };
+        if u64::from(msg.size_bytes) > most {
+            // `lambda:gettingstarted-limits.html`, API_Invoke: a request is at most 6 MB
+            // synchronous and 1 MB asynchronous; Invoke answers RequestTooLargeException
+            // (413): no invocation, no event queued.
             let now = ctx.now();
             self.statuses.add(
                 &self.clock,
