@@ -24,12 +24,11 @@ const ONE: &str = "[[component]]\nid = \"keys\"\nkind = \"kms\"\n";
 
 #[test]
 fn the_quota_admits_exactly_its_rate() {
-    // aws-facts: §12 KMS: 5,500 requests/s by default. 8,000/s for 20 s, no retries. The
-    // bucket starts full with one second's worth (5,500) and refills at 5,500/s, so over the
-    // run it admits 5,500 × 20 + 5,500 = 115,500 (it empties at 5,500 / (8,000 − 5,500) =
-    // 2.2 s, well inside the run). Arrivals come at k / 8,000 s for k ≥ 1, so the last one
-    // is 1/8,000 s before the end: 159,999 of them, and the refill up to it a fraction of a
-    // token short of 5,500 × 20; so the admitted are 115,500 less at most 3.
+    // aws-facts: §12 KMS: 5,500 requests/s by default, metered by default in whole
+    // one-second windows (`kms:throttling.html`: requests over the quota "in a second" are
+    // throttled for the rest of that second). 8,000/s for 20 s, no retries: 5,500 in each of
+    // the 20 seconds, 110,000 exactly. Arrivals come at k / 8,000 s for k ≥ 1, so the last
+    // one is 1/8,000 s before the end: 159,999 of them.
     let s = run(&scenario(
         "20s",
         &[("u", "keys", 8_000)],
@@ -39,20 +38,24 @@ fn the_quota_admits_exactly_its_rate() {
     let requests = num(&s, "components.keys.requests");
     assert_eq!(requests, 159_999.0);
     let ok = num(&s, "components.keys.by_status.200");
-    assert!((115_497.0..=115_500.0).contains(&ok), "{ok}");
+    assert_eq!(ok, 110_000.0);
     assert_eq!(num(&s, "components.keys.by_status.400"), requests - ok);
     assert_eq!(num(&s, "components.keys.throttles"), requests - ok);
     assert_eq!(num(&s, "components.keys.quota_rps"), 5_500.0);
 
-    // Whole one-second windows admit 5,500 in each of the 20 seconds: 110,000 exactly.
-    let fixed = format!("{ONE}quota_enforcement = \"fixed_window\"\n");
+    // A token bucket, the other choice: it starts full with one second's worth (5,500) and
+    // refills at 5,500/s, so over the run it admits 5,500 × 20 + 5,500 = 115,500 (it empties
+    // at 5,500 / (8,000 − 5,500) = 2.2 s, well inside the run), less at most 3: the refill
+    // up to the last arrival is a fraction of a token short of 5,500 × 20.
+    let bucket = format!("{ONE}quota_enforcement = \"token_bucket\"\n");
     let s = run(&scenario(
         "20s",
         &[("u", "keys", 8_000)],
         "{ attempts = 1 }",
-        &fixed,
+        &bucket,
     ));
-    assert_eq!(num(&s, "components.keys.by_status.200"), 110_000.0);
+    let ok = num(&s, "components.keys.by_status.200");
+    assert!((115_497.0..=115_500.0).contains(&ok), "{ok}");
 
     // aws-facts: §12 KMS: 10,000/s in the larger Regions: 8,000/s all pass.
     let large = format!("{ONE}region_class = \"large\"\n");
@@ -67,11 +70,30 @@ fn the_quota_admits_exactly_its_rate() {
 }
 
 #[test]
+fn the_quota_is_the_one_of_the_regions_name_unless_written() {
+    // aws-facts: §12 KMS names the Regions of each quota: 10,000/s in us-east-2 (among
+    // others), 50,000/s in us-east-1 (among others), 5,500/s elsewhere.
+    let quota = |region: &str, extra: &str| {
+        let text = scenario("2s", &[("u", "keys", 100)], "{ attempts = 1 }", ONE).replacen(
+            "[network]\n",
+            &format!("[network]\nregion = \"{region}\"\n"),
+            1,
+        ) + extra;
+        num(&run(&text), "components.keys.quota_rps")
+    };
+    assert_eq!(quota("us-east-2", ""), 10_000.0);
+    assert_eq!(quota("eu-west-1", ""), 50_000.0);
+    assert_eq!(quota("sa-east-1", ""), 5_500.0);
+    // Written, the class wins over the Region's name.
+    assert_eq!(quota("us-east-1", "region_class = \"standard\"\n"), 5_500.0);
+}
+
+#[test]
 fn two_kms_components_share_the_one_account_quota() {
     // Each offers 4,000/s, below the 5,500/s quota on its own; together 8,000/s draw on the
-    // account's one bucket, which admits 5,500 × 20 + 5,500 = 115,500 over 20 s between
-    // them (as in `the_quota_admits_exactly_its_rate`, less at most 3 for where the last
-    // arrivals fall). Two separate quotas would admit all 160,000.
+    // account's one quota, which admits 5,500 in each of the 20 seconds between them
+    // (110,000, as in `the_quota_admits_exactly_its_rate`). Two separate quotas would admit
+    // all 160,000.
     let two =
         "[[component]]\nid = \"a\"\nkind = \"kms\"\n[[component]]\nid = \"b\"\nkind = \"kms\"\n";
     let s = run(&scenario(
@@ -81,13 +103,19 @@ fn two_kms_components_share_the_one_account_quota() {
         two,
     ));
     let ok = num(&s, "components.a.by_status.200") + num(&s, "components.b.by_status.200");
-    assert!((115_497.0..=115_500.0).contains(&ok), "{ok}");
+    assert_eq!(ok, 110_000.0);
     let throttles = num(&s, "components.a.throttles") + num(&s, "components.b.throttles");
     let requests = num(&s, "components.a.requests") + num(&s, "components.b.requests");
     assert_eq!(throttles, requests - ok);
-    // The two workloads' arrivals coincide and a's is handled first at each instant: it
-    // takes one of the 1.375 tokens refilled between instants, and b the refusals.
-    assert!(num(&s, "components.b.throttles") > 30_000.0);
+    // The two workloads' arrivals coincide: each second's first 5,500 are 2,750 of each,
+    // so each has 55,000 of its 79,999 admitted and 24,999 refused.
+    for c in ["a", "b"] {
+        assert_eq!(
+            num(&s, &format!("components.{c}.throttles")),
+            24_999.0,
+            "{c}"
+        );
+    }
 }
 
 #[test]

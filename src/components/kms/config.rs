@@ -20,15 +20,19 @@ pub(super) const REGION_CLASSES: &[&str] = &["standard", "large", "largest"];
 /// The words `quota_enforcement` takes.
 pub(super) const ENFORCEMENTS: &[&str] = &["token_bucket", "fixed_window"];
 
-/// How the per-second quota is enforced. AWS documents a rate in requests per second and
-/// nothing of how it is metered (aws-facts: §12 KMS), so this is a choice, left to the scenario.
+/// How the per-second quota is enforced, left to the scenario. aws-facts: §12 KMS gives a
+/// rate in requests per second; `kms:throttling.html` illustrates it as a count within a
+/// second ("if users submit 1000 DescribeKey requests in a second, AWS KMS throttles all
+/// subsequent DescribeKey requests in that second"), so whole one-second windows are the
+/// default; a token bucket, which lets a quiet spell's savings through at once, is the other
+/// choice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Enforcement {
     /// A token bucket refilled at the quota, holding one second's worth: a burst of a full
     /// second's quota after a quiet spell, then the steady rate.
-    #[default]
     TokenBucket,
     /// At most the quota in each whole second of simulated time ([k s, k+1 s)).
+    #[default]
     FixedWindow,
 }
 
@@ -45,8 +49,30 @@ impl Default for Quota {
     fn default() -> Self {
         Quota {
             rps: quota_of("standard"),
-            enforcement: Enforcement::TokenBucket,
+            enforcement: Enforcement::FixedWindow,
         }
+    }
+}
+
+/// The Region class of a Region's name, as aws-facts: §12 KMS lists them: `large` and
+/// `largest` for the Regions named there, `standard` for every other (and for a name archsim
+/// does not know, such as the default Region `home`).
+pub(super) fn class_of_region(region: &str) -> &'static str {
+    const LARGE: [&str; 6] = [
+        "us-east-2",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-northeast-1",
+        "eu-central-1",
+        "eu-west-2",
+    ];
+    const LARGEST: [&str; 3] = ["us-east-1", "us-west-2", "eu-west-1"];
+    if LARGEST.contains(&region) {
+        "largest"
+    } else if LARGE.contains(&region) {
+        "large"
+    } else {
+        "standard"
     }
 }
 
@@ -69,8 +95,11 @@ pub(super) fn quota_of(class: &str) -> u32 {
 pub struct KmsConfig {
     /// The account's quota as this component states it (all must agree).
     pub quota: Quota,
-    /// The Region class written (or the default), for messages and diagrams.
+    /// The Region class written, or the one of its Region's name (`class_of_region`, set by
+    /// `relate`), for messages and diagrams.
     pub region_class: &'static str,
+    /// Whether `region_class` is written: when it is not, the Region's name decides it.
+    pub class_written: bool,
     /// Where the quota is written (the component's table when it is not), for messages.
     pub quota_span: Range<usize>,
     /// Time an accepted request takes at KMS [s].
@@ -98,7 +127,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<KmsConfig
             &raw.quota_enforcement,
             "quota_enforcement",
             ENFORCEMENTS,
-            "token_bucket",
+            "fixed_window",
         )
         .map(|e| match e {
             "fixed_window" => Enforcement::FixedWindow,
@@ -117,6 +146,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<KmsConfig
             enforcement: enforcement?,
         },
         region_class: class,
+        class_written: raw.region_class.is_some(),
         quota_span,
         latency: latency?,
     })

@@ -39,13 +39,13 @@ impl Kind for KmsConfig {
                 name: "region_class",
                 ty: KeyType::Word(REGION_CLASSES),
                 required: false,
-                about: "the Region's symmetric-crypto quota, shared by every kms component there (all of the Region must agree): standard 5,500 requests/s (most Regions), large 10,000 (us-east-2, ap-southeast-1, ap-southeast-2, ap-northeast-1, eu-central-1, eu-west-2), largest 50,000 (us-east-1, us-west-2, eu-west-1; uncertain: 30,000 in AWS's 2020 documentation, 50,000 reported since but not seen verbatim) (default standard)",
+                about: "the Region's symmetric-crypto quota, shared by every kms component there (all of the Region must agree): standard 5,500 requests/s (most Regions), large 10,000 (us-east-2, ap-southeast-1, ap-southeast-2, ap-northeast-1, eu-central-1, eu-west-2), largest 50,000 (us-east-1, us-west-2, eu-west-1; uncertain: 30,000 in AWS's 2020 documentation, 50,000 reported since but not seen verbatim) (default: the class of the component's Region by its name, standard for a Region not listed)",
             },
             Key {
                 name: "quota_enforcement",
                 ty: KeyType::Word(ENFORCEMENTS),
                 required: false,
-                about: "how the per-second quota is metered, which AWS does not document (a choice): token_bucket (refilled at the quota, holding one second's worth, full at the start) or fixed_window (at most the quota in each whole second); all kms components must agree (default token_bucket)",
+                about: "how the per-second quota is metered: fixed_window (at most the quota in each whole second, as AWS's throttling page illustrates it) or token_bucket (refilled at the quota, holding one second's worth, full at the start, a choice); all kms components must agree (default fixed_window)",
             },
             Key {
                 name: "latency",
@@ -174,6 +174,10 @@ impl Kind for KmsConfig {
 
     fn relate(&mut self, me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
         let region = rel.regions[me].clone();
+        if !self.class_written {
+            self.region_class = config::class_of_region(&region);
+            self.quota.rps = config::quota_of(self.region_class);
+        }
         match rel.kms_quota.iter().find(|(r, ..)| *r == region) {
             None => {
                 rel.kms_quota.push((region, me, self.quota_words()));

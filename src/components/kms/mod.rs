@@ -4,10 +4,11 @@
 //!
 //! Every `kms` component of a Region draws on one quota for the account there
 //! (`AccountQuota`, in `Shared::kms`): 5,500 requests per second by default, 10,000 or 50,000
-//! in the larger Regions (`region_class`). Each component states the quota (those of a Region
-//! must agree); the Region's first one's is the account's there (`Kind::claim`). How the per-second rate is metered is not
-//! documented: a token bucket holding one second's worth (the default) or whole one-second
-//! windows (`quota_enforcement`), a choice.
+//! in the larger Regions (`region_class`, by default the class of the Region's name). Each
+//! component states the quota (those of a Region must agree); the Region's first one's is the
+//! account's there (`Kind::claim`). How the per-second rate is metered: whole one-second
+//! windows (the default, as AWS's throttling page illustrates it) or a token bucket holding
+//! one second's worth (`quota_enforcement`).
 //!
 //! A request over the quota is answered at once with 400 (ThrottlingException), which the
 //! SDKs retry as a throttle (see `SDK_SERVICE`); an accepted one after `latency`.
