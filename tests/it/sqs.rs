@@ -230,6 +230,36 @@ fn a_fifo_group_is_received_in_order_and_blocked_by_a_failure() {
 }
 
 #[test]
+fn a_fifo_batch_takes_messages_from_several_groups() {
+    // `lambda:services-sqs-scaling.html`: "each batch may contain messages from more than one
+    // message group, but the order of messages within each group is maintained". 200 sends/s
+    // over 1,000 groups (a group rarely holds two messages at once) for 30 s, to a function
+    // of 50 ms a message with at most 2 batches at a time: it serves 40 messages a second,
+    // so a backlog builds. Batches of one group's messages would carry about one message
+    // each, an invocation (and a receive, and its request charge) per message; filled
+    // across the waiting groups they carry the batch size, 10, all but the first few.
+    let q = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nfifo = true\nmessage_groups = 1000\n\
+             consumer = { to = \"fn\", batch_size = 10, maximum_concurrency = 2 }\n";
+    let s = run(&scenario(
+        "30s",
+        200,
+        &(q.to_string() + &function("50ms", false)),
+    ));
+    let (deletes, batches) = (
+        num(&s, "components.q.deletes"),
+        num(&s, "components.q.batches"),
+    );
+    // 40 a second for 30 s, less the first batches' cold starts and the last batches still
+    // running at the end.
+    assert!((1_100.0..=1_200.0).contains(&deletes), "{deletes}");
+    assert!(
+        deletes / batches > 9.0,
+        "{deletes} messages in {batches} batches"
+    );
+    assert_eq!(num(&s, "components.q.concurrent_batches_max"), 2.0);
+}
+
+#[test]
 fn the_bundled_poison_scenario_is_deterministic() {
     let text = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -250,8 +250,8 @@ impl Token for Timer {
 struct Batch {
     gen: u32,
     msgs: Vec<usize>,
-    /// The FIFO group it holds.
-    group: Option<u32>,
+    /// The FIFO groups it holds (one or more; none for a standard queue).
+    groups: Vec<u32>,
     /// The consumer has answered (its poller is free again).
     answered: bool,
     /// Its messages are visible again (the visibility timeout is over).
@@ -623,33 +623,32 @@ impl Sqs {
         Some(id)
     }
 
-    /// One ReceiveMessage and the consumer's invocation with what it got.
-    fn receive(&mut self, ctx: &mut Ctx<'_>, c: &Consumer) {
+    /// Takes visible messages into the batch being received, in order (of `group`, or of
+    /// the standard queue), until it holds the consumer's batch size or the next message
+    /// would take it past the synchronous invocation's payload limit: then true.
+    fn take_visible(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        c: &Consumer,
+        group: Option<u32>,
+        taken: &mut Vec<usize>,
+        bytes: &mut u64,
+    ) -> bool {
         let now = ctx.now();
-        self.bill(now, 1.0);
-        self.receives += 1;
-        let group = if self.cfg.fifo {
-            self.ready.first().map(|&(_, g)| g)
-        } else {
-            None
-        };
-        let mut taken = Vec::new();
-        let mut bytes = 0u64;
         while taken.len() < c.batch_size as usize {
-            // The batch stops short of the synchronous invocation's payload limit.
             let next = match group {
                 Some(g) => self.groups[g as usize].visible.first(),
                 None => self.visible.first(),
             };
             let Some(&(_, next)) = next else {
-                break;
+                return false;
             };
             let size = u64::from(self.msgs[next].size);
-            if !taken.is_empty() && bytes + size > crate::components::LAMBDA_SYNC_PAYLOAD_MAX {
-                break;
+            if !taken.is_empty() && *bytes + size > crate::components::LAMBDA_SYNC_PAYLOAD_MAX {
+                return true;
             }
             let Some(id) = self.next_visible(group) else {
-                break;
+                return false;
             };
             // aws-facts: §15 SQS: a message received max_receive_count times moves to the
             // dead-letter queue at its next receive.
@@ -660,16 +659,46 @@ impl Sqs {
                 }
             }
             self.msgs[id].receives += 1;
-            bytes += size;
+            *bytes += size;
             ctx.take_span(self.msgs[id].span);
             if self.msgs[id].receives > 1 {
                 self.redelivered += u64::from(self.clock.measured(now));
             }
             taken.push(id);
         }
-        if let Some(g) = group {
-            self.groups[g as usize].busy = !taken.is_empty();
-            self.refresh_group(g);
+        true
+    }
+
+    /// One ReceiveMessage and the consumer's invocation with what it got.
+    fn receive(&mut self, ctx: &mut Ctx<'_>, c: &Consumer) {
+        let now = ctx.now();
+        self.bill(now, 1.0);
+        self.receives += 1;
+        let mut taken = Vec::new();
+        let mut bytes = 0u64;
+        let mut groups = Vec::new();
+        if self.cfg.fifo {
+            // `lambda:services-sqs-scaling.html`: "each batch may contain messages from more
+            // than one message group, but the order of messages within each group is
+            // maintained": the ready groups in the order of their oldest message, each read
+            // in order until the batch is full; each group taken is held until the batch ends.
+            while taken.len() < c.batch_size as usize {
+                let Some(&(_, g)) = self.ready.first() else {
+                    break;
+                };
+                let before = taken.len();
+                let full = self.take_visible(ctx, c, Some(g), &mut taken, &mut bytes);
+                self.groups[g as usize].busy = taken.len() > before;
+                self.refresh_group(g);
+                if taken.len() > before {
+                    groups.push(g);
+                }
+                if full {
+                    break;
+                }
+            }
+        } else {
+            self.take_visible(ctx, c, None, &mut taken, &mut bytes);
         }
         if taken.is_empty() {
             return;
@@ -706,7 +735,7 @@ impl Sqs {
         let slot = self.batches.insert(Batch {
             gen,
             msgs: taken,
-            group,
+            groups,
             answered: false,
             returned: false,
             visibility: None,
@@ -805,20 +834,27 @@ impl Sqs {
             for &i in failed.iter().rev() {
                 msgs.remove(i);
             }
-            let group = batch.group;
+            // A group with none of its messages kept is free again; one with a failed
+            // message stays blocked, in order, until the visibility timeout.
+            let freed: Vec<u32> = batch
+                .groups
+                .iter()
+                .copied()
+                .filter(|&g| kept.iter().all(|&id| self.msgs[id].group != g))
+                .collect();
+            batch.groups.retain(|g| !freed.contains(g));
             if kept.is_empty() {
                 if let Some(h) = self.batches.remove(b.slot).visibility {
                     ctx.cancel_timer(h);
                 }
-                if let Some(g) = group {
-                    self.groups[g as usize].busy = false;
-                    self.refresh_group(g);
-                }
             } else {
-                // The batch holds its failed messages (and a FIFO group stays blocked) until
-                // the visibility timeout.
+                // The batch holds its failed messages until the visibility timeout.
                 self.items_failed += u64::from(self.clock.measured(now)) * kept.len() as u64;
                 batch.msgs = kept;
+            }
+            for g in freed {
+                self.groups[g as usize].busy = false;
+                self.refresh_group(g);
             }
             if !msgs.is_empty() {
                 // One DeleteMessageBatch.
@@ -880,12 +916,12 @@ impl Sqs {
         batch.visibility = None;
         batch.returned = true;
         let msgs = std::mem::take(&mut batch.msgs);
-        let group = batch.group;
+        let groups = std::mem::take(&mut batch.groups);
         if batch.answered {
             self.batches.remove(b.slot);
         }
         self.in_flight_count -= msgs.len();
-        if let Some(g) = group {
+        for &g in &groups {
             self.groups[g as usize].busy = false;
         }
         for id in msgs {
@@ -899,7 +935,7 @@ impl Sqs {
                 self.make_visible(id);
             }
         }
-        if let Some(g) = group {
+        for g in groups {
             self.refresh_group(g);
         }
         self.arm_scaling(ctx);
