@@ -248,6 +248,22 @@ fn st1_bursts_on_throughput_credits_then_serves_its_baseline() {
 }
 
 #[test]
+fn st1_charges_a_small_io_as_a_whole_mib() {
+    // AWS's HDD volumes page: on st1 and sc1 an I/O of 1 MiB or less counts as a 1 MiB I/O
+    // credit. 10 reads a second of 100 random 16 KiB I/Os ask 1,000 IOPS of a 1 TiB st1
+    // volume: each spends 1 MiB, so with credits it dispatches its burst, 250 MiB/s, that
+    // is 250 IOPS (not its 500-IOPS cap: 16 KiB × 500 is only 7.8 MiB/s), 25,000 I/Os in
+    // 100 s; with its bucket empty, its baseline of 40 MiB/s: 40 IOPS, 4,000 I/Os. Within
+    // one read's 100 I/Os for where the run ends.
+    for (credits, iops) in [("", 250.0), ("\nburst_credits = 0", 40.0)] {
+        let volume = format!("volume_type = \"st1\"\nsize_gib = 1024{credits}");
+        let s = run(&database("100s", 10, 0, 100, &volume));
+        let ios = num(&s, "components.disk.ios");
+        assert!((ios - iops * 100.0).abs() <= 100.0, "{credits:?}: {ios}");
+    }
+}
+
+#[test]
 fn a_volume_costs_its_monthly_price_prorated_while_attached() {
     // One database instance, its gp3 volume of 100 GiB at 10,000 IOPS and 250 MiB/s attached
     // from the start of a 1-hour run: $8 + 7,000 × $0.005 + 125 × $0.04 = $48 a month of

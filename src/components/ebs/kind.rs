@@ -131,7 +131,7 @@ impl Kind for EbsConfig {
                 name: "io_size_kib",
                 ty: KeyType::Integer { min: 1, max: 1_024 },
                 required: false,
-                about: "the size of each I/O [KiB]; one larger than 256 KiB on SSD types counts as several I/Os, as on AWS (default 16, a choice: a database page)",
+                about: "the size of each I/O [KiB]; one larger than 256 KiB on SSD types counts as several I/Os, and on st1 and sc1 one of 1 MiB or less spends a whole MiB of throughput and credits, as on AWS (default 16, a choice: a database page)",
             },
             Key {
                 name: "io_latency",
