@@ -264,6 +264,51 @@ fn st1_charges_a_small_io_as_a_whole_mib() {
 }
 
 #[test]
+fn gp2_and_io1_throughput_caps_large_ios() {
+    // AWS's General Purpose SSD page: a gp2 volume of 170 GiB or less moves at most
+    // 128 MiB/s. 40 reads a second of 100 I/Os of 256 KiB ask 4,000 IOPS of a 100 GiB volume
+    // with credits: its 3,000-IOPS burst would be 750 MiB/s, so the throughput binds at
+    // 128 × 4 = 512 IOPS: 51,200 I/Os in 100 s (the bucket, draining at 512 − 300 a second,
+    // lasts). Within one read's 100 I/Os for where the run ends.
+    let gp2 = "volume_type = \"gp2\"\nsize_gib = 100\nio_size_kib = 256";
+    let s = run(&database("100s", 40, 0, 100, gp2));
+    let ios = num(&s, "components.disk.ios");
+    assert!((ios - 51_200.0).abs() <= 100.0, "gp2: {ios}");
+    assert_eq!(num(&s, "components.disk.peak_mibps"), 128.0);
+    // AWS's Provisioned IOPS SSD page: io1 provisioned with up to 32,000 IOPS moves at most
+    // 500 MiB/s. 5,000 IOPS of 256 KiB would be 1,250 MiB/s: it dispatches 500 × 4 = 2,000
+    // a second of the 6,000 asked, 200,000 in 100 s.
+    let io1 = "volume_type = \"io1\"\nsize_gib = 100\niops = 5000\nio_size_kib = 256";
+    let s = run(&database("100s", 60, 0, 100, io1));
+    let ios = num(&s, "components.disk.ios");
+    assert!((ios - 200_000.0).abs() <= 100.0, "io1: {ios}");
+}
+
+#[test]
+fn gp3_iops_and_throughput_are_bounded_by_their_ratios() {
+    // AWS's General Purpose SSD page: gp3 takes at most 500 provisioned IOPS per GiB (its
+    // 3,000 at any size) and at most 0.25 MiB/s per provisioned IOPS.
+    let gp3 = |keys: &str| {
+        let toml = database("10s", 1, 0, 1, &format!("volume_type = \"gp3\"\n{keys}"));
+        archsim::scenario::parse(Path::new("t.toml"), &toml).map_err(|e| e.to_string())
+    };
+    assert!(gp3("size_gib = 1\niops = 3000").is_ok());
+    assert!(gp3("size_gib = 10\niops = 5000").is_ok());
+    let e = gp3("size_gib = 10\niops = 5001").expect_err("refused");
+    assert!(
+        e.contains("at most 500 IOPS per GiB: 5000 for 10 GiB"),
+        "{e}"
+    );
+    assert!(gp3("size_gib = 100\nthroughput_mibps = 750").is_ok());
+    let e = gp3("size_gib = 100\nthroughput_mibps = 751").expect_err("refused");
+    assert!(
+        e.contains("at most 0.25 MiB/s per provisioned IOPS: 750 for 3000 IOPS"),
+        "{e}"
+    );
+    assert!(gp3("size_gib = 100\niops = 4000\nthroughput_mibps = 1000").is_ok());
+}
+
+#[test]
 fn a_volume_costs_its_monthly_price_prorated_while_attached() {
     // One database instance, its gp3 volume of 100 GiB at 10,000 IOPS and 250 MiB/s attached
     // from the start of a 1-hour run: $8 + 7,000 × $0.005 + 125 × $0.04 = $48 a month of

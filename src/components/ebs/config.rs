@@ -32,6 +32,12 @@ pub(super) const VOLUME_TYPES: &[&str] = &["gp2", "gp3", "io1", "io2", "st1", "s
 pub const GP2_BUCKET: f64 = 5_400_000.0;
 /// aws-facts: §11 EBS gp2: volumes burst to 3,000 IOPS.
 pub const GP2_BURST_IOPS: f64 = 3_000.0;
+/// AWS's General Purpose SSD page (ebs: general-purpose.html, not in aws-facts): a gp3
+/// volume takes at most 500 provisioned IOPS per GiB ...
+const GP3_IOPS_PER_GIB: i64 = 500;
+/// ... and at most 0.25 MiB/s of provisioned throughput per provisioned IOPS: one MiB/s
+/// per 4 IOPS.
+const GP3_IOPS_PER_MIBPS: i64 = 4;
 /// The most I/Os `ios_per_read` and `ios_per_write` may set: each is a step of a loop when a
 /// request reaches its volume (`crate::limits`).
 pub(super) use crate::limits::MAX_EBS_IOS_PER_REQUEST;
@@ -97,10 +103,12 @@ impl VolumeType {
     /// The provisioned IOPS it takes (least, most, most per GiB), for the types that take
     /// them. aws-facts: §11 EBS: gp3 from its 3,000 baseline to 16,000; io1 100–64,000 and at
     /// most 50 IOPS/GiB; io2 Block Express up to 256,000 and 1,000 IOPS/GiB (its least, 100,
-    /// is io1's: aws-facts gives none of its own).
+    /// is io1's: aws-facts gives none of its own). gp3's 500 IOPS/GiB is from AWS's General
+    /// Purpose SSD page (ebs: general-purpose.html, not in aws-facts); its 3,000 baseline
+    /// comes at any size, so the ratio bounds only IOPS above it.
     pub(super) fn iops_bounds(self) -> Option<(i64, i64, i64)> {
         match self {
-            VolumeType::Gp3 => Some((3_000, 16_000, i64::MAX)),
+            VolumeType::Gp3 => Some((3_000, 16_000, GP3_IOPS_PER_GIB)),
             VolumeType::Io1 => Some((100, 64_000, 50)),
             VolumeType::Io2 => Some((100, 256_000, 1_000)),
             _ => None,
@@ -170,7 +178,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<EbsConfig
         (Some(t), Some(size)) => iops(ck, t, size, &raw.iops, whole.start..whole.start),
         _ => None,
     };
-    let throughput = vt.and_then(|t| throughput(ck, t, &raw.throughput_mibps));
+    let throughput = vt.and_then(|t| throughput(ck, t, iops.flatten(), &raw.throughput_mibps));
     let credits = vt.and_then(|t| burst_credits(ck, t, size, &raw.burst_credits));
     let per_io = (1, MAX_EBS_IOS_PER_REQUEST);
     let ios_per_read = ck.int_or(&raw.ios_per_read, "ios_per_read", per_io, 1);
@@ -232,13 +240,14 @@ fn iops(
         return None;
     };
     let x = ck.int_in(v, "iops", lo, hi)?;
-    if per_gib != i64::MAX && x > per_gib * size {
+    // The least is allowed at any size (io1's and io2's least at their smallest size too).
+    let most = (per_gib * size).max(lo);
+    if x > most {
         ck.error(
             v.span(),
             format!(
-                "`iops` on {} is at most {per_gib} IOPS per GiB: {} for {size} GiB, not {x}",
-                t.name(),
-                per_gib * size
+                "`iops` on {} is at most {per_gib} IOPS per GiB: {most} for {size} GiB, not {x}",
+                t.name()
             ),
         );
         return None;
@@ -247,13 +256,31 @@ fn iops(
 }
 
 /// `throughput_mibps`: gp3 only (aws-facts: §11 EBS gp3: 125 MiB/s, provisionable to
-/// 1,000 MiB/s).
-fn throughput(ck: &mut Checker, t: VolumeType, raw: &Option<Spanned<i64>>) -> Option<Option<u32>> {
+/// 1,000 MiB/s), at most 0.25 MiB/s per provisioned IOPS (`iops`, when it is valid).
+fn throughput(
+    ck: &mut Checker,
+    t: VolumeType,
+    iops: Option<u32>,
+    raw: &Option<Spanned<i64>>,
+) -> Option<Option<u32>> {
     match (t, raw) {
         (VolumeType::Gp3, None) => Some(Some(125)),
-        (VolumeType::Gp3, Some(v)) => ck
-            .int_in(v, "throughput_mibps", 125, 1_000)
-            .map(|x| Some(x as u32)),
+        (VolumeType::Gp3, Some(v)) => {
+            let x = ck.int_in(v, "throughput_mibps", 125, 1_000)?;
+            if let Some(iops) = iops.map(i64::from) {
+                let most = iops / GP3_IOPS_PER_MIBPS;
+                if x > most {
+                    ck.error(
+                        v.span(),
+                        format!(
+                            "`throughput_mibps` on gp3 is at most 0.25 MiB/s per provisioned IOPS: {most} for {iops} IOPS, not {x}; provision more `iops`"
+                        ),
+                    );
+                    return None;
+                }
+            }
+            Some(Some(x as u32))
+        }
         (_, None) => Some(None),
         (_, Some(v)) => {
             ck.error(

@@ -89,7 +89,7 @@ impl Kind for EbsConfig {
                     max: 256_000,
                 },
                 required: false,
-                about: "provisioned IOPS: gp3 3,000 to 16,000 (default 3,000); io1 100 to 64,000 and at most 50 per GiB, io2 100 to 256,000 and at most 1,000 per GiB (required on both); refused on gp2, st1 and sc1, whose IOPS follow from their size",
+                about: "provisioned IOPS: gp3 3,000 to 16,000 and above 3,000 at most 500 per GiB (default 3,000); io1 100 to 64,000 and at most 50 per GiB, io2 100 to 256,000 and at most 1,000 per GiB (required on both); refused on gp2, st1 and sc1, whose IOPS follow from their size",
             },
             Key {
                 name: "throughput_mibps",
@@ -98,7 +98,7 @@ impl Kind for EbsConfig {
                     max: 1_000,
                 },
                 required: false,
-                about: "gp3's provisioned throughput, 125 to 1,000 MiB/s (default 125); the other types' follows from type and size (gp2 250, io1 1,000, io2 4,000 MiB/s; st1 and sc1 per TiB)",
+                about: "gp3's provisioned throughput, 125 to 1,000 MiB/s and at most 0.25 MiB/s per provisioned IOPS (default 125); the other types' follows from type, size and IOPS (gp2 128 MiB/s up to 170 GiB, 250 above; io1 500 MiB/s up to 32,000 IOPS, then 16 KiB per IOPS, 1,000 at 64,000; io2 4,000 MiB/s; st1 and sc1 per TiB)",
             },
             Key {
                 name: "burst_credits",

@@ -35,6 +35,33 @@ pub struct VolumeSpec {
 
 use super::config::{VolumeType, GP2_BUCKET, GP2_BURST_IOPS};
 
+/// The most a gp2 volume of `size_gib` moves [MiB/s]. AWS's General Purpose SSD page
+/// (ebs: general-purpose.html, gp2 throughput; aws-facts §11 cites it, without the figures):
+/// 170 GiB and smaller, 128 MiB/s; larger, 250 MiB/s, which a volume under 334 GiB reaches
+/// only while it has burst credits. That last condition needs no rule of its own here: once
+/// its credits are spent, such a volume dispatches its baseline of under 1,002 IOPS, whose
+/// throughput is bounded by what its I/Os carry, and the credits it earns below the baseline
+/// are spent at 250 MiB/s again, as AWS's bucket would spend them.
+fn gp2_mibps(size_gib: u32) -> f64 {
+    if size_gib <= 170 {
+        128.0
+    } else {
+        250.0
+    }
+}
+
+/// The most an io1 volume provisioned with `iops` moves [MiB/s]. AWS's Provisioned IOPS SSD
+/// page (ebs: provisioned-iops.html; not in aws-facts): up to 32,000 IOPS a volume yields
+/// at most 500 MiB/s (reached at 2,000 IOPS of 256 KiB); above, 16 KiB per provisioned
+/// IOPS, so 750 MiB/s at 48,000 and 1,000 MiB/s only at 64,000.
+fn io1_mibps(iops: f64) -> f64 {
+    if iops <= 32_000.0 {
+        500.0
+    } else {
+        iops * 16.0 / 1024.0
+    }
+}
+
 impl VolumeSpec {
     /// The performance of a volume of type `t` and `size` GiB, with the IOPS and throughput
     /// provisioned on it (where its type takes them).
@@ -56,23 +83,23 @@ impl VolumeSpec {
             VolumeType::Gp2 => {
                 // aws-facts: §11 EBS gp2: 3 IOPS/GiB, at least 100 and at most 16,000; a
                 // volume whose baseline is below 3,000 (under 1 TiB) bursts to 3,000 from a
-                // bucket of 5.4 M credits refilled at its baseline. Its throughput, up to
-                // 250 MiB/s, is from AWS's page (not in aws-facts).
+                // bucket of 5.4 M credits refilled at its baseline.
                 let baseline = (3.0 * size).clamp(100.0, 16_000.0);
+                let mibps = gp2_mibps(size_gib);
                 if baseline < GP2_BURST_IOPS {
                     let bucket = Credits {
                         capacity: GP2_BUCKET,
                         refill: baseline,
                     };
-                    ssd(GP2_BURST_IOPS, 250.0, Some(bucket))
+                    ssd(GP2_BURST_IOPS, mibps, Some(bucket))
                 } else {
-                    ssd(baseline, 250.0, None)
+                    ssd(baseline, mibps, None)
                 }
             }
             // aws-facts: §11 EBS gp3: 3,000 IOPS and 125 MiB/s at any size, provisioned more.
             VolumeType::Gp3 => ssd(iops, mibps.map_or(125.0, f64::from), None),
-            // aws-facts: §11 EBS io1: provisioned IOPS; its 1,000 MiB/s from AWS's page.
-            VolumeType::Io1 => ssd(iops, 1_000.0, None),
+            // aws-facts: §11 EBS io1: provisioned IOPS; its throughput follows them.
+            VolumeType::Io1 => ssd(iops, io1_mibps(iops), None),
             // aws-facts: §11 EBS io2 Block Express: provisioned IOPS, 4,000 MiB/s.
             VolumeType::Io2 => ssd(iops, 4_000.0, None),
             // aws-facts: §11 EBS st1: baseline 40 MiB/s per TiB, burst 250 MiB/s per TiB,
@@ -207,6 +234,23 @@ mod tests {
         assert!(VolumeSpec::of(VolumeType::Gp2, 1_000, None, None)
             .iops_credits
             .is_none());
+    }
+
+    #[test]
+    fn gp2_and_io1_throughput_follows_size_and_provisioned_iops() {
+        // AWS's General Purpose SSD page: gp2 128 MiB/s up to 170 GiB, 250 above.
+        let gp2 = |gib| VolumeSpec::of(VolumeType::Gp2, gib, None, None).peak_mibps;
+        assert_eq!(
+            (gp2(1), gp2(170), gp2(171), gp2(2_000)),
+            (128.0, 128.0, 250.0, 250.0)
+        );
+        // AWS's Provisioned IOPS SSD page: io1 500 MiB/s up to 32,000 IOPS, then 16 KiB per
+        // IOPS: 48,000 × 16 / 1,024 = 750, 64,000 → 1,000.
+        let io1 = |iops| VolumeSpec::of(VolumeType::Io1, 1_280, Some(iops), None).peak_mibps;
+        assert_eq!(
+            (io1(100), io1(32_000), io1(48_000), io1(64_000)),
+            (500.0, 500.0, 750.0, 1_000.0)
+        );
     }
 
     #[test]
