@@ -243,9 +243,10 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<RdsConfig
         .flatten();
     let write_ops = ck.write_ops(&raw.write_ops);
     // aws-facts: §5 max_connections: PostgreSQL LEAST(memory/9531392, 5000); MySQL and
-    // MariaDB memory/12582880. No formula in the facts for Oracle or SQL Server. Aurora:
-    // chosen, its compatible engine's formula (the facts give none for Aurora).
-    let memory = class.memory_gib * 1024.0 * 1024.0 * 1024.0;
+    // MariaDB memory/12582880, where memory is DBInstanceClassMemory. No formula in the
+    // facts for Oracle or SQL Server. Aurora: chosen, its compatible engine's formula (the
+    // facts give none for Aurora).
+    let memory = class_memory_bytes(class.memory_gib);
     let formula = match engine.trim_start_matches("aurora-") {
         "postgres" | "postgresql" => Some((memory / 9_531_392.0).min(5000.0) as u32),
         "mysql" | "mariadb" => Some((memory / 12_582_880.0) as u32),
@@ -330,6 +331,36 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<RdsConfig
         backup: backup?,
         proxy: proxy?,
     })
+}
+
+/// What the OS and RDS's own processes keep of an instance's memory, by its memory, as
+/// (memory [GiB], reserve [MiB]). AWS's parameter documentation defines DBInstanceClassMemory
+/// as the class's memory less what the operating system and the RDS processes that manage
+/// the instance use, without a figure. Chosen: fitted to the PostgreSQL defaults aws-facts
+/// §5 gives as observed (t2.small 198, t2.medium 413, m4.large 856, r4.large 1,660): each
+/// reserve here is the middle of the range that yields that default exactly
+/// ((2 GiB − 244 MiB) / 9,531,392 = 198.5 …). Between two sizes the reserve is interpolated;
+/// outside them, the nearest one's is kept (no observation says how it grows further).
+const CLASS_MEMORY_RESERVE_MIB: &[(f64, f64)] =
+    &[(2.0, 244.0), (4.0, 337.0), (8.0, 406.0), (15.25, 522.0)];
+
+/// DBInstanceClassMemory of a class with `memory_gib` of memory [bytes].
+fn class_memory_bytes(memory_gib: f64) -> f64 {
+    let table = CLASS_MEMORY_RESERVE_MIB;
+    let (first, last) = (table[0], table[table.len() - 1]);
+    let reserve_mib = if memory_gib <= first.0 {
+        first.1
+    } else if memory_gib >= last.0 {
+        last.1
+    } else {
+        let k = table
+            .iter()
+            .position(|&(m, _)| m >= memory_gib)
+            .unwrap_or(1);
+        let ((m0, r0), (m1, r1)) = (table[k - 1], table[k]);
+        r0 + (r1 - r0) * (memory_gib - m0) / (m1 - m0)
+    };
+    (memory_gib * 1024.0 - reserve_mib) * 1024.0 * 1024.0
 }
 
 /// How long a failover takes unless `failover_time` says: AWS gives a typical figure per
@@ -587,5 +618,21 @@ impl RdsConfig {
     /// Readers: readable standbys and read replicas [instances].
     pub fn readers(&self) -> u32 {
         self.deployment.standbys() + self.replicas
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_memory_less_its_reserve_gives_the_observed_postgres_defaults() {
+        // aws-facts: §5 max_connections, observed PostgreSQL defaults:
+        // LEAST(DBInstanceClassMemory / 9531392, 5000).
+        let pg = |gib: f64| (class_memory_bytes(gib) / 9_531_392.0).min(5000.0) as u32;
+        assert_eq!(
+            (pg(2.0), pg(4.0), pg(8.0), pg(15.25)),
+            (198, 413, 856, 1660)
+        );
     }
 }

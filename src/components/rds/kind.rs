@@ -149,7 +149,7 @@ impl Kind for RdsConfig {
                     max: MAX_CONNECTIONS,
                 },
                 required: false,
-                about: "queries an instance holds at once, running or waiting for a vCPU; beyond them 503 (default: the engine's formula from the class's memory, postgres at most 5000; oracle and sqlserver need it set)",
+                about: "queries an instance holds at once, running or waiting for a vCPU; beyond them 503 (default: the engine's formula from DBInstanceClassMemory, the class's memory less what the OS and RDS keep (fitted to observed defaults), postgres at most 5000; oracle and sqlserver need it set)",
             },
             Key {
                 name: "failover_time",
