@@ -321,18 +321,20 @@ fn dropped_findings(scenario: &Scenario) -> Vec<Finding> {
                     };
                     if side.reply() {
                         format!(
-                            "{who} to \"{}\" would never connect: network ACL \"{}\"'s {} drop the reply, the TCP handshake's SYN-ACK, as network ACLs are stateless: {why}; \"{}\" would never receive a request nor do any work, and the caller would wait its timeout on every attempt (or hang without one), then retry; allow the ephemeral ports 1024-65535 on the reply's way",
+                            "{who} to \"{}\" would never connect: network ACL \"{}\"'s {} drop the reply, the TCP handshake's SYN-ACK, as network ACLs are stateless: {why}; \"{}\" would never receive a request nor do any work, and the caller would wait its timeout on every attempt (or hang without one), then retry; allow the ephemeral ports {}-{} on the reply's way",
                             callee.id,
                             a.id,
-                            side.describe(),
-                            callee.id
+                            side.describe(scenario.network.ephemeral),
+                            callee.id,
+                            scenario.network.ephemeral.0,
+                            scenario.network.ephemeral.1
                         )
                     } else {
                         format!(
                             "{who} to \"{}\" would be dropped by network ACL \"{}\"'s {} (port {}): {why}; the caller would wait its timeout on every attempt (or hang without one), then retry",
                             callee.id,
                             a.id,
-                            side.describe(),
+                            side.describe(scenario.network.ephemeral),
                             callee.spec.port()
                         )
                     }

@@ -27,7 +27,7 @@
 use crate::access::Place;
 use crate::config::Checker;
 use crate::kernel::Gate;
-use crate::scenario::network_acls::{AclRule, Action, Peer, EPHEMERAL};
+use crate::scenario::network_acls::{AclRule, Action, Peer};
 use crate::scenario::security_groups::Source;
 use crate::scenario::Scenario;
 
@@ -57,17 +57,22 @@ impl Side {
         matches!(self, Side::CalleeReply | Side::CallerReply)
     }
 
-    /// The rules it reads, and what it checks, in words.
-    pub fn describe(self) -> &'static str {
+    /// The rules it reads, and what it checks, in words; `(lo, hi)`: the callers' ephemeral
+    /// ports.
+    pub fn describe(self, (lo, hi): (u16, u16)) -> String {
         match self {
-            Side::CallerOutbound => "outbound rules (the request leaving the caller's subnet)",
-            Side::CalleeInbound => "inbound rules (the request entering the callee's subnet)",
-            Side::CalleeReply => {
-                "outbound rules (the reply leaving the callee's subnet for the caller's ephemeral ports 1024-65535)"
+            Side::CallerOutbound => {
+                "outbound rules (the request leaving the caller's subnet)".to_string()
             }
-            Side::CallerReply => {
-                "inbound rules (the reply entering the caller's subnet on its ephemeral ports 1024-65535)"
+            Side::CalleeInbound => {
+                "inbound rules (the request entering the callee's subnet)".to_string()
             }
+            Side::CalleeReply => format!(
+                "outbound rules (the reply leaving the callee's subnet for the caller's ephemeral ports {lo}-{hi})"
+            ),
+            Side::CallerReply => format!(
+                "inbound rules (the reply entering the caller's subnet on its ephemeral ports {lo}-{hi})"
+            ),
         }
     }
 }
@@ -223,7 +228,8 @@ fn ends(scenario: &Scenario, who: Caller, as_callee: bool) -> Vec<End<'_>> {
 #[derive(Clone, Copy)]
 enum Ports {
     Request(u16),
-    Reply,
+    /// A reply, to the caller's ephemeral ports (`Network::ephemeral`).
+    Reply((u16, u16)),
 }
 
 /// What the rules of one direction of an ACL say of a packet to or from `peer`: `Ok` when
@@ -242,8 +248,8 @@ fn evaluate<'r>(
         let (lo, hi) = r.ports;
         let port_ok = match (ports, r.action) {
             (Ports::Request(p), _) => (lo..=hi).contains(&p),
-            (Ports::Reply, Action::Allow) => lo <= EPHEMERAL.0 && hi >= EPHEMERAL.1,
-            (Ports::Reply, Action::Deny) => lo <= EPHEMERAL.1 && hi >= EPHEMERAL.0,
+            (Ports::Reply((a, b)), Action::Allow) => lo <= a && hi >= b,
+            (Ports::Reply((a, b)), Action::Deny) => lo <= b && hi >= a,
         };
         if peer_ok && port_ok {
             return match r.action {
@@ -303,8 +309,9 @@ fn verdict_between(
     if same_subnet {
         return None;
     }
-    check(callee, Side::CalleeReply, caller, Ports::Reply)
-        .or_else(|| check(caller, Side::CallerReply, callee, Ports::Reply))
+    let reply = Ports::Reply(scenario.network.ephemeral);
+    check(callee, Side::CalleeReply, caller, reply)
+        .or_else(|| check(caller, Side::CallerReply, callee, reply))
 }
 
 /// What closes calls from `from` to `to`, if anything: the verdict of its first pair of

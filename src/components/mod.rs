@@ -208,6 +208,9 @@ pub struct Network {
     pub cross_region: Dist,
     /// The region of components that name none. Default `HOME_REGION`.
     pub region: String,
+    /// The ports callers take replies on (`ephemeral_ports`), which a network ACL must let
+    /// replies through to. Default `network_acls::EPHEMERAL`, 1024–65535.
+    pub ephemeral: (u16, u16),
 }
 
 impl Default for Network {
@@ -229,6 +232,7 @@ impl Default for Network {
                 max: 0.040,
             },
             region: HOME_REGION.to_string(),
+            ephemeral: crate::scenario::network_acls::EPHEMERAL,
         }
     }
 }

@@ -148,6 +148,12 @@ pub const NETWORK: &[Key] = &[
         required: false,
         about: "the region of the components that name none (default \"home\")",
     },
+    Key {
+        name: "ephemeral_ports",
+        ty: KeyType::Text,
+        required: false,
+        about: "the ports callers take replies on, which a network ACL on the reply's way must allow: a range within 1024-65535 (\"32768-60999\" for Linux, \"49152-65535\" for Windows); an allow rule lets replies through when it covers the whole range, a deny rule stops them when it touches any of it, a choice (default \"1024-65535\", the range AWS recommends allowing, which load balancers, NAT gateways and Lambda use)",
+    },
 ];
 
 const ARRIVAL: &[Key] = &[

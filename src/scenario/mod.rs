@@ -1398,11 +1398,26 @@ fn parse_network(n: &RawNetwork, ck: &mut Checker) -> Option<Network> {
     let cross_az = ck.time_dist_or(&n.cross_az, "cross_az", d.cross_az);
     let cross_region = ck.time_dist_or(&n.cross_region, "cross_region", d.cross_region);
     let region = ck.or(&n.region, d.region, |ck, r| region_name(r, "region", ck));
+    let ephemeral = ck.or(&n.ephemeral_ports, d.ephemeral, |ck, p| {
+        let range = network_acls::port_range(p.get_ref())
+            .filter(|&(lo, _)| lo >= network_acls::EPHEMERAL.0);
+        if range.is_none() {
+            ck.error(
+                p.span(),
+                format!(
+                    "`ephemeral_ports` = \"{}\": give the range callers take replies on, within 1024-65535 and the lower first (\"32768-60999\" for Linux, \"49152-65535\" for Windows, \"1024-65535\" for load balancers, NAT gateways and Lambda)",
+                    p.get_ref()
+                ),
+            );
+        }
+        range
+    });
     Some(Network {
         same_az: same_az?,
         cross_az: cross_az?,
         cross_region: cross_region?,
         region: region?,
+        ephemeral: ephemeral?,
     })
 }
 

@@ -25,12 +25,13 @@ pub const ANYWHERE: &str = "0.0.0.0/0";
 /// The range of the workloads (clients outside the VPC).
 pub const CLIENTS: &str = "clients";
 
-/// The ports a reply goes to: the caller's ephemeral ports. aws-facts: §20 NACLs: return
-/// traffic needs the ephemeral ports 1024–65535 allowed; clients differ in the part they
-/// use (Linux, Windows, load balancers, NAT gateways), and archsim's callers are any of
-/// them: the model takes the whole range AWS names, a choice. An allow rule lets a reply
-/// through only when it covers the whole range; a deny rule stops it when it covers any
-/// part of it (some connections would fail: the model fails them all, a choice).
+/// The ports a reply goes to by default: the caller's ephemeral ports. aws-facts: §20 NACLs:
+/// return traffic needs the ephemeral ports 1024–65535 allowed; clients differ in the part
+/// they use (`vpc:nacl-ephemeral-ports.html`: many Linux kernels 32768–61000, Windows
+/// 49152–65535, load balancers, NAT gateways and Lambda 1024–65535), so the range is the
+/// scenario's (`[network] ephemeral_ports`), the whole one by default. An allow rule lets a
+/// reply through only when it covers the whole range; a deny rule stops it when it covers
+/// any part of it (some connections would fail: the model fails them all, a choice).
 pub const EPHEMERAL: (u16, u16) = (1024, 65535);
 
 /// AWS's rule numbers: 1 to 32766.

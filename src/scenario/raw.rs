@@ -49,6 +49,7 @@ pub struct RawNetwork {
     pub cross_az: Option<Spanned<RawDist>>,
     pub cross_region: Option<Spanned<RawDist>>,
     pub region: Option<Spanned<String>>,
+    pub ephemeral_ports: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
