@@ -339,6 +339,12 @@ pub struct Relations {
     pub kinds: Vec<&'static str>,
     /// The load balancer fronting each fleet, once one claims it.
     pub fronted_by: Vec<Option<usize>>,
+    /// Whether each component is an Application Load Balancer, once it says so.
+    pub application_lb: Vec<bool>,
+    /// Each fleet that scales on requests per target, and where it says so: the load
+    /// balancer in front of it must be an Application Load Balancer (checked once every
+    /// component has related).
+    pub per_target: Vec<(usize, std::ops::Range<usize>)>,
     /// Each Region's first KMS component and its account quota there in words, which every
     /// other one of the Region must state alike: (region, component, words).
     pub kms_quota: Vec<(String, usize, String)>,

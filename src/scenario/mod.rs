@@ -1742,6 +1742,7 @@ fn check_groups(components: &mut [ParsedComponent], regions: &[String], ck: &mut
         fleets: components.iter().map(|c| c.2.is_fleet()).collect(),
         kinds: components.iter().map(|c| c.2.kind()).collect(),
         fronted_by: vec![None; components.len()],
+        application_lb: vec![false; components.len()],
         volume_hosts: components.iter().map(|c| c.2.takes_volumes()).collect(),
         volumes: vec![None; components.len()],
         kms: components.iter().map(|c| c.2.kms().map(|l| l.to)).collect(),
@@ -1796,6 +1797,26 @@ fn check_groups(components: &mut [ParsedComponent], regions: &[String], ck: &mut
             ok = false;
         }
         ok &= spec.relate(i, &mut relations, ck);
+    }
+    // aws-facts: §4 target tracking: ALBRequestCountPerTarget is an Application Load
+    // Balancer's metric, the requests its target group's targets each received.
+    for (group, span) in std::mem::take(&mut relations.per_target) {
+        let why = match relations.fronted_by[group] {
+            Some(lb) if relations.application_lb[lb] => continue,
+            Some(lb) => format!(
+                "load balancer \"{}\" in front of it is not an Application Load Balancer",
+                relations.ids[lb]
+            ),
+            None => "no load balancer has it as its target".to_string(),
+        };
+        ck.error(
+            span,
+            format!(
+                "\"{}\" scales on requests_per_target (ALBRequestCountPerTarget), an Application Load Balancer's count of requests per target, but {why}: put the group behind an application load balancer (`targets = \"{}\"`) or scale on cpu",
+                relations.ids[group], relations.ids[group]
+            ),
+        );
+        ok = false;
     }
     ok
 }

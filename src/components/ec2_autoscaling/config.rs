@@ -230,6 +230,9 @@ pub struct AsgConfig {
     pub metric_delay: SimTime,
     /// Its dynamic scaling; `None` (the default): none.
     pub scaling: Option<Scaling>,
+    /// Where `scaling.metric` says requests_per_target, which needs an Application Load
+    /// Balancer in front of the group (`relate`), for messages.
+    pub per_target_span: Option<Range<usize>>,
     /// Its scheduled actions, as written (default none).
     pub schedule: Vec<ScheduledAction>,
     /// Whose health checks replace its instances. Default EC2's only.
@@ -324,7 +327,14 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<AsgConfig
     let (work, threads, queue, boot_time) = serving?;
     let (warmup, period, metric_delay) = watching?;
     let (health_check_type, grace) = health?;
+    let per_target_span = raw
+        .scaling
+        .as_ref()
+        .and_then(|s| s.get_ref().metric.as_ref())
+        .filter(|m| m.get_ref() == "requests_per_target")
+        .map(|m| m.span());
     Some(AsgConfig {
+        per_target_span,
         instance_type_name: raw.instance_type.get_ref().clone(),
         hourly: [
             on_demand,

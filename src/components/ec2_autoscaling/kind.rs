@@ -8,7 +8,7 @@ use crate::components::iac::{
 };
 use crate::components::kind::{
     Category, Column, EventInfo, FaultInfo, Field, Key, KeyType, Kind, KindInfo, LatencySeries,
-    Mark, PlotLine, PlotPanel, Series, Tone, Unit, ZoneOutage,
+    Mark, PlotLine, PlotPanel, Relations, Series, Tone, Unit, ZoneOutage,
 };
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::{RawComponentTable, RawFault};
@@ -471,6 +471,15 @@ const FIELDS: &[Field] = &[
 ];
 
 impl Kind for AsgConfig {
+    /// A group that scales on requests per target asks, once every component has related,
+    /// for an Application Load Balancer in front of it.
+    fn relate(&mut self, me: usize, rel: &mut Relations, _ck: &mut Checker) -> bool {
+        if let Some(span) = &self.per_target_span {
+            rel.per_target.push((me, span.clone()));
+        }
+        true
+    }
+
     // aws-facts: §20 VPC: its network interfaces sit in a VPC, guarded by security groups.
     const IN_VPC: bool = true;
     const INFO: &'static KindInfo = &KindInfo {

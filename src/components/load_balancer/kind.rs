@@ -333,6 +333,7 @@ impl Kind for LbConfig {
     /// is behind no other: the two share the group's one target group.
     fn relate(&mut self, me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
         let mut ok = true;
+        rel.application_lb[me] = self.lb_type == super::config::LbType::Application;
         for (c, span) in self.calls.iter().zip(&self.target_spans) {
             if !rel.fleets[c.to] {
                 continue;
