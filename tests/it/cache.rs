@@ -243,3 +243,76 @@ fn redis_multi_az_fails_over_in_thirty_seconds_and_keeps_its_data() {
         ratio[59]
     );
 }
+
+/// The scenario above with the cache in zone a, and zone a out from 10:00 for 2 minutes.
+fn zone_a_out_for_two_minutes(extra_cache: &str) -> String {
+    scenario(
+        "lazy_loading",
+        "redis",
+        &format!("az = \"a\"\n{extra_cache}"),
+        "[[fault]]\nat = \"10m\"\nfor = \"2m\"\nkind = \"az_outage\"\naz = \"a\"",
+        READS,
+    )
+}
+
+#[test]
+fn a_zone_outage_fails_a_multi_az_redis_over_to_its_replica() {
+    // aws-facts §6: Multi-AZ promotes the replica in another zone. The outage is a node
+    // failure: 30 s of 200 reads/s go to the database (about 6,000 per seed, Poisson sd 77),
+    // then the replica serves, with the data kept, while zone a is still out. No request
+    // is lost with the zone.
+    let text = zone_a_out_for_two_minutes("multi_az = true");
+    let s = run(&text);
+    let bypassed = num(&s, "components.cache.bypassed") / 5.0;
+    assert!((bypassed - 6_000.0).abs() < 400.0, "{bypassed}");
+    assert_eq!(s["requests"]["by_status"]["200"], s["requests"]["total"]);
+    let r = World::build(&crate::scenario(&text), 1).run().unwrap();
+    let at = |name: &str| {
+        r.events
+            .iter()
+            .find(|e| e.event == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .time
+            .as_secs_f64()
+    };
+    assert_eq!((at("failover_start"), at("failover_done")), (600.0, 630.0));
+    // 10 s windows: at 10:40, inside the outage, the hit ratio is what it was before it.
+    let ratio = crate::series(&r, "cache", "hit_ratio");
+    assert!(
+        (ratio[64] - ratio[59]).abs() < 0.03,
+        "{} vs {}",
+        ratio[64],
+        ratio[59]
+    );
+}
+
+#[test]
+fn a_zone_outage_loses_a_single_node_until_the_zone_and_its_replacement_are_back() {
+    // Without a replica the node is lost with its zone: every read pays the connect timeout
+    // (0 s here) and goes to the database, and the node comes back empty no earlier than
+    // `replacement` after the loss and no earlier than the zone's return (10:00 + 2 m).
+    for (replacement, back) in [("1m", 720.0), ("3m", 780.0)] {
+        let text = zone_a_out_for_two_minutes(&format!(
+            "replacement = \"{replacement}\"\nconnect_timeout = \"0s\""
+        ));
+        let s = run(&text);
+        assert_eq!(s["requests"]["by_status"]["200"], s["requests"]["total"]);
+        // (back − 600) s of 200 reads/s per seed bypass the cache.
+        let bypassed = num(&s, "components.cache.bypassed") / 5.0;
+        let expected = (back - 600.0) * 200.0;
+        assert!(
+            (bypassed - expected).abs() < 0.04 * expected,
+            "{replacement}: {bypassed} vs {expected}"
+        );
+        let r = World::build(&crate::scenario(&text), 1).run().unwrap();
+        let at = |name: &str| {
+            r.events
+                .iter()
+                .find(|e| e.event == name)
+                .unwrap_or_else(|| panic!("{replacement}: no {name}"))
+                .time
+                .as_secs_f64()
+        };
+        assert_eq!((at("node_lost"), at("node_replaced")), (600.0, back));
+    }
+}

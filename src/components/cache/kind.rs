@@ -8,7 +8,7 @@ use crate::components::iac::{
 };
 use crate::components::kind::{
     Category, Column, DiagramSpec, EventInfo, FaultInfo, Field, Key, KeyType, Kind, KindInfo, Mark,
-    PlotLine, PlotPanel, Satellite, SatelliteZone, Series, Tone, Unit,
+    PlotLine, PlotPanel, Satellite, SatelliteZone, Series, Tone, Unit, ZoneOutage,
 };
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::{RawComponentTable, RawFault};
@@ -102,7 +102,7 @@ impl Kind for CacheConfig {
                 name: "multi_az",
                 ty: KeyType::Bool,
                 required: false,
-                about: "Redis only: a replica in another zone takes over a lost node after `failover`, data kept; two nodes are paid for (default false)",
+                about: "Redis only: a replica in another zone takes over a lost node (a node failure, or an outage of the cache's `az`) after `failover`, data kept; two nodes are paid for (default false)",
             },
             Key {
                 name: "failover",
@@ -135,7 +135,7 @@ impl Kind for CacheConfig {
                 name: "replacement",
                 ty: KeyType::Duration,
                 required: false,
-                about: "time a lost node without a replica (Memcached, Redis without `multi_az`) stays unreachable until its replacement, empty, is in service, above zero (default 5m, a choice: AWS gives no figure)",
+                about: "time a lost node without a replica (Memcached, Redis without `multi_az`) stays unreachable until its replacement, empty, is in service, above zero; a node lost with its zone comes back no earlier than the zone (default 5m, a choice: AWS gives no figure)",
             },
             Key {
                 name: "connect_timeout",
@@ -299,6 +299,16 @@ impl Kind for CacheConfig {
 
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
         config::parse(table, ck)
+    }
+
+    /// aws-facts: §6 engines: an outage of its zone loses its node; Redis Multi-AZ fails over
+    /// to the replica in another zone rather than going down with it.
+    fn zone_outage(&self, zone: &str, az: Option<&str>) -> ZoneOutage {
+        if az == Some(zone) {
+            ZoneOutage::Told(Fault::ZoneOutage.code())
+        } else {
+            ZoneOutage::Unaffected
+        }
     }
 
     fn parse_fault(&self, _fault: &str, _f: &RawFault, _ck: &mut Checker) -> Option<(u32, String)> {
