@@ -196,26 +196,44 @@ fn concurrent_misses_for_a_key_make_one_origin_request() {
 }
 
 #[test]
-fn uncached_operations_always_go_to_the_origin() {
-    // One key at 10/s for 10 s (99 requests), max-age 1 hour, every request a write: none is
-    // cached or looked up, each goes to the origin.
-    let s = run(&scenario(
-        "10s",
-        "warmup = \"0s\"",
-        r#"{ process = "constant", rate = 10 }
-        mix = [ { op = "write", weight = 1 } ]"#,
-        ONE_KEY,
-        "max_age = \"1h\"",
-        "0s",
-        "",
-    ));
-    assert_eq!(num(&s, "components.cdn.requests"), 99.0);
+fn only_gets_and_heads_are_cached_and_every_other_operation_goes_to_the_origin() {
+    // One key at 10/s for 10 s (99 requests), max-age 1 hour. CloudFront caches responses to
+    // GET and HEAD only (OPTIONS when chosen): with every request a `read`, the first misses
+    // and the other 98 hit; with every request a POST (or a write, or an operation of the
+    // scenario's own naming), none is looked up and each goes to the origin.
+    let text = |op: &str, cdn_keys: &str| {
+        scenario(
+            "10s",
+            "warmup = \"0s\"",
+            &format!(
+                r#"{{ process = "constant", rate = 10 }}
+        mix = [ {{ op = "{op}", weight = 1 }} ]"#
+            ),
+            ONE_KEY,
+            &format!("max_age = \"1h\"\n{cdn_keys}"),
+            "0s",
+            "",
+        )
+    };
+    let s = run(&text("read", ""));
+    assert_eq!(num(&s, "components.cdn.hits"), 98.0);
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 1.0);
+    for op in ["post", "write", "checkout"] {
+        let s = run(&text(op, ""));
+        assert_eq!(num(&s, "components.cdn.requests"), 99.0, "{op}");
+        assert_eq!(num(&s, "components.cdn.origin_requests"), 99.0, "{op}");
+        assert_eq!(
+            num(&s, "components.cdn.hits") + num(&s, "components.cdn.misses"),
+            0.0,
+            "{op}"
+        );
+        assert_eq!(num(&s, "components.cdn.offload_ratio"), 0.0, "{op}");
+    }
+    // OPTIONS is cached only when the distribution says so.
+    let s = run(&text("options", ""));
     assert_eq!(num(&s, "components.cdn.origin_requests"), 99.0);
-    assert_eq!(
-        num(&s, "components.cdn.hits") + num(&s, "components.cdn.misses"),
-        0.0
-    );
-    assert_eq!(num(&s, "components.cdn.offload_ratio"), 0.0);
+    let s = run(&text("options", r#"cached = ["read", "head", "options"]"#));
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 1.0);
 }
 
 /// Ten requests for distinct keys at 1 s … 10 s, the origin as `faults` and `origin_time`

@@ -24,7 +24,7 @@ struct RawCloudFront {
     max_age: Option<Spanned<String>>,
     max_age_by_op: Option<Vec<RawMaxAge>>,
     capacity: Option<Spanned<i64>>,
-    uncached: Option<Vec<Spanned<String>>>,
+    cached: Option<Vec<Spanned<String>>>,
     hit_latency: Option<Spanned<RawDist>>,
     tier_latency: Option<Spanned<RawDist>>,
     origin_latency: Option<Spanned<RawDist>>,
@@ -81,8 +81,9 @@ pub struct CloudFrontConfig {
     pub max_age_by_op: Vec<(u16, SimTime)>,
     /// The most objects each cache (edge, regional, shield) holds [entries].
     pub capacity: usize,
-    /// Operations forwarded to the origin and never cached (POST, PUT, DELETE) [op indices].
-    pub uncached: Vec<u16>,
+    /// Operations whose answers are cached (GET and HEAD, OPTIONS when listed) [op indices];
+    /// every other operation is forwarded to the origin and never cached.
+    pub cached: Vec<u16>,
     /// Time an edge takes to serve an answer it has [s].
     pub hit_latency: Dist,
     /// One-way time between two cache tiers (an edge and its regional cache, a regional
@@ -203,7 +204,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CloudFron
     let per_gb = ck.or(&raw.price_per_gb, DEFAULT_PRICE_PER_GB, |ck, p| {
         ck.non_negative(p, "price_per_gb", "USD per GB")
     });
-    let uncached = ck.write_ops(&raw.uncached);
+    let cached = parse_cached(&raw.cached, ck);
     let (edges, regional, capacity) = (edges?, regional? as usize, capacity? as usize);
     if regional > edges.len() {
         let span = raw
@@ -243,7 +244,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CloudFron
         max_age: max_age?,
         max_age_by_op: by_op?,
         capacity,
-        uncached,
+        cached: cached?,
         hit_latency: hit_latency?,
         tier_latency: tier_latency?,
         connection_timeout: connection_timeout?,
@@ -286,6 +287,35 @@ fn bounded_duration(
         }
         Some(t)
     })
+}
+
+/// The operations a cache behavior caches. Not in aws-facts: CloudFront's API reference,
+/// CachedMethods (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachedMethods.html):
+/// CloudFront caches responses to GET and HEAD, or to GET, HEAD and OPTIONS; no other
+/// method (POST, PUT, PATCH, DELETE) is ever cached. By default the operations named as GETs and HEADs are (`read`, `get`,
+/// `head`); a list names them all (`options` among them to cache OPTIONS). A name that only
+/// a write would have is refused: CloudFront cannot cache it.
+fn parse_cached(list: &Option<Vec<Spanned<String>>>, ck: &mut Checker) -> Option<Vec<u16>> {
+    const WRITES: [&str; 6] = ["write", "post", "put", "patch", "update", "delete"];
+    let Some(list) = list else {
+        return Some(["read", "get", "head"].iter().map(|o| ck.op(o)).collect());
+    };
+    let mut ok = true;
+    let mut out = Vec::with_capacity(list.len());
+    for o in list {
+        let name = o.get_ref();
+        if WRITES.contains(&name.to_ascii_lowercase().as_str()) {
+            ck.error(
+                o.span(),
+                format!(
+                    "CloudFront caches only GET, HEAD and OPTIONS requests, never \"{name}\": leave it out of `cached` and it goes to the origin"
+                ),
+            );
+            ok = false;
+        }
+        out.push(ck.op(name));
+    }
+    ok.then_some(out)
 }
 
 /// `edges` (a count of equal edge locations) or `edge_locations` (named, weighted), not both.
@@ -482,7 +512,7 @@ mod tests {
             max_age: age.map(SimTime::from_secs),
             max_age_by_op: vec![(3, SimTime::from_secs(5))],
             capacity: 1,
-            uncached: Vec::new(),
+            cached: Vec::new(),
             hit_latency: Dist::Constant(0.0),
             tier_latency: Dist::Constant(0.0),
             connection_timeout: SimTime::from_secs(10),

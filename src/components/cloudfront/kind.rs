@@ -161,10 +161,10 @@ impl Kind for CloudFrontConfig {
                 about: "objects each cache (edge, regional, shield) holds, the least recently used evicted first; all of them together at most 10,000,000 (default 100,000, a choice)",
             },
             Key {
-                name: "uncached",
+                name: "cached",
                 ty: KeyType::Words,
                 required: false,
-                about: "operations forwarded to the origin and never cached, as POST, PUT and DELETE are (default write, put, update, delete)",
+                about: "operations whose answers are cached, as GET and HEAD are (and OPTIONS when chosen); every other one (POST, PUT, DELETE, …) goes to the origin, never cached; a write's name is refused (default read, get, head)",
             },
             Key {
                 name: "hit_latency",

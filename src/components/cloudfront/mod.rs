@@ -18,7 +18,8 @@
 //! viewer gets 504; once connected, an origin that has not answered within `read_timeout`
 //! also means 504 (aws-facts §9 origin timeouts). With `serve_stale`, a cache that still holds
 //! an expired copy serves it when the origin fails (5xx or a timeout) instead of the error.
-//! Operations in `uncached` (writes) go straight to the origin, never cached.
+//! Only the operations in `cached` (GETs and HEADs by default) are cached; every other one
+//! (POST, PUT, DELETE, …) goes straight to the origin, never cached.
 
 mod config;
 mod kind;
@@ -286,7 +287,7 @@ impl CloudFront {
             arrived: now,
             size_bytes: msg.size_bytes,
         });
-        if self.cfg.uncached.contains(&msg.op) {
+        if !self.cfg.cached.contains(&msg.op) {
             let f = self.new_fetch(now, None, msg, Waiter::Viewer(p));
             self.connect_to_origin(ctx, f);
             return;
