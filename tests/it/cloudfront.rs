@@ -311,35 +311,57 @@ fn the_default_read_timeout_gives_504_after_30_seconds() {
 }
 
 #[test]
-fn serve_stale_answers_from_an_expired_copy_when_the_origin_fails() {
+fn an_origin_error_is_cached_for_the_error_caching_min_ttl() {
     // One key at 10/s, max-age 1 s; from 30 s on the origin answers every request with 503.
-    // Without serve_stale, every request after the object expires misses (errors are not
-    // cached) and gets the 503: about 10/s × 30 s = 300. With it, each of those is answered
-    // with the expired copy, 200.
-    let text = |stale: &str| {
-        scenario(
-            "60s",
-            "warmup = \"0s\"",
-            r#"{ process = "constant", rate = 10 }"#,
-            ONE_KEY,
-            &format!("max_age = \"1s\"\n{stale}"),
-            "0s",
-            "[[fault]]\nat = \"30s\"\nkind = \"error_injection\"\ntarget = \"bucket\"\nrate = 1.0\nstatus = 503",
-        )
-    };
-    let s = run(&text(""));
+    // CloudFront caches a 503 for the error caching minimum TTL, 10 s by default
+    // (custom-error-pages-expiration.html), and answers it meanwhile without the origin.
+    // The fetches at 0.1, 1.1, … 29.1 s (each when the copy before it expired) succeed and
+    // keep the request at 30.0 s fresh; the one at 30.1 s gets the 503, which is cached
+    // until 40.1 s, then 50.1 s: 3 origin requests fail, and every request from 30.1 s to
+    // 59.9 s gets a 503, 299 of them (300 if rounding moves the expiry).
+    let s = run(&stale_text("", ""));
     let failed = num(&s, "components.cdn.by_status.503");
-    // Requests at 30.0 … 59.9 s (300): the fetches at 0.1, 1.1, … 29.1 s (each when the
-    // copy before it expired) keep the one at 30.0 s fresh, so 299 fail (300 if rounding
-    // moves the expiry). Errors are not cached: each of them went to the origin, on top of
-    // the 30 fetches that succeeded.
     assert!((299.0..=300.0).contains(&failed), "{failed}");
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 30.0 + 3.0);
+    assert_eq!(num(&s, "components.cdn.error_hits"), failed - 3.0);
+    // With the error caching minimum TTL at zero each of those requests goes to the origin.
+    let s = run(&stale_text("error_caching_min_ttl = \"0s\"", ""));
+    assert_eq!(num(&s, "components.cdn.by_status.503"), failed);
     assert_eq!(num(&s, "components.cdn.origin_requests"), 30.0 + failed);
-    assert_eq!(num(&s, "components.cdn.stale_served"), 0.0);
-    let s = run(&text("serve_stale = true"));
+    assert_eq!(num(&s, "components.cdn.error_hits"), 0.0);
+    // A status CloudFront does not cache without the origin's Cache-Control (403) is asked
+    // of the origin every time.
+    let s = run(&stale_text("", "403"));
+    assert_eq!(num(&s, "components.cdn.by_status.403"), failed);
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 30.0 + failed);
+}
+
+/// One key at 10/s for 60 s, max-age 1 s, the origin failing every request from 30 s on
+/// with `status` (503 when empty); `cdn_keys` added to the distribution.
+fn stale_text(cdn_keys: &str, status: &str) -> String {
+    let status = if status.is_empty() { "503" } else { status };
+    scenario(
+        "60s",
+        "warmup = \"0s\"",
+        r#"{ process = "constant", rate = 10 }"#,
+        ONE_KEY,
+        &format!("max_age = \"1s\"\n{cdn_keys}"),
+        "0s",
+        &format!("[[fault]]\nat = \"30s\"\nkind = \"error_injection\"\ntarget = \"bucket\"\nrate = 1.0\nstatus = {status}"),
+    )
+}
+
+#[test]
+fn serve_stale_answers_from_an_expired_copy_when_the_origin_fails() {
+    // As above, but with serve_stale: each request that would get the 503 is answered with
+    // the expired copy, 200, and while the 503 is cached that copy is served without the
+    // origin (HTTPStatusCodes.html: the object is served for the error caching minimum TTL).
+    let failed = num(&run(&stale_text("", "")), "components.cdn.by_status.503");
+    let s = run(&stale_text("serve_stale = true", ""));
     assert!(pointer_absent(&s, "components.cdn.by_status.503"));
     assert_eq!(num(&s, "components.cdn.by_status.200"), 599.0);
     assert_eq!(num(&s, "components.cdn.stale_served"), failed);
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 30.0 + 3.0);
 }
 
 #[test]

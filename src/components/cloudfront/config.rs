@@ -32,6 +32,7 @@ struct RawCloudFront {
     connection_attempts: Option<Spanned<i64>>,
     read_timeout: Option<Spanned<String>>,
     serve_stale: Option<bool>,
+    error_caching_min_ttl: Option<Spanned<String>>,
     price_per_10k_requests: Option<Spanned<f64>>,
     price_per_gb: Option<Spanned<f64>>,
 }
@@ -97,6 +98,9 @@ pub struct CloudFrontConfig {
     pub read_timeout: SimTime,
     /// Whether an expired object still held is served when the origin fails (5xx, timeout).
     pub serve_stale: bool,
+    /// How long a cache keeps an error response of a status CloudFront caches (the error
+    /// caching minimum TTL); zero: errors are not cached [s].
+    pub error_caching_min_ttl: SimTime,
     /// Price of 10,000 requests [USD].
     pub price_per_10k_requests: f64,
     /// Price of a GB served to viewers [USD/GB].
@@ -109,6 +113,16 @@ pub struct CloudFrontConfig {
 const DEFAULT_MIN_TTL: SimTime = SimTime::ZERO;
 const DEFAULT_DEFAULT_TTL: SimTime = SimTime::from_secs(86_400);
 const DEFAULT_MAX_TTL: SimTime = SimTime::from_secs(31_536_000);
+/// Not in aws-facts: CloudFront's developer guide, "Control how long CloudFront caches errors"
+/// (custom-error-pages-expiration.html): "CloudFront caches error responses for a default
+/// duration of 10 seconds", the error caching minimum TTL.
+const DEFAULT_ERROR_CACHING_MIN_TTL: SimTime = SimTime::from_secs(10);
+/// Not in aws-facts: CloudFront's developer guide, "HTTP 4xx and 5xx status codes that
+/// CloudFront caches" (HTTPStatusCodes.html): these it always caches. 400, 403, 412 and 415
+/// it caches only when the origin's error response carries Cache-Control max-age; the origin
+/// here sends its max-age with its objects, not its errors, so those are not cached. 416 is
+/// never cached.
+const ALWAYS_CACHED_ERRORS: [u16; 8] = [404, 405, 414, 500, 501, 502, 503, 504];
 // aws-facts: §9 CloudFront origin timeouts: connection 10 s (1–10), 3 attempts (1–3),
 // response (read) timeout 30 s (1–60, up to 180 by a quota increase).
 const DEFAULT_CONNECTION_TIMEOUT: SimTime = SimTime::from_secs(10);
@@ -196,6 +210,11 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CloudFron
         DEFAULT_READ_TIMEOUT,
         MAX_READ_TIMEOUT,
     );
+    let error_ttl = ck.duration_or(
+        &raw.error_caching_min_ttl,
+        "error_caching_min_ttl",
+        DEFAULT_ERROR_CACHING_MIN_TTL,
+    );
     let per_10k = ck.or(
         &raw.price_per_10k_requests,
         DEFAULT_PRICE_PER_10K,
@@ -251,6 +270,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CloudFron
         connection_attempts: attempts? as u32,
         read_timeout: read_timeout?,
         serve_stale: raw.serve_stale.unwrap_or(false),
+        error_caching_min_ttl: error_ttl?,
         price_per_10k_requests: per_10k?,
         price_per_gb: per_gb?,
         calls: vec![CallSpec {
@@ -480,6 +500,14 @@ impl CloudFrontConfig {
         }
     }
 
+    /// How long a cache keeps an error response with `status` answered at `now`, or `None`
+    /// when CloudFront does not cache that status (or error caching is off).
+    pub fn error_expiry(&self, status: u16, now: SimTime) -> Option<SimTime> {
+        let cached =
+            ALWAYS_CACHED_ERRORS.contains(&status) && self.error_caching_min_ttl > SimTime::ZERO;
+        cached.then(|| now + self.error_caching_min_ttl)
+    }
+
     /// Its key settings in a few words, for diagrams.
     pub fn lines(&self) -> Vec<String> {
         let mut tiers = format!("{} edge location(s)", self.edges.len());
@@ -519,6 +547,7 @@ mod tests {
             connection_attempts: 3,
             read_timeout: SimTime::from_secs(30),
             serve_stale: false,
+            error_caching_min_ttl: SimTime::from_secs(10),
             price_per_10k_requests: 0.0,
             price_per_gb: 0.0,
             calls: Vec::new(),
@@ -536,5 +565,22 @@ mod tests {
         // An operation's own max-age overrides the origin's general one, clamped alike.
         assert_eq!(config(0, 100, 600, Some(300)).ttl(3), s(5));
         assert_eq!(config(60, 100, 600, None).ttl(3), s(60));
+    }
+
+    #[test]
+    fn only_the_errors_cloudfront_always_caches_are_kept_for_the_error_ttl() {
+        let c = config(0, 100, 600, None);
+        let now = SimTime::from_secs(5);
+        for status in [404, 405, 414, 500, 501, 502, 503, 504] {
+            assert_eq!(c.error_expiry(status, now), Some(SimTime::from_secs(15)));
+        }
+        for status in [400, 403, 412, 415, 416, 429] {
+            assert_eq!(c.error_expiry(status, now), None, "{status}");
+        }
+        let off = CloudFrontConfig {
+            error_caching_min_ttl: SimTime::ZERO,
+            ..c
+        };
+        assert_eq!(off.error_expiry(503, now), None);
     }
 }

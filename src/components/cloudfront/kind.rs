@@ -83,7 +83,7 @@ impl Kind for CloudFrontConfig {
         title: "Amazon CloudFront",
         noun: "a CloudFront distribution",
         category: Category::Networking,
-        about: "a CDN distribution in front of an origin: viewers spread over edge locations, a TTL cache per edge (min/default/max TTL and the origin's max-age), optional regional edge caches and Origin Shield, collapsed misses, origin connection and read timeouts ending in 504, serve-stale on origin errors",
+        about: "a CDN distribution in front of an origin: viewers spread over edge locations, a TTL cache per edge (min/default/max TTL and the origin's max-age), optional regional edge caches and Origin Shield, collapsed misses, origin connection and read timeouts ending in 504, error responses cached for the error caching minimum TTL, serve-stale on origin errors",
         keys: &[
             Key {
                 name: "origin",
@@ -209,6 +209,12 @@ impl Kind for CloudFrontConfig {
                 about: "serve an expired copy a cache still holds when the origin fails (5xx or a timeout) rather than the error (default false)",
             },
             Key {
+                name: "error_caching_min_ttl",
+                ty: KeyType::Duration,
+                required: false,
+                about: "the error caching minimum TTL: how long a cache keeps an error response CloudFront caches (404, 405, 414, 500, 501, 502, 503, 504, and a 504 for an origin that does not answer), answering it to later requests for the key without asking the origin; 0s: errors are not cached (default 10s)",
+            },
+            Key {
                 name: "price_per_10k_requests",
                 ty: KeyType::Number {
                     min: 0.0,
@@ -276,6 +282,11 @@ impl Kind for CloudFrontConfig {
                 path: "origin_timeouts",
                 unit: Unit::Count,
                 about: "fetches that ended in 504: every connection attempt timed out, or no response within the read timeout",
+            },
+            Field {
+                path: "error_hits",
+                unit: Unit::Count,
+                about: "lookups at the edges that found a cached error response (error_caching_min_ttl), answered with it (or with an expired copy under serve_stale) without the origin; neither hits nor misses",
             },
             Field {
                 path: "stale_served",

@@ -16,8 +16,12 @@
 //! The origin: a connection attempt to an unreachable origin (down, or its zone out) is given
 //! up after `connection_timeout` and tried again up to `connection_attempts` times, then the
 //! viewer gets 504; once connected, an origin that has not answered within `read_timeout`
-//! also means 504 (aws-facts §9 origin timeouts). With `serve_stale`, a cache that still holds
-//! an expired copy serves it when the origin fails (5xx or a timeout) instead of the error.
+//! also means 504 (aws-facts §9 origin timeouts). An error response of a status CloudFront
+//! caches (404, 405, 414, 500–504; a timeout counts as the origin's 504) is kept by the cache
+//! that fetched it, and the tiers below, for `error_caching_min_ttl` (10 s by default), and
+//! answers later requests for the key without asking the origin. With `serve_stale`, a cache
+//! that still holds an expired copy serves it when the origin fails (5xx or a timeout), and
+//! while that error is cached, instead of the error.
 //! Only the operations in `cached` (GETs and HEADs by default) are cached; every other one
 //! (POST, PUT, DELETE, …) goes straight to the origin, never cached.
 
@@ -66,10 +70,26 @@ impl Token for Timer {
     }
 }
 
-/// A cached object: fresh until `expires`, kept after that for `serve_stale` until evicted.
+/// A cached object: fresh until `expires`, kept after that for `serve_stale` until evicted;
+/// and an error response cached for the key since.
 #[derive(Clone, Copy)]
 struct Entry {
+    /// When the object goes stale; zero: no object held, only an error.
     expires: SimTime,
+    /// An error response cached (the error caching minimum TTL): its status and until when.
+    error: Option<(u16, SimTime)>,
+}
+
+/// What a cache holds for a key: a fresh object, a cached error, or nothing of use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Found {
+    /// A fresh object, until its expiry.
+    Fresh(SimTime),
+    /// A cached error, answered as this (status, expiry, stale) answer: the error until it
+    /// expires, or under `serve_stale` an expired copy held beside a 5xx.
+    Error((u16, SimTime, bool)),
+    /// Nothing fresh: a miss.
+    Miss,
 }
 
 /// One cache: an edge location's, a regional edge cache or Origin Shield.
@@ -190,6 +210,7 @@ pub struct CloudFront {
     connect_failures: Counter,
     origin_timeouts: Counter,
     stale_served: Counter,
+    error_hits: Counter,
     errors: Counter,
     bytes_out: f64,
     spread: EdgeSpread,
@@ -240,6 +261,7 @@ impl CloudFront {
             connect_failures: Counter::new(&clock),
             origin_timeouts: Counter::new(&clock),
             stale_served: Counter::new(&clock),
+            error_hits: Counter::new(&clock),
             errors: Counter::new(&clock),
             bytes_out: 0.0,
             spread: EdgeSpread::new(&clock, e),
@@ -269,13 +291,25 @@ impl CloudFront {
             .unwrap_or(self.cumulative.len() - 1)
     }
 
-    /// The fresh object for `key` at tier `t`, if it holds one: its expiry.
-    fn fresh(&mut self, t: usize, key: u64, now: SimTime) -> Option<SimTime> {
-        self.tiers[t]
-            .objects
-            .get(&key)
-            .map(|e| e.expires)
-            .filter(|&x| x > now)
+    /// What tier `t` holds for `key` at `now`.
+    fn find(&mut self, t: usize, key: u64, now: SimTime) -> Found {
+        let Some(e) = self.tiers[t].objects.get(&key).copied() else {
+            return Found::Miss;
+        };
+        match e.error {
+            Some((status, until)) if until > now => {
+                // HTTPStatusCodes.html (not in aws-facts): on a 5xx for an expired object
+                // still held, CloudFront serves the object for the error caching minimum TTL.
+                let stale = self.cfg.serve_stale && status >= 500 && e.expires > SimTime::ZERO;
+                Found::Error(if stale {
+                    (status::OK, e.expires, true)
+                } else {
+                    (status, until, false)
+                })
+            }
+            _ if e.expires > now => Found::Fresh(e.expires),
+            _ => Found::Miss,
+        }
     }
 
     fn request(&mut self, ctx: &mut Ctx<'_>, call: CallId, msg: Msg) {
@@ -293,7 +327,13 @@ impl CloudFront {
             return;
         }
         let edge = self.pick_edge();
-        let hit = self.fresh(edge, msg.key, now).is_some();
+        let found = self.find(edge, msg.key, now);
+        if let Found::Error((status, _, stale)) = found {
+            self.error_hits.add(&self.clock, now, measured);
+            self.answer(ctx, p, status, stale);
+            return;
+        }
+        let hit = found != Found::Miss;
         self.spread.record(&self.clock, now, edge, hit);
         let t = &mut self.tiers[edge];
         if measured {
@@ -351,15 +391,17 @@ impl CloudFront {
         let parent = tier
             .and_then(|t| self.tiers[t].parent)
             .expect("a fetch sent up has a tier above");
-        let fresh = self.fresh(parent, msg.key, now);
-        if self.clock.measured(now) {
+        let found = self.find(parent, msg.key, now);
+        if self.clock.measured(now) && !matches!(found, Found::Error(_)) {
             let p = &mut self.tiers[parent];
             p.lookups += 1;
-            p.hits += u64::from(fresh.is_some());
+            p.hits += u64::from(found != Found::Miss);
         }
-        match fresh {
-            Some(expires) => self.send_down(ctx, f, (status::OK, expires, false)),
-            None => self.miss(ctx, parent, msg, Waiter::Child(f)),
+        match found {
+            Found::Fresh(expires) => self.send_down(ctx, f, (status::OK, expires, false)),
+            // The cached error goes down with its expiry, and is cached there too.
+            Found::Error(answer) => self.send_down(ctx, f, answer),
+            Found::Miss => self.miss(ctx, parent, msg, Waiter::Child(f)),
         }
     }
 
@@ -401,7 +443,13 @@ impl CloudFront {
         let now = ctx.now();
         let measured = self.clock.measured(self.fetches[f].started);
         self.origin_timeouts.add(&self.clock, now, measured);
-        self.fetched(ctx, f, (status::GATEWAY_TIMEOUT, SimTime::ZERO, false));
+        // HTTPStatusCodes.html (not in aws-facts): an origin that does not respond counts as
+        // its 5xx, cached as one.
+        let expires = self
+            .cfg
+            .error_expiry(status::GATEWAY_TIMEOUT, now)
+            .unwrap_or(SimTime::ZERO);
+        self.fetched(ctx, f, (status::GATEWAY_TIMEOUT, expires, false));
     }
 
     /// The origin has answered fetch `f` (or the read timeout has passed).
@@ -428,13 +476,13 @@ impl CloudFront {
         let expires = if status::is_success(status) {
             now + self.cfg.ttl(self.fetches[f].msg.op)
         } else {
-            SimTime::ZERO
+            self.cfg.error_expiry(status, now).unwrap_or(SimTime::ZERO)
         };
         self.fetched(ctx, f, (status, expires, false));
     }
 
-    /// Fetch `f` has its answer at its cache: keep the object (or fall back on a stale
-    /// copy when the answer is an error), then answer everyone waiting.
+    /// Fetch `f` has its answer at its cache: keep the object, or the error until its expiry
+    /// (falling back on a stale copy when the answer is a 5xx), then answer everyone waiting.
     fn fetched(&mut self, ctx: &mut Ctx<'_>, f: usize, answer: (u16, SimTime, bool)) {
         let now = ctx.now();
         let fetch = self.fetches.remove(f);
@@ -446,12 +494,31 @@ impl CloudFront {
             if status::is_success(status) {
                 // An object whose TTL is zero (or that went stale above) is not kept.
                 if expires > now {
-                    tier.objects.put(key, Entry { expires });
+                    tier.objects.put(
+                        key,
+                        Entry {
+                            expires,
+                            error: None,
+                        },
+                    );
                 }
-            } else if self.cfg.serve_stale && status >= 500 {
+            } else {
+                let object = tier.objects.get(&key).map_or(SimTime::ZERO, |e| e.expires);
+                // An error CloudFront caches carries its expiry; the object, if any, stays
+                // beside it for serve_stale.
+                if expires > now {
+                    let error = Some((status, expires));
+                    tier.objects.put(
+                        key,
+                        Entry {
+                            expires: object,
+                            error,
+                        },
+                    );
+                }
                 // aws-facts: §9 origin timeouts: stale objects can be served on origin errors.
-                if let Some(e) = tier.objects.get(&key) {
-                    (status, expires, stale) = (status::OK, e.expires, true);
+                if self.cfg.serve_stale && status >= 500 && object > SimTime::ZERO {
+                    (status, expires, stale) = (status::OK, object, true);
                 }
             }
         }
@@ -499,6 +566,7 @@ impl CloudFront {
         m.count("connect_failures", self.connect_failures.total());
         m.count("origin_timeouts", self.origin_timeouts.total());
         m.count("stale_served", self.stale_served.total());
+        m.count("error_hits", self.error_hits.total());
         m.gauge("hit_ratio", h as f64 / (h + mi).max(1) as f64);
         // A distribution no request reached offloaded nothing (as its hit ratio is 0).
         let offload = if requests == 0 {
