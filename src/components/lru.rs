@@ -410,6 +410,42 @@ impl<K: LruKey, V: Copy> PolicyLru<K, V> {
         Ok(evicted)
     }
 
+    /// Removes `key`'s entry; whether it held one.
+    pub fn remove(&mut self, key: &K) -> bool {
+        match self.table.find(*key) {
+            Some(i) => {
+                self.table.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether it holds an entry for `key`, leaving its recency as it was.
+    pub fn contains(&self, key: &K) -> bool {
+        self.table.find(*key).is_some()
+    }
+
+    /// Removes the entries `expired` says have expired among the `limit` least recently used
+    /// volatile ones (only an entry written with a TTL expires); returns how many went.
+    pub fn remove_expired(&mut self, limit: usize, expired: impl Fn(&V) -> bool) -> usize {
+        let mut i = self.table.lists[VOLATILE].tail;
+        let mut removed = 0;
+        for _ in 0..limit {
+            if i == NIL {
+                break;
+            }
+            let node = self.table.node(i);
+            let toward_recent = node.prev;
+            if expired(&node.value.1) {
+                self.table.remove(i);
+                removed += 1;
+            }
+            i = toward_recent;
+        }
+        removed
+    }
+
     /// Evicts one entry as the policy allows.
     fn evict_one(&mut self) -> Result<(), Full> {
         let lru = |list: usize| {
@@ -453,6 +489,25 @@ impl<K: LruKey, V: Copy> PolicyLru<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expired_entries_are_taken_from_the_least_recently_used_volatile_ones() {
+        // Values are expiry times; 5 is "now". Volatile 1 (expired), 2 (fresh), 3 (expired)
+        // and persistent 4 (expired, but it has no TTL): from the least recently used, two
+        // examined free one, three free both, and persistent 4 stays.
+        let mut c = PolicyLru::new(4, Evict::Nothing);
+        for (k, v, volatile) in [(1, 1, true), (2, 9, true), (3, 2, true), (4, 0, false)] {
+            c.put(k, v, volatile).unwrap();
+        }
+        assert_eq!(c.remove_expired(2, |&e| e <= 5), 1);
+        assert!(!c.contains(&1) && c.contains(&2) && c.contains(&3));
+        assert_eq!(c.remove_expired(3, |&e| e <= 5), 1);
+        assert!(!c.contains(&3) && c.contains(&4));
+        assert_eq!(c.len(), 2);
+        // Room made: a new key is taken although nothing may be evicted.
+        assert_eq!(c.put(5, 9, true), Ok(false));
+        assert!(c.remove(&5) && !c.remove(&5));
+    }
 
     #[test]
     #[should_panic(expected = "cannot number its nodes")]

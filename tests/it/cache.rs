@@ -316,3 +316,38 @@ fn a_zone_outage_loses_a_single_node_until_the_zone_and_its_replacement_are_back
         assert_eq!((at("node_lost"), at("node_replaced")), (600.0, back));
     }
 }
+
+#[test]
+fn expired_entries_make_room_before_a_full_noeviction_cache_refuses_a_set() {
+    // Redis deletes an expired key when it is read and by its periodic sweep, so a full
+    // noeviction cache refuses a set only while its entries are fresh. 5 reads/s over 1,000
+    // uniform keys, a 10 s TTL, room for 100 entries: about 50 sets are fresh at any time
+    // (5/s × 10 s), so once the first 100 have expired there is always room. Were expired
+    // entries kept, the first 100 keys would hold the cache for good and nearly every later
+    // miss (the other 900 keys') would be refused.
+    let text = scenario(
+        "lazy_loading",
+        "redis",
+        "capacity = 100\nttl = \"10s\"\nmaxmemory_policy = \"noeviction\"",
+        "",
+        READS,
+    )
+    .edit("rate = 200", "rate = 5")
+    .edit(
+        r#"{ dist = "zipf", count = 1000, exponent = 1.0 }"#,
+        r#"{ dist = "uniform", count = 1000 }"#,
+    );
+    let s = run(&text);
+    let misses = num(&s, "components.cache.misses");
+    let refused = num(&s, "components.cache.refused_sets");
+    assert!(misses > 20_000.0, "{misses}");
+    assert!(refused < 0.01 * misses, "{refused} of {misses}");
+    assert_eq!(num(&s, "components.cache.evictions"), 0.0);
+    // Every set but the refused makes an entry that expires (or is read after it has):
+    // expiries are about the sets made, misses less the refused.
+    let expired = num(&s, "components.cache.expired");
+    assert!(
+        (expired - (misses - refused)).abs() < 0.02 * misses,
+        "{expired} vs {misses} − {refused}"
+    );
+}

@@ -129,7 +129,7 @@ impl Kind for CacheConfig {
                 name: "maxmemory_policy",
                 ty: KeyType::Word(&["volatile-lru", "allkeys-lru", "noeviction"]),
                 required: false,
-                about: "Redis only: what a full cache evicts for a new entry: volatile-lru the least recently used entry written with a TTL (so only with `ttl`), allkeys-lru any, noeviction none; when nothing may go the set is refused (OOM) and the key stays uncached (default volatile-lru, ElastiCache's; Memcached always evicts the least recently used)",
+                about: "Redis only: what a full cache evicts for a new entry: volatile-lru the least recently used entry written with a TTL (so only with `ttl`), allkeys-lru any, noeviction none; expired entries are deleted first, and when nothing may go the set is refused (OOM) and the key stays uncached (default volatile-lru, ElastiCache's; Memcached always evicts the least recently used)",
             },
             Key {
                 name: "replacement",
@@ -187,7 +187,12 @@ impl Kind for CacheConfig {
             Field {
                 path: "evictions",
                 unit: Unit::Count,
-                about: "entries evicted to make room for a new one",
+                about: "entries evicted to make room for a new one (expired entries, deleted first, are counted apart)",
+            },
+            Field {
+                path: "expired",
+                unit: Unit::Count,
+                about: "entries deleted because their TTL had passed: when their key was read, or to make room in a full cache before evicting or refusing (not counted in evictions)",
             },
             Field {
                 path: "refused_sets",

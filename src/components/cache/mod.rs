@@ -7,7 +7,8 @@
 //! A full cache evicts as Redis's `maxmemory-policy` says (aws-facts §6: volatile-lru by
 //! default, so only entries written with a TTL can go); a new entry that finds nothing it may
 //! evict is refused with Redis's OOM error, and the application answers from the database
-//! without caching it.
+//! without caching it. Expired entries go first: one is deleted when its key is read, and a
+//! full cache deletes the expired among its least recently used before it evicts or refuses.
 //!
 //! A node failure (fault `cache_node_failure`): a node without a replica (Memcached, or Redis
 //! without Multi-AZ) is unreachable until ElastiCache has replaced it (`replacement`, minutes),
@@ -32,6 +33,13 @@ use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
 use crate::status;
 use slab::Slab;
+
+/// Entries a full cache examines for expired ones before it evicts or refuses a new one,
+/// from the least recently used. Redis deletes an expired key when it is accessed, and by a
+/// periodic sweep that tests 20 random keys with a TTL at a time, ten times a second
+/// (redis.io, EXPIRE, "How Redis expires keys"); ElastiCache documents nothing of its own.
+/// Testing the 20 least recently used when room is needed is this model's sweep.
+const EXPIRY_SAMPLE: usize = 20;
 
 /// What a cache's timers are for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,6 +161,7 @@ pub struct Cache {
     bypassed: Counter,
     connection_errors: Counter,
     evictions: Counter,
+    expired: Counter,
     refused_sets: Counter,
     statuses: WindowedCounts<u16>,
     latency: Latency,
@@ -176,6 +185,7 @@ impl Cache {
             bypassed: Counter::new(&clock),
             connection_errors: Counter::new(&clock),
             evictions: Counter::new(&clock),
+            expired: Counter::new(&clock),
             refused_sets: Counter::new(&clock),
             statuses: WindowedCounts::default(),
             latency: Latency::new(&clock),
@@ -198,10 +208,16 @@ impl Cache {
         let write = self.cfg.writes.contains(&msg.op);
         let get = self.cfg.latency.sample_time(&mut self.rng);
         if !write && self.node == Node::Up {
-            let hit = match self.entries.get(&msg.key) {
-                Some(e) if e.expires > now => Some(e.stale),
-                _ => None,
+            let (hit, expired) = match self.entries.get(&msg.key) {
+                Some(e) if e.expires > now => (Some(e.stale), false),
+                Some(_) => (None, true),
+                None => (None, false),
             };
+            // Redis deletes an expired key when it is accessed (see EXPIRY_SAMPLE).
+            if expired {
+                self.entries.remove(&msg.key);
+                self.expired.add(&self.clock, now, measured);
+            }
             if let Some(stale) = hit {
                 self.hits.add(&self.clock, now, measured);
                 if stale {
@@ -298,6 +314,16 @@ impl Cache {
                     filled: now,
                     stale: false,
                 };
+                // A new key in a full cache: expired entries make room before any is evicted.
+                let key = p.msg.key;
+                if self.entries.len() >= self.cfg.capacity && !self.entries.contains(&key) {
+                    let gone = self
+                        .entries
+                        .remove_expired(EXPIRY_SAMPLE, |e| e.expires <= now);
+                    for _ in 0..gone {
+                        self.expired.add(&self.clock, now, measured);
+                    }
+                }
                 match self.entries.put(p.msg.key, entry, self.cfg.ttl.is_some()) {
                     Ok(true) => self.evictions.add(&self.clock, now, measured),
                     Ok(false) => {}
@@ -413,6 +439,7 @@ impl Component for Cache {
         m.count("bypassed", self.bypassed.total());
         m.count("connection_errors", self.connection_errors.total());
         m.count("evictions", self.evictions.total());
+        m.count("expired", self.expired.total());
         m.count("refused_sets", self.refused_sets.total());
         for (s, n) in self.statuses.iter() {
             m.count(format!("by_status.{s}"), n.total());
