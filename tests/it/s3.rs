@@ -244,6 +244,19 @@ fn sse_kms_makes_one_kms_call_per_get_and_put() {
 }
 
 #[test]
+fn a_list_is_priced_with_puts_and_decrypts_nothing() {
+    // A LIST returns keys, not an object: SSE-KMS calls no KMS for it, and S3's price page
+    // bills it with PUT, COPY and POST at $0.005 per 1,000 (a GET is $0.0004). 100 LISTs a
+    // second for 10 s: 999, all answered, $0.004995 with nothing stored.
+    let s = run(&scenario("10s", "0s", &[("ls", "list", 100)], &sse_kms("")));
+    assert_eq!(num(&s, "components.bucket.by_status.200"), 999.0);
+    assert_eq!(num(&s, "components.bucket.kms.calls"), 0.0);
+    assert_eq!(num(&s, "components.keys.requests"), 0.0);
+    let cost = num(&s, "components.bucket.cost_usd");
+    assert!((cost - 999.0 * 0.005 / 1000.0).abs() < 1e-12, "{cost}");
+}
+
+#[test]
 fn bucket_keys_cut_kms_calls_to_one_per_requester_and_period() {
     // s3:bucket-key.html: a bucket-level key is fetched at least once per requester and kept
     // for a limited time. One requester, 100 PUTs and 100 GETs a second for 10 s, the key kept

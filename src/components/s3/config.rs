@@ -23,6 +23,7 @@ struct RawS3 {
     reads: Option<Vec<Spanned<String>>>,
     writes: Option<Vec<Spanned<String>>>,
     restores: Option<Vec<Spanned<String>>>,
+    lists: Option<Vec<Spanned<String>>>,
     storage_class: Option<Spanned<String>>,
     restore_tier: Option<Spanned<String>>,
     restore_time: Option<Spanned<RawDist>>,
@@ -131,6 +132,8 @@ pub struct S3Config {
     pub reads: Vec<u16>,
     /// Operations that are writes (PUT, COPY, POST, DELETE).
     pub writes: Vec<u16>,
+    /// Operations that list the bucket's keys (ListObjectsV2).
+    pub lists: Vec<u16>,
     /// Operations that start a restore of an archived object (RestoreObject).
     pub restores: Vec<u16>,
     /// Operations that carry no object body, so SSE-KMS makes no KMS call for them (DELETE,
@@ -241,6 +244,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<S3Config>
     let reads = ops(&raw.reads, &["read", "get", "head"], ck);
     let writes = ops(&raw.writes, &["write", "put", "copy", "post", "delete"], ck);
     let restores = ops(&raw.restores, &["restore"], ck);
+    let lists = ops(&raw.lists, &["list"], ck);
     let bodiless = vec![ck.op("delete"), ck.op("head")];
     let class_name = ck.one_of_or(&raw.storage_class, "storage_class", CLASSES, "standard");
     let class = class_name.map(|c| match c {
@@ -291,6 +295,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<S3Config>
         split_delay: split_delay?,
         reads,
         writes,
+        lists,
         restores,
         bodiless,
         class_name: class_name?,

@@ -132,6 +132,12 @@ impl Kind for S3Config {
                 about: "operations that restore an archived object (RestoreObject): 202 at once, the object readable after `restore_time` (default [\"restore\"])",
             },
             Key {
+                name: "lists",
+                ty: OPS,
+                required: false,
+                about: "operations that list the bucket's keys (ListObjectsV2): billed with PUT, COPY and POST ($0.005 per 1,000), no KMS call (no object is decrypted), drawn on the partition's read rate (a choice) (default [\"list\"])",
+            },
+            Key {
                 name: "storage_class",
                 ty: KeyType::Word(CLASSES),
                 required: false,

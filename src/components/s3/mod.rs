@@ -1,8 +1,9 @@
 //! Amazon S3: a bucket, as aws-facts §8 documents it.
 //!
-//! A request is a read (GET, HEAD), a write (PUT, COPY, POST, DELETE) or a restore
-//! (RestoreObject), by its operation (`reads`, `writes`, `restores`; any other operation is a
-//! read). Its key falls under a prefix by the bucket's key naming: random prefixes spread keys
+//! A request is a read (GET, HEAD), a write (PUT, COPY, POST, DELETE), a restore
+//! (RestoreObject) or a list (ListObjectsV2), by its operation (`reads`, `writes`,
+//! `restores`, `lists`; any other operation is a read). A LIST returns keys, not an object:
+//! it calls no KMS, is priced with PUT, COPY and POST, and draws on the read rate. Its key falls under a prefix by the bucket's key naming: random prefixes spread keys
 //! over `prefixes` (a hot key makes its prefix hot), sequential names (date-stamped keys) put
 //! every key under one. Prefixes are held by partitions, each admitting 3,500 writes and 5,500
 //! reads per second; beyond, 503 SlowDown, which the callers' SDKs retry. A partition that
@@ -58,6 +59,8 @@ enum Op {
     Read,
     Write,
     Restore,
+    /// A LIST of the bucket's keys.
+    List,
     /// A browser's CORS preflight (OPTIONS).
     Preflight,
 }
@@ -151,6 +154,8 @@ impl S3 {
             Op::Write
         } else if self.cfg.restores.contains(&op) {
             Op::Restore
+        } else if self.cfg.lists.contains(&op) {
+            Op::List
         } else {
             Op::Read
         }
@@ -204,8 +209,9 @@ impl S3 {
             _ => {}
         }
         // aws-facts: §12 KMS: SSE-KMS calls KMS for each GET (Decrypt) and PUT
-        // (GenerateDataKey); a DELETE or HEAD carries no object body to encrypt.
-        let bodiless = self.cfg.bodiless.contains(&msg.op);
+        // (GenerateDataKey); a DELETE or HEAD carries no object body to encrypt, and a LIST
+        // returns keys, decrypting no object.
+        let bodiless = self.cfg.bodiless.contains(&msg.op) || op == Op::List;
         if let (Some(kms), false) = (self.kms.as_mut(), bodiless) {
             let keys = match op {
                 Op::Write => &mut self.write_keys,
@@ -265,7 +271,7 @@ impl S3 {
     /// Serves an admitted request after its class's first-byte time.
     fn serve(&mut self, ctx: &mut Ctx<'_>, call: CallId, msg: Msg, arrived: SimTime, op: Op) {
         let d = match op {
-            Op::Read => &self.cfg.read_latency,
+            Op::Read | Op::List => &self.cfg.read_latency,
             _ => &self.cfg.write_latency,
         };
         let wait = d.sample_time(&mut self.rng);
@@ -297,7 +303,8 @@ impl S3 {
         if measured && status < 500 && !(op == Op::Write && self.cfg.bodiless.contains(&msg.op)) {
             match op {
                 Op::Read | Op::Preflight => self.billed_reads += 1,
-                Op::Write | Op::Restore => self.billed_writes += 1,
+                // S3's price page: LIST is priced with PUT, COPY and POST (see `cost`).
+                Op::Write | Op::Restore | Op::List => self.billed_writes += 1,
             }
         }
         if measured && status == status::OK && op == Op::Read {
