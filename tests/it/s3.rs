@@ -3,7 +3,7 @@
 //! objects and their restores, first-byte latency by class; and KMS's callers (§12): SSE-KMS,
 //! S3 Bucket Keys, a generic component's decrypts and its data-key cache.
 
-use crate::{num, run};
+use crate::{num, run, Edit};
 
 /// A scenario of `duration` (measured after `warmup`) with one workload per (name, op,
 /// rate), each making one attempt per request, and the components `components`. Hops take
@@ -100,6 +100,45 @@ fn a_partition_splits_after_the_delay_and_its_admitted_rate_doubles() {
     ));
     assert_eq!(num(&s, "components.bucket.partitions"), 1.0);
     assert_eq!(num(&s, "components.bucket.by_status.200"), 52_500.0);
+}
+
+#[test]
+fn short_dips_between_bursts_do_not_reset_the_clock_towards_a_split() {
+    // Two random prefixes in one partition, whole one-second windows, a split after 30 s of
+    // sustained throttling. The writers send 8,000/s for 8 s, then 1,000/s for 2 s, and
+    // again: each burst is refused from 0.44 s into each second (past the 3,500 admitted),
+    // each dip refuses nothing for about 2.4 s. A dip within `split_gap` (1 minute by
+    // default) leaves the load sustained: the refusal just past 30.44 s splits the
+    // partition. Were the clock restarted by every pause over 1 s, it would never reach
+    // 30 s, as with `split_gap = "1s"`.
+    let steps: Vec<String> = (0..6)
+        .flat_map(|i| {
+            [
+                format!("[\"{}s\", 8000]", 10 * i),
+                format!("[\"{}s\", 1000]", 10 * i + 8),
+            ]
+        })
+        .collect();
+    let text = |gap: &str| {
+        scenario(
+            "60s",
+            "0s",
+            &[("up", "put", 8000)],
+            &bucket(&format!(
+                "prefixes = 2\nrate_enforcement = \"fixed_window\"\nsplit_delay = \"30s\"\n{gap}"
+            )),
+        )
+        .edit(
+            r#"{ process = "constant", rate = 8000 }"#,
+            &format!(r#"{{ process = "step", steps = [{}] }}"#, steps.join(", ")),
+        )
+    };
+    let s = run(&text(""));
+    assert_eq!(num(&s, "components.bucket.partitions"), 2.0);
+    assert_eq!(num(&s, "components.bucket.splits"), 1.0);
+    let s = run(&text("split_gap = \"1s\""));
+    assert_eq!(num(&s, "components.bucket.partitions"), 1.0);
+    assert_eq!(num(&s, "components.bucket.splits"), 0.0);
 }
 
 #[test]

@@ -20,6 +20,7 @@ struct RawS3 {
     read_rps: Option<Spanned<i64>>,
     rate_enforcement: Option<Spanned<String>>,
     split_delay: Option<Spanned<String>>,
+    split_gap: Option<Spanned<String>>,
     reads: Option<Vec<Spanned<String>>>,
     writes: Option<Vec<Spanned<String>>>,
     restores: Option<Vec<Spanned<String>>>,
@@ -73,6 +74,12 @@ const MAX_PARTITION_RPS: i64 = 1_000_000;
 /// aws-facts: §8 request rates: re-partitioning time is undocumented; a re:Post comment says
 /// about 30–60 minutes [?]. 30 minutes, the low end, is the default: a choice.
 const SPLIT_DELAY: SimTime = SimTime::from_secs(30 * 60);
+/// aws-facts: §8 request rates: S3 splits under sustained load, and says nothing of what
+/// sustained means. A partition whose throttling pauses for no more than this is still
+/// under sustained load (its clock towards a split runs on): a choice, long enough that a
+/// load with short dips (seconds below the rate between bursts above it) counts as the
+/// sustained load it is, and short against the split delay.
+const SPLIT_GAP: SimTime = SimTime::from_secs(60);
 /// Random prefixes spread keys over 16 by default (one hexadecimal character, the usual
 /// advice): a choice.
 const PREFIXES: i64 = 16;
@@ -128,6 +135,9 @@ pub struct S3Config {
     pub enforcement: Enforcement,
     /// How long a partition must be throttling before S3 splits it [ns].
     pub split_delay: SimTime,
+    /// The longest pause in a partition's throttling that still counts as sustained load
+    /// towards a split [s].
+    pub split_gap: SimTime,
     /// Operations that are reads (GET, HEAD); any op not listed as a write or restore is one.
     pub reads: Vec<u16>,
     /// Operations that are writes (PUT, COPY, POST, DELETE).
@@ -241,6 +251,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<S3Config>
             _ => Enforcement::TokenBucket,
         });
     let split_delay = ck.positive_duration_or(&raw.split_delay, "split_delay", SPLIT_DELAY);
+    let split_gap = ck.positive_duration_or(&raw.split_gap, "split_gap", SPLIT_GAP);
     let reads = ops(&raw.reads, &["read", "get", "head"], ck);
     let writes = ops(&raw.writes, &["write", "put", "copy", "post", "delete"], ck);
     let restores = ops(&raw.restores, &["restore"], ck);
@@ -293,6 +304,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<S3Config>
         read_rps: read_rps? as u32,
         enforcement: enforcement?,
         split_delay: split_delay?,
+        split_gap: split_gap?,
         reads,
         writes,
         lists,

@@ -111,7 +111,13 @@ impl Kind for S3Config {
                 name: "split_delay",
                 ty: KeyType::Duration,
                 required: false,
-                about: "how long a partition must keep throttling (no pause over 1 s) before S3 splits its prefixes in two; undocumented, about 30–60 minutes reported (default 30m)",
+                about: "how long a partition must keep throttling (no pause over `split_gap`) before S3 splits its prefixes in two; undocumented, about 30–60 minutes reported (default 30m)",
+            },
+            Key {
+                name: "split_gap",
+                ty: KeyType::Duration,
+                required: false,
+                about: "the longest pause in a partition's throttling that still counts as sustained load: a longer one starts its clock towards a split again; AWS does not say what sustained means (default 1m, a choice: dips between bursts do not reset it)",
             },
             Key {
                 name: "reads",

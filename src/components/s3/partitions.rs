@@ -5,11 +5,6 @@ use super::config::{Enforcement, Naming, S3Config};
 use crate::components::token_bucket::TokenBucket;
 use crate::kernel::SimTime;
 
-/// A partition that has refused nothing for this long is no longer under sustained load: its
-/// clock towards a split starts again at its next refusal. A choice (AWS says only that S3
-/// splits "gradually" under sustained load).
-pub(super) const SUSTAINED_GAP: SimTime = SimTime::from_secs(1);
-
 /// A per-second rate, metered as the scenario chose.
 #[derive(Clone, Debug)]
 enum Meter {
@@ -55,7 +50,7 @@ struct Partition {
     hi: u32,
     reads: Meter,
     writes: Meter,
-    /// Since when it has been throttling without a gap of `SUSTAINED_GAP`.
+    /// Since when it has been throttling without a pause longer than the split gap.
     hot_since: Option<SimTime>,
     last_refusal: SimTime,
 }
@@ -97,6 +92,9 @@ pub(super) struct Partitions {
     naming: Naming,
     prefixes: u32,
     split_delay: SimTime,
+    /// A partition that has refused nothing for longer than this is no longer under
+    /// sustained load: its clock towards a split starts again at its next refusal.
+    split_gap: SimTime,
 }
 
 impl Partitions {
@@ -117,6 +115,7 @@ impl Partitions {
             naming: cfg.naming,
             prefixes: p,
             split_delay: cfg.split_delay,
+            split_gap: cfg.split_gap,
         }
     }
 
@@ -151,7 +150,7 @@ impl Partitions {
             return Admission::Admitted;
         }
         let since = match p.hot_since {
-            Some(s) if now - p.last_refusal <= SUSTAINED_GAP => s,
+            Some(s) if now - p.last_refusal <= self.split_gap => s,
             _ => now,
         };
         p.hot_since = Some(since);
