@@ -591,6 +591,14 @@ fn an_sse_kms_bucket_needs_the_callers_kms_permissions() {
     );
     let s = run(&sse_kms_caller(&both));
     assert_eq!(num(&s, "requests.by_status.200"), total);
+    // A LIST reads no object, so asks for no key: served without any KMS permission.
+    let lists = sse_kms_caller(s3_only).replace(
+        r#"mix = [ { op = "write", weight = 1 }, { op = "read", weight = 1 } ]"#,
+        r#"mix = [ { op = "list", weight = 1 } ]"#,
+    );
+    assert!(lists.contains(r#"op = "list""#));
+    let s = run(&lists);
+    assert_eq!(num(&s, "requests.by_status.200"), total);
 }
 
 #[test]

@@ -410,9 +410,9 @@ impl Kind for S3Config {
 
     /// aws-facts: §12 KMS: SSE-KMS asks KMS for a new data key on each write
     /// (`GenerateDataKey`) and decrypts one on each read (`Decrypt`); a DELETE or HEAD
-    /// carries no body and asks for none.
+    /// carries no body and asks for none, nor does a LIST, which reads no object.
     fn kms_action(&self, op: u16) -> Option<&'static str> {
-        if self.bodiless.contains(&op) {
+        if self.bodiless.contains(&op) || self.lists.contains(&op) {
             None
         } else if self.writes.contains(&op) {
             Some("GenerateDataKey")
