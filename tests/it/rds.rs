@@ -340,20 +340,52 @@ fn aurora_promotes_a_replica_in_about_half_a_minute_and_writes_hang_meanwhile() 
 
 #[test]
 fn aurora_is_an_engine_and_without_a_replica_recreates_its_writer() {
-    // `engine = "aurora-mysql"` alone makes an Aurora cluster, with MySQL's connection
-    // formula (aws-facts §5: DBInstanceClassMemory/12582880; 8 GiB less 406 MiB: 648).
-    let s = crate::run(&rds(
-        "15m",
-        50.0,
-        0.2,
-        r#"engine = "aurora-mysql"
-           recovery_time = "7m""#,
-        PRIMARY_FAILS,
-        1,
-    ));
-    assert_eq!(num(&s, "components.db.max_connections"), 648.0);
+    // `engine = "aurora-mysql"` alone makes an Aurora cluster, with Aurora MySQL's own
+    // connection limit per class (AWS, AuroraMySQL.Managing.Performance.html: db.r5.large
+    // 1,000; RDS MySQL's formula would give 1,321 on its 16 GiB).
+    let s = crate::run(
+        &rds(
+            "15m",
+            50.0,
+            0.2,
+            r#"engine = "aurora-mysql"
+               recovery_time = "7m""#,
+            PRIMARY_FAILS,
+            1,
+        )
+        .replace("db.m5.large", "db.r5.large"),
+    );
+    assert_eq!(num(&s, "components.db.max_connections"), 1000.0);
     // No replica: a new writer is created (aws-facts §5, minutes), as `recovery_time` says.
     assert_eq!(num(&s, "components.db.failover_downtime_s"), 420.0);
+}
+
+#[test]
+fn aurora_mysql_takes_its_connection_limit_from_aws_table() {
+    // AWS, AuroraMySQL.Managing.Performance.html: db.t4g.medium 90, db.r6g.xlarge 2,000; a
+    // written limit (up to 16,000) replaces it.
+    for (class, extra, expected) in [
+        ("db.t4g.medium", "", 90.0),
+        ("db.r6g.xlarge", "", 2000.0),
+        ("db.r6g.xlarge", "max_connections = 16000", 16000.0),
+    ] {
+        let s = crate::run(
+            &rds(
+                "10s",
+                10.0,
+                0.1,
+                &format!("engine = \"aurora-mysql\"\n{extra}"),
+                "",
+                1,
+            )
+            .replace("db.m5.large", class),
+        );
+        assert_eq!(
+            num(&s, "components.db.max_connections"),
+            expected,
+            "{class}"
+        );
+    }
 }
 
 #[test]

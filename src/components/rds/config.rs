@@ -242,36 +242,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<RdsConfig
         })
         .flatten();
     let write_ops = ck.write_ops(&raw.write_ops);
-    // aws-facts: §5 max_connections: PostgreSQL LEAST(memory/9531392, 5000); MySQL and
-    // MariaDB memory/12582880, where memory is DBInstanceClassMemory. No formula in the
-    // facts for Oracle or SQL Server. Aurora: chosen, its compatible engine's formula (the
-    // facts give none for Aurora).
-    let memory = class_memory_bytes(class.memory_gib);
-    let formula = match engine.trim_start_matches("aurora-") {
-        "postgres" | "postgresql" => Some((memory / 9_531_392.0).min(5000.0) as u32),
-        "mysql" | "mariadb" => Some((memory / 12_582_880.0) as u32),
-        _ => None,
-    };
-    let max_connections = match formula {
-        // The engine's own limit, unless the key sets one.
-        Some(f) => ck.int_or(
-            &raw.max_connections,
-            "max_connections",
-            (1, MAX_CONNECTIONS),
-            i64::from(f.max(1)),
-        ),
-        // No documented limit: the key is needed.
-        None => match &raw.max_connections {
-            Some(m) => ck.int_in(m, "max_connections", 1, MAX_CONNECTIONS),
-            None => {
-                ck.error(
-                    raw.engine.as_ref().map_or(at.clone(), |e| e.span()),
-                    format!("for engine \"{engine}\" archsim has no documented default connection limit: set `max_connections`"),
-                );
-                None
-            }
-        },
-    };
+    let max_connections = max_connections(&raw, &engine, &class, at.clone(), ck);
     let failover_time = ck.time_dist_or(
         &raw.failover_time,
         "failover_time",
@@ -331,6 +302,115 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<RdsConfig
         backup: backup?,
         proxy: proxy?,
     })
+}
+
+/// The most connections Aurora MySQL's `max_connections` parameter takes. AWS,
+/// AuroraMySQL.Managing.Performance.html: "up to 16,000".
+pub(super) const AURORA_MYSQL_MAX_CONNECTIONS: i64 = 16_000;
+
+/// Aurora MySQL's default `max_connections` by instance class [connections]. AWS,
+/// AuroraMySQL.Managing.Performance.html, "Maximum connections to an Aurora MySQL DB
+/// instance": a table per class, not RDS MySQL's formula (which would give db.r5.large 1,321
+/// rather than 1,000). Only the rows that page lists are here; a class it does not list needs
+/// `max_connections` written.
+const AURORA_MYSQL_CONNECTIONS: &[(&str, u32)] = &[
+    ("db.t2.small", 45),
+    ("db.t2.medium", 90),
+    ("db.t3.small", 45),
+    ("db.t3.medium", 90),
+    ("db.t3.large", 135),
+    ("db.t4g.medium", 90),
+    ("db.t4g.large", 135),
+    ("db.r3.large", 1000),
+    ("db.r3.xlarge", 2000),
+    ("db.r3.2xlarge", 3000),
+    ("db.r3.4xlarge", 4000),
+    ("db.r3.8xlarge", 5000),
+    ("db.r4.large", 1000),
+    ("db.r4.xlarge", 2000),
+    ("db.r4.2xlarge", 3000),
+    ("db.r4.4xlarge", 4000),
+    ("db.r4.8xlarge", 5000),
+    ("db.r4.16xlarge", 6000),
+    ("db.r5.large", 1000),
+    ("db.r5.xlarge", 2000),
+    ("db.r5.2xlarge", 3000),
+    ("db.r5.4xlarge", 4000),
+    ("db.r5.8xlarge", 5000),
+    ("db.r5.12xlarge", 6000),
+    ("db.r5.16xlarge", 6000),
+    ("db.r5.24xlarge", 7000),
+    ("db.r6g.large", 1000),
+    ("db.r6g.xlarge", 2000),
+];
+
+/// The connection limit: `max_connections` as written, else the engine's default for the
+/// class; an engine without a documented default needs it written.
+fn max_connections(
+    raw: &RawRds,
+    engine: &str,
+    class: &DbClass,
+    at: std::ops::Range<usize>,
+    ck: &mut Checker,
+) -> Option<i64> {
+    let class_name = raw.instance_class.get_ref().as_str();
+    // aws-facts: §5 max_connections: PostgreSQL LEAST(memory/9531392, 5000); MySQL and
+    // MariaDB memory/12582880, where memory is DBInstanceClassMemory. No formula in the
+    // facts for Oracle or SQL Server. Aurora PostgreSQL: chosen, PostgreSQL's formula (the
+    // facts give none for Aurora). Aurora MySQL: AWS's own table, up to 16,000.
+    let memory = class_memory_bytes(class.memory_gib);
+    let (default, max) = match engine {
+        "postgres" | "aurora-postgresql" => (
+            Some((memory / 9_531_392.0).min(5000.0) as u32),
+            MAX_CONNECTIONS,
+        ),
+        "mysql" | "mariadb" => (Some((memory / 12_582_880.0) as u32), MAX_CONNECTIONS),
+        "aurora-mysql" => (
+            AURORA_MYSQL_CONNECTIONS
+                .iter()
+                .find(|(c, _)| *c == class_name)
+                .map(|&(_, n)| n),
+            AURORA_MYSQL_MAX_CONNECTIONS,
+        ),
+        _ => (None, MAX_CONNECTIONS),
+    };
+    match (default, &raw.max_connections) {
+        (_, Some(m)) if engine == "aurora-mysql" && *m.get_ref() > max => {
+            ck.error(
+                m.span(),
+                format!(
+                    "aurora-mysql takes `max_connections` from 1 to {max}, not {}",
+                    m.get_ref()
+                ),
+            );
+            None
+        }
+        (_, Some(m)) => ck.int_in(m, "max_connections", 1, max),
+        // The engine's own limit, unless the key sets one.
+        (Some(d), None) => Some(i64::from(d.max(1))),
+        // No documented limit: the key is needed.
+        (None, None) if engine == "aurora-mysql" => {
+            ck.error(
+                raw.instance_class.span(),
+                format!(
+                    "AWS lists no default connection limit for aurora-mysql on \"{class_name}\": set `max_connections` (1 to {AURORA_MYSQL_MAX_CONNECTIONS}), or use a listed class ({})",
+                    AURORA_MYSQL_CONNECTIONS
+                        .iter()
+                        .map(|(c, _)| *c)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            None
+        }
+        (None, None) => {
+            ck.error(
+                raw.engine.as_ref().map_or(at, |e| e.span()),
+                format!("for engine \"{engine}\" archsim has no documented default connection limit: set `max_connections`"),
+            );
+            None
+        }
+    }
 }
 
 /// What the OS and RDS's own processes keep of an instance's memory, by its memory, as

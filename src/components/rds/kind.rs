@@ -83,7 +83,7 @@ impl Kind for RdsConfig {
                 name: "engine",
                 ty: KeyType::Word(ENGINES),
                 required: false,
-                about: "the database engine; it sets the default connection limit and the most read replicas (15, or 5 for oracle and sqlserver); aurora-postgresql and aurora-mysql make an Aurora cluster, with their compatible engine's connection limit (default postgres, or aurora-postgresql with deployment = \"aurora\")",
+                about: "the database engine; it sets the default connection limit and the most read replicas (15, or 5 for oracle and sqlserver); aurora-postgresql and aurora-mysql make an Aurora cluster, aurora-postgresql with postgres's connection limit, aurora-mysql with AWS's table per class (default postgres, or aurora-postgresql with deployment = \"aurora\")",
             },
             Key {
                 name: "instance_class",
@@ -149,7 +149,7 @@ impl Kind for RdsConfig {
                     max: MAX_CONNECTIONS,
                 },
                 required: false,
-                about: "queries an instance holds at once, running or waiting for a vCPU; beyond them 503 (default: the engine's formula from DBInstanceClassMemory, the class's memory less what the OS and RDS keep (fitted to observed defaults), postgres at most 5000; oracle and sqlserver need it set)",
+                about: "queries an instance holds at once, running or waiting for a vCPU; beyond them 503 (default: the engine's formula from DBInstanceClassMemory, the class's memory less what the OS and RDS keep (fitted to observed defaults), postgres at most 5000; aurora-mysql: AWS's default per class, at most 16000, and a class AWS does not list needs it set; oracle and sqlserver need it set)",
             },
             Key {
                 name: "failover_time",
