@@ -159,6 +159,25 @@ fn stale_reads_appear_only_with_replicas_and_vanish_at_zero_lag() {
 }
 
 #[test]
+fn the_stale_read_share_is_of_the_replica_reads() {
+    // A replica replaying each write in 1 s at 20 writes/s falls ever further behind: after
+    // a minute it lacks the last writes of nearly every hot key, and most reads are stale.
+    // The series is stale reads over replica reads, so it passes one half.
+    let sc = scenario(&rds(
+        "2m",
+        100.0,
+        0.2,
+        "read_replicas = 1\napply_time = \"1s\"",
+        "",
+        1,
+    ));
+    let r = World::build(&sc, 1).run().unwrap();
+    let share = crate::series(&r, "db", "stale_read_share");
+    let late = share[90..120].iter().sum::<f64>() / 30.0;
+    assert!(late > 0.7, "{late}");
+}
+
+#[test]
 fn replica_lag_grows_without_bound_once_writes_outpace_the_replay() {
     // Replay takes 2 ms per write: 500 writes/s is its capacity. At 550/s the backlog grows
     // by 50 writes a second, so after t seconds the oldest unreplayed write is t·(1 − 500/550)
