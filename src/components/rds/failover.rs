@@ -154,6 +154,12 @@ impl Rds {
         }
     }
 
+    /// The first replica that still receives the writer's changes, by its place in
+    /// `replicas`: one cut off from its source is no copy of the writer to promote.
+    fn first_fed_replica(&self) -> Option<usize> {
+        self.replicas.iter().position(|&r| !self.nodes[r].cut)
+    }
+
     /// The primary fails: the writer is down until the recovery its config allows ends.
     pub(super) fn primary_failure(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
@@ -168,7 +174,9 @@ impl Rds {
         self.recovery = match self.cfg.on_failure {
             OnFailure::Failover if promotes && self.candidates() > 0 => Recovery::PromoteReader,
             OnFailure::Failover if !promotes && self.standby_ready => Recovery::Standby,
-            OnFailure::PromoteReplica if !self.replicas.is_empty() => Recovery::PromoteReplica,
+            OnFailure::PromoteReplica if self.first_fed_replica().is_some() => {
+                Recovery::PromoteReplica
+            }
             _ => Recovery::Recover,
         };
         let (how, took) = match self.recovery {
@@ -252,11 +260,14 @@ impl Rds {
                 "failover_complete"
             }
             Recovery::PromoteReplica => {
-                let r = self.replicas.remove(0);
-                // The promoted replica replays what it had received, then takes writes;
-                // the others follow the new writer.
+                let k = self.first_fed_replica().unwrap_or(0);
+                let r = self.replicas.remove(k);
+                // The promoted replica replays what it had received, then takes writes. The
+                // others still replicate from the old primary, which failed: they receive
+                // nothing more.
                 self.nodes[r].unapplied.clear();
                 self.move_writer(r);
+                self.cut_replicas();
                 "promotion_complete"
             }
             Recovery::Recover => {

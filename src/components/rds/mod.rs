@@ -14,7 +14,8 @@
 //! Replication is asynchronous: each replica replays the writes one at a time (`apply_time`
 //! each), so its lag is the wait in that single-threaded queue: near zero while writes are
 //! light, growing without bound once they outpace the replay. A read of a key whose last write
-//! the replica has not yet replayed is stale, and counted.
+//! the replica has not yet replayed is stale, and counted. After a read replica is promoted to
+//! a standalone writer the other replicas receive no more writes: their reads go stale.
 //!
 //! When the primary fails, its connections drop (503) and the writer endpoint answers 503:
 //! on a Multi-AZ DB instance until the failover completes (60–120 s), on a Multi-AZ DB cluster
@@ -154,6 +155,12 @@ pub struct Rds {
     /// Per key, the sequence number of its last write (kept while a replica may lack it).
     last_write: IdMap<u64, u64>,
     prune_at: usize,
+    /// The last write replicas cut off from their source were sent [sequence number].
+    cut_seq: u64,
+    /// When the first write replicas cut off never received was committed.
+    first_missed: Option<SimTime>,
+    /// A bit per hashed key written since replicas were cut off (empty until then).
+    written_since_cut: Vec<u64>,
     // Recorders.
     reads: Counter,
     writes: Counter,
@@ -212,6 +219,9 @@ impl Rds {
             write_seq: 0,
             last_write: IdMap::default(),
             prune_at: 4096,
+            cut_seq: 0,
+            first_missed: None,
+            written_since_cut: Vec::new(),
             reads: Counter::new(&clock),
             writes: Counter::new(&clock),
             stale: Counter::new(&clock),

@@ -1,7 +1,9 @@
 //! Read replicas and asynchronous replication (aws-facts: §5 read replicas): each replica
 //! replays the writes one at a time (`apply_time` each), so its lag is the wait in that
 //! single-threaded queue; a read of a key whose last write the replica has not yet replayed is
-//! stale, and counted.
+//! stale, and counted. A replica whose source is gone (another replica was promoted in its
+//! place) receives nothing more: every key written afterwards is stale on it, and its lag
+//! grows from the first write it missed.
 
 use super::Rds;
 use crate::kernel::{Ctx, SimTime};
@@ -31,6 +33,9 @@ pub(super) struct Node {
     /// How many times its connections were all dropped: a pinned connection released after
     /// that is no longer counted.
     pub(super) epoch: u32,
+    /// Replica: its source is gone (another replica was promoted), so it receives no more
+    /// writes.
+    pub(super) cut: bool,
 }
 
 impl Node {
@@ -46,6 +51,7 @@ impl Node {
             borrow: VecDeque::new(),
             expiry_at: None,
             epoch: 0,
+            cut: false,
         }
     }
 
@@ -77,8 +83,37 @@ impl Node {
     }
 }
 
+/// Bits of the table of keys written since replicas were cut off (2^20 bits, 128 KiB):
+/// fixed, so memory does not grow with the keys written. Two keys may share a bit, so a read
+/// on a cut-off replica of a key never written since counts as stale at most as often as the
+/// table is full (with 10,000 keys written, under 1 %).
+const CUT_BITS: u32 = 20;
+
+/// The bit of `key` in the table of keys written since replicas were cut off.
+fn cut_bit(key: u64) -> usize {
+    // Fibonacci hashing: the top bits of the product spread neighbouring keys apart.
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - CUT_BITS)) as usize
+}
+
 impl Rds {
-    /// Sends a committed write to every replica's replay queue.
+    /// Another replica was promoted to be a standalone writer: the other replicas' source
+    /// is gone, and they receive nothing more. aws-facts: §5 read replicas: promotion ends
+    /// replication; AWS, USER_ReadRepl.Promote.html: promoting a read replica has no effect on
+    /// the other replicas (which still replicate from the old primary, failed here).
+    pub(super) fn cut_replicas(&mut self) {
+        if self.replicas.is_empty() {
+            return;
+        }
+        for &r in &self.replicas {
+            self.nodes[r].cut = true;
+        }
+        self.cut_seq = self.write_seq;
+        if self.written_since_cut.is_empty() {
+            self.written_since_cut = vec![0; (1 << CUT_BITS) / 64];
+        }
+    }
+
+    /// Sends a committed write to every replica's replay queue, except those cut off.
     pub(super) fn replicate(&mut self, ctx: &mut Ctx<'_>, key: u64) {
         if self.replicas.is_empty() {
             return;
@@ -87,8 +122,16 @@ impl Rds {
         self.write_seq += 1;
         let seq = self.write_seq;
         self.last_write.insert(key, seq);
+        if !self.written_since_cut.is_empty() {
+            let b = cut_bit(key);
+            self.written_since_cut[b / 64] |= 1 << (b % 64);
+            self.first_missed.get_or_insert(now);
+        }
         for k in 0..self.replicas.len() {
             let r = self.replicas[k];
+            if self.nodes[r].cut {
+                continue;
+            }
             let apply = self.cfg.apply_time.sample_time(&mut self.rng);
             let n = &mut self.nodes[r];
             // Lindley's recursion: the replay starts when the previous one ends.
@@ -97,17 +140,37 @@ impl Rds {
             n.unapplied.push_back((seq, now, end));
         }
         if self.last_write.len() > self.prune_at {
+            // A cut-off replica needs the sequence numbers only until it has replayed all it
+            // was sent; after that the table of keys written since says what it lacks.
+            let cut_seq = self.cut_seq;
             let oldest = self
                 .replicas
                 .iter()
-                .map(|&r| {
-                    self.nodes[r].catch_up(now);
-                    self.nodes[r].applied_seq
+                .filter_map(|&r| {
+                    let n = &mut self.nodes[r];
+                    n.catch_up(now);
+                    (!n.cut || n.applied_seq < cut_seq).then_some(n.applied_seq)
                 })
                 .min()
                 .unwrap_or(seq);
             self.last_write.retain(|_, s| *s > oldest);
             self.prune_at = (2 * self.last_write.len()).max(4096);
+        }
+    }
+
+    /// Whether `key` on replica `node` is older than on the writer.
+    fn stale(&self, node: usize, key: u64) -> bool {
+        let n = &self.nodes[node];
+        if self
+            .last_write
+            .get(&key)
+            .is_some_and(|&s| s > n.applied_seq)
+        {
+            return true;
+        }
+        n.cut && !self.written_since_cut.is_empty() && {
+            let b = cut_bit(key);
+            self.written_since_cut[b / 64] & (1 << (b % 64)) != 0
         }
     }
 
@@ -120,13 +183,16 @@ impl Rds {
         arrived: SimTime,
     ) {
         let measured = self.clock.measured(arrived);
-        let lag = self.nodes[node].catch_up(now).as_secs_f64();
+        let mut lag = self.nodes[node].catch_up(now);
+        if self.nodes[node].cut {
+            // It lacks every write since the first it missed.
+            if let Some(first) = self.first_missed {
+                lag = lag.max(now - first);
+            }
+        }
+        let lag = lag.as_secs_f64();
         self.replica_reads.add(&self.clock, now, measured);
-        if self
-            .last_write
-            .get(&key)
-            .is_some_and(|&s| s > self.nodes[node].applied_seq)
-        {
+        if self.stale(node, key) {
             self.stale.add(&self.clock, now, measured);
         }
         if let Some(w) = self.lag_max_window.get_mut(self.clock.window_of(now)) {
