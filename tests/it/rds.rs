@@ -87,12 +87,16 @@ fn multi_az_failover_takes_the_documented_time_and_the_writer_fails_meanwhile() 
            target = "db""#,
         8,
     ));
-    let downtimes = per_seed(&s, "components.db.failover_downtime_s");
-    for d in &downtimes {
-        assert!((60.0..=120.0).contains(d), "{downtimes:?}");
+    // What the clients see, seed by seed: 200 queries a second fail for the 60–120 s of the
+    // failover and up to the 5 s TTL after, then all succeed again: 12,000–25,000 503s
+    // (3 % slack for the Poisson arrivals), never the 60,000 of a writer that stays down.
+    let errors = per_seed(&s, "requests.by_status.503");
+    for e in &errors {
+        assert!((11_640.0..=25_750.0).contains(e), "{errors:?}");
     }
-    // 503s: 200/s for the downtime, plus on average half the TTL's worth as caches expire.
-    // Summary counts add up over the seeds.
+    // And they match the failovers drawn: 200/s for the downtime, plus on average half the
+    // TTL's worth as caches expire. Summary counts add up over the seeds.
+    let downtimes = per_seed(&s, "components.db.failover_downtime_s");
     let expected: f64 = downtimes.iter().map(|d| 200.0 * (d + 2.5)).sum();
     let errors = num(&s, "requests.by_status.503");
     assert!(
