@@ -269,7 +269,10 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CloudFron
         connection_timeout: connection_timeout?,
         connection_attempts: attempts? as u32,
         read_timeout: read_timeout?,
-        serve_stale: raw.serve_stale.unwrap_or(false),
+        // HTTPStatusCodes.html: when the origin answers 5xx for an object the edge still
+        // holds, or does not answer, "CloudFront continues to serve cached content": no
+        // setting asks for it.
+        serve_stale: raw.serve_stale.unwrap_or(true),
         error_caching_min_ttl: error_ttl?,
         price_per_10k_requests: per_10k?,
         price_per_gb: per_gb?,

@@ -206,7 +206,7 @@ impl Kind for CloudFrontConfig {
                 name: "serve_stale",
                 ty: KeyType::Bool,
                 required: false,
-                about: "serve an expired copy a cache still holds when the origin fails (5xx or a timeout) rather than the error (default false)",
+                about: "serve an expired copy a cache still holds when the origin fails (5xx or a timeout) rather than the error, as CloudFront does (\"CloudFront continues to serve cached content\"); false shows what the error would be without it (default true)",
             },
             Key {
                 name: "error_caching_min_ttl",

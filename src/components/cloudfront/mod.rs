@@ -19,9 +19,10 @@
 //! also means 504 (aws-facts §9 origin timeouts). An error response of a status CloudFront
 //! caches (404, 405, 414, 500–504; a timeout counts as the origin's 504) is kept by the cache
 //! that fetched it, and the tiers below, for `error_caching_min_ttl` (10 s by default), and
-//! answers later requests for the key without asking the origin. With `serve_stale`, a cache
-//! that still holds an expired copy serves it when the origin fails (5xx or a timeout), and
-//! while that error is cached, instead of the error.
+//! answers later requests for the key without asking the origin. A cache that still holds an
+//! expired copy serves it when the origin fails (5xx or a timeout), and while that error is
+//! cached, instead of the error, as CloudFront does (HTTPStatusCodes.html: "CloudFront
+//! continues to serve cached content"); `serve_stale = false` turns that off.
 //! Only the operations in `cached` (GETs and HEADs by default) are cached; every other one
 //! (POST, PUT, DELETE, …) goes straight to the origin, never cached.
 
