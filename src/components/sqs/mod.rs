@@ -825,7 +825,7 @@ impl Sqs {
             // Its messages were visible again before the answer came: nothing to delete.
             self.batches.remove(b.slot);
         } else if r.outcome.is_success() {
-            let failed = self.failed_items(ctx);
+            let failed = self.failed_items(ctx, &self.batches[b.slot].msgs);
             let batch = &mut self.batches[b.slot];
             let mut msgs = std::mem::take(&mut batch.msgs);
             // aws-facts: §16 SQS: with ReportBatchItemFailures only the failed messages stay
@@ -886,10 +886,11 @@ impl Sqs {
 
     /// The places in its batch of the messages the consumer reported failed, in order,
     /// while a successful answer is handled: none unless the mapping takes partial answers.
-    /// A FIFO queue's batch fails from its first failed message on, so that a group keeps
-    /// its order (a choice, after AWS's advice that a FIFO consumer report every message
-    /// after the first failure too; aws-facts §16 only says an error blocks the group).
-    fn failed_items(&self, ctx: &Ctx<'_>) -> Vec<usize> {
+    /// In a FIFO queue's batch (`msgs`, the messages by place), a group fails from its first
+    /// failed message on, so that it keeps its order; the other groups' messages stand as
+    /// answered (a choice, after AWS's advice that a FIFO consumer report every message after
+    /// the first failure too; aws-facts §16 only says an error blocks the group).
+    fn failed_items(&self, ctx: &Ctx<'_>, msgs: &[usize]) -> Vec<usize> {
         let reports = self
             .cfg
             .consumer
@@ -898,10 +899,19 @@ impl Sqs {
         let Some(items) = ctx.replied_items().filter(|_| reports) else {
             return Vec::new();
         };
-        let mut failed: Vec<usize> = (0..items.len()).filter(|&i| items[i].failed).collect();
-        if self.cfg.fifo {
-            if let Some(&first) = failed.first() {
-                failed = (first..items.len()).collect();
+        if !self.cfg.fifo {
+            return (0..items.len()).filter(|&i| items[i].failed).collect();
+        }
+        let mut broken: Vec<u32> = Vec::new();
+        let mut failed = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let group = msgs.get(i).map(|&id| self.msgs[id].group);
+            let after = group.is_some_and(|g| broken.contains(&g));
+            if item.failed || after {
+                failed.push(i);
+                if let (Some(g), false) = (group, after) {
+                    broken.push(g);
+                }
             }
         }
         failed
