@@ -599,6 +599,23 @@ fn an_sse_kms_bucket_needs_the_callers_kms_permissions() {
     assert!(lists.contains(r#"op = "list""#));
     let s = run(&lists);
     assert_eq!(num(&s, "requests.by_status.200"), total);
+    // Nor does a RestoreObject, carried out on the stored object: only s3:RestoreObject is
+    // asked for.
+    let restores = sse_kms_caller(&s3_only.replace("\"s3:GetObject\"", "\"s3:RestoreObject\""))
+        .replace(
+            r#"mix = [ { op = "write", weight = 1 }, { op = "read", weight = 1 } ]"#,
+            r#"mix = [ { op = "restore", weight = 1 } ]"#,
+        )
+        .replace(
+            "encryption = \"sse-kms\"",
+            "encryption = \"sse-kms\"\nstorage_class = \"glacier_flexible\"",
+        );
+    let sc = scenario(&restores);
+    let asked: Vec<String> = archsim::access::checks(&sc)
+        .into_iter()
+        .map(|c| c.action)
+        .collect();
+    assert_eq!(asked, ["s3:RestoreObject"]);
 }
 
 #[test]

@@ -410,9 +410,10 @@ impl Kind for S3Config {
 
     /// aws-facts: §12 KMS: SSE-KMS asks KMS for a new data key on each write
     /// (`GenerateDataKey`) and decrypts one on each read (`Decrypt`); a DELETE or HEAD
-    /// carries no body and asks for none, nor does a LIST, which reads no object.
+    /// carries no body and asks for none, nor does a LIST, which reads no object, nor a
+    /// RestoreObject, which S3 carries out on the stored object without a data key.
     fn kms_action(&self, op: u16) -> Option<&'static str> {
-        if self.bodiless.contains(&op) || self.lists.contains(&op) {
+        if self.bodiless.contains(&op) || self.lists.contains(&op) || self.restores.contains(&op) {
             None
         } else if self.writes.contains(&op) {
             Some("GenerateDataKey")
