@@ -152,7 +152,7 @@ pub const NETWORK: &[Key] = &[
         name: "ephemeral_ports",
         ty: KeyType::Text,
         required: false,
-        about: "the ports callers take replies on, which a network ACL on the reply's way must allow: a range within 1024-65535 (\"32768-60999\" for Linux, \"49152-65535\" for Windows); an allow rule lets replies through when it covers the whole range, a deny rule stops them when it touches any of it, a choice (default \"1024-65535\", the range AWS recommends allowing, which load balancers, NAT gateways and Lambda use)",
+        about: "the ports callers take replies on, which a network ACL on the reply's way must allow: a range within 1024-65535 (\"32768-61000\" for Linux, \"49152-65535\" for Windows); an allow rule lets replies through when it covers the whole range, a deny rule stops them when it touches any of it, a choice (default \"1024-65535\", the range AWS recommends allowing, which load balancers, NAT gateways and Lambda use)",
     },
 ];
 
@@ -712,7 +712,7 @@ pub const NACL_RULE: &[Key] = &[
         name: "ports",
         ty: KeyType::Text,
         required: true,
-        about: "the ports it matches: \"all\", one port (\"5432\") or a range (\"1024-65535\"); a request goes to its callee's port (443, an RDS engine's or a cache engine's), a reply to the caller's ephemeral ports 1024-65535",
+        about: "the ports it matches: \"all\", one port (\"5432\") or a range (\"1024-65535\"); a request goes to its callee's port (443, an RDS engine's or a cache engine's), a reply to the callers' ephemeral ports (`[network] ephemeral_ports`, 1024-65535 by default)",
     },
 ];
 
@@ -740,6 +740,6 @@ pub const NETWORK_ACL: &[Key] = &[
         name: "outbound",
         ty: KeyType::Tables(NACL_RULE),
         required: true,
-        about: "its outbound rules (at most 40), each with `to`; a reply leaves for the caller's ephemeral ports 1024-65535, which a rule must allow in full",
+        about: "its outbound rules (at most 40), each with `to`; a reply leaves for the callers' ephemeral ports (`[network] ephemeral_ports`, 1024-65535 by default), which a rule must allow in full",
     },
 ];

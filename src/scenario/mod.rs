@@ -1405,7 +1405,7 @@ fn parse_network(n: &RawNetwork, ck: &mut Checker) -> Option<Network> {
             ck.error(
                 p.span(),
                 format!(
-                    "`ephemeral_ports` = \"{}\": give the range callers take replies on, within 1024-65535 and the lower first (\"32768-60999\" for Linux, \"49152-65535\" for Windows, \"1024-65535\" for load balancers, NAT gateways and Lambda)",
+                    "`ephemeral_ports` = \"{}\": give the range callers take replies on, within 1024-65535 and the lower first (\"32768-61000\" for Linux, \"49152-65535\" for Windows, \"1024-65535\" for load balancers, NAT gateways and Lambda)",
                     p.get_ref()
                 ),
             );

@@ -133,27 +133,27 @@ fn a_reply_denied_on_the_ephemeral_ports_never_opens_the_connection() {
     // may use any of it, a choice): the same drops as with none.
     let part = acl_b(
         r#"{ rule = 100, action = "allow", from = "a", ports = "443" }"#,
-        r#"{ rule = 100, action = "allow", to = "a", ports = "32768-60999" }"#,
+        r#"{ rule = 100, action = "allow", to = "a", ports = "32768-61000" }"#,
     );
     let s = run(&two_zones(&format!("{OPEN_A}{part}"), "b"));
     assert_eq!(num(&s, "components.web.network.dropped.db"), 99.0);
     // Callers said to take replies on Linux's range (`vpc:nacl-ephemeral-ports.html`): that
     // rule covers it, and every call is answered; a deny of a port below it (RDP's 3389,
     // before the allow) touches no reply.
-    let linux = "[network]\nephemeral_ports = \"32768-60999\"\n";
+    let linux = "[network]\nephemeral_ports = \"32768-61000\"\n";
     let s = run(&two_zones(&format!("{linux}{OPEN_A}{part}"), "b"));
     assert_eq!(num(&s, "requests.by_status.200"), 99.0);
     let rdp = acl_b(
         r#"{ rule = 100, action = "allow", from = "a", ports = "443" }"#,
         r#"{ rule = 50, action = "deny", to = "a", ports = "3389" },
-           { rule = 100, action = "allow", to = "a", ports = "32768-60999" }"#,
+           { rule = 100, action = "allow", to = "a", ports = "32768-61000" }"#,
     );
     let s = run(&two_zones(&format!("{linux}{OPEN_A}{rdp}"), "b"));
     assert_eq!(num(&s, "requests.by_status.200"), 99.0);
     // With the whole range the default, the same deny stops every reply (a choice: some
     // callers would take a reply on 3389).
     let s = run(&two_zones(
-        &format!("{OPEN_A}{}", rdp.replace("32768-60999", "1024-65535")),
+        &format!("{OPEN_A}{}", rdp.replace("32768-61000", "1024-65535")),
         "b",
     ));
     assert_eq!(num(&s, "components.web.network.dropped.db"), 99.0);

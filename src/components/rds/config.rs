@@ -393,7 +393,7 @@ fn max_connections(
             ck.error(
                 raw.instance_class.span(),
                 format!(
-                    "AWS lists no default connection limit for aurora-mysql on \"{class_name}\": set `max_connections` (1 to {AURORA_MYSQL_MAX_CONNECTIONS}), or use a listed class ({})",
+                    "archsim's table of Aurora MySQL's default connection limits (AWS's, as far as it was confirmed) has no row for \"{class_name}\": set `max_connections` (1 to {AURORA_MYSQL_MAX_CONNECTIONS}), or use a listed class ({})",
                     AURORA_MYSQL_CONNECTIONS
                         .iter()
                         .map(|(c, _)| *c)
