@@ -1,7 +1,7 @@
 //! ElastiCache used cache-aside: hit ratio, staleness by strategy, node failures (aws-facts §6).
 
 use crate::Edit;
-use crate::{assert_theory, num, per_seed, run};
+use crate::{assert_theory, event_at, num, per_seed, run};
 use archsim::world::World;
 
 fn scenario(strategy: &str, engine: &str, extra_cache: &str, fault: &str, mix: &str) -> String {
@@ -148,15 +148,10 @@ fn a_lost_node_without_a_replica_is_unreachable_until_replaced() {
         let p99 = num(&s, "components.cache.response_ms.p99");
         assert!(p99 >= 1000.0, "{engine}: {p99}");
         let r = World::build(&crate::scenario(&text), 1).run().unwrap();
-        let at = |name: &str| {
-            r.events
-                .iter()
-                .find(|e| e.event == name)
-                .unwrap_or_else(|| panic!("{engine}: no {name}"))
-                .time
-                .as_secs_f64()
-        };
-        assert_eq!((at("node_lost"), at("node_replaced")), (600.0, 720.0));
+        assert_eq!(
+            (event_at(&r, "node_lost"), event_at(&r, "node_replaced")),
+            (600.0, 720.0)
+        );
     }
 }
 
@@ -267,15 +262,13 @@ fn a_zone_outage_fails_a_multi_az_redis_over_to_its_replica() {
     assert!((bypassed - 6_000.0).abs() < 400.0, "{bypassed}");
     assert_eq!(s["requests"]["by_status"]["200"], s["requests"]["total"]);
     let r = World::build(&crate::scenario(&text), 1).run().unwrap();
-    let at = |name: &str| {
-        r.events
-            .iter()
-            .find(|e| e.event == name)
-            .unwrap_or_else(|| panic!("no {name}"))
-            .time
-            .as_secs_f64()
-    };
-    assert_eq!((at("failover_start"), at("failover_done")), (600.0, 630.0));
+    assert_eq!(
+        (
+            event_at(&r, "failover_start"),
+            event_at(&r, "failover_done")
+        ),
+        (600.0, 630.0)
+    );
     // 10 s windows: at 10:40, inside the outage, the hit ratio is what it was before it.
     let ratio = crate::series(&r, "cache", "hit_ratio");
     assert!(
@@ -305,15 +298,10 @@ fn a_zone_outage_loses_a_single_node_until_the_zone_and_its_replacement_are_back
             "{replacement}: {bypassed} vs {expected}"
         );
         let r = World::build(&crate::scenario(&text), 1).run().unwrap();
-        let at = |name: &str| {
-            r.events
-                .iter()
-                .find(|e| e.event == name)
-                .unwrap_or_else(|| panic!("{replacement}: no {name}"))
-                .time
-                .as_secs_f64()
-        };
-        assert_eq!((at("node_lost"), at("node_replaced")), (600.0, back));
+        assert_eq!(
+            (event_at(&r, "node_lost"), event_at(&r, "node_replaced")),
+            (600.0, back)
+        );
     }
 }
 

@@ -132,6 +132,16 @@ pub fn series<'a>(r: &'a archsim::metrics::RunResult, actor: &str, name: &str) -
         .1
 }
 
+/// When event `name` first happened in one run [s].
+pub fn event_at(r: &archsim::metrics::RunResult, name: &str) -> f64 {
+    r.events
+        .iter()
+        .find(|e| e.event == name)
+        .unwrap_or_else(|| panic!("no event {name}"))
+        .time
+        .as_secs_f64()
+}
+
 /// The number at a dotted path of a summary.
 pub fn num(summary: &Summary, path: &str) -> f64 {
     pointer(summary, path)

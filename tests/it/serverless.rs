@@ -1359,6 +1359,8 @@ fn payloads_over_the_limits_are_refused_with_413() {
     // limits.html`: 6 MB for a synchronous invocation (API_Invoke's RequestTooLargeException,
     // 413), which API Gateway answers 500 as any refusal of the Invoke API; 1 MB for an
     // asynchronous one.
+    // The users send to the gateway, straight to the function, or to a service that
+    // invokes it asynchronously.
     let toml = |target: &str, size: u32| {
         format!(
             r#"
@@ -1373,6 +1375,12 @@ fn payloads_over_the_limits_are_refused_with_413() {
             id = "api"
             kind = "api_gateway"
             target = "fn"
+            [[component]]
+            id = "app"
+            kind = "service"
+            servers = 10
+            service_time = "1ms"
+            calls = [ {{ to = "fn", mode = "async" }} ]
             [[component]]
             id = "fn"
             kind = "lambda"
@@ -1392,29 +1400,7 @@ fn payloads_over_the_limits_are_refused_with_413() {
     // API_Invoke: "For asynchronous invocations, the maximum payload size is 1 MB": an
     // event of 1.5 MB is refused with 413 and never queued; one of 1 MB (1,000,000 bytes)
     // is accepted and run.
-    let event = |size: u32| {
-        run(&format!(
-            r#"
-            [scenario]
-            duration = "10s"
-            [[workload]]
-            name = "u"
-            target = "app"
-            arrival = {{ process = "constant", rate = 10 }}
-            size = {size}
-            [[component]]
-            id = "app"
-            kind = "service"
-            servers = 10
-            service_time = "1ms"
-            calls = [ {{ to = "fn", mode = "async" }} ]
-            [[component]]
-            id = "fn"
-            kind = "lambda"
-            work = "10ms"
-            "#
-        ))
-    };
+    let event = |size: u32| run(&toml("app", size));
     let big = event(1_500_000);
     assert!(all(&big, "413"));
     assert_eq!(num(&big, "components.fn.invocations"), 0.0);
