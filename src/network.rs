@@ -26,7 +26,6 @@
 
 use crate::access::Place;
 use crate::config::Checker;
-use crate::kernel::Gate;
 use crate::scenario::network_acls::{AclRule, Action, Peer};
 use crate::scenario::security_groups::Source;
 use crate::scenario::Scenario;
@@ -89,14 +88,6 @@ pub enum Layer {
         side: Side,
         rule: Option<(u32, (usize, usize))>,
     },
-}
-
-impl Layer {
-    /// The kernel gate it makes: whichever layer and side closes the edge, the call is
-    /// dropped before its callee sees it (a reply stopped is the TCP handshake's SYN-ACK).
-    pub fn gate(&self) -> Gate {
-        Gate::Drop
-    }
 }
 
 /// An edge the security groups or network ACLs close: every call on it is dropped, or
@@ -354,24 +345,21 @@ pub fn check_zones(scenario: &Scenario, ck: &mut Checker) -> bool {
         seen.push((from, to));
         let callers = ends(scenario, from, false);
         let callees = ends(scenario, Caller::Component(to), true);
-        let mut gates: Vec<(String, Gate)> = Vec::new();
+        let mut dropped: Vec<(String, bool)> = Vec::new();
         for &a in &callers {
             for &b in &callees {
-                let g = verdict_between(scenario, from, to, a, b).map_or(Gate::Pass, |l| l.gate());
+                let g = verdict_between(scenario, from, to, a, b).is_some();
                 let name = |e: End<'_>| match e {
                     End::Subnet(Some(z)) => z.to_string(),
                     End::Subnet(None) => "(no zone)".to_string(),
                     End::Clients => "clients".to_string(),
                     End::Outside => "outside the VPC".to_string(),
                 };
-                gates.push((format!("{} → {}", name(a), name(b)), g));
+                dropped.push((format!("{} → {}", name(a), name(b)), g));
             }
         }
-        if gates.iter().any(|(_, g)| *g != gates[0].1) {
-            let show = |g: Gate| match g {
-                Gate::Pass => "passes",
-                _ => "dropped",
-            };
+        if dropped.iter().any(|(_, g)| *g != dropped[0].1) {
+            let show = |dropped: bool| if dropped { "dropped" } else { "passes" };
             let caller = match from {
                 Caller::Component(c) => format!("\"{}\"", scenario.components[c].id),
                 Caller::Workload(w) => format!("workload \"{}\"", scenario.workloads[w].name),
@@ -384,7 +372,7 @@ pub fn check_zones(scenario: &Scenario, ck: &mut Checker) -> bool {
                 format!(
                     "the network ACLs treat {caller}'s calls to \"{}\" differently from zone to zone ({}); archsim takes one verdict per caller and callee before the run: give the zones of a component spanning zones the same network ACL rules",
                     scenario.components[to].id,
-                    gates
+                    dropped
                         .iter()
                         .map(|(z, g)| format!("{z}: {}", show(*g)))
                         .collect::<Vec<_>>()

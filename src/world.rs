@@ -514,7 +514,9 @@ fn gates(scenario: &Scenario) -> Vec<(ActorId, ActorId, Option<u16>, Gate)> {
                 crate::network::Caller::Component(c) => c,
                 crate::network::Caller::Workload(w) => scenario.components.len() + w,
             };
-            (from as ActorId, d.to as ActorId, None, d.layer.gate())
+            // Whichever layer and side closes the edge, the call is dropped before its
+            // callee sees it (a reply stopped is the TCP handshake's SYN-ACK).
+            (from as ActorId, d.to as ActorId, None, Gate::Drop)
         }))
         .collect()
 }
