@@ -78,6 +78,12 @@ fn a_stage_throttle_admits_burst_plus_rate_and_answers_429() {
         num(&s, "components.api.throttled_by.stage"),
         23_999.0 - 6_049.0
     );
+    // API Gateway bills none of its own throttles: only the 6,049 it passed on, at a REST
+    // API's $3.50 a million.
+    assert_eq!(num(&s, "components.api.requests"), 23_999.0);
+    assert_eq!(num(&s, "components.api.billed_requests"), 6_049.0);
+    let cost = num(&s, "components.api.cost_usd");
+    assert!((cost - 6_049.0 * 3.5e-6).abs() < 1e-9, "{cost}");
 }
 
 #[test]
@@ -488,6 +494,8 @@ fn api_keys_usage_plans_and_quotas() {
     );
     assert!(num(&s, "components.api.throttled_by.quota") > 2_000.0);
     assert!(num(&s, "components.api.throttled_by.api_key") > 0.0);
+    // Neither the usage plan's refusals nor the missing keys are billed: the 150 served are.
+    assert_eq!(num(&s, "components.api.billed_requests"), 150.0);
 }
 
 #[test]

@@ -310,9 +310,14 @@ impl Kind for ApiGatewayConfig {
                 about: "share of requests refused by a limit",
             },
             Field {
+                path: "billed_requests",
+                unit: Unit::Count,
+                about: "requests billed: all but those its throttles (429) or a missing API key (403) refused",
+            },
+            Field {
                 path: "cost_usd",
                 unit: Unit::Usd,
-                about: "requests at the first tier's price per million",
+                about: "billed requests at the first tier's price per million",
             },
             Field {
                 path: "response_ms.*",

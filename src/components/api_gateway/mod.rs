@@ -121,6 +121,9 @@ pub struct ApiGateway {
     refusals: BTreeMap<Refusal, u64>,
     /// Requests refused with 403 (no API key) in the measured period.
     forbidden: u64,
+    /// Requests counted in `requests` that API Gateway does not bill: refused by one of its
+    /// throttles or for a missing API key, in the measured period.
+    unbilled: u64,
     hits: Counter,
     misses: Counter,
     statuses: WindowedCounts<u16>,
@@ -151,6 +154,7 @@ impl ApiGateway {
             throttled: Counter::new(&clock),
             refusals: BTreeMap::new(),
             forbidden: 0,
+            unbilled: 0,
             hits: Counter::new(&clock),
             misses: Counter::new(&clock),
             statuses: WindowedCounts::default(),
@@ -206,6 +210,9 @@ impl ApiGateway {
                 self.throttled.add(&self.clock, now, measured);
                 if measured {
                     *self.refusals.entry(refusal).or_insert(0) += 1;
+                    if billed {
+                        self.unbilled += 1;
+                    }
                 }
                 return self.answer(ctx, p, refusal.status());
             }
@@ -248,6 +255,8 @@ impl Component for ApiGateway {
                     }
                     if measured {
                         *self.refusals.entry(refusal).or_insert(0) += 1;
+                        // Neither is billed: see `billed_requests` in `finish`.
+                        self.unbilled += 1;
                     }
                     let p = Pending {
                         call,
@@ -361,9 +370,21 @@ impl Component for ApiGateway {
             "throttled_fraction",
             self.throttled.total() as f64 / requests.max(1) as f64,
         );
+        // aws-facts is silent. API Gateway's pricing page says only "you pay only for the API
+        // calls you receive"; its developer guide's pricing page, until AWS removed it in
+        // January 2022, listed the exceptions: "API Gateway-throttled requests are not charged
+        // when the request rate or burst rate exceeds the preconfigured limits", nor "usage
+        // plan-throttled requests", nor "calls to methods that require API keys … when API
+        // keys are missing or invalid" (`apigw:api-gateway-pricing.html`, last in
+        // gh:awsdocs/amazon-api-gateway-developer-guide doc_source/api-gateway-pricing.md,
+        // 2022-01-11). No later statement says otherwise, so those refusals are not billed.
+        // A refusal of the integration (a Lambda throttle behind it) is billed: the gateway
+        // called it.
+        let billed = requests - self.unbilled;
+        m.count("billed_requests", billed);
         m.gauge(
             "cost_usd",
-            requests as f64 / 1e6 * self.cfg.price_per_million(),
+            billed as f64 / 1e6 * self.cfg.price_per_million(),
         );
         m.hist("response_ms", &self.latency.summary());
         let mut series = vec![
