@@ -69,17 +69,43 @@ pub mod palette {
         }
     }
 
-    /// The colour of a final status: green for success, warm colours for server errors.
+    /// The colour of a final status: greens for success, yellow for throttles, warm colours
+    /// for server errors. Every status archsim answers with has its own (a chart stacks them:
+    /// two sharing a colour could not be told apart); any other falls back to a blue none of
+    /// them uses.
     pub fn status(label: &str) -> RGBColor {
         match label {
-            l if l.starts_with('2') => RGBColor(44, 160, 44),
-            "429" => RGBColor(255, 187, 34),
+            "200" => RGBColor(44, 160, 44),
+            "202" => RGBColor(152, 223, 138),
+            l if l.starts_with('2') => RGBColor(0, 100, 0),
             "400" => RGBColor(188, 189, 34),
-            "500" | "502" => RGBColor(140, 86, 75),
+            "403" => RGBColor(23, 190, 207),
+            "413" => RGBColor(158, 218, 229),
+            "429" => RGBColor(255, 187, 34),
+            "500" => RGBColor(140, 86, 75),
+            "502" => RGBColor(196, 156, 148),
             "503" => RGBColor(214, 39, 40),
             "504" => RGBColor(148, 103, 189),
+            "598" => RGBColor(197, 176, 213),
+            "599" => RGBColor(120, 20, 20),
             "timeout" => RGBColor(127, 127, 127),
-            _ => RGBColor(227, 119, 194),
+            "error" => RGBColor(227, 119, 194),
+            "function_error" => RGBColor(247, 182, 210),
+            "cors_blocked" => RGBColor(255, 152, 150),
+            // A status a scenario chose (an injected 404): one of colours none of the above
+            // uses, by its number, so that two such statuses differ unless 6 apart.
+            other => {
+                const REST: [RGBColor; 6] = [
+                    RGBColor(31, 119, 180),
+                    RGBColor(174, 199, 232),
+                    RGBColor(255, 127, 14),
+                    RGBColor(219, 219, 141),
+                    RGBColor(82, 84, 163),
+                    RGBColor(107, 110, 207),
+                ];
+                let n: usize = other.parse().unwrap_or(0);
+                REST[n % REST.len()]
+            }
         }
     }
 }
@@ -1442,6 +1468,36 @@ mod tick_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_status_archsim_answers_has_its_own_colour() {
+        use crate::status::*;
+        let codes = [
+            OK,
+            ACCEPTED,
+            BAD_REQUEST,
+            FORBIDDEN,
+            PAYLOAD_TOO_LARGE,
+            TOO_MANY_REQUESTS,
+            INTERNAL_ERROR,
+            BAD_GATEWAY,
+            SERVICE_UNAVAILABLE,
+            GATEWAY_TIMEOUT,
+            CONNECTION_RESET,
+            CONNECT_FAILED,
+        ];
+        let labels = codes.iter().map(|c| c.to_string());
+        let words = WORDS.iter().map(|w| w.to_string());
+        // Another success, and two statuses a scenario might inject.
+        let others = ["201", "404", "409"].map(String::from);
+        let mut seen = std::collections::BTreeMap::new();
+        for l in labels.chain(words).chain(others) {
+            let c = palette::status(&l);
+            if let Some(other) = seen.insert((c.0, c.1, c.2), l.clone()) {
+                panic!("{l} and {other} share a colour");
+            }
+        }
+    }
 
     fn ev(seed: u64, time_s: f64, event: &str, detail: &str) -> Event {
         Event {
