@@ -120,7 +120,7 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
         }
         for (to, ops, place, position) in edges {
             let callee = &scenario.components[to];
-            let Some(resource) = callee.spec.iam_resource(&callee.id, &callee.region) else {
+            let Some(arn) = callee.spec.iam_resource(&callee.id, &callee.region) else {
                 continue;
             };
             // A callee that asks KMS with its caller's credentials (S3 with SSE-KMS): the
@@ -138,15 +138,21 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
                 let action = if place == Place::Kms {
                     // The action is the caller's to say (`Kind::kms_action`), not the
                     // operation's name: a Lambda function decrypts its variables whatever
-                    // its invocation carries.
+                    // its invocation carries. It names the key itself.
                     c.spec.kms_action(op).map(|a| {
                         let error = callee.spec.iam_action(op, name).map(|(_, w)| w.error);
-                        (format!("kms:{a}"), error.unwrap_or("AccessDeniedException"))
+                        let error = error.unwrap_or("AccessDeniedException");
+                        (format!("kms:{a}"), arn.clone(), error)
                     })
                 } else {
-                    callee.spec.iam_action(op, name).map(|(a, w)| (a, w.error))
+                    // The resource or the part of it the action names (S3: the bucket for
+                    // ListBucket, its objects for the others).
+                    callee
+                        .spec
+                        .iam_action(op, name)
+                        .map(|(a, w)| (a, format!("{arn}{}", w.part), w.error))
                 };
-                let Some((action, error)) = action else {
+                let Some((action, resource, error)) = action else {
                     continue;
                 };
                 let decision = iam::evaluate(role, &action, &resource);
@@ -157,7 +163,7 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
                     place,
                     position,
                     action,
-                    resource: resource.clone(),
+                    resource,
                     error,
                     decision,
                 });
@@ -449,13 +455,20 @@ fn least_privilege(scenario: &Scenario, checks: &[Check]) -> Vec<Finding> {
                     .collect();
                 out.extend(advice(s.position, "action", a, &hits));
             }
-            for p in &s.resources {
+            for r in &s.resources {
                 let hits: BTreeSet<&str> = used
                     .iter()
-                    .filter(|c| iam::resource_matches(p, &c.resource))
+                    .filter(|c| r.matches(&c.resource))
                     .map(|c| c.resource.as_str())
                     .collect();
-                out.extend(advice(s.position, "resource", p, &hits));
+                // A component id stands for each ARN its calls name (a bucket's and its
+                // objects'): said once, by what is written, and never a wildcard to narrow.
+                let pattern = match r.patterns.as_slice() {
+                    [p] => p.clone(),
+                    _ if hits.is_empty() => format!("{} ({})", r.written, r.patterns.join(", ")),
+                    _ => continue,
+                };
+                out.extend(advice(s.position, "resource", &pattern, &hits));
             }
         }
     }

@@ -47,11 +47,36 @@ pub struct Statement {
     pub effect: Effect,
     /// Action patterns, `service:Action`, with `*` and `?`; matched without regard to case.
     pub actions: Vec<String>,
-    /// Resource patterns (ARNs, with `*` and `?`), matched with regard to case; a component id
-    /// written in the scenario has been replaced by that component's ARN.
-    pub resources: Vec<String>,
+    /// Its resources, each as written with the ARN patterns it stands for.
+    pub resources: Vec<Resource>,
     /// Where the statement is written (line, column), for messages.
     pub position: (usize, usize),
+}
+
+/// One entry of a statement's resources: as written, and the patterns it stands for (ARNs,
+/// with `*` and `?`, matched with regard to case). An ARN or `*` stands for itself; a
+/// component id written in the scenario for each ARN the calls to that component name
+/// (`Kind::IAM_PARTS`: a bucket's and its objects').
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    pub written: String,
+    pub patterns: Vec<String>,
+}
+
+impl Resource {
+    /// An entry that stands for itself: an ARN or `*`.
+    pub fn literal(text: impl Into<String>) -> Resource {
+        let text = text.into();
+        Resource {
+            patterns: vec![text.clone()],
+            written: text,
+        }
+    }
+
+    /// Whether one of its patterns matches the ARN.
+    pub fn matches(&self, arn: &str) -> bool {
+        self.patterns.iter().any(|p| resource_matches(p, arn))
+    }
 }
 
 /// A role: the identity policy of the components that name it (`role = "…"`).
@@ -63,12 +88,16 @@ pub struct Role {
     pub position: (usize, usize),
 }
 
-/// What a callee's kind says a call asks for: the action (without its service prefix) and
-/// the error code AWS answers a denial with.
+/// What a callee's kind says a call asks for: the action (without its service prefix), the
+/// resource it names, and the error code AWS answers a denial with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IamAction {
     /// The action's name, as AWS spells it: `PutItem`.
     pub name: &'static str,
+    /// What of the callee the action names, beyond its ARN (`Kind::iam_resource`): `""` the
+    /// resource itself (a table, a queue, a bucket for `ListBucket`), or a part beneath it
+    /// (S3's objects, `"/*"`, for `GetObject`), one of the kind's `Kind::IAM_PARTS`.
+    pub part: &'static str,
     /// The error code of a denial: `AccessDenied` (S3), `AccessDeniedException` (most JSON
     /// APIs). aws-facts: §19 IAM errors.
     pub error: &'static str,
@@ -114,7 +143,7 @@ pub fn evaluate(role: &Role, action: &str, resource: &str) -> Decision {
 /// match.
 pub fn statement_matches(s: &Statement, action: &str, resource: &str) -> bool {
     s.actions.iter().any(|p| action_matches(p, action))
-        && s.resources.iter().any(|p| resource_matches(p, resource))
+        && s.resources.iter().any(|r| r.matches(resource))
 }
 
 /// Whether an action pattern matches an action. The IAM reference (policy elements: Action):

@@ -378,6 +378,11 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
     /// For an AWS API whose calls IAM checks: the service prefix of its actions
     /// (`service:Action`), which a role's statements may name.
     const IAM_PREFIX: Option<&'static str> = None;
+    /// For an AWS API whose calls IAM checks: the parts beneath its ARN that calls to it name
+    /// (`IamAction::part`), each one more ARN a component id in a role's resources stands
+    /// for: S3's objects (`"/*"`) beside the bucket. None by default: calls name the
+    /// resource itself.
+    const IAM_PARTS: &'static [&'static str] = &[];
     /// Whether it lives in a VPC, with network interfaces that security groups guard (a
     /// `security_groups` key); managed APIs reached over their public endpoint do not.
     const IN_VPC: bool = false;
@@ -422,8 +427,9 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         None
     }
 
-    /// For an AWS API whose calls IAM checks: the ARN a call to the component `id` in
-    /// `region` names as its resource, which a statement's resources match.
+    /// For an AWS API whose calls IAM checks: the ARN of the component `id` in `region`,
+    /// which a call names as its resource (with its `IamAction::part` added) and a
+    /// statement's resources match.
     fn iam_resource(&self, _id: &str, _region: &str) -> Option<String> {
         None
     }
@@ -570,8 +576,11 @@ pub trait DynKind: Debug + Send + Sync {
     /// `Kind::IAM_PREFIX` and `Kind::iam_action`: the full action (`service:Action`) a call
     /// carrying operation `op` asks for, and the error code of a denial.
     fn iam_action(&self, op: u16, name: &str) -> Option<(String, IamAction)>;
-    /// `Kind::iam_resource`: the ARN a call to it names.
+    /// `Kind::iam_resource`: its ARN, to which a call's `IamAction::part` is added.
     fn iam_resource(&self, id: &str, region: &str) -> Option<String>;
+    /// `Kind::iam_resource` and each of `Kind::IAM_PARTS` beneath it: every ARN the calls to
+    /// it name, which its id stands for in a role's resources.
+    fn iam_resources(&self, id: &str, region: &str) -> Option<Vec<String>>;
     /// `Kind::kms_action`: the KMS action its `kms` link asks for, for a request carrying `op`.
     fn kms_action(&self, op: u16) -> Option<&'static str>;
     /// `Kind::KMS_AS_CALLER`: whether its KMS requests carry its caller's credentials.
@@ -648,6 +657,11 @@ impl<K: Kind> DynKind for K {
     }
     fn iam_resource(&self, id: &str, region: &str) -> Option<String> {
         Kind::iam_resource(self, id, region)
+    }
+    fn iam_resources(&self, id: &str, region: &str) -> Option<Vec<String>> {
+        let arn = Kind::iam_resource(self, id, region)?;
+        let parts = K::IAM_PARTS.iter().map(|p| format!("{arn}{p}"));
+        Some(std::iter::once(arn.clone()).chain(parts).collect())
     }
     fn kms_action(&self, op: u16) -> Option<&'static str> {
         Kind::kms_action(self, op)

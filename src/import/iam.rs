@@ -11,11 +11,14 @@
 //! launch template or configuration.
 //!
 //! A resource a statement names becomes the id of the component it is (which stands for that
-//! component's ARN) when it is simulated and IAM checks its calls; an ARN written out is kept;
-//! anything else is left out of the statement and said in a note, so an import never grants
-//! more than the template does. aws-facts: §19 IAM evaluation.
+//! component's ARN) when it is simulated and IAM checks its calls, except a bucket's or its
+//! objects' ARN alone, written as archsim's ARN of it (the bucket's id stands for both); an
+//! ARN written out is kept; anything else is left out of the statement and said in a note, so
+//! an import never grants more than the template does. aws-facts: §19 IAM evaluation.
 
 use crate::components::iac::{references, Declared, Dialect};
+use crate::components::kind::Kind;
+use crate::components::s3::{self, S3Config};
 use crate::limits::{MAX_POLICY_ENTRIES, MAX_POLICY_ENTRY_LEN, MAX_ROLES, MAX_STATEMENTS};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -620,12 +623,16 @@ fn resource(
                 .and_then(Value::as_str)
                 .unwrap_or("");
             // `GetAtt X.Arn` is the ARN itself; `Ref` gives a name, an id or a URL, never an
-            // ARN, so it matches nothing in AWS. A bucket's ARN is the bucket's, not its
-            // objects' (`<bucket>/*`), which archsim's calls ask for.
+            // ARN, so it matches nothing in AWS. A bucket's ARN is the bucket's alone, not
+            // its objects' (`<bucket>/*`), which its id would stand for too.
             match reference(Some(r)) {
-                Some(name) if attr == "Arn" => {
-                    component(ctx, &name).filter(|_| !objects(prefix(ctx, &name)))
-                }
+                Some(name) if attr == "Arn" => component(ctx, &name).map(|id| {
+                    if objects(prefix(ctx, &name)) {
+                        s3::bucket_arn(&id)
+                    } else {
+                        id
+                    }
+                }),
                 _ => None,
             }
         }
@@ -640,12 +647,12 @@ fn resource(
     got
 }
 
-/// Whether archsim's ARN of a component of the service `prefix` names the objects under the
-/// resource rather than the resource (S3's `<bucket>/*`: its `iam_resource`), so the
-/// resource's own ARN (`!GetAtt Bucket.Arn`) does not cover its calls.
+/// Whether a component of the service `prefix` is a bucket, whose id stands for two ARNs
+/// (the bucket's and its objects', `<bucket>/*`: its `IAM_PARTS`): a template's ARN naming
+/// one of them becomes that ARN as archsim writes it, never the id, which would grant the
+/// other as well.
 fn objects(prefix: Option<&str>) -> bool {
-    use crate::components::kind::Kind;
-    prefix.is_some() && prefix == <crate::components::s3::S3Config as Kind>::IAM_PREFIX
+    prefix.is_some() && prefix == <S3Config as Kind>::IAM_PREFIX
 }
 
 /// The IAM prefix of a simulated component's kind, by resource name.
@@ -653,17 +660,25 @@ fn prefix(ctx: &Ctx<'_>, name: &str) -> Option<&'static str> {
     ctx.targets.get(name).and_then(|t| t.prefix)
 }
 
-/// Whether an ARN's resource part ends with `name` as archsim's ARN of a component of the
-/// service `service` does: an S3 object ARN `…:::<bucket>/*`, any other `…/<name>` or
-/// `…:<name>`, a trailing `*` allowed (it matches nothing as well).
-fn ends_as_archsim(arn: &str, service: Option<&str>, name: &str) -> bool {
+/// What a template's ARN of the service `service` becomes when it names the component `id`
+/// (called `name` in it) as archsim's ARN of that component does: a bucket's
+/// `…:::<name>` or its objects' `…:::<name>/*`, that ARN written with the id; any other
+/// `…/<name>` or `…:<name>` (a trailing `*` allowed: it matches nothing as well), the id.
+/// `None`: it names something else (a table's `/index/*`).
+fn as_archsim(arn: &str, service: Option<&str>, name: &str, id: &str) -> Option<String> {
     if objects(service) {
-        return arn
-            .strip_suffix("/*")
-            .is_some_and(|b| b.ends_with(&format!(":{name}")));
+        let resource = arn.splitn(6, ':').nth(5)?;
+        return if resource == name {
+            Some(s3::bucket_arn(id))
+        } else if resource.strip_suffix(s3::OBJECTS) == Some(name) {
+            Some(format!("{}{}", s3::bucket_arn(id), s3::OBJECTS))
+        } else {
+            None
+        };
     }
     let tail = arn.strip_suffix('*').unwrap_or(arn);
-    tail.ends_with(&format!("/{name}")) || tail.ends_with(&format!(":{name}"))
+    (tail.ends_with(&format!("/{name}")) || tail.ends_with(&format!(":{name}")))
+        .then(|| id.to_string())
 }
 
 /// The id of a simulated component whose calls IAM checks, by resource name.
@@ -688,9 +703,11 @@ fn literal(ctx: &Ctx<'_>, s: &str) -> Option<String> {
         let Some(t) = ctx.targets.get(&d.name) else {
             continue;
         };
-        let named = aws_name(ctx.dialect, d).is_some_and(|n| ends_as_archsim(s, Some(service), n));
-        if t.prefix == Some(service) && named {
-            return Some(t.id.clone());
+        if t.prefix != Some(service) {
+            continue;
+        }
+        if let Some(r) = aws_name(ctx.dialect, d).and_then(|n| as_archsim(s, t.prefix, n, &t.id)) {
+            return Some(r);
         }
     }
     Some(s.into())
@@ -745,11 +762,19 @@ fn sub(ctx: &Ctx<'_>, v: &Value) -> Option<String> {
                 };
                 let id = component(ctx, &target)?;
                 if var.ends_with(".Arn") {
-                    // Only the whole string can be an ARN archsim forms (a bucket's with
-                    // `/*`, its objects).
-                    let s3 = objects(prefix(ctx, &target));
-                    let whole = arn.is_empty() && if s3 { rest == "/*" } else { rest.is_empty() };
-                    return whole.then_some(id);
+                    // Only the whole string can be an ARN archsim forms: the resource's, or
+                    // a bucket's objects (`${Bucket.Arn}/*`).
+                    if !arn.is_empty() {
+                        return None;
+                    }
+                    return match (objects(prefix(ctx, &target)), rest) {
+                        (true, "") => Some(s3::bucket_arn(&id)),
+                        (true, s3::OBJECTS) => {
+                            Some(format!("{}{}", s3::bucket_arn(&id), s3::OBJECTS))
+                        }
+                        (false, "") => Some(id),
+                        _ => None,
+                    };
                 }
                 service = prefix(ctx, &target);
                 if named.replace(id.clone()).is_some_and(|n| n != id) {
@@ -761,11 +786,14 @@ fn sub(ctx: &Ctx<'_>, v: &Value) -> Option<String> {
     }
     arn.push_str(rest);
     let id = named?;
-    // The ARN archsim gives the component ends with its id (S3: `<bucket>/*`): a template's
-    // ARN of that shape is the component; any other (a table's `/index/*`) names what archsim
-    // does not simulate.
+    // The ARN archsim gives the component ends with its id (S3: the bucket, or its objects
+    // `<bucket>/*`): a template's ARN of that shape is the component; any other (a table's
+    // `/index/*`) names what archsim does not simulate.
     let same_service = arn.split(':').nth(2) == service;
-    (arn.starts_with("arn:") && same_service && ends_as_archsim(&arn, service, &id)).then_some(id)
+    if !(arn.starts_with("arn:") && same_service) {
+        return None;
+    }
+    as_archsim(&arn, service, &id, &id)
 }
 
 /// An AWS managed policy (by ARN or, in SAM, by name) whose actions archsim knows, else a note.

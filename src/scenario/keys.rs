@@ -634,7 +634,7 @@ pub const STATEMENT: &[Key] = &[
         name: "resources",
         ty: KeyType::Words,
         required: true,
-        about: "resources: ARNs (\"arn:aws:dynamodb:*:*:table/orders\"), matched with regard to case, `*` and `?` within an ARN's parts; a component id stands for its ARN; \"*\" is every resource",
+        about: "resources: ARNs (\"arn:aws:dynamodb:*:*:table/orders\"), matched with regard to case, `*` and `?` within an ARN's parts; a component id stands for each ARN the calls to it name (a bucket's id for \"arn:aws:s3:::<id>\" and \"arn:aws:s3:::<id>/*\"); \"*\" is every resource",
     },
 ];
 

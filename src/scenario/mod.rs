@@ -759,7 +759,7 @@ fn validate(
         arns: components
             .iter()
             .zip(&regions)
-            .map(|((id, _, spec), region)| spec.iam_resource(id.get_ref(), region))
+            .map(|((id, _, spec), region)| spec.iam_resources(id.get_ref(), region))
             .collect(),
         nouns: components.iter().map(|(_, _, s)| s.info().noun).collect(),
     };

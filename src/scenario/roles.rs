@@ -4,7 +4,7 @@
 
 use crate::components::registry::KINDS;
 use crate::config::Checker;
-use crate::iam::{Effect, Role, Statement, OTHER_PREFIXES};
+use crate::iam::{Effect, Resource, Role, Statement, OTHER_PREFIXES};
 use crate::limits;
 use serde::Deserialize;
 use toml::de::DeValue;
@@ -28,11 +28,11 @@ struct RawStatement {
     resources: Spanned<Vec<Spanned<String>>>,
 }
 
-/// What a role's resources may name: each component's id and ARN (`None` for a kind IAM
-/// does not check).
+/// What a role's resources may name: each component's id and the ARNs its calls name
+/// (`None` for a kind IAM does not check).
 pub struct Resources<'a> {
     pub ids: Vec<&'a str>,
-    pub arns: Vec<Option<String>>,
+    pub arns: Vec<Option<Vec<String>>>,
     pub nouns: Vec<&'static str>,
 }
 
@@ -238,11 +238,12 @@ fn action(a: &Spanned<String>, ck: &mut Checker) -> Option<String> {
 }
 
 /// A resource: `*`, an ARN (`arn:partition:service:region:account:resource`), or a component
-/// id, which stands for that component's ARN.
-fn resource(r: &Spanned<String>, resources: &Resources<'_>, ck: &mut Checker) -> Option<String> {
+/// id, which stands for each ARN the calls to that component name (a bucket's and its
+/// objects', `Kind::IAM_PARTS`).
+fn resource(r: &Spanned<String>, resources: &Resources<'_>, ck: &mut Checker) -> Option<Resource> {
     let text = r.get_ref();
     if text == "*" {
-        return Some(text.clone());
+        return Some(Resource::literal(text.clone()));
     }
     if text.starts_with("arn:") {
         if text.splitn(6, ':').count() < 6 {
@@ -254,11 +255,14 @@ fn resource(r: &Spanned<String>, resources: &Resources<'_>, ck: &mut Checker) ->
             );
             return None;
         }
-        return Some(text.clone());
+        return Some(Resource::literal(text.clone()));
     }
     match resources.ids.iter().position(|id| id == text) {
         Some(i) => match &resources.arns[i] {
-            Some(arn) => Some(arn.clone()),
+            Some(arns) => Some(Resource {
+                written: text.clone(),
+                patterns: arns.clone(),
+            }),
             None => {
                 ck.error(
                     r.span(),

@@ -3,7 +3,9 @@
 //! and `archsim lint`.
 
 use super::{num, run, scenario};
-use archsim::iam::{action_matches, evaluate, resource_matches, Decision, Effect, Role, Statement};
+use archsim::iam::{
+    action_matches, evaluate, resource_matches, Decision, Effect, Resource, Role, Statement,
+};
 use std::path::Path;
 use std::process::Command;
 
@@ -11,7 +13,7 @@ fn statement(effect: Effect, actions: &[&str], resources: &[&str]) -> Statement 
     Statement {
         effect,
         actions: actions.iter().map(|s| s.to_string()).collect(),
-        resources: resources.iter().map(|s| s.to_string()).collect(),
+        resources: resources.iter().map(|s| Resource::literal(*s)).collect(),
         position: (1, 1),
     }
 }
@@ -284,7 +286,7 @@ fn a_component_id_in_resources_stands_for_its_arn() {
         true,
     ));
     assert_eq!(
-        sc.roles[0].statements[0].resources,
+        sc.roles[0].statements[0].resources[0].patterns,
         vec![format!(
             "arn:aws:dynamodb:home:{}:table/orders",
             archsim::iam::ACCOUNT_ID
@@ -591,8 +593,9 @@ fn an_sse_kms_bucket_needs_the_callers_kms_permissions() {
     );
     let s = run(&sse_kms_caller(&both));
     assert_eq!(num(&s, "requests.by_status.200"), total);
-    // A LIST reads no object, so asks for no key: served without any KMS permission.
-    let lists = sse_kms_caller(s3_only).replace(
+    // A LIST reads no object, so asks for no key: served without any KMS permission (with
+    // the bucket's ListBucket, API_ListObjectsV2).
+    let lists = sse_kms_caller(&s3_only.replace("\"s3:GetObject\"", "\"s3:ListBucket\"")).replace(
         r#"mix = [ { op = "write", weight = 1 }, { op = "read", weight = 1 } ]"#,
         r#"mix = [ { op = "list", weight = 1 } ]"#,
     );
@@ -654,4 +657,144 @@ kind = "kms"
     assert_eq!(checks.len(), 1);
     assert_eq!(checks[0].action, "kms:Decrypt");
     assert!(checks[0].decision.allowed());
+}
+
+/// A service that lists a bucket (one workload) and reads its objects (another); `statements`
+/// is its role's policy.
+fn lister_and_reader(statements: &str) -> String {
+    format!(
+        r#"
+[scenario]
+duration = "10s"
+seed = 5
+
+[[workload]]
+name = "listers"
+target = "api"
+arrival = {{ process = "constant", rate = 20 }}
+mix = [ {{ op = "list", weight = 1 }} ]
+timeout = "5s"
+
+[[workload]]
+name = "readers"
+target = "api"
+arrival = {{ process = "constant", rate = 20 }}
+mix = [ {{ op = "read", weight = 1 }} ]
+timeout = "5s"
+
+[[role]]
+id = "api-role"
+statements = [ {statements} ]
+
+[[component]]
+id = "api"
+kind = "service"
+role = "api-role"
+servers = 10
+service_time = "1ms"
+calls = [ {{ to = "photos", timeout = "2s" }} ]
+
+[[component]]
+id = "photos"
+kind = "s3"
+"#
+    )
+}
+
+#[test]
+fn a_list_asks_for_list_bucket_on_the_bucket_and_a_get_for_get_object_on_its_objects() {
+    // API_ListObjectsV2: "You must have permission to perform the s3:ListBucket action", an
+    // action on the bucket (arn:aws:s3:::photos); GetObject is an action on its objects
+    // (arn:aws:s3:::photos/*). One grant does not stand in for the other.
+    let statuses = |statements: &str| {
+        let s = run(&lister_and_reader(statements));
+        let each = |w: &str| {
+            let path = |code: &str| format!("workloads.{w}.requests.by_status.{code}");
+            let n = |code: &str| {
+                archsim::metrics::pointer(&s, &path(code))
+                    .map_or(0.0, |v| v.as_f64().expect("a number"))
+            };
+            (n("200"), n("403"))
+        };
+        (each("listers"), each("readers"))
+    };
+    // Constant arrivals every 50 ms from t = 50 ms: 199 of each in 10 s.
+    let (all, none) = ((199.0, 0.0), (0.0, 199.0));
+    // GetObject on the objects only: every LIST is denied, every GET served.
+    let get_only = r#"{ effect = "Allow", actions = ["s3:GetObject"], resources = ["arn:aws:s3:::photos/*"] }"#;
+    assert_eq!(statuses(get_only), (none, all));
+    // ListBucket on the bucket only: the reverse.
+    let list_only =
+        r#"{ effect = "Allow", actions = ["s3:ListBucket"], resources = ["arn:aws:s3:::photos"] }"#;
+    assert_eq!(statuses(list_only), (all, none));
+    // ListBucket granted on the objects' ARN, the classic mistake: no LIST is allowed.
+    let list_on_objects = r#"{ effect = "Allow", actions = ["s3:ListBucket", "s3:GetObject"], resources = ["arn:aws:s3:::photos/*"] }"#;
+    assert_eq!(statuses(list_on_objects), (none, all));
+    // The bucket's id stands for both its ARNs: both actions on it serve both.
+    let both = r#"{ effect = "Allow", actions = ["s3:ListBucket", "s3:GetObject"], resources = ["photos"] }"#;
+    assert_eq!(statuses(both), (all, all));
+    // What each call asks for, as lint and the gates see it (by operation index).
+    let sc = scenario(&lister_and_reader(get_only));
+    let asked: Vec<(String, String, String)> = archsim::access::checks(&sc)
+        .into_iter()
+        .map(|c| (sc.ops[c.op as usize].clone(), c.action, c.resource))
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            (
+                "read".to_string(),
+                "s3:GetObject".to_string(),
+                "arn:aws:s3:::photos/*".to_string()
+            ),
+            (
+                "list".to_string(),
+                "s3:ListBucket".to_string(),
+                "arn:aws:s3:::photos".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_bucket_id_in_resources_stands_for_the_bucket_and_its_objects_and_lint_says_it_once() {
+    let sc = scenario(&lister_and_reader(
+        r#"{ effect = "Allow", actions = ["s3:GetObject"], resources = ["photos"] }"#,
+    ));
+    let r = &sc.roles[0].statements[0].resources[0];
+    assert_eq!(r.written, "photos");
+    assert_eq!(r.patterns, ["arn:aws:s3:::photos", "arn:aws:s3:::photos/*"]);
+    // The reads use the id (its objects' ARN): no note that it is granted and unused,
+    // although the bucket's own ARN serves no call here.
+    let l = archsim::access::lint(&sc);
+    assert!(
+        l.findings
+            .iter()
+            .all(|f| !f.message.contains("resource \"photos")
+                && !f.message.contains("resource \"arn:aws:s3")),
+        "{:?}",
+        l.findings
+    );
+    // The LIST is denied, said at the call with the bucket's ARN.
+    assert!(
+        l.findings.iter().any(|f| f.error
+            && f.message
+                .contains("asks for s3:ListBucket on arn:aws:s3:::photos,")),
+        "{:?}",
+        l.findings
+    );
+    // An id no call uses is said once, by what is written and the ARNs it stands for.
+    let sc = scenario(&lister_and_reader(
+        r#"{ effect = "Allow", actions = ["s3:GetObject", "s3:ListBucket"], resources = ["photos"] }, { effect = "Allow", actions = ["s3:DeleteObject"], resources = ["photos"] }"#,
+    ));
+    let notes: Vec<String> = archsim::access::lint(&sc)
+        .findings
+        .into_iter()
+        .map(|f| f.message)
+        .filter(|m| m.contains("resource"))
+        .collect();
+    assert_eq!(
+        notes,
+        ["least privilege: resource \"photos (arn:aws:s3:::photos, arn:aws:s3:::photos/*)\" is granted but no call of the scenario uses it"]
+    );
 }

@@ -723,6 +723,7 @@ fn roles_policies_and_sam_templates_grant_what_the_calls_need() {
         .any(|s| s.actions.iter().any(|a| a == "dynamodb:PutItem")
             && s.resources
                 .iter()
+                .flat_map(|r| &r.patterns)
                 .all(|r| r.ends_with(":table/OrdersTable"))));
     // Run as imported: nothing is denied (no 403).
     let s = run(&out.scenario);
@@ -1211,4 +1212,88 @@ Resources:
     assert!(on.scenario.contains("health_check = {}"), "{}", on.scenario);
     let off = import("alb.yaml", &template("")).unwrap();
     assert!(!off.scenario.contains("health_check"), "{}", off.scenario);
+}
+
+#[test]
+fn a_buckets_arn_and_its_objects_arn_are_imported_apart() {
+    // s3:ListBucket is an action on the bucket (`!GetAtt Photos.Arn`), the object actions on
+    // its objects (`${Photos.Arn}/*`); the bucket's id stands for both, so each ARN alone is
+    // written as archsim's ARN of it, with the id, and SAM's S3ReadPolicy (which grants both)
+    // as the id.
+    let template = r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Photos:
+    Type: AWS::S3::Bucket
+    Properties: { BucketName: photos-bucket }
+  Lister:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Role: !GetAtt ListerRole.Arn
+      Environment: { Variables: { BUCKET: !Ref Photos } }
+  ListerRole:
+    Type: AWS::IAM::Role
+    Properties:
+      Policies:
+        - PolicyName: photos
+          PolicyDocument:
+            Statement:
+              - { Effect: Allow, Action: s3:ListBucket, Resource: !GetAtt Photos.Arn }
+              - { Effect: Allow, Action: s3:GetObject, Resource: !Sub "${Photos.Arn}/*" }
+              - { Effect: Allow, Action: s3:DeleteObject, Resource: !Sub "arn:${AWS::Partition}:s3:::${Photos}" }
+              - { Effect: Allow, Action: s3:PutObject, Resource: "arn:aws:s3:::photos-bucket/*" }
+  Reader:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Policies:
+        - S3ReadPolicy: { BucketName: !Ref Photos }
+"#;
+    let out = import("bucket-roles.yaml", template).unwrap();
+    let text = &out.scenario;
+    for (action, resource) in [
+        ("s3:ListBucket", "arn:aws:s3:::Photos"),
+        ("s3:GetObject", "arn:aws:s3:::Photos/*"),
+        ("s3:DeleteObject", "arn:aws:s3:::Photos"),
+        ("s3:PutObject", "arn:aws:s3:::Photos/*"),
+    ] {
+        let want = format!(
+            "{{ actions = [\"{action}\"], effect = \"Allow\", resources = [\"{resource}\"] }}"
+        );
+        assert!(text.contains(&want), "{want} in:\n{text}");
+    }
+    assert!(text.contains("\"s3:GetLifecycleConfiguration\"], effect = \"Allow\", resources = [\"Photos\"] },  # SAM policy template S3ReadPolicy"), "{text}");
+    // Each function lists, reads and writes: what each role allows, call by call.
+    let sc = scenario(&text.replace(
+        "mix = [{ op = \"read\", weight = 9 }, { op = \"write\", weight = 1 }]",
+        "mix = [{ op = \"list\", weight = 1 }, { op = \"read\", weight = 1 }, { op = \"write\", weight = 1 }]",
+    ));
+    let decided: Vec<(String, String, String, bool)> = archsim::access::checks(&sc)
+        .into_iter()
+        .map(|c| {
+            (
+                sc.components[c.from].id.clone(),
+                sc.ops[c.op as usize].clone(),
+                c.action,
+                c.decision.allowed(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String, String, bool)> = [
+        // The DeleteObject statement names the bucket, not its objects: it serves no call,
+        // and the write (PutObject) has its own grant.
+        ("Lister", "read", "s3:GetObject", true),
+        ("Lister", "write", "s3:PutObject", true),
+        ("Lister", "list", "s3:ListBucket", true),
+        ("Reader", "read", "s3:GetObject", true),
+        ("Reader", "write", "s3:PutObject", false),
+        ("Reader", "list", "s3:ListBucket", true),
+    ]
+    .into_iter()
+    .map(|(f, o, a, d)| (f.to_string(), o.to_string(), a.to_string(), d))
+    .collect();
+    assert_eq!(decided, want);
 }

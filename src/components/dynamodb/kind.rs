@@ -734,6 +734,7 @@ impl Kind for DynamoConfig {
         };
         Some(IamAction {
             name,
+            part: "",
             error: "AccessDeniedException",
         })
     }

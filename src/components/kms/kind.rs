@@ -154,6 +154,7 @@ impl Kind for KmsConfig {
         };
         Some(IamAction {
             name,
+            part: "",
             error: "AccessDeniedException",
         })
     }

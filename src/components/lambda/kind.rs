@@ -602,6 +602,7 @@ impl Kind for LambdaConfig {
     fn iam_action(&self, _op: u16, _name: &str) -> Option<IamAction> {
         Some(IamAction {
             name: "InvokeFunction",
+            part: "",
             error: "AccessDeniedException",
         })
     }

@@ -61,9 +61,21 @@ pub(super) static RESPONSE: LatencySeries = LatencySeries {
 
 const OPS: KeyType = KeyType::Words;
 
+/// A bucket's ARN (S3's ARNs name no region or account).
+pub fn bucket_arn(id: &str) -> String {
+    format!("arn:aws:s3:::{id}")
+}
+
+/// The objects of a bucket, beneath its ARN. A choice: archsim does not name objects, so an
+/// object action names every key (`<bucket>/*`) and a statement grants it only when it
+/// covers every key.
+pub const OBJECTS: &str = "/*";
+
 impl Kind for S3Config {
     // aws-facts: §19 IAM: S3's actions are `s3:*`.
     const IAM_PREFIX: Option<&'static str> = Some("s3");
+    // A LIST names the bucket, every other call its objects.
+    const IAM_PARTS: &'static [&'static str] = &[OBJECTS];
     const INFO: &'static KindInfo = &KindInfo {
         name: "s3",
         title: "Amazon S3",
@@ -141,7 +153,7 @@ impl Kind for S3Config {
                 name: "lists",
                 ty: OPS,
                 required: false,
-                about: "operations that list the bucket's keys (ListObjectsV2): billed with PUT, COPY and POST ($0.005 per 1,000), no KMS call (no object is decrypted), drawn on the partition's read rate (a choice) (default [\"list\"])",
+                about: "operations that list the bucket's keys (ListObjectsV2): billed with PUT, COPY and POST ($0.005 per 1,000), no KMS call (no object is decrypted), IAM's s3:ListBucket on the bucket's ARN (not its objects'), drawn on the partition's read rate (a choice) (default [\"list\"])",
             },
             Key {
                 name: "storage_class",
@@ -387,23 +399,31 @@ impl Kind for S3Config {
         Box::new(super::S3::new(self.clone(), env))
     }
 
-    /// A read asks for `GetObject`, a write for `PutObject` (`DeleteObject` for an operation
-    /// named `delete`), a restore for `RestoreObject`. aws-facts: §19 IAM errors: S3 answers a
-    /// denial with `AccessDenied`.
+    /// A read asks for `GetObject` (a HEAD too: the S3 API reference's HeadObject needs
+    /// `s3:GetObject`), a write for `PutObject` (`DeleteObject` for an operation named
+    /// `delete`), a restore for `RestoreObject`, all on the bucket's objects (`<bucket>/*`).
+    /// A LIST asks for `ListBucket` on the bucket itself: the S3 API reference's
+    /// ListObjectsV2 needs "permission to perform the s3:ListBucket action"
+    /// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html), an action
+    /// on the bucket resource (`arn:aws:s3:::<bucket>`), which a grant on `<bucket>/*` does
+    /// not cover. aws-facts: §19 IAM errors: S3 answers a denial with `AccessDenied`.
     fn iam_action(&self, op: u16, name: &str) -> Option<IamAction> {
-        let name = if self.writes.contains(&op) {
+        let (name, part) = if self.lists.contains(&op) {
+            ("ListBucket", "")
+        } else if self.writes.contains(&op) {
             if name == "delete" {
-                "DeleteObject"
+                ("DeleteObject", OBJECTS)
             } else {
-                "PutObject"
+                ("PutObject", OBJECTS)
             }
         } else if self.restores.contains(&op) {
-            "RestoreObject"
+            ("RestoreObject", OBJECTS)
         } else {
-            "GetObject"
+            ("GetObject", OBJECTS)
         };
         Some(IamAction {
             name,
+            part,
             error: "AccessDenied",
         })
     }
@@ -427,10 +447,9 @@ impl Kind for S3Config {
     /// requester's credentials and answers 403 AccessDenied without them.
     const KMS_AS_CALLER: bool = true;
 
-    /// An object of the bucket. A choice: archsim does not name objects, so a call names
-    /// every key (`<bucket>/*`) and a statement grants it only when it covers every key.
+    /// The bucket; an object action names its objects beneath (`OBJECTS`).
     fn iam_resource(&self, id: &str, _region: &str) -> Option<String> {
-        Some(format!("arn:aws:s3:::{id}/*"))
+        Some(bucket_arn(id))
     }
 
     fn sdk_service(&self) -> Option<SdkService> {

@@ -31,6 +31,7 @@ mod kind;
 mod partitions;
 
 pub use config::S3Config;
+pub use kind::{bucket_arn, OBJECTS};
 
 use super::kms::caller::{self, KeyCache, KeyReuse, KmsClient};
 use super::{BuildEnv, Component, ComponentReport, PREFLIGHT};

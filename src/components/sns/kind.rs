@@ -385,6 +385,7 @@ impl Kind for SnsConfig {
     fn iam_action(&self, _op: u16, _name: &str) -> Option<IamAction> {
         Some(IamAction {
             name: "Publish",
+            part: "",
             error: "AuthorizationError",
         })
     }

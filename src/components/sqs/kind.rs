@@ -457,6 +457,7 @@ impl Kind for SqsConfig {
     fn iam_action(&self, _op: u16, _name: &str) -> Option<IamAction> {
         Some(IamAction {
             name: "SendMessage",
+            part: "",
             error: "AccessDeniedException",
         })
     }
