@@ -8,7 +8,9 @@
 //! out of the model's scope, and all its calls pass. Workloads (clients outside AWS) are not
 //! checked either.
 
+use crate::components::kind::Mapping;
 use crate::components::OpChoice;
+use crate::config::Checker;
 use crate::iam::{self, Decision};
 use crate::scenario::Scenario;
 use std::collections::BTreeSet;
@@ -188,6 +190,136 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
     out
 }
 
+/// An event source mapping whose function has a role: the actions it needs on its source,
+/// each with AWS's decision.
+#[derive(Clone, Debug)]
+pub struct MappingCheck {
+    /// The source's component index (the queue, the table).
+    pub source: usize,
+    /// The mapping, as its source declares it.
+    pub mapping: Mapping,
+    /// The source's ARN with the mapping's part (a table's stream).
+    pub resource: String,
+    /// Each action the function's role needs on it, and the decision.
+    pub decisions: Vec<(&'static str, Decision)>,
+}
+
+impl MappingCheck {
+    /// The actions the role does not allow.
+    pub fn denied(&self) -> Vec<&'static str> {
+        self.decisions
+            .iter()
+            .filter(|(_, d)| !d.allowed())
+            .map(|(a, _)| *a)
+            .collect()
+    }
+}
+
+/// Every event source mapping of the scenario (`Kind::mappings`) whose function has a role,
+/// checked against it: Lambda reads the source with the function's execution role. A
+/// consumer that is not a Lambda function (a kind with no function timeout) stands for a
+/// poller outside the model's credentials, and one with no role is not checked, as for calls.
+pub fn mapping_checks(scenario: &Scenario) -> Vec<MappingCheck> {
+    let mut out = Vec::new();
+    for (source, c) in scenario.components.iter().enumerate() {
+        for mapping in c.spec.mappings() {
+            let function = &scenario.components[mapping.function];
+            let lambda = function.spec.function_timeout().is_some();
+            let (Some(role), true) = (function.role.map(|r| &scenario.roles[r]), lambda) else {
+                continue;
+            };
+            let Some(arn) = c.spec.iam_resource(&c.id, &c.region) else {
+                continue;
+            };
+            let resource = format!("{arn}{}", mapping.part);
+            let decisions = mapping
+                .actions
+                .iter()
+                .map(|a| (*a, iam::evaluate(role, a, &resource)))
+                .collect();
+            out.push(MappingCheck {
+                source,
+                mapping,
+                resource,
+                decisions,
+            });
+        }
+    }
+    out
+}
+
+/// Refuses each event source mapping whose function's role lacks an action it needs on its
+/// source, located where the function is named. Lambda validates the execution role when a
+/// mapping is created and refuses it with InvalidParameterValueException: for a queue "The
+/// provided execution role does not have permissions to call ReceiveMessage on SQS", for a
+/// stream "Cannot access stream … Please ensure the role can perform the GetRecords,
+/// GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM" (AWS's
+/// own messages, as CloudFormation reports them: aws/aws-cdk#6770,
+/// aws-samples/lambda-refarch-webapp#7). aws-facts §16 is silent on it; the Lambda Developer
+/// Guide lists the permissions the role needs
+/// (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html,
+/// https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html) without saying which of them
+/// creation checks: archsim refuses a mapping lacking any of them, a choice (without
+/// DeleteMessage, say, no message could ever be deleted), so the scenario describes a stack
+/// that works.
+pub fn check_mappings(scenario: &Scenario, ck: &mut Checker) -> bool {
+    let mut ok = true;
+    for m in mapping_checks(scenario) {
+        let denied = m.denied();
+        if denied.is_empty() {
+            continue;
+        }
+        ok = false;
+        let function = &scenario.components[m.mapping.function];
+        let role = &scenario.roles[function.role.unwrap_or(0)];
+        // Why, statement by statement: an explicit deny, else the implicit deny.
+        let mut why: Vec<String> = Vec::new();
+        let mut implicit: Vec<&str> = Vec::new();
+        let mut denying: Vec<(usize, Vec<&str>)> = Vec::new();
+        for (action, d) in &m.decisions {
+            match d {
+                Decision::ExplicitDeny(i) => match denying.iter_mut().find(|(s, _)| s == i) {
+                    Some((_, l)) => l.push(action),
+                    None => denying.push((*i, vec![action])),
+                },
+                Decision::ImplicitDeny => implicit.push(action),
+                Decision::Allow(_) => {}
+            }
+        }
+        for (i, actions) in denying {
+            why.push(format!(
+                "the statement on line {} denies {} (an explicit deny wins over any allow)",
+                role.statements[i].position.0,
+                actions.join(", ")
+            ));
+        }
+        if !implicit.is_empty() {
+            why.push(format!(
+                "no statement allows {} (the implicit deny)",
+                implicit.join(", ")
+            ));
+        }
+        let all = m.mapping.actions;
+        let (last, first) = all.split_last().expect("a mapping needs actions");
+        ck.error(
+            m.mapping.span.clone(),
+            format!(
+                "\"{}\" reads {} \"{}\" through a Lambda event source mapping, with its role \"{}\", which does not allow {} on {}: {}; Lambda refuses to create such a mapping (InvalidParameterValueException); grant {} and {last} on it (AWS's managed policy {} grants them on every resource)",
+                function.id,
+                m.mapping.source,
+                scenario.components[m.source].id,
+                role.id,
+                denied.join(", "),
+                m.resource,
+                why.join("; "),
+                first.join(", "),
+                m.mapping.managed,
+            ),
+        );
+    }
+    ok
+}
+
 /// One finding of `archsim lint`, located.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
@@ -276,7 +408,26 @@ pub fn lint(scenario: &Scenario) -> Lint {
         });
     }
     findings.extend(dropped_findings(scenario));
-    findings.extend(least_privilege(scenario, &checks));
+    // What the roles' statements decide: the calls, and what event source mappings read.
+    let mappings = mapping_checks(scenario);
+    let mut asked: Vec<Asked<'_>> = checks
+        .iter()
+        .map(|c| Asked {
+            from: c.from,
+            action: &c.action,
+            resource: &c.resource,
+            decision: c.decision,
+        })
+        .collect();
+    for m in &mappings {
+        asked.extend(m.decisions.iter().map(|(action, decision)| Asked {
+            from: m.mapping.function,
+            action,
+            resource: &m.resource,
+            decision: *decision,
+        }));
+    }
+    findings.extend(least_privilege(scenario, &asked));
     findings.sort_by_key(|f| (f.position, !f.error));
     Lint {
         findings,
@@ -415,13 +566,22 @@ fn matrix(scenario: &Scenario, checks: &[Check]) -> Vec<Row> {
     rows
 }
 
-/// Advice on each role's allowing statements, from the checks of the components that use
-/// it: a pattern no allowed call matches, and a wildcard pattern that only ever matches a
+/// One request a role's statements decide: a call, or a read of an event source mapping.
+struct Asked<'a> {
+    /// The component whose role is asked.
+    from: usize,
+    action: &'a str,
+    resource: &'a str,
+    decision: Decision,
+}
+
+/// Advice on each role's allowing statements, from the requests of the components that use
+/// it: a pattern no allowed request matches, and a wildcard pattern that only ever matches a
 /// few exact values (listed, to be written instead).
-fn least_privilege(scenario: &Scenario, checks: &[Check]) -> Vec<Finding> {
+fn least_privilege(scenario: &Scenario, asked: &[Asked<'_>]) -> Vec<Finding> {
     let mut out = Vec::new();
     for (r, role) in scenario.roles.iter().enumerate() {
-        let users: Vec<&Check> = checks
+        let users: Vec<&Asked<'_>> = asked
             .iter()
             .filter(|c| scenario.components[c.from].role == Some(r))
             .collect();
@@ -438,28 +598,27 @@ fn least_privilege(scenario: &Scenario, checks: &[Check]) -> Vec<Finding> {
             if s.effect != iam::Effect::Allow {
                 continue;
             }
-            // The calls this statement is what allows.
-            let used: Vec<&&Check> = users
+            // The requests this statement is what allows.
+            let used: Vec<&&Asked<'_>> = users
                 .iter()
                 .filter(|c| {
                     c.decision == Decision::Allow(i)
-                        || (c.decision.allowed()
-                            && iam::statement_matches(s, &c.action, &c.resource))
+                        || (c.decision.allowed() && iam::statement_matches(s, c.action, c.resource))
                 })
                 .collect();
             for a in &s.actions {
                 let hits: BTreeSet<&str> = used
                     .iter()
-                    .filter(|c| iam::action_matches(a, &c.action))
-                    .map(|c| c.action.as_str())
+                    .filter(|c| iam::action_matches(a, c.action))
+                    .map(|c| c.action)
                     .collect();
                 out.extend(advice(s.position, "action", a, &hits));
             }
             for r in &s.resources {
                 let hits: BTreeSet<&str> = used
                     .iter()
-                    .filter(|c| r.matches(&c.resource))
-                    .map(|c| c.resource.as_str())
+                    .filter(|c| r.matches(c.resource))
+                    .map(|c| c.resource)
                     .collect();
                 // A component id stands for each ARN its calls name (a bucket's and its
                 // objects'): said once, by what is written, and never a wildcard to narrow.

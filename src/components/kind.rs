@@ -367,6 +367,29 @@ pub struct Relations {
     pub step_functions_quotas: Vec<(String, usize, String)>,
 }
 
+/// A Lambda event source mapping reading a component (a queue, a table's stream) and invoking
+/// a function with what it reads: what the function's execution role needs on the source.
+/// Lambda reads the source with that role (lambda:lambda-intro-execution-role.html: "When you
+/// use an event source mapping to invoke your function, Lambda uses the execution role to
+/// read event data").
+#[derive(Clone, Debug)]
+pub struct Mapping {
+    /// The function's index among the scenario's components.
+    pub function: usize,
+    /// Where the function is named (`consumer.to`, `stream.consumer`), for messages.
+    pub span: std::ops::Range<usize>,
+    /// The source in words, for messages: "the queue", "the table's stream".
+    pub source: &'static str,
+    /// The actions (`service:Action`) the role needs, all of them on the source's ARN
+    /// (`Kind::iam_resource`) with `part` added.
+    pub actions: &'static [&'static str],
+    /// What of the source the actions name beyond its ARN: `""` the source itself (a queue),
+    /// a part beneath it (a table's stream, `dynamodb::STREAM`).
+    pub part: &'static str,
+    /// The AWS managed policy that grants them, for messages.
+    pub managed: &'static str,
+}
+
 /// A kind of component: its config, read from a `[[component]]` table, and everything it
 /// declares. Implemented once per kind, in the kind's own folder.
 pub trait Kind: Clone + Debug + Send + Sync + 'static {
@@ -515,6 +538,12 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         None
     }
 
+    /// For an event source Lambda polls (a queue, a table's stream): the event source
+    /// mappings that read it, each with what its function's execution role needs on it.
+    fn mappings(&self) -> Vec<Mapping> {
+        Vec::new()
+    }
+
     /// Whether it is a fleet with a target group that a load balancer can front.
     fn is_fleet(&self) -> bool {
         false
@@ -609,6 +638,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn function_timeout(&self) -> Option<crate::kernel::SimTime>;
     /// `Kind::fifo`: whether a queue or a topic is FIFO.
     fn fifo(&self) -> Option<bool>;
+    /// `Kind::mappings`: the event source mappings that read it.
+    fn mappings(&self) -> Vec<Mapping>;
     /// `Kind::is_fleet`: whether it is a fleet with a target group.
     fn is_fleet(&self) -> bool;
     /// `Kind::cors`: what a browser calling it meets; `None`: no browser may.
@@ -698,6 +729,9 @@ impl<K: Kind> DynKind for K {
     }
     fn fifo(&self) -> Option<bool> {
         Kind::fifo(self)
+    }
+    fn mappings(&self) -> Vec<Mapping> {
+        Kind::mappings(self)
     }
     fn is_fleet(&self) -> bool {
         Kind::is_fleet(self)

@@ -16,6 +16,7 @@
 //! ARN written out is kept; anything else is left out of the statement and said in a note, so
 //! an import never grants more than the template does. aws-facts: §19 IAM evaluation.
 
+use crate::components::dynamodb::{self, DynamoConfig};
 use crate::components::iac::{references, Declared, Dialect};
 use crate::components::kind::Kind;
 use crate::components::s3::{self, S3Config};
@@ -252,6 +253,7 @@ pub(super) fn roles(
             managed(arn, &d.name, &mut out[i].statements, notes);
         }
         sam_policies(&ctx, d, &mut out[i].statements, notes);
+        pull_event_policies(d, &mut out[i].statements, notes);
         assumed.insert(d.name.clone(), out[i].id.clone());
     }
 
@@ -633,6 +635,10 @@ fn resource(
                         id
                     }
                 }),
+                // A table's stream (its current label): archsim's ARN of it names every label.
+                Some(name) if attr == "StreamArn" && table(prefix(ctx, &name)) => {
+                    component(ctx, &name).map(|id| stream_arn(&id))
+                }
                 _ => None,
             }
         }
@@ -655,6 +661,17 @@ fn objects(prefix: Option<&str>) -> bool {
     prefix.is_some() && prefix == <S3Config as Kind>::IAM_PREFIX
 }
 
+/// Whether a component of the service `prefix` is a table, whose stream has an ARN of its
+/// own beneath the table's, which the table's id does not stand for.
+fn table(prefix: Option<&str>) -> bool {
+    prefix.is_some() && prefix == <DynamoConfig as Kind>::IAM_PREFIX
+}
+
+/// archsim's ARN of the stream of table `id`, in any Region.
+fn stream_arn(id: &str) -> String {
+    format!("{}{}", dynamodb::table_arn(id, "*"), dynamodb::STREAM)
+}
+
 /// The IAM prefix of a simulated component's kind, by resource name.
 fn prefix(ctx: &Ctx<'_>, name: &str) -> Option<&'static str> {
     ctx.targets.get(name).and_then(|t| t.prefix)
@@ -662,9 +679,10 @@ fn prefix(ctx: &Ctx<'_>, name: &str) -> Option<&'static str> {
 
 /// What a template's ARN of the service `service` becomes when it names the component `id`
 /// (called `name` in it) as archsim's ARN of that component does: a bucket's
-/// `…:::<name>` or its objects' `…:::<name>/*`, that ARN written with the id; any other
-/// `…/<name>` or `…:<name>` (a trailing `*` allowed: it matches nothing as well), the id.
-/// `None`: it names something else (a table's `/index/*`).
+/// `…:::<name>` or its objects' `…:::<name>/*`, or a table's stream `…:table/<name>/stream/*`,
+/// that ARN written with the id; any other `…/<name>` or `…:<name>` (a trailing `*` allowed:
+/// it matches nothing as well), the id. `None`: it names something else (a table's
+/// `/index/*`).
 fn as_archsim(arn: &str, service: Option<&str>, name: &str, id: &str) -> Option<String> {
     if objects(service) {
         let resource = arn.splitn(6, ':').nth(5)?;
@@ -675,6 +693,12 @@ fn as_archsim(arn: &str, service: Option<&str>, name: &str, id: &str) -> Option<
         } else {
             None
         };
+    }
+    // A table's stream, every label (`…:table/<name>/stream/*`): archsim's ARN of it. One
+    // label written out names one stream, which archsim's ARN (every label) would exceed.
+    let stream = format!("table/{name}{}", dynamodb::STREAM);
+    if table(service) && arn.splitn(6, ':').nth(5) == Some(stream.as_str()) {
+        return Some(stream_arn(id));
     }
     let tail = arn.strip_suffix('*').unwrap_or(arn);
     (tail.ends_with(&format!("/{name}")) || tail.ends_with(&format!(":{name}")))
@@ -761,6 +785,9 @@ fn sub(ctx: &Ctx<'_>, v: &Value) -> Option<String> {
                     None => var.split('.').next().unwrap_or(var).to_string(),
                 };
                 let id = component(ctx, &target)?;
+                if var.ends_with(".StreamArn") && table(prefix(ctx, &target)) {
+                    return (arn.is_empty() && rest.is_empty()).then(|| stream_arn(&id));
+                }
                 if var.ends_with(".Arn") {
                     // Only the whole string can be an ARN archsim forms: the resource's, or
                     // a bucket's objects (`${Bucket.Arn}/*`).
@@ -798,6 +825,18 @@ fn sub(ctx: &Ctx<'_>, v: &Value) -> Option<String> {
 
 /// An AWS managed policy (by ARN or, in SAM, by name) whose actions archsim knows, else a note.
 fn managed(arn: &str, role: &str, out: &mut Vec<Written>, notes: &mut Vec<String>) {
+    let name = arn.rsplit('/').next().unwrap_or(arn);
+    managed_because(arn, role, format!("AWS managed policy {name}"), out, notes);
+}
+
+/// The same, its statement said to come from `why`.
+fn managed_because(
+    arn: &str,
+    role: &str,
+    why: String,
+    out: &mut Vec<Written>,
+    notes: &mut Vec<String>,
+) {
     let name = arn.rsplit('/').next().unwrap_or(arn);
     // The actions of AWS managed policies, from AWS's Managed Policy Reference Guide
     // (docs.aws.amazon.com/aws-managed-policy/latest/reference/), the services archsim models
@@ -853,10 +892,36 @@ fn managed(arn: &str, role: &str, out: &mut Vec<Written>, notes: &mut Vec<String
         "Allow",
         actions.iter().map(|a| a.to_string()).collect(),
         vec!["*".into()],
-        format!("AWS managed policy {name}"),
+        why,
         role,
         notes,
     );
+}
+
+/// The managed policy SAM adds to the role it makes for a function with each event source
+/// mapping event (SAM's `samtranslator/model/eventsources/pull.py`: an SQS event adds
+/// AWSLambdaSQSQueueExecutionRole, a DynamoDB event AWSLambdaDynamoDBExecutionRole), which
+/// grants what Lambda needs to read the source with the function's role. A Kinesis stream is
+/// not simulated: its event adds nothing here.
+fn pull_event_policies(d: &Declared, out: &mut Vec<Written>, notes: &mut Vec<String>) {
+    let Some(Value::Object(events)) = d.props.get("Events") else {
+        return;
+    };
+    let mut added: Vec<&str> = Vec::new();
+    for (event, e) in events {
+        let policy = match e.get("Type").and_then(Value::as_str) {
+            Some("SQS") => "AWSLambdaSQSQueueExecutionRole",
+            Some("DynamoDB") => "AWSLambdaDynamoDBExecutionRole",
+            _ => continue,
+        };
+        if added.contains(&policy) {
+            continue;
+        }
+        added.push(policy);
+        let why = format!("AWS managed policy {policy}, which SAM adds for event {event}");
+        let arn = format!("arn:aws:iam::aws:policy/service-role/{policy}");
+        managed_because(&arn, &d.name, why, out, notes);
+    }
 }
 
 /// SAM's `Policies` on a function: managed policies by name or ARN, policy documents, and

@@ -871,7 +871,10 @@ fn validate(
         variant: None,
         overrides: Vec::new(),
     })
-    .filter(|s| crate::network::check_zones(s, ck))
+    .filter(|s| {
+        let zones = crate::network::check_zones(s, ck);
+        crate::access::check_mappings(s, ck) && zones
+    })
 }
 
 /// The scenario's name (from `name`, or else its file's name) and where it is written; a name

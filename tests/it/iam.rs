@@ -798,3 +798,183 @@ fn a_bucket_id_in_resources_stands_for_the_bucket_and_its_objects_and_lint_says_
         ["least privilege: resource \"photos (arn:aws:s3:::photos, arn:aws:s3:::photos/*)\" is granted but no call of the scenario uses it"]
     );
 }
+
+/// Messages sent to a queue "orders" whose event source mapping invokes the function
+/// "worker", with role "worker-role" of `statements`.
+fn queue_worker(statements: &str) -> String {
+    format!(
+        r#"
+[scenario]
+duration = "10s"
+seed = 2
+
+[[workload]]
+name = "senders"
+target = "orders"
+arrival = {{ process = "constant", rate = 20 }}
+mix = [ {{ op = "write", weight = 1 }} ]
+
+[[role]]
+id = "worker-role"
+statements = [ {statements} ]
+
+[[component]]
+id = "orders"
+kind = "sqs"
+consumer = {{ to = "worker", batch_size = 10 }}
+
+[[component]]
+id = "worker"
+kind = "lambda"
+runtime = "python3.12"
+work = "5ms"
+role = "worker-role"
+"#
+    )
+}
+
+/// The diagnostics of scenario text that must not parse.
+fn refused(text: &str) -> String {
+    match archsim::scenario::parse(Path::new("test.toml"), text) {
+        Ok(_) => panic!("the scenario parsed:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Line and column of the first `needle` in `text`, 1-based.
+fn position_of(text: &str, needle: &str) -> (usize, usize) {
+    text.lines()
+        .enumerate()
+        .find_map(|(i, l)| l.find(needle).map(|c| (i + 1, c + 1)))
+        .unwrap_or_else(|| panic!("{needle} in {text}"))
+}
+
+#[test]
+fn a_queue_mapping_whose_function_cannot_read_the_queue_is_refused() {
+    // Lambda Developer Guide, with-sqs.html: the function's execution role needs
+    // sqs:ReceiveMessage, sqs:DeleteMessage and sqs:GetQueueAttributes on the queue;
+    // CreateEventSourceMapping refuses a role without them (InvalidParameterValueException,
+    // "The provided execution role does not have permissions to call ReceiveMessage on SQS").
+    let text = queue_worker(
+        r#"{ effect = "Allow", actions = ["sqs:ReceiveMessage"], resources = ["orders"] }"#,
+    );
+    let err = refused(&text);
+    let (line, column) = position_of(&text, "\"worker\", batch_size");
+    assert!(
+        err.contains(&format!("test.toml:{line}:{column}: ")),
+        "located at consumer.to: {err}"
+    );
+    assert!(
+        err.contains("\"worker\" reads the queue \"orders\" through a Lambda event source mapping, with its role \"worker-role\", which does not allow sqs:DeleteMessage, sqs:GetQueueAttributes on arn:aws:sqs:home:123456789012:orders: no statement allows sqs:DeleteMessage, sqs:GetQueueAttributes (the implicit deny); Lambda refuses to create such a mapping"),
+        "{err}"
+    );
+    assert!(err.contains("AWSLambdaSQSQueueExecutionRole"), "{err}");
+    // An explicit deny wins over an allow of every SQS action, and says which statement.
+    let err = refused(&queue_worker(
+        r#"{ effect = "Allow", actions = ["sqs:*"], resources = ["*"] },
+  { effect = "Deny", actions = ["sqs:Delete*"], resources = ["*"] }"#,
+    ));
+    assert!(
+        err.contains("which does not allow sqs:DeleteMessage on arn:aws:sqs:home:123456789012:orders: the statement on line"),
+        "{err}"
+    );
+    assert!(
+        err.contains("denies sqs:DeleteMessage (an explicit deny wins over any allow)"),
+        "{err}"
+    );
+    // The three on the queue, by its id: the mapping reads and deletes every message.
+    let granted = queue_worker(
+        r#"{ effect = "Allow", actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], resources = ["orders"] }"#,
+    );
+    let s = run(&granted);
+    // Constant sends every 50 ms from t = 50 ms: 199 in 10 s, each delivered and deleted
+    // after the function's 5 ms (the last may still be in its batch when the run ends).
+    assert_eq!(num(&s, "components.orders.sends"), 199.0);
+    let deletes = num(&s, "components.orders.deletes");
+    assert!(deletes >= 198.0, "{deletes} deleted");
+    // A role that grants what the mapping needs changes nothing in the run: the same as a
+    // function whose role is not checked (no `role`), bit for bit.
+    let unchecked = text.replace("role = \"worker-role\"\n", "");
+    assert!(!unchecked.contains("role = \"worker-role\""));
+    let u = run(&unchecked);
+    assert_eq!(u["components"]["orders"], s["components"]["orders"]);
+    // The permissions the mapping uses are used: no least-privilege note says otherwise.
+    let notes: Vec<String> = archsim::access::lint(&scenario(&granted))
+        .findings
+        .into_iter()
+        .map(|f| f.message)
+        .collect();
+    assert!(notes.is_empty(), "{notes:?}");
+}
+
+/// Writes to a table "orders" whose stream's event source mapping invokes the function
+/// "indexer", with role "indexer-role" of `statements`.
+fn stream_indexer(statements: &str) -> String {
+    format!(
+        r#"
+[scenario]
+duration = "10s"
+seed = 2
+
+[[workload]]
+name = "writers"
+target = "orders"
+arrival = {{ process = "constant", rate = 20 }}
+mix = [ {{ op = "write", weight = 1 }} ]
+
+[[role]]
+id = "indexer-role"
+statements = [ {statements} ]
+
+[[component]]
+id = "orders"
+kind = "dynamodb"
+rcu = 100
+wcu = 100
+stream = {{ consumer = "indexer", batch_size = 10 }}
+
+[[component]]
+id = "indexer"
+kind = "lambda"
+runtime = "python3.12"
+work = "5ms"
+role = "indexer-role"
+"#
+    )
+}
+
+#[test]
+fn a_stream_mapping_whose_function_cannot_read_the_stream_is_refused() {
+    // Lambda Developer Guide, with-ddb.html: the role needs dynamodb:DescribeStream,
+    // GetRecords, GetShardIterator and ListStreams; the DynamoDB Developer Guide grants them on
+    // the stream's ARN (table/<table>/stream/*), which is not the table's. AWS refuses the
+    // mapping otherwise: "Cannot access stream … Please ensure the role can perform the
+    // GetRecords, GetShardIterator, DescribeStream, and ListStreams Actions on your stream".
+    let text =
+        stream_indexer(r#"{ effect = "Allow", actions = ["dynamodb:*"], resources = ["orders"] }"#);
+    let err = refused(&text);
+    let (line, column) = position_of(&text, "\"indexer\", batch_size");
+    assert!(
+        err.contains(&format!("test.toml:{line}:{column}: ")),
+        "{err}"
+    );
+    assert!(
+        err.contains("\"indexer\" reads the table's stream \"orders\" through a Lambda event source mapping, with its role \"indexer-role\", which does not allow dynamodb:DescribeStream, dynamodb:GetRecords, dynamodb:GetShardIterator, dynamodb:ListStreams on arn:aws:dynamodb:home:123456789012:table/orders/stream/*"),
+        "{err}"
+    );
+    assert!(err.contains("AWSLambdaDynamoDBExecutionRole"), "{err}");
+    // The four on the stream's ARN, as the DynamoDB Developer Guide's policy writes them: the
+    // mapping reads the records as it would for a function whose role is not checked.
+    let s = run(&stream_indexer(
+        r#"{ effect = "Allow", actions = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"], resources = ["arn:aws:dynamodb:*:*:table/orders/stream/*"] }"#,
+    ));
+    // One write every 50 ms from t = 50 ms: 199 records.
+    assert_eq!(num(&s, "components.orders.stream.records_written"), 199.0);
+    assert!(num(&s, "components.orders.stream.records_processed") > 0.0);
+    let unchecked = text.replace("role = \"indexer-role\"\n", "");
+    assert!(!unchecked.contains("role = \"indexer-role\""));
+    assert_eq!(
+        run(&unchecked)["components"]["orders"],
+        s["components"]["orders"]
+    );
+}

@@ -1297,3 +1297,93 @@ Resources:
     .collect();
     assert_eq!(decided, want);
 }
+
+#[test]
+fn a_stream_mappings_permissions_are_imported_on_the_streams_arn() {
+    // SAM adds AWSLambdaDynamoDBExecutionRole to the role it makes for a function with a
+    // DynamoDB event (SAM's pull event sources); a policy's `!GetAtt Table.StreamArn` is the
+    // table's stream, an ARN of its own beneath the table's, which the table's id does not
+    // stand for.
+    let template = |resource: &str| {
+        format!(
+            r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      StreamSpecification: {{ StreamViewType: NEW_IMAGE }}
+  Indexer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Events:
+        Changes:
+          Type: DynamoDB
+          Properties: {{ Stream: !GetAtt Orders.StreamArn, StartingPosition: LATEST }}
+  Auditor:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Role: !GetAtt AuditorRole.Arn
+  AuditorRole:
+    Type: AWS::IAM::Role
+    Properties:
+      Policies:
+        - PolicyName: stream
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: [dynamodb:DescribeStream, dynamodb:GetRecords, dynamodb:GetShardIterator, dynamodb:ListStreams]
+                Resource: {resource}
+"#
+        )
+    };
+    let text = import("stream-roles.yaml", &template("!GetAtt Orders.StreamArn"))
+        .unwrap()
+        .scenario;
+    assert!(
+        text.contains(
+            "resources = [\"arn:aws:dynamodb:*:123456789012:table/Orders/stream/*\"] },  # stream"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "# AWS managed policy AWSLambdaDynamoDBExecutionRole, which SAM adds for event Changes"
+        ),
+        "{text}"
+    );
+    // Each function read through the table's stream: both roles allow the mapping.
+    let reads = |text: &str, function: &str| {
+        text.replace(
+            "streams = true  # its stream is on",
+            &format!("stream = {{ consumer = \"{function}\" }}"),
+        )
+    };
+    for function in ["Indexer", "Auditor"] {
+        let sc = reads(&text, function);
+        assert!(sc.contains("stream = {"), "{sc}");
+        scenario(&sc);
+    }
+    // Granted on the table's own ARN, the stream actions do not reach its stream: Lambda
+    // refuses the mapping, and so does the scenario.
+    let text = import("stream-roles.yaml", &template("!GetAtt Orders.Arn"))
+        .unwrap()
+        .scenario;
+    assert!(
+        text.contains("resources = [\"Orders\"] },  # stream"),
+        "{text}"
+    );
+    let refused = match archsim::scenario::parse(Path::new("t.toml"), &reads(&text, "Auditor")) {
+        Ok(_) => panic!("the mapping is allowed:\n{text}"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        refused.contains("which does not allow dynamodb:DescribeStream, dynamodb:GetRecords, dynamodb:GetShardIterator, dynamodb:ListStreams on arn:aws:dynamodb:home:123456789012:table/Orders/stream/*"),
+        "{refused}"
+    );
+}

@@ -9,8 +9,8 @@ use crate::components::iac::{
     clamp, string, Dialect, Downstream, Imports, Mapped, Resource, ResourceMap,
 };
 use crate::components::kind::{
-    Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, Mark, PlotLine, PlotPanel,
-    Relations, Series, Tone, Unit,
+    Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, Mapping, Mark, PlotLine,
+    PlotPanel, Relations, Series, Tone, Unit,
 };
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::RawComponentTable;
@@ -19,6 +19,16 @@ use crate::iam::{IamAction, ACCOUNT_ID};
 use crate::limits::MAX_DYNAMODB_UNITS;
 use crate::limits::MAX_STREAM_RECORDS;
 use crate::retry::{SdkService, ServiceFamily};
+
+/// A table's ARN.
+pub fn table_arn(id: &str, region: &str) -> String {
+    format!("arn:aws:dynamodb:{region}:{ACCOUNT_ID}:table/{id}")
+}
+
+/// A table's stream, beneath its ARN. A choice: archsim names no stream label, so the
+/// stream's ARN is every label's (`/stream/*`), and a statement grants it only when it covers
+/// every label.
+pub const STREAM: &str = "/stream/*";
 
 pub(super) const REQUESTS: Series = Series {
     id: "requests_rps",
@@ -740,7 +750,34 @@ impl Kind for DynamoConfig {
     }
 
     fn iam_resource(&self, id: &str, region: &str) -> Option<String> {
-        Some(format!("arn:aws:dynamodb:{region}:{ACCOUNT_ID}:table/{id}"))
+        Some(table_arn(id, region))
+    }
+
+    /// aws-facts §16 and §22 are silent on the mapping's permissions; the Lambda Developer
+    /// Guide says them (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html,
+    /// "Execution role permissions"): "Lambda needs the following permissions to manage
+    /// resources related to your DynamoDB stream. Add them to your function's execution
+    /// role": dynamodb:DescribeStream, dynamodb:GetRecords, dynamodb:GetShardIterator,
+    /// dynamodb:ListStreams. The DynamoDB Developer Guide's policy for such a function
+    /// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/iam-policy-example-lamda-process-dynamodb-streams.html)
+    /// grants all four on the stream's ARN, `…:table/<table>/stream/*`.
+    fn mappings(&self) -> Vec<Mapping> {
+        self.stream
+            .iter()
+            .map(|s| Mapping {
+                function: s.consumer,
+                span: s.consumer_span.clone(),
+                source: "the table's stream",
+                actions: &[
+                    "dynamodb:DescribeStream",
+                    "dynamodb:GetRecords",
+                    "dynamodb:GetShardIterator",
+                    "dynamodb:ListStreams",
+                ],
+                part: STREAM,
+                managed: "AWSLambdaDynamoDBExecutionRole",
+            })
+            .collect()
     }
 
     fn sdk_service(&self) -> Option<SdkService> {

@@ -29,6 +29,7 @@ mod stream;
 mod stream_config;
 
 pub use config::{parse, Autoscaling, Dax, DynamoConfig, Mode};
+pub use kind::{table_arn, STREAM};
 pub use stream_config::StreamConfig;
 
 use autoscaling::{ON_DEMAND_BURST_SECONDS, TICK_S};

@@ -29,6 +29,8 @@ pub(super) struct RawStream {
 pub struct StreamConfig {
     /// Index of the consumer among the scenario's components (invoked with each batch).
     pub consumer: usize,
+    /// Where `consumer` is written, for messages.
+    pub consumer_span: Range<usize>,
     /// The most records in a batch [records].
     pub batch_size: u32,
     /// How long a lane gathers records before invoking with fewer than `batch_size` [ns].
@@ -152,6 +154,7 @@ pub(super) fn parse(raw: &RawStream, ck: &mut Checker) -> Option<StreamConfig> {
     );
     Some(StreamConfig {
         consumer: consumer?,
+        consumer_span: raw.consumer.span(),
         batch_size: batch_size? as u32,
         window: window?,
         parallelization: parallelization? as u32,

@@ -7,8 +7,8 @@ use crate::components::iac::{
     clamp, int, number, seconds, Dialect, Downstream, Imports, Mapped, Resource, ResourceMap,
 };
 use crate::components::kind::{
-    Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, Mark, PlotLine, PlotPanel,
-    Relations, Series, Tone, Unit,
+    Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, Mapping, Mark, PlotLine,
+    PlotPanel, Relations, Series, Tone, Unit,
 };
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::RawComponentTable;
@@ -472,6 +472,29 @@ impl Kind for SqsConfig {
 
     fn fifo(&self) -> Option<bool> {
         Some(self.fifo)
+    }
+
+    /// aws-facts §16 is silent on the mapping's permissions; the Lambda Developer Guide says
+    /// them (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html, "Execution role
+    /// permissions"): "Lambda needs the following permissions to manage messages in your
+    /// Amazon SQS queue. Add them to your function's execution role": sqs:ReceiveMessage,
+    /// sqs:DeleteMessage, sqs:GetQueueAttributes, on the queue.
+    fn mappings(&self) -> Vec<Mapping> {
+        self.consumer
+            .iter()
+            .map(|c| Mapping {
+                function: c.to,
+                span: c.to_span.clone(),
+                source: "the queue",
+                actions: &[
+                    "sqs:ReceiveMessage",
+                    "sqs:DeleteMessage",
+                    "sqs:GetQueueAttributes",
+                ],
+                part: "",
+                managed: "AWSLambdaSQSQueueExecutionRole",
+            })
+            .collect()
     }
 
     /// A dead-letter queue is another queue (aws-facts: §15 SQS redrive), of the queue's
