@@ -1387,3 +1387,54 @@ Resources:
         "{refused}"
     );
 }
+
+#[test]
+fn an_aurora_clusters_instances_get_a_class_aurora_runs() {
+    // AWS, "Supported DB engines for DB instance classes" (Aurora User Guide): Aurora runs
+    // db.r* and db.t3/db.t4g medium and large, no db.m*. A writer in db.r6g.12xlarge (a
+    // size archsim's table lacks) must not stand in as db.m5.large, and a db.m5.large written
+    // in the template (which AWS would refuse) becomes an Aurora class too, said so.
+    for (class, want, why) in [
+        (
+            "db.r6g.12xlarge",
+            "db.r5.large",
+            "it is not in archsim's table",
+        ),
+        ("db.m5.large", "db.r5.large", "Aurora does not run it"),
+        (
+            "db.t3.medium",
+            "db.t4g.medium",
+            "it is not in archsim's table",
+        ),
+        ("db.r7g.xlarge", "db.r7g.xlarge", ""),
+    ] {
+        let template = format!(
+            "Resources:
+  Cluster:
+    Type: AWS::RDS::DBCluster
+    Properties: {{Engine: aurora-postgresql}}
+  Writer:
+    Type: AWS::RDS::DBInstance
+    Properties: {{Engine: aurora-postgresql, DBClusterIdentifier: !Ref Cluster, DBInstanceClass: {class}}}
+  Reader:
+    Type: AWS::RDS::DBInstance
+    Properties: {{Engine: aurora-postgresql, DBClusterIdentifier: !Ref Cluster, DBInstanceClass: {class}}}
+"
+        );
+        let out = import("aurora.yaml", &template).unwrap();
+        let sc = &out.scenario;
+        assert!(
+            sc.contains(&format!("instance_class = \"{want}\"")),
+            "{class}: {sc}"
+        );
+        assert!(sc.contains("deployment = \"aurora\""), "{sc}");
+        if !why.is_empty() {
+            assert!(
+                sc.contains(&format!("DBInstanceClass {class}: {why}; {want}")),
+                "{sc}"
+            );
+        }
+        let s = run(sc);
+        assert!(num(&s, "components.Cluster.reads") > 0.0, "{class}");
+    }
+}

@@ -367,16 +367,20 @@ fn aurora_promotes_a_replica_in_about_half_a_minute_and_writes_hang_meanwhile() 
     // often under 60 s. Default: lognormal with median 30 s and 99th percentile 120 s
     // (σ = ln 4/2.326 = 0.6; 88 % under 60 s). Over 40 seeds the median of the downtimes is
     // within ±8 s of 30 s (standard error 1.25·0.6·30/√40 ≈ 3.6 s).
-    let s = crate::run(&rds_with(
-        "4m",
-        100.0,
-        0.2,
-        r#"timeout = "2s""#,
-        r#"deployment = "aurora"
+    // db.r5.large: Aurora does not run db.m5.large, and both have 2 vCPUs of speed 1.
+    let s = crate::run(
+        &rds_with(
+            "4m",
+            100.0,
+            0.2,
+            r#"timeout = "2s""#,
+            r#"deployment = "aurora"
            read_replicas = 1"#,
-        PRIMARY_FAILS,
-        40,
-    ));
+            PRIMARY_FAILS,
+            40,
+        )
+        .replace("db.m5.large", "db.r5.large"),
+    );
     let downtimes = per_seed(&s, "components.db.failover_downtime_s");
     let m = median(&downtimes);
     assert!((22.0..=38.0).contains(&m), "median {m}: {downtimes:?}");
@@ -417,6 +421,44 @@ fn aurora_is_an_engine_and_without_a_replica_recreates_its_writer() {
     assert_eq!(num(&s, "components.db.max_connections"), 1000.0);
     // No replica: a new writer is created (aws-facts §5, minutes), as `recovery_time` says.
     assert_eq!(num(&s, "components.db.failover_downtime_s"), 420.0);
+}
+
+#[test]
+fn aurora_runs_only_the_instance_classes_aws_lists_for_it() {
+    // AWS, "Supported DB engines for DB instance classes" (Aurora User Guide): memory-optimized
+    // db.r* classes and burstable db.t3/db.t4g medium and large; no db.m* class, no micro or
+    // small. The same classes are fine on an RDS instance.
+    for (class, aurora_runs_it) in [
+        ("db.r5.large", true),
+        ("db.r6g.2xlarge", true),
+        ("db.r7g.xlarge", true),
+        ("db.t4g.medium", true),
+        ("db.m5.large", false),
+        ("db.m6g.xlarge", false),
+        ("db.t4g.micro", false),
+        ("db.t3.micro", false),
+    ] {
+        let text = rds("10s", 10.0, 0.1, "", "", 1).replace("db.m5.large", class);
+        let aurora = text.replace(
+            "write_time = \"2ms\"",
+            "write_time = \"2ms\"\ndeployment = \"aurora\"\nread_replicas = 1",
+        );
+        let err = archsim::scenario::parse(std::path::Path::new("a.toml"), &aurora).err();
+        assert_eq!(err.is_none(), aurora_runs_it, "{class}: {err:?}");
+        if let Some(e) = err {
+            let shown = e.to_string();
+            // The message names the class and what Aurora takes of archsim's classes.
+            assert!(
+                shown.contains(&format!("Aurora does not run instance class \"{class}\""))
+                    && shown.contains("of archsim's classes: db.r5.large, db.r5.xlarge"),
+                "{shown}"
+            );
+        }
+        assert!(
+            archsim::scenario::parse(std::path::Path::new("r.toml"), &text).is_ok(),
+            "{class} on RDS"
+        );
+    }
 }
 
 #[test]

@@ -200,6 +200,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<RdsConfig
         return None;
     };
     let (engine, deployment) = engine_and_deployment(&raw, ck)?;
+    let class_runs = class_runs_deployment(&raw.instance_class, deployment, ck);
     // aws-facts: §5 read replicas: 15 per source for MySQL, MariaDB and PostgreSQL; 5 for
     // Oracle and SQL Server; Aurora: up to 15 replicas.
     let max_replicas = if matches!(engine.as_str(), "oracle" | "sqlserver") {
@@ -242,7 +243,9 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<RdsConfig
         })
         .flatten();
     let write_ops = ck.write_ops(&raw.write_ops);
-    let max_connections = max_connections(&raw, &engine, &class, at.clone(), ck);
+    // A class the deployment does not run is reported once, not again for its connections.
+    let max_connections =
+        class_runs.and_then(|_| max_connections(&raw, &engine, &class, at.clone(), ck));
     let failover_time = ck.time_dist_or(
         &raw.failover_time,
         "failover_time",
@@ -282,6 +285,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<RdsConfig
         Some(Some((at?, pause?)))
     });
     let proxy = proxy(&raw, ck);
+    class_runs?;
     Some(RdsConfig {
         engine,
         class_name: raw.instance_class.get_ref().clone(),
@@ -302,6 +306,70 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<RdsConfig
         backup: backup?,
         proxy: proxy?,
     })
+}
+
+/// The instance-class families Aurora runs, at every size AWS lists for them: memory
+/// optimized. AWS, "Supported DB engines for DB instance classes"
+/// (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.DBInstanceClass.SupportAurora.html):
+/// db.r5, db.r6g, db.r6i, db.r8g, db.x2g and the Optimized Reads db.r6gd, db.r6id and
+/// db.r8gd, on both Aurora engines; db.r7g from AWS's Graviton guide
+/// (https://github.com/aws/aws-graviton-getting-started, managed_services.md: "Amazon Aurora
+/// MySQL and PostgreSQL support for Graviton3 based R7g instance family"). db.r3 and db.r4
+/// ran only Aurora MySQL versions AWS no longer offers. No general-purpose db.m* class and no
+/// db.t*.micro or .small is listed; db.serverless (Aurora Serverless v2) is not modelled.
+const AURORA_FAMILIES: &[&str] = &[
+    "db.r5", "db.r6g", "db.r6i", "db.r7g", "db.r8g", "db.x2g", "db.r6gd", "db.r6id", "db.r8gd",
+];
+
+/// The burstable classes Aurora runs (same page): medium and large only, both engines.
+const AURORA_BURSTABLE: &[&str] = &[
+    "db.t3.medium",
+    "db.t3.large",
+    "db.t4g.medium",
+    "db.t4g.large",
+];
+
+/// Whether Aurora runs instance class `name` (AWS's list above).
+pub(super) fn aurora_runs(name: &str) -> bool {
+    AURORA_BURSTABLE.contains(&name) || AURORA_FAMILIES.contains(&family(name))
+}
+
+/// The classes archsim knows that Aurora runs, for messages: family by family, each from
+/// its smallest size.
+pub(super) fn aurora_class_names() -> Vec<String> {
+    let mut names: Vec<String> = instance_types::rds_names()
+        .into_iter()
+        .filter(|n| aurora_runs(n))
+        .collect();
+    // Stable: within a family the table's order, smallest first.
+    names.sort_by(|a, b| family(a).cmp(family(b)));
+    names
+}
+
+/// A class's family: "db.r6g" of "db.r6g.xlarge".
+fn family(class: &str) -> &str {
+    class.rsplit_once('.').map_or(class, |(f, _)| f)
+}
+
+/// Refuses a class the deployment cannot run: Aurora's instances come from AWS's list of
+/// Aurora classes, not from every RDS class. `None` when refused (reported on `ck`).
+fn class_runs_deployment(
+    class: &Spanned<String>,
+    deployment: Deployment,
+    ck: &mut Checker,
+) -> Option<()> {
+    let name = class.get_ref();
+    if deployment != Deployment::Aurora || aurora_runs(name) {
+        return Some(());
+    }
+    ck.error(
+        class.span(),
+        format!(
+            "Aurora does not run instance class \"{name}\": AWS lists memory-optimized classes (db.r5, db.r6g, db.r7g, db.r8g, db.x2g, …) and burstable db.t3 and db.t4g medium and large for it, no db.m* class and no smaller db.t*; of archsim's classes: {}",
+            aurora_class_names().join(", ")
+        ),
+    );
+    None
 }
 
 /// The most connections Aurora MySQL's `max_connections` parameter takes. AWS,

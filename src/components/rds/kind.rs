@@ -89,7 +89,7 @@ impl Kind for RdsConfig {
                 name: "instance_class",
                 ty: KeyType::Choice(crate::components::instance_types::rds_names),
                 required: true,
-                about: "the instance class of the primary and of each replica (\"db.m5.large\"): its vCPUs, memory, speed and hourly price",
+                about: "the instance class of the primary and of each replica (\"db.m5.large\"): its vCPUs, memory, speed and hourly price; Aurora runs only the classes AWS lists for it, of these db.r5, db.r6g, db.r7g and db.t4g.medium",
             },
             Key {
                 name: "deployment",
@@ -579,6 +579,8 @@ fn import_instance(r: &Resource<'_>, m: &mut Mapped) {
         )
     };
     let parent = r.refs(cluster).into_iter().chain(r.refs(source)).next();
+    // An Aurora cluster's instances run only the classes Aurora lists.
+    let aurora = r.text(engine).is_some_and(|e| e.starts_with("aurora"));
     if let Some(p) = parent {
         m.part_of = Some(p.clone());
         // The cluster's first instance (in template order) is its writer.
@@ -590,7 +592,7 @@ fn import_instance(r: &Resource<'_>, m: &mut Mapped) {
             })
             .is_some_and(|o| o.name == r.name);
         if r.refs(source).is_empty() && first {
-            instance_class(r, class, m);
+            instance_class(r, class, aurora, m);
         } else {
             m.add(
                 "read_replicas",
@@ -600,7 +602,7 @@ fn import_instance(r: &Resource<'_>, m: &mut Mapped) {
         }
         return;
     }
-    instance_class(r, class, m);
+    instance_class(r, class, aurora, m);
     match r.text(engine).map(|e| (e, rds_engine(e))) {
         Some((_, Some(word))) => m.set("engine", string(word), engine),
         Some((e, None)) => m.note(format!(
@@ -614,15 +616,23 @@ fn import_instance(r: &Resource<'_>, m: &mut Mapped) {
     rds_work(m);
 }
 
-/// The class of an instance, or a starting value when archsim has no figures for it.
-fn instance_class(r: &Resource<'_>, key: &str, m: &mut Mapped) {
+/// The class of an instance, or a starting value when archsim has no figures for it (or, on
+/// Aurora, when Aurora does not run it).
+fn instance_class(r: &Resource<'_>, key: &str, aurora: bool, m: &mut Mapped) {
+    use crate::components::instance_types;
+    let fallback = if aurora { "db.r5.large" } else { "db.m5.large" };
     match r.text(key) {
-        Some(c) if crate::components::instance_types::rds(c).is_some() => {
+        Some(c) if instance_types::rds(c).is_some() && (!aurora || config::aurora_runs(c)) => {
             m.set("instance_class", string(c), key)
         }
         Some(c) => {
-            // The same family letter and size (db.t3.medium → db.t4g.medium), else db.m5.large.
-            let names = crate::components::instance_types::rds_names();
+            // The same family letter and size (db.t3.medium → db.t4g.medium) among the
+            // classes it may run, else the fallback.
+            let names = if aurora {
+                config::aurora_class_names()
+            } else {
+                instance_types::rds_names()
+            };
             let size = c.rsplit('.').next().unwrap_or("");
             let family = c.strip_prefix("db.").and_then(|f| f.chars().next());
             let near = names
@@ -632,16 +642,21 @@ fn instance_class(r: &Resource<'_>, key: &str, m: &mut Mapped) {
                         && n.ends_with(&format!(".{size}"))
                 })
                 .cloned()
-                .unwrap_or_else(|| "db.m5.large".to_string());
+                .unwrap_or_else(|| fallback.to_string());
+            let why = if instance_types::rds(c).is_some() {
+                "Aurora does not run it"
+            } else {
+                "it is not in archsim's table"
+            };
             m.ask(
                 "instance_class",
                 string(&near),
-                format!("{key} {c} is not in archsim's table: {near} is the nearest it has"),
+                format!("{key} {c}: {why}; {near} is the nearest it has"),
             )
         }
         None => m.ask(
             "instance_class",
-            string("db.m5.large"),
+            string(fallback),
             format!("{key} is not a literal in the template: set yours"),
         ),
     }
@@ -695,7 +710,7 @@ fn import_cluster(r: &Resource<'_>, m: &mut Mapped) {
             } else {
                 "db_cluster_instance_class"
             };
-            instance_class(r, key, m);
+            instance_class(r, key, false, m);
         }
     }
     rds_work(m);
