@@ -348,8 +348,9 @@ pub struct Relations {
     /// Each Region's first KMS component and its account quota there in words, which every
     /// other one of the Region must state alike: (region, component, words).
     pub kms_quota: Vec<(String, usize, String)>,
-    /// Whether each component's instances take EBS volumes (a database, a fleet).
-    pub volume_hosts: Vec<bool>,
+    /// Whether each component's instances take EBS volumes (a database, a fleet), and whose
+    /// rules they follow.
+    pub volume_hosts: Vec<Option<super::ebs::VolumeHost>>,
     /// The component that gives each host its volumes, once one claims it.
     pub volumes: Vec<Option<usize>>,
     /// The KMS component each component names (`kms = "…"`), by index.
@@ -567,9 +568,10 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         None
     }
 
-    /// Whether its instances take EBS volumes (each its own), which it then does I/O on.
-    fn takes_volumes(&self) -> bool {
-        false
+    /// Whether its instances take EBS volumes (each its own), which it then does I/O on, and
+    /// whose rules those volumes follow (EBS's own on EC2, RDS's for a database's engine).
+    fn volume_host(&self) -> Option<super::ebs::VolumeHost> {
+        None
     }
 
     /// Whether requests may be sent to it (by a workload or a call); false for a part of
@@ -648,8 +650,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn relate(&mut self, me: usize, relations: &mut Relations, ck: &mut Checker) -> bool;
     /// `Kind::fronts`: the fleet it fronts and the deregistration delay it sets.
     fn fronts(&self) -> Option<(usize, crate::kernel::SimTime)>;
-    /// `Kind::takes_volumes`: whether its instances take EBS volumes.
-    fn takes_volumes(&self) -> bool;
+    /// `Kind::volume_host`: whether its instances take EBS volumes, and whose rules.
+    fn volume_host(&self) -> Option<super::ebs::VolumeHost>;
     /// `Kind::answers_calls`: whether requests may be sent to it.
     fn answers_calls(&self) -> bool;
     /// `Kind::disk`: the host its volumes are attached to, and the volumes for one run.
@@ -745,8 +747,8 @@ impl<K: Kind> DynKind for K {
     fn fronts(&self) -> Option<(usize, crate::kernel::SimTime)> {
         Kind::fronts(self)
     }
-    fn takes_volumes(&self) -> bool {
-        Kind::takes_volumes(self)
+    fn volume_host(&self) -> Option<super::ebs::VolumeHost> {
+        Kind::volume_host(self)
     }
     fn answers_calls(&self) -> bool {
         Kind::answers_calls(self)

@@ -1746,7 +1746,7 @@ fn check_groups(components: &mut [ParsedComponent], regions: &[String], ck: &mut
         kinds: components.iter().map(|c| c.2.kind()).collect(),
         fronted_by: vec![None; components.len()],
         application_lb: vec![false; components.len()],
-        volume_hosts: components.iter().map(|c| c.2.takes_volumes()).collect(),
+        volume_hosts: components.iter().map(|c| c.2.volume_host()).collect(),
         volumes: vec![None; components.len()],
         kms: components.iter().map(|c| c.2.kms().map(|l| l.to)).collect(),
         function_timeouts: components.iter().map(|c| c.2.function_timeout()).collect(),

@@ -1,13 +1,14 @@
 //! EBS against its documented behaviour (aws-facts §11): gp2's baseline and burst bucket,
-//! gp3's flat 3,000 IOPS, io1's bounds, and a volume per instance.
+//! gp3's flat 3,000 IOPS, io1's bounds, and a volume per instance; and an RDS instance's
+//! storage under RDS's rules (its sizes, striping and gp3 provisioning by engine).
 
 use crate::{num, run};
 use archsim::metrics::{pointer, Summary};
 use std::path::Path;
 
-/// A database (one writer, `replicas` read replicas taking the reads) reached by `rate`
-/// reads a second, each doing `ios` I/Os on a volume described by `volume` (keys of the
-/// `ebs` table), for `duration`.
+/// A database (RDS for PostgreSQL: one writer, `replicas` read replicas taking the reads)
+/// reached by `rate` reads a second, each doing `ios` I/Os on its storage described by
+/// `volume` (keys of the `ebs` table, under RDS's rules), for `duration`.
 fn database(duration: &str, rate: u32, replicas: u32, ios: u32, volume: &str) -> String {
     format!(
         r#"
@@ -32,6 +33,38 @@ fn database(duration: &str, rate: u32, replicas: u32, ios: u32, volume: &str) ->
         id = "disk"
         kind = "ebs"
         attached_to = "db"
+        ios_per_read = {ios}
+        {volume}
+        "#
+    )
+}
+
+/// An Auto Scaling group of one instance reached by `rate` requests a second, each doing `ios`
+/// I/Os on a volume described by `volume`, for `duration`: a volume under EBS's own rules
+/// (an RDS instance's storage follows RDS's, `rds_storage_*` below).
+fn instance(duration: &str, rate: u32, ios: u32, volume: &str) -> String {
+    format!(
+        r#"
+        [scenario]
+        duration = "{duration}"
+        window = "1s"
+        [network]
+        same_az = "0s"
+        [[workload]]
+        name = "app"
+        target = "web"
+        arrival = {{ process = "constant", rate = {rate} }}
+        [[component]]
+        id = "web"
+        kind = "ec2_autoscaling"
+        instance_type = "c6i.large"
+        min = 1
+        max = 1
+        work = "0.1ms"
+        [[component]]
+        id = "disk"
+        kind = "ebs"
+        attached_to = "web"
         ios_per_read = {ios}
         {volume}
         "#
@@ -78,16 +111,15 @@ fn gp2_baseline_is_three_iops_per_gib_at_least_100() {
     // 150,000; within one read's 100 I/Os for where the run ends.
     for (gib, baseline) in [(10, 100.0), (500, 1_500.0)] {
         let volume = format!("volume_type = \"gp2\"\nsize_gib = {gib}\nburst_credits = 0");
-        let s = run(&database("100s", 50, 0, 100, &volume));
+        let s = run(&instance("100s", 50, 100, &volume));
         assert_eq!(num(&s, "components.disk.baseline_iops"), baseline);
         let ios = num(&s, "components.disk.ios");
         assert!((ios - baseline * 100.0).abs() <= 100.0, "{gib} GiB: {ios}");
     }
     // 2,000 GiB: a baseline of 6,000, above the burst, so no bucket: 6,000 IOPS all along.
-    let s = run(&database(
+    let s = run(&instance(
         "100s",
         70,
-        0,
         100,
         "volume_type = \"gp2\"\nsize_gib = 2000",
     ));
@@ -104,17 +136,16 @@ fn gp3_is_flat_at_3000_iops() {
     // ends, and the IOPS limit is 3,000 in every window.
     for gib in [1, 1000] {
         let volume = format!("volume_type = \"gp3\"\nsize_gib = {gib}");
-        let s = run(&database("600s", 40, 0, 100, &volume));
+        let s = run(&instance("600s", 40, 100, &volume));
         let ios = num(&s, "components.disk.ios");
         assert!((ios - 1_800_000.0).abs() <= 100.0, "{gib} GiB: {ios}");
         assert!(!has(&s, "components.disk.burst_spent_at_s"));
         assert!(!has(&s, "components.disk.io_wait_after_spent_mean_ms"));
     }
     // Provisioned to 6,000 IOPS the same load passes whole: 4,000 × 600 = 2,400,000.
-    let s = run(&database(
+    let s = run(&instance(
         "600s",
         40,
-        0,
         100,
         "volume_type = \"gp3\"\nsize_gib = 100\niops = 6000",
     ));
@@ -239,7 +270,7 @@ fn st1_bursts_on_throughput_credits_then_serves_its_baseline() {
     // I/Os for where the run ends.
     let volume =
         "volume_type = \"st1\"\nsize_gib = 1024\nburst_credits = 21000\nio_size_kib = 1024";
-    let s = run(&database("130s", 30, 0, 10, volume));
+    let s = run(&instance("130s", 30, 10, volume));
     let spent = num(&s, "components.disk.burst_spent_at_s");
     assert!((spent - 100.0).abs() < 1.0, "{spent}");
     let ios = num(&s, "components.disk.ios");
@@ -257,7 +288,7 @@ fn st1_charges_a_small_io_as_a_whole_mib() {
     // one read's 100 I/Os for where the run ends.
     for (credits, iops) in [("", 250.0), ("\nburst_credits = 0", 40.0)] {
         let volume = format!("volume_type = \"st1\"\nsize_gib = 1024{credits}");
-        let s = run(&database("100s", 10, 0, 100, &volume));
+        let s = run(&instance("100s", 10, 100, &volume));
         let ios = num(&s, "components.disk.ios");
         assert!((ios - iops * 100.0).abs() <= 100.0, "{credits:?}: {ios}");
     }
@@ -289,7 +320,7 @@ fn gp3_iops_and_throughput_are_bounded_by_their_ratios() {
     // AWS's General Purpose SSD page: gp3 takes at most 500 provisioned IOPS per GiB (its
     // 3,000 at any size) and at most 0.25 MiB/s per provisioned IOPS.
     let gp3 = |keys: &str| {
-        let toml = database("10s", 1, 0, 1, &format!("volume_type = \"gp3\"\n{keys}"));
+        let toml = instance("10s", 1, 1, &format!("volume_type = \"gp3\"\n{keys}"));
         archsim::scenario::parse(Path::new("t.toml"), &toml).map_err(|e| e.to_string())
     };
     assert!(gp3("size_gib = 1\niops = 3000").is_ok());
@@ -321,10 +352,233 @@ fn a_volume_costs_its_monthly_price_prorated_while_attached() {
         ),
         ("volume_type = \"gp2\"\nsize_gib = 100", 10.0),
     ] {
-        let s = run(&database("1h", 1, 0, 1, volume));
+        let s = run(&instance("1h", 1, 1, volume));
         assert_eq!(num(&s, "components.disk.monthly_usd_per_volume"), monthly);
         assert!((num(&s, "components.disk.volume_hours") - 1.0).abs() < 1e-9);
         let cost = num(&s, "components.disk.cost_usd");
         assert!((cost - monthly / 730.0).abs() < 1e-12, "{cost}");
     }
+}
+
+/// `database`'s scenario for `engine`, its volume `volume` (with any keys the engine needs).
+fn on_engine(engine: &str, duration: &str, rate: u32, ios: u32, volume: &str) -> String {
+    let extra = if matches!(engine, "oracle" | "sqlserver") {
+        "\n        max_connections = 1000"
+    } else {
+        ""
+    };
+    database(duration, rate, 0, ios, volume).replace(
+        "engine = \"postgres\"",
+        &format!("engine = \"{engine}\"{extra}"),
+    )
+}
+
+/// Parses `database`'s scenario on `engine` with `volume`: the error's text when refused.
+fn parse_on(engine: &str, volume: &str) -> Result<(), String> {
+    let toml = on_engine(engine, "10s", 1, 1, volume);
+    archsim::scenario::parse(Path::new("t.toml"), &toml)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn rds_storage_takes_rdss_types_and_sizes() {
+    // AWS, "Amazon RDS DB instance storage": General Purpose SSD (gp2, gp3) from 20 GiB,
+    // Provisioned IOPS SSD (io1, io2) from 100 GiB, up to 64 TiB (16 TiB on SQL Server); no
+    // HDD. The same sizes are fine on an EC2 instance's volume.
+    let ok = |engine: &str, v: &str| parse_on(engine, v).map_err(|e| format!("{v}: {e}"));
+    ok("postgres", "volume_type = \"gp3\"\nsize_gib = 20").unwrap();
+    ok("mysql", "volume_type = \"gp2\"\nsize_gib = 65536").unwrap();
+    ok(
+        "oracle",
+        "volume_type = \"io1\"\nsize_gib = 100\niops = 1000",
+    )
+    .unwrap();
+    ok("sqlserver", "volume_type = \"gp2\"\nsize_gib = 16384").unwrap();
+    for (engine, volume, words) in [
+        (
+            "postgres",
+            "volume_type = \"gp3\"\nsize_gib = 19",
+            "RDS for postgres takes gp3 storage of 20 to 65536 GiB (AWS, Amazon RDS DB instance storage), not 19",
+        ),
+        (
+            "mariadb",
+            "volume_type = \"io2\"\nsize_gib = 99\niops = 1000",
+            "RDS for mariadb takes io2 storage of 100 to 65536 GiB",
+        ),
+        (
+            "sqlserver",
+            "volume_type = \"gp2\"\nsize_gib = 16385",
+            "RDS for sqlserver takes gp2 storage of 20 to 16384 GiB",
+        ),
+        (
+            "postgres",
+            "volume_type = \"sc1\"\nsize_gib = 500",
+            "RDS for postgres stores on gp2, gp3, io1 or io2",
+        ),
+    ] {
+        let e = parse_on(engine, volume).expect_err(volume);
+        assert!(e.contains(words), "{volume}: {e}");
+    }
+    let ec2 = instance("10s", 1, 1, "volume_type = \"gp3\"\nsize_gib = 19");
+    assert!(archsim::scenario::parse(Path::new("t.toml"), &ec2).is_ok());
+}
+
+#[test]
+fn rds_gp3_is_striped_from_the_engines_threshold_with_a_12000_iops_baseline() {
+    // AWS, "Amazon RDS DB instance storage", gp3 table: MariaDB, MySQL and PostgreSQL under
+    // 400 GiB have 3,000 IOPS and 125 MiB/s; from 400 GiB the storage is striped over four
+    // volumes and its baseline is 12,000 IOPS and 500 MiB/s. Oracle's threshold is 200 GiB;
+    // SQL Server never stripes. 140 reads a second of 100 I/Os ask 14,000 IOPS for 60 s:
+    // saturated, the storage dispatches its baseline each second, 3,000 × 60 = 180,000 or
+    // 12,000 × 60 = 720,000 (within one read's 100 I/Os for where the run ends).
+    for (engine, gib, iops, mibps) in [
+        ("postgres", 399, 3_000.0, 125.0),
+        ("postgres", 400, 12_000.0, 500.0),
+        ("mysql", 1_000, 12_000.0, 500.0),
+        ("oracle", 199, 3_000.0, 125.0),
+        ("oracle", 200, 12_000.0, 500.0),
+        ("sqlserver", 1_000, 3_000.0, 125.0),
+    ] {
+        let volume = format!("volume_type = \"gp3\"\nsize_gib = {gib}");
+        let s = run(&on_engine(engine, "60s", 140, 100, &volume));
+        assert_eq!(
+            num(&s, "components.disk.baseline_iops"),
+            iops,
+            "{engine} {gib}"
+        );
+        assert_eq!(
+            num(&s, "components.disk.peak_mibps"),
+            mibps,
+            "{engine} {gib}"
+        );
+        let ios = num(&s, "components.disk.ios");
+        assert!(
+            (ios - iops * 60.0).abs() <= 100.0,
+            "{engine} {gib} GiB: {ios}"
+        );
+        // The baseline is included in the storage's price: 0.08 $/GB-month for the size alone.
+        let monthly = num(&s, "components.disk.monthly_usd_per_volume");
+        assert!((monthly - 0.08 * f64::from(gib)).abs() < 1e-9, "{monthly}");
+    }
+}
+
+#[test]
+fn rds_gp3_takes_provisioned_iops_only_where_the_engine_allows() {
+    // AWS, "Amazon RDS DB instance storage", gp3 table: MariaDB, MySQL, PostgreSQL and Oracle
+    // take provisioned IOPS (12,000 to 64,000) and throughput (500 to 4,000 MiB/s) only on
+    // striped storage; SQL Server at any size (3,000 to 16,000, 125 to 1,000), with at least
+    // 0.5 IOPS per GiB. Throughput at most 0.25 MiB/s per IOPS everywhere.
+    let gp3 = |gib: u32, keys: &str| format!("volume_type = \"gp3\"\nsize_gib = {gib}\n{keys}");
+    for (engine, volume) in [
+        (
+            "postgres",
+            gp3(500, "iops = 20000\nthroughput_mibps = 1000"),
+        ),
+        ("postgres", gp3(100, "iops = 3000")),
+        ("oracle", gp3(200, "iops = 64000\nthroughput_mibps = 4000")),
+        ("sqlserver", gp3(100, "iops = 6000\nthroughput_mibps = 500")),
+    ] {
+        parse_on(engine, &volume).unwrap_or_else(|e| panic!("{volume}: {e}"));
+    }
+    for (engine, volume, words) in [
+        (
+            "postgres",
+            gp3(100, "iops = 6000"),
+            "RDS for postgres provisions gp3 IOPS and throughput only from 400 GiB",
+        ),
+        (
+            "mysql",
+            gp3(399, "throughput_mibps = 250"),
+            "leave `throughput_mibps` out, or make `size_gib` at least 400",
+        ),
+        (
+            "postgres",
+            gp3(500, "iops = 11000"),
+            "`iops` must be a whole number from 12000 to 64000, not 11000",
+        ),
+        (
+            "postgres",
+            gp3(500, "throughput_mibps = 4001"),
+            "`throughput_mibps` must be a whole number from 500 to 4000",
+        ),
+        (
+            "postgres",
+            gp3(500, "throughput_mibps = 3001"),
+            "at most 0.25 MiB/s per provisioned IOPS: 3000 for 12000 IOPS",
+        ),
+        (
+            "sqlserver",
+            gp3(100, "iops = 17000"),
+            "`iops` must be a whole number from 3000 to 16000",
+        ),
+        (
+            "sqlserver",
+            gp3(10_000, ""),
+            "RDS for sqlserver takes gp3 storage with at least 0.5 IOPS per GiB (AWS, Amazon RDS DB instance storage): set `iops` to at least 5000 for 10000 GiB, not 3000",
+        ),
+    ] {
+        let e = parse_on(engine, &volume).expect_err(&volume);
+        assert!(e.contains(words), "{engine} {volume}: {e}");
+    }
+}
+
+#[test]
+fn rds_mysql_gp3_throughput_rises_with_iops_above_32000() {
+    // AWS, "Amazon RDS DB instance storage": on MariaDB and MySQL, IOPS above 32,000 raise
+    // the throughput ("when you set the IOPS to 40,000 on RDS for MySQL, the storage
+    // throughput must be at least 625 MiBps": 40,000 × 16 KiB); not on PostgreSQL.
+    let volume = "volume_type = \"gp3\"\nsize_gib = 1000\niops = 40000";
+    let s = run(&on_engine("mysql", "10s", 1, 1, volume));
+    assert_eq!(num(&s, "components.disk.peak_mibps"), 625.0);
+    let s = run(&on_engine("postgres", "10s", 1, 1, volume));
+    assert_eq!(num(&s, "components.disk.peak_mibps"), 500.0);
+    let e = parse_on("mariadb", &format!("{volume}\nthroughput_mibps = 600")).unwrap_err();
+    assert!(
+        e.contains("at least 625 MiB/s for 40000 IOPS, not 600"),
+        "{e}"
+    );
+}
+
+#[test]
+fn rds_gp2_striped_over_four_volumes_bursts_to_12000_from_four_buckets() {
+    // AWS, "Amazon RDS DB instance storage", gp2: storage striped across four volumes bursts
+    // to up to 12,000 IOPS. 500 GiB of PostgreSQL storage is four volumes of 125 GiB: each a
+    // baseline of 375 IOPS (1,500 together) bursting to 3,000 (12,000) from its own bucket of
+    // 5.4 M credits (21.6 M). Started with 1,050,000 credits and asked 14,000 IOPS, it
+    // dispatches 12,000 a second while they last, draining at 12,000 − 1,500 = 10,500: dry
+    // at 100 s; then 1,500 a second. Over 150 s: the credits plus 1,500 × 150 of refill,
+    // 1,275,000 I/Os (within one read's 100 for where the run ends).
+    let volume = "volume_type = \"gp2\"\nsize_gib = 500\nburst_credits = 1050000";
+    let s = run(&on_engine("postgres", "150s", 140, 100, volume));
+    assert_eq!(num(&s, "components.disk.baseline_iops"), 1_500.0);
+    assert_eq!(num(&s, "components.disk.peak_iops"), 12_000.0);
+    // Four volumes of 125 GiB, each at most 128 MiB/s (170 GiB or less).
+    assert_eq!(num(&s, "components.disk.peak_mibps"), 512.0);
+    let spent = num(&s, "components.disk.burst_spent_at_s");
+    assert!((spent - 100.0).abs() < 1.0, "{spent}");
+    let ios = num(&s, "components.disk.ios");
+    assert!((ios - 1_275_000.0).abs() <= 100.0, "{ios}");
+    // The four buckets hold 21.6 M credits together; unstriped (399 GiB), one holds 5.4 M.
+    assert!(parse_on(
+        "postgres",
+        "volume_type = \"gp2\"\nsize_gib = 500\nburst_credits = 21600000"
+    )
+    .is_ok());
+    let e = parse_on(
+        "postgres",
+        "volume_type = \"gp2\"\nsize_gib = 399\nburst_credits = 5400001",
+    )
+    .unwrap_err();
+    assert!(e.contains("`burst_credits` is at most 5400000"), "{e}");
+    // Under 400 GiB a single volume: 399 GiB bursts to 3,000 over a baseline of 1,197.
+    let s = run(&on_engine(
+        "postgres",
+        "10s",
+        1,
+        1,
+        "volume_type = \"gp2\"\nsize_gib = 399",
+    ));
+    assert_eq!(num(&s, "components.disk.baseline_iops"), 1_197.0);
+    assert_eq!(num(&s, "components.disk.peak_iops"), 3_000.0);
 }

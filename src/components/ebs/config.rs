@@ -1,5 +1,6 @@
 //! The `ebs` table: its keys as written, and the validated config.
 
+use super::host::VolumeHost;
 use super::volume::{Credits, VolumeSpec};
 use crate::config::raw::{RawComponentTable, RawDist};
 use crate::config::Checker;
@@ -34,10 +35,10 @@ pub const GP2_BUCKET: f64 = 5_400_000.0;
 pub const GP2_BURST_IOPS: f64 = 3_000.0;
 /// AWS's General Purpose SSD page (ebs: general-purpose.html, not in aws-facts): a gp3
 /// volume takes at most 500 provisioned IOPS per GiB ...
-const GP3_IOPS_PER_GIB: i64 = 500;
+pub(super) const GP3_IOPS_PER_GIB: i64 = 500;
 /// ... and at most 0.25 MiB/s of provisioned throughput per provisioned IOPS: one MiB/s
 /// per 4 IOPS.
-const GP3_IOPS_PER_MIBPS: i64 = 4;
+pub(super) const GP3_IOPS_PER_MIBPS: i64 = 4;
 /// The most I/Os `ios_per_read` and `ios_per_write` may set: each is a step of a loop when a
 /// request reaches its volume (`crate::limits`).
 pub(super) use crate::limits::MAX_EBS_IOS_PER_REQUEST;
@@ -116,6 +117,20 @@ impl VolumeType {
     }
 }
 
+/// The keys whose bounds depend on the host (EBS's own for an EC2 instance, RDS's for a
+/// database's engine), as written: settled by `EbsConfig::settle` once the host is known.
+#[derive(Clone, Debug)]
+pub(super) struct Sizing {
+    pub(super) size_gib: Spanned<i64>,
+    pub(super) iops: Option<Spanned<i64>>,
+    pub(super) throughput_mibps: Option<Spanned<i64>>,
+    pub(super) burst_credits: Option<Spanned<f64>>,
+    /// Where `volume_type` is written.
+    pub(super) volume_type: Range<usize>,
+    /// Where the table starts, for a key it lacks.
+    pub(super) table: Range<usize>,
+}
+
 /// A validated `ebs` component: the volume each instance of `attached_to` has.
 #[derive(Clone, Debug)]
 pub struct EbsConfig {
@@ -128,11 +143,18 @@ pub struct EbsConfig {
     pub host_id: String,
     /// The volume type.
     pub volume_type: VolumeType,
-    /// Its size [GiB].
+    /// The keys the host bounds, as written, until `settle` has read them.
+    pub(super) sizing: Option<Sizing>,
+    /// The storage's size: each instance's, over all its stripes [GiB]. This and the four
+    /// fields below are set by `settle`, when the host is known.
     pub size_gib: u32,
-    /// Provisioned IOPS (gp3, io1, io2) [IOPS]; `None` for the types whose IOPS follow size.
+    /// Volumes each instance's storage is striped over: 4 for an RDS instance's gp2 or gp3
+    /// storage from its engine's threshold, else 1 [volumes].
+    pub stripes: u32,
+    /// Provisioned IOPS (gp3, io1, io2), all stripes together [IOPS]; `None` for the types
+    /// whose IOPS follow size.
     pub iops: Option<u32>,
-    /// Provisioned throughput (gp3) [MiB/s].
+    /// Provisioned throughput (gp3), all stripes together [MiB/s].
     pub throughput_mibps: Option<u32>,
     /// The credits in each volume's bucket when it is attached: I/O credits (gp2) or MiB of
     /// throughput credits (st1, sc1) [credits].
@@ -162,7 +184,9 @@ fn default_latency(t: VolumeType) -> Dist {
     Dist::lognormal_median_p99(median, p99).expect("valid")
 }
 
-/// Reads and validates an `ebs` table; `None` when it has errors (reported on `ck`).
+/// Reads and validates an `ebs` table; `None` when it has errors (reported on `ck`). Its
+/// size, IOPS, throughput and burst credits are checked by `settle`, against its host's
+/// rules.
 pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<EbsConfig> {
     let whole = table.span();
     let raw: RawEbs = ck.deserialize(table)?;
@@ -170,16 +194,6 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<EbsConfig
     let vt = ck
         .one_of(&raw.volume_type, "volume_type", VOLUME_TYPES)
         .map(VolumeType::of);
-    let size = vt.and_then(|t| {
-        let (lo, hi) = t.sizes();
-        ck.int_in(&raw.size_gib, "size_gib", lo, hi)
-    });
-    let iops = match (vt, size) {
-        (Some(t), Some(size)) => iops(ck, t, size, &raw.iops, whole.start..whole.start),
-        _ => None,
-    };
-    let throughput = vt.and_then(|t| throughput(ck, t, iops.flatten(), &raw.throughput_mibps));
-    let credits = vt.and_then(|t| burst_credits(ck, t, size, &raw.burst_credits));
     let per_io = (1, MAX_EBS_IOS_PER_REQUEST);
     let ios_per_read = ck.int_or(&raw.ios_per_read, "ios_per_read", per_io, 1);
     let ios_per_write = ck.int_or(&raw.ios_per_write, "ios_per_write", per_io, 1);
@@ -192,10 +206,19 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<EbsConfig
         host_span: raw.attached_to.span(),
         host_id: raw.attached_to.get_ref().clone(),
         volume_type: vt?,
-        size_gib: size? as u32,
-        iops: iops?,
-        throughput_mibps: throughput?,
-        burst_credits: credits?,
+        sizing: Some(Sizing {
+            size_gib: raw.size_gib,
+            iops: raw.iops,
+            throughput_mibps: raw.throughput_mibps,
+            burst_credits: raw.burst_credits,
+            volume_type: raw.volume_type.span(),
+            table: whole.start..whole.start,
+        }),
+        size_gib: 0,
+        stripes: 1,
+        iops: None,
+        throughput_mibps: None,
+        burst_credits: None,
         ios_per_read: ios_per_read? as u32,
         ios_per_write: ios_per_write? as u32,
         io_size_kib: io_size? as u32,
@@ -204,8 +227,34 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<EbsConfig
     })
 }
 
+/// A volume on an EC2 instance, as EBS documents it (aws-facts §11): its type's sizes, its
+/// IOPS, throughput and burst credits.
+pub(super) fn settle_ec2(t: VolumeType, raw: &Sizing, ck: &mut Checker) -> Option<Settled> {
+    let (lo, hi) = t.sizes();
+    let size = ck.int_in(&raw.size_gib, "size_gib", lo, hi)?;
+    let iops = iops(ck, t, size, &raw.iops, raw.table.clone());
+    let throughput = throughput(ck, t, iops.flatten(), &raw.throughput_mibps);
+    let credits = burst_credits(ck, t, size, 1, &raw.burst_credits);
+    Some(Settled {
+        size_gib: size as u32,
+        stripes: 1,
+        iops: iops?,
+        throughput_mibps: throughput?,
+        burst_credits: credits?,
+    })
+}
+
+/// What `settle` finds: the storage's size, stripes, IOPS, throughput and starting credits.
+pub(super) struct Settled {
+    pub(super) size_gib: u32,
+    pub(super) stripes: u32,
+    pub(super) iops: Option<u32>,
+    pub(super) throughput_mibps: Option<u32>,
+    pub(super) burst_credits: Option<f64>,
+}
+
 /// `iops`: required for io1 and io2, optional for gp3, refused for the others.
-fn iops(
+pub(super) fn iops(
     ck: &mut Checker,
     t: VolumeType,
     size: i64,
@@ -257,7 +306,7 @@ fn iops(
 
 /// `throughput_mibps`: gp3 only (aws-facts: §11 EBS gp3: 125 MiB/s, provisionable to
 /// 1,000 MiB/s), at most 0.25 MiB/s per provisioned IOPS (`iops`, when it is valid).
-fn throughput(
+pub(super) fn throughput(
     ck: &mut Checker,
     t: VolumeType,
     iops: Option<u32>,
@@ -296,17 +345,19 @@ fn throughput(
 }
 
 /// `burst_credits`: the bucket's balance when a volume is attached, for the types that have
-/// a bucket (gp2 I/O credits, st1 and sc1 throughput credits), at most the bucket's size.
-fn burst_credits(
+/// a bucket (gp2 I/O credits, st1 and sc1 throughput credits), at most the bucket's size
+/// (its stripes' buckets together).
+pub(super) fn burst_credits(
     ck: &mut Checker,
     t: VolumeType,
-    size: Option<i64>,
+    size: i64,
+    stripes: u32,
     raw: &Option<Spanned<f64>>,
 ) -> Option<Option<f64>> {
     let Some(v) = raw else {
         return Some(None);
     };
-    let spec = VolumeSpec::of(t, size? as u32, None, None);
+    let spec = VolumeSpec::of(t, size as u32, None, None, stripes);
     let Some(Credits { capacity, .. }) = spec.iops_credits.or(spec.mib_credits) else {
         ck.error(
             v.span(),
@@ -320,6 +371,8 @@ fn burst_credits(
     let x = ck.non_negative(v, "burst_credits", "credits")?;
     let what = if t.hdd() {
         "the volume's bucket of throughput credits, 1 MiB each"
+    } else if stripes > 1 {
+        "aws-facts: §11 EBS gp2: each bucket holds 5.4 million I/O credits, one per volume the storage is striped over"
     } else {
         "aws-facts: §11 EBS gp2: the bucket holds 5.4 million I/O credits"
     };
@@ -327,13 +380,35 @@ fn burst_credits(
 }
 
 impl EbsConfig {
-    /// The performance of each of its volumes.
+    /// Checks its size, IOPS, throughput and burst credits against its host's rules, and
+    /// sets them; false when one is wrong (reported on `ck`).
+    pub(super) fn settle(&mut self, host: VolumeHost, ck: &mut Checker) -> bool {
+        let Some(raw) = self.sizing.take() else {
+            return true;
+        };
+        let settled = match host {
+            VolumeHost::Ec2 => settle_ec2(self.volume_type, &raw, ck),
+            VolumeHost::Rds(rules) => super::host::settle_rds(self.volume_type, &rules, &raw, ck),
+        };
+        let Some(s) = settled else {
+            return false;
+        };
+        self.size_gib = s.size_gib;
+        self.stripes = s.stripes;
+        self.iops = s.iops;
+        self.throughput_mibps = s.throughput_mibps;
+        self.burst_credits = s.burst_credits;
+        true
+    }
+
+    /// The performance of each instance's storage (its stripes together).
     pub fn spec(&self) -> VolumeSpec {
         VolumeSpec::of(
             self.volume_type,
             self.size_gib,
             self.iops,
             self.throughput_mibps,
+            self.stripes,
         )
     }
 
@@ -341,6 +416,9 @@ impl EbsConfig {
     pub fn lines(&self) -> Vec<String> {
         let spec = self.spec();
         let mut first = format!("{} {} GiB", self.volume_type.name(), self.size_gib);
+        if self.stripes > 1 {
+            first += &format!(" striped over {}", self.stripes);
+        }
         if let Some(c) = &spec.iops_credits {
             first += &format!(", {:.0} IOPS, burst {:.0}", c.refill, spec.peak_iops);
         } else if spec.mib_credits.is_none() {

@@ -65,13 +65,13 @@ impl Kind for EbsConfig {
                 name: "attached_to",
                 ty: KeyType::Ids,
                 required: true,
-                about: "the component whose instances each have a volume like this one: an RDS database (its writer, Multi-AZ standby and read replicas; not Aurora, whose storage is not EBS) or an Auto Scaling group (each instance it launches)",
+                about: "the component whose instances each have a volume like this one: an RDS database (its writer, Multi-AZ standby and read replicas, each with storage under RDS's rules for its engine; not Aurora, whose storage is not EBS) or an Auto Scaling group (each instance it launches)",
             },
             Key {
                 name: "volume_type",
                 ty: KeyType::Word(VOLUME_TYPES),
                 required: true,
-                about: "gp2 (3 IOPS/GiB, at least 100, at most 16,000; under 1 TiB bursts to 3,000 from a bucket of 5.4 million I/O credits refilled at the baseline), gp3 (3,000 IOPS and 125 MiB/s at any size, provisioned more), io1 (provisioned IOPS, 100 to 64,000, at most 50 per GiB), io2 (Block Express, provisioned IOPS up to 256,000, at most 1,000 per GiB, sub-millisecond), st1 and sc1 (HDD; throughput baseline and burst per TiB from a bucket of throughput credits)",
+                about: "gp2 (3 IOPS/GiB, at least 100, at most 16,000; under 1 TiB bursts to 3,000 from a bucket of 5.4 million I/O credits refilled at the baseline), gp3 (3,000 IOPS and 125 MiB/s at any size, provisioned more), io1 (provisioned IOPS, 100 to 64,000, at most 50 per GiB), io2 (Block Express, provisioned IOPS up to 256,000, at most 1,000 per GiB, sub-millisecond), st1 and sc1 (HDD; throughput baseline and burst per TiB from a bucket of throughput credits; not on RDS, which stores on gp2, gp3, io1 and io2)",
             },
             Key {
                 name: "size_gib",
@@ -80,7 +80,7 @@ impl Kind for EbsConfig {
                     max: 65_536,
                 },
                 required: true,
-                about: "the volume's size [GiB]: gp2 and gp3 1 to 16,384, io1 4 to 16,384, io2 4 to 65,536, st1 and sc1 125 to 16,384",
+                about: "the volume's size [GiB]: gp2 and gp3 1 to 16,384, io1 4 to 16,384, io2 4 to 65,536, st1 and sc1 125 to 16,384; on RDS each instance's storage, gp2 and gp3 20 to 65,536 and io1 and io2 100 to 65,536 (16,384 on sqlserver), striped over four volumes from 400 GiB on mysql, mariadb and postgres and from 200 GiB on oracle (gp2: four volumes' baselines, bursts and credit buckets; gp3: a baseline of 12,000 IOPS and 500 MiB/s)",
             },
             Key {
                 name: "iops",
@@ -89,16 +89,16 @@ impl Kind for EbsConfig {
                     max: 256_000,
                 },
                 required: false,
-                about: "provisioned IOPS: gp3 3,000 to 16,000 and above 3,000 at most 500 per GiB (default 3,000); io1 100 to 64,000 and at most 50 per GiB, io2 100 to 256,000 and at most 1,000 per GiB (required on both); refused on gp2, st1 and sc1, whose IOPS follow from their size",
+                about: "provisioned IOPS: gp3 3,000 to 16,000 and above 3,000 at most 500 per GiB (default 3,000); on RDS gp3 only where the storage is striped, 12,000 to 64,000 (default 12,000), or on sqlserver 3,000 to 16,000 and at least 0.5 per GiB, else its 3,000 baseline; io1 100 to 64,000 and at most 50 per GiB, io2 100 to 256,000 and at most 1,000 per GiB (required on both); refused on gp2, st1 and sc1, whose IOPS follow from their size",
             },
             Key {
                 name: "throughput_mibps",
                 ty: KeyType::Integer {
                     min: 125,
-                    max: 1_000,
+                    max: 4_000,
                 },
                 required: false,
-                about: "gp3's provisioned throughput, 125 to 1,000 MiB/s and at most 0.25 MiB/s per provisioned IOPS (default 125); the other types' follows from type, size and IOPS (gp2 128 MiB/s up to 170 GiB, 250 above; io1 500 MiB/s up to 32,000 IOPS, then 16 KiB per IOPS, 1,000 at 64,000; io2 4,000 MiB/s; st1 and sc1 per TiB)",
+                about: "gp3's provisioned throughput, 125 to 1,000 MiB/s and at most 0.25 MiB/s per provisioned IOPS (default 125); on RDS gp3 only where the storage is striped, 500 to 4,000 (default 500, and on mysql and mariadb at least one per 64 IOPS above 32,000), or on sqlserver 125 to 1,000, else its 125 baseline; the other types' follows from type, size and IOPS (gp2 128 MiB/s up to 170 GiB, 250 above, per striped volume on RDS; io1 500 MiB/s up to 32,000 IOPS, then 16 KiB per IOPS, 1,000 at 64,000; io2 4,000 MiB/s; st1 and sc1 per TiB)",
             },
             Key {
                 name: "burst_credits",
@@ -107,7 +107,7 @@ impl Kind for EbsConfig {
                     max: 16_777_216.0,
                 },
                 required: false,
-                about: "the credits in each volume's burst bucket when it is attached: gp2 I/O credits, at most 5.4 million; st1 and sc1 MiB of throughput credits, at most one per MiB of the volume; fewer for a volume that was busy before the run (default: a full bucket, as a new volume has)",
+                about: "the credits in each volume's burst bucket when it is attached: gp2 I/O credits, at most 5.4 million (on RDS storage striped over four volumes, their four buckets together: 21.6 million); st1 and sc1 MiB of throughput credits, at most one per MiB of the volume; fewer for a volume that was busy before the run (default: a full bucket, as a new volume has)",
             },
             Key {
                 name: "ios_per_read",
@@ -165,17 +165,17 @@ impl Kind for EbsConfig {
             Field {
                 path: "volumes",
                 unit: Unit::Count,
-                about: "volumes attached during the run, one per instance",
+                about: "volumes attached during the run, one per instance (an RDS instance's striped storage counts once)",
             },
             Field {
                 path: "baseline_iops",
                 unit: Unit::Number,
-                about: "a volume's IOPS with its burst bucket empty (gp2: 3 per GiB, at least 100) [IOPS]",
+                about: "a volume's IOPS with its burst bucket empty (gp2: 3 per GiB, at least 100), an RDS instance's striped storage's four together [IOPS]",
             },
             Field {
                 path: "peak_iops",
                 unit: Unit::Number,
-                about: "a volume's IOPS with credits (gp2 under 1 TiB: 3,000), or its provisioned IOPS [IOPS]",
+                about: "a volume's IOPS with credits (gp2 under 1 TiB: 3,000; on RDS striped under 4 TiB: 12,000), or its provisioned IOPS [IOPS]",
             },
             Field {
                 path: "peak_mibps",
@@ -350,13 +350,13 @@ impl Kind for EbsConfig {
     /// attached.
     fn relate(&mut self, me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
         let host = &rel.ids[self.host];
-        if !rel.volume_hosts[self.host] {
+        let Some(rules) = rel.volume_hosts[self.host] else {
             ck.error(
                 self.host_span.clone(),
                 format!("\"{host}\" has no EBS volumes: `attached_to` names an RDS database (not Aurora, whose storage is its own) or an Auto Scaling group"),
             );
             return false;
-        }
+        };
         if let Some(first) = rel.volumes[self.host] {
             ck.error(
                 self.host_span.clone(),
@@ -368,7 +368,8 @@ impl Kind for EbsConfig {
             return false;
         }
         rel.volumes[self.host] = Some(me);
-        true
+        // Its size, IOPS and throughput follow the host's rules.
+        self.settle(rules, ck)
     }
 
     /// Its volumes are reached through their host, not called.

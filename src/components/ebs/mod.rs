@@ -19,12 +19,14 @@
 //! EBS pricing page is not among archsim's sources: volumes are unpriced).
 
 mod config;
+mod host;
 mod import;
 mod kind;
 mod prices;
 mod volume;
 
 pub use config::{parse, EbsConfig, VolumeType, GP2_BUCKET};
+pub use host::{Gp3Provisioning, RdsStorage, VolumeHost};
 pub use volume::{Credits, VolumeSpec};
 
 use super::{BuildEnv, Component, ComponentReport};
@@ -124,6 +126,7 @@ impl Volumes {
                 cfg.size_gib,
                 cfg.iops,
                 cfg.throughput_mibps,
+                cfg.stripes,
             ),
             volume_secs: 0.0,
         }

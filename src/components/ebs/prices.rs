@@ -31,16 +31,25 @@ const IO_PER_IOPS: f64 = 0.065;
 const IO2_TIERS: [(f64, f64); 3] = [(32_000.0, 0.065), (64_000.0, 0.046), (f64::INFINITY, 0.032)];
 
 /// A volume's price for a month [USD]: its size, and the IOPS and throughput provisioned on
-/// it where its type bills them (gp3 defaults to its free 3,000 IOPS and 125 MiB/s).
-pub fn monthly_usd(t: VolumeType, size_gib: u32, iops: Option<u32>, mibps: Option<u32>) -> f64 {
+/// it where its type bills them (gp3 defaults to its free 3,000 IOPS and 125 MiB/s per
+/// volume; storage striped over `stripes` volumes has each one's free part, as RDS's
+/// striped gp3 includes its 12,000 IOPS and 500 MiB/s baseline).
+pub fn monthly_usd(
+    t: VolumeType,
+    size_gib: u32,
+    iops: Option<u32>,
+    mibps: Option<u32>,
+    stripes: u32,
+) -> f64 {
     let storage = f64::from(size_gib) * per_gb_month(t);
     let iops = iops.map(f64::from);
+    let n = f64::from(stripes.max(1));
+    let (free_iops, free_mibps) = (GP3_FREE_IOPS * n, GP3_FREE_MIBPS * n);
     storage
         + match t {
             VolumeType::Gp3 => {
-                let extra_iops = (iops.unwrap_or(GP3_FREE_IOPS) - GP3_FREE_IOPS).max(0.0);
-                let extra_mibps =
-                    (mibps.map_or(GP3_FREE_MIBPS, f64::from) - GP3_FREE_MIBPS).max(0.0);
+                let extra_iops = (iops.unwrap_or(free_iops) - free_iops).max(0.0);
+                let extra_mibps = (mibps.map_or(free_mibps, f64::from) - free_mibps).max(0.0);
                 extra_iops * GP3_PER_IOPS + extra_mibps * GP3_PER_MIBPS
             }
             VolumeType::Io1 => iops.unwrap_or(0.0) * IO_PER_IOPS,
@@ -65,20 +74,26 @@ mod tests {
     #[test]
     fn prices_follow_each_types_parts() {
         // 100 GiB gp3 at 10,000 IOPS and 250 MiB/s: $8 + 7,000 × $0.005 + 125 × $0.04 = $48.
-        let gp3 = monthly_usd(VolumeType::Gp3, 100, Some(10_000), Some(250));
+        let gp3 = monthly_usd(VolumeType::Gp3, 100, Some(10_000), Some(250), 1);
         assert!((gp3 - 48.0).abs() < 1e-9, "{gp3}");
         // gp3 at its free baseline: the size alone.
-        assert!((monthly_usd(VolumeType::Gp3, 100, None, None) - 8.0).abs() < 1e-9);
+        assert!((monthly_usd(VolumeType::Gp3, 100, None, None, 1) - 8.0).abs() < 1e-9);
         // gp2 100 GiB: $10.
-        assert!((monthly_usd(VolumeType::Gp2, 100, None, None) - 10.0).abs() < 1e-9);
+        assert!((monthly_usd(VolumeType::Gp2, 100, None, None, 1) - 10.0).abs() < 1e-9);
         // io2 100 GiB at 40,000 IOPS: $12.50 + 32,000 × $0.065 + 8,000 × $0.046 = $2,460.50.
-        let io2 = monthly_usd(VolumeType::Io2, 100, Some(40_000), None);
+        let io2 = monthly_usd(VolumeType::Io2, 100, Some(40_000), None, 1);
         assert!((io2 - 2_460.5).abs() < 1e-6, "{io2}");
         // io1 100 GiB at 5,000 IOPS: $12.50 + $325.
-        let io1 = monthly_usd(VolumeType::Io1, 100, Some(5_000), None);
+        let io1 = monthly_usd(VolumeType::Io1, 100, Some(5_000), None, 1);
         assert!((io1 - 337.5).abs() < 1e-9, "{io1}");
         // st1 and sc1 500 GiB: $22.50 and $7.50.
-        assert!((monthly_usd(VolumeType::St1, 500, None, None) - 22.5).abs() < 1e-9);
-        assert!((monthly_usd(VolumeType::Sc1, 500, None, None) - 7.5).abs() < 1e-9);
+        assert!((monthly_usd(VolumeType::St1, 500, None, None, 1) - 22.5).abs() < 1e-9);
+        assert!((monthly_usd(VolumeType::Sc1, 500, None, None, 1) - 7.5).abs() < 1e-9);
+        // RDS's gp3 striped over four volumes includes 4 × 3,000 IOPS and 4 × 125 MiB/s:
+        // 500 GiB at its 12,000 IOPS and 500 MiB/s pays the size alone, $40; at 16,000 IOPS
+        // and 1,000 MiB/s, $40 + 4,000 × $0.005 + 500 × $0.04 = $80.
+        let striped = |iops, mibps| monthly_usd(VolumeType::Gp3, 500, Some(iops), Some(mibps), 4);
+        assert!((striped(12_000, 500) - 40.0).abs() < 1e-9);
+        assert!((striped(16_000, 1_000) - 80.0).abs() < 1e-9);
     }
 }

@@ -42,8 +42,8 @@ use super::config::{VolumeType, GP2_BUCKET, GP2_BURST_IOPS};
 /// its credits are spent, such a volume dispatches its baseline of under 1,002 IOPS, whose
 /// throughput is bounded by what its I/Os carry, and the credits it earns below the baseline
 /// are spent at 250 MiB/s again, as AWS's bucket would spend them.
-fn gp2_mibps(size_gib: u32) -> f64 {
-    if size_gib <= 170 {
+fn gp2_mibps(size_gib: f64) -> f64 {
+    if size_gib <= 170.0 {
         128.0
     } else {
         250.0
@@ -63,12 +63,44 @@ fn io1_mibps(iops: f64) -> f64 {
 }
 
 impl VolumeSpec {
-    /// The performance of a volume of type `t` and `size` GiB, with the IOPS and throughput
-    /// provisioned on it (where its type takes them).
-    pub fn of(t: VolumeType, size_gib: u32, iops: Option<u32>, mibps: Option<u32>) -> VolumeSpec {
-        let size = f64::from(size_gib);
+    /// The performance of storage of type `t` and `size` GiB, with the IOPS and throughput
+    /// provisioned on it (where its type takes them), striped over `stripes` volumes: each
+    /// of them a volume of a `stripes`-th of the size, IOPS and throughput. The stripes serve
+    /// as one volume with their IOPS, throughput and burst buckets added up: the I/Os are
+    /// spread evenly over them, so each bucket drains as the sum would (RDS's striping,
+    /// `host.rs`; an EC2 instance's volume is one stripe).
+    pub fn of(
+        t: VolumeType,
+        size_gib: u32,
+        iops: Option<u32>,
+        mibps: Option<u32>,
+        stripes: u32,
+    ) -> VolumeSpec {
+        let n = f64::from(stripes.max(1));
+        let one = VolumeSpec::one(
+            t,
+            f64::from(size_gib) / n,
+            iops.map(|x| f64::from(x) / n),
+            mibps.map(|x| f64::from(x) / n),
+        );
+        let times = |c: Credits| Credits {
+            capacity: c.capacity * n,
+            refill: c.refill * n,
+        };
+        VolumeSpec {
+            peak_iops: one.peak_iops * n,
+            peak_mibps: one.peak_mibps * n,
+            iops_credits: one.iops_credits.map(times),
+            mib_credits: one.mib_credits.map(times),
+            io_unit_kib: one.io_unit_kib,
+        }
+    }
+
+    /// The performance of one volume of type `t` and `size` GiB, with the IOPS and
+    /// throughput provisioned on it (where its type takes them).
+    fn one(t: VolumeType, size: f64, iops: Option<f64>, mibps: Option<f64>) -> VolumeSpec {
         let tib = size / 1024.0;
-        let iops = iops.map_or(0.0, f64::from);
+        let iops = iops.unwrap_or(0.0);
         // AWS's volume-types page (aws-facts §11 cites it; the figures below the facts do
         // not restate are marked): an I/O up to 256 KiB counts once on SSD, up to 1 MiB on
         // HDD; larger ones count as several.
@@ -85,7 +117,7 @@ impl VolumeSpec {
                 // volume whose baseline is below 3,000 (under 1 TiB) bursts to 3,000 from a
                 // bucket of 5.4 M credits refilled at its baseline.
                 let baseline = (3.0 * size).clamp(100.0, 16_000.0);
-                let mibps = gp2_mibps(size_gib);
+                let mibps = gp2_mibps(size);
                 if baseline < GP2_BURST_IOPS {
                     let bucket = Credits {
                         capacity: GP2_BUCKET,
@@ -97,7 +129,7 @@ impl VolumeSpec {
                 }
             }
             // aws-facts: §11 EBS gp3: 3,000 IOPS and 125 MiB/s at any size, provisioned more.
-            VolumeType::Gp3 => ssd(iops, mibps.map_or(125.0, f64::from), None),
+            VolumeType::Gp3 => ssd(iops, mibps.unwrap_or(125.0), None),
             // aws-facts: §11 EBS io1: provisioned IOPS; its throughput follows them.
             VolumeType::Io1 => ssd(iops, io1_mibps(iops), None),
             // aws-facts: §11 EBS io2 Block Express: provisioned IOPS, 4,000 MiB/s.
@@ -221,17 +253,17 @@ mod tests {
     #[test]
     fn gp2_baseline_is_three_iops_per_gib_between_100_and_16000() {
         // aws-facts: §11 EBS gp2.
-        let base = |gib| VolumeSpec::of(VolumeType::Gp2, gib, None, None).baseline_iops();
+        let base = |gib| VolumeSpec::of(VolumeType::Gp2, gib, None, None, 1).baseline_iops();
         assert_eq!(base(10), 100.0);
         assert_eq!(base(100), 300.0);
         assert_eq!(base(999), 2_997.0);
         assert_eq!(base(2_000), 6_000.0);
         assert_eq!(base(6_000), 16_000.0);
         // Under 1 TiB a bucket lets it burst to 3,000; from 1,000 GiB its baseline is there.
-        assert!(VolumeSpec::of(VolumeType::Gp2, 999, None, None)
+        assert!(VolumeSpec::of(VolumeType::Gp2, 999, None, None, 1)
             .iops_credits
             .is_some());
-        assert!(VolumeSpec::of(VolumeType::Gp2, 1_000, None, None)
+        assert!(VolumeSpec::of(VolumeType::Gp2, 1_000, None, None, 1)
             .iops_credits
             .is_none());
     }
@@ -239,14 +271,14 @@ mod tests {
     #[test]
     fn gp2_and_io1_throughput_follows_size_and_provisioned_iops() {
         // AWS's General Purpose SSD page: gp2 128 MiB/s up to 170 GiB, 250 above.
-        let gp2 = |gib| VolumeSpec::of(VolumeType::Gp2, gib, None, None).peak_mibps;
+        let gp2 = |gib| VolumeSpec::of(VolumeType::Gp2, gib, None, None, 1).peak_mibps;
         assert_eq!(
             (gp2(1), gp2(170), gp2(171), gp2(2_000)),
             (128.0, 128.0, 250.0, 250.0)
         );
         // AWS's Provisioned IOPS SSD page: io1 500 MiB/s up to 32,000 IOPS, then 16 KiB per
         // IOPS: 48,000 × 16 / 1,024 = 750, 64,000 → 1,000.
-        let io1 = |iops| VolumeSpec::of(VolumeType::Io1, 1_280, Some(iops), None).peak_mibps;
+        let io1 = |iops| VolumeSpec::of(VolumeType::Io1, 1_280, Some(iops), None, 1).peak_mibps;
         assert_eq!(
             (io1(100), io1(32_000), io1(48_000), io1(64_000)),
             (500.0, 500.0, 750.0, 1_000.0)
@@ -257,18 +289,37 @@ mod tests {
     fn st1_and_sc1_throughput_scales_per_tib_within_their_maxima() {
         // aws-facts: §11 EBS st1: 40 MiB/s per TiB baseline, 250 burst, at most 500; sc1:
         // 12, 80, at most 250. The bucket holds 1 TiB of credits (1,048,576 MiB) per TiB.
-        let st1 = VolumeSpec::of(VolumeType::St1, 1_024, None, None);
+        let st1 = VolumeSpec::of(VolumeType::St1, 1_024, None, None, 1);
         let c = st1.mib_credits.expect("a bucket");
         assert_eq!(
             (c.refill, st1.peak_mibps, c.capacity),
             (40.0, 250.0, 1_048_576.0)
         );
-        let big = VolumeSpec::of(VolumeType::St1, 16_384, None, None);
+        let big = VolumeSpec::of(VolumeType::St1, 16_384, None, None, 1);
         assert_eq!(big.peak_mibps, 500.0);
         assert_eq!(big.mib_credits.map(|c| c.refill), Some(500.0));
-        let sc1 = VolumeSpec::of(VolumeType::Sc1, 16_384, None, None);
+        let sc1 = VolumeSpec::of(VolumeType::Sc1, 16_384, None, None, 1);
         assert_eq!(sc1.peak_mibps, 250.0);
         assert_eq!(sc1.mib_credits.map(|c| c.refill), Some(192.0));
+    }
+
+    #[test]
+    fn striped_storage_is_its_stripes_added_up() {
+        // 2,000 GiB of gp2 over four volumes of 500 GiB: each a baseline of 1,500 IOPS
+        // bursting to 3,000 from 5.4 M credits, 250 MiB/s (over 170 GiB); together 6,000,
+        // 12,000, 21.6 M credits refilled at 6,000 a second, 1,000 MiB/s. From 4,000 GiB each
+        // stripe's baseline is 3,000: no bucket, 12,000 IOPS.
+        let s = VolumeSpec::of(VolumeType::Gp2, 2_000, None, None, 4);
+        let c = s.iops_credits.expect("a bucket");
+        assert_eq!(
+            (c.refill, s.peak_iops, c.capacity, s.peak_mibps),
+            (6_000.0, 12_000.0, 21_600_000.0, 1_000.0)
+        );
+        let big = VolumeSpec::of(VolumeType::Gp2, 4_000, None, None, 4);
+        assert_eq!((big.iops_credits, big.peak_iops), (None, 12_000.0));
+        // gp3's provisioned totals stay what they are.
+        let gp3 = VolumeSpec::of(VolumeType::Gp3, 500, Some(12_000), Some(500), 4);
+        assert_eq!((gp3.peak_iops, gp3.peak_mibps), (12_000.0, 500.0));
     }
 
     #[test]
@@ -276,7 +327,7 @@ mod tests {
         // 100 GiB gp2: baseline 300 IOPS. With 30 credits, I/Os ready all at once leave at
         // 3,000 IOPS for the first 30 (the refill meanwhile adds 300 × 30 / 3,000 = 3 more,
         // so 33), then one every 1/300 s.
-        let spec = VolumeSpec::of(VolumeType::Gp2, 100, None, None);
+        let spec = VolumeSpec::of(VolumeType::Gp2, 100, None, None, 1);
         let mut v = Volume::new(0.0, 30.0, 0);
         let times: Vec<f64> = (0..200)
             .map(|_| v.dispatch(&spec, 0.0, 1.0, 0.016).0)

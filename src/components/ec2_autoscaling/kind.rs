@@ -761,9 +761,10 @@ impl Kind for AsgConfig {
         ))
     }
 
-    /// Each instance it launches has its own EBS volume when an `ebs` component says so.
-    fn takes_volumes(&self) -> bool {
-        true
+    /// Each instance it launches has its own EBS volume when an `ebs` component says so, as
+    /// EBS documents it.
+    fn volume_host(&self) -> Option<crate::components::ebs::VolumeHost> {
+        Some(crate::components::ebs::VolumeHost::Ec2)
     }
 
     fn calls(&self) -> &[CallSpec] {

@@ -767,6 +767,44 @@ impl RdsConfig {
     pub fn readers(&self) -> u32 {
         self.deployment.standbys() + self.replicas
     }
+
+    /// RDS's rules for its instances' EBS storage, by engine. AWS, "Amazon RDS DB instance
+    /// storage" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html),
+    /// gp3 storage table: MariaDB, MySQL and PostgreSQL stripe the storage over four volumes
+    /// from 400 GiB, Oracle from 200 GiB, and there gp3's baseline is 12,000 IOPS and
+    /// 500 MiB/s; SQL Server never stripes, and takes gp3's provisioned 3,000–16,000 IOPS and
+    /// 125–1,000 MiB/s at any size, with at least 0.5 IOPS per GiB. Storage up to 64 TiB,
+    /// 16 TiB on SQL Server. On MariaDB and MySQL, gp3 IOPS above 32,000 raise its throughput.
+    /// (Aurora's storage is not EBS: it is never asked.)
+    pub fn storage(&self) -> crate::components::ebs::RdsStorage {
+        use crate::components::ebs::{Gp3Provisioning, RdsStorage};
+        let engine = ENGINES
+            .iter()
+            .copied()
+            .find(|e| *e == self.engine)
+            .unwrap_or("postgres");
+        let (stripes_from_gib, max_gib, gp3_unstriped) = match engine {
+            "oracle" => (Some(200), 65_536, None),
+            "sqlserver" => (
+                None,
+                16_384,
+                Some(Gp3Provisioning {
+                    baseline: (3_000, 125),
+                    iops: (3_000, 16_000),
+                    mibps: (125, 1_000),
+                    least_iops_per_gib: 0.5,
+                }),
+            ),
+            _ => (Some(400), 65_536, None),
+        };
+        RdsStorage {
+            engine,
+            stripes_from_gib,
+            max_gib,
+            gp3_unstriped,
+            gp3_throughput_follows_iops: matches!(engine, "mysql" | "mariadb"),
+        }
+    }
 }
 
 #[cfg(test)]

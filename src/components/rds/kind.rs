@@ -535,10 +535,11 @@ impl Kind for RdsConfig {
         ))
     }
 
-    /// Each instance has its own EBS volume, but Aurora's, whose storage is a cluster volume
-    /// of its own (aws-facts: §5 Aurora).
-    fn takes_volumes(&self) -> bool {
-        self.deployment != config::Deployment::Aurora
+    /// Each instance has its own EBS storage, under RDS's rules for its engine, but Aurora's,
+    /// whose storage is a cluster volume of its own (aws-facts: §5 Aurora).
+    fn volume_host(&self) -> Option<crate::components::ebs::VolumeHost> {
+        (self.deployment != config::Deployment::Aurora)
+            .then(|| crate::components::ebs::VolumeHost::Rds(self.storage()))
     }
 }
 
