@@ -339,3 +339,118 @@ fn expired_entries_make_room_before_a_full_noeviction_cache_refuses_a_set() {
         "{expired} vs {misses} − {refused}"
     );
 }
+
+/// `cache_node_failure` faults on "cache" at each of these times.
+fn node_failures(at: &[&str]) -> String {
+    at.iter()
+        .map(|t| {
+            format!("[[fault]]\nat = \"{t}\"\nkind = \"cache_node_failure\"\ntarget = \"cache\"\n")
+        })
+        .collect()
+}
+
+/// When event `name` happened in one run, each time [s].
+fn times_of(r: &archsim::metrics::RunResult, name: &str) -> Vec<f64> {
+    r.events
+        .iter()
+        .filter(|e| e.event == name)
+        .map(|e| e.time.as_secs_f64())
+        .collect()
+}
+
+#[test]
+fn a_failure_during_a_redis_failover_loses_the_cluster_once() {
+    // AWS's "Failure scenarios with Multi-AZ responses": with one replica, losing the replica
+    // being promoted while the failover runs loses every node ("the entire cluster fails":
+    // nodes recreated, data lost). The primary fails at 10:00, the promoted replica at 10:15:
+    // the failover ends there, once, without completing, and the cluster is unreachable until
+    // recreated `replacement` (5 minutes by default) later, empty, at 15:15.
+    let text = scenario(
+        "lazy_loading",
+        "redis",
+        "multi_az = true\nconnect_timeout = \"0s\"",
+        &node_failures(&["10m", "10m15s"]),
+        READS,
+    );
+    let r = World::build(&crate::scenario(&text), 1).run().unwrap();
+    assert_eq!(times_of(&r, "failover_start"), [600.0]);
+    assert_eq!(times_of(&r, "failover_failed"), [615.0]);
+    assert!(times_of(&r, "failover_done").is_empty());
+    assert_eq!(times_of(&r, "node_lost"), [615.0]);
+    assert_eq!(times_of(&r, "node_replaced"), [915.0]);
+    let s = run(&text);
+    // 15 s of failover and 300 s unreachable, 200 reads/s: 63,000 bypass the cache per seed
+    // (Poisson sd 251, 5 seeds averaged), 60,000 of them on the unreachable cluster.
+    let bypassed = num(&s, "components.cache.bypassed") / 5.0;
+    assert!((bypassed - 63_000.0).abs() < 1_500.0, "{bypassed}");
+    let errors = num(&s, "components.cache.connection_errors") / 5.0;
+    assert!((errors - 60_000.0).abs() < 1_500.0, "{errors}");
+    // The cluster came back empty: the window after it (15:20) misses far more than the one
+    // before the first failure (9:50).
+    let ratio = crate::series(&r, "cache", "hit_ratio");
+    assert!(
+        ratio[92] < ratio[59] - 0.1,
+        "{} vs {}",
+        ratio[92],
+        ratio[59]
+    );
+}
+
+#[test]
+fn a_redis_primary_lost_before_its_replacement_replica_syncs_loses_the_cluster() {
+    // After a failover ElastiCache launches a replacement replica, which syncs before it can
+    // be promoted (`replacement`, 2 minutes here: ready at 10:30 + 2 m = 12:30). The new
+    // primary lost at 11:00 has no replica to fail over to: every node is lost and recreated
+    // at 13:00. Lost at 13:00 instead, after the replica is ready, it fails over again.
+    let run_with = |second: &str| {
+        let text = scenario(
+            "lazy_loading",
+            "redis",
+            "multi_az = true\nreplacement = \"2m\"",
+            &node_failures(&["10m", second]),
+            READS,
+        );
+        World::build(&crate::scenario(&text), 1).run().unwrap()
+    };
+    let early = run_with("11m");
+    assert_eq!(times_of(&early, "failover_start"), [600.0]);
+    assert_eq!(times_of(&early, "failover_done"), [630.0]);
+    assert_eq!(times_of(&early, "node_lost"), [660.0]);
+    assert_eq!(times_of(&early, "node_replaced"), [780.0]);
+    // The replica that would have synced at 12:30 was recreated with the cluster instead.
+    assert_eq!(times_of(&early, "replica_ready"), [780.0]);
+    // Each failover launches a replacement replica: ready 2 minutes after each ends.
+    let late = run_with("13m");
+    assert_eq!(times_of(&late, "replica_ready"), [750.0, 930.0]);
+    assert_eq!(times_of(&late, "failover_start"), [600.0, 780.0]);
+    assert_eq!(times_of(&late, "failover_done"), [630.0, 810.0]);
+    assert!(times_of(&late, "node_lost").is_empty());
+}
+
+#[test]
+fn after_a_failover_a_zone_outage_of_the_old_primary_loses_only_the_replica() {
+    // The primary fails at 10:00 and the replica in the other zone takes over at 10:30; the
+    // replacement replica goes to the failed primary's zone, a. Zone a out from 11:00 for 2
+    // minutes holds no primary: no request bypasses the cache beyond the failover's 30 s. Its
+    // replica is lost, and its replacement is in sync no earlier than `replacement` (20 s)
+    // after the loss and no earlier than the zone's return (13:00).
+    let text = scenario(
+        "lazy_loading",
+        "redis",
+        "az = \"a\"\nmulti_az = true\nreplacement = \"20s\"",
+        &format!(
+            "{}[[fault]]\nat = \"11m\"\nfor = \"2m\"\nkind = \"az_outage\"\naz = \"a\"",
+            node_failures(&["10m"])
+        ),
+        READS,
+    );
+    let r = World::build(&crate::scenario(&text), 1).run().unwrap();
+    assert_eq!(times_of(&r, "failover_done"), [630.0]);
+    assert_eq!(times_of(&r, "replica_lost"), [660.0]);
+    // Synced at 10:50; lost at 11:00; its replacement due at 11:20 but ready with the zone.
+    assert_eq!(times_of(&r, "replica_ready"), [650.0, 780.0]);
+    assert!(times_of(&r, "node_lost").is_empty());
+    let s = run(&text);
+    let bypassed = num(&s, "components.cache.bypassed") / 5.0;
+    assert!((bypassed - 6_000.0).abs() < 400.0, "{bypassed}");
+}

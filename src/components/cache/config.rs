@@ -68,8 +68,10 @@ pub struct CacheConfig {
     pub node_hourly: f64,
     /// What a full cache may evict (Redis's `maxmemory-policy`; Memcached evicts any entry).
     pub eviction: Evict,
-    /// Time a failed node without a replica (single-node Redis, Memcached) stays unreachable
-    /// until ElastiCache has replaced it, empty [s].
+    /// Time ElastiCache takes to replace a failed node [s]: a node without a replica
+    /// (single-node Redis, Memcached) stays unreachable that long and comes back empty; with
+    /// Multi-AZ it is the time the replacement replica takes to be in sync after a failover,
+    /// and the time to recreate the cluster when no replica was in sync.
     pub replacement: SimTime,
     /// Time each request spends on an unreachable node before it falls back to the backend:
     /// the client's connect timeout, or zero for an immediate connection error [s].
@@ -82,8 +84,9 @@ pub struct CacheConfig {
 pub(super) const DEFAULT_CAPACITY: i64 = 1_000_000;
 /// aws-facts: §6 failover timing: a Redis primary failover usually takes about 30 s.
 const DEFAULT_FAILOVER: SimTime = SimTime::from_secs(30);
-/// aws-facts: §6 node failure/replacement: the time to replace a failed node that has no
-/// replica is undocumented ("model minutes"); 5 minutes is a choice.
+/// aws-facts: §6 node failure/replacement: the time to replace a failed node is undocumented
+/// ("model minutes"; AWS's FaultTolerance page says creating and provisioning a node "can take
+/// several minutes"); 5 minutes is a choice, for a lone node and a replacement replica alike.
 const DEFAULT_REPLACEMENT: SimTime = SimTime::from_secs(300);
 /// The time a request spends on an unreachable node before falling back: a choice (aws-facts
 /// §6 says only "connection errors or client timeouts"). Common Redis clients' connect
@@ -156,13 +159,6 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
     }
     let eviction = parse_eviction(&raw, engine, ck);
     let replacement = ck.positive_duration_or(&raw.replacement, "replacement", DEFAULT_REPLACEMENT);
-    if let (Some(r), true) = (&raw.replacement, multi_az) {
-        ck.error(
-            r.span(),
-            "`replacement` is for a node without a replica; with `multi_az` the replica takes over after `failover`",
-        );
-        return None;
-    }
     let connect_timeout = ck.duration_or(
         &raw.connect_timeout,
         "connect_timeout",

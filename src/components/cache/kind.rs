@@ -135,7 +135,7 @@ impl Kind for CacheConfig {
                 name: "replacement",
                 ty: KeyType::Duration,
                 required: false,
-                about: "time a lost node without a replica (Memcached, Redis without `multi_az`) stays unreachable until its replacement, empty, is in service, above zero; a node lost with its zone comes back no earlier than the zone (default 5m, a choice: AWS gives no figure)",
+                about: "time ElastiCache takes to replace a lost node, above zero: a node without a replica (Memcached, Redis without `multi_az`) stays unreachable that long and comes back empty; with `multi_az` the replacement replica is in sync that long after a failover (until then a second failure loses every node, recreated empty after `replacement`); a node lost with its zone comes back no earlier than the zone (default 5m, a choice: AWS gives no figure)",
             },
             Key {
                 name: "connect_timeout",
@@ -149,7 +149,7 @@ impl Kind for CacheConfig {
                 name: "cache_node_failure",
                 takes: "`target`, a component of kind \"cache\"",
                 keys: &["target"],
-                about: "a cache node is lost: without a replica it is unreachable for `replacement`, then back empty; Redis with `multi_az` fails over",
+                about: "a cache node is lost: without a replica it is unreachable for `replacement`, then back empty; Redis with `multi_az` loses its primary and fails over to the replica, unless no replica is in sync (during a failover, or before the replacement replica has synced): then every node is lost and recreated, empty, after `replacement` (AWS: the entire cluster fails)",
             },
         ],
         series: &[&REQUESTS, &HIT_RATIO, &MISSES, &STALE_READS],
@@ -285,6 +285,18 @@ impl Kind for CacheConfig {
             EventInfo {
                 event: "failover_done",
                 mark: Mark::SpanEnd("failover"),
+            },
+            EventInfo {
+                event: "failover_failed",
+                mark: Mark::SpanEnd("failover"),
+            },
+            EventInfo {
+                event: "replica_lost",
+                mark: Mark::Instant,
+            },
+            EventInfo {
+                event: "replica_ready",
+                mark: Mark::Instant,
             },
         ],
     };

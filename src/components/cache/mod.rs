@@ -17,9 +17,19 @@
 //! fails over to its replica in about 30 s (aws-facts §6), during which the application goes
 //! straight to the database.
 //!
+//! Redis with Multi-AZ has two nodes, a primary and a replica, and the fault takes the
+//! primary. After a failover ElastiCache launches a replacement replica in the failed
+//! primary's zone, which must sync before it can be promoted (AWS's "Failure scenarios with
+//! Multi-AZ responses", AutoFailover.html); this model gives it `replacement`. A failure
+//! while no replica is in sync (the promoted replica lost during the failover, or the new
+//! primary lost before its replacement replica is ready) is AWS's "entire cluster fails":
+//! every node is recreated, the data lost, and the cluster is unreachable until then.
+//!
 //! An outage of the cache's zone (`az`) is a node failure too: Redis with Multi-AZ promotes its
 //! replica in another zone; a node without one is lost, and its replacement, empty, comes no
-//! earlier than `replacement` after the loss and no earlier than the zone's return.
+//! earlier than `replacement` after the loss and no earlier than the zone's return. After a
+//! failover the primary is in the other zone and the zone `az` holds the replica: its outage
+//! then loses only the replica.
 
 mod config;
 mod kind;
@@ -41,31 +51,38 @@ use slab::Slab;
 /// Testing the 20 least recently used when room is needed is this model's sweep.
 const EXPIRY_SAMPLE: usize = 20;
 
-/// What a cache's timers are for.
+/// What a cache's timers are for. The timers of a node's recovery carry the node's epoch when
+/// they were set: a later failure moves the epoch on, and a timer of an earlier epoch is
+/// stale (the failover or replacement it would end was overtaken by a worse failure).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Timer {
     /// A hit's round trip is over: answer the pending request.
     AnswerHit(usize),
     /// The replica has taken over: the cache serves again.
-    FailoverDone,
+    FailoverDone(u32),
     /// A replacement node is in service, empty.
-    Replaced,
+    Replaced(u32),
+    /// Redis Multi-AZ: the replacement replica has synced and can be promoted.
+    ReplicaReady(u32),
 }
 
 impl Token for Timer {
     fn encode(self) -> u64 {
         match self {
             Timer::AnswerHit(pending) => pack(0, pending as u64),
-            Timer::FailoverDone => pack(1, 0),
-            Timer::Replaced => pack(2, 0),
+            Timer::FailoverDone(epoch) => pack(1, u64::from(epoch)),
+            Timer::Replaced(epoch) => pack(2, u64::from(epoch)),
+            Timer::ReplicaReady(epoch) => pack(3, u64::from(epoch)),
         }
     }
 
     fn decode(token: u64) -> Option<Timer> {
+        let epoch = |e: u64| u32::try_from(e).ok();
         match unpack(token) {
             (0, pending) => Some(Timer::AnswerHit(pending as usize)),
-            (1, 0) => Some(Timer::FailoverDone),
-            (2, 0) => Some(Timer::Replaced),
+            (1, e) => epoch(e).map(Timer::FailoverDone),
+            (2, e) => epoch(e).map(Timer::Replaced),
+            (3, e) => epoch(e).map(Timer::ReplicaReady),
             _ => None,
         }
     }
@@ -152,6 +169,16 @@ pub struct Cache {
     /// A lost node's replacement time has passed while its zone was out: it comes back with
     /// the zone.
     replacement_due: bool,
+    /// Moves on at each failure: recovery timers of an earlier epoch are stale.
+    epoch: u32,
+    /// Redis Multi-AZ: a replica is in sync and can be promoted.
+    replica_ready: bool,
+    /// Redis Multi-AZ: the replacement replica's time has passed while its zone was out: it is
+    /// ready when the zone is back.
+    replica_due: bool,
+    /// Redis Multi-AZ: the primary is in the cache's zone (`az`), the replica in another; each
+    /// failover swaps them.
+    primary_home: bool,
     pending: Slab<Pending>,
     // Recorders.
     requests: Counter,
@@ -177,6 +204,10 @@ impl Cache {
             node: Node::Up,
             zone_out: false,
             replacement_due: false,
+            epoch: 0,
+            replica_ready: cfg.multi_az,
+            replica_due: false,
+            primary_home: true,
             pending: Slab::new(),
             requests: Counter::new(&clock),
             hits: Counter::new(&clock),
@@ -346,32 +377,94 @@ impl Cache {
         }
     }
 
-    /// A node is lost.
+    /// The primary (the only node without a replica) is lost. aws-facts: §6 engines, node
+    /// failure/replacement; AWS's "Failure scenarios with Multi-AZ responses" (AutoFailover.html).
     fn node_failure(&mut self, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        match (self.cfg.engine, self.cfg.multi_az) {
-            // aws-facts: §6 engines, node failure/replacement: without a replica a lost
-            // node's keys are gone; the node is unreachable until replaced, and its
-            // replacement starts empty. A node already lost stays lost.
-            (Engine::Memcached, _) | (Engine::Redis, false) => {
-                if self.node == Node::Unreachable {
-                    return;
-                }
-                let lost = self.entries.len();
-                self.entries.clear();
-                self.node = Node::Unreachable;
-                self.events
-                    .push(now, "node_lost", format!("{lost} entries lost"));
-                ctx.schedule(self.cfg.replacement, Timer::Replaced.encode());
-            }
-            // Redis Multi-AZ promotes its replica (data kept) after the failover time;
-            // meanwhile the application reads the database.
-            (Engine::Redis, true) => {
-                self.node = Node::FailingOver;
-                self.events.push(now, "failover_start", String::new());
-                ctx.schedule(self.cfg.failover, Timer::FailoverDone.encode());
-            }
+        match self.node {
+            // Lost already: its replacement is under way.
+            Node::Unreachable => {}
+            // The replica being promoted was the only node left.
+            Node::FailingOver => self.cluster_lost(ctx, "the replica being promoted is lost too"),
+            Node::Up if self.cfg.multi_az && self.replica_ready => self.fail_over(ctx),
+            Node::Up if self.cfg.multi_az => self.cluster_lost(
+                ctx,
+                "the primary is lost with no replica in sync to promote",
+            ),
+            Node::Up => self.cluster_lost(ctx, ""),
         }
+    }
+
+    /// Redis Multi-AZ: the replica is promoted (data kept) after the failover time; meanwhile
+    /// the application reads the database. The replica is the primary now, and none is in
+    /// sync until the replacement has synced.
+    fn fail_over(&mut self, ctx: &mut Ctx<'_>) {
+        self.epoch = self.epoch.wrapping_add(1);
+        self.node = Node::FailingOver;
+        self.replica_ready = false;
+        self.events.push(
+            ctx.now(),
+            "failover_start",
+            "promoting the replica".to_string(),
+        );
+        ctx.schedule(self.cfg.failover, Timer::FailoverDone(self.epoch).encode());
+    }
+
+    /// The promoted replica serves. ElastiCache launches a replacement replica in the failed
+    /// primary's zone, and it syncs with the new primary: this model gives that `replacement`
+    /// (AWS gives no figure).
+    fn failover_done(&mut self, ctx: &mut Ctx<'_>) {
+        self.node = Node::Up;
+        self.primary_home = !self.primary_home;
+        self.events.push(
+            ctx.now(),
+            "failover_done",
+            "replica promoted; a replacement replica is syncing".to_string(),
+        );
+        self.replica_later(ctx);
+    }
+
+    /// Sets the replacement replica's timer, unless it would be ready only after the run's
+    /// end: then it changes nothing measured, and its timer would keep the run going.
+    fn replica_later(&mut self, ctx: &mut Ctx<'_>) {
+        if ctx.now() + self.cfg.replacement < self.clock.end {
+            ctx.schedule(
+                self.cfg.replacement,
+                Timer::ReplicaReady(self.epoch).encode(),
+            );
+        }
+    }
+
+    /// Every node holding the keys is lost: without a replica the node is unreachable until
+    /// replaced and its replacement starts empty; with Multi-AZ but no replica in sync it is
+    /// AWS's "entire cluster fails": every node is recreated, the data lost.
+    fn cluster_lost(&mut self, ctx: &mut Ctx<'_>, why: &str) {
+        let now = ctx.now();
+        if self.node == Node::FailingOver {
+            self.events.push(now, "failover_failed", why.to_string());
+        }
+        self.epoch = self.epoch.wrapping_add(1);
+        let lost = self.entries.len();
+        self.entries.clear();
+        self.node = Node::Unreachable;
+        self.replica_ready = false;
+        self.replica_due = false;
+        let detail = if self.cfg.multi_az {
+            format!("{why}: every node is recreated, {lost} entries lost")
+        } else {
+            format!("{lost} entries lost")
+        };
+        self.events.push(now, "node_lost", detail);
+        ctx.schedule(self.cfg.replacement, Timer::Replaced(self.epoch).encode());
+    }
+
+    /// Whether the zone that is out holds the primary (or the only node).
+    fn primary_zone_out(&self) -> bool {
+        self.zone_out && self.primary_home
+    }
+
+    /// Whether the zone that is out holds the replica (Redis Multi-AZ).
+    fn replica_zone_out(&self) -> bool {
+        self.zone_out && !self.primary_home
     }
 
     /// The cache's zone goes out (`on`) or comes back. aws-facts: §6 engines: Multi-AZ with
@@ -381,22 +474,62 @@ impl Cache {
     /// a cluster without replicas has its node in that zone.
     fn zone_outage(&mut self, ctx: &mut Ctx<'_>, on: bool) {
         self.zone_out = on;
-        if on {
-            self.node_failure(ctx);
-        } else if self.replacement_due {
-            self.node_replaced(ctx.now());
+        if !on {
+            if self.replacement_due {
+                self.node_replaced(ctx.now());
+            }
+            if self.replica_due {
+                self.replica_synced(ctx.now());
+            }
+            return;
+        }
+        match self.node {
+            Node::Unreachable => {}
+            // The primary that failed was in this zone: the replica being promoted is not.
+            Node::FailingOver if self.primary_home => {}
+            // The replica being promoted is.
+            Node::FailingOver => self.cluster_lost(ctx, "the replica being promoted is lost too"),
+            Node::Up if self.primary_home => self.node_failure(ctx),
+            // After a failover the zone holds the replica only: it is lost, and its replacement
+            // is launched in the same zone when it is back.
+            Node::Up => {
+                if self.replica_ready {
+                    self.replica_ready = false;
+                    self.events.push(
+                        ctx.now(),
+                        "replica_lost",
+                        "its zone is out; a replacement replica is launched there".to_string(),
+                    );
+                    self.replica_later(ctx);
+                }
+            }
         }
     }
 
     /// The replacement of a lost node is ready: it serves, empty, unless its zone is still out.
+    /// With Multi-AZ every node was recreated: the replica too.
     fn node_replaced(&mut self, now: SimTime) {
-        if self.zone_out {
+        if self.primary_zone_out() {
             self.replacement_due = true;
             return;
         }
         self.replacement_due = false;
         self.node = Node::Up;
         self.events.push(now, "node_replaced", String::new());
+        if self.cfg.multi_az {
+            self.replica_synced(now);
+        }
+    }
+
+    /// Redis Multi-AZ: the replacement replica is in sync, unless its zone is out.
+    fn replica_synced(&mut self, now: SimTime) {
+        if self.replica_zone_out() {
+            self.replica_due = true;
+            return;
+        }
+        self.replica_due = false;
+        self.replica_ready = true;
+        self.events.push(now, "replica_ready", String::new());
     }
 }
 
@@ -409,12 +542,11 @@ impl Component for Cache {
                     let p = self.pending.remove(pending);
                     self.finish_request(ctx, p, status::OK, SimTime::ZERO);
                 }
-                Some(Timer::FailoverDone) => {
-                    self.node = Node::Up;
-                    self.events.push(ctx.now(), "failover_done", String::new());
-                }
-                Some(Timer::Replaced) => self.node_replaced(ctx.now()),
-                None => {}
+                Some(Timer::FailoverDone(e)) if e == self.epoch => self.failover_done(ctx),
+                Some(Timer::Replaced(e)) if e == self.epoch => self.node_replaced(ctx.now()),
+                Some(Timer::ReplicaReady(e)) if e == self.epoch => self.replica_synced(ctx.now()),
+                // Stale: a later failure overtook the recovery it would end.
+                Some(_) | None => {}
             },
             Input::Reply(r) => self.backend_replied(ctx, r.tag as usize, r.outcome),
             // A node failure happens at an instant; nothing ends it but its own recovery. A
@@ -479,8 +611,9 @@ mod tests {
     fn timer() -> impl Strategy<Value = Timer> {
         prop_oneof![
             (0usize..(1 << 40)).prop_map(Timer::AnswerHit),
-            Just(Timer::FailoverDone),
-            Just(Timer::Replaced),
+            any::<u32>().prop_map(Timer::FailoverDone),
+            any::<u32>().prop_map(Timer::Replaced),
+            any::<u32>().prop_map(Timer::ReplicaReady),
         ]
     }
 
