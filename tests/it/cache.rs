@@ -454,3 +454,115 @@ fn after_a_failover_a_zone_outage_of_the_old_primary_loses_only_the_replica() {
     let bypassed = num(&s, "components.cache.bypassed") / 5.0;
     assert!((bypassed - 6_000.0).abs() < 400.0, "{bypassed}");
 }
+
+/// The entries the first `node_lost` event whose detail starts with `node` says were lost.
+fn entries_lost(r: &archsim::metrics::RunResult, node: &str) -> f64 {
+    let e = r
+        .events
+        .iter()
+        .find(|e| e.event == "node_lost" && e.detail.starts_with(node))
+        .unwrap_or_else(|| panic!("no node_lost for {node}"));
+    // "node 1 of 4: 250 entries lost", or "1000 entries lost" for a lone node.
+    let n = e
+        .detail
+        .rsplit(": ")
+        .next()
+        .and_then(|d| d.split(' ').next());
+    n.and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{}", e.detail))
+}
+
+#[test]
+fn a_lost_memcached_node_of_four_loses_only_its_keys() {
+    // aws-facts §6: Memcached spreads keys over its nodes by a client-side hash; a lost node
+    // loses its own keys and only the requests for them meet it unreachable (AWS's
+    // FaultTolerance page: with 10 nodes a node failure loses about 10 % of the cache). Reads
+    // only over 1,000 uniform keys, no TTL: by 10:00 (200 reads/s for 9 minutes) every key is
+    // cached. Node 1 of 4 is lost for 2 minutes.
+    let cluster = |nodes: usize| {
+        scenario(
+            "lazy_loading",
+            "memcached",
+            &format!("nodes = {nodes}\nreplacement = \"2m\"\nconnect_timeout = \"0s\""),
+            &node_failures(&["10m"]),
+            READS,
+        )
+        .edit(
+            r#"{ dist = "zipf", count = 1000, exponent = 1.0 }"#,
+            r#"{ dist = "uniform", count = 1000 }"#,
+        )
+    };
+    let text = cluster(4);
+    let r = World::build(&crate::scenario(&text), 1).run().unwrap();
+    // Its entries are the keys the hash gives it: binomial(1,000, 1/4), 250 ± 14 (sd).
+    let lost = entries_lost(&r, "node 1 of 4");
+    assert!((lost - 250.0).abs() < 56.0, "{lost}");
+    assert_eq!(times_of(&r, "node_replaced"), [720.0]);
+    let s = run(&text);
+    // The keys are uniform: that share of the 120 s × 200 reads/s met the lost node (about
+    // 6,000 a seed, Poisson sd 77, 5 seeds averaged).
+    let errors = num(&s, "components.cache.connection_errors") / 5.0;
+    let expected = 24_000.0 * lost / 1000.0;
+    assert!(
+        (errors - expected).abs() < 0.05 * expected,
+        "{errors} vs {expected}"
+    );
+    // One node holds every key: it loses them all, and every read meets it.
+    let whole = World::build(&crate::scenario(&cluster(1)), 1)
+        .run()
+        .unwrap();
+    assert_eq!(entries_lost(&whole, ""), 1000.0);
+    let one = run(&cluster(1));
+    // Four nodes are four node-hours.
+    assert_eq!(
+        num(&s, "components.cache.cost_usd"),
+        4.0 * num(&one, "components.cache.cost_usd")
+    );
+}
+
+#[test]
+fn a_node_failure_takes_the_first_memcached_nodes_in_service() {
+    // `count` nodes of the cluster, the first still in service: nodes 1 and 2 at 10:00, then
+    // node 3 at 10:30 (1 and 2 being lost); each back empty 2 minutes after its loss. An
+    // outage of the cache's zone, where all its nodes are, loses the four at 15:00.
+    let faults =
+        "[[fault]]\nat = \"10m\"\nkind = \"cache_node_failure\"\ntarget = \"cache\"\ncount = 2\n\
+        [[fault]]\nat = \"10m30s\"\nkind = \"cache_node_failure\"\ntarget = \"cache\"\n\
+        [[fault]]\nat = \"15m\"\nfor = \"1m\"\nkind = \"az_outage\"\naz = \"a\"\n";
+    let text = scenario(
+        "lazy_loading",
+        "memcached",
+        "az = \"a\"\nnodes = 4\nreplacement = \"2m\"",
+        faults,
+        READS,
+    );
+    let r = World::build(&crate::scenario(&text), 1).run().unwrap();
+    let lost: Vec<(f64, String)> = r
+        .events
+        .iter()
+        .filter(|e| e.event == "node_lost")
+        .map(|e| {
+            (
+                e.time.as_secs_f64(),
+                e.detail.split(':').next().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want: Vec<(f64, String)> = [
+        (600.0, 1),
+        (600.0, 2),
+        (630.0, 3),
+        (900.0, 1),
+        (900.0, 2),
+        (900.0, 3),
+        (900.0, 4),
+    ]
+    .into_iter()
+    .map(|(t, n)| (t, format!("node {n} of 4")))
+    .collect();
+    assert_eq!(lost, want);
+    assert_eq!(
+        times_of(&r, "node_replaced"),
+        [720.0, 720.0, 750.0, 1020.0, 1020.0, 1020.0, 1020.0]
+    );
+}

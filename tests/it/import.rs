@@ -1438,3 +1438,45 @@ fn an_aurora_clusters_instances_get_a_class_aurora_runs() {
         assert!(num(&s, "components.Cluster.reads") > 0.0, "{class}");
     }
 }
+
+#[test]
+fn a_memcached_cluster_keeps_its_node_count() {
+    // NumCacheNodes of a Memcached cluster is how many nodes its keys are spread over: the
+    // cache's `nodes` (aws-facts §6: a lost node loses about 1/N of the keys).
+    let template = r#"
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Reader:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Code: { ZipFile: "def handler(e, c): pass" }
+      Role: arn:aws:iam::123456789012:role/reader
+      Environment:
+        Variables:
+          TABLE: !Ref Items
+          MEMCACHED: !GetAtt Sessions.ConfigurationEndpoint.Address
+  Items:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions:
+        - { AttributeName: id, AttributeType: S }
+      KeySchema:
+        - { AttributeName: id, KeyType: HASH }
+  Sessions:
+    Type: AWS::ElastiCache::CacheCluster
+    Properties:
+      Engine: memcached
+      CacheNodeType: cache.r6g.large
+      NumCacheNodes: 4
+"#;
+    let out = import("memcached.yaml", template).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.scenario.contains("nodes = 4  # NumCacheNodes"),
+        "{}",
+        out.scenario
+    );
+    scenario(&out.scenario);
+}

@@ -17,6 +17,7 @@ struct RawCache {
     backend_timeout: Option<Spanned<String>>,
     ttl: Option<Spanned<String>>,
     capacity: Option<Spanned<i64>>,
+    nodes: Option<Spanned<i64>>,
     latency: Option<Spanned<RawDist>>,
     multi_az: Option<bool>,
     failover: Option<Spanned<String>>,
@@ -54,8 +55,11 @@ pub struct CacheConfig {
     pub strategy: Strategy,
     /// How long an entry lives [s]; `None`: until evicted.
     pub ttl: Option<SimTime>,
-    /// The most entries it holds, the least recently used evicted first [entries].
+    /// The most entries each node holds, the least recently used evicted first [entries].
     pub capacity: usize,
+    /// Memcached: the nodes the keys are spread over, each holding its share; Redis has one
+    /// (its primary) [nodes].
+    pub nodes: usize,
     /// One cache round trip's time on the application's side [s].
     pub latency: Dist,
     /// Whether Redis keeps a replica in another zone and fails over to it.
@@ -64,7 +68,8 @@ pub struct CacheConfig {
     pub failover: SimTime,
     /// Operations that write [operation indices]; every other operation reads.
     pub writes: Vec<u16>,
-    /// Price of one node per hour [USD/h]; Redis with Multi-AZ runs two (primary and replica).
+    /// Price of one node per hour [USD/h]; Memcached runs `nodes`, Redis with Multi-AZ two
+    /// (primary and replica).
     pub node_hourly: f64,
     /// What a full cache may evict (Redis's `maxmemory-policy`; Memcached evicts any entry).
     pub eviction: Evict,
@@ -92,6 +97,10 @@ const DEFAULT_REPLACEMENT: SimTime = SimTime::from_secs(300);
 /// §6 says only "connection errors or client timeouts"). Common Redis clients' connect
 /// timeouts are 2 to 10 s by default (some have none); 2 s is the short end.
 const DEFAULT_CONNECT_TIMEOUT: SimTime = SimTime::from_secs(2);
+/// Not in aws-facts: the most nodes a Memcached cluster has, AWS's default quota "Nodes per
+/// cluster (Memcached)" (ElastiCache user guide, Clusters.html: "Memcached clusters contain
+/// from 1 to 60 nodes"; the quota can be raised on request, to no documented maximum).
+pub const MAX_NODES: i64 = 60;
 /// The `maxmemory_policy` words, as Redis spells them.
 const POLICIES: [&str; 3] = ["volatile-lru", "allkeys-lru", "noeviction"];
 
@@ -147,6 +156,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
         (1, crate::limits::MAX_CACHE_ENTRIES),
         DEFAULT_CAPACITY,
     );
+    let nodes = parse_nodes(&raw, engine, capacity, ck);
     let latency = ck.time_dist_or(&raw.latency, "latency", default_latency());
     let multi_az = raw.multi_az.unwrap_or(false);
     let failover = ck.positive_duration_or(&raw.failover, "failover", DEFAULT_FAILOVER);
@@ -174,6 +184,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
         strategy: strategy?,
         ttl: ttl?,
         capacity: capacity? as usize,
+        nodes: nodes?,
         latency: latency?,
         multi_az,
         failover: failover?,
@@ -192,6 +203,48 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
             position: None,
         }],
     })
+}
+
+/// `nodes`: Memcached only, at most AWS's default quota, and all of them together within the
+/// entries archsim lets a cache hold.
+fn parse_nodes(
+    raw: &RawCache,
+    engine: Option<Engine>,
+    capacity: Option<i64>,
+    ck: &mut Checker,
+) -> Option<usize> {
+    let span = || raw.nodes.as_ref().map(|n| n.span());
+    if let Some(n) = raw.nodes.as_ref().filter(|n| *n.get_ref() > MAX_NODES) {
+        ck.error(
+            n.span(),
+            format!(
+                "`nodes` is {}, more than {MAX_NODES}: AWS's default quota of nodes per Memcached cluster (raised only on request, to no documented maximum)",
+                n.get_ref()
+            ),
+        );
+        return None;
+    }
+    let nodes = ck.int_or(&raw.nodes, "nodes", (1, MAX_NODES), 1)?;
+    if nodes > 1 && engine == Some(Engine::Redis) {
+        ck.error(
+            span()?,
+            "`nodes` is Memcached's: a Redis cluster (cluster mode disabled) keeps every key on its primary; set engine = \"memcached\" to spread keys over nodes",
+        );
+        return None;
+    }
+    let capacity = capacity?;
+    if nodes.saturating_mul(capacity) > crate::limits::MAX_CACHE_ENTRIES {
+        ck.error(
+            span()?,
+            format!(
+                "{nodes} nodes of {capacity} entries each (`capacity`) could hold more than {} entries, the most a cache may hold; lower `capacity` to at most {}",
+                crate::limits::MAX_CACHE_ENTRIES,
+                crate::limits::MAX_CACHE_ENTRIES / nodes
+            ),
+        );
+        return None;
+    }
+    Some(nodes as usize)
 }
 
 /// `maxmemory_policy`: Redis only. aws-facts: §6 eviction default: ElastiCache's default
@@ -225,9 +278,10 @@ impl CacheConfig {
     /// Its key settings in a few words, for diagrams.
     pub fn lines(&self) -> Vec<String> {
         let engine = match self.engine {
-            Engine::Redis if self.multi_az => "Redis, Multi-AZ",
-            Engine::Redis => "Redis",
-            Engine::Memcached => "Memcached",
+            Engine::Redis if self.multi_az => "Redis, Multi-AZ".to_string(),
+            Engine::Redis => "Redis".to_string(),
+            Engine::Memcached if self.nodes > 1 => format!("Memcached, {} nodes", self.nodes),
+            Engine::Memcached => "Memcached".to_string(),
         };
         let strategy = match self.strategy {
             Strategy::LazyLoading => "lazy loading",
@@ -238,7 +292,11 @@ impl CacheConfig {
             .map_or("no TTL".to_string(), |t| format!("TTL {t}"));
         vec![
             format!("{engine}, {strategy}"),
-            format!("{ttl}, {} entries", self.capacity),
+            if self.nodes > 1 {
+                format!("{ttl}, {} entries a node", self.capacity)
+            } else {
+                format!("{ttl}, {} entries", self.capacity)
+            },
         ]
     }
 }

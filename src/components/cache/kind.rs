@@ -90,7 +90,16 @@ impl Kind for CacheConfig {
                     max: crate::limits::MAX_CACHE_ENTRIES,
                 },
                 required: false,
-                about: "entries it holds, the least recently used evicted first (default 1,000,000)",
+                about: "entries each node holds (its memory over your items' size), the least recently used evicted first; with Memcached `nodes` each node holds this many (default 1,000,000)",
+            },
+            Key {
+                name: "nodes",
+                ty: KeyType::Integer {
+                    min: 1,
+                    max: config::MAX_NODES,
+                },
+                required: false,
+                about: "Memcached only: nodes the keys are spread over by the client's hash, each holding about 1/nodes of them, each a node paid for: a lost node loses only its keys, and only requests for them meet it unreachable; at most 60, AWS's default quota (default 1)",
             },
             Key {
                 name: "latency",
@@ -147,9 +156,9 @@ impl Kind for CacheConfig {
         faults: &[
             FaultInfo {
                 name: "cache_node_failure",
-                takes: "`target`, a component of kind \"cache\"",
-                keys: &["target"],
-                about: "a cache node is lost: without a replica it is unreachable for `replacement`, then back empty; Redis with `multi_az` loses its primary and fails over to the replica, unless no replica is in sync (during a failover, or before the replacement replica has synced): then every node is lost and recreated, empty, after `replacement` (AWS: the entire cluster fails)",
+                takes: "`target`, a component of kind \"cache\", and optionally `count` (Memcached nodes)",
+                keys: &["target", "count"],
+                about: "a cache node is lost (Memcached: the first `count` nodes in service, default 1): without a replica it is unreachable for `replacement`, then back empty; Redis with `multi_az` loses its primary and fails over to the replica, unless no replica is in sync (during a failover, or before the replacement replica has synced): then every node is lost and recreated, empty, after `replacement` (AWS: the entire cluster fails)",
             },
         ],
         series: &[&REQUESTS, &HIT_RATIO, &MISSES, &STALE_READS],
@@ -213,7 +222,7 @@ impl Kind for CacheConfig {
             Field {
                 path: "cost_usd",
                 unit: Unit::Usd,
-                about: "node-hours over the measured period (two nodes with Multi-AZ) at `node_hourly`",
+                about: "node-hours over the measured period (Memcached's `nodes`, two with Redis Multi-AZ) at `node_hourly`",
             },
             crate::components::kind::RESPONSE_MS,
             crate::components::kind::LATE_REPLIES,
@@ -328,9 +337,29 @@ impl Kind for CacheConfig {
         }
     }
 
-    fn parse_fault(&self, _fault: &str, _f: &RawFault, _ck: &mut Checker) -> Option<(u32, String)> {
-        // Its only fault; the scenario has checked the name and the target.
-        Some((Fault::NodeFailure.code(), String::new()))
+    /// Its only fault; the scenario has checked the name and the target. `count` nodes, of
+    /// Memcached's `nodes` (Redis has one node the fault can take: its primary).
+    fn parse_fault(&self, _fault: &str, f: &RawFault, ck: &mut Checker) -> Option<(u32, String)> {
+        let count = match &f.count {
+            Some(c) if *c.get_ref() > self.nodes as i64 => {
+                ck.error(
+                    c.span(),
+                    format!(
+                        "`count` is {}, more than the cache's {} node(s): a fault of kind \"cache_node_failure\" loses from 1 to `nodes` Memcached nodes (Redis: its primary, 1)",
+                        c.get_ref(),
+                        self.nodes
+                    ),
+                );
+                return None;
+            }
+            _ => ck.int_or(&f.count, "count", (1, config::MAX_NODES), 1)? as u32,
+        };
+        let detail = if count > 1 {
+            format!(" x{count}")
+        } else {
+            String::new()
+        };
+        Some((Fault::NodeFailure { count }.code(), detail))
     }
 
     fn summary_lines(&self) -> Vec<String> {
@@ -439,10 +468,23 @@ fn import_cache(r: &Resource<'_>, m: &mut Mapped) {
         "num_cache_nodes"
     };
     if let Some(n) = r.num(nodes_key).filter(|n| *n > 1.0) {
-        m.note(format!(
-            "{} has {n} nodes: archsim's cache is one node (with a replica under Multi-AZ); the keys a lost node held are all of its keys here",
-            r.name
-        ));
+        if engine.eq_ignore_ascii_case("memcached") {
+            // Whole, and within the quota archsim models; a larger one is said so.
+            let nodes = (n.round() as i64).min(config::MAX_NODES);
+            m.set("nodes", nodes, nodes_key);
+            if n > config::MAX_NODES as f64 {
+                m.note(format!(
+                    "{} has {n} nodes: archsim models at most {}, AWS's default quota",
+                    r.name,
+                    config::MAX_NODES
+                ));
+            }
+        } else {
+            m.note(format!(
+                "{} has {n} nodes: a Redis cluster (cluster mode disabled) keeps every key on its primary, one node here (with a replica under Multi-AZ)",
+                r.name
+            ));
+        }
     }
     let node_key = if cf { "CacheNodeType" } else { "node_type" };
     if let Some(t) = r.text(node_key).filter(|t| *t != "cache.r6g.large") {
