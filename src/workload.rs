@@ -570,8 +570,11 @@ pub struct Workload {
     spec: WorkloadSpec,
     /// Its retries, resolved against its target (an SDK's figures depend on the service).
     retry: RetryPolicy,
-    /// The tokens left in its retry quota: a workload is one SDK client (a choice: the
-    /// clients it stands for share one quota; aws-facts: §7 retry quota).
+    /// The tokens left in its retry quota (aws-facts: §7 retry quota, per client). A
+    /// workload is one SDK client, all its requests drawing on one bucket: a choice, since a
+    /// workload stands for traffic from outside the architecture, not for processes. Callers
+    /// whose processes each hold a client of their own are components: a Lambda function
+    /// (a quota per execution environment) or an Auto Scaling group (one per instance).
     tokens: u32,
     target: ActorId,
     clock: Clock,

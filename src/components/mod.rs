@@ -36,7 +36,7 @@ use crate::dist::Dist;
 use crate::kernel::{ActorId, CallId, CallTiming, Ctx, Input, Item, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, EventRecord, MetricSet};
 use crate::retry::{Charge, RetryPolicy};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -73,13 +73,9 @@ pub struct Edge {
     /// One-way latency of the hop, each direction drawn independently.
     pub latency: Dist,
     /// The caller's retries: the scenario's, else the SDK's default for a callee that is an
-    /// AWS API, else one attempt.
+    /// AWS API, else one attempt. The retry quota's tokens are not here but in the SDK client
+    /// that makes the call (`RetryTokens`), which the caller holds: one per process.
     pub retry: RetryPolicy,
-    /// The tokens left in the caller's retry quota for this callee (aws-facts: §7 retry
-    /// quota). A choice the documentation leaves to the code: a component is one SDK client
-    /// per callee, shared by all its instances and handlers (an Auto Scaling group's
-    /// instances share one per zone).
-    pub tokens: Cell<u32>,
     /// The call's `mode`: asynchronous calls wait only for the callee's acceptance. Set on
     /// each message it carries (`Msg::asynchronous`), whatever the message it was made from.
     pub asynchronous: bool,
@@ -151,7 +147,7 @@ impl Edge {
         }
     }
 
-    /// A call to `to` with `retry`, its quota full.
+    /// A call to `to` with `retry`.
     pub fn new(
         to: ActorId,
         op: OpChoice,
@@ -160,7 +156,6 @@ impl Edge {
         latency: Dist,
         retry: RetryPolicy,
     ) -> Edge {
-        let tokens = Cell::new(retry.initial_tokens());
         Edge {
             to,
             op,
@@ -168,27 +163,63 @@ impl Edge {
             timeout,
             latency,
             retry,
-            tokens,
             asynchronous: false,
         }
     }
 
     /// After attempt number `attempt` of a request whose last retry cost `charged` ended with
     /// `outcome`: how long to wait before the next attempt, or `None` when the SDK gives up
-    /// (or the outcome is a success). Draws on and refunds the retry quota.
+    /// (or the outcome is a success). Draws on and refunds `tokens`, the retry quota of the
+    /// SDK client that made the call.
     pub fn retry_after(
         &self,
         attempt: u32,
         outcome: Outcome,
+        tokens: &mut u32,
         charged: &mut Charge,
         rng: &mut SimRng,
     ) -> Option<SimTime> {
-        let mut tokens = self.tokens.get();
-        let wait = self
-            .retry
-            .after(attempt, outcome, &mut tokens, charged, rng);
-        self.tokens.set(tokens);
-        wait
+        self.retry.after(attempt, outcome, tokens, charged, rng)
+    }
+}
+
+/// The retry quotas of the SDK clients of one process (aws-facts: §7 retry quota: a token
+/// bucket of 500 per client): the tokens left for each of its caller's calls, by the call's
+/// place among the caller's edges. A new one is full.
+///
+/// Every SDK gives each client instance a bucket of its own (Go v2: each `retry.NewStandard()`
+/// makes its own, and `aws.Config.Retryer` is a factory so that each client gets a new
+/// retryer, avoiding "sharing the same retry token bucket across services"; botocore: a
+/// `RetryQuota` made with each client; Java v2: "Each SDK client has a retry strategy created
+/// at build time"; JS v3: shared only by calls of the same client and strategy). The Rust
+/// SDK shares one bucket between the clients of a retry partition, but only within a
+/// process. A bucket never spans processes, so a caller holds one `RetryTokens` per process
+/// it models (a Lambda execution environment, an Auto Scaling group's instance), made with
+/// the process and dropped with it. Within a process each call (`calls` entry) draws on
+/// tokens of its own: one client per call, a choice the documentation leaves to the code.
+#[derive(Clone, Debug, Default)]
+pub struct RetryTokens(Box<[u32]>);
+
+impl RetryTokens {
+    /// A new process's full buckets for `edges`; nothing at all when none of them has a
+    /// quota, so that a process whose calls have none holds no memory for them.
+    pub fn full(edges: &[Edge]) -> RetryTokens {
+        if edges.iter().all(|e| e.retry.quota.is_none()) {
+            return RetryTokens::default();
+        }
+        RetryTokens(edges.iter().map(|e| e.retry.initial_tokens()).collect())
+    }
+
+    /// The tokens left for call `edge` (its place among the caller's edges); 0 for a call
+    /// without a quota.
+    pub fn of(&self, edge: usize) -> u32 {
+        self.0.get(edge).copied().unwrap_or(0)
+    }
+
+    /// The bucket of call `edge`. A process holding no buckets (none of its calls has a
+    /// quota) lends `scratch`, which a policy without a quota never touches.
+    fn bucket<'a>(&'a mut self, edge: usize, scratch: &'a mut u32) -> &'a mut u32 {
+        self.0.get_mut(edge).unwrap_or(scratch)
     }
 }
 
@@ -498,14 +529,19 @@ impl CallCursor {
     /// What the caller does after the current call ended with `outcome`: wait out the SDK's
     /// backoff and try again, go on with the request, or stop it with the status passed up (a
     /// downstream timeout becomes 504 and an error in an answer 502, as a gateway's would).
+    /// `tokens` holds the retry quotas of the process that made the call.
     pub fn after_reply(
         &mut self,
         edges: &[Edge],
+        tokens: &mut RetryTokens,
         outcome: Outcome,
         rng: &mut SimRng,
     ) -> AfterReply {
-        let edge = &edges[self.next - 1];
-        if let Some(wait) = edge.retry_after(self.attempt, outcome, &mut self.charged, rng) {
+        let at = self.next - 1;
+        let mut scratch = 0;
+        let bucket = tokens.bucket(at, &mut scratch);
+        let charged = &mut self.charged;
+        if let Some(wait) = edges[at].retry_after(self.attempt, outcome, bucket, charged, rng) {
             return AfterReply::Retry(wait);
         }
         match outcome {

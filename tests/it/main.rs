@@ -32,6 +32,7 @@ mod rds;
 mod recorders;
 mod reports;
 mod requests;
+mod retry_quota;
 mod route53;
 mod s3;
 mod schema;

@@ -3,7 +3,7 @@
 
 use super::policy::Sample;
 use super::{AutoScalingGroup, Market, Policy, Scaling, Timer};
-use crate::components::Token;
+use crate::components::{RetryTokens, Token};
 use crate::kernel::{CallId, Ctx, Msg, SimTime};
 use crate::status;
 use rand::seq::IndexedRandom;
@@ -59,6 +59,11 @@ pub(super) struct Instance {
     pub(super) last_change: SimTime,
     /// Requests received since the last period boundary [requests].
     pub(super) requests_in_period: u64,
+    /// The retry quotas of the SDK clients its application's calls go through. An instance
+    /// runs its own application process, whose clients are its own (aws-facts: §7 retry
+    /// quota, per client; see `RetryTokens`): full at launch, never shared with another
+    /// instance, dropped when it is terminated.
+    pub(super) tokens: RetryTokens,
 }
 
 impl Instance {
@@ -152,6 +157,7 @@ impl AutoScalingGroup {
             cpu_mark: 0.0,
             last_change: now,
             requests_in_period: 0,
+            tokens: RetryTokens::full(&self.zone_edges[zone]),
         });
         self.billed[market as usize].add(&self.clock, now, 1.0);
         if let Some(d) = &self.disk {
@@ -291,6 +297,9 @@ impl AutoScalingGroup {
         i.state = State::Terminated;
         i.stopped_at = i.stopped_at.min(now);
         i.rebalance = false;
+        // Its process is gone with its clients; nothing of it runs any more (what it held
+        // was answered or cut off before), so memory stays with the instances running.
+        i.tokens = RetryTokens::default();
         let (id, market) = (i.id, i.market);
         self.billed[market as usize].add(&self.clock, now, -1.0);
         if let Some(d) = &self.disk {

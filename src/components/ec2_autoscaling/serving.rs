@@ -289,10 +289,12 @@ impl AutoScalingGroup {
             self.jobs.remove(job);
             return;
         }
-        let zone = self.instances[self.jobs[job].instance].zone;
-        match self.jobs[job]
+        let j = &mut self.jobs[job];
+        let inst = &mut self.instances[j.instance];
+        let edges = &self.zone_edges[inst.zone];
+        match j
             .calls
-            .after_reply(&self.zone_edges[zone], r.outcome, &mut self.rng)
+            .after_reply(edges, &mut inst.tokens, r.outcome, &mut self.rng)
         {
             AfterReply::Retry(wait) => ctx.schedule(wait, Timer::Retry(job).encode()),
             AfterReply::Next => self.proceed(ctx, job),

@@ -182,6 +182,11 @@ pub struct KmsDone {
 /// A component's client of its KMS component: the edge, with the SDK's retries.
 pub struct KmsClient {
     edge: Edge,
+    /// Its retry quota (aws-facts: §7 retry quota, per client): one for the component. The
+    /// callers that hold one are a service's own machinery (Lambda decrypting a function's
+    /// environment variables at Init, S3 encrypting with SSE-KMS) or `WithKms`, which stands
+    /// before a whole component and whose data-key cache is one process's too.
+    tokens: u32,
     pending: Slab<Pending>,
     clock: Clock,
     /// Calls made in the measured period (first attempts).
@@ -198,6 +203,7 @@ impl KmsClient {
     /// A client over `edge` (made by the world from the component's `kms`).
     pub fn new(edge: Edge, clock: Clock) -> KmsClient {
         KmsClient {
+            tokens: edge.retry.initial_tokens(),
             edge,
             pending: Slab::new(),
             clock,
@@ -241,9 +247,9 @@ impl KmsClient {
     pub fn reply(&mut self, ctx: &mut Ctx<'_>, rng: &mut SimRng, r: &Reply) -> Option<KmsDone> {
         let slot = (r.tag & !TAG_BIT) as usize;
         let p = &mut self.pending[slot];
-        if let Some(wait) = self
-            .edge
-            .retry_after(p.attempt, r.outcome, &mut p.charged, rng)
+        if let Some(wait) =
+            self.edge
+                .retry_after(p.attempt, r.outcome, &mut self.tokens, &mut p.charged, rng)
         {
             ctx.schedule(wait, TAG_BIT | slot as u64);
             return None;

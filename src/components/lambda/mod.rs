@@ -51,7 +51,8 @@ use kind::{
 use super::kms::caller::{self, KmsClient};
 use super::token_bucket::TokenBucket;
 use super::{
-    pack, unpack, AfterReply, BuildEnv, CallCursor, Component, ComponentReport, Edge, Token,
+    pack, unpack, AfterReply, BuildEnv, CallCursor, Component, ComponentReport, Edge, RetryTokens,
+    Token,
 };
 use crate::kernel::{
     CallId, Ctx, Input, Msg, Outcome, Reply, SimRng, SimTime, SpanEnd, TimerHandle,
@@ -171,6 +172,11 @@ struct Env {
     version: usize,
     provisioned: bool,
     busy: bool,
+    /// The retry quotas of the SDK clients its handler's calls go through. An environment is
+    /// one process: the clients its code makes live in it and die with it (aws-facts: §7
+    /// retry quota, per client; see `RetryTokens`), so a new environment starts with full
+    /// buckets and environments never share one.
+    tokens: RetryTokens,
     /// When it last went idle.
     idle_since: SimTime,
     /// Its neighbours in its version's idle list while idle (`NIL`: none).
@@ -946,19 +952,7 @@ impl Lambda {
             }
             None => {
                 self.cold_starts.add(&self.clock, now, measured);
-                self.environments.add(&self.clock, now, 1.0);
-                let seq = self.next_seq;
-                self.next_seq += 1;
-                self.envs.insert(Env {
-                    version,
-                    provisioned: false,
-                    busy: true,
-                    idle_since: now,
-                    prev: NIL,
-                    next: NIL,
-                    born: now,
-                    born_seq: seq,
-                })
+                self.new_env(now, version, false)
             }
         };
         self.envs[env].busy = true;
@@ -1232,20 +1226,27 @@ impl Lambda {
 
     /// A provisioned environment, initialised ahead of demand.
     fn provision(&mut self, ctx: &mut Ctx<'_>, version: usize) {
+        let e = self.new_env(ctx.now(), version, true);
+        self.idle_provisioned[version].push(e);
+    }
+
+    /// A new environment of `version`, not yet busy nor in an idle list: a new process,
+    /// whose SDK clients' retry quotas are full, whatever an environment before it spent.
+    fn new_env(&mut self, now: SimTime, version: usize, provisioned: bool) -> usize {
+        self.environments.add(&self.clock, now, 1.0);
         let seq = self.next_seq;
         self.next_seq += 1;
-        let e = self.envs.insert(Env {
+        self.envs.insert(Env {
             version,
-            provisioned: true,
+            provisioned,
             busy: false,
-            idle_since: ctx.now(),
+            tokens: RetryTokens::full(&self.edges[..self.handler]),
+            idle_since: now,
             prev: NIL,
             next: NIL,
-            born: ctx.now(),
+            born: now,
             born_seq: seq,
-        });
-        self.idle_provisioned[version].push(e);
-        self.environments.add(&self.clock, ctx.now(), 1.0);
+        })
     }
 
     /// Whether the invocation is still running (not ended by its timeout).
@@ -1316,8 +1317,10 @@ impl Component for Lambda {
                     // The invocation timed out while this call was out: the reply is moot.
                     return;
                 };
-                match self.jobs[i.job].calls.after_reply(
+                let j = &mut self.jobs[i.job];
+                match j.calls.after_reply(
                     &self.edges[..self.handler],
+                    &mut self.envs[j.env].tokens,
                     r.outcome,
                     &mut self.rng,
                 ) {
@@ -1484,12 +1487,111 @@ mod tests {
             version: 0,
             provisioned: false,
             busy: false,
+            tokens: RetryTokens::default(),
             idle_since: SimTime::ZERO,
             prev: NIL,
             next: NIL,
             born: SimTime::ZERO,
             born_seq: 0,
         }
+    }
+
+    /// A function calling one AWS API (callee actor 1) with the SDK's default retries, as
+    /// `World::build` makes it.
+    fn function_with_an_sdk_call() -> Lambda {
+        use crate::components::{Network, OpChoice};
+        use crate::config::CallSpec;
+        use crate::dist::Dist;
+        use crate::retry::{RetrySpec, SdkService};
+        let clock = Clock {
+            window: SimTime::from_secs(1),
+            warmup: SimTime::ZERO,
+            end: SimTime::from_secs(10),
+        };
+        let version = Version {
+            init: Dist::Constant(0.1),
+            work: Dist::Constant(0.1),
+            error_rate: 0.0,
+        };
+        let cfg = LambdaConfig {
+            memory_mb: 1769,
+            timeout: config::DEFAULT_TIMEOUT,
+            base: version,
+            canary: None,
+            reserved: None,
+            provisioned: 0,
+            idle_lifetime: SimTime::from_secs(600),
+            scaling_per_10s: 1000,
+            reuse: Reuse::Mru,
+            calls: vec![CallSpec::to(1)],
+            error_ops: Vec::new(),
+            asynchronous: AsyncConfig::default(),
+        };
+        let retry = RetrySpec::default_for(Some(&SdkService::GENERIC));
+        let edge = Edge::new(1, OpChoice::Inherit, 1.0, None, Dist::Constant(0.0), retry);
+        let env = BuildEnv {
+            name: "fn".into(),
+            clock,
+            rng: crate::kernel::stream(1, "fn"),
+            edges: vec![edge],
+            edge_zones: vec![None],
+            region: "home".into(),
+            edge_regions: vec!["home".into()],
+            edge_names: vec!["api".into()],
+            network: Network::default(),
+            kms: None,
+            browsers: false,
+        };
+        let pool = AccountPool::new(1000, 0, SimTime::from_secs(1));
+        Lambda::new(cfg, env, Rc::new(RefCell::new(pool)))
+    }
+
+    /// Fails call 0 of environment `e` with a 500 until its SDK client stops retrying, as its
+    /// handler's calls would; returns the retries it allowed.
+    fn spend_retries(f: &mut Lambda, e: usize) -> u32 {
+        let mut retries = 0;
+        let mut scratch = 0;
+        loop {
+            let mut charged = crate::retry::Charge::default();
+            let bucket = f.envs[e].tokens.bucket(0, &mut scratch);
+            let retried = f.edges[0].retry_after(
+                1,
+                Outcome::Status(status::INTERNAL_ERROR),
+                bucket,
+                &mut charged,
+                &mut f.rng,
+            );
+            if retried.is_none() {
+                return retries;
+            }
+            retries += 1;
+        }
+    }
+
+    #[test]
+    fn a_new_environment_starts_with_full_retry_quotas_of_its_own() {
+        // aws-facts: §7 retry quota: 500 tokens per client, 14 a transient retry under the
+        // standard mode's defaults, so a client whose calls all fail retries 500 / 14 = 35
+        // times (10 tokens left) and then no more.
+        let mut f = function_with_an_sdk_call();
+        let now = SimTime::ZERO;
+        let a = f.new_env(now, 0, false);
+        let b = f.new_env(now, 0, false);
+        assert_eq!(f.envs[a].tokens.of(0), 500);
+        assert_eq!(spend_retries(&mut f, a), 35);
+        assert_eq!(f.envs[a].tokens.of(0), 10);
+        // Another environment is another process: its quota is untouched by a's.
+        assert_eq!(f.envs[b].tokens.of(0), 500);
+        assert_eq!(spend_retries(&mut f, b), 35);
+        // a is recycled; the environment created next takes its slot, not its tokens.
+        f.end_env(now, a);
+        let c = f.new_env(now, 0, false);
+        assert_eq!(c, a, "the slab reuses the slot");
+        assert_eq!(f.envs[c].tokens.of(0), 500);
+        assert_eq!(spend_retries(&mut f, c), 35);
+        // A provisioned environment is a new process too.
+        let p = f.new_env(now, 0, true);
+        assert_eq!(f.envs[p].tokens.of(0), 500);
     }
 
     proptest! {

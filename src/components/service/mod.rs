@@ -16,7 +16,8 @@ pub use config::ServiceConfig;
 use kind::{ARRIVALS, COMPLETIONS, QUEUE, REJECTED, RESPONSE, UTILISATION};
 
 use super::{
-    pack, unpack, AfterReply, BuildEnv, CallCursor, Component, ComponentReport, Edge, Token,
+    pack, unpack, AfterReply, BuildEnv, CallCursor, Component, ComponentReport, Edge, RetryTokens,
+    Token,
 };
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
@@ -76,6 +77,12 @@ pub struct Service {
     clock: Clock,
     rng: SimRng,
     edges: Vec<Edge>,
+    /// Its SDK clients' retry quotas. A `service` is one process: its servers are
+    /// interchangeable slots of one queue (no request knows which server it holds), as a
+    /// process's worker threads are, so they share its clients (aws-facts: §7 retry quota,
+    /// per client). Several processes with their own quotas are an Auto Scaling group's
+    /// instances.
+    tokens: RetryTokens,
     busy: u32,
     queue: VecDeque<Waiting>,
     jobs: Slab<Job>,
@@ -124,6 +131,7 @@ impl Service {
             cfg,
             clock,
             rng: env.rng,
+            tokens: RetryTokens::full(&env.edges),
             edges: env.edges,
         }
     }
@@ -253,10 +261,12 @@ impl Component for Service {
             },
             Input::Reply(r) => {
                 let job = r.tag as usize;
-                match self.jobs[job]
-                    .calls
-                    .after_reply(&self.edges, r.outcome, &mut self.rng)
-                {
+                match self.jobs[job].calls.after_reply(
+                    &self.edges,
+                    &mut self.tokens,
+                    r.outcome,
+                    &mut self.rng,
+                ) {
                     AfterReply::Retry(wait) => ctx.schedule(wait, Timer::Retry(job).encode()),
                     AfterReply::Next => self.proceed(ctx, job),
                     AfterReply::Fail(s) => self.complete(ctx, job, s),
