@@ -26,6 +26,7 @@ struct RawCache {
     maxmemory_policy: Option<Spanned<String>>,
     replacement: Option<Spanned<String>>,
     connect_timeout: Option<Spanned<String>>,
+    reconnect: Option<Spanned<String>>,
 }
 
 /// The cache's engine, which decides what a node failure does.
@@ -81,6 +82,10 @@ pub struct CacheConfig {
     /// Time each request spends on an unreachable node before it falls back to the backend:
     /// the client's connect timeout, or zero for an immediate connection error [s].
     pub connect_timeout: SimTime,
+    /// Redis Multi-AZ: time after a failover until every client has re-resolved the primary
+    /// endpoint and reconnected to the promoted replica; meanwhile a falling share of
+    /// requests still meets the lost primary [s].
+    pub reconnect: SimTime,
     /// The database: one downstream call.
     pub calls: Vec<CallSpec>,
 }
@@ -101,6 +106,13 @@ const DEFAULT_CONNECT_TIMEOUT: SimTime = SimTime::from_secs(2);
 /// cluster (Memcached)" (ElastiCache user guide, Clusters.html: "Memcached clusters contain
 /// from 1 to 60 nodes"; the quota can be raised on request, to no documented maximum).
 pub const MAX_NODES: i64 = 60;
+/// The clients' reconnection after a failover: nothing by default. ElastiCache documents no DNS
+/// TTL for its endpoints and no reconnection time; it asks clients to resolve the endpoints'
+/// names often (ClientConfig.DNS.html), and a client that does pays one new connection, a few
+/// round trips within the VPC: nothing beside the failover's 30 s. A client that caches DNS
+/// for longer (a language runtime's resolver cache) keeps meeting the old primary that long:
+/// `reconnect` is that time, for the user to set.
+const DEFAULT_RECONNECT: SimTime = SimTime::ZERO;
 /// The `maxmemory_policy` words, as Redis spells them.
 const POLICIES: [&str; 3] = ["volatile-lru", "allkeys-lru", "noeviction"];
 
@@ -174,6 +186,14 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
         "connect_timeout",
         DEFAULT_CONNECT_TIMEOUT,
     );
+    let reconnect = ck.duration_or(&raw.reconnect, "reconnect", DEFAULT_RECONNECT);
+    if let (Some(r), false) = (&raw.reconnect, multi_az) {
+        ck.error(
+            r.span(),
+            "`reconnect` is the clients' reconnection after a Redis Multi-AZ failover: it needs `multi_az = true` (a replaced node keeps its DNS name and address)",
+        );
+        return None;
+    }
     let writes = ck.write_ops(&raw.writes);
     let node_hourly = ck.or(&raw.node_hourly, DEFAULT_NODE_HOURLY, |ck, p| {
         ck.positive(p, "node_hourly", "a price in USD per node-hour")
@@ -192,6 +212,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
         eviction: eviction?,
         replacement: replacement?,
         connect_timeout: connect_timeout?,
+        reconnect: reconnect?,
         calls: vec![CallSpec {
             to: backend?,
             op: OpChoice::Inherit,

@@ -117,7 +117,7 @@ impl Kind for CacheConfig {
                 name: "failover",
                 ty: KeyType::Duration,
                 required: false,
-                about: "time a Redis Multi-AZ failover takes, above zero, during which requests go to the backend (default 30s)",
+                about: "time a Redis Multi-AZ failover takes, above zero, during which each request meets the lost primary (the primary endpoint still names it), pays `connect_timeout` and goes to the backend (default 30s)",
             },
             Key {
                 name: "writes",
@@ -150,7 +150,13 @@ impl Kind for CacheConfig {
                 name: "connect_timeout",
                 ty: KeyType::Duration,
                 required: false,
-                about: "time each request spends on an unreachable node before going to the backend: the client's connect timeout, or 0s for an immediate connection error (default 2s, a choice)",
+                about: "time each request spends on an unreachable node (lost, or a Redis primary failing over) before going to the backend: the client's connect timeout, or 0s for an immediate connection error (default 2s, a choice)",
+            },
+            Key {
+                name: "reconnect",
+                ty: KeyType::Duration,
+                required: false,
+                about: "Redis with `multi_az` only: time after a failover until every client has re-resolved the primary endpoint and reconnected (its DNS cache); meanwhile a share of requests falling linearly from all to none still meets the old primary and pays `connect_timeout` (default 0s: AWS documents no DNS TTL or reconnection time, and asks clients to resolve DNS often)",
             },
         ],
         faults: &[
@@ -186,12 +192,12 @@ impl Kind for CacheConfig {
             Field {
                 path: "bypassed",
                 unit: Unit::Count,
-                about: "requests sent to the backend without the cache while the node was failing over or unreachable",
+                about: "requests sent to the backend without the cache while their node was failing over or unreachable (or, within `reconnect` after a failover, the client still named the old primary)",
             },
             Field {
                 path: "connection_errors",
                 unit: Unit::Count,
-                about: "gets and sets that met an unreachable node and paid `connect_timeout`",
+                about: "gets and sets that met an unreachable or failing-over node and paid `connect_timeout`",
             },
             Field {
                 path: "evictions",

@@ -14,8 +14,11 @@
 //! without Multi-AZ) is unreachable until ElastiCache has replaced it (`replacement`, minutes),
 //! each request paying a connection error or the client's connect timeout before going to the
 //! database, and the new node starts empty: a storm of misses follows. Redis with Multi-AZ
-//! fails over to its replica in about 30 s (aws-facts §6), during which the application goes
-//! straight to the database.
+//! fails over to its replica in about 30 s (aws-facts §6); until the failover repoints the
+//! primary endpoint it names the lost primary, so each request pays the connection error or
+//! timeout too, then reads the database. Clients that cache the endpoint's address for longer
+//! meet the old primary for `reconnect` after the promotion (AWS documents no figure: 0 by
+//! default).
 //!
 //! Redis with Multi-AZ has two nodes, a primary and a replica, and the fault takes the
 //! primary. After a failover ElastiCache launches a replacement replica in the failed
@@ -42,6 +45,7 @@ use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token, DOW
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
 use crate::status;
+use rand::Rng;
 use slab::Slab;
 
 /// Entries a full cache examines for expired ones before it evicts or refuses a new one,
@@ -134,7 +138,9 @@ impl Fault {
 enum Node {
     /// It serves.
     Up,
-    /// Redis Multi-AZ is promoting its replica: the application goes to the database.
+    /// Redis Multi-AZ is promoting its replica. The primary endpoint still names the lost
+    /// primary until the promotion repoints it: each request finds out by a connection error
+    /// or timeout, as on an unreachable node, but the data is kept.
     FailingOver,
     /// Lost, and not yet replaced: each request finds out by a connection error or timeout.
     Unreachable,
@@ -204,6 +210,8 @@ pub struct Cache {
     /// Redis Multi-AZ: the primary is in the cache's zone (`az`), the replica in another; each
     /// failover swaps them.
     primary_home: bool,
+    /// Redis Multi-AZ: when the last failover ended, for the clients' `reconnect` after it.
+    promoted_at: Option<SimTime>,
     pending: Slab<Pending>,
     // Recorders.
     requests: Counter,
@@ -237,6 +245,7 @@ impl Cache {
             replica_ready: cfg.multi_az,
             replica_due: false,
             primary_home: true,
+            promoted_at: None,
             pending: Slab::new(),
             requests: Counter::new(&clock),
             hits: Counter::new(&clock),
@@ -267,8 +276,9 @@ impl Cache {
         self.requests.add(&self.clock, now, measured);
         let write = self.cfg.writes.contains(&msg.op);
         let get = self.cfg.latency.sample_time(&mut self.rng);
-        let shard = &mut self.nodes[node_of(msg.key, self.cfg.nodes)];
-        let node = shard.node;
+        let n = node_of(msg.key, self.cfg.nodes);
+        let node = self.reached(now, n);
+        let shard = &mut self.nodes[n];
         if !write && node == Node::Up {
             let (hit, expired) = match shard.entries.get(&msg.key) {
                 Some(e) if e.expires > now => (Some(e.stale), false),
@@ -301,12 +311,13 @@ impl Cache {
             self.bypassed.add(&self.clock, now, measured);
         }
         // To the database: after the failed get (a miss), after the get's connection error or
-        // timeout (an unreachable node), or straight away (a write, or a failover the
-        // application knows of). aws-facts §6: a lazy-loading miss is three trips, a
-        // write-through write two; a lost node costs connection errors or client timeouts.
+        // timeout (a node unreachable or failing over), or straight away (a write). aws-facts
+        // §6: a lazy-loading miss is three trips, a write-through write two; a lost node costs
+        // connection errors or client timeouts, and so does the lost primary that the primary
+        // endpoint names until a failover repoints it.
         let before = match (node, write) {
             (Node::Up, false) => get,
-            (Node::Unreachable, false) => {
+            (Node::Unreachable | Node::FailingOver, false) => {
                 self.connection_errors.add(&self.clock, now, measured);
                 self.cfg.connect_timeout
             }
@@ -322,6 +333,26 @@ impl Cache {
         });
         self.backend
             .call_after(ctx, &mut self.rng, msg, idx as u64, before);
+    }
+
+    /// What a request for node `n` meets now. Just after a failover some clients have not
+    /// yet re-resolved the primary endpoint and reconnected (`reconnect`): a request is one of
+    /// theirs with a share falling linearly from 1 to 0 over it (their DNS caches expiring
+    /// uniformly), and meets the lost primary as during the failover. A replaced node keeps
+    /// its DNS name and IP address (ClientConfig.DNS.html, VPC installations): no such tail.
+    fn reached(&mut self, now: SimTime, n: usize) -> Node {
+        let node = self.nodes[n].node;
+        match self.promoted_at {
+            Some(at) if node == Node::Up && now < at + self.cfg.reconnect => {
+                let stale = 1.0 - (now - at).as_secs_f64() / self.cfg.reconnect.as_secs_f64();
+                if self.rng.random::<f64>() < stale {
+                    Node::FailingOver
+                } else {
+                    Node::Up
+                }
+            }
+            _ => node,
+        }
     }
 
     fn finish_request(&mut self, ctx: &mut Ctx<'_>, p: Pending, status: u16, extra: SimTime) {
@@ -401,8 +432,8 @@ impl Cache {
                 self.cfg.latency.sample_time(&mut self.rng)
             }
             // A write-through write (or a read that found the node up) tries to set the key on
-            // a node lost since: it pays the connection error or timeout.
-            Node::Unreachable if p.fill || p.write => {
+            // a node lost (or failing over) since: it pays the connection error or timeout.
+            Node::Unreachable | Node::FailingOver if p.fill || p.write => {
                 self.connection_errors.add(&self.clock, now, measured);
                 self.cfg.connect_timeout
             }
@@ -462,6 +493,7 @@ impl Cache {
     fn failover_done(&mut self, ctx: &mut Ctx<'_>) {
         self.nodes[0].node = Node::Up;
         self.primary_home = !self.primary_home;
+        self.promoted_at = Some(ctx.now());
         self.events.push(
             ctx.now(),
             "failover_done",
@@ -497,6 +529,8 @@ impl Cache {
         let epoch = shard.epoch;
         self.replica_ready = false;
         self.replica_due = false;
+        // Recreated under the same names: no client is left on an old address.
+        self.promoted_at = None;
         let detail = if self.cfg.multi_az {
             format!("{why}: every node is recreated, {lost} entries lost")
         } else if self.cfg.nodes > 1 {
