@@ -86,6 +86,9 @@ pub struct Checker {
     /// at `text_len + 1 + i` stands for the i-th.
     origins: Vec<String>,
     text_len: usize,
+    /// Inside `table`: whether a value of the wrong type was taken out of it (`Some(true)`),
+    /// after which only problems of single values are reported. `None`: outside `table`.
+    partial: Option<bool>,
 }
 
 impl Checker {
@@ -104,6 +107,7 @@ impl Checker {
             prefix: None,
             origins: Vec::new(),
             text_len: src.len(),
+            partial: None,
         }
     }
 
@@ -157,15 +161,46 @@ impl Checker {
         self.position(offset)
     }
 
+    /// A problem. Not reported while a table is read without a value of the wrong type
+    /// (`table`): it may be about the key that was taken out (one it "needs"), or about a
+    /// default that stands in for it.
     pub fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
+        if self.partial != Some(true) {
+            self.value_error(span, message);
+        }
+    }
+
+    /// A problem with one value written in the file, judged on that value alone (a word
+    /// that is not one of a set, a number out of its range, an id that names nothing):
+    /// reported even while a table is read without a value of the wrong type (`table`), since
+    /// nothing taken out can have caused it.
+    pub fn value_error(&mut self, span: Range<usize>, message: impl Into<String>) {
         let d = self.diagnostic(span, message.into());
         self.diagnostics.push(d);
     }
 
-    /// A likely mistake that does not make the scenario wrong: shown, not refused.
+    /// A likely mistake that does not make the scenario wrong: shown, not refused (nor
+    /// while a table is read without a value of the wrong type, as `error`).
     pub fn warn(&mut self, span: Range<usize>, message: impl Into<String>) {
-        let d = self.diagnostic(span, message.into());
-        self.warnings.push(d);
+        if self.partial != Some(true) {
+            let d = self.diagnostic(span, message.into());
+            self.warnings.push(d);
+        }
+    }
+
+    /// Reads one table (a component, a workload) with `read`, so that a value of the wrong
+    /// type in it hides no other mistake: `deserialize` takes such a value out and goes on,
+    /// and `read` then validates the rest, reporting only problems of single values
+    /// (`value_error`), as any other (a missing key, a comparison of two keys, a default
+    /// standing in) could stem from the value taken out. The table is then refused (`None`)
+    /// whatever `read` made of it: the scenario is wrong, and every problem of its values
+    /// is reported in one pass.
+    pub fn table<T>(&mut self, read: impl FnOnce(&mut Checker) -> Option<T>) -> Option<T> {
+        let outer = self.partial.replace(false);
+        let value = read(self);
+        let taken_out = self.partial == Some(true);
+        self.partial = outer;
+        value.filter(|_| !taken_out)
     }
 
     fn diagnostic(&self, span: Range<usize>, message: String) -> Diagnostic {
@@ -218,45 +253,68 @@ impl Checker {
     /// A toml parse or type error, reworded for people who did not write the structs.
     pub fn toml_error(&mut self, e: &toml::de::Error, fallback: Range<usize>) {
         let span = e.span().unwrap_or(fallback);
-        self.error(span, reword(e.message()));
+        self.value_error(span, reword(e.message()));
     }
 
     /// Deserializes a table into one of the `Raw*` structs, reporting what does not fit.
-    /// Every unknown key of the table (and of the tables inside it) is reported, not only the
-    /// first: each is taken out and the rest tried again, so one pass shows them all.
+    /// Every unknown key and every value of the wrong type in the table (and in the tables
+    /// inside it) is reported, not only the first: each is taken out and the rest tried
+    /// again, so one pass shows them all. A value of the wrong type taken out leaves the rest
+    /// unchecked (`None`), unless the table is read with `table`, which checks the rest.
     pub fn deserialize<T>(&mut self, value: Spanned<DeValue<'_>>) -> Option<T>
     where
         T: for<'de> Deserialize<'de>,
     {
         let span = value.span();
         let mut value = value;
+        // The keys whose values were of the wrong type, taken out.
+        let mut taken: Vec<String> = Vec::new();
         loop {
-            match T::deserialize(ValueDeserializer::from(value.clone())) {
-                Ok(v) => return Some(v),
-                Err(e) => {
-                    // serde names no key for a value of the wrong type: say whose it is.
-                    let key = e
-                        .span()
-                        .filter(|_| e.message().starts_with("invalid type"))
-                        .and_then(|at| key_at(&value, &at));
-                    match key {
-                        Some(key) => {
-                            let mut msg = format!("`{key}`: {}", reword(e.message()));
-                            if msg.contains("expected a string in quotes")
-                                && (msg.contains("integer") || msg.contains("floating point"))
-                            {
-                                msg.push_str(" (a duration is written with its unit, in quotes, such as \"10s\" or \"250ms\")");
-                            }
-                            self.error(e.span().unwrap_or(span.clone()), msg);
-                        }
-                        None => self.toml_error(&e, span.clone()),
-                    }
-                    let unknown = e.message().starts_with("unknown field");
-                    let removed = unknown && e.span().is_some_and(|at| remove_key(&mut value, &at));
-                    if !removed {
-                        return None;
-                    }
+            let e = match T::deserialize(ValueDeserializer::from(value.clone())) {
+                Ok(v) if taken.is_empty() => return Some(v),
+                Ok(v) => {
+                    let partial = self.partial.as_mut()?;
+                    *partial = true;
+                    return Some(v);
                 }
+                Err(e) => e,
+            };
+            // A required key taken out for its type: said already.
+            if let Some(missing) = e.message().strip_prefix("missing field ") {
+                if taken.iter().any(|k| missing.trim().trim_matches('`') == k) {
+                    return None;
+                }
+            }
+            // serde names no key for a value of the wrong type: say whose it is.
+            let key = e
+                .span()
+                .filter(|_| e.message().starts_with("invalid type"))
+                .and_then(|at| key_at(&value, &at));
+            match key {
+                Some(key) => {
+                    let mut msg = format!("`{key}`: {}", reword(e.message()));
+                    if msg.contains("expected a string in quotes")
+                        && (msg.contains("integer") || msg.contains("floating point"))
+                    {
+                        msg.push_str(" (a duration is written with its unit, in quotes, such as \"10s\" or \"250ms\")");
+                    }
+                    self.value_error(e.span().unwrap_or(span.clone()), msg);
+                }
+                None => {
+                    let at = e.span().unwrap_or(span.clone());
+                    self.value_error(at, reword(e.message()));
+                }
+            }
+            let message = e.message();
+            let removed = match e.span() {
+                Some(at) if message.starts_with("unknown field") => remove_key(&mut value, &at),
+                Some(at) if !message.starts_with("missing field") => remove_value(&mut value, &at)
+                    .map(|k| taken.push(k))
+                    .is_some(),
+                _ => false,
+            };
+            if !removed {
+                return None;
             }
         }
     }
@@ -333,7 +391,7 @@ impl Checker {
         match parse_duration(s.get_ref()) {
             Ok(t) => Some(t),
             Err(why) => {
-                self.error(s.span(), format!("`{key}`: {why}"));
+                self.value_error(s.span(), format!("`{key}`: {why}"));
                 None
             }
         }
@@ -343,7 +401,7 @@ impl Checker {
     pub fn positive_duration(&mut self, s: &Spanned<String>, key: &str) -> Option<SimTime> {
         let t = self.duration(s, key)?;
         if t == SimTime::ZERO {
-            self.error(s.span(), format!("`{key}` must be longer than zero"));
+            self.value_error(s.span(), format!("`{key}` must be longer than zero"));
             return None;
         }
         Some(t)
@@ -352,7 +410,7 @@ impl Checker {
     pub fn int_in(&mut self, v: &Spanned<i64>, key: &str, min: i64, max: i64) -> Option<i64> {
         let x = *v.get_ref();
         if x < min || x > max {
-            self.error(
+            self.value_error(
                 v.span(),
                 format!("`{key}` must be a whole number from {min} to {max}, not {x}"),
             );
@@ -365,7 +423,7 @@ impl Checker {
     pub fn positive(&mut self, v: &Spanned<f64>, key: &str, what: &str) -> Option<f64> {
         let x = *v.get_ref();
         if !(x.is_finite() && x > 0.0) {
-            self.error(
+            self.value_error(
                 v.span(),
                 format!(
                     "`{key}` must be a positive number ({what}), not {}",
@@ -413,7 +471,7 @@ impl Checker {
     pub fn non_negative(&mut self, v: &Spanned<f64>, key: &str, what: &str) -> Option<f64> {
         let x = *v.get_ref();
         if !(x.is_finite() && x >= 0.0) {
-            self.error(
+            self.value_error(
                 v.span(),
                 format!("`{key}` must be zero or more ({what}), not {}", show(x)),
             );
@@ -450,7 +508,7 @@ impl Checker {
         match allowed.iter().find(|a| **a == v.get_ref()) {
             Some(a) => Some(a),
             None => {
-                self.error(
+                self.value_error(
                     v.span(),
                     format!(
                         "`{key}` = \"{}\" is not known{}; allowed: {}",
@@ -610,7 +668,7 @@ impl Checker {
         match r {
             Ok(d) => Some(d),
             Err(why) => {
-                self.error(span, format!("`{key}`: {why}"));
+                self.value_error(span, format!("`{key}`: {why}"));
                 None
             }
         }
@@ -622,12 +680,12 @@ impl Checker {
             (Quantity::Str(s), Unit::Duration) => match parse_duration(s) {
                 Ok(t) => Some(t.as_secs_f64()),
                 Err(why) => {
-                    self.error(span, format!("`{key}`: {why}"));
+                    self.value_error(span, format!("`{key}`: {why}"));
                     None
                 }
             },
             (Quantity::Num(_), Unit::Duration) => {
-                self.error(
+                self.value_error(
                     span,
                     format!("`{key}` is a duration: write it with its unit, as \"15ms\", \"2s\" or \"1m\""),
                 );
@@ -635,14 +693,14 @@ impl Checker {
             }
             (Quantity::Num(v), Unit::Number) => Some(*v),
             (Quantity::Str(s), Unit::Number) => {
-                self.error(
+                self.value_error(
                     span,
                     format!("`{key}` must be a number, not the string \"{s}\""),
                 );
                 None
             }
             (Quantity::List(_), _) => {
-                self.error(span, format!("`{key}` takes a single value, not a list"));
+                self.value_error(span, format!("`{key}` takes a single value, not a list"));
                 None
             }
         }
@@ -820,7 +878,7 @@ impl Checker {
                 } else {
                     format!("components are: {}", list_some(&self.component_ids))
                 };
-                self.error(
+                self.value_error(
                     id.span(),
                     format!(
                         "`{key}` names \"{}\", which is not a component id{hint}; {known}",
@@ -842,7 +900,7 @@ impl Checker {
                 None => Some(OpChoice::Inherit),
                 Some(o) if o.get_ref() == "inherit" => Some(OpChoice::Inherit),
                 Some(o) if o.get_ref().is_empty() => {
-                    self.error(
+                    self.value_error(
                         o.span(),
                         "`calls.op` must be \"inherit\" or an operation name, not empty",
                     );
@@ -854,7 +912,7 @@ impl Checker {
                 None => Some(1.0),
                 Some(p) if (0.0..=1.0).contains(p.get_ref()) => Some(*p.get_ref()),
                 Some(p) => {
-                    self.error(
+                    self.value_error(
                         p.span(),
                         format!(
                             "`calls.probability` must be from 0 to 1, not {}",
@@ -1050,6 +1108,28 @@ fn key_at(value: &Spanned<DeValue<'_>>, at: &Range<usize>) -> Option<String> {
     }
 }
 
+/// Takes out of `value` (or a table nested in it) the innermost key whose value holds `at`,
+/// the place of a value of the wrong type: its name, if there was one.
+fn remove_value(value: &mut Spanned<DeValue<'_>>, at: &Range<usize>) -> Option<String> {
+    let holds = |v: &Spanned<DeValue<'_>>| v.span().start <= at.start && at.end <= v.span().end;
+    match value.get_mut() {
+        DeValue::Table(t) => {
+            let k = t.iter().find(|(_, v)| holds(v)).map(|(k, _)| k.clone())?;
+            let inner = t.get_mut(&k).and_then(|v| remove_value(v, at));
+            if inner.is_some() {
+                return inner;
+            }
+            t.remove(&k);
+            Some(k.get_ref().to_string())
+        }
+        DeValue::Array(items) => items
+            .iter_mut()
+            .find(|v| holds(v))
+            .and_then(|v| remove_value(v, at)),
+        _ => None,
+    }
+}
+
 /// Takes out of `value` (or a table nested in it) the key that starts at `at`; whether one was.
 fn remove_key(value: &mut Spanned<DeValue<'_>>, at: &Range<usize>) -> bool {
     match value.get_mut() {
@@ -1181,6 +1261,92 @@ mod tests {
             why.contains("is negative; a duration is 0s or more"),
             "{why}"
         );
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Probe {
+        word: Spanned<String>,
+        n: Option<Spanned<i64>>,
+        d: Option<Spanned<String>>,
+        inner: Option<Vec<Inner>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Inner {
+        x: Option<Spanned<f64>>,
+    }
+
+    fn table(text: &'static str) -> Spanned<DeValue<'static>> {
+        let doc = toml::de::DeTable::parse(text).unwrap();
+        Spanned::new(doc.span(), DeValue::Table(doc.into_inner()))
+    }
+
+    /// Reads `text` as a `Probe` with `table`, judging its word and its number as a
+    /// component's parser would.
+    fn read_probe(ck: &mut Checker, text: &'static str) -> Option<()> {
+        ck.table(|ck| {
+            let p: Probe = ck.deserialize(table(text))?;
+            let word = ck.one_of(&p.word, "word", &["a", "b"]);
+            if p.n.is_none() {
+                ck.error(p.word.span(), "needs `n`");
+            }
+            word.map(|_| ())
+        })
+    }
+
+    #[test]
+    fn every_value_of_the_wrong_type_in_a_table_is_reported_in_one_pass() {
+        // What fits is read whole.
+        let text = "word = \"a\"\nn = 3\nd = \"5s\"\ninner = [{ x = 1.5 }]\n";
+        let mut ck = Checker::new(Path::new("t.toml"), text);
+        let p = ck.deserialize::<Probe>(table(text)).unwrap();
+        assert_eq!(p.word.get_ref(), "a");
+        assert_eq!(p.n.map(Spanned::into_inner), Some(3));
+        assert_eq!(p.d.map(Spanned::into_inner).as_deref(), Some("5s"));
+        let x = p.inner.unwrap()[0].x.as_ref().map(|x| *x.get_ref());
+        assert_eq!(x, Some(1.5));
+        assert!(ck.diagnostics.is_empty());
+        let text = "word = \"a\"\nn = \"3\"\nd = 5\nzz = 1\ninner = [{ x = \"y\" }]\n";
+        let mut ck = Checker::new(Path::new("t.toml"), text);
+        assert!(ck.deserialize::<Probe>(table(text)).is_none());
+        let mut at: Vec<(usize, usize)> =
+            ck.diagnostics.iter().map(|d| (d.line, d.column)).collect();
+        at.sort_unstable();
+        assert_eq!(
+            at,
+            [(2, 5), (3, 5), (4, 1), (5, 16)],
+            "{:?}",
+            ck.diagnostics
+        );
+    }
+
+    #[test]
+    fn a_table_read_without_a_value_reports_only_what_single_values_show() {
+        // `n` is of the wrong type: `word` is still judged, and nothing says `n` is missing;
+        // the table is refused even so.
+        let text = "word = \"c\"\nn = \"3\"\n";
+        let mut ck = Checker::new(Path::new("t.toml"), text);
+        assert!(read_probe(&mut ck, text).is_none());
+        let got: Vec<String> = ck.diagnostics.iter().map(|d| d.to_string()).collect();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].starts_with("t.toml:2:5: `n`: wrong type"), "{got:?}");
+        assert!(
+            got[1].starts_with("t.toml:1:8: `word` = \"c\" is not known"),
+            "{got:?}"
+        );
+        // A table whose values all fit is read as before, every problem reported.
+        let text = "word = \"a\"\n";
+        let mut ck = Checker::new(Path::new("t.toml"), text);
+        assert!(read_probe(&mut ck, text).is_some());
+        assert_eq!(ck.diagnostics[0].message, "needs `n`");
+        // A required key of the wrong type is said once, not missing too.
+        let text = "word = 1\n";
+        let mut ck = Checker::new(Path::new("t.toml"), text);
+        assert!(read_probe(&mut ck, text).is_none());
+        assert_eq!(ck.diagnostics.len(), 1, "{:?}", ck.diagnostics);
+        assert!(ck.diagnostics[0].message.starts_with("`word`: wrong type"));
     }
 
     #[test]

@@ -544,7 +544,8 @@ fn validate(
             continue;
         }
         let link = kms_link(h.kms, h.kms_cache, ck);
-        match components::registry::find(h.kind.get_ref()).and_then(|k| (k.parse)(h.rest, ck)) {
+        let kind = components::registry::find(h.kind.get_ref());
+        match kind.and_then(|k| ck.table(|ck| (k.parse)(h.rest, ck))) {
             Some(mut spec) => {
                 let placed = h.region.as_ref().or(h.az.as_ref());
                 if let (true, Some(p)) = (spec.global(), placed) {
@@ -619,14 +620,27 @@ fn validate(
     // [scenario]'s settings, each checked on its own so that one mistake hides no other; the
     // duration first, so that an arrival can be checked against the end of the run.
     let times = meta.as_ref().and_then(|m| parse_times(m, actors, ck));
-    let raw_workloads: Vec<Option<RawWorkload>> = workload_values
-        .into_iter()
-        .map(|v| ck.deserialize(v))
-        .collect();
     let base = path.parent().unwrap_or(Path::new("."));
+    // Each workload read whole, so that a value of the wrong type hides no other mistake in
+    // it; the table as written is kept, for its name, even when it could not be validated.
+    let mut raw_workloads: Vec<Option<RawWorkload>> = Vec::new();
+    let mut parsed_workloads: Vec<Option<WorkloadSpec>> = Vec::new();
+    for v in workload_values {
+        let mut raw = None;
+        let parsed = ck.table(|ck| {
+            let rw: RawWorkload = ck.deserialize(v)?;
+            let w = workloads::parse(&rw, times.map(|t| t.0), base, access, ck);
+            raw = Some(rw);
+            w
+        });
+        if raw.is_some() {
+            parsed_workloads.push(parsed);
+        }
+        raw_workloads.push(raw);
+    }
     let mut workloads = Vec::new();
     let mut seen_workloads: HashMap<&str, ()> = HashMap::new();
-    for rw in raw_workloads.iter().flatten() {
+    for (rw, parsed) in raw_workloads.iter().flatten().zip(parsed_workloads) {
         if ck.component_position(rw.name.get_ref()).is_some() {
             ck.error(
                 rw.name.span(),
@@ -642,7 +656,7 @@ fn validate(
                 format!("workload name \"{}\" is used twice", rw.name.get_ref()),
             );
         }
-        match workloads::parse(rw, times.map(|t| t.0), base, access, ck) {
+        match parsed {
             // Only when every component parsed: else `components` is not indexed by id.
             Some(w) if components_ok && !components[w.target].2.answers_calls() => {
                 ck.error(

@@ -41,7 +41,7 @@ pub fn parse(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        ck.error(
+        ck.value_error(
             w.name.span(),
             format!("`name` \"{name}\" must be letters, digits, '-' and '_' only"),
         );

@@ -88,9 +88,44 @@ servers = 0
 }
 
 #[test]
+fn a_value_of_the_wrong_type_hides_no_other_mistake_of_its_table_and_is_not_said_missing() {
+    // `rate` and `rcu` are written, of the wrong type: the rest of each table is checked
+    // without them (the target's typo, `wcu` out of range), and nothing says they are
+    // missing.
+    let text = r#"[scenario]
+duration = "1m"
+[[workload]]
+name = "users"
+target = "tabel"
+arrival = { process = "poisson", rate = "100/s" }
+[[component]]
+id = "table"
+kind = "dynamodb"
+rcu = "100"
+wcu = 0
+"#;
+    let err = scenario::parse(Path::new("x.toml"), text).unwrap_err();
+    let got: Vec<String> = err
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}:{} {}", d.line, d.column, d.message))
+        .collect();
+    let want = [
+        "5:10 `target` names \"tabel\", which is not a component id",
+        "6:41 `arrival.rate`: wrong type",
+        "10:7 `rcu`: wrong type",
+        "11:7 `wcu` must be a positive number",
+    ];
+    assert_eq!(got.len(), want.len(), "{}", got.join("\n"));
+    for (g, w) in got.iter().zip(want) {
+        assert!(g.starts_with(w), "{g:?} is not {w:?}");
+    }
+}
+
+#[test]
 fn a_workload_that_cannot_be_read_brings_no_second_error_from_an_expectation() {
-    // Its name is unknown, so an expectation naming it is not judged against the others
-    // (which would say the scenario "has:" no workload at all).
+    // Its name is read even so, and an expectation naming it is not refused (which would
+    // say the scenario "has:" no workload at all).
     let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad/workload_timeout_number.toml");
     let text = std::fs::read_to_string(&f).unwrap();
     let shown = scenario::parse(&f, &text).unwrap_err().to_string();
