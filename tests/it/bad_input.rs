@@ -88,6 +88,66 @@ servers = 0
 }
 
 #[test]
+fn every_mistake_of_a_first_try_comes_out_in_one_pass() {
+    // A first scenario with mistakes of every sort. An unknown word beside a value of the
+    // wrong type in one inline table, and a comparison of two keys in a table with other
+    // mistakes, were each hidden until the others were fixed.
+    let text = r#"[scenario]
+name = "bad2"
+duration = "5M"
+
+[[workload]]
+name = "users"
+target = "api"
+arrival = { process = "poison", rate = "100/s" }
+
+[[component]]
+id = "api"
+kind = "api_gatway"
+target = "fn"
+
+[[component]]
+id = "fn"
+kind = "lambda"
+memory_mb = 100
+work = "30"
+reserved_concurrency = 2000
+provisioned_concurrency = 3000
+calls = [ { to = "table", probability = 1.5 } ]
+
+[[component]]
+id = "table"
+kind = "dynamodb"
+rcu = 100
+"#;
+    let err = scenario::parse(Path::new("bad2.toml"), text).unwrap_err();
+    let got: Vec<String> = err
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}:{} {}", d.line, d.column, d.message))
+        .collect();
+    let want = [
+        "3:12 `duration`: \"5M\" is not a duration",
+        "8:23 `arrival.process` = \"poison\" is not known",
+        "8:40 `arrival.rate`: wrong type",
+        "12:8 `kind` = \"api_gatway\" is not known",
+        "18:13 `memory_mb` must be a whole number from 128 to 10240, not 100",
+        "19:8 `work`: \"30\" has no unit",
+        "21:27 `provisioned_concurrency` (3000) cannot exceed `reserved_concurrency` (2000)",
+        "22:41 `calls.probability` must be from 0 to 1, not 1.5",
+        "24:1 a provisioned table needs `rcu` and `wcu`",
+    ];
+    for w in want {
+        assert!(
+            got.iter().any(|g| g.starts_with(w)),
+            "missing {w:?} in:\n{}",
+            got.join("\n")
+        );
+    }
+    assert_eq!(got.len(), want.len(), "{}", got.join("\n"));
+}
+
+#[test]
 fn a_value_of_the_wrong_type_hides_no_other_mistake_of_its_table_and_is_not_said_missing() {
     // `rate` and `rcu` are written, of the wrong type: the rest of each table is checked
     // without them (the target's typo, `wcu` out of range), and nothing says they are

@@ -362,6 +362,21 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
         (0, MAX_CONCURRENCY),
         0,
     );
+    // Compared as soon as both are read, so that a mistake elsewhere in the table does not
+    // hide it. aws-facts: §2 concurrency: provisioned concurrency counts against the reserved.
+    let concurrency = match (reserved, provisioned, &raw.provisioned_concurrency) {
+        (Some(Some(r)), Some(p), Some(at)) if p > i64::from(r) => {
+            ck.error(
+                at.span(),
+                format!(
+                    "`provisioned_concurrency` ({p}) cannot exceed `reserved_concurrency` ({r})"
+                ),
+            );
+            None
+        }
+        (Some(r), Some(p), _) => Some((r, p as u32)),
+        _ => None,
+    };
     let idle_lifetime =
         ck.positive_duration_or(&raw.idle_lifetime, "idle_lifetime", DEFAULT_IDLE_LIFETIME);
     let scaling = ck.int_or(
@@ -396,15 +411,9 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
         work: work?,
         error_rate: err?,
     };
-    // A wrong canary stops the reading here, before the concurrency settings are compared.
+    // A wrong canary stops the reading here.
     let canary = ck.or(&raw.canary, None, |ck, c| canary(ck, c, &base).map(Some))?;
-    let (reserved, provisioned) = (reserved?, provisioned? as u32);
-    if let (Some(r), Some(p)) = (reserved, &raw.provisioned_concurrency) {
-        if provisioned > r {
-            ck.error(p.span(), format!("`provisioned_concurrency` ({provisioned}) cannot exceed `reserved_concurrency` ({r})"));
-            return None;
-        }
-    }
+    let (reserved, provisioned) = concurrency?;
     Some(LambdaConfig {
         memory_mb: memory_mb? as u32,
         timeout: timeout?,
