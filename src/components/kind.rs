@@ -522,6 +522,13 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
     /// Its share of the account's quotas.
     fn claim(&self, _claims: &mut AccountClaims) {}
 
+    /// Where the setting behind its share of the account's Lambda concurrency
+    /// (`AccountClaims::lambda_set_aside`) is written, for a message when a Region's
+    /// functions set aside too much.
+    fn set_aside_span(&self) -> Option<std::ops::Range<usize>> {
+        None
+    }
+
     /// What it does with the KMS component its table names (`kms = "…"`): by default each
     /// request it handles first calls KMS (Decrypt).
     fn kms_use(&self) -> KmsUse {
@@ -634,6 +641,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn parse_fault(&self, fault: &str, raw: &RawFault, ck: &mut Checker) -> Option<(u32, String)>;
     /// `Kind::claim`: its share of the account's quotas.
     fn claim(&self, claims: &mut AccountClaims);
+    /// `Kind::set_aside_span`: where its share of the account's Lambda concurrency is written.
+    fn set_aside_span(&self) -> Option<std::ops::Range<usize>>;
     /// `Kind::kms_use`: what it does with the KMS component its table names.
     fn kms_use(&self) -> KmsUse;
     /// `Kind::function_timeout`: a Lambda function's timeout.
@@ -722,6 +731,9 @@ impl<K: Kind> DynKind for K {
     }
     fn claim(&self, claims: &mut AccountClaims) {
         Kind::claim(self, claims)
+    }
+    fn set_aside_span(&self) -> Option<std::ops::Range<usize>> {
+        Kind::set_aside_span(self)
     }
     fn kms_use(&self) -> KmsUse {
         Kind::kms_use(self)

@@ -227,6 +227,17 @@ impl RetryTokens {
 /// otherwise: a scenario that never speaks of regions has all its components in it.
 pub const HOME_REGION: &str = "home";
 
+/// A Region as messages name it: `region "us-east-1"`, or, for the default one, words that
+/// say which it is rather than its bare name, which a scenario that never speaks of regions
+/// has not written (`the Lambda functions of home` says nothing to its author).
+pub fn region_words(region: &str) -> String {
+    if region == HOME_REGION {
+        format!("the account's default Region (\"{HOME_REGION}\": the scenario sets no `[network] region`)")
+    } else {
+        format!("region \"{}\"", crate::text::printable(region))
+    }
+}
+
 /// One-way network latency between components, by region and zone placement.
 #[derive(Clone, Debug)]
 pub struct Network {

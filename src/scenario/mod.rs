@@ -469,7 +469,6 @@ fn validate(
             .and_then(|n| parse_network(&n, ck)),
         None => Some(Network::default()),
     };
-    let account_span = doc.get("account").map(|v| v.span());
     let account = match doc.remove("account") {
         Some(v) => ck
             .deserialize::<RawAccount>(v)
@@ -591,30 +590,10 @@ fn validate(
         components_ok &= check_groups(&mut components, &in_region, ck);
     }
     if let Some(acc) = &account {
-        // aws-facts: §2 concurrency: reserved (and provisioned) concurrency is carved out of
-        // the account's pool of each Region, which must keep at least 100 for everything else.
         let home = network
             .as_ref()
             .map_or(components::HOME_REGION, |n| n.region.as_str());
-        let by_region =
-            components::AccountClaims::by_region(components.iter().zip(&regions).map(
-                |((_, _, spec), r)| (spec, r.as_ref().map_or(home, |r| r.get_ref().as_str())),
-            ));
-        for (region, claims) in &by_region {
-            let set_aside = claims.lambda_set_aside;
-            if set_aside + components::LAMBDA_UNRESERVED_MIN > acc.lambda_concurrency {
-                let span = account_span.clone().unwrap_or(whole.start..whole.start);
-                ck.error(
-                    span,
-                    format!(
-                        "the Lambda functions of {region} set aside {set_aside} of the account's {} concurrency there (reserved, or provisioned where nothing is reserved); at least {} must stay unreserved",
-                        acc.lambda_concurrency,
-                        components::LAMBDA_UNRESERVED_MIN
-                    ),
-                );
-                ok = false;
-            }
-        }
+        ok &= check_lambda_set_aside(&components, &regions, home, acc, ck);
     }
 
     // [scenario]'s settings, each checked on its own so that one mistake hides no other; the
@@ -889,6 +868,76 @@ fn validate(
         let zones = crate::network::check_zones(s, ck);
         crate::access::check_mappings(s, ck) && zones
     })
+}
+
+/// aws-facts: §2 concurrency: reserved (and provisioned) concurrency is carved out of the
+/// account's pool of each Region, which must keep at least `LAMBDA_UNRESERVED_MIN` for every
+/// other function. A Region whose functions set aside more is refused at the setting of the
+/// function that takes the sum past the line (in file order), naming the others that share
+/// the blame. Whether every Region keeps enough.
+fn check_lambda_set_aside(
+    components: &[ParsedComponent],
+    regions: &[Option<Spanned<String>>],
+    home: &str,
+    account: &Account,
+    ck: &mut Checker,
+) -> bool {
+    let most = u64::from(
+        account
+            .lambda_concurrency
+            .saturating_sub(components::LAMBDA_UNRESERVED_MIN),
+    );
+    // Each Region's functions that set some aside, in file order, with their shares.
+    let mut by_region: BTreeMap<&str, Vec<(usize, u64)>> = BTreeMap::new();
+    for (i, ((_, _, spec), region)) in components.iter().zip(regions).enumerate() {
+        let mut mine = components::AccountClaims::default();
+        spec.claim(&mut mine);
+        if mine.lambda_set_aside > 0 {
+            let region = region.as_ref().map_or(home, |r| r.get_ref().as_str());
+            by_region
+                .entry(region)
+                .or_default()
+                .push((i, u64::from(mine.lambda_set_aside)));
+        }
+    }
+    let mut ok = true;
+    for (region, shares) in by_region {
+        let total: u64 = shares.iter().map(|(_, n)| n).sum();
+        let mut sum = 0;
+        let Some(crossing) = shares.iter().position(|(_, n)| {
+            sum += n;
+            sum > most
+        }) else {
+            continue;
+        };
+        let (i, n) = shares[crossing];
+        let (id, _, spec) = &components[i];
+        let others: Vec<String> = shares
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| *k != crossing)
+            .map(|(_, (j, m))| format!("\"{}\" ({m})", components[*j].0.get_ref()))
+            .collect();
+        let with_others = match others.split_last() {
+            None => String::new(),
+            Some((last, [])) => format!(", which with {last} makes {total}"),
+            Some((last, rest)) => {
+                format!(", which with {} and {last} makes {total}", rest.join(", "))
+            }
+        };
+        ck.error(
+            spec.set_aside_span().unwrap_or(id.span()),
+            format!(
+                "\"{}\" sets aside {n} of the Lambda concurrency of {}{with_others} (reserved, or provisioned where nothing is reserved); the account has {} there, of which at least {} must stay unreserved, so the functions there may set aside {most} in all: set aside less, or raise `lambda_concurrency` in [account]",
+                id.get_ref(),
+                components::region_words(region),
+                account.lambda_concurrency,
+                components::LAMBDA_UNRESERVED_MIN
+            ),
+        );
+        ok = false;
+    }
+    ok
 }
 
 /// The scenario's name (from `name`, or else its file's name) and where it is written; a name

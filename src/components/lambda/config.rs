@@ -120,6 +120,9 @@ pub struct LambdaConfig {
     pub reserved: Option<u32>,
     /// Environments initialised before the first request and never recycled [environments].
     pub provisioned: u32,
+    /// Where the concurrency it sets aside (`set_aside`) is written: `reserved_concurrency`,
+    /// else `provisioned_concurrency`; `None` when it sets none aside.
+    pub set_aside_span: Option<std::ops::Range<usize>>,
     /// How long an idle on-demand environment lives before it is recycled [s].
     pub idle_lifetime: SimTime,
     /// New environments it may create per 10 seconds [environments].
@@ -414,6 +417,11 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
     // A wrong canary stops the reading here.
     let canary = ck.or(&raw.canary, None, |ck, c| canary(ck, c, &base).map(Some))?;
     let (reserved, provisioned) = concurrency?;
+    let set_aside_span = match (&raw.reserved_concurrency, &raw.provisioned_concurrency) {
+        (Some(r), _) => Some(r.span()),
+        (None, Some(p)) if provisioned > 0 => Some(p.span()),
+        _ => None,
+    };
     Some(LambdaConfig {
         memory_mb: memory_mb? as u32,
         timeout: timeout?,
@@ -421,6 +429,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
         canary,
         reserved,
         provisioned,
+        set_aside_span,
         idle_lifetime: idle_lifetime?,
         scaling_per_10s: scaling? as u32,
         reuse: reuse?,

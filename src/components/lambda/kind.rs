@@ -585,6 +585,10 @@ impl Kind for LambdaConfig {
         claims.lambda_set_aside += self.set_aside();
     }
 
+    fn set_aside_span(&self) -> Option<std::ops::Range<usize>> {
+        self.set_aside_span.clone()
+    }
+
     fn calls(&self) -> &[CallSpec] {
         &self.calls
     }
