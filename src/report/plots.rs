@@ -207,10 +207,25 @@ fn draw<DB: DrawingBackend>(
     root.fill(&WHITE)?;
     let title_height = if chart.subtitle.is_empty() { 60 } else { 88 };
     let (top, body) = root.split_vertically(title_height);
+    // A long title (a variant's name in it) takes smaller type rather than run off the edge.
+    let (width, _) = top.dim_in_pixel();
+    let size = title_size(&chart.title, width.saturating_sub(48), |text, size| {
+        top.estimate_text_size(
+            text,
+            &(FONT, size)
+                .into_font()
+                .style(FontStyle::Bold)
+                .into_text_style(&top),
+        )
+        .map_or(u32::MAX, |(w, _)| w)
+    });
     top.draw(&Text::new(
         chart.title.clone(),
-        (24, 10),
-        (FONT, 36).into_font().style(FontStyle::Bold).color(&BLACK),
+        (24, 10 + (36 - size as i32) / 2),
+        (FONT, size)
+            .into_font()
+            .style(FontStyle::Bold)
+            .color(&BLACK),
     ))?;
     if !chart.subtitle.is_empty() {
         top.draw(&Text::new(
@@ -251,6 +266,16 @@ fn draw<DB: DrawingBackend>(
         draw_panel(area, chart, panel, &marks, last)?;
     }
     Ok(())
+}
+
+/// The largest type of 36 px down to 20 px that fits `text` in `room` px, given `width`, the
+/// width of a text at a size [px]; the smallest when none does.
+fn title_size(text: &str, room: u32, width: impl Fn(&str, u32) -> u32) -> u32 {
+    (20..=36)
+        .rev()
+        .step_by(2)
+        .find(|&size| width(text, size) <= room)
+        .unwrap_or(20)
 }
 
 /// The height of a row of event labels, and their font size [px].
@@ -1171,7 +1196,17 @@ pub fn scenario_charts(
     table: &SeriesTable,
     events: &[Event],
 ) -> Vec<(String, Chart)> {
-    let name = summary["scenario"].as_str().unwrap_or("scenario");
+    // A variant's charts say which variant they are, or a slide of one could be any of them.
+    let name = match summary["variant"].as_str() {
+        Some(v) => format!(
+            "{} [{v}]",
+            summary["scenario"].as_str().unwrap_or("scenario")
+        ),
+        None => summary["scenario"]
+            .as_str()
+            .unwrap_or("scenario")
+            .to_string(),
+    };
     let t_end = summary["duration_s"]
         .as_f64()
         .unwrap_or(table.windows as f64 * table.window_s);
@@ -1645,6 +1680,15 @@ mod tests {
         assert!(!crosses((2.0, 0.0), (2.0, 5.0), unit), "vertical, beside");
         assert!(!crosses((-1.0, 0.5), (0.5, 3.0), unit), "past the corner");
         assert!(!crosses((1.5, 0.0), (3.0, 1.0), unit), "wholly right of it");
+    }
+
+    #[test]
+    fn a_long_title_takes_smaller_type() {
+        let width = |t: &str, size: u32| t.chars().count() as u32 * size * 6 / 10;
+        assert_eq!(title_size("short", 1000, width), 36);
+        let long = "serverless-burst-429 [stage-throttle-5000] · users: requests by final status";
+        let size = title_size(long, 1232, width);
+        assert!(size < 36 && width(long, size) <= 1232, "{size}");
     }
 
     #[test]
