@@ -1211,16 +1211,12 @@ pub fn scenario_charts(
         .as_f64()
         .unwrap_or(table.windows as f64 * table.window_s);
     let warmup_s = summary["warmup_s"].as_f64().unwrap_or(0.0);
-    let seeds = table.seeds.len();
     let first_seed = table.seeds.first().copied().unwrap_or(0);
-    let subtitle = if seeds > 1 {
-        format!(
-            "median of {seeds} seeds, min-max range shaded; instants marked from seed {first_seed}"
-        )
-    } else {
-        format!("seed {first_seed}")
-    };
     let kinds = kinds_of(summary);
+    let bands = events
+        .iter()
+        .any(|e| matches!(mark_of(e, &kinds), Mark::SpanStart(_)));
+    let subtitle = subtitle(&table.seeds, bands);
     // What a chart marks: faults and conditions with a duration (a full queue, a writer
     // down) matter on every chart; a component's instants (a scale-out, a target turning
     // healthy) only on its own chart.
@@ -1360,6 +1356,22 @@ pub fn scenario_charts(
         }
     }
     out
+}
+
+/// What a scenario's charts show and from which seeds: with several, the curves are medians,
+/// and so are the bands (see `marks`) while the instants are the first seed's, and the
+/// subtitle says each, not one seed for all.
+fn subtitle(seeds: &[u64], bands: bool) -> String {
+    let first_seed = seeds.first().copied().unwrap_or(0);
+    match seeds.len() {
+        0 | 1 => format!("seed {first_seed}"),
+        n if bands => format!(
+            "median of {n} seeds, min-max range shaded; bands at the seeds' median, instants from seed {first_seed}"
+        ),
+        n => format!(
+            "median of {n} seeds, min-max range shaded; instants marked from seed {first_seed}"
+        ),
+    }
 }
 
 /// Each component's kind, as the summary names it.
@@ -1680,6 +1692,20 @@ mod tests {
         assert!(!crosses((2.0, 0.0), (2.0, 5.0), unit), "vertical, beside");
         assert!(!crosses((-1.0, 0.5), (0.5, 3.0), unit), "past the corner");
         assert!(!crosses((1.5, 0.0), (3.0, 1.0), unit), "wholly right of it");
+    }
+
+    #[test]
+    fn the_subtitle_says_the_bands_are_the_median_and_the_instants_one_seed() {
+        // A fault's band is the seeds' median (the writer of seed 44 back at 387 s) but its
+        // instants are seed 42's (back at 420 s): the subtitle must not name seed 42 for both.
+        let s = subtitle(&[42, 43, 44, 45, 46], true);
+        assert!(s.contains("bands at the seeds' median"), "{s}");
+        assert!(s.contains("instants from seed 42"), "{s}");
+        // Without a band there is nothing to say of bands; one seed is that seed's alone.
+        let s = subtitle(&[42, 43, 44], false);
+        assert!(!s.contains("bands"), "{s}");
+        assert!(s.contains("instants marked from seed 42"), "{s}");
+        assert_eq!(subtitle(&[7], true), "seed 7");
     }
 
     #[test]
