@@ -1526,6 +1526,7 @@ mod tests {
             calls: vec![CallSpec::to(1)],
             error_ops: Vec::new(),
             asynchronous: AsyncConfig::default(),
+            set_aside_span: None,
         };
         let retry = RetrySpec::default_for(Some(&SdkService::GENERIC));
         let edge = Edge::new(1, OpChoice::Inherit, 1.0, None, Dist::Constant(0.0), retry);
