@@ -4,6 +4,17 @@
 use archsim::scenario;
 use std::path::Path;
 
+/// Each diagnostic of `text` (read as file `name`, which must be refused) as "line:column
+/// message", in the order they are reported.
+fn located(name: &str, text: &str) -> Vec<String> {
+    scenario::parse(Path::new(name), text)
+        .unwrap_err()
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}:{} {}", d.line, d.column, d.message))
+        .collect()
+}
+
 #[test]
 fn each_bad_scenario_gets_its_diagnostic() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad");
@@ -70,12 +81,7 @@ kind = "service"
 service_time = "1ms"
 servers = 0
 "#;
-    let err = scenario::parse(Path::new("x.toml"), text).unwrap_err();
-    let msgs: Vec<String> = err
-        .diagnostics
-        .iter()
-        .map(|d| format!("{}:{} {}", d.line, d.column, d.message))
-        .collect();
+    let msgs = located("x.toml", text);
     let all = msgs.join("\n");
     for want in [
         "4:10 `warmup`",
@@ -120,12 +126,7 @@ id = "table"
 kind = "dynamodb"
 rcu = 100
 "#;
-    let err = scenario::parse(Path::new("bad2.toml"), text).unwrap_err();
-    let got: Vec<String> = err
-        .diagnostics
-        .iter()
-        .map(|d| format!("{}:{} {}", d.line, d.column, d.message))
-        .collect();
+    let got = located("bad2.toml", text);
     let want = [
         "3:12 `duration`: \"5M\" is not a duration",
         "8:23 `arrival.process` = \"poison\" is not known",
@@ -164,12 +165,7 @@ kind = "dynamodb"
 rcu = "100"
 wcu = 0
 "#;
-    let err = scenario::parse(Path::new("x.toml"), text).unwrap_err();
-    let got: Vec<String> = err
-        .diagnostics
-        .iter()
-        .map(|d| format!("{}:{} {}", d.line, d.column, d.message))
-        .collect();
+    let got = located("x.toml", text);
     let want = [
         "5:10 `target` names \"tabel\", which is not a component id",
         "6:41 `arrival.rate`: wrong type",

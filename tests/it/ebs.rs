@@ -6,10 +6,9 @@ use crate::{num, run};
 use archsim::metrics::{pointer, Summary};
 use std::path::Path;
 
-/// A database (RDS for PostgreSQL: one writer, `replicas` read replicas taking the reads)
-/// reached by `rate` reads a second, each doing `ios` I/Os on its storage described by
-/// `volume` (keys of the `ebs` table, under RDS's rules), for `duration`.
-fn database(duration: &str, rate: u32, replicas: u32, ios: u32, volume: &str) -> String {
+/// A host `id` (its other keys `host`) reached by `rate` requests a second, each doing `ios`
+/// I/Os on its volume described by `volume` (keys of the `ebs` table), for `duration`.
+fn on_host(duration: &str, rate: u32, id: &str, host: &str, ios: u32, volume: &str) -> String {
     format!(
         r#"
         [scenario]
@@ -19,56 +18,46 @@ fn database(duration: &str, rate: u32, replicas: u32, ios: u32, volume: &str) ->
         same_az = "0s"
         [[workload]]
         name = "app"
-        target = "db"
+        target = "{id}"
         arrival = {{ process = "constant", rate = {rate} }}
         [[component]]
-        id = "db"
-        kind = "rds"
-        engine = "postgres"
-        instance_class = "db.m5.large"
-        read_replicas = {replicas}
-        read_time = "0.1ms"
-        write_time = "0.1ms"
+        id = "{id}"
+        {host}
         [[component]]
         id = "disk"
         kind = "ebs"
-        attached_to = "db"
+        attached_to = "{id}"
         ios_per_read = {ios}
         {volume}
         "#
     )
 }
 
+/// A database (RDS for PostgreSQL: one writer, `replicas` read replicas taking the reads)
+/// reached by `rate` reads a second, each doing `ios` I/Os on its storage described by
+/// `volume` (under RDS's rules), for `duration`.
+fn database(duration: &str, rate: u32, replicas: u32, ios: u32, volume: &str) -> String {
+    let host = format!(
+        r#"kind = "rds"
+        engine = "postgres"
+        instance_class = "db.m5.large"
+        read_replicas = {replicas}
+        read_time = "0.1ms"
+        write_time = "0.1ms""#
+    );
+    on_host(duration, rate, "db", &host, ios, volume)
+}
+
 /// An Auto Scaling group of one instance reached by `rate` requests a second, each doing `ios`
 /// I/Os on a volume described by `volume`, for `duration`: a volume under EBS's own rules
 /// (an RDS instance's storage follows RDS's, `rds_storage_*` below).
 fn instance(duration: &str, rate: u32, ios: u32, volume: &str) -> String {
-    format!(
-        r#"
-        [scenario]
-        duration = "{duration}"
-        window = "1s"
-        [network]
-        same_az = "0s"
-        [[workload]]
-        name = "app"
-        target = "web"
-        arrival = {{ process = "constant", rate = {rate} }}
-        [[component]]
-        id = "web"
-        kind = "ec2_autoscaling"
+    let host = r#"kind = "ec2_autoscaling"
         instance_type = "c6i.large"
         min = 1
         max = 1
-        work = "0.1ms"
-        [[component]]
-        id = "disk"
-        kind = "ebs"
-        attached_to = "web"
-        ios_per_read = {ios}
-        {volume}
-        "#
-    )
+        work = "0.1ms""#;
+    on_host(duration, rate, "web", host, ios, volume)
 }
 
 fn has(s: &Summary, path: &str) -> bool {

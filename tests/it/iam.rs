@@ -2,7 +2,7 @@
 //! cases, wildcards and case rules, a denied call answered 403 at once and never retried,
 //! and `archsim lint`.
 
-use super::{num, run, scenario};
+use super::{num, refused, run, scenario};
 use archsim::iam::{
     action_matches, evaluate, resource_matches, Decision, Effect, Resource, Role, Statement,
 };
@@ -831,14 +831,6 @@ work = "5ms"
 role = "worker-role"
 "#
     )
-}
-
-/// The diagnostics of scenario text that must not parse.
-fn refused(text: &str) -> String {
-    match archsim::scenario::parse(Path::new("test.toml"), text) {
-        Ok(_) => panic!("the scenario parsed:\n{text}"),
-        Err(e) => e.to_string(),
-    }
 }
 
 /// Line and column of the first `needle` in `text`, 1-based.

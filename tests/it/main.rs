@@ -93,6 +93,14 @@ pub fn scenario(toml: &str) -> Scenario {
         .unwrap_or_else(|e| panic!("scenario does not parse:\n{e}"))
 }
 
+/// The diagnostics of scenario text (named `test.toml` in them) that must not parse.
+pub fn refused(toml: &str) -> String {
+    match scenario::parse(Path::new("test.toml"), toml) {
+        Ok(_) => panic!("the scenario parsed:\n{toml}"),
+        Err(e) => e.to_string(),
+    }
+}
+
 /// Runs every seed of a scenario and summarises them as `archsim run` would.
 pub fn run(toml: &str) -> Summary {
     run_scenario(&scenario(toml))
