@@ -43,6 +43,23 @@ pub const CONNECTION_RESET: u16 = 599;
 /// answers 504 (ALB, CLB: aws-facts §3 ALB 504) or resets the client's connection (NLB).
 pub const CONNECT_FAILED: u16 = 598;
 
+/// Every status above: the codes a `by_status` table may hold (a chart gives each its own
+/// colour). A status added above belongs here too.
+pub const CODES: &[u16] = &[
+    OK,
+    ACCEPTED,
+    BAD_REQUEST,
+    FORBIDDEN,
+    PAYLOAD_TOO_LARGE,
+    TOO_MANY_REQUESTS,
+    INTERNAL_ERROR,
+    BAD_GATEWAY,
+    SERVICE_UNAVAILABLE,
+    GATEWAY_TIMEOUT,
+    CONNECTION_RESET,
+    CONNECT_FAILED,
+];
+
 /// Whether a status is a success.
 pub const fn is_success(status: u16) -> bool {
     status >= 200 && status < 300

@@ -74,38 +74,41 @@ pub mod palette {
     /// two sharing a colour could not be told apart); any other falls back to a blue none of
     /// them uses.
     pub fn status(label: &str) -> RGBColor {
-        match label {
-            "200" => RGBColor(44, 160, 44),
-            "202" => RGBColor(152, 223, 138),
-            l if l.starts_with('2') => RGBColor(0, 100, 0),
-            "400" => RGBColor(188, 189, 34),
-            "403" => RGBColor(23, 190, 207),
-            "413" => RGBColor(158, 218, 229),
-            "429" => RGBColor(255, 187, 34),
-            "500" => RGBColor(140, 86, 75),
-            "502" => RGBColor(196, 156, 148),
-            "503" => RGBColor(214, 39, 40),
-            "504" => RGBColor(148, 103, 189),
-            "598" => RGBColor(197, 176, 213),
-            "599" => RGBColor(120, 20, 20),
-            "timeout" => RGBColor(127, 127, 127),
-            "error" => RGBColor(227, 119, 194),
-            "function_error" => RGBColor(247, 182, 210),
-            "cors_blocked" => RGBColor(255, 152, 150),
-            // A status a scenario chose (an injected 404): one of colours none of the above
-            // uses, by its number, so that two such statuses differ unless 6 apart.
-            other => {
-                const REST: [RGBColor; 6] = [
-                    RGBColor(31, 119, 180),
-                    RGBColor(174, 199, 232),
-                    RGBColor(255, 127, 14),
-                    RGBColor(219, 219, 141),
-                    RGBColor(82, 84, 163),
-                    RGBColor(107, 110, 207),
-                ];
-                let n: usize = other.parse().unwrap_or(0);
-                REST[n % REST.len()]
-            }
+        use crate::status::*;
+        // A status a scenario chose (an injected 404): one of colours none of the others
+        // uses, by its number, so that two such statuses differ unless 6 apart.
+        const REST: [RGBColor; 6] = [
+            RGBColor(31, 119, 180),
+            RGBColor(174, 199, 232),
+            RGBColor(255, 127, 14),
+            RGBColor(219, 219, 141),
+            RGBColor(82, 84, 163),
+            RGBColor(107, 110, 207),
+        ];
+        let Ok(code) = label.parse::<u16>() else {
+            return match label {
+                "timeout" => RGBColor(127, 127, 127),
+                "error" => RGBColor(227, 119, 194),
+                FUNCTION_ERROR_WORD => RGBColor(247, 182, 210),
+                CORS_BLOCKED_WORD => RGBColor(255, 152, 150),
+                _ => REST[0],
+            };
+        };
+        match code {
+            OK => RGBColor(44, 160, 44),
+            ACCEPTED => RGBColor(152, 223, 138),
+            c if is_success(c) => RGBColor(0, 100, 0),
+            BAD_REQUEST => RGBColor(188, 189, 34),
+            FORBIDDEN => RGBColor(23, 190, 207),
+            PAYLOAD_TOO_LARGE => RGBColor(158, 218, 229),
+            TOO_MANY_REQUESTS => RGBColor(255, 187, 34),
+            INTERNAL_ERROR => RGBColor(140, 86, 75),
+            BAD_GATEWAY => RGBColor(196, 156, 148),
+            SERVICE_UNAVAILABLE => RGBColor(214, 39, 40),
+            GATEWAY_TIMEOUT => RGBColor(148, 103, 189),
+            CONNECT_FAILED => RGBColor(197, 176, 213),
+            CONNECTION_RESET => RGBColor(120, 20, 20),
+            other => REST[usize::from(other) % REST.len()],
         }
     }
 }
@@ -1472,21 +1475,7 @@ mod tests {
     #[test]
     fn every_status_archsim_answers_has_its_own_colour() {
         use crate::status::*;
-        let codes = [
-            OK,
-            ACCEPTED,
-            BAD_REQUEST,
-            FORBIDDEN,
-            PAYLOAD_TOO_LARGE,
-            TOO_MANY_REQUESTS,
-            INTERNAL_ERROR,
-            BAD_GATEWAY,
-            SERVICE_UNAVAILABLE,
-            GATEWAY_TIMEOUT,
-            CONNECTION_RESET,
-            CONNECT_FAILED,
-        ];
-        let labels = codes.iter().map(|c| c.to_string());
+        let labels = CODES.iter().map(|c| c.to_string());
         let words = WORDS.iter().map(|w| w.to_string());
         // Another success, and two statuses a scenario might inject.
         let others = ["201", "404", "409"].map(String::from);
