@@ -166,21 +166,6 @@ impl Edge {
             asynchronous: false,
         }
     }
-
-    /// After attempt number `attempt` of a request whose last retry cost `charged` ended with
-    /// `outcome`: how long to wait before the next attempt, or `None` when the SDK gives up
-    /// (or the outcome is a success). Draws on and refunds `tokens`, the retry quota of the
-    /// SDK client that made the call.
-    pub fn retry_after(
-        &self,
-        attempt: u32,
-        outcome: Outcome,
-        tokens: &mut u32,
-        charged: &mut Charge,
-        rng: &mut SimRng,
-    ) -> Option<SimTime> {
-        self.retry.after(attempt, outcome, tokens, charged, rng)
-    }
 }
 
 /// The retry quotas of the SDK clients of one process (aws-facts: §7 retry quota: a token
@@ -212,6 +197,7 @@ impl RetryTokens {
 
     /// The tokens left for call `edge` (its place among the caller's edges); 0 for a call
     /// without a quota.
+    #[cfg(test)]
     pub fn of(&self, edge: usize) -> u32 {
         self.0.get(edge).copied().unwrap_or(0)
     }
@@ -552,7 +538,10 @@ impl CallCursor {
         let mut scratch = 0;
         let bucket = tokens.bucket(at, &mut scratch);
         let charged = &mut self.charged;
-        if let Some(wait) = edges[at].retry_after(self.attempt, outcome, bucket, charged, rng) {
+        if let Some(wait) = edges[at]
+            .retry
+            .after(self.attempt, outcome, bucket, charged, rng)
+        {
             return AfterReply::Retry(wait);
         }
         match outcome {

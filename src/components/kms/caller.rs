@@ -249,7 +249,8 @@ impl KmsClient {
         let p = &mut self.pending[slot];
         if let Some(wait) =
             self.edge
-                .retry_after(p.attempt, r.outcome, &mut self.tokens, &mut p.charged, rng)
+                .retry
+                .after(p.attempt, r.outcome, &mut self.tokens, &mut p.charged, rng)
         {
             ctx.schedule(wait, TAG_BIT | slot as u64);
             return None;

@@ -1555,7 +1555,7 @@ mod tests {
         loop {
             let mut charged = crate::retry::Charge::default();
             let bucket = f.envs[e].tokens.bucket(0, &mut scratch);
-            let retried = f.edges[0].retry_after(
+            let retried = f.edges[0].retry.after(
                 1,
                 Outcome::Status(status::INTERNAL_ERROR),
                 bucket,
