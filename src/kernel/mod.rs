@@ -14,7 +14,7 @@ mod trace;
 
 pub use gates::{Gate, GateCounts, Gates};
 pub use queue::EventQueue;
-pub use rng::{stream, SimRng};
+pub use rng::{mix, stream, SimRng};
 pub use sim::{
     ActorId, CallId, CallTiming, Ctx, Faults, Input, Item, Kernel, KernelStats, Limits, Model, Msg,
     Outcome, Reply, Stop, TimerHandle,

@@ -21,8 +21,10 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
-/// SplitMix64's finaliser: spreads nearby inputs (seeds 7 and 8) over the whole space.
-fn mix(mut z: u64) -> u64 {
+/// SplitMix64's finaliser: spreads nearby inputs (seeds 7 and 8, keys 41 and 42) over the
+/// whole space; a fixed bijection, so the same input lands in the same place in every run.
+/// The one hash of the simulator: seeds, and keys onto partitions, prefixes, nodes, clients.
+pub fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)

@@ -184,10 +184,7 @@ struct Shard {
 /// same node in every run. The client keeps a lost node in its list (ElastiCache replaces it
 /// under the same DNS name), so keys never move to another node.
 fn node_of(key: u64, nodes: usize) -> usize {
-    let mut z = key.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
+    let z = crate::kernel::mix(key.wrapping_add(0x9E37_79B9_7F4A_7C15));
     // Lemire's multiply-shift: the hash's 64 bits mapped evenly onto 0..nodes.
     ((u128::from(z) * nodes as u128) >> 64) as usize
 }

@@ -199,10 +199,7 @@ pub(super) fn partitions_needed(rcu: f64, wcu: f64, least: u32) -> u32 {
 /// The partition of `key` among `count`: SplitMix64's finaliser spreads keys evenly, as
 /// DynamoDB's hash of the partition key does.
 pub(super) fn partition_of(key: u64, count: usize) -> usize {
-    let mut z = key.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    ((z ^ (z >> 31)) % count as u64) as usize
+    (crate::kernel::mix(key.wrapping_add(0x9e37_79b9_7f4a_7c15)) % count as u64) as usize
 }
 
 #[cfg(test)]

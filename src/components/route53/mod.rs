@@ -237,12 +237,9 @@ impl Route53 {
     /// The client a request comes from: a mix of its key and API key, so that every attempt
     /// of a request, and every request of a key, comes from one client (a choice).
     fn client_of(&self, msg: &Msg) -> usize {
-        let mut x = msg.key ^ (u64::from(msg.client) << 40) ^ 0x9e37_79b9_7f4a_7c15;
-        // splitmix64's finaliser: neighbouring keys land on unrelated clients.
-        x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        x ^= x >> 31;
-        (x % self.clients.len() as u64) as usize
+        let x = msg.key ^ (u64::from(msg.client) << 40) ^ 0x9e37_79b9_7f4a_7c15;
+        // Neighbouring keys land on unrelated clients.
+        (crate::kernel::mix(x) % self.clients.len() as u64) as usize
     }
 
     /// The resolver client `c` uses: clients in blocks, so that a resolver's clients are

@@ -3,7 +3,7 @@
 
 use super::config::{Enforcement, Naming, S3Config};
 use crate::components::token_bucket::TokenBucket;
-use crate::kernel::SimTime;
+use crate::kernel::{mix, SimTime};
 
 /// A per-second rate, metered as the scenario chose.
 #[derive(Clone, Debug)]
@@ -168,13 +168,6 @@ impl Partitions {
             .insert(i + 1, Partition::new(mid, hi, self.rates));
         Admission::SlowDown(Some((lo, mid, hi)))
     }
-}
-
-/// A 64-bit mix (SplitMix64's finaliser): consecutive keys land on unrelated prefixes.
-fn mix(mut x: u64) -> u64 {
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
 }
 
 #[cfg(test)]

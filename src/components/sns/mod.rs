@@ -447,12 +447,7 @@ impl Sns {
 fn dedup_id(msg: &Msg) -> u64 {
     // splitmix64 over the fields: deterministic, and a collision between two of the
     // messages of one 5-minute window is vanishingly unlikely.
-    let mix = |mut z: u64| {
-        z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
+    let mix = |z: u64| crate::kernel::mix(z.wrapping_add(0x9e37_79b9_7f4a_7c15));
     let fields = [
         msg.origin.0,
         msg.key,
