@@ -132,6 +132,16 @@ impl Counter {
         self.per_window.clone()
     }
 
+    /// Per window, this counter's share of `whole`, counts it is part of (stale reads among
+    /// replica reads, one target's requests among all): NaN where `whole` counted nothing.
+    pub fn fraction_of(&self, whole: &[f64]) -> Vec<f64> {
+        self.per_window
+            .iter()
+            .zip(whole)
+            .map(|(&a, &n)| if n > 0.0 { a / n } else { f64::NAN })
+            .collect()
+    }
+
     /// Per window, this counter's share of it and `other` together (hits against misses):
     /// NaN where neither counted anything.
     pub fn share_series(&self, other: &Counter) -> Vec<f64> {

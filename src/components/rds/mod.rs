@@ -638,14 +638,7 @@ impl Component for Rds {
         if self.cfg.readers() > 0 {
             series.push((&REPLICA_LAG, self.lag_max_window.clone()));
             // Stale reads are among the replica reads: their share of them, window by window.
-            let stale = self.stale.count_series();
-            let share = self
-                .replica_reads
-                .count_series()
-                .iter()
-                .zip(&stale)
-                .map(|(&r, &s)| if r > 0.0 { s / r } else { f64::NAN })
-                .collect();
+            let share = self.stale.fraction_of(&self.replica_reads.count_series());
             series.push((&STALE_READ_SHARE, share));
         }
         series.extend(self.write_latency.series(&WRITE));

@@ -487,13 +487,7 @@ impl Component for Route53 {
                 secs(st.last_sent_ignoring),
             );
             m.gauge(format!("to.{name}.unhealthy_at_s"), secs(st.unhealthy_at));
-            let share = st
-                .sent
-                .count_series()
-                .iter()
-                .zip(&all)
-                .map(|(a, n)| if *n > 0.0 { a / n } else { f64::NAN })
-                .collect();
+            let share = st.sent.fraction_of(&all);
             series.push((SHARES[i], share));
             if self.cfg.records[i].checked && self.cfg.routing != Routing::Simple {
                 let healthy = st
