@@ -22,7 +22,7 @@ pub(super) const REQUESTS: Series = Series {
 pub(super) const HIT_RATIO: Series = Series {
     id: "hit_ratio",
     unit: Unit::Share,
-    about: "share of reads answered from the cache",
+    about: "share of the reads reaching a node that it answered, as CloudWatch's CacheHitRate (writes and reads that bypassed a lost or failing-over node left out)",
 };
 pub(super) const MISSES: Series = Series {
     id: "misses_rps",
@@ -177,12 +177,12 @@ impl Kind for CacheConfig {
             Field {
                 path: "hits",
                 unit: Unit::Count,
-                about: "reads answered from the cache",
+                about: "reads answered from the cache (CloudWatch's CacheHits for Redis, GetHits for Memcached)",
             },
             Field {
                 path: "misses",
                 unit: Unit::Count,
-                about: "reads not in the cache (or expired), sent to the backend",
+                about: "reads that reached a node and found their key missing (or expired), sent to the backend (CloudWatch's CacheMisses for Redis, GetMisses for Memcached)",
             },
             Field {
                 path: "stale_reads",
@@ -218,7 +218,7 @@ impl Kind for CacheConfig {
             Field {
                 path: "hit_ratio",
                 unit: Unit::Share,
-                about: "hits over hits and misses",
+                about: "hits over hits and misses: the share of the reads reaching a node that it answered, as CloudWatch computes the node's CacheHitRate (Redis: cache_hits / (cache_hits + cache_misses)) or GetHits / CmdGet (Memcached); writes and the reads that bypassed a lost or failing-over node (`bypassed`) count in neither, as they never reach a node's lookup",
             },
             Field {
                 path: "stale_read_fraction",

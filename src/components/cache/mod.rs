@@ -679,6 +679,9 @@ impl Component for Cache {
         for (s, n) in self.statuses.iter() {
             m.count(format!("by_status.{s}"), n.total());
         }
+        // CloudWatch's CacheHitRate (Redis) and GetHits / CmdGet (Memcached) count the
+        // lookups a node served: writes and the reads that never reached a node (`bypassed`)
+        // are in neither term (CacheMetrics.Redis.html, CacheMetrics.Memcached.html).
         m.gauge("hit_ratio", h as f64 / (h + mi).max(1) as f64);
         m.gauge(
             "stale_read_fraction",
