@@ -316,12 +316,16 @@ fn region_outage(
             .collect();
         regions.sort_unstable();
         regions.dedup();
+        let in_use: Vec<String> = regions
+            .iter()
+            .map(|r| crate::components::region_words(r))
+            .collect();
         ck.error(
             region.span(),
             format!(
-                "no component is placed in region \"{}\"; regions in use: {}",
+                "no component is placed in region \"{}\"; the components are in {}",
                 crate::text::printable(region.get_ref()),
-                regions.join(", ")
+                in_use.join(" and ")
             ),
         );
         return None;

@@ -1530,10 +1530,17 @@ fn check_zone_regions(
                 }
                 Some((r, _)) if *r == region.as_str() => {}
                 Some((r, other)) => {
+                    // An example of a zone's name, from a region the scenario names.
+                    let example = [region.as_str(), r]
+                        .into_iter()
+                        .find(|r| *r != components::HOME_REGION)
+                        .map_or(String::new(), |r| format!(" (\"{r}a\")"));
                     ck.error(
                         span,
                         format!(
-                            "zone \"{zone}\" is in region \"{r}\" (where \"{other}\" uses it), so it cannot be in \"{region}\" too: a zone belongs to one region; name the zones of each region apart (\"{region}a\")"
+                            "zone \"{zone}\" is in {} (where \"{other}\" uses it), so it cannot be in {} too: a zone belongs to one region; name the zones of each region apart{example}",
+                            components::region_words(r),
+                            components::region_words(region),
                         ),
                     );
                     ok = false;

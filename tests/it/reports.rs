@@ -1148,6 +1148,36 @@ fn regions_are_drawn_apart_with_their_zones_inside_and_a_global_service_outside(
 }
 
 #[test]
+fn the_default_region_beside_a_global_service_is_drawn_without_a_name() {
+    // A scenario that names no region has its components in the default one, whose name
+    // ("home") it never wrote: its box says "Region" alone, in the SVG and the DOT text.
+    let components = r#"
+[[component]]
+id = "front"
+kind = "cloudfront"
+origin = "web"
+[[component]]
+id = "web"
+kind = "service"
+service_time = "5ms"
+"#;
+    let svg = diagram_of(components);
+    assert_eq!(region_rects(&svg).len(), 1, "{svg}");
+    assert!(
+        svg.contains(">Region<") && !svg.contains(">Region home<"),
+        "{svg}"
+    );
+    let sc = crate::scenario(&format!(
+        "[scenario]\nname = \"d\"\nduration = \"1m\"\n[[workload]]\nname = \"users\"\ntarget = \"front\"\narrival = {{ process = \"poisson\", rate = 10 }}\n{components}"
+    ));
+    let dot = diagram::dot(&sc);
+    assert!(
+        dot.contains("label=\"Region\";") && !dot.contains("Region home"),
+        "{dot}"
+    );
+}
+
+#[test]
 fn one_region_and_no_global_service_draws_no_region_box() {
     // The cloud alone holds the zones, as before regions were drawn: a box saying the one
     // region would only take room.

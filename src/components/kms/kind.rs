@@ -189,7 +189,8 @@ impl Kind for KmsConfig {
                 ck.error(
                     self.quota_span.clone(),
                     format!(
-                        "every kms component in region \"{region}\" draws on the account's one quota there, which \"{}\" states as {words}; this one says {}",
+                        "every kms component in {} draws on the account's one quota there, which \"{}\" states as {words}; this one says {}",
+                        crate::components::region_words(&region),
                         rel.ids[*first],
                         self.quota_words()
                     ),

@@ -658,9 +658,9 @@ impl Kind for SfnConfig {
                 ck.error(
                     self.quota_span.clone(),
                     format!(
-                        "the {} workflows of region \"{}\" draw on the account's quotas there, which \"{}\" states as {w}; this one says {words} (state them alike, or leave the keys out on both)",
+                        "the {} workflows of {} draw on the account's quotas there, which \"{}\" states as {w}; this one says {words} (state them alike, or leave the keys out on both)",
                         scope.rsplit(' ').next().unwrap_or_default(),
-                        rel.regions[me],
+                        crate::components::region_words(&rel.regions[me]),
                         rel.ids[*first],
                     ),
                 );

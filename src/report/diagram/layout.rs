@@ -483,12 +483,7 @@ pub fn layout(m: &Model) -> Layout {
                 x: r.x + 14.0,
                 y: r.y + 11.0,
                 size: ZONE_FONT,
-                // A scenario that names no region has its components in an unnamed one.
-                text: if name == crate::components::HOME_REGION {
-                    "Region".to_string()
-                } else {
-                    format!("Region {name}")
-                },
+                text: super::region_label(name),
             };
             taken.push(label.rect(true));
             (*r, label)

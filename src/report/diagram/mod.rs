@@ -102,7 +102,7 @@ pub fn dot(sc: &Scenario) -> String {
                 let _ = writeln!(
                     o,
                     "    subgraph cluster_region_{k} {{\n      label={};\n      style=dashed;",
-                    q(&format!("Region {}", m.regions[k]))
+                    q(&region_label(&m.regions[k]))
                 );
                 "      "
             }
@@ -173,6 +173,16 @@ pub fn dot(sc: &Scenario) -> String {
     }
     o.push_str("}\n");
     o
+}
+
+/// A region's box label: "Region us-east-1", or "Region" alone for the default one, which a
+/// scenario that names no region has its components in without having named it.
+fn region_label(name: &str) -> String {
+    if name == crate::components::HOME_REGION {
+        "Region".to_string()
+    } else {
+        format!("Region {name}")
+    }
 }
 
 #[cfg(test)]
