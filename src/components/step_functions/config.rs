@@ -21,7 +21,7 @@ struct RawSfn {
     #[serde(rename = "type")]
     workflow: Option<Spanned<String>>,
     start_at: Option<Spanned<String>>,
-    state: Option<Vec<Spanned<RawState>>>,
+    state: Option<Spanned<Vec<Spanned<RawState>>>>,
     region_class: Option<Spanned<String>>,
     start_rate: Option<Spanned<f64>>,
     start_burst: Option<Spanned<i64>>,
@@ -251,7 +251,14 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<SfnConfig
             );
             None
         }
-        Some(states) => machine(ck, states, &raw.start_at, &mut calls),
+        Some(states) if states.get_ref().is_empty() => {
+            ck.error(
+                states.span(),
+                "`state` is empty: a state machine needs at least one state",
+            );
+            None
+        }
+        Some(states) => machine(ck, states.get_ref(), &raw.start_at, &mut calls),
     };
     Some(SfnConfig {
         workflow,
@@ -422,14 +429,6 @@ fn machine(
     start_at: &Option<Spanned<String>>,
     calls: &mut Vec<CallSpec>,
 ) -> Option<Machine> {
-    if raw.is_empty() {
-        let at = start_at.as_ref().map_or(0..0, |s| s.span());
-        ck.error(
-            at,
-            "`state` is empty: a state machine needs at least one state",
-        );
-        return None;
-    }
     if raw.len() > MAX_STATES {
         ck.error(
             raw[MAX_STATES].span(),
