@@ -244,6 +244,84 @@ fn replica_lag_grows_without_bound_once_writes_outpace_the_replay() {
 }
 
 #[test]
+fn an_aurora_replicas_lag_is_its_own_knob_not_a_replay_queue() {
+    // aws-facts §5 Aurora: Aurora Replicas share the cluster volume, lag typically under
+    // 100 ms (AWS, Aurora.Replication.html: "usually much less than 100 milliseconds"), and
+    // do not replay writes one at a time. The load under which a read replica replaying
+    // 2 ms per write falls seconds behind (above: 550 writes/s), on Aurora (write_time 2 ms)
+    // keeps the default lag: lognormal, median 20 ms, p99 100 ms (σ = ln 5 / 2.326 = 0.69),
+    // mean 20·e^(σ²/2) = 25.4 ms, one draw per replica and second. Writes 1.8 ms apart, the
+    // oldest write a read's replica has not yet seen is about one lag old. Two replicas for
+    // 3 minutes: 360 draws, standard error 25.4·√(e^(σ²) − 1)/√360 ≈ 1 ms; ±5 ms. A lag over
+    // 0.5 s is 4.7 σ out (under 1 in 100,000 draws).
+    let aurora = |extra: &str, seeds| {
+        let s = crate::run(
+            &rds(
+                "3m",
+                1_100.0,
+                0.5,
+                &format!("deployment = \"aurora\"\nread_replicas = 2\n{extra}"),
+                "",
+                seeds,
+            )
+            .replace("db.m5.large", "db.r5.4xlarge"),
+        );
+        (
+            num(&s, "components.db.replica_lag_mean_s"),
+            num(&s, "components.db.replica_lag_max_s"),
+            num(&s, "components.db.stale_read_fraction"),
+            num(&s, "components.db.write_ms.mean"),
+        )
+    };
+    let (mean, max, _, writes) = aurora("", 1);
+    assert!((0.020..=0.031).contains(&mean), "{mean}");
+    assert!(max < 0.5, "{max}");
+    // A constant lag of 50 ms: reads see it, less the gap since the last write seen
+    // (writes 1.8 ms apart on average).
+    let (mean, max, at_50ms, writes_50ms) = aurora("aurora_replica_lag = \"50ms\"", 1);
+    assert!((0.046..=0.050).contains(&mean), "{mean}");
+    assert!(max <= 0.050, "{max}");
+    // Stale reads follow the lag: none at zero, more at 50 ms than at 5 ms.
+    let (_, _, at_0, _) = aurora("aurora_replica_lag = \"0s\"", 1);
+    let (_, _, at_5ms, writes_5ms) = aurora("aurora_replica_lag = \"5ms\"", 1);
+    assert_eq!(at_0, 0.0);
+    assert!(0.0 < at_5ms && at_5ms < at_50ms, "{at_5ms} {at_50ms}");
+    // The lags are drawn from a stream of their own: the queries' times are the same
+    // whatever the lag and however many draws it takes (common random numbers between
+    // variants).
+    assert_eq!(writes_5ms, writes_50ms);
+    let (_, _, _, writes_exp) = aurora(
+        "aurora_replica_lag = { dist = \"exponential\", mean = \"40ms\" }\naurora_replica_lag_period = \"100ms\"",
+        1,
+    );
+    assert_eq!(writes, writes_exp);
+}
+
+#[test]
+fn replication_keys_belong_to_their_deployment() {
+    // `apply_time` is a read replica's replay; `aurora_replica_lag` (and its period) an
+    // Aurora Replica's lag: each is refused where the other applies.
+    let parse = |db: &str| {
+        archsim::scenario::parse(
+            std::path::Path::new("t.toml"),
+            &rds("10s", 10.0, 0.1, db, "", 1).replace("db.m5.large", "db.r5.large"),
+        )
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    };
+    let e = parse("deployment = \"aurora\"\nread_replicas = 1\napply_time = \"2ms\"").unwrap_err();
+    assert!(e.contains("set `aurora_replica_lag` instead"), "{e}");
+    let e = parse("read_replicas = 1\naurora_replica_lag = \"10ms\"").unwrap_err();
+    assert!(
+        e.contains("a single_az deployment's readers replay the writes: set `apply_time` instead"),
+        "{e}"
+    );
+    let e = parse("read_replicas = 1\naurora_replica_lag_period = \"5s\"").unwrap_err();
+    assert!(e.contains("it needs `deployment = \"aurora\"`"), "{e}");
+    parse("deployment = \"aurora\"\nread_replicas = 1\naurora_replica_lag = \"10ms\"\naurora_replica_lag_period = \"5s\"").unwrap();
+}
+
+#[test]
 fn a_single_az_backup_suspends_io_and_a_multi_az_one_does_not() {
     let max_write = |multi: bool| {
         let s = crate::run(&rds(

@@ -20,6 +20,8 @@ struct RawRds {
     read_time: Spanned<RawDist>,
     write_time: Spanned<RawDist>,
     apply_time: Option<Spanned<RawDist>>,
+    aurora_replica_lag: Option<Spanned<RawDist>>,
+    aurora_replica_lag_period: Option<Spanned<String>>,
     write_ops: Option<Vec<Spanned<String>>>,
     max_connections: Option<Spanned<i64>>,
     failover_time: Option<Spanned<RawDist>>,
@@ -114,6 +116,23 @@ impl Deployment {
     }
 }
 
+/// How a committed write reaches each reader.
+#[derive(Clone, Debug)]
+pub enum Replication {
+    /// Read replicas and a Multi-AZ DB cluster's standbys replay the writes one at a time,
+    /// each taking this long [s]: their lag is the wait in that queue, and grows without bound
+    /// once writes outpace it (aws-facts: §5 read replicas).
+    Replay(Dist),
+    /// Aurora Replicas read the cluster's shared volume: a write is seen on each `lag` after
+    /// its commit, in commit order, whatever the rate of writes (aws-facts: §5 Aurora).
+    SharedVolume {
+        /// Each replica's lag behind the writer [s].
+        lag: Dist,
+        /// How long a replica keeps one lag before the next is drawn [s].
+        period: SimTime,
+    },
+}
+
 /// RDS Proxy in front of the database (aws-facts: §5 RDS Proxy).
 #[derive(Clone, Debug)]
 pub struct Proxy {
@@ -159,8 +178,9 @@ pub struct RdsConfig {
     pub read_time: Dist,
     /// Work of a write on one vCPU of speed 1, before its commit [s].
     pub write_time: Dist,
-    /// Time a replica takes to replay one write [s].
-    pub apply_time: Dist,
+    /// How a write reaches the readers: replayed by each, or seen on Aurora's shared
+    /// storage.
+    pub replication: Replication,
     /// The operations that are writes [op index].
     pub write_ops: Vec<u16>,
     /// Queries an instance takes at once, running or waiting for a vCPU [connections].
@@ -235,13 +255,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<RdsConfig
     });
     let read_time = ck.time_dist(&raw.read_time, "read_time");
     let write_time = ck.time_dist(&raw.write_time, "write_time");
-    // A replica replays each write at about the cost the primary paid for it (none when
-    // `write_time` is wrong, which is reported there).
-    let apply_time = ck
-        .or(&raw.apply_time, write_time.clone(), |ck, a| {
-            ck.time_dist(a, "apply_time").map(Some)
-        })
-        .flatten();
+    let replication = replication(&raw, deployment, write_time.clone(), ck);
     let write_ops = ck.write_ops(&raw.write_ops);
     // A class the deployment does not run is reported once, not again for its connections.
     let max_connections =
@@ -295,7 +309,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<RdsConfig
         reads_to_replicas: reads_to_replicas?,
         read_time: read_time?,
         write_time: write_time?,
-        apply_time: apply_time?,
+        replication: replication?,
         write_ops,
         max_connections: max_connections? as u32,
         failover_time: failover_time?,
@@ -370,6 +384,80 @@ fn class_runs_deployment(
         ),
     );
     None
+}
+
+/// How writes reach the readers: `apply_time` for read replicas and a Multi-AZ DB cluster's
+/// standbys, `aurora_replica_lag` for Aurora Replicas, each refused where the other applies.
+/// `None` when one is wrong (reported on `ck`).
+fn replication(
+    raw: &RawRds,
+    deployment: Deployment,
+    write_time: Option<Dist>,
+    ck: &mut Checker,
+) -> Option<Replication> {
+    let aurora = deployment == Deployment::Aurora;
+    if let (false, Some(p)) = (aurora, &raw.aurora_replica_lag_period) {
+        ck.error(
+            p.span(),
+            "`aurora_replica_lag_period` paces an Aurora Replica's lag: it needs `deployment = \"aurora\"`",
+        );
+        return None;
+    }
+    match (aurora, &raw.apply_time, &raw.aurora_replica_lag) {
+        (true, Some(a), _) => {
+            ck.error(
+                a.span(),
+                "`apply_time` is a read replica's replay of each write; Aurora Replicas read the cluster's shared volume: set `aurora_replica_lag` instead",
+            );
+            None
+        }
+        (false, _, Some(l)) => {
+            ck.error(
+                l.span(),
+                format!(
+                    "`aurora_replica_lag` is an Aurora Replica's lag behind the writer; a {} deployment's readers replay the writes: set `apply_time` instead",
+                    deployment.name()
+                ),
+            );
+            None
+        }
+        // aws-facts: §5 Aurora: replica lag typically under 100 ms. AWS, "Replication with
+        // Amazon Aurora" (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Replication.html):
+        // Aurora Replicas share the cluster volume with the writer, and the lag "is usually
+        // much less than 100 milliseconds after the primary instance has written an update";
+        // it "varies depending on the rate of database change", increasing under many
+        // writes. AWS gives no distribution, no figure for how it grows with the writes and
+        // no time over which it varies: chosen, a lognormal with median 20 ms and 99th
+        // percentile 100 ms, the same at any rate of writes (a heavier write load is a larger
+        // `aurora_replica_lag`), drawn afresh each second. A replica applies the log in
+        // order, so consecutive writes see the same lag: a lag drawn for each write, the
+        // writes then seen in order, would make the lag the largest of many draws, growing
+        // with the rate of writes.
+        (true, None, l) => {
+            let lag = ck.time_dist_or(
+                l,
+                "aurora_replica_lag",
+                Dist::lognormal_median_p99(0.020, 0.100).expect("a valid default distribution"),
+            );
+            let period = ck.positive_duration_or(
+                &raw.aurora_replica_lag_period,
+                "aurora_replica_lag_period",
+                SimTime::from_secs(1),
+            );
+            Some(Replication::SharedVolume {
+                lag: lag?,
+                period: period?,
+            })
+        }
+        // A replica replays each write at about the cost the primary paid for it (none when
+        // `write_time` is wrong, which is reported there).
+        (false, a, None) => ck
+            .or(a, write_time, |ck, a| {
+                ck.time_dist(a, "apply_time").map(Some)
+            })
+            .flatten()
+            .map(Replication::Replay),
+    }
 }
 
 /// The most connections Aurora MySQL's `max_connections` parameter takes. AWS,

@@ -134,7 +134,19 @@ impl Kind for RdsConfig {
                 name: "apply_time",
                 ty: KeyType::TimeDist,
                 required: false,
-                about: "the time a replica takes to replay one write, one at a time (default: write_time)",
+                about: "the time a read replica (or a Multi-AZ DB cluster's standby) takes to replay one write, one at a time, so its lag grows once writes outpace it; not on Aurora (default: write_time)",
+            },
+            Key {
+                name: "aurora_replica_lag",
+                ty: KeyType::TimeDist,
+                required: false,
+                about: "Aurora only: the time after its commit a write is seen on each Aurora Replica, which reads the cluster's shared volume rather than replaying writes; in commit order, whatever the rate of writes. AWS: usually much less than 100 ms, higher under many writes, with no figure for how much (default lognormal, median 20ms, p99 100ms, a choice)",
+            },
+            Key {
+                name: "aurora_replica_lag_period",
+                ty: KeyType::Duration,
+                required: false,
+                about: "Aurora only: how long each Aurora Replica keeps one lag drawn from aurora_replica_lag before the next (its lag varies over time, the same for consecutive writes, as it applies the log in order; AWS gives no time scale) (default 1s, a choice)",
             },
             Key {
                 name: "write_ops",

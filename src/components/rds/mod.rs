@@ -11,11 +11,14 @@
 //! standbys' (semi-synchronous); on Aurora, chosen, the second fastest of four cross-zone
 //! storage copies (a four-of-six quorum with two copies in the writer's zone).
 //!
-//! Replication is asynchronous: each replica replays the writes one at a time (`apply_time`
-//! each), so its lag is the wait in that single-threaded queue: near zero while writes are
-//! light, growing without bound once they outpace the replay. A read of a key whose last write
-//! the replica has not yet replayed is stale, and counted. After a read replica is promoted to
-//! a standalone writer the other replicas receive no more writes: their reads go stale.
+//! Replication is asynchronous: each read replica (and a Multi-AZ DB cluster's standby)
+//! replays the writes one at a time (`apply_time` each), so its lag is the wait in that
+//! single-threaded queue: near zero while writes are light, growing without bound once they
+//! outpace the replay. An Aurora Replica reads the cluster's shared volume instead: each write
+//! is seen on it `aurora_replica_lag` after its commit (in commit order), however many writes
+//! there are. A read of a key whose last write the replica has not yet applied is stale, and
+//! counted. After a read replica is promoted to a standalone writer the other replicas
+//! receive no more writes: their reads go stale.
 //!
 //! When the primary fails, its connections drop (503) and the writer endpoint answers 503:
 //! on a Multi-AZ DB instance until the failover completes (60–120 s), on a Multi-AZ DB cluster
@@ -39,7 +42,7 @@ mod failover;
 mod kind;
 mod replicas;
 
-pub use config::{Deployment, OnFailure, RdsConfig};
+pub use config::{Deployment, OnFailure, RdsConfig, Replication};
 pub use failover::Fault;
 use failover::{Access, Recovery, Writer};
 use kind::{READS, REPLICA_LAG, STALE_READ_SHARE, UTILISATION, WRITE, WRITES};
@@ -51,8 +54,11 @@ use crate::kernel::IdMap;
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
 use crate::status;
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use slab::Slab;
+
+/// Mixed into the seed of the Aurora Replicas' lag stream, so that it is not the component's.
+const LAG_STREAM: u64 = 0x6c61_675f_7374_726d;
 
 /// Status of a query the database cannot take: endpoint unreachable, connections dropped, or
 /// no connection left.
@@ -128,6 +134,9 @@ pub struct Rds {
     cfg: RdsConfig,
     clock: Clock,
     rng: SimRng,
+    /// Aurora Replicas' lags: a stream of their own, so that a variant changing
+    /// `aurora_replica_lag` leaves every other draw (query times, failovers) as it was.
+    lag_rng: SimRng,
     /// The writer is `nodes[writer]`; replicas are listed in `replicas`.
     nodes: Vec<Node>,
     writer: usize,
@@ -241,6 +250,8 @@ impl Rds {
             events: EventLog::new(&env.name),
             cfg,
             clock,
+            // Forked from its stream without advancing it.
+            lag_rng: SimRng::seed_from_u64(env.rng.clone().random::<u64>() ^ LAG_STREAM),
             rng: env.rng,
         }
     }

@@ -1,11 +1,13 @@
 //! Read replicas and asynchronous replication (aws-facts: §5 read replicas): each replica
 //! replays the writes one at a time (`apply_time` each), so its lag is the wait in that
-//! single-threaded queue; a read of a key whose last write the replica has not yet replayed is
-//! stale, and counted. A replica whose source is gone (another replica was promoted in its
+//! single-threaded queue; an Aurora Replica sees each write on the shared volume its own
+//! `aurora_replica_lag` after the commit, never before an earlier write (aws-facts: §5
+//! Aurora). A read of a key whose last write the replica has not yet applied is stale, and
+//! counted. A replica whose source is gone (another replica was promoted in its
 //! place) receives nothing more: every key written afterwards is stale on it, and its lag
 //! grows from the first write it missed.
 
-use super::Rds;
+use super::{Rds, Replication};
 use crate::kernel::{Ctx, SimTime};
 use std::collections::VecDeque;
 
@@ -36,6 +38,9 @@ pub(super) struct Node {
     /// Replica: its source is gone (another replica was promoted), so it receives no more
     /// writes.
     pub(super) cut: bool,
+    /// Aurora Replica: its lag behind the writer, and the period it was drawn for.
+    pub(super) lag: SimTime,
+    pub(super) lag_period: Option<u64>,
 }
 
 impl Node {
@@ -52,6 +57,8 @@ impl Node {
             expiry_at: None,
             epoch: 0,
             cut: false,
+            lag: SimTime::ZERO,
+            lag_period: None,
         }
     }
 
@@ -132,10 +139,24 @@ impl Rds {
             if self.nodes[r].cut {
                 continue;
             }
-            let apply = self.cfg.apply_time.sample_time(&mut self.rng);
             let n = &mut self.nodes[r];
-            // Lindley's recursion: the replay starts when the previous one ends.
-            let end = n.last_apply_end.max(now) + apply;
+            let end = match &self.cfg.replication {
+                // Lindley's recursion: the replay starts when the previous one ends.
+                Replication::Replay(apply) => {
+                    n.last_apply_end.max(now) + apply.sample_time(&mut self.rng)
+                }
+                // Seen the replica's lag after its commit (a lag drawn once a period), not
+                // before the write committed ahead of it: the lag does not pile up with the
+                // writes.
+                Replication::SharedVolume { lag, period } => {
+                    let p = now.nanos() / period.nanos();
+                    if n.lag_period != Some(p) {
+                        n.lag = lag.sample_time(&mut self.lag_rng);
+                        n.lag_period = Some(p);
+                    }
+                    n.last_apply_end.max(now + n.lag)
+                }
+            };
             n.last_apply_end = end;
             n.unapplied.push_back((seq, now, end));
         }
