@@ -248,12 +248,260 @@ fn draw<DB: DrawingBackend>(
             (FONT, LABEL_FONT).into_font().color(&l.color),
         ))?;
     }
-    let areas = panels.split_evenly((chart.panels.len().max(1), 1));
-    for (i, (panel, area)) in chart.panels.iter().zip(areas.iter()).enumerate() {
-        let last = i + 1 == chart.panels.len();
-        draw_panel(area, chart, panel, &marks, last)?;
+    let prepared: Vec<Prepared> = chart.panels.iter().map(prepare).collect();
+    let legend_font = (FONT, LEGEND_FONT).into_text_style(&panels);
+    let text_width = |text: &str| {
+        panels
+            .estimate_text_size(text, &legend_font)
+            .map_or(0, |(w, _)| w)
+    };
+    let plans = plan_panels(chart, &prepared, panels.dim_in_pixel(), &text_width);
+    let breaks: Vec<i32> = plans.iter().skip(1).map(|p| p.y0).collect();
+    let areas = panels.split_by_breakpoints::<i32, i32, _, _>([], breaks);
+    for (((panel, prep), plan), area) in chart.panels.iter().zip(&prepared).zip(&plans).zip(&areas)
+    {
+        draw_panel(area, chart, panel, prep, plan, &marks)?;
     }
     Ok(())
+}
+
+/// A panel's lines as drawn (stacked ones summed) and its y range.
+struct Prepared {
+    stacked: Option<Vec<Line>>,
+    lo: f64,
+    hi: f64,
+}
+
+impl Prepared {
+    fn lines<'a>(&'a self, panel: &'a Panel) -> &'a [Line] {
+        self.stacked.as_deref().unwrap_or(&panel.lines)
+    }
+}
+
+fn prepare(panel: &Panel) -> Prepared {
+    let stacked = stack(panel);
+    let lines = stacked.as_deref().unwrap_or(&panel.lines);
+    let (lo, hi) = y_extent(lines, panel.log_y);
+    let hi = match (panel.y_max, panel.log_y, small_count(lines)) {
+        (Some(top), _, _) => top,
+        (None, false, Some(top)) => top,
+        _ => hi,
+    };
+    Prepared { stacked, lo, hi }
+}
+
+/// Where a panel's legend goes.
+#[derive(Debug)]
+enum Legend {
+    /// In the plotting area, at a place where it hides no line.
+    Inside(SeriesLabelPosition),
+    /// In rows above the plotting area, outside it.
+    Above(Grid),
+}
+
+/// A legend laid out in rows above its panel: entry `i` in row `i / cols`, column `i % cols`;
+/// each column's left edge [px from the plotting area's left].
+#[derive(Debug, PartialEq)]
+struct Grid {
+    cols: usize,
+    rows: usize,
+    col_x: Vec<i32>,
+    /// From the first column's left edge to the end of the widest row [px].
+    width: i32,
+}
+
+/// A panel's place in the chart's body [px from the body's top]: its area from `y0` to `y1`,
+/// the space above its plotting area (its legend's rows, if they go there) and below it (the
+/// time axis's ticks, and on the last panel their labels), and its legend.
+#[derive(Debug)]
+struct PanelPlan {
+    y0: i32,
+    y1: i32,
+    top: u32,
+    x_label_area: u32,
+    time_labels: bool,
+    legend: Option<Legend>,
+}
+
+/// A box in pixels: left, top, right, bottom.
+type Rect = (i32, i32, i32, i32);
+
+impl PanelPlan {
+    /// The plotting area in the body, `width` px wide.
+    fn plot(&self, width: u32) -> Rect {
+        (
+            PLOT_LEFT,
+            self.y0 + self.top as i32,
+            width as i32 - PLOT_RIGHT_MARGIN,
+            self.y1 - self.x_label_area as i32,
+        )
+    }
+
+    /// The box the legend takes in the body, `width` px wide: above the plotting area, or
+    /// inside it where plotters puts a legend of `size` (`inside_legend_size`).
+    #[cfg(test)]
+    fn legend_box(&self, width: u32, size: (i32, i32)) -> Option<Rect> {
+        let (x0, y0, x1, y1) = self.plot(width);
+        match self.legend.as_ref()? {
+            Legend::Above(g) => {
+                let top = self.y0 + LEGEND_PAD as i32;
+                Some((
+                    x0,
+                    top,
+                    x0 + g.width,
+                    top + g.rows as i32 * LEGEND_ROW as i32,
+                ))
+            }
+            Legend::Inside(pos) => {
+                use SeriesLabelPosition::*;
+                let (w, h) = size;
+                let x = match pos {
+                    UpperLeft | MiddleLeft | LowerLeft => LEGEND_INSET,
+                    UpperRight | MiddleRight | LowerRight => x1 - x0 - w - LEGEND_INSET,
+                    UpperMiddle | MiddleMiddle | LowerMiddle => (x1 - x0 - w) / 2,
+                    Coordinate(x, _) => *x,
+                };
+                let y = match pos {
+                    UpperLeft | UpperMiddle | UpperRight => LEGEND_INSET,
+                    MiddleLeft | MiddleMiddle | MiddleRight => (y1 - y0 - h) / 2,
+                    LowerLeft | LowerMiddle | LowerRight => y1 - y0 - h - LEGEND_INSET,
+                    Coordinate(_, y) => *y,
+                };
+                Some((x0 + x, y0 + y, x0 + x + w, y0 + y + h))
+            }
+        }
+    }
+}
+
+/// The font size of a legend's labels and the height of a row of them [px].
+const LEGEND_FONT: u32 = 22;
+const LEGEND_ROW: u32 = 26;
+/// Above a panel, the space over its legend's rows and between them and the plotting area,
+/// so that they sit closer to their own panel than to the one above it [px].
+const LEGEND_PAD: u32 = 6;
+const LEGEND_GAP_BELOW: u32 = 4;
+/// The space between two columns of a legend laid out above its panel [px].
+const LEGEND_COL_GAP: i32 = 28;
+/// The space under a panel that is not the last, whose time axis is not labelled: as much as
+/// labels would take, or, when the legends are above the panels, room for the ticks [px].
+const UNLABELLED: u32 = 28;
+const TICKS_ONLY: u32 = 12;
+
+/// Where each panel goes in a body of `(width, height)` px, and its legend. Each legend goes
+/// in its plotting area where `legend_corner` finds a place that hides no line; when one of
+/// the chart's panels has no such place, every panel's legend goes in rows above its
+/// plotting area, where it can cover no line (and the chart reads alike from panel to
+/// panel), and the panels share the height so that their plotting areas are equally tall.
+/// `text_width` measures a legend's label [px].
+fn plan_panels(
+    chart: &Chart,
+    prepared: &[Prepared],
+    (width, height): (u32, u32),
+    text_width: &dyn Fn(&str) -> u32,
+) -> Vec<PanelPlan> {
+    let n = chart.panels.len().max(1);
+    let last = |i: usize| i + 1 == chart.panels.len();
+    // The panels split evenly, each legend inside.
+    let even = |i: usize| {
+        let (size, n) = (height as usize, n);
+        (i * (size / n) + i.min(size % n)) as i32
+    };
+    let mut plans: Vec<PanelPlan> = (0..chart.panels.len())
+        .map(|i| PanelPlan {
+            y0: even(i),
+            y1: even(i + 1),
+            top: PANEL_TOP,
+            x_label_area: if last(i) { X_LABELS } else { UNLABELLED },
+            time_labels: last(i),
+            legend: None,
+        })
+        .collect();
+    let mut all_free = true;
+    for ((plan, panel), prep) in plans.iter_mut().zip(&chart.panels).zip(prepared) {
+        let lines = prep.lines(panel);
+        if lines.is_empty() {
+            continue;
+        }
+        let (x0, y0, x1, y1) = plan.plot(width);
+        let (hidden, pos) = legend_corner(
+            lines,
+            (prep.lo, prep.hi),
+            panel.log_y,
+            chart.t_end,
+            ((x1 - x0).max(0) as u32, (y1 - y0).max(0) as u32),
+            chart.warmup_s > 0.0,
+        );
+        all_free &= hidden == 0;
+        plan.legend = Some(Legend::Inside(pos));
+    }
+    if all_free {
+        return plans;
+    }
+    // Every legend above its panel; what is left of the height shared evenly by the
+    // plotting areas.
+    let room = (width as i32 - PLOT_RIGHT_MARGIN - PLOT_LEFT).max(1);
+    for (i, (plan, panel)) in plans.iter_mut().zip(&chart.panels).enumerate() {
+        let widths: Vec<i32> = panel
+            .lines
+            .iter()
+            .map(|l| LEGEND_ICON as i32 + text_width(&l.label) as i32)
+            .collect();
+        plan.x_label_area = if last(i) { X_LABELS } else { TICKS_ONLY };
+        plan.top = PANEL_TOP;
+        plan.legend = None;
+        if !widths.is_empty() {
+            let grid = legend_grid(&widths, room);
+            plan.top = LEGEND_PAD + grid.rows as u32 * LEGEND_ROW + LEGEND_GAP_BELOW;
+            plan.legend = Some(Legend::Above(grid));
+        }
+    }
+    let overhead: i32 = plans.iter().map(|p| (p.top + p.x_label_area) as i32).sum();
+    let plot_room = (height as i32 - overhead).max(0) as usize;
+    let mut y = 0;
+    for (i, plan) in plans.iter_mut().enumerate() {
+        let share = (plot_room / n + usize::from(i < plot_room % n)) as i32;
+        plan.y0 = y;
+        y += plan.top as i32 + share + plan.x_label_area as i32;
+        plan.y1 = y;
+    }
+    plans
+}
+
+/// The fewest rows a legend of entries `widths` px wide takes in `room` px, in columns as
+/// wide as their widest entry, `LEGEND_COL_GAP` apart: one row when they fit side by side,
+/// then two, and so on (one entry a row when even that is too wide).
+fn legend_grid(widths: &[i32], room: i32) -> Grid {
+    let n = widths.len().max(1);
+    for rows in 1..=n {
+        let cols = n.div_ceil(rows);
+        let col_w: Vec<i32> = (0..cols)
+            .map(|c| {
+                widths
+                    .iter()
+                    .skip(c)
+                    .step_by(cols)
+                    .copied()
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut col_x = Vec::with_capacity(cols);
+        let mut x = 0;
+        for w in &col_w {
+            col_x.push(x);
+            x += w + LEGEND_COL_GAP;
+        }
+        let total = x - LEGEND_COL_GAP;
+        if total <= room || cols == 1 {
+            return Grid {
+                cols,
+                rows: n.div_ceil(cols),
+                col_x,
+                width: total,
+            };
+        }
+    }
+    unreachable!("one column always fits")
 }
 
 /// The height of a row of event labels, and their font size [px].
@@ -373,27 +621,23 @@ fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     chart: &Chart,
     panel: &Panel,
+    prep: &Prepared,
+    plan: &PanelPlan,
     marks: &Marks,
-    show_x: bool,
 ) -> DrawResult<DB> {
     let (unit, x_desc) = time_unit(chart.t_end);
     let x_end = chart.t_end / unit;
-    let stacked = stack(panel);
-    let lines = stacked.as_ref().unwrap_or(&panel.lines);
-    let (lo, hi) = y_extent(lines, panel.log_y);
-    let hi = match (panel.y_max, panel.log_y, small_count(lines)) {
-        (Some(top), _, _) => top,
-        (None, false, Some(top)) => top,
-        _ => hi,
-    };
-    let x_label_area = if show_x { 64 } else { 28 };
+    let lines = prep.lines(panel);
+    let (lo, hi) = (prep.lo, prep.hi);
+    let show_x = plan.time_labels;
     let mut builder = ChartBuilder::on(area);
     builder
         .margin_left(16)
-        .margin_right(40)
-        .margin_top(PANEL_TOP)
-        .x_label_area_size(x_label_area)
+        .margin_right(PLOT_RIGHT_MARGIN)
+        .margin_top(plan.top)
+        .x_label_area_size(plan.x_label_area)
         .y_label_area_size(120);
+    let legend = plan.legend.as_ref();
     if panel.log_y {
         // Labels at 1, 2 and 5 of each decade where the panel is tall enough to hold them,
         // so that a p99 of 210 ms can be read off it, not only 10, 100 and 1000.
@@ -404,16 +648,80 @@ fn draw_panel<DB: DrawingBackend>(
             .with_light_points(light);
         let mut c = builder.build_cartesian_2d(0f64..x_end, y)?;
         finish_panel(
-            &mut c, chart, panel, marks, lines, unit, x_desc, show_x, lo, hi,
+            &mut c, chart, panel, marks, lines, legend, unit, x_desc, show_x, lo, hi,
         )?;
     } else {
         let mut c = builder.build_cartesian_2d(0f64..x_end, lo..hi)?;
         finish_panel(
-            &mut c, chart, panel, marks, lines, unit, x_desc, show_x, lo, hi,
+            &mut c, chart, panel, marks, lines, legend, unit, x_desc, show_x, lo, hi,
         )?;
     }
-    let bottom = area.dim_in_pixel().1 as i32 - x_label_area;
-    draw_y_desc(area, &panel.y_desc, PANEL_TOP as i32, bottom)
+    if let Some(Legend::Above(grid)) = legend {
+        draw_legend_above(area, panel, grid)?;
+    }
+    let bottom = area.dim_in_pixel().1 as i32 - plan.x_label_area as i32;
+    draw_y_desc(area, &panel.y_desc, plan.top as i32, bottom)
+}
+
+/// The space under the last panel, for the time axis's labels and its description [px].
+const X_LABELS: u32 = 64;
+
+/// Draws a legend in rows above a panel's plotting area, as `grid` lays it out.
+fn draw_legend_above<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    panel: &Panel,
+    grid: &Grid,
+) -> DrawResult<DB> {
+    let style = (FONT, LEGEND_FONT)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    // Entries in the order of `panel.lines`, left to right: a stack's bottom area first.
+    for (i, line) in panel.lines.iter().enumerate() {
+        let x = PLOT_LEFT + grid.col_x[i % grid.cols];
+        let row = (i / grid.cols) as i32;
+        let y = LEGEND_PAD as i32 + row * LEGEND_ROW as i32 + LEGEND_ROW as i32 / 2;
+        area.draw(&legend_icon(
+            matches!(panel.kind, Kind::Stacked),
+            line.color,
+            stroke_width(&panel.kind, i, panel.lines.len()).max(3),
+            line.dashed,
+            (x, y),
+        ))?;
+        area.draw(&Text::new(
+            line.label.clone(),
+            (x + LEGEND_ICON as i32, y),
+            style.clone(),
+        ))?;
+    }
+    Ok(())
+}
+
+/// The width the `i`th of `n` lines of a panel is drawn with [px]: earlier lines wider, so
+/// that one equal to a later line (desired and in service, most of the time) shows as a rim
+/// around it instead of vanishing; the outline of a stack's areas thin.
+fn stroke_width(kind: &Kind, i: usize, n: usize) -> u32 {
+    if matches!(kind, Kind::Stacked) {
+        1
+    } else {
+        3 + 2 * (n - 1 - i).min(2) as u32
+    }
+}
+
+/// A line's mark in its legend at `at`: a filled box for a stack's area, else a stretch of
+/// its line, `width` px wide and dashed as it is drawn.
+fn legend_icon<DB: DrawingBackend>(
+    stacked: bool,
+    color: RGBColor,
+    width: u32,
+    dashed: bool,
+    (x, y): (i32, i32),
+) -> DynElement<'static, DB, (i32, i32)> {
+    if stacked {
+        Rectangle::new([(x, y - 8), (x + 30, y + 8)], color.filled()).into_dyn()
+    } else {
+        legend_line((x, y), color.stroke_width(width), dashed).into_dyn()
+    }
 }
 
 /// The space above a panel's plotting area [px].
@@ -476,6 +784,7 @@ fn finish_panel<'a, DB, Y>(
     panel: &Panel,
     marks: &Marks,
     lines: &[Line],
+    legend: Option<&Legend>,
     unit: f64,
     x_desc: &str,
     show_x: bool,
@@ -567,13 +876,7 @@ where
         let style = ShapeStyle {
             color: color.to_rgba(),
             filled: false,
-            // Earlier lines drawn wider, so that one equal to a later line (desired and in
-            // service, most of the time) shows as a rim around it instead of vanishing.
-            stroke_width: if matches!(panel.kind, Kind::Stacked) {
-                1
-            } else {
-                3 + 2 * (lines.len() - 1 - i).min(2) as u32
-            },
+            stroke_width: stroke_width(&panel.kind, i, lines.len()),
         };
         let mut first = true;
         for seg in segments(&b.t, &b.median) {
@@ -587,37 +890,22 @@ where
                 c.draw_series(LineSeries::new(pts, style))?
             };
             if first {
-                let legend_color = color;
-                let filled = matches!(panel.kind, Kind::Stacked);
-                let dashed = line.dashed;
-                let width = style.stroke_width.max(3);
-                series.label(line.label.clone()).legend(move |(x, y)| {
-                    if filled {
-                        Rectangle::new([(x, y - 8), (x + 30, y + 8)], legend_color.filled())
-                            .into_dyn()
-                    } else {
-                        legend_line((x, y), legend_color.stroke_width(width), dashed).into_dyn()
-                    }
-                });
+                let stacked = matches!(panel.kind, Kind::Stacked);
+                let (width, dashed) = (style.stroke_width.max(3), line.dashed);
+                series
+                    .label(line.label.clone())
+                    .legend(move |at| legend_icon(stacked, color, width, dashed, at));
                 first = false;
             }
         }
     }
-    if !lines.is_empty() {
-        let (w_px, h_px) = c.plotting_area().dim_in_pixel();
+    if let Some(Legend::Inside(pos)) = legend {
         c.configure_series_labels()
-            .position(legend_corner(
-                lines,
-                (lo, hi),
-                panel.log_y,
-                chart.t_end,
-                (w_px, h_px),
-                chart.warmup_s > 0.0,
-            ))
+            .position(pos.clone())
             .legend_area_size(LEGEND_ICON)
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(180, 180, 180))
-            .label_font((FONT, 22))
+            .label_font((FONT, LEGEND_FONT))
             .draw()?;
     }
     Ok(())
@@ -626,11 +914,13 @@ where
 /// Where a panel's legend covers the least data: the place (the corners, upper right first,
 /// then lower right, upper left, lower left; then the middles of the right and left edges,
 /// for lines that run along both the top and the bottom) whose box, as large as the legend
-/// will be, hides the least of the lines: their points (medians and band tops) inside it and
-/// the segments drawn between two points that cross it. The upper left holds the warmup's
-/// label when there is one: the legend goes there only when every other place is worse.
-/// When each of those hides something, a place between them along the top, the bottom or
-/// the middle (every tenth of the width) that hides less.
+/// will be, hides the least of the lines: their points (medians and both edges of their
+/// shaded bands) inside it and the segments drawn between two points that cross it. The
+/// upper left holds the warmup's label when there is one: the legend goes there only when
+/// every other place is worse. When each of those hides something, a place between them
+/// along the top, the bottom or the middle (every tenth of the width) that hides less.
+/// Returns how much the place hides (`usize::MAX` when the legend is too large for the panel
+/// to leave it any room) and the place.
 fn legend_corner(
     lines: &[Line],
     (lo, hi): (f64, f64),
@@ -638,16 +928,16 @@ fn legend_corner(
     t_end: f64,
     (w_px, h_px): (u32, u32),
     warmup_label: bool,
-) -> SeriesLabelPosition {
-    // The legend's size as a share of the panel: about 12 px a character of its longest label
-    // plus the icon and margins, 30 px a row.
-    let longest = lines
-        .iter()
-        .map(|l| l.label.chars().count())
-        .max()
-        .unwrap_or(0);
-    let w = ((longest as f64 * 12.0 + 80.0) / f64::from(w_px.max(1))).min(0.6);
-    let h = ((lines.len() as f64 * 30.0 + 20.0) / f64::from(h_px.max(1))).min(0.9);
+) -> (usize, SeriesLabelPosition) {
+    // The legend's size as a share of the panel, with the 5 px plotters leaves between it
+    // and the edges.
+    let (w, h) = inside_legend_size(lines);
+    let (w, h) = (
+        f64::from(w + LEGEND_INSET) / f64::from(w_px.max(1)),
+        f64::from(h + LEGEND_INSET) / f64::from(h_px.max(1)),
+    );
+    let too_large = w > 0.6 || h > 0.9;
+    let (w, h) = (w.min(0.6), h.min(0.9));
     let y_share = |v: f64| {
         if log_y {
             let (l, h) = (lo.max(1e-12).log10(), hi.max(1e-12).log10());
@@ -671,29 +961,46 @@ fn legend_corner(
         (SeriesLabelPosition::MiddleRight, true, middle),
         (SeriesLabelPosition::MiddleLeft, false, middle),
     ];
-    // What a box hides: the points inside it, and the drawn segments between two points that
-    // cross it (a line's steep edge passes a box that holds none of its points).
+    // What a box hides: the points inside it, the drawn segments between two points that
+    // cross it (a line's steep edge passes a box that holds none of its points), and the
+    // shaded range from a band's bottom to its top at each point.
     let covered = |(x_lo, x_hi): (f64, f64), (y_lo, y_hi): (f64, f64)| {
         let rect = (x_lo, x_hi, y_lo, y_hi);
-        lines
-            .iter()
-            .flat_map(|l| [(&l.band.t, &l.band.median), (&l.band.t, &l.band.max)])
-            .map(|(t, v)| {
-                let at = |i: usize| (t[i] / t_end.max(1e-12), y_share(v[i]));
-                let points = (0..t.len())
-                    .filter(|&i| v[i].is_finite() && inside(at(i), rect))
-                    .count();
-                let segments = (1..t.len())
-                    .filter(|&i| v[i - 1].is_finite() && v[i].is_finite())
-                    .filter(|&i| crosses(at(i - 1), at(i), rect))
-                    .count();
-                points + segments
-            })
-            .sum::<usize>()
+        let shaded = |b: &Band| {
+            (0..b.t.len())
+                .filter(|&i| b.min[i].is_finite() && b.max[i].is_finite() && b.max[i] > b.min[i])
+                .filter(|&i| {
+                    let x = b.t[i] / t_end.max(1e-12);
+                    crosses((x, y_share(b.min[i])), (x, y_share(b.max[i])), rect)
+                })
+                .count()
+        };
+        lines.iter().map(|l| shaded(&l.band)).sum::<usize>()
+            + lines
+                .iter()
+                .flat_map(|l| {
+                    [
+                        (&l.band.t, &l.band.median),
+                        (&l.band.t, &l.band.max),
+                        (&l.band.t, &l.band.min),
+                    ]
+                })
+                .map(|(t, v)| {
+                    let at = |i: usize| (t[i] / t_end.max(1e-12), y_share(v[i]));
+                    let points = (0..t.len())
+                        .filter(|&i| v[i].is_finite() && inside(at(i), rect))
+                        .count();
+                    let segments = (1..t.len())
+                        .filter(|&i| v[i - 1].is_finite() && v[i].is_finite())
+                        .filter(|&i| crosses(at(i - 1), at(i), rect))
+                        .count();
+                    points + segments
+                })
+                .sum::<usize>()
     };
     // The warmup's label is worth a quarter of the points: the legend goes over it only when
     // every other place is worse.
-    let warmup_cost = lines.iter().map(|l| 2 * l.band.t.len()).sum::<usize>() / 4;
+    let warmup_cost = lines.iter().map(|l| 3 * l.band.t.len()).sum::<usize>() / 4;
     let mut best = (usize::MAX, SeriesLabelPosition::UpperRight);
     for (pos, right, span) in places {
         let (x_lo, x_hi) = if right {
@@ -711,8 +1018,11 @@ fn legend_corner(
             best = (n, pos);
         }
     }
+    if too_large {
+        return (usize::MAX, best.1);
+    }
     if best.0 == 0 {
-        return best.1;
+        return best;
     }
     // Every corner and middle hides something (spikes at the left, the middle and the right):
     // a place along the top, then the bottom, then across the middle, between them, in
@@ -744,8 +1054,22 @@ fn legend_corner(
             }
         }
     }
-    best.1
+    best
 }
+
+/// The size of a legend in its panel's plotting area [px], a little generously: about 12 px a
+/// character of its longest label plus the icon and margins, 30 px a row.
+fn inside_legend_size(lines: &[Line]) -> (i32, i32) {
+    let longest = lines
+        .iter()
+        .map(|l| l.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    (longest as i32 * 12 + 80, lines.len() as i32 * 30 + 20)
+}
+
+/// How far plotters draws a legend from the edges of the plotting area it is in [px].
+const LEGEND_INSET: i32 = 5;
 
 /// Far past a panel's edge, as a share of it: a corner's box is open on its outer sides.
 const BEYOND: f64 = 1e9;
@@ -1020,7 +1344,8 @@ fn segments(t: &[f64], v: &[f64]) -> Vec<Vec<usize>> {
     out
 }
 
-/// For stacked panels: the lines as cumulative sums, topmost first.
+/// For stacked panels: the lines as cumulative sums, topmost first, each with the band it
+/// fills (from the sum below it to its own).
 fn stack(panel: &Panel) -> Option<Vec<Line>> {
     if !matches!(panel.kind, Kind::Stacked) {
         return None;
@@ -1029,19 +1354,21 @@ fn stack(panel: &Panel) -> Option<Vec<Line>> {
     let mut acc = vec![0.0; n];
     let mut out = Vec::new();
     for l in &panel.lines {
+        let below = acc.clone();
         for (k, a) in acc.iter_mut().enumerate() {
             let v = l.band.median.get(k).copied().unwrap_or(f64::NAN);
             if v.is_finite() {
                 *a += v;
             }
         }
+        // The band is the area's range, from the one below it to its top: what it fills.
         out.push(Line {
             label: l.label.clone(),
             color: l.color,
             band: Band {
                 t: l.band.t.clone(),
                 median: acc.clone(),
-                min: acc.clone(),
+                min: below,
                 max: acc.clone(),
             },
             dashed: l.dashed,
@@ -1570,7 +1897,7 @@ mod tests {
         let corner = |lines: &[Line], warmup: bool| {
             format!(
                 "{:?}",
-                legend_corner(lines, (0.0, 10.0), false, 90.0, (1000, 200), warmup)
+                legend_corner(lines, (0.0, 10.0), false, 90.0, (1000, 200), warmup).1
             )
         };
         // Low everywhere: the upper right is free.
@@ -1614,7 +1941,7 @@ mod tests {
             let lines = [spiky(&[0, 4, 9])];
             format!(
                 "{:?}",
-                legend_corner(&lines, (0.0, 10.0), false, 90.0, (800, 200), warmup)
+                legend_corner(&lines, (0.0, 10.0), false, 90.0, (800, 200), warmup).1
             )
         };
         assert_eq!(narrow(false), "Coordinate(80, 5)");
@@ -1623,6 +1950,192 @@ mod tests {
         // too: the top there is taken, and the next free tenth is used.
         let two = [spiky(&[0, 2, 4, 9]), flat_line("b", 0.5, 0.5)];
         assert_eq!(corner(&two, false), "Coordinate(300, 5)");
+    }
+
+    /// A line of `values`, one a 4 s window over 240 s.
+    fn line_of(label: &str, values: impl Fn(usize) -> f64) -> Line {
+        let t: Vec<f64> = (0..60).map(|k| 4.0 * k as f64).collect();
+        let v: Vec<f64> = (0..60).map(values).collect();
+        Line {
+            label: label.into(),
+            color: BLACK,
+            band: Band {
+                t,
+                median: v.clone(),
+                min: v.iter().map(|x| x * 0.9).collect(),
+                max: v.iter().map(|x| x * 1.1).collect(),
+            },
+            dashed: false,
+        }
+    }
+
+    fn chart_of(panels: Vec<Vec<Line>>) -> Chart {
+        Chart {
+            title: String::new(),
+            subtitle: "median of 2 seeds".into(),
+            panels: panels
+                .into_iter()
+                .map(|lines| Panel {
+                    y_desc: "units".into(),
+                    log_y: false,
+                    kind: Kind::Lines,
+                    lines,
+                    y_max: None,
+                })
+                .collect(),
+            t_end: 240.0,
+            warmup_s: 0.0,
+            events: Vec::new(),
+            instants_seed: 1,
+            kinds: BTreeMap::new(),
+        }
+    }
+
+    /// Each panel's plan in a 1280 px chart's body below a two-line title, with the
+    /// boxes every legend takes, having checked that none of them covers any part of any
+    /// panel's lines (their medians, both edges of their bands, the shaded range between),
+    /// meets another legend, or leaves the body.
+    fn check_legends_cover_nothing(chart: &Chart) -> Vec<PanelPlan> {
+        let body = (WIDTH, HEIGHT - 88);
+        // About 11 px a character of the 22 px font, as DejaVu Sans is.
+        let text_width = |t: &str| t.chars().count() as u32 * 11;
+        let prepared: Vec<Prepared> = chart.panels.iter().map(prepare).collect();
+        let plans = plan_panels(chart, &prepared, body, &text_width);
+        let boxes: Vec<Rect> = plans
+            .iter()
+            .zip(&chart.panels)
+            .filter_map(|(plan, panel)| plan.legend_box(body.0, inside_legend_size(&panel.lines)))
+            .collect();
+        for (i, &(x0, y0, x1, y1)) in boxes.iter().enumerate() {
+            assert!(x0 >= 0 && y0 >= 0 && x1 <= body.0 as i32 && y1 <= body.1 as i32);
+            for other in &boxes[i + 1..] {
+                assert!(!overlap((x0, y0, x1, y1), *other), "legends {boxes:?} meet");
+            }
+        }
+        for ((plan, panel), prep) in plans.iter().zip(&chart.panels).zip(&prepared) {
+            let (x0, y0, x1, y1) = plan.plot(body.0);
+            assert!(y1 - y0 > 50, "a plotting area {} px tall", y1 - y0);
+            let px = |t: f64, v: f64| {
+                (
+                    f64::from(x0) + t / chart.t_end * f64::from(x1 - x0),
+                    f64::from(y1) - (v - prep.lo) / (prep.hi - prep.lo) * f64::from(y1 - y0),
+                )
+            };
+            for l in &panel.lines {
+                let b = &l.band;
+                // Each edge's segments, and the shaded range at each point.
+                let mut segments: Vec<((f64, f64), (f64, f64))> = Vec::new();
+                for edge in [&b.median, &b.min, &b.max] {
+                    let pts: Vec<(f64, f64)> =
+                        b.t.iter().zip(edge).map(|(&t, &v)| px(t, v)).collect();
+                    segments.extend(pts.windows(2).map(|w| (w[0], w[1])));
+                }
+                for k in 0..b.t.len() {
+                    segments.push((px(b.t[k], b.min[k]), px(b.t[k], b.max[k])));
+                }
+                for r in &boxes {
+                    let r = (
+                        f64::from(r.0),
+                        f64::from(r.2),
+                        f64::from(r.1),
+                        f64::from(r.3),
+                    );
+                    for &(a, z) in &segments {
+                        assert!(!crosses(a, z, r), "{r:?} covers {} near {a:?}", l.label);
+                    }
+                }
+            }
+        }
+        plans
+    }
+
+    fn overlap(a: Rect, b: Rect) -> bool {
+        a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+    }
+
+    #[test]
+    fn a_legend_never_covers_a_line() {
+        // The capacity panel of a DynamoDB table taking a burst of writes
+        // (dynamodb-streams-iterator-age): write capacity along the top, read capacity and
+        // the reads along the bottom, the writes stepping from the bottom to half way up and
+        // back. A quarter of the chart is about 120 px tall; four rows of legend are about
+        // 140: every corner and middle of it covers a line.
+        let capacity = vec![
+            line_of("reads consumed", |_| 1.0),
+            line_of("read capacity", |_| 100.0),
+            line_of("writes consumed", |k| {
+                if (15..30).contains(&k) {
+                    300.0
+                } else {
+                    20.0
+                }
+            }),
+            line_of("write capacity", |_| 600.0),
+        ];
+        let chart = chart_of(vec![
+            capacity,
+            vec![line_of("throttled", |_| 0.0)],
+            vec![line_of("iterator age (max)", |k| 3.0 * k as f64)],
+            vec![
+                line_of("held by the stream", |k| 200.0 * k.min(30) as f64),
+                line_of("discarded (per window)", |_| 0.0),
+            ],
+        ]);
+        let plans = check_legends_cover_nothing(&chart);
+        // So every panel's legend is in a row above its plotting area, all four entries of
+        // the first side by side.
+        for p in &plans {
+            assert!(matches!(
+                p.legend,
+                Some(Legend::Above(Grid { rows: 1, .. }))
+            ));
+        }
+        // The plotting areas are equally tall, and the panels fill the body.
+        let heights: Vec<i32> = plans
+            .iter()
+            .map(|p| p.plot(WIDTH).3 - p.plot(WIDTH).1)
+            .collect();
+        assert!(heights.iter().max().unwrap() - heights.iter().min().unwrap() <= 1);
+        assert_eq!(plans.last().unwrap().y1, (HEIGHT - 88) as i32);
+
+        // A chart whose every legend has a free corner keeps them there: lines low but for
+        // a spike in the middle leave the upper right free.
+        let plans = check_legends_cover_nothing(&chart_of(vec![
+            vec![
+                line_of("p50", |_| 1.0),
+                line_of("p99", |k| if k == 30 { 10.0 } else { 2.0 }),
+            ],
+            vec![line_of("requests", |k| if k == 30 { 90.0 } else { 30.0 })],
+        ]));
+        for p in &plans {
+            assert!(
+                matches!(
+                    p.legend,
+                    Some(Legend::Inside(SeriesLabelPosition::UpperRight))
+                ),
+                "{p:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_legend_above_its_panel_takes_the_fewest_rows() {
+        // Six entries of 130 to 300 px do not fit side by side in 1100 px (1257 with the
+        // gaps); in two rows of three, columns as wide as their widest entry: 155, 255 and
+        // 305 px, 28 px apart.
+        let widths = [130, 155, 117, 155, 255, 305];
+        assert_eq!(
+            legend_grid(&widths, 1100),
+            Grid {
+                cols: 3,
+                rows: 2,
+                col_x: vec![0, 183, 466],
+                width: 771,
+            }
+        );
+        assert_eq!(legend_grid(&widths, 1300).rows, 1);
+        // One entry wider than the room: one a row.
+        assert_eq!(legend_grid(&[400, 50], 300).cols, 1);
     }
 
     #[test]
