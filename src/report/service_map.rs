@@ -14,7 +14,10 @@
 //! is not that figure: like CloudWatch's Duration it leaves the cold start's Init out, which
 //! its callers waited for; so a function, like RDS (reads and writes apart) and SNS (its
 //! `delivery_ms` is to subscribers), shows its callers' figure. A workload shows its
-//! requests' latency, failures included.
+//! requests' latency, failures included. A component that answered nothing while every call
+//! into it ended in its caller's timeout shows no p99 at all but "no reply: timeouts": the
+//! callers' wait (their timeout) is not a time it took to answer; the arrows into it carry the
+//! timeouts.
 
 use super::diagram::map::{EdgeFigures, Figures, NodeFigures};
 use crate::metrics::{EdgeStats, Hist, Summary};
@@ -82,6 +85,19 @@ fn p99_into(callee: &str, edges: &BTreeMap<(String, String), EdgeStats>) -> Opti
     (all.count() > 0 && p99.is_finite()).then_some(p99)
 }
 
+/// Whether calls went to `callee` in the measured time and every one of them ended in its
+/// caller's timeout: no caller had an answer from it.
+fn every_call_timed_out(callee: &str, edges: &BTreeMap<(String, String), EdgeStats>) -> bool {
+    let (mut calls, mut timeouts) = (0, 0);
+    for ((_, to), e) in edges {
+        if to == callee {
+            calls += e.calls;
+            timeouts += e.timeouts;
+        }
+    }
+    calls > 0 && timeouts == calls
+}
+
 /// The p99 of the time component `c` (named `name`) took to answer its callers [ms], and
 /// whether it is of its successful answers alone: its own `response_ms` (successes) where its
 /// summary has answers in it, else its callers' figure (every call, timeouts included).
@@ -104,13 +120,19 @@ pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>)
     if let Some(cs) = summary["components"].as_object() {
         for (name, c) in cs {
             let (p99_ms, p99_of_ok) = node_p99(name, c, edges);
+            let rate = per_s(answered(c), secs);
+            // A component that answered nothing, whose callers' calls all ended in their
+            // timeouts (a network that drops the handshake, a zone gone dark): their wait is
+            // not its latency. It shows that they had no reply, and no p99.
+            let no_reply = !p99_of_ok && rate == 0.0 && every_call_timed_out(name, edges);
             f.nodes.insert(
                 name.clone(),
                 NodeFigures {
-                    rate: per_s(answered(c), secs),
+                    rate,
                     error_share: error_share(&c["by_status"]),
-                    p99_ms,
+                    p99_ms: if no_reply { None } else { p99_ms },
                     p99_of_ok,
+                    no_reply,
                 },
             );
         }
@@ -125,6 +147,7 @@ pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>)
                     error_share: w["error_rate"].as_f64().unwrap_or(0.0),
                     p99_ms: w["latency_all_ms"]["p99"].as_f64(),
                     p99_of_ok: false,
+                    no_reply: false,
                 },
             );
         }

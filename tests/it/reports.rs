@@ -720,6 +720,7 @@ fn longest_figures(sc: &archsim::scenario::Scenario) -> diagram::map::Figures {
         p99_ms: Some(1_234.0),
         // The longer label: "p99 1.23 s (OK)".
         p99_of_ok: true,
+        no_reply: false,
     };
     for c in &sc.components {
         f.nodes.insert(c.id.clone(), node.clone());

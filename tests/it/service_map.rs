@@ -148,26 +148,90 @@ fn the_map_draws_one_node_per_component_and_one_arrow_per_call() {
     );
 }
 
-/// Every node that answered requests, or that calls reached, shows a p99 on its map: for
-/// each scenario of `outcomes` (the bundled set, from `bundled.rs`, which runs them).
+/// Every node that answered requests, or that calls reached, shows a p99 on its map, but
+/// one that answered nothing while every call into it timed out, which shows none and says
+/// its callers had no reply: for each scenario of `outcomes` (the bundled set, from
+/// `bundled.rs`, which runs them).
 pub fn check_every_reached_node_has_a_p99(outcomes: &[sweep::ScenarioOutcome]) {
     let mut checked = 0;
     for o in outcomes {
         let f = service_map::figures(&o.summary, &o.edges);
         for (name, n) in &f.nodes {
-            let called = o.edges.iter().any(|((_, to), e)| to == name && e.calls > 0);
-            if n.rate > 0.0 || called {
-                assert!(
-                    n.p99_ms.is_some(),
-                    "{} {:?}: node {name} was reached but shows no p99",
+            let into = o.edges.iter().filter(|((_, to), _)| to == name);
+            let (calls, timeouts) =
+                into.fold((0, 0), |(c, t), (_, e)| (c + e.calls, t + e.timeouts));
+            if n.rate > 0.0 || calls > 0 {
+                let no_reply = n.rate == 0.0 && timeouts == calls;
+                assert_eq!(
+                    (n.p99_ms.is_some(), n.no_reply),
+                    (!no_reply, no_reply),
+                    "{} {:?}: node {name}, answering {} a second, {timeouts} of {calls} calls \
+                     into it timed out",
                     o.name,
-                    o.summary["variant"]
+                    o.summary["variant"],
+                    n.rate
                 );
                 checked += 1;
             }
         }
     }
     assert!(checked > 100, "{checked} nodes");
+}
+
+#[test]
+fn a_component_no_call_reached_shows_no_latency_but_that_there_was_no_reply() {
+    // web (zone a) calls db (zone b) with a 200 ms timeout, 100 times a second; zone b is
+    // dark the whole run: every call is lost and ends at its timeout, and the db answers
+    // none. Its callers' 200 ms is their timeout, not a time the db took: its box shows no
+    // p99 but that they had no reply; the arrow into it keeps the timeouts.
+    let toml = crate::web_and_db(
+        "name = \"map-no-reply\"\nwarmup = \"10s\"\nseeds = 1",
+        "200ms",
+        "[[fault]]\nat = \"0s\"\nkind = \"az_outage\"\naz = \"b\"\n",
+    );
+    let (sc, o) = outcome_of(&toml);
+    let raw = &o.edges[&("web".to_string(), "db".to_string())];
+    // 100 calls a second over the measured 50 s, each ending 200 ms after it left.
+    assert!((raw.calls as f64 - 5000.0).abs() <= 20.0, "{}", raw.calls);
+    assert_eq!(raw.timeouts, raw.calls);
+    let f = service_map::figures(&o.summary, &o.edges);
+    let db = &f.nodes["db"];
+    assert_eq!((db.rate, db.p99_ms, db.no_reply), (0.0, None, true));
+    let svg = diagram::map::svg(&sc, &f);
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let texts_of = |class: &str, id: &str| -> Vec<String> {
+        let g = doc
+            .descendants()
+            .find(|n| {
+                n.has_tag_name("g")
+                    && n.attribute("class") == Some(class)
+                    && [n.attribute("data-id"), n.attribute("data-to")].contains(&Some(id))
+            })
+            .unwrap_or_else(|| panic!("no {class} {id}"));
+        g.descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .map(|n| n.text().unwrap_or_default().to_string())
+            .collect()
+    };
+    let box_texts = texts_of("node", "db");
+    assert!(
+        box_texts.iter().any(|t| t == "no reply: timeouts"),
+        "{box_texts:?}"
+    );
+    assert!(
+        !box_texts.iter().any(|t| t.contains("p99")),
+        "{box_texts:?}"
+    );
+    let arrow = texts_of("edge", "db");
+    assert!(
+        arrow
+            .iter()
+            .any(|t| t.contains("p99 200 ms, 100.0 % timed out")),
+        "{arrow:?}"
+    );
+    // No p99 in the CSV's row for the db either.
+    let csv = service_map::csv(&f);
+    assert!(csv.lines().any(|l| l == "node,db,,0,0,,,"), "{csv}");
 }
 
 #[test]

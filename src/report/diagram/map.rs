@@ -20,6 +20,9 @@ pub struct NodeFigures {
     /// Whether `p99_ms` is of the successful answers alone (a component's own
     /// `response_ms`), which its label then says, rather than of every answer.
     pub p99_of_ok: bool,
+    /// It answered nothing, and every call into it ended in its caller's timeout: it has
+    /// no latency to show (`p99_ms` is `None`), and its box says its callers had no reply.
+    pub no_reply: bool,
 }
 
 /// The calls along one edge, as its caller saw them end.
@@ -76,6 +79,10 @@ fn model(sc: &Scenario, f: &Figures) -> Model {
             continue;
         }
         n.lines = match f.nodes.get(&name(&n.key)) {
+            Some(x) if x.no_reply => vec![
+                format!("{} req/s", super::words::rounded_rate(x.rate)),
+                "no reply: timeouts".into(),
+            ],
             Some(x) => vec![
                 format!("{} req/s", super::words::rounded_rate(x.rate)),
                 format!("errors {}", share(x.error_share)),
