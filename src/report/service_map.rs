@@ -8,7 +8,9 @@
 //!
 //! A node's p99 is how long the component took to answer its callers: its summary's own
 //! `response_ms` where it keeps one (its successful answers alone, which the map's label
-//! says: "p99 36 ms (OK)"; the arrows into it count every call, timeouts included), else
+//! says: "p99 36 ms (OK)"; the arrows into it count every call, timeouts included; a
+//! service's counts every answer it completed, and says "(OK)" only when they all were
+//! successes), else
 //! the p99 of every call into it as its callers saw them end (the edges into it merged:
 //! network both ways included). Lambda's `duration_ms`
 //! is not that figure: like CloudWatch's Duration it leaves the cold start's Init out, which
@@ -98,9 +100,26 @@ fn every_call_timed_out(callee: &str, edges: &BTreeMap<(String, String), EdgeSta
     calls > 0 && timeouts == calls
 }
 
+/// Whether component `c`'s own `response_ms` holds its successful answers alone. Every kind's
+/// does but a service's, which counts every answer it completed, a failure it passes on
+/// included (a 504 when its own call timed out); they were all successes when it counted no
+/// more answers than its `by_status` has 2xx ones.
+fn of_successes(c: &Value) -> bool {
+    let Some(by_status) = c["by_status"].as_object() else {
+        return true;
+    };
+    let ok: u64 = by_status
+        .iter()
+        .filter(|(code, _)| code.parse::<u16>().is_ok_and(|c| (200..300).contains(&c)))
+        .filter_map(|(_, n)| n.as_u64())
+        .sum();
+    c["response_ms"]["count"].as_u64().is_none_or(|n| n <= ok)
+}
+
 /// The p99 of the time component `c` (named `name`) took to answer its callers [ms], and
-/// whether it is of its successful answers alone: its own `response_ms` (successes) where its
-/// summary has answers in it, else its callers' figure (every call, timeouts included).
+/// whether it is of its successful answers alone: its own `response_ms` where its summary
+/// has answers in it (`of_successes` says which), else its callers' figure (every call,
+/// timeouts included).
 fn node_p99(
     name: &str,
     c: &Value,
@@ -108,7 +127,7 @@ fn node_p99(
 ) -> (Option<f64>, bool) {
     let own = &c["response_ms"];
     match own["p99"].as_f64() {
-        Some(v) if own["count"].as_u64().unwrap_or(1) > 0 => (Some(v), true),
+        Some(v) if own["count"].as_u64().unwrap_or(1) > 0 => (Some(v), of_successes(c)),
         _ => (p99_into(name, edges), false),
     }
 }

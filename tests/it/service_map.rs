@@ -134,9 +134,11 @@ fn the_map_draws_one_node_per_component_and_one_arrow_per_call() {
             "{want:?} not in {texts:?}"
         );
     }
-    // A service's own p99 is of its successful answers, and says so; the client's counts
-    // every request, failures included, and says nothing more.
-    assert!(f.nodes["web"].p99_of_ok && !f.nodes["u"].p99_of_ok);
+    // The db's own p99 is of its successful answers (the injected failures are answered on
+    // its behalf, before it sees them), and says so; web's counts every answer it gave, the
+    // db's 503s it passes on included, and the client's every request: neither says more.
+    let ok = |id: &str| f.nodes[id].p99_of_ok;
+    assert!(ok("db") && !ok("web") && !ok("u"));
     let node_p99s: Vec<&String> = texts.iter().filter(|t| t.starts_with("p99 ")).collect();
     assert!(
         node_p99s.iter().any(|t| t.ends_with(" (OK)")),
@@ -221,6 +223,15 @@ fn a_component_no_call_reached_shows_no_latency_but_that_there_was_no_reply() {
     assert!(
         !box_texts.iter().any(|t| t.contains("p99")),
         "{box_texts:?}"
+    );
+    // web answered every request with a 504 (its call timed out): its own p99 is of those,
+    // not of successes, and its label does not say "(OK)".
+    let web = texts_of("node", "web");
+    assert!(!f.nodes["web"].p99_of_ok, "{web:?}");
+    assert!(
+        web.iter()
+            .any(|t| t.starts_with("p99 ") && !t.contains("(OK)")),
+        "{web:?}"
     );
     let arrow = texts_of("edge", "db");
     assert!(
