@@ -202,7 +202,7 @@ pub fn report(
             );
         }
     }
-    if let Some(d) = summary["description"].as_str() {
+    if let Some(d) = super::description(summary) {
         let _ = writeln!(o, "<p class=\"lead\">{}</p>", escape(d));
     }
     o.push_str(&overrides_note(summary));
@@ -460,7 +460,7 @@ pub fn index(
     }
     o.push_str("</table>\n");
     for &(folder, s) in summaries {
-        if let Some(d) = s["description"].as_str() {
+        if let Some(d) = super::description(s) {
             let _ = writeln!(
                 o,
                 "<p><a href=\"{}\"><b>{}</b></a>: {}</p>",

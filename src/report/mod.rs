@@ -152,6 +152,19 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
+/// What a run is about, as its summary says: a variant's own description where it has one
+/// (it says what the variant changes), the scenario's otherwise, and for the baseline, whose
+/// own ("the scenario as written") says less than the scenario's.
+pub(crate) fn description(summary: &Summary) -> Option<&str> {
+    let baseline =
+        summary.get("variant").and_then(Value::as_str) == Some(crate::scenario::variants::BASELINE);
+    summary
+        .get("variant_description")
+        .and_then(Value::as_str)
+        .filter(|d| !baseline && !d.trim().is_empty())
+        .or_else(|| summary.get("description").and_then(Value::as_str))
+}
+
 /// A one-screen text summary for the terminal.
 pub fn text_summary(summary: &Summary) -> String {
     let mut o = String::new();
@@ -175,7 +188,7 @@ pub fn text_summary(summary: &Summary) -> String {
         "== {name} ({seeds} seed{}) ==",
         if seeds == 1 { "" } else { "s" }
     );
-    if let Some(d) = get("description").and_then(Value::as_str) {
+    if let Some(d) = description(summary) {
         let _ = writeln!(o, "{}", crate::text::printable(d.trim()));
     }
     let total = num("requests.total");

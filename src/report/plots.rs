@@ -210,10 +210,13 @@ fn draw<DB: DrawingBackend>(
     root.fill(&WHITE)?;
     let title_height = if chart.subtitle.is_empty() { 60 } else { 88 };
     let (top, body) = root.split_vertically(title_height);
+    // A long title (a variant's name in it) takes smaller type rather than run off the edge.
+    let (width, _) = top.dim_in_pixel();
+    let size = title_size(&chart.title, width.saturating_sub(48));
     top.draw(&Text::new(
         chart.title.clone(),
-        (24, 10),
-        (FONT, 36).into_font().style(FontStyle::Bold).color(&BLACK),
+        (24, 10 + (36 - size as i32) / 2),
+        bold(size).color(&BLACK),
     ))?;
     if !chart.subtitle.is_empty() {
         top.draw(&Text::new(
@@ -502,6 +505,31 @@ fn legend_grid(widths: &[i32], room: i32) -> Grid {
         }
     }
     unreachable!("one column always fits")
+}
+
+/// The bundled bold face at `size`. Built whole: `FontDesc::style` keeps the face it was
+/// given, so `.into_font().style(FontStyle::Bold)` draws the PNG in the regular face and
+/// measures it so, while the SVG says bold.
+pub(crate) fn bold(size: u32) -> FontDesc<'static> {
+    FontDesc::new(FontFamily::Name(FONT), f64::from(size), FontStyle::Bold)
+}
+
+/// The largest type of 36 px down to 20 px in which a title fits in `room` px; the smallest
+/// when none does.
+pub(crate) fn title_size(text: &str, room: u32) -> u32 {
+    sized_to_fit(text, room, |text, size| {
+        bold(size).box_size(text).map_or(u32::MAX, |(w, _)| w)
+    })
+}
+
+/// The largest type of 36 px down to 20 px that fits `text` in `room` px, given `width`, the
+/// width of a text at a size [px]; the smallest when none does.
+fn sized_to_fit(text: &str, room: u32, width: impl Fn(&str, u32) -> u32) -> u32 {
+    (20..=36)
+        .rev()
+        .step_by(2)
+        .find(|&size| width(text, size) <= room)
+        .unwrap_or(20)
 }
 
 /// The height of a row of event labels, and their font size [px].
@@ -1501,21 +1529,27 @@ pub fn scenario_charts(
     table: &SeriesTable,
     events: &[Event],
 ) -> Vec<(String, Chart)> {
-    let name = summary["scenario"].as_str().unwrap_or("scenario");
+    // A variant's charts say which variant they are, or a slide of one could be any of them.
+    let name = match summary["variant"].as_str() {
+        Some(v) => format!(
+            "{} [{v}]",
+            summary["scenario"].as_str().unwrap_or("scenario")
+        ),
+        None => summary["scenario"]
+            .as_str()
+            .unwrap_or("scenario")
+            .to_string(),
+    };
     let t_end = summary["duration_s"]
         .as_f64()
         .unwrap_or(table.windows as f64 * table.window_s);
     let warmup_s = summary["warmup_s"].as_f64().unwrap_or(0.0);
-    let seeds = table.seeds.len();
     let first_seed = table.seeds.first().copied().unwrap_or(0);
-    let subtitle = if seeds > 1 {
-        format!(
-            "median of {seeds} seeds, min-max range shaded; instants marked from seed {first_seed}"
-        )
-    } else {
-        format!("seed {first_seed}")
-    };
     let kinds = kinds_of(summary);
+    let bands = events
+        .iter()
+        .any(|e| matches!(mark_of(e, &kinds), Mark::SpanStart(_)));
+    let subtitle = subtitle(&table.seeds, bands);
     // What a chart marks: faults and conditions with a duration (a full queue, a writer
     // down) matter on every chart; a component's instants (a scale-out, a target turning
     // healthy) only on its own chart.
@@ -1655,6 +1689,22 @@ pub fn scenario_charts(
         }
     }
     out
+}
+
+/// What a scenario's charts show and from which seeds: with several, the curves are medians,
+/// and so are the bands (see `marks`) while the instants are the first seed's, and the
+/// subtitle says each, not one seed for all.
+fn subtitle(seeds: &[u64], bands: bool) -> String {
+    let first_seed = seeds.first().copied().unwrap_or(0);
+    match seeds.len() {
+        0 | 1 => format!("seed {first_seed}"),
+        n if bands => format!(
+            "median of {n} seeds, min-max range shaded; bands at the seeds' median, instants from seed {first_seed}"
+        ),
+        n => format!(
+            "median of {n} seeds, min-max range shaded; instants marked from seed {first_seed}"
+        ),
+    }
 }
 
 /// Each component's kind, as the summary names it.
@@ -2147,6 +2197,29 @@ mod tests {
         assert!(!crosses((2.0, 0.0), (2.0, 5.0), unit), "vertical, beside");
         assert!(!crosses((-1.0, 0.5), (0.5, 3.0), unit), "past the corner");
         assert!(!crosses((1.5, 0.0), (3.0, 1.0), unit), "wholly right of it");
+    }
+
+    #[test]
+    fn the_subtitle_says_the_bands_are_the_median_and_the_instants_one_seed() {
+        // A fault's band is the seeds' median (the writer of seed 44 back at 387 s) but its
+        // instants are seed 42's (back at 420 s): the subtitle must not name seed 42 for both.
+        let s = subtitle(&[42, 43, 44, 45, 46], true);
+        assert!(s.contains("bands at the seeds' median"), "{s}");
+        assert!(s.contains("instants from seed 42"), "{s}");
+        // Without a band there is nothing to say of bands; one seed is that seed's alone.
+        let s = subtitle(&[42, 43, 44], false);
+        assert!(!s.contains("bands"), "{s}");
+        assert!(s.contains("instants marked from seed 42"), "{s}");
+        assert_eq!(subtitle(&[7], true), "seed 7");
+    }
+
+    #[test]
+    fn a_long_title_takes_smaller_type() {
+        let width = |t: &str, size: u32| t.chars().count() as u32 * size * 6 / 10;
+        assert_eq!(sized_to_fit("short", 1000, width), 36);
+        let long = "serverless-burst-429 [stage-throttle-5000] · users: requests by final status";
+        let size = sized_to_fit(long, 1232, width);
+        assert!(size < 36 && width(long, size) <= 1232, "{size}");
     }
 
     #[test]

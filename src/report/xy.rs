@@ -4,7 +4,7 @@
 //! experiment keeps on it: `experiment::FRONTIER_ERROR_MARGIN`). Same size, fonts and
 //! palette as the time-series charts; rendered to SVG and PNG.
 
-use super::plots::{encode_png, palette, HEIGHT, WIDTH};
+use super::plots::{self, encode_png, palette, HEIGHT, WIDTH};
 use plotters::prelude::*;
 
 const FONT: &str = "sans-serif";
@@ -124,10 +124,12 @@ fn draw<DB: DrawingBackend>(
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
     let (top, body) = root.split_vertically(88);
+    let (width, _) = top.dim_in_pixel();
+    let size = plots::title_size(&chart.title, width.saturating_sub(48));
     top.draw(&Text::new(
         chart.title.clone(),
-        (24, 10),
-        (FONT, 36).into_font().style(FontStyle::Bold).color(&BLACK),
+        (24, 10 + (36 - size as i32) / 2),
+        plots::bold(size).color(&BLACK),
     ))?;
     top.draw(&Text::new(
         chart.subtitle.clone(),

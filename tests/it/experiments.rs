@@ -653,3 +653,54 @@ fn no_plots_writes_the_numbers_and_pages_and_plot_draws_the_rest_later() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!home.path().join("x").exists());
 }
+
+#[test]
+fn a_variants_charts_and_pages_name_it_and_say_what_it_changes() {
+    let home = tempfile::tempdir().unwrap();
+    let short = BASE
+        .edit("duration = \"30m\"", "duration = \"2m\"")
+        .edit("seeds = 10", "seeds = 2")
+        .edit(
+            "window = \"10s\"\n",
+            "window = \"10s\"\ndescription = \"A service of four servers.\"\n",
+        );
+    let text = format!(
+        "{short}[[variant]]\nname = \"five\"\ndescription = \"One server more.\"\nset = {{ \"web.servers\" = 5 }}\n\
+         [[variant]]\nname = \"six\"\nset = {{ \"web.servers\" = 6 }}\n"
+    );
+    std::fs::write(home.path().join("exp.toml"), &text).unwrap();
+    let o = archsim_ok(&["run", "exp.toml", "--out", "o"], home.path());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    // The terminal: each variant's block with its own description, the scenario's where it
+    // has none, and the baseline's the scenario's.
+    for (v, d) in [
+        ("baseline", "A service of four servers."),
+        ("five", "One server more."),
+        ("six", "A service of four servers."),
+    ] {
+        assert!(
+            stdout.contains(&format!("== exp · {v} (2 seeds) ==\n{d}\n")),
+            "{stdout}"
+        );
+    }
+    let read = |f: &str| std::fs::read_to_string(home.path().join("o/exp").join(f)).unwrap();
+    let page = read("five/report.html");
+    assert!(
+        page.contains("<p class=\"lead\">One server more.</p>"),
+        "{page}"
+    );
+    let page = read("six/report.html");
+    assert!(
+        page.contains("<p class=\"lead\">A service of four servers.</p>"),
+        "{page}"
+    );
+    // A chart of one variant cannot be taken for another's.
+    for (v, title) in [
+        ("five", "exp [five] · users: latency"),
+        ("six", "exp [six] · users: latency"),
+        ("baseline", "exp [baseline] · users: latency"),
+    ] {
+        let svg = read(&format!("{v}/latency-users.svg"));
+        assert!(svg.contains(title), "{v}: {svg}");
+    }
+}

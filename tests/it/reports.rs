@@ -387,10 +387,10 @@ fn a_second_run_writes_the_same_bytes_but_for_its_timing() {
 }
 
 /// The boxes of an SVG's horizontal texts, [x0, y0, x1, y1] with their words, their width
-/// estimated from the font size (DejaVu Sans averages about 0.6 em a character).
+/// measured with the font's own metrics, as the charts measure them when they lay them out.
 fn text_boxes(svg: &str) -> Vec<([f64; 4], String)> {
-    text_boxes_measured(svg, &|words, size, _| {
-        words.chars().count() as f64 * 0.6 * size
+    text_boxes_measured(svg, &|words, size, bold| {
+        archsim::report::diagram::text_width(words, size, bold)
     })
 }
 
