@@ -30,9 +30,11 @@ pub struct Expectation {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Verdict {
     pub expectation: Expectation,
-    /// The number judged (with `each_seed`, the first seed's that failed, or the pooled one
-    /// when all held); `None` when the path names no number.
+    /// The number judged (with `each_seed`, the first seed's that failed, or when all held
+    /// the one nearest a bound); `None` when the path names no number.
     pub value: Option<f64>,
+    /// With `each_seed`, the seed whose number `value` is.
+    pub seed: Option<u64>,
     /// With `each_seed`: (seed, value) for every seed.
     pub per_seed: Vec<(u64, Option<f64>)>,
     pub pass: bool,
@@ -83,6 +85,7 @@ pub fn evaluate(expectations: &[Expectation], summary: &Summary) -> Vec<Verdict>
 fn judge(e: &Expectation, summary: &Summary) -> Verdict {
     let (value, mut problem) = judge_in(e, summary);
     let mut judged = value;
+    let mut judged_seed = None;
     let mut per_seed = Vec::new();
     if e.each_seed && problem.is_none() {
         for part in summary["per_seed"].as_array().into_iter().flatten() {
@@ -92,14 +95,31 @@ fn judge(e: &Expectation, summary: &Summary) -> Verdict {
             if problem.is_none() {
                 if let Some(p) = p {
                     problem = Some(format!("seed {seed}: {p}"));
-                    judged = v;
+                    (judged, judged_seed) = (v, Some(seed));
                 }
+            }
+        }
+        // All held: the pooled number would say nothing of the seeds, so the one that came
+        // nearest to failing stands for them.
+        if problem.is_none() {
+            let margin = |v: f64| {
+                let below = e.max.map_or(f64::INFINITY, |hi| hi - v);
+                let above = e.min.map_or(f64::INFINITY, |lo| v - lo);
+                below.min(above)
+            };
+            if let Some((seed, v)) = per_seed
+                .iter()
+                .filter_map(|&(seed, v)| Some((seed, v?)))
+                .min_by(|a, b| margin(a.1).total_cmp(&margin(b.1)))
+            {
+                (judged, judged_seed) = (Some(v), Some(seed));
             }
         }
     }
     Verdict {
         expectation: e.clone(),
         value: judged,
+        seed: judged_seed,
         per_seed,
         pass: problem.is_none(),
         problem,
@@ -197,6 +217,9 @@ pub fn to_json(verdicts: &[Verdict]) -> Value {
                     "pass": v.pass,
                     "problem": v.problem,
                 });
+                if let Some(seed) = v.seed {
+                    o["seed"] = json!(seed);
+                }
                 if let Some(variant) = &v.expectation.variant {
                     o["variant"] = json!(variant);
                 }
@@ -275,6 +298,31 @@ mod tests {
         assert_eq!(v.value, Some(130.0));
         assert_eq!(v.per_seed, vec![(7, Some(90.0)), (8, Some(130.0))]);
         assert_eq!(v.problem.as_deref(), Some("seed 8: 130 is above 120"));
+    }
+
+    #[test]
+    fn each_seed_when_all_hold_gives_the_seed_nearest_a_bound() {
+        let s = json!({
+            "error_rate": 0.02,
+            "per_seed": [
+                { "seed": 1, "error_rate": 0.015 },
+                { "seed": 2, "error_rate": 0.028 },
+                { "seed": 3, "error_rate": 0.011 },
+            ],
+        });
+        let judged = |min, max| {
+            let mut e = exp("error_rate", min, max);
+            e.each_seed = true;
+            let v = evaluate(&[e], &s).remove(0);
+            assert!(v.pass);
+            (v.seed, v.value)
+        };
+        // Not the pooled 0.02: the highest under a ceiling, the lowest over a floor, and
+        // between two bounds the one closest to either.
+        assert_eq!(judged(None, Some(0.03)), (Some(2), Some(0.028)));
+        assert_eq!(judged(Some(0.01), None), (Some(3), Some(0.011)));
+        assert_eq!(judged(Some(0.0), Some(0.029)), (Some(2), Some(0.028)));
+        assert_eq!(judged(Some(0.0105), Some(0.04)), (Some(3), Some(0.011)));
     }
 
     #[test]

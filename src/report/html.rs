@@ -228,7 +228,11 @@ pub fn report(
                 o,
                 "<tr><td>{}</td><td>{}</td><td style=\"color:{}\"><b>{}</b>{}</td></tr>",
                 escape(&super::expectation_text(e)),
-                e["value"].as_f64().map_or("–".into(), fmt),
+                match (e["value"].as_f64(), e["seed"].as_u64()) {
+                    (Some(v), Some(seed)) => format!("{} (seed {seed})", fmt(v)),
+                    (Some(v), None) => fmt(v),
+                    (None, _) => "–".into(),
+                },
                 if pass { "#1a7f37" } else { "#c62828" },
                 if pass { "holds" } else { "fails" },
                 e["problem"]

@@ -279,10 +279,16 @@ pub fn text_summary(summary: &Summary) -> String {
                 "expect     {} {}: {}",
                 if pass { "ok  " } else { "FAIL" },
                 expectation_text(e),
-                match (e["value"].as_f64(), e["problem"].as_str()) {
-                    (_, Some(p)) => p.to_string(),
-                    (Some(v), None) => short(v),
-                    (None, None) => "?".into(),
+                match (
+                    e["value"].as_f64(),
+                    e["problem"].as_str(),
+                    e["seed"].as_u64()
+                ) {
+                    (_, Some(p), _) => p.to_string(),
+                    (Some(v), None, Some(seed)) =>
+                        format!("{} (seed {seed}, nearest the bound)", short(v)),
+                    (Some(v), None, None) => short(v),
+                    (None, None, _) => "?".into(),
                 }
             );
         }

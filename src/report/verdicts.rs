@@ -162,6 +162,7 @@ pub fn json_refused(problems: &[String], code: u8) -> Value {
                     "min": null,
                     "max": null,
                     "value": null,
+                    "seed": null,
                     "pass": false,
                     "problem": p,
                     "exit_status": code,
@@ -189,6 +190,7 @@ pub fn json(records: &[Record<'_>]) -> Value {
                     "min": e.min,
                     "max": e.max,
                     "value": r.verdict.value,
+                    "seed": r.verdict.seed,
                     "pass": r.verdict.pass,
                     "problem": r.verdict.problem,
                 })
