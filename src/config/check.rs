@@ -203,6 +203,37 @@ impl Checker {
         value.filter(|_| !taken_out)
     }
 
+    /// Widens the unknown-key messages reported since diagnostic `from` about a key written
+    /// at one of the byte offsets `top` (a table's own keys): `keys`, taken out of the table
+    /// before its parser saw it (a component's `id`, `kind`, `az`, …), join the keys it lists
+    /// as allowed and the ones it suggests from.
+    pub fn allow_also(&mut self, from: usize, top: &[usize], keys: &[&str]) {
+        let at: Vec<(usize, usize)> = top.iter().map(|&o| self.position(o)).collect();
+        for d in self.diagnostics.iter_mut().skip(from) {
+            if !at.contains(&(d.line, d.column)) {
+                continue;
+            }
+            let Some(start) = d.message.find("unknown key `") else {
+                continue;
+            };
+            let (before, rest) = d.message.split_at(start);
+            let Some(key) = rest["unknown key `".len()..].split('`').next() else {
+                continue;
+            };
+            let listed = rest
+                .split_once("allowed keys here: ")
+                .or_else(|| rest.split_once("the only key allowed here is "))
+                .map_or("", |(_, list)| list);
+            let mut allowed: Vec<&str> = keys.to_vec();
+            allowed.extend(listed.split(", ").map(str::trim).filter(|k| !k.is_empty()));
+            let hint = crate::text::did_you_mean(key, allowed.iter().copied());
+            d.message = format!(
+                "{before}unknown key `{key}`{hint}; allowed keys here: {}",
+                allowed.join(", ")
+            );
+        }
+    }
+
     fn diagnostic(&self, span: Range<usize>, message: String) -> Diagnostic {
         let message = match &self.prefix {
             Some(p) => format!("{p}{message}"),

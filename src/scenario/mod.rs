@@ -544,7 +544,16 @@ fn validate(
         }
         let link = kms_link(h.kms, h.kms_cache, ck);
         let kind = components::registry::find(h.kind.get_ref());
-        match kind.and_then(|k| ck.table(|ck| (k.parse)(h.rest, ck))) {
+        let own_keys: Vec<usize> = match h.rest.get_ref() {
+            DeValue::Table(t) => t.keys().map(|k| k.span().start).collect(),
+            _ => Vec::new(),
+        };
+        let reported = ck.diagnostics.len();
+        let spec = kind.and_then(|k| ck.table(|ck| (k.parse)(h.rest, ck)));
+        if let Some(k) = kind {
+            ck.allow_also(reported, &own_keys, &header_keys(k));
+        }
+        match spec {
             Some(mut spec) => {
                 let placed = h.region.as_ref().or(h.az.as_ref());
                 if let (true, Some(p)) = (spec.global(), placed) {
@@ -1597,6 +1606,23 @@ struct ComponentHeader<'i> {
     /// The security groups it names (`security_groups`), as written.
     security_groups: Option<Spanned<DeValue<'i>>>,
     rest: Spanned<DeValue<'i>>,
+}
+
+/// The keys a component of kind `k` takes besides its kind's own, which `component_header`
+/// takes out of its table: `id`, `kind`, `region`, `az` (unless the kind places itself by
+/// `zones`), `kms`, `kms_cache`, `role`, and `security_groups` for a kind in a VPC; a key
+/// the kind also declares (S3's `kms`) is listed once, among its own.
+pub(crate) fn header_keys(k: &components::kind::KindEntry) -> Vec<&'static str> {
+    let own = |name: &str| k.info.keys.iter().any(|key| key.name == name);
+    let az = (!own("zones")).then_some("az");
+    let sg = k.in_vpc.then_some(security_groups::KEY);
+    ["id", "kind", "region"]
+        .into_iter()
+        .chain(az)
+        .chain([caller::KEY, caller::CACHE_KEY, roles::ROLE_KEY])
+        .chain(sg)
+        .filter(|name| !own(name))
+        .collect()
 }
 
 /// Takes the keys every component has (`id`, `kind`, `az`, `region`) out of its table.

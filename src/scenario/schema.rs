@@ -328,3 +328,26 @@ fn dist_schema(time: bool) -> Value {
         ],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_component_schema_has_the_keys_an_unknown_key_message_lists() {
+        for k in KINDS {
+            let schema = component_schema(k.info, k.in_vpc);
+            let mut in_schema: Vec<&str> = schema["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let mut listed: Vec<&str> = super::super::header_keys(k);
+            listed.extend(k.info.keys.iter().map(|key| key.name));
+            in_schema.sort_unstable();
+            listed.sort_unstable();
+            assert_eq!(in_schema, listed, "{}", k.info.name);
+        }
+    }
+}
