@@ -56,6 +56,8 @@ pub enum Tone {
     Warn,
     /// The limit beside a `Warn` line.
     WarnLimit,
+    /// What went around a part that was down (requests past a lost cache node).
+    Down,
 }
 
 /// One line of a plot panel: a series, its legend label, its colour role and a factor it is

@@ -66,6 +66,9 @@ pub mod palette {
             Tone::Bad => RGBColor(214, 39, 40),
             Tone::Warn => RGBColor(255, 127, 14),
             Tone::WarnLimit => ORANGE_LIGHT,
+            // Brown: none of the other roles' hues, so it stands apart from a miss (orange)
+            // and a stale read (red) on the same panel.
+            Tone::Down => RGBColor(140, 86, 75),
         }
     }
 

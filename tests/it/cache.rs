@@ -636,3 +636,60 @@ fn the_hit_ratio_counts_only_the_reads_that_reached_a_node() {
         "{writes} of {requests}"
     );
 }
+
+#[test]
+fn the_chart_shows_the_requests_that_went_around_a_lost_node() {
+    // A node loss must show on the cache's chart: a per-second line of the requests that went
+    // to the database without the cache, in the "per second" panel beside the misses.
+    let info = archsim::components::registry::info("cache").unwrap();
+    assert!(info
+        .panels
+        .iter()
+        .any(|p| p.axis == "per second" && p.lines.iter().any(|l| l.series.id == "bypassed_rps")));
+    // A Memcached node unreachable over 10:00–12:00 (`replacement`): each of its reads goes
+    // around it after an immediate connection error, 200/s; none before or after. 10 s
+    // windows, so windows 60 to 71 are the outage; a window counts Poisson(2,000) reads,
+    // sd 4.5/s: within 25/s (over five sd).
+    let text = scenario(
+        "lazy_loading",
+        "memcached",
+        "replacement = \"2m\"\nconnect_timeout = \"0s\"",
+        &node_failures(&["10m"]),
+        READS,
+    );
+    let sc = crate::scenario(&text);
+    let seed = sc.seed_list()[0];
+    let r = World::build(&sc, seed).run().unwrap();
+    let bypassed = crate::series(&r, "cache", "bypassed_rps");
+    let errors = crate::series(&r, "cache", "connection_errors_rps");
+    assert_eq!(bypassed.len(), 120);
+    for (w, (&b, &e)) in bypassed.iter().zip(errors).enumerate() {
+        if (60..72).contains(&w) {
+            assert!((b - 200.0).abs() < 25.0, "window {w}: {b}/s");
+        } else {
+            assert_eq!(b, 0.0, "window {w}: the node was up");
+        }
+        // Reads only: each one that went around the node paid one connection error.
+        assert_eq!(e, b, "window {w}");
+    }
+    // The line adds up to the summary's count (nothing was bypassed in the warmup).
+    let total: f64 = bypassed.iter().map(|b| b * 10.0).sum();
+    assert_eq!(total, per_seed(&run(&text), "components.cache.bypassed")[0]);
+    // Redis with Multi-AZ: the 30 s failover (windows 60 to 62) shows the same way.
+    let text = scenario(
+        "lazy_loading",
+        "redis",
+        "multi_az = true\nconnect_timeout = \"0s\"",
+        &node_failures(&["10m"]),
+        READS,
+    );
+    let r = World::build(&crate::scenario(&text), seed).run().unwrap();
+    let bypassed = crate::series(&r, "cache", "bypassed_rps");
+    for (w, &b) in bypassed.iter().enumerate() {
+        if (60..63).contains(&w) {
+            assert!((b - 200.0).abs() < 25.0, "window {w}: {b}/s");
+        } else {
+            assert_eq!(b, 0.0, "window {w}: no failover");
+        }
+    }
+}

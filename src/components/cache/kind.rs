@@ -34,6 +34,16 @@ pub(super) const STALE_READS: Series = Series {
     unit: Unit::PerSecond,
     about: "hits that served a value older than the backend’s",
 };
+pub(super) const BYPASSED: Series = Series {
+    id: "bypassed_rps",
+    unit: Unit::PerSecond,
+    about: "requests sent to the backend without the cache because their node was unreachable or failing over (or, within `reconnect`, the client still named the old primary), as the summary's `bypassed`",
+};
+pub(super) const CONNECTION_ERRORS: Series = Series {
+    id: "connection_errors_rps",
+    unit: Unit::PerSecond,
+    about: "gets and sets that met an unreachable or failing-over node and paid `connect_timeout`, as the summary's `connection_errors`",
+};
 
 impl Kind for CacheConfig {
     /// Each engine's default port, which network ACL rules match.
@@ -167,7 +177,14 @@ impl Kind for CacheConfig {
                 about: "a cache node is lost (Memcached: the first `count` nodes in service, default 1): without a replica it is unreachable for `replacement`, then back empty; Redis with `multi_az` loses its primary and fails over to the replica, unless no replica is in sync (during a failover, or before the replacement replica has synced): then every node is lost and recreated, empty, after `replacement` (AWS: the entire cluster fails)",
             },
         ],
-        series: &[&REQUESTS, &HIT_RATIO, &MISSES, &STALE_READS],
+        series: &[
+            &REQUESTS,
+            &HIT_RATIO,
+            &MISSES,
+            &STALE_READS,
+            &BYPASSED,
+            &CONNECTION_ERRORS,
+        ],
         fields: &[
             Field {
                 path: "requests",
@@ -278,6 +295,15 @@ impl Kind for CacheConfig {
                         series: &STALE_READS,
                         label: "stale reads",
                         tone: Tone::Bad,
+                        scale: 1.0,
+                    },
+                    // A lost or failing-over node shows here: its requests go around it. The
+                    // connection errors are not drawn: each bypassed read paid one, so their
+                    // line would lie under this one (they differ only by write-through sets).
+                    PlotLine {
+                        series: &BYPASSED,
+                        label: "bypassed (node down)",
+                        tone: Tone::Down,
                         scale: 1.0,
                     },
                 ],

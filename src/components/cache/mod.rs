@@ -38,7 +38,7 @@ mod config;
 mod kind;
 
 pub use config::{parse, CacheConfig, Engine, Strategy};
-use kind::{HIT_RATIO, MISSES, REQUESTS, STALE_READS};
+use kind::{BYPASSED, CONNECTION_ERRORS, HIT_RATIO, MISSES, REQUESTS, STALE_READS};
 
 use super::lru::{Full, PolicyLru};
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token, DOWNSTREAM_TIMEOUT};
@@ -704,6 +704,8 @@ impl Component for Cache {
             (&HIT_RATIO, ratio),
             (&MISSES, self.misses.rate_series(c)),
             (&STALE_READS, self.stale.rate_series(c)),
+            (&BYPASSED, self.bypassed.rate_series(c)),
+            (&CONNECTION_ERRORS, self.connection_errors.rate_series(c)),
         ];
         ComponentReport {
             metrics: m,
