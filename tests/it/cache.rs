@@ -603,6 +603,25 @@ fn a_redis_failover_costs_each_read_a_connection_error() {
 }
 
 #[test]
+fn a_client_that_names_the_old_primary_pays_for_its_write_through_set_too() {
+    // Within `reconnect` a stale client's write goes to the database, then its set meets the
+    // old primary as its reads do: a connection error and the connect timeout, not a set
+    // skipped for free. Every bypassed request pays exactly one.
+    let text = scenario(
+        "write_through",
+        "redis",
+        "multi_az = true\nconnect_timeout = \"1s\"\nreconnect = \"20s\"",
+        &node_failures(&["10m"]),
+        MOSTLY_READS,
+    );
+    let s = run(&text);
+    let bypassed = num(&s, "components.cache.bypassed");
+    // The failover's 30 s and the reconnection's 20 s / 2, at 200 requests/s: 8,000 a seed.
+    assert!((bypassed / 5.0 - 8_000.0).abs() < 400.0, "{bypassed}");
+    assert_eq!(num(&s, "components.cache.connection_errors"), bypassed);
+}
+
+#[test]
 fn the_hit_ratio_counts_only_the_reads_that_reached_a_node() {
     // As CloudWatch's CacheHitRate (cache_hits / (cache_hits + cache_misses)) and Memcached's
     // GetHits / CmdGet: a write is no lookup, and a read that met a lost node was never looked

@@ -164,6 +164,9 @@ struct Pending {
     /// Whether the node was up when the request came (a read that failed to reach it does
     /// not try to fill it).
     fill: bool,
+    /// Its client had not yet reconnected after a failover (`reconnect`): whatever the node
+    /// does meanwhile, the request's set goes to the old primary too.
+    stale_client: bool,
 }
 
 /// One node of the cluster: the entries of the keys that hash to it, and whether it answers.
@@ -298,6 +301,7 @@ impl Cache {
                     arrived: now,
                     write,
                     fill: false,
+                    stale_client: false,
                 });
                 ctx.schedule(get, Timer::AnswerHit(idx).encode());
                 return;
@@ -327,6 +331,7 @@ impl Cache {
             arrived: now,
             write,
             fill,
+            stale_client: node != shard.node,
         });
         self.backend
             .call_after(ctx, &mut self.rng, msg, idx as u64, before);
@@ -399,7 +404,13 @@ impl Cache {
     fn set(&mut self, now: SimTime, p: &Pending) -> SimTime {
         let measured = self.clock.measured(now);
         let shard = &mut self.nodes[node_of(p.msg.key, self.cfg.nodes)];
-        match shard.node {
+        // A client that still names the old primary meets it again; any other meets the node
+        // as it is now.
+        let met = match shard.node {
+            Node::Up if p.stale_client => Node::FailingOver,
+            node => node,
+        };
+        match met {
             Node::Up if p.fill => {
                 let entry = Entry {
                     expires: self.cfg.ttl.map_or(SimTime::MAX, |t| now + t),
@@ -429,7 +440,8 @@ impl Cache {
                 self.cfg.latency.sample_time(&mut self.rng)
             }
             // A write-through write (or a read that found the node up) tries to set the key on
-            // a node lost (or failing over) since: it pays the connection error or timeout.
+            // a node lost (or failing over) since, or on the old primary its client still
+            // names: it pays the connection error or timeout.
             Node::Unreachable | Node::FailingOver if p.fill || p.write => {
                 self.connection_errors.add(&self.clock, now, measured);
                 self.cfg.connect_timeout
