@@ -1121,10 +1121,14 @@ fn write_traces(
         // show are in traces.json, which `archsim plot` does not draw from.
         return Ok(None);
     }
-    let svg = report::traces::waterfall_svg(&outcome.runs, &names);
+    let title = report::plots::chart_name(
+        &scenario.name,
+        scenario.variant.as_ref().map(|v| v.name.as_str()),
+    );
+    let svg = report::traces::waterfall_svg(&outcome.runs, &names, &title);
     if let Some(svg) = &svg {
         write_new(dir, "waterfall.svg", svg.as_bytes())?;
-        if let Some(png) = report::traces::waterfall_png(&outcome.runs, &names) {
+        if let Some(png) = report::traces::waterfall_png(&outcome.runs, &names, &title) {
             write_new(dir, "waterfall.png", &png)?;
         }
     }

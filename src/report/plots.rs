@@ -1527,22 +1527,24 @@ fn trim(v: f64) -> String {
 
 /// The charts of one scenario, by file stem, built from its summary (which names the
 /// workloads and the components with their kinds) and its series.
+/// A scenario as its charts name it: `name`, or `name [variant]`. A variant's charts say
+/// which variant they are, or a slide of one could be any of them.
+pub fn chart_name(scenario: &str, variant: Option<&str>) -> String {
+    match variant {
+        Some(v) => format!("{scenario} [{v}]"),
+        None => scenario.to_string(),
+    }
+}
+
 pub fn scenario_charts(
     summary: &serde_json::Value,
     table: &SeriesTable,
     events: &[Event],
 ) -> Vec<(String, Chart)> {
-    // A variant's charts say which variant they are, or a slide of one could be any of them.
-    let name = match summary["variant"].as_str() {
-        Some(v) => format!(
-            "{} [{v}]",
-            summary["scenario"].as_str().unwrap_or("scenario")
-        ),
-        None => summary["scenario"]
-            .as_str()
-            .unwrap_or("scenario")
-            .to_string(),
-    };
+    let name = chart_name(
+        summary["scenario"].as_str().unwrap_or("scenario"),
+        summary["variant"].as_str(),
+    );
     let t_end = summary["duration_s"]
         .as_f64()
         .unwrap_or(table.windows as f64 * table.window_s);

@@ -307,9 +307,10 @@ fn fmt_ms(v: f64) -> String {
     }
 }
 
-/// The waterfall of the slowest kept traces as primitives, with its width and height; `None`
+/// The waterfall of the slowest kept traces as primitives, titled with `scenario` as the charts
+/// name it (`plots::chart_name`), with its width and height; `None`
 /// when no trace was kept.
-fn waterfall(runs: &[RunResult], names: &Names) -> Option<(Vec<Prim>, f64, f64)> {
+fn waterfall(runs: &[RunResult], names: &Names, scenario: &str) -> Option<(Vec<Prim>, f64, f64)> {
     let traces = slowest(runs, WATERFALL_TRACES);
     if traces.is_empty() {
         return None;
@@ -326,7 +327,7 @@ fn waterfall(runs: &[RunResult], names: &Names) -> Option<(Vec<Prim>, f64, f64)>
         bold: true,
         color: ink,
         text: format!(
-            "The {} slowest sampled requests: one bar per span",
+            "{scenario} · the {} slowest sampled requests: one bar per span",
             traces.len()
         ),
     });
@@ -529,13 +530,13 @@ fn waterfall(runs: &[RunResult], names: &Names) -> Option<(Vec<Prim>, f64, f64)>
 }
 
 /// The waterfall as SVG; `None` when no trace was kept.
-pub fn waterfall_svg(runs: &[RunResult], names: &Names) -> Option<String> {
-    waterfall(runs, names).map(|(p, w, h)| draw_svg(&p, w, h))
+pub fn waterfall_svg(runs: &[RunResult], names: &Names, scenario: &str) -> Option<String> {
+    waterfall(runs, names, scenario).map(|(p, w, h)| draw_svg(&p, w, h))
 }
 
 /// The waterfall as PNG (twice the SVG's size, for slides); `None` when no trace was kept.
-pub fn waterfall_png(runs: &[RunResult], names: &Names) -> Option<Vec<u8>> {
-    waterfall(runs, names).map(|(p, w, h)| draw_png(&p, w, h, 2.0))
+pub fn waterfall_png(runs: &[RunResult], names: &Names, scenario: &str) -> Option<Vec<u8>> {
+    waterfall(runs, names, scenario).map(|(p, w, h)| draw_png(&p, w, h, 2.0))
 }
 
 #[cfg(test)]

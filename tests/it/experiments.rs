@@ -595,6 +595,13 @@ fn no_plots_writes_the_numbers_and_pages_and_plot_draws_the_rest_later() {
     ] {
         assert!(full.contains_key(f), "{f} missing");
     }
+    // The waterfall says whose requests it shows, as the charts do.
+    let waterfall = String::from_utf8_lossy(&full["exp/servers-5/waterfall.svg"]).into_owned();
+    assert!(
+        waterfall.contains("exp [servers-5] · the "),
+        "{}",
+        &waterfall[..waterfall.len().min(600)]
+    );
 
     let o = archsim_ok(
         &["run", "exp.toml", "--out", "bare", "--no-plots"],
