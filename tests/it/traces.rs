@@ -944,3 +944,49 @@ fn a_bundled_scenarios_traces_load_as_otlp_json() {
         }
     }
 }
+
+#[test]
+fn a_cache_miss_and_a_failed_connection_are_spans_of_the_caches_own() {
+    // Redis with Multi-AZ, its primary lost at 20 s: reads before it miss then fill (a get of
+    // 1 ms that misses, the database, a set of 1 ms); reads in the 30 s failover pay the
+    // 100 ms connect timeout before the database, and set nothing.
+    let text = traced_to(
+        "cache",
+        "40s",
+        2.0,
+        "[[component]]\nid = \"cache\"\nkind = \"cache\"\nengine = \"redis\"\nmulti_az = true\n\
+         backend = \"db\"\nlatency = \"1ms\"\nconnect_timeout = \"100ms\"\n\
+         [[component]]\nid = \"db\"\nkind = \"service\"\nservers = 4\nservice_time = \"5ms\"\n\
+         [[fault]]\nat = \"20s\"\nkind = \"cache_node_failure\"\ntarget = \"cache\"\n",
+    )
+    .replace(
+        "retry = { attempts = 1 }",
+        "retry = { attempts = 1 }\nkeys = { dist = \"uniform\", count = 1000000 }",
+    );
+    let (_, r) = run_once(&text, 1);
+    let (mut misses, mut failed) = (0, 0);
+    for t in &r.traces.kept {
+        assert_rooted(t);
+        let started = ms(t.root().start) / 1e3;
+        let get = labelled(t, "get (a miss)");
+        let connect = labelled(t, "connect (failed)");
+        let set = labelled(t, "set");
+        if (20.0..50.0).contains(&started) && !connect.is_empty() {
+            // During the failover: 100 ms lost to the connection, then the database; no set.
+            assert_eq!(connect.len(), 1);
+            assert!((ms(connect[0].end) - ms(connect[0].start) - 100.0).abs() < 1e-9);
+            assert!(get.is_empty() && set.is_empty());
+            failed += 1;
+        } else if started < 20.0 {
+            // Before: nearly every key is new, so a miss, the database, and the fill.
+            assert_eq!((get.len(), set.len()), (1, 1), "trace at {started} s");
+            assert!((ms(get[0].end) - ms(get[0].start) - 1.0).abs() < 1e-9);
+            assert!(connect.is_empty());
+            misses += 1;
+        }
+    }
+    assert!(
+        misses >= 30 && failed >= 30,
+        "{misses} misses, {failed} failed"
+    );
+}

@@ -324,6 +324,14 @@ impl Cache {
             }
             _ => SimTime::ZERO,
         };
+        if before > SimTime::ZERO {
+            let label = if node == Node::Up {
+                "get (a miss)"
+            } else {
+                "connect (failed)"
+            };
+            ctx.own_span(msg.span, label, now, now + before);
+        }
         let fill = node == Node::Up;
         let idx = self.pending.insert(Pending {
             call,
@@ -391,17 +399,21 @@ impl Cache {
             }
             let set = !p.write || self.cfg.strategy == Strategy::WriteThrough;
             if set {
-                extra = self.set(now, &p);
+                let label;
+                (extra, label) = self.set(now, &p);
+                if extra > SimTime::ZERO {
+                    ctx.own_span(p.msg.span, label, now, now + extra);
+                }
             }
         }
         self.finish_request(ctx, p, status, extra);
     }
 
     /// The application sets the key the backend has just answered for; returns the time the
-    /// set takes. An entry is written with a TTL when the cache has one, and so may be evicted
+    /// set takes, and what it went to (for the request's trace). An entry is written with a TTL when the cache has one, and so may be evicted
     /// under volatile-lru. Whatever the set's fate, the application answers with the backend's
     /// answer: a refused set (Redis's OOM error) or a lost node only leave the key uncached.
-    fn set(&mut self, now: SimTime, p: &Pending) -> SimTime {
+    fn set(&mut self, now: SimTime, p: &Pending) -> (SimTime, &'static str) {
         let measured = self.clock.measured(now);
         let shard = &mut self.nodes[node_of(p.msg.key, self.cfg.nodes)];
         // A client that still names the old primary meets it again; any other meets the node
@@ -437,16 +449,16 @@ impl Cache {
                     Err(Full) => self.refused_sets.add(&self.clock, now, measured),
                 }
                 // The set is one more trip before the application answers.
-                self.cfg.latency.sample_time(&mut self.rng)
+                (self.cfg.latency.sample_time(&mut self.rng), "set")
             }
             // A write-through write (or a read that found the node up) tries to set the key on
             // a node lost (or failing over) since, or on the old primary its client still
             // names: it pays the connection error or timeout.
             Node::Unreachable | Node::FailingOver if p.fill || p.write => {
                 self.connection_errors.add(&self.clock, now, measured);
-                self.cfg.connect_timeout
+                (self.cfg.connect_timeout, "set: connect (failed)")
             }
-            _ => SimTime::ZERO,
+            _ => (SimTime::ZERO, ""),
         }
     }
 
