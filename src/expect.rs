@@ -3,8 +3,8 @@
 //! `archsim run` reports them; `archsim check` fails when one does not hold, for CI.
 //!
 //! A metric is judged on the pooled value over seeds, as `summary.json` gives it at that path,
-//! or with `each_seed = true` on every seed's own value (`per_seed`): one seed outside the
-//! bounds fails it. A status absent from a `by_status` table (a code, or a word such as
+//! or with `each_seed = true` on every seed's own value (`per_seed`) alone: one seed outside
+//! the bounds fails it, and a count's bounds are one seed's (the pooled count is the sum). A status absent from a `by_status` table (a code, or a word such as
 //! `timeout`) counted no request: it is 0.
 
 use crate::metrics::{pointer, Summary};
@@ -87,8 +87,13 @@ fn judge(e: &Expectation, summary: &Summary) -> Verdict {
     let mut judged = value;
     let mut judged_seed = None;
     let mut per_seed = Vec::new();
-    if e.each_seed && problem.is_none() {
-        for part in summary["per_seed"].as_array().into_iter().flatten() {
+    let seeds = summary["per_seed"].as_array().filter(|s| !s.is_empty());
+    if let (true, Some(seeds)) = (e.each_seed, seeds) {
+        // The seeds alone are judged: a pooled count is their sum (it grows with the number
+        // of seeds), so the bounds of one seed's count would not hold it; a pooled rate or
+        // percentile lies among the seeds' when they all hold.
+        problem = None;
+        for part in seeds {
             let seed = part["seed"].as_u64().unwrap_or(0);
             let (v, p) = judge_in(e, part);
             per_seed.push((seed, v));
@@ -298,6 +303,31 @@ mod tests {
         assert_eq!(v.value, Some(130.0));
         assert_eq!(v.per_seed, vec![(7, Some(90.0)), (8, Some(130.0))]);
         assert_eq!(v.problem.as_deref(), Some("seed 8: 130 is above 120"));
+    }
+
+    #[test]
+    fn each_seed_bounds_one_seed_s_count_not_the_pooled_sum() {
+        // Three seeds of 1 split each: the pooled count is 3, judged on each seed it is 1.
+        let s = json!({
+            "components": { "t": { "keys_split_off": 3 } },
+            "per_seed": [
+                { "seed": 1, "components": { "t": { "keys_split_off": 1 } } },
+                { "seed": 2, "components": { "t": { "keys_split_off": 1 } } },
+                { "seed": 3, "components": { "t": { "keys_split_off": 1 } } },
+            ],
+        });
+        let mut e = exp("components.t.keys_split_off", Some(1.0), Some(1.0));
+        assert!(!evaluate(std::slice::from_ref(&e), &s)[0].pass);
+        e.each_seed = true;
+        let v = &evaluate(std::slice::from_ref(&e), &s)[0];
+        assert!(v.pass, "{:?}", v.problem);
+        assert_eq!(v.value, Some(1.0));
+        // A seed without the number still fails it.
+        let s = json!({
+            "components": { "t": { "keys_split_off": 1 } },
+            "per_seed": [ { "seed": 1, "components": { "t": {} } } ],
+        });
+        assert!(!evaluate(&[e], &s)[0].pass);
     }
 
     #[test]
