@@ -11,6 +11,7 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 struct RawLambda {
     memory_mb: Option<Spanned<i64>>,
+    architecture: Option<Spanned<String>>,
     timeout: Option<Spanned<String>>,
     runtime: Option<Spanned<String>>,
     init: Option<Spanned<RawDist>>,
@@ -100,6 +101,32 @@ pub enum Reuse {
     Newest,
 }
 
+/// The function's instruction set architecture (`Architectures` in Lambda's CreateFunction).
+/// It sets the duration price only: `work` is what the handler takes on the architecture
+/// chosen, as measured there; archsim does not guess a speed-up from one to the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Architecture {
+    /// 64-bit x86.
+    X86_64,
+    /// 64-bit Arm (AWS Graviton2).
+    Arm64,
+}
+
+/// The words `architecture` takes, as AWS spells them, and the default: CreateFunction's
+/// `Architectures` defaults to x86_64.
+pub const ARCHITECTURE_NAMES: [&str; 2] = ["x86_64", "arm64"];
+pub const DEFAULT_ARCHITECTURE: &str = "x86_64";
+
+impl Architecture {
+    /// AWS's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => ARCHITECTURE_NAMES[0],
+            Architecture::Arm64 => ARCHITECTURE_NAMES[1],
+        }
+    }
+}
+
 /// The words `reuse` takes, and the default.
 pub const REUSE_NAMES: [&str; 2] = ["mru", "newest"];
 pub const DEFAULT_REUSE: &str = "mru";
@@ -109,6 +136,8 @@ pub const DEFAULT_REUSE: &str = "mru";
 pub struct LambdaConfig {
     /// Memory, which also sets the CPU share [MB].
     pub memory_mb: u32,
+    /// The instruction set architecture, which sets the duration price.
+    pub architecture: Architecture,
     /// The function timeout: an invocation still running then fails [s].
     pub timeout: SimTime,
     /// The version the alias routes to by default.
@@ -321,6 +350,20 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
         (MIN_MEMORY_MB, MAX_MEMORY_MB),
         DEFAULT_MEMORY_MB,
     );
+    let architecture = ck
+        .one_of_or(
+            &raw.architecture,
+            "architecture",
+            &ARCHITECTURE_NAMES,
+            DEFAULT_ARCHITECTURE,
+        )
+        .map(|w| {
+            if w == "arm64" {
+                Architecture::Arm64
+            } else {
+                Architecture::X86_64
+            }
+        });
     let timeout = ck.or(&raw.timeout, DEFAULT_TIMEOUT, |ck, t| {
         match ck.positive_duration(t, "timeout") {
             Some(d) if d > MAX_TIMEOUT => {
@@ -424,6 +467,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
     };
     Some(LambdaConfig {
         memory_mb: memory_mb? as u32,
+        architecture: architecture?,
         timeout: timeout?,
         base,
         canary,
@@ -447,7 +491,15 @@ impl LambdaConfig {
 
     /// Its key settings in a few words, for diagrams.
     pub fn lines(&self) -> Vec<String> {
-        let mut first = format!("{} MB, timeout {}", self.memory_mb, self.timeout);
+        // AWS's default (x86_64) goes unsaid, so that a diagram names only a choice.
+        let architecture = match self.architecture {
+            Architecture::X86_64 => String::new(),
+            a => format!(" {}", a.name()),
+        };
+        let mut first = format!(
+            "{} MB{architecture}, timeout {}",
+            self.memory_mb, self.timeout
+        );
         if let Some((w, _)) = &self.canary {
             first.push_str(&format!(", canary {:.0}%", w * 100.0));
         }

@@ -2,8 +2,8 @@
 //! panels and events, and its share of the account's concurrency.
 
 use super::config::{
-    self, LambdaConfig, MAX_CONCURRENCY, MAX_MEMORY_MB, MAX_SCALING_RATE, MIN_MEMORY_MB,
-    REUSE_NAMES, RUNTIME_NAMES,
+    self, LambdaConfig, ARCHITECTURE_NAMES, MAX_CONCURRENCY, MAX_MEMORY_MB, MAX_SCALING_RATE,
+    MIN_MEMORY_MB, REUSE_NAMES, RUNTIME_NAMES,
 };
 use crate::components::iac::{
     clamp, int, number, seconds, string, Dialect, Downstream, Edge, Imports, Mapped, Resource,
@@ -102,6 +102,12 @@ impl Kind for LambdaConfig {
                 },
                 required: false,
                 about: "memory [MB], which sets the CPU too: 1,769 MB buys one vCPU, and less runs the handler slower in proportion (default 128)",
+            },
+            Key {
+                name: "architecture",
+                ty: KeyType::Word(&ARCHITECTURE_NAMES),
+                required: false,
+                about: "the instruction set architecture, as AWS names it: x86_64 or arm64 (Graviton2). It sets the price of duration only (arm64's is 20% lower); `work` stays the handler time you measured on that architecture, since archsim does not guess a speed-up (AWS's \"up to 34% better price performance\" is a claim, not a figure to apply) (default x86_64, as AWS's)",
             },
             Key {
                 name: "timeout",
