@@ -1477,3 +1477,87 @@ Resources:
     );
     scenario(&out.scenario);
 }
+
+/// The first diagram line of component `id` of an imported scenario: its memory and, when it
+/// is not x86_64, its architecture.
+fn function_line(scenario_text: &str, id: &str) -> String {
+    let sc = scenario(scenario_text);
+    component(&sc, id).spec.summary_lines()[0].clone()
+}
+
+#[test]
+fn a_functions_architectures_are_its_architecture_in_every_dialect() {
+    // CreateFunction's `Architectures` is a list of one word, x86_64 (the default) or arm64.
+    // SAM's `Globals` give it to every function that does not say its own; a plain
+    // CloudFormation function says its own; a function that says nothing is x86_64.
+    let template = r#"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Architectures: [arm64]
+    MemorySize: 512
+Resources:
+  FromGlobals:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: python3.12, Handler: app.handler, CodeUri: src/ }
+  OwnX86:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Architectures: [x86_64]
+  Plain:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      Code: { ZipFile: "x" }
+      Role: arn:aws:iam::123456789012:role/r
+      MemorySize: 256
+      Architectures: [arm64]
+  Unsaid:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      Code: { ZipFile: "x" }
+      Role: arn:aws:iam::123456789012:role/r
+"#;
+    let out = import("arch.yaml", template).unwrap();
+    let sc = &out.scenario;
+    assert_eq!(sc.matches("architecture = \"arm64\"").count(), 2, "{sc}");
+    assert_eq!(function_line(sc, "FromGlobals"), "512 MB arm64, timeout 3s");
+    assert_eq!(function_line(sc, "OwnX86"), "512 MB, timeout 3s");
+    assert!(sc.contains("architecture = \"x86_64\""), "{sc}");
+    assert_eq!(function_line(sc, "Plain"), "256 MB arm64, timeout 3s");
+    assert_eq!(function_line(sc, "Unsaid"), "128 MB, timeout 3s");
+
+    // Terraform's `architectures`, as a plan writes it.
+    let plan = r#"{
+  "format_version": "1.2",
+  "planned_values": { "root_module": { "resources": [
+    { "address": "aws_lambda_function.worker", "mode": "managed",
+      "type": "aws_lambda_function", "name": "worker",
+      "values": { "function_name": "worker", "handler": "app.handler",
+                  "runtime": "python3.12", "memory_size": 1024,
+                  "architectures": ["arm64"] } }
+  ] } }
+}"#;
+    let out = import("plan.json", plan).unwrap();
+    assert_eq!(
+        function_line(&out.scenario, "aws_lambda_function-worker"),
+        "1024 MB arm64, timeout 3s",
+        "{}",
+        out.scenario
+    );
+
+    // A word Lambda does not run is left out, said so.
+    let out = import("odd.yaml", &template.replace("[x86_64]", "[sparc]")).unwrap();
+    assert_eq!(function_line(&out.scenario, "OwnX86"), "512 MB, timeout 3s");
+    assert!(
+        out.notes.iter().any(|n| n.contains("sparc")),
+        "{:?}",
+        out.notes
+    );
+}

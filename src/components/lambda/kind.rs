@@ -684,6 +684,7 @@ fn import_function(r: &Resource<'_>, m: &mut Mapped) {
             None => m.note(format!("runtime {rt} has no cold-start figure in archsim: nodejs's is used")),
         }
     }
+    import_architecture(r, m, if cf { "Architectures" } else { "architectures" });
     // Terraform writes -1 for "no reserved concurrency".
     if let Some(n) = r.num(reserved).filter(|n| *n >= 0.0) {
         let n = clamp(n, 0.0, MAX_CONCURRENCY as f64, reserved, m);
@@ -738,6 +739,33 @@ fn import_function(r: &Resource<'_>, m: &mut Mapped) {
     if cf {
         import_sam_events(r, m);
         sam_deployment(r, m);
+    }
+}
+
+/// The function's `Architectures` (CloudFormation's and SAM's, after SAM's `Globals`) or
+/// `architectures` (Terraform's): a list of one word, x86_64 or arm64; without it AWS's
+/// default, x86_64, which is archsim's too.
+fn import_architecture(r: &Resource<'_>, m: &mut Mapped, key: &str) {
+    let Some(list) = r.get(key) else {
+        return;
+    };
+    let words: Vec<&str> = match list {
+        serde_json::Value::Array(a) => a.iter().filter_map(|w| w.as_str()).collect(),
+        serde_json::Value::String(w) => vec![w.as_str()],
+        _ => Vec::new(),
+    };
+    match words.as_slice() {
+        [w] => match ARCHITECTURE_NAMES.iter().find(|n| **n == *w) {
+            Some(name) => m.set("architecture", string(name), key.to_string()),
+            None => m.note(format!(
+                "{}'s {key} {w} is not an architecture Lambda runs (x86_64, arm64): x86_64 is used",
+                r.name
+            )),
+        },
+        _ => m.note(format!(
+            "{}'s {key} is not one literal architecture (x86_64 or arm64): x86_64 is used",
+            r.name
+        )),
     }
 }
 
