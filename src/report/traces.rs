@@ -212,7 +212,10 @@ const WATERFALL_ROWS: usize = 24;
 
 const ROW: f64 = 26.0;
 const FONT: f64 = 15.0;
+/// The label column's width: as wide as its longest label needs, from `LABEL_W` up to
+/// `LABEL_W_MAX`, past which a label is cut (`fit_label`).
 const LABEL_W: f64 = 330.0;
+const LABEL_W_MAX: f64 = 560.0;
 const BARS_W: f64 = 640.0;
 const MARGIN: f64 = 16.0;
 const INDENT: f64 = 16.0;
@@ -251,6 +254,22 @@ fn fit_label(name: String, suffix: &str, width: f64) -> String {
         cut.pop();
     }
     format!("{}…{suffix}", cut.trim_end())
+}
+
+/// A row's actor (the caller for a root, else the callee) and its label's suffix (a
+/// retry's attempt).
+fn row_words(s: &Span, names: &Names) -> (String, String) {
+    let who = if s.parent == 0 {
+        names.actor(s.caller)
+    } else {
+        names.actor(s.callee)
+    };
+    let suffix = if s.attempt > 1 {
+        format!(" (attempt {})", s.attempt)
+    } else {
+        String::new()
+    };
+    (who.to_string(), suffix)
 }
 
 /// The spans of `t` in depth-first order (children by start), each with its depth.
@@ -319,7 +338,18 @@ fn waterfall(runs: &[RunResult], names: &Names, scenario: &str) -> Option<(Vec<P
     let grey = (120, 120, 120);
     let mut p = Vec::new();
     let mut y = MARGIN;
-    let x0 = MARGIN + LABEL_W;
+    let label_w = traces
+        .iter()
+        .flat_map(|(_, t)| tree(t).into_iter().take(WATERFALL_ROWS))
+        .map(|(depth, s)| {
+            let (who, suffix) = row_words(s, names);
+            let words = format!("{who} {}{suffix}", span_name(s, names));
+            depth as f64 * INDENT + text_width(&words, FONT, false) * 1.2 + 8.0
+        })
+        .fold(LABEL_W, f64::max)
+        .min(LABEL_W_MAX)
+        .ceil();
+    let x0 = MARGIN + label_w;
     p.push(Prim::Text {
         x: MARGIN,
         y,
@@ -393,21 +423,12 @@ fn waterfall(runs: &[RunResult], names: &Names, scenario: &str) -> Option<(Vec<P
         let rows = tree(t);
         let hidden = rows.len().saturating_sub(WATERFALL_ROWS);
         for (depth, s) in rows.into_iter().take(WATERFALL_ROWS) {
-            let who = if s.parent == 0 {
-                names.actor(s.caller).to_string()
-            } else {
-                names.actor(s.callee).to_string()
-            };
-            let suffix = if s.attempt > 1 {
-                format!(" (attempt {})", s.attempt)
-            } else {
-                String::new()
-            };
+            let (who, suffix) = row_words(s, names);
             let indent = depth as f64 * INDENT;
             let label = fit_label(
                 format!("{who} {}", span_name(s, names)),
                 &suffix,
-                LABEL_W - indent - 8.0,
+                label_w - indent - 8.0,
             );
             p.push(Prim::Text {
                 x: MARGIN + indent,
@@ -525,7 +546,7 @@ fn waterfall(runs: &[RunResult], names: &Names, scenario: &str) -> Option<(Vec<P
         x += 20.0 + text_width(label, FONT - 2.0, false) * 1.25 + 24.0;
     }
     y += ROW + MARGIN;
-    let width = (MARGIN * 2.0 + LABEL_W + BARS_W + 110.0).max(x + MARGIN);
+    let width = (MARGIN * 2.0 + label_w + BARS_W + 110.0).max(x + MARGIN);
     Some((p, width, y))
 }
 

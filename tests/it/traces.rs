@@ -951,13 +951,13 @@ fn a_cache_miss_and_a_failed_connection_are_spans_of_the_caches_own() {
     // 1 ms that misses, the database, a set of 1 ms); reads in the 30 s failover pay the
     // 100 ms connect timeout before the database, and set nothing.
     let text = traced_to(
-        "cache",
+        "catalogue-cache-primary",
         "40s",
         2.0,
-        "[[component]]\nid = \"cache\"\nkind = \"cache\"\nengine = \"redis\"\nmulti_az = true\n\
+        "[[component]]\nid = \"catalogue-cache-primary\"\nkind = \"cache\"\nengine = \"redis\"\nmulti_az = true\n\
          backend = \"db\"\nlatency = \"1ms\"\nconnect_timeout = \"100ms\"\n\
          [[component]]\nid = \"db\"\nkind = \"service\"\nservers = 4\nservice_time = \"5ms\"\n\
-         [[fault]]\nat = \"20s\"\nkind = \"cache_node_failure\"\ntarget = \"cache\"\n",
+         [[fault]]\nat = \"20s\"\nkind = \"cache_node_failure\"\ntarget = \"catalogue-cache-primary\"\n",
     )
     .replace(
         "retry = { attempts = 1 }",
@@ -988,5 +988,18 @@ fn a_cache_miss_and_a_failed_connection_are_spans_of_the_caches_own() {
     assert!(
         misses >= 30 && failed >= 30,
         "{misses} misses, {failed} failed"
+    );
+    // The waterfall's label column is as wide as its labels need: none is cut.
+    let (sc, _) = run_once(&text, 1);
+    let actors: Vec<String> = r.actors.iter().map(|a| a.name.clone()).collect();
+    let names = Names {
+        actors: &actors,
+        ops: &sc.ops,
+    };
+    let svg = archsim::report::traces::waterfall_svg(std::slice::from_ref(&r), &names, "t")
+        .expect("a waterfall");
+    assert!(
+        svg.contains("catalogue-cache-primary connect (failed)") && !svg.contains('…'),
+        "{svg}"
     );
 }
