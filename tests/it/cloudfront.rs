@@ -1,6 +1,7 @@
 //! CloudFront against its documented behaviour (aws-facts §9): TTL caches per edge, the
 //! cache policy's TTL bounds on the origin's max-age, collapsed misses, origin timeouts ending
-//! in 504, serve-stale on origin errors, and Origin Shield.
+//! in 504, serve-stale on origin errors, regional edge caches (and the proxy methods that go
+//! past them), and Origin Shield.
 
 use crate::{assert_theory, num, per_seed, pointer_absent, run, ttl_cache_hit_ratio};
 
@@ -415,4 +416,70 @@ fn origin_shield_cuts_origin_requests_to_one_caches_worth() {
         v.iter().sum::<f64>() / v.len() as f64
     };
     assert!(mean(&with) < 0.5 * mean(&without));
+}
+
+/// One key at 10/s for 10 s (99 requests, at 0.1 s … 9.9 s), every request `op`, max-age
+/// 1 hour, `cdn_keys` added (a `tier_latency` among them replacing the zero one): the
+/// summary.
+fn one_key_of(op: &str, cdn_keys: &str) -> archsim::metrics::Summary {
+    let text = scenario(
+        "10s",
+        "warmup = \"0s\"",
+        &format!(
+            r#"{{ process = "constant", rate = 10 }}
+        mix = [ {{ op = "{op}", weight = 1 }} ]"#
+        ),
+        ONE_KEY,
+        &format!("max_age = \"1h\"\n{cdn_keys}"),
+        "0s",
+        "",
+    );
+    if cdn_keys.contains("tier_latency") {
+        run(&text.replacen("tier_latency = \"0s\"", "", 1))
+    } else {
+        run(&text)
+    }
+}
+
+#[test]
+fn proxy_methods_go_past_the_regional_caches_but_through_origin_shield() {
+    // HowCloudFrontWorks.html: "Proxy HTTP methods (PUT, POST, PATCH, OPTIONS, and DELETE)
+    // go directly to the origin from the POPs and do not proxy through the regional edge
+    // caches"; origin-shield.html: with Origin Shield "all requests from all of CloudFront's
+    // caching layers to your origin go through Origin Shield", and for requests proxied to
+    // the origin it "is always an incremental layer". One edge, one regional cache; each hop
+    // between tiers takes 10 ms one way, everything else nothing, so a request's time counts
+    // its hops.
+    let hops = "tier_latency = \"10ms\"\nregional_caches = 1";
+    let ms = |s: &archsim::metrics::Summary, q: &str| num(s, &format!("latency_ms.{q}"));
+    // A read's one miss goes edge → regional cache → origin and back: 20 ms; the 98 hits 0.
+    let s = one_key_of("read", hops);
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 1.0);
+    assert!((ms(&s, "max") - 20.0).abs() < 0.1, "{}", ms(&s, "max"));
+    // Every POST goes from the edge to the origin, no hop: 0 ms, 99 origin requests, and the
+    // regional cache is never asked (its hit ratio is over no lookups).
+    let s = one_key_of("post", hops);
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 99.0);
+    assert_eq!(ms(&s, "max"), 0.0);
+    // Behind Origin Shield a POST takes one hop up to it and one back: 20 ms, never cached
+    // there (99 origin requests). The read's miss now takes four hops: 40 ms.
+    let shielded = format!("{hops}\norigin_shield = true");
+    let s = one_key_of("post", &shielded);
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 99.0);
+    assert_eq!(num(&s, "components.cdn.shield_hit_ratio"), 0.0);
+    for q in ["p50", "max"] {
+        assert!((ms(&s, q) - 20.0).abs() < 0.1, "{q} {}", ms(&s, q));
+    }
+    let s = one_key_of("read", &shielded);
+    assert!((ms(&s, "max") - 40.0).abs() < 0.1, "{}", ms(&s, "max"));
+    // OPTIONS is a proxy method even when the edges cache it: its one miss goes straight to
+    // the origin (0 ms), or to Origin Shield (20 ms), past the regional cache.
+    let cached = "cached = [\"read\", \"head\", \"options\"]";
+    let s = one_key_of("options", &format!("{hops}\n{cached}"));
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 1.0);
+    assert_eq!(num(&s, "components.cdn.hits"), 98.0);
+    assert_eq!(ms(&s, "max"), 0.0);
+    let s = one_key_of("options", &format!("{shielded}\n{cached}"));
+    assert_eq!(num(&s, "components.cdn.origin_requests"), 1.0);
+    assert!((ms(&s, "max") - 20.0).abs() < 0.1, "{}", ms(&s, "max"));
 }

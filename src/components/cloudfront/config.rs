@@ -85,6 +85,9 @@ pub struct CloudFrontConfig {
     /// Operations whose answers are cached (GET and HEAD, OPTIONS when listed) [op indices];
     /// every other operation is forwarded to the origin and never cached.
     pub cached: Vec<u16>,
+    /// The cached operations that are OPTIONS, a proxy method: an edge's miss for one goes
+    /// past the regional edge caches [op indices].
+    pub cached_proxies: Vec<u16>,
     /// Time an edge takes to serve an answer it has [s].
     pub hit_latency: Dist,
     /// One-way time between two cache tiers (an edge and its regional cache, a regional
@@ -253,6 +256,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CloudFron
         return None;
     }
     let (min_ttl, default_ttl, max_ttl) = ttls?;
+    let (cached, cached_proxies) = cached?;
     Some(CloudFrontConfig {
         edges,
         regional_caches: regional,
@@ -263,7 +267,8 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CloudFron
         max_age: max_age?,
         max_age_by_op: by_op?,
         capacity,
-        cached: cached?,
+        cached,
+        cached_proxies,
         hit_latency: hit_latency?,
         tier_latency: tier_latency?,
         connection_timeout: connection_timeout?,
@@ -312,22 +317,32 @@ fn bounded_duration(
     })
 }
 
-/// The operations a cache behavior caches. Not in aws-facts: CloudFront's API reference,
-/// CachedMethods (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachedMethods.html):
-/// CloudFront caches responses to GET and HEAD, or to GET, HEAD and OPTIONS; no other
-/// method (POST, PUT, PATCH, DELETE) is ever cached. By default the operations named as GETs and HEADs are (`read`, `get`,
-/// `head`); a list names them all (`options` among them to cache OPTIONS). A name that only
-/// a write would have is refused: CloudFront cannot cache it.
-fn parse_cached(list: &Option<Vec<Spanned<String>>>, ck: &mut Checker) -> Option<Vec<u16>> {
+/// The operations a cache behavior caches, and those of them that are OPTIONS. Not in
+/// aws-facts: CloudFront's API reference, CachedMethods
+/// (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachedMethods.html):
+/// CloudFront caches responses to GET and HEAD, or to GET, HEAD and OPTIONS; no other method
+/// (POST, PUT, PATCH, DELETE) is ever cached. By default the operations named as GETs and
+/// HEADs are (`read`, `get`, `head`); a list names them all (`options` among them to cache
+/// OPTIONS). A name that only a write would have is refused: CloudFront cannot cache it.
+/// OPTIONS stays a proxy method when cached: "Proxy HTTP methods (PUT, POST, PATCH, OPTIONS,
+/// and DELETE) go directly to the origin from the POPs and do not proxy through the regional
+/// edge caches" (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HowCloudFrontWorks.html#CloudFrontRegionaledgecaches).
+fn parse_cached(
+    list: &Option<Vec<Spanned<String>>>,
+    ck: &mut Checker,
+) -> Option<(Vec<u16>, Vec<u16>)> {
     const WRITES: [&str; 6] = ["write", "post", "put", "patch", "update", "delete"];
     let Some(list) = list else {
-        return Some(["read", "get", "head"].iter().map(|o| ck.op(o)).collect());
+        let gets = ["read", "get", "head"].iter().map(|o| ck.op(o)).collect();
+        return Some((gets, Vec::new()));
     };
     let mut ok = true;
     let mut out = Vec::with_capacity(list.len());
+    let mut proxies = Vec::new();
     for o in list {
         let name = o.get_ref();
-        if WRITES.contains(&name.to_ascii_lowercase().as_str()) {
+        let lower = name.to_ascii_lowercase();
+        if WRITES.contains(&lower.as_str()) {
             ck.error(
                 o.span(),
                 format!(
@@ -336,9 +351,13 @@ fn parse_cached(list: &Option<Vec<Spanned<String>>>, ck: &mut Checker) -> Option
             );
             ok = false;
         }
-        out.push(ck.op(name));
+        let op = ck.op(name);
+        if lower == "options" {
+            proxies.push(op);
+        }
+        out.push(op);
     }
-    ok.then_some(out)
+    ok.then_some((out, proxies))
 }
 
 /// `edges` (a count of equal edge locations) or `edge_locations` (named, weighted), not both.
@@ -544,6 +563,7 @@ mod tests {
             max_age_by_op: vec![(3, SimTime::from_secs(5))],
             capacity: 1,
             cached: Vec::new(),
+            cached_proxies: Vec::new(),
             hit_latency: Dist::Constant(0.0),
             tier_latency: Dist::Constant(0.0),
             connection_timeout: SimTime::from_secs(10),

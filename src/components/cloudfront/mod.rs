@@ -24,7 +24,9 @@
 //! cached, instead of the error, as CloudFront does (HTTPStatusCodes.html: "CloudFront
 //! continues to serve cached content"); `serve_stale = false` turns that off.
 //! Only the operations in `cached` (GETs and HEADs by default) are cached; every other one
-//! (POST, PUT, DELETE, …) goes straight to the origin, never cached.
+//! (POST, PUT, DELETE, …) goes from the edge to the origin, never cached, past the regional
+//! edge caches as CloudFront's proxy methods do (and so does an edge's miss for a cached
+//! OPTIONS), but through Origin Shield when it is on (see `CloudFront::up`).
 
 mod config;
 mod kind;
@@ -119,6 +121,8 @@ enum Waiter {
 struct Fetch {
     /// The cache that missed; `None`: an uncached operation passed to the origin.
     tier: Option<usize>,
+    /// Where it goes: the tier above (`Some`) or the origin (`None`).
+    parent: Option<usize>,
     msg: Msg,
     waiters: Vec<Waiter>,
     /// Connection attempts made to the origin.
@@ -323,8 +327,10 @@ impl CloudFront {
             size_bytes: msg.size_bytes,
         });
         if !self.cfg.cached.contains(&msg.op) {
-            let f = self.new_fetch(now, None, msg, Waiter::Viewer(p));
-            self.connect_to_origin(ctx, f);
+            // A proxy method, or any operation not cached: past the regional edge caches,
+            // through Origin Shield when it is on (see `up`).
+            let f = self.new_fetch(now, None, self.shield(), msg, Waiter::Viewer(p));
+            self.send_up(ctx, f);
             return;
         }
         let edge = self.pick_edge();
@@ -361,9 +367,38 @@ impl CloudFront {
             self.fetches[f].waiters.push(waiter);
             return;
         }
-        let f = self.new_fetch(ctx.now(), Some(t), msg, waiter);
+        let f = self.new_fetch(ctx.now(), Some(t), self.up(t, msg.op), msg, waiter);
         self.tiers[t].inflight.insert(msg.key, f);
-        match self.tiers[t].parent {
+        self.send_up(ctx, f);
+    }
+
+    /// Origin Shield's tier, when it is on.
+    fn shield(&self) -> Option<usize> {
+        self.cfg.origin_shield.then(|| self.tiers.len() - 1)
+    }
+
+    /// Where a miss at tier `t` for operation `op` goes: the tier above, or `None` for the
+    /// origin. Not in aws-facts: CloudFront's developer guide, "How CloudFront works with
+    /// regional edge caches"
+    /// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HowCloudFrontWorks.html#CloudFrontRegionaledgecaches):
+    /// "Proxy HTTP methods (PUT, POST, PATCH, OPTIONS, and DELETE) go directly to the origin
+    /// from the POPs and do not proxy through the regional edge caches", so an edge's miss
+    /// for a cached OPTIONS skips them. Origin Shield still stands in the way: "When you use
+    /// Origin Shield, all requests from all of CloudFront's caching layers to your origin go
+    /// through Origin Shield", and for requests proxied to the origin "Origin Shield is always
+    /// an incremental layer" (origin-shield.html, "Estimating Origin Shield costs").
+    fn up(&self, t: usize, op: u16) -> Option<usize> {
+        let edge = t < self.cfg.edges.len();
+        if edge && self.cfg.cached_proxies.contains(&op) {
+            self.shield()
+        } else {
+            self.tiers[t].parent
+        }
+    }
+
+    /// Sends fetch `f` on its way: one tier hop to the tier above, or to the origin.
+    fn send_up(&mut self, ctx: &mut Ctx<'_>, f: usize) {
+        match self.fetches[f].parent {
             Some(_) => {
                 let hop = self.cfg.tier_latency.sample_time(&mut self.rng);
                 ctx.schedule(hop, Timer::AtParent(f).encode());
@@ -372,10 +407,18 @@ impl CloudFront {
         }
     }
 
-    fn new_fetch(&mut self, now: SimTime, tier: Option<usize>, msg: Msg, waiter: Waiter) -> usize {
+    fn new_fetch(
+        &mut self,
+        now: SimTime,
+        tier: Option<usize>,
+        parent: Option<usize>,
+        msg: Msg,
+        waiter: Waiter,
+    ) -> usize {
         self.fetches.insert(Fetch {
             started: now,
             tier,
+            parent,
             msg,
             waiters: vec![waiter],
             attempts: 0,
@@ -385,13 +428,19 @@ impl CloudFront {
     }
 
     /// The fetch has reached the tier above its cache: a hit there goes back down, a miss
-    /// goes on up.
+    /// goes on up. An uncached request passing through (Origin Shield) is not looked up: it
+    /// goes on to the origin, and its answer comes back the same way, never cached.
     fn at_parent(&mut self, ctx: &mut Ctx<'_>, f: usize) {
         let now = ctx.now();
         let (tier, msg) = (self.fetches[f].tier, self.fetches[f].msg);
-        let parent = tier
-            .and_then(|t| self.tiers[t].parent)
+        let parent = self.fetches[f]
+            .parent
             .expect("a fetch sent up has a tier above");
+        if tier.is_none() {
+            let g = self.new_fetch(self.fetches[f].started, None, None, msg, Waiter::Child(f));
+            self.connect_to_origin(ctx, g);
+            return;
+        }
         let found = self.find(parent, msg.key, now);
         if self.clock.measured(now) && !matches!(found, Found::Error(_)) {
             let p = &mut self.tiers[parent];
