@@ -66,7 +66,8 @@ pub struct CloudFrontConfig {
     /// The edge locations viewers are spread over, each with a cache of its own.
     pub edges: Vec<EdgeLocation>,
     /// Regional edge caches between the edges and the origin (edge i goes to cache i mod n);
-    /// 0: none.
+    /// 0: the edges go straight to the origin (or Origin Shield), as they do for an S3
+    /// origin in the Region of their regional edge cache.
     pub regional_caches: usize,
     /// Whether Origin Shield, one more cache that every miss above goes through, is on.
     pub origin_shield: bool,
@@ -132,6 +133,20 @@ const DEFAULT_CONNECTION_TIMEOUT: SimTime = SimTime::from_secs(10);
 const MAX_CONNECTION_TIMEOUT: SimTime = SimTime::from_secs(10);
 const DEFAULT_READ_TIMEOUT: SimTime = SimTime::from_secs(30);
 const MAX_READ_TIMEOUT: SimTime = SimTime::from_secs(180);
+/// Not in aws-facts: CloudFront's developer guide, "How CloudFront works with regional edge
+/// caches" (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HowCloudFrontWorks.html#CloudFrontRegionaledgecaches):
+/// an edge location (POP) that misses "typically goes to the nearest regional edge cache",
+/// and that cache to the origin; no distribution setting turns them on or off. The guide's
+/// first text of the feature said so outright: "Regional edge caches are enabled by default
+/// for all CloudFront distributions", at "no additional cost"
+/// (https://github.com/awsdocs/amazon-cloudfront-developer-guide/blob/6b5da6a2065571527b2d06b7370678b815ac1dc8/doc_source/CloudFrontRegionaledgecaches.md).
+/// How many a distribution's viewers reach depends on where they are, which AWS does not
+/// publish per distribution: one, shared by every edge, is the choice for edges of one
+/// geography (write more for viewers on several continents). Zero stays allowed for the
+/// documented case where the edges skip it: "When the origin is an Amazon S3 bucket and the
+/// request's optimal regional edge cache is in the same AWS Region as the S3 bucket, the POP
+/// skips the regional edge cache and goes directly to the S3 bucket."
+const DEFAULT_REGIONAL_CACHES: i64 = 1;
 /// Objects a cache holds by default [entries]: a choice. AWS does not publish an edge's
 /// size; a static site's objects fit, so eviction stays rare.
 const DEFAULT_CAPACITY: i64 = 100_000;
@@ -178,7 +193,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CloudFron
         &raw.regional_caches,
         "regional_caches",
         (0, MAX_EDGE_LOCATIONS),
-        0,
+        DEFAULT_REGIONAL_CACHES,
     );
     let ttls = parse_ttls(&raw, ck, at.clone());
     let max_age = ck.or(&raw.max_age, None, |ck, t| {

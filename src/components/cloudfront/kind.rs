@@ -83,7 +83,7 @@ impl Kind for CloudFrontConfig {
         title: "Amazon CloudFront",
         noun: "a CloudFront distribution",
         category: Category::Networking,
-        about: "a CDN distribution in front of an origin: viewers spread over edge locations, a TTL cache per edge (min/default/max TTL and the origin's max-age), optional regional edge caches and Origin Shield, proxy methods past the regional caches, collapsed misses, origin connection and read timeouts ending in 504, error responses cached for the error caching minimum TTL, serve-stale on origin errors",
+        about: "a CDN distribution in front of an origin: viewers spread over edge locations, a TTL cache per edge (min/default/max TTL and the origin's max-age), regional edge caches behind the edges (on for every distribution, as CloudFront's are) and optional Origin Shield, proxy methods past the regional caches, collapsed misses, origin connection and read timeouts ending in 504, error responses cached for the error caching minimum TTL, serve-stale on origin errors",
         keys: &[
             Key {
                 name: "origin",
@@ -113,7 +113,7 @@ impl Kind for CloudFrontConfig {
                     max: MAX_EDGE_LOCATIONS,
                 },
                 required: false,
-                about: "regional edge caches between the edges and the origin, edge i missing to cache i mod n; at most the number of edges (default 0: none); operations not cached (proxy methods: POST, PUT, PATCH, DELETE) and OPTIONS go from the edge past them",
+                about: "regional edge caches between the edges and the origin, edge i missing to cache i mod n; every distribution has them, and CloudFront has no setting to turn them off (default 1, a choice: one shared by all the edges, as for viewers of one geography; give one per geography otherwise); at most the number of edges; 0 only for an S3 origin in the Region of the edges' regional edge cache, which AWS documents they skip; operations not cached (proxy methods: POST, PUT, PATCH, DELETE) and OPTIONS go from the edge past them",
             },
             Key {
                 name: "origin_shield",

@@ -3,10 +3,10 @@
 //!
 //! A request goes to one edge location, drawn by the edges' shares of viewers. The edge's
 //! cache is keyed by the request's key: a fresh object is a hit, answered at once; a miss goes
-//! up the tiers (an optional regional edge cache, then an optional Origin Shield, each a cache
-//! too) and at the top to the origin. How long a cache keeps an object is the origin's
-//! `Cache-Control: max-age` (per operation, or for all) held within the cache policy's
-//! [MinTTL, MaxTTL], or DefaultTTL when the origin sends none. An object passed down from a
+//! up the tiers (a regional edge cache, which every distribution has, then an optional Origin
+//! Shield, each a cache too) and at the top to the origin. How long a cache keeps an object
+//! is the origin's `Cache-Control: max-age` (per operation, or for all) held within the cache
+//! policy's [MinTTL, MaxTTL], or DefaultTTL when the origin sends none. An object passed down from a
 //! tier above keeps the expiry it has there (its `Age` counts), so the tiers agree on when it
 //! goes stale.
 //!
