@@ -213,25 +213,11 @@ fn only_gets_and_heads_are_cached_and_every_other_operation_goes_to_the_origin()
     // GET and HEAD only (OPTIONS when chosen): with every request a `read`, the first misses
     // and the other 98 hit; with every request a POST (or a write, or an operation of the
     // scenario's own naming), none is looked up and each goes to the origin.
-    let text = |op: &str, cdn_keys: &str| {
-        scenario(
-            "10s",
-            "warmup = \"0s\"",
-            &format!(
-                r#"{{ process = "constant", rate = 10 }}
-        mix = [ {{ op = "{op}", weight = 1 }} ]"#
-            ),
-            ONE_KEY,
-            &format!("max_age = \"1h\"\n{cdn_keys}"),
-            "0s",
-            "",
-        )
-    };
-    let s = run(&text("read", ""));
+    let s = one_key_of("read", "");
     assert_eq!(num(&s, "components.cdn.hits"), 98.0);
     assert_eq!(num(&s, "components.cdn.origin_requests"), 1.0);
     for op in ["post", "write", "checkout"] {
-        let s = run(&text(op, ""));
+        let s = one_key_of(op, "");
         assert_eq!(num(&s, "components.cdn.requests"), 99.0, "{op}");
         assert_eq!(num(&s, "components.cdn.origin_requests"), 99.0, "{op}");
         assert_eq!(
@@ -242,9 +228,9 @@ fn only_gets_and_heads_are_cached_and_every_other_operation_goes_to_the_origin()
         assert_eq!(num(&s, "components.cdn.offload_ratio"), 0.0, "{op}");
     }
     // OPTIONS is cached only when the distribution says so.
-    let s = run(&text("options", ""));
+    let s = one_key_of("options", "");
     assert_eq!(num(&s, "components.cdn.origin_requests"), 99.0);
-    let s = run(&text("options", r#"cached = ["read", "head", "options"]"#));
+    let s = one_key_of("options", r#"cached = ["read", "head", "options"]"#);
     assert_eq!(num(&s, "components.cdn.origin_requests"), 1.0);
 }
 
