@@ -1003,3 +1003,45 @@ fn a_cache_miss_and_a_failed_connection_are_spans_of_the_caches_own() {
         "{svg}"
     );
 }
+
+#[test]
+fn a_write_through_write_answered_after_the_promotion_sets_the_new_primary() {
+    // Writes at 2/s to a write-through Redis with Multi-AZ, its primary lost at 20 s and the
+    // replica promoted at 50 s; the database takes 1 s. A write that came in the failover and
+    // was answered before 50 s meets the lost primary at its set (a failed connection); one
+    // answered after it sets the key on the new primary.
+    let text = traced_to(
+        "cache",
+        "60s",
+        2.0,
+        "[[component]]\nid = \"cache\"\nkind = \"cache\"\nengine = \"redis\"\nmulti_az = true\n\
+         strategy = \"write_through\"\nbackend = \"db\"\nlatency = \"1ms\"\n\
+         connect_timeout = \"100ms\"\n\
+         [[component]]\nid = \"db\"\nkind = \"service\"\nservers = 4\nservice_time = \"1s\"\n\
+         [[fault]]\nat = \"20s\"\nkind = \"cache_node_failure\"\ntarget = \"cache\"\n",
+    )
+    .replace(
+        "retry = { attempts = 1 }",
+        "retry = { attempts = 1 }\nmix = [ { op = \"write\", weight = 1 } ]\n\
+         keys = { dist = \"uniform\", count = 1000000 }",
+    );
+    let (_, r) = run_once(&text, 1);
+    let (mut failed, mut set_after) = (0, 0);
+    for t in &r.traces.kept {
+        let started = ms(t.root().start) / 1e3;
+        let set = labelled(t, "set");
+        let lost = labelled(t, "set: connect (failed)");
+        if (20.5..48.5).contains(&started) {
+            assert_eq!((set.len(), lost.len()), (0, 1), "write at {started} s");
+            failed += 1;
+        } else if (49.05..49.95).contains(&started) {
+            assert_eq!((set.len(), lost.len()), (1, 0), "write at {started} s");
+            assert!(ms(set[0].start) / 1e3 >= 50.0);
+            set_after += 1;
+        }
+    }
+    assert!(
+        failed >= 50 && set_after >= 1,
+        "{failed} failed, {set_after} set after"
+    );
+}

@@ -423,7 +423,10 @@ impl Cache {
             node => node,
         };
         match met {
-            Node::Up if p.fill => {
+            // A read fills the node it found up; a write-through write sets the key on the
+            // node as it now is (a write that came during a failover and is answered after the
+            // promotion reaches the new primary).
+            Node::Up if p.fill || p.write => {
                 let entry = Entry {
                     expires: self.cfg.ttl.map_or(SimTime::MAX, |t| now + t),
                     filled: now,
