@@ -113,7 +113,7 @@ impl Kind for CloudFrontConfig {
                     max: MAX_EDGE_LOCATIONS,
                 },
                 required: false,
-                about: "regional edge caches between the edges and the origin, edge i missing to cache i mod n; every distribution has them, and CloudFront has no setting to turn them off (default 1, a choice: one shared by all the edges, as for viewers of one geography; give one per geography otherwise); at most the number of edges; 0 only for an S3 origin in the Region of the edges' regional edge cache, which AWS documents they skip; operations not cached (proxy methods: POST, PUT, PATCH, DELETE) and OPTIONS go from the edge past them",
+                about: "regional edge caches between the edges and the origin, edge i missing to cache i mod n; every distribution has them, and CloudFront has no setting to turn them off (default 1, a choice: one shared by all the edges, as for viewers of one geography; give one per geography otherwise); at most the number of edges; 0 is what AWS documents for an S3 origin in the Region of the edges' regional edge cache, which they skip (archsim takes 0 with any origin, as a simplification the user chooses); operations not cached (proxy methods: POST, PUT, PATCH, DELETE) and OPTIONS go from the edge past them",
             },
             Key {
                 name: "origin_shield",
