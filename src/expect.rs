@@ -4,8 +4,10 @@
 //!
 //! A metric is judged on the pooled value over seeds, as `summary.json` gives it at that path,
 //! or with `each_seed = true` on every seed's own value (`per_seed`) alone: one seed outside
-//! the bounds fails it, and a count's bounds are one seed's (the pooled count is the sum). A status absent from a `by_status` table (a code, or a word such as
-//! `timeout`) counted no request: it is 0.
+//! the bounds fails it, and a count's bounds are one seed's (the pooled count is the sum). A
+//! summary without seeds' parts (a run always writes them) is judged on its pooled value
+//! either way. A status absent from a `by_status` table (a code, or a word such as `timeout`)
+//! counted no request: it is 0.
 
 use crate::metrics::{pointer, Summary};
 use serde_json::{json, Value};

@@ -226,7 +226,13 @@ impl Checker {
                 .map_or("", |(_, list)| list);
             let mut allowed: Vec<&str> = keys.to_vec();
             allowed.extend(listed.split(", ").map(str::trim).filter(|k| !k.is_empty()));
-            let hint = crate::text::did_you_mean(key, allowed.iter().copied());
+            // AWS's own words for a component's zone, which no edit distance brings to `az`.
+            let hint = match key {
+                "zone" | "availability_zone" | "availability-zone" if allowed.contains(&"az") => {
+                    " (did you mean `az`?)".to_string()
+                }
+                _ => crate::text::did_you_mean(key, allowed.iter().copied()),
+            };
             d.message = format!(
                 "{before}unknown key `{key}`{hint}; allowed keys here: {}",
                 allowed.join(", ")
