@@ -89,6 +89,9 @@ pub struct Checker {
     /// Inside `table`: whether a value of the wrong type was taken out of it (`Some(true)`),
     /// after which only problems of single values are reported. `None`: outside `table`.
     partial: Option<bool>,
+    /// Inside `also_allowed`: the byte offsets of a table's own keys, and the keys taken out
+    /// of it before its parser saw it, which an unknown key of that table is told of too.
+    also: Option<(Vec<usize>, Vec<&'static str>)>,
 }
 
 impl Checker {
@@ -108,6 +111,7 @@ impl Checker {
             origins: Vec::new(),
             text_len: src.len(),
             partial: None,
+            also: None,
         }
     }
 
@@ -203,41 +207,20 @@ impl Checker {
         value.filter(|_| !taken_out)
     }
 
-    /// Widens the unknown-key messages reported since diagnostic `from` about a key written
-    /// at one of the byte offsets `top` (a table's own keys): `keys`, taken out of the table
-    /// before its parser saw it (a component's `id`, `kind`, `az`, …), join the keys it lists
-    /// as allowed and the ones it suggests from.
-    pub fn allow_also(&mut self, from: usize, top: &[usize], keys: &[&str]) {
-        let at: Vec<(usize, usize)> = top.iter().map(|&o| self.position(o)).collect();
-        for d in self.diagnostics.iter_mut().skip(from) {
-            if !at.contains(&(d.line, d.column)) {
-                continue;
-            }
-            let Some(start) = d.message.find("unknown key `") else {
-                continue;
-            };
-            let (before, rest) = d.message.split_at(start);
-            let Some(key) = rest["unknown key `".len()..].split('`').next() else {
-                continue;
-            };
-            let listed = rest
-                .split_once("allowed keys here: ")
-                .or_else(|| rest.split_once("the only key allowed here is "))
-                .map_or("", |(_, list)| list);
-            let mut allowed: Vec<&str> = keys.to_vec();
-            allowed.extend(listed.split(", ").map(str::trim).filter(|k| !k.is_empty()));
-            // AWS's own words for a component's zone, which no edit distance brings to `az`.
-            let hint = match key {
-                "zone" | "availability_zone" | "availability-zone" if allowed.contains(&"az") => {
-                    " (did you mean `az`?)".to_string()
-                }
-                _ => crate::text::did_you_mean(key, allowed.iter().copied()),
-            };
-            d.message = format!(
-                "{before}unknown key `{key}`{hint}; allowed keys here: {}",
-                allowed.join(", ")
-            );
-        }
+    /// Reads a table with `read`, telling an unknown key among its own (written at one of
+    /// the byte offsets `top`) that `keys` are allowed there too: the keys taken out of the
+    /// table before its parser saw it (a component's `id`, `kind`, `az`, …). A key of a table
+    /// nested in it is told only of that table's.
+    pub fn also_allowed<T>(
+        &mut self,
+        top: Vec<usize>,
+        keys: Vec<&'static str>,
+        read: impl FnOnce(&mut Checker) -> T,
+    ) -> T {
+        let outer = self.also.replace((top, keys));
+        let value = read(self);
+        self.also = outer;
+        value
     }
 
     fn diagnostic(&self, span: Range<usize>, message: String) -> Diagnostic {
@@ -339,7 +322,11 @@ impl Checker {
                 }
                 None => {
                     let at = e.span().unwrap_or(span.clone());
-                    self.value_error(at, reword(e.message()));
+                    let extra = match &self.also {
+                        Some((top, keys)) if top.contains(&at.start) => keys.as_slice(),
+                        _ => &[],
+                    };
+                    self.value_error(at, reword_with(e.message(), extra));
                 }
             }
             let message = e.message();
@@ -1185,23 +1172,33 @@ fn remove_key(value: &mut Spanned<DeValue<'_>>, at: &Range<usize>) -> bool {
 
 /// Turns serde's wording into the scenario's: keys, not fields.
 fn reword(msg: &str) -> String {
+    reword_with(msg, &[])
+}
+
+/// `reword`, with `extra` keys allowed besides those serde lists for an unknown key (first,
+/// and suggested from too).
+fn reword_with(msg: &str, extra: &[&str]) -> String {
     let msg = msg.trim();
     if let Some(rest) = msg.strip_prefix("unknown field ") {
-        if let Some((key, expected)) = rest.split_once(", expected one of ") {
-            let allowed = expected.replace('`', "");
-            let hint = crate::text::did_you_mean(
-                key.trim_matches('`'),
-                allowed.split(", ").map(str::trim),
-            );
-            return format!("unknown key {key}{hint}; allowed keys here: {allowed}");
-        }
-        if let Some((key, expected)) = rest.split_once(", expected ") {
-            // serde lists two keys as "`a` or `b`", one as "`a`".
-            let allowed: Vec<&str> = expected
-                .split(" or ")
-                .map(|k| k.trim().trim_matches('`'))
-                .collect();
-            let hint = crate::text::did_you_mean(key.trim_matches('`'), allowed.iter().copied());
+        // serde lists many keys as "one of `a`, `b`", two as "`a` or `b`", one as "`a`".
+        let listed = rest
+            .split_once(", expected one of ")
+            .map(|(key, list)| (key, list.split(", ").collect::<Vec<_>>()))
+            .or_else(|| {
+                rest.split_once(", expected ")
+                    .map(|(key, list)| (key, list.split(" or ").collect()))
+            });
+        if let Some((key, listed)) = listed {
+            let mut allowed: Vec<&str> = extra.to_vec();
+            allowed.extend(listed.iter().map(|k| k.trim().trim_matches('`')));
+            let name = key.trim_matches('`');
+            let hint = match name {
+                // AWS's own words for a zone, which no edit distance brings to `az`.
+                "zone" | "availability_zone" | "availability-zone" if allowed.contains(&"az") => {
+                    " (did you mean `az`?)".to_string()
+                }
+                _ => crate::text::did_you_mean(name, allowed.iter().copied()),
+            };
             return if allowed.len() == 1 {
                 format!(
                     "unknown key {key}{hint}; the only key allowed here is {}",

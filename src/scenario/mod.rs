@@ -548,11 +548,11 @@ fn validate(
             DeValue::Table(t) => t.keys().map(|k| k.span().start).collect(),
             _ => Vec::new(),
         };
-        let reported = ck.diagnostics.len();
-        let spec = kind.and_then(|k| ck.table(|ck| (k.parse)(h.rest, ck)));
-        if let Some(k) = kind {
-            ck.allow_also(reported, &own_keys, &header_keys(k));
-        }
+        let spec = kind.and_then(|k| {
+            ck.also_allowed(own_keys, header_keys(k), |ck| {
+                ck.table(|ck| (k.parse)(h.rest, ck))
+            })
+        });
         match spec {
             Some(mut spec) => {
                 let placed = h.region.as_ref().or(h.az.as_ref());
