@@ -1166,6 +1166,17 @@ pub fn metric_problem(
         .iter()
         .find(|f| crate::metrics::path_matches(f.path, &rest))
     else {
+        // A table's name followed by more than one part ("latency_ms.p99.9"): what the
+        // table holds says more than the whole list.
+        for f in fields {
+            let Some(prefix) = f.path.strip_suffix('*') else {
+                continue;
+            };
+            if let Some(last) = rest.strip_prefix(prefix) {
+                segment_problem(f.path, prefix.trim_end_matches('.'), last)
+                    .map_err(|why| Some(format!("`metric`: {whose}'s {why}")))?;
+            }
+        }
         let numbers: Vec<&str> = fields
             .iter()
             .map(|f| f.path)
@@ -1193,6 +1204,11 @@ pub fn metric_problem(
 /// are named by the scenario and may hold anything.
 fn last_segment_problem(pattern: &str, path: &str) -> Result<(), String> {
     let (table, last) = path.rsplit_once('.').unwrap_or(("", path));
+    segment_problem(pattern, table, last)
+}
+
+/// Whether `table` (which `pattern`, ending in `.*`, names) can hold `last`.
+fn segment_problem(pattern: &str, table: &str, last: &str) -> Result<(), String> {
     let known: &[&str] = if pattern == "theory.latency_ms.*" {
         crate::theory::LATENCY_KEYS
     } else if pattern.ends_with("_ms.*") {
