@@ -151,14 +151,42 @@ fn judge_in(e: &Expectation, summary: &Summary) -> (Option<f64>, Option<String>)
     let problem = match value {
         None => Some(not_a_number(summary, &e.metric)),
         Some(v) if e.min.is_some_and(|lo| v < lo) => {
-            Some(format!("{v} is below {}", e.min.unwrap_or(0.0)))
+            let lo = e.min.unwrap_or(0.0);
+            Some(format!("{} is below {lo}", beside(v, lo)))
         }
         Some(v) if e.max.is_some_and(|hi| v > hi) => {
-            Some(format!("{v} is above {}", e.max.unwrap_or(0.0)))
+            let hi = e.max.unwrap_or(0.0);
+            Some(format!("{} is above {hi}", beside(v, hi)))
         }
         Some(_) => None,
     };
     (value, problem)
+}
+
+/// `v`, a value on one side of `bound`, in as few significant digits as still show it there
+/// (four at least): 0.6776 for 0.6776166424000001, 0.10000004 above 0.1.
+fn beside(v: f64, bound: f64) -> String {
+    if !v.is_finite() || v == 0.0 {
+        return v.to_string();
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    for digits in 4..=17 {
+        let decimals = (digits - 1 - magnitude).max(0) as usize;
+        let text = format!("{v:.decimals$}");
+        let shown: f64 = text.parse().unwrap_or(v);
+        if (shown - bound).signum() == (v - bound).signum() && shown != bound {
+            return trim_zeros(text);
+        }
+    }
+    v.to_string()
+}
+
+/// `text`, a decimal number, without the zeros that end its fraction (nor a point left bare).
+fn trim_zeros(text: String) -> String {
+    if !text.contains('.') {
+        return text;
+    }
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// Whether `path` is a status missing from a `by_status` table that exists.
@@ -305,6 +333,16 @@ mod tests {
         assert_eq!(v.value, Some(130.0));
         assert_eq!(v.per_seed, vec![(7, Some(90.0)), (8, Some(130.0))]);
         assert_eq!(v.problem.as_deref(), Some("seed 8: 130 is above 120"));
+    }
+
+    #[test]
+    fn a_value_is_shown_in_the_digits_that_put_it_beside_its_bound() {
+        assert_eq!(beside(0.6776166424000001, 0.1), "0.6776");
+        assert_eq!(beside(352.321535, 10.0), "352.3");
+        assert_eq!(beside(0.10000004, 0.1), "0.10000004");
+        assert_eq!(beside(0.09999999, 0.1), "0.09999999");
+        assert_eq!(beside(1234567.8, 100.0), "1234568");
+        assert_eq!(beside(-0.5, 0.0), "-0.5");
     }
 
     #[test]
