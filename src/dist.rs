@@ -29,7 +29,9 @@ pub enum Dist {
     Empirical(Vec<f64>),
 }
 
-/// Why a set of parameters does not make a distribution.
+/// Why a set of parameters does not make a distribution. It names the parameters, not their
+/// values: the values are in base units (seconds), and whoever reports the error shows them
+/// as they were written.
 pub type ParamError = String;
 
 impl Dist {
@@ -50,9 +52,10 @@ impl Dist {
     pub fn lognormal_median_p99(median: f64, p99: f64) -> Result<Dist, ParamError> {
         positive("median", median)?;
         if p99 <= median {
-            return Err(format!(
-                "p99 ({p99}) must be greater than the median ({median}): a lognormal's 99th percentile lies above its median"
-            ));
+            return Err(
+                "p99 must be greater than the median: a lognormal's 99th percentile lies above its median"
+                    .into(),
+            );
         }
         let mu = median.ln();
         let sigma = (p99.ln() - mu) / Z99;
@@ -96,7 +99,7 @@ impl Dist {
     pub fn uniform(min: f64, max: f64) -> Result<Dist, ParamError> {
         non_negative("min", min)?;
         if max < min {
-            return Err(format!("max ({max}) must not be below min ({min})"));
+            return Err("max must not be below min".into());
         }
         Ok(Dist::Uniform { min, max })
     }
@@ -197,7 +200,7 @@ fn positive(name: &str, v: f64) -> Result<(), ParamError> {
     if v.is_finite() && v > 0.0 {
         Ok(())
     } else {
-        Err(format!("{name} must be a positive number, not {v}"))
+        Err(format!("{name} must be a positive number"))
     }
 }
 
@@ -205,7 +208,7 @@ fn non_negative(name: &str, v: f64) -> Result<(), ParamError> {
     if v.is_finite() && v >= 0.0 {
         Ok(())
     } else {
-        Err(format!("{name} must be zero or more, not {v}"))
+        Err(format!("{name} must be zero or more"))
     }
 }
 

@@ -560,7 +560,8 @@ impl Checker {
         match d.get_ref() {
             RawDist::Constant(q) => {
                 let v = self.quantity(q, d.span(), key, unit)?;
-                self.dist_result(Dist::constant(v), d.span(), key)
+                let written = as_written(q);
+                self.dist_result(Dist::constant(v), d.span(), key, &written)
             }
             RawDist::Table { dist, params } => {
                 let Some(name) = dist else {
@@ -620,9 +621,13 @@ impl Checker {
                 };
                 let mut vals = Vec::new();
                 let mut list = Vec::new();
+                let mut written = Vec::new();
                 let mut ok = true;
                 for p in set.iter() {
                     let (k, q) = params.iter().find(|(k, _)| k.get_ref() == p)?;
+                    if !matches!(q.get_ref(), Quantity::List(_)) {
+                        written.push(format!("{p} = {}", as_written(q.get_ref())));
+                    }
                     let pkey = format!("{key}.{}", k.get_ref());
                     // A shape is a plain number whatever the distribution is of.
                     let punit = if *p == "shape" { Unit::Number } else { unit };
@@ -670,7 +675,7 @@ impl Checker {
                         if s > 0.0 && m > 0.0 {
                             Dist::gamma((m / s).powi(2), s * s / m)
                         } else {
-                            Err("mean and stddev must be positive".into())
+                            Err("mean and stddev must be positive numbers".into())
                         }
                     }
                     ("pareto", _) => Dist::pareto(vals[0], vals[1]),
@@ -678,21 +683,28 @@ impl Checker {
                     ("empirical", _) => Dist::empirical(list),
                     _ => Err(format!("unknown distribution {name_str}")),
                 };
-                self.dist_result(built, d.span(), key)
+                self.dist_result(built, d.span(), key, &written.join(", "))
             }
         }
     }
 
+    /// The distribution `r`, or its error reported at `span` with the parameters as
+    /// `written` (durations in the units the scenario used, not in seconds).
     fn dist_result(
         &mut self,
         r: Result<Dist, String>,
         span: Range<usize>,
         key: &str,
+        written: &str,
     ) -> Option<Dist> {
         match r {
             Ok(d) => Some(d),
-            Err(why) => {
+            Err(why) if written.is_empty() => {
                 self.value_error(span, format!("`{key}`: {why}"));
+                None
+            }
+            Err(why) => {
+                self.value_error(span, format!("`{key}`: {why} (here {written})"));
                 None
             }
         }
@@ -1233,6 +1245,15 @@ fn reword_with(msg: &str, extra: &[&str]) -> String {
         .replace("expected i64", "expected a whole number")
         .replace("expected f64", "expected a number")
         .replace("expected a string", "expected a string in quotes")
+}
+
+/// A quantity as the scenario wrote it: a duration's own text ("10ms"), a number's digits.
+fn as_written(q: &Quantity) -> String {
+    match q {
+        Quantity::Num(v) => v.to_string(),
+        Quantity::Str(s) => format!("\"{}\"", crate::text::one_line(s)),
+        Quantity::List(items) => format!("a list of {}", items.len()),
+    }
 }
 
 #[cfg(test)]
