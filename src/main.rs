@@ -516,7 +516,9 @@ fn loaded(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>
             .collect();
         // A --set is named where its own value is wrong; where it conflicts with a value the
         // file holds (a shorter duration than the file's warmup), the error is at the file's.
-        if !reads.sets.is_empty() {
+        // A problem named at a --set needs no such note.
+        let at_file = |p: &String| !p.starts_with("--set ");
+        if !reads.sets.is_empty() && problems.iter().any(at_file) {
             let sets: Vec<String> = reads
                 .sets
                 .iter()
@@ -526,7 +528,7 @@ fn loaded(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>
                 "note: read with {}: a value set there may conflict with one written in the file",
                 sets.join(", ")
             );
-            for p in &mut problems {
+            for p in problems.iter_mut().filter(|p| at_file(p)) {
                 p.push('\n');
                 p.push_str(&note);
             }

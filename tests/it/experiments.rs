@@ -198,6 +198,8 @@ fn set_on_the_command_line_overrides_and_is_named_in_its_errors() {
         text.contains("--set web.service_time=fast: `service_time`"),
         "{text}"
     );
+    // Problems named at their --set need no note that a set value may conflict with the file.
+    assert!(!text.contains("may conflict"), "{text}");
     // A set value that conflicts with one the file holds is found at the file's; the
     // message then says which sets were given.
     let o = archsim(
