@@ -235,6 +235,9 @@ fn sweep<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Vec<VariantDecl<'i>> 
     };
     let mut zip = false;
     let mut axes: Vec<Axis<'i>> = Vec::new();
+    // Paths written, whether or not their values could be read: a wrong one is reported
+    // where it is, not as a sweep with no path.
+    let mut written = 0;
     for (k, value) in t {
         if k.get_ref() == "zip" {
             match value.get_ref() {
@@ -243,6 +246,7 @@ fn sweep<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Vec<VariantDecl<'i>> 
             }
             continue;
         }
+        written += 1;
         let Some(path) = path_of(k.get_ref(), k.span(), ck) else {
             continue;
         };
@@ -251,7 +255,9 @@ fn sweep<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Vec<VariantDecl<'i>> 
         }
     }
     if axes.is_empty() {
-        ck.error(span, "a [sweep] needs at least one \"path\" = [values]");
+        if written == 0 {
+            ck.error(span, "a [sweep] needs at least one \"path\" = [values]");
+        }
         return Vec::new();
     }
     let points: Vec<Vec<usize>> = if zip {

@@ -238,3 +238,26 @@ fn validate_refuses_what_run_would_refuse_for_its_size() {
     }
     assert!(!dir.path().join("o").exists(), "nothing ran");
 }
+
+#[test]
+fn a_swept_path_without_values_is_the_one_problem_of_its_sweep() {
+    let text = r#"
+[scenario]
+duration = "1m"
+[[workload]]
+name = "u"
+target = "svc"
+arrival = { process = "poisson", rate = 10 }
+[[component]]
+id = "svc"
+kind = "service"
+service_time = "1ms"
+[sweep]
+"svc.servers" = []
+"#;
+    // Not also "a [sweep] needs at least one path": the path is there, its values are not.
+    assert_eq!(
+        located("s.toml", text),
+        ["13:17 a swept path needs at least one value"]
+    );
+}
