@@ -18,9 +18,35 @@ impl Clock {
         self.end.0.div_ceil(self.window.0.max(1)) as usize
     }
 
+    /// The window holding `t`; `windows()`, a window that does not exist, from `end` on:
+    /// what happens while work drains after arrivals stop is in no window, whether or not the
+    /// window divides the run.
     #[inline]
     pub fn window_of(&self, t: SimTime) -> usize {
-        (t.0 / self.window.0) as usize
+        if t >= self.end {
+            self.windows()
+        } else {
+            (t.0 / self.window.0) as usize
+        }
+    }
+
+    /// The part of window `i` inside [0, end) [s]: the window's width, less for the last
+    /// window when the window does not divide the run. Rates and time averages per window
+    /// divide by it, so that a last, shorter window is not read as a fall.
+    pub fn window_secs(&self, i: usize) -> f64 {
+        self.window_span(i).as_secs_f64()
+    }
+
+    /// Where the window holding `now` closes: its end, or the end of the run for the last one.
+    pub fn window_close(&self, now: SimTime) -> SimTime {
+        let w = self.window.0.max(1);
+        SimTime((now.0 / w + 1).saturating_mul(w).min(self.end.0))
+    }
+
+    fn window_span(&self, i: usize) -> SimTime {
+        let start = (i as u64).saturating_mul(self.window.0);
+        let end = start.saturating_add(self.window.0).min(self.end.0);
+        SimTime(end.saturating_sub(start))
     }
 
     /// Whether something that happened (or started) at `t` counts in the summary statistics.
@@ -64,10 +90,15 @@ impl WindowCursor {
 
     #[cold]
     fn enter(&mut self, clock: &Clock, t: SimTime) {
-        let width = clock.window.0;
         self.index = clock.window_of(t);
-        self.start = self.index as u64 * width;
-        self.end = self.start.saturating_add(width);
+        if t >= clock.end {
+            // After the windows: [end, ∞) holds everything that comes later.
+            self.start = clock.end.0;
+            self.end = u64::MAX;
+            return;
+        }
+        self.start = self.index as u64 * clock.window.0;
+        self.end = self.start.saturating_add(clock.window.0).min(clock.end.0);
     }
 }
 
@@ -122,10 +153,13 @@ impl Counter {
         self.weighted_total
     }
 
-    /// Occurrences per second in each window.
+    /// Occurrences per second in each window, over the part of it inside the run.
     pub fn rate_series(&self, clock: &Clock) -> Vec<f64> {
-        let w = clock.window.as_secs_f64();
-        self.per_window.iter().map(|c| c / w).collect()
+        self.per_window
+            .iter()
+            .enumerate()
+            .map(|(i, c)| c / clock.window_secs(i))
+            .collect()
     }
 
     pub fn count_series(&self) -> Vec<f64> {
@@ -294,17 +328,12 @@ impl Level {
         self.max_measured
     }
 
-    /// The time average within each window (the last window may be partial).
+    /// The time average within each window, over the part of it inside the run.
     pub fn mean_series(&self, clock: &Clock) -> Vec<f64> {
-        let w = clock.window.0;
         self.area_per_window
             .iter()
             .enumerate()
-            .map(|(i, a)| {
-                let start = i as u64 * w;
-                let len = (start + w).min(clock.end.0) - start;
-                a / len as f64
-            })
+            .map(|(i, a)| a / clock.window_span(i).0 as f64)
             .collect()
     }
 }
@@ -487,6 +516,42 @@ mod tests {
         // Level 1 only during [3, 4): measured mean 1/3.
         assert!((l.mean(&c) - 1.0 / 3.0).abs() < 1e-12);
         assert_eq!(l.mean_series(&c), vec![0.0, 0.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn a_last_window_the_run_does_not_fill_divides_by_its_own_length() {
+        // Windows of 2 s over a 5 s run: [0, 2), [2, 4), [4, 5). One count every 10 ms
+        // until the end, and more at 5.5 s, while work drains: that is past the windows.
+        let c = Clock {
+            window: SimTime::from_secs(2),
+            warmup: SimTime::ZERO,
+            end: SimTime::from_secs(5),
+        };
+        assert_eq!(c.windows(), 3);
+        assert_eq!(
+            [c.window_secs(0), c.window_secs(1), c.window_secs(2)],
+            [2.0, 2.0, 1.0]
+        );
+        let mut n = Counter::new(&c);
+        for ms in (0..5000).step_by(10).chain([5500, 5999]) {
+            let t = SimTime::from_millis(ms);
+            n.add(&c, t, c.measured(t));
+        }
+        // 100 per second throughout: 200, 200 and 100 counts.
+        assert_eq!(n.count_series(), vec![200.0, 200.0, 100.0]);
+        assert_eq!(n.rate_series(&c), vec![100.0, 100.0, 100.0]);
+        assert_eq!(n.total(), 500);
+        // A level of 3 held from 1 s to the end, and changed after it: its last window's
+        // mean is 3, not 1.5.
+        let mut l = Level::new(&c);
+        l.set(&c, SimTime::from_secs(1), 3.0);
+        l.set(&c, SimTime::from_millis(5500), 0.0);
+        l.finish(&c);
+        assert_eq!(l.mean_series(&c), vec![1.5, 3.0, 3.0]);
+        // A sample taken where a window closes: the last one closes at the end of the run.
+        assert_eq!(c.window_close(SimTime::from_secs(2)), SimTime::from_secs(4));
+        assert_eq!(c.window_close(SimTime::from_secs(4)), SimTime::from_secs(5));
+        assert_eq!(c.window_of(SimTime::from_millis(5500)), 3);
     }
 
     #[test]

@@ -1582,7 +1582,7 @@ pub fn scenario_charts(
         table.band(actor, series, scale).map(|band| Line {
             label: label.to_string(),
             color,
-            band,
+            band: band.held_to(t_end),
             dashed: false,
         })
     };
@@ -1748,11 +1748,12 @@ pub fn comparison_charts(
             continue;
         };
         let color = palette::SERIES[i % palette::SERIES.len()];
+        let end_s = summary["duration_s"].as_f64().unwrap_or(0.0);
         if let Some(band) = table.band(&w, workload::LATENCY.p99.id, 1.0) {
             p99.push(Line {
                 label: name.clone(),
                 color,
-                band,
+                band: band.held_to(end_s),
                 dashed: false,
             });
         }
@@ -1760,7 +1761,7 @@ pub fn comparison_charts(
             ok.push(Line {
                 label: name,
                 color,
-                band,
+                band: band.held_to(end_s),
                 dashed: false,
             });
         }

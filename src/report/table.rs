@@ -46,11 +46,29 @@ pub struct SeriesTable {
 /// Per window across seeds: the median and the range.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Band {
-    /// Window start times [s].
+    /// Window start times [s], and the end of the run once `held_to` has run.
     pub t: Vec<f64>,
     pub median: Vec<f64>,
     pub min: Vec<f64>,
     pub max: Vec<f64>,
+}
+
+impl Band {
+    /// The band with its last window's values held to `end_s`, the end of the run [s]: a
+    /// curve drawn through the windows' starts would otherwise stop one window short of the
+    /// axis's end, and a last window that the run does not fill would show as a gap.
+    pub fn held_to(mut self, end_s: f64) -> Band {
+        if let Some(&last) = self.t.last() {
+            if end_s > last {
+                self.t.push(end_s);
+                for v in [&mut self.median, &mut self.min, &mut self.max] {
+                    let held = v.last().copied().unwrap_or(f64::NAN);
+                    v.push(held);
+                }
+            }
+        }
+        self
+    }
 }
 
 /// Line `n` of `timeseries.csv`, checked: (window, seed, component, series, value).
@@ -245,4 +263,25 @@ pub fn events_from_csv(text: &str) -> Result<Vec<Event>, String> {
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_band_holds_its_last_window_to_the_end_of_the_run() {
+        // Windows of 2 s over a 5 s run: the last one, [4, 5), is drawn from 4 s to 5 s.
+        let csv = "time_s,seed,component,series,value\n\
+                   0,1,a,s,100\n2,1,a,s,99\n4,1,a,s,101\n";
+        let table = SeriesTable::from_csv(csv, 2.0).unwrap();
+        let band = table.band("a", "s", 1.0).unwrap();
+        assert_eq!(band.t, vec![0.0, 2.0, 4.0]);
+        let held = band.held_to(5.0);
+        assert_eq!(held.t, vec![0.0, 2.0, 4.0, 5.0]);
+        assert_eq!(held.median, vec![100.0, 99.0, 101.0, 101.0]);
+        assert_eq!((held.min[3], held.max[3]), (101.0, 101.0));
+        // A run that ends where the last point is drawn gains nothing.
+        assert_eq!(held.clone().held_to(5.0), held);
+    }
 }

@@ -1,7 +1,8 @@
 //! Request semantics: arrivals, timeouts that do not cancel work, retries, status propagation,
 //! network hops.
 
-use crate::{num, run};
+use crate::{num, run, scenario, series};
+use archsim::world::World;
 
 #[test]
 fn constant_arrivals_are_exactly_rate_times_duration() {
@@ -23,6 +24,50 @@ fn constant_arrivals_are_exactly_rate_times_duration() {
     "#);
     assert_eq!(num(&s, "requests.total"), 15_000.0);
     assert_eq!(num(&s, "requests.by_status.200"), 15_000.0);
+}
+
+#[test]
+fn a_last_window_the_run_does_not_fill_reads_the_offered_rate() {
+    // 100/s (Poisson) for 5 min in windows of 2 min: the last window holds 60 s of the run,
+    // about 6,000 arrivals (sd √6000 ≈ 77, 1.3 %), which are 100/s over those 60 s, not 50/s
+    // over the window's 120 s. The service is busy 100/s × 50 ms = 5 servers of 10 on
+    // average, in every window. 5 % is about 4 standard deviations of a window's count.
+    let sc = scenario(
+        r#"
+        [scenario]
+        duration = "5m"
+        window = "2m"
+        [[workload]]
+        name = "u"
+        target = "svc"
+        arrival = { process = "poisson", rate = 100 }
+        [[component]]
+        id = "svc"
+        kind = "service"
+        servers = 10
+        service_time = "50ms"
+    "#,
+    );
+    let r = World::build(&sc, 1).run().unwrap();
+    for (actor, name, expected) in [
+        ("u", "requests_rps", 100.0),
+        ("svc", "arrivals_rps", 100.0),
+        ("svc", "completions_rps", 100.0),
+        ("svc", "utilisation", 0.5),
+    ] {
+        let v = series(&r, actor, name);
+        assert_eq!(
+            v.len(),
+            3,
+            "{actor} {name}: windows [0, 2m), [2m, 4m), [4m, 5m)"
+        );
+        for (i, x) in v.iter().enumerate() {
+            assert!(
+                (x / expected - 1.0).abs() < 0.05,
+                "{actor} {name} window {i}: {x}, offered {expected} (seed 1)"
+            );
+        }
+    }
 }
 
 #[test]

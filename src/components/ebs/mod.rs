@@ -172,16 +172,19 @@ impl Volumes {
         self.vols.swap(a, b);
     }
 
-    /// Records the closing balance of each window of volume `index` that ends by `t` [s].
+    /// Records the closing balance of each window of volume `index` that ends by `t` [s]
+    /// (the last window closes at the end of the run, which it may not fill).
     fn sample(&mut self, index: usize, t: f64) {
         let Some(c) = self.spec.bucket() else {
             return;
         };
         let v = &mut self.vols[index];
         let width = self.clock.window.as_secs_f64();
-        while v.sampled < self.low_pct.len() && (v.sampled + 1) as f64 * width <= t {
+        let end = self.clock.end.as_secs_f64();
+        let close = |w: usize| ((w + 1) as f64 * width).min(end);
+        while v.sampled < self.low_pct.len() && close(v.sampled) <= t {
             let w = v.sampled;
-            let bal = v.balance_at(&self.spec, (w + 1) as f64 * width);
+            let bal = v.balance_at(&self.spec, close(w));
             let pct = 100.0 * bal / c.capacity;
             if self.low_pct[w].is_nan() || pct < self.low_pct[w] {
                 self.low_pct[w] = pct;

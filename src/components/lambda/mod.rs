@@ -741,8 +741,7 @@ impl Lambda {
         if !self.sampling && now < self.clock.end {
             // Sampled at the ends of windows, from the end of this one.
             self.sampling = true;
-            let w = self.clock.window;
-            let next = SimTime((now.0 / w.0 + 1) * w.0);
+            let next = self.clock.window_close(now);
             ctx.schedule(next - now, Timer::Sample.encode());
         }
     }
@@ -939,7 +938,8 @@ impl Lambda {
         } else if self.waiting.is_empty() {
             self.sampling = false;
         } else {
-            ctx.schedule(self.clock.window, Timer::Sample.encode());
+            let next = self.clock.window_close(now);
+            ctx.schedule(next - now, Timer::Sample.encode());
         }
     }
 

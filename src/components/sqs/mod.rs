@@ -1007,7 +1007,8 @@ impl Sqs {
             self.oldest_max = self.oldest_max.max(age);
         }
         if now < self.clock.end {
-            ctx.schedule(self.clock.window, Timer::Sample.encode());
+            let next = self.clock.window_close(now);
+            ctx.schedule(next - now, Timer::Sample.encode());
         } else {
             self.backlog_end = self.visible_count;
         }
@@ -1016,8 +1017,8 @@ impl Sqs {
 
 impl Component for Sqs {
     fn start(&mut self, ctx: &mut Ctx<'_>) {
-        ctx.schedule(self.clock.window, Timer::Sample.encode());
         let now = ctx.now();
+        ctx.schedule(self.clock.window_close(now) - now, Timer::Sample.encode());
         self.pollers.set(&self.clock, now, f64::from(self.target));
     }
 
