@@ -74,7 +74,7 @@ pub const SCENARIO: &[Key] = &[
         name: "window",
         ty: KeyType::Duration,
         required: false,
-        about: "width of the time-series windows (default 1s)",
+        about: "width of the time-series windows, at most `duration` (default 1s)",
     },
     Key {
         name: "max_in_flight",

@@ -1422,6 +1422,18 @@ fn parse_times(
         .window
         .as_ref()
         .map_or(meta.duration.span(), |w| w.span());
+    // A window past the end of the run would be one window of the run's length under another
+    // name: its series would be single points, no curve. The default window (1s) is kept
+    // for a shorter run, whose one window is then the run.
+    if meta.window.is_some() && window > duration {
+        ck.error(
+            span,
+            format!(
+                "`window` ({window}) is longer than `duration` ({duration}); a window must fit in the run: use at most {duration}, and a fraction of it to draw a curve"
+            ),
+        );
+        return None;
+    }
     if windows > MAX_WINDOWS {
         ck.error(
             span,
