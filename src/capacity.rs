@@ -222,10 +222,7 @@ pub fn search(sc: &Scenario, search: &Search, options: &RunOptions) -> Result<An
             _ => None,
         })
         .collect();
-    let scale = capacities.map(|c| {
-        let (mean, half) = crate::metrics::compare::t_interval(&c);
-        (mean, mean - half, mean + half)
-    });
+    let scale = capacities.map(|c| crate::metrics::compare::mean_interval(&c));
     if let Some((i, why)) = results
         .iter()
         .flat_map(|r| &r.probes)

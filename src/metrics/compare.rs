@@ -216,16 +216,31 @@ pub fn t_interval(values: &[f64]) -> (f64, f64) {
     (mean, t * (var / nf).sqrt())
 }
 
-/// The mean of a metric over seeds and its Student-t 95 % interval: (mean, lo, hi), the
-/// interval NaN with one seed.
+/// The mean of values (one per seed) and its Student-t 95 % interval: (mean, lo, hi), the
+/// interval NaN with fewer than two values. When no value is negative (a latency, a rate, a
+/// count, a cost, a fraction), neither is their mean, and the lower bound is held at 0
+/// where the symmetric interval of a few spread-out seeds would reach below it (seeds at
+/// 26.8, 584 and 604 ms: −409 .. 1,219 becomes 0 .. 1,219). Differences, which may be
+/// negative, take `t_interval` as it is.
+pub fn mean_interval(values: &[f64]) -> (f64, f64, f64) {
+    let (mean, half) = t_interval(values);
+    let lo = mean - half;
+    let lo = if lo < 0.0 && values.iter().all(|&x| x >= 0.0) {
+        0.0
+    } else {
+        lo
+    };
+    (mean, lo, mean + half)
+}
+
+/// The mean of a metric over seeds and its 95 % interval (`mean_interval`): (mean, lo, hi),
+/// the interval NaN with one seed.
 pub fn mean_ci(summary: &Summary, metric: &str) -> Option<(f64, f64, f64)> {
     let v: Vec<f64> = per_seed(summary, metric).into_iter().map(|p| p.1).collect();
-    let n = v.len();
-    if n == 0 {
+    if v.is_empty() {
         return None;
     }
-    let (mean, half) = t_interval(&v);
-    Some((mean, mean - half, mean + half))
+    Some(mean_interval(&v))
 }
 
 #[cfg(test)]
@@ -236,6 +251,35 @@ mod tests {
         json!({
             "per_seed": values.iter().map(|(s, v)| json!({"seed": s, "latency_ms": {"p99": v}})).collect::<Vec<_>>()
         })
+    }
+
+    #[test]
+    fn an_interval_of_values_that_cannot_be_negative_stops_at_zero() {
+        // p99s of 26.8, 584 and 604 ms: mean 404.93, sd 327.5, t(0.975, 2) = 4.303, half-width
+        // 4.303 × 327.5 / √3 = 813.6: the symmetric interval is −408.7 .. 1,218.6.
+        let (mean, lo, hi) = mean_interval(&[26.8, 584.0, 604.0]);
+        assert!((mean - 404.933).abs() < 1e-3, "{mean}");
+        assert_eq!(lo, 0.0);
+        assert!((hi - 1218.6).abs() < 1.0, "{hi}");
+        let (_, half) = t_interval(&[26.8, 584.0, 604.0]);
+        assert!(
+            (mean - half + 408.7).abs() < 1.0,
+            "the raw lower bound is {}",
+            mean - half
+        );
+        // A value below zero lets the interval go below it too; one value gives none.
+        let (_, lo, _) = mean_interval(&[-26.8, 584.0, 604.0]);
+        assert!(lo < 0.0);
+        assert!(mean_interval(&[5.0]).1.is_nan());
+        // The summary's `ci95` is the same interval.
+        let per_seed: Vec<Value> = [26.8, 584.0, 604.0]
+            .iter()
+            .enumerate()
+            .map(|(i, v)| json!({"seed": i, "latency_ms": {"p99": v}}))
+            .collect();
+        let ci = crate::metrics::summary::ci95(&per_seed);
+        assert_eq!(ci["latency_ms.p99"][0], json!(0.0));
+        assert!((ci["latency_ms.p99"][1].as_f64().unwrap() - hi).abs() < 1e-9);
     }
 
     #[test]

@@ -591,14 +591,14 @@ pub fn t975(df: f64) -> f64 {
 }
 
 /// Student-t 95 % intervals of the mean over seeds, for every non-integer statistic (rates,
-/// latencies, utilisations); counts are left out, their totals being what matters.
-fn ci95(per_seed: &[Value]) -> Map<String, Value> {
+/// latencies, utilisations), not below 0 for a statistic no seed has below it
+/// (`compare::mean_interval`); counts are left out, their totals being what matters.
+pub(crate) fn ci95(per_seed: &[Value]) -> Map<String, Value> {
     let mut out = Map::new();
     let n = per_seed.len();
     if n < 2 {
         return out;
     }
-    let t = t975((n - 1) as f64);
     let first = flatten(&per_seed[0]);
     for (path, v) in first {
         if path == "seed" || v.is_u64() || v.is_i64() {
@@ -612,10 +612,8 @@ fn ci95(per_seed: &[Value]) -> Map<String, Value> {
         if values.len() != n {
             continue;
         }
-        let mean = values.iter().sum::<f64>() / n as f64;
-        let var = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-        let half = t * (var / n as f64).sqrt();
-        out.insert(path, json!([mean - half, mean + half]));
+        let (_, lo, hi) = super::compare::mean_interval(&values);
+        out.insert(path, json!([lo, hi]));
     }
     out
 }
