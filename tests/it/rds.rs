@@ -726,3 +726,96 @@ fn every_503_of_a_failover_is_counted_once_and_reads_on_the_writer_are_among_the
     );
     assert_eq!(num(&s, "requests.by_status.503"), unavailable + refused);
 }
+
+/// A Multi-AZ instance whose failover takes exactly 60 s, the primary failing at 30 s of a
+/// 100 s run: 100 queries a second (all on the writer: no replica), `client` holding the
+/// workload's keys and `db` the database's.
+fn down_for_a_minute(client: &str, db: &str) -> archsim::metrics::Summary {
+    crate::run(&rds_with(
+        "100s",
+        100.0,
+        0.2,
+        client,
+        &format!("multi_az = true\nfailover_time = \"60s\"\n{db}"),
+        PRIMARY_FAILS,
+        1,
+    ))
+}
+
+/// A count in the summary, which leaves out the statuses no request ended with.
+fn count(s: &archsim::metrics::Summary, path: &str) -> f64 {
+    if crate::pointer_absent(s, path) {
+        0.0
+    } else {
+        num(s, path)
+    }
+}
+
+#[test]
+fn a_down_writer_refuses_at_once_or_leaves_callers_to_their_own_timeout() {
+    // The writer is down from 30 s to 90 s: 60 % of the 10,000 queries are sent to it, so the
+    // median of all of them is a failure's time to fail.
+    let timeout = r#"timeout = "2s""#;
+    // Refused (the default): 503 at once, no timeouts; a failure costs no time at all.
+    let refused = down_for_a_minute(timeout, "");
+    assert_eq!(count(&refused, "requests.by_status.timeout"), 0.0);
+    assert!(num(&refused, "requests.by_status.503") > 5_500.0);
+    let p50 = num(&refused, "latency_all_ms.p50");
+    assert!(p50 < 10.0, "refused at once, yet p50 {p50} ms");
+    // Hang: the same queries get no answer; their callers give up at their 2 s timeout. Only
+    // those sent in the last 2 s before the writer is back (about 200), and the few in flight
+    // when it failed, are answered 503 first (their connections reset).
+    let hang = down_for_a_minute(timeout, r#"down_writer = "hang""#);
+    let timeouts = num(&hang, "requests.by_status.timeout");
+    assert!(timeouts > 5_300.0, "{timeouts}");
+    let errors = num(&hang, "requests.by_status.503");
+    assert!(errors < 300.0, "{errors}");
+    let p50 = num(&hang, "latency_all_ms.p50");
+    assert!(
+        (1_950.0..=2_050.0).contains(&p50),
+        "the caller's timeout, not {p50} ms"
+    );
+    // Default on Aurora: the fenced writer during a failover hangs, as AWS documents; setting
+    // the key overrides it.
+    let aurora = |db: &str| {
+        crate::run(
+            &rds_with(
+                "100s",
+                100.0,
+                0.2,
+                timeout,
+                &format!(
+                    "deployment = \"aurora\"\nread_replicas = 1\nfailover_time = \"60s\"\n{db}"
+                ),
+                PRIMARY_FAILS,
+                1,
+            )
+            .replace("db.m5.large", "db.r5.large"),
+        )
+    };
+    // 20 writes a second for the 60 s (reads go to the replica until it is promoted).
+    let fenced = num(&aurora(""), "requests.by_status.timeout");
+    assert!((1_000.0..=1_400.0).contains(&fenced), "{fenced}");
+    let refusing = aurora(r#"down_writer = "refuse""#);
+    assert_eq!(count(&refusing, "requests.by_status.timeout"), 0.0);
+}
+
+#[test]
+fn queries_left_hanging_end_when_the_writer_is_back_even_for_a_caller_without_a_timeout() {
+    // No client timeout: what the down writer left unanswered is answered 503 when it is back
+    // (at 90 s), and what reached its old address from a stale cache (5 s TTL: on average
+    // half of 5 s of queries) when the last cache has expired, at 95 s. So all 100 queries a
+    // second of the 60 s outage, plus about 250, end with 503, none with a timeout, and the
+    // slowest waited the whole minute.
+    let s = down_for_a_minute("", r#"down_writer = "hang""#);
+    assert_eq!(count(&s, "requests.by_status.timeout"), 0.0);
+    let errors = num(&s, "requests.by_status.503");
+    assert!((5_900.0..=6_600.0).contains(&errors), "{errors}");
+    let max = num(&s, "latency_all_ms.max");
+    assert!((59_000.0..=61_000.0).contains(&max), "{max} ms");
+    // Every request got its answer by the end: none is still waiting.
+    assert_eq!(
+        num(&s, "requests.total"),
+        num(&s, "requests.by_status.200") + errors
+    );
+}

@@ -27,6 +27,7 @@ struct RawRds {
     failover_time: Option<Spanned<RawDist>>,
     dns_ttl: Option<Spanned<String>>,
     on_primary_failure: Option<Spanned<String>>,
+    down_writer: Option<Spanned<String>>,
     promotion_time: Option<Spanned<RawDist>>,
     recovery_time: Option<Spanned<RawDist>>,
     backup: Option<Spanned<RawBackup>>,
@@ -65,6 +66,8 @@ pub(super) const DEPLOYMENTS: &[&str] = &[
 pub(super) const READS_GO_TO: &[&str] = &["primary", "replicas"];
 /// The words `on_primary_failure` takes.
 pub(super) const ON_FAILURE: &[&str] = &["failover", "promote_replica", "recover"];
+/// The words `down_writer` takes, in the order of `DownWriter`.
+pub(super) const DOWN_WRITER: &[&str] = &["refuse", "hang"];
 /// The most read replicas the key takes; each engine's own limit is lower (aws-facts: §5).
 pub(super) const MAX_READ_REPLICAS: i64 = 100;
 /// The most connections `max_connections` may set.
@@ -158,6 +161,17 @@ pub enum OnFailure {
     Recover,
 }
 
+/// What a query sent to a writer that is down meets: the failed primary during a failover,
+/// a promotion or a recovery, or its old address in a client's cached DNS answer afterwards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DownWriter {
+    /// Refused at once: 503.
+    Refuse,
+    /// No answer: the caller waits for its own timeout (503 if it still waits when the writer
+    /// is back, or when the last cached address has expired).
+    Hang,
+}
+
 /// A validated `rds`.
 #[derive(Clone, Debug)]
 pub struct RdsConfig {
@@ -193,6 +207,10 @@ pub struct RdsConfig {
     pub dns_ttl: SimTime,
     /// What happens when the primary fails.
     pub on_failure: OnFailure,
+    /// What a query sent to the writer while it is down meets, as `down_writer` says; `None`
+    /// when the key is not set: the deployment's own (Aurora's fenced writer hangs during a
+    /// failover, else refused).
+    pub down_writer: Option<DownWriter>,
     /// Time the promotion of a read replica takes [s].
     pub promotion_time: Dist,
     /// Time RDS takes to recover a failed instance [s].
@@ -269,6 +287,12 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<RdsConfig
     // Aurora's DNS zone TTL is 5 s.
     let dns_ttl = ck.duration_or(&raw.dns_ttl, "dns_ttl", SimTime::from_secs(5));
     let on_failure = on_failure(&raw, deployment, replicas, ck);
+    let down_writer = ck.or(&raw.down_writer, None, |ck, w| {
+        match ck.one_of(w, "down_writer", DOWN_WRITER)? {
+            "hang" => Some(Some(DownWriter::Hang)),
+            _ => Some(Some(DownWriter::Refuse)),
+        }
+    });
     // aws-facts: §5 read replicas: promotion takes minutes, a reboot included (chosen:
     // uniform 2–5 min).
     let promotion_time = ck.time_dist_or(
@@ -315,6 +339,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<RdsConfig
         failover_time: failover_time?,
         dns_ttl: dns_ttl?,
         on_failure: on_failure?,
+        down_writer: down_writer?,
         promotion_time: promotion_time?,
         recovery_time: recovery_time?,
         backup: backup?,

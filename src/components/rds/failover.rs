@@ -1,9 +1,11 @@
-//! When the primary fails (aws-facts: §5 Multi-AZ, DNS, read replicas): its connections drop,
-//! the writer endpoint answers 503 until a failover to the standby, the promotion of a replica
-//! or the recovery of the instance completes, and then for a while longer to clients whose
-//! cached DNS still names the old address.
+//! When the primary fails (aws-facts: §5 Multi-AZ, DNS, read replicas): its connections drop
+//! (503), and the writer endpoint has no writer behind it until a failover to the standby, the
+//! promotion of a replica or the recovery of the instance completes, and then for a while
+//! longer for clients whose cached DNS still names the old address. A query sent there is
+//! refused (503) or left unanswered until its caller's own timeout, as `down_writer` says
+//! (Aurora's fenced writer, by default, leaves it unanswered).
 
-use super::config::{Deployment, OnFailure};
+use super::config::{Deployment, DownWriter, OnFailure};
 use super::{Rds, Timer, UNAVAILABLE};
 use crate::components::{pack, unpack, Token};
 use crate::kernel::{Ctx, SimTime};
@@ -59,7 +61,8 @@ pub(super) enum Access {
     Open,
     /// It is refused (503): no writer, or a client's cached address is stale.
     Refused,
-    /// Aurora: it reaches the fenced old writer and gets no answer.
+    /// It gets no answer (Aurora's fenced old writer, or `down_writer = "hang"`): the caller
+    /// waits for its own timeout.
     Hang,
     /// RDS Proxy: it waits in the proxy for the writer.
     Wait,
@@ -79,21 +82,35 @@ pub(super) enum Recovery {
 }
 
 impl Rds {
+    /// What a query sent to the writer while it is down meets: `down_writer` when it is set,
+    /// else the deployment's own.
+    fn down_writer(&self) -> DownWriter {
+        match self.cfg.down_writer {
+            Some(w) => w,
+            // aws-facts: §5 Aurora: during a failover the old primary is fenced; clients see
+            // no traffic and hang until their own timeout.
+            None if self.cfg.deployment == Deployment::Aurora
+                && self.recovery == Recovery::PromoteReader =>
+            {
+                DownWriter::Hang
+            }
+            // AWS does not say whether a connection to a failed RDS instance's address (or to
+            // Aurora's while its writer is recreated) is refused or unanswered: chosen, refused,
+            // as archsim has always modelled it; `down_writer = "hang"` says otherwise.
+            None => DownWriter::Refuse,
+        }
+    }
+
     /// What becomes of a query for the writer endpoint now.
     pub(super) fn writer_access(&mut self, now: SimTime) -> Access {
         if self.writer_state == Writer::Down {
-            return if self.cfg.proxy.is_some() {
+            if self.cfg.proxy.is_some() {
                 // aws-facts: §5 RDS Proxy: client connections stay open; queries wait.
-                Access::Wait
-            } else if self.cfg.deployment == Deployment::Aurora
-                && self.recovery == Recovery::PromoteReader
-            {
-                // aws-facts: §5 Aurora: during a failover the old primary is fenced; clients
-                // see no traffic and hang until their own timeout. (Without a replica the
-                // writer is being recreated: refused, as a single instance's.)
-                Access::Hang
-            } else {
-                Access::Refused
+                return Access::Wait;
+            }
+            return match self.down_writer() {
+                DownWriter::Hang => Access::Hang,
+                DownWriter::Refuse => Access::Refused,
             };
         }
         if self.cfg.proxy.is_some() {
@@ -101,18 +118,52 @@ impl Rds {
             return Access::Open;
         }
         // aws-facts: §5 DNS: after the endpoint is repointed, clients whose cached answer has
-        // not expired still go to the old address; caches expire uniformly over the TTL. On
-        // Aurora the old writer, now a reader, refuses their writes.
+        // not expired still go to the old address; caches expire uniformly over the TTL.
         match self.writer_back_at {
             Some(back) if now < back + self.cfg.dns_ttl => {
                 let share_stale = 1.0 - (now - back).as_secs_f64() / self.cfg.dns_ttl.as_secs_f64();
                 if self.rng.random::<f64>() >= share_stale {
                     Access::Open
                 } else {
-                    Access::Refused
+                    self.stale_access()
                 }
             }
             _ => Access::Open,
+        }
+    }
+
+    /// What a query sent to the old writer's address by a stale DNS cache meets.
+    fn stale_access(&self) -> Access {
+        // aws-facts: §5 Aurora: after a failover the old writer is a reader, which refuses
+        // writes.
+        if self.cfg.deployment == Deployment::Aurora && self.recovery == Recovery::PromoteReader {
+            return Access::Refused;
+        }
+        // Elsewhere the old address is the failed instance's: as while the writer was down.
+        match self.cfg.down_writer {
+            Some(DownWriter::Hang) => Access::Hang,
+            _ => Access::Refused,
+        }
+    }
+
+    /// Answers 503 to the queries left unanswered by a writer that was down, once the last
+    /// client's cached address of it has expired. Chosen, not documented: that is when a
+    /// caller with no timeout of its own, or a longer one, gives up on the old address; it
+    /// bounds how long they are kept. A failure of the writer since keeps them for its own end.
+    pub(super) fn stale_expired(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let over = self
+            .writer_back_at
+            .is_some_and(|back| now >= back + self.cfg.dns_ttl);
+        if self.writer_state == Writer::Up && over {
+            self.release_hung(ctx);
+        }
+    }
+
+    /// The queries left unanswered by the writer are answered 503: their connections are reset.
+    fn release_hung(&mut self, ctx: &mut Ctx<'_>) {
+        for (call, arrived, write) in std::mem::take(&mut self.fenced) {
+            self.answer(ctx, call, arrived, write, UNAVAILABLE, SimTime::ZERO);
         }
     }
 
@@ -281,9 +332,17 @@ impl Rds {
         self.downtime.push(down);
         self.events
             .push(now, event, format!("writer back after {down:.1} s"));
-        // Aurora: the fenced old writer's connections are reset now.
-        for (call, arrived, write) in std::mem::take(&mut self.fenced) {
-            self.answer(ctx, call, arrived, write, UNAVAILABLE, SimTime::ZERO);
+        // The connections of the queries the down writer left unanswered (Aurora's fenced
+        // writer's) are reset now.
+        self.release_hung(ctx);
+        // Those that reach the old address from a stale cache are kept until the last cache
+        // has expired; a release after the end changes nothing measured (no timer then).
+        let stale_end = self.cfg.dns_ttl;
+        if self.stale_access() == Access::Hang
+            && self.cfg.proxy.is_none()
+            && now + stale_end < self.clock.end
+        {
+            ctx.schedule(stale_end, Timer::StaleExpired.encode());
         }
         let writer = self.writer;
         self.admit(ctx, writer);

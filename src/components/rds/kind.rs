@@ -2,8 +2,8 @@
 //! panels and events, and what an outage of its zone does to it.
 
 use super::config::{
-    self, RdsConfig, DEPLOYMENTS, ENGINES, MAX_CONNECTIONS, MAX_READ_REPLICAS, ON_FAILURE,
-    READS_GO_TO,
+    self, RdsConfig, DEPLOYMENTS, DOWN_WRITER, ENGINES, MAX_CONNECTIONS, MAX_READ_REPLICAS,
+    ON_FAILURE, READS_GO_TO,
 };
 use super::Fault;
 use crate::components::iac::{string, Dialect, Downstream, Imports, Mapped, Resource, ResourceMap};
@@ -173,13 +173,19 @@ impl Kind for RdsConfig {
                 name: "dns_ttl",
                 ty: KeyType::Duration,
                 required: false,
-                about: "time clients cache the endpoint's address: after the writer is back, a share of queries falling linearly over it still go to the old address and get 503 (default 5s)",
+                about: "time clients cache the endpoint's address: after the writer is back, a share of queries falling linearly over it still go to the old address, where they meet what down_writer says (on Aurora after a failover, the old writer, now a reader: 503) (default 5s)",
             },
             Key {
                 name: "on_primary_failure",
                 ty: KeyType::Word(ON_FAILURE),
                 required: false,
                 about: "what follows the primary's failure: failover (needs a deployment with a standby, or Aurora with a replica), promote_replica (needs read_replicas; not in a cluster or Aurora, which promote by failover) or recover (default: failover when the deployment can, else recover)",
+            },
+            Key {
+                name: "down_writer",
+                ty: KeyType::Word(DOWN_WRITER),
+                required: false,
+                about: "what a query sent to the writer while it is down (the failed primary during a failover, promotion or recovery, or its old address still in a client's DNS cache) meets: refuse (503 at once) or hang (no answer: the caller waits for its own timeout, and gets 503 when the writer is back, or when the last cached address has expired, if it still waits). AWS documents the hang for Aurora's fenced writer during a failover; for a failed RDS instance it does not say whether a connection is refused or left unanswered, so refuse is a choice, kept from earlier versions; a dead host usually leaves connections unanswered, a restarting database refuses them. Setting it on Aurora overrides the documented hang; writes that reach Aurora's old writer from a stale cache after a failover are refused whatever it says (it is a reader then). With RDS Proxy queries wait in the proxy instead (default: hang on Aurora during a failover, else refuse)",
             },
             Key {
                 name: "promotion_time",
@@ -286,7 +292,7 @@ impl Kind for RdsConfig {
             Field {
                 path: "writer_unavailable",
                 unit: Unit::Count,
-                about: "queries for the writer (reads too, where no replica takes them) answered 503 (or, on Aurora, left hanging until the failover ends), the writer being down or a client's cached address stale, those in flight when it failed included",
+                about: "queries for the writer (reads too, where no replica takes them) answered 503 or left unanswered (down_writer = \"hang\", and on Aurora during a failover), the writer being down or a client's cached address stale, those in flight when it failed included",
             },
             Field {
                 path: "proxy_borrow_timeouts",

@@ -20,14 +20,18 @@
 //! counted. After a read replica is promoted to a standalone writer the other replicas
 //! receive no more writes: their reads go stale.
 //!
-//! When the primary fails, its connections drop (503) and the writer endpoint answers 503:
+//! When the primary fails, its connections drop (503) and the writer endpoint has no writer:
 //! on a Multi-AZ DB instance until the failover completes (60–120 s), on a Multi-AZ DB cluster
 //! until a standby is promoted (under 35 s), and then until the clients' cached DNS expires
 //! (the share of requests still sent to the old address falls linearly over the TTL); with a
 //! replica and `on_primary_failure = "promote_replica"` until the promotion completes; else
-//! until the instance is recovered. On Aurora the old writer is fenced during a failover:
-//! queries sent to it get no answer until it ends (then 503), so clients wait for their own
-//! timeout. With
+//! until the instance is recovered. A query sent there meanwhile is refused at once (503) by
+//! default; with `down_writer = "hang"` it gets no answer, so its caller waits for its own
+//! timeout (503 when the writer is back, or, sent to a stale cached address, when the last
+//! cache has expired, if the caller still waits). AWS does not say which a failed instance
+//! does. On Aurora the old writer is fenced during a failover: by default queries sent to it
+//! get no answer until it ends (then 503), as AWS documents; after it, writes that reach it
+//! from a stale cache are refused, the old writer being a reader. With
 //! RDS Proxy clients keep their connections: queries for the writer wait in the proxy (up to
 //! its borrow timeout) and go to the new writer, with no DNS tail; queries beyond the
 //! connection limit wait for a connection too, and pinned sessions hold theirs longer. On a
@@ -42,7 +46,7 @@ mod failover;
 mod kind;
 mod replicas;
 
-pub use config::{Deployment, OnFailure, RdsConfig, Replication};
+pub use config::{Deployment, DownWriter, OnFailure, RdsConfig, Replication};
 pub use failover::Fault;
 use failover::{Access, Recovery, Writer};
 use kind::{READS, REPLICA_LAG, STALE_READ_SHARE, UTILISATION, WRITE, WRITES};
@@ -83,6 +87,9 @@ enum Timer {
     Unpin { node: usize, epoch: u32 },
     /// A query's I/Os on its instance's EBS volume are done, by its index in `jobs`.
     Io(usize),
+    /// The last client's cached address of the old writer has expired: what it left
+    /// unanswered is answered.
+    StaleExpired,
 }
 
 impl Token for Timer {
@@ -95,6 +102,7 @@ impl Token for Timer {
             Timer::BorrowExpiry(node) => pack(4, node as u64),
             Timer::Unpin { node, epoch } => pack(5, (u64::from(epoch) << 24) | node as u64),
             Timer::Io(job) => pack(6, job as u64),
+            Timer::StaleExpired => pack(7, 0),
         }
     }
 
@@ -110,6 +118,7 @@ impl Token for Timer {
                 epoch: u32::try_from(v >> 24).ok()?,
             }),
             (6, job) => Some(Timer::Io(job as usize)),
+            (7, 0) => Some(Timer::StaleExpired),
             _ => None,
         }
     }
@@ -156,8 +165,11 @@ pub struct Rds {
     standbys_left: usize,
     /// Cluster and Aurora: old writers being replaced, to rejoin as readers.
     rebuilding: Vec<usize>,
-    /// Aurora: queries sent to the fenced old writer, unanswered until the failover ends, as
-    /// (call, arrival, write).
+    /// Queries sent to a writer that is down and left unanswered (Aurora's fenced old writer,
+    /// or `down_writer = "hang"`) until it is back (or, sent to a stale cached address, until
+    /// the last cache has expired), as (call, arrival, write). At most the arrivals of one
+    /// outage and its DNS tail: every outage ends. Those whose callers gave up stay until
+    /// then; their late answers are dropped.
     fenced: Vec<(CallId, SimTime, bool)>,
     jobs: Slab<Job>,
     write_seq: u64,
@@ -590,6 +602,7 @@ impl Component for Rds {
                     self.jobs.remove(job);
                 }
                 Some(Timer::Io(job)) => self.take_cpu(ctx, job),
+                Some(Timer::StaleExpired) => self.stale_expired(ctx),
                 None => {}
             },
             // The database makes no calls.
@@ -677,6 +690,7 @@ mod tests {
             ((0usize..1 << 24), any::<u32>())
                 .prop_map(|(node, epoch)| Timer::Unpin { node, epoch }),
             (0usize..(1 << 40)).prop_map(Timer::Io),
+            Just(Timer::StaleExpired),
         ]
     }
 
