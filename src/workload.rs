@@ -578,7 +578,12 @@ pub struct Workload {
     tokens: u32,
     target: ActorId,
     clock: Clock,
+    /// Arrivals and what each request is (operation, key, size, browser).
     rng: SimRng,
+    /// Each attempt's network delays and each retry's wait: a stream of their own, so that a
+    /// variant changing the retries (or anything that changes how many attempts are made)
+    /// leaves the arrivals and the requests unchanged (common random numbers).
+    attempt_rng: SimRng,
     mix: Option<WeightedIndex<f64>>,
     zipf: Option<ZipfKeys>,
     /// For constant arrivals: how many have arrived; the k-th is at k / rate, rounded once to
@@ -603,14 +608,17 @@ pub struct Workload {
 }
 
 impl Workload {
-    /// A workload drawing from `rng`, deciding which requests to trace from `trace_rng`;
-    /// `cors`: what its target answers browsers, for a browser workload.
+    /// A workload drawing its arrivals from `rng` and its attempts' delays and retry waits
+    /// from `attempt_rng`, deciding which requests to trace from `trace_rng`; `cors`: what its
+    /// target answers browsers, for a browser workload.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         spec: WorkloadSpec,
         retry: RetryPolicy,
         target: ActorId,
         clock: Clock,
         rng: SimRng,
+        attempt_rng: SimRng,
         cors: Option<CorsServer>,
         trace_rng: SimRng,
     ) -> Workload {
@@ -666,6 +674,7 @@ impl Workload {
             spec,
             clock,
             rng,
+            attempt_rng,
         }
     }
 
@@ -776,8 +785,8 @@ impl Workload {
 
     fn call(&mut self, ctx: &mut Ctx<'_>, msg: Msg, tag: u64) {
         let timing = CallTiming {
-            request_delay: self.spec.latency.sample_time(&mut self.rng),
-            reply_delay: self.spec.latency.sample_time(&mut self.rng),
+            request_delay: self.spec.latency.sample_time(&mut self.attempt_rng),
+            reply_delay: self.spec.latency.sample_time(&mut self.attempt_rng),
             timeout: self.spec.timeout,
             leaves_after: SimTime::ZERO,
         };
@@ -831,7 +840,7 @@ impl Workload {
             outcome,
             &mut self.tokens,
             &mut r.charged,
-            &mut self.rng,
+            &mut self.attempt_rng,
         );
         if let Some(wait) = retry {
             self.retries.add(&self.clock, now, measured);

@@ -186,6 +186,7 @@ impl World {
                     w.target as ActorId,
                     clock,
                     stream(seed, &format!("workload:{}", w.name)),
+                    stream(seed, &format!("attempts:{}", w.name)),
                     w.browser
                         .as_ref()
                         .and_then(|_| scenario.components[w.target].spec.cors()),

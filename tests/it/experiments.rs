@@ -74,6 +74,46 @@ fn variants_see_the_same_arrivals_and_a_no_op_variant_changes_nothing() {
 }
 
 #[test]
+fn a_variant_that_changes_the_clients_retries_sees_the_same_arrivals() {
+    // Retries with full jitter draw their waits, and each attempt its network delays, at
+    // random: drawn from the arrivals' stream, they would shift every later arrival, and a
+    // variant without retries would see other requests. A throttle (100/s, 20 % of 125/s
+    // refused with 429) makes retries happen; the requests must be the same seed by seed.
+    let text = r#"[scenario]
+name = "retry-crn"
+duration = "2m"
+warmup = "10s"
+seeds = 3
+[[workload]]
+name = "clients"
+target = "api"
+arrival = { process = "poisson", rate = 125 }
+latency = { dist = "exponential", mean = "2ms" }
+retry = { attempts = 3, base = "100ms", cap = "1s", jitter = "full", on = [429] }
+[[component]]
+id = "api"
+kind = "api_gateway"
+target = "fn"
+throttle = { rate = 100, burst = 10 }
+[[component]]
+id = "fn"
+kind = "service"
+servers = 50
+service_time = "10ms"
+[[variant]]
+name = "no-retries"
+set = { "clients.retry.attempts" = 1 }
+"#;
+    let out = run(&all(text));
+    let retries = crate::per_seed(&out[0].summary, "requests.retries");
+    assert!(retries.iter().all(|&r| r > 100.0), "{retries:?}");
+    assert_eq!(
+        crate::per_seed(&out[0].summary, "requests.total"),
+        crate::per_seed(&out[1].summary, "requests.total")
+    );
+}
+
+#[test]
 fn the_paired_interval_holds_the_analytic_difference_of_m_m_4_and_m_m_5() {
     // λ = 30/s, μ = 10/s, a = 3: the mean response is 1/μ + C(c, a) / (cμ − λ).
     // M/M/4: 100 + 0.50943 / 10 s = 150.94 ms; M/M/5: 100 + 0.23615 / 20 s = 111.81 ms; the
