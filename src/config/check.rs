@@ -313,12 +313,22 @@ impl Checker {
             match key {
                 Some(key) => {
                     let mut msg = format!("`{key}`: {}", reword(e.message()));
+                    let at = e.span().unwrap_or(span.clone());
                     if msg.contains("expected a string in quotes")
                         && (msg.contains("integer") || msg.contains("floating point"))
                     {
-                        msg.push_str(" (a duration is written with its unit, in quotes, such as \"10s\" or \"250ms\")");
+                        // A --set is not TOML the user quotes: its value is read as a string
+                        // unless it reads as something else, so a unit is all it needs.
+                        if at.start > self.text_len {
+                            msg = msg.replace(
+                                ", expected a string in quotes",
+                                "; a duration is written with its unit, such as 10s or 250ms (on the command line it needs no quotes)",
+                            );
+                        } else {
+                            msg.push_str(" (a duration is written with its unit, in quotes, such as \"10s\" or \"250ms\")");
+                        }
                     }
-                    self.value_error(e.span().unwrap_or(span.clone()), msg);
+                    self.value_error(at, msg);
                 }
                 None => {
                     let at = e.span().unwrap_or(span.clone());

@@ -240,6 +240,16 @@ fn set_on_the_command_line_overrides_and_is_named_in_its_errors() {
     );
     // Problems named at their --set need no note that a set value may conflict with the file.
     assert!(!text.contains("may conflict"), "{text}");
+    // A duration without its unit: on the command line it needs a unit, not quotes.
+    let o = archsim(
+        &["validate", "exp.toml", "--set", "users.timeout=5"],
+        home.path(),
+    );
+    let text = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        text.contains("--set users.timeout=5: `timeout`: wrong type: integer `5`; a duration is written with its unit, such as 10s or 250ms (on the command line it needs no quotes)"),
+        "{text}"
+    );
     // A set value that conflicts with one the file holds is found at the file's; the
     // message then says which sets were given.
     let o = archsim(
