@@ -61,6 +61,9 @@ pub enum KeyType {
     Outcomes,
     /// Overrides: `"path" = value`, any value a key may take.
     Overrides,
+    /// A list of paths (`["db.multi_az"]`), each a component id, a workload name or
+    /// scenario/account/network, then the keys inside.
+    Paths,
 }
 
 /// A key of a table.

@@ -611,8 +611,14 @@ pub const VARIANT: &[Key] = &[
     Key {
         name: "set",
         ty: KeyType::Overrides,
-        required: true,
-        about: "what it changes: \"path\" = value, the path a component id, a workload name or scenario/account/network, then the keys inside (\"db.read_replicas\" = 4)",
+        required: false,
+        about: "what it changes: \"path\" = value, the path a component id, a workload name or scenario/account/network, then the keys inside (\"db.read_replicas\" = 4); a variant needs `set`, `unset` or both",
+    },
+    Key {
+        name: "unset",
+        ty: KeyType::Paths,
+        required: false,
+        about: "keys of the baseline the variant removes, as paths (\"table.rcu\"), before `set` applies: the key's default, or its absence, then holds; a path must name a key the baseline has, not one `set` also writes",
     },
 ];
 

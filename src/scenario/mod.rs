@@ -313,6 +313,7 @@ pub fn parse_all(
     });
     let mut all = vec![baseline];
     let mut problems = Vec::new();
+    let baseline_keys = variants::baseline_keys(&doc);
     for d in &declared {
         let mut ck = Checker::new(path, text);
         ck.prefix = Some(format!("variant \"{}\": ", d.name));
@@ -324,6 +325,10 @@ pub fn parse_all(
                 variants::apply(&mut vdoc, &ov, &mut ck);
             }
         }
+        // Removals first, so that `set` may write afresh inside a table removed whole.
+        for u in &d.unsets {
+            variants::apply_unset(&mut vdoc, u, &mut ck);
+        }
         for ov in &d.overrides {
             variants::apply(&mut vdoc, ov, &mut ck);
         }
@@ -331,24 +336,25 @@ pub fn parse_all(
         if let Some(sc) = &sc {
             check_theory(sc, Some(&d.name), &mut ck);
         }
+        variants::baseline_hints(&mut ck, &baseline_keys, d);
         match ck.into_result(sc) {
             Ok((mut sc, _)) => {
                 sc.variant = Some(VariantInfo {
                     name: d.name.clone(),
                     description: d.description.clone(),
                     set: d
-                        .overrides
+                        .unsets
                         .iter()
-                        .map(|o| {
+                        .map(|u| (u.path_text(), variants::UNSET_WORDS.to_string(), None))
+                        .chain(d.overrides.iter().map(|o| {
                             (
                                 o.path_text(),
                                 variants::words(o.value.get_ref()),
                                 variants::number(o.value.get_ref()),
                             )
-                        })
+                        }))
                         .collect(),
-                    swept: d.description.is_empty()
-                        && d.at == d.overrides.first().map_or(0..0, |o| o.at.clone()),
+                    swept: d.swept,
                 });
                 sc.warnings = Vec::new();
                 sc.overrides = sets.to_vec();

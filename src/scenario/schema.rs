@@ -279,6 +279,11 @@ fn key_type(t: &KeyType) -> Value {
             "type": "object",
             "propertyNames": { "pattern": "^[^.]+(\\.[^.]+)+$" },
         }),
+        KeyType::Paths => json!({
+            "type": "array",
+            "items": { "type": "string", "pattern": "^[^.]+(\\.[^.]+)+$" },
+            "uniqueItems": true,
+        }),
         KeyType::Outcomes => json!({
             "type": "array",
             "items": {

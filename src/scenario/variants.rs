@@ -8,6 +8,11 @@
 //! A path starts with a component id, a workload name, or `scenario`/`account`/`network`,
 //! then the keys inside: `"db.read_replicas"`, `"users.arrival.rate"`,
 //! `"web.scaling.target"`; a number steps into a list (`"web.calls.0.timeout"`).
+//!
+//! TOML has no null, so a variant removes a key of the baseline by naming it in `unset`
+//! (`unset = ["table.rcu", "table.wcu"]`): removals are applied first, then `set`. A removed
+//! key must be one the baseline has, and no path may be both removed and set (or removed
+//! inside a path that is set): `set` alone replaces a value, so the removal would do nothing.
 
 use crate::config::Checker;
 use crate::limits;
@@ -32,6 +37,23 @@ impl Override<'_> {
     }
 }
 
+/// A key of the baseline a variant removes: its path and where the path is written.
+#[derive(Clone, Debug)]
+pub struct Unset {
+    pub path: Vec<String>,
+    pub at: Range<usize>,
+}
+
+impl Unset {
+    /// The path as written: `db.multi_az`.
+    pub fn path_text(&self) -> String {
+        self.path.join(".")
+    }
+}
+
+/// How a removed key reads among a variant's overrides (`db.multi_az = (unset)`).
+pub const UNSET_WORDS: &str = "(unset)";
+
 /// A variant as declared, before it is applied.
 #[derive(Clone, Debug)]
 pub struct VariantDecl<'i> {
@@ -39,7 +61,11 @@ pub struct VariantDecl<'i> {
     /// Where its name is written (or its point of the sweep).
     pub at: Range<usize>,
     pub description: String,
+    /// Keys of the baseline it removes, applied before `overrides`.
+    pub unsets: Vec<Unset>,
     pub overrides: Vec<Override<'i>>,
+    /// Whether it is a point of the `[sweep]`.
+    pub swept: bool,
 }
 
 /// What a scenario knows of the variant it is: its name and what it changes.
@@ -48,7 +74,8 @@ pub struct VariantInfo {
     pub name: String,
     pub description: String,
     /// Each override as (path, value in words, value as a number when it is one: a number,
-    /// or a duration in seconds), for tables and charts of a sweep.
+    /// or a duration in seconds), for tables and charts of a sweep; a removed key first, as
+    /// (path, `UNSET_WORDS`, None).
     pub set: Vec<(String, String, Option<f64>)>,
     /// Whether it is a point of the `[sweep]` (rather than a `[[variant]]`).
     pub swept: bool,
@@ -110,7 +137,8 @@ pub fn take<'i>(doc: &mut DeTable<'i>, ck: &mut Checker) -> Vec<VariantDecl<'i>>
     out
 }
 
-/// One `[[variant]]`: `name`, `description`, `set = { "path" = value, … }`.
+/// One `[[variant]]`: `name`, `description`, `unset = ["path", …]`,
+/// `set = { "path" = value, … }`.
 fn variant<'i>(item: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<VariantDecl<'i>> {
     let span = item.span();
     let DeValue::Table(mut t) = item.into_inner() else {
@@ -152,23 +180,48 @@ fn variant<'i>(item: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<VariantDe
             }
         },
     };
-    let overrides = match t.remove("set") {
-        Some(s) => set_table(s, ck)?,
-        None => {
-            ck.error(
-                name.span(),
-                "a [[variant]] needs `set = { \"path\" = value, … }`: what it changes",
-            );
-            return None;
-        }
+    let unsets = match t.remove("unset") {
+        Some(u) => Some(unset_list(u, ck)?),
+        None => None,
     };
+    let overrides = match t.remove("set") {
+        Some(s) => Some(set_table(s, ck)?),
+        None => None,
+    };
+    if unsets.is_none() && overrides.is_none() {
+        ck.error(
+            name.span(),
+            "a [[variant]] needs `set = { \"path\" = value, … }`, `unset = [\"path\", …]` or both: what it changes",
+        );
+        return None;
+    }
+    let unsets = unsets.unwrap_or_default();
+    let overrides = overrides.unwrap_or_default();
+    for u in &unsets {
+        let p = u.path_text();
+        // `set` replaces the value at its path, and everything under it: a removal there
+        // would do nothing.
+        if let Some(o) = overrides.iter().find(|o| u.path.starts_with(&o.path)) {
+            let same = o.path == u.path;
+            ck.error(
+                u.at.clone(),
+                if same {
+                    format!("\"{p}\" is both in `unset` and in `set`: `set` alone replaces the baseline's value; keep it in one of them")
+                } else {
+                    format!("\"{p}\" is in `unset`, but `set` writes the whole of \"{}\" that holds it: `set` alone replaces it; keep \"{p}\" out of `unset`", o.path_text())
+                },
+            );
+        }
+    }
+    const KEYS: [&str; 4] = ["name", "description", "unset", "set"];
     for (k, _) in t.iter() {
         ck.error(
             k.span(),
             format!(
-                "unknown key `{}`{} in a [[variant]]; allowed keys here: name, description, set",
+                "unknown key `{}`{} in a [[variant]]; allowed keys here: {}",
                 k.get_ref(),
-                crate::text::did_you_mean(k.get_ref(), ["name", "description", "set"])
+                crate::text::did_you_mean(k.get_ref(), KEYS),
+                KEYS.join(", ")
             ),
         );
     }
@@ -176,8 +229,52 @@ fn variant<'i>(item: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<VariantDe
         name: name.get_ref().clone(),
         at: name.span(),
         description,
+        unsets,
         overrides,
+        swept: false,
     })
+}
+
+/// `["path", …]`: keys of the baseline to remove, each path checked for its shape.
+fn unset_list(v: Spanned<DeValue<'_>>, ck: &mut Checker) -> Option<Vec<Unset>> {
+    let span = v.span();
+    let DeValue::Array(items) = v.into_inner() else {
+        ck.error(
+            span,
+            "`unset` must be a list of paths, as unset = [\"table.rcu\", \"table.wcu\"]",
+        );
+        return None;
+    };
+    let mut out: Vec<Unset> = Vec::new();
+    for item in items {
+        let at = item.span();
+        let DeValue::String(text) = item.get_ref() else {
+            ck.error(
+                at,
+                format!(
+                    "`unset` lists paths as strings, as \"table.rcu\"; this is {}",
+                    words(item.get_ref())
+                ),
+            );
+            continue;
+        };
+        let Some(path) = path_of(text, at.clone(), ck) else {
+            continue;
+        };
+        if path.len() == 2 && matches!(path[1].as_str(), "id" | "name") && path[0] != "scenario" {
+            ck.error(
+                at,
+                format!("a variant may not remove \"{text}\": the `{}` is how paths find the component or workload", path[1]),
+            );
+            continue;
+        }
+        if out.iter().any(|u| u.path == path) {
+            ck.error(at, format!("\"{text}\" is listed twice in `unset`"));
+            continue;
+        }
+        out.push(Unset { path, at });
+    }
+    Some(out)
 }
 
 /// `{ "path" = value, … }`: overrides, each path checked for its shape.
@@ -306,6 +403,8 @@ fn sweep<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Vec<VariantDecl<'i>> 
             name,
             at: axes[0].1.clone(),
             description: String::new(),
+            unsets: Vec::new(),
+            swept: true,
             overrides: axes
                 .iter()
                 .zip(p)
@@ -566,6 +665,110 @@ pub fn apply<'i>(doc: &mut DeTable<'i>, ov: &Override<'i>, ck: &mut Checker) -> 
     set_in(target, rest, ov, ck)
 }
 
+/// Removes one key of the baseline from the document; false (with a message) when the
+/// baseline has no such key.
+pub fn apply_unset(doc: &mut DeTable<'_>, u: &Unset, ck: &mut Checker) -> bool {
+    let head = u.path[0].as_str();
+    let rest = &u.path[1..];
+    let target = match head {
+        "scenario" | "account" | "network" => doc.get_mut(head),
+        _ => find_named(doc, head),
+    };
+    let Some(target) = target else {
+        let known = names_in(doc);
+        let why = if ["scenario", "account", "network"].contains(&head) {
+            format!("the baseline has no [{head}] table, so nothing in it to remove")
+        } else {
+            format!(
+                "\"{head}\" is not a component id, a workload name, or scenario/account/network{}; the scenario has: {}",
+                crate::text::did_you_mean(head, known.iter().map(String::as_str)),
+                known.join(", ")
+            )
+        };
+        ck.error(
+            u.at.clone(),
+            format!("`unset` path \"{}\": {why}", u.path_text()),
+        );
+        return false;
+    };
+    unset_in(target, rest, head, u, ck)
+}
+
+/// Removes `path` under `node` (reached by `before`, for messages).
+fn unset_in(
+    node: &mut Spanned<DeValue<'_>>,
+    path: &[String],
+    before: &str,
+    u: &Unset,
+    ck: &mut Checker,
+) -> bool {
+    let Some((first, rest)) = path.split_first() else {
+        return true;
+    };
+    let reached = format!("\"{before}\"");
+    match node.get_mut() {
+        DeValue::Table(t) => {
+            if rest.is_empty() {
+                if t.remove(first.as_str()).is_some() {
+                    return true;
+                }
+            } else if let Some(child) = t.get_mut(first.as_str()) {
+                return unset_in(child, rest, &format!("{before}.{first}"), u, ck);
+            }
+            let keys: Vec<String> = t.iter().map(|(k, _)| k.get_ref().to_string()).collect();
+            ck.error(
+                u.at.clone(),
+                format!(
+                    "`unset` path \"{}\": the baseline's {reached} has no key `{first}`{}, so there is nothing to remove; `unset` removes a key the baseline writes, and {reached} has: {}",
+                    u.path_text(),
+                    crate::text::did_you_mean(first, keys.iter().map(String::as_str)),
+                    if keys.is_empty() { "no keys".to_string() } else { keys.join(", ") }
+                ),
+            );
+            false
+        }
+        DeValue::Array(items) => match first.parse::<usize>() {
+            Ok(i) if i < items.len() && !rest.is_empty() => match items.get_mut(i) {
+                Some(item) => unset_in(item, rest, &format!("{before}.{first}"), u, ck),
+                None => false,
+            },
+            Ok(i) if i < items.len() => {
+                ck.error(
+                    u.at.clone(),
+                    format!(
+                        "`unset` path \"{}\": `{first}` is an element of the list {reached}, not a key; `unset` removes keys: to change the list, set the whole of it (\"{before}\" = [ … ])",
+                        u.path_text()
+                    ),
+                );
+                false
+            }
+            _ => {
+                ck.error(
+                    u.at.clone(),
+                    format!(
+                        "`unset` path \"{}\": `{first}` steps into the list {reached} of {}, so it must be an index from 0 to {}",
+                        u.path_text(),
+                        items.len(),
+                        items.len().saturating_sub(1)
+                    ),
+                );
+                false
+            }
+        },
+        other => {
+            ck.error(
+                u.at.clone(),
+                format!(
+                    "`unset` path \"{}\": before `{first}` it reaches {reached} = {}, which has no keys inside",
+                    u.path_text(),
+                    words(other)
+                ),
+            );
+            false
+        }
+    }
+}
+
 /// The `[[component]]` whose `id`, or the `[[workload]]` whose `name`, is `name`.
 fn find_named<'a, 'i>(
     doc: &'a mut DeTable<'i>,
@@ -668,4 +871,78 @@ fn set_in<'i>(
             false
         }
     }
+}
+
+/// Where each key the baseline writes under a component, a workload or
+/// scenario/account/network is (the byte offsets of its key and of its value), with its path:
+/// a variant's problem found at one of them is about the baseline's text, which the variant
+/// can change only with `set` or `unset`, and its message says so (`baseline_hints`).
+pub fn baseline_keys(doc: &DeTable<'_>) -> Vec<(usize, String)> {
+    fn walk(v: &Spanned<DeValue<'_>>, path: &str, out: &mut Vec<(usize, String)>) {
+        match v.get_ref() {
+            DeValue::Table(t) => {
+                for (k, child) in t.iter() {
+                    let p = format!("{path}.{}", k.get_ref());
+                    out.push((k.span().start, p.clone()));
+                    out.push((child.span().start, p.clone()));
+                    walk(child, &p, out);
+                }
+            }
+            DeValue::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, &format!("{path}.{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (k, v) in doc.iter() {
+        let head = k.get_ref().as_ref();
+        match (head, v.get_ref()) {
+            ("scenario" | "account" | "network", DeValue::Table(_)) => walk(v, head, &mut out),
+            ("component" | "workload", DeValue::Array(items)) => {
+                let key = if head == "component" { "id" } else { "name" };
+                for item in items {
+                    if let DeValue::Table(t) = item.get_ref() {
+                        if let Some(DeValue::String(name)) = t.get(key).map(|n| n.get_ref()) {
+                            walk(item, name, &mut out);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out.sort();
+    out.dedup_by(|a, b| a.0 == b.0);
+    out
+}
+
+/// Adds to each of a variant's problems that points at a key written in the baseline (`keys`,
+/// of `baseline_keys`), and not at one the variant writes, how a variant changes that key:
+/// it cannot leave a key out by editing the baseline, so `leave 'multi_az' out` says
+/// `unset = ["db.multi_az"]` too.
+pub fn baseline_hints(ck: &mut Checker, keys: &[(usize, String)], decl: &VariantDecl<'_>) {
+    let mut diagnostics = std::mem::take(&mut ck.diagnostics);
+    for d in &mut diagnostics {
+        if d.line == 0 {
+            continue;
+        }
+        let at = ck.offset_of(d.line, d.column);
+        let Ok(i) = keys.binary_search_by_key(&at, |(o, _)| *o) else {
+            continue;
+        };
+        let path = &keys[i].1;
+        let written = |p: &[String]| p.join(".") == *path;
+        if decl.overrides.iter().any(|o| written(&o.path))
+            || decl.unsets.iter().any(|u| written(&u.path))
+        {
+            continue;
+        }
+        d.message.push_str(&format!(
+            " (\"{path}\" is written in the baseline: a variant removes it with unset = [\"{path}\"] or changes it with set)"
+        ));
+    }
+    ck.diagnostics = diagnostics;
 }

@@ -763,3 +763,179 @@ fn a_variants_charts_and_pages_name_it_and_say_what_it_changes() {
         assert!(svg.contains(title), "{v}: {svg}");
     }
 }
+
+/// A DynamoDB table provisioned below its traffic, and a variant asking what on-demand
+/// would do: it must remove `rcu` and `wcu`, which belong to provisioned mode.
+const PROVISIONED: &str = r#"[scenario]
+name = "ddb"
+duration = "3m"
+seeds = 2
+[[workload]]
+name = "w"
+target = "api"
+arrival = { process = "poisson", rate = 1000 }
+mix = [ { op = "write", weight = 1 } ]
+keys = { dist = "uniform", count = 100000 }
+[[component]]
+id = "api"
+kind = "service"
+servers = 1000
+service_time = "2ms"
+calls = [ { to = "table", timeout = "2s", retry = { attempts = 1 } } ]
+[[component]]
+id = "table"
+kind = "dynamodb"
+rcu = 100
+wcu = 100
+"#;
+
+#[test]
+fn a_variant_unsets_a_provisioned_tables_units_to_ask_what_on_demand_does() {
+    // `set` alone cannot: the baseline's units stay, and belong to provisioned mode; the
+    // message says how a variant removes them.
+    let set_only = format!(
+        "{PROVISIONED}[[variant]]\nname = \"on-demand\"\nset = {{ \"table.mode\" = \"on_demand\" }}\n"
+    );
+    let e = scenario::parse_all(Path::new("exp.toml"), &set_only, &Default::default(), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("exp.toml:20:7: variant \"on-demand\": `rcu` belongs to mode = \"provisioned\"")
+            && e.contains("a variant removes it with unset = [\"table.rcu\"]"),
+        "{e}"
+    );
+    let text = format!(
+        "{PROVISIONED}[[variant]]\nname = \"on-demand\"\nunset = [\"table.rcu\", \"table.wcu\"]\nset = {{ \"table.mode\" = \"on_demand\" }}\n"
+    );
+    let sc = all(&text);
+    let v = sc[1].variant.as_ref().unwrap();
+    assert_eq!(
+        v.set,
+        [
+            ("table.rcu".to_string(), "(unset)".to_string(), None),
+            ("table.wcu".to_string(), "(unset)".to_string(), None),
+            ("table.mode".to_string(), "on_demand".to_string(), None),
+        ]
+    );
+    let out = run(&sc);
+    // 100 WCU with 300 s of burst is spent in half a minute at 1,000 writes/s: then most
+    // writes are throttled. On demand the table starts warm at 4,000 WRU: none is.
+    let throttled = |i: usize| {
+        out[i].summary["requests"]["by_status"]["400"]
+            .as_f64()
+            .unwrap_or(0.0)
+            / crate::num(&out[i].summary, "requests.total")
+    };
+    assert!(throttled(0) > 0.3, "provisioned: {}", throttled(0));
+    assert_eq!(throttled(1), 0.0);
+    // The summary lists the removed keys among what the variant changes.
+    let set = &out[1].summary["set"];
+    assert_eq!(set[0]["path"], "table.rcu");
+    assert_eq!(set[0]["value"], "(unset)");
+    assert_eq!(set[2]["path"], "table.mode");
+}
+
+#[test]
+fn a_variant_unsets_multi_az_to_ask_what_a_multi_az_cluster_does() {
+    let base = r#"[scenario]
+name = "rds"
+duration = "8m"
+warmup = "1m"
+seeds = 2
+[[workload]]
+name = "orders"
+target = "api"
+arrival = { process = "poisson", rate = 100 }
+mix = [ { op = "read", weight = 7 }, { op = "write", weight = 3 } ]
+timeout = "5s"
+[[component]]
+id = "api"
+kind = "service"
+servers = 500
+service_time = "1ms"
+calls = [ { to = "db", timeout = "3s", retry = { attempts = 1 } } ]
+[[component]]
+id = "db"
+kind = "rds"
+az = "a"
+engine = "postgres"
+instance_class = "db.r5.large"
+multi_az = true
+read_time = "1ms"
+write_time = "2ms"
+[[fault]]
+at = "4m"
+kind = "rds_primary_failure"
+target = "db"
+"#;
+    let set_only = format!(
+        "{base}[[variant]]\nname = \"cluster\"\nset = {{ \"db.deployment\" = \"multi_az_cluster\" }}\n"
+    );
+    let e = scenario::parse_all(Path::new("exp.toml"), &set_only, &Default::default(), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("exp.toml:24:12: variant \"cluster\": `multi_az = true` disagrees with `deployment = \"multi_az_cluster\"`: leave `multi_az` out")
+            && e.contains("a variant removes it with unset = [\"db.multi_az\"]"),
+        "{e}"
+    );
+    let text = format!(
+        "{base}[[variant]]\nname = \"cluster\"\nunset = [\"db.multi_az\"]\nset = {{ \"db.deployment\" = \"multi_az_cluster\" }}\n"
+    );
+    let out = run(&all(&text));
+    let downtime = |i: usize| crate::num(&out[i].summary, "components.db.failover_downtime_s");
+    let errors = |i: usize| crate::num(&out[i].summary, "error_rate");
+    // A Multi-AZ instance deployment fails over in 60–120 s, a Multi-AZ DB cluster in
+    // under 35 s (aws-facts): fewer writes fail.
+    assert!(
+        downtime(1) < downtime(0),
+        "{} vs {}",
+        downtime(1),
+        downtime(0)
+    );
+    assert!(errors(1) < errors(0), "{} vs {}", errors(1), errors(0));
+    assert_eq!(out[1].summary["set"][0]["path"], "db.multi_az");
+    assert_eq!(out[1].summary["set"][0]["value"], "(unset)");
+}
+
+#[test]
+fn unset_is_applied_before_set_and_refuses_what_it_cannot_remove() {
+    // A table removed whole and written afresh: only what `set` writes is left of it.
+    let text = format!(
+        "{BASE}[[variant]]\nname = \"fresh\"\nunset = [\"users.arrival\"]\nset = {{ \"users.arrival.process\" = \"constant\", \"users.arrival.rate\" = 10 }}\n"
+    );
+    let sc = all(&text);
+    assert_eq!(sc[1].workloads[0].peak_rate(), 10.0);
+    let refused = |unset: &str, set: &str| {
+        let text = format!("{BASE}[[variant]]\nname = \"v\"\nunset = {unset}\n{set}\n");
+        scenario::parse_all(Path::new("exp.toml"), &text, &Default::default(), &[])
+            .unwrap_err()
+            .to_string()
+    };
+    let e = refused("[\"web.servrs\"]", "");
+    assert!(e.contains("exp.toml:21:10: variant \"v\": `unset` path \"web.servrs\": the baseline's \"web\" has no key `servrs` (did you mean `servers`?)"), "{e}");
+    let e = refused("[\"wbe.servers\"]", "");
+    assert!(e.contains("\"wbe\" is not a component id, a workload name, or scenario/account/network (did you mean `web`?)"), "{e}");
+    let e = refused("[\"web.servers\"]", "set = { \"web.servers\" = 2 }");
+    assert!(
+        e.contains("exp.toml:21:10: \"web.servers\" is both in `unset` and in `set`"),
+        "{e}"
+    );
+    let e = refused(
+        "[\"users.arrival.rate\"]",
+        "set = { \"users.arrival\" = { process = \"constant\", rate = 3 } }",
+    );
+    assert!(
+        e.contains("`set` writes the whole of \"users.arrival\" that holds it"),
+        "{e}"
+    );
+    let e = refused("[\"web.id\"]", "");
+    assert!(e.contains("a variant may not remove \"web.id\""), "{e}");
+    let e = refused("[\"scenario.seeds\"]", "");
+    assert!(
+        e.contains("variants may not change `scenario.seeds`"),
+        "{e}"
+    );
+    let e = refused("\"web.servers\"", "");
+    assert!(e.contains("`unset` must be a list of paths"), "{e}");
+}
