@@ -159,8 +159,13 @@ pub struct SeedSearch {
 /// The answer over seeds.
 #[derive(Clone, Debug)]
 pub struct Answer {
-    /// The workload's mean arrival rate as written, per second.
+    /// The workload's mean arrival rate as written, per second: over the run, for a
+    /// profile that varies.
     pub base_rate: f64,
+    /// The workload's highest arrival rate as written, per second: its peak, for a profile
+    /// that varies (a scale applies to the whole profile, so at a scale the peak is the
+    /// scale times this); `base_rate` for a steady one.
+    pub peak_rate: f64,
     pub seeds: Vec<SeedSearch>,
     /// Mean, and 95 % interval, of the seeds' capacity scales, when every seed found one.
     pub scale: Option<(f64, f64, f64)>,
@@ -248,6 +253,7 @@ pub fn search(sc: &Scenario, search: &Search, options: &RunOptions) -> Result<An
     }
     Ok(Answer {
         base_rate,
+        peak_rate: w.peak_rate(),
         seeds: results,
         scale,
         binding,

@@ -62,18 +62,30 @@ pub fn csv(answer: &Answer, search: &Search) -> String {
     out
 }
 
-/// `capacity.json`: the answer, each seed's, and the SLOs.
+/// Whether the workload's arrival rate varies over the run (a spike, a ramp, steps, a
+/// diurnal profile): its peak is above its mean, and a rate alone would read as one the
+/// system holds throughout.
+fn varies(answer: &Answer) -> bool {
+    answer.peak_rate > answer.base_rate * (1.0 + 1e-9)
+}
+
+/// `capacity.json`: the answer, each seed's, and the SLOs. Rates are means over the run;
+/// `peak_rps` is the highest rate of the profile at that scale.
 pub fn json(answer: &Answer, scenario: &str, workload: &str, search: &Search) -> Value {
     let rate = |x: f64| x * answer.base_rate;
+    let peak = |x: f64| x * answer.peak_rate;
     json!({
         "scenario": scenario,
         "workload": workload,
         "slos": search.slos.iter().map(Slo::describe).collect::<Vec<_>>(),
         "tolerance": search.tolerance,
         "base_rate_rps": answer.base_rate,
+        "base_peak_rps": answer.peak_rate,
+        "rate_varies": varies(answer),
         "capacity": answer.scale.map(|(m, lo, hi)| json!({
             "scale": m, "scale_ci95": [lo, hi],
             "rate_rps": rate(m), "rate_rps_ci95": [rate(lo), rate(hi)],
+            "peak_rps": peak(m), "peak_rps_ci95": [peak(lo), peak(hi)],
         })),
         "binding": search.slos.iter().zip(&answer.binding)
             .map(|(s, n)| json!({ "slo": s.describe(), "seeds": n })).collect::<Vec<_>>(),
@@ -178,6 +190,29 @@ pub fn terminal(answer: &Answer, scenario: &str, workload: &str, search: &Search
         slos.join(" and ")
     ));
     match answer.scale {
+        // A profile that varies is scaled whole: the scale is the answer, and a mean rate
+        // alone would read as a steady rate the system holds, where it holds the peak.
+        Some((m, lo, hi)) if varies(answer) => {
+            let peak = |x: f64| significant3(x * answer.peak_rate);
+            out.push_str(&format!(
+                "  holds {}× the traffic as written (its profile scaled whole): a mean of {} requests/s over the run (written: a mean of {} /s), a peak of {} /s (written: {} /s)\n",
+                significant3(m),
+                rate(m),
+                significant3(answer.base_rate),
+                peak(m),
+                significant3(answer.peak_rate),
+            ));
+            out.push_str(&format!(
+                "  95 % interval {}–{}× (a mean of {}–{} /s, a peak of {}–{} /s) over {} seeds\n",
+                significant3(lo),
+                significant3(hi),
+                rate(lo),
+                rate(hi),
+                peak(lo),
+                peak(hi),
+                answer.seeds.len()
+            ));
+        }
         Some((m, lo, hi)) => {
             out.push_str(&format!(
                 "  {} requests/s ({}× the {} /s as written), 95 % interval {}–{} over {} seeds\n",
@@ -188,28 +223,30 @@ pub fn terminal(answer: &Answer, scenario: &str, workload: &str, search: &Search
                 rate(hi),
                 answer.seeds.len()
             ));
-            if let Some((b, n)) = answer
-                .binding
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| **n > 0)
-                .max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i)))
-            {
-                out.push_str(&format!(
-                    "  binding SLO: {} ({n} of {} seeds)\n",
-                    search.slos[b].describe(),
-                    answer.seeds.len()
-                ));
-            }
-            if let (n @ 1.., Some(why)) = &answer.stopped {
-                out.push_str(&format!(
-                    "  bound by runs that stopped, not by an SLO ({n} of {} seeds): this is where the \
-                     scenario's limits give out, not where an SLO breaks: {why}\n",
-                    answer.seeds.len()
-                ));
-            }
         }
         None => out.push_str("  no single answer: not every seed found a capacity (below)\n"),
+    }
+    if answer.scale.is_some() {
+        if let Some((b, n)) = answer
+            .binding
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i)))
+        {
+            out.push_str(&format!(
+                "  binding SLO: {} ({n} of {} seeds)\n",
+                search.slos[b].describe(),
+                answer.seeds.len()
+            ));
+        }
+        if let (n @ 1.., Some(why)) = &answer.stopped {
+            out.push_str(&format!(
+                "  bound by runs that stopped, not by an SLO ({n} of {} seeds): this is where the \
+                     scenario's limits give out, not where an SLO breaks: {why}\n",
+                answer.seeds.len()
+            ));
+        }
     }
     for s in &answer.seeds {
         let walk: Vec<String> = s

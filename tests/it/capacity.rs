@@ -332,6 +332,7 @@ fn the_walk_has_a_column_per_metric_and_names_every_slo_a_probe_broke() {
     };
     let answer = Answer {
         base_rate: 5.0,
+        peak_rate: 5.0,
         seeds: vec![SeedSearch {
             seed: 1,
             found: Found::Never { stopped: None },
@@ -368,4 +369,74 @@ fn the_walk_has_a_column_per_metric_and_names_every_slo_a_probe_broke() {
     );
     let text = archsim::report::capacity::terminal(&answer, "mm1", "users", &search);
     assert!(text.contains("none: an SLO fails even at"), "{text}");
+}
+
+#[test]
+fn a_spike_workloads_capacity_names_its_mean_as_a_mean_and_the_peak_it_holds() {
+    // Base 400/s with a one-minute spike to 2,000/s in ten minutes: a mean of 560/s over
+    // the run. Twenty servers of 10 ms hold 2,000/s, so the peak binds, near the scale
+    // as written (the spike's queue is what breaks the p99).
+    let sc = crate::scenario(
+        r#"[scenario]
+name = "spike"
+duration = "10m"
+seeds = 1
+[[workload]]
+name = "users"
+target = "web"
+arrival = { process = "spike", base = 400, peak = 2000, at = "2m", for = "1m" }
+[[component]]
+id = "web"
+kind = "service"
+servers = 20
+queue = 100000
+service_time = "10ms"
+"#,
+    );
+    let search = Search {
+        workload: 0,
+        slos: vec![Slo::parse("latency_ms.p99<=500").unwrap()],
+        tolerance: 0.01,
+    };
+    let answer = capacity::search(&sc, &search, &crate::on_threads(2)).unwrap();
+    assert!(
+        (answer.base_rate - 560.0).abs() < 1e-6,
+        "{}",
+        answer.base_rate
+    );
+    assert_eq!(answer.peak_rate, 2000.0);
+    let (m, _, _) = answer.scale.expect("the seed finds a capacity");
+    let text = archsim::report::capacity::terminal(&answer, "spike", "users", &search);
+    let scale = archsim::report::significant(m, 3);
+    let mean = archsim::report::significant(m * 560.0, 3);
+    let peak = archsim::report::significant(m * 2000.0, 3);
+    assert!(
+        text.contains(&format!("holds {scale}× the traffic as written"))
+            && text.contains(&format!(
+                "a mean of {mean} requests/s over the run (written: a mean of 560 /s), a peak of {peak} /s (written: 2000 /s)"
+            )),
+        "{text}"
+    );
+    let json = archsim::report::capacity::json(&answer, "spike", "users", &search);
+    assert_eq!(json["base_peak_rps"], 2000.0);
+    assert_eq!(json["rate_varies"], true);
+    assert!((json["capacity"]["peak_rps"].as_f64().unwrap() - m * 2000.0).abs() < 1e-6);
+
+    // The case as reported: 0.740× of 720/s mean and 2,000/s peak.
+    let mut reported = answer.clone();
+    reported.base_rate = 720.0;
+    reported.scale = Some((0.74, 0.73, 0.75));
+    let text = archsim::report::capacity::terminal(&reported, "spike", "users", &search);
+    assert!(
+        text.contains("holds 0.740× the traffic as written (its profile scaled whole): a mean of 533 requests/s over the run (written: a mean of 720 /s), a peak of 1480 /s (written: 2000 /s)")
+            && text.contains("95 % interval 0.730–0.750× (a mean of 526–540 /s, a peak of 1460–1500 /s) over 1 seeds"),
+        "{text}"
+    );
+    // A steady workload's rate is its peak: it reads as before.
+    reported.peak_rate = 720.0;
+    let text = archsim::report::capacity::terminal(&reported, "spike", "users", &search);
+    assert!(
+        text.contains("533 requests/s (0.740× the 720 /s as written)") && !text.contains("peak"),
+        "{text}"
+    );
 }
