@@ -32,24 +32,120 @@ pub fn value(c: &Column, component: &Value) -> Option<f64> {
     Some(if c.unit == Unit::Share { 100.0 * v } else { v })
 }
 
+/// A whole number as `whole` writes it, any other as `other` does.
+fn count_with(v: f64, whole: fn(f64) -> String, other: &dyn Fn(f64) -> String) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        whole(v)
+    } else {
+        other(v)
+    }
+}
+
+/// A count for a page: whole, thousands grouped ("1", "12 001"), never "1.00".
+pub fn count(v: f64) -> String {
+    count_with(v, super::html::fmt_whole, &super::html::fmt)
+}
+
+/// Each seed's own summary of component `id` (from the summary's `per_seed`), in seed
+/// order; empty when the summary holds no seeds' own figures.
+pub fn seeds_of<'a>(summary: &'a Value, id: &str) -> Vec<&'a Value> {
+    summary["per_seed"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .map(|s| &s["components"][id])
+        .collect()
+}
+
+/// Each seed's value of `path` in the summary's `per_seed`; empty unless every seed has it.
+pub fn seed_values(summary: &Value, path: &str) -> Vec<f64> {
+    let seeds = summary["per_seed"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    let v: Vec<f64> = seeds
+        .iter()
+        .filter_map(|s| pointer(s, path).and_then(Value::as_f64))
+        .collect();
+    if v.len() == seeds.len() {
+        v
+    } else {
+        Vec::new()
+    }
+}
+
+/// A count pooled over seeds as shown: alone for one seed; over several, one seed's worth
+/// (the seeds' mean) and their range, "4.3 per seed (4–5)", since the pooled figure is
+/// their sum and grows with the number of seeds. `per_seed` are the seeds' own values and
+/// `whole` writes a whole number.
+pub fn pooled_count(total: f64, per_seed: &[f64], whole: fn(f64) -> String) -> String {
+    // A mean of counts: one decimal below 100 ("4.3"), whole above.
+    let one = |v: f64| {
+        count_with(v, whole, &|v: f64| {
+            if v.abs() < 100.0 {
+                format!("{v:.1}")
+            } else {
+                whole(v.round())
+            }
+        })
+    };
+    // None in any seed is none: nothing to say per seed.
+    if per_seed.len() < 2 || total == 0.0 {
+        return one(total);
+    }
+    let lo = per_seed.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = per_seed.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mean = per_seed.iter().sum::<f64>() / per_seed.len() as f64;
+    if lo == hi {
+        format!("{} per seed (every seed)", one(lo))
+    } else {
+        format!("{} per seed ({}–{})", one(mean), one(lo), one(hi))
+    }
+}
+
+/// Whether a component's figure is a count summed over seeds: counts are whole numbers in
+/// `summary.json` and pool by adding; every other figure (a mean, a maximum) is a float.
+fn summed(c: &Column, component: &Value) -> bool {
+    pointer(component, c.field).is_some_and(|v| v.is_u64() || v.is_i64())
+}
+
+/// The seeds' own values of a summed count, when there are several seeds and each has it.
+fn per_seed_of(c: &Column, component: &Value, seeds: &[&Value]) -> Vec<f64> {
+    if seeds.len() < 2 || !summed(c, component) {
+        return Vec::new();
+    }
+    let v: Vec<f64> = seeds.iter().filter_map(|s| value(c, s)).collect();
+    if v.len() == seeds.len() {
+        v
+    } else {
+        Vec::new()
+    }
+}
+
 /// A value as a table cell: a few significant digits, thousands grouped; "–" when absent.
-pub fn cell(c: &Column, component: &Value) -> String {
+/// `seeds` are the component's summaries of each seed (`seeds_of`): a count summed over
+/// several is shown per seed.
+pub fn cell(c: &Column, component: &Value, seeds: &[&Value]) -> String {
     value(c, component).map_or("–".into(), |v| match c.unit {
         Unit::Usd => format!("{v:.4}"),
-        // A count is whole when it is one (a mean over seeds may not be).
-        Unit::Count if v.fract() == 0.0 && v.abs() < 1000.0 => format!("{v:.0}"),
+        Unit::Count => pooled_count(v, &per_seed_of(c, component, seeds), super::html::fmt_whole),
         _ => super::html::fmt(v),
     })
 }
 
-/// A value as the terminal shows it, with its unit: "utilisation 41.9%", "cost $0.0123".
-pub fn terminal(c: &Column, component: &Value) -> Option<String> {
+/// A value as the terminal shows it, with its unit: "utilisation 41.9%", "cost $0.0123";
+/// a count summed over several seeds per seed, "scale-outs 4.3 per seed (4–5)".
+pub fn terminal(c: &Column, component: &Value, seeds: &[&Value]) -> Option<String> {
     let v = value(c, component)?;
     Some(match c.unit {
         Unit::Share | Unit::Percent => format!("{} {v:.1}%", c.label),
         Unit::Usd => format!("{} ${v:.4}", c.label),
         Unit::Milliseconds => format!("{} {} ms", c.label, super::short(v)),
         Unit::Seconds => format!("{} {} s", c.label, super::short(v)),
+        Unit::Count => format!(
+            "{} {}",
+            c.label,
+            pooled_count(v, &per_seed_of(c, component, seeds), super::short)
+        ),
         _ => format!("{} {}", c.label, super::short(v)),
     })
 }
@@ -70,4 +166,71 @@ pub fn by_kind(summary: &Value) -> Vec<(&'static KindInfo, Vec<(&str, &Value)>)>
             (!members.is_empty()).then_some((k.info, members))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SCALE_OUTS: Column = Column {
+        label: "scale-outs",
+        field: "scale_outs",
+        unit: Unit::Count,
+    };
+    const MAX_INSTANCES: Column = Column {
+        label: "max instances",
+        field: "instances_max",
+        unit: Unit::Count,
+    };
+
+    #[test]
+    fn a_count_summed_over_seeds_is_shown_per_seed_with_its_range() {
+        let pooled = json!({ "scale_outs": 13, "instances_max": 10.0 });
+        let seeds = [
+            json!({ "scale_outs": 4, "instances_max": 9.0 }),
+            json!({ "scale_outs": 4, "instances_max": 10.0 }),
+            json!({ "scale_outs": 5, "instances_max": 8.0 }),
+        ];
+        let seeds: Vec<&Value> = seeds.iter().collect();
+        assert_eq!(
+            terminal(&SCALE_OUTS, &pooled, &seeds).unwrap(),
+            "scale-outs 4.3 per seed (4–5)"
+        );
+        assert_eq!(cell(&SCALE_OUTS, &pooled, &seeds), "4.3 per seed (4–5)");
+        // A maximum is the largest seed's, not a sum: shown as it is, whole.
+        assert_eq!(cell(&MAX_INSTANCES, &pooled, &seeds), "10");
+        assert_eq!(
+            terminal(&MAX_INSTANCES, &pooled, &seeds).unwrap(),
+            "max instances 10"
+        );
+        // One seed: the count alone.
+        let one = json!({ "scale_outs": 4 });
+        assert_eq!(cell(&SCALE_OUTS, &one, &[&one]), "4");
+        assert_eq!(
+            terminal(&SCALE_OUTS, &one, &[&one]).unwrap(),
+            "scale-outs 4"
+        );
+    }
+
+    #[test]
+    fn pooled_counts_read_as_whole_numbers_and_equal_seeds_say_so() {
+        let page = super::super::html::fmt_whole;
+        assert_eq!(pooled_count(1.0, &[], page), "1");
+        assert_eq!(pooled_count(0.0, &[0.0, 0.0, 0.0], page), "0");
+        assert_eq!(
+            pooled_count(8.0, &[4.0, 4.0], page),
+            "4 per seed (every seed)"
+        );
+        assert_eq!(
+            pooled_count(
+                596_882.0,
+                &[199_898.0, 198_000.0, 198_984.0],
+                super::super::short
+            ),
+            "198961 per seed (198000–199898)"
+        );
+        assert_eq!(count(1.0), "1");
+        assert_eq!(count(12_001.0), "12\u{202f}001");
+    }
 }

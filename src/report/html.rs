@@ -107,6 +107,24 @@ pub fn fmt(v: f64) -> String {
     }
 }
 
+/// A number that may be a count: whole ones as whole ("5", not "5.00").
+fn plain(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        fmt_whole(v)
+    } else {
+        fmt(v)
+    }
+}
+
+/// A whole number for people: every digit, thousands grouped ("1", "12 001").
+pub fn fmt_whole(v: f64) -> String {
+    if v.abs() >= 1000.0 {
+        fmt(v)
+    } else {
+        format!("{v:.0}")
+    }
+}
+
 fn num(s: &Value, path: &str) -> f64 {
     pointer(s, path).and_then(Value::as_f64).unwrap_or(f64::NAN)
 }
@@ -163,6 +181,11 @@ fn priced(s: &Value) -> bool {
 fn headline_cell(s: &Value, path: &str, percent: bool, interval: bool) -> String {
     if path == "cost_usd.total" && !priced(s) {
         return "<span class=\"ci\">not priced</span>".into();
+    }
+    if path == "requests.total" {
+        // A count: the sum over the seeds, shown per seed.
+        let per_seed = super::columns::seed_values(s, path);
+        return super::columns::pooled_count(num(s, path), &per_seed, fmt_whole);
     }
     if interval {
         with_ci(s, path, percent)
@@ -229,8 +252,8 @@ pub fn report(
                 "<tr><td>{}</td><td>{}</td><td style=\"color:{}\"><b>{}</b>{}</td></tr>",
                 escape(&super::expectation_text(e)),
                 match (e["value"].as_f64(), e["seed"].as_u64()) {
-                    (Some(v), Some(seed)) => format!("{} (seed {seed})", fmt(v)),
-                    (Some(v), None) => fmt(v),
+                    (Some(v), Some(seed)) => format!("{} (seed {seed})", plain(v)),
+                    (Some(v), None) => plain(v) + &super::summed_note(summary, e),
                     (None, _) => "–".into(),
                 },
                 if pass { "#1a7f37" } else { "#c62828" },
@@ -257,11 +280,12 @@ pub fn report(
     if let Some(by) = summary["requests"]["by_status"].as_object() {
         for (k, v) in by {
             let n = v.as_f64().unwrap_or(0.0);
+            let per_seed = super::columns::seed_values(summary, &format!("requests.by_status.{k}"));
             let _ = writeln!(
                 o,
                 "<tr><td>{}</td><td>{}</td><td>{:.2} %</td></tr>",
                 escape(k),
-                fmt(n),
+                super::columns::pooled_count(n, &per_seed, fmt_whole),
                 100.0 * n / total.max(1.0)
             );
         }
@@ -285,8 +309,10 @@ pub fn report(
     if !kinds.is_empty() {
         o.push_str("<h2>Components</h2>\n");
         for (info, members) in &kinds {
-            let rows: Vec<(String, &Value)> =
-                members.iter().map(|(id, c)| (escape(id), *c)).collect();
+            let rows: Vec<Row<'_>> = members
+                .iter()
+                .map(|(id, c)| (escape(id), *c, super::columns::seeds_of(summary, id)))
+                .collect();
             kind_table(&mut o, info, "component", &rows);
         }
     }
@@ -300,13 +326,16 @@ pub fn report(
     o
 }
 
-/// A table of components of one kind, one row each (`rows`: the first cell, already escaped,
-/// and the component's summary), one column per figure its kind declares.
+/// A row of a table of components: its first cell (already escaped), the component's
+/// pooled summary and its summary in each seed.
+type Row<'a> = (String, &'a Value, Vec<&'a Value>);
+
+/// A table of components of one kind, one row each, one column per figure its kind declares.
 fn kind_table(
     o: &mut String,
     info: &crate::components::kind::KindInfo,
     first: &str,
-    rows: &[(String, &Value)],
+    rows: &[Row<'_>],
 ) {
     let _ = write!(
         o,
@@ -318,10 +347,10 @@ fn kind_table(
         let _ = write!(o, "<th>{}</th>", escape(&super::columns::header(c)));
     }
     o.push_str("</tr>\n");
-    for (name, c) in rows {
+    for (name, c, seeds) in rows {
         let _ = write!(o, "<tr><td>{name}</td>");
         for col in info.columns {
-            let _ = write!(o, "<td>{}</td>", super::columns::cell(col, c));
+            let _ = write!(o, "<td>{}</td>", super::columns::cell(col, c, seeds));
         }
         o.push_str("</tr>\n");
     }
@@ -475,7 +504,7 @@ pub fn index(
         }
     }
     // Each kind's figures across the scenarios: the same component kind side by side.
-    let mut kinds: Vec<(&crate::components::kind::KindInfo, Vec<(String, &Value)>)> = Vec::new();
+    let mut kinds: Vec<(&crate::components::kind::KindInfo, Vec<Row<'_>>)> = Vec::new();
     for &(folder, s) in summaries {
         for (info, members) in super::columns::by_kind(s) {
             let rows = members.into_iter().map(|(id, c)| {
@@ -487,6 +516,7 @@ pub fn index(
                         escape(id)
                     ),
                     c,
+                    super::columns::seeds_of(s, id),
                 )
             });
             // By name: a `const`'s reference has no fixed address (each use may be a copy of
@@ -541,6 +571,43 @@ pub fn index(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn counts_are_whole_and_say_when_they_are_summed_over_seeds() {
+        // One seed: a status seen once is "1", not "1.00"; a count judged is "5".
+        let one = json!({
+            "scenario": "s", "seeds": [1],
+            "requests": { "total": 10, "by_status": { "200": 9, "502": 1 } },
+            "expectations": [ { "metric": "requests.by_status.502", "max": 5, "value": 1, "pass": true } ],
+        });
+        let page = report(&one, None, None, &[], false);
+        assert!(page.contains("<tr><td>502</td><td>1</td>"), "{page}");
+        assert!(page.contains("<tr><td>requests</td><td>10</td>"), "{page}");
+        assert!(
+            page.contains("<td>requests.by_status.502 ≤ 5</td><td>1</td>"),
+            "{page}"
+        );
+        // Two seeds: per seed with the range, and the expectation's value says it is a sum.
+        let two = json!({
+            "scenario": "s", "seeds": [1, 2],
+            "requests": { "total": 20, "by_status": { "200": 17, "502": 3 } },
+            "per_seed": [
+                { "seed": 1, "requests": { "total": 10, "by_status": { "200": 9, "502": 1 } } },
+                { "seed": 2, "requests": { "total": 10, "by_status": { "200": 8, "502": 2 } } },
+            ],
+            "expectations": [ { "metric": "requests.by_status.502", "max": 5, "value": 3, "pass": true } ],
+        });
+        let page = report(&two, None, None, &[], false);
+        assert!(
+            page.contains("<tr><td>502</td><td>1.5 per seed (1–2)</td>"),
+            "{page}"
+        );
+        assert!(
+            page.contains("<tr><td>requests</td><td>10 per seed (every seed)</td>"),
+            "{page}"
+        );
+        assert!(page.contains("<td>3 (the sum of 2 seeds)</td>"), "{page}");
+    }
 
     fn row<'a>(folder: &'a str, s: &'a Value) -> IndexRow<'a> {
         IndexRow {

@@ -208,7 +208,12 @@ pub fn text_summary(summary: &Summary) -> String {
             .filter(|(_, v)| v.as_f64() != Some(0.0))
             .map(|(k, v)| {
                 let n = v.as_f64().unwrap_or(0.0);
-                format!("{k}: {n} ({:.2}%)", 100.0 * n / total.max(1.0))
+                let per_seed = columns::seed_values(summary, &format!("requests.by_status.{k}"));
+                format!(
+                    "{k}: {}, {:.2}%",
+                    columns::pooled_count(n, &per_seed, short),
+                    100.0 * n / total.max(1.0)
+                )
             })
             .collect();
         let _ = writeln!(o, "status     {}", parts.join("  "));
@@ -253,10 +258,11 @@ pub fn text_summary(summary: &Summary) -> String {
             let kind = c.get("kind").and_then(Value::as_str).unwrap_or("?");
             let mut line = format!("  {id:<16} {kind:<15}");
             let declared = crate::components::registry::info(kind).map_or(&[][..], |i| i.columns);
+            let seeds = columns::seeds_of(summary, id);
             // The kind's figures, its first always, the rest when they say something.
             for (i, col) in declared.iter().enumerate() {
                 let shown = columns::value(col, c).is_some_and(|v| v != 0.0 || i == 0);
-                if let (true, Some(text)) = (shown, columns::terminal(col, c)) {
+                if let (true, Some(text)) = (shown, columns::terminal(col, c, &seeds)) {
                     let _ = write!(line, " {text}");
                 }
             }
@@ -287,7 +293,7 @@ pub fn text_summary(summary: &Summary) -> String {
                     (_, Some(p), _) => p.to_string(),
                     (Some(v), None, Some(seed)) =>
                         format!("{} (seed {seed}, nearest the bound)", short(v)),
-                    (Some(v), None, None) => short(v),
+                    (Some(v), None, None) => short(v) + &summed_note(summary, e),
                     (None, None, _) => "?".into(),
                 }
             );
@@ -301,6 +307,21 @@ pub fn text_summary(summary: &Summary) -> String {
         num("kernel.events_per_sec") / 1e6
     );
     o
+}
+
+/// " (the sum of 3 seeds)" after an expectation's value when it is a count pooled over
+/// several seeds (a whole number in `summary.json`, judged on the pool, not on each seed).
+pub(crate) fn summed_note(summary: &Value, e: &Value) -> String {
+    let seeds = summary["seeds"].as_array().map_or(0, Vec::len);
+    let whole = e["metric"]
+        .as_str()
+        .and_then(|m| crate::metrics::pointer(summary, m))
+        .is_some_and(|v| v.is_u64() || v.is_i64());
+    if seeds > 1 && whole && e["seed"].is_null() {
+        format!(" (the sum of {seeds} seeds)")
+    } else {
+        String::new()
+    }
 }
 
 /// An expectation of `summary.json`'s list as words: "latency_ms.p99 ≤ 400".
