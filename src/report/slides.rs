@@ -6,7 +6,7 @@
 //! next ones, and one printed page each.
 
 use super::columns;
-use super::html::{escape, fmt};
+use super::html::{self, escape, fmt};
 use crate::components::registry;
 use crate::metrics::{pointer, Summary};
 use crate::scenario::Scenario;
@@ -53,6 +53,9 @@ h2 { font-size: min(5.6vh, 3.2vw); margin: 2vh 0 1.4vh; font-weight: 700; color:
 .figure .v { font-weight: 700; line-height: 1.05; color: #16324f; white-space: nowrap; }
 .figure .u { font-size: 0.45em; font-weight: 600; color: #5b6b7f; margin-left: 0.2em; }
 .figure .l { font-size: min(3.4vh, 2vw); color: #39495c; margin-top: 0.8vh; }
+.figure .x, td .x { font-size: min(3vh, 1.8vw); font-weight: 700; margin-top: 0.4vh; }
+td .x { font-size: 0.6em; margin: 0 0 0 0.4em; }
+.x.ok { color: #1a7f37; } .x.fail { color: #c62828; }
 table { border-collapse: collapse; align-self: center; }
 th, td { padding: 0.6vh 1.6vw; text-align: right; border-bottom: 0.2vh solid #e3e8ef; white-space: nowrap; }
 th { font-size: min(2.8vh, 1.7vw); color: #39495c; font-weight: 600; vertical-align: bottom; white-space: normal; max-width: 18vw; }
@@ -207,6 +210,8 @@ struct Figure {
     unit: String,
     label: String,
     short: String,
+    /// What the summary's number is multiplied by to be shown (100 for a percentage).
+    scale: f64,
 }
 
 /// The figure of `path` in `summary`, if it has one: a known headline, a component's
@@ -225,6 +230,7 @@ fn figure(summary: &Value, path: &str) -> Option<Figure> {
             unit: unit.to_string(),
             label: label.to_string(),
             short: short.to_string(),
+            scale: *k,
         });
     }
     if let Some((id, field)) = path
@@ -244,11 +250,20 @@ fn figure(summary: &Value, path: &str) -> Option<Figure> {
                 Some((name, unit)) => (name.to_string(), unit.to_string()),
                 None => (header.clone(), String::new()),
             };
+            let scale = if c.unit == crate::components::kind::Unit::Share {
+                100.0
+            } else {
+                1.0
+            };
+            if c.unit == crate::components::kind::Unit::Count {
+                return Some(count_figure(summary, path, v, &name, Some(id)));
+            }
             return Some(Figure {
                 value: fmt(v),
                 unit,
                 label: format!("{name} · {id}"),
                 short: format!("{id}: {name}"),
+                scale,
             });
         }
     }
@@ -278,12 +293,114 @@ fn figure(summary: &Value, path: &str) -> Option<Figure> {
         })
         .unwrap_or((rest.to_string(), if share { "%" } else { "" }));
     let words = rest.replace(['.', '_'], " ");
+    if unit.is_empty() && !share && pointer(summary, path).is_some_and(Value::is_u64) {
+        return Some(count_figure(summary, path, raw, &words, owner));
+    }
     Some(Figure {
         value: fmt(if share { 100.0 * raw } else { raw }),
         unit: unit.to_string(),
         label: owner.map_or(words.clone(), |id| format!("{words} · {id}")),
         short: owner.map_or(words.clone(), |id| format!("{id}: {words}")),
+        scale: if share { 100.0 } else { 1.0 },
     })
+}
+
+/// A count's figure (`v` at `path`, summed over the seeds when there are several): one
+/// seed's worth, "4.3 per seed", with the seeds' range beside its label, "scale-outs · web
+/// (4–5)"; `name` is what it counts, `owner` the component it is of.
+fn count_figure(summary: &Value, path: &str, v: f64, name: &str, owner: Option<&str>) -> Figure {
+    let per_seed = if v.fract() == 0.0 {
+        columns::seed_values(summary, path)
+    } else {
+        Vec::new()
+    };
+    let shown = columns::pooled_count(v, &per_seed, html::fmt_whole);
+    let (value, rest) = match shown.split_once(" per seed") {
+        Some((value, rest)) => (value.to_string(), rest.trim()),
+        None => (shown.clone(), ""),
+    };
+    let label = owner.map_or(name.to_string(), |id| format!("{name} · {id}"));
+    Figure {
+        value,
+        unit: if shown.contains(" per seed") {
+            "per seed".into()
+        } else {
+            String::new()
+        },
+        label: if rest.is_empty() {
+            label
+        } else {
+            format!("{label} {rest}")
+        },
+        short: owner.map_or(name.to_string(), |id| format!("{id}: {name}")),
+        scale: 1.0,
+    }
+}
+
+/// The verdict of the `[[expect]]`s of `summary` on `path`, if any judges it: whether all
+/// hold, and their bounds in the figure's unit ("expected ≤ 400 in every seed").
+fn verdict(summary: &Value, path: &str, figure: &Figure) -> Option<(bool, String)> {
+    let judged: Vec<&Value> = summary["expectations"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .filter(|e| e["metric"].as_str() == Some(path))
+        .collect();
+    if judged.is_empty() {
+        return None;
+    }
+    let pass = judged.iter().all(|e| e["pass"].as_bool() == Some(true));
+    let unit = match figure.unit.as_str() {
+        "" | "per seed" => String::new(),
+        "%" => "%".into(),
+        u => format!(" {u}"),
+    };
+    // A bound as written, without the zeros `fmt` pads to ("5.2", not "5.20").
+    let b = |v: f64| {
+        let n = fmt(figure.scale * v);
+        let n = if n.contains('.') {
+            n.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            n
+        };
+        format!("{n}{unit}")
+    };
+    let bounds: Vec<String> = judged
+        .iter()
+        .map(|e| {
+            let bound = match (e["min"].as_f64(), e["max"].as_f64()) {
+                (Some(lo), Some(hi)) => format!("{}–{}", b(lo), b(hi)),
+                (Some(lo), None) => format!("≥ {}", b(lo)),
+                (None, Some(hi)) => format!("≤ {}", b(hi)),
+                (None, None) => String::new(),
+            };
+            if e["each_seed"].as_bool() == Some(true) {
+                bound + " in every seed"
+            } else if figure.unit == "per seed" {
+                // Judged on the pool: the sum, not the figure shown.
+                bound + " summed over the seeds"
+            } else {
+                bound
+            }
+        })
+        .collect();
+    Some((
+        pass,
+        format!(
+            "{} expected {}",
+            if pass { "✓" } else { "✗" },
+            bounds.join(", ")
+        ),
+    ))
+}
+
+/// A verdict as a slide shows it, under a figure or in a cell.
+fn verdict_html(v: &(bool, String)) -> String {
+    format!(
+        "<div class=\"x {}\">{}</div>",
+        if v.0 { "ok" } else { "fail" },
+        escape(&v.1)
+    )
 }
 
 /// What a scenario's numbers slide shows, in order: p99 and the error rate, what its
@@ -504,9 +621,13 @@ pub fn scenario(
             "",
         ),
     }
-    let figures: Vec<Figure> = headline_paths(&[summary], MAX_FIGURES)
+    let figures: Vec<(Figure, Option<(bool, String)>)> = headline_paths(&[summary], MAX_FIGURES)
         .iter()
-        .filter_map(|p| figure(summary, p))
+        .filter_map(|p| {
+            let f = figure(summary, p)?;
+            let v = verdict(summary, p, &f);
+            Some((f, v))
+        })
         .collect();
     let mut body = format!("<div class=\"figures n{}\">", figures.len());
     let columns = if matches!(figures.len(), 1 | 2 | 4) {
@@ -517,16 +638,17 @@ pub fn scenario(
     // Every figure in the same type, as large as the longest one allows.
     let longest = figures
         .iter()
-        .map(|f| f.value.chars().count() as f64 + 0.5 * f.unit.chars().count() as f64)
+        .map(|(f, _)| f.value.chars().count() as f64 + 0.5 * f.unit.chars().count() as f64)
         .fold(0.0, f64::max);
     let vw = figure_vw(longest, columns);
-    for f in &figures {
+    for (f, v) in &figures {
         let _ = write!(
             body,
-            "<div class=\"figure\"><div class=\"v\" style=\"font-size:min(13vh, {vw:.2}vw)\">{}<span class=\"u\">{}</span></div><div class=\"l\">{}</div></div>",
+            "<div class=\"figure\"><div class=\"v\" style=\"font-size:min(13vh, {vw:.2}vw)\">{}<span class=\"u\">{}</span></div><div class=\"l\">{}</div>{}</div>",
             escape(&f.value),
             escape(&f.unit),
-            text(&f.label)
+            text(&f.label),
+            v.as_ref().map_or(String::new(), verdict_html)
         );
     }
     let _ = write!(body, "</div><p class=\"note\">{}</p>", seeds_note(summary));
@@ -653,12 +775,37 @@ pub fn experiment(
     let rows = summaries.len().min(MAX_ROWS);
     // Rows in type as large as the slide holds: fewer variants, larger figures; and no wider
     // than the slide (a name at 0.6 em, each cell with its padding about two characters more).
-    let cells: Vec<Vec<String>> = summaries[..rows]
+    let figures: Vec<Vec<Option<Figure>>> = summaries[..rows]
         .iter()
-        .map(|s| {
+        .map(|s| paths.iter().map(|p| figure(s, p)).collect())
+        .collect();
+    let cells: Vec<Vec<String>> = figures
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|f| f.as_ref().map_or("–".into(), |f| f.value.clone()))
+                .collect()
+        })
+        .collect();
+    // Each variant's verdict on a figure its expectations judge: a mark beside the figure.
+    let marks: Vec<Vec<String>> = summaries[..rows]
+        .iter()
+        .zip(&figures)
+        .map(|(s, r)| {
             paths
                 .iter()
-                .map(|p| figure(s, p).map_or("–".into(), |f| f.value))
+                .zip(r)
+                .map(|(p, f)| {
+                    f.as_ref()
+                        .and_then(|f| verdict(s, p, f))
+                        .map_or(String::new(), |(pass, _)| {
+                            format!(
+                                "<span class=\"x {}\">{}</span>",
+                                if pass { "ok" } else { "fail" },
+                                if pass { "✓" } else { "✗" }
+                            )
+                        })
+                })
                 .collect()
         })
         .collect();
@@ -671,21 +818,21 @@ pub fn experiment(
         .map(|j| {
             cells
                 .iter()
-                .map(|r| r[j].chars().count() + 2)
+                .map(|r| r[j].chars().count() + 3)
                 .max()
                 .unwrap_or(3) as f64
         })
         .sum();
     let size = (46.0 / (rows as f64 + 1.5)).min(8.0);
     let vw = 88.0 / (0.65 * (0.6 * name_chars + 2.0 + cell_chars));
-    for (s, row) in summaries[..rows].iter().zip(&cells) {
+    for ((s, row), marks) in summaries[..rows].iter().zip(&cells).zip(&marks) {
         let _ = write!(
             body,
             "<tr style=\"font-size:min({size:.1}vh, {vw:.2}vw)\"><td class=\"name\">{}</td>",
             text(&variant(s))
         );
-        for cell in row {
-            let _ = write!(body, "<td>{}</td>", escape(cell));
+        for (cell, mark) in row.iter().zip(marks) {
+            let _ = write!(body, "<td>{}{mark}</td>", escape(cell));
         }
         body.push_str("</tr>\n");
     }

@@ -459,3 +459,112 @@ fn every_bundled_scenario_asks_its_question_and_draws_its_lesson() {
         }
     }
 }
+
+/// An overloaded service with a short queue: every seed refuses a different number of
+/// requests with 503, and the scenario bounds that count in each seed.
+const REFUSING: &str = r#"
+[scenario]
+name = "refusing"
+description = "Two servers, a queue of four, more requests than they serve."
+question = "How many requests does a full queue refuse?"
+duration = "20s"
+seeds = 3
+[[workload]]
+name = "users"
+target = "web"
+arrival = { process = "poisson", rate = 120 }
+[[component]]
+id = "web"
+kind = "service"
+servers = 2
+queue = 4
+service_time = { dist = "exponential", mean = "20ms" }
+[[expect]]
+metric = "components.web.rejected"
+min = 1
+each_seed = true
+"#;
+
+/// The count of 503s of `web` in each seed, from the run's `summary.json`.
+fn rejected_per_seed(dir: &Path) -> Vec<u64> {
+    let summary: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("out/refusing/summary.json"))).unwrap();
+    summary["per_seed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["components"]["web"]["rejected"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn counts_summed_over_seeds_are_shown_per_seed_with_their_range_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("refusing.toml"), REFUSING).unwrap();
+    let out = archsim(
+        &["run", "refusing.toml", "--out", "out", "--slides"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", output_text(&out));
+    let terminal = output_text(&out);
+    let seeds = rejected_per_seed(dir.path());
+    let (lo, hi) = (*seeds.iter().min().unwrap(), *seeds.iter().max().unwrap());
+    assert!(lo < hi && lo > 0, "the seeds should differ: {seeds:?}");
+    let mean = seeds.iter().sum::<u64>() as f64 / 3.0;
+    let per_seed = if mean < 100.0 {
+        format!("{mean:.1} per seed ({lo}–{hi})")
+    } else {
+        format!("{} per seed ({lo}–{hi})", mean.round())
+    };
+    // The terminal: the component's 503s and the status line, one seed's worth with the
+    // seeds' range, not the three seeds' sum unlabelled.
+    let web = terminal
+        .lines()
+        .find(|l| l.trim_start().starts_with("web"))
+        .unwrap();
+    assert!(
+        web.contains(&format!("503 (queue full) {per_seed}")),
+        "{web}"
+    );
+    let status = terminal.lines().find(|l| l.starts_with("status")).unwrap();
+    assert!(status.contains(" per seed ("), "{status}");
+    // report.html's component table and status table say the same.
+    let page = read(&dir.path().join("out/refusing/report.html"));
+    assert!(hi < 1000, "no thousands to group: {seeds:?}");
+    assert!(
+        page.contains(&format!("<td>{per_seed}</td>")),
+        "report.html lacks {per_seed}"
+    );
+    let statuses = page.split("Requests by final status").nth(1).unwrap();
+    let statuses = statuses.split("</table>").next().unwrap();
+    assert!(statuses.contains(" per seed ("), "{statuses}");
+    // The slides: the count judged by the scenario's expectation, per seed, with its verdict.
+    let slides = read(&dir.path().join("out/refusing/slides.html"));
+    let numbers = sections(&slides)
+        .into_iter()
+        .find(|(_, b)| b.contains("The numbers"))
+        .unwrap()
+        .1;
+    let figure = numbers
+        .split("class=\"figure\"")
+        .find(|f| f.contains("503 (queue full) · web"))
+        .unwrap_or_else(|| panic!("no 503 figure: {numbers}"));
+    assert!(figure.contains("per seed"), "{figure}");
+    assert!(figure.contains(&format!("({lo}–{hi})")), "{figure}");
+    assert!(
+        figure.contains("class=\"x ok\">✓ expected ≥ 1 in every seed<"),
+        "{figure}"
+    );
+
+    // One seed: the count alone, as before.
+    let one = archsim(
+        &["run", "refusing.toml", "--out", "one", "--seeds", "1", "-q"],
+        dir.path(),
+    );
+    assert!(one.status.success(), "{}", output_text(&one));
+    let page = read(&dir.path().join("one/refusing/report.html"));
+    assert!(
+        !page.contains("per seed ("),
+        "one seed has no per-seed figure"
+    );
+}
