@@ -209,11 +209,14 @@ pub fn text_summary(summary: &Summary) -> String {
             .map(|(k, v)| {
                 let n = v.as_f64().unwrap_or(0.0);
                 let per_seed = columns::seed_values(summary, &format!("requests.by_status.{k}"));
-                format!(
-                    "{k}: {}, {:.2}%",
-                    columns::pooled_count(n, &per_seed, short),
-                    100.0 * n / total.max(1.0)
-                )
+                let share = 100.0 * n / total.max(1.0);
+                let shown = columns::pooled_count(n, &per_seed, short);
+                // Two parentheses in a row read badly: a count with its range takes a comma.
+                if shown.ends_with(')') {
+                    format!("{k}: {shown}, {share:.2}%")
+                } else {
+                    format!("{k}: {shown} ({share:.2}%)")
+                }
             })
             .collect();
         let _ = writeln!(o, "status     {}", parts.join("  "));
