@@ -194,11 +194,20 @@ pub fn otlp_json(runs: &[RunResult], names: &Names) -> String {
     out
 }
 
-/// The slowest `n` kept traces of `runs`, slowest first (ties: the earlier seed and trace).
+/// The slowest `n` kept traces of `runs` whose requests started in the measured period,
+/// slowest first (ties: the earlier seed and trace). A request sent during the warmup is left
+/// out, as every summary leaves it out: the waterfall shows what the figures beside it count,
+/// not the first cold starts of a run that the warmup exists to set aside.
 pub fn slowest(runs: &[RunResult], n: usize) -> Vec<(u64, &Trace)> {
     let mut all: Vec<(u64, &Trace)> = runs
         .iter()
-        .flat_map(|r| r.traces.kept.iter().map(move |t| (r.seed, t)))
+        .flat_map(|r| {
+            r.traces
+                .kept
+                .iter()
+                .filter(|t| t.root().start >= r.clock.warmup)
+                .map(move |t| (r.seed, t))
+        })
         .collect();
     all.sort_by_key(|&(seed, t)| (std::cmp::Reverse(t.duration()), seed, t.id));
     all.truncate(n);
@@ -216,7 +225,23 @@ const FONT: f64 = 15.0;
 /// `LABEL_W_MAX`, past which a label is cut (`fit_label`).
 const LABEL_W: f64 = 330.0;
 const LABEL_W_MAX: f64 = 560.0;
+/// The bars' least width; wider when the legend's line is (`waterfall`).
 const BARS_W: f64 = 640.0;
+/// Room right of the bars for a bar's duration.
+const NOTE_W: f64 = 110.0;
+/// The legend: what each colour says.
+const LEGEND: &[(&str, (u8, u8, u8))] = &[
+    ("answered 2xx/3xx", (66, 133, 244)),
+    ("refused or failed (4xx, 5xx, error)", (240, 140, 40)),
+    ("timed out or never answered", (210, 50, 50)),
+    ("time of its own (cold start, queue)", (90, 160, 120)),
+    ("dashed: after the client's answer", (200, 200, 200)),
+];
+
+/// How far the legend's line goes on past one entry: its swatch, its words and a gap.
+fn legend_step(label: &str) -> f64 {
+    20.0 + text_width(label, FONT - 2.0, false) * 1.25 + 24.0
+}
 const MARGIN: f64 = 16.0;
 const INDENT: f64 = 16.0;
 
@@ -350,6 +375,14 @@ fn waterfall(runs: &[RunResult], names: &Names, scenario: &str) -> Option<(Vec<P
         .min(LABEL_W_MAX)
         .ceil();
     let x0 = MARGIN + label_w;
+    // The bars take the width the legend's line needs anyway: no empty band to their right.
+    let legend_w: f64 = LEGEND
+        .iter()
+        .map(|(label, _)| legend_step(label))
+        .sum::<f64>()
+        - 24.0;
+    let bars_w = BARS_W.max(legend_w - label_w - NOTE_W).floor();
+    let warmup = runs.iter().any(|r| r.clock.warmup.0 > 0);
     p.push(Prim::Text {
         x: MARGIN,
         y,
@@ -357,8 +390,9 @@ fn waterfall(runs: &[RunResult], names: &Names, scenario: &str) -> Option<(Vec<P
         bold: true,
         color: ink,
         text: format!(
-            "{scenario} · the {} slowest sampled requests: one bar per span",
-            traces.len()
+            "{scenario} · the {} slowest sampled requests{}: one bar per span",
+            traces.len(),
+            if warmup { " after the warmup" } else { "" }
         ),
     });
     y += ROW + 6.0;
@@ -369,7 +403,7 @@ fn waterfall(runs: &[RunResult], names: &Names, scenario: &str) -> Option<(Vec<P
         // end, so that work done after the request ended shows too.
         let last = t.spans.iter().map(|s| s.end).max().unwrap_or(root.end);
         let axis_ms = (last.0.saturating_sub(root.start.0)) as f64 / 1e6;
-        let scale = BARS_W / axis_ms.max(total_ms).max(1e-9);
+        let scale = bars_w / axis_ms.max(total_ms).max(1e-9);
         p.push(Prim::Text {
             x: MARGIN,
             y,
@@ -402,7 +436,7 @@ fn waterfall(runs: &[RunResult], names: &Names, scenario: &str) -> Option<(Vec<P
             let label = fmt_in(v, in_seconds);
             let w = text_width(&label, FONT - 2.0, false);
             p.push(Prim::Text {
-                x: (x - w / 2.0).clamp(x0 - 4.0, x0 + BARS_W - w + 40.0),
+                x: (x - w / 2.0).clamp(x0 - 4.0, x0 + bars_w - w + 40.0),
                 y,
                 size: FONT - 2.0,
                 bold: false,
@@ -412,7 +446,7 @@ fn waterfall(runs: &[RunResult], names: &Names, scenario: &str) -> Option<(Vec<P
             v += step;
         }
         p.push(Prim::Line {
-            pts: vec![(x0, y + 22.0), (x0 + BARS_W, y + 22.0)],
+            pts: vec![(x0, y + 22.0), (x0 + bars_w, y + 22.0)],
             color: grey,
             width: 1.0,
             dash: false,
@@ -476,7 +510,7 @@ fn waterfall(runs: &[RunResult], names: &Names, scenario: &str) -> Option<(Vec<P
             }
             // The duration beside the bar, or inside its end when the bar reaches the edge.
             let nw = text_width(&note, FONT - 2.0, false);
-            let (nx, ncol) = if bx + w + 6.0 + nw <= x0 + BARS_W + 110.0 {
+            let (nx, ncol) = if bx + w + 6.0 + nw <= x0 + bars_w + NOTE_W {
                 (bx + w + 6.0, grey)
             } else {
                 (bx + w - nw - 6.0, (255, 255, 255))
@@ -515,13 +549,7 @@ fn waterfall(runs: &[RunResult], names: &Names, scenario: &str) -> Option<(Vec<P
     }
     // The legend.
     let mut x = MARGIN;
-    for (label, c) in [
-        ("answered 2xx/3xx", (66, 133, 244)),
-        ("refused or failed (4xx, 5xx, error)", (240, 140, 40)),
-        ("timed out or never answered", (210, 50, 50)),
-        ("time of its own (cold start, queue)", (90, 160, 120)),
-        ("dashed: after the client's answer", (200, 200, 200)),
-    ] {
+    for &(label, c) in LEGEND {
         p.push(Prim::Rect {
             r: Rect {
                 x,
@@ -543,10 +571,10 @@ fn waterfall(runs: &[RunResult], names: &Names, scenario: &str) -> Option<(Vec<P
             color: ink,
             text: label.to_string(),
         });
-        x += 20.0 + text_width(label, FONT - 2.0, false) * 1.25 + 24.0;
+        x += legend_step(label);
     }
     y += ROW + MARGIN;
-    let width = (MARGIN * 2.0 + label_w + BARS_W + 110.0).max(x + MARGIN);
+    let width = (MARGIN * 2.0 + label_w + bars_w + NOTE_W).max(x + MARGIN);
     Some((p, width, y))
 }
 

@@ -239,6 +239,38 @@ work = "20ms"
 "#;
 
 #[test]
+fn the_waterfall_shows_the_slowest_requests_of_the_measured_period() {
+    // The one cold start is the request at 1 s (820 ms); with a 2 s warmup the summaries leave
+    // it out, and so does the waterfall: its slowest are the 20 ms requests measured after.
+    let toml = COLD
+        .replace("duration = \"10s\"", "duration = \"10s\"\nwarmup = \"2s\"")
+        .replace("slowest = 3", "slowest = 5");
+    let (sc, r) = run_once(&toml, 1);
+    assert!(
+        r.traces.kept.iter().any(|t| ms(t.duration()) > 800.0),
+        "the cold start is kept"
+    );
+    let shown = archsim::report::traces::slowest(std::slice::from_ref(&r), 3);
+    assert_eq!(shown.len(), 3);
+    for (_, t) in &shown {
+        assert!(t.root().start >= r.clock.warmup, "{:?}", t.root().start);
+        assert!((ms(t.duration()) - 20.0).abs() < 1e-6);
+    }
+    let actors: Vec<String> = r.actors.iter().map(|a| a.name.clone()).collect();
+    let names = Names {
+        actors: &actors,
+        ops: &sc.ops,
+    };
+    let svg = archsim::report::traces::waterfall_svg(std::slice::from_ref(&r), &names, "cold")
+        .expect("a waterfall");
+    assert!(svg.contains("slowest sampled requests after the warmup"));
+    // Without a warmup the cold start is the slowest shown.
+    let (_, r) = run_once(COLD, 1);
+    let shown = archsim::report::traces::slowest(std::slice::from_ref(&r), 3);
+    assert!((ms(shown[0].1.duration()) - 820.0).abs() < 1e-6);
+}
+
+#[test]
 fn a_cold_start_is_a_span_of_its_own() {
     // 1,769 MB is one vCPU: the handler's 20 ms of work take 20 ms (less memory would run it
     // slower). Requests every second, each done in 20 ms: one environment serves them all, so the
