@@ -18,6 +18,10 @@ const CHOSEN: &str = "cheapest that meets every requirement";
 /// The legend of points left off the frontier for their errors.
 const OFF_FRONTIER: &str = "off the frontier: errors over 1 point above the fewest";
 
+/// The legend of the points a frontier variant beats (filled blue): neither off the frontier
+/// for their errors nor on it.
+const BEATEN: &str = "beaten: a frontier variant is cheaper or faster, and no worse";
+
 /// The legend of a frontier of one point.
 const FRONTIER_ONE: &str = "Pareto frontier (a single variant)";
 
@@ -320,6 +324,11 @@ fn draw<DB: DrawingBackend>(
                 .filter(|i| !chart.failed.contains(i) && !chart.off_frontier.contains(i))
                 .collect();
             dots.sort_by_key(|i| chart.frontier.contains(i));
+            if beaten(chart) {
+                c.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+                    .label(BEATEN)
+                    .legend(move |(x, y)| Circle::new((x + 15, y), 7, blue.filled()));
+            }
             c.draw_series(dots.into_iter().map(|i| {
                 let on = chart.frontier.contains(&i);
                 Circle::new(
@@ -406,25 +415,7 @@ fn draw<DB: DrawingBackend>(
                 let (x, y) = at(p.x, p.y);
                 marks.push(Mark::around(x, y, 17));
             }
-            // Points drawn on one another (a variant that sets what the baseline has) share
-            // one label naming each.
-            let mut labels: Vec<(String, (i32, i32))> = Vec::new();
-            for p in pts
-                .iter()
-                .filter(|p| !p.label.is_empty() && p.x.is_finite() && p.y.is_finite())
-            {
-                let xy = at(p.x, p.y);
-                match labels
-                    .iter_mut()
-                    .find(|(_, o)| (o.0 - xy.0).abs() <= 3 && (o.1 - xy.1).abs() <= 3)
-                {
-                    Some((text, _)) => {
-                        text.push_str(" = ");
-                        text.push_str(&p.label);
-                    }
-                    None => labels.push((p.label.clone(), xy)),
-                }
-            }
+            let labels = shared_labels(pts, at);
             let entries = legend_entries(chart);
             let prefer_left = chart.threshold.is_some() || !chart.curves.is_empty();
             let placed = layout(
@@ -541,6 +532,52 @@ fn along(a: (i32, i32), b: (i32, i32), step: i32) -> impl Iterator<Item = (i32, 
     })
 }
 
+/// Each point's label where it is drawn (`at`: its pixel). Points drawn on one another share
+/// one label naming each: "a = b" when their figures are the same (a variant that sets what
+/// the baseline has), "a ≈ b" when they only look it, their figures differing by less than
+/// the drawing shows (the table beside the chart has them).
+fn shared_labels(pts: &[Point], at: impl Fn(f64, f64) -> (i32, i32)) -> Vec<(String, (i32, i32))> {
+    // Each label, its pixel, and the figures of its first point.
+    type Shared = (String, (i32, i32), (f64, f64));
+    let mut labels: Vec<Shared> = Vec::new();
+    for p in pts
+        .iter()
+        .filter(|p| !p.label.is_empty() && p.x.is_finite() && p.y.is_finite())
+    {
+        let xy = at(p.x, p.y);
+        match labels
+            .iter_mut()
+            .find(|(_, o, _)| (o.0 - xy.0).abs() <= 3 && (o.1 - xy.1).abs() <= 3)
+        {
+            Some((text, _, first)) => {
+                let same = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs());
+                let sign = if same(first.0, p.x) && same(first.1, p.y) {
+                    " = "
+                } else {
+                    " ≈ "
+                };
+                text.push_str(sign);
+                text.push_str(&p.label);
+            }
+            None => labels.push((p.label.clone(), xy, (p.x, p.y))),
+        }
+    }
+    labels.into_iter().map(|(t, xy, _)| (t, xy)).collect()
+}
+
+/// Whether some point is drawn filled blue beside a frontier: a variant on neither the
+/// frontier nor off it for its errors, which a frontier variant beats.
+fn beaten(chart: &XyChart) -> bool {
+    !chart.frontier.is_empty()
+        && (0..chart.points.len()).any(|i| {
+            !chart.frontier.contains(&i)
+                && !chart.off_frontier.contains(&i)
+                && !chart.failed.contains(&i)
+                && chart.points[i].x.is_finite()
+                && chart.points[i].y.is_finite()
+        })
+}
+
 /// What the legend lists: each line's and curve's name, then the marks' meanings.
 fn legend_entries(chart: &XyChart) -> Vec<&str> {
     let mut e: Vec<&str> = chart
@@ -553,6 +590,9 @@ fn legend_entries(chart: &XyChart) -> Vec<&str> {
         0 => {}
         1 => e.push(FRONTIER_ONE),
         _ => e.push(FRONTIER),
+    }
+    if beaten(chart) {
+        e.push(BEATEN);
     }
     if !chart.off_frontier.is_empty() {
         e.push(OFF_FRONTIER);
@@ -712,6 +752,57 @@ pub fn pareto(points: &[(f64, f64)]) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
+
+    fn point(x: f64, y: f64, label: &str) -> Point {
+        Point {
+            x,
+            y,
+            lo: f64::NAN,
+            hi: f64::NAN,
+            label: label.into(),
+        }
+    }
+
+    #[test]
+    fn points_drawn_together_are_equal_only_when_their_figures_are() {
+        // A user's two variants at $1.9891 and $1.9909 with the same p99 fell on one pixel:
+        // they are close, not equal; a variant that sets what the baseline has is equal.
+        let at = |x: f64, y: f64| ((x * 100.0) as i32, (y / 10.0) as i32);
+        let pts = [
+            point(1.9891, 200.0, "baseline"),
+            point(1.9909, 200.0, "provisioned"),
+            point(1.9891, 200.0, "same"),
+            point(5.0, 900.0, "far"),
+        ];
+        let labels: Vec<String> = shared_labels(&pts, at).into_iter().map(|l| l.0).collect();
+        assert_eq!(labels, ["baseline ≈ provisioned = same", "far"]);
+    }
+
+    #[test]
+    fn the_legend_explains_the_filled_points_a_frontier_beats() {
+        let chart = XyChart {
+            points: vec![
+                point(1.0, 9.0, "a"),
+                point(2.0, 5.0, "b"),
+                point(3.0, 6.0, "c"),
+            ],
+            frontier: vec![0, 1],
+            ..Default::default()
+        };
+        assert!(legend_entries(&chart).contains(&BEATEN));
+        // Every point on the frontier: no filled blue point to explain.
+        let all_on = XyChart {
+            frontier: vec![0, 1, 2],
+            ..chart.clone()
+        };
+        assert!(!legend_entries(&all_on).contains(&BEATEN));
+        // Without a frontier (a sweep's line) there is nothing they are beaten by.
+        let none = XyChart {
+            frontier: Vec::new(),
+            ..chart
+        };
+        assert!(!legend_entries(&none).contains(&BEATEN));
+    }
     use super::*;
 
     #[test]
