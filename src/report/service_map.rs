@@ -152,6 +152,8 @@ pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>)
                     p99_ms: if no_reply { None } else { p99_ms },
                     p99_of_ok,
                     no_reply,
+                    lookups: (c["kind"] == "route53")
+                        .then(|| per_s(c["lookups"].as_f64().unwrap_or(0.0), secs)),
                 },
             );
         }
@@ -167,6 +169,7 @@ pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>)
                     p99_ms: w["latency_all_ms"]["p99"].as_f64(),
                     p99_of_ok: false,
                     no_reply: false,
+                    lookups: None,
                 },
             );
         }

@@ -721,6 +721,7 @@ fn longest_figures(sc: &archsim::scenario::Scenario) -> diagram::map::Figures {
         // The longer label: "p99 1.23 s (OK)".
         p99_of_ok: true,
         no_reply: false,
+        lookups: None,
     };
     for c in &sc.components {
         f.nodes.insert(c.id.clone(), node.clone());

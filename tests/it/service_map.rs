@@ -327,3 +327,52 @@ fn an_edge_says_which_share_of_its_calls_timed_out() {
         "{csv}"
     );
 }
+
+#[test]
+fn a_dns_name_is_drawn_as_a_lookup_beside_the_requests_not_in_their_path() {
+    // Route 53 answers lookups; the clients then send their requests to the answer. The map
+    // draws a dashed lookup to the name and the requests from the clients to the bucket.
+    let (sc, o) = outcome_of(
+        r#"
+[scenario]
+name = "dns"
+duration = "30s"
+warmup = "5s"
+[network]
+region = "us-east-1"
+[[workload]]
+name = "visitors"
+target = "www"
+arrival = { process = "constant", rate = 50 }
+[[component]]
+id = "www"
+kind = "route53"
+records = [ { to = "site" } ]
+[[component]]
+id = "site"
+kind = "s3"
+"#,
+    );
+    let f = service_map::figures(&o.summary, &o.edges);
+    assert!(f.nodes["www"].lookups.is_some_and(|l| l > 0.0));
+    let svg = diagram::map::svg(&sc, &f);
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let edges: Vec<(&str, &str)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("edge"))
+        .map(|n| {
+            (
+                n.attribute("data-from").unwrap(),
+                n.attribute("data-to").unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        edges.contains(&("workload:visitors", "www"))
+            && edges.contains(&("workload:visitors", "site"))
+            && !edges.contains(&("www", "site")),
+        "{edges:?}"
+    );
+    assert!(svg.contains("looks up where to go:"), "{svg}");
+    assert!(svg.contains("answers where to go"), "{svg}");
+}

@@ -23,6 +23,9 @@ pub struct NodeFigures {
     /// It answered nothing, and every call into it ended in its caller's timeout: it has
     /// no latency to show (`p99_ms` is `None`), and its box says its callers had no reply.
     pub no_reply: bool,
+    /// A DNS name's lookups per second (Route 53): the clients ask it where to go, then send
+    /// their requests there; the map draws it beside the request path, not in it.
+    pub lookups: Option<f64>,
 }
 
 /// The calls along one edge, as its caller saw them end.
@@ -79,6 +82,12 @@ fn model(sc: &Scenario, f: &Figures) -> Model {
             continue;
         }
         n.lines = match f.nodes.get(&name(&n.key)) {
+            Some(NodeFigures {
+                lookups: Some(l), ..
+            }) => vec![
+                format!("{} lookups/s", super::words::rounded_rate(*l)),
+                "answers where to go".into(),
+            ],
             Some(x) if x.no_reply => vec![
                 format!("{} req/s", super::words::rounded_rate(x.rate)),
                 "no reply: timeouts".into(),
@@ -150,7 +159,58 @@ fn model(sc: &Scenario, f: &Figures) -> Model {
             m.edges[k].label = label.clone();
         }
     }
+    dns_beside_the_path(&mut m, f);
     m
+}
+
+/// A DNS name (Route 53) is no hop: a client looks the name up, then sends its request to the
+/// answer (`components::route53`). The call into it becomes a dashed lookup, labelled with
+/// the lookups that reached it; each call out of it is drawn from its callers straight to the
+/// target, with the requests' figures it carried.
+fn dns_beside_the_path(m: &mut Model, f: &Figures) {
+    let name = |key: &str| key.strip_prefix("workload:").unwrap_or(key).to_string();
+    for r in 0..m.nodes.len() {
+        let Some(lookups) = f.nodes.get(&name(&m.nodes[r].key)).and_then(|x| x.lookups) else {
+            continue;
+        };
+        let callers: Vec<usize> = m
+            .edges
+            .iter()
+            .filter(|e| e.to == r)
+            .map(|e| e.from)
+            .collect();
+        for e in m.edges.iter_mut().filter(|e| e.to == r) {
+            e.label = format!(
+                "looks up where to go: {} lookups/s",
+                super::words::rounded_rate(lookups)
+            );
+            e.asynchronous = true;
+        }
+        let mut moved = Vec::new();
+        for e in m.edges.iter_mut().filter(|e| e.from == r) {
+            for (k, &c) in callers.iter().enumerate() {
+                if k == 0 {
+                    e.from = c;
+                } else {
+                    moved.push(super::model::Edge {
+                        from: c,
+                        label: e.label.clone(),
+                        ..*e
+                    });
+                }
+            }
+        }
+        m.edges.extend(moved);
+        // It stands in its targets' column, above or below them, so that the requests' arrows
+        // pass by it rather than through it.
+        let targets = m
+            .edges
+            .iter()
+            .filter(|e| callers.contains(&e.from) && e.to != r);
+        if let Some(layer) = targets.map(|e| m.nodes[e.to].layer).min() {
+            m.nodes[r].layer = layer;
+        }
+    }
 }
 
 /// The service map as a standalone SVG document.
