@@ -202,12 +202,21 @@ fn dns_beside_the_path(m: &mut Model, f: &Figures) {
         }
         m.edges.extend(moved);
         // It stands in its targets' column, above or below them, so that the requests' arrows
-        // pass by it rather than through it.
+        // pass by it rather than through it; unless that would take its lookup arrow across
+        // another node of its area between its callers and them.
         let targets = m
             .edges
             .iter()
             .filter(|e| callers.contains(&e.from) && e.to != r);
-        if let Some(layer) = targets.map(|e| m.nodes[e.to].layer).min() {
+        let Some(layer) = targets.map(|e| m.nodes[e.to].layer).min() else {
+            continue;
+        };
+        let from = callers.iter().map(|&c| m.nodes[c].layer).max().unwrap_or(0);
+        let (region, place) = (m.nodes[r].region, m.nodes[r].place);
+        let crossed = m.nodes.iter().enumerate().any(|(i, n)| {
+            i != r && n.region == region && n.place == place && n.layer > from && n.layer < layer
+        });
+        if !crossed {
             m.nodes[r].layer = layer;
         }
     }
