@@ -152,8 +152,9 @@ pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>)
                     p99_ms: if no_reply { None } else { p99_ms },
                     p99_of_ok,
                     no_reply,
-                    lookups: (c["kind"] == "route53")
-                        .then(|| per_s(c["lookups"].as_f64().unwrap_or(0.0), secs)),
+                    // A DNS name counts the lookups it answered: its requests only passed
+                    // by on their way to the answer.
+                    lookups: c["lookups"].as_f64().map(|n| per_s(n, secs)),
                 },
             );
         }
