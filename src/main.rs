@@ -510,15 +510,15 @@ fn loaded(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>
     loaded.map_err(|errors| {
         let n: usize = errors.iter().map(|e| e.diagnostics.len()).sum();
         let mut lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        let mut problems: Vec<String> = errors
+        // Each problem, and whether it is at a line of the file (line 0: a --set's own).
+        let mut problems: Vec<(String, bool)> = errors
             .iter()
-            .flat_map(|e| e.diagnostics.iter().map(ToString::to_string))
+            .flat_map(|e| e.diagnostics.iter().map(|d| (d.to_string(), d.line != 0)))
             .collect();
         // A --set is named where its own value is wrong; where it conflicts with a value the
         // file holds (a shorter duration than the file's warmup), the error is at the file's.
         // A problem named at a --set needs no such note.
-        let at_file = |p: &String| !p.starts_with("--set ");
-        if !reads.sets.is_empty() && problems.iter().any(at_file) {
+        if !reads.sets.is_empty() && problems.iter().any(|p| p.1) {
             let sets: Vec<String> = reads
                 .sets
                 .iter()
@@ -528,7 +528,7 @@ fn loaded(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>
                 "note: read with {}: a value set there may conflict with one written in the file",
                 sets.join(", ")
             );
-            for p in problems.iter_mut().filter(|p| at_file(p)) {
+            for (p, _) in problems.iter_mut().filter(|p| p.1) {
                 p.push('\n');
                 p.push_str(&note);
             }
@@ -541,7 +541,7 @@ fn loaded(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>
         Refused {
             code: BAD_INPUT,
             lines,
-            problems: Some(problems),
+            problems: Some(problems.into_iter().map(|p| p.0).collect()),
         }
     })
 }
