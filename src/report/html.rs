@@ -107,15 +107,6 @@ pub fn fmt(v: f64) -> String {
     }
 }
 
-/// A number that may be a count: whole ones as whole ("5", not "5.00").
-fn plain(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        fmt_whole(v)
-    } else {
-        fmt(v)
-    }
-}
-
 /// A whole number for people: every digit, thousands grouped ("1", "12 001").
 pub fn fmt_whole(v: f64) -> String {
     if v.abs() >= 1000.0 {
@@ -252,8 +243,8 @@ pub fn report(
                 "<tr><td>{}</td><td>{}</td><td style=\"color:{}\"><b>{}</b>{}</td></tr>",
                 escape(&super::expectation_text(e)),
                 match (e["value"].as_f64(), e["seed"].as_u64()) {
-                    (Some(v), Some(seed)) => format!("{} (seed {seed})", plain(v)),
-                    (Some(v), None) => plain(v) + &super::summed_note(summary, e),
+                    (Some(v), Some(seed)) => format!("{} (seed {seed})", super::columns::count(v)),
+                    (Some(v), None) => super::columns::count(v) + &super::summed_note(summary, e),
                     (None, _) => "–".into(),
                 },
                 if pass { "#1a7f37" } else { "#c62828" },
