@@ -175,18 +175,10 @@ fn beside(v: f64, bound: f64) -> String {
         let text = format!("{v:.decimals$}");
         let shown: f64 = text.parse().unwrap_or(v);
         if (shown - bound).signum() == (v - bound).signum() && shown != bound {
-            return trim_zeros(text);
+            return crate::text::trim_zeros(&text).to_string();
         }
     }
     v.to_string()
-}
-
-/// `text`, a decimal number, without the zeros that end its fraction (nor a point left bare).
-fn trim_zeros(text: String) -> String {
-    if !text.contains('.') {
-        return text;
-    }
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// Whether `path` is a status missing from a `by_status` table that exists.

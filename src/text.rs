@@ -22,6 +22,16 @@ pub fn printable(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text`, a decimal number, without the zeros that end its fraction, nor a point left bare
+/// ("5.20" → "5.2", "3.000" → "3"); a whole number is left as it is ("100").
+pub fn trim_zeros(text: &str) -> &str {
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        text
+    }
+}
+
 /// Like `printable`, for text printed on one line: a line break is escaped too.
 pub fn one_line(s: &str) -> Cow<'_, str> {
     if !s.contains(['\n', '\r']) {

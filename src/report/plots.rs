@@ -1517,7 +1517,7 @@ fn trim(v: f64) -> String {
         2
     };
     let s = format!("{v:.decimals$}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
+    let s = crate::text::trim_zeros(&s);
     if s == "-0" {
         "0".into()
     } else {

@@ -358,12 +358,7 @@ fn verdict(summary: &Value, path: &str, figure: &Figure) -> Option<(bool, String
     // A bound as written, without the zeros `fmt` pads to ("5.2", not "5.20").
     let b = |v: f64| {
         let n = fmt(figure.scale * v);
-        let n = if n.contains('.') {
-            n.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            n
-        };
-        format!("{n}{unit}")
+        format!("{}{unit}", crate::text::trim_zeros(&n))
     };
     let bounds: Vec<String> = judged
         .iter()
