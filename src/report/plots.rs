@@ -37,6 +37,9 @@ pub mod palette {
     pub const P95: RGBColor = RGBColor(255, 127, 14);
     pub const P99: RGBColor = RGBColor(214, 39, 40);
     pub const OFFERED: RGBColor = RGBColor(40, 40, 40);
+    /// Attempts beside what was offered: a hue of their own (with dashes), so that the two
+    /// lines differ by more than a shade of grey on a projector.
+    pub const ATTEMPTS: RGBColor = RGBColor(230, 110, 0);
     pub const UTILISATION: RGBColor = RGBColor(31, 119, 180);
     /// A limit drawn next to what uses it: the same hue, lighter.
     pub const UTILISATION_LIGHT: RGBColor = RGBColor(140, 190, 230);
@@ -1626,10 +1629,9 @@ pub fn scenario_charts(
             .collect();
         let mut lines = stacked;
         let offered = line(w, workload::REQUESTS.id, "offered", palette::OFFERED, 1.0);
-        let attempts = line(w, workload::ATTEMPTS.id, "attempts", palette::OFFERED, 1.0);
+        let attempts = line(w, workload::ATTEMPTS.id, "attempts", palette::ATTEMPTS, 1.0);
         let mut overlay = Vec::new();
-        if let Some(mut o) = offered {
-            o.dashed = true;
+        if let Some(o) = offered {
             overlay.push(o);
         }
         let retried = summary["workloads"][w]["requests"]["retries"]
@@ -1637,7 +1639,6 @@ pub fn scenario_charts(
             .unwrap_or(0)
             > 0;
         if let (true, Some(mut a)) = (retried, attempts) {
-            a.color = RGBColor(100, 100, 100);
             a.dashed = true;
             overlay.push(a);
         }
