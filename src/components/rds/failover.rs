@@ -82,22 +82,28 @@ pub(super) enum Recovery {
 }
 
 impl Rds {
+    /// Whether the current outage ends in an Aurora Replica's promotion: the old writer is
+    /// fenced while it lasts, and a reader afterwards.
+    fn aurora_promotion(&self) -> bool {
+        self.cfg.deployment == Deployment::Aurora && self.recovery == Recovery::PromoteReader
+    }
+
     /// What a query sent to the writer while it is down meets: `down_writer` when it is set,
     /// else the deployment's own.
-    fn down_writer(&self) -> DownWriter {
-        match self.cfg.down_writer {
+    fn down_writer(&self) -> Access {
+        let w = match self.cfg.down_writer {
             Some(w) => w,
             // aws-facts: §5 Aurora: during a failover the old primary is fenced; clients see
             // no traffic and hang until their own timeout.
-            None if self.cfg.deployment == Deployment::Aurora
-                && self.recovery == Recovery::PromoteReader =>
-            {
-                DownWriter::Hang
-            }
+            None if self.aurora_promotion() => DownWriter::Hang,
             // AWS does not say whether a connection to a failed RDS instance's address (or to
             // Aurora's while its writer is recreated) is refused or unanswered: chosen, refused,
             // as archsim has always modelled it; `down_writer = "hang"` says otherwise.
             None => DownWriter::Refuse,
+        };
+        match w {
+            DownWriter::Hang => Access::Hang,
+            DownWriter::Refuse => Access::Refused,
         }
     }
 
@@ -108,10 +114,7 @@ impl Rds {
                 // aws-facts: §5 RDS Proxy: client connections stay open; queries wait.
                 return Access::Wait;
             }
-            return match self.down_writer() {
-                DownWriter::Hang => Access::Hang,
-                DownWriter::Refuse => Access::Refused,
-            };
+            return self.down_writer();
         }
         if self.cfg.proxy.is_some() {
             // aws-facts: §5 RDS Proxy: it tracks the writer; clients bypass DNS caching.
@@ -136,14 +139,11 @@ impl Rds {
     fn stale_access(&self) -> Access {
         // aws-facts: §5 Aurora: after a failover the old writer is a reader, which refuses
         // writes.
-        if self.cfg.deployment == Deployment::Aurora && self.recovery == Recovery::PromoteReader {
+        if self.aurora_promotion() {
             return Access::Refused;
         }
         // Elsewhere the old address is the failed instance's: as while the writer was down.
-        match self.cfg.down_writer {
-            Some(DownWriter::Hang) => Access::Hang,
-            _ => Access::Refused,
-        }
+        self.down_writer()
     }
 
     /// Answers 503 to the queries left unanswered by a writer that was down, once the last
