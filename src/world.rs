@@ -133,6 +133,7 @@ impl World {
                         name: c.id.clone(),
                         clock,
                         rng: stream(seed, &format!("component:{}", c.id)),
+                        seed,
                         edges,
                         edge_zones: c
                             .spec

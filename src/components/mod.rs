@@ -574,6 +574,8 @@ pub struct BuildEnv {
     pub clock: Clock,
     /// Its own random stream.
     pub rng: SimRng,
+    /// The run's seed, for more streams of its own (`BuildEnv::stream`).
+    pub seed: u64,
     /// Its downstream calls, in the order the scenario lists them.
     pub edges: Vec<Edge>,
     /// The zone of each call's callee (`None`: regional), in the same order.
@@ -592,6 +594,16 @@ pub struct BuildEnv {
     /// Whether a browser workload sends it requests (and so preflights): it then reports
     /// its preflights even when it has no CORS configuration to answer them.
     pub browsers: bool,
+}
+
+impl BuildEnv {
+    /// A random stream of the component's own for one purpose (`component:<id>:<purpose>`):
+    /// draws for one side of its work (a queue's producers) then stay the same when a
+    /// variant changes another side (its consumers), so that variants compare on common
+    /// random numbers there too.
+    pub fn stream(&self, purpose: &str) -> SimRng {
+        crate::kernel::stream(self.seed, &format!("component:{}:{purpose}", self.name))
+    }
 }
 
 /// What a component reports at the end of a run.

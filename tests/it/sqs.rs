@@ -504,3 +504,39 @@ fn a_batch_stops_at_the_six_megabytes_a_synchronous_invocation_carries() {
         "{deletes} in {batches}"
     );
 }
+
+#[test]
+fn what_producers_see_does_not_move_when_only_the_consumers_change() {
+    // A variant that changes the consumer side alone (the visibility timeout, which decides
+    // when failed messages are received again) must leave the producers' SendMessage
+    // latencies as they were, draw for draw: the queue draws for its producers from a stream
+    // of their own, so paired comparisons of variants see no noise there. The network's
+    // default latencies make the consumer's calls draw too; a third of the messages fail.
+    let with = |visibility: &str| {
+        let toml = format!(
+            "[scenario]\nduration = \"1m\"\n\
+             [[workload]]\nname = \"u\"\ntarget = \"q\"\n\
+             arrival = {{ process = \"poisson\", rate = 50 }}\n\
+             mix = [ {{ op = \"ok\", weight = 2 }}, {{ op = \"bad\", weight = 1 }} ]\n\
+             [[component]]\nid = \"q\"\nkind = \"sqs\"\nvisibility_timeout = \"{visibility}\"\n\
+             max_receive_count = 2\ndead_letter = \"dlq\"\n\
+             consumer = {{ to = \"fn\", batch_size = 1 }}\n\
+             [[component]]\nid = \"fn\"\nkind = \"lambda\"\nmemory_mb = 1769\nruntime = \"go\"\n\
+             work = {{ dist = \"exponential\", mean = \"20ms\" }}\nerror_ops = [\"bad\"]\n{DLQ}"
+        );
+        run(&toml)
+    };
+    let (a, b) = (with("5s"), with("9s"));
+    // The consumer side did change ...
+    assert_ne!(
+        num(&a, "components.q.batches"),
+        num(&b, "components.q.batches")
+    );
+    // ... and the producers saw the same.
+    for p in ["mean", "p50", "p99", "max"] {
+        let path = format!("components.q.response_ms.{p}");
+        assert_eq!(num(&a, &path), num(&b, &path), "{path}");
+        let path = format!("workloads.u.latency_ms.{p}");
+        assert_eq!(num(&a, &path), num(&b, &path), "{path}");
+    }
+}

@@ -1563,6 +1563,7 @@ mod tests {
             name: "fn".into(),
             clock,
             rng: crate::kernel::stream(1, "fn"),
+            seed: 1,
             edges: vec![edge],
             edge_zones: vec![None],
             region: "home".into(),

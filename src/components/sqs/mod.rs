@@ -272,7 +272,11 @@ struct Group {
 pub struct Sqs {
     cfg: SqsConfig,
     clock: Clock,
+    /// Draws for its consumers: receives, batches, redrives.
     rng: SimRng,
+    /// Draws for its producers (`SendMessage`'s latency), a stream apart, so that a change
+    /// to the consumer side leaves what producers see as it was.
+    send_rng: SimRng,
     edges: Vec<Edge>,
     msgs: Slab<Message>,
     next_seq: u64,
@@ -391,6 +395,7 @@ impl Sqs {
             dead_letter_age: Latency::new(&clock),
             response: Latency::new(&clock),
             events: EventLog::new(&env.name),
+            send_rng: env.stream("sends"),
             rng: env.rng,
             edges: env.edges,
             cfg,
@@ -452,7 +457,7 @@ impl Sqs {
             return;
         }
         self.store(ctx, msg);
-        let wait = self.cfg.send_latency.sample_time(&mut self.rng);
+        let wait = self.cfg.send_latency.sample_time(&mut self.send_rng);
         self.statuses
             .add(&self.clock, status::OK, now + wait, measured);
         self.response
