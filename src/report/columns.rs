@@ -102,15 +102,17 @@ pub fn pooled_count(total: f64, per_seed: &[f64], whole: fn(f64) -> String) -> S
     }
 }
 
-/// Whether a component's figure is a count summed over seeds: counts are whole numbers in
-/// `summary.json` and pool by adding; every other figure (a mean, a maximum) is a float.
-fn summed(c: &Column, component: &Value) -> bool {
-    pointer(component, c.field).is_some_and(|v| v.is_u64() || v.is_i64())
+/// Whether a figure of `summary.json` is a count summed over seeds: counts are written as
+/// integers (u64, or i64 below zero) and pool by adding; every other figure (a mean, a
+/// maximum, a gauge averaged over the seeds) is written as a float, even when it is whole
+/// (a table's "partitions": 4.0).
+pub fn is_summed(v: &Value) -> bool {
+    v.is_u64() || v.is_i64()
 }
 
 /// The seeds' own values of a summed count, when there are several seeds and each has it.
 fn per_seed_of(c: &Column, component: &Value, seeds: &[&Value]) -> Vec<f64> {
-    if seeds.len() < 2 || !summed(c, component) {
+    if seeds.len() < 2 || !pointer(component, c.field).is_some_and(is_summed) {
         return Vec::new();
     }
     let v: Vec<f64> = seeds.iter().filter_map(|s| value(c, s)).collect();

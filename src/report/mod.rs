@@ -319,7 +319,7 @@ pub(crate) fn summed_note(summary: &Value, e: &Value) -> String {
     let whole = e["metric"]
         .as_str()
         .and_then(|m| crate::metrics::pointer(summary, m))
-        .is_some_and(|v| v.is_u64() || v.is_i64());
+        .is_some_and(columns::is_summed);
     if seeds > 1 && whole && e["seed"].is_null() {
         format!(" (the sum of {seeds} seeds)")
     } else {
