@@ -59,18 +59,19 @@ pub fn seeds_of<'a>(summary: &'a Value, id: &str) -> Vec<&'a Value> {
 
 /// Each seed's value of `path` in the summary's `per_seed`; empty unless every seed has it.
 pub fn seed_values(summary: &Value, path: &str) -> Vec<f64> {
-    let seeds = summary["per_seed"]
-        .as_array()
-        .map_or(&[][..], Vec::as_slice);
-    let v: Vec<f64> = seeds
-        .iter()
-        .filter_map(|s| pointer(s, path).and_then(Value::as_f64))
-        .collect();
-    if v.len() == seeds.len() {
-        v
-    } else {
-        Vec::new()
-    }
+    every_seed(
+        summary["per_seed"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|s| pointer(s, path).and_then(Value::as_f64)),
+    )
+}
+
+/// The seeds' values, one a seed, if every seed has one; else none: a range over only some
+/// of the seeds would pass for the range over all of them.
+fn every_seed(values: impl Iterator<Item = Option<f64>>) -> Vec<f64> {
+    values.collect::<Option<Vec<f64>>>().unwrap_or_default()
 }
 
 /// A count pooled over seeds as shown: alone for one seed; over several, one seed's worth
@@ -115,12 +116,7 @@ fn per_seed_of(c: &Column, component: &Value, seeds: &[&Value]) -> Vec<f64> {
     if seeds.len() < 2 || !pointer(component, c.field).is_some_and(is_summed) {
         return Vec::new();
     }
-    let v: Vec<f64> = seeds.iter().filter_map(|s| value(c, s)).collect();
-    if v.len() == seeds.len() {
-        v
-    } else {
-        Vec::new()
-    }
+    every_seed(seeds.iter().map(|s| value(c, s)))
 }
 
 /// A value as a table cell: a few significant digits, thousands grouped; "–" when absent.
