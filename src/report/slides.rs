@@ -293,7 +293,7 @@ fn figure(summary: &Value, path: &str) -> Option<Figure> {
         })
         .unwrap_or((rest.to_string(), if share { "%" } else { "" }));
     let words = rest.replace(['.', '_'], " ");
-    if unit.is_empty() && !share && pointer(summary, path).is_some_and(Value::is_u64) {
+    if unit.is_empty() && !share && pointer(summary, path).is_some_and(columns::is_summed) {
         return Some(count_figure(summary, path, raw, &words, owner));
     }
     Some(Figure {
@@ -305,11 +305,12 @@ fn figure(summary: &Value, path: &str) -> Option<Figure> {
     })
 }
 
-/// A count's figure (`v` at `path`, summed over the seeds when there are several): one
-/// seed's worth, "4.3 per seed", with the seeds' range beside its label, "scale-outs · web
-/// (4–5)"; `name` is what it counts, `owner` the component it is of.
+/// A count's figure (`v` at `path`): when summed over several seeds, one seed's worth,
+/// "4.3 per seed", with the seeds' range beside its label, "scale-outs · web (4–5)"; else
+/// (a gauge averaged over the seeds, such as a table's partitions) as it is. `name` is what
+/// it counts, `owner` the component it is of.
 fn count_figure(summary: &Value, path: &str, v: f64, name: &str, owner: Option<&str>) -> Figure {
-    let per_seed = if v.fract() == 0.0 {
+    let per_seed = if pointer(summary, path).is_some_and(columns::is_summed) {
         columns::seed_values(summary, path)
     } else {
         Vec::new()
@@ -900,6 +901,60 @@ mod tests {
         ];
         let found = comparison_chart(&judged, &charts).map(|c| c.stem);
         assert_eq!(found, Some(super::super::experiment::AGAINST_THEORY));
+    }
+
+    #[test]
+    fn only_a_count_summed_over_seeds_is_shown_per_seed_not_a_whole_gauge() {
+        // A kind's count column: written as an integer where it counts (summed over the
+        // seeds), as a float where it is a gauge averaged over them (a DynamoDB table's
+        // partitions), which can be whole.
+        let (kind, c) = registry::KINDS
+            .iter()
+            .find_map(|k| {
+                let c = k.info.columns.iter().find(|c| {
+                    c.unit == crate::components::kind::Unit::Count && !c.field.contains('.')
+                })?;
+                Some((k.info.name, c))
+            })
+            .unwrap();
+        let (field, path) = (c.field, format!("components.t.{}", c.field));
+        let summary = |pooled: Value, one: Value, two: Value| {
+            serde_json::json!({
+                "seeds": [1, 2],
+                "components": { "t": { "kind": kind, field: pooled } },
+                "per_seed": [
+                    { "seed": 1, "components": { "t": { field: one } } },
+                    { "seed": 2, "components": { "t": { field: two } } },
+                ],
+                "expectations": [ { "metric": path, "max": 8, "pass": true } ],
+            })
+        };
+        let shown = |s: &Value| {
+            let f = figure(s, &path).unwrap();
+            let v = verdict(s, &path, &f).unwrap().1;
+            (f.value, f.unit, f.label, v)
+        };
+        let counted = summary(7.into(), 3.into(), 4.into());
+        assert_eq!(
+            shown(&counted),
+            (
+                "3.5".into(),
+                "per seed".into(),
+                format!("{} · t (3–4)", c.label),
+                "✓ expected ≤ 8 summed over the seeds".into()
+            )
+        );
+        // The gauge as it is, judged as it is: nothing per seed, nothing summed.
+        let gauge = summary(4.0.into(), 4.0.into(), 4.0.into());
+        assert_eq!(
+            shown(&gauge),
+            (
+                "4".into(),
+                String::new(),
+                format!("{} · t", c.label),
+                "✓ expected ≤ 8".into()
+            )
+        );
     }
 
     #[test]
