@@ -173,8 +173,8 @@ fn headline_cell(s: &Value, path: &str, percent: bool, interval: bool) -> String
     if path == "cost_usd.total" && !priced(s) {
         return "<span class=\"ci\">not priced</span>".into();
     }
-    if path == "requests.total" {
-        // A count: the sum over the seeds, shown per seed.
+    if pointer(s, path).is_some_and(super::columns::is_summed) {
+        // A count (of the headlines, the requests): the sum over the seeds, shown per seed.
         let per_seed = super::columns::seed_values(s, path);
         return super::columns::pooled_count(num(s, path), &per_seed, fmt_whole);
     }
@@ -631,6 +631,22 @@ mod tests {
         assert!(page.contains("p99 incl. failures [ms]") && page.contains("5\u{202f}000"));
         assert!(page.contains("cost [$, per seed]") && page.contains("not priced"));
         assert!(page.contains("latency of successes [ms]"));
+    }
+
+    #[test]
+    fn the_index_shows_requests_per_seed_and_a_dash_where_a_summary_has_none() {
+        let two = json!({ "seeds": [1, 2], "requests": { "total": 21 },
+            "per_seed": [ { "requests": { "total": 10 } }, { "requests": { "total": 11 } } ] });
+        let page = index(&[row("a", &two)], &[], &[], &[]);
+        assert!(page.contains("<td>10.5 per seed (10–11)</td>"), "{page}");
+        // Without the count, no number at all: "–", as for any other headline.
+        let none = json!({ "error_rate": 0.0 });
+        let page = index(&[row("a", &none)], &[], &[], &[]);
+        assert!(
+            page.contains("<a href=\"./a/report.html\">a</a></td><td>–</td>"),
+            "{page}"
+        );
+        assert!(!page.contains("NaN"), "{page}");
     }
 
     #[test]
