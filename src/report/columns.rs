@@ -74,11 +74,31 @@ fn every_seed(values: impl Iterator<Item = Option<f64>>) -> Vec<f64> {
     values.collect::<Option<Vec<f64>>>().unwrap_or_default()
 }
 
+/// A count pooled over seeds as `pooled_count` shows it; as text, "4.3 per seed (4–5)" or
+/// the count alone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pooled {
+    /// One seed's worth, "4.3", or the count alone ("4" of one seed, "0" of none in any).
+    pub value: String,
+    /// Over several seeds, their range, "4–5", or "every seed" when they agree: `value`
+    /// is then per seed.
+    pub range: Option<String>,
+}
+
+impl std::fmt::Display for Pooled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.range {
+            Some(range) => write!(f, "{} per seed ({range})", self.value),
+            None => f.write_str(&self.value),
+        }
+    }
+}
+
 /// A count pooled over seeds as shown: alone for one seed; over several, one seed's worth
 /// (the seeds' mean) and their range, "4.3 per seed (4–5)", since the pooled figure is
 /// their sum and grows with the number of seeds. `per_seed` are the seeds' own values and
 /// `whole` writes a whole number.
-pub fn pooled_count(total: f64, per_seed: &[f64], whole: fn(f64) -> String) -> String {
+pub fn pooled_count(total: f64, per_seed: &[f64], whole: fn(f64) -> String) -> Pooled {
     // A mean of counts: one decimal below 100 ("4.3"), whole above.
     let one = |v: f64| {
         count_with(v, whole, &|v: f64| {
@@ -91,15 +111,24 @@ pub fn pooled_count(total: f64, per_seed: &[f64], whole: fn(f64) -> String) -> S
     };
     // None in any seed is none: nothing to say per seed.
     if per_seed.len() < 2 || total == 0.0 {
-        return one(total);
+        return Pooled {
+            value: one(total),
+            range: None,
+        };
     }
     let lo = per_seed.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = per_seed.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mean = per_seed.iter().sum::<f64>() / per_seed.len() as f64;
     if lo == hi {
-        format!("{} per seed (every seed)", one(lo))
+        Pooled {
+            value: one(lo),
+            range: Some("every seed".into()),
+        }
     } else {
-        format!("{} per seed ({}–{})", one(mean), one(lo), one(hi))
+        Pooled {
+            value: one(mean),
+            range: Some(format!("{}–{}", one(lo), one(hi))),
+        }
     }
 }
 
@@ -126,7 +155,9 @@ fn per_seed_of(c: &Column, component: &Value, seeds: &[&Value]) -> Vec<f64> {
 pub fn cell(c: &Column, component: &Value, seeds: &[&Value]) -> String {
     value(c, component).map_or("–".into(), |v| match c.unit {
         Unit::Usd => format!("{v:.4}"),
-        Unit::Count => pooled_count(v, &per_seed_of(c, component, seeds), super::html::fmt_whole),
+        Unit::Count => {
+            pooled_count(v, &per_seed_of(c, component, seeds), super::html::fmt_whole).to_string()
+        }
         _ => super::html::fmt(v),
     })
 }
@@ -215,10 +246,17 @@ mod tests {
     #[test]
     fn pooled_counts_read_as_whole_numbers_and_equal_seeds_say_so() {
         let page = super::super::html::fmt_whole;
-        assert_eq!(pooled_count(1.0, &[], page), "1");
-        assert_eq!(pooled_count(0.0, &[0.0, 0.0, 0.0], page), "0");
         assert_eq!(
-            pooled_count(8.0, &[4.0, 4.0], page),
+            pooled_count(13.0, &[4.0, 4.0, 5.0], page),
+            Pooled {
+                value: "4.3".into(),
+                range: Some("4–5".into())
+            }
+        );
+        assert_eq!(pooled_count(1.0, &[], page).to_string(), "1");
+        assert_eq!(pooled_count(0.0, &[0.0, 0.0, 0.0], page).to_string(), "0");
+        assert_eq!(
+            pooled_count(8.0, &[4.0, 4.0], page).to_string(),
             "4 per seed (every seed)"
         );
         assert_eq!(
@@ -226,7 +264,8 @@ mod tests {
                 596_882.0,
                 &[199_898.0, 198_000.0, 198_984.0],
                 super::super::short
-            ),
+            )
+            .to_string(),
             "198961 per seed (198000–199898)"
         );
         assert_eq!(count(1.0), "1");

@@ -176,7 +176,7 @@ fn headline_cell(s: &Value, path: &str, percent: bool, interval: bool) -> String
     if pointer(s, path).is_some_and(super::columns::is_summed) {
         // A count (of the headlines, the requests): the sum over the seeds, shown per seed.
         let per_seed = super::columns::seed_values(s, path);
-        return super::columns::pooled_count(num(s, path), &per_seed, fmt_whole);
+        return super::columns::pooled_count(num(s, path), &per_seed, fmt_whole).to_string();
     }
     if interval {
         with_ci(s, path, percent)

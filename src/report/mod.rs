@@ -212,7 +212,7 @@ pub fn text_summary(summary: &Summary) -> String {
                 let share = 100.0 * n / total.max(1.0);
                 let shown = columns::pooled_count(n, &per_seed, short);
                 // Two parentheses in a row read badly: a count with its range takes a comma.
-                if shown.ends_with(')') {
+                if shown.range.is_some() {
                     format!("{k}: {shown}, {share:.2}%")
                 } else {
                     format!("{k}: {shown} ({share:.2}%)")

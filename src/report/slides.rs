@@ -316,23 +316,15 @@ fn count_figure(summary: &Value, path: &str, v: f64, name: &str, owner: Option<&
         Vec::new()
     };
     let shown = columns::pooled_count(v, &per_seed, html::fmt_whole);
-    let (value, rest) = match shown.split_once(" per seed") {
-        Some((value, rest)) => (value.to_string(), rest.trim()),
-        None => (shown.clone(), ""),
-    };
     let label = owner.map_or(name.to_string(), |id| format!("{name} · {id}"));
+    let (unit, label) = match shown.range {
+        Some(range) => ("per seed".into(), format!("{label} ({range})")),
+        None => (String::new(), label),
+    };
     Figure {
-        value,
-        unit: if shown.contains(" per seed") {
-            "per seed".into()
-        } else {
-            String::new()
-        },
-        label: if rest.is_empty() {
-            label
-        } else {
-            format!("{label} {rest}")
-        },
+        value: shown.value,
+        unit,
+        label,
         short: owner.map_or(name.to_string(), |id| format!("{id}: {name}")),
         scale: 1.0,
     }
