@@ -637,144 +637,243 @@ pub fn number(v: &DeValue<'_>) -> Option<f64> {
 /// Applies one override to the document; false (with a message) when the path leads
 /// nowhere.
 pub fn apply<'i>(doc: &mut DeTable<'i>, ov: &Override<'i>, ck: &mut Checker) -> bool {
-    let head = ov.path[0].as_str();
-    let rest = &ov.path[1..];
-    let target: &mut Spanned<DeValue<'i>> = match head {
-        "scenario" | "account" | "network" => {
-            let key = Spanned::new(ov.at.clone(), Cow::Owned(head.to_string()));
-            doc.entry(key)
-                .or_insert_with(|| Spanned::new(ov.at.clone(), DeValue::Table(DeTable::new())))
-        }
-        _ => match find_named(doc, head) {
-            Some(t) => t,
-            None => {
-                let known = names_in(doc);
-                ck.error(
-                    ov.at.clone(),
-                    format!(
-                        "`set` path \"{}\": \"{head}\" is not a component id, a workload name, or scenario/account/network{}; the scenario has: {}",
-                        ov.path_text(),
-                        crate::text::did_you_mean(head, known.iter().map(String::as_str)),
-                        known.join(", ")
-                    ),
-                );
-                return false;
-            }
-        },
+    let walk = Walk {
+        unset: false,
+        path: &ov.path,
+        at: &ov.at,
     };
-    set_in(target, rest, ov, ck)
+    match walk.to_end(doc, ck) {
+        Some(End::Key(t, key)) => {
+            let key = Spanned::new(ov.at.clone(), Cow::Owned(key.to_string()));
+            t.insert(key, ov.value.clone());
+            true
+        }
+        Some(End::Element(item)) => {
+            *item = ov.value.clone();
+            true
+        }
+        None => false,
+    }
 }
 
 /// Removes one key of the baseline from the document; false (with a message) when the
 /// baseline has no such key.
 pub fn apply_unset(doc: &mut DeTable<'_>, u: &Unset, ck: &mut Checker) -> bool {
-    let head = u.path[0].as_str();
-    let rest = &u.path[1..];
-    let target = match head {
-        "scenario" | "account" | "network" => doc.get_mut(head),
-        _ => find_named(doc, head),
+    let walk = Walk {
+        unset: true,
+        path: &u.path,
+        at: &u.at,
     };
-    let Some(target) = target else {
-        let known = names_in(doc);
-        let why = if ["scenario", "account", "network"].contains(&head) {
-            format!("the baseline has no [{head}] table, so nothing in it to remove")
-        } else {
-            format!(
-                "\"{head}\" is not a component id, a workload name, or scenario/account/network{}; the scenario has: {}",
-                crate::text::did_you_mean(head, known.iter().map(String::as_str)),
-                known.join(", ")
-            )
-        };
-        ck.error(
-            u.at.clone(),
-            format!("`unset` path \"{}\": {why}", u.path_text()),
-        );
-        return false;
-    };
-    unset_in(target, rest, head, u, ck)
-}
-
-/// Removes `path` under `node` (reached by `before`, for messages).
-fn unset_in(
-    node: &mut Spanned<DeValue<'_>>,
-    path: &[String],
-    before: &str,
-    u: &Unset,
-    ck: &mut Checker,
-) -> bool {
-    let Some((first, rest)) = path.split_first() else {
-        return true;
-    };
-    let reached = format!("\"{before}\"");
-    match node.get_mut() {
-        DeValue::Table(t) => {
-            if rest.is_empty() {
-                if t.remove(first.as_str()).is_some() {
-                    return true;
-                }
-            } else if let Some(child) = t.get_mut(first.as_str()) {
-                return unset_in(child, rest, &format!("{before}.{first}"), u, ck);
+    let last = u.path.len().saturating_sub(1);
+    match walk.to_end(doc, ck) {
+        Some(End::Key(t, key)) => {
+            if t.remove(key).is_some() {
+                return true;
             }
-            let keys: Vec<String> = t.iter().map(|(k, _)| k.get_ref().to_string()).collect();
-            ck.error(
-                u.at.clone(),
+            walk.no_key(t, key, last, ck);
+            false
+        }
+        Some(End::Element(_)) => {
+            let list = walk.reached(last);
+            walk.error(
+                ck,
                 format!(
-                    "`unset` path \"{}\": the baseline's {reached} has no key `{first}`{}, so there is nothing to remove; `unset` removes a key the baseline writes, and {reached} has: {}",
-                    u.path_text(),
-                    crate::text::did_you_mean(first, keys.iter().map(String::as_str)),
-                    if keys.is_empty() { "no keys".to_string() } else { keys.join(", ") }
+                    "`{}` is an element of the list \"{list}\", not a key; `unset` removes keys: to change the list, set the whole of it (\"{list}\" = [ … ])",
+                    u.path[last]
                 ),
             );
             false
         }
-        DeValue::Array(items) => match first.parse::<usize>() {
-            Ok(i) if i < items.len() && !rest.is_empty() => match items.get_mut(i) {
-                Some(item) => unset_in(item, rest, &format!("{before}.{first}"), u, ck),
-                None => false,
-            },
-            Ok(i) if i < items.len() => {
-                ck.error(
-                    u.at.clone(),
-                    format!(
-                        "`unset` path \"{}\": `{first}` is an element of the list {reached}, not a key; `unset` removes keys: to change the list, set the whole of it (\"{before}\" = [ … ])",
-                        u.path_text()
-                    ),
-                );
-                false
-            }
-            _ => {
-                ck.error(
-                    u.at.clone(),
-                    format!(
-                        "`unset` path \"{}\": `{first}` steps into the list {reached} of {}, so it must be an index from 0 to {}",
-                        u.path_text(),
-                        items.len(),
-                        items.len().saturating_sub(1)
-                    ),
-                );
-                false
-            }
-        },
-        other => {
-            ck.error(
-                u.at.clone(),
-                format!(
-                    "`unset` path \"{}\": before `{first}` it reaches {reached} = {}, which has no keys inside",
-                    u.path_text(),
-                    words(other)
-                ),
-            );
-            false
-        }
+        None => false,
     }
 }
 
-/// The `[[component]]` whose `id`, or the `[[workload]]` whose `name`, is `name`.
-fn find_named<'a, 'i>(
-    doc: &'a mut DeTable<'i>,
-    name: &str,
-) -> Option<&'a mut Spanned<DeValue<'i>>> {
-    let position = |doc: &DeTable<'i>, array: &str, key: &str| -> Option<usize> {
+/// The path of a `set` or an `unset`, walked through the document: its first segment names
+/// a component, a workload or scenario/account/network, each next one a key of a table or
+/// an index of a list. A `set` makes the tables it lacks on the way; an `unset` removes
+/// a key the baseline writes, so a key missing on the way is a mistake.
+struct Walk<'p> {
+    unset: bool,
+    path: &'p [String],
+    /// Where the path is written: its messages point here.
+    at: &'p Range<usize>,
+}
+
+/// What holds a path's last segment, where the walk ends.
+enum End<'a, 'i> {
+    /// The table, and the key (written in it or not).
+    Key(&'a mut DeTable<'i>, &'a str),
+    /// The element of a list the last segment indexes.
+    Element(&'a mut Spanned<DeValue<'i>>),
+}
+
+impl<'p> Walk<'p> {
+    /// Follows the path to what holds its last segment; None (with a message) when it leads
+    /// nowhere. A path has two segments or more (`path_of`, a `--set`'s own check).
+    fn to_end<'a, 'i>(&self, doc: &'a mut DeTable<'i>, ck: &mut Checker) -> Option<End<'a, 'i>>
+    where
+        'p: 'a,
+    {
+        let [head, between @ .., last] = self.path else {
+            return None;
+        };
+        let mut node = self.head(doc, head, ck)?;
+        for (n, key) in between.iter().enumerate() {
+            // `node` is what the path's first n + 1 segments reach.
+            node = match self.step(node, key, n + 1, ck)? {
+                End::Key(t, key) => self.child(t, key, n + 1, ck)?,
+                End::Element(item) => item,
+            };
+        }
+        self.step(node, last, self.path.len() - 1, ck)
+    }
+
+    /// The component or workload named `head`, or the scenario/account/network table (a
+    /// `set` makes it when the baseline has none).
+    fn head<'a, 'i>(
+        &self,
+        doc: &'a mut DeTable<'i>,
+        head: &str,
+        ck: &mut Checker,
+    ) -> Option<&'a mut Spanned<DeValue<'i>>> {
+        if ["scenario", "account", "network"].contains(&head) {
+            if self.unset {
+                let found = doc.get_mut(head);
+                if found.is_none() {
+                    self.error(
+                        ck,
+                        format!("the baseline has no [{head}] table, so nothing in it to remove"),
+                    );
+                }
+                return found;
+            }
+            let key = Spanned::new(self.at.clone(), Cow::Owned(head.to_string()));
+            return Some(
+                doc.entry(key).or_insert_with(|| {
+                    Spanned::new(self.at.clone(), DeValue::Table(DeTable::new()))
+                }),
+            );
+        }
+        let Some((array, i)) = position_named(doc, head) else {
+            let known = names_in(doc);
+            self.error(
+                ck,
+                format!(
+                    "\"{head}\" is not a component id, a workload name, or scenario/account/network{}; the scenario has: {}",
+                    crate::text::did_you_mean(head, known.iter().map(String::as_str)),
+                    known.join(", ")
+                ),
+            );
+            return None;
+        };
+        match doc.get_mut(array)?.get_mut() {
+            DeValue::Array(items) => items.get_mut(i),
+            _ => None,
+        }
+    }
+
+    /// Where segment `key` leads from `node`, which the path's first `n` segments reach: a
+    /// key of its table, or the element of its list `key` indexes.
+    fn step<'a, 'i>(
+        &self,
+        node: &'a mut Spanned<DeValue<'i>>,
+        key: &'a str,
+        n: usize,
+        ck: &mut Checker,
+    ) -> Option<End<'a, 'i>> {
+        match node.get_mut() {
+            DeValue::Table(t) => Some(End::Key(t, key)),
+            DeValue::Array(items) => match key.parse::<usize>() {
+                Ok(i) if i < items.len() => items.get_mut(i).map(End::Element),
+                _ => {
+                    let list = if self.unset {
+                        format!("the list \"{}\" of {}", self.reached(n), items.len())
+                    } else {
+                        format!("a list of {} here", items.len())
+                    };
+                    self.error(
+                        ck,
+                        format!(
+                            "`{key}` steps into {list}, so it must be an index from 0 to {}",
+                            items.len().saturating_sub(1)
+                        ),
+                    );
+                    None
+                }
+            },
+            other => {
+                let value = if self.unset {
+                    format!("\"{}\" = {}", self.reached(n), words(other))
+                } else {
+                    words(other)
+                };
+                self.error(
+                    ck,
+                    format!("before `{key}` it reaches {value}, which has no keys inside"),
+                );
+                None
+            }
+        }
+    }
+
+    /// The value of `key` in table `t` (which the path's first `n` segments reach), on the
+    /// way to the path's end: a `set` makes a table there when `t` has none.
+    fn child<'a, 'i>(
+        &self,
+        t: &'a mut DeTable<'i>,
+        key: &str,
+        n: usize,
+        ck: &mut Checker,
+    ) -> Option<&'a mut Spanned<DeValue<'i>>> {
+        if !self.unset {
+            let key = Spanned::new(self.at.clone(), Cow::Owned(key.to_string()));
+            return Some(
+                t.entry(key).or_insert_with(|| {
+                    Spanned::new(self.at.clone(), DeValue::Table(DeTable::new()))
+                }),
+            );
+        }
+        if !t.contains_key(key) {
+            self.no_key(t, key, n, ck);
+            return None;
+        }
+        t.get_mut(key)
+    }
+
+    /// An `unset`'s key the baseline's table `t` (which the path's first `n` segments
+    /// reach) does not write.
+    fn no_key(&self, t: &DeTable<'_>, key: &str, n: usize, ck: &mut Checker) {
+        let reached = format!("\"{}\"", self.reached(n));
+        let keys: Vec<String> = t.iter().map(|(k, _)| k.get_ref().to_string()).collect();
+        self.error(
+            ck,
+            format!(
+                "the baseline's {reached} has no key `{key}`{}, so there is nothing to remove; `unset` removes a key the baseline writes, and {reached} has: {}",
+                crate::text::did_you_mean(key, keys.iter().map(String::as_str)),
+                if keys.is_empty() { "no keys".to_string() } else { keys.join(", ") }
+            ),
+        );
+    }
+
+    /// The path's first `n` segments: what a step has reached.
+    fn reached(&self, n: usize) -> String {
+        self.path[..n].join(".")
+    }
+
+    /// A problem with the path, said where it is written: `` `set` path "db.x": {why} ``.
+    fn error(&self, ck: &mut Checker, why: String) {
+        let verb = if self.unset { "unset" } else { "set" };
+        ck.error(
+            self.at.clone(),
+            format!("`{verb}` path \"{}\": {why}", self.path.join(".")),
+        );
+    }
+}
+
+/// Where the `[[component]]` whose `id`, or the `[[workload]]` whose `name`, is `name` is:
+/// the array and the index in it.
+fn position_named(doc: &DeTable<'_>, name: &str) -> Option<(&'static str, usize)> {
+    let position = |array: &str, key: &str| -> Option<usize> {
         let DeValue::Array(items) = doc.get(array)?.get_ref() else {
             return None;
         };
@@ -785,13 +884,9 @@ fn find_named<'a, 'i>(
             _ => false,
         })
     };
-    let (array, i) = [("component", "id"), ("workload", "name")]
+    [("component", "id"), ("workload", "name")]
         .into_iter()
-        .find_map(|(array, key)| position(doc, array, key).map(|i| (array, i)))?;
-    match doc.get_mut(array)?.get_mut() {
-        DeValue::Array(items) => items.get_mut(i),
-        _ => None,
-    }
+        .find_map(|(array, key)| position(array, key).map(|i| (array, i)))
 }
 
 /// Component ids and workload names, for a message.
@@ -810,67 +905,6 @@ fn names_in(doc: &DeTable<'_>) -> Vec<String> {
     }
     out.extend(["scenario", "account", "network"].map(String::from));
     out
-}
-
-/// Sets `path` under `node` to the override's value, making tables on the way.
-fn set_in<'i>(
-    node: &mut Spanned<DeValue<'i>>,
-    path: &[String],
-    ov: &Override<'i>,
-    ck: &mut Checker,
-) -> bool {
-    let Some((first, rest)) = path.split_first() else {
-        return true;
-    };
-    let here = node.span();
-    match node.get_mut() {
-        DeValue::Table(t) => {
-            if rest.is_empty() {
-                let key = Spanned::new(ov.at.clone(), Cow::Owned(first.clone()));
-                t.insert(key, ov.value.clone());
-                return true;
-            }
-            let key = Spanned::new(ov.at.clone(), Cow::Owned(first.clone()));
-            let child = t
-                .entry(key)
-                .or_insert_with(|| Spanned::new(ov.at.clone(), DeValue::Table(DeTable::new())));
-            set_in(child, rest, ov, ck)
-        }
-        DeValue::Array(items) => match first.parse::<usize>() {
-            Ok(i) if i < items.len() => match items.get_mut(i) {
-                Some(item) if rest.is_empty() => {
-                    *item = ov.value.clone();
-                    true
-                }
-                Some(item) => set_in(item, rest, ov, ck),
-                None => false,
-            },
-            _ => {
-                let _ = here;
-                ck.error(
-                    ov.at.clone(),
-                    format!(
-                        "`set` path \"{}\": `{first}` steps into a list of {} here, so it must be an index from 0 to {}",
-                        ov.path_text(),
-                        items.len(),
-                        items.len().saturating_sub(1)
-                    ),
-                );
-                false
-            }
-        },
-        other => {
-            ck.error(
-                ov.at.clone(),
-                format!(
-                    "`set` path \"{}\": before `{first}` it reaches {}, which has no keys inside",
-                    ov.path_text(),
-                    words(other)
-                ),
-            );
-            false
-        }
-    }
 }
 
 /// Where each key the baseline writes under a component, a workload or
