@@ -57,15 +57,17 @@ pub fn seeds_of<'a>(summary: &'a Value, id: &str) -> Vec<&'a Value> {
         .collect()
 }
 
-/// Each seed's value of `path` in the summary's `per_seed`; empty unless every seed has it.
+/// Each seed's value of the count at `path` in the summary's `per_seed`; empty without
+/// them. A seed that lacks the count had none: counts kept by label (`by_status`'s, a
+/// call's denials) are written only where some happened, so a 504 in two seeds of three is
+/// "1.3 per seed (0–2)", not their sum passed off as the whole.
 pub fn seed_values(summary: &Value, path: &str) -> Vec<f64> {
-    every_seed(
-        summary["per_seed"]
-            .as_array()
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .map(|s| pointer(s, path).and_then(Value::as_f64)),
-    )
+    summary["per_seed"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .map(|s| pointer(s, path).and_then(Value::as_f64).unwrap_or(0.0))
+        .collect()
 }
 
 /// The seeds' values, one a seed, if every seed has one; else none: a range over only some
@@ -202,6 +204,26 @@ pub fn by_kind(summary: &Value) -> Vec<(&'static KindInfo, Vec<(&str, &Value)>)>
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_count_a_seed_lacks_is_none_in_that_seed() {
+        // by_status keeps only the statuses that happened: the third seed had no timeout.
+        let summary = json!({
+            "requests": { "by_status": { "timeout": 4 } },
+            "per_seed": [
+                { "requests": { "by_status": { "timeout": 2, "200": 5 } } },
+                { "requests": { "by_status": { "timeout": 2, "200": 5 } } },
+                { "requests": { "by_status": { "200": 5 } } },
+            ],
+        });
+        let per_seed = seed_values(&summary, "requests.by_status.timeout");
+        assert_eq!(per_seed, [2.0, 2.0, 0.0]);
+        assert_eq!(
+            pooled_count(4.0, &per_seed, crate::report::html::fmt_whole).to_string(),
+            "1.3 per seed (0–2)"
+        );
+        assert!(seed_values(&json!({ "requests": {} }), "requests.total").is_empty());
+    }
 
     const SCALE_OUTS: Column = Column {
         label: "scale-outs",
