@@ -147,6 +147,11 @@ impl Checker {
         (line, offset - self.line_starts[line - 1] + 1)
     }
 
+    /// The scenario file this checker reads.
+    pub fn file(&self) -> &std::path::Path {
+        &self.file
+    }
+
     /// The byte offset of a (line, column) position, for a message about something whose
     /// position was kept rather than its span.
     pub fn offset_of(&self, line: usize, column: usize) -> usize {

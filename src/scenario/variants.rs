@@ -261,7 +261,7 @@ fn unset_list(v: Spanned<DeValue<'_>>, ck: &mut Checker) -> Option<Vec<Unset>> {
         let Some(path) = path_of(text, at.clone(), ck) else {
             continue;
         };
-        if path.len() == 2 && matches!(path[1].as_str(), "id" | "name") && path[0] != "scenario" {
+        if names_a_part(&path) {
             ck.error(
                 at,
                 format!("a variant may not remove \"{text}\": the `{}` is how paths find the component or workload", path[1]),
@@ -953,6 +953,12 @@ pub fn baseline_keys(doc: &DeTable<'_>) -> Vec<(usize, String)> {
     out
 }
 
+/// Whether `path` is a component's `id` or a workload's `name`: how paths find it, so a
+/// variant may change it but not remove it.
+fn names_a_part(path: &[impl AsRef<str>]) -> bool {
+    path.len() == 2 && matches!(path[1].as_ref(), "id" | "name") && path[0].as_ref() != "scenario"
+}
+
 /// Adds to each of a variant's problems that points at a key written in the baseline (`keys`,
 /// of `baseline_keys`), and not at one the variant writes, how a variant changes that key:
 /// it cannot leave a key out by editing the baseline, so `leave 'multi_az' out` says
@@ -960,7 +966,8 @@ pub fn baseline_keys(doc: &DeTable<'_>) -> Vec<(usize, String)> {
 pub fn baseline_hints(ck: &mut Checker, keys: &[(usize, String)], decl: &VariantDecl<'_>) {
     let mut diagnostics = std::mem::take(&mut ck.diagnostics);
     for d in &mut diagnostics {
-        if d.line == 0 {
+        // A position in another file (a trace's) or from `--set` is no baseline key's.
+        if d.line == 0 || d.file != ck.file() {
             continue;
         }
         let at = ck.offset_of(d.line, d.column);
@@ -974,9 +981,14 @@ pub fn baseline_hints(ck: &mut Checker, keys: &[(usize, String)], decl: &Variant
         {
             continue;
         }
-        d.message.push_str(&format!(
-            " (\"{path}\" is written in the baseline: a variant removes it with unset = [\"{path}\"] or changes it with set)"
-        ));
+        let parts: Vec<&str> = path.split('.').collect();
+        d.message.push_str(&if names_a_part(&parts) {
+            format!(" (\"{path}\" is written in the baseline: a variant changes it with set)")
+        } else {
+            format!(
+                " (\"{path}\" is written in the baseline: a variant removes it with unset = [\"{path}\"] or changes it with set)"
+            )
+        });
     }
     ck.diagnostics = diagnostics;
 }

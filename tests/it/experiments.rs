@@ -3,7 +3,7 @@
 //! they are written, and the outputs of an experiment are what the README promises.
 
 use crate::queueing::erlang_c;
-use crate::{archsim, archsim_ok, Edit};
+use crate::{archsim, archsim_ok, output_text, Edit};
 use archsim::metrics::compare::paired;
 use archsim::scenario;
 use archsim::sweep;
@@ -938,4 +938,32 @@ fn unset_is_applied_before_set_and_refuses_what_it_cannot_remove() {
     );
     let e = refused("\"web.servers\"", "");
     assert!(e.contains("`unset` must be a list of paths"), "{e}");
+}
+
+#[test]
+fn a_trace_files_problem_gets_no_hint_about_a_baseline_key_at_the_same_place() {
+    // A variant's trace file is bad on its line 12; line 12, column 1 of the scenario is the
+    // baseline's `servers` key. The trace's problem is about the trace, not about that key.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut trace = String::from("time_s\n");
+    for i in 1..=10 {
+        trace.push_str(&format!("{i}\n"));
+    }
+    trace.push_str("soon\n");
+    std::fs::write(d.join("t.csv"), trace).unwrap();
+    let scenario = "[scenario]\nname = \"s\"\nduration = \"20s\"\n\
+        [[workload]]\nname = \"u\"\ntarget = \"web\"\n\
+        arrival = { process = \"poisson\", rate = 5 }\n\
+        [[component]]\nid = \"web\"\nkind = \"service\"\nservice_time = \"10ms\"\n\
+        servers = 1\n\
+        [[variant]]\nname = \"replay\"\n\
+        set = { \"u.arrival\" = { process = \"trace\", file = \"t.csv\" } }\n";
+    assert_eq!(scenario.lines().nth(11), Some("servers = 1"));
+    std::fs::write(d.join("s.toml"), scenario).unwrap();
+    let out = archsim(&["validate", "s.toml"], d);
+    let text = output_text(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("t.csv:12:1:"), "{text}");
+    assert!(!text.contains("is written in the baseline"), "{text}");
 }
