@@ -112,14 +112,18 @@ pub fn node_size(n: &Node) -> (f64, f64) {
     ((w + 2.0 * PAD).max(min).ceil(), h.ceil())
 }
 
-fn text(l: &Label, bold: bool, color: Rgb) -> Prim {
-    Prim::Text {
-        x: l.x,
-        y: l.y,
-        size: l.size,
-        bold,
-        color,
-        text: l.text.clone(),
+/// A label's texts, a line each, every line centred in the block the label fills.
+fn text(p: &mut Vec<Prim>, l: &Label, bold: bool, color: Rgb) {
+    let w = super::layout::block_width(&l.text, l.size, bold);
+    for (k, line) in l.text.split('\n').enumerate() {
+        p.push(Prim::Text {
+            x: l.x + (w - text_width(line, l.size, bold)) / 2.0,
+            y: l.y + super::layout::line_step(l.size) * k as f64,
+            size: l.size,
+            bold,
+            color,
+            text: line.to_string(),
+        });
     }
 }
 
@@ -147,7 +151,7 @@ pub fn primitives(m: &Model, l: &Layout) -> Vec<Prim> {
         width: 2.0,
         dash: false,
     });
-    p.push(text(&l.region_label, true, (35, 47, 62)));
+    text(&mut p, &l.region_label, true, (35, 47, 62));
     p.push(Prim::Close);
     // A Region's box, in the teal of AWS's diagrams, dashed as its zones are.
     for (name, (r, label)) in m.regions.iter().zip(&l.regions) {
@@ -163,7 +167,7 @@ pub fn primitives(m: &Model, l: &Layout) -> Vec<Prim> {
             width: 1.5,
             dash: true,
         });
-        p.push(text(label, true, REGION_INK));
+        text(&mut p, label, true, REGION_INK);
         p.push(Prim::Close);
     }
     for (z, (r, _)) in l.zones.iter().enumerate() {
@@ -190,7 +194,7 @@ pub fn primitives(m: &Model, l: &Layout) -> Vec<Prim> {
         )));
         arrow(&mut p, pts, e.asynchronous);
         if let Some(lb) = label {
-            p.push(text(lb, false, INK));
+            text(&mut p, lb, false, INK);
         }
         p.push(Prim::Close);
     }
@@ -207,7 +211,7 @@ pub fn primitives(m: &Model, l: &Layout) -> Vec<Prim> {
             dash: true,
         });
         if let Some(lb) = label {
-            p.push(text(lb, false, GREY));
+            text(&mut p, lb, false, GREY);
         }
         p.push(Prim::Close);
     }
@@ -235,7 +239,7 @@ pub fn primitives(m: &Model, l: &Layout) -> Vec<Prim> {
             width: 0.0,
             dash: false,
         });
-        p.push(text(label, true, (40, 90, 150)));
+        text(&mut p, label, true, (40, 90, 150));
         p.push(Prim::Close);
     }
     p

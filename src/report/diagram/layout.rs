@@ -49,7 +49,9 @@ impl Rect {
     }
 }
 
-/// A text placed: its left top corner, size and words.
+/// A text placed: its left top corner, size and words, on lines of their own where the
+/// words hold line breaks (a call's figures stacked, so that the gap it stands in need be
+/// no wider than its widest line).
 #[derive(Clone, Debug)]
 pub struct Label {
     pub x: f64,
@@ -59,14 +61,33 @@ pub struct Label {
 }
 
 impl Label {
+    /// The block its lines fill: as wide as the widest, as tall as all of them.
     pub fn rect(&self, bold: bool) -> Rect {
         Rect {
             x: self.x,
             y: self.y,
-            w: draw::text_width(&self.text, self.size, bold),
-            h: self.size,
+            w: block_width(&self.text, self.size, bold),
+            h: block_height(&self.text, self.size),
         }
     }
+}
+
+/// From one line's top to the next one's, for a text of `size` px: each line keeps the
+/// labels' gap from the next, as every text of the picture does from every other.
+pub fn line_step(size: f64) -> f64 {
+    size + LABEL_GAP
+}
+
+/// The width of a text's widest line.
+pub fn block_width(text: &str, size: f64, bold: bool) -> f64 {
+    text.split('\n')
+        .map(|l| draw::text_width(l, size, bold))
+        .fold(0.0, f64::max)
+}
+
+/// The height of a text's lines, from the first one's top to the last one's bottom.
+pub fn block_height(text: &str, size: f64) -> f64 {
+    size + line_step(size) * text.split('\n').count().saturating_sub(1) as f64
 }
 
 /// A line as its points.
@@ -282,7 +303,7 @@ pub fn layout(m: &Model) -> Layout {
     let mut gap = vec![MIN_GAP; ncols];
     for e in &m.edges {
         if !e.label.is_empty() {
-            let w = draw::text_width(&e.label, EDGE_FONT, false) + 40.0;
+            let w = block_width(&e.label, EDGE_FONT, false) + 40.0;
             gap[col[e.to]] = gap[col[e.to]].max(w);
         }
     }
@@ -489,10 +510,11 @@ pub fn layout(m: &Model) -> Layout {
             (*r, label)
         })
         .collect();
-    // Labels keep off the zones' and regions' top and bottom borders, where a line would
-    // cross their words; the borders are taken only while labels are placed.
+    // Labels keep off the cloud's, the zones' and the regions' top and bottom borders,
+    // where a line would cross their words; the borders are taken only while labels are
+    // placed.
     let borders = taken.len();
-    for r in zones_r.iter().chain(&areas_r) {
+    for r in std::iter::once(&region).chain(&zones_r).chain(&areas_r) {
         for y in [r.y, r.bottom()] {
             taken.push(Rect {
                 x: r.x,
@@ -567,34 +589,61 @@ pub fn layout(m: &Model) -> Layout {
             carrier.insert(g, ks[ks.len() / 2]);
         }
     }
+    let shown =
+        |k: usize| !m.edges[k].label.is_empty() && carrier.get(&m.edges[k].group) == Some(&k);
+    // A call into the cloud from outside it (a client's) has its label before the cloud's
+    // border, in the gap left for it, not across the border and the zones'.
+    let label_right = |k: usize| {
+        let (x1, x2) = (boxes[m.edges[k].from].right(), boxes[m.edges[k].to].x);
+        if x1 < region_x && region_x < x2 {
+            region_x
+        } else {
+            x2
+        }
+    };
+    // Of the labelled calls into one node whose labels stand in one gap, one above the
+    // other, the lowest has its words below its arrow when any of them takes more than a
+    // line: above it, a block of lines would stand between two arrows, read as the upper
+    // one's.
+    let hangs: Vec<bool> = (0..ne)
+        .map(|k| {
+            let into: Vec<usize> = (0..ne)
+                .filter(|&o| shown(o) && m.edges[o].to == m.edges[k].to)
+                .filter(|&o| label_right(o) == label_right(k))
+                .collect();
+            shown(k)
+                && into.iter().any(|&o| m.edges[o].label.contains('\n'))
+                && into.iter().any(|&o| in_y[o] < in_y[k])
+                && into.iter().all(|&o| in_y[o] <= in_y[k])
+        })
+        .collect();
     let mut edges = Vec::new();
     for (k, e) in m.edges.iter().enumerate() {
         let (x1, y1) = (boxes[e.from].right(), out_y[k]);
         let (x2, y2) = (boxes[e.to].x, in_y[k]);
-        let shown = !e.label.is_empty() && carrier.get(&e.group) == Some(&k);
+        let shown = shown(k);
         let lw = if shown {
-            draw::text_width(&e.label, EDGE_FONT, false)
+            block_width(&e.label, EDGE_FONT, false)
         } else {
             0.0
         };
-        // A call into the cloud from outside it (a client's) has its label before the
-        // cloud's border, in the gap left for it, not across the border and the zones'.
-        let xr = if x1 < region_x && region_x < x2 {
-            region_x
-        } else {
-            x2
-        };
+        let xr = label_right(k);
         let xm = (xr - lw - 24.0).min(xr - 20.0).max(x1 + 10.0);
         let mut pts = bezier((x1, y1), (xm, y2));
         pts.push((x2, y2));
         let label = shown.then(|| {
+            let (y, dirs) = if hangs[k] {
+                (y2 + 5.0, [1.0, -1.0])
+            } else {
+                (y2 - 5.0 - block_height(&e.label, EDGE_FONT), [-1.0, 1.0])
+            };
             let base = Label {
                 x: (xm + xr) / 2.0 - lw / 2.0,
-                y: y2 - 5.0 - EDGE_FONT,
+                y,
                 size: EDGE_FONT,
                 text: e.label.clone(),
             };
-            place(base, &mut taken, &[-1.0, 1.0], EDGE_FONT + 10.0)
+            place(base, &mut taken, &dirs, EDGE_FONT + 10.0)
         });
         edges.push((pts, label));
     }
@@ -661,7 +710,7 @@ pub fn layout(m: &Model) -> Layout {
         let label = (carrier.get(&(p, link)) == Some(&i)).then_some(base);
         links.push((i, pts, label));
     }
-    taken.drain(borders..borders + 2 * (zones_r.len() + areas_r.len()));
+    taken.drain(borders..borders + 2 * (1 + zones_r.len() + areas_r.len()));
     // Zones' names, clear of every box, edge label and standby's line.
     for (_, pts, _) in &links {
         for w in pts.windows(2) {

@@ -124,7 +124,7 @@ fn model(sc: &Scenario, f: &Figures) -> Model {
             .collect();
         let rate: f64 = figures.iter().map(|x| x.rate).sum();
         let label = if figures.is_empty() || rate == 0.0 {
-            "no calls measured".to_string()
+            "no calls\nmeasured".to_string()
         } else {
             let mean = figures
                 .iter()
@@ -140,20 +140,21 @@ fn model(sc: &Scenario, f: &Figures) -> Model {
                 .map(|x| x.timeout_share * x.rate)
                 .sum::<f64>()
                 / rate;
-            // Short enough for the gap the diagram leaves between columns: rate and
-            // latencies; the failed share (and each edge of a group) is in the CSV. Calls
-            // that timed out are named: each counts its caller's whole timeout, which is
-            // what a p99 far above the mean then shows.
-            let mut label = format!(
-                "{}/s, mean {}, p99 {}",
-                super::words::rounded_rate(rate),
-                ms(Some(mean)),
-                ms(p99)
-            );
+            // Rate and latencies, a figure a line as a node's are: the gap the diagram
+            // leaves between two columns is as wide as its widest label, so a label on one
+            // line stretches a long chain far wider than a page or a slide shows without
+            // shrinking its words. The failed share (and each edge of a group) is in the
+            // CSV. Calls that timed out are named: each counts its caller's whole timeout,
+            // which is what a p99 far above the mean then shows.
+            let mut lines = vec![
+                format!("{}/s", super::words::rounded_rate(rate)),
+                format!("mean {}", ms(Some(mean))),
+                format!("p99 {}", ms(p99)),
+            ];
             if timed_out > 0.0 {
-                label.push_str(&format!(", {} timed out", share(timed_out)));
+                lines.push(format!("{} timed out", share(timed_out)));
             }
-            label
+            lines.join("\n")
         };
         for &k in members {
             m.edges[k].label = label.clone();
@@ -181,7 +182,7 @@ fn dns_beside_the_path(m: &mut Model, f: &Figures) {
             .collect();
         for e in m.edges.iter_mut().filter(|e| e.to == r) {
             e.label = format!(
-                "looks up where to go: {} lookups/s",
+                "looks up\nwhere to go:\n{} lookups/s",
                 super::words::rounded_rate(lookups)
             );
             e.asynchronous = true;
