@@ -406,10 +406,11 @@ fn import(file: &std::path::Path, out: Option<&std::path::Path>, force: bool) ->
         None => say_part!("{}", imported.scenario),
     }
     eprintln!(
-        "imported {} as {}: {} components",
+        "imported {} as {}: {} component{}",
         printable(&name),
         imported.format.words(),
-        imported.components
+        imported.components,
+        if imported.components == 1 { "" } else { "s" }
     );
     if !imported.unmapped.is_empty() {
         eprintln!("not simulated ({}):", imported.unmapped.len());

@@ -1134,6 +1134,27 @@ fn import_leaves_an_existing_scenario_alone_unless_forced() {
 }
 
 #[test]
+fn the_summary_counts_one_component_and_several_components() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("one.yaml"),
+        "Resources:\n  Table:\n    Type: AWS::DynamoDB::Table\n    Properties: {BillingMode: PAY_PER_REQUEST}\n",
+    )
+    .unwrap();
+    let o = crate::archsim_ok(&["import", "one.yaml", "--out", "one.toml"], home.path());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("(YAML): 1 component\n"), "{err}");
+    let orders =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import/templates/orders-api.yaml");
+    let o = crate::archsim_ok(
+        &["import", orders.to_str().unwrap(), "--out", "orders.toml"],
+        home.path(),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("(YAML): 3 components\n"), "{err}");
+}
+
+#[test]
 fn a_websocket_api_keeps_its_29_second_integration_timeout() {
     // aws-facts: §1 integration timeout: WebSocket 29 s (an HTTP API's is 30 s).
     let template = r#"
