@@ -63,10 +63,10 @@ pub fn reaching_ops(scenario: &Scenario) -> Vec<BTreeSet<u16>> {
         let mut changed = false;
         for (i, c) in scenario.components.iter().enumerate() {
             let mut out: Vec<(usize, Vec<u16>)> = Vec::new();
-            for call in c.spec.calls() {
+            for (k, call) in c.spec.calls().iter().enumerate() {
                 let ops = match call.op {
                     OpChoice::Fixed(op) => vec![op],
-                    OpChoice::Inherit => reach[i].iter().copied().collect(),
+                    OpChoice::Inherit => carried(&c.spec, k, &reach[i]),
                 };
                 out.push((call.to, ops));
             }
@@ -86,6 +86,20 @@ pub fn reaching_ops(scenario: &Scenario) -> Vec<BTreeSet<u16>> {
     reach
 }
 
+/// The operations of `reaching` that call `k` of `spec` can carry, inheriting its request's:
+/// all of them, but for a kind that sends some operations down one call alone.
+fn carried(
+    spec: &crate::components::ComponentSpec,
+    k: usize,
+    reaching: &BTreeSet<u16>,
+) -> Vec<u16> {
+    reaching
+        .iter()
+        .copied()
+        .filter(|&op| spec.call_carries(k, op))
+        .collect()
+}
+
 /// A call as written: its callee, the operations it can carry, what names it and where.
 type Edge = (usize, Vec<u16>, Place, (usize, usize));
 
@@ -103,10 +117,10 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
             continue;
         };
         let mut edges: Vec<Edge> = Vec::new();
-        for call in c.spec.calls() {
+        for (k, call) in c.spec.calls().iter().enumerate() {
             let ops = match call.op {
                 OpChoice::Fixed(op) => vec![op],
-                OpChoice::Inherit => reach[from].iter().copied().collect(),
+                OpChoice::Inherit => carried(&c.spec, k, &reach[from]),
             };
             let (place, position) = match call.position {
                 Some(p) => (Place::Call, p),

@@ -438,6 +438,13 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         &[]
     }
 
+    /// Whether a request of operation `op` can make its call `call` (an index in `calls`),
+    /// for a kind that sends some operations down one call alone (an API whose route has an
+    /// integration of its own). Every call, by default.
+    fn call_carries(&self, _call: usize, _op: u16) -> bool {
+        true
+    }
+
     /// For an AWS API reached through an SDK: its throttling errors and which of the SDKs'
     /// per-service defaults apply. Callers that set no `retry` then get the SDK's default
     /// (aws-facts: §7 SDK retries); `None`: not reached through an SDK (a database, a cache,
@@ -609,6 +616,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn diagram(&self) -> DiagramSpec;
     /// `Kind::calls`: the downstream calls it makes, as written.
     fn calls(&self) -> &[CallSpec];
+    /// `Kind::call_carries`: whether a request of operation `op` can make call `call`.
+    fn call_carries(&self, call: usize, op: u16) -> bool;
     /// `Kind::sdk_service`: how an SDK client of this kind classifies its answers.
     fn sdk_service(&self) -> Option<SdkService>;
     /// `Kind::routes_to_one`: whether a request goes to one of its calls' targets.
@@ -688,6 +697,9 @@ impl<K: Kind> DynKind for K {
     }
     fn calls(&self) -> &[CallSpec] {
         Kind::calls(self)
+    }
+    fn call_carries(&self, call: usize, op: u16) -> bool {
+        Kind::call_carries(self, call, op)
     }
     fn sdk_service(&self) -> Option<SdkService> {
         Kind::sdk_service(self)

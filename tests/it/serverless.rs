@@ -134,6 +134,75 @@ fn the_stage_throttle_is_each_methods_and_a_route_throttle_replaces_it() {
 }
 
 #[test]
+fn a_routes_own_target_receives_exactly_that_operations_requests() {
+    // aws-facts: §1: each route of an API has its own integration. Writes go to their
+    // route's function; reads (whose route only throttles) and deletes (no route) go to the
+    // API's target. Each workload sends one operation, so every request is counted where it
+    // must arrive.
+    let text = r#"
+        [scenario]
+        duration = "60s"
+        [[workload]]
+        name = "r"
+        target = "api"
+        arrival = { process = "constant", rate = 9 }
+        mix = [{ op = "read", weight = 1 }]
+        [[workload]]
+        name = "w"
+        target = "api"
+        arrival = { process = "constant", rate = 3 }
+        mix = [{ op = "write", weight = 1 }]
+        [[workload]]
+        name = "d"
+        target = "api"
+        arrival = { process = "constant", rate = 2 }
+        mix = [{ op = "delete", weight = 1 }]
+        [[component]]
+        id = "api"
+        kind = "api_gateway"
+        target = "get"
+        routes = [
+          { op = "read", rate = 1000, burst = 100 },
+          { op = "write", target = "create" },
+        ]
+        [[component]]
+        id = "get"
+        kind = "lambda"
+        memory_mb = 1769
+        work = "1ms"
+        [[component]]
+        id = "create"
+        kind = "lambda"
+        memory_mb = 1769
+        work = "1ms"
+    "#;
+    let s = run(text);
+    let reads = num(&s, "workloads.r.requests.total");
+    let writes = num(&s, "workloads.w.requests.total");
+    let deletes = num(&s, "workloads.d.requests.total");
+    assert!(reads > 500.0 && writes > 150.0 && deletes > 100.0);
+    assert_eq!(num(&s, "components.create.invocations"), writes);
+    assert_eq!(num(&s, "components.get.invocations"), reads + deletes);
+    assert_eq!(num(&s, "requests.by_status.200"), num(&s, "requests.total"));
+    // The route's integration is a call of the API like its target: drawn, and reached by
+    // its operation alone.
+    let sc = scenario(text);
+    let dot = archsim::report::diagram::dot(&sc);
+    assert!(dot.contains("\"api\" -> \"create\""), "{dot}");
+    let reach = archsim::access::reaching_ops(&sc);
+    let names = |c: usize| -> Vec<&str> {
+        let mut n: Vec<&str> = reach[c]
+            .iter()
+            .map(|&op| sc.ops[op as usize].as_str())
+            .collect();
+        n.sort_unstable();
+        n
+    };
+    assert_eq!(names(2), ["write"]);
+    assert_eq!(names(1), ["delete", "read"]);
+}
+
+#[test]
 fn the_account_throttle_is_shared_by_every_api() {
     // Two APIs at 300/s each, account rate 200/s and burst 10: together they get about
     // 200/s (10 + 200 × 30 = 6,010 in 30 s), split between them.

@@ -49,8 +49,9 @@ struct RawThrottle {
 #[serde(deny_unknown_fields)]
 struct RawRoute {
     op: Spanned<String>,
-    rate: Spanned<f64>,
-    burst: Spanned<i64>,
+    rate: Option<Spanned<f64>>,
+    burst: Option<Spanned<i64>>,
+    target: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -128,7 +129,8 @@ pub struct GatewayCors {
 pub struct ApiGatewayConfig {
     /// REST or HTTP API.
     pub api_type: ApiType,
-    /// The integration: exactly one downstream call, with the integration timeout.
+    /// The integrations, each with the integration timeout: the API's `target` first, then
+    /// each other component a route names as its `target`, once each, in the order written.
     pub calls: Vec<CallSpec>,
     /// Time the gateway itself adds to each request [s].
     pub overhead: Dist,
@@ -136,6 +138,9 @@ pub struct ApiGatewayConfig {
     pub throttle: Option<Throttle>,
     /// Throttles by operation (interned), applied before the stage's.
     pub routes: Vec<(u16, Throttle)>,
+    /// Operations (interned) whose route has an integration of its own: the index in `calls`
+    /// of that integration. Every other operation goes to `calls[0]`, the API's `target`.
+    pub route_targets: Vec<(u16, usize)>,
     /// Limits per API key, applied first; requests then need a key.
     pub usage_plan: Option<UsagePlan>,
     /// Whether requests without an API key are refused (403).
@@ -144,9 +149,9 @@ pub struct ApiGatewayConfig {
     pub cache: Option<CacheConfig>,
     /// Its CORS configuration; `None`: it has none, and a browser's preflight is refused.
     pub cors: Option<GatewayCors>,
-    /// Whether the integration invokes a Lambda function (set once the scenario's components
-    /// are known): then any refusal by the Invoke API is answered 500.
-    pub lambda_target: bool,
+    /// Whether each integration (as in `calls`) invokes a Lambda function (set once the
+    /// scenario's components are known): then any refusal by the Invoke API is answered 500.
+    pub lambda_targets: Vec<bool>,
 }
 
 // aws-facts: §1 integration timeout: REST 50 ms to 29 s (more by quota request since 2024-06
@@ -340,13 +345,56 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ApiGatewa
         throttle(ck, &t.rate, &t.burst, "throttle").map(Some)
     });
     let mut routes = Vec::new();
+    // aws-facts: §1: each route (method) of an API has its own integration; a route that
+    // names no `target` uses the API's.
+    // (operation, the component its route's integration calls), as written.
+    let mut routed: Vec<(u16, usize)> = Vec::new();
     let mut ok = true;
-    for r in &raw.routes {
-        let r = r.get_ref();
-        match throttle(ck, &r.rate, &r.burst, "routes") {
-            Some(t) => routes.push((ck.op(r.op.get_ref()), t)),
-            None => ok = false,
+    for spanned in &raw.routes {
+        let r = spanned.get_ref();
+        let op = ck.op(r.op.get_ref());
+        match (&r.rate, &r.burst) {
+            (Some(rate), Some(burst)) => match throttle(ck, rate, burst, "routes") {
+                Some(t) => routes.push((op, t)),
+                None => ok = false,
+            },
+            (None, None) if r.target.is_some() => {}
+            (None, None) => {
+                ck.error(
+                    spanned.span(),
+                    format!(
+                        "route \"{}\" has neither a throttle (`rate` and `burst`) nor a `target`: give one or both",
+                        r.op.get_ref()
+                    ),
+                );
+                ok = false;
+            }
+            (Some(k), None) => {
+                ck.error(k.span(), "a route's throttle needs both `rate` and `burst`");
+                ok = false;
+            }
+            (None, Some(k)) => {
+                ck.error(k.span(), "a route's throttle needs both `rate` and `burst`");
+                ok = false;
+            }
         }
+        let Some(t) = &r.target else { continue };
+        let Some(to) = ck.component(t, "routes.target") else {
+            ok = false;
+            continue;
+        };
+        if routed.iter().any(|(o, _)| *o == op) {
+            ck.error(
+                t.span(),
+                format!(
+                    "operation \"{}\" already has a route with a `target`: a route has one integration",
+                    r.op.get_ref()
+                ),
+            );
+            ok = false;
+            continue;
+        }
+        routed.push((op, to));
     }
     let usage_plan = ck.or(&raw.usage_plan, None, |ck, p| usage_plan(ck, p).map(Some));
     let cache = ck.or(&raw.cache, None, |ck, c| cache(ck, c, api_type).map(Some));
@@ -393,27 +441,41 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ApiGatewa
         },
     };
     ok.then_some(())?;
+    let (target, timeout) = (target?, timeout?);
+    // The API's target first; each other component a route names once (a route naming the
+    // API's own target shares its integration).
+    let mut order: Vec<usize> = vec![target];
+    let mut route_targets = Vec::new();
+    for (op, to) in routed {
+        let index = order.iter().position(|&c| c == to).unwrap_or_else(|| {
+            order.push(to);
+            order.len() - 1
+        });
+        route_targets.push((op, index));
+    }
+    let integration = |to: usize| CallSpec {
+        to,
+        op: OpChoice::Inherit,
+        probability: 1.0,
+        timeout: Some(timeout),
+        latency: None,
+        // aws-facts: §1 Lambda proxy errors: API Gateway does not retry its integration.
+        retry: Some(RetrySpec::Policy(RetryPolicy::none())),
+        asynchronous: asynchronous.clone(),
+        position: None,
+    };
     Some(ApiGatewayConfig {
         api_type: api_type?,
-        calls: vec![CallSpec {
-            to: target?,
-            op: OpChoice::Inherit,
-            probability: 1.0,
-            timeout: Some(timeout?),
-            latency: None,
-            // aws-facts: §1 Lambda proxy errors: API Gateway does not retry its integration.
-            retry: Some(RetrySpec::Policy(RetryPolicy::none())),
-            asynchronous,
-            position: None,
-        }],
+        lambda_targets: vec![false; order.len()],
+        calls: order.into_iter().map(integration).collect(),
         overhead: overhead?,
         throttle: stage?,
         routes,
+        route_targets,
         usage_plan: usage_plan?,
         require_api_key,
         cache: cache?,
         cors: cors?,
-        lambda_target: false,
     })
 }
 

@@ -82,7 +82,7 @@ impl Kind for ApiGatewayConfig {
                 name: "target",
                 ty: KeyType::Text,
                 required: true,
-                about: "the id of the integration, the one component every admitted request that misses the cache goes to (usually a Lambda function); never retried",
+                about: "the id of the integration, the component every admitted request that misses the cache goes to (usually a Lambda function), unless its operation's route names a `target` of its own; never retried",
             },
             Key {
                 name: "integration_timeout",
@@ -128,23 +128,29 @@ impl Kind for ApiGatewayConfig {
                         name: "op",
                         ty: KeyType::Text,
                         required: true,
-                        about: "the operation the throttle applies to",
+                        about: "the operation (method and path) the route is",
                     },
                     Key {
                         name: "rate",
                         ty: RATE,
-                        required: true,
-                        about: "requests per second the route admits, above zero [requests/s]",
+                        required: false,
+                        about: "requests per second the route admits, above zero, with `burst` [requests/s] (default: the stage's throttle)",
                     },
                     Key {
                         name: "burst",
                         ty: BURST,
-                        required: true,
-                        about: "requests the route admits at once, its bucket being full [requests]",
+                        required: false,
+                        about: "requests the route admits at once, its bucket being full, with `rate` [requests] (default: the stage's throttle)",
+                    },
+                    Key {
+                        name: "target",
+                        ty: KeyType::Text,
+                        required: false,
+                        about: "the id of the route's own integration, which its requests go to instead of the API's `target`, with the same integration timeout and never retried (default: the API's `target`)",
                     },
                 ]),
                 required: false,
-                about: "throttles by operation, applied after the usage plan, each in place of the stage's default for its operation; a refusal answers 429 (default: none)",
+                about: "routes by operation, each with a throttle (`rate` and `burst`), an integration of its own (`target`) or both: a throttle is applied after the usage plan, in place of the stage's default for its operation, a refusal answering 429; requests of an operation no route's `target` names go to the API's `target` (default: none)",
             },
             Key {
                 name: "usage_plan",
@@ -444,9 +450,18 @@ impl Kind for ApiGatewayConfig {
         self.lines()
     }
 
+    fn call_carries(&self, call: usize, op: u16) -> bool {
+        let routed = self.route_targets.iter().find(|(o, _)| *o == op);
+        routed.map_or(0, |(_, index)| *index) == call
+    }
+
     fn relate(&mut self, _me: usize, rel: &mut Relations, _ck: &mut Checker) -> bool {
         let lambda = <crate::components::lambda::LambdaConfig as Kind>::INFO.name;
-        self.lambda_target = rel.kinds.get(self.calls[0].to) == Some(&lambda);
+        self.lambda_targets = self
+            .calls
+            .iter()
+            .map(|c| rel.kinds.get(c.to) == Some(&lambda))
+            .collect();
         true
     }
 

@@ -7,7 +7,9 @@
 //! then the account's throttle, which every API Gateway of its Region shares. Each is a token
 //! bucket; a refusal answers 429. Then the response cache (REST only), keyed by operation and item key,
 //! so its hit ratio comes from the workload's key popularity. Then the integration, with the
-//! integration timeout (504 on a REST API, 503 on an HTTP API). When the integration is a
+//! integration timeout (504 on a REST API, 503 on an HTTP API): the route's own when the
+//! request's operation has a route naming a `target` (each route of an API has its own
+//! integration), else the API's `target`. When the integration is a
 //! Lambda function, the Invoke API refusing the call (a throttle's 429, a denied permission, a
 //! failed KMS decryption) becomes 500, and a function error 502 (REST) or 500 (HTTP); another
 //! integration's status passes through.
@@ -103,6 +105,8 @@ struct Pending {
     call: CallId,
     msg: Msg,
     arrived: SimTime,
+    /// The integration it went to (an index in `ApiGateway::integrations`).
+    integration: usize,
 }
 
 /// A running API Gateway API: its admission limits, response cache and integration.
@@ -110,7 +114,8 @@ pub struct ApiGateway {
     cfg: ApiGatewayConfig,
     clock: Clock,
     rng: SimRng,
-    integration: Edge,
+    /// The API's integration, then each route's own, as `ApiGatewayConfig::calls` lists them.
+    integrations: Vec<Edge>,
     /// Usage plan, route, stage and account limits.
     limits: Limits,
     cache: Option<Lru<(u16, u64), SimTime>>,
@@ -141,11 +146,11 @@ impl ApiGateway {
     /// shares.
     pub fn new(cfg: ApiGatewayConfig, env: BuildEnv, account: AccountThrottle) -> ApiGateway {
         let clock = env.clock;
-        let integration = env
-            .edges
-            .into_iter()
-            .next()
-            .expect("an API Gateway has its integration");
+        let integrations = env.edges;
+        assert!(
+            !integrations.is_empty(),
+            "an API Gateway has its integration"
+        );
         ApiGateway {
             limits: Limits::new(&cfg, account),
             cache: cfg.cache.as_ref().map(|c| Lru::new(c.capacity)),
@@ -163,7 +168,7 @@ impl ApiGateway {
             preflights: Counter::new(&clock),
             reports_preflights: cfg.cors.is_some() || env.browsers,
             events: EventLog::new(&env.name),
-            integration,
+            integrations,
             cfg,
             clock,
             rng: env.rng,
@@ -204,6 +209,7 @@ impl ApiGateway {
             call,
             msg,
             arrived: now,
+            integration: 0,
         };
         if throttled {
             if let Some(refusal) = self.limits.admit_preflight(now) {
@@ -241,6 +247,7 @@ impl Component for ApiGateway {
                         call,
                         msg,
                         arrived: now,
+                        integration: 0,
                     };
                     self.answer(ctx, p, status::PAYLOAD_TOO_LARGE);
                     return;
@@ -262,6 +269,7 @@ impl Component for ApiGateway {
                         call,
                         msg,
                         arrived: now,
+                        integration: 0,
                     };
                     self.answer(ctx, p, refusal.status());
                     return;
@@ -280,10 +288,19 @@ impl Component for ApiGateway {
                         self.misses.add(&self.clock, now, measured);
                     }
                 }
+                // aws-facts: §1: each route has its own integration; an operation whose route
+                // names none goes to the API's.
+                let integration = self
+                    .cfg
+                    .route_targets
+                    .iter()
+                    .find(|(op, _)| *op == msg.op)
+                    .map_or(0, |(_, i)| *i);
                 let idx = self.pending.insert(Pending {
                     call,
                     msg,
                     arrived: now,
+                    integration,
                 });
                 let overhead = self.cfg.overhead.sample_time(&mut self.rng);
                 if hit {
@@ -291,8 +308,13 @@ impl Component for ApiGateway {
                 } else {
                     // The gateway's own time is spent before the request leaves for the
                     // integration, whose timeout starts then.
-                    self.integration
-                        .call_after(ctx, &mut self.rng, msg, idx as u64, overhead);
+                    self.integrations[integration].call_after(
+                        ctx,
+                        &mut self.rng,
+                        msg,
+                        idx as u64,
+                        overhead,
+                    );
                 }
             }
             Input::Timer(t) => match Timer::decode(t) {
@@ -329,7 +351,9 @@ impl Component for ApiGateway {
                     // throttle's 429, a denied permission, a failed KMS decryption, a payload
                     // too large) is 500 on both kinds of API. Any other integration's status
                     // is passed through (an HTTP proxy's backend).
-                    Outcome::Status(_) if self.cfg.lambda_target => status::INTERNAL_ERROR,
+                    Outcome::Status(_) if self.cfg.lambda_targets[p.integration] => {
+                        status::INTERNAL_ERROR
+                    }
                     Outcome::Status(s) => s,
                     Outcome::Error => self.cfg.api_type.function_error(),
                     Outcome::Timeout => {
