@@ -197,6 +197,19 @@ pub struct Edge {
     pub why: String,
     /// Keys written beside `to` when the tie is a table (`consumer = { to, batch_size }`).
     pub with: Vec<(&'static str, toml::Value)>,
+    /// The route of an API the call is the integration of (a SAM `Api` event's method and
+    /// path), for a kind whose table gives routes their own integration
+    /// (`Downstream::Routes`).
+    pub route: Option<Route>,
+}
+
+/// An API's route as a template states it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The HTTP method, upper case ("GET", "ANY").
+    pub method: String,
+    /// The path ("/orders/{id}").
+    pub path: String,
 }
 
 /// How the reason of a call the importer assumes (from a function's environment or policies,
@@ -346,6 +359,7 @@ impl Mapped {
             to,
             why: why.into(),
             with: Vec::new(),
+            route: None,
         });
     }
 
@@ -411,6 +425,15 @@ pub enum Downstream {
     Table(&'static str),
     /// A list of such tables (`records = [{ to = "…", weight = 1 }, …]`), required.
     Tables(&'static str),
+    /// One id in `key`, required (an API's `target`), and each further call a route of the
+    /// template states (`Edge::route`) as `{ op, target }` in `routes`: that route's own
+    /// integration.
+    Routes {
+        /// The key of the main call.
+        key: &'static str,
+        /// The key of the list of routes.
+        routes: &'static str,
+    },
 }
 
 /// How a kind maps resources of some types.
@@ -534,4 +557,5 @@ mod tests {
         references(&v, &mut out);
         assert_eq!(out, ["Table", "Queue", "Fn", "Bucket"]);
     }
+
 }

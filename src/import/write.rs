@@ -6,7 +6,7 @@ use super::iam;
 use super::network::{self, Source};
 use super::{Format, Imported};
 use crate::components::iac::{
-    Declared, Dialect, Downstream, Edge, Mapped, Resource, Setting, COMPONENT_MARK,
+    Declared, Dialect, Downstream, Edge, Mapped, Resource, Route, Setting, COMPONENT_MARK,
 };
 use crate::components::kind::{Category, KindEntry};
 use crate::components::registry::KINDS;
@@ -282,7 +282,10 @@ pub(super) fn scenario(
                 .copied();
             match (from, to) {
                 (Some(f), Some(t)) => {
-                    let new = f != t && !components[f].edges.iter().any(|(x, _)| *x == t);
+                    // Each route an API states is kept, even to a function another route
+                    // already calls: each may need its own `routes` entry.
+                    let new = f != t
+                        && (e.route.is_some() || !components[f].edges.iter().any(|(x, _)| *x == t));
                     if new {
                         components[f].edges.push((t, e.clone()));
                     }
@@ -382,6 +385,7 @@ pub(super) fn scenario(
             let required = matches!(
                 components[c].kind.imports.downstream,
                 Downstream::One { required: true, .. }
+                    | Downstream::Routes { .. }
                     | Downstream::Many(_)
                     | Downstream::Tables(_)
             );
@@ -601,8 +605,36 @@ pub(super) fn scenario(
         let _ = writeln!(text, "target = {}", toml_str(&components[t].id));
         text.push_str("# starting value: requests per second at your busy hour, from CloudWatch\n");
         text.push_str("arrival = { process = \"poisson\", rate = 10 }\n");
-        text.push_str("# starting value: your share of reads and writes\n");
-        text.push_str("mix = [{ op = \"read\", weight = 9 }, { op = \"write\", weight = 1 }]\n");
+        let routed = route_plan(&components[t], &components);
+        let mix = if routed.is_empty() {
+            text.push_str("# starting value: your share of reads and writes\n");
+            text.push_str(
+                "mix = [{ op = \"read\", weight = 9 }, { op = \"write\", weight = 1 }]\n",
+            );
+            "9 reads : 1 write".to_string()
+        } else {
+            // Every route's operation, so that each integration gets requests.
+            let mut ops: Vec<(&str, i64, &str)> = Vec::new();
+            for r in &routed {
+                if !ops.iter().any(|(op, _, _)| *op == r.op) {
+                    let weight = if r.method == "GET" { 9 } else { 1 };
+                    ops.push((&r.op, weight, &components[r.target].id));
+                }
+            }
+            text.push_str(
+                "# starting value: your share of each route's requests (reads 9, others 1)\n",
+            );
+            let entries: Vec<String> = ops
+                .iter()
+                .map(|(op, w, _)| format!("{{ op = {}, weight = {w} }}", toml_str(op)))
+                .collect();
+            let _ = writeln!(text, "mix = [{}]", entries.join(", "));
+            let each: Vec<String> = ops
+                .iter()
+                .map(|(op, w, to)| format!("{op} {w} → {to}"))
+                .collect();
+            format!("one operation per route: {}", each.join(", "))
+        };
         for s in &components[t].workload {
             let _ = writeln!(text, "# starting value: {}", comment(&s.why));
             let _ = writeln!(text, "{} = {}", s.key, value(&s.value));
@@ -615,7 +647,7 @@ pub(super) fn scenario(
         }
         text.push('\n');
         asks.push(format!(
-            "workload {name}: arrival rate (10/s) and mix (9 reads : 1 write)"
+            "workload {name}: arrival rate (10/s) and mix ({mix})"
         ));
     }
 
@@ -775,6 +807,71 @@ fn reaches(ties: &[Vec<usize>], from: usize, to: usize) -> bool {
     false
 }
 
+/// A route of an API the import writes: the operation its requests carry.
+struct Routed {
+    /// Its edge, an index in the component's `edges`.
+    edge: usize,
+    /// The component its integration calls.
+    target: usize,
+    /// Its method, upper case.
+    method: String,
+    /// The operation its requests carry.
+    op: String,
+}
+
+/// The routes of component `c` (a kind of `Downstream::Routes`) the template states, each
+/// with its operation; empty unless one of them integrates another component than its main
+/// call (then its routes need operations of their own, and its workload all of them). A GET
+/// carries "read" and a POST, PUT, PATCH or DELETE "write" when it is the only route of its
+/// kind; any other route an operation named after its method and path ("post /orders").
+fn route_plan(c: &Component, all: &[Component]) -> Vec<Routed> {
+    if !matches!(c.kind.imports.downstream, Downstream::Routes { .. }) {
+        return Vec::new();
+    }
+    let kept: Vec<(usize, usize, &Edge)> = c
+        .edges
+        .iter()
+        .enumerate()
+        .filter(|(_, (t, _))| all[*t].kept)
+        .map(|(i, (t, e))| (i, *t, e))
+        .collect();
+    let Some(&(_, main, _)) = kept.first() else {
+        return Vec::new();
+    };
+    let mut routes: Vec<(usize, usize, &Route)> = Vec::new();
+    for (i, t, e) in &kept {
+        if let Some(r) = &e.route {
+            if !routes.iter().any(|(_, _, x)| *x == r) {
+                routes.push((*i, *t, r));
+            }
+        }
+    }
+    if !routes.iter().any(|(_, t, _)| *t != main) {
+        return Vec::new();
+    }
+    let write = |m: &str| matches!(m, "POST" | "PUT" | "PATCH" | "DELETE");
+    let reads = routes.iter().filter(|(_, _, r)| r.method == "GET").count();
+    let writes = routes.iter().filter(|(_, _, r)| write(&r.method)).count();
+    routes
+        .into_iter()
+        .map(|(edge, target, r)| {
+            let op = if r.method == "GET" && reads == 1 {
+                "read".to_string()
+            } else if write(&r.method) && writes == 1 {
+                "write".to_string()
+            } else {
+                format!("{} {}", r.method.to_ascii_lowercase(), r.path)
+            };
+            Routed {
+                edge,
+                target,
+                method: r.method.clone(),
+                op,
+            }
+        })
+        .collect()
+}
+
 /// Writes a component's edges as its kind names what it calls.
 fn write_edges(
     text: &mut String,
@@ -815,6 +912,57 @@ fn write_edges(
                 );
             }
             text.push_str("]\n");
+        }
+        Downstream::Routes { key, routes } => {
+            let (main, e) = edges[0];
+            let _ = writeln!(
+                text,
+                "{key} = {}  # {}",
+                toml_str(&all[*main].id),
+                comment(&e.why)
+            );
+            let plan = route_plan(c, all);
+            let own: Vec<&Routed> = plan.iter().filter(|r| r.target != *main).collect();
+            if !own.is_empty() {
+                let _ = writeln!(text, "{routes} = [");
+                for r in &own {
+                    let e = &c.edges[r.edge].1;
+                    let path = e.route.as_ref().map_or("", |x| x.path.as_str());
+                    let _ = writeln!(
+                        text,
+                        "  {{ op = {}, target = {} }},  # {} {path}: {}",
+                        toml_str(&r.op),
+                        toml_str(&all[r.target].id),
+                        comment(&r.method),
+                        comment(&e.why)
+                    );
+                }
+                text.push_str("]\n");
+            }
+            let named: Vec<&str> = plan
+                .iter()
+                .filter(|r| r.op.contains(' ') && !matches!(r.method.as_str(), "GET" | "HEAD"))
+                .map(|r| r.op.as_str())
+                .collect();
+            if !named.is_empty() {
+                notes.push(format!(
+                    "{}'s routes carry operations named after their method and path ({}): a table or cache behind them takes an operation as a write only when its `writes` lists it",
+                    c.id,
+                    named.join(", ")
+                ));
+            }
+            let mut told: Vec<usize> = Vec::new();
+            for (t, e) in edges.iter().skip(1) {
+                let routed = *t == *main || plan.iter().any(|r| r.target == *t);
+                if routed || told.contains(t) {
+                    continue;
+                }
+                told.push(*t);
+                notes.push(format!(
+                    "{} has one `{key}`: {} ({}) is not written; split it if both matter",
+                    c.id, all[*t].id, e.why
+                ));
+            }
         }
         Downstream::One { key, .. } => {
             let (t, e) = edges[0];

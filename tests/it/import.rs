@@ -222,6 +222,52 @@ fn a_sam_events_timeout_is_its_apis_integration_timeout() {
 }
 
 #[test]
+fn each_api_event_to_another_function_is_a_route_with_its_own_target() {
+    // aws-facts: §1: each route of an API has its own integration. The GET goes to a
+    // function allowed only to read the table, the POST to one allowed to write it: the
+    // writes must reach the second, or the first's role denies them (502s the stack does not
+    // have).
+    let out = imported("templates/two-function-api.yaml");
+    let sc = &out.scenario;
+    assert!(sc.contains("target = \"GetOrderFunction\""), "{sc}");
+    assert!(
+        sc.contains("{ op = \"write\", target = \"CreateOrderFunction\" },  # POST /orders: SAM event CreateOrder"),
+        "{sc}"
+    );
+    assert!(
+        !out.notes.iter().any(|n| n.contains("is not written")),
+        "{:?}",
+        out.notes
+    );
+    // The workload reaches every route, and says so among the starting values.
+    assert!(
+        sc.contains("mix = [{ op = \"read\", weight = 9 }, { op = \"write\", weight = 1 }]"),
+        "{sc}"
+    );
+    assert!(
+        out.asks
+            .iter()
+            .any(|a| a.contains("read 9 → GetOrderFunction")
+                && a.contains("write 1 → CreateOrderFunction")),
+        "{:?}",
+        out.asks
+    );
+    let s = run(sc);
+    assert!(
+        s["requests"]["by_status"].get("502").is_none(),
+        "{}",
+        s["requests"]["by_status"]
+    );
+    assert_eq!(num(&s, "requests.by_status.200"), num(&s, "requests.total"));
+    let reads = num(&s, "components.GetOrderFunction.invocations");
+    let writes = num(&s, "components.CreateOrderFunction.invocations");
+    assert!(
+        reads > 900.0 && writes > 60.0,
+        "{reads} reads, {writes} writes"
+    );
+}
+
+#[test]
 fn a_method_integration_and_a_listener_give_their_edges() {
     // A REST API whose method's integration URI (!Sub …${LambdaFunction.Arn}…) names the
     // function, with its TimeoutInMillis.

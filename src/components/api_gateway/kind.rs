@@ -432,9 +432,9 @@ impl Kind for ApiGatewayConfig {
             },
         ],
         companions: &[],
-        downstream: Downstream::One {
+        downstream: Downstream::Routes {
             key: "target",
-            required: true,
+            routes: "routes",
         },
     };
 

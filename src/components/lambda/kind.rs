@@ -7,7 +7,7 @@ use super::config::{
 };
 use crate::components::iac::{
     clamp, int, number, seconds, string, Dialect, Downstream, Edge, Imports, Mapped, Resource,
-    ResourceMap,
+    ResourceMap, Route,
 };
 use crate::components::kind::{
     AccountClaims, Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, LatencySeries,
@@ -874,11 +874,23 @@ fn import_sam_events(r: &Resource<'_>, m: &mut Mapped) {
             ty == "SQS",
             m,
         );
+        // An API event's method and path: the route whose integration the function is.
+        let route = match (
+            props.get("Method").and_then(|v| v.as_str()),
+            props.get("Path").and_then(|v| v.as_str()),
+        ) {
+            (Some(method), Some(path)) if matches!(ty, "Api" | "HttpApi") => Some(Route {
+                method: method.to_ascii_uppercase(),
+                path: path.to_string(),
+            }),
+            _ => None,
+        };
         m.edges.push(Edge {
             from: Some(source),
             to: r.name.to_string(),
             why: format!("SAM event {name} (type {ty}) invokes the function"),
             with,
+            route,
         });
     }
 }
@@ -987,6 +999,7 @@ fn import_event_source(r: &Resource<'_>, m: &mut Mapped) {
         to: f,
         why: format!("event source mapping {} invokes the function", r.name),
         with,
+        route: None,
     });
 }
 

@@ -510,6 +510,7 @@ fn import_record(r: &Resource<'_>, m: &mut Mapped) {
             to: t,
             why: format!("record {} points at it", r.name),
             with: with.clone(),
+            route: None,
         });
     }
 }

@@ -560,6 +560,7 @@ fn import_subscription(r: &Resource<'_>, m: &mut Mapped) {
         to,
         why: format!("subscription {} ({protocol})", r.name),
         with,
+        route: None,
     });
 }
 
