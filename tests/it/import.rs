@@ -1132,6 +1132,64 @@ Resources:
     scenario(&fixed);
 }
 
+/// An Auto Scaling group, its target-tracking policy with its own warmup, and a database;
+/// `user_data` is the launch template's `UserData` line, if any.
+fn group_and_database(user_data: &str) -> String {
+    format!(
+        "Resources:
+  LaunchTemplate:
+    Type: AWS::EC2::LaunchTemplate
+    Properties:
+      LaunchTemplateData:
+        InstanceType: m5.large
+{user_data}
+  WebGroup:
+    Type: AWS::AutoScaling::AutoScalingGroup
+    Properties:
+      MinSize: '2'
+      MaxSize: '6'
+      DefaultInstanceWarmup: 60
+      LaunchTemplate:
+        LaunchTemplateId: !Ref LaunchTemplate
+  CpuPolicy:
+    Type: AWS::AutoScaling::ScalingPolicy
+    Properties:
+      AutoScalingGroupName: !Ref WebGroup
+      PolicyType: TargetTrackingScaling
+      EstimatedInstanceWarmup: 180
+      TargetTrackingConfiguration:
+        PredefinedMetricSpecification:
+          PredefinedMetricType: ASGAverageCPUUtilization
+        TargetValue: 60
+  Database:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      Engine: postgres
+      DBInstanceClass: db.r6g.large
+"
+    )
+}
+
+#[test]
+fn a_target_tracking_policys_warmup_is_its_groups() {
+    // aws-facts: §4: a target-tracking policy's EstimatedInstanceWarmup is its warmup (in
+    // place of the group's default); without one the policy would wait 300 s.
+    let out = import("web.yaml", &group_and_database("")).unwrap();
+    let sc = &out.scenario;
+    assert!(
+        sc.contains("warmup = \"180s\"  # scaling policy CpuPolicy's EstimatedInstanceWarmup"),
+        "{sc}"
+    );
+    assert!(!sc.contains("warmup = \"60s\""), "{sc}");
+    // Without the policy's own, the group's default.
+    let text = group_and_database("").replace("      EstimatedInstanceWarmup: 180\n", "");
+    let sc = import("web.yaml", &text).unwrap().scenario;
+    assert!(
+        sc.contains("warmup = \"60s\"  # DefaultInstanceWarmup"),
+        "{sc}"
+    );
+}
+
 #[test]
 fn import_leaves_an_existing_scenario_alone_unless_forced() {
     // An imported scenario gets edited (traffic, work): importing again over it must not

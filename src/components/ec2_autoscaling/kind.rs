@@ -800,7 +800,16 @@ fn import_group(r: &Resource<'_>, m: &mut Mapped) {
     let warmup = r
         .num("DefaultInstanceWarmup")
         .or_else(|| r.num("default_instance_warmup"));
-    if let Some(w) = warmup {
+    // A target-tracking policy's own warmup takes the place of the group's default
+    // (PutScalingPolicy `EstimatedInstanceWarmup`): its policy sets it.
+    let policy_warmup = r.others().any(|o| {
+        estimated_warmup(&o).is_some()
+            && o.refs("AutoScalingGroupName")
+                .into_iter()
+                .chain(o.refs("autoscaling_group_name"))
+                .any(|g| g == r.name)
+    });
+    if let (Some(w), false) = (warmup, policy_warmup) {
         m.set("warmup", seconds(w.max(0.0)), "DefaultInstanceWarmup");
     }
     let check = r
@@ -820,7 +829,7 @@ fn import_group(r: &Resource<'_>, m: &mut Mapped) {
         }
     }
     let launch = crate::components::iac::launch_of(r);
-    let instance_type = launch.and_then(|l| {
+    let instance_type = launch.as_ref().and_then(|l| {
         l.text("LaunchTemplateData.InstanceType")
             .or_else(|| l.text("InstanceType"))
             .or_else(|| l.text("instance_type"))
@@ -969,6 +978,15 @@ fn import_policy(r: &Resource<'_>, m: &mut Mapped) {
     } else {
         target
     };
+    // aws-facts: §4 default instance warmup: the policy's own, else the group's default, else
+    // the default cooldown (300 s).
+    if let Some((key, w)) = estimated_warmup(r) {
+        m.set(
+            "warmup",
+            seconds(w.max(0.0)),
+            format!("scaling policy {}'s {key}", r.name),
+        );
+    }
     let mut t = toml::Table::new();
     t.insert("policy".into(), string("target_tracking"));
     t.insert("metric".into(), string(metric));
@@ -978,6 +996,26 @@ fn import_policy(r: &Resource<'_>, m: &mut Mapped) {
         toml::Value::Table(t),
         format!("scaling policy {}", r.name),
     );
+}
+
+/// The `EstimatedInstanceWarmup` (`estimated_instance_warmup`) of a target-tracking policy
+/// archsim writes, with the key as the template's language spells it.
+fn estimated_warmup(r: &Resource<'_>) -> Option<(&'static str, f64)> {
+    // Only a policy archsim writes (target tracking on CPU or requests per target).
+    let metric = r
+        .text("TargetTrackingConfiguration.PredefinedMetricSpecification.PredefinedMetricType")
+        .or_else(|| {
+            r.text("target_tracking_configuration.predefined_metric_specification.predefined_metric_type")
+        });
+    if !matches!(
+        metric,
+        Some("ASGAverageCPUUtilization" | "ALBRequestCountPerTarget")
+    ) {
+        return None;
+    }
+    ["EstimatedInstanceWarmup", "estimated_instance_warmup"]
+        .into_iter()
+        .find_map(|k| r.num(k).map(|w| (k, w)))
 }
 
 /// A launch template or configuration: read by the groups that launch from it.
