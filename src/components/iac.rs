@@ -170,6 +170,74 @@ pub fn references(v: &Value, out: &mut Vec<String>) {
     }
 }
 
+/// The resources whose endpoint a value names (`Fn::GetAtt` of `Endpoint.Address`,
+/// `ReadEndpoint.Address`, `RedisEndpoint.Address`, …, or `${Name.Endpoint.Address}` in an
+/// `Fn::Sub`), in the order written, each once: a process given that address connects to it.
+pub fn endpoint_references(v: &Value, out: &mut Vec<String>) {
+    let mut push = |name: &str, attribute: &str| {
+        let endpoint = attribute.to_ascii_lowercase().contains("endpoint");
+        if endpoint && !name.starts_with("AWS::") && !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+    };
+    match v {
+        Value::Object(m) => {
+            match m.get("Fn::GetAtt") {
+                Some(Value::Array(a)) => {
+                    if let (Some(Value::String(name)), Some(Value::String(attr))) =
+                        (a.first(), a.get(1))
+                    {
+                        push(name, attr);
+                    }
+                    return;
+                }
+                Some(Value::String(s)) => {
+                    if let Some((name, attr)) = s.split_once('.') {
+                        push(name, attr);
+                    }
+                    return;
+                }
+                _ => {}
+            }
+            if let Some(sub) = m.get("Fn::Sub") {
+                let text = match sub {
+                    Value::String(s) => Some(s.as_str()),
+                    Value::Array(a) => a.first().and_then(Value::as_str),
+                    _ => None,
+                };
+                let mut rest = text.unwrap_or("");
+                while let Some(start) = rest.find("${") {
+                    let after = &rest[start + 2..];
+                    let Some(end) = after.find('}') else { break };
+                    if let Some((name, attr)) = after[..end].split_once('.') {
+                        if !name.starts_with('!') {
+                            push(name, attr);
+                        }
+                    }
+                    rest = &after[end + 1..];
+                }
+            }
+            for v in m.values() {
+                let mut inner = Vec::new();
+                endpoint_references(v, &mut inner);
+                for n in inner {
+                    push(&n, "endpoint");
+                }
+            }
+        }
+        Value::Array(a) => {
+            for v in a {
+                let mut inner = Vec::new();
+                endpoint_references(v, &mut inner);
+                for n in inner {
+                    push(&n, "endpoint");
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The names `${Name}` and `${Name.Attribute}` of an `Fn::Sub` string (`${!Literal}` is not one).
 fn sub_names(s: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -558,4 +626,18 @@ mod tests {
         assert_eq!(out, ["Table", "Queue", "Fn", "Bucket"]);
     }
 
+    #[test]
+    fn only_an_endpoints_name_is_an_endpoint_reference() {
+        let v: Value = serde_json::json!({
+            "UserData": {"Fn::Base64": {"Fn::Sub": "DB=${Db.Endpoint.Address} B=${Bucket} Q=${Queue.Arn}"}},
+            "A": {"Fn::GetAtt": ["Cache", "RedisEndpoint.Address"]},
+            "B": {"Fn::GetAtt": "Cluster.ReadEndpoint.Address"},
+            "C": {"Fn::GetAtt": ["Table", "Arn"]},
+            "D": {"Ref": "Other"}
+        });
+        let mut out = Vec::new();
+        endpoint_references(&v, &mut out);
+        out.sort();
+        assert_eq!(out, ["Cache", "Cluster", "Db"]);
+    }
 }

@@ -596,6 +596,14 @@ pub(super) fn scenario(
             "no resource of the template maps to a kind archsim simulates: there is nothing to run{listed}"
         ));
     }
+    // A component nothing calls and no workload is sent to gets no request at all: said, so
+    // that a call the template does not state is added where the architecture makes one.
+    for &c in entries.iter().filter(|c| !targets.contains(c)) {
+        let id = &components[c].id;
+        notes.push(format!(
+            "{id}: nothing in the template calls it, and no workload is sent to it, so it gets no requests; add a call from the component that uses it (`calls = [{{ to = \"{id}\" }}]`) if one does"
+        ));
+    }
     let mut workload_names = Vec::new();
     for &t in &targets {
         let name = sanitise(&format!("to-{}", components[t].id), &workload_names);

@@ -1191,6 +1191,46 @@ fn a_target_tracking_policys_warmup_is_its_groups() {
 }
 
 #[test]
+fn user_data_naming_a_database_calls_it_and_a_database_nothing_calls_is_said() {
+    let user_data = "        UserData:
+          Fn::Base64: !Sub |
+            #!/bin/bash
+            echo \"DB_HOST=${Database.Endpoint.Address}\" >> /etc/app.env";
+    let out = import("web.yaml", &group_and_database(user_data)).unwrap();
+    let sc = &out.scenario;
+    // The instances are given the database's address: they call it, and the comment says why.
+    assert!(
+        sc.contains("{ to = \"Database\" },  # assumed from configuration: its launch template LaunchTemplate's UserData names Database's endpoint"),
+        "{sc}"
+    );
+    assert!(
+        !out.notes
+            .iter()
+            .any(|n| n.contains("nothing in the template calls it")),
+        "{:?}",
+        out.notes
+    );
+    let s = run(sc);
+    assert!(num(&s, "components.Database.reads") + num(&s, "components.Database.writes") > 1_000.0);
+
+    // Without the user data nothing calls the database: no call is made up, and the note
+    // says so.
+    let out = import("web.yaml", &group_and_database("")).unwrap();
+    assert!(
+        !out.scenario.contains("{ to = \"Database\" },"),
+        "{}",
+        out.scenario
+    );
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n.starts_with("Database: nothing in the template calls it")),
+        "{:?}",
+        out.notes
+    );
+}
+
+#[test]
 fn import_leaves_an_existing_scenario_alone_unless_forced() {
     // An imported scenario gets edited (traffic, work): importing again over it must not
     // lose those edits without a word.

@@ -856,6 +856,26 @@ fn import_group(r: &Resource<'_>, m: &mut Mapped) {
             "the template does not say the instance type literally: set yours",
         ),
     }
+    // A database (or cache) whose endpoint its instances' user data names: they connect to
+    // it, so the group is assumed to call it.
+    if let Some(l) = launch {
+        for key in ["LaunchTemplateData.UserData", "UserData"] {
+            let mut names = Vec::new();
+            if let Some(v) = l.get(key) {
+                crate::components::iac::endpoint_references(v, &mut names);
+            }
+            for name in names {
+                m.assumed_edge(
+                    None,
+                    name.clone(),
+                    &format!(
+                        "its launch template {}'s UserData names {name}'s endpoint",
+                        l.name
+                    ),
+                );
+            }
+        }
+    }
     if r.get("MixedInstancesPolicy").is_some() || r.get("mixed_instances_policy").is_some() {
         m.note(format!(
             "{} mixes instance types or purchase options: simulated as one type, on demand",
