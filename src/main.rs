@@ -428,6 +428,13 @@ fn import(file: &std::path::Path, out: Option<&std::path::Path>, force: bool) ->
     for a in &imported.asks {
         eprintln!("  {}", archsim::text::one_line(a));
     }
+    // A template CloudFormation would refuse (a name it does not define) is said where it is,
+    // its scenario written.
+    let mut refused = false;
+    for e in &imported.refusals {
+        eprintln!("{}", printable(&e.to_string()));
+        refused = true;
+    }
     // What it wrote must run: a template that AWS itself would refuse (a queue whose
     // visibility timeout is shorter than its consumer's function timeout) gives a scenario
     // that does not validate, said here rather than at the first run.
@@ -439,6 +446,11 @@ fn import(file: &std::path::Path, out: Option<&std::path::Path>, force: bool) ->
         eprintln!("{}", printable(&e.to_string()));
         return bad_input(
             "the scenario as imported does not validate (it is written: fix it before it runs)",
+        );
+    }
+    if refused {
+        return bad_input(
+            "CloudFormation would refuse the template (its scenario is written: fix the template before you trust it)",
         );
     }
     ExitCode::SUCCESS

@@ -151,11 +151,12 @@ impl<'de> Visitor<'de> for Reader<'_> {
     }
 }
 
-/// The resources of a template, and notes on what was read in their place.
+/// The resources of a template, notes on what was read in their place, and what
+/// CloudFormation would refuse in it although it can be imported (located errors).
 pub(super) fn resources(
     mut template: Value,
     text: &str,
-) -> Result<(Resources, Vec<String>), Located> {
+) -> Result<(Resources, Vec<String>, Vec<Located>), Located> {
     let Some(top) = template.as_object_mut() else {
         return Err((
             1,
@@ -193,6 +194,20 @@ pub(super) fn resources(
         ));
     }
     let conditions = conditions(top.get("Conditions"), &parameters, &mappings);
+    // Every name a `Ref`, `Fn::GetAtt` or `Fn::Sub` may name: the resources (those a false
+    // condition leaves out too), the parameters, and, in a SAM template, what SAM makes of
+    // a resource (`FnRole`, `ApiStage`, `FnAliaslive`: its name and more) and of nothing
+    // (`ServerlessRestApi`, `ServerlessHttpApi`, `ServerlessDeploymentBucket`).
+    let sam = top.get("Transform").is_some_and(|t| {
+        let mut s = t.to_string();
+        s.make_ascii_lowercase();
+        s.contains("serverless")
+    });
+    let mut known: Vec<String> = list.keys().cloned().collect();
+    if let Some(Value::Object(ps)) = top.get("Parameters") {
+        known.extend(ps.keys().cloned());
+    }
+    let mut refused = Vec::new();
     let mut out = Vec::new();
     for (name, body) in list {
         let (line, column) = locate(text, &name);
@@ -247,6 +262,29 @@ pub(super) fn resources(
         }
         resolve(&mut props, &parameters, &mappings, 0);
         choose(&mut props, &conditions, 0);
+        // CloudFormation: "Template format error: Unresolved resource dependencies [Nope] in
+        // the Resources block of the template".
+        let mut unresolved = Vec::new();
+        named(&props, &mut unresolved);
+        unresolved.retain(|n| {
+            !n.starts_with("AWS::")
+                && !known.contains(n)
+                && !(sam
+                    && (n.starts_with("Serverless")
+                        || known.iter().any(|k| n.starts_with(k.as_str()))))
+        });
+        if let Some(first) = unresolved.first() {
+            let (line, column) = locate_word(text, line, first);
+            refused.push((
+                line,
+                column,
+                format!(
+                    "resource {name} names {}, which the template does not define: CloudFormation refuses it (\"Template format error: Unresolved resource dependencies [{}] in the Resources block of the template\")",
+                    unresolved.join(", "),
+                    unresolved.join(", ")
+                ),
+            ));
+        }
         out.push(Declared {
             name,
             kind: ty.to_string(),
@@ -261,7 +299,88 @@ pub(super) fn resources(
             parameters.keys().cloned().collect::<Vec<_>>().join(", ")
         ));
     }
-    Ok((out, notes))
+    Ok((out, notes, refused))
+}
+
+/// The names a value's `Ref`s, `Fn::GetAtt`s and `Fn::Sub`s name, in the order written,
+/// each once; a `Fn::Sub`'s own variables are not names of the template.
+fn named(v: &Value, out: &mut Vec<String>) {
+    let push = |n: &str, out: &mut Vec<String>| {
+        if !out.iter().any(|x| x == n) {
+            out.push(n.to_string());
+        }
+    };
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(n)) = m.get("Ref") {
+                push(n, out);
+                return;
+            }
+            match m.get("Fn::GetAtt") {
+                Some(Value::Array(a)) => {
+                    if let Some(Value::String(n)) = a.first() {
+                        push(n, out);
+                    }
+                    a.iter().skip(1).for_each(|x| named(x, out));
+                    return;
+                }
+                Some(Value::String(s)) => {
+                    push(s.split('.').next().unwrap_or(s), out);
+                    return;
+                }
+                _ => {}
+            }
+            if let Some(sub) = m.get("Fn::Sub") {
+                let (text, vars) = match sub {
+                    Value::String(s) => (s.as_str(), None),
+                    Value::Array(a) => (
+                        a.first().and_then(Value::as_str).unwrap_or(""),
+                        a.get(1).and_then(Value::as_object),
+                    ),
+                    _ => ("", None),
+                };
+                let mut rest = text;
+                while let Some(start) = rest.find("${") {
+                    let after = &rest[start + 2..];
+                    let Some(end) = after.find('}') else { break };
+                    let inner = &after[..end];
+                    let n = inner.split('.').next().unwrap_or(inner);
+                    let var = vars.is_some_and(|vs| vs.contains_key(n));
+                    if !inner.starts_with('!') && !var && !n.is_empty() {
+                        push(n, out);
+                    }
+                    rest = &after[end + 1..];
+                }
+                if let Some(vs) = vars {
+                    vs.values().for_each(|x| named(x, out));
+                }
+                return;
+            }
+            m.values().for_each(|x| named(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| named(x, out)),
+        _ => {}
+    }
+}
+
+/// Where `word` is first written as a whole word from line `from` (1-based) of `text` on
+/// (a name a resource's properties give), else that line's start.
+fn locate_word(text: &str, from: usize, word: &str) -> (usize, usize) {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    for (i, line) in text.lines().enumerate().skip(from.saturating_sub(1)) {
+        let mut at = 0;
+        while let Some(p) = line[at..].find(word) {
+            let start = at + p;
+            let end = start + word.len();
+            let before = line[..start].chars().next_back().is_none_or(|c| !ident(c));
+            let after = line[end..].chars().next().is_none_or(|c| !ident(c));
+            if before && after {
+                return (i + 1, line[..start].chars().count() + 1);
+            }
+            at = end;
+        }
+    }
+    (from.max(1), 1)
 }
 
 /// AWS::LanguageExtensions' loops, expanded as CloudFormation does before anything else reads

@@ -37,6 +37,10 @@ pub struct Imported {
     pub notes: Vec<String>,
     /// How many components the scenario has.
     pub components: usize,
+    /// What CloudFormation would refuse in the template although it imports (a name no
+    /// resource or parameter has), located in the template: the scenario is written, and
+    /// `archsim import` fails.
+    pub refusals: Vec<ImportError>,
 }
 
 /// The formats `archsim import` reads.
@@ -84,6 +88,7 @@ pub fn import(file: &str, text: &str) -> Result<Imported, ImportError> {
         column,
         message,
     };
+    let mut refused = Vec::new();
     let (format, resources, parameters_note) = if text.trim_start().starts_with('{') {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
             err(
@@ -96,13 +101,15 @@ pub fn import(file: &str, text: &str) -> Result<Imported, ImportError> {
             let r = terraform::resources(&value).map_err(|m| err(1, 1, m))?;
             (Format::TerraformPlan, r, Vec::new())
         } else {
-            let (r, notes) = cfn::resources(value, text).map_err(|(l, c, m)| err(l, c, m))?;
+            let (r, notes, bad) = cfn::resources(value, text).map_err(|(l, c, m)| err(l, c, m))?;
+            refused = bad;
             (Format::CloudFormationJson, r, notes)
         }
     } else {
         let (value, mut notes) = cfn::parse_yaml(text).map_err(|(l, c, m)| err(l, c, m))?;
-        let (r, more) = cfn::resources(value, text).map_err(|(l, c, m)| err(l, c, m))?;
+        let (r, more, bad) = cfn::resources(value, text).map_err(|(l, c, m)| err(l, c, m))?;
         notes.extend(more);
+        refused = bad;
         (Format::CloudFormationYaml, r, notes)
     };
     let dialect = match format {
@@ -116,6 +123,7 @@ pub fn import(file: &str, text: &str) -> Result<Imported, ImportError> {
     let mut out =
         write::scenario(stem, file, format, dialect, &resources).map_err(|m| err(1, 1, m))?;
     out.notes.splice(0..0, parameters_note);
+    out.refusals = refused.into_iter().map(|(l, c, m)| err(l, c, m)).collect();
     Ok(out)
 }
 

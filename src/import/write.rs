@@ -796,6 +796,7 @@ pub(super) fn scenario(
         unmapped,
         notes,
         components: components.iter().filter(|c| c.kept).count(),
+        refusals: Vec::new(),
     })
 }
 

@@ -1231,6 +1231,52 @@ fn user_data_naming_a_database_calls_it_and_a_database_nothing_calls_is_said() {
 }
 
 #[test]
+fn a_template_cloudformation_refuses_is_written_and_its_errors_located() {
+    // CloudFormation refuses a `!GetAtt` of a resource the template does not define
+    // ("Unresolved resource dependencies"), and SQS a retention under 60 s (aws-facts §15):
+    // the scenario is written, each error said where it is, and the import fails.
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("t.yaml"),
+        "Resources:
+  Q:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: !GetAtt Nope.Arn
+      MessageRetentionPeriod: 30
+",
+    )
+    .unwrap();
+    let o = crate::archsim(&["import", "t.yaml", "--out", "t.toml"], home.path());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("t.yaml:5:34: resource Q names Nope, which the template does not define")
+            && err.contains("Unresolved resource dependencies [Nope]"),
+        "{err}"
+    );
+    assert!(
+        err.contains("t.toml:") && err.contains("`retention` is 30s; SQS allows 60s to 14d"),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(home.path().join("t.toml")).unwrap();
+    assert!(text.contains("retention = \"30s\""), "{text}");
+    // A SAM template's names for what SAM makes (a function's role, the implicit API) are
+    // not unresolved.
+    let sam = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: a.h
+      Runtime: python3.12
+      Environment: {Variables: {ROLE: !GetAtt FnRole.Arn, API: !Ref ServerlessRestApi}}
+      Events: {Get: {Type: Api, Properties: {Path: /, Method: get}}}
+";
+    assert!(import("sam.yaml", sam).unwrap().refusals.is_empty());
+}
+
+#[test]
 fn import_leaves_an_existing_scenario_alone_unless_forced() {
     // An imported scenario gets edited (traffic, work): importing again over it must not
     // lose those edits without a word.
