@@ -89,8 +89,9 @@ enum Command {
     /// SLO and the walk, and writes them (CSV, JSON, a chart per SLO).
     Capacity(CapacityArgs),
     /// Compare two results folders of the same scenarios (before and after a change): each
-    /// headline metric's difference with its 95 % interval, paired by seed where the seeds
-    /// match. Exit status 1 when one moved beyond its interval.
+    /// headline metric's difference with its interval, paired by seed where the seeds
+    /// match, every interval widened (Bonferroni) so that all of one diff hold together at
+    /// 95 %. Exit status 1 when one moved beyond its interval.
     Diff {
         /// The results folder before.
         a: PathBuf,
@@ -904,7 +905,7 @@ fn diff(a: &std::path::Path, b: &std::path::Path, json: Option<&std::path::Path>
         Some(v) => format!("{}/{v}", s.scenario),
         None => s.scenario.clone(),
     };
-    let compared: Vec<Compared> = ra
+    let mut compared: Vec<Compared> = ra
         .iter()
         .filter_map(|x| {
             let y = rb.iter().find(|y| key(y) == key(x))?;
@@ -930,12 +931,16 @@ fn diff(a: &std::path::Path, b: &std::path::Path, json: Option<&std::path::Path>
     if compared.is_empty() {
         return bad_input("the two folders have no scenario in common; nothing to compare");
     }
+    // Every interval widened so that they hold together: one diff, one verdict.
+    let family = report::diff::correct(&mut compared);
     say_part!(
         "{}",
-        printable(&report::diff::terminal(&compared, &only_a, &only_b))
+        printable(&report::diff::terminal(
+            &compared, &family, &only_a, &only_b
+        ))
     );
     if let Some(path) = json {
-        let text = report::summary_json(&report::diff::json(&compared, &only_a, &only_b));
+        let text = report::summary_json(&report::diff::json(&compared, &family, &only_a, &only_b));
         if let Err(e) = sweep::write_atomic(path, text.as_bytes()) {
             // Not 1, which says a headline moved: a CI job must not read this as a verdict.
             return bad_input(&format!("writing {}: {e}", path.display()));

@@ -3,8 +3,8 @@
 //! difference of a pair is far less noisy than either), and a results folder against
 //! another (`archsim diff`).
 
-use super::summary::t975;
 use super::summary::{pointer, Summary};
+use super::summary::{t975, t_quantile};
 use serde_json::{json, Value};
 
 /// The numbers every comparison reports: (path in summary.json, words, whether lower is
@@ -63,6 +63,11 @@ pub struct Difference {
     /// Whether seeds were paired; otherwise the interval is Welch's, of two independent
     /// samples.
     pub paired: bool,
+    /// The standard error of `mean` and its degrees of freedom (n − 1 paired, Welch's
+    /// otherwise), from which an interval at another confidence is drawn (`at_confidence`);
+    /// NaN where there is no interval.
+    pub se: f64,
+    pub df: f64,
 }
 
 impl Difference {
@@ -80,6 +85,23 @@ impl Difference {
         } else {
             self.mean != 0.0 && !self.mean.is_nan()
         }
+    }
+
+    /// The same difference with its interval at `confidence` (0.95 gives the interval it
+    /// has): wider for a family of comparisons that must hold together. One without an
+    /// interval is left as it is; one whose seeds have no spread stays exact.
+    pub fn at_confidence(&self, confidence: f64) -> Difference {
+        let mut d = self.clone();
+        if !(self.lo.is_finite() && self.hi.is_finite()) {
+            return d;
+        }
+        if self.se == 0.0 {
+            (d.lo, d.hi) = (self.mean, self.mean);
+        } else {
+            let half = t_quantile(1.0 - (1.0 - confidence) / 2.0, self.df) * self.se;
+            (d.lo, d.hi) = (self.mean - half, self.mean + half);
+        }
+        d
     }
 
     /// The difference as a share of `a`, when `a` is not zero.
@@ -119,6 +141,11 @@ pub fn paired(a: &Summary, b: &Summary, metric: &str) -> Option<Difference> {
     let d: Vec<f64> = pairs.iter().map(|(x, y)| y - x).collect();
     let (mean, half) = t_interval(&d);
     let (lo, hi) = (mean - half, mean + half);
+    let se = if n > 1 {
+        (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (nf - 1.0) / nf).sqrt()
+    } else {
+        f64::NAN
+    };
     Some(Difference {
         metric: metric.to_string(),
         a: ma,
@@ -128,6 +155,8 @@ pub fn paired(a: &Summary, b: &Summary, metric: &str) -> Option<Difference> {
         hi,
         n,
         paired: true,
+        se,
+        df: nf - 1.0,
     })
 }
 
@@ -153,11 +182,11 @@ pub fn unpaired(a: &Summary, b: &Summary, metric: &str) -> Option<Difference> {
     let mean = mb - ma;
     let se2 = sa + sb;
     // Welch–Satterthwaite degrees of freedom; two samples without spread differ exactly.
+    let df =
+        se2.powi(2) / (sa.powi(2) / (av.len() as f64 - 1.0) + sb.powi(2) / (bv.len() as f64 - 1.0));
     let (lo, hi) = if se2 == 0.0 {
         (mean, mean)
     } else {
-        let df = se2.powi(2)
-            / (sa.powi(2) / (av.len() as f64 - 1.0) + sb.powi(2) / (bv.len() as f64 - 1.0));
         let t = t975(df);
         (mean - t * se2.sqrt(), mean + t * se2.sqrt())
     };
@@ -170,6 +199,8 @@ pub fn unpaired(a: &Summary, b: &Summary, metric: &str) -> Option<Difference> {
         hi,
         n: av.len().min(bv.len()),
         paired: false,
+        se: se2.sqrt(),
+        df,
     })
 }
 
@@ -295,6 +326,51 @@ mod tests {
         // Differences 10, 11, 12: the interval is 11 ± 2.48, clear of zero.
         let c = summary(&[(1, 20.0), (2, 31.0), (3, 42.0)]);
         assert!(paired(&a, &c, "latency_ms.p99").unwrap().excludes_zero());
+    }
+
+    #[test]
+    fn an_interval_is_drawn_again_at_another_confidence() {
+        // Differences 1, 2, 3: se 1/√3, df 2; t(0.995, 2) = 9.925, so at 99 % the half-width
+        // is 9.925/√3 = 5.730; at 95 % it is the interval `paired` gave.
+        let a = summary(&[(1, 10.0), (2, 20.0), (3, 30.0)]);
+        let b = summary(&[(1, 11.0), (2, 22.0), (3, 33.0)]);
+        let d = paired(&a, &b, "latency_ms.p99").unwrap();
+        let same = d.at_confidence(0.95);
+        assert!((same.lo - d.lo).abs() < 1e-9 && (same.hi - d.hi).abs() < 1e-9);
+        let wide = d.at_confidence(0.99);
+        assert!((wide.hi - 2.0 - 5.730).abs() < 1e-3, "{wide:?}");
+        assert!((wide.lo - 2.0 + 5.730).abs() < 1e-3, "{wide:?}");
+        // Differences 10, 11, 12 leave zero out at 95 % (11 ± 2.48) and at 99 % (± 5.73),
+        // not at 99.9 % (t(0.9995, 2) = 31.6: ± 18.2).
+        let c = summary(&[(1, 20.0), (2, 31.0), (3, 42.0)]);
+        let d = paired(&a, &c, "latency_ms.p99").unwrap();
+        assert!(d.moved() && d.at_confidence(0.99).moved());
+        assert!(!d.at_confidence(0.999).moved());
+        // Welch's, likewise (equal variances, n = 3: df 4, t(0.995, 4) = 4.604).
+        let x = summary(&[(7, 10.5), (8, 20.5), (9, 30.5)]);
+        let w = unpaired(&a, &x, "latency_ms.p99").unwrap();
+        let wide = w.at_confidence(0.99);
+        assert!(
+            (w.df - 4.0).abs() < 1e-9 && (wide.hi - wide.mean - 4.604 * w.se).abs() < 1e-2,
+            "{wide:?}"
+        );
+        // An exact difference stays exact; one seed has no interval to widen.
+        let e = paired(
+            &a,
+            &summary(&[(1, 12.0), (2, 22.0), (3, 32.0)]),
+            "latency_ms.p99",
+        )
+        .unwrap();
+        let e = e.at_confidence(0.999);
+        assert!(e.lo == 2.0 && e.hi == 2.0 && e.moved());
+        let one = paired(
+            &summary(&[(1, 1.0)]),
+            &summary(&[(1, 2.0)]),
+            "latency_ms.p99",
+        )
+        .unwrap();
+        let one = one.at_confidence(0.999);
+        assert!(one.lo.is_nan() && one.moved());
     }
 }
 

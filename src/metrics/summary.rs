@@ -585,8 +585,15 @@ pub fn flatten(v: &Value) -> Vec<(String, &Value)> {
 /// The 97.5 % quantile of Student's t with `df` degrees of freedom: a 95 % interval's
 /// half-width in standard errors (NaN when `df` is not positive).
 pub fn t975(df: f64) -> f64 {
+    t_quantile(0.975, df)
+}
+
+/// The `p` quantile of Student's t with `df` degrees of freedom (NaN when `df` is not
+/// positive): a two-sided interval at confidence `c` is `t_quantile(1 − (1 − c) / 2, df)`
+/// standard errors either side.
+pub fn t_quantile(p: f64, df: f64) -> f64 {
     StudentsT::new(0.0, 1.0, df)
-        .map(|d| d.inverse_cdf(0.975))
+        .map(|d| d.inverse_cdf(p))
         .unwrap_or(f64::NAN)
 }
 

@@ -1,10 +1,73 @@
 //! `archsim diff`: two results folders of the same scenarios compared, headline by headline,
 //! in words for the terminal and as JSON.
+//!
+//! A diff makes many comparisons at once (each scenario and variant, each headline), and a
+//! CI job fails it when any one moved: at 95 % each, a sweep of 8 variants × 5 headlines
+//! would fail by chance most of the time. The intervals are Bonferroni's: each at
+//! 1 − 0.05 / m for the m comparisons of the diff that have one, so that all of them hold
+//! together at 95 % (the family-wise error of the whole diff is at most 5 %).
 
 use crate::metrics::compare::{Difference, HEADLINES};
 use serde_json::{json, Value};
 
-/// One scenario (or variant) found in both folders, and its headline differences `b − a`.
+/// The confidence at which all the intervals of one diff hold together.
+pub const FAMILY_CONFIDENCE: f64 = 0.95;
+
+/// How a diff's intervals were widened for their number (Bonferroni's correction).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Family {
+    /// The comparisons with an interval, over every run and headline of the diff.
+    pub comparisons: usize,
+    /// The confidence of each interval shown: 1 − 0.05 / `comparisons`.
+    pub confidence: f64,
+}
+
+impl Family {
+    /// The line that opens the comparison: how many were made and at what confidence each.
+    pub fn header(&self) -> String {
+        match self.comparisons {
+            0 => "diff: no interval (one seed on a side): any change counts as a move\n".into(),
+            1 => "diff: 1 comparison with an interval, at 95 %\n".into(),
+            m => format!(
+                "diff: {m} comparisons with an interval, each at {} % so that all {m} hold together at {} % (Bonferroni)\n",
+                percent(self.confidence),
+                percent(FAMILY_CONFIDENCE)
+            ),
+        }
+    }
+}
+
+/// A confidence as a percentage, with its share left out to three significant digits
+/// (99.875, 98.333, 95).
+fn percent(confidence: f64) -> String {
+    let out = 100.0 * (1.0 - confidence);
+    let decimals = (2 - out.log10().floor() as i32).clamp(0, 9) as usize;
+    crate::text::trim_zeros(&format!("{:.decimals$}", 100.0 * confidence)).to_string()
+}
+
+/// Widens every interval of a diff so that they hold together at `FAMILY_CONFIDENCE`: each
+/// at 1 − 0.05 / m for the m differences that have an interval (those without one, of a
+/// single seed, move at any change and take no part).
+pub fn correct(compared: &mut [Compared]) -> Family {
+    let m = compared
+        .iter()
+        .flat_map(|c| &c.differences)
+        .filter(|d| d.lo.is_finite() && d.hi.is_finite())
+        .count();
+    let confidence = 1.0 - (1.0 - FAMILY_CONFIDENCE) / m.max(1) as f64;
+    for c in compared.iter_mut() {
+        for d in &mut c.differences {
+            *d = d.at_confidence(confidence);
+        }
+    }
+    Family {
+        comparisons: m,
+        confidence,
+    }
+}
+
+/// One scenario (or variant) found in both folders, and its headline differences `b − a`,
+/// their intervals as `correct` widened them.
 pub struct Compared {
     pub scenario: String,
     pub variant: Option<String>,
@@ -42,9 +105,16 @@ fn num(x: f64) -> String {
     }
 }
 
-/// The comparison in words: each scenario, and for those that moved, each headline.
-pub fn terminal(compared: &[Compared], only_a: &[String], only_b: &[String]) -> String {
-    let mut out = String::new();
+/// The comparison in words: how many comparisons at what confidence, each scenario, and for
+/// those that moved, each headline.
+pub fn terminal(
+    compared: &[Compared],
+    family: &Family,
+    only_a: &[String],
+    only_b: &[String],
+) -> String {
+    let mut out = family.header();
+    let level = percent(family.confidence);
     for c in compared {
         if !c.moved() {
             out.push_str(&format!("{}: no headline moved\n", c.name()));
@@ -58,7 +128,7 @@ pub fn terminal(compared: &[Compared], only_a: &[String], only_b: &[String]) -> 
                 "seeds unpaired".to_string()
             };
             let interval = if d.lo.is_finite() {
-                format!("95 % interval [{}, {}]", num(d.lo), num(d.hi))
+                format!("{level} % interval [{}, {}]", num(d.lo), num(d.hi))
             } else {
                 "no interval".to_string()
             };
@@ -93,16 +163,28 @@ pub fn terminal(compared: &[Compared], only_a: &[String], only_b: &[String]) -> 
     out
 }
 
-/// The comparison as JSON.
-pub fn json(compared: &[Compared], only_a: &[String], only_b: &[String]) -> Value {
+/// The comparison as JSON; each difference's `interval` is at `confidence`, Bonferroni's
+/// for the diff's `comparisons`.
+pub fn json(compared: &[Compared], family: &Family, only_a: &[String], only_b: &[String]) -> Value {
     json!({
         "moved": compared.iter().any(Compared::moved),
+        "correction": "bonferroni",
+        "comparisons": family.comparisons,
+        "confidence": family.confidence,
+        "family_confidence": FAMILY_CONFIDENCE,
         "scenarios": compared.iter().map(|c| json!({
             "scenario": c.scenario,
             "variant": c.variant,
             "moved": c.moved(),
             "differences": c.differences.iter().map(|d| {
                 let mut v = d.to_json();
+                // At the diff's confidence, not 95 %.
+                if let Some(m) = v.as_object_mut() {
+                    m.remove("excludes_zero");
+                    if let Some(ci) = m.remove("ci95") {
+                        m.insert("interval".into(), ci);
+                    }
+                }
                 v["moved"] = json!(d.moved());
                 v["paired"] = json!(d.paired);
                 v

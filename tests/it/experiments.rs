@@ -472,6 +472,69 @@ fn diff_passes_the_same_results_and_fails_a_headline_that_moved() {
 }
 
 #[test]
+fn diff_of_many_comparisons_holds_them_together_at_95_percent() {
+    // A sweep of nine runs (the baseline and eight rates) × five headlines: 45 comparisons.
+    // Run twice on different seeds, nothing changed, at 95 % each one of them would leave
+    // zero out by chance (the throughput of rate-25 does with these seeds): one diff, one
+    // verdict, so each interval is Bonferroni's, at 1 − 0.05 / 45.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = BASE
+        .replace("duration = \"30m\"", "duration = \"3m\"")
+        .replace("warmup = \"1m\"", "warmup = \"30s\"")
+        .replace("seeds = 10", "seeds = 5")
+        + "[sweep]\n\"users.arrival.rate\" = [10, 13, 16, 19, 22, 25, 28, 31]\n";
+    std::fs::write(d.join("exp.toml"), text).unwrap();
+    let run = |out: &str, extra: &[&str]| {
+        let mut args = vec!["run", "exp.toml", "--out", out, "-q", "--no-plots"];
+        args.extend_from_slice(extra);
+        archsim_ok(&args, d);
+    };
+    run("a", &[]);
+    run("b", &["--set", "scenario.seed=101"]);
+    let same = archsim(&["diff", "a", "b", "--json", "same.json"], d);
+    let text = String::from_utf8_lossy(&same.stdout);
+    assert_eq!(same.status.code(), Some(0), "{text}");
+    assert!(
+        text.starts_with("diff: 45 comparisons with an interval, each at 99.889 % so that all 45 hold together at 95 % (Bonferroni)\n"),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("same.json")).unwrap()).unwrap();
+    assert_eq!(json["moved"], false);
+    assert_eq!(json["comparisons"], 45);
+    assert_eq!(json["correction"], "bonferroni");
+    let rate25 = &json["scenarios"][6];
+    assert_eq!(rate25["variant"], "rate-25");
+    let throughput = &rate25["differences"][3];
+    assert_eq!(throughput["metric"], "throughput_rps");
+    assert_eq!(throughput["paired"], false, "other seeds: Welch's interval");
+    let (lo, hi) = (
+        throughput["interval"][0].as_f64().unwrap(),
+        throughput["interval"][1].as_f64().unwrap(),
+    );
+    assert!(lo < 0.0 && 0.0 < hi, "{throughput}");
+    // A real change, a server fewer on other seeds again, still moves beyond the wider
+    // intervals.
+    run(
+        "c",
+        &["--set", "scenario.seed=101", "--set", "web.servers=3"],
+    );
+    let moved = archsim(&["diff", "a", "c"], d);
+    let text = String::from_utf8_lossy(&moved.stdout);
+    assert_eq!(moved.status.code(), Some(1), "{text}");
+    assert!(text.contains("exp/rate-31: MOVED\n"), "{text}");
+    let p50 = text
+        .lines()
+        .find(|l| l.contains("p50 latency") && l.contains("← moved"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        p50.contains("99.889 % interval") && p50.contains("seeds unpaired"),
+        "{p50}"
+    );
+}
+
+#[test]
 fn a_grid_sweep_charts_each_metric_against_each_parameter_a_line_per_other_value() {
     let short = BASE
         .edit("duration = \"30m\"", "duration = \"3m\"")
