@@ -146,13 +146,19 @@ pub fn terminal(
             ));
         }
     }
-    for (names, side) in [(only_a, "first"), (only_b, "second")] {
-        if !names.is_empty() {
-            out.push_str(&format!(
-                "only in the {side} folder: {}\n",
-                names.join(", ")
-            ));
-        }
+    // A run gone from the second folder (removed, renamed, or no longer running) is a
+    // regression a gate must not pass; one only in the second is new.
+    if !only_a.is_empty() {
+        out.push_str(&format!(
+            "MISSING from the second folder (removed, renamed, or it failed to run): {}\n",
+            only_a.join(", ")
+        ));
+    }
+    if !only_b.is_empty() {
+        out.push_str(&format!(
+            "new in the second folder, nothing to compare it with: {}\n",
+            only_b.join(", ")
+        ));
     }
     let moved = compared.iter().filter(|c| c.moved()).count();
     out.push_str(&format!(
@@ -163,10 +169,17 @@ pub fn terminal(
     out
 }
 
+/// Whether a diff passes as a regression gate: no headline moved and no run of the first
+/// folder is missing from the second.
+pub fn passes(compared: &[Compared], only_a: &[String]) -> bool {
+    only_a.is_empty() && !compared.iter().any(Compared::moved)
+}
+
 /// The comparison as JSON; each difference's `interval` is at `confidence`, Bonferroni's
-/// for the diff's `comparisons`.
+/// for the diff's `comparisons`; `pass` is the verdict of the exit status.
 pub fn json(compared: &[Compared], family: &Family, only_a: &[String], only_b: &[String]) -> Value {
     json!({
+        "pass": passes(compared, only_a),
         "moved": compared.iter().any(Compared::moved),
         "correction": "bonferroni",
         "comparisons": family.comparisons,

@@ -455,6 +455,32 @@ fn diff_passes_the_same_results_and_fails_a_headline_that_moved() {
         let text = String::from_utf8_lossy(&one.stdout);
         assert!(text.contains(names), "{x} {y}: {text}");
     }
+    // A scenario gone from the second folder (removed, or broken on the branch) fails the
+    // gate though nothing moved; a new one is said, and passes.
+    archsim_ok(&["run", "plain.toml", "--out", "d", "-q"], d);
+    let gone = archsim(&["diff", "a", "d", "--json", "gone.json"], d);
+    let text = String::from_utf8_lossy(&gone.stdout);
+    assert_eq!(gone.status.code(), Some(1), "{text}");
+    assert!(text.contains("plain: no headline moved"), "{text}");
+    assert!(
+        text.contains("MISSING from the second folder (removed, renamed, or it failed to run): exp/baseline, exp/five\n"),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("gone.json")).unwrap()).unwrap();
+    assert_eq!(
+        (json["pass"].clone(), json["moved"].clone()),
+        (false.into(), false.into())
+    );
+    let new = archsim(&["diff", "d", "a"], d);
+    let text = String::from_utf8_lossy(&new.stdout);
+    assert_eq!(new.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "new in the second folder, nothing to compare it with: exp/baseline, exp/five\n"
+        ),
+        "{text}"
+    );
     // One seed against five: paired on seed 1, which is the same run, so nothing moved.
     run("one", &["--seeds", "1"]);
     let paired = archsim(&["diff", "one/plain", "a/plain"], d);
