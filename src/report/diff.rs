@@ -87,6 +87,27 @@ impl Compared {
     }
 }
 
+/// A headline in a word or two, for the one line a run that did not move gets.
+fn short(metric: &str) -> &str {
+    match metric {
+        "latency_ms.p50" => "p50 ms",
+        "latency_ms.p99" => "p99 ms",
+        "error_rate" => "errors",
+        "throughput_rps" => "req/s",
+        "cost_usd.total" => "$/seed",
+        m => m,
+    }
+}
+
+/// How a difference was drawn: seeds paired, or two independent samples (Welch's interval).
+fn how(d: &Difference) -> String {
+    match (d.paired, d.n) {
+        (true, 1) => "1 seed paired, no interval".into(),
+        (true, n) => format!("{n} seeds paired"),
+        (false, _) => "seeds unpaired: Welch's interval".into(),
+    }
+}
+
 fn words(metric: &str) -> &str {
     HEADLINES
         .iter()
@@ -117,16 +138,35 @@ pub fn terminal(
     let level = percent(family.confidence);
     for c in compared {
         if !c.moved() {
-            out.push_str(&format!("{}: no headline moved\n", c.name()));
+            // What was checked, on one line: each headline before → after and the interval
+            // of the difference, Δ = after − before.
+            let mut hows: Vec<String> = c.differences.iter().map(how).collect();
+            hows.dedup();
+            out.push_str(&format!(
+                "{}: no headline moved ({})\n",
+                c.name(),
+                hows.join("; ")
+            ));
+            let figures: Vec<String> = c
+                .differences
+                .iter()
+                .map(|d| {
+                    let interval = if d.lo.is_finite() && d.hi.is_finite() {
+                        format!(" Δ∈[{}, {}]", num(d.lo), num(d.hi))
+                    } else {
+                        String::new()
+                    };
+                    format!("{} {} → {}{interval}", short(&d.metric), num(d.a), num(d.b))
+                })
+                .collect();
+            if !figures.is_empty() {
+                out.push_str(&format!("  {}\n", figures.join("  ")));
+            }
             continue;
         }
         out.push_str(&format!("{}: MOVED\n", c.name()));
         for d in &c.differences {
-            let how = if d.paired {
-                format!("{} seeds paired", d.n)
-            } else {
-                "seeds unpaired".to_string()
-            };
+            let how = how(d);
             let interval = if d.lo.is_finite() {
                 format!("{level} % interval [{}, {}]", num(d.lo), num(d.hi))
             } else {

@@ -420,7 +420,27 @@ fn diff_passes_the_same_results_and_fails_a_headline_that_moved() {
     let same = archsim(&["diff", "a", "b", "--json", "same.json"], d);
     let text = String::from_utf8_lossy(&same.stdout);
     assert_eq!(same.status.code(), Some(0), "{text}");
-    assert!(text.contains("exp/five: no headline moved"), "{text}");
+    assert!(
+        text.contains("exp/five: no headline moved (5 seeds paired)\n"),
+        "{text}"
+    );
+    // What was compared is shown, though nothing moved: every figure and its interval.
+    let figures = text
+        .lines()
+        .skip_while(|l| !l.starts_with("exp/five:"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("{text}"));
+    for want in [
+        "p50 ms ",
+        "p99 ms ",
+        "errors ",
+        "req/s ",
+        "$/seed ",
+        " → ",
+        " Δ∈[0.0, 0.0]",
+    ] {
+        assert!(figures.contains(want), "{want:?} missing from {figures:?}");
+    }
     assert!(text.contains("diff: 0 of 3 scenarios moved"), "{text}");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("same.json")).unwrap()).unwrap();
@@ -521,6 +541,10 @@ fn diff_of_many_comparisons_holds_them_together_at_95_percent() {
     let same = archsim(&["diff", "a", "b", "--json", "same.json"], d);
     let text = String::from_utf8_lossy(&same.stdout);
     assert_eq!(same.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("exp/rate-25: no headline moved (seeds unpaired: Welch's interval)\n"),
+        "{text}"
+    );
     assert!(
         text.starts_with("diff: 45 comparisons with an interval, each at 99.889 % so that all 45 hold together at 95 % (Bonferroni)\n"),
         "{text}"
