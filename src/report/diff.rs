@@ -200,11 +200,17 @@ pub fn terminal(
             only_b.join(", ")
         ));
     }
+    // Runs, each a scenario or one of its variants: a sweep's are of one scenario.
     let moved = compared.iter().filter(|c| c.moved()).count();
+    let n = compared.len();
+    let mut scenarios: Vec<&str> = compared.iter().map(|c| c.scenario.as_str()).collect();
+    scenarios.dedup();
     out.push_str(&format!(
-        "diff: {moved} of {} scenario{} moved beyond its interval\n",
-        compared.len(),
-        if compared.len() == 1 { "" } else { "s" }
+        "diff: {moved} of {n} run{} of {} scenario{} moved beyond {} intervals\n",
+        if n == 1 { "" } else { "s" },
+        scenarios.len(),
+        if scenarios.len() == 1 { "" } else { "s" },
+        if n == 1 { "its" } else { "their" }
     ));
     out
 }

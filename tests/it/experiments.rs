@@ -441,7 +441,10 @@ fn diff_passes_the_same_results_and_fails_a_headline_that_moved() {
     ] {
         assert!(figures.contains(want), "{want:?} missing from {figures:?}");
     }
-    assert!(text.contains("diff: 0 of 3 scenarios moved"), "{text}");
+    assert!(
+        text.contains("diff: 0 of 3 runs of 2 scenarios moved beyond their intervals\n"),
+        "{text}"
+    );
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("same.json")).unwrap()).unwrap();
     assert_eq!(json["moved"], false);
@@ -581,6 +584,11 @@ fn diff_of_many_comparisons_holds_them_together_at_95_percent() {
     assert!(
         p50.contains("99.889 % interval") && p50.contains("seeds unpaired"),
         "{p50}"
+    );
+    // The runs are variants of one scenario, counted as runs.
+    assert!(
+        text.contains(" of 9 runs of 1 scenario moved beyond their intervals\n"),
+        "{text}"
     );
 }
 
