@@ -471,8 +471,9 @@ struct Refused {
     code: u8,
     lines: Vec<String>,
     /// What `check`'s verdict files list, one entry each, when not the lines themselves
-    /// (a malformed file's diagnostics, without the count that closes them).
-    problems: Option<Vec<String>>,
+    /// (a malformed file's diagnostics, each with its place, without the count that closes
+    /// them).
+    problems: Option<Vec<report::verdicts::Problem>>,
 }
 
 impl Refused {
@@ -490,11 +491,15 @@ impl Refused {
     }
 
     /// The problems, each with its own entry in `check`'s verdict files.
-    fn problems(&self) -> Vec<String> {
+    fn problems(&self) -> Vec<report::verdicts::Problem> {
         self.problems.clone().unwrap_or_else(|| {
             self.lines
                 .iter()
-                .map(|l| l.strip_prefix("error: ").unwrap_or(l).to_string())
+                .map(|l| {
+                    report::verdicts::Problem::unlocated(
+                        l.strip_prefix("error: ").unwrap_or(l).to_string(),
+                    )
+                })
                 .collect()
         })
     }
@@ -525,15 +530,21 @@ fn loaded(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>
     loaded.map_err(|errors| {
         let n: usize = errors.iter().map(|e| e.diagnostics.len()).sum();
         let mut lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        // Each problem, and whether it is at a line of the file (line 0: a --set's own).
-        let mut problems: Vec<(String, bool)> = errors
+        // Each problem, and where in its file when it is at a line of one (line 0: a --set's
+        // own).
+        let mut problems: Vec<report::verdicts::Problem> = errors
             .iter()
-            .flat_map(|e| e.diagnostics.iter().map(|d| (d.to_string(), d.line != 0)))
+            .flat_map(|e| {
+                e.diagnostics.iter().map(|d| report::verdicts::Problem {
+                    message: d.to_string(),
+                    at: (d.line != 0).then(|| (d.file.display().to_string(), d.line, d.column)),
+                })
+            })
             .collect();
         // A --set is named where its own value is wrong; where it conflicts with a value the
         // file holds (a shorter duration than the file's warmup), the error is at the file's.
         // A problem named at a --set needs no such note.
-        if !reads.sets.is_empty() && problems.iter().any(|p| p.1) {
+        if !reads.sets.is_empty() && problems.iter().any(|p| p.at.is_some()) {
             let sets: Vec<String> = reads
                 .sets
                 .iter()
@@ -543,9 +554,9 @@ fn loaded(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>
                 "note: read with {}: a value set there may conflict with one written in the file",
                 sets.join(", ")
             );
-            for (p, _) in problems.iter_mut().filter(|p| p.1) {
-                p.push('\n');
-                p.push_str(&note);
+            for p in problems.iter_mut().filter(|p| p.at.is_some()) {
+                p.message.push('\n');
+                p.message.push_str(&note);
             }
             lines.push(note);
         }
@@ -556,7 +567,7 @@ fn loaded(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>
         Refused {
             code: BAD_INPUT,
             lines,
-            problems: Some(problems.into_iter().map(|p| p.0).collect()),
+            problems: Some(problems),
         }
     })
 }

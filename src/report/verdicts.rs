@@ -113,10 +113,28 @@ pub fn junit(records: &[Record<'_>]) -> String {
     o
 }
 
+/// A problem that stopped a check before any verdict, with where it is when it is at a place
+/// of a scenario file (a malformed value: `bad.toml:10:11: …`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    /// The whole message, as printed.
+    pub message: String,
+    /// The file, line and column it names.
+    pub at: Option<(String, usize, usize)>,
+}
+
+impl Problem {
+    /// A problem at no place of a file (a run that stopped, a folder that cannot be read).
+    pub fn unlocated(message: String) -> Problem {
+        Problem { message, at: None }
+    }
+}
+
 /// JUnit XML for a check that judged nothing: one errored test case per problem that stopped
-/// it (a malformed scenario, a run that failed), so that a CI dashboard shows why, where it
-/// would otherwise find no results. `code` is the exit status.
-pub fn junit_refused(problems: &[String], code: u8) -> String {
+/// it (a malformed scenario, a run that failed), with the file and line of one that names
+/// them, so that a CI dashboard shows why, where it would otherwise find no results. `code`
+/// is the exit status.
+pub fn junit_refused(problems: &[Problem], code: u8) -> String {
     let n = problems.len();
     let mut o = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
@@ -129,11 +147,14 @@ pub fn junit_refused(problems: &[String], code: u8) -> String {
     );
     for (i, p) in problems.iter().enumerate() {
         // The message's first line (a located diagnostic's `file:line:column: …`) names it.
-        let first = p.lines().next().unwrap_or("");
-        let body: Vec<String> = p.lines().map(xml).collect();
+        let first = p.message.lines().next().unwrap_or("");
+        let body: Vec<String> = p.message.lines().map(xml).collect();
+        let at = p.at.as_ref().map_or(String::new(), |(file, line, _)| {
+            format!(" file=\"{}\" line=\"{line}\"", xml(file))
+        });
         let _ = writeln!(
             o,
-            "    <testcase name=\"not checked ({})\" classname=\"archsim check\">\n      <error message=\"{}\" type=\"exit status {code}\">{}</error>\n    </testcase>",
+            "    <testcase name=\"not checked ({})\" classname=\"archsim check\"{at}>\n      <error message=\"{}\" type=\"exit status {code}\">{}</error>\n    </testcase>",
             i + 1,
             xml(first),
             body.join("\n")
@@ -144,19 +165,24 @@ pub fn junit_refused(problems: &[String], code: u8) -> String {
 }
 
 /// The JSON list for a check that judged nothing: an entry per problem that stopped it, with
-/// `pass` false, `problem` its message and `exit_status`, the other keys null, so that a
-/// script that requires every entry to pass fails, as the check did.
-pub fn json_refused(problems: &[String], code: u8) -> Value {
+/// `pass` false, `problem` its message and `exit_status`, its `file`, `line` and `column`
+/// when it names them, the other keys null, so that a script that requires every entry to
+/// pass fails, as the check did.
+pub fn json_refused(problems: &[Problem], code: u8) -> Value {
     Value::Array(
         problems
             .iter()
             .map(|p| {
+                let (file, line, column) = match &p.at {
+                    Some((f, l, c)) => (json!(f), json!(l), json!(c)),
+                    None => (Value::Null, Value::Null, Value::Null),
+                };
                 json!({
                     "scenario": null,
                     "variant": null,
-                    "file": null,
-                    "line": null,
-                    "column": null,
+                    "file": file,
+                    "line": line,
+                    "column": column,
                     "expectation": null,
                     "metric": null,
                     "min": null,
@@ -164,7 +190,7 @@ pub fn json_refused(problems: &[String], code: u8) -> Value {
                     "value": null,
                     "seed": null,
                     "pass": false,
-                    "problem": p,
+                    "problem": p.message,
                     "exit_status": code,
                 })
             })

@@ -177,6 +177,49 @@ fn a_check_that_judges_nothing_still_writes_its_verdict_files_saying_why() {
             (Some(false), Some(2))
         );
     }
+    // Each entry and test case at the place its message names.
+    let at = |v: &serde_json::Value| (v["file"].clone(), v["line"].clone(), v["column"].clone());
+    assert_eq!(
+        at(&json[0]),
+        (
+            serde_json::json!("svc.toml"),
+            serde_json::json!(14),
+            serde_json::json!(1)
+        )
+    );
+    assert_eq!(at(&json[1]).1, serde_json::json!(15));
+    let xml = std::fs::read_to_string(dir.join("j.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let places: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .map(|c| (c.attribute("file"), c.attribute("line")))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            (Some("svc.toml"), Some("14")),
+            (Some("svc.toml"), Some("15"))
+        ],
+        "{xml}"
+    );
+    // A value of the wrong type too, the error the kind's table reports.
+    std::fs::write(
+        dir.join("float.toml"),
+        "[scenario]\nduration = \"30s\"\n[[workload]]\nname = \"u\"\ntarget = \"w\"\narrival = { process = \"poisson\", rate = 10 }\n[[component]]\nid = \"w\"\nkind = \"service\"\nservers = 1.5\nservice_time = \"5ms\"\n[[expect]]\nmetric = \"error_rate\"\nmax = 0\n",
+    )
+    .unwrap();
+    let (code, errors, json) = check_files(&dir, "float.toml");
+    assert_eq!(code, Some(2));
+    assert!(errors[0].starts_with("float.toml:10:11: "), "{errors:?}");
+    assert_eq!(
+        at(&json[0]),
+        (
+            serde_json::json!("float.toml"),
+            serde_json::json!(10),
+            serde_json::json!(11)
+        )
+    );
     // A run that stops (an overloaded service with nothing bounding its backlog): exit 1.
     std::fs::write(
         dir.join("stops.toml"),
@@ -205,6 +248,8 @@ max = 50
         "{errors:?}"
     );
     assert_eq!(json[0]["exit_status"], 1);
+    // It is at no place of the file: none is named.
+    assert_eq!(json[0]["file"], serde_json::Value::Null);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
