@@ -27,16 +27,26 @@ impl Record<'_> {
             self.file,
             e.line,
             e.column,
-            e.describe(),
+            self.bound(),
             self.verdict.problem.as_deref().unwrap_or("")
         )
     }
 
     fn case_name(&self) -> String {
-        let e = self.verdict.expectation.describe();
+        let e = self.bound();
         match self.variant {
             Some(v) => format!("{v}: {e}"),
             None => e,
+        }
+    }
+
+    /// The expectation in words; the variant it names, if it names one, is the record's,
+    /// which the message and the test case say already.
+    fn bound(&self) -> String {
+        let e = &self.verdict.expectation;
+        match self.variant {
+            Some(_) => crate::expect::describe(&e.metric, e.min, e.max, e.each_seed),
+            None => e.describe(),
         }
     }
 }
@@ -223,4 +233,58 @@ pub fn json(records: &[Record<'_>]) -> Value {
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expect::{Expectation, Verdict};
+
+    #[test]
+    fn an_expectation_on_one_variant_names_it_once() {
+        let verdict = |variant: Option<&str>| Verdict {
+            expectation: Expectation {
+                metric: "latency_ms.p99".into(),
+                min: None,
+                max: Some(30.0),
+                each_seed: false,
+                variant: variant.map(str::to_string),
+                variant_at: (0, 0),
+                line: 19,
+                column: 10,
+            },
+            value: Some(41.0),
+            seed: None,
+            per_seed: Vec::new(),
+            pass: false,
+            problem: Some("41 is above 30".into()),
+        };
+        // Written for variant two-servers alone, or for every variant: the same words.
+        for written in [Some("two-servers"), None] {
+            let v = verdict(written);
+            let r = Record {
+                scenario: "vexp",
+                variant: Some("two-servers"),
+                file: "vexp.toml".into(),
+                verdict: &v,
+            };
+            assert_eq!(
+                r.message(),
+                "vexp.toml:19:10: expectation fails (variant two-servers): latency_ms.p99 ≤ 30: 41 is above 30"
+            );
+            assert_eq!(r.case_name(), "two-servers: latency_ms.p99 ≤ 30");
+        }
+        // The JSON list keeps the expectation as written, variant included.
+        let v = verdict(Some("two-servers"));
+        let r = Record {
+            scenario: "vexp",
+            variant: Some("two-servers"),
+            file: "vexp.toml".into(),
+            verdict: &v,
+        };
+        assert_eq!(
+            json(&[r])[0]["expectation"],
+            "latency_ms.p99 ≤ 30 (variant two-servers)"
+        );
+    }
 }
