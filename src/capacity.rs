@@ -173,6 +173,9 @@ pub struct Answer {
     pub binding: Vec<usize>,
     /// How many seeds a run that stopped early bound instead, and why the first one stopped.
     pub stopped: (usize, Option<String>),
+    /// The `--set` overrides of the scenario searched (`PATH=VALUE`, as given): the answer
+    /// is the scenario's with them.
+    pub overrides: Vec<String>,
 }
 
 /// Why a scenario's workload cannot be searched, if it cannot.
@@ -258,6 +261,7 @@ pub fn search(sc: &Scenario, search: &Search, options: &RunOptions) -> Result<An
         scale,
         binding,
         stopped,
+        overrides: sc.overrides.clone(),
     })
 }
 

@@ -69,8 +69,9 @@ fn varies(answer: &Answer) -> bool {
     answer.peak_rate > answer.base_rate * (1.0 + 1e-9)
 }
 
-/// `capacity.json`: the answer, each seed's, and the SLOs. Rates are means over the run;
-/// `peak_rps` is the highest rate of the profile at that scale.
+/// `capacity.json`: the answer, each seed's, the SLOs and the `--set` overrides of the
+/// scenario searched. Rates are means over the run; `peak_rps` is the highest rate of the
+/// profile at that scale.
 pub fn json(answer: &Answer, scenario: &str, workload: &str, search: &Search) -> Value {
     let rate = |x: f64| x * answer.base_rate;
     let peak = |x: f64| x * answer.peak_rate;
@@ -78,6 +79,7 @@ pub fn json(answer: &Answer, scenario: &str, workload: &str, search: &Search) ->
         "scenario": scenario,
         "workload": workload,
         "slos": search.slos.iter().map(Slo::describe).collect::<Vec<_>>(),
+        "overrides": answer.overrides,
         "tolerance": search.tolerance,
         "base_rate_rps": answer.base_rate,
         "base_peak_rps": answer.peak_rate,
@@ -189,6 +191,15 @@ pub fn terminal(answer: &Answer, scenario: &str, workload: &str, search: &Search
         "capacity of workload {workload} in {scenario}, holding {}\n",
         slos.join(" and ")
     ));
+    // The answer is the scenario's as overridden: say so beside it.
+    if !answer.overrides.is_empty() {
+        let sets: Vec<String> = answer
+            .overrides
+            .iter()
+            .map(|s| format!("--set {s}"))
+            .collect();
+        out.push_str(&format!("  the scenario read with {}\n", sets.join(", ")));
+    }
     match answer.scale {
         // A profile that varies is scaled whole: the scale is the answer, and a mean rate
         // alone would read as a steady rate the system holds, where it holds the peak.

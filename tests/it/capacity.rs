@@ -142,6 +142,7 @@ fn the_command_prints_the_answer_and_writes_the_walk() {
         serde_json::from_slice(&std::fs::read(folder.join("capacity.json")).unwrap()).unwrap();
     let rate = json["capacity"]["rate_rps"].as_f64().unwrap();
     assert!((7.0..9.0).contains(&rate), "{rate}");
+    assert_eq!(json["overrides"], serde_json::json!([]));
     for f in ["capacity-1.svg", "capacity-1.png"] {
         assert!(
             std::fs::metadata(folder.join(f)).unwrap().len() > 1000,
@@ -305,6 +306,47 @@ fn a_capacity_bound_by_runs_that_stopped_says_so_and_names_no_slo() {
 }
 
 #[test]
+fn the_answer_says_which_overrides_it_was_found_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("mm1.toml"), MM1).unwrap();
+    let out = archsim(
+        &[
+            "capacity",
+            "mm1.toml",
+            "--slo",
+            "latency_ms.mean<=500",
+            "--seeds",
+            "2",
+            "--tolerance",
+            "0.1",
+            "--set",
+            "scenario.duration=10m",
+            "--set",
+            "scenario.warmup=1m",
+            "--out",
+            "o",
+        ],
+        d,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(
+            "  the scenario read with --set scenario.duration=10m, --set scenario.warmup=1m\n"
+        ),
+        "{stdout}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("o/mm1-capacity/capacity.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        json["overrides"],
+        serde_json::json!(["scenario.duration=10m", "scenario.warmup=1m"])
+    );
+}
+
+#[test]
 fn the_walk_has_a_column_per_metric_and_names_every_slo_a_probe_broke() {
     use archsim::capacity::{Answer, Probe, SeedSearch};
     // A band on the mean (two SLOs on one metric) and one on the p99.
@@ -344,6 +386,7 @@ fn the_walk_has_a_column_per_metric_and_names_every_slo_a_probe_broke() {
         scale: None,
         binding: vec![0, 0, 0],
         stopped: (0, None),
+        overrides: Vec::new(),
     };
     let csv = archsim::report::capacity::csv(&answer, &search);
     let lines: Vec<&str> = csv.lines().collect();
