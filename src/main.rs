@@ -754,8 +754,9 @@ struct CapacityArgs {
     /// "latency_ms.p99<=300", "error_rate<=0.001". Repeatable: all must hold.
     #[arg(long = "slo", value_name = "METRIC<=BOUND", required = true)]
     slos: Vec<String>,
-    /// Replications (each searched on its own), overriding the scenario's `seeds`.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(2..=i64::from(archsim::limits::MAX_SEEDS)))]
+    /// Replications (each searched on its own), overriding the scenario's `seeds`: at least
+    /// 2, since the answer is their mean with a 95 % interval, which one seed cannot give.
+    #[arg(long, value_parser = capacity_seeds)]
     seeds: Option<u32>,
     /// Each seed's search stops when its bracket is narrower than this share.
     #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
@@ -772,6 +773,18 @@ struct CapacityArgs {
     threads: Option<u32>,
     #[command(flatten)]
     reads: ReadArgs,
+}
+
+/// `capacity --seeds`: from 2, saying why when fewer.
+fn capacity_seeds(text: &str) -> Result<u32, String> {
+    let max = archsim::limits::MAX_SEEDS;
+    match text.parse::<u32>().map_err(|e| e.to_string())? {
+        n @ (0 | 1) => Err(format!(
+            "{n} is not in 2..={max}: a capacity needs at least 2 seeds, its answer being their mean with a 95 % interval, which one seed cannot give"
+        )),
+        n if n > max => Err(format!("{n} is not in 2..={max}")),
+        n => Ok(n),
+    }
 }
 
 /// `archsim capacity`.

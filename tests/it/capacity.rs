@@ -191,6 +191,24 @@ fn the_command_prints_the_answer_and_writes_the_walk() {
         &["capacity", "mm1.toml", "--slo", "latency_ms.p99"],
         "no comparison",
     );
+    // `--seeds 1` gives no interval; the help says why it is refused.
+    refused(
+        &[
+            "capacity",
+            "mm1.toml",
+            "--slo",
+            "error_rate<=0.01",
+            "--seeds",
+            "1",
+        ],
+        "a capacity needs at least 2 seeds",
+    );
+    let help = archsim(&["capacity", "--help"], d);
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("at least 2, since the answer is their mean with a 95 % interval"),
+        "{help}"
+    );
     refused(
         &[
             "capacity",
