@@ -6,7 +6,8 @@
 //! or halving until the SLOs change verdict, then bisecting (geometrically) until the bracket
 //! is narrower than the tolerance. A seed's capacity is the highest scale seen to hold; the
 //! answer is their mean with a Student-t 95 % interval over seeds. Bisection assumes that a
-//! metric only worsens as the rate grows; a probe whose run stops at a limit (too many calls
+//! metric only worsens as the rate grows (a lower bound on a rate or a count, which grows with
+//! it, is refused: `Slo::unsearchable`); a probe whose run stops at a limit (too many calls
 //! in flight) counts as broken.
 
 use crate::expect::number_at;
@@ -80,6 +81,28 @@ impl Slo {
             },
             _ => false,
         }
+    }
+
+    /// Why the search cannot find a highest rate that holds it, when it cannot: a lower
+    /// bound on a rate or a count (`unit`, as the metric's declaration says), which grows
+    /// with the arrival rate. Such a bound fails at low rates and holds at high ones, where
+    /// the search needs every SLO to hold at low rates and break as the rate rises: it would
+    /// halve the rate to the bottom of its range and report that nothing holds.
+    pub fn unsearchable(&self, unit: Option<crate::metrics::Unit>) -> Option<String> {
+        use crate::metrics::Unit;
+        let lower = matches!(self.op, Op::Ge | Op::Gt);
+        let what = match unit {
+            Some(Unit::PerSecond) => "a rate",
+            Some(Unit::Count) => "a count",
+            _ => return None,
+        };
+        lower.then(|| {
+            format!(
+                "--slo \"{}\": a lower bound on {what}, which grows with the arrival rate, cannot be searched: it fails at low rates and holds at high ones, while the search looks for the highest rate below which every SLO holds, raising the rate until one breaks. Bound what worsens with load (\"latency_ms.p99<=300\", \"error_rate<=0.001\"); to ask whether a rate is served, run the scenario at that rate with an [[expect]] on {} (`archsim check`)",
+                crate::text::one_line(&self.describe()),
+                self.metric
+            )
+        })
     }
 
     pub fn describe(&self) -> String {

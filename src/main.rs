@@ -751,7 +751,9 @@ struct CapacityArgs {
     #[arg(long)]
     workload: Option<String>,
     /// A bound on a number of summary.json, as an [[expect]] names it:
-    /// "latency_ms.p99<=300", "error_rate<=0.001". Repeatable: all must hold.
+    /// "latency_ms.p99<=300", "error_rate<=0.001". Repeatable: all must hold. Each must
+    /// worsen as the rate rises: a lower bound on a rate or a count (throughput_rps>=60)
+    /// is refused.
     #[arg(long = "slo", value_name = "METRIC<=BOUND", required = true)]
     slos: Vec<String>,
     /// Replications (each searched on its own), overriding the scenario's `seeds`: at least
@@ -852,6 +854,9 @@ fn capacity(a: &CapacityArgs) -> ExitCode {
                 "--slo \"{}\": {why}",
                 archsim::text::one_line(text)
             ));
+        }
+        if let Some(why) = slo.unsearchable(archsim::scenario::metric_unit(&slo.metric, &kinds)) {
+            return bad_input(&why);
         }
         slos.push(slo);
     }

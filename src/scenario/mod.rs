@@ -1205,6 +1205,32 @@ pub fn metric_problem(
         .map_err(|why| Some(format!("`metric`: {whose}'s {why}")))
 }
 
+/// The unit of the number `metric` names, as its declaration says (a path `metric_problem`
+/// accepts; `None` for one it does not).
+pub fn metric_unit(
+    metric: &str,
+    kind_of: &dyn Fn(&str) -> Option<&'static components::KindInfo>,
+) -> Option<crate::metrics::Unit> {
+    let segments: Vec<&str> = metric.split('.').collect();
+    let (fields, rest): (Vec<&[crate::metrics::Field]>, String) = match segments[..] {
+        ["components", id, ref tail @ ..] => (
+            vec![
+                kind_of(id)?.fields,
+                components::kind::KMS_FIELDS,
+                components::kind::ACCESS_FIELDS,
+            ],
+            tail.join("."),
+        ),
+        ["workloads", _, ref tail @ ..] => (vec![crate::workload::FIELDS], tail.join(".")),
+        _ => (vec![crate::metrics::FIELDS], metric.to_string()),
+    };
+    fields
+        .into_iter()
+        .flatten()
+        .find(|f| crate::metrics::path_matches(f.path, &rest))
+        .map(|f| f.unit)
+}
+
 /// Whether the last part of `path`, which `pattern` (ending in `.*`) matched, is one that
 /// table can hold: a latency's statistics, a status. Other tables (by operation, by target)
 /// are named by the scenario and may hold anything.

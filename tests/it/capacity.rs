@@ -191,6 +191,22 @@ fn the_command_prints_the_answer_and_writes_the_walk() {
         &["capacity", "mm1.toml", "--slo", "latency_ms.p99"],
         "no comparison",
     );
+    // A lower bound on what grows with the rate holds only at high rates: no highest rate
+    // holds it, and the search would halve its way down to nothing.
+    for slo in [
+        "throughput_rps>=60",
+        "workloads.users.requests.total>1000",
+        "components.s.throughput_rps>=4",
+    ] {
+        refused(
+            &["capacity", "mm1.toml", "--slo", slo],
+            "grows with the arrival rate, cannot be searched",
+        );
+    }
+    refused(
+        &["capacity", "mm1.toml", "--slo", "throughput_rps>=60"],
+        "lower bound on a rate",
+    );
     // `--seeds 1` gives no interval; the help says why it is refused.
     refused(
         &[
