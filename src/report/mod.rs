@@ -257,9 +257,16 @@ pub fn text_summary(summary: &Summary) -> String {
         );
     }
     if let Some(Value::Object(cs)) = get("components") {
+        // The ids in a column as wide as the longest, so that every kind and figure lines up.
+        let width = cs
+            .keys()
+            .map(|id| id.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(16);
         for (id, c) in cs {
             let kind = c.get("kind").and_then(Value::as_str).unwrap_or("?");
-            let mut line = format!("  {id:<16} {kind:<15}");
+            let mut line = format!("  {id:<width$} {kind:<15}");
             let declared = crate::components::registry::info(kind).map_or(&[][..], |i| i.columns);
             let seeds = columns::seeds_of(summary, id);
             // The kind's figures, its first always, the rest when they say something.

@@ -249,6 +249,21 @@ fn the_terminal_summary_shows_statuses_percentiles_and_intervals() {
     let text = archsim::report::text_summary(&warm_only);
     assert!(!text.contains("500:"), "{text}");
     assert!(text.contains("status     200:"), "{text}");
+    // An id longer than the column: every component's kind still starts where the others'
+    // do, after the longest id.
+    let mut long = s.clone();
+    long["components"]["CreateOrderFunction"] = long["components"]["web"].clone();
+    let text = archsim::report::text_summary(&long);
+    let starts: Vec<usize> = text
+        .lines()
+        .filter(|l| l.starts_with("  ") && l.contains(" service "))
+        .map(|l| l.find(" service ").unwrap())
+        .collect();
+    assert_eq!(starts.len(), 3, "web, db and the long one: {text}");
+    assert!(
+        starts.iter().all(|&s| s == 2 + "CreateOrderFunction".len()),
+        "{text}"
+    );
 }
 
 #[test]
