@@ -469,3 +469,65 @@ mode = "on_demand"
         .unwrap();
     assert!(width <= 1_700.0, "{width} px wide");
 }
+
+#[test]
+fn each_record_of_a_dns_name_carries_its_own_figures() {
+    // Weighted records, 3 : 1, to two buckets: the requests to each are drawn from the
+    // visitors straight to it, each arrow with its own label (not one label for both, as a
+    // balancer's fan-out over its targets has).
+    let (sc, o) = outcome_of(
+        r#"
+[scenario]
+name = "dns"
+duration = "40s"
+warmup = "5s"
+[network]
+region = "us-east-1"
+[[workload]]
+name = "visitors"
+target = "www"
+arrival = { process = "constant", rate = 80 }
+[[component]]
+id = "www"
+kind = "route53"
+routing = "weighted"
+records = [ { to = "big", weight = 3 }, { to = "small", weight = 1 } ]
+[[component]]
+id = "big"
+kind = "s3"
+[[component]]
+id = "small"
+kind = "s3"
+"#,
+    );
+    let f = service_map::figures(&o.summary, &o.edges);
+    let svg = diagram::map::svg(&sc, &f);
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let label = |to: &str| -> Vec<String> {
+        doc.descendants()
+            .find(|n| {
+                n.has_tag_name("g")
+                    && n.attribute("class") == Some("edge")
+                    && n.attribute("data-from") == Some("workload:visitors")
+                    && n.attribute("data-to") == Some(to)
+            })
+            .map(|g| {
+                g.children()
+                    .filter(|t| t.has_tag_name("text"))
+                    .filter_map(|t| t.text().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (big, small) = (label("big"), label("small"));
+    let rate = |lines: &[String]| -> f64 {
+        lines
+            .first()
+            .and_then(|l| l.strip_suffix("/s"))
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(f64::NAN)
+    };
+    // About 60/s and 20/s: the weights' shares of 80/s, each on its own arrow.
+    assert!((rate(&big) - 60.0).abs() <= 8.0, "{big:?}");
+    assert!((rate(&small) - 20.0).abs() <= 8.0, "{small:?}");
+}

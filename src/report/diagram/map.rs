@@ -109,6 +109,20 @@ fn model(sc: &Scenario, f: &Figures) -> Model {
     // A group of edges the diagram labels once (a fan-out over a balancer's targets) keeps
     // one label: the group's total rate, its mean weighted by calls, its highest p99; each
     // edge's own figures are in `service-map.csv`.
+    // A DNS name's records are no fan-out: each is drawn from the callers to its own target
+    // (`dns_beside_the_path`), and a failover's two carry very different figures, so each
+    // is a group, and a label, of its own.
+    let mut fresh = m.edges.iter().map(|e| e.group + 1).max().unwrap_or(0);
+    for e in &mut m.edges {
+        let dns = f
+            .nodes
+            .get(&name(&m.nodes[e.from].key))
+            .is_some_and(|x| x.lookups.is_some());
+        if dns {
+            e.group = fresh;
+            fresh += 1;
+        }
+    }
     let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (k, e) in m.edges.iter().enumerate() {
         groups.entry(e.group).or_default().push(k);
