@@ -105,95 +105,52 @@ impl<'a> Resource<'a> {
 /// Collects the names a value references (`Ref`, `Fn::GetAtt`, `${Name}` or `${Name.Attr}` in
 /// `Fn::Sub`), in the order written, each once. Pseudo parameters (`AWS::Region`) are left out.
 pub fn references(v: &Value, out: &mut Vec<String>) {
-    let mut push = |name: &str| {
-        if !name.starts_with("AWS::") && !out.iter().any(|n| n == name) {
-            out.push(name.to_string());
-        }
-    };
-    match v {
-        Value::Object(m) => {
-            if let Some(Value::String(name)) = m.get("Ref") {
-                push(name);
-                return;
-            }
-            match m.get("Fn::GetAtt") {
-                Some(Value::Array(a)) => {
-                    if let Some(Value::String(name)) = a.first() {
-                        push(name);
-                    }
-                    return;
-                }
-                Some(Value::String(s)) => {
-                    push(s.split('.').next().unwrap_or(s));
-                    return;
-                }
-                _ => {}
-            }
-            if let Some(sub) = m.get("Fn::Sub") {
-                let text = match sub {
-                    Value::String(s) => Some(s.as_str()),
-                    Value::Array(a) => a.first().and_then(Value::as_str),
-                    _ => None,
-                };
-                for name in text.map(sub_names).unwrap_or_default() {
-                    push(&name);
-                }
-                if let Some(Value::Object(vars)) = sub.as_array().and_then(|a| a.get(1)) {
-                    for v in vars.values() {
-                        let mut inner = Vec::new();
-                        references(v, &mut inner);
-                        for n in inner {
-                            push(&n);
-                        }
-                    }
-                }
-                return;
-            }
-            for v in m.values() {
-                let mut inner = Vec::new();
-                references(v, &mut inner);
-                for n in inner {
-                    push(&n);
-                }
-            }
-        }
-        Value::Array(a) => {
-            for v in a {
-                let mut inner = Vec::new();
-                references(v, &mut inner);
-                for n in inner {
-                    push(&n);
-                }
-            }
-        }
-        _ => {}
-    }
+    each_reference(v, &mut |name, _| push_once(out, name));
 }
 
 /// The resources whose endpoint a value names (`Fn::GetAtt` of `Endpoint.Address`,
 /// `ReadEndpoint.Address`, `RedisEndpoint.Address`, …, or `${Name.Endpoint.Address}` in an
 /// `Fn::Sub`), in the order written, each once: a process given that address connects to it.
 pub fn endpoint_references(v: &Value, out: &mut Vec<String>) {
-    let mut push = |name: &str, attribute: &str| {
-        let endpoint = attribute.to_ascii_lowercase().contains("endpoint");
-        if endpoint && !name.starts_with("AWS::") && !out.iter().any(|n| n == name) {
-            out.push(name.to_string());
+    each_reference(v, &mut |name, attribute| {
+        if attribute.is_some_and(|a| a.to_ascii_lowercase().contains("endpoint")) {
+            push_once(out, name);
+        }
+    });
+}
+
+fn push_once(out: &mut Vec<String>, name: &str) {
+    if !out.iter().any(|n| n == name) {
+        out.push(name.to_string());
+    }
+}
+
+/// Calls `f` with each reference a value makes, in the order written: the name and, for an
+/// `Fn::GetAtt` or a `${Name.Attr}` in an `Fn::Sub`, the attribute. Pseudo parameters
+/// (`AWS::Region`) and `${!Literal}`s are left out.
+fn each_reference(v: &Value, f: &mut impl FnMut(&str, Option<&str>)) {
+    let mut named = |name: &str, attribute: Option<&str>| {
+        if !name.starts_with("AWS::") {
+            f(name, attribute);
         }
     };
     match v {
         Value::Object(m) => {
+            if let Some(Value::String(name)) = m.get("Ref") {
+                named(name, None);
+                return;
+            }
             match m.get("Fn::GetAtt") {
                 Some(Value::Array(a)) => {
-                    if let (Some(Value::String(name)), Some(Value::String(attr))) =
-                        (a.first(), a.get(1))
-                    {
-                        push(name, attr);
+                    if let Some(Value::String(name)) = a.first() {
+                        named(name, a.get(1).and_then(Value::as_str));
                     }
                     return;
                 }
                 Some(Value::String(s)) => {
-                    if let Some((name, attr)) = s.split_once('.') {
-                        push(name, attr);
+                    match s.split_once('.') {
+                        Some((name, attribute)) => named(name, Some(attribute)),
+                        None => named(s, None),
                     }
                     return;
                 }
@@ -201,57 +158,41 @@ pub fn endpoint_references(v: &Value, out: &mut Vec<String>) {
             }
             if let Some(sub) = m.get("Fn::Sub") {
                 let text = match sub {
-                    Value::String(s) => Some(s.as_str()),
-                    Value::Array(a) => a.first().and_then(Value::as_str),
-                    _ => None,
+                    Value::String(s) => s.as_str(),
+                    Value::Array(a) => a.first().and_then(Value::as_str).unwrap_or(""),
+                    _ => "",
                 };
-                let mut rest = text.unwrap_or("");
+                let mut rest = text;
                 while let Some(start) = rest.find("${") {
                     let after = &rest[start + 2..];
                     let Some(end) = after.find('}') else { break };
-                    if let Some((name, attr)) = after[..end].split_once('.') {
-                        if !name.starts_with('!') {
-                            push(name, attr);
+                    let inner = &after[..end];
+                    if !inner.starts_with('!') {
+                        match inner.split_once('.') {
+                            Some((name, attribute)) => named(name, Some(attribute)),
+                            None => named(inner, None),
                         }
                     }
                     rest = &after[end + 1..];
                 }
+                if let Some(Value::Object(vars)) = sub.as_array().and_then(|a| a.get(1)) {
+                    for v in vars.values() {
+                        each_reference(v, f);
+                    }
+                }
+                return;
             }
             for v in m.values() {
-                let mut inner = Vec::new();
-                endpoint_references(v, &mut inner);
-                for n in inner {
-                    push(&n, "endpoint");
-                }
+                each_reference(v, f);
             }
         }
         Value::Array(a) => {
             for v in a {
-                let mut inner = Vec::new();
-                endpoint_references(v, &mut inner);
-                for n in inner {
-                    push(&n, "endpoint");
-                }
+                each_reference(v, f);
             }
         }
         _ => {}
     }
-}
-
-/// The names `${Name}` and `${Name.Attribute}` of an `Fn::Sub` string (`${!Literal}` is not one).
-fn sub_names(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = s;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else { break };
-        let inner = &after[..end];
-        if !inner.starts_with('!') {
-            out.push(inner.split('.').next().unwrap_or(inner).to_string());
-        }
-        rest = &after[end + 1..];
-    }
-    out
 }
 
 /// A call or tie the template's wiring implies, from one resource's component to another's.
