@@ -182,6 +182,34 @@ pub fn terminal(c: &Column, component: &Value, seeds: &[&Value]) -> Option<Strin
     })
 }
 
+/// The calls a component's role denied (`access.denied.<callee>`), as "5999 to orders",
+/// each callee's count per seed over several seeds; `None` when its role denied none. The
+/// callees are any kind's, so this is no column a kind declares: every table and terminal
+/// line shows it beside the kind's own.
+pub fn denied(component: &Value, seeds: &[&Value], whole: fn(f64) -> String) -> Option<String> {
+    let by_callee = component["access"]["denied"].as_object()?;
+    let parts: Vec<String> = by_callee
+        .iter()
+        .filter_map(|(callee, n)| {
+            let n = n.as_f64().filter(|&n| n > 0.0)?;
+            let per_seed: Vec<f64> = if seeds.len() > 1 {
+                seeds
+                    .iter()
+                    .map(|s| {
+                        s["access"]["denied"][callee.as_str()]
+                            .as_f64()
+                            .unwrap_or(0.0)
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Some(format!("{} to {callee}", pooled_count(n, &per_seed, whole)))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
 /// The kinds of a summary's components, in registry order, with their components.
 pub fn by_kind(summary: &Value) -> Vec<(&'static KindInfo, Vec<(&str, &Value)>)> {
     let Some(cs) = summary["components"].as_object() else {
@@ -204,6 +232,29 @@ pub fn by_kind(summary: &Value) -> Vec<(&'static KindInfo, Vec<(&str, &Value)>)>
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn denied_calls_are_said_by_callee_and_per_seed() {
+        let fmt = crate::report::html::fmt_whole;
+        let one = json!({ "access": { "denied": { "orders": 5999 } } });
+        assert_eq!(
+            denied(&one, &[], fmt).as_deref(),
+            Some("5\u{202f}999 to orders")
+        );
+        assert_eq!(denied(&json!({ "utilisation": 0.1 }), &[], fmt), None);
+        // Three seeds: the table denied 2, 3 and none of the calls to it.
+        let pooled = json!({ "access": { "denied": { "table": 5, "queue": 3 } } });
+        let seeds = [
+            json!({ "access": { "denied": { "table": 2, "queue": 1 } } }),
+            json!({ "access": { "denied": { "table": 3, "queue": 1 } } }),
+            json!({ "access": { "denied": { "queue": 1 } } }),
+        ];
+        let seeds: Vec<&Value> = seeds.iter().collect();
+        assert_eq!(
+            denied(&pooled, &seeds, fmt).as_deref(),
+            Some("1.7 per seed (0–3) to table, 1 per seed (every seed) to queue")
+        );
+    }
 
     #[test]
     fn a_count_a_seed_lacks_is_none_in_that_seed() {

@@ -337,11 +337,23 @@ fn kind_table(
     for c in info.columns {
         let _ = write!(o, "<th>{}</th>", escape(&super::columns::header(c)));
     }
+    // Calls its role denied: a column only where some component of the table had them.
+    let denied: Vec<Option<String>> = rows
+        .iter()
+        .map(|(_, c, seeds)| super::columns::denied(c, seeds, fmt_whole))
+        .collect();
+    let any_denied = denied.iter().any(Option::is_some);
+    if any_denied {
+        o.push_str("<th>denied by IAM</th>");
+    }
     o.push_str("</tr>\n");
-    for (name, c, seeds) in rows {
+    for ((name, c, seeds), denied) in rows.iter().zip(&denied) {
         let _ = write!(o, "<tr><td>{name}</td>");
         for col in info.columns {
             let _ = write!(o, "<td>{}</td>", super::columns::cell(col, c, seeds));
+        }
+        if any_denied {
+            let _ = write!(o, "<td>{}</td>", escape(denied.as_deref().unwrap_or("–")));
         }
         o.push_str("</tr>\n");
     }

@@ -276,6 +276,9 @@ pub fn text_summary(summary: &Summary) -> String {
                     let _ = write!(line, " {text}");
                 }
             }
+            if let Some(text) = columns::denied(c, &seeds, short) {
+                let _ = write!(line, " denied by IAM {text}");
+            }
             let _ = writeln!(o, "{line}");
         }
     }
