@@ -241,18 +241,18 @@ mod tests {
             denied(&one, &[], fmt).as_deref(),
             Some("5\u{202f}999 to orders")
         );
-        assert_eq!(denied(&json!({ "utilisation": 0.1 }), &[], fmt), None);
-        // Three seeds: the table denied 2, 3 and none of the calls to it.
-        let pooled = json!({ "access": { "denied": { "table": 5, "queue": 3 } } });
+        assert_eq!(denied(&json!({ "calls": 10 }), &[], fmt), None);
+        // Three seeds: the ledger's calls were denied 2, 3 and no times.
+        let pooled = json!({ "access": { "denied": { "ledger": 5, "audit": 3 } } });
         let seeds = [
-            json!({ "access": { "denied": { "table": 2, "queue": 1 } } }),
-            json!({ "access": { "denied": { "table": 3, "queue": 1 } } }),
-            json!({ "access": { "denied": { "queue": 1 } } }),
+            json!({ "access": { "denied": { "ledger": 2, "audit": 1 } } }),
+            json!({ "access": { "denied": { "ledger": 3, "audit": 1 } } }),
+            json!({ "access": { "denied": { "audit": 1 } } }),
         ];
         let seeds: Vec<&Value> = seeds.iter().collect();
         assert_eq!(
             denied(&pooled, &seeds, fmt).as_deref(),
-            Some("1.7 per seed (0–3) to table, 1 per seed (every seed) to queue")
+            Some("1.7 per seed (0–3) to ledger, 1 per seed (every seed) to audit")
         );
     }
 
