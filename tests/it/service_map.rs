@@ -389,7 +389,7 @@ fn a_long_chain_of_calls_stays_narrow_enough_for_a_page() {
     // A client and four components in a row, every call carrying figures as wide as they
     // get (thousands a second, latencies of a second). Each gap between two columns is as
     // wide as its label: on one line ("12,300/s, mean 123 ms, p99 1.2 s", some 250 px)
-    // the map came out at 2,250 px, shrunk to under 60 % on a 1,320 px page; a figure a
+    // the map came out at 2,280 px, shrunk to under 60 % on a 1,320 px page; a figure a
     // line, each gap is its widest line ("mean 123 ms") and the arrow's room.
     let sc = crate::scenario(
         r#"
