@@ -117,6 +117,10 @@ pub const MAX_NAME_LEN: usize = 64;
 /// large type, a sentence or two.
 pub const MAX_SLIDE_TEXT_LEN: usize = 500;
 
+/// The most numbers `compare_metrics` may add to an experiment's comparison: each is a column
+/// of its page's two tables and a chart of its sweep.
+pub const MAX_COMPARE_METRICS: usize = 6;
+
 /// The largest saved files `archsim plot` reads back from a results folder [bytes].
 pub const MAX_SUMMARY_BYTES: u64 = 64 << 20;
 pub const MAX_CSV_BYTES: u64 = 1 << 30;

@@ -848,7 +848,8 @@ fn capacity(a: &CapacityArgs) -> ExitCode {
             Ok(s) => s,
             Err(e) => return bad_input(&e),
         };
-        if let Err(Some(why)) = archsim::scenario::metric_problem(&slo.metric, &ids, &names, &kinds)
+        if let Err(Some(why)) =
+            archsim::scenario::metric_problem("metric", &slo.metric, &ids, &names, &kinds)
         {
             return bad_input(&format!(
                 "--slo \"{}\": {why}",

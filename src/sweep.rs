@@ -536,6 +536,9 @@ fn outcome(sc: &Scenario, g: Gathered) -> ScenarioOutcome {
     if !sc.overrides.is_empty() {
         summary["overrides"] = serde_json::json!(sc.overrides);
     }
+    if !sc.compare_metrics.is_empty() {
+        summary["compare_metrics"] = serde_json::json!(sc.compare_metrics);
+    }
     if let Some(q) = crate::theory::of_scenario(sc) {
         summary["theory"] = q.to_json();
     }

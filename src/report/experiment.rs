@@ -75,6 +75,7 @@ pub fn csv(variants: &[Summary]) -> String {
         let _ = write!(out, ",{p}");
     }
     out.push_str(",seed,metric,value\n");
+    let metrics = compared(variants);
     for s in variants {
         let set = set_of(s);
         let cells: Vec<String> = paths
@@ -85,7 +86,7 @@ pub fn csv(variants: &[Summary]) -> String {
                     .map_or(String::new(), |(_, v, _)| csv_field(v))
             })
             .collect();
-        for (metric, _, _) in HEADLINES {
+        for (metric, _) in &metrics {
             for (seed, v) in per_seed(s, metric) {
                 let _ = write!(out, "{}", name(s));
                 for c in &cells {
@@ -150,15 +151,54 @@ fn cost_p99(variants: &[Summary]) -> Vec<(f64, f64)> {
 /// The headline metrics an experiment's tables show: (path, words, scale). The error rate
 /// is a percentage; cost is left out when no variant has a priced component (a table of
 /// "0 [0 – 0]" says nothing).
-fn shown(variants: &[Summary]) -> Vec<(&'static str, String, f64)> {
+fn shown(variants: &[Summary]) -> Vec<(String, String, f64)> {
     let priced = priced(variants);
     HEADLINES
         .iter()
         .filter(|(m, _, _)| priced || *m != "cost_usd.total")
         .map(|&(m, words, _)| match m {
-            "error_rate" => (m, "error rate [%]".to_string(), 100.0),
-            _ => (m, words.to_string(), 1.0),
+            "error_rate" => (m.to_string(), "error rate [%]".to_string(), 100.0),
+            _ => (m.to_string(), words.to_string(), 1.0),
         })
+        .chain(own(variants).into_iter().map(|m| {
+            let words = own_words(&m);
+            (m, words, 1.0)
+        }))
+        .collect()
+}
+
+/// How a table or a chart names one of the scenario's own numbers: its path, less the
+/// `components.` every component's number starts with.
+fn own_words(metric: &str) -> String {
+    metric
+        .strip_prefix("components.")
+        .unwrap_or(metric)
+        .to_string()
+}
+
+/// The numbers the scenario asks its variants to be compared on besides the headlines
+/// (`compare_metrics`, written in every variant's summary).
+fn own(variants: &[Summary]) -> Vec<String> {
+    variants[0]["compare_metrics"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|m| m.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every number an experiment compares its variants on, with its words: the headlines, then
+/// the scenario's own (`own`), named by their paths.
+fn compared(variants: &[Summary]) -> Vec<(String, String)> {
+    HEADLINES
+        .iter()
+        .map(|&(m, words, _)| (m.to_string(), words.to_string()))
+        .chain(own(variants).into_iter().map(|m| {
+            let words = own_words(&m);
+            (m, words)
+        }))
         .collect()
 }
 
@@ -215,11 +255,12 @@ fn cheapest_meeting(variants: &[Summary]) -> Option<usize> {
 pub fn json(scenario: &str, variants: &[Summary]) -> Value {
     let base = &variants[0];
     let (frontier, off) = frontier(variants, &cost_p99(variants));
+    let compared = compared(variants);
     let list: Vec<Value> = variants
         .iter()
         .map(|s| {
             let mut metrics = serde_json::Map::new();
-            for (m, _, _) in HEADLINES {
+            for (m, _) in &compared {
                 if let Some((mean, lo, hi)) = mean_ci(s, m) {
                     let n = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
                     metrics.insert(
@@ -231,9 +272,9 @@ pub fn json(scenario: &str, variants: &[Summary]) -> Value {
             let vs: Vec<Value> = if std::ptr::eq(s, base) {
                 Vec::new()
             } else {
-                HEADLINES
+                compared
                     .iter()
-                    .filter_map(|(m, _, _)| paired(base, s, m).map(|d| d.to_json()))
+                    .filter_map(|(m, _)| paired(base, s, m).map(|d| d.to_json()))
                     .collect()
             };
             let (h, n) = held(s);
@@ -417,9 +458,10 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
                 xs.len() == swept.len()
             })
     });
+    let compared = compared(variants);
     if let Some(p) = axis {
         let log_x = log_axis(&swept, p);
-        for (metric, words, _) in HEADLINES {
+        for (metric, words) in &compared {
             let points = against(&swept, p, metric);
             // A metric that does not move (no cost, no errors) would be a flat line saying
             // nothing: left out.
@@ -467,7 +509,7 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
                 continue;
             }
             let log_x = log_axis(&swept, p);
-            for (metric, words, _) in HEADLINES {
+            for (metric, words) in &compared {
                 let lines: Vec<(String, Vec<Point>)> = groups
                     .iter()
                     .map(|(key, g)| (key.clone(), against(g, p, metric)))
@@ -615,88 +657,25 @@ pub fn html(
             links.join(", ")
         );
     }
-    o.push_str("<h2>Variants</h2><table><tr><th>variant</th><th style=\"text-align:left\">what it changes</th>");
-    for (_, words, _) in &columns {
-        let _ = write!(o, "<th>{}</th>", escape(words));
+    // The headlines, then the scenario's own numbers in tables of their own beneath, so that
+    // no table runs off the page.
+    let own = own(variants).len();
+    let (headlines, theirs) = columns.split_at(columns.len() - own);
+    o.push_str("<h2>Variants</h2>");
+    values_table(&mut o, variants, headlines, true);
+    if !theirs.is_empty() {
+        o.push_str("<p class=\"meta\">The numbers the scenario compares its variants on besides these:</p>");
+        values_table(&mut o, variants, theirs, false);
     }
-    o.push_str("<th>expectations held</th></tr>\n");
-    for s in variants {
-        let set: Vec<String> = set_of(s)
-            .iter()
-            .map(|(p, v, _)| format!("{} = {}", escape(p), escape(v)))
-            .collect();
-        let _ = write!(
-            o,
-            "<tr><td><a href=\"{}\">{}</a></td><td style=\"text-align:left\">{}</td>",
-            relative_link(name(s), "report.html"),
-            escape(name(s)),
-            if set.is_empty() {
-                "the scenario as written".to_string()
-            } else {
-                set.join("<br>")
-            }
-        );
-        for (m, _, k) in &columns {
-            let cell = match mean_ci(s, m) {
-                Some((v, lo, hi)) if lo.is_finite() => format!(
-                    "{} <span class=\"ci\">[{} – {}]</span>",
-                    fmt(k * v),
-                    fmt(k * lo),
-                    fmt(k * hi)
-                ),
-                Some((v, _, _)) => fmt(k * v),
-                None => "–".into(),
-            };
-            let _ = write!(o, "<td>{cell}</td>");
-        }
-        let (h, n) = held(s);
-        let _ = writeln!(
-            o,
-            "<td>{}</td></tr>",
-            if n == 0 {
-                "–".to_string()
-            } else {
-                format!("{h} of {n}")
-            }
-        );
-    }
-    o.push_str("</table>\n");
     if variants.len() > 1 {
         let _ = writeln!(
             o,
-            "<h2>Against the baseline</h2><p class=\"meta\">Each variant minus <b>{}</b>, paired seed by seed; in bold where the interval leaves zero out (a difference the seeds' noise does not explain).</p><table><tr><th>variant</th>",
+            "<h2>Against the baseline</h2><p class=\"meta\">Each variant minus <b>{}</b>, paired seed by seed; in bold where the interval leaves zero out (a difference the seeds' noise does not explain).</p>",
             escape(name(&variants[0]))
         );
-        for (_, words, _) in &columns {
-            let _ = write!(o, "<th>Δ {}</th>", escape(words));
+        for group in [headlines, theirs].into_iter().filter(|c| !c.is_empty()) {
+            differences_table(&mut o, variants, group);
         }
-        o.push_str("</tr>\n");
-        for s in &variants[1..] {
-            let _ = write!(o, "<tr><td>{}</td>", escape(name(s)));
-            for (m, _, k) in &columns {
-                let cell = match paired(&variants[0], s, m) {
-                    Some(d) if d.lo.is_finite() => {
-                        let text = format!(
-                            "{}{} <span class=\"ci\">[{} – {}]</span>",
-                            if d.mean > 0.0 { "+" } else { "" },
-                            fmt(k * d.mean),
-                            fmt(k * d.lo),
-                            fmt(k * d.hi)
-                        );
-                        if d.excludes_zero() {
-                            format!("<b>{text}</b>")
-                        } else {
-                            text
-                        }
-                    }
-                    Some(d) => fmt(k * d.mean),
-                    None => "–".into(),
-                };
-                let _ = write!(o, "<td>{cell}</td>");
-            }
-            o.push_str("</tr>\n");
-        }
-        o.push_str("</table>\n");
     }
     if !charts.is_empty() {
         o.push_str("<h2>Charts</h2>\n");
@@ -712,6 +691,112 @@ pub fn html(
     o
 }
 
+/// The page's table of each variant's `columns` (mean and interval); with `what`, beside
+/// what each variant changes and how many of its expectations held.
+fn values_table(
+    o: &mut String,
+    variants: &[Summary],
+    columns: &[(String, String, f64)],
+    what: bool,
+) {
+    o.push_str("<table><tr><th>variant</th>");
+    if what {
+        o.push_str("<th style=\"text-align:left\">what it changes</th>");
+    }
+    for (_, words, _) in columns {
+        let _ = write!(o, "<th>{}</th>", escape(words));
+    }
+    if what {
+        o.push_str("<th>expectations held</th>");
+    }
+    o.push_str("</tr>\n");
+    for s in variants {
+        let _ = write!(
+            o,
+            "<tr><td><a href=\"{}\">{}</a></td>",
+            relative_link(name(s), "report.html"),
+            escape(name(s)),
+        );
+        if what {
+            let set: Vec<String> = set_of(s)
+                .iter()
+                .map(|(p, v, _)| format!("{} = {}", escape(p), escape(v)))
+                .collect();
+            let _ = write!(
+                o,
+                "<td style=\"text-align:left\">{}</td>",
+                if set.is_empty() {
+                    "the scenario as written".to_string()
+                } else {
+                    set.join("<br>")
+                }
+            );
+        }
+        for (m, _, k) in columns {
+            let cell = match mean_ci(s, m) {
+                Some((v, lo, hi)) if lo.is_finite() => format!(
+                    "{} <span class=\"ci\">[{} – {}]</span>",
+                    fmt(k * v),
+                    fmt(k * lo),
+                    fmt(k * hi)
+                ),
+                Some((v, _, _)) => fmt(k * v),
+                None => "–".into(),
+            };
+            let _ = write!(o, "<td>{cell}</td>");
+        }
+        if what {
+            let (h, n) = held(s);
+            let _ = write!(
+                o,
+                "<td>{}</td>",
+                if n == 0 {
+                    "–".to_string()
+                } else {
+                    format!("{h} of {n}")
+                }
+            );
+        }
+        o.push_str("</tr>\n");
+    }
+    o.push_str("</table>\n");
+}
+
+/// The page's table of each variant's paired differences from the baseline in `columns`.
+fn differences_table(o: &mut String, variants: &[Summary], columns: &[(String, String, f64)]) {
+    o.push_str("<table><tr><th>variant</th>");
+    for (_, words, _) in columns {
+        let _ = write!(o, "<th>Δ {}</th>", escape(words));
+    }
+    o.push_str("</tr>\n");
+    for s in &variants[1..] {
+        let _ = write!(o, "<tr><td>{}</td>", escape(name(s)));
+        for (m, _, k) in columns {
+            let cell = match paired(&variants[0], s, m) {
+                Some(d) if d.lo.is_finite() => {
+                    let text = format!(
+                        "{}{} <span class=\"ci\">[{} – {}]</span>",
+                        if d.mean > 0.0 { "+" } else { "" },
+                        fmt(k * d.mean),
+                        fmt(k * d.lo),
+                        fmt(k * d.hi)
+                    );
+                    if d.excludes_zero() {
+                        format!("<b>{text}</b>")
+                    } else {
+                        text
+                    }
+                }
+                Some(d) => fmt(k * d.mean),
+                None => "–".into(),
+            };
+            let _ = write!(o, "<td>{cell}</td>");
+        }
+        o.push_str("</tr>\n");
+    }
+    o.push_str("</table>\n");
+}
+
 /// The comparison in a few lines for the terminal: each variant against the baseline, the
 /// differences whose interval leaves zero out marked with `*`.
 pub fn terminal(scenario: &str, variants: &[Summary]) -> String {
@@ -724,31 +809,37 @@ pub fn terminal(scenario: &str, variants: &[Summary]) -> String {
         name(&variants[0])
     );
     let columns = shown(variants);
-    // Each column as wide as its words (at least 12 characters).
-    let widths: Vec<usize> = columns
-        .iter()
-        .map(|(_, w, _)| w.chars().count().max(12))
-        .collect();
-    let mut header = format!("  {:<24}", "variant");
-    for ((_, words, _), w) in columns.iter().zip(&widths) {
-        let _ = write!(header, "  {words:>w$}");
-    }
-    let _ = writeln!(o, "{header}");
-    for s in &variants[1..] {
-        let mut line = format!("  {:<24}", crate::text::one_line(name(s)));
-        for ((m, _, k), w) in columns.iter().zip(&widths) {
-            let cell = match paired(&variants[0], s, m) {
-                Some(d) => format!(
-                    "{}{}{}",
-                    if d.mean > 0.0 { "+" } else { "" },
-                    super::short(k * d.mean),
-                    if d.excludes_zero() { "*" } else { " " }
-                ),
-                None => "–".into(),
-            };
-            let _ = write!(line, "  {cell:>w$}");
+    // The headlines, then the scenario's own numbers beneath in a table of their own, so that
+    // neither runs off a terminal's width.
+    let own = own(variants).len();
+    let (headlines, theirs) = columns.split_at(columns.len() - own);
+    for columns in [headlines, theirs].into_iter().filter(|c| !c.is_empty()) {
+        // Each column as wide as its words (at least 12 characters).
+        let widths: Vec<usize> = columns
+            .iter()
+            .map(|(_, w, _)| w.chars().count().max(12))
+            .collect();
+        let mut header = format!("  {:<24}", "variant");
+        for ((_, words, _), w) in columns.iter().zip(&widths) {
+            let _ = write!(header, "  {words:>w$}");
         }
-        let _ = writeln!(o, "{line}");
+        let _ = writeln!(o, "{header}");
+        for s in &variants[1..] {
+            let mut line = format!("  {:<24}", crate::text::one_line(name(s)));
+            for ((m, _, k), w) in columns.iter().zip(&widths) {
+                let cell = match paired(&variants[0], s, m) {
+                    Some(d) => format!(
+                        "{}{}{}",
+                        if d.mean > 0.0 { "+" } else { "" },
+                        super::short(k * d.mean),
+                        if d.excludes_zero() { "*" } else { " " }
+                    ),
+                    None => "–".into(),
+                };
+                let _ = write!(line, "  {cell:>w$}");
+            }
+            let _ = writeln!(o, "{line}");
+        }
     }
     if let Some(i) = cheapest_meeting(variants) {
         let _ = writeln!(

@@ -41,6 +41,12 @@ pub const SCENARIO: &[Key] = &[
         about: "a comparison group: scenarios run together with the same group are overlaid in index.html",
     },
     Key {
+        name: "compare_metrics",
+        ty: KeyType::Words,
+        required: false,
+        about: "numbers of summary.json the variants are also compared on, beside latency, errors, throughput and cost: dotted paths as an `[[expect]]`'s `metric` (\"components.orders-dlq.received_by_redrive\"), at most 6; in sweep.csv, sweep.json, the comparison page and the sweep's charts",
+    },
+    Key {
         name: "duration",
         ty: KeyType::Duration,
         required: true,

@@ -71,6 +71,9 @@ pub struct Scenario {
     /// The comparison group: scenarios run together with the same group are overlaid in
     /// `index.html` and `compare-GROUP-*` charts.
     pub compare: Option<String>,
+    /// Numbers of the summary its variants are compared on beside the headline ones
+    /// (`compare_metrics`): dotted paths, checked as an expectation's.
+    pub compare_metrics: Vec<String>,
     /// The file it was read from.
     pub file: PathBuf,
     /// Simulated time during which requests arrive.
@@ -738,6 +741,16 @@ fn validate(
         .iter()
         .map(|(id, _, spec)| (id.get_ref().as_str(), spec.info()))
         .collect();
+    let compare_metrics = meta.as_ref().and_then(|m| {
+        parse_compare_metrics(
+            m.compare_metrics.as_ref(),
+            &workload_names,
+            workloads_whole,
+            &kind_of,
+            ck,
+        )
+    });
+    ok &= compare_metrics.is_some();
     let mut expectations = Vec::new();
     for v in expect_values {
         match ck
@@ -857,6 +870,7 @@ fn validate(
         question: question??,
         lesson: lesson??,
         compare: compare??,
+        compare_metrics: compare_metrics?,
         file: path.to_path_buf(),
         duration,
         warmup,
@@ -1101,6 +1115,7 @@ fn warn_similar_zones(
 /// components (ids, and the kind of each) and workloads: `Err(Some(why))` when it is not,
 /// `Err(None)` when it names a component whose kind is unknown (reported elsewhere).
 pub fn metric_problem(
+    key: &str,
     metric: &str,
     component_ids: &[&str],
     workloads: &[&str],
@@ -1108,7 +1123,7 @@ pub fn metric_problem(
 ) -> Result<(), Option<String>> {
     let segments: Vec<&str> = metric.split('.').collect();
     if metric.trim().is_empty() || segments.iter().any(|s| s.is_empty()) {
-        return Err(Some(format!("`metric` \"{metric}\" must be a dotted path into summary.json, such as \"latency_ms.p99\" or \"components.db.failover_downtime_s\"")));
+        return Err(Some(format!("`{key}` \"{metric}\" must be a dotted path into summary.json, such as \"latency_ms.p99\" or \"components.db.failover_downtime_s\"")));
     }
     // The fields the path may name: a component's kind's, a workload's, or the summary's own.
     let (fields, rest, whose, own): (&[crate::metrics::Field], String, String, bool) =
@@ -1117,7 +1132,7 @@ pub fn metric_problem(
                 if !component_ids.contains(&id) {
                     let hint = crate::text::did_you_mean(id, component_ids.iter().copied());
                     return Err(Some(format!(
-                    "`metric` names component \"{id}\"{hint}, which the scenario does not have; it has: {}",
+                    "`{key}` names component \"{id}\"{hint}, which the scenario does not have; it has: {}",
                     check::list_some(component_ids)
                 )));
                 }
@@ -1143,7 +1158,7 @@ pub fn metric_problem(
                 if !workloads.contains(&w) {
                     let hint = crate::text::did_you_mean(w, workloads.iter().copied());
                     return Err(Some(format!(
-                    "`metric` names workload \"{w}\"{hint}, which the scenario does not have; it has: {}",
+                    "`{key}` names workload \"{w}\"{hint}, which the scenario does not have; it has: {}",
                     workloads.join(", ")
                 )));
                 }
@@ -1180,7 +1195,7 @@ pub fn metric_problem(
             };
             if let Some(last) = rest.strip_prefix(prefix) {
                 segment_problem(f.path, prefix.trim_end_matches('.'), last)
-                    .map_err(|why| Some(format!("`metric`: {whose}'s {why}")))?;
+                    .map_err(|why| Some(format!("`{key}`: {whose}'s {why}")))?;
             }
         }
         let numbers: Vec<&str> = fields
@@ -1191,18 +1206,17 @@ pub fn metric_problem(
         let paths: Vec<String> = numbers.iter().map(|p| p.replace(".*", "")).collect();
         let hint = crate::text::did_you_mean(&rest, paths.iter().map(String::as_str));
         return Err(Some(format!(
-            "`metric`: {whose} has no number \"{rest}\"{hint}; it has: {}",
+            "`{key}`: {whose} has no number \"{rest}\"{hint}; it has: {}",
             numbers.join(", ")
         )));
     };
     if let Some(why) = barred(field.path) {
         return Err(Some(format!(
-            "`metric` \"{metric}\" cannot be bounded: `{}` {why}",
+            "`{key}` \"{metric}\" cannot be bounded: `{}` {why}",
             field.path.trim_end_matches(".*")
         )));
     }
-    last_segment_problem(field.path, &rest)
-        .map_err(|why| Some(format!("`metric`: {whose}'s {why}")))
+    last_segment_problem(field.path, &rest).map_err(|why| Some(format!("`{key}`: {whose}'s {why}")))
 }
 
 /// The unit of the number `metric` names, as its declaration says (a path `metric_problem`
@@ -1268,6 +1282,76 @@ fn segment_problem(pattern: &str, table: &str, last: &str) -> Result<(), String>
     ))
 }
 
+/// `compare_metrics`: at most `limits::MAX_COMPARE_METRICS` dotted paths into `summary.json`,
+/// each checked as an expectation's `metric`, none twice and none a headline every
+/// comparison shows anyway.
+fn parse_compare_metrics(
+    list: Option<&Spanned<Vec<Spanned<String>>>>,
+    workloads: &[&str],
+    workloads_whole: bool,
+    kind_of: &HashMap<&str, &'static components::KindInfo>,
+    ck: &mut Checker,
+) -> Option<Vec<String>> {
+    let Some(list) = list else {
+        return Some(Vec::new());
+    };
+    if list.get_ref().len() > limits::MAX_COMPARE_METRICS {
+        ck.error(
+            list.span(),
+            format!(
+                "`compare_metrics` lists {} numbers; at most {} are allowed (each is a column of the comparison's tables and a chart of its sweep)",
+                list.get_ref().len(),
+                limits::MAX_COMPARE_METRICS
+            ),
+        );
+        return None;
+    }
+    let known = ck.component_ids.clone();
+    let ids: Vec<&str> = known.iter().map(String::as_str).collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut ok = true;
+    for m in list.get_ref() {
+        let metric = m.get_ref();
+        if !workloads_whole && metric.starts_with("workloads.") {
+            ok = false;
+            continue;
+        }
+        if let Err(problem) = metric_problem("compare_metrics", metric, &ids, workloads, &|id| {
+            kind_of.get(id).copied()
+        }) {
+            if let Some(problem) = problem {
+                ck.error(m.span(), problem);
+            }
+            ok = false;
+        } else if crate::metrics::compare::HEADLINES
+            .iter()
+            .any(|(h, _, _)| h == metric)
+        {
+            ck.error(
+                m.span(),
+                format!(
+                    "`compare_metrics`: \"{metric}\" is compared anyway: every comparison shows {}",
+                    crate::metrics::compare::HEADLINES
+                        .iter()
+                        .map(|(h, _, _)| *h)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            ok = false;
+        } else if out.contains(metric) {
+            ck.error(
+                m.span(),
+                format!("`compare_metrics` lists \"{metric}\" twice"),
+            );
+            ok = false;
+        } else {
+            out.push(metric.clone());
+        }
+    }
+    ok.then_some(out)
+}
+
 /// An `[[expect]]`: a dotted path into `summary.json` and at least one finite bound. Paths
 /// under `components` and `workloads` must name one of the scenario's; the rest of a path is
 /// checked against the summary after the run (what a component reports depends on its kind).
@@ -1284,7 +1368,9 @@ fn parse_expect(
         return None;
     }
     let ids: Vec<&str> = ck.component_ids.iter().map(String::as_str).collect();
-    if let Err(problem) = metric_problem(metric, &ids, workloads, &|id| kind_of.get(id).copied()) {
+    if let Err(problem) = metric_problem("metric", metric, &ids, workloads, &|id| {
+        kind_of.get(id).copied()
+    }) {
         // A component whose kind could not be read was reported already.
         if let Some(problem) = problem {
             ck.error(e.metric.span(), problem);

@@ -13,6 +13,7 @@ pub struct RawMeta {
     pub question: Option<Spanned<String>>,
     pub lesson: Option<Spanned<String>>,
     pub compare: Option<Spanned<String>>,
+    pub compare_metrics: Option<Spanned<Vec<Spanned<String>>>>,
     pub duration: Spanned<String>,
     pub warmup: Option<Spanned<String>>,
     pub seed: Option<Spanned<i64>>,

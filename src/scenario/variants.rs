@@ -85,8 +85,14 @@ pub struct VariantInfo {
 pub const BASELINE: &str = "baseline";
 
 /// Paths a variant may not change: the seeds are what variants are compared over (common
-/// random numbers), and the name is the folder they share.
-const FIXED: &[&str] = &["scenario.seed", "scenario.seeds", "scenario.name"];
+/// random numbers), the name is the folder they share, and the metrics they are compared on
+/// are the same for all.
+const FIXED: &[&str] = &[
+    "scenario.seed",
+    "scenario.seeds",
+    "scenario.name",
+    "scenario.compare_metrics",
+];
 
 /// Takes `[[variant]]` and `[sweep]` out of the document and reads them: the variants, in
 /// the order written, then the sweep's points.
@@ -310,7 +316,7 @@ fn path_of(text: &str, at: Range<usize>, ck: &mut Checker) -> Option<Vec<String>
     if FIXED.contains(&text) {
         ck.error(
             at,
-            format!("variants may not change `{text}`: they share the scenario's name and are compared seed by seed"),
+            format!("variants may not change `{text}`: they share the scenario's name and are compared seed by seed, on the same metrics"),
         );
         return None;
     }

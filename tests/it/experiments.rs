@@ -395,6 +395,67 @@ fn an_experiment_writes_its_variants_sweep_files_and_comparison() {
 }
 
 #[test]
+fn an_experiment_compares_its_variants_on_the_numbers_the_scenario_names() {
+    // Four, five and six servers of 100 ms at 30 requests/s: utilisation 3/4, 3/5 and 1/2,
+    // a number no headline shows.
+    let home = tempfile::tempdir().unwrap();
+    let short = BASE
+        .edit("duration = \"30m\"", "duration = \"3m\"")
+        .edit("seeds = 10", "seeds = 3")
+        .edit(
+            "window = \"10s\"\n",
+            "window = \"10s\"\ncompare_metrics = [\"components.web.utilisation\", \"components.web.wait_ms.p99\"]\n",
+        );
+    let text = format!("{short}[sweep]\n\"web.servers\" = [4, 5, 6]\n");
+    std::fs::write(home.path().join("exp.toml"), &text).unwrap();
+    let o = archsim_ok(&["run", "exp.toml", "--out", "o"], home.path());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    // The terminal puts them in a table of their own under the headlines'.
+    let header = stdout
+        .lines()
+        .find(|l| l.contains("web.utilisation"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        header.contains("web.wait_ms.p99") && !header.contains("latency"),
+        "{header}"
+    );
+    let dir = home.path().join("o/exp");
+    let csv = std::fs::read_to_string(dir.join("sweep.csv")).unwrap();
+    // 4 variants × 3 seeds × (5 headlines + 2 of the scenario's own).
+    assert_eq!(csv.lines().count(), 1 + 4 * 3 * 7, "{csv}");
+    assert_eq!(
+        csv.lines()
+            .filter(|l| l.contains(",components.web.utilisation,"))
+            .count(),
+        4 * 3
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("sweep.json")).unwrap()).unwrap();
+    let six = &json["variants"][3];
+    assert_eq!(six["name"], "servers-6");
+    let u = six["metrics"]["components.web.utilisation"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!((u - 0.5).abs() < 0.03, "utilisation of six servers {u}");
+    let d = six["vs_baseline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["metric"] == "components.web.utilisation")
+        .expect("a paired difference of the scenario's number");
+    let diff = d["difference"].as_f64().unwrap();
+    assert!((diff + 0.25).abs() < 0.03, "0.5 − 0.75, got {diff}");
+    assert_eq!(d["excludes_zero"], true);
+    // Charted against the swept parameter, and on the page in tables of their own.
+    assert!(dir.join("sweep-components-web-utilisation.svg").is_file());
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        page.contains("<th>web.utilisation</th>") && page.contains("<th>Δ web.wait_ms.p99</th>"),
+        "{page}"
+    );
+}
+
+#[test]
 fn diff_passes_the_same_results_and_fails_a_headline_that_moved() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
