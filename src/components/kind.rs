@@ -578,6 +578,12 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         true
     }
 
+    /// For a kind that passes its callers' requests on as their own (Route 53's records, which
+    /// the client then connects to): how long those callers wait for an answer, the longest
+    /// timeout among the workloads and calls sent to it (`None` when one of them waits
+    /// without end, or nothing is), so that its own wait can default to theirs.
+    fn callers_wait(&mut self, _longest: Option<crate::kernel::SimTime>) {}
+
     /// For a load balancer fronting a fleet: the fleet's index and the deregistration delay
     /// it sets on the fleet's target group.
     fn fronts(&self) -> Option<(usize, crate::kernel::SimTime)> {
@@ -668,6 +674,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn cors(&self) -> Option<super::cors::CorsServer>;
     /// `Kind::relate`: settles its ties with other components; false when a tie is wrong.
     fn relate(&mut self, me: usize, relations: &mut Relations, ck: &mut Checker) -> bool;
+    /// `Kind::callers_wait`: how long its callers wait for an answer.
+    fn callers_wait(&mut self, longest: Option<crate::kernel::SimTime>);
     /// `Kind::fronts`: the fleet it fronts and the deregistration delay it sets.
     fn fronts(&self) -> Option<(usize, crate::kernel::SimTime)>;
     /// `Kind::volume_host`: whether its instances take EBS volumes, and whose rules.
@@ -769,6 +777,9 @@ impl<K: Kind> DynKind for K {
     }
     fn relate(&mut self, me: usize, relations: &mut Relations, ck: &mut Checker) -> bool {
         Kind::relate(self, me, relations, ck)
+    }
+    fn callers_wait(&mut self, longest: Option<crate::kernel::SimTime>) {
+        Kind::callers_wait(self, longest);
     }
     fn fronts(&self) -> Option<(usize, crate::kernel::SimTime)> {
         Kind::fronts(self)

@@ -689,6 +689,9 @@ fn validate(
         w.first_api_key = next_key;
         next_key += w.api_keys;
     }
+    if components_ok {
+        callers_wait(&mut components, &workloads);
+    }
     if raw_workloads.iter().any(Option::is_none) {
         ok = false;
     }
@@ -1975,6 +1978,31 @@ fn check_call_cycles(components: &[ParsedComponent], ck: &mut Checker) {
             first.span(),
             format!("{cycle}; calls are synchronous, so a request would wait on itself"),
         );
+    }
+}
+
+/// Tells each component how long its callers wait for an answer (`Kind::callers_wait`): the
+/// longest timeout among the workloads and calls sent to it, `None` when one has none.
+fn callers_wait(components: &mut [ParsedComponent], workloads: &[WorkloadSpec]) {
+    // (whether every caller has a timeout, the longest), by component.
+    let mut waits: Vec<(bool, Option<SimTime>)> = vec![(true, None); components.len()];
+    let mut heard = |to: usize, timeout: Option<SimTime>| {
+        let (all, longest) = &mut waits[to];
+        match timeout {
+            Some(t) => *longest = Some(longest.map_or(t, |l: SimTime| l.max(t))),
+            None => *all = false,
+        }
+    };
+    for w in workloads {
+        heard(w.target, w.timeout);
+    }
+    for (_, _, spec) in components.iter() {
+        for c in spec.calls() {
+            heard(c.to, c.timeout);
+        }
+    }
+    for ((_, _, spec), (all, longest)) in components.iter_mut().zip(waits) {
+        spec.callers_wait(longest.filter(|_| all));
     }
 }
 

@@ -397,3 +397,38 @@ fn a_record_aliases_only_what_route53_can_alias() {
         "{err}"
     );
 }
+
+#[test]
+fn a_request_sent_on_waits_as_long_as_its_clients_do() {
+    // What a record's call waits for, in seconds, for each record.
+    let waits = |text: &str| -> Vec<Option<f64>> {
+        let all = archsim::scenario::parse_all(
+            std::path::Path::new("dns.toml"),
+            text,
+            &Default::default(),
+            &[],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        all[0].components[0]
+            .spec
+            .calls()
+            .iter()
+            .map(|c| c.timeout.map(|t| t.as_secs_f64()))
+            .collect()
+    };
+    // The users wait 1 s: a request sent on waits as long, so that a target that vanished
+    // holds nothing after the client gave up.
+    assert_eq!(waits(&two_regions("1m", 10, FAILOVER, "")), [Some(1.0); 2]);
+    // Two workloads: the longer wait, 3 s.
+    let batch = "[[workload]]\nname = \"batch\"\ntarget = \"dns\"\narrival = { process = \"poisson\", rate = 1 }\ntimeout = \"3s\"\n";
+    assert_eq!(
+        waits(&two_regions("1m", 10, FAILOVER, batch)),
+        [Some(3.0); 2]
+    );
+    // One that waits without end: Route 53's own default, 60 s.
+    let endless = two_regions("1m", 10, FAILOVER, "").replace("timeout = \"1s\"\n", "");
+    assert_eq!(waits(&endless), [Some(60.0); 2]);
+    // A `timeout` written is kept.
+    let written = FAILOVER.to_string() + "timeout = \"10s\"\n";
+    assert_eq!(waits(&two_regions("1m", 10, &written, "")), [Some(10.0); 2]);
+}

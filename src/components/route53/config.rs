@@ -142,6 +142,9 @@ pub struct Route53Config {
     pub ttl: SimTime,
     /// Where `ttl` was written, if it was: refused when every record is an alias.
     pub ttl_written: Option<std::ops::Range<usize>>,
+    /// Whether `timeout` was written: if not, the calls wait as long as the clients do
+    /// (`settle_timeout`).
+    pub timeout_written: bool,
 }
 
 /// The kinds a record may alias (aws-facts: §10 Route 53 routing: alias records point at AWS
@@ -149,6 +152,18 @@ pub struct Route53Config {
 pub const ALIAS_KINDS: &[&str] = &["load_balancer", "cloudfront", "s3", "api_gateway"];
 
 impl Route53Config {
+    /// With no `timeout` written, a request sent on waits as long as its clients do (the
+    /// longest of their timeouts, `longest`), no longer: a client that gave up is not
+    /// waited for, and the answer a target never gives ends when the clients' own timeout
+    /// does, not a minute later. Clients that wait without end keep `DEFAULT_TIMEOUT`.
+    pub fn settle_timeout(&mut self, longest: Option<SimTime>) {
+        if let (false, Some(t)) = (self.timeout_written, longest) {
+            for c in &mut self.calls {
+                c.timeout = Some(t);
+            }
+        }
+    }
+
     /// Settles each record's `alias` by its target's kind (`kinds`, by component index): an
     /// alias by default where the target can be one, a plain record elsewhere; an alias
     /// written to a target that cannot be one is an error. Then the TTLs follow, and a `ttl`
@@ -196,9 +211,9 @@ pub(super) const ALIAS_TTL: SimTime = SimTime::from_secs(60);
 const DEFAULT_TTL: SimTime = SimTime::from_secs(300);
 /// aws-facts: §10 health checks: ~15 checkers in different locations.
 const DEFAULT_CHECKERS: i64 = 15;
-/// How long a request sent on to a record's target waits for its answer: a choice, long
-/// enough that the client's own timeout decides; it bounds how long a request to a
-/// target that vanished (a region down) is remembered.
+/// How long a request sent on to a record's target waits for its answer when its clients
+/// wait without end (else it waits as long as they do, `settle_timeout`): a choice; it bounds
+/// how long a request to a target that vanished (a region down) is remembered.
 const DEFAULT_TIMEOUT: SimTime = SimTime::from_secs(60);
 
 /// aws-facts is silent on resolver latency: a lookup answered from a resolver's cache takes
@@ -282,6 +297,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Route53Co
         calls,
         ttl,
         ttl_written: raw.ttl.as_ref().map(Spanned::span),
+        timeout_written: raw.timeout.is_some(),
     })
 }
 

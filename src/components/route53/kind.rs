@@ -259,7 +259,7 @@ impl Kind for Route53Config {
                 name: "timeout",
                 ty: KeyType::Duration,
                 required: false,
-                about: "how long a client's request to a target waits before its connection gives up (599); set it longer than the workload's timeout so that the client's own decides (default 60s)",
+                about: "how long a client's request to a target waits before its connection gives up (599) (default: as long as its clients wait, the longest `timeout` of the workloads and calls sent to it; 60s when one of them has none)",
             },
         ],
         faults: &[],
@@ -412,6 +412,10 @@ impl Kind for Route53Config {
         ck: &mut Checker,
     ) -> bool {
         self.settle_aliases(&rel.kinds, ck)
+    }
+
+    fn callers_wait(&mut self, longest: Option<crate::kernel::SimTime>) {
+        self.settle_timeout(longest);
     }
 
     fn summary_lines(&self) -> Vec<String> {
