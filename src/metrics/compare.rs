@@ -204,7 +204,21 @@ pub fn unpaired(a: &Summary, b: &Summary, metric: &str) -> Option<Difference> {
     })
 }
 
-/// `b − a` of each headline metric: paired by seed when at least two seeds match, else as
+/// The numbers of a summary's scenario compares beside the headlines (its
+/// `compare_metrics`, which each summary of it carries).
+pub fn own_metrics(summary: &Summary) -> Vec<String> {
+    summary["compare_metrics"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|m| m.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `b − a` of each headline metric, and of each of the scenario's own numbers that both
+/// summaries compare (`own_metrics`): paired by seed when at least two seeds match, else as
 /// independent samples; with one seed in common and too few seeds on a side for Welch's
 /// interval, that seed's pair (with no interval: a rerun of the same seed that changed
 /// nothing has moved nothing).
@@ -217,9 +231,15 @@ pub fn headline_differences(a: &Summary, b: &Summary) -> Vec<Difference> {
     };
     let (sa, sb) = (seeds(a), seeds(b));
     let common = sa.iter().filter(|s| sb.contains(s)).count();
-    HEADLINES
+    let theirs = own_metrics(a);
+    let metrics: Vec<String> = HEADLINES
         .iter()
-        .filter_map(|(metric, _, _)| {
+        .map(|(m, _, _)| m.to_string())
+        .chain(own_metrics(b).into_iter().filter(|m| theirs.contains(m)))
+        .collect();
+    metrics
+        .iter()
+        .filter_map(|metric| {
             if common >= 2 {
                 return paired(a, b, metric);
             }

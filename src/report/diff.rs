@@ -1,5 +1,6 @@
-//! `archsim diff`: two results folders of the same scenarios compared, headline by headline,
-//! in words for the terminal and as JSON.
+//! `archsim diff`: two results folders of the same scenarios compared, headline by headline
+//! (and on the scenario's own `compare_metrics` that both folders' summaries list), in words
+//! for the terminal and as JSON.
 //!
 //! A diff makes many comparisons at once (each scenario and variant, each headline), and a
 //! CI job fails it when any one moved: at 95 % each, a sweep of 8 variants × 5 headlines
@@ -165,6 +166,12 @@ pub fn terminal(
             continue;
         }
         out.push_str(&format!("{}: MOVED\n", c.name()));
+        // The names in a column as wide as the longest (a scenario's own numbers are paths).
+        let width = c
+            .differences
+            .iter()
+            .map(|d| words(&d.metric).chars().count())
+            .fold(22, usize::max);
         for d in &c.differences {
             let how = how(d);
             let interval = if d.lo.is_finite() {
@@ -173,7 +180,7 @@ pub fn terminal(
                 "no interval".to_string()
             };
             out.push_str(&format!(
-                "  {:<22} {:>10} → {:<10} {:>11}  {interval}, {how}{}\n",
+                "  {:<width$} {:>10} → {:<10} {:>11}  {interval}, {how}{}\n",
                 words(&d.metric),
                 num(d.a),
                 num(d.b),

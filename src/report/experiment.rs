@@ -8,7 +8,7 @@
 use super::csv_field;
 use super::html::{escape, fmt, relative_link};
 use super::xy::{self, Point, XyChart};
-use crate::metrics::compare::{mean_ci, paired, per_seed, HEADLINES};
+use crate::metrics::compare::{mean_ci, own_metrics, paired, per_seed, HEADLINES};
 use crate::metrics::Summary;
 use crate::theory::Mmc;
 use serde_json::{json, Value};
@@ -179,14 +179,7 @@ fn own_words(metric: &str) -> String {
 /// The numbers the scenario asks its variants to be compared on besides the headlines
 /// (`compare_metrics`, written in every variant's summary).
 fn own(variants: &[Summary]) -> Vec<String> {
-    variants[0]["compare_metrics"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .filter_map(|m| m.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+    own_metrics(&variants[0])
 }
 
 /// Every number an experiment compares its variants on, with its words: the headlines, then

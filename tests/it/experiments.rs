@@ -582,6 +582,54 @@ fn diff_passes_the_same_results_and_fails_a_headline_that_moved() {
 }
 
 #[test]
+fn diff_compares_the_scenarios_own_numbers_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = BASE
+        .replace("duration = \"30m\"", "duration = \"5m\"")
+        .replace("seeds = 10", "seeds = 5")
+        .replace(
+            "window = \"10s\"\n",
+            "window = \"10s\"\ncompare_metrics = [\"components.web.utilisation\"]\n",
+        );
+    std::fs::write(d.join("exp.toml"), text).unwrap();
+    archsim_ok(&["run", "exp.toml", "--out", "a", "-q"], d);
+    archsim_ok(
+        &[
+            "run",
+            "exp.toml",
+            "--out",
+            "b",
+            "-q",
+            "--set",
+            "web.servers=6",
+        ],
+        d,
+    );
+    // Six servers instead of four: utilisation from 3/4 to 1/2, on a line of its own, its
+    // name in the column of the headlines' names however long.
+    let o = archsim(&["diff", "a", "b", "--json", "diff.json"], d);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("components.web.utilisation"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("moved"), "{line}");
+    let p99 = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("p99 latency"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(line.find(" → "), p99.find(" → "), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("diff.json")).unwrap()).unwrap();
+    assert!(
+        json.to_string().contains("components.web.utilisation"),
+        "{json}"
+    );
+}
+
+#[test]
 fn diff_of_many_comparisons_holds_them_together_at_95_percent() {
     // A sweep of nine runs (the baseline and eight rates) × five headlines: 45 comparisons.
     // Run twice on different seeds, nothing changed, at 95 % each one of them would leave
