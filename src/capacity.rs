@@ -84,8 +84,9 @@ impl Slo {
     }
 
     /// Why the search cannot find a highest rate that holds it, when it cannot: a lower
-    /// bound on a rate or a count (`unit`, as the metric's declaration says), which grows
-    /// with the arrival rate. Such a bound fails at low rates and holds at high ones, where
+    /// bound on a rate, a count, a latency or a duration, or a share (utilisation, errors,
+    /// hits) (`unit`, as the metric's declaration says), each of which grows with the arrival
+    /// rate. Such a bound fails at low rates and holds at high ones, where
     /// the search needs every SLO to hold at low rates and break as the rate rises: it would
     /// halve the rate to the bottom of its range and report that nothing holds.
     pub fn unsearchable(&self, unit: Option<crate::metrics::Unit>) -> Option<String> {
@@ -94,7 +95,10 @@ impl Slo {
         let what = match unit {
             Some(Unit::PerSecond) => "a rate",
             Some(Unit::Count) => "a count",
-            _ => return None,
+            Some(Unit::Milliseconds | Unit::Seconds) => "a latency or a duration",
+            Some(Unit::Share | Unit::Percent) => "a share (utilisation, errors, hits)",
+            // Money and plain numbers (capacity units, instance counts) bound no load.
+            Some(Unit::Usd | Unit::Number) | None => return None,
         };
         lower.then(|| {
             format!(

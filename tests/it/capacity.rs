@@ -197,6 +197,8 @@ fn the_command_prints_the_answer_and_writes_the_walk() {
         "throughput_rps>=60",
         "workloads.users.requests.total>1000",
         "components.s.throughput_rps>=4",
+        "latency_ms.p99>=5",
+        "components.s.utilisation>=0.5",
     ] {
         refused(
             &["capacity", "mm1.toml", "--slo", slo],
@@ -206,6 +208,10 @@ fn the_command_prints_the_answer_and_writes_the_walk() {
     refused(
         &["capacity", "mm1.toml", "--slo", "throughput_rps>=60"],
         "lower bound on a rate",
+    );
+    refused(
+        &["capacity", "mm1.toml", "--slo", "latency_ms.p99>=5"],
+        "lower bound on a latency or a duration",
     );
     // `--seeds 1` gives no interval; the help says why it is refused.
     refused(
