@@ -64,6 +64,10 @@ impl fmt::Display for ScenarioError {
     }
 }
 
+/// The operations a table, a cache or a bucket takes as writes when its `writes` is not
+/// written (`Checker::write_ops`).
+pub const DEFAULT_WRITES: &[&str] = &["write", "put", "update", "delete"];
+
 /// Collects diagnostics while a scenario is validated, and the names it interns on the way.
 pub struct Checker {
     file: PathBuf,
@@ -896,10 +900,7 @@ impl Checker {
     /// (`write`, `put`, `update`, `delete`), for components that treat writes apart.
     pub fn write_ops(&mut self, list: &Option<Vec<Spanned<String>>>) -> Vec<u16> {
         match list {
-            None => ["write", "put", "update", "delete"]
-                .iter()
-                .map(|o| self.op(o))
-                .collect(),
+            None => DEFAULT_WRITES.iter().map(|o| self.op(o)).collect(),
             Some(list) => list.iter().map(|o| self.op(o.get_ref())).collect(),
         }
     }

@@ -604,6 +604,7 @@ pub(super) fn scenario(
             "{id}: nothing in the template calls it, and no workload is sent to it, so it gets no requests; add a call from the component that uses it (`calls = [{{ to = \"{id}\" }}]`) if one does"
         ));
     }
+    let told_writes = tell_named_writes(&mut components, &targets);
     let mut workload_names = Vec::new();
     for &t in &targets {
         let name = sanitise(&format!("to-{}", components[t].id), &workload_names);
@@ -767,7 +768,8 @@ pub(super) fn scenario(
                 );
             }
         }
-        write_edges(&mut text, c, &components, &ids, &mut notes);
+        let told = told_writes.get(&ci).map_or(&[][..], Vec::as_slice);
+        write_edges(&mut text, c, &components, &ids, told, &mut notes);
         text.push('\n');
     }
 
@@ -858,15 +860,17 @@ fn route_plan(c: &Component, all: &[Component]) -> Vec<Routed> {
     if !routes.iter().any(|(_, t, _)| *t != main) {
         return Vec::new();
     }
-    let write = |m: &str| matches!(m, "POST" | "PUT" | "PATCH" | "DELETE");
     let reads = routes.iter().filter(|(_, _, r)| r.method == "GET").count();
-    let writes = routes.iter().filter(|(_, _, r)| write(&r.method)).count();
+    let writes = routes
+        .iter()
+        .filter(|(_, _, r)| write_method(&r.method))
+        .count();
     routes
         .into_iter()
         .map(|(edge, target, r)| {
             let op = if r.method == "GET" && reads == 1 {
                 "read".to_string()
-            } else if write(&r.method) && writes == 1 {
+            } else if write_method(&r.method) && writes == 1 {
                 "write".to_string()
             } else {
                 format!("{} {}", r.method.to_ascii_lowercase(), r.path)
@@ -881,12 +885,90 @@ fn route_plan(c: &Component, all: &[Component]) -> Vec<Routed> {
         .collect()
 }
 
+/// A route's write named after its method and path ("post /orders") reaches what its
+/// integration calls, and on, under that name: each component there that takes writes by name
+/// (its kind has a `writes` key: a table, a cache, a bucket) is given `writes` listing them
+/// beside the default ones, so that they are charged and counted as writes, not reads.
+/// Returns the components told, by the API whose routes they are.
+fn tell_named_writes(
+    components: &mut [Component],
+    targets: &[usize],
+) -> BTreeMap<usize, Vec<usize>> {
+    let mut named: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    let mut told: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for &api in targets {
+        for r in route_plan(&components[api], components) {
+            if !(r.op.contains(' ') && write_method(&r.method)) {
+                continue;
+            }
+            // Every kept component the route's requests reach, through any number of calls.
+            let mut seen = vec![r.target];
+            let mut next = 0;
+            while let Some(&c) = seen.get(next) {
+                next += 1;
+                for (t, _) in &components[c].edges {
+                    if components[*t].kept && !components[*t].attached && !seen.contains(t) {
+                        seen.push(*t);
+                    }
+                }
+            }
+            for c in seen {
+                if !components[c]
+                    .kind
+                    .info
+                    .keys
+                    .iter()
+                    .any(|k| k.name == "writes")
+                {
+                    continue;
+                }
+                let ops = named.entry(c).or_default();
+                if !ops.contains(&r.op) {
+                    ops.push(r.op.clone());
+                }
+                let apis = told.entry(api).or_default();
+                if !apis.contains(&c) {
+                    apis.push(c);
+                }
+            }
+        }
+    }
+    for (c, ops) in named {
+        let list: Vec<toml::Value> = crate::config::check::DEFAULT_WRITES
+            .iter()
+            .map(|w| toml::Value::String((*w).to_string()))
+            .chain(ops.iter().map(|o| toml::Value::String(o.clone())))
+            .collect();
+        merge(
+            &mut components[c].keys,
+            Setting {
+                key: "writes",
+                value: toml::Value::Array(list),
+                why: format!(
+                    "the default writes, and the routes' {} that reach it",
+                    ops.join(", ")
+                ),
+                ask: false,
+                add: false,
+            },
+        );
+    }
+    told
+}
+
+/// Whether an HTTP method changes what it names (a write), as opposed to reading it.
+fn write_method(method: &str) -> bool {
+    matches!(method, "POST" | "PUT" | "PATCH" | "DELETE")
+}
+
 /// Writes a component's edges as its kind names what it calls.
+/// `told`: the components behind it given its routes' writes (`tell_named_writes`).
 fn write_edges(
     text: &mut String,
     c: &Component,
     all: &[Component],
     ids: &BTreeMap<String, String>,
+    told: &[usize],
     notes: &mut Vec<String>,
 ) {
     let edges: Vec<&(usize, Edge)> = c.edges.iter().filter(|(t, _)| all[*t].kept).collect();
@@ -954,8 +1036,17 @@ fn write_edges(
                 .map(|r| r.op.as_str())
                 .collect();
             if !named.is_empty() {
+                let behind: Vec<&str> = told.iter().map(|&t| all[t].id.as_str()).collect();
+                let listed = if behind.is_empty() {
+                    "a table, cache or bucket takes an operation as a write only when its `writes` lists it".to_string()
+                } else {
+                    format!(
+                        "the `writes` of {} list them, so that they are charged as writes",
+                        behind.join(", ")
+                    )
+                };
                 notes.push(format!(
-                    "{}'s routes carry operations named after their method and path ({}): a table or cache behind them takes an operation as a write only when its `writes` lists it",
+                    "{}'s routes carry operations named after their method and path ({}): {listed}",
                     c.id,
                     named.join(", ")
                 ));

@@ -268,6 +268,41 @@ fn each_api_event_to_another_function_is_a_route_with_its_own_target() {
 }
 
 #[test]
+fn a_routes_write_named_after_its_path_is_charged_as_a_write_by_the_table() {
+    // Two writes to one function, POST /orders and DELETE /orders/{id}: each route's
+    // requests carry an operation named after it, which the table must count as a write
+    // (aws-facts: §7 capacity units: a write costs write units), not as the read an
+    // operation its `writes` does not list is.
+    let out = imported("templates/three-route-api.yaml");
+    let sc = &out.scenario;
+    assert!(
+        sc.contains("writes = [\"write\", \"put\", \"update\", \"delete\", \"post /orders\", \"delete /orders/{id}\"]"),
+        "{sc}"
+    );
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n.contains("the `writes` of OrdersTable list them")),
+        "{:?}",
+        out.notes
+    );
+    let s = run(sc);
+    assert_eq!(num(&s, "requests.by_status.200"), num(&s, "requests.total"));
+    // Reads 9 : each write 1; a write of an item under 1 KB costs one write unit.
+    let reads = num(&s, "components.OrdersTable.read_units_consumed");
+    let writes = num(&s, "components.OrdersTable.write_units_consumed");
+    let written = num(&s, "components.WriteOrderFunction.invocations");
+    assert!(
+        written > 0.0 && writes >= written,
+        "{writes} units for {written} writes"
+    );
+    assert!(
+        reads > 2.0 * writes,
+        "{reads} read units, {writes} write units"
+    );
+}
+
+#[test]
 fn a_method_integration_and_a_listener_give_their_edges() {
     // A REST API whose method's integration URI (!Sub …${LambdaFunction.Arn}…) names the
     // function, with its TimeoutInMillis.
