@@ -192,6 +192,21 @@ impl Checker {
         self.diagnostics.push(d);
     }
 
+    /// A problem at `line` of another file the scenario names (a trace), said as the
+    /// scenario's own are (with the variant it was found in).
+    pub fn error_in_file(&mut self, file: PathBuf, line: usize, message: String) {
+        let message = match &self.prefix {
+            Some(p) => format!("{p}{message}"),
+            None => message,
+        };
+        self.diagnostics.push(Diagnostic {
+            file,
+            line,
+            column: 1,
+            message,
+        });
+    }
+
     /// A likely mistake that does not make the scenario wrong: shown, not refused (nor
     /// while a table is read without a value of the wrong type, as `error`).
     pub fn warn(&mut self, span: Range<usize>, message: impl Into<String>) {

@@ -3,7 +3,7 @@
 use super::files::{read_text, FileAccess, MAX_TRACE_BYTES};
 use super::raw::{RawArrival, RawTrace, RawWorkload};
 use crate::components::cors::{self, Engine};
-use crate::config::{Checker, Diagnostic};
+use crate::config::Checker;
 use crate::dist::Dist;
 use crate::kernel::SimTime;
 use crate::workload::{Arrival, BrowserSpec, Keys, RateProfile, TraceRule, WorkloadSpec};
@@ -537,14 +537,7 @@ fn load_trace(
     };
     ck.inputs
         .push((path.clone(), super::files::digest(text.as_bytes())));
-    let mut fail = |line: usize, msg: String| {
-        ck.diagnostics.push(Diagnostic {
-            file: path.clone(),
-            line,
-            column: 1,
-            message: msg,
-        });
-    };
+    let mut fail = |line: usize, msg: String| ck.error_in_file(path.clone(), line, msg);
     let mut lines = text
         .lines()
         .enumerate()
