@@ -1286,8 +1286,8 @@ fn segment_problem(pattern: &str, table: &str, last: &str) -> Result<(), String>
 }
 
 /// `compare_metrics`: at most `limits::MAX_COMPARE_METRICS` dotted paths into `summary.json`,
-/// each checked as an expectation's `metric`, none twice and none a headline every
-/// comparison shows anyway.
+/// each checked as an expectation's `metric` and one each seed has (`metrics::PER_SEED`), none
+/// twice and none a headline every comparison shows anyway.
 fn parse_compare_metrics(
     list: Option<&Spanned<Vec<Spanned<String>>>>,
     workloads: &[&str],
@@ -1325,6 +1325,16 @@ fn parse_compare_metrics(
             if let Some(problem) = problem {
                 ck.error(m.span(), problem);
             }
+            ok = false;
+        } else if !crate::metrics::PER_SEED.contains(&metric.split('.').next().unwrap_or_default())
+        {
+            ck.error(
+                m.span(),
+                format!(
+                    "`compare_metrics`: \"{metric}\" is the scenario's alone, and variants are compared seed by seed; each seed has its own numbers under: {}",
+                    crate::metrics::PER_SEED.join(", ")
+                ),
+            );
             ok = false;
         } else if crate::metrics::compare::HEADLINES
             .iter()
