@@ -96,9 +96,10 @@ impl Slo {
             Some(Unit::PerSecond) => "a rate",
             Some(Unit::Count) => "a count",
             Some(Unit::Milliseconds | Unit::Seconds) => "a latency or a duration",
-            Some(Unit::Share | Unit::Percent) => "a share (utilisation, errors, hits)",
-            // Money and plain numbers (capacity units, instance counts) bound no load.
-            Some(Unit::Usd | Unit::Number) | None => return None,
+            Some(Unit::Share) => "a share (utilisation, errors, hits)",
+            // Money, plain numbers (capacity units, instance counts) and percentages (a
+            // volume's burst balance, which falls as load rises) may be bounded below.
+            Some(Unit::Usd | Unit::Number | Unit::Percent) | None => return None,
         };
         lower.then(|| {
             format!(
@@ -471,6 +472,28 @@ pub fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lower_bound_is_refused_on_what_grows_with_load_and_kept_on_what_falls() {
+        use crate::metrics::Unit;
+        let at_least = Slo::parse("x>=5").unwrap();
+        for unit in [
+            Unit::PerSecond,
+            Unit::Count,
+            Unit::Milliseconds,
+            Unit::Seconds,
+            Unit::Share,
+        ] {
+            assert!(at_least.unsearchable(Some(unit)).is_some(), "{unit:?}");
+        }
+        // A volume's burst balance (a percentage) falls as load rises: searchable.
+        for unit in [Unit::Percent, Unit::Usd, Unit::Number] {
+            assert!(at_least.unsearchable(Some(unit)).is_none(), "{unit:?}");
+        }
+        // An upper bound on any of them is what the search is for.
+        let at_most = Slo::parse("x<=5").unwrap();
+        assert!(at_most.unsearchable(Some(Unit::Milliseconds)).is_none());
+    }
 
     #[test]
     fn slos_are_read_with_every_comparison() {

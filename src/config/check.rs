@@ -195,16 +195,21 @@ impl Checker {
     /// A problem at `line` of another file the scenario names (a trace), said as the
     /// scenario's own are (with the variant it was found in).
     pub fn error_in_file(&mut self, file: PathBuf, line: usize, message: String) {
-        let message = match &self.prefix {
-            Some(p) => format!("{p}{message}"),
-            None => message,
-        };
+        let message = self.prefixed(message);
         self.diagnostics.push(Diagnostic {
             file,
             line,
             column: 1,
             message,
         });
+    }
+
+    /// A message with the Checker's prefix (the variant it was found in), if it has one.
+    fn prefixed(&self, message: String) -> String {
+        match &self.prefix {
+            Some(p) => format!("{p}{message}"),
+            None => message,
+        }
     }
 
     /// A likely mistake that does not make the scenario wrong: shown, not refused (nor
@@ -248,10 +253,7 @@ impl Checker {
     }
 
     fn diagnostic(&self, span: Range<usize>, message: String) -> Diagnostic {
-        let message = match &self.prefix {
-            Some(p) => format!("{p}{message}"),
-            None => message,
-        };
+        let message = self.prefixed(message);
         if let Some(label) = span
             .start
             .checked_sub(self.text_len + 1)

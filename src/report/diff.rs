@@ -88,15 +88,16 @@ impl Compared {
     }
 }
 
-/// A headline in a word or two, for the one line a run that did not move gets.
-fn short(metric: &str) -> &str {
+/// A headline in a word or two, for the one line a run that did not move gets (a scenario's
+/// own number by its path, printable).
+fn short(metric: &str) -> std::borrow::Cow<'_, str> {
     match metric {
-        "latency_ms.p50" => "p50 ms",
-        "latency_ms.p99" => "p99 ms",
-        "error_rate" => "errors",
-        "throughput_rps" => "req/s",
-        "cost_usd.total" => "$/seed",
-        m => m,
+        "latency_ms.p50" => "p50 ms".into(),
+        "latency_ms.p99" => "p99 ms".into(),
+        "error_rate" => "errors".into(),
+        "throughput_rps" => "req/s".into(),
+        "cost_usd.total" => "$/seed".into(),
+        m => crate::text::one_line(m),
     }
 }
 
@@ -109,11 +110,11 @@ fn how(d: &Difference) -> String {
     }
 }
 
-fn words(metric: &str) -> &str {
+fn words(metric: &str) -> std::borrow::Cow<'_, str> {
     HEADLINES
         .iter()
         .find(|(m, _, _)| *m == metric)
-        .map_or(metric, |(_, w, _)| w)
+        .map_or_else(|| crate::text::one_line(metric), |(_, w, _)| (*w).into())
 }
 
 fn num(x: f64) -> String {

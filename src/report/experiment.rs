@@ -92,7 +92,7 @@ pub fn csv(variants: &[Summary]) -> String {
                 for c in &cells {
                     let _ = write!(out, ",{c}");
                 }
-                let _ = writeln!(out, ",{seed},{metric},{v}");
+                let _ = writeln!(out, ",{seed},{},{v}", csv_field(metric));
             }
         }
     }
@@ -153,27 +153,30 @@ fn cost_p99(variants: &[Summary]) -> Vec<(f64, f64)> {
 /// "0 [0 – 0]" says nothing).
 fn shown(variants: &[Summary]) -> Vec<(String, String, f64)> {
     let priced = priced(variants);
-    HEADLINES
-        .iter()
-        .filter(|(m, _, _)| priced || *m != "cost_usd.total")
-        .map(|&(m, words, _)| match m {
-            "error_rate" => (m.to_string(), "error rate [%]".to_string(), 100.0),
-            _ => (m.to_string(), words.to_string(), 1.0),
+    compared(variants)
+        .into_iter()
+        .filter(|(m, _)| priced || m != "cost_usd.total")
+        .map(|(m, words)| match m.as_str() {
+            "error_rate" => (m, "error rate [%]".to_string(), 100.0),
+            _ => (m, words, 1.0),
         })
-        .chain(own(variants).into_iter().map(|m| {
-            let words = own_words(&m);
-            (m, words, 1.0)
-        }))
         .collect()
+}
+
+/// `shown`'s columns parted into the headlines' and, in a table of their own beneath so that
+/// neither runs off a page or a terminal, the scenario's own numbers.
+fn parted<'a>(
+    columns: &'a [(String, String, f64)],
+    variants: &[Summary],
+) -> [&'a [(String, String, f64)]; 2] {
+    let (headlines, theirs) = columns.split_at(columns.len() - own(variants).len());
+    [headlines, theirs]
 }
 
 /// How a table or a chart names one of the scenario's own numbers: its path, less the
 /// `components.` every component's number starts with.
 fn own_words(metric: &str) -> String {
-    metric
-        .strip_prefix("components.")
-        .unwrap_or(metric)
-        .to_string()
+    crate::text::one_line(metric.strip_prefix("components.").unwrap_or(metric)).into_owned()
 }
 
 /// The numbers the scenario asks its variants to be compared on besides the headlines
@@ -577,6 +580,19 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
             },
         ));
     }
+    // Two paths may make one file name (ids `a-b` and `a_b` both become `a-b`): the later
+    // chart gets a number, so that no file is written twice.
+    let mut used: Vec<String> = Vec::new();
+    for (stem, _) in &mut out {
+        let mut unique = stem.clone();
+        let mut n = 2;
+        while used.contains(&unique) {
+            unique = format!("{stem}-{n}");
+            n += 1;
+        }
+        stem.clone_from(&unique);
+        used.push(unique);
+    }
     out
 }
 
@@ -650,10 +666,7 @@ pub fn html(
             links.join(", ")
         );
     }
-    // The headlines, then the scenario's own numbers in tables of their own beneath, so that
-    // no table runs off the page.
-    let own = own(variants).len();
-    let (headlines, theirs) = columns.split_at(columns.len() - own);
+    let [headlines, theirs] = parted(&columns, variants);
     o.push_str("<h2>Variants</h2>");
     values_table(&mut o, variants, headlines, true);
     if !theirs.is_empty() {
@@ -802,11 +815,10 @@ pub fn terminal(scenario: &str, variants: &[Summary]) -> String {
         name(&variants[0])
     );
     let columns = shown(variants);
-    // The headlines, then the scenario's own numbers beneath in a table of their own, so that
-    // neither runs off a terminal's width.
-    let own = own(variants).len();
-    let (headlines, theirs) = columns.split_at(columns.len() - own);
-    for columns in [headlines, theirs].into_iter().filter(|c| !c.is_empty()) {
+    for columns in parted(&columns, variants)
+        .into_iter()
+        .filter(|c| !c.is_empty())
+    {
         // Each column as wide as its words (at least 12 characters).
         let widths: Vec<usize> = columns
             .iter()

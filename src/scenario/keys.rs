@@ -44,7 +44,7 @@ pub const SCENARIO: &[Key] = &[
         name: "compare_metrics",
         ty: KeyType::Words,
         required: false,
-        about: "numbers of summary.json the variants are also compared on, beside latency, errors, throughput and cost: dotted paths as an `[[expect]]`'s `metric` (\"components.orders-dlq.received_by_redrive\"), at most 6; in sweep.csv, sweep.json, the comparison page and the sweep's charts",
+        about: "numbers of summary.json the variants are also compared on, beside latency, errors, throughput and cost: dotted paths as an `[[expect]]`'s `metric` (\"components.orders-dlq.received_by_redrive\"), at most 6, each a number every seed has; in sweep.csv, sweep.json, the comparison page, the terminal, the sweep's charts and `archsim diff`",
     },
     Key {
         name: "duration",

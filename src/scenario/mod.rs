@@ -1215,9 +1215,21 @@ pub fn metric_problem(
     };
     if let Some(why) = barred(field.path) {
         return Err(Some(format!(
-            "`{key}` \"{metric}\" cannot be bounded: `{}` {why}",
+            "`{key}` \"{metric}\" is no measurement to bound or compare: `{}` {why}",
             field.path.trim_end_matches(".*")
         )));
+    }
+    // A component's cost names the component: one the scenario does not have would read 0
+    // (a cost not incurred) on every run.
+    if let (true, Some(id)) = (own, rest.strip_prefix("cost_usd.by_component.")) {
+        if !component_ids.contains(&id) {
+            let hint = crate::text::did_you_mean(id, component_ids.iter().copied());
+            return Err(Some(format!(
+                "`{key}` names the cost of component \"{}\"{hint}, which the scenario does not have; it has: {}",
+                crate::text::one_line(id),
+                check::list_some(component_ids)
+            )));
+        }
     }
     last_segment_problem(field.path, &rest).map_err(|why| Some(format!("`{key}`: {whose}'s {why}")))
 }

@@ -313,7 +313,10 @@ fn path_of(text: &str, at: Range<usize>, ck: &mut Checker) -> Option<Vec<String>
         );
         return None;
     }
-    if FIXED.contains(&text) {
+    if FIXED
+        .iter()
+        .any(|f| text == *f || text.strip_prefix(f).is_some_and(|r| r.starts_with('.')))
+    {
         ck.error(
             at,
             format!("variants may not change `{text}`: they share the scenario's name and are compared seed by seed, on the same metrics"),

@@ -456,6 +456,46 @@ fn an_experiment_compares_its_variants_on_the_numbers_the_scenario_names() {
 }
 
 #[test]
+fn two_numbers_whose_paths_make_one_file_name_get_a_chart_each() {
+    // `a-b` and `a_b` both make `a-b` in a file name: the second chart is numbered, and the
+    // run writes both (it once failed whole on the second file). A path with a comma is
+    // quoted in sweep.csv.
+    let home = tempfile::tempdir().unwrap();
+    let text = r#"[scenario]
+name = "coll"
+duration = "1m"
+seeds = 2
+compare_metrics = ["components.a-b.utilisation", "components.a_b.utilisation"]
+[[workload]]
+name = "users"
+target = "a-b"
+arrival = { process = "poisson", rate = 30 }
+[[component]]
+id = "a-b"
+kind = "service"
+servers = 4
+service_time = { dist = "exponential", mean = "100ms" }
+calls = [ { to = "a_b" } ]
+[[component]]
+id = "a_b"
+kind = "service"
+servers = 8
+service_time = { dist = "exponential", mean = "100ms" }
+[sweep]
+"users.arrival.rate" = [10, 20]
+"#;
+    std::fs::write(home.path().join("coll.toml"), text).unwrap();
+    archsim_ok(&["run", "coll.toml", "--out", "o", "-q"], home.path());
+    let dir = home.path().join("o/coll");
+    for f in [
+        "sweep-components-a-b-utilisation.svg",
+        "sweep-components-a-b-utilisation-2.svg",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+}
+
+#[test]
 fn diff_passes_the_same_results_and_fails_a_headline_that_moved() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
