@@ -401,6 +401,10 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
     /// Whether a call to it may be asynchronous (`mode = "async"`): whether it answers once it
     /// has accepted the work rather than once the work is done, for a caller that asks so.
     const ACCEPTS_ASYNC: bool = false;
+    /// For a kind that tells writes from reads by their operations' names: the key listing
+    /// them and the list it takes when that key is not written (`archsim import` adds there
+    /// the writes an API names after its routes). None: no list.
+    const WRITE_OPS: Option<WriteOps> = None;
     /// For an AWS API whose calls IAM checks: the service prefix of its actions
     /// (`service:Action`), which a role's statements may name.
     const IAM_PREFIX: Option<&'static str> = None;
@@ -852,6 +856,27 @@ impl ComponentSpec {
     }
 }
 
+/// The key of a kind's table that lists the operations it takes as writes, and the list it
+/// takes when the key is not written (`Kind::WRITE_OPS`).
+#[derive(Clone, Copy, Debug)]
+pub struct WriteOps {
+    /// The key (`writes`, `write_ops`).
+    pub key: &'static str,
+    /// The operations it takes as writes when the key is not written.
+    pub default: &'static [&'static str],
+}
+
+impl WriteOps {
+    /// The `writes` of a table or a cache, `write_ops` of a database or a volume, with the
+    /// default list they share (`config::check::DEFAULT_WRITES`).
+    pub const fn shared(key: &'static str) -> WriteOps {
+        WriteOps {
+            key,
+            default: crate::config::check::DEFAULT_WRITES,
+        }
+    }
+}
+
 /// A kind as the registry lists it: its declarations and its parser.
 pub struct KindEntry {
     /// What the kind declares about itself.
@@ -860,6 +885,8 @@ pub struct KindEntry {
     pub parse: fn(RawComponentTable<'_>, &mut Checker) -> Option<ComponentSpec>,
     /// `Kind::ACCEPTS_ASYNC`.
     pub accepts_async: bool,
+    /// `Kind::WRITE_OPS`.
+    pub write_ops: Option<WriteOps>,
     /// `Kind::IAM_PREFIX`.
     pub iam_prefix: Option<&'static str>,
     /// `Kind::IN_VPC`.
@@ -875,6 +902,7 @@ impl KindEntry {
             info: K::INFO,
             parse: parse_as::<K>,
             accepts_async: K::ACCEPTS_ASYNC,
+            write_ops: K::WRITE_OPS,
             iam_prefix: K::IAM_PREFIX,
             in_vpc: K::IN_VPC,
             imports: K::IMPORTS,

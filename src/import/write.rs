@@ -887,8 +887,9 @@ fn route_plan(c: &Component, all: &[Component]) -> Vec<Routed> {
 
 /// A route's write named after its method and path ("post /orders") reaches what its
 /// integration calls, and on, under that name: each component there that takes writes by name
-/// (its kind has a `writes` key: a table, a cache, a bucket) is given `writes` listing them
-/// beside the default ones, so that they are charged and counted as writes, not reads.
+/// (`Kind::WRITE_OPS`: a table, a cache, a bucket, a database) is given its list of writes
+/// with them beside its default ones, so that they are charged and counted as writes, not
+/// reads.
 /// Returns the components told, by the API whose routes they are.
 fn tell_named_writes(
     components: &mut [Component],
@@ -913,13 +914,7 @@ fn tell_named_writes(
                 }
             }
             for c in seen {
-                if !components[c]
-                    .kind
-                    .info
-                    .keys
-                    .iter()
-                    .any(|k| k.name == "writes")
-                {
+                if components[c].kind.write_ops.is_none() {
                     continue;
                 }
                 let ops = named.entry(c).or_default();
@@ -934,7 +929,11 @@ fn tell_named_writes(
         }
     }
     for (c, ops) in named {
-        let list: Vec<toml::Value> = crate::config::check::DEFAULT_WRITES
+        let Some(w) = components[c].kind.write_ops else {
+            continue;
+        };
+        let list: Vec<toml::Value> = w
+            .default
             .iter()
             .map(|w| toml::Value::String((*w).to_string()))
             .chain(ops.iter().map(|o| toml::Value::String(o.clone())))
@@ -942,7 +941,7 @@ fn tell_named_writes(
         merge(
             &mut components[c].keys,
             Setting {
-                key: "writes",
+                key: w.key,
                 value: toml::Value::Array(list),
                 why: format!(
                     "the default writes, and the routes' {} that reach it",
@@ -1036,12 +1035,18 @@ fn write_edges(
                 .map(|r| r.op.as_str())
                 .collect();
             if !named.is_empty() {
-                let behind: Vec<&str> = told.iter().map(|&t| all[t].id.as_str()).collect();
+                let behind: Vec<String> = told
+                    .iter()
+                    .filter_map(|&t| {
+                        let key = all[t].kind.write_ops?.key;
+                        Some(format!("the `{key}` of {}", all[t].id))
+                    })
+                    .collect();
                 let listed = if behind.is_empty() {
-                    "a table, cache or bucket takes an operation as a write only when its `writes` lists it".to_string()
+                    "a table, cache, bucket or database takes an operation as a write only when its list of writes names it".to_string()
                 } else {
                     format!(
-                        "the `writes` of {} list them, so that they are charged as writes",
+                        "{} list them, so that they are charged as writes",
                         behind.join(", ")
                     )
                 };

@@ -279,12 +279,25 @@ fn a_routes_write_named_after_its_path_is_charged_as_a_write_by_the_table() {
         sc.contains("writes = [\"write\", \"put\", \"update\", \"delete\", \"post /orders\", \"delete /orders/{id}\"]"),
         "{sc}"
     );
+    // The database behind the function too, under its own key.
+    assert!(
+        sc.contains("write_ops = [\"write\", \"put\", \"update\", \"delete\", \"post /orders\", \"delete /orders/{id}\"]"),
+        "{sc}"
+    );
     assert!(
         out.notes
             .iter()
-            .any(|n| n.contains("the `writes` of OrdersTable list them")),
+            .any(|n| n
+                .contains("the `writes` of OrdersTable, the `write_ops` of OrdersDb list them")),
         "{:?}",
         out.notes
+    );
+    // A bucket keeps its own default writes (copy and post are S3's), the routes' beside them.
+    let bucket = imported("templates/three-route-bucket.yaml");
+    assert!(
+        bucket.scenario.contains("writes = [\"write\", \"put\", \"copy\", \"post\", \"delete\", \"post /orders\", \"delete /orders/{id}\"]"),
+        "{}",
+        bucket.scenario
     );
     let s = run(sc);
     assert_eq!(num(&s, "requests.by_status.200"), num(&s, "requests.total"));

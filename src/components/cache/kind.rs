@@ -46,6 +46,8 @@ pub(super) const CONNECTION_ERRORS: Series = Series {
 };
 
 impl Kind for CacheConfig {
+    const WRITE_OPS: Option<crate::components::kind::WriteOps> =
+        Some(crate::components::kind::WriteOps::shared("writes"));
     /// Each engine's default port, which network ACL rules match.
     fn port(&self) -> u16 {
         match self.engine {

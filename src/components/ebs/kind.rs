@@ -54,6 +54,8 @@ pub(super) static IO_WAIT: LatencySeries = LatencySeries {
 };
 
 impl Kind for EbsConfig {
+    const WRITE_OPS: Option<crate::components::kind::WriteOps> =
+        Some(crate::components::kind::WriteOps::shared("write_ops"));
     const INFO: &'static KindInfo = &KindInfo {
         name: "ebs",
         title: "Amazon EBS",

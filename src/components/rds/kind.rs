@@ -60,6 +60,8 @@ pub(super) static WRITE: LatencySeries = LatencySeries {
 };
 
 impl Kind for RdsConfig {
+    const WRITE_OPS: Option<crate::components::kind::WriteOps> =
+        Some(crate::components::kind::WriteOps::shared("write_ops"));
     /// Each engine's default port, which network ACL rules match.
     fn port(&self) -> u16 {
         match self.engine.trim_start_matches("aurora-") {

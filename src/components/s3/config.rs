@@ -10,6 +10,9 @@ use serde::Deserialize;
 use std::ops::Range;
 use toml::Spanned;
 
+/// The operations a bucket takes as writes when its `writes` is not written.
+pub const WRITES: &[&str] = &["write", "put", "copy", "post", "delete"];
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawS3 {
@@ -253,7 +256,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<S3Config>
     let split_delay = ck.positive_duration_or(&raw.split_delay, "split_delay", SPLIT_DELAY);
     let split_gap = ck.positive_duration_or(&raw.split_gap, "split_gap", SPLIT_GAP);
     let reads = ops(&raw.reads, &["read", "get", "head"], ck);
-    let writes = ops(&raw.writes, &["write", "put", "copy", "post", "delete"], ck);
+    let writes = ops(&raw.writes, WRITES, ck);
     let restores = ops(&raw.restores, &["restore"], ck);
     let lists = ops(&raw.lists, &["list"], ck);
     let bodiless = vec![ck.op("delete"), ck.op("head")];

@@ -74,6 +74,11 @@ pub const OBJECTS: &str = "/*";
 impl Kind for S3Config {
     // aws-facts: §19 IAM: S3's actions are `s3:*`.
     const IAM_PREFIX: Option<&'static str> = Some("s3");
+    const WRITE_OPS: Option<crate::components::kind::WriteOps> =
+        Some(crate::components::kind::WriteOps {
+            key: "writes",
+            default: super::config::WRITES,
+        });
     // A LIST names the bucket, every other call its objects.
     const IAM_PARTS: &'static [&'static str] = &[OBJECTS];
     const INFO: &'static KindInfo = &KindInfo {
