@@ -1000,11 +1000,27 @@ fn legend_corner(
     // shaded range from a band's bottom to its top at each point.
     let covered = |(x_lo, x_hi): (f64, f64), (y_lo, y_hi): (f64, f64)| {
         let rect = (x_lo, x_hi, y_lo, y_hi);
+        // The times go up, so only the points from the first at or right of the box's left
+        // edge to the last at or left of its right edge can be in it, and only the segments
+        // that end in that run or leave it can cross it: found by bisection, not by looking at
+        // every point (a run of 16,667 windows has that many in each line, and a legend tries
+        // some thirty places). Times out of order (never drawn so) are all looked at.
+        let x = |ti: f64| ti / t_end.max(1e-12);
+        let run = |t: &[f64]| -> (usize, usize) {
+            if !t.windows(2).all(|w| w[0] <= w[1]) {
+                return (0, t.len());
+            }
+            (
+                t.partition_point(|&ti| x(ti) < x_lo),
+                t.partition_point(|&ti| x(ti) <= x_hi),
+            )
+        };
         let shaded = |b: &Band| {
-            (0..b.t.len())
+            let (first, end) = run(&b.t);
+            (first..end)
                 .filter(|&i| b.min[i].is_finite() && b.max[i].is_finite() && b.max[i] > b.min[i])
                 .filter(|&i| {
-                    let x = b.t[i] / t_end.max(1e-12);
+                    let x = x(b.t[i]);
                     crosses((x, y_share(b.min[i])), (x, y_share(b.max[i])), rect)
                 })
                 .count()
@@ -1020,11 +1036,13 @@ fn legend_corner(
                     ]
                 })
                 .map(|(t, v)| {
-                    let at = |i: usize| (t[i] / t_end.max(1e-12), y_share(v[i]));
-                    let points = (0..t.len())
+                    let at = |i: usize| (x(t[i]), y_share(v[i]));
+                    let (first, end) = run(t);
+                    let points = (first..end)
                         .filter(|&i| v[i].is_finite() && inside(at(i), rect))
                         .count();
-                    let segments = (1..t.len())
+                    // Segment i runs from point i − 1 to point i.
+                    let segments = (first.max(1)..(end + 1).min(t.len()))
                         .filter(|&i| v[i - 1].is_finite() && v[i].is_finite())
                         .filter(|&i| crosses(at(i - 1), at(i), rect))
                         .count();
