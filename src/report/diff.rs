@@ -144,9 +144,19 @@ pub fn terminal(
             // of the difference, Δ = after − before.
             let mut hows: Vec<String> = c.differences.iter().map(how).collect();
             hows.dedup();
+            // With the scenario's own numbers among them, more than the headlines held.
+            let own = c
+                .differences
+                .iter()
+                .any(|d| !HEADLINES.iter().any(|(m, _, _)| *m == d.metric));
             out.push_str(&format!(
-                "{}: no headline moved ({})\n",
+                "{}: {} ({})\n",
                 c.name(),
+                if own {
+                    "nothing compared moved"
+                } else {
+                    "no headline moved"
+                },
                 hows.join("; ")
             ));
             let figures: Vec<String> = c

@@ -648,6 +648,10 @@ fn diff_compares_the_scenarios_own_numbers_too() {
     );
     // Six servers instead of four: utilisation from 3/4 to 1/2, on a line of its own, its
     // name in the column of the headlines' names however long.
+    // The same folder against itself: its own numbers held with the headlines.
+    let same = archsim(&["diff", "a", "a"], d);
+    let text = String::from_utf8_lossy(&same.stdout);
+    assert!(text.contains("exp: nothing compared moved ("), "{text}");
     let o = archsim(&["diff", "a", "b", "--json", "diff.json"], d);
     let text = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{text}");
