@@ -2004,27 +2004,54 @@ fn check_call_cycles(components: &[ParsedComponent], ck: &mut Checker) {
 }
 
 /// Tells each component how long its callers wait for an answer (`Kind::callers_wait`): the
-/// longest timeout among the workloads and calls sent to it, `None` when one has none.
+/// longest timeout among the workloads and calls sent to it, `None` when one has none. Callers
+/// are told first (the call graph's order; the scenario's when it has a cycle, which is
+/// refused anyway), so that a wait one settles (a Route 53 name whose record is another name)
+/// is the one its callees hear.
 fn callers_wait(components: &mut [ParsedComponent], workloads: &[WorkloadSpec]) {
-    // (whether every caller has a timeout, the longest), by component.
-    let mut waits: Vec<(bool, Option<SimTime>)> = vec![(true, None); components.len()];
-    let mut heard = |to: usize, timeout: Option<SimTime>| {
-        let (all, longest) = &mut waits[to];
-        match timeout {
-            Some(t) => *longest = Some(longest.map_or(t, |l: SimTime| l.max(t))),
-            None => *all = false,
-        }
-    };
-    for w in workloads {
-        heard(w.target, w.timeout);
-    }
+    let n = components.len();
+    // Kahn's order: a component once every component calling it is placed.
+    let mut callers = vec![0usize; n];
     for (_, _, spec) in components.iter() {
         for c in spec.calls() {
-            heard(c.to, c.timeout);
+            callers[c.to] += 1;
         }
     }
-    for ((_, _, spec), (all, longest)) in components.iter_mut().zip(waits) {
-        spec.callers_wait(longest.filter(|_| all));
+    let mut order: Vec<usize> = (0..n).filter(|&i| callers[i] == 0).collect();
+    let mut next = 0;
+    while let Some(&i) = order.get(next) {
+        next += 1;
+        for c in components[i].2.calls() {
+            callers[c.to] -= 1;
+            if callers[c.to] == 0 {
+                order.push(c.to);
+            }
+        }
+    }
+    if order.len() < n {
+        order = (0..n).collect();
+    }
+    for i in order {
+        // (whether every caller has a timeout, the longest).
+        let (mut all, mut longest): (bool, Option<SimTime>) = (true, None);
+        let timeouts = workloads
+            .iter()
+            .filter(|w| w.target == i)
+            .map(|w| w.timeout)
+            .chain(
+                components
+                    .iter()
+                    .flat_map(|(_, _, spec)| spec.calls())
+                    .filter(|c| c.to == i)
+                    .map(|c| c.timeout),
+            );
+        for timeout in timeouts {
+            match timeout {
+                Some(t) => longest = Some(longest.map_or(t, |l: SimTime| l.max(t))),
+                None => all = false,
+            }
+        }
+        components[i].2.callers_wait(longest.filter(|_| all));
     }
 }
 

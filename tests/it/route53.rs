@@ -432,3 +432,46 @@ fn a_request_sent_on_waits_as_long_as_its_clients_do() {
     let written = FAILOVER.to_string() + "timeout = \"10s\"\n";
     assert_eq!(waits(&two_regions("1m", 10, &written, "")), [Some(10.0); 2]);
 }
+
+#[test]
+fn a_name_whose_record_is_another_name_passes_its_clients_wait_on() {
+    // The users wait 1 s; "outer" sends them to "inner", which sends them to the service:
+    // both names' calls wait 1 s, the inner one too (it hears the outer one's settled wait,
+    // not its 60 s default).
+    let text = r#"[scenario]
+duration = "1m"
+[[workload]]
+name = "users"
+target = "outer"
+arrival = { process = "poisson", rate = 10 }
+timeout = "1s"
+[[component]]
+id = "inner"
+kind = "route53"
+records = [{ to = "web" }]
+[[component]]
+id = "outer"
+kind = "route53"
+records = [{ to = "inner" }]
+[[component]]
+id = "web"
+kind = "service"
+service_time = "5ms"
+"#;
+    let all = archsim::scenario::parse_all(
+        std::path::Path::new("dns.toml"),
+        text,
+        &Default::default(),
+        &[],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    for c in &all[0].components[..2] {
+        let waits: Vec<Option<f64>> = c
+            .spec
+            .calls()
+            .iter()
+            .map(|c| c.timeout.map(|t| t.as_secs_f64()))
+            .collect();
+        assert_eq!(waits, [Some(1.0)], "{}", c.id);
+    }
+}
