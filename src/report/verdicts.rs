@@ -259,15 +259,18 @@ mod tests {
             pass: false,
             problem: Some("41 is above 30".into()),
         };
-        // Written for variant two-servers alone, or for every variant: the same words.
-        for written in [Some("two-servers"), None] {
-            let v = verdict(written);
-            let r = Record {
+        fn record(v: &Verdict) -> Record<'_> {
+            Record {
                 scenario: "vexp",
                 variant: Some("two-servers"),
                 file: "vexp.toml".into(),
-                verdict: &v,
-            };
+                verdict: v,
+            }
+        }
+        // Written for variant two-servers alone, or for every variant: the same words.
+        for written in [Some("two-servers"), None] {
+            let v = verdict(written);
+            let r = record(&v);
             assert_eq!(
                 r.message(),
                 "vexp.toml:19:10: expectation fails (variant two-servers): latency_ms.p99 ≤ 30: 41 is above 30"
@@ -276,14 +279,8 @@ mod tests {
         }
         // The JSON list keeps the expectation as written, variant included.
         let v = verdict(Some("two-servers"));
-        let r = Record {
-            scenario: "vexp",
-            variant: Some("two-servers"),
-            file: "vexp.toml".into(),
-            verdict: &v,
-        };
         assert_eq!(
-            json(&[r])[0]["expectation"],
+            json(&[record(&v)])[0]["expectation"],
             "latency_ms.p99 ≤ 30 (variant two-servers)"
         );
     }

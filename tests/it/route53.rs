@@ -400,22 +400,7 @@ fn a_record_aliases_only_what_route53_can_alias() {
 
 #[test]
 fn a_request_sent_on_waits_as_long_as_its_clients_do() {
-    // What a record's call waits for, in seconds, for each record.
-    let waits = |text: &str| -> Vec<Option<f64>> {
-        let all = archsim::scenario::parse_all(
-            std::path::Path::new("dns.toml"),
-            text,
-            &Default::default(),
-            &[],
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        all[0].components[0]
-            .spec
-            .calls()
-            .iter()
-            .map(|c| c.timeout.map(|t| t.as_secs_f64()))
-            .collect()
-    };
+    let waits = |text: &str| record_waits(text).swap_remove(0);
     // The users wait 1 s: a request sent on waits as long, so that a target that vanished
     // holds nothing after the client gave up.
     assert_eq!(waits(&two_regions("1m", 10, FAILOVER, "")), [Some(1.0); 2]);
@@ -458,6 +443,14 @@ id = "web"
 kind = "service"
 service_time = "5ms"
 "#;
+    let waits = record_waits(text);
+    assert_eq!(waits[0], [Some(1.0)], "inner");
+    assert_eq!(waits[1], [Some(1.0)], "outer");
+}
+
+/// What each component's calls wait for, in seconds, call by call, in the scenario `text` as
+/// read (its defaults settled).
+fn record_waits(text: &str) -> Vec<Vec<Option<f64>>> {
     let all = archsim::scenario::parse_all(
         std::path::Path::new("dns.toml"),
         text,
@@ -465,13 +458,15 @@ service_time = "5ms"
         &[],
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    for c in &all[0].components[..2] {
-        let waits: Vec<Option<f64>> = c
-            .spec
-            .calls()
-            .iter()
-            .map(|c| c.timeout.map(|t| t.as_secs_f64()))
-            .collect();
-        assert_eq!(waits, [Some(1.0)], "{}", c.id);
-    }
+    all[0]
+        .components
+        .iter()
+        .map(|c| {
+            c.spec
+                .calls()
+                .iter()
+                .map(|c| c.timeout.map(|t| t.as_secs_f64()))
+                .collect()
+        })
+        .collect()
 }
