@@ -2,7 +2,7 @@
 //! `archsim plot DIR` and `archsim run` draw the very same pictures.
 
 use crate::limits::{MAX_SERIES_SEEDS, MAX_WINDOWS, SERIES_BUDGET_ACTOR_WINDOWS};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The most values a table read back may hold (series × seeds × windows): what archsim
 /// writes stays far below it, and a folder from elsewhere cannot make it allocate more.
@@ -112,53 +112,79 @@ impl SeriesTable {
             Some("time_s,seed,component,series,value") => {}
             _ => return Err("timeseries.csv: the first line is not archsim's header `time_s,seed,component,series,value`".into()),
         }
-        // Two passes over the text, no rows kept: the first checks every row and learns the
-        // table's shape, the second fills it.
-        let rows = || {
-            lines
-                .clone()
-                .enumerate()
-                .map(|(i, l)| row(i + 2, l, window_s))
-        };
-        let mut seeds = std::collections::BTreeSet::new();
-        let mut names = std::collections::BTreeSet::new();
+        // One pass, no rows kept: each value goes straight into its series' column for its
+        // seed, grown as its windows come. archsim writes a series' rows together, so the row
+        // before usually names the same series and seed, and no lookup is made.
+        let mut index: HashMap<(&str, &str), usize> = HashMap::new();
+        let mut names: Vec<(&str, &str)> = Vec::new();
+        // Per name, per seed seen: the seed and its column by window.
+        let mut columns: Vec<Vec<(u64, Vec<f64>)>> = Vec::new();
+        let mut seeds: Vec<u64> = Vec::new();
         let mut windows = 0;
-        for r in rows() {
-            let (w, seed, actor, series, _) = r?;
-            seeds.insert(seed);
-            names.insert((actor, series));
-            windows = windows.max(w + 1);
-        }
-        let seeds: Vec<u64> = seeds.into_iter().collect();
-        let names: Vec<(&str, &str)> = names.into_iter().collect();
-        if seeds.len() > MAX_SERIES_SEEDS {
-            return Err(format!(
-                "timeseries.csv holds {} seeds; archsim writes at most {MAX_SERIES_SEEDS}",
-                seeds.len()
-            ));
-        }
-        let cells = names.len() as u64 * seeds.len() as u64 * windows as u64;
-        if cells > MAX_TABLE_VALUES {
-            return Err(format!(
-                "timeseries.csv describes {cells} values (series × seeds × windows); archsim writes at most {MAX_TABLE_VALUES}"
-            ));
-        }
-        // Per name (sorted above), per seed, per window.
-        let mut values = vec![Vec::new(); names.len()];
-        for r in rows() {
-            let (w, seed, actor, series, v) = r?;
-            let si = seeds.binary_search(&seed).unwrap_or(0);
-            let ni = names.binary_search(&(actor, series)).unwrap_or(0);
-            let slot = &mut values[ni];
-            if slot.is_empty() {
-                *slot = vec![vec![f64::NAN; windows]; seeds.len()];
+        let mut last: Option<((&str, &str), usize, usize)> = None;
+        for (i, line) in lines.enumerate() {
+            let (w, seed, actor, series, v) = row(i + 2, line, window_s)?;
+            let (ni, si) = match last {
+                Some((name, ni, si)) if name == (actor, series) && columns[ni][si].0 == seed => {
+                    (ni, si)
+                }
+                _ => {
+                    let ni = *index.entry((actor, series)).or_insert_with(|| {
+                        names.push((actor, series));
+                        columns.push(Vec::new());
+                        names.len() - 1
+                    });
+                    if !seeds.contains(&seed) {
+                        seeds.push(seed);
+                        if seeds.len() > MAX_SERIES_SEEDS {
+                            return Err(format!(
+                                "timeseries.csv holds more than {MAX_SERIES_SEEDS} seeds, the most archsim writes"
+                            ));
+                        }
+                    }
+                    let si = match columns[ni].iter().position(|(s, _)| *s == seed) {
+                        Some(si) => si,
+                        None => {
+                            columns[ni].push((seed, Vec::new()));
+                            columns[ni].len() - 1
+                        }
+                    };
+                    (ni, si)
+                }
+            };
+            last = Some(((actor, series), ni, si));
+            if w >= windows {
+                windows = w + 1;
             }
-            slot[si][w] = v;
+            // What the table will hold once every series has every seed's every window.
+            let cells = names.len() as u64 * seeds.len() as u64 * windows as u64;
+            if cells > MAX_TABLE_VALUES {
+                return Err(format!(
+                    "timeseries.csv describes more than {MAX_TABLE_VALUES} values (series × seeds × windows), the most archsim writes"
+                ));
+            }
+            let column = &mut columns[ni][si].1;
+            if w >= column.len() {
+                column.resize(w + 1, f64::NAN);
+            }
+            column[w] = v;
         }
+        seeds.sort_unstable();
         let data: BTreeMap<(String, String), Vec<Vec<f64>>> = names
             .iter()
-            .zip(values)
-            .map(|(&(a, s), v)| ((a.to_string(), s.to_string()), v))
+            .zip(columns)
+            .map(|(&(a, s), mut per_seed)| {
+                let mut by_seed = Vec::with_capacity(seeds.len());
+                for seed in &seeds {
+                    let mut column = match per_seed.iter().position(|(s, _)| s == seed) {
+                        Some(i) => std::mem::take(&mut per_seed[i].1),
+                        None => Vec::new(),
+                    };
+                    column.resize(windows, f64::NAN);
+                    by_seed.push(column);
+                }
+                ((a.to_string(), s.to_string()), by_seed)
+            })
             .collect();
         Ok(SeriesTable {
             window_s,
@@ -283,5 +309,76 @@ mod tests {
         assert_eq!((held.min[3], held.max[3]), (101.0, 101.0));
         // A run that ends where the last point is drawn gains nothing.
         assert_eq!(held.clone().held_to(5.0), held);
+    }
+
+    #[test]
+    fn a_table_is_the_same_whatever_the_order_of_its_rows() {
+        // Two series, two seeds (listed 7 before 3), a window missing in one seed.
+        let rows = [
+            "0,7,a,x,1",
+            "1,7,a,x,2",
+            "2,7,a,x,3",
+            "0,3,a,x,4",
+            "2,3,a,x,6",
+            "0,7,b,y,7",
+            "1,7,b,y,8",
+            "0,3,b,y,9",
+        ];
+        let table = |order: &[usize]| {
+            let mut csv = String::from("time_s,seed,component,series,value\n");
+            for &i in order {
+                csv.push_str(rows[i]);
+                csv.push('\n');
+            }
+            SeriesTable::from_csv(&csv, 1.0).unwrap()
+        };
+        let written = table(&[0, 1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(written.seeds, vec![3, 7]);
+        assert_eq!(written.windows, 3);
+        let x = &written.data[&("a".to_string(), "x".to_string())];
+        assert_eq!(x[1], vec![1.0, 2.0, 3.0]);
+        assert_eq!((x[0][0], x[0][2]), (4.0, 6.0));
+        assert!(x[0][1].is_nan());
+        // b's series never reaches the third window: it is NaN there, in both seeds.
+        let y = &written.data[&("b".to_string(), "y".to_string())];
+        assert!(y[0][1].is_nan() && y[0][2].is_nan() && y[1][2].is_nan());
+        assert_eq!((y[0][0], y[1][0], y[1][1]), (9.0, 7.0, 8.0));
+        for order in [[7, 6, 5, 4, 3, 2, 1, 0], [5, 0, 3, 6, 1, 4, 7, 2]] {
+            let shuffled = table(&order);
+            assert_eq!(shuffled.seeds, written.seeds);
+            assert_eq!(shuffled.windows, written.windows);
+            assert_eq!(
+                format!("{:?}", shuffled.data),
+                format!("{:?}", written.data),
+                "order {order:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_table_refuses_more_seeds_than_archsim_writes() {
+        let mut csv = String::from("time_s,seed,component,series,value\n");
+        for seed in 0..=MAX_SERIES_SEEDS {
+            csv.push_str(&format!("0,{seed},a,x,1\n"));
+        }
+        let e = SeriesTable::from_csv(&csv, 1.0).unwrap_err();
+        assert!(e.contains("more than 10 seeds"), "{e}");
+    }
+
+    #[test]
+    fn a_short_file_cannot_describe_a_table_too_large_to_hold() {
+        // A row in the last window, ten seeds, then ever more series: each row is cheap, the
+        // table they describe (series × seeds × windows) is not, and it is refused before it
+        // is allocated.
+        let last = (MAX_WINDOWS - 1).to_string();
+        let mut csv = format!("time_s,seed,component,series,value\n{last},0,a,x,1\n");
+        for seed in 1..MAX_SERIES_SEEDS {
+            csv.push_str(&format!("0,{seed},a,x,1\n"));
+        }
+        for n in 0..200 {
+            csv.push_str(&format!("0,0,a,s{n},1\n"));
+        }
+        let e = SeriesTable::from_csv(&csv, 1.0).unwrap_err();
+        assert!(e.contains("series × seeds × windows"), "{e}");
     }
 }
