@@ -181,7 +181,7 @@ fn multi_az_commits_wait_one_cross_zone_round_trip() {
 }
 
 #[test]
-fn stale_reads_appear_only_with_replicas_and_vanish_at_zero_lag() {
+fn stale_reads_come_only_with_replicas_and_vanish_at_zero_lag() {
     let stale = |db: &str| {
         let s = crate::run(&rds("3m", 500.0, 0.3, db, "", 1));
         crate::num(&s, "components.db.stale_reads")
@@ -193,9 +193,13 @@ fn stale_reads_appear_only_with_replicas_and_vanish_at_zero_lag() {
     assert_eq!(stale("read_replicas = 2\napply_time = \"0s\""), 0.0);
     // Replicas present but reads sent to the writer: none either.
     assert_eq!(stale("read_replicas = 2\nreads = \"primary\""), 0.0);
-    // Without replicas there is nothing to be stale: the metric does not exist.
+    // Without replicas nothing is stale: none, counted as such (so a variant without
+    // replicas compares with one that has them), while the share of replica reads, which
+    // has no value without them, is not reported.
     let s = crate::run(&rds("1m", 500.0, 0.3, "", "", 1));
-    assert!(archsim::metrics::pointer(&s, "components.db.stale_reads").is_none());
+    assert_eq!(crate::num(&s, "components.db.stale_reads"), 0.0);
+    assert_eq!(crate::num(&s, "components.db.replica_reads"), 0.0);
+    assert!(archsim::metrics::pointer(&s, "components.db.stale_read_fraction").is_none());
 }
 
 #[test]

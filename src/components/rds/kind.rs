@@ -314,12 +314,12 @@ impl Kind for RdsConfig {
             Field {
                 path: "replica_reads",
                 unit: Unit::Count,
-                about: "with readers: reads the readers (replicas, readable standbys) served",
+                about: "reads the readers (replicas, readable standbys) served; 0 without readers",
             },
             Field {
                 path: "stale_reads",
                 unit: Unit::Count,
-                about: "with replicas: replica reads of a key whose last write the replica had not yet replayed",
+                about: "replica reads of a key whose last write the replica had not yet replayed; 0 without readers",
             },
             Field {
                 path: "stale_read_fraction",

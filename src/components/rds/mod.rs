@@ -629,9 +629,11 @@ impl Component for Rds {
         let vcpus = f64::from(self.cfg.class.vcpus) * self.nodes.len() as f64;
         m.gauge("utilisation", self.busy.mean(c) / vcpus);
         m.gauge("max_connections", f64::from(self.cfg.max_connections));
+        // Counted with or without readers (none without): a variant without replicas then
+        // compares with one that has them. The share and the lag have no value without.
+        m.count("replica_reads", self.replica_reads.total());
+        m.count("stale_reads", self.stale.total());
         if self.cfg.readers() > 0 {
-            m.count("replica_reads", self.replica_reads.total());
-            m.count("stale_reads", self.stale.total());
             m.gauge(
                 "stale_read_fraction",
                 self.stale.total() as f64 / self.replica_reads.total().max(1) as f64,
