@@ -255,11 +255,14 @@ pub fn json(compared: &[Compared], family: &Family, only_a: &[String], only_b: &
             "moved": c.moved(),
             "differences": c.differences.iter().map(|d| {
                 let mut v = d.to_json();
-                // At the diff's confidence, not 95 %.
+                // At the diff's confidence, not 95 %; the two figures are the folders'
+                // (BEFORE and AFTER), not a baseline's and a variant's.
                 if let Some(m) = v.as_object_mut() {
                     m.remove("excludes_zero");
-                    if let Some(ci) = m.remove("ci95") {
-                        m.insert("interval".into(), ci);
+                    for (from, to) in [("ci95", "interval"), ("baseline", "before"), ("variant", "after")] {
+                        if let Some(x) = m.remove(from) {
+                            m.insert(to.into(), x);
+                        }
                     }
                 }
                 v["moved"] = json!(d.moved());

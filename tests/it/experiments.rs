@@ -549,6 +549,20 @@ fn diff_passes_the_same_results_and_fails_a_headline_that_moved() {
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("same.json")).unwrap()).unwrap();
     assert_eq!(json["moved"], false);
+    // Each difference gives the two folders' figures, as before and after.
+    let five = json["scenarios"]
+        .as_array()
+        .and_then(|l| l.iter().find(|r| r["variant"] == "five"))
+        .unwrap_or_else(|| panic!("{json}"));
+    let p99 = &five["differences"][1];
+    assert_eq!(p99["metric"], "latency_ms.p99", "{five}");
+    assert!(p99["before"].as_f64().is_some_and(|x| x > 0.0), "{p99}");
+    assert_eq!(p99["before"], p99["after"], "{p99}");
+    assert_eq!(p99["difference"], 0.0, "{p99}");
+    assert!(
+        p99.get("baseline").is_none() && p99.get("variant").is_none(),
+        "{p99}"
+    );
     // A fifth server everywhere: p99 falls, paired over the same seeds, beyond its interval.
     run("c", &["--set", "web.servers=5"]);
     let moved = archsim(&["diff", "a", "c"], d);
