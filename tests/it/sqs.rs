@@ -297,6 +297,34 @@ fn a_batch_gathers_for_its_window_and_its_handler_does_each_messages_work() {
     assert!((p50 - 1_000.0).abs() <= 1.0, "{p50}");
 }
 
+#[test]
+fn messages_a_poller_gathers_in_its_window_are_no_backlog_to_scale_for() {
+    // The load of the test above: a batch a second, gathered over 0.9 s by one poller while
+    // four more are free. The messages visible meanwhile are in that poller's hands (AWS's
+    // poller has received them): the pollers allowed stay at 5 all along. Counted as a
+    // backlog, they climbed by 5 at each second's scaling step, to 300 within the minute.
+    let q = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nconsumer = { to = \"fn\", batch_size = 10, batching_window = \"1s\" }\n";
+    let sc = crate::scenario(&scenario(
+        "1m",
+        10,
+        &(q.to_string() + &function("100ms", false)),
+    ));
+    let r = archsim::world::World::build(&sc, 1).run().unwrap();
+    let allowed = crate::series(&r, "q", "batches_allowed");
+    assert!(allowed.iter().all(|&a| a == 5.0), "{allowed:?}");
+    // A backlog beyond what the free pollers gather does scale them: 200 messages a second
+    // against batches of 10 that take 10 × 100 ms = 1 s (20 batches at once keep up).
+    let sc = crate::scenario(&scenario(
+        "1m",
+        200,
+        &(q.to_string() + &function("100ms", false)),
+    ));
+    let r = archsim::world::World::build(&sc, 1).run().unwrap();
+    let allowed = crate::series(&r, "q", "batches_allowed");
+    let most = allowed.iter().copied().fold(0.0, f64::max);
+    assert!(most >= 20.0, "{allowed:?}");
+}
+
 /// A minute of 9 good messages a second (at k / 9 s) and 1 "bad" one (at k s) sent to "q",
 /// whose consumer takes batches of 10 and waits 5 minutes for a full one (a window that never
 /// ends within the run): each batch is the 10 messages that arrive over a second, 9 good and
@@ -489,7 +517,11 @@ fn provisioned_pollers_start_at_their_minimum_and_stop_at_ten_batches_each() {
 fn a_batch_stops_at_the_six_megabytes_a_synchronous_invocation_carries() {
     // 250 KB messages, 50 a second, batches of up to 1,000 gathered over 10 s: a window
     // would hold 500 messages (125 MB), but Lambda's batch stops at the 6 MB payload limit
-    // (`lambda:gettingstarted-limits.html`): 25 messages of 250,000 bytes.
+    // (`lambda:gettingstarted-limits.html`): 25 messages of 250,000 bytes. And the poller
+    // stops gathering there (`lambda:services-sqs-parameters.html`: until the window ends,
+    // the batch is full or its payload reaches 6 MB): a batch leaves as the 26th message
+    // comes, 0.5 s after its first, one batch at a time. Waiting out the window instead
+    // held the messages 5 s on average, 10 s at p99, and scaled the pollers up to 20.
     let s = run(&(scenario("2m", 50, "").replace(
         "retry = { attempts = 1 }",
         "retry = { attempts = 1 }\nsize = 250000",
@@ -503,6 +535,9 @@ fn a_batch_stops_at_the_six_megabytes_a_synchronous_invocation_carries() {
         deletes / batches > 24.0 && deletes / batches <= 25.0,
         "{deletes} in {batches}"
     );
+    let lag = num(&s, "components.q.lag_ms.p99");
+    assert!((500.0..600.0).contains(&lag), "{lag}");
+    assert_eq!(num(&s, "components.q.concurrent_batches_max"), 1.0);
 }
 
 #[test]

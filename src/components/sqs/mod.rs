@@ -16,11 +16,13 @@
 //!
 //! The consumer, when the queue names one, is polled as Lambda's event source mapping
 //! polls: 5 batches at once to begin with, 5 more each second (300 a minute) while messages
-//! are visible, up to `maximum_concurrency` (1,000 at most), and back to 5 once the queue is
+//! are visible (but for those a free poller is gathering in its batching window: they are
+//! in its hands, not a backlog), up to `maximum_concurrency` (1,000 at most), and back to 5 once the queue is
 //! empty at a scaling step (AWS does not document how fast it scales down: a choice). Pollers
 //! long-poll: a poller waits for a message to become visible rather than on a timer. Each
 //! batch (up to `batch_size` messages and no more than the 6 MB a synchronous invocation
-//! carries; with a `batching_window`, a poller waits that long for a full batch) is one
+//! carries; with a `batching_window`, a poller waits that long for a full batch, or until
+//! the visible messages fill the 6 MB) is one
 //! synchronous call to the consumer, carrying the number of messages in
 //! `Msg::messages`, the first message's operation and key, and (for more than one message)
 //! each message's operation as the call's items (a Lambda does each message's work, and a
@@ -287,6 +289,9 @@ pub struct Sqs {
     groups: Vec<Group>,
     ready: BTreeSet<(u64, u32)>,
     visible_count: usize,
+    /// The visible messages' bytes: a batching window ends early once they fill a batch's
+    /// payload.
+    visible_bytes: u64,
     in_flight_count: usize,
     /// Messages alive, by send time, for retention and the age of the oldest.
     by_age: BTreeSet<(SimTime, usize)>,
@@ -355,6 +360,7 @@ impl Sqs {
             next_seq: 0,
             visible: BTreeSet::new(),
             visible_count: 0,
+            visible_bytes: 0,
             in_flight_count: 0,
             by_age: BTreeSet::new(),
             batches: Slab::new(),
@@ -509,6 +515,7 @@ impl Sqs {
         let m = &self.msgs[id];
         let (seq, group) = (m.seq, m.group);
         self.visible_count += 1;
+        self.visible_bytes += u64::from(m.size);
         if self.cfg.fifo {
             self.groups[group as usize].visible.insert((seq, id));
             self.refresh_group(group);
@@ -538,6 +545,28 @@ impl Sqs {
         }
     }
 
+    /// Whether visible messages wait for a poller: not those a free poller is gathering
+    /// into a batch in its batching window (they are in its hands, as AWS's poller has
+    /// received them), so that a window does not read as a backlog and scale the pollers
+    /// up while they idle.
+    fn messages_remain(&self) -> bool {
+        let gathering = self.cfg.consumer.as_ref().is_some_and(|c| {
+            self.window_armed && self.batch_unfilled(c) && self.active < self.target
+        });
+        self.visible_count > 0 && !gathering
+    }
+
+    /// Whether a poller with a batching window would wait for more messages: the visible
+    /// ones fill neither the batch size nor the payload of a synchronous invocation (6 MB).
+    /// `lambda:services-sqs-parameters.html` (MaximumBatchingWindowInSeconds): the poller
+    /// reads until the window ends, the batch is full, or the payload reaches 6 MB; here
+    /// the payload is full once the next message would not fit (`take_visible`).
+    fn batch_unfilled(&self, c: &Consumer) -> bool {
+        c.window > SimTime::ZERO
+            && self.visible_count < c.batch_size as usize
+            && self.visible_bytes <= crate::components::LAMBDA_SYNC_PAYLOAD_MAX
+    }
+
     /// aws-facts: §16 SQS: while messages remain, up to 300 more concurrent batches a
     /// minute, to the maximum; back to the start once the queue is empty. AWS does not say
     /// how fast it scales back: here a queue found empty keeps its pollers while batches are
@@ -555,7 +584,7 @@ impl Sqs {
             };
             (c.max_concurrency, step)
         });
-        if self.visible_count > 0 && now < self.clock.end {
+        if self.messages_remain() && now < self.clock.end {
             self.target = (self.target + step).min(cap);
             ctx.schedule(SCALE_STEP, Timer::Scale.encode());
         } else if self.active > 0 && now < self.clock.end {
@@ -584,10 +613,7 @@ impl Sqs {
                 break;
             }
             // A poller with a batching window waits for a full batch, or the window's end.
-            if c.window > SimTime::ZERO
-                && self.visible_count < c.batch_size as usize
-                && !self.window_over
-            {
+            if self.batch_unfilled(&c) && !self.window_over {
                 if !self.window_armed {
                     self.window_armed = true;
                     ctx.schedule(c.window, Timer::Window.encode());
@@ -625,6 +651,7 @@ impl Sqs {
             None => self.visible.pop_first()?.1,
         };
         self.visible_count -= 1;
+        self.visible_bytes -= u64::from(self.msgs[id].size);
         Some(id)
     }
 
@@ -983,6 +1010,7 @@ impl Sqs {
             };
             if was_visible {
                 self.visible_count -= 1;
+                self.visible_bytes -= u64::from(self.msgs[id].size);
                 let m = self.msgs.remove(id);
                 ctx.release_span(m.span, SpanEnd::Expired);
                 if self.cfg.fifo {
