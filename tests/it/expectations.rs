@@ -395,3 +395,58 @@ fn a_misspelt_statistic_or_status_is_refused_before_any_run() {
         assert_eq!(code, 0, "{metric}: {text}");
     }
 }
+
+#[test]
+fn a_throttle_reason_is_known_before_the_run_and_none_is_zero() {
+    // Lambda's and API Gateway's `throttled_by` tables hold a fixed set of limits: a typo is
+    // a located error before any run, and a limit that refused nothing reads 0, so that an
+    // expectation of none holds (it read "names nothing in summary.json" and failed).
+    let dir = folder("throttled-by");
+    let file = dir.join("fn.toml");
+    let write = |expect: &str| {
+        std::fs::write(
+            &file,
+            format!(
+                r#"[scenario]
+duration = "20s"
+[[workload]]
+name = "u"
+target = "api"
+arrival = {{ process = "poisson", rate = 50 }}
+[[component]]
+id = "api"
+kind = "api_gateway"
+target = "fn"
+[[component]]
+id = "fn"
+kind = "lambda"
+work = "10ms"
+{expect}"#
+            ),
+        )
+        .unwrap();
+    };
+    for (metric, says) in [
+        (
+            "components.fn.throttled_by.ratee",
+            "(did you mean `throttled_by.rate`?)",
+        ),
+        (
+            "components.api.throttled_by.stag",
+            "(did you mean `throttled_by.stage`?)",
+        ),
+    ] {
+        write(&format!("[[expect]]\nmetric = \"{metric}\"\nmax = 0\n"));
+        let (code, text) = check(&dir, &file);
+        assert_eq!(code, 2, "{metric}: {text}");
+        assert!(text.contains("fn.toml:16:10"), "{metric}: {text}");
+        assert!(text.contains(says), "{metric}: {text}");
+    }
+    write(
+        "[[expect]]\nmetric = \"components.fn.throttled_by.scaling\"\nmax = 0\neach_seed = true\n\
+         [[expect]]\nmetric = \"components.fn.throttled_by.concurrency\"\nmax = 0\n\
+         [[expect]]\nmetric = \"components.api.throttled_by.account\"\nmax = 0\n",
+    );
+    let (code, text) = check(&dir, &file);
+    assert_eq!(code, 0, "{text}");
+}

@@ -27,6 +27,16 @@ pub(super) enum Refusal {
 }
 
 impl Refusal {
+    /// Every limit, each reported (0 included) so that an expectation of none holds.
+    pub(super) const ALL: [Refusal; 6] = [
+        Refusal::NoKey,
+        Refusal::Quota,
+        Refusal::Key,
+        Refusal::Route,
+        Refusal::Stage,
+        Refusal::Account,
+    ];
+
     /// Its name under `throttled_by.` in the summary.
     pub(super) fn name(self) -> &'static str {
         match self {

@@ -275,9 +275,34 @@ impl Kind for ApiGatewayConfig {
                 about: "requests refused with 403 for want of an API key",
             },
             Field {
-                path: "throttled_by.*",
+                path: "throttled_by.missing_api_key",
                 unit: Unit::Count,
-                about: "refused requests by the limit that refused them (missing_api_key, quota, api_key, route, stage, account)",
+                about: "requests refused with 403: a method that requires an API key got none",
+            },
+            Field {
+                path: "throttled_by.quota",
+                unit: Unit::Count,
+                about: "requests refused with 429 by their API key's usage plan quota",
+            },
+            Field {
+                path: "throttled_by.api_key",
+                unit: Unit::Count,
+                about: "requests refused with 429 by their API key's usage plan rate and burst",
+            },
+            Field {
+                path: "throttled_by.route",
+                unit: Unit::Count,
+                about: "requests refused with 429 by their route's (method's) throttle",
+            },
+            Field {
+                path: "throttled_by.stage",
+                unit: Unit::Count,
+                about: "requests refused with 429 by the stage's default throttle",
+            },
+            Field {
+                path: "throttled_by.account",
+                unit: Unit::Count,
+                about: "requests refused with 429 by the account's throttle, which every API Gateway of the Region shares",
             },
             Field {
                 path: "preflights",

@@ -376,8 +376,9 @@ impl Component for ApiGateway {
         m.count("requests", requests);
         m.count("throttled", self.throttled.total());
         m.count("forbidden", self.forbidden);
-        for (r, n) in &self.refusals {
-            m.count(format!("throttled_by.{}", r.name()), *n);
+        for r in Refusal::ALL {
+            let n = self.refusals.get(&r).copied().unwrap_or(0);
+            m.count(format!("throttled_by.{}", r.name()), n);
         }
         m.count("integration_timeouts", self.integration_timeouts);
         for (s, n) in self.statuses.iter() {

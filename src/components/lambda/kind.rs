@@ -283,9 +283,19 @@ impl Kind for LambdaConfig {
                 about: "invocation requests refused with 429 (not counted in invocations): no concurrency left, no new environment allowed yet, or the account's request rate spent",
             },
             Field {
-                path: "throttled_by.*",
+                path: "throttled_by.concurrency",
                 unit: Unit::Count,
-                about: "throttled invocations by the limit that refused them: concurrency (the function's or the account's), scaling (new environments per 10 s) or rate (the account's 10 invocations per second per unit of concurrency)",
+                about: "throttled invocations refused for want of concurrency (the function's reserved or the account's)",
+            },
+            Field {
+                path: "throttled_by.scaling",
+                unit: Unit::Count,
+                about: "throttled invocations refused because the scaling rate allowed no new environment yet (1,000 per 10 s)",
+            },
+            Field {
+                path: "throttled_by.rate",
+                unit: Unit::Count,
+                about: "throttled invocations refused by the account's request rate (10 invocations per second per unit of concurrency)",
             },
             Field {
                 path: "timeouts",

@@ -150,6 +150,9 @@ enum Throttle {
 }
 
 impl Throttle {
+    /// Every reason, each reported (0 included) so that an expectation of none holds.
+    const ALL: [Throttle; 3] = [Throttle::Concurrency, Throttle::Scaling, Throttle::Rate];
+
     fn name(self) -> &'static str {
         match self {
             Throttle::Concurrency => "concurrency",
@@ -1380,8 +1383,9 @@ impl Component for Lambda {
                 o => m.count(format!("by_status.{o}"), n.total()),
             }
         }
-        for (reason, n) in &self.throttled_by {
-            m.count(format!("throttled_by.{}", reason.name()), *n);
+        for reason in Throttle::ALL {
+            let n = self.throttled_by.get(&reason).copied().unwrap_or(0);
+            m.count(format!("throttled_by.{}", reason.name()), n);
         }
         m.count("environments_recycled", self.recycled);
         if self.cfg.canary.is_some() {
