@@ -1,12 +1,20 @@
 //! The data plots are drawn from, read back from `timeseries.csv` and `events.csv`, so that
 //! `archsim plot DIR` and `archsim run` draw the very same pictures.
 
-use crate::limits::{MAX_SERIES_SEEDS, MAX_WINDOWS, SERIES_BUDGET_ACTOR_WINDOWS};
+use crate::limits::{
+    MAX_COMPONENTS, MAX_SERIES_SEEDS, MAX_WINDOWS, MAX_WORKLOADS, SERIES_BUDGET_ACTOR_WINDOWS,
+};
 use std::collections::{BTreeMap, HashMap};
 
 /// The most values a table read back may hold (series × seeds × windows): what archsim
-/// writes stays far below it, and a folder from elsewhere cannot make it allocate more.
+/// writes stays far below it.
 const MAX_TABLE_VALUES: u64 = 64 * SERIES_BUDGET_ACTOR_WINDOWS;
+
+/// The most series (component or workload, series) a table read back may name: 64 an actor,
+/// several times what any kind declares. With `MAX_TABLE_VALUES`, what a folder from
+/// elsewhere can make the table allocate is bounded in bytes, not only in values (a series
+/// of one value still costs its names and lists).
+const MAX_TABLE_SERIES: usize = 64 * (MAX_COMPONENTS + MAX_WORKLOADS);
 
 /// The window width of a summary, checked: a positive number of seconds that cuts its
 /// duration into at most `MAX_WINDOWS` windows.
@@ -129,11 +137,20 @@ impl SeriesTable {
                     (ni, si)
                 }
                 _ => {
-                    let ni = *index.entry((actor, series)).or_insert_with(|| {
-                        names.push((actor, series));
-                        columns.push(Vec::new());
-                        names.len() - 1
-                    });
+                    let ni = match index.get(&(actor, series)) {
+                        Some(&ni) => ni,
+                        None if names.len() >= MAX_TABLE_SERIES => {
+                            return Err(format!(
+                                "timeseries.csv names more than {MAX_TABLE_SERIES} series, the most archsim reads back"
+                            ));
+                        }
+                        None => {
+                            index.insert((actor, series), names.len());
+                            names.push((actor, series));
+                            columns.push(Vec::new());
+                            names.len() - 1
+                        }
+                    };
                     if !seeds.contains(&seed) {
                         seeds.push(seed);
                         if seeds.len() > MAX_SERIES_SEEDS {
@@ -380,5 +397,23 @@ mod tests {
         }
         let e = SeriesTable::from_csv(&csv, 1.0).unwrap_err();
         assert!(e.contains("series × seeds × windows"), "{e}");
+    }
+
+    #[test]
+    fn a_file_of_many_one_value_series_is_refused() {
+        // Each series of one value passes the values' bound, but costs its names and lists:
+        // past the series' bound the file is refused, before it costs more.
+        let mut csv = String::from("time_s,seed,component,series,value\n");
+        for n in 0..=MAX_TABLE_SERIES {
+            csv.push_str(&format!("0,1,a,s{n},1\n"));
+        }
+        let e = SeriesTable::from_csv(&csv, 1.0).unwrap_err();
+        assert!(e.contains("more than 19200 series"), "{e}");
+        // One fewer is read.
+        let fewer = csv.rsplit_once("0,1,a,").map(|(head, _)| head).unwrap();
+        assert_eq!(
+            SeriesTable::from_csv(fewer, 1.0).unwrap().data.len(),
+            MAX_TABLE_SERIES
+        );
     }
 }
