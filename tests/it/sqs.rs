@@ -518,10 +518,11 @@ fn a_batch_stops_at_the_six_megabytes_a_synchronous_invocation_carries() {
     // 250 KB messages, 50 a second, batches of up to 1,000 gathered over 10 s: a window
     // would hold 500 messages (125 MB), but Lambda's batch stops at the 6 MB payload limit
     // (`lambda:gettingstarted-limits.html`): 25 messages of 250,000 bytes. And the poller
-    // stops gathering there (`lambda:services-sqs-parameters.html`: until the window ends,
-    // the batch is full or its payload reaches 6 MB): a batch leaves as the 26th message
-    // comes, 0.5 s after its first, one batch at a time. Waiting out the window instead
-    // held the messages 5 s on average, 10 s at p99, and scaled the pollers up to 20.
+    // stops gathering there (`lambda:invocation-eventsourcemapping.html`, Batching
+    // behavior: until the window ends, the batch is full or its payload reaches 6 MB): a
+    // batch leaves as the 26th message comes, 0.5 s after its first, one batch at a time.
+    // Waiting out the window instead held the messages 5 s on average, 10 s at p99, and
+    // scaled the pollers up to 20.
     let s = run(&(scenario("2m", 50, "").replace(
         "retry = { attempts = 1 }",
         "retry = { attempts = 1 }\nsize = 250000",

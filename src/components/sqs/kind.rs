@@ -165,7 +165,7 @@ impl Kind for SqsConfig {
                         name: "batching_window",
                         ty: KeyType::Duration,
                         required: false,
-                        about: "how long a poller waits for a full batch before invoking with fewer, 0s to 5m, not for FIFO queues (default 0s)",
+                        about: "how long a poller waits for a full batch (or 6 MB of messages) before invoking with fewer, 0s to 5m, not for FIFO queues (default 0s)",
                     },
                     Key {
                         name: "maximum_concurrency",

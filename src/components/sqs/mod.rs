@@ -558,13 +558,14 @@ impl Sqs {
 
     /// Whether a poller with a batching window would wait for more messages: the visible
     /// ones fill neither the batch size nor the payload of a synchronous invocation (6 MB).
-    /// `lambda:services-sqs-parameters.html` (MaximumBatchingWindowInSeconds): the poller
-    /// reads until the window ends, the batch is full, or the payload reaches 6 MB; here
-    /// the payload is full once the next message would not fit (`take_visible`).
+    /// `lambda:invocation-eventsourcemapping.html` (Batching behavior): the poller reads
+    /// until the window ends, the batch is full, or the payload reaches 6 MB; here the
+    /// payload is full once it holds 6 MB or the next message would not fit
+    /// (`take_visible`).
     fn batch_unfilled(&self, c: &Consumer) -> bool {
         c.window > SimTime::ZERO
             && self.visible_count < c.batch_size as usize
-            && self.visible_bytes <= crate::components::LAMBDA_SYNC_PAYLOAD_MAX
+            && self.visible_bytes < crate::components::LAMBDA_SYNC_PAYLOAD_MAX
     }
 
     /// aws-facts: §16 SQS: while messages remain, up to 300 more concurrent batches a
