@@ -262,6 +262,7 @@ impl World {
                     let keep = Keep {
                         slowest: rule.slowest,
                         sample: rule.sample,
+                        slowest_from: self.clock.warmup,
                     };
                     kernel.tracer().keep((first + i) as ActorId, keep);
                 }

@@ -109,6 +109,9 @@ pub struct Keep {
     pub slowest: usize,
     /// A uniform sample of all its finished traces kept [traces].
     pub sample: usize,
+    /// The slowest are taken among the traces whose root started then or later (the end of
+    /// the warmup): an earlier one, which no figure counts, takes no place among them.
+    pub slowest_from: SimTime,
 }
 
 #[derive(Default)]
@@ -140,7 +143,7 @@ impl Keeper {
                 }
             }
         }
-        if self.keep.slowest == 0 {
+        if self.keep.slowest == 0 || t.root().start < self.keep.slowest_from {
             return Some(t);
         }
         if self.slowest.len() < self.keep.slowest {
@@ -558,6 +561,7 @@ mod tests {
             keep: Keep {
                 slowest: 4,
                 sample: 0,
+                slowest_from: SimTime::ZERO,
             },
             ..Keeper::default()
         };
@@ -577,5 +581,45 @@ mod tests {
         // ones kept and displaced later (#4, #3, #1, #6, #8) are not handed back.
         assert_eq!(handed_back, vec![7, 9, 11, 12, 14, 15]);
         assert_eq!(k.seen, ms.len() as u64);
+    }
+
+    #[test]
+    fn a_trace_that_started_before_the_slowest_are_counted_takes_no_place_among_them() {
+        // The warmup's traces (rooted before 10 ms) are the slowest, yet the four kept are
+        // the slowest of the later ones; the earlier are handed back at once.
+        let mut rng = SimRng::seed_from_u64(1);
+        let mut k = Keeper {
+            keep: Keep {
+                slowest: 4,
+                sample: 0,
+                slowest_from: SimTime::from_millis(10),
+            },
+            ..Keeper::default()
+        };
+        let at = |id: u64, start_ms: u64, ms: u64| {
+            let mut t = trace(id, 0);
+            t.spans[0].start = SimTime::from_millis(start_ms);
+            t.spans[0].end = SimTime::from_millis(start_ms + ms);
+            t
+        };
+        let mut handed_back = Vec::new();
+        for (id, start, ms) in [
+            (1, 0, 90),
+            (2, 5, 80),
+            (3, 10, 3),
+            (4, 11, 5),
+            (5, 12, 4),
+            (6, 13, 6),
+            (7, 9, 70),
+            (8, 14, 7),
+        ] {
+            if let Some(t) = k.offer(at(id, start, ms), &mut rng) {
+                handed_back.push(t.id);
+            }
+        }
+        let mut kept: Vec<u64> = k.slowest.iter().map(|t| t.id).collect();
+        kept.sort_unstable();
+        assert_eq!(kept, vec![4, 5, 6, 8]);
+        assert_eq!(handed_back, vec![1, 2, 7]);
     }
 }
