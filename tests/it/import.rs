@@ -41,6 +41,12 @@ const CORPUS: &[(&str, Format)] = &[
     ("templates/web-volumes.yaml", Format::CloudFormationYaml),
     ("templates/workflow-roles.yaml", Format::CloudFormationYaml),
     ("terraform/volumes-roles-plan.json", Format::TerraformPlan),
+    (
+        "templates/rest-api-methods.yaml",
+        Format::CloudFormationYaml,
+    ),
+    ("templates/http-api-routes.yaml", Format::CloudFormationYaml),
+    ("terraform/routes-plan.json", Format::TerraformPlan),
 ];
 
 #[test]
@@ -1819,4 +1825,57 @@ Resources:
         "{:?}",
         out.notes
     );
+}
+
+#[test]
+fn routes_written_as_methods_and_routes_give_each_integration_its_route() {
+    // aws-facts: §1: each route of an API has its own integration. Without SAM, a REST API's
+    // route is a method on a resource (its path the resources' parts up to the root), an
+    // HTTP API's a route whose target names an integration: each integration's call carries
+    // its route, as a SAM event's does, so the POST reaches the writing function.
+    let rest = imported("templates/rest-api-methods.yaml");
+    let sc = &rest.scenario;
+    assert!(sc.contains("target = \"GetOrderFunction\""), "{sc}");
+    assert!(
+        sc.contains("{ op = \"write\", target = \"CreateOrderFunction\" },  # POST /orders: AWS::ApiGateway::Method CreateOrderMethod integrates it"),
+        "{sc}"
+    );
+    // The resources are the API's paths, not resources left out.
+    assert!(rest.unmapped.is_empty(), "{:?}", rest.unmapped);
+    let s = run(sc);
+    assert_eq!(num(&s, "requests.by_status.200"), num(&s, "requests.total"));
+    assert!(num(&s, "components.CreateOrderFunction.invocations") > 0.0);
+
+    // An HTTP API: one integration serves POST /orders and DELETE /orders/{id}, each a route
+    // of its own; the $default route, which has no path, adds none.
+    let http = imported("templates/http-api-routes.yaml");
+    let sc = &http.scenario;
+    for want in [
+        "{ op = \"post /orders\", target = \"WriteOrderFunction\" },  # POST /orders",
+        "{ op = \"delete /orders/{id}\", target = \"WriteOrderFunction\" },  # DELETE /orders/{id}",
+    ] {
+        assert!(sc.contains(want), "{want}: {sc}");
+    }
+    assert!(!sc.contains("$default"), "{sc}");
+    assert!(http.unmapped.is_empty(), "{:?}", http.unmapped);
+    let s = run(sc);
+    assert!(num(&s, "components.WriteOrderFunction.invocations") > 0.0);
+    assert!(num(&s, "components.GetOrderFunction.invocations") > 0.0);
+
+    // A Terraform plan: the REST integration's method is the method it names
+    // (`http_method = aws_api_gateway_method.get_item.http_method`), its path the resources'
+    // parts; the HTTP API's routes name their integrations by reference.
+    let tf = imported("terraform/routes-plan.json");
+    let sc = &tf.scenario;
+    for want in [
+        "{ op = \"write\", target = \"aws_lambda_function-writer\" },  # PUT /items/{id}",
+        "{ op = \"read\", target = \"aws_lambda_function-reader\" },  # GET /events",
+        "mix = [{ op = \"read\", weight = 9 }, { op = \"write\", weight = 1 }]",
+    ] {
+        assert!(sc.contains(want), "{want}: {sc}");
+    }
+    assert!(tf.unmapped.is_empty(), "{:?}", tf.unmapped);
+    let s = run(sc);
+    assert!(num(&s, "components.aws_lambda_function-writer.invocations") > 0.0);
+    assert!(num(&s, "components.aws_lambda_function-reader.invocations") > 0.0);
 }

@@ -4,7 +4,7 @@
 use super::config::{self, ApiGatewayConfig, MAX_BURST, PERIOD_NAMES};
 use crate::components::iac::{
     clamp, int, number, seconds, string, Dialect, Downstream, Imports, Mapped, Resource,
-    ResourceMap,
+    ResourceMap, Route,
 };
 use crate::components::kind::{
     Category, Column, Field, Key, KeyType, Kind, KindInfo, LatencySeries, PlotLine, PlotPanel,
@@ -435,18 +435,25 @@ impl Kind for ApiGatewayConfig {
                 map: import_http_api,
             },
             ResourceMap {
+                // A resource (a path) and a route are read for their integrations' routes
+                // (`routes_of`); they belong to their API.
                 cloudformation: &[
                     "AWS::ApiGateway::Stage",
                     "AWS::ApiGateway::Method",
+                    "AWS::ApiGateway::Resource",
                     "AWS::ApiGatewayV2::Stage",
                     "AWS::ApiGatewayV2::Integration",
+                    "AWS::ApiGatewayV2::Route",
                 ],
                 terraform: &[
                     "aws_api_gateway_stage",
                     "aws_api_gateway_method_settings",
+                    "aws_api_gateway_method",
                     "aws_api_gateway_integration",
+                    "aws_api_gateway_resource",
                     "aws_apigatewayv2_stage",
                     "aws_apigatewayv2_integration",
+                    "aws_apigatewayv2_route",
                 ],
                 map: import_api_part,
             },
@@ -565,6 +572,7 @@ fn import_api_part(r: &Resource<'_>, m: &mut Mapped) {
         return;
     };
     m.part_of = Some(api.clone());
+    let routes = routes_of(r);
     for key in [
         "Integration.Uri",
         "IntegrationUri",
@@ -572,7 +580,29 @@ fn import_api_part(r: &Resource<'_>, m: &mut Mapped) {
         "integration_uri",
     ] {
         for f in r.refs(key) {
-            m.edge(None, f, format!("{} {} integrates it", r.kind, r.name));
+            m.edge(
+                None,
+                f.clone(),
+                format!("{} {} integrates it", r.kind, r.name),
+            );
+            // One call per route whose integration this is: each route may need its own
+            // `routes` entry (a REST method is one route; an HTTP API's integration serves
+            // every route that targets it).
+            if let Some((first, rest)) = routes.split_first() {
+                if let Some(e) = m.edges.last_mut() {
+                    e.route = Some(first.clone());
+                }
+                for route in rest {
+                    m.edge(
+                        None,
+                        f.clone(),
+                        format!("{} {} integrates it", r.kind, r.name),
+                    );
+                    if let Some(e) = m.edges.last_mut() {
+                        e.route = Some(route.clone());
+                    }
+                }
+            }
         }
     }
     let timeout = [
@@ -603,6 +633,76 @@ fn import_api_part(r: &Resource<'_>, m: &mut Mapped) {
         m.set("integration_timeout", seconds(ms / 1000.0), name);
     }
     stage_settings(r, m);
+}
+
+/// The routes whose integration `r` is: a REST API's method (`AWS::ApiGateway::Method`, or
+/// Terraform's `aws_api_gateway_integration`) is one, its method and the path of its
+/// resource; an HTTP API's integration serves each route (`AWS::ApiGatewayV2::Route`,
+/// `aws_apigatewayv2_route`) whose target names it, by its route key ("GET /orders/{id}").
+/// None for a `$default` route or one whose path the template does not state.
+fn routes_of(r: &Resource<'_>) -> Vec<Route> {
+    let route = |method: &str, path: String| Route {
+        method: method.to_ascii_uppercase(),
+        path,
+    };
+    match r.kind {
+        "AWS::ApiGateway::Method" => (r.text("HttpMethod").zip(rest_path(r, "ResourceId")))
+            .map(|(m, p)| route(m, p))
+            .into_iter()
+            .collect(),
+        "aws_api_gateway_integration" => {
+            // Its method as written, or as the method it names has it
+            // (`http_method = aws_api_gateway_method.x.http_method`).
+            let method = r.text("http_method").or_else(|| {
+                let m = r.other(r.refs("http_method").first()?)?;
+                m.text("http_method")
+            });
+            (method.zip(rest_path(r, "resource_id")))
+                .map(|(m, p)| route(m, p))
+                .into_iter()
+                .collect()
+        }
+        "AWS::ApiGatewayV2::Integration" | "aws_apigatewayv2_integration" => {
+            let (kind, target, key) = match r.dialect {
+                Dialect::CloudFormation => ("AWS::ApiGatewayV2::Route", "Target", "RouteKey"),
+                Dialect::Terraform => ("aws_apigatewayv2_route", "target", "route_key"),
+            };
+            r.others()
+                .filter(|o| o.kind == kind && o.refs(target).iter().any(|t| t == r.name))
+                .filter_map(|o| {
+                    let (method, path) = o.text(key)?.split_once(' ')?;
+                    path.starts_with('/')
+                        .then(|| route(method, path.to_string()))
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The path of the REST API resource `r`'s `key` names: each `AWS::ApiGateway::Resource`
+/// (`aws_api_gateway_resource`) adds its path part to its parent's, up to the API's root
+/// ("/"). None when a step names neither a resource nor an API of the template.
+fn rest_path(r: &Resource<'_>, key: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    let mut at = r.refs(key).into_iter().next()?;
+    // A chain no longer than a path can be deep (API Gateway allows few levels): a loop in
+    // a malformed template ends here.
+    for _ in 0..64 {
+        let o = r.other(&at)?;
+        let (part, parent) = match o.kind {
+            "AWS::ApiGateway::Resource" => ("PathPart", "ParentId"),
+            "aws_api_gateway_resource" => ("path_part", "parent_id"),
+            "AWS::ApiGateway::RestApi" | "AWS::Serverless::Api" | "aws_api_gateway_rest_api" => {
+                parts.reverse();
+                return Some(format!("/{}", parts.join("/")));
+            }
+            _ => return None,
+        };
+        parts.push(o.text(part)?.to_string());
+        at = o.refs(parent).into_iter().next()?;
+    }
+    None
 }
 
 /// A stage's throttle (the settings of all methods, `*` `/*`, or the default route's).
