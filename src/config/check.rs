@@ -81,6 +81,12 @@ pub struct Checker {
     component_index: std::collections::HashMap<String, usize>,
     /// Operation names, interned: a request carries the index.
     pub ops: Vec<String>,
+    /// For each operation, whether a component names it (as one of its writes, a route's,
+    /// an error's…): a request's operation only matters where one does.
+    op_named: Vec<bool>,
+    /// The operations requests are sent with (a workload's mix, a call's `op`) and where
+    /// each is written, to tell of a sent name no component knows (`unnamed_ops`).
+    sent_ops: Vec<(u16, Range<usize>)>,
     /// The files the scenario read besides itself (traces), with a digest of each content.
     pub inputs: Vec<(PathBuf, u64)>,
     /// Words put before every message (`variant "x": `), when one file yields several
@@ -110,6 +116,8 @@ impl Checker {
             component_ids: Vec::new(),
             component_index: std::collections::HashMap::new(),
             ops: Vec::new(),
+            op_named: Vec::new(),
+            sent_ops: Vec::new(),
             inputs: Vec::new(),
             prefix: None,
             origins: Vec::new(),
@@ -922,13 +930,62 @@ impl Checker {
         }
     }
 
-    /// The index of an operation name, interning it on first sight.
+    /// The index of an operation name a component gives a meaning to (one of its writes,
+    /// a route's, an error's), interning it on first sight.
     pub fn op(&mut self, name: &str) -> u16 {
+        let i = self.intern_op(name);
+        self.op_named[i as usize] = true;
+        i
+    }
+
+    /// The index of an operation name requests are sent with (a workload's mix, a call's
+    /// `op`), written at `name`'s place.
+    pub fn sent_op(&mut self, name: &Spanned<String>) -> u16 {
+        let i = self.intern_op(name.get_ref());
+        self.sent_ops.push((i, name.span()));
+        i
+    }
+
+    fn intern_op(&mut self, name: &str) -> u16 {
         match self.ops.iter().position(|o| o == name) {
             Some(i) => i as u16,
             None => {
                 self.ops.push(name.to_string());
+                self.op_named.push(false);
                 (self.ops.len() - 1) as u16
+            }
+        }
+    }
+
+    /// Warns of each operation sent that no component names but one looks like (`wrtie`
+    /// beside a table's `write`): every component takes it as an operation it does not list
+    /// (a read, where reads and writes differ), which a typo is likely not meant to be. A
+    /// name no known one is near (`checkout`) is the scenario's own and is not told of.
+    pub fn warn_unnamed_ops(&mut self) {
+        let named: Vec<String> = self
+            .ops
+            .iter()
+            .zip(&self.op_named)
+            .filter(|(_, n)| **n)
+            .map(|(o, _)| o.clone())
+            .chain(std::iter::once("read".to_string()))
+            .collect();
+        let mut told = Vec::new();
+        for (i, span) in std::mem::take(&mut self.sent_ops) {
+            let name = self.ops[i as usize].clone();
+            if self.op_named[i as usize] || name == "read" || told.contains(&i) {
+                continue;
+            }
+            told.push(i);
+            let hint = crate::text::did_you_mean(&name, named.iter().map(String::as_str));
+            if !hint.is_empty() {
+                self.warn(
+                    span,
+                    format!(
+                        "operation \"{}\" is named by no component{hint}: each takes it as an operation it does not list (a read, where reads and writes differ)",
+                        crate::text::one_line(&name)
+                    ),
+                );
             }
         }
     }
@@ -975,7 +1032,7 @@ impl Checker {
                     );
                     None
                 }
-                Some(o) => Some(OpChoice::Fixed(self.op(o.get_ref()))),
+                Some(o) => Some(OpChoice::Fixed(self.sent_op(o))),
             };
             let probability = match &c.probability {
                 None => Some(1.0),

@@ -769,6 +769,7 @@ fn validate(
         .map_or(components::HOME_REGION, |n| n.region.as_str())
         .to_string();
     warn_similar_zones(&components, &regions, &home, &raw_faults, ck);
+    ck.warn_unnamed_ops();
     let regions: Vec<String> = regions
         .into_iter()
         .map(|r| r.map_or_else(|| home.clone(), Spanned::into_inner))

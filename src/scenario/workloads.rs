@@ -74,7 +74,7 @@ pub fn parse(
                     ok = false;
                 }
                 match weight {
-                    Some(wt) => out.push((ck.op(e.op.get_ref()), wt)),
+                    Some(wt) => out.push((ck.sent_op(&e.op), wt)),
                     None => ok = false,
                 }
             }

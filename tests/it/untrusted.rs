@@ -537,6 +537,49 @@ fn zones_that_look_alike_are_warned_of() {
 }
 
 #[test]
+fn an_operation_that_looks_like_a_components_is_warned_of() {
+    // A workload sends "wrtie" to a table whose writes are the default list: no component
+    // names it, so the table takes it as a read. A typo, most likely: warned of, at its
+    // place. A call's `op` is judged the same way.
+    let table = "[[component]]\nid = \"t\"\nkind = \"dynamodb\"\nmode = \"on_demand\"";
+    let text = format!(
+        "[scenario]\nduration = \"10s\"\n[[workload]]\nname = \"u\"\ntarget = \"s\"\n\
+         arrival = {{ process = \"poisson\", rate = 10 }}\n\
+         mix = [ {{ op = \"read\", weight = 8 }}, {{ op = \"wrtie\", weight = 2 }} ]\n\
+         [[component]]\nid = \"s\"\nkind = \"service\"\nservice_time = \"1ms\"\n\
+         calls = [ {{ to = \"t\" }}, {{ to = \"t\", op = \"updte\" }} ]\n{table}\n"
+    );
+    let sc = scenario::parse(Path::new("x.toml"), &text).unwrap();
+    let said: Vec<String> = sc
+        .warnings
+        .iter()
+        .map(|w| format!("{}:{} {}", w.line, w.column, w.message))
+        .collect();
+    assert_eq!(said.len(), 2, "{said:?}");
+    assert!(
+        said[0].starts_with(
+            "7:45 operation \"wrtie\" is named by no component (did you mean `write`?)"
+        ),
+        "{said:?}"
+    );
+    assert!(
+        said[1].contains("\"updte\"") && said[1].contains("`update`"),
+        "{said:?}"
+    );
+    // An operation of the scenario's own that no name is near, and one a component names
+    // (the table's `writes` listing it), are not.
+    let own = text
+        .edit("\"wrtie\"", "\"checkout\"")
+        .edit("op = \"updte\"", "op = \"archive\"")
+        .edit(
+            "mode = \"on_demand\"",
+            "mode = \"on_demand\"\nwrites = [\"archive\"]",
+        );
+    let sc = scenario::parse(Path::new("x.toml"), &own).unwrap();
+    assert!(sc.warnings.is_empty(), "{:?}", sc.warnings);
+}
+
+#[test]
 fn messages_are_located() {
     // A provisioned table without capacity, and two scenarios of one name: each at its line.
     let e = parse_err(&BASE.edit(
