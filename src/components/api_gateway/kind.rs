@@ -374,7 +374,7 @@ impl Kind for ApiGatewayConfig {
                 unit: Unit::Count,
             },
             Column {
-                label: "integration timeouts (504)",
+                label: "integration timeouts (REST 504, HTTP 503)",
                 field: "integration_timeouts",
                 unit: Unit::Count,
             },
