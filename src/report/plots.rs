@@ -167,7 +167,7 @@ pub fn svg(chart: &Chart) -> String {
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
-        if let Err(e) = draw(&root, chart) {
+        if let Err(e) = draw(&root, chart, Corners::Joined) {
             return error_svg(&format!("{e:?}"));
         }
         let _ = root.present();
@@ -181,7 +181,7 @@ pub fn png(chart: &Chart) -> Vec<u8> {
     let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
-        let _ = draw(&root, chart);
+        let _ = draw(&root, chart, Corners::Spiky);
         let _ = root.present();
     }
     encode_png(&rgb, WIDTH, HEIGHT)
@@ -209,9 +209,20 @@ fn error_svg(msg: &str) -> String {
 
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
+/// How a backend draws the corners of a wide line. SVG joins them round, whatever the angle;
+/// the bitmap backend draws a mitre with no limit, and at a corner that turns back on itself
+/// (as a line of several points a pixel column does at nearly every point) the mitre is a
+/// spike that runs out of the panel, over its neighbours and the title.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Corners {
+    Joined,
+    Spiky,
+}
+
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     chart: &Chart,
+    corners: Corners,
 ) -> DrawResult<DB> {
     root.fill(&WHITE)?;
     let title_height = if chart.subtitle.is_empty() { 60 } else { 88 };
@@ -269,7 +280,7 @@ fn draw<DB: DrawingBackend>(
     let areas = panels.split_by_breakpoints::<i32, i32, _, _>([], breaks);
     for (((panel, prep), plan), area) in chart.panels.iter().zip(&prepared).zip(&plans).zip(&areas)
     {
-        draw_panel(area, chart, panel, prep, plan, &marks)?;
+        draw_panel(area, chart, panel, prep, plan, &marks, corners)?;
     }
     Ok(())
 }
@@ -658,6 +669,7 @@ fn draw_panel<DB: DrawingBackend>(
     prep: &Prepared,
     plan: &PanelPlan,
     marks: &Marks,
+    corners: Corners,
 ) -> DrawResult<DB> {
     let (unit, x_desc) = time_unit(chart.t_end);
     let x_end = chart.t_end / unit;
@@ -682,12 +694,12 @@ fn draw_panel<DB: DrawingBackend>(
             .with_light_points(light);
         let mut c = builder.build_cartesian_2d(0f64..x_end, y)?;
         finish_panel(
-            &mut c, chart, panel, marks, lines, legend, unit, x_desc, show_x, lo, hi,
+            &mut c, chart, panel, marks, lines, legend, unit, x_desc, show_x, lo, hi, corners,
         )?;
     } else {
         let mut c = builder.build_cartesian_2d(0f64..x_end, lo..hi)?;
         finish_panel(
-            &mut c, chart, panel, marks, lines, legend, unit, x_desc, show_x, lo, hi,
+            &mut c, chart, panel, marks, lines, legend, unit, x_desc, show_x, lo, hi, corners,
         )?;
     }
     if let Some(Legend::Above(grid)) = legend {
@@ -824,6 +836,7 @@ fn finish_panel<'a, DB, Y>(
     show_x: bool,
     lo: f64,
     hi: f64,
+    corners: Corners,
 ) -> DrawResult<DB>
 where
     DB: DrawingBackend + 'a,
@@ -867,9 +880,21 @@ where
     }
     draw_events(c, marks, lo, hi)?;
 
+    let width = c.plotting_area().dim_in_pixel().0 as usize;
     for (i, line) in lines.iter().enumerate() {
         let color = line.color;
         let b = &line.band;
+        // More points than the panel has pixel columns are thinned to what the pixels show:
+        // each point's column, as the panel places it.
+        let columns = Columns {
+            of: if b.t.len() > 4 * width {
+                b.t.iter()
+                    .map(|&t| c.backend_coord(&(t / unit, lo)).0)
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        };
         match panel.kind {
             Kind::Stacked => {
                 // Fill down to the next line below (or zero), so areas add up visually.
@@ -879,26 +904,21 @@ where
                     vec![0.0; b.t.len()]
                 };
                 for seg in segments(&b.t, &b.median) {
-                    let mut pts: Vec<(f64, f64)> = seg
-                        .iter()
-                        .map(|&k| (b.t[k] / unit, b.median[k].max(lo)))
-                        .collect();
-                    pts.extend(
-                        seg.iter()
-                            .rev()
-                            .map(|&k| (b.t[k] / unit, below[k].max(lo).min(b.median[k]))),
-                    );
+                    let mut pts = columns.thin(&seg, |k| (b.t[k] / unit, b.median[k].max(lo)));
+                    let mut bottom =
+                        columns.thin(&seg, |k| (b.t[k] / unit, below[k].max(lo).min(b.median[k])));
+                    bottom.reverse();
+                    pts.extend(bottom);
                     c.draw_series(std::iter::once(Polygon::new(pts, color.mix(0.85).filled())))?;
                 }
             }
             Kind::Lines => {
                 if b.min.iter().zip(&b.max).any(|(a, z)| z > a) {
                     for seg in segments(&b.t, &b.median) {
-                        let mut pts: Vec<(f64, f64)> = seg
-                            .iter()
-                            .map(|&k| (b.t[k] / unit, b.max[k].max(lo)))
-                            .collect();
-                        pts.extend(seg.iter().rev().map(|&k| (b.t[k] / unit, b.min[k].max(lo))));
+                        let mut pts = columns.thin(&seg, |k| (b.t[k] / unit, b.max[k].max(lo)));
+                        let mut bottom = columns.thin(&seg, |k| (b.t[k] / unit, b.min[k].max(lo)));
+                        bottom.reverse();
+                        pts.extend(bottom);
                         c.draw_series(std::iter::once(Polygon::new(
                             pts,
                             color.mix(0.18).filled(),
@@ -914,12 +934,16 @@ where
         };
         let mut first = true;
         for seg in segments(&b.t, &b.median) {
-            let pts: Vec<(f64, f64)> = seg
-                .iter()
-                .map(|&k| (b.t[k] / unit, b.median[k].max(lo)))
-                .collect();
+            let pts = columns.thin(&seg, |k| (b.t[k] / unit, b.median[k].max(lo)));
             let series = if line.dashed {
                 c.draw_series(DashedLineSeries::new(pts, 12, 8, style))?
+            } else if columns.dense() && corners == Corners::Spiky {
+                // A line of several points a column turns back on itself at nearly every
+                // point: each segment is drawn on its own, with no corner to spike.
+                c.draw_series(
+                    pts.windows(2)
+                        .map(|w| PathElement::new(vec![w[0], w[1]], style)),
+                )?
             } else {
                 c.draw_series(LineSeries::new(pts, style))?
             };
@@ -1380,6 +1404,61 @@ fn span_label(e: &Event, words: &str) -> String {
 }
 
 /// Runs of consecutive windows with a finite value.
+/// The pixel column a panel draws each point of a line at (empty when the line has no more
+/// than four points a column), to thin a line of more points than its columns can show.
+struct Columns {
+    of: Vec<i32>,
+}
+
+impl Columns {
+    /// Whether the line has more than four points a column (and is thinned).
+    fn dense(&self) -> bool {
+        !self.of.is_empty()
+    }
+
+    /// The points `point(k)` of the indices `seg` (in x order), with at most four a pixel
+    /// column: the first, the lowest, the highest and the last of the column's points, in
+    /// their order (M4 decimation). The segments between them cover the column from its
+    /// lowest point to its highest, as the segments between all of them do, and join the
+    /// next column where they did: the picture is the same while a run of 16,667 windows no
+    /// longer draws, and writes into its SVG, some 15 points a column.
+    fn thin(&self, seg: &[usize], point: impl Fn(usize) -> (f64, f64)) -> Vec<(f64, f64)> {
+        if self.of.is_empty() {
+            return seg.iter().map(|&k| point(k)).collect();
+        }
+        let mut out = Vec::new();
+        let mut start = 0;
+        while start < seg.len() {
+            let col = self.of[seg[start]];
+            let mut end = start + 1;
+            while end < seg.len() && self.of[seg[end]] == col {
+                end += 1;
+            }
+            let group: Vec<(f64, f64)> = seg[start..end].iter().map(|&k| point(k)).collect();
+            let (mut low, mut high) = (0, 0);
+            for (k, p) in group.iter().enumerate() {
+                if p.1 < group[low].1 {
+                    low = k;
+                }
+                if p.1 > group[high].1 {
+                    high = k;
+                }
+            }
+            let mut keep = [0, low.min(high), low.max(high), group.len() - 1];
+            keep.sort_unstable();
+            let mut last = usize::MAX;
+            for k in keep {
+                if k != last {
+                    out.push(group[k]);
+                    last = k;
+                }
+            }
+            start = end;
+        }
+        out
+    }
+}
+
 fn segments(t: &[f64], v: &[f64]) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = Vec::new();
     let mut cur = Vec::new();
@@ -2261,5 +2340,70 @@ mod tests {
         assert_eq!(m.spans[0].2, vec![(10.0, 90.0)]);
         let instants: Vec<&str> = m.instants.iter().map(|(_, l, _)| l.as_str()).collect();
         assert_eq!(instants, ["seed 2"]);
+    }
+
+    #[test]
+    fn a_line_of_many_points_a_column_keeps_each_columns_first_extremes_and_last() {
+        // Ten points a column (columns of 10 indices): a zigzag whose extremes fall inside.
+        let of: Vec<i32> = (0..40).map(|k| k / 10).collect();
+        let columns = Columns { of };
+        let y = |k: usize| match k % 10 {
+            3 => -5.0,
+            6 => 9.0,
+            _ => (k % 10) as f64 * 0.1,
+        };
+        let seg: Vec<usize> = (0..40).collect();
+        let thin = columns.thin(&seg, |k| (k as f64, y(k)));
+        let want: Vec<(f64, f64)> = (0..4)
+            .flat_map(|c| [10 * c, 10 * c + 3, 10 * c + 6, 10 * c + 9])
+            .map(|k| (k as f64, y(k)))
+            .collect();
+        assert_eq!(thin, want);
+        // A column whose first point is its lowest keeps it once.
+        let flat = columns.thin(&[0, 1, 2], |k| (k as f64, k as f64));
+        assert_eq!(flat, vec![(0.0, 0.0), (2.0, 2.0)]);
+        // A line of few points a column is left as it is.
+        let sparse = Columns { of: Vec::new() };
+        assert_eq!(sparse.thin(&[0, 1, 2], |k| (k as f64, 1.0)).len(), 3);
+    }
+
+    #[test]
+    fn a_dense_zigzag_stays_inside_its_panel_in_the_png() {
+        // 20,000 windows swinging between 1 and 9 (as per-window percentiles of a long run
+        // do): drawn with mitred corners, every turn was a spike through the title and out
+        // of the bottom of the picture. Nothing of the line's colour lies above the panel.
+        let n = 20_000;
+        let t: Vec<f64> = (0..n).map(|k| k as f64).collect();
+        let v: Vec<f64> = (0..n).map(|k| if k % 2 == 0 { 1.0 } else { 9.0 }).collect();
+        let colour = RGBColor(200, 30, 30);
+        let mut chart = chart_of(vec![vec![Line {
+            label: "zigzag".into(),
+            color: colour,
+            band: Band {
+                t,
+                median: v.clone(),
+                min: v.clone(),
+                max: v,
+            },
+            dashed: false,
+        }]]);
+        chart.t_end = n as f64;
+        chart.title = "zigzag".into();
+        let bytes = png(&chart);
+        let mut reader = ::png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .unwrap();
+        let mut rgb = vec![0; reader.output_buffer_size()];
+        reader.next_frame(&mut rgb).unwrap();
+        let at = |x: usize, y: usize| {
+            let i = 3 * (y * WIDTH as usize + x);
+            RGBColor(rgb[i], rgb[i + 1], rgb[i + 2])
+        };
+        // The title and subtitle take the top 88 px; the legend above the panel is below.
+        let stray = (0..88)
+            .flat_map(|y| (0..WIDTH as usize).map(move |x| (x, y)))
+            .filter(|&(x, y)| at(x, y) == colour)
+            .count();
+        assert_eq!(stray, 0, "{stray} pixels of the line above its panel");
     }
 }
