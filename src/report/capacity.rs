@@ -141,7 +141,18 @@ pub fn charts(
                 .filter(|(_, p)| !slo.holds(p.values[i]))
                 .map(|(k, _)| k)
                 .collect();
+            // A profile that varies is scaled whole: the axis is its mean over the run, and
+            // the subtitle gives the peak that mean carries, which is what the system held.
+            let mean = if varies(answer) { "mean " } else { "" };
             let subtitle = match answer.scale {
+                Some((m, lo, hi)) if varies(answer) => format!(
+                    "capacity: a mean of {} /s (95 %: {}–{}), a peak of {} /s; {} seeds, a point a probe (off the top: on it)",
+                    significant3(m * answer.base_rate),
+                    significant3(lo * answer.base_rate),
+                    significant3(hi * answer.base_rate),
+                    significant3(m * answer.peak_rate),
+                    answer.seeds.len()
+                ),
                 Some((m, lo, hi)) => format!(
                     "capacity {} /s (95 % interval {}–{}), {} seeds; each point a probe of one seed (off the top: on it)",
                     significant3(m * answer.base_rate),
@@ -159,7 +170,7 @@ pub fn charts(
                 XyChart {
                     title: format!("{scenario}: {} against the rate of {workload}", slo.metric),
                     subtitle,
-                    x_desc: format!("arrival rate of {workload} [requests/s]"),
+                    x_desc: format!("{mean}arrival rate of {workload} [requests/s]"),
                     y_desc: slo.metric.clone(),
                     points,
                     failed,

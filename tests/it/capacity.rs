@@ -505,6 +505,19 @@ service_time = "10ms"
     assert_eq!(json["rate_varies"], true);
     assert!((json["capacity"]["peak_rps"].as_f64().unwrap() - m * 2000.0).abs() < 1e-6);
 
+    // Its chart's axis is the mean, and the subtitle gives the peak that mean carries.
+    let charts = archsim::report::capacity::charts(&answer, "spike", "users", &search);
+    let (_, chart) = &charts[0];
+    assert_eq!(chart.x_desc, "mean arrival rate of users [requests/s]");
+    assert!(
+        chart
+            .subtitle
+            .starts_with(&format!("capacity: a mean of {mean} /s"))
+            && chart.subtitle.contains(&format!("a peak of {peak} /s")),
+        "{}",
+        chart.subtitle
+    );
+
     // The case as reported: 0.740× of 720/s mean and 2,000/s peak.
     let mut reported = answer.clone();
     reported.base_rate = 720.0;
@@ -521,5 +534,12 @@ service_time = "10ms"
     assert!(
         text.contains("533 requests/s (0.740× the 720 /s as written)") && !text.contains("peak"),
         "{text}"
+    );
+    let charts = archsim::report::capacity::charts(&reported, "spike", "users", &search);
+    assert_eq!(charts[0].1.x_desc, "arrival rate of users [requests/s]");
+    assert!(
+        charts[0].1.subtitle.starts_with("capacity 533 /s"),
+        "{}",
+        charts[0].1.subtitle
     );
 }
