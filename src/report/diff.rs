@@ -223,8 +223,19 @@ pub fn terminal(
     let n = compared.len();
     let mut scenarios: Vec<&str> = compared.iter().map(|c| c.scenario.as_str()).collect();
     scenarios.dedup();
+    // The runs of the first folder that could not be compared are counted beside, so that
+    // "of 1 scenario" is not read as all the first folder held.
+    let missing = if only_a.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; {} run{} of the first folder missing from the second",
+            only_a.len(),
+            if only_a.len() == 1 { "" } else { "s" }
+        )
+    };
     out.push_str(&format!(
-        "diff: {moved} of {n} run{} of {} scenario{} moved beyond {} intervals\n",
+        "diff: {moved} of {n} run{} compared ({} scenario{}) moved beyond {} intervals{missing}\n",
         if n == 1 { "" } else { "s" },
         scenarios.len(),
         if scenarios.len() == 1 { "" } else { "s" },

@@ -543,7 +543,7 @@ fn diff_passes_the_same_results_and_fails_a_headline_that_moved() {
         assert!(figures.contains(want), "{want:?} missing from {figures:?}");
     }
     assert!(
-        text.contains("diff: 0 of 3 runs of 2 scenarios moved beyond their intervals\n"),
+        text.contains("diff: 0 of 3 runs compared (2 scenarios) moved beyond their intervals\n"),
         "{text}"
     );
     let json: serde_json::Value =
@@ -602,6 +602,11 @@ fn diff_passes_the_same_results_and_fails_a_headline_that_moved() {
     assert!(text.contains("plain: no headline moved"), "{text}");
     assert!(
         text.contains("MISSING from the second folder (removed, renamed, or it failed to run): exp/baseline, exp/five\n"),
+        "{text}"
+    );
+    // The last line counts them beside the runs compared.
+    assert!(
+        text.contains("diff: 0 of 1 run compared (1 scenario) moved beyond its intervals; 2 runs of the first folder missing from the second\n"),
         "{text}"
     );
     let json: serde_json::Value =
@@ -754,7 +759,7 @@ fn diff_of_many_comparisons_holds_them_together_at_95_percent() {
     );
     // The runs are variants of one scenario, counted as runs.
     assert!(
-        text.contains(" of 9 runs of 1 scenario moved beyond their intervals\n"),
+        text.contains(" of 9 runs compared (1 scenario) moved beyond their intervals\n"),
         "{text}"
     );
 }
