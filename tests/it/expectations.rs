@@ -370,6 +370,12 @@ fn a_misspelt_statistic_or_status_is_refused_before_any_run() {
             "components.svc.by_status.tmeout",
             "(did you mean `timeout`?)",
         ),
+        // A table named without its unit: the table it begins, with the rest.
+        ("latency.p99", "(did you mean `latency_ms.p99`?)"),
+        (
+            "components.svc.response.p99",
+            "(did you mean `response_ms.p99`?)",
+        ),
     ] {
         let file = scenario(
             &dir,
