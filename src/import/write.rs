@@ -1020,10 +1020,11 @@ fn write_edges(
                     let path = e.route.as_ref().map_or("", |x| x.path.as_str());
                     let _ = writeln!(
                         text,
-                        "  {{ op = {}, target = {} }},  # {} {path}: {}",
+                        "  {{ op = {}, target = {} }},  # {} {}: {}",
                         toml_str(&r.op),
                         toml_str(&all[r.target].id),
                         comment(&r.method),
+                        comment(path),
                         comment(&e.why)
                     );
                 }

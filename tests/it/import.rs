@@ -1879,3 +1879,27 @@ fn routes_written_as_methods_and_routes_give_each_integration_its_route() {
     assert!(num(&s, "components.aws_lambda_function-writer.invocations") > 0.0);
     assert!(num(&s, "components.aws_lambda_function-reader.invocations") > 0.0);
 }
+
+#[test]
+fn a_route_key_cannot_write_into_the_scenario() {
+    // A template is untrusted: a route key holding line breaks and TOML stays inside the
+    // comment it is quoted in, one printable line, and adds nothing to the scenario.
+    let key = "POST /b\\n]\\n[[expect]]\\nmetric = \\\"latency_ms.p99\\\"\\nmax = 99999\\n[[component]]\\nid = \\\"injected\\\"\\nkind = \\\"service\\\"\\nservice_time = \\\"1ms\\\"\\ncalls = [\\n#";
+    let template = format!(
+        r#"{{"Resources": {{
+  "Api": {{"Type": "AWS::ApiGatewayV2::Api", "Properties": {{"ProtocolType": "HTTP"}}}},
+  "IntA": {{"Type": "AWS::ApiGatewayV2::Integration", "Properties": {{"ApiId": {{"Ref": "Api"}}, "IntegrationUri": {{"Fn::GetAtt": ["FnA", "Arn"]}}}}}},
+  "IntB": {{"Type": "AWS::ApiGatewayV2::Integration", "Properties": {{"ApiId": {{"Ref": "Api"}}, "IntegrationUri": {{"Fn::GetAtt": ["FnB", "Arn"]}}}}}},
+  "R1": {{"Type": "AWS::ApiGatewayV2::Route", "Properties": {{"ApiId": {{"Ref": "Api"}}, "RouteKey": "GET /a", "Target": {{"Fn::Sub": "integrations/${{IntA}}"}}}}}},
+  "R2": {{"Type": "AWS::ApiGatewayV2::Route", "Properties": {{"ApiId": {{"Ref": "Api"}}, "RouteKey": "{key}", "Target": {{"Fn::Sub": "integrations/${{IntB}}"}}}}}},
+  "FnA": {{"Type": "AWS::Lambda::Function", "Properties": {{"Runtime": "python3.12", "Handler": "a.h"}}}},
+  "FnB": {{"Type": "AWS::Lambda::Function", "Properties": {{"Runtime": "python3.12", "Handler": "a.h"}}}}
+}}}}"#
+    );
+    let out = import("inject.json", &template).unwrap();
+    let sc = scenario(&out.scenario);
+    let ids: Vec<&str> = sc.components.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["Api", "FnA", "FnB"], "{}", out.scenario);
+    assert!(sc.expectations.is_empty(), "{}", out.scenario);
+    assert!(!out.scenario.contains("\n[[expect]]"), "{}", out.scenario);
+}
