@@ -1403,7 +1403,6 @@ fn span_label(e: &Event, words: &str) -> String {
     }
 }
 
-/// Runs of consecutive windows with a finite value.
 /// The pixel column a panel draws each point of a line at (empty when the line has no more
 /// than four points a column), to thin a line of more points than its columns can show.
 struct Columns {
@@ -1459,6 +1458,7 @@ impl Columns {
     }
 }
 
+/// Runs of consecutive windows with a finite value.
 fn segments(t: &[f64], v: &[f64]) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = Vec::new();
     let mut cur = Vec::new();

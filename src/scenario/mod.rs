@@ -1224,21 +1224,22 @@ pub fn metric_problem(
             .filter(|p| barred(p).is_none())
             .collect();
         let paths: Vec<String> = numbers.iter().map(|p| p.replace(".*", "")).collect();
-        // A table named without its unit ("latency.p99"): the table whose name it begins
-        // ("latency_ms"), with the rest of the path; else the nearest path.
-        let (head, tail) = rest.split_once('.').unwrap_or((rest.as_str(), ""));
-        let table = paths
-            .iter()
-            .map(|p| p.split('.').next().unwrap_or(p))
-            .find(|t| {
-                t.strip_prefix(head)
-                    .is_some_and(|after| after.starts_with('_'))
-            });
-        let hint = match table {
-            Some(t) if tail.is_empty() => format!(" (did you mean `{t}`?)"),
-            Some(t) => format!(" (did you mean `{t}.{}`?)", crate::text::one_line(tail)),
-            None => crate::text::did_you_mean(&rest, paths.iter().map(String::as_str)),
-        };
+        // A table named without its unit ("latency.p99"): the table (`latency_ms.*`) whose
+        // name it begins up to the unit, with the rest of the path, if that table holds
+        // it; else the nearest path.
+        let table_hint = rest.split_once('.').and_then(|(head, tail)| {
+            numbers.iter().find_map(|pattern| {
+                let table = pattern.strip_suffix(".*")?;
+                let unit = table.strip_prefix(head)?.strip_prefix('_')?;
+                let whole = format!("{table}.{tail}");
+                (!unit.contains('.')
+                    && crate::metrics::path_matches(pattern, &whole)
+                    && last_segment_problem(pattern, &whole).is_ok())
+                .then(|| format!(" (did you mean `{}`?)", crate::text::one_line(&whole)))
+            })
+        });
+        let hint = table_hint
+            .unwrap_or_else(|| crate::text::did_you_mean(&rest, paths.iter().map(String::as_str)));
         return Err(Some(format!(
             "`{key}`: {whose} has no number \"{rest}\"{hint}; it has: {}",
             numbers.join(", ")

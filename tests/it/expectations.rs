@@ -372,6 +372,8 @@ fn a_misspelt_statistic_or_status_is_refused_before_any_run() {
         ),
         // A table named without its unit: the table it begins, with the rest.
         ("latency.p99", "(did you mean `latency_ms.p99`?)"),
+        // Only a table that holds the rest: "error.rate" is the number `error_rate`.
+        ("error.rate", "(did you mean `error_rate`?)"),
         (
             "components.svc.response.p99",
             "(did you mean `response_ms.p99`?)",

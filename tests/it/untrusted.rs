@@ -568,12 +568,17 @@ fn an_operation_that_looks_like_a_components_is_warned_of() {
     );
     // An operation of the scenario's own that no name is near, and one a component names
     // (the table's `writes` listing it), are not.
+    // Nor is one named after a route, whose neighbour is another route ("get /orders").
     let own = text
         .edit("\"wrtie\"", "\"checkout\"")
+        .edit(
+            "{ op = \"read\", weight = 8 }",
+            "{ op = \"read\", weight = 8 }, { op = \"get /orders/{id}\", weight = 1 }",
+        )
         .edit("op = \"updte\"", "op = \"archive\"")
         .edit(
             "mode = \"on_demand\"",
-            "mode = \"on_demand\"\nwrites = [\"archive\"]",
+            "mode = \"on_demand\"\nwrites = [\"archive\", \"get /orders\"]",
         );
     let sc = scenario::parse(Path::new("x.toml"), &own).unwrap();
     assert!(sc.warnings.is_empty(), "{:?}", sc.warnings);

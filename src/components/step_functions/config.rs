@@ -675,7 +675,7 @@ impl Reader<'_> {
                 );
                 None
             }
-            Some(o) => Some(OpChoice::Fixed(ck.op(o.get_ref()))),
+            Some(o) => Some(OpChoice::Fixed(ck.sent_op(o))),
         };
         // aws-facts: §18 Step Functions: TimeoutSeconds; none by default (a Task waits as
         // long as its resource takes, up to the execution's own limit).
