@@ -211,8 +211,9 @@ type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::Er
 
 /// How a backend draws the corners of a wide line. SVG joins them round, whatever the angle;
 /// the bitmap backend draws a mitre with no limit, and at a corner that turns back on itself
-/// (as a line of several points a pixel column does at nearly every point) the mitre is a
-/// spike that runs out of the panel, over its neighbours and the title.
+/// (a noisy series' p50 jumping up for one window, a line of several points a pixel column
+/// at nearly every point) the mitre is a spike that runs out of the panel, over its
+/// neighbours and the title.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Corners {
     Joined,
@@ -937,9 +938,10 @@ where
             let pts = columns.thin(&seg, |k| (b.t[k] / unit, b.median[k].max(lo)));
             let series = if line.dashed {
                 c.draw_series(DashedLineSeries::new(pts, 12, 8, style))?
-            } else if columns.dense() && corners == Corners::Spiky {
-                // A line of several points a column turns back on itself at nearly every
-                // point: each segment is drawn on its own, with no corner to spike.
+            } else if corners == Corners::Spiky {
+                // A noisy line turns back on itself at many points (at nearly every one
+                // when it has several a column): each segment is drawn on its own, with no
+                // corner to spike.
                 c.draw_series(
                     pts.windows(2)
                         .map(|w| PathElement::new(vec![w[0], w[1]], style)),
@@ -1410,11 +1412,6 @@ struct Columns {
 }
 
 impl Columns {
-    /// Whether the line has more than four points a column (and is thinned).
-    fn dense(&self) -> bool {
-        !self.of.is_empty()
-    }
-
     /// The points `point(k)` of the indices `seg` (in x order), with at most four a pixel
     /// column: the first, the lowest, the highest and the last of the column's points, in
     /// their order (M4 decimation). The segments between them cover the column from its
