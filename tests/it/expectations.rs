@@ -14,20 +14,31 @@ fn folder(name: &str) -> PathBuf {
 
 /// An M/M/1-like service at half load (10 ms work at 50/s), with `expect` appended.
 fn scenario(dir: &Path, expect: &str) -> PathBuf {
-    let file = dir.join("svc.toml");
+    let components = "[[component]]\nid = \"svc\"\nkind = \"service\"\nservice_time = \"10ms\"";
+    written(dir, "svc.toml", "30s", "svc", components, expect)
+}
+
+/// File `name` in `dir`: a scenario of `duration` whose workload sends 50 requests/s to
+/// `target`, with `components` and then `expect`.
+fn written(
+    dir: &Path,
+    name: &str,
+    duration: &str,
+    target: &str,
+    components: &str,
+    expect: &str,
+) -> PathBuf {
+    let file = dir.join(name);
     std::fs::write(
         &file,
         format!(
             r#"[scenario]
-duration = "30s"
+duration = "{duration}"
 [[workload]]
 name = "u"
-target = "svc"
+target = "{target}"
 arrival = {{ process = "poisson", rate = 50 }}
-[[component]]
-id = "svc"
-kind = "service"
-service_time = "10ms"
+{components}
 {expect}"#
         ),
     )
@@ -410,30 +421,9 @@ fn a_throttle_reason_is_known_before_the_run_and_none_is_zero() {
     // a located error before any run, and a limit that refused nothing reads 0, so that an
     // expectation of none holds (it read "names nothing in summary.json" and failed).
     let dir = folder("throttled-by");
-    let file = dir.join("fn.toml");
-    let write = |expect: &str| {
-        std::fs::write(
-            &file,
-            format!(
-                r#"[scenario]
-duration = "20s"
-[[workload]]
-name = "u"
-target = "api"
-arrival = {{ process = "poisson", rate = 50 }}
-[[component]]
-id = "api"
-kind = "api_gateway"
-target = "fn"
-[[component]]
-id = "fn"
-kind = "lambda"
-work = "10ms"
-{expect}"#
-            ),
-        )
-        .unwrap();
-    };
+    let components = "[[component]]\nid = \"api\"\nkind = \"api_gateway\"\ntarget = \"fn\"\n\
+                      [[component]]\nid = \"fn\"\nkind = \"lambda\"\nwork = \"10ms\"";
+    let write = |expect: &str| written(&dir, "fn.toml", "20s", "api", components, expect);
     for (metric, says) in [
         (
             "components.fn.throttled_by.ratee",
@@ -444,13 +434,13 @@ work = "10ms"
             "(did you mean `throttled_by.stage`?)",
         ),
     ] {
-        write(&format!("[[expect]]\nmetric = \"{metric}\"\nmax = 0\n"));
+        let file = write(&format!("[[expect]]\nmetric = \"{metric}\"\nmax = 0\n"));
         let (code, text) = check(&dir, &file);
         assert_eq!(code, 2, "{metric}: {text}");
         assert!(text.contains("fn.toml:16:10"), "{metric}: {text}");
         assert!(text.contains(says), "{metric}: {text}");
     }
-    write(
+    let file = write(
         "[[expect]]\nmetric = \"components.fn.throttled_by.scaling\"\nmax = 0\neach_seed = true\n\
          [[expect]]\nmetric = \"components.fn.throttled_by.concurrency\"\nmax = 0\n\
          [[expect]]\nmetric = \"components.api.throttled_by.account\"\nmax = 0\n",
