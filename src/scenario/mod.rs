@@ -2000,7 +2000,8 @@ fn check_kms_links(components: &[ParsedComponent], ck: &mut Checker) -> bool {
 }
 
 /// Synchronous calls cannot loop: a request would wait on itself.
-fn check_call_cycles(components: &[ParsedComponent], ck: &mut Checker) {
+/// Who calls whom: a node per component (its weight its index), an edge per call.
+fn call_graph(components: &[ParsedComponent]) -> DiGraph<usize, ()> {
     let mut g = DiGraph::<usize, ()>::new();
     let nodes: Vec<_> = (0..components.len()).map(|i| g.add_node(i)).collect();
     for (i, (_, _, spec)) in components.iter().enumerate() {
@@ -2008,6 +2009,11 @@ fn check_call_cycles(components: &[ParsedComponent], ck: &mut Checker) {
             g.add_edge(nodes[i], nodes[c.to], ());
         }
     }
+    g
+}
+
+fn check_call_cycles(components: &[ParsedComponent], ck: &mut Checker) {
+    let g = call_graph(components);
     for scc in petgraph::algo::tarjan_scc(&g) {
         let self_loop = scc.len() == 1 && g.contains_edge(scc[0], scc[0]);
         if scc.len() < 2 && !self_loop {
@@ -2041,28 +2047,11 @@ fn check_call_cycles(components: &[ParsedComponent], ck: &mut Checker) {
 /// refused anyway), so that a wait one settles (a Route 53 name whose record is another name)
 /// is the one its callees hear.
 fn callers_wait(components: &mut [ParsedComponent], workloads: &[WorkloadSpec]) {
-    let n = components.len();
-    // Kahn's order: a component once every component calling it is placed.
-    let mut callers = vec![0usize; n];
-    for (_, _, spec) in components.iter() {
-        for c in spec.calls() {
-            callers[c.to] += 1;
-        }
-    }
-    let mut order: Vec<usize> = (0..n).filter(|&i| callers[i] == 0).collect();
-    let mut next = 0;
-    while let Some(&i) = order.get(next) {
-        next += 1;
-        for c in components[i].2.calls() {
-            callers[c.to] -= 1;
-            if callers[c.to] == 0 {
-                order.push(c.to);
-            }
-        }
-    }
-    if order.len() < n {
-        order = (0..n).collect();
-    }
+    let g = call_graph(components);
+    let order: Vec<usize> = match petgraph::algo::toposort(&g, None) {
+        Ok(nodes) => nodes.into_iter().map(|n| g[n]).collect(),
+        Err(_) => (0..components.len()).collect(),
+    };
     for i in order {
         // (whether every caller has a timeout, the longest).
         let (mut all, mut longest): (bool, Option<SimTime>) = (true, None);
