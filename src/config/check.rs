@@ -304,10 +304,23 @@ impl Checker {
         }
     }
 
-    /// A toml parse or type error, reworded for people who did not write the structs.
-    pub fn toml_error(&mut self, e: &toml::de::Error, fallback: Range<usize>) {
-        let span = e.span().unwrap_or(fallback);
-        self.value_error(span, reword(e.message()));
+    /// A toml parse error of `text`, reworded for people who did not write the structs.
+    pub fn toml_error(&mut self, e: &toml::de::Error, text: &str) {
+        let span = e.span().unwrap_or(0..0);
+        // toml says "duplicate key" without its name: the key is at the error's place.
+        let duplicate = Some(span.clone())
+            .filter(|_| e.message().trim() == "duplicate key")
+            .and_then(|s| text.get(s))
+            .map(|k| k.trim().trim_matches('"'))
+            .filter(|k| !k.is_empty());
+        let message = match duplicate {
+            Some(k) => format!(
+                "duplicate key `{}`: each key, and each [table], is written once",
+                crate::text::one_line(k)
+            ),
+            None => reword(e.message()),
+        };
+        self.value_error(span, message);
     }
 
     /// Deserializes a table into one of the `Raw*` structs, reporting what does not fit.

@@ -429,23 +429,7 @@ fn parse_doc<'i>(text: &'i str, ck: &mut Checker) -> Option<(DeTable<'i>, std::o
             Some((d.into_inner(), whole))
         }
         Err(e) => {
-            // toml says "duplicate key" without its name: the key is at the error's place.
-            let key = e
-                .span()
-                .filter(|_| e.message().trim() == "duplicate key")
-                .and_then(|s| text.get(s))
-                .map(|k| k.trim().trim_matches('"'))
-                .filter(|k| !k.is_empty());
-            match key {
-                Some(k) => ck.value_error(
-                    e.span().unwrap_or(0..0),
-                    format!(
-                        "duplicate key `{}`: each key, and each [table], is written once",
-                        crate::text::one_line(k)
-                    ),
-                ),
-                None => ck.toml_error(&e, 0..0),
-            }
+            ck.toml_error(&e, text);
             None
         }
     }
