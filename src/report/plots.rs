@@ -1430,23 +1430,25 @@ impl Columns {
             while end < seg.len() && self.of[seg[end]] == col {
                 end += 1;
             }
-            let group: Vec<(f64, f64)> = seg[start..end].iter().map(|&k| point(k)).collect();
-            let (mut low, mut high) = (0, 0);
-            for (k, p) in group.iter().enumerate() {
-                if p.1 < group[low].1 {
-                    low = k;
+            // The column's points are seg[start..end]: the first and last, and the places
+            // of its lowest and highest.
+            let (mut low, mut high) = ((start, point(seg[start]).1), (start, point(seg[start]).1));
+            for (j, &k) in seg.iter().enumerate().take(end).skip(start + 1) {
+                let y = point(k).1;
+                if y < low.1 {
+                    low = (j, y);
                 }
-                if p.1 > group[high].1 {
-                    high = k;
+                if y > high.1 {
+                    high = (j, y);
                 }
             }
-            let mut keep = [0, low.min(high), low.max(high), group.len() - 1];
+            let mut keep = [start, low.0.min(high.0), low.0.max(high.0), end - 1];
             keep.sort_unstable();
             let mut last = usize::MAX;
-            for k in keep {
-                if k != last {
-                    out.push(group[k]);
-                    last = k;
+            for j in keep {
+                if j != last {
+                    out.push(point(seg[j]));
+                    last = j;
                 }
             }
             start = end;
