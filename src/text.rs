@@ -47,15 +47,31 @@ fn needs_escape(c: char) -> bool {
 
 /// The known word nearest to `word`, if one is close enough to be a likely misspelling:
 /// at most a third of its letters differ, a swap of two neighbours counting as one (as
-/// cargo suggests subcommands).
+/// cargo suggests subcommands). A key that ends in its unit (`memory_mb`, `idle_timeout_s`)
+/// is also measured without it, so that `memory` or `memmory` finds `memory_mb`.
 pub fn nearest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
     known
         .into_iter()
-        .map(|k| (strsim::osa_distance(word, k), k))
-        .filter(|&(d, k)| d <= limit && d > 0 && !k.is_empty())
+        .filter(|&k| k != word && !k.is_empty())
+        .map(|k| {
+            let whole = strsim::osa_distance(word, k);
+            let stem = without_unit(k).map_or(whole, |s| strsim::osa_distance(word, s));
+            (whole.min(stem), k)
+        })
+        .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, _)| d)
         .map(|(_, k)| k)
+}
+
+/// `key` without the unit it ends in (`memory_mb` → `memory`), if it ends in one.
+fn without_unit(key: &str) -> Option<&str> {
+    const UNITS: &[&str] = &[
+        "b", "kb", "kib", "mb", "mib", "gb", "gib", "tb", "bytes", "ns", "us", "ms", "s", "min",
+        "h", "pct", "percent",
+    ];
+    let (stem, unit) = key.rsplit_once('_')?;
+    (!stem.is_empty() && UNITS.contains(&unit)).then_some(stem)
 }
 
 /// " (did you mean `x`?)" when a known word is near `word`, else nothing.
@@ -83,5 +99,9 @@ mod tests {
         assert_eq!(nearest("zzz", keys), None);
         assert_eq!(did_you_mean("timout", keys), " (did you mean `timeout`?)");
         assert_eq!(nearest("tabel", ["table"]), Some("table"));
+        // A key's unit is not part of what is misspelt.
+        assert_eq!(nearest("memmory", keys), Some("memory_mb"));
+        assert_eq!(nearest("memory", keys), Some("memory_mb"));
+        assert_eq!(nearest("memory_mb", keys), None);
     }
 }

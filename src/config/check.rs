@@ -608,9 +608,14 @@ impl Checker {
         self.dist(d, key, Unit::Duration)
     }
 
-    /// A distribution of plain numbers (sizes in bytes, counts).
+    /// A distribution of plain numbers (counts).
     pub fn number_dist(&mut self, d: &Spanned<RawDist>, key: &str) -> Option<Dist> {
         self.dist(d, key, Unit::Number)
+    }
+
+    /// A distribution of sizes; its values are bytes.
+    pub fn bytes_dist(&mut self, d: &Spanned<RawDist>, key: &str) -> Option<Dist> {
+        self.dist(d, key, Unit::Bytes)
     }
 
     fn dist(&mut self, d: &Spanned<RawDist>, key: &str, unit: Unit) -> Option<Dist> {
@@ -700,7 +705,7 @@ impl Checker {
                         ("empirical", _) => {
                             let example = match unit {
                                 Unit::Duration => "[\"1ms\", \"5ms\", \"20ms\"]",
-                                Unit::Number => "[512, 1024, 4096]",
+                                Unit::Number | Unit::Bytes => "[512, 1024, 4096]",
                             };
                             self.error(
                                 q.span(),
@@ -784,7 +789,14 @@ impl Checker {
                 );
                 None
             }
-            (Quantity::Num(v), Unit::Number) => Some(*v),
+            (Quantity::Num(v), Unit::Number | Unit::Bytes) => Some(*v),
+            (Quantity::Str(s), Unit::Bytes) => {
+                self.value_error(
+                    span,
+                    format!("`{key}` is a number of bytes, such as 1024 for 1 KiB, not the string \"{s}\""),
+                );
+                None
+            }
             (Quantity::Str(s), Unit::Number) => {
                 self.value_error(
                     span,
@@ -1129,6 +1141,8 @@ pub fn list_some<S: AsRef<str>>(names: &[S]) -> String {
 enum Unit {
     Duration,
     Number,
+    /// A size in bytes: a plain number too, but its errors say so.
+    Bytes,
 }
 
 /// Each distribution and the parameter sets it accepts.

@@ -125,7 +125,7 @@ pub fn parse(
     let size_bytes = match &w.size {
         None => Some(Dist::Constant(1024.0)),
         Some(s) => {
-            let d = ck.number_dist(s, "size");
+            let d = ck.bytes_dist(s, "size");
             if let Some(d) = &d {
                 if d.mean() <= 0.0 {
                     ck.error(s.span(), "`size` must be a positive number of bytes");
