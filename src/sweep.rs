@@ -514,6 +514,19 @@ pub fn on_threads<R: Send>(threads: Option<usize>, work: impl FnOnce() -> R + Se
     }
 }
 
+/// What AWS bills for the scenario's components that their costs leave out, by component
+/// (`Kind::unpriced`): only those that leave something out.
+fn unpriced(sc: &Scenario) -> serde_json::Value {
+    sc.components
+        .iter()
+        .filter_map(|c| {
+            let parts = c.spec.unpriced();
+            (!parts.is_empty()).then(|| (c.id.clone(), serde_json::json!(parts)))
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
 /// A scenario's outcome from what was gathered of its seeds.
 fn outcome(sc: &Scenario, g: Gathered) -> ScenarioOutcome {
     let mut summary = g.pool.summary(&SummaryMeta {
@@ -522,6 +535,7 @@ fn outcome(sc: &Scenario, g: Gathered) -> ScenarioOutcome {
         description: &sc.description,
         compare: sc.compare.as_deref(),
     });
+    summary["cost_usd"]["unpriced"] = unpriced(sc);
     if let Some(v) = &sc.variant {
         summary["variant_description"] = serde_json::json!(v.description);
         summary["swept"] = serde_json::json!(v.swept);

@@ -611,6 +611,13 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
     fn disk(&self, _clock: &crate::metrics::Clock) -> Option<(usize, super::ebs::Disk)> {
         None
     }
+
+    /// What AWS bills for it that its `cost_usd` leaves out, in a few words each ("RDS
+    /// Proxy"): the summary lists them beside the cost, so that a variant that adds an
+    /// unpriced part is not taken for one that costs nothing more. Nothing, by default.
+    fn unpriced(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
 }
 
 /// A kind's config behind a pointer: what a `ComponentSpec` holds. Implemented for every
@@ -688,6 +695,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn answers_calls(&self) -> bool;
     /// `Kind::disk`: the host its volumes are attached to, and the volumes for one run.
     fn disk(&self, clock: &crate::metrics::Clock) -> Option<(usize, super::ebs::Disk)>;
+    /// `Kind::unpriced`: what its cost leaves out.
+    fn unpriced(&self) -> Vec<&'static str>;
     /// A copy of the config behind a new pointer, for `ComponentSpec`'s `Clone`.
     fn clone_box(&self) -> Box<dyn DynKind>;
     /// The config itself, for a test that inspects it.
@@ -802,6 +811,9 @@ impl<K: Kind> DynKind for K {
     }
     fn disk(&self, clock: &crate::metrics::Clock) -> Option<(usize, super::ebs::Disk)> {
         Kind::disk(self, clock)
+    }
+    fn unpriced(&self) -> Vec<&'static str> {
+        Kind::unpriced(self)
     }
     fn clone_box(&self) -> Box<dyn DynKind> {
         Box::new(self.clone())

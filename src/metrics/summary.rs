@@ -25,6 +25,10 @@ pub const NOT_BOUNDABLE: &[(&str, &str)] = &[
     ("theory.model", "is the queue's name, a text"),
     ("seeds.*", "are the seeds run, not a measurement"),
     (
+        "cost_usd.unpriced.*",
+        "are the parts of components left unpriced, texts",
+    ),
+    (
         "kernel.events_per_sec",
         "depends on the machine and the moment (it is saved in timing.json, not summary.json)",
     ),
@@ -126,6 +130,11 @@ pub const FIELDS: &[Field] = &[
         path: "cost_usd.by_component.*",
         unit: Unit::Usd,
         about: "cost of each priced component",
+    },
+    Field {
+        path: "cost_usd.unpriced.*",
+        unit: Unit::Number,
+        about: "(texts) what AWS bills for a component that its cost leaves out (\"RDS Proxy\"), by component",
     },
     Field {
         path: "theory.model",

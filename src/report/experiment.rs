@@ -246,6 +246,67 @@ fn cheapest_meeting(variants: &[Summary]) -> Option<usize> {
         })
 }
 
+/// What the variants' costs leave out (`report::unpriced`): each part left out, with the
+/// variants that have it (`None`: every variant), in the order first met.
+fn unpriced_by_part(variants: &[Summary]) -> Vec<(String, Option<Vec<usize>>)> {
+    let each: Vec<Vec<String>> = variants.iter().map(super::unpriced).collect();
+    let mut parts: Vec<String> = Vec::new();
+    for p in each.iter().flatten() {
+        if !parts.contains(p) {
+            parts.push(p.clone());
+        }
+    }
+    parts
+        .into_iter()
+        .map(|p| {
+            let having: Vec<usize> = (0..variants.len())
+                .filter(|&i| each[i].contains(&p))
+                .collect();
+            let having = (having.len() < variants.len()).then_some(having);
+            (p, having)
+        })
+        .collect()
+}
+
+/// A sentence on what the costs leave out, `name` writing a variant's name; `None` when
+/// everything is priced.
+fn unpriced_note(variants: &[Summary], name_of: impl Fn(&Summary) -> String) -> Option<String> {
+    let parts = unpriced_by_part(variants);
+    if parts.is_empty() || !priced(variants) {
+        return None;
+    }
+    let said: Vec<String> = parts
+        .into_iter()
+        .map(|(p, having)| match having {
+            None => format!("{p} in every variant"),
+            Some(list) => {
+                let names: Vec<String> = list.iter().map(|&i| name_of(&variants[i])).collect();
+                format!("{p} in {}", names.join(", "))
+            }
+        })
+        .collect();
+    Some(format!(
+        "The costs leave out what archsim does not price: {}.",
+        said.join("; ")
+    ))
+}
+
+/// What the cheapest variant's cost leaves out that some other variant's does not: its
+/// cost is a lower bound the others' need not be.
+fn cheapest_caveat(variants: &[Summary], i: usize) -> Option<String> {
+    let own: Vec<String> = unpriced_by_part(variants)
+        .into_iter()
+        .filter(|(_, having)| having.as_ref().is_some_and(|l| l.contains(&i)))
+        .map(|(p, _)| p)
+        .collect();
+    (!own.is_empty()).then(|| {
+        format!(
+            "its cost leaves out {}, which not every variant has: it may not be the cheapest",
+            own.join(", ")
+        )
+    })
+}
+
 /// `sweep.json`: every variant's set, headline means with intervals, differences from the
 /// baseline, expectations; the frontier and the cheapest variant that meets expectations.
 pub fn json(scenario: &str, variants: &[Summary]) -> Value {
@@ -282,6 +343,7 @@ pub fn json(scenario: &str, variants: &[Summary]) -> Value {
                 "metrics": metrics,
                 "vs_baseline": vs,
                 "expectations": { "held": h, "total": n },
+                "cost_leaves_out": super::unpriced(s),
             })
         })
         .collect();
@@ -643,9 +705,11 @@ pub fn html(
     );
     let columns = shown(variants);
     if let Some(i) = cheapest_meeting(variants) {
+        let caveat =
+            cheapest_caveat(variants, i).map_or(String::new(), |c| format!(" ({})", escape(&c)));
         let _ = writeln!(
             o,
-            "<p><b>Cheapest variant that meets every requirement (the expectations written for all variants): <a href=\"{}\">{}</a></b>.</p>",
+            "<p><b>Cheapest variant that meets every requirement (the expectations written for all variants): <a href=\"{}\">{}</a></b>{caveat}.</p>",
             relative_link(name(&variants[i]), "report.html"),
             escape(name(&variants[i]))
         );
@@ -669,6 +733,9 @@ pub fn html(
     let [headlines, theirs] = parted(&columns, variants);
     o.push_str("<h2>Variants</h2>");
     values_table(&mut o, variants, headlines, true);
+    if let Some(note) = unpriced_note(variants, |s| name(s).to_string()) {
+        let _ = writeln!(o, "<p class=\"meta\">{}</p>", escape(&note));
+    }
     if !theirs.is_empty() {
         o.push_str("<p class=\"meta\">The numbers the scenario compares its variants on besides these:</p>");
         values_table(&mut o, variants, theirs, false);
@@ -846,10 +913,16 @@ pub fn terminal(scenario: &str, variants: &[Summary]) -> String {
             let _ = writeln!(o, "{line}");
         }
     }
+    if let Some(note) = unpriced_note(variants, |s| crate::text::one_line(name(s)).into_owned()) {
+        let _ = writeln!(o, "  {}", crate::text::one_line(&note));
+    }
     if let Some(i) = cheapest_meeting(variants) {
+        let caveat = cheapest_caveat(variants, i).map_or(String::new(), |c| {
+            format!(" ({})", crate::text::one_line(&c))
+        });
         let _ = writeln!(
             o,
-            "  cheapest that meets every requirement (expectations for all variants): {}",
+            "  cheapest that meets every requirement (expectations for all variants): {}{caveat}",
             crate::text::one_line(name(&variants[i]))
         );
     } else if let Some(listed) = listed_instead(variants) {

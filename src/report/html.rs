@@ -170,8 +170,19 @@ fn priced(s: &Value) -> bool {
 
 /// A headline's cell: the value with its interval, or why there is none.
 fn headline_cell(s: &Value, path: &str, percent: bool, interval: bool) -> String {
-    if path == "cost_usd.total" && !priced(s) {
-        return "<span class=\"ci\">not priced</span>".into();
+    if path == "cost_usd.total" {
+        let left_out = escape(&super::unpriced(s).join(", "));
+        if !priced(s) {
+            return "<span class=\"ci\">not priced</span>".into();
+        }
+        if !left_out.is_empty() {
+            let value = if interval {
+                with_ci(s, path, percent)
+            } else {
+                fmt(num(s, path))
+            };
+            return format!("{value} <span class=\"ci\">(not priced: {left_out})</span>");
+        }
     }
     if pointer(s, path).is_some_and(super::columns::is_summed) {
         // A count (of the headlines, the requests): the sum over the seeds, shown per seed.

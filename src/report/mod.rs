@@ -282,13 +282,25 @@ pub fn text_summary(summary: &Summary) -> String {
             let _ = writeln!(o, "{line}");
         }
     }
-    if let Some(total) = get("cost_usd.total").and_then(Value::as_f64) {
-        if total > 0.0 {
+    let left_out = unpriced(summary);
+    let left_out = crate::text::one_line(&left_out.join(", ")).into_owned();
+    match get("cost_usd.total").and_then(Value::as_f64) {
+        Some(total) if total > 0.0 && left_out.is_empty() => {
             let _ = writeln!(
                 o,
                 "cost       ${total:.4} for the measured period (per seed)"
             );
         }
+        Some(total) if total > 0.0 => {
+            let _ = writeln!(
+                o,
+                "cost       ${total:.4} for the measured period (per seed), leaving out what is not priced: {left_out}"
+            );
+        }
+        _ if !left_out.is_empty() => {
+            let _ = writeln!(o, "cost       not priced: {left_out}");
+        }
+        _ => {}
     }
     if let Some(Value::Array(list)) = get("expectations") {
         for e in list {
@@ -338,6 +350,23 @@ pub(crate) fn summed_note(summary: &Value, e: &Value) -> String {
 }
 
 /// An expectation of `summary.json`'s list as words: "latency_ms.p99 ≤ 400".
+/// What a summary's cost leaves out (`cost_usd.unpriced`), as "RDS Proxy (db)" each, in
+/// the components' order of the summary; nothing when everything is priced.
+pub fn unpriced(summary: &Value) -> Vec<String> {
+    let Some(by) = summary["cost_usd"]["unpriced"].as_object() else {
+        return Vec::new();
+    };
+    by.iter()
+        .flat_map(|(id, parts)| {
+            let parts = parts.as_array().map_or(&[][..], Vec::as_slice);
+            parts
+                .iter()
+                .filter_map(Value::as_str)
+                .map(move |p| format!("{p} ({id})"))
+        })
+        .collect()
+}
+
 pub fn expectation_text(e: &Value) -> String {
     crate::expect::describe(
         e["metric"].as_str().unwrap_or("?"),

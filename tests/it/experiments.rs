@@ -1261,3 +1261,82 @@ fn a_trace_files_problem_gets_no_hint_about_a_baseline_key_at_the_same_place() {
     assert!(text.contains("t.csv:12:1: variant \"replay\": "), "{text}");
     assert!(!text.contains("is written in the baseline"), "{text}");
 }
+
+#[test]
+fn a_variant_that_adds_an_unpriced_part_is_not_named_cheapest_without_saying_so() {
+    // A Multi-AZ instance (two instances' hours) against a single instance behind RDS Proxy
+    // (one instance's hours and a proxy archsim does not price): both meet the requirement,
+    // and the proxy's variant is the cheaper of what is priced.
+    let text = r#"[scenario]
+name = "proxy-cost"
+duration = "2m"
+seeds = 2
+[[workload]]
+name = "users"
+target = "db"
+arrival = { process = "poisson", rate = 50 }
+[[component]]
+id = "db"
+kind = "rds"
+instance_class = "db.m5.large"
+read_time = "2ms"
+write_time = "4ms"
+multi_az = true
+[[variant]]
+name = "one-behind-proxy"
+set = { "db.multi_az" = false, "db.proxy" = true }
+[[expect]]
+metric = "error_rate"
+max = 0.01
+"#;
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("p.toml"), text).unwrap();
+    let o = archsim_ok(&["run", "p.toml", "--out", "o"], home.path());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    // Each summary lists what its cost leaves out; the baseline's leaves out nothing.
+    let dir = home.path().join("o/proxy-cost");
+    let summary = |v: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(v).join("summary.json")).unwrap())
+            .unwrap()
+    };
+    assert_eq!(
+        summary("one-behind-proxy")["cost_usd"]["unpriced"],
+        serde_json::json!({ "db": ["RDS Proxy"] })
+    );
+    assert_eq!(
+        summary("baseline")["cost_usd"]["unpriced"],
+        serde_json::json!({})
+    );
+    // The variant's own block, the experiment's note and its choice say it.
+    assert!(
+        stdout.contains("leaving out what is not priced: RDS Proxy (db)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "The costs leave out what archsim does not price: RDS Proxy (db) in one-behind-proxy."
+        ),
+        "{stdout}"
+    );
+    let choice = stdout
+        .lines()
+        .find(|l| l.contains("cheapest that meets every requirement"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        choice.contains("one-behind-proxy (its cost leaves out RDS Proxy (db), which not every variant has: it may not be the cheapest)"),
+        "{choice}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(
+        json["variants"][1]["cost_leaves_out"],
+        serde_json::json!(["RDS Proxy (db)"])
+    );
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(page.contains("it may not be the cheapest"), "{page}");
+    let variant_page = std::fs::read_to_string(dir.join("one-behind-proxy/report.html")).unwrap();
+    assert!(
+        variant_page.contains("(not priced: RDS Proxy (db))"),
+        "{variant_page}"
+    );
+}

@@ -478,6 +478,15 @@ impl Kind for ApiGatewayConfig {
         &self.calls
     }
 
+    /// A REST API's cache is billed by the hour by its size, a price aws-facts gives only
+    /// roughly (§1 cache, "[?]").
+    fn unpriced(&self) -> Vec<&'static str> {
+        match self.cache {
+            Some(_) => vec!["response cache"],
+            None => Vec::new(),
+        }
+    }
+
     fn summary_lines(&self) -> Vec<String> {
         self.lines()
     }

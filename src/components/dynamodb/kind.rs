@@ -719,6 +719,14 @@ impl Kind for DynamoConfig {
         config::parse(table, ck)
     }
 
+    /// DAX bills its nodes by the hour, a price not in aws-facts.
+    fn unpriced(&self) -> Vec<&'static str> {
+        match self.dax {
+            Some(_) => vec!["DAX cluster"],
+            None => Vec::new(),
+        }
+    }
+
     fn summary_lines(&self) -> Vec<String> {
         self.lines()
     }

@@ -61,7 +61,7 @@ impl Kind for EbsConfig {
         title: "Amazon EBS",
         noun: "an EBS volume",
         category: Category::Storage,
-        about: "a volume for each instance of a database or an Auto Scaling group (gp2 with its burst credits, gp3, io1, io2, st1, sc1): requests' I/Os wait when its IOPS or throughput run out; unpriced",
+        about: "a volume for each instance of a database or an Auto Scaling group (gp2 with its burst credits, gp3, io1, io2, st1, sc1): requests' I/Os wait when its IOPS or throughput run out; priced by the GB-month and, where the type bills them, the IOPS and throughput provisioned",
         keys: &[
             Key {
                 name: "attached_to",

@@ -15,8 +15,8 @@
 //! The host (the database, the group) holds its volumes through `Shared::volumes` and calls
 //! `Volumes::request`; the `ebs` component itself answers no calls: it reports what its
 //! volumes did. Not modelled: AWS's merging of sequential I/Os, snapshots, initialisation of
-//! volumes restored from snapshots, the instance's own EBS bandwidth limit, and prices (AWS's
-//! EBS pricing page is not among archsim's sources: volumes are unpriced).
+//! volumes restored from snapshots and the instance's own EBS bandwidth limit. Volumes are
+//! priced by `prices` (us-east-1, from third-party copies of AWS's pricing page).
 
 mod config;
 mod host;

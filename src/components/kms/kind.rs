@@ -134,6 +134,12 @@ impl Kind for KmsConfig {
         config::parse(table, ck)
     }
 
+    /// KMS bills its keys by the month and its requests by the 10,000, prices not in
+    /// aws-facts.
+    fn unpriced(&self) -> Vec<&'static str> {
+        vec!["keys and requests"]
+    }
+
     fn summary_lines(&self) -> Vec<String> {
         self.lines()
     }

@@ -491,6 +491,18 @@ impl Kind for RdsConfig {
         Some((Fault::PrimaryFailure.code(), String::new()))
     }
 
+    /// Its cost counts instance hours only (`RdsConfig::hourly`).
+    fn unpriced(&self) -> Vec<&'static str> {
+        let mut left_out = Vec::new();
+        if self.proxy.is_some() {
+            left_out.push("RDS Proxy");
+        }
+        if self.deployment == config::Deployment::Aurora {
+            left_out.push("Aurora storage and I/O");
+        }
+        left_out
+    }
+
     fn summary_lines(&self) -> Vec<String> {
         self.lines()
     }

@@ -387,6 +387,14 @@ impl Kind for S3Config {
         config::parse(table, ck)
     }
 
+    /// Only S3 Standard is priced: a bucket of another class has no cost at all.
+    fn unpriced(&self) -> Vec<&'static str> {
+        match self.class_name {
+            "standard" => Vec::new(),
+            _ => vec!["storage and requests (only S3 Standard is priced)"],
+        }
+    }
+
     fn summary_lines(&self) -> Vec<String> {
         self.lines()
     }

@@ -364,6 +364,14 @@ impl Kind for SnsConfig {
         config::parse(table, ck)
     }
 
+    /// Only standard topics are priced.
+    fn unpriced(&self) -> Vec<&'static str> {
+        match self.fifo {
+            true => vec!["FIFO topic"],
+            false => Vec::new(),
+        }
+    }
+
     fn summary_lines(&self) -> Vec<String> {
         self.lines()
     }
