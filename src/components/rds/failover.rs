@@ -235,20 +235,20 @@ impl Rds {
                 self.standby_ready = false;
                 (
                     "failover to the standby",
-                    self.cfg.failover_time.sample_time(&mut self.rng),
+                    self.cfg.failover_time.sample_time(&mut self.failure_rng),
                 )
             }
             Recovery::PromoteReader => (
                 "failover to a reader",
-                self.cfg.failover_time.sample_time(&mut self.rng),
+                self.cfg.failover_time.sample_time(&mut self.failure_rng),
             ),
             Recovery::PromoteReplica => (
                 "promoting a read replica",
-                self.cfg.promotion_time.sample_time(&mut self.rng),
+                self.cfg.promotion_time.sample_time(&mut self.failure_rng),
             ),
             Recovery::Recover => (
                 "recovering the instance",
-                self.cfg.recovery_time.sample_time(&mut self.rng),
+                self.cfg.recovery_time.sample_time(&mut self.failure_rng),
             ),
         };
         self.events
@@ -260,7 +260,7 @@ impl Rds {
     /// recovery); a replacement ready after the end changes nothing measured: no timer (it
     /// would keep the run going for minutes).
     fn replace_later(&mut self, ctx: &mut Ctx<'_>) -> bool {
-        let t = self.cfg.recovery_time.sample_time(&mut self.rng);
+        let t = self.cfg.recovery_time.sample_time(&mut self.failure_rng);
         let due = ctx.now() + t < self.clock.end;
         if due {
             ctx.schedule(t, Timer::StandbyReady.encode());

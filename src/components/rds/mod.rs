@@ -146,6 +146,11 @@ pub struct Rds {
     /// Aurora Replicas' lags: a stream of their own, so that a variant changing
     /// `aurora_replica_lag` leaves every other draw (query times, failovers) as it was.
     lag_rng: SimRng,
+    /// The durations of failovers, promotions, recoveries and replacements: a stream of
+    /// their own, so that a variant whose queries draw more or fewer numbers (RDS Proxy's
+    /// hop, another read share) sees the same failover as its baseline for a seed, and a
+    /// paired comparison of downtime compares like with like.
+    failure_rng: SimRng,
     /// The writer is `nodes[writer]`; replicas are listed in `replicas`.
     nodes: Vec<Node>,
     writer: usize,
@@ -264,6 +269,7 @@ impl Rds {
             clock,
             // Forked from its stream without advancing it.
             lag_rng: SimRng::seed_from_u64(env.rng.clone().random::<u64>() ^ LAG_STREAM),
+            failure_rng: env.stream("failures"),
             rng: env.rng,
         }
     }
