@@ -739,3 +739,47 @@ fn a_health_replacement_drains_its_requests_before_it_terminates() {
     assert!(pointer_absent(&s, "components.alb.by_status.502"));
     assert_eq!(num(&s, "components.web.replacements"), 1.0);
 }
+
+#[test]
+fn a_variant_of_the_work_boots_and_fails_the_same_instances_as_its_baseline() {
+    // Four instances booting in 40–80 s; two fail at 120 s and are replaced. Whether the work
+    // is drawn from one distribution or another, a seed's failed instances and boot times
+    // are the same: they come from a stream the requests' draws do not shift.
+    let with_work = |work: &str| {
+        asg(
+            "10m",
+            r#"{ process = "poisson", rate = 200 }"#,
+            &format!(
+                r#"min = 4
+                   work = {work}
+                   health_check_grace_period = "60s""#
+            ),
+            "",
+            r#"[[fault]]
+               at = "120s"
+               kind = "instance_failure"
+               target = "web"
+               count = 2"#,
+        )
+        .edit(
+            "boot_time = \"60s\"",
+            "boot_time = { dist = \"uniform\", min = \"40s\", max = \"80s\" }",
+        )
+    };
+    let fleet = |toml: &str| -> Vec<(String, f64, String)> {
+        events(toml, 3)
+            .into_iter()
+            .filter(|e| ["launch", "in_service", "instance_failed"].contains(&e.event.as_str()))
+            .map(|e| (e.event.to_string(), e.time.as_secs_f64(), e.detail.clone()))
+            .collect()
+    };
+    let a = fleet(&with_work(r#""5ms""#));
+    let b = fleet(&with_work(r#"{ dist = "exponential", mean = "6ms" }"#));
+    assert_eq!(
+        a.iter().filter(|e| e.0 == "instance_failed").count(),
+        2,
+        "{a:?}"
+    );
+    assert_eq!(a.iter().filter(|e| e.0 == "in_service").count(), 2, "{a:?}");
+    assert_eq!(a, b);
+}

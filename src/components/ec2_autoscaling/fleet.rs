@@ -168,7 +168,7 @@ impl AutoScalingGroup {
         } else {
             self.launches += 1;
             self.booting.add(&self.clock, now, 1.0);
-            let boot = self.cfg.boot_time.sample_time(&mut self.rng);
+            let boot = self.cfg.boot_time.sample_time(&mut self.fleet_rng);
             ctx.schedule(boot, Timer::Booted(idx).encode());
             let zone_name = self.zone_name(zone);
             self.events.push(

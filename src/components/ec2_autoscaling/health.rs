@@ -119,7 +119,7 @@ impl AutoScalingGroup {
         let mut candidates: Vec<usize> = (0..self.instances.len())
             .filter(|&k| self.instances[k].state == State::InService)
             .collect();
-        candidates.shuffle(&mut self.rng);
+        candidates.shuffle(&mut self.fleet_rng);
         for k in candidates.into_iter().take(count) {
             self.fail(ctx, k, "instance failure");
         }
@@ -139,7 +139,7 @@ impl AutoScalingGroup {
             })
             .collect();
         let take = take(spot.len());
-        spot.shuffle(&mut self.rng);
+        spot.shuffle(&mut self.fleet_rng);
         for k in spot.into_iter().take(take) {
             self.instances[k].noticed = true;
             self.spot_interruptions += u64::from(self.clock.measured(now));

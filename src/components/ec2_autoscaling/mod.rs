@@ -176,6 +176,10 @@ pub struct AutoScalingGroup {
     cfg: AsgConfig,
     clock: Clock,
     rng: SimRng,
+    /// Boot times and the instances a fault picks: a stream of their own, so that a variant
+    /// whose requests draw more or fewer numbers (another `work`, another call) boots and
+    /// fails the same instances as its baseline for a seed.
+    fleet_rng: SimRng,
     /// Downstream calls as made from each zone (the hop latency depends on it).
     zone_edges: Vec<Vec<Edge>>,
     group: TargetGroup,
@@ -297,6 +301,7 @@ impl AutoScalingGroup {
             disk,
             cfg,
             clock,
+            fleet_rng: env.stream("fleet"),
             rng: env.rng,
         }
     }
