@@ -26,7 +26,7 @@ pub struct Family {
 impl Family {
     /// The line that opens the comparison: how many were made and at what confidence each.
     pub fn header(&self) -> String {
-        match self.comparisons {
+        let which = match self.comparisons {
             0 => "diff: no interval (one seed on a side): any change counts as a move\n".into(),
             1 => "diff: 1 comparison with an interval, at 95 %\n".into(),
             m => format!(
@@ -34,7 +34,13 @@ impl Family {
                 percent(self.confidence),
                 percent(FAMILY_CONFIDENCE)
             ),
+        };
+        // The figures are means over seeds of each seed's own value: a seed's p99 is of its
+        // own requests, so it can differ a little from the pooled p99 `run` prints.
+        if self.comparisons == 0 {
+            return which;
         }
+        format!("{which}diff: each figure is the mean of the seeds' own values (a seed's p99 is of its own requests, not the pooled p99 `archsim run` prints)\n")
     }
 }
 
@@ -94,7 +100,7 @@ fn short(metric: &str) -> std::borrow::Cow<'_, str> {
     match metric {
         "latency_ms.p50" => "p50 ms".into(),
         "latency_ms.p99" => "p99 ms".into(),
-        "error_rate" => "errors".into(),
+        "error_rate" => "errors %".into(),
         "throughput_rps" => "req/s".into(),
         "cost_usd.total" => "$/seed".into(),
         m => crate::text::one_line(m),
@@ -111,10 +117,23 @@ fn how(d: &Difference) -> String {
 }
 
 fn words(metric: &str) -> std::borrow::Cow<'_, str> {
+    if metric == "error_rate" {
+        return "error rate [%]".into();
+    }
     HEADLINES
         .iter()
         .find(|(m, _, _)| *m == metric)
         .map_or_else(|| crate::text::one_line(metric), |(_, w, _)| (*w).into())
+}
+
+/// The factor a metric is shown at: the error rate in percent, as the experiment's tables
+/// and the pages show it (`diff.json` keeps the summary's fraction).
+fn shown_at(metric: &str) -> f64 {
+    if metric == "error_rate" {
+        100.0
+    } else {
+        1.0
+    }
 }
 
 fn num(x: f64) -> String {
@@ -163,12 +182,18 @@ pub fn terminal(
                 .differences
                 .iter()
                 .map(|d| {
+                    let k = shown_at(&d.metric);
                     let interval = if d.lo.is_finite() && d.hi.is_finite() {
-                        format!(" Δ∈[{}, {}]", num(d.lo), num(d.hi))
+                        format!(" Δ∈[{}, {}]", num(k * d.lo), num(k * d.hi))
                     } else {
                         String::new()
                     };
-                    format!("{} {} → {}{interval}", short(&d.metric), num(d.a), num(d.b))
+                    format!(
+                        "{} {} → {}{interval}",
+                        short(&d.metric),
+                        num(k * d.a),
+                        num(k * d.b)
+                    )
                 })
                 .collect();
             if !figures.is_empty() {
@@ -185,20 +210,21 @@ pub fn terminal(
             .fold(22, usize::max);
         for d in &c.differences {
             let how = how(d);
+            let k = shown_at(&d.metric);
             let interval = if d.lo.is_finite() {
-                format!("{level} % interval [{}, {}]", num(d.lo), num(d.hi))
+                format!("{level} % interval [{}, {}]", num(k * d.lo), num(k * d.hi))
             } else {
                 "no interval".to_string()
             };
             out.push_str(&format!(
                 "  {:<width$} {:>10} → {:<10} {:>11}  {interval}, {how}{}\n",
                 words(&d.metric),
-                num(d.a),
-                num(d.b),
+                num(k * d.a),
+                num(k * d.b),
                 if d.mean > 0.0 {
-                    format!("+{}", num(d.mean))
+                    format!("+{}", num(k * d.mean))
                 } else {
-                    num(d.mean)
+                    num(k * d.mean)
                 },
                 if d.moved() { "  ← moved" } else { "" }
             ));
@@ -284,4 +310,64 @@ pub fn json(compared: &[Compared], family: &Family, only_a: &[String], only_b: &
         "only_in_first": only_a,
         "only_in_second": only_b,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn difference(metric: &str, a: f64, b: f64, lo: f64, hi: f64) -> Difference {
+        Difference {
+            metric: metric.into(),
+            a,
+            b,
+            mean: b - a,
+            lo,
+            hi,
+            n: 3,
+            paired: true,
+            se: (hi - lo) / 8.6,
+            df: 2.0,
+        }
+    }
+
+    #[test]
+    fn the_error_rate_is_shown_in_percent_and_the_figures_said_to_be_means_of_seeds() {
+        let moved = Compared {
+            scenario: "s".into(),
+            variant: None,
+            differences: vec![difference("error_rate", 0.02, 0.05, 0.01, 0.05)],
+        };
+        let family = Family {
+            comparisons: 1,
+            confidence: 0.95,
+        };
+        let text = terminal(std::slice::from_ref(&moved), &family, &[], &[]);
+        let line = text
+            .lines()
+            .find(|l| l.contains("error rate"))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(line.contains("error rate [%]"), "{line}");
+        assert!(
+            line.contains("2.000 → 5.000")
+                && line.contains("+3.000")
+                && line.contains("[1.000, 5.000]"),
+            "{line}"
+        );
+        assert!(
+            text.contains("each figure is the mean of the seeds' own values"),
+            "{text}"
+        );
+        // Unmoved, on one line: in percent too.
+        let still = Compared {
+            scenario: "s".into(),
+            variant: None,
+            differences: vec![difference("error_rate", 0.02, 0.021, -0.01, 0.012)],
+        };
+        let text = terminal(&[still], &family, &[], &[]);
+        assert!(
+            text.contains("errors % 2.000 → 2.100 Δ∈[-1.000, 1.200]"),
+            "{text}"
+        );
+    }
 }
