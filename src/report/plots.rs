@@ -843,6 +843,17 @@ where
     DB: DrawingBackend + 'a,
     Y: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
 {
+    let x_top = top_of(&c.x_range());
+    let y_top = lo.abs().max(hi.abs());
+    let log_y = panel.log_y;
+    let y_label = move |v: &f64| {
+        if log_y {
+            short_number(*v)
+        } else {
+            axis_number(*v, y_top)
+        }
+    };
+    let x_label = move |v: &f64| axis_number(*v, x_top);
     let mut mesh = c.configure_mesh();
     // The y description is drawn by `draw_y_desc`, fitted to the panel's height.
     mesh.axis_desc_style((FONT, 26))
@@ -856,11 +867,9 @@ where
             (false, Some(top)) => top as usize + 1,
             _ => 6,
         })
-        .y_label_formatter(&|v| short_number(*v));
+        .y_label_formatter(&y_label);
     if show_x {
-        mesh.x_desc(x_desc)
-            .x_labels(10)
-            .x_label_formatter(&|v| short_number(*v));
+        mesh.x_desc(x_desc).x_labels(10).x_label_formatter(&x_label);
     } else {
         mesh.x_label_formatter(&|_| String::new());
     }
@@ -1596,14 +1605,29 @@ fn y_extent(lines: &[Line], log: bool) -> (f64, f64) {
 
 /// Tick labels without trailing noise: 0.5, 20, 1.5k, 2M.
 pub(crate) fn short_number(v: f64) -> String {
-    let a = v.abs();
-    if a >= 1e6 {
+    axis_number(v, v.abs())
+}
+
+/// A tick label on a linear axis whose largest value in magnitude is `top`: every tick of
+/// one axis in the same unit, so that 5000 and 10k never sit on one axis (2.5k, 5k, 7.5k,
+/// 10k, 12.5k instead). A log axis spans decades and labels each tick alone
+/// (`short_number`).
+pub(crate) fn axis_number(v: f64, top: f64) -> String {
+    let top = top.abs();
+    if v == 0.0 {
+        "0".into()
+    } else if top >= 1e6 {
         format!("{}M", trim(v / 1e6))
-    } else if a >= 1e4 {
+    } else if top >= 1e4 {
         format!("{}k", trim(v / 1e3))
     } else {
         trim(v)
     }
+}
+
+/// The largest magnitude of a range, for `axis_number`.
+fn top_of(r: &std::ops::Range<f64>) -> f64 {
+    r.start.abs().max(r.end.abs())
 }
 
 fn trim(v: f64) -> String {
@@ -1918,6 +1942,21 @@ mod tick_tests {
         assert_eq!(super::short_number(12_500.0), "12.5k");
         assert_eq!(super::short_number(2.5), "2.5");
         assert_eq!(super::short_number(-0.0001234), "-0.000123");
+    }
+
+    #[test]
+    fn one_axis_labels_every_tick_in_one_unit() {
+        let ticks: Vec<String> = [0.0, 2_500.0, 5_000.0, 7_500.0, 10_000.0, 12_500.0]
+            .iter()
+            .map(|&v| super::axis_number(v, 12_500.0))
+            .collect();
+        assert_eq!(ticks, ["0", "2.5k", "5k", "7.5k", "10k", "12.5k"]);
+        let ticks: Vec<String> = [0.0, 500_000.0, 1_000_000.0, 1_500_000.0]
+            .iter()
+            .map(|&v| super::axis_number(v, 1_500_000.0))
+            .collect();
+        assert_eq!(ticks, ["0", "0.5M", "1M", "1.5M"]);
+        assert_eq!(super::axis_number(4_000.0, 5_000.0), "4000");
     }
 
     #[test]

@@ -176,6 +176,16 @@ fn draw<DB: DrawingBackend>(
         .map(|v| chart.y_cap.map_or(v, |cap| v.min(cap)));
     let (y0, y1) = extent(ys, true);
     let pinned = |y: f64| y.min(chart.y_cap.unwrap_or(y1)).min(y1);
+    // Each axis's ticks in one unit (`axis_number`), but a log axis's each alone.
+    let y_top = y0.abs().max(y1.abs());
+    let x_top = x0.abs().max(x1.abs());
+    let x_label = |v: f64| {
+        if chart.log_x {
+            super::plots::short_number(v)
+        } else {
+            super::plots::axis_number(v, x_top)
+        }
+    };
     let mut builder = ChartBuilder::on(&body);
     builder
         .margin_left(16)
@@ -198,8 +208,8 @@ fn draw<DB: DrawingBackend>(
                 .bold_line_style(RGBColor(220, 220, 220))
                 .x_labels(8)
                 .y_labels(6)
-                .x_label_formatter(&|v| super::plots::short_number(*v))
-                .y_label_formatter(&|v| super::plots::short_number(*v))
+                .x_label_formatter(&|v| x_label(*v))
+                .y_label_formatter(&|v| super::plots::axis_number(*v, y_top))
                 .draw()?;
             // The interval of each point, as a shaded band (joined) or a bar (scattered).
             if chart.joined {
