@@ -84,6 +84,24 @@ fn within_limit(components: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// The properties that place a resource in subnets, CloudFormation's and Terraform's: an
+/// Auto Scaling group's, a load balancer's, a function's VPC configuration, a database's
+/// or a cache's subnet group.
+const SUBNET_KEYS: &[&str] = &[
+    "VPCZoneIdentifier",
+    "Subnets",
+    "SubnetMappings",
+    "VpcConfig",
+    "DBSubnetGroupName",
+    "CacheSubnetGroupName",
+    "vpc_zone_identifier",
+    "subnets",
+    "subnet_mapping",
+    "vpc_config",
+    "db_subnet_group_name",
+    "subnet_group_name",
+];
+
 /// Writes the scenario of `resources`, read from `file` (its stem `stem` names the scenario).
 pub(super) fn scenario(
     stem: &str,
@@ -536,6 +554,29 @@ pub(super) fn scenario(
                 }
             }
         }
+    }
+
+    // Subnets place a resource in zones, but a subnet's zone is rarely in the template (a
+    // parameter, `!GetAZs`): the components sit in no zone, which is said, since a zone's
+    // outage then takes none of them out.
+    let in_subnets: Vec<&str> = components
+        .iter()
+        .filter(|c| c.kept && !c.companion)
+        .filter(|c| {
+            let props = &resources[c.index].props;
+            SUBNET_KEYS.iter().any(|k| props.get(*k).is_some())
+        })
+        .map(|c| c.id.as_str())
+        .collect();
+    if !in_subnets.is_empty() {
+        notes.push(format!(
+            "{} {} placed in subnets, whose zones the import does not read: {} in no zone, so an `az_outage` takes none of {} out; give {} `az` (an Auto Scaling group `zones`) to study one",
+            in_subnets.join(", "),
+            if in_subnets.len() == 1 { "is" } else { "are" },
+            if in_subnets.len() == 1 { "it sits" } else { "they sit" },
+            if in_subnets.len() == 1 { "it" } else { "them" },
+            if in_subnets.len() == 1 { "it" } else { "them" },
+        ));
     }
 
     // Traffic: to the components nothing else calls, the front doors first.

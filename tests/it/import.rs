@@ -337,6 +337,23 @@ fn a_method_integration_and_a_listener_give_their_edges() {
     assert!(out.scenario.contains("targets = \"WebServerGroup\""));
     assert!(out.scenario.contains("instance_type = \"t4g.micro\""));
     assert!(out.scenario.contains("min = 1") && out.scenario.contains("max = 3"));
+    // Its target group's HealthCheckPath cannot say how deep the check goes: said.
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n.contains("health check asks /health")
+                && n.contains("`health_check.path` is \"deep\"")),
+        "{:?}",
+        out.notes
+    );
+    // Its group and load balancer are in subnets whose zones the template does not give.
+    assert!(
+        out.notes.iter().any(|n| n
+            .starts_with("LoadBalancer, WebServerGroup are placed in subnets")
+            && n.contains("an `az_outage` takes none of them out")),
+        "{:?}",
+        out.notes
+    );
 }
 
 #[test]

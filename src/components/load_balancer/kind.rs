@@ -597,6 +597,21 @@ fn target_group_settings(g: &Resource<'_>, m: &mut Mapped) {
             hc.insert(key.into(), int(clamp(n, 2.0, 10.0, key, m)));
         }
     }
+    // The path a check asks says whether it answers from the instance alone or checks
+    // what the instance depends on: the template cannot tell which, so it is said.
+    let path = g.text(if cf {
+        "HealthCheckPath"
+    } else {
+        "health_check.path"
+    });
+    if let Some(path) = path {
+        let shown: String = path.chars().take(60).collect();
+        let cut = if shown.len() < path.len() { "…" } else { "" };
+        m.note(format!(
+            "target group {}'s health check asks {shown}{cut}: whether that answers from the instance alone or checks what it depends on is not in the template; `health_check.path` is \"deep\" (a probe takes the target's whole request path) unless you set \"shallow\"",
+            g.name
+        ));
+    }
     // A Lambda target group is checked only when enabled (aws-facts §3): an empty table
     // asks for checks at the defaults.
     let enabled = g
