@@ -210,6 +210,9 @@ pub struct Edge {
     /// path), for a kind whose table gives routes their own integration
     /// (`Downstream::Routes`).
     pub route: Option<Route>,
+    /// The integration of an HTTP API's `$default` route: requests no other route matches
+    /// go to it, so it is the API's main `target`.
+    pub catch_all: bool,
 }
 
 /// An API's route as a template states it.
@@ -369,6 +372,7 @@ impl Mapped {
             why: why.into(),
             with: Vec::new(),
             route: None,
+            catch_all: false,
         });
     }
 

@@ -299,6 +299,13 @@ pub(super) fn scenario(
                 .and_then(|o| index_of.get(&o))
                 .copied();
             match (from, to) {
+                (Some(f), Some(t)) if f != t && e.catch_all => {
+                    // The integration of an HTTP API's `$default` route: first, so that it
+                    // is the API's main target, whatever order the template lists them in.
+                    let edges = &mut components[f].edges;
+                    edges.retain(|(x, old)| *x != t || old.route.is_some());
+                    edges.insert(0, (t, e.clone()));
+                }
                 (Some(f), Some(t)) => {
                     // Each route an API states is kept, even to a function another route
                     // already calls: each may need its own `routes` entry.

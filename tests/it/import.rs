@@ -1873,7 +1873,12 @@ fn routes_written_as_methods_and_routes_give_each_integration_its_route() {
     ] {
         assert!(sc.contains(want), "{want}: {sc}");
     }
-    assert!(!sc.contains("$default"), "{sc}");
+    // It adds no route; its integration is the main target, said so.
+    assert!(!sc.contains("op = \"$default"), "{sc}");
+    assert!(
+        sc.contains("target = \"GetOrderFunction\"  # AWS::ApiGatewayV2::Integration ReadIntegration integrates it for the $default route"),
+        "{sc}"
+    );
     assert!(http.unmapped.is_empty(), "{:?}", http.unmapped);
     let s = run(sc);
     assert!(num(&s, "components.WriteOrderFunction.invocations") > 0.0);
@@ -1919,4 +1924,33 @@ fn a_route_key_cannot_write_into_the_scenario() {
     assert_eq!(ids, ["Api", "FnA", "FnB"], "{}", out.scenario);
     assert!(sc.expectations.is_empty(), "{}", out.scenario);
     assert!(!out.scenario.contains("\n[[expect]]"), "{}", out.scenario);
+}
+
+#[test]
+fn an_http_apis_default_route_names_its_main_target() {
+    // aws-facts: §1: an HTTP API sends a request no route matches to its `$default` route.
+    // Here the GET route's integration is listed first and `$default` targets the writing
+    // function's: that function is the API's main target, and the GET keeps its route.
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import/templates/http-api-routes.yaml");
+    let text = std::fs::read_to_string(path).unwrap().replace(
+        "      RouteKey: $default\n      Target: !Sub integrations/${ReadIntegration}",
+        "      RouteKey: $default\n      Target: !Sub integrations/${WriteIntegration}",
+    );
+    assert!(text.contains("integrations/${WriteIntegration}\n\n  CreateOrderRoute"));
+    let out = import("default-route.yaml", &text).unwrap_or_else(|e| panic!("{e}"));
+    let sc = &out.scenario;
+    assert!(
+        sc.contains("target = \"WriteOrderFunction\"  # AWS::ApiGatewayV2::Integration WriteIntegration integrates it for the $default route"),
+        "{sc}"
+    );
+    assert!(
+        sc.contains("{ op = \"read\", target = \"GetOrderFunction\" },  # GET /orders/{id}"),
+        "{sc}"
+    );
+    // As the template listed it, with `$default` on the reading function's integration,
+    // the reading function stays the main target (the snapshot's case).
+    let s = run(sc);
+    assert!(num(&s, "components.GetOrderFunction.invocations") > 0.0);
+    assert!(num(&s, "components.WriteOrderFunction.invocations") > 0.0);
 }

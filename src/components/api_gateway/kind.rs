@@ -582,6 +582,7 @@ fn import_api_part(r: &Resource<'_>, m: &mut Mapped) {
     };
     m.part_of = Some(api.clone());
     let routes = routes_of(r);
+    let catch_all = serves_default_route(r);
     for key in [
         "Integration.Uri",
         "IntegrationUri",
@@ -589,6 +590,19 @@ fn import_api_part(r: &Resource<'_>, m: &mut Mapped) {
         "integration_uri",
     ] {
         for f in r.refs(key) {
+            if catch_all {
+                m.edge(
+                    None,
+                    f.clone(),
+                    format!(
+                        "{} {} integrates it for the $default route (requests no other route matches)",
+                        r.kind, r.name
+                    ),
+                );
+                if let Some(e) = m.edges.last_mut() {
+                    e.catch_all = true;
+                }
+            }
             m.edge(
                 None,
                 f.clone(),
@@ -687,6 +701,23 @@ fn routes_of(r: &Resource<'_>) -> Vec<Route> {
         }
         _ => Vec::new(),
     }
+}
+
+/// Whether an HTTP API's `$default` route (`AWS::ApiGatewayV2::Route`,
+/// `aws_apigatewayv2_route`) targets the integration `r`.
+fn serves_default_route(r: &Resource<'_>) -> bool {
+    let (kind, target, key) = match r.dialect {
+        Dialect::CloudFormation => ("AWS::ApiGatewayV2::Route", "Target", "RouteKey"),
+        Dialect::Terraform => ("aws_apigatewayv2_route", "target", "route_key"),
+    };
+    matches!(
+        r.kind,
+        "AWS::ApiGatewayV2::Integration" | "aws_apigatewayv2_integration"
+    ) && r.others().any(|o| {
+        o.kind == kind
+            && o.text(key) == Some("$default")
+            && o.refs(target).iter().any(|t| t == r.name)
+    })
 }
 
 /// The path of the REST API resource `r`'s `key` names: each `AWS::ApiGateway::Resource`

@@ -901,6 +901,7 @@ fn import_sam_events(r: &Resource<'_>, m: &mut Mapped) {
             why: format!("SAM event {name} (type {ty}) invokes the function"),
             with,
             route,
+            catch_all: false,
         });
     }
 }
@@ -1010,6 +1011,7 @@ fn import_event_source(r: &Resource<'_>, m: &mut Mapped) {
         why: format!("event source mapping {} invokes the function", r.name),
         with,
         route: None,
+        catch_all: false,
     });
 }
 

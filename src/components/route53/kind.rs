@@ -515,6 +515,7 @@ fn import_record(r: &Resource<'_>, m: &mut Mapped) {
             why: format!("record {} points at it", r.name),
             with: with.clone(),
             route: None,
+            catch_all: false,
         });
     }
 }

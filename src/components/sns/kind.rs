@@ -569,6 +569,7 @@ fn import_subscription(r: &Resource<'_>, m: &mut Mapped) {
         why: format!("subscription {} ({protocol})", r.name),
         with,
         route: None,
+        catch_all: false,
     });
 }
 
