@@ -102,6 +102,45 @@ const SUBNET_KEYS: &[&str] = &[
     "subnet_group_name",
 ];
 
+/// Whether the requests sent to component `t` reach, through calls and ties (a queue's
+/// consumer, a topic's subscriptions, a state's resource, the volumes attached to a
+/// group's instances), a kind that tells writes from reads by their operation
+/// (`Kind::WRITE_OPS`: a table, a cache, a database, a bucket, a volume).
+fn reaches_writes(t: usize, components: &[Component]) -> bool {
+    let mut seen = vec![t];
+    let mut next = 0;
+    while let Some(&c) = seen.get(next) {
+        next += 1;
+        if components[c].kind.write_ops.is_some() {
+            return true;
+        }
+        let me = &components[c];
+        let tied = me
+            .links
+            .iter()
+            .filter_map(|(_, id, _)| components.iter().position(|o| o.id == *id));
+        // What its instances carry (a group's volumes), and what is attached to it and names
+        // it: its requests reach those too.
+        let attached = (0..components.len()).filter(|&o| {
+            let other = &components[o];
+            o != c
+                && ((other.companion && !me.companion && other.index == me.index)
+                    || (other.attached && other.links.iter().any(|(_, id, _)| *id == me.id)))
+        });
+        let called = me.edges.iter().map(|(n, _)| *n);
+        for n in called
+            .chain(tied)
+            .chain(me.embeds.iter().copied())
+            .chain(attached)
+        {
+            if components[n].kept && !seen.contains(&n) {
+                seen.push(n);
+            }
+        }
+    }
+    false
+}
+
 /// Writes the scenario of `resources`, read from `file` (its stem `stem` names the scenario).
 pub(super) fn scenario(
     stem: &str,
@@ -663,7 +702,11 @@ pub(super) fn scenario(
         text.push_str("# starting value: requests per second at your busy hour, from CloudWatch\n");
         text.push_str("arrival = { process = \"poisson\", rate = 10 }\n");
         let routed = route_plan(&components[t], &components);
-        let mix = if routed.is_empty() {
+        let mix = if routed.is_empty() && !reaches_writes(t, &components) {
+            // Nothing its requests reach tells a write from a read (a queue whose consumer
+            // calls nothing that does): a mix would be a number to set that changes nothing.
+            "none: nothing its requests reach tells writes from reads".to_string()
+        } else if routed.is_empty() {
             text.push_str("# starting value: your share of reads and writes\n");
             text.push_str(
                 "mix = [{ op = \"read\", weight = 9 }, { op = \"write\", weight = 1 }]\n",

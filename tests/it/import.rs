@@ -121,6 +121,24 @@ fn an_sqs_event_becomes_the_queues_consumer_with_its_batch_size() {
     let sent = num(&s, "components.MySqsQueue.by_status.200");
     assert!(sent > 1_000.0, "{sent}");
     assert!(num(&s, "components.QueueConsumerFunction.invocations") > 0.0);
+    // Nothing the messages reach tells a write from a read: no mix to set, and said so.
+    assert!(!out.scenario.contains("mix = "), "{}", out.scenario);
+    assert!(
+        out.asks
+            .iter()
+            .any(|a| a.contains("mix (none: nothing its requests reach tells writes from reads)")),
+        "{:?}",
+        out.asks
+    );
+    // Where they reach one (a group whose instances carry volumes), the mix is asked for.
+    let volumes = imported("templates/web-volumes.yaml");
+    assert!(
+        volumes
+            .scenario
+            .contains("mix = [{ op = \"read\", weight = 9 }, { op = \"write\", weight = 1 }]"),
+        "{}",
+        volumes.scenario
+    );
 }
 
 #[test]
