@@ -291,17 +291,20 @@ fn unpriced_note(variants: &[Summary], name_of: impl Fn(&Summary) -> String) -> 
     ))
 }
 
-/// What the cheapest variant's cost leaves out that some other variant's does not: its
-/// cost is a lower bound the others' need not be.
+/// What the cheapest variant's cost leaves out that another variant meeting the
+/// requirements does not have: its cost is a lower bound, and that one may cost less. With
+/// no other variant meeting them, there is no comparison to doubt.
 fn cheapest_caveat(variants: &[Summary], i: usize) -> Option<String> {
-    let own: Vec<String> = unpriced_by_part(variants)
-        .into_iter()
-        .filter(|(_, having)| having.as_ref().is_some_and(|l| l.contains(&i)))
-        .map(|(p, _)| p)
+    let each: Vec<Vec<String>> = variants.iter().map(super::unpriced).collect();
+    let others: Vec<usize> = meeting(variants).into_iter().filter(|&j| j != i).collect();
+    let own: Vec<&String> = each[i]
+        .iter()
+        .filter(|p| others.iter().any(|&j| !each[j].contains(p)))
         .collect();
     (!own.is_empty()).then(|| {
+        let own: Vec<&str> = own.iter().map(|p| p.as_str()).collect();
         format!(
-            "its cost leaves out {}, which not every variant has: it may not be the cheapest",
+            "its cost leaves out {}, which another variant that meets them does not have: it may not be the cheapest",
             own.join(", ")
         )
     })

@@ -1323,7 +1323,7 @@ max = 0.01
         .find(|l| l.contains("cheapest that meets every requirement"))
         .unwrap_or_else(|| panic!("{stdout}"));
     assert!(
-        choice.contains("one-behind-proxy (its cost leaves out RDS Proxy (db), which not every variant has: it may not be the cheapest)"),
+        choice.contains("one-behind-proxy (its cost leaves out RDS Proxy (db), which another variant that meets them does not have: it may not be the cheapest)"),
         "{choice}"
     );
     let json: serde_json::Value =
@@ -1339,4 +1339,17 @@ max = 0.01
         variant_page.contains("(not priced: RDS Proxy (db))"),
         "{variant_page}"
     );
+    // When the proxy's variant is the only one that meets the requirements (a bound on the
+    // cost between the two), no other is a cheaper choice: nothing to doubt.
+    let cost = |v: &str| summary(v)["cost_usd"]["total"].as_f64().unwrap();
+    let between = (cost("baseline") + cost("one-behind-proxy")) / 2.0;
+    let alone = format!("{text}[[expect]]\nmetric = \"cost_usd.total\"\nmax = {between}\n");
+    std::fs::write(home.path().join("p.toml"), alone).unwrap();
+    let o = archsim_ok(&["run", "p.toml", "--out", "o2"], home.path());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let choice = stdout
+        .lines()
+        .find(|l| l.contains("cheapest that meets every requirement"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(choice.ends_with(": one-behind-proxy"), "{choice}");
 }
