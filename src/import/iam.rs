@@ -289,13 +289,11 @@ pub(super) fn roles(
             r.statements.truncate(MAX_STATEMENTS);
         }
         if r.statements.is_empty() {
-            // A role needs a statement; with none that applies, every call is denied.
-            r.statements.push(Written {
-                effect: "Deny",
-                actions: vec!["*".into()],
-                resources: vec!["*".into()],
-                why: "no statement of the template's grants an action archsim models: every call is denied (IAM's implicit deny, written out)".into(),
-            });
+            // No statement that applies: IAM's implicit deny refuses every call, and a
+            // statement added to allow one takes effect (an explicit deny written here
+            // would win over it).
+            text.push_str("statements = []  # no statement of the template's grants an action archsim models: every call is denied (IAM's implicit deny) until one allows it\n\n");
+            continue;
         }
         text.push_str("statements = [\n");
         for s in &r.statements {

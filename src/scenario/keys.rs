@@ -662,7 +662,7 @@ pub const ROLE: &[Key] = &[
         name: "statements",
         ty: KeyType::Tables(STATEMENT),
         required: true,
-        about: "its policy's statements; a call is allowed when one allows it and none denies it (no match: the implicit deny)",
+        about: "its policy's statements; a call is allowed when one allows it and none denies it (no match: the implicit deny; with none, `[]`, every call is denied so)",
     },
 ];
 

@@ -94,13 +94,15 @@ fn role(raw: &RawRole, resources: &Resources<'_>, ck: &mut Checker) -> Option<Ro
         );
     }
     let statements = raw.statements.get_ref();
-    if statements.is_empty() || statements.len() > limits::MAX_STATEMENTS {
+    // None is a role with no policy: IAM's implicit deny refuses every call, and a statement
+    // that allows, added later, takes effect (an explicit deny of everything would not let it).
+    if statements.len() > limits::MAX_STATEMENTS {
         ck.error(
             raw.statements.span(),
             format!(
-                "role \"{id}\" needs from 1 to {} statements, not {} (with none, it denies everything: say so with a statement that denies)",
+                "role \"{id}\" has {} statements; a role may have at most {}",
+                statements.len(),
                 limits::MAX_STATEMENTS,
-                statements.len()
             ),
         );
         return None;

@@ -970,3 +970,16 @@ fn a_stream_mapping_whose_function_cannot_read_the_stream_is_refused() {
         s["components"]["orders"]
     );
 }
+
+#[test]
+fn a_role_with_no_statement_denies_every_call_until_one_allows_it() {
+    // A role with no policy: IAM's implicit deny refuses every call. It is no explicit deny:
+    // a statement added to allow the calls takes effect.
+    let none = run(&writer("", true));
+    assert_eq!(num(&none, "requests.by_status.403"), 999.0);
+    let allowed = run(&writer(
+        r#"{ effect = "Allow", actions = ["dynamodb:GetItem", "dynamodb:PutItem"], resources = ["orders"] }"#,
+        true,
+    ));
+    assert_eq!(num(&allowed, "requests.by_status.200"), 999.0);
+}

@@ -346,8 +346,19 @@ fn a_method_integration_and_a_listener_give_their_edges() {
     let out = imported("templates/rest-api-lambda.yaml");
     assert!(out.scenario.contains("target = \"LambdaFunction\""));
     assert!(out.scenario.contains("integration_timeout = \"29s\""));
-    // Its role has no policy: written, and named by the function, as a Deny of everything.
+    // Its role has no policy: written with no statement, IAM's implicit deny, which a
+    // statement the user adds to allow a call overrides (an explicit deny would not).
     assert!(out.scenario.contains("role = \"LambdaRole\""));
+    assert!(
+        out.scenario.contains("statements = []  # "),
+        "{}",
+        out.scenario
+    );
+    assert!(
+        !out.scenario.contains("effect = \"Deny\""),
+        "{}",
+        out.scenario
+    );
     assert!(!out.unmapped.iter().any(|u| u.contains("AWS::IAM::Role")));
     // An ALB whose listener forwards to a target group the Auto Scaling group names, with
     // its launch template's type (t4g.micro, a parameter's default), which the catalogue has.
