@@ -846,3 +846,24 @@ fn queries_left_hanging_end_when_the_writer_is_back_even_for_a_caller_without_a_
         num(&s, "requests.by_status.200") + errors
     );
 }
+
+#[test]
+fn a_failover_in_the_warmup_is_not_measured() {
+    // The primary fails at 30 s: within a minute's warmup its failover is not in the
+    // summary's downtime (nothing of the warmup is); with no warmup it is.
+    let failover = r#"deployment = "multi_az_instance"
+        failover_time = "20s""#;
+    let measured = crate::run(&rds("3m", 50.0, 0.2, failover, PRIMARY_FAILS, 1));
+    assert_eq!(num(&measured, "components.db.failover_downtime_s"), 20.0);
+    let text = rds("3m", 50.0, 0.2, failover, PRIMARY_FAILS, 1).replacen(
+        "seeds = 1",
+        "seeds = 1\n        warmup = \"1m\"",
+        1,
+    );
+    let warm = crate::run(&text);
+    assert!(
+        pointer(&warm, "components.db.failover_downtime_s").is_none(),
+        "{}",
+        warm["components"]["db"]
+    );
+}

@@ -329,7 +329,11 @@ impl Rds {
         self.writer_state = Writer::Up;
         self.writer_back_at = Some(now);
         let down = (now - self.failed_at).as_secs_f64();
-        self.downtime.push(down);
+        // A failure in the warmup is not measured, as nothing of the warmup is; one in the
+        // measured period counts whole, even when the writer is back after the run's end.
+        if self.clock.measured(self.failed_at) {
+            self.downtime.push(down);
+        }
         self.events
             .push(now, event, format!("writer back after {down:.1} s"));
         // The connections of the queries the down writer left unanswered (Aurora's fenced
