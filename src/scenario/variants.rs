@@ -626,8 +626,37 @@ pub fn words(v: &DeValue<'_>) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        DeValue::Table(_) => "{…}".into(),
+        DeValue::Table(t) => inline_table(t),
         DeValue::Datetime(d) => d.to_string(),
+    }
+}
+
+/// A table as it is written inline, its strings quoted so that its keys and values read
+/// apart: `{ ttl = "5m", nodes = 3 }`.
+fn inline_table(t: &toml::de::DeTable<'_>) -> String {
+    let quoted = |v: &DeValue<'_>| match v {
+        DeValue::String(s) => format!("{:?}", s.as_ref()),
+        other => words(other),
+    };
+    let entries: Vec<String> = t
+        .iter()
+        .map(|(k, v)| {
+            let k = k.get_ref();
+            let bare = !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            let key = if bare {
+                k.to_string()
+            } else {
+                format!("{k:?}")
+            };
+            format!("{key} = {}", quoted(v.get_ref()))
+        })
+        .collect();
+    if entries.is_empty() {
+        "{}".into()
+    } else {
+        format!("{{ {} }}", entries.join(", "))
     }
 }
 

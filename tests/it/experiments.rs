@@ -1353,3 +1353,28 @@ max = 0.01
         .unwrap_or_else(|| panic!("{stdout}"));
     assert!(choice.ends_with(": one-behind-proxy"), "{choice}");
 }
+
+#[test]
+fn a_table_a_variant_sets_is_shown_as_written() {
+    // A table set whole (`api.throttle = { … }`): its value is recorded, not elided, in the
+    // summary's `set`, and so in sweep.csv and the pages.
+    let text = format!(
+        "{}{}",
+        BASE.replace("duration = \"30m\"", "duration = \"2m\"")
+            .replace("seeds = 10", "seeds = 1")
+            .replace("target = \"web\"", "target = \"api\""),
+        r#"[[component]]
+id = "api"
+kind = "api_gateway"
+target = "web"
+[[variant]]
+name = "throttled"
+set = { "api.throttle" = { rate = 20, burst = 5 }, "api.cache" = { ttl = "5m" } }
+"#
+    );
+    let scenarios = all(&text);
+    let variant = scenarios[1].variant.as_ref().expect("a variant");
+    let shown: Vec<&str> = variant.set.iter().map(|(_, v, _)| v.as_str()).collect();
+    // In the order of their paths, each table's keys in theirs.
+    assert_eq!(shown, ["{ ttl = \"5m\" }", "{ burst = 5, rate = 20 }"]);
+}
