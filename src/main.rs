@@ -946,6 +946,7 @@ fn diff(a: &std::path::Path, b: &std::path::Path, json: Option<&std::path::Path>
                 differences: archsim::metrics::compare::headline_differences(
                     &x.summary, &y.summary,
                 ),
+                cautions: report::diff::cautions(&x.summary, &y.summary),
             })
         })
         .collect();

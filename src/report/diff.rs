@@ -79,6 +79,86 @@ pub struct Compared {
     pub scenario: String,
     pub variant: Option<String>,
     pub differences: Vec<Difference>,
+    /// What makes the two runs' figures less alike than their names say (`cautions`).
+    pub cautions: Vec<String>,
+}
+
+/// What a reader of a comparison of summaries `a` (before) and `b` (after) must know beside
+/// its figures: seeds of one side left out for want of a pair, measured periods of other
+/// lengths (a cost, a count, is of its period), costs that leave out other parts, and other
+/// `--set` overrides.
+pub fn cautions(a: &Value, b: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let seeds = |s: &Value| -> Vec<u64> {
+        s["per_seed"]
+            .as_array()
+            .map(|v| v.iter().filter_map(|p| p["seed"].as_u64()).collect())
+            .unwrap_or_default()
+    };
+    let (sa, sb) = (seeds(a), seeds(b));
+    let common = sa.iter().filter(|x| sb.contains(x)).count();
+    let (left_a, left_b) = (sa.len() - common, sb.len() - common);
+    if common >= 2 && left_a + left_b > 0 {
+        let side = |n: usize, which: &str| match n {
+            0 => None,
+            1 => Some(format!("1 seed of the {which} folder")),
+            n => Some(format!("{n} seeds of the {which} folder")),
+        };
+        let left: Vec<String> = [side(left_a, "first"), side(left_b, "second")]
+            .into_iter()
+            .flatten()
+            .collect();
+        out.push(format!(
+            "paired on the {common} seeds both ran: {} left out, so a figure is not that folder's whole result",
+            left.join(" and ")
+        ));
+    }
+    let period = |s: &Value| {
+        let d = s["duration_s"].as_f64().unwrap_or(f64::NAN);
+        let w = s["warmup_s"].as_f64().unwrap_or(0.0);
+        d - w
+    };
+    let (pa, pb) = (period(a), period(b));
+    if pa.is_finite() && pb.is_finite() && (pa - pb).abs() > 1e-9 {
+        out.push(format!(
+            "measured periods differ ({} s → {} s): a cost or a count is of its period, so theirs differ for that alone",
+            num(pa),
+            num(pb)
+        ));
+    }
+    let (ua, ub) = (super::unpriced(a), super::unpriced(b));
+    let only = |x: &[String], y: &[String]| -> Vec<String> {
+        x.iter().filter(|p| !y.contains(p)).cloned().collect()
+    };
+    for (parts, when) in [
+        (only(&ua, &ub), "before, not after"),
+        (only(&ub, &ua), "after, not before"),
+    ] {
+        if !parts.is_empty() {
+            out.push(format!(
+                "the cost leaves out {} {when}: not priced",
+                parts.join(", ")
+            ));
+        }
+    }
+    if a["overrides"] != b["overrides"] {
+        let list = |s: &Value| -> String {
+            match s["overrides"].as_array() {
+                Some(l) if !l.is_empty() => l
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                _ => "none".into(),
+            }
+        };
+        out.push(format!(
+            "run with other --set overrides: {} before, {} after",
+            crate::text::one_line(&list(a)),
+            crate::text::one_line(&list(b))
+        ));
+    }
+    out
 }
 
 impl Compared {
@@ -199,9 +279,15 @@ pub fn terminal(
             if !figures.is_empty() {
                 out.push_str(&format!("  {}\n", figures.join("  ")));
             }
+            for note in &c.cautions {
+                out.push_str(&format!("  note: {note}\n"));
+            }
             continue;
         }
         out.push_str(&format!("{}: MOVED\n", c.name()));
+        for note in &c.cautions {
+            out.push_str(&format!("  note: {note}\n"));
+        }
         // The names in a column as wide as the longest (a scenario's own numbers are paths).
         let width = c
             .differences
@@ -290,6 +376,7 @@ pub fn json(compared: &[Compared], family: &Family, only_a: &[String], only_b: &
             "scenario": c.scenario,
             "variant": c.variant,
             "moved": c.moved(),
+            "cautions": c.cautions,
             "differences": c.differences.iter().map(|d| {
                 let mut v = d.to_json();
                 // At the diff's confidence, not 95 %; the two figures are the folders'
@@ -332,11 +419,24 @@ mod tests {
     }
 
     #[test]
+    fn a_cost_that_leaves_out_another_part_is_said() {
+        let a = json!({ "duration_s": 60.0, "cost_usd": { "unpriced": {} } });
+        let b =
+            json!({ "duration_s": 60.0, "cost_usd": { "unpriced": { "table": ["DAX cluster"] } } });
+        assert_eq!(
+            cautions(&a, &b),
+            ["the cost leaves out DAX cluster (table) after, not before: not priced"]
+        );
+        assert!(cautions(&b, &b).is_empty());
+    }
+
+    #[test]
     fn the_error_rate_is_shown_in_percent_and_the_figures_said_to_be_means_of_seeds() {
         let moved = Compared {
             scenario: "s".into(),
             variant: None,
             differences: vec![difference("error_rate", 0.02, 0.05, 0.01, 0.05)],
+            cautions: Vec::new(),
         };
         let family = Family {
             comparisons: 1,
@@ -363,6 +463,7 @@ mod tests {
             scenario: "s".into(),
             variant: None,
             differences: vec![difference("error_rate", 0.02, 0.021, -0.01, 0.012)],
+            cautions: Vec::new(),
         };
         let text = terminal(&[still], &family, &[], &[]);
         assert!(

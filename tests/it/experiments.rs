@@ -570,6 +570,21 @@ fn diff_passes_the_same_results_and_fails_a_headline_that_moved() {
     assert_eq!(moved.status.code(), Some(1), "{text}");
     assert!(text.contains("plain: MOVED"), "{text}");
     assert!(text.contains("exp/baseline: MOVED"), "{text}");
+    // Each run says it was run with another override.
+    assert!(
+        text.contains("plain: MOVED\n  note: run with other --set overrides: none before, web.servers=5 after\n"),
+        "{text}"
+    );
+    // Fewer seeds and a shorter measured period: said, with the seeds left out.
+    run("e", &["--seeds", "3", "--set", "scenario.duration=4m"]);
+    let shorter = archsim(&["diff", "c", "e"], d);
+    let shorter = String::from_utf8_lossy(&shorter.stdout);
+    for want in [
+        "note: paired on the 3 seeds both ran: 2 seeds of the first folder left out, so a figure is not that folder's whole result",
+        "note: measured periods differ (240.0 s → 180.0 s): a cost or a count is of its period, so theirs differ for that alone",
+    ] {
+        assert!(shorter.contains(want), "{want:?} missing from {shorter}");
+    }
     // exp/five had five servers already: the override changes nothing there.
     assert!(text.contains("exp/five: no headline moved"), "{text}");
     let p99 = text
