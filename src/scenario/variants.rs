@@ -634,10 +634,19 @@ pub fn words(v: &DeValue<'_>) -> String {
 /// A table as it is written inline, its strings quoted so that its keys and values read
 /// apart: `{ ttl = "5m", nodes = 3 }`.
 fn inline_table(t: &toml::de::DeTable<'_>) -> String {
-    let quoted = |v: &DeValue<'_>| match v {
-        DeValue::String(s) => format!("{:?}", s.as_ref()),
-        other => words(other),
-    };
+    fn quoted(v: &DeValue<'_>) -> String {
+        match v {
+            DeValue::String(s) => format!("{:?}", s.as_ref()),
+            DeValue::Array(a) => format!(
+                "[{}]",
+                a.iter()
+                    .map(|x| quoted(x.get_ref()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            other => words(other),
+        }
+    }
     let entries: Vec<String> = t
         .iter()
         .map(|(k, v)| {
