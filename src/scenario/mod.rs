@@ -1224,10 +1224,36 @@ pub fn metric_problem(
         });
         let hint = table_hint
             .unwrap_or_else(|| crate::text::did_you_mean(&rest, paths.iter().map(String::as_str)));
-        return Err(Some(format!(
-            "`{key}`: {whose} has no number \"{rest}\"{hint}; it has: {}",
-            numbers.join(", ")
-        )));
+        // The summary's own list: theory's numbers in one entry (only an M/M/c queue has
+        // them), then the tables of each workload and component, by name.
+        let mut listed: Vec<String> = numbers
+            .iter()
+            .filter(|p| !(own && p.starts_with("theory.")))
+            .map(|p| p.to_string())
+            .collect();
+        if own {
+            if numbers.iter().any(|p| p.starts_with("theory.")) {
+                listed.push("theory.* (of a scenario that is an M/M/c queue)".into());
+            }
+            const SHOWN: usize = 8;
+            let tables: Vec<String> = workloads
+                .iter()
+                .map(|w| format!("workloads.{w}.*"))
+                .chain(component_ids.iter().map(|c| format!("components.{c}.*")))
+                .collect();
+            let more = tables.len().saturating_sub(SHOWN);
+            listed.extend(tables.into_iter().take(SHOWN));
+            if more > 0 {
+                listed.push(format!("and {more} more workloads and components"));
+            }
+        }
+        return Err(Some(
+            crate::text::one_line(&format!(
+                "`{key}`: {whose} has no number \"{rest}\"{hint}; it has: {}",
+                listed.join(", ")
+            ))
+            .into_owned(),
+        ));
     };
     if let Some(why) = barred(field.path) {
         return Err(Some(format!(
