@@ -940,13 +940,13 @@ fn diff(a: &std::path::Path, b: &std::path::Path, json: Option<&std::path::Path>
         .iter()
         .filter_map(|x| {
             let y = rb.iter().find(|y| key(y) == key(x))?;
+            let differences =
+                archsim::metrics::compare::headline_differences(&x.summary, &y.summary);
             Some(Compared {
                 scenario: x.scenario.clone(),
                 variant: x.variant.clone(),
-                differences: archsim::metrics::compare::headline_differences(
-                    &x.summary, &y.summary,
-                ),
-                cautions: report::diff::cautions(&x.summary, &y.summary),
+                cautions: report::diff::cautions(&x.summary, &y.summary, &differences),
+                differences,
             })
         })
         .collect();

@@ -405,6 +405,10 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
     /// them and the list it takes when that key is not written (`archsim import` adds there
     /// the writes an API names after its routes). None: no list.
     const WRITE_OPS: Option<WriteOps> = None;
+    /// Whether it treats a request by whether its operation is a read or a write without a
+    /// list of writes (`WRITE_OPS`): CloudFront caches only the operations its `cached` key
+    /// names. `archsim import` asks for a read/write mix where requests reach such a kind.
+    const TELLS_READS_FROM_WRITES: bool = false;
     /// For an AWS API whose calls IAM checks: the service prefix of its actions
     /// (`service:Action`), which a role's statements may name.
     const IAM_PREFIX: Option<&'static str> = None;
@@ -899,6 +903,8 @@ pub struct KindEntry {
     pub accepts_async: bool,
     /// `Kind::WRITE_OPS`.
     pub write_ops: Option<WriteOps>,
+    /// `Kind::WRITE_OPS` or `Kind::TELLS_READS_FROM_WRITES`: its requests' operations matter.
+    pub tells_reads_from_writes: bool,
     /// `Kind::IAM_PREFIX`.
     pub iam_prefix: Option<&'static str>,
     /// `Kind::IN_VPC`.
@@ -915,6 +921,7 @@ impl KindEntry {
             parse: parse_as::<K>,
             accepts_async: K::ACCEPTS_ASYNC,
             write_ops: K::WRITE_OPS,
+            tells_reads_from_writes: K::WRITE_OPS.is_some() || K::TELLS_READS_FROM_WRITES,
             iam_prefix: K::IAM_PREFIX,
             in_vpc: K::IN_VPC,
             imports: K::IMPORTS,

@@ -105,13 +105,14 @@ const SUBNET_KEYS: &[&str] = &[
 /// Whether the requests sent to component `t` reach, through calls and ties (a queue's
 /// consumer, a topic's subscriptions, a state's resource, the volumes attached to a
 /// group's instances), a kind that tells writes from reads by their operation
-/// (`Kind::WRITE_OPS`: a table, a cache, a database, a bucket, a volume).
+/// (`Kind::WRITE_OPS`: a table, a cache, a database, a bucket, a volume;
+/// `Kind::TELLS_READS_FROM_WRITES`: a CloudFront distribution, which caches reads only).
 fn reaches_writes(t: usize, components: &[Component]) -> bool {
     let mut seen = vec![t];
     let mut next = 0;
     while let Some(&c) = seen.get(next) {
         next += 1;
-        if components[c].kind.write_ops.is_some() {
+        if components[c].kind.tells_reads_from_writes {
             return true;
         }
         let me = &components[c];
@@ -610,7 +611,14 @@ pub(super) fn scenario(
         .filter(|c| c.kept && !c.companion)
         .filter(|c| {
             let props = &resources[c.index].props;
-            SUBNET_KEYS.iter().any(|k| props.get(*k).is_some())
+            // A plan writes a block never set as `[]` or `null`: not a placement.
+            SUBNET_KEYS.iter().any(|k| match props.get(*k) {
+                None | Some(serde_json::Value::Null) => false,
+                Some(serde_json::Value::Array(a)) => !a.is_empty(),
+                Some(serde_json::Value::Object(o)) => !o.is_empty(),
+                Some(serde_json::Value::String(s)) => !s.is_empty(),
+                Some(_) => true,
+            })
         })
         .map(|c| c.id.as_str())
         .collect();

@@ -217,20 +217,45 @@ pub fn own_metrics(summary: &Summary) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// How the seeds of two summaries meet: those both ran, and those of each only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeedsMet {
+    /// Seeds both ran.
+    pub common: usize,
+    /// Seeds only the first ran.
+    pub only_a: usize,
+    /// Seeds only the second ran.
+    pub only_b: usize,
+}
+
+/// The seeds of summaries `a` and `b`, each counted once (a hand-edited summary may list one
+/// twice), as `headline_differences` pairs them.
+pub fn seeds_in_common(a: &Summary, b: &Summary) -> SeedsMet {
+    let seeds = |s: &Summary| -> Vec<u64> {
+        let mut v: Vec<u64> = s["per_seed"]
+            .as_array()
+            .map(|v| v.iter().filter_map(|p| p["seed"].as_u64()).collect())
+            .unwrap_or_default();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let (sa, sb) = (seeds(a), seeds(b));
+    let common = sa.iter().filter(|s| sb.contains(s)).count();
+    SeedsMet {
+        common,
+        only_a: sa.len() - common,
+        only_b: sb.len() - common,
+    }
+}
+
 /// `b − a` of each headline metric, and of each of the scenario's own numbers that both
 /// summaries compare (`own_metrics`): paired by seed when at least two seeds match, else as
 /// independent samples; with one seed in common and too few seeds on a side for Welch's
 /// interval, that seed's pair (with no interval: a rerun of the same seed that changed
 /// nothing has moved nothing).
 pub fn headline_differences(a: &Summary, b: &Summary) -> Vec<Difference> {
-    let seeds = |s: &Summary| -> Vec<u64> {
-        s["per_seed"]
-            .as_array()
-            .map(|v| v.iter().filter_map(|p| p["seed"].as_u64()).collect())
-            .unwrap_or_default()
-    };
-    let (sa, sb) = (seeds(a), seeds(b));
-    let common = sa.iter().filter(|s| sb.contains(s)).count();
+    let common = seeds_in_common(a, b).common;
     let theirs = own_metrics(a);
     let metrics: Vec<String> = HEADLINES
         .iter()

@@ -84,21 +84,14 @@ pub struct Compared {
 }
 
 /// What a reader of a comparison of summaries `a` (before) and `b` (after) must know beside
-/// its figures: seeds of one side left out for want of a pair, measured periods of other
-/// lengths (a cost, a count, is of its period), costs that leave out other parts, and other
-/// `--set` overrides.
-pub fn cautions(a: &Value, b: &Value) -> Vec<String> {
+/// its figures: seeds of one side left out for want of a pair (when `differences` were
+/// paired), measured periods of other lengths (a cost, a count, is of its period), costs
+/// that leave out other parts, and other `--set` overrides.
+pub fn cautions(a: &Value, b: &Value, differences: &[Difference]) -> Vec<String> {
     let mut out = Vec::new();
-    let seeds = |s: &Value| -> Vec<u64> {
-        s["per_seed"]
-            .as_array()
-            .map(|v| v.iter().filter_map(|p| p["seed"].as_u64()).collect())
-            .unwrap_or_default()
-    };
-    let (sa, sb) = (seeds(a), seeds(b));
-    let common = sa.iter().filter(|x| sb.contains(x)).count();
-    let (left_a, left_b) = (sa.len() - common, sb.len() - common);
-    if common >= 2 && left_a + left_b > 0 {
+    let met = crate::metrics::compare::seeds_in_common(a, b);
+    let (common, left_a, left_b) = (met.common, met.only_a, met.only_b);
+    if differences.iter().any(|d| d.paired) && left_a + left_b > 0 {
         let side = |n: usize, which: &str| match n {
             0 => None,
             1 => Some(format!("1 seed of the {which} folder")),
@@ -108,8 +101,12 @@ pub fn cautions(a: &Value, b: &Value) -> Vec<String> {
             .into_iter()
             .flatten()
             .collect();
+        let both = match common {
+            1 => "the 1 seed both ran".to_string(),
+            n => format!("the {n} seeds both ran"),
+        };
         out.push(format!(
-            "paired on the {common} seeds both ran: {} left out, so a figure is not that folder's whole result",
+            "paired on {both}: {} left out, so a figure is not that folder's whole result",
             left.join(" and ")
         ));
     }
@@ -424,10 +421,30 @@ mod tests {
         let b =
             json!({ "duration_s": 60.0, "cost_usd": { "unpriced": { "table": ["DAX cluster"] } } });
         assert_eq!(
-            cautions(&a, &b),
+            cautions(&a, &b, &[]),
             ["the cost leaves out DAX cluster (table) after, not before: not priced"]
         );
-        assert!(cautions(&b, &b).is_empty());
+        assert!(cautions(&b, &b, &[]).is_empty());
+    }
+
+    #[test]
+    fn seeds_listed_twice_count_once_and_one_shared_seed_is_said() {
+        let paired = [difference("error_rate", 0.0, 0.0, 0.0, 0.0)];
+        let a = json!({ "per_seed": [{ "seed": 1 }, { "seed": 1 }, { "seed": 2 }] });
+        let b = json!({ "per_seed": [{ "seed": 1 }, { "seed": 2 }, { "seed": 3 }] });
+        assert_eq!(
+            cautions(&a, &b, &paired),
+            ["paired on the 2 seeds both ran: 1 seed of the second folder left out, so a figure is not that folder's whole result"]
+        );
+        let one = json!({ "per_seed": [{ "seed": 2 }, { "seed": 7 }, { "seed": 8 }] });
+        assert_eq!(
+            cautions(&b, &one, &paired),
+            ["paired on the 1 seed both ran: 2 seeds of the first folder and 2 seeds of the second folder left out, so a figure is not that folder's whole result"]
+        );
+        // Unpaired (Welch's interval over every seed of each): nothing is left out.
+        let mut welch = paired.clone();
+        welch[0].paired = false;
+        assert!(cautions(&b, &one, &welch).is_empty());
     }
 
     #[test]

@@ -268,7 +268,7 @@ fn unpriced_by_part(variants: &[Summary]) -> Vec<(String, Option<Vec<usize>>)> {
         .collect()
 }
 
-/// A sentence on what the costs leave out, `name` writing a variant's name; `None` when
+/// A sentence on what the costs leave out, `name_of` writing a variant's name; `None` when
 /// everything is priced.
 fn unpriced_note(variants: &[Summary], name_of: impl Fn(&Summary) -> String) -> Option<String> {
     let parts = unpriced_by_part(variants);
@@ -296,7 +296,12 @@ fn unpriced_note(variants: &[Summary], name_of: impl Fn(&Summary) -> String) -> 
 /// no other variant meeting them, there is no comparison to doubt.
 fn cheapest_caveat(variants: &[Summary], i: usize) -> Option<String> {
     let each: Vec<Vec<String>> = variants.iter().map(super::unpriced).collect();
-    let others: Vec<usize> = meeting(variants).into_iter().filter(|&j| j != i).collect();
+    // The others `cheapest_meeting` chose among: those meeting the requirements, with a cost.
+    let costs = cost_p99(variants);
+    let others: Vec<usize> = meeting(variants)
+        .into_iter()
+        .filter(|&j| j != i && costs[j].0.is_finite())
+        .collect();
     let own: Vec<&String> = each[i]
         .iter()
         .filter(|p| others.iter().any(|&j| !each[j].contains(p)))

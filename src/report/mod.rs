@@ -349,9 +349,10 @@ pub(crate) fn summed_note(summary: &Value, e: &Value) -> String {
     }
 }
 
-/// An expectation of `summary.json`'s list as words: "latency_ms.p99 ≤ 400".
 /// What a summary's cost leaves out (`cost_usd.unpriced`), as "RDS Proxy (db)" each, in
-/// the components' order of the summary; nothing when everything is priced.
+/// the components' order of the summary, each on one printable line (a results folder is
+/// untrusted: a forged summary must not start a line of its own); nothing when everything
+/// is priced.
 pub fn unpriced(summary: &Value) -> Vec<String> {
     let Some(by) = summary["cost_usd"]["unpriced"].as_object() else {
         return Vec::new();
@@ -362,11 +363,12 @@ pub fn unpriced(summary: &Value) -> Vec<String> {
             parts
                 .iter()
                 .filter_map(Value::as_str)
-                .map(move |p| format!("{p} ({id})"))
+                .map(move |p| crate::text::one_line(&format!("{p} ({id})")).into_owned())
         })
         .collect()
 }
 
+/// An expectation of `summary.json`'s list as words: "latency_ms.p99 ≤ 400".
 pub fn expectation_text(e: &Value) -> String {
     crate::expect::describe(
         e["metric"].as_str().unwrap_or("?"),

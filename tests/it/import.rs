@@ -1977,9 +1977,62 @@ fn an_http_apis_default_route_names_its_main_target() {
         sc.contains("{ op = \"read\", target = \"GetOrderFunction\" },  # GET /orders/{id}"),
         "{sc}"
     );
-    // As the template listed it, with `$default` on the reading function's integration,
-    // the reading function stays the main target (the snapshot's case).
+    // The scenario runs, each function getting requests. (As the template lists it, with
+    // `$default` on the reading function's integration, that function is the main target:
+    // `routes_written_as_methods_and_routes_give_each_integration_its_route`.)
     let s = run(sc);
     assert!(num(&s, "components.GetOrderFunction.invocations") > 0.0);
     assert!(num(&s, "components.WriteOrderFunction.invocations") > 0.0);
+}
+
+#[test]
+fn a_distribution_in_front_asks_for_a_mix_and_an_unset_plan_block_places_nothing() {
+    // CloudFront caches reads only: a workload sent to it gets a read/write mix to set, though
+    // nothing behind it keeps a list of writes.
+    let template = r#"
+Resources:
+  Lb:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties: { Type: application }
+  Listener:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      LoadBalancerArn: !Ref Lb
+      DefaultActions: [{ Type: forward, TargetGroupArn: !Ref Tg }]
+  Tg: { Type: AWS::ElasticLoadBalancingV2::TargetGroup }
+  Asg:
+    Type: AWS::AutoScaling::AutoScalingGroup
+    Properties: { MinSize: "2", MaxSize: "4", TargetGroupARNs: [!Ref Tg], LaunchTemplate: { LaunchTemplateId: !Ref Lt, Version: "1" } }
+  Lt:
+    Type: AWS::EC2::LaunchTemplate
+    Properties: { LaunchTemplateData: { InstanceType: c5.large } }
+  Cdn:
+    Type: AWS::CloudFront::Distribution
+    Properties:
+      DistributionConfig:
+        Origins: [{ Id: web, DomainName: !GetAtt Lb.DNSName }]
+        DefaultCacheBehavior: { DefaultTTL: 60 }
+"#;
+    let out = import("cdn.yaml", template).unwrap_or_else(|e| panic!("{e}"));
+    let sc = &out.scenario;
+    assert!(sc.contains("origin = \"Lb\""), "{sc}");
+    assert!(
+        sc.contains("target = \"Cdn\"\n# starting value: requests per second at your busy hour, from CloudWatch\narrival = { process = \"poisson\", rate = 10 }\n# starting value: your share of reads and writes\nmix = "),
+        "{sc}"
+    );
+    // A plan writes a block never set as `[]`: the function is placed in no subnet.
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import/terraform/orders-plan.json");
+    let plan = std::fs::read_to_string(path).unwrap().replacen(
+        "\"function_name\": \"orders-api\",",
+        "\"function_name\": \"orders-api\",\n            \"vpc_config\": [],",
+        1,
+    );
+    assert!(plan.contains("\"vpc_config\": []"));
+    let out = import("orders-plan.json", &plan).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !out.notes.iter().any(|n| n.contains("placed in subnets")),
+        "{:?}",
+        out.notes
+    );
 }

@@ -78,6 +78,9 @@ const MAX_AGE_KEYS: &[Key] = &[
 ];
 
 impl Kind for CloudFrontConfig {
+    /// It caches only the operations `cached` names (reads, by default) and passes the others
+    /// (writes) to its origin.
+    const TELLS_READS_FROM_WRITES: bool = true;
     const INFO: &'static KindInfo = &KindInfo {
         name: "cloudfront",
         title: "Amazon CloudFront",

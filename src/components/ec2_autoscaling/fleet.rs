@@ -248,7 +248,7 @@ impl AutoScalingGroup {
             return Some(b);
         }
         let serving = in_zone(State::InService);
-        serving.choose(&mut self.rng).copied()
+        serving.choose(&mut self.fleet_rng).copied()
     }
 
     /// Takes an instance out of service: a booting one at once, a serving one by draining.
