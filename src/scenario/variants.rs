@@ -614,7 +614,14 @@ fn slug(s: &str) -> String {
 
 /// A value in words, as a table of a sweep shows it: 8, 0.5, 10m, spot, true.
 pub fn words(v: &DeValue<'_>) -> String {
+    shown(v, false)
+}
+
+/// A value in words, its strings `quoted` (within a table, where keys and values must read
+/// apart) or bare.
+fn shown(v: &DeValue<'_>, quoted: bool) -> String {
     match v {
+        DeValue::String(s) if quoted => format!("{:?}", s.as_ref()),
         DeValue::String(s) => s.to_string(),
         DeValue::Integer(i) => i.as_str().to_string(),
         DeValue::Float(f) => f.as_str().to_string(),
@@ -622,7 +629,7 @@ pub fn words(v: &DeValue<'_>) -> String {
         DeValue::Array(a) => format!(
             "[{}]",
             a.iter()
-                .map(|x| words(x.get_ref()))
+                .map(|x| shown(x.get_ref(), quoted))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -634,19 +641,6 @@ pub fn words(v: &DeValue<'_>) -> String {
 /// A table as it is written inline, its strings quoted so that its keys and values read
 /// apart: `{ ttl = "5m", nodes = 3 }`.
 fn inline_table(t: &toml::de::DeTable<'_>) -> String {
-    fn quoted(v: &DeValue<'_>) -> String {
-        match v {
-            DeValue::String(s) => format!("{:?}", s.as_ref()),
-            DeValue::Array(a) => format!(
-                "[{}]",
-                a.iter()
-                    .map(|x| quoted(x.get_ref()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            other => words(other),
-        }
-    }
     let entries: Vec<String> = t
         .iter()
         .map(|(k, v)| {
@@ -659,7 +653,7 @@ fn inline_table(t: &toml::de::DeTable<'_>) -> String {
             } else {
                 format!("{k:?}")
             };
-            format!("{key} = {}", quoted(v.get_ref()))
+            format!("{key} = {}", shown(v.get_ref(), true))
         })
         .collect();
     if entries.is_empty() {
