@@ -620,12 +620,23 @@ fn least_privilege(scenario: &Scenario, asked: &[Asked<'_>]) -> Vec<Finding> {
                         || (c.decision.allowed() && iam::statement_matches(s, c.action, c.resource))
                 })
                 .collect();
+            // The requests it would allow but another statement denies: the deny is reported
+            // as an error of its own, and the grant is not unused.
+            let overruled: Vec<&&Asked<'_>> = users
+                .iter()
+                .filter(|c| {
+                    !c.decision.allowed() && iam::statement_matches(s, c.action, c.resource)
+                })
+                .collect();
             for a in &s.actions {
                 let hits: BTreeSet<&str> = used
                     .iter()
                     .filter(|c| iam::action_matches(a, c.action))
                     .map(|c| c.action)
                     .collect();
+                if hits.is_empty() && overruled.iter().any(|c| iam::action_matches(a, c.action)) {
+                    continue;
+                }
                 out.extend(advice(s.position, "action", a, &hits));
             }
             for r in &s.resources {
@@ -634,6 +645,9 @@ fn least_privilege(scenario: &Scenario, asked: &[Asked<'_>]) -> Vec<Finding> {
                     .filter(|c| r.matches(c.resource))
                     .map(|c| c.resource)
                     .collect();
+                if hits.is_empty() && overruled.iter().any(|c| r.matches(c.resource)) {
+                    continue;
+                }
                 // A component id stands for each ARN its calls name (a bucket's and its
                 // objects'): said once, by what is written, and never a wildcard to narrow.
                 let pattern = match r.patterns.as_slice() {

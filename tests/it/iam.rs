@@ -983,3 +983,42 @@ fn a_role_with_no_statement_denies_every_call_until_one_allows_it() {
     ));
     assert_eq!(num(&allowed, "requests.by_status.200"), 999.0);
 }
+
+#[test]
+fn lint_calls_a_grant_an_explicit_deny_overrules_denied_not_unused() {
+    // The writes ask for PutItem, which the first statement allows and the second denies:
+    // lint reports the denial, and does not call PutItem's grant unused (a call uses it).
+    let sc = scenario(&writer(
+        r#"{ effect = "Allow", actions = ["dynamodb:GetItem", "dynamodb:PutItem"], resources = ["orders"] },
+           { effect = "Deny", actions = ["dynamodb:PutItem"], resources = ["*"] }"#,
+        true,
+    ));
+    let l = archsim::access::lint(&sc);
+    assert!(l.failed());
+    let notes: Vec<&str> = l.findings.iter().map(|f| f.message.as_str()).collect();
+    assert!(
+        notes.iter().any(|n| n.contains("explicit deny")),
+        "{notes:?}"
+    );
+    assert!(
+        !notes
+            .iter()
+            .any(|n| n.contains("granted but no call of the scenario uses it")),
+        "{notes:?}"
+    );
+    // An action no call asks for at all is still said to be unused.
+    let sc = scenario(&writer(
+        r#"{ effect = "Allow", actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan"], resources = ["orders"] }"#,
+        true,
+    ));
+    let notes: Vec<String> = archsim::access::lint(&sc)
+        .findings
+        .iter()
+        .map(|f| f.message.clone())
+        .collect();
+    assert!(
+        notes.iter().any(|n| n
+            .contains("action \"dynamodb:Scan\" is granted but no call of the scenario uses it")),
+        "{notes:?}"
+    );
+}
