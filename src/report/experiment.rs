@@ -227,6 +227,15 @@ fn listed_instead(variants: &[Summary]) -> Option<Vec<usize>> {
     (!priced(variants) && !listed.is_empty()).then_some(listed)
 }
 
+/// The variants the cheapest is chosen among: those meeting the requirements, with a cost
+/// (`costs`, `cost_p99`'s).
+fn candidates(variants: &[Summary], costs: &[(f64, f64)]) -> Vec<usize> {
+    meeting(variants)
+        .into_iter()
+        .filter(|&i| costs[i].0.is_finite())
+        .collect()
+}
+
 /// The cheapest variant that meets the experiment's requirements (`meeting`; the cheaper
 /// p99 on a tie in cost). With nothing priced no variant is cheaper than another, and none
 /// is named (a tie broken by p99 alone would name the largest).
@@ -235,15 +244,12 @@ fn cheapest_meeting(variants: &[Summary]) -> Option<usize> {
         return None;
     }
     let costs = cost_p99(variants);
-    meeting(variants)
-        .into_iter()
-        .filter(|&i| costs[i].0.is_finite())
-        .min_by(|&a, &b| {
-            costs[a]
-                .0
-                .total_cmp(&costs[b].0)
-                .then(costs[a].1.total_cmp(&costs[b].1))
-        })
+    candidates(variants, &costs).into_iter().min_by(|&a, &b| {
+        costs[a]
+            .0
+            .total_cmp(&costs[b].0)
+            .then(costs[a].1.total_cmp(&costs[b].1))
+    })
 }
 
 /// What the variants' costs leave out (`report::unpriced`): each part left out, with the
@@ -296,11 +302,10 @@ fn unpriced_note(variants: &[Summary], name_of: impl Fn(&Summary) -> String) -> 
 /// no other variant meeting them, there is no comparison to doubt.
 fn cheapest_caveat(variants: &[Summary], i: usize) -> Option<String> {
     let each: Vec<Vec<String>> = variants.iter().map(super::unpriced).collect();
-    // The others `cheapest_meeting` chose among: those meeting the requirements, with a cost.
-    let costs = cost_p99(variants);
-    let others: Vec<usize> = meeting(variants)
+    // The others `cheapest_meeting` chose among.
+    let others: Vec<usize> = candidates(variants, &cost_p99(variants))
         .into_iter()
-        .filter(|&j| j != i && costs[j].0.is_finite())
+        .filter(|&j| j != i)
         .collect();
     let own: Vec<&String> = each[i]
         .iter()

@@ -170,31 +170,28 @@ fn priced(s: &Value) -> bool {
 
 /// A headline's cell: the value with its interval, or why there is none.
 fn headline_cell(s: &Value, path: &str, percent: bool, interval: bool) -> String {
-    if path == "cost_usd.total" {
-        let left_out = escape(&super::unpriced(s).join(", "));
-        if !priced(s) {
-            return "<span class=\"ci\">not priced</span>".into();
-        }
-        if !left_out.is_empty() {
-            let value = if interval {
-                with_ci(s, path, percent)
-            } else {
-                fmt(num(s, path))
-            };
-            return format!("{value} <span class=\"ci\">(not priced: {left_out})</span>");
-        }
+    if path == "cost_usd.total" && !priced(s) {
+        return "<span class=\"ci\">not priced</span>".into();
     }
-    if pointer(s, path).is_some_and(super::columns::is_summed) {
+    let cell = if pointer(s, path).is_some_and(super::columns::is_summed) {
         // A count (of the headlines, the requests): the sum over the seeds, shown per seed.
         let per_seed = super::columns::seed_values(s, path);
-        return super::columns::pooled_count(num(s, path), &per_seed, fmt_whole).to_string();
-    }
-    if interval {
+        super::columns::pooled_count(num(s, path), &per_seed, fmt_whole).to_string()
+    } else if interval {
         with_ci(s, path, percent)
     } else {
         let k = if percent { 100.0 } else { 1.0 };
         fmt(k * num(s, path))
+    };
+    // A cost says what it leaves out, beside it.
+    let left_out = super::unpriced(s);
+    if path == "cost_usd.total" && !left_out.is_empty() {
+        return format!(
+            "{cell} <span class=\"ci\">(not priced: {})</span>",
+            escape(&left_out.join(", "))
+        );
     }
+    cell
 }
 
 /// A scenario's page. `plots` are (title, inline SVG, PNG file name) in display order, drawn

@@ -282,8 +282,8 @@ pub fn text_summary(summary: &Summary) -> String {
             let _ = writeln!(o, "{line}");
         }
     }
-    let left_out = unpriced(summary);
-    let left_out = crate::text::one_line(&left_out.join(", ")).into_owned();
+    // Each part is one printable line already (`unpriced`).
+    let left_out = unpriced(summary).join(", ");
     match get("cost_usd.total").and_then(Value::as_f64) {
         Some(total) if total > 0.0 && left_out.is_empty() => {
             let _ = writeln!(
