@@ -76,7 +76,12 @@ fn without_unit(key: &str) -> Option<&str> {
 
 /// " (did you mean `x`?)" when a known word is near `word`, else nothing.
 pub fn did_you_mean<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> String {
-    nearest(word, known).map_or(String::new(), |k| format!(" (did you mean `{k}`?)"))
+    nearest(word, known).map_or(String::new(), meant)
+}
+
+/// " (did you mean `x`?)": the words every suggestion is put in, `x` on one printable line.
+pub fn meant(x: &str) -> String {
+    format!(" (did you mean `{}`?)", one_line(x))
 }
 
 #[cfg(test)]

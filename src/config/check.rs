@@ -1327,7 +1327,7 @@ fn reword_with(msg: &str, extra: &[&str]) -> String {
             let hint = match name {
                 // AWS's own words for a zone, which no edit distance brings to `az`.
                 "zone" | "availability_zone" | "availability-zone" if allowed.contains(&"az") => {
-                    " (did you mean `az`?)".to_string()
+                    crate::text::meant("az")
                 }
                 _ => crate::text::did_you_mean(name, allowed.iter().copied()),
             };

@@ -1219,7 +1219,7 @@ pub fn metric_problem(
                 (!unit.contains('.')
                     && crate::metrics::path_matches(pattern, &whole)
                     && last_segment_problem(pattern, &whole).is_ok())
-                .then(|| format!(" (did you mean `{}`?)", crate::text::one_line(&whole)))
+                .then(|| crate::text::meant(&whole))
             })
         });
         let hint = table_hint
