@@ -410,7 +410,8 @@ impl Kind for SnsConfig {
     /// message, a function invoked asynchronously (aws-facts: §16, §17), anything else is an
     /// HTTP/S endpoint. A dead-letter queue is a queue; a FIFO topic delivers to queues only,
     /// standard or FIFO (aws-facts: §17; `sns:fifo-message-delivery.html`: SNS FIFO topics
-    /// deliver to SQS standard and FIFO queues, and refuse every other protocol).
+    /// deliver to SQS standard and FIFO queues, and refuse every other protocol), and a FIFO
+    /// queue subscribes to a FIFO topic only (Subscribe refuses it on a standard topic).
     fn relate(&mut self, me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
         let sqs = <SqsConfig as Kind>::INFO.name;
         let lambda = <LambdaConfig as Kind>::INFO.name;
@@ -434,6 +435,18 @@ impl Kind for SnsConfig {
                     s.span.clone(),
                     format!(
                         "a FIFO topic delivers to SQS queues only; \"{}\" is {kind}",
+                        rel.ids[s.to]
+                    ),
+                );
+                ok = false;
+            }
+            if !self.fifo && protocol == Protocol::Sqs && rel.fifo[s.to] == Some(true) {
+                // AWS refuses the subscription: Subscribe answers "Invalid parameter: Endpoint
+                // Reason: FIFO SQS Queues can not be subscribed to standard SNS topics".
+                ck.error(
+                    s.span.clone(),
+                    format!(
+                        "\"{}\" is a FIFO queue, and a FIFO queue subscribes to a FIFO topic only: set `fifo = true` here or make the queue standard",
                         rel.ids[s.to]
                     ),
                 );
