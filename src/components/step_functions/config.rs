@@ -710,7 +710,7 @@ impl Reader<'_> {
             let c = c.get_ref();
             let p = *c.probability.get_ref();
             if !(0.0..=1.0).contains(&p) {
-                ck.error(
+                ck.value_error(
                     c.probability.span(),
                     format!("`probability` must be from 0 to 1, not {p}"),
                 );
@@ -728,10 +728,12 @@ impl Reader<'_> {
         }
         // A tolerance for sums of decimal fractions (0.1 + 0.2).
         const SLACK: f64 = 1e-9;
+        // The sum as the decimals written add up (1.2, not 1.2000000000000002).
+        let shown = (sum * 1e9).round() / 1e9;
         if sum > 1.0 + SLACK {
             ck.error(
                 list[0].span(),
-                format!("the choices' probabilities add up to {sum}, more than 1"),
+                format!("the choices' probabilities add up to {shown}, more than 1"),
             );
             return None;
         }
@@ -740,7 +742,7 @@ impl Reader<'_> {
             None if sum < 1.0 - SLACK => {
                 ck.error(
                     s.name.span(),
-                    format!("the choices' probabilities add up to {sum}: name a `default` state for the remaining {:.3}", 1.0 - sum),
+                    format!("the choices' probabilities add up to {shown}: name a `default` state for the remaining {:.3}", 1.0 - sum),
                 );
                 return None;
             }
@@ -888,7 +890,7 @@ impl Reader<'_> {
             let x = *b.get_ref();
             // ASL: BackoffRate is at least 1.0.
             if !(1.0..=1e6).contains(&x) {
-                ck.error(
+                ck.value_error(
                     b.span(),
                     format!("`retry.backoff_rate` must be from 1.0 to 1000000 (ASL: the interval never shrinks), not {x}"),
                 );
