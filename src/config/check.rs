@@ -1265,23 +1265,21 @@ fn key_at(value: &Spanned<DeValue<'_>>, at: &Range<usize>) -> Option<String> {
 }
 
 /// Takes out of `value` (or a table nested in it) the innermost key whose value holds `at`,
-/// the place of a value of the wrong type: its name, if there was one.
+/// the place of a value of the wrong type: its name, if there was one. Nested values are
+/// searched whatever their container's span says: an array of tables (`[[component.state]]`)
+/// spans its first header only, not the tables under the later ones.
 fn remove_value(value: &mut Spanned<DeValue<'_>>, at: &Range<usize>) -> Option<String> {
     let holds = |v: &Spanned<DeValue<'_>>| v.span().start <= at.start && at.end <= v.span().end;
     match value.get_mut() {
         DeValue::Table(t) => {
-            let k = t.iter().find(|(_, v)| holds(v)).map(|(k, _)| k.clone())?;
-            let inner = t.get_mut(&k).and_then(|v| remove_value(v, at));
-            if inner.is_some() {
-                return inner;
+            if let Some(inner) = t.iter_mut().find_map(|(_, v)| remove_value(v, at)) {
+                return Some(inner);
             }
+            let k = t.iter().find(|(_, v)| holds(v)).map(|(k, _)| k.clone())?;
             t.remove(&k);
             Some(k.get_ref().to_string())
         }
-        DeValue::Array(items) => items
-            .iter_mut()
-            .find(|v| holds(v))
-            .and_then(|v| remove_value(v, at)),
+        DeValue::Array(items) => items.iter_mut().find_map(|v| remove_value(v, at)),
         _ => None,
     }
 }
@@ -1495,6 +1493,24 @@ mod tests {
             "{:?}",
             ck.diagnostics
         );
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_under_a_later_array_header_is_taken_out() {
+        // An array of tables spans its first header only: the value under the second is
+        // still found, taken out, and the rest of the table read.
+        let text = "word = \"a\"\n[[inner]]\nx = 1.0\n[[inner]]\nx = \"y\"\n";
+        let mut ck = Checker::new(Path::new("t.toml"), text);
+        let mut inner = 0;
+        let read = ck.table(|ck| {
+            let p: Probe = ck.deserialize(table(text))?;
+            inner = p.inner.map_or(0, |i| i.len());
+            Some(())
+        });
+        assert!(read.is_none(), "the table is refused");
+        assert_eq!(inner, 2, "{:?}", ck.diagnostics);
+        let at: Vec<(usize, usize)> = ck.diagnostics.iter().map(|d| (d.line, d.column)).collect();
+        assert_eq!(at, [(5, 5)], "{:?}", ck.diagnostics);
     }
 
     #[test]

@@ -197,7 +197,7 @@ pub fn parse(
                     Some(*r.get_ref())
                 }
                 Some(r) => {
-                    ck.error(
+                    ck.value_error(
                         r.span(),
                         format!(
                             "`rate` is the share of calls that fail, above 0 and at most 1, not {}",

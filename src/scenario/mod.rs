@@ -1449,7 +1449,7 @@ fn parse_expect(
             None => Some(None),
             Some(v) if v.get_ref().is_finite() => Some(Some(*v.get_ref())),
             Some(v) => {
-                ck.error(
+                ck.value_error(
                     v.span(),
                     format!("`{key}` must be a finite number, not {}", v.get_ref()),
                 );

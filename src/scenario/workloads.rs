@@ -128,7 +128,7 @@ pub fn parse(
             let d = ck.bytes_dist(s, "size");
             if let Some(d) = &d {
                 if d.mean() <= 0.0 {
-                    ck.error(s.span(), "`size` must be a positive number of bytes");
+                    ck.value_error(s.span(), "`size` must be a positive number of bytes");
                     return None;
                 }
             }

@@ -265,7 +265,7 @@ fn cache(
     let ttl = ck.or(&cr.ttl, DEFAULT_CACHE_TTL, |ck, t| {
         match ck.duration(t, "cache.ttl") {
             Some(d) if d > MAX_CACHE_TTL => {
-                ck.error(t.span(), format!("`cache.ttl` ({d}) must be at most 3600s"));
+                ck.value_error(t.span(), format!("`cache.ttl` ({d}) must be at most 3600s"));
                 None
             }
             d => d,

@@ -322,7 +322,7 @@ fn bounded_duration(
     ck.or(value, default, |ck, v| {
         let t = ck.duration(v, key)?;
         if t < SimTime::from_secs(1) || t > max {
-            ck.error(
+            ck.value_error(
                 v.span(),
                 format!("`{key}` must be from 1s to {max} (CloudFront's bounds), not {t}"),
             );

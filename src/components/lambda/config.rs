@@ -244,7 +244,7 @@ fn probability(ck: &mut Checker, e: &Spanned<f64>, key: &str) -> Option<f64> {
     if (0.0..=1.0).contains(&x) {
         return Some(x);
     }
-    ck.error(
+    ck.value_error(
         e.span(),
         format!("`{key}` must be a probability from 0 to 1, not {x}"),
     );
@@ -281,7 +281,7 @@ fn async_config(
         match ck.duration(t, "async_invocation.maximum_event_age") {
             Some(d) if (MIN_EVENT_AGE..=MAX_EVENT_AGE).contains(&d) => Some(d),
             Some(_) => {
-                ck.error(
+                ck.value_error(
                     t.span(),
                     format!(
                         "`async_invocation.maximum_event_age` ({}) must be from 60s to 6h",
@@ -320,7 +320,7 @@ fn canary(ck: &mut Checker, c: &Spanned<RawCanary>, base: &Version) -> Option<(f
     let weight = match *cr.weight.get_ref() {
         w if w > 0.0 && w < 1.0 => Some(w),
         w => {
-            ck.error(
+            ck.value_error(
                 cr.weight.span(),
                 format!("`canary.weight` is the canary's share of invocations, above 0 and below 1, not {w}"),
             );
@@ -367,7 +367,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
     let timeout = ck.or(&raw.timeout, DEFAULT_TIMEOUT, |ck, t| {
         match ck.positive_duration(t, "timeout") {
             Some(d) if d > MAX_TIMEOUT => {
-                ck.error(t.span(), format!("`timeout` ({d}) must be at most 900s"));
+                ck.value_error(t.span(), format!("`timeout` ({d}) must be at most 900s"));
                 None
             }
             d => d,

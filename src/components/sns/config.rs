@@ -347,7 +347,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<SnsConfig
         if x > 0.0 && x <= MAX_QUOTA {
             Some(x)
         } else {
-            ck.error(
+            ck.value_error(
                 q.span(),
                 format!("`publish_quota` must be above 0 and at most 10,000,000 a second, not {x}"),
             );
