@@ -1256,10 +1256,21 @@ fn key_at(value: &Spanned<DeValue<'_>>, at: &Range<usize>) -> Option<String> {
             if v.span() == *at {
                 Some(k.get_ref().to_string())
             } else {
-                key_at(v, at).map(|inner| format!("{}.{inner}", k.get_ref()))
+                key_at(v, at).map(|inner| match inner.strip_prefix('[') {
+                    Some(_) => format!("{}{inner}", k.get_ref()),
+                    None => format!("{}.{inner}", k.get_ref()),
+                })
             }
         }),
-        DeValue::Array(items) => items.iter().find_map(|v| key_at(v, at)),
+        // An item that is itself of the wrong type is named by its place (`branches[0]`);
+        // a key inside a table of the list by the key alone, as the line says which table.
+        DeValue::Array(items) => items.iter().enumerate().find_map(|(i, v)| {
+            if v.span() == *at {
+                Some(format!("[{i}]"))
+            } else {
+                key_at(v, at)
+            }
+        }),
         _ => None,
     }
 }
@@ -1359,7 +1370,13 @@ fn reword_with(msg: &str, extra: &[&str]) -> String {
             i64::MAX
         );
     }
-    msg.replace("invalid type: ", "wrong type: ")
+    // serde's "map" and "sequence" are TOML's table and list (a "map" here would read as a
+    // Step Functions Map state).
+    msg.replace("invalid type: map,", "wrong type: a table,")
+        .replace("invalid type: sequence,", "wrong type: a list,")
+        .replace("expected a sequence", "expected a list")
+        .replace("expected a map", "expected a table")
+        .replace("invalid type: ", "wrong type: ")
         .replace("expected i64", "expected a whole number")
         .replace("expected f64", "expected a number")
         .replace("expected a string", "expected a string in quotes")
