@@ -169,6 +169,11 @@ pub fn cell(c: &Column, component: &Value, seeds: &[&Value]) -> String {
 pub fn terminal(c: &Column, component: &Value, seeds: &[&Value]) -> Option<String> {
     let v = value(c, component)?;
     Some(match c.unit {
+        // A share too small for one decimal keeps two significant digits: 11 cold starts in
+        // 90,000 invocations are 0.012 %, not 0.0 % (the page shows 0.012 too).
+        Unit::Share | Unit::Percent if v != 0.0 && v.abs() < 0.05 => {
+            format!("{} {}%", c.label, super::significant(v, 2))
+        }
         Unit::Share | Unit::Percent => format!("{} {v:.1}%", c.label),
         Unit::Usd => format!("{} ${v:.4}", c.label),
         Unit::Milliseconds => format!("{} {} ms", c.label, super::short(v)),
@@ -286,6 +291,20 @@ mod tests {
         field: "instances_max",
         unit: Unit::Count,
     };
+
+    #[test]
+    fn a_small_share_is_not_shown_as_zero() {
+        const COLD: Column = Column {
+            label: "cold starts, of invocations",
+            field: "cold_start_fraction",
+            unit: Unit::Share,
+        };
+        let shown = |v: f64| terminal(&COLD, &json!({ "cold_start_fraction": v }), &[]).unwrap();
+        assert_eq!(shown(0.000_12), "cold starts, of invocations 0.012%");
+        assert_eq!(shown(0.0), "cold starts, of invocations 0.0%");
+        assert_eq!(shown(0.419), "cold starts, of invocations 41.9%");
+        assert_eq!(shown(0.0004), "cold starts, of invocations 0.040%");
+    }
 
     #[test]
     fn a_count_summed_over_seeds_is_shown_per_seed_with_its_range() {
