@@ -269,10 +269,22 @@ pub fn text_summary(summary: &Summary) -> String {
             let mut line = format!("  {id:<width$} {kind:<15}");
             let declared = crate::components::registry::info(kind).map_or(&[][..], |i| i.columns);
             let seeds = columns::seeds_of(summary, id);
-            // The kind's figures, its first always, the rest when they say something.
+            // The kind's figures, its first always, the rest when they say something; when
+            // none does (a dead-letter queue nothing reached has no lag), its first figure
+            // that has a value, zero as it is, so that no line is left bare.
+            let mut said = false;
             for (i, col) in declared.iter().enumerate() {
                 let shown = columns::value(col, c).is_some_and(|v| v != 0.0 || i == 0);
                 if let (true, Some(text)) = (shown, columns::terminal(col, c, &seeds)) {
+                    let _ = write!(line, " {text}");
+                    said = true;
+                }
+            }
+            if !said {
+                if let Some(text) = declared
+                    .iter()
+                    .find_map(|col| columns::terminal(col, c, &seeds))
+                {
                     let _ = write!(line, " {text}");
                 }
             }

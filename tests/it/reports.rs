@@ -264,6 +264,12 @@ fn the_terminal_summary_shows_statuses_percentiles_and_intervals() {
         starts.iter().all(|&s| s == 2 + "CreateOrderFunction".len()),
         "{text}"
     );
+    // A dead-letter queue nothing reached has no lag: its line still says something.
+    let mut idle = s.clone();
+    idle["components"]["idle-dlq"] = serde_json::json!({ "kind": "sqs", "sends": 0 });
+    let text = archsim::report::text_summary(&idle);
+    let line = text.lines().find(|l| l.contains("idle-dlq")).unwrap();
+    assert!(line.trim_end().ends_with(" sends 0"), "{line:?}");
 }
 
 #[test]
