@@ -65,7 +65,7 @@ enum Command {
     Run {
         #[command(flatten)]
         run: RunArgs,
-        /// Run only the K-th of N slices of the (scenario, variant, seed) jobs, saving each
+        /// Run only slice K of N, counted from 0 (0/4 to 3/4), of the (scenario, variant, seed) jobs, saving each
         /// run whole into OUT/shard-K-of-N/ for `archsim merge` (OUT defaults to `shards`).
         /// With N alone, K is the array-job index (SLURM_ARRAY_TASK_ID less
         /// SLURM_ARRAY_TASK_MIN, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX).
