@@ -83,7 +83,9 @@ pub struct Checker {
     pub ops: Vec<String>,
     /// For each operation, whether a component names it (as one of its writes, a route's,
     /// an error's…): a request's operation only matters where one does.
-    op_named: Vec<bool>,
+    /// For each operation a component lists, what listing it means: the words that end
+    /// "`x` is listed by …" (the first component's), for a warning about a near name.
+    op_meaning: Vec<Option<&'static str>>,
     /// The operations requests are sent with (a workload's mix, a call's `op`) and where
     /// each is written, to tell of a sent name no component knows (`unnamed_ops`).
     sent_ops: Vec<(u16, Range<usize>)>,
@@ -116,7 +118,7 @@ impl Checker {
             component_ids: Vec::new(),
             component_index: std::collections::HashMap::new(),
             ops: Vec::new(),
-            op_named: Vec::new(),
+            op_meaning: Vec::new(),
             sent_ops: Vec::new(),
             inputs: Vec::new(),
             prefix: None,
@@ -949,17 +951,21 @@ impl Checker {
     /// Operation names listed under `key`, interned; by default the usual names of writes
     /// (`write`, `put`, `update`, `delete`), for components that treat writes apart.
     pub fn write_ops(&mut self, list: &Option<Vec<Spanned<String>>>) -> Vec<u16> {
+        const MEANS: &str =
+            "a component's writes, and it takes any operation it does not list as a read";
         match list {
-            None => DEFAULT_WRITES.iter().map(|o| self.op(o)).collect(),
-            Some(list) => list.iter().map(|o| self.op(o.get_ref())).collect(),
+            None => DEFAULT_WRITES.iter().map(|o| self.op(o, MEANS)).collect(),
+            Some(list) => list.iter().map(|o| self.op(o.get_ref(), MEANS)).collect(),
         }
     }
 
     /// The index of an operation name a component gives a meaning to (one of its writes,
-    /// a route's, an error's), interning it on first sight.
-    pub fn op(&mut self, name: &str) -> u16 {
+    /// a route's, an error's), interning it on first sight. `means` ends "`name` is listed
+    /// by …", saying what the component does with an operation it does not list: the
+    /// warning about a near name (`orders` sent as `order`) says it.
+    pub fn op(&mut self, name: &str, means: &'static str) -> u16 {
         let i = self.intern_op(name);
-        self.op_named[i as usize] = true;
+        self.op_meaning[i as usize].get_or_insert(means);
         i
     }
 
@@ -976,7 +982,7 @@ impl Checker {
             Some(i) => i as u16,
             None => {
                 self.ops.push(name.to_string());
-                self.op_named.push(false);
+                self.op_meaning.push(None);
                 (self.ops.len() - 1) as u16
             }
         }
@@ -984,37 +990,53 @@ impl Checker {
 
     /// Warns of each operation sent that no component names but one looks like (`wrtie`
     /// beside a table's `write`): every component takes it as an operation it does not list
-    /// (a read, where reads and writes differ), which a typo is likely not meant to be. A
+    /// (a table as a read, a subscription's filter as one to let through to no one), which
+    /// a typo is likely not meant to be; the warning says which, from the near name's `op`. A
     /// name no known one is near (`checkout`) is the scenario's own and is not told of, nor
     /// is one named after a route ("get /orders/{id}", as an import writes them), which an
     /// API sends to its default target and whose neighbour ("get /orders") is no typo.
     pub fn warn_unnamed_ops(&mut self) {
-        let named: Vec<String> = self
+        // Each name a component lists, with what that means, and `read`, which none need
+        // list: a workload with no `mix` sends it, and every component takes it as a read.
+        let mut named: Vec<(&str, String)> = self
             .ops
             .iter()
-            .zip(&self.op_named)
-            .filter(|(_, n)| **n)
-            .map(|(o, _)| o.clone())
-            .chain(std::iter::once("read".to_string()))
+            .zip(&self.op_meaning)
+            .filter(|(o, _)| *o != "read")
+            .filter_map(|(o, m)| Some((o.as_str(), format!("is listed by {}", (*m)?))))
             .collect();
+        named.push((
+            "read",
+            "is what a workload with no `mix` sends, and what every component takes an operation it does not list as".into(),
+        ));
+        let mut warnings = Vec::new();
         let mut told = Vec::new();
-        for (i, span) in std::mem::take(&mut self.sent_ops) {
-            let name = self.ops[i as usize].clone();
+        for (i, span) in &self.sent_ops {
+            let name = &self.ops[*i as usize];
             let route = name.contains(' ') || name.contains('/');
-            if self.op_named[i as usize] || name == "read" || route || told.contains(&i) {
+            if self.op_meaning[*i as usize].is_some() || name == "read" || route || told.contains(i)
+            {
                 continue;
             }
-            told.push(i);
-            let hint = crate::text::did_you_mean(&name, named.iter().map(String::as_str));
-            if !hint.is_empty() {
-                self.warn(
-                    span,
-                    format!(
-                        "operation \"{}\" is named by no component{hint}: each takes it as an operation it does not list (a read, where reads and writes differ)",
-                        crate::text::one_line(&name)
-                    ),
-                );
-            }
+            told.push(*i);
+            let Some((near, means)) = crate::text::nearest(name, named.iter().map(|(o, _)| *o))
+                .and_then(|near| named.iter().find(|(o, _)| *o == near))
+            else {
+                continue;
+            };
+            warnings.push((
+                span.clone(),
+                format!(
+                    "operation \"{}\" is named by no component{}: `{}` {means}",
+                    crate::text::one_line(name),
+                    crate::text::meant(near),
+                    crate::text::one_line(near),
+                ),
+            ));
+        }
+        self.sent_ops.clear();
+        for (span, message) in warnings {
+            self.warn(span, message);
         }
     }
 

@@ -50,7 +50,7 @@ pub fn parse(
     let target = ck.component(&w.target, "target");
     let arrival = parse_arrival(&w.arrival, duration, base, access, ck);
     let mix = match &w.mix {
-        None => Some(vec![(ck.op("read"), 1.0)]),
+        None => Some(vec![(ck.op("read", "every component, as a read"), 1.0)]),
         Some(m) if m.is_empty() => {
             ck.error(w.name.span(), "`mix` must list at least one operation");
             None

@@ -566,6 +566,26 @@ fn an_operation_that_looks_like_a_components_is_warned_of() {
         said[1].contains("\"updte\"") && said[1].contains("`update`"),
         "{said:?}"
     );
+    // Each says what the component that lists the near name does with another: the table
+    // takes it as a read; an SNS subscription that lists `orders` lets `order` through to
+    // no one.
+    assert!(
+        said[0].ends_with("`write` is listed by a component's writes, and it takes any operation it does not list as a read"),
+        "{said:?}"
+    );
+    let topic = "[[component]]\nid = \"t\"\nkind = \"sns\"\n\
+                 subscriptions = [ { to = \"q\", ops = [\"orders\"] } ]\n\
+                 [[component]]\nid = \"q\"\nkind = \"sqs\"";
+    let sns = text
+        .edit(table, topic)
+        .edit("\"wrtie\"", "\"order\"")
+        .edit(", op = \"updte\"", "");
+    let sc = scenario::parse(Path::new("x.toml"), &sns).unwrap();
+    let said: Vec<&str> = sc.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(
+        said,
+        ["operation \"order\" is named by no component (did you mean `orders`?): `orders` is listed by an SNS subscription's `ops`, which lets no other operation through"]
+    );
     // An operation of the scenario's own that no name is near, and one a component names
     // (the table's `writes` listing it), are not.
     // Nor is one named after a route, whose neighbour is another route ("get /orders").

@@ -176,6 +176,8 @@ pub const PERIOD_NAMES: [&str; 3] = [PERIODS[0].0, PERIODS[1].0, PERIODS[2].0];
 pub const DEFAULT_CACHE_TTL: SimTime = SimTime::from_secs(300);
 pub const MAX_CACHE_TTL: SimTime = SimTime::from_secs(3600);
 pub const DEFAULT_CACHE_CAPACITY: i64 = 100_000;
+/// What an operation in a cache's `ops` means, for the warning about a near name.
+const CACHED: &str = "an API's `cache.ops`, and it caches no other operation";
 
 /// The gateway's own latency when `overhead` is not given [s]. The facts give no figure; a
 /// few milliseconds is what its `Latency - IntegrationLatency` metrics usually show.
@@ -278,8 +280,8 @@ fn cache(
         DEFAULT_CACHE_CAPACITY,
     );
     let ops = match &cr.ops {
-        None => vec![ck.op("read")],
-        Some(list) => list.iter().map(|o| ck.op(o.get_ref())).collect(),
+        None => vec![ck.op("read", CACHED)],
+        Some(list) => list.iter().map(|o| ck.op(o.get_ref(), CACHED)).collect(),
     };
     if api_type == Some(ApiType::Http) {
         ck.error(
@@ -352,7 +354,10 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<ApiGatewa
     let mut ok = true;
     for spanned in &raw.routes {
         let r = spanned.get_ref();
-        let op = ck.op(r.op.get_ref());
+        let op = ck.op(
+            r.op.get_ref(),
+            "an API's `routes`, and it sends any other operation to its own target, under its own throttle",
+        );
         match (&r.rate, &r.burst) {
             (Some(rate), Some(burst)) => match throttle(ck, rate, burst, "routes") {
                 Some(t) => routes.push((op, t)),

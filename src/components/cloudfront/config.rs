@@ -342,13 +342,20 @@ fn bounded_duration(
 /// OPTIONS stays a proxy method when cached: "Proxy HTTP methods (PUT, POST, PATCH, OPTIONS,
 /// and DELETE) go directly to the origin from the POPs and do not proxy through the regional
 /// edge caches" (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HowCloudFrontWorks.html#CloudFrontRegionaledgecaches).
+/// What an operation in `cached` means, for the warning about a near name.
+const CACHED: &str =
+    "a distribution's `cached`, and it sends any other operation to its origin uncached";
+
 fn parse_cached(
     list: &Option<Vec<Spanned<String>>>,
     ck: &mut Checker,
 ) -> Option<(Vec<u16>, Vec<u16>)> {
     const WRITES: [&str; 6] = ["write", "post", "put", "patch", "update", "delete"];
     let Some(list) = list else {
-        let gets = ["read", "get", "head"].iter().map(|o| ck.op(o)).collect();
+        let gets = ["read", "get", "head"]
+            .iter()
+            .map(|o| ck.op(o, CACHED))
+            .collect();
         return Some((gets, Vec::new()));
     };
     let mut ok = true;
@@ -366,7 +373,7 @@ fn parse_cached(
             );
             ok = false;
         }
-        let op = ck.op(name);
+        let op = ck.op(name, CACHED);
         if lower == "options" {
             proxies.push(op);
         }
@@ -501,7 +508,10 @@ fn parse_max_age_by_op(raw: &RawCloudFront, ck: &mut Checker) -> Option<Vec<(u16
     let mut out = Vec::with_capacity(list.len());
     let mut ok = true;
     for m in list {
-        let op = ck.op(m.op.get_ref());
+        let op = ck.op(
+            m.op.get_ref(),
+            "a distribution's `max_age_by_op`, and it gives any other operation the default TTL",
+        );
         if out.iter().any(|(o, _)| *o == op) {
             ck.error(
                 m.op.span(),

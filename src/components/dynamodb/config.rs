@@ -211,7 +211,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
     let transactions = raw
         .transactions
         .as_ref()
-        .map_or_else(Vec::new, |l| l.iter().map(|o| ck.op(o.get_ref())).collect());
+        .map_or_else(Vec::new, |l| l.iter().map(|o| ck.op(o.get_ref(), "a table's `transactions`, and it takes any operation it does not list as a plain read or write")).collect());
     // A wrong `autoscaling` table stops the parse here, before `dax` is read; one on an
     // on-demand table does not.
     let autoscaling = match mode {
@@ -463,7 +463,12 @@ fn parse_dax(raw: &RawDax, ck: &mut Checker) -> Option<Dax> {
         ttl: ttl?,
         capacity: capacity? as usize,
         latency: latency?,
-        queries: [ck.op("query"), ck.op("scan")],
+        queries: ["query", "scan"].map(|o| {
+            ck.op(
+                o,
+                "DAX as a query or scan, and it takes any other read as a GetItem",
+            )
+        }),
     })
 }
 

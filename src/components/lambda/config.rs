@@ -450,7 +450,12 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
         .error_ops
         .iter()
         .flatten()
-        .map(|o| ck.op(o.get_ref()))
+        .map(|o| {
+            ck.op(
+                o.get_ref(),
+                "a function's `error_ops`, and it fails no other operation",
+            )
+        })
         .collect();
     let base = Version {
         init: init?,

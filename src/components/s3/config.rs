@@ -209,9 +209,10 @@ fn restore_default(class: &str, tier: &str) -> Option<Dist> {
 
 /// Op names listed under `key`, interned; `default` when the key is absent.
 fn ops(list: &Option<Vec<Spanned<String>>>, default: &[&str], ck: &mut Checker) -> Vec<u16> {
+    const MEANS: &str = "a bucket, and it takes an operation it lists nowhere as a read (GET)";
     match list {
-        None => default.iter().map(|o| ck.op(o)).collect(),
-        Some(l) => l.iter().map(|o| ck.op(o.get_ref())).collect(),
+        None => default.iter().map(|o| ck.op(o, MEANS)).collect(),
+        Some(l) => l.iter().map(|o| ck.op(o.get_ref(), MEANS)).collect(),
     }
 }
 
@@ -259,7 +260,14 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<S3Config>
     let writes = ops(&raw.writes, WRITES, ck);
     let restores = ops(&raw.restores, &["restore"], ck);
     let lists = ops(&raw.lists, &["list"], ck);
-    let bodiless = vec![ck.op("delete"), ck.op("head")];
+    let bodiless = ["delete", "head"]
+        .map(|o| {
+            ck.op(
+                o,
+                "a bucket, and it takes an operation it lists nowhere as a read (GET)",
+            )
+        })
+        .to_vec();
     let class_name = ck.one_of_or(&raw.storage_class, "storage_class", CLASSES, "standard");
     let class = class_name.map(|c| match c {
         "glacier_flexible" | "glacier_deep_archive" => Class::Archive,

@@ -385,7 +385,17 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<SnsConfig
         let span = s.span();
         let s = s.get_ref();
         let to = ck.component(&s.to, "subscriptions.to");
-        let ops = s.ops.iter().flatten().map(|o| ck.op(o.get_ref())).collect();
+        let ops = s
+            .ops
+            .iter()
+            .flatten()
+            .map(|o| {
+                ck.op(
+                    o.get_ref(),
+                    "an SNS subscription's `ops`, which lets no other operation through",
+                )
+            })
+            .collect();
         let dead_letter = match &s.dead_letter {
             None => Some(None),
             Some(d) => ck
