@@ -337,6 +337,13 @@ impl Kind for SqsConfig {
                 field: "sends",
                 unit: Unit::Count,
             },
+            // The lag is of the messages deleted: beside the sends, their count says how
+            // many it speaks for (a queue that dead-letters most has a lag of the few left).
+            Column {
+                label: "deleted",
+                field: "deletes",
+                unit: Unit::Count,
+            },
             Column {
                 label: "to DLQ",
                 field: "moved_to_dead_letter",
