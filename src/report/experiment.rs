@@ -220,11 +220,46 @@ fn meeting(variants: &[Summary]) -> Vec<usize> {
         .collect()
 }
 
-/// The variants named instead of a cheapest one: with nothing priced, those that meet the
-/// requirements, if any do.
+/// The paths the variants set that change the work itself rather than what serves it: a
+/// workload's (its rate, its mix) or the scenario's (its duration). Their costs then pay for
+/// different work, and the cheapest of them says nothing: a sweep of the arrival rate would
+/// name its lightest load.
+fn work_paths(variants: &[Summary]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in variants {
+        let workloads = s["workloads"].as_object();
+        for (p, _, _) in set_of(s) {
+            let head = p.split('.').next().unwrap_or("");
+            let work = head == "scenario" || workloads.is_some_and(|w| w.contains_key(head));
+            if work && !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// Why no variant is named cheapest though some meet the requirements: nothing is priced,
+/// or the variants change the work (`work_paths`). `None` when one may be named.
+fn none_cheapest(variants: &[Summary]) -> Option<String> {
+    if !priced(variants) {
+        return Some("nothing is priced, so none is cheapest".into());
+    }
+    let work = work_paths(variants);
+    (!work.is_empty()).then(|| {
+        let paths: Vec<String> = work.iter().map(|p| format!("`{p}`")).collect();
+        format!(
+            "the variants change the work itself ({}), so their costs pay for different work and none is named cheapest",
+            paths.join(", ")
+        )
+    })
+}
+
+/// The variants named instead of a cheapest one (`none_cheapest` says why): those that meet
+/// the requirements, if any do.
 fn listed_instead(variants: &[Summary]) -> Option<Vec<usize>> {
     let listed = meeting(variants);
-    (!priced(variants) && !listed.is_empty()).then_some(listed)
+    (none_cheapest(variants).is_some() && !listed.is_empty()).then_some(listed)
 }
 
 /// The variants the cheapest is chosen among: those meeting the requirements, with a cost
@@ -240,7 +275,7 @@ fn candidates(variants: &[Summary], costs: &[(f64, f64)]) -> Vec<usize> {
 /// p99 on a tie in cost). With nothing priced no variant is cheaper than another, and none
 /// is named (a tie broken by p99 alone would name the largest).
 fn cheapest_meeting(variants: &[Summary]) -> Option<usize> {
-    if !priced(variants) {
+    if none_cheapest(variants).is_some() {
         return None;
     }
     let costs = cost_p99(variants);
@@ -368,6 +403,7 @@ pub fn json(scenario: &str, variants: &[Summary]) -> Value {
         "pareto_cost_p99": frontier.iter().map(|&i| name(&variants[i])).collect::<Vec<_>>(),
         "off_frontier_for_errors": off.iter().map(|&i| name(&variants[i])).collect::<Vec<_>>(),
         "cheapest_meeting_expectations": cheapest_meeting(variants).map(|i| name(&variants[i])),
+        "none_cheapest_because": none_cheapest(variants),
     })
 }
 
@@ -737,10 +773,12 @@ pub fn html(
                 )
             })
             .collect();
+        let why = none_cheapest(variants).unwrap_or_default();
         let _ = writeln!(
             o,
-            "<p><b>Variants that meet every requirement (the expectations written for all variants): {}</b>. No component is priced, so none is named cheapest.</p>",
-            links.join(", ")
+            "<p><b>Variants that meet every requirement (the expectations written for all variants): {}</b>. No variant is named cheapest: {}.</p>",
+            links.join(", "),
+            escape(&why)
         );
     }
     let [headlines, theirs] = parted(&columns, variants);
@@ -943,9 +981,11 @@ pub fn terminal(scenario: &str, variants: &[Summary]) -> String {
             .into_iter()
             .map(|i| crate::text::one_line(name(&variants[i])).into_owned())
             .collect();
+        let why = none_cheapest(variants).unwrap_or_default();
         let _ = writeln!(
             o,
-            "  meet every requirement (expectations for all variants; nothing priced, so none is cheapest): {}",
+            "  meet every requirement (expectations for all variants; {}): {}",
+            crate::text::one_line(&why),
             names.join(", ")
         );
     }
@@ -1037,9 +1077,39 @@ mod tests {
         assert_eq!(meeting(&free), [0, 1]);
         let text = terminal("s", &free);
         assert!(
-            text.contains("nothing priced, so none is cheapest"),
+            text.contains("nothing is priced, so none is cheapest"),
             "{text}"
         );
         assert!(!text.contains("cheapest that meets"), "{text}");
+    }
+
+    #[test]
+    fn variants_that_change_the_work_name_no_cheapest() {
+        // A sweep of the producer's rate: the lightest load costs least, which is no answer.
+        let slo = json!([{ "metric": "latency_ms.p99", "pass": true }]);
+        let at = |rate: f64, cost: f64, path: &str| {
+            let mut v = variant(cost, 50.0, slo.clone());
+            v["workloads"] = json!({ "producer": {} });
+            v["set"] = json!([{ "path": path, "value": rate.to_string(), "number": rate }]);
+            v
+        };
+        let load = [
+            at(20.0, 1.0, "producer.arrival.rate"),
+            at(40.0, 2.0, "producer.arrival.rate"),
+        ];
+        assert_eq!(cheapest_meeting(&load), None);
+        let text = terminal("s", &load);
+        assert!(
+            text.contains("the variants change the work itself (`producer.arrival.rate`)"),
+            "{text}"
+        );
+        assert_eq!(
+            json("s", &load)["none_cheapest_because"],
+            json!("the variants change the work itself (`producer.arrival.rate`), so their costs pay for different work and none is named cheapest")
+        );
+        // The same values set on a component: the architecture changes, the work does not.
+        let fleet = [at(20.0, 1.0, "fn.memory_mb"), at(40.0, 2.0, "fn.memory_mb")];
+        assert_eq!(cheapest_meeting(&fleet), Some(0));
+        assert_eq!(json("s", &fleet)["none_cheapest_because"], Value::Null);
     }
 }
