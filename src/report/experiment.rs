@@ -9,7 +9,7 @@ use super::csv_field;
 use super::html::{escape, fmt, relative_link};
 use super::xy::{self, Point, XyChart};
 use crate::metrics::compare::{mean_ci, own_metrics, paired, per_seed, HEADLINES};
-use crate::metrics::Summary;
+use crate::metrics::{Summary, Unit};
 use crate::theory::Mmc;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
@@ -175,8 +175,62 @@ fn parted<'a>(
 
 /// How a table or a chart names one of the scenario's own numbers: its path, less the
 /// `components.` every component's number starts with.
-fn own_words(metric: &str) -> String {
-    crate::text::one_line(metric.strip_prefix("components.").unwrap_or(metric)).into_owned()
+fn own_words(metric: &str, base: &Summary) -> String {
+    let shown = crate::text::one_line(metric.strip_prefix("components.").unwrap_or(metric));
+    // Its unit, as its kind declares the field (a share is plotted as it is, 0 to 1).
+    let kind_of = |id: &str| {
+        base["components"][id]["kind"]
+            .as_str()
+            .and_then(crate::components::registry::info)
+    };
+    let unit = match crate::scenario::metric_unit(metric, &kind_of) {
+        Some(Unit::Milliseconds) => "ms",
+        Some(Unit::Seconds) => "s",
+        Some(Unit::Usd) => "$",
+        Some(Unit::PerSecond) => "per second",
+        Some(Unit::Percent) => "%",
+        Some(Unit::Share) => "share, 0–1",
+        Some(Unit::Count | Unit::Number) | None => return shown.into_owned(),
+    };
+    format!("{shown} [{unit}]")
+}
+
+/// A swept path as an axis names it, with its unit where the values or the key say it: a
+/// duration's seconds (`number` reads "250ms" as 0.25), a key named with its unit
+/// (`memory_mb`), an arrival rate's requests per second. Other paths are shown bare, their
+/// unit being the key's own (an instance count, a capacity unit).
+fn axis_words(path: &str, variants: &[&Summary]) -> String {
+    let durations = variants.iter().any(|s| {
+        set_of(s).iter().any(|(p, value, n)| {
+            p == path
+                && n.is_some()
+                && crate::config::parse_duration(value.trim_matches('"')).is_ok()
+        })
+    });
+    let last = path.rsplit('.').next().unwrap_or(path);
+    let unit = if durations {
+        Some("s")
+    } else if path.ends_with("arrival.rate") {
+        Some("requests per second")
+    } else {
+        [
+            ("_mb", "MB"),
+            ("_gb", "GB"),
+            ("_gib", "GiB"),
+            ("_mib", "MiB"),
+            ("_seconds", "s"),
+            ("_ms", "ms"),
+            ("_percent", "%"),
+        ]
+        .iter()
+        .find(|(suffix, _)| last.ends_with(suffix))
+        .map(|(_, u)| *u)
+    };
+    let shown = crate::text::one_line(path);
+    match unit {
+        Some(u) => format!("{shown} [{u}]"),
+        None => shown.into_owned(),
+    }
 }
 
 /// The numbers the scenario asks its variants to be compared on besides the headlines
@@ -192,7 +246,7 @@ fn compared(variants: &[Summary]) -> Vec<(String, String)> {
         .iter()
         .map(|&(m, words, _)| (m.to_string(), words.to_string()))
         .chain(own(variants).into_iter().map(|m| {
-            let words = own_words(&m);
+            let words = own_words(&m, &variants[0]);
             (m, words)
         }))
         .collect()
@@ -581,7 +635,7 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
                 XyChart {
                     title: format!("{scenario}: {words} against {p}"),
                     subtitle: band.clone(),
-                    x_desc: p.clone(),
+                    x_desc: axis_words(p, &swept),
                     y_desc: words.to_string(),
                     log_x,
                     points,
@@ -630,7 +684,7 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
                     XyChart {
                         title: format!("{scenario}: {words} against {p}"),
                         subtitle: format!("{band}; a line for each value of the other parameters"),
-                        x_desc: p.clone(),
+                        x_desc: axis_words(p, &swept),
                         y_desc: words.to_string(),
                         log_x,
                         lines,
@@ -1111,5 +1165,30 @@ mod tests {
         let fleet = [at(20.0, 1.0, "fn.memory_mb"), at(40.0, 2.0, "fn.memory_mb")];
         assert_eq!(cheapest_meeting(&fleet), Some(0));
         assert_eq!(json("s", &fleet)["none_cheapest_because"], Value::Null);
+    }
+
+    #[test]
+    fn a_swept_path_and_a_compared_metric_are_named_with_their_units() {
+        let set = |path: &str, value: &str, n: f64| json!({ "set": [{ "path": path, "value": value, "number": n }] });
+        let rate = set("producer.arrival.rate", "20", 20.0);
+        assert_eq!(
+            axis_words("producer.arrival.rate", &[&rate]),
+            "producer.arrival.rate [requests per second]"
+        );
+        let memory = set("fn.memory_mb", "1024", 1024.0);
+        assert_eq!(axis_words("fn.memory_mb", &[&memory]), "fn.memory_mb [MB]");
+        let ttl = set("cache.ttl", "\"5m\"", 300.0);
+        assert_eq!(axis_words("cache.ttl", &[&ttl]), "cache.ttl [s]");
+        let replicas = set("db.read_replicas", "2", 2.0);
+        assert_eq!(
+            axis_words("db.read_replicas", &[&replicas]),
+            "db.read_replicas"
+        );
+        let base = json!({ "components": { "jobs": { "kind": "sqs" } } });
+        assert_eq!(
+            own_words("components.jobs.lag_ms.p99", &base),
+            "jobs.lag_ms.p99 [ms]"
+        );
+        assert_eq!(own_words("components.jobs.sends", &base), "jobs.sends");
     }
 }

@@ -450,7 +450,8 @@ fn an_experiment_compares_its_variants_on_the_numbers_the_scenario_names() {
     assert!(dir.join("sweep-components-web-utilisation.svg").is_file());
     let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(
-        page.contains("<th>web.utilisation</th>") && page.contains("<th>Δ web.wait_ms.p99</th>"),
+        page.contains("<th>web.utilisation [share, 0–1]</th>")
+            && page.contains("<th>Δ web.wait_ms.p99 [ms]</th>"),
         "{page}"
     );
 }
