@@ -670,17 +670,23 @@ fn comparison_chart<'a>(
             })
         })
         .or_else(|| {
-            // Cost against p99 says something only when the variants' bills differ: with the
-            // same bill (or none) their own charts side by side say more.
-            let costs: Vec<f64> = summaries
-                .iter()
-                .filter_map(|s| pointer(s, "cost_usd.total").and_then(Value::as_f64))
-                .collect();
-            let (lo, hi) = costs.iter().fold((f64::INFINITY, 0.0_f64), |(lo, hi), &c| {
-                (lo.min(c), hi.max(c))
-            });
-            let spread = hi > 0.0 && hi > 1.05 * lo;
-            charts.iter().find(|c| spread || c.stem != "cost-vs-p99")
+            // Cost against p99 says something only when the variants differ in both: with
+            // the same bill (or none), or the same p99 (variants that differ behind a queue),
+            // their own charts side by side say more.
+            let spread = |path: &str| {
+                let values: Vec<f64> = summaries
+                    .iter()
+                    .filter_map(|s| pointer(s, path).and_then(Value::as_f64))
+                    .collect();
+                let (lo, hi) = values
+                    .iter()
+                    .fold((f64::INFINITY, 0.0_f64), |(lo, hi), &c| {
+                        (lo.min(c), hi.max(c))
+                    });
+                hi > 0.0 && hi > 1.05 * lo
+            };
+            let both = spread("cost_usd.total") && spread("latency_ms.p99");
+            charts.iter().find(|c| both || c.stem != "cost-vs-p99")
         })
 }
 
@@ -859,23 +865,27 @@ mod tests {
     }
 
     #[test]
-    fn cost_against_p99_is_the_key_chart_only_when_the_bills_differ() {
+    fn cost_against_p99_is_the_key_chart_only_when_the_bills_and_the_p99s_differ() {
         let chart = |stem| ChartSvg {
             stem,
             title: "t",
             svg: "<svg/>",
         };
         let charts = [chart("cost-vs-p99")];
-        let bills = |a: f64, b: f64| {
+        let pair = |a: f64, b: f64, p99a: f64, p99b: f64| {
             vec![
-                serde_json::json!({ "cost_usd": { "total": a } }),
-                serde_json::json!({ "cost_usd": { "total": b } }),
+                serde_json::json!({ "cost_usd": { "total": a }, "latency_ms": { "p99": p99a } }),
+                serde_json::json!({ "cost_usd": { "total": b }, "latency_ms": { "p99": p99b } }),
             ]
         };
+        let bills = |a: f64, b: f64| pair(a, b, 40.0, 20.0);
         // 0.30 against 0.20: a trade-off worth a chart.
         assert!(comparison_chart(&bills(0.3, 0.2), &charts).is_some());
         // The same bill to 1 %: the variants' own charts say more.
         assert!(comparison_chart(&bills(0.2, 0.202), &charts).is_none());
+        // Bills apart but the same p99 (the variants differ behind a queue): a flat row of
+        // points says nothing either.
+        assert!(comparison_chart(&pair(0.3, 0.2, 14.7, 14.8), &charts).is_none());
         // A sweep's chart of what the expectations judge comes first.
         let mut judged = bills(0.3, 0.2);
         judged[0]["expectations"] = serde_json::json!([{ "metric": "error_rate" }]);
