@@ -1184,11 +1184,24 @@ mod tests {
             axis_words("db.read_replicas", &[&replicas]),
             "db.read_replicas"
         );
-        let base = json!({ "components": { "jobs": { "kind": "sqs" } } });
+        // A kind's field in milliseconds, and one that counts, as any kind declares them.
+        let (kind, ms, count) = crate::components::registry::names()
+            .into_iter()
+            .find_map(|k| {
+                let fields = crate::components::registry::info(k)?.fields;
+                let ms = fields.iter().find(|f| f.path.ends_with("_ms.*"))?;
+                let count = fields.iter().find(|f| f.unit == Unit::Count)?;
+                Some((k, ms.path.trim_end_matches(".*"), count.path))
+            })
+            .expect("a kind with both");
+        let base = json!({ "components": { "jobs": { "kind": kind } } });
         assert_eq!(
-            own_words("components.jobs.lag_ms.p99", &base),
-            "jobs.lag_ms.p99 [ms]"
+            own_words(&format!("components.jobs.{ms}.p99"), &base),
+            format!("jobs.{ms}.p99 [ms]")
         );
-        assert_eq!(own_words("components.jobs.sends", &base), "jobs.sends");
+        assert_eq!(
+            own_words(&format!("components.jobs.{count}"), &base),
+            format!("jobs.{count}")
+        );
     }
 }
