@@ -300,7 +300,9 @@ pub fn parse_all(
     baseline.warnings = warnings;
     baseline.overrides = sets.to_vec();
     if declared.is_empty() {
-        return Ok(vec![baseline]);
+        let mut all = vec![baseline];
+        warn_unreached(path, text, &doc, &mut all);
+        return Ok(all);
     }
     let as_written = if sets.is_empty() {
         "the scenario as written".to_string()
@@ -367,6 +369,7 @@ pub fn parse_all(
         }
     }
     if problems.is_empty() {
+        warn_unreached(path, text, &doc, &mut all);
         Ok(all)
     } else {
         problems.dedup();
@@ -2056,6 +2059,70 @@ fn check_call_cycles(components: &[ParsedComponent], ck: &mut Checker) {
 /// are told first (the call graph's order; the scenario's when it has a cycle, which is
 /// refused anyway), so that a wait one settles (a Route 53 name whose record is another name)
 /// is the one its callees hear.
+/// Whether a request can reach each component of `sc`: from a workload's target, by any
+/// call (a call, a subscription, a queue's consumer) or a KMS key's use.
+fn reached(sc: &Scenario) -> Vec<bool> {
+    let mut reached = vec![false; sc.components.len()];
+    let mut next: Vec<usize> = sc.workloads.iter().map(|w| w.target).collect();
+    while let Some(i) = next.pop() {
+        if std::mem::replace(&mut reached[i], true) {
+            continue;
+        }
+        let spec = &sc.components[i].spec;
+        next.extend(spec.calls().iter().map(|c| c.to));
+        next.extend(spec.kms().map(|l| l.to));
+    }
+    reached
+}
+
+/// Warns of each component no request reaches in the scenario or any of its variants
+/// (`all`, the scenario first): it does nothing in any run, which is rarely meant (a
+/// consumer left off its queue, an edge forgotten). One a variant reaches (a queue a
+/// variant sends to) is not told of; nor is a part of another (a target group, a volume),
+/// reached through it. Located at its `id`.
+fn warn_unreached(path: &Path, text: &str, doc: &DeTable<'_>, all: &mut [Scenario]) {
+    let mut any = vec![false; all[0].components.len()];
+    for sc in all.iter() {
+        if sc.components.len() != any.len() {
+            // A variant with other components: its ids are not the scenario's; judged by id.
+            continue;
+        }
+        for (a, r) in any.iter_mut().zip(reached(sc)) {
+            *a |= r;
+        }
+    }
+    let Some(DeValue::Array(items)) = doc.get("component").map(|v| v.get_ref()) else {
+        return;
+    };
+    let mut ck = Checker::new(path, text);
+    for (i, c) in all[0].components.iter().enumerate() {
+        if any[i] || !c.spec.answers_calls() {
+            continue;
+        }
+        let span = items.iter().find_map(|item| match item.get_ref() {
+            DeValue::Table(t) => t
+                .get("id")
+                .filter(|v| matches!(v.get_ref(), DeValue::String(s) if *s == c.id))
+                .map(|v| v.span()),
+            _ => None,
+        });
+        if let Some(span) = span {
+            ck.warn(
+                span,
+                format!(
+                    "no request reaches \"{}\": no workload targets it and no component calls it (a call, a subscription, a queue's `consumer`), in the scenario or a variant, so it does nothing in the run; an edge left out?",
+                    crate::text::one_line(&c.id)
+                ),
+            );
+        }
+    }
+    if let Ok(((), warnings)) = ck.into_result(Some(())) {
+        let w = &mut all[0].warnings;
+        w.extend(warnings);
+        w.sort_by_key(|d| (d.line, d.column));
+    }
+}
+
 fn callers_wait(components: &mut [ParsedComponent], workloads: &[WorkloadSpec]) {
     let g = call_graph(components);
     let order: Vec<usize> = match petgraph::algo::toposort(&g, None) {

@@ -605,6 +605,38 @@ fn an_operation_that_looks_like_a_components_is_warned_of() {
 }
 
 #[test]
+fn a_component_no_request_reaches_is_warned_of() {
+    // A queue with its consumer left off: the function is reached by nothing.
+    let text = "[scenario]\nduration = \"10s\"\n[[workload]]\nname = \"u\"\ntarget = \"q\"\n\
+                arrival = { process = \"poisson\", rate = 10 }\n\
+                [[component]]\nid = \"q\"\nkind = \"sqs\"\n\
+                [[component]]\nid = \"worker\"\nkind = \"lambda\"\nwork = \"10ms\"\n";
+    let sc = scenario::parse(Path::new("x.toml"), text).unwrap();
+    let said: Vec<String> = sc
+        .warnings
+        .iter()
+        .map(|w| format!("{}:{} {}", w.line, w.column, w.message))
+        .collect();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with("11:6 no request reaches \"worker\""),
+        "{said:?}"
+    );
+    // With its consumer, nothing is said.
+    let wired = text.edit(
+        "kind = \"sqs\"",
+        "kind = \"sqs\"\nconsumer = { to = \"worker\" }",
+    );
+    let sc = scenario::parse(Path::new("x.toml"), &wired).unwrap();
+    assert!(sc.warnings.is_empty(), "{:?}", sc.warnings);
+    // Nor when a variant sends the requests there: the scenario is about the difference.
+    let variant =
+        format!("{text}[[variant]]\nname = \"direct\"\nset = {{ \"u.target\" = \"worker\" }}\n");
+    let sc = scenario::parse(Path::new("x.toml"), &variant).unwrap();
+    assert!(sc.warnings.is_empty(), "{:?}", sc.warnings);
+}
+
+#[test]
 fn messages_are_located() {
     // A provisioned table without capacity, and two scenarios of one name: each at its line.
     let e = parse_err(&BASE.edit(
