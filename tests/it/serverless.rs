@@ -1569,3 +1569,38 @@ fn payloads_over_the_limits_are_refused_with_413() {
     assert!(all(&small, "200"));
     assert!(num(&small, "components.fn.invocations") > 90.0);
 }
+
+#[test]
+fn a_cold_start_leaves_the_handlers_draws_as_without_it() {
+    // One request a second, each done long before the next (at 1,769 MB the work is as
+    // written): on demand the first finds no environment, with provisioned concurrency one
+    // is ready. Init durations have their own stream,
+    // so the handler's run times, drawn in the same order, are the same in both: the
+    // variants' seeds pair.
+    let with = |provisioned: u32| {
+        run(&format!(
+            r#"
+            [scenario]
+            duration = "60s"
+            seeds = 2
+            [[workload]]
+            name = "u"
+            target = "fn"
+            arrival = {{ process = "constant", rate = 1 }}
+            [[component]]
+            id = "fn"
+            kind = "lambda"
+            memory_mb = 1769
+            work = {{ dist = "lognormal", median = "20ms", p99 = "200ms" }}
+            provisioned_concurrency = {provisioned}
+        "#
+        ))
+    };
+    let (cold, warm) = (with(0), with(1));
+    assert_eq!(per_seed(&cold, "components.fn.cold_starts"), [1.0, 1.0]);
+    assert_eq!(per_seed(&warm, "components.fn.cold_starts"), [0.0, 0.0]);
+    for stat in ["mean", "p50", "p99", "max"] {
+        let path = format!("components.fn.duration_ms.{stat}");
+        assert_eq!(per_seed(&cold, &path), per_seed(&warm, &path), "{path}");
+    }
+}

@@ -430,6 +430,10 @@ pub struct Lambda {
     versions: Vec<Version>,
     clock: Clock,
     rng: SimRng,
+    /// Init durations' own stream: a variant with more or fewer cold starts (provisioned
+    /// concurrency, more memory) then leaves every other draw, of work and errors, as its
+    /// baseline's, so the seeds' figures pair.
+    init_rng: SimRng,
     edges: Vec<Edge>,
     /// How many of `edges` the handler calls: the rest is the on-failure destination.
     handler: usize,
@@ -576,6 +580,7 @@ impl Lambda {
             versions,
             cfg,
             clock,
+            init_rng: env.stream("init"),
             rng: env.rng,
             handler,
             edges: env.edges,
@@ -1004,7 +1009,7 @@ impl Lambda {
             reinit: SimTime::ZERO,
         });
         if cold {
-            let drawn = self.versions[version].init.sample_time(&mut self.rng);
+            let drawn = self.versions[version].init.sample_time(&mut self.init_rng);
             // aws-facts: §2 limits: the Init phase is cut at 10 s, and Init is run again at
             // the first invoke, under the function timeout.
             let init = drawn.min(config::MAX_INIT);
