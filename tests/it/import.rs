@@ -386,6 +386,37 @@ fn a_method_integration_and_a_listener_give_their_edges() {
 }
 
 #[test]
+fn a_method_that_invokes_a_function_without_its_permission_is_noted() {
+    // API Gateway may invoke a function only with a resource-based permission
+    // (AWS::Lambda::Permission): without one each request would be answered 500.
+    let rel = "templates/rest-api-lambda.yaml";
+    let no_permission = |out: &archsim::import::Imported| {
+        out.notes.iter().any(|n| {
+            n.contains("integrates function LambdaFunction, but no AWS::Lambda::Permission")
+        })
+    };
+    assert!(no_permission(&imported(rel)), "{:?}", imported(rel).notes);
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/import")
+            .join(rel),
+    )
+    .unwrap();
+    let permission = |function: &str| {
+        format!(
+            "{text}  InvokePermission:\n    Type: AWS::Lambda::Permission\n    Properties:\n      \
+             Action: lambda:InvokeFunction\n      FunctionName: !GetAtt {function}.Arn\n      \
+             Principal: apigateway.amazonaws.com\n"
+        )
+    };
+    let granted = import(rel, &permission("LambdaFunction")).unwrap();
+    assert!(!no_permission(&granted), "{:?}", granted.notes);
+    // One for another function does not let this one be invoked.
+    let other = import(rel, &permission("LambdaRole")).unwrap();
+    assert!(no_permission(&other), "{:?}", other.notes);
+}
+
+#[test]
 fn conditions_decided_by_parameters_keep_or_drop_resources() {
     // UsedeadletterQueue defaults to "false": the dead-letter queue is left out, said so.
     let out = imported("templates/queue-optional-dlq.json");

@@ -628,6 +628,22 @@ fn import_api_part(r: &Resource<'_>, m: &mut Mapped) {
             }
         }
     }
+    for f in [
+        "Integration.Uri",
+        "IntegrationUri",
+        "uri",
+        "integration_uri",
+    ]
+    .iter()
+    .flat_map(|k| r.refs(k))
+    {
+        if !may_invoke(r, &f) {
+            m.note(format!(
+                "{} {} integrates function {f}, but no AWS::Lambda::Permission (aws_lambda_permission) of the template lets API Gateway invoke it: AWS would answer those requests 500 (\"Invalid permissions on Lambda function\"); the scenario takes the permission as given",
+                r.kind, r.name
+            ));
+        }
+    }
     let timeout = [
         "Integration.TimeoutInMillis",
         "TimeoutInMillis",
@@ -656,6 +672,38 @@ fn import_api_part(r: &Resource<'_>, m: &mut Mapped) {
         m.set("integration_timeout", seconds(ms / 1000.0), name);
     }
     stage_settings(r, m);
+}
+
+/// Whether API Gateway may invoke `f` through `r`: true unless `f` is a function and the
+/// template has no resource-based permission for it. A Lambda integration needs one (an
+/// `AWS::Lambda::Permission` naming the function, for `apigateway.amazonaws.com`; SAM makes
+/// it for an `Api` or `HttpApi` event, not for a method written by hand). A permission that
+/// names its function by a literal name, not a reference, cannot be matched: any such one
+/// for API Gateway is taken to be it.
+fn may_invoke(r: &Resource<'_>, f: &str) -> bool {
+    let function = r.other(f).is_some_and(|t| {
+        matches!(
+            t.kind,
+            "AWS::Lambda::Function" | "AWS::Serverless::Function" | "aws_lambda_function"
+        )
+    });
+    if !function {
+        return true;
+    }
+    r.others().any(|p| {
+        let permission = matches!(p.kind, "AWS::Lambda::Permission" | "aws_lambda_permission");
+        let principal = p
+            .text("Principal")
+            .or_else(|| p.text("principal"))
+            .is_none_or(|x| x.contains("apigateway"));
+        let names = p.refs("FunctionName");
+        let names = if names.is_empty() {
+            p.refs("function_name")
+        } else {
+            names
+        };
+        permission && principal && (names.is_empty() || names.iter().any(|n| n == f))
+    })
 }
 
 /// The routes whose integration `r` is: a REST API's method (`AWS::ApiGateway::Method`, or
