@@ -224,7 +224,7 @@ impl Kind for LbConfig {
         ],
         columns: &[
             Column {
-                label: "healthy targets",
+                label: "mean healthy targets",
                 field: "healthy_targets_mean",
                 unit: Unit::Number,
             },
