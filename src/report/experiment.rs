@@ -212,6 +212,9 @@ fn axis_words(path: &str, variants: &[&Summary]) -> String {
         Some("s")
     } else if path.ends_with("arrival.rate") {
         Some("requests per second")
+    } else if last.starts_with("price") {
+        // A price per unit (`price_per_gb`): its unit is dollars, not the unit it names.
+        None
     } else {
         [
             ("_mb", "MB"),
@@ -275,16 +278,24 @@ fn meeting(variants: &[Summary]) -> Vec<usize> {
 }
 
 /// The paths the variants set that change the work itself rather than what serves it: a
-/// workload's (its rate, its mix) or the scenario's (its duration). Their costs then pay for
-/// different work, and the cheapest of them says nothing: a sweep of the arrival rate would
-/// name its lightest load.
+/// workload's arrivals, mix, keys, sizes or trace, or the scenario's measured period. Their
+/// costs then pay for different work, and the cheapest of them says nothing: a sweep of the
+/// arrival rate would name its lightest load. A workload's target, retries, timeout or
+/// latency change how the same work is served, and are compared as any component's are.
 fn work_paths(variants: &[Summary]) -> Vec<String> {
+    const WORKLOAD: [&str; 5] = ["arrival", "mix", "keys", "size", "trace"];
+    const SCENARIO: [&str; 2] = ["duration", "warmup"];
     let mut out: Vec<String> = Vec::new();
     for s in variants {
         let workloads = s["workloads"].as_object();
         for (p, _, _) in set_of(s) {
-            let head = p.split('.').next().unwrap_or("");
-            let work = head == "scenario" || workloads.is_some_and(|w| w.contains_key(head));
+            let mut parts = p.split('.');
+            let (head, key) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            let work = if head == "scenario" {
+                SCENARIO.contains(&key)
+            } else {
+                workloads.is_some_and(|w| w.contains_key(head)) && WORKLOAD.contains(&key)
+            };
             if work && !out.contains(&p) {
                 out.push(p);
             }
@@ -1165,6 +1176,18 @@ mod tests {
         let fleet = [at(20.0, 1.0, "fn.memory_mb"), at(40.0, 2.0, "fn.memory_mb")];
         assert_eq!(cheapest_meeting(&fleet), Some(0));
         assert_eq!(json("s", &fleet)["none_cheapest_because"], Value::Null);
+        // Nor does the way the workload is served: its retries, its target.
+        let retries = [
+            at(2.0, 1.0, "producer.retry.attempts"),
+            at(3.0, 2.0, "producer.retry.attempts"),
+        ];
+        assert_eq!(cheapest_meeting(&retries), Some(0));
+        // The scenario's measured period is the work's length.
+        let longer = [
+            at(600.0, 1.0, "scenario.duration"),
+            at(900.0, 2.0, "scenario.duration"),
+        ];
+        assert_eq!(cheapest_meeting(&longer), None);
     }
 
     #[test]
@@ -1179,6 +1202,8 @@ mod tests {
         assert_eq!(axis_words("fn.memory_mb", &[&memory]), "fn.memory_mb [MB]");
         let ttl = set("cache.ttl", "\"5m\"", 300.0);
         assert_eq!(axis_words("cache.ttl", &[&ttl]), "cache.ttl [s]");
+        let price = set("cdn.price_per_gb", "0.085", 0.085);
+        assert_eq!(axis_words("cdn.price_per_gb", &[&price]), "cdn.price_per_gb");
         let replicas = set("db.read_replicas", "2", 2.0);
         assert_eq!(
             axis_words("db.read_replicas", &[&replicas]),
