@@ -1203,7 +1203,10 @@ mod tests {
         let ttl = set("cache.ttl", "\"5m\"", 300.0);
         assert_eq!(axis_words("cache.ttl", &[&ttl]), "cache.ttl [s]");
         let price = set("cdn.price_per_gb", "0.085", 0.085);
-        assert_eq!(axis_words("cdn.price_per_gb", &[&price]), "cdn.price_per_gb");
+        assert_eq!(
+            axis_words("cdn.price_per_gb", &[&price]),
+            "cdn.price_per_gb"
+        );
         let replicas = set("db.read_replicas", "2", 2.0);
         assert_eq!(
             axis_words("db.read_replicas", &[&replicas]),

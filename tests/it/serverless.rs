@@ -1574,14 +1574,15 @@ fn payloads_over_the_limits_are_refused_with_413() {
 fn a_cold_start_leaves_the_handlers_draws_as_without_it() {
     // One request a second, each done long before the next (at 1,769 MB the work is as
     // written): on demand the first finds no environment, with provisioned concurrency one
-    // is ready. Init durations have their own stream,
-    // so the handler's run times, drawn in the same order, are the same in both: the
-    // variants' seeds pair.
-    let with = |provisioned: u32| {
+    // is ready. A cold start's draws (its init, its KMS Decrypt's hops and retries when a
+    // key guards the environment variables) have their own stream, so the handler's run
+    // times, drawn in the same order, are the same in both: the variants' seeds pair.
+    let with = |provisioned: u32, kms: &str| {
         run(&format!(
             r#"
             [scenario]
             duration = "60s"
+            warmup = "0s"
             seeds = 2
             [[workload]]
             name = "u"
@@ -1593,14 +1594,22 @@ fn a_cold_start_leaves_the_handlers_draws_as_without_it() {
             memory_mb = 1769
             work = {{ dist = "lognormal", median = "20ms", p99 = "200ms" }}
             provisioned_concurrency = {provisioned}
+            {kms}
         "#
         ))
     };
-    let (cold, warm) = (with(0), with(1));
-    assert_eq!(per_seed(&cold, "components.fn.cold_starts"), [1.0, 1.0]);
-    assert_eq!(per_seed(&warm, "components.fn.cold_starts"), [0.0, 0.0]);
-    for stat in ["mean", "p50", "p99", "max"] {
-        let path = format!("components.fn.duration_ms.{stat}");
-        assert_eq!(per_seed(&cold, &path), per_seed(&warm, &path), "{path}");
+    let key = "kms = \"key\"\n            [[component]]\n            id = \"key\"\n            kind = \"kms\"";
+    for kms in ["", key] {
+        let (cold, warm) = (with(0, kms), with(1, kms));
+        assert_eq!(per_seed(&cold, "components.fn.cold_starts"), [1.0, 1.0]);
+        assert_eq!(per_seed(&warm, "components.fn.cold_starts"), [0.0, 0.0]);
+        for stat in ["mean", "p50", "p99", "max"] {
+            let path = format!("components.fn.duration_ms.{stat}");
+            assert_eq!(
+                per_seed(&cold, &path),
+                per_seed(&warm, &path),
+                "{path} {kms}"
+            );
+        }
     }
 }

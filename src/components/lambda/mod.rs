@@ -430,9 +430,10 @@ pub struct Lambda {
     versions: Vec<Version>,
     clock: Clock,
     rng: SimRng,
-    /// Init durations' own stream: a variant with more or fewer cold starts (provisioned
-    /// concurrency, more memory) then leaves every other draw, of work and errors, as its
-    /// baseline's, so the seeds' figures pair.
+    /// The draws of cold starts (their init durations, and their KMS Decrypt's hops and
+    /// retries) on a stream of their own: a variant with more or fewer cold starts
+    /// (provisioned concurrency, more memory) then leaves every other draw, of work and
+    /// errors, as its baseline's, so the seeds' figures pair.
     init_rng: SimRng,
     edges: Vec<Edge>,
     /// How many of `edges` the handler calls: the rest is the on-failure destination.
@@ -1033,7 +1034,7 @@ impl Lambda {
         match self.kms.as_mut() {
             Some(k) => {
                 let j = &self.jobs[i.job];
-                k.call(ctx, &mut self.rng, j.msg, i.index(), j.arrived);
+                k.call(ctx, &mut self.init_rng, j.msg, i.index(), j.arrived);
             }
             None => self.start_handler(ctx, i.job),
         }
@@ -1046,7 +1047,7 @@ impl Lambda {
         let Some(done) = self
             .kms
             .as_mut()
-            .and_then(|k| k.reply(ctx, &mut self.rng, r))
+            .and_then(|k| k.reply(ctx, &mut self.init_rng, r))
         else {
             return;
         };
@@ -1310,7 +1311,7 @@ impl Component for Lambda {
             Input::Call(call, msg) => self.call(ctx, call, msg),
             Input::Timer(t) if caller::owns(t) => {
                 if let Some(k) = self.kms.as_mut() {
-                    k.timer(ctx, &mut self.rng, t);
+                    k.timer(ctx, &mut self.init_rng, t);
                 }
             }
             Input::Reply(r) if caller::owns(r.tag) => self.kms_reply(ctx, &r),
