@@ -990,14 +990,14 @@ impl Checker {
 
     /// Warns of each operation sent that no component names but one looks like (`wrtie`
     /// beside a table's `write`): every component takes it as an operation it does not list
-    /// (a table as a read, a subscription's filter as one to let through to no one), which
+    /// (a table as a read, a subscription's filter as one it does not deliver), which
     /// a typo is likely not meant to be; the warning says which, from the near name's `op`. A
     /// name no known one is near (`checkout`) is the scenario's own and is not told of, nor
     /// is one named after a route ("get /orders/{id}", as an import writes them), which an
     /// API sends to its default target and whose neighbour ("get /orders") is no typo.
     pub fn warn_unnamed_ops(&mut self) {
         // Each name a component lists, with what that means, and `read`, which none need
-        // list: a workload with no `mix` sends it, and every component takes it as a read.
+        // list: a workload with no `mix` sends it, and a table takes any unlisted one as it.
         let mut named: Vec<(&str, String)> = self
             .ops
             .iter()
@@ -1007,7 +1007,7 @@ impl Checker {
             .collect();
         named.push((
             "read",
-            "is what a workload with no `mix` sends, and what every component takes an operation it does not list as".into(),
+            "is what a workload with no `mix` sends, and what a component that tells reads from writes takes an operation it does not list as".into(),
         ));
         let mut warnings = Vec::new();
         let mut told = Vec::new();

@@ -510,7 +510,7 @@ fn parse_max_age_by_op(raw: &RawCloudFront, ck: &mut Checker) -> Option<Vec<(u16
     for m in list {
         let op = ck.op(
             m.op.get_ref(),
-            "a distribution's `max_age_by_op`, and it gives any other operation the default TTL",
+            "a distribution's `max_age_by_op`, and it gives any other operation `max_age` (or, without one, the default TTL)",
         );
         if out.iter().any(|(o, _)| *o == op) {
             ck.error(

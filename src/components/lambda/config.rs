@@ -453,7 +453,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
         .map(|o| {
             ck.op(
                 o.get_ref(),
-                "a function's `error_ops`, and it fails no other operation",
+                "a function's `error_ops`, which always fail, and it fails any other only at its `error_rate`",
             )
         })
         .collect();
