@@ -2054,13 +2054,17 @@ fn check_call_cycles(components: &[ParsedComponent], ck: &mut Checker) {
     }
 }
 
-/// Tells each component how long its callers wait for an answer (`Kind::callers_wait`): the
-/// longest timeout among the workloads and calls sent to it, `None` when one has none. Callers
-/// are told first (the call graph's order; the scenario's when it has a cycle, which is
-/// refused anyway), so that a wait one settles (a Route 53 name whose record is another name)
-/// is the one its callees hear.
-/// Whether a request can reach each component of `sc`: from a workload's target, by any
-/// call (a call, a subscription, a queue's consumer) or a KMS key's use.
+/// What a component reaches directly: those it calls (a call, a subscription, a queue's
+/// consumer, a record's target) and its KMS key (`kms = "…"`).
+fn reaches(spec: &ComponentSpec) -> impl Iterator<Item = usize> + '_ {
+    spec.calls()
+        .iter()
+        .map(|c| c.to)
+        .chain(spec.kms().map(|l| l.to))
+}
+
+/// Whether a request can reach each component of `sc`, from a workload's target
+/// (`reaches`, step by step).
 fn reached(sc: &Scenario) -> Vec<bool> {
     let mut reached = vec![false; sc.components.len()];
     let mut next: Vec<usize> = sc.workloads.iter().map(|w| w.target).collect();
@@ -2068,9 +2072,7 @@ fn reached(sc: &Scenario) -> Vec<bool> {
         if std::mem::replace(&mut reached[i], true) {
             continue;
         }
-        let spec = &sc.components[i].spec;
-        next.extend(spec.calls().iter().map(|c| c.to));
-        next.extend(spec.kms().map(|l| l.to));
+        next.extend(reaches(&sc.components[i].spec));
     }
     reached
 }
@@ -2079,14 +2081,13 @@ fn reached(sc: &Scenario) -> Vec<bool> {
 /// (`all`, the scenario first): it does nothing in any run, which is rarely meant (a
 /// consumer left off its queue, an edge forgotten). One a variant reaches (a queue a
 /// variant sends to) is not told of; nor is a part of another (a target group, a volume),
-/// reached through it. Located at its `id`.
+/// reached through it. Only the first of a chain is told of, at its `id`, naming those it
+/// alone would reach (a queue and its dead-letter queue are one warning).
 fn warn_unreached(path: &Path, text: &str, doc: &DeTable<'_>, all: &mut [Scenario]) {
-    let mut any = vec![false; all[0].components.len()];
+    let base = &all[0];
+    let mut any = vec![false; base.components.len()];
+    // Variants set values inside components and workloads: they have the same components.
     for sc in all.iter() {
-        if sc.components.len() != any.len() {
-            // A variant with other components: its ids are not the scenario's; judged by id.
-            continue;
-        }
         for (a, r) in any.iter_mut().zip(reached(sc)) {
             *a |= r;
         }
@@ -2094,11 +2095,39 @@ fn warn_unreached(path: &Path, text: &str, doc: &DeTable<'_>, all: &mut [Scenari
     let Some(DeValue::Array(items)) = doc.get("component").map(|v| v.get_ref()) else {
         return;
     };
+    let unreached = |i: usize| !any[i] && base.components[i].spec.answers_calls();
+    // A chain's first: no other unreached component reaches it.
+    let led: Vec<bool> = (0..any.len())
+        .map(|i| {
+            (0..any.len()).any(|j| {
+                j != i && unreached(j) && reaches(&base.components[j].spec).any(|t| t == i)
+            })
+        })
+        .collect();
     let mut ck = Checker::new(path, text);
-    for (i, c) in all[0].components.iter().enumerate() {
-        if any[i] || !c.spec.answers_calls() {
+    for (i, c) in base.components.iter().enumerate() {
+        if !unreached(i) || led[i] {
             continue;
         }
+        // Those it leads to that nothing else reaches.
+        let mut behind: Vec<usize> = Vec::new();
+        let mut next: Vec<usize> = reaches(&c.spec).collect();
+        while let Some(t) = next.pop() {
+            if t != i && unreached(t) && !behind.contains(&t) {
+                behind.push(t);
+                next.extend(reaches(&base.components[t].spec));
+            }
+        }
+        behind.sort_unstable();
+        let also = if behind.is_empty() {
+            String::new()
+        } else {
+            let ids: Vec<String> = behind
+                .iter()
+                .map(|&t| format!("\"{}\"", crate::text::one_line(&base.components[t].id)))
+                .collect();
+            format!(", nor what only it leads to ({})", ids.join(", "))
+        };
         let span = items.iter().find_map(|item| match item.get_ref() {
             DeValue::Table(t) => t
                 .get("id")
@@ -2110,7 +2139,7 @@ fn warn_unreached(path: &Path, text: &str, doc: &DeTable<'_>, all: &mut [Scenari
             ck.warn(
                 span,
                 format!(
-                    "no request reaches \"{}\": no workload targets it and no component calls it (a call, a subscription, a queue's `consumer`), in the scenario or a variant, so it does nothing in the run; an edge left out?",
+                    "no request reaches \"{}\"{also}: no workload targets it and no component reaches it (by a call, a subscription, a queue's `consumer`, a `kms` key), in the scenario or a variant, so it does nothing in the run; an edge left out?",
                     crate::text::one_line(&c.id)
                 ),
             );
@@ -2123,6 +2152,11 @@ fn warn_unreached(path: &Path, text: &str, doc: &DeTable<'_>, all: &mut [Scenari
     }
 }
 
+/// Tells each component how long its callers wait for an answer (`Kind::callers_wait`): the
+/// longest timeout among the workloads and calls sent to it, `None` when one has none. Callers
+/// are told first (the call graph's order; the scenario's when it has a cycle, which is
+/// refused anyway), so that a wait one settles (a Route 53 name whose record is another name)
+/// is the one its callees hear.
 fn callers_wait(components: &mut [ParsedComponent], workloads: &[WorkloadSpec]) {
     let g = call_graph(components);
     let order: Vec<usize> = match petgraph::algo::toposort(&g, None) {

@@ -629,6 +629,23 @@ fn a_component_no_request_reaches_is_warned_of() {
     );
     let sc = scenario::parse(Path::new("x.toml"), &wired).unwrap();
     assert!(sc.warnings.is_empty(), "{:?}", sc.warnings);
+    // A chain nothing reaches is one warning, at its first: a queue and its consumer.
+    let chain = format!(
+        "{}[[component]]\nid = \"s\"\nkind = \"service\"\nservice_time = \"1ms\"\n",
+        wired.edit("target = \"q\"", "target = \"s\"")
+    );
+    let sc = scenario::parse(Path::new("x.toml"), &chain).unwrap();
+    let said: Vec<String> = sc
+        .warnings
+        .iter()
+        .map(|w| format!("{}:{} {}", w.line, w.column, w.message))
+        .collect();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0]
+            .starts_with("8:6 no request reaches \"q\", nor what only it leads to (\"worker\"): "),
+        "{said:?}"
+    );
     // Nor when a variant sends the requests there: the scenario is about the difference.
     let variant =
         format!("{text}[[variant]]\nname = \"direct\"\nset = {{ \"u.target\" = \"worker\" }}\n");
