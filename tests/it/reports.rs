@@ -270,6 +270,17 @@ fn the_terminal_summary_shows_statuses_percentiles_and_intervals() {
     let text = archsim::report::text_summary(&idle);
     let line = text.lines().find(|l| l.contains("idle-dlq")).unwrap();
     assert!(line.trim_end().ends_with(" sends 0"), "{line:?}");
+    // A queue's lag is of the messages deleted: their count stands beside it.
+    idle["components"]["jobs"] = serde_json::json!({
+        "kind": "sqs", "sends": 3600, "deletes": 42, "moved_to_dead_letter": 1200,
+        "lag_ms": { "p99": 3103.0 },
+    });
+    let text = archsim::report::text_summary(&idle);
+    let line = text.lines().find(|l| l.contains(" jobs ")).unwrap();
+    assert!(
+        line.contains("lag p99 3103 ms sends 3600 deleted 42 to DLQ 1200"),
+        "{line:?}"
+    );
 }
 
 #[test]
