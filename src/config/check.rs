@@ -94,9 +94,10 @@ pub struct Checker {
     /// Words put before every message (`variant "x": `), when one file yields several
     /// scenarios.
     pub prefix: Option<String>,
-    /// Where values that are not in the file come from (`--set db.read_replicas=4`): a span
-    /// at `text_len + 1 + i` stands for the i-th.
-    origins: Vec<String>,
+    /// Where values that are not in the file come from (`--set db.read_replicas=4`): the
+    /// offsets past the file's end from the first to the second (inclusive) stand for the
+    /// third. Each has its own, so a value parsed from one keeps spans of its own.
+    origins: Vec<(usize, usize, String)>,
     text_len: usize,
     /// Inside `table`: whether a value of the wrong type was taken out of it (`Some(true)`),
     /// after which only problems of single values are reported. `None`: outside `table`.
@@ -132,8 +133,18 @@ impl Checker {
     /// A span that stands for a value from outside the file, such as a `--set` argument:
     /// messages about it name `label` instead of a line and column.
     pub fn synthetic(&mut self, label: String) -> Range<usize> {
-        let at = self.text_len + 1 + self.origins.len();
-        self.origins.push(label);
+        self.synthetic_with(label, 0)
+    }
+
+    /// `synthetic`, with `len` more offsets after the point reserved for the spans inside a
+    /// value parsed from the label's text (`variants::shifted`): a mistake inside it is then
+    /// said as the label's, and told apart from one in the file, whose offsets these are not.
+    pub fn synthetic_with(&mut self, label: String, len: usize) -> Range<usize> {
+        let at = self
+            .origins
+            .last()
+            .map_or(self.text_len + 1, |(_, end, _)| end + 1);
+        self.origins.push((at, at + len, label));
         at..at
     }
 
@@ -264,10 +275,10 @@ impl Checker {
 
     fn diagnostic(&self, span: Range<usize>, message: String) -> Diagnostic {
         let message = self.prefixed(message);
-        if let Some(label) = span
-            .start
-            .checked_sub(self.text_len + 1)
-            .and_then(|i| self.origins.get(i))
+        if let Some((_, _, label)) = self
+            .origins
+            .iter()
+            .find(|(start, end, _)| (*start..=*end).contains(&span.start))
         {
             return Diagnostic {
                 file: PathBuf::from(label),

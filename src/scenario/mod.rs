@@ -407,7 +407,8 @@ fn check_theory(sc: &Scenario, variant: Option<&str>, ck: &mut Checker) {
 
 /// A `--set PATH=VALUE` as an override, reported as the argument it is.
 fn cli_override(set: &str, ck: &mut Checker) -> Option<variants::Override<'static>> {
-    let at = ck.synthetic(format!("--set {set}"));
+    // Offsets for the value's own spans: a mistake inside a table it writes is the --set's.
+    let at = ck.synthetic_with(format!("--set {set}"), set.len() + 1);
     let Some((path, value)) = set.split_once('=') else {
         ck.error(at, "a --set needs PATH=VALUE, as db.read_replicas=4");
         return None;
@@ -420,7 +421,10 @@ fn cli_override(set: &str, ck: &mut Checker) -> Option<variants::Override<'stati
     Some(variants::Override {
         path,
         at: at.clone(),
-        value: Spanned::new(at, variants::value_of(value.trim())),
+        value: Spanned::new(
+            at.clone(),
+            variants::shifted(variants::value_of(value.trim()), at.start + 1),
+        ),
     })
 }
 

@@ -558,6 +558,36 @@ pub fn value_of(text: &str) -> DeValue<'static> {
     }
 }
 
+/// `v` with every span inside it moved `by` bytes on: a value parsed from text of its own
+/// (`value_of`), whose spans start at 0, placed at offsets a `Checker` reserved for it
+/// (`Checker::synthetic_with`), where they cannot be taken for places in the file.
+pub fn shifted(v: DeValue<'static>, by: usize) -> DeValue<'static> {
+    let moved = |s: std::ops::Range<usize>| s.start + by..s.end + by;
+    match v {
+        DeValue::Array(items) => DeValue::Array(
+            items
+                .into_iter()
+                .map(|i| {
+                    let span = moved(i.span());
+                    Spanned::new(span, shifted(i.into_inner(), by))
+                })
+                .collect(),
+        ),
+        DeValue::Table(t) => DeValue::Table(
+            t.into_iter()
+                .map(|(k, v)| {
+                    let (kspan, vspan) = (moved(k.span()), moved(v.span()));
+                    (
+                        Spanned::new(kspan, k.into_inner()),
+                        Spanned::new(vspan, shifted(v.into_inner(), by)),
+                    )
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// `v` to 6 significant digits: sweep values a person reads (1200.0000000002 is 1200).
 fn round_sig(v: f64) -> f64 {
     if v == 0.0 || !v.is_finite() {

@@ -240,6 +240,21 @@ fn set_on_the_command_line_overrides_and_is_named_in_its_errors() {
     );
     // Problems named at their --set need no note that a set value may conflict with the file.
     assert!(!text.contains("may conflict"), "{text}");
+    // A mistake inside a table a --set writes is the --set's too, not a place in the file.
+    let set = "users.arrival={ process = \"poisson\", rate = \"fast\" }";
+    let e = scenario::parse_all(
+        Path::new("exp.toml"),
+        &short,
+        &Default::default(),
+        &[set.to_string()],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.lines()
+            .any(|l| l.starts_with(&format!("--set {set}: `arrival.rate`: wrong type"))),
+        "{e}"
+    );
     // A duration without its unit: on the command line it needs a unit, not quotes.
     let o = archsim(
         &["validate", "exp.toml", "--set", "users.timeout=5"],
