@@ -536,6 +536,16 @@ fn zones_that_look_alike_are_warned_of() {
         .is_empty());
 }
 
+/// The warnings `text` (read as x.toml, which must be valid) gets, as "line:column message".
+fn located_warnings(text: &str) -> Vec<String> {
+    scenario::parse(Path::new("x.toml"), text)
+        .unwrap()
+        .warnings
+        .iter()
+        .map(|w| format!("{}:{} {}", w.line, w.column, w.message))
+        .collect()
+}
+
 #[test]
 fn an_operation_that_looks_like_a_components_is_warned_of() {
     // A workload sends "wrtie" to a table whose writes are the default list: no component
@@ -549,12 +559,7 @@ fn an_operation_that_looks_like_a_components_is_warned_of() {
          [[component]]\nid = \"s\"\nkind = \"service\"\nservice_time = \"1ms\"\n\
          calls = [ {{ to = \"t\" }}, {{ to = \"t\", op = \"updte\" }} ]\n{table}\n"
     );
-    let sc = scenario::parse(Path::new("x.toml"), &text).unwrap();
-    let said: Vec<String> = sc
-        .warnings
-        .iter()
-        .map(|w| format!("{}:{} {}", w.line, w.column, w.message))
-        .collect();
+    let said = located_warnings(&text);
     assert_eq!(said.len(), 2, "{said:?}");
     assert!(
         said[0].starts_with(
@@ -611,12 +616,7 @@ fn a_component_no_request_reaches_is_warned_of() {
                 arrival = { process = \"poisson\", rate = 10 }\n\
                 [[component]]\nid = \"q\"\nkind = \"sqs\"\n\
                 [[component]]\nid = \"worker\"\nkind = \"lambda\"\nwork = \"10ms\"\n";
-    let sc = scenario::parse(Path::new("x.toml"), text).unwrap();
-    let said: Vec<String> = sc
-        .warnings
-        .iter()
-        .map(|w| format!("{}:{} {}", w.line, w.column, w.message))
-        .collect();
+    let said = located_warnings(text);
     assert_eq!(said.len(), 1, "{said:?}");
     assert!(
         said[0].starts_with("11:6 no request reaches \"worker\""),
@@ -634,12 +634,7 @@ fn a_component_no_request_reaches_is_warned_of() {
         "{}[[component]]\nid = \"s\"\nkind = \"service\"\nservice_time = \"1ms\"\n",
         wired.edit("target = \"q\"", "target = \"s\"")
     );
-    let sc = scenario::parse(Path::new("x.toml"), &chain).unwrap();
-    let said: Vec<String> = sc
-        .warnings
-        .iter()
-        .map(|w| format!("{}:{} {}", w.line, w.column, w.message))
-        .collect();
+    let said = located_warnings(&chain);
     assert_eq!(said.len(), 1, "{said:?}");
     assert!(
         said[0]
