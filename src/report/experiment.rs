@@ -107,8 +107,12 @@ pub const FRONTIER_ERROR_MARGIN: f64 = 0.01;
 
 /// The frontier of cost against p99 (`cp`, by `cost_p99`; `xy::pareto`) among the variants
 /// whose error rate is within `FRONTIER_ERROR_MARGIN` of the fewest, and the variants left
-/// off it for their errors.
+/// off it for their errors. None when the variants change the work itself (`work_paths`):
+/// a lighter load is no better choice, only less work.
 fn frontier(variants: &[Summary], cp: &[(f64, f64)]) -> (Vec<usize>, Vec<usize>) {
+    if !work_paths(variants).is_empty() {
+        return (Vec::new(), Vec::new());
+    }
     let errors: Vec<f64> = variants
         .iter()
         .map(|s| mean_ci(s, "error_rate").map_or(f64::NAN, |m| m.0))
@@ -743,7 +747,13 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
             "cost-vs-p99".into(),
             XyChart {
                 title: format!("{scenario}: cost against p99 latency"),
-                subtitle: format!("each variant: {bars}; lower and left is better"),
+                subtitle: if work_paths(variants).is_empty() {
+                    format!("each variant: {bars}; lower and left is better")
+                } else {
+                    format!(
+                        "each variant: {bars}; the variants do different work, so none is better"
+                    )
+                },
                 x_desc: "cost [$ per seed, measured period]".into(),
                 y_desc: "p99 latency of successes [ms]".into(),
                 log_x: false,
@@ -1163,6 +1173,8 @@ mod tests {
             at(40.0, 2.0, "producer.arrival.rate"),
         ];
         assert_eq!(cheapest_meeting(&load), None);
+        // Nor is a frontier drawn: less work is not a better choice.
+        assert_eq!(json("s", &load)["pareto_cost_p99"], json!([]));
         let text = terminal("s", &load);
         assert!(
             text.contains("the variants change the work itself (`producer.arrival.rate`)"),
