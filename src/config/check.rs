@@ -1301,7 +1301,11 @@ fn key_at(value: &Spanned<DeValue<'_>>, at: &Range<usize>) -> Option<String> {
             if v.span() == *at {
                 Some(format!("[{i}]"))
             } else {
-                key_at(v, at)
+                // A list in a list keeps both places (`steps[1][0]`).
+                key_at(v, at).map(|inner| match (v.get_ref(), inner.starts_with('[')) {
+                    (DeValue::Array(_), true) => format!("[{i}]{inner}"),
+                    _ => inner,
+                })
             }
         }),
         _ => None,
@@ -1561,6 +1565,25 @@ mod tests {
         assert_eq!(inner, 2, "{:?}", ck.diagnostics);
         let at: Vec<(usize, usize)> = ck.diagnostics.iter().map(|d| (d.line, d.column)).collect();
         assert_eq!(at, [(5, 5)], "{:?}", ck.diagnostics);
+    }
+
+    #[test]
+    fn a_wrong_item_of_a_list_in_a_list_is_named_by_both_places() {
+        #[derive(Deserialize)]
+        struct Grid {
+            #[allow(dead_code)]
+            g: Vec<Vec<i64>>,
+        }
+        let text = "g = [[1, 2], [3, \"x\"]]\n";
+        let mut ck = Checker::new(Path::new("t.toml"), text);
+        assert!(ck.deserialize::<Grid>(table(text)).is_none());
+        assert!(
+            ck.diagnostics[0]
+                .message
+                .starts_with("`g[1][1]`: wrong type"),
+            "{:?}",
+            ck.diagnostics
+        );
     }
 
     #[test]
