@@ -7,13 +7,17 @@ use crate::{num, run, scenario};
 use archsim::import::{import, Format};
 use std::path::Path;
 
-/// Imports a corpus file (a path below `tests/import/`), panicking with the error.
-fn imported(rel: &str) -> archsim::import::Imported {
+/// The text of a corpus file (a path below `tests/import/`).
+fn corpus_text(rel: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/import")
         .join(rel);
-    let text = std::fs::read_to_string(&path).unwrap();
-    import(rel, &text).unwrap_or_else(|e| panic!("{rel} does not import: {e}"))
+    std::fs::read_to_string(&path).unwrap()
+}
+
+/// Imports a corpus file (a path below `tests/import/`), panicking with the error.
+fn imported(rel: &str) -> archsim::import::Imported {
+    import(rel, &corpus_text(rel)).unwrap_or_else(|e| panic!("{rel} does not import: {e}"))
 }
 
 /// Every corpus file, with its expected format.
@@ -396,12 +400,7 @@ fn a_method_that_invokes_a_function_without_its_permission_is_noted() {
         })
     };
     assert!(no_permission(&imported(rel)), "{:?}", imported(rel).notes);
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/import")
-            .join(rel),
-    )
-    .unwrap();
+    let text = corpus_text(rel);
     let permission = |function: &str| {
         format!(
             "{text}  InvokePermission:\n    Type: AWS::Lambda::Permission\n    Properties:\n      \
@@ -1991,9 +1990,7 @@ fn an_http_apis_default_route_names_its_main_target() {
     // aws-facts: §1: an HTTP API sends a request no route matches to its `$default` route.
     // Here the GET route's integration is listed first and `$default` targets the writing
     // function's: that function is the API's main target, and the GET keeps its route.
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import/templates/http-api-routes.yaml");
-    let text = std::fs::read_to_string(path).unwrap().replace(
+    let text = corpus_text("templates/http-api-routes.yaml").replace(
         "      RouteKey: $default\n      Target: !Sub integrations/${ReadIntegration}",
         "      RouteKey: $default\n      Target: !Sub integrations/${WriteIntegration}",
     );
@@ -2052,9 +2049,7 @@ Resources:
         "{sc}"
     );
     // A plan writes a block never set as `[]`: the function is placed in no subnet.
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import/terraform/orders-plan.json");
-    let plan = std::fs::read_to_string(path).unwrap().replacen(
+    let plan = corpus_text("terraform/orders-plan.json").replacen(
         "\"function_name\": \"orders-api\",",
         "\"function_name\": \"orders-api\",\n            \"vpc_config\": [],",
         1,
