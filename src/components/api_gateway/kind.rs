@@ -590,6 +590,12 @@ fn import_api_part(r: &Resource<'_>, m: &mut Mapped) {
         "integration_uri",
     ] {
         for f in r.refs(key) {
+            if !may_invoke(r, &f) {
+                m.note(format!(
+                    "{} {} integrates function {f}, but no AWS::Lambda::Permission (aws_lambda_permission) of the template lets API Gateway invoke it: AWS would answer those requests 500 (\"Invalid permissions on Lambda function\"); the scenario takes the permission as given",
+                    r.kind, r.name
+                ));
+            }
             if catch_all {
                 m.edge(
                     None,
@@ -626,22 +632,6 @@ fn import_api_part(r: &Resource<'_>, m: &mut Mapped) {
                     }
                 }
             }
-        }
-    }
-    for f in [
-        "Integration.Uri",
-        "IntegrationUri",
-        "uri",
-        "integration_uri",
-    ]
-    .iter()
-    .flat_map(|k| r.refs(k))
-    {
-        if !may_invoke(r, &f) {
-            m.note(format!(
-                "{} {} integrates function {f}, but no AWS::Lambda::Permission (aws_lambda_permission) of the template lets API Gateway invoke it: AWS would answer those requests 500 (\"Invalid permissions on Lambda function\"); the scenario takes the permission as given",
-                r.kind, r.name
-            ));
         }
     }
     let timeout = [
