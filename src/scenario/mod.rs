@@ -2067,11 +2067,11 @@ fn reaches(spec: &ComponentSpec) -> impl Iterator<Item = usize> + '_ {
         .chain(spec.kms().map(|l| l.to))
 }
 
-/// Whether a request can reach each component of `sc`, from a workload's target
-/// (`reaches`, step by step).
-fn reached(sc: &Scenario) -> Vec<bool> {
+/// Which components of `sc` are reached from `from` (`reaches`, step by step), `from`
+/// included.
+fn reached_from(sc: &Scenario, from: impl IntoIterator<Item = usize>) -> Vec<bool> {
     let mut reached = vec![false; sc.components.len()];
-    let mut next: Vec<usize> = sc.workloads.iter().map(|w| w.target).collect();
+    let mut next: Vec<usize> = from.into_iter().collect();
     while let Some(i) = next.pop() {
         if std::mem::replace(&mut reached[i], true) {
             continue;
@@ -2079,6 +2079,11 @@ fn reached(sc: &Scenario) -> Vec<bool> {
         next.extend(reaches(&sc.components[i].spec));
     }
     reached
+}
+
+/// Whether a request can reach each component of `sc`, from a workload's target.
+fn reached(sc: &Scenario) -> Vec<bool> {
+    reached_from(sc, sc.workloads.iter().map(|w| w.target))
 }
 
 /// Warns of each component no request reaches in the scenario or any of its variants
@@ -2113,16 +2118,13 @@ fn warn_unreached(path: &Path, text: &str, doc: &DeTable<'_>, all: &mut [Scenari
         if !unreached(i) || led[i] {
             continue;
         }
-        // Those it leads to that nothing else reaches.
-        let mut behind: Vec<usize> = Vec::new();
-        let mut next: Vec<usize> = reaches(&c.spec).collect();
-        while let Some(t) = next.pop() {
-            if t != i && unreached(t) && !behind.contains(&t) {
-                behind.push(t);
-                next.extend(reaches(&base.components[t].spec));
-            }
-        }
-        behind.sort_unstable();
+        // Those it leads to: unreached too, as it is.
+        let behind: Vec<usize> = reached_from(base, [i])
+            .into_iter()
+            .enumerate()
+            .filter(|&(t, r)| r && t != i && unreached(t))
+            .map(|(t, _)| t)
+            .collect();
         let also = if behind.is_empty() {
             String::new()
         } else {
