@@ -14,7 +14,9 @@ pub fn header(c: &Column) -> String {
     }
 }
 
-fn unit_suffix(u: Unit) -> &'static str {
+/// The unit a value of `u` is written in beside it, as the tables show it (a share as a
+/// percentage); empty for a count or a plain number.
+pub(crate) fn unit_suffix(u: Unit) -> &'static str {
     match u {
         Unit::Share | Unit::Percent => "%",
         Unit::Milliseconds => "ms",

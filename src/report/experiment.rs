@@ -188,15 +188,15 @@ fn own_words(metric: &str, base: &Summary) -> String {
             .and_then(crate::components::registry::info)
     };
     let unit = match crate::scenario::metric_unit(metric, &kind_of) {
-        Some(Unit::Milliseconds) => "ms",
-        Some(Unit::Seconds) => "s",
-        Some(Unit::Usd) => "$",
-        Some(Unit::PerSecond) => "per second",
-        Some(Unit::Percent) => "%",
         Some(Unit::Share) => "share, 0–1",
-        Some(Unit::Count | Unit::Number) | None => return shown.into_owned(),
+        Some(u) => super::columns::unit_suffix(u),
+        None => "",
     };
-    format!("{shown} [{unit}]")
+    if unit.is_empty() {
+        shown.into_owned()
+    } else {
+        format!("{shown} [{unit}]")
+    }
 }
 
 /// A swept path as an axis names it, with its unit where the values or the key say it: a
