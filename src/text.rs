@@ -40,6 +40,14 @@ pub fn one_line(s: &str) -> Cow<'_, str> {
     Cow::Owned(printable(s).replace('\n', "\\n"))
 }
 
+/// The first character of `s` that `printable` would escape, with its place (counted in
+/// characters from 1), and whether it is a bidirectional override rather than a control
+/// character.
+pub fn first_unprintable(s: &str) -> Option<(char, usize, bool)> {
+    let (i, c) = s.chars().enumerate().find(|&(_, c)| needs_escape(c))?;
+    Some((c, i + 1, !c.is_control()))
+}
+
 fn needs_escape(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t')
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')

@@ -22,8 +22,13 @@ pub fn overrides_note(summary: &Value) -> String {
     )
 }
 
+/// `s` as text of a page or an SVG document: markup characters as entities, and control
+/// characters and bidirectional overrides written out (`text::printable`), since a page is
+/// also read with `cat` and `grep`, and `plot` draws pages from folders that may come from
+/// elsewhere.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
+    crate::text::printable(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
@@ -582,6 +587,24 @@ pub fn index(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_page_shows_control_characters_and_overrides_written_out() {
+        // A results folder `plot` redraws may come from elsewhere: its text is escaped as
+        // markup and as terminal codes alike.
+        let page = report(
+            &json!({ "scenario": "s", "seeds": [1], "description": "a\u{1b}[2J <b> \u{202e}x\u{85}" }),
+            None,
+            None,
+            &[],
+            false,
+        );
+        assert!(!page.contains(['\u{1b}', '\u{202e}', '\u{85}']), "{page}");
+        assert!(
+            page.contains("a\\u{1b}[2J &lt;b&gt; \\u{202e}x\\u{85}"),
+            "{page}"
+        );
+    }
 
     #[test]
     fn counts_are_whole_and_say_when_they_are_summed_over_seeds() {

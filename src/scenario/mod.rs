@@ -262,6 +262,7 @@ pub fn parse_all(
     let Some((doc, whole)) = parse_doc(text, &mut ck) else {
         return ck.into_result::<()>(None).map(|_| Vec::new());
     };
+    refuse_unprintable(&doc, &mut ck);
     let mut doc = doc;
     let declared = variants::take(&mut doc, &mut ck);
     let mut base_doc = doc.clone();
@@ -418,14 +419,70 @@ fn cli_override(set: &str, ck: &mut Checker) -> Option<variants::Override<'stati
         ck.error(at, "the path of a --set is a component id, a workload name or scenario/account/network, then the keys inside, as db.read_replicas");
         return None;
     }
+    let value = Spanned::new(
+        at.clone(),
+        variants::shifted(variants::value_of(value.trim()), at.start + 1),
+    );
+    refuse_unprintable_value(&value, path.last().map_or("", String::as_str), ck);
     Some(variants::Override {
         path,
         at: at.clone(),
-        value: Spanned::new(
-            at.clone(),
-            variants::shifted(variants::value_of(value.trim()), at.start + 1),
-        ),
+        value,
     })
+}
+
+/// Refuses every key and string in `table` (and below) that holds a control character other
+/// than a line break or a tab, or a bidirectional override. A scenario's text reaches
+/// terminals, pages, charts, CSV and JSON files, where such a character would act (clear a
+/// screen, forge a CI log's line, reverse what a page shows) instead of reading as written:
+/// refused once here, no output has to be trusted to escape it.
+fn refuse_unprintable(table: &DeTable<'_>, ck: &mut Checker) {
+    for (key, value) in table {
+        let name = key.get_ref().as_ref();
+        if let Some(problem) = unprintable(name) {
+            let shown = crate::text::one_line(name);
+            ck.error(
+                key.span(),
+                format!("the key \"{shown}\" must be printable text: {problem}"),
+            );
+        }
+        refuse_unprintable_value(value, name, ck);
+    }
+}
+
+fn refuse_unprintable_value(value: &Spanned<DeValue<'_>>, place: &str, ck: &mut Checker) {
+    match value.get_ref() {
+        DeValue::String(s) => {
+            if let Some(problem) = unprintable(s) {
+                ck.error(
+                    value.span(),
+                    format!("`{place}` must be printable text: {problem}"),
+                );
+            }
+        }
+        DeValue::Table(t) => refuse_unprintable(t, ck),
+        DeValue::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                refuse_unprintable_value(item, &format!("{place}[{i}]"), ck);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What is wrong with `s` as a scenario's text, if anything: its first control character
+/// or bidirectional override, and what text may hold.
+fn unprintable(s: &str) -> Option<String> {
+    let (c, at, bidi) = crate::text::first_unprintable(s)?;
+    Some(format!(
+        "it holds {} ({}, character {at}); text in a scenario may hold line breaks and tabs, but no other control character and no bidirectional override",
+        if bidi {
+            "a bidirectional override"
+        } else {
+            "a control character"
+        },
+        crate::text::printable(c.encode_utf8(&mut [0; 4])),
+    ))
 }
 
 /// Parses the TOML of a scenario: its top-level table and the span of the whole.
@@ -1522,9 +1579,7 @@ fn valid_name(n: &Spanned<String>, key: &str, what: &str, ck: &mut Checker) -> O
     Some(s.clone())
 }
 
-/// A `question` or `lesson`: a slide's text, so short and plain (no control characters or
-/// bidirectional overrides, which would read differently from what they are); empty when
-/// not written.
+/// A `question` or `lesson`: a slide's text, so short; empty when not written.
 fn slide_text(v: Option<&Spanned<String>>, key: &str, ck: &mut Checker) -> Option<String> {
     let Some(v) = v else {
         return Some(String::new());
@@ -1541,13 +1596,8 @@ fn slide_text(v: Option<&Spanned<String>>, key: &str, ck: &mut Checker) -> Optio
         );
         return None;
     }
-    if let std::borrow::Cow::Owned(shown) = crate::text::printable(s) {
-        ck.error(
-            v.span(),
-            format!("`{key}` must be printable text: it holds a control character or a bidirectional override (\"{shown}\")"),
-        );
-        return None;
-    }
+    // A control character or a bidirectional override is refused with every other string
+    // (`refuse_unprintable`).
     Some(s.clone())
 }
 

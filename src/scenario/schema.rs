@@ -11,6 +11,10 @@ use crate::components::registry::KINDS;
 use crate::config::keys::{Key, KeyType, CALL, RETRY};
 use serde_json::{json, Map, Value};
 
+/// A string `text::printable` leaves as it is: no control character but a tab or a line
+/// break, no bidirectional override (the scenario's reader refuses them in every string).
+const PRINTABLE: &str = "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$";
+
 /// What a duration looks like: numbers with archsim's units ("250ms", "1.5s", "1h30m");
 /// `config::check::parse_duration` also wants each unit once, largest first, which a
 /// pattern cannot say.
@@ -241,13 +245,11 @@ fn key_type(t: &KeyType) -> Value {
             }
             v
         }
-        KeyType::Text => json!({ "type": "string" }),
-        // What `text::printable` would escape, refused: control characters but \t and \n,
-        // and the bidirectional overrides.
+        KeyType::Text => json!({ "type": "string", "pattern": PRINTABLE }),
         KeyType::Prose { max_chars } => json!({
             "type": "string",
             "maxLength": max_chars,
-            "pattern": "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$"
+            "pattern": PRINTABLE
         }),
         KeyType::Name => json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]+$" }),
         KeyType::Choice(list) => json!({ "type": "string", "enum": list() }),
@@ -256,11 +258,13 @@ fn key_type(t: &KeyType) -> Value {
         KeyType::Retry => json!({ "$ref": "#/definitions/retry" }),
         KeyType::Ids => json!({
             "oneOf": [
-                { "type": "string" },
-                { "type": "array", "items": { "type": "string" } },
+                { "type": "string", "pattern": PRINTABLE },
+                { "type": "array", "items": { "type": "string", "pattern": PRINTABLE } },
             ]
         }),
-        KeyType::Words => json!({ "type": "array", "items": { "type": "string" } }),
+        KeyType::Words => {
+            json!({ "type": "array", "items": { "type": "string", "pattern": PRINTABLE } })
+        }
         KeyType::Table(keys) => table(keys, ""),
         KeyType::Tables(keys) => json!({ "type": "array", "items": table(keys, "") }),
         KeyType::TableOrBool(keys) => {

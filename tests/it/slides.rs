@@ -312,9 +312,11 @@ fn decks_are_self_contained_and_script_free() {
 
 #[test]
 fn hostile_scenario_text_comes_out_escaped() {
-    // Markup in the question and lesson (control characters there are refused: see
-    // tests/bad/question_control_character.toml); a description, which a deck shows when
-    // neither is written, with markup, an escape sequence and a bidirectional override.
+    // Markup in the question and lesson, and in a description, which a deck shows when
+    // neither is written. Control characters and bidirectional overrides are refused in any
+    // string of a scenario (tests/bad/question_control_character.toml,
+    // tests/bad/op_name_with_terminal_code.toml), and a page escapes them all the same
+    // (`report::html::tests::a_page_shows_control_characters_and_overrides_written_out`).
     let hostile = FAULTY
         .edit(
             "question = \"What do users see while the database is down?\"",
@@ -326,7 +328,7 @@ fn hostile_scenario_text_comes_out_escaped() {
         );
     let quiet = EXPERIMENT.edit(
         "description = \"Four servers against five under the same load.\"",
-        r#"description = "<style>*{display:none}</style>\u001b[2J\u202egnp.exe""#,
+        r#"description = "<style>*{display:none}</style>gnp.exe""#,
     );
     let dir = run_in(
         &[("faulty.toml", &hostile), ("servers.toml", &quiet)],
@@ -349,8 +351,7 @@ fn hostile_scenario_text_comes_out_escaped() {
     assert_eq!(sections(&page).len(), 5, "the question closed a section");
     let page = read(&dir.path().join("out/servers/slides.html"));
     assert_self_contained(&page, "hostile description");
-    assert!(page.contains("&lt;style&gt;*{display:none}&lt;/style&gt;\\u{1b}[2J\\u{202e}gnp.exe"));
-    assert!(!page.contains('\u{1b}') && !page.contains('\u{202e}'));
+    assert!(page.contains("&lt;style&gt;*{display:none}&lt;/style&gt;gnp.exe"));
 }
 
 #[test]

@@ -670,23 +670,76 @@ fn messages_are_located() {
 }
 
 #[test]
-fn terminal_codes_in_a_scenario_are_printed_escaped() {
+fn terminal_codes_in_a_scenario_are_refused_and_printed_escaped() {
+    // Text reaches terminals, pages, charts, CSV and JSON files: a control character or a
+    // bidirectional override anywhere in a scenario (a description, an operation's name, a
+    // variant's description, a key, a --set value) is refused where it is written, and the
+    // message shows it escaped.
     let home = tempdir();
-    let text = BASE.edit(
-        "[scenario]",
-        "[scenario]\ndescription = \"\\u001b[2J\\u001b[31mFAKE CI LINE\\r\"",
-    );
+    let text = BASE
+        .edit(
+            "[scenario]",
+            "[scenario]\ndescription = \"\\u001b[2J\\u001b[31mFAKE CI LINE\\r\"",
+        )
+        .edit(
+            "arrival = ",
+            "mix = [ { op = \"rea\\u202ed\", weight = 1 } ]\narrival = ",
+        )
+        + "[[variant]]\nname = \"v\"\ndescription = \"ok\\u0007\"\nset = { \"s.service_time\" = \"2ms\" }\n";
     write(home.path(), "t.toml", &text);
     let o = archsim(&["run", "t.toml", "--out", "o"], home.path());
-    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
     let shown = output_text(&o);
-    assert!(!shown.contains('\u{1b}'), "{shown:?}");
-    assert!(shown.contains("\\u{1b}[2J"), "{shown:?}");
+    assert!(
+        !shown.contains(['\u{1b}', '\u{202e}', '\u{7}']),
+        "{shown:?}"
+    );
+    for expected in [
+        "t.toml:2:15: `description` must be printable text: it holds a control character (\\u{1b}, character 1)",
+        "`op` must be printable text: it holds a bidirectional override (\\u{202e}, character 4)",
+        "`description` must be printable text: it holds a control character (\\u{7}, character 3)",
+    ] {
+        assert!(shown.contains(expected), "{expected}\n{shown}");
+    }
+    assert!(!home.path().join("o").exists());
+    // A --set value is held to the same rule; tabs and line breaks pass.
+    write(
+        home.path(),
+        "ok.toml",
+        &BASE.edit(
+            "[scenario]",
+            "[scenario]\ndescription = \"two\\nlines\\tand a tab\"",
+        ),
+    );
+    let o = archsim(
+        &[
+            "run",
+            "ok.toml",
+            "--set",
+            "s.service_time=\"2ms\\u001b\"",
+            "--out",
+            "o",
+        ],
+        home.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
+    assert!(
+        output_text(&o).contains("`service_time` must be printable text"),
+        "{}",
+        output_text(&o)
+    );
+    let o = archsim(&["run", "ok.toml", "--out", "o"], home.path());
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
     // An unknown key with an escape in its name, in a diagnostic.
     let bad = BASE.edit("[scenario]", "[scenario]\n\"\\u001b[2Jx\" = 1");
     write(home.path(), "bad.toml", &bad);
     let o = archsim(&["validate", "bad.toml"], home.path());
     assert!(!output_text(&o).contains('\u{1b}'), "{:?}", output_text(&o));
+    assert!(
+        output_text(&o).contains("the key \"\\u{1b}[2Jx\" must be printable text"),
+        "{}",
+        output_text(&o)
+    );
 }
 
 #[test]
