@@ -474,6 +474,22 @@ impl Ctx<'_> {
         self.answer(call, Outcome::Status(status), SimTime::ZERO);
     }
 
+    /// Leaves `call`, a call this actor received and has not answered, unanswered for good,
+    /// as a call to an unreachable actor is: its caller's timeout ends it (without one, the
+    /// caller waits until the run ends). For an actor part of which is unreachable (a
+    /// database whose writer's zone is out) while the rest still answers.
+    pub fn lose_call(&mut self, call: CallId) {
+        debug_assert!(
+            self.calls
+                .get(call)
+                .is_some_and(|r| r.callee == self.me && r.state == CallState::Open),
+            "only an open call to this actor can be lost"
+        );
+        if self.calls.contains_key(call) {
+            lose(self.calls, self.stats, self.tracer, call);
+        }
+    }
+
     /// Answers a call with `Outcome::Error`: the callee ran it and the work failed.
     pub fn reply_error(&mut self, call: CallId) {
         self.answer(call, Outcome::Error, SimTime::ZERO);

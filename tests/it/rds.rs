@@ -867,3 +867,119 @@ fn a_failover_in_the_warmup_is_not_measured() {
         warm["components"]["db"]
     );
 }
+
+/// An outage of zone a, where the database's writer is, from 60 s for `lasts`.
+fn zone_a_out(lasts: &str) -> String {
+    format!(
+        r#"[[fault]]
+           at = "60s"
+           for = "{lasts}"
+           kind = "az_outage"
+           az = "a""#
+    )
+}
+
+#[test]
+fn a_single_az_instance_in_a_zone_that_is_out_comes_back_with_the_zone() {
+    // It has no copy elsewhere, and its recovery happens in its own zone: a 20-minute outage
+    // keeps it down 20 minutes, though its recovery takes 7 (it used to be back after 7,
+    // serving from a zone that was still out). A 2-minute outage ends before the recovery
+    // does: then the recovery's own 7 minutes.
+    let client = r#"timeout = "2s""#;
+    let db = r#"recovery_time = "7m""#;
+    let long = crate::run(&rds_with(
+        "30m",
+        20.0,
+        0.2,
+        client,
+        db,
+        &zone_a_out("20m"),
+        1,
+    ));
+    assert_eq!(num(&long, "components.db.failover_downtime_s"), 1_200.0);
+    let short = crate::run(&rds_with(
+        "30m",
+        20.0,
+        0.2,
+        client,
+        db,
+        &zone_a_out("2m"),
+        1,
+    ));
+    assert_eq!(num(&short, "components.db.failover_downtime_s"), 420.0);
+    // While the zone is out, nothing there answers (as for every component placed in it):
+    // the queries vanish and their callers time out; no 503 comes out of a dead zone. After
+    // it, the recovered instance refuses what reaches it before the clients' caches expire.
+    let in_outage = 20.0 * 1_200.0;
+    let timeouts = num(&long, "requests.by_status.timeout");
+    assert!(
+        (timeouts - in_outage).abs() < 0.03 * in_outage,
+        "{timeouts} timeouts for {in_outage} queries sent in the outage"
+    );
+    assert!(count(&long, "requests.by_status.503") < 200.0);
+    // The short outage: timeouts for its 2 minutes, then 503s until the recovery ends.
+    let (t, e) = (
+        num(&short, "requests.by_status.timeout"),
+        num(&short, "requests.by_status.503"),
+    );
+    assert!((t - 20.0 * 120.0).abs() < 0.05 * 20.0 * 120.0, "{t}");
+    assert!((e - 20.0 * 300.0).abs() < 0.05 * 20.0 * 300.0, "{e}");
+    let r = World::build(
+        &scenario(&rds_with(
+            "30m",
+            20.0,
+            0.2,
+            client,
+            db,
+            &zone_a_out("20m"),
+            1,
+        )),
+        1,
+    )
+    .run()
+    .unwrap();
+    let events: Vec<(&str, f64)> = r
+        .events
+        .iter()
+        .filter(|e| e.actor == "db")
+        .map(|e| (e.event.as_str(), e.time.as_secs_f64()))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("primary_failed", 60.0),
+            ("recovery_waits", 480.0),
+            ("recovery_complete", 1_260.0)
+        ]
+    );
+}
+
+#[test]
+fn a_multi_az_failover_out_of_a_dead_zone_takes_its_usual_time_and_a_moved_writer_stays_up() {
+    // aws-facts §5: an AZ outage is a failover trigger; the standby, in another zone, takes
+    // over in the failover's time whatever the outage's length. Until then the writer's
+    // address is in the dead zone: its queries vanish (timeouts), none is refused.
+    let client = r#"timeout = "2s""#;
+    let db = "multi_az = true\nfailover_time = \"60s\"";
+    let s = crate::run(&rds_with(
+        "10m",
+        100.0,
+        0.2,
+        client,
+        db,
+        &zone_a_out("5m"),
+        1,
+    ));
+    assert_eq!(num(&s, "components.db.failover_downtime_s"), 60.0);
+    let timeouts = num(&s, "requests.by_status.timeout");
+    assert!((5_600.0..=6_600.0).contains(&timeouts), "{timeouts}");
+    // Clients whose cached address is still the old one also meet the dead zone, for up to
+    // the 5 s TTL after the failover; nobody is answered 503.
+    assert_eq!(count(&s, "requests.by_status.503"), 0.0);
+    // A writer that an earlier failover moved out of zone a is not touched by zone a going.
+    let earlier = format!(
+        "{PRIMARY_FAILS}\n[[fault]]\nat = \"3m\"\nfor = \"2m\"\nkind = \"az_outage\"\naz = \"a\""
+    );
+    let s = crate::run(&rds_with("6m", 100.0, 0.2, client, db, &earlier, 1));
+    assert_eq!(per_seed(&s, "components.db.failover_downtime_s"), [60.0]);
+}

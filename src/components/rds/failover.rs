@@ -15,20 +15,24 @@ use rand::Rng;
 /// "rds_primary_failure", or an outage of its zone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
-    /// The primary instance fails (a host failure, or its zone).
+    /// The primary instance fails (a host failure).
     PrimaryFailure,
+    /// The zone of its configured writer (`az`) is out, from `on` to its end.
+    ZoneOutage,
 }
 
 impl Token for Fault {
     fn encode(self) -> u64 {
         match self {
             Fault::PrimaryFailure => pack(0, 0),
+            Fault::ZoneOutage => pack(1, 0),
         }
     }
 
     fn decode(token: u64) -> Option<Fault> {
         match unpack(token) {
             (0, 0) => Some(Fault::PrimaryFailure),
+            (1, 0) => Some(Fault::ZoneOutage),
             _ => None,
         }
     }
@@ -66,6 +70,8 @@ pub(super) enum Access {
     Hang,
     /// RDS Proxy: it waits in the proxy for the writer.
     Wait,
+    /// It vanishes: the address is in a zone that is out (`Ctx::lose_call`).
+    Lost,
 }
 
 /// How the current outage of the writer ends.
@@ -91,6 +97,12 @@ impl Rds {
     /// What a query sent to the writer while it is down meets: `down_writer` when it is set,
     /// else the deployment's own.
     fn down_writer(&self) -> Access {
+        if self.writer_zone_out {
+            // The address is in a zone that is out: as every component placed there, it
+            // answers nothing, whatever `down_writer` says of a failed instance (the README's
+            // `az_outage`: calls and answers vanish).
+            return Access::Lost;
+        }
         let w = match self.cfg.down_writer {
             Some(w) => w,
             // aws-facts: §5 Aurora: during a failover the old primary is fenced; clients see
@@ -138,8 +150,8 @@ impl Rds {
     /// What a query sent to the old writer's address by a stale DNS cache meets.
     fn stale_access(&self) -> Access {
         // aws-facts: §5 Aurora: after a failover the old writer is a reader, which refuses
-        // writes.
-        if self.aurora_promotion() {
+        // writes (unless its zone is out).
+        if self.aurora_promotion() && !self.writer_zone_out {
             return Access::Refused;
         }
         // Elsewhere the old address is the failed instance's: as while the writer was down.
@@ -168,7 +180,8 @@ impl Rds {
     }
 
     /// Drops every query on the writer, `node`, as it fails: its connections are gone (503 to
-    /// each, counted as the writer unavailable). Queries waiting in the proxy for it stay.
+    /// each, or, its zone out, no answer at all; counted as the writer unavailable). Queries
+    /// waiting in the proxy for it stay.
     fn drop_node(&mut self, ctx: &mut Ctx<'_>, node: usize) {
         let now = ctx.now();
         let busy = self.nodes[node].busy;
@@ -189,7 +202,12 @@ impl Rds {
             let (call, arrived, write) =
                 (self.jobs[k].call, self.jobs[k].arrived, self.jobs[k].write);
             self.unavailable += u64::from(self.clock.measured(arrived));
-            self.answer(ctx, call, arrived, write, UNAVAILABLE, SimTime::ZERO);
+            if self.writer_zone_out {
+                // Its zone is out: nor do these answers leave it.
+                ctx.lose_call(call);
+            } else {
+                self.answer(ctx, call, arrived, write, UNAVAILABLE, SimTime::ZERO);
+            }
         }
         for k in queued {
             self.jobs.remove(k);
@@ -211,12 +229,14 @@ impl Rds {
         self.replicas.iter().position(|&r| !self.nodes[r].cut)
     }
 
-    /// The primary fails: the writer is down until the recovery its config allows ends.
-    pub(super) fn primary_failure(&mut self, ctx: &mut Ctx<'_>) {
+    /// The primary fails, by its zone going out (`zone_out`) or on its own: the writer is down
+    /// until the recovery its config allows ends.
+    pub(super) fn primary_failure(&mut self, ctx: &mut Ctx<'_>, zone_out: bool) {
         let now = ctx.now();
         if self.writer_state == Writer::Down {
             return;
         }
+        self.writer_zone_out = zone_out;
         let writer = self.writer;
         self.drop_node(ctx, writer);
         self.writer_state = Writer::Down;
@@ -282,9 +302,43 @@ impl Rds {
         self.writer = to;
     }
 
+    /// The zone of the configured writer goes out (`on`) or comes back. aws-facts: §5
+    /// Multi-AZ: an AZ outage is a failover trigger; a writer that a failover or a promotion
+    /// has moved to another zone is not touched (its standby or old host there is lost, which
+    /// this model does not follow: commits keep waiting for a standby).
+    pub(super) fn zone_outage(&mut self, ctx: &mut Ctx<'_>, on: bool) {
+        if on {
+            // A writer already down there (a failure being recovered in place, a failover
+            // under way) is caught by it too.
+            if self.writer_home {
+                self.primary_failure(ctx, true);
+                self.writer_zone_out = true;
+            }
+            return;
+        }
+        self.writer_zone_out = false;
+        if std::mem::take(&mut self.waits_for_zone) {
+            self.writer_back(ctx);
+        }
+    }
+
     /// The writer is back, by the way it went.
     pub(super) fn writer_back(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
+        if self.recovery == Recovery::Recover && self.writer_zone_out {
+            // The instance is recovered in its own zone (a single-AZ instance has no other
+            // copy; Aurora without a replica recreates its writer "in the same Availability
+            // Zone", aws-facts §5), which is out: not before the zone is back. AWS does not
+            // say how long a recovery takes after a zone returns: chosen, none beyond the
+            // recovery's own time, run meanwhile.
+            self.waits_for_zone = true;
+            self.events.push(
+                now,
+                "recovery_waits",
+                "the writer's zone is out: the instance comes back with it".to_string(),
+            );
+            return;
+        }
         let event = match self.recovery {
             Recovery::Standby => {
                 // The old primary's host is replaced and becomes the new standby; until then
@@ -293,6 +347,7 @@ impl Rds {
                 std::mem::swap(&mut self.volume[w], &mut self.standby_volume);
                 self.replace_later(ctx);
                 self.nodes[self.writer].replaced();
+                self.writer_home = false;
                 "failover_complete"
             }
             Recovery::PromoteReader => {
@@ -303,6 +358,7 @@ impl Rds {
                 let old = self.writer;
                 self.nodes[r].unapplied.clear();
                 self.move_writer(r);
+                self.writer_home = false;
                 // The old writer is replaced and rejoins as a reader.
                 self.nodes[old].replaced();
                 if self.replace_later(ctx) {
@@ -318,11 +374,13 @@ impl Rds {
                 // nothing more.
                 self.nodes[r].unapplied.clear();
                 self.move_writer(r);
+                self.writer_home = false;
                 self.cut_replicas();
                 "promotion_complete"
             }
             Recovery::Recover => {
                 self.nodes[self.writer].replaced();
+                self.writer_home = true;
                 "recovery_complete"
             }
         };

@@ -294,7 +294,7 @@ impl Kind for RdsConfig {
             Field {
                 path: "writer_unavailable",
                 unit: Unit::Count,
-                about: "queries for the writer (reads too, where no replica takes them) answered 503 or left unanswered (down_writer = \"hang\", and on Aurora during a failover), the writer being down or a client's cached address stale, those in flight when it failed included",
+                about: "queries for the writer (reads too, where no replica takes them) answered 503 or left unanswered (down_writer = \"hang\", on Aurora during a failover, and while the writer's zone is out), the writer being down or a client's cached address stale, those in flight when it failed included",
             },
             Field {
                 path: "proxy_borrow_timeouts",
@@ -380,7 +380,7 @@ impl Kind for RdsConfig {
                 unit: Unit::Share,
             },
             Column {
-                label: "writer unavailable (503)",
+                label: "writer unavailable (503 or no answer)",
                 field: "writer_unavailable",
                 unit: Unit::Count,
             },
@@ -480,7 +480,7 @@ impl Kind for RdsConfig {
     /// aws-facts: §5 Multi-AZ: an AZ outage is a failover trigger.
     fn zone_outage(&self, zone: &str, az: Option<&str>) -> ZoneOutage {
         if az == Some(zone) {
-            ZoneOutage::Told(Fault::PrimaryFailure.code())
+            ZoneOutage::Told(Fault::ZoneOutage.code())
         } else {
             ZoneOutage::Unaffected
         }

@@ -163,6 +163,15 @@ pub struct Rds {
     failed_at: SimTime,
     /// How the current outage of the writer ends.
     recovery: Recovery,
+    /// The writer is in its configured zone (`az`): false once a failover or a promotion has
+    /// moved it to another, true again when the instance is recovered in place.
+    writer_home: bool,
+    /// The zone of the writer that failed is out: its address answers nothing, and an
+    /// instance to recover there cannot come back before the zone does.
+    writer_zone_out: bool,
+    /// The recovery's own time is over but the writer's zone is still out: it comes back
+    /// when the zone does.
+    waits_for_zone: bool,
     /// Multi-AZ DB instance: whether a standby is ready to take over.
     standby_ready: bool,
     /// Multi-AZ DB cluster: how many of the readers, at the front of `replicas`, are
@@ -237,6 +246,9 @@ impl Rds {
             writer_back_at: None,
             failed_at: SimTime::ZERO,
             recovery: Recovery::Recover,
+            writer_home: true,
+            writer_zone_out: false,
+            waits_for_zone: false,
             standby_ready: cfg.deployment == Deployment::MultiAzInstance,
             standbys_left: cfg.deployment.standbys() as usize,
             rebuilding: Vec::new(),
@@ -332,6 +344,11 @@ impl Rds {
                 Access::Refused => {
                     self.unavailable += u64::from(measured);
                     self.answer(ctx, call, now, write, UNAVAILABLE, SimTime::ZERO);
+                    return;
+                }
+                Access::Lost => {
+                    self.unavailable += u64::from(measured);
+                    ctx.lose_call(call);
                     return;
                 }
             }
@@ -584,12 +601,13 @@ impl Component for Rds {
 
     fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
         match input {
-            // It happens at an instant: nothing to undo when it is switched off.
-            Input::Fault { code, on } => {
-                if on && Fault::of_code(code) == Some(Fault::PrimaryFailure) {
-                    self.primary_failure(ctx);
-                }
-            }
+            // A primary failure happens at an instant: nothing to undo when it is switched
+            // off. A zone outage ends.
+            Input::Fault { code, on } => match Fault::of_code(code) {
+                Some(Fault::PrimaryFailure) if on => self.primary_failure(ctx, false),
+                Some(Fault::ZoneOutage) => self.zone_outage(ctx, on),
+                _ => {}
+            },
             Input::Call(call, msg) => self.arrive(ctx, call, msg),
             Input::Timer(tag) => match Timer::decode(tag) {
                 Some(Timer::Work(job)) => self.work_done(ctx, job),
