@@ -213,7 +213,10 @@ fn spot_interruption_notice_is_two_minutes_and_rebalancing_acts_on_it() {
     let ev = events(&toml, 1);
     assert_eq!(times(&ev, "spot_notice"), vec![100.0, 100.0]);
     assert_eq!(times(&ev, "launch"), vec![220.0, 220.0]);
-    // With it: replacements launch at the notice and the noticed instances drain at once.
+    // With it (aws-facts §4: launch before terminate): replacements launch at the notice;
+    // the noticed instances serve until the replacements are in service (the 60 s boot), and
+    // only then drain. The group never has fewer than four in service; nor does it launch a
+    // third instance when the noticed ones stop.
     let toml = asg(
         "8m",
         r#"{ process = "constant", rate = 200 }"#,
@@ -221,9 +224,56 @@ fn spot_interruption_notice_is_two_minutes_and_rebalancing_acts_on_it() {
         "",
         wave,
     );
-    let ev = events(&toml, 1);
+    let r = World::build(&scenario(&toml), 1).run().unwrap();
+    assert_eq!(times(&r.events, "launch"), vec![100.0, 100.0]);
+    assert_eq!(times(&r.events, "in_service"), vec![160.0, 160.0]);
+    assert_eq!(times(&r.events, "draining"), vec![160.0, 160.0]);
+    let in_service = crate::series(&r, "web", "instances_in_service");
+    let least = in_service.iter().copied().fold(f64::INFINITY, f64::min);
+    assert!(least >= 4.0 - 1e-9, "{in_service:?}");
+    // A boot longer than the notice: the noticed instances stop at its end, as without
+    // rebalancing, and the replacements, launched two minutes earlier, count in their place.
+    let slow = asg(
+        "8m",
+        r#"{ process = "constant", rate = 200 }"#,
+        &group(true),
+        "",
+        wave,
+    )
+    .replace("boot_time = \"60s\"", "boot_time = \"150s\"");
+    let ev = events(&slow, 1);
     assert_eq!(times(&ev, "launch"), vec![100.0, 100.0]);
-    assert_eq!(times(&ev, "draining"), vec![100.0, 100.0]);
+    assert_eq!(times(&ev, "in_service"), vec![250.0, 250.0]);
+    assert!(times(&ev, "draining").is_empty());
+}
+
+#[test]
+fn a_load_balancer_counts_a_target_that_drained_then_stopped_once() {
+    // Four instances, a request of 2 s every second; two get a spot notice at 100 s, drain when
+    // their replacements are in service (160 s) with requests still running (a 300 s
+    // deregistration delay), and stop at the notice's end (220 s). The load balancer's healthy
+    // count lost each when it started draining, and must not lose it again when it goes: it
+    // counted 2 for the rest of the run, though four instances served.
+    let toml = asg(
+        "8m",
+        r#"{ process = "constant", rate = 1 }"#,
+        r#"min = 4
+           market = "spot"
+           work = "2s"
+           capacity_rebalance = true"#,
+        "",
+        r#"[[fault]]
+        at = "100s"
+        kind = "spot_interruption"
+        target = "web"
+        count = 2"#,
+    );
+    let r = World::build(&scenario(&toml), 1).run().unwrap();
+    assert_eq!(times(&r.events, "draining"), vec![160.0, 160.0]);
+    let healthy = crate::series(&r, "alb", "healthy_targets");
+    let in_service = crate::series(&r, "web", "instances_in_service");
+    let last = healthy.len() - 1;
+    assert_eq!((healthy[last], in_service[last]), (4.0, 4.0), "{healthy:?}");
 }
 
 #[test]

@@ -42,6 +42,9 @@ pub(super) struct Instance {
     pub(super) warm_until: SimTime,
     /// Launched to rebalance zones: terminates one elsewhere once in service.
     pub(super) rebalance: bool,
+    /// Launched by Capacity Rebalancing to replace this instance (by index), which received a
+    /// spot interruption notice: that one is terminated once this one is in service.
+    pub(super) replaces: Option<usize>,
     /// Spot interruption notice received.
     pub(super) noticed: bool,
     /// vCPUs running a job's work [vCPUs].
@@ -95,14 +98,22 @@ impl Instance {
     }
 }
 
+impl Instance {
+    /// Launched beside the desired capacity, to rebalance zones or to replace an instance at
+    /// risk of interruption: not counted toward it, nor chosen to scale in, until in service.
+    pub(super) fn extra(&self) -> bool {
+        self.rebalance || self.replaces.is_some()
+    }
+}
+
 impl AutoScalingGroup {
-    /// Instances the group counts toward its desired capacity: not those launched to
-    /// rebalance zones, until they are in service.
+    /// Instances the group counts toward its desired capacity: not those launched beside it
+    /// (`Instance::extra`), until they are in service.
     pub(super) fn live(&self) -> u32 {
         self.instances
             .iter()
             .filter(|i| {
-                !i.rebalance && matches!(i.state, State::Booting | State::InService | State::Failed)
+                !i.extra() && matches!(i.state, State::Booting | State::InService | State::Failed)
             })
             .count() as u32
     }
@@ -148,6 +159,7 @@ impl AutoScalingGroup {
             failed_at: SimTime::ZERO,
             warm_until: SimTime::ZERO,
             rebalance,
+            replaces: None,
             noticed: false,
             busy_cpus: 0,
             cpu_queue: VecDeque::new(),
@@ -194,7 +206,7 @@ impl AutoScalingGroup {
         i.in_service_at = now;
         i.warm_until = warm_until;
         i.last_change = now;
-        let (id, zone, rebalance) = (i.id, i.zone, i.rebalance);
+        let (id, zone, rebalance, replaces) = (i.id, i.zone, i.rebalance, i.replaces.take());
         self.in_service.add(&self.clock, now, 1.0);
         self.vcpus_in_service
             .add(&self.clock, now, f64::from(self.cfg.itype.vcpus));
@@ -202,6 +214,12 @@ impl AutoScalingGroup {
         self.refresh_routable();
         if !initial {
             self.events.push(now, "in_service", format!("i-{id}"));
+        }
+        if let Some(old) = replaces {
+            // aws-facts: §4 Capacity Rebalancing: launch, then terminate the instance at risk
+            // once the new one is in service (AWS: "passes its health check"; here, in
+            // service), before its interruption if the boot was quick enough.
+            self.retire(ctx, old, "replaced ahead of its spot interruption");
         }
         if rebalance {
             self.instances[idx].rebalance = false;
@@ -239,7 +257,7 @@ impl AutoScalingGroup {
             (0..self.instances.len())
                 .filter(|&k| {
                     let i = &self.instances[k];
-                    i.zone == zone && i.state == s && !i.rebalance
+                    i.zone == zone && i.state == s && !i.extra()
                 })
                 .collect()
         };
@@ -297,6 +315,7 @@ impl AutoScalingGroup {
         i.state = State::Terminated;
         i.stopped_at = i.stopped_at.min(now);
         i.rebalance = false;
+        i.replaces = None;
         // Its process is gone with its clients; nothing of it runs any more (what it held
         // was answered or cut off before), so memory stays with the instances running.
         i.tokens = RetryTokens::default();

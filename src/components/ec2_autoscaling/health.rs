@@ -126,8 +126,8 @@ impl AutoScalingGroup {
     }
 
     /// Spot instances not yet noticed, as many as `take` says of their number and drawn at
-    /// random, get their two-minute notice; with capacity rebalancing the group replaces
-    /// them at once.
+    /// random, get their two-minute notice; with capacity rebalancing the group launches
+    /// their replacements at once.
     fn spot_notices(&mut self, ctx: &mut Ctx<'_>, take: impl FnOnce(usize) -> usize) {
         let now = ctx.now();
         let mut spot: Vec<usize> = (0..self.instances.len())
@@ -150,12 +150,14 @@ impl AutoScalingGroup {
                 format!("i-{id}: terminated in 2 minutes"),
             );
             ctx.schedule(SPOT_NOTICE, Timer::SpotEnd(k).encode());
-            if self.cfg.capacity_rebalance {
-                self.retire(ctx, k, "spot interruption notice");
+            // aws-facts: §4 Capacity Rebalancing: a replacement is launched at once; the
+            // instance at risk keeps serving until the replacement is in service (it is
+            // terminated then) or its notice ends, whichever comes first. AWS may exceed the
+            // group's maximum by 10 % for it; the model does not hold it to the maximum.
+            if self.cfg.capacity_rebalance && self.launch(ctx, false, false) {
+                let new = self.instances.len() - 1;
+                self.instances[new].replaces = Some(k);
             }
-        }
-        if self.cfg.capacity_rebalance {
-            self.reconcile(ctx);
         }
     }
 
@@ -186,6 +188,13 @@ impl AutoScalingGroup {
             self.kill(ctx, k, Some(status::CONNECTION_RESET));
             self.group.borrow_mut().deregister(id);
             self.terminate(now, k, "spot interruption");
+            // Its replacement, still booting, now counts toward the desired capacity in its
+            // place: no second one is launched for it.
+            for i in &mut self.instances {
+                if i.replaces == Some(k) {
+                    i.replaces = None;
+                }
+            }
             self.reconcile(ctx);
         }
     }

@@ -213,7 +213,7 @@ const KEYS: &[Key] = &[
         name: "capacity_rebalance",
         ty: KeyType::Bool,
         required: false,
-        about: "on a spot interruption notice, launch a replacement and drain the instance at once (default false)",
+        about: "on a spot interruption notice, launch a replacement at once and drain the instance at risk when the replacement is in service (or at the notice's end, if sooner): launch before terminate, as AWS does (default false)",
     },
     Key {
         name: "calls",

@@ -76,7 +76,8 @@ impl LoadBalancer {
             match g.members.iter().find(|m| m.instance == t.instance) {
                 None => {
                     t.gone = true;
-                    if t.healthy {
+                    // A draining target left the healthy count when it started to drain.
+                    if t.healthy && !t.draining {
                         self.healthy.add(&self.clock, now, -1.0);
                     }
                 }
