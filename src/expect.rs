@@ -85,7 +85,17 @@ pub fn evaluate(expectations: &[Expectation], summary: &Summary) -> Vec<Verdict>
 }
 
 fn judge(e: &Expectation, summary: &Summary) -> Verdict {
-    let (value, mut problem) = judge_in(e, summary);
+    // A count pooled over several seeds is their sum: its failure says so, or it reads as a
+    // contradiction of the "per seed" figures printed beside it.
+    let seeds_run = summary["seeds"].as_array().map_or(0, Vec::len);
+    let summed =
+        seeds_run > 1 && pointer(summary, &e.metric).is_some_and(|v| v.is_u64() || v.is_i64());
+    let pooled = if summed {
+        format!(", the sum of {seeds_run} seeds,")
+    } else {
+        String::new()
+    };
+    let (value, mut problem) = judge_in(e, summary, &pooled);
     let mut judged = value;
     let mut judged_seed = None;
     let mut per_seed = Vec::new();
@@ -97,7 +107,7 @@ fn judge(e: &Expectation, summary: &Summary) -> Verdict {
         problem = None;
         for part in seeds {
             let seed = part["seed"].as_u64().unwrap_or(0);
-            let (v, p) = judge_in(e, part);
+            let (v, p) = judge_in(e, part, "");
             per_seed.push((seed, v));
             if problem.is_none() {
                 if let Some(p) = p {
@@ -145,18 +155,18 @@ pub fn number_at(summary: &Summary, metric: &str) -> Option<f64> {
 }
 
 /// The number at the expectation's path in `summary` (or one seed's part of it), and why it
-/// fails, if it does.
-fn judge_in(e: &Expectation, summary: &Summary) -> (Option<f64>, Option<String>) {
+/// fails, if it does, with `what` said of the number after it (", the sum of 3 seeds,").
+fn judge_in(e: &Expectation, summary: &Summary, what: &str) -> (Option<f64>, Option<String>) {
     let value = number_at(summary, &e.metric);
     let problem = match value {
         None => Some(not_a_number(summary, &e.metric)),
         Some(v) if e.min.is_some_and(|lo| v < lo) => {
             let lo = e.min.unwrap_or(0.0);
-            Some(format!("{} is below {lo}", beside(v, lo)))
+            Some(format!("{}{what} is below {lo}", beside(v, lo)))
         }
         Some(v) if e.max.is_some_and(|hi| v > hi) => {
             let hi = e.max.unwrap_or(0.0);
-            Some(format!("{} is above {hi}", beside(v, hi)))
+            Some(format!("{}{what} is above {hi}", beside(v, hi)))
         }
         Some(_) => None,
     };
@@ -306,6 +316,27 @@ mod tests {
             Some(80.0),
             Some(120.0)
         )));
+    }
+
+    #[test]
+    fn a_pooled_count_that_fails_says_it_is_the_sum_of_the_seeds() {
+        // The terminal prints "503: 1292 per seed" beside it: the bare 3875 would read as
+        // a contradiction. A rate or percentile pooled over seeds is no sum; nor is one seed.
+        let s = json!({
+            "seeds": [1, 2, 3],
+            "latency_ms": { "p99": 180.0 },
+            "requests": { "by_status": { "503": 3875 } },
+        });
+        let v = &evaluate(&[exp("requests.by_status.503", None, Some(1.0))], &s)[0];
+        assert_eq!(
+            v.problem.as_deref(),
+            Some("3875, the sum of 3 seeds, is above 1")
+        );
+        let v = &evaluate(&[exp("latency_ms.p99", Some(200.0), None)], &s)[0];
+        assert_eq!(v.problem.as_deref(), Some("180 is below 200"));
+        let one = json!({ "seeds": [1], "requests": { "by_status": { "503": 3875 } } });
+        let v = &evaluate(&[exp("requests.by_status.503", None, Some(1.0))], &one)[0];
+        assert_eq!(v.problem.as_deref(), Some("3875 is above 1"));
     }
 
     #[test]

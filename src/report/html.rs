@@ -257,6 +257,8 @@ pub fn report(
                 escape(&super::expectation_text(e)),
                 match (e["value"].as_f64(), e["seed"].as_u64()) {
                     (Some(v), Some(seed)) => format!("{} (seed {seed})", super::columns::count(v)),
+                    // A failure's own words say that a count is a sum of seeds.
+                    (Some(v), None) if e["problem"].is_string() => super::columns::count(v),
                     (Some(v), None) => super::columns::count(v) + &super::summed_note(summary, e),
                     (None, _) => "–".into(),
                 },
