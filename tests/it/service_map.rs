@@ -531,3 +531,57 @@ kind = "s3"
     assert!((rate(&big) - 60.0).abs() <= 8.0, "{big:?}");
     assert!((rate(&small) - 20.0).abs() <= 8.0, "{small:?}");
 }
+
+#[test]
+fn a_label_drawn_once_for_a_balancers_arrows_says_it_is_theirs_together() {
+    // 100/s through a load balancer to two servers: the diagram labels the two arrows once,
+    // with their total, which must not read as one arrow's beside the boxes' 50 req/s each.
+    let (sc, o) = outcome_of(
+        r#"
+[scenario]
+name = "fan-out"
+duration = "60s"
+seeds = 1
+[[workload]]
+name = "u"
+target = "lb"
+arrival = { process = "constant", rate = 100 }
+[[component]]
+id = "lb"
+kind = "load_balancer"
+targets = ["web-a", "web-b"]
+[[component]]
+id = "web-a"
+kind = "service"
+servers = 4
+service_time = "5ms"
+[[component]]
+id = "web-b"
+kind = "service"
+servers = 4
+service_time = "5ms"
+"#,
+    );
+    let f = service_map::figures(&o.summary, &o.edges);
+    let svg = diagram::map::svg(&sc, &f);
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let labels: Vec<Vec<String>> = doc
+        .descendants()
+        .filter(|n| {
+            n.has_tag_name("g")
+                && n.attribute("class") == Some("edge")
+                && n.attribute("data-from") == Some("lb")
+        })
+        .map(|g| {
+            g.children()
+                .filter(|t| t.has_tag_name("text"))
+                .filter_map(|t| t.text().map(str::to_string))
+                .collect()
+        })
+        .filter(|l: &Vec<String>| !l.is_empty())
+        .collect();
+    assert_eq!(labels.len(), 1, "{labels:?}");
+    assert_eq!(labels[0][..2], ["100/s", "over 2 arrows"], "{labels:?}");
+    // The workload's single arrow says nothing of the kind.
+    assert!(!svg.contains("over 1 arrow"));
+}

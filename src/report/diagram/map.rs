@@ -107,8 +107,8 @@ fn model(sc: &Scenario, f: &Figures) -> Model {
         }
     }
     // A group of edges the diagram labels once (a fan-out over a balancer's targets) keeps
-    // one label: the group's total rate, its mean weighted by calls, its highest p99; each
-    // edge's own figures are in `service-map.csv`.
+    // one label: the group's total rate (saying over how many arrows), its mean weighted by
+    // calls, its highest p99; each edge's own figures are in `service-map.csv`.
     // A DNS name's records are no fan-out: each is drawn from the callers to its own target
     // (`dns_beside_the_path`), and a failover's two carry very different figures, so each
     // is a group, and a label, of its own.
@@ -160,11 +160,14 @@ fn model(sc: &Scenario, f: &Figures) -> Model {
             // shrinking its words. The failed share (and each edge of a group) is in the
             // CSV. Calls that timed out are named: each counts its caller's whole timeout,
             // which is what a p99 far above the mean then shows.
-            let mut lines = vec![
-                format!("{}/s", super::words::rounded_rate(rate)),
-                format!("mean {}", ms(Some(mean))),
-                format!("p99 {}", ms(p99)),
-            ];
+            let mut lines = vec![format!("{}/s", super::words::rounded_rate(rate))];
+            // A label drawn on one arrow of several says that its rate is theirs together:
+            // beside a box's own "26 req/s", a bare "52/s" reads as that arrow's.
+            if members.len() > 1 {
+                lines.push(format!("over {} arrows", members.len()));
+            }
+            lines.push(format!("mean {}", ms(Some(mean))));
+            lines.push(format!("p99 {}", ms(p99)));
             if timed_out > 0.0 {
                 lines.push(format!("{} timed out", share(timed_out)));
             }
