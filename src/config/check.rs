@@ -1060,8 +1060,10 @@ impl Checker {
                     id.get_ref(),
                     self.component_ids.iter().map(String::as_str),
                 );
-                let known = if self.component_ids.is_empty() {
-                    "there are no components".to_string()
+                // Ids that are themselves wrong are kept as empty places (list_some skips
+                // them): none valid is no list.
+                let known = if self.component_ids.iter().all(String::is_empty) {
+                    "no component has a valid id".to_string()
                 } else {
                     format!("components are: {}", list_some(&self.component_ids))
                 };
@@ -1407,6 +1409,20 @@ fn reword_with(msg: &str, extra: &[&str]) -> String {
             i64::MAX
         );
     }
+    // serde writes a float in full: 1e300 as 301 digits. One that long is said as written
+    // in a scenario, with an exponent.
+    let shortened;
+    let msg = match msg
+        .strip_prefix("invalid type: floating point `")
+        .and_then(|r| r.split_once('`'))
+        .and_then(|(n, rest)| Some((n.parse::<f64>().ok().filter(|_| n.len() > 20)?, rest)))
+    {
+        Some((v, rest)) => {
+            shortened = format!("invalid type: floating point `{v:e}`{rest}");
+            shortened.as_str()
+        }
+        None => msg,
+    };
     // serde's "map" and "sequence" are TOML's table and list (a "map" here would read as a
     // Step Functions Map state).
     msg.replace("invalid type: map,", "wrong type: a table,")
