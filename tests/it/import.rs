@@ -2062,3 +2062,90 @@ Resources:
         out.notes
     );
 }
+
+#[test]
+fn methods_with_different_integration_timeouts_give_the_api_the_longest_and_a_note() {
+    // GET has TimeoutInMillis 5000, POST none (AWS's default, 29 s): the scenario's API has
+    // one integration timeout. It used to take GET's 5 s silently, so that POST's requests
+    // timed out in the simulation at 5 s where AWS waits 29 s.
+    let method = |name: &str, verb: &str, timeout: &str| {
+        format!(
+            r#"
+  {name}:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: {verb}
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub "arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations"{timeout}"#
+        )
+    };
+    let template = |get_timeout: &str, post_timeout: &str| {
+        format!(
+            r#"Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Code: {{ ZipFile: "def handler(e, c): return {{}}" }}
+      Role: arn:aws:iam::123456789012:role/fn
+  Perm:
+    Type: AWS::Lambda::Permission
+    Properties:
+      Action: lambda:InvokeFunction
+      FunctionName: !Ref Fn
+      Principal: apigateway.amazonaws.com
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: shop{}{}
+"#,
+            method("GetMethod", "GET", get_timeout),
+            method("PostMethod", "POST", post_timeout)
+        )
+    };
+    let five = "\n        TimeoutInMillis: 5000";
+    let out = import("shop.yaml", &template(five, "")).unwrap();
+    assert!(
+        out.scenario
+            .contains("integration_timeout = \"29s\"  # the longest of its integrations' timeouts"),
+        "{}",
+        out.scenario
+    );
+    assert!(
+        out.notes.iter().any(|n| n.contains(
+            "Api's integrations time out after different times (GetMethod 5 s, PostMethod 29 s (the default))"
+        )),
+        "{:?}",
+        out.notes
+    );
+    scenario(&out.scenario);
+    // The same timeout on both: that one, from its property, and no note.
+    let out = import("shop.yaml", &template(five, five)).unwrap();
+    assert!(
+        out.scenario
+            .contains("integration_timeout = \"5s\"  # TimeoutInMillis"),
+        "{}",
+        out.scenario
+    );
+    assert!(!out.notes.iter().any(|n| n.contains("different times")));
+}
+
+#[test]
+fn an_rds_instances_storage_is_noted_not_dropped_in_silence() {
+    // Its volume is an `ebs` component's to simulate; the import does not make one, and says
+    // so rather than leave StorageType and AllocatedStorage out without a word.
+    let out = imported("templates/mysql-replica.json");
+    assert!(
+        out.notes.iter().any(|n| n.contains(
+            "MainDB's storage (AllocatedStorage 100) is not imported: the database's I/O is not simulated"
+        )),
+        "{:?}",
+        out.notes
+    );
+}

@@ -583,12 +583,7 @@ fn import_api_part(r: &Resource<'_>, m: &mut Mapped) {
     m.part_of = Some(api.clone());
     let routes = routes_of(r);
     let catch_all = serves_default_route(r);
-    for key in [
-        "Integration.Uri",
-        "IntegrationUri",
-        "uri",
-        "integration_uri",
-    ] {
+    for key in URI_KEYS {
         for f in r.refs(key) {
             if !may_invoke(r, &f) {
                 m.note(format!(
@@ -634,34 +629,101 @@ fn import_api_part(r: &Resource<'_>, m: &mut Mapped) {
             }
         }
     }
-    let timeout = [
-        "Integration.TimeoutInMillis",
-        "TimeoutInMillis",
-        "timeout_milliseconds",
-    ]
-    .iter()
-    .find_map(|k| r.num(k).map(|ms| (*k, ms)));
-    if let Some((key, ms)) = timeout {
-        // aws-facts: §1 API Gateway: integration timeouts from 50 ms; an HTTP API's at most
-        // 30 s, a REST API's up to 300 s by a quota increase.
-        let http = r.kind.contains("V2") || r.kind.contains("apigatewayv2");
-        let websocket = r.other(&api).is_some_and(|a| {
-            a.text("ProtocolType")
-                .or_else(|| a.text("protocol_type"))
-                .is_some_and(|p| p.eq_ignore_ascii_case("WEBSOCKET"))
-        });
-        // A WebSocket API's integrations: at most 29 s (aws-facts: §1).
-        let max = match (websocket, http) {
-            (true, _) => 29_000.0,
-            (false, true) => 30_000.0,
-            (false, false) => 300_000.0,
-        };
-        let ms = clamp(ms, 50.0, max, "integration timeout [ms]", m);
-        // The property's own name, as the template's language spells it.
-        let name = key.rsplit('.').next().unwrap_or(key);
-        m.set("integration_timeout", seconds(ms / 1000.0), name);
+    if let Some((ms, why)) = integration_timeout(r, &api, m) {
+        m.set("integration_timeout", seconds(ms / 1000.0), why);
     }
     stage_settings(r, m);
+}
+
+/// The property that holds an integration's timeout, as each template language spells it.
+const TIMEOUT_KEYS: [&str; 3] = [
+    "Integration.TimeoutInMillis",
+    "TimeoutInMillis",
+    "timeout_milliseconds",
+];
+
+/// The integration URI's keys, as each template language spells them.
+const URI_KEYS: [&str; 4] = [
+    "Integration.Uri",
+    "IntegrationUri",
+    "uri",
+    "integration_uri",
+];
+
+/// The integration timeout of API `api` that part `r` sets [ms], and why; `None` when it
+/// sets none (it is no integration, or it and every other has AWS's default).
+///
+/// The scenario's API has one `integration_timeout`, where each method (or integration)
+/// has its own, AWS's default when it says none (aws-facts: §1 API Gateway: from 50 ms; an
+/// HTTP API's at most and by default 30 s, a WebSocket API's 29 s, a REST API's 29 s by
+/// default, up to 300 s by a quota increase). When the API's integrations differ, each of
+/// them sets the longest, so that no request times out sooner than in AWS, and the first in
+/// the template notes what the others lose.
+fn integration_timeout(r: &Resource<'_>, api: &str, m: &mut Mapped) -> Option<(f64, String)> {
+    let websocket = r.other(api).is_some_and(|a| {
+        a.text("ProtocolType")
+            .or_else(|| a.text("protocol_type"))
+            .is_some_and(|p| p.eq_ignore_ascii_case("WEBSOCKET"))
+    });
+    let http = r.kind.contains("V2") || r.kind.contains("apigatewayv2");
+    let (max, default) = match (websocket, http) {
+        (true, _) => (29_000.0, 29_000.0),
+        (false, true) => (30_000.0, 30_000.0),
+        (false, false) => (300_000.0, 29_000.0),
+    };
+    let own = |p: &Resource<'_>| {
+        TIMEOUT_KEYS
+            .iter()
+            .find_map(|k| p.num(k).map(|ms| (*k, ms)))
+    };
+    let integrates =
+        |p: &Resource<'_>| own(p).is_some() || URI_KEYS.iter().any(|k| !p.refs(k).is_empty());
+    let of_api = |p: &Resource<'_>| {
+        ["RestApiId", "ApiId", "rest_api_id", "api_id"]
+            .iter()
+            .any(|k| p.refs(k).iter().any(|a| a == api))
+    };
+    // A stage or a route sets no timeout.
+    if !integrates(r) {
+        return None;
+    }
+    // The API's integrations in template order, each with its timeout (`None`: the default).
+    let siblings: Vec<(String, Option<(&str, f64)>)> = r
+        .others()
+        .filter(|p| of_api(p) && integrates(p))
+        .map(|p| (p.name.to_string(), own(&p)))
+        .collect();
+    let mine = own(r);
+    let value = |t: Option<(&str, f64)>| t.map_or(default, |(_, ms)| ms.clamp(50.0, max));
+    let longest = siblings
+        .iter()
+        .map(|(_, t)| value(*t))
+        .fold(value(mine), f64::max);
+    let differ = siblings.iter().any(|(_, t)| value(*t) != longest);
+    if !differ {
+        let (key, ms) = mine?;
+        let ms = clamp(ms, 50.0, max, "integration timeout [ms]", m);
+        // The property's own name, as the template's language spells it.
+        return Some((ms, key.rsplit('.').next().unwrap_or(key).to_string()));
+    }
+    if siblings.first().is_some_and(|(name, _)| name == r.name) {
+        let each: Vec<String> = siblings
+            .iter()
+            .map(|(name, t)| match t {
+                Some(_) => format!("{name} {} s", value(*t) / 1000.0),
+                None => format!("{name} {} s (the default)", default / 1000.0),
+            })
+            .collect();
+        m.note(format!(
+            "{api}'s integrations time out after different times ({}): the scenario's API has one `integration_timeout`, the longest, {} s, so a request the shorter ones would end waits longer instead",
+            each.join(", "),
+            longest / 1000.0
+        ));
+    }
+    Some((
+        longest,
+        "the longest of its integrations' timeouts".to_string(),
+    ))
 }
 
 /// Whether API Gateway may invoke `f` through `r`: true unless `f` is a function and the

@@ -646,7 +646,47 @@ fn import_instance(r: &Resource<'_>, m: &mut Mapped) {
     if r.flag(multi) == Some(true) {
         m.set("deployment", string("multi_az_instance"), multi);
     }
+    storage_note(r, m);
     rds_work(m);
+}
+
+/// A note of the instance's storage, which the import does not carry over: an `ebs`
+/// component attached to the database simulates it (its IOPS, throughput and burst credits),
+/// under RDS's own rules for sizes and striping, which a template's values would have to be
+/// checked against. Nothing when the template says nothing of it.
+fn storage_note(r: &Resource<'_>, m: &mut Mapped) {
+    let keys: &[&str] = match r.dialect {
+        Dialect::CloudFormation => &[
+            "StorageType",
+            "AllocatedStorage",
+            "Iops",
+            "StorageThroughput",
+        ],
+        Dialect::Terraform => &[
+            "storage_type",
+            "allocated_storage",
+            "iops",
+            "storage_throughput",
+        ],
+    };
+    let said: Vec<String> = keys
+        .iter()
+        .filter_map(|k| {
+            let v = r.get(k).filter(|v| !v.is_null())?;
+            Some(match v {
+                serde_json::Value::String(t) => format!("{k} {}", crate::text::one_line(t)),
+                serde_json::Value::Number(n) => format!("{k} {n}"),
+                _ => format!("{k} (not a literal)"),
+            })
+        })
+        .collect();
+    if !said.is_empty() {
+        m.note(format!(
+            "{}'s storage ({}) is not imported: the database's I/O is not simulated; an `ebs` component attached_to it would simulate its volume",
+            r.name,
+            said.join(", "),
+        ));
+    }
 }
 
 /// The class of an instance, or a starting value when archsim has no figures for it (or, on
