@@ -8,12 +8,13 @@ use std::fmt::Write as _;
 /// (ESC sequences could clear the screen or forge a CI log line), and the bidirectional
 /// overrides that make text read differently from what it is. Everything else is unchanged.
 pub fn printable(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(needs_escape) {
+    if first_unprintable(s).is_none() {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if needs_escape(c) {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if needs_escape(c) && !(c == '\r' && chars.peek() == Some(&'\n')) {
             let _ = write!(out, "\\u{{{:x}}}", c as u32);
         } else {
             out.push(c);
@@ -37,15 +38,25 @@ pub fn one_line(s: &str) -> Cow<'_, str> {
     if !s.contains(['\n', '\r']) {
         return printable(s);
     }
-    Cow::Owned(printable(s).replace('\n', "\\n"))
+    Cow::Owned(printable(s).replace("\r\n", "\\n").replace('\n', "\\n"))
 }
 
 /// The first character of `s` that `printable` would escape, with its place (counted in
 /// characters from 1), and whether it is a bidirectional override rather than a control
-/// character.
+/// character. A carriage return before a line feed is part of a line break, not one.
 pub fn first_unprintable(s: &str) -> Option<(char, usize, bool)> {
-    let (i, c) = s.chars().enumerate().find(|&(_, c)| needs_escape(c))?;
-    Some((c, i + 1, !c.is_control()))
+    let mut chars = s.chars().enumerate().peekable();
+    while let Some((i, c)) = chars.next() {
+        // A line break written by Windows (CR LF) is a line break, which a TOML multi-line
+        // string keeps as written.
+        if c == '\r' && chars.peek().is_some_and(|&(_, n)| n == '\n') {
+            continue;
+        }
+        if needs_escape(c) {
+            return Some((c, i + 1, !c.is_control()));
+        }
+    }
+    None
 }
 
 fn needs_escape(c: char) -> bool {
@@ -103,6 +114,13 @@ mod tests {
         assert_eq!(printable("x\ry"), "x\\u{d}y");
         assert_eq!(printable("\u{202e}evil"), "\\u{202e}evil");
         assert_eq!(one_line("two\nlines"), "two\\nlines");
+        // A Windows line break is a line break (a TOML multi-line string keeps it); a lone
+        // carriage return is not, and one line shows neither raw.
+        assert_eq!(printable("two\r\nlines"), "two\r\nlines");
+        assert_eq!(first_unprintable("two\r\nlines"), None);
+        assert_eq!(first_unprintable("two\rlines"), Some(('\r', 4, false)));
+        assert_eq!(first_unprintable("a\u{202e}"), Some(('\u{202e}', 2, true)));
+        assert_eq!(one_line("two\r\nlines\r"), "two\\nlines\\u{d}");
     }
 
     #[test]

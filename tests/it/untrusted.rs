@@ -730,6 +730,17 @@ fn terminal_codes_in_a_scenario_are_refused_and_printed_escaped() {
     );
     let o = archsim(&["run", "ok.toml", "--out", "o"], home.path());
     assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    // A file saved with Windows line endings keeps them inside a multi-line string: a
+    // line break, not a control character.
+    let crlf = BASE
+        .edit(
+            "[scenario]",
+            "[scenario]\ndescription = \"\"\"two\nlines\"\"\"",
+        )
+        .replace('\n', "\r\n");
+    write(home.path(), "crlf.toml", &crlf);
+    let o = archsim(&["validate", "crlf.toml"], home.path());
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
     // An unknown key with an escape in its name, in a diagnostic.
     let bad = BASE.edit("[scenario]", "[scenario]\n\"\\u001b[2Jx\" = 1");
     write(home.path(), "bad.toml", &bad);
