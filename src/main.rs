@@ -180,8 +180,9 @@ struct ReadArgs {
     #[arg(long = "allow-read", value_name = "DIR")]
     allow_read: Vec<PathBuf>,
     /// Override a value of every scenario as if written in it: a component id, a workload
-    /// name or scenario/account/network, then the keys inside (`db.read_replicas=4`,
-    /// `scenario.duration=10m`). Repeatable; checked like a variant's `set`.
+    /// name, scenario/account/network or fault.N (the N-th [[fault]], from 0), then the keys
+    /// inside (`db.read_replicas=4`, `scenario.duration=10m`, `fault.0.for=30m`).
+    /// Repeatable; checked like a variant's `set`.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     sets: Vec<String>,
 }

@@ -618,7 +618,7 @@ pub const VARIANT: &[Key] = &[
         name: "set",
         ty: KeyType::Overrides,
         required: false,
-        about: "what it changes: \"path\" = value, the path a component id, a workload name or scenario/account/network, then the keys inside (\"db.read_replicas\" = 4); a variant needs `set`, `unset` or both",
+        about: "what it changes: \"path\" = value, the path a component id, a workload name, scenario/account/network or fault.N (the N-th [[fault]], from 0), then the keys inside (\"db.read_replicas\" = 4, \"fault.0.for\" = \"30m\"); a variant needs `set`, `unset` or both",
     },
     Key {
         name: "unset",

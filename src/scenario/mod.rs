@@ -416,7 +416,7 @@ fn cli_override(set: &str, ck: &mut Checker) -> Option<variants::Override<'stati
     };
     let path: Vec<String> = path.trim().split('.').map(str::to_string).collect();
     if path.len() < 2 || path.iter().any(|p| p.is_empty()) {
-        ck.error(at, "the path of a --set is a component id, a workload name or scenario/account/network, then the keys inside, as db.read_replicas");
+        ck.error(at, "the path of a --set is a component id, a workload name, scenario/account/network or fault.N (the N-th [[fault]], from 0), then the keys inside, as db.read_replicas or fault.0.for");
         return None;
     }
     let value = Spanned::new(

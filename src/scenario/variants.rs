@@ -303,13 +303,16 @@ fn set_table<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<Vec<Overri
     Some(out)
 }
 
+/// The first segment of a path to a fault: `fault.0.for` is the first [[fault]]'s `for`.
+const FAULTS: &str = "fault";
+
 /// A path's segments, refused when empty or when it would change what variants may not.
 fn path_of(text: &str, at: Range<usize>, ck: &mut Checker) -> Option<Vec<String>> {
     let segments: Vec<String> = text.split('.').map(str::to_string).collect();
     if segments.len() < 2 || segments.iter().any(|s| s.trim().is_empty()) {
         ck.error(
             at,
-            format!("\"{text}\" is not a path: write a component id, a workload name, or scenario/account/network, then the keys inside, as \"db.read_replicas\" or \"users.arrival.rate\""),
+            format!("\"{text}\" is not a path: write a component id, a workload name, scenario/account/network or fault.N (the N-th [[fault]], from 0), then the keys inside, as \"db.read_replicas\", \"users.arrival.rate\" or \"fault.0.for\""),
         );
         return None;
     }
@@ -760,8 +763,9 @@ pub fn apply_unset(doc: &mut DeTable<'_>, u: &Unset, ck: &mut Checker) -> bool {
 }
 
 /// The path of a `set` or an `unset`, walked through the document: its first segment names
-/// a component, a workload or scenario/account/network, each next one a key of a table or
-/// an index of a list. A `set` makes the tables it lacks on the way; an `unset` removes
+/// a component, a workload, scenario/account/network or the faults (`fault`, whose next
+/// segment is an index: faults have no names), each next one a key of a table or an index
+/// of a list. A `set` makes the tables it lacks on the way; an `unset` removes
 /// a key the baseline writes, so a key missing on the way is a mistake.
 struct Walk<'p> {
     unset: bool,
@@ -825,12 +829,25 @@ impl<'p> Walk<'p> {
                 }),
             );
         }
-        let Some((array, i)) = position_named(doc, head) else {
+        let named = position_named(doc, head);
+        if named.is_none() && head == FAULTS {
+            // `fault.N…`: the N-th [[fault]] (from 0), which has no name of its own; the next
+            // segment indexes the list.
+            let found = doc.get_mut(FAULTS);
+            if found.is_none() {
+                self.error(
+                    ck,
+                    "the scenario has no [[fault]]: `fault.N` names its N-th (from 0)".to_string(),
+                );
+            }
+            return found;
+        }
+        let Some((array, i)) = named else {
             let known = names_in(doc);
             self.error(
                 ck,
                 format!(
-                    "\"{head}\" is not a component id, a workload name, or scenario/account/network{}; the scenario has: {}",
+                    "\"{head}\" is not a component id, a workload name, scenario/account/network or fault.N (the N-th [[fault]]){}; the scenario has: {}",
                     crate::text::did_you_mean(head, known.iter().map(String::as_str)),
                     known.join(", ")
                 ),
@@ -975,6 +992,9 @@ fn names_in(doc: &DeTable<'_>) -> Vec<String> {
         }
     }
     out.extend(["scenario", "account", "network"].map(String::from));
+    if let Some(DeValue::Array(faults)) = doc.get(FAULTS).map(|v| v.get_ref()) {
+        out.extend((0..faults.len()).map(|i| format!("{FAULTS}.{i}")));
+    }
     out
 }
 
@@ -1006,6 +1026,7 @@ pub fn baseline_keys(doc: &DeTable<'_>) -> Vec<(usize, String)> {
         let head = k.get_ref().as_ref();
         match (head, v.get_ref()) {
             ("scenario" | "account" | "network", DeValue::Table(_)) => walk(v, head, &mut out),
+            (FAULTS, DeValue::Array(_)) => walk(v, head, &mut out),
             ("component" | "workload", DeValue::Array(items)) => {
                 let key = if head == "component" { "id" } else { "name" };
                 for item in items {

@@ -1239,7 +1239,7 @@ fn unset_is_applied_before_set_and_refuses_what_it_cannot_remove() {
     let e = refused("[\"web.servrs\"]", "");
     assert!(e.contains("exp.toml:21:10: variant \"v\": `unset` path \"web.servrs\": the baseline's \"web\" has no key `servrs` (did you mean `servers`?)"), "{e}");
     let e = refused("[\"wbe.servers\"]", "");
-    assert!(e.contains("\"wbe\" is not a component id, a workload name, or scenario/account/network (did you mean `web`?)"), "{e}");
+    assert!(e.contains("\"wbe\" is not a component id, a workload name, scenario/account/network or fault.N (the N-th [[fault]]) (did you mean `web`?); the scenario has: web, users, scenario, account, network"), "{e}");
     let e = refused("[\"web.servers\"]", "set = { \"web.servers\" = 2 }");
     assert!(
         e.contains("exp.toml:21:10: \"web.servers\" is both in `unset` and in `set`"),
@@ -1408,4 +1408,80 @@ set = { "api.throttle" = { rate = 20, burst = 5 }, "api.cache" = { ttl = "5m" } 
     let shown: Vec<&str> = variant.set.iter().map(|(_, v, _)| v.as_str()).collect();
     // In the order of their paths, each table's keys in theirs.
     assert_eq!(shown, ["{ ttl = \"5m\" }", "{ burst = 5, rate = 20 }"]);
+}
+
+#[test]
+fn a_faults_keys_are_reached_by_its_place_among_the_faults() {
+    // "What if the outage lasts 10 minutes?" without a copy of the file: `fault.0.for` is
+    // the first [[fault]]'s duration, in a sweep, a variant or a --set.
+    let text = r#"
+[scenario]
+duration = "20m"
+[[workload]]
+name = "app"
+target = "db"
+arrival = { process = "poisson", rate = 20 }
+timeout = "2s"
+[[component]]
+id = "db"
+kind = "rds"
+az = "a"
+instance_class = "db.m5.large"
+read_time = "1ms"
+write_time = "2ms"
+recovery_time = "3m"
+[[fault]]
+at = "1m"
+for = "2m"
+kind = "az_outage"
+az = "a"
+[sweep]
+"fault.0.for" = ["2m", "10m"]
+"#;
+    let scenarios = all(text);
+    assert_eq!(scenarios.len(), 3);
+    let outcomes = run(&scenarios);
+    let downtime =
+        |o: &sweep::ScenarioOutcome| crate::num(&o.summary, "components.db.failover_downtime_s");
+    // A single-AZ instance recovers in its 3 minutes after a 2-minute outage, and with the
+    // zone after a 10-minute one.
+    assert_eq!(downtime(&outcomes[1]), 180.0);
+    assert_eq!(downtime(&outcomes[2]), 600.0);
+    // On the command line, and its mistakes named there: an index past the faults, a key
+    // a fault does not take, and a scenario without faults.
+    let set = |s: &str| {
+        scenario::parse_all(
+            Path::new("f.toml"),
+            text,
+            &Default::default(),
+            &[s.to_string()],
+        )
+    };
+    assert_eq!(
+        crate::num(
+            &run(&set("fault.0.for=10m").unwrap()[..1])[0].summary,
+            "components.db.failover_downtime_s"
+        ),
+        600.0
+    );
+    let e = set("fault.1.for=1m").unwrap_err().to_string();
+    assert!(
+        e.contains("--set fault.1.for=1m: `set` path \"fault.1.for\": `1` steps into a list of 1 here, so it must be an index from 0 to 0"),
+        "{e}"
+    );
+    let e = set("fault.0.fr=1m").unwrap_err().to_string();
+    assert!(e.contains("unknown key `fr` (did you mean `for`?)"), "{e}");
+    let calm = text.split("[[fault]]").next().unwrap();
+    let e = scenario::parse_all(
+        Path::new("f.toml"),
+        calm,
+        &Default::default(),
+        &["fault.0.for=1m".to_string()],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("the scenario has no [[fault]]: `fault.N` names its N-th (from 0)"),
+        "{e}"
+    );
 }
