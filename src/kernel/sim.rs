@@ -476,14 +476,14 @@ impl Ctx<'_> {
 
     /// Leaves `call`, a call this actor received and has not answered, unanswered for good,
     /// as a call to an unreachable actor is: its caller's timeout ends it (without one, the
-    /// caller waits until the run ends). For an actor part of which is unreachable (a
-    /// database whose writer's zone is out) while the rest still answers.
+    /// caller waits until the run ends; one whose caller gave up already is gone at once).
+    /// For an actor part of which is unreachable (a database whose writer's zone is out)
+    /// while the rest still answers.
     pub fn lose_call(&mut self, call: CallId) {
         debug_assert!(
-            self.calls
-                .get(call)
-                .is_some_and(|r| r.callee == self.me && r.state == CallState::Open),
-            "only an open call to this actor can be lost"
+            self.calls.get(call).is_some_and(|r| r.callee == self.me
+                && matches!(r.state, CallState::Open | CallState::Abandoned)),
+            "only a call to this actor that it has not answered can be lost"
         );
         if self.calls.contains_key(call) {
             lose(self.calls, self.stats, self.tracer, call);
@@ -1124,6 +1124,74 @@ mod tests {
         // A hop longer than the timeout: it fires at 50 + 20 ms, before the request arrives.
         let (seen, _, _) = run_after(50, 30, 1, Some(20));
         assert_eq!(seen, vec![(SimTime::from_millis(70), Outcome::Timeout)]);
+    }
+
+    /// Actor 0 calls actor 1 at t = 0 (1 ms hops); actor 1 loses the call `after` it arrives.
+    struct Loser {
+        timeout: Option<SimTime>,
+        after: SimTime,
+        pending: Option<CallId>,
+        seen: Vec<(SimTime, Outcome)>,
+    }
+
+    impl Model for Loser {
+        fn start(&mut self, actor: ActorId, ctx: &mut Ctx<'_>) {
+            if actor == 0 {
+                let hop = SimTime::from_millis(1);
+                let timing = CallTiming {
+                    request_delay: hop,
+                    reply_delay: hop,
+                    timeout: self.timeout,
+                    leaves_after: SimTime::ZERO,
+                };
+                ctx.call(1, Msg::probe(0, SimTime::ZERO), timing, 7);
+            }
+        }
+
+        fn handle(&mut self, actor: ActorId, input: Input, ctx: &mut Ctx<'_>) {
+            match (actor, input) {
+                (1, Input::Call(call, _)) => {
+                    self.pending = Some(call);
+                    ctx.schedule(self.after, 0);
+                }
+                (1, Input::Timer(_)) => ctx.lose_call(self.pending.take().unwrap()),
+                (0, Input::Reply(r)) => self.seen.push((ctx.now(), r.outcome)),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_lost_call_ends_at_its_callers_timeout_or_not_at_all() {
+        let run = |timeout_ms: Option<u64>, after_ms: u64| {
+            let mut m = Loser {
+                timeout: timeout_ms.map(SimTime::from_millis),
+                after: SimTime::from_millis(after_ms),
+                pending: None,
+                seen: Vec::new(),
+            };
+            let mut k = Kernel::new(2, Limits::default(), super::super::stream(0, "faults"));
+            k.run(&mut m, 2).unwrap();
+            (
+                m.seen,
+                k.stats().lost_calls,
+                k.stats().late_replies.clone(),
+                k.in_flight(),
+            )
+        };
+        // Lost at 6 ms: the caller's 50 ms timeout ends it; nothing is late, no record left.
+        let (seen, lost, late, open) = run(Some(50), 5);
+        assert_eq!(seen, vec![(SimTime::from_millis(50), Outcome::Timeout)]);
+        assert_eq!((lost, late, open), (1, vec![0, 0], 0));
+        // No timeout: the caller never hears, and the record goes at once.
+        let (seen, lost, _, open) = run(None, 5);
+        assert!(seen.is_empty());
+        assert_eq!((lost, open), (1, 0));
+        // The caller gave up at 10 ms, before the loss at 21: the record goes then, and the
+        // loss is no late reply.
+        let (seen, lost, late, open) = run(Some(10), 20);
+        assert_eq!(seen, vec![(SimTime::from_millis(10), Outcome::Timeout)]);
+        assert_eq!((lost, late, open), (1, vec![0, 0], 0));
     }
 
     #[test]

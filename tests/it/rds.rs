@@ -983,3 +983,75 @@ fn a_multi_az_failover_out_of_a_dead_zone_takes_its_usual_time_and_a_moved_write
     let s = crate::run(&rds_with("6m", 100.0, 0.2, client, db, &earlier, 1));
     assert_eq!(per_seed(&s, "components.db.failover_downtime_s"), [60.0]);
 }
+
+#[test]
+fn a_zone_outage_follows_the_writer_back_and_holds_its_replacements_and_its_end() {
+    let client = r#"timeout = "2s""#;
+    let twice = r#"multi_az = true
+        failover_time = "60s"
+        recovery_time = "2m""#;
+    // A Multi-AZ instance has two zones: a second failover brings the writer back to `az`,
+    // so an outage of it after that is a failover again (it used to be ignored).
+    let faults = r#"[[fault]]
+        at = "30s"
+        kind = "rds_primary_failure"
+        target = "db"
+        [[fault]]
+        at = "4m"
+        kind = "rds_primary_failure"
+        target = "db"
+        [[fault]]
+        at = "8m"
+        for = "3m"
+        kind = "az_outage"
+        az = "a""#;
+    let toml = rds_with("12m", 20.0, 0.2, client, twice, faults, 1);
+    let r = World::build(&scenario(&toml), 1).run().unwrap();
+    let failed: Vec<f64> = r
+        .events
+        .iter()
+        .filter(|e| e.actor == "db" && e.event == "primary_failed")
+        .map(|e| e.time.as_secs_f64())
+        .collect();
+    assert_eq!(failed, [30.0, 240.0, 480.0]);
+    // Aurora: the old writer, replaced in the zone that is out, rejoins as a reader only
+    // when the zone is back (at 780 s), not after its 1 minute's recovery there.
+    let aurora = rds_with(
+        "15m",
+        20.0,
+        0.2,
+        client,
+        "deployment = \"aurora\"\nread_replicas = 1\nrecovery_time = \"1m\"",
+        &zone_a_out("12m"),
+        1,
+    )
+    .replace("db.m5.large", "db.r5.large");
+    let r = World::build(&scenario(&aurora), 1).run().unwrap();
+    let ready: Vec<f64> = r
+        .events
+        .iter()
+        .filter(|e| e.actor == "db" && e.event == "standby_ready")
+        .map(|e| e.time.as_secs_f64())
+        .collect();
+    assert_eq!(ready, [780.0]);
+    // A zone that never comes back: the single-AZ writer is down from 60 s to the run's
+    // end, and its downtime says so instead of going missing.
+    let forever = r#"[[fault]]
+        at = "60s"
+        kind = "az_outage"
+        az = "a""#;
+    let s = crate::run(&rds_with("10m", 20.0, 0.2, client, "", forever, 1));
+    assert_eq!(num(&s, "components.db.failover_downtime_s"), 540.0);
+    // Behind RDS Proxy, outside the dead zone, the queries running on the lost writer are
+    // answered by the proxy (503), as on any failover; nothing is left to time out.
+    let proxied = crate::run(&rds_with(
+        "5m",
+        100.0,
+        0.2,
+        r#"timeout = "90s""#,
+        "multi_az = true\nfailover_time = \"40s\"\nproxy = true",
+        &zone_a_out("3m"),
+        1,
+    ));
+    assert_eq!(count(&proxied, "requests.by_status.timeout"), 0.0);
+}

@@ -202,8 +202,9 @@ impl Rds {
             let (call, arrived, write) =
                 (self.jobs[k].call, self.jobs[k].arrived, self.jobs[k].write);
             self.unavailable += u64::from(self.clock.measured(arrived));
-            if self.writer_zone_out {
-                // Its zone is out: nor do these answers leave it.
+            if self.writer_zone_out && self.cfg.proxy.is_none() {
+                // Its zone is out: nor do these answers leave it (behind RDS Proxy, in the
+                // other zones, the proxy answers its clients).
                 ctx.lose_call(call);
             } else {
                 self.answer(ctx, call, arrived, write, UNAVAILABLE, SimTime::ZERO);
@@ -320,6 +321,9 @@ impl Rds {
         if std::mem::take(&mut self.waits_for_zone) {
             self.writer_back(ctx);
         }
+        for _ in 0..std::mem::take(&mut self.replacements_waiting) {
+            self.standby_back(ctx);
+        }
     }
 
     /// The writer is back, by the way it went.
@@ -347,7 +351,9 @@ impl Rds {
                 std::mem::swap(&mut self.volume[w], &mut self.standby_volume);
                 self.replace_later(ctx);
                 self.nodes[self.writer].replaced();
-                self.writer_home = false;
+                // The standby was in the other of the instance's two zones; the old
+                // primary's replacement, the new standby, is in this one's.
+                self.writer_home = !self.writer_home;
                 "failover_complete"
             }
             Recovery::PromoteReader => {
@@ -358,7 +364,7 @@ impl Rds {
                 let old = self.writer;
                 self.nodes[r].unapplied.clear();
                 self.move_writer(r);
-                self.writer_home = false;
+                self.writer_home = self.nodes[r].home;
                 // The old writer is replaced and rejoins as a reader.
                 self.nodes[old].replaced();
                 if self.replace_later(ctx) {
@@ -374,13 +380,12 @@ impl Rds {
                 // nothing more.
                 self.nodes[r].unapplied.clear();
                 self.move_writer(r);
-                self.writer_home = false;
+                self.writer_home = self.nodes[r].home;
                 self.cut_replicas();
                 "promotion_complete"
             }
             Recovery::Recover => {
                 self.nodes[self.writer].replaced();
-                self.writer_home = true;
                 "recovery_complete"
             }
         };
@@ -414,6 +419,12 @@ impl Rds {
     /// writer rejoining a cluster as a standby or Aurora as a replica, caught up.
     pub(super) fn standby_back(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
+        if self.writer_zone_out {
+            // It replaces an instance lost with its zone, in that zone: ready when the zone
+            // is back, not before.
+            self.replacements_waiting += 1;
+            return;
+        }
         match self.rebuilding.pop() {
             Some(node) => {
                 let n = &mut self.nodes[node];

@@ -339,7 +339,7 @@ impl Kind for RdsConfig {
             Field {
                 path: "failover_downtime_s",
                 unit: Unit::Seconds,
-                about: "after a failure of the primary in the measured period (not the warmup): from the failure until a writer is back (failover, promotion or recovery), even past the run's end, averaged over failures; the DNS tail after it, for clients still on the old address, is not in it",
+                about: "after a failure of the primary in the measured period (not the warmup): from the failure until a writer is back (failover, promotion or recovery), even past the run's end (but for a recovery that waits for its zone, which never came back: until the run's end), averaged over failures; the DNS tail after it, for clients still on the old address, is not in it",
             },
             Field {
                 path: "cost_usd",

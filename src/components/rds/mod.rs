@@ -163,8 +163,9 @@ pub struct Rds {
     failed_at: SimTime,
     /// How the current outage of the writer ends.
     recovery: Recovery,
-    /// The writer is in its configured zone (`az`): false once a failover or a promotion has
-    /// moved it to another, true again when the instance is recovered in place.
+    /// The writer is in its configured zone (`az`): a failover or a promotion moves it to
+    /// another (a Multi-AZ instance's standby's, or the promoted node's, `Node::home`), a
+    /// Multi-AZ instance's second failover back; a recovery in place leaves it where it is.
     writer_home: bool,
     /// The zone of the writer that failed is out: its address answers nothing, and an
     /// instance to recover there cannot come back before the zone does.
@@ -172,6 +173,9 @@ pub struct Rds {
     /// The recovery's own time is over but the writer's zone is still out: it comes back
     /// when the zone does.
     waits_for_zone: bool,
+    /// Replacements of instances lost in the zone, ready but for the zone: they are ready
+    /// when it is back [instances].
+    replacements_waiting: u32,
     /// Multi-AZ DB instance: whether a standby is ready to take over.
     standby_ready: bool,
     /// Multi-AZ DB cluster: how many of the readers, at the front of `replicas`, are
@@ -238,7 +242,12 @@ impl Rds {
             disk,
             volume: (0..n).collect(),
             standby_volume: n,
-            nodes: (0..n).map(|_| Node::new()).collect(),
+            nodes: (0..n)
+                .map(|k| Node {
+                    home: k == 0,
+                    ..Node::new()
+                })
+                .collect(),
             writer: 0,
             replicas: (1..n).collect(),
             next_replica: 0,
@@ -249,6 +258,7 @@ impl Rds {
             writer_home: true,
             writer_zone_out: false,
             waits_for_zone: false,
+            replacements_waiting: 0,
             standby_ready: cfg.deployment == Deployment::MultiAzInstance,
             standbys_left: cfg.deployment.standbys() as usize,
             rebuilding: Vec::new(),
@@ -668,6 +678,12 @@ impl Component for Rds {
             );
             m.gauge("replica_lag_max_s", self.lag_max_s);
         }
+        // A writer waiting for a zone that never came back is down until the run's end: the
+        // downtime it has had so far, a lower bound, rather than none.
+        if self.waits_for_zone && self.clock.measured(self.failed_at) {
+            self.downtime
+                .push((self.clock.end - self.failed_at).as_secs_f64());
+        }
         if !self.downtime.is_empty() {
             m.gauge(
                 "failover_downtime_s",
@@ -721,7 +737,7 @@ mod tests {
     }
 
     fn faults() -> impl Strategy<Value = Fault> {
-        prop_oneof![Just(Fault::PrimaryFailure)]
+        prop_oneof![Just(Fault::PrimaryFailure), Just(Fault::ZoneOutage)]
     }
 
     proptest! {

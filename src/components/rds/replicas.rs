@@ -41,6 +41,9 @@ pub(super) struct Node {
     /// Aurora Replica: its lag behind the writer, and the period it was drawn for.
     pub(super) lag: SimTime,
     pub(super) lag_period: Option<u64>,
+    /// In the database's configured zone (`az`): the first writer is; its readers, standbys
+    /// and replicas are taken to be in others. A replacement stays where it was.
+    pub(super) home: bool,
 }
 
 impl Node {
@@ -59,6 +62,7 @@ impl Node {
             cut: false,
             lag: SimTime::ZERO,
             lag_period: None,
+            home: false,
         }
     }
 
@@ -68,10 +72,12 @@ impl Node {
         let borrow = std::mem::take(&mut self.borrow);
         let expiry_at = self.expiry_at;
         let epoch = self.epoch.wrapping_add(1);
+        let home = self.home;
         *self = Node::new();
         self.borrow = borrow;
         self.expiry_at = expiry_at;
         self.epoch = epoch;
+        self.home = home;
     }
 
     /// Replays what has finished by `now`; returns the lag (age of the oldest write not yet
