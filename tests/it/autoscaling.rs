@@ -220,7 +220,7 @@ fn spot_interruption_notice_is_two_minutes_and_rebalancing_acts_on_it() {
     let toml = asg(
         "8m",
         r#"{ process = "constant", rate = 200 }"#,
-        &group(true),
+        &format!("{}\nmax = 6", group(true)),
         "",
         wave,
     );
@@ -240,11 +240,61 @@ fn spot_interruption_notice_is_two_minutes_and_rebalancing_acts_on_it() {
         "",
         wave,
     )
-    .replace("boot_time = \"60s\"", "boot_time = \"150s\"");
+    .replace("boot_time = \"60s\"", "boot_time = \"150s\"")
+    .replace("min = 4", "min = 4\nmax = 6");
     let ev = events(&slow, 1);
     assert_eq!(times(&ev, "launch"), vec![100.0, 100.0]);
     assert_eq!(times(&ev, "in_service"), vec![250.0, 250.0]);
     assert!(times(&ev, "draining").is_empty());
+    // At its maximum (4, the default: its minimum), a group launching first may go over it
+    // by 10 % of its desired capacity, one instance at least: one replacement goes ahead,
+    // the other instance is replaced when it is interrupted.
+    let full = asg(
+        "8m",
+        r#"{ process = "constant", rate = 200 }"#,
+        &group(true),
+        "",
+        wave,
+    );
+    assert_eq!(times(&events(&full, 1), "launch"), vec![100.0, 220.0]);
+}
+
+#[test]
+fn a_noticed_instance_that_fails_before_its_replacement_is_in_service_leaves_it_counted() {
+    // Four spot instances, a notice on two at 100 s, their replacements booting for 150 s;
+    // every instance fails at 110 s. The replacements come into service at 250 s and the
+    // failed instances they replace go then: the group must not take the replacements for
+    // capacity beyond its desired four and scale them in (it used to, leaving nothing in
+    // service until the failed ones were replaced).
+    let toml = asg(
+        "10m",
+        r#"{ process = "constant", rate = 50 }"#,
+        r#"min = 4
+           max = 6
+           market = "spot"
+           work = "5ms"
+           boot_time = "150s"
+           capacity_rebalance = true"#,
+        "",
+        r#"[[fault]]
+        at = "100s"
+        kind = "spot_interruption"
+        target = "web"
+        fraction = 0.5
+        [[fault]]
+        at = "110s"
+        kind = "instance_failure"
+        target = "web"
+        count = 4"#,
+    )
+    .replace("boot_time = \"60s\"\n", "");
+    let ev = events(&toml, 1);
+    assert_eq!(times(&ev, "in_service")[..2], [250.0, 250.0]);
+    let scale_in: Vec<&EventRecord> = ev
+        .iter()
+        .filter(|e| e.event == "draining" && e.detail.contains("scale-in"))
+        .collect();
+    assert!(scale_in.is_empty(), "{scale_in:?}");
 }
 
 #[test]
@@ -258,6 +308,7 @@ fn a_load_balancer_counts_a_target_that_drained_then_stopped_once() {
         "8m",
         r#"{ process = "constant", rate = 1 }"#,
         r#"min = 4
+           max = 6
            market = "spot"
            work = "2s"
            capacity_rebalance = true"#,

@@ -216,10 +216,19 @@ impl AutoScalingGroup {
             self.events.push(now, "in_service", format!("i-{id}"));
         }
         if let Some(old) = replaces {
-            // aws-facts: §4 Capacity Rebalancing: launch, then terminate the instance at risk
-            // once the new one is in service (AWS: "passes its health check"; here, in
-            // service), before its interruption if the boot was quick enough.
-            self.retire(ctx, old, "replaced ahead of its spot interruption");
+            // Capacity Rebalancing (AWS, "Capacity Rebalancing in Auto Scaling to replace
+            // at-risk Spot Instances"): launch, then terminate the instance at risk once the
+            // new one is in service (AWS: "passes its health check"; here, in service),
+            // before its interruption if the boot was quick enough. One that failed meanwhile
+            // goes at once.
+            let why = "replaced ahead of its spot interruption";
+            if self.instances[old].state == State::Failed {
+                let old_id = self.instances[old].id;
+                self.group.borrow_mut().deregister(old_id);
+                self.terminate(now, old, why);
+            } else {
+                self.retire(ctx, old, why);
+            }
         }
         if rebalance {
             self.instances[idx].rebalance = false;
@@ -316,6 +325,15 @@ impl AutoScalingGroup {
         i.stopped_at = i.stopped_at.min(now);
         i.rebalance = false;
         i.replaces = None;
+        // A replacement launched for it counts toward the desired capacity in its place now,
+        // however it went (its interruption, a failure, a scale-in): no second one is
+        // launched for it, and none is left uncounted.
+        for other in &mut self.instances {
+            if other.replaces == Some(idx) {
+                other.replaces = None;
+            }
+        }
+        let i = &mut self.instances[idx];
         // Its process is gone with its clients; nothing of it runs any more (what it held
         // was answered or cut off before), so memory stays with the instances running.
         i.tokens = RetryTokens::default();

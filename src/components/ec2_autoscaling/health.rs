@@ -150,11 +150,16 @@ impl AutoScalingGroup {
                 format!("i-{id}: terminated in 2 minutes"),
             );
             ctx.schedule(SPOT_NOTICE, Timer::SpotEnd(k).encode());
-            // aws-facts: §4 Capacity Rebalancing: a replacement is launched at once; the
-            // instance at risk keeps serving until the replacement is in service (it is
-            // terminated then) or its notice ends, whichever comes first. AWS may exceed the
-            // group's maximum by 10 % for it; the model does not hold it to the maximum.
-            if self.cfg.capacity_rebalance && self.launch(ctx, false, false) {
+            // Capacity Rebalancing (AWS, "Capacity Rebalancing in Auto Scaling to replace
+            // at-risk Spot Instances"; aws-facts §4 says only that it can act on the notice):
+            // a replacement is launched at once; the instance at risk keeps serving until the
+            // replacement is in service (it is terminated then) or its notice ends, whichever
+            // comes first. Launching first, the group may go over its maximum by 10 % of its
+            // desired capacity (at least one instance); beyond that, no replacement is
+            // launched ahead, and the group replaces the instance when it is interrupted.
+            let running: u32 = self.zone_counts().iter().sum();
+            let room = self.max + self.desired.div_ceil(10).max(1);
+            if self.cfg.capacity_rebalance && running < room && self.launch(ctx, false, false) {
                 let new = self.instances.len() - 1;
                 self.instances[new].replaces = Some(k);
             }
@@ -188,13 +193,6 @@ impl AutoScalingGroup {
             self.kill(ctx, k, Some(status::CONNECTION_RESET));
             self.group.borrow_mut().deregister(id);
             self.terminate(now, k, "spot interruption");
-            // Its replacement, still booting, now counts toward the desired capacity in its
-            // place: no second one is launched for it.
-            for i in &mut self.instances {
-                if i.replaces == Some(k) {
-                    i.replaces = None;
-                }
-            }
             self.reconcile(ctx);
         }
     }

@@ -213,7 +213,7 @@ const KEYS: &[Key] = &[
         name: "capacity_rebalance",
         ty: KeyType::Bool,
         required: false,
-        about: "on a spot interruption notice, launch a replacement at once and drain the instance at risk when the replacement is in service (or at the notice's end, if sooner): launch before terminate, as AWS does (default false)",
+        about: "on a spot interruption notice, launch a replacement at once and drain the instance at risk when the replacement is in service (or at the notice's end, if sooner): launch before terminate, as AWS does, going over `max` by at most 10 % of the desired capacity (one instance at least) (default false)",
     },
     Key {
         name: "calls",
