@@ -9,7 +9,7 @@
 //! either way. A status absent from a `by_status` table (a code, or a word such as `timeout`)
 //! counted no request: it is 0.
 
-use crate::metrics::{pointer, Summary};
+use crate::metrics::{is_summed, pointer, Summary};
 use serde_json::{json, Value};
 
 /// One bound on one number of the summary, with where it was written (for messages).
@@ -88,8 +88,7 @@ fn judge(e: &Expectation, summary: &Summary) -> Verdict {
     // A count pooled over several seeds is their sum: its failure says so, or it reads as a
     // contradiction of the "per seed" figures printed beside it.
     let seeds_run = summary["seeds"].as_array().map_or(0, Vec::len);
-    let summed =
-        seeds_run > 1 && pointer(summary, &e.metric).is_some_and(|v| v.is_u64() || v.is_i64());
+    let summed = seeds_run > 1 && pointer(summary, &e.metric).is_some_and(is_summed);
     let pooled = if summed {
         format!(", the sum of {seeds_run} seeds,")
     } else {

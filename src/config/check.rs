@@ -1062,7 +1062,9 @@ impl Checker {
                 );
                 // Ids that are themselves wrong are kept as empty places (list_some skips
                 // them): none valid is no list.
-                let known = if self.component_ids.iter().all(String::is_empty) {
+                let known = if self.component_ids.is_empty() {
+                    "there are no components".to_string()
+                } else if self.component_ids.iter().all(String::is_empty) {
                     "no component has a valid id".to_string()
                 } else {
                     format!("components are: {}", list_some(&self.component_ids))
@@ -1105,7 +1107,7 @@ impl Checker {
                         p.span(),
                         format!(
                             "`calls.probability` must be from 0 to 1, not {}",
-                            p.get_ref()
+                            show(*p.get_ref())
                         ),
                     );
                     None
@@ -1205,7 +1207,7 @@ fn describe_param_sets(sets: &[&[&str]]) -> String {
 }
 
 /// A number as a message shows it: 1e300 as such, not as its three hundred digits.
-fn show(x: f64) -> String {
+pub fn show(x: f64) -> String {
     if x != 0.0 && x.is_finite() && !(1e-6..1e15).contains(&x.abs()) {
         format!("{x:e}")
     } else {
@@ -1418,7 +1420,7 @@ fn reword_with(msg: &str, extra: &[&str]) -> String {
         .and_then(|(n, rest)| Some((n.parse::<f64>().ok().filter(|_| n.len() > 20)?, rest)))
     {
         Some((v, rest)) => {
-            shortened = format!("invalid type: floating point `{v:e}`{rest}");
+            shortened = format!("invalid type: floating point `{}`{rest}", show(v));
             shortened.as_str()
         }
         None => msg,

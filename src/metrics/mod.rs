@@ -19,6 +19,6 @@ pub use result::{
 };
 pub use series::{path_matches, Field, LatencySeries, Series, Unit};
 pub use summary::{
-    flatten, pointer, summarize, Pool, Summary, SummaryMeta, FIELDS, HIST_KEYS, NOT_BOUNDABLE,
-    PER_SEED,
+    flatten, is_summed, pointer, summarize, Pool, Summary, SummaryMeta, FIELDS, HIST_KEYS,
+    NOT_BOUNDABLE, PER_SEED,
 };

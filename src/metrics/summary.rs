@@ -634,6 +634,15 @@ pub(crate) fn ci95(per_seed: &[Value]) -> Map<String, Value> {
     out
 }
 
+/// Whether a figure of `summary.json` is a count summed over seeds: counts are written as
+/// integers (u64, or i64 below zero) and pool by adding; every other figure (a mean, a
+/// maximum, a gauge averaged over the seeds) is written as a float, even when it is whole
+/// (a table's "partitions": 4.0). The one test of it for expectations, the terminal, both
+/// pages and the slides.
+pub fn is_summed(v: &Value) -> bool {
+    v.is_u64() || v.is_i64()
+}
+
 /// The value at a dotted path.
 pub fn pointer<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.').try_fold(v, |node, key| node.get(key))

@@ -136,14 +136,7 @@ pub fn pooled_count(total: f64, per_seed: &[f64], whole: fn(f64) -> String) -> P
     }
 }
 
-/// Whether a figure of `summary.json` is a count summed over seeds: counts are written as
-/// integers (u64, or i64 below zero) and pool by adding; every other figure (a mean, a
-/// maximum, a gauge averaged over the seeds) is written as a float, even when it is whole
-/// (a table's "partitions": 4.0). The one test of it for the terminal, both pages and the
-/// slides.
-pub fn is_summed(v: &Value) -> bool {
-    v.is_u64() || v.is_i64()
-}
+pub use crate::metrics::is_summed;
 
 /// The seeds' own values of a summed count, when there are several seeds and each has it.
 fn per_seed_of(c: &Column, component: &Value, seeds: &[&Value]) -> Vec<f64> {

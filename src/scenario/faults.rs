@@ -201,7 +201,7 @@ pub fn parse(
                         r.span(),
                         format!(
                             "`rate` is the share of calls that fail, above 0 and at most 1, not {}",
-                            r.get_ref()
+                            crate::config::check::show(*r.get_ref())
                         ),
                     );
                     None

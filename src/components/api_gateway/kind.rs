@@ -693,7 +693,9 @@ fn integration_timeout(r: &Resource<'_>, api: &str, m: &mut Mapped) -> Option<(f
         .filter(|p| of_api(p) && integrates(p))
         .map(|p| (p.name.to_string(), own(&p)))
         .collect();
-    let mine = own(r);
+    // Its own, held within what AWS allows, with a note when it is not (each integration
+    // notes its own).
+    let mine = own(r).map(|(k, ms)| (k, clamp(ms, 50.0, max, "integration timeout [ms]", m)));
     let value = |t: Option<(&str, f64)>| t.map_or(default, |(_, ms)| ms.clamp(50.0, max));
     let longest = siblings
         .iter()
@@ -702,7 +704,6 @@ fn integration_timeout(r: &Resource<'_>, api: &str, m: &mut Mapped) -> Option<(f
     let differ = siblings.iter().any(|(_, t)| value(*t) != longest);
     if !differ {
         let (key, ms) = mine?;
-        let ms = clamp(ms, 50.0, max, "integration timeout [ms]", m);
         // The property's own name, as the template's language spells it.
         return Some((ms, key.rsplit('.').next().unwrap_or(key).to_string()));
     }

@@ -732,7 +732,7 @@ impl Kind for AsgConfig {
                 ))
             }
             (None, Some(x)) => {
-                ck.value_error(x.span(), format!("`fraction` is the share of the group's spot instances interrupted, above 0 and at most 1, not {}", x.get_ref()));
+                ck.value_error(x.span(), format!("`fraction` is the share of the group's spot instances interrupted, above 0 and at most 1, not {}", crate::config::check::show(*x.get_ref())));
                 None
             }
             (Some(c), Some(_)) => {
