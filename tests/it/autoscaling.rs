@@ -325,6 +325,9 @@ fn a_load_balancer_counts_a_target_that_drained_then_stopped_once() {
     let in_service = crate::series(&r, "web", "instances_in_service");
     let last = healthy.len() - 1;
     assert_eq!((healthy[last], in_service[last]), (4.0, 4.0), "{healthy:?}");
+    // And from the first instant: the group's first instances count before any request
+    // (the first window read 0 until the first request made the balancer look).
+    assert_eq!((healthy[0], in_service[0]), (4.0, 4.0), "{healthy:?}");
 }
 
 #[test]

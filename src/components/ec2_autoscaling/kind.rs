@@ -580,7 +580,7 @@ impl Kind for AsgConfig {
                     },
                     PlotLine {
                         series: &METRIC_CPU,
-                        label: "CloudWatch, as a policy sees it",
+                        label: "CloudWatch, as a policy sees it (each period's mean, once it ends)",
                         tone: Tone::Bad,
                         scale: 1.0,
                     },
@@ -592,7 +592,7 @@ impl Kind for AsgConfig {
                 lines: &[
                     PlotLine {
                         series: &METRIC_REQUESTS,
-                        label: "CloudWatch, as a policy sees it",
+                        label: "CloudWatch, as a policy sees it (each period's mean, once it ends)",
                         tone: Tone::Bad,
                         scale: 1.0,
                     },

@@ -66,18 +66,22 @@ const CONNECT_TIMEOUT: u16 = status::GATEWAY_TIMEOUT;
 enum Timer {
     /// A round of health checks is due.
     HealthChecks,
+    /// Every actor has started: the group's first instances are registered.
+    Started,
 }
 
 impl Token for Timer {
     fn encode(self) -> u64 {
         match self {
             Timer::HealthChecks => pack(0, 0),
+            Timer::Started => pack(1, 0),
         }
     }
 
     fn decode(token: u64) -> Option<Timer> {
         match unpack(token) {
             (0, 0) => Some(Timer::HealthChecks),
+            (1, 0) => Some(Timer::Started),
             _ => None,
         }
     }
@@ -379,6 +383,12 @@ impl LoadBalancer {
 
 impl Component for LoadBalancer {
     fn start(&mut self, ctx: &mut Ctx<'_>) {
+        // A group registers its first instances when it starts, which may be after this:
+        // they are taken in at once, not at the first request, so that the healthy count is
+        // theirs from the first instant.
+        if self.group.is_some() {
+            ctx.schedule(SimTime::ZERO, Timer::Started.encode());
+        }
         // The first round of health checks one interval in.
         if self.cfg.health.enabled {
             ctx.schedule(self.cfg.health.interval, Timer::HealthChecks.encode());
@@ -391,6 +401,7 @@ impl Component for LoadBalancer {
             Input::Fault { .. } => {}
             Input::Timer(tag) => match Timer::decode(tag) {
                 Some(Timer::HealthChecks) => self.probe_all(ctx),
+                Some(Timer::Started) => self.sync(ctx.now()),
                 None => {}
             },
             Input::Call(call, msg) => self.arrive(ctx, call, msg),
@@ -470,7 +481,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn timers() -> impl Strategy<Value = Timer> {
-        prop_oneof![Just(Timer::HealthChecks)]
+        prop_oneof![Just(Timer::HealthChecks), Just(Timer::Started)]
     }
 
     fn replies() -> impl Strategy<Value = Reply> {
