@@ -609,7 +609,10 @@ fn least_privilege(scenario: &Scenario, asked: &[Asked<'_>]) -> Vec<Finding> {
             continue;
         }
         for (i, s) in role.statements.iter().enumerate() {
-            if s.effect != iam::Effect::Allow {
+            // A statement that grants only actions of services archsim does not simulate
+            // (CloudWatch Logs, which every function's role grants) has nothing a call could
+            // use: no advice on it, nor on its resources.
+            if s.effect != iam::Effect::Allow || !s.actions.iter().any(|a| simulated(a)) {
                 continue;
             }
             // The requests this statement is what allows.
@@ -628,7 +631,7 @@ fn least_privilege(scenario: &Scenario, asked: &[Asked<'_>]) -> Vec<Finding> {
                     !c.decision.allowed() && iam::statement_matches(s, c.action, c.resource)
                 })
                 .collect();
-            for a in &s.actions {
+            for a in s.actions.iter().filter(|a| simulated(a)) {
                 let hits: BTreeSet<&str> = used
                     .iter()
                     .filter(|c| iam::action_matches(a, c.action))
@@ -660,6 +663,16 @@ fn least_privilege(scenario: &Scenario, asked: &[Asked<'_>]) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// Whether action pattern `a` may name a request of the scenario: `*`, or an action of a
+/// service some kind simulates (its `Kind::IAM_PREFIX`).
+fn simulated(a: &str) -> bool {
+    let prefix = a.split_once(':').map_or(a, |(p, _)| p);
+    prefix == "*"
+        || crate::components::registry::KINDS
+            .iter()
+            .any(|k| k.iam_prefix.is_some_and(|p| p.eq_ignore_ascii_case(prefix)))
 }
 
 fn advice(

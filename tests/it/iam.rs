@@ -1022,3 +1022,30 @@ fn lint_calls_a_grant_an_explicit_deny_overrules_denied_not_unused() {
         "{notes:?}"
     );
 }
+
+#[test]
+fn lint_gives_no_advice_on_grants_of_services_nothing_simulates() {
+    // Every function's role grants CloudWatch Logs (AWSLambdaBasicExecutionRole: logs:* on
+    // "*"); no call of a scenario could use it, so "granted but unused" would be advice to
+    // break logging. A grant that mixes it with a simulated service is judged on the rest.
+    let sc = scenario(&lister_and_reader(
+        r#"{ effect = "Allow", actions = ["s3:GetObject", "s3:ListBucket"], resources = ["photos"] }, { effect = "Allow", actions = ["logs:CreateLogStream", "logs:PutLogEvents"], resources = ["*"] }, { effect = "Allow", actions = ["logs:PutLogEvents", "s3:DeleteObject"], resources = ["photos"] }"#,
+    ));
+    let notes: Vec<String> = archsim::access::lint(&sc)
+        .findings
+        .into_iter()
+        .map(|f| f.message)
+        .collect();
+    assert!(notes.iter().all(|m| !m.contains("logs:")), "{notes:?}");
+    assert!(
+        notes.iter().all(|m| !m.contains("resource \"*\"")),
+        "{notes:?}"
+    );
+    assert!(
+        notes.contains(
+            &"least privilege: action \"s3:DeleteObject\" is granted but no call of the scenario uses it"
+                .to_string()
+        ),
+        "{notes:?}"
+    );
+}
