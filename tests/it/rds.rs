@@ -868,6 +868,16 @@ fn a_failover_in_the_warmup_is_not_measured() {
     );
 }
 
+/// When the database's events named `event` happened in seed 1 of `toml` [s].
+fn db_times(toml: &str, event: &str) -> Vec<f64> {
+    let r = World::build(&scenario(toml), 1).run().unwrap();
+    r.events
+        .iter()
+        .filter(|e| e.actor == "db" && e.event == event)
+        .map(|e| e.time.as_secs_f64())
+        .collect()
+}
+
 /// An outage of zone a, where the database's writer is, from 60 s for `lasts`.
 fn zone_a_out(lasts: &str) -> String {
     format!(
@@ -1006,14 +1016,7 @@ fn a_zone_outage_follows_the_writer_back_and_holds_its_replacements_and_its_end(
         kind = "az_outage"
         az = "a""#;
     let toml = rds_with("12m", 20.0, 0.2, client, twice, faults, 1);
-    let r = World::build(&scenario(&toml), 1).run().unwrap();
-    let failed: Vec<f64> = r
-        .events
-        .iter()
-        .filter(|e| e.actor == "db" && e.event == "primary_failed")
-        .map(|e| e.time.as_secs_f64())
-        .collect();
-    assert_eq!(failed, [30.0, 240.0, 480.0]);
+    assert_eq!(db_times(&toml, "primary_failed"), [30.0, 240.0, 480.0]);
     // Aurora: the old writer, replaced in the zone that is out, rejoins as a reader only
     // when the zone is back (at 780 s), not after its 1 minute's recovery there.
     let aurora = rds_with(
@@ -1026,14 +1029,7 @@ fn a_zone_outage_follows_the_writer_back_and_holds_its_replacements_and_its_end(
         1,
     )
     .replace("db.m5.large", "db.r5.large");
-    let r = World::build(&scenario(&aurora), 1).run().unwrap();
-    let ready: Vec<f64> = r
-        .events
-        .iter()
-        .filter(|e| e.actor == "db" && e.event == "standby_ready")
-        .map(|e| e.time.as_secs_f64())
-        .collect();
-    assert_eq!(ready, [780.0]);
+    assert_eq!(db_times(&aurora, "standby_ready"), [780.0]);
     // A zone that never comes back: the single-AZ writer is down from 60 s to the run's
     // end, and its downtime says so instead of going missing.
     let forever = r#"[[fault]]
