@@ -897,25 +897,10 @@ fn a_single_az_instance_in_a_zone_that_is_out_comes_back_with_the_zone() {
     // does: then the recovery's own 7 minutes.
     let client = r#"timeout = "2s""#;
     let db = r#"recovery_time = "7m""#;
-    let long = crate::run(&rds_with(
-        "30m",
-        20.0,
-        0.2,
-        client,
-        db,
-        &zone_a_out("20m"),
-        1,
-    ));
+    let outage = |lasts: &str| rds_with("30m", 20.0, 0.2, client, db, &zone_a_out(lasts), 1);
+    let long = crate::run(&outage("20m"));
     assert_eq!(num(&long, "components.db.failover_downtime_s"), 1_200.0);
-    let short = crate::run(&rds_with(
-        "30m",
-        20.0,
-        0.2,
-        client,
-        db,
-        &zone_a_out("2m"),
-        1,
-    ));
+    let short = crate::run(&outage("2m"));
     assert_eq!(num(&short, "components.db.failover_downtime_s"), 420.0);
     // While the zone is out, nothing there answers (as for every component placed in it):
     // the queries vanish and their callers time out; no 503 comes out of a dead zone. After
@@ -934,20 +919,7 @@ fn a_single_az_instance_in_a_zone_that_is_out_comes_back_with_the_zone() {
     );
     assert!((t - 20.0 * 120.0).abs() < 0.05 * 20.0 * 120.0, "{t}");
     assert!((e - 20.0 * 300.0).abs() < 0.05 * 20.0 * 300.0, "{e}");
-    let r = World::build(
-        &scenario(&rds_with(
-            "30m",
-            20.0,
-            0.2,
-            client,
-            db,
-            &zone_a_out("20m"),
-            1,
-        )),
-        1,
-    )
-    .run()
-    .unwrap();
+    let r = World::build(&scenario(&outage("20m")), 1).run().unwrap();
     let events: Vec<(&str, f64)> = r
         .events
         .iter()

@@ -502,21 +502,12 @@ kind = "s3"
     );
     let f = service_map::figures(&o.summary, &o.edges);
     let svg = diagram::map::svg(&sc, &f);
-    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let edges = edge_labels(&svg, "workload:visitors");
     let label = |to: &str| -> Vec<String> {
-        doc.descendants()
-            .find(|n| {
-                n.has_tag_name("g")
-                    && n.attribute("class") == Some("edge")
-                    && n.attribute("data-from") == Some("workload:visitors")
-                    && n.attribute("data-to") == Some(to)
-            })
-            .map(|g| {
-                g.children()
-                    .filter(|t| t.has_tag_name("text"))
-                    .filter_map(|t| t.text().map(str::to_string))
-                    .collect()
-            })
+        edges
+            .iter()
+            .find(|(t, _)| t == to)
+            .map(|(_, lines)| lines.clone())
             .unwrap_or_default()
     };
     let (big, small) = (label("big"), label("small"));
@@ -564,24 +555,35 @@ service_time = "5ms"
     );
     let f = service_map::figures(&o.summary, &o.edges);
     let svg = diagram::map::svg(&sc, &f);
-    let doc = roxmltree::Document::parse(&svg).unwrap();
-    let labels: Vec<Vec<String>> = doc
-        .descendants()
-        .filter(|n| {
-            n.has_tag_name("g")
-                && n.attribute("class") == Some("edge")
-                && n.attribute("data-from") == Some("lb")
-        })
-        .map(|g| {
-            g.children()
-                .filter(|t| t.has_tag_name("text"))
-                .filter_map(|t| t.text().map(str::to_string))
-                .collect()
-        })
-        .filter(|l: &Vec<String>| !l.is_empty())
+    let labels: Vec<Vec<String>> = edge_labels(&svg, "lb")
+        .into_iter()
+        .map(|(_, lines)| lines)
+        .filter(|l| !l.is_empty())
         .collect();
     assert_eq!(labels.len(), 1, "{labels:?}");
     assert_eq!(labels[0][..2], ["100/s", "over 2 arrows"], "{labels:?}");
     // The workload's single arrow says nothing of the kind.
     assert!(!svg.contains("over 1 arrow"));
+}
+
+/// The edges a service map draws from `from`: each one's target and the lines of its label
+/// (none on an arrow whose group's label is drawn on another).
+fn edge_labels(svg: &str, from: &str) -> Vec<(String, Vec<String>)> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| {
+            n.has_tag_name("g")
+                && n.attribute("class") == Some("edge")
+                && n.attribute("data-from") == Some(from)
+        })
+        .map(|g| {
+            let to = g.attribute("data-to").unwrap_or_default().to_string();
+            let lines = g
+                .children()
+                .filter(|t| t.has_tag_name("text"))
+                .filter_map(|t| t.text().map(str::to_string))
+                .collect();
+            (to, lines)
+        })
+        .collect()
 }
