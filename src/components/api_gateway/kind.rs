@@ -570,7 +570,7 @@ fn import_http_api(r: &Resource<'_>, m: &mut Mapped) {
 
 /// A stage, method or integration of an API: its throttle, timeout and target are the API's.
 fn import_api_part(r: &Resource<'_>, m: &mut Mapped) {
-    let api = ["RestApiId", "ApiId", "rest_api_id", "api_id"]
+    let api = API_ID_KEYS
         .iter()
         .find_map(|k| r.refs(k).into_iter().next());
     let Some(api) = api else {
@@ -642,6 +642,9 @@ const TIMEOUT_KEYS: [&str; 3] = [
     "timeout_milliseconds",
 ];
 
+/// The keys by which a stage, method or integration names its API.
+const API_ID_KEYS: [&str; 4] = ["RestApiId", "ApiId", "rest_api_id", "api_id"];
+
 /// The integration URI's keys, as each template language spells them.
 const URI_KEYS: [&str; 4] = [
     "Integration.Uri",
@@ -679,7 +682,7 @@ fn integration_timeout(r: &Resource<'_>, api: &str, m: &mut Mapped) -> Option<(f
     let integrates =
         |p: &Resource<'_>| own(p).is_some() || URI_KEYS.iter().any(|k| !p.refs(k).is_empty());
     let of_api = |p: &Resource<'_>| {
-        ["RestApiId", "ApiId", "rest_api_id", "api_id"]
+        API_ID_KEYS
             .iter()
             .any(|k| p.refs(k).iter().any(|a| a == api))
     };

@@ -219,16 +219,9 @@ impl AutoScalingGroup {
             // Capacity Rebalancing (AWS, "Capacity Rebalancing in Auto Scaling to replace
             // at-risk Spot Instances"): launch, then terminate the instance at risk once the
             // new one is in service (AWS: "passes its health check"; here, in service),
-            // before its interruption if the boot was quick enough. One that failed meanwhile
-            // goes at once.
-            let why = "replaced ahead of its spot interruption";
-            if self.instances[old].state == State::Failed {
-                let old_id = self.instances[old].id;
-                self.group.borrow_mut().deregister(old_id);
-                self.terminate(now, old, why);
-            } else {
-                self.retire(ctx, old, why);
-            }
+            // before its interruption if the boot was quick enough (one that failed meanwhile
+            // goes at once).
+            self.retire(ctx, old, "replaced ahead of its spot interruption");
         }
         if rebalance {
             self.instances[idx].rebalance = false;
@@ -278,7 +271,8 @@ impl AutoScalingGroup {
         serving.choose(&mut self.fleet_rng).copied()
     }
 
-    /// Takes an instance out of service: a booting one at once, a serving one by draining.
+    /// Takes an instance out of service: a booting or failed one at once, a serving one by
+    /// draining.
     pub(super) fn retire(&mut self, ctx: &mut Ctx<'_>, idx: usize, why: &str) {
         let now = ctx.now();
         let id = self.instances[idx].id;
@@ -298,6 +292,11 @@ impl AutoScalingGroup {
                     let delay = self.group.borrow().deregistration_delay;
                     ctx.schedule(delay, Timer::DeregistrationEnd(idx).encode());
                 }
+            }
+            State::Failed => {
+                // It answers nothing: nothing to drain.
+                self.group.borrow_mut().deregister(id);
+                self.terminate(now, idx, why);
             }
             _ => {}
         }

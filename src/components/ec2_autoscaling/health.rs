@@ -60,18 +60,13 @@ impl AutoScalingGroup {
         } else {
             "failed EC2 status checks; replacing"
         };
-        if i.state == State::InService {
-            // It still answers: it drains its requests in flight for the deregistration
-            // delay before it is terminated, as for a scale-in, and its replacement launches
-            // at once (`asg:as-add-elb-healthcheck.html`: with connection draining the group
-            // "waits for in-flight requests to complete or the maximum timeout to expire
-            // ... before terminating instances due to a scaling event or health check
-            // replacement").
-            self.retire(ctx, k, why);
-            return;
-        }
-        self.group.borrow_mut().deregister(id);
-        self.terminate(now, k, why);
+        // One that still answers drains its requests in flight for the deregistration delay
+        // before it is terminated, as for a scale-in, and its replacement launches at once
+        // (`asg:as-add-elb-healthcheck.html`: with connection draining the group "waits for
+        // in-flight requests to complete or the maximum timeout to expire ... before
+        // terminating instances due to a scaling event or health check replacement"); a
+        // failed one goes at once.
+        self.retire(ctx, k, why);
     }
 
     /// The instance breaks: it answers nothing, and is counted (and billed) until the group
