@@ -33,8 +33,10 @@ pub const GATEWAY_TIMEOUT: u16 = 504;
 /// Not an HTTP status: the connection was reset or refused before any response came (a TCP
 /// RST). A network load balancer emits no HTTP status of its own (aws-facts: §3 NLB failure
 /// behaviour): where an application load balancer would answer 502, 503 or 504, its clients
-/// see their connection reset. Numbered 599, the code some proxies and clients give a network
-/// error, so that it sits among the statuses in `by_status` and in a retry policy's `on`.
+/// see their connection reset. A client sent through a Route 53 name whose target left its
+/// request unanswered past the name's `timeout` gives up on the connection: the same network
+/// error. Numbered 599, the code some proxies and clients give a network error, so that it
+/// sits among the statuses in `by_status` and in a retry policy's `on`.
 pub const CONNECTION_RESET: u16 = 599;
 
 /// Not an HTTP status, and never a final one: an instance a load balancer routed a request
