@@ -142,6 +142,7 @@ impl World {
                             .map(|call| scenario.components[call.to].az.clone())
                             .collect(),
                         region: c.region.clone(),
+                        az: c.az.clone(),
                         edge_regions: c
                             .spec
                             .calls()

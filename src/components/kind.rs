@@ -319,13 +319,13 @@ pub struct Satellite {
     pub link: &'static str,
 }
 
-/// Where a satellite sits, relative to its component's zone.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Where a satellite sits: relative to its component's zone, or in a zone by name.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SatelliteZone {
-    /// In the component's own zone.
-    Same,
     /// In the n-th zone other than the component's (0: the first other one).
     Other(usize),
+    /// In this zone (beside its component when that is the component's own).
+    Named(String),
 }
 
 /// How components of several kinds are tied together, as AWS ties them: a load balancer in

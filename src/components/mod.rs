@@ -582,6 +582,8 @@ pub struct BuildEnv {
     pub edge_zones: Vec<Option<String>>,
     /// Its own region.
     pub region: String,
+    /// Its own zone (`az`), if it has one.
+    pub az: Option<String>,
     /// The region of each call's callee, in the same order.
     pub edge_regions: Vec<String>,
     /// The id of each call's callee, in the same order, for event records.

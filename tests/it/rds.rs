@@ -1029,3 +1029,110 @@ fn a_zone_outage_follows_the_writer_back_and_holds_its_replacements_and_its_end(
     assert_eq!(count(&proxied, "requests.by_status.timeout"), 0.0);
     assert!(num(&proxied, "requests.by_status.503") >= 1.0);
 }
+
+/// An outage of zone `zone` from 60 s for `lasts`.
+fn zone_out(zone: &str, lasts: &str) -> String {
+    format!(
+        r#"[[fault]]
+           at = "60s"
+           for = "{lasts}"
+           kind = "az_outage"
+           az = "{zone}""#
+    )
+}
+
+#[test]
+fn read_replicas_in_a_zone_that_is_out_answer_nothing_and_replay_what_they_missed_after() {
+    let client = r#"timeout = "2s""#;
+    // Two replicas, both in b: its outage leaves the writer in a alone, and every read (to
+    // the replicas' own endpoints, which the application keeps using) vanishes meanwhile.
+    let both_in_b = "read_replicas = 2\nreplica_zones = [\"b\"]\napply_time = \"1ms\"";
+    let s = crate::run(&rds_with(
+        "6m",
+        50.0,
+        0.2,
+        client,
+        both_in_b,
+        &zone_out("b", "2m"),
+        1,
+    ));
+    let reads_in_outage = 0.8 * 50.0 * 120.0;
+    let lost = num(&s, "components.db.replica_unreachable");
+    assert!(
+        (lost - reads_in_outage).abs() < 0.05 * reads_in_outage,
+        "{lost} reads lost, {reads_in_outage} sent in the outage"
+    );
+    assert_eq!(num(&s, "requests.by_status.timeout"), lost);
+    assert!(db_times(
+        &rds_with("6m", 50.0, 0.2, client, both_in_b, &zone_out("b", "2m"), 1),
+        "primary_failed"
+    )
+    .is_empty());
+    // Back, they have the outage's writes to replay: the first reads then are two minutes
+    // behind, less the wait for the outage's first write (their replay was paused, not
+    // skipped), and then they catch up.
+    let lag = num(&s, "components.db.replica_lag_max_s");
+    assert!((118.0..121.0).contains(&lag), "{lag}");
+    // One replica in a, one in b: half the reads vanish. The key is a list taken in turn.
+    let split = "read_replicas = 2\nreplica_zones = [\"a\", \"b\"]\napply_time = \"1ms\"";
+    let s = crate::run(&rds_with(
+        "6m",
+        50.0,
+        0.2,
+        client,
+        split,
+        &zone_out("b", "2m"),
+        1,
+    ));
+    let lost = num(&s, "components.db.replica_unreachable");
+    assert!(
+        (lost - reads_in_outage / 2.0).abs() < 0.05 * reads_in_outage / 2.0,
+        "{lost}"
+    );
+    // Without the key they are in zones no outage reaches, as before it existed: an outage
+    // of a takes the writer, not them, and the key's count is not reported.
+    let unplaced = "read_replicas = 2\nreads = \"replicas\"";
+    let s = crate::run(&rds_with(
+        "6m",
+        50.0,
+        0.2,
+        client,
+        unplaced,
+        &zone_out("a", "2m"),
+        1,
+    ));
+    assert!(crate::pointer_absent(
+        &s,
+        "components.db.replica_unreachable"
+    ));
+    assert!(count(&s, "components.db.replica_reads") > 0.95 * 0.8 * 50.0 * 360.0);
+}
+
+#[test]
+fn aurora_promotes_a_replica_from_a_zone_that_is_up_and_with_none_waits_for_its_zone() {
+    let client = r#"timeout = "2s""#;
+    let aurora = |zones: &str| {
+        rds_with(
+            "10m",
+            50.0,
+            0.2,
+            client,
+            &format!(
+                "deployment = \"aurora\"\nread_replicas = 2\nreplica_zones = {zones}\nfailover_time = \"30s\"\nrecovery_time = \"1m\""
+            ),
+            &zone_out("a", "5m"),
+            1,
+        )
+        .replace("db.m5.large", "db.r5.large")
+    };
+    // The first replica is in a, with the writer; the second, in b, is the one promoted,
+    // and the reader endpoint sends reads to it alone meanwhile: no read is lost after the
+    // instant of the outage (those running on the replica in a then).
+    let s = crate::run(&aurora(r#"["a", "b"]"#));
+    assert_eq!(num(&s, "components.db.failover_downtime_s"), 30.0);
+    assert!(count(&s, "components.db.replica_unreachable") < 5.0);
+    // Both in a: no replica is left to promote, and Aurora recreates its writer in its own
+    // zone, which waits for the zone (5 minutes) rather than the 1 minute's recovery.
+    let s = crate::run(&aurora(r#"["a"]"#));
+    assert_eq!(num(&s, "components.db.failover_downtime_s"), 300.0);
+}

@@ -960,7 +960,8 @@ fn a_group_over_two_zones_is_drawn_across_both_and_its_balancer_too() {
 }
 
 #[test]
-fn a_multi_az_standby_is_drawn_in_the_other_zone_and_a_replica_beside() {
+fn a_multi_az_standby_and_an_unplaced_replica_are_drawn_in_another_zone_a_placed_one_in_its_own(
+) {
     let svg = diagram_of(GROUP_AND_DATABASE);
     let zones = zone_rects(&svg);
     let nodes = diagram_nodes(&svg);
@@ -976,9 +977,11 @@ fn a_multi_az_standby_is_drawn_in_the_other_zone_and_a_replica_beside() {
         (standby.1.as_str(), standby.2.as_str()),
         ("node satellite", "b")
     );
-    assert_eq!(replica.2, "a");
+    // A replica `replica_zones` does not place is in a zone no outage reaches: not drawn in
+    // the writer's, whose outage spares it.
+    assert_eq!(replica.2, "b");
     assert!(inside(&zones[1].1, &standby.3), "{standby:?} {zones:?}");
-    assert!(inside(&zones[0].1, &replica.3), "{replica:?} {zones:?}");
+    assert!(inside(&zones[1].1, &replica.3), "{replica:?} {zones:?}");
     // The standby dashed and joined by its replication, the replica by "async".
     let links = diagram_groups(&svg, "link");
     assert_eq!(links.len(), 2, "{links:?}");
@@ -1008,6 +1011,22 @@ multi_az = true
             .map(|z| z.0.as_str())
             .collect::<Vec<_>>(),
         ["a", "b"]
+    );
+    // Placed, replicas are drawn in their zones, one box a zone counting them.
+    let placed = diagram_of(&GROUP_AND_DATABASE.replace(
+        "read_replicas = 1",
+        "read_replicas = 3\nreplica_zones = [\"a\", \"c\"]",
+    ));
+    let nodes = diagram_nodes(&placed);
+    let replicas: Vec<(&str, &str)> = nodes
+        .iter()
+        .filter(|n| n.0.starts_with("db/") && n.0.contains("read-replica"))
+        .map(|n| (n.0.as_str(), n.2.as_str()))
+        .collect();
+    assert_eq!(
+        replicas,
+        [("db/2-read-replicas-2", "a"), ("db/read-replica-3", "c")],
+        "{nodes:?}"
     );
 }
 

@@ -1577,6 +1577,7 @@ mod tests {
             edges: vec![edge],
             edge_zones: vec![None],
             region: "home".into(),
+            az: None,
             edge_regions: vec!["home".into()],
             edge_names: vec!["api".into()],
             network: Network::default(),

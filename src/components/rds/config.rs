@@ -16,6 +16,7 @@ struct RawRds {
     deployment: Option<Spanned<String>>,
     multi_az: Option<Spanned<bool>>,
     read_replicas: Option<Spanned<i64>>,
+    replica_zones: Option<Spanned<Vec<Spanned<String>>>>,
     reads: Option<Spanned<String>>,
     read_time: Spanned<RawDist>,
     write_time: Spanned<RawDist>,
@@ -185,6 +186,9 @@ pub struct RdsConfig {
     pub deployment: Deployment,
     /// Read replicas (Aurora Replicas with Aurora), each an instance of the class [instances].
     pub replicas: u32,
+    /// The zone of each read replica, in order, as `replica_zones` places them in turn;
+    /// empty when the key is not set: each in a zone of its own that no outage reaches.
+    pub replica_zones: Vec<String>,
     /// Whether reads go to the readers (readable standbys and replicas) in turn rather than
     /// to the writer [on/off].
     pub reads_to_replicas: bool,
@@ -258,6 +262,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<RdsConfig
             v => v.map(|v| v as u32),
         }
     });
+    let replica_zones = replica_zones(&raw.replica_zones, replicas, ck);
     let readers = replicas.unwrap_or(0) + deployment.standbys();
     let reads_to_replicas = ck.or(&raw.reads, readers > 0, |ck, r| {
         match ck.one_of(r, "reads", READS_GO_TO) {
@@ -330,6 +335,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<RdsConfig
         class,
         deployment,
         replicas: replicas?,
+        replica_zones: replica_zones?,
         reads_to_replicas: reads_to_replicas?,
         read_time: read_time?,
         write_time: write_time?,
@@ -716,6 +722,47 @@ fn engine_and_deployment(raw: &RawRds, ck: &mut Checker) -> Option<(String, Depl
         _ => engine,
     };
     Some((engine.to_string(), deployment))
+}
+
+/// The zone of each read replica, `replica_zones` taken in turn (two zones for four replicas:
+/// b, c, b, c); empty when the key is not set. AWS places a replica created without a zone in
+/// one it picks ("a random, system-chosen Availability Zone", CreateDBInstanceReadReplica):
+/// where it sits matters only to an outage, so unless the key names it, it is in a zone no
+/// outage reaches.
+fn replica_zones(
+    raw: &Option<Spanned<Vec<Spanned<String>>>>,
+    replicas: Option<u32>,
+    ck: &mut Checker,
+) -> Option<Vec<String>> {
+    let Some(list) = raw else {
+        return Some(Vec::new());
+    };
+    let replicas = replicas? as usize;
+    if replicas == 0 {
+        ck.error(
+            list.span(),
+            "`replica_zones` places read replicas, and there are none: set `read_replicas` too",
+        );
+        return None;
+    }
+    if list.get_ref().is_empty() || replicas < list.get_ref().len() {
+        ck.error(
+            list.span(),
+            format!(
+                "`replica_zones` places the {replicas} read replica{} in its zones in turn: give from 1 to {replicas} zone{}, not {}",
+                if replicas == 1 { "" } else { "s" },
+                if replicas == 1 { "" } else { "s" },
+                list.get_ref().len()
+            ),
+        );
+        return None;
+    }
+    let zones: Vec<String> = list.get_ref().iter().map(|z| z.get_ref().clone()).collect();
+    Some(
+        (0..replicas)
+            .map(|k| zones[k % zones.len()].clone())
+            .collect(),
+    )
 }
 
 /// What follows a failure of the primary: by default the deployment's own failover.

@@ -12,27 +12,39 @@ use crate::kernel::{Ctx, SimTime};
 use rand::Rng;
 
 /// The faults of its own kind, told to it as `Input::Fault { code }`: a `[[fault]]` of kind
-/// "rds_primary_failure", or an outage of its zone.
+/// "rds_primary_failure", or an outage of a zone it has an instance in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
     /// The primary instance fails (a host failure).
     PrimaryFailure,
-    /// The zone of its configured writer (`az`) is out, from `on` to its end.
-    ZoneOutage,
+    /// A zone is out, from `on` to its end.
+    ZoneOutage {
+        /// It is the configured writer's zone (`az`).
+        writer: bool,
+        /// It is the zone of this read replica (by its place among them), the first
+        /// `replica_zones` puts there.
+        replica: Option<u16>,
+    },
 }
 
 impl Token for Fault {
     fn encode(self) -> u64 {
         match self {
             Fault::PrimaryFailure => pack(0, 0),
-            Fault::ZoneOutage => pack(1, 0),
+            Fault::ZoneOutage { writer, replica } => pack(
+                1,
+                u64::from(writer) | (replica.map_or(0, |r| u64::from(r) + 1) << 1),
+            ),
         }
     }
 
     fn decode(token: u64) -> Option<Fault> {
         match unpack(token) {
             (0, 0) => Some(Fault::PrimaryFailure),
-            (1, 0) => Some(Fault::ZoneOutage),
+            (1, v) if v >> 1 <= u64::from(u16::MAX) + 1 => Some(Fault::ZoneOutage {
+                writer: v & 1 == 1,
+                replica: (v >> 1).checked_sub(1).map(|r| r as u16),
+            }),
             _ => None,
         }
     }
@@ -179,10 +191,10 @@ impl Rds {
         }
     }
 
-    /// Drops every query on the writer, `node`, as it fails: its connections are gone (503 to
-    /// each, or, its zone out, no answer at all; counted as the writer unavailable). Queries
-    /// waiting in the proxy for it stay.
-    fn drop_node(&mut self, ctx: &mut Ctx<'_>, node: usize) {
+    /// Drops every query on `node` as it fails: its connections are gone (503 to each, or,
+    /// its zone out (`zone_out`), no answer at all; counted as the writer unavailable, or a
+    /// replica unreachable). Queries waiting in the proxy for it stay.
+    fn drop_node(&mut self, ctx: &mut Ctx<'_>, node: usize, zone_out: bool) {
         let now = ctx.now();
         let busy = self.nodes[node].busy;
         self.busy.add(&self.clock, now, -f64::from(busy));
@@ -201,8 +213,13 @@ impl Rds {
             self.jobs[k].dead = true;
             let (call, arrived, write) =
                 (self.jobs[k].call, self.jobs[k].arrived, self.jobs[k].write);
-            self.unavailable += u64::from(self.clock.measured(arrived));
-            if self.writer_zone_out && self.cfg.proxy.is_none() {
+            let measured = u64::from(self.clock.measured(arrived));
+            if node == self.writer {
+                self.unavailable += measured;
+            } else {
+                self.replica_unreachable += measured;
+            }
+            if zone_out && self.cfg.proxy.is_none() {
                 // Its zone is out: nor do these answers leave it (behind RDS Proxy, in the
                 // other zones, the proxy answers its clients).
                 ctx.lose_call(call);
@@ -219,7 +236,7 @@ impl Rds {
     fn candidates(&self) -> usize {
         match self.cfg.deployment {
             Deployment::MultiAzCluster => self.standbys_left,
-            Deployment::Aurora => self.replicas.len(),
+            Deployment::Aurora => self.live_readers().count(),
             _ => 0,
         }
     }
@@ -227,7 +244,14 @@ impl Rds {
     /// The first replica that still receives the writer's changes, by its place in
     /// `replicas`: one cut off from its source is no copy of the writer to promote.
     fn first_fed_replica(&self) -> Option<usize> {
-        self.replicas.iter().position(|&r| !self.nodes[r].cut)
+        self.replicas
+            .iter()
+            .position(|&r| !self.nodes[r].cut && self.nodes[r].out_since.is_none())
+    }
+
+    /// The places in `replicas` of the readers whose zones are up.
+    fn live_readers(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.replicas.len()).filter(|&k| self.nodes[self.replicas[k]].out_since.is_none())
     }
 
     /// The primary fails, by its zone going out (`zone_out`) or on its own: the writer is down
@@ -239,7 +263,7 @@ impl Rds {
         }
         self.writer_zone_out = zone_out;
         let writer = self.writer;
-        self.drop_node(ctx, writer);
+        self.drop_node(ctx, writer, zone_out);
         self.writer_state = Writer::Down;
         self.failed_at = now;
         let promotes = self.cfg.deployment.promotes_a_reader();
@@ -303,18 +327,59 @@ impl Rds {
         self.writer = to;
     }
 
-    /// The zone of the configured writer goes out (`on`) or comes back. aws-facts: §5
-    /// Multi-AZ: an AZ outage is a failover trigger; a writer that a failover or a promotion
-    /// has moved to another zone is not touched (its standby or old host there is lost, which
-    /// this model does not follow: commits keep waiting for a standby).
-    pub(super) fn zone_outage(&mut self, ctx: &mut Ctx<'_>, on: bool) {
+    /// A zone goes out (`on`) or comes back: the configured writer's (`writer`), or one of
+    /// its read replicas' (`replica`, `Fault::ZoneOutage`), or both. aws-facts: §5 Multi-AZ:
+    /// an AZ outage is a failover trigger. The instances there are out of reach: a reader's
+    /// queries vanish and its replay pauses until the zone is back; the writer there fails.
+    /// A writer that a failover or a promotion has moved to another zone is not touched (a
+    /// Multi-AZ instance's standby or old host there is lost, which this model does not
+    /// follow: commits keep waiting for a standby).
+    pub(super) fn zone_outage(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        on: bool,
+        writer: bool,
+        replica: Option<u16>,
+    ) {
+        let now = ctx.now();
+        let there = |n: &super::Node| writer && n.home || replica.is_some() && n.zone == replica;
+        let code = Fault::ZoneOutage { writer, replica }.code();
+        let readers: Vec<usize> = self
+            .replicas
+            .iter()
+            .chain(&self.rebuilding)
+            .copied()
+            .filter(|&r| there(&self.nodes[r]))
+            .collect();
         if on {
+            for &r in &readers {
+                if self.nodes[r].out_since.is_none() {
+                    self.nodes[r].out_since = Some(now);
+                    self.drop_node(ctx, r, true);
+                }
+            }
             // A writer already down there (a failure being recovered in place, a failover
             // under way) is caught by it too.
-            if self.writer_home {
+            let w = &self.nodes[self.writer];
+            let writer_there = if self.cfg.deployment == Deployment::MultiAzInstance {
+                writer && self.writer_home
+            } else {
+                writer && self.writer_home || replica.is_some() && w.zone == replica
+            };
+            if writer_there {
                 self.primary_failure(ctx, true);
                 self.writer_zone_out = true;
+                self.writer_outage = code;
             }
+            return;
+        }
+        for r in readers {
+            if let Some(since) = self.nodes[r].out_since {
+                self.nodes[r].resume(since, now);
+                self.admit(ctx, r);
+            }
+        }
+        if !self.writer_zone_out || self.writer_outage != code {
             return;
         }
         self.writer_zone_out = false;
@@ -357,7 +422,11 @@ impl Rds {
                 "failover_complete"
             }
             Recovery::PromoteReader => {
-                let r = self.replicas.remove(0);
+                // A cluster's standbys, first among its readers, are in zones no outage
+                // reaches; an Aurora Replica is promoted only from a zone that is up (one
+                // whose zone went out during the failover is passed by, if another is up).
+                let k = self.live_readers().next().unwrap_or(0);
+                let r = self.replicas.remove(k);
                 if self.cfg.deployment == Deployment::MultiAzCluster {
                     self.standbys_left -= 1;
                 }

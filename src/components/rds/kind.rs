@@ -115,6 +115,12 @@ impl Kind for RdsConfig {
                 about: "read replicas (Aurora Replicas with aurora, the failover targets), replicated asynchronously, each an instance of the class; at most 15, or 5 for oracle and sqlserver (default 0)",
             },
             Key {
+                name: "replica_zones",
+                ty: KeyType::Words,
+                required: false,
+                about: "the zones of the read replicas (Aurora Replicas), taken in turn: [\"b\", \"c\"] puts four in b, c, b, c; an outage of one takes its replicas out until it is back, their replay paused (a read replica's own endpoint there answers nothing; Aurora's reader endpoint stops naming a replica there, and a failover passes it by) (default: each in a zone no outage reaches, as AWS places a replica created without a zone in one it picks)",
+            },
+            Key {
                 name: "reads",
                 ty: KeyType::Word(READS_GO_TO),
                 required: false,
@@ -297,6 +303,11 @@ impl Kind for RdsConfig {
                 about: "queries for the writer (reads too, where no replica takes them) answered 503 or left unanswered (down_writer = \"hang\", on Aurora during a failover, and while the writer's zone is out), the writer being down or a client's cached address stale, those in flight when it failed included",
             },
             Field {
+                path: "replica_unreachable",
+                unit: Unit::Count,
+                about: "with `replica_zones`: reads sent to a read replica whose zone was out, and those running on one when it went, left unanswered",
+            },
+            Field {
                 path: "proxy_borrow_timeouts",
                 unit: Unit::Count,
                 about: "with RDS Proxy: queries answered 503 after waiting the borrow timeout for a connection or a writer",
@@ -477,10 +488,28 @@ impl Kind for RdsConfig {
         config::parse(table, ck)
     }
 
-    /// aws-facts: §5 Multi-AZ: an AZ outage is a failover trigger.
+    /// The zones of its read replicas, each once.
+    fn zones(&self) -> Vec<&str> {
+        let mut zones: Vec<&str> = Vec::new();
+        for z in &self.replica_zones {
+            if !zones.contains(&z.as_str()) {
+                zones.push(z);
+            }
+        }
+        zones
+    }
+
+    /// aws-facts: §5 Multi-AZ: an AZ outage is a failover trigger. It is told of an outage of
+    /// its writer's zone or of a zone its read replicas are in.
     fn zone_outage(&self, zone: &str, az: Option<&str>) -> ZoneOutage {
-        if az == Some(zone) {
-            ZoneOutage::Told(Fault::ZoneOutage.code())
+        let writer = az == Some(zone);
+        let replica = self
+            .replica_zones
+            .iter()
+            .position(|z| z == zone)
+            .map(|r| r as u16);
+        if writer || replica.is_some() {
+            ZoneOutage::Told(Fault::ZoneOutage { writer, replica }.code())
         } else {
             ZoneOutage::Unaffected
         }
@@ -531,27 +560,38 @@ impl Kind for RdsConfig {
             config::Deployment::SingleAz | config::Deployment::Aurora => {}
         }
         // aws-facts: §5 Read replicas: asynchronous. Aurora Replicas share the cluster's
-        // storage. Where they sit is not a key: drawn in the writer's zone.
+        // storage.
         let (what, link) = if self.deployment == config::Deployment::Aurora {
             ("Aurora Replica", "shared storage")
         } else {
             ("read replica", "async")
         };
-        // Up to three boxes; more are one box that counts them.
-        let shown = if self.replicas > 3 { 2 } else { self.replicas };
-        for _ in 0..shown {
-            satellites.push(Satellite {
-                name: what.to_string(),
-                zone: SatelliteZone::Same,
-                link,
-            });
-        }
-        if self.replicas > 3 {
-            satellites.push(Satellite {
-                name: format!("{} more {what}s", self.replicas - 2),
-                zone: SatelliteZone::Same,
-                link,
-            });
+        let box_of = |n: usize, zone: SatelliteZone| Satellite {
+            name: match n {
+                1 => what.to_string(),
+                n => format!("{n} {what}s"),
+            },
+            zone,
+            link,
+        };
+        if self.replica_zones.is_empty() {
+            // In zones no outage reaches (`replica_zones`): drawn in another zone than the
+            // writer's. Up to three boxes; more are one box that counts them.
+            let shown = if self.replicas > 3 { 2 } else { self.replicas };
+            for _ in 0..shown {
+                satellites.push(box_of(1, SatelliteZone::Other(0)));
+            }
+            if self.replicas > 3 {
+                let mut more = box_of(1, SatelliteZone::Other(0));
+                more.name = format!("{} more {what}s", self.replicas - 2);
+                satellites.push(more);
+            }
+        } else {
+            // One box per zone, counting the replicas there.
+            for z in Kind::zones(self) {
+                let n = self.replica_zones.iter().filter(|r| *r == z).count();
+                satellites.push(box_of(n, SatelliteZone::Named(z.to_string())));
+            }
         }
         DiagramSpec {
             lines: self.lines(),

@@ -170,6 +170,8 @@ pub struct Rds {
     /// The zone of the writer that failed is out: its address answers nothing, and an
     /// instance to recover there cannot come back before the zone does.
     writer_zone_out: bool,
+    /// The outage (its `Fault::ZoneOutage` code) that took the writer: only its end ends it.
+    writer_outage: u32,
     /// The recovery's own time is over but the writer's zone is still out: it comes back
     /// when the zone does.
     waits_for_zone: bool,
@@ -215,6 +217,8 @@ pub struct Rds {
     lag_max_s: f64,
     refused: u64,
     unavailable: u64,
+    /// Reads sent to a read replica whose zone was out, left unanswered [queries].
+    replica_unreachable: u64,
     borrow_timeouts: u64,
     downtime: Vec<f64>,
     events: EventLog,
@@ -243,9 +247,19 @@ impl Rds {
             volume: (0..n).collect(),
             standby_volume: n,
             nodes: (0..n)
-                .map(|k| Node {
-                    home: k == 0,
-                    ..Node::new()
+                .map(|k| {
+                    // Read replicas come after the writer and a cluster's standbys.
+                    let placed = k
+                        .checked_sub(1 + cfg.deployment.standbys() as usize)
+                        .and_then(|r| cfg.replica_zones.get(r));
+                    Node {
+                        home: k == 0 || placed.is_some_and(|z| Some(z) == env.az.as_ref()),
+                        zone: placed.and_then(|z| {
+                            let first = cfg.replica_zones.iter().position(|y| y == z)?;
+                            u16::try_from(first).ok()
+                        }),
+                        ..Node::new()
+                    }
                 })
                 .collect(),
             writer: 0,
@@ -257,6 +271,7 @@ impl Rds {
             recovery: Recovery::Recover,
             writer_home: true,
             writer_zone_out: false,
+            writer_outage: 0,
             waits_for_zone: false,
             replacements_waiting: 0,
             standby_ready: cfg.deployment == Deployment::MultiAzInstance,
@@ -284,6 +299,7 @@ impl Rds {
             lag_max_s: 0.0,
             refused: 0,
             unavailable: 0,
+            replica_unreachable: 0,
             borrow_timeouts: 0,
             downtime: Vec::new(),
             events: EventLog::new(&env.name),
@@ -333,12 +349,15 @@ impl Rds {
         } else {
             self.reads.add(&self.clock, now, measured);
         }
-        let node = if !write && self.cfg.reads_to_replicas && !self.replicas.is_empty() {
-            let r = self.replicas[self.next_replica % self.replicas.len()];
-            self.next_replica = self.next_replica.wrapping_add(1);
-            r
-        } else {
-            self.writer
+        let node = match self.reader(write) {
+            Some(r) if self.nodes[r].out_since.is_some() => {
+                // Its own endpoint's address is in a zone that is out: nothing answers.
+                self.replica_unreachable += u64::from(measured);
+                ctx.lose_call(call);
+                return;
+            }
+            Some(r) => r,
+            None => self.writer,
         };
         // RDS Proxy: whether the query waits in the proxy for the writer to be back.
         let mut wait = false;
@@ -385,6 +404,27 @@ impl Rds {
         } else {
             self.connect(ctx, job);
         }
+    }
+
+    /// The reader a query goes to, in turn, if it is a read and readers take reads; `None`:
+    /// the writer. A reader endpoint (Aurora's, a Multi-AZ DB cluster's) names only the
+    /// readers whose zones are up, and the writer when there is none (chosen: at once, the
+    /// endpoint's DNS TTL not followed); a read replica has an endpoint of its own, which
+    /// the application keeps sending to whatever befalls the replica.
+    fn reader(&mut self, write: bool) -> Option<usize> {
+        if write || !self.cfg.reads_to_replicas || self.replicas.is_empty() {
+            return None;
+        }
+        let endpoint = self.cfg.deployment.promotes_a_reader();
+        let n = self.replicas.len();
+        for _ in 0..if endpoint { n } else { 1 } {
+            let r = self.replicas[self.next_replica % n];
+            self.next_replica = self.next_replica.wrapping_add(1);
+            if !endpoint || self.nodes[r].out_since.is_none() {
+                return Some(r);
+            }
+        }
+        None
     }
 
     /// The query takes a connection to its instance, does its I/Os on the instance's volume
@@ -567,7 +607,9 @@ impl Rds {
 
     /// RDS Proxy: queries waiting for `node` take the connections it has free.
     pub(super) fn admit(&mut self, ctx: &mut Ctx<'_>, node: usize) {
-        if node == self.writer && self.writer_state == Writer::Down {
+        if node == self.writer && self.writer_state == Writer::Down
+            || self.nodes[node].out_since.is_some()
+        {
             return;
         }
         while self.nodes[node].connections < self.cfg.max_connections {
@@ -615,7 +657,9 @@ impl Component for Rds {
             // off. A zone outage ends.
             Input::Fault { code, on } => match Fault::of_code(code) {
                 Some(Fault::PrimaryFailure) if on => self.primary_failure(ctx, false),
-                Some(Fault::ZoneOutage) => self.zone_outage(ctx, on),
+                Some(Fault::ZoneOutage { writer, replica }) => {
+                    self.zone_outage(ctx, on, writer, replica)
+                }
                 _ => {}
             },
             Input::Call(call, msg) => self.arrive(ctx, call, msg),
@@ -657,6 +701,9 @@ impl Component for Rds {
         }
         m.count("connections_refused", self.refused);
         m.count("writer_unavailable", self.unavailable);
+        if !self.cfg.replica_zones.is_empty() {
+            m.count("replica_unreachable", self.replica_unreachable);
+        }
         if self.cfg.proxy.is_some() {
             m.count("proxy_borrow_timeouts", self.borrow_timeouts);
         }
@@ -737,7 +784,11 @@ mod tests {
     }
 
     fn faults() -> impl Strategy<Value = Fault> {
-        prop_oneof![Just(Fault::PrimaryFailure), Just(Fault::ZoneOutage)]
+        prop_oneof![
+            Just(Fault::PrimaryFailure),
+            (any::<bool>(), proptest::option::of(any::<u16>()))
+                .prop_map(|(writer, replica)| Fault::ZoneOutage { writer, replica }),
+        ]
     }
 
     proptest! {

@@ -27,6 +27,8 @@ pub(super) struct Node {
     pub(super) applied_seq: u64,
     /// Replica: when the replay of the last write it was sent ends.
     pub(super) last_apply_end: SimTime,
+    /// Replica: when the replay of the last write it replayed ended.
+    pub(super) applied_end: SimTime,
     /// RDS Proxy: queries waiting for a connection to it, by their index in `Rds::jobs`,
     /// with when the proxy gives up on each (first in, first out).
     pub(super) borrow: VecDeque<(usize, SimTime)>,
@@ -41,9 +43,15 @@ pub(super) struct Node {
     /// Aurora Replica: its lag behind the writer, and the period it was drawn for.
     pub(super) lag: SimTime,
     pub(super) lag_period: Option<u64>,
-    /// In the database's configured zone (`az`): the first writer is; its readers, standbys
-    /// and replicas are taken to be in others. A replacement stays where it was.
+    /// In the database's configured zone (`az`): the first writer is, and a read replica
+    /// `replica_zones` puts there; its standbys and other replicas are in others. A
+    /// replacement stays where it was.
     pub(super) home: bool,
+    /// Read replica placed by `replica_zones`: its zone, named by the place of the first
+    /// replica there (`Fault::ZoneOutage`'s `replica`).
+    pub(super) zone: Option<u16>,
+    /// Its zone is out, since then: it serves nothing, and its replay is paused.
+    pub(super) out_since: Option<SimTime>,
 }
 
 impl Node {
@@ -56,6 +64,7 @@ impl Node {
             unapplied: VecDeque::new(),
             applied_seq: 0,
             last_apply_end: SimTime::ZERO,
+            applied_end: SimTime::ZERO,
             borrow: VecDeque::new(),
             expiry_at: None,
             epoch: 0,
@@ -63,6 +72,8 @@ impl Node {
             lag: SimTime::ZERO,
             lag_period: None,
             home: false,
+            zone: None,
+            out_since: None,
         }
     }
 
@@ -72,22 +83,46 @@ impl Node {
         let borrow = std::mem::take(&mut self.borrow);
         let expiry_at = self.expiry_at;
         let epoch = self.epoch.wrapping_add(1);
-        let home = self.home;
+        let (home, zone, out_since) = (self.home, self.zone, self.out_since);
         *self = Node::new();
         self.borrow = borrow;
         self.expiry_at = expiry_at;
         self.epoch = epoch;
         self.home = home;
+        self.zone = zone;
+        self.out_since = out_since;
+    }
+
+    /// Its zone, out since `since`, is back at `now`: the writes it was sent meanwhile, and
+    /// the one it was replaying when the zone went, are replayed from `now` in order, each
+    /// taking as long as it would have (the replay was paused, not lost).
+    pub(super) fn resume(&mut self, since: SimTime, now: SimTime) {
+        self.catch_up(since);
+        let mut prev_old = self.applied_end;
+        let mut prev_new = now;
+        for (_, commit, end) in self.unapplied.iter_mut() {
+            // Lindley's recursion, run backwards for the replay's own time, then forwards
+            // from `now`.
+            let took = *end - prev_old.max(*commit);
+            prev_old = *end;
+            *end = prev_new + took;
+            prev_new = *end;
+        }
+        self.last_apply_end = self.last_apply_end.max(prev_new);
+        self.out_since = None;
     }
 
     /// Replays what has finished by `now`; returns the lag (age of the oldest write not yet
     /// replayed).
     pub(super) fn catch_up(&mut self, now: SimTime) -> SimTime {
+        // Out of reach, it replays nothing after its zone went.
+        let until = self.out_since.map_or(now, |since| since.min(now));
         while let Some(&(seq, _, end)) = self.unapplied.front() {
-            if end > now {
+            if end > until {
                 break;
             }
             self.applied_seq = seq;
+            self.applied_end = end;
             self.unapplied.pop_front();
         }
         self.unapplied

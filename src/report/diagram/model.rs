@@ -217,12 +217,12 @@ impl Model {
             for (k, s) in d.spec.diagram().satellites.into_iter().enumerate() {
                 let apart = match s.zone {
                     SatelliteZone::Other(n) => n,
-                    SatelliteZone::Same => 0,
+                    SatelliteZone::Named(_) => 0,
                 };
-                let (place, beside) = match (s.zone, &own) {
+                let (place, beside) = match (&s.zone, &own) {
                     (SatelliteZone::Other(n), Some(own)) => {
                         let others: Vec<&String> = zones.iter().filter(|z| *z != own).collect();
-                        let z = match others.get(n) {
+                        let z = match others.get(*n) {
                             Some(z) => (*z).clone(),
                             None => {
                                 let z = new_zone(&zones);
@@ -234,8 +234,13 @@ impl Model {
                         (Named::Zones(vec![z]), false)
                     }
                     (SatelliteZone::Other(_), None) => (Named::Regional, false),
-                    (SatelliteZone::Same, Some(own)) => (Named::Zones(vec![own.clone()]), true),
-                    (SatelliteZone::Same, None) => (Named::Regional, true),
+                    (SatelliteZone::Named(z), own) => {
+                        if !zones.contains(z) {
+                            zones.push(z.clone());
+                            zones.sort();
+                        }
+                        (Named::Zones(vec![z.clone()]), own.as_ref() == Some(z))
+                    }
                 };
                 nodes_named.push((
                     Node {
