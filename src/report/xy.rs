@@ -95,6 +95,20 @@ pub fn png(chart: &XyChart) -> Vec<u8> {
     encode_png(&rgb, WIDTH, HEIGHT)
 }
 
+/// The range of the positive values on a log axis, with a margin of a fifth each way (a
+/// linear margin below the least would reach zero, and the axis down to 10⁻¹²).
+fn log_extent(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
+    for v in values.filter(|v| v.is_finite() && *v > 0.0) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return (0.1, 10.0);
+    }
+    (lo / 1.2, hi * 1.2)
+}
+
 /// The range of values with a margin; a single value gets a range around it.
 fn extent(values: impl Iterator<Item = f64>, from_zero: bool) -> (f64, f64) {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
@@ -109,7 +123,13 @@ fn extent(values: impl Iterator<Item = f64>, from_zero: bool) -> (f64, f64) {
         lo = 0.0;
     }
     if hi <= lo {
-        hi = lo + lo.abs().max(1.0);
+        // One value: half of it each way (seven variants at $0.059 drew from $0 to $1.06,
+        // all in the left twentieth), or a unit around zero.
+        let half = if lo == 0.0 { 0.5 } else { lo.abs() * 0.5 };
+        hi = lo + half;
+        if !(from_zero && lo == 0.0) {
+            lo -= half;
+        }
     }
     let pad = (hi - lo) * 0.08;
     (
@@ -159,9 +179,7 @@ fn draw<DB: DrawingBackend>(
             .chain(&curve_points)
     };
     let (x0, x1) = if chart.log_x {
-        let xs = all().map(|p| p.x).filter(|x| *x > 0.0);
-        let (lo, hi) = extent(xs, false);
-        (lo.max(1e-12) / 1.2, hi * 1.2)
+        log_extent(all().map(|p| p.x))
     } else {
         extent(all().map(|p| p.x), false)
     };
@@ -771,6 +789,23 @@ mod tests {
             hi: f64::NAN,
             label: label.into(),
         }
+    }
+
+    #[test]
+    fn one_value_gets_an_axis_around_it() {
+        let (lo, hi) = extent([0.059, 0.059].into_iter(), false);
+        assert!(lo > 0.0 && lo < 0.059 && hi > 0.059 && hi < 0.1, "{lo} {hi}");
+        assert_eq!(extent([0.0].into_iter(), true), (0.0, 0.54));
+        assert_eq!(extent(std::iter::empty(), true), (0.0, 1.0));
+    }
+
+    #[test]
+    fn a_log_axis_spans_its_values_not_down_to_zero() {
+        // A user's TTL sweep, 5 s to 30 min: its axis ran from 10⁻¹² and the five points
+        // filled its right-hand seventh.
+        let (lo, hi) = log_extent([5.0, 30.0, 60.0, 300.0, 1800.0, 0.0, f64::NAN].into_iter());
+        assert_eq!((lo, hi), (5.0 / 1.2, 1800.0 * 1.2));
+        assert_eq!(log_extent([300.0].into_iter()), (250.0, 360.0));
     }
 
     #[test]
