@@ -1540,6 +1540,29 @@ fn parse_expect(
         }
         _ => {}
     }
+    // A share is from 0 to 1, and printed as a percentage: a bound written as one (`max =
+    // 80` for 80 %) could never fail, nor pass as `min`.
+    if metric_unit(metric, &|id| kind_of.get(id).copied()) == Some(crate::metrics::Unit::Share) {
+        for (b, key) in [(&e.min, "min"), (&e.max, "max")] {
+            let Some(v) = b.as_ref().filter(|v| !(0.0..=1.0).contains(v.get_ref())) else {
+                continue;
+            };
+            let x = *v.get_ref();
+            let hint = if (1.0..=100.0).contains(&x) {
+                format!(" (for {} %, write {})", check::show(x), check::show(x / 100.0))
+            } else {
+                String::new()
+            };
+            ck.error(
+                v.span(),
+                format!(
+                    "`{metric}` is a share from 0 to 1, printed as a percentage: a `{key}` of {} is outside it{hint}",
+                    check::show(x)
+                ),
+            );
+            return None;
+        }
+    }
     let each_seed = e.each_seed.as_ref().is_some_and(|b| *b.get_ref());
     let root = metric.split('.').next().unwrap_or_default();
     if each_seed && !crate::metrics::PER_SEED.contains(&root) {
