@@ -26,9 +26,13 @@ const MAX_FIGURES: usize = 6;
 /// The most variants on an experiment's numbers slide, and figures per variant.
 const MAX_ROWS: usize = 10;
 const MAX_COLUMNS: usize = 4;
-/// The most variants whose own charts stand side by side when an experiment has no
-/// comparison chart.
-const MAX_SIDE_BY_SIDE: usize = 4;
+/// The most variants whose own charts are shown when an experiment has no comparison chart.
+const MAX_VARIANT_CHARTS: usize = 4;
+/// The most of those charts that stand side by side on one slide: a chart drawn for 1280
+/// pixels keeps its text readable from the back of a room at half the slide's width, not at
+/// a quarter (four in a row were 330 pixels wide, their text 6 to 8 pixels); more get a
+/// slide each.
+const MAX_SIDE_BY_SIDE: usize = 2;
 
 const STYLE: &str = r#"<style>
 html { scroll-snap-type: y mandatory; }
@@ -722,34 +726,47 @@ pub fn experiment(
             let failing = summaries
                 .iter()
                 .any(|s| s["error_rate"].as_f64().is_some_and(|e| e >= 0.01));
-            let mut body = String::from("<div class=\"pic side\">");
-            let mut heading = String::new();
+            let mut shown: Vec<(String, &ChartSvg<'_>)> = Vec::new();
             for ((s, plots), faults) in summaries.iter().zip(own).zip(has_faults) {
                 if let Some(c) = key_chart(*faults || failing, plots) {
-                    if heading.is_empty() {
-                        heading = text(c.title.rsplit(": ").next().unwrap_or(c.title));
-                    }
-                    let _ = write!(
-                        body,
-                        "<figure><figcaption>{}</figcaption>{}</figure>",
-                        text(&variant(s)),
-                        image(c.svg, c.title)
-                    );
+                    shown.push((variant(s), c));
                 }
-                if body.matches("<figure>").count() >= MAX_SIDE_BY_SIDE {
+                if shown.len() >= MAX_VARIANT_CHARTS {
                     break;
                 }
             }
-            body.push_str("</div>");
-            deck.push(
-                if heading.is_empty() {
-                    "The variants".into()
-                } else {
-                    format!("The variants: {heading}")
-                },
-                body,
-                "",
-            );
+            let heading = match shown.first() {
+                Some((_, c)) => format!(
+                    "The variants: {}",
+                    text(c.title.rsplit(": ").next().unwrap_or(c.title))
+                ),
+                None => "The variants".into(),
+            };
+            let figure = |name: &str, c: &ChartSvg<'_>| {
+                format!(
+                    "<figure><figcaption>{}</figcaption>{}</figure>",
+                    text(name),
+                    image(c.svg, c.title)
+                )
+            };
+            if shown.len() <= MAX_SIDE_BY_SIDE {
+                let mut body = String::from("<div class=\"pic side\">");
+                for (name, c) in &shown {
+                    body.push_str(&figure(name, c));
+                }
+                body.push_str("</div>");
+                deck.push(heading, body, "");
+            } else {
+                let n = shown.len();
+                for (k, (name, c)) in shown.iter().enumerate() {
+                    let caption = format!("{name} ({} of {n})", k + 1);
+                    deck.push(
+                        heading.clone(),
+                        format!("<div class=\"pic\">{}</div>", figure(&caption, c)),
+                        "",
+                    );
+                }
+            }
         }
     }
     let refs: Vec<&Value> = summaries.iter().collect();

@@ -244,6 +244,24 @@ fn an_experiment_deck_compares_its_variants() {
     assert_eq!(s[3].1.matches("<tr style=").count(), 2);
     assert!(s[3].1.contains("<td class=\"name\">baseline</td>"));
     assert!(s[3].1.contains("<td class=\"name\">five-servers</td>"));
+    // Four variants: a chart a slide, each as large as a slide holds, not four in a row a
+    // quarter of its width each; the heading says what they show, the caption whose it is.
+    let four = format!(
+        "{EXPERIMENT}[[variant]]\nname = \"six\"\nset = {{ \"web.servers\" = 6 }}\n[[variant]]\nname = \"seven\"\nset = {{ \"web.servers\" = 7 }}\n"
+    );
+    let dir = run_in(
+        &[("servers.toml", &four)],
+        &["run", "servers.toml", "--out", "out", "-q", "--slides"],
+    );
+    let page = read(&dir.path().join("out/servers/slides.html"));
+    let s = sections(&page);
+    assert_eq!(s.len(), 8, "{page}");
+    for (k, name) in ["baseline", "five-servers", "six", "seven"].iter().enumerate() {
+        let slide = &s[2 + k].1;
+        assert_eq!(slide.matches("<figure>").count(), 1, "{slide}");
+        assert!(slide.contains(&format!("<figcaption>{name} ({} of 4)</figcaption>", k + 1)));
+        assert!(slide.contains("The variants: latency of successful requests"));
+    }
 }
 
 /// Every place the page could reach outside itself or run something.
