@@ -1705,7 +1705,7 @@ pub fn scenario_charts(
         table.band(actor, series, scale).map(|band| Line {
             label: label.to_string(),
             color,
-            band: band.held_to(t_end),
+            band: band.stepped_to(t_end),
             dashed: false,
         })
     };
@@ -1874,7 +1874,7 @@ pub fn comparison_charts(
             p99.push(Line {
                 label: name.clone(),
                 color,
-                band: band.held_to(end_s),
+                band: band.stepped_to(end_s),
                 dashed: false,
             });
         }
@@ -1882,7 +1882,7 @@ pub fn comparison_charts(
             ok.push(Line {
                 label: name,
                 color,
-                band: band.held_to(end_s),
+                band: band.stepped_to(end_s),
                 dashed: false,
             });
         }

@@ -54,7 +54,7 @@ pub struct SeriesTable {
 /// Per window across seeds: the median and the range.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Band {
-    /// Window start times [s], and the end of the run once `held_to` has run.
+    /// Window start times [s]; once `stepped_to` has run, each window's start and end.
     pub t: Vec<f64>,
     pub median: Vec<f64>,
     pub min: Vec<f64>,
@@ -62,20 +62,31 @@ pub struct Band {
 }
 
 impl Band {
-    /// The band with its last window's values held to `end_s`, the end of the run [s]: a
-    /// curve drawn through the windows' starts would otherwise stop one window short of the
-    /// axis's end, and a last window that the run does not fill would show as a gap.
-    pub fn held_to(mut self, end_s: f64) -> Band {
-        if let Some(&last) = self.t.last() {
-            if end_s > last {
-                self.t.push(end_s);
-                for v in [&mut self.median, &mut self.min, &mut self.max] {
-                    let held = v.last().copied().unwrap_or(f64::NAN);
-                    v.push(held);
-                }
-            }
+    /// The band as steps: each window's values held from its start to the next one's, the
+    /// last's to `end_s`, the end of the run [s]. A window's value is its own period's (a
+    /// rate, a mean), so a line drawn straight from one window's start to the next leaned
+    /// into the window before a change: 503s and retries rose before the fault that caused
+    /// them. The step rises where the window that holds the change begins; and the last
+    /// window reaches the axis's end, not stopping one window short.
+    pub fn stepped_to(self, end_s: f64) -> Band {
+        let n = self.t.len();
+        let mut out = Band {
+            t: Vec::with_capacity(2 * n),
+            median: Vec::with_capacity(2 * n),
+            min: Vec::with_capacity(2 * n),
+            max: Vec::with_capacity(2 * n),
+        };
+        for k in 0..n {
+            let next = match self.t.get(k + 1) {
+                Some(&t) => t,
+                None => end_s.max(self.t[k]),
+            };
+            out.t.extend([self.t[k], next]);
+            out.median.extend([self.median[k]; 2]);
+            out.min.extend([self.min[k]; 2]);
+            out.max.extend([self.max[k]; 2]);
         }
-        self
+        out
     }
 }
 
@@ -313,19 +324,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_band_holds_its_last_window_to_the_end_of_the_run() {
-        // Windows of 2 s over a 5 s run: the last one, [4, 5), is drawn from 4 s to 5 s.
+    fn a_band_steps_from_window_to_window_and_holds_the_last_to_the_end_of_the_run() {
+        // Windows of 2 s over a 5 s run: each value is drawn across its window, and the last
+        // one, [4, 5), from 4 s to 5 s.
         let csv = "time_s,seed,component,series,value\n\
                    0,1,a,s,100\n2,1,a,s,99\n4,1,a,s,101\n";
         let table = SeriesTable::from_csv(csv, 2.0).unwrap();
         let band = table.band("a", "s", 1.0).unwrap();
         assert_eq!(band.t, vec![0.0, 2.0, 4.0]);
-        let held = band.held_to(5.0);
-        assert_eq!(held.t, vec![0.0, 2.0, 4.0, 5.0]);
-        assert_eq!(held.median, vec![100.0, 99.0, 101.0, 101.0]);
-        assert_eq!((held.min[3], held.max[3]), (101.0, 101.0));
-        // A run that ends where the last point is drawn gains nothing.
-        assert_eq!(held.clone().held_to(5.0), held);
+        let steps = band.clone().stepped_to(5.0);
+        assert_eq!(steps.t, vec![0.0, 2.0, 2.0, 4.0, 4.0, 5.0]);
+        assert_eq!(steps.median, vec![100.0, 100.0, 99.0, 99.0, 101.0, 101.0]);
+        assert_eq!((steps.min[5], steps.max[5]), (101.0, 101.0));
+        // A run that ends where the last window starts draws that window as a point.
+        assert_eq!(band.stepped_to(4.0).t, vec![0.0, 2.0, 2.0, 4.0, 4.0, 4.0]);
     }
 
     #[test]
