@@ -794,7 +794,10 @@ mod tests {
     #[test]
     fn one_value_gets_an_axis_around_it() {
         let (lo, hi) = extent([0.059, 0.059].into_iter(), false);
-        assert!(lo > 0.0 && lo < 0.059 && hi > 0.059 && hi < 0.1, "{lo} {hi}");
+        assert!(
+            lo > 0.0 && lo < 0.059 && hi > 0.059 && hi < 0.1,
+            "{lo} {hi}"
+        );
         assert_eq!(extent([0.0].into_iter(), true), (0.0, 0.54));
         assert_eq!(extent(std::iter::empty(), true), (0.0, 1.0));
     }

@@ -256,7 +256,10 @@ fn an_experiment_deck_compares_its_variants() {
     let page = read(&dir.path().join("out/servers/slides.html"));
     let s = sections(&page);
     assert_eq!(s.len(), 8, "{page}");
-    for (k, name) in ["baseline", "five-servers", "six", "seven"].iter().enumerate() {
+    for (k, name) in ["baseline", "five-servers", "six", "seven"]
+        .iter()
+        .enumerate()
+    {
         let slide = &s[2 + k].1;
         assert_eq!(slide.matches("<figure>").count(), 1, "{slide}");
         assert!(slide.contains(&format!("<figcaption>{name} ({} of 4)</figcaption>", k + 1)));
