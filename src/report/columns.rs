@@ -171,6 +171,10 @@ pub fn terminal(c: &Column, component: &Value, seeds: &[&Value]) -> Option<Strin
         }
         Unit::Share | Unit::Percent => format!("{} {v:.1}%", c.label),
         Unit::Usd => format!("{} ${v:.4}", c.label),
+        // Ten seconds and more read as seconds: "async lag p99 1112 s", not 1112001 ms.
+        Unit::Milliseconds if v.abs() >= 10_000.0 => {
+            format!("{} {} s", c.label, super::short((v / 1000.0).round()))
+        }
         Unit::Milliseconds => format!("{} {} ms", c.label, super::short(v)),
         Unit::Seconds => format!("{} {} s", c.label, super::short(v)),
         Unit::Count => format!(
@@ -286,6 +290,20 @@ mod tests {
         field: "instances_max",
         unit: Unit::Count,
     };
+
+    #[test]
+    fn a_long_time_in_milliseconds_reads_in_seconds() {
+        const LAG: Column = Column {
+            label: "async lag p99",
+            field: "async.lag_ms.p99",
+            unit: Unit::Milliseconds,
+        };
+        let at = |ms: f64| terminal(&LAG, &json!({ "async": { "lag_ms": { "p99": ms } } }), &[]);
+        assert_eq!(at(1_112_001.2).as_deref(), Some("async lag p99 1112 s"));
+        assert_eq!(at(9_999.0).as_deref(), Some("async lag p99 9999 ms"));
+        assert_eq!(at(1.48).as_deref(), Some("async lag p99 1.48 ms"));
+        assert_eq!(terminal(&LAG, &json!({ "timeouts": 0 }), &[]), None);
+    }
 
     #[test]
     fn a_small_share_is_not_shown_as_zero() {

@@ -349,7 +349,17 @@ fn kind_table(
         escape(info.title),
         escape(info.name)
     );
-    for c in info.columns {
+    // A column no component of the table has (an asynchronous lag where every function is
+    // invoked synchronously) is left out rather than filled with dashes.
+    let columns: Vec<&crate::components::kind::Column> = info
+        .columns
+        .iter()
+        .filter(|col| {
+            rows.iter()
+                .any(|(_, c, _)| super::columns::value(col, c).is_some())
+        })
+        .collect();
+    for c in &columns {
         let _ = write!(o, "<th>{}</th>", escape(&super::columns::header(c)));
     }
     // Calls its role denied: a column only where some component of the table had them.
@@ -364,7 +374,7 @@ fn kind_table(
     o.push_str("</tr>\n");
     for ((name, c, seeds), denied) in rows.iter().zip(&denied) {
         let _ = write!(o, "<tr><td>{name}</td>");
-        for col in info.columns {
+        for col in &columns {
             let _ = write!(o, "<td>{}</td>", super::columns::cell(col, c, seeds));
         }
         if any_denied {
@@ -589,6 +599,29 @@ pub fn index(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_column_no_component_of_the_table_has_is_left_out() {
+        // Two functions invoked synchronously: no asynchronous lag, so no column of dashes.
+        let info = crate::components::registry::KINDS
+            .iter()
+            .map(|k| k.info)
+            .find(|i| i.columns.iter().any(|c| c.field == "async.lag_ms.p99"))
+            .expect("a kind with an asynchronous lag");
+        let (a, b) = (json!({ "timeouts": 1 }), json!({ "timeouts": 2 }));
+        let rows: Vec<Row<'_>> = vec![("a".into(), &a, vec![]), ("b".into(), &b, vec![])];
+        let mut o = String::new();
+        kind_table(&mut o, info, "component", &rows);
+        assert!(o.contains("<th>timeouts</th>"), "{o}");
+        assert!(!o.contains("async lag"), "{o}");
+        // One invoked asynchronously: the column, with a dash for the other.
+        let c = json!({ "timeouts": 0, "async": { "lag_ms": { "p99": 1500.0 } } });
+        let rows: Vec<Row<'_>> = vec![("a".into(), &a, vec![]), ("c".into(), &c, vec![])];
+        let mut o = String::new();
+        kind_table(&mut o, info, "component", &rows);
+        assert!(o.contains("<th>async lag p99 [ms]</th>"), "{o}");
+        assert!(o.contains("<td>–</td>"), "{o}");
+    }
 
     #[test]
     fn a_page_shows_control_characters_and_overrides_written_out() {

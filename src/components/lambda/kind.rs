@@ -490,6 +490,18 @@ impl Kind for LambdaConfig {
                 field: "timeouts",
                 unit: Unit::Count,
             },
+            // Invoked asynchronously, its callers see only the 202 of the acceptance: how
+            // long events waited to run, and how many still waited when arrivals stopped.
+            Column {
+                label: "async lag p99",
+                field: "async.lag_ms.p99",
+                unit: Unit::Milliseconds,
+            },
+            Column {
+                label: "events waiting when arrivals stopped",
+                field: "async.backlog_end",
+                unit: Unit::Number,
+            },
             crate::components::kind::LATE_REPLIES_COLUMN,
             crate::components::kind::COST_COLUMN,
         ],
