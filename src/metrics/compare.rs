@@ -123,6 +123,18 @@ impl Difference {
     }
 }
 
+/// `y − x`, and zero when the two are equal but for the last bits of the arithmetic that
+/// made them (a variant's p50 equal to its baseline's was 5.9e-16 ms apart, and printed as
+/// "+0.000000000").
+fn difference(x: f64, y: f64) -> f64 {
+    let d = y - x;
+    if d.abs() <= 1e-12 * x.abs().max(y.abs()) {
+        0.0
+    } else {
+        d
+    }
+}
+
 /// `b − a` of `metric`, paired by seed; `None` when no seed has it in both.
 pub fn paired(a: &Summary, b: &Summary, metric: &str) -> Option<Difference> {
     let av = per_seed(a, metric);
@@ -138,7 +150,7 @@ pub fn paired(a: &Summary, b: &Summary, metric: &str) -> Option<Difference> {
     let nf = n as f64;
     let ma = pairs.iter().map(|p| p.0).sum::<f64>() / nf;
     let mb = pairs.iter().map(|p| p.1).sum::<f64>() / nf;
-    let d: Vec<f64> = pairs.iter().map(|(x, y)| y - x).collect();
+    let d: Vec<f64> = pairs.iter().map(|&(x, y)| difference(x, y)).collect();
     let (mean, half) = t_interval(&d);
     let (lo, hi) = (mean - half, mean + half);
     let se = if n > 1 {
@@ -179,7 +191,7 @@ pub fn unpaired(a: &Summary, b: &Summary, metric: &str) -> Option<Difference> {
         (m, var / n)
     };
     let ((ma, sa), (mb, sb)) = (stats(&av), stats(&bv));
-    let mean = mb - ma;
+    let mean = difference(ma, mb);
     let se2 = sa + sb;
     // Welch–Satterthwaite degrees of freedom; two samples without spread differ exactly.
     let df =
@@ -356,6 +368,29 @@ mod tests {
         let ci = crate::metrics::summary::ci95(&per_seed);
         assert_eq!(ci["latency_ms.p99"][0], json!(0.0));
         assert!((ci["latency_ms.p99"][1].as_f64().unwrap() - hi).abs() < 1e-9);
+    }
+
+    #[test]
+    fn figures_equal_but_for_their_last_bits_differ_by_zero() {
+        let a = 13.62;
+        let b = a + 5.9e-16 * 3.0;
+        let d = paired(
+            &summary(&[(1, a), (2, a)]),
+            &summary(&[(1, b), (2, b)]),
+            "latency_ms.p99",
+        )
+        .unwrap();
+        assert_eq!((d.mean, d.lo, d.hi), (0.0, 0.0, 0.0));
+        let d = unpaired(&summary(&[(1, a)]), &summary(&[(2, b)]), "latency_ms.p99").unwrap();
+        assert_eq!(d.mean, 0.0);
+        // A real difference, however small beside the figures, stays.
+        let d = paired(
+            &summary(&[(1, a)]),
+            &summary(&[(1, a + 1e-6)]),
+            "latency_ms.p99",
+        )
+        .unwrap();
+        assert!(d.mean > 0.0);
     }
 
     #[test]
