@@ -366,18 +366,59 @@ pub fn parse_all(
                 sc.overrides = sets.to_vec();
                 all.push(sc);
             }
-            Err(e) => problems.extend(e.diagnostics),
+            Err(e) => problems.extend(e.diagnostics.into_iter().map(|x| (d.name.clone(), x))),
         }
     }
     if problems.is_empty() {
         warn_unreached(path, text, &doc, &mut all);
         Ok(all)
     } else {
-        problems.dedup();
         Err(ScenarioError {
-            diagnostics: problems,
+            diagnostics: merge_variants(problems),
         })
     }
+}
+
+/// The variants' problems, each said once: the same mistake at the same place in several
+/// variants (a misspelt key in a sweep gives it to every point) is one message naming them,
+/// not one message each.
+fn merge_variants(problems: Vec<(String, check::Diagnostic)>) -> Vec<check::Diagnostic> {
+    // (diagnostic without its variant's prefix, the variants that had it), in first order.
+    let mut merged: Vec<(check::Diagnostic, Vec<String>)> = Vec::new();
+    for (name, mut d) in problems {
+        let prefix = format!("variant \"{name}\": ");
+        let Some(rest) = d.message.strip_prefix(&prefix) else {
+            if !merged.iter().any(|(m, _)| *m == d) {
+                merged.push((d, Vec::new()));
+            }
+            continue;
+        };
+        d.message = rest.to_string();
+        match merged
+            .iter_mut()
+            .find(|(m, names)| *m == d && !names.is_empty())
+        {
+            Some((_, names)) => {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            None => merged.push((d, vec![name])),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(mut d, names)| {
+            let who = match names.len() {
+                0 => String::new(),
+                1 => format!("variant \"{}\": ", names[0]),
+                2 => format!("variants \"{}\" and \"{}\": ", names[0], names[1]),
+                n => format!("variants \"{}\" and {} more: ", names[0], n - 1),
+            };
+            d.message = format!("{who}{}", d.message);
+            d
+        })
+        .collect()
 }
 
 /// An expectation on `theory.*` judged on a scenario that is no M/M/c queue could only fail
@@ -1549,7 +1590,11 @@ fn parse_expect(
             };
             let x = *v.get_ref();
             let hint = if (1.0..=100.0).contains(&x) {
-                format!(" (for {} %, write {})", check::show(x), check::show(x / 100.0))
+                format!(
+                    " (for {} %, write {})",
+                    check::show(x),
+                    check::show(x / 100.0)
+                )
             } else {
                 String::new()
             };

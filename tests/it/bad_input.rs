@@ -261,3 +261,55 @@ service_time = "1ms"
         ["13:17 a swept path needs at least one value"]
     );
 }
+
+#[test]
+fn a_mistake_every_point_of_a_sweep_makes_is_said_once_naming_them() {
+    let text = r#"
+[scenario]
+duration = "10s"
+[[workload]]
+name = "u"
+target = "svc"
+arrival = { process = "poisson", rate = 10 }
+[[component]]
+id = "svc"
+kind = "service"
+service_time = "1ms"
+servers = 2
+[sweep]
+"svc.srevers" = [1, 2, 3, 4, 5]
+"#;
+    let msgs = located("x.toml", text);
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    assert!(
+        msgs[0].starts_with("14:1 variants \"srevers-1\" and 4 more: unknown key `srevers`"),
+        "{msgs:?}"
+    );
+    // Two variants with different mistakes keep a message each, with their own names.
+    let two = r#"
+[scenario]
+duration = "10s"
+[[workload]]
+name = "u"
+target = "svc"
+arrival = { process = "poisson", rate = 10 }
+[[component]]
+id = "svc"
+kind = "service"
+service_time = "1ms"
+servers = 2
+[[variant]]
+name = "a"
+set = { "svc.srevers" = 3 }
+[[variant]]
+name = "b"
+set = { "svc.servers" = -3 }
+"#;
+    let msgs = located("x.toml", two);
+    assert_eq!(msgs.len(), 2, "{msgs:?}");
+    assert!(
+        msgs[0].contains("variant \"a\": unknown key `srevers`"),
+        "{msgs:?}"
+    );
+    assert!(msgs[1].contains("variant \"b\": "), "{msgs:?}");
+}
