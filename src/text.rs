@@ -76,7 +76,12 @@ pub fn nearest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Opti
         .map(|k| {
             let whole = strsim::osa_distance(word, k);
             let stem = without_unit(k).map_or(whole, |s| strsim::osa_distance(word, s));
-            (whole.min(stem), k)
+            // A word with a version or a flavour after a dash is also measured by its first
+            // part, so that `java` finds `java-v2`.
+            let family = k
+                .split_once('-')
+                .map_or(whole, |(f, _)| strsim::osa_distance(word, f));
+            (whole.min(stem).min(family), k)
         })
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, _)| d)
@@ -134,5 +139,10 @@ mod tests {
         assert_eq!(nearest("memmory", keys), Some("memory_mb"));
         assert_eq!(nearest("memory", keys), Some("memory_mb"));
         assert_eq!(nearest("memory_mb", keys), None);
+        // Nor is a word's version or flavour after a dash.
+        let sdks = ["standard", "java-v2", "js-v3-2025", "python-legacy"];
+        assert_eq!(nearest("java", sdks), Some("java-v2"));
+        assert_eq!(nearest("pyhton", sdks), Some("python-legacy"));
+        assert_eq!(nearest("rust", sdks), None);
     }
 }

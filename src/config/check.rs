@@ -1238,8 +1238,9 @@ pub fn parse_duration(s: &str) -> Result<SimTime, String> {
     // humantime reads more than archsim documents: "5M" as five months, "1y", "10sec",
     // "10 minutes", "10ms10ms" as 20 ms. Only archsim's units, each once, largest first.
     if !in_documented_units(t) {
+        let hint = duration_meant(t).map_or(String::new(), |m| crate::text::meant(&m));
         return Err(format!(
-            "\"{s}\" is not a duration; write a number and a unit in lower case (ns, us, ms, s, m, h, d), as \"250ms\", or several, largest first, each once, as \"1h30m\""
+            "\"{s}\" is not a duration{hint}; write a number and a unit in lower case (ns, us, ms, s, m, h, d), as \"250ms\", or several, largest first, each once, as \"1h30m\""
         ));
     }
     match humantime::parse_duration(t) {
@@ -1257,6 +1258,50 @@ pub fn parse_duration(s: &str) -> Result<SimTime, String> {
             "\"{s}\" is not a duration; write a number and a unit in lower case (ns, us, ms, s, m, h, d), as \"250ms\" or \"1h30m\""
         )),
     }
+}
+
+/// What a duration written with units in words or capitals (`10min`, `60S`, `2 hours`)
+/// means in archsim's units, if that is all that is wrong with it.
+fn duration_meant(t: &str) -> Option<String> {
+    const WORDS: &[(&str, &[&str])] = &[
+        ("ns", &["nsec", "nsecs", "nanosecond", "nanoseconds"]),
+        ("us", &["usec", "usecs", "microsecond", "microseconds"]),
+        (
+            "ms",
+            &[
+                "msec",
+                "msecs",
+                "milli",
+                "millis",
+                "millisecond",
+                "milliseconds",
+            ],
+        ),
+        ("s", &["sec", "secs", "second", "seconds"]),
+        ("m", &["min", "mins", "minute", "minutes"]),
+        ("h", &["hr", "hrs", "hour", "hours"]),
+        ("d", &["day", "days"]),
+    ];
+    let lower = t.to_lowercase();
+    let mut out = String::new();
+    let mut rest = lower.trim_start();
+    while !rest.is_empty() {
+        let unit_at = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+        let (number, after) = rest.split_at(unit_at);
+        let after = after.trim_start();
+        let unit_end = after
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(after.len());
+        let word = &after[..unit_end];
+        let unit = WORDS
+            .iter()
+            .find(|(u, words)| *u == word || words.contains(&word))?
+            .0;
+        out.push_str(number);
+        out.push_str(unit);
+        rest = after[unit_end..].trim_start();
+    }
+    (out != t && in_documented_units(&out)).then_some(out)
 }
 
 /// Whether `t` is numbers (a decimal point allowed) each followed by one of archsim's units
@@ -1496,6 +1541,28 @@ mod tests {
         ] {
             let why = parse_duration(bad).unwrap_err();
             assert!(why.contains("is not a duration"), "{bad}: {why}");
+        }
+        // Units in words or capitals are suggested in archsim's.
+        for (bad, meant) in [
+            ("10min", "10m"),
+            ("60S", "60s"),
+            ("10 minutes", "10m"),
+            ("5M", "5m"),
+            ("5 s", "5s"),
+            ("1h 30min", "1h30m"),
+            ("250 MS", "250ms"),
+        ] {
+            let why = parse_duration(bad).unwrap_err();
+            assert!(
+                why.contains(&format!("(did you mean `{meant}`?)")),
+                "{bad}: {why}"
+            );
+        }
+        for bad in ["1w", "10ms10ms", "1s1m", "s"] {
+            assert!(
+                !parse_duration(bad).unwrap_err().contains("did you mean"),
+                "{bad}"
+            );
         }
         let why = parse_duration("10µs").unwrap_err();
         assert!(why.contains("write microseconds as \"us\""), "{why}");
