@@ -239,6 +239,27 @@ fn redis_multi_az_fails_over_in_thirty_seconds_and_keeps_its_data() {
     );
 }
 
+#[test]
+fn valkey_is_redis_by_another_name() {
+    // aws-facts: §6 engines: Redis OSS / Valkey alike. The same Multi-AZ failover, figure for
+    // figure; the diagram names the engine written.
+    let fault = "[[fault]]\nat = \"10m\"\nkind = \"cache_node_failure\"\ntarget = \"cache\"";
+    let text = |engine: &str| scenario("lazy_loading", engine, "multi_az = true", fault, READS);
+    let (redis, valkey) = (run(&text("redis")), run(&text("valkey")));
+    for path in [
+        "components.cache.bypassed",
+        "components.cache.hit_ratio",
+        "latency_ms.p99",
+    ] {
+        assert_eq!(num(&redis, path), num(&valkey, path), "{path}");
+    }
+    let sc = crate::scenario(&text("valkey"));
+    assert_eq!(
+        sc.components[0].spec.diagram().lines[0],
+        "Valkey, Multi-AZ, lazy loading"
+    );
+}
+
 /// The scenario above with the cache in zone a, and zone a out from 10:00 for 2 minutes.
 fn zone_a_out_for_two_minutes(extra_cache: &str) -> String {
     scenario(

@@ -629,7 +629,7 @@ fn a_cache_named_beside_a_table_stands_in_front_of_it() {
     let sc = &out.scenario;
     assert!(sc.contains("kind = \"cache\"  # AWS::ElastiCache::ReplicationGroup CatalogCache"));
     assert!(sc.contains("backend = \"ProductsTable\""));
-    assert!(sc.contains("engine = \"redis\"  # Engine valkey"));
+    assert!(sc.contains("engine = \"valkey\"  # Engine valkey"));
     assert!(sc.contains("multi_az = true  # MultiAZEnabled"));
     assert!(sc.contains("{ to = \"CatalogCache\" }"));
     assert!(!sc.contains("{ to = \"ProductsTable\" }"));

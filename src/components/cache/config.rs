@@ -52,6 +52,8 @@ pub enum Strategy {
 pub struct CacheConfig {
     /// The ElastiCache engine. Default Redis.
     pub engine: Engine,
+    /// The Redis-compatible engine is Valkey, not Redis OSS: named so, it behaves the same.
+    pub valkey: bool,
     /// How the application fills the cache. Default lazy loading.
     pub strategy: Strategy,
     /// How long an entry lives [s]; `None`: until evicted.
@@ -113,6 +115,9 @@ pub const MAX_NODES: i64 = 60;
 /// for longer (a language runtime's resolver cache) keeps meeting the old primary that long:
 /// `reconnect` is that time, for the user to set.
 const DEFAULT_RECONNECT: SimTime = SimTime::ZERO;
+/// The `engine` words. aws-facts: §6 engines: Redis OSS and Valkey alike (replicas,
+/// Multi-AZ failover, `maxmemory-policy`); Memcached.
+pub(super) const ENGINES: &[&str] = &["redis", "valkey", "memcached"];
 /// The `maxmemory_policy` words, as Redis spells them.
 const POLICIES: [&str; 3] = ["volatile-lru", "allkeys-lru", "noeviction"];
 
@@ -132,15 +137,15 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
     // Where the component is written: for messages about a key it lacks.
     let at = table.span().start..table.span().start;
     let raw: RawCache = ck.deserialize(table)?;
-    let engine = ck
-        .one_of_or(&raw.engine, "engine", &["redis", "memcached"], "redis")
-        .map(|e| {
-            if e == "redis" {
-                Engine::Redis
-            } else {
-                Engine::Memcached
-            }
-        });
+    let engine_word = ck.one_of_or(&raw.engine, "engine", ENGINES, "redis");
+    let valkey = engine_word == Some("valkey");
+    let engine = engine_word.map(|e| {
+        if e == "memcached" {
+            Engine::Memcached
+        } else {
+            Engine::Redis
+        }
+    });
     let strategy = ck
         .one_of_or(
             &raw.strategy,
@@ -175,7 +180,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
     if multi_az && engine == Some(Engine::Memcached) {
         ck.error(
             raw.engine.as_ref().map_or(at, |e| e.span()),
-            "Memcached has no replicas and no failover: `multi_az` needs engine = \"redis\"",
+            "Memcached has no replicas and no failover: `multi_az` needs engine = \"redis\" or \"valkey\"",
         );
         return None;
     }
@@ -201,6 +206,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
     Some(CacheConfig {
         node_hourly: node_hourly?,
         engine: engine?,
+        valkey,
         strategy: strategy?,
         ttl: ttl?,
         capacity: capacity? as usize,
@@ -296,11 +302,20 @@ fn parse_eviction(raw: &RawCache, engine: Option<Engine>, ck: &mut Checker) -> O
 }
 
 impl CacheConfig {
+    /// The Redis-compatible engine's name: Valkey or Redis.
+    fn redis_name(&self) -> &'static str {
+        if self.valkey {
+            "Valkey"
+        } else {
+            "Redis"
+        }
+    }
+
     /// Its key settings in a few words, for diagrams.
     pub fn lines(&self) -> Vec<String> {
         let engine = match self.engine {
-            Engine::Redis if self.multi_az => "Redis, Multi-AZ".to_string(),
-            Engine::Redis => "Redis".to_string(),
+            Engine::Redis if self.multi_az => format!("{}, Multi-AZ", self.redis_name()),
+            Engine::Redis => self.redis_name().to_string(),
             Engine::Memcached if self.nodes > 1 => format!("Memcached, {} nodes", self.nodes),
             Engine::Memcached => "Memcached".to_string(),
         };

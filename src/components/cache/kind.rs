@@ -67,9 +67,9 @@ impl Kind for CacheConfig {
         keys: &[
             Key {
                 name: "engine",
-                ty: KeyType::Word(&["redis", "memcached"]),
+                ty: KeyType::Word(config::ENGINES),
                 required: false,
-                about: "Redis OSS / Valkey (replicas, Multi-AZ failover) or Memcached (a lost node loses its keys) (default redis)",
+                about: "redis (Redis OSS) or valkey, alike in all archsim models (replicas, Multi-AZ failover, maxmemory_policy), or memcached (a lost node loses its keys) (default redis)",
             },
             Key {
                 name: "strategy",
@@ -144,7 +144,7 @@ impl Kind for CacheConfig {
                     max: f64::MAX,
                 },
                 required: false,
-                about: "price of one node per hour in USD, above 0 (default 0.206, cache.r6g.large in us-east-1)",
+                about: "price of one node per hour in USD, above 0 (default 0.206, cache.r6g.large in us-east-1 for Redis OSS and Memcached; AWS prices Valkey's nodes lower: set it)",
             },
             Key {
                 name: "maxmemory_policy",
@@ -458,7 +458,8 @@ fn import_cache(r: &Resource<'_>, m: &mut Mapped) {
         .unwrap_or(if group { "redis" } else { "" });
     match engine.to_ascii_lowercase().as_str() {
         "memcached" => m.set("engine", string("memcached"), engine_key),
-        "redis" | "valkey" => m.set("engine", string("redis"), format!("{engine_key} {engine}")),
+        "redis" => m.set("engine", string("redis"), format!("{engine_key} {engine}")),
+        "valkey" => m.set("engine", string("valkey"), format!("{engine_key} {engine}")),
         "" => m.note(format!(
             "{} names no engine: archsim's default, Redis, is used",
             r.name
