@@ -164,7 +164,7 @@ impl Throttle {
 
 impl LambdaConfig {
     /// How much slower the handler runs than on a full vCPU.
-    fn cpu_factor(&self) -> f64 {
+    pub(crate) fn cpu_factor(&self) -> f64 {
         (MB_PER_VCPU / f64::from(self.memory_mb)).max(1.0)
     }
 }
@@ -1586,6 +1586,15 @@ mod tests {
         };
         let pool = AccountPool::new(1000, 0, SimTime::from_secs(1));
         Lambda::new(cfg, env, Rc::new(RefCell::new(pool)))
+    }
+
+    #[test]
+    fn the_diagram_says_the_work_at_the_functions_memory() {
+        // 0.1 s of work at a vCPU (1,769 MB or more); at 1,024 MB, a share of one.
+        let mut cfg = function_with_an_sdk_call().cfg.clone();
+        assert_eq!(cfg.lines()[2], "work 100ms");
+        cfg.memory_mb = 1024;
+        assert_eq!(cfg.lines()[2], "work 173ms (100ms at a full vCPU)");
     }
 
     /// Fails call 0 of environment `e` with a 500 until its SDK client stops retrying, as its
