@@ -204,15 +204,11 @@ fn own_words(metric: &str, base: &Summary) -> String {
 /// (`memory_mb`), an arrival rate's requests per second. Other paths are shown bare, their
 /// unit being the key's own (an instance count, a capacity unit).
 fn axis_words(path: &str, variants: &[&Summary]) -> String {
-    let durations = variants.iter().any(|s| {
-        set_of(s).iter().any(|(p, value, n)| {
-            p == path
-                && n.is_some()
-                && crate::config::parse_duration(value.trim_matches('"')).is_ok()
-        })
-    });
+    let durations = durations(path, variants);
     let last = path.rsplit('.').next().unwrap_or(path);
-    let unit = if durations {
+    let unit = if durations && x_scale(path, variants) != 1.0 {
+        Some("ms")
+    } else if durations {
         Some("s")
     } else if path.ends_with("arrival.rate") {
         Some("requests per second")
@@ -237,6 +233,31 @@ fn axis_words(path: &str, variants: &[&Summary]) -> String {
     match unit {
         Some(u) => format!("{shown} [{u}]"),
         None => shown.into_owned(),
+    }
+}
+
+/// Whether the values `path` is set to are durations (its numbers then in seconds).
+fn durations(path: &str, variants: &[&Summary]) -> bool {
+    variants.iter().any(|s| {
+        set_of(s).iter().any(|(p, value, n)| {
+            p == path
+                && n.is_some()
+                && crate::config::parse_duration(value.trim_matches('"')).is_ok()
+        })
+    })
+}
+
+/// What an axis over `path` multiplies its numbers by: durations all under a second are
+/// drawn in milliseconds (a sweep of 10 ms to 40 ms read "0.015 s"), others as they are.
+fn x_scale(path: &str, variants: &[&Summary]) -> f64 {
+    let under_a_second = variants
+        .iter()
+        .filter_map(|s| x_of(s, path))
+        .all(|x| x.abs() < 1.0);
+    if durations(path, variants) && under_a_second {
+        1000.0
+    } else {
+        1.0
     }
 }
 
@@ -315,11 +336,34 @@ fn none_cheapest(variants: &[Summary]) -> Option<String> {
         return Some("nothing is priced, so none is cheapest".into());
     }
     let work = work_paths(variants);
-    (!work.is_empty()).then(|| {
+    if !work.is_empty() {
         let paths: Vec<String> = work.iter().map(|p| format!("`{p}`")).collect();
-        format!(
+        return Some(format!(
             "the variants change the work itself ({}), so their costs pay for different work and none is named cheapest",
             paths.join(", ")
+        ));
+    }
+    // A tie in cost among all that meet the requirements: naming one for its p99 would call
+    // it cheapest when it is only faster (seven TTLs of one cache, each $0.0595).
+    let costs = cost_p99(variants);
+    let among: Vec<f64> = candidates(variants, &costs)
+        .into_iter()
+        .map(|i| costs[i].0)
+        .collect();
+    let (lo, hi) = among
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &c| {
+            (lo.min(c), hi.max(c))
+        });
+    (among.len() > 1 && hi - lo <= 1e-9 * hi.abs()).then(|| {
+        format!(
+            "they cost the same, ${}{}, so none is cheapest",
+            super::short(lo),
+            if among.len() == variants.len() {
+                ""
+            } else {
+                " each"
+            }
         )
     })
 }
@@ -478,13 +522,13 @@ pub fn json(scenario: &str, variants: &[Summary]) -> Value {
 
 /// Each variant's mean of `metric` (with its interval) against its value of `path`, in x
 /// order.
-fn against(variants: &[&Summary], path: &str, metric: &str) -> Vec<Point> {
+fn against(variants: &[&Summary], path: &str, metric: &str, scale: f64) -> Vec<Point> {
     let mut points: Vec<Point> = variants
         .iter()
         .filter_map(|s| {
             let (y, lo, hi) = mean_ci(s, metric)?;
             Some(Point {
-                x: x_of(s, path)?,
+                x: scale * x_of(s, path)?,
                 y,
                 lo,
                 hi,
@@ -637,8 +681,9 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
     let compared = compared(variants);
     if let Some(p) = axis {
         let log_x = log_axis(&swept, p);
+        let scale = x_scale(p, &swept);
         for (metric, words) in &compared {
-            let points = against(&swept, p, metric);
+            let points = against(&swept, p, metric, scale);
             // A metric that does not move (no cost, no errors) would be a flat line saying
             // nothing: left out.
             if points.len() < 2 || flat(&points) {
@@ -685,10 +730,11 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
                 continue;
             }
             let log_x = log_axis(&swept, p);
+            let scale = x_scale(p, &swept);
             for (metric, words) in &compared {
                 let lines: Vec<(String, Vec<Point>)> = groups
                     .iter()
-                    .map(|(key, g)| (key.clone(), against(g, p, metric)))
+                    .map(|(key, g)| (key.clone(), against(g, p, metric, scale)))
                     .collect();
                 let all: Vec<Point> = lines.iter().flat_map(|(_, l)| l.clone()).collect();
                 if flat(&all) || lines.iter().any(|(_, l)| l.len() < 2) {
@@ -1131,9 +1177,22 @@ mod tests {
             variant(0.4, 2000.0, json!([])),
         ];
         assert_eq!(cheapest_meeting(&v), Some(1));
-        // A tie in cost goes to the lower p99.
-        let tie = [variant(1.0, 80.0, slo(true)), variant(1.0, 60.0, slo(true))];
+        // A tie for the cheapest goes to the lower p99.
+        let tie = [
+            variant(1.0, 80.0, slo(true)),
+            variant(1.0, 60.0, slo(true)),
+            variant(2.0, 50.0, slo(true)),
+        ];
         assert_eq!(cheapest_meeting(&tie), Some(1));
+        // All at one cost: none is cheaper, and none is named for its p99 alone (seven TTLs
+        // of one cache named the fastest "cheapest").
+        let same = [variant(1.0, 80.0, slo(true)), variant(1.0, 60.0, slo(true))];
+        assert_eq!(cheapest_meeting(&same), None);
+        let text = terminal("s", &same);
+        assert!(
+            text.contains("they cost the same, $1, so none is cheapest"),
+            "{text}"
+        );
         // No requirement at all: nobody is named.
         let none = [variant(1.0, 80.0, json!([])), variant(2.0, 60.0, json!([]))];
         assert_eq!(cheapest_meeting(&none), None);
@@ -1214,6 +1273,15 @@ mod tests {
         assert_eq!(axis_words("fn.memory_mb", &[&memory]), "fn.memory_mb [MB]");
         let ttl = set("cache.ttl", "\"5m\"", 300.0);
         assert_eq!(axis_words("cache.ttl", &[&ttl]), "cache.ttl [s]");
+        // Durations all under a second are drawn in milliseconds, their numbers with them.
+        let (a, b) = (
+            set("api.timeout", "\"10ms\"", 0.01),
+            set("api.timeout", "\"40ms\"", 0.04),
+        );
+        assert_eq!(axis_words("api.timeout", &[&a, &b]), "api.timeout [ms]");
+        assert_eq!(x_scale("api.timeout", &[&a, &b]), 1000.0);
+        let long = set("api.timeout", "\"2s\"", 2.0);
+        assert_eq!(axis_words("api.timeout", &[&a, &long]), "api.timeout [s]");
         let price = set("cdn.price_per_gb", "0.085", 0.085);
         assert_eq!(
             axis_words("cdn.price_per_gb", &[&price]),
