@@ -664,6 +664,16 @@ fn comparison_chart<'a>(
     let theory = charts
         .iter()
         .find(|c| c.stem == super::experiment::AGAINST_THEORY);
+    // Then what the expectations judge, then what the scenario asks to compare
+    // (`compare_metrics`: a cache sweep's hit ratio says more than its p50).
+    let own = summaries
+        .first()
+        .map(crate::metrics::compare::own_metrics)
+        .unwrap_or_default();
+    let judged: Vec<String> = judged
+        .into_iter()
+        .chain(own.iter().map(|m| super::experiment::slug(m)))
+        .collect();
     theory
         .or_else(|| {
             judged.iter().find_map(|m| {
@@ -913,6 +923,15 @@ mod tests {
         ];
         let found = comparison_chart(&judged, &charts).map(|c| c.stem);
         assert_eq!(found, Some("sweep-error-rate"));
+        // With nothing judged, what the scenario asks to compare comes before p50 or p99.
+        let mut own = pair(0.3, 0.3, 40.0, 20.0);
+        own[0]["compare_metrics"] = serde_json::json!(["components.cache.hit_ratio"]);
+        let charts = [
+            chart("sweep-latency-ms-p50"),
+            chart("sweep-components-cache-hit-ratio"),
+        ];
+        let found = comparison_chart(&own, &charts).map(|c| c.stem);
+        assert_eq!(found, Some("sweep-components-cache-hit-ratio"));
         // Simulation beside queueing theory leads, when the experiment has it.
         let charts = [
             chart("sweep-error-rate"),
