@@ -562,6 +562,10 @@ pub fn index(
     });
     if !kinds.is_empty() {
         o.push_str("<h2>Components, by kind</h2>\n");
+        if rows.iter().any(|r| r.variant.is_some()) {
+            // A sweep of forty points would be forty rows a component: its page has them.
+            o.push_str("<p class=\"meta\">An experiment by its baseline; its own page compares its variants' components.</p>\n");
+        }
         for (info, rows) in &kinds {
             kind_table(&mut o, info, "scenario · component", rows);
         }
