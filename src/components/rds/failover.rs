@@ -5,7 +5,7 @@
 //! refused (503) or left unanswered until its caller's own timeout, as `down_writer` says
 //! (Aurora's fenced writer, by default, leaves it unanswered).
 
-use super::config::{Deployment, DownWriter, OnFailure};
+use super::config::{Deployment, DownWriter, OnFailure, Replication};
 use super::{Rds, Timer, UNAVAILABLE};
 use crate::components::{pack, unpack, Token};
 use crate::kernel::{Ctx, SimTime};
@@ -232,13 +232,15 @@ impl Rds {
         }
     }
 
-    /// Readers that can take over from the writer: a cluster's standbys, Aurora Replicas.
-    fn candidates(&self) -> usize {
-        match self.cfg.deployment {
+    /// The place in `replicas` of the first reader that can take over from the writer, in a
+    /// zone that is up: a cluster's standby (first among its readers), an Aurora Replica.
+    fn candidate(&self) -> Option<usize> {
+        let among = match self.cfg.deployment {
             Deployment::MultiAzCluster => self.standbys_left,
-            Deployment::Aurora => self.live_readers().count(),
+            Deployment::Aurora => self.replicas.len(),
             _ => 0,
-        }
+        };
+        self.live_readers().find(|&k| k < among)
     }
 
     /// The first replica that still receives the writer's changes, by its place in
@@ -268,7 +270,9 @@ impl Rds {
         self.failed_at = now;
         let promotes = self.cfg.deployment.promotes_a_reader();
         self.recovery = match self.cfg.on_failure {
-            OnFailure::Failover if promotes && self.candidates() > 0 => Recovery::PromoteReader,
+            OnFailure::Failover if promotes && self.candidate().is_some() => {
+                Recovery::PromoteReader
+            }
             OnFailure::Failover if !promotes && self.standby_ready => Recovery::Standby,
             OnFailure::PromoteReplica if self.first_fed_replica().is_some() => {
                 Recovery::PromoteReplica
@@ -360,12 +364,10 @@ impl Rds {
             }
             // A writer already down there (a failure being recovered in place, a failover
             // under way) is caught by it too.
-            let w = &self.nodes[self.writer];
-            let writer_there = if self.cfg.deployment == Deployment::MultiAzInstance {
-                writer && self.writer_home
-            } else {
-                writer && self.writer_home || replica.is_some() && w.zone == replica
-            };
+            // In `az` (`writer_home`: a Multi-AZ instance's writer moves between its two zones
+            // without changing node), or a promoted replica's zone.
+            let writer_there = writer && self.writer_home
+                || replica.is_some() && self.nodes[self.writer].zone == replica;
             if writer_there {
                 self.primary_failure(ctx, true);
                 self.writer_zone_out = true;
@@ -375,7 +377,8 @@ impl Rds {
         }
         for r in readers {
             if let Some(since) = self.nodes[r].out_since {
-                self.nodes[r].resume(since, now);
+                let shared = matches!(self.cfg.replication, Replication::SharedVolume { .. });
+                self.nodes[r].resume(since, now, shared);
                 self.admit(ctx, r);
             }
         }
@@ -422,10 +425,11 @@ impl Rds {
                 "failover_complete"
             }
             Recovery::PromoteReader => {
-                // A cluster's standbys, first among its readers, are in zones no outage
-                // reaches; an Aurora Replica is promoted only from a zone that is up (one
-                // whose zone went out during the failover is passed by, if another is up).
-                let k = self.live_readers().next().unwrap_or(0);
+                // Only a reader in a zone that is up is promoted; one whose zone went out
+                // during the failover is passed by (`promotion_fails` when none is left).
+                let Some(k) = self.candidate() else {
+                    return self.promotion_fails(ctx);
+                };
                 let r = self.replicas.remove(k);
                 if self.cfg.deployment == Deployment::MultiAzCluster {
                     self.standbys_left -= 1;
@@ -442,7 +446,9 @@ impl Rds {
                 "failover_complete"
             }
             Recovery::PromoteReplica => {
-                let k = self.first_fed_replica().unwrap_or(0);
+                let Some(k) = self.first_fed_replica() else {
+                    return self.promotion_fails(ctx);
+                };
                 let r = self.replicas.remove(k);
                 // The promoted replica replays what it had received, then takes writes. The
                 // others still replicate from the old primary, which failed: they receive
@@ -482,6 +488,21 @@ impl Rds {
         }
         let writer = self.writer;
         self.admit(ctx, writer);
+    }
+
+    /// The failover or promotion ends with no reader to promote: every one left was in a zone
+    /// that went out meanwhile. Chosen (AWS does not say): the instance is then recovered in
+    /// place, `recovery_time` from now (Aurora recreates its writer; a single instance is
+    /// repaired), the writer down meanwhile, and no sooner than its zone if that is out.
+    fn promotion_fails(&mut self, ctx: &mut Ctx<'_>) {
+        self.recovery = Recovery::Recover;
+        self.events.push(
+            ctx.now(),
+            "promotion_fails",
+            "no reader left in a zone that is up: recovering the instance".to_string(),
+        );
+        let took = self.cfg.recovery_time.sample_time(&mut self.failure_rng);
+        ctx.schedule(took, Timer::WriterBack.encode());
     }
 
     /// A replaced instance is ready: the Multi-AZ DB instance's new standby, or the old

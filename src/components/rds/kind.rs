@@ -305,7 +305,7 @@ impl Kind for RdsConfig {
             Field {
                 path: "replica_unreachable",
                 unit: Unit::Count,
-                about: "with `replica_zones`: reads sent to a read replica whose zone was out, and those running on one when it went, left unanswered",
+                about: "with readers: reads sent to a read replica whose zone was out (`replica_zones`, or Aurora's old writer rejoined as a reader in its own zone), and those running on a reader when its zone went, left unanswered (behind RDS Proxy, the running ones are answered 503 by the proxy)",
             },
             Field {
                 path: "proxy_borrow_timeouts",

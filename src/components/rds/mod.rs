@@ -701,7 +701,7 @@ impl Component for Rds {
         }
         m.count("connections_refused", self.refused);
         m.count("writer_unavailable", self.unavailable);
-        if !self.cfg.replica_zones.is_empty() {
+        if self.cfg.readers() > 0 {
             m.count("replica_unreachable", self.replica_unreachable);
         }
         if self.cfg.proxy.is_some() {

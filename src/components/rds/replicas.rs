@@ -93,11 +93,20 @@ impl Node {
         self.out_since = out_since;
     }
 
-    /// Its zone, out since `since`, is back at `now`: the writes it was sent meanwhile, and
-    /// the one it was replaying when the zone went, are replayed from `now` in order, each
-    /// taking as long as it would have (the replay was paused, not lost).
-    pub(super) fn resume(&mut self, since: SimTime, now: SimTime) {
+    /// Its zone, out since `since`, is back at `now`. A replica that replays the writes
+    /// (`shared` false) replays those it was sent meanwhile, and the one it was replaying when
+    /// the zone went, from `now` in order, each taking as long as it would have (the replay
+    /// was paused, not lost). An Aurora Replica (`shared`) reads the cluster's volume, which
+    /// holds them all: it sees each at once, or as late as it would have anyway.
+    pub(super) fn resume(&mut self, since: SimTime, now: SimTime, shared: bool) {
         self.catch_up(since);
+        if shared {
+            for (_, _, end) in self.unapplied.iter_mut() {
+                *end = (*end).max(now);
+            }
+            self.out_since = None;
+            return;
+        }
         let mut prev_old = self.applied_end;
         let mut prev_new = now;
         for (_, commit, end) in self.unapplied.iter_mut() {
