@@ -70,18 +70,27 @@ fn needs_escape(c: char) -> bool {
 /// is also measured without it, so that `memory` or `memmory` finds `memory_mb`.
 pub fn nearest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
-    known
+    let known: Vec<&'a str> = known
         .into_iter()
         .filter(|&k| k != word && !k.is_empty())
+        .collect();
+    // A word written without the version or flavour after its dash (`java` for `java-v2`),
+    // when exactly one known word has that first part: `web` among `web-1` and `web-2`
+    // names neither.
+    let family: Vec<&'a str> = known
+        .iter()
+        .copied()
+        .filter(|k| k.split_once('-').is_some_and(|(f, _)| f == word))
+        .collect();
+    if let [only] = family[..] {
+        return Some(only);
+    }
+    known
+        .into_iter()
         .map(|k| {
             let whole = strsim::osa_distance(word, k);
             let stem = without_unit(k).map_or(whole, |s| strsim::osa_distance(word, s));
-            // A word with a version or a flavour after a dash is also measured by its first
-            // part, so that `java` finds `java-v2`.
-            let family = k
-                .split_once('-')
-                .map_or(whole, |(f, _)| strsim::osa_distance(word, f));
-            (whole.min(stem).min(family), k)
+            (whole.min(stem), k)
         })
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, _)| d)
@@ -142,7 +151,9 @@ mod tests {
         // Nor is a word's version or flavour after a dash.
         let sdks = ["standard", "java-v2", "js-v3-2025", "python-legacy"];
         assert_eq!(nearest("java", sdks), Some("java-v2"));
-        assert_eq!(nearest("pyhton", sdks), Some("python-legacy"));
         assert_eq!(nearest("rust", sdks), None);
+        // Only when one word has it, and only the whole first part: not `ab-test` for `db`.
+        assert_eq!(nearest("web", ["web-1", "web-2"]), None);
+        assert_eq!(nearest("db", ["ab-test", "web-1"]), None);
     }
 }

@@ -836,9 +836,28 @@ impl Checker {
                 .map(|a| Some(a as u32)),
         };
         if let Some(s) = &raw.sdk {
-            let sdk = self
-                .one_of(s, &k("sdk"), SDK_WORDS)
-                .and_then(|n| SDK_WORDS.iter().position(|m| *m == n).map(|i| SDKS[i]));
+            // A language's name alone (`python`): its SDK's default since 2026-11-10 is
+            // standard mode; the `-legacy` and dated words are the defaults before (aws-facts
+            // §7). Java 2.x is the one still on its own, `java-v2`, which `one_of` suggests.
+            let word = s.get_ref().as_str();
+            let language_alone = !SDK_WORDS.contains(&word)
+                && SDK_WORDS
+                    .iter()
+                    .any(|m| m.split_once('-').is_some_and(|(f, _)| f == word) && *m != "java-v2");
+            let sdk = if language_alone {
+                self.value_error(
+                    s.span(),
+                    format!(
+                        "`{}` = \"{word}\" is not known (did you mean `standard`? since 2026-11-10 every AWS SDK but Java 2.x retries in standard mode by default; the `-legacy` and dated words are the defaults before); allowed: {}",
+                        k("sdk"),
+                        SDK_WORDS.join(", ")
+                    ),
+                );
+                None
+            } else {
+                self.one_of(s, &k("sdk"), SDK_WORDS)
+                    .and_then(|n| SDK_WORDS.iter().position(|m| *m == n).map(|i| SDKS[i]))
+            };
             let mut ok = true;
             let by_hand = [
                 ("backoff", raw.backoff.as_ref().map(|v| v.span())),
@@ -1282,6 +1301,17 @@ fn duration_meant(t: &str) -> Option<String> {
         ("h", &["hr", "hrs", "hour", "hours"]),
         ("d", &["day", "days"]),
     ];
+    // A capital `M` alone is no unit: humantime reads it as months, a user may mean
+    // minutes; no guess is made (`MS` is milliseconds however written).
+    let chars: Vec<char> = t.chars().collect();
+    if chars.iter().enumerate().any(|(i, &c)| {
+        c == 'M'
+            && !chars
+                .get(i + 1)
+                .is_some_and(|n| n.eq_ignore_ascii_case(&'s'))
+    }) {
+        return None;
+    }
     let lower = t.to_lowercase();
     let mut out = String::new();
     let mut rest = lower.trim_start();
@@ -1547,7 +1577,6 @@ mod tests {
             ("10min", "10m"),
             ("60S", "60s"),
             ("10 minutes", "10m"),
-            ("5M", "5m"),
             ("5 s", "5s"),
             ("1h 30min", "1h30m"),
             ("250 MS", "250ms"),
@@ -1558,7 +1587,7 @@ mod tests {
                 "{bad}: {why}"
             );
         }
-        for bad in ["1w", "10ms10ms", "1s1m", "s"] {
+        for bad in ["1w", "10ms10ms", "1s1m", "s", "5M"] {
             assert!(
                 !parse_duration(bad).unwrap_err().contains("did you mean"),
                 "{bad}"

@@ -1607,6 +1607,13 @@ fn parse_expect(
             );
             return None;
         }
+        // A share never passes 1: a `max` of 1 can never fail (1 % is 0.01).
+        if let Some(v) = e.max.as_ref().filter(|v| *v.get_ref() == 1.0) {
+            ck.warn(
+                v.span(),
+                format!("`{metric}` is a share from 0 to 1: a `max` of 1 can never fail (for 1 %, write 0.01)"),
+            );
+        }
     }
     let each_seed = e.each_seed.as_ref().is_some_and(|b| *b.get_ref());
     let root = metric.split('.').next().unwrap_or_default();

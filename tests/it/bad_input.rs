@@ -313,3 +313,36 @@ set = { "svc.servers" = -3 }
     );
     assert!(msgs[1].contains("variant \"b\": "), "{msgs:?}");
 }
+
+#[test]
+fn a_max_of_one_on_a_share_is_warned_as_a_bound_that_never_fails() {
+    let text = |max: &str| {
+        format!(
+            r#"
+[scenario]
+duration = "10s"
+[[workload]]
+name = "u"
+target = "svc"
+arrival = {{ process = "poisson", rate = 10 }}
+[[component]]
+id = "svc"
+kind = "service"
+service_time = "1ms"
+servers = 2
+[[expect]]
+metric = "error_rate"
+max = {max}
+"#
+        )
+    };
+    let sc = scenario::parse(Path::new("x.toml"), &text("1")).unwrap();
+    let said: Vec<&str> = sc.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(
+        said.iter()
+            .any(|w| w.contains("a `max` of 1 can never fail (for 1 %, write 0.01)")),
+        "{said:?}"
+    );
+    let sc = scenario::parse(Path::new("x.toml"), &text("0.01")).unwrap();
+    assert!(sc.warnings.is_empty(), "{:?}", sc.warnings);
+}
