@@ -173,7 +173,7 @@ pub fn terminal(c: &Column, component: &Value, seeds: &[&Value]) -> Option<Strin
         Unit::Usd => format!("{} ${v:.4}", c.label),
         // Ten seconds and more read as seconds: "async lag p99 1112 s", not 1112001 ms.
         Unit::Milliseconds if v.abs() >= 10_000.0 => {
-            format!("{} {} s", c.label, super::short((v / 1000.0).round()))
+            format!("{} {} s", c.label, super::short(v / 1000.0))
         }
         Unit::Milliseconds => format!("{} {} ms", c.label, super::short(v)),
         Unit::Seconds => format!("{} {} s", c.label, super::short(v)),
@@ -301,6 +301,7 @@ mod tests {
         let at = |ms: f64| terminal(&LAG, &json!({ "async": { "lag_ms": { "p99": ms } } }), &[]);
         assert_eq!(at(1_112_001.2).as_deref(), Some("async lag p99 1112 s"));
         assert_eq!(at(9_999.0).as_deref(), Some("async lag p99 9999 ms"));
+        assert_eq!(at(10_400.0).as_deref(), Some("async lag p99 10.40 s"));
         assert_eq!(at(1.48).as_deref(), Some("async lag p99 1.48 ms"));
         assert_eq!(terminal(&LAG, &json!({ "timeouts": 0 }), &[]), None);
     }

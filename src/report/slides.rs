@@ -745,13 +745,17 @@ pub fn experiment(
                     break;
                 }
             }
-            let heading = match shown.first() {
-                Some((_, c)) => format!(
+            // Each chart's own words: a variant without faults shows its latency, another its
+            // requests by final status.
+            let heading_of = |c: &ChartSvg<'_>| {
+                format!(
                     "The variants: {}",
                     text(c.title.rsplit(": ").next().unwrap_or(c.title))
-                ),
-                None => "The variants".into(),
+                )
             };
+            let heading = shown
+                .first()
+                .map_or("The variants".into(), |(_, c)| heading_of(c));
             let figure = |name: &str, c: &ChartSvg<'_>| {
                 format!(
                     "<figure><figcaption>{}</figcaption>{}</figure>",
@@ -771,7 +775,7 @@ pub fn experiment(
                 for (k, (name, c)) in shown.iter().enumerate() {
                     let caption = format!("{name} ({} of {n})", k + 1);
                     deck.push(
-                        heading.clone(),
+                        heading_of(c),
                         format!("<div class=\"pic\">{}</div>", figure(&caption, c)),
                         "",
                     );

@@ -255,7 +255,7 @@ fn parse_nodes(
     if nodes > 1 && engine == Some(Engine::Redis) {
         ck.error(
             span()?,
-            "`nodes` is Memcached's: a Redis cluster (cluster mode disabled) keeps every key on its primary; set engine = \"memcached\" to spread keys over nodes",
+            "`nodes` is Memcached's: a Redis or Valkey cluster (cluster mode disabled) keeps every key on its primary; set engine = \"memcached\" to spread keys over nodes",
         );
         return None;
     }

@@ -144,7 +144,7 @@ impl Kind for CacheConfig {
                     max: f64::MAX,
                 },
                 required: false,
-                about: "price of one node per hour in USD, above 0 (default 0.206, cache.r6g.large in us-east-1 for Redis OSS and Memcached; AWS prices Valkey's nodes lower: set it)",
+                about: "price of one node per hour in USD, above 0 (default 0.206, cache.r6g.large in us-east-1 for Redis OSS and Memcached; Valkey's nodes have a price of their own, not in archsim's facts: set it)",
             },
             Key {
                 name: "maxmemory_policy",
