@@ -1428,6 +1428,11 @@ impl Columns {
     /// next column where they did: the picture is the same while a run of 16,667 windows no
     /// longer draws, and writes into its SVG, some 15 points a column.
     fn thin(&self, seg: &[usize], point: impl Fn(usize) -> (f64, f64)) -> Vec<(f64, f64)> {
+        straightened(self.decimated(seg, point))
+    }
+
+    /// `thin`'s points before runs along an axis are straightened.
+    fn decimated(&self, seg: &[usize], point: impl Fn(usize) -> (f64, f64)) -> Vec<(f64, f64)> {
         if self.of.is_empty() {
             return seg.iter().map(|&k| point(k)).collect();
         }
@@ -1464,6 +1469,30 @@ impl Columns {
         }
         out
     }
+}
+
+/// The points without those in the middle of a straight run along an axis (the same y as
+/// both neighbours, or the same x): the same picture with fewer points. A stepped series
+/// (`Band::stepped_to`) has two points a window, and a flat stretch of it (a count at zero,
+/// instances held steady) needs only its ends.
+fn straightened(pts: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    if pts.len() < 3 {
+        return pts;
+    }
+    let mut out: Vec<(f64, f64)> = Vec::with_capacity(pts.len());
+    for (i, &p) in pts.iter().enumerate() {
+        if let (Some(&a), Some(&b)) = (out.last(), pts.get(i + 1)) {
+            // x only grows along a series; on one x, only a point between its neighbours
+            // (not a spike's tip) is in the middle.
+            let along_y = a.1 == p.1 && p.1 == b.1;
+            let along_x = a.0 == p.0 && p.0 == b.0 && (a.1.min(b.1)..=a.1.max(b.1)).contains(&p.1);
+            if along_y || along_x {
+                continue;
+            }
+        }
+        out.push(p);
+    }
+    out
 }
 
 /// Runs of consecutive windows with a finite value.
@@ -1927,6 +1956,42 @@ pub fn comparison_charts(
             ),
         ),
     ]
+}
+
+#[cfg(test)]
+mod straightened_tests {
+    #[test]
+    fn a_step_keeps_its_corners_and_a_spike_its_tip() {
+        // Three windows at 5, one at 9, one at 5: each window two points.
+        let steps = vec![
+            (0.0, 5.0),
+            (1.0, 5.0),
+            (1.0, 5.0),
+            (2.0, 5.0),
+            (2.0, 5.0),
+            (3.0, 5.0),
+            (3.0, 9.0),
+            (4.0, 9.0),
+            (4.0, 5.0),
+            (5.0, 5.0),
+        ];
+        assert_eq!(
+            super::straightened(steps),
+            [
+                (0.0, 5.0),
+                (3.0, 5.0),
+                (3.0, 9.0),
+                (4.0, 9.0),
+                (4.0, 5.0),
+                (5.0, 5.0)
+            ]
+        );
+        // On one x, a point beyond both neighbours is a tip, kept.
+        let tip = vec![(1.0, 2.0), (1.0, 8.0), (1.0, 3.0)];
+        assert_eq!(super::straightened(tip.clone()), tip);
+        let through = vec![(1.0, 2.0), (1.0, 5.0), (1.0, 8.0)];
+        assert_eq!(super::straightened(through), [(1.0, 2.0), (1.0, 8.0)]);
+    }
 }
 
 #[cfg(test)]
@@ -2400,9 +2465,16 @@ mod tests {
         // A column whose first point is its lowest keeps it once.
         let flat = columns.thin(&[0, 1, 2], |k| (k as f64, k as f64));
         assert_eq!(flat, vec![(0.0, 0.0), (2.0, 2.0)]);
-        // A line of few points a column is left as it is.
+        // A line of few points a column is left as it is, but for the middle of a straight
+        // run (`straightened`).
         let sparse = Columns { of: Vec::new() };
-        assert_eq!(sparse.thin(&[0, 1, 2], |k| (k as f64, 1.0)).len(), 3);
+        assert_eq!(
+            sparse
+                .thin(&[0, 1, 2], |k| (k as f64, (k * k) as f64))
+                .len(),
+            3
+        );
+        assert_eq!(sparse.thin(&[0, 1, 2], |k| (k as f64, 1.0)).len(), 2);
     }
 
     #[test]
