@@ -880,13 +880,7 @@ fn db_times(toml: &str, event: &str) -> Vec<f64> {
 
 /// An outage of zone a, where the database's writer is, from 60 s for `lasts`.
 fn zone_a_out(lasts: &str) -> String {
-    format!(
-        r#"[[fault]]
-           at = "60s"
-           for = "{lasts}"
-           kind = "az_outage"
-           az = "a""#
-    )
+    zone_out("a", lasts)
 }
 
 #[test]
