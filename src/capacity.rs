@@ -92,6 +92,25 @@ impl Slo {
     pub fn unsearchable(&self, unit: Option<crate::metrics::Unit>) -> Option<String> {
         use crate::metrics::Unit;
         let lower = matches!(self.op, Op::Ge | Op::Gt);
+        // A share is from 0 to 1, and printed as a percentage: `error_rate<=5` for 5 % would
+        // hold at every rate, and the search would stop only at its ceiling.
+        if unit == Some(Unit::Share) && !(0.0..1.0).contains(&self.bound) {
+            let hint = if (1.0..=100.0).contains(&self.bound) {
+                format!(
+                    " (for {} %, write {})",
+                    crate::config::check::show(self.bound),
+                    crate::config::check::show(self.bound / 100.0)
+                )
+            } else {
+                String::new()
+            };
+            return Some(format!(
+                "--slo \"{}\": {} is a share from 0 to 1, printed as a percentage: a bound of {} can never break{hint}",
+                crate::text::one_line(&self.describe()),
+                self.metric,
+                crate::config::check::show(self.bound)
+            ));
+        }
         let what = match unit {
             Some(Unit::PerSecond) => "a rate",
             Some(Unit::Count) => "a count",
@@ -493,6 +512,14 @@ mod tests {
         // An upper bound on any of them is what the search is for.
         let at_most = Slo::parse("x<=5").unwrap();
         assert!(at_most.unsearchable(Some(Unit::Milliseconds)).is_none());
+        // But not a bound on a share written as a percentage: it never breaks.
+        let why = at_most.unsearchable(Some(Unit::Share)).unwrap();
+        assert!(
+            why.contains("a bound of 5 can never break (for 5 %, write 0.05)"),
+            "{why}"
+        );
+        let share = Slo::parse("x<=0.05").unwrap();
+        assert!(share.unsearchable(Some(Unit::Share)).is_none());
     }
 
     #[test]
