@@ -1205,3 +1205,27 @@ fn an_aurora_replica_back_from_a_zone_outage_reads_the_shared_volume_at_once() {
     let lag = num(&s, "components.db.replica_lag_max_s");
     assert!(lag < 1.0, "{lag}");
 }
+
+#[test]
+fn reads_running_on_a_read_replica_whose_zone_goes_out_vanish_even_beside_rds_proxy() {
+    // RDS Proxy fronts the writer; a read replica's own endpoint is reached directly, so the
+    // reads running on it when its zone goes out get no answer, as new ones do (they used to
+    // get a 503 from a proxy that was never in their way). Reads of 200 ms at 40/s keep
+    // about eight running on the replica, half its 16 vCPUs.
+    let toml = rds_with(
+        "4m",
+        50.0,
+        0.2,
+        r#"timeout = "2s""#,
+        "read_replicas = 1\nreplica_zones = [\"b\"]\nproxy = true\napply_time = \"1ms\"",
+        &zone_out("b", "1m"),
+        1,
+    )
+    .replace("read_time = \"1ms\"", "read_time = \"200ms\"")
+    .replace("db.m5.large", "db.m5.4xlarge");
+    let s = crate::run(&toml);
+    assert_eq!(count(&s, "requests.by_status.503"), 0.0);
+    let lost = num(&s, "components.db.replica_unreachable");
+    assert_eq!(num(&s, "requests.by_status.timeout"), lost);
+    assert!(lost > 0.95 * 40.0 * 60.0, "{lost}");
+}

@@ -219,7 +219,11 @@ impl Rds {
             } else {
                 self.replica_unreachable += measured;
             }
-            if zone_out && self.cfg.proxy.is_none() {
+            // RDS Proxy fronts the writer, and Aurora's readers by its reader endpoint; a read
+            // replica's own endpoint is reached directly.
+            let proxied = self.cfg.proxy.is_some()
+                && (node == self.writer || self.cfg.deployment.promotes_a_reader());
+            if zone_out && !proxied {
                 // Its zone is out: nor do these answers leave it (behind RDS Proxy, in the
                 // other zones, the proxy answers its clients).
                 ctx.lose_call(call);
