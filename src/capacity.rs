@@ -95,15 +95,7 @@ impl Slo {
         // A share is from 0 to 1, and printed as a percentage: `error_rate<=5` for 5 % would
         // hold at every rate, and the search would stop only at its ceiling.
         if unit == Some(Unit::Share) && !(0.0..1.0).contains(&self.bound) {
-            let hint = if (1.0..=100.0).contains(&self.bound) {
-                format!(
-                    " (for {} %, write {})",
-                    crate::config::check::show(self.bound),
-                    crate::config::check::show(self.bound / 100.0)
-                )
-            } else {
-                String::new()
-            };
+            let hint = crate::config::check::percent_hint(self.bound);
             return Some(format!(
                 "--slo \"{}\": {} is a share from 0 to 1, printed as a percentage: a bound of {} can never break{hint}",
                 crate::text::one_line(&self.describe()),

@@ -1225,6 +1225,16 @@ fn describe_param_sets(sets: &[&[&str]]) -> String {
         .join(", or ")
 }
 
+/// " (for 80 %, write 0.8)": what a bound on a share written as a percentage (from 1 to 100)
+/// meant; nothing for another number.
+pub fn percent_hint(x: f64) -> String {
+    if (1.0..=100.0).contains(&x) {
+        format!(" (for {} %, write {})", show(x), show(x / 100.0))
+    } else {
+        String::new()
+    }
+}
+
 /// A number as a message shows it: 1e300 as such, not as its three hundred digits.
 pub fn show(x: f64) -> String {
     if x != 0.0 && x.is_finite() && !(1e-6..1e15).contains(&x.abs()) {

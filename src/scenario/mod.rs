@@ -1589,15 +1589,7 @@ fn parse_expect(
                 continue;
             };
             let x = *v.get_ref();
-            let hint = if (1.0..=100.0).contains(&x) {
-                format!(
-                    " (for {} %, write {})",
-                    check::show(x),
-                    check::show(x / 100.0)
-                )
-            } else {
-                String::new()
-            };
+            let hint = check::percent_hint(x);
             ck.error(
                 v.span(),
                 format!(
