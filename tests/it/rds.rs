@@ -1041,15 +1041,8 @@ fn read_replicas_in_a_zone_that_is_out_answer_nothing_and_replay_what_they_misse
     // Two replicas, both in b: its outage leaves the writer in a alone, and every read (to
     // the replicas' own endpoints, which the application keeps using) vanishes meanwhile.
     let both_in_b = "read_replicas = 2\nreplica_zones = [\"b\"]\napply_time = \"1ms\"";
-    let s = crate::run(&rds_with(
-        "6m",
-        50.0,
-        0.2,
-        client,
-        both_in_b,
-        &zone_out("b", "2m"),
-        1,
-    ));
+    let toml = rds_with("6m", 50.0, 0.2, client, both_in_b, &zone_out("b", "2m"), 1);
+    let s = crate::run(&toml);
     let reads_in_outage = 0.8 * 50.0 * 120.0;
     let lost = num(&s, "components.db.replica_unreachable");
     assert!(
@@ -1057,11 +1050,7 @@ fn read_replicas_in_a_zone_that_is_out_answer_nothing_and_replay_what_they_misse
         "{lost} reads lost, {reads_in_outage} sent in the outage"
     );
     assert_eq!(num(&s, "requests.by_status.timeout"), lost);
-    assert!(db_times(
-        &rds_with("6m", 50.0, 0.2, client, both_in_b, &zone_out("b", "2m"), 1),
-        "primary_failed"
-    )
-    .is_empty());
+    assert!(db_times(&toml, "primary_failed").is_empty());
     // Back, they have the outage's writes to replay: the first reads then are two minutes
     // behind, less the wait for the outage's first write (their replay was paused, not
     // skipped), and then they catch up.

@@ -250,9 +250,8 @@ impl Rds {
     /// The first replica that still receives the writer's changes, by its place in
     /// `replicas`: one cut off from its source is no copy of the writer to promote.
     fn first_fed_replica(&self) -> Option<usize> {
-        self.replicas
-            .iter()
-            .position(|&r| !self.nodes[r].cut && self.nodes[r].out_since.is_none())
+        self.live_readers()
+            .find(|&k| !self.nodes[self.replicas[k]].cut)
     }
 
     /// The places in `replicas` of the readers whose zones are up.
