@@ -1218,3 +1218,40 @@ fn reads_running_on_a_read_replica_whose_zone_goes_out_vanish_even_beside_rds_pr
     assert_eq!(num(&s, "requests.by_status.timeout"), lost);
     assert!(lost > 0.95 * 40.0 * 60.0, "{lost}");
 }
+
+#[test]
+fn while_aurora_has_no_reader_its_replica_lag_is_a_gap_not_zero() {
+    // One Aurora Replica, promoted after the writer fails at 30 s; the old writer rejoins as
+    // a reader once replaced (recovery_time, 2 min here). In between no reader serves a read,
+    // so no lag is measured: the chart leaves a gap there, as it does for the stale share,
+    // rather than drawing a lag of 0.
+    let sc = scenario(
+        &rds(
+            "4m",
+            100.0,
+            0.2,
+            r#"deployment = "aurora"
+           read_replicas = 1
+           failover_time = "10s"
+           recovery_time = "2m""#,
+            PRIMARY_FAILS,
+            1,
+        )
+        .replace("db.m5.large", "db.r5.large"),
+    );
+    let r = World::build(&sc, 1).run().unwrap();
+    let lag = crate::series(&r, "db", "replica_lag_s");
+    let stale = crate::series(&r, "db", "stale_read_share");
+    // Before the failure the replica serves reads every second: a lag (of milliseconds).
+    assert!(
+        lag[5..29].iter().all(|l| l.is_finite() && *l < 1.0),
+        "{lag:?}"
+    );
+    // From the promotion (40 s) to the old writer's return (160 s), no reader: a gap.
+    for w in 42..158 {
+        assert!(lag[w].is_nan(), "window {w}: {}", lag[w]);
+        assert!(stale[w].is_nan(), "window {w}: {}", stale[w]);
+    }
+    // Once back, it is measured again.
+    assert!(lag[165..235].iter().all(|l| l.is_finite()), "{lag:?}");
+}

@@ -34,7 +34,7 @@ pub(super) const UTILISATION: Series = Series {
 pub(super) const REPLICA_LAG: Series = Series {
     id: "replica_lag_s",
     unit: Unit::Seconds,
-    about: "the largest replica lag in the window",
+    about: "the largest lag a read on a replica met in the window (none without such a read)",
 };
 pub(super) const STALE_READ_SHARE: Series = Series {
     id: "stale_read_share",

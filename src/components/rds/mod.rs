@@ -293,7 +293,8 @@ impl Rds {
             read_latency: Latency::new(&clock),
             write_latency: Latency::new(&clock),
             busy: Level::new(&clock),
-            lag_max_window: vec![0.0; clock.windows()],
+            // NaN until a replica read measures it: a window with none is a gap on the chart.
+            lag_max_window: vec![f64::NAN; clock.windows()],
             lag_sum_s: 0.0,
             lag_samples: 0,
             lag_max_s: 0.0,

@@ -267,6 +267,7 @@ impl Rds {
             self.stale.add(&self.clock, now, measured);
         }
         if let Some(w) = self.lag_max_window.get_mut(self.clock.window_of(now)) {
+            // `f64::max` takes the lag over the NaN of a window not yet measured.
             *w = w.max(lag);
         }
         if measured {
