@@ -209,6 +209,10 @@ impl RetryTokens {
     }
 }
 
+/// A billing month as AWS prorates monthly prices (a GB-month, a key, a hosted zone) [s]:
+/// 730 hours, a choice where months differ in length.
+pub const MONTH_SECS: f64 = 730.0 * 3600.0;
+
 /// The name of the region of components that name none, unless `[network] region` says
 /// otherwise: a scenario that never speaks of regions has all its components in it.
 pub const HOME_REGION: &str = "home";

@@ -5,7 +5,7 @@
 //! data in `SeriesTable`; nothing here runs a simulation or touches a file.
 
 use super::table::{Band, Event, SeriesTable};
-use crate::components::kind::{KindInfo, Mark};
+use crate::components::kind::{KindInfo, Mark, Tone};
 use crate::components::registry;
 use crate::faults;
 use crate::workload;
@@ -967,6 +967,15 @@ where
                 first = false;
             }
         }
+        if first && line.band.median.iter().all(|v| v.is_nan()) {
+            // Nothing to draw (a limit far above the rest, `off_scale`): its legend entry
+            // still says where it is.
+            let stacked = matches!(panel.kind, Kind::Stacked);
+            let (width, dashed) = (style.stroke_width.max(3), line.dashed);
+            c.draw_series(LineSeries::new(std::iter::empty::<(f64, f64)>(), style))?
+                .label(line.label.clone())
+                .legend(move |at| legend_icon(stacked, color, width, dashed, at));
+        }
     }
     if let Some(Legend::Inside(pos)) = legend {
         c.configure_series_labels()
@@ -1819,13 +1828,20 @@ pub fn scenario_charts(
             let panels: Vec<Panel> = declared
                 .iter()
                 .filter_map(|spec| {
-                    let lines: Vec<Line> = spec
-                        .lines
-                        .iter()
-                        .filter_map(|l| {
+                    let mut lines = Vec::new();
+                    let mut limits = Vec::new();
+                    for l in spec.lines {
+                        let Some(drawn) =
                             line(id, l.series.id, l.label, palette::tone(l.tone), l.scale)
-                        })
-                        .collect();
+                        else {
+                            continue;
+                        };
+                        if matches!(l.tone, Tone::Limit | Tone::WarnLimit) {
+                            limits.push(lines.len());
+                        }
+                        lines.push(drawn);
+                    }
+                    off_scale(&mut lines, &limits);
                     (!lines.is_empty()).then(|| Panel {
                         y_desc: spec.axis.to_string(),
                         log_y: false,
@@ -1844,6 +1860,57 @@ pub fn scenario_charts(
         }
     }
     out
+}
+
+/// How far above a panel's other lines a limit may reach and still set the panel's scale:
+/// beyond, it would flatten them against the axis (an on-demand table's 12,000 read units
+/// over the 100 it uses, an account's KMS quota over one bucket's requests).
+const OFF_SCALE: f64 = 5.0;
+
+/// Leaves undrawn each limit line (`limits`, places in `lines`) reaching more than
+/// `OFF_SCALE` times the panel's other lines; its legend entry says how high it is. A panel
+/// whose other lines are all zero or empty keeps its limits drawn.
+fn off_scale(lines: &mut [Line], limits: &[usize]) {
+    let finite = |l: &Line| -> Vec<f64> {
+        l.band
+            .max
+            .iter()
+            .chain(&l.band.median)
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect()
+    };
+    let others = (0..lines.len())
+        .filter(|i| !limits.contains(i))
+        .flat_map(|i| finite(&lines[i]))
+        .fold(0.0, f64::max);
+    if others <= 0.0 {
+        return;
+    }
+    for &i in limits {
+        let values = finite(&lines[i]);
+        let top = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let bottom = values.iter().copied().fold(f64::INFINITY, f64::min);
+        if top <= OFF_SCALE * others {
+            continue;
+        }
+        let l = &mut lines[i];
+        let level = if bottom < top {
+            format!("up to {}", short_number(top))
+        } else {
+            short_number(top)
+        };
+        l.label = format!("{} ({level}, off the scale)", l.label);
+        let band = &mut l.band;
+        for v in band
+            .median
+            .iter_mut()
+            .chain(&mut band.min)
+            .chain(&mut band.max)
+        {
+            *v = f64::NAN;
+        }
+    }
 }
 
 /// What a scenario's charts show and from which seeds: with several, the curves are medians,
@@ -2126,6 +2193,38 @@ mod tests {
                 max: v,
             },
             dashed: false,
+        }
+    }
+
+    #[test]
+    fn a_limit_far_above_the_rest_is_named_not_drawn() {
+        // 100 requests/s against a 5,500 quota: the quota would flatten them to the axis.
+        let mut lines = vec![
+            flat_line("received", 80.0, 100.0),
+            flat_line("quota", 5_500.0, 5_500.0),
+        ];
+        off_scale(&mut lines, &[1]);
+        assert_eq!(lines[1].label, "quota (5500, off the scale)");
+        assert!(lines[1].band.median.iter().all(|v| v.is_nan()));
+        assert_eq!(lines[0].label, "received");
+        let (lo, hi) = y_extent(&lines, false);
+        assert!(lo == 0.0 && (hi - 115.0).abs() < 1e-9, "{hi}");
+        // A capacity that varies says how high it reaches.
+        let mut lines = vec![
+            flat_line("used", 10.0, 10.0),
+            flat_line("capacity", 60.0, 90.0),
+        ];
+        off_scale(&mut lines, &[1]);
+        assert_eq!(lines[1].label, "capacity (up to 90, off the scale)");
+        // Within five times the rest, or over lines that are all zero, it is drawn.
+        for (used, limit) in [(1_200.0, 5_500.0), (0.0, 5_500.0)] {
+            let mut lines = vec![
+                flat_line("used", used, used),
+                flat_line("limit", limit, limit),
+            ];
+            off_scale(&mut lines, &[1]);
+            assert_eq!(lines[1].label, "limit");
+            assert!(lines[1].band.median.iter().all(|v| v.is_finite()));
         }
     }
 

@@ -205,3 +205,32 @@ fn each_region_has_its_own_quota() {
         );
     }
 }
+
+#[test]
+fn accepted_requests_and_customer_managed_keys_are_billed_at_kms_prices() {
+    // AWS's KMS pricing page: $0.03 per 10,000 symmetric requests and $1.00 a month per
+    // customer managed key, prorated (a month of 730 hours). 8,000/s for 20 s against the
+    // 5,500/s quota: 110,000 accepted (`the_quota_admits_exactly_its_rate`), the 49,999
+    // throttled not billed. One key by default: 20 s of a month.
+    let month_s = 730.0 * 3600.0;
+    let cost = |keys: &str| {
+        let s = run(&scenario(
+            "20s",
+            &[("u", "keys", 8_000)],
+            "{ attempts = 1 }",
+            &format!("{ONE}{keys}"),
+        ));
+        num(&s, "components.keys.cost_usd")
+    };
+    let requests = 110_000.0 * 0.03 / 10_000.0;
+    let one = cost("");
+    assert!((one - (requests + 20.0 / month_s)).abs() < 1e-9, "{one}");
+    // AWS managed keys (aws/s3) cost nothing a month: requests alone.
+    let managed = cost("customer_managed_keys = 0\n");
+    assert!((managed - requests).abs() < 1e-9, "{managed}");
+    let three = cost("customer_managed_keys = 3\n");
+    assert!(
+        (three - (requests + 60.0 / month_s)).abs() < 1e-9,
+        "{three}"
+    );
+}

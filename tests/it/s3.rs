@@ -331,6 +331,13 @@ fn kms_throttles_sse_kms_uploads_and_bucket_keys_end_it() {
     // First attempts alone exceed the quota by 2,500/s over the 15 measured seconds.
     assert!(num(&s, "components.keys.throttles") >= 37_000.0);
     assert!(num(&s, "components.bucket.kms.attempts") > num(&s, "components.bucket.kms.calls"));
+    // The uploads KMS left without a key are answered 503, not for S3's own limits: their
+    // share has its own figure (and column), S3's SlowDown share stays 0.
+    let failed = num(&s, "components.bucket.kms_failures");
+    assert!(failed > 0.0);
+    let share = num(&s, "components.bucket.kms_failure_fraction");
+    assert_eq!(share, failed / num(&s, "components.bucket.requests"));
+    assert_eq!(num(&s, "components.bucket.slowdown_fraction"), 0.0);
     let s = run(&scenario(
         "20s",
         "5s",

@@ -4,9 +4,7 @@
 
 use super::config::VolumeType;
 
-/// Hours in a billing month: AWS prorates a GB-month by the second over a month of 730
-/// hours (a choice where months differ in length).
-pub const MONTH_SECS: f64 = 730.0 * 3600.0;
+pub use crate::components::MONTH_SECS;
 
 /// [O] gp3 $0.08, gp2 $0.10, io1 and io2 $0.125, st1 $0.045, sc1 $0.015 per GB-month.
 fn per_gb_month(t: VolumeType) -> f64 {

@@ -13,6 +13,7 @@ struct RawKms {
     region_class: Option<Spanned<String>>,
     quota_enforcement: Option<Spanned<String>>,
     latency: Option<Spanned<RawDist>>,
+    customer_managed_keys: Option<Spanned<i64>>,
 }
 
 /// The words `region_class` takes, in the order of their quotas.
@@ -104,7 +105,14 @@ pub struct KmsConfig {
     pub quota_span: Range<usize>,
     /// Time an accepted request takes at KMS [s].
     pub latency: Dist,
+    /// The customer managed keys its requests use, each billed by the month (none for AWS
+    /// managed keys such as `aws/s3`).
+    pub customer_managed_keys: u32,
 }
+
+/// The most customer managed keys one component may stand for: a bound on what a scenario
+/// may write, far above any account's need.
+pub(super) const MAX_KEYS: i64 = 100_000;
 
 /// aws-facts: §12 KMS gives no latency; a lognormal of median 3 ms and p99 10 ms (a few
 /// milliseconds for a symmetric Encrypt or Decrypt) is a choice.
@@ -134,6 +142,12 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<KmsConfig
             _ => Enforcement::TokenBucket,
         });
     let latency = ck.time_dist_or(&raw.latency, "latency", default_latency());
+    let keys = ck.int_or(
+        &raw.customer_managed_keys,
+        "customer_managed_keys",
+        (0, MAX_KEYS),
+        1,
+    );
     let quota_span = raw
         .region_class
         .as_ref()
@@ -149,6 +163,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<KmsConfig
         class_written: raw.region_class.is_some(),
         quota_span,
         latency: latency?,
+        customer_managed_keys: u32::try_from(keys?).expect("within 0..=MAX_KEYS"),
     })
 }
 

@@ -25,6 +25,12 @@ pub(super) const THROTTLES: Series = Series {
     about: "requests refused with 400 (ThrottlingException: the account's quota exceeded)",
 };
 
+pub(super) const QUOTA: Series = Series {
+    id: "quota_rps",
+    unit: Unit::PerSecond,
+    about: "the account's symmetric-crypto quota in the Region, shared by its kms components",
+};
+
 impl Kind for KmsConfig {
     // aws-facts: §19 IAM: KMS's actions are `kms:*`.
     const IAM_PREFIX: Option<&'static str> = Some("kms");
@@ -48,6 +54,12 @@ impl Kind for KmsConfig {
                 about: "how the per-second quota is metered: fixed_window (at most the quota in each whole second, as AWS's throttling page illustrates it) or token_bucket (refilled at the quota, holding one second's worth, full at the start, a choice); all kms components must agree (default fixed_window)",
             },
             Key {
+                name: "customer_managed_keys",
+                ty: KeyType::Integer { min: 0, max: config::MAX_KEYS },
+                required: false,
+                about: "the customer managed keys its requests use, each billed $1.00 a month, prorated; 0 for AWS managed keys (aws/s3, aws/lambda), which cost nothing a month (default 1)",
+            },
+            Key {
                 name: "latency",
                 ty: KeyType::TimeDist,
                 required: false,
@@ -55,7 +67,7 @@ impl Kind for KmsConfig {
             },
         ],
         faults: &[],
-        series: &[&REQUESTS, &THROTTLES],
+        series: &[&REQUESTS, &THROTTLES, &QUOTA],
         fields: &[
             Field {
                 path: "requests",
@@ -77,6 +89,11 @@ impl Kind for KmsConfig {
                 unit: Unit::Number,
                 about: "the account's symmetric-crypto quota in its Region, shared with every kms component there [requests/s]",
             },
+            Field {
+                path: "cost_usd",
+                unit: Unit::Usd,
+                about: "accepted requests at $0.03 per 10,000 and customer managed keys at $1.00 a month, prorated (AWS's pricing page; throttled requests not billed, a choice; the free tier left out)",
+            },
             crate::components::kind::BY_STATUS,
             crate::components::kind::RESPONSE_MS,
             crate::components::kind::LATE_REPLIES,
@@ -97,6 +114,7 @@ impl Kind for KmsConfig {
                 field: "quota_rps",
                 unit: Unit::Number,
             },
+            crate::components::kind::COST_COLUMN,
             crate::components::kind::LATE_REPLIES_COLUMN,
         ],
         panels: &[PlotPanel {
@@ -112,6 +130,12 @@ impl Kind for KmsConfig {
                     series: &THROTTLES,
                     label: "throttled (400)",
                     tone: Tone::Bad,
+                    scale: 1.0,
+                },
+                PlotLine {
+                    series: &QUOTA,
+                    label: "account quota",
+                    tone: Tone::Limit,
                     scale: 1.0,
                 },
             ],
@@ -132,12 +156,6 @@ impl Kind for KmsConfig {
 
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
         config::parse(table, ck)
-    }
-
-    /// KMS bills its keys by the month and its requests by the 10,000, prices not in
-    /// aws-facts.
-    fn unpriced(&self) -> Vec<&'static str> {
-        vec!["keys and requests"]
     }
 
     fn summary_lines(&self) -> Vec<String> {

@@ -24,13 +24,20 @@ pub use config::{parse, Enforcement, KmsConfig, Quota};
 pub use kind::SDK_SERVICE;
 
 use super::token_bucket::TokenBucket;
-use super::{BuildEnv, Component, ComponentReport};
+use super::{BuildEnv, Component, ComponentReport, MONTH_SECS};
 use crate::kernel::{CallId, Ctx, Input, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
 use crate::status;
-use kind::{REQUESTS, THROTTLES};
+use kind::{QUOTA, REQUESTS, THROTTLES};
 use std::cell::RefCell;
 use std::rc::Rc;
+
+/// What a request costs [USD]: $0.03 per 10,000 (symmetric keys), and a customer managed key
+/// by the month [USD/month]: $1.00; AWS's pricing page (https://aws.amazon.com/kms/pricing/),
+/// the same in us-east-1 and most Regions; aws-facts has no KMS price. The free tier (20,000
+/// requests a month across the account) is left out, as every component's is.
+const PRICE_PER_REQUEST: f64 = 0.03 / 10_000.0;
+const PRICE_PER_KEY_MONTH: f64 = 1.0;
 
 /// The status of a request over the quota (aws-facts: §12 KMS: ThrottlingException, HTTP 400).
 pub const THROTTLED: u16 = status::BAD_REQUEST;
@@ -163,6 +170,14 @@ impl Component for Kms {
             throttles as f64 / requests.max(1) as f64,
         );
         m.gauge("quota_rps", f64::from(self.cfg.quota.rps));
+        // Chosen: a throttled request is billed as nothing, as S3 bills no throttled request
+        // (AWS's pricing page bills "requests" without saying whether refused ones count).
+        let accepted = requests - throttles;
+        let keys = f64::from(self.cfg.customer_managed_keys) * c.measured_secs() / MONTH_SECS;
+        m.gauge(
+            "cost_usd",
+            accepted as f64 * PRICE_PER_REQUEST + keys * PRICE_PER_KEY_MONTH,
+        );
         for (s, n) in self.statuses.iter() {
             m.count(format!("by_status.{s}"), n.total());
         }
@@ -172,6 +187,7 @@ impl Component for Kms {
             series: vec![
                 (&REQUESTS, self.requests.rate_series(c)),
                 (&THROTTLES, self.throttles.rate_series(c)),
+                (&QUOTA, vec![f64::from(self.cfg.quota.rps); c.windows()]),
             ],
             events: self.events.finish(c.end),
         }

@@ -10,8 +10,7 @@
 use super::config::{Route53Config, Routing};
 use crate::kernel::SimTime;
 
-/// A month as AWS prorates monthly prices [s]: 730 hours.
-const MONTH_S: f64 = 730.0 * 3600.0;
+use crate::components::MONTH_SECS as MONTH_S;
 /// A hosted zone [USD/month].
 const HOSTED_ZONE: f64 = 0.50;
 /// A million standard queries [USD].

@@ -263,6 +263,11 @@ impl Kind for S3Config {
                 about: "SSE-KMS requests answered 503 because KMS gave no key after the SDK's retries",
             },
             Field {
+                path: "kms_failure_fraction",
+                unit: Unit::Share,
+                about: "share of requests answered 503 because KMS gave no key (SSE-KMS buckets only)",
+            },
+            Field {
                 path: "preflights",
                 unit: Unit::Count,
                 about: "browsers' CORS preflights received (counted in `requests`), with CORS rules or a browser workload only",
@@ -305,6 +310,11 @@ impl Kind for S3Config {
             Column {
                 label: "503 SlowDown, of requests",
                 field: "slowdown_fraction",
+                unit: Unit::Share,
+            },
+            Column {
+                label: "503 for want of a KMS key, of requests",
+                field: "kms_failure_fraction",
                 unit: Unit::Share,
             },
             Column {

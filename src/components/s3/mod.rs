@@ -350,8 +350,7 @@ impl S3 {
         if self.cfg.class_name != "standard" {
             return None;
         }
-        let month_s = 730.0 * 3600.0;
-        let storage = self.cfg.stored_gb * 0.023 * c.measured_secs() / month_s;
+        let storage = self.cfg.stored_gb * 0.023 * c.measured_secs() / super::MONTH_SECS;
         let requests =
             self.billed_writes as f64 * 0.005 / 1000.0 + self.billed_reads as f64 * 0.0004 / 1000.0;
         let egress = if self.cfg.internet_egress {
@@ -393,6 +392,14 @@ impl Component for S3 {
             slowdowns as f64 / requests.max(1) as f64,
         );
         m.count("kms_failures", self.kms_failures.total());
+        if self.cfg.sse_kms {
+            // Also a 503 SlowDown to the caller (AWS: "Please reduce your request rate for
+            // operations involving AWS KMS"), but not for S3's own limits: a column of its own.
+            m.gauge(
+                "kms_failure_fraction",
+                self.kms_failures.total() as f64 / requests.max(1) as f64,
+            );
+        }
         m.count("splits", self.splits);
         m.gauge("partitions", self.parts.len() as f64);
         m.gauge("partitions_max", self.partitions.max());
