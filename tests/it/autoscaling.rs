@@ -887,3 +887,41 @@ fn a_variant_of_the_work_boots_and_fails_the_same_instances_as_its_baseline() {
     assert_eq!(a.iter().filter(|e| e.0 == "in_service").count(), 2, "{a:?}");
     assert_eq!(a, b);
 }
+
+#[test]
+fn target_tracking_scales_in_on_the_load_it_measured_not_again_on_a_stale_datapoint() {
+    // 380 requests/s of 20 ms on 2-vCPU instances are 7.6 busy vCPUs: 8 instances at 47.5 %,
+    // between the 45 % scale-in alarm and the 50 % target. At 20 min the load falls to 140/s,
+    // 2.8 vCPUs. Fifteen datapoints below 45 % later, 8 instances at 17.5 % ask for
+    // ⌈8 × 17.5 / 50⌉ = 3 (46.7 % each, again between the alarms). The datapoint seen a minute
+    // after was still measured on the 8: from the 3 now in service, ⌈3 × 17.5 / 50⌉ = 2 would
+    // put 2.8 vCPUs of work on 2 instances (70 %), and a scale-out would follow. Scaled from
+    // the load it measured, it stays at 3 for the rest of the hour.
+    let toml = asg(
+        "60m",
+        r#"{ process = "step", steps = [["0s", 380], ["20m", 140]] }"#,
+        r#"min = 2
+           max = 20
+           desired = 8
+           monitoring = "detailed"
+           work = "20ms"
+           warmup = "60s"
+           scaling = { policy = "target_tracking", target = 50 }"#,
+        "",
+        "",
+    );
+    for seed in 1..=3 {
+        let ev = events(&toml, seed);
+        let changes: Vec<(f64, &str)> = ev
+            .iter()
+            .filter(|e| e.event == "scale_in" || e.event == "scale_out")
+            .map(|e| (e.time.as_secs_f64(), e.detail.as_str()))
+            .collect();
+        assert_eq!(changes.len(), 1, "seed {seed}: {changes:?}");
+        assert!(changes[0].0 > 20.0 * 60.0, "seed {seed}: {changes:?}");
+        assert!(
+            changes[0].1.starts_with("desired 8 -> 3"),
+            "seed {seed}: {changes:?}"
+        );
+    }
+}

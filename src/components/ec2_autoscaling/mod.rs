@@ -193,8 +193,9 @@ pub struct AutoScalingGroup {
     desired: u32,
     zone_out: Vec<bool>,
     /// Closed CloudWatch periods not yet visible, and the last ones the policy has seen:
-    /// the group's value each (`None`: no instance reported).
-    pending_datapoints: VecDeque<Option<f64>>,
+    /// the group's value each and, for those not yet seen, the instances it is the mean of
+    /// (`None`: no instance reported).
+    pending_datapoints: VecDeque<Option<(f64, u32)>>,
     history: VecDeque<Option<f64>>,
     /// Simple scaling's cooldown.
     cooldown: Cooldown,

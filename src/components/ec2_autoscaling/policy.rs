@@ -36,14 +36,14 @@ pub(super) struct Sample {
 
 /// The group's datapoint for the period of length `period` [s] that ends at `now`: the mean
 /// over its instances of their CPU utilisation [%] (of `vcpus` each) or requests per minute,
-/// as `metric` says; `None` when no instance counts.
+/// as `metric` says, and how many instances it is the mean of; `None` when no instance counts.
 pub(super) fn datapoint(
     metric: Metric,
     period: SimTime,
     vcpus: f64,
     now: SimTime,
     samples: impl IntoIterator<Item = Sample>,
-) -> Option<f64> {
+) -> Option<(f64, u32)> {
     let start = now.saturating_sub(period);
     let secs = period.as_secs_f64();
     let (mut sum, mut counted) = (0.0, 0u32);
@@ -59,7 +59,7 @@ pub(super) fn datapoint(
             };
         }
     }
-    (counted > 0).then(|| sum / f64::from(counted))
+    (counted > 0).then(|| (sum / f64::from(counted), counted))
 }
 
 /// Simple scaling's cooldown (aws-facts: §4 simple scaling): the policy does nothing until it
@@ -97,6 +97,9 @@ pub(super) struct View<'a> {
     pub datapoints: &'a [Option<f64>],
     /// Instances in service past their warmup, and failed ones not yet replaced [instances].
     pub capacity: u32,
+    /// The instances the newest datapoint is the mean of [instances]: the capacity its load
+    /// was measured on, which a datapoint seen a minute late may no longer be.
+    pub measured_on: u32,
     /// The desired capacity [instances].
     pub desired: u32,
     /// Whether an instance boots or warms up: target tracking and step scaling do not scale
@@ -150,6 +153,23 @@ pub(super) fn decide(scaling: &Scaling, view: &View<'_>) -> Option<Decision> {
     }
 }
 
+/// A bound for a message: to a tenth, with no trailing ".0" (90 % of 70 is 63, not
+/// 63.00000000000001).
+fn bound_text(bound: f64) -> String {
+    let s = format!("{bound:.1}");
+    s.strip_suffix(".0").map_or(s.clone(), str::to_string)
+}
+
+/// `v` for a message beside `bound`: whole, or with as many decimals (up to 3) as it takes
+/// not to read as the bound it is above or below ("44.9 % below 45 %", not "45 % below 45 %").
+fn apart(v: f64, bound: f64) -> String {
+    let b = bound_text(bound);
+    (0..3)
+        .map(|d| format!("{v:.d$}"))
+        .find(|s| s.parse::<f64>().ok() != b.parse::<f64>().ok())
+        .unwrap_or_else(|| format!("{v:.3}"))
+}
+
 /// Whether the last `n` datapoints all exist and satisfy `breach`.
 fn breaching(datapoints: &[Option<f64>], n: usize, breach: impl Fn(f64) -> bool) -> bool {
     datapoints.len() >= n
@@ -165,6 +185,13 @@ fn ceil(x: f64) -> u32 {
 
 /// Target tracking: out to ⌈n · v / target⌉ after `TT_OUT_DATAPOINTS` above the target, in to
 /// it (at least one) after `TT_IN_DATAPOINTS` below `TT_IN_FRACTION` of it, nothing settling.
+/// AWS documents the policy as scaling out fast and in cautiously (aws-facts: §4), not its
+/// arithmetic; n is chosen to err each way as that says. Out, n is the capacity now (those
+/// just past their warmup counted as if they had carried the datapoint's load: more, sooner).
+/// In, n is the larger of that and the instances the newest datapoint is the mean of, so
+/// that a datapoint measured on 12 instances at 38 %, seen a minute late after a scale-in to
+/// 10, asks for the 10 that carry its load at a 50 % target, not 10 × 38 / 50 = 8, which
+/// would cut into the load and be scaled out again.
 fn target_tracking(
     view: &View<'_>,
     v: f64,
@@ -178,8 +205,10 @@ fn target_tracking(
         return (want > view.desired).then(|| Decision {
             desired: want,
             why: format!(
-                "target tracking: {} {v:.0}{unit} above {target}{unit} for {TT_OUT_DATAPOINTS} datapoints",
-                m.name()
+                "target tracking: {} {}{unit} above {}{unit} for {TT_OUT_DATAPOINTS} datapoints",
+                m.name(),
+                apart(v, target),
+                bound_text(target)
             ),
             cooldown: None,
         });
@@ -188,12 +217,15 @@ fn target_tracking(
     if !(scale_in && !view.settling && breaching(view.datapoints, TT_IN_DATAPOINTS, |x| x < low)) {
         return None;
     }
-    let want = ceil(n * v / target).max(1);
+    let n_in = f64::from(view.capacity.max(view.measured_on));
+    let want = ceil(n_in * v / target).max(1);
     (want < view.desired).then(|| Decision {
         desired: want,
         why: format!(
-            "target tracking: {} {v:.0}{unit} below {low:.0}{unit} for {TT_IN_DATAPOINTS} datapoints",
-            m.name()
+            "target tracking: {} {}{unit} below {}{unit} for {TT_IN_DATAPOINTS} datapoints",
+            m.name(),
+            apart(v, low),
+            bound_text(low)
         ),
         cooldown: None,
     })
@@ -226,8 +258,9 @@ fn step(
     (!view.settling && breaching(view.datapoints, datapoints, |x| x < below)).then(|| Decision {
         desired: view.desired.saturating_sub(remove),
         why: format!(
-            "step: {} {v:.0}{unit} below {below}{unit}, -{remove}",
-            m.name()
+            "step: {} {}{unit} below {below}{unit}, -{remove}",
+            m.name(),
+            apart(v, below)
         ),
         cooldown: None,
     })
@@ -259,8 +292,9 @@ fn simple(
         return Some(Decision {
             desired: view.desired + add,
             why: format!(
-                "simple: {} {v:.0}{unit} above {above}{unit}, +{add}",
-                m.name()
+                "simple: {} {}{unit} above {above}{unit}, +{add}",
+                m.name(),
+                apart(v, above)
             ),
             cooldown: Some(Cooldown::Activity),
         });
@@ -269,8 +303,9 @@ fn simple(
     breaching(view.datapoints, alarms.datapoints, |x| x < below).then(|| Decision {
         desired: view.desired.saturating_sub(remove),
         why: format!(
-            "simple: {} {v:.0}{unit} below {below}{unit}, -{remove}",
-            m.name()
+            "simple: {} {}{unit} below {below}{unit}, -{remove}",
+            m.name(),
+            apart(v, below)
         ),
         cooldown: Some(Cooldown::Until(view.now + cooldown)),
     })
@@ -301,6 +336,7 @@ mod tests {
         View {
             datapoints,
             capacity,
+            measured_on: capacity,
             desired,
             settling: false,
             now: secs(3600),
@@ -378,6 +414,52 @@ mod tests {
     }
 
     #[test]
+    fn target_tracking_scales_in_no_further_than_the_load_its_datapoint_measured() {
+        let p = tracking(50.0);
+        // Scaled in from 12 to 10 a minute ago; the datapoint seen now was measured on the
+        // 12: 12 × 38 % is 456 %-instances, ⌈456 / 50⌉ = 10, as many as desired: nothing more
+        // (from the 10 in service, ⌈10 × 38 / 50⌉ = 8 would cut into the load).
+        let low = same(38.0, 15);
+        let stale = View {
+            measured_on: 12,
+            ..view(&low, 10, 10)
+        };
+        assert_eq!(asks(&p, &stale), None);
+        // Measured on 12 at 30 %: 360 %-instances, ⌈360 / 50⌉ = 8 from 10.
+        let lower_dp = same(30.0, 15);
+        let lower = View {
+            measured_on: 12,
+            ..view(&lower_dp, 10, 10)
+        };
+        assert_eq!(asks(&p, &lower), Some(8));
+        // Out, fast: from the capacity now, two of it just past their warmup and not in the
+        // datapoint (measured on 2 at 80 %): ⌈4 × 80 / 50⌉ = 7.
+        let high = same(80.0, 3);
+        let warmed = View {
+            measured_on: 2,
+            ..view(&high, 4, 4)
+        };
+        assert_eq!(asks(&p, &warmed), Some(7));
+    }
+
+    #[test]
+    fn a_value_never_reads_as_the_bound_it_crossed() {
+        assert_eq!(apart(38.4, 45.0), "38");
+        assert_eq!(apart(44.9, 45.0), "44.9");
+        assert_eq!(apart(44.96, 45.0), "44.96");
+        assert_eq!(apart(50.04, 50.0), "50.04");
+        assert_eq!(bound_text(0.9 * 70.0), "63");
+        assert_eq!(bound_text(0.9 * 45.0), "40.5");
+        let p = tracking(50.0);
+        let d = same(44.96, 15);
+        let why = decide(&p, &view(&d, 10, 10)).unwrap().why;
+        assert_eq!(
+            why,
+            "target tracking: cpu 44.96% below 45% for 15 datapoints"
+        );
+    }
+
+    #[test]
     fn no_datapoint_no_scaling() {
         // The newest period had no instance to report: insufficient data, whatever came before.
         let mut dp = same(90.0, 5);
@@ -419,11 +501,11 @@ mod tests {
         ];
         let dp = |m, period| datapoint(m, secs(period), 2.0, secs(600), fleet);
         // (50 + 20) / 2 = 35 %.
-        assert_eq!(dp(Metric::Cpu, 60), Some(35.0));
+        assert_eq!(dp(Metric::Cpu, 60), Some((35.0, 2)));
         // 300 requests a minute each, for both counted.
-        assert_eq!(dp(Metric::RequestsPerTarget, 60), Some(300.0));
+        assert_eq!(dp(Metric::RequestsPerTarget, 60), Some((300.0, 2)));
         // Over five minutes (from 300 s) the same 300 requests are 60 a minute.
-        assert_eq!(dp(Metric::RequestsPerTarget, 300), Some(60.0));
+        assert_eq!(dp(Metric::RequestsPerTarget, 300), Some((60.0, 2)));
         // Nobody warm: no datapoint.
         let warming = [sample(0, None, 630, 60.0)];
         assert_eq!(
@@ -434,7 +516,7 @@ mod tests {
         let over = [sample(0, None, 0, 120.5)];
         assert_eq!(
             datapoint(Metric::Cpu, secs(60), 2.0, secs(600), over),
-            Some(100.0)
+            Some((100.0, 1))
         );
     }
 

@@ -31,11 +31,11 @@ impl AutoScalingGroup {
         let Some(dp) = self.pending_datapoints.pop_front() else {
             return;
         };
-        self.history.push_back(dp);
+        self.history.push_back(dp.map(|(v, _)| v));
         while self.history.len() > HISTORY {
             self.history.pop_front();
         }
-        if let Some(v) = dp {
+        if let Some((v, _)) = dp {
             self.first_metric.get_or_insert(now);
             self.metric_level.set(&self.clock, now, v);
         }
@@ -46,6 +46,7 @@ impl AutoScalingGroup {
         let view = View {
             datapoints: self.history.make_contiguous(),
             capacity,
+            measured_on: dp.map_or(0, |(_, n)| n),
             desired: self.desired,
             settling,
             now,
