@@ -1255,3 +1255,41 @@ fn while_aurora_has_no_reader_its_replica_lag_is_a_gap_not_zero() {
     // Once back, it is measured again.
     assert!(lag[165..235].iter().all(|l| l.is_finite()), "{lag:?}");
 }
+
+#[test]
+fn oracle_and_sql_server_are_left_unpriced_not_priced_as_open_source() {
+    // aws-facts §4 gives RDS one price per class (db.m5.large 0.171 $/h), the open-source
+    // engines'. Oracle's and SQL Server's instances are priced with their licences, which
+    // archsim does not have: their cost is left out and named, not taken for MySQL's.
+    let priced = crate::run(&rds("1m", 10.0, 0.2, r#"engine = "mysql""#, "", 1));
+    let cost = num(&priced, "components.db.cost_usd");
+    assert!((cost - 0.171 * 60.0 / 3600.0).abs() < 1e-9, "{cost}");
+    let unpriced = |toml: &str| {
+        let sc = scenario(toml);
+        let db = sc.components.iter().find(|c| c.id == "db").unwrap();
+        db.spec.unpriced()
+    };
+    assert!(unpriced(&rds("1m", 10.0, 0.2, r#"engine = "mysql""#, "", 1)).is_empty());
+    for (engine, words) in [
+        (
+            "sqlserver",
+            "SQL Server instances (licence-included prices)",
+        ),
+        ("oracle", "Oracle instances (licence prices)"),
+    ] {
+        let toml = rds(
+            "1m",
+            10.0,
+            0.2,
+            &format!("engine = \"{engine}\"\nmax_connections = 500"),
+            "",
+            1,
+        );
+        let s = crate::run(&toml);
+        assert!(
+            crate::pointer_absent(&s, "components.db.cost_usd"),
+            "{engine}"
+        );
+        assert_eq!(unpriced(&toml), vec![words], "{engine}");
+    }
+}

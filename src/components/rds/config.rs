@@ -912,15 +912,29 @@ impl RdsConfig {
     /// replica is an instance of its own. Not in the facts, chosen: a Multi-AZ DB cluster's
     /// three instances and an Aurora cluster's instances each at the class's single-AZ price
     /// (Aurora's own prices, its storage and I/O, and RDS Proxy's price are not in aws-facts
-    /// and not counted).
-    pub fn hourly(&self) -> f64 {
+    /// and not counted). `None` for Oracle and SQL Server (`licensed`), whose prices are not
+    /// the class's open-source one.
+    pub fn hourly(&self) -> Option<f64> {
+        if self.licensed() {
+            return None;
+        }
         let primary = match self.deployment {
             Deployment::SingleAz | Deployment::Aurora => 1.0,
             Deployment::MultiAzInstance => 2.0,
             Deployment::MultiAzCluster => 3.0,
         };
-        primary * self.class.single_az_hourly
-            + f64::from(self.replicas) * self.class.single_az_hourly
+        Some(
+            primary * self.class.single_az_hourly
+                + f64::from(self.replicas) * self.class.single_az_hourly,
+        )
+    }
+
+    /// Whether its engine is Oracle or SQL Server: AWS prices their instances with a licence
+    /// included (or for a licence brought along), several times the open-source engines'
+    /// price on SQL Server's editions, and none of it is in aws-facts, whose RDS prices
+    /// (§4) are the class's single price archsim gives MySQL, MariaDB and PostgreSQL.
+    pub fn licensed(&self) -> bool {
+        matches!(self.engine.as_str(), "oracle" | "sqlserver")
     }
 
     /// Readers: readable standbys and read replicas [instances].

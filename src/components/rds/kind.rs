@@ -355,7 +355,7 @@ impl Kind for RdsConfig {
             Field {
                 path: "cost_usd",
                 unit: Unit::Usd,
-                about: "its instances' price over the measured period (Multi-AZ instance twice, Multi-AZ cluster three times, each replica once)",
+                about: "its instances' price over the measured period (Multi-AZ instance twice, Multi-AZ cluster three times, each replica once); not for oracle and sqlserver, whose licence-included prices archsim does not have",
             },
             Field {
                 path: "read_ms.*",
@@ -528,6 +528,11 @@ impl Kind for RdsConfig {
         }
         if self.deployment == config::Deployment::Aurora {
             left_out.push("Aurora storage and I/O");
+        }
+        match self.engine.as_str() {
+            "sqlserver" => left_out.push("SQL Server instances (licence-included prices)"),
+            "oracle" => left_out.push("Oracle instances (licence prices)"),
+            _ => {}
         }
         left_out
     }

@@ -738,7 +738,9 @@ impl Component for Rds {
                 self.downtime.iter().sum::<f64>() / self.downtime.len() as f64,
             );
         }
-        m.gauge("cost_usd", self.cfg.hourly() * c.measured_secs() / 3600.0);
+        if let Some(hourly) = self.cfg.hourly() {
+            m.gauge("cost_usd", hourly * c.measured_secs() / 3600.0);
+        }
         m.hist("read_ms", &self.read_latency.summary());
         m.hist("write_ms", &self.write_latency.summary());
         let mut series = vec![
