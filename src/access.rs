@@ -640,6 +640,29 @@ fn least_privilege(scenario: &Scenario, asked: &[Asked<'_>]) -> Vec<Finding> {
                 if hits.is_empty() && overruled.iter().any(|c| iam::action_matches(a, c.action)) {
                     continue;
                 }
+                // Calls do ask for it, on resources the statement does not name (a bucket's
+                // ARN without its objects' `/*`): that, not the action, is what is wrong.
+                let elsewhere: BTreeSet<&str> = users
+                    .iter()
+                    .filter(|c| !c.decision.allowed() && iam::action_matches(a, c.action))
+                    .map(|c| c.resource)
+                    .collect();
+                if hits.is_empty() && !elsewhere.is_empty() {
+                    out.push(Finding {
+                        position: s.position,
+                        error: false,
+                        message: format!(
+                            "action \"{}\" is granted on resources none of its calls name: they ask for it on {}",
+                            crate::text::one_line(a),
+                            elsewhere
+                                .iter()
+                                .map(|r| format!("\"{}\"", crate::text::one_line(r)))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    });
+                    continue;
+                }
                 out.extend(advice(s.position, "action", a, &hits));
             }
             for r in &s.resources {

@@ -412,6 +412,10 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
     /// For an AWS API whose calls IAM checks: the service prefix of its actions
     /// (`service:Action`), which a role's statements may name.
     const IAM_PREFIX: Option<&'static str> = None;
+    /// Every action (its name, without the prefix) that calls to it (`iam_action`) and its
+    /// event-source mappings (`mappings`) ask for: a statement naming another of the service
+    /// matches none of them, which a name near one of these is warned of as a misspelling.
+    const IAM_ACTIONS: &'static [&'static str] = &[];
     /// For an AWS API whose calls IAM checks: the parts beneath its ARN that calls to it name
     /// (`IamAction::part`), each one more ARN a component id in a role's resources stands
     /// for: S3's objects (`"/*"`) beside the bucket. None by default: calls name the
@@ -907,6 +911,8 @@ pub struct KindEntry {
     pub tells_reads_from_writes: bool,
     /// `Kind::IAM_PREFIX`.
     pub iam_prefix: Option<&'static str>,
+    /// `Kind::IAM_ACTIONS`.
+    pub iam_actions: &'static [&'static str],
     /// `Kind::IN_VPC`.
     pub in_vpc: bool,
     /// The CloudFormation and Terraform resource types it maps, for `archsim import`.
@@ -923,6 +929,7 @@ impl KindEntry {
             write_ops: K::WRITE_OPS,
             tells_reads_from_writes: K::WRITE_OPS.is_some() || K::TELLS_READS_FROM_WRITES,
             iam_prefix: K::IAM_PREFIX,
+            iam_actions: K::IAM_ACTIONS,
             in_vpc: K::IN_VPC,
             imports: K::IMPORTS,
         }

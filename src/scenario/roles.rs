@@ -236,7 +236,38 @@ fn action(a: &Spanned<String>, ck: &mut Checker) -> Option<String> {
         );
         return None;
     }
+    warn_misspelt(a, &lower, name, ck);
     Some(text.clone())
+}
+
+/// Warns of an action of a simulated service that none of its calls asks for but one they
+/// ask for is near (`s3:GetObjects`, `s3:PutObjcet`): a likely misspelling, which would match
+/// nothing and leave a call denied (or, in a Deny, allowed). An action archsim does not
+/// simulate (`s3:ListAllMyBuckets`) is left alone; IAM compares names without regard to case.
+fn warn_misspelt(a: &Spanned<String>, prefix: &str, name: &str, ck: &mut Checker) {
+    if name.contains(['*', '?']) {
+        return;
+    }
+    let Some(kind) = KINDS.iter().find(|k| k.iam_prefix == Some(prefix)) else {
+        return;
+    };
+    if kind
+        .iam_actions
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case(name))
+    {
+        return;
+    }
+    if let Some(near) = crate::text::nearest(name, kind.iam_actions.iter().copied()) {
+        ck.warn(
+            a.span(),
+            format!(
+                "action \"{}\" is none of the {prefix} actions archsim's calls ask for ({}), so it matches none of them (did you mean `{prefix}:{near}`?)",
+                crate::text::one_line(a.get_ref()),
+                kind.iam_actions.join(", ")
+            ),
+        );
+    }
 }
 
 /// A resource: `*`, an ARN (`arn:partition:service:region:account:resource`), or a component

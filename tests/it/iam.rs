@@ -1049,3 +1049,80 @@ fn lint_gives_no_advice_on_grants_of_services_nothing_simulates() {
         "{notes:?}"
     );
 }
+
+#[test]
+fn a_misspelt_action_of_a_simulated_service_is_warned_with_the_one_meant() {
+    // IAM compares action names without regard to case; an action the simulation never asks
+    // for but AWS has (s3:ListAllMyBuckets) is no misspelling.
+    let sc = scenario(&sse_kms_caller(
+        r#"{ effect = "Allow", actions = ["s3:GetObjects", "s3:PutObjcet", "s3:getobject", "s3:ListAllMyBuckets", "kms:Decrypt", "kms:GenerateDataKey"], resources = ["*"] }"#,
+    ));
+    let said: Vec<&str> = sc.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(said.len(), 2, "{said:?}");
+    assert!(
+        said[0].starts_with(
+            "action \"s3:GetObjects\" is none of the s3 actions archsim's calls ask for"
+        ) && said[0].ends_with("(did you mean `s3:GetObject`?)"),
+        "{said:?}"
+    );
+    assert!(
+        said[1].ends_with("(did you mean `s3:PutObject`?)"),
+        "{said:?}"
+    );
+}
+
+#[test]
+fn every_action_a_call_asks_for_is_one_its_kind_declares() {
+    // `Kind::IAM_ACTIONS` is what a misspelling is told from: the actions of the calls (and
+    // of the event-source mappings) must all be in it, in the bundled scenarios with roles
+    // and in one that calls each AWS API with every operation.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut scenarios: Vec<archsim::scenario::Scenario> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .flat_map(|p| archsim::scenario::load(&p, &Default::default(), &[]).unwrap())
+        .collect();
+    scenarios.push(scenario(&sse_kms_caller(
+        r#"{ effect = "Allow", actions = ["*"], resources = ["*"] }"#,
+    )));
+    let mut seen = 0;
+    for sc in &scenarios {
+        for c in archsim::access::checks(sc) {
+            let (prefix, name) = c.action.split_once(':').unwrap();
+            let kind = archsim::components::registry::KINDS
+                .iter()
+                .find(|k| k.iam_prefix == Some(prefix))
+                .unwrap_or_else(|| panic!("{}: no kind has prefix {prefix}", sc.name));
+            assert!(
+                kind.iam_actions.contains(&name),
+                "{}: {} is not in {:?}",
+                sc.name,
+                c.action,
+                kind.iam_actions
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 4, "{seen}");
+}
+
+#[test]
+fn lint_says_when_a_granted_action_is_asked_for_on_resources_it_does_not_name() {
+    // The bucket's ARN without its objects' `/*`: GetObject and PutObject name objects.
+    let sc = scenario(&sse_kms_caller(
+        r#"{ effect = "Allow", actions = ["s3:GetObject", "s3:PutObject", "kms:*"], resources = ["arn:aws:s3:::docs", "keys"] }"#,
+    ));
+    let l = archsim::access::lint(&sc);
+    let notes: Vec<&str> = l.findings.iter().map(|f| f.message.as_str()).collect();
+    assert!(
+        notes.contains(&"action \"s3:GetObject\" is granted on resources none of its calls name: they ask for it on \"arn:aws:s3:::docs/*\""),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .all(|n| !n.contains("\"s3:GetObject\" is granted but no call")),
+        "{notes:?}"
+    );
+}

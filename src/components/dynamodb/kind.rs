@@ -177,6 +177,18 @@ const STREAM_KEYS: &[Key] = &[
 impl Kind for DynamoConfig {
     // aws-facts: §19 IAM: DynamoDB's actions are `dynamodb:*`.
     const IAM_PREFIX: Option<&'static str> = Some("dynamodb");
+    const IAM_ACTIONS: &'static [&'static str] = &[
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "Query",
+        "Scan",
+        "DescribeStream",
+        "GetRecords",
+        "GetShardIterator",
+        "ListStreams",
+    ];
     const WRITE_OPS: Option<crate::components::kind::WriteOps> =
         Some(crate::components::kind::WriteOps::shared("writes"));
     const INFO: &'static KindInfo = &KindInfo {

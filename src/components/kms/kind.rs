@@ -34,6 +34,7 @@ pub(super) const QUOTA: Series = Series {
 impl Kind for KmsConfig {
     // aws-facts: §19 IAM: KMS's actions are `kms:*`.
     const IAM_PREFIX: Option<&'static str> = Some("kms");
+    const IAM_ACTIONS: &'static [&'static str] = &["GenerateDataKey", "Decrypt"];
     const INFO: &'static KindInfo = &KindInfo {
         name: "kms",
         title: "AWS KMS",

@@ -87,6 +87,7 @@ impl Kind for LambdaConfig {
     const ACCEPTS_ASYNC: bool = true;
     // aws-facts: §19 IAM: Lambda's actions are `lambda:*`.
     const IAM_PREFIX: Option<&'static str> = Some("lambda");
+    const IAM_ACTIONS: &'static [&'static str] = &["InvokeFunction"];
     const INFO: &'static KindInfo = &KindInfo {
         name: "lambda",
         title: "AWS Lambda",

@@ -74,6 +74,13 @@ pub const OBJECTS: &str = "/*";
 impl Kind for S3Config {
     // aws-facts: §19 IAM: S3's actions are `s3:*`.
     const IAM_PREFIX: Option<&'static str> = Some("s3");
+    const IAM_ACTIONS: &'static [&'static str] = &[
+        "GetObject",
+        "PutObject",
+        "DeleteObject",
+        "ListBucket",
+        "RestoreObject",
+    ];
     const WRITE_OPS: Option<crate::components::kind::WriteOps> =
         Some(crate::components::kind::WriteOps {
             key: "writes",

@@ -50,6 +50,7 @@ impl Kind for SnsConfig {
     const ACCEPTS_ASYNC: bool = true;
     // aws-facts: §19 IAM: SNS's actions are `sns:*`.
     const IAM_PREFIX: Option<&'static str> = Some("sns");
+    const IAM_ACTIONS: &'static [&'static str] = &["Publish"];
     const INFO: &'static KindInfo = &KindInfo {
         name: "sns",
         title: "Amazon SNS",

@@ -64,6 +64,12 @@ impl Kind for SqsConfig {
     const ACCEPTS_ASYNC: bool = true;
     // aws-facts: §19 IAM: SQS's actions are `sqs:*`.
     const IAM_PREFIX: Option<&'static str> = Some("sqs");
+    const IAM_ACTIONS: &'static [&'static str] = &[
+        "SendMessage",
+        "ReceiveMessage",
+        "DeleteMessage",
+        "GetQueueAttributes",
+    ];
     const INFO: &'static KindInfo = &KindInfo {
         name: "sqs",
         title: "Amazon SQS",
