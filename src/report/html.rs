@@ -188,7 +188,14 @@ fn headline_cell(s: &Value, path: &str, percent: bool, interval: bool) -> String
         let k = if percent { 100.0 } else { 1.0 };
         fmt(k * num(s, path))
     };
-    // A cost says what it leaves out, beside it.
+    // A cost says what it comes to an hour, and what it leaves out, beside it.
+    let cell = match super::cost_per_hour(s) {
+        Some(hour) if path == "cost_usd.total" => format!(
+            "{cell} <span class=\"ci\" title=\"at the measured period's rate\">(${}/h)</span>",
+            super::money(hour)
+        ),
+        _ => cell,
+    };
     let left_out = super::unpriced(s);
     if path == "cost_usd.total" && !left_out.is_empty() {
         return format!(

@@ -296,17 +296,18 @@ pub fn text_summary(summary: &Summary) -> String {
     }
     // Each part is one printable line already (`unpriced`).
     let left_out = unpriced(summary).join(", ");
+    let rate = cost_rate(summary).map_or(String::new(), |r| format!("; {r}"));
     match get("cost_usd.total").and_then(Value::as_f64) {
         Some(total) if total > 0.0 && left_out.is_empty() => {
             let _ = writeln!(
                 o,
-                "cost       ${total:.4} for the measured period (per seed)"
+                "cost       ${total:.4} for the measured period (per seed){rate}"
             );
         }
         Some(total) if total > 0.0 => {
             let _ = writeln!(
                 o,
-                "cost       ${total:.4} for the measured period (per seed), leaving out what is not priced: {left_out}"
+                "cost       ${total:.4} for the measured period (per seed){rate}; leaving out what is not priced: {left_out}"
             );
         }
         _ if !left_out.is_empty() => {
@@ -361,6 +362,38 @@ pub(crate) fn summed_note(summary: &Value, e: &Value) -> String {
     }
 }
 
+/// The measured period's cost per hour [USD/h], for a bill's scale. It assumes the period's
+/// traffic goes on, which a run of a spike or a daily peak does not stand for: said "at that
+/// rate" wherever shown. `None` when nothing is priced or nothing was measured.
+pub fn cost_per_hour(summary: &Value) -> Option<f64> {
+    let total = summary["cost_usd"]["total"].as_f64()?;
+    let secs = summary["measured_s"].as_f64()?;
+    (total > 0.0 && secs > 0.0).then(|| total * 3600.0 / secs)
+}
+
+/// "$1.29 an hour, $942 a month at that rate" (a month of 730 hours, as AWS prorates).
+fn cost_rate(summary: &Value) -> Option<String> {
+    let hour = cost_per_hour(summary)?;
+    Some(format!(
+        "${} an hour, ${} a month at that rate",
+        money(hour),
+        money(hour * 730.0)
+    ))
+}
+
+/// Dollars to a useful precision: whole dollars (grouped as elsewhere, "12 001") from
+/// $100, cents from $1, three significant figures below.
+pub fn money(usd: f64) -> String {
+    if usd >= 100.0 {
+        html::fmt(usd.round())
+    } else if usd >= 1.0 {
+        format!("{usd:.2}")
+    } else {
+        let digits = (2 - usd.log10().floor() as i32).clamp(2, 8) as usize;
+        format!("{usd:.digits$}")
+    }
+}
+
 /// What a summary's cost leaves out (`cost_usd.unpriced`), as "RDS Proxy (db)" each, in
 /// the components' order of the summary, each on one printable line (a results folder is
 /// untrusted: a forged summary must not start a line of its own); nothing when everything
@@ -412,5 +445,33 @@ fn ms(v: f64) -> String {
         format!("{v:.2}")
     } else {
         format!("{v:.3}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_cost_is_also_said_per_hour_and_per_month_at_its_rate() {
+        // $4.95 over 3.83 hours measured: $1.29 an hour, $943 a month of 730 hours.
+        let s = json!({ "measured_s": 3.83 * 3600.0, "cost_usd": { "total": 4.95 } });
+        assert_eq!(
+            cost_rate(&s).as_deref(),
+            Some("$1.29 an hour, $943 a month at that rate")
+        );
+        assert_eq!(money(0.01763), "0.0176");
+        // Grouped as every figure of the pages is, by a narrow no-break space.
+        assert_eq!(money(12_345.4), "12\u{202f}345");
+        // Nothing priced, or nothing measured: no rate.
+        assert_eq!(
+            cost_rate(&json!({ "measured_s": 60.0, "cost_usd": { "total": 0.0 } })),
+            None
+        );
+        assert_eq!(
+            cost_rate(&json!({ "measured_s": 0.0, "cost_usd": { "total": 1.0 } })),
+            None
+        );
     }
 }
