@@ -251,6 +251,7 @@ impl World {
     pub fn run(mut self) -> Result<RunResult, RunError> {
         let actors = (self.components.len() + self.workloads.len() + 1) as ActorId;
         let mut kernel = Kernel::new(actors as usize, self.limits, stream(self.seed, "faults"));
+        kernel.count_late_from(self.clock.warmup);
         if self.workloads.iter().any(|w| w.trace_rule().is_some()) {
             kernel.trace(
                 MAX_SPANS_PER_TRACE,
@@ -313,7 +314,7 @@ impl World {
             report.metrics.count("late_replies", late[i]);
             // Per edge: the calls its role denied, and those its callee's security groups
             // dropped (and of them, those that hung for want of a timeout), over the whole
-            // run (warmup included, like late replies).
+            // run (warmup included).
             for &(from, to, counts) in gated.iter().filter(|g| g.0 as usize == i) {
                 debug_assert_eq!(from as usize, i);
                 let set = edge_gates(&self.gates, from, to);

@@ -90,7 +90,7 @@ pub struct PlotPanel {
 pub const LATE_REPLIES: Field = Field {
     path: "late_replies",
     unit: Unit::Count,
-    about: "answers that came after their caller had timed out (whole run, the warmup included)",
+    about: "answers that came after their caller had timed out, to calls sent after the warmup",
 };
 
 /// The summary fields of any component that names a KMS component (`kms = "…"`), whatever

@@ -226,8 +226,12 @@ pub struct KernelStats {
     pub events: u64,
     /// Calls made.
     pub calls: u64,
-    /// Replies that arrived after their caller had timed out, by callee: wasted work.
+    /// Replies that arrived after their caller had timed out, by callee: wasted work. Only
+    /// those of calls sent from `late_from` on.
     pub late_replies: Vec<u64>,
+    /// The first instant whose calls' late replies are counted: the end of the warmup, as
+    /// every other figure of a summary leaves the warmup out (`Kernel::count_late_from`).
+    pub late_from: SimTime,
     /// The most calls open at once.
     pub peak_in_flight: usize,
     /// Calls or answers that vanished because an actor was down.
@@ -529,8 +533,11 @@ impl Ctx<'_> {
             CallState::Abandoned => {
                 // The caller gave up long ago: the work was wasted. Count it, free the record.
                 let callee = rec.callee as usize;
+                let measured = rec.sent >= self.stats.late_from;
                 self.calls.remove(call);
-                self.stats.late_replies[callee] += 1;
+                if measured {
+                    self.stats.late_replies[callee] += 1;
+                }
             }
             CallState::Answered | CallState::Lost => debug_assert!(false, "a call answered twice"),
         }
@@ -840,6 +847,11 @@ impl Kernel {
             limits,
             tracer: Tracer::new(actors, 0, 0, super::stream(0, "traces")),
         }
+    }
+
+    /// Counts only the late replies of calls sent from `from` on (the end of the warmup).
+    pub fn count_late_from(&mut self, from: SimTime) {
+        self.stats.late_from = from;
     }
 
     /// Traces sampled requests, each of at most `max_spans` spans, the keepers drawing their

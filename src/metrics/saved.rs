@@ -315,6 +315,8 @@ pub fn from_json(text: &str) -> Result<RunResult, String> {
             peak_in_flight: usize::try_from(saved.kernel.peak_in_flight)
                 .map_err(|_| "peak_in_flight out of range".to_string())?,
             lost_calls: saved.kernel.lost_calls,
+            // The counts are as saved, already bounded by the run's warmup.
+            late_from: SimTime::ZERO,
         },
         edges: edges?,
         end_time: SimTime(saved.end_time),
@@ -382,6 +384,7 @@ mod tests {
                 late_replies: vec![0, 2],
                 peak_in_flight: 4,
                 lost_calls: 1,
+                late_from: SimTime::ZERO,
             },
             end_time: SimTime(61_000_000_123),
             wall_s: 0.25,

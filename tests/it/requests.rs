@@ -71,6 +71,33 @@ fn a_last_window_the_run_does_not_fill_reads_the_offered_rate() {
 }
 
 #[test]
+fn late_replies_count_the_calls_sent_after_the_warmup_as_every_figure_does() {
+    // The service takes 200 ms and the client waits 100 ms, once: every call is answered
+    // late. 10 requests a second (arrivals at k/10 s): 99 sent in the 10 s warmup, 900
+    // after it. Only those 900 are counted late, as only they count in `requests.total`.
+    let s = run(r#"
+        [scenario]
+        duration = "100s"
+        warmup = "10s"
+        [network]
+        same_az = "0s"
+        [[workload]]
+        name = "u"
+        target = "svc"
+        arrival = { process = "constant", rate = 10 }
+        timeout = "100ms"
+        retry = { attempts = 1 }
+        [[component]]
+        id = "svc"
+        kind = "service"
+        servers = 100
+        service_time = "200ms"
+    "#);
+    assert_eq!(num(&s, "requests.total"), 900.0);
+    assert_eq!(num(&s, "components.svc.late_replies"), 900.0);
+}
+
+#[test]
 fn a_timeout_does_not_cancel_work_and_retries_amplify_it() {
     // The service takes 200 ms; the client gives up after 100 ms and tries 3 times in all.
     // Every request ends as a client timeout after 3 attempts, and the service still does all
