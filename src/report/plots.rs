@@ -254,7 +254,12 @@ fn draw<DB: DrawingBackend>(
         unit,
         chart.t_end / unit,
     );
-    let labels = layout(&marks, chart.t_end / unit, width as i32);
+    let labels = layout(
+        &marks,
+        chart.t_end / unit,
+        chart.warmup_s / unit,
+        width as i32,
+    );
     let rows = labels.iter().map(|l| l.row + 1).max().unwrap_or(0);
     let lane = if rows == 0 {
         0
@@ -587,8 +592,10 @@ fn label_width(text: &str) -> i32 {
 
 /// Places each mark's label at its (first) time, in the first row where it covers no other label;
 /// a label that would run off the right edge ends there instead. Labels beyond
-/// `MAX_LABEL_ROWS` rows are left out and counted in a last one ("+3 more").
-fn layout(marks: &Marks, x_end: f64, width: i32) -> Vec<Placed> {
+/// `MAX_LABEL_ROWS` rows are left out and counted in a last one ("+3 more"). A count of
+/// recurring marks says how many fell in the warmup (before `warmup`, in axis units), which
+/// the summary's counts leave out.
+fn layout(marks: &Marks, x_end: f64, warmup: f64, width: i32) -> Vec<Placed> {
     let right = width - PLOT_RIGHT_MARGIN;
     let px = |x: f64| PLOT_LEFT + ((x / x_end.max(1e-9)) * f64::from(right - PLOT_LEFT)) as i32;
     let mut wanted: Vec<(i32, String, RGBColor)> = Vec::new();
@@ -598,19 +605,23 @@ fn layout(marks: &Marks, x_end: f64, width: i32) -> Vec<Placed> {
         }
     }
     // An instant that recurs (a scale-out at each step) is labelled once, at its first mark,
-    // with how many marks it has: "web scale out (4 times)".
-    let mut seen: Vec<(&str, f64, usize)> = Vec::new();
+    // with how many marks it has: "web scale out (4 times)", "(15 times, 3 in the warmup)".
+    let mut seen: Vec<(&str, f64, usize, usize)> = Vec::new();
     for (x, label, n) in &marks.instants {
+        let early = if *x < warmup { *n } else { 0 };
         match seen.iter_mut().find(|s| s.0 == label.as_str()) {
-            Some(s) => s.2 += n,
-            None => seen.push((label.as_str(), *x, *n)),
+            Some(s) => {
+                s.2 += n;
+                s.3 += early;
+            }
+            None => seen.push((label.as_str(), *x, *n, early)),
         }
     }
-    for (label, x, n) in seen {
-        let text = if n > 1 {
-            format!("{label} ({n} times)")
-        } else {
-            label.to_string()
+    for (label, x, n, early) in seen {
+        let text = match (n, early) {
+            (1, _) => label.to_string(),
+            (n, 0) => format!("{label} ({n} times)"),
+            (n, e) => format!("{label} ({n} times, {e} in the warmup)"),
         };
         wanted.push((px(x), text, BLACK));
     }
@@ -2194,6 +2205,23 @@ mod tests {
             },
             dashed: false,
         }
+    }
+
+    #[test]
+    fn a_recurring_mark_says_how_many_fell_in_the_warmup() {
+        let marks = |times: &[(f64, usize)]| Marks {
+            spans: Vec::new(),
+            instants: times
+                .iter()
+                .map(|&(x, n)| (x, "web scale out".to_string(), n))
+                .collect(),
+        };
+        let text = |m: &Marks, warmup: f64| layout(m, 10.0, warmup, 1280)[0].text.clone();
+        // Two together at 1 (in a warmup to 2), one at 5: the summary counts 1.
+        let m = marks(&[(1.0, 2), (5.0, 1)]);
+        assert_eq!(text(&m, 2.0), "web scale out (3 times, 2 in the warmup)");
+        assert_eq!(text(&m, 0.0), "web scale out (3 times)");
+        assert_eq!(text(&marks(&[(1.0, 1)]), 2.0), "web scale out");
     }
 
     #[test]
