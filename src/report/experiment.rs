@@ -160,9 +160,31 @@ fn shown(variants: &[Summary]) -> Vec<(String, String, f64)> {
     compared(variants)
         .into_iter()
         .filter(|(m, _)| priced || m != "cost_usd.total")
-        .map(|(m, words)| match m.as_str() {
-            "error_rate" => (m, "error rate [%]".to_string(), 100.0),
-            _ => (m, words, 1.0),
+        .map(|(m, words)| {
+            let (words, k) = in_percent(&m, words);
+            (m, words, k)
+        })
+        .collect()
+}
+
+/// How tables and charts show a headline: the error rate, a share, in percent as the
+/// terminal and the pages say it (words, and the factor its values are shown at).
+fn in_percent(metric: &str, words: String) -> (String, f64) {
+    match metric {
+        "error_rate" => ("error rate [%]".to_string(), 100.0),
+        _ => (words, 1.0),
+    }
+}
+
+/// `points` with their values (and intervals) shown at `k` times.
+fn times(points: Vec<Point>, k: f64) -> Vec<Point> {
+    points
+        .into_iter()
+        .map(|p| Point {
+            y: k * p.y,
+            lo: k * p.lo,
+            hi: k * p.hi,
+            ..p
         })
         .collect()
 }
@@ -683,7 +705,8 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
         let log_x = log_axis(&swept, p);
         let scale = x_scale(p, &swept);
         for (metric, words) in &compared {
-            let points = against(&swept, p, metric, scale);
+            let (words, k) = in_percent(metric, words.clone());
+            let points = times(against(&swept, p, metric, scale), k);
             // A metric that does not move (no cost, no errors) would be a flat line saying
             // nothing: left out.
             if points.len() < 2 || flat(&points) {
@@ -732,9 +755,10 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
             let log_x = log_axis(&swept, p);
             let scale = x_scale(p, &swept);
             for (metric, words) in &compared {
+                let (words, k) = in_percent(metric, words.clone());
                 let lines: Vec<(String, Vec<Point>)> = groups
                     .iter()
-                    .map(|(key, g)| (key.clone(), against(g, p, metric, scale)))
+                    .map(|(key, g)| (key.clone(), times(against(g, p, metric, scale), k)))
                     .collect();
                 let all: Vec<Point> = lines.iter().flat_map(|(_, l)| l.clone()).collect();
                 if flat(&all) || lines.iter().any(|(_, l)| l.len() < 2) {
@@ -1125,6 +1149,35 @@ mod tests {
             ],
             "expectations": expectations,
         })
+    }
+
+    #[test]
+    fn a_sweep_charts_its_error_rate_in_percent_as_the_tables_show_it() {
+        // Three points of a sweep of `web.servers`, with 2 % and 6 % of errors at the end.
+        let point = |servers: f64, errors: f64| {
+            json!({
+                "swept": true,
+                "seeds": [1, 2],
+                "set": [{ "path": "web.servers", "value": servers.to_string(), "number": servers }],
+                "per_seed": [
+                    { "seed": 1, "error_rate": errors },
+                    { "seed": 2, "error_rate": errors },
+                ],
+            })
+        };
+        let variants = [point(4.0, 0.0), point(5.0, 0.02), point(6.0, 0.06)];
+        let charts = charts("exp", &variants);
+        let (_, chart) = charts
+            .iter()
+            .find(|(stem, _)| stem == "sweep-error-rate")
+            .expect("an error-rate chart");
+        assert_eq!(chart.y_desc, "error rate [%]");
+        let ys: Vec<f64> = chart.points.iter().map(|p| p.y).collect();
+        assert_eq!(ys.len(), 3);
+        assert!(
+            (ys[1] - 2.0).abs() < 1e-9 && (ys[2] - 6.0).abs() < 1e-9,
+            "{ys:?}"
+        );
     }
 
     #[test]
