@@ -490,3 +490,44 @@ fn a_node_left_with_no_healthy_target_hands_its_clients_to_the_other_nodes() {
         "{b} {c}"
     );
 }
+
+#[test]
+fn an_alb_bills_capacity_units_for_new_connections_as_its_clients_keep_them() {
+    // 100 requests/s to an ALB: with a connection per request (the default, no keep-alive)
+    // 100 new connections a second, 100 / 25 = 4 LCU; with 10 requests a connection, 0.4
+    // LCU. Its hour: 0.0225 + units × 0.008 USD (us-east-1).
+    let units = |extra: &str| {
+        let s = crate::run(&format!(
+            r#"
+            [scenario]
+            duration = "100s"
+            [network]
+            same_az = "0s"
+            [[workload]]
+            name = "u"
+            target = "alb"
+            arrival = {{ process = "constant", rate = 100 }}
+            [[component]]
+            id = "alb"
+            kind = "load_balancer"
+            targets = ["web"]
+            {extra}
+            [[component]]
+            id = "web"
+            kind = "service"
+            servers = 10
+            service_time = "1ms"
+            "#
+        ));
+        let u = crate::num(&s, "components.alb.capacity_units_mean");
+        let usd = crate::num(&s, "components.alb.cost_usd");
+        assert!(
+            (usd - (0.0225 + u * 0.008) * 100.0 / 3600.0).abs() < 1e-12,
+            "{usd}"
+        );
+        u
+    };
+    // Constant arrivals at k/100 s: 9,999 in the 100 s.
+    assert!((units("") - 3.9996).abs() < 1e-9);
+    assert!((units("requests_per_connection = 10") - 0.39996).abs() < 1e-9);
+}

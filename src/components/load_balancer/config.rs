@@ -23,6 +23,7 @@ struct RawLb {
     deregistration_delay: Option<Spanned<String>>,
     slow_start: Option<Spanned<String>>,
     dns_ttl: Option<Spanned<String>>,
+    requests_per_connection: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -128,7 +129,14 @@ pub struct LbConfig {
     /// How long clients keep resolving a zone's node after DNS drops it [s]: their cached
     /// answers expire uniformly over this.
     pub dns_ttl: SimTime,
+    /// Requests a client connection carries before it closes, for the capacity units billed
+    /// for new connections [requests].
+    pub requests_per_connection: u32,
 }
+
+/// The most requests per connection `requests_per_connection` takes: a bound on input, far
+/// beyond what an idle timeout lets a connection carry.
+pub(super) const MAX_REQUESTS_PER_CONNECTION: i64 = 1_000_000;
 
 pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig> {
     // Where the component is written: for messages about a key it lacks.
@@ -237,6 +245,15 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
     // aws-facts: §3 misc: a load balancer's DNS TTL is 60 s; how long clients keep a cached
     // answer beyond it is theirs, so this is a choice: they keep it one TTL.
     let dns_ttl = ck.duration_or(&raw.dns_ttl, "dns_ttl", SimTime::from_secs(60));
+    // How many requests clients send over one connection is theirs, not AWS's: chosen, one
+    // (no keep-alive), which bills the most capacity units for new connections, an upper
+    // bound; a browser or an SDK with keep-alive sends many.
+    let requests_per_connection = ck.int_or(
+        &raw.requests_per_connection,
+        "requests_per_connection",
+        (1, MAX_REQUESTS_PER_CONNECTION),
+        1,
+    );
     let mut calls = Vec::new();
     let target_spans = targets.iter().map(|t| t.span()).collect();
     for t in &targets {
@@ -270,6 +287,8 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
         deregistration_delay: deregistration_delay?,
         slow_start: slow_start?,
         dns_ttl: dns_ttl?,
+        requests_per_connection: u32::try_from(requests_per_connection?)
+            .expect("within 1..=MAX_REQUESTS_PER_CONNECTION"),
     })
 }
 

@@ -149,6 +149,12 @@ impl Kind for LbConfig {
                 required: false,
                 about: "how long clients keep sending to a zone's node after DNS drops it (no healthy target behind it): their cached answers expire uniformly over this (default 60s, the load balancer's DNS TTL)",
             },
+            Key {
+                name: "requests_per_connection",
+                ty: KeyType::Integer { min: 1, max: super::config::MAX_REQUESTS_PER_CONNECTION },
+                required: false,
+                about: "requests a client connection carries, for the capacity units billed for new connections (ALB 25 a second per LCU, NLB 800 per NLCU): clients' keep-alive, which AWS does not set (default 1, no keep-alive: the most units, an upper bound)",
+            },
         ],
         faults: &[],
         series: &[&REQUESTS, &HEALTHY_TARGETS, &SURGE_QUEUE],
@@ -212,13 +218,13 @@ impl Kind for LbConfig {
             Field {
                 path: "capacity_units_mean",
                 unit: Unit::Number,
-                about: "application and network: capacity units billed per hour (LCU, NLCU), from new connections (one per request) or processed bytes",
+                about: "application and network: capacity units billed per hour (LCU, NLCU), the larger of new connections (requests over `requests_per_connection`, 1 by default: an upper bound) and processed bytes; active connections and rule evaluations not counted",
             },
             crate::components::kind::RESPONSE_MS,
             Field {
                 path: "cost_usd",
                 unit: Unit::Usd,
-                about: "its price over the measured period: hours, and capacity units or (classic) processed GB",
+                about: "its price over the measured period: hours, and capacity units (see capacity_units_mean) or (classic) processed GB",
             },
             crate::components::kind::LATE_REPLIES,
         ],

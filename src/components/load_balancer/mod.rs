@@ -452,7 +452,7 @@ impl Component for LoadBalancer {
         let (cost, units) = prices::cost(
             self.cfg.lb_type,
             c.measured_secs(),
-            self.requests.total(),
+            self.requests.total() as f64 / f64::from(self.cfg.requests_per_connection),
             self.bytes,
         );
         if let Some(units) = units {
