@@ -527,6 +527,24 @@ fn unpriced(sc: &Scenario) -> serde_json::Value {
         .into()
 }
 
+/// The charts' labels that name what the scenario names, by component and series
+/// (`Kind::legend`); empty when no component has any.
+fn legend(sc: &Scenario) -> serde_json::Map<String, serde_json::Value> {
+    sc.components
+        .iter()
+        .filter_map(|c| {
+            let labels = c.spec.legend();
+            (!labels.is_empty()).then(|| {
+                let by_series: serde_json::Map<_, _> = labels
+                    .into_iter()
+                    .map(|(series, label)| (series.to_string(), label.into()))
+                    .collect();
+                (c.id.clone(), by_series.into())
+            })
+        })
+        .collect()
+}
+
 /// A scenario's outcome from what was gathered of its seeds.
 fn outcome(sc: &Scenario, g: Gathered) -> ScenarioOutcome {
     let mut summary = g.pool.summary(&SummaryMeta {
@@ -536,6 +554,10 @@ fn outcome(sc: &Scenario, g: Gathered) -> ScenarioOutcome {
         compare: sc.compare.as_deref(),
     });
     summary["cost_usd"]["unpriced"] = unpriced(sc);
+    let legend = legend(sc);
+    if !legend.is_empty() {
+        summary["legend"] = legend.into();
+    }
     if let Some(v) = &sc.variant {
         summary["variant_description"] = serde_json::json!(v.description);
         summary["swept"] = serde_json::json!(v.swept);

@@ -626,6 +626,13 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
     fn unpriced(&self) -> Vec<&'static str> {
         Vec::new()
     }
+
+    /// Legend labels that name what the scenario names, by series id, over its panels'
+    /// `PlotLine::label`s (a Route 53 record's target, where the kind can only say "record
+    /// 1"): the summary keeps them (`legend`) for the charts. None by default.
+    fn legend(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
 }
 
 /// A kind's config behind a pointer: what a `ComponentSpec` holds. Implemented for every
@@ -705,6 +712,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn disk(&self, clock: &crate::metrics::Clock) -> Option<(usize, super::ebs::Disk)>;
     /// `Kind::unpriced`: what its cost leaves out.
     fn unpriced(&self) -> Vec<&'static str>;
+    /// `Kind::legend`: its charts' labels that name what the scenario names.
+    fn legend(&self) -> Vec<(&'static str, String)>;
     /// A copy of the config behind a new pointer, for `ComponentSpec`'s `Clone`.
     fn clone_box(&self) -> Box<dyn DynKind>;
     /// The config itself, for a test that inspects it.
@@ -822,6 +831,9 @@ impl<K: Kind> DynKind for K {
     }
     fn unpriced(&self) -> Vec<&'static str> {
         Kind::unpriced(self)
+    }
+    fn legend(&self) -> Vec<(&'static str, String)> {
+        Kind::legend(self)
     }
     fn clone_box(&self) -> Box<dyn DynKind> {
         Box::new(self.clone())

@@ -1842,8 +1842,12 @@ pub fn scenario_charts(
                     let mut lines = Vec::new();
                     let mut limits = Vec::new();
                     for l in spec.lines {
+                        // The scenario's name for what the line stands for, if it has one.
+                        let label = summary["legend"][id][l.series.id]
+                            .as_str()
+                            .map_or(l.label.into(), crate::text::one_line);
                         let Some(drawn) =
-                            line(id, l.series.id, l.label, palette::tone(l.tone), l.scale)
+                            line(id, l.series.id, &label, palette::tone(l.tone), l.scale)
                         else {
                             continue;
                         };

@@ -1,7 +1,7 @@
 //! What `route53` declares about itself: its keys, series, summary fields, columns, plot
 //! panels and events.
 
-use super::config::{self, Route53Config, ROLES, ROUTINGS};
+use super::config::{self, Role, Route53Config, Routing, ROLES, ROUTINGS};
 use crate::components::iac::{
     clamp, int, seconds, string, Dialect, Downstream, Edge, Imports, Mapped, Resource, ResourceMap,
 };
@@ -416,6 +416,23 @@ impl Kind for Route53Config {
 
     fn callers_wait(&mut self, longest: Option<crate::kernel::SimTime>) {
         self.settle_timeout(longest);
+    }
+
+    /// Each record's lines named by its target and its part ("alb-east (primary)"), not by
+    /// its place ("record 1").
+    fn legend(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        for (r, (share, healthy)) in self.records.iter().zip(SHARES.iter().zip(HEALTHY)) {
+            let label = match (r.role, &self.routing) {
+                (Some(Role::Primary), _) => format!("{} (primary)", r.name),
+                (Some(Role::Secondary), _) => format!("{} (secondary)", r.name),
+                (None, Routing::Weighted) => format!("{} (weight {})", r.name, r.weight),
+                (None, _) => r.name.clone(),
+            };
+            out.push((share.id, label.clone()));
+            out.push((healthy.id, label));
+        }
+        out
     }
 
     fn summary_lines(&self) -> Vec<String> {
