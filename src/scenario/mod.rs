@@ -892,6 +892,15 @@ fn validate(
             .map(|((id, _, spec), region)| spec.iam_resources(id.get_ref(), region))
             .collect(),
         nouns: components.iter().map(|(_, _, s)| s.info().noun).collect(),
+        regions: {
+            let mut seen: Vec<&str> = Vec::new();
+            for r in &regions {
+                if !seen.contains(&r.as_str()) {
+                    seen.push(r);
+                }
+            }
+            seen
+        },
     };
     let parsed_roles = roles::parse(role_values, &resources, ck);
     ok &= parsed_roles.is_some();

@@ -34,6 +34,8 @@ pub struct Resources<'a> {
     pub ids: Vec<&'a str>,
     pub arns: Vec<Option<Vec<String>>>,
     pub nouns: Vec<&'static str>,
+    /// The regions the components are in, each once.
+    pub regions: Vec<&'a str>,
 }
 
 /// The `[[role]]` tables, read and checked; `None` when any is wrong (each problem reported).
@@ -270,6 +272,43 @@ fn warn_misspelt(a: &Spanned<String>, prefix: &str, name: &str, ck: &mut Checker
     }
 }
 
+/// Warns of an ARN naming a region no component is in (`arn:aws:kms:us-east-1:…` in a
+/// scenario that sets no region, whose components' ARNs name the default one): no call asks
+/// for it, which the policy's author did not mean. A region written with a wildcard, or none
+/// (S3's ARNs), is left alone.
+fn warn_other_region(r: &Spanned<String>, resources: &Resources<'_>, ck: &mut Checker) {
+    let region = r.get_ref().split(':').nth(3).unwrap_or("");
+    if region.is_empty()
+        || region.contains(['*', '?'])
+        || resources.regions.contains(&region)
+        || resources.regions.is_empty()
+    {
+        return;
+    }
+    let places: Vec<String> = resources
+        .regions
+        .iter()
+        .map(|r| crate::components::region_words(r))
+        .collect();
+    let fix = if resources.regions == [crate::components::HOME_REGION] {
+        format!(
+            "; to have them there, set `[network] region = \"{}\"`",
+            crate::text::one_line(region)
+        )
+    } else {
+        String::new()
+    };
+    ck.warn(
+        r.span(),
+        format!(
+            "resource \"{}\" names region \"{}\", where no component is (they are in {}): it matches none of their calls{fix}",
+            crate::text::one_line(r.get_ref()),
+            crate::text::one_line(region),
+            places.join(", ")
+        ),
+    );
+}
+
 /// A resource: `*`, an ARN (`arn:partition:service:region:account:resource`), or a component
 /// id, which stands for each ARN the calls to that component name (a bucket's and its
 /// objects', `Kind::IAM_PARTS`).
@@ -288,6 +327,7 @@ fn resource(r: &Spanned<String>, resources: &Resources<'_>, ck: &mut Checker) ->
             );
             return None;
         }
+        warn_other_region(r, resources, ck);
         return Some(Resource::literal(text.clone()));
     }
     match resources.ids.iter().position(|id| id == text) {

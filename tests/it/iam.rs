@@ -1126,3 +1126,30 @@ fn lint_says_when_a_granted_action_is_asked_for_on_resources_it_does_not_name() 
         "{notes:?}"
     );
 }
+
+#[test]
+fn an_arn_in_a_region_no_component_is_in_is_warned_with_the_region_to_set() {
+    // A realistic policy names us-east-1; a scenario that sets no region has its components
+    // in the default one, whose ARNs the calls ask for: the statement matches none of them.
+    let policy = r#"{ effect = "Allow", actions = ["s3:GetObject", "s3:PutObject"], resources = ["docs"] }, { effect = "Allow", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = ["arn:aws:kms:us-east-1:123456789012:key/*"] }"#;
+    let text = sse_kms_caller(policy);
+    let said: Vec<String> = scenario(&text)
+        .warnings
+        .iter()
+        .map(|w| w.message.clone())
+        .collect();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].contains("names region \"us-east-1\", where no component is")
+            && said[0].ends_with("set `[network] region = \"us-east-1\"`"),
+        "{said:?}"
+    );
+    // Denied as it said, every call.
+    let s = run(&text);
+    assert_eq!(num(&s, "requests.by_status.403"), num(&s, "requests.total"));
+    // With the region set, no warning, and the calls are allowed.
+    let there = format!("{text}\n[network]\nregion = \"us-east-1\"\n");
+    assert!(scenario(&there).warnings.is_empty());
+    let s = run(&there);
+    assert_eq!(num(&s, "requests.by_status.200"), num(&s, "requests.total"));
+}
