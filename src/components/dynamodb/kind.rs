@@ -450,12 +450,12 @@ impl Kind for DynamoConfig {
             Field {
                 path: "read_units_consumed",
                 unit: Unit::Number,
-                about: "read capacity units consumed by admitted requests [RCU]",
+                about: "read units consumed by admitted requests: read capacity units (RCU) provisioned, read request units (RRU) on demand",
             },
             Field {
                 path: "write_units_consumed",
                 unit: Unit::Number,
-                about: "write capacity units consumed by admitted requests [WCU]",
+                about: "write units consumed by admitted requests: write capacity units (WCU) provisioned, write request units (WRU) on demand",
             },
             Field {
                 path: "partitions",
@@ -592,12 +592,12 @@ impl Kind for DynamoConfig {
                 unit: Unit::Share,
             },
             Column {
-                label: "RCU consumed",
+                label: "read units consumed",
                 field: "read_units_consumed",
                 unit: Unit::Number,
             },
             Column {
-                label: "WCU consumed",
+                label: "write units consumed",
                 field: "write_units_consumed",
                 unit: Unit::Number,
             },
