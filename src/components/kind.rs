@@ -42,7 +42,8 @@ pub enum Category {
 pub enum Tone {
     /// What is used or busy (utilisation, capacity consumed).
     Load,
-    /// The limit beside what uses it (capacity provisioned): the load's hue, lighter.
+    /// The limit beside what uses it (capacity provisioned): the load's hue, lighter. Only a
+    /// limit: a chart leaves one far above the rest of its panel undrawn (`plots::off_scale`).
     Limit,
     /// What waits (queues, environments, lag).
     Queue,
@@ -54,7 +55,7 @@ pub enum Tone {
     Bad,
     /// What costs time or money but is not a failure (misses, cold starts, booting).
     Warn,
-    /// The limit beside a `Warn` line.
+    /// The limit beside a `Warn` line (only a limit, as `Limit`).
     WarnLimit,
     /// What went around a part that was down (requests past a lost cache node).
     Down,

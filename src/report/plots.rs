@@ -1843,9 +1843,17 @@ pub fn scenario_charts(
                     let mut limits = Vec::new();
                     for l in spec.lines {
                         // The scenario's name for what the line stands for, if it has one.
-                        let label = summary["legend"][id][l.series.id]
-                            .as_str()
-                            .map_or(l.label.into(), crate::text::one_line);
+                        // At most `MAX_LEGEND_CHARS`: a legend entry, not a paragraph.
+                        let label = summary["legend"][id][l.series.id].as_str().map_or(
+                            l.label.into(),
+                            |s| {
+                                let s = crate::text::one_line(s);
+                                match s.char_indices().nth(MAX_LEGEND_CHARS) {
+                                    Some((cut, _)) => format!("{}…", &s[..cut]).into(),
+                                    None => s,
+                                }
+                            },
+                        );
                         let Some(drawn) =
                             line(id, l.series.id, &label, palette::tone(l.tone), l.scale)
                         else {
@@ -1877,14 +1885,20 @@ pub fn scenario_charts(
     out
 }
 
+/// The longest legend label a summary's `legend` may give a line [characters]: a Route 53
+/// record's target and role fit many times over.
+const MAX_LEGEND_CHARS: usize = 60;
+
 /// How far above a panel's other lines a limit may reach and still set the panel's scale:
 /// beyond, it would flatten them against the axis (an on-demand table's 12,000 read units
 /// over the 100 it uses, an account's KMS quota over one bucket's requests).
 const OFF_SCALE: f64 = 5.0;
 
-/// Leaves undrawn each limit line (`limits`, places in `lines`) reaching more than
-/// `OFF_SCALE` times the panel's other lines; its legend entry says how high it is. A panel
-/// whose other lines are all zero or empty keeps its limits drawn.
+/// Leaves undrawn each limit line (`limits`, places in `lines`) that stays, at its lowest,
+/// more than `OFF_SCALE` times above the panel's other lines; its legend entry says how high
+/// it is. A limit that comes down near them at some point (a volume's burst falling to its
+/// baseline, the lesson of its chart) is drawn whole, and so is every limit of a panel whose
+/// other lines are all zero or empty.
 fn off_scale(lines: &mut [Line], limits: &[usize]) {
     let finite = |l: &Line| -> Vec<f64> {
         l.band
@@ -1906,7 +1920,7 @@ fn off_scale(lines: &mut [Line], limits: &[usize]) {
         let values = finite(&lines[i]);
         let top = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let bottom = values.iter().copied().fold(f64::INFINITY, f64::min);
-        if top <= OFF_SCALE * others {
+        if values.is_empty() || bottom <= OFF_SCALE * others {
             continue;
         }
         let l = &mut lines[i];
@@ -2241,13 +2255,22 @@ mod tests {
         assert_eq!(lines[0].label, "received");
         let (lo, hi) = y_extent(&lines, false);
         assert!(lo == 0.0 && (hi - 115.0).abs() < 1e-9, "{hi}");
-        // A capacity that varies says how high it reaches.
+        // A capacity that varies, always far above, says how high it reaches.
         let mut lines = vec![
             flat_line("used", 10.0, 10.0),
             flat_line("capacity", 60.0, 90.0),
         ];
         off_scale(&mut lines, &[1]);
         assert_eq!(lines[1].label, "capacity (up to 90, off the scale)");
+        // One that comes down near the rest is drawn whole: a gp2 volume's 3,000 IOPS burst
+        // falling to its 300 baseline under 480 asked for is the chart's lesson.
+        let mut lines = vec![
+            flat_line("asked", 480.0, 480.0),
+            flat_line("limit", 3_000.0, 300.0),
+        ];
+        off_scale(&mut lines, &[1]);
+        assert_eq!(lines[1].label, "limit");
+        assert!(lines[1].band.median.iter().all(|v| v.is_finite()));
         // Within five times the rest, or over lines that are all zero, it is drawn.
         for (used, limit) in [(1_200.0, 5_500.0), (0.0, 5_500.0)] {
             let mut lines = vec![

@@ -562,7 +562,9 @@ impl Kind for SfnConfig {
                     PlotLine {
                         series: &THROTTLED_STARTS,
                         label: "start throttled (400)",
-                        tone: Tone::WarnLimit,
+                        // Brown: a hue of its own on this panel; the limit tones are for
+                        // limits, which a chart may leave undrawn far above the rest.
+                        tone: Tone::Down,
                         scale: 1.0,
                     },
                 ],
