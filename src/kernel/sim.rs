@@ -988,7 +988,9 @@ impl Kernel {
                 }
                 if rec.state == CallState::Abandoned {
                     // Its timeout fired while the reply was on the wire: drop it.
-                    self.stats.late_replies[rec.callee as usize] += 1;
+                    if rec.sent >= self.stats.late_from {
+                        self.stats.late_replies[rec.callee as usize] += 1;
+                    }
                     return;
                 }
                 model.call_ended(

@@ -75,7 +75,7 @@ fn late_replies_count_the_calls_sent_after_the_warmup_as_every_figure_does() {
     // The service takes 200 ms and the client waits 100 ms, once: every call is answered
     // late. 10 requests a second (arrivals at k/10 s): 99 sent in the 10 s warmup, 900
     // after it. Only those 900 are counted late, as only they count in `requests.total`.
-    let s = run(r#"
+    let text = r#"
         [scenario]
         duration = "100s"
         warmup = "10s"
@@ -92,7 +92,26 @@ fn late_replies_count_the_calls_sent_after_the_warmup_as_every_figure_does() {
         kind = "service"
         servers = 100
         service_time = "200ms"
-    "#);
+    "#;
+    let s = run(text);
+    assert_eq!(num(&s, "requests.total"), 900.0);
+    assert_eq!(num(&s, "components.svc.late_replies"), 900.0);
+    // The same when the caller gives up while the answer is on its way back: a front
+    // calls the service 6 ms away with a 100 ms timeout; 90 ms of work, the answer leaves at
+    // 96 ms, before the timeout, and arrives at 102 ms, after it.
+    let wire = text
+        .replace("same_az = \"0s\"", "same_az = \"6ms\"")
+        .replace("target = \"svc\"", "target = \"front\"")
+        .replace("service_time = \"200ms\"", "service_time = \"90ms\"")
+        + r#"
+        [[component]]
+        id = "front"
+        kind = "service"
+        servers = 100
+        service_time = "1ms"
+        calls = [ { to = "svc", timeout = "100ms", retry = { attempts = 1 } } ]
+    "#;
+    let s = run(&wire);
     assert_eq!(num(&s, "requests.total"), 900.0);
     assert_eq!(num(&s, "components.svc.late_replies"), 900.0);
 }
