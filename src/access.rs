@@ -652,7 +652,7 @@ fn least_privilege(scenario: &Scenario, asked: &[Asked<'_>]) -> Vec<Finding> {
                         position: s.position,
                         error: false,
                         message: format!(
-                            "action \"{}\" is granted on resources none of its calls name: they ask for it on {}",
+                            "least privilege: action \"{}\" is granted on resources none of its calls name: they ask for it on {}",
                             crate::text::one_line(a),
                             elsewhere
                                 .iter()

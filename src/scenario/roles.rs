@@ -243,9 +243,12 @@ fn action(a: &Spanned<String>, ck: &mut Checker) -> Option<String> {
 }
 
 /// Warns of an action of a simulated service that none of its calls asks for but one they
-/// ask for is near (`s3:GetObjects`, `s3:PutObjcet`): a likely misspelling, which would match
-/// nothing and leave a call denied (or, in a Deny, allowed). An action archsim does not
-/// simulate (`s3:ListAllMyBuckets`) is left alone; IAM compares names without regard to case.
+/// ask for is one letter away from (`s3:GetObjects`, `s3:PutObjcet`: one added, dropped,
+/// changed, or two swapped): a likely misspelling, which would match nothing and leave a call
+/// denied (or, in a Deny, allowed). Real actions archsim does not simulate are left alone:
+/// one further away (`kms:Encrypt`, two letters from `Decrypt`, `s3:ListAllMyBuckets`), and
+/// one that adds a word to a simulated one (`s3:PutObjectAcl`, `kms:GenerateDataKeyPair`,
+/// `lambda:InvokeFunctionUrl`). IAM compares names without regard to case.
 fn warn_misspelt(a: &Spanned<String>, prefix: &str, name: &str, ck: &mut Checker) {
     if name.contains(['*', '?']) {
         return;
@@ -260,7 +263,19 @@ fn warn_misspelt(a: &Spanned<String>, prefix: &str, name: &str, ck: &mut Checker
     {
         return;
     }
-    if let Some(near) = crate::text::nearest(name, kind.iam_actions.iter().copied()) {
+    let extends = |k: &str| {
+        name.len() > k.len()
+            && name[..k.len()].eq_ignore_ascii_case(k)
+            && name[k.len()..].starts_with(|c: char| c.is_ascii_uppercase())
+    };
+    if kind.iam_actions.iter().any(|k| extends(k)) {
+        return;
+    }
+    let near =
+        kind.iam_actions.iter().copied().find(|k| {
+            strsim::osa_distance(&name.to_ascii_lowercase(), &k.to_ascii_lowercase()) == 1
+        });
+    if let Some(near) = near {
         ck.warn(
             a.span(),
             format!(

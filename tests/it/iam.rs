@@ -1053,9 +1053,11 @@ fn lint_gives_no_advice_on_grants_of_services_nothing_simulates() {
 #[test]
 fn a_misspelt_action_of_a_simulated_service_is_warned_with_the_one_meant() {
     // IAM compares action names without regard to case; an action the simulation never asks
-    // for but AWS has (s3:ListAllMyBuckets) is no misspelling.
+    // for but AWS has is no misspelling, whether far from one it asks for
+    // (s3:ListAllMyBuckets; kms:Encrypt, two letters from Decrypt) or one of them and a word
+    // (s3:PutObjectAcl, kms:GenerateDataKeyPair, lambda:InvokeFunctionUrl).
     let sc = scenario(&sse_kms_caller(
-        r#"{ effect = "Allow", actions = ["s3:GetObjects", "s3:PutObjcet", "s3:getobject", "s3:ListAllMyBuckets", "kms:Decrypt", "kms:GenerateDataKey"], resources = ["*"] }"#,
+        r#"{ effect = "Allow", actions = ["s3:GetObjects", "s3:PutObjcet", "s3:getobject", "s3:ListAllMyBuckets", "s3:PutObjectAcl", "kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt", "kms:GenerateDataKeyPair", "lambda:InvokeFunctionUrl"], resources = ["*"] }"#,
     ));
     let said: Vec<&str> = sc.warnings.iter().map(|w| w.message.as_str()).collect();
     assert_eq!(said.len(), 2, "{said:?}");
@@ -1116,7 +1118,7 @@ fn lint_says_when_a_granted_action_is_asked_for_on_resources_it_does_not_name() 
     let l = archsim::access::lint(&sc);
     let notes: Vec<&str> = l.findings.iter().map(|f| f.message.as_str()).collect();
     assert!(
-        notes.contains(&"action \"s3:GetObject\" is granted on resources none of its calls name: they ask for it on \"arn:aws:s3:::docs/*\""),
+        notes.contains(&"least privilege: action \"s3:GetObject\" is granted on resources none of its calls name: they ask for it on \"arn:aws:s3:::docs/*\""),
         "{notes:?}"
     );
     assert!(
