@@ -381,12 +381,13 @@ fn cost_rate(summary: &Value) -> Option<String> {
     ))
 }
 
-/// Dollars to a useful precision: whole dollars (grouped as elsewhere, "12 001") from
-/// $100, cents from $1, three significant figures below.
+/// Dollars to a useful precision: whole dollars from $100 (ungrouped, as the terminal's other
+/// figures), cents from $1, three significant figures below; a figure that rounds up to the
+/// next range is shown in it ($99.996 is $100, not $100.00).
 pub fn money(usd: f64) -> String {
-    if usd >= 100.0 {
-        html::fmt(usd.round())
-    } else if usd >= 1.0 {
+    if usd >= 99.995 {
+        format!("{usd:.0}")
+    } else if usd >= 0.9995 {
         format!("{usd:.2}")
     } else {
         let digits = (2 - usd.log10().floor() as i32).clamp(2, 8) as usize;
@@ -462,8 +463,10 @@ mod tests {
             Some("$1.29 an hour, $943 a month at that rate")
         );
         assert_eq!(money(0.01763), "0.0176");
-        // Grouped as every figure of the pages is, by a narrow no-break space.
-        assert_eq!(money(12_345.4), "12\u{202f}345");
+        assert_eq!(money(12_345.4), "12345");
+        // At a range's edge, the larger range's precision.
+        assert_eq!(money(99.996), "100");
+        assert_eq!(money(0.9996), "1.00");
         // Nothing priced, or nothing measured: no rate.
         assert_eq!(
             cost_rate(&json!({ "measured_s": 60.0, "cost_usd": { "total": 0.0 } })),

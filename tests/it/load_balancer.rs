@@ -530,4 +530,34 @@ fn an_alb_bills_capacity_units_for_new_connections_as_its_clients_keep_them() {
     // Constant arrivals at k/100 s: 9,999 in the 100 s.
     assert!((units("") - 3.9996).abs() < 1e-9);
     assert!((units("requests_per_connection = 10") - 0.39996).abs() < 1e-9);
+    // A classic load balancer bills per GB: the key is warned of as changing nothing.
+    let classic = crate::scenario(
+        r#"
+        [scenario]
+        duration = "10s"
+        [[workload]]
+        name = "u"
+        target = "lb"
+        arrival = { process = "constant", rate = 10 }
+        [[component]]
+        id = "lb"
+        kind = "load_balancer"
+        type = "classic"
+        targets = ["web"]
+        requests_per_connection = 5
+        [[component]]
+        id = "web"
+        kind = "service"
+        servers = 4
+        service_time = "1ms"
+        "#,
+    );
+    assert!(
+        classic
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("a classic one bills per GB processed")),
+        "{:?}",
+        classic.warnings
+    );
 }

@@ -153,11 +153,11 @@ pub(super) fn decide(scaling: &Scaling, view: &View<'_>) -> Option<Decision> {
     }
 }
 
-/// A bound for a message: to a tenth, with no trailing ".0" (90 % of 70 is 63, not
-/// 63.00000000000001).
+/// A bound for a message: to a hundredth, with no trailing zeros (90 % of 70 is 63, not
+/// 63.00000000000001; a target of 33.33 stays 33.33).
 fn bound_text(bound: f64) -> String {
-    let s = format!("{bound:.1}");
-    s.strip_suffix(".0").map_or(s.clone(), str::to_string)
+    let s = format!("{bound:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// `v` for a message beside `bound`: whole, or with as many decimals (up to 3) as it takes
@@ -450,6 +450,8 @@ mod tests {
         assert_eq!(apart(50.04, 50.0), "50.04");
         assert_eq!(bound_text(0.9 * 70.0), "63");
         assert_eq!(bound_text(0.9 * 45.0), "40.5");
+        assert_eq!(bound_text(33.33), "33.33");
+        assert_eq!(bound_text(50.0), "50");
         let p = tracking(50.0);
         let d = same(44.96, 15);
         let why = decide(&p, &view(&d, 10, 10)).unwrap().why;

@@ -254,6 +254,12 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
         (1, MAX_REQUESTS_PER_CONNECTION),
         1,
     );
+    if let (Some(r), LbType::Classic) = (&raw.requests_per_connection, lb_type) {
+        ck.warn(
+            r.span(),
+            "`requests_per_connection` sets an application or network load balancer's capacity units; a classic one bills per GB processed, so it changes nothing here",
+        );
+    }
     let mut calls = Vec::new();
     let target_spans = targets.iter().map(|t| t.span()).collect();
     for t in &targets {

@@ -153,7 +153,7 @@ impl Kind for LbConfig {
                 name: "requests_per_connection",
                 ty: KeyType::Integer { min: 1, max: super::config::MAX_REQUESTS_PER_CONNECTION },
                 required: false,
-                about: "requests a client connection carries, for the capacity units billed for new connections (ALB 25 a second per LCU, NLB 800 per NLCU): clients' keep-alive, which AWS does not set (default 1, no keep-alive: the most units, an upper bound)",
+                about: "requests a client connection carries, for the capacity units billed for new connections (ALB 25 a second per LCU, NLB 800 per NLCU; a classic load balancer bills per GB): clients' keep-alive, which AWS does not set (default 1, no keep-alive: the most units, an upper bound; above 1 no longer one, as active connections, not counted, may then set the bill)",
             },
         ],
         faults: &[],
