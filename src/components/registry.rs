@@ -38,6 +38,31 @@ pub fn info(name: &str) -> Option<&'static KindInfo> {
     find(name).map(|k| k.info)
 }
 
+/// The kind whose AWS name (its `KindInfo::title`, without "Amazon" or "AWS") is `word`,
+/// spaces, dashes, underscores and case aside: `elasticache` for `cache`,
+/// `elastic-load-balancing` for `load_balancer`. For a suggestion where a user writes the
+/// service's name rather than archsim's.
+pub fn by_title(word: &str) -> Option<&'static str> {
+    let squeeze = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let word = squeeze(word);
+    KINDS
+        .iter()
+        .find(|k| {
+            let title = k.info.title;
+            let bare = title
+                .strip_prefix("Amazon ")
+                .or_else(|| title.strip_prefix("AWS "))
+                .unwrap_or(title);
+            !word.is_empty() && squeeze(bare) == word
+        })
+        .map(|k| k.info.name)
+}
+
 /// Every kind's name, in registry order.
 pub fn names() -> Vec<&'static str> {
     KINDS.iter().map(|k| k.info.name).collect()

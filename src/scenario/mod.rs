@@ -2032,9 +2032,23 @@ fn component_header<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<Com
         return None;
     };
     // An unknown kind still declares its id, so that references to it are not reported too.
-    let kind_ok = ck
-        .one_of(&kind, "kind", &components::registry::names())
-        .is_some();
+    let names = components::registry::names();
+    let kind_ok = match components::registry::by_title(kind.get_ref()) {
+        // The service's AWS name, where archsim has its own (`elasticache`).
+        Some(name) if name != kind.get_ref() => {
+            ck.value_error(
+                kind.span(),
+                format!(
+                    "`kind` = \"{}\" is not known (did you mean `{name}`? archsim's name for {}); allowed: {}",
+                    crate::text::one_line(kind.get_ref()),
+                    components::registry::info(name).map_or("it", |i| i.title),
+                    names.join(", ")
+                ),
+            );
+            false
+        }
+        _ => ck.one_of(&kind, "kind", &names).is_some(),
+    };
     if !id_ok {
         return None;
     }
