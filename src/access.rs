@@ -491,8 +491,18 @@ fn dropped_findings(scenario: &Scenario) -> Vec<Finding> {
                         ),
                     };
                     if side.reply() {
+                        // The default range is every client's; a rule written for Linux
+                        // clients' part of it drops replies to the rest, which `[network]
+                        // ephemeral_ports` says the callers do not use.
+                        let narrower = if scenario.network.ephemeral
+                            == crate::scenario::network_acls::EPHEMERAL
+                        {
+                            " (or, if the callers use only part of them, as Linux's 32768-61000, say so in `[network] ephemeral_ports`)"
+                        } else {
+                            ""
+                        };
                         format!(
-                            "{who} to \"{}\" would never connect: network ACL \"{}\"'s {} drop the reply, the TCP handshake's SYN-ACK, as network ACLs are stateless: {why}; \"{}\" would never receive a request nor do any work, and the caller would wait its timeout on every attempt (or hang without one), then retry; allow the ephemeral ports {}-{} on the reply's way",
+                            "{who} to \"{}\" would never connect: network ACL \"{}\"'s {} drop the reply, the TCP handshake's SYN-ACK, as network ACLs are stateless: {why}; \"{}\" would never receive a request nor do any work, and the caller would wait its timeout on every attempt (or hang without one), then retry; allow the ephemeral ports {}-{} on the reply's way{narrower}",
                             callee.id,
                             a.id,
                             side.describe(scenario.network.ephemeral),

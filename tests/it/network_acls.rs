@@ -289,6 +289,11 @@ fn lint_exits_1_and_names_the_layer_and_the_rule() {
         "{out}"
     );
     assert!(out.contains("reply dropped"), "{out}");
+    // With the default range, it says how to narrow it, should the callers use less.
+    assert!(
+        out.contains("allow the ephemeral ports 1024-65535 on the reply's way (or, if the callers use only part of them, as Linux's 32768-61000, say so in `[network] ephemeral_ports`)"),
+        "{out}"
+    );
     // Open both ways: exit 0.
     let (code, out) = lint(&two_zones(OPEN_A, "b"));
     assert_eq!(code, 0, "{out}");
