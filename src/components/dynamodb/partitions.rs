@@ -112,8 +112,9 @@ pub(super) struct Capacity {
 
 impl Capacity {
     /// `capacity` units per second over `partitions` partitions of `partition_limit` each,
-    /// banking `burst_seconds` of unused capacity; scaling moves it up to `max` and never
-    /// below `initial`.
+    /// banking `burst_seconds` of unused capacity, full at the start (a table long under its
+    /// capacity: AWS does not say what a new table holds, a choice); scaling moves it up to
+    /// `max` and never below `initial`.
     pub(super) fn new(
         clock: &Clock,
         capacity: f64,
