@@ -953,6 +953,10 @@ where
             filled: false,
             stroke_width: stroke_width(&panel.kind, i, lines.len()),
         };
+        // The line's legend entry, given to the first piece drawn of it.
+        let stacked = matches!(panel.kind, Kind::Stacked);
+        let (width, dashed) = (style.stroke_width.max(3), line.dashed);
+        let entry = move |at| legend_icon(stacked, color, width, dashed, at);
         let mut first = true;
         for seg in segments(&b.t, &b.median) {
             let pts = columns.thin(&seg, |k| (b.t[k] / unit, b.median[k].max(lo)));
@@ -970,22 +974,16 @@ where
                 c.draw_series(LineSeries::new(pts, style))?
             };
             if first {
-                let stacked = matches!(panel.kind, Kind::Stacked);
-                let (width, dashed) = (style.stroke_width.max(3), line.dashed);
-                series
-                    .label(line.label.clone())
-                    .legend(move |at| legend_icon(stacked, color, width, dashed, at));
+                series.label(line.label.clone()).legend(entry);
                 first = false;
             }
         }
         if first && line.band.median.iter().all(|v| v.is_nan()) {
             // Nothing to draw (a limit far above the rest, `off_scale`): its legend entry
             // still says where it is.
-            let stacked = matches!(panel.kind, Kind::Stacked);
-            let (width, dashed) = (style.stroke_width.max(3), line.dashed);
             c.draw_series(LineSeries::new(std::iter::empty::<(f64, f64)>(), style))?
                 .label(line.label.clone())
-                .legend(move |at| legend_icon(stacked, color, width, dashed, at));
+                .legend(entry);
         }
     }
     if let Some(Legend::Inside(pos)) = legend {
@@ -2055,42 +2053,6 @@ pub fn comparison_charts(
 }
 
 #[cfg(test)]
-mod straightened_tests {
-    #[test]
-    fn a_step_keeps_its_corners_and_a_spike_its_tip() {
-        // Three windows at 5, one at 9, one at 5: each window two points.
-        let steps = vec![
-            (0.0, 5.0),
-            (1.0, 5.0),
-            (1.0, 5.0),
-            (2.0, 5.0),
-            (2.0, 5.0),
-            (3.0, 5.0),
-            (3.0, 9.0),
-            (4.0, 9.0),
-            (4.0, 5.0),
-            (5.0, 5.0),
-        ];
-        assert_eq!(
-            super::straightened(steps),
-            [
-                (0.0, 5.0),
-                (3.0, 5.0),
-                (3.0, 9.0),
-                (4.0, 9.0),
-                (4.0, 5.0),
-                (5.0, 5.0)
-            ]
-        );
-        // On one x, a point beyond both neighbours is a tip, kept.
-        let tip = vec![(1.0, 2.0), (1.0, 8.0), (1.0, 3.0)];
-        assert_eq!(super::straightened(tip.clone()), tip);
-        let through = vec![(1.0, 2.0), (1.0, 5.0), (1.0, 8.0)];
-        assert_eq!(super::straightened(through), [(1.0, 2.0), (1.0, 8.0)]);
-    }
-}
-
-#[cfg(test)]
 mod tick_tests {
     #[test]
     fn close_ticks_print_apart() {
@@ -2151,6 +2113,39 @@ mod tick_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_step_keeps_its_corners_and_a_spike_its_tip() {
+        // Three windows at 5, one at 9, one at 5: each window two points.
+        let steps = vec![
+            (0.0, 5.0),
+            (1.0, 5.0),
+            (1.0, 5.0),
+            (2.0, 5.0),
+            (2.0, 5.0),
+            (3.0, 5.0),
+            (3.0, 9.0),
+            (4.0, 9.0),
+            (4.0, 5.0),
+            (5.0, 5.0),
+        ];
+        assert_eq!(
+            straightened(steps),
+            [
+                (0.0, 5.0),
+                (3.0, 5.0),
+                (3.0, 9.0),
+                (4.0, 9.0),
+                (4.0, 5.0),
+                (5.0, 5.0)
+            ]
+        );
+        // On one x, a point beyond both neighbours is a tip, kept.
+        let tip = vec![(1.0, 2.0), (1.0, 8.0), (1.0, 3.0)];
+        assert_eq!(straightened(tip.clone()), tip);
+        let through = vec![(1.0, 2.0), (1.0, 5.0), (1.0, 8.0)];
+        assert_eq!(straightened(through), [(1.0, 2.0), (1.0, 8.0)]);
+    }
 
     #[test]
     fn every_status_archsim_answers_has_its_own_colour() {
