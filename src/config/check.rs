@@ -599,15 +599,27 @@ impl Checker {
         key: &str,
         allowed: &[&'a str],
     ) -> Option<&'a str> {
+        let meant = crate::text::did_you_mean(v.get_ref(), allowed.iter().copied());
+        self.one_of_meaning(v, key, allowed, meant)
+    }
+
+    /// As `one_of`, with `meant` the suggestion for a word not allowed (" (did you mean
+    /// `standard`? …)"), where the caller knows better than its spelling what was meant.
+    pub fn one_of_meaning<'a>(
+        &mut self,
+        v: &Spanned<String>,
+        key: &str,
+        allowed: &[&'a str],
+        meant: String,
+    ) -> Option<&'a str> {
         match allowed.iter().find(|a| **a == v.get_ref()) {
             Some(a) => Some(a),
             None => {
                 self.value_error(
                     v.span(),
                     format!(
-                        "`{key}` = \"{}\" is not known{}; allowed: {}",
+                        "`{key}` = \"{}\" is not known{meant}; allowed: {}",
                         v.get_ref(),
-                        crate::text::did_you_mean(v.get_ref(), allowed.iter().copied()),
                         allowed.join(", ")
                     ),
                 );
@@ -844,20 +856,12 @@ impl Checker {
                 && SDK_WORDS
                     .iter()
                     .any(|m| m.split_once('-').is_some_and(|(f, _)| f == word) && *m != "java-v2");
-            let sdk = if language_alone {
-                self.value_error(
-                    s.span(),
-                    format!(
-                        "`{}` = \"{word}\" is not known (did you mean `standard`? since 2026-11-10 every AWS SDK but Java 2.x retries in standard mode by default; the `-legacy` and dated words are the defaults before); allowed: {}",
-                        k("sdk"),
-                        SDK_WORDS.join(", ")
-                    ),
-                );
-                None
+            let word = if language_alone {
+                self.one_of_meaning(s, &k("sdk"), SDK_WORDS, " (did you mean `standard`? since 2026-11-10 every AWS SDK but Java 2.x retries in standard mode by default; the `-legacy` and dated words are the defaults before)".to_string())
             } else {
                 self.one_of(s, &k("sdk"), SDK_WORDS)
-                    .and_then(|n| SDK_WORDS.iter().position(|m| *m == n).map(|i| SDKS[i]))
             };
+            let sdk = word.and_then(|n| SDK_WORDS.iter().position(|m| *m == n).map(|i| SDKS[i]));
             let mut ok = true;
             let by_hand = [
                 ("backoff", raw.backoff.as_ref().map(|v| v.span())),

@@ -2036,16 +2036,9 @@ fn component_header<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<Com
     let kind_ok = match components::registry::by_title(kind.get_ref()) {
         // The service's AWS name, where archsim has its own (`elasticache`).
         Some(name) if name != kind.get_ref() => {
-            ck.value_error(
-                kind.span(),
-                format!(
-                    "`kind` = \"{}\" is not known (did you mean `{name}`? archsim's name for {}); allowed: {}",
-                    crate::text::one_line(kind.get_ref()),
-                    components::registry::info(name).map_or("it", |i| i.title),
-                    names.join(", ")
-                ),
-            );
-            false
+            let title = components::registry::info(name).map_or("it", |i| i.title);
+            let meant = format!(" (did you mean `{name}`? archsim's name for {title})");
+            ck.one_of_meaning(&kind, "kind", &names, meant).is_some()
         }
         _ => ck.one_of(&kind, "kind", &names).is_some(),
     };
