@@ -517,31 +517,36 @@ pub fn on_threads<R: Send>(threads: Option<usize>, work: impl FnOnce() -> R + Se
 /// What AWS bills for the scenario's components that their costs leave out, by component
 /// (`Kind::unpriced`): only those that leave something out.
 fn unpriced(sc: &Scenario) -> serde_json::Value {
-    sc.components
-        .iter()
-        .filter_map(|c| {
-            let parts = c.spec.unpriced();
-            (!parts.is_empty()).then(|| (c.id.clone(), serde_json::json!(parts)))
-        })
-        .collect::<serde_json::Map<_, _>>()
-        .into()
+    by_component(sc, |spec| {
+        let parts = spec.unpriced();
+        (!parts.is_empty()).then(|| serde_json::json!(parts))
+    })
+    .into()
 }
 
 /// The charts' labels that name what the scenario names, by component and series
 /// (`Kind::legend`); empty when no component has any.
 fn legend(sc: &Scenario) -> serde_json::Map<String, serde_json::Value> {
+    by_component(sc, |spec| {
+        let labels = spec.legend();
+        (!labels.is_empty()).then(|| {
+            labels
+                .into_iter()
+                .map(|(series, label)| (series.to_string(), label.into()))
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        })
+    })
+}
+
+/// What `part` says of each component that has something to say, by its id, for the summary.
+fn by_component(
+    sc: &Scenario,
+    part: impl Fn(&crate::components::ComponentSpec) -> Option<serde_json::Value>,
+) -> serde_json::Map<String, serde_json::Value> {
     sc.components
         .iter()
-        .filter_map(|c| {
-            let labels = c.spec.legend();
-            (!labels.is_empty()).then(|| {
-                let by_series: serde_json::Map<_, _> = labels
-                    .into_iter()
-                    .map(|(series, label)| (series.to_string(), label.into()))
-                    .collect();
-                (c.id.clone(), by_series.into())
-            })
-        })
+        .filter_map(|c| part(&c.spec).map(|v| (c.id.clone(), v)))
         .collect()
 }
 

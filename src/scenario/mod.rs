@@ -1612,7 +1612,10 @@ fn parse_expect(
         if let Some(v) = e.max.as_ref().filter(|v| *v.get_ref() == 1.0) {
             ck.warn(
                 v.span(),
-                format!("`{metric}` is a share from 0 to 1: a `max` of 1 can never fail (for 1 %, write 0.01)"),
+                format!(
+                    "`{metric}` is a share from 0 to 1: a `max` of 1 can never fail{}",
+                    check::percent_hint(1.0)
+                ),
             );
         }
     }
