@@ -1077,7 +1077,8 @@ fn a_misspelt_action_of_a_simulated_service_is_warned_with_the_one_meant() {
 fn every_action_a_call_asks_for_is_one_its_kind_declares() {
     // `Kind::IAM_ACTIONS` is what a misspelling is told from: the actions of the calls (and
     // of the event-source mappings) must all be in it, in the bundled scenarios with roles
-    // and in one that calls each AWS API with every operation.
+    // and in one that calls each AWS API with every operation; the mappings are read from
+    // the scenarios whether their function has a role or not.
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let mut scenarios: Vec<archsim::scenario::Scenario> = std::fs::read_dir(&dir)
         .unwrap()
@@ -1090,8 +1091,15 @@ fn every_action_a_call_asks_for_is_one_its_kind_declares() {
     )));
     let mut seen = 0;
     for sc in &scenarios {
-        for c in archsim::access::checks(sc) {
-            let (prefix, name) = c.action.split_once(':').unwrap();
+        // The calls' actions, and those of every event source mapping, with a role or not.
+        let calls = archsim::access::checks(sc).into_iter().map(|c| c.action);
+        let mappings = sc
+            .components
+            .iter()
+            .flat_map(|c| c.spec.mappings())
+            .flat_map(|m| m.actions.iter().map(|a| a.to_string()));
+        for action in calls.chain(mappings) {
+            let (prefix, name) = action.split_once(':').unwrap();
             let kind = archsim::components::registry::KINDS
                 .iter()
                 .find(|k| k.iam_prefix == Some(prefix))
@@ -1100,7 +1108,7 @@ fn every_action_a_call_asks_for_is_one_its_kind_declares() {
                 kind.iam_actions.contains(&name),
                 "{}: {} is not in {:?}",
                 sc.name,
-                c.action,
+                action,
                 kind.iam_actions
             );
             seen += 1;
