@@ -238,6 +238,16 @@ pub struct KernelStats {
     pub lost_calls: u64,
 }
 
+impl KernelStats {
+    /// A reply from `callee` came after its caller had timed out: wasted work, counted for a
+    /// call `sent` from `late_from` on.
+    fn late_reply(&mut self, callee: ActorId, sent: SimTime) {
+        if sent >= self.late_from {
+            self.late_replies[callee as usize] += 1;
+        }
+    }
+}
+
 /// Limits that keep a run's memory bounded; hitting one stops the run with a reason.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -532,12 +542,9 @@ impl Ctx<'_> {
             }
             CallState::Abandoned => {
                 // The caller gave up long ago: the work was wasted. Count it, free the record.
-                let callee = rec.callee as usize;
-                let measured = rec.sent >= self.stats.late_from;
+                let (callee, sent) = (rec.callee, rec.sent);
                 self.calls.remove(call);
-                if measured {
-                    self.stats.late_replies[callee] += 1;
-                }
+                self.stats.late_reply(callee, sent);
             }
             CallState::Answered | CallState::Lost => debug_assert!(false, "a call answered twice"),
         }
@@ -988,9 +995,7 @@ impl Kernel {
                 }
                 if rec.state == CallState::Abandoned {
                     // Its timeout fired while the reply was on the wire: drop it.
-                    if rec.sent >= self.stats.late_from {
-                        self.stats.late_replies[rec.callee as usize] += 1;
-                    }
+                    self.stats.late_reply(rec.callee, rec.sent);
                     return;
                 }
                 model.call_ended(
