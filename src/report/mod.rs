@@ -377,7 +377,7 @@ fn cost_rate(summary: &Value) -> Option<String> {
     Some(format!(
         "${} an hour, ${} a month at that rate",
         money(hour),
-        money(hour * 730.0)
+        money(hour * crate::components::MONTH_SECS / 3600.0)
     ))
 }
 
