@@ -252,7 +252,7 @@ fn draw<DB: DrawingBackend>(
         chart.instants_seed,
         &chart.kinds,
         unit,
-        chart.t_end / unit,
+        (chart.warmup_s / unit, chart.t_end / unit),
     );
     let labels = layout(
         &marks,
@@ -1233,13 +1233,14 @@ pub(crate) fn legend_line(
 /// median number of spans of a label give the k-th span as the median of their k-th starts
 /// and ends (a failover of 70 s in one seed and 110 s in another is drawn as the middle
 /// one). Instants are `instants_seed`'s alone: a median of scale-outs would be a scale-out
-/// that never happened.
+/// that never happened. `(warmup, x_end)` are in axis units; instants are grouped on one
+/// side of the warmup's end, never across it, so that a group is in the warmup or not.
 fn marks(
     events: &[Event],
     instants_seed: u64,
     kinds: &BTreeMap<String, &'static KindInfo>,
     unit: f64,
-    x_end: f64,
+    (warmup, x_end): (f64, f64),
 ) -> Marks {
     let gap = 0.01 * x_end;
     let mut seeds: Vec<u64> = events.iter().map(|e| e.seed).collect();
@@ -1287,7 +1288,7 @@ fn marks(
             _ => continue,
         };
         match grouped.last_mut() {
-            Some(g) if g.1 == label && x - g.0 < gap => g.2 += 1,
+            Some(g) if g.1 == label && x - g.0 < gap && (g.0 < warmup) == (x < warmup) => g.2 += 1,
             _ => grouped.push((x, label, 1)),
         }
     }
@@ -2586,12 +2587,32 @@ mod tests {
             events.push(ev(seed, end, faults::FAULT_END, "db down"));
             events.push(ev(seed, 5.0 * seed as f64, "note", &format!("seed {seed}")));
         }
-        let m = marks(&events, 2, &BTreeMap::new(), 1.0, 200.0);
+        let m = marks(&events, 2, &BTreeMap::new(), 1.0, (0.0, 200.0));
         assert_eq!(m.spans.len(), 1);
         assert_eq!(m.spans[0].0, "db down");
         assert_eq!(m.spans[0].2, vec![(10.0, 90.0)]);
         let instants: Vec<&str> = m.instants.iter().map(|(_, l, _)| l.as_str()).collect();
         assert_eq!(instants, ["seed 2"]);
+    }
+
+    #[test]
+    fn instants_close_together_are_grouped_but_never_across_the_warmups_end() {
+        // Three "note"s 1 s apart (a gap of 2 s groups them) around a warmup ending at 11 s:
+        // the two before it are one group, the one after another, and the label counts 1 of 3
+        // in the warmup, not 3 (the whole group's count at its first time).
+        let events: Vec<Event> = [10.0, 10.5, 11.5]
+            .iter()
+            .map(|&t| ev(1, t, "note", "web scale out"))
+            .collect();
+        let m = marks(&events, 1, &BTreeMap::new(), 1.0, (11.0, 200.0));
+        let groups: Vec<(f64, usize)> = m.instants.iter().map(|(x, _, n)| (*x, *n)).collect();
+        assert_eq!(groups, [(10.0, 2), (11.5, 1)]);
+        assert_eq!(
+            layout(&m, 200.0, 11.0, 1280)[0].text,
+            "web scale out (3 times, 2 in the warmup)"
+        );
+        let m = marks(&events, 1, &BTreeMap::new(), 1.0, (0.0, 200.0));
+        assert_eq!(m.instants.len(), 1);
     }
 
     #[test]
