@@ -369,6 +369,22 @@ pub struct Relations {
     /// first state machine to state them and its words, which every other one there must
     /// state alike (aws-facts: §18 Step Functions: per account and Region).
     pub step_functions_quotas: Vec<(String, usize, String)>,
+    /// Numbers a tie leaves blind to what an expectation on them may mean to catch (a
+    /// dead-letter queue's `sends`, which a redrive does not add to): warned of at such an
+    /// expectation.
+    pub blind: Vec<Blind>,
+}
+
+/// A component's number that a tie with another leaves blind to some of what it seems to
+/// count, and why (naming the number that does count it).
+#[derive(Clone, Debug)]
+pub struct Blind {
+    /// The component, by index.
+    pub component: usize,
+    /// The number's path in its summary (`sends`).
+    pub field: &'static str,
+    /// Why, in words that follow "`components.x.sends` …".
+    pub why: String,
 }
 
 /// A Lambda event source mapping reading a component (a queue, a table's stream) and invoking

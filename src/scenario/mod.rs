@@ -696,6 +696,7 @@ fn validate(
         }
     }
     components_ok &= unique_ids(components.iter().map(|(id, _, _)| id), "component", ck);
+    let mut blind = Vec::new();
     if components_ok {
         components_ok &= check_kms_links(&components, ck);
         check_call_cycles(&components, ck);
@@ -710,7 +711,9 @@ fn validate(
                     .to_string()
             })
             .collect();
-        components_ok &= check_groups(&mut components, &in_region, ck);
+        let (grouped, tied) = check_groups(&mut components, &in_region, ck);
+        components_ok &= grouped;
+        blind = tied;
     }
     if let Some(acc) = &account {
         let home = network
@@ -863,7 +866,7 @@ fn validate(
     for v in expect_values {
         match ck
             .deserialize::<raw::RawExpect>(v)
-            .and_then(|e| parse_expect(&e, &workload_names, workloads_whole, &kind_of, ck))
+            .and_then(|e| parse_expect(&e, &workload_names, workloads_whole, &kind_of, &blind, ck))
         {
             Some(e) => expectations.push(e),
             None => ok = false,
@@ -1542,6 +1545,7 @@ fn parse_expect(
     workloads: &[&str],
     workloads_whole: bool,
     kind_of: &HashMap<&str, &'static components::KindInfo>,
+    blind: &[components::kind::Blind],
     ck: &mut Checker,
 ) -> Option<crate::expect::Expectation> {
     let metric = e.metric.get_ref();
@@ -1617,6 +1621,18 @@ fn parse_expect(
                     check::percent_hint(1.0)
                 ),
             );
+        }
+    }
+    // A number a tie leaves blind to part of what it seems to count: said, as the
+    // expectation may be meant to catch just that part.
+    for b in blind {
+        let id = ck.component_ids.get(b.component).map_or("", String::as_str);
+        if metric
+            .strip_prefix("components.")
+            .and_then(|m| m.strip_prefix(id))
+            == Some(&format!(".{}", b.field))
+        {
+            ck.warn(e.metric.span(), format!("`{metric}` {}", b.why));
         }
     }
     let each_seed = e.each_seed.as_ref().is_some_and(|b| *b.get_ref());
@@ -2330,8 +2346,13 @@ fn callers_wait(components: &mut [ParsedComponent], workloads: &[WorkloadSpec]) 
 }
 
 /// Ties between components: a kind that spans zones takes no `az`; each kind then settles
-/// its relations with the others (a load balancer in front of an Auto Scaling group).
-fn check_groups(components: &mut [ParsedComponent], regions: &[String], ck: &mut Checker) -> bool {
+/// its relations with the others (a load balancer in front of an Auto Scaling group). Whether
+/// all hold, and the numbers the ties leave blind (`Relations::blind`).
+fn check_groups(
+    components: &mut [ParsedComponent],
+    regions: &[String],
+    ck: &mut Checker,
+) -> (bool, Vec<components::kind::Blind>) {
     let mut ok = true;
     let mut relations = components::kind::Relations {
         ids: components.iter().map(|c| c.0.get_ref().clone()).collect(),
@@ -2414,7 +2435,7 @@ fn check_groups(components: &mut [ParsedComponent], regions: &[String], ck: &mut
         );
         ok = false;
     }
-    ok
+    (ok, relations.blind)
 }
 
 /// Refuses each id of `ids` that an earlier one already has, at the repeat: "`what` id

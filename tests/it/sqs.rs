@@ -46,6 +46,10 @@ fn a_failed_message_reappears_after_its_visibility_timeout_until_redrive() {
         assert_eq!(num(&s, "components.q.moved_to_dead_letter"), moved);
         assert_eq!(num(&s, "components.dlq.received_by_redrive"), moved);
         assert_eq!(num(&s, "components.q.deletes"), 0.0);
+        // Those not moved are in flight at the end, waiting out a visibility timeout: the
+        // visible backlog misses them, `in_flight_end` holds them.
+        assert_eq!(num(&s, "components.q.in_flight_end"), 239.0 - moved);
+        assert_eq!(num(&s, "components.q.backlog_end"), 0.0);
         // Each message moved was handed over `count` times first.
         assert!(num(&s, "components.q.batches") >= moved * f64::from(count));
         // The histogram keeps three significant figures: within 0.1 %.
@@ -575,4 +579,35 @@ fn what_producers_see_does_not_move_when_only_the_consumers_change() {
         let path = format!("workloads.u.latency_ms.{p}");
         assert_eq!(num(&a, &path), num(&b, &path), "{path}");
     }
+}
+
+#[test]
+fn an_expectation_on_a_dead_letter_queues_sends_is_told_that_redrives_are_not_sends() {
+    // As CloudWatch's NumberOfMessagesSent, `sends` leaves out what a redrive moves in: an
+    // expectation that a dead-letter queue gets nothing, written on its `sends`, could never
+    // fail, and is warned of where it is written; one on `received_by_redrive` is not.
+    let text = |metric: &str| {
+        let q = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nmax_receive_count = 3\ndead_letter = \"dlq\"\nconsumer = { to = \"fn\" }\n";
+        scenario("1m", 1, &(q.to_string() + DLQ + &function("10ms", true)))
+            + &format!("[[expect]]\nmetric = \"{metric}\"\nmax = 0\n")
+    };
+    let parse = |metric: &str| {
+        archsim::scenario::parse(std::path::Path::new("x.toml"), &text(metric)).unwrap()
+    };
+    let sc = parse("components.dlq.sends");
+    let said: Vec<(usize, &str)> = sc
+        .warnings
+        .iter()
+        .map(|w| (w.line, w.message.as_str()))
+        .collect();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].1.starts_with("`components.dlq.sends` counts SendMessage calls only, not the messages \"q\"'s redrive moves into it: `components.dlq.received_by_redrive` counts those"),
+        "{said:?}"
+    );
+    assert_eq!(said[0].0, text("x").lines().count() - 1);
+    assert!(parse("components.dlq.received_by_redrive")
+        .warnings
+        .is_empty());
+    assert!(parse("components.q.sends").warnings.is_empty());
 }

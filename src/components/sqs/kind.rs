@@ -7,8 +7,8 @@ use crate::components::iac::{
     clamp, int, number, seconds, Dialect, Downstream, Imports, Mapped, Resource, ResourceMap,
 };
 use crate::components::kind::{
-    Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, Mapping, Mark, PlotLine,
-    PlotPanel, Relations, Series, Tone, Unit,
+    Blind, Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, Mapping, Mark,
+    PlotLine, PlotPanel, Relations, Series, Tone, Unit,
 };
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::RawComponentTable;
@@ -217,7 +217,7 @@ impl Kind for SqsConfig {
             Field {
                 path: "sends",
                 unit: Unit::Count,
-                about: "SendMessage calls received in the measured period",
+                about: "SendMessage calls received in the measured period (not the messages a redrive moves here: `received_by_redrive`)",
             },
             Field {
                 path: "throttles",
@@ -290,6 +290,11 @@ impl Kind for SqsConfig {
                 about: "visible messages when the run ends",
             },
             Field {
+                path: "in_flight_end",
+                unit: Unit::Number,
+                about: "messages in flight when the run ends: received and neither deleted nor visible again (a batch being worked on, or failed messages waiting out their visibility timeout); with `backlog_end`, what the queue still holds",
+            },
+            Field {
                 path: "in_flight_max",
                 unit: Unit::Number,
                 about: "the most messages in flight at once",
@@ -350,9 +355,31 @@ impl Kind for SqsConfig {
                 field: "deletes",
                 unit: Unit::Count,
             },
+            // Messages received again and those still unanswered at the end: a batch that
+            // always fails (times out) cycles through its visibility timeout and is never
+            // deleted, so the lag (of deleted messages) and the visible backlog miss it.
+            Column {
+                label: "redelivered",
+                field: "redelivered",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "in flight at end",
+                field: "in_flight_end",
+                unit: Unit::Number,
+            },
             Column {
                 label: "to DLQ",
                 field: "moved_to_dead_letter",
+                unit: Unit::Count,
+            },
+            // A dead-letter queue's messages come by redrive, which `sends` does not count, as
+            // CloudWatch's NumberOfMessagesSent does not (SQS Developer Guide, "Available
+            // CloudWatch metrics for Amazon SQS": a message moved after failed processing
+            // attempts is not captured by it).
+            Column {
+                label: "from redrive",
+                field: "received_by_redrive",
                 unit: Unit::Count,
             },
             Column {
@@ -565,6 +592,16 @@ impl Kind for SqsConfig {
             );
             return false;
         }
+        // CloudWatch's NumberOfMessagesSent leaves out what a redrive moves (SQS Developer
+        // Guide, "Available CloudWatch metrics for Amazon SQS"), and so does `sends`.
+        rel.blind.push(Blind {
+            component: dlq,
+            field: "sends",
+            why: format!(
+                "counts SendMessage calls only, not the messages \"{}\"'s redrive moves into it: `components.{}.received_by_redrive` counts those",
+                rel.ids[me], rel.ids[dlq]
+            ),
+        });
         ok
     }
 }

@@ -39,7 +39,9 @@
 //! gets nothing (OverLimit), counted. A FIFO queue hands a message group to one batch at a
 //! time, in order, and a failed batch blocks its group until its messages are visible again.
 //! The pollers stop when the run ends (arrivals stop): what the queue holds then is its
-//! `backlog_end`, rather than work running on for days of simulated time.
+//! `backlog_end` (visible) and `in_flight_end` (received and not deleted: a batch being
+//! worked on, or messages that failed and wait out their visibility timeout), rather than
+//! work running on for days of simulated time.
 //! In provisioned mode (`provisioned_pollers = { minimum, maximum }`) the mapping starts with
 //! its minimum pollers, each running up to 10 batches at once, adds 15 batches a second (3 ×
 //! the default's 300 a minute) while messages remain, up to 10 × its maximum, and goes back
@@ -334,6 +336,8 @@ pub struct Sqs {
     oldest_max: f64,
     /// Visible messages when the run ended.
     backlog_end: usize,
+    /// Messages in flight (received, neither deleted nor visible again) when the run ends.
+    in_flight_end: usize,
     lag: Latency,
     /// Age of the messages moved to the dead-letter queue, when they move.
     dead_letter_age: Latency,
@@ -397,6 +401,7 @@ impl Sqs {
             oldest: vec![0.0; clock.windows()],
             oldest_max: 0.0,
             backlog_end: 0,
+            in_flight_end: 0,
             lag: Latency::new(&clock),
             dead_letter_age: Latency::new(&clock),
             response: Latency::new(&clock),
@@ -1045,6 +1050,7 @@ impl Sqs {
             ctx.schedule(next - now, Timer::Sample.encode());
         } else {
             self.backlog_end = self.visible_count;
+            self.in_flight_end = self.in_flight_count;
         }
     }
 }
@@ -1126,6 +1132,7 @@ impl Component for Sqs {
         m.gauge("concurrent_batches_max", self.concurrent.max());
         m.gauge("oldest_age_max_s", self.oldest_max);
         m.gauge("backlog_end", self.backlog_end as f64);
+        m.gauge("in_flight_end", self.in_flight_end as f64);
         m.gauge("requests_billed", requests);
         m.gauge("cost_usd", requests * price);
         for (s, n) in self.statuses.iter() {
