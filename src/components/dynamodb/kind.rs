@@ -606,6 +606,18 @@ impl Kind for DynamoConfig {
                 field: "partitions",
                 unit: Unit::Count,
             },
+            // A stream's consumer falling behind (a poison record retried for ever blocks its
+            // shard) shows in its iterator age and what it still holds at the end.
+            Column {
+                label: "stream iterator age max",
+                field: "stream.iterator_age_ms.max",
+                unit: Unit::Milliseconds,
+            },
+            Column {
+                label: "stream records held at end",
+                field: "stream.records_held_end",
+                unit: Unit::Number,
+            },
             crate::components::kind::LATE_REPLIES_COLUMN,
             crate::components::kind::COST_COLUMN,
         ],

@@ -511,6 +511,14 @@ impl Kind for SfnConfig {
                 field: "failed",
                 unit: Unit::Count,
             },
+            // An execution past its type's limit (an Express one's 5 minutes) is neither
+            // succeeded nor failed: without this, a workflow that always times out reads
+            // "succeeded 0" and nothing more.
+            Column {
+                label: "timed out",
+                field: "timed_out",
+                unit: Unit::Count,
+            },
             Column {
                 label: "transitions",
                 field: "transitions",
