@@ -15,6 +15,7 @@ pub mod traces;
 pub mod verdicts;
 pub mod xy;
 
+use crate::kernel::SimTime;
 use crate::metrics::{RunResult, Summary};
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -81,22 +82,26 @@ pub fn timeseries_csv(runs: &[RunResult]) -> String {
     out
 }
 
-/// `events.csv`: discrete happenings for annotating plots.
+/// `events.csv`: discrete happenings for annotating plots, each seed's in time order, with
+/// the warmup's end and the arrivals' end (`warmup_end`, `arrivals_end`) among them: the
+/// warmup's end before what happens at its instant (measured, as the summary measures it),
+/// the arrivals' end after (what happens while in-flight work drains comes after it).
 pub fn events_csv(runs: &[RunResult]) -> String {
     let mut out = String::from("time_s,seed,component,event,detail\n");
     for r in runs {
-        let _ = writeln!(
-            out,
-            "{},{},,warmup_end,",
-            fmt_num(r.clock.warmup.as_secs_f64()),
-            r.seed
-        );
-        // In time order: what happens while in-flight work drains comes after arrivals end.
+        let marker = |out: &mut String, at: SimTime, name: &str| {
+            let _ = writeln!(out, "{},{},,{name},", fmt_num(at.as_secs_f64()), r.seed);
+        };
+        let warm = r.events.partition_point(|e| e.time < r.clock.warmup);
         let drained = r.events.partition_point(|e| e.time <= r.clock.end);
-        for (i, e) in r.events.iter().enumerate() {
-            if i == drained {
-                arrivals_end(&mut out, r);
+        for i in 0..=r.events.len() {
+            if i == warm {
+                marker(&mut out, r.clock.warmup, "warmup_end");
             }
+            if i == drained {
+                marker(&mut out, r.clock.end, "arrivals_end");
+            }
+            let Some(e) = r.events.get(i) else { break };
             let _ = writeln!(
                 out,
                 "{},{},{},{},{}",
@@ -107,20 +112,8 @@ pub fn events_csv(runs: &[RunResult]) -> String {
                 csv_field(&e.detail)
             );
         }
-        if drained == r.events.len() {
-            arrivals_end(&mut out, r);
-        }
     }
     out
-}
-
-fn arrivals_end(out: &mut String, r: &RunResult) {
-    let _ = writeln!(
-        out,
-        "{},{},,arrivals_end,",
-        fmt_num(r.clock.end.as_secs_f64()),
-        r.seed
-    );
 }
 
 /// Shortest form that reads back to the same number (Rust's `Display` for f64 is that), with

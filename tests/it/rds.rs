@@ -348,18 +348,22 @@ fn a_single_az_backup_suspends_io_and_a_multi_az_one_does_not() {
 fn a_failover_near_the_end_leaves_nothing_running_past_it_and_events_stay_in_order() {
     // The old primary's replacement takes 5–10 min, past the end of a 4-minute run: no
     // standby_ready event, and the run stops once in-flight work has drained (well before
-    // 5 min). events.csv lists, per seed, in time order with arrivals_end in its place.
-    let sc = scenario(&rds(
-        "4m",
-        50.0,
-        0.2,
-        "multi_az = true",
-        r#"[[fault]]
+    // 5 min). events.csv lists, per seed, in time order with arrivals_end in its place, and
+    // warmup_end too (a warmup of 90 s ends after the failure at 60 s, before it is over).
+    let sc = scenario(
+        &rds(
+            "4m",
+            50.0,
+            0.2,
+            "multi_az = true",
+            r#"[[fault]]
            at = "60s"
            kind = "rds_primary_failure"
            target = "db""#,
-        1,
-    ));
+            1,
+        )
+        .replace("seeds = 1", "seeds = 1\nwarmup = \"90s\""),
+    );
     let r = World::build(&sc, 1).run().unwrap();
     assert!(r.end_time.as_secs_f64() < 250.0, "{:?}", r.end_time);
     assert!(r.events.iter().all(|e| e.event != "standby_ready"));
@@ -374,6 +378,8 @@ fn a_failover_near_the_end_leaves_nothing_running_past_it_and_events_stay_in_ord
         csv.lines().any(|l| l.starts_with("240,1,,arrivals_end")),
         "{csv}"
     );
+    let warm = csv.lines().position(|l| l == "90,1,,warmup_end,");
+    assert!(warm.is_some_and(|i| i > 1), "{csv}");
 }
 
 /// The primary fails at 30 s.
