@@ -93,8 +93,15 @@ pub fn nearest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Opti
             (whole.min(stem), k)
         })
         .filter(|&(d, _)| d <= limit)
-        .min_by_key(|&(d, _)| d)
+        // Of words as near, the one that begins as `word` does for longest: `ca` was more
+        // likely `cat`, cut short, than `c4` with a letter wrong.
+        .min_by_key(|&(d, k)| (d, std::cmp::Reverse(common_prefix(word, k))))
         .map(|(_, k)| k)
+}
+
+/// How many characters `a` and `b` begin with alike.
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
 }
 
 /// `key` without the unit it ends in (`memory_mb` → `memory`), if it ends in one.
@@ -144,6 +151,9 @@ mod tests {
         assert_eq!(nearest("zzz", keys), None);
         assert_eq!(did_you_mean("timout", keys), " (did you mean `timeout`?)");
         assert_eq!(nearest("tabel", ["table"]), Some("table"));
+        // Of two as near, the one that begins alike for longer, whichever is listed first.
+        assert_eq!(nearest("ca", ["c4", "cat"]), Some("cat"));
+        assert_eq!(nearest("ca", ["cat", "c4"]), Some("cat"));
         // A key's unit is not part of what is misspelt.
         assert_eq!(nearest("memmory", keys), Some("memory_mb"));
         assert_eq!(nearest("memory", keys), Some("memory_mb"));
