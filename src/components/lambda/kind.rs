@@ -406,32 +406,32 @@ impl Kind for LambdaConfig {
             Field {
                 path: "async.succeeded",
                 unit: Unit::Count,
-                about: "events that ran successfully, of those accepted in the measured period (each duplicate counts)",
+                about: "events that ran successfully, of those accepted in the measured period, followed after arrivals stop (each duplicate counts)",
             },
             Field {
                 path: "async.retried",
                 unit: Unit::Count,
-                about: "runs that ended in a function error and were retried",
+                about: "runs that ended in a function error and were retried, of events accepted in the measured period, followed after arrivals stop (so it may be more than `invocations`, which counts only runs in the measured period, allows)",
             },
             Field {
                 path: "async.throttled",
                 unit: Unit::Count,
-                about: "attempts to run an event refused by a limit (or failing in Lambda itself) and put back to wait with backoff",
+                about: "attempts to run an event refused by a limit (or failing in Lambda itself) and put back to wait with backoff, of events accepted in the measured period",
             },
             Field {
                 path: "async.discarded.*",
                 unit: Unit::Count,
-                about: "events given up, by why: expired (older than `maximum_event_age`) or retries_exhausted",
+                about: "events given up, by why: expired (older than `maximum_event_age`) or retries_exhausted, of events accepted in the measured period, followed after arrivals stop",
             },
             Field {
                 path: "async.to_destination",
                 unit: Unit::Count,
-                about: "discarded events sent to the `on_failure` destination",
+                about: "discarded events sent to the `on_failure` destination, of events accepted in the measured period, followed after arrivals stop (the destination's own counts, such as a queue's `sends`, stop with the measured period)",
             },
             Field {
                 path: "async.destination_failures",
                 unit: Unit::Count,
-                about: "sends to the on-failure destination that the destination refused",
+                about: "sends to the on-failure destination that the destination refused, in the measured period",
             },
             Field {
                 path: "async.duplicates",
