@@ -73,7 +73,8 @@ enum Command {
         shard: Option<String>,
     },
     /// Run scenarios like `run`, then judge their `[[expect]]`s: exit status 1 when one fails
-    /// (for CI), 2 when the scenarios are malformed or hold no expectation at all.
+    /// (for CI), 2 when the scenarios are malformed or hold no expectation at all. Files
+    /// without any `[[expect]]` are left out, and named.
     Check {
         #[command(flatten)]
         run: RunArgs,
@@ -1064,6 +1065,38 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
     }
 }
 
+/// Leaves out of a check the files that hold no `[[expect]]` (a folder's explorations beside
+/// its regression tests): running them would judge nothing. Each is named on stderr, unless
+/// quiet, so that a forgotten expectation is seen. A file keeps all its variants when any
+/// has one, so that its comparison pages stay whole.
+fn skip_unexpected(scenarios: &mut Vec<scenario::Scenario>, quiet: bool) {
+    let expecting: std::collections::BTreeSet<PathBuf> = scenarios
+        .iter()
+        .filter(|s| !s.expectations.is_empty())
+        .map(|s| s.file.clone())
+        .collect();
+    if expecting.is_empty() {
+        // Refused as a whole by the caller, with its own words.
+        return;
+    }
+    let mut skipped: Vec<PathBuf> = Vec::new();
+    scenarios.retain(|s| {
+        let keep = expecting.contains(&s.file);
+        if !keep && !skipped.contains(&s.file) {
+            skipped.push(s.file.clone());
+        }
+        keep
+    });
+    if !quiet {
+        for f in skipped {
+            eprintln!(
+                "{}: no [[expect]], not run by check",
+                printable(&f.display().to_string())
+            );
+        }
+    }
+}
+
 /// What a run leaves for `check` to judge.
 struct Ran {
     scenarios: Vec<scenario::Scenario>,
@@ -1083,7 +1116,10 @@ fn run_all(args: &RunArgs, check: bool) -> Result<Ran, Refused> {
         ..
     } = args;
     let (threads, quiet) = (*threads, *quiet);
-    let scenarios = prepare(args)?;
+    let mut scenarios = prepare(args)?;
+    if check {
+        skip_unexpected(&mut scenarios, quiet);
+    }
     let expected: usize = scenarios
         .iter()
         .map(|s| {

@@ -140,6 +140,35 @@ fn check_refuses_scenarios_without_expectations_and_run_ignores_them() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("expect     FAIL latency_ms.p99 ≤ 5"));
 }
 
+#[test]
+fn check_leaves_out_the_files_without_expectations_and_names_them() {
+    // A folder of a regression test and an exploration beside it: the check runs the one,
+    // names the other as not run, and writes no results for it.
+    let dir = folder("some");
+    scenario(&dir, "[[expect]]\nmetric = \"latency_ms.p99\"\nmax = 1000");
+    let components = "[[component]]\nid = \"svc\"\nkind = \"service\"\nservice_time = \"10ms\"";
+    written(&dir, "explore.toml", "30s", "svc", components, "");
+    let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .args(["check", "--out"])
+        .arg(dir.join("results"))
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("explore.toml: no [[expect]], not run by check"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("check: 1 of 1 expectation held in 1 scenario"),
+        "{stdout}"
+    );
+    assert!(dir.join("results/svc").is_dir());
+    assert!(!dir.join("results/explore").exists());
+}
+
 /// Runs `check FILE --junit j.xml --json v.json` in `dir`: its exit status, the JUnit test
 /// cases' `<error>` texts and the JSON entries.
 fn check_files(dir: &Path, file: &str) -> (Option<i32>, Vec<String>, Vec<serde_json::Value>) {
