@@ -7,15 +7,26 @@
 //! the bounds fails it, and a count's bounds are one seed's (the pooled count is the sum). A
 //! summary without seeds' parts (a run always writes them) is judged on its pooled value
 //! either way. A status absent from a `by_status` table (a code, or a word such as `timeout`)
-//! counted no request: it is 0.
+//! counted no request: it is 0. An expectation on a time series (`series = …`, with `from`
+//! and `until`) is judged on every window of every seed instead (`window`).
 
+mod window;
+
+pub use window::{seen, split as series_parts, Seen, Window};
+
+use crate::kernel::SimTime;
 use crate::metrics::{is_summed, pointer, Summary};
 use serde_json::{json, Value};
 
-/// One bound on one number of the summary, with where it was written (for messages).
+/// One bound on one number of the summary, or on every window of a series, with where it
+/// was written (for messages).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expectation {
+    /// The number's dotted path in the summary, or with `window` the series' path
+    /// (`components.<id>.<series>`, `workloads.<name>.<series>`).
     pub metric: String,
+    /// On a series: the stretch of its windows judged.
+    pub window: Option<Window>,
     pub min: Option<f64>,
     pub max: Option<f64>,
     /// Judged on every seed's value rather than the pooled one.
@@ -45,12 +56,25 @@ pub struct Verdict {
 }
 
 impl Expectation {
-    /// "latency_ms.p99 ≤ 400", "error_rate in [0, 0.01] in every seed".
+    /// "latency_ms.p99 ≤ 400", "error_rate in [0, 0.01] in every seed",
+    /// "components.q.backlog_visible ≤ 10 in every window from 15m".
     pub fn describe(&self) -> String {
-        let text = describe(&self.metric, self.min, self.max, self.each_seed);
+        let text = describe(&self.metric, self.min, self.max, self.judged());
         match &self.variant {
             Some(v) => format!("{text} (variant {v})"),
             None => text,
+        }
+    }
+
+    /// How it is judged, for its words.
+    pub fn judged(&self) -> Judged {
+        match (self.window, self.each_seed) {
+            (Some(w), _) => Judged::Windows(
+                w.from.map(SimTime::as_secs_f64),
+                w.until.map(SimTime::as_secs_f64),
+            ),
+            (None, true) => Judged::EachSeed,
+            (None, false) => Judged::Pooled,
         }
     }
 
@@ -64,24 +88,62 @@ impl Expectation {
     }
 }
 
+/// How an expectation is judged: on the pooled number, on each seed's, or on every window
+/// of a series (from and until, in seconds, as written).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Judged {
+    Pooled,
+    EachSeed,
+    Windows(Option<f64>, Option<f64>),
+}
+
 /// An expectation in words, from its parts (as `summary.json` also lists them).
-pub fn describe(metric: &str, min: Option<f64>, max: Option<f64>, each_seed: bool) -> String {
+pub fn describe(metric: &str, min: Option<f64>, max: Option<f64>, judged: Judged) -> String {
     let bound = match (min, max) {
         (Some(lo), Some(hi)) => format!("{metric} in [{lo}, {hi}]"),
         (Some(lo), None) => format!("{metric} ≥ {lo}"),
         (None, Some(hi)) => format!("{metric} ≤ {hi}"),
         (None, None) => metric.to_string(),
     };
-    if each_seed {
-        bound + " in every seed"
-    } else {
-        bound
+    let at = when;
+    match judged {
+        Judged::Pooled => bound,
+        Judged::EachSeed => bound + " in every seed",
+        Judged::Windows(from, until) => {
+            let mut text = bound + " in every window";
+            if let Some(f) = from {
+                text += &format!(" from {}", at(f));
+            }
+            if let Some(u) = until {
+                text += &format!(" until {}", at(u));
+            }
+            text
+        }
     }
 }
 
-/// Judges every expectation against a scenario's summary.
-pub fn evaluate(expectations: &[Expectation], summary: &Summary) -> Vec<Verdict> {
-    expectations.iter().map(|e| judge(e, summary)).collect()
+/// A time [s from the start of the run] as a duration is written: "15m", "1h 30m", "2.5s"
+/// as "2s 500ms".
+pub(crate) fn when(secs: f64) -> String {
+    let t = SimTime::from_secs_f64(secs);
+    humantime::format_duration(std::time::Duration::from_nanos(t.0)).to_string()
+}
+
+/// Judges every expectation against a scenario's summary, or one on a series against what
+/// each seed's windows showed (`seen[i]` for `expectations[i]`, in seed order).
+pub fn evaluate(
+    expectations: &[Expectation],
+    summary: &Summary,
+    seen: &[Vec<Seen>],
+) -> Vec<Verdict> {
+    expectations
+        .iter()
+        .enumerate()
+        .map(|(i, e)| match e.window {
+            Some(_) => window::judge(e, seen.get(i).map_or(&[][..], Vec::as_slice)),
+            None => judge(e, summary),
+        })
+        .collect()
 }
 
 fn judge(e: &Expectation, summary: &Summary) -> Verdict {
@@ -238,6 +300,17 @@ pub fn not_a_number(summary: &Summary, path: &str) -> String {
     }
 }
 
+/// An expectation of `summary.json`'s list (`to_json`) in words: "latency_ms.p99 ≤ 400".
+pub fn words_of_json(e: &Value) -> String {
+    let judged = match e.get("series") {
+        Some(_) => Judged::Windows(e["from_s"].as_f64(), e["until_s"].as_f64()),
+        None if e["each_seed"].as_bool() == Some(true) => Judged::EachSeed,
+        None => Judged::Pooled,
+    };
+    let path = e["metric"].as_str().or(e["series"].as_str()).unwrap_or("?");
+    describe(path, e["min"].as_f64(), e["max"].as_f64(), judged)
+}
+
 /// The verdicts as `summary.json` lists them under `expectations`.
 pub fn to_json(verdicts: &[Verdict]) -> Value {
     Value::Array(
@@ -253,13 +326,23 @@ pub fn to_json(verdicts: &[Verdict]) -> Value {
                     "pass": v.pass,
                     "problem": v.problem,
                 });
+                // A series is no number of the summary: it is listed under `series`, so that
+                // what reads `metric` as a summary path (a slide's figures) passes it by.
+                if let Some(w) = v.expectation.window {
+                    let o = o.as_object_mut().expect("an object");
+                    o.remove("metric");
+                    o.remove("each_seed");
+                    o.insert("series".into(), json!(v.expectation.metric));
+                    o.insert("from_s".into(), json!(w.from.map(SimTime::as_secs_f64)));
+                    o.insert("until_s".into(), json!(w.until.map(SimTime::as_secs_f64)));
+                }
                 if let Some(seed) = v.seed {
                     o["seed"] = json!(seed);
                 }
                 if let Some(variant) = &v.expectation.variant {
                     o["variant"] = json!(variant);
                 }
-                if v.expectation.each_seed {
+                if v.expectation.each_seed || v.expectation.window.is_some() {
                     o["per_seed"] = v
                         .per_seed
                         .iter()
@@ -279,6 +362,7 @@ mod tests {
     fn exp(metric: &str, min: Option<f64>, max: Option<f64>) -> Expectation {
         Expectation {
             metric: metric.into(),
+            window: None,
             min,
             max,
             each_seed: false,
@@ -300,7 +384,7 @@ mod tests {
     #[test]
     fn bounds_are_inclusive_and_either_side_may_be_open() {
         let s = summary();
-        let pass = |e| evaluate(&[e], &s)[0].pass;
+        let pass = |e| evaluate(&[e], &s, &[])[0].pass;
         assert!(pass(exp("latency_ms.p99", None, Some(180.0))));
         assert!(!pass(exp("latency_ms.p99", None, Some(179.9))));
         assert!(pass(exp("latency_ms.p99", Some(180.0), None)));
@@ -326,15 +410,15 @@ mod tests {
             "latency_ms": { "p99": 180.0 },
             "requests": { "by_status": { "503": 3875 } },
         });
-        let v = &evaluate(&[exp("requests.by_status.503", None, Some(1.0))], &s)[0];
+        let v = &evaluate(&[exp("requests.by_status.503", None, Some(1.0))], &s, &[])[0];
         assert_eq!(
             v.problem.as_deref(),
             Some("3875, the sum of 3 seeds, is above 1")
         );
-        let v = &evaluate(&[exp("latency_ms.p99", Some(200.0), None)], &s)[0];
+        let v = &evaluate(&[exp("latency_ms.p99", Some(200.0), None)], &s, &[])[0];
         assert_eq!(v.problem.as_deref(), Some("180 is below 200"));
         let one = json!({ "seeds": [1], "requests": { "by_status": { "503": 3875 } } });
-        let v = &evaluate(&[exp("requests.by_status.503", None, Some(1.0))], &one)[0];
+        let v = &evaluate(&[exp("requests.by_status.503", None, Some(1.0))], &one, &[])[0];
         assert_eq!(v.problem.as_deref(), Some("3875 is above 1"));
     }
 
@@ -348,9 +432,9 @@ mod tests {
             ],
         });
         let mut e = exp("latency_ms.p99", None, Some(120.0));
-        assert!(evaluate(std::slice::from_ref(&e), &s)[0].pass);
+        assert!(evaluate(std::slice::from_ref(&e), &s, &[])[0].pass);
         e.each_seed = true;
-        let v = &evaluate(&[e], &s)[0];
+        let v = &evaluate(&[e], &s, &[])[0];
         assert!(!v.pass);
         assert_eq!(v.value, Some(130.0));
         assert_eq!(v.per_seed, vec![(7, Some(90.0)), (8, Some(130.0))]);
@@ -379,9 +463,9 @@ mod tests {
             ],
         });
         let mut e = exp("components.t.keys_split_off", Some(1.0), Some(1.0));
-        assert!(!evaluate(std::slice::from_ref(&e), &s)[0].pass);
+        assert!(!evaluate(std::slice::from_ref(&e), &s, &[])[0].pass);
         e.each_seed = true;
-        let v = &evaluate(std::slice::from_ref(&e), &s)[0];
+        let v = &evaluate(std::slice::from_ref(&e), &s, &[])[0];
         assert!(v.pass, "{:?}", v.problem);
         assert_eq!(v.value, Some(1.0));
         // A seed without the number still fails it.
@@ -389,7 +473,7 @@ mod tests {
             "components": { "t": { "keys_split_off": 1 } },
             "per_seed": [ { "seed": 1, "components": { "t": {} } } ],
         });
-        assert!(!evaluate(&[e], &s)[0].pass);
+        assert!(!evaluate(&[e], &s, &[])[0].pass);
     }
 
     #[test]
@@ -405,7 +489,7 @@ mod tests {
         let judged = |min, max| {
             let mut e = exp("error_rate", min, max);
             e.each_seed = true;
-            let v = evaluate(&[e], &s).remove(0);
+            let v = evaluate(&[e], &s, &[]).remove(0);
             assert!(v.pass);
             (v.seed, v.value)
         };
@@ -421,24 +505,24 @@ mod tests {
     fn an_absent_status_counted_nothing() {
         // A status code, or an ending without one (no request timed out).
         for path in ["requests.by_status.429", "requests.by_status.timeout"] {
-            let v = &evaluate(&[exp(path, None, Some(0.0))], &summary())[0];
+            let v = &evaluate(&[exp(path, None, Some(0.0))], &summary(), &[])[0];
             assert_eq!((v.value, v.pass), (Some(0.0), true), "{path}");
         }
     }
 
     #[test]
     fn a_path_to_nothing_fails_and_says_what_is_there() {
-        let v = &evaluate(&[exp("latency_ms.p100", None, Some(1.0))], &summary())[0];
+        let v = &evaluate(&[exp("latency_ms.p100", None, Some(1.0))], &summary(), &[])[0];
         assert!(!v.pass);
         let p = v.problem.as_deref().unwrap();
         assert!(
             p.contains("`latency_ms` has no `p100`") && p.contains("`p99`"),
             "{p}"
         );
-        let v = &evaluate(&[exp("components.db", None, Some(1.0))], &summary())[0];
+        let v = &evaluate(&[exp("components.db", None, Some(1.0))], &summary(), &[])[0];
         assert!(v.problem.as_deref().unwrap().contains("not a number"));
         // A null (nothing measured) fails rather than passing silently.
-        let v = &evaluate(&[exp("latency_ms.mean", None, Some(1.0))], &summary())[0];
+        let v = &evaluate(&[exp("latency_ms.mean", None, Some(1.0))], &summary(), &[])[0];
         assert!(!v.pass);
     }
 }

@@ -226,6 +226,9 @@ struct Gathered {
     kept: Vec<(usize, RunResult)>,
     /// Every seed's edges, pooled by (caller, callee) name.
     edges: BTreeMap<(String, String), EdgeStats>,
+    /// (seed index, what its windows showed) for each expectation on a series of those
+    /// that apply (`judged`'s order), read from every seed as it ends.
+    seen: BTreeMap<usize, Vec<(usize, crate::expect::Seen)>>,
 }
 
 /// One (scenario, seed) simulation of a batch: the `index`-th of `scenarios`, its `k`-th
@@ -371,6 +374,12 @@ impl<'a> Gathering<'a> {
             run.traces.kept.clear();
         }
         g.pool.add(job.k, &run);
+        for (i, e) in judged(sc).enumerate() {
+            if let Some(w) = &e.window {
+                let seen = crate::expect::seen(e, w, &run);
+                g.seen.entry(i).or_default().push((job.k, seen));
+            }
+        }
         for (edge, e) in &run.edges {
             g.edges.entry(edge.clone()).or_default().merge(e);
         }
@@ -583,14 +592,15 @@ fn outcome(sc: &Scenario, g: Gathered) -> ScenarioOutcome {
     if let Some(q) = crate::theory::of_scenario(sc) {
         summary["theory"] = q.to_json();
     }
-    let variant = sc.variant.as_ref().map(|v| v.name.as_str());
-    let mine: Vec<crate::expect::Expectation> = sc
-        .expectations
-        .iter()
-        .filter(|e| e.applies_to(variant))
-        .cloned()
+    let mine: Vec<crate::expect::Expectation> = judged(sc).cloned().collect();
+    let seen: Vec<Vec<crate::expect::Seen>> = (0..mine.len())
+        .map(|i| {
+            let mut list = g.seen.get(&i).cloned().unwrap_or_default();
+            list.sort_by_key(|(k, _)| *k);
+            list.into_iter().map(|(_, s)| s).collect()
+        })
         .collect();
-    let verdicts = crate::expect::evaluate(&mine, &summary);
+    let verdicts = crate::expect::evaluate(&mine, &summary, &seen);
     summary["expectations"] = crate::expect::to_json(&verdicts);
     let mut kept = g.kept;
     kept.sort_by_key(|(k, _)| *k);
@@ -601,6 +611,14 @@ fn outcome(sc: &Scenario, g: Gathered) -> ScenarioOutcome {
         runs: kept.into_iter().map(|(_, r)| r).collect(),
         edges: g.edges,
     }
+}
+
+/// The expectations judged on `sc` (its variant's).
+fn judged(sc: &Scenario) -> impl Iterator<Item = &crate::expect::Expectation> {
+    let variant = sc.variant.as_ref().map(|v| v.name.as_str());
+    sc.expectations
+        .iter()
+        .filter(move |e| e.applies_to(variant))
 }
 
 /// The results folder of a command: created if need be, locked while archsim writes into it

@@ -507,6 +507,18 @@ pub static LATENCY: LatencySeries = LatencySeries {
     },
 };
 
+/// Every series a workload keeps but the one of each final status (`status_series`).
+pub static SERIES: &[&Series] = &[
+    &REQUESTS,
+    &ATTEMPTS,
+    &RETRIES,
+    &PREFLIGHTS,
+    &IN_FLIGHT,
+    &LATENCY.p50,
+    &LATENCY.p95,
+    &LATENCY.p99,
+];
+
 /// The tag of the timer that brings the next arrival; other timer tags are request indices.
 const NEXT_ARRIVAL: u64 = u64::MAX;
 /// Set in the tag of a preflight's call, beside its request's index.

@@ -261,7 +261,7 @@ pub fn report(
             let _ = writeln!(
                 o,
                 "<tr><td>{}</td><td>{}</td><td style=\"color:{}\"><b>{}</b>{}</td></tr>",
-                escape(&super::expectation_text(e)),
+                escape(&crate::expect::words_of_json(e)),
                 match (e["value"].as_f64(), e["seed"].as_u64()) {
                     (Some(v), Some(seed)) => format!("{} (seed {seed})", super::columns::count(v)),
                     // A failure's own words say that a count is a sum of seeds.

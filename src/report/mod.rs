@@ -315,7 +315,7 @@ pub fn text_summary(summary: &Summary) -> String {
                 o,
                 "expect     {} {}: {}",
                 if pass { "ok  " } else { "FAIL" },
-                expectation_text(e),
+                crate::expect::words_of_json(e),
                 match (
                     e["value"].as_f64(),
                     e["problem"].as_str(),
@@ -405,16 +405,6 @@ pub fn unpriced(summary: &Value) -> Vec<String> {
                 .map(move |p| crate::text::one_line(&format!("{p} ({id})")).into_owned())
         })
         .collect()
-}
-
-/// An expectation of `summary.json`'s list as words: "latency_ms.p99 ≤ 400".
-pub fn expectation_text(e: &Value) -> String {
-    crate::expect::describe(
-        e["metric"].as_str().unwrap_or("?"),
-        e["min"].as_f64(),
-        e["max"].as_f64(),
-        e["each_seed"].as_bool() == Some(true),
-    )
 }
 
 pub(crate) fn short(v: f64) -> String {

@@ -45,7 +45,7 @@ impl Record<'_> {
     fn bound(&self) -> String {
         let e = &self.verdict.expectation;
         match self.variant {
-            Some(_) => crate::expect::describe(&e.metric, e.min, e.max, e.each_seed),
+            Some(_) => crate::expect::describe(&e.metric, e.min, e.max, e.judged()),
             None => e.describe(),
         }
     }
@@ -195,6 +195,7 @@ pub fn json_refused(problems: &[Problem], code: u8) -> Value {
                     "column": column,
                     "expectation": null,
                     "metric": null,
+                    "series": null,
                     "min": null,
                     "max": null,
                     "value": null,
@@ -222,7 +223,9 @@ pub fn json(records: &[Record<'_>]) -> Value {
                     "line": e.line,
                     "column": e.column,
                     "expectation": e.describe(),
-                    "metric": e.metric,
+                    // A series' path apart from a number's, as summary.json lists them.
+                    "metric": e.window.is_none().then_some(&e.metric),
+                    "series": e.window.is_some().then_some(&e.metric),
                     "min": e.min,
                     "max": e.max,
                     "value": r.verdict.value,
@@ -245,6 +248,7 @@ mod tests {
         let verdict = |variant: Option<&str>| Verdict {
             expectation: Expectation {
                 metric: "latency_ms.p99".into(),
+                window: None,
                 min: None,
                 max: Some(30.0),
                 each_seed: false,

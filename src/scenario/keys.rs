@@ -566,8 +566,26 @@ pub const EXPECT: &[Key] = &[
     Key {
         name: "metric",
         ty: KeyType::Text,
-        required: true,
-        about: "a number of summary.json by its dotted path, such as \"latency_ms.p99\" or \"components.db.failover_downtime_s\"",
+        required: false,
+        about: "a number of summary.json by its dotted path, such as \"latency_ms.p99\" or \"components.db.failover_downtime_s\" (this or `series`)",
+    },
+    Key {
+        name: "series",
+        ty: KeyType::Text,
+        required: false,
+        about: "a time series as timeseries.csv names it, `components.<id>.<series>` or `workloads.<name>.<series>` (such as \"components.q.backlog_visible\"), judged in every window of every seed from `from` until `until` (this or `metric`)",
+    },
+    Key {
+        name: "from",
+        ty: KeyType::Duration,
+        required: false,
+        about: "with `series`: the first window judged starts at or after this time from the start of the run (default: the warmup's end)",
+    },
+    Key {
+        name: "until",
+        ty: KeyType::Duration,
+        required: false,
+        about: "with `series`: windows judged start before this time (default: the end of the run)",
     },
     Key {
         name: "min",

@@ -863,10 +863,19 @@ fn validate(
     });
     ok &= compare_metrics.is_some();
     let mut expectations = Vec::new();
+    let duration = times.map(|(d, _, _)| d);
     for v in expect_values {
+        let span = v.span();
+        let names = ExpectNames {
+            workloads: &workload_names,
+            workloads_whole,
+            kind_of: &kind_of,
+            blind: &blind,
+            duration,
+        };
         match ck
             .deserialize::<raw::RawExpect>(v)
-            .and_then(|e| parse_expect(&e, &workload_names, workloads_whole, &kind_of, &blind, ck))
+            .and_then(|e| parse_expect(&e, span, &names, ck))
         {
             Some(e) => expectations.push(e),
             None => ok = false,
@@ -1540,27 +1549,71 @@ fn parse_compare_metrics(
 /// under `components` and `workloads` must name one of the scenario's; the rest of a path is
 /// checked against the summary after the run (what a component reports depends on its kind).
 /// `each_seed` only on the numbers each seed has (`metrics::PER_SEED`).
+/// What an `[[expect]]` may name: the workloads (all of them, when `workloads_whole`), each
+/// component's kind, the numbers ties leave blind, and the run's length (when it was read).
+struct ExpectNames<'a> {
+    workloads: &'a [&'a str],
+    workloads_whole: bool,
+    kind_of: &'a HashMap<&'a str, &'static components::KindInfo>,
+    blind: &'a [components::kind::Blind],
+    duration: Option<SimTime>,
+}
+
 fn parse_expect(
     e: &raw::RawExpect,
-    workloads: &[&str],
-    workloads_whole: bool,
-    kind_of: &HashMap<&str, &'static components::KindInfo>,
-    blind: &[components::kind::Blind],
+    table: std::ops::Range<usize>,
+    names: &ExpectNames<'_>,
     ck: &mut Checker,
 ) -> Option<crate::expect::Expectation> {
-    let metric = e.metric.get_ref();
+    let ExpectNames {
+        workloads,
+        workloads_whole,
+        kind_of,
+        blind,
+        ..
+    } = *names;
+    let (named, window) = match (&e.metric, &e.series) {
+        (Some(m), None) => {
+            if let Some(key) = [&e.from, &e.until].into_iter().flatten().next() {
+                ck.error(
+                    key.span(),
+                    "`from` and `until` bound the windows of a `series`; `metric` names one number of summary.json, over the whole measured period: name a series of timeseries.csv instead (such as \"components.q.backlog_visible\") to judge a stretch of time",
+                );
+                return None;
+            }
+            (m, None)
+        }
+        (None, Some(s)) => (s, Some(series_window(e, s, names, ck)?)),
+        (Some(m), Some(_)) => {
+            ck.error(
+                m.span(),
+                "an [[expect]] takes `metric` (a number of summary.json) or `series` (a series of timeseries.csv, judged window by window), not both",
+            );
+            return None;
+        }
+        (None, None) => {
+            ck.error(
+                table,
+                "an [[expect]] needs `metric` (a number of summary.json, such as \"latency_ms.p99\") or `series` (a series of timeseries.csv, such as \"components.q.backlog_visible\", judged in every window)",
+            );
+            return None;
+        }
+    };
+    let metric = named.get_ref();
     if !workloads_whole && metric.starts_with("workloads.") {
         return None;
     }
     let ids: Vec<&str> = ck.component_ids.iter().map(String::as_str).collect();
-    if let Err(problem) = metric_problem("metric", metric, &ids, workloads, &|id| {
-        kind_of.get(id).copied()
-    }) {
-        // A component whose kind could not be read was reported already.
-        if let Some(problem) = problem {
-            ck.error(e.metric.span(), problem);
+    if window.is_none() {
+        if let Err(problem) = metric_problem("metric", metric, &ids, workloads, &|id| {
+            kind_of.get(id).copied()
+        }) {
+            // A component whose kind could not be read was reported already.
+            if let Some(problem) = problem {
+                ck.error(named.span(), problem);
+            }
+            return None;
         }
-        return None;
     }
     let bound = |ck: &mut Checker, b: &Option<Spanned<f64>>, key: &str| -> Option<Option<f64>> {
         match b {
@@ -1579,7 +1632,7 @@ fn parse_expect(
     match (min, max) {
         (None, None) => {
             ck.error(
-                e.metric.span(),
+                named.span(),
                 "an [[expect]] needs `min`, `max` or both (bounds on the metric, inclusive)",
             );
             return None;
@@ -1596,7 +1649,11 @@ fn parse_expect(
     }
     // A share is from 0 to 1, and printed as a percentage: a bound written as one (`max =
     // 80` for 80 %) could never fail, nor pass as `min`.
-    if metric_unit(metric, &|id| kind_of.get(id).copied()) == Some(crate::metrics::Unit::Share) {
+    let unit = match window {
+        Some(_) => series_of(metric, kind_of).map(|s| s.unit),
+        None => metric_unit(metric, &|id| kind_of.get(id).copied()),
+    };
+    if unit == Some(crate::metrics::Unit::Share) {
         for (b, key) in [(&e.min, "min"), (&e.max, "max")] {
             let Some(v) = b.as_ref().filter(|v| !(0.0..=1.0).contains(v.get_ref())) else {
                 continue;
@@ -1632,10 +1689,17 @@ fn parse_expect(
             .and_then(|m| m.strip_prefix(id))
             == Some(&format!(".{}", b.field))
         {
-            ck.warn(e.metric.span(), format!("`{metric}` {}", b.why));
+            ck.warn(named.span(), format!("`{metric}` {}", b.why));
         }
     }
     let each_seed = e.each_seed.as_ref().is_some_and(|b| *b.get_ref());
+    if let (true, Some(_)) = (each_seed, window) {
+        ck.error(
+            e.each_seed.as_ref().map_or(0..0, |b| b.span()),
+            "a `series` is judged in every window of every seed already: drop `each_seed`",
+        );
+        return None;
+    }
     let root = metric.split('.').next().unwrap_or_default();
     if each_seed && !crate::metrics::PER_SEED.contains(&root) {
         ck.error(
@@ -1649,9 +1713,10 @@ fn parse_expect(
         );
         return None;
     }
-    let (line, column) = ck.line_column(e.metric.span().start);
+    let (line, column) = ck.line_column(named.span().start);
     Some(crate::expect::Expectation {
         metric: metric.clone(),
+        window,
         min,
         max,
         each_seed,
@@ -1662,6 +1727,143 @@ fn parse_expect(
             .map_or((line, column), |v| ck.line_column(v.span().start)),
         line,
         column,
+    })
+}
+
+/// The declaration of the series `path` names (`components.<id>.<series>`,
+/// `workloads.<name>.<series>`; a workload's series of a final status is its requests' rate),
+/// if it names one.
+fn series_of(
+    path: &str,
+    kind_of: &HashMap<&str, &'static components::KindInfo>,
+) -> Option<&'static crate::metrics::Series> {
+    let (component, actor, id) = crate::expect::series_parts(path)?;
+    if component {
+        let info = kind_of.get(actor)?;
+        return info.series.iter().copied().find(|s| s.id == id);
+    }
+    crate::workload::SERIES
+        .iter()
+        .copied()
+        .find(|s| s.id == id)
+        .or_else(|| {
+            let status = crate::workload::status_of_series(id)?;
+            crate::status::is_name(status).then_some(&crate::workload::REQUESTS)
+        })
+}
+
+/// The stretch of windows an expectation on series `s` judges, its path checked against the
+/// series the component's kind or a workload keeps, and `from` before `until`, both within
+/// the run.
+fn series_window(
+    e: &raw::RawExpect,
+    s: &Spanned<String>,
+    names: &ExpectNames<'_>,
+    ck: &mut Checker,
+) -> Option<crate::expect::Window> {
+    let path = s.get_ref();
+    let Some((component, actor, id)) = crate::expect::series_parts(path) else {
+        ck.error(
+            s.span(),
+            format!(
+                "`series` \"{}\" names no series: write `components.<id>.<series>` or `workloads.<name>.<series>`, as timeseries.csv names them",
+                crate::text::one_line(path)
+            ),
+        );
+        return None;
+    };
+    let known: Vec<String> = if component {
+        let ids: Vec<&str> = ck.component_ids.iter().map(String::as_str).collect();
+        if !ids.contains(&actor) {
+            ck.error(
+                s.span(),
+                format!(
+                    "`series` names component \"{}\"{}, which the scenario does not have; it has: {}",
+                    crate::text::one_line(actor),
+                    crate::text::did_you_mean(actor, ids.iter().copied()),
+                    check::list_some(&ids)
+                ),
+            );
+            return None;
+        }
+        // A component whose kind could not be read was reported already.
+        let info = names.kind_of.get(actor)?;
+        info.series.iter().map(|s| s.id.to_string()).collect()
+    } else {
+        if !names.workloads.contains(&actor) {
+            if names.workloads_whole {
+                ck.error(
+                    s.span(),
+                    format!(
+                        "`series` names workload \"{}\"{}, which the scenario does not have; it has: {}",
+                        crate::text::one_line(actor),
+                        crate::text::did_you_mean(actor, names.workloads.iter().copied()),
+                        names.workloads.join(", ")
+                    ),
+                );
+            }
+            return None;
+        }
+        crate::workload::SERIES
+            .iter()
+            .map(|s| s.id.to_string())
+            .chain(std::iter::once(crate::workload::status_series("<status>")))
+            .collect()
+    };
+    if series_of(path, names.kind_of).is_none() {
+        let whose = if component {
+            format!("component \"{actor}\"")
+        } else {
+            format!("workload \"{actor}\"")
+        };
+        ck.error(
+            s.span(),
+            format!(
+                "{whose} keeps no series \"{}\"{}; it keeps: {}",
+                crate::text::one_line(id),
+                crate::text::did_you_mean(id, known.iter().map(String::as_str)),
+                known.join(", ")
+            ),
+        );
+        return None;
+    }
+    let from = match &e.from {
+        Some(f) => Some((ck.duration(f, "from")?, f.span())),
+        None => None,
+    };
+    let until = match &e.until {
+        Some(u) => Some((ck.positive_duration(u, "until")?, u.span())),
+        None => None,
+    };
+    if let Some(end) = names.duration {
+        for (t, span, key) in [
+            from.clone().map(|(t, s)| (t, s, "from")),
+            until.clone().map(|(t, s)| (t, s, "until")),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if t > end || (key == "from" && t == end) {
+                ck.error(
+                    span,
+                    format!("`{key}` ({t}) is past the end of the run (`duration`, {end}): no window starts there"),
+                );
+                return None;
+            }
+        }
+    }
+    if let (Some((f, _)), Some((u, span))) = (&from, &until) {
+        if u <= f {
+            ck.error(
+                span.clone(),
+                format!("`until` ({u}) is not after `from` ({f}): no window lies between"),
+            );
+            return None;
+        }
+    }
+    Some(crate::expect::Window {
+        from: from.map(|(t, _)| t),
+        until: until.map(|(t, _)| t),
     })
 }
 

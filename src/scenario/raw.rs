@@ -26,7 +26,10 @@ pub struct RawMeta {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawExpect {
-    pub metric: Spanned<String>,
+    pub metric: Option<Spanned<String>>,
+    pub series: Option<Spanned<String>>,
+    pub from: Option<Spanned<String>>,
+    pub until: Option<Spanned<String>>,
     pub min: Option<Spanned<f64>>,
     pub max: Option<Spanned<f64>>,
     pub each_seed: Option<Spanned<bool>>,

@@ -68,7 +68,7 @@ pub fn scenario_schema() -> Value {
             "expect": {
                 "type": "array",
                 "description": "expectations that `archsim check` judges",
-                "items": table(keys::EXPECT, "a bound on a number of summary.json"),
+                "items": expect_table(),
             },
             "role": {
                 "type": "array",
@@ -336,6 +336,17 @@ fn dist_schema(time: bool) -> Value {
             },
         ],
     })
+}
+
+/// An `[[expect]]`: a bound on a number of summary.json (`metric`) or on every window of a
+/// series (`series`), one of the two.
+fn expect_table() -> Value {
+    let mut t = table(
+        keys::EXPECT,
+        "a bound on a number of summary.json, or on every window of a time series",
+    );
+    t["oneOf"] = json!([{ "required": ["metric"] }, { "required": ["series"] }]);
+    t
 }
 
 #[cfg(test)]

@@ -122,6 +122,66 @@ max = 5"#,
 }
 
 #[test]
+fn a_series_is_judged_in_every_window_of_every_seed_between_from_and_until() {
+    // A queue no one reads, sent 10 messages a second (at k / 10 s, k = 1, 2, …, stored at
+    // once: no network delay): in the 1 s window from i s it holds 10 i + 4.5 on average
+    // (10 i, then one more each tenth), in every seed alike. From 20 s until 30 s the
+    // windows hold 204.5 … 294.5: above 250 from the window at 25 s, the highest at 29 s.
+    let dir = folder("series");
+    let file = dir.join("q.toml");
+    let expect = |e: &str| format!("[[expect]]\nseries = \"components.q.backlog_visible\"\n{e}\n");
+    std::fs::write(
+        &file,
+        "[scenario]\nduration = \"60s\"\nseeds = 2\n[network]\nsame_az = \"0s\"\n\
+         [[workload]]\nname = \"u\"\ntarget = \"q\"\n\
+         arrival = { process = \"constant\", rate = 10 }\nretry = { attempts = 1 }\n\
+         [[component]]\nid = \"q\"\nkind = \"sqs\"\n"
+            .to_string()
+            + &expect("from = \"20s\"\nuntil = \"30s\"\nmax = 250")
+            + &expect("from = \"20s\"\nuntil = \"30s\"\nmin = 200")
+            + &expect("max = 600"),
+    )
+    .unwrap();
+    let (code, text) = check(&dir, &file);
+    assert_eq!(code, 1, "{text}");
+    let at = file.display().to_string();
+    assert!(
+        text.contains(&format!(
+            "{at}:15:10: expectation fails: components.q.backlog_visible ≤ 250 in every window from 20s until 30s: seed 1: 294.5 in the window at 29s is above 250"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("check: 2 of 3 expectations held"), "{text}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results/q/summary.json")).unwrap())
+            .unwrap();
+    let list = summary["expectations"].as_array().unwrap();
+    // Listed as a series, not a number of the summary, with its stretch and each seed's
+    // value nearest the bound.
+    assert_eq!(list[0]["series"], "components.q.backlog_visible");
+    assert!(list[0].get("metric").is_none());
+    assert_eq!(list[0]["from_s"], 20.0);
+    assert_eq!(list[0]["until_s"], 30.0);
+    let per_seed: Vec<f64> = list[0]["per_seed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(per_seed.len(), 2);
+    assert!(
+        per_seed.iter().all(|v| (v - 294.5).abs() < 1e-6),
+        "{per_seed:?}"
+    );
+    // The lowest window of the stretch is the one nearest `min`.
+    assert_eq!(list[1]["pass"], true);
+    assert!((list[1]["value"].as_f64().unwrap() - 204.5).abs() < 1e-6);
+    // Without `from` and `until`: the whole run, 4.5 … 594.5.
+    assert_eq!(list[2]["pass"], true);
+    assert!((list[2]["value"].as_f64().unwrap() - 594.5).abs() < 1e-6);
+}
+
+#[test]
 fn check_refuses_scenarios_without_expectations_and_run_ignores_them() {
     let dir = folder("none");
     let file = scenario(&dir, "");

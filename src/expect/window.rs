@@ -1,0 +1,295 @@
+//! Expectations on a time series (`series = "components.q.backlog_visible"`, as
+//! `timeseries.csv` names it): judged window by window, in every seed, over the windows that
+//! start at or after `from` (default: the warmup's end) and before `until` (default: the end
+//! of the run). "The backlog is under 10 messages from minute 15 on" or "p99 is back under
+//! 200 ms two minutes after the failure" are claims about a stretch of time, which no number
+//! of the summary (pooled over the whole measured period) can hold.
+//!
+//! Each seed's windows are read as its run ends (`seen`), so that seeds whose series are not
+//! kept are judged too; a window without a value (a latency where no request ended) is not
+//! judged. The verdict names the seed and the window of the value that failed, or when all
+//! held the one nearest a bound.
+
+use super::{beside, when, Expectation, Verdict};
+use crate::kernel::SimTime;
+use crate::metrics::{Role, RunResult};
+
+/// The stretch of time a series expectation judges, as written.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Window {
+    /// The first window judged starts at or after it (`None`: at the warmup's end).
+    pub from: Option<SimTime>,
+    /// Windows judged start before it (`None`: the end of the run).
+    pub until: Option<SimTime>,
+}
+
+/// What one seed's windows of the series showed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Seen {
+    pub seed: u64,
+    /// The stretch judged [s from the start].
+    pub from_s: f64,
+    pub until_s: f64,
+    /// The windows judged: those in the stretch with a value.
+    pub windows: usize,
+    /// (value, start of its window [s]) of the highest and of the lowest.
+    pub highest: Option<(f64, f64)>,
+    pub lowest: Option<(f64, f64)>,
+    /// The run has no such series (a series of its kind this component does not keep).
+    pub absent: bool,
+}
+
+/// The actor's name and the series' id of a series path ("components.q.backlog_visible"),
+/// and whether the actor is a component; `None` for a path that is not one.
+pub fn split(path: &str) -> Option<(bool, &str, &str)> {
+    let (component, rest) = match path.split_once('.')? {
+        ("components", rest) => (true, rest),
+        ("workloads", rest) => (false, rest),
+        _ => return None,
+    };
+    // Series ids have no dot; an id may.
+    let (actor, series) = rest.rsplit_once('.')?;
+    (!actor.is_empty() && !series.is_empty()).then_some((component, actor, series))
+}
+
+/// What `run`'s windows of the series `e` names show, over `w`.
+pub fn seen(e: &Expectation, w: &Window, run: &RunResult) -> Seen {
+    let c = &run.clock;
+    let from = w.from.unwrap_or(c.warmup);
+    let until = w.until.unwrap_or(c.end).min(c.end);
+    let mut seen = Seen {
+        seed: run.seed,
+        from_s: from.as_secs_f64(),
+        until_s: until.as_secs_f64(),
+        windows: 0,
+        highest: None,
+        lowest: None,
+        absent: true,
+    };
+    let Some((component, actor, id)) = split(&e.metric) else {
+        return seen;
+    };
+    let role = if component {
+        Role::Component
+    } else {
+        Role::Workload
+    };
+    let values = run
+        .actors
+        .iter()
+        .filter(|a| a.role == role && a.name == actor)
+        .flat_map(|a| &a.series)
+        .find(|(name, _)| name == id)
+        .map(|(_, v)| v);
+    let Some(values) = values else {
+        return seen;
+    };
+    seen.absent = false;
+    let width = c.window.0.max(1);
+    for (i, &v) in values.iter().enumerate() {
+        let start = SimTime((i as u64).saturating_mul(width));
+        if start < from || start >= until || !v.is_finite() {
+            continue;
+        }
+        let t = start.as_secs_f64();
+        seen.windows += 1;
+        if seen.highest.is_none_or(|(h, _)| v > h) {
+            seen.highest = Some((v, t));
+        }
+        if seen.lowest.is_none_or(|(l, _)| v < l) {
+            seen.lowest = Some((v, t));
+        }
+    }
+    seen
+}
+
+/// Judges a series expectation on every seed's windows (`seen`, in seed order).
+pub fn judge(e: &Expectation, seen: &[Seen]) -> Verdict {
+    let several = seen.len() > 1;
+    let mut problem = None;
+    let mut judged: Option<(u64, f64)> = None;
+    let mut per_seed = Vec::new();
+    for s in seen {
+        // The value on the side of a bound it comes nearest: the highest below a `max`, the
+        // lowest above a `min` (of both, the one with the smaller margin).
+        let margin = |(v, _): (f64, f64)| {
+            let below = e.max.map_or(f64::INFINITY, |hi| hi - v);
+            let above = e.min.map_or(f64::INFINITY, |lo| v - lo);
+            below.min(above)
+        };
+        let worst = [s.highest, s.lowest]
+            .into_iter()
+            .flatten()
+            .min_by(|a, b| margin(*a).total_cmp(&margin(*b)));
+        per_seed.push((s.seed, worst.map(|(v, _)| v)));
+        let who = if several {
+            format!("seed {}: ", s.seed)
+        } else {
+            String::new()
+        };
+        let failed = if s.absent {
+            Some(format!("{who}the run has no series `{}`", e.metric))
+        } else if s.from_s >= s.until_s {
+            // A run made shorter than the scenario's (`--set scenario.duration=…`).
+            Some(format!(
+                "{who}the run ends at {}, before `from` ({}): no window to judge",
+                when(s.until_s),
+                when(s.from_s)
+            ))
+        } else if s.windows == 0 {
+            Some(format!(
+                "{who}no window from {} until {} has a value (nothing was measured)",
+                when(s.from_s),
+                when(s.until_s)
+            ))
+        } else {
+            let high = s.highest.filter(|&(v, _)| e.max.is_some_and(|hi| v > hi));
+            let low = s.lowest.filter(|&(v, _)| e.min.is_some_and(|lo| v < lo));
+            match (high, low) {
+                (Some((v, t)), _) => {
+                    let hi = e.max.unwrap_or(0.0);
+                    Some(format!(
+                        "{who}{} in the window at {} is above {hi}",
+                        beside(v, hi),
+                        when(t)
+                    ))
+                }
+                (None, Some((v, t))) => {
+                    let lo = e.min.unwrap_or(0.0);
+                    Some(format!(
+                        "{who}{} in the window at {} is below {lo}",
+                        beside(v, lo),
+                        when(t)
+                    ))
+                }
+                (None, None) => None,
+            }
+        };
+        match (&problem, failed) {
+            (None, Some(p)) => {
+                problem = Some(p);
+                judged = worst.map(|(v, _)| (s.seed, v));
+            }
+            (None, None) => {
+                if let Some((v, _)) = worst {
+                    if judged.is_none_or(|(_, j)| margin((v, 0.0)) < margin((j, 0.0))) {
+                        judged = Some((s.seed, v));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Verdict {
+        expectation: e.clone(),
+        value: judged.map(|(_, v)| v),
+        seed: judged.map(|(s, _)| s),
+        per_seed,
+        pass: problem.is_none(),
+        problem,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exp(min: Option<f64>, max: Option<f64>) -> Expectation {
+        Expectation {
+            metric: "components.q.backlog_visible".into(),
+            window: Some(Window {
+                from: None,
+                until: None,
+            }),
+            min,
+            max,
+            each_seed: false,
+            variant: None,
+            variant_at: (1, 1),
+            line: 1,
+            column: 1,
+        }
+    }
+
+    fn seen(seed: u64, highest: (f64, f64), lowest: (f64, f64)) -> Seen {
+        Seen {
+            seed,
+            from_s: 0.0,
+            until_s: 60.0,
+            windows: 60,
+            highest: Some(highest),
+            lowest: Some(lowest),
+            absent: false,
+        }
+    }
+
+    #[test]
+    fn the_first_seed_outside_fails_it_and_otherwise_the_nearest_stands_for_all() {
+        let e = exp(None, Some(10.0));
+        let all = [
+            seen(1, (8.0, 5.0), (0.0, 0.0)),
+            seen(2, (9.5, 7.0), (1.0, 0.0)),
+        ];
+        let v = judge(&e, &all);
+        assert!(v.pass);
+        assert_eq!((v.value, v.seed), (Some(9.5), Some(2)));
+        assert_eq!(v.per_seed, vec![(1, Some(8.0)), (2, Some(9.5))]);
+        let all = [
+            seen(1, (12.0, 65.0), (0.0, 0.0)),
+            seen(2, (30.0, 7.0), (1.0, 0.0)),
+        ];
+        let v = judge(&e, &all);
+        assert!(!v.pass);
+        assert_eq!((v.value, v.seed), (Some(12.0), Some(1)));
+        assert_eq!(
+            v.problem.as_deref(),
+            Some("seed 1: 12 in the window at 1m 5s is above 10")
+        );
+        // A lower bound judges the lowest window; one seed is not named.
+        let v = judge(&exp(Some(2.0), None), &[seen(7, (9.0, 1.0), (1.5, 30.0))]);
+        assert_eq!(
+            v.problem.as_deref(),
+            Some("1.5 in the window at 30s is below 2")
+        );
+    }
+
+    #[test]
+    fn a_series_missing_or_without_a_value_in_the_stretch_fails() {
+        let e = exp(None, Some(10.0));
+        let mut s = seen(1, (0.0, 0.0), (0.0, 0.0));
+        s.absent = true;
+        let v = judge(&e, &[s.clone()]);
+        assert_eq!(
+            v.problem.as_deref(),
+            Some("the run has no series `components.q.backlog_visible`")
+        );
+        s.absent = false;
+        (s.windows, s.highest, s.lowest) = (0, None, None);
+        let v = judge(&e, &[s]);
+        assert_eq!(
+            v.problem.as_deref(),
+            Some("no window from 0s until 1m has a value (nothing was measured)")
+        );
+        // A run shorter than the scenario's, ending before `from`.
+        let mut s = seen(1, (0.0, 0.0), (0.0, 0.0));
+        (s.from_s, s.until_s, s.windows) = (90.0, 48.0, 0);
+        assert_eq!(
+            judge(&e, &[s]).problem.as_deref(),
+            Some("the run ends at 48s, before `from` (1m 30s): no window to judge")
+        );
+    }
+
+    #[test]
+    fn a_path_splits_into_its_actor_and_series() {
+        assert_eq!(
+            split("components.web.v2.busy_ms"),
+            Some((true, "web.v2", "busy_ms"))
+        );
+        assert_eq!(
+            split("workloads.u.latency_p99_ms"),
+            Some((false, "u", "latency_p99_ms"))
+        );
+        assert_eq!(split("latency_ms.p99"), None);
+        assert_eq!(split("components.web"), None);
+    }
+}
