@@ -169,6 +169,41 @@ pub fn of_scenario(sc: &Scenario) -> Option<Mmc> {
     q.stable().then_some(q)
 }
 
+/// The stations that no steady state exists for: each `service` with no queue limit that
+/// the workloads sending to it directly offer, on average over the run, at least as much
+/// work as its servers do (arrivals per second × mean work ÷ servers ≥ 1), as
+/// (component, that utilisation). A lower bound on what it is offered: retries and calls
+/// from other components add to it. Its queue grows for the whole run, and its latency with
+/// the run's length: numbers of no steady state, which no formula gives.
+pub fn overloaded(sc: &Scenario) -> Vec<(usize, f64)> {
+    let secs = sc.duration.as_secs_f64();
+    if secs <= 0.0 {
+        return Vec::new();
+    }
+    sc.components
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let svc: &ServiceConfig = c.spec.config()?;
+            if svc.queue.is_some() {
+                return None;
+            }
+            let rate: f64 = sc
+                .workloads
+                .iter()
+                .filter(|w| w.target == i)
+                .map(|w| {
+                    w.arrival
+                        .expected_between(crate::kernel::SimTime::ZERO, sc.duration)
+                })
+                .sum::<f64>()
+                / secs;
+            let load = rate * svc.service_time.mean() / f64::from(svc.servers.max(1));
+            (load >= 1.0).then_some((i, load))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

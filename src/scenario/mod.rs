@@ -1027,6 +1027,25 @@ fn validate(
         let zones = crate::network::check_zones(s, ck);
         crate::access::check_mappings(s, ck) && zones
     })
+    .inspect(|s| warn_overloaded(s, ck))
+}
+
+/// Warns of each station offered more work than its servers can do, with no queue limit
+/// (`theory::overloaded`): its figures grow with the run's length, a student would quote
+/// them as a steady state's.
+fn warn_overloaded(sc: &Scenario, ck: &mut Checker) {
+    for (i, load) in crate::theory::overloaded(sc) {
+        let c = &sc.components[i];
+        let at = ck.offset_of(c.position.0, c.position.1);
+        ck.warn(
+            at..at,
+            format!(
+                "\"{}\" is offered {:.0} % of what its servers can do (its workloads' mean arrival rate × mean work ÷ servers) and has no `queue` limit: its queue grows for the whole run, there is no steady state, and its latency grows with `duration` rather than settling; offer less, add servers, or give it a `queue` (a full queue answers 503)",
+                crate::text::one_line(&c.id),
+                load * 100.0
+            ),
+        );
+    }
 }
 
 /// aws-facts: §2 concurrency: reserved (and provisioned) concurrency is carved out of the

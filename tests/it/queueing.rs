@@ -346,3 +346,32 @@ fn a_saturated_station_shows_what_it_serves_not_what_it_is_offered() {
     assert_eq!(num(&s, "requests.by_status.200"), 99.0);
     assert_eq!(num(&s, "error_rate"), 0.0);
 }
+
+#[test]
+fn a_station_offered_its_capacity_or_more_with_no_queue_limit_is_warned_of() {
+    // ρ = λ·E[S]/c: 100/s × 10 ms on one server is 1, no steady state; 99/s is not warned of;
+    // 300/s on two servers of 10 ms is 1.5; a queue limit bounds it (503s instead).
+    let warned = |rate: f64, servers: u32, queue: Option<u32>| {
+        let text = service_scenario(
+            "10m",
+            rate,
+            servers,
+            queue,
+            r#"{ dist = "exponential", mean = "10ms" }"#,
+        );
+        let sc = archsim::scenario::parse(std::path::Path::new("x.toml"), &text).unwrap();
+        sc.warnings
+            .iter()
+            .map(|w| (w.line, w.message.clone()))
+            .find(|(_, m)| m.contains("no steady state"))
+    };
+    let (line, text) = warned(100.0, 1, None).expect("warned");
+    assert_eq!(line, 14);
+    assert!(
+        text.starts_with("\"svc\" is offered 100 % of what its servers can do"),
+        "{text}"
+    );
+    assert!(warned(99.0, 1, None).is_none());
+    assert!(warned(300.0, 2, None).is_some_and(|(_, t)| t.contains("offered 150 %")));
+    assert!(warned(300.0, 2, Some(100)).is_none());
+}
