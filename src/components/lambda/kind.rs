@@ -411,7 +411,7 @@ impl Kind for LambdaConfig {
             Field {
                 path: "async.retried",
                 unit: Unit::Count,
-                about: "runs that ended in a function error and were retried, of events accepted in the measured period, followed after arrivals stop (so it may be more than `invocations`, which counts only runs in the measured period, allows)",
+                about: "runs that ended in a function error and were retried, of events accepted in the measured period, followed after arrivals stop (`invocations` counts only the runs in the measured period, so the two need not agree)",
             },
             Field {
                 path: "async.throttled",

@@ -28,8 +28,9 @@
 //! the event's successful run) and the age of its oldest waiting event are measured. Events
 //! go on running after arrivals stop, until the queue is empty: the `async.` counts follow
 //! the events accepted in the measured period to their fates (succeeded, or discarded and
-//! sent to the destination), however late (succeeded and discarded add up to `async.accepted` but for duplicates), while
-//! `invocations`, the cost and the destination's own counts stop with the measured period.
+//! sent to the destination), however late (succeeded and discarded add up to
+//! `async.accepted` but for duplicates), while `invocations`, the cost and the
+//! destination's own counts stop with the measured period.
 //!
 //! A queue's or stream's batch that lists its items (`Ctx::items_mut`) is decided message by
 //! message: each fails by its own `error_rate` draw or its operation in `error_ops`. When its
