@@ -317,25 +317,31 @@ pub fn to_json(verdicts: &[Verdict]) -> Value {
         verdicts
             .iter()
             .map(|v| {
-                let mut o = json!({
-                    "metric": v.expectation.metric,
-                    "min": v.expectation.min,
-                    "max": v.expectation.max,
-                    "each_seed": v.expectation.each_seed,
-                    "value": v.value,
-                    "pass": v.pass,
-                    "problem": v.problem,
-                });
-                // A series is no number of the summary: it is listed under `series`, so that
+                let e = &v.expectation;
+                // A series is no number of the summary: it is listed under `series` (with its
+                // stretch as written, `null` for the warmup's end and the run's), so that
                 // what reads `metric` as a summary path (a slide's figures) passes it by.
-                if let Some(w) = v.expectation.window {
-                    let o = o.as_object_mut().expect("an object");
-                    o.remove("metric");
-                    o.remove("each_seed");
-                    o.insert("series".into(), json!(v.expectation.metric));
-                    o.insert("from_s".into(), json!(w.from.map(SimTime::as_secs_f64)));
-                    o.insert("until_s".into(), json!(w.until.map(SimTime::as_secs_f64)));
-                }
+                let mut o = match e.window {
+                    None => json!({
+                        "metric": e.metric,
+                        "min": e.min,
+                        "max": e.max,
+                        "each_seed": e.each_seed,
+                        "value": v.value,
+                        "pass": v.pass,
+                        "problem": v.problem,
+                    }),
+                    Some(w) => json!({
+                        "series": e.metric,
+                        "from_s": w.from.map(SimTime::as_secs_f64),
+                        "until_s": w.until.map(SimTime::as_secs_f64),
+                        "min": e.min,
+                        "max": e.max,
+                        "value": v.value,
+                        "pass": v.pass,
+                        "problem": v.problem,
+                    }),
+                };
                 if let Some(seed) = v.seed {
                     o["seed"] = json!(seed);
                 }

@@ -1,5 +1,5 @@
-//! Expectations on a time series (`series = "components.q.backlog_visible"`, as
-//! `timeseries.csv` names it): judged window by window, in every seed, over the windows that
+//! Expectations on a time series (`series = "components.q.backlog_visible"`: the actor and
+//! series columns of `timeseries.csv`, prefixed by what the actor is): judged window by window, in every seed, over the windows that
 //! start at or after `from` (default: the warmup's end) and before `until` (default: the end
 //! of the run). "The backlog is under 10 messages from minute 15 on" or "p99 is back under
 //! 200 ms two minutes after the failure" are claims about a stretch of time, which no number
@@ -27,9 +27,10 @@ pub struct Window {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Seen {
     pub seed: u64,
-    /// The stretch judged [s from the start].
+    /// The stretch judged [s from the start], and the end of the run.
     pub from_s: f64,
     pub until_s: f64,
+    pub end_s: f64,
     /// The windows judged: those in the stretch with a value.
     pub windows: usize,
     /// (value, start of its window [s]) of the highest and of the lowest.
@@ -61,6 +62,7 @@ pub fn seen(e: &Expectation, w: &Window, run: &RunResult) -> Seen {
         seed: run.seed,
         from_s: from.as_secs_f64(),
         until_s: until.as_secs_f64(),
+        end_s: c.end.as_secs_f64(),
         windows: 0,
         highest: None,
         lowest: None,
@@ -80,9 +82,14 @@ pub fn seen(e: &Expectation, w: &Window, run: &RunResult) -> Seen {
         .filter(|a| a.role == role && a.name == actor)
         .flat_map(|a| &a.series)
         .find(|(name, _)| name == id)
-        .map(|(_, v)| v);
-    let Some(values) = values else {
-        return seen;
+        .map(|(_, v)| v.as_slice());
+    // A workload keeps the series of the final statuses it saw: one it never saw is nothing
+    // a second in every window, as a status missing from `by_status` counted nothing.
+    let none = vec![0.0; c.windows()];
+    let values = match values {
+        Some(v) => v,
+        None if !component && crate::workload::status_of_series(id).is_some() => &none,
+        None => return seen,
     };
     seen.absent = false;
     let width = c.window.0.max(1);
@@ -103,24 +110,25 @@ pub fn seen(e: &Expectation, w: &Window, run: &RunResult) -> Seen {
     seen
 }
 
-/// Judges a series expectation on every seed's windows (`seen`, in seed order).
+/// Judges a series expectation on every seed's windows (`seen`, in seed order). A seed
+/// fails it by the window farthest past a bound (the highest above `max` or the lowest below
+/// `min`, whichever is farther); when all hold, the window nearest a bound stands for them.
 pub fn judge(e: &Expectation, seen: &[Seen]) -> Verdict {
     let several = seen.len() > 1;
     let mut problem = None;
     let mut judged: Option<(u64, f64)> = None;
     let mut per_seed = Vec::new();
+    // How far inside its bounds a value is (below zero: past one).
+    let margin = |v: f64| {
+        let below = e.max.map_or(f64::INFINITY, |hi| hi - v);
+        let above = e.min.map_or(f64::INFINITY, |lo| v - lo);
+        below.min(above)
+    };
     for s in seen {
-        // The value on the side of a bound it comes nearest: the highest below a `max`, the
-        // lowest above a `min` (of both, the one with the smaller margin).
-        let margin = |(v, _): (f64, f64)| {
-            let below = e.max.map_or(f64::INFINITY, |hi| hi - v);
-            let above = e.min.map_or(f64::INFINITY, |lo| v - lo);
-            below.min(above)
-        };
         let worst = [s.highest, s.lowest]
             .into_iter()
             .flatten()
-            .min_by(|a, b| margin(*a).total_cmp(&margin(*b)));
+            .min_by(|a, b| margin(a.0).total_cmp(&margin(b.0)));
         per_seed.push((s.seed, worst.map(|(v, _)| v)));
         let who = if several {
             format!("seed {}: ", s.seed)
@@ -128,41 +136,41 @@ pub fn judge(e: &Expectation, seen: &[Seen]) -> Verdict {
             String::new()
         };
         let failed = if s.absent {
-            Some(format!("{who}the run has no series `{}`", e.metric))
-        } else if s.from_s >= s.until_s {
+            Some(format!(
+                "{who}the run has no series `{}`: its kind keeps it only in some configurations, not in this one (timeseries.csv lists what it kept)",
+                e.metric
+            ))
+        } else if s.from_s >= s.end_s {
             // A run made shorter than the scenario's (`--set scenario.duration=…`).
             Some(format!(
-                "{who}the run ends at {}, before `from` ({}): no window to judge",
-                when(s.until_s),
+                "{who}the run ends at {}, before the windows from {}",
+                when(s.end_s),
                 when(s.from_s)
             ))
         } else if s.windows == 0 {
             Some(format!(
-                "{who}no window from {} until {} has a value (nothing was measured)",
+                "{who}no window that starts from {} until {} has a value (nothing was measured in them)",
                 when(s.from_s),
                 when(s.until_s)
             ))
         } else {
-            let high = s.highest.filter(|&(v, _)| e.max.is_some_and(|hi| v > hi));
-            let low = s.lowest.filter(|&(v, _)| e.min.is_some_and(|lo| v < lo));
-            match (high, low) {
-                (Some((v, t)), _) => {
-                    let hi = e.max.unwrap_or(0.0);
-                    Some(format!(
+            match worst {
+                Some((v, t)) if margin(v) < 0.0 => Some(match e.max.filter(|&hi| v > hi) {
+                    Some(hi) => format!(
                         "{who}{} in the window at {} is above {hi}",
                         beside(v, hi),
                         when(t)
-                    ))
-                }
-                (None, Some((v, t))) => {
-                    let lo = e.min.unwrap_or(0.0);
-                    Some(format!(
-                        "{who}{} in the window at {} is below {lo}",
-                        beside(v, lo),
-                        when(t)
-                    ))
-                }
-                (None, None) => None,
+                    ),
+                    None => {
+                        let lo = e.min.unwrap_or(0.0);
+                        format!(
+                            "{who}{} in the window at {} is below {lo}",
+                            beside(v, lo),
+                            when(t)
+                        )
+                    }
+                }),
+                _ => None,
             }
         };
         match (&problem, failed) {
@@ -172,13 +180,17 @@ pub fn judge(e: &Expectation, seen: &[Seen]) -> Verdict {
             }
             (None, None) => {
                 if let Some((v, _)) = worst {
-                    if judged.is_none_or(|(_, j)| margin((v, 0.0)) < margin((j, 0.0))) {
+                    if judged.is_none_or(|(_, j)| margin(v) < margin(j)) {
                         judged = Some((s.seed, v));
                     }
                 }
             }
             _ => {}
         }
+    }
+    // No seed at all would pass it unjudged.
+    if seen.is_empty() {
+        problem = Some("no seed's windows were read".to_string());
     }
     Verdict {
         expectation: e.clone(),
@@ -216,6 +228,7 @@ mod tests {
             seed,
             from_s: 0.0,
             until_s: 60.0,
+            end_s: 60.0,
             windows: 60,
             highest: Some(highest),
             lowest: Some(lowest),
@@ -251,6 +264,22 @@ mod tests {
             v.problem.as_deref(),
             Some("1.5 in the window at 30s is below 2")
         );
+        // Past both bounds: the farther is said, and is the value.
+        let both = exp(Some(45.0), Some(55.0));
+        let v = judge(&both, &[seen(1, (71.0, 204.0), (0.0, 10.0))]);
+        assert_eq!(
+            v.problem.as_deref(),
+            Some("0 in the window at 10s is below 45")
+        );
+        assert_eq!(v.value, Some(0.0));
+        let v = judge(&both, &[seen(1, (71.0, 204.0), (40.0, 10.0))]);
+        assert_eq!(
+            v.problem.as_deref(),
+            Some("71 in the window at 3m 24s is above 55")
+        );
+        assert_eq!(v.value, Some(71.0));
+        // No seed read: not passed unjudged.
+        assert!(!judge(&e, &[]).pass);
     }
 
     #[test]
@@ -259,23 +288,25 @@ mod tests {
         let mut s = seen(1, (0.0, 0.0), (0.0, 0.0));
         s.absent = true;
         let v = judge(&e, &[s.clone()]);
-        assert_eq!(
-            v.problem.as_deref(),
-            Some("the run has no series `components.q.backlog_visible`")
-        );
+        assert!(v
+            .problem
+            .as_deref()
+            .is_some_and(|p| p.starts_with("the run has no series `components.q.backlog_visible`: its kind keeps it only in some configurations")));
         s.absent = false;
         (s.windows, s.highest, s.lowest) = (0, None, None);
         let v = judge(&e, &[s]);
         assert_eq!(
             v.problem.as_deref(),
-            Some("no window from 0s until 1m has a value (nothing was measured)")
+            Some(
+                "no window that starts from 0s until 1m has a value (nothing was measured in them)"
+            )
         );
         // A run shorter than the scenario's, ending before `from`.
         let mut s = seen(1, (0.0, 0.0), (0.0, 0.0));
-        (s.from_s, s.until_s, s.windows) = (90.0, 48.0, 0);
+        (s.from_s, s.until_s, s.end_s, s.windows) = (90.0, 48.0, 48.0, 0);
         assert_eq!(
             judge(&e, &[s]).problem.as_deref(),
-            Some("the run ends at 48s, before `from` (1m 30s): no window to judge")
+            Some("the run ends at 48s, before the windows from 1m 30s")
         );
     }
 

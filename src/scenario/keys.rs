@@ -573,7 +573,7 @@ pub const EXPECT: &[Key] = &[
         name: "series",
         ty: KeyType::Text,
         required: false,
-        about: "a time series as timeseries.csv names it, `components.<id>.<series>` or `workloads.<name>.<series>` (such as \"components.q.backlog_visible\"), judged in every window of every seed from `from` until `until` (this or `metric`)",
+        about: "a time series, `components.<id>.<series>` or `workloads.<name>.<series>` (the `component` and `series` columns of timeseries.csv) (such as \"components.q.backlog_visible\"), judged in every window of every seed from `from` until `until` (this or `metric`)",
     },
     Key {
         name: "from",

@@ -863,15 +863,21 @@ fn validate(
     });
     ok &= compare_metrics.is_some();
     let mut expectations = Vec::new();
-    let duration = times.map(|(d, _, _)| d);
+    let browsers: Vec<&str> = raw_workloads
+        .iter()
+        .flatten()
+        .filter(|w| w.browser.as_ref().is_some_and(|b| *b.get_ref()))
+        .map(|w| w.name.get_ref().as_str())
+        .collect();
     for v in expect_values {
         let span = v.span();
         let names = ExpectNames {
             workloads: &workload_names,
+            browsers: &browsers,
             workloads_whole,
             kind_of: &kind_of,
             blind: &blind,
-            duration,
+            times,
         };
         match ck
             .deserialize::<raw::RawExpect>(v)
@@ -1568,14 +1574,16 @@ fn parse_compare_metrics(
 /// under `components` and `workloads` must name one of the scenario's; the rest of a path is
 /// checked against the summary after the run (what a component reports depends on its kind).
 /// `each_seed` only on the numbers each seed has (`metrics::PER_SEED`).
-/// What an `[[expect]]` may name: the workloads (all of them, when `workloads_whole`), each
-/// component's kind, the numbers ties leave blind, and the run's length (when it was read).
+/// What an `[[expect]]` may name: the workloads (all of them, when `workloads_whole`; those
+/// of browsers apart), each component's kind, the numbers ties leave blind, and the run's
+/// duration, warmup and window (when they were read).
 struct ExpectNames<'a> {
     workloads: &'a [&'a str],
+    browsers: &'a [&'a str],
     workloads_whole: bool,
     kind_of: &'a HashMap<&'a str, &'static components::KindInfo>,
     blind: &'a [components::kind::Blind],
-    duration: Option<SimTime>,
+    times: Option<(SimTime, SimTime, SimTime)>,
 }
 
 fn parse_expect(
@@ -1701,15 +1709,17 @@ fn parse_expect(
     }
     // A number a tie leaves blind to part of what it seems to count: said, as the
     // expectation may be meant to catch just that part.
-    for b in blind {
+    // Once, however many ties leave it blind (two queues redriving into one).
+    let blinded = blind.iter().find(|b| {
         let id = ck.component_ids.get(b.component).map_or("", String::as_str);
-        if metric
-            .strip_prefix("components.")
-            .and_then(|m| m.strip_prefix(id))
-            == Some(&format!(".{}", b.field))
-        {
-            ck.warn(named.span(), format!("`{metric}` {}", b.why));
-        }
+        window.is_none()
+            && metric
+                .strip_prefix("components.")
+                .and_then(|m| m.strip_prefix(id))
+                == Some(&format!(".{}", b.field))
+    });
+    if let Some(b) = blinded {
+        ck.warn(named.span(), format!("`{metric}` {}", b.why));
     }
     let each_seed = e.each_seed.as_ref().is_some_and(|b| *b.get_ref());
     if let (true, Some(_)) = (each_seed, window) {
@@ -1785,7 +1795,7 @@ fn series_window(
         ck.error(
             s.span(),
             format!(
-                "`series` \"{}\" names no series: write `components.<id>.<series>` or `workloads.<name>.<series>`, as timeseries.csv names them",
+                "`series` \"{}\" names no series: write `components.<id>.<series>` or `workloads.<name>.<series>`, with the `component` and `series` columns of timeseries.csv",
                 crate::text::one_line(path)
             ),
         );
@@ -1829,6 +1839,16 @@ fn series_window(
             .chain(std::iter::once(crate::workload::status_series("<status>")))
             .collect()
     };
+    // A workload that sends no preflights keeps no series of them.
+    if !component && id == crate::workload::PREFLIGHTS.id && !names.browsers.contains(&actor) {
+        ck.error(
+            s.span(),
+            format!(
+                "workload \"{actor}\" is no browser workload (`browser = true`): it sends no CORS preflights, and keeps no series \"{id}\""
+            ),
+        );
+        return None;
+    }
     if series_of(path, names.kind_of).is_none() {
         let whose = if component {
             format!("component \"{actor}\"")
@@ -1854,7 +1874,7 @@ fn series_window(
         Some(u) => Some((ck.positive_duration(u, "until")?, u.span())),
         None => None,
     };
-    if let Some(end) = names.duration {
+    if let Some((end, _, _)) = names.times {
         for (t, span, key) in [
             from.clone().map(|(t, s)| (t, s, "from")),
             until.clone().map(|(t, s)| (t, s, "until")),
@@ -1877,6 +1897,31 @@ fn series_window(
                 span.clone(),
                 format!("`until` ({u}) is not after `from` ({f}): no window lies between"),
             );
+            return None;
+        }
+    }
+    // Some window must start in the stretch: from `from` (the warmup's end without it)
+    // and before `until` (the end).
+    if let Some((end, warmup, width)) = names.times {
+        let first = from.as_ref().map_or(warmup, |(t, _)| *t);
+        let last = until.as_ref().map_or(end, |(t, _)| *t).min(end);
+        let w = width.0.max(1);
+        let start = SimTime(first.0.div_ceil(w).saturating_mul(w));
+        if start >= last {
+            let span = until
+                .as_ref()
+                .or(from.as_ref())
+                .map_or(s.span(), |(_, span)| span.clone());
+            let before = SimTime(first.0 / w * w);
+            let message = match (&from, &until) {
+                (None, Some((u, _))) if *u <= warmup => format!(
+                    "`until` ({u}) is not after the warmup's end ({warmup}), where the windows judged begin without `from`: give `from`, or a later `until`"
+                ),
+                _ => format!(
+                    "no window starts from {first} until {last}: windows start every {width} (the last one before is at {before}); move `from` to {before} or earlier, or `until` later"
+                ),
+            };
+            ck.error(span, message);
             return None;
         }
     }

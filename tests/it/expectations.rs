@@ -139,7 +139,8 @@ fn a_series_is_judged_in_every_window_of_every_seed_between_from_and_until() {
             .to_string()
             + &expect("from = \"20s\"\nuntil = \"30s\"\nmax = 250")
             + &expect("from = \"20s\"\nuntil = \"30s\"\nmin = 200")
-            + &expect("max = 600"),
+            + &expect("max = 600")
+            + "[[expect]]\nseries = \"workloads.u.status_504_rps\"\nmax = 0\n",
     )
     .unwrap();
     let (code, text) = check(&dir, &file);
@@ -151,7 +152,7 @@ fn a_series_is_judged_in_every_window_of_every_seed_between_from_and_until() {
         )),
         "{text}"
     );
-    assert!(text.contains("check: 2 of 3 expectations held"), "{text}");
+    assert!(text.contains("check: 3 of 4 expectations held"), "{text}");
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("results/q/summary.json")).unwrap())
             .unwrap();
@@ -179,6 +180,10 @@ fn a_series_is_judged_in_every_window_of_every_seed_between_from_and_until() {
     // Without `from` and `until`: the whole run, 4.5 … 594.5.
     assert_eq!(list[2]["pass"], true);
     assert!((list[2]["value"].as_f64().unwrap() - 594.5).abs() < 1e-6);
+    // A final status the workload never saw: none a second in every window, as a status
+    // missing from `by_status` counted nothing.
+    assert_eq!(list[3]["pass"], true, "{:?}", list[3]);
+    assert_eq!(list[3]["value"], 0.0);
 }
 
 #[test]
