@@ -1771,6 +1771,26 @@ pub fn scenario_charts(
         .iter()
         .filter_map(|(s, l, c)| line(w, s.id, l, *c, 1.0))
         .collect();
+        // Each window's p99 is of its own requests, and most windows miss the bursts that
+        // make the run's p99 (the pooled one of the summary, of every request of every
+        // seed): drawn beside them, dashed over the measured period, so that the curve is
+        // not read as the run's p99.
+        let mut lat = lat;
+        let pooled = summary["workloads"][w]["latency_ms"]["p99"].as_f64();
+        if let (Some(p99), false) = (pooled, lat.is_empty()) {
+            let from = summary["warmup_s"].as_f64().unwrap_or(0.0);
+            lat.push(Line {
+                label: "p99 of the measured period".into(),
+                color: palette::P99,
+                band: crate::report::table::Band {
+                    t: vec![from, t_end],
+                    median: vec![p99; 2],
+                    min: vec![p99; 2],
+                    max: vec![p99; 2],
+                },
+                dashed: true,
+            });
+        }
         out.push((
             format!("latency-{w}"),
             chart(
