@@ -396,16 +396,24 @@ fn verdict_html(v: &(bool, String)) -> String {
 }
 
 /// What a scenario's numbers slide shows, in order: p99 and the error rate, what its
-/// `[[expect]]`s judge (what the scenario is about), retries when there were any,
-/// throughput and cost; at most `limit`.
+/// `[[expect]]`s judge and what it asks to compare (`compare_metrics`: what the scenario is
+/// about), retries when there were any, throughput and cost; at most `limit`.
 fn headline_paths(summaries: &[&Value], limit: usize) -> Vec<String> {
     let mut paths: Vec<String> = vec!["latency_ms.p99".into(), "error_rate".into()];
     for s in summaries {
-        for e in s["expectations"].as_array().map_or(&[][..], Vec::as_slice) {
-            if let Some(m) = e["metric"].as_str() {
-                if !paths.iter().any(|p| p == m) {
-                    paths.push(m.to_string());
-                }
+        let judged = s["expectations"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(|e| e["metric"].as_str());
+        let compared = s["compare_metrics"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(Value::as_str);
+        for m in judged.chain(compared) {
+            if !paths.iter().any(|p| p == m) {
+                paths.push(m.to_string());
             }
         }
     }
@@ -879,6 +887,33 @@ pub fn experiment(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_numbers_show_what_the_scenario_judges_and_asks_to_compare() {
+        // A P-K lecture compares means: `compare_metrics` puts it on the slide beside the
+        // headlines, after what the expectations judge; a series judged is no figure.
+        let s = serde_json::json!({
+            "latency_ms": { "p99": 238.0, "mean": 55.0 },
+            "error_rate": 0.0,
+            "throughput_rps": 90.0,
+            "components": { "server": { "utilisation": 0.9 } },
+            "expectations": [
+                { "metric": "components.server.utilisation", "max": 0.95 },
+                { "series": "workloads.users.latency_p99_ms", "max": 500.0 }
+            ],
+            "compare_metrics": ["latency_ms.mean"],
+        });
+        assert_eq!(
+            headline_paths(&[&s], 8),
+            [
+                "latency_ms.p99",
+                "error_rate",
+                "components.server.utilisation",
+                "latency_ms.mean",
+                "throughput_rps"
+            ]
+        );
+    }
 
     #[test]
     fn a_name_in_words() {
