@@ -388,6 +388,14 @@ impl Checker {
                             msg.push_str(" (a duration is written with its unit, in quotes, such as \"10s\" or \"250ms\")");
                         }
                     }
+                    // An arrival rate written with its unit ("6000/min"): it is a plain number
+                    // of requests per second. (Other `rate`s are shares, a trace's or a fault's.)
+                    if key == "arrival.rate"
+                        && msg.contains("string")
+                        && msg.ends_with("expected a number")
+                    {
+                        msg.push_str(" of requests per second (6000 a minute is 100)");
+                    }
                     self.value_error(at, msg);
                 }
                 None => {
