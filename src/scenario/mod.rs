@@ -296,6 +296,7 @@ pub fn parse_all(
     if let Some(b) = &baseline {
         let name = (!declared.is_empty()).then_some(variants::BASELINE);
         check_theory(b, name, &mut ck);
+        warn_overloaded(b, name, &mut ck);
     }
     let (mut baseline, warnings) = ck.into_result(baseline)?;
     baseline.warnings = warnings;
@@ -319,6 +320,7 @@ pub fn parse_all(
     });
     let mut all = vec![baseline];
     let mut problems = Vec::new();
+    let mut variant_warnings = Vec::new();
     let baseline_keys = variants::baseline_keys(&doc);
     for d in &declared {
         let mut ck = Checker::new(path, text);
@@ -341,10 +343,26 @@ pub fn parse_all(
         let sc = validate(path, vdoc, whole.clone(), access, &mut ck);
         if let Some(sc) = &sc {
             check_theory(sc, Some(&d.name), &mut ck);
+            warn_overloaded(sc, None, &mut ck);
         }
         variants::baseline_hints(&mut ck, &baseline_keys, d);
         match ck.into_result(sc) {
-            Ok((mut sc, _)) => {
+            Ok((mut sc, warnings)) => {
+                // A variant's own warnings (a sweep point past a station's capacity), not
+                // the baseline's again under its name, are the scenario's too.
+                let prefix = format!("variant \"{}\": ", d.name);
+                let baseline = format!("{}: ", variants::BASELINE);
+                let own: Vec<Diagnostic> = warnings
+                    .into_iter()
+                    .filter(|w| {
+                        let bare = w.message.strip_prefix(&prefix).unwrap_or(&w.message);
+                        !all[0].warnings.iter().any(|b| {
+                            let said = b.message.strip_prefix(&baseline).unwrap_or(&b.message);
+                            (b.line, b.column) == (w.line, w.column) && said == bare
+                        })
+                    })
+                    .collect();
+                variant_warnings.extend(own);
                 sc.variant = Some(VariantInfo {
                     name: d.name.clone(),
                     description: d.description.clone(),
@@ -370,6 +388,8 @@ pub fn parse_all(
         }
     }
     if problems.is_empty() {
+        all[0].warnings.extend(variant_warnings);
+        all[0].warnings.sort_by_key(|d| (d.line, d.column));
         warn_unreached(path, text, &doc, &mut all);
         Ok(all)
     } else {
@@ -1033,22 +1053,32 @@ fn validate(
         let zones = crate::network::check_zones(s, ck);
         crate::access::check_mappings(s, ck) && zones
     })
-    .inspect(|s| warn_overloaded(s, ck))
 }
 
-/// Warns of each station offered more work than its servers can do, with no queue limit
-/// (`theory::overloaded`): its figures grow with the run's length, a student would quote
-/// them as a steady state's.
-fn warn_overloaded(sc: &Scenario, ck: &mut Checker) {
-    for (i, load) in crate::theory::overloaded(sc) {
-        let c = &sc.components[i];
+/// Warns of each station that has not caught up when the run ends (`theory::overloaded`):
+/// its figures depend on the run's length, and a student would quote them as a steady
+/// state's. `name` names the baseline among variants (a variant's checker names it).
+fn warn_overloaded(sc: &Scenario, name: Option<&str>, ck: &mut Checker) {
+    let whose = name.map_or(String::new(), |n| format!("{n}: "));
+    for o in crate::theory::overloaded(sc) {
+        let c = &sc.components[o.component];
         let at = ck.offset_of(c.position.0, c.position.1);
+        let how = if o.load_at_end >= 1.0 {
+            format!(
+                "is offered {:.0} % of what its servers can do at the end of the run",
+                o.load_at_end * 100.0
+            )
+        } else {
+            format!(
+                "is offered more than its servers can do for a while, and about {} of work is still queued when the run ends",
+                SimTime::from_secs_f64(o.backlog_s)
+            )
+        };
         ck.warn(
             at..at,
             format!(
-                "\"{}\" is offered {:.0} % of what its servers can do (its workloads' mean arrival rate × mean work ÷ servers) and has no `queue` limit: its queue grows for the whole run, there is no steady state, and its latency grows with `duration` rather than settling; offer less, add servers, or give it a `queue` (a full queue answers 503)",
+                "{whose}\"{}\" {how} (its workloads' mean arrival rate × mean `service_time` ÷ servers; calls from other components and retries would add to it) and has no `queue` limit: its queue has not caught up when the run ends, there is no steady state, and its latency depends on `duration` rather than settling; offer less, add servers, or give it a `queue` (a full queue answers 503)",
                 crate::text::one_line(&c.id),
-                load * 100.0
             ),
         );
     }

@@ -374,4 +374,40 @@ fn a_station_offered_its_capacity_or_more_with_no_queue_limit_is_warned_of() {
     assert!(warned(99.0, 1, None).is_none());
     assert!(warned(300.0, 2, None).is_some_and(|(_, t)| t.contains("offered 150 %")));
     assert!(warned(300.0, 2, Some(100)).is_none());
+    // A variant (a sweep point) past capacity is warned of under its name, a stable baseline
+    // not; a load that ends above capacity is, whatever its mean over the run (60/s for
+    // 8 minutes, then 150/s: 78 % on average, 150 % at the end).
+    let text = service_scenario(
+        "10m",
+        50.0,
+        1,
+        None,
+        r#"{ dist = "exponential", mean = "10ms" }"#,
+    ) + "[[variant]]\nname = \"double\"\nset = { \"users.arrival.rate\" = 200 }\n";
+    let sc = archsim::scenario::parse(std::path::Path::new("x.toml"), &text).unwrap();
+    let said: Vec<&str> = sc.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with("variant \"double\": \"svc\" is offered 200 % of what its servers can do at the end of the run"),
+        "{said:?}"
+    );
+    let step = service_scenario(
+        "10m",
+        50.0,
+        1,
+        None,
+        r#"{ dist = "exponential", mean = "10ms" }"#,
+    )
+    .replace(
+        "arrival = { process = \"poisson\", rate = 50 }",
+        "arrival = { process = \"step\", steps = [[\"0s\", 60], [\"8m\", 150]] }",
+    );
+    let sc = archsim::scenario::parse(std::path::Path::new("x.toml"), &step).unwrap();
+    assert!(
+        sc.warnings.iter().any(|w| w
+            .message
+            .contains("is offered 150 % of what its servers can do at the end of the run")),
+        "{:?}",
+        sc.warnings
+    );
 }
