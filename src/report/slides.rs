@@ -400,21 +400,26 @@ fn verdict_html(v: &(bool, String)) -> String {
 /// about), retries when there were any, throughput and cost; at most `limit`.
 fn headline_paths(summaries: &[&Value], limit: usize) -> Vec<String> {
     let mut paths: Vec<String> = vec!["latency_ms.p99".into(), "error_rate".into()];
-    for s in summaries {
-        let judged = s["expectations"]
+    // What the scenario asks to compare first (every variant's summary says the same), then
+    // what each variant's expectations judge: the columns are few, and the question the
+    // scenario asks is the same for all.
+    let list = |s: &&Value, key: &str| -> Vec<String> {
+        s[key]
             .as_array()
             .map_or(&[][..], Vec::as_slice)
             .iter()
-            .filter_map(|e| e["metric"].as_str());
-        let compared = s["compare_metrics"]
-            .as_array()
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .filter_map(Value::as_str);
-        for m in judged.chain(compared) {
-            if !paths.iter().any(|p| p == m) {
-                paths.push(m.to_string());
-            }
+            .filter_map(|e| e.as_str().or_else(|| e["metric"].as_str()))
+            .map(str::to_string)
+            .collect()
+    };
+    let compared = summaries.iter().flat_map(|s| list(s, "compare_metrics"));
+    let judged: Vec<String> = summaries
+        .iter()
+        .flat_map(|s| list(s, "expectations"))
+        .collect();
+    for m in compared.chain(judged) {
+        if !paths.contains(&m) {
+            paths.push(m);
         }
     }
     let any = |path: &str, cond: &dyn Fn(f64) -> bool| {
@@ -891,14 +896,14 @@ mod tests {
     #[test]
     fn the_numbers_show_what_the_scenario_judges_and_asks_to_compare() {
         // A P-K lecture compares means: `compare_metrics` puts it on the slide beside the
-        // headlines, after what the expectations judge; a series judged is no figure.
+        // headlines, before what the expectations judge; a series judged is no figure.
         let s = serde_json::json!({
             "latency_ms": { "p99": 238.0, "mean": 55.0 },
             "error_rate": 0.0,
             "throughput_rps": 90.0,
-            "components": { "server": { "utilisation": 0.9 } },
+            "components": { "server": { "queue_max": 9.0 } },
             "expectations": [
-                { "metric": "components.server.utilisation", "max": 0.95 },
+                { "metric": "components.server.queue_max", "max": 0.95 },
                 { "series": "workloads.users.latency_p99_ms", "max": 500.0 }
             ],
             "compare_metrics": ["latency_ms.mean"],
@@ -908,8 +913,8 @@ mod tests {
             [
                 "latency_ms.p99",
                 "error_rate",
-                "components.server.utilisation",
                 "latency_ms.mean",
+                "components.server.queue_max",
                 "throughput_rps"
             ]
         );

@@ -97,7 +97,7 @@ fn plots_show_their_series_units_legends_and_events() {
         "warmup",
         "median of 2 seeds",
         // The run's pooled p99 beside the windows' own, which most windows fall short of.
-        "p99 of the measured period",
+        "p99 of the measured period, seeds pooled",
     ] {
         assert_has(&lat, want, "latency chart");
     }
