@@ -365,7 +365,9 @@ pub fn to_json(verdicts: &[Verdict]) -> Value {
 mod tests {
     use super::*;
 
-    fn exp(metric: &str, min: Option<f64>, max: Option<f64>) -> Expectation {
+    /// An expectation on `metric` (a number of the summary) with these bounds, written at
+    /// 1:1; `window` tests set its window.
+    pub(super) fn exp(metric: &str, min: Option<f64>, max: Option<f64>) -> Expectation {
         Expectation {
             metric: metric.into(),
             window: None,

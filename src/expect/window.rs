@@ -208,18 +208,11 @@ mod tests {
 
     fn exp(min: Option<f64>, max: Option<f64>) -> Expectation {
         Expectation {
-            metric: "components.q.backlog_visible".into(),
             window: Some(Window {
                 from: None,
                 until: None,
             }),
-            min,
-            max,
-            each_seed: false,
-            variant: None,
-            variant_at: (1, 1),
-            line: 1,
-            column: 1,
+            ..crate::expect::tests::exp("components.q.backlog_visible", min, max)
         }
     }
 
