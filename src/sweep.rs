@@ -586,6 +586,15 @@ fn outcome(sc: &Scenario, g: Gathered) -> ScenarioOutcome {
     if !sc.overrides.is_empty() {
         summary["overrides"] = serde_json::json!(sc.overrides);
     }
+    // The scenario's warnings (the baseline holds its variants' too), as `line:column:
+    // message`, without the file's path: results read the same wherever they were made.
+    if !sc.warnings.is_empty() {
+        summary["warnings"] = sc
+            .warnings
+            .iter()
+            .map(|d| format!("{}:{}: {}", d.line, d.column, d.message))
+            .collect();
+    }
     if !sc.compare_metrics.is_empty() {
         summary["compare_metrics"] = serde_json::json!(sc.compare_metrics);
     }

@@ -254,6 +254,15 @@ pub fn report(
         fmt(num(summary, "warmup_s")),
         seeds.join(", ")
     );
+    // What the scenario's check said before the run (a station with no steady state): on
+    // the page too, for whoever reads the results and not the terminal.
+    if let Some(list) = summary["warnings"].as_array().filter(|l| !l.is_empty()) {
+        o.push_str("<h2>Warnings</h2><ul>\n");
+        for w in list.iter().filter_map(Value::as_str) {
+            let _ = writeln!(o, "<li>{}</li>", escape(w));
+        }
+        o.push_str("</ul>\n");
+    }
     if let Some(list) = summary["expectations"].as_array().filter(|l| !l.is_empty()) {
         o.push_str("<h2>Expectations</h2><table><tr><th>expectation</th><th>value</th><th>verdict</th></tr>\n");
         for e in list {

@@ -411,3 +411,43 @@ fn a_station_offered_its_capacity_or_more_with_no_queue_limit_is_warned_of() {
         sc.warnings
     );
 }
+
+#[test]
+fn the_overload_warning_is_written_into_the_results_too() {
+    // Whoever reads the results rather than the terminal (a class given the folder) sees it:
+    // in summary.json's `warnings` (line and column, no path) and on report.html.
+    let dir = std::env::temp_dir().join(format!("archsim-overload-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("over.toml");
+    let text = service_scenario(
+        "3m",
+        150.0,
+        1,
+        None,
+        r#"{ dist = "exponential", mean = "10ms" }"#,
+    )
+    .replace("seeds = 10", "seeds = 1");
+    std::fs::write(&file, text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .args(["run", "-q", "--no-plots", "--out"])
+        .arg(dir.join("results"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("results/over/summary.json")).unwrap(),
+    )
+    .unwrap();
+    let warnings = summary["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1);
+    let w = warnings[0].as_str().unwrap();
+    assert!(w.starts_with("14:14: \"svc\" is offered 150 %"), "{w}");
+    let page = std::fs::read_to_string(dir.join("results/over/report.html")).unwrap();
+    assert!(page.contains("<h2>Warnings</h2>") && page.contains("no steady state"));
+}
