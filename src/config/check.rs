@@ -389,12 +389,30 @@ impl Checker {
                         }
                     }
                     // An arrival rate written with its unit ("6000/min"): it is a plain number
-                    // of requests per second. (Other `rate`s are shares, a trace's or a fault's.)
-                    if key == "arrival.rate"
+                    // of requests per second; one in quotes ("100") needs none. (Other
+                    // `rate`s are shares, a trace's or a fault's.)
+                    const RATES: &[&str] = &[
+                        "arrival.rate",
+                        "arrival.from",
+                        "arrival.to",
+                        "arrival.base",
+                        "arrival.peak",
+                        "arrival.mean",
+                        "arrival.amplitude",
+                    ];
+                    if RATES.contains(&key.as_str())
                         && msg.contains("string")
                         && msg.ends_with("expected a number")
                     {
-                        msg.push_str(" of requests per second (6000 a minute is 100)");
+                        let quoted = msg
+                            .split_once("string \"")
+                            .and_then(|(_, rest)| rest.rsplit_once('"'))
+                            .map(|(v, _)| v.trim());
+                        if quoted.is_some_and(|v| v.parse::<f64>().is_ok()) {
+                            msg.push_str(" (write it without quotes)");
+                        } else {
+                            msg.push_str(" of requests per second (6000 a minute is 100)");
+                        }
                     }
                     self.value_error(at, msg);
                 }
