@@ -105,17 +105,16 @@ pub fn describe(metric: &str, min: Option<f64>, max: Option<f64>, judged: Judged
         (None, Some(hi)) => format!("{metric} ≤ {hi}"),
         (None, None) => metric.to_string(),
     };
-    let at = when;
     match judged {
         Judged::Pooled => bound,
         Judged::EachSeed => bound + " in every seed",
         Judged::Windows(from, until) => {
             let mut text = bound + " in every window";
             if let Some(f) = from {
-                text += &format!(" from {}", at(f));
+                text += &format!(" from {}", when(f));
             }
             if let Some(u) = until {
-                text += &format!(" until {}", at(u));
+                text += &format!(" until {}", when(u));
             }
             text
         }

@@ -560,7 +560,7 @@ fn by_component(
 }
 
 /// A scenario's outcome from what was gathered of its seeds.
-fn outcome(sc: &Scenario, g: Gathered) -> ScenarioOutcome {
+fn outcome(sc: &Scenario, mut g: Gathered) -> ScenarioOutcome {
     let mut summary = g.pool.summary(&SummaryMeta {
         scenario: &sc.name,
         variant: sc.variant.as_ref().map(|v| v.name.as_str()),
@@ -604,7 +604,7 @@ fn outcome(sc: &Scenario, g: Gathered) -> ScenarioOutcome {
     let mine: Vec<crate::expect::Expectation> = judged(sc).cloned().collect();
     let seen: Vec<Vec<crate::expect::Seen>> = (0..mine.len())
         .map(|i| {
-            let mut list = g.seen.get(&i).cloned().unwrap_or_default();
+            let mut list = g.seen.remove(&i).unwrap_or_default();
             list.sort_by_key(|(k, _)| *k);
             list.into_iter().map(|(_, s)| s).collect()
         })

@@ -1,7 +1,7 @@
 //! Expectations on a time series (`series = "components.q.backlog_visible"`: the actor and
-//! series columns of `timeseries.csv`, prefixed by what the actor is): judged window by window, in every seed, over the windows that
-//! start at or after `from` (default: the warmup's end) and before `until` (default: the end
-//! of the run). "The backlog is under 10 messages from minute 15 on" or "p99 is back under
+//! series columns of `timeseries.csv`, prefixed by what the actor is): judged window by
+//! window, in every seed, over the windows that start at or after `from` (default: the
+//! warmup's end) and before `until` (default: the end of the run). "The backlog is under 10 messages from minute 15 on" or "p99 is back under
 //! 200 ms two minutes after the failure" are claims about a stretch of time, which no number
 //! of the summary (pooled over the whole measured period) can hold.
 //!
@@ -85,10 +85,13 @@ pub fn seen(e: &Expectation, w: &Window, run: &RunResult) -> Seen {
         .map(|(_, v)| v.as_slice());
     // A workload keeps the series of the final statuses it saw: one it never saw is nothing
     // a second in every window, as a status missing from `by_status` counted nothing.
-    let none = vec![0.0; c.windows()];
+    let none;
     let values = match values {
         Some(v) => v,
-        None if !component && crate::workload::status_of_series(id).is_some() => &none,
+        None if !component && crate::workload::status_of_series(id).is_some() => {
+            none = vec![0.0; c.windows()];
+            &none
+        }
         None => return seen,
     };
     seen.absent = false;

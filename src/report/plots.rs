@@ -1763,7 +1763,7 @@ pub fn scenario_charts(
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default();
     for w in &workloads {
-        let lat: Vec<Line> = [
+        let mut lat: Vec<Line> = [
             (&workload::LATENCY.p50, "p50", palette::P50),
             (&workload::LATENCY.p95, "p95", palette::P95),
             (&workload::LATENCY.p99, "p99", palette::P99),
@@ -1775,7 +1775,6 @@ pub fn scenario_charts(
         // make the run's p99 (the pooled one of the summary, of every request of every
         // seed): drawn beside them, dashed over the measured period, so that the curve is
         // not read as the run's p99.
-        let mut lat = lat;
         let pooled = summary["workloads"][w]["latency_ms"]["p99"].as_f64();
         if let (Some(p99), false) = (pooled, lat.is_empty()) {
             let from = summary["warmup_s"].as_f64().unwrap_or(0.0);

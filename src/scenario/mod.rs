@@ -889,16 +889,16 @@ fn validate(
         .filter(|w| w.browser.as_ref().is_some_and(|b| *b.get_ref()))
         .map(|w| w.name.get_ref().as_str())
         .collect();
+    let names = ExpectNames {
+        workloads: &workload_names,
+        browsers: &browsers,
+        workloads_whole,
+        kind_of: &kind_of,
+        blind: &blind,
+        times,
+    };
     for v in expect_values {
         let span = v.span();
-        let names = ExpectNames {
-            workloads: &workload_names,
-            browsers: &browsers,
-            workloads_whole,
-            kind_of: &kind_of,
-            blind: &blind,
-            times,
-        };
         match ck
             .deserialize::<raw::RawExpect>(v)
             .and_then(|e| parse_expect(&e, span, &names, ck))
@@ -1600,10 +1600,6 @@ fn parse_compare_metrics(
     ok.then_some(out)
 }
 
-/// An `[[expect]]`: a dotted path into `summary.json` and at least one finite bound. Paths
-/// under `components` and `workloads` must name one of the scenario's; the rest of a path is
-/// checked against the summary after the run (what a component reports depends on its kind).
-/// `each_seed` only on the numbers each seed has (`metrics::PER_SEED`).
 /// What an `[[expect]]` may name: the workloads (all of them, when `workloads_whole`; those
 /// of browsers apart), each component's kind, the numbers ties leave blind, and the run's
 /// duration, warmup and window (when they were read).
@@ -1616,6 +1612,11 @@ struct ExpectNames<'a> {
     times: Option<(SimTime, SimTime, SimTime)>,
 }
 
+/// An `[[expect]]`: a dotted path into `summary.json` (`metric`), or a series judged window
+/// by window (`series`, `series_window`), and at least one finite bound. Paths under
+/// `components` and `workloads` must name one of the scenario's; the rest of a metric's path
+/// is checked against the summary after the run (what a component reports depends on its
+/// kind). `each_seed` only on the numbers each seed has (`metrics::PER_SEED`).
 fn parse_expect(
     e: &raw::RawExpect,
     table: std::ops::Range<usize>,
