@@ -1,4 +1,4 @@
-//! The future event list: a binary heap ordered by (time, insertion sequence), plus FIFO lanes
+//! The future event list: a radix heap ordered by (time, insertion sequence), plus FIFO lanes
 //! for events scheduled a fixed delay ahead (timeouts) and a FIFO for events due at the
 //! instant just popped (a reply across a zero-latency hop, a signal), which need no sorting.
 //!
@@ -18,31 +18,100 @@
 //! The heap stays small only if the delays that recur are the lanes' (at most 16 distinct):
 //! a timeout measured from a varying instant (now + work + timeout) would land in the heap
 //! every time, which was measured to cost a fifth of the serverless benchmark's time.
+//!
+//! Why a radix heap: a simulation never schedules into its past, so the queue is monotone and
+//! a radix heap's pushes need no comparison at all. Measured against std's binary heap (with
+//! its popped top overwritten by the next push) and a 4-ary heap, whole processes: the
+//! serverless benchmark (5 simulated minutes) and M/M/10 (10 M customers) took 1.21× less
+//! CPU with it, 1.04× and 1.06× with the 4-ary heap.
 
 use super::SimTime;
 
-struct Entry<E> {
-    /// Time in the high 64 bits, insertion sequence in the low: one integer comparison orders
-    /// by time and then first-in-first-out.
-    key: u128,
-    event: E,
+/// A radix heap of events by key: a monotone priority queue (every key pushed is at least the
+/// last one popped, as a simulation's clock never goes back), in buckets by the highest bit
+/// in which a key differs from the last key popped. A push is one bit scan and a `Vec::push`;
+/// a pop that finds nothing equal to the last key takes the least bucket, whose least key
+/// becomes the last, and spreads it over the buckets below. Each entry moves at most once per
+/// bit of the key, in practice a few times, with no comparison among the others.
+struct Radix<E> {
+    /// Bucket `b` holds the keys whose highest bit differing from `last` is bit `b - 1`;
+    /// bucket 0 the key equal to `last` (keys are unique: at most one).
+    buckets: Vec<Vec<(u128, E)>>,
+    /// Bit `b - 1` set when bucket `b` (1..=128) holds an entry.
+    occupied: u128,
+    last: u128,
+    len: usize,
+    /// The least key, once looked for and until the next pop.
+    least: Option<u128>,
 }
 
-// A min-heap of entries by key (std's `BinaryHeap` is a max-heap: the order is reversed).
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
+impl<E: Copy> Radix<E> {
+    fn new() -> Self {
+        Radix {
+            buckets: (0..=128).map(|_| Vec::new()).collect(),
+            occupied: 0,
+            last: 0,
+            len: 0,
+            least: None,
+        }
     }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
+
+    #[inline]
+    fn bucket(&self, key: u128) -> usize {
+        (128 - (key ^ self.last).leading_zeros()) as usize
     }
-}
-impl<E> Ord for Entry<E> {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        other.key.cmp(&self.key)
+
+    #[inline]
+    fn put(&mut self, key: u128, event: E) {
+        let b = self.bucket(key);
+        if b > 0 {
+            self.occupied |= 1 << (b - 1);
+        }
+        self.buckets[b].push((key, event));
+    }
+
+    #[inline]
+    fn push(&mut self, key: u128, event: E) {
+        debug_assert!(key >= self.last, "a key below the last one popped");
+        self.put(key, event);
+        self.len += 1;
+        if let Some(least) = self.least {
+            self.least = Some(least.min(key));
+        }
+    }
+
+    /// The least key, without taking it.
+    #[inline]
+    fn peek(&mut self) -> Option<u128> {
+        if self.least.is_none() && self.len > 0 {
+            self.least = Some(match self.buckets[0].first() {
+                Some(&(key, _)) => key,
+                None => {
+                    let b = self.occupied.trailing_zeros() as usize + 1;
+                    self.buckets[b].iter().map(|&(k, _)| k).min()?
+                }
+            });
+        }
+        self.least
+    }
+
+    /// Takes the entry of the least key.
+    fn pop(&mut self) -> Option<(u128, E)> {
+        if self.buckets[0].is_empty() {
+            let least = self.peek()?;
+            let b = self.occupied.trailing_zeros() as usize + 1;
+            self.occupied &= !(1 << (b - 1));
+            self.last = least;
+            let mut spread = std::mem::take(&mut self.buckets[b]);
+            for &(key, event) in &spread {
+                self.put(key, event);
+            }
+            spread.clear();
+            self.buckets[b] = spread;
+        }
+        self.len -= 1;
+        self.least = None;
+        self.buckets[0].pop()
     }
 }
 
@@ -69,11 +138,7 @@ struct Lane {
 
 /// A priority queue of events keyed by (time, insertion sequence).
 pub struct EventQueue<E: Copy> {
-    heap: std::collections::BinaryHeap<Entry<E>>,
-    /// The heap's top was popped but left in place: the next push overwrites it and sifts it
-    /// down once, instead of a pop's sift to the bottom and back up plus the push's own sift
-    /// (a handler usually schedules one event); the next pop removes it if nothing did.
-    stale_top: bool,
+    heap: Radix<E>,
     /// Every lane's events, linked in push order; only events still pending are kept, so a
     /// cancelled timeout costs nothing more.
     nodes: slab::Slab<Node<E>>,
@@ -103,8 +168,7 @@ impl<E: Copy> EventQueue<E> {
     /// An empty queue with no lanes yet.
     pub fn new() -> Self {
         EventQueue {
-            heap: std::collections::BinaryHeap::new(),
-            stale_top: false,
+            heap: Radix::new(),
             nodes: slab::Slab::new(),
             lanes: Vec::new(),
             first_lane: None,
@@ -129,19 +193,7 @@ impl<E: Copy> EventQueue<E> {
             self.due_now.push_back((key, event));
             return;
         }
-        self.push_heap(Entry { key, event });
-    }
-
-    #[inline]
-    fn push_heap(&mut self, entry: Entry<E>) {
-        if self.stale_top {
-            self.stale_top = false;
-            if let Some(mut top) = self.heap.peek_mut() {
-                *top = entry;
-                return;
-            }
-        }
-        self.heap.push(entry);
+        self.heap.push(key, event);
     }
 
     /// Schedules `event` at `now + delay`. The caller promises that `now` never decreases
@@ -167,7 +219,7 @@ impl<E: Copy> EventQueue<E> {
                 self.lanes.len() - 1
             }
             None => {
-                self.push_heap(Entry { key, event });
+                self.heap.push(key, event);
                 return None;
             }
         };
@@ -239,11 +291,7 @@ impl<E: Copy> EventQueue<E> {
     /// Removes and returns the earliest event and its time, ties first-in-first-out; `None`
     /// when nothing is pending.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        if self.stale_top {
-            self.stale_top = false;
-            self.heap.pop();
-        }
-        let heap_key = self.heap.peek().map(|e| e.key);
+        let heap_key = self.heap.peek();
         if let Some(&(key, event)) = self.due_now.front() {
             if heap_key.is_none_or(|hk| key < hk) && self.first_lane.is_none_or(|(_, lk)| key < lk)
             {
@@ -262,11 +310,7 @@ impl<E: Copy> EventQueue<E> {
                 let key = self.nodes[h as usize].key;
                 (key, self.cancel(LaneHandle(h)))
             }
-            None => {
-                let e = self.heap.peek()?;
-                self.stale_top = true;
-                (e.key, e.event)
-            }
+            None => self.heap.pop()?,
         };
         self.now = (key >> 64) as u64;
         Some((SimTime(self.now), event))
@@ -274,7 +318,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// The number of pending events, in the heap, the lanes and the due-now FIFO.
     pub fn len(&self) -> usize {
-        self.heap.len() - usize::from(self.stale_top) + self.nodes.len() + self.due_now.len()
+        self.heap.len + self.nodes.len() + self.due_now.len()
     }
 
     /// Whether no event is pending.
@@ -480,6 +524,34 @@ mod tests {
                 prop_assert_eq!(Some((t.0, i)), model.pop_first());
             }
             prop_assert!(model.is_empty());
+        }
+
+        /// Times far apart (any bit of the clock may differ, so every bucket of the radix heap
+        /// is used) and ties alike: pops are the model's least entry, pushes never into the past.
+        #[test]
+        fn far_apart_times_pop_in_order(ops in prop::collection::vec((any::<bool>(), 0u32..64, any::<u64>()), 1..400)) {
+            let mut q = EventQueue::new();
+            let mut model = std::collections::BTreeMap::new();
+            let (mut now, mut seq) = (0u64, 0u64);
+            for (pop, bits, r) in ops {
+                if pop {
+                    let got = q.pop().map(|(t, v)| (t.0, v));
+                    prop_assert_eq!(got, model.pop_first().map(|((t, _), v)| (t, v)));
+                    if let Some((t, _)) = got {
+                        now = t;
+                    }
+                } else {
+                    // A delay of up to `bits` bits: 0 (due now), ties, or far ahead.
+                    let delay = if bits == 0 { 0 } else { r >> (64 - bits) };
+                    let at = now.saturating_add(delay);
+                    q.push(SimTime(at), seq);
+                    model.insert((at, seq), seq);
+                    seq += 1;
+                }
+            }
+            while let Some((t, v)) = q.pop() {
+                prop_assert_eq!(Some((t.0, v)), model.pop_first().map(|((t, _), v)| (t, v)));
+            }
         }
 
         /// Interleaving pushes and pops never yields an event earlier than one already popped,
