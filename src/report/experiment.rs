@@ -467,27 +467,52 @@ fn unpriced_note(variants: &[Summary], name_of: impl Fn(&Summary) -> String) -> 
     ))
 }
 
-/// What the cheapest variant's cost leaves out that another variant meeting the
-/// requirements does not have: its cost is a lower bound, and that one may cost less. With
-/// no other variant meeting them, there is no comparison to doubt.
+/// What to doubt about the cheapest variant that meets the requirements, said after its
+/// name: what its cost leaves out that another variant meeting the requirements does not
+/// have (its cost is a lower bound, and that one may cost less; with no other variant
+/// meeting them, there is no comparison to doubt), and the requests it fails when they are
+/// more than `FRONTIER_ERROR_MARGIN` above the variant that fails fewest (the requirements
+/// did not bound its errors, and a variant is cheap and quick by failing what it cannot
+/// serve: the frontier leaves such a variant off for the same reason).
 fn cheapest_caveat(variants: &[Summary], i: usize) -> Option<String> {
+    let mut said = Vec::new();
     let each: Vec<Vec<String>> = variants.iter().map(super::unpriced).collect();
     // The others `cheapest_meeting` chose among.
     let others: Vec<usize> = candidates(variants, &cost_p99(variants))
         .into_iter()
         .filter(|&j| j != i)
         .collect();
-    let own: Vec<&String> = each[i]
+    let own: Vec<&str> = each[i]
         .iter()
         .filter(|p| others.iter().any(|&j| !each[j].contains(p)))
+        .map(String::as_str)
         .collect();
-    (!own.is_empty()).then(|| {
-        let own: Vec<&str> = own.iter().map(|p| p.as_str()).collect();
-        format!(
+    if !own.is_empty() {
+        said.push(format!(
             "its cost leaves out {}, which another variant that meets them does not have: it may not be the cheapest",
             own.join(", ")
-        )
-    })
+        ));
+    }
+    let errors = |s: &Summary| mean_ci(s, "error_rate").map(|m| m.0);
+    let fewest = (0..variants.len())
+        .filter_map(|j| errors(&variants[j]).map(|e| (j, e)))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    if let (Some(mine), Some((j, least))) = (errors(&variants[i]), fewest) {
+        if mine > least + FRONTIER_ERROR_MARGIN {
+            said.push(format!(
+                "it fails {} of requests, {} {}: no requirement bounds the errors",
+                percent(mine),
+                name(&variants[j]),
+                percent(least)
+            ));
+        }
+    }
+    (!said.is_empty()).then(|| said.join("; "))
+}
+
+/// A share as a percentage for a sentence: "29.7 %", "0.02 %".
+fn percent(share: f64) -> String {
+    format!("{} %", fmt(share * 100.0))
 }
 
 /// `sweep.json`: every variant's set, headline means with intervals, differences from the
@@ -1218,6 +1243,30 @@ mod tests {
         assert_eq!(frontier(&unknown, &cost_p99(&unknown)), (vec![1], vec![0]));
         let j = json("s", &variants);
         assert_eq!(j["off_frontier_for_errors"], json!(["baseline"]), "{j}");
+    }
+
+    #[test]
+    fn the_cheapest_meeting_its_requirements_is_doubted_when_it_fails_more_requests() {
+        // Only p99 is required: the cheapest meets it by failing 29.7 % of its requests.
+        let slo = json!([{ "metric": "latency_ms.p99", "pass": true }]);
+        let v = |cost: f64, errors: f64| {
+            let mut s = variant(cost, 40.0, slo.clone());
+            for seed in s["per_seed"].as_array_mut().unwrap() {
+                seed["error_rate"] = json!(errors);
+            }
+            s
+        };
+        let variants = [v(3.0, 0.023), v(2.0, 0.297)];
+        assert_eq!(cheapest_meeting(&variants), Some(1));
+        let caveat = cheapest_caveat(&variants, 1).expect("a caveat");
+        assert!(
+            caveat.contains("it fails 29.7 % of requests, baseline 2.30 %"),
+            "{caveat}"
+        );
+        assert!(terminal("s", &variants).contains(&caveat));
+        // Within a point of the fewest: nothing to doubt.
+        let close = [v(3.0, 0.023), v(2.0, 0.03)];
+        assert_eq!(cheapest_caveat(&close, 1), None);
     }
 
     #[test]
