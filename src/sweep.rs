@@ -1545,7 +1545,9 @@ pub fn write_index(out: &OutDir, names: &[String], plots: bool) -> std::io::Resu
             wanted[i] = true;
         }
     }
-    let tables: Vec<Option<report::table::SeriesTable>> = (0..summaries.len())
+    // With their events, for the faults they share.
+    type Read = (report::table::SeriesTable, Vec<report::table::Event>);
+    let tables: Vec<Option<Read>> = (0..summaries.len())
         .into_par_iter()
         .map(|i| {
             if !wanted[i] {
@@ -1553,14 +1555,27 @@ pub fn write_index(out: &OutDir, names: &[String], plots: bool) -> std::io::Resu
             }
             let w = report::table::window_of(&summaries[i]).ok()?;
             let text = read_saved(&dirs[i], "timeseries.csv", MAX_CSV_BYTES).ok()?;
-            report::table::SeriesTable::from_csv(&text, w).ok()
+            let table = report::table::SeriesTable::from_csv(&text, w).ok()?;
+            let events = read_saved(&dirs[i], "events.csv", MAX_CSV_BYTES)
+                .ok()
+                .and_then(|t| report::table::events_from_csv(&t).ok())
+                .unwrap_or_default();
+            Some((table, events))
         })
         .collect();
     let mut charts = Vec::new();
     for (group, members) in groups.iter().filter(overlaid) {
-        let pairs: Vec<(&Summary, &report::table::SeriesTable)> = members
+        let pairs: Vec<(
+            &Summary,
+            &report::table::SeriesTable,
+            &[report::table::Event],
+        )> = members
             .iter()
-            .filter_map(|&i| tables[i].as_ref().map(|t| (&summaries[i], t)))
+            .filter_map(|&i| {
+                tables[i]
+                    .as_ref()
+                    .map(|(t, e)| (&summaries[i], t, e.as_slice()))
+            })
             .collect();
         charts.extend(report::plots::comparison_charts(group.as_deref(), &pairs));
     }

@@ -1991,20 +1991,56 @@ fn kinds_of(summary: &serde_json::Value) -> BTreeMap<String, &'static KindInfo> 
         .unwrap_or_default()
 }
 
+/// The faults every scenario of a comparison has alike (the same at the same instants in
+/// each one's first seed), as the first one's events: a chart of them all can mark those,
+/// and no other (a fault of one scenario would look like every curve's).
+fn shared_faults(events: &[&[Event]]) -> Vec<Event> {
+    let first_seed = |list: &[Event]| list.iter().map(|e| e.seed).min();
+    let faults_of = |list: &[Event]| -> Vec<Event> {
+        let seed = first_seed(list);
+        list.iter()
+            .filter(|e| e.component == faults::ACTOR && Some(e.seed) == seed)
+            .cloned()
+            .collect()
+    };
+    let Some((first, rest)) = events.split_first() else {
+        return Vec::new();
+    };
+    let others: Vec<Vec<Event>> = rest.iter().map(|l| faults_of(l)).collect();
+    let alike =
+        |a: &Event, b: &Event| (a.time_s, &a.event, &a.detail) == (b.time_s, &b.event, &b.detail);
+    faults_of(first)
+        .into_iter()
+        .filter(|e| others.iter().all(|o| o.iter().any(|x| alike(e, x))))
+        .collect()
+}
+
 /// Scenarios overlaid, one chart per metric, one colour per scenario (in index order): the
-/// first workload's p99 latency and successful throughput.
+/// first workload's p99 latency and successful throughput, with the warmup shaded when all
+/// have the same, and the faults they all have alike (`shared_faults`).
 /// Overlays of the scenarios of one comparison group (`None`: scenarios without one).
 pub fn comparison_charts(
     group: Option<&str>,
-    scenarios: &[(&serde_json::Value, &SeriesTable)],
+    scenarios: &[(&serde_json::Value, &SeriesTable, &[Event])],
 ) -> Vec<(String, Chart)> {
     let t_end = scenarios
         .iter()
-        .filter_map(|(s, _)| s["duration_s"].as_f64())
+        .filter_map(|(s, _, _)| s["duration_s"].as_f64())
         .fold(0.0, f64::max);
+    let warmups: Vec<f64> = scenarios
+        .iter()
+        .map(|(s, _, _)| s["warmup_s"].as_f64().unwrap_or(0.0))
+        .collect();
+    let warmup_s = match warmups.split_first() {
+        Some((w, rest)) if rest.iter().all(|x| x == w) => *w,
+        _ => 0.0,
+    };
+    let events: Vec<&[Event]> = scenarios.iter().map(|(_, _, e)| *e).collect();
+    let faults = shared_faults(&events);
+    let instants_seed = faults.first().map_or(0, |e| e.seed);
     let mut p99 = Vec::new();
     let mut ok = Vec::new();
-    for (i, (summary, table)) in scenarios.iter().enumerate() {
+    for (i, (summary, table, _)) in scenarios.iter().enumerate() {
         let name = summary["scenario"].as_str().unwrap_or("?").to_string();
         let Some(w) = summary["workloads"]
             .as_object()
@@ -2042,9 +2078,9 @@ pub fn comparison_charts(
             y_max: None,
         }],
         t_end,
-        warmup_s: 0.0,
-        events: Vec::new(),
-        instants_seed: 0,
+        warmup_s,
+        events: faults.clone(),
+        instants_seed,
         kinds: BTreeMap::new(),
     };
     let (stem, of) = match group {
@@ -2071,6 +2107,43 @@ pub fn comparison_charts(
             ),
         ),
     ]
+}
+
+#[cfg(test)]
+mod comparison_tests {
+    use super::*;
+
+    fn fault(seed: u64, time_s: f64, event: &str, detail: &str) -> Event {
+        Event {
+            time_s,
+            seed,
+            component: faults::ACTOR.to_string(),
+            event: event.to_string(),
+            detail: detail.to_string(),
+        }
+    }
+
+    #[test]
+    fn only_the_faults_every_scenario_has_alike_are_shared() {
+        let outage = |seed, at| {
+            vec![
+                fault(seed, at, faults::FAULT_START, "zone b outage"),
+                fault(seed, at + 20.0, faults::FAULT_END, "zone b outage"),
+            ]
+        };
+        // Seeds 1 and 2 of one scenario, seed 7 of the other: each one's first seed counts.
+        let a: Vec<Event> = [outage(1, 60.0), outage(2, 60.0)].concat();
+        let b = outage(7, 60.0);
+        let shared = shared_faults(&[&a, &b]);
+        assert_eq!(shared, outage(1, 60.0));
+        // The same fault at another instant in one of them: nothing is shared.
+        let late = outage(7, 90.0);
+        assert!(shared_faults(&[&a, &late]).is_empty());
+        // A component's own events are never a comparison's marks.
+        let mut own = outage(7, 60.0);
+        own[0].component = "db".to_string();
+        assert_eq!(shared_faults(&[&a, &own]).len(), 1);
+    }
 }
 
 #[cfg(test)]

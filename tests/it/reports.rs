@@ -291,10 +291,14 @@ fn comparison_charts_overlay_the_scenarios_of_a_group_only() {
     // with the group and with one legend entry per member; the loner is in no overlay (it
     // would be compared with scenarios it has nothing to do with).
     let out = temp("compare");
+    // The pair has the same warmup and the same outage, which their overlays mark.
     let variant = |name: &str, compare: Option<&str>| {
         let mut s = SCENARIO.edit("name = \"report-test\"", &format!("name = \"{name}\""));
         if let Some(g) = compare {
             s = s.edit("[scenario]\n", &format!("[scenario]\ncompare = \"{g}\"\n"));
+            s.push_str(
+                "[[fault]]\nat = \"60s\"\nfor = \"20s\"\nkind = \"az_outage\"\naz = \"b\"\n",
+            );
         }
         crate::scenario(&s)
     };
@@ -317,6 +321,11 @@ fn comparison_charts_overlay_the_scenarios_of_a_group_only() {
     assert_has(&t, "a", "legend");
     assert_has(&t, "b", "legend");
     assert!(!t.iter().any(|x| x == "loner"), "{t:?}");
+    assert_has(&t, "warmup", "the shared warmup");
+    assert!(
+        t.iter().any(|x| x.contains("zone b outage")),
+        "the shared fault: {t:?}"
+    );
     let files: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
