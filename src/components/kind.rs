@@ -300,6 +300,18 @@ pub enum ZoneOutage {
     Told(u32),
 }
 
+/// A part of a component that AWS puts in a zone and the scenario puts in none: no
+/// `az_outage` reaches it, which the scenario warns of when it has one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unplaced {
+    /// What it is, for a sentence: "the writer", "the 2 read replicas".
+    pub what: String,
+    /// Whether `what` is more than one (them, are).
+    pub plural: bool,
+    /// The key that places it: `az`, `replica_zones`, `zones`.
+    pub key: &'static str,
+}
+
 /// How a diagram draws a component beyond its box: its detail lines and the boxes beside it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DiagramSpec {
@@ -327,6 +339,9 @@ pub enum SatelliteZone {
     Other(usize),
     /// In this zone (beside its component when that is the component's own).
     Named(String),
+    /// In no zone the scenario names (a read replica without `replica_zones`, which no
+    /// zone's outage reaches): drawn in the region, outside every zone.
+    Unplaced,
 }
 
 /// How components of several kinds are tied together, as AWS ties them: a load balancer in
@@ -537,6 +552,13 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         Vec::new()
     }
 
+    /// The parts of it that AWS puts in a zone and the scenario, with `az` as given, puts in
+    /// none. None for a regional service (Lambda, DynamoDB, S3, …), whose AWS-managed
+    /// placement across zones no single zone's outage takes down.
+    fn unplaced(&self, _az: Option<&str>) -> Vec<Unplaced> {
+        Vec::new()
+    }
+
     /// What a failure of zone `zone` does to it, placed in `az`.
     fn zone_outage(&self, zone: &str, az: Option<&str>) -> ZoneOutage {
         if az == Some(zone) {
@@ -695,6 +717,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn in_vpc(&self) -> bool;
     /// `Kind::zones`: the zones it uses besides its `az`.
     fn zones(&self) -> Vec<&str>;
+    /// `Kind::unplaced`: its parts that AWS puts in a zone and the scenario in none.
+    fn unplaced(&self, az: Option<&str>) -> Vec<Unplaced>;
     /// `Kind::zone_outage`: what a failure of zone `zone` does to it, placed in `az`.
     fn zone_outage(&self, zone: &str, az: Option<&str>) -> ZoneOutage;
     /// `Kind::parse_fault`: reads a fault of its own, giving its code and label words.
@@ -791,6 +815,9 @@ impl<K: Kind> DynKind for K {
     }
     fn zones(&self) -> Vec<&str> {
         Kind::zones(self)
+    }
+    fn unplaced(&self, az: Option<&str>) -> Vec<Unplaced> {
+        Kind::unplaced(self, az)
     }
     fn zone_outage(&self, zone: &str, az: Option<&str>) -> ZoneOutage {
         Kind::zone_outage(self, zone, az)

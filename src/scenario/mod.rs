@@ -912,6 +912,7 @@ fn validate(
         .map_or(components::HOME_REGION, |n| n.region.as_str())
         .to_string();
     warn_similar_zones(&components, &regions, &home, &raw_faults, ck);
+    warn_unplaced(&components, &raw_faults, ck);
     ck.warn_unnamed_ops();
     let regions: Vec<String> = regions
         .into_iter()
@@ -1292,6 +1293,53 @@ fn warn_similar_zones(
                     format!("zones \"{a}\" and \"{b}\" look alike: is one a typo for the other? (they are different zones to archsim)"),
                 );
             }
+        }
+    }
+}
+
+/// A scenario with an `az_outage` is warned of each zonal part of a component that it puts
+/// in no zone (`Kind::unplaced`: a database without `az`, read replicas without
+/// `replica_zones`, a group without `zones`): the outage never reaches it, which a scenario
+/// about losing a zone most likely did not mean.
+fn warn_unplaced(
+    components: &[ParsedComponent],
+    faults: &[Option<Spanned<crate::config::raw::RawFault>>],
+    ck: &mut Checker,
+) {
+    let mut zones: Vec<&str> = Vec::new();
+    for f in faults.iter().flatten().map(Spanned::get_ref) {
+        if let (true, Some(az)) = (f.kind.get_ref() == "az_outage", &f.az) {
+            if !zones.contains(&az.get_ref().as_str()) {
+                zones.push(az.get_ref());
+            }
+        }
+    }
+    if zones.is_empty() {
+        return;
+    }
+    let outage = match zones.as_slice() {
+        [z] => format!("the az_outage of zone \"{z}\""),
+        _ => {
+            let named: Vec<String> = zones.iter().map(|z| format!("\"{z}\"")).collect();
+            format!("the az_outages of zones {}", named.join(", "))
+        }
+    };
+    for (id, az, spec) in components {
+        for part in spec.unplaced(az.as_ref().map(|a| a.get_ref().as_str())) {
+            let (it, is) = if part.plural {
+                ("them", "are")
+            } else {
+                ("it", "is")
+            };
+            ck.warn(
+                id.span(),
+                format!(
+                    "{} of \"{}\" {is} in no zone, so {outage} never reaches {it}: set `{}` to place {it} in a zone",
+                    part.what,
+                    id.get_ref(),
+                    part.key,
+                ),
+            );
         }
     }
 }

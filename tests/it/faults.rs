@@ -117,3 +117,87 @@ fn faults_are_written_to_events_with_their_start_and_end() {
         ]
     );
 }
+
+/// A group calling a cache in front of a database with two read replicas, each with `keys`
+/// of its own (the group's, the cache's, the database's), and `more` appended.
+fn zonal(group: &str, cache: &str, db: &str, more: &str) -> String {
+    format!(
+        r#"[scenario]
+duration = "60s"
+[[workload]]
+name = "u"
+target = "web"
+arrival = {{ process = "constant", rate = 10 }}
+[[component]]
+id = "web"
+kind = "ec2_autoscaling"
+instance_type = "m5.large"
+work = "5ms"
+calls = [ {{ to = "cache" }} ]
+{group}
+[[component]]
+id = "cache"
+kind = "cache"
+engine = "redis"
+backend = "db"
+{cache}
+[[component]]
+id = "db"
+kind = "rds"
+az = "a"
+instance_class = "db.m5.large"
+read_time = "1ms"
+write_time = "2ms"
+read_replicas = 2
+{db}
+{more}"#
+    )
+}
+
+/// The warnings `text` gets, as "line:column message".
+fn warnings(text: &str) -> Vec<String> {
+    crate::scenario(text)
+        .warnings
+        .iter()
+        .map(|w| format!("{}:{} {}", w.line, w.column, w.message))
+        .collect()
+}
+
+#[test]
+fn a_zonal_part_in_no_zone_is_warned_of_when_a_zone_fails() {
+    // The group has no `zones`, the cache no `az`, the database's replicas no
+    // `replica_zones`: an outage of zone a reaches none of them, which is said at each
+    // component's id with the key that would place it.
+    let outage = "[[fault]]\nat = \"10s\"\nkind = \"az_outage\"\naz = \"a\"";
+    let said = warnings(&zonal("", "", "", outage));
+    assert_eq!(
+        said,
+        [
+            "8:6 the instances of \"web\" are in no zone, so the az_outage of zone \"a\" never reaches them: set `zones` to place them in a zone",
+            "15:6 the primary of \"cache\" is in no zone, so the az_outage of zone \"a\" never reaches it: set `az` to place it in a zone",
+            "21:6 the 2 read replicas of \"db\" are in no zone, so the az_outage of zone \"a\" never reaches them: set `replica_zones` to place them in a zone",
+        ],
+        "{said:#?}"
+    );
+    // Placed, nothing is said.
+    let placed = zonal(
+        "zones = [\"a\", \"b\"]",
+        "az = \"b\"",
+        "replica_zones = [\"b\"]",
+        outage,
+    );
+    assert!(warnings(&placed).is_empty(), "{:?}", warnings(&placed));
+    // Nor without a zone's outage: being in no zone changes nothing else.
+    assert!(warnings(&zonal("", "", "", "")).is_empty());
+    // A writer in no zone is said too.
+    let writer = zonal(
+        "zones = [\"a\"]",
+        "az = \"a\"",
+        "replica_zones = [\"b\"]",
+        outage,
+    )
+    .replace("az = \"a\"\ninstance_class", "instance_class");
+    let said = warnings(&writer);
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("the writer of \"db\" is in no zone") && said[0].contains("`az`"));
+}

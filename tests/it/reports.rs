@@ -976,7 +976,8 @@ fn a_group_over_two_zones_is_drawn_across_both_and_its_balancer_too() {
 }
 
 #[test]
-fn a_multi_az_standby_and_an_unplaced_replica_are_drawn_in_another_zone_a_placed_one_in_its_own() {
+fn a_multi_az_standby_is_drawn_in_another_zone_an_unplaced_replica_in_none_a_placed_one_in_its_own()
+{
     let svg = diagram_of(GROUP_AND_DATABASE);
     let zones = zone_rects(&svg);
     let nodes = diagram_nodes(&svg);
@@ -992,11 +993,13 @@ fn a_multi_az_standby_and_an_unplaced_replica_are_drawn_in_another_zone_a_placed
         (standby.1.as_str(), standby.2.as_str()),
         ("node satellite", "b")
     );
-    // A replica `replica_zones` does not place is in a zone no outage reaches: not drawn in
-    // the writer's, whose outage spares it.
-    assert_eq!(replica.2, "b");
+    // A replica `replica_zones` does not place is in no zone, where no outage reaches it, as
+    // the simulation has it: drawn outside every zone, not in one whose outage spares it.
+    assert_eq!(replica.2, "");
     assert!(inside(&zones[1].1, &standby.3), "{standby:?} {zones:?}");
-    assert!(inside(&zones[1].1, &replica.3), "{replica:?} {zones:?}");
+    for (name, zone) in &zones {
+        assert!(!inside(zone, &replica.3), "{replica:?} in zone {name}");
+    }
     // The standby dashed and joined by its replication, the replica by "async".
     let links = diagram_groups(&svg, "link");
     assert_eq!(links.len(), 2, "{links:?}");

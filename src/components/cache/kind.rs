@@ -8,7 +8,7 @@ use crate::components::iac::{
 };
 use crate::components::kind::{
     Category, Column, DiagramSpec, EventInfo, FaultInfo, Field, Key, KeyType, Kind, KindInfo, Mark,
-    PlotLine, PlotPanel, Satellite, SatelliteZone, Series, Tone, Unit, ZoneOutage,
+    PlotLine, PlotPanel, Satellite, SatelliteZone, Series, Tone, Unit, Unplaced, ZoneOutage,
 };
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::{RawComponentTable, RawFault};
@@ -359,6 +359,24 @@ impl Kind for CacheConfig {
 
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
         config::parse(table, ck)
+    }
+
+    /// Without `az` its nodes are in no zone an outage can reach (aws-facts: §6: each node
+    /// is in a zone).
+    fn unplaced(&self, az: Option<&str>) -> Vec<Unplaced> {
+        if az.is_some() {
+            return Vec::new();
+        }
+        let (what, plural) = match (self.engine, self.nodes) {
+            (config::Engine::Redis, _) => ("the primary".to_string(), false),
+            (_, 1) => ("the node".to_string(), false),
+            (_, n) => (format!("the {n} nodes"), true),
+        };
+        vec![Unplaced {
+            what,
+            plural,
+            key: "az",
+        }]
     }
 
     /// aws-facts: §6 engines: an outage of its zone loses its node; Redis Multi-AZ fails over

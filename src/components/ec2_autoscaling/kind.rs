@@ -8,7 +8,7 @@ use crate::components::iac::{
 };
 use crate::components::kind::{
     Category, Column, EventInfo, FaultInfo, Field, Key, KeyType, Kind, KindInfo, LatencySeries,
-    Mark, PlotLine, PlotPanel, Relations, Series, Tone, Unit, ZoneOutage,
+    Mark, PlotLine, PlotPanel, Relations, Series, Tone, Unit, Unplaced, ZoneOutage,
 };
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::{RawComponentTable, RawFault};
@@ -697,6 +697,18 @@ impl Kind for AsgConfig {
 
     fn zones(&self) -> Vec<&str> {
         self.zones.iter().flatten().map(String::as_str).collect()
+    }
+
+    /// Without `zones` its instances are in one unnamed zone, which no outage reaches.
+    fn unplaced(&self, _az: Option<&str>) -> Vec<Unplaced> {
+        if self.zones.iter().any(Option::is_some) {
+            return Vec::new();
+        }
+        vec![Unplaced {
+            what: "the instances".into(),
+            plural: true,
+            key: "zones",
+        }]
     }
 
     /// A group loses its instances in the zone and launches elsewhere until it is back.

@@ -10,7 +10,7 @@ use crate::components::iac::{string, Dialect, Downstream, Imports, Mapped, Resou
 use crate::components::kind::{
     Category, Column, DiagramSpec, EventInfo, FaultInfo, Field, Key, KeyType, Kind, KindInfo,
     LatencySeries, Mark, PlotLine, PlotPanel, Satellite, SatelliteZone, Series, Tone, Unit,
-    ZoneOutage,
+    Unplaced, ZoneOutage,
 };
 use crate::components::{BuildEnv, Component, Shared};
 use crate::config::raw::{RawComponentTable, RawFault};
@@ -118,7 +118,7 @@ impl Kind for RdsConfig {
                 name: "replica_zones",
                 ty: KeyType::Words,
                 required: false,
-                about: "the zones of the read replicas (Aurora Replicas), taken in turn: [\"b\", \"c\"] puts four in b, c, b, c; an outage of one takes its replicas out until it is back, their replay paused (a read replica's own endpoint there answers nothing; Aurora's reader endpoint stops naming a replica there, and a failover passes it by) (default: each in a zone no outage reaches, as AWS places a replica created without a zone in one it picks)",
+                about: "the zones of the read replicas (Aurora Replicas), taken in turn: [\"b\", \"c\"] puts four in b, c, b, c; an outage of one takes its replicas out until it is back, their replay paused (a read replica's own endpoint there answers nothing; Aurora's reader endpoint stops naming a replica there, and a failover passes it by) (default: each in a zone no outage reaches, as AWS places a replica created without a zone in one it picks: drawn outside the zones, and warned of when the scenario has an az_outage)",
             },
             Key {
                 name: "reads",
@@ -499,6 +499,35 @@ impl Kind for RdsConfig {
         zones
     }
 
+    /// A writer without `az` and read replicas without `replica_zones` are in no zone an
+    /// outage can reach.
+    fn unplaced(&self, az: Option<&str>) -> Vec<Unplaced> {
+        let mut parts = Vec::new();
+        if az.is_none() {
+            parts.push(Unplaced {
+                what: "the writer".into(),
+                plural: false,
+                key: "az",
+            });
+        }
+        if self.replicas > 0 && self.replica_zones.is_empty() {
+            let what = if self.deployment == config::Deployment::Aurora {
+                "Aurora Replica"
+            } else {
+                "read replica"
+            };
+            parts.push(Unplaced {
+                what: match self.replicas {
+                    1 => format!("the {what}"),
+                    n => format!("the {n} {what}s"),
+                },
+                plural: self.replicas > 1,
+                key: "replica_zones",
+            });
+        }
+        parts
+    }
+
     /// aws-facts: §5 Multi-AZ: an AZ outage is a failover trigger. It is told of an outage of
     /// its writer's zone or of a zone its read replicas are in.
     fn zone_outage(&self, zone: &str, az: Option<&str>) -> ZoneOutage {
@@ -580,14 +609,15 @@ impl Kind for RdsConfig {
             link,
         };
         if self.replica_zones.is_empty() {
-            // In zones no outage reaches (`replica_zones`): drawn in another zone than the
-            // writer's. Up to three boxes; more are one box that counts them.
+            // In no zone the scenario names, where no outage reaches them (`replica_zones`):
+            // drawn so, outside the zones, not in one the simulation does not put them in.
+            // Up to three boxes; more are one box that counts them.
             let shown = if self.replicas > 3 { 2 } else { self.replicas };
             for _ in 0..shown {
-                satellites.push(box_of(1, SatelliteZone::Other(0)));
+                satellites.push(box_of(1, SatelliteZone::Unplaced));
             }
             if self.replicas > 3 {
-                let mut more = box_of(1, SatelliteZone::Other(0));
+                let mut more = box_of(1, SatelliteZone::Unplaced);
                 more.name = format!("{} more {what}s", self.replicas - 2);
                 satellites.push(more);
             }

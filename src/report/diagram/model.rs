@@ -217,7 +217,7 @@ impl Model {
             for (k, s) in d.spec.diagram().satellites.into_iter().enumerate() {
                 let apart = match s.zone {
                     SatelliteZone::Other(n) => n,
-                    SatelliteZone::Named(_) => 0,
+                    SatelliteZone::Named(_) | SatelliteZone::Unplaced => 0,
                 };
                 let (place, beside) = match (&s.zone, &own) {
                     (SatelliteZone::Other(n), Some(own)) => {
@@ -233,7 +233,10 @@ impl Model {
                         };
                         (Named::Zones(vec![z]), false)
                     }
-                    (SatelliteZone::Other(_), None) => (Named::Regional, false),
+                    // In no zone, as the simulation has it: no outage reaches it.
+                    (SatelliteZone::Other(_), None) | (SatelliteZone::Unplaced, _) => {
+                        (Named::Regional, false)
+                    }
                     (SatelliteZone::Named(z), own) => {
                         if !zones.contains(z) {
                             zones.push(z.clone());
