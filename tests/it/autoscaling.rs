@@ -925,3 +925,29 @@ fn target_tracking_scales_in_on_the_load_it_measured_not_again_on_a_stale_datapo
         );
     }
 }
+
+#[test]
+fn a_cpu_target_below_one_percent_is_warned_of_as_a_fraction() {
+    // CloudWatch's CPUUtilization is a percent: 0.5 is half a percent, and most likely meant
+    // as 50 (DynamoDB's autoscaling target is the fraction). Said where it is written; AWS
+    // takes it, so the scenario is not refused.
+    let text = |target: &str| {
+        format!(
+            "[scenario]\nduration = \"1m\"\n[[workload]]\nname = \"u\"\ntarget = \"web\"\n\
+             arrival = {{ process = \"constant\", rate = 10 }}\n[[component]]\nid = \"web\"\n\
+             kind = \"ec2_autoscaling\"\ninstance_type = \"m5.large\"\nwork = \"10ms\"\n\
+             scaling = {{ policy = \"target_tracking\", metric = \"cpu\", target = {target} }}\n"
+        )
+    };
+    let said: Vec<String> = scenario(&text("0.5"))
+        .warnings
+        .iter()
+        .map(|w| format!("{}:{} {}", w.line, w.column, w.message))
+        .collect();
+    assert_eq!(
+        said,
+        ["12:66 `scaling.target` is 0.5 % CPU: did you mean 50? (a CPU utilisation is in percent, 0 to 100)"],
+        "{said:?}"
+    );
+    assert!(scenario(&text("50")).warnings.is_empty());
+}

@@ -395,9 +395,15 @@ fn parse_autoscaling(
     let target = match *raw.target.get_ref() {
         t if (TARGET_MIN..=TARGET_MAX).contains(&t) => Some(t),
         t => {
+            // A percent written for the fraction (EC2 Auto Scaling's CPU target is a percent).
+            let hint = if (TARGET_MIN * 100.0..=TARGET_MAX * 100.0).contains(&t) {
+                format!(": did you mean {}?", (t / 100.0 * 1e6).round() / 1e6)
+            } else {
+                String::new()
+            };
             ck.error(
                 raw.target.span(),
-                format!("`autoscaling.target` is a utilisation from 0.2 to 0.9, not {t}"),
+                format!("`autoscaling.target` is a utilisation from 0.2 to 0.9 (a fraction), not {t}{hint}"),
             );
             None
         }

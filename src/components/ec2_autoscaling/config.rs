@@ -719,6 +719,16 @@ fn threshold(ck: &mut Checker, metric: Metric, v: &Spanned<f64>, key: &str) -> O
         );
         return None;
     }
+    // A CPU threshold below 1 % is most likely a fraction written for a percent (DynamoDB's
+    // autoscaling target is a fraction, CloudWatch's CPUUtilization a percent): said, not
+    // refused, since AWS takes it.
+    if metric == Metric::Cpu && x < 1.0 {
+        let percent = (x * 100.0 * 1e6).round() / 1e6;
+        ck.warn(
+            v.span(),
+            format!("`{key}` is {x} % CPU: did you mean {percent}? (a CPU utilisation is in percent, 0 to 100)"),
+        );
+    }
     ck.positive(v, key, "a threshold")
 }
 
