@@ -35,6 +35,42 @@ pub struct Slo {
     pub bound: f64,
 }
 
+/// The number to write for a bound written with a unit, as a hint for its message: a
+/// percentage as the share a summary holds ("1%": 0.01), a duration in the unit the metric's
+/// name ends in (`_ms`, `_s`: "100ms" is 100 for `latency_ms.p99`); else nothing.
+fn unit_hint(metric: &str, bound: &str) -> String {
+    let show = crate::config::check::show;
+    if let Some(n) = bound.strip_suffix('%') {
+        if let Ok(x) = n.trim().parse::<f64>() {
+            return format!(
+                ": write {} (a share is from 0 to 1: {} % is {0})",
+                show(x / 100.0),
+                show(x)
+            );
+        }
+        return String::new();
+    }
+    let Ok(t) = crate::config::check::parse_duration(bound) else {
+        return String::new();
+    };
+    let unit = metric.split('.').find_map(|seg| {
+        if seg.ends_with("_ms") {
+            Some(("milliseconds", 1e6))
+        } else if seg.ends_with("_s") {
+            Some(("seconds", 1e9))
+        } else {
+            None
+        }
+    });
+    match unit {
+        Some((name, ns)) => format!(
+            ": write {} ({metric} is in {name})",
+            show(t.nanos() as f64 / ns)
+        ),
+        None => format!(": write the bound without a unit, in the unit of {metric}"),
+    }
+}
+
 impl Slo {
     /// Reads `latency_ms.p99<=300` (also `<`, `>=`, `>`, `≤`, `≥`; spaces allowed).
     pub fn parse(text: &str) -> Result<Slo, String> {
@@ -60,8 +96,9 @@ impl Slo {
         let bound_text = text[at + sym.len()..].trim();
         let bound: f64 = bound_text.parse().map_err(|_| {
             format!(
-                "--slo \"{shown}\": \"{}\" is not a number",
-                crate::text::one_line(bound_text)
+                "--slo \"{shown}\": \"{}\" is not a number{}",
+                crate::text::one_line(bound_text),
+                unit_hint(&metric, bound_text)
             )
         })?;
         if !bound.is_finite() {
@@ -536,5 +573,30 @@ mod tests {
         assert!(le.holds(Some(1.0)) && !le.holds(Some(1.5)) && !le.holds(None));
         assert!(!le.holds(Some(f64::NAN)));
         assert!(!Slo::parse("x<1").unwrap().holds(Some(1.0)));
+    }
+
+    #[test]
+    fn a_bound_written_with_a_unit_is_told_the_number_to_write() {
+        let said = |t: &str| Slo::parse(t).unwrap_err();
+        // The metric's name says its unit: milliseconds, then seconds.
+        assert!(
+            said("latency_ms.p99<=100ms").ends_with(
+                "\"100ms\" is not a number: write 100 (latency_ms.p99 is in milliseconds)"
+            ),
+            "{}",
+            said("latency_ms.p99<=100ms")
+        );
+        assert!(said("latency_ms.p99<=1.5s").contains("write 1500 "));
+        assert!(said("components.db.failover_downtime_s<=2m").contains("write 120 "));
+        // A share from 0 to 1: 1 % is 0.01.
+        assert!(
+            said("error_rate<=1%").contains("\"1%\" is not a number: write 0.01 "),
+            "{}",
+            said("error_rate<=1%")
+        );
+        // A duration for a metric whose name says no unit: drop it.
+        assert!(said("x<=5s").contains("without a unit"));
+        // No unit to read: no hint.
+        assert!(said("latency_ms.p99<=fast").ends_with("is not a number"));
     }
 }
