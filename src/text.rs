@@ -119,6 +119,43 @@ pub fn did_you_mean<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) ->
     nearest(word, known).map_or(String::new(), meant)
 }
 
+/// " (did you mean `x`?)" for a word that is not one of a fixed set's: as `did_you_mean`,
+/// and also for one of them written with other separators or case (`Single-AZ`), or for the
+/// start of some up to a separator (`multi-az` for `multi_az_instance` and
+/// `multi_az_cluster`, both named), as an enumerated value is most often mistyped.
+pub fn word_meant(word: &str, allowed: &[&str]) -> String {
+    let near = did_you_mean(word, allowed.iter().copied());
+    if !near.is_empty() {
+        return near;
+    }
+    let norm = |s: &str| -> String {
+        s.trim()
+            .chars()
+            .map(|c| match c {
+                '-' | '_' | ' ' | '.' => '_',
+                c => c.to_ascii_lowercase(),
+            })
+            .collect()
+    };
+    let w = norm(word);
+    if w.is_empty() {
+        return String::new();
+    }
+    if let Some(a) = allowed.iter().find(|a| norm(a) == w) {
+        return meant(a);
+    }
+    let begun: Vec<String> = allowed
+        .iter()
+        .filter(|a| norm(a).strip_prefix(&w).is_some_and(|r| r.starts_with('_')))
+        .map(|a| format!("`{}`", one_line(a)))
+        .collect();
+    match begun.as_slice() {
+        [] => String::new(),
+        [one] => format!(" (did you mean {one}?)"),
+        [first @ .., last] => format!(" (did you mean {} or {last}?)", first.join(", ")),
+    }
+}
+
 /// " (did you mean `x`?)": the words every suggestion is put in, `x` on one printable line.
 pub fn meant(x: &str) -> String {
     format!(" (did you mean `{}`?)", one_line(x))
@@ -127,6 +164,31 @@ pub fn meant(x: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_word_of_a_set_is_suggested_by_its_spelling_its_separators_or_its_start() {
+        let deployments = [
+            "single_az",
+            "multi_az_instance",
+            "multi_az_cluster",
+            "aurora",
+        ];
+        let said = |w: &str| word_meant(w, &deployments);
+        assert_eq!(said("single-az"), " (did you mean `single_az`?)");
+        assert_eq!(said("SINGLE-AZ"), " (did you mean `single_az`?)");
+        assert_eq!(
+            said("multi-az"),
+            " (did you mean `multi_az_instance` or `multi_az_cluster`?)"
+        );
+        assert_eq!(said("multi_az"), said("multi-az"));
+        // A start that ends inside a word names nothing: "mul" could be anything.
+        assert_eq!(said("mul"), "");
+        assert_eq!(said("dynamo"), "");
+        assert_eq!(
+            word_meant("postgresql", &["postgres", "mysql"]),
+            " (did you mean `postgres`?)"
+        );
+    }
 
     #[test]
     fn control_characters_are_escaped() {

@@ -625,7 +625,7 @@ impl Checker {
         key: &str,
         allowed: &[&'a str],
     ) -> Option<&'a str> {
-        let meant = crate::text::did_you_mean(v.get_ref(), allowed.iter().copied());
+        let meant = crate::text::word_meant(v.get_ref(), allowed);
         self.one_of_meaning(v, key, allowed, meant)
     }
 
