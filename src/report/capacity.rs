@@ -135,10 +135,18 @@ pub fn charts(
                     label: String::new(),
                 })
                 .collect();
+            // Each chart is of its own SLO: a probe broke it, or held it and broke another (or
+            // stopped early, which counts as broken), or held them all.
             let failed = shown
                 .iter()
                 .enumerate()
                 .filter(|(_, p)| !slo.holds(p.values[i]))
+                .map(|(k, _)| k)
+                .collect();
+            let broke_other = shown
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| slo.holds(p.values[i]) && !p.holds())
                 .map(|(k, _)| k)
                 .collect();
             // A profile that varies is scaled whole: the axis is its mean over the run, and
@@ -174,6 +182,8 @@ pub fn charts(
                     y_desc: slo.metric.clone(),
                     points,
                     failed,
+                    broke_other,
+                    probes: true,
                     threshold: Some((slo.bound, format!("SLO: {}", slo.describe()))),
                     // An upper bound is read near it: overloaded probes sit on the top.
                     y_cap: matches!(slo.op, Op::Le | Op::Lt)

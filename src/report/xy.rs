@@ -10,9 +10,12 @@ use plotters::prelude::*;
 const FONT: &str = "sans-serif";
 
 /// The legends of the marks, which `legend_entries` sizes the legend's box by: the frontier's
-/// line, a capacity search's failed probe, the chosen variant.
+/// line, a capacity search's probes (each chart is of one SLO: a probe broke it, held it but
+/// broke another, or held them all), the chosen variant.
 const FRONTIER: &str = "Pareto frontier: no variant is both cheaper and faster";
-const FAILED_PROBE: &str = "probe that broke an SLO";
+const FAILED_PROBE: &str = "probe that broke this SLO";
+const OTHER_PROBE: &str = "probe that held this SLO, broke another";
+const HELD_PROBE: &str = "probe that held every SLO";
 const CHOSEN: &str = "cheapest that meets every requirement";
 
 /// The legend of points left off the frontier for their errors.
@@ -54,8 +57,15 @@ pub struct XyChart {
     pub off_frontier: Vec<usize>,
     /// One point singled out (the cheapest that meets the expectations), by index.
     pub chosen: Option<usize>,
-    /// Points drawn as failures (red crosses): a capacity search's probes that broke an SLO.
+    /// Points drawn as failures (red crosses): a capacity search's probes that broke the
+    /// chart's SLO.
     pub failed: Vec<usize>,
+    /// Points drawn as hollow orange triangles: a capacity search's probes that held the
+    /// chart's SLO but broke another.
+    pub broke_other: Vec<usize>,
+    /// Whether the points are a capacity search's probes: the plain dots, which held every
+    /// SLO, are named in the legend too.
+    pub probes: bool,
     /// A horizontal line at a y value, with its legend (an SLO's bound).
     pub threshold: Option<(f64, String)>,
     /// A vertical band between two x values, with its legend (a capacity's interval).
@@ -349,12 +359,17 @@ fn draw<DB: DrawingBackend>(
             // The frontier's dots last, so that a variant drawn on one of them (it sets what
             // the baseline has) does not hide its red.
             let mut dots: Vec<usize> = (0..pts.len())
-                .filter(|i| !chart.failed.contains(i) && !chart.off_frontier.contains(i))
+                .filter(|i| plain(chart, *i) && !chart.off_frontier.contains(i))
                 .collect();
             dots.sort_by_key(|i| chart.frontier.contains(i));
             if beaten(chart) {
                 c.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
                     .label(BEATEN)
+                    .legend(move |(x, y)| Circle::new((x + 15, y), 7, blue.filled()));
+            }
+            if held_probes(chart) {
+                c.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+                    .label(HELD_PROBE)
                     .legend(move |(x, y)| Circle::new((x + 15, y), 7, blue.filled()));
             }
             c.draw_series(dots.into_iter().map(|i| {
@@ -365,6 +380,20 @@ fn draw<DB: DrawingBackend>(
                     if on { red.filled() } else { blue.filled() },
                 )
             }))?;
+            if !chart.broke_other.is_empty() {
+                let orange = palette::SERIES[3];
+                c.draw_series(
+                    chart
+                        .broke_other
+                        .iter()
+                        .filter_map(|&i| pts.get(i))
+                        .map(|p| {
+                            TriangleMarker::new((p.x, pinned(p.y)), 9, orange.stroke_width(3))
+                        }),
+                )?
+                .label(OTHER_PROBE)
+                .legend(move |(x, y)| TriangleMarker::new((x + 15, y), 9, orange.stroke_width(3)));
+            }
             if !chart.failed.is_empty() {
                 c.draw_series(
                     chart
@@ -593,6 +622,19 @@ fn shared_labels(pts: &[Point], at: impl Fn(f64, f64) -> (i32, i32)) -> Vec<(Str
     labels.into_iter().map(|(t, xy, _)| (t, xy)).collect()
 }
 
+/// Whether point `i` is drawn as a plain dot: not a capacity probe that broke an SLO.
+fn plain(chart: &XyChart, i: usize) -> bool {
+    !chart.failed.contains(&i) && !chart.broke_other.contains(&i)
+}
+
+/// Whether some probe of a capacity search held every SLO (a plain dot, named then).
+fn held_probes(chart: &XyChart) -> bool {
+    chart.probes
+        && (0..chart.points.len()).any(|i| {
+            plain(chart, i) && chart.points[i].x.is_finite() && chart.points[i].y.is_finite()
+        })
+}
+
 /// Whether some point is drawn filled blue beside a frontier: a variant on neither the
 /// frontier nor off it for its errors, which a frontier variant beats.
 fn beaten(chart: &XyChart) -> bool {
@@ -600,7 +642,7 @@ fn beaten(chart: &XyChart) -> bool {
         && (0..chart.points.len()).any(|i| {
             !chart.frontier.contains(&i)
                 && !chart.off_frontier.contains(&i)
-                && !chart.failed.contains(&i)
+                && plain(chart, i)
                 && chart.points[i].x.is_finite()
                 && chart.points[i].y.is_finite()
         })
@@ -627,6 +669,12 @@ fn legend_entries(chart: &XyChart) -> Vec<&str> {
     }
     e.extend(chart.band_x.as_ref().map(|(_, _, l)| l.as_str()));
     e.extend(chart.threshold.as_ref().map(|(_, l)| l.as_str()));
+    if held_probes(chart) {
+        e.push(HELD_PROBE);
+    }
+    if !chart.broke_other.is_empty() {
+        e.push(OTHER_PROBE);
+    }
     if !chart.failed.is_empty() {
         e.push(FAILED_PROBE);
     }

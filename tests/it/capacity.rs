@@ -455,6 +455,68 @@ fn the_walk_has_a_column_per_metric_and_names_every_slo_a_probe_broke() {
 }
 
 #[test]
+fn each_slos_chart_marks_the_probes_that_broke_it_apart_from_those_that_broke_another() {
+    use archsim::capacity::{Answer, Probe, SeedSearch};
+    let search = Search {
+        workload: 0,
+        slos: ["latency_ms.p99<=100", "error_rate<=0.001"]
+            .iter()
+            .map(|s| Slo::parse(s).unwrap())
+            .collect(),
+        tolerance: 0.01,
+    };
+    let probe = |step: usize, scale: f64, p99: f64, errors: f64, broken: Option<usize>| Probe {
+        seed: 1,
+        step,
+        scale,
+        values: vec![Some(p99), Some(errors)],
+        broken,
+        stopped: None,
+        missing: None,
+    };
+    // Held both; broke the latency alone (no errors); broke both.
+    let answer = Answer {
+        base_rate: 100.0,
+        peak_rate: 100.0,
+        seeds: vec![SeedSearch {
+            seed: 1,
+            found: Found::Capacity {
+                scale: 1.0,
+                binding: Some(0),
+                stopped: None,
+            },
+            probes: vec![
+                probe(0, 1.0, 50.0, 0.0, None),
+                probe(1, 2.0, 150.0, 0.0, Some(0)),
+                probe(2, 4.0, 600.0, 0.01, Some(0)),
+            ],
+        }],
+        scale: Some((1.0, 1.0, 1.0)),
+        binding: vec![1, 0],
+        stopped: (0, None),
+        overrides: Vec::new(),
+    };
+    let charts = archsim::report::capacity::charts(&answer, "s", "users", &search);
+    let (latency, errors) = (&charts[0].1, &charts[1].1);
+    assert_eq!(
+        (&latency.failed, &latency.broke_other),
+        (&vec![1, 2], &vec![])
+    );
+    // The probe at 200/s had no errors: it held this chart's SLO, and broke the other.
+    assert_eq!((&errors.failed, &errors.broke_other), (&vec![2], &vec![1]));
+    let svg = archsim::report::xy::svg(errors);
+    for legend in [
+        "probe that held every SLO",
+        "probe that held this SLO, broke another",
+        "probe that broke this SLO",
+    ] {
+        assert!(svg.contains(legend), "no legend {legend:?}");
+    }
+    // The latency chart has no probe that held it and broke another: no such legend.
+    assert!(!archsim::report::xy::svg(latency).contains("broke another"));
+}
+
+#[test]
 fn a_spike_workloads_capacity_names_its_mean_as_a_mean_and_the_peak_it_holds() {
     // Base 400/s with a one-minute spike to 2,000/s in ten minutes: a mean of 560/s over
     // the run. Twenty servers of 10 ms hold 2,000/s, so the peak binds, near the scale
