@@ -38,22 +38,24 @@ struct Radix<E> {
     /// Bucket `b` holds the keys whose highest bit differing from `last` is bit `b - 1`;
     /// bucket 0 the key equal to `last` (keys are unique: at most one).
     buckets: Vec<Vec<(u128, E)>>,
+    /// Each bucket's least key (`u128::MAX` when empty): the least key of all is the lowest
+    /// occupied bucket's, found without looking at its entries, however many there are (a
+    /// cluster of far timers peeked at between events that come from the lanes).
+    least: Vec<u128>,
     /// Bit `b - 1` set when bucket `b` (1..=128) holds an entry.
     occupied: u128,
     last: u128,
     len: usize,
-    /// The least key, once looked for and until the next pop.
-    least: Option<u128>,
 }
 
 impl<E: Copy> Radix<E> {
     fn new() -> Self {
         Radix {
             buckets: (0..=128).map(|_| Vec::new()).collect(),
+            least: vec![u128::MAX; 129],
             occupied: 0,
             last: 0,
             len: 0,
-            least: None,
         }
     }
 
@@ -69,6 +71,7 @@ impl<E: Copy> Radix<E> {
             self.occupied |= 1 << (b - 1);
         }
         self.buckets[b].push((key, event));
+        self.least[b] = self.least[b].min(key);
     }
 
     #[inline]
@@ -76,33 +79,35 @@ impl<E: Copy> Radix<E> {
         debug_assert!(key >= self.last, "a key below the last one popped");
         self.put(key, event);
         self.len += 1;
-        if let Some(least) = self.least {
-            self.least = Some(least.min(key));
+    }
+
+    /// The bucket holding the least key: 0 when it is the last key popped's, else the lowest
+    /// occupied one.
+    #[inline]
+    fn lowest(&self) -> usize {
+        if self.buckets[0].is_empty() {
+            self.occupied.trailing_zeros() as usize + 1
+        } else {
+            0
         }
     }
 
     /// The least key, without taking it.
     #[inline]
-    fn peek(&mut self) -> Option<u128> {
-        if self.least.is_none() && self.len > 0 {
-            self.least = Some(match self.buckets[0].first() {
-                Some(&(key, _)) => key,
-                None => {
-                    let b = self.occupied.trailing_zeros() as usize + 1;
-                    self.buckets[b].iter().map(|&(k, _)| k).min()?
-                }
-            });
-        }
-        self.least
+    fn peek(&self) -> Option<u128> {
+        (self.len > 0).then(|| self.least[self.lowest()])
     }
 
     /// Takes the entry of the least key.
     fn pop(&mut self) -> Option<(u128, E)> {
-        if self.buckets[0].is_empty() {
-            let least = self.peek()?;
-            let b = self.occupied.trailing_zeros() as usize + 1;
+        if self.len == 0 {
+            return None;
+        }
+        let b = self.lowest();
+        if b > 0 {
             self.occupied &= !(1 << (b - 1));
-            self.last = least;
+            self.last = self.least[b];
+            self.least[b] = u128::MAX;
             let mut spread = std::mem::take(&mut self.buckets[b]);
             for &(key, event) in &spread {
                 self.put(key, event);
@@ -111,7 +116,7 @@ impl<E: Copy> Radix<E> {
             self.buckets[b] = spread;
         }
         self.len -= 1;
-        self.least = None;
+        self.least[0] = u128::MAX;
         self.buckets[0].pop()
     }
 }
