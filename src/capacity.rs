@@ -36,24 +36,35 @@ pub struct Slo {
 }
 
 /// The number to write for a bound written with a unit, as a hint for its message: a
-/// percentage as the share a summary holds ("1%": 0.01), a duration in the unit the metric's
-/// name ends in (`_ms`, `_s`: "100ms" is 100 for `latency_ms.p99`); else nothing.
+/// percentage as the share a rate or ratio is ("1%": 0.01) or as itself for a metric in
+/// percent (`_pct`), a duration in the unit the metric's name ends in (`_ms`, `_s`, read
+/// from its last segments: a component's id may end so too: "100ms" is 100 for
+/// `latency_ms.p99`); else to write it without a unit.
 fn unit_hint(metric: &str, bound: &str) -> String {
     let show = crate::config::check::show;
+    let metric_shown = crate::text::one_line(metric);
+    let plain = format!(": write the bound without a unit, in the unit of {metric_shown}");
+    let segments = || metric.split('.').rev();
     if let Some(n) = bound.strip_suffix('%') {
-        if let Ok(x) = n.trim().parse::<f64>() {
+        let Ok(x) = n.trim().parse::<f64>() else {
+            return String::new();
+        };
+        if segments().any(|seg| seg.ends_with("_pct") || seg.contains("_pct_")) {
+            return format!(": write {} ({metric_shown} is in percent)", show(x));
+        }
+        if segments().any(|seg| seg.ends_with("rate") || seg.ends_with("ratio")) {
             return format!(
                 ": write {} (a share is from 0 to 1: {} % is {0})",
                 show(x / 100.0),
                 show(x)
             );
         }
-        return String::new();
+        return plain;
     }
     let Ok(t) = crate::config::check::parse_duration(bound) else {
         return String::new();
     };
-    let unit = metric.split('.').find_map(|seg| {
+    let unit = segments().find_map(|seg| {
         if seg.ends_with("_ms") {
             Some(("milliseconds", 1e6))
         } else if seg.ends_with("_s") {
@@ -64,10 +75,10 @@ fn unit_hint(metric: &str, bound: &str) -> String {
     });
     match unit {
         Some((name, ns)) => format!(
-            ": write {} ({metric} is in {name})",
+            ": write {} ({metric_shown} is in {name})",
             show(t.nanos() as f64 / ns)
         ),
-        None => format!(": write the bound without a unit, in the unit of {metric}"),
+        None => plain,
     }
 }
 
@@ -594,6 +605,12 @@ mod tests {
             "{}",
             said("error_rate<=1%")
         );
+        // A metric in percent keeps its number; one that is neither a share nor a percent
+        // gets no share.
+        assert!(said("components.api.cpu_pct<=70%").contains("write 70 ("));
+        assert!(said("latency_ms.p99<=1%").contains("without a unit"));
+        // The unit is the metric's, not a component id's that ends alike.
+        assert!(said("components.api_s.latency_ms.p99<=100ms").contains("write 100 ("));
         // A duration for a metric whose name says no unit: drop it.
         assert!(said("x<=5s").contains("without a unit"));
         // No unit to read: no hint.

@@ -499,11 +499,22 @@ fn cheapest_caveat(variants: &[Summary], i: usize) -> Option<String> {
         .min_by(|a, b| a.1.total_cmp(&b.1));
     if let (Some(mine), Some((j, least))) = (errors(&variants[i]), fewest) {
         if mine > least + FRONTIER_ERROR_MARGIN {
+            let list = variants[i]["expectations"]
+                .as_array()
+                .map_or(&[][..], Vec::as_slice);
+            let bounded = list
+                .iter()
+                .any(|e| e.get("variant").is_none() && e["metric"] == "error_rate");
             said.push(format!(
-                "it fails {} of requests, {} {}: no requirement bounds the errors",
+                "it fails {} of requests, {} {}{}",
                 percent(mine),
                 name(&variants[j]),
-                percent(least)
+                percent(least),
+                if bounded {
+                    ": within the requirements' bound on errors"
+                } else {
+                    ": no requirement bounds the errors"
+                }
             ));
         }
     }
@@ -1264,6 +1275,19 @@ mod tests {
             "{caveat}"
         );
         assert!(terminal("s", &variants).contains(&caveat));
+        // A requirement on the error rate that it meets: said so, not denied.
+        let mut bounded = variants.clone();
+        for v in &mut bounded {
+            v["expectations"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({ "metric": "error_rate", "pass": true }));
+        }
+        let caveat = cheapest_caveat(&bounded, 1).expect("a caveat");
+        assert!(
+            caveat.ends_with("within the requirements' bound on errors"),
+            "{caveat}"
+        );
         // Within a point of the fewest: nothing to doubt.
         let close = [v(3.0, 0.023), v(2.0, 0.03)];
         assert_eq!(cheapest_caveat(&close, 1), None);

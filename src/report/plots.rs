@@ -1993,26 +1993,58 @@ fn kinds_of(summary: &serde_json::Value) -> BTreeMap<String, &'static KindInfo> 
 
 /// The faults every scenario of a comparison has alike (the same at the same instants in
 /// each one's first seed), as the first one's events: a chart of them all can mark those,
-/// and no other (a fault of one scenario would look like every curve's).
+/// and no other (a fault of one scenario would look like every curve's). A fault that lasts
+/// is alike only when it starts and ends alike: its start alone would be drawn running to
+/// the end of the run.
 fn shared_faults(events: &[&[Event]]) -> Vec<Event> {
-    let first_seed = |list: &[Event]| list.iter().map(|e| e.seed).min();
-    let faults_of = |list: &[Event]| -> Vec<Event> {
-        let seed = first_seed(list);
-        list.iter()
+    // Each fault of a list's first seed, as its events: a start with the next end of its
+    // label (or alone, when it never ends), or an instant.
+    let faults_of = |list: &[Event]| -> Vec<Vec<Event>> {
+        let seed = list.iter().map(|e| e.seed).min();
+        let mine: Vec<&Event> = list
+            .iter()
             .filter(|e| e.component == faults::ACTOR && Some(e.seed) == seed)
-            .cloned()
-            .collect()
+            .collect();
+        let mut out = Vec::new();
+        let mut ended = vec![false; mine.len()];
+        for (i, e) in mine.iter().enumerate() {
+            match e.event.as_str() {
+                faults::FAULT_END => {}
+                faults::FAULT_START => {
+                    let end = (i + 1..mine.len()).find(|&j| {
+                        !ended[j]
+                            && mine[j].event == faults::FAULT_END
+                            && mine[j].detail == e.detail
+                    });
+                    let mut fault = vec![(*e).clone()];
+                    if let Some(j) = end {
+                        ended[j] = true;
+                        fault.push(mine[j].clone());
+                    }
+                    out.push(fault);
+                }
+                _ => out.push(vec![(*e).clone()]),
+            }
+        }
+        out
     };
     let Some((first, rest)) = events.split_first() else {
         return Vec::new();
     };
-    let others: Vec<Vec<Event>> = rest.iter().map(|l| faults_of(l)).collect();
-    let alike =
-        |a: &Event, b: &Event| (a.time_s, &a.event, &a.detail) == (b.time_s, &b.event, &b.detail);
-    faults_of(first)
+    let others: Vec<Vec<Vec<Event>>> = rest.iter().map(|l| faults_of(l)).collect();
+    let alike = |a: &[Event], b: &[Event]| {
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(a, b)| (a.time_s, &a.event, &a.detail) == (b.time_s, &b.event, &b.detail))
+    };
+    let mut shared: Vec<Event> = faults_of(first)
         .into_iter()
-        .filter(|e| others.iter().all(|o| o.iter().any(|x| alike(e, x))))
-        .collect()
+        .filter(|f| others.iter().all(|o| o.iter().any(|x| alike(f, x))))
+        .flatten()
+        .collect();
+    shared.sort_by(|a, b| a.time_s.total_cmp(&b.time_s));
+    shared
 }
 
 /// Scenarios overlaid, one chart per metric, one colour per scenario (in index order): the
@@ -2139,10 +2171,19 @@ mod comparison_tests {
         // The same fault at another instant in one of them: nothing is shared.
         let late = outage(7, 90.0);
         assert!(shared_faults(&[&a, &late]).is_empty());
+        // Starting alike but ending 40 s later: not alike (its start alone would be drawn
+        // running to the end of the run).
+        let mut longer = outage(7, 60.0);
+        longer[1].time_s = 120.0;
+        assert!(shared_faults(&[&a, &longer]).is_empty());
         // A component's own events are never a comparison's marks.
         let mut own = outage(7, 60.0);
-        own[0].component = "db".to_string();
-        assert_eq!(shared_faults(&[&a, &own]).len(), 1);
+        let mut failover = fault(7, 65.0, "failover", "db");
+        failover.component = "db".to_string();
+        own.push(failover.clone());
+        let mut both = a.clone();
+        both.push(failover);
+        assert_eq!(shared_faults(&[&both, &own]), outage(1, 60.0));
     }
 }
 
