@@ -135,8 +135,8 @@ pub fn charts(
                     label: String::new(),
                 })
                 .collect();
-            // Each chart is of its own SLO: a probe broke it, or held it and broke another (or
-            // stopped early, which counts as broken), or held them all.
+            // Each chart is of its own SLO: a probe broke it, or held it and broke another, or
+            // held them all (a probe that stopped early has no values and is not drawn).
             let failed = shown
                 .iter()
                 .enumerate()

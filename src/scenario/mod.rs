@@ -912,7 +912,7 @@ fn validate(
         .map_or(components::HOME_REGION, |n| n.region.as_str())
         .to_string();
     warn_similar_zones(&components, &regions, &home, &raw_faults, ck);
-    warn_unplaced(&components, &raw_faults, ck);
+    warn_unplaced(&components, &regions, &home, &raw_faults, ck);
     ck.warn_unnamed_ops();
     let regions: Vec<String> = regions
         .into_iter()
@@ -1300,12 +1300,27 @@ fn warn_similar_zones(
 /// A scenario with an `az_outage` is warned of each zonal part of a component that it puts
 /// in no zone (`Kind::unplaced`: a database without `az`, read replicas without
 /// `replica_zones`, a group without `zones`): the outage never reaches it, which a scenario
-/// about losing a zone most likely did not mean.
+/// about losing a zone most likely did not mean. Only for an outage of a zone of the
+/// component's region (a zone no component names may be in any region): placing a part in
+/// one region brings no other region's outage to it.
 fn warn_unplaced(
     components: &[ParsedComponent],
+    regions: &[Option<Spanned<String>>],
+    home: &str,
     faults: &[Option<Spanned<crate::config::raw::RawFault>>],
     ck: &mut Checker,
 ) {
+    let region_of = |r: &Option<Spanned<String>>| -> String {
+        r.as_ref()
+            .map_or_else(|| home.to_string(), |r| r.get_ref().clone())
+    };
+    // Each zone a component names, with its region.
+    let mut zone_region: BTreeMap<&str, String> = BTreeMap::new();
+    for ((_, az, spec), region) in components.iter().zip(regions) {
+        for z in az.iter().map(|a| a.get_ref().as_str()).chain(spec.zones()) {
+            zone_region.entry(z).or_insert_with(|| region_of(region));
+        }
+    }
     let mut zones: Vec<&str> = Vec::new();
     for f in faults.iter().flatten().map(Spanned::get_ref) {
         if let (true, Some(az)) = (f.kind.get_ref() == "az_outage", &f.az) {
@@ -1314,17 +1329,21 @@ fn warn_unplaced(
             }
         }
     }
-    if zones.is_empty() {
-        return;
-    }
-    let outage = match zones.as_slice() {
-        [z] => format!("the az_outage of zone \"{z}\""),
-        _ => {
-            let named: Vec<String> = zones.iter().map(|z| format!("\"{z}\"")).collect();
-            format!("the az_outages of zones {}", named.join(", "))
-        }
-    };
-    for (id, az, spec) in components {
+    for ((id, az, spec), region) in components.iter().zip(regions) {
+        let region = region_of(region);
+        let near: Vec<&str> = zones
+            .iter()
+            .copied()
+            .filter(|z| zone_region.get(z).is_none_or(|r| *r == region))
+            .collect();
+        let outage = match near.as_slice() {
+            [] => continue,
+            [z] => format!("the az_outage of zone \"{z}\""),
+            _ => {
+                let named: Vec<String> = near.iter().map(|z| format!("\"{z}\"")).collect();
+                format!("the az_outages of zones {}", named.join(", "))
+            }
+        };
         for part in spec.unplaced(az.as_ref().map(|a| a.get_ref().as_str())) {
             let (it, is) = if part.plural {
                 ("them", "are")

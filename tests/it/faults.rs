@@ -189,6 +189,15 @@ fn a_zonal_part_in_no_zone_is_warned_of_when_a_zone_fails() {
     assert!(warnings(&placed).is_empty(), "{:?}", warnings(&placed));
     // Nor without a zone's outage: being in no zone changes nothing else.
     assert!(warnings(&zonal("", "", "", "")).is_empty());
+    // Nor for a part in another region than the zone that fails: no `az` of its region
+    // would bring zone a's outage to it.
+    let west = zonal(
+        "zones = [\"a\", \"b\"]",
+        "region = \"us-west-2\"",
+        "replica_zones = [\"b\"]",
+        outage,
+    );
+    assert!(warnings(&west).is_empty(), "{:?}", warnings(&west));
     // A writer in no zone is said too.
     let writer = zonal(
         "zones = [\"a\"]",
