@@ -2143,17 +2143,8 @@ pub fn comparison_charts(
 
 #[cfg(test)]
 mod comparison_tests {
+    use super::tests::ev as fault;
     use super::*;
-
-    fn fault(seed: u64, time_s: f64, event: &str, detail: &str) -> Event {
-        Event {
-            time_s,
-            seed,
-            component: faults::ACTOR.to_string(),
-            event: event.to_string(),
-            detail: detail.to_string(),
-        }
-    }
 
     #[test]
     fn only_the_faults_every_scenario_has_alike_are_shared() {
@@ -2298,7 +2289,8 @@ mod tests {
         }
     }
 
-    fn ev(seed: u64, time_s: f64, event: &str, detail: &str) -> Event {
+    /// An event of the fault timeline.
+    pub(super) fn ev(seed: u64, time_s: f64, event: &str, detail: &str) -> Event {
         Event {
             time_s,
             seed,
