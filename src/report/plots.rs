@@ -1991,60 +1991,40 @@ fn kinds_of(summary: &serde_json::Value) -> BTreeMap<String, &'static KindInfo> 
         .unwrap_or_default()
 }
 
-/// The faults every scenario of a comparison has alike (the same at the same instants in
-/// each one's first seed), as the first one's events: a chart of them all can mark those,
-/// and no other (a fault of one scenario would look like every curve's). A fault that lasts
-/// is alike only when it starts and ends alike: its start alone would be drawn running to
-/// the end of the run.
+/// The faults every scenario of a comparison has alike, as the first one's events (of each
+/// one's first seed): a chart of them all can mark those, and no other (a fault of one
+/// scenario would look like every curve's). A fault that lasts is alike when its label's
+/// spans (`spans_of`) are the same in all, not by its start alone, which would be drawn
+/// running to the end of the run; an instant when all have it at the same time.
 fn shared_faults(events: &[&[Event]]) -> Vec<Event> {
-    // Each fault of a list's first seed, as its events: a start with the next end of its
-    // label (or alone, when it never ends), or an instant.
-    let faults_of = |list: &[Event]| -> Vec<Vec<Event>> {
-        let seed = list.iter().map(|e| e.seed).min();
-        let mine: Vec<&Event> = list
-            .iter()
-            .filter(|e| e.component == faults::ACTOR && Some(e.seed) == seed)
-            .collect();
-        let mut out = Vec::new();
-        let mut ended = vec![false; mine.len()];
-        for (i, e) in mine.iter().enumerate() {
-            match e.event.as_str() {
-                faults::FAULT_END => {}
-                faults::FAULT_START => {
-                    let end = (i + 1..mine.len()).find(|&j| {
-                        !ended[j]
-                            && mine[j].event == faults::FAULT_END
-                            && mine[j].detail == e.detail
-                    });
-                    let mut fault = vec![(*e).clone()];
-                    if let Some(j) = end {
-                        ended[j] = true;
-                        fault.push(mine[j].clone());
-                    }
-                    out.push(fault);
-                }
-                _ => out.push(vec![(*e).clone()]),
-            }
-        }
-        out
-    };
-    let Some((first, rest)) = events.split_first() else {
+    let kinds = BTreeMap::new();
+    let each: Vec<(Vec<&Event>, _)> = events
+        .iter()
+        .map(|list| {
+            let seed = list.iter().map(|e| e.seed).min();
+            let mine: Vec<&Event> = list
+                .iter()
+                .filter(|e| e.component == faults::ACTOR && Some(e.seed) == seed)
+                .collect();
+            let spans = spans_of(&mine, &kinds, 1.0, f64::INFINITY, 0.0);
+            (mine, spans)
+        })
+        .collect();
+    let Some(((first, spans), rest)) = each.split_first() else {
         return Vec::new();
     };
-    let others: Vec<Vec<Vec<Event>>> = rest.iter().map(|l| faults_of(l)).collect();
-    let alike = |a: &[Event], b: &[Event]| {
-        a.len() == b.len()
-            && a.iter()
-                .zip(b)
-                .all(|(a, b)| (a.time_s, &a.event, &a.detail) == (b.time_s, &b.event, &b.detail))
-    };
-    let mut shared: Vec<Event> = faults_of(first)
-        .into_iter()
-        .filter(|f| others.iter().all(|o| o.iter().any(|x| alike(f, x))))
-        .flatten()
-        .collect();
-    shared.sort_by(|a, b| a.time_s.total_cmp(&b.time_s));
-    shared
+    let at = |e: &Event| (e.time_s, e.event.clone(), e.detail.clone());
+    first
+        .iter()
+        .filter(|e| match mark_of(e, &kinds) {
+            Mark::SpanStart(w) | Mark::SpanEnd(w) => {
+                let label = span_label(e, w);
+                rest.iter().all(|(_, s)| s.get(&label) == spans.get(&label))
+            }
+            _ => rest.iter().all(|(m, _)| m.iter().any(|x| at(x) == at(e))),
+        })
+        .map(|e| (*e).clone())
+        .collect()
 }
 
 /// Scenarios overlaid, one chart per metric, one colour per scenario (in index order): the
