@@ -939,11 +939,7 @@ fn a_cpu_target_below_one_percent_is_warned_of_as_a_fraction() {
              scaling = {{ policy = \"target_tracking\", metric = \"cpu\", target = {target} }}\n"
         )
     };
-    let said: Vec<String> = scenario(&text("0.5"))
-        .warnings
-        .iter()
-        .map(|w| format!("{}:{} {}", w.line, w.column, w.message))
-        .collect();
+    let said = crate::located_warnings(&text("0.5"));
     assert_eq!(
         said,
         ["12:66 `scaling.target` is 0.5 % CPU: did you mean 50? (a CPU utilisation is in percent, 0 to 100)"],

@@ -154,14 +154,7 @@ read_replicas = 2
     )
 }
 
-/// The warnings `text` gets, as "line:column message".
-fn warnings(text: &str) -> Vec<String> {
-    crate::scenario(text)
-        .warnings
-        .iter()
-        .map(|w| format!("{}:{} {}", w.line, w.column, w.message))
-        .collect()
-}
+use crate::located_warnings as warnings;
 
 #[test]
 fn a_zonal_part_in_no_zone_is_warned_of_when_a_zone_fails() {

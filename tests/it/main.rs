@@ -93,6 +93,15 @@ pub fn scenario(toml: &str) -> Scenario {
         .unwrap_or_else(|e| panic!("scenario does not parse:\n{e}"))
 }
 
+/// The warnings of scenario text that parses (`scenario`), as "line:column message".
+pub fn located_warnings(toml: &str) -> Vec<String> {
+    scenario(toml)
+        .warnings
+        .iter()
+        .map(|w| format!("{}:{} {}", w.line, w.column, w.message))
+        .collect()
+}
+
 /// The diagnostics of scenario text (named `test.toml` in them) that must not parse.
 pub fn refused(toml: &str) -> String {
     match scenario::parse(Path::new("test.toml"), toml) {

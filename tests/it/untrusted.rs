@@ -28,7 +28,7 @@ fn with_arrival(arrival: &str) -> String {
     )
 }
 
-use crate::{archsim, output_text};
+use crate::{archsim, located_warnings, output_text};
 
 fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("a temporary folder")
@@ -534,16 +534,6 @@ fn zones_that_look_alike_are_warned_of() {
         .unwrap()
         .warnings
         .is_empty());
-}
-
-/// The warnings `text` (read as x.toml, which must be valid) gets, as "line:column message".
-fn located_warnings(text: &str) -> Vec<String> {
-    scenario::parse(Path::new("x.toml"), text)
-        .unwrap()
-        .warnings
-        .iter()
-        .map(|w| format!("{}:{} {}", w.line, w.column, w.message))
-        .collect()
 }
 
 #[test]
