@@ -397,7 +397,7 @@ fn parse_autoscaling(
         t => {
             // A percent written for the fraction (EC2 Auto Scaling's CPU target is a percent).
             let hint = if (TARGET_MIN * 100.0..=TARGET_MAX * 100.0).contains(&t) {
-                format!(": did you mean {}?", (t / 100.0 * 1e6).round() / 1e6)
+                crate::config::check::percent_hint(t)
             } else {
                 String::new()
             };
