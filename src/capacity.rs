@@ -11,7 +11,7 @@
 //! in flight) counts as broken.
 
 use crate::expect::number_at;
-use crate::metrics::{summarize, SummaryMeta};
+use crate::metrics::{summarize, SummaryMeta, Unit};
 use crate::scenario::Scenario;
 use crate::sweep::RunOptions;
 use crate::world::World;
@@ -35,56 +35,55 @@ pub struct Slo {
     pub bound: f64,
 }
 
-/// The number to write for a bound written with a unit, as a hint for its message: a
-/// percentage as the share a rate or ratio is ("1%": 0.01) or as itself for a metric in
-/// percent (`_pct`), a duration in the unit the metric's name ends in (`_ms`, `_s`, read
-/// from its last segments: a component's id may end so too: "100ms" is 100 for
-/// `latency_ms.p99`); else to write it without a unit.
-fn unit_hint(metric: &str, bound: &str) -> String {
+/// The number to write for a bound written with a unit, as a hint for its message, by the
+/// metric's declared unit (`scenario::metric_unit`): a percentage as the share a `Share`
+/// is ("1%": 0.01) or as itself for a `Percent`, a duration in milliseconds or seconds
+/// ("100ms" is 100 for `latency_ms.p99`); else to write it without a unit.
+fn unit_hint(metric: &str, bound: &str, unit: Option<Unit>) -> String {
     let show = crate::config::check::show;
     let metric_shown = crate::text::one_line(metric);
     let plain = format!(": write the bound without a unit, in the unit of {metric_shown}");
-    let segments = || metric.split('.').rev();
     if let Some(n) = bound.strip_suffix('%') {
         let Ok(x) = n.trim().parse::<f64>() else {
             return String::new();
         };
-        if segments().any(|seg| seg.ends_with("_pct") || seg.contains("_pct_")) {
-            return format!(": write {} ({metric_shown} is in percent)", show(x));
-        }
-        if segments().any(|seg| seg.ends_with("rate") || seg.ends_with("ratio")) {
-            return format!(
+        return match unit {
+            Some(Unit::Percent) => format!(": write {} ({metric_shown} is in percent)", show(x)),
+            Some(Unit::Share) => format!(
                 ": write {} (a share is from 0 to 1: {} % is {0})",
                 show(x / 100.0),
                 show(x)
-            );
-        }
-        return plain;
+            ),
+            _ => plain,
+        };
     }
     let Ok(t) = crate::config::check::parse_duration(bound) else {
         return String::new();
     };
-    let unit = segments().find_map(|seg| {
-        if seg.ends_with("_ms") {
-            Some(("milliseconds", 1e6))
-        } else if seg.ends_with("_s") {
-            Some(("seconds", 1e9))
-        } else {
-            None
-        }
-    });
-    match unit {
-        Some((name, ns)) => format!(
-            ": write {} ({metric_shown} is in {name})",
-            show(t.nanos() as f64 / ns)
-        ),
-        None => plain,
-    }
+    let (name, ns) = match unit {
+        Some(Unit::Milliseconds) => ("milliseconds", 1e6),
+        Some(Unit::Seconds) => ("seconds", 1e9),
+        _ => return plain,
+    };
+    format!(
+        ": write {} ({metric_shown} is in {name})",
+        show(t.nanos() as f64 / ns)
+    )
 }
 
 impl Slo {
-    /// Reads `latency_ms.p99<=300` (also `<`, `>=`, `>`, `≤`, `≥`; spaces allowed).
+    /// Reads `latency_ms.p99<=300` (also `<`, `>=`, `>`, `≤`, `≥`; spaces allowed), knowing
+    /// no metric's unit: a bound written with one is told to drop it (`parse_with_units`).
     pub fn parse(text: &str) -> Result<Slo, String> {
+        Slo::parse_with_units(text, &|_| None)
+    }
+
+    /// `parse`, where `unit_of` gives a metric's declared unit (`scenario::metric_unit`) for
+    /// the hint to a bound written with one: "100ms" for `latency_ms.p99` is told to be 100.
+    pub fn parse_with_units(
+        text: &str,
+        unit_of: &dyn Fn(&str) -> Option<Unit>,
+    ) -> Result<Slo, String> {
         let shown = crate::text::one_line(text);
         let ops = [
             ("<=", Op::Le),
@@ -109,7 +108,7 @@ impl Slo {
             format!(
                 "--slo \"{shown}\": \"{}\" is not a number{}",
                 crate::text::one_line(bound_text),
-                unit_hint(&metric, bound_text)
+                unit_hint(&metric, bound_text, unit_of(&metric))
             )
         })?;
         if !bound.is_finite() {
@@ -588,8 +587,15 @@ mod tests {
 
     #[test]
     fn a_bound_written_with_a_unit_is_told_the_number_to_write() {
-        let said = |t: &str| Slo::parse(t).unwrap_err();
-        // The metric's name says its unit: milliseconds, then seconds.
+        // Units as the summary declares them; a component's as its kind would (a volume's
+        // burst balance is a percent).
+        let unit_of = |m: &str| match m {
+            "components.vol.burst_balance_min_pct" => Some(Unit::Percent),
+            "components.db.failover_downtime_s" => Some(Unit::Seconds),
+            m => crate::scenario::metric_unit(m, &|_| None),
+        };
+        let said = |t: &str| Slo::parse_with_units(t, &unit_of).unwrap_err();
+        // Milliseconds, then seconds.
         assert!(
             said("latency_ms.p99<=100ms").ends_with(
                 "\"100ms\" is not a number: write 100 (latency_ms.p99 is in milliseconds)"
@@ -607,12 +613,13 @@ mod tests {
         );
         // A metric in percent keeps its number; one that is neither a share nor a percent
         // gets no share.
-        assert!(said("components.api.cpu_pct<=70%").contains("write 70 ("));
+        assert!(said("components.vol.burst_balance_min_pct>=20%").contains("write 20 ("));
         assert!(said("latency_ms.p99<=1%").contains("without a unit"));
-        // The unit is the metric's, not a component id's that ends alike.
-        assert!(said("components.api_s.latency_ms.p99<=100ms").contains("write 100 ("));
-        // A duration for a metric whose name says no unit: drop it.
+        // A metric whose unit is not known (or not a duration): drop the unit.
         assert!(said("x<=5s").contains("without a unit"));
+        assert!(Slo::parse("latency_ms.p99<=100ms")
+            .unwrap_err()
+            .contains("without a unit"));
         // No unit to read: no hint.
         assert!(said("latency_ms.p99<=fast").ends_with("is not a number"));
     }

@@ -846,7 +846,8 @@ fn capacity(a: &CapacityArgs) -> ExitCode {
     };
     let mut slos = Vec::new();
     for text in &a.slos {
-        let slo = match Slo::parse(text) {
+        let unit_of = |m: &str| archsim::scenario::metric_unit(m, &kinds);
+        let slo = match Slo::parse_with_units(text, &unit_of) {
             Ok(s) => s,
             Err(e) => return bad_input(&e),
         };
