@@ -105,6 +105,35 @@ pub fn csv(variants: &[Summary]) -> String {
 /// the work it did not do: the frontier would recommend it. A choice: one percentage point.
 pub const FRONTIER_ERROR_MARGIN: f64 = 0.01;
 
+/// Each variant's error rate, the mean of its seeds' (NaN when no seed measured one).
+fn error_rates(variants: &[Summary]) -> Vec<f64> {
+    variants
+        .iter()
+        .map(|s| mean_ci(s, "error_rate").map_or(f64::NAN, |m| m.0))
+        .collect()
+}
+
+/// The variant that fails fewest requests, and its error rate (`error_rates`).
+fn fewest_errors(errors: &[f64]) -> Option<(usize, f64)> {
+    errors
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, e)| e.is_finite())
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// The expectations written for every variant (no `variant = "…"`): the experiment's
+/// requirements, as one variant's summary judged them.
+fn required(s: &Summary) -> Vec<&Value> {
+    s["expectations"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .filter(|e| e.get("variant").is_none())
+        .collect()
+}
+
 /// The frontier of cost against p99 (`cp`, by `cost_p99`; `xy::pareto`) among the variants
 /// whose error rate is within `FRONTIER_ERROR_MARGIN` of the fewest, and the variants left
 /// off it for their errors. None when the variants change the work itself (`work_paths`):
@@ -113,15 +142,8 @@ fn frontier(variants: &[Summary], cp: &[(f64, f64)]) -> (Vec<usize>, Vec<usize>)
     if !work_paths(variants).is_empty() {
         return (Vec::new(), Vec::new());
     }
-    let errors: Vec<f64> = variants
-        .iter()
-        .map(|s| mean_ci(s, "error_rate").map_or(f64::NAN, |m| m.0))
-        .collect();
-    let fewest = errors
-        .iter()
-        .copied()
-        .filter(|e| e.is_finite())
-        .fold(f64::INFINITY, f64::min);
+    let errors = error_rates(variants);
+    let fewest = fewest_errors(&errors).map_or(f64::INFINITY, |(_, e)| e);
     // A variant whose errors are unknown (no seed measured any) cannot show it serves.
     let off: Vec<usize> = (0..variants.len())
         .filter(|&i| errors[i].is_nan() || errors[i] > fewest + FRONTIER_ERROR_MARGIN)
@@ -315,8 +337,7 @@ fn priced(variants: &[Summary]) -> bool {
 /// not thereby meet them, so with no requirement at all none does.
 fn meeting(variants: &[Summary]) -> Vec<usize> {
     let meets = |s: &Summary| {
-        let list = s["expectations"].as_array().map_or(&[][..], Vec::as_slice);
-        let required: Vec<_> = list.iter().filter(|e| e.get("variant").is_none()).collect();
+        let required = required(s);
         !required.is_empty() && required.iter().all(|e| e["pass"] == true)
     };
     (0..variants.len())
@@ -493,18 +514,13 @@ fn cheapest_caveat(variants: &[Summary], i: usize) -> Option<String> {
             own.join(", ")
         ));
     }
-    let errors = |s: &Summary| mean_ci(s, "error_rate").map(|m| m.0);
-    let fewest = (0..variants.len())
-        .filter_map(|j| errors(&variants[j]).map(|e| (j, e)))
-        .min_by(|a, b| a.1.total_cmp(&b.1));
-    if let (Some(mine), Some((j, least))) = (errors(&variants[i]), fewest) {
+    let errors = error_rates(variants);
+    if let Some((j, least)) = fewest_errors(&errors) {
+        let mine = errors[i];
         if mine > least + FRONTIER_ERROR_MARGIN {
-            let list = variants[i]["expectations"]
-                .as_array()
-                .map_or(&[][..], Vec::as_slice);
-            let bounded = list
+            let bounded = required(&variants[i])
                 .iter()
-                .any(|e| e.get("variant").is_none() && e["metric"] == "error_rate");
+                .any(|e| e["metric"] == "error_rate");
             said.push(format!(
                 "it fails {} of requests, {} {}{}",
                 percent(mine),
