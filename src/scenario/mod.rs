@@ -340,6 +340,7 @@ pub fn parse_all(
         for ov in &d.overrides {
             variants::apply(&mut vdoc, ov, &mut ck);
         }
+        variants::keep_own_expectations(&mut vdoc, d, &mut ck);
         let sc = validate(path, vdoc, whole.clone(), access, &mut ck);
         if let Some(sc) = &sc {
             check_theory(sc, Some(&d.name), &mut ck);

@@ -13,6 +13,8 @@
 //! (`unset = ["table.rcu", "table.wcu"]`): removals are applied first, then `set`. A removed
 //! key must be one the baseline has, and no path may be both removed and set (or removed
 //! inside a path that is set): `set` alone replaces a value, so the removal would do nothing.
+//! A path of one segment removes a whole component or workload (`unset = ["cache"]`): what
+//! named it (a call, a cache's backend) must then be set to something else.
 
 use crate::config::Checker;
 use crate::limits;
@@ -205,6 +207,15 @@ fn variant<'i>(item: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<VariantDe
     let overrides = overrides.unwrap_or_default();
     for u in &unsets {
         let p = u.path_text();
+        if let [whole] = &u.path[..] {
+            if let Some(o) = overrides.iter().find(|o| o.path[0] == *whole) {
+                ck.error(
+                    o.at.clone(),
+                    format!("\"{}\" is set, but `unset` removes \"{whole}\" whole: set a key of a part the variant keeps, or remove a key of \"{whole}\" rather than all of it", o.path_text()),
+                );
+            }
+            continue;
+        }
         // `set` replaces the value at its path, and everything under it: a removal there
         // would do nothing.
         if let Some(o) = overrides.iter().find(|o| u.path.starts_with(&o.path)) {
@@ -264,7 +275,15 @@ fn unset_list(v: Spanned<DeValue<'_>>, ck: &mut Checker) -> Option<Vec<Unset>> {
             );
             continue;
         };
-        let Some(path) = path_of(text, at.clone(), ck) else {
+        // One segment alone removes a whole component or workload (checked against the
+        // document when applied): "without the cache" is then the baseline less its cache,
+        // neither run nor billed.
+        let path = if text.contains('.') || text.trim().is_empty() {
+            path_of(text, at.clone(), ck)
+        } else {
+            Some(vec![text.to_string()])
+        };
+        let Some(path) = path else {
             continue;
         };
         if names_a_part(&path) {
@@ -738,6 +757,9 @@ pub fn apply_unset(doc: &mut DeTable<'_>, u: &Unset, ck: &mut Checker) -> bool {
         path: &u.path,
         at: &u.at,
     };
+    if let [whole] = &u.path[..] {
+        return remove_part(doc, whole, &walk, ck);
+    }
     let last = u.path.len().saturating_sub(1);
     match walk.to_end(doc, ck) {
         Some(End::Key(t, key)) => {
@@ -760,6 +782,94 @@ pub fn apply_unset(doc: &mut DeTable<'_>, u: &Unset, ck: &mut Checker) -> bool {
         }
         None => false,
     }
+}
+
+/// Removes the `[[component]]` whose `id`, or the `[[workload]]` whose `name`, is `name`;
+/// false (with a message) when there is none. What else names it (a call, a backend, a
+/// fault's target) is then checked as if the baseline had never had it.
+fn remove_part(doc: &mut DeTable<'_>, name: &str, walk: &Walk<'_>, ck: &mut Checker) -> bool {
+    let Some((array, i)) = position_named(doc, name) else {
+        let known = names_in(doc);
+        let parts: Vec<&str> = known
+            .iter()
+            .map(String::as_str)
+            .filter(|n| !["scenario", "account", "network"].contains(n) && !n.starts_with(FAULTS))
+            .collect();
+        walk.error(
+            ck,
+            format!(
+                "\"{name}\" is not a component id or a workload name{}; a path of one segment removes a whole component or workload, a longer one a key inside (\"db.multi_az\"); the scenario has: {}",
+                crate::text::did_you_mean(name, parts.iter().copied()),
+                parts.join(", ")
+            ),
+        );
+        return false;
+    };
+    if let Some(DeValue::Array(items)) = doc.get_mut(array).map(|v| v.get_mut()) {
+        *items = std::mem::replace(items, toml::de::DeArray::new())
+            .into_iter()
+            .enumerate()
+            .filter_map(|(j, item)| (j != i).then_some(item))
+            .collect();
+    }
+    true
+}
+
+/// Leaves out of a variant's document the `[[expect]]`s judged on another variant only
+/// (`variant = "…"`): they are not this variant's, and may name what it removed. One judged
+/// on every variant that names a component or workload this variant removes (`unset =
+/// ["cache"]`) is a mistake, said where its metric is written.
+pub fn keep_own_expectations(doc: &mut DeTable<'_>, decl: &VariantDecl<'_>, ck: &mut Checker) {
+    let Some(DeValue::Array(items)) = doc.get_mut("expect").map(|v| v.get_mut()) else {
+        return;
+    };
+    let removed: Vec<&str> = decl
+        .unsets
+        .iter()
+        .filter_map(|u| match &u.path[..] {
+            [whole] => Some(whole.as_str()),
+            _ => None,
+        })
+        .collect();
+    let kept = std::mem::replace(items, toml::de::DeArray::new())
+        .into_iter()
+        .filter(|item| {
+            let DeValue::Table(t) = item.get_ref() else {
+                return true;
+            };
+            match t.get("variant").map(|v| v.get_ref()) {
+                Some(DeValue::String(v)) => return v == &decl.name,
+                Some(_) => return true,
+                None => {}
+            }
+            let named = ["metric", "series"].into_iter().find_map(|key| {
+                let v = t.get(key)?;
+                let DeValue::String(text) = v.get_ref() else {
+                    return None;
+                };
+                let mut segments = text.split('.');
+                let (first, second) = (segments.next()?, segments.next()?);
+                let part = match first {
+                    "components" | "workloads" => second,
+                    "cost_usd" if second == "by_component" => segments.next()?,
+                    _ => return None,
+                };
+                removed.contains(&part).then(|| (v.span(), part.to_string()))
+            });
+            let Some((at, part)) = named else {
+                return true;
+            };
+            ck.error(
+                at,
+                format!(
+                    "this [[expect]] is judged on every variant, and \"{}\" removes \"{part}\" (unset = [\"{part}\"]): judge it on the others only, with variant = \"{BASELINE}\" (or another variant's name) in it",
+                    decl.name
+                ),
+            );
+            false
+        })
+        .collect();
+    *items = kept;
 }
 
 /// The path of a `set` or an `unset`, walked through the document: its first segment names

@@ -1485,3 +1485,107 @@ az = "a"
         "{e}"
     );
 }
+
+/// A service reading through a cache in front of a database, for variants that ask what the
+/// system is without its cache.
+const CACHED: &str = r#"[scenario]
+name = "cached"
+duration = "2m"
+warmup = "20s"
+seeds = 2
+[[workload]]
+name = "users"
+target = "api"
+arrival = { process = "poisson", rate = 200 }
+keys = { dist = "zipf", count = 1000, exponent = 1.0 }
+timeout = "3s"
+[[component]]
+id = "api"
+kind = "service"
+servers = 200
+service_time = "1ms"
+calls = [ { to = "cache", timeout = "1s" } ]
+[[component]]
+id = "cache"
+kind = "cache"
+engine = "redis"
+backend = "db"
+ttl = "10m"
+[[component]]
+id = "db"
+kind = "rds"
+az = "a"
+engine = "postgres"
+instance_class = "db.r5.large"
+read_time = "2ms"
+write_time = "4ms"
+"#;
+
+#[test]
+fn a_variant_removes_a_whole_component_and_neither_runs_nor_bills_it() {
+    let text = format!(
+        "{CACHED}[[expect]]\nmetric = \"components.cache.hit_ratio\"\nmin = 0.5\nvariant = \"baseline\"\n[[variant]]\nname = \"no-cache\"\nunset = [\"cache\"]\nset = {{ \"api.calls\" = [ {{ to = \"db\", timeout = \"1s\" }} ] }}\n"
+    );
+    let sc = all(&text);
+    assert_eq!(
+        sc[1].variant.as_ref().unwrap().set[0],
+        ("cache".to_string(), "(unset)".to_string(), None)
+    );
+    // The expectation judged on the baseline only is not the variant's.
+    assert_eq!(sc[0].expectations.len(), 1);
+    assert!(sc[1].expectations.is_empty());
+    let out = run(&sc);
+    let (with, without) = (&out[0].summary, &out[1].summary);
+    assert!(with["components"]["cache"].is_object());
+    assert!(
+        without["components"].get("cache").is_none(),
+        "{}",
+        without["components"]
+    );
+    assert!(without["cost_usd"]["by_component"].get("cache").is_none());
+    let cost =
+        |s: &serde_json::Value, id: &str| crate::num(s, &format!("cost_usd.by_component.{id}"));
+    let total = |s: &serde_json::Value| crate::num(s, "cost_usd.total");
+    // The rest is billed alike: the variant is cheaper by the cache's bill exactly.
+    assert!(cost(with, "cache") > 0.0);
+    assert!((total(with) - cost(with, "cache") - total(without)).abs() < 1e-9);
+    // Every read now reaches the database; the same arrivals, seed by seed (each actor's
+    // draws are its own: removing one leaves the others' streams alone).
+    assert_eq!(
+        crate::num(with, "requests.total"),
+        crate::num(without, "requests.total")
+    );
+    assert!(
+        crate::num(without, "components.db.utilisation")
+            > crate::num(with, "components.db.utilisation")
+    );
+
+    // What still names the removed part is said where it is written.
+    let refused = |variant: &str| {
+        let text = format!("{CACHED}[[variant]]\nname = \"v\"\n{variant}\n");
+        scenario::parse_all(Path::new("exp.toml"), &text, &Default::default(), &[])
+            .unwrap_err()
+            .to_string()
+    };
+    let e = refused("unset = [\"cache\"]");
+    assert!(e.contains("exp.toml:17:18: variant \"v\": `calls.to` names \"cache\", which is not a component id"), "{e}");
+    let e = refused("unset = [\"cach\"]");
+    assert!(e.contains("`unset` path \"cach\": \"cach\" is not a component id or a workload name (did you mean `cache`?)"), "{e}");
+    let e = refused("unset = [\"cache\"]\nset = { \"cache.ttl\" = \"1m\" }");
+    assert!(
+        e.contains("\"cache.ttl\" is set, but `unset` removes \"cache\" whole"),
+        "{e}"
+    );
+    let e = refused("unset = [\"scenario\"]");
+    assert!(
+        e.contains("\"scenario\" is not a component id or a workload name"),
+        "{e}"
+    );
+    let text = format!(
+        "{CACHED}[[expect]]\nmetric = \"components.cache.hit_ratio\"\nmin = 0.5\n[[variant]]\nname = \"v\"\nunset = [\"cache\"]\nset = {{ \"api.calls\" = [ {{ to = \"db\" }} ] }}\n"
+    );
+    let e = scenario::parse_all(Path::new("exp.toml"), &text, &Default::default(), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("exp.toml:33:10: variant \"v\": this [[expect]] is judged on every variant, and \"v\" removes \"cache\""), "{e}");
+}
