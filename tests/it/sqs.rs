@@ -611,3 +611,44 @@ fn an_expectation_on_a_dead_letter_queues_sends_is_told_that_redrives_are_not_se
         .is_empty());
     assert!(parse("components.q.sends").warnings.is_empty());
 }
+
+/// A queue's batches of 10 (as `a_batch_gathers_for_its_window_…`: 59 full batches) to a
+/// function that publishes to a topic, which a second function is subscribed to; the first
+/// function's `batch_calls` written as `how` ("" for the default).
+fn fan_out(how: &str) -> String {
+    let q = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nconsumer = { to = \"fn\", batch_size = 10, batching_window = \"1s\" }\n";
+    let topic = "[[component]]\nid = \"topic\"\nkind = \"sns\"\npublish_latency = \"5ms\"\ndelivery_latency = \"10ms\"\nsubscriptions = [ { to = \"notify\" } ]\n";
+    let notify = "[[component]]\nid = \"notify\"\nkind = \"lambda\"\nmemory_mb = 1769\nruntime = \"go\"\nwork = \"20ms\"\n";
+    scenario(
+        "1m",
+        10,
+        &format!(
+            "{q}{}{how}calls = [ {{ to = \"topic\", timeout = \"1s\" }} ]\n{topic}{notify}",
+            function("10ms", false)
+        ),
+    )
+}
+
+#[test]
+fn a_batch_handler_publishes_each_message_and_a_subscriber_does_one_messages_work() {
+    // A handler looping over its records makes its calls for each one (the default): 59
+    // batches of 10, each message published once, 590 publishes. SNS invokes a subscribed
+    // function with one message per invocation: its duration is one message's 20 ms, not a
+    // batch's. The first function does its 10 × 10 ms of work, then the ten publishes in
+    // turn (5 ms each).
+    let s = run(&fan_out(""));
+    assert_eq!(num(&s, "components.q.batches"), 59.0);
+    assert_eq!(num(&s, "components.topic.publishes"), 590.0);
+    let p50 = num(&s, "components.notify.duration_ms.p50");
+    assert!((p50 - 20.0).abs() <= 1.0, "{p50}");
+    let p50 = num(&s, "components.fn.duration_ms.p50");
+    assert!((p50 - 150.0).abs() <= 1.0, "{p50}");
+
+    // A handler that sends the batch on in one call: one publish a batch, one message.
+    let s = run(&fan_out("batch_calls = \"per_batch\"\n"));
+    assert_eq!(num(&s, "components.topic.publishes"), 59.0);
+    let p50 = num(&s, "components.notify.duration_ms.p50");
+    assert!((p50 - 20.0).abs() <= 1.0, "{p50}");
+    let p50 = num(&s, "components.fn.duration_ms.p50");
+    assert!((p50 - 105.0).abs() <= 1.0, "{p50}");
+}

@@ -23,6 +23,7 @@ struct RawLambda {
     idle_lifetime: Option<Spanned<String>>,
     scaling_rate: Option<Spanned<i64>>,
     reuse: Option<Spanned<String>>,
+    batch_calls: Option<Spanned<String>>,
     canary: Option<Spanned<RawCanary>>,
     #[serde(default)]
     calls: Vec<RawCall>,
@@ -127,6 +128,24 @@ impl Architecture {
     }
 }
 
+/// What the handler's `calls` are made for when an invocation carries a batch (a queue's
+/// messages, a stream's records): for each message in turn (`per_message`, a handler that
+/// loops over its records, writing or publishing each one) or once for the batch
+/// (`per_batch`, a handler that writes or sends them in one call). It is the function's own
+/// code, which AWS cannot say: a choice, per message by default. Either way each call is one
+/// request to its callee, as a client's is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchCalls {
+    /// Each message's calls in turn, after the batch's work.
+    PerMessage,
+    /// The calls once, for the whole batch.
+    PerBatch,
+}
+
+/// The words `batch_calls` takes, and the default.
+pub const BATCH_CALLS_NAMES: [&str; 2] = ["per_message", "per_batch"];
+pub const DEFAULT_BATCH_CALLS: &str = "per_message";
+
 /// The words `reuse` takes, and the default.
 pub const REUSE_NAMES: [&str; 2] = ["mru", "newest"];
 pub const DEFAULT_REUSE: &str = "mru";
@@ -158,6 +177,8 @@ pub struct LambdaConfig {
     pub scaling_per_10s: u32,
     /// Which warm environment an invocation is given.
     pub reuse: Reuse,
+    /// Whether a batch's invocation makes its calls for each message or once.
+    pub batch_calls: BatchCalls,
     /// Its downstream calls, made in turn by the handler after its own work.
     pub calls: Vec<CallSpec>,
     /// Operations whose invocations always fail (a poison message: one the handler cannot
@@ -440,6 +461,20 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
                 Reuse::Mru
             }
         });
+    let batch_calls = ck
+        .one_of_or(
+            &raw.batch_calls,
+            "batch_calls",
+            &BATCH_CALLS_NAMES,
+            DEFAULT_BATCH_CALLS,
+        )
+        .map(|w| {
+            if w == "per_batch" {
+                BatchCalls::PerBatch
+            } else {
+                BatchCalls::PerMessage
+            }
+        });
     let mut calls = ck.calls(&raw.calls);
     let asynchronous = match (&raw.async_invocation, calls.as_mut()) {
         (None, _) => Some(AsyncConfig::default()),
@@ -482,6 +517,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
         idle_lifetime: idle_lifetime?,
         scaling_per_10s: scaling? as u32,
         reuse: reuse?,
+        batch_calls: batch_calls?,
         calls: calls?,
         error_ops,
         asynchronous: asynchronous?,

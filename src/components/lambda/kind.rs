@@ -2,8 +2,8 @@
 //! panels and events, and its share of the account's concurrency.
 
 use super::config::{
-    self, LambdaConfig, ARCHITECTURE_NAMES, MAX_CONCURRENCY, MAX_MEMORY_MB, MAX_SCALING_RATE,
-    MIN_MEMORY_MB, REUSE_NAMES, RUNTIME_NAMES,
+    self, LambdaConfig, ARCHITECTURE_NAMES, BATCH_CALLS_NAMES, MAX_CONCURRENCY, MAX_MEMORY_MB,
+    MAX_SCALING_RATE, MIN_MEMORY_MB, REUSE_NAMES, RUNTIME_NAMES,
 };
 use crate::components::iac::{
     clamp, int, number, seconds, string, Dialect, Downstream, Edge, Imports, Mapped, Resource,
@@ -184,6 +184,12 @@ impl Kind for LambdaConfig {
                 ty: KeyType::Word(&REUSE_NAMES),
                 required: false,
                 about: "which idle environment an invocation is given when several are warm, after any provisioned one: the most recently used (mru) or the most recently created (newest); AWS does not document it, so this is a choice (default mru)",
+            },
+            Key {
+                name: "batch_calls",
+                ty: KeyType::Word(&BATCH_CALLS_NAMES),
+                required: false,
+                about: "what the handler's `calls` are made for when an invocation carries a queue's or stream's batch: each message in turn (per_message: a handler that writes or publishes each record, each successful one under ReportBatchItemFailures) or once for the batch (per_batch: one write or send for all); the function's own code, so a choice (default per_message)",
             },
             Key {
                 name: "canary",

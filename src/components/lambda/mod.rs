@@ -36,7 +36,11 @@
 //! message: each fails by its own `error_rate` draw or its operation in `error_ops`. When its
 //! caller takes partial answers (ReportBatchItemFailures, aws-facts §16), the function marks
 //! the failed ones and answers success, doing its downstream calls as for any success;
-//! otherwise one failed message is a function error for the batch.
+//! otherwise one failed message is a function error for the batch. After the batch's work
+//! its `calls` are made for each message in turn (each successful one's, under a partial
+//! answer), or once with `batch_calls = "per_batch"`; each call is one request, whatever the
+//! batch's size (a topic it publishes to delivers one message per call, so a subscribed
+//! function does one message's work per invocation, as SNS invokes it).
 //!
 //! With `kms = "…"` (its environment variables encrypted under a KMS key), each on-demand
 //! cold start decrypts them after Init and before the handler: one Decrypt against the
@@ -46,7 +50,7 @@
 mod config;
 mod kind;
 
-pub use config::{Architecture, AsyncConfig, LambdaConfig, Reuse, Version};
+pub use config::{Architecture, AsyncConfig, BatchCalls, LambdaConfig, Reuse, Version};
 use kind::{
     ASYNC_OLDEST, ASYNC_QUEUE, COLD_STARTS, CONCURRENCY, DURATION, ENVIRONMENTS, INVOCATIONS,
     THROTTLES,
@@ -332,6 +336,20 @@ struct Job {
     /// An Init that outran its 10 s runs again in the invocation, under the function timeout
     /// (aws-facts: §2 limits): its time, added to the handler's.
     reinit: SimTime,
+    /// Messages of its batch whose calls are still to be made after the current round
+    /// (`BatchCalls::PerMessage`); 0 for one message, or calls made once for the batch.
+    rounds_left: u16,
+}
+
+impl Job {
+    /// What its downstream calls carry: its request, as one message (a batch's count is
+    /// the work this invocation does, not the calls it makes).
+    fn downstream(&self) -> Msg {
+        Msg {
+            messages: 1,
+            ..self.msg
+        }
+    }
 }
 
 /// An invocation, by its slot in `jobs` and its generation. A slot is reused once its
@@ -1012,6 +1030,7 @@ impl Lambda {
             gen,
             timeout: None,
             reinit: SimTime::ZERO,
+            rounds_left: 0,
         });
         if cold {
             let drawn = self.versions[version].init.sample_time(&mut self.init_rng);
@@ -1084,6 +1103,7 @@ impl Lambda {
             Caller::Sync(call) => ctx.items_mut(call),
             Caller::Event(_) => None,
         };
+        let mut failed_items = 0;
         let fails = match items {
             // A batch whose messages the caller listed: each fails by its own draw or its
             // own operation. With a partial answer taken (ReportBatchItemFailures, aws-facts:
@@ -1095,6 +1115,7 @@ impl Lambda {
                     let drawn = v.error_rate > 0.0 && self.rng.random::<f64>() < v.error_rate;
                     item.failed = drawn || self.cfg.error_ops.contains(&item.op);
                     any |= item.failed;
+                    failed_items += u16::from(item.failed);
                 }
                 any && !partial
             }
@@ -1111,6 +1132,10 @@ impl Lambda {
         let j = &mut self.jobs[job];
         j.started = now;
         j.fails = fails;
+        // The calls of each message done (a failed one's, under a partial answer, are not).
+        if self.cfg.batch_calls == BatchCalls::PerMessage {
+            j.rounds_left = n.saturating_sub(failed_items).saturating_sub(1);
+        }
         ctx.own_span(j.msg.span, "handler", now, now + work.min(self.cfg.timeout));
         let me = Invocation { job, gen: j.gen };
         j.timeout = ctx.schedule_fixed(self.cfg.timeout, Timer::Timeout(me).encode());
@@ -1123,7 +1148,7 @@ impl Lambda {
                 &self.edges[..self.handler],
                 ctx,
                 &mut self.rng,
-                j.msg,
+                j.downstream(),
                 me.encode(),
                 work,
             )
@@ -1141,15 +1166,21 @@ impl Lambda {
             return;
         }
         let me = Invocation { job, gen: j.gen };
-        if !j.calls.call_next(
-            &self.edges[..self.handler],
-            ctx,
-            &mut self.rng,
-            j.msg,
-            me.encode(),
-        ) {
-            self.complete(ctx, job, Outcome::Status(status::OK));
+        let edges = &self.edges[..self.handler];
+        loop {
+            if j.calls
+                .call_next(edges, ctx, &mut self.rng, j.downstream(), me.encode())
+            {
+                return;
+            }
+            // This message's calls are made: the next one's, if any.
+            if j.rounds_left == 0 || edges.is_empty() {
+                break;
+            }
+            j.rounds_left -= 1;
+            j.calls = CallCursor::default();
         }
+        self.complete(ctx, job, Outcome::Status(status::OK));
     }
 
     /// Invocation `job` ended with `outcome`: answered (or its event dealt with), its
@@ -1333,11 +1364,12 @@ impl Component for Lambda {
                 }
                 Some(Timer::Retry(i)) if self.running(i) => {
                     let j = &mut self.jobs[i.job];
+                    let msg = j.downstream();
                     j.calls.call_again(
                         &self.edges[..self.handler],
                         ctx,
                         &mut self.rng,
-                        j.msg,
+                        msg,
                         i.encode(),
                     );
                 }
@@ -1566,6 +1598,7 @@ mod tests {
             idle_lifetime: SimTime::from_secs(600),
             scaling_per_10s: 1000,
             reuse: Reuse::Mru,
+            batch_calls: BatchCalls::PerMessage,
             calls: vec![CallSpec::to(1)],
             error_ops: Vec::new(),
             asynchronous: AsyncConfig::default(),
