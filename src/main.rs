@@ -121,6 +121,10 @@ enum Command {
         /// Write the numbers, series and pages but draw no plot, as `run --no-plots` does.
         #[arg(long, conflicts_with = "slides")]
         no_plots: bool,
+        /// Each folder the shards were let read (their `--allow-read`), given again: a
+        /// shard's manifest says which it needs but cannot grant them. Repeatable.
+        #[arg(long = "allow-read", value_name = "DIR")]
+        allow_read: Vec<PathBuf>,
     },
     /// Draw the plots and HTML reports again from a results folder, without re-running.
     Plot {
@@ -273,6 +277,7 @@ fn main() -> ExitCode {
             quiet,
             slides,
             no_plots,
+            allow_read,
         } => merge(
             &dirs,
             &out,
@@ -281,6 +286,7 @@ fn main() -> ExitCode {
                 plots: !no_plots,
                 slides,
             },
+            &allow_read,
         ),
         Command::Diff { a, b, json } => diff(&a, &b, json.as_deref()),
         Command::Capacity(a) => capacity(&a),
@@ -994,12 +1000,31 @@ fn merge(
     out: &std::path::Path,
     quiet: bool,
     drawings: sweep::Drawings,
+    allow_read: &[PathBuf],
 ) -> ExitCode {
     let shards = match archsim::shard::find(dirs) {
         Ok(s) => s,
         Err(e) => return bad_input(&e),
     };
     let plan = &shards.plan;
+    // The manifest is a file like any other, which anyone may have written: what the shards
+    // were let read beyond their scenarios' folders is granted by the one who merges.
+    let given: Vec<String> = allow_read
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let missing: Vec<String> = plan
+        .allow_read
+        .iter()
+        .filter(|d| !given.contains(d))
+        .map(|d| format!("--allow-read {}", archsim::text::clipped(d, 80)))
+        .collect();
+    if !missing.is_empty() {
+        return bad_input(&format!(
+            "the shards ran with {}: give it to merge too, if you trust what they read there",
+            missing.join(" ")
+        ));
+    }
     let files = match plan.check_files() {
         Ok(f) => f,
         Err(e) => return bad_input(&e),
@@ -1024,6 +1049,10 @@ fn merge(
         Ok(o) => o,
         Err(e) => return bad_input(&e),
     };
+    let folders = sweep::files_of(&scenarios);
+    if let Err(e) = out.check_places(folders.iter().map(|r| scenarios[r.start].name.as_str())) {
+        return bad_input(&e);
+    }
     let outcomes = match shards.gather(&scenarios) {
         Ok(o) => o,
         Err(e) => return bad_input(&e),
@@ -1154,6 +1183,9 @@ fn run_all(args: &RunArgs, check: bool) -> Result<Ran, Refused> {
         (None, None) => PathBuf::from("results"),
     };
     let out = sweep::OutDir::open(&out_path).map_err(|e| Refused::bad_input(&e))?;
+    let folders = sweep::files_of(&scenarios);
+    out.check_places(folders.iter().map(|r| scenarios[r.start].name.as_str()))
+        .map_err(|e| Refused::bad_input(&e))?;
     let total: usize = scenarios.iter().map(|s| s.seeds as usize).sum();
     let simulated = sweep::simulated_total(&scenarios);
     let (bar, progress) = progress_bar(total, Some(simulated), quiet);

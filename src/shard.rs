@@ -437,8 +437,10 @@ pub fn find(dirs: &[PathBuf]) -> Result<Shards, String> {
             ));
         }
         *slot = Some(dir);
-        let expected = Shard { k: m.shard, n }.jobs(m.plan.jobs);
-        if m.ran.iter().map(|e| e.job).collect::<Vec<_>>() != expected {
+        // Compared as they come, never gathered: the plan's count of jobs is the manifest's
+        // word, and a manifest may say anything.
+        let expected = (m.shard as usize..m.plan.jobs).step_by(n.max(1) as usize);
+        if !m.ran.iter().map(|e| e.job).eq(expected) {
             return Err(format!(
                 "{shown}: its manifest lists other jobs than shard {} of {n} runs",
                 m.shard
@@ -499,6 +501,11 @@ impl Shards {
                     .map_err(|err| format!("{shown}: {}", one_line(&err.to_string())))?;
                 let run = saved::from_json(&text)
                     .map_err(|err| format!("{shown}/{RUNS}/{name}: {}", one_line(&err)))?;
+                if let Some(why) = foreign(&scenarios[job.scenario], &run, &text) {
+                    return Err(format!(
+                        "{shown}/{RUNS}/{name}: {why}; run the shards again"
+                    ));
+                }
                 if run.seed != job.seed {
                     return Err(format!(
                         "{shown}/{RUNS}/{name}: the run of seed {}, the job's seed is {}",
@@ -510,6 +517,28 @@ impl Shards {
         }
         Ok(gathering.finish())
     }
+}
+
+/// What a saved run holds that a run of `scenario` would not have, if anything: parts other
+/// than the scenario's (their names become files' and pages' names) or text with a control
+/// character or a bidirectional override (which no scenario's text may hold). A shard's
+/// folder may come from anywhere: it is checked as any input is.
+fn foreign(scenario: &Scenario, run: &crate::metrics::RunResult, text: &str) -> Option<String> {
+    let parts = scenario
+        .components
+        .iter()
+        .map(|c| c.id.as_str())
+        .chain(scenario.workloads.iter().map(|w| w.name.as_str()));
+    let named = run.actors.iter().map(|a| a.name.as_str());
+    if !named.clone().eq(parts) {
+        let names: Vec<String> = named.map(|n| crate::text::clipped(n, 40)).collect();
+        return Some(format!(
+            "its parts ({}) are not the scenario's",
+            names.join(", ")
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    sweep::unprintable_in(&value)
 }
 
 #[cfg(test)]

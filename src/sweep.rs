@@ -765,22 +765,37 @@ impl OutDir {
         self.commit(staged)
     }
 
-    /// `root/name` for a scenario's folder, refused when something other than a folder is
-    /// there.
+    /// `root/name` for a scenario's folder, refused when something other than a folder of
+    /// results is there: a file, a symbolic link, or a folder holding neither `summary.json`
+    /// nor `sweep.json` (someone's own, which a scenario's name must not replace: the name
+    /// comes from a file that may be anyone's). Checked before a run
+    /// (`OutDir::check_places`), and again when the folder is put in place.
     fn place(&self, name: &str) -> std::io::Result<PathBuf> {
         let place = self.child(name)?;
         if let Ok(m) = std::fs::symlink_metadata(&place) {
-            if !m.is_dir() {
-                return Err(std::io::Error::new(
+            let refuse = |why: &str| {
+                Err(std::io::Error::new(
                     std::io::ErrorKind::AlreadyExists,
-                    format!(
-                        "{} exists and is not a folder (a file or a symbolic link); archsim does not write through it",
-                        place.display()
-                    ),
-                ));
+                    format!("{} exists and {why}", place.display()),
+                ))
+            };
+            if !m.is_dir() {
+                return refuse("is not a folder (a file or a symbolic link); archsim does not write through it");
+            }
+            if !written_by_archsim(&place) {
+                return refuse("holds no results (no summary.json or sweep.json): archsim replaces only the folders it wrote; move it, or give another --out");
             }
         }
         Ok(place)
+    }
+
+    /// Refuses, before anything runs, to write a scenario's folder where `place` would
+    /// refuse to put it.
+    pub fn check_places<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Result<(), String> {
+        for name in names {
+            self.place(name).map_err(|e| e.to_string())?;
+        }
+        Ok(())
     }
 
     /// The first half of `write_scenario`: `fill` writes the folder's files into a fresh
@@ -826,6 +841,27 @@ impl OutDir {
     pub fn write_file(&self, name: &str, bytes: &[u8]) -> std::io::Result<()> {
         write_atomic(&self.child(name)?, bytes)
     }
+}
+
+/// Whether the folder `dir` is one archsim wrote, and may replace: a scenario's (with its
+/// `summary.json`) or an experiment's (`sweep.json`), a shard's saved runs (nothing but
+/// `N.json` files), or an empty one, whose replacement loses nothing.
+fn written_by_archsim(dir: &Path) -> bool {
+    if dir.join("summary.json").is_file() || dir.join("sweep.json").is_file() {
+        return true;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.into_iter().all(|e| {
+        e.is_ok_and(|e| {
+            e.file_type().is_ok_and(|t| t.is_file())
+                && e.file_name().to_str().is_some_and(|n| {
+                    n.strip_suffix(".json")
+                        .is_some_and(|j| !j.is_empty() && j.bytes().all(|b| b.is_ascii_digit()))
+                })
+        })
+    })
 }
 
 /// A scenario's folder written in full under a hidden name in the results folder, waiting for
@@ -1248,23 +1284,33 @@ fn render(
             Ok((chart.title, svg, format!("{stem}.png")))
         })
         .collect::<std::io::Result<_>>()?;
-    // The waterfall is shown with the charts; it is not one of them (`Drawn` is the charts).
-    let mut shown = plots.clone();
-    if let (Some(svg), true) = (waterfall, drawings.plots) {
-        shown.push((
-            "Where the time went: the slowest sampled requests".to_string(),
-            svg.to_string(),
-            "waterfall.png".to_string(),
-        ));
-    }
+    // The waterfall is shown after the charts; it is not one of them (`Drawn` is the charts).
+    let waterfall = waterfall.filter(|_| drawings.plots);
     write(
         "report.html",
-        report::html::report(summary, diagram, map, &shown, drawings.slides).as_bytes(),
+        report::html::report(summary, diagram, map, &plots, waterfall, drawings.slides).as_bytes(),
     )?;
     Ok(plots)
 }
 
 use crate::limits::{MAX_CSV_BYTES, MAX_SUMMARY_BYTES};
+
+/// Reads a saved CSV file (`read_saved`), refusing one holding a control character or a
+/// bidirectional override, which archsim never writes there: its text goes into charts and
+/// pages.
+fn read_printable(dir: &Path, name: &str) -> std::io::Result<String> {
+    let text = read_saved(dir, name, MAX_CSV_BYTES)?;
+    if let Some((c, at, _)) = crate::text::first_unprintable(&text) {
+        return Err(invalid_data(
+            dir,
+            format!(
+                "{name}: character {at} is {}, a control character or a bidirectional override, which archsim never writes there",
+                crate::text::one_line(&c.to_string())
+            ),
+        ));
+    }
+    Ok(text)
+}
 
 /// Reads a saved result file, refusing what is not a regular file or is larger than `max`.
 pub(crate) fn read_saved(dir: &Path, name: &str, max: u64) -> std::io::Result<String> {
@@ -1294,15 +1340,65 @@ pub(crate) fn read_saved(dir: &Path, name: &str, max: u64) -> std::io::Result<St
     Ok(text)
 }
 
-/// Parses a saved `summary.json`.
+/// Parses a saved `summary.json`, refusing one archsim would not have written (`saved_problem`).
 fn read_summary(dir: &Path) -> std::io::Result<Summary> {
     let text = read_saved(dir, "summary.json", MAX_SUMMARY_BYTES)?;
-    serde_json::from_str(&text).map_err(|e| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("{}: summary.json: {e}", dir.display()),
-        )
-    })
+    let summary: Summary =
+        serde_json::from_str(&text).map_err(|e| invalid_data(dir, format!("summary.json: {e}")))?;
+    match saved_problem(&summary) {
+        Some(why) => Err(invalid_data(dir, format!("summary.json: {why}"))),
+        None => Ok(summary),
+    }
+}
+
+/// What a saved summary holds that archsim would not have written, if anything: a name that
+/// becomes part of a file's name or a page's link (the scenario's, its variant's, its
+/// comparison group's, a workload's or a component's) that a scenario could not have given,
+/// or text with a control character or a bidirectional override (which a scenario cannot
+/// hold either). The folder may come from anywhere: `plot` draws files named by these.
+pub fn saved_problem(summary: &Summary) -> Option<String> {
+    for key in ["scenario", "variant", "compare"] {
+        if let Some(name) = summary[key].as_str() {
+            if let Some(why) = scenario::name_problem(name) {
+                let shown = crate::text::clipped(name, 40);
+                return Some(format!(
+                    "`{key}` \"{shown}\" is no name archsim gives: {why}"
+                ));
+            }
+        }
+    }
+    for part in ["workloads", "components"] {
+        for name in summary[part].as_object().into_iter().flat_map(|m| m.keys()) {
+            if let Some(why) = scenario::name_problem(name) {
+                let shown = crate::text::clipped(name, 40);
+                return Some(format!(
+                    "`{part}` names \"{shown}\", no name archsim gives: {why}"
+                ));
+            }
+        }
+    }
+    unprintable_in(summary)
+}
+
+/// The first text in `v` (a key or a string, at any depth) holding a control character or a
+/// bidirectional override, which no scenario's text may, said shortly.
+pub fn unprintable_in(v: &Summary) -> Option<String> {
+    let text = |s: &str| {
+        crate::text::first_unprintable(s).map(|_| {
+            format!(
+                "\"{}\" holds a control character or a bidirectional override, which no scenario's text may",
+                crate::text::clipped(s, 40)
+            )
+        })
+    };
+    match v {
+        Summary::String(s) => text(s),
+        Summary::Array(items) => items.iter().find_map(unprintable_in),
+        Summary::Object(m) => m
+            .iter()
+            .find_map(|(k, v)| text(k).or_else(|| unprintable_in(v))),
+        _ => None,
+    }
 }
 
 /// Draws a scenario folder's plots and `report.html` again from its saved files, without
@@ -1351,8 +1447,8 @@ fn invalid_data(dir: &Path, why: String) -> std::io::Error {
 /// Draws one run's plots and `report.html` again from its saved files.
 fn replot_run(dir: &Path) -> std::io::Result<()> {
     let summary = read_summary(dir)?;
-    let timeseries = read_saved(dir, "timeseries.csv", MAX_CSV_BYTES)?;
-    let events = read_saved(dir, "events.csv", MAX_CSV_BYTES)?;
+    let timeseries = read_printable(dir, "timeseries.csv")?;
+    let events = read_printable(dir, "events.csv")?;
     let diagram = read_saved(dir, "diagram.svg", MAX_SUMMARY_BYTES).ok();
     let waterfall = read_saved(dir, "waterfall.svg", MAX_SUMMARY_BYTES).ok();
     let map = read_saved(dir, "service-map.svg", MAX_SUMMARY_BYTES).ok();
@@ -1383,13 +1479,14 @@ pub fn result_dirs(out: &OutDir) -> std::io::Result<Vec<String>> {
 }
 
 /// The names of the scenario folders under `root`, sorted: real folders (not symbolic
-/// links), not hidden, holding a `summary.json` or, for an experiment, a `sweep.json`.
+/// links), named as a scenario may be (so not hidden, and printable as they are), holding a
+/// `summary.json` or, for an experiment, a `sweep.json`.
 fn scenario_folders(root: &Path) -> std::io::Result<Vec<String>> {
     let mut names: Vec<String> = std::fs::read_dir(root)?
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .filter_map(|e| e.file_name().to_str().map(str::to_string))
-        .filter(|n| !n.starts_with('.'))
+        .filter(|n| scenario::name_problem(n).is_none())
         .filter(|n| {
             let d = root.join(n);
             d.join("summary.json").is_file() || d.join("sweep.json").is_file()
@@ -1420,6 +1517,12 @@ pub fn read_results(root: &Path) -> std::io::Result<Vec<SavedSummary>> {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("scenario");
+        if let Some(why) = scenario::name_problem(name) {
+            return Err(invalid_data(
+                root,
+                format!("a scenario's folder, named as no scenario may be: {why}"),
+            ));
+        }
         return read_scenario(root, name);
     }
     let mut names = scenario_folders(root)?;

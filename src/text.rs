@@ -41,6 +41,15 @@ pub fn one_line(s: &str) -> Cow<'_, str> {
     Cow::Owned(printable(s).replace("\r\n", "\\n").replace('\n', "\\n"))
 }
 
+/// `s` on one line (`one_line`), cut to its first `max` characters (with "…" after): how a
+/// message quotes text from a file that may be anyone's, without echoing all of it.
+pub fn clipped(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", one_line(&s[..end])),
+        None => one_line(s).into_owned(),
+    }
+}
+
 /// The first character of `s` that `printable` would escape, with its place (counted in
 /// characters from 1), and whether it is a bidirectional override rather than a control
 /// character. A carriage return before a line feed is part of a line break, not one.

@@ -207,12 +207,15 @@ fn headline_cell(s: &Value, path: &str, percent: bool, interval: bool) -> String
 }
 
 /// A scenario's page. `plots` are (title, inline SVG, PNG file name) in display order, drawn
-/// by archsim; the architecture diagram (the folder's `diagram.svg`) is shown as an image.
+/// by archsim from the data just checked; the architecture diagram, the service map and the
+/// waterfall of the slowest traces (the folder's own SVG files, which `plot` reads back from
+/// a folder that may come from elsewhere) are shown as images, which run no script.
 pub fn report(
     summary: &Value,
     diagram_svg: Option<&str>,
     map_svg: Option<&str>,
     plots: &[(String, String, String)],
+    waterfall_svg: Option<&str>,
     slides: bool,
 ) -> String {
     let name = summary["scenario"].as_str().unwrap_or("scenario");
@@ -338,10 +341,14 @@ pub fn report(
             kind_table(&mut o, info, "component", &rows);
         }
     }
-    if !plots.is_empty() {
+    if !plots.is_empty() || waterfall_svg.is_some() {
         o.push_str("<h2>Over time</h2>\n");
         for (title, svg, png) in plots {
-            let _ = writeln!(o, "<div class=\"plot\" title=\"{}\">{svg}</div><p class=\"meta\"><a href=\"{png}\">PNG for slides</a></p>", escape(title));
+            let _ = writeln!(o, "<div class=\"plot\" title=\"{}\">{svg}</div><p class=\"meta\"><a href=\"{}\">PNG for slides</a></p>", escape(title), escape(png));
+        }
+        if let Some(svg) = waterfall_svg {
+            let title = "Where the time went: the slowest sampled requests";
+            let _ = writeln!(o, "<div class=\"plot\" title=\"{title}\">{}</div><p class=\"meta\"><a href=\"waterfall.png\">PNG for slides</a></p>", svg_image(svg, title));
         }
     }
     o.push_str("<h2>Data</h2><p><a href=\"summary.json\">summary.json</a> · <a href=\"timeseries.csv\">timeseries.csv</a> · <a href=\"events.csv\">events.csv</a></p>\n</body></html>\n");
@@ -652,6 +659,7 @@ mod tests {
             None,
             None,
             &[],
+            None,
             false,
         );
         assert!(!page.contains(['\u{1b}', '\u{202e}', '\u{85}']), "{page}");
@@ -669,7 +677,7 @@ mod tests {
             "requests": { "total": 10, "by_status": { "200": 9, "502": 1 } },
             "expectations": [ { "metric": "requests.by_status.502", "max": 5, "value": 1, "pass": true } ],
         });
-        let page = report(&one, None, None, &[], false);
+        let page = report(&one, None, None, &[], None, false);
         assert!(page.contains("<tr><td>502</td><td>1</td>"), "{page}");
         assert!(page.contains("<tr><td>requests</td><td>10</td>"), "{page}");
         assert!(
@@ -686,7 +694,7 @@ mod tests {
             ],
             "expectations": [ { "metric": "requests.by_status.502", "max": 5, "value": 3, "pass": true } ],
         });
-        let page = report(&two, None, None, &[], false);
+        let page = report(&two, None, None, &[], None, false);
         assert!(
             page.contains("<tr><td>502</td><td>1.5 per seed (1–2)</td>"),
             "{page}"

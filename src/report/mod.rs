@@ -182,7 +182,10 @@ pub fn text_summary(summary: &Summary) -> String {
         if seeds == 1 { "" } else { "s" }
     );
     if let Some(d) = description(summary) {
-        let _ = writeln!(o, "{}", crate::text::printable(d.trim()));
+        // Folded onto one line: a line of a description must not stand in a terminal or a
+        // CI log as a line of its own (`::error …` is a workflow command to some CI).
+        let folded = d.split_whitespace().collect::<Vec<_>>().join(" ");
+        let _ = writeln!(o, "{}", crate::text::printable(&folded));
     }
     let total = num("requests.total");
     let _ = writeln!(

@@ -247,3 +247,59 @@ fn a_trace_that_changed_between_shards_is_refused() {
         assert_eq!(mode & 0o644, 0o644, "index.html mode {mode:o}");
     }
 }
+
+/// A shard's folder is input like any other: its manifest cannot grant itself reads, nor
+/// make merge allocate what it says; its saved runs cannot rename the scenario's parts.
+#[test]
+fn merge_trusts_no_shard_folder() {
+    let dir = setup();
+    let d = dir.path();
+    let err = |args: &[&str]| {
+        let out = archsim(args, d);
+        assert_eq!(out.status.code(), Some(2), "{args:?} should be refused");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    all_shards(d, "sc/plain.toml", 1, "a", &[]);
+    let manifest = d.join("a/shard-0-of-1/shard.json");
+    let original = std::fs::read_to_string(&manifest).unwrap();
+    let mut m: serde_json::Value = serde_json::from_str(&original).unwrap();
+    // Reads beyond the scenarios' folders are the merger's to grant.
+    m["plan"]["allow_read"] = serde_json::json!(["/"]);
+    std::fs::write(&manifest, m.to_string()).unwrap();
+    let e = err(&["merge", "a", "--out", "m"]);
+    assert!(
+        e.contains("the shards ran with --allow-read /: give it to merge too"),
+        "{e}"
+    );
+    // A count of jobs no shard ran is compared, not allocated.
+    m["plan"]["allow_read"] = serde_json::json!([]);
+    m["plan"]["jobs"] = serde_json::json!(1_000_000_000_000_000u64);
+    std::fs::write(&manifest, m.to_string()).unwrap();
+    let e = err(&["merge", "a", "--out", "m"]);
+    assert!(e.contains("lists other jobs than shard 0 of 1 runs"), "{e}");
+    std::fs::write(&manifest, &original).unwrap();
+    // A saved run whose parts are not the scenario's: their names become files and links.
+    let run = d.join("a/shard-0-of-1/runs/0.json");
+    let text = std::fs::read_to_string(&run).unwrap();
+    std::fs::write(
+        &run,
+        text.replace("\"name\":\"u\"", "\"name\":\"\\\"><img src=x>\""),
+    )
+    .unwrap();
+    let e = err(&["merge", "a", "--out", "m"]);
+    assert!(
+        e.contains("runs/0.json: its parts (s, \"><img src=x>) are not the scenario's"),
+        "{e}"
+    );
+    assert!(!d.join("m/plain").exists());
+    // Nor text a terminal or a page would act on.
+    std::fs::write(
+        &run,
+        text.replace("\"kind\":\"service\"", "\"kind\":\"service\\u001b[2J\""),
+    )
+    .unwrap();
+    let e = err(&["merge", "a", "--out", "m"]);
+    assert!(e.contains("holds a control character"), "{e}");
+    std::fs::write(&run, &text).unwrap();
+    ok(&archsim(&["merge", "a", "--out", "m", "-q"], d));
+}

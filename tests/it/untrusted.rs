@@ -761,8 +761,9 @@ fn results_are_written_whole_under_a_lock_and_never_through_a_link() {
         std::os::unix::fs::symlink(&victim, out.join("t")).unwrap();
         std::os::unix::fs::symlink(victim.join("index.html"), out.join("index.html")).unwrap();
     }
+    // Refused before anything runs.
     let o = archsim(&["run", "t.toml", "--out", "o"], home.path());
-    assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
     assert!(
         output_text(&o).contains("not a folder"),
         "{}",
@@ -995,4 +996,137 @@ fn the_readme_states_every_limit() {
     ] {
         assert!(table.contains(&want), "the README's Limits lack {want:?}");
     }
+}
+
+/// A results folder may come from anywhere (downloaded, committed by someone): `plot` draws
+/// files named by what its summary says, so a name archsim would not give is refused, and
+/// the pictures it reads back are shown as images, which run no script.
+#[test]
+fn plot_writes_only_into_the_folder_and_runs_no_script_from_it() {
+    let home = tempdir();
+    let traced = BASE
+        .edit("[scenario]", "[scenario]\nname = \"t\"")
+        .edit("rate = 10 }", "rate = 10 }\ntrace = { slowest = 2 }");
+    write(home.path(), "t.toml", &traced);
+    let o = archsim(&["run", "t.toml", "--out", "o"], home.path());
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    let dir = home.path().join("o/t");
+    let summary = std::fs::read_to_string(dir.join("summary.json")).unwrap();
+    let mut s: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    let users = s["workloads"]["u"].clone();
+    std::fs::create_dir(home.path().join("victim")).unwrap();
+    for (name, want) in [
+        (
+            "q/../../../victim/pwned",
+            "`workloads` names \"q/../../../victim/pwned\", no name archsim gives",
+        ),
+        ("\"><img src=x onerror=alert(1)>", "no name archsim gives"),
+    ] {
+        let mut tampered = s.clone();
+        tampered["workloads"][name] = users.clone();
+        std::fs::write(dir.join("summary.json"), tampered.to_string()).unwrap();
+        let o = archsim(&["plot", "o/t"], home.path());
+        assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
+        assert!(output_text(&o).contains(want), "{}", output_text(&o));
+    }
+    assert!(files_under(&home.path().join("victim")).is_empty());
+    s["description"] = "fine\u{1b}[2J".into();
+    std::fs::write(dir.join("summary.json"), s.to_string()).unwrap();
+    let o = archsim(&["plot", "o"], home.path());
+    assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
+    assert!(
+        output_text(&o).contains("holds a control character"),
+        "{}",
+        output_text(&o)
+    );
+    let events = std::fs::read_to_string(dir.join("events.csv")).unwrap();
+    std::fs::write(dir.join("summary.json"), &summary).unwrap();
+    std::fs::write(
+        dir.join("events.csv"),
+        format!("{events}1.0,s,fault,x\u{202e}y\n"),
+    )
+    .unwrap();
+    let o = archsim(&["plot", "o"], home.path());
+    assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
+    assert!(
+        output_text(&o).contains("events.csv: character"),
+        "{}",
+        output_text(&o)
+    );
+    std::fs::write(dir.join("events.csv"), &events).unwrap();
+    // A picture planted in the folder is shown as an image, never inline.
+    std::fs::write(
+        dir.join("waterfall.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>",
+    )
+    .unwrap();
+    let o = archsim(&["plot", "o"], home.path());
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(!page.contains("<script"), "{page}");
+    assert!(
+        page.contains("<img src=\"data:image/svg+xml,%3Csvg"),
+        "{page}"
+    );
+}
+
+/// A scenario's name comes from a file that may be anyone's: it may replace the folder of
+/// results it wrote before, never someone's own folder that happens to bear its name.
+#[test]
+fn a_scenario_never_replaces_a_folder_archsim_did_not_write() {
+    let home = tempdir();
+    write(
+        home.path(),
+        "t.toml",
+        &BASE.edit("[scenario]", "[scenario]\nname = \"thesis\""),
+    );
+    std::fs::create_dir_all(home.path().join("o/thesis")).unwrap();
+    write(&home.path().join("o/thesis"), "chapter1.tex", "mine");
+    let o = archsim(&["run", "t.toml", "--out", "o"], home.path());
+    assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
+    assert!(
+        output_text(&o)
+            .contains("thesis exists and holds no results (no summary.json or sweep.json)"),
+        "{}",
+        output_text(&o)
+    );
+    assert_eq!(files_under(&home.path().join("o/thesis")), ["chapter1.tex"]);
+    // Its own folder, written before, it replaces.
+    std::fs::remove_dir_all(home.path().join("o/thesis")).unwrap();
+    for _ in 0..2 {
+        let o = archsim(&["run", "t.toml", "--out", "o"], home.path());
+        assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    }
+}
+
+/// A description is printed on one line: a line of it cannot stand in a CI log as a line of
+/// its own (`::error …` is a workflow command there); folders named as no scenario may be
+/// are not read as results.
+#[test]
+fn text_from_a_scenario_or_a_folder_cannot_forge_a_line_of_the_log() {
+    let home = tempdir();
+    write(
+        home.path(),
+        "t.toml",
+        &BASE.edit(
+            "[scenario]",
+            "[scenario]\nname = \"t\"\ndescription = \"\"\"fine\n::error file=src/main.rs,line=1::Injected\"\"\"",
+        ),
+    );
+    let o = archsim(&["run", "t.toml", "--out", "o"], home.path());
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    let text = output_text(&o);
+    assert!(
+        text.contains("fine ::error file=src/main.rs,line=1::Injected"),
+        "{text}"
+    );
+    assert!(!text.lines().any(|l| l.starts_with("::")), "{text}");
+    std::fs::rename(home.path().join("o/t"), home.path().join("o/t\n::error x")).unwrap();
+    let o = archsim(&["diff", "o", "o"], home.path());
+    assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
+    assert!(
+        !output_text(&o).lines().any(|l| l.starts_with("::")),
+        "{}",
+        output_text(&o)
+    );
 }
