@@ -68,6 +68,17 @@ pub const MAX_MIX_WEIGHT: f64 = 1e12;
 /// about three minutes of one core. The bundled scenarios take at most 0.3 billion.
 pub const DEFAULT_MAX_EVENTS: u64 = 2_000_000_000;
 
+/// The events all the scenarios of one command may take together, as a multiple of the
+/// budget of one (`--max-events`): by default twenty billion, about half an hour of one core.
+/// A folder of many files, or a sweep of many points, is bounded as a whole, not only each
+/// of its scenarios.
+pub const RUN_EVENTS_PER_SCENARIO_BUDGET: u64 = 10;
+
+/// The most (scenario, variant, seed) runs one command may make: each run's results are kept
+/// until its scenario's summary is written (about 65 kB each), so a sweep of many points
+/// over many seeds is bounded as a whole.
+pub const MAX_RUNS: usize = 20_000;
+
 /// The most calls in flight at once a scenario may allow (`max_in_flight`); each holds about
 /// a hundred bytes, so this bounds the backlog of an overloaded system to about a gigabyte.
 pub const MAX_IN_FLIGHT: i64 = 10_000_000;

@@ -348,7 +348,7 @@ fn main() -> ExitCode {
         } => match load(&paths, &reads) {
             Ok(scenarios) => {
                 // What `run` would refuse before running, `validate` refuses too.
-                if let Err(over) = sweep::check_budget(&scenarios, max_events) {
+                if let Err(over) = sweep::check_budget(&scenarios, max_events, 1) {
                     for e in over {
                         eprintln!("error: {}", printable(&e));
                     }
@@ -582,14 +582,14 @@ fn loaded(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>
 
 /// Loads the scenarios of a run with its `--seeds`, and refuses them when they exceed the
 /// `--max-events` budget.
-fn prepare(args: &RunArgs) -> Result<Vec<scenario::Scenario>, Refused> {
+fn prepare(args: &RunArgs, shards: u32) -> Result<Vec<scenario::Scenario>, Refused> {
     let mut scenarios = loaded(&args.paths, &args.reads)?;
     if let Some(n) = args.seeds {
         for s in &mut scenarios {
             s.seeds = n;
         }
     }
-    if let Err(over) = sweep::check_budget(&scenarios, args.max_events) {
+    if let Err(over) = sweep::check_budget(&scenarios, args.max_events, shards) {
         return Err(Refused::new(
             BAD_INPUT,
             over.iter()
@@ -694,7 +694,7 @@ fn run_shard(args: &RunArgs, shard: &str) -> ExitCode {
         Ok(s) => s,
         Err(e) => return bad_input(&e),
     };
-    let scenarios = match prepare(args) {
+    let scenarios = match prepare(args, shard.n) {
         Ok(s) => s,
         Err(r) => return r.report(),
     };
@@ -1146,7 +1146,7 @@ fn run_all(args: &RunArgs, check: bool) -> Result<Ran, Refused> {
         ..
     } = args;
     let (threads, quiet) = (*threads, *quiet);
-    let mut scenarios = prepare(args)?;
+    let mut scenarios = prepare(args, 1)?;
     if check {
         skip_unexpected(&mut scenarios, quiet);
     }

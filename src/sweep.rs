@@ -111,8 +111,14 @@ pub use crate::limits::DEFAULT_MAX_EVENTS;
 
 /// Refuses, before anything runs, scenarios whose estimated work exceeds `max_events`: one
 /// message per scenario (and variant, named), saying what the estimate is made of and what
-/// to change.
-pub fn check_budget(scenarios: &[Scenario], max_events: u64) -> Result<(), Vec<String>> {
+/// to change; and scenarios that together make more runs than `limits::MAX_RUNS` or more
+/// work than `limits::RUN_EVENTS_PER_SCENARIO_BUDGET` budgets, of which one of `shards`
+/// shards takes its share.
+pub fn check_budget(
+    scenarios: &[Scenario],
+    max_events: u64,
+    shards: u32,
+) -> Result<(), Vec<String>> {
     let over: Vec<String> = scenarios
         .iter()
         .filter_map(|sc| {
@@ -135,11 +141,47 @@ pub fn check_budget(scenarios: &[Scenario], max_events: u64) -> Result<(), Vec<S
             })
         })
         .collect();
-    if over.is_empty() {
-        Ok(())
-    } else {
-        Err(over)
+    if !over.is_empty() {
+        return Err(over);
     }
+    // All of them together: a folder of many files, or a sweep of many points.
+    let runs: usize = scenarios.iter().map(|s| s.seeds as usize).sum();
+    if runs > limits::MAX_RUNS {
+        return Err(vec![format!(
+            "these scenarios make {runs} runs (each scenario and variant times its seeds); one command makes at most {}: fewer seeds or sweep points, or several commands",
+            limits::MAX_RUNS
+        )]);
+    }
+    let each: Vec<(f64, &Scenario)> = scenarios
+        .iter()
+        .map(|s| (s.estimated_events() * f64::from(s.seeds), s))
+        .collect();
+    let total: f64 = each.iter().map(|(e, _)| e).sum::<f64>() / f64::from(shards.max(1));
+    let whole = max_events.saturating_mul(limits::RUN_EVENTS_PER_SCENARIO_BUDGET);
+    if total > whole as f64 {
+        let mut largest = each.clone();
+        largest.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let named: Vec<String> = largest
+            .iter()
+            .take(3)
+            .map(|(e, s)| {
+                let variant = s
+                    .variant
+                    .as_ref()
+                    .map_or(String::new(), |v| format!("/{}", v.name));
+                format!("{}{variant} {}", s.name, round_big(*e))
+            })
+            .collect();
+        return Err(vec![format!(
+            "these scenarios would take about {} events together{} (the largest: {}); one command takes at most {} × --max-events = {}: run fewer at once, split them into more shards (--shard K/N, merged after), or raise --max-events",
+            round_big(total),
+            if shards > 1 { format!(", a shard of {shards}") } else { String::new() },
+            named.join(", "),
+            limits::RUN_EVENTS_PER_SCENARIO_BUDGET,
+            round_big(whole as f64),
+        )]);
+    }
+    Ok(())
 }
 
 /// A large number in words a person can take in: "3.2 billion".
@@ -1293,7 +1335,7 @@ fn render(
     Ok(plots)
 }
 
-use crate::limits::{MAX_CSV_BYTES, MAX_SUMMARY_BYTES};
+use crate::limits::{self, MAX_CSV_BYTES, MAX_SUMMARY_BYTES};
 
 /// Reads a saved CSV file (`read_saved`), refusing one holding a control character or a
 /// bidirectional override, which archsim never writes there: its text goes into charts and

@@ -386,6 +386,7 @@ fn work_beyond_the_budget_is_refused_before_running() {
     let e = sweep::check_budget(
         std::slice::from_ref(&heavy),
         archsim::limits::DEFAULT_MAX_EVENTS,
+        1,
     )
     .unwrap_err()
     .join("\n");
@@ -393,7 +394,7 @@ fn work_beyond_the_budget_is_refused_before_running() {
     assert!(e.contains("about 14.4 billion events"), "{e}");
     assert!(e.contains("--max-events"), "{e}");
     let light = crate::scenario(BASE);
-    sweep::check_budget(std::slice::from_ref(&light), 1_000).unwrap();
+    sweep::check_budget(std::slice::from_ref(&light), 1_000, 1).unwrap();
     // Through the binary: refused with status 2, nothing written.
     let home = tempdir();
     write(
@@ -406,6 +407,41 @@ fn work_beyond_the_budget_is_refused_before_running() {
     let o = archsim(&["run", "heavy.toml", "--out", "o"], home.path());
     assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
     assert!(!home.path().join("o").exists());
+
+    // Each within the budget, together beyond ten of them: a sweep of 1,000 points of 0.4
+    // billion events each (100,000/s for an hour: 360 million requests, 4 events each, 1.44
+    // billion per point) is 1.4 trillion. Shards take their share.
+    let sweep = BASE
+        .edit("rate = 10", "rate = 100000")
+        .edit("duration = \"10s\"", "duration = \"1h\"")
+        + "[sweep]\n\"s.servers\" = { from = 1, to = 1000, steps = 1000 }\n";
+    let all =
+        scenario::parse_all(Path::new("x.toml"), &sweep, &FileAccess::default(), &[]).unwrap();
+    assert_eq!(all.len(), 1001);
+    let e = sweep::check_budget(&all, archsim::limits::DEFAULT_MAX_EVENTS, 1)
+        .unwrap_err()
+        .join("\n");
+    assert!(e.contains("these scenarios would take about 1441.4 billion events together (the largest: x/baseline 1.4 billion, x/servers-1 1.4 billion"), "{e}");
+    assert!(
+        e.contains("one command takes at most 10 × --max-events = 20.0 billion"),
+        "{e}"
+    );
+    let e = sweep::check_budget(&all, archsim::limits::DEFAULT_MAX_EVENTS, 10)
+        .unwrap_err()
+        .join("\n");
+    assert!(
+        e.contains("144.1 billion events together, a shard of 10"),
+        "{e}"
+    );
+    sweep::check_budget(&all, archsim::limits::DEFAULT_MAX_EVENTS, 100).unwrap();
+    // Runs are counted over every scenario and seed: each kept until its summary is written.
+    let many = BASE.edit("[scenario]", "[scenario]\nseeds = 100")
+        + "[sweep]\n\"s.servers\" = { from = 1, to = 300, steps = 300 }\n";
+    let all = scenario::parse_all(Path::new("x.toml"), &many, &FileAccess::default(), &[]).unwrap();
+    let e = sweep::check_budget(&all, archsim::limits::DEFAULT_MAX_EVENTS, 1)
+        .unwrap_err()
+        .join("\n");
+    assert!(e.contains("these scenarios make 30100 runs"), "{e}");
 }
 
 #[test]
@@ -894,6 +930,14 @@ fn the_readme_states_every_limit() {
             grouped(MAX_TRACE_ROWS as u64)
         ),
         format!("({}h)", MAX_DURATION_S / 3600),
+        format!(
+            "| kernel events of one command, all its scenarios together | {} × `--max-events`",
+            RUN_EVENTS_PER_SCENARIO_BUDGET
+        ),
+        format!(
+            "| {} | each run's results are kept",
+            grouped(MAX_RUNS as u64)
+        ),
         format!("| {} |", grouped(MAX_WINDOWS)),
         format!("| {} |", grouped(MAX_ACTOR_WINDOWS)),
         format!(
