@@ -8,8 +8,9 @@
 //! (FIFO), then makes its downstream calls in turn without holding the vCPU, and answers.
 //!
 //! Scaling: every period (60 s with detailed monitoring, 300 s basic) each instance's CPU is
-//! averaged; the group's metric is the mean over instances in service for the whole period and
-//! past their warmup, and it reaches the policy `metric_delay` after the period closes.
+//! averaged over the part of the period it was in service; the group's metric is the mean
+//! over the instances in service during the period and past their warmup, and it reaches
+//! the policy `metric_delay` after the period closes.
 //! Target tracking scales out after 3 datapoints above target (to ⌈n · metric / target⌉, the
 //! warming instances counting toward it) and in after 15 below 90 % of it (aws-facts §4,
 //! flagged [O/?]); step scaling adds by step and counts warming instances; simple scaling waits

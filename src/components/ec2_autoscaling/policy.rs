@@ -36,7 +36,8 @@ pub(super) struct Sample {
 
 /// The group's datapoint for the period of length `period` [s] that ends at `now`: the mean
 /// over its instances of their CPU utilisation [%] (of `vcpus` each) or requests per minute,
-/// as `metric` says, and how many instances it is the mean of; `None` when no instance counts.
+/// each over the part of the period it was in service, as `metric` says, and how many
+/// instances it is the mean of; `None` when no instance counts.
 pub(super) fn datapoint(
     metric: Metric,
     period: SimTime,
@@ -45,13 +46,20 @@ pub(super) fn datapoint(
     samples: impl IntoIterator<Item = Sample>,
 ) -> Option<(f64, u32)> {
     let start = now.saturating_sub(period);
-    let secs = period.as_secs_f64();
     let (mut sum, mut counted) = (0.0, 0u32);
     for s in samples {
-        // aws-facts: §4: warming instances are left out of the aggregated metric. An
-        // instance counts when it served the whole period, including one that stops at
-        // its very end (a spot reclaim on the minute): its datapoint was published.
-        if s.in_service_at <= start && s.stopped_at >= now && s.warm_until <= now {
+        // aws-facts: §4: warming instances are left out of the aggregated metric. Every other
+        // instance that ran in the period published its datapoint for it, the mean over the
+        // time it ran: the group's CloudWatch metric averages the datapoints its instances
+        // published, so an instance launched or stopped within the period counts for the
+        // part it served (counting only those that served all of it left a group whose
+        // instances were replaced every two minutes with no datapoint at all, never scaling).
+        let served = s
+            .stopped_at
+            .min(now)
+            .saturating_sub(s.in_service_at.max(start));
+        if served > SimTime::ZERO && s.warm_until <= now {
+            let secs = served.as_secs_f64();
             counted += 1;
             sum += match metric {
                 Metric::RequestsPerTarget => s.requests as f64 * 60.0 / secs,
@@ -489,25 +497,44 @@ mod tests {
 
     #[test]
     fn warming_instances_are_left_out_of_the_aggregate() {
-        let fleet = [
+        let full = [
             // In service and warm all minute: 60 vCPU·s of 120, 50 %.
             sample(0, None, 0, 60.0),
             // Warming until 630 s: left out, busy as it is.
             sample(0, None, 630, 120.0),
-            // In service from 560 s, not the whole period: left out.
-            sample(560, None, 0, 120.0),
-            // Stopped at the period's very end: counted, 24 of 120 is 20 %.
+            // Stopped at the period's very end: 24 of 120 is 20 %.
             sample(0, Some(600), 0, 24.0),
-            // Stopped at 590 s: left out.
-            sample(0, Some(590), 0, 120.0),
+            // Stopped before the period: left out.
+            sample(0, Some(300), 0, 120.0),
+            // Not yet in service: left out.
+            sample(600, None, 0, 0.0),
         ];
-        let dp = |m, period| datapoint(m, secs(period), 2.0, secs(600), fleet);
+        let dp = |m, period| datapoint(m, secs(period), 2.0, secs(600), full);
         // (50 + 20) / 2 = 35 %.
         assert_eq!(dp(Metric::Cpu, 60), Some((35.0, 2)));
         // 300 requests a minute each, for both counted.
         assert_eq!(dp(Metric::RequestsPerTarget, 60), Some((300.0, 2)));
         // Over five minutes (from 300 s) the same 300 requests are 60 a minute.
         assert_eq!(dp(Metric::RequestsPerTarget, 300), Some((60.0, 2)));
+        // An instance in service for part of the period counts for that part, as the
+        // datapoint it published does: in service from 570 s, 30 vCPU·s of 2 × 30 is 50 %;
+        // stopped at 580 s, 8 of 2 × 40 is 10 %. (50 + 20 + 50 + 10) / 4 = 32.5 %.
+        let churned = [
+            sample(0, None, 0, 60.0),
+            sample(0, Some(600), 0, 24.0),
+            sample(570, None, 0, 30.0),
+            sample(0, Some(580), 0, 8.0),
+        ];
+        assert_eq!(
+            datapoint(Metric::Cpu, secs(60), 2.0, secs(600), churned),
+            Some((32.5, 4))
+        );
+        // A fleet replaced within every period still has a datapoint.
+        let replaced = [sample(0, Some(570), 0, 30.0), sample(575, None, 0, 25.0)];
+        assert_eq!(
+            datapoint(Metric::Cpu, secs(60), 2.0, secs(600), replaced),
+            Some((50.0, 2))
+        );
         // Nobody warm: no datapoint.
         let warming = [sample(0, None, 630, 60.0)];
         assert_eq!(
