@@ -470,7 +470,23 @@ fn dropped_findings(scenario: &Scenario) -> Vec<Finding> {
                         Place::Kms => "call to KMS (`kms`)",
                         Place::Component => "call its kind makes",
                     };
-                    format!("\"{}\"'s {via}", scenario.components[c].id)
+                    let acting = crate::network::acting(scenario, d.from);
+                    if acting == [d.from] {
+                        format!("\"{}\"'s {via}", scenario.components[c].id)
+                    } else {
+                        let names: Vec<String> = acting
+                            .iter()
+                            .map(|a| match *a {
+                                Caller::Component(i) => format!("\"{}\"", scenario.components[i].id),
+                                Caller::Workload(w) => format!("workload \"{}\"", scenario.workloads[w].name),
+                            })
+                            .collect();
+                        format!(
+                            "\"{}\"'s {via} (its callers' connection, made by {})",
+                            scenario.components[c].id,
+                            names.join(", ")
+                        )
+                    }
                 }
                 Caller::Workload(w) => format!("workload \"{}\"'s requests", scenario.workloads[w].name),
             };

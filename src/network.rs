@@ -10,6 +10,8 @@
 //! not a refusal. A callee with no `security_groups` is not guarded (the model's scope: its
 //! network is not described). A Lambda function's groups guard its own connections, not its
 //! invocations, which go through Lambda's API: calls to an AWS API are never dropped here.
+//! A cache's calls to its backend are its callers' connections (cache-aside: the
+//! application reads the database on a miss), judged as theirs (`acting`).
 //!
 //! aws-facts: §20 network ACLs: stateless, numbered rules, lowest first, the first match
 //! decides, and what no rule matches is denied; a zone with no `[[network_acl]]` has the
@@ -308,9 +310,53 @@ fn verdict_between(
 /// What closes calls from `from` to `to`, if anything: the verdict of its first pair of
 /// zones (`check_zones` has made sure that every pair's gate is the same).
 pub fn verdict(scenario: &Scenario, from: Caller, to: usize) -> Option<Layer> {
-    let caller = ends(scenario, from, false)[0];
     let callee = ends(scenario, Caller::Component(to), true)[0];
-    verdict_between(scenario, from, to, caller, callee)
+    // A kind whose calls are its callers' connections (a cache in front of a database) is
+    // judged as them: its calls pass when one of its callers may connect (each gate is one
+    // per edge, taken before the run).
+    let mut first = None;
+    for who in acting(scenario, from) {
+        let caller = ends(scenario, who, false)[0];
+        match verdict_between(scenario, who, to, caller, callee) {
+            None => return None,
+            closed => {
+                first.get_or_insert(closed);
+            }
+        }
+    }
+    first.flatten()
+}
+
+/// Who makes the connections `from`'s calls stand for: its callers (the components that
+/// call it and the workloads that target it) when its kind connects as them
+/// (`Kind::CONNECTS_AS_CALLERS`), else itself.
+pub fn acting(scenario: &Scenario, from: Caller) -> Vec<Caller> {
+    let Caller::Component(c) = from else {
+        return vec![from];
+    };
+    if !scenario.components[c].spec.connects_as_callers() {
+        return vec![from];
+    }
+    let callers: Vec<Caller> = scenario
+        .components
+        .iter()
+        .enumerate()
+        .filter(|(i, other)| *i != c && other.spec.calls().iter().any(|call| call.to == c))
+        .map(|(i, _)| Caller::Component(i))
+        .chain(
+            scenario
+                .workloads
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| w.target == c)
+                .map(|(i, _)| Caller::Workload(i)),
+        )
+        .collect();
+    if callers.is_empty() {
+        vec![from]
+    } else {
+        callers
+    }
 }
 
 /// Whether every edge gets one gate whatever the zones of its ends: a component spanning

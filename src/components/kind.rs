@@ -524,6 +524,12 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
     /// answers the caller's request 403 (S3 with SSE-KMS).
     const KMS_AS_CALLER: bool = false;
 
+    /// Whether the connections its own calls stand for are its callers' (a cache in front of
+    /// a database: on a miss the application reads the database itself, the cache never
+    /// connects to it): the network's security groups and ACLs then judge its calls as made
+    /// by its callers.
+    const CONNECTS_AS_CALLERS: bool = false;
+
     /// Whether a request goes to one of its calls' targets (a load balancer routes it to one)
     /// rather than down each call in turn.
     fn routes_to_one(&self) -> bool {
@@ -705,6 +711,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn kms_action(&self, op: u16) -> Option<&'static str>;
     /// `Kind::KMS_AS_CALLER`: whether its KMS requests carry its caller's credentials.
     fn kms_as_caller(&self) -> bool;
+    /// `Kind::CONNECTS_AS_CALLERS`: whether its calls are its callers' connections.
+    fn connects_as_callers(&self) -> bool;
     /// `Kind::spans_zones`: whether it spans zones rather than sitting in one `az`.
     fn spans_zones(&self) -> bool;
     /// `Kind::port`: the port its listener takes connections on.
@@ -803,6 +811,9 @@ impl<K: Kind> DynKind for K {
     }
     fn kms_as_caller(&self) -> bool {
         K::KMS_AS_CALLER
+    }
+    fn connects_as_callers(&self) -> bool {
+        K::CONNECTS_AS_CALLERS
     }
     fn spans_zones(&self) -> bool {
         Kind::spans_zones(self)

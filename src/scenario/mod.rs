@@ -297,6 +297,7 @@ pub fn parse_all(
         let name = (!declared.is_empty()).then_some(variants::BASELINE);
         check_theory(b, name, &mut ck);
         warn_overloaded(b, name, &mut ck);
+        warn_closed(b, name, &mut ck);
     }
     let (mut baseline, warnings) = ck.into_result(baseline)?;
     baseline.warnings = warnings;
@@ -345,6 +346,7 @@ pub fn parse_all(
         if let Some(sc) = &sc {
             check_theory(sc, Some(&d.name), &mut ck);
             warn_overloaded(sc, None, &mut ck);
+            warn_closed(sc, None, &mut ck);
         }
         variants::baseline_hints(&mut ck, &baseline_keys, d);
         match ck.into_result(sc) {
@@ -1060,6 +1062,24 @@ fn validate(
 /// Warns of each station that has not caught up when the run ends (`theory::overloaded`):
 /// its figures depend on the run's length, and a student would quote them as a steady
 /// state's. `name` names the baseline among variants (a variant's checker names it).
+/// Warns, where each is written, of the calls the scenario's IAM roles would deny or its
+/// network (security groups, network ACLs) would drop, as `archsim lint` reports them: a run
+/// shows their 403s and timeouts, but says nowhere else why.
+fn warn_closed(sc: &Scenario, name: Option<&str>, ck: &mut Checker) {
+    let whose = name.map_or(String::new(), |n| format!("{n}: "));
+    for f in crate::access::lint(sc)
+        .findings
+        .into_iter()
+        .filter(|f| f.error)
+    {
+        let at = ck.offset_of(f.position.0, f.position.1);
+        ck.warn(
+            at..at,
+            format!("{whose}{} (`archsim lint` lists them all)", f.message),
+        );
+    }
+}
+
 fn warn_overloaded(sc: &Scenario, name: Option<&str>, ck: &mut Checker) {
     let whose = name.map_or(String::new(), |n| format!("{n}: "));
     for o in crate::theory::overloaded(sc) {

@@ -201,3 +201,80 @@ fn lint_exits_1_on_a_dropped_edge_located_at_its_call_entry() {
     assert_eq!(code, 0, "{out}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A web service reading through a Redis cache (in "cache-sg") in front of an RDS database
+/// guarded by "db-sg", whose inbound rules are `rules`.
+fn cached(rules: &str) -> String {
+    format!(
+        r#"
+[scenario]
+duration = "10s"
+seed = 1
+
+[[workload]]
+name = "users"
+target = "web"
+arrival = {{ process = "constant", rate = 10 }}
+timeout = "30s"
+retry = {{ attempts = 1 }}
+keys = {{ dist = "uniform", count = 1000000 }}
+
+[[security_group]]
+id = "web-sg"
+inbound = [ {{ from = "clients" }} ]
+
+[[security_group]]
+id = "cache-sg"
+inbound = [ {{ from = "web-sg" }} ]
+
+[[security_group]]
+id = "db-sg"
+inbound = [ {rules} ]
+
+[[component]]
+id = "web"
+kind = "service"
+security_groups = ["web-sg"]
+servers = 100
+service_time = "1ms"
+calls = [ {{ to = "cache", timeout = "2s", retry = {{ attempts = 1 }} }} ]
+
+[[component]]
+id = "cache"
+kind = "cache"
+engine = "redis"
+az = "a"
+security_groups = ["cache-sg"]
+backend = "db"
+backend_timeout = "1s"
+
+[[component]]
+id = "db"
+kind = "rds"
+az = "a"
+engine = "postgres"
+instance_class = "db.r5.large"
+security_groups = ["db-sg"]
+read_time = "1ms"
+write_time = "2ms"
+"#
+    )
+}
+
+#[test]
+fn a_caches_backend_calls_are_its_callers_connections() {
+    // aws-facts: §6: with cache-aside the application reads the database on a miss; the
+    // cache never connects to it. A database that lets the web tier in serves every miss
+    // (the keys are a million: all 99 reads miss).
+    let s = run(&cached(r#"{ from = "web-sg" }"#));
+    assert_eq!(num(&s, "requests.by_status.200"), 99.0);
+    assert_eq!(num(&s, "components.db.reads"), 99.0);
+    // One that lets only the cache's group in drops them: the web tier cannot connect.
+    let s = run(&cached(r#"{ from = "cache-sg" }"#));
+    assert_eq!(num(&s, "components.cache.network.dropped.db"), 99.0);
+    assert!(
+        s["requests"]["by_status"].get("200").is_none(),
+        "{}",
+        s["requests"]
+    );
+}

@@ -58,6 +58,12 @@ impl Kind for CacheConfig {
 
     // aws-facts: §20 VPC: its network interfaces sit in a VPC, guarded by security groups.
     const IN_VPC: bool = true;
+
+    // aws-facts: §6: lazy loading and write-through are the application's: on a miss (or a
+    // write) the application reads (writes) the database and fills the cache. The cache's
+    // call to its `backend` stands for that connection, which the application's security
+    // groups and subnets make, not the cache's.
+    const CONNECTS_AS_CALLERS: bool = true;
     const INFO: &'static KindInfo = &KindInfo {
         name: "cache",
         title: "Amazon ElastiCache",
