@@ -944,13 +944,20 @@ fn validate(
             seen
         },
     };
-    let parsed_roles = roles::parse(role_values, &resources, ck);
-    ok &= parsed_roles.is_some();
-    let parsed_roles = parsed_roles.unwrap_or_default();
+    // They wait, as every check across components does, while a component cannot be read:
+    // its id missing from the resources would fail every statement naming it, and those
+    // statements' roles every component naming them, each a false error before the real one.
+    let parsed_roles = if components_ok {
+        let parsed = roles::parse(role_values, &resources, ck);
+        ok &= parsed.is_some();
+        parsed.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let component_roles: Vec<Option<usize>> = role_names
         .iter()
         .map(|name| {
-            let name = name.as_ref()?;
+            let name = name.as_ref().filter(|_| components_ok)?;
             let found = roles::find(name, &parsed_roles, ck);
             ok &= found.is_some();
             found

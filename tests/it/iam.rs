@@ -1176,3 +1176,18 @@ fn an_arn_in_a_region_no_component_is_in_is_warned_with_the_region_to_set() {
     let s = run(&there);
     assert_eq!(num(&s, "requests.by_status.200"), num(&s, "requests.total"));
 }
+
+#[test]
+fn a_component_that_cannot_be_read_makes_no_false_role_errors() {
+    // A statement naming the bucket and a component naming the role: one wrong value in the
+    // bucket is the one error said, not the role's resource and every component's role
+    // after it.
+    let policy = r#"{ effect = "Allow", actions = ["s3:PutObject", "s3:GetObject", "kms:Decrypt", "kms:GenerateDataKey"], resources = ["docs", "keys"] }"#;
+    let text =
+        sse_kms_caller(policy).replace("encryption = \"sse-kms\"", "encryption = \"sse-kmz\"");
+    let e = archsim::scenario::parse(std::path::Path::new("x.toml"), &text)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e.matches("x.toml:").count(), 1, "{e}");
+    assert!(e.contains("sse-kmz"), "{e}");
+}
