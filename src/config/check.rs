@@ -374,8 +374,31 @@ impl Checker {
                 Some(key) => {
                     let mut msg = format!("`{key}`: {}", reword(e.message()));
                     let at = e.span().unwrap_or(span.clone());
+                    // A name or a text is no duration: no hint of units for it.
+                    const WORDS: &[&str] = &[
+                        "name",
+                        "id",
+                        "description",
+                        "question",
+                        "lesson",
+                        "compare",
+                        "kind",
+                        "engine",
+                        "instance_class",
+                        "instance_type",
+                        "runtime",
+                        "region",
+                        "az",
+                        "role",
+                        "target",
+                        "to",
+                        "op",
+                        "backend",
+                    ];
+                    let last = key.rsplit('.').next().unwrap_or(&key);
                     if msg.contains("expected a string in quotes")
                         && (msg.contains("integer") || msg.contains("floating point"))
+                        && !WORDS.contains(&last)
                     {
                         // A --set is not TOML the user quotes: its value is read as a string
                         // unless it reads as something else, so a unit is all it needs.
@@ -1547,7 +1570,10 @@ fn reword_with(msg: &str, extra: &[&str]) -> String {
         .replace("expected a sequence", "expected a list")
         .replace("expected a map", "expected a table")
         .replace("invalid type: ", "wrong type: ")
-        .replace("expected i64", "expected a whole number")
+        .replace(
+            "expected i64",
+            &format!("expected a whole number, from {} to {}", i64::MIN, i64::MAX),
+        )
         .replace("expected f64", "expected a number")
         .replace("expected a string", "expected a string in quotes")
 }

@@ -616,6 +616,11 @@ fn round_sig(v: f64) -> f64 {
         return v;
     }
     let magnitude = 10f64.powi(5 - v.abs().log10().floor() as i32);
+    if !magnitude.is_normal() {
+        // Near the ends of the floating-point range (5e-324, 1e308): as it is, for the
+        // value's own check to judge, never a NaN of its rounding.
+        return v;
+    }
     (v * magnitude).round() / magnitude
 }
 
@@ -1193,4 +1198,20 @@ pub fn baseline_hints(ck: &mut Checker, keys: &[(usize, String)], decl: &Variant
         });
     }
     ck.diagnostics = diagnostics;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_sig;
+
+    #[test]
+    fn a_swept_value_keeps_six_significant_digits_and_never_becomes_nan() {
+        assert_eq!(round_sig(1234.5678), 1234.57);
+        assert_eq!(round_sig(0.000123456789), 0.000123457);
+        // At the ends of the range the scaling overflows: the value is kept as it is, for
+        // its key's own check to judge (a log range from 5e-324 made "NaN" here once).
+        for v in [5e-324, 1e-310, 1e308, -1e308] {
+            assert_eq!(round_sig(v), v);
+        }
+    }
 }
