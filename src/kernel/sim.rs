@@ -113,6 +113,13 @@ pub struct Item {
     pub op: u16,
     /// The callee reported this item failed.
     pub failed: bool,
+    /// The item's own key (a batch's `Msg` carries its first item's): what a consumer's
+    /// calls for this item carry, with its client and origin.
+    pub key: u64,
+    /// The item's client (`Msg::client`).
+    pub client: u32,
+    /// When the client's request the item descends from was sent (`Msg::origin`).
+    pub origin: SimTime,
 }
 
 /// A reply delivered to a caller.

@@ -652,3 +652,45 @@ fn a_batch_handler_publishes_each_message_and_a_subscriber_does_one_messages_wor
     let p50 = num(&s, "components.fn.duration_ms.p50");
     assert!((p50 - 105.0).abs() <= 1.0, "{p50}");
 }
+
+#[test]
+fn each_messages_calls_carry_that_message_and_a_failed_ones_are_not_made() {
+    // Each round of calls carries its own message's key: a cache read with each message's
+    // key, over a million uniform keys, hits almost never (had every round carried the
+    // batch's first key, nine in ten would hit).
+    let q = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nconsumer = { to = \"fn\", batch_size = 10, batching_window = \"1s\" }\n";
+    let rest = "calls = [ { to = \"cache\", timeout = \"1s\" } ]\n[[component]]\nid = \"cache\"\nkind = \"cache\"\nengine = \"redis\"\naz = \"a\"\nbackend = \"db\"\n[[component]]\nid = \"db\"\nkind = \"service\"\nservers = 100\nservice_time = \"1ms\"\n";
+    let text = scenario("1m", 10, &format!("{q}{}{rest}", function("10ms", false))).replace(
+        "retry = { attempts = 1 }",
+        "retry = { attempts = 1 }\nkeys = { dist = \"uniform\", count = 1000000 }",
+    );
+    let s = run(&text);
+    // A request for each message: 58 full batches' 580 end in the measured period.
+    assert!(
+        num(&s, "components.cache.requests") >= 580.0,
+        "{}",
+        num(&s, "components.cache.requests")
+    );
+    assert!(
+        num(&s, "components.cache.hit_ratio") < 0.01,
+        "{}",
+        num(&s, "components.cache.hit_ratio")
+    );
+    // Every message failed, with a partial answer taken: no message is done, so no call is
+    // made for any.
+    let topic = "[[component]]\nid = \"topic\"\nkind = \"sns\"\nsubscriptions = [ { to = \"sink\" } ]\n[[component]]\nid = \"sink\"\nkind = \"sqs\"\n";
+    let q = format!("[[component]]\nid = \"q\"\nkind = \"sqs\"\nvisibility_timeout = \"12h\"\nconsumer = {{ to = \"fn\", batch_size = 10, batching_window = \"1s\"{REPORT} }}\n");
+    let text = scenario(
+        "1m",
+        10,
+        &format!(
+            "{q}{}error_ops = [\"bad\"]\ncalls = [ {{ to = \"topic\", timeout = \"1s\" }} ]\n{topic}",
+            function("10ms", false)
+        ),
+    )
+    .replace("retry = { attempts = 1 }", "retry = { attempts = 1 }\nmix = [ { op = \"bad\", weight = 1 } ]");
+    let s = run(&text);
+    assert_eq!(num(&s, "components.q.batches"), 59.0);
+    assert_eq!(num(&s, "components.q.failed_items"), 590.0);
+    assert_eq!(num(&s, "components.topic.publishes"), 0.0);
+}

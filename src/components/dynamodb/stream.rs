@@ -440,6 +440,9 @@ impl Stream {
                 .map(|r| Item {
                     op: r.op,
                     failed: false,
+                    key: r.key,
+                    client: 0,
+                    origin: r.origin,
                 })
                 .collect();
             let call = edges[0].call_with_items(

@@ -336,18 +336,42 @@ struct Job {
     /// An Init that outran its 10 s runs again in the invocation, under the function timeout
     /// (aws-facts: §2 limits): its time, added to the handler's.
     reinit: SimTime,
-    /// Messages of its batch whose calls are still to be made after the current round
-    /// (`BatchCalls::PerMessage`); 0 for one message, or calls made once for the batch.
-    rounds_left: u16,
+    /// For a batch whose calls are made per message (`BatchCalls::PerMessage`): what each
+    /// round of calls carries, one round per message done (its own key, operation, client
+    /// and origin; none for a message that failed under a partial answer). `None`: one
+    /// round, for its request or for the batch as a whole.
+    rounds: Option<Box<[Msg]>>,
+    /// The round of calls under way.
+    round: usize,
 }
 
 impl Job {
-    /// What its downstream calls carry: its request, as one message (a batch's count is
-    /// the work this invocation does, not the calls it makes).
+    /// What the current round's calls carry: its message's, or its request as one message
+    /// (a batch's count is the work this invocation does, not the calls it makes).
     fn downstream(&self) -> Msg {
-        Msg {
-            messages: 1,
-            ..self.msg
+        match &self.rounds {
+            Some(rounds) => rounds[self.round],
+            None => Msg {
+                messages: 1,
+                ..self.msg
+            },
+        }
+    }
+
+    /// Whether a round of calls is still to be made (the current one).
+    fn in_round(&self) -> bool {
+        self.rounds.as_ref().is_none_or(|r| self.round < r.len())
+    }
+
+    /// Moves to the next message's round of calls; false when none is left.
+    fn next_round(&mut self) -> bool {
+        match &self.rounds {
+            Some(r) if self.round + 1 < r.len() => {
+                self.round += 1;
+                self.calls = CallCursor::default();
+                true
+            }
+            _ => false,
         }
     }
 }
@@ -1030,7 +1054,8 @@ impl Lambda {
             gen,
             timeout: None,
             reinit: SimTime::ZERO,
-            rounds_left: 0,
+            rounds: None,
+            round: 0,
         });
         if cold {
             let drawn = self.versions[version].init.sample_time(&mut self.init_rng);
@@ -1103,7 +1128,9 @@ impl Lambda {
             Caller::Sync(call) => ctx.items_mut(call),
             Caller::Event(_) => None,
         };
-        let mut failed_items = 0;
+        let per_message = self.cfg.batch_calls == BatchCalls::PerMessage;
+        let batch = self.jobs[job].msg;
+        let mut rounds = None;
         let fails = match items {
             // A batch whose messages the caller listed: each fails by its own draw or its
             // own operation. With a partial answer taken (ReportBatchItemFailures, aws-facts:
@@ -1115,7 +1142,26 @@ impl Lambda {
                     let drawn = v.error_rate > 0.0 && self.rng.random::<f64>() < v.error_rate;
                     item.failed = drawn || self.cfg.error_ops.contains(&item.op);
                     any |= item.failed;
-                    failed_items += u16::from(item.failed);
+                }
+                // The calls of each message done, carrying that message (its size a share
+                // of the batch's): a failed one's, under a partial answer, are not made.
+                if per_message {
+                    let size_bytes = batch.size_bytes / u32::from(n);
+                    rounds = Some(
+                        items
+                            .iter()
+                            .filter(|i| !i.failed)
+                            .map(|i| Msg {
+                                messages: 1,
+                                op: i.op,
+                                key: i.key,
+                                client: i.client,
+                                origin: i.origin,
+                                size_bytes,
+                                ..batch
+                            })
+                            .collect(),
+                    );
                 }
                 any && !partial
             }
@@ -1132,10 +1178,8 @@ impl Lambda {
         let j = &mut self.jobs[job];
         j.started = now;
         j.fails = fails;
-        // The calls of each message done (a failed one's, under a partial answer, are not).
-        if self.cfg.batch_calls == BatchCalls::PerMessage {
-            j.rounds_left = n.saturating_sub(failed_items).saturating_sub(1);
-        }
+        j.rounds = rounds;
+        j.round = 0;
         ctx.own_span(j.msg.span, "handler", now, now + work.min(self.cfg.timeout));
         let me = Invocation { job, gen: j.gen };
         j.timeout = ctx.schedule_fixed(self.cfg.timeout, Timer::Timeout(me).encode());
@@ -1144,6 +1188,7 @@ impl Lambda {
         // fails first, and never sends it).
         if !fails
             && work < self.cfg.timeout
+            && j.in_round()
             && j.calls.call_next_after(
                 &self.edges[..self.handler],
                 ctx,
@@ -1168,17 +1213,16 @@ impl Lambda {
         let me = Invocation { job, gen: j.gen };
         let edges = &self.edges[..self.handler];
         loop {
-            if j.calls
-                .call_next(edges, ctx, &mut self.rng, j.downstream(), me.encode())
+            if j.in_round()
+                && j.calls
+                    .call_next(edges, ctx, &mut self.rng, j.downstream(), me.encode())
             {
                 return;
             }
             // This message's calls are made: the next one's, if any.
-            if j.rounds_left == 0 || edges.is_empty() {
+            if edges.is_empty() || !j.next_round() {
                 break;
             }
-            j.rounds_left -= 1;
-            j.calls = CallCursor::default();
         }
         self.complete(ctx, job, Outcome::Status(status::OK));
     }

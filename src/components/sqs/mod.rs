@@ -796,9 +796,15 @@ impl Sqs {
             let items = self.batches[slot]
                 .msgs
                 .iter()
-                .map(|&id| Item {
-                    op: self.msgs[id].op,
-                    failed: false,
+                .map(|&id| {
+                    let m = &self.msgs[id];
+                    Item {
+                        op: m.op,
+                        failed: false,
+                        key: m.key,
+                        client: m.client,
+                        origin: m.origin,
+                    }
                 })
                 .collect();
             let call = self.edges[0].call_with_items(
