@@ -79,6 +79,15 @@ pub const RUN_EVENTS_PER_SCENARIO_BUDGET: u64 = 10;
 /// over many seeds is bounded as a whole.
 pub const MAX_RUNS: usize = 20_000;
 
+/// What every component holds whatever its configuration (its histograms, its series):
+/// about 2 MB, the figure the `[[component]]` limit is reckoned with.
+pub const COMPONENT_BYTES: u64 = 2 << 20;
+
+/// The most memory one run's components may take before the first request (each its
+/// `COMPONENT_BYTES` and what its configuration sets up: `Kind::upfront_bytes`); runs on
+/// several cores each take theirs.
+pub const MAX_RUN_BYTES: u64 = 1 << 30;
+
 /// The most calls in flight at once a scenario may allow (`max_in_flight`); each holds about
 /// a hundred bytes, so this bounds the backlog of an overloaded system to about a gigabyte.
 pub const MAX_IN_FLIGHT: i64 = 10_000_000;

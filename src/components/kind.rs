@@ -547,6 +547,15 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         443
     }
 
+    /// The memory its configuration makes it take before the first request [bytes], beyond
+    /// what every component holds (`limits::COMPONENT_BYTES`), and what takes it (a FIFO
+    /// queue's message groups, a table's partitions): a scenario whose parts would take more
+    /// than a run may is refused before it runs (`limits::MAX_RUN_BYTES`). What grows with
+    /// the traffic (caches filling, backlogs) is bounded by limits of its own.
+    fn upfront_bytes(&self) -> Option<(u64, String)> {
+        None
+    }
+
     /// Whether it is a global service, in no region (Route 53): it takes no `region` or
     /// `az`, and no region's outage takes it down.
     fn global(&self) -> bool {
@@ -719,6 +728,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn port(&self) -> u16;
     /// `Kind::global`: whether it is a global service, in no region.
     fn global(&self) -> bool;
+    /// `Kind::upfront_bytes`: the memory its configuration takes before any request.
+    fn upfront_bytes(&self) -> Option<(u64, String)>;
     /// `Kind::ACCEPTS_ASYNC`: whether a call to it may be asynchronous.
     fn accepts_async(&self) -> bool;
     /// `Kind::IN_VPC`: whether security groups guard it.
@@ -823,6 +834,9 @@ impl<K: Kind> DynKind for K {
     }
     fn global(&self) -> bool {
         Kind::global(self)
+    }
+    fn upfront_bytes(&self) -> Option<(u64, String)> {
+        Kind::upfront_bytes(self)
     }
     fn zones(&self) -> Vec<&str> {
         Kind::zones(self)

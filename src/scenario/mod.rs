@@ -922,6 +922,7 @@ fn validate(
         .map(|r| r.map_or_else(|| home.clone(), Spanned::into_inner))
         .collect();
     components_ok &= check_zone_regions(&components, &regions, ck);
+    components_ok &= check_memory(&components, ck);
     // Roles name components as resources, and components name roles.
     let resources = roles::Resources {
         ids: components
@@ -1069,6 +1070,48 @@ fn validate(
 /// Warns of each station that has not caught up when the run ends (`theory::overloaded`):
 /// its figures depend on the run's length, and a student would quote them as a steady
 /// state's. `name` names the baseline among variants (a variant's checker names it).
+/// Refuses, at the largest, components that together would take more memory before the
+/// first request than a run may (`limits::MAX_RUN_BYTES`): each what every component holds
+/// and what its configuration sets up (`Kind::upfront_bytes`: a FIFO queue's message groups,
+/// a table's partitions), so that two hundred parts each at its own limit cannot take tens
+/// of gigabytes.
+fn check_memory<A>(
+    components: &[(Spanned<String>, A, components::ComponentSpec)],
+    ck: &mut Checker,
+) -> bool {
+    let each: Vec<(u64, Option<String>)> = components
+        .iter()
+        .map(|(_, _, spec)| match spec.upfront_bytes() {
+            Some((bytes, what)) => (limits::COMPONENT_BYTES + bytes, Some(what)),
+            None => (limits::COMPONENT_BYTES, None),
+        })
+        .collect();
+    let total: u64 = each.iter().map(|(b, _)| b).sum();
+    if total <= limits::MAX_RUN_BYTES {
+        return true;
+    }
+    let Some(largest) = (0..each.len()).max_by_key(|&i| (each[i].0, std::cmp::Reverse(i))) else {
+        return true;
+    };
+    let mib = |b: u64| b.div_ceil(1 << 20);
+    let why = each[largest]
+        .1
+        .as_ref()
+        .map_or(String::new(), |w| format!(", for {w}"));
+    ck.error(
+        components[largest].0.span(),
+        format!(
+            "the {} components would take about {} MiB of memory before the first request, this one {} MiB{why}; a run may take at most {} MiB (each component {} MiB and what its settings set up): fewer or smaller parts",
+            components.len(),
+            mib(total),
+            mib(each[largest].0),
+            mib(limits::MAX_RUN_BYTES),
+            mib(limits::COMPONENT_BYTES),
+        ),
+    );
+    false
+}
+
 /// Warns, where each is written, of the calls the scenario's IAM roles would deny or its
 /// network (security groups, network ACLs) would drop, as `archsim lint` reports them: a run
 /// shows their 403s and timeouts, but says nowhere else why.

@@ -938,6 +938,11 @@ fn the_readme_states_every_limit() {
             "| {} | each run's results are kept",
             grouped(MAX_RUNS as u64)
         ),
+        format!(
+            "| {} MiB: {} MiB each",
+            grouped(MAX_RUN_BYTES >> 20),
+            COMPONENT_BYTES >> 20
+        ),
         format!("| {} |", grouped(MAX_WINDOWS)),
         format!("| {} |", grouped(MAX_ACTOR_WINDOWS)),
         format!(
@@ -1173,4 +1178,32 @@ fn text_from_a_scenario_or_a_folder_cannot_forge_a_line_of_the_log() {
         "{}",
         output_text(&o)
     );
+}
+
+#[test]
+fn parts_that_together_would_take_more_memory_than_a_run_may_are_refused() {
+    // Thirty FIFO queues of a million message groups each: each within its own limit, about
+    // 48 MiB each, 1.4 GiB together.
+    let mut text = BASE.replace("target = \"s\"", "target = \"q0\"");
+    for i in 0..30 {
+        text.push_str(&format!(
+            "[[component]]\nid = \"q{i}\"\nkind = \"sqs\"\nfifo = true\nmessage_groups = 1000000\n"
+        ));
+    }
+    let e = parse_err(&text);
+    assert!(
+        e.contains("the 31 components would take about")
+            && e.contains(
+                "this one 48 MiB, for its 1000000 message groups; a run may take at most 1024 MiB"
+            ),
+        "{e}"
+    );
+    // Ten are well within it.
+    let mut ten = BASE.replace("target = \"s\"", "target = \"q0\"");
+    for i in 0..10 {
+        ten.push_str(&format!(
+            "[[component]]\nid = \"q{i}\"\nkind = \"sqs\"\nfifo = true\nmessage_groups = 1000000\n"
+        ));
+    }
+    crate::scenario(&ten);
 }

@@ -176,6 +176,17 @@ const CLIENT_REGION: &[Key] = &[
 ];
 
 impl Kind for Route53Config {
+    /// Its clients' and resolvers' cached answers.
+    fn upfront_bytes(&self) -> Option<(u64, String)> {
+        let each = std::mem::size_of::<super::Cached>() as u64;
+        Some((
+            (u64::from(self.clients) + u64::from(self.resolvers)) * each,
+            format!(
+                "its {} clients and {} resolvers",
+                self.clients, self.resolvers
+            ),
+        ))
+    }
     const INFO: &'static KindInfo = &KindInfo {
         name: "route53",
         title: "Amazon Route 53",

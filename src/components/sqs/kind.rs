@@ -59,6 +59,16 @@ pub(super) const POLLERS: Series = Series {
 };
 
 impl Kind for SqsConfig {
+    /// A FIFO queue's message groups, each its ordered list even empty.
+    fn upfront_bytes(&self) -> Option<(u64, String)> {
+        self.fifo.then(|| {
+            let each = std::mem::size_of::<super::Group>() as u64;
+            (
+                u64::from(self.message_groups) * each,
+                format!("its {} message groups", self.message_groups),
+            )
+        })
+    }
     // aws-facts: §15 SQS: a send is answered once the queue stores the message, whatever the
     // call's mode: an asynchronous call is the same call.
     const ACCEPTS_ASYNC: bool = true;
