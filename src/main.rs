@@ -892,6 +892,10 @@ fn capacity(a: &CapacityArgs) -> ExitCode {
         Ok(o) => o,
         Err(e) => return bad_input(&e),
     };
+    // Where its folder goes is checked before the search, which may take minutes.
+    if let Err(e) = out.check_places([format!("{}-capacity", sc.name).as_str()]) {
+        return bad_input(&e);
+    }
     let options = sweep::RunOptions {
         threads: a.threads.map(|t| t as usize),
         max_events: a.max_events,

@@ -537,8 +537,28 @@ fn foreign(scenario: &Scenario, run: &crate::metrics::RunResult, text: &str) -> 
             names.join(", ")
         ));
     }
-    let value: serde_json::Value = serde_json::from_str(text).ok()?;
-    sweep::unprintable_in(&value)
+    // Read from the text as it is, not parsed again: a control character in a JSON string
+    // is written as an escape (`\u001b`), a bidirectional override as itself or an escape.
+    let escaped = |code: &str| {
+        u32::from_str_radix(code, 16)
+            .ok()
+            .and_then(char::from_u32)
+            .is_some_and(|c| crate::text::first_unprintable(&c.to_string()).is_some())
+    };
+    let mut rest = text;
+    while let Some(at) = rest.find("\\u") {
+        let code = rest.get(at + 2..at + 6).unwrap_or("");
+        if escaped(code) {
+            return Some(format!("it holds \\u{code}, a control character or a bidirectional override, which no scenario's text may"));
+        }
+        rest = &rest[at + 2..];
+    }
+    crate::text::first_unprintable(text)
+        .filter(|(c, _, _)| *c != '\n')
+        .map(|_| {
+            "it holds a control character or a bidirectional override, which no scenario's text may"
+                .to_string()
+        })
 }
 
 #[cfg(test)]

@@ -825,7 +825,7 @@ impl OutDir {
                 return refuse("is not a folder (a file or a symbolic link); archsim does not write through it");
             }
             if !written_by_archsim(&place) {
-                return refuse("holds no results (no summary.json or sweep.json): archsim replaces only the folders it wrote; move it, or give another --out");
+                return refuse("holds no results (no summary.json, sweep.json or capacity.json): archsim replaces only the folders it wrote; move it, or give another --out");
             }
         }
         Ok(place)
@@ -886,17 +886,22 @@ impl OutDir {
 }
 
 /// Whether the folder `dir` is one archsim wrote, and may replace: a scenario's (with its
-/// `summary.json`) or an experiment's (`sweep.json`), a shard's saved runs (nothing but
-/// `N.json` files), or an empty one, whose replacement loses nothing.
+/// `summary.json`), an experiment's (`sweep.json`), a capacity search's (`capacity.json`),
+/// a shard's saved runs (`runs`, nothing but `N.json` files), or an empty one, whose
+/// replacement loses nothing.
 fn written_by_archsim(dir: &Path) -> bool {
-    if dir.join("summary.json").is_file() || dir.join("sweep.json").is_file() {
+    if ["summary.json", "sweep.json", "capacity.json"]
+        .iter()
+        .any(|f| dir.join(f).is_file())
+    {
         return true;
     }
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    let Ok(mut entries) = std::fs::read_dir(dir) else {
         return false;
     };
-    entries.into_iter().all(|e| {
-        e.is_ok_and(|e| {
+    let runs = dir.file_name().is_some_and(|n| n == "runs");
+    entries.all(|e| {
+        runs && e.is_ok_and(|e| {
             e.file_type().is_ok_and(|t| t.is_file())
                 && e.file_name().to_str().is_some_and(|n| {
                     n.strip_suffix(".json")

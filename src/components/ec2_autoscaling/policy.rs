@@ -34,10 +34,10 @@ pub(super) struct Sample {
     pub requests: u64,
 }
 
-/// The group's datapoint for the period of length `period` [s] that ends at `now`: the mean
-/// over its instances of their CPU utilisation [%] (of `vcpus` each) or requests per minute,
-/// each over the part of the period it was in service, as `metric` says, and how many
-/// instances it is the mean of; `None` when no instance counts.
+/// The group's datapoint for the period of length `period` [s] that ends at `now`: its
+/// instances' CPU utilisation [%] (of `vcpus` each) or requests per minute, as `metric`
+/// says, each instance weighed by the part of the period it was in service, and how many
+/// instances' worth of service it is of (in whole periods); `None` when no instance counts.
 pub(super) fn datapoint(
     metric: Metric,
     period: SimTime,
@@ -46,7 +46,10 @@ pub(super) fn datapoint(
     samples: impl IntoIterator<Item = Sample>,
 ) -> Option<(f64, u32)> {
     let start = now.saturating_sub(period);
-    let (mut sum, mut counted) = (0.0, 0u32);
+    // Weighed by the time each served: CloudWatch's datapoints are of the samples each
+    // instance gave, and ALB's requests per target are requests over targets, so an instance
+    // in service for a second does not weigh as one in service for the whole period.
+    let (mut used, mut requests, mut served_s, mut counted) = (0.0, 0.0, 0.0, 0u32);
     for s in samples {
         // aws-facts: §4: warming instances are left out of the aggregated metric. Every other
         // instance that ran in the period published its datapoint for it, the mean over the
@@ -59,15 +62,23 @@ pub(super) fn datapoint(
             .min(now)
             .saturating_sub(s.in_service_at.max(start));
         if served > SimTime::ZERO && s.warm_until <= now {
-            let secs = served.as_secs_f64();
             counted += 1;
-            sum += match metric {
-                Metric::RequestsPerTarget => s.requests as f64 * 60.0 / secs,
-                Metric::Cpu => (100.0 * s.cpu_used / (secs * vcpus)).min(100.0),
-            };
+            served_s += served.as_secs_f64();
+            used += s.cpu_used;
+            requests += s.requests as f64;
         }
     }
-    (counted > 0).then(|| (sum / f64::from(counted), counted))
+    if counted == 0 {
+        return None;
+    }
+    let value = match metric {
+        Metric::RequestsPerTarget => requests * 60.0 / served_s,
+        Metric::Cpu => (100.0 * used / (served_s * vcpus)).min(100.0),
+    };
+    // The instances it is of, in whole periods served: two each in service for half of it
+    // are one instance's worth (a group scaled in to fit the metric counts what served).
+    let instances = (served_s / period.as_secs_f64()).round().max(1.0) as u32;
+    Some((value, instances.min(counted)))
 }
 
 /// Simple scaling's cooldown (aws-facts: §4 simple scaling): the policy does nothing until it
@@ -516,25 +527,36 @@ mod tests {
         assert_eq!(dp(Metric::RequestsPerTarget, 60), Some((300.0, 2)));
         // Over five minutes (from 300 s) the same 300 requests are 60 a minute.
         assert_eq!(dp(Metric::RequestsPerTarget, 300), Some((60.0, 2)));
-        // An instance in service for part of the period counts for that part, as the
-        // datapoint it published does: in service from 570 s, 30 vCPU·s of 2 × 30 is 50 %;
-        // stopped at 580 s, 8 of 2 × 40 is 10 %. (50 + 20 + 50 + 10) / 4 = 32.5 %.
+        // An instance in service for part of the period counts for that part, weighed by
+        // it: in service from 570 s (30 s, 30 vCPU·s) and stopped at 580 s (40 s, 8 vCPU·s)
+        // beside two all minute (60 + 24 vCPU·s): 122 vCPU·s of 2 × 190 s is 32.1 %, of
+        // 190 / 60 = 3.2, about 3 instances' worth.
         let churned = [
             sample(0, None, 0, 60.0),
             sample(0, Some(600), 0, 24.0),
             sample(570, None, 0, 30.0),
             sample(0, Some(580), 0, 8.0),
         ];
-        assert_eq!(
-            datapoint(Metric::Cpu, secs(60), 2.0, secs(600), churned),
-            Some((32.5, 4))
-        );
-        // A fleet replaced within every period still has a datapoint.
+        let (cpu, n) = datapoint(Metric::Cpu, secs(60), 2.0, secs(600), churned).unwrap();
+        assert!((cpu - 100.0 * 122.0 / 380.0).abs() < 1e-9, "{cpu}");
+        assert_eq!(n, 3);
+        // A fleet replaced within every period still has a datapoint: one instance's worth.
         let replaced = [sample(0, Some(570), 0, 30.0), sample(575, None, 0, 25.0)];
         assert_eq!(
             datapoint(Metric::Cpu, secs(60), 2.0, secs(600), replaced),
-            Some((50.0, 2))
+            Some((50.0, 1))
         );
+        // An instance in service for a second does not weigh as a whole one: its 300
+        // requests beside two instances' 300 a minute each are 900 over 121 s.
+        let brief = [
+            sample(0, None, 0, 60.0),
+            sample(0, None, 0, 60.0),
+            sample(599, None, 0, 1.0),
+        ];
+        let (rpm, n) =
+            datapoint(Metric::RequestsPerTarget, secs(60), 2.0, secs(600), brief).unwrap();
+        assert!((rpm - 900.0 * 60.0 / 121.0).abs() < 1e-9, "{rpm}");
+        assert_eq!(n, 2);
         // Nobody warm: no datapoint.
         let warming = [sample(0, None, 630, 60.0)];
         assert_eq!(

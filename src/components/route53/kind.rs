@@ -176,6 +176,9 @@ const CLIENT_REGION: &[Key] = &[
 ];
 
 impl Kind for Route53Config {
+    // aws-facts: §20 VPC: a name's "calls" are the answers it gives; the clients connect to
+    // the target they are given, so the target's security groups judge the clients.
+    const CONNECTS_AS_CALLERS: bool = true;
     /// Its clients' and resolvers' cached answers.
     fn upfront_bytes(&self) -> Option<(u64, String)> {
         let each = std::mem::size_of::<super::Cached>() as u64;
