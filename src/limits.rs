@@ -18,6 +18,12 @@ pub const MAX_TEMPLATE_BYTES: u64 = 16 << 20;
 /// properties at most.
 pub const MAX_LOOP_ENTRIES: usize = 10_000;
 
+/// How deep a YAML template's flow collections (`[…]`, `{…}`) may nest. serde's readers
+/// refuse any value nested deeper than 128 levels, but the YAML one only once its scanner has
+/// read the whole text, in time that grows with the square of the flow nesting (200,000 `[`
+/// take most of a minute): `archsim import` counts it first, in one pass.
+pub const MAX_TEMPLATE_NESTING: usize = 128;
+
 /// The largest trace file read [bytes]: twenty million rows of a dozen characters.
 pub const MAX_TRACE_BYTES: u64 = 256 << 20;
 

@@ -17,6 +17,16 @@ pub(super) type Located = (usize, usize, String);
 /// Reads YAML text into JSON values, the short-form tags in their long form, with a note for
 /// each key written twice in one mapping.
 pub(super) fn parse_yaml(text: &str) -> Result<(Value, Vec<String>), Located> {
+    let limit = crate::limits::MAX_TEMPLATE_NESTING;
+    if let Some((line, column)) = super::nesting::too_deep(text, limit) {
+        return Err((
+            line,
+            column,
+            format!(
+                "flow collections (`[…]`, `{{…}}`) nest more than {limit} deep here: archsim reads templates nested at most {limit} levels"
+            ),
+        ));
+    }
     let twice = RefCell::new(Vec::new());
     let de = serde_yaml_ng::Deserializer::from_str(text);
     let value = Reader { twice: &twice }.deserialize(de).map_err(|e| {

@@ -16,6 +16,7 @@
 
 mod cfn;
 mod iam;
+mod nesting;
 mod network;
 mod terraform;
 mod write;

@@ -2149,3 +2149,54 @@ fn an_rds_instances_storage_is_noted_not_dropped_in_silence() {
         out.notes
     );
 }
+
+#[test]
+fn deeply_nested_flow_collections_are_refused_at_once() {
+    // 200,000 `[` (a 200 KB file) took 52 s to be refused by the YAML reader, whose scanner
+    // does work for every open level at each token: counted first, the 129th is refused where
+    // it is written (`A: ` is 3 columns, so the 129th `[` is at column 4 + 128).
+    let limit = archsim::limits::MAX_TEMPLATE_NESTING;
+    for (text, column) in [
+        (format!("A: {}", "[".repeat(200_000)), 4 + limit),
+        // `{a: ` is 4 columns a level.
+        (format!("A: {}", "{a: ".repeat(50_000)), 4 + 4 * limit),
+    ] {
+        let started = std::time::Instant::now();
+        let err = import("deep.yaml", &text).unwrap_err().to_string();
+        let took = started.elapsed();
+        assert!(
+            err.starts_with(&format!("deep.yaml:1:{column}: "))
+                && err.contains(&format!("nest more than {limit} deep")),
+            "{err}"
+        );
+        // A pass over 200 KB takes about a millisecond; a second leaves room for a loaded
+        // machine, and is fifty times less than before.
+        assert!(took.as_secs_f64() < 1.0, "{took:?}");
+    }
+    // The count follows YAML's tokens through every corpus template (strings, comments, block
+    // scalars, tags): a key after the last one with too deep a value is still refused, where
+    // it is.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import/templates");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines = text.trim_end().lines().count();
+        let deep = format!("{}\nZz: {}\n", text.trim_end(), "[".repeat(limit + 1));
+        let err = import("deep.yaml", &deep).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!("deep.yaml:{}:{}: ", lines + 1, 5 + limit)),
+            "{}: {err}",
+            path.display()
+        );
+    }
+    // Brackets in strings, comments and block scalars open nothing: a template holding many
+    // imports.
+    let inert = "[".repeat(1_000);
+    let text = format!(
+        "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: '{inert}'  # {inert}\n      Tags:\n        - Key: a\n          Value: |\n            {inert}\n"
+    );
+    import("inert.yaml", &text).unwrap();
+}

@@ -921,6 +921,10 @@ fn the_readme_states_every_limit() {
             MAX_TEMPLATE_BYTES >> 20
         ),
         format!(
+            "| flow collections (`[…]`, `{{…}}`) nested in a YAML template (`archsim import`) | {} levels |",
+            MAX_TEMPLATE_NESTING
+        ),
+        format!(
             "| entries a template's `Fn::ForEach` loops make (`archsim import`) | {} |",
             grouped(MAX_LOOP_ENTRIES as u64)
         ),
