@@ -24,6 +24,23 @@ pub const MAX_LOOP_ENTRIES: usize = 10_000;
 /// take most of a minute): `archsim import` counts it first, in one pass.
 pub const MAX_TEMPLATE_NESTING: usize = 128;
 
+/// What the values `archsim import` puts in place of a template's references may add up to
+/// (parameters' defaults and mappings' values for their `Ref`s and `Fn::FindInMap`s, SAM's
+/// `Globals` in each resource, the copies `Fn::ForEach` makes), counted in bytes: each
+/// string's and key's, and 32 for each value and key (about what one takes in memory). A
+/// template names a value in a few bytes, so a 1 MB default named 20,000 times would ask for
+/// 20 GB: the budget is this many times the template's size, at least
+/// `MIN_RESOLVED_BYTES` and at most `MAX_RESOLVED_BYTES`.
+pub const RESOLVED_PER_TEMPLATE_BYTE: usize = 32;
+
+/// The least a template's resolved values are allowed [bytes] (see
+/// `RESOLVED_PER_TEMPLATE_BYTE`): a small template may name a long default a few dozen times.
+pub const MIN_RESOLVED_BYTES: usize = 16 << 20;
+
+/// The most a template's resolved values may add up to [bytes] (see
+/// `RESOLVED_PER_TEMPLATE_BYTE`), whatever its size.
+pub const MAX_RESOLVED_BYTES: usize = 128 << 20;
+
 /// The largest trace file read [bytes]: twenty million rows of a dozen characters.
 pub const MAX_TRACE_BYTES: u64 = 256 << 20;
 

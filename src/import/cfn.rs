@@ -177,9 +177,16 @@ pub(super) fn resources(
     let parameters = defaults(top.get("Parameters"));
     let mut notes = Vec::new();
     let mut made = 0;
+    let mut budget = Budget::of(text.len());
     for section in ["Resources", "Conditions"] {
         if let Some(v) = top.get_mut(section) {
-            expand_loops(v, &parameters, &mut made, &mut notes, 0).map_err(|m| {
+            let mut ctx = Loops {
+                params: &parameters,
+                made: &mut made,
+                notes: &mut notes,
+                budget: &mut budget,
+            };
+            expand_loops(v, &mut ctx, 0).map_err(|m| {
                 let (line, column) = locate(text, section);
                 (line, column, m)
             })?;
@@ -203,7 +210,11 @@ pub(super) fn resources(
             "`Resources` is empty: there is nothing to import".into(),
         ));
     }
-    let conditions = conditions(top.get("Conditions"), &parameters, &mappings);
+    let conditions = conditions(top.get("Conditions"), &parameters, &mappings, &mut budget)
+        .map_err(|m| {
+            let (line, column) = locate(text, "Conditions");
+            (line, column, m)
+        })?;
     // Every name a `Ref`, `Fn::GetAtt` or `Fn::Sub` may name: the resources (those a false
     // condition leaves out too), the parameters, and, in a SAM template, what SAM makes of
     // a resource (`FnRole`, `ApiStage`, `FnAliaslive`: its name and more) and of nothing
@@ -267,10 +278,13 @@ pub(super) fn resources(
                 format!("resource {name}'s `Properties` is not a mapping"),
             ));
         }
-        if let Some(g) = global_section(ty).and_then(|s| globals.get(s)) {
-            merge_globals(&mut props, g);
+        let resolved = global_section(ty)
+            .and_then(|s| globals.get(s))
+            .map_or(Ok(()), |g| merge_globals(&mut props, g, &mut budget))
+            .and_then(|()| resolve(&mut props, &parameters, &mappings, &mut budget, 0));
+        if let Err(m) = resolved {
+            return Err((line, column, format!("resource {name}: {m}")));
         }
-        resolve(&mut props, &parameters, &mappings, 0);
         choose(&mut props, &conditions, 0);
         // CloudFormation: "Template format error: Unresolved resource dependencies [Nope] in
         // the Resources block of the template".
@@ -301,7 +315,18 @@ pub(super) fn resources(
             props,
         });
     }
-    implicit_apis(&mut out, &globals, &parameters, &mappings, &mut notes);
+    implicit_apis(
+        &mut out,
+        &globals,
+        &parameters,
+        &mappings,
+        &mut budget,
+        &mut notes,
+    )
+    .map_err(|m| {
+        let (line, column) = locate(text, "Globals");
+        (line, column, m)
+    })?;
     event_integrations(&mut out);
     if !parameters.is_empty() {
         notes.push(format!(
@@ -399,14 +424,10 @@ fn locate_word(text: &str, from: usize, word: &str) -> (usize, usize) {
 /// list, or a `Ref` to a CommaDelimitedList parameter read at its default), with
 /// `${Identifier}` and `&{Identifier}` (the value without its non-alphanumeric characters)
 /// replaced in keys and strings and `{"Ref": Identifier}` replaced by the value. Loops nest.
-/// `made` counts the entries made, bounded by `limits::MAX_LOOP_ENTRIES`.
-fn expand_loops(
-    v: &mut Value,
-    params: &Map<String, Value>,
-    made: &mut usize,
-    notes: &mut Vec<String>,
-    depth: usize,
-) -> Result<(), String> {
+/// `ctx.made` counts the entries made, bounded by `limits::MAX_LOOP_ENTRIES`, and each copy,
+/// as its values are put in, is spent from `ctx.budget`: a few entries of a large fragment
+/// are as many bytes as many entries of a small one.
+fn expand_loops(v: &mut Value, ctx: &mut Loops<'_>, depth: usize) -> Result<(), String> {
     if depth > MAX_DEPTH {
         return Ok(());
     }
@@ -415,11 +436,11 @@ fn expand_loops(
             let mut out = Map::new();
             for (k, mut x) in std::mem::take(m) {
                 if k.starts_with(LOOP) {
-                    for (key, value) in unroll(&k, &x, params, made, notes, depth + 1)? {
+                    for (key, value) in unroll(&k, &x, ctx, depth + 1)? {
                         out.insert(key, value);
                     }
                 } else {
-                    expand_loops(&mut x, params, made, notes, depth + 1)?;
+                    expand_loops(&mut x, ctx, depth + 1)?;
                     out.insert(k, x);
                 }
             }
@@ -428,12 +449,23 @@ fn expand_loops(
         }
         Value::Object(m) => m
             .values_mut()
-            .try_for_each(|x| expand_loops(x, params, made, notes, depth + 1)),
+            .try_for_each(|x| expand_loops(x, ctx, depth + 1)),
         Value::Array(a) => a
             .iter_mut()
-            .try_for_each(|x| expand_loops(x, params, made, notes, depth + 1)),
+            .try_for_each(|x| expand_loops(x, ctx, depth + 1)),
         _ => Ok(()),
     }
+}
+
+/// What expanding a template's loops reads and keeps count of.
+struct Loops<'a> {
+    /// The parameters' defaults, by name (a loop's collection may be one).
+    params: &'a Map<String, Value>,
+    /// The entries made so far.
+    made: &'a mut usize,
+    notes: &'a mut Vec<String>,
+    /// What the copies may still take.
+    budget: &'a mut Budget,
 }
 
 /// The prefix of a loop's key.
@@ -449,9 +481,7 @@ const MAX_DEPTH: usize = 200;
 fn unroll(
     key: &str,
     body: &Value,
-    params: &Map<String, Value>,
-    made: &mut usize,
-    notes: &mut Vec<String>,
+    ctx: &mut Loops<'_>,
     depth: usize,
 ) -> Result<Vec<(String, Value)>, String> {
     if depth > MAX_DEPTH {
@@ -471,7 +501,7 @@ fn unroll(
         Value::Object(r) if r.len() == 1 => r
             .get("Ref")
             .and_then(Value::as_str)
-            .and_then(|p| params.get(p))
+            .and_then(|p| ctx.params.get(p))
             .unwrap_or(collection),
         c => c,
     };
@@ -483,29 +513,38 @@ fn unroll(
         _ => None,
     };
     let Some(values) = values else {
-        notes.push(format!(
+        ctx.notes.push(format!(
             "{key} is left out: its collection is neither a list nor a parameter with a default"
         ));
         return Ok(Vec::new());
     };
+    // Each entry's copy of its fragment, as written: measured once.
+    let sizes: Vec<usize> = fragment
+        .values()
+        .map(|f| size(f, ctx.budget.left.saturating_add(1)))
+        .collect();
+    let what = || format!("the copies {key} makes");
     let mut out = Vec::new();
     for value in values {
-        for (k, fragment) in fragment {
-            *made += 1;
-            if *made > crate::limits::MAX_LOOP_ENTRIES {
+        for ((k, fragment), &bytes) in fragment.iter().zip(&sizes) {
+            *ctx.made += 1;
+            if *ctx.made > crate::limits::MAX_LOOP_ENTRIES {
                 return Err(format!(
                     "the template's Fn::ForEach loops make more than {} entries (at {key}): CloudFormation takes at most 500 resources a template",
                     crate::limits::MAX_LOOP_ENTRIES
                 ));
             }
+            ctx.budget.spend(bytes, &what)?;
             let mut copy = fragment.clone();
-            substitute(&mut copy, id, &value, 0);
-            let k = replace_identifier(k, id, &value);
+            substitute(&mut copy, id, &value, ctx.budget, 0)
+                .map_err(|()| ctx.budget.refusal(&what))?;
+            let k = replace_identifier(k, id, &value, ctx.budget)
+                .map_err(|()| ctx.budget.refusal(&what))?;
             if k.starts_with(LOOP) {
                 // A loop inside the fragment: its entries take this copy's place.
-                out.extend(unroll(&k, &copy, params, made, notes, depth + 1)?);
+                out.extend(unroll(&k, &copy, ctx, depth + 1)?);
             } else {
-                expand_loops(&mut copy, params, made, notes, depth + 1)?;
+                expand_loops(&mut copy, ctx, depth + 1)?;
                 out.push((k, copy));
             }
         }
@@ -513,35 +552,132 @@ fn unroll(
     Ok(out)
 }
 
-/// `${id}` and `&{id}` replaced in a key or string.
-fn replace_identifier(s: &str, id: &str, value: &str) -> String {
+/// `${id}` and `&{id}` replaced in a key or string, what that adds spent from `budget`
+/// first (`Err` when it would pass it).
+fn replace_identifier(s: &str, id: &str, value: &str, budget: &mut Budget) -> Result<String, ()> {
+    let (dollar, amp) = (format!("${{{id}}}"), format!("&{{{id}}}"));
+    if !s.contains(&dollar) && !s.contains(&amp) {
+        return Ok(s.to_string());
+    }
     let bare: String = value.chars().filter(char::is_ascii_alphanumeric).collect();
-    s.replace(&format!("${{{id}}}"), value)
-        .replace(&format!("&{{{id}}}"), &bare)
+    let grows = |pattern: &str, with: &str| {
+        s.matches(pattern)
+            .count()
+            .saturating_mul(with.len().saturating_sub(pattern.len()))
+    };
+    budget.take(grows(&dollar, value).saturating_add(grows(&amp, &bare)))?;
+    Ok(s.replace(&dollar, value).replace(&amp, &bare))
 }
 
 /// A loop's identifier replaced by one of its values throughout a copy of its fragment.
-fn substitute(v: &mut Value, id: &str, value: &str, depth: usize) {
+fn substitute(
+    v: &mut Value,
+    id: &str,
+    value: &str,
+    budget: &mut Budget,
+    depth: usize,
+) -> Result<(), ()> {
     if depth > MAX_DEPTH {
-        return;
+        return Ok(());
     }
     match v {
         Value::Object(m) if m.len() == 1 && m.get("Ref").and_then(Value::as_str) == Some(id) => {
+            budget.take(value.len())?;
             *v = Value::String(value.to_string());
         }
         Value::Object(m) => {
             let entries: Vec<(String, Value)> = std::mem::take(m).into_iter().collect();
             for (k, mut x) in entries {
-                substitute(&mut x, id, value, depth + 1);
-                m.insert(replace_identifier(&k, id, value), x);
+                substitute(&mut x, id, value, budget, depth + 1)?;
+                m.insert(replace_identifier(&k, id, value, budget)?, x);
             }
         }
-        Value::Array(a) => a
-            .iter_mut()
-            .for_each(|x| substitute(x, id, value, depth + 1)),
-        Value::String(s) => *s = replace_identifier(s, id, value),
+        Value::Array(a) => {
+            for x in a.iter_mut() {
+                substitute(x, id, value, budget, depth + 1)?;
+            }
+        }
+        Value::String(s) => *s = replace_identifier(s, id, value, budget)?,
         _ => {}
     }
+    Ok(())
+}
+
+/// What the values put in place of a template's references (parameters' defaults, mappings'
+/// values, SAM's `Globals`, `Fn::ForEach`'s copies) may still take [bytes, as `size` counts
+/// them]: a template names a value in a few bytes, so, unbounded, a few lines could ask for
+/// gigabytes. `limits::RESOLVED_PER_TEMPLATE_BYTE` times the template's size, within
+/// `limits::MIN_RESOLVED_BYTES` and `limits::MAX_RESOLVED_BYTES`.
+pub(super) struct Budget {
+    left: usize,
+    limit: usize,
+}
+
+impl Budget {
+    /// The budget of a template of `len` bytes.
+    fn of(len: usize) -> Budget {
+        use crate::limits::{MAX_RESOLVED_BYTES, MIN_RESOLVED_BYTES, RESOLVED_PER_TEMPLATE_BYTE};
+        let limit = len
+            .saturating_mul(RESOLVED_PER_TEMPLATE_BYTE)
+            .clamp(MIN_RESOLVED_BYTES, MAX_RESOLVED_BYTES);
+        Budget { left: limit, limit }
+    }
+
+    /// Takes `bytes`, or `Err` (and nothing) when fewer are left.
+    fn take(&mut self, bytes: usize) -> Result<(), ()> {
+        self.left = self.left.checked_sub(bytes).ok_or(())?;
+        Ok(())
+    }
+
+    /// Takes `bytes` for what `what` says, or refuses in words.
+    fn spend(&mut self, bytes: usize, what: &dyn Fn() -> String) -> Result<(), String> {
+        self.take(bytes).map_err(|()| self.refusal(what))
+    }
+
+    /// Takes what a copy of `v` needs, for what `what` says.
+    fn copy(&mut self, v: &Value, what: &dyn Fn() -> String) -> Result<(), String> {
+        let bytes = size(v, self.left.saturating_add(1));
+        self.spend(bytes, what)
+    }
+
+    /// The refusal, in words.
+    fn refusal(&self, what: &dyn Fn() -> String) -> String {
+        format!(
+            "{} would take the values put in place of the template's references past {} MiB, the most archsim builds for it ({} times the template's size, within {} and {} MiB): a reference of a few bytes stands for a whole value (a parameter's default, a mapping's value, SAM's Globals, a Fn::ForEach copy), so a few lines could ask for gigabytes",
+            what(),
+            self.limit >> 20,
+            crate::limits::RESOLVED_PER_TEMPLATE_BYTE,
+            crate::limits::MIN_RESOLVED_BYTES >> 20,
+            crate::limits::MAX_RESOLVED_BYTES >> 20,
+        )
+    }
+}
+
+/// The bytes a value takes as a `Budget` counts them: its strings' and keys' lengths, and 32
+/// for each value and key (about what each takes in memory). Counting stops once past
+/// `at_most`, so that measuring costs no more than what it allows.
+fn size(v: &Value, at_most: usize) -> usize {
+    const EACH: usize = 32;
+    let mut total = 0usize;
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        total = total.saturating_add(EACH);
+        match v {
+            Value::String(s) => total = total.saturating_add(s.len()),
+            Value::Array(a) => stack.extend(a.iter()),
+            Value::Object(m) => {
+                for (k, x) in m {
+                    total = total.saturating_add(EACH + k.len());
+                    stack.push(x);
+                }
+            }
+            _ => {}
+        }
+        if total > at_most {
+            break;
+        }
+    }
+    total
 }
 
 /// The section of SAM's `Globals` that applies to a resource type.
@@ -555,20 +691,23 @@ fn global_section(ty: &str) -> Option<&'static str> {
     }
 }
 
-/// SAM's rule for `Globals`: a resource's own value wins; mappings merge key by key.
-fn merge_globals(props: &mut Value, globals: &Value) {
+/// SAM's rule for `Globals`: a resource's own value wins; mappings merge key by key. What is
+/// copied is spent from `budget`.
+fn merge_globals(props: &mut Value, globals: &Value, budget: &mut Budget) -> Result<(), String> {
     let (Value::Object(p), Value::Object(g)) = (props, globals) else {
-        return;
+        return Ok(());
     };
     for (k, gv) in g {
         match p.get_mut(k) {
             None => {
+                budget.copy(gv, &|| format!("SAM's Globals' {k}"))?;
                 p.insert(k.clone(), gv.clone());
             }
-            Some(pv @ Value::Object(_)) if gv.is_object() => merge_globals(pv, gv),
+            Some(pv @ Value::Object(_)) if gv.is_object() => merge_globals(pv, gv, budget)?,
             Some(_) => {}
         }
     }
+    Ok(())
 }
 
 /// The parameters that have a default, by name.
@@ -585,26 +724,35 @@ fn defaults(params: Option<&Value>) -> Map<String, Value> {
 }
 
 /// Puts parameters' defaults in place of their `Ref`s, and the value of a `Fn::FindInMap`
-/// whose arguments are literal, so mappings read numbers where the template gives them.
-fn resolve(v: &mut Value, params: &Map<String, Value>, mappings: &Value, depth: usize) {
+/// whose arguments are literal, so mappings read numbers where the template gives them. Each
+/// value put in place is spent from `budget`.
+fn resolve(
+    v: &mut Value,
+    params: &Map<String, Value>,
+    mappings: &Value,
+    budget: &mut Budget,
+    depth: usize,
+) -> Result<(), String> {
     if depth > MAX_DEPTH {
-        return;
+        return Ok(());
     }
     let replacement = match &*v {
         Value::Object(m) if m.len() == 1 => {
             if let Some(Value::String(p)) = m.get("Ref") {
-                params.get(p).cloned()
+                params
+                    .get(p)
+                    .map(|d| (d, format!("parameter {p}'s default")))
             } else if let Some(Value::Array(args)) = m.get("Fn::FindInMap") {
                 let mut args = args.clone();
                 for a in &mut args {
-                    resolve(a, params, mappings, depth + 1);
+                    resolve(a, params, mappings, budget, depth + 1)?;
                 }
                 match args.as_slice() {
                     [Value::String(a), Value::String(b), Value::String(c)] => mappings
                         .get(a)
                         .and_then(|x| x.get(b))
                         .and_then(|x| x.get(c))
-                        .cloned(),
+                        .map(|x| (x, format!("mapping {a}'s {b}.{c}"))),
                     _ => None,
                 }
             } else {
@@ -613,18 +761,19 @@ fn resolve(v: &mut Value, params: &Map<String, Value>, mappings: &Value, depth: 
         }
         _ => None,
     };
-    if let Some(r) = replacement {
-        *v = r;
-        return;
+    if let Some((r, what)) = replacement {
+        budget.copy(r, &|| what.clone())?;
+        *v = r.clone();
+        return Ok(());
     }
     match v {
         Value::Object(m) => m
             .values_mut()
-            .for_each(|x| resolve(x, params, mappings, depth + 1)),
+            .try_for_each(|x| resolve(x, params, mappings, budget, depth + 1)),
         Value::Array(a) => a
             .iter_mut()
-            .for_each(|x| resolve(x, params, mappings, depth + 1)),
-        _ => {}
+            .try_for_each(|x| resolve(x, params, mappings, budget, depth + 1)),
+        _ => Ok(()),
     }
 }
 
@@ -633,25 +782,31 @@ fn conditions(
     list: Option<&Value>,
     params: &Map<String, Value>,
     mappings: &Value,
-) -> std::collections::BTreeMap<String, bool> {
+    budget: &mut Budget,
+) -> Result<std::collections::BTreeMap<String, bool>, String> {
     let mut out = std::collections::BTreeMap::new();
     let Some(Value::Object(list)) = list else {
-        return out;
+        return Ok(out);
     };
+    let mut resolved = Vec::with_capacity(list.len());
+    for (name, c) in list {
+        let mut c = c.clone();
+        resolve(&mut c, params, mappings, budget, 0)
+            .map_err(|m| format!("condition {name}: {m}"))?;
+        resolved.push((name, c));
+    }
     // A condition may name another: a few passes settle every chain of them.
     for _ in 0..list.len().min(16) {
-        for (name, c) in list {
-            if out.contains_key(name) {
+        for (name, c) in &resolved {
+            if out.contains_key(*name) {
                 continue;
             }
-            let mut c = c.clone();
-            resolve(&mut c, params, mappings, 0);
-            if let Some(b) = decide(&c, &out, 0) {
-                out.insert(name.clone(), b);
+            if let Some(b) = decide(c, &out, 0) {
+                out.insert((*name).clone(), b);
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// The value of a condition (`Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`),
@@ -732,8 +887,9 @@ fn implicit_apis(
     globals: &Value,
     params: &Map<String, Value>,
     mappings: &Value,
+    budget: &mut Budget,
     notes: &mut Vec<String>,
-) {
+) -> Result<(), String> {
     let needs = |event_type: &str, id_key: &str| {
         out.iter().any(|r| {
             r.kind == "AWS::Serverless::Function"
@@ -770,9 +926,9 @@ fn implicit_apis(
         {
             let mut props = Value::Object(Map::new());
             if let Some(g) = global_section(ty).and_then(|s| globals.get(s)) {
-                merge_globals(&mut props, g);
+                merge_globals(&mut props, g, budget)?;
             }
-            resolve(&mut props, params, mappings, 0);
+            resolve(&mut props, params, mappings, budget, 0)?;
             notes.push(format!(
                 "{name}: the {ty} SAM makes for functions' {event} events that name no API"
             ));
@@ -783,6 +939,7 @@ fn implicit_apis(
             });
         }
     }
+    Ok(())
 }
 
 /// SAM writes an `Api` or `HttpApi` event's `TimeoutInMillis` on the integration it makes for

@@ -765,6 +765,11 @@ fn sub(ctx: &Ctx<'_>, v: &Value) -> Option<String> {
     let mut arn = String::new();
     let mut rest = text;
     while let Some(start) = rest.find("${") {
+        // An entry is at most `MAX_POLICY_ENTRY_LEN` long: a variable written many times for a
+        // long value would otherwise make one of gigabytes.
+        if arn.len() > MAX_POLICY_ENTRY_LEN {
+            return None;
+        }
         arn.push_str(&rest[..start]);
         let end = rest[start..].find('}')? + start;
         let var = &rest[start + 2..end];

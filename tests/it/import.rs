@@ -2200,3 +2200,144 @@ fn deeply_nested_flow_collections_are_refused_at_once() {
     );
     import("inert.yaml", &text).unwrap();
 }
+
+/// The words a refusal of too many resolved bytes starts its reason with, for a template of
+/// `len` bytes.
+fn resolved_limit(len: usize) -> String {
+    use archsim::limits::{MAX_RESOLVED_BYTES, MIN_RESOLVED_BYTES, RESOLVED_PER_TEMPLATE_BYTE};
+    let limit = (len * RESOLVED_PER_TEMPLATE_BYTE).clamp(MIN_RESOLVED_BYTES, MAX_RESOLVED_BYTES);
+    format!(
+        "would take the values put in place of the template's references past {} MiB, the most archsim builds for it ({RESOLVED_PER_TEMPLATE_BYTE} times the template's size",
+        limit >> 20
+    )
+}
+
+/// Imports `text`, which must be refused, in well under a second (it was minutes or an abort
+/// for memory before the bound): the message.
+fn refused_at_once(text: &str) -> String {
+    let started = std::time::Instant::now();
+    let err = import("big.yaml", text).unwrap_err().to_string();
+    let took = started.elapsed();
+    assert!(took.as_secs_f64() < 2.0, "{took:?}: {err}");
+    err
+}
+
+#[test]
+fn a_long_default_named_many_times_is_refused_for_what_it_would_take() {
+    // A 1 MB default named 20,000 times (a 1.28 MB template) would be 20 GB once put in place:
+    // the import aborted for memory. The budget is 32 times the template's size (about
+    // 40 MiB): refused at the resource, the limit named.
+    let big = "x".repeat(1 << 20);
+    let refs = vec![r#"{"Ref":"P"}"#; 20_000].join(", ");
+    let text = format!(
+        "Parameters:\n  P:\n    Type: String\n    Default: {big}\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      Tags: [{refs}]\n"
+    );
+    let err = refused_at_once(&text);
+    assert!(
+        err.starts_with("big.yaml:6:3: resource Q: parameter P's default ")
+            && err.contains(&resolved_limit(text.len())),
+        "{}",
+        &err[..err.len().min(500)]
+    );
+    // The same with a mapping's value, and with SAM's Globals copied into each function.
+    let text = format!(
+        "Mappings:\n  M:\n    a:\n      b: {big}\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      Tags: [{}]\n",
+        vec!["!FindInMap [M, a, b]"; 20_000].join(", ")
+    );
+    let err = refused_at_once(&text);
+    assert!(
+        err.contains("resource Q: mapping M's a.b ") && err.contains(&resolved_limit(text.len())),
+        "{}",
+        &err[..err.len().min(500)]
+    );
+    let functions: String = (0..20_000)
+        .map(|i| format!("  F{i}: {{Type: AWS::Serverless::Function}}\n"))
+        .collect();
+    let text = format!(
+        "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    Description: {big}\nResources:\n{functions}"
+    );
+    let err = refused_at_once(&text);
+    assert!(
+        err.contains("SAM's Globals' Description ") && err.contains(&resolved_limit(text.len())),
+        "{}",
+        &err[..err.len().min(500)]
+    );
+    // A default named as often as real templates name one imports: 10 kB, 100 times.
+    let text = format!(
+        "Parameters:\n  P:\n    Type: String\n    Default: {}\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      Tags: [{}]\n",
+        "x".repeat(10_000),
+        vec![r#"{"Ref":"P"}"#; 100].join(", ")
+    );
+    import("small.yaml", &text).unwrap();
+}
+
+#[test]
+fn a_loops_copies_are_bounded_by_their_size_not_only_their_count() {
+    // 5,000 entries (within the loops' 10,000) of a 2 MB fragment: 10 GB of copies, from a
+    // 2 MB template. Refused at the section, the limit named.
+    let items: Vec<String> = (0..5_000).map(|i| format!("i{i}")).collect();
+    let body = "y".repeat((2 << 20) - 60_000);
+    let text = format!(
+        "Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::L:\n    - X\n    - [{}]\n    - Q${{X}}:\n        Type: AWS::SQS::Queue\n        Properties:\n          Description: {body}\n",
+        items.join(",")
+    );
+    let err = refused_at_once(&text);
+    assert!(
+        err.starts_with("big.yaml:2:1: the copies Fn::ForEach::L makes ")
+            && err.contains(&resolved_limit(text.len())),
+        "{}",
+        &err[..err.len().min(500)]
+    );
+    // A small fragment whose identifier, written many times, stands for a long value grows
+    // as it is copied: counted too.
+    let long: Vec<String> = (0..100)
+        .map(|i| format!("{i}{}", "v".repeat(100_000)))
+        .collect();
+    let text = format!(
+        "Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::L:\n    - X\n    - [{}]\n    - Q&{{X}}:\n        Type: AWS::SQS::Queue\n        Properties:\n          Description: '{}'\n",
+        long.join(","),
+        "${X}".repeat(10_000)
+    );
+    let err = refused_at_once(&text);
+    assert!(
+        err.contains(&resolved_limit(text.len())),
+        "{}",
+        &err[..err.len().min(500)]
+    );
+}
+
+#[test]
+fn a_sub_or_a_join_that_repeats_a_long_value_is_not_built() {
+    // A policy's `!Sub` naming a 1 MB variable 20,000 times would be a 20 GB ARN: an entry
+    // is at most 2,048 characters, so it is left out as soon as it passes that.
+    let started = std::time::Instant::now();
+    let text = format!(
+        "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {{Runtime: python3.12, Handler: a.h, Role: !GetAtt R.Arn}}\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyName: p\n          PolicyDocument:\n            Statement:\n              - {{Effect: Allow, Action: 'sqs:SendMessage', Resource: !Sub ['{}', {{V: {}}}]}}\n",
+        "${V}".repeat(20_000),
+        "v".repeat(1 << 20)
+    );
+    let out = import("sub.yaml", &text).unwrap();
+    assert!(
+        out.notes.iter().any(|n| n.starts_with("R's policy p: resource ")
+            && n.ends_with("is not a simulated component archsim checks, nor an ARN it can write: left out of the statement")),
+        "{:?}",
+        out.notes.iter().map(|n| &n[..n.len().min(200)]).collect::<Vec<_>>()
+    );
+    // A state machine's definition joined with a 100 kB separator between 20,000 parts
+    // would be 2 GB: left out, said why.
+    let text = format!(
+        "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {{Runtime: python3.12, Handler: a.h}}\n  M:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n      DefinitionString: !Join ['{}', [{}]]\n",
+        "s".repeat(100_000),
+        vec!["a"; 20_000].join(",")
+    );
+    let out = import("join.yaml", &text).unwrap();
+    assert!(
+        out.notes.iter().any(|n| n.starts_with(
+            "M is left out: its DefinitionString's Fn::Join repeats its separator into 1999920000 bytes, more than 32 times"
+        )),
+        "{:?}",
+        out.notes
+    );
+    let took = started.elapsed();
+    assert!(took.as_secs_f64() < 2.0, "{took:?}");
+}

@@ -929,6 +929,11 @@ fn the_readme_states_every_limit() {
             grouped(MAX_LOOP_ENTRIES as u64)
         ),
         format!(
+            "| {RESOLVED_PER_TEMPLATE_BYTE} times the template's size, within {} and {} MiB |",
+            MIN_RESOLVED_BYTES >> 20,
+            MAX_RESOLVED_BYTES >> 20
+        ),
+        format!(
             "| {} MiB, {} rows |",
             MAX_TRACE_BYTES >> 20,
             grouped(MAX_TRACE_ROWS as u64)

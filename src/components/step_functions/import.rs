@@ -33,14 +33,14 @@ pub(super) fn state_machine(r: &Resource<'_>, m: &mut Mapped) {
             )),
         }
     }
-    let Some((definition, subs)) = definition(r) else {
-        // A state machine without its states cannot be written: left out, said so.
-        m.folded = true;
-        m.note(format!(
-            "{} is left out: its definition is not in the template (a DefinitionUri/DefinitionS3Location file, or a plan value known only after apply); import the definition inline to simulate it",
-            r.name
-        ));
-        return;
+    let (definition, subs) = match definition(r) {
+        Ok(d) => d,
+        Err(why) => {
+            // A state machine without its states cannot be written: left out, said so.
+            m.folded = true;
+            m.note(format!("{} is left out: {why}", r.name));
+            return;
+        }
     };
     let mut reader = Reader {
         r,
@@ -99,8 +99,42 @@ pub(super) fn state_machine(r: &Resource<'_>, m: &mut Mapped) {
 }
 
 /// The definition as JSON, and the substitutions its `${Name}` placeholders stand for (each
-/// the resources its value names).
-fn definition(r: &Resource<'_>) -> Option<(Value, BTreeMap<String, Vec<String>>)> {
+/// the resources its value names); else why it cannot be read.
+fn definition(r: &Resource<'_>) -> Result<(Value, BTreeMap<String, Vec<String>>), String> {
+    if let Some(Value::Array(join)) = r.get("DefinitionString").and_then(|d| d.get("Fn::Join")) {
+        joined_within_bounds(join)?;
+    }
+    written(r).ok_or_else(|| {
+        "its definition is not in the template (a DefinitionUri/DefinitionS3Location file, or a plan value known only after apply); import the definition inline to simulate it".to_string()
+    })
+}
+
+/// Refuses a `Fn::Join` whose separator, repeated between its parts, would make a definition
+/// more than `limits::RESOLVED_PER_TEMPLATE_BYTE` times as long as the join is written (a
+/// kilobyte at least): a few lines of a template could otherwise ask for gigabytes. A
+/// definition joined from its lines is as long as they are.
+fn joined_within_bounds(join: &[Value]) -> Result<(), String> {
+    let sep = join.first().and_then(Value::as_str).unwrap_or("");
+    let parts = join
+        .get(1)
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    // A part that is not a string becomes a short `${Name}`.
+    let parts_len: usize = parts.iter().map(|p| p.as_str().map_or(64, str::len)).sum();
+    let written = sep.len() + parts_len;
+    let joined = parts_len + sep.len().saturating_mul(parts.len().saturating_sub(1));
+    let most = written.max(1 << 10) * crate::limits::RESOLVED_PER_TEMPLATE_BYTE;
+    if joined > most {
+        return Err(format!(
+            "its DefinitionString's Fn::Join repeats its separator into {joined} bytes, more than {} times the {written} it is written in: archsim refuses to build it",
+            crate::limits::RESOLVED_PER_TEMPLATE_BYTE
+        ));
+    }
+    Ok(())
+}
+
+/// The definition as `definition` reads it, `None` where the template does not hold it.
+fn written(r: &Resource<'_>) -> Option<(Value, BTreeMap<String, Vec<String>>)> {
     let mut subs = BTreeMap::new();
     if let Some(Value::Object(vars)) = r.get("DefinitionSubstitutions") {
         for (k, v) in vars {
