@@ -18,6 +18,12 @@ pub const MAX_TEMPLATE_BYTES: u64 = 16 << 20;
 /// properties at most.
 pub const MAX_LOOP_ENTRIES: usize = 10_000;
 
+/// The most resources a template or plan may declare for `archsim import` (after its
+/// `Fn::ForEach` loops): each is compared with the others where its mapping looks for what it
+/// is tied to, so the work grows with their square. CloudFormation takes at most 500
+/// resources a template; a large stack's Terraform plan has a few thousand.
+pub const MAX_TEMPLATE_RESOURCES: usize = 10_000;
+
 /// How deep a YAML template's flow collections (`[…]`, `{…}`) may nest. serde's readers
 /// refuse any value nested deeper than 128 levels, but the YAML one only once its scanner has
 /// read the whole text, in time that grows with the square of the flow nesting (200,000 `[`

@@ -105,23 +105,40 @@ impl<'a> Resource<'a> {
 /// Collects the names a value references (`Ref`, `Fn::GetAtt`, `${Name}` or `${Name.Attr}` in
 /// `Fn::Sub`), in the order written, each once. Pseudo parameters (`AWS::Region`) are left out.
 pub fn references(v: &Value, out: &mut Vec<String>) {
-    each_reference(v, &mut |name, _| push_once(out, name));
+    let mut once = Once::new(out);
+    each_reference(v, &mut |name, _| once.push(name));
 }
 
 /// The resources whose endpoint a value names (`Fn::GetAtt` of `Endpoint.Address`,
 /// `ReadEndpoint.Address`, `RedisEndpoint.Address`, …, or `${Name.Endpoint.Address}` in an
 /// `Fn::Sub`), in the order written, each once: a process given that address connects to it.
 pub fn endpoint_references(v: &Value, out: &mut Vec<String>) {
+    let mut once = Once::new(out);
     each_reference(v, &mut |name, attribute| {
         if attribute.is_some_and(|a| a.to_ascii_lowercase().contains("endpoint")) {
-            push_once(out, name);
+            once.push(name);
         }
     });
 }
 
-fn push_once(out: &mut Vec<String>, name: &str) {
-    if !out.iter().any(|n| n == name) {
-        out.push(name.to_string());
+/// A list that takes each name once, in the order first pushed: a set beside it, so that a
+/// value naming many resources takes time in proportion to them, not to their square.
+struct Once<'a> {
+    out: &'a mut Vec<String>,
+    seen: std::collections::BTreeSet<String>,
+}
+
+impl<'a> Once<'a> {
+    /// Over `out`, whose names are taken already.
+    fn new(out: &'a mut Vec<String>) -> Once<'a> {
+        let seen = out.iter().cloned().collect();
+        Once { out, seen }
+    }
+
+    fn push(&mut self, name: &str) {
+        if self.seen.insert(name.to_string()) {
+            self.out.push(name.to_string());
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! place of their references, SAM's `Globals` applied and its implicit APIs (and its events'
 //! integration timeouts) added.
 
-use super::{locate, Resources};
+use super::{Resources, Text};
 use crate::components::iac::Declared;
 use serde::de::{
     DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
@@ -178,6 +178,7 @@ pub(super) fn resources(
     let mut notes = Vec::new();
     let mut made = 0;
     let mut budget = Budget::of(text.len());
+    let index = Text::new(text);
     for section in ["Resources", "Conditions"] {
         if let Some(v) = top.get_mut(section) {
             let mut ctx = Loops {
@@ -187,7 +188,7 @@ pub(super) fn resources(
                 budget: &mut budget,
             };
             expand_loops(v, &mut ctx, 0).map_err(|m| {
-                let (line, column) = locate(text, section);
+                let (line, column) = index.locate(section);
                 (line, column, m)
             })?;
         }
@@ -195,7 +196,7 @@ pub(super) fn resources(
     let mappings = top.get("Mappings").cloned().unwrap_or(Value::Null);
     let globals = top.get("Globals").cloned().unwrap_or(Value::Null);
     let Some(Value::Object(list)) = top.remove("Resources") else {
-        let (line, column) = locate(text, "Resources");
+        let (line, column) = index.locate("Resources");
         return Err((
             line,
             column,
@@ -203,16 +204,24 @@ pub(super) fn resources(
         ));
     };
     if list.is_empty() {
-        let (line, column) = locate(text, "Resources");
+        let (line, column) = index.locate("Resources");
         return Err((
             line,
             column,
             "`Resources` is empty: there is nothing to import".into(),
         ));
     }
+    if list.len() > crate::limits::MAX_TEMPLATE_RESOURCES {
+        let (line, column) = index.locate("Resources");
+        return Err((
+            line,
+            column,
+            super::too_many_resources("the template", list.len()),
+        ));
+    }
     let conditions = conditions(top.get("Conditions"), &parameters, &mappings, &mut budget)
         .map_err(|m| {
-            let (line, column) = locate(text, "Conditions");
+            let (line, column) = index.locate("Conditions");
             (line, column, m)
         })?;
     // Every name a `Ref`, `Fn::GetAtt` or `Fn::Sub` may name: the resources (those a false
@@ -224,14 +233,14 @@ pub(super) fn resources(
         s.make_ascii_lowercase();
         s.contains("serverless")
     });
-    let mut known: Vec<String> = list.keys().cloned().collect();
+    let mut known: std::collections::BTreeSet<String> = list.keys().cloned().collect();
     if let Some(Value::Object(ps)) = top.get("Parameters") {
         known.extend(ps.keys().cloned());
     }
     let mut refused = Vec::new();
     let mut out = Vec::new();
     for (name, body) in list {
-        let (line, column) = locate(text, &name);
+        let (line, column) = index.locate(&name);
         if let Some(c) = body.get("Condition").and_then(Value::as_str) {
             match conditions.get(c) {
                 Some(false) => {
@@ -288,17 +297,20 @@ pub(super) fn resources(
         choose(&mut props, &conditions, 0);
         // CloudFormation: "Template format error: Unresolved resource dependencies [Nope] in
         // the Resources block of the template".
-        let mut unresolved = Vec::new();
-        named(&props, &mut unresolved);
-        unresolved.retain(|n| {
-            !n.starts_with("AWS::")
-                && !known.contains(n)
-                && !(sam
-                    && (n.starts_with("Serverless")
-                        || known.iter().any(|k| n.starts_with(k.as_str()))))
-        });
+        let mut unresolved = named(&props);
+        // A name SAM makes starts with the resource's (whose logical id is at most 255
+        // characters).
+        let made_by_sam = |n: &str| {
+            n.starts_with("Serverless")
+                || (1..=n.len().min(255))
+                    .filter(|&i| n.is_char_boundary(i))
+                    .any(|i| known.contains(&n[..i]))
+        };
+        let defined =
+            |n: &str| n.starts_with("AWS::") || known.contains(n) || (sam && made_by_sam(n));
+        unresolved.retain(|n| !defined(n));
         if let Some(first) = unresolved.first() {
-            let (line, column) = locate_word(text, line, first);
+            let (line, column) = index.locate_word(line, first);
             refused.push((
                 line,
                 column,
@@ -324,7 +336,7 @@ pub(super) fn resources(
         &mut notes,
     )
     .map_err(|m| {
-        let (line, column) = locate(text, "Globals");
+        let (line, column) = index.locate("Globals");
         (line, column, m)
     })?;
     event_integrations(&mut out);
@@ -339,10 +351,24 @@ pub(super) fn resources(
 
 /// The names a value's `Ref`s, `Fn::GetAtt`s and `Fn::Sub`s name, in the order written,
 /// each once; a `Fn::Sub`'s own variables are not names of the template.
-fn named(v: &Value, out: &mut Vec<String>) {
-    let push = |n: &str, out: &mut Vec<String>| {
-        if !out.iter().any(|x| x == n) {
-            out.push(n.to_string());
+fn named(v: &Value) -> Vec<String> {
+    let mut out = Names::default();
+    named_into(v, &mut out);
+    out.list
+}
+
+/// Names in the order first met, each once.
+#[derive(Default)]
+struct Names {
+    list: Vec<String>,
+    seen: std::collections::BTreeSet<String>,
+}
+
+/// `named`, into `out`.
+fn named_into(v: &Value, out: &mut Names) {
+    let push = |n: &str, out: &mut Names| {
+        if out.seen.insert(n.to_string()) {
+            out.list.push(n.to_string());
         }
     };
     match v {
@@ -356,7 +382,7 @@ fn named(v: &Value, out: &mut Vec<String>) {
                     if let Some(Value::String(n)) = a.first() {
                         push(n, out);
                     }
-                    a.iter().skip(1).for_each(|x| named(x, out));
+                    a.iter().skip(1).for_each(|x| named_into(x, out));
                     return;
                 }
                 Some(Value::String(s)) => {
@@ -387,35 +413,15 @@ fn named(v: &Value, out: &mut Vec<String>) {
                     rest = &after[end + 1..];
                 }
                 if let Some(vs) = vars {
-                    vs.values().for_each(|x| named(x, out));
+                    vs.values().for_each(|x| named_into(x, out));
                 }
                 return;
             }
-            m.values().for_each(|x| named(x, out));
+            m.values().for_each(|x| named_into(x, out));
         }
-        Value::Array(a) => a.iter().for_each(|x| named(x, out)),
+        Value::Array(a) => a.iter().for_each(|x| named_into(x, out)),
         _ => {}
     }
-}
-
-/// Where `word` is first written as a whole word from line `from` (1-based) of `text` on
-/// (a name a resource's properties give), else that line's start.
-fn locate_word(text: &str, from: usize, word: &str) -> (usize, usize) {
-    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    for (i, line) in text.lines().enumerate().skip(from.saturating_sub(1)) {
-        let mut at = 0;
-        while let Some(p) = line[at..].find(word) {
-            let start = at + p;
-            let end = start + word.len();
-            let before = line[..start].chars().next_back().is_none_or(|c| !ident(c));
-            let after = line[end..].chars().next().is_none_or(|c| !ident(c));
-            if before && after {
-                return (i + 1, line[..start].chars().count() + 1);
-            }
-            at = end;
-        }
-    }
-    (from.max(1), 1)
 }
 
 /// AWS::LanguageExtensions' loops, expanded as CloudFormation does before anything else reads

@@ -85,10 +85,9 @@ pub(super) fn roles(
     dialect: Dialect,
     resources: &[Declared],
     targets: &BTreeMap<String, Target>,
-    taken: &[String],
+    mut taken: super::write::Taken,
     notes: &mut Vec<String>,
 ) -> Roles {
-    let mut taken = taken.to_vec();
     let mut out: Vec<RoleOut> = Vec::new();
     let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
     let cf = dialect == Dialect::CloudFormation;
@@ -400,10 +399,9 @@ fn new_role(
     why: String,
     out: &mut Vec<RoleOut>,
     by_name: &mut BTreeMap<String, usize>,
-    taken: &mut Vec<String>,
+    taken: &mut super::write::Taken,
 ) -> usize {
-    let id = super::write::sanitise(name, taken);
-    taken.push(id.clone());
+    let id = taken.fresh(name);
     by_name.insert(name.to_string(), out.len());
     out.push(RoleOut {
         name: name.to_string(),

@@ -128,21 +128,100 @@ pub fn import(file: &str, text: &str) -> Result<Imported, ImportError> {
     Ok(out)
 }
 
-/// The 1-based line and column where `name` is first written as a key in `text` (a resource's
-/// logical id), or the start of the file.
-fn locate(text: &str, name: &str) -> (usize, usize) {
-    for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim_start();
-        let indent = line.len() - trimmed.len();
-        let key = trimmed.trim_start_matches('"');
-        if let Some(rest) = key.strip_prefix(name) {
-            let rest = rest.trim_start_matches('"').trim_start();
-            if rest.starts_with(':') {
-                return (i + 1, indent + 1);
+/// The refusal of a template or plan declaring `n` resources, more than
+/// `limits::MAX_TEMPLATE_RESOURCES`.
+fn too_many_resources(what: &str, n: usize) -> String {
+    format!(
+        "{what} declares {n} resources, more than the {} archsim imports (CloudFormation takes at most 500 a template): import a smaller stack",
+        crate::limits::MAX_TEMPLATE_RESOURCES
+    )
+}
+
+/// A template's text, indexed in one pass so that locating each of its resources costs no
+/// pass of its own: a template of many resources would otherwise take time growing with the
+/// square of its size.
+struct Text<'a> {
+    text: &'a str,
+    /// Where each line starts [byte].
+    starts: Vec<usize>,
+    /// Where each name is first written as a key (`Name:`, `"Name":`): 1-based line and
+    /// column.
+    keys: std::collections::BTreeMap<&'a str, (usize, usize)>,
+}
+
+impl<'a> Text<'a> {
+    /// The index of `text`.
+    fn new(text: &'a str) -> Text<'a> {
+        let mut starts = Vec::new();
+        let mut keys = std::collections::BTreeMap::new();
+        let mut at = 0;
+        for (i, line) in text.split('\n').enumerate() {
+            starts.push(at);
+            at += line.len() + 1;
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            let trimmed = line.trim_start();
+            let indent = line.len() - trimmed.len();
+            for name in key_names(trimmed.trim_start_matches('"')) {
+                keys.entry(name).or_insert((i + 1, indent + 1));
             }
         }
+        Text { text, starts, keys }
     }
-    (1, 1)
+
+    /// The 1-based line and column where `name` is first written as a key (a resource's
+    /// logical id), or the start of the file.
+    fn locate(&self, name: &str) -> (usize, usize) {
+        self.keys.get(name).copied().unwrap_or((1, 1))
+    }
+
+    /// Where `word` is first written as a whole word from line `from` (1-based) on (a name a
+    /// resource's properties give), looking as far as a resource's properties go
+    /// (`WORD_REACH` bytes), else that line's start.
+    fn locate_word(&self, from: usize, word: &str) -> (usize, usize) {
+        const WORD_REACH: usize = 64 << 10;
+        let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let first = from.saturating_sub(1);
+        let Some(&start) = self.starts.get(first) else {
+            return (from.max(1), 1);
+        };
+        let mut end = (start + WORD_REACH).min(self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        for (i, line) in self.text[start..end].lines().enumerate() {
+            let mut at = 0;
+            while let Some(p) = line[at..].find(word) {
+                let begin = at + p;
+                let stop = begin + word.len();
+                let before = line[..begin].chars().next_back().is_none_or(|c| !ident(c));
+                let after = line[stop..].chars().next().is_none_or(|c| !ident(c));
+                if before && after {
+                    return (first + i + 1, line[..begin].chars().count() + 1);
+                }
+                at = stop;
+            }
+        }
+        (from.max(1), 1)
+    }
+}
+
+/// The names a line (past its indentation and opening quotes) may write as a key: what comes
+/// before a `:`, less the quotes and blanks between (`Name:`, `Name":`, `"Name" :`). A few
+/// `:`s of a line's first kilobyte are looked at, which a logical id (255 characters at
+/// most) is within.
+fn key_names(key: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for (p, _) in key.match_indices(':').take(8) {
+        if p > 1024 {
+            break;
+        }
+        let before = &key[..p];
+        let unblanked = before.trim_end().len();
+        let unquoted = before[..unblanked].trim_end_matches('"').len();
+        // Each length between: the quotes before the blanks may be the name's own.
+        out.extend((unquoted..=unblanked).take(4).map(|q| &key[..q]));
+    }
+    out
 }
 
 /// Resources read from a template, before mapping.

@@ -29,6 +29,9 @@ pub(super) fn resources(plan: &Value) -> Result<Resources, String> {
     };
     let mut out = Vec::new();
     planned(root, &mut out, 0);
+    if out.len() > crate::limits::MAX_TEMPLATE_RESOURCES {
+        return Err(super::too_many_resources("the plan", out.len()));
+    }
     let addresses: Vec<String> = out.iter().map(|r| bare(&r.name).to_string()).collect();
     let mut config = Configured::default();
     if let Some(m) = plan.get("configuration").and_then(|c| c.get("root_module")) {

@@ -225,16 +225,14 @@ pub(super) fn scenario(
 
     let mut components: Vec<Component> = Vec::new();
     let mut index_of: BTreeMap<usize, usize> = BTreeMap::new();
-    let mut taken = Vec::new();
-    for m in mappings.iter().flatten() {
-        if m.mapped.part_of.is_none() && !m.mapped.folded {
-            let id = sanitise(&resources[m.index].name, &taken);
-            taken.push(id.clone());
-            index_of.insert(m.index, components.len());
-            components.push(Component::new(m, id, Vec::new(), false));
-        }
+    let own = |m: &&Mapping| m.mapped.part_of.is_none() && !m.mapped.folded;
+    within_limit(mappings.iter().flatten().filter(own).count())?;
+    let mut taken = Taken::default();
+    for m in mappings.iter().flatten().filter(own) {
+        let id = taken.fresh(&resources[m.index].name);
+        index_of.insert(m.index, components.len());
+        components.push(Component::new(m, id, Vec::new(), false));
     }
-    within_limit(components.len())?;
 
     // Keys and links, the component's own first, then its parts' in template order.
     for m in mappings.iter().flatten() {
@@ -287,11 +285,7 @@ pub(super) fn scenario(
             continue;
         }
         notes.extend(m.mapped.notes.iter().cloned());
-        let id = sanitise(
-            &format!("{}-{}", resources[m.index].name, m.kind.info.name),
-            &taken,
-        );
-        taken.push(id.clone());
+        let id = taken.fresh(&format!("{}-{}", resources[m.index].name, m.kind.info.name));
         let mut keys = Vec::new();
         for s in &m.mapped.keys {
             merge(&mut keys, s.clone());
@@ -497,13 +491,8 @@ pub(super) fn scenario(
     // Security groups: ids for the groups, and each kept component in a VPC's membership
     // (its own properties', or a launch template's it names).
     let mut group_ids: BTreeMap<&str, String> = BTreeMap::new();
-    {
-        let mut taken: Vec<String> = components.iter().map(|c| c.id.clone()).collect();
-        for g in &groups {
-            let id = sanitise(&g.name, &taken);
-            taken.push(id.clone());
-            group_ids.insert(g.name.as_str(), id);
-        }
+    for g in &groups {
+        group_ids.insert(g.name.as_str(), taken.fresh(&g.name));
     }
     let mut membership: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     if !groups.is_empty() {
@@ -552,12 +541,7 @@ pub(super) fn scenario(
             })
         })
         .collect();
-    let taken: Vec<String> = components
-        .iter()
-        .map(|c| c.id.clone())
-        .chain(group_ids.values().cloned())
-        .collect();
-    let roles = iam::roles(dialect, resources, &targets, &taken, &mut notes);
+    let roles = iam::roles(dialect, resources, &targets, taken, &mut notes);
 
     let mut asks = Vec::new();
     let mut text = String::new();
@@ -700,10 +684,9 @@ pub(super) fn scenario(
         ));
     }
     let told_writes = tell_named_writes(&mut components, &targets);
-    let mut workload_names = Vec::new();
+    let mut workload_names = Taken::default();
     for &t in &targets {
-        let name = sanitise(&format!("to-{}", components[t].id), &workload_names);
-        workload_names.push(name.clone());
+        let name = workload_names.fresh(&format!("to-{}", components[t].id));
         text.push_str("[[workload]]\n");
         let _ = writeln!(text, "name = {}", toml_str(&name));
         let _ = writeln!(text, "target = {}", toml_str(&components[t].id));
@@ -1294,30 +1277,48 @@ fn merge(keys: &mut Vec<Setting>, s: Setting) {
     keys.push(s);
 }
 
-/// A name made an id: letters, digits, '-' and '_' (others become '-'), at most
-/// `MAX_NAME_LEN` characters, different from every id in `taken`.
-pub(super) fn sanitise(name: &str, taken: &[String]) -> String {
-    let mut base: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '-'
+/// The ids given so far, so that each new one differs from them all: a set, and for each
+/// name the next number to try, so that many names made alike (`a.b`, `a/b`, `a:b`: `a-b`)
+/// take time in proportion to them, not to the cube of their number.
+#[derive(Default)]
+pub(super) struct Taken {
+    ids: std::collections::BTreeSet<String>,
+    next: BTreeMap<String, usize>,
+}
+
+impl Taken {
+    /// `name` made an id: letters, digits, '-' and '_' (others become '-'), at most
+    /// `MAX_NAME_LEN` characters, different from every id given before (a number added,
+    /// `-2`, `-3`, …), and taken.
+    pub(super) fn fresh(&mut self, name: &str) -> String {
+        let mut base: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .take(MAX_NAME_LEN - 4)
+            .collect();
+        if base.trim_matches('-').is_empty() {
+            base = "resource".into();
+        }
+        let mut id = base.clone();
+        if self.ids.contains(&id) {
+            let n = self.next.entry(base.clone()).or_insert(2);
+            loop {
+                id = format!("{base}-{n}");
+                *n += 1;
+                if !self.ids.contains(&id) {
+                    break;
+                }
             }
-        })
-        .take(MAX_NAME_LEN - 4)
-        .collect();
-    if base.trim_matches('-').is_empty() {
-        base = "resource".into();
+        }
+        self.ids.insert(id.clone());
+        id
     }
-    let mut id = base.clone();
-    let mut n = 2;
-    while taken.contains(&id) {
-        id = format!("{base}-{n}");
-        n += 1;
-    }
-    id
 }
 
 /// A scenario's name from a file stem: letters, digits, '-', '_' and '.'.
@@ -1383,12 +1384,19 @@ mod tests {
 
     #[test]
     fn names_become_ids() {
+        let mut taken = Taken::default();
         assert_eq!(
-            sanitise("module.a.aws_sqs_queue.q[0]", &[]),
+            taken.fresh("module.a.aws_sqs_queue.q[0]"),
             "module-a-aws_sqs_queue-q-0-"
         );
-        assert_eq!(sanitise("Fn", &["Fn".into()]), "Fn-2");
-        assert_eq!(sanitise("\u{202e}", &[]), "resource");
+        assert_eq!(taken.fresh("Fn"), "Fn");
+        assert_eq!(taken.fresh("Fn"), "Fn-2");
+        // An id written as another's numbered one is skipped.
+        assert_eq!(taken.fresh("a-2"), "a-2");
+        assert_eq!(taken.fresh("a"), "a");
+        assert_eq!(taken.fresh("a"), "a-3");
+        assert_eq!(taken.fresh("a"), "a-4");
+        assert_eq!(taken.fresh("\u{202e}"), "resource");
         // A string from the template reads back as itself, whatever it holds.
         let tricky = "a\"b\n[[component]]\n'''\"\"\"";
         let back: toml::Table = format!("x = {}", toml_str(tricky)).parse().unwrap();

@@ -2239,7 +2239,8 @@ fn a_long_default_named_many_times_is_refused_for_what_it_would_take() {
         "{}",
         &err[..err.len().min(500)]
     );
-    // The same with a mapping's value, and with SAM's Globals copied into each function.
+    // The same with a mapping's value, and with SAM's Globals copied into each of 10,000
+    // functions.
     let text = format!(
         "Mappings:\n  M:\n    a:\n      b: {big}\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      Tags: [{}]\n",
         vec!["!FindInMap [M, a, b]"; 20_000].join(", ")
@@ -2250,7 +2251,7 @@ fn a_long_default_named_many_times_is_refused_for_what_it_would_take() {
         "{}",
         &err[..err.len().min(500)]
     );
-    let functions: String = (0..20_000)
+    let functions: String = (0..10_000)
         .map(|i| format!("  F{i}: {{Type: AWS::Serverless::Function}}\n"))
         .collect();
     let text = format!(
@@ -2340,4 +2341,90 @@ fn a_sub_or_a_join_that_repeats_a_long_value_is_not_built() {
     );
     let took = started.elapsed();
     assert!(took.as_secs_f64() < 2.0, "{took:?}");
+}
+
+/// Imports `text` within `secs` (each case here took minutes, or time without end, before
+/// its fix), returning what the import gave.
+fn within(secs: f64, file: &str, text: &str) -> Result<archsim::import::Imported, String> {
+    let started = std::time::Instant::now();
+    let out = import(file, text).map_err(|e| e.to_string());
+    let took = started.elapsed();
+    assert!(took.as_secs_f64() < secs, "{file}: {took:?}");
+    out
+}
+
+#[test]
+fn many_resources_or_names_take_time_in_proportion_to_the_template() {
+    // More resources than archsim imports (CloudFormation takes 500): refused at `Resources`.
+    let limit = archsim::limits::MAX_TEMPLATE_RESOURCES;
+    let listed: String = (0..=limit)
+        .map(|i| format!("  R{i}: {{Type: AWS::X::Y}}\n"))
+        .collect();
+    let err = within(2.0, "many.yaml", &format!("Resources:\n{listed}")).unwrap_err();
+    assert!(
+        err.starts_with(&format!(
+            "many.yaml:1:1: the template declares {} resources, more than the {limit} archsim imports"
+            , limit + 1
+        )),
+        "{err}"
+    );
+    // As many as it takes, in a 10 MB template, each naming what the template does not
+    // define: each is located in one pass over the text, not a pass each (10,000 passes of
+    // 10 MB), and its name is looked for near it.
+    let filler = "x".repeat(1_000);
+    let listed: String = (0..limit - 1)
+        .map(|i| {
+            format!(
+                "  R{i}:\n    Type: AWS::X::Y\n    Properties: {{D: {filler}, A: !Ref 'N:{i}'}}\n"
+            )
+        })
+        .collect();
+    let text = format!(
+        "Resources:\n{listed}  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {{Runtime: python3.12, Handler: a.h}}\n"
+    );
+    let out = within(5.0, "big.yaml", &text).unwrap();
+    assert_eq!(out.refusals.len(), limit - 1);
+    let last = &out.refusals[limit - 2];
+    // R9998's properties are on line 4 + 3 × 9,998, its name past `    Properties: {D: `, the
+    // filler and `, A: !Ref '`.
+    assert_eq!(
+        (last.line, last.column),
+        (4 + 3 * (limit - 2), 20 + 1_000 + 11 + 1),
+        "{last}"
+    );
+    // One resource naming 100,000 others: each name is kept once by a set, not by a search
+    // of those kept (5·10⁹ comparisons).
+    let refs: Vec<String> = (0..100_000).map(|i| format!("!Ref A{i}")).collect();
+    let text = format!(
+        "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {{Runtime: python3.12, Handler: a.h, Tags: [{}]}}\n",
+        refs.join(", ")
+    );
+    let out = within(3.0, "refs.yaml", &text).unwrap();
+    assert_eq!(out.refusals.len(), 1);
+    // 2,500 security groups (AWS's quota) whose names all make the id `g--`: each id is
+    // numbered at once, not after trying each number against every id (n³/3, 5·10⁹).
+    let marks = ['.', ',', ';', '/', '@', '+', '=', '~'];
+    let names: Vec<String> = (0..2_500)
+        .map(|i| {
+            let mark = |k: usize| marks[(i >> (3 * k)) % 8];
+            format!("g{}{}{}{}", mark(0), mark(1), mark(2), mark(3))
+        })
+        .collect();
+    let groups: String = names
+        .iter()
+        .map(|n| {
+            format!(
+                "  '{n}': {{Type: AWS::EC2::SecurityGroup, Properties: {{GroupDescription: g}}}}\n"
+            )
+        })
+        .collect();
+    let text = format!(
+        "Resources:\n{groups}  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {{Runtime: python3.12, Handler: a.h}}\n"
+    );
+    let out = within(3.0, "groups.yaml", &text).unwrap();
+    assert!(
+        out.scenario.contains("id = \"g-----2500\""),
+        "{}",
+        &out.scenario[..2_000]
+    );
 }

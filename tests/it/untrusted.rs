@@ -921,6 +921,10 @@ fn the_readme_states_every_limit() {
             MAX_TEMPLATE_BYTES >> 20
         ),
         format!(
+            "| resources a template or plan declares (`archsim import`) | {} |",
+            grouped(MAX_TEMPLATE_RESOURCES as u64)
+        ),
+        format!(
             "| flow collections (`[…]`, `{{…}}`) nested in a YAML template (`archsim import`) | {} levels |",
             MAX_TEMPLATE_NESTING
         ),

@@ -964,12 +964,14 @@ fn import_usage_plan(r: &Resource<'_>, m: &mut Mapped) {
     };
     let apis: Vec<String> = match r.get(stages) {
         Some(serde_json::Value::Array(list)) => {
+            // The stages' APIs, read at once, each named once.
+            let ids: Vec<serde_json::Value> = list
+                .iter()
+                .filter_map(|s| s.get(api_key))
+                .cloned()
+                .collect();
             let mut out = Vec::new();
-            for s in list {
-                if let Some(v) = s.get(api_key) {
-                    crate::components::iac::references(v, &mut out);
-                }
-            }
+            crate::components::iac::references(&serde_json::Value::Array(ids), &mut out);
             out
         }
         _ => Vec::new(),
