@@ -1148,7 +1148,7 @@ fn a_scenario_never_replaces_a_folder_archsim_did_not_write() {
     assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
     assert!(
         output_text(&o)
-            .contains("thesis exists and holds no results (no summary.json or sweep.json)"),
+            .contains("thesis exists and holds no results (no summary.json, sweep.json or capacity.json)"),
         "{}",
         output_text(&o)
     );
