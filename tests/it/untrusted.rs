@@ -1147,8 +1147,9 @@ fn a_scenario_never_replaces_a_folder_archsim_did_not_write() {
     let o = archsim(&["run", "t.toml", "--out", "o"], home.path());
     assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
     assert!(
-        output_text(&o)
-            .contains("thesis exists and holds no results (no summary.json, sweep.json or capacity.json)"),
+        output_text(&o).contains(
+            "thesis exists and holds no results (no summary.json, sweep.json or capacity.json)"
+        ),
         "{}",
         output_text(&o)
     );
