@@ -64,6 +64,13 @@ fn ok(out: &std::process::Output) {
     );
 }
 
+/// Runs archsim with `args` in `d`, which must refuse them (status 2): its errors.
+fn refused(d: &Path, args: &[&str]) -> String {
+    let out = archsim(args, d);
+    assert_eq!(out.status.code(), Some(2), "{args:?} should be refused");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// Runs every shard of `n` of the scenarios at `paths` into `out`, one after another.
 fn all_shards(d: &Path, paths: &str, n: u32, out: &str, extra: &[&str]) {
     for k in 0..n {
@@ -139,11 +146,7 @@ fn the_array_index_picks_the_shard() {
 fn merging_refuses_what_does_not_belong_together() {
     let dir = setup();
     let d = dir.path();
-    let err = |args: &[&str]| {
-        let out = archsim(args, d);
-        assert_eq!(out.status.code(), Some(2), "{args:?} should be refused");
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    };
+    let err = |args: &[&str]| refused(d, args);
     all_shards(d, "sc", 3, "a", &[]);
     // A shard missing.
     let e = err(&["merge", "a/shard-0-of-3", "a/shard-2-of-3", "--out", "m"]);
@@ -254,11 +257,7 @@ fn a_trace_that_changed_between_shards_is_refused() {
 fn merge_trusts_no_shard_folder() {
     let dir = setup();
     let d = dir.path();
-    let err = |args: &[&str]| {
-        let out = archsim(args, d);
-        assert_eq!(out.status.code(), Some(2), "{args:?} should be refused");
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    };
+    let err = |args: &[&str]| refused(d, args);
     all_shards(d, "sc/plain.toml", 1, "a", &[]);
     let manifest = d.join("a/shard-0-of-1/shard.json");
     let original = std::fs::read_to_string(&manifest).unwrap();
