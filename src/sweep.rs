@@ -807,11 +807,11 @@ impl OutDir {
         self.commit(staged)
     }
 
-    /// `root/name` for a scenario's folder, refused when something other than a folder of
-    /// results is there: a file, a symbolic link, or a folder holding neither `summary.json`
-    /// nor `sweep.json` (someone's own, which a scenario's name must not replace: the name
-    /// comes from a file that may be anyone's). Checked before a run
-    /// (`OutDir::check_places`), and again when the folder is put in place.
+    /// `root/name` for a scenario's folder, refused when something other than a folder
+    /// archsim wrote is there (`written_by_archsim`): a file, a symbolic link, or someone's
+    /// own folder, which a scenario's name must not replace (the name comes from a file that
+    /// may be anyone's). Checked before a run (`OutDir::check_places`), and again when the
+    /// folder is put in place.
     fn place(&self, name: &str) -> std::io::Result<PathBuf> {
         let place = self.child(name)?;
         if let Ok(m) = std::fs::symlink_metadata(&place) {

@@ -1067,9 +1067,6 @@ fn validate(
     })
 }
 
-/// Warns of each station that has not caught up when the run ends (`theory::overloaded`):
-/// its figures depend on the run's length, and a student would quote them as a steady
-/// state's. `name` names the baseline among variants (a variant's checker names it).
 /// Refuses, at the largest, components that together would take more memory before the
 /// first request than a run may (`limits::MAX_RUN_BYTES`): each what every component holds
 /// and what its configuration sets up (`Kind::upfront_bytes`: a FIFO queue's message groups,
@@ -1130,6 +1127,9 @@ fn warn_closed(sc: &Scenario, name: Option<&str>, ck: &mut Checker) {
     }
 }
 
+/// Warns of each station that has not caught up when the run ends (`theory::overloaded`):
+/// its figures depend on the run's length, and a student would quote them as a steady
+/// state's. `name` names the baseline among variants (a variant's checker names it).
 fn warn_overloaded(sc: &Scenario, name: Option<&str>, ck: &mut Checker) {
     let whose = name.map_or(String::new(), |n| format!("{n}: "));
     for o in crate::theory::overloaded(sc) {
