@@ -794,30 +794,34 @@ pub fn apply_unset(doc: &mut DeTable<'_>, u: &Unset, ck: &mut Checker) -> bool {
 /// fault's target) is then checked as if the baseline had never had it.
 fn remove_part(doc: &mut DeTable<'_>, name: &str, walk: &Walk<'_>, ck: &mut Checker) -> bool {
     let Some((array, i)) = position_named(doc, name) else {
-        let known = names_in(doc);
-        let parts: Vec<&str> = known
-            .iter()
-            .map(String::as_str)
-            .filter(|n| !["scenario", "account", "network"].contains(n) && !n.starts_with(FAULTS))
-            .collect();
+        let parts = part_names(doc);
         walk.error(
             ck,
             format!(
                 "\"{name}\" is not a component id or a workload name{}; a path of one segment removes a whole component or workload, a longer one a key inside (\"db.multi_az\"); the scenario has: {}",
-                crate::text::did_you_mean(name, parts.iter().copied()),
+                crate::text::did_you_mean(name, parts.iter().map(String::as_str)),
                 parts.join(", ")
             ),
         );
         return false;
     };
     if let Some(DeValue::Array(items)) = doc.get_mut(array).map(|v| v.get_mut()) {
-        *items = std::mem::replace(items, toml::de::DeArray::new())
-            .into_iter()
-            .enumerate()
-            .filter_map(|(j, item)| (j != i).then_some(item))
-            .collect();
+        let mut j = 0;
+        retain(items, |_| {
+            j += 1;
+            j - 1 != i
+        });
     }
     true
+}
+
+/// Keeps the elements of a list for which `keep` says so, in order (toml's list has no
+/// `retain` of its own).
+fn retain<'i>(items: &mut toml::de::DeArray<'i>, keep: impl FnMut(&Spanned<DeValue<'i>>) -> bool) {
+    *items = std::mem::replace(items, toml::de::DeArray::new())
+        .into_iter()
+        .filter(keep)
+        .collect();
 }
 
 /// Leaves out of a variant's document the `[[expect]]`s judged on another variant only
@@ -836,45 +840,43 @@ pub fn keep_own_expectations(doc: &mut DeTable<'_>, decl: &VariantDecl<'_>, ck: 
             _ => None,
         })
         .collect();
-    let kept = std::mem::replace(items, toml::de::DeArray::new())
-        .into_iter()
-        .filter(|item| {
-            let DeValue::Table(t) = item.get_ref() else {
-                return true;
+    retain(items, |item| {
+        let DeValue::Table(t) = item.get_ref() else {
+            return true;
+        };
+        match t.get("variant").map(|v| v.get_ref()) {
+            Some(DeValue::String(v)) => return v == &decl.name,
+            Some(_) => return true,
+            None => {}
+        }
+        let named = ["metric", "series"].into_iter().find_map(|key| {
+            let v = t.get(key)?;
+            let DeValue::String(text) = v.get_ref() else {
+                return None;
             };
-            match t.get("variant").map(|v| v.get_ref()) {
-                Some(DeValue::String(v)) => return v == &decl.name,
-                Some(_) => return true,
-                None => {}
-            }
-            let named = ["metric", "series"].into_iter().find_map(|key| {
-                let v = t.get(key)?;
-                let DeValue::String(text) = v.get_ref() else {
-                    return None;
-                };
-                let mut segments = text.split('.');
-                let (first, second) = (segments.next()?, segments.next()?);
-                let part = match first {
-                    "components" | "workloads" => second,
-                    "cost_usd" if second == "by_component" => segments.next()?,
-                    _ => return None,
-                };
-                removed.contains(&part).then(|| (v.span(), part.to_string()))
-            });
-            let Some((at, part)) = named else {
-                return true;
+            let mut segments = text.split('.');
+            let (first, second) = (segments.next()?, segments.next()?);
+            let part = match first {
+                "components" | "workloads" => second,
+                "cost_usd" if second == "by_component" => segments.next()?,
+                _ => return None,
             };
-            ck.error(
+            removed
+                .contains(&part)
+                .then(|| (v.span(), part.to_string()))
+        });
+        let Some((at, part)) = named else {
+            return true;
+        };
+        ck.error(
                 at,
                 format!(
                     "this [[expect]] is judged on every variant, and \"{}\" removes \"{part}\" (unset = [\"{part}\"]): judge it on the others only, with variant = \"{BASELINE}\" (or another variant's name) in it",
                     decl.name
                 ),
             );
-            false
-        })
-        .collect();
-    *items = kept;
+        false
+    });
 }
 
 /// The path of a `set` or an `unset`, walked through the document: its first segment names
@@ -1094,6 +1096,16 @@ fn position_named(doc: &DeTable<'_>, name: &str) -> Option<(&'static str, usize)
 
 /// Component ids and workload names, for a message.
 fn names_in(doc: &DeTable<'_>) -> Vec<String> {
+    let mut out = part_names(doc);
+    out.extend(["scenario", "account", "network"].map(String::from));
+    if let Some(DeValue::Array(faults)) = doc.get(FAULTS).map(|v| v.get_ref()) {
+        out.extend((0..faults.len()).map(|i| format!("{FAULTS}.{i}")));
+    }
+    out
+}
+
+/// Component ids and workload names alone: the parts a path of one segment removes.
+fn part_names(doc: &DeTable<'_>) -> Vec<String> {
     let mut out = Vec::new();
     for (array, key) in [("component", "id"), ("workload", "name")] {
         if let Some(DeValue::Array(items)) = doc.get(array).map(|v| v.get_ref()) {
@@ -1105,10 +1117,6 @@ fn names_in(doc: &DeTable<'_>) -> Vec<String> {
                 }
             }
         }
-    }
-    out.extend(["scenario", "account", "network"].map(String::from));
-    if let Some(DeValue::Array(faults)) = doc.get(FAULTS).map(|v| v.get_ref()) {
-        out.extend((0..faults.len()).map(|i| format!("{FAULTS}.{i}")));
     }
     out
 }

@@ -36,6 +36,13 @@ fn all(text: &str) -> Vec<archsim::scenario::Scenario> {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The problems parsing `text` (as exp.toml) finds: it must be refused.
+fn refused(text: &str) -> String {
+    scenario::parse_all(Path::new("exp.toml"), text, &Default::default(), &[])
+        .unwrap_err()
+        .to_string()
+}
+
 fn run(scenarios: &[archsim::scenario::Scenario]) -> Vec<sweep::ScenarioOutcome> {
     sweep::run_all(scenarios, &crate::on_threads(2), &|_| {})
         .unwrap_or_else(|f| panic!("{}", f[0].1))
@@ -197,9 +204,7 @@ fn overrides_are_validated_where_they_are_written() {
     let text = format!(
         "{BASE}[[variant]]\nname = \"bad\"\nset = {{ \"web.servers\" = -2, \"web.servrs\" = 1 }}\n"
     );
-    let e = scenario::parse_all(Path::new("exp.toml"), &text, &Default::default(), &[])
-        .unwrap_err()
-        .to_string();
+    let e = refused(&text);
     assert!(
         e.contains("exp.toml:21:25: variant \"bad\": `servers` must be a whole number"),
         "{e}"
@@ -1120,9 +1125,7 @@ fn a_variant_unsets_a_provisioned_tables_units_to_ask_what_on_demand_does() {
     let set_only = format!(
         "{PROVISIONED}[[variant]]\nname = \"on-demand\"\nset = {{ \"table.mode\" = \"on_demand\" }}\n"
     );
-    let e = scenario::parse_all(Path::new("exp.toml"), &set_only, &Default::default(), &[])
-        .unwrap_err()
-        .to_string();
+    let e = refused(&set_only);
     assert!(
         e.contains("exp.toml:20:7: variant \"on-demand\": `rcu` belongs to mode = \"provisioned\"")
             && e.contains("a variant removes it with unset = [\"table.rcu\"]"),
@@ -1195,9 +1198,7 @@ target = "db"
     let set_only = format!(
         "{base}[[variant]]\nname = \"cluster\"\nset = {{ \"db.deployment\" = \"multi_az_cluster\" }}\n"
     );
-    let e = scenario::parse_all(Path::new("exp.toml"), &set_only, &Default::default(), &[])
-        .unwrap_err()
-        .to_string();
+    let e = refused(&set_only);
     assert!(
         e.contains("exp.toml:24:12: variant \"cluster\": `multi_az = true` disagrees with `deployment = \"multi_az_cluster\"`: leave `multi_az` out")
             && e.contains("a variant removes it with unset = [\"db.multi_az\"]"),
@@ -1230,22 +1231,21 @@ fn unset_is_applied_before_set_and_refuses_what_it_cannot_remove() {
     );
     let sc = all(&text);
     assert_eq!(sc[1].workloads[0].peak_rate(), 10.0);
-    let refused = |unset: &str, set: &str| {
-        let text = format!("{BASE}[[variant]]\nname = \"v\"\nunset = {unset}\n{set}\n");
-        scenario::parse_all(Path::new("exp.toml"), &text, &Default::default(), &[])
-            .unwrap_err()
-            .to_string()
+    let variant = |unset: &str, set: &str| {
+        refused(&format!(
+            "{BASE}[[variant]]\nname = \"v\"\nunset = {unset}\n{set}\n"
+        ))
     };
-    let e = refused("[\"web.servrs\"]", "");
+    let e = variant("[\"web.servrs\"]", "");
     assert!(e.contains("exp.toml:21:10: variant \"v\": `unset` path \"web.servrs\": the baseline's \"web\" has no key `servrs` (did you mean `servers`?)"), "{e}");
-    let e = refused("[\"wbe.servers\"]", "");
+    let e = variant("[\"wbe.servers\"]", "");
     assert!(e.contains("\"wbe\" is not a component id, a workload name, scenario/account/network or fault.N (the N-th [[fault]]) (did you mean `web`?); the scenario has: web, users, scenario, account, network"), "{e}");
-    let e = refused("[\"web.servers\"]", "set = { \"web.servers\" = 2 }");
+    let e = variant("[\"web.servers\"]", "set = { \"web.servers\" = 2 }");
     assert!(
         e.contains("exp.toml:21:10: \"web.servers\" is both in `unset` and in `set`"),
         "{e}"
     );
-    let e = refused(
+    let e = variant(
         "[\"users.arrival.rate\"]",
         "set = { \"users.arrival\" = { process = \"constant\", rate = 3 } }",
     );
@@ -1253,14 +1253,14 @@ fn unset_is_applied_before_set_and_refuses_what_it_cannot_remove() {
         e.contains("`set` writes the whole of \"users.arrival\" that holds it"),
         "{e}"
     );
-    let e = refused("[\"web.id\"]", "");
+    let e = variant("[\"web.id\"]", "");
     assert!(e.contains("a variant may not remove \"web.id\""), "{e}");
-    let e = refused("[\"scenario.seeds\"]", "");
+    let e = variant("[\"scenario.seeds\"]", "");
     assert!(
         e.contains("variants may not change `scenario.seeds`"),
         "{e}"
     );
-    let e = refused("\"web.servers\"", "");
+    let e = variant("\"web.servers\"", "");
     assert!(e.contains("`unset` must be a list of paths"), "{e}");
 }
 
@@ -1561,22 +1561,18 @@ fn a_variant_removes_a_whole_component_and_neither_runs_nor_bills_it() {
     );
 
     // What still names the removed part is said where it is written.
-    let refused = |variant: &str| {
-        let text = format!("{CACHED}[[variant]]\nname = \"v\"\n{variant}\n");
-        scenario::parse_all(Path::new("exp.toml"), &text, &Default::default(), &[])
-            .unwrap_err()
-            .to_string()
-    };
-    let e = refused("unset = [\"cache\"]");
+    let variant =
+        |variant: &str| refused(&format!("{CACHED}[[variant]]\nname = \"v\"\n{variant}\n"));
+    let e = variant("unset = [\"cache\"]");
     assert!(e.contains("exp.toml:17:18: variant \"v\": `calls.to` names \"cache\", which is not a component id"), "{e}");
-    let e = refused("unset = [\"cach\"]");
+    let e = variant("unset = [\"cach\"]");
     assert!(e.contains("`unset` path \"cach\": \"cach\" is not a component id or a workload name (did you mean `cache`?)"), "{e}");
-    let e = refused("unset = [\"cache\"]\nset = { \"cache.ttl\" = \"1m\" }");
+    let e = variant("unset = [\"cache\"]\nset = { \"cache.ttl\" = \"1m\" }");
     assert!(
         e.contains("\"cache.ttl\" is set, but `unset` removes \"cache\" whole"),
         "{e}"
     );
-    let e = refused("unset = [\"scenario\"]");
+    let e = variant("unset = [\"scenario\"]");
     assert!(
         e.contains("\"scenario\" is not a component id or a workload name"),
         "{e}"
@@ -1584,8 +1580,6 @@ fn a_variant_removes_a_whole_component_and_neither_runs_nor_bills_it() {
     let text = format!(
         "{CACHED}[[expect]]\nmetric = \"components.cache.hit_ratio\"\nmin = 0.5\n[[variant]]\nname = \"v\"\nunset = [\"cache\"]\nset = {{ \"api.calls\" = [ {{ to = \"db\" }} ] }}\n"
     );
-    let e = scenario::parse_all(Path::new("exp.toml"), &text, &Default::default(), &[])
-        .unwrap_err()
-        .to_string();
+    let e = refused(&text);
     assert!(e.contains("exp.toml:33:10: variant \"v\": this [[expect]] is judged on every variant, and \"v\" removes \"cache\""), "{e}");
 }
