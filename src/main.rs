@@ -1011,23 +1011,8 @@ fn merge(
         Err(e) => return bad_input(&e),
     };
     let plan = &shards.plan;
-    // The manifest is a file like any other, which anyone may have written: what the shards
-    // were let read beyond their scenarios' folders is granted by the one who merges.
-    let given: Vec<String> = allow_read
-        .iter()
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
-    let missing: Vec<String> = plan
-        .allow_read
-        .iter()
-        .filter(|d| !given.contains(d))
-        .map(|d| format!("--allow-read {}", archsim::text::clipped(d, 80)))
-        .collect();
-    if !missing.is_empty() {
-        return bad_input(&format!(
-            "the shards ran with {}: give it to merge too, if you trust what they read there",
-            missing.join(" ")
-        ));
+    if let Err(e) = plan.check_reads(allow_read) {
+        return bad_input(&e);
     }
     let files = match plan.check_files() {
         Ok(f) => f,
@@ -1053,8 +1038,7 @@ fn merge(
         Ok(o) => o,
         Err(e) => return bad_input(&e),
     };
-    let folders = sweep::files_of(&scenarios);
-    if let Err(e) = out.check_places(folders.iter().map(|r| scenarios[r.start].name.as_str())) {
+    if let Err(e) = out.check_scenario_places(&scenarios) {
         return bad_input(&e);
     }
     let outcomes = match shards.gather(&scenarios) {
@@ -1187,8 +1171,7 @@ fn run_all(args: &RunArgs, check: bool) -> Result<Ran, Refused> {
         (None, None) => PathBuf::from("results"),
     };
     let out = sweep::OutDir::open(&out_path).map_err(|e| Refused::bad_input(&e))?;
-    let folders = sweep::files_of(&scenarios);
-    out.check_places(folders.iter().map(|r| scenarios[r.start].name.as_str()))
+    out.check_scenario_places(&scenarios)
         .map_err(|e| Refused::bad_input(&e))?;
     let total: usize = scenarios.iter().map(|s| s.seeds as usize).sum();
     let simulated = sweep::simulated_total(&scenarios);

@@ -180,6 +180,30 @@ impl Plan {
         })
     }
 
+    /// Refuses to merge when the shards were let read a folder (`--allow-read`) that the
+    /// merge is not given: the manifest is a file like any other, which anyone may have
+    /// written, so what the shards read beyond their scenarios' folders is granted by the
+    /// one who merges, not by the manifest.
+    pub fn check_reads(&self, given: &[PathBuf]) -> Result<(), String> {
+        let given: Vec<String> = given
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        let missing: Vec<String> = self
+            .allow_read
+            .iter()
+            .filter(|d| !given.contains(d))
+            .map(|d| format!("--allow-read {}", crate::text::clipped(d, 80)))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "the shards ran with {}: give it to merge too, if you trust what they read there",
+            missing.join(" ")
+        ))
+    }
+
     /// Refuses to merge when a file the scenarios read (a trace) changed since the shards
     /// ran: `scenarios` are the scenarios read again.
     pub fn check_inputs(&self, scenarios: &[Scenario]) -> Result<(), String> {
@@ -537,28 +561,33 @@ fn foreign(scenario: &Scenario, run: &crate::metrics::RunResult, text: &str) -> 
             names.join(", ")
         ));
     }
-    // Read from the text as it is, not parsed again: a control character in a JSON string
-    // is written as an escape (`\u001b`), a bidirectional override as itself or an escape.
-    let escaped = |code: &str| {
-        u32::from_str_radix(code, 16)
-            .ok()
-            .and_then(char::from_u32)
-            .is_some_and(|c| crate::text::first_unprintable(&c.to_string()).is_some())
-    };
-    let mut rest = text;
-    while let Some(at) = rest.find("\\u") {
-        let code = rest.get(at + 2..at + 6).unwrap_or("");
-        if escaped(code) {
+    unprintable_json(text)
+}
+
+/// Whether a JSON text holds, in a string, a control character or a bidirectional override,
+/// said shortly: read from the text as it is, not parsed again.
+fn unprintable_json(text: &str) -> Option<String> {
+    // A control character in a JSON string
+    // is written as an escape (`\u001b`; raw, the text would not have parsed), a
+    // bidirectional override as itself or as an escape. A `\u` is an escape when the
+    // backslashes before its own are even in number (`\\u` is a backslash, then a `u`).
+    let unprintable =
+        |c: char| crate::text::first_unprintable(c.encode_utf8(&mut [0; 4])).is_some();
+    let bytes = text.as_bytes();
+    for (at, _) in text.match_indices("\\u") {
+        let before = bytes[..at]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'\\')
+            .count();
+        let code = text.get(at + 2..at + 6).unwrap_or("");
+        let escaped = u32::from_str_radix(code, 16).ok().and_then(char::from_u32);
+        if before % 2 == 0 && escaped.is_some_and(unprintable) {
             return Some(format!("it holds \\u{code}, a control character or a bidirectional override, which no scenario's text may"));
         }
-        rest = &rest[at + 2..];
     }
     crate::text::first_unprintable(text)
-        .filter(|(c, _, _)| *c != '\n')
-        .map(|_| {
-            "it holds a control character or a bidirectional override, which no scenario's text may"
-                .to_string()
-        })
+        .map(|_| "it holds a bidirectional override, which no scenario's text may".to_string())
 }
 
 #[cfg(test)]
@@ -595,6 +624,18 @@ mod tests {
         assert_eq!(Shard::parse("4", &batch), Ok(Shard { k: 3, n: 4 }));
         let past = env(&[("AWS_BATCH_JOB_ARRAY_INDEX", "4")]);
         assert!(Shard::parse("4", &past).is_err());
+    }
+
+    #[test]
+    fn an_escaped_control_character_is_found_and_an_escaped_backslash_is_not_one() {
+        assert!(unprintable_json(r#"{"kind":"service\u001b[2J"}"#).is_some());
+        assert!(unprintable_json(r#"{"kind":"x\u202e"}"#).is_some());
+        assert!(unprintable_json("{\"kind\":\"x\u{202e}\"}").is_some());
+        // A backslash written as `\\`, then `u001b`: six printable characters.
+        assert_eq!(unprintable_json(r#"{"kind":"x\\u001b"}"#), None);
+        assert!(unprintable_json(r#"{"kind":"x\\\u001b"}"#).is_some());
+        // `\u00e9` (é) and `\n` are printable.
+        assert_eq!(unprintable_json(r#"{"kind":"caf\u00e9\n"}"#), None);
     }
 
     #[test]

@@ -831,13 +831,23 @@ impl OutDir {
         Ok(place)
     }
 
-    /// Refuses, before anything runs, to write a scenario's folder where `place` would
-    /// refuse to put it.
+    /// Refuses, before anything runs, to write a folder where `place` would refuse to put
+    /// it: each of `names`.
     pub fn check_places<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Result<(), String> {
         for name in names {
             self.place(name).map_err(|e| e.to_string())?;
         }
         Ok(())
+    }
+
+    /// `check_places` for the folders `scenarios` write: one per file (`files_of`), named
+    /// as its scenario.
+    pub fn check_scenario_places(&self, scenarios: &[Scenario]) -> Result<(), String> {
+        self.check_places(
+            files_of(scenarios)
+                .into_iter()
+                .map(|r| scenarios[r.start].name.as_str()),
+        )
     }
 
     /// The first half of `write_scenario`: `fill` writes the folder's files into a fresh
