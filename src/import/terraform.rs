@@ -37,14 +37,15 @@ pub(super) fn resources(plan: &Value) -> Result<Resources, String> {
     if let Some(m) = plan.get("configuration").and_then(|c| c.get("root_module")) {
         configured(m, "", &mut config, 0);
     }
-    let known = Known {
-        addresses: &addresses,
+    let mut known = Known {
+        addresses: addresses.iter().map(String::as_str).collect(),
         outputs: &config.outputs,
+        resolved: BTreeMap::new(),
     };
     for r in &mut out {
         if let Some(expressions) = config.expressions.get(bare(&r.name)) {
             let module = module_of(&r.name);
-            apply(expressions, &mut r.props, module, &known, 0);
+            apply(expressions, &mut r.props, module, &mut known, 0);
         }
     }
     Ok(out)
@@ -99,10 +100,26 @@ struct Configured {
     outputs: BTreeMap<String, (String, Vec<String>)>,
 }
 
-/// The addresses planned and the modules' outputs, which references resolve against.
+/// The addresses planned and the modules' outputs, which references resolve against, and
+/// what each reference read so far resolved to.
 struct Known<'a> {
-    addresses: &'a [String],
+    addresses: std::collections::BTreeSet<&'a str>,
     outputs: &'a BTreeMap<String, (String, Vec<String>)>,
+    /// By reference (with its module): each is followed once, so that outputs naming outputs
+    /// many times over, module inside module, take time in proportion to them rather than
+    /// to the number of ways through them.
+    resolved: BTreeMap<String, Vec<String>>,
+}
+
+impl Known<'_> {
+    /// The longest of `names` that is `full` or that `full` is an attribute of (`full` up to
+    /// one of its `.`s).
+    fn longest(full: &str, names: impl Fn(&str) -> bool) -> Option<&str> {
+        std::iter::once(full.len())
+            .chain(full.rmatch_indices('.').map(|(i, _)| i))
+            .map(|end| &full[..end])
+            .find(|prefix| names(prefix))
+    }
 }
 
 /// Collects each configured resource's `expressions` by its address without an index,
@@ -171,7 +188,7 @@ fn module_of(address: &str) -> &str {
 
 /// Replaces each attribute of `values` whose expression refers to resources of the plan by
 /// references to them (nested blocks followed as lists of objects).
-fn apply(expr: &Value, values: &mut Value, module: &str, known: &Known<'_>, depth: usize) {
+fn apply(expr: &Value, values: &mut Value, module: &str, known: &mut Known<'_>, depth: usize) {
     if depth > 32 {
         return;
     }
@@ -233,37 +250,36 @@ fn apply(expr: &Value, values: &mut Value, module: &str, known: &Known<'_>, dept
 
 /// The planned resources a reference (`aws_sqs_queue.dlq.arn`, in module `module`) names:
 /// the one it is an attribute of, or what the module output it names refers to.
-fn resolve(reference: &str, module: &str, known: &Known<'_>, depth: usize) -> Vec<String> {
+fn resolve(reference: &str, module: &str, known: &mut Known<'_>, depth: usize) -> Vec<String> {
     let full = format!("{module}{}", bare(reference));
-    if let Some(a) = known
-        .addresses
-        .iter()
-        .filter(|a| full == **a || full.starts_with(&format!("{a}.")))
-        .max_by_key(|a| a.len())
-    {
-        return vec![a.clone()];
+    if let Some(a) = Known::longest(&full, |p| known.addresses.contains(p)) {
+        return vec![a.to_string()];
     }
     // A module's output (`module.worker.queue_arn`, or an attribute of it).
     if depth > 16 {
         return Vec::new();
     }
-    let Some((inner, refs)) = known
-        .outputs
-        .iter()
-        .filter(|(o, _)| full == **o || full.starts_with(&format!("{o}.")))
-        .max_by_key(|(o, _)| o.len())
-        .map(|(_, v)| v)
+    if let Some(done) = known.resolved.get(&full) {
+        return done.clone();
+    }
+    let outputs = known.outputs;
+    let Some((inner, refs)) =
+        Known::longest(&full, |p| outputs.contains_key(p)).and_then(|o| outputs.get(o))
     else {
         return Vec::new();
     };
+    // An output that names itself, through others, names nothing more the second time.
+    known.resolved.insert(full.clone(), Vec::new());
     let mut out: Vec<String> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     for r in refs {
         for a in resolve(r, inner, known, depth + 1) {
-            if !out.contains(&a) {
+            if seen.insert(a.clone()) {
                 out.push(a);
             }
         }
     }
+    known.resolved.insert(full, out.clone());
     out
 }
 

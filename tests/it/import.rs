@@ -2428,3 +2428,40 @@ fn many_resources_or_names_take_time_in_proportion_to_the_template() {
         &out.scenario[..2_000]
     );
 }
+
+#[test]
+fn a_plans_module_outputs_naming_outputs_are_followed_once_each() {
+    // 12 modules, each inside the last, whose output names the inner one's ten times: 10¹²
+    // ways through them, followed once each (a plan of 4 kB took time without end).
+    fn module(depth: usize) -> serde_json::Value {
+        let mut refs = vec!["module.m.o".to_string()];
+        refs.extend((0..9).map(|i| format!("module.m.o.a{i}")));
+        let mut m = serde_json::json!({"outputs": {"o": {"expression": {"references": refs}}}});
+        if depth > 0 {
+            m["module_calls"] = serde_json::json!({"m": {"module": module(depth - 1)}});
+        } else {
+            m["outputs"]["o"]["expression"]["references"] =
+                serde_json::json!(["aws_sqs_queue.dlq.arn"]);
+        }
+        m
+    }
+    let inner = format!("{}aws_sqs_queue.dlq", "module.m.".repeat(13));
+    let plan = serde_json::json!({
+        "format_version": "1.2",
+        "planned_values": {"root_module": {
+            "resources": [{"address": "aws_sqs_queue.q", "mode": "managed", "type": "aws_sqs_queue", "values": {"name": "q", "redrive_policy": null}}],
+            "child_modules": [{"resources": [{"address": inner, "mode": "managed", "type": "aws_sqs_queue", "values": {"name": "dlq"}}]}]
+        }},
+        "configuration": {"root_module": {
+            "resources": [{"address": "aws_sqs_queue.q", "expressions": {"redrive_policy": {"references": ["module.m.o"]}}}],
+            "module_calls": {"m": {"module": module(12)}}
+        }}
+    });
+    let out = within(2.0, "plan.json", &plan.to_string()).unwrap();
+    // The queue's redrive policy names the innermost module's queue, through all 13 outputs.
+    assert!(
+        out.scenario.contains("dead_letter = \""),
+        "{}",
+        out.scenario
+    );
+}
