@@ -2465,3 +2465,88 @@ fn a_plans_module_outputs_naming_outputs_are_followed_once_each() {
         out.scenario
     );
 }
+
+#[test]
+fn application_auto_scaling_of_a_tables_capacity_is_its_autoscaling() {
+    // Read capacity scaled to 200 and write capacity to 100 by target-tracking policies at
+    // 70 %: archsim's `autoscaling`, its target a share. The targets' MinCapacity is the
+    // table's provisioned units, archsim's floor too: nothing is dropped there; the read
+    // policy's cooldowns are.
+    let out = imported("templates/table-autoscaling.yaml");
+    let sc = &out.scenario;
+    assert!(
+        sc.contains("autoscaling = { max_rcu = 200.0, max_wcu = 100.0, target = 0.7 }  # Application Auto Scaling's target tracking at 70%; max_rcu scalable target ReadTarget's MaxCapacity; max_wcu scalable target WriteTarget's MaxCapacity"),
+        "{sc}"
+    );
+    assert!(
+        !out.unmapped
+            .iter()
+            .any(|u| u.contains("ApplicationAutoScaling")),
+        "{:?}",
+        out.unmapped
+    );
+    assert!(
+        out.notes.iter().any(|n| n.starts_with(
+            "scaling policy ReadPolicy's ScaleInCooldown and ScaleOutCooldown are not simulated"
+        )),
+        "{:?}",
+        out.notes
+    );
+    assert!(
+        !out.notes.iter().any(|n| n.contains("MinCapacity")),
+        "{:?}",
+        out.notes
+    );
+    // It runs, and scales: the function reads the table about 9 times a second, above 70 %
+    // of its 5 units, so over 10 minutes its read capacity rises past them.
+    let s = run(&sc.replace("duration = \"2m\"", "duration = \"10m\""));
+    let capacity = num(&s, "components.OrdersTable.read_capacity_mean");
+    assert!(capacity > 5.0, "{capacity}");
+
+    // Terraform's: policies at 60 % and 50 %; archsim's table has one target, the lower, said.
+    let out = imported("terraform/table-autoscaling-plan.json");
+    assert!(
+        out.scenario
+            .contains("autoscaling = { max_rcu = 200.0, max_wcu = 100.0, target = 0.5 }"),
+        "{}",
+        out.scenario
+    );
+    assert!(
+        out.notes.iter().any(|n| n == "aws_dynamodb_table.orders's policies track 60% (aws_appautoscaling_policy.read) and 50% (aws_appautoscaling_policy.write): archsim's table has one target for both, the lower"),
+        "{:?}",
+        out.notes
+    );
+    scenario(&out.scenario);
+
+    // Reads alone scaled, from a minimum below the table's units: writes keep their units
+    // (max_wcu = wcu), and the minimum is said to be dropped.
+    let text = corpus_text("templates/table-autoscaling.yaml");
+    let cut = text.find("  WriteTarget:").unwrap();
+    let end = text.find("  Writer:").unwrap();
+    let reads_only =
+        format!("{}{}", &text[..cut], &text[end..]).replace("MinCapacity: 5", "MinCapacity: 1");
+    let out = import("t.yaml", &reads_only).unwrap();
+    assert!(
+        out.scenario
+            .contains("autoscaling = { max_rcu = 200.0, max_wcu = 5.0, target = 0.7 }"),
+        "{}",
+        out.scenario
+    );
+    assert!(
+        out.notes.iter().any(|n| n.starts_with(
+            "scalable target ReadTarget's MinCapacity (1) is not simulated"
+        )),
+        "{:?}",
+        out.notes
+    );
+    // A scalable target of another service is said not to be simulated.
+    let ecs = format!(
+        "{text}  Service:\n    Type: AWS::ApplicationAutoScaling::ScalableTarget\n    Properties: {{ServiceNamespace: ecs, ScalableDimension: 'ecs:service:DesiredCount', ResourceId: service/c/s, MinCapacity: 1, MaxCapacity: 4}}\n"
+    );
+    let out = import("t.yaml", &ecs).unwrap();
+    assert!(
+        out.notes.iter().any(|n| n == "Service (AWS::ApplicationAutoScaling::ScalableTarget) scales ecs ecs:service:DesiredCount, which archsim does not simulate: left out"),
+        "{:?}",
+        out.notes
+    );
+}

@@ -738,11 +738,22 @@ impl Kind for DynamoConfig {
     };
 
     const IMPORTS: &'static Imports = &Imports {
-        maps: &[ResourceMap {
-            cloudformation: &["AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"],
-            terraform: &["aws_dynamodb_table"],
-            map: import_table,
-        }],
+        maps: &[
+            ResourceMap {
+                cloudformation: &["AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"],
+                terraform: &["aws_dynamodb_table"],
+                map: import_table,
+            },
+            // Application Auto Scaling of a table's capacity: read by the table's mapping.
+            ResourceMap {
+                cloudformation: &[
+                    "AWS::ApplicationAutoScaling::ScalableTarget",
+                    "AWS::ApplicationAutoScaling::ScalingPolicy",
+                ],
+                terraform: &["aws_appautoscaling_target", "aws_appautoscaling_policy"],
+                map: super::scaling_import::import_scaling_part,
+            },
+        ],
         companions: &[],
         downstream: Downstream::None,
     };
@@ -884,6 +895,7 @@ fn import_table(r: &Resource<'_>, m: &mut Mapped) {
         Some(mode) => mode == "PAY_PER_REQUEST",
         None => simple && r.get("ProvisionedThroughput").is_none(),
     };
+    let mut mapped_units = (None, None);
     if on_demand {
         let why = match r.text(mode_key) {
             Some(_) => format!("{mode_key} PAY_PER_REQUEST"),
@@ -901,6 +913,10 @@ fn import_table(r: &Resource<'_>, m: &mut Mapped) {
                 Some(u) if u > 0.0 => {
                     let u = clamp(u, 1.0, MAX_DYNAMODB_UNITS, from, m);
                     m.set(key, toml::Value::Float(u), from.to_string());
+                    match key {
+                        "rcu" => mapped_units.0 = Some(u),
+                        _ => mapped_units.1 = Some(u),
+                    }
                 }
                 _ => m.ask(
                     key,
@@ -910,6 +926,7 @@ fn import_table(r: &Resource<'_>, m: &mut Mapped) {
             }
         }
     }
+    super::scaling_import::table_scaling(r, m, on_demand, mapped_units);
     let streams = if cf {
         r.get("StreamSpecification").is_some()
     } else {

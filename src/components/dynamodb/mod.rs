@@ -25,6 +25,7 @@ mod autoscaling;
 mod config;
 mod kind;
 mod partitions;
+mod scaling_import;
 mod stream;
 mod stream_config;
 
