@@ -111,14 +111,24 @@ pub fn references(v: &Value, out: &mut Vec<String>) {
 
 /// The resources whose endpoint a value names (`Fn::GetAtt` of `Endpoint.Address`,
 /// `ReadEndpoint.Address`, `RedisEndpoint.Address`, …, or `${Name.Endpoint.Address}` in an
-/// `Fn::Sub`), in the order written, each once: a process given that address connects to it.
+/// `Fn::Sub`; a plan's `address`, `primary_endpoint_address`, `cache_nodes[0].address`, …), in
+/// the order written, each once: a process given that address connects to it.
 pub fn endpoint_references(v: &Value, out: &mut Vec<String>) {
     let mut once = Once::new(out);
     each_reference(v, &mut |name, attribute| {
-        if attribute.is_some_and(|a| a.to_ascii_lowercase().contains("endpoint")) {
+        if attribute.is_some_and(endpoint_attribute) {
             once.push(name);
         }
     });
+}
+
+/// Whether an attribute of a resource is the address a client connects to: an endpoint
+/// (CloudFormation's `Endpoint.Address`, `RedisEndpoint.Port`; Terraform's `endpoint`,
+/// `reader_endpoint`, `primary_endpoint_address`) or, in Terraform's words, an `address`
+/// (`aws_db_instance`'s, a cache node's `cache_nodes[0].address`, `cluster_address`).
+pub fn endpoint_attribute(attribute: &str) -> bool {
+    let a = attribute.to_ascii_lowercase();
+    a.contains("endpoint") || a == "address" || a.ends_with(".address") || a.ends_with("_address")
 }
 
 /// A list that takes each name once, in the order first pushed: a set beside it, so that a

@@ -194,7 +194,12 @@ fn apply(expr: &Value, values: &mut Value, module: &str, known: &mut Known<'_>, 
     }
     match expr {
         Value::Object(e) if e.contains_key("references") || e.contains_key("constant_value") => {
+            // One reference to each resource, in the order first named: a reference to its
+            // endpoint or address (`aws_db_instance.db.address`) as `Fn::GetAtt` of that
+            // attribute, as CloudFormation's is, so that a mapping can tell a process given
+            // the address (a launch template's `user_data`); any other as `Ref`.
             let mut refs: Vec<Value> = Vec::new();
+            let mut at: BTreeMap<String, usize> = BTreeMap::new();
             for r in e
                 .get("references")
                 .and_then(Value::as_array)
@@ -202,10 +207,21 @@ fn apply(expr: &Value, values: &mut Value, module: &str, known: &mut Known<'_>, 
                 .flatten()
             {
                 let Some(r) = r.as_str() else { continue };
+                let full = format!("{module}{r}");
                 for a in resolve(r, module, known, 0) {
-                    let v = serde_json::json!({ "Ref": a });
-                    if !refs.contains(&v) {
-                        refs.push(v);
+                    let host = attribute(&full, &a)
+                        .filter(|attr| crate::components::iac::endpoint_attribute(attr));
+                    let v = match host {
+                        Some(attr) => serde_json::json!({ "Fn::GetAtt": [a, attr] }),
+                        None => serde_json::json!({ "Ref": a }),
+                    };
+                    match at.get(&a) {
+                        None => {
+                            at.insert(a, refs.len());
+                            refs.push(v);
+                        }
+                        Some(&i) if host.is_some() && refs[i].get("Ref").is_some() => refs[i] = v,
+                        Some(_) => {}
                     }
                 }
             }
@@ -246,6 +262,17 @@ fn apply(expr: &Value, values: &mut Value, module: &str, known: &mut Known<'_>, 
         }
         _ => {}
     }
+}
+
+/// The attribute a reference (with its module) takes of the planned resource `address`
+/// (`aws_db_instance.db[0].address` of `aws_db_instance.db`: `address`), if it takes one.
+fn attribute<'r>(reference: &'r str, address: &str) -> Option<&'r str> {
+    let mut rest = reference.strip_prefix(address)?;
+    // The instance's key (`[0]`, `["a"]`), which the address has not.
+    while let Some(after) = rest.strip_prefix('[') {
+        rest = &after[after.find(']')? + 1..];
+    }
+    rest.strip_prefix('.').filter(|a| !a.is_empty())
 }
 
 /// The planned resources a reference (`aws_sqs_queue.dlq.arn`, in module `module`) names:

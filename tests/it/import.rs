@@ -2550,3 +2550,25 @@ fn application_auto_scaling_of_a_tables_capacity_is_its_autoscaling() {
         out.notes
     );
 }
+
+#[test]
+fn a_plans_user_data_naming_addresses_gives_its_group_their_calls() {
+    // The launch template's `user_data` renders the database's and the cache's addresses:
+    // the group's instances connect to them, as CloudFormation's `UserData` naming their
+    // endpoints says. The plan keeps each reference's attribute (`address`,
+    // `primary_endpoint_address`), which tells an address from a name or an ARN.
+    let out = imported("terraform/web-worker-plan.json");
+    let sc = &out.scenario;
+    assert!(
+        sc.contains("{ to = \"aws_elasticache_replication_group-cache\" },  # assumed from configuration: its launch template aws_launch_template.web's user_data names aws_elasticache_replication_group.cache's endpoint"),
+        "{sc}"
+    );
+    assert!(sc.contains("backend = \"aws_db_instance-db\""), "{sc}");
+    let s = run(sc);
+    assert!(
+        num(
+            &s,
+            "components.aws_elasticache_replication_group-cache.requests"
+        ) > 1_000.0
+    );
+}

@@ -871,17 +871,18 @@ fn import_group(r: &Resource<'_>, m: &mut Mapped) {
     // A database (or cache) whose endpoint its instances' user data names: they connect to
     // it, so the group is assumed to call it.
     if let Some(l) = launch {
-        for key in ["LaunchTemplateData.UserData", "UserData"] {
+        for key in ["LaunchTemplateData.UserData", "UserData", "user_data"] {
             let mut names = Vec::new();
             if let Some(v) = l.get(key) {
                 crate::components::iac::endpoint_references(v, &mut names);
             }
+            let shown = key.rsplit('.').next().unwrap_or(key);
             for name in names {
                 m.assumed_edge(
                     None,
                     name.clone(),
                     &format!(
-                        "its launch template {}'s UserData names {name}'s endpoint",
+                        "its launch template {}'s {shown} names {name}'s endpoint",
                         l.name
                     ),
                 );
