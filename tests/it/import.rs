@@ -2572,3 +2572,32 @@ fn a_plans_user_data_naming_addresses_gives_its_group_their_calls() {
         ) > 1_000.0
     );
 }
+
+#[test]
+fn a_plans_redrive_policy_keeps_its_receive_count_and_finds_its_queue_by_name() {
+    let out = imported("terraform/web-worker-plan.json");
+    let sc = &out.scenario;
+    // A redrive policy the plan knows, a JSON string: its maxReceiveCount, not 10 asked for.
+    assert!(
+        sc.contains(
+            "dead_letter = \"aws_sqs_queue-dlq\"  # redrive_policy's deadLetterTargetArn\n"
+        ) && sc.contains("max_receive_count = 3  # redrive_policy's maxReceiveCount"),
+        "{sc}"
+    );
+    assert!(!sc.contains("maxReceiveCount is not a literal"), "{sc}");
+    // One whose ARN the configuration does not refer to (a variable): the queue of the plan
+    // named as the ARN's last part.
+    assert!(
+        sc.contains("dead_letter = \"aws_sqs_queue-events_dlq\"  # redrive_policy's deadLetterTargetArn, the queue of that name")
+            && sc.contains("max_receive_count = 5  # redrive_policy's maxReceiveCount"),
+        "{sc}"
+    );
+    // A dead-letter queue the plan does not hold is said, and left out.
+    let text = corpus_text("terraform/web-worker-plan.json").replace("\"events-dlq\"", "\"other\"");
+    let out = import("plan.json", &text).unwrap();
+    assert!(
+        out.notes.iter().any(|n| n == "aws_sqs_queue.events's redrive_policy names arn:aws:sqs:eu-west-1:123456789012:events-dlq, which is no queue of the template: its dead-letter queue is left out"),
+        "{:?}",
+        out.notes
+    );
+}

@@ -664,19 +664,48 @@ fn import_queue(r: &Resource<'_>, m: &mut Mapped) {
     if let Some(v) = r.num(retention) {
         m.set("retention", seconds(v), retention);
     }
-    let Some(dlq) = r.refs(redrive).into_iter().next() else {
+    // Terraform writes the policy as a JSON string (kept beside its references, `Known`,
+    // when the configuration names the dead-letter queue); CloudFormation as an object, or
+    // a JSON string too.
+    let written = r.get(redrive).and_then(|v| {
+        let text = v
+            .as_str()
+            .or_else(|| v.get("Known").and_then(|k| k.as_str()))?;
+        serde_json::from_str::<serde_json::Value>(text).ok()
+    });
+    let field = |name: &str| {
+        r.get(&format!("{redrive}.{name}"))
+            .or_else(|| written.as_ref()?.get(name))
+    };
+    let count = field("maxReceiveCount").and_then(number);
+    let arn = field("deadLetterTargetArn").and_then(|a| a.as_str());
+    let dlq = r
+        .refs(redrive)
+        .into_iter()
+        .next()
+        .map(|d| (d, ""))
+        .or_else(|| {
+            // An ARN written out: the queue of the template with its name (an ARN's last part).
+            let name = arn?.rsplit(':').next()?;
+            r.others()
+                .find(|o| {
+                    o.kind == r.kind && [o.text("QueueName"), o.text("name")].contains(&Some(name))
+                })
+                .map(|o| (o.name.to_string(), ", the queue of that name"))
+        });
+    let Some((dlq, how)) = dlq else {
+        if let Some(arn) = arn {
+            m.note(format!(
+                "{}'s {redrive} names {arn}, which is no queue of the template: its dead-letter queue is left out",
+                r.name
+            ));
+        }
         return;
     };
-    // Terraform writes the policy as a JSON string; CloudFormation as an object.
-    let count = r.num(&format!("{redrive}.maxReceiveCount")).or_else(|| {
-        let text = r.text(redrive)?;
-        let v: serde_json::Value = serde_json::from_str(text).ok()?;
-        number(v.get("maxReceiveCount")?)
-    });
     m.link(
         "dead_letter",
         dlq,
-        format!("{redrive}'s deadLetterTargetArn"),
+        format!("{redrive}'s deadLetterTargetArn{how}"),
     );
     match count {
         Some(c) => {
