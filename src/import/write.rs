@@ -593,6 +593,8 @@ pub(super) fn scenario(
     let in_subnets: Vec<&str> = components
         .iter()
         .filter(|c| c.kept && !c.companion)
+        // A component the template places in zones by name (a group's `zones`) is in them.
+        .filter(|c| !c.keys.iter().any(|k| k.key == "zones"))
         .filter(|c| {
             let props = &resources[c.index].props;
             // A plan writes a block never set as `[]` or `null`: not a placement.

@@ -2601,3 +2601,69 @@ fn a_plans_redrive_policy_keeps_its_receive_count_and_finds_its_queue_by_name() 
         out.notes
     );
 }
+
+#[test]
+fn a_groups_zones_and_its_instances_monitoring_are_carried_over() {
+    // The zones a group launches into are its `zones` (an `az_outage` of one then reaches
+    // it), and a launch template's detailed monitoring (1-minute CPU datapoints) its
+    // `monitoring`; a plan's and a template's alike.
+    let out = imported("terraform/web-worker-plan.json");
+    assert!(
+        out.scenario.contains(
+            "zones = [\"eu-west-1a\", \"eu-west-1b\"]  # availability_zones\nmonitoring = \"detailed\"  # aws_launch_template.web's monitoring.enabled\n"
+        ),
+        "{}",
+        out.scenario
+    );
+    let detailed = group_and_database("        Monitoring:\n          Enabled: true").replace(
+        "      MinSize: '2'",
+        "      AvailabilityZones: [us-east-1a, us-east-1b, us-east-1a]\n      MinSize: '2'",
+    );
+    let out = import("web.yaml", &detailed).unwrap();
+    let sc = &out.scenario;
+    assert!(
+        sc.contains("zones = [\"us-east-1a\", \"us-east-1b\"]  # AvailabilityZones")
+            && sc.contains(
+                "monitoring = \"detailed\"  # LaunchTemplate's LaunchTemplateData.Monitoring.Enabled"
+            ),
+        "{sc}"
+    );
+    assert!(
+        !out.notes.iter().any(|n| n.contains("basic monitoring")),
+        "{:?}",
+        out.notes
+    );
+    // Its zones place it: an outage of one takes its instances there out.
+    let outage = format!(
+        "{sc}\n[[fault]]\nat = \"30s\"\nfor = \"30s\"\nkind = \"az_outage\"\naz = \"us-east-1a\"\n"
+    );
+    scenario(&outage);
+    // Without: basic monitoring, as the stack has it, said; zones the template does not
+    // write out are said too.
+    let basic = group_and_database("").replace(
+        "      MinSize: '2'",
+        "      AvailabilityZones: !GetAZs ''\n      MinSize: '2'",
+    );
+    let out = import("web.yaml", &basic).unwrap();
+    assert!(
+        out.scenario.contains("monitoring = \"basic\"  # LaunchTemplate's LaunchTemplateData.Monitoring.Enabled is not set: basic monitoring by default"),
+        "{}",
+        out.scenario
+    );
+    assert!(
+        out.notes.iter().any(|n| n.starts_with(
+            "WebGroup's instances have basic monitoring (5-minute CPU periods), as the stack has them"
+        )),
+        "{:?}",
+        out.notes
+    );
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n
+                .starts_with("WebGroup's AvailabilityZones are not written out in the template")),
+        "{:?}",
+        out.notes
+    );
+    assert!(!out.scenario.contains("zones = "), "{}", out.scenario);
+}

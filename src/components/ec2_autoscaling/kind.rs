@@ -840,7 +840,9 @@ fn import_group(r: &Resource<'_>, m: &mut Mapped) {
             );
         }
     }
+    import_zones(r, m);
     let launch = crate::components::iac::launch_of(r);
+    import_monitoring(r, launch.as_ref(), m);
     let instance_type = launch.as_ref().and_then(|l| {
         l.text("LaunchTemplateData.InstanceType")
             .or_else(|| l.text("InstanceType"))
@@ -910,6 +912,95 @@ fn import_group(r: &Resource<'_>, m: &mut Mapped) {
         work_start(),
         "CPU time per request on one m5 vCPU: set from your CPU utilisation × vCPUs ÷ requests per second",
     );
+}
+
+/// The zones a group launches into (`AvailabilityZones`, `availability_zones`), written out:
+/// its `zones`, so that a zone's outage reaches it. A list the template does not write out
+/// (`!GetAZs`) is said.
+fn import_zones(r: &Resource<'_>, m: &mut Mapped) {
+    let Some((key, v)) = ["AvailabilityZones", "availability_zones"]
+        .into_iter()
+        .find_map(|k| r.get(k).filter(|v| !v.is_null()).map(|v| (k, v)))
+    else {
+        return;
+    };
+    // A list, or a parameter's default as a comma-delimited string.
+    let written: Option<Vec<String>> = match v {
+        serde_json::Value::Array(a) => a.iter().map(|z| z.as_str().map(str::to_string)).collect(),
+        serde_json::Value::String(s) => Some(s.split(',').map(|z| z.trim().to_string()).collect()),
+        _ => None,
+    };
+    match written {
+        Some(mut zones) if !zones.is_empty() && zones.iter().all(|z| !z.is_empty()) => {
+            let mut seen = std::collections::BTreeSet::new();
+            zones.retain(|z| seen.insert(z.clone()));
+            let zones = zones.iter().map(|z| string(z)).collect::<Vec<_>>();
+            m.set("zones", toml::Value::Array(zones), key);
+        }
+        // A plan writes an unset list as `[]`: no placement.
+        Some(zones) if zones.is_empty() => {}
+        _ => m.note(format!(
+            "{}'s {key} are not written out in the template (`Fn::GetAZs`, a reference): it launches into one unnamed zone, which no `az_outage` reaches; give it `zones`",
+            r.name
+        )),
+    }
+}
+
+/// The CloudWatch monitoring of a group's instances, which its cpu policy sees (aws-facts:
+/// §4: basic monitoring 5 min, detailed 1 min): its launch template's `Monitoring.Enabled`
+/// (off unless true: "Specify true to enable detailed monitoring. Otherwise, basic monitoring
+/// is enabled", CloudFormation's `AWS::EC2::LaunchTemplate Monitoring`), a launch
+/// configuration's `InstanceMonitoring` (`enable_monitoring`), which is on unless false (the
+/// facts are silent; CloudFormation's `AWS::AutoScaling::LaunchConfiguration` reference says
+/// its default is true, as the API's, and Terraform's is true). Basic monitoring is said in
+/// a note, since it makes a cpu policy slow to see load.
+fn import_monitoring(r: &Resource<'_>, launch: Option<&Resource<'_>>, m: &mut Mapped) {
+    let Some(l) = launch else {
+        m.set(
+            "monitoring",
+            string("basic"),
+            "no launch template of the template says otherwise: EC2's default",
+        );
+        m.note(format!(
+            "{}'s instances have basic monitoring (5-minute CPU periods), EC2's default, as far as the template says (it holds no launch template of the group): a cpu policy sees the load 5 minutes at a time",
+            r.name
+        ));
+        return;
+    };
+    let configuration = matches!(
+        l.kind,
+        "AWS::AutoScaling::LaunchConfiguration" | "aws_launch_configuration"
+    );
+    let (key, flag, default) = if configuration {
+        let key = match l.dialect {
+            Dialect::CloudFormation => "InstanceMonitoring",
+            Dialect::Terraform => "enable_monitoring",
+        };
+        (key, l.flag(key), true)
+    } else {
+        let key = match l.dialect {
+            Dialect::CloudFormation => "LaunchTemplateData.Monitoring.Enabled",
+            Dialect::Terraform => "monitoring.enabled",
+        };
+        (key, l.flag(key), false)
+    };
+    if flag.unwrap_or(default) {
+        let why = match flag {
+            Some(_) => format!("{}'s {key}", l.name),
+            None => format!("{}'s {key} is not set: true by default", l.name),
+        };
+        m.set("monitoring", string("detailed"), why);
+    } else {
+        let why = match flag {
+            Some(_) => format!("{}'s {key} is false", l.name),
+            None => format!("{}'s {key} is not set: basic monitoring by default", l.name),
+        };
+        m.set("monitoring", string("basic"), why);
+        m.note(format!(
+            "{}'s instances have basic monitoring (5-minute CPU periods), as the stack has them ({}'s {key} is not true): a cpu policy sees the load 5 minutes at a time, where detailed monitoring would show it each minute",
+            r.name, l.name
+        ));
+    }
 }
 
 /// An instance type archsim has for one it has not: the same family letter and size
