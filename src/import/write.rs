@@ -700,11 +700,53 @@ pub(super) fn scenario(
             // calls nothing that does): a mix would be a number to set that changes nothing.
             "none: nothing its requests reach tells writes from reads".to_string()
         } else if routed.is_empty() {
-            text.push_str("# starting value: your share of reads and writes\n");
-            text.push_str(
-                "mix = [{ op = \"read\", weight = 9 }, { op = \"write\", weight = 1 }]\n",
-            );
-            "9 reads : 1 write".to_string()
+            // What its routes' methods say: reads only, writes only, or both in a share to
+            // set; a guess, said to be one, where no route says (or one may do either, ANY).
+            let methods = stated_methods(&components[t], &components);
+            let (reads, writes): (Vec<&str>, Vec<&str>) =
+                methods.iter().partition(|m| read_method(m));
+            let known =
+                !methods.is_empty() && methods.iter().all(|m| read_method(m) || write_method(m));
+            let listed = |ms: &[&str]| ms.join(", ");
+            if known && writes.is_empty() {
+                let _ = writeln!(
+                    text,
+                    "# its routes only read ({}): every request is a read",
+                    comment(&listed(&reads))
+                );
+                text.push_str("mix = [{ op = \"read\", weight = 1 }]\n");
+                format!("reads only, as its routes' methods say: {}", listed(&reads))
+            } else if known && reads.is_empty() {
+                let _ = writeln!(
+                    text,
+                    "# its routes only write ({}): every request is a write",
+                    comment(&listed(&writes))
+                );
+                text.push_str("mix = [{ op = \"write\", weight = 1 }]\n");
+                format!(
+                    "writes only, as its routes' methods say: {}",
+                    listed(&writes)
+                )
+            } else if known {
+                let _ = writeln!(
+                    text,
+                    "# starting value: your share of its routes' reads ({}) and writes ({})",
+                    comment(&listed(&reads)),
+                    comment(&listed(&writes))
+                );
+                text.push_str(
+                    "mix = [{ op = \"read\", weight = 9 }, { op = \"write\", weight = 1 }]\n",
+                );
+                "9 reads : 1 write, a share to set between its routes' reads and writes".to_string()
+            } else {
+                text.push_str(
+                    "# starting value, a guess: no route of the template says whether its requests read or write; set your share\n",
+                );
+                text.push_str(
+                    "mix = [{ op = \"read\", weight = 9 }, { op = \"write\", weight = 1 }]\n",
+                );
+                "9 reads : 1 write, a guess: no route says whether it reads or writes".to_string()
+            }
         } else {
             // Every route's operation, so that each integration gets requests.
             let mut ops: Vec<(&str, i64, &str)> = Vec::new();
@@ -1042,6 +1084,25 @@ fn tell_named_writes(
 /// Whether an HTTP method changes what it names (a write), as opposed to reading it.
 fn write_method(method: &str) -> bool {
     matches!(method, "POST" | "PUT" | "PATCH" | "DELETE")
+}
+
+/// Whether an HTTP method only reads what it names.
+fn read_method(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "OPTIONS")
+}
+
+/// The methods of the routes the template states for component `c` (an API's events,
+/// methods and routes whose target is kept), each once, upper case.
+fn stated_methods<'a>(c: &'a Component, all: &[Component]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for (t, e) in &c.edges {
+        if let Some(r) = e.route.as_ref().filter(|_| all[*t].kept) {
+            if !out.contains(&r.method.as_str()) {
+                out.push(&r.method);
+            }
+        }
+    }
+    out
 }
 
 /// Writes a component's edges as its kind names what it calls.
