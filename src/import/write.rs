@@ -361,27 +361,53 @@ pub(super) fn scenario(
     }
 
     // A component in front of a call (a cache before its database) takes the caller's call.
+    // A caller that is no component of its own but is read by others (a launch template
+    // naming both, read by the groups that launch from it) speaks for those that name it.
+    let speaks_for = |name: &str, components: &[Component]| -> Vec<usize> {
+        if let Some(f) = component_of(name) {
+            return vec![f];
+        }
+        let folded = by_name
+            .get(name)
+            .and_then(|&i| mappings[i].as_ref())
+            .is_some_and(|m| m.mapped.folded);
+        if !folded {
+            return Vec::new();
+        }
+        (0..components.len())
+            .filter(|&c| {
+                let mut named = Vec::new();
+                crate::components::iac::references(
+                    &resources[components[c].index].props,
+                    &mut named,
+                );
+                named.iter().any(|n| n == name)
+            })
+            .collect()
+    };
     for m in mappings.iter().flatten() {
         let Some(me) = owner(m.index).and_then(|o| index_of.get(&o)).copied() else {
             continue;
         };
         for (caller, backend) in &m.mapped.fronts {
-            let (Some(f), Some(b)) = (component_of(caller), component_of(backend)) else {
+            let Some(b) = component_of(backend) else {
                 continue;
             };
-            if f == me || !components[f].edges.iter().any(|(t, _)| *t == b) {
-                continue;
+            for f in speaks_for(caller, &components) {
+                if f == me || !components[f].edges.iter().any(|(t, _)| *t == b) {
+                    continue;
+                }
+                let calls_me = components[f].edges.iter().any(|(t, _)| *t == me);
+                if calls_me {
+                    components[f].edges.retain(|(t, _)| *t != b);
+                } else if let Some(e) = components[f].edges.iter_mut().find(|(t, _)| *t == b) {
+                    e.0 = me;
+                }
+                notes.push(format!(
+                    "{} calls {} through {}, which stands in front of it",
+                    components[f].id, components[b].id, components[me].id
+                ));
             }
-            let calls_me = components[f].edges.iter().any(|(t, _)| *t == me);
-            if calls_me {
-                components[f].edges.retain(|(t, _)| *t != b);
-            } else if let Some(e) = components[f].edges.iter_mut().find(|(t, _)| *t == b) {
-                e.0 = me;
-            }
-            notes.push(format!(
-                "{} calls {} through {}, which stands in front of it",
-                components[f].id, components[b].id, components[me].id
-            ));
         }
     }
 

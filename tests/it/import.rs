@@ -2738,3 +2738,45 @@ fn an_apis_mix_is_what_its_routes_methods_say() {
         out.scenario
     );
 }
+
+#[test]
+fn a_group_reading_its_database_through_a_cache_calls_only_the_cache() {
+    // Its launch template's user data names the database's and the cache's endpoints: the
+    // cache stands in front of the database (cache-aside), and the group's call to the
+    // database goes through it, as a function's does; no direct call is left beside it.
+    let user_data = "        UserData:
+          Fn::Base64: !Sub |
+            #!/bin/bash
+            echo \"DB_HOST=${Database.Endpoint.Address}\" >> /etc/app.env
+            echo \"CACHE_HOST=${Cache.PrimaryEndPoint.Address}\" >> /etc/app.env";
+    let text = format!(
+        "{}  Cache:
+    Type: AWS::ElastiCache::ReplicationGroup
+    Properties:
+      ReplicationGroupDescription: sessions
+      Engine: redis
+      CacheNodeType: cache.r6g.large
+      NumCacheClusters: 2
+",
+        group_and_database(user_data)
+    );
+    let out = import("web.yaml", &text).unwrap();
+    let sc = &out.scenario;
+    assert!(
+        sc.contains("calls = [\n  { to = \"Cache\" },  # assumed from configuration: its launch template LaunchTemplate's UserData names Cache's endpoint\n]\n"),
+        "{sc}"
+    );
+    assert!(!sc.contains("{ to = \"Database\" }"), "{sc}");
+    assert!(sc.contains("backend = \"Database\""), "{sc}");
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n == "WebGroup calls Database through Cache, which stands in front of it"),
+        "{:?}",
+        out.notes
+    );
+    // Every request the group serves reads the cache; its misses reach the database.
+    let s = run(sc);
+    assert!(num(&s, "components.Cache.requests") > 1_000.0);
+    assert!(num(&s, "components.Database.reads") + num(&s, "components.Database.writes") > 0.0);
+}
