@@ -42,8 +42,10 @@ struct Radix<E> {
     /// occupied bucket's, found without looking at its entries, however many there are (a
     /// cluster of far timers peeked at between events that come from the lanes).
     least: Vec<u128>,
-    /// Bit `b - 1` set when bucket `b` (1..=128) holds an entry.
-    occupied: u128,
+    /// Bit `b - 1` set when bucket `b` (1..=128) holds an entry, in two words: a `u128`
+    /// cleared by a bit was written back in 32 bits and read in 64, which stalled every pop
+    /// on a failed store-to-load forwarding (3 % of a run's time).
+    occupied: [u64; 2],
     last: u128,
     len: usize,
 }
@@ -53,7 +55,7 @@ impl<E: Copy> Radix<E> {
         Radix {
             buckets: (0..=128).map(|_| Vec::new()).collect(),
             least: vec![u128::MAX; 129],
-            occupied: 0,
+            occupied: [0; 2],
             last: 0,
             len: 0,
         }
@@ -68,7 +70,7 @@ impl<E: Copy> Radix<E> {
     fn put(&mut self, key: u128, event: E) {
         let b = self.bucket(key);
         if b > 0 {
-            self.occupied |= 1 << (b - 1);
+            self.occupied[(b - 1) >> 6] |= 1 << ((b - 1) & 63);
         }
         self.buckets[b].push((key, event));
         self.least[b] = self.least[b].min(key);
@@ -86,7 +88,10 @@ impl<E: Copy> Radix<E> {
     #[inline]
     fn lowest(&self) -> usize {
         if self.buckets[0].is_empty() {
-            self.occupied.trailing_zeros() as usize + 1
+            match self.occupied {
+                [0, high] => high.trailing_zeros() as usize + 65,
+                [low, _] => low.trailing_zeros() as usize + 1,
+            }
         } else {
             0
         }
@@ -105,7 +110,7 @@ impl<E: Copy> Radix<E> {
         }
         let b = self.lowest();
         if b > 0 {
-            self.occupied &= !(1 << (b - 1));
+            self.occupied[(b - 1) >> 6] &= !(1 << ((b - 1) & 63));
             self.last = self.least[b];
             self.least[b] = u128::MAX;
             let mut spread = std::mem::take(&mut self.buckets[b]);
