@@ -236,7 +236,9 @@ struct Packed {
     /// The timer's tag, the call's id, or a fault's code and whether it starts.
     word: u64,
     /// The variant in the low byte (1..=5, never 0: `Option<Packed>` needs no tag word), and
-    /// above it the actor, or a reply's outcome.
+    /// above it the actor, or a reply's outcome: a status in its low 16 bits, a timeout
+    /// `1 << 16`, an error `2 << 16`. A new `Event` variant needs both conversions and a
+    /// case in their round-trip test.
     kind: NonZeroU64,
 }
 
@@ -297,15 +299,17 @@ impl From<Packed> for Event {
                 outcome: match high >> 16 {
                     0 => Outcome::Status(high as u16),
                     1 => Outcome::Timeout,
-                    _ => Outcome::Error,
+                    2 => Outcome::Error,
+                    _ => unreachable!("an outcome `From<Event>` never makes"),
                 },
             },
             Packed::TIMEOUT => Event::Timeout { call: call() },
-            _ => Event::Fault {
+            Packed::FAULT => Event::Fault {
                 actor: high as ActorId,
                 code: p.word as u32,
                 on: p.word >> 32 != 0,
             },
+            _ => unreachable!("an event kind `From<Event>` never makes"),
         }
     }
 }
