@@ -45,7 +45,8 @@ struct Radix<E> {
     /// Bit `b - 1` set when bucket `b` (1..=128) holds an entry: bit `(b - 1) % 64` of word
     /// `(b - 1) / 64`. Two words, because a `u128` cleared by a bit was written back in 32
     /// bits and read in 64, which stalled every pop of the heap on a failed store-to-load
-    /// forwarding (3–4 % of a run's time in a build of 16 codegen units).
+    /// forwarding (3–4 % of a run's time in a build of 16 codegen units; in the release build
+    /// the stall is smaller, and the two changes together gave the serverless hour 0.92×).
     occupied: [u64; 2],
     last: u128,
     len: usize,
