@@ -1565,15 +1565,19 @@ fn reword_with(msg: &str, extra: &[&str]) -> String {
     };
     // serde's "map" and "sequence" are TOML's table and list (a "map" here would read as a
     // Step Functions Map state).
+    // The range only for a whole number past it: a count written as a string or a fraction
+    // is told what it should be, not the bounds of the type it is read through.
+    let whole = if msg.starts_with("invalid value: integer") {
+        format!("expected a whole number, from {} to {}", i64::MIN, i64::MAX)
+    } else {
+        "expected a whole number".to_string()
+    };
     msg.replace("invalid type: map,", "wrong type: a table,")
         .replace("invalid type: sequence,", "wrong type: a list,")
         .replace("expected a sequence", "expected a list")
         .replace("expected a map", "expected a table")
         .replace("invalid type: ", "wrong type: ")
-        .replace(
-            "expected i64",
-            &format!("expected a whole number, from {} to {}", i64::MIN, i64::MAX),
-        )
+        .replace("expected i64", &whole)
         .replace("expected f64", "expected a number")
         .replace("expected a string", "expected a string in quotes")
 }
@@ -1812,5 +1816,21 @@ mod tests {
             "unknown key `zzz`; allowed keys here: process, rate"
         );
         assert_eq!(reword("missing field `duration`"), "missing key `duration`");
+    }
+
+    #[test]
+    fn only_a_whole_number_past_the_range_is_told_the_range() {
+        assert_eq!(
+            reword("invalid type: string \"2\", expected i64"),
+            "wrong type: string \"2\", expected a whole number"
+        );
+        assert_eq!(
+            reword("invalid value: integer `18446744073709551615`, expected i64"),
+            format!(
+                "invalid value: integer `18446744073709551615`, expected a whole number, from {} to {}",
+                i64::MIN,
+                i64::MAX
+            )
+        );
     }
 }
