@@ -500,6 +500,11 @@ fn run_probe(
     }
 }
 
+/// The folder a search of `scenario` writes in its results folder.
+pub fn folder(scenario: &str) -> String {
+    format!("{scenario}-capacity")
+}
+
 /// Writes a search's files into `out/<scenario>-capacity/` (as whole as any results
 /// folder): `capacity.csv`, `capacity.json` and a chart per SLO (SVG and PNG).
 pub fn write(
@@ -511,7 +516,7 @@ pub fn write(
 ) -> std::io::Result<std::path::PathBuf> {
     use crate::report::{self, capacity as render};
     use crate::sweep::write_new;
-    out.write_scenario(&format!("{scenario}-capacity"), |dir| {
+    out.write_scenario(&folder(scenario), |dir| {
         write_new(dir, "capacity.csv", render::csv(answer, search).as_bytes())?;
         let json = render::json(answer, scenario, workload, search);
         write_new(dir, "capacity.json", report::summary_json(&json).as_bytes())?;

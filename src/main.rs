@@ -893,7 +893,7 @@ fn capacity(a: &CapacityArgs) -> ExitCode {
         Err(e) => return bad_input(&e),
     };
     // Where its folder goes is checked before the search, which may take minutes.
-    if let Err(e) = out.check_places([format!("{}-capacity", sc.name).as_str()]) {
+    if let Err(e) = out.check_places([capacity::folder(&sc.name).as_str()]) {
         return bad_input(&e);
     }
     let options = sweep::RunOptions {

@@ -24,7 +24,7 @@ const FORMAT: &str = "archsim-shard/1";
 /// A shard's manifest, written last: a folder without it is a shard that did not finish.
 const MANIFEST: &str = "shard.json";
 /// The folder of a shard's saved runs.
-const RUNS: &str = "runs";
+pub(crate) const RUNS: &str = "runs";
 /// The most shards a run may be split into.
 pub const MAX_SHARDS: u32 = 100_000;
 
@@ -571,8 +571,7 @@ fn unprintable_json(text: &str) -> Option<String> {
     // is written as an escape (`\u001b`; raw, the text would not have parsed), a
     // bidirectional override as itself or as an escape. A `\u` is an escape when the
     // backslashes before its own are even in number (`\\u` is a backslash, then a `u`).
-    let unprintable =
-        |c: char| crate::text::first_unprintable(c.encode_utf8(&mut [0; 4])).is_some();
+    let unprintable = crate::text::needs_escape;
     let bytes = text.as_bytes();
     for (at, _) in text.match_indices("\\u") {
         let before = bytes[..at]
@@ -586,8 +585,11 @@ fn unprintable_json(text: &str) -> Option<String> {
             return Some(format!("it holds \\u{code}, a control character or a bidirectional override, which no scenario's text may"));
         }
     }
-    crate::text::first_unprintable(text)
-        .map(|_| "it holds a bidirectional override, which no scenario's text may".to_string())
+    // Raw, only an override can be in a string: a control character there would not have
+    // parsed, and a carriage return outside one is JSON's whitespace.
+    text.chars()
+        .any(|c| unprintable(c) && !c.is_control())
+        .then(|| "it holds a bidirectional override, which no scenario's text may".to_string())
 }
 
 #[cfg(test)]
@@ -636,6 +638,8 @@ mod tests {
         assert!(unprintable_json(r#"{"kind":"x\\\u001b"}"#).is_some());
         // `\u00e9` (é) and `\n` are printable.
         assert_eq!(unprintable_json(r#"{"kind":"caf\u00e9\n"}"#), None);
+        // Line ends of a file saved with carriage returns are whitespace, not a string's.
+        assert_eq!(unprintable_json("{\r\n\"kind\": \"x\"\r\n}\r\n"), None);
     }
 
     #[test]

@@ -909,9 +909,11 @@ fn written_by_archsim(dir: &Path) -> bool {
     let Ok(mut entries) = std::fs::read_dir(dir) else {
         return false;
     };
-    let runs = dir.file_name().is_some_and(|n| n == "runs");
+    if dir.file_name().is_none_or(|n| n != crate::shard::RUNS) {
+        return entries.next().is_none();
+    }
     entries.all(|e| {
-        runs && e.is_ok_and(|e| {
+        e.is_ok_and(|e| {
             e.file_type().is_ok_and(|t| t.is_file())
                 && e.file_name().to_str().is_some_and(|n| {
                     n.strip_suffix(".json")
