@@ -1087,9 +1087,9 @@ fn check_memory<A>(
     if total <= limits::MAX_RUN_BYTES {
         return true;
     }
-    let Some(largest) = (0..each.len()).max_by_key(|&i| (each[i].0, std::cmp::Reverse(i))) else {
-        return true;
-    };
+    let largest = (0..each.len())
+        .max_by_key(|&i| (each[i].0, std::cmp::Reverse(i)))
+        .expect("a total past the limit has a part");
     let mib = |b: u64| b.div_ceil(1 << 20);
     let why = each[largest]
         .1

@@ -869,12 +869,12 @@ pub fn keep_own_expectations(doc: &mut DeTable<'_>, decl: &VariantDecl<'_>, ck: 
             return true;
         };
         ck.error(
-                at,
-                format!(
-                    "this [[expect]] is judged on every variant, and \"{}\" removes \"{part}\" (unset = [\"{part}\"]): judge it on the others only, with variant = \"{BASELINE}\" (or another variant's name) in it",
-                    decl.name
-                ),
-            );
+            at,
+            format!(
+                "this [[expect]] is judged on every variant, and \"{}\" removes \"{part}\" (unset = [\"{part}\"]): judge it on the others only, with variant = \"{BASELINE}\" (or another variant's name) in it",
+                decl.name
+            ),
+        );
         false
     });
 }
