@@ -2539,6 +2539,18 @@ fn application_auto_scaling_of_a_tables_capacity_is_its_autoscaling() {
         "{:?}",
         out.notes
     );
+    // Every policy of a side is said: one listed after the side's target-tracking policy,
+    // step scaling or a second target tracking, is left out with a note.
+    let more = format!(
+        "{text}  StepPolicy:\n    Type: AWS::ApplicationAutoScaling::ScalingPolicy\n    Properties: {{PolicyName: s, PolicyType: StepScaling, ScalingTargetId: !Ref ReadTarget, StepScalingPolicyConfiguration: {{AdjustmentType: ChangeInCapacity}}}}\n  ReadPolicy2:\n    Type: AWS::ApplicationAutoScaling::ScalingPolicy\n    Properties: {{PolicyName: r2, PolicyType: TargetTrackingScaling, ScalingTargetId: !Ref ReadTarget, TargetTrackingScalingPolicyConfiguration: {{TargetValue: 50}}}}\n"
+    );
+    let out = import("t.yaml", &more).unwrap();
+    for said in [
+        "scaling policy StepPolicy is not target tracking: archsim's tables scale by target tracking only, so it is left out",
+        "scaling policy ReadPolicy2 is left out: archsim's table has one target-tracking policy for its reads, ReadPolicy's",
+    ] {
+        assert!(out.notes.iter().any(|n| n == said), "{said}\n{:?}", out.notes);
+    }
     // A scalable target of another service is said not to be simulated.
     let ecs = format!(
         "{text}  Service:\n    Type: AWS::ApplicationAutoScaling::ScalableTarget\n    Properties: {{ServiceNamespace: ecs, ScalableDimension: 'ecs:service:DesiredCount', ResourceId: service/c/s, MinCapacity: 1, MaxCapacity: 4}}\n"

@@ -138,6 +138,9 @@ fn policy<'a>(p: &Resource<'a>, m: &mut Mapped) -> Option<Policy<'a>> {
     })
 }
 
+/// A scalable target's literal maximum, and where it was read (for the comment).
+type Maximum = (f64, String);
+
 /// A table's scalable targets and target-tracking policies, read into its `autoscaling`
 /// (`units`: the table's read and write units as mapped, when they are literal).
 pub(super) fn table_scaling(
@@ -169,15 +172,25 @@ pub(super) fn table_scaling(
         ));
         return;
     }
-    // Each side's target value, from a target-tracking policy of its scalable target.
-    let mut tracked: Vec<(Side, f64, &str)> = Vec::new();
-    let mut maxima: Vec<(Side, f64, String)> = Vec::new();
+    // Each side's target value, from a target-tracking policy of its scalable target, and
+    // its maximum when the target's is literal.
+    let mut tracked: Vec<(Side, f64, &str, Option<Maximum>)> = Vec::new();
     for (side, target) in &sides {
         let policies: Vec<Resource<'_>> = t
             .others()
             .filter(|p| POLICIES.contains(&p.kind) && scales(p, target, t, *side))
             .collect();
-        let Some(p) = policies.iter().find_map(|p| policy(p, m)) else {
+        // Every policy is read, so that each one left out is said.
+        let tracking: Vec<Policy<'_>> = policies.iter().filter_map(|p| policy(p, m)).collect();
+        for extra in tracking.iter().skip(1) {
+            m.note(format!(
+                "scaling policy {} is left out: archsim's table has one target-tracking policy for its {}, {}'s",
+                extra.name,
+                side.words(),
+                tracking[0].name
+            ));
+        }
+        let Some(p) = tracking.into_iter().next() else {
             m.note(format!(
                 "{}'s scalable target {} has no target-tracking policy: its {} are not scaled",
                 t.name,
@@ -194,7 +207,6 @@ pub(super) fn table_scaling(
             ));
             continue;
         };
-        tracked.push((*side, value, p.name));
         if !p.cooldowns.is_empty() {
             m.note(format!(
                 "scaling policy {}'s {} not simulated: archsim's table scales out after `autoscaling.lag` (2 minutes unless set) and in after 15 minutes under its target",
@@ -223,16 +235,18 @@ pub(super) fn table_scaling(
                 side.max_key()
             ));
         }
-        match target.num(max_key) {
-            Some(max) => maxima.push((*side, max, format!("scalable target {}'s {max_key}", target.name))),
-            None => m.note(format!(
+        let max = target.num(max_key);
+        if max.is_none() {
+            m.note(format!(
                 "scalable target {}'s {max_key} is not a literal in the template: `autoscaling.{}` is archsim's default, 10 times the table's units",
                 target.name,
                 side.max_key()
-            )),
+            ));
         }
+        let max = max.map(|max| (max, format!("scalable target {}'s {max_key}", target.name)));
+        tracked.push((*side, value, p.name, max));
     }
-    let Some(&(_, lowest, _)) = tracked.iter().min_by(|a, b| a.1.total_cmp(&b.1)) else {
+    let Some(&(_, lowest, _, _)) = tracked.iter().min_by(|a, b| a.1.total_cmp(&b.1)) else {
         return;
     };
     if tracked.len() == 2 && tracked[0].1 != tracked[1].1 {
@@ -257,18 +271,19 @@ pub(super) fn table_scaling(
         lowest
     )];
     for side in [Side::Read, Side::Write] {
-        let scaled_side = tracked.iter().any(|(s, _, _)| *s == side);
         let own = match side {
             Side::Read => units.0,
             Side::Write => units.1,
         };
-        match maxima.iter().find(|(s, _, _)| *s == side) {
-            Some((_, max, from)) if scaled_side => {
+        match tracked.iter().find(|t| t.0 == side) {
+            Some((_, _, _, Some((max, from)))) => {
                 table.insert(side.max_key().into(), toml::Value::Float(*max));
                 why.push(format!("{} {from}", side.max_key()));
             }
+            // Scaled, to a maximum not literal: archsim's default (said above).
+            Some((_, _, _, None)) => {}
             // A side no policy scales keeps its units: its maximum is its own.
-            _ if !scaled_side => match own {
+            None => match own {
                 Some(u) => {
                     table.insert(side.max_key().into(), toml::Value::Float(u));
                     why.push(format!(
@@ -284,7 +299,6 @@ pub(super) fn table_scaling(
                     side.max_key()
                 )),
             },
-            _ => {}
         }
     }
     m.set("autoscaling", toml::Value::Table(table), why.join("; "));
