@@ -216,7 +216,11 @@ pub(super) fn resources(
         return Err((
             line,
             column,
-            super::too_many_resources("the template", list.len()),
+            super::too_many_resources(
+                "the template",
+                list.len(),
+                "CloudFormation takes at most 500 a template",
+            ),
         ));
     }
     let conditions = conditions(top.get("Conditions"), &parameters, &mappings, &mut budget)

@@ -129,10 +129,10 @@ pub fn import(file: &str, text: &str) -> Result<Imported, ImportError> {
 }
 
 /// The refusal of a template or plan declaring `n` resources, more than
-/// `limits::MAX_TEMPLATE_RESOURCES`.
-fn too_many_resources(what: &str, n: usize) -> String {
+/// `limits::MAX_TEMPLATE_RESOURCES`; `why` says what makes so many unusual.
+fn too_many_resources(what: &str, n: usize, why: &str) -> String {
     format!(
-        "{what} declares {n} resources, more than the {} archsim imports (CloudFormation takes at most 500 a template): import a smaller stack",
+        "{what} declares {n} resources, more than the {} archsim imports ({why}): import a smaller stack",
         crate::limits::MAX_TEMPLATE_RESOURCES
     )
 }

@@ -30,7 +30,11 @@ pub(super) fn resources(plan: &Value) -> Result<Resources, String> {
     let mut out = Vec::new();
     planned(root, &mut out, 0);
     if out.len() > crate::limits::MAX_TEMPLATE_RESOURCES {
-        return Err(super::too_many_resources("the plan", out.len()));
+        return Err(super::too_many_resources(
+            "the plan",
+            out.len(),
+            "a bound of archsim's on an import's work; Terraform sets none",
+        ));
     }
     let addresses: Vec<String> = out.iter().map(|r| bare(&r.name).to_string()).collect();
     let mut config = Configured::default();

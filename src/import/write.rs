@@ -1398,7 +1398,11 @@ impl Taken {
         if self.ids.contains(&id) {
             let n = self.next.entry(base.clone()).or_insert(2);
             loop {
-                id = format!("{base}-{n}");
+                // The base cut for the number to fit (it is ASCII): the 1,000th name alike
+                // would otherwise be 65 characters.
+                let number = format!("-{n}");
+                let keep = base.len().min(MAX_NAME_LEN - number.len());
+                id = format!("{}{number}", &base[..keep]);
                 *n += 1;
                 if !self.ids.contains(&id) {
                     break;
@@ -1470,6 +1474,21 @@ fn comment(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_numbered_id_is_no_longer_than_any_other() {
+        let mut taken = Taken::default();
+        let long = "R".repeat(200);
+        let ids: Vec<String> = (0..10_001).map(|_| taken.fresh(&long)).collect();
+        assert!(ids.iter().all(|id| id.len() <= MAX_NAME_LEN));
+        assert_eq!(ids[998], format!("{}-999", "R".repeat(MAX_NAME_LEN - 4)));
+        assert_eq!(
+            ids[9_999],
+            format!("{}-10000", "R".repeat(MAX_NAME_LEN - 6))
+        );
+        let distinct: std::collections::BTreeSet<&String> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
+    }
 
     #[test]
     fn names_become_ids() {
