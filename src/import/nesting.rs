@@ -447,6 +447,10 @@ mod tests {
         // An indentation indicator: the content is that far past the block.
         let text = format!("A: |2\n    {}\nB: 1\n", bomb(5));
         assert_eq!(too_deep(&text, 4), None);
+        // Told by the indicator, not found from the first line: a line indented 2 after one
+        // indented 4 is still content (found, the scalar would end there).
+        let text = format!("A: |2\n    x\n  {}\nB: 1\n", bomb(5));
+        assert_eq!(too_deep(&text, 4), None);
     }
 
     #[test]
