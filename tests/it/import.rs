@@ -2576,6 +2576,10 @@ fn a_plans_user_data_naming_addresses_gives_its_group_their_calls() {
         "{sc}"
     );
     assert!(sc.contains("backend = \"aws_db_instance-db\""), "{sc}");
+    // The database's `address` is read as a connection too: the group's call to it goes
+    // through the cache, said (the cache's backend alone would be set without it).
+    let said = "aws_autoscaling_group-web calls aws_db_instance-db through aws_elasticache_replication_group-cache, which stands in front of it";
+    assert!(out.notes.iter().any(|n| n == said), "{:?}", out.notes);
     let s = run(sc);
     assert!(
         num(
