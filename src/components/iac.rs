@@ -105,8 +105,15 @@ impl<'a> Resource<'a> {
 /// Collects the names a value references (`Ref`, `Fn::GetAtt`, `${Name}` or `${Name.Attr}` in
 /// `Fn::Sub`), in the order written, each once. Pseudo parameters (`AWS::Region`) are left out.
 pub fn references(v: &Value, out: &mut Vec<String>) {
+    references_in([v], out);
+}
+
+/// `references` of several values at once: the names of all of them, each once.
+pub fn references_in<'v>(values: impl IntoIterator<Item = &'v Value>, out: &mut Vec<String>) {
     let mut once = Once::new(out);
-    each_reference(v, &mut |name, _| once.push(name));
+    for v in values {
+        each_reference(v, &mut |name, _| once.push(name));
+    }
 }
 
 /// The resources whose endpoint a value names (`Fn::GetAtt` of `Endpoint.Address`,

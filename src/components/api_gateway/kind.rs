@@ -964,14 +964,12 @@ fn import_usage_plan(r: &Resource<'_>, m: &mut Mapped) {
     };
     let apis: Vec<String> = match r.get(stages) {
         Some(serde_json::Value::Array(list)) => {
-            // The stages' APIs, read at once, each named once.
-            let ids: Vec<serde_json::Value> = list
-                .iter()
-                .filter_map(|s| s.get(api_key))
-                .cloned()
-                .collect();
+            // The stages' APIs, each named once.
             let mut out = Vec::new();
-            crate::components::iac::references(&serde_json::Value::Array(ids), &mut out);
+            crate::components::iac::references_in(
+                list.iter().filter_map(|s| s.get(api_key)),
+                &mut out,
+            );
             out
         }
         _ => Vec::new(),
