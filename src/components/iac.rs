@@ -140,19 +140,19 @@ pub fn endpoint_attribute(attribute: &str) -> bool {
 
 /// A list that takes each name once, in the order first pushed: a set beside it, so that a
 /// value naming many resources takes time in proportion to them, not to their square.
-struct Once<'a> {
+pub(crate) struct Once<'a> {
     out: &'a mut Vec<String>,
     seen: std::collections::BTreeSet<String>,
 }
 
 impl<'a> Once<'a> {
     /// Over `out`, whose names are taken already.
-    fn new(out: &'a mut Vec<String>) -> Once<'a> {
+    pub(crate) fn new(out: &'a mut Vec<String>) -> Once<'a> {
         let seen = out.iter().cloned().collect();
         Once { out, seen }
     }
 
-    fn push(&mut self, name: &str) {
+    pub(crate) fn push(&mut self, name: &str) {
         if self.seen.insert(name.to_string()) {
             self.out.push(name.to_string());
         }

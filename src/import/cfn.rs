@@ -4,7 +4,7 @@
 //! integration timeouts) added.
 
 use super::{Resources, Text};
-use crate::components::iac::Declared;
+use crate::components::iac::{Declared, Once};
 use serde::de::{
     DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
 };
@@ -356,41 +356,29 @@ pub(super) fn resources(
 /// The names a value's `Ref`s, `Fn::GetAtt`s and `Fn::Sub`s name, in the order written,
 /// each once; a `Fn::Sub`'s own variables are not names of the template.
 fn named(v: &Value) -> Vec<String> {
-    let mut out = Names::default();
-    named_into(v, &mut out);
-    out.list
-}
-
-/// Names in the order first met, each once.
-#[derive(Default)]
-struct Names {
-    list: Vec<String>,
-    seen: std::collections::BTreeSet<String>,
+    let mut list = Vec::new();
+    named_into(v, &mut Once::new(&mut list));
+    list
 }
 
 /// `named`, into `out`.
-fn named_into(v: &Value, out: &mut Names) {
-    let push = |n: &str, out: &mut Names| {
-        if out.seen.insert(n.to_string()) {
-            out.list.push(n.to_string());
-        }
-    };
+fn named_into(v: &Value, out: &mut Once<'_>) {
     match v {
         Value::Object(m) => {
             if let Some(Value::String(n)) = m.get("Ref") {
-                push(n, out);
+                out.push(n);
                 return;
             }
             match m.get("Fn::GetAtt") {
                 Some(Value::Array(a)) => {
                     if let Some(Value::String(n)) = a.first() {
-                        push(n, out);
+                        out.push(n);
                     }
                     a.iter().skip(1).for_each(|x| named_into(x, out));
                     return;
                 }
                 Some(Value::String(s)) => {
-                    push(s.split('.').next().unwrap_or(s), out);
+                    out.push(s.split('.').next().unwrap_or(s));
                     return;
                 }
                 _ => {}
@@ -412,7 +400,7 @@ fn named_into(v: &Value, out: &mut Names) {
                     let n = inner.split('.').next().unwrap_or(inner);
                     let var = vars.is_some_and(|vs| vs.contains_key(n));
                     if !inner.starts_with('!') && !var && !n.is_empty() {
-                        push(n, out);
+                        out.push(n);
                     }
                     rest = &after[end + 1..];
                 }
