@@ -83,6 +83,21 @@ impl<'a> Resource<'a> {
         self.get(path)?.as_str()
     }
 
+    /// A string written literally, or one a plan knows beside its references (`Known`, as
+    /// `terraform.rs` keeps a value its configuration also refers to).
+    pub fn known_text(&self, path: &str) -> Option<&'a str> {
+        let v = self.get(path)?;
+        v.as_str().or_else(|| v.get("Known")?.as_str())
+    }
+
+    /// A property's name in the resource's language: CloudFormation's or Terraform's.
+    pub fn key(&self, cf: &'static str, tf: &'static str) -> &'static str {
+        match self.dialect {
+            Dialect::CloudFormation => cf,
+            Dialect::Terraform => tf,
+        }
+    }
+
     /// A boolean written literally (or as "true"/"false").
     pub fn flag(&self, path: &str) -> Option<bool> {
         match self.get(path)? {

@@ -58,38 +58,23 @@ impl Side {
     }
 }
 
-/// A property's name in the resource's language: CloudFormation's or Terraform's.
-fn key(r: &Resource<'_>, cf: &'static str, tf: &'static str) -> &'static str {
-    match r.dialect {
-        Dialect::CloudFormation => cf,
-        Dialect::Terraform => tf,
-    }
-}
-
-/// A string the template writes, or that a plan knows beside its references.
-fn literal<'a>(r: &Resource<'a>, path: &str) -> Option<&'a str> {
-    let v = r.get(path)?;
-    v.as_str()
-        .or_else(|| v.get("Known").and_then(|k| k.as_str()))
-}
-
 /// A scalable target's or policy's service namespace and scalable dimension, as written.
 fn scaled<'a>(r: &Resource<'a>) -> (Option<&'a str>, Option<&'a str>) {
     (
-        literal(r, key(r, "ServiceNamespace", "service_namespace")),
-        literal(r, key(r, "ScalableDimension", "scalable_dimension")),
+        r.known_text(r.key("ServiceNamespace", "service_namespace")),
+        r.known_text(r.key("ScalableDimension", "scalable_dimension")),
     )
 }
 
 /// Whether `r`'s resource id (`table/<name>`) names table `t`: a reference to it, or its
 /// name written out.
 fn names_table(r: &Resource<'_>, t: &Resource<'_>) -> bool {
-    let id = key(r, "ResourceId", "resource_id");
+    let id = r.key("ResourceId", "resource_id");
     if r.refs(id).iter().any(|n| n == t.name) {
         return true;
     }
     let name = t.text("TableName").or_else(|| t.text("name"));
-    match (literal(r, id), name) {
+    match (r.known_text(id), name) {
         (Some(written), Some(name)) => written.strip_prefix("table/") == Some(name),
         _ => false,
     }
@@ -104,8 +89,7 @@ struct Policy<'a> {
 
 /// What a scaling policy says, `None` (with a note) when it is not target tracking.
 fn policy<'a>(p: &Resource<'a>, m: &mut Mapped) -> Option<Policy<'a>> {
-    let config = key(
-        p,
+    let config = p.key(
         "TargetTrackingScalingPolicyConfiguration",
         "target_tracking_scaling_policy_configuration",
     );
@@ -118,14 +102,14 @@ fn policy<'a>(p: &Resource<'a>, m: &mut Mapped) -> Option<Policy<'a>> {
     }
     let target = p.num(&format!(
         "{config}.{}",
-        key(p, "TargetValue", "target_value")
+        p.key("TargetValue", "target_value")
     ));
     let cooldowns = [
         ("ScaleInCooldown", "scale_in_cooldown"),
         ("ScaleOutCooldown", "scale_out_cooldown"),
     ]
     .into_iter()
-    .map(|(cf, tf)| key(p, cf, tf))
+    .map(|(cf, tf)| p.key(cf, tf))
     .filter(|k| {
         p.get(&format!("{config}.{k}"))
             .is_some_and(|v| !v.is_null())
@@ -218,8 +202,8 @@ pub(super) fn table_scaling(
             ));
         }
         let (min_key, max_key) = (
-            key(target, "MinCapacity", "min_capacity"),
-            key(target, "MaxCapacity", "max_capacity"),
+            target.key("MinCapacity", "min_capacity"),
+            target.key("MaxCapacity", "max_capacity"),
         );
         let own = match side {
             Side::Read => units.0,
@@ -356,7 +340,7 @@ pub(super) fn import_scaling_part(r: &Resource<'_>, m: &mut Mapped) {
                 "scales a global secondary index's capacity ({d}), which archsim does not simulate"
             )),
             Some((_, false)) => {
-                let id = key(r, "ResourceId", "resource_id");
+                let id = r.key("ResourceId", "resource_id");
                 let on = target.as_ref().unwrap_or(r);
                 let table = r
                     .others()

@@ -667,12 +667,9 @@ fn import_queue(r: &Resource<'_>, m: &mut Mapped) {
     // Terraform writes the policy as a JSON string (kept beside its references, `Known`,
     // when the configuration names the dead-letter queue); CloudFormation as an object, or
     // a JSON string too.
-    let written = r.get(redrive).and_then(|v| {
-        let text = v
-            .as_str()
-            .or_else(|| v.get("Known").and_then(|k| k.as_str()))?;
-        serde_json::from_str::<serde_json::Value>(text).ok()
-    });
+    let written = r
+        .known_text(redrive)
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok());
     let field = |name: &str| {
         r.get(&format!("{redrive}.{name}"))
             .or_else(|| written.as_ref()?.get(name))
