@@ -971,19 +971,16 @@ fn import_monitoring(r: &Resource<'_>, launch: Option<&Resource<'_>>, m: &mut Ma
         l.kind,
         "AWS::AutoScaling::LaunchConfiguration" | "aws_launch_configuration"
     );
-    let (key, flag, default) = if configuration {
-        let key = match l.dialect {
-            Dialect::CloudFormation => "InstanceMonitoring",
-            Dialect::Terraform => "enable_monitoring",
-        };
-        (key, l.flag(key), true)
+    let (key, default) = if configuration {
+        (l.key("InstanceMonitoring", "enable_monitoring"), true)
     } else {
-        let key = match l.dialect {
-            Dialect::CloudFormation => "LaunchTemplateData.Monitoring.Enabled",
-            Dialect::Terraform => "monitoring.enabled",
-        };
-        (key, l.flag(key), false)
+        let key = l.key(
+            "LaunchTemplateData.Monitoring.Enabled",
+            "monitoring.enabled",
+        );
+        (key, false)
     };
+    let flag = l.flag(key);
     if flag.unwrap_or(default) {
         let why = match flag {
             Some(_) => format!("{}'s {key}", l.name),
