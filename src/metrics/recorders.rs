@@ -276,7 +276,9 @@ impl Level {
         self.set(clock, now, v);
     }
 
-    /// Integrates the current level up to `now`.
+    /// Integrates the current level up to `now`. Inlined where a level changes (several
+    /// times a request); only a change in a later window than the last leaves the line.
+    #[inline]
     fn advance(&mut self, clock: &Clock, now: SimTime) {
         let (from, to) = (self.last.min(clock.end), now.min(clock.end));
         self.last = now;
@@ -295,6 +297,13 @@ impl Level {
             }
             return;
         }
+        self.advance_across(clock, from, to);
+    }
+
+    /// The area from `from` to `to` spread over the windows they span.
+    #[cold]
+    #[inline(never)]
+    fn advance_across(&mut self, clock: &Clock, from: SimTime, to: SimTime) {
         let w = clock.window.0;
         let mut t = from.0;
         self.cursor.at(clock, to);
