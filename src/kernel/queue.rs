@@ -31,12 +31,16 @@ use super::SimTime;
 /// A radix heap of events by key: a monotone priority queue (every key pushed is at least the
 /// last one popped, as a simulation's clock never goes back), in buckets by the highest bit
 /// in which a key differs from the last key popped. A push is one bit scan and a `Vec::push`;
-/// a pop that finds nothing equal to the last key takes the least bucket, whose least key
-/// becomes the last, and spreads it over the buckets below. Each entry moves at most once per
+/// a pop takes the lowest occupied bucket, hands back its least entry, whose key becomes the
+/// last, and spreads the others over the buckets below. Each entry moves at most once per
 /// bit of the key, in practice a few times, with no comparison among the others.
+///
+/// Keys are unique and every key pushed is above the last one popped (`EventQueue::key`: a
+/// sequence number that only grows, from 1), so no key ever equals `last` and bucket 0 stays
+/// empty.
 struct Radix<E> {
-    /// Bucket `b` holds the keys whose highest bit differing from `last` is bit `b - 1`;
-    /// bucket 0 the key equal to `last` (keys are unique: at most one).
+    /// Bucket `b` (1..=128) holds the keys whose highest bit differing from `last` is bit
+    /// `b - 1`; bucket 0, that of a key equal to `last`, is never used.
     buckets: Vec<Vec<(u128, E)>>,
     /// Each bucket's least key (`u128::MAX` when empty): the least key of all is the lowest
     /// occupied bucket's, found without looking at its entries, however many there are (a
@@ -71,31 +75,26 @@ impl<E: Copy> Radix<E> {
     #[inline]
     fn put(&mut self, key: u128, event: E) {
         let b = self.bucket(key);
-        if b > 0 {
-            self.occupied[(b - 1) >> 6] |= 1 << ((b - 1) & 63);
-        }
+        debug_assert!(b > 0, "a key equal to the last one popped");
+        self.occupied[(b - 1) >> 6] |= 1 << ((b - 1) & 63);
         self.buckets[b].push((key, event));
         self.least[b] = self.least[b].min(key);
     }
 
     #[inline]
     fn push(&mut self, key: u128, event: E) {
-        debug_assert!(key >= self.last, "a key below the last one popped");
+        debug_assert!(key > self.last, "a key not above the last one popped");
         self.put(key, event);
         self.len += 1;
     }
 
-    /// The bucket holding the least key: 0 when it is the last key popped's, else the lowest
-    /// occupied one.
+    /// The bucket holding the least key, the lowest occupied one; only for a heap that holds
+    /// an entry.
     #[inline]
     fn lowest(&self) -> usize {
-        if self.buckets[0].is_empty() {
-            match self.occupied {
-                [0, high] => high.trailing_zeros() as usize + 65,
-                [low, _] => low.trailing_zeros() as usize + 1,
-            }
-        } else {
-            0
+        match self.occupied {
+            [0, high] => high.trailing_zeros() as usize + 65,
+            [low, _] => low.trailing_zeros() as usize + 1,
         }
     }
 
@@ -105,20 +104,16 @@ impl<E: Copy> Radix<E> {
         (self.len > 0).then(|| self.least[self.lowest()])
     }
 
-    /// Takes the entry of the least key. The lowest bucket's least entry is the one taken:
-    /// it is handed back as the bucket is spread, not put in bucket 0 to be popped from there
-    /// (keys are unique, so bucket 0 is otherwise empty between pops). Each pop moved 2.1
-    /// entries on M/M/10 and 4.0 on the serverless benchmark; one of those moves was this one.
+    /// Takes the entry of the least key: the lowest bucket's least, handed back as the rest
+    /// of the bucket is spread. (When the least entry was spread into bucket 0 and popped
+    /// from there, a pop moved 2.1 entries on M/M/10 and 4.0 on the serverless benchmark,
+    /// one of them that entry.)
     fn pop(&mut self) -> Option<(u128, E)> {
         if self.len == 0 {
             return None;
         }
         self.len -= 1;
         let b = self.lowest();
-        if b == 0 {
-            self.least[0] = u128::MAX;
-            return self.buckets[0].pop();
-        }
         self.occupied[(b - 1) >> 6] &= !(1 << ((b - 1) & 63));
         let least = self.least[b];
         self.last = least;
@@ -198,7 +193,8 @@ impl<E: Copy> EventQueue<E> {
             first_lane: None,
             due_now: std::collections::VecDeque::new(),
             now: 0,
-            next_seq: 0,
+            // From 1: no key is 0, the radix heap's first `last`.
+            next_seq: 1,
         }
     }
 

@@ -277,7 +277,8 @@ impl Level {
     }
 
     /// Integrates the current level up to `now`. Inlined where a level changes (several
-    /// times a request); only a change in a later window than the last leaves the line.
+    /// times a request); only a change reaching outside the cursor's window (where the last
+    /// crossing of windows ended) leaves the line.
     #[inline]
     fn advance(&mut self, clock: &Clock, now: SimTime) {
         let (from, to) = (self.last.min(clock.end), now.min(clock.end));
