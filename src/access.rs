@@ -7,6 +7,14 @@
 //! A component with no `role` is not checked: it stands for a caller whose credentials are
 //! out of the model's scope, and all its calls pass. Workloads (clients outside AWS) are not
 //! checked either.
+//!
+//! A kind whose calls are its callers' (`Kind::CONNECTS_AS_CALLERS`: a cache in front of a
+//! table, where on a miss the application reads the table itself) has those calls checked
+//! against its callers' roles, as the network judges them as its callers' connections
+//! (`crate::network::acting`); its own role signs only its KMS link. A call passes when one
+//! of its callers may make it, as for the network: each gate is one per edge, and archsim
+//! cannot tell whose request a miss is; a caller with no role (or a workload) lets every
+//! such call pass.
 
 use crate::components::kind::Mapping;
 use crate::components::OpChoice;
@@ -39,6 +47,12 @@ pub struct Check {
     /// else the caller's `id`).
     pub place: Place,
     pub position: (usize, usize),
+    /// The role that decides (index into `Scenario::roles`): the caller's own, or for a kind
+    /// whose calls are its callers', the first of their roles that allows, else the first.
+    pub role: usize,
+    /// The call is made as the caller's callers (`Kind::CONNECTS_AS_CALLERS`), with their
+    /// roles.
+    pub for_callers: bool,
     /// The action asked for (`dynamodb:PutItem`) and the resource (an ARN).
     pub action: String,
     pub resource: String,
@@ -113,9 +127,10 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
     let reach = reaching_ops(scenario);
     let mut out = Vec::new();
     for (from, c) in scenario.components.iter().enumerate() {
-        let Some(role) = c.role.map(|r| &scenario.roles[r]) else {
+        let callers = callers_roles(scenario, from);
+        if c.role.is_none() && callers.as_ref().is_none_or(|r| r.is_empty()) {
             continue;
-        };
+        }
         let mut edges: Vec<Edge> = Vec::new();
         for (k, call) in c.spec.calls().iter().enumerate() {
             let ops = match call.op {
@@ -135,6 +150,27 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
             edges.push((link.to, ops, Place::Kms, c.position));
         }
         for (to, ops, place, position) in edges {
+            // Whose roles decide: the callers' for a call made as them, else its own.
+            let (roles, for_callers): (Vec<usize>, bool) = match (&callers, place) {
+                (Some(r), Place::Call | Place::Component) => (r.clone(), true),
+                _ => (c.role.into_iter().collect(), false),
+            };
+            if roles.is_empty() {
+                continue;
+            }
+            let decide = |action: &str, resource: &str| -> (usize, Decision) {
+                let all = roles
+                    .iter()
+                    .map(|&r| (r, iam::evaluate(&scenario.roles[r], action, resource)));
+                let mut first = None;
+                for (r, d) in all {
+                    if d.allowed() {
+                        return (r, d);
+                    }
+                    first.get_or_insert((r, d));
+                }
+                first.expect("a role to decide")
+            };
             let callee = &scenario.components[to];
             let Some(arn) = callee.spec.iam_resource(&callee.id, &callee.region) else {
                 continue;
@@ -171,13 +207,15 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
                 let Some((action, resource, error)) = action else {
                     continue;
                 };
-                let decision = iam::evaluate(role, &action, &resource);
+                let (role, decision) = decide(&action, &resource);
                 out.push(Check {
                     from,
                     to,
                     op,
                     place,
                     position,
+                    role,
+                    for_callers,
                     action,
                     resource,
                     error,
@@ -185,13 +223,15 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
                 });
                 if let Some((key, kms)) = key.as_ref().zip(callee.spec.kms_action(op)) {
                     let action = format!("kms:{kms}");
-                    let decision = iam::evaluate(role, &action, key);
+                    let (role, decision) = decide(&action, key);
                     out.push(Check {
                         from,
                         to,
                         op,
                         place: Place::KeyAsCaller,
                         position,
+                        role,
+                        for_callers,
                         action,
                         resource: key.clone(),
                         error,
@@ -202,6 +242,34 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
         }
     }
     out
+}
+
+/// For a kind whose calls are its callers' (`Kind::CONNECTS_AS_CALLERS`), their roles (each
+/// once, in scenario order): `Some` of none when one of them has no role (a workload, or a
+/// component out of the model's credentials), which lets every such call pass. `None` for
+/// any other kind, or one nobody calls (its own role decides).
+fn callers_roles(scenario: &Scenario, from: usize) -> Option<Vec<usize>> {
+    use crate::network::{acting, Caller};
+    if !scenario.components[from].spec.connects_as_callers() {
+        return None;
+    }
+    let acting = acting(scenario, Caller::Component(from));
+    if acting == [Caller::Component(from)] {
+        return None;
+    }
+    let mut roles: Vec<usize> = Vec::new();
+    for who in acting {
+        let role = match who {
+            Caller::Component(i) => scenario.components[i].role,
+            Caller::Workload(_) => None,
+        };
+        match role {
+            Some(r) if !roles.contains(&r) => roles.push(r),
+            Some(_) => {}
+            None => return Some(Vec::new()),
+        }
+    }
+    Some(roles)
 }
 
 /// An event source mapping whose function has a role: the actions it needs on its source,
@@ -384,7 +452,7 @@ pub fn lint(scenario: &Scenario) -> Lint {
         }
     }
     for (c, ops) in denied {
-        let role = &scenario.roles[scenario.components[c.from].role.unwrap_or(0)];
+        let role = &scenario.roles[c.role];
         let why = match c.decision {
             Decision::ExplicitDeny(s) => format!(
                 "the statement on line {} denies it (an explicit deny wins over any allow)",
@@ -402,8 +470,13 @@ pub fn lint(scenario: &Scenario) -> Lint {
             position: c.position,
             error: true,
             message: format!(
-                "\"{}\"'s {via} to \"{}\"{} with operation {} asks for {} on {}, which role \"{}\" denies: {why}; it would answer 403 {} at once, never retried",
+                "\"{}\"'s {via}{} to \"{}\"{} with operation {} asks for {} on {}, which role \"{}\" denies: {why}; it would answer 403 {} at once, never retried",
                 ids(c.from),
+                if c.for_callers {
+                    " (its callers' request, made with their credentials)"
+                } else {
+                    ""
+                },
                 ids(c.to),
                 if c.place == Place::KeyAsCaller {
                     " (which asks KMS for its key with the caller's credentials)"
@@ -427,15 +500,19 @@ pub fn lint(scenario: &Scenario) -> Lint {
     let mut asked: Vec<Asked<'_>> = checks
         .iter()
         .map(|c| Asked {
-            from: c.from,
+            role: c.role,
             action: &c.action,
             resource: &c.resource,
             decision: c.decision,
         })
         .collect();
     for m in &mappings {
+        // Only a function with a role has its mappings checked.
+        let Some(role) = scenario.components[m.mapping.function].role else {
+            continue;
+        };
         asked.extend(m.decisions.iter().map(|(action, decision)| Asked {
-            from: m.mapping.function,
+            role,
             action,
             resource: &m.resource,
             decision: *decision,
@@ -608,8 +685,8 @@ fn matrix(scenario: &Scenario, checks: &[Check]) -> Vec<Row> {
 
 /// One request a role's statements decide: a call, or a read of an event source mapping.
 struct Asked<'a> {
-    /// The component whose role is asked.
-    from: usize,
+    /// The role asked (index into `Scenario::roles`).
+    role: usize,
     action: &'a str,
     resource: &'a str,
     decision: Decision,
@@ -621,10 +698,7 @@ struct Asked<'a> {
 fn least_privilege(scenario: &Scenario, asked: &[Asked<'_>]) -> Vec<Finding> {
     let mut out = Vec::new();
     for (r, role) in scenario.roles.iter().enumerate() {
-        let users: Vec<&Asked<'_>> = asked
-            .iter()
-            .filter(|c| scenario.components[c.from].role == Some(r))
-            .collect();
+        let users: Vec<&Asked<'_>> = asked.iter().filter(|c| c.role == r).collect();
         let named = scenario.components.iter().any(|c| c.role == Some(r));
         if !named {
             out.push(Finding {

@@ -294,6 +294,119 @@ fn a_component_id_in_resources_stands_for_its_arn() {
     );
 }
 
+/// A service with a role reading and writing a table through a cache (cache-aside: on a miss,
+/// or a write, the application calls the table itself); `admin` is a second caller of the
+/// cache, with a role of its own, when `admin_role` is given (it gets no traffic).
+fn through_cache(api_role: Option<&str>, admin_role: Option<&str>) -> String {
+    let role_line = |r: Option<&str>, id: &str| match r {
+        Some(_) => format!("role = \"{id}-role\""),
+        None => String::new(),
+    };
+    let role_table = |r: Option<&str>, id: &str| match r {
+        Some(statements) => {
+            format!("[[role]]\nid = \"{id}-role\"\nstatements = [ {statements} ]\n")
+        }
+        None => String::new(),
+    };
+    let admin = match admin_role {
+        Some(_) => format!(
+            "[[component]]\nid = \"admin\"\nkind = \"service\"\n{}\nservers = 1\nservice_time = \"1ms\"\ncalls = [ {{ to = \"cache\", timeout = \"1s\" }} ]\n",
+            role_line(admin_role, "admin")
+        ),
+        None => String::new(),
+    };
+    format!(
+        r#"
+[scenario]
+duration = "10s"
+seed = 3
+
+[[workload]]
+name = "users"
+target = "api"
+arrival = {{ process = "constant", rate = 100 }}
+mix = [ {{ op = "read", weight = 1 }}, {{ op = "write", weight = 1 }} ]
+timeout = "5s"
+
+{}
+{}
+[[component]]
+id = "api"
+kind = "service"
+{}
+servers = 50
+service_time = "1ms"
+calls = [ {{ to = "cache", timeout = "1s" }} ]
+
+{admin}
+[[component]]
+id = "cache"
+kind = "cache"
+backend = "orders"
+capacity = 1000
+
+[[component]]
+id = "orders"
+kind = "dynamodb"
+rcu = 1000
+wcu = 1000
+"#,
+        role_table(api_role, "api"),
+        role_table(admin_role, "admin"),
+        role_line(api_role, "api"),
+    )
+}
+
+#[test]
+fn a_caches_calls_to_its_backend_are_checked_against_its_callers_roles() {
+    const READS: &str =
+        r#"{ effect = "Allow", actions = ["dynamodb:GetItem"], resources = ["orders"] }"#;
+    const ALL: &str = r#"{ effect = "Allow", actions = ["dynamodb:GetItem", "dynamodb:PutItem"], resources = ["orders"] }"#;
+    // The cache has no role: its misses and writes are the service's, made with its role,
+    // which allows reads only. Every write is a 403, counted on the cache's link.
+    let s = run(&through_cache(Some(READS), None));
+    let (total, denied) = (num(&s, "requests.total"), num(&s, "requests.by_status.403"));
+    assert_eq!(total, 999.0);
+    assert_eq!(denied + num(&s, "requests.by_status.200"), total);
+    // Binomial(999, 1/2): within ±5 standard deviations (±79) of 499.5.
+    assert!((denied - 499.5).abs() < 79.0, "{denied} writes denied");
+    assert_eq!(num(&s, "components.cache.access.denied.orders"), denied);
+    // Lint says whose role denies, and that the call is the callers'.
+    let l = archsim::access::lint(&scenario(&through_cache(Some(READS), None)));
+    assert!(l.failed());
+    let hit = l
+        .findings
+        .iter()
+        .find(|f| f.error)
+        .map(|f| f.message.as_str())
+        .unwrap_or_default();
+    assert!(
+        hit.contains("\"cache\"'s call its kind makes (its callers' request")
+            && hit.contains("dynamodb:PutItem")
+            && hit.contains("role \"api-role\" denies"),
+        "{hit}"
+    );
+    // The role's GetItem is used, through the cache: no advice that nothing uses it.
+    assert!(
+        !l.findings.iter().any(|f| f
+            .message
+            .contains("is granted but no call of the scenario uses it")),
+        "{:?}",
+        l.findings
+    );
+    // With PutItem allowed, everything passes.
+    let s = run(&through_cache(Some(ALL), None));
+    assert_eq!(num(&s, "requests.by_status.200"), 999.0);
+    // A caller with no role is out of the model's credentials: the cache's calls pass.
+    let s = run(&through_cache(None, None));
+    assert_eq!(num(&s, "requests.by_status.200"), 999.0);
+    assert!(archsim::metrics::pointer(&s, "components.cache.access").is_none());
+    // Two callers whose roles disagree: one gate per link, and the call passes when one of
+    // them may make it (as the network judges the cache's connections).
+    let s = run(&through_cache(Some(READS), Some(ALL)));
+    assert_eq!(num(&s, "requests.by_status.200"), 999.0);
+}
+
 fn lint(path: &Path) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
         .arg("lint")
