@@ -8,13 +8,14 @@
 //! out of the model's scope, and all its calls pass. Workloads (clients outside AWS) are not
 //! checked either.
 //!
-//! A kind whose calls are its callers' (`Kind::CONNECTS_AS_CALLERS`: a cache in front of a
-//! table, where on a miss the application reads the table itself) has those calls checked
-//! against its callers' roles, as the network judges them as its callers' connections
-//! (`crate::network::acting`); its own role signs only its KMS link. A call passes when one
-//! of its callers may make it, as for the network: each gate is one per edge, and archsim
-//! cannot tell whose request a miss is; a caller with no role (or a workload) lets every
-//! such call pass.
+//! A kind whose calls carry its callers' credentials (`Kind::SIGNS_AS_CALLERS`: a cache in
+//! front of a table, where on a miss the application reads the table itself) has those
+//! calls checked against its callers' roles (its callers as `crate::network::acting` finds
+//! them, the network judging the same calls as their connections); its own role signs only
+//! its KMS link. A call passes when one of its callers may make it, as for the network: each
+//! gate is one per edge, and archsim cannot tell whose request a miss is; a caller with no
+//! role (or a workload) lets every such call pass. Lint names every caller's role that
+//! denies, and counts a grant used by each role that allows.
 
 use crate::components::kind::Mapping;
 use crate::components::OpChoice;
@@ -48,11 +49,16 @@ pub struct Check {
     pub place: Place,
     pub position: (usize, usize),
     /// The role that decides (index into `Scenario::roles`): the caller's own, or for a kind
-    /// whose calls are its callers', the first of their roles that allows, else the first.
+    /// whose calls are its callers' (`Kind::SIGNS_AS_CALLERS`), the first of their roles that
+    /// allows, else the first.
     pub role: usize,
-    /// The call is made as the caller's callers (`Kind::CONNECTS_AS_CALLERS`), with their
-    /// roles.
+    /// The call is signed with the caller's callers' credentials (`Kind::SIGNS_AS_CALLERS`):
+    /// `roles` are theirs.
     pub for_callers: bool,
+    /// The roles asked: the caller's own, or each of its callers' once.
+    pub roles: Vec<usize>,
+    /// Those of `roles` that allow it.
+    pub allowing: Vec<usize>,
     /// The action asked for (`dynamodb:PutItem`) and the resource (an ARN).
     pub action: String,
     pub resource: String,
@@ -120,8 +126,9 @@ type Edge = (usize, Vec<u16>, Place, (usize, usize));
 /// A row of the reachability matrix: a caller and, for each of its callees, the verdict.
 pub type Row = (String, Vec<(String, &'static str)>);
 
-/// Every IAM decision the scenario's calls need: for each component with a role, each call
-/// to an AWS API, each operation it can carry. In scenario order (caller, then its calls as
+/// Every IAM decision the scenario's calls need: for each component with a role (for a kind
+/// whose calls carry its callers' credentials, with theirs), each call to an AWS API, each
+/// operation it can carry. In scenario order (caller, then its calls as
 /// written, then its KMS link; operations by index).
 pub fn checks(scenario: &Scenario) -> Vec<Check> {
     let reach = reaching_ops(scenario);
@@ -158,18 +165,23 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
             if roles.is_empty() {
                 continue;
             }
-            let decide = |action: &str, resource: &str| -> (usize, Decision) {
-                let all = roles
+            // Each of `among`'s decisions: the first that allows decides, else the first.
+            let decide = |among: &[usize], action: &str, resource: &str| {
+                let all: Vec<(usize, Decision)> = among
                     .iter()
-                    .map(|&r| (r, iam::evaluate(&scenario.roles[r], action, resource)));
-                let mut first = None;
-                for (r, d) in all {
-                    if d.allowed() {
-                        return (r, d);
-                    }
-                    first.get_or_insert((r, d));
-                }
-                first.expect("a role to decide")
+                    .map(|&r| (r, iam::evaluate(&scenario.roles[r], action, resource)))
+                    .collect();
+                let allowing: Vec<usize> = all
+                    .iter()
+                    .filter(|(_, d)| d.allowed())
+                    .map(|(r, _)| *r)
+                    .collect();
+                let (role, decision) = all
+                    .iter()
+                    .copied()
+                    .find(|(_, d)| d.allowed())
+                    .unwrap_or(all[0]);
+                (role, decision, allowing)
             };
             let callee = &scenario.components[to];
             let Some(arn) = callee.spec.iam_resource(&callee.id, &callee.region) else {
@@ -207,7 +219,14 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
                 let Some((action, resource, error)) = action else {
                     continue;
                 };
-                let (role, decision) = decide(&action, &resource);
+                let (role, decision, allowing) = decide(&roles, &action, &resource);
+                // The key's action is asked of the roles that may make the call itself: one
+                // caller must be allowed both.
+                let key_roles = if allowing.is_empty() {
+                    roles.clone()
+                } else {
+                    allowing.clone()
+                };
                 out.push(Check {
                     from,
                     to,
@@ -216,6 +235,8 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
                     position,
                     role,
                     for_callers,
+                    roles: roles.clone(),
+                    allowing,
                     action,
                     resource,
                     error,
@@ -223,7 +244,7 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
                 });
                 if let Some((key, kms)) = key.as_ref().zip(callee.spec.kms_action(op)) {
                     let action = format!("kms:{kms}");
-                    let (role, decision) = decide(&action, key);
+                    let (role, decision, allowing) = decide(&key_roles, &action, key);
                     out.push(Check {
                         from,
                         to,
@@ -232,6 +253,8 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
                         position,
                         role,
                         for_callers,
+                        roles: key_roles.clone(),
+                        allowing,
                         action,
                         resource: key.clone(),
                         error,
@@ -244,13 +267,15 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
     out
 }
 
-/// For a kind whose calls are its callers' (`Kind::CONNECTS_AS_CALLERS`), their roles (each
-/// once, in scenario order): `Some` of none when one of them has no role (a workload, or a
-/// component out of the model's credentials), which lets every such call pass. `None` for
-/// any other kind, or one nobody calls (its own role decides).
+/// For a kind whose calls carry its callers' credentials (`Kind::SIGNS_AS_CALLERS`), their
+/// roles (each once, in scenario order; its callers as `network::acting` finds them):
+/// `Some` of none when one of them has no role (a workload, a component out of the model's
+/// credentials, or one whose own calls are its callers', such as a Route 53 name in front of
+/// the cache), which lets every such call pass. `None` for any other kind, or one nobody
+/// calls (its own role decides).
 fn callers_roles(scenario: &Scenario, from: usize) -> Option<Vec<usize>> {
     use crate::network::{acting, Caller};
-    if !scenario.components[from].spec.connects_as_callers() {
+    if !scenario.components[from].spec.signs_as_callers() {
         return None;
     }
     let acting = acting(scenario, Caller::Component(from));
@@ -460,6 +485,21 @@ pub fn lint(scenario: &Scenario) -> Lint {
             ),
             _ => "no statement allows it (the implicit deny)".to_string(),
         };
+        // A call made with its callers' credentials is denied when all their roles deny it.
+        let whose = if c.roles.len() > 1 {
+            let names: Vec<String> = c
+                .roles
+                .iter()
+                .map(|&r| format!("\"{}\"", scenario.roles[r].id))
+                .collect();
+            format!(
+                "which none of its callers' roles ({}) allows; role \"{}\" denies it",
+                names.join(", "),
+                role.id
+            )
+        } else {
+            format!("which role \"{}\" denies", role.id)
+        };
         let via = match c.place {
             Place::Call => "call",
             Place::Kms => "call to KMS (`kms`)",
@@ -470,7 +510,7 @@ pub fn lint(scenario: &Scenario) -> Lint {
             position: c.position,
             error: true,
             message: format!(
-                "\"{}\"'s {via}{} to \"{}\"{} with operation {} asks for {} on {}, which role \"{}\" denies: {why}; it would answer 403 {} at once, never retried",
+                "\"{}\"'s {via}{} to \"{}\"{} with operation {} asks for {} on {}, {whose}: {why}; it would answer 403 {} at once, never retried",
                 ids(c.from),
                 if c.for_callers {
                     " (its callers' request, made with their credentials)"
@@ -489,7 +529,6 @@ pub fn lint(scenario: &Scenario) -> Lint {
                     .join(", "),
                 c.action,
                 c.resource,
-                role.id,
                 c.error
             ),
         });
@@ -497,15 +536,22 @@ pub fn lint(scenario: &Scenario) -> Lint {
     findings.extend(dropped_findings(scenario));
     // What the roles' statements decide: the calls, and what event source mappings read.
     let mappings = mapping_checks(scenario);
-    let mut asked: Vec<Asked<'_>> = checks
-        .iter()
-        .map(|c| Asked {
-            role: c.role,
+    // A call its callers' roles allow is asked of each of them that allows it (each grant is
+    // used), one they all deny of the one that decided.
+    let mut asked: Vec<Asked<'_>> = Vec::new();
+    for c in &checks {
+        let roles = if c.allowing.is_empty() {
+            std::slice::from_ref(&c.role)
+        } else {
+            &c.allowing[..]
+        };
+        asked.extend(roles.iter().map(|&role| Asked {
+            role,
             action: &c.action,
             resource: &c.resource,
-            decision: c.decision,
-        })
-        .collect();
+            decision: iam::evaluate(&scenario.roles[role], &c.action, &c.resource),
+        }));
+    }
     for m in &mappings {
         // Only a function with a role has its mappings checked.
         let Some(role) = scenario.components[m.mapping.function].role else {

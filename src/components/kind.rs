@@ -530,6 +530,13 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
     /// by its callers.
     const CONNECTS_AS_CALLERS: bool = false;
 
+    /// Whether its calls to AWS APIs are signed with its callers' credentials (a cache in
+    /// front of a table: on a miss the application reads the table with its own role): IAM
+    /// then checks them against its callers' roles (`access::checks`), not its own, which
+    /// signs only its `kms` link. Not so for a kind that only connects as its callers (a
+    /// Route 53 name's targets: a bucket's website endpoint is read anonymously).
+    const SIGNS_AS_CALLERS: bool = false;
+
     /// Whether a request goes to one of its calls' targets (a load balancer routes it to one)
     /// rather than down each call in turn.
     fn routes_to_one(&self) -> bool {
@@ -722,6 +729,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn kms_as_caller(&self) -> bool;
     /// `Kind::CONNECTS_AS_CALLERS`: whether its calls are its callers' connections.
     fn connects_as_callers(&self) -> bool;
+    /// `Kind::SIGNS_AS_CALLERS`: whether its calls carry its callers' credentials.
+    fn signs_as_callers(&self) -> bool;
     /// `Kind::spans_zones`: whether it spans zones rather than sitting in one `az`.
     fn spans_zones(&self) -> bool;
     /// `Kind::port`: the port its listener takes connections on.
@@ -825,6 +834,9 @@ impl<K: Kind> DynKind for K {
     }
     fn connects_as_callers(&self) -> bool {
         K::CONNECTS_AS_CALLERS
+    }
+    fn signs_as_callers(&self) -> bool {
+        K::SIGNS_AS_CALLERS
     }
     fn spans_zones(&self) -> bool {
         Kind::spans_zones(self)

@@ -125,7 +125,9 @@ pub struct ComponentDecl {
     pub region: String,
     pub spec: ComponentSpec,
     /// The IAM role it calls AWS APIs with (`role = "…"`), by index into `Scenario::roles`;
-    /// `None`: its calls are not checked.
+    /// `None`: its calls are not checked. A kind whose calls carry its callers' credentials
+    /// (`Kind::SIGNS_AS_CALLERS`, a cache) has them checked against its callers' roles, and
+    /// its own signs only its `kms` link.
     pub role: Option<usize>,
     /// The security groups it belongs to (`security_groups = [..]`), by index into
     /// `Scenario::security_groups`; empty: none guards it.

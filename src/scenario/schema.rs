@@ -170,7 +170,7 @@ fn component_schema(info: &crate::components::kind::KindInfo, info_in_vpc: bool)
     }
     props.insert(
         super::roles::ROLE_KEY.into(),
-        json!({ "type": "string", "description": "the [[role]] whose policy its calls to AWS APIs are checked against (omit: not checked)" }),
+        json!({ "type": "string", "description": "the [[role]] whose policy its calls to AWS APIs are checked against (omit: not checked); a cache's calls to its backend are its callers' and checked against their roles, a cache's own role signs only its kms link" }),
     );
     if info_in_vpc {
         props.insert(

@@ -402,9 +402,40 @@ fn a_caches_calls_to_its_backend_are_checked_against_its_callers_roles() {
     assert_eq!(num(&s, "requests.by_status.200"), 999.0);
     assert!(archsim::metrics::pointer(&s, "components.cache.access").is_none());
     // Two callers whose roles disagree: one gate per link, and the call passes when one of
-    // them may make it (as the network judges the cache's connections).
-    let s = run(&through_cache(Some(READS), Some(ALL)));
+    // them may make it (as the network judges the cache's connections). Each role that
+    // allows a call has its grant used: lint calls neither's unused.
+    let two = through_cache(Some(READS), Some(ALL));
+    let s = run(&two);
     assert_eq!(num(&s, "requests.by_status.200"), 999.0);
+    let l = archsim::access::lint(&scenario(&two));
+    assert!(!l.failed(), "{:?}", l.findings);
+    assert!(
+        !l.findings.iter().any(|f| f
+            .message
+            .contains("is granted but no call of the scenario uses it")),
+        "{:?}",
+        l.findings
+    );
+    // Two callers that both deny the writes: lint names both roles.
+    let l = archsim::access::lint(&scenario(&through_cache(Some(READS), Some(READS))));
+    let hit = l
+        .findings
+        .iter()
+        .find(|f| f.error)
+        .map(|f| f.message.as_str())
+        .unwrap_or_default();
+    assert!(
+        hit.contains("none of its callers' roles (\"api-role\", \"admin-role\") allows"),
+        "{hit}"
+    );
+    // The cache's own role, allowing everything, does not sign its callers' requests.
+    let own = through_cache(Some(READS), None).replace(
+        "id = \"cache\"\nkind = \"cache\"",
+        "id = \"cache\"\nkind = \"cache\"\nrole = \"cache-role\"",
+    ) + "\n[[role]]\nid = \"cache-role\"\nstatements = [ { effect = \"Allow\", actions = [\"*\"], resources = [\"*\"] } ]\n";
+    assert!(own.contains("role = \"cache-role\""));
+    let s = run(&own);
+    assert!((num(&s, "requests.by_status.403") - 499.5).abs() < 79.0);
 }
 
 fn lint(path: &Path) -> (i32, String) {

@@ -64,6 +64,8 @@ impl Kind for CacheConfig {
     // call to its `backend` stands for that connection, which the application's security
     // groups and subnets make, not the cache's.
     const CONNECTS_AS_CALLERS: bool = true;
+    // The same calls are signed with the application's credentials: its role decides them.
+    const SIGNS_AS_CALLERS: bool = true;
     const INFO: &'static KindInfo = &KindInfo {
         name: "cache",
         title: "Amazon ElastiCache",
