@@ -121,6 +121,10 @@ pub struct Item {
     pub client: u32,
     /// When the client's request the item descends from was sent (`Msg::origin`).
     pub origin: SimTime,
+    /// The ordering group it belongs to, plus one (a FIFO queue's message group; 0: none):
+    /// a consumer stops a group at its first failed item, whose later items it neither
+    /// processes nor lets be deleted.
+    pub group: u32,
 }
 
 /// A reply delivered to a caller.

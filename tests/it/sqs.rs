@@ -462,6 +462,40 @@ fn a_fifo_batch_with_item_failures_returns_from_its_first_failure_on() {
 }
 
 #[test]
+fn a_fifo_consumer_stops_a_group_at_its_first_failure_and_makes_none_of_its_later_calls() {
+    // One group; 9 good messages a second and a bad one at 1 s, 2 s, …; a function of
+    // 200 ms a message (a batch of 10 within its 3 s timeout) that calls "db" once for each
+    // message it processes (per message, the default). While a batch runs, the group's next
+    // messages wait, so a later batch holds the bad message of 1 s with good ones after it. The function stops the group there
+    // (AWS's advice for a FIFO consumer taking partial answers): the good messages after
+    // the bad one are not processed, make no call, and return with it. So "db" is called
+    // exactly once per message deleted, and some messages of that batch were neither.
+    let text = format!(
+        "[scenario]\nduration = \"1m\"\n[network]\nsame_az = \"0s\"\n\
+         [[workload]]\nname = \"good\"\ntarget = \"q\"\n\
+         arrival = {{ process = \"constant\", rate = 9 }}\nretry = {{ attempts = 1 }}\n\
+         [[workload]]\nname = \"bad\"\ntarget = \"q\"\n\
+         arrival = {{ process = \"constant\", rate = 1 }}\nretry = {{ attempts = 1 }}\n\
+         mix = [ {{ op = \"bad\", weight = 1 }} ]\n\
+         [[component]]\nid = \"q\"\nkind = \"sqs\"\nfifo = true\nvisibility_timeout = \"12h\"\n\
+         consumer = {{ to = \"fn\", batch_size = 10{REPORT} }}\n{}error_ops = [\"bad\"]\n\
+         calls = [ {{ to = \"db\" }} ]\n\
+         [[component]]\nid = \"db\"\nkind = \"service\"\nservers = 10\nservice_time = \"1ms\"\n",
+        function("200ms", false)
+    );
+    let s = run(&text);
+    let deletes = num(&s, "components.q.deletes");
+    let calls = num(&s, "components.db.arrivals");
+    assert!(deletes >= 5.0, "{deletes} deleted");
+    assert_eq!(calls, deletes, "one call per message processed and deleted");
+    // The batch holding the bad message returned it and the good ones after it: more than
+    // the one failure.
+    let failed = num(&s, "components.q.failed_items");
+    assert!(failed >= 2.0, "{failed} returned");
+    assert_eq!(num(&s, "components.q.redelivered"), 0.0);
+}
+
+#[test]
 fn a_high_throughput_fifo_queue_admits_three_hundred_a_second_per_partition() {
     // aws-facts: §15 SQS: in high-throughput mode the limits are per partition, with a
     // regional maximum; spread message groups. 500 sends/s for 20 s (9,999) over 1,000

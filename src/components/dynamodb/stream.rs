@@ -443,6 +443,7 @@ impl Stream {
                     key: r.key,
                     client: 0,
                     origin: r.origin,
+                    group: 0,
                 })
                 .collect();
             let call = edges[0].call_with_items(

@@ -1135,12 +1135,21 @@ impl Lambda {
             // A batch whose messages the caller listed: each fails by its own draw or its
             // own operation. With a partial answer taken (ReportBatchItemFailures, aws-facts:
             // §16), the function reports the failed ones and succeeds; otherwise one failed
-            // message fails the batch.
+            // message fails the batch. A FIFO group stops at its first failure: the group's
+            // later messages are not processed (their calls are not made) and are reported
+            // with it, so that the group keeps its order (AWS's advice for a FIFO consumer,
+            // per group as Powertools' `skip_group_on_error` does; the queue returns the
+            // same messages, `Sqs::failed_items`).
             Some((items, partial)) => {
                 let mut any = false;
+                let mut broken: Vec<u32> = Vec::new();
                 for item in items.iter_mut() {
                     let drawn = v.error_rate > 0.0 && self.rng.random::<f64>() < v.error_rate;
-                    item.failed = drawn || self.cfg.error_ops.contains(&item.op);
+                    let stopped = item.group != 0 && broken.contains(&item.group);
+                    item.failed = stopped || drawn || self.cfg.error_ops.contains(&item.op);
+                    if item.failed && item.group != 0 && !stopped {
+                        broken.push(item.group);
+                    }
                     any |= item.failed;
                 }
                 // The calls of each message done, carrying that message (its size a share

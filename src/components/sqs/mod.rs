@@ -804,6 +804,7 @@ impl Sqs {
                         key: m.key,
                         client: m.client,
                         origin: m.origin,
+                        group: if self.cfg.fifo { m.group + 1 } else { 0 },
                     }
                 })
                 .collect();
