@@ -157,6 +157,12 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
             edges.push((link.to, ops, Place::Kms, c.position));
         }
         for (to, ops, place, position) in edges {
+            // A kind that connects as its callers but signs nothing (a Route 53 name: a
+            // bucket's website endpoint is read anonymously) has its calls checked by none.
+            let calls_own = matches!(place, Place::Call | Place::Component);
+            if calls_own && c.spec.connects_as_callers() && !c.spec.signs_as_callers() {
+                continue;
+            }
             // Whose roles decide: the callers' for a call made as them, else its own.
             let (roles, for_callers): (Vec<usize>, bool) = match (&callers, place) {
                 (Some(r), Place::Call | Place::Component) => (r.clone(), true),
@@ -271,7 +277,9 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
 /// roles (each once, in scenario order; its callers as `network::acting` finds them):
 /// `Some` of none when one of them has no role (a workload, a component out of the model's
 /// credentials, or one whose own calls are its callers', such as a Route 53 name in front of
-/// the cache), which lets every such call pass. `None` for any other kind, or one nobody
+/// the cache, whatever its `role`: its callers are not looked for), which lets every such
+/// call pass. `Kind::SIGNS_AS_CALLERS` needs `Kind::CONNECTS_AS_CALLERS`, which `acting`
+/// follows. `None` for any other kind, or one nobody
 /// calls (its own role decides).
 fn callers_roles(scenario: &Scenario, from: usize) -> Option<Vec<usize>> {
     use crate::network::{acting, Caller};
@@ -285,6 +293,9 @@ fn callers_roles(scenario: &Scenario, from: usize) -> Option<Vec<usize>> {
     let mut roles: Vec<usize> = Vec::new();
     for who in acting {
         let role = match who {
+            // A caller whose own calls are its callers' (a Route 53 name, a cache in front of
+            // this one) signs none with a role of its own: not looked through, it passes.
+            Caller::Component(i) if scenario.components[i].spec.connects_as_callers() => None,
             Caller::Component(i) => scenario.components[i].role,
             Caller::Workload(_) => None,
         };
@@ -477,28 +488,35 @@ pub fn lint(scenario: &Scenario) -> Lint {
         }
     }
     for (c, ops) in denied {
-        let role = &scenario.roles[c.role];
-        let why = match c.decision {
-            Decision::ExplicitDeny(s) => format!(
-                "the statement on line {} denies it (an explicit deny wins over any allow)",
-                role.statements[s].position.0
-            ),
-            _ => "no statement allows it (the implicit deny)".to_string(),
+        // Why a role denies it: an explicit deny, else the implicit deny.
+        let why = |r: usize| {
+            let role = &scenario.roles[r];
+            match iam::evaluate(role, &c.action, &c.resource) {
+                Decision::ExplicitDeny(s) => format!(
+                    "the statement on line {} denies it (an explicit deny wins over any allow)",
+                    role.statements[s].position.0
+                ),
+                _ => "no statement allows it (the implicit deny)".to_string(),
+            }
         };
-        // A call made with its callers' credentials is denied when all their roles deny it.
+        // A call made with its callers' credentials is denied when all their roles deny it:
+        // each says why.
         let whose = if c.roles.len() > 1 {
-            let names: Vec<String> = c
+            let each: Vec<String> = c
                 .roles
                 .iter()
-                .map(|&r| format!("\"{}\"", scenario.roles[r].id))
+                .map(|&r| format!("role \"{}\": {}", scenario.roles[r].id, why(r)))
                 .collect();
             format!(
-                "which none of its callers' roles ({}) allows; role \"{}\" denies it",
-                names.join(", "),
-                role.id
+                "which none of its callers' roles allows ({})",
+                each.join("; ")
             )
         } else {
-            format!("which role \"{}\" denies", role.id)
+            format!(
+                "which role \"{}\" denies: {}",
+                scenario.roles[c.role].id,
+                why(c.role)
+            )
         };
         let via = match c.place {
             Place::Call => "call",
@@ -510,7 +528,7 @@ pub fn lint(scenario: &Scenario) -> Lint {
             position: c.position,
             error: true,
             message: format!(
-                "\"{}\"'s {via}{} to \"{}\"{} with operation {} asks for {} on {}, {whose}: {why}; it would answer 403 {} at once, never retried",
+                "\"{}\"'s {via}{} to \"{}\"{} with operation {} asks for {} on {}, {whose}; it would answer 403 {} at once, never retried",
                 ids(c.from),
                 if c.for_callers {
                     " (its callers' request, made with their credentials)"
@@ -536,16 +554,11 @@ pub fn lint(scenario: &Scenario) -> Lint {
     findings.extend(dropped_findings(scenario));
     // What the roles' statements decide: the calls, and what event source mappings read.
     let mappings = mapping_checks(scenario);
-    // A call its callers' roles allow is asked of each of them that allows it (each grant is
-    // used), one they all deny of the one that decided.
+    // A call is asked of each role it was asked of, with that role's own decision: each
+    // allowing role's grant is used, and a denying one's near miss is told as such.
     let mut asked: Vec<Asked<'_>> = Vec::new();
     for c in &checks {
-        let roles = if c.allowing.is_empty() {
-            std::slice::from_ref(&c.role)
-        } else {
-            &c.allowing[..]
-        };
-        asked.extend(roles.iter().map(|&role| Asked {
+        asked.extend(c.roles.iter().map(|&role| Asked {
             role,
             action: &c.action,
             resource: &c.resource,

@@ -1008,6 +1008,8 @@ pub struct KindEntry {
     pub iam_actions: &'static [&'static str],
     /// `Kind::IN_VPC`.
     pub in_vpc: bool,
+    /// `Kind::SIGNS_AS_CALLERS`.
+    pub signs_as_callers: bool,
     /// The CloudFormation and Terraform resource types it maps, for `archsim import`.
     pub imports: &'static Imports,
 }
@@ -1015,6 +1017,11 @@ pub struct KindEntry {
 impl KindEntry {
     /// The entry of kind `K`.
     pub const fn of<K: Kind>() -> KindEntry {
+        // Its callers are found as those it connects as (`network::acting`).
+        assert!(
+            !K::SIGNS_AS_CALLERS || K::CONNECTS_AS_CALLERS,
+            "a kind that signs as its callers connects as them"
+        );
         KindEntry {
             info: K::INFO,
             parse: parse_as::<K>,
@@ -1024,6 +1031,7 @@ impl KindEntry {
             iam_prefix: K::IAM_PREFIX,
             iam_actions: K::IAM_ACTIONS,
             in_vpc: K::IN_VPC,
+            signs_as_callers: K::SIGNS_AS_CALLERS,
             imports: K::IMPORTS,
         }
     }

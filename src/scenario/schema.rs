@@ -34,10 +34,7 @@ const DISTRIBUTIONS: &[&str] = &[
 
 /// The whole schema.
 pub fn scenario_schema() -> Value {
-    let kinds: Vec<Value> = KINDS
-        .iter()
-        .map(|k| component_schema(k.info, k.in_vpc))
-        .collect();
+    let kinds: Vec<Value> = KINDS.iter().map(component_schema).collect();
     let kind_names: Vec<&str> = KINDS.iter().map(|k| k.info.name).collect();
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
@@ -138,7 +135,8 @@ fn fault_table() -> Value {
 }
 
 /// A `[[component]]` of one kind: its common keys (`id`, `kind`, `az`, `region`) and its own.
-fn component_schema(info: &crate::components::kind::KindInfo, info_in_vpc: bool) -> Value {
+fn component_schema(k: &crate::components::kind::KindEntry) -> Value {
+    let (info, info_in_vpc) = (k.info, k.in_vpc);
     let mut schema = table(info.keys, info.about);
     let props = schema["properties"]
         .as_object_mut()
@@ -168,9 +166,14 @@ fn component_schema(info: &crate::components::kind::KindInfo, info_in_vpc: bool)
             json!({ "type": "string", "description": "the id of the KMS component it calls: S3 with SSE-KMS for each GET and PUT, Lambda at each cold start, any other kind before each request it handles (Decrypt)" }),
         );
     }
+    let role = if k.signs_as_callers {
+        "the [[role]] whose policy its kms link is checked against (its calls to its backend are its callers' and checked against their roles; omit: not checked)"
+    } else {
+        "the [[role]] whose policy its calls to AWS APIs are checked against (omit: not checked)"
+    };
     props.insert(
         super::roles::ROLE_KEY.into(),
-        json!({ "type": "string", "description": "the [[role]] whose policy its calls to AWS APIs are checked against (omit: not checked); a cache's calls to its backend are its callers' and checked against their roles, a cache's own role signs only its kms link" }),
+        json!({ "type": "string", "description": role }),
     );
     if info_in_vpc {
         props.insert(
@@ -356,7 +359,7 @@ mod tests {
     #[test]
     fn a_component_schema_has_the_keys_an_unknown_key_message_lists() {
         for k in KINDS {
-            let schema = component_schema(k.info, k.in_vpc);
+            let schema = component_schema(k);
             let mut in_schema: Vec<&str> = schema["properties"]
                 .as_object()
                 .unwrap()

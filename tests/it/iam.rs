@@ -425,7 +425,7 @@ fn a_caches_calls_to_its_backend_are_checked_against_its_callers_roles() {
         .map(|f| f.message.as_str())
         .unwrap_or_default();
     assert!(
-        hit.contains("none of its callers' roles (\"api-role\", \"admin-role\") allows"),
+        hit.contains("which none of its callers' roles allows (role \"api-role\": no statement allows it (the implicit deny); role \"admin-role\": no statement allows it"),
         "{hit}"
     );
     // The cache's own role, allowing everything, does not sign its callers' requests.
@@ -436,6 +436,54 @@ fn a_caches_calls_to_its_backend_are_checked_against_its_callers_roles() {
     assert!(own.contains("role = \"cache-role\""));
     let s = run(&own);
     assert!((num(&s, "requests.by_status.403") - 499.5).abs() < 79.0);
+}
+
+#[test]
+fn a_route53_names_calls_are_its_callers_connections_signed_by_nobody() {
+    // A service whose role allows nothing reads a bucket's website through a Route 53 alias:
+    // the name connects as its callers (security groups judge them so) but a website
+    // endpoint is read anonymously, so no role is asked and every read passes.
+    let text = r#"
+[scenario]
+duration = "10s"
+seed = 3
+
+[[workload]]
+name = "users"
+target = "app"
+arrival = { process = "constant", rate = 100 }
+timeout = "5s"
+
+[[role]]
+id = "app-role"
+statements = [ { effect = "Deny", actions = ["*"], resources = ["*"] } ]
+
+[[component]]
+id = "app"
+kind = "service"
+role = "app-role"
+servers = 50
+service_time = "1ms"
+calls = [ { to = "www", timeout = "2s" } ]
+
+[[component]]
+id = "www"
+kind = "route53"
+records = [{ to = "site", alias = true }]
+
+[[component]]
+id = "site"
+kind = "s3"
+"#;
+    let s = run(text);
+    assert_eq!(num(&s, "requests.by_status.200"), 999.0);
+    let l = archsim::access::lint(&scenario(text));
+    assert!(!l.failed(), "{:?}", l.findings);
+    // The same role on a direct call to the bucket denies every read: the role is asked
+    // there.
+    let direct = text.replace("{ to = \"www\", timeout", "{ to = \"site\", timeout");
+    let s = run(&direct);
+    assert_eq!(num(&s, "requests.by_status.403"), 999.0);
 }
 
 fn lint(path: &Path) -> (i32, String) {

@@ -466,10 +466,11 @@ fn a_fifo_consumer_stops_a_group_at_its_first_failure_and_makes_none_of_its_late
     // One group; 9 good messages a second and a bad one at 1 s, 2 s, …; a function of
     // 200 ms a message (a batch of 10 within its 3 s timeout) that calls "db" once for each
     // message it processes (per message, the default). While a batch runs, the group's next
-    // messages wait, so a later batch holds the bad message of 1 s with good ones after it. The function stops the group there
-    // (AWS's advice for a FIFO consumer taking partial answers): the good messages after
-    // the bad one are not processed, make no call, and return with it. So "db" is called
-    // exactly once per message deleted, and some messages of that batch were neither.
+    // messages wait, so a later batch holds the bad message of 1 s with good ones after it.
+    // The function stops the group there (AWS's advice for a FIFO consumer taking partial
+    // answers): the good messages after the bad one are not worked on, make no call, and
+    // return with it. So "db" is called exactly once per message deleted, and some messages
+    // of that batch were neither.
     let text = format!(
         "[scenario]\nduration = \"1m\"\n[network]\nsame_az = \"0s\"\n\
          [[workload]]\nname = \"good\"\ntarget = \"q\"\n\

@@ -33,10 +33,12 @@
 //! destination's own counts stop with the measured period.
 //!
 //! A queue's or stream's batch that lists its items (`Ctx::items_mut`) is decided message by
-//! message: each fails by its own `error_rate` draw or its operation in `error_ops`. When its
-//! caller takes partial answers (ReportBatchItemFailures, aws-facts §16), the function marks
-//! the failed ones and answers success, doing its downstream calls as for any success;
-//! otherwise one failed message is a function error for the batch. After the batch's work
+//! message: each fails by its own `error_rate` draw or its operation in `error_ops`; in a
+//! FIFO batch, a group's messages after its first failure are not processed (neither their
+//! work nor their calls) and are marked failed with it, so that the group keeps its order.
+//! When its caller takes partial answers (ReportBatchItemFailures, aws-facts §16), the
+//! function marks the failed ones and answers success, doing its downstream calls as for
+//! any success; otherwise one failed message is a function error for the batch. After the batch's work
 //! its `calls` are made for each message in turn (each successful one's, under a partial
 //! answer), or once with `batch_calls = "per_batch"`; each call is one request, whatever the
 //! batch's size (a topic it publishes to delivers one message per call, so a subscribed
@@ -1111,6 +1113,8 @@ impl Lambda {
     }
 
     fn start_handler(&mut self, ctx: &mut Ctx<'_>, job: usize) {
+        // aws-facts: §16 SQS: a FIFO queue's batches are at most 10 messages.
+        const FIFO_BATCH: usize = crate::components::sqs::MAX_BATCH_FIFO as usize;
         let now = ctx.now();
         let version = self.envs[self.jobs[job].env].version;
         let v = &self.versions[version];
@@ -1118,16 +1122,24 @@ impl Lambda {
         // turn, and the batch fails if any of them fails (each with `error_rate`). One
         // message (a request) draws exactly as it always has.
         let n = self.jobs[job].msg.messages.max(1);
-        let mut work_s = 0.0;
-        for _ in 0..n {
-            work_s += v.work.sample(&mut self.rng);
-        }
-        let work = SimTime::from_secs_f64(work_s * self.cfg.cpu_factor()) + self.jobs[job].reinit;
-        self.jobs[job].reinit = SimTime::ZERO;
         let items = match self.jobs[job].caller {
             Caller::Sync(call) => ctx.items_mut(call),
             Caller::Event(_) => None,
         };
+        // A FIFO batch (at most 10 messages) keeps each message's draw, so that the work of
+        // a group's messages after its first failure, never done, can be left out below.
+        let ordered = items.as_ref().is_some_and(|(items, _)| {
+            items.len() <= FIFO_BATCH && items.iter().any(|i| i.group != 0)
+        });
+        let mut draws = [0.0; FIFO_BATCH];
+        let mut work_s = 0.0;
+        for k in 0..usize::from(n) {
+            let d = v.work.sample(&mut self.rng);
+            work_s += d;
+            if let (true, Some(slot)) = (ordered, draws.get_mut(k)) {
+                *slot = d;
+            }
+        }
         let per_message = self.cfg.batch_calls == BatchCalls::PerMessage;
         let batch = self.jobs[job].msg;
         let mut rounds = None;
@@ -1143,7 +1155,8 @@ impl Lambda {
             Some((items, partial)) => {
                 let mut any = false;
                 let mut broken: Vec<u32> = Vec::new();
-                for item in items.iter_mut() {
+                let mut done_s = 0.0;
+                for (k, item) in items.iter_mut().enumerate() {
                     let drawn = v.error_rate > 0.0 && self.rng.random::<f64>() < v.error_rate;
                     let stopped = item.group != 0 && broken.contains(&item.group);
                     item.failed = stopped || drawn || self.cfg.error_ops.contains(&item.op);
@@ -1151,6 +1164,13 @@ impl Lambda {
                         broken.push(item.group);
                     }
                     any |= item.failed;
+                    if !stopped {
+                        done_s += draws.get(k).copied().unwrap_or(0.0);
+                    }
+                }
+                // The same sum, in the same order, unless a group stopped.
+                if ordered && !broken.is_empty() {
+                    work_s = done_s;
                 }
                 // The calls of each message done, carrying that message (its size a share
                 // of the batch's): a failed one's, under a partial answer, are not made.
@@ -1184,6 +1204,8 @@ impl Lambda {
                 fails || self.cfg.error_ops.contains(&self.jobs[job].msg.op)
             }
         };
+        let work = SimTime::from_secs_f64(work_s * self.cfg.cpu_factor()) + self.jobs[job].reinit;
+        self.jobs[job].reinit = SimTime::ZERO;
         let j = &mut self.jobs[job];
         j.started = now;
         j.fails = fails;

@@ -117,6 +117,7 @@ pub const MAX_RECEIVE_COUNT: i64 = 1_000;
 /// aws-facts: §16 SQS: batch size 10 by default; at most 10,000 (standard) or 10 (FIFO).
 pub const DEFAULT_BATCH: i64 = 10;
 pub const MAX_BATCH_STANDARD: i64 = 10_000;
+/// The most messages a FIFO queue's batch holds (the same §16).
 pub const MAX_BATCH_FIFO: i64 = 10;
 /// aws-facts: §16: the batching window is 0 s by default; Lambda allows up to 300 s.
 pub const MAX_WINDOW: SimTime = SimTime::from_secs(300);

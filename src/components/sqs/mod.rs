@@ -52,7 +52,7 @@
 mod config;
 mod kind;
 
-pub use config::{Consumer, SqsConfig};
+pub use config::{Consumer, SqsConfig, MAX_BATCH_FIFO};
 pub(crate) use kind::fifo_words;
 
 use super::token_bucket::TokenBucket;
