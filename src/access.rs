@@ -551,6 +551,7 @@ pub fn lint(scenario: &Scenario) -> Lint {
             ),
         });
     }
+    findings.extend(split_findings(scenario, &checks));
     findings.extend(dropped_findings(scenario));
     // What the roles' statements decide: the calls, and what event source mappings read.
     let mappings = mapping_checks(scenario);
@@ -583,6 +584,60 @@ pub fn lint(scenario: &Scenario) -> Lint {
         findings,
         matrix: matrix(scenario, &checks),
     }
+}
+
+/// Advice for each call made with its callers' credentials that one of their roles allows
+/// and another denies: the run lets it through (one decision per link), where AWS would
+/// answer the denied caller's requests 403. One per call entry, action and denying role,
+/// with every operation that asks for it.
+fn split_findings(scenario: &Scenario, checks: &[Check]) -> Vec<Finding> {
+    let ids = |i: usize| scenario.components[i].id.as_str();
+    let role_id = |r: usize| scenario.roles[r].id.as_str();
+    let mut split: Vec<(&Check, usize, Vec<&str>)> = Vec::new();
+    for c in checks
+        .iter()
+        .filter(|c| c.for_callers && !c.allowing.is_empty())
+    {
+        let op = scenario.ops[c.op as usize].as_str();
+        for &r in c.roles.iter().filter(|r| !c.allowing.contains(r)) {
+            match split.iter_mut().find(|(d, dr, _)| {
+                (d.from, d.to, d.position, &d.action, *dr)
+                    == (c.from, c.to, c.position, &c.action, r)
+            }) {
+                Some((_, _, ops)) => ops.push(op),
+                None => split.push((c, r, vec![op])),
+            }
+        }
+    }
+    split
+        .into_iter()
+        .map(|(c, r, ops)| {
+            let allowing: Vec<String> = c
+                .allowing
+                .iter()
+                .map(|&a| format!("\"{}\"", role_id(a)))
+                .collect();
+            Finding {
+                position: c.position,
+                error: false,
+                message: format!(
+                    "\"{}\"'s call to \"{}\" with operation {} asks for {} on {}, which role \"{}\" of one of its callers denies and {} allows: the run lets every caller's call through (one decision per link), where AWS would answer 403 {} to the requests of the callers with role \"{}\"",
+                    ids(c.from),
+                    ids(c.to),
+                    ops.iter()
+                        .map(|o| format!("`{o}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    c.action,
+                    c.resource,
+                    role_id(r),
+                    allowing.join(", "),
+                    c.error,
+                    role_id(r),
+                ),
+            }
+        })
+        .collect()
 }
 
 /// A finding for each call entry whose callee's security groups, or a network ACL on its

@@ -409,6 +409,17 @@ fn a_caches_calls_to_its_backend_are_checked_against_its_callers_roles() {
     assert_eq!(num(&s, "requests.by_status.200"), 999.0);
     let l = archsim::access::lint(&scenario(&two));
     assert!(!l.failed(), "{:?}", l.findings);
+    // But lint advises that the service's writes would be denied in AWS.
+    assert!(
+        l.findings.iter().any(|f| !f.error
+            && f.message.contains(
+                "which role \"api-role\" of one of its callers denies and \"admin-role\" allows"
+            )
+            && f.message
+                .contains("operation `write` asks for dynamodb:PutItem")),
+        "{:?}",
+        l.findings
+    );
     assert!(
         !l.findings.iter().any(|f| f
             .message
