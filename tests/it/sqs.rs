@@ -497,6 +497,34 @@ fn a_fifo_consumer_stops_a_group_at_its_first_failure_and_makes_none_of_its_late
 }
 
 #[test]
+fn a_batch_whose_every_message_failed_under_a_partial_answer_makes_no_call() {
+    // Only bad messages, 2 a second, to a function that calls "db" once per batch
+    // (`per_batch`): under a partial answer every batch succeeds with all its messages
+    // reported failed, and nothing was done to write: no call. Without partial answers the
+    // function fails and makes none either; with good messages it makes one per batch.
+    let text = |mix: &str| {
+        format!(
+            "[scenario]\nduration = \"1m\"\n[network]\nsame_az = \"0s\"\n\
+             [[workload]]\nname = \"w\"\ntarget = \"q\"\n\
+             arrival = {{ process = \"constant\", rate = 2 }}\nretry = {{ attempts = 1 }}\n\
+             mix = [ {{ op = \"{mix}\", weight = 1 }} ]\n\
+             [[component]]\nid = \"q\"\nkind = \"sqs\"\nvisibility_timeout = \"12h\"\n\
+             consumer = {{ to = \"fn\", batch_size = 10{REPORT} }}\n{}error_ops = [\"bad\"]\n\
+             batch_calls = \"per_batch\"\ncalls = [ {{ to = \"db\" }} ]\n\
+             [[component]]\nid = \"db\"\nkind = \"service\"\nservers = 10\nservice_time = \"1ms\"\n",
+            function("10ms", false)
+        )
+    };
+    let s = run(&text("bad"));
+    assert!(num(&s, "components.q.failed_items") >= 100.0);
+    assert_eq!(num(&s, "components.db.arrivals"), 0.0);
+    let s = run(&text("read"));
+    let batches = num(&s, "components.q.batches");
+    assert!(batches >= 100.0, "{batches}");
+    assert_eq!(num(&s, "components.db.arrivals"), batches);
+}
+
+#[test]
 fn a_high_throughput_fifo_queue_admits_three_hundred_a_second_per_partition() {
     // aws-facts: §15 SQS: in high-throughput mode the limits are per partition, with a
     // regional maximum; spread message groups. 500 sends/s for 20 s (9,999) over 1,000

@@ -40,7 +40,8 @@
 //! function marks the failed ones and answers success, doing its downstream calls as for
 //! any success; otherwise one failed message is a function error for the batch. After the batch's work
 //! its `calls` are made for each message in turn (each successful one's, under a partial
-//! answer), or once with `batch_calls = "per_batch"`; each call is one request, whatever the
+//! answer), or once with `batch_calls = "per_batch"` (not at all when every message failed
+//! under a partial answer); each call is one request, whatever the
 //! batch's size (a topic it publishes to delivers one message per call, so a subscribed
 //! function does one message's work per invocation, as SNS invokes it).
 //!
@@ -1171,6 +1172,11 @@ impl Lambda {
                 // The same sum, in the same order, unless a group stopped.
                 if ordered && !broken.is_empty() {
                     work_s = done_s;
+                }
+                // A batch's one call (`per_batch`) is for the messages done: none when every
+                // one failed under a partial answer.
+                if !per_message && partial && any && items.iter().all(|i| i.failed) {
+                    rounds = Some(Box::default());
                 }
                 // The calls of each message done, carrying that message (its size a share
                 // of the batch's): a failed one's, under a partial answer, are not made.
