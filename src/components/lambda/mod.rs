@@ -38,12 +38,12 @@
 //! work nor their calls) and are marked failed with it, so that the group keeps its order.
 //! When its caller takes partial answers (ReportBatchItemFailures, aws-facts §16), the
 //! function marks the failed ones and answers success, doing its downstream calls as for
-//! any success; otherwise one failed message is a function error for the batch. After the batch's work
-//! its `calls` are made for each message in turn (each successful one's, under a partial
-//! answer), or once with `batch_calls = "per_batch"` (not at all when every message failed
-//! under a partial answer); each call is one request, whatever the
-//! batch's size (a topic it publishes to delivers one message per call, so a subscribed
-//! function does one message's work per invocation, as SNS invokes it).
+//! any success; otherwise one failed message is a function error for the batch. After the
+//! batch's work its `calls` are made for each message in turn (each successful one's, under
+//! a partial answer), or once with `batch_calls = "per_batch"` (not at all when every
+//! message failed under a partial answer); each call is one request, whatever the batch's
+//! size (a topic it publishes to delivers one message per call, so a subscribed function
+//! does one message's work per invocation, as SNS invokes it).
 //!
 //! With `kms = "…"` (its environment variables encrypted under a KMS key), each on-demand
 //! cold start decrypts them after Init and before the handler: one Decrypt against the
