@@ -541,10 +541,7 @@ pub fn lint(scenario: &Scenario) -> Lint {
                 } else {
                     ""
                 },
-                ops.iter()
-                    .map(|o| format!("`{o}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                quoted(&ops),
                 c.action,
                 c.resource,
                 c.error
@@ -586,6 +583,14 @@ pub fn lint(scenario: &Scenario) -> Lint {
     }
 }
 
+/// Operations as a finding lists them: `read`, `write`.
+fn quoted(ops: &[&str]) -> String {
+    ops.iter()
+        .map(|o| format!("`{o}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Advice for each call made with its callers' credentials that one of their roles allows
 /// and another denies: the run lets it through (one decision per link), where AWS would
 /// answer the denied caller's requests 403. One per call entry, action and denying role,
@@ -624,10 +629,7 @@ fn split_findings(scenario: &Scenario, checks: &[Check]) -> Vec<Finding> {
                     "\"{}\"'s call to \"{}\" with operation {} asks for {} on {}, which role \"{}\" of one of its callers denies and {} allows: the run lets every caller's call through (one decision per link), where AWS would answer 403 {} to the requests of the callers with role \"{}\"",
                     ids(c.from),
                     ids(c.to),
-                    ops.iter()
-                        .map(|o| format!("`{o}`"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    quoted(&ops),
                     c.action,
                     c.resource,
                     role_id(r),
