@@ -598,13 +598,46 @@ fn quoted(ops: &[&str]) -> String {
 fn split_findings(scenario: &Scenario, checks: &[Check]) -> Vec<Finding> {
     let ids = |i: usize| scenario.components[i].id.as_str();
     let role_id = |r: usize| scenario.roles[r].id.as_str();
+    let reach = reaching_ops(scenario);
+    // The operations the callers holding role `r` send to component `to`.
+    let sent = |to: usize, r: usize| -> BTreeSet<u16> {
+        let mut ops = BTreeSet::new();
+        for (i, caller) in scenario.components.iter().enumerate() {
+            if caller.role != Some(r) {
+                continue;
+            }
+            for (k, call) in caller.spec.calls().iter().enumerate() {
+                if call.to == to {
+                    match call.op {
+                        OpChoice::Fixed(op) => {
+                            ops.insert(op);
+                        }
+                        OpChoice::Inherit => ops.extend(carried(&caller.spec, k, &reach[i])),
+                    }
+                }
+            }
+        }
+        ops
+    };
+    // A link the run refuses for an operation (any of its checks denied) is an error
+    // already: no note beside it.
+    let refused = |c: &Check| {
+        checks
+            .iter()
+            .any(|d| (d.from, d.to, d.op) == (c.from, c.to, c.op) && !d.decision.allowed())
+    };
     let mut split: Vec<(&Check, usize, Vec<&str>)> = Vec::new();
     for c in checks
         .iter()
-        .filter(|c| c.for_callers && !c.allowing.is_empty())
+        .filter(|c| c.for_callers && !c.allowing.is_empty() && !refused(c))
     {
         let op = scenario.ops[c.op as usize].as_str();
-        for &r in c.roles.iter().filter(|r| !c.allowing.contains(r)) {
+        // Only a role whose callers send this operation would see its 403.
+        for &r in c
+            .roles
+            .iter()
+            .filter(|&&r| !c.allowing.contains(&r) && sent(c.from, r).contains(&c.op))
+        {
             match split.iter_mut().find(|(d, dr, _)| {
                 (d.from, d.to, d.position, &d.action, *dr)
                     == (c.from, c.to, c.position, &c.action, r)
@@ -626,14 +659,20 @@ fn split_findings(scenario: &Scenario, checks: &[Check]) -> Vec<Finding> {
                 position: c.position,
                 error: false,
                 message: format!(
-                    "\"{}\"'s call to \"{}\" with operation {} asks for {} on {}, which role \"{}\" of one of its callers denies and {} allows: the run lets every caller's call through (one decision per link), where AWS would answer 403 {} to the requests of the callers with role \"{}\"",
+                    "\"{}\"'s call to \"{}\"{} with operation {} asks for {} on {}, which role \"{}\" of one of its callers denies and {} {}: the run lets every caller's call through (one decision per link), where AWS would answer 403 {} to the requests of the callers with role \"{}\"",
                     ids(c.from),
                     ids(c.to),
+                    if c.place == Place::KeyAsCaller {
+                        " (which asks KMS for its key with the caller's credentials)"
+                    } else {
+                        ""
+                    },
                     quoted(&ops),
                     c.action,
                     c.resource,
                     role_id(r),
                     allowing.join(", "),
+                    if allowing.len() > 1 { "allow" } else { "allows" },
                     c.error,
                     role_id(r),
                 ),

@@ -500,8 +500,8 @@ fn a_fifo_consumer_stops_a_group_at_its_first_failure_and_makes_none_of_its_late
 fn a_batch_whose_every_message_failed_under_a_partial_answer_makes_no_call() {
     // Only bad messages, 2 a second, to a function that calls "db" once per batch
     // (`per_batch`): under a partial answer every batch succeeds with all its messages
-    // reported failed, and nothing was done to write: no call. Without partial answers the
-    // function fails and makes none either; with good messages it makes one per batch.
+    // reported failed, and nothing was done to write: no call. With good messages it makes
+    // one per batch.
     let text = |mix: &str| {
         format!(
             "[scenario]\nduration = \"1m\"\n[network]\nsame_az = \"0s\"\n\

@@ -342,7 +342,8 @@ struct Job {
     /// For a batch whose calls are made per message (`BatchCalls::PerMessage`): what each
     /// round of calls carries, one round per message done (its own key, operation, client
     /// and origin; none for a message that failed under a partial answer). `None`: one
-    /// round, for its request or for the batch as a whole.
+    /// round, for its request or for the batch as a whole; empty for a batch every message
+    /// of which failed under a partial answer (no call, per message or per batch).
     rounds: Option<Box<[Msg]>>,
     /// The round of calls under way.
     round: usize,
