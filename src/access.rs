@@ -474,7 +474,6 @@ impl Lint {
 /// operation that can reach a caller, `reaching_ops`), known before any run.
 pub fn lint(scenario: &Scenario) -> Lint {
     let checks = checks(scenario);
-    let ids = |i: usize| scenario.components[i].id.as_str();
     let mut findings = Vec::new();
     // One finding per call entry and action, with every operation that asks for it.
     let mut denied: Vec<(&Check, Vec<&str>)> = Vec::new();
@@ -518,32 +517,12 @@ pub fn lint(scenario: &Scenario) -> Lint {
                 why(c.role)
             )
         };
-        let via = match c.place {
-            Place::Call => "call",
-            Place::Kms => "call to KMS (`kms`)",
-            Place::Component => "call its kind makes",
-            Place::KeyAsCaller => "call",
-        };
         findings.push(Finding {
             position: c.position,
             error: true,
             message: format!(
-                "\"{}\"'s {via}{} to \"{}\"{} with operation {} asks for {} on {}, {whose}; it would answer 403 {} at once, never retried",
-                ids(c.from),
-                if c.for_callers {
-                    " (its callers' request, made with their credentials)"
-                } else {
-                    ""
-                },
-                ids(c.to),
-                if c.place == Place::KeyAsCaller {
-                    " (which asks KMS for its key with the caller's credentials)"
-                } else {
-                    ""
-                },
-                quoted(&ops),
-                c.action,
-                c.resource,
+                "{}, {whose}; it would answer 403 {} at once, never retried",
+                asks(scenario, c, &ops),
                 c.error
             ),
         });
@@ -583,6 +562,35 @@ pub fn lint(scenario: &Scenario) -> Lint {
     }
 }
 
+/// What a call asks for, as a finding opens: `"api"'s call to "orders" with operation
+/// `write` asks for dynamodb:PutItem on <arn>`, saying how the call is named and whose
+/// credentials it carries.
+fn asks(scenario: &Scenario, c: &Check, ops: &[&str]) -> String {
+    let via = match c.place {
+        Place::Call | Place::KeyAsCaller => "call",
+        Place::Kms => "call to KMS (`kms`)",
+        Place::Component => "call its kind makes",
+    };
+    format!(
+        "\"{}\"'s {via}{} to \"{}\"{} with operation {} asks for {} on {}",
+        scenario.components[c.from].id,
+        if c.for_callers {
+            " (its callers' request, made with their credentials)"
+        } else {
+            ""
+        },
+        scenario.components[c.to].id,
+        if c.place == Place::KeyAsCaller {
+            " (which asks KMS for its key with the caller's credentials)"
+        } else {
+            ""
+        },
+        quoted(ops),
+        c.action,
+        c.resource
+    )
+}
+
 /// Operations as a finding lists them: `read`, `write`.
 fn quoted(ops: &[&str]) -> String {
     ops.iter()
@@ -596,7 +604,6 @@ fn quoted(ops: &[&str]) -> String {
 /// answer the denied caller's requests 403. One per call entry, action and denying role,
 /// with every operation that asks for it.
 fn split_findings(scenario: &Scenario, checks: &[Check]) -> Vec<Finding> {
-    let ids = |i: usize| scenario.components[i].id.as_str();
     let role_id = |r: usize| scenario.roles[r].id.as_str();
     let reach = reaching_ops(scenario);
     // The operations the callers holding role `r` send to component `to`.
@@ -659,17 +666,8 @@ fn split_findings(scenario: &Scenario, checks: &[Check]) -> Vec<Finding> {
                 position: c.position,
                 error: false,
                 message: format!(
-                    "\"{}\"'s call to \"{}\"{} with operation {} asks for {} on {}, which role \"{}\" of one of its callers denies and {} {}: the run lets every caller's call through (one decision per link), where AWS would answer 403 {} to the requests of the callers with role \"{}\"",
-                    ids(c.from),
-                    ids(c.to),
-                    if c.place == Place::KeyAsCaller {
-                        " (which asks KMS for its key with the caller's credentials)"
-                    } else {
-                        ""
-                    },
-                    quoted(&ops),
-                    c.action,
-                    c.resource,
+                    "{}, which role \"{}\" of one of its callers denies and {} {}: the run lets every caller's call through (one decision per link), where AWS would answer 403 {} to the requests of the callers with role \"{}\"",
+                    asks(scenario, c, &ops),
                     role_id(r),
                     allowing.join(", "),
                     if allowing.len() > 1 { "allow" } else { "allows" },
