@@ -12,7 +12,8 @@ mod series;
 mod summary;
 
 pub use recorders::{
-    Clock, Counter, EventLog, Latency, Level, WindowedCounts, EVENTS_DROPPED, MAX_EVENTS_PER_ACTOR,
+    Clock, Counter, Counts, EventLog, Latency, Level, WindowedCounts, EVENTS_DROPPED,
+    MAX_EVENTS_PER_ACTOR,
 };
 pub use result::{
     ActorResult, EdgeStats, EventRecord, Hist, MetricSet, Role, RunResult, Tally, Traces,

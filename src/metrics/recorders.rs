@@ -233,6 +233,54 @@ impl<K: Copy + Ord> WindowedCounts<K> {
     }
 }
 
+/// Counts over the measured period for a small, open set of labels (a component's reply
+/// statuses), in label order: totals only, for labels no series shows per window. The label
+/// counted last is tried first, as in `WindowedCounts`; a label seen only outside the measured
+/// period is listed with a count of 0, as there.
+#[derive(Clone, Debug)]
+pub struct Counts<K> {
+    labels: Vec<(K, u64)>,
+    last: usize,
+}
+
+impl<K> Default for Counts<K> {
+    fn default() -> Self {
+        Counts {
+            labels: Vec::new(),
+            last: 0,
+        }
+    }
+}
+
+impl<K: Copy + Ord> Counts<K> {
+    #[inline]
+    pub fn add(&mut self, label: K, measured: bool) {
+        let i = match self.labels.get(self.last) {
+            Some((l, _)) if *l == label => self.last,
+            _ => self.find(label),
+        };
+        self.labels[i].1 += u64::from(measured);
+    }
+
+    /// The index of `label`, added if new; it becomes the last.
+    fn find(&mut self, label: K) -> usize {
+        let i = match self.labels.binary_search_by(|(l, _)| l.cmp(&label)) {
+            Ok(i) => i,
+            Err(i) => {
+                self.labels.insert(i, (label, 0));
+                i
+            }
+        };
+        self.last = i;
+        i
+    }
+
+    /// Each label and its count over the measured period, in label order.
+    pub fn iter(&self) -> impl Iterator<Item = (K, u64)> + '_ {
+        self.labels.iter().copied()
+    }
+}
+
 /// A quantity that holds a level between changes (busy servers, queue length): its time
 /// average per window and over the measured period.
 #[derive(Clone, Debug)]

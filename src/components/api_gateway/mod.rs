@@ -35,7 +35,7 @@ use kind::{CACHE_HIT_RATIO, PREFLIGHTS, REQUESTS, RESPONSE, THROTTLED};
 use super::lru::Lru;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token, PREFLIGHT};
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
+use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, MetricSet};
 use crate::status;
 use admission::{Limits, Refusal};
 use slab::Slab;
@@ -131,7 +131,7 @@ pub struct ApiGateway {
     unbilled: u64,
     hits: Counter,
     misses: Counter,
-    statuses: WindowedCounts<u16>,
+    statuses: Counts<u16>,
     latency: Latency,
     integration_timeouts: u64,
     /// CORS preflights received, billed or not.
@@ -162,7 +162,7 @@ impl ApiGateway {
             unbilled: 0,
             hits: Counter::new(&clock),
             misses: Counter::new(&clock),
-            statuses: WindowedCounts::default(),
+            statuses: Counts::default(),
             latency: Latency::new(&clock),
             integration_timeouts: 0,
             preflights: Counter::new(&clock),
@@ -185,7 +185,7 @@ impl ApiGateway {
     fn answer(&mut self, ctx: &mut Ctx<'_>, p: Pending, status: u16) {
         let now = ctx.now();
         let measured = self.clock.measured(p.arrived);
-        self.statuses.add(&self.clock, status, now, measured);
+        self.statuses.add(status, measured);
         if status == status::OK && p.msg.op != PREFLIGHT {
             self.latency
                 .record(&self.clock, now, now - p.arrived, measured);
@@ -382,7 +382,7 @@ impl Component for ApiGateway {
         }
         m.count("integration_timeouts", self.integration_timeouts);
         for (s, n) in self.statuses.iter() {
-            m.count(format!("by_status.{s}"), n.total());
+            m.count(format!("by_status.{s}"), n);
         }
         if self.cache.is_some() {
             let (h, mi) = (self.hits.total(), self.misses.total());

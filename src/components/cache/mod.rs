@@ -43,7 +43,7 @@ use kind::{BYPASSED, CONNECTION_ERRORS, HIT_RATIO, MISSES, REQUESTS, STALE_READS
 use super::lru::{Full, PolicyLru};
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token, DOWNSTREAM_TIMEOUT};
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
+use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, MetricSet};
 use crate::status;
 use rand::Rng;
 use slab::Slab;
@@ -223,7 +223,7 @@ pub struct Cache {
     evictions: Counter,
     expired: Counter,
     refused_sets: Counter,
-    statuses: WindowedCounts<u16>,
+    statuses: Counts<u16>,
     latency: Latency,
     events: EventLog,
 }
@@ -256,7 +256,7 @@ impl Cache {
             evictions: Counter::new(&clock),
             expired: Counter::new(&clock),
             refused_sets: Counter::new(&clock),
-            statuses: WindowedCounts::default(),
+            statuses: Counts::default(),
             latency: Latency::new(&clock),
             events: EventLog::new(&env.name),
             backend: env
@@ -369,7 +369,7 @@ impl Cache {
         let now = ctx.now();
         let measured = self.clock.measured(p.arrived);
         let done = now + extra;
-        self.statuses.add(&self.clock, status, done, measured);
+        self.statuses.add(status, measured);
         if status::is_success(status) {
             self.latency
                 .record(&self.clock, done, done - p.arrived, measured);
@@ -704,7 +704,7 @@ impl Component for Cache {
         m.count("expired", self.expired.total());
         m.count("refused_sets", self.refused_sets.total());
         for (s, n) in self.statuses.iter() {
-            m.count(format!("by_status.{s}"), n.total());
+            m.count(format!("by_status.{s}"), n);
         }
         // CloudWatch's CacheHitRate (Redis) and GetHits / CmdGet (Memcached) count the
         // lookups a node served: writes and the reads that never reached a node (`bypassed`)

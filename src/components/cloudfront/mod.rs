@@ -38,7 +38,7 @@ use super::lru::Lru;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
 use crate::kernel::IdMap;
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
+use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, MetricSet};
 use crate::status;
 use rand::Rng;
 use slab::Slab;
@@ -219,7 +219,7 @@ pub struct CloudFront {
     errors: Counter,
     bytes_out: f64,
     spread: EdgeSpread,
-    statuses: WindowedCounts<u16>,
+    statuses: Counts<u16>,
     latency: Latency,
     events: EventLog,
 }
@@ -270,7 +270,7 @@ impl CloudFront {
             errors: Counter::new(&clock),
             bytes_out: 0.0,
             spread: EdgeSpread::new(&clock, e),
-            statuses: WindowedCounts::default(),
+            statuses: Counts::default(),
             latency: Latency::new(&clock),
             events: EventLog::new(&env.name),
             origin: env
@@ -587,7 +587,7 @@ impl CloudFront {
         let measured = self.clock.measured(req.arrived);
         let serve = self.cfg.hit_latency.sample_time(&mut self.rng);
         let done = now + serve;
-        self.statuses.add(&self.clock, status, done, measured);
+        self.statuses.add(status, measured);
         if status::is_success(status) {
             self.latency
                 .record(&self.clock, done, done - req.arrived, measured);
@@ -661,7 +661,7 @@ impl CloudFront {
                 + gb * self.cfg.price_per_gb,
         );
         for (s, n) in self.statuses.iter() {
-            m.count(format!("by_status.{s}"), n.total());
+            m.count(format!("by_status.{s}"), n);
         }
         m.hist("response_ms", &self.latency.summary());
     }

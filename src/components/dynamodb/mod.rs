@@ -46,7 +46,7 @@ use std::collections::BTreeMap;
 use super::lru::Lru;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
+use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, MetricSet};
 use crate::status;
 use slab::Slab;
 use stream::{Record, Stream, Tag};
@@ -150,7 +150,7 @@ pub struct DynamoDb {
     hot_throttles: u64,
     dax_hits: Counter,
     dax_misses: Counter,
-    statuses: WindowedCounts<u16>,
+    statuses: Counts<u16>,
     latency: Latency,
     rru: f64,
     wru: f64,
@@ -218,7 +218,7 @@ impl DynamoDb {
             hot_throttles: 0,
             dax_hits: Counter::new(&clock),
             dax_misses: Counter::new(&clock),
-            statuses: WindowedCounts::default(),
+            statuses: Counts::default(),
             latency: Latency::new(&clock),
             rru: 0.0,
             wru: 0.0,
@@ -418,7 +418,7 @@ impl DynamoDb {
             // Nothing to do when the answer leaves: record it now and let the kernel send it.
             let done = arrived + wait;
             let measured = self.clock.measured(arrived);
-            self.statuses.add(&self.clock, status, done, measured);
+            self.statuses.add(status, measured);
             if status == status::OK {
                 self.latency.record(&self.clock, done, wait, measured);
             }
@@ -450,7 +450,7 @@ impl DynamoDb {
             }
         }
         let measured = self.clock.measured(p.arrived);
-        self.statuses.add(&self.clock, p.status, now, measured);
+        self.statuses.add(p.status, measured);
         if p.status == status::OK {
             self.latency
                 .record(&self.clock, now, now - p.arrived, measured);
@@ -582,7 +582,7 @@ impl Component for DynamoDb {
             self.writes.consumed.weighted_total(),
         );
         for (s, n) in self.statuses.iter() {
-            m.count(format!("by_status.{s}"), n.total());
+            m.count(format!("by_status.{s}"), n);
         }
         m.gauge(
             "throttle_fraction",

@@ -56,7 +56,7 @@ use super::ebs::Disk;
 use super::target_group::TargetGroup;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
 use crate::kernel::{Ctx, Input, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, EventLog, Latency, Level, WindowedCounts};
+use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, Level};
 use slab::Slab;
 use std::collections::VecDeque;
 
@@ -205,7 +205,7 @@ pub struct AutoScalingGroup {
     // Recorders.
     requests: Counter,
     rejected: Counter,
-    statuses: WindowedCounts<u16>,
+    statuses: Counts<u16>,
     response: Latency,
     busy: Level,
     /// CPU-seconds of work taken on by requests that arrived in the measured period.
@@ -283,7 +283,7 @@ impl AutoScalingGroup {
             first_metric: None,
             requests: Counter::new(&clock),
             rejected: Counter::new(&clock),
-            statuses: WindowedCounts::default(),
+            statuses: Counts::default(),
             response: Latency::new(&clock),
             busy: Level::new(&clock),
             accepted_cpu_s: 0.0,

@@ -43,7 +43,7 @@ impl AutoScalingGroup {
         m.count("requests", self.requests.total());
         m.count("rejected", self.rejected.total());
         for (s, n) in self.statuses.iter() {
-            m.count(format!("by_status.{s}"), n.total());
+            m.count(format!("by_status.{s}"), n);
         }
         let vcpu_mean = self.vcpus_in_service.mean(c);
         m.gauge(

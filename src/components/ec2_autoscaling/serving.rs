@@ -86,7 +86,7 @@ impl AutoScalingGroup {
         }
         let now = ctx.now();
         let measured = self.clock.measured(arrived);
-        self.statuses.add(&self.clock, status, now, measured);
+        self.statuses.add(status, measured);
         if status::is_success(status) {
             self.response
                 .record(&self.clock, now, now - arrived, measured);
@@ -123,12 +123,7 @@ impl AutoScalingGroup {
                     };
                     ctx.reply_after(call, s, CONNECT_TIMEOUT);
                     let measured = self.clock.measured(now);
-                    self.statuses.add(
-                        &self.clock,
-                        status::GATEWAY_TIMEOUT,
-                        now + CONNECT_TIMEOUT,
-                        measured,
-                    );
+                    self.statuses.add(status::GATEWAY_TIMEOUT, measured);
                 }
                 return;
             }

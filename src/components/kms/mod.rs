@@ -26,7 +26,7 @@ pub use kind::SDK_SERVICE;
 use super::token_bucket::TokenBucket;
 use super::{BuildEnv, Component, ComponentReport, MONTH_SECS};
 use crate::kernel::{CallId, Ctx, Input, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, EventLog, Latency, MetricSet, WindowedCounts};
+use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, MetricSet};
 use crate::status;
 use kind::{QUOTA, REQUESTS, THROTTLES};
 use std::cell::RefCell;
@@ -106,7 +106,7 @@ pub struct Kms {
     quota: SharedQuota,
     requests: Counter,
     throttles: Counter,
-    statuses: WindowedCounts<u16>,
+    statuses: Counts<u16>,
     latency: Latency,
     events: EventLog,
 }
@@ -118,7 +118,7 @@ impl Kms {
         Kms {
             requests: Counter::new(&clock),
             throttles: Counter::new(&clock),
-            statuses: WindowedCounts::default(),
+            statuses: Counts::default(),
             latency: Latency::new(&clock),
             events: EventLog::new(&env.name),
             rng: env.rng,
@@ -136,13 +136,13 @@ impl Kms {
         if self.quota.borrow_mut().try_take(now) {
             let wait = self.cfg.latency.sample_time(&mut self.rng);
             let done = now + wait;
-            self.statuses.add(&self.clock, status::OK, done, measured);
+            self.statuses.add(status::OK, measured);
             self.latency.record(&self.clock, done, wait, measured);
             ctx.reply_after(call, status::OK, wait);
         } else {
             // aws-facts: §12 KMS: over the quota, ThrottlingException (400) at once.
             self.throttles.add(&self.clock, now, measured);
-            self.statuses.add(&self.clock, THROTTLED, now, measured);
+            self.statuses.add(THROTTLED, measured);
             ctx.reply(call, THROTTLED);
         }
     }
@@ -179,7 +179,7 @@ impl Component for Kms {
             accepted as f64 * PRICE_PER_REQUEST + keys * PRICE_PER_KEY_MONTH,
         );
         for (s, n) in self.statuses.iter() {
-            m.count(format!("by_status.{s}"), n.total());
+            m.count(format!("by_status.{s}"), n);
         }
         m.hist("response_ms", &self.latency.summary());
         ComponentReport {

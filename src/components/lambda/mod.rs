@@ -68,7 +68,7 @@ use super::{
 use crate::kernel::{
     CallId, Ctx, Input, Msg, Outcome, Reply, SimRng, SimTime, SpanEnd, TimerHandle,
 };
-use crate::metrics::{Clock, Counter, EventLog, Hist, Latency, Level, MetricSet, WindowedCounts};
+use crate::metrics::{Clock, Counter, Counts, EventLog, Hist, Latency, Level, MetricSet};
 use crate::status;
 use rand::Rng;
 use slab::Slab;
@@ -522,7 +522,7 @@ pub struct Lambda {
     cold_starts: Counter,
     throttles: Counter,
     throttled_by: BTreeMap<Throttle, u64>,
-    statuses: WindowedCounts<Outcome>,
+    statuses: Counts<Outcome>,
     /// Measured arrivals by the executions running when they arrived.
     seen: Vec<u64>,
     /// How long the environments that ended (recycled, or reset after a timeout) lived.
@@ -593,7 +593,7 @@ impl Lambda {
             cold_starts: Counter::new(&clock),
             throttles: Counter::new(&clock),
             throttled_by: BTreeMap::new(),
-            statuses: WindowedCounts::default(),
+            statuses: Counts::default(),
             seen: Vec::new(),
             lifetimes: Hist::new(),
             recycled: 0,
@@ -735,9 +735,7 @@ impl Lambda {
             // (413): no invocation, no event queued.
             let now = ctx.now();
             self.statuses.add(
-                &self.clock,
                 Outcome::Status(status::PAYLOAD_TOO_LARGE),
-                now,
                 self.clock.measured(now),
             );
             ctx.reply(call, status::PAYLOAD_TOO_LARGE);
@@ -746,12 +744,8 @@ impl Lambda {
         if !msg.asynchronous {
             if self.invoke(ctx, Caller::Sync(call), msg).is_err() {
                 let now = ctx.now();
-                self.statuses.add(
-                    &self.clock,
-                    Outcome::Status(THROTTLED),
-                    now,
-                    self.clock.measured(now),
-                );
+                self.statuses
+                    .add(Outcome::Status(THROTTLED), self.clock.measured(now));
                 // aws-facts: §2 throttling: TooManyRequestsException, HTTP 429.
                 ctx.reply(call, THROTTLED);
             }
@@ -762,14 +756,12 @@ impl Lambda {
         self.async_used = true;
         if self.events_held.len() >= crate::limits::MAX_QUEUE_MESSAGES as usize {
             self.queue.refused += u64::from(measured);
-            self.statuses
-                .add(&self.clock, Outcome::Status(QUEUE_FULL), now, measured);
+            self.statuses.add(Outcome::Status(QUEUE_FULL), measured);
             ctx.reply(call, QUEUE_FULL);
             return;
         }
         self.queue.accepted.add(&self.clock, now, measured);
-        self.statuses
-            .add(&self.clock, Outcome::Status(EVENT_ACCEPTED), now, measured);
+        self.statuses.add(Outcome::Status(EVENT_ACCEPTED), measured);
         ctx.reply(call, EVENT_ACCEPTED);
         let wait = ctx.enqueue_span(msg.span, "event queue");
         let e = self.events_held.insert(Event {
@@ -1290,7 +1282,7 @@ impl Lambda {
             }
         }
         if let Caller::Sync(_) = j.caller {
-            self.statuses.add(&self.clock, outcome, now, measured);
+            self.statuses.add(outcome, measured);
         }
         let env = &mut self.envs[j.env];
         let version = env.version;
@@ -1503,8 +1495,8 @@ impl Component for Lambda {
         m.count("timeouts", self.timeouts);
         for (o, n) in self.statuses.iter() {
             match o {
-                FUNCTION_ERROR => m.count(format!("by_status.{FUNCTION_ERROR_LABEL}"), n.total()),
-                o => m.count(format!("by_status.{o}"), n.total()),
+                FUNCTION_ERROR => m.count(format!("by_status.{FUNCTION_ERROR_LABEL}"), n),
+                o => m.count(format!("by_status.{o}"), n),
             }
         }
         for reason in Throttle::ALL {

@@ -41,7 +41,7 @@ use targets::Target;
 use super::target_group::TargetGroup;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
+use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, Level, MetricSet};
 use crate::status;
 use rand::Rng;
 use slab::Slab;
@@ -151,7 +151,7 @@ pub struct LoadBalancer {
     surge: VecDeque<Surging>,
     // Recorders.
     requests: Counter,
-    statuses: WindowedCounts<u16>,
+    statuses: Counts<u16>,
     latency: Latency,
     healthy: Level,
     surge_level: Level,
@@ -212,7 +212,7 @@ impl LoadBalancer {
             pending: Slab::new(),
             surge: VecDeque::new(),
             requests: Counter::new(&clock),
-            statuses: WindowedCounts::default(),
+            statuses: Counts::default(),
             latency: Latency::new(&clock),
             healthy,
             surge_level: Level::new(&clock),
@@ -372,7 +372,7 @@ impl LoadBalancer {
     fn answer(&mut self, ctx: &mut Ctx<'_>, call: CallId, arrived: SimTime, status: u16) {
         let now = ctx.now();
         let measured = self.clock.measured(arrived);
-        self.statuses.add(&self.clock, status, now, measured);
+        self.statuses.add(status, measured);
         if status::is_success(status) {
             self.latency
                 .record(&self.clock, now, now - arrived, measured);
@@ -424,7 +424,7 @@ impl Component for LoadBalancer {
         let mut m = MetricSet::default();
         m.count("requests", self.requests.total());
         for (s, n) in self.statuses.iter() {
-            m.count(format!("by_status.{s}"), n.total());
+            m.count(format!("by_status.{s}"), n);
         }
         m.count("idle_timeouts", self.idle_timeouts);
         if !self.cfg.cross_zone {

@@ -56,7 +56,7 @@ use super::ebs::Disk;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Token};
 use crate::kernel::IdMap;
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
+use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, Level, MetricSet};
 use crate::status;
 use rand::{Rng, SeedableRng};
 use slab::Slab;
@@ -207,7 +207,7 @@ pub struct Rds {
     writes: Counter,
     stale: Counter,
     replica_reads: Counter,
-    statuses: WindowedCounts<u16>,
+    statuses: Counts<u16>,
     read_latency: Latency,
     write_latency: Latency,
     busy: Level,
@@ -289,7 +289,7 @@ impl Rds {
             writes: Counter::new(&clock),
             stale: Counter::new(&clock),
             replica_reads: Counter::new(&clock),
-            statuses: WindowedCounts::default(),
+            statuses: Counts::default(),
             read_latency: Latency::new(&clock),
             write_latency: Latency::new(&clock),
             busy: Level::new(&clock),
@@ -330,7 +330,7 @@ impl Rds {
         };
         ctx.reply_after(call, status, delay);
         let measured = self.clock.measured(arrived);
-        self.statuses.add(&self.clock, status, now, measured);
+        self.statuses.add(status, measured);
         if status == status::OK {
             let l = if write {
                 &mut self.write_latency
@@ -698,7 +698,7 @@ impl Component for Rds {
         m.count("reads", self.reads.total());
         m.count("writes", self.writes.total());
         for (s, n) in self.statuses.iter() {
-            m.count(format!("by_status.{s}"), n.total());
+            m.count(format!("by_status.{s}"), n);
         }
         m.count("connections_refused", self.refused);
         m.count("writer_unavailable", self.unavailable);

@@ -40,7 +40,7 @@ pub use config::{HealthCheck, Record, Role, Route53Config, Routing};
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token, PROBE_DEEP};
 use crate::dist::Dist;
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
+use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, Level, MetricSet};
 use crate::status;
 use kind::{HEALTHY, LOOKUPS, QUERIES, RECORD_HEALTHY, RECORD_UNHEALTHY, REQUESTS, SHARES};
 use rand::Rng;
@@ -170,7 +170,7 @@ pub struct Route53 {
     /// Queries of records that are not aliases: the billed ones.
     billed_queries: u64,
     health_changes: u64,
-    statuses: WindowedCounts<u16>,
+    statuses: Counts<u16>,
     latency: Latency,
     events: EventLog,
 }
@@ -225,7 +225,7 @@ impl Route53 {
             queries: Counter::new(&clock),
             billed_queries: 0,
             health_changes: 0,
-            statuses: WindowedCounts::default(),
+            statuses: Counts::default(),
             latency: Latency::new(&clock),
             events: EventLog::new(&env.name),
             rng: env.rng,
@@ -334,7 +334,7 @@ impl Route53 {
         let measured = self.clock.measured(arrived);
         match outcome {
             Outcome::Status(s) => {
-                self.statuses.add(&self.clock, s, now, measured);
+                self.statuses.add(s, measured);
                 if status::is_success(s) {
                     self.latency
                         .record(&self.clock, now, now - arrived, measured);
@@ -344,8 +344,7 @@ impl Route53 {
             Outcome::Timeout => {
                 // The client's connection to a target that never answered gives up: a
                 // network error, not an HTTP status.
-                self.statuses
-                    .add(&self.clock, status::CONNECTION_RESET, now, measured);
+                self.statuses.add(status::CONNECTION_RESET, measured);
                 ctx.reply(call, status::CONNECTION_RESET);
             }
             Outcome::Error => ctx.reply_error(call),
@@ -504,7 +503,7 @@ impl Component for Route53 {
             prices::cost(&self.cfg, c.measured_secs(), self.billed_queries),
         );
         for (s, n) in self.statuses.iter() {
-            m.count(format!("by_status.{s}"), n.total());
+            m.count(format!("by_status.{s}"), n);
         }
         m.hist("response_ms", &self.latency.summary());
         ComponentReport {

@@ -36,7 +36,7 @@ pub use kind::{bucket_arn, OBJECTS};
 use super::kms::caller::{self, KeyCache, KeyReuse, KmsClient};
 use super::{BuildEnv, Component, ComponentReport, PREFLIGHT};
 use crate::kernel::{CallId, Ctx, Input, Msg, Reply, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
+use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, Level, MetricSet};
 use crate::status;
 use config::Class;
 use kind::{KMS_FAILURES, PARTITIONS, PREFLIGHTS, REQUESTS, RESPONSE, SLOWDOWNS};
@@ -94,7 +94,7 @@ pub struct S3 {
     forbidden: u64,
     restores: u64,
     splits: u64,
-    statuses: WindowedCounts<u16>,
+    statuses: Counts<u16>,
     response: Latency,
     partitions: Level,
     /// Billed requests in the measured period: PUT, COPY, POST (and restores); GET and HEAD.
@@ -133,7 +133,7 @@ impl S3 {
             forbidden: 0,
             restores: 0,
             splits: 0,
-            statuses: WindowedCounts::default(),
+            statuses: Counts::default(),
             response: Latency::new(&clock),
             partitions,
             billed_writes: 0,
@@ -296,7 +296,7 @@ impl S3 {
         let now = ctx.now();
         let done = arrived + after;
         let measured = self.clock.measured(arrived);
-        self.statuses.add(&self.clock, status, done, measured);
+        self.statuses.add(status, measured);
         if status::is_success(status) && op != Op::Preflight {
             self.response.record(&self.clock, done, after, measured);
         }
@@ -406,7 +406,7 @@ impl Component for S3 {
         m.count("archived_refused", self.forbidden);
         m.count("restores", self.restores);
         for (s, n) in self.statuses.iter() {
-            m.count(format!("by_status.{s}"), n.total());
+            m.count(format!("by_status.{s}"), n);
         }
         m.hist("response_ms", &self.response.summary());
         if let Some(cost) = self.cost(c) {

@@ -20,7 +20,7 @@ use super::{
     Token,
 };
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
+use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, Level, MetricSet};
 use crate::status;
 use slab::Slab;
 use std::collections::VecDeque;
@@ -98,7 +98,7 @@ pub struct Service {
     admitted: u64,
     /// Server-seconds held by the requests that arrived in the measured period.
     accepted_held: f64,
-    statuses: WindowedCounts<u16>,
+    statuses: Counts<u16>,
     busy_level: Level,
     queue_level: Level,
     wait: Latency,
@@ -122,7 +122,7 @@ impl Service {
             waited: 0,
             admitted: 0,
             accepted_held: 0.0,
-            statuses: WindowedCounts::default(),
+            statuses: Counts::default(),
             busy_level: Level::new(&clock),
             queue_level: Level::new(&clock),
             wait: Latency::new(&clock),
@@ -163,7 +163,7 @@ impl Service {
             self.queue_level.add(&self.clock, now, 1.0);
         } else {
             self.rejected.add(&self.clock, now, measured);
-            self.statuses.add(&self.clock, QUEUE_FULL, now, measured);
+            self.statuses.add(QUEUE_FULL, measured);
             if !self.queue_full {
                 self.queue_full = true;
                 self.events.push(
@@ -222,7 +222,7 @@ impl Service {
         ctx.reply(j.call, status);
         self.completions.add(&self.clock, now, measured);
         self.answered_in_period += u64::from(self.clock.measured(now));
-        self.statuses.add(&self.clock, status, now, measured);
+        self.statuses.add(status, measured);
         self.response
             .record(&self.clock, now, now - j.arrived, measured);
         self.busy -= 1;
@@ -287,7 +287,7 @@ impl Component for Service {
         m.count("completed", self.completions.total());
         m.count("rejected", self.rejected.total());
         for (label, n) in self.statuses.iter() {
-            m.count(format!("by_status.{label}"), n.total());
+            m.count(format!("by_status.{label}"), n);
         }
         m.gauge("servers", servers);
         if let Some(q) = self.cfg.queue {

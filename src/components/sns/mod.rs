@@ -47,7 +47,7 @@ pub use config::{Policy, Protocol, Scope, SnsConfig};
 use super::token_bucket::TokenBucket;
 use super::{BuildEnv, Component, ComponentReport, Edge, Token};
 use crate::kernel::{Ctx, Input, Msg, Outcome, Reply, SimRng, SimTime, SpanEnd};
-use crate::metrics::{Clock, Counter, Latency, Level, MetricSet, WindowedCounts};
+use crate::metrics::{Clock, Counter, Counts, Latency, Level, MetricSet};
 use crate::status;
 use kind::{DELIVERED, FAILED, PENDING, PUBLISHES};
 use slab::Slab;
@@ -153,7 +153,7 @@ pub struct Sns {
     delivered: Counter,
     failed: Counter,
     pending: Level,
-    statuses: WindowedCounts<Outcome>,
+    statuses: Counts<Outcome>,
     throttled: u64,
     refused: u64,
     attempts: u64,
@@ -193,7 +193,7 @@ impl Sns {
             delivered: Counter::new(&clock),
             failed: Counter::new(&clock),
             pending: Level::new(&clock),
-            statuses: WindowedCounts::default(),
+            statuses: Counts::default(),
             throttled: 0,
             refused: 0,
             attempts: 0,
@@ -238,16 +238,14 @@ impl Sns {
         };
         if !group_ok || !self.quota.try_take(now) {
             self.throttled += u64::from(measured);
-            self.statuses
-                .add(&self.clock, Outcome::Status(THROTTLED), now, measured);
+            self.statuses.add(Outcome::Status(THROTTLED), measured);
             ctx.reply(call, THROTTLED);
             return;
         }
         let wanted = self.subscribed(msg.op).count();
         if self.deliveries.len() + wanted > crate::limits::MAX_QUEUE_MESSAGES as usize {
             self.refused += u64::from(measured);
-            self.statuses
-                .add(&self.clock, Outcome::Status(FULL), now, measured);
+            self.statuses.add(Outcome::Status(FULL), measured);
             ctx.reply(call, FULL);
             return;
         }
@@ -256,8 +254,7 @@ impl Sns {
             self.billed_publishes += Self::chunks(&msg);
         }
         let answered = self.cfg.publish_latency.sample_time(&mut self.rng);
-        self.statuses
-            .add(&self.clock, Outcome::Status(status::OK), now, measured);
+        self.statuses.add(Outcome::Status(status::OK), measured);
         ctx.reply_after(call, status::OK, answered);
         if self.cfg.fifo && self.duplicate(now, &msg) {
             // aws-facts: §17: a FIFO topic accepts a duplicate (200) and delivers it to no
@@ -498,7 +495,7 @@ impl Component for Sns {
             m.count(format!("subscriptions.{name}.given_up"), s.given_up);
         }
         for (s, n) in self.statuses.iter() {
-            m.count(format!("by_status.{s}"), n.total());
+            m.count(format!("by_status.{s}"), n);
         }
         m.hist("delivery_ms", &self.delivery_time.summary());
         let billed = self.billed_publishes + self.billed_http;

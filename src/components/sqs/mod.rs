@@ -58,7 +58,7 @@ pub(crate) use kind::fifo_words;
 use super::token_bucket::TokenBucket;
 use super::{batch_spans, pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
 use crate::kernel::{CallId, Ctx, Input, Item, Msg, Reply, SimRng, SimTime, SpanEnd, TimerHandle};
-use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
+use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, Level, MetricSet};
 use crate::status;
 use kind::{BACKLOG, BATCHES, DELETES, IN_FLIGHT, MOVED, OLDEST, POLLERS, SENDS};
 use slab::Slab;
@@ -327,7 +327,7 @@ pub struct Sqs {
     items_failed: u64,
     receives: u64,
     billed: f64,
-    statuses: WindowedCounts<u16>,
+    statuses: Counts<u16>,
     backlog: Level,
     in_flight: Level,
     pollers: Level,
@@ -393,7 +393,7 @@ impl Sqs {
             items_failed: 0,
             receives: 0,
             billed: 0.0,
-            statuses: WindowedCounts::default(),
+            statuses: Counts::default(),
             backlog: Level::new(&clock),
             in_flight: Level::new(&clock),
             pollers: Level::new(&clock),
@@ -454,7 +454,7 @@ impl Sqs {
         // ThrottlingException.
         if self.cfg.fifo && !self.send_quota.try_take(now, self.group_of(msg.key)) {
             self.throttles.add(&self.clock, now, measured);
-            self.statuses.add(&self.clock, THROTTLED, now, measured);
+            self.statuses.add(THROTTLED, measured);
             ctx.reply(call, THROTTLED);
             return;
         }
@@ -463,14 +463,13 @@ impl Sqs {
         self.bill(now, chunks as f64);
         if self.msgs.len() >= self.cfg.max_messages as usize {
             self.refused.add(&self.clock, now, measured);
-            self.statuses.add(&self.clock, FULL, now, measured);
+            self.statuses.add(FULL, measured);
             ctx.reply(call, FULL);
             return;
         }
         self.store(ctx, msg);
         let wait = self.cfg.send_latency.sample_time(&mut self.send_rng);
-        self.statuses
-            .add(&self.clock, status::OK, now + wait, measured);
+        self.statuses.add(status::OK, measured);
         self.response
             .record(&self.clock, now + wait, wait, measured);
         ctx.reply_after(call, status::OK, wait);
@@ -1143,7 +1142,7 @@ impl Component for Sqs {
         m.gauge("requests_billed", requests);
         m.gauge("cost_usd", requests * price);
         for (s, n) in self.statuses.iter() {
-            m.count(format!("by_status.{s}"), n.total());
+            m.count(format!("by_status.{s}"), n);
         }
         m.hist("lag_ms", &self.lag.summary());
         m.hist("dead_letter_age_ms", &self.dead_letter_age.summary());

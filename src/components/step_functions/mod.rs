@@ -63,7 +63,7 @@ use super::token_bucket::TokenBucket;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, Reply, SimRng, SimTime, TimerHandle};
 use crate::limits::{MAX_MAP_ITEMS, MAX_RETRIERS};
-use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet, WindowedCounts};
+use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, Level, MetricSet};
 use crate::status;
 use kind::{
     ABORTED, DELAYED, FAILED, RUNNING, STARTED, SUCCEEDED, THROTTLED_STARTS, TIMED_OUT, TRANSITIONS,
@@ -294,7 +294,7 @@ pub struct StepFunctions {
     map_peak: u32,
     billed_gb_s: f64,
     states: Vec<StateCounts>,
-    statuses: WindowedCounts<u16>,
+    statuses: Counts<u16>,
     duration: Latency,
     lag: Latency,
     response: Latency,
@@ -328,7 +328,7 @@ impl StepFunctions {
             history_limit: 0,
             map_peak: 0,
             billed_gb_s: 0.0,
-            statuses: WindowedCounts::default(),
+            statuses: Counts::default(),
             duration: Latency::new(&clock),
             lag: Latency::new(&clock),
             response: Latency::new(&clock),
@@ -355,7 +355,7 @@ impl StepFunctions {
         let mut q = self.quotas.borrow_mut();
         if !q.start.try_take(now) {
             self.throttles.add(&self.clock, now, measured);
-            self.statuses.add(&self.clock, THROTTLED, now, measured);
+            self.statuses.add(THROTTLED, measured);
             ctx.reply(call, THROTTLED);
             return;
         }
@@ -363,7 +363,7 @@ impl StepFunctions {
         // (ExecutionLimitExceeded).
         if q.open >= q.max_open {
             self.refused_open += u64::from(measured);
-            self.statuses.add(&self.clock, THROTTLED, now, measured);
+            self.statuses.add(THROTTLED, measured);
             ctx.reply(call, THROTTLED);
             return;
         }
@@ -394,8 +394,7 @@ impl StepFunctions {
             // aws-facts: §18 Step Functions: a Standard execution (or an asynchronous
             // Express one) is answered once started; it runs on.
             let wait = self.cfg.api_latency.sample_time(&mut self.rng);
-            self.statuses
-                .add(&self.clock, status::OK, now + wait, measured);
+            self.statuses.add(status::OK, measured);
             self.response
                 .record(&self.clock, now + wait, wait, measured);
             ctx.reply_after(call, status::OK, wait);
@@ -784,7 +783,7 @@ impl StepFunctions {
         match waiting {
             Some(call) => {
                 if end == End::Succeeded {
-                    self.statuses.add(c, status::OK, now, measured);
+                    self.statuses.add(status::OK, measured);
                     self.response.record(c, now, took, measured);
                     ctx.reply(call, status::OK);
                 } else {
@@ -930,7 +929,7 @@ impl Component for StepFunctions {
             m.count(format!("states.{}.failed", s.name), counts.failed);
         }
         for (s, n) in self.statuses.iter() {
-            m.count(format!("by_status.{s}"), n.total());
+            m.count(format!("by_status.{s}"), n);
         }
         m.hist("duration_ms", &self.duration.summary());
         m.hist("lag_ms", &self.lag.summary());
