@@ -12,7 +12,7 @@ mod series;
 mod summary;
 
 pub use recorders::{
-    Clock, Counter, Counts, EventLog, Latency, Level, WindowedCounts, EVENTS_DROPPED,
+    Clock, Counter, Counts, Durations, EventLog, Latency, Level, WindowedCounts, EVENTS_DROPPED,
     MAX_EVENTS_PER_ACTOR,
 };
 pub use result::{

@@ -489,6 +489,30 @@ impl Latency {
     }
 }
 
+/// Durations whose summary alone is reported: the measured ones go straight into the tally
+/// that a `Latency` merges its windows into, which gives the same summary without closing a
+/// window or taking its quantiles (for durations no series shows per window).
+#[derive(Clone, Debug, Default)]
+pub struct Durations {
+    summary: Tally,
+}
+
+impl Durations {
+    /// Records a duration; `measured` says whether it enters the summary (an unmeasured one
+    /// is dropped: nothing else would show it).
+    #[inline]
+    pub fn record(&mut self, value: SimTime, measured: bool) {
+        if measured {
+            self.summary.record(value);
+        }
+    }
+
+    /// The measured durations.
+    pub fn summary(&self) -> Hist {
+        self.summary.hist()
+    }
+}
+
 /// Discrete happenings of one actor, capped so that a flapping condition cannot fill memory.
 #[derive(Clone, Debug)]
 pub struct EventLog {

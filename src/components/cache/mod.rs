@@ -43,7 +43,7 @@ use kind::{BYPASSED, CONNECTION_ERRORS, HIT_RATIO, MISSES, REQUESTS, STALE_READS
 use super::lru::{Full, PolicyLru};
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token, DOWNSTREAM_TIMEOUT};
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, MetricSet};
+use crate::metrics::{Clock, Counter, Counts, Durations, EventLog, MetricSet};
 use crate::status;
 use rand::Rng;
 use slab::Slab;
@@ -224,7 +224,7 @@ pub struct Cache {
     expired: Counter,
     refused_sets: Counter,
     statuses: Counts<u16>,
-    latency: Latency,
+    latency: Durations,
     events: EventLog,
 }
 
@@ -257,7 +257,7 @@ impl Cache {
             expired: Counter::new(&clock),
             refused_sets: Counter::new(&clock),
             statuses: Counts::default(),
-            latency: Latency::new(&clock),
+            latency: Durations::default(),
             events: EventLog::new(&env.name),
             backend: env
                 .edges
@@ -371,8 +371,7 @@ impl Cache {
         let done = now + extra;
         self.statuses.add(status, measured);
         if status::is_success(status) {
-            self.latency
-                .record(&self.clock, done, done - p.arrived, measured);
+            self.latency.record(done - p.arrived, measured);
         }
         ctx.reply_after(p.call, status, extra);
     }
@@ -691,7 +690,6 @@ impl Component for Cache {
 
     fn finish(&mut self) -> ComponentReport {
         let c = &self.clock;
-        self.latency.finish();
         let mut m = MetricSet::default();
         let (h, mi) = (self.hits.total(), self.misses.total());
         m.count("requests", self.requests.total());

@@ -38,7 +38,7 @@ use super::lru::Lru;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
 use crate::kernel::IdMap;
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, MetricSet};
+use crate::metrics::{Clock, Counter, Counts, Durations, EventLog, MetricSet};
 use crate::status;
 use rand::Rng;
 use slab::Slab;
@@ -220,7 +220,7 @@ pub struct CloudFront {
     bytes_out: f64,
     spread: EdgeSpread,
     statuses: Counts<u16>,
-    latency: Latency,
+    latency: Durations,
     events: EventLog,
 }
 
@@ -271,7 +271,7 @@ impl CloudFront {
             bytes_out: 0.0,
             spread: EdgeSpread::new(&clock, e),
             statuses: Counts::default(),
-            latency: Latency::new(&clock),
+            latency: Durations::default(),
             events: EventLog::new(&env.name),
             origin: env
                 .edges
@@ -589,8 +589,7 @@ impl CloudFront {
         let done = now + serve;
         self.statuses.add(status, measured);
         if status::is_success(status) {
-            self.latency
-                .record(&self.clock, done, done - req.arrived, measured);
+            self.latency.record(done - req.arrived, measured);
             if measured {
                 self.bytes_out += f64::from(req.size_bytes);
             }
@@ -687,7 +686,6 @@ impl Component for CloudFront {
     }
 
     fn finish(&mut self) -> ComponentReport {
-        self.latency.finish();
         self.spread.flush();
         let mut m = MetricSet::default();
         self.summary(&mut m);

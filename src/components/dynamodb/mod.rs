@@ -46,7 +46,7 @@ use std::collections::BTreeMap;
 use super::lru::Lru;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, MetricSet};
+use crate::metrics::{Clock, Counter, Counts, Durations, EventLog, MetricSet};
 use crate::status;
 use slab::Slab;
 use stream::{Record, Stream, Tag};
@@ -151,7 +151,7 @@ pub struct DynamoDb {
     dax_hits: Counter,
     dax_misses: Counter,
     statuses: Counts<u16>,
-    latency: Latency,
+    latency: Durations,
     rru: f64,
     wru: f64,
     capacity_hours: (f64, f64),
@@ -219,7 +219,7 @@ impl DynamoDb {
             dax_hits: Counter::new(&clock),
             dax_misses: Counter::new(&clock),
             statuses: Counts::default(),
-            latency: Latency::new(&clock),
+            latency: Durations::default(),
             rru: 0.0,
             wru: 0.0,
             capacity_hours: (0.0, 0.0),
@@ -416,11 +416,10 @@ impl DynamoDb {
     ) {
         if fill.is_none() && record.is_none() {
             // Nothing to do when the answer leaves: record it now and let the kernel send it.
-            let done = arrived + wait;
             let measured = self.clock.measured(arrived);
             self.statuses.add(status, measured);
             if status == status::OK {
-                self.latency.record(&self.clock, done, wait, measured);
+                self.latency.record(wait, measured);
             }
             ctx.reply_after(call, status, wait);
             return;
@@ -452,8 +451,7 @@ impl DynamoDb {
         let measured = self.clock.measured(p.arrived);
         self.statuses.add(p.status, measured);
         if p.status == status::OK {
-            self.latency
-                .record(&self.clock, now, now - p.arrived, measured);
+            self.latency.record(now - p.arrived, measured);
         }
         ctx.reply(p.call, p.status);
         if let (Some((shard, mut r)), Some(s)) = (p.record, self.stream.as_mut()) {
@@ -565,7 +563,6 @@ impl Component for DynamoDb {
         let c = &self.clock;
         self.reads.capacity_level.finish(c);
         self.writes.capacity_level.finish(c);
-        self.latency.finish();
         let hours = c.measured_secs() / 3600.0;
         self.capacity_hours = (
             self.reads.capacity_level.mean(c) * hours,

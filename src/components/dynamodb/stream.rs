@@ -49,7 +49,7 @@
 use super::stream_config::StreamConfig;
 use crate::components::{pack, unpack, Edge, Token};
 use crate::kernel::{Ctx, Item, Msg, Outcome, SimRng, SimTime, SpanEnd};
-use crate::metrics::{Clock, Counter, EventLog, Latency, Level, MetricSet};
+use crate::metrics::{Clock, Counter, Durations, EventLog, Level, MetricSet};
 use crate::status;
 use slab::Slab;
 use std::collections::{BTreeMap, VecDeque};
@@ -196,10 +196,10 @@ pub(super) struct Stream {
     sent_on_failure: u64,
     concurrent: Level,
     held_level: Level,
-    iterator_age: Latency,
+    iterator_age: Durations,
     /// The greatest iterator age read in each window [s]; NaN where nothing was read.
     age_max: Vec<f64>,
-    lag: Latency,
+    lag: Durations,
     held_end: u64,
 }
 
@@ -224,9 +224,9 @@ impl Stream {
             sent_on_failure: 0,
             concurrent: Level::new(&clock),
             held_level: Level::new(&clock),
-            iterator_age: Latency::new(&clock),
+            iterator_age: Durations::default(),
             age_max: vec![f64::NAN; clock.windows()],
-            lag: Latency::new(&clock),
+            lag: Durations::default(),
             held_end: 0,
             clock,
         }
@@ -421,7 +421,7 @@ impl Stream {
         // aws-facts: §16: the iterator age is the age of the last record of the batch read.
         let measured = self.clock.measured(now);
         let age = now - last.written;
-        self.iterator_age.record(&self.clock, now, age, measured);
+        self.iterator_age.record(age, measured);
         if let Some(w) = self.age_max.get_mut(self.clock.window_of(now)) {
             let s = age.as_secs_f64();
             *w = if w.is_nan() { s } else { w.max(s) };
@@ -615,12 +615,8 @@ impl Stream {
                 lane.last_done = lane.last_done.max(r.written);
                 // The processing lag: from the client's request that made the write to the
                 // end of the batch that carried its record.
-                self.lag.record(
-                    &self.clock,
-                    now,
-                    now - r.origin,
-                    self.clock.measured(r.origin),
-                );
+                self.lag
+                    .record(now - r.origin, self.clock.measured(r.origin));
             }
             self.held -= u64::from(done);
             self.held_level.set(&self.clock, now, self.held as f64);
@@ -716,8 +712,6 @@ impl Stream {
         self.held_end = self.held;
         self.concurrent.finish(&self.clock);
         self.held_level.finish(&self.clock);
-        self.iterator_age.finish();
-        self.lag.finish();
     }
 
     /// Its summary fields, under `stream.`, and its series.

@@ -26,7 +26,7 @@ pub use kind::SDK_SERVICE;
 use super::token_bucket::TokenBucket;
 use super::{BuildEnv, Component, ComponentReport, MONTH_SECS};
 use crate::kernel::{CallId, Ctx, Input, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, MetricSet};
+use crate::metrics::{Clock, Counter, Counts, Durations, EventLog, MetricSet};
 use crate::status;
 use kind::{QUOTA, REQUESTS, THROTTLES};
 use std::cell::RefCell;
@@ -107,7 +107,7 @@ pub struct Kms {
     requests: Counter,
     throttles: Counter,
     statuses: Counts<u16>,
-    latency: Latency,
+    latency: Durations,
     events: EventLog,
 }
 
@@ -119,7 +119,7 @@ impl Kms {
             requests: Counter::new(&clock),
             throttles: Counter::new(&clock),
             statuses: Counts::default(),
-            latency: Latency::new(&clock),
+            latency: Durations::default(),
             events: EventLog::new(&env.name),
             rng: env.rng,
             quota,
@@ -135,9 +135,8 @@ impl Kms {
         // aws-facts: §12 KMS: one quota per account and Region, shared by every key and caller.
         if self.quota.borrow_mut().try_take(now) {
             let wait = self.cfg.latency.sample_time(&mut self.rng);
-            let done = now + wait;
             self.statuses.add(status::OK, measured);
-            self.latency.record(&self.clock, done, wait, measured);
+            self.latency.record(wait, measured);
             ctx.reply_after(call, status::OK, wait);
         } else {
             // aws-facts: §12 KMS: over the quota, ThrottlingException (400) at once.
@@ -159,7 +158,6 @@ impl Component for Kms {
 
     fn finish(&mut self) -> ComponentReport {
         let c = &self.clock;
-        self.latency.finish();
         let mut m = MetricSet::default();
         let requests = self.requests.total();
         let throttles = self.throttles.total();

@@ -68,7 +68,9 @@ use super::{
 use crate::kernel::{
     CallId, Ctx, Input, Msg, Outcome, Reply, SimRng, SimTime, SpanEnd, TimerHandle,
 };
-use crate::metrics::{Clock, Counter, Counts, EventLog, Hist, Latency, Level, MetricSet};
+use crate::metrics::{
+    Clock, Counter, Counts, Durations, EventLog, Hist, Latency, Level, MetricSet,
+};
 use crate::status;
 use rand::Rng;
 use slab::Slab;
@@ -561,7 +563,7 @@ struct AsyncRecorders {
     oldest: Vec<f64>,
     oldest_max: f64,
     backlog_end: usize,
-    lag: Latency,
+    lag: Durations,
 }
 
 impl Lambda {
@@ -626,7 +628,7 @@ impl Lambda {
                 oldest: vec![0.0; clock.windows()],
                 oldest_max: 0.0,
                 backlog_end: 0,
-                lag: Latency::new(&clock),
+                lag: Durations::default(),
             },
             versions,
             cfg,
@@ -940,12 +942,9 @@ impl Lambda {
             ctx.release_span(ev.wait, SpanEnd::Received);
             self.queue.succeeded += u64::from(measured);
             // The processing lag: from the client's request to this event's run.
-            self.queue.lag.record(
-                &self.clock,
-                now,
-                now - ev.msg.origin,
-                self.clock.measured(ev.msg.origin),
-            );
+            self.queue
+                .lag
+                .record(now - ev.msg.origin, self.clock.measured(ev.msg.origin));
             return;
         }
         // It waits again (for its retry, or to be given up at once): a new wait span.
@@ -1556,7 +1555,6 @@ impl Component for Lambda {
         if self.async_used {
             let q = &mut self.queue;
             q.waiting.finish(c);
-            q.lag.finish();
             m.count("async.accepted", q.accepted.total());
             m.count("async.refused_full", q.refused);
             m.count("async.succeeded", q.succeeded);

@@ -41,7 +41,7 @@ use targets::Target;
 use super::target_group::TargetGroup;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, Level, MetricSet};
+use crate::metrics::{Clock, Counter, Counts, Durations, EventLog, Level, MetricSet};
 use crate::status;
 use rand::Rng;
 use slab::Slab;
@@ -152,7 +152,7 @@ pub struct LoadBalancer {
     // Recorders.
     requests: Counter,
     statuses: Counts<u16>,
-    latency: Latency,
+    latency: Durations,
     healthy: Level,
     surge_level: Level,
     spillover: u64,
@@ -213,7 +213,7 @@ impl LoadBalancer {
             surge: VecDeque::new(),
             requests: Counter::new(&clock),
             statuses: Counts::default(),
-            latency: Latency::new(&clock),
+            latency: Durations::default(),
             healthy,
             surge_level: Level::new(&clock),
             spillover: 0,
@@ -374,8 +374,7 @@ impl LoadBalancer {
         let measured = self.clock.measured(arrived);
         self.statuses.add(status, measured);
         if status::is_success(status) {
-            self.latency
-                .record(&self.clock, now, now - arrived, measured);
+            self.latency.record(now - arrived, measured);
         }
         ctx.reply(call, status);
     }
@@ -418,7 +417,6 @@ impl Component for LoadBalancer {
 
     fn finish(&mut self) -> ComponentReport {
         let c = &self.clock;
-        self.latency.finish();
         self.healthy.finish(c);
         self.surge_level.finish(c);
         let mut m = MetricSet::default();

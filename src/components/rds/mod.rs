@@ -56,7 +56,7 @@ use super::ebs::Disk;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Token};
 use crate::kernel::IdMap;
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, Level, MetricSet};
+use crate::metrics::{Clock, Counter, Counts, Durations, EventLog, Latency, Level, MetricSet};
 use crate::status;
 use rand::{Rng, SeedableRng};
 use slab::Slab;
@@ -208,7 +208,7 @@ pub struct Rds {
     stale: Counter,
     replica_reads: Counter,
     statuses: Counts<u16>,
-    read_latency: Latency,
+    read_latency: Durations,
     write_latency: Latency,
     busy: Level,
     lag_max_window: Vec<f64>,
@@ -290,7 +290,7 @@ impl Rds {
             stale: Counter::new(&clock),
             replica_reads: Counter::new(&clock),
             statuses: Counts::default(),
-            read_latency: Latency::new(&clock),
+            read_latency: Durations::default(),
             write_latency: Latency::new(&clock),
             busy: Level::new(&clock),
             // NaN until a replica read measures it: a window with none is a gap on the chart.
@@ -332,12 +332,12 @@ impl Rds {
         let measured = self.clock.measured(arrived);
         self.statuses.add(status, measured);
         if status == status::OK {
-            let l = if write {
-                &mut self.write_latency
+            let took = now + delay - arrived;
+            if write {
+                self.write_latency.record(&self.clock, now, took, measured);
             } else {
-                &mut self.read_latency
-            };
-            l.record(&self.clock, now, now + delay - arrived, measured);
+                self.read_latency.record(took, measured);
+            }
         }
     }
 
@@ -692,7 +692,6 @@ impl Component for Rds {
     fn finish(&mut self) -> ComponentReport {
         let c = &self.clock;
         self.busy.finish(c);
-        self.read_latency.finish();
         self.write_latency.finish();
         let mut m = MetricSet::default();
         m.count("reads", self.reads.total());

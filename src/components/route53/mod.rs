@@ -40,7 +40,7 @@ pub use config::{HealthCheck, Record, Role, Route53Config, Routing};
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token, PROBE_DEEP};
 use crate::dist::Dist;
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, Level, MetricSet};
+use crate::metrics::{Clock, Counter, Counts, Durations, EventLog, Level, MetricSet};
 use crate::status;
 use kind::{HEALTHY, LOOKUPS, QUERIES, RECORD_HEALTHY, RECORD_UNHEALTHY, REQUESTS, SHARES};
 use rand::Rng;
@@ -171,7 +171,7 @@ pub struct Route53 {
     billed_queries: u64,
     health_changes: u64,
     statuses: Counts<u16>,
-    latency: Latency,
+    latency: Durations,
     events: EventLog,
 }
 
@@ -226,7 +226,7 @@ impl Route53 {
             billed_queries: 0,
             health_changes: 0,
             statuses: Counts::default(),
-            latency: Latency::new(&clock),
+            latency: Durations::default(),
             events: EventLog::new(&env.name),
             rng: env.rng,
             cfg,
@@ -336,8 +336,7 @@ impl Route53 {
             Outcome::Status(s) => {
                 self.statuses.add(s, measured);
                 if status::is_success(s) {
-                    self.latency
-                        .record(&self.clock, now, now - arrived, measured);
+                    self.latency.record(now - arrived, measured);
                 }
                 ctx.reply(call, s);
             }
@@ -454,7 +453,6 @@ impl Component for Route53 {
 
     fn finish(&mut self) -> ComponentReport {
         let c = &self.clock;
-        self.latency.finish();
         let mut m = MetricSet::default();
         let requests = self.requests.total();
         m.count("requests", requests);

@@ -20,7 +20,7 @@ use super::{
     Token,
 };
 use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
-use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, Level, MetricSet};
+use crate::metrics::{Clock, Counter, Counts, Durations, EventLog, Latency, Level, MetricSet};
 use crate::status;
 use slab::Slab;
 use std::collections::VecDeque;
@@ -101,7 +101,7 @@ pub struct Service {
     statuses: Counts<u16>,
     busy_level: Level,
     queue_level: Level,
-    wait: Latency,
+    wait: Durations,
     response: Latency,
     events: EventLog,
 }
@@ -125,7 +125,7 @@ impl Service {
             statuses: Counts::default(),
             busy_level: Level::new(&clock),
             queue_level: Level::new(&clock),
-            wait: Latency::new(&clock),
+            wait: Durations::default(),
             response: Latency::new(&clock),
             events: EventLog::new(&env.name),
             cfg,
@@ -180,12 +180,8 @@ impl Service {
         let now = ctx.now();
         self.busy += 1;
         self.busy_level.add(&self.clock, now, 1.0);
-        self.wait.record(
-            &self.clock,
-            now,
-            now - arrived,
-            self.clock.measured(arrived),
-        );
+        self.wait
+            .record(now - arrived, self.clock.measured(arrived));
         let job = self.jobs.insert(Job {
             call,
             msg,
@@ -279,7 +275,6 @@ impl Component for Service {
         let c = &self.clock;
         self.busy_level.finish(c);
         self.queue_level.finish(c);
-        self.wait.finish();
         self.response.finish();
         let servers = f64::from(self.cfg.servers);
         let mut m = MetricSet::default();

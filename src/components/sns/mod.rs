@@ -47,7 +47,7 @@ pub use config::{Policy, Protocol, Scope, SnsConfig};
 use super::token_bucket::TokenBucket;
 use super::{BuildEnv, Component, ComponentReport, Edge, Token};
 use crate::kernel::{Ctx, Input, Msg, Outcome, Reply, SimRng, SimTime, SpanEnd};
-use crate::metrics::{Clock, Counter, Counts, Latency, Level, MetricSet};
+use crate::metrics::{Clock, Counter, Counts, Durations, Level, MetricSet};
 use crate::status;
 use kind::{DELIVERED, FAILED, PENDING, PUBLISHES};
 use slab::Slab;
@@ -162,7 +162,7 @@ pub struct Sns {
     to_dead_letter: u64,
     pending_end: u64,
     per_sub: Vec<PerSubscription>,
-    delivery_time: Latency,
+    delivery_time: Durations,
     billed_publishes: f64,
     billed_http: f64,
 }
@@ -202,7 +202,7 @@ impl Sns {
             to_dead_letter: 0,
             pending_end: 0,
             per_sub: vec![PerSubscription::default(); n],
-            delivery_time: Latency::new(&clock),
+            delivery_time: Durations::default(),
             billed_publishes: 0.0,
             billed_http: 0.0,
             names: env.edge_names,
@@ -335,8 +335,7 @@ impl Sns {
             self.over(ctx, &dl, true);
             self.delivered.add(&self.clock, now, measured);
             self.per_sub[sub].delivered += u64::from(measured);
-            self.delivery_time
-                .record(&self.clock, now, now - published, measured);
+            self.delivery_time.record(now - published, measured);
             self.pending
                 .set(&self.clock, now, self.deliveries.len() as f64);
             return;
@@ -474,7 +473,6 @@ impl Component for Sns {
     fn finish(&mut self) -> ComponentReport {
         let c = &self.clock;
         self.pending.finish(c);
-        self.delivery_time.finish();
         let mut m = MetricSet::default();
         m.count("publishes", self.publishes.total());
         m.count("throttled", self.throttled);

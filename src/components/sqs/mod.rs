@@ -58,7 +58,7 @@ pub(crate) use kind::fifo_words;
 use super::token_bucket::TokenBucket;
 use super::{batch_spans, pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
 use crate::kernel::{CallId, Ctx, Input, Item, Msg, Reply, SimRng, SimTime, SpanEnd, TimerHandle};
-use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, Level, MetricSet};
+use crate::metrics::{Clock, Counter, Counts, Durations, EventLog, Level, MetricSet};
 use crate::status;
 use kind::{BACKLOG, BATCHES, DELETES, IN_FLIGHT, MOVED, OLDEST, POLLERS, SENDS};
 use slab::Slab;
@@ -338,10 +338,10 @@ pub struct Sqs {
     backlog_end: usize,
     /// Messages in flight (received, neither deleted nor visible again) when the run ends.
     in_flight_end: usize,
-    lag: Latency,
+    lag: Durations,
     /// Age of the messages moved to the dead-letter queue, when they move.
-    dead_letter_age: Latency,
-    response: Latency,
+    dead_letter_age: Durations,
+    response: Durations,
     events: EventLog,
 }
 
@@ -402,9 +402,9 @@ impl Sqs {
             oldest_max: 0.0,
             backlog_end: 0,
             in_flight_end: 0,
-            lag: Latency::new(&clock),
-            dead_letter_age: Latency::new(&clock),
-            response: Latency::new(&clock),
+            lag: Durations::default(),
+            dead_letter_age: Durations::default(),
+            response: Durations::default(),
             events: EventLog::new(&env.name),
             send_rng: env.stream("sends"),
             rng: env.rng,
@@ -470,8 +470,7 @@ impl Sqs {
         self.store(ctx, msg);
         let wait = self.cfg.send_latency.sample_time(&mut self.send_rng);
         self.statuses.add(status::OK, measured);
-        self.response
-            .record(&self.clock, now + wait, wait, measured);
+        self.response.record(wait, measured);
         ctx.reply_after(call, status::OK, wait);
     }
 
@@ -828,7 +827,7 @@ impl Sqs {
         self.by_age.remove(&(m.sent, id));
         self.moved.add(&self.clock, now, self.clock.measured(now));
         self.dead_letter_age
-            .record(&self.clock, now, now - m.sent, self.clock.measured(m.sent));
+            .record(now - m.sent, self.clock.measured(m.sent));
         self.events.push(
             now,
             "dead_letter",
@@ -918,7 +917,7 @@ impl Sqs {
                 self.deletes.add(&self.clock, now, self.clock.measured(now));
                 // The processing lag: from the client's request that sent the message (through
                 // any hops and queues before this one) to the message's delete.
-                self.lag.record(&self.clock, now, now - m.origin, measured);
+                self.lag.record(now - m.origin, measured);
             }
         } else {
             // aws-facts: §16 SQS: a failed batch stays invisible until its visibility
@@ -1102,9 +1101,6 @@ impl Component for Sqs {
         ] {
             l.finish(c);
         }
-        self.lag.finish();
-        self.dead_letter_age.finish();
-        self.response.finish();
         let secs = c.measured_secs();
         // An idle poller long-polls: one empty receive per 20 s it waits.
         let idle = ((self.pollers.mean(c) - self.concurrent.mean(c)) * secs).max(0.0);

@@ -63,7 +63,7 @@ use super::token_bucket::TokenBucket;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
 use crate::kernel::{CallId, Ctx, Input, Msg, Outcome, Reply, SimRng, SimTime, TimerHandle};
 use crate::limits::{MAX_MAP_ITEMS, MAX_RETRIERS};
-use crate::metrics::{Clock, Counter, Counts, EventLog, Latency, Level, MetricSet};
+use crate::metrics::{Clock, Counter, Counts, Durations, EventLog, Level, MetricSet};
 use crate::status;
 use kind::{
     ABORTED, DELAYED, FAILED, RUNNING, STARTED, SUCCEEDED, THROTTLED_STARTS, TIMED_OUT, TRANSITIONS,
@@ -295,9 +295,9 @@ pub struct StepFunctions {
     billed_gb_s: f64,
     states: Vec<StateCounts>,
     statuses: Counts<u16>,
-    duration: Latency,
-    lag: Latency,
-    response: Latency,
+    duration: Durations,
+    lag: Durations,
+    response: Durations,
     events: EventLog,
 }
 
@@ -329,9 +329,9 @@ impl StepFunctions {
             map_peak: 0,
             billed_gb_s: 0.0,
             statuses: Counts::default(),
-            duration: Latency::new(&clock),
-            lag: Latency::new(&clock),
-            response: Latency::new(&clock),
+            duration: Durations::default(),
+            lag: Durations::default(),
+            response: Durations::default(),
             events: EventLog::new(&env.name),
             rng: env.rng,
             edges: env.edges,
@@ -395,8 +395,7 @@ impl StepFunctions {
             // Express one) is answered once started; it runs on.
             let wait = self.cfg.api_latency.sample_time(&mut self.rng);
             self.statuses.add(status::OK, measured);
-            self.response
-                .record(&self.clock, now + wait, wait, measured);
+            self.response.record(wait, measured);
             ctx.reply_after(call, status::OK, wait);
         }
         let start = self.cfg.machine.start as u16;
@@ -776,7 +775,7 @@ impl StepFunctions {
             End::TimedOut => self.timed_out.add(c, now, measured),
             End::Aborted => self.aborted.add(c, now, measured),
         }
-        self.duration.record(c, now, took, measured);
+        self.duration.record(took, measured);
         if measured && self.cfg.workflow == Workflow::Express {
             self.billed_gb_s += billed_gb_s(took, self.cfg.memory_mb);
         }
@@ -784,7 +783,7 @@ impl StepFunctions {
             Some(call) => {
                 if end == End::Succeeded {
                     self.statuses.add(status::OK, measured);
-                    self.response.record(c, now, took, measured);
+                    self.response.record(took, measured);
                     ctx.reply(call, status::OK);
                 } else {
                     // aws-facts: §18: StartSyncExecution answers 200 with the execution's
@@ -795,12 +794,8 @@ impl StepFunctions {
             // The processing lag of work its caller did not wait for: from the client's
             // request to the execution's success.
             None if end == End::Succeeded => {
-                self.lag.record(
-                    c,
-                    now,
-                    now.saturating_sub(origin),
-                    self.clock.measured(origin),
-                );
+                self.lag
+                    .record(now.saturating_sub(origin), self.clock.measured(origin));
             }
             None => {}
         }
@@ -892,9 +887,6 @@ impl Component for StepFunctions {
     fn finish(&mut self) -> ComponentReport {
         let c = &self.clock;
         self.running.finish(c);
-        self.duration.finish();
-        self.lag.finish();
-        self.response.finish();
         let transitions = self.transitions.total();
         let started = self.started.total();
         let cost = match self.cfg.workflow {
