@@ -312,12 +312,12 @@ pub struct Sqs {
     quota_armed: bool,
     // Recorders.
     sends: Counter,
-    throttles: Counter,
-    refused: Counter,
+    throttles: u64,
+    refused: u64,
     deletes: Counter,
-    expired: Counter,
+    expired: u64,
     moved: Counter,
-    redriven_in: Counter,
+    redriven_in: u64,
     over_limit: u64,
     batches_started: u64,
     batches_failed: u64,
@@ -380,12 +380,12 @@ impl Sqs {
             scale_armed: false,
             quota_armed: false,
             sends: Counter::new(&clock),
-            throttles: Counter::new(&clock),
-            refused: Counter::new(&clock),
+            throttles: 0,
+            refused: 0,
             deletes: Counter::new(&clock),
-            expired: Counter::new(&clock),
+            expired: 0,
             moved: Counter::new(&clock),
-            redriven_in: Counter::new(&clock),
+            redriven_in: 0,
             over_limit: 0,
             batches_started: 0,
             batches_failed: 0,
@@ -440,11 +440,11 @@ impl Sqs {
         let now = ctx.now();
         let measured = self.clock.measured(now);
         if msg.instance == REDRIVE {
-            self.redriven_in.add(&self.clock, now, measured);
+            self.redriven_in += u64::from(measured);
             if self.msgs.len() < self.cfg.max_messages as usize {
                 self.store(ctx, msg);
             } else {
-                self.refused.add(&self.clock, now, measured);
+                self.refused += u64::from(measured);
             }
             ctx.reply(call, status::OK);
             return;
@@ -453,7 +453,7 @@ impl Sqs {
         // aws-facts: §15 SQS: FIFO queues take 300 calls per second per action; beyond,
         // ThrottlingException.
         if self.cfg.fifo && !self.send_quota.try_take(now, self.group_of(msg.key)) {
-            self.throttles.add(&self.clock, now, measured);
+            self.throttles += u64::from(measured);
             self.statuses.add(THROTTLED, measured);
             ctx.reply(call, THROTTLED);
             return;
@@ -462,7 +462,7 @@ impl Sqs {
         let chunks = u64::from(msg.size_bytes).div_ceil(CHUNK_BYTES).max(1);
         self.bill(now, chunks as f64);
         if self.msgs.len() >= self.cfg.max_messages as usize {
-            self.refused.add(&self.clock, now, measured);
+            self.refused += u64::from(measured);
             self.statuses.add(FULL, measured);
             ctx.reply(call, FULL);
             return;
@@ -1010,7 +1010,7 @@ impl Sqs {
                 return;
             }
             self.by_age.pop_first();
-            self.expired.add(&self.clock, now, self.clock.measured(now));
+            self.expired += u64::from(self.clock.measured(now));
             let m = &mut self.msgs[id];
             let key = (m.seq, id);
             let group = m.group;
@@ -1113,12 +1113,12 @@ impl Component for Sqs {
         };
         let mut m = MetricSet::default();
         m.count("sends", self.sends.total());
-        m.count("throttles", self.throttles.total());
-        m.count("refused_full", self.refused.total());
+        m.count("throttles", self.throttles);
+        m.count("refused_full", self.refused);
         m.count("deletes", self.deletes.total());
-        m.count("expired", self.expired.total());
+        m.count("expired", self.expired);
         m.count("moved_to_dead_letter", self.moved.total());
-        m.count("received_by_redrive", self.redriven_in.total());
+        m.count("received_by_redrive", self.redriven_in);
         m.count("over_limit", self.over_limit);
         m.count("batches", self.batches_started);
         m.count("failed_batches", self.batches_failed);
