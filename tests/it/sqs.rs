@@ -525,6 +525,40 @@ fn a_batch_whose_every_message_failed_under_a_partial_answer_makes_no_call() {
 }
 
 #[test]
+fn a_batch_call_under_a_partial_answer_is_sized_by_the_messages_done() {
+    // 9 good messages and 1 bad a second, 1 KB each, to a function of 250 ms a message
+    // running at most 2 batches (8 messages a second): a backlog builds and batches fill
+    // with good messages and bad ones. Under a partial answer the function makes its one
+    // call (`per_batch`) for the messages it did, sized as their share of the batch's size:
+    // a write of 1 KB per good message, one capacity unit each (aws-facts: §7 capacity
+    // units). So the table's write units are the messages deleted, not the batches' whole
+    // size.
+    let text = format!(
+        "[scenario]\nduration = \"1m\"\n[network]\nsame_az = \"0s\"\n\
+         [[workload]]\nname = \"good\"\ntarget = \"q\"\nsize = 1024\n\
+         arrival = {{ process = \"constant\", rate = 9 }}\nretry = {{ attempts = 1 }}\n\
+         mix = [ {{ op = \"put\", weight = 1 }} ]\n\
+         [[workload]]\nname = \"bad\"\ntarget = \"q\"\nsize = 1024\n\
+         arrival = {{ process = \"constant\", rate = 1 }}\nretry = {{ attempts = 1 }}\n\
+         mix = [ {{ op = \"bad\", weight = 1 }} ]\n\
+         [[component]]\nid = \"q\"\nkind = \"sqs\"\nvisibility_timeout = \"12h\"\n\
+         consumer = {{ to = \"fn\", batch_size = 10, maximum_concurrency = 2{REPORT} }}\n\
+         {}error_ops = [\"bad\"]\nbatch_calls = \"per_batch\"\n\
+         calls = [ {{ to = \"t\" }} ]\n\
+         [[component]]\nid = \"t\"\nkind = \"dynamodb\"\nwcu = 1000\nrcu = 1000\n\
+         writes = [\"put\", \"bad\"]\n",
+        function("250ms", false)
+    );
+    let s = run(&text);
+    let deletes = num(&s, "components.q.deletes");
+    let failed = num(&s, "components.q.failed_items");
+    assert!(deletes >= 300.0, "{deletes} deleted");
+    assert!(failed >= 30.0, "{failed} failed");
+    assert_eq!(num(&s, "components.t.throttles"), 0.0);
+    assert_eq!(num(&s, "components.t.write_units_consumed"), deletes);
+}
+
+#[test]
 fn a_high_throughput_fifo_queue_admits_three_hundred_a_second_per_partition() {
     // aws-facts: §15 SQS: in high-throughput mode the limits are per partition, with a
     // regional maximum; spread message groups. 500 sends/s for 20 s (9,999) over 1,000

@@ -138,8 +138,8 @@ impl Architecture {
 pub enum BatchCalls {
     /// Each message's calls in turn, after the batch's work.
     PerMessage,
-    /// The calls once, for the whole batch (not at all when every message failed under a
-    /// partial answer).
+    /// The calls once, for the whole batch; under a partial answer for the messages done
+    /// (their share of the batch's size), not at all when every message failed.
     PerBatch,
 }
 

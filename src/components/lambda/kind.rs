@@ -189,7 +189,7 @@ impl Kind for LambdaConfig {
                 name: "batch_calls",
                 ty: KeyType::Word(&BATCH_CALLS_NAMES),
                 required: false,
-                about: "what the handler's `calls` are made for when an invocation carries a queue's or stream's batch: each message in turn (per_message: a handler that writes or publishes each record, each successful one under ReportBatchItemFailures) or once for the batch (per_batch: one write or send for all, none when every message failed under ReportBatchItemFailures); the function's own code, so a choice (default per_message)",
+                about: "what the handler's `calls` are made for when an invocation carries a queue's or stream's batch: each message in turn (per_message: a handler that writes or publishes each record, each successful one under ReportBatchItemFailures) or once for the batch (per_batch: one write or send for all; under ReportBatchItemFailures, for the successful ones, sized as their share of the batch, none when every message failed); the function's own code, so a choice (default per_message)",
             },
             Key {
                 name: "canary",

@@ -40,8 +40,9 @@
 //! function marks the failed ones and answers success, doing its downstream calls as for
 //! any success; otherwise one failed message is a function error for the batch. After the
 //! batch's work its `calls` are made for each message in turn (each successful one's, under
-//! a partial answer), or once with `batch_calls = "per_batch"` (not at all when every
-//! message failed under a partial answer); each call is one request, whatever the batch's
+//! a partial answer), or once with `batch_calls = "per_batch"` (under a partial answer, for
+//! the messages done: sized as their share of the batch, and not made at all when every
+//! message failed); each call is one request, whatever the batch's
 //! size (a topic it publishes to delivers one message per call, so a subscribed function
 //! does one message's work per invocation, as SNS invokes it).
 //!
@@ -1135,7 +1136,7 @@ impl Lambda {
         }
         let per_message = self.cfg.batch_calls == BatchCalls::PerMessage;
         let batch = self.jobs[job].msg;
-        let mut rounds = None;
+        let mut rounds: Option<Box<[Msg]>> = None;
         let fails = match items {
             // A batch whose messages the caller listed: each fails by its own draw or its
             // own operation. With a partial answer taken (ReportBatchItemFailures, aws-facts:
@@ -1165,10 +1166,22 @@ impl Lambda {
                 if ordered && !broken.is_empty() {
                     work_s = done_s;
                 }
-                // A batch's one call (`per_batch`) is for the messages done: none when every
-                // one failed under a partial answer.
-                if !per_message && partial && any && items.iter().all(|i| i.failed) {
-                    rounds = Some(Box::default());
+                // A batch's one call (`per_batch`) is for the messages done, under a partial
+                // answer: none when every one failed, and the done ones' share of the batch's
+                // size (each message's share, as below) when some did.
+                let done = items.iter().filter(|i| !i.failed).count();
+                if !per_message && partial && any {
+                    rounds = Some(match done {
+                        0 => Box::from([]),
+                        done => {
+                            let share = batch.size_bytes / u32::from(n);
+                            Box::new([Msg {
+                                messages: 1,
+                                size_bytes: share * done as u32,
+                                ..batch
+                            }])
+                        }
+                    });
                 }
                 // The calls of each message done, carrying that message (its size a share
                 // of the batch's): a failed one's, under a partial answer, are not made.
