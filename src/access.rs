@@ -274,11 +274,11 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
 }
 
 /// For a kind whose calls carry its callers' credentials (`Kind::SIGNS_AS_CALLERS`), their
-/// roles (each once, in scenario order; its callers as `network::acting` finds them):
-/// `Some` of none when one of them has no role (a workload, a component out of the model's
-/// credentials, or one whose own calls are its callers', such as a Route 53 name in front of
-/// the cache, whatever its `role`: its callers are not looked for), which lets every such
-/// call pass. `Kind::SIGNS_AS_CALLERS` needs `Kind::CONNECTS_AS_CALLERS`, which `acting`
+/// roles (each once, in scenario order; its callers as `network::acting` finds them, looking
+/// through a Route 53 name or another cache in front of it to their callers): `Some` of none
+/// when one of them has no role (a workload, a component out of the model's credentials, or
+/// one whose own calls are its callers' but that nobody calls, whatever its `role`), which
+/// lets every such call pass. `Kind::SIGNS_AS_CALLERS` needs `Kind::CONNECTS_AS_CALLERS`, which `acting`
 /// follows. `None` for any other kind, or one nobody
 /// calls (its own role decides).
 fn callers_roles(scenario: &Scenario, from: usize) -> Option<Vec<usize>> {
@@ -294,7 +294,7 @@ fn callers_roles(scenario: &Scenario, from: usize) -> Option<Vec<usize>> {
     for who in acting {
         let role = match who {
             // A caller whose own calls are its callers' (a Route 53 name, a cache in front of
-            // this one) signs none with a role of its own: not looked through, it passes.
+            // this one) that nobody calls signs none with a role of its own: it passes.
             Caller::Component(i) if scenario.components[i].spec.connects_as_callers() => None,
             Caller::Component(i) => scenario.components[i].role,
             Caller::Workload(_) => None,

@@ -329,7 +329,10 @@ pub fn verdict(scenario: &Scenario, from: Caller, to: usize) -> Option<Layer> {
 
 /// Who makes the connections `from`'s calls stand for: its callers (the components that
 /// call it and the workloads that target it) when its kind connects as them
-/// (`Kind::CONNECTS_AS_CALLERS`), else itself.
+/// (`Kind::CONNECTS_AS_CALLERS`), else itself. A caller that connects as its own callers (a
+/// Route 53 name in front of a cache, a cache in front of another) is looked through to
+/// them, each once, in scenario order; one that nobody calls, or only callers already
+/// looked at (a loop of such kinds), stands for itself.
 pub fn acting(scenario: &Scenario, from: Caller) -> Vec<Caller> {
     let Caller::Component(c) = from else {
         return vec![from];
@@ -337,25 +340,47 @@ pub fn acting(scenario: &Scenario, from: Caller) -> Vec<Caller> {
     if !scenario.components[c].spec.connects_as_callers() {
         return vec![from];
     }
-    let callers: Vec<Caller> = scenario
+    let mut seen = vec![c];
+    let mut out = Vec::new();
+    look_through(scenario, c, &mut seen, &mut out);
+    if out.is_empty() {
+        out.push(from);
+    }
+    out
+}
+
+/// Adds to `out` who calls component `c`, looking through each caller that connects as its
+/// own callers and is not in `seen` (the way there). Recursion as deep as a chain of such
+/// components, at most `MAX_COMPONENTS`.
+fn look_through(scenario: &Scenario, c: usize, seen: &mut Vec<usize>, out: &mut Vec<Caller>) {
+    let components = scenario
         .components
         .iter()
         .enumerate()
         .filter(|(i, other)| *i != c && other.spec.calls().iter().any(|call| call.to == c))
-        .map(|(i, _)| Caller::Component(i))
-        .chain(
-            scenario
-                .workloads
-                .iter()
-                .enumerate()
-                .filter(|(_, w)| w.target == c)
-                .map(|(i, _)| Caller::Workload(i)),
-        )
-        .collect();
-    if callers.is_empty() {
-        vec![from]
-    } else {
-        callers
+        .map(|(i, _)| Caller::Component(i));
+    let workloads = scenario
+        .workloads
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.target == c)
+        .map(|(i, _)| Caller::Workload(i));
+    for who in components.chain(workloads) {
+        match who {
+            Caller::Component(i) if scenario.components[i].spec.connects_as_callers() => {
+                if seen.contains(&i) {
+                    continue;
+                }
+                seen.push(i);
+                let before = out.len();
+                look_through(scenario, i, seen, out);
+                if out.len() == before && !out.contains(&who) {
+                    out.push(who);
+                }
+            }
+            who if !out.contains(&who) => out.push(who),
+            _ => {}
+        }
     }
 }
 

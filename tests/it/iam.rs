@@ -460,6 +460,63 @@ fn a_caches_calls_to_its_backend_are_checked_against_its_callers_roles() {
 }
 
 #[test]
+fn a_cache_behind_a_route53_name_is_checked_against_the_names_callers_roles() {
+    // The service reaches the cache through a Route 53 name: the name's calls are its
+    // callers' connections, so the cache's calls to its table are the service's too, made
+    // with its role, which allows reads only. Every write is a 403, as with no name between.
+    const READS: &str =
+        r#"{ effect = "Allow", actions = ["dynamodb:GetItem"], resources = ["orders"] }"#;
+    let direct = through_cache(Some(READS), None);
+    let named = direct
+        .replace(
+            "calls = [ { to = \"cache\", timeout = \"1s\" } ]",
+            "calls = [ { to = \"name\", timeout = \"1s\" } ]",
+        )
+        .replace(
+            "[[component]]\nid = \"cache\"",
+            "[[component]]\nid = \"name\"\nkind = \"route53\"\nrecords = [{ to = \"cache\" }]\n\n[[component]]\nid = \"cache\"",
+        );
+    assert!(named.contains("kind = \"route53\"") && named.contains("to = \"name\""));
+    let s = run(&named);
+    let (total, denied) = (num(&s, "requests.total"), num(&s, "requests.by_status.403"));
+    assert_eq!(total, 999.0);
+    assert!((denied - 499.5).abs() < 79.0, "{denied} writes denied");
+    assert_eq!(num(&s, "components.cache.access.denied.orders"), denied);
+    // Lint names the service as the one whose connection the cache's call is.
+    let l = archsim::access::lint(&scenario(&named));
+    assert!(l.failed());
+    assert!(
+        l.findings.iter().any(|f| f.error
+            && f.message.contains("role \"api-role\" denies")
+            && f.message.contains("dynamodb:PutItem")),
+        "{:?}",
+        l.findings
+    );
+    // The cache's connections are the service's, looked for through the name; the name's
+    // own are the service's too.
+    assert_eq!(acting_of(&named, "cache"), vec!["api".to_string()]);
+    assert_eq!(acting_of(&named, "name"), vec!["api".to_string()]);
+}
+
+/// Who `network::acting` says makes component `id`'s connections, by name.
+fn acting_of(text: &str, id: &str) -> Vec<String> {
+    use archsim::network::{acting, Caller};
+    let sc = scenario(text);
+    let c = sc
+        .components
+        .iter()
+        .position(|c| c.id == id)
+        .expect("the component");
+    acting(&sc, Caller::Component(c))
+        .into_iter()
+        .map(|a| match a {
+            Caller::Component(i) => sc.components[i].id.clone(),
+            Caller::Workload(w) => format!("workload {}", sc.workloads[w].name),
+        })
+        .collect()
+}
+
+#[test]
 fn a_route53_names_calls_are_its_callers_connections_signed_by_nobody() {
     // A service whose role allows nothing reads a bucket's website through a Route 53 alias:
     // the name connects as its callers (security groups judge them so) but a website
