@@ -529,6 +529,7 @@ pub fn lint(scenario: &Scenario) -> Lint {
     }
     findings.extend(split_findings(scenario, &checks));
     findings.extend(dropped_findings(scenario));
+    findings.extend(network_split_findings(scenario));
     // What the roles' statements decide: the calls, and what event source mappings read.
     let mappings = mapping_checks(scenario);
     // A call is asked of each role it was asked of, with that role's own decision: each
@@ -771,6 +772,62 @@ fn dropped_findings(scenario: &Scenario) -> Vec<Finding> {
                 position: d.position,
                 error: true,
                 message,
+            }
+        })
+        .collect()
+}
+
+/// Advice for each call made as its callers' connections (a cache's backend) that some of
+/// them may make and others not: the run lets it through (one gate per link), where AWS
+/// would drop the others' connections.
+fn network_split_findings(scenario: &Scenario) -> Vec<Finding> {
+    use crate::network::{Caller, Layer};
+    let name = |who: &Caller| match *who {
+        Caller::Component(i) => format!("\"{}\"", scenario.components[i].id),
+        Caller::Workload(w) => format!("workload \"{}\"", scenario.workloads[w].name),
+    };
+    crate::network::split(scenario)
+        .into_iter()
+        .map(|d| {
+            let (from, callee) = (&scenario.components[d.from], &scenario.components[d.to]);
+            let open: Vec<String> = d.open.iter().map(name).collect();
+            let closed: Vec<String> = d
+                .closed
+                .iter()
+                .map(|(who, layer)| {
+                    let why = match layer {
+                        Layer::SecurityGroup => format!(
+                            "no inbound rule of \"{}\"'s security groups lets it in",
+                            callee.id
+                        ),
+                        Layer::Acl { acl, side, rule } => {
+                            let a = &scenario.network_acls[*acl];
+                            let rule = match rule {
+                                Some((n, (line, column))) => {
+                                    format!("rule {n} (line {line}, column {column})")
+                                }
+                                None => "`*` rule".to_string(),
+                            };
+                            format!(
+                                "network ACL \"{}\"'s {}: its {rule} denies it",
+                                a.id,
+                                side.describe(scenario.network.ephemeral)
+                            )
+                        }
+                    };
+                    format!("{}'s ({why})", name(who))
+                })
+                .collect();
+            Finding {
+                position: d.position,
+                error: false,
+                message: format!(
+                    "\"{}\"'s calls to \"{}\" are its callers' connections: {} may connect, but {} would be dropped; the run lets every caller's call through (one decision per link), where in AWS the dropped callers' requests would wait their timeout",
+                    from.id,
+                    callee.id,
+                    open.join(", "),
+                    closed.join(", ")
+                ),
             }
         })
         .collect()

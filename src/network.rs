@@ -310,14 +310,12 @@ fn verdict_between(
 /// What closes calls from `from` to `to`, if anything: the verdict of its first pair of
 /// zones (`check_zones` has made sure that every pair's gate is the same).
 pub fn verdict(scenario: &Scenario, from: Caller, to: usize) -> Option<Layer> {
-    let callee = ends(scenario, Caller::Component(to), true)[0];
     // A kind whose calls are its callers' connections (a cache in front of a database) is
     // judged as them: its calls pass when one of its callers may connect (each gate is one
-    // per edge, taken before the run).
+    // per edge, taken before the run; `split` finds the edges where another may not).
     let mut first = None;
-    for who in acting(scenario, from) {
-        let caller = ends(scenario, who, false)[0];
-        match verdict_between(scenario, who, to, caller, callee) {
+    for (_, closed) in verdicts(scenario, from, to) {
+        match closed {
             None => return None,
             closed => {
                 first.get_or_insert(closed);
@@ -325,6 +323,71 @@ pub fn verdict(scenario: &Scenario, from: Caller, to: usize) -> Option<Layer> {
         }
     }
     first.flatten()
+}
+
+/// The verdict on the calls from `from` to `to` for each caller whose connections they are
+/// (`acting`), in its order.
+fn verdicts(scenario: &Scenario, from: Caller, to: usize) -> Vec<(Caller, Option<Layer>)> {
+    let callee = ends(scenario, Caller::Component(to), true)[0];
+    acting(scenario, from)
+        .into_iter()
+        .map(|who| {
+            let caller = ends(scenario, who, false)[0];
+            (who, verdict_between(scenario, who, to, caller, callee))
+        })
+        .collect()
+}
+
+/// An edge whose calls are several callers' connections (`acting`), some of which may
+/// connect and others not: the run lets every call through (one gate per edge).
+#[derive(Clone, Debug)]
+pub struct Split {
+    /// The component making the calls (a cache).
+    pub from: usize,
+    pub to: usize,
+    /// The callers that may connect.
+    pub open: Vec<Caller>,
+    /// The callers that may not, and what closes their connections.
+    pub closed: Vec<(Caller, Layer)>,
+    /// Where the call is written (the call entry's `to`, else the component's `id`).
+    pub position: (usize, usize),
+}
+
+/// Every edge of a component that connects as its callers (`Kind::CONNECTS_AS_CALLERS`)
+/// which some of them may connect over and others not.
+pub fn split(scenario: &Scenario) -> Vec<Split> {
+    let mut out: Vec<Split> = Vec::new();
+    for (from, c) in scenario.components.iter().enumerate() {
+        if !c.spec.connects_as_callers() {
+            continue;
+        }
+        for call in c.spec.calls() {
+            let position = call.position.unwrap_or(c.position);
+            if out
+                .iter()
+                .any(|d| (d.from, d.to, d.position) == (from, call.to, position))
+            {
+                continue;
+            }
+            let (mut open, mut closed) = (Vec::new(), Vec::new());
+            for (who, layer) in verdicts(scenario, Caller::Component(from), call.to) {
+                match layer {
+                    None => open.push(who),
+                    Some(layer) => closed.push((who, layer)),
+                }
+            }
+            if !open.is_empty() && !closed.is_empty() {
+                out.push(Split {
+                    from,
+                    to: call.to,
+                    open,
+                    closed,
+                    position,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Who makes the connections `from`'s calls stand for: its callers (the components that

@@ -278,3 +278,51 @@ fn a_caches_backend_calls_are_its_callers_connections() {
         s["requests"]
     );
 }
+
+#[test]
+fn a_cache_some_of_whose_callers_may_not_reach_its_backend_is_noted() {
+    // A second caller of the cache, a workload of operators (clients), whom the database's
+    // group does not let in where it lets the web tier in: one gate per link, so the run
+    // lets every miss through, and lint notes that the operators' would be dropped in AWS.
+    let text = cached(r#"{ from = "web-sg" }"#)
+        .replace(
+            "id = \"cache-sg\"\ninbound = [ { from = \"web-sg\" } ]",
+            "id = \"cache-sg\"\ninbound = [ { from = \"web-sg\" }, { from = \"clients\" } ]",
+        )
+        .replace(
+            "[[security_group]]\nid = \"web-sg\"",
+            "[[workload]]\nname = \"operators\"\ntarget = \"cache\"\n\
+             arrival = { process = \"constant\", rate = 1 }\n\n\
+             [[security_group]]\nid = \"web-sg\"",
+        );
+    assert!(text.contains("name = \"operators\"") && text.contains("{ from = \"clients\" } ]"));
+    let s = run(&text);
+    assert_eq!(num(&s, "components.db.reads"), 99.0 + 9.0);
+    let l = archsim::access::lint(&scenario(&text));
+    assert!(!l.failed(), "{:?}", l.findings);
+    let note = l
+        .findings
+        .iter()
+        .find(|f| f.message.contains("are its callers' connections"))
+        .map(|f| f.message.as_str())
+        .unwrap_or_default();
+    assert!(
+        note.contains("\"web\" may connect, but workload \"operators\"'s (no inbound rule of \"db\"'s security groups lets it in) would be dropped"),
+        "{:?}",
+        l.findings
+    );
+    // Both may connect: nothing to note.
+    let both = text.replace(
+        "id = \"db-sg\"\ninbound = [ { from = \"web-sg\" } ]",
+        "id = \"db-sg\"\ninbound = [ { from = \"web-sg\" }, { from = \"clients\" } ]",
+    );
+    assert_ne!(both, text);
+    let l = archsim::access::lint(&scenario(&both));
+    assert!(
+        !l.findings
+            .iter()
+            .any(|f| f.message.contains("are its callers' connections")),
+        "{:?}",
+        l.findings
+    );
+}
