@@ -446,6 +446,9 @@ pub struct Finding {
     /// Whether it makes lint fail (a call that would be denied) or is advice (least
     /// privilege).
     pub error: bool,
+    /// Advice on where the run lets through what AWS would not (a link one caller may use
+    /// and another may not, decided once): `run` warns of it, as of an error.
+    pub run_differs: bool,
     pub message: String,
 }
 
@@ -520,6 +523,7 @@ pub fn lint(scenario: &Scenario) -> Lint {
         findings.push(Finding {
             position: c.position,
             error: true,
+            run_differs: false,
             message: format!(
                 "{}, {whose}; it would answer 403 {} at once, never retried",
                 asks(scenario, c, &ops),
@@ -666,6 +670,7 @@ fn split_findings(scenario: &Scenario, checks: &[Check]) -> Vec<Finding> {
             Finding {
                 position: c.position,
                 error: false,
+                run_differs: true,
                 message: format!(
                     "{}, which role \"{}\" of one of its callers denies and {} {}: the run lets every caller's call through (one decision per link), where AWS would answer 403 {} to the requests of the callers with role \"{}\"",
                     asks(scenario, c, &ops),
@@ -771,6 +776,7 @@ fn dropped_findings(scenario: &Scenario) -> Vec<Finding> {
             Finding {
                 position: d.position,
                 error: true,
+                run_differs: false,
                 message,
             }
         })
@@ -821,6 +827,7 @@ fn network_split_findings(scenario: &Scenario) -> Vec<Finding> {
             Finding {
                 position: d.position,
                 error: false,
+                run_differs: true,
                 message: format!(
                     "\"{}\"'s calls to \"{}\" are its callers' connections: {} may connect, but {} would be dropped; the run lets every caller's call through (one decision per link), where in AWS the dropped callers' requests would wait their timeout",
                     from.id,
@@ -914,6 +921,7 @@ fn least_privilege(scenario: &Scenario, asked: &[Asked<'_>]) -> Vec<Finding> {
             out.push(Finding {
                 position: role.position,
                 error: false,
+                run_differs: false,
                 message: format!("role \"{}\" is named by no component", role.id),
             });
             continue;
@@ -961,6 +969,7 @@ fn least_privilege(scenario: &Scenario, asked: &[Asked<'_>]) -> Vec<Finding> {
                     out.push(Finding {
                         position: s.position,
                         error: false,
+                        run_differs: false,
                         message: format!(
                             "least privilege: action \"{}\" is granted on resources none of its calls name: they ask for it on {}",
                             crate::text::one_line(a),
@@ -1033,6 +1042,7 @@ fn advice(
     Some(Finding {
         position,
         error: false,
+        run_differs: false,
         message,
     })
 }

@@ -1113,13 +1113,15 @@ fn check_memory<A>(
 
 /// Warns, where each is written, of the calls the scenario's IAM roles would deny or its
 /// network (security groups, network ACLs) would drop, as `archsim lint` reports them: a run
-/// shows their 403s and timeouts, but says nowhere else why.
+/// shows their 403s and timeouts, but says nowhere else why. And of the links the run lets
+/// through where AWS would refuse some callers' requests (a cache's, one decision per link),
+/// which no figure of the run shows.
 fn warn_closed(sc: &Scenario, name: Option<&str>, ck: &mut Checker) {
     let whose = name.map_or(String::new(), |n| format!("{n}: "));
     for f in crate::access::lint(sc)
         .findings
         .into_iter()
-        .filter(|f| f.error)
+        .filter(|f| f.error || f.run_differs)
     {
         let at = ck.offset_of(f.position.0, f.position.1);
         ck.warn(

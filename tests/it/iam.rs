@@ -427,6 +427,15 @@ fn a_caches_calls_to_its_backend_are_checked_against_its_callers_roles() {
         "{:?}",
         l.findings
     );
+    // Running it warns of it too: the run's figures show every write served.
+    assert!(
+        scenario(&two)
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("of one of its callers denies")),
+        "{:?}",
+        scenario(&two).warnings
+    );
     // Swapped, the caller whose role denies writes sends none (it gets no requests at all):
     // nothing to note.
     let l = archsim::access::lint(&scenario(&through_cache(Some(ALL), Some(READS))));

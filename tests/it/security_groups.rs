@@ -311,6 +311,14 @@ fn a_cache_some_of_whose_callers_may_not_reach_its_backend_is_noted() {
         "{:?}",
         l.findings
     );
+    // Running it warns of it too: no figure of the run shows it.
+    assert!(
+        scenario(&text).warnings.iter().any(|w| w
+            .message
+            .contains("would be dropped; the run lets every caller's call through")),
+        "{:?}",
+        scenario(&text).warnings
+    );
     // Both may connect: nothing to note.
     let both = text.replace(
         "id = \"db-sg\"\ninbound = [ { from = \"web-sg\" } ]",
