@@ -449,7 +449,9 @@ fn look_through(scenario: &Scenario, c: usize, seen: &mut Vec<usize>, out: &mut 
 
 /// Whether every edge gets one gate whatever the zones of its ends: a component spanning
 /// zones (an Auto Scaling group) whose zones' network ACLs treat its calls differently is
-/// reported, since archsim takes one verdict per caller and callee before the run.
+/// reported, since archsim takes one verdict per caller and callee before the run. The calls
+/// of a kind that connects as its callers are judged from its callers' zones (`acting`), as
+/// `verdict` judges them.
 pub fn check_zones(scenario: &Scenario, ck: &mut Checker) -> bool {
     if scenario.network_acls.is_empty() {
         return true;
@@ -471,32 +473,45 @@ pub fn check_zones(scenario: &Scenario, ck: &mut Checker) -> bool {
             scenario.components[w.target].position,
         ));
     }
+    // Judged as `verdict` judges them: each caller whose connections the calls are.
     let mut seen: Vec<(Caller, usize)> = Vec::new();
     for (from, to, position) in edges {
-        if seen.contains(&(from, to)) {
-            continue;
-        }
-        seen.push((from, to));
-        let callers = ends(scenario, from, false);
-        let callees = ends(scenario, Caller::Component(to), true);
-        let mut dropped: Vec<(String, bool)> = Vec::new();
-        for &a in &callers {
-            for &b in &callees {
-                let g = verdict_between(scenario, from, to, a, b).is_some();
-                let name = |e: End<'_>| match e {
-                    End::Subnet(Some(z)) => z.to_string(),
-                    End::Subnet(None) => "(no zone)".to_string(),
-                    End::Clients => "clients".to_string(),
-                    End::Outside => "outside the VPC".to_string(),
-                };
-                dropped.push((format!("{} → {}", name(a), name(b)), g));
+        for who in acting(scenario, from) {
+            if seen.contains(&(who, to)) {
+                continue;
             }
-        }
-        if dropped.iter().any(|(_, g)| *g != dropped[0].1) {
+            seen.push((who, to));
+            let callers = ends(scenario, who, false);
+            let callees = ends(scenario, Caller::Component(to), true);
+            let mut dropped: Vec<(String, bool)> = Vec::new();
+            for &a in &callers {
+                for &b in &callees {
+                    let g = verdict_between(scenario, who, to, a, b).is_some();
+                    let name = |e: End<'_>| match e {
+                        End::Subnet(Some(z)) => z.to_string(),
+                        End::Subnet(None) => "(no zone)".to_string(),
+                        End::Clients => "clients".to_string(),
+                        End::Outside => "outside the VPC".to_string(),
+                    };
+                    dropped.push((format!("{} → {}", name(a), name(b)), g));
+                }
+            }
+            if dropped.iter().all(|(_, g)| *g == dropped[0].1) {
+                continue;
+            }
             let show = |dropped: bool| if dropped { "dropped" } else { "passes" };
-            let caller = match from {
+            let name = |c: Caller| match c {
                 Caller::Component(c) => format!("\"{}\"", scenario.components[c].id),
                 Caller::Workload(w) => format!("workload \"{}\"", scenario.workloads[w].name),
+            };
+            let calls = if who == from {
+                format!("{}'s calls", name(who))
+            } else {
+                format!(
+                    "{}'s calls (its callers' connections, made by {})",
+                    name(from),
+                    name(who)
+                )
             };
             ck.error(
                 {
@@ -504,7 +519,7 @@ pub fn check_zones(scenario: &Scenario, ck: &mut Checker) -> bool {
                     at..at
                 },
                 format!(
-                    "the network ACLs treat {caller}'s calls to \"{}\" differently from zone to zone ({}); archsim takes one verdict per caller and callee before the run: give the zones of a component spanning zones the same network ACL rules",
+                    "the network ACLs treat {calls} to \"{}\" differently from zone to zone ({}); archsim takes one verdict per caller and callee before the run: give the zones of a component spanning zones the same network ACL rules",
                     scenario.components[to].id,
                     dropped
                         .iter()

@@ -4,7 +4,7 @@
 //! default one, which allows everything; traffic within one subnet (zone) crosses none; a
 //! denied request or reply is dropped silently, and the caller waits its timeout.
 
-use super::{num, run, scenario};
+use super::{num, refused, run, scenario};
 use std::process::Command;
 
 /// Users call "web" (zone a), which calls "db" (zone b) with a 1 s timeout and no retry.
@@ -344,5 +344,74 @@ write_time = "1ms"
         closed.findings[0].message.contains("(port 5432)"),
         "{:?}",
         closed.findings
+    );
+}
+
+/// An Auto Scaling group in zones a and b reading "db" (zone c), directly or, with `cached`,
+/// through a cache; zone c's network ACL lets only zone a in.
+fn spanning(cached: bool) -> String {
+    let (to, cache) = if cached {
+        (
+            "cache",
+            "[[component]]\nid = \"cache\"\nkind = \"cache\"\nbackend = \"db\"\n",
+        )
+    } else {
+        ("db", "")
+    };
+    format!(
+        r#"
+[scenario]
+duration = "10s"
+
+[[workload]]
+name = "users"
+target = "api"
+arrival = {{ process = "constant", rate = 10 }}
+
+[[network_acl]]
+id = "db-acl"
+azs = ["c"]
+inbound = [ {{ rule = 100, action = "allow", from = "a", ports = "all" }} ]
+outbound = [ {{ rule = 100, action = "allow", to = "0.0.0.0/0", ports = "all" }} ]
+
+[[component]]
+id = "api"
+kind = "ec2_autoscaling"
+instance_type = "c6i.large"
+zones = ["a", "b"]
+min = 2
+max = 2
+work = "1ms"
+calls = [ {{ to = "{to}", timeout = "2s" }} ]
+
+{cache}
+[[component]]
+id = "db"
+kind = "rds"
+az = "c"
+engine = "postgres"
+instance_class = "db.r5.large"
+read_time = "1ms"
+write_time = "2ms"
+"#
+    )
+}
+
+#[test]
+fn a_caller_whose_zones_network_acls_disagree_is_refused_also_through_a_cache() {
+    // One verdict per caller and callee is taken before the run, so a caller spanning zones
+    // whose calls one zone's ACL treats differently is refused where it is written: zone a's
+    // instances may reach the database, zone b's may not.
+    let direct = refused(&spanning(false));
+    assert!(
+        direct.contains("the network ACLs treat \"api\"'s calls to \"db\" differently from zone to zone (a → c: passes, b → c: dropped)"),
+        "{direct}"
+    );
+    // Through a cache its misses are still the group's connections, from both zones: the
+    // same, said of the cache's calls (the cache itself is in no zone, and was judged alone).
+    let cached = refused(&spanning(true));
+    assert!(
+        cached.contains("the network ACLs treat \"cache\"'s calls (its callers' connections, made by \"api\") to \"db\" differently from zone to zone (a → c: passes, b → c: dropped)"),
+        "{cached}"
     );
 }
