@@ -187,97 +187,94 @@ impl Counter {
     }
 }
 
-/// Counts per window for a small, open set of labels (reply statuses, for instance), kept in
+/// A value per label for a small, open set of labels (reply statuses, for instance), kept in
 /// label order. Labels are small `Copy` values, compared without formatting on the hot path;
-/// the label counted last is tried first (most counts repeat it: 200 after 200).
+/// the label used last is tried first (most uses repeat it: 200 after 200).
 #[derive(Clone, Debug)]
-pub struct WindowedCounts<K> {
-    labels: Vec<(K, Counter)>,
+struct Labelled<K, V> {
+    labels: Vec<(K, V)>,
     last: usize,
 }
 
-impl<K> Default for WindowedCounts<K> {
+impl<K, V> Default for Labelled<K, V> {
     fn default() -> Self {
-        WindowedCounts {
+        Labelled {
             labels: Vec::new(),
             last: 0,
         }
+    }
+}
+
+impl<K: Copy + Ord, V> Labelled<K, V> {
+    /// `label`'s value, made by `new` if the label is new; it becomes the last.
+    #[inline]
+    fn get(&mut self, label: K, new: impl FnOnce() -> V) -> &mut V {
+        let i = match self.labels.get(self.last) {
+            Some((l, _)) if *l == label => self.last,
+            _ => self.find(label, new),
+        };
+        &mut self.labels[i].1
+    }
+
+    fn find(&mut self, label: K, new: impl FnOnce() -> V) -> usize {
+        let i = match self.labels.binary_search_by(|(l, _)| l.cmp(&label)) {
+            Ok(i) => i,
+            Err(i) => {
+                self.labels.insert(i, (label, new()));
+                i
+            }
+        };
+        self.last = i;
+        i
+    }
+}
+
+/// Counts per window for a small, open set of labels (a workload's final statuses), each
+/// label with a `Counter` of its own.
+#[derive(Clone, Debug)]
+pub struct WindowedCounts<K>(Labelled<K, Counter>);
+
+impl<K> Default for WindowedCounts<K> {
+    fn default() -> Self {
+        WindowedCounts(Labelled::default())
     }
 }
 
 impl<K: Copy + Ord> WindowedCounts<K> {
     #[inline]
     pub fn add(&mut self, clock: &Clock, label: K, now: SimTime, measured: bool) {
-        let i = match self.labels.get(self.last) {
-            Some((l, _)) if *l == label => self.last,
-            _ => self.find(clock, label),
-        };
-        self.labels[i].1.add(clock, now, measured);
-    }
-
-    /// The index of `label`, added (with a counter of its own) if new; it becomes the last.
-    fn find(&mut self, clock: &Clock, label: K) -> usize {
-        let i = match self.labels.binary_search_by(|(l, _)| l.cmp(&label)) {
-            Ok(i) => i,
-            Err(i) => {
-                self.labels.insert(i, (label, Counter::new(clock)));
-                i
-            }
-        };
-        self.last = i;
-        i
+        self.0
+            .get(label, || Counter::new(clock))
+            .add(clock, now, measured);
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (K, &Counter)> {
-        self.labels.iter().map(|(l, c)| (*l, c))
+        self.0.labels.iter().map(|(l, c)| (*l, c))
     }
 }
 
 /// Counts over the measured period for a small, open set of labels (a component's reply
-/// statuses), in label order: totals only, for labels no series shows per window. The label
-/// counted last is tried first, as in `WindowedCounts`; a label seen only outside the measured
-/// period is listed with a count of 0, as there.
+/// statuses), in label order: totals only, for labels no series shows per window. A label
+/// seen only outside the measured period is listed with a count of 0, as in
+/// `WindowedCounts`.
 #[derive(Clone, Debug)]
-pub struct Counts<K> {
-    labels: Vec<(K, u64)>,
-    last: usize,
-}
+pub struct Counts<K>(Labelled<K, u64>);
 
 impl<K> Default for Counts<K> {
     fn default() -> Self {
-        Counts {
-            labels: Vec::new(),
-            last: 0,
-        }
+        Counts(Labelled::default())
     }
 }
 
 impl<K: Copy + Ord> Counts<K> {
     #[inline]
     pub fn add(&mut self, label: K, measured: bool) {
-        let i = match self.labels.get(self.last) {
-            Some((l, _)) if *l == label => self.last,
-            _ => self.find(label),
-        };
-        self.labels[i].1 += u64::from(measured);
-    }
-
-    /// The index of `label`, added if new; it becomes the last.
-    fn find(&mut self, label: K) -> usize {
-        let i = match self.labels.binary_search_by(|(l, _)| l.cmp(&label)) {
-            Ok(i) => i,
-            Err(i) => {
-                self.labels.insert(i, (label, 0));
-                i
-            }
-        };
-        self.last = i;
-        i
+        *self.0.get(label, || 0) += u64::from(measured);
     }
 
     /// Each label and its count over the measured period, in label order.
     pub fn iter(&self) -> impl Iterator<Item = (K, u64)> + '_ {
-        self.labels.iter().copied()
+        self.0.labels.iter().copied()
     }
 }
 
