@@ -531,8 +531,9 @@ fn a_batch_call_under_a_partial_answer_is_sized_by_the_messages_done() {
     // with good messages and bad ones. Under a partial answer the function makes its one
     // call (`per_batch`) for the messages it did, sized as their share of the batch's size:
     // a write of 1 KB per good message, one capacity unit each (aws-facts: §7 capacity
-    // units). So the table's write units are the messages deleted, not the batches' whole
-    // size.
+    // units), with a good message's operation even when the batch's first is bad. So the
+    // table's write units are the messages deleted, not the batches' whole size, and it
+    // reads nothing.
     let text = format!(
         "[scenario]\nduration = \"1m\"\n[network]\nsame_az = \"0s\"\n\
          [[workload]]\nname = \"good\"\ntarget = \"q\"\nsize = 1024\n\
@@ -546,7 +547,7 @@ fn a_batch_call_under_a_partial_answer_is_sized_by_the_messages_done() {
          {}error_ops = [\"bad\"]\nbatch_calls = \"per_batch\"\n\
          calls = [ {{ to = \"t\" }} ]\n\
          [[component]]\nid = \"t\"\nkind = \"dynamodb\"\nwcu = 1000\nrcu = 1000\n\
-         writes = [\"put\", \"bad\"]\n",
+         writes = [\"put\"]\n",
         function("250ms", false)
     );
     let s = run(&text);
@@ -556,6 +557,7 @@ fn a_batch_call_under_a_partial_answer_is_sized_by_the_messages_done() {
     assert!(failed >= 30.0, "{failed} failed");
     assert_eq!(num(&s, "components.t.throttles"), 0.0);
     assert_eq!(num(&s, "components.t.write_units_consumed"), deletes);
+    assert_eq!(num(&s, "components.t.read_units_consumed"), 0.0);
 }
 
 #[test]

@@ -1167,20 +1167,23 @@ impl Lambda {
                     work_s = done_s;
                 }
                 // A batch's one call (`per_batch`) is for the messages done, under a partial
-                // answer: none when every one failed, and the done ones' share of the batch's
-                // size (each message's share, as below) when some did.
-                let done = items.iter().filter(|i| !i.failed).count();
+                // answer: none when every one failed; when some did, their share of the
+                // batch's size (each message's share, as below), with the first done one's
+                // operation and key (the batch's are its first message's, which may have
+                // failed).
                 if !per_message && partial && any {
-                    rounds = Some(match done {
-                        0 => Box::from([]),
-                        done => {
-                            let share = batch.size_bytes / u32::from(n);
-                            Box::new([Msg {
-                                messages: 1,
-                                size_bytes: share * done as u32,
-                                ..batch
-                            }])
-                        }
+                    let done = items.iter().filter(|i| !i.failed).count() as u32;
+                    rounds = Some(match items.iter().find(|i| !i.failed) {
+                        None => Box::from([]),
+                        Some(first) => Box::new([Msg {
+                            messages: 1,
+                            op: first.op,
+                            key: first.key,
+                            client: first.client,
+                            origin: first.origin,
+                            size_bytes: batch.size_bytes / u32::from(n) * done,
+                            ..batch
+                        }]),
                     });
                 }
                 // The calls of each message done, carrying that message (its size a share
