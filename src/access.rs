@@ -611,15 +611,19 @@ fn quoted(ops: &[&str]) -> String {
 fn split_findings(scenario: &Scenario, checks: &[Check]) -> Vec<Finding> {
     let role_id = |r: usize| scenario.roles[r].id.as_str();
     let reach = reaching_ops(scenario);
-    // The operations the callers holding role `r` send to component `to`.
+    // The operations the callers holding role `r` send to component `to`, directly or
+    // through the components its callers are looked for through (a Route 53 name).
     let sent = |to: usize, r: usize| -> BTreeSet<u16> {
+        let (_, mut targets) =
+            crate::network::acting_via(scenario, crate::network::Caller::Component(to));
+        targets.push(to);
         let mut ops = BTreeSet::new();
         for (i, caller) in scenario.components.iter().enumerate() {
             if caller.role != Some(r) {
                 continue;
             }
             for (k, call) in caller.spec.calls().iter().enumerate() {
-                if call.to == to {
+                if targets.contains(&call.to) {
                     match call.op {
                         OpChoice::Fixed(op) => {
                             ops.insert(op);

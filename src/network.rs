@@ -394,50 +394,75 @@ pub fn split(scenario: &Scenario) -> Vec<Split> {
 /// call it and the workloads that target it) when its kind connects as them
 /// (`Kind::CONNECTS_AS_CALLERS`), else itself. A caller that connects as its own callers (a
 /// Route 53 name in front of a cache, a cache in front of another) is looked through to
-/// them, each once, in scenario order; one that nobody calls, or only callers already
-/// looked at (a loop of such kinds), stands for itself.
+/// them, each once, in scenario order; one that nobody calls (but the components on the way
+/// there) stands for itself.
 pub fn acting(scenario: &Scenario, from: Caller) -> Vec<Caller> {
+    acting_via(scenario, from).0
+}
+
+/// `acting`, and the components looked through on the way (each once): the calls of the
+/// acting callers to these or to `from` are those `from`'s calls stand for.
+pub fn acting_via(scenario: &Scenario, from: Caller) -> (Vec<Caller>, Vec<usize>) {
     let Caller::Component(c) = from else {
-        return vec![from];
+        return (vec![from], Vec::new());
     };
     if !scenario.components[c].spec.connects_as_callers() {
-        return vec![from];
+        return (vec![from], Vec::new());
     }
-    let mut seen = vec![c];
+    let mut way = vec![c];
+    let mut via = Vec::new();
     let mut out = Vec::new();
-    look_through(scenario, c, &mut seen, &mut out);
+    look_through(scenario, c, &mut way, &mut via, &mut out);
     if out.is_empty() {
         out.push(from);
     }
-    out
+    (out, via)
 }
 
-/// Adds to `out` who calls component `c`, looking through each caller that connects as its
-/// own callers and is not in `seen` (the way there). Recursion as deep as a chain of such
-/// components, at most `MAX_COMPONENTS`.
-fn look_through(scenario: &Scenario, c: usize, seen: &mut Vec<usize>, out: &mut Vec<Caller>) {
+/// Who calls component `c` directly: the components that call it (in scenario order), then
+/// the workloads that target it.
+fn direct_callers(scenario: &Scenario, c: usize) -> impl Iterator<Item = Caller> + '_ {
     let components = scenario
         .components
         .iter()
         .enumerate()
-        .filter(|(i, other)| *i != c && other.spec.calls().iter().any(|call| call.to == c))
+        .filter(move |(i, other)| *i != c && other.spec.calls().iter().any(|call| call.to == c))
         .map(|(i, _)| Caller::Component(i));
     let workloads = scenario
         .workloads
         .iter()
         .enumerate()
-        .filter(|(_, w)| w.target == c)
+        .filter(move |(_, w)| w.target == c)
         .map(|(i, _)| Caller::Workload(i));
-    for who in components.chain(workloads) {
+    components.chain(workloads)
+}
+
+/// Adds to `out` who calls component `c`, looking through each caller that connects as its
+/// own callers: one with callers off `way` (the components from `from` to `c`) is replaced by
+/// them, one without stands for itself. `via` lists those looked through, each once (one met
+/// again adds nothing new, whichever way it is met). Recursion as deep as a chain of such
+/// components, at most `MAX_COMPONENTS`.
+fn look_through(
+    scenario: &Scenario,
+    c: usize,
+    way: &mut Vec<usize>,
+    via: &mut Vec<usize>,
+    out: &mut Vec<Caller>,
+) {
+    for who in direct_callers(scenario, c) {
         match who {
             Caller::Component(i) if scenario.components[i].spec.connects_as_callers() => {
-                if seen.contains(&i) {
+                if way.contains(&i) || via.contains(&i) {
                     continue;
                 }
-                seen.push(i);
-                let before = out.len();
-                look_through(scenario, i, seen, out);
-                if out.len() == before && !out.contains(&who) {
+                via.push(i);
+                let called = direct_callers(scenario, i)
+                    .any(|w| !matches!(w, Caller::Component(j) if way.contains(&j)));
+                if called {
+                    way.push(i);
+                    look_through(scenario, i, way, via, out);
+                    way.pop();
+                } else if !out.contains(&who) {
                     out.push(who);
                 }
             }
@@ -473,14 +498,15 @@ pub fn check_zones(scenario: &Scenario, ck: &mut Checker) -> bool {
             scenario.components[w.target].position,
         ));
     }
-    // Judged as `verdict` judges them: each caller whose connections the calls are.
-    let mut seen: Vec<(Caller, usize)> = Vec::new();
+    // Judged as `verdict` judges them: each caller whose connections the calls are, said
+    // where each caller's calls are written (its own, a cache's made as it).
+    let mut seen: Vec<(Caller, Caller, usize)> = Vec::new();
     for (from, to, position) in edges {
         for who in acting(scenario, from) {
-            if seen.contains(&(who, to)) {
+            if seen.contains(&(from, who, to)) {
                 continue;
             }
-            seen.push((who, to));
+            seen.push((from, who, to));
             let callers = ends(scenario, who, false);
             let callees = ends(scenario, Caller::Component(to), true);
             let mut dropped: Vec<(String, bool)> = Vec::new();

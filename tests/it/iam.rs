@@ -359,9 +359,6 @@ wcu = 1000
 
 #[test]
 fn a_caches_calls_to_its_backend_are_checked_against_its_callers_roles() {
-    const READS: &str =
-        r#"{ effect = "Allow", actions = ["dynamodb:GetItem"], resources = ["orders"] }"#;
-    const ALL: &str = r#"{ effect = "Allow", actions = ["dynamodb:GetItem", "dynamodb:PutItem"], resources = ["orders"] }"#;
     // The cache has no role: its misses and writes are the service's, made with its role,
     // which allows reads only. Every write is a 403, counted on the cache's link.
     let s = run(&through_cache(Some(READS), None));
@@ -468,34 +465,47 @@ fn a_caches_calls_to_its_backend_are_checked_against_its_callers_roles() {
     assert!((num(&s, "requests.by_status.403") - 499.5).abs() < 79.0);
 }
 
+/// `text` (from `through_cache`) with every call to the cache made through a Route 53 name,
+/// "name", written just before the cache or, with `first`, before every other component.
+fn behind_name(text: &str, first: bool) -> String {
+    let name =
+        "[[component]]\nid = \"name\"\nkind = \"route53\"\nrecords = [{ to = \"cache\" }]\n\n";
+    let text = text.replace(
+        "{ to = \"cache\", timeout = \"1s\" }",
+        "{ to = \"name\", timeout = \"1s\" }",
+    );
+    let before = if first {
+        "[[component]]\nid = \"api\""
+    } else {
+        "[[component]]\nid = \"cache\""
+    };
+    let named = text.replacen(before, &format!("{name}{before}"), 1);
+    assert!(named.contains("kind = \"route53\"") && named.contains("to = \"name\""));
+    named
+}
+
+const READS: &str =
+    r#"{ effect = "Allow", actions = ["dynamodb:GetItem"], resources = ["orders"] }"#;
+const ALL: &str = r#"{ effect = "Allow", actions = ["dynamodb:GetItem", "dynamodb:PutItem"], resources = ["orders"] }"#;
+
 #[test]
 fn a_cache_behind_a_route53_name_is_checked_against_the_names_callers_roles() {
     // The service reaches the cache through a Route 53 name: the name's calls are its
     // callers' connections, so the cache's calls to its table are the service's too, made
     // with its role, which allows reads only. Every write is a 403, as with no name between.
-    const READS: &str =
-        r#"{ effect = "Allow", actions = ["dynamodb:GetItem"], resources = ["orders"] }"#;
-    let direct = through_cache(Some(READS), None);
-    let named = direct
-        .replace(
-            "calls = [ { to = \"cache\", timeout = \"1s\" } ]",
-            "calls = [ { to = \"name\", timeout = \"1s\" } ]",
-        )
-        .replace(
-            "[[component]]\nid = \"cache\"",
-            "[[component]]\nid = \"name\"\nkind = \"route53\"\nrecords = [{ to = \"cache\" }]\n\n[[component]]\nid = \"cache\"",
-        );
-    assert!(named.contains("kind = \"route53\"") && named.contains("to = \"name\""));
+    let named = behind_name(&through_cache(Some(READS), None), false);
     let s = run(&named);
     let (total, denied) = (num(&s, "requests.total"), num(&s, "requests.by_status.403"));
     assert_eq!(total, 999.0);
     assert!((denied - 499.5).abs() < 79.0, "{denied} writes denied");
     assert_eq!(num(&s, "components.cache.access.denied.orders"), denied);
-    // Lint names the service as the one whose connection the cache's call is.
+    // Lint says the call is the callers' and whose role denies it.
     let l = archsim::access::lint(&scenario(&named));
     assert!(l.failed());
     assert!(
         l.findings.iter().any(|f| f.error
+            && f.message
+                .contains("(its callers' request, made with their credentials)")
             && f.message.contains("role \"api-role\" denies")
             && f.message.contains("dynamodb:PutItem")),
         "{:?}",
@@ -505,6 +515,43 @@ fn a_cache_behind_a_route53_name_is_checked_against_the_names_callers_roles() {
     // own are the service's too.
     assert_eq!(acting_of(&named, "cache"), vec!["api".to_string()]);
     assert_eq!(acting_of(&named, "name"), vec!["api".to_string()]);
+    // A service calling the cache both directly and through the name is its one caller,
+    // whichever is written first: the name, called by it, never stands for itself.
+    for first in [false, true] {
+        let both = behind_name(&through_cache(Some(READS), None), first).replace(
+            "calls = [ { to = \"name\", timeout = \"1s\" } ]",
+            "calls = [ { to = \"name\", timeout = \"1s\" }, { to = \"cache\", timeout = \"1s\" } ]",
+        );
+        assert!(both.contains("{ to = \"cache\", timeout"));
+        assert_eq!(
+            acting_of(&both, "cache"),
+            vec!["api".to_string()],
+            "{first}"
+        );
+        let s = run(&both);
+        assert!(num(&s, "requests.by_status.403") > 400.0, "{first}");
+    }
+}
+
+#[test]
+fn a_split_decision_through_a_route53_name_is_noted() {
+    // Two callers reach the cache through the name, one whose role allows writes and one
+    // whose role does not: one decision per link lets both through, and lint notes it, as
+    // it does for callers of the cache itself.
+    let two = behind_name(&through_cache(Some(READS), Some(ALL)), false);
+    let s = run(&two);
+    assert_eq!(num(&s, "requests.by_status.200"), 999.0);
+    let l = archsim::access::lint(&scenario(&two));
+    assert!(!l.failed(), "{:?}", l.findings);
+    assert!(
+        l.findings.iter().any(|f| !f.error
+            && f.run_differs
+            && f.message.contains(
+                "which role \"api-role\" of one of its callers denies and \"admin-role\" allows"
+            )),
+        "{:?}",
+        l.findings
+    );
 }
 
 /// Who `network::acting` says makes component `id`'s connections, by name.

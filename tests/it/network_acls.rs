@@ -414,4 +414,17 @@ fn a_caller_whose_zones_network_acls_disagree_is_refused_also_through_a_cache() 
         cached.contains("the network ACLs treat \"cache\"'s calls (its callers' connections, made by \"api\") to \"db\" differently from zone to zone (a → c: passes, b → c: dropped)"),
         "{cached}"
     );
+    // The group calling the database both directly and through the cache: both places say
+    // it.
+    let both = spanning(true).replace(
+        "calls = [ { to = \"cache\", timeout = \"2s\" } ]",
+        "calls = [ { to = \"cache\", timeout = \"2s\" }, { to = \"db\", timeout = \"2s\" } ]",
+    );
+    assert_ne!(both, spanning(true));
+    let said = refused(&both);
+    assert!(
+        said.contains("treat \"api\"'s calls to \"db\" differently")
+            && said.contains("treat \"cache\"'s calls (its callers' connections, made by \"api\") to \"db\" differently"),
+        "{said}"
+    );
 }
