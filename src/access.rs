@@ -611,15 +611,13 @@ fn quoted(ops: &[&str]) -> String {
 fn split_findings(scenario: &Scenario, checks: &[Check]) -> Vec<Finding> {
     let role_id = |r: usize| scenario.roles[r].id.as_str();
     let reach = reaching_ops(scenario);
-    // The operations the callers holding role `r` send to component `to`, directly or
-    // through the components its callers are looked for through (a Route 53 name).
-    let sent = |to: usize, r: usize| -> BTreeSet<u16> {
-        let (_, mut targets) =
-            crate::network::acting_via(scenario, crate::network::Caller::Component(to));
-        targets.push(to);
+    // The operations the callers holding role `r` send to `targets` (a component and those
+    // its callers are looked for through, a Route 53 name): a caller whose calls are its own
+    // callers' signs none with its role.
+    let sent = |targets: &[usize], r: usize| -> BTreeSet<u16> {
         let mut ops = BTreeSet::new();
         for (i, caller) in scenario.components.iter().enumerate() {
-            if caller.role != Some(r) {
+            if caller.role != Some(r) || caller.spec.connects_as_callers() {
                 continue;
             }
             for (k, call) in caller.spec.calls().iter().enumerate() {
@@ -648,11 +646,14 @@ fn split_findings(scenario: &Scenario, checks: &[Check]) -> Vec<Finding> {
         .filter(|c| c.for_callers && !c.allowing.is_empty() && !refused(c))
     {
         let op = scenario.ops[c.op as usize].as_str();
+        let (_, mut targets) =
+            crate::network::acting_via(scenario, crate::network::Caller::Component(c.from));
+        targets.push(c.from);
         // Only a role whose callers send this operation would see its 403.
         for &r in c
             .roles
             .iter()
-            .filter(|&&r| !c.allowing.contains(&r) && sent(c.from, r).contains(&c.op))
+            .filter(|&&r| !c.allowing.contains(&r) && sent(&targets, r).contains(&c.op))
         {
             match split.iter_mut().find(|(d, dr, _)| {
                 (d.from, d.to, d.position, &d.action, *dr)

@@ -552,6 +552,22 @@ fn a_split_decision_through_a_route53_name_is_noted() {
         "{:?}",
         l.findings
     );
+    // The name's own role signs nothing (its calls are its callers'): the writes it passes
+    // on are not counted as sent by the callers holding that role. Here the service may
+    // write and the one caller holding the name's role sends nothing: nothing to note.
+    let signed = behind_name(&through_cache(Some(ALL), Some(READS)), false).replace(
+        "kind = \"route53\"\n",
+        "kind = \"route53\"\nrole = \"admin-role\"\n",
+    );
+    assert!(signed.contains("role = \"admin-role\"\nrecords"));
+    let l = archsim::access::lint(&scenario(&signed));
+    assert!(
+        !l.findings
+            .iter()
+            .any(|f| f.message.contains("of one of its callers denies")),
+        "{:?}",
+        l.findings
+    );
 }
 
 /// Who `network::acting` says makes component `id`'s connections, by name.
