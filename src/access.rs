@@ -36,6 +36,17 @@ pub enum Place {
     KeyAsCaller,
 }
 
+impl Place {
+    /// What a finding calls a call named there: `"api"'s call`, `"alb"'s call its kind makes`.
+    fn via(self) -> &'static str {
+        match self {
+            Place::Call | Place::KeyAsCaller => "call",
+            Place::Kms => "call to KMS (`kms`)",
+            Place::Component => "call its kind makes",
+        }
+    }
+}
+
 /// The decision on one (caller, callee, operation) the scenario can make.
 #[derive(Clone, Debug)]
 pub struct Check {
@@ -278,9 +289,9 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
 /// through a Route 53 name or another cache in front of it to their callers): `Some` of none
 /// when one of them has no role (a workload, a component out of the model's credentials, or
 /// one whose own calls are its callers' but that nobody calls, whatever its `role`), which
-/// lets every such call pass. `Kind::SIGNS_AS_CALLERS` needs `Kind::CONNECTS_AS_CALLERS`, which `acting`
-/// follows. `None` for any other kind, or one nobody
-/// calls (its own role decides).
+/// lets every such call pass. `Kind::SIGNS_AS_CALLERS` needs `Kind::CONNECTS_AS_CALLERS`,
+/// which `acting` follows. `None` for any other kind, or one nobody calls (its own role
+/// decides).
 fn callers_roles(scenario: &Scenario, from: usize) -> Option<Vec<usize>> {
     use crate::network::{acting, Caller};
     if !scenario.components[from].spec.signs_as_callers() {
@@ -571,11 +582,7 @@ pub fn lint(scenario: &Scenario) -> Lint {
 /// `write` asks for dynamodb:PutItem on <arn>`, saying how the call is named and whose
 /// credentials it carries.
 fn asks(scenario: &Scenario, c: &Check, ops: &[&str]) -> String {
-    let via = match c.place {
-        Place::Call | Place::KeyAsCaller => "call",
-        Place::Kms => "call to KMS (`kms`)",
-        Place::Component => "call its kind makes",
-    };
+    let via = c.place.via();
     format!(
         "\"{}\"'s {via}{} to \"{}\"{} with operation {} asks for {} on {}",
         scenario.components[c.from].id,
@@ -706,22 +713,13 @@ fn dropped_findings(scenario: &Scenario) -> Vec<Finding> {
                 .join(", ");
             let who = match d.from {
                 Caller::Component(c) => {
-                    let via = match d.place {
-                        Place::Call | Place::KeyAsCaller => "call",
-                        Place::Kms => "call to KMS (`kms`)",
-                        Place::Component => "call its kind makes",
-                    };
+                    let via = d.place.via();
                     let acting = crate::network::acting(scenario, d.from);
                     if acting == [d.from] {
                         format!("\"{}\"'s {via}", scenario.components[c].id)
                     } else {
-                        let names: Vec<String> = acting
-                            .iter()
-                            .map(|a| match *a {
-                                Caller::Component(i) => format!("\"{}\"", scenario.components[i].id),
-                                Caller::Workload(w) => format!("workload \"{}\"", scenario.workloads[w].name),
-                            })
-                            .collect();
+                        let names: Vec<String> =
+                            acting.iter().map(|a| a.name(scenario)).collect();
                         format!(
                             "\"{}\"'s {via} (its callers' connection, made by {})",
                             scenario.components[c].id,
@@ -792,16 +790,12 @@ fn dropped_findings(scenario: &Scenario) -> Vec<Finding> {
 /// them may make and others not: the run lets it through (one gate per link), where AWS
 /// would drop the others' connections.
 fn network_split_findings(scenario: &Scenario) -> Vec<Finding> {
-    use crate::network::{Caller, Layer};
-    let name = |who: &Caller| match *who {
-        Caller::Component(i) => format!("\"{}\"", scenario.components[i].id),
-        Caller::Workload(w) => format!("workload \"{}\"", scenario.workloads[w].name),
-    };
+    use crate::network::Layer;
     crate::network::split(scenario)
         .into_iter()
         .map(|d| {
             let (from, callee) = (&scenario.components[d.from], &scenario.components[d.to]);
-            let open: Vec<String> = d.open.iter().map(name).collect();
+            let open: Vec<String> = d.open.iter().map(|w| w.name(scenario)).collect();
             let closed: Vec<String> = d
                 .closed
                 .iter()
@@ -826,7 +820,7 @@ fn network_split_findings(scenario: &Scenario) -> Vec<Finding> {
                             )
                         }
                     };
-                    format!("{}'s ({why})", name(who))
+                    format!("{}'s ({why})", who.name(scenario))
                 })
                 .collect();
             Finding {

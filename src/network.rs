@@ -39,6 +39,16 @@ pub enum Caller {
     Workload(usize),
 }
 
+impl Caller {
+    /// How a message names it: `"api"`, `workload "users"`.
+    pub fn name(self, scenario: &Scenario) -> String {
+        match self {
+            Caller::Component(c) => format!("\"{}\"", scenario.components[c].id),
+            Caller::Workload(w) => format!("workload \"{}\"", scenario.workloads[w].name),
+        }
+    }
+}
+
 /// Which check of a network ACL stops a call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
@@ -500,25 +510,24 @@ pub fn check_zones(scenario: &Scenario, ck: &mut Checker) -> bool {
     }
     // Judged as `verdict` judges them: each caller whose connections the calls are, said
     // where each caller's calls are written (its own, a cache's made as it).
+    let name = |e: End<'_>| match e {
+        End::Subnet(Some(z)) => z.to_string(),
+        End::Subnet(None) => "(no zone)".to_string(),
+        End::Clients => "clients".to_string(),
+        End::Outside => "outside the VPC".to_string(),
+    };
     let mut seen: Vec<(Caller, Caller, usize)> = Vec::new();
     for (from, to, position) in edges {
+        let callees = ends(scenario, Caller::Component(to), true);
         for who in acting(scenario, from) {
             if seen.contains(&(from, who, to)) {
                 continue;
             }
             seen.push((from, who, to));
-            let callers = ends(scenario, who, false);
-            let callees = ends(scenario, Caller::Component(to), true);
             let mut dropped: Vec<(String, bool)> = Vec::new();
-            for &a in &callers {
+            for &a in &ends(scenario, who, false) {
                 for &b in &callees {
                     let g = verdict_between(scenario, who, to, a, b).is_some();
-                    let name = |e: End<'_>| match e {
-                        End::Subnet(Some(z)) => z.to_string(),
-                        End::Subnet(None) => "(no zone)".to_string(),
-                        End::Clients => "clients".to_string(),
-                        End::Outside => "outside the VPC".to_string(),
-                    };
                     dropped.push((format!("{} → {}", name(a), name(b)), g));
                 }
             }
@@ -526,17 +535,13 @@ pub fn check_zones(scenario: &Scenario, ck: &mut Checker) -> bool {
                 continue;
             }
             let show = |dropped: bool| if dropped { "dropped" } else { "passes" };
-            let name = |c: Caller| match c {
-                Caller::Component(c) => format!("\"{}\"", scenario.components[c].id),
-                Caller::Workload(w) => format!("workload \"{}\"", scenario.workloads[w].name),
-            };
             let calls = if who == from {
-                format!("{}'s calls", name(who))
+                format!("{}'s calls", who.name(scenario))
             } else {
                 format!(
                     "{}'s calls (its callers' connections, made by {})",
-                    name(from),
-                    name(who)
+                    from.name(scenario),
+                    who.name(scenario)
                 )
             };
             ck.error(

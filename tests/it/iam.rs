@@ -513,8 +513,8 @@ fn a_cache_behind_a_route53_name_is_checked_against_the_names_callers_roles() {
     );
     // The cache's connections are the service's, looked for through the name; the name's
     // own are the service's too.
-    assert_eq!(acting_of(&named, "cache"), vec!["api".to_string()]);
-    assert_eq!(acting_of(&named, "name"), vec!["api".to_string()]);
+    assert_eq!(acting_of(&named, "cache"), vec!["\"api\"".to_string()]);
+    assert_eq!(acting_of(&named, "name"), vec!["\"api\"".to_string()]);
     // A service calling the cache both directly and through the name is its one caller,
     // whichever is written first: the name, called by it, never stands for itself.
     for first in [false, true] {
@@ -525,7 +525,7 @@ fn a_cache_behind_a_route53_name_is_checked_against_the_names_callers_roles() {
         assert!(both.contains("{ to = \"cache\", timeout"));
         assert_eq!(
             acting_of(&both, "cache"),
-            vec!["api".to_string()],
+            vec!["\"api\"".to_string()],
             "{first}"
         );
         let s = run(&both);
@@ -570,7 +570,7 @@ fn a_split_decision_through_a_route53_name_is_noted() {
     );
 }
 
-/// Who `network::acting` says makes component `id`'s connections, by name.
+/// Who `network::acting` says makes component `id`'s connections, as messages name them.
 fn acting_of(text: &str, id: &str) -> Vec<String> {
     use archsim::network::{acting, Caller};
     let sc = scenario(text);
@@ -581,10 +581,7 @@ fn acting_of(text: &str, id: &str) -> Vec<String> {
         .expect("the component");
     acting(&sc, Caller::Component(c))
         .into_iter()
-        .map(|a| match a {
-            Caller::Component(i) => sc.components[i].id.clone(),
-            Caller::Workload(w) => format!("workload {}", sc.workloads[w].name),
-        })
+        .map(|a| a.name(&sc))
         .collect()
 }
 

@@ -67,7 +67,7 @@ use super::{
     Token,
 };
 use crate::kernel::{
-    CallId, Ctx, Input, Msg, Outcome, Reply, SimRng, SimTime, SpanEnd, TimerHandle,
+    CallId, Ctx, Input, Item, Msg, Outcome, Reply, SimRng, SimTime, SpanEnd, TimerHandle,
 };
 use crate::metrics::{
     Clock, Counter, Counts, Durations, EventLog, Hist, Latency, Level, MetricSet,
@@ -342,9 +342,10 @@ struct Job {
     /// An Init that outran its 10 s runs again in the invocation, under the function timeout
     /// (aws-facts: §2 limits): its time, added to the handler's.
     reinit: SimTime,
-    /// For a batch whose calls are made per message (`BatchCalls::PerMessage`): what each
-    /// round of calls carries, one round per message done (its own key, operation, client
-    /// and origin; none for a message that failed under a partial answer). `None`: one
+    /// What each round of calls carries: per message (`BatchCalls::PerMessage`), one round
+    /// per message done (its own key, operation, client and origin; none for a message that
+    /// failed under a partial answer); per batch under a partial answer with some messages
+    /// failed, one round for the messages done (their share of the size). `None`: one
     /// round, for its request or for the batch as a whole; empty for a batch every message
     /// of which failed under a partial answer (no call, per message or per batch).
     rounds: Option<Box<[Msg]>>,
@@ -1166,45 +1167,29 @@ impl Lambda {
                 if ordered && !broken.is_empty() {
                     work_s = done_s;
                 }
-                // A batch's one call (`per_batch`) is for the messages done, under a partial
-                // answer: none when every one failed; when some did, their share of the
-                // batch's size (each message's share, as below), with the first done one's
-                // operation and key (the batch's are its first message's, which may have
-                // failed).
-                if !per_message && partial && any {
-                    let done = items.iter().filter(|i| !i.failed).count() as u32;
-                    rounds = Some(match items.iter().find(|i| !i.failed) {
-                        None => Box::from([]),
-                        Some(first) => Box::new([Msg {
-                            messages: 1,
-                            op: first.op,
-                            key: first.key,
-                            client: first.client,
-                            origin: first.origin,
-                            size_bytes: batch.size_bytes / u32::from(n) * done,
-                            ..batch
-                        }]),
-                    });
-                }
-                // The calls of each message done, carrying that message (its size a share
-                // of the batch's): a failed one's, under a partial answer, are not made.
+                // A message's calls carry it, sized as a share of the batch.
+                let share = batch.size_bytes / u32::from(n);
+                let carrying = |i: &Item, size_bytes: u32| Msg {
+                    messages: 1,
+                    op: i.op,
+                    key: i.key,
+                    client: i.client,
+                    origin: i.origin,
+                    size_bytes,
+                    ..batch
+                };
+                let done = || items.iter().filter(|i| !i.failed);
                 if per_message {
-                    let size_bytes = batch.size_bytes / u32::from(n);
-                    rounds = Some(
-                        items
-                            .iter()
-                            .filter(|i| !i.failed)
-                            .map(|i| Msg {
-                                messages: 1,
-                                op: i.op,
-                                key: i.key,
-                                client: i.client,
-                                origin: i.origin,
-                                size_bytes,
-                                ..batch
-                            })
-                            .collect(),
-                    );
+                    // The calls of each message done: a failed one's, under a partial answer,
+                    // are not made.
+                    rounds = Some(done().map(|i| carrying(i, share)).collect());
+                } else if partial && any {
+                    // A batch's one call is for the messages done: none when every one
+                    // failed; when some did, their share of the size, with the first done
+                    // one's operation and key (the batch's are its first message's, which
+                    // may have failed).
+                    let count = done().count() as u32;
+                    rounds = Some(done().take(1).map(|i| carrying(i, share * count)).collect());
                 }
                 any && !partial
             }
