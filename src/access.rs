@@ -95,11 +95,7 @@ pub fn reaching_ops(scenario: &Scenario) -> Vec<BTreeSet<u16>> {
         for (i, c) in scenario.components.iter().enumerate() {
             let mut out: Vec<(usize, Vec<u16>)> = Vec::new();
             for (k, call) in c.spec.calls().iter().enumerate() {
-                let ops = match call.op {
-                    OpChoice::Fixed(op) => vec![op],
-                    OpChoice::Inherit => carried(&c.spec, k, &reach[i]),
-                };
-                out.push((call.to, ops));
+                out.push((call.to, carried(&c.spec, k, &reach[i])));
             }
             if let Some(link) = c.spec.kms() {
                 out.push((link.to, reach[i].iter().copied().collect()));
@@ -117,18 +113,22 @@ pub fn reaching_ops(scenario: &Scenario) -> Vec<BTreeSet<u16>> {
     reach
 }
 
-/// The operations of `reaching` that call `k` of `spec` can carry, inheriting its request's:
-/// all of them, but for a kind that sends some operations down one call alone.
+/// The operations call `k` of `spec` can carry: its fixed `op`, or, inheriting its request's,
+/// those of `reaching` (all of them, but for a kind that sends some operations down one call
+/// alone).
 fn carried(
     spec: &crate::components::ComponentSpec,
     k: usize,
     reaching: &BTreeSet<u16>,
 ) -> Vec<u16> {
-    reaching
-        .iter()
-        .copied()
-        .filter(|&op| spec.call_carries(k, op))
-        .collect()
+    match spec.calls()[k].op {
+        OpChoice::Fixed(op) => vec![op],
+        OpChoice::Inherit => reaching
+            .iter()
+            .copied()
+            .filter(|&op| spec.call_carries(k, op))
+            .collect(),
+    }
 }
 
 /// A call as written: its callee, the operations it can carry, what names it and where.
@@ -151,10 +151,7 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
         }
         let mut edges: Vec<Edge> = Vec::new();
         for (k, call) in c.spec.calls().iter().enumerate() {
-            let ops = match call.op {
-                OpChoice::Fixed(op) => vec![op],
-                OpChoice::Inherit => carried(&c.spec, k, &reach[from]),
-            };
+            let ops = carried(&c.spec, k, &reach[from]);
             let (place, position) = match call.position {
                 Some(p) => (Place::Call, p),
                 None => (Place::Component, c.position),
@@ -629,12 +626,7 @@ fn split_findings(scenario: &Scenario, checks: &[Check]) -> Vec<Finding> {
             }
             for (k, call) in caller.spec.calls().iter().enumerate() {
                 if targets.contains(&call.to) {
-                    match call.op {
-                        OpChoice::Fixed(op) => {
-                            ops.insert(op);
-                        }
-                        OpChoice::Inherit => ops.extend(carried(&caller.spec, k, &reach[i])),
-                    }
+                    ops.extend(carried(&caller.spec, k, &reach[i]));
                 }
             }
         }
