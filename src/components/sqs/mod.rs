@@ -868,7 +868,7 @@ impl Sqs {
             // Its messages were visible again before the answer came: nothing to delete.
             self.batches.remove(b.slot);
         } else if r.outcome.is_success() {
-            let failed = self.failed_items(ctx, &self.batches[b.slot].msgs);
+            let failed = self.failed_items(ctx);
             let batch = &mut self.batches[b.slot];
             let mut msgs = std::mem::take(&mut batch.msgs);
             // aws-facts: §16 SQS: with ReportBatchItemFailures only the failed messages stay
@@ -929,11 +929,11 @@ impl Sqs {
 
     /// The places in its batch of the messages the consumer reported failed, in order,
     /// while a successful answer is handled: none unless the mapping takes partial answers.
-    /// In a FIFO queue's batch (`msgs`, the messages by place), a group fails from its first
-    /// failed message on, so that it keeps its order; the other groups' messages stand as
-    /// answered (a choice, after AWS's advice that a FIFO consumer report every message after
-    /// the first failure too; aws-facts §16 only says an error blocks the group).
-    fn failed_items(&self, ctx: &Ctx<'_>, msgs: &[usize]) -> Vec<usize> {
+    /// In a FIFO queue's batch the consumer reports a group from its first failed message on
+    /// (Lambda does, `Lambda::start_handler`, after AWS's advice that a FIFO consumer report
+    /// every message after the first failure too; aws-facts §16 only says an error blocks
+    /// the group), so that the group keeps its order.
+    fn failed_items(&self, ctx: &Ctx<'_>) -> Vec<usize> {
         let reports = self
             .cfg
             .consumer
@@ -942,22 +942,7 @@ impl Sqs {
         let Some(items) = ctx.replied_items().filter(|_| reports) else {
             return Vec::new();
         };
-        if !self.cfg.fifo {
-            return (0..items.len()).filter(|&i| items[i].failed).collect();
-        }
-        let mut broken: Vec<u32> = Vec::new();
-        let mut failed = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            let group = msgs.get(i).map(|&id| self.msgs[id].group);
-            let after = group.is_some_and(|g| broken.contains(&g));
-            if item.failed || after {
-                failed.push(i);
-                if let (Some(g), false) = (group, after) {
-                    broken.push(g);
-                }
-            }
-        }
-        failed
+        (0..items.len()).filter(|&i| items[i].failed).collect()
     }
 
     /// A batch's visibility timeout is over: its messages are visible again.
