@@ -2,6 +2,7 @@
 //! column, the key, what is wrong and what is allowed. Problems are collected, not stopped at.
 
 use super::calls::{CallSpec, OpChoice};
+use super::keys::{Key, KeyType, CALL, RETRY};
 use super::raw::{Quantity, RawCall, RawDist, RawRetry, RetryOn};
 use crate::dist::Dist;
 use crate::kernel::SimTime;
@@ -105,6 +106,9 @@ pub struct Checker {
     /// Inside `also_allowed`: the byte offsets of a table's own keys, and the keys taken out
     /// of it before its parser saw it, which an unknown key of that table is told of too.
     also: Option<(Vec<usize>, Vec<&'static str>)>,
+    /// Inside `declared`: the declarations of the table read, which tell a value of the
+    /// wrong type what its key takes.
+    declared: &'static [Key],
 }
 
 impl Checker {
@@ -127,6 +131,7 @@ impl Checker {
             text_len: src.len(),
             partial: None,
             also: None,
+            declared: &[],
         }
     }
 
@@ -273,6 +278,16 @@ impl Checker {
         value
     }
 
+    /// Reads a table declared by `keys` (a kind's, the workload's, …) with `read`: a value of
+    /// the wrong type in it is told what its key takes, as declared (a duration's unit, a
+    /// word's choices), and nothing when the key takes neither.
+    pub fn declared<T>(&mut self, keys: &'static [Key], read: impl FnOnce(&mut Checker) -> T) -> T {
+        let outer = std::mem::replace(&mut self.declared, keys);
+        let value = read(self);
+        self.declared = outer;
+        value
+    }
+
     fn diagnostic(&self, span: Range<usize>, message: String) -> Diagnostic {
         let message = self.prefixed(message);
         if let Some((_, _, label)) = self
@@ -374,42 +389,35 @@ impl Checker {
                 Some(key) => {
                     let mut msg = format!("`{key}`: {}", reword(e.message()));
                     let at = e.span().unwrap_or(span.clone());
-                    // A name or a text is no duration: no hint of units for it.
-                    const WORDS: &[&str] = &[
-                        "name",
-                        "id",
-                        "description",
-                        "question",
-                        "lesson",
-                        "compare",
-                        "kind",
-                        "engine",
-                        "instance_class",
-                        "instance_type",
-                        "runtime",
-                        "region",
-                        "az",
-                        "role",
-                        "target",
-                        "to",
-                        "op",
-                        "backend",
-                    ];
-                    let last = key.rsplit('.').next().unwrap_or(&key);
-                    if msg.contains("expected a string in quotes")
-                        && (msg.contains("integer") || msg.contains("floating point"))
-                        && !WORDS.contains(&last)
-                    {
-                        // A --set is not TOML the user quotes: its value is read as a string
-                        // unless it reads as something else, so a unit is all it needs.
-                        if at.start > self.text_len {
+                    // A string was expected and something else written: what the key takes,
+                    // as declared (a name or a text gets no hint).
+                    let wrote_other = msg.contains("expected a string in quotes")
+                        && (msg.contains("integer")
+                            || msg.contains("floating point")
+                            || msg.contains("boolean"));
+                    // A --set is not TOML the user quotes: its value is read as a string
+                    // unless it reads as something else, so the words are all it needs.
+                    let command_line = at.start > self.text_len;
+                    match hint(self.declared, &key).filter(|_| wrote_other) {
+                        Some(Hint::Duration) if command_line => {
                             msg = msg.replace(
                                 ", expected a string in quotes",
                                 "; a duration is written with its unit, such as 10s or 250ms (on the command line it needs no quotes)",
                             );
-                        } else {
-                            msg.push_str(" (a duration is written with its unit, in quotes, such as \"10s\" or \"250ms\")");
                         }
+                        Some(Hint::Duration) => msg.push_str(" (a duration is written with its unit, in quotes, such as \"10s\" or \"250ms\")"),
+                        Some(Hint::Words(words)) if command_line => {
+                            msg = msg.replace(
+                                ", expected a string in quotes",
+                                &format!("; one of {} (on the command line it needs no quotes)", words.join(", ")),
+                            );
+                        }
+                        Some(Hint::Words(words)) => {
+                            let quoted: Vec<String> =
+                                words.iter().map(|w| format!("\"{w}\"")).collect();
+                            msg.push_str(&format!(": one of {}", quoted.join(", ")));
+                        }
+                        None => {}
                     }
                     // An arrival rate written with its unit ("6000/min"): it is a plain number
                     // of requests per second; one in quotes ("100") needs none. (Other
@@ -1422,6 +1430,50 @@ fn in_documented_units(t: &str) -> bool {
         rest = after[unit_end..].trim_start();
     }
     true
+}
+
+/// What a key takes, for a value of the wrong type written there.
+enum Hint {
+    /// A duration with its unit (or a distribution of them).
+    Duration,
+    /// One of these words.
+    Words(Vec<&'static str>),
+}
+
+/// What the key at `path` (as `key_at` names it: `arrival.process`, `mix.op`,
+/// `calls.timeout`) of a table declared by `keys` takes, when it is a duration or
+/// a word; `None` for any other key, and for one the declarations do not reach.
+fn hint(keys: &'static [Key], path: &str) -> Option<Hint> {
+    // A place in a list (`[0]`) names the list's key.
+    let mut names = path
+        .split('.')
+        .map(|s| s.split('[').next().unwrap_or(s))
+        .filter(|s| !s.is_empty());
+    let mut keys = keys;
+    let mut name = names.next()?;
+    loop {
+        let key = keys.iter().find(|k| k.name == name)?;
+        let Some(inner) = names.next() else {
+            return match &key.ty {
+                KeyType::Duration | KeyType::TimeDist => Some(Hint::Duration),
+                KeyType::Word(words) => Some(Hint::Words(words.to_vec())),
+                _ => None,
+            };
+        };
+        keys = match &key.ty {
+            KeyType::Table(k) | KeyType::Tables(k) | KeyType::TableOrBool(k) => k,
+            KeyType::Calls => CALL,
+            KeyType::Retry => RETRY,
+            // A distribution's table: its `dist` (its parameters, numbers or durations,
+            // have a message of their own).
+            KeyType::TimeDist | KeyType::NumberDist => {
+                return (inner == "dist" && names.next().is_none())
+                    .then(|| Hint::Words(DIST_PARAMS.iter().map(|(n, _)| *n).collect()));
+            }
+            _ => return None,
+        };
+        name = inner;
+    }
 }
 
 /// The dotted name of the key whose value is at `at`, within `value`.

@@ -593,7 +593,7 @@ fn validate(
         }
     }
     let meta = match doc.remove("scenario") {
-        Some(v) => ck.deserialize::<RawMeta>(v),
+        Some(v) => ck.declared(keys::SCENARIO, |ck| ck.deserialize::<RawMeta>(v)),
         None => {
             ck.error(
                 whole.start..whole.start,
@@ -604,13 +604,13 @@ fn validate(
     };
     let network = match doc.remove("network") {
         Some(v) => ck
-            .deserialize::<RawNetwork>(v)
+            .declared(keys::NETWORK, |ck| ck.deserialize::<RawNetwork>(v))
             .and_then(|n| parse_network(&n, ck)),
         None => Some(Network::default()),
     };
     let account = match doc.remove("account") {
         Some(v) => ck
-            .deserialize::<RawAccount>(v)
+            .declared(keys::ACCOUNT, |ck| ck.deserialize::<RawAccount>(v))
             .and_then(|a| parse_account(&a, ck)),
         None => Some(Account::default()),
     };
@@ -689,7 +689,7 @@ fn validate(
         };
         let spec = kind.and_then(|k| {
             ck.also_allowed(own_keys, header_keys(k), |ck| {
-                ck.table(|ck| (k.parse)(h.rest, ck))
+                ck.declared(k.info.keys, |ck| ck.table(|ck| (k.parse)(h.rest, ck)))
             })
         });
         match spec {
@@ -758,7 +758,7 @@ fn validate(
     for v in workload_values {
         let mut raw = None;
         let parsed = ck.table(|ck| {
-            let rw: RawWorkload = ck.deserialize(v)?;
+            let rw: RawWorkload = ck.declared(keys::WORKLOAD, |ck| ck.deserialize(v))?;
             let w = workloads::parse(&rw, times.map(|t| t.0), base, access, ck);
             raw = Some(rw);
             w
@@ -860,8 +860,10 @@ fn validate(
         .into_iter()
         .map(|v| {
             let span = v.span();
-            ck.deserialize::<crate::config::raw::RawFault>(v)
-                .map(|f| Spanned::new(span, f))
+            ck.declared(keys::FAULT, |ck| {
+                ck.deserialize::<crate::config::raw::RawFault>(v)
+            })
+            .map(|f| Spanned::new(span, f))
         })
         .collect();
     let workload_names: Vec<&str> = raw_workloads
@@ -905,7 +907,7 @@ fn validate(
     for v in expect_values {
         let span = v.span();
         match ck
-            .deserialize::<raw::RawExpect>(v)
+            .declared(keys::EXPECT, |ck| ck.deserialize::<raw::RawExpect>(v))
             .and_then(|e| parse_expect(&e, span, &names, ck))
         {
             Some(e) => expectations.push(e),
@@ -2915,6 +2917,7 @@ pub(crate) fn read_tables<T>(
     what: &str,
     max: usize,
     quota: &str,
+    declared: &'static [crate::config::keys::Key],
     ck: &mut Checker,
 ) -> Option<(Vec<T>, bool)>
 where
@@ -2930,7 +2933,10 @@ where
         );
         return None;
     }
-    let raws: Vec<Option<T>> = values.into_iter().map(|v| ck.deserialize::<T>(v)).collect();
+    let raws: Vec<Option<T>> = values
+        .into_iter()
+        .map(|v| ck.declared(declared, |ck| ck.deserialize::<T>(v)))
+        .collect();
     let ok = raws.iter().all(Option::is_some);
     Some((raws.into_iter().flatten().collect(), ok))
 }

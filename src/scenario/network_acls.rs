@@ -129,6 +129,7 @@ pub fn parse(
         "[[network_acl]]",
         limits::MAX_NETWORK_ACLS,
         "AWS's quota per VPC",
+        super::keys::NETWORK_ACL,
         ck,
     ) else {
         return (Vec::new(), false);

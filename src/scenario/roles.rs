@@ -58,7 +58,7 @@ pub fn parse(
     let mut ok = true;
     let mut roles: Vec<Role> = Vec::new();
     for v in values {
-        let Some(raw) = ck.deserialize::<RawRole>(v) else {
+        let Some(raw) = ck.declared(super::keys::ROLE, |ck| ck.deserialize::<RawRole>(v)) else {
             ok = false;
             continue;
         };

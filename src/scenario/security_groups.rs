@@ -70,6 +70,7 @@ pub fn parse(values: Vec<Spanned<DeValue<'_>>>, ck: &mut Checker) -> (Vec<Securi
         "[[security_group]]",
         limits::MAX_SECURITY_GROUPS,
         "AWS's quota per Region",
+        super::keys::SECURITY_GROUP,
         ck,
     ) else {
         return (Vec::new(), false);

@@ -360,3 +360,74 @@ fn a_name_written_as_a_number_gets_no_hint_of_durations_and_a_timeout_does() {
     let e = crate::refused(&read("workload_timeout_number.toml"));
     assert!(e.contains("a duration is written with its unit"), "{e}");
 }
+
+/// A value of the wrong type where a string goes is told what its key takes, as the key is
+/// declared: a word's choices (an arrival process, a distribution, a kind's mode) or a
+/// duration's unit (a kind's, a call's, a retry's, a fault's, an expectation's); a
+/// distribution's parameter has a message of its own.
+#[test]
+fn a_value_of_the_wrong_type_is_told_what_its_key_takes() {
+    let e = crate::refused(
+        r#"
+[scenario]
+name = "hints"
+duration = "60s"
+
+[[workload]]
+name = "w"
+target = "fn"
+arrival = { process = 5, rate = 10 }
+
+[[workload]]
+name = "v"
+target = "fn"
+arrival = { process = "poisson", rate = 10 }
+retry = { attempts = 3, base = 1 }
+
+[[component]]
+id = "fn"
+kind = "lambda"
+timeout = 3
+work = { dist = 2, mean = "5ms" }
+calls = [ { to = "db", timeout = 2 } ]
+
+[[component]]
+id = "db"
+kind = "dynamodb"
+mode = 1
+
+[[component]]
+id = "svc"
+kind = "service"
+service_time = { dist = "lognormal", median = true, p99 = "100ms" }
+
+[[fault]]
+kind = "az_outage"
+az = "a"
+at = 30
+for = "10s"
+
+[[expect]]
+metric = "latency_ms.p99"
+max = 100
+from = 10
+"#,
+    );
+    let duration = r#"expected a string in quotes (a duration is written with its unit, in quotes, such as "10s" or "250ms")"#;
+    for said in [
+        r#"`arrival.process`: wrong type: integer `5`, expected a string in quotes: one of "constant", "poisson", "step", "ramp", "spike", "diurnal", "trace""#,
+        r#"`work.dist`: wrong type: integer `2`, expected a string in quotes: one of "exponential", "lognormal""#,
+        r#"`mode`: wrong type: integer `1`, expected a string in quotes: one of "provisioned", "on_demand""#,
+        &format!("`retry.base`: wrong type: integer `1`, {duration}"),
+        &format!("`timeout`: wrong type: integer `3`, {duration}"),
+        &format!("`calls.timeout`: wrong type: integer `2`, {duration}"),
+        "`service_time.median`: wrong type: boolean `true`, expected a number, a duration such as \"15ms\", or a list of them",
+        &format!("`at`: wrong type: integer `30`, {duration}"),
+        &format!("`from`: wrong type: integer `10`, {duration}"),
+    ] {
+        assert!(e.contains(said), "{said}\nnot in\n{e}");
+    }
+    // Nine problems, each on its own line, and no duration hint on a word.
+    assert_eq!(e.matches("wrong type").count(), 9, "{e}");
+    assert_eq!(e.matches("a duration is written").count(), 5, "{e}");
+}

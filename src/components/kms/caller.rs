@@ -108,7 +108,7 @@ pub const MAX_CACHE_MESSAGES: i64 = 1 << 32;
 
 /// Reads `kms_cache = { max_age, max_messages }`.
 pub fn parse_cache(value: Spanned<DeValue<'_>>, ck: &mut Checker) -> Option<KeyReuse> {
-    let raw: RawKeyCache = ck.deserialize(value)?;
+    let raw: RawKeyCache = ck.declared(CACHE_KEYS, |ck| ck.deserialize(value))?;
     let age = ck.positive_duration_or(&raw.max_age, "max_age", CACHE_MAX_AGE);
     let messages = ck.int_or(
         &raw.max_messages,
