@@ -30,6 +30,7 @@
 mod config;
 mod health;
 mod kind;
+mod least;
 mod prices;
 mod routing;
 mod targets;
@@ -145,6 +146,9 @@ pub struct LoadBalancer {
     next: Vec<usize>,
     /// Eligible targets per entry zone, rebuilt after a change of health or membership.
     eligible: Vec<Option<Vec<usize>>>,
+    /// Least outstanding requests: per entry zone, its eligible targets' outstanding
+    /// requests, built with the first pick after `eligible` and kept as they change.
+    least: Vec<Option<least::LeastTree>>,
     /// When DNS dropped each zone's node (no healthy target behind it), if it is dropped.
     dropped: Vec<Option<SimTime>>,
     pending: Slab<Pending>,
@@ -203,6 +207,7 @@ impl LoadBalancer {
             next: vec![0; n_zones],
             zones: n_zones,
             eligible: vec![None; n_zones],
+            least: (0..n_zones).map(|_| None).collect(),
             dropped: vec![None; n_zones],
             targets,
             group_edge: env.edges.first().cloned(),
@@ -276,7 +281,7 @@ impl LoadBalancer {
         arrived: SimTime,
         target: usize,
     ) {
-        self.targets[target].outstanding += 1;
+        self.set_outstanding(target, self.targets[target].outstanding + 1);
         let idx = self.pending.insert(Pending {
             call,
             arrived,
@@ -299,7 +304,7 @@ impl LoadBalancer {
         if p.cut {
             return;
         }
-        self.targets[p.target].outstanding -= 1;
+        self.set_outstanding(p.target, self.targets[p.target].outstanding - 1);
         let measured = self.clock.measured(p.arrived);
         // aws-facts: §3: a target slower than the idle timeout gives 504 (NLB: a reset).
         let status = match outcome {
@@ -362,7 +367,7 @@ impl LoadBalancer {
             let p = &mut self.pending[k];
             p.cut = true;
             let (call, arrived) = (p.call, p.arrived);
-            self.targets[i].outstanding -= 1;
+            self.set_outstanding(i, self.targets[i].outstanding - 1);
             let measured = self.clock.measured(arrived);
             let s = self.own_status(status::CONNECTION_RESET, measured);
             self.answer(ctx, call, arrived, s);

@@ -5,6 +5,7 @@
 //! behaviour, misc (DNS).
 
 use super::config::{Algorithm, LbType};
+use super::least::LeastTree;
 use super::targets::Target;
 use super::LoadBalancer;
 use crate::kernel::SimTime;
@@ -36,6 +37,19 @@ impl LoadBalancer {
         }
     }
 
+    /// Target `t` now has `count` requests outstanding: its count in every node's tree.
+    pub(super) fn set_outstanding(&mut self, t: usize, count: u32) {
+        self.targets[t].outstanding = count;
+        for (tree, list) in self.least.iter_mut().zip(&self.eligible) {
+            if let (Some(tree), Some(list)) = (tree, list) {
+                // Each list is in target order (`compute_eligible`).
+                if let Ok(place) = list.binary_search(&t) {
+                    tree.set(place, count);
+                }
+            }
+        }
+    }
+
     /// Whether it routes to unhealthy targets when none is healthy (aws-facts: §3).
     fn fails_open(&self) -> bool {
         self.cfg.lb_type != LbType::Classic
@@ -53,6 +67,7 @@ impl LoadBalancer {
     /// behaviour), one that has one again is back.
     pub(super) fn invalidate(&mut self, now: SimTime) {
         self.eligible.iter_mut().for_each(|e| *e = None);
+        self.least.iter_mut().for_each(|l| *l = None);
         let has: Vec<bool> = (0..self.zones).map(|z| self.node_has_healthy(z)).collect();
         let any = has.iter().any(|&h| h);
         for (z, has) in has.into_iter().enumerate() {
@@ -160,11 +175,12 @@ impl LoadBalancer {
             Algorithm::LeastOutstanding => {
                 let start = self.next[zone] % eligible.len();
                 self.next[zone] = self.next[zone].wrapping_add(1);
-                // The least loaded, ties broken in rotation.
-                (0..eligible.len())
-                    .map(|k| eligible[(start + k) % eligible.len()])
-                    .min_by_key(|&t| self.targets[t].outstanding)
-                    .unwrap_or(eligible[0])
+                // The least loaded, ties broken in rotation: the first from `start` on.
+                let targets = &self.targets;
+                let tree = self.least[zone].get_or_insert_with(|| {
+                    LeastTree::new(eligible.iter().map(|&t| targets[t].outstanding))
+                });
+                eligible[tree.first_least(start).expect("not empty")]
             }
             Algorithm::FlowHash => eligible[self.rng.random_range(0..eligible.len())],
         };
