@@ -348,12 +348,11 @@ impl Shared {
             .iter()
             .map(|s| {
                 s.is_fleet().then(|| {
-                    Rc::new(RefCell::new(target_group::TargetGroupState {
+                    Rc::new(RefCell::new(target_group::TargetGroupState::new(
                         // aws-facts: §3 target-group settings: 300 s unless the load balancer
                         // in front says otherwise.
-                        deregistration_delay: SimTime::from_secs(300),
-                        ..Default::default()
-                    }))
+                        SimTime::from_secs(300),
+                    )))
                 })
             })
             .collect();

@@ -26,3 +26,6 @@ pub use trace::{Keep, Span, SpanEnd, Trace, Tracer};
 /// up on the hot path: a fast, fixed (unseeded, so runs repeat) hash instead of SipHash, whose
 /// resistance to chosen keys buys nothing here; iteration order must never matter.
 pub type IdMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
+/// A set of the simulator's own integers, hashed as `IdMap`'s keys are.
+pub type IdSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;

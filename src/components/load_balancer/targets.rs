@@ -4,7 +4,7 @@
 
 use super::LoadBalancer;
 use crate::components::Edge;
-use crate::kernel::SimTime;
+use crate::kernel::{IdSet, SimTime};
 
 /// A target as the load balancer sees it.
 pub(super) struct Target {
@@ -73,7 +73,7 @@ impl LoadBalancer {
             if t.gone {
                 continue;
             }
-            match g.members.iter().find(|m| m.instance == t.instance) {
+            match g.member(t.instance) {
                 None => {
                     t.gone = true;
                     // A draining target left the healthy count when it started to drain.
@@ -90,13 +90,16 @@ impl LoadBalancer {
                 Some(_) => {}
             }
         }
-        for m in &g.members {
-            if self
-                .targets
-                .iter()
-                .any(|t| t.instance == m.instance && !t.gone)
-                || m.draining
-            {
+        // The instances it routes to already (a target that left is gone for good: one
+        // registered again would be a new target).
+        let held: IdSet<u32> = self
+            .targets
+            .iter()
+            .filter(|t| !t.gone)
+            .map(|t| t.instance)
+            .collect();
+        for m in g.members() {
+            if held.contains(&m.instance) || m.draining {
                 continue;
             }
             let edge = self.group_edge.clone().expect("a group target has an edge");
