@@ -44,7 +44,11 @@ impl Arrival {
                 rate: rate * factor,
             },
             Arrival::Varying(RateProfile::Steps(steps)) => Arrival::Varying(RateProfile::Steps(
-                steps.iter().map(|&(t, r)| (t, r * factor)).collect(),
+                steps
+                    .iter()
+                    .map(|&(t, r)| (t, r * factor))
+                    .collect::<Vec<_>>()
+                    .into(),
             )),
             Arrival::Varying(RateProfile::Ramp { from, to, over }) => {
                 Arrival::Varying(RateProfile::Ramp {
@@ -106,7 +110,7 @@ impl Arrival {
 pub enum RateProfile {
     /// Piecewise constant: each (start, rate) holds until the next start. Step, spike and
     /// trace rate profiles are all of this shape.
-    Steps(Vec<(SimTime, f64)>),
+    Steps(std::sync::Arc<[(SimTime, f64)]>),
     /// Linear from `from` to `to` over [0, over], then `to`.
     Ramp { from: f64, to: f64, over: SimTime },
     /// `mean + amplitude · sin(2π t / period)`, never below zero.
@@ -1053,10 +1057,9 @@ mod tests {
     fn step_profile_rates_hold_in_each_step() {
         // 100/s for 100 s then 1000/s for 100 s: expect 10,000 and 100,000 arrivals. Poisson
         // counts have sd = sqrt(mean): 100 and 316, so 4 sd is 4 % and 1.3 %.
-        let p = RateProfile::Steps(vec![
-            (SimTime::ZERO, 100.0),
-            (SimTime::from_secs(100), 1000.0),
-        ]);
+        let p = RateProfile::Steps(
+            vec![(SimTime::ZERO, 100.0), (SimTime::from_secs(100), 1000.0)].into(),
+        );
         let first = count_arrivals(&p, SimTime::ZERO, SimTime::from_secs(100), 1);
         let second = count_arrivals(&p, SimTime::from_secs(100), SimTime::from_secs(200), 1);
         assert!((first as f64 - 10_000.0).abs() < 400.0, "{first}");

@@ -6,20 +6,28 @@
 //!   `..` that leaves it, no symbolic link that leads out of it, unless the command line
 //!   allows another folder (`--allow-read DIR`, `FileAccess::allow`);
 //! - only regular files are read (never a FIFO, a device or `/dev/stdin`, which could block
-//!   or never end), and only up to a stated size;
+//!   or never end), and only up to a stated size, and each trace once per command (every
+//!   point of a sweep shares what it gave);
 //! - a message about a file never shows its content: a file that is not what was expected
 //!   could be anyone's secret.
 
+use super::workloads::TraceFile;
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 pub use crate::limits::{MAX_SCENARIO_BYTES, MAX_TRACE_BYTES};
 
-/// Folders, besides each scenario's own, whose files a scenario may name.
+/// Folders, besides each scenario's own, whose files a scenario may name, and the traces
+/// read from them so far.
 #[derive(Clone, Debug, Default)]
 pub struct FileAccess {
     /// Canonical paths of the folders allowed on the command line.
     extra: Vec<PathBuf>,
+    /// Each trace read, by the path it was resolved to, for the others that name it (a
+    /// sweep's every point): shared by the clones of this value.
+    traces: Arc<Mutex<HashMap<PathBuf, Arc<TraceFile>>>>,
 }
 
 impl FileAccess {
@@ -36,6 +44,17 @@ impl FileAccess {
         }
         self.extra.push(canonical);
         Ok(())
+    }
+
+    /// The trace at `path` (as `resolve` gave it), read with `read` the first time only.
+    pub(super) fn trace(&self, path: &Path, read: impl FnOnce() -> TraceFile) -> Arc<TraceFile> {
+        let mut traces = self.traces.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = traces.get(path) {
+            return t.clone();
+        }
+        let t = Arc::new(read());
+        traces.insert(path.to_path_buf(), t.clone());
+        t
     }
 
     /// Resolves a file named by a scenario that lives in `base` (its folder), checking that

@@ -457,7 +457,7 @@ fn parse_arrival(
                 );
                 return None;
             }
-            Some(Arrival::Varying(RateProfile::Steps(out)))
+            Some(Arrival::Varying(RateProfile::Steps(out.into())))
         }
         "ramp" => {
             let from = level(ck, &a.from, "from");
@@ -490,7 +490,7 @@ fn parse_arrival(
                 steps.push((at, peak));
             }
             steps.push((at + len, base_rate));
-            Some(Arrival::Varying(RateProfile::Steps(steps)))
+            Some(Arrival::Varying(RateProfile::Steps(steps.into())))
         }
         "diurnal" => {
             let mean = rate(ck, &a.mean, "mean");
@@ -515,6 +515,20 @@ fn parse_arrival(
     }
 }
 
+/// A trace file as one command read it: a sweep's variants, and every scenario naming the
+/// same file, share one read, one parse and one copy of its rows (a 1,000-point sweep over
+/// a 20 MB trace held a copy per point, gigabytes, and read the file each time).
+#[derive(Debug)]
+pub(super) enum TraceFile {
+    /// It could not be read: why.
+    Unreadable(String),
+    /// Its content's digest, and what it gives, or its first problem (its line, what).
+    Read {
+        digest: u64,
+        parsed: Result<Arrival, (usize, String)>,
+    },
+}
+
 /// A trace is a CSV file with a header: `time_s` alone lists arrival instants (seconds from
 /// the start, non-decreasing); `time_s,rate` gives a rate from each instant on. Messages
 /// about it give the line and what was expected, never the content of the file (it could be
@@ -525,37 +539,58 @@ fn load_trace(
     access: &FileAccess,
     ck: &mut Checker,
 ) -> Option<Arrival> {
-    let read = access
-        .resolve(base, file.get_ref())
-        .and_then(|p| read_text(&p, "the trace", MAX_TRACE_BYTES).map(|t| (p, t)));
-    let (path, text) = match read {
-        Ok(r) => r,
+    let path = match access.resolve(base, file.get_ref()) {
+        Ok(p) => p,
         Err(why) => {
             ck.error(file.span(), format!("`arrival.file`: {why}"));
             return None;
         }
     };
-    ck.inputs
-        .push((path.clone(), super::files::digest(text.as_bytes())));
-    let mut fail = |line: usize, msg: String| ck.error_in_file(path.clone(), line, msg);
+    let trace = access.trace(&path, || {
+        match read_text(&path, "the trace", MAX_TRACE_BYTES) {
+            Ok(text) => TraceFile::Read {
+                digest: super::files::digest(text.as_bytes()),
+                parsed: trace_arrivals(&text),
+            },
+            Err(why) => TraceFile::Unreadable(why),
+        }
+    });
+    match &*trace {
+        TraceFile::Unreadable(why) => {
+            ck.error(file.span(), format!("`arrival.file`: {why}"));
+            None
+        }
+        TraceFile::Read { digest, parsed } => {
+            ck.inputs.push((path.clone(), *digest));
+            match parsed {
+                Ok(arrival) => Some(arrival.clone()),
+                Err((line, why)) => {
+                    ck.error_in_file(path, *line, why.clone());
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// A trace's arrivals, or its first problem: the line (from 1) and what is wrong there.
+fn trace_arrivals(text: &str) -> Result<Arrival, (usize, String)> {
     let mut lines = text
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'));
     let Some((hline, header)) = lines.next() else {
-        fail(
+        return Err((
             1,
             "the trace is empty; it needs a header `time_s` or `time_s,rate`".into(),
-        );
-        return None;
+        ));
     };
     let cols: Vec<&str> = header.split(',').map(str::trim).collect();
     let with_rate = match cols.as_slice() {
         ["time_s"] => false,
         ["time_s", "rate"] => true,
         _ => {
-            fail(hline + 1, format!("the first line of a trace must be the header `time_s` (arrival instants) or `time_s,rate` (a rate profile); this one is not ({} comma-separated field{}, not those names)", cols.len(), if cols.len() == 1 { "" } else { "s" }));
-            return None;
+            return Err((hline + 1, format!("the first line of a trace must be the header `time_s` (arrival instants) or `time_s,rate` (a rate profile); this one is not ({} comma-separated field{}, not those names)", cols.len(), if cols.len() == 1 { "" } else { "s" })));
         }
     };
     let mut times = Vec::new();
@@ -563,34 +598,30 @@ fn load_trace(
     let mut prev = -1.0f64;
     for (i, line) in lines {
         if times.len() + steps.len() >= MAX_TRACE_ROWS {
-            fail(
+            return Err((
                 i + 1,
                 format!("the trace has more than {MAX_TRACE_ROWS} rows"),
-            );
-            return None;
+            ));
         }
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
         if fields.len() != cols.len() {
-            fail(
+            return Err((
                 i + 1,
                 format!(
                     "expected {} comma-separated values, found {}",
                     cols.len(),
                     fields.len()
                 ),
-            );
-            return None;
+            ));
         }
         let Ok(t) = fields[0].parse::<f64>() else {
-            fail(
+            return Err((
                 i + 1,
                 "the first field (`time_s`) is not a number of seconds".into(),
-            );
-            return None;
+            ));
         };
         if !(t.is_finite() && t >= 0.0) || t < prev || (with_rate && t == prev) {
-            fail(i + 1, format!("`time_s` must be a finite number of seconds from 0, not before the row above{}", if with_rate { " nor equal to it" } else { "" }));
-            return None;
+            return Err((i + 1, format!("`time_s` must be a finite number of seconds from 0, not before the row above{}", if with_rate { " nor equal to it" } else { "" })));
         }
         prev = t;
         if with_rate {
@@ -599,8 +630,7 @@ fn load_trace(
                     steps.push((SimTime::from_secs_f64(t), r))
                 }
                 _ => {
-                    fail(i + 1, format!("the second field (`rate`) must be zero or a positive number of requests per second, at most {MAX_RATE} ({MAX_RATE_WHY})"));
-                    return None;
+                    return Err((i + 1, format!("the second field (`rate`) must be zero or a positive number of requests per second, at most {MAX_RATE} ({MAX_RATE_WHY})")));
                 }
             }
         } else {
@@ -608,14 +638,13 @@ fn load_trace(
         }
     }
     if times.is_empty() && steps.iter().all(|&(_, r)| r == 0.0) {
-        fail(hline + 1, "the trace has no arrivals".into());
-        return None;
+        return Err((hline + 1, "the trace has no arrivals".into()));
     }
-    if with_rate {
-        Some(Arrival::Varying(RateProfile::Steps(steps)))
+    Ok(if with_rate {
+        Arrival::Varying(RateProfile::Steps(steps.into()))
     } else {
-        Some(Arrival::Trace {
+        Arrival::Trace {
             times: Arc::from(times),
-        })
-    }
+        }
+    })
 }

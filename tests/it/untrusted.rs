@@ -134,6 +134,65 @@ fn allow_read_lets_a_scenario_read_another_folder() {
     assert!(FileAccess::default().resolve(&scen, &t).is_err());
 }
 
+/// A trace is read once per command: every point of a sweep, and every scenario naming the
+/// same file, holds the one copy of its rows (a copy per point of a 1,000-point sweep over
+/// a large trace took gigabytes), and a problem in it is told as before.
+#[test]
+fn a_trace_is_read_once_for_every_point_of_a_sweep_and_every_scenario() {
+    let home = tempdir();
+    write(home.path(), "t.csv", "time_s\n1\n2\n3\n");
+    write(home.path(), "r.csv", "time_s,rate\n0,10\n5,20\n");
+    let swept = |file: &str| {
+        format!(
+            "{}[sweep]\n\"s.servers\" = [1, 2, 3]\n",
+            with_arrival(&format!("{{ process = \"trace\", file = \"{file}\" }}"))
+        )
+    };
+    let a = write(home.path(), "a.toml", &swept("t.csv"));
+    let b = write(
+        home.path(),
+        "b.toml",
+        &swept("t.csv").replace("[scenario]", "[scenario]\nname = \"b\""),
+    );
+    let c = write(home.path(), "c.toml", &swept("r.csv"));
+    let loaded = sweep::load_all(&[a, b, c], &FileAccess::default(), &[]).unwrap();
+    assert_eq!(
+        loaded.len(),
+        12,
+        "three scenarios of a baseline and three points"
+    );
+    let instants = |sc: &scenario::Scenario| match &sc.workloads[0].arrival {
+        archsim::workload::Arrival::Trace { times } => times.clone(),
+        other => panic!("{other:?}"),
+    };
+    let first = instants(&loaded[0]);
+    assert_eq!(first.len(), 3);
+    for sc in &loaded[..8] {
+        assert!(std::sync::Arc::ptr_eq(&instants(sc), &first), "{}", sc.name);
+    }
+    let steps = |sc: &scenario::Scenario| match &sc.workloads[0].arrival {
+        archsim::workload::Arrival::Varying(archsim::workload::RateProfile::Steps(s)) => s.clone(),
+        other => panic!("{other:?}"),
+    };
+    let rates = steps(&loaded[8]);
+    assert_eq!(rates.len(), 2);
+    for sc in &loaded[8..] {
+        assert!(std::sync::Arc::ptr_eq(&steps(sc), &rates), "{}", sc.name);
+    }
+    // A broken trace is told at its line, once.
+    write(home.path(), "t.csv", "time_s\n1\nlate\n");
+    let a = home.path().join("a.toml");
+    let e = match sweep::load_all(&[a], &FileAccess::default(), &[]) {
+        Err(e) => e
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Ok(_) => panic!("a broken trace was read"),
+    };
+    assert_eq!(e.matches("t.csv:3:1: the first field").count(), 1, "{e}");
+}
+
 #[test]
 fn a_trace_that_is_not_a_regular_file_is_refused_without_blocking() {
     let home = tempdir();
