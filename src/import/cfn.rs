@@ -178,7 +178,7 @@ pub(super) fn resources(
     let mut notes = Vec::new();
     let mut made = 0;
     let mut budget = Budget::of(text.len());
-    let index = Text::new(text);
+    let mut expanded = Ok(());
     for section in ["Resources", "Conditions"] {
         if let Some(v) = top.get_mut(section) {
             let mut ctx = Loops {
@@ -187,11 +187,23 @@ pub(super) fn resources(
                 notes: &mut notes,
                 budget: &mut budget,
             };
-            expand_loops(v, &mut ctx, 0).map_err(|m| {
-                let (line, column) = index.locate(section);
-                (line, column, m)
-            })?;
+            if let Err(m) = expand_loops(v, &mut ctx, 0) {
+                expanded = Err((section, m));
+                break;
+            }
         }
+    }
+    // The names a message may be located at: the sections, and the resources as expanded.
+    let mut located: std::collections::BTreeSet<&str> =
+        ["Resources", "Conditions", "Globals"].into();
+    if let Some(Value::Object(list)) = top.get("Resources") {
+        located.extend(list.keys().map(String::as_str));
+    }
+    let index = Text::new(text, |name| located.contains(name));
+    drop(located);
+    if let Err((section, m)) = expanded {
+        let (line, column) = index.locate(section);
+        return Err((line, column, m));
     }
     let mappings = top.get("Mappings").cloned().unwrap_or(Value::Null);
     let globals = top.get("Globals").cloned().unwrap_or(Value::Null);
