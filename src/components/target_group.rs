@@ -59,7 +59,10 @@ impl TargetGroupState {
 
     /// Registers an instance in service in zone `zone`; `healthy`: it needs no check first.
     pub fn register(&mut self, instance: u32, zone: usize, healthy: bool) {
-        debug_assert!(!self.places.contains_key(&instance), "registered twice");
+        if self.places.contains_key(&instance) {
+            debug_assert!(false, "instance {instance} registered twice");
+            return;
+        }
         self.places.insert(instance, self.members.len());
         self.members.push(Member {
             instance,

@@ -61,7 +61,9 @@ impl LeastTree {
         from: usize,
         m: u32,
     ) -> Option<usize> {
-        if hi <= from || self.min[node] > m {
+        // Places past the list (their count `u32::MAX`) are never found, even when every
+        // target's count is that too.
+        if hi <= from || lo >= self.len || self.min[node] > m {
             return None;
         }
         if hi - lo == 1 {

@@ -12,7 +12,8 @@ use crate::kernel::SimTime;
 use rand::Rng;
 
 impl LoadBalancer {
-    /// The targets a request entering at the node of `zone` may go to.
+    /// The targets a request entering at the node of `zone` may go to, in target order (the
+    /// least-outstanding trees find a target's place in the list by a binary search).
     fn compute_eligible(&self, zone: usize) -> Vec<usize> {
         let routable = |t: &Target| !t.gone && !t.draining;
         let healthy: Vec<usize> = (0..self.targets.len())
@@ -178,6 +179,7 @@ impl LoadBalancer {
                 // The least loaded, ties broken in rotation: the first from `start` on.
                 let targets = &self.targets;
                 let tree = self.least[zone].get_or_insert_with(|| {
+                    debug_assert!(eligible.is_sorted(), "a node's targets in target order");
                     LeastTree::new(eligible.iter().map(|&t| targets[t].outstanding))
                 });
                 eligible[tree.first_least(start).expect("not empty")]
