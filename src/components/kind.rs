@@ -14,6 +14,7 @@ pub use crate::config::keys::{Key, KeyType};
 use crate::config::raw::{RawComponentTable, RawFault};
 use crate::config::Checker;
 pub use crate::iam::IamAction;
+use crate::kernel::SimTime;
 pub use crate::metrics::{path_matches, Field, LatencySeries, Series, Unit};
 use crate::retry::SdkService;
 use std::any::Any;
@@ -548,6 +549,20 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         false
     }
 
+    /// The probes it sends, on its own whatever its requests, to each instance behind each of
+    /// its calls over a run of `duration` (a load balancer's health checks): counted in a
+    /// scenario's work estimate, where they may outnumber the requests' calls. None by
+    /// default.
+    fn probes(&self, _duration: SimTime) -> f64 {
+        0.0
+    }
+
+    /// The instances it stands for at the start, each probed on its own behind a load
+    /// balancer (an Auto Scaling group's desired capacity); one by default.
+    fn instances(&self) -> f64 {
+        1.0
+    }
+
     /// The port its listener takes connections on, which network ACL rules match
     /// (`crate::network`): 443 (HTTPS) unless the kind says otherwise, a choice.
     fn port(&self) -> u16 {
@@ -715,6 +730,10 @@ pub trait DynKind: Debug + Send + Sync {
     fn sdk_service(&self) -> Option<SdkService>;
     /// `Kind::routes_to_one`: whether a request goes to one of its calls' targets.
     fn routes_to_one(&self) -> bool;
+    /// `Kind::probes`: the probes it sends each instance behind its calls over `duration`.
+    fn probes(&self, duration: SimTime) -> f64;
+    /// `Kind::instances`: the instances it stands for at the start.
+    fn instances(&self) -> f64;
     /// `Kind::IAM_PREFIX` and `Kind::iam_action`: the full action (`service:Action`) a call
     /// carrying operation `op` asks for, and the error code of a denial.
     fn iam_action(&self, op: u16, name: &str) -> Option<(String, IamAction)>;
@@ -813,6 +832,12 @@ impl<K: Kind> DynKind for K {
     }
     fn routes_to_one(&self) -> bool {
         Kind::routes_to_one(self)
+    }
+    fn probes(&self, duration: SimTime) -> f64 {
+        Kind::probes(self, duration)
+    }
+    fn instances(&self) -> f64 {
+        Kind::instances(self)
     }
     fn iam_action(&self, op: u16, name: &str) -> Option<(String, IamAction)> {
         let prefix = K::IAM_PREFIX?;

@@ -157,12 +157,28 @@ impl Scenario {
 
     /// About how many kernel events one seed takes: each request's calls down the graph
     /// (a call taken with its probability; a load balancer routes a request to one of its
-    /// targets) times `EVENTS_PER_CALL`. Retries and periodic work (health checks, scaling)
-    /// come on top, which the budget's margin absorbs. A run is refused before it starts
-    /// when this exceeds its budget, and stopped when it really does.
+    /// targets), and the probes components send on their own (a load balancer's health
+    /// checks of every instance behind it, which a large group probed often for a long run
+    /// makes outnumber the requests), times `EVENTS_PER_CALL`. Retries, scaling and other
+    /// periodic work come on top, which the budget's margin absorbs. A run is refused before
+    /// it starts when this exceeds its budget, and stopped when it really does.
     pub fn estimated_events(&self) -> f64 {
+        let probes: f64 = self
+            .components
+            .iter()
+            .map(|c| {
+                let behind: f64 = c
+                    .spec
+                    .calls()
+                    .iter()
+                    .map(|call| self.components[call.to].spec.instances())
+                    .sum();
+                c.spec.probes(self.duration) * behind * EVENTS_PER_CALL
+            })
+            .sum();
         let mut memo = vec![None; self.components.len()];
-        self.workloads
+        let requests: f64 = self
+            .workloads
             .iter()
             .map(|w| {
                 let requests = w.arrival.expected_between(SimTime::ZERO, self.duration);
@@ -173,7 +189,8 @@ impl Scenario {
                     * (self.calls_per_request(w.target, &mut memo) + preflight)
                     * EVENTS_PER_CALL
             })
-            .sum()
+            .sum();
+        requests + probes
     }
 
     /// The calls a request entering component `c` makes, itself included.

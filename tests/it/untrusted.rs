@@ -435,6 +435,54 @@ fn windows_components_and_files_have_stated_limits() {
     assert!(e.contains("larger than 1 MiB"), "{e}");
 }
 
+/// A load balancer's health checks are counted in the work estimate: a thousand instances
+/// probed every 6 s for a year of next to no requests were estimated at a few hundred
+/// thousand events, passed, and ran minutes into the budget before stopping with nothing
+/// written; they are refused before running now. An hour of it is estimated at its probes,
+/// a round per interval of every instance behind the load balancer (the run takes about
+/// two events a probe, the estimate counts a call's four).
+#[test]
+fn health_checks_count_in_the_work_estimate() {
+    let text = |duration: &str| {
+        format!(
+            r#"[scenario]
+duration = "{duration}"
+window = "1h"
+[[workload]]
+name = "u"
+target = "alb"
+arrival = {{ process = "poisson", rate = 0.001 }}
+[[component]]
+id = "alb"
+kind = "load_balancer"
+targets = "api"
+health_check = {{ interval = "6s", path = "shallow" }}
+[[component]]
+id = "api"
+kind = "ec2_autoscaling"
+instance_type = "c6i.large"
+zones = ["a", "b"]
+min = 1000
+max = 1000
+work = "1ms"
+"#
+        )
+    };
+    let hour = crate::scenario(&text("1h"));
+    let estimate = hour.estimated_events();
+    // 600 rounds of 1,000 probes, 4 events each; a few requests beside.
+    assert!((estimate - 2_400_000.0).abs() < 100.0, "{estimate}");
+    let home = tempdir();
+    write(home.path(), "year.toml", &text("8760h"));
+    let o = archsim(&["validate", "year.toml"], home.path());
+    assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
+    assert!(
+        output_text(&o).contains("would take about 21.0 billion events"),
+        "{}",
+        output_text(&o)
+    );
+}
+
 #[test]
 fn work_beyond_the_budget_is_refused_before_running() {
     let heavy = crate::scenario(

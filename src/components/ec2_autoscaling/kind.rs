@@ -691,6 +691,10 @@ impl Kind for AsgConfig {
         config::parse(table, ck)
     }
 
+    fn instances(&self) -> f64 {
+        f64::from(self.desired)
+    }
+
     fn spans_zones(&self) -> bool {
         true
     }

@@ -424,6 +424,11 @@ impl Kind for LbConfig {
     fn routes_to_one(&self) -> bool {
         true
     }
+
+    /// A round of health checks at the start and every interval until the end.
+    fn probes(&self, duration: SimTime) -> f64 {
+        (duration.as_secs_f64() / self.health.interval.as_secs_f64()).ceil()
+    }
 }
 
 // What `archsim import` makes of a template's load balancers. A listener ties a load
