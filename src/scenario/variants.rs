@@ -479,15 +479,18 @@ fn range<'i>(
     let mut to = None;
     let mut steps = None;
     let mut log = false;
+    // Whether `from` and `to` are written as whole numbers (`4`, not `4.0`).
+    let mut integers = [false; 2];
     for (k, v) in t {
         let number = match v.get_ref() {
             DeValue::Integer(i) => i.as_str().parse::<f64>().ok(),
             DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
             _ => None,
         };
+        let integer = matches!(v.get_ref(), DeValue::Integer(_));
         match (k.get_ref().as_ref(), number) {
-            ("from", Some(x)) => from = Some(x),
-            ("to", Some(x)) => to = Some(x),
+            ("from", Some(x)) => (from, integers[0]) = (Some(x), integer),
+            ("to", Some(x)) => (to, integers[1]) = (Some(x), integer),
             ("steps", Some(x))
                 if x.fract() == 0.0 && (2.0..=limits::MAX_VARIANTS as f64).contains(&x) =>
             {
@@ -532,7 +535,9 @@ fn range<'i>(
         ck.error(span, "a log-scaled range needs `from` and `to` above zero");
         return None;
     }
-    let whole = a.fract() == 0.0 && b.fract() == 0.0 && !log;
+    // Ends written as whole numbers (a count of replicas) give whole numbers; `0.0` to
+    // `1.0` gives fractions.
+    let whole = integers == [true, true] && !log;
     let mut values: Vec<f64> = (0..n)
         .map(|i| {
             let f = i as f64 / (n - 1) as f64;
@@ -549,6 +554,16 @@ fn range<'i>(
             *v = v.round();
         }
         values.dedup();
+        if values.len() < n {
+            ck.warn(
+                span.clone(),
+                format!(
+                    "this range's ends are whole numbers, so its points are too: {} whole numbers, not {n} steps (points that round alike are one); for a key that takes fractions, an end written with a decimal point (`{}.0`) gives the points between",
+                    values.len(),
+                    a as i64
+                ),
+            );
+        }
     }
     Some(
         values

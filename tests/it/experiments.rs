@@ -199,6 +199,45 @@ fn a_sweep_is_a_grid_or_a_zip_of_values_each_point_a_variant() {
     assert_eq!(rates, [Some(10.0), Some(100.0), Some(1000.0)]);
 }
 
+/// A range's ends written as whole numbers give whole numbers (a count), each once, and a
+/// warning when rounding leaves fewer points than its steps; ends written with a decimal
+/// point give the fractions between them (`0.0` to `1.0` in 11 steps had been rounded to
+/// 0 and 1, silently).
+#[test]
+fn a_ranges_ends_say_whether_its_points_are_whole() {
+    let rates = |range: &str| -> Vec<f64> {
+        all(&format!(
+            "{BASE}[sweep]\n\"users.arrival.rate\" = {range}\n"
+        ))[1..]
+            .iter()
+            .map(|s| s.variant.as_ref().unwrap().set[0].2.unwrap())
+            .collect()
+    };
+    let tenths = rates("{ from = 0.5, to = 1.5, steps = 11 }");
+    assert_eq!(tenths.len(), 11);
+    assert!((tenths[1] - 0.6).abs() < 1e-9, "{tenths:?}");
+    assert_eq!(
+        rates("{ from = 10.0, to = 12, steps = 5 }"),
+        [10.0, 10.5, 11.0, 11.5, 12.0]
+    );
+    assert_eq!(
+        rates("{ from = 10, to = 12, steps = 5 }"),
+        [10.0, 11.0, 12.0]
+    );
+    let text =
+        format!("{BASE}[sweep]\n\"users.arrival.rate\" = {{ from = 10, to = 12, steps = 5 }}\n");
+    let warned = crate::located_warnings(&text);
+    assert!(
+        warned
+            .iter()
+            .any(|w| w.contains("its points are too: 3 whole numbers, not 5 steps")),
+        "{warned:?}"
+    );
+    let text =
+        format!("{BASE}[sweep]\n\"users.arrival.rate\" = {{ from = 10, to = 30, steps = 3 }}\n");
+    assert!(crate::located_warnings(&text).is_empty());
+}
+
 #[test]
 fn overrides_are_validated_where_they_are_written() {
     let text = format!(
