@@ -609,9 +609,10 @@ fn validate(
             );
         }
     }
-    let meta = match doc.remove("scenario") {
-        Some(v) => ck.declared(keys::SCENARIO, |ck| ck.deserialize::<RawMeta>(v)),
-        None => {
+    let meta = match single_table(&mut doc, "scenario", ck) {
+        Some(Some(v)) => ck.declared(keys::SCENARIO, |ck| ck.deserialize::<RawMeta>(v)),
+        None => None,
+        Some(None) => {
             ck.error(
                 whole.start..whole.start,
                 "missing table [scenario] (it needs at least `duration`)",
@@ -619,17 +620,19 @@ fn validate(
             None
         }
     };
-    let network = match doc.remove("network") {
-        Some(v) => ck
+    let network = match single_table(&mut doc, "network", ck) {
+        Some(Some(v)) => ck
             .declared(keys::NETWORK, |ck| ck.deserialize::<RawNetwork>(v))
             .and_then(|n| parse_network(&n, ck)),
-        None => Some(Network::default()),
+        Some(None) => Some(Network::default()),
+        None => None,
     };
-    let account = match doc.remove("account") {
-        Some(v) => ck
+    let account = match single_table(&mut doc, "account", ck) {
+        Some(Some(v)) => ck
             .declared(keys::ACCOUNT, |ck| ck.deserialize::<RawAccount>(v))
             .and_then(|a| parse_account(&a, ck)),
-        None => Some(Account::default()),
+        Some(None) => Some(Account::default()),
+        None => None,
     };
     let component_values = array_of_tables(&mut doc, "component", "[[component]]", ck);
     let workload_values = array_of_tables(&mut doc, "workload", "[[workload]]", ck);
@@ -2381,6 +2384,34 @@ fn check_zone_regions(
         }
     }
     ok
+}
+
+/// The table `[key]`, if the scenario has it; one written as anything but a table (`key = 5`,
+/// `[[key]]`) is refused, saying how to write it (serde would name its own type instead).
+fn single_table<'i>(
+    doc: &mut DeTable<'i>,
+    key: &str,
+    ck: &mut Checker,
+) -> Option<Option<Spanned<DeValue<'i>>>> {
+    let Some(v) = doc.remove(key) else {
+        return Some(None);
+    };
+    if matches!(v.get_ref(), DeValue::Table(_)) {
+        return Some(Some(v));
+    }
+    let written = match v.get_ref() {
+        DeValue::Array(_) => format!("a list ([[{key}]] or `{key} = [...]`)"),
+        DeValue::Integer(_) => "an integer".into(),
+        DeValue::Float(_) => "a number".into(),
+        DeValue::Boolean(_) => "true or false".into(),
+        DeValue::Datetime(_) => "a date".into(),
+        _ => "a string".into(),
+    };
+    ck.error(
+        v.span(),
+        format!("`{key}` must be one table, written [{key}] with its keys on the lines below, not {written}"),
+    );
+    None
 }
 
 /// The elements of `[[name]]`, each a table with its span.

@@ -431,3 +431,27 @@ from = 10
     assert_eq!(e.matches("wrong type").count(), 9, "{e}");
     assert_eq!(e.matches("a duration is written").count(), 5, "{e}");
 }
+
+/// `[scenario]`, `[network]` and `[account]` written as anything but one table are told how
+/// to write them (serde had named its own types: "expected struct RawAccount"; `[[scenario]]`
+/// had been told a table was the wrong type).
+#[test]
+fn a_top_table_written_as_a_value_or_a_list_is_told_to_be_one_table() {
+    let rest = "[[workload]]\nname = \"u\"\ntarget = \"s\"\narrival = { process = \"poisson\", rate = 10 }\n[[component]]\nid = \"s\"\nkind = \"service\"\nservice_time = \"1ms\"\n";
+    let meta = "[scenario]\nduration = \"10s\"\n";
+    for (top, said) in [
+        ("account = 5\n", "`account` must be one table, written [account] with its keys on the lines below, not an integer"),
+        ("network = \"vpc\"\n", "`network` must be one table, written [network] with its keys on the lines below, not a string"),
+        ("[[account]]\nlambda_concurrency = 5\n", "`account` must be one table, written [account] with its keys on the lines below, not a list ([[account]] or `account = [...]`)"),
+    ] {
+        let e = crate::refused(&format!("{top}{meta}{rest}"));
+        assert!(e.contains(said), "{said}\nnot in\n{e}");
+        assert!(!e.contains("Raw"), "{e}");
+    }
+    let e = crate::refused(&format!("[[scenario]]\nduration = \"10s\"\n{rest}"));
+    assert!(
+        e.contains("test.toml:1:1: `scenario` must be one table, written [scenario] with its keys on the lines below, not a list"),
+        "{e}"
+    );
+    assert_eq!(e.matches("must be one table").count(), 1, "{e}");
+}
