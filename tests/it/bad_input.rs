@@ -455,3 +455,27 @@ fn a_top_table_written_as_a_value_or_a_list_is_told_to_be_one_table() {
     );
     assert_eq!(e.matches("must be one table").count(), 1, "{e}");
 }
+
+/// A health check's timeout must be shorter than its interval (aws-facts §3): one left at its
+/// default is said to be, at the interval written, which is what the user changed.
+#[test]
+fn a_health_check_interval_at_its_default_timeout_is_told_so_where_it_is_written() {
+    let text = |hc: &str| {
+        format!(
+            "[scenario]\nduration = \"10s\"\n[[workload]]\nname = \"u\"\ntarget = \"lb\"\narrival = {{ process = \"poisson\", rate = 10 }}\n[[component]]\nid = \"lb\"\nkind = \"load_balancer\"\ntargets = [\"s\"]\nhealth_check = {hc}\n[[component]]\nid = \"s\"\nkind = \"service\"\nservice_time = \"1ms\"\n"
+        )
+    };
+    let e = crate::refused(&text("{ interval = \"5s\", path = \"shallow\" }"));
+    assert!(
+        e.contains("test.toml:11:29: `health_check.timeout` (5s, its default) must be shorter than its interval (5s): a longer `interval` or a shorter `timeout`"),
+        "{e}"
+    );
+    let e = crate::refused(&text("{ interval = \"5s\", timeout = \"6s\" }"));
+    assert!(
+        e.contains(
+            "test.toml:11:45: `health_check.timeout` (6s) must be shorter than its interval (5s)"
+        ),
+        "{e}"
+    );
+    crate::scenario(&text("{ interval = \"5s\", timeout = \"4s\" }"));
+}

@@ -404,10 +404,16 @@ fn health_check(
     // With the interval left at its default, the comparison waits for `relate`: a Lambda
     // target's default interval is 35 s, not 30.
     if timeout >= interval && h.interval.is_some() {
+        // A timeout left at its default is said to be one, at the interval written.
+        let (place, whose) = match (&h.timeout, &h.interval) {
+            (Some(t), _) => (t.span(), ""),
+            (None, Some(i)) => (i.span(), ", its default"),
+            (None, None) => (at.clone(), ""),
+        };
         ck.error(
-            h.timeout.as_ref().map_or(at.clone(), |t| t.span()),
+            place,
             format!(
-                "`health_check.timeout` ({timeout}) must be shorter than its interval ({interval})"
+                "`health_check.timeout` ({timeout}{whose}) must be shorter than its interval ({interval}): a longer `interval` or a shorter `timeout`"
             ),
         );
         return None;
