@@ -383,11 +383,22 @@ impl Checker {
             // serde names no key for a value of the wrong type: say whose it is.
             let key = e
                 .span()
-                .filter(|_| e.message().starts_with("invalid type"))
+                .filter(|_| {
+                    e.message().starts_with("invalid type")
+                        || e.message().starts_with("invalid value: integer")
+                })
                 .and_then(|at| key_at(&value, &at));
             match key {
                 Some(key) => {
                     let mut msg = format!("`{key}`: {}", reword(e.message()));
+                    // A whole number past what TOML or serde can hold, told the key's own
+                    // range, as one within the type but out of it is.
+                    if let (Some(Hint::Whole(min, max)), Some(n)) =
+                        (hint(self.declared, &key), too_big(e.message()))
+                    {
+                        msg =
+                            format!("`{key}` must be a whole number from {min} to {max}, not {n}");
+                    }
                     let at = e.span().unwrap_or(span.clone());
                     // A string was expected and something else written: what the key takes,
                     // as declared (a name or a text gets no hint).
@@ -417,7 +428,8 @@ impl Checker {
                                 words.iter().map(|w| format!("\"{w}\"")).collect();
                             msg.push_str(&format!(": one of {}", quoted.join(", ")));
                         }
-                        None => {}
+                        // A count expects no string: serde's words say so already.
+                        Some(Hint::Whole(..)) | None => {}
                     }
                     // An arrival rate written with its unit ("6000/min"): it is a plain number
                     // of requests per second; one in quotes ("100") needs none. (Other
@@ -1333,10 +1345,16 @@ pub fn parse_duration(s: &str) -> Result<SimTime, String> {
             "\"{s}\" is not a duration{hint}; write a number and a unit in lower case (ns, us, ms, s, m, h, d), as \"250ms\", or several, largest first, each once, as \"1h30m\""
         ));
     }
-    match humantime::parse_duration(t) {
-        Ok(d) if d.as_secs() > crate::limits::MAX_DURATION_S => Err(format!(
+    let too_long = || {
+        Err(format!(
             "\"{s}\" is longer than a year (8784h), the longest duration archsim accepts"
-        )),
+        ))
+    };
+    match humantime::parse_duration(t) {
+        Ok(d) if d.as_secs() > crate::limits::MAX_DURATION_S => too_long(),
+        // Too long to count at all (`99999999999999999999d`); a fraction overflows when it
+        // is finer than a nanosecond, said below.
+        Err(humantime::DurationError::NumberOverflow) if !t.contains('.') => too_long(),
         Ok(d) => Ok(SimTime(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))),
         // In archsim's units, yet unread: a part of a nanosecond, archsim's resolution.
         Err(_) if t.contains('.') => Err(format!(
@@ -1438,6 +1456,18 @@ enum Hint {
     Duration,
     /// One of these words.
     Words(Vec<&'static str>),
+    /// A whole number in this range.
+    Whole(i64, i64),
+}
+
+/// The number of a message saying a whole number does not fit the type it is read as
+/// (`invalid value: integer `N``, or one past 64 bits read as an i128).
+fn too_big(message: &str) -> Option<&str> {
+    let rest = message
+        .strip_prefix("invalid value: integer `")
+        .or_else(|| message.strip_prefix("invalid type: integer `"))?;
+    let (n, after) = rest.split_once('`')?;
+    (message.starts_with("invalid value") || after.starts_with(" as i128")).then_some(n)
 }
 
 /// What the key at `path` (as `key_at` names it: `arrival.process`, `mix.op`,
@@ -1457,6 +1487,7 @@ fn hint(keys: &'static [Key], path: &str) -> Option<Hint> {
             return match &key.ty {
                 KeyType::Duration | KeyType::TimeDist => Some(Hint::Duration),
                 KeyType::Word(words) => Some(Hint::Words(words.to_vec())),
+                KeyType::Integer { min, max } => Some(Hint::Whole(*min, *max)),
                 _ => None,
             };
         };
@@ -1661,6 +1692,11 @@ mod tests {
             "{why}"
         );
         assert!(!why.contains("months"), "{why}");
+        // Longer than a year, whether it can be counted or not.
+        for long in ["36600d", "99999999999999999999d"] {
+            let why = parse_duration(long).unwrap_err();
+            assert!(why.contains("is longer than a year (8784h)"), "{why}");
+        }
     }
 
     #[test]

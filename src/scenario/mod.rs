@@ -2523,7 +2523,7 @@ fn component_header<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<Com
         ck.error(
             id.span(),
             format!(
-                "`id` \"{}\" must be letters, digits, '-' and '_' only",
+                "`id` \"{}\" must be ASCII letters, digits, '-' and '_' only",
                 id.get_ref()
             ),
         );

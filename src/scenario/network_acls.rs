@@ -152,7 +152,7 @@ pub fn parse(
         if !id_ok {
             ck.error(
                 r.id.span(),
-                format!("network ACL `id` \"{id}\" must be letters, digits, '-', '_' and '.' only"),
+                format!("network ACL `id` \"{id}\" must be ASCII letters, digits, '-', '_' and '.' only"),
             );
             ok = false;
         }

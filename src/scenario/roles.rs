@@ -92,7 +92,7 @@ fn role(raw: &RawRole, resources: &Resources<'_>, ck: &mut Checker) -> Option<Ro
         // IAM's naming rules: letters, digits and + = , . @ - _.
         ck.error(
             raw.id.span(),
-            format!("role `id` \"{id}\" must be letters, digits and + = , . @ - _ only"),
+            format!("role `id` \"{id}\" must be ASCII letters, digits and + = , . @ - _ only"),
         );
     }
     let statements = raw.statements.get_ref();

@@ -89,7 +89,7 @@ pub fn parse(values: Vec<Spanned<DeValue<'_>>>, ck: &mut Checker) -> (Vec<Securi
             ck.error(
                 r.id.span(),
                 format!(
-                    "security group `id` \"{id}\" must be letters, digits, '-', '_' and '.' only, and not \"{CLIENTS}\" (a rule's source label)"
+                    "security group `id` \"{id}\" must be ASCII letters, digits, '-', '_' and '.' only, and not \"{CLIENTS}\" (a rule's source label)"
                 ),
             );
             ok = false;

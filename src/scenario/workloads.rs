@@ -43,7 +43,7 @@ pub fn parse(
     {
         ck.value_error(
             w.name.span(),
-            format!("`name` \"{name}\" must be letters, digits, '-' and '_' only"),
+            format!("`name` \"{name}\" must be ASCII letters, digits, '-' and '_' only"),
         );
         return None;
     }

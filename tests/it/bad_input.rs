@@ -479,3 +479,28 @@ fn a_health_check_interval_at_its_default_timeout_is_told_so_where_it_is_written
     );
     crate::scenario(&text("{ interval = \"5s\", timeout = \"4s\" }"));
 }
+
+/// A whole number too large for any count is told its key's own range, as one within 64 bits
+/// but out of range is (TOML's limit and serde's type had been said instead, with no key).
+#[test]
+fn a_whole_number_past_64_bits_is_told_its_keys_range() {
+    let text = |seed: &str, servers: &str| {
+        format!("[scenario]\nduration = \"10s\"\nseed = {seed}\n[[workload]]\nname = \"u\"\ntarget = \"s\"\narrival = {{ process = \"poisson\", rate = 10 }}\n[[component]]\nid = \"s\"\nkind = \"service\"\nservers = {servers}\nservice_time = \"1ms\"\n")
+    };
+    let e = crate::refused(&text("18446744073709551615", "99999999999999999999"));
+    for said in [
+        "test.toml:3:8: `seed` must be a whole number from 0 to 9223372036854775807, not 18446744073709551615",
+        "test.toml:11:11: `servers` must be a whole number from 1 to 1000000, not 99999999999999999999",
+    ] {
+        assert!(e.contains(said), "{said}\nnot in\n{e}");
+    }
+    let e = crate::refused(&text("-1", "2000000"));
+    assert!(
+        e.contains("`seed` must be a whole number from 0 to 9223372036854775807, not -1"),
+        "{e}"
+    );
+    assert!(
+        e.contains("`servers` must be a whole number from 1 to 1000000, not 2000000"),
+        "{e}"
+    );
+}
