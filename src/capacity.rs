@@ -139,6 +139,29 @@ impl Slo {
     pub fn unsearchable(&self, unit: Option<crate::metrics::Unit>) -> Option<String> {
         use crate::metrics::Unit;
         let lower = matches!(self.op, Op::Ge | Op::Gt);
+        // Rates, counts, latencies, shares and money are never below 0: an upper bound
+        // under it never holds, and the search would halve the rate to its floor to say so.
+        let never_negative = matches!(
+            unit,
+            Some(
+                Unit::PerSecond
+                    | Unit::Count
+                    | Unit::Milliseconds
+                    | Unit::Seconds
+                    | Unit::Share
+                    | Unit::Usd
+            )
+        );
+        if never_negative
+            && !lower
+            && (self.bound < 0.0 || (self.bound == 0.0 && self.op == Op::Lt))
+        {
+            return Some(format!(
+                "--slo \"{}\": {} is never below 0, so this bound can never hold",
+                crate::text::one_line(&self.describe()),
+                self.metric
+            ));
+        }
         // A share is from 0 to 1, and printed as a percentage: `error_rate<=5` for 5 % would
         // hold at every rate, and the search would stop only at its ceiling.
         if unit == Some(Unit::Share) && !(0.0..1.0).contains(&self.bound) {
@@ -564,6 +587,23 @@ mod tests {
         );
         let share = Slo::parse("x<=0.05").unwrap();
         assert!(share.unsearchable(Some(Unit::Share)).is_none());
+        // Nothing that is never negative holds under 0 (nor under `< 0`); `<= 0` may.
+        for slo in ["latency_ms.p99<=-5", "error_rate<0", "cost_usd.total<-1"] {
+            let s = Slo::parse(slo).unwrap();
+            for unit in [Unit::Milliseconds, Unit::Share, Unit::Usd, Unit::Count] {
+                let why = s.unsearchable(Some(unit)).expect(slo);
+                assert!(
+                    why.contains("is never below 0, so this bound can never hold"),
+                    "{why}"
+                );
+            }
+        }
+        let zero = Slo::parse("errors<=0").unwrap();
+        assert!(zero.unsearchable(Some(Unit::Count)).is_none());
+        assert!(Slo::parse("x<=-5")
+            .unwrap()
+            .unsearchable(Some(Unit::Number))
+            .is_none());
     }
 
     #[test]

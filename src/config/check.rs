@@ -834,7 +834,16 @@ impl Checker {
                             Err("mean and stddev must be positive numbers".into())
                         }
                     }
-                    ("pareto", _) => Dist::pareto(vals[0], vals[1]),
+                    ("pareto", _) => {
+                        // Shape 1 or less: no finite mean (shape 2 or less: no variance).
+                        if vals[1] <= 1.0 && vals[1] > 0.0 {
+                            self.warn(
+                                d.span(),
+                                format!("`{key}`: a Pareto of shape {} has no finite mean: a run's mean and high percentiles are set by its few longest draws, and a station's offered load reads as infinite; a heavy tail with a mean has a shape above 1 (1.5 to 3 is usual)", vals[1]),
+                            );
+                        }
+                        Dist::pareto(vals[0], vals[1])
+                    }
                     ("weibull", _) => Dist::weibull(vals[0], vals[1]),
                     ("empirical", _) => Dist::empirical(list),
                     _ => Err(format!("unknown distribution {name_str}")),

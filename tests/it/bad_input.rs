@@ -504,3 +504,21 @@ fn a_whole_number_past_64_bits_is_told_its_keys_range() {
         "{e}"
     );
 }
+
+/// A Pareto of shape 1 or less has no finite mean: warned of, where it is written (the
+/// overload warning alone had said "inf %").
+#[test]
+fn a_pareto_without_a_mean_is_warned_of() {
+    let text = |shape: &str| {
+        format!("[scenario]\nduration = \"10s\"\n[[workload]]\nname = \"u\"\ntarget = \"s\"\narrival = {{ process = \"poisson\", rate = 10 }}\n[[component]]\nid = \"s\"\nkind = \"service\"\nservers = 4\nservice_time = {{ dist = \"pareto\", scale = \"1ms\", shape = {shape} }}\n")
+    };
+    let warned = crate::located_warnings(&text("0.5"));
+    assert!(
+        warned
+            .iter()
+            .any(|w| w.starts_with("11:16")
+                && w.contains("a Pareto of shape 0.5 has no finite mean")),
+        "{warned:?}"
+    );
+    assert!(crate::located_warnings(&text("2.5")).is_empty());
+}
