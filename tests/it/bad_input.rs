@@ -457,7 +457,8 @@ fn a_top_table_written_as_a_value_or_a_list_is_told_to_be_one_table() {
 }
 
 /// A health check's timeout must be shorter than its interval (aws-facts §3): one left at its
-/// default is said to be, at the interval written, which is what the user changed.
+/// default (a Lambda target's too) is said to be, at the interval written, which is what
+/// the user changed.
 #[test]
 fn a_health_check_interval_at_its_default_timeout_is_told_so_where_it_is_written() {
     let text = |hc: &str| {
@@ -478,6 +479,16 @@ fn a_health_check_interval_at_its_default_timeout_is_told_so_where_it_is_written
         "{e}"
     );
     crate::scenario(&text("{ interval = \"5s\", timeout = \"4s\" }"));
+    // A Lambda target's default timeout is 30 s: said so, at the interval written.
+    let lambda = text("{ interval = \"20s\" }").replace(
+        "kind = \"service\"\nservice_time = \"1ms\"",
+        "kind = \"lambda\"\nmemory_mb = 512\nruntime = \"go\"\nwork = \"1ms\"",
+    );
+    let e = crate::refused(&lambda);
+    assert!(
+        e.contains("test.toml:11:29: `health_check.timeout` (30s, its default) must be shorter than its interval (20s)"),
+        "{e}"
+    );
 }
 
 /// A whole number too large for any count is told its key's own range, as one within 64 bits

@@ -97,6 +97,8 @@ pub struct HealthCheck {
     pub written: Option<(bool, bool)>,
     /// Where the timeout is written, for a timeout found too long once the interval is known.
     pub timeout_span: Option<Range<usize>>,
+    /// Where the interval is written, for a timeout left at its default that is too long.
+    pub interval_span: Option<Range<usize>>,
 }
 
 /// A validated `load_balancer`.
@@ -326,6 +328,7 @@ impl HealthCheck {
             enabled: true,
             written: None,
             timeout_span: None,
+            interval_span: None,
         }
     }
 }
@@ -401,23 +404,8 @@ fn health_check(
     if !in_range {
         return None;
     }
-    // With the interval left at its default, the comparison waits for `relate`: a Lambda
-    // target's default interval is 35 s, not 30.
-    if timeout >= interval && h.interval.is_some() {
-        // A timeout left at its default is said to be one, at the interval written.
-        let (place, whose) = match (&h.timeout, &h.interval) {
-            (Some(t), _) => (t.span(), ""),
-            (None, Some(i)) => (i.span(), ", its default"),
-            (None, None) => (at.clone(), ""),
-        };
-        ck.error(
-            place,
-            format!(
-                "`health_check.timeout` ({timeout}{whose}) must be shorter than its interval ({interval}): a longer `interval` or a shorter `timeout`"
-            ),
-        );
-        return None;
-    }
+    // The timeout is compared with the interval in `relate`, once the defaults are final (a
+    // Lambda target's are 35 s and 30 s).
     Some(HealthCheck {
         interval,
         timeout,
@@ -427,6 +415,7 @@ fn health_check(
         enabled: true,
         written: Some((h.interval.is_some(), h.timeout.is_some())),
         timeout_span: h.timeout.as_ref().map(|t| t.span()),
+        interval_span: h.interval.as_ref().map(|i| i.span()),
     })
 }
 

@@ -378,21 +378,23 @@ impl Kind for LbConfig {
                 }
             }
         }
+        // The one comparison of timeout and interval, each said to be its default when it
+        // is, at the one written (the timeout's, else the interval's, else the targets).
         let h = &self.health;
         if h.enabled && h.timeout >= h.interval {
+            let default = |written: bool| if written { "" } else { ", its default" };
+            let (interval_written, timeout_written) = h.written.unwrap_or((false, false));
             ck.error(
                 h.timeout_span
                     .clone()
+                    .or_else(|| h.interval_span.clone())
                     .unwrap_or_else(|| self.target_spans[0].clone()),
                 format!(
-                    "`health_check.timeout` ({}) must be shorter than its interval ({}{})",
+                    "`health_check.timeout` ({}{}) must be shorter than its interval ({}{}): a longer `interval` or a shorter `timeout`",
                     h.timeout,
+                    default(timeout_written),
                     h.interval,
-                    if h.written.is_some_and(|(i, _)| !i) {
-                        ", the default"
-                    } else {
-                        ""
-                    }
+                    default(interval_written),
                 ),
             );
             ok = false;
@@ -425,8 +427,12 @@ impl Kind for LbConfig {
         true
     }
 
-    /// A round of health checks at the start and every interval until the end.
+    /// A round of health checks at the start and every interval until the end; none when
+    /// its targets are not checked (a Lambda target group unless asked).
     fn probes(&self, duration: SimTime) -> f64 {
+        if !self.health.enabled {
+            return 0.0;
+        }
         (duration.as_secs_f64() / self.health.interval.as_secs_f64()).ceil()
     }
 }
