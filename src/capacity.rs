@@ -139,19 +139,10 @@ impl Slo {
     pub fn unsearchable(&self, unit: Option<crate::metrics::Unit>) -> Option<String> {
         use crate::metrics::Unit;
         let lower = matches!(self.op, Op::Ge | Op::Gt);
-        // Rates, counts, latencies, shares and money are never below 0: an upper bound
-        // under it never holds, and the search would halve the rate to its floor to say so.
-        let never_negative = matches!(
-            unit,
-            Some(
-                Unit::PerSecond
-                    | Unit::Count
-                    | Unit::Milliseconds
-                    | Unit::Seconds
-                    | Unit::Share
-                    | Unit::Usd
-            )
-        );
+        // Every declared unit but a plain number (rates, counts, latencies, shares,
+        // percentages, money) is never below 0: an upper bound under it never holds, and the
+        // search would halve the rate to its floor to say so.
+        let never_negative = unit.is_some_and(|u| u != Unit::Number);
         if never_negative
             && !lower
             && (self.bound < 0.0 || (self.bound == 0.0 && self.op == Op::Lt))
@@ -590,7 +581,13 @@ mod tests {
         // Nothing that is never negative holds under 0 (nor under `< 0`); `<= 0` may.
         for slo in ["latency_ms.p99<=-5", "error_rate<0", "cost_usd.total<-1"] {
             let s = Slo::parse(slo).unwrap();
-            for unit in [Unit::Milliseconds, Unit::Share, Unit::Usd, Unit::Count] {
+            for unit in [
+                Unit::Milliseconds,
+                Unit::Share,
+                Unit::Usd,
+                Unit::Count,
+                Unit::Percent,
+            ] {
                 let why = s.unsearchable(Some(unit)).expect(slo);
                 assert!(
                     why.contains("is never below 0, so this bound can never hold"),

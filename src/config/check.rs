@@ -391,14 +391,7 @@ impl Checker {
             match key {
                 Some(key) => {
                     let mut msg = format!("`{key}`: {}", reword(e.message()));
-                    // A whole number past what TOML or serde can hold, told the key's own
-                    // range, as one within the type but out of it is.
-                    if let (Some(Hint::Whole(min, max)), Some(n)) =
-                        (hint(self.declared, &key), too_big(e.message()))
-                    {
-                        msg =
-                            format!("`{key}` must be a whole number from {min} to {max}, not {n}");
-                    }
+                    let declared = hint(self.declared, &key);
                     let at = e.span().unwrap_or(span.clone());
                     // A string was expected and something else written: what the key takes,
                     // as declared (a name or a text gets no hint).
@@ -409,7 +402,17 @@ impl Checker {
                     // A --set is not TOML the user quotes: its value is read as a string
                     // unless it reads as something else, so the words are all it needs.
                     let command_line = at.start > self.text_len;
-                    match hint(self.declared, &key).filter(|_| wrote_other) {
+                    match declared {
+                        // A whole number past what TOML or serde can hold, told the key's own
+                        // range, as one within the type but out of it is.
+                        Some(Hint::Whole(min, max)) => {
+                            if let Some(n) = too_big(e.message()) {
+                                msg = format!(
+                                    "`{key}` must be a whole number from {min} to {max}, not {n}"
+                                );
+                            }
+                        }
+                        _ if !wrote_other => {}
                         Some(Hint::Duration) if command_line => {
                             msg = msg.replace(
                                 ", expected a string in quotes",
@@ -428,8 +431,7 @@ impl Checker {
                                 words.iter().map(|w| format!("\"{w}\"")).collect();
                             msg.push_str(&format!(": one of {}", quoted.join(", ")));
                         }
-                        // A count expects no string: serde's words say so already.
-                        Some(Hint::Whole(..)) | None => {}
+                        None => {}
                     }
                     // An arrival rate written with its unit ("6000/min"): it is a plain number
                     // of requests per second; one in quotes ("100") needs none. (Other

@@ -2176,7 +2176,7 @@ pub fn name_problem(s: &str) -> Option<String> {
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
     {
-        return Some("use letters, digits, '-', '_' and '.' only".into());
+        return Some("use ASCII letters, digits, '-', '_' and '.' only".into());
     }
     if s.starts_with('.') {
         return Some("it must not start with '.'".into());
@@ -2334,7 +2334,7 @@ fn region_name(r: &Spanned<String>, key: &str, ck: &mut Checker) -> Option<Strin
         ck.error(
             r.span(),
             format!(
-                "`{key}` \"{}\" must be 1 to 64 letters, digits, '-' and '_' (a region such as \"us-east-1\")",
+                "`{key}` \"{}\" must be 1 to 64 ASCII letters, digits, '-' and '_' (a region such as \"us-east-1\")",
                 crate::text::printable(name)
             ),
         );

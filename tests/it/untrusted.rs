@@ -136,7 +136,7 @@ fn allow_read_lets_a_scenario_read_another_folder() {
 
 /// A trace is read once per command: every point of a sweep, and every scenario naming the
 /// same file, holds the one copy of its rows (a copy per point of a 1,000-point sweep over
-/// a large trace took gigabytes), and a problem in it is told as before.
+/// a large trace took gigabytes), and a problem in it is told to each as before.
 #[test]
 fn a_trace_is_read_once_for_every_point_of_a_sweep_and_every_scenario() {
     let home = tempdir();
@@ -179,10 +179,11 @@ fn a_trace_is_read_once_for_every_point_of_a_sweep_and_every_scenario() {
     for sc in &loaded[8..] {
         assert!(std::sync::Arc::ptr_eq(&steps(sc), &rates), "{}", sc.name);
     }
-    // A broken trace is told at its line, once.
+    // A broken trace is told at its line to each scenario naming it, the second from what
+    // the first read.
     write(home.path(), "t.csv", "time_s\n1\nlate\n");
-    let a = home.path().join("a.toml");
-    let e = match sweep::load_all(&[a], &FileAccess::default(), &[]) {
+    let (a, b) = (home.path().join("a.toml"), home.path().join("b.toml"));
+    let e = match sweep::load_all(&[a, b], &FileAccess::default(), &[]) {
         Err(e) => e
             .iter()
             .map(ToString::to_string)
@@ -190,7 +191,7 @@ fn a_trace_is_read_once_for_every_point_of_a_sweep_and_every_scenario() {
             .join("\n"),
         Ok(_) => panic!("a broken trace was read"),
     };
-    assert_eq!(e.matches("t.csv:3:1: the first field").count(), 1, "{e}");
+    assert_eq!(e.matches("t.csv:3:1: the first field").count(), 2, "{e}");
 }
 
 #[test]

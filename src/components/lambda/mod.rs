@@ -1186,8 +1186,8 @@ impl Lambda {
                 } else if partial && any {
                     // A batch's one call is for the messages done: none when every one
                     // failed; when some did, their share of the size, with the first done
-                    // one's operation and key (the batch's are its first message's, which
-                    // may have failed).
+                    // one's operation, key, client and origin (the batch's are its first
+                    // message's, which may have failed).
                     let count = done().count() as u32;
                     rounds = Some(done().take(1).map(|i| carrying(i, share * count)).collect());
                 }
