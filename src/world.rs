@@ -102,6 +102,7 @@ impl World {
                         );
                         Edge {
                             asynchronous: call.asynchronous.is_some(),
+                            batch_entries: callee.spec.batch_entries(),
                             ..edge
                         }
                     })

@@ -498,6 +498,13 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         None
     }
 
+    /// For an AWS API with a batch action: the most entries one call of it takes (a
+    /// BatchWriteItem's 25, a SendMessageBatch's 10), which a Lambda handler's one call per
+    /// batch (`batch_calls = "per_batch"`) is cut to; `None`: a call takes any batch.
+    fn batch_entries(&self) -> Option<u16> {
+        None
+    }
+
     /// For an AWS API whose calls IAM checks: the action a call carrying operation `op`
     /// (named `name` in the scenario) asks for, without its prefix (`IAM_PREFIX`); `None`: a
     /// call to it is not an AWS API request (a database's SQL, an HTTP endpoint).
@@ -728,6 +735,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn call_carries(&self, call: usize, op: u16) -> bool;
     /// `Kind::sdk_service`: how an SDK client of this kind classifies its answers.
     fn sdk_service(&self) -> Option<SdkService>;
+    /// `Kind::batch_entries`: the most entries one batch call to it takes.
+    fn batch_entries(&self) -> Option<u16>;
     /// `Kind::routes_to_one`: whether a request goes to one of its calls' targets.
     fn routes_to_one(&self) -> bool;
     /// `Kind::probes`: the probes it sends each instance behind its calls over `duration`.
@@ -829,6 +838,9 @@ impl<K: Kind> DynKind for K {
     }
     fn sdk_service(&self) -> Option<SdkService> {
         Kind::sdk_service(self)
+    }
+    fn batch_entries(&self) -> Option<u16> {
+        Kind::batch_entries(self)
     }
     fn routes_to_one(&self) -> bool {
         Kind::routes_to_one(self)

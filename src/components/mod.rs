@@ -79,6 +79,9 @@ pub struct Edge {
     /// The call's `mode`: asynchronous calls wait only for the callee's acceptance. Set on
     /// each message it carries (`Msg::asynchronous`), whatever the message it was made from.
     pub asynchronous: bool,
+    /// The most entries one call to the callee takes (`Kind::batch_entries`): a Lambda
+    /// handler that makes one call per batch makes one per this many messages.
+    pub batch_entries: Option<u16>,
 }
 
 impl Edge {
@@ -164,6 +167,7 @@ impl Edge {
             latency,
             retry,
             asynchronous: false,
+            batch_entries: None,
         }
     }
 }
@@ -484,6 +488,8 @@ pub enum AfterReply {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CallCursor {
     next: usize,
+    /// The edge `next` moved past was taken (a call made on it, or about to be).
+    taken: bool,
     attempt: u32,
     /// What the current call's last retry cost from the quota.
     charged: Charge,
@@ -491,7 +497,7 @@ pub struct CallCursor {
 
 impl CallCursor {
     /// Makes the next call the request takes (each edge drawn against its probability), tagging
-    /// its reply with `tag`; `false` when no call is left.
+    /// its reply with `tag`; `None` when no call is left.
     pub fn call_next(
         &mut self,
         edges: &[Edge],
@@ -499,7 +505,7 @@ impl CallCursor {
         rng: &mut SimRng,
         msg: Msg,
         tag: u64,
-    ) -> bool {
+    ) -> Option<CallId> {
         self.call_next_after(edges, ctx, rng, msg, tag, SimTime::ZERO)
     }
 
@@ -513,17 +519,46 @@ impl CallCursor {
         msg: Msg,
         tag: u64,
         delay: SimTime,
-    ) -> bool {
+    ) -> Option<CallId> {
+        self.advance(edges, rng)?;
+        Some(self.call_current(edges, ctx, rng, msg, tag, delay))
+    }
+
+    /// The place among `edges` of the current call (the one last made); `None` before the
+    /// first, and once `advance` found none left.
+    pub fn at(&self) -> Option<usize> {
+        self.taken.then(|| self.next - 1)
+    }
+
+    /// Moves to the next call the request takes (each edge drawn against its probability)
+    /// without making it, for a caller whose message depends on the edge; its place among
+    /// `edges`, `None` when no call is left. `call_current` makes it.
+    pub fn advance(&mut self, edges: &[Edge], rng: &mut SimRng) -> Option<usize> {
+        self.taken = false;
         while let Some(edge) = edges.get(self.next) {
             self.next += 1;
             if edge.taken(rng) {
-                self.attempt = 1;
-                self.charged = Charge::default();
-                edge.call_after(ctx, rng, msg, tag, delay);
-                return true;
+                self.taken = true;
+                return Some(self.next - 1);
             }
         }
-        false
+        None
+    }
+
+    /// Makes the current call afresh (its first attempt), leaving after `delay`: the one
+    /// `advance` moved to, or the same edge's next call of a request that makes several.
+    pub fn call_current(
+        &mut self,
+        edges: &[Edge],
+        ctx: &mut Ctx<'_>,
+        rng: &mut SimRng,
+        msg: Msg,
+        tag: u64,
+        delay: SimTime,
+    ) -> CallId {
+        self.attempt = 1;
+        self.charged = Charge::default();
+        edges[self.next - 1].call_after(ctx, rng, msg, tag, delay)
     }
 
     /// What the caller does after the current call ended with `outcome`: wait out the SDK's
@@ -563,9 +598,9 @@ impl CallCursor {
         rng: &mut SimRng,
         msg: Msg,
         tag: u64,
-    ) {
+    ) -> CallId {
         self.attempt += 1;
-        edges[self.next - 1].call(ctx, rng, msg, tag);
+        edges[self.next - 1].call(ctx, rng, msg, tag)
     }
 }
 

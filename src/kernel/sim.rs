@@ -117,6 +117,8 @@ pub struct Item {
     /// The item's own key (a batch's `Msg` carries its first item's): what a consumer's
     /// calls for this item carry, with its client and origin.
     pub key: u64,
+    /// The item's payload size in bytes (a batch's `Msg::size_bytes` is all its items').
+    pub size: u32,
     /// The item's client (`Msg::client`).
     pub client: u32,
     /// When the client's request the item descends from was sent (`Msg::origin`).
@@ -125,6 +127,22 @@ pub struct Item {
     /// a consumer stops a group at its first failed item, whose later items it neither
     /// processes nor lets be deleted.
     pub group: u32,
+}
+
+impl Item {
+    /// The message this item stands for, as one of its own: `call`'s (the call that carried
+    /// it) with the item's operation, key, size, client and origin.
+    pub fn message(&self, call: &Msg) -> Msg {
+        Msg {
+            op: self.op,
+            key: self.key,
+            size_bytes: self.size,
+            client: self.client,
+            origin: self.origin,
+            messages: 1,
+            ..*call
+        }
+    }
 }
 
 /// A reply delivered to a caller.
@@ -201,6 +219,9 @@ enum Timeout {
 struct Batch {
     items: Box<[Item]>,
     partial: bool,
+    /// The items are the entries of a batch action (`Ctx::attach_entries`), not a queue's
+    /// or stream's batch handed to its consumer.
+    action: bool,
 }
 
 /// What the kernel delivers to an actor.
@@ -565,8 +586,46 @@ impl Ctx<'_> {
                 rec.caller, self.me,
                 "items attached by an actor that did not call"
             );
-            rec.items = Some(Box::new(Batch { items, partial }));
+            rec.items = Some(Box::new(Batch {
+                items,
+                partial,
+                action: false,
+            }));
         }
+    }
+
+    /// Attaches the entries of a batch action (DynamoDB's BatchWriteItem, SQS's
+    /// SendMessageBatch, SNS's PublishBatch) to `call`, a call this actor has just made: a
+    /// callee with such an action decides each (`entries_mut`) and answers success when
+    /// some were done, marking the others failed (AWS's UnprocessedItems, `Failed`), which
+    /// the reply hands back (`replied_items`); every other callee takes the call as one
+    /// request and ignores them.
+    pub fn attach_entries(&mut self, call: CallId, items: Box<[Item]>) {
+        if let Some(rec) = self.calls.get_mut(call) {
+            debug_assert_eq!(
+                rec.caller, self.me,
+                "entries attached by an actor that did not call"
+            );
+            rec.items = Some(Box::new(Batch {
+                items,
+                partial: true,
+                action: true,
+            }));
+        }
+    }
+
+    /// The entries of `call`, a batch action this actor received and has not answered yet
+    /// (`attach_entries`); `None` for any other call.
+    pub fn entries_mut(&mut self, call: CallId) -> Option<&mut [Item]> {
+        let rec = self.calls.get_mut(call)?;
+        debug_assert_eq!(
+            rec.callee, self.me,
+            "entries read by an actor that was not called"
+        );
+        rec.items
+            .as_mut()
+            .filter(|batch| batch.action)
+            .map(|batch| &mut batch.items[..])
     }
 
     /// The items of `call`, a call this actor received and has not answered yet, and whether
@@ -579,6 +638,7 @@ impl Ctx<'_> {
         );
         rec.items
             .as_mut()
+            .filter(|batch| !batch.action)
             .map(|batch| (&mut batch.items[..], batch.partial))
     }
 

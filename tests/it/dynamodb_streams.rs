@@ -311,3 +311,68 @@ fn a_shards_poller_looks_four_times_a_second() {
     let age = num(&s, "components.t.stream.iterator_age_ms.max");
     assert!(age < 250.0, "{age}");
 }
+
+#[test]
+fn a_batch_written_in_one_call_streams_a_record_per_item() {
+    // Batches of exactly 8 records of 100 bytes (as the bisection test's), each written on
+    // in one call (`per_batch`: a BatchWriteItem) to a second table with a stream of its
+    // own: each of the batch's items is a write of its own, with its own record (592, not
+    // 74), on its own key's partition, rounded up to a write unit on its own (592 units,
+    // where the batches' 800 bytes each would be 74).
+    let copy = "batch_calls = \"per_batch\"\ncalls = [ { to = \"copy\" } ]\n\
+                [[component]]\nid = \"copy\"\nkind = \"dynamodb\"\nrcu = 100\nwcu = 500\n\
+                writes = [\"put\"]\nstream = { consumer = \"fn2\" }\n";
+    let small = writes("good", "put", 10.0, 1_000).replace(
+        "retry = { attempts = 1 }",
+        "retry = { attempts = 1 }\nsize = 100",
+    );
+    let s = run(&scenario(
+        "1m",
+        &small,
+        "batch_size = 8, maximum_batching_window = \"10s\"",
+        &(function("1ms", copy)
+            + "[[component]]\nid = \"fn2\"\nkind = \"lambda\"\nmemory_mb = 1769\nruntime = \"go\"\nwork = \"1ms\"\n"),
+    ));
+    // 599 writes at 0.1 s steps: 74 full batches by the end (the last 7 records wait).
+    assert_eq!(num(&s, "components.t.stream.records_written"), 599.0);
+    assert_eq!(num(&s, "components.t.stream.batches"), 74.0);
+    assert_eq!(num(&s, "components.copy.requests"), 74.0);
+    assert_eq!(num(&s, "components.copy.stream.records_written"), 592.0);
+    assert_eq!(num(&s, "components.copy.write_units_consumed"), 592.0);
+}
+
+#[test]
+fn a_batch_writes_items_its_partition_refused_again_and_only_those() {
+    // Writes of 50 KB on one key, 10 a second, streamed in batches of exactly 25 (as above)
+    // to a function that writes each batch in one call to a second table: 25 items of 50
+    // write units each (aws-facts: §7 capacity units), 1,250 units on one key's partition,
+    // which holds 1,000 (aws-facts: §7 per-partition limit). The first 20 are written, the
+    // last 5 answered unprocessed with a 200 (AWS's BatchWriteItem: "failed operations are
+    // returned in the UnprocessedItems response parameter"); the handler sends those 5
+    // again after the SDK's backoff, until the partition has room. Every item is written
+    // once: 50 units an item, whatever the retries, and no batch fails.
+    let big = writes("good", "put", 10.0, 1).replace(
+        "retry = { attempts = 1 }",
+        "retry = { attempts = 1 }\nsize = 51200",
+    );
+    let copy = "batch_calls = \"per_batch\"\ncalls = [ { to = \"copy\" } ]\n\
+                [[component]]\nid = \"copy\"\nkind = \"dynamodb\"\nrcu = 100\nwcu = 10000\n\
+                writes = [\"put\"]\n";
+    let s = run(&scenario(
+        "1m",
+        &big,
+        "batch_size = 25, maximum_batching_window = \"10s\"",
+        &function("1ms", copy),
+    ));
+    // 599 writes: 23 full batches by the end.
+    assert_eq!(num(&s, "components.t.stream.batches"), 23.0);
+    assert_eq!(num(&s, "components.t.stream.failed_batches"), 0.0);
+    assert_eq!(
+        num(&s, "components.copy.write_units_consumed"),
+        23.0 * 25.0 * 50.0
+    );
+    let unprocessed = num(&s, "components.copy.unprocessed_items");
+    assert!(unprocessed >= 23.0 * 5.0, "{unprocessed}");
+    let calls = num(&s, "components.copy.requests");
+    assert!(calls >= 2.0 * 23.0, "{calls}");
+}

@@ -525,12 +525,12 @@ fn a_batch_whose_every_message_failed_under_a_partial_answer_makes_no_call() {
 }
 
 #[test]
-fn a_batch_call_under_a_partial_answer_is_sized_by_the_messages_done() {
+fn a_batch_call_under_a_partial_answer_carries_the_messages_done() {
     // 9 good messages and 1 bad a second, 1 KB each, to a function of 250 ms a message
     // running at most 2 batches (8 messages a second): a backlog builds and batches fill
     // with good messages and bad ones. Under a partial answer the function makes its one
-    // call (`per_batch`) for the messages it did, sized as their share of the batch's size:
-    // a write of 1 KB per good message, one capacity unit each (aws-facts: §7 capacity
+    // call (`per_batch`) for the messages it did, each an item of its own: a write of
+    // 1 KB per good message, one capacity unit each (aws-facts: §7 capacity
     // units), with a good message's operation even when the batch's first is bad. So the
     // table's write units are the messages deleted, not the batches' whole size, and it
     // reads nothing.
@@ -729,7 +729,8 @@ fn fan_out(how: &str) -> String {
 }
 
 #[test]
-fn a_batch_handler_publishes_each_message_and_a_subscriber_does_one_messages_work() {
+fn a_batch_handler_publishes_each_message_alone_or_in_one_batch_and_a_subscriber_does_one_messages_work(
+) {
     // A handler looping over its records makes its calls for each one (the default): 59
     // batches of 10, each message published once, 590 publishes. SNS invokes a subscribed
     // function with one message per invocation: its duration is one message's 20 ms, not a
@@ -743,13 +744,154 @@ fn a_batch_handler_publishes_each_message_and_a_subscriber_does_one_messages_wor
     let p50 = num(&s, "components.fn.duration_ms.p50");
     assert!((p50 - 150.0).abs() <= 1.0, "{p50}");
 
-    // A handler that sends the batch on in one call: one publish a batch, one message.
+    // A handler that sends the batch on in one call: one PublishBatch a batch, of its ten
+    // messages, each delivered on its own; one request billed a batch (its 10 messages are
+    // under 64 KB), where the handler above is billed ten.
+    let billed = num(&s, "components.topic.requests_billed");
+    assert_eq!(billed, 590.0);
     let s = run(&fan_out("batch_calls = \"per_batch\"\n"));
-    assert_eq!(num(&s, "components.topic.publishes"), 59.0);
+    assert_eq!(num(&s, "components.topic.publishes"), 590.0);
+    assert_eq!(num(&s, "components.topic.requests_billed"), 59.0);
+    assert_eq!(num(&s, "components.notify.invocations"), 590.0);
     let p50 = num(&s, "components.notify.duration_ms.p50");
     assert!((p50 - 20.0).abs() <= 1.0, "{p50}");
     let p50 = num(&s, "components.fn.duration_ms.p50");
     assert!((p50 - 105.0).abs() <= 1.0, "{p50}");
+}
+
+#[test]
+fn a_batch_written_in_one_call_is_billed_per_item_and_cut_at_25() {
+    // 100 orders a second of 100 bytes to a queue whose poller gathers batches of 50 (full
+    // in half a second), to a function that writes each batch in one call (`per_batch`): a
+    // BatchWriteItem takes 25 items (AWS's BatchWriteItem API reference), so each batch is
+    // two calls, and each item rounds up to 1 KB on its own (aws-facts: §7 capacity units:
+    // 50 write units a batch, where the batch's 5,000 bytes together would be 5).
+    let q = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nconsumer = { to = \"fn\", batch_size = 50, batching_window = \"1s\" }\n";
+    let table = "[[component]]\nid = \"t\"\nkind = \"dynamodb\"\nwcu = 1000\nrcu = 1000\nwrites = [\"put\"]\n";
+    let text = scenario(
+        "1m",
+        100,
+        &format!(
+            "{q}{}batch_calls = \"per_batch\"\ncalls = [ {{ to = \"t\" }} ]\n{table}",
+            function("1ms", false)
+        ),
+    )
+    .replace(
+        "retry = { attempts = 1 }",
+        "retry = { attempts = 1 }\nsize = 100\nmix = [ { op = \"put\", weight = 1 } ]",
+    );
+    let s = run(&text);
+    let batches = num(&s, "components.q.batches");
+    let deletes = num(&s, "components.q.deletes");
+    assert!(batches >= 100.0, "{batches}");
+    assert!(
+        (deletes - 50.0 * batches).abs() <= 50.0,
+        "{deletes} of {batches}"
+    );
+    let calls = num(&s, "components.t.requests");
+    assert!(
+        (calls - 2.0 * batches).abs() <= 2.0,
+        "{calls} for {batches}"
+    );
+    let units = num(&s, "components.t.write_units_consumed");
+    assert!((units - deletes).abs() <= 50.0, "{units} for {deletes}");
+    assert_eq!(num(&s, "components.t.throttles"), 0.0);
+}
+
+#[test]
+fn a_batch_sent_on_in_one_call_is_each_message_in_the_next_queue() {
+    // Batches of 10 (59 full ones, as `fan_out`) sent on in one call to a second queue: a
+    // SendMessageBatch, one send and one billed request each (ten 64-byte messages are
+    // under 64 KB), storing ten messages.
+    let q = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nconsumer = { to = \"fn\", batch_size = 10, batching_window = \"1s\" }\n";
+    let out = "[[component]]\nid = \"out\"\nkind = \"sqs\"\n";
+    let text = scenario(
+        "1m",
+        10,
+        &format!(
+            "{q}{}batch_calls = \"per_batch\"\ncalls = [ {{ to = \"out\" }} ]\n{out}",
+            function("10ms", false)
+        ),
+    );
+    let s = run(&text);
+    assert_eq!(num(&s, "components.q.batches"), 59.0);
+    assert_eq!(num(&s, "components.out.sends"), 59.0);
+    assert_eq!(num(&s, "components.out.requests_billed"), 59.0);
+    assert_eq!(num(&s, "components.out.backlog_end"), 590.0);
+
+    // Batches of 20 (at 20 a second, full within the window: 59 of them) are two
+    // SendMessageBatch calls each, a SendMessageBatch taking 10 (AWS's SendMessageBatch API
+    // reference).
+    let s = run(&text
+        .replace("batch_size = 10", "batch_size = 20")
+        .replace("rate = 10 }", "rate = 20 }"));
+    let batches = num(&s, "components.q.batches");
+    assert!(batches >= 58.0, "{batches}");
+    assert_eq!(num(&s, "components.out.sends"), 2.0 * batches);
+    assert_eq!(num(&s, "components.out.backlog_end"), 20.0 * batches);
+
+    // Sent on by half the batches (`probability = 0.5`): two calls for each batch that
+    // sends, none for the others.
+    let s = run(&text
+        .replace("batch_size = 10", "batch_size = 20")
+        .replace("rate = 10 }", "rate = 20 }")
+        .replace("to = \"out\"", "to = \"out\", probability = 0.5"));
+    let (batches, sends) = (
+        num(&s, "components.q.batches"),
+        num(&s, "components.out.sends"),
+    );
+    assert_eq!(sends % 2.0, 0.0, "{sends}");
+    assert!(
+        sends > 0.6 * batches && sends < 1.4 * batches,
+        "{sends} of {batches}"
+    );
+    assert_eq!(num(&s, "components.out.backlog_end"), 10.0 * sends);
+}
+
+#[test]
+fn a_batch_sent_in_one_call_to_a_function_is_one_invocation_of_one_message() {
+    // A callee without a batch action (a function invoked synchronously) takes the batch's
+    // one call as one request: one invocation a batch, of one message's work (20 ms).
+    let q = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nconsumer = { to = \"fn\", batch_size = 10, batching_window = \"1s\" }\n";
+    let worker = "[[component]]\nid = \"worker\"\nkind = \"lambda\"\nmemory_mb = 1769\nruntime = \"go\"\nwork = \"20ms\"\n";
+    let text = scenario(
+        "1m",
+        10,
+        &format!(
+            "{q}{}batch_calls = \"per_batch\"\ncalls = [ {{ to = \"worker\" }} ]\n{worker}",
+            function("1ms", false)
+        ),
+    );
+    let s = run(&text);
+    assert_eq!(num(&s, "components.q.batches"), 59.0);
+    assert_eq!(num(&s, "components.worker.invocations"), 59.0);
+    let p50 = num(&s, "components.worker.duration_ms.p50");
+    assert!((p50 - 20.0).abs() <= 1.0, "{p50}");
+}
+
+#[test]
+fn a_batch_calls_operation_is_each_items() {
+    // Orders (operation "order", which the table does not count as a write) written by a
+    // call that says its own operation, `op = "put"`: every item of the BatchWriteItem is
+    // a put, one write unit each, and nothing is read.
+    let q = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nconsumer = { to = \"fn\", batch_size = 10, batching_window = \"1s\" }\n";
+    let table = "[[component]]\nid = \"t\"\nkind = \"dynamodb\"\nwcu = 1000\nrcu = 1000\nwrites = [\"put\"]\n";
+    let text = scenario(
+        "1m",
+        10,
+        &format!(
+            "{q}{}batch_calls = \"per_batch\"\ncalls = [ {{ to = \"t\", op = \"put\" }} ]\n{table}",
+            function("1ms", false)
+        ),
+    )
+    .replace(
+        "retry = { attempts = 1 }",
+        "retry = { attempts = 1 }\nsize = 100\nmix = [ { op = \"order\", weight = 1 } ]",
+    );
+    let s = run(&text);
+    assert_eq!(num(&s, "components.q.batches"), 59.0);
+    assert_eq!(num(&s, "components.t.write_units_consumed"), 590.0);
+    assert_eq!(num(&s, "components.t.read_units_consumed"), 0.0);
 }
 
 #[test]

@@ -510,13 +510,21 @@ impl DynamoConfig {
     /// Capacity units a request consumes (aws-facts: §7 capacity units): reads by 4 KB, half
     /// for eventually consistent reads; writes by 1 KB; transactions twice.
     pub fn units(&self, msg: &Msg) -> (bool, f64) {
-        let write = self.writes.contains(&msg.op);
-        let txn = if self.transactions.contains(&msg.op) {
+        self.item_units(msg.op, msg.size_bytes)
+    }
+
+    /// Capacity units one item of operation `op` and `size` bytes consumes, and whether it
+    /// is a write: a batch's items each round up on their own (aws-facts: §7 capacity units;
+    /// AWS's BatchWriteItem: "rounds up the size of each item", a 500-byte and a 3.5 KB item
+    /// are 5 KB, not 4).
+    pub fn item_units(&self, op: u16, size: u32) -> (bool, f64) {
+        let write = self.writes.contains(&op);
+        let txn = if self.transactions.contains(&op) {
             2.0
         } else {
             1.0
         };
-        let size = f64::from(msg.size_bytes.max(1));
+        let size = f64::from(size.max(1));
         if write {
             (true, (size / 1024.0).ceil() * txn)
         } else {

@@ -4,7 +4,7 @@
 use super::autoscaling::{TARGET_MAX, TARGET_MIN};
 use super::config::{self, DynamoConfig, MAX_PARTITIONS, MAX_UNITS};
 use super::stream_config::{MAX_BATCH, MAX_PARALLELIZATION, MAX_RETRIES};
-use super::THROTTLED;
+use super::{MAX_BATCH_WRITE, THROTTLED};
 use crate::components::iac::{
     clamp, string, Dialect, Downstream, Imports, Mapped, Resource, ResourceMap,
 };
@@ -449,11 +449,16 @@ impl Kind for DynamoConfig {
                 unit: Unit::Count,
                 about: "throttles by a partition at its limit while the table had room: a hot key",
             },
+            Field {
+                path: "unprocessed_items",
+                unit: Unit::Count,
+                about: "items of batch actions (a Lambda handler's BatchWriteItem, `batch_calls = \"per_batch\"`) refused by the table's or a partition's limit while others of theirs were done: answered 200 with them unprocessed, for the handler to send again",
+            },
             crate::components::kind::BY_STATUS,
             Field {
                 path: "throttle_fraction",
                 unit: Unit::Share,
-                about: "share of requests throttled",
+                about: "share of requests throttled (a batch action's unprocessed items, answered 200, are `unprocessed_items`)",
             },
             Field {
                 path: "read_units_consumed",
@@ -835,6 +840,14 @@ impl Kind for DynamoConfig {
 
     fn sdk_service(&self) -> Option<SdkService> {
         Some(SDK_SERVICE)
+    }
+
+    /// BatchWriteItem takes at most 25 puts and deletes (BatchGetItem 100 keys): a batch
+    /// call is cut to 25, what either takes. Its entries are that action's items whatever
+    /// their operations: a transaction's all-or-nothing (TransactWriteItems, 100 items) is
+    /// not modelled, nor a query's or an update's lack of a batch form.
+    fn batch_entries(&self) -> Option<u16> {
+        Some(MAX_BATCH_WRITE)
     }
 
     fn calls(&self) -> &[CallSpec] {

@@ -45,7 +45,7 @@ use std::collections::BTreeMap;
 
 use super::lru::Lru;
 use super::{pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
-use crate::kernel::{CallId, Ctx, Input, Msg, SimRng, SimTime};
+use crate::kernel::{CallId, Ctx, Input, Item, Msg, SimRng, SimTime};
 use crate::metrics::{Clock, Counter, Counts, Durations, EventLog, MetricSet};
 use crate::status;
 use slab::Slab;
@@ -53,6 +53,11 @@ use stream::{Record, Stream, Tag};
 
 /// The status of a throttled request (aws-facts: §7 errors).
 pub const THROTTLED: u16 = status::BAD_REQUEST;
+
+/// The most puts and deletes one BatchWriteItem takes (AWS's BatchWriteItem API reference:
+/// "up to 25 item put or delete operations"; more and it rejects the whole batch). A
+/// BatchGetItem takes up to 100 keys; a batch call is cut to the smaller.
+pub const MAX_BATCH_WRITE: u16 = 25;
 
 /// The facts file has no DynamoDB prices; these are AWS's published us-east-1 prices:
 /// provisioned $0.00013 per RCU-hour and $0.00065 per WCU-hour; on-demand $0.125 per million
@@ -120,6 +125,22 @@ struct Pending {
     fill: Option<(u64, bool)>,
     /// The stream record of a write, and its shard, appended when the write is done.
     record: Option<(u32, Record)>,
+    /// A batch's other items' fills and records (its first item's are above); empty for a
+    /// request of one item.
+    more: Box<[Effects]>,
+}
+
+/// What an item leaves to do when its answer leaves: DAX's fill, the stream's record.
+type Effects = (Option<(u64, bool)>, Option<(u32, Record)>);
+
+/// What one item of a request (or of a batch) came to.
+struct Done {
+    write: bool,
+    /// Served from DAX's cache: no capacity, DAX's latency alone.
+    dax_hit: bool,
+    /// The limit that refused it; `None`: done.
+    refused: Option<Limit>,
+    effects: Effects,
 }
 
 /// A running DynamoDB table: its capacity, partitions and optional DAX.
@@ -148,6 +169,8 @@ pub struct DynamoDb {
     requests: Counter,
     throttles: Counter,
     hot_throttles: u64,
+    /// Items of batch actions refused while others of theirs were done (UnprocessedItems).
+    unprocessed: u64,
     dax_hits: Counter,
     dax_misses: Counter,
     statuses: Counts<u16>,
@@ -216,6 +239,7 @@ impl DynamoDb {
             requests: Counter::new(&clock),
             throttles: Counter::new(&clock),
             hot_throttles: 0,
+            unprocessed: 0,
             dax_hits: Counter::new(&clock),
             dax_misses: Counter::new(&clock),
             statuses: Counts::default(),
@@ -275,49 +299,122 @@ impl DynamoDb {
     }
 
     fn request(&mut self, ctx: &mut Ctx<'_>, call: CallId, msg: Msg) {
+        if let Some(items) = ctx.entries_mut(call) {
+            let items = items.to_vec();
+            self.batch(ctx, call, &items, msg.span);
+            return;
+        }
         let now = ctx.now();
         let measured = self.clock.measured(now);
         self.requests.add(&self.clock, now, measured);
-        let (write, units) = self.cfg.units(&msg);
-        let transactional = self.cfg.transactions.contains(&msg.op);
-        let dax_read = !write && !self.cfg.strong_reads && !transactional;
-        // aws-facts: §7 DAX: eventually consistent reads are served from the item cache, and
-        // queries and scans from the query cache; a hit consumes no capacity.
-        let query = self
-            .cfg
-            .dax
-            .as_ref()
-            .is_some_and(|d| d.queries.contains(&msg.op));
-        if dax_read {
-            let cache = if query {
-                self.dax_queries.as_mut()
-            } else {
-                self.dax.as_mut()
-            };
-            if let (Some(cache), Some(d)) = (cache, self.cfg.dax.as_ref()) {
-                if cache.get(&msg.key).is_some_and(|&exp| exp > now) {
-                    self.dax_hits.add(&self.clock, now, measured);
-                    let wait = d.latency.sample_time(&mut self.rng);
-                    self.answer_after(ctx, call, now, status::OK, None, wait, None);
-                    return;
-                }
-                self.dax_misses.add(&self.clock, now, measured);
+        let done = self.item(ctx, msg.op, msg.key, msg.size_bytes, msg.origin, msg.span);
+        if done.dax_hit {
+            let wait = self.dax_latency();
+            self.answer_after(ctx, call, now, status::OK, None, wait, None);
+            return;
+        }
+        let wait = self.latency(done.write);
+        match done.refused {
+            None => {
+                let (fill, record) = done.effects;
+                self.answer_after(ctx, call, now, status::OK, fill, wait, record);
+            }
+            Some(limit) => {
+                self.throttled(now, measured, limit);
+                self.answer_after(ctx, call, now, THROTTLED, None, wait, None);
             }
         }
-        let part = match self.own.get(&msg.key) {
-            Some(&own) => Part::Own(own),
-            None => Part::Hashed(partition_of(msg.key, self.reads.partitions.len())),
-        };
-        let side = if write {
-            &mut self.writes
-        } else {
-            &mut self.reads
-        };
-        let admitted = side.admit(now, part, units);
-        if admitted.is_ok() {
-            side.consumed
-                .add_weighted(&self.clock, now, measured, units);
+    }
+
+    /// Counts a request refused whole, by the table's or a partition's limit.
+    fn throttled(&mut self, now: SimTime, measured: bool, limit: Limit) {
+        self.throttles.add(&self.clock, now, measured);
+        if limit == Limit::Partition && measured {
+            self.hot_throttles += 1;
         }
+    }
+
+    /// A batch action (BatchWriteItem, BatchGetItem: a Lambda handler's one call for its
+    /// batch) of `items`, each an item of its own: its own partition, its own capacity
+    /// (rounded up on its own), its own DAX lookup and stream record. An item refused is
+    /// AWS's unprocessed item: marked failed and counted, the call answered 200 when some
+    /// were done (AWS's BatchWriteItem: "failed operations are returned in the
+    /// UnprocessedItems response parameter"), throttled when none was (its
+    /// ProvisionedThroughputExceededException "if none of the items can be processed").
+    /// One answer, after the slower side's latency (DAX's alone when every item was in its
+    /// cache).
+    fn batch(&mut self, ctx: &mut Ctx<'_>, call: CallId, items: &[Item], span: u32) {
+        let now = ctx.now();
+        let measured = self.clock.measured(now);
+        self.requests.add(&self.clock, now, measured);
+        let mut effects = Vec::with_capacity(items.len());
+        let (mut write, mut cached, mut refused) = (false, true, Vec::new());
+        let mut limit = Limit::Table;
+        for (k, i) in items.iter().enumerate() {
+            let done = self.item(ctx, i.op, i.key, i.size, i.origin, span);
+            write |= done.write;
+            cached &= done.dax_hit;
+            match done.refused {
+                None if done.effects.0.is_some() || done.effects.1.is_some() => {
+                    effects.push(done.effects);
+                }
+                None => {}
+                Some(l) => {
+                    refused.push(k);
+                    if l == Limit::Partition {
+                        limit = l;
+                    }
+                }
+            }
+        }
+        if let Some(items) = ctx.entries_mut(call) {
+            for &k in &refused {
+                items[k].failed = true;
+            }
+        }
+        let wait = if cached {
+            self.dax_latency()
+        } else {
+            self.latency(write)
+        };
+        let status = if refused.len() < items.len() {
+            if measured {
+                self.unprocessed += refused.len() as u64;
+            }
+            status::OK
+        } else {
+            self.throttled(now, measured, limit);
+            THROTTLED
+        };
+        let mut effects = effects.into_iter();
+        let (fill, record) = effects.next().unwrap_or((None, None));
+        let more: Box<[Effects]> = effects.collect();
+        if more.is_empty() {
+            self.answer_after(ctx, call, now, status, fill, wait, record);
+        } else {
+            let idx = self.pending.insert(Pending {
+                call,
+                arrived: now,
+                status,
+                fill,
+                record,
+                more,
+            });
+            ctx.schedule(wait, Timer::Answer(idx).encode());
+        }
+    }
+
+    /// DAX's latency, for an answer from its cache.
+    fn dax_latency(&mut self) -> SimTime {
+        self.cfg
+            .dax
+            .as_ref()
+            .map_or(SimTime::ZERO, |d| d.latency.sample_time(&mut self.rng))
+    }
+
+    /// The table's latency for a read or a write, through DAX when it is in front (a miss
+    /// or a write costs the extra hop to the cluster).
+    fn latency(&mut self, write: bool) -> SimTime {
         let latency = if write {
             &self.cfg.write_latency
         } else {
@@ -325,46 +422,106 @@ impl DynamoDb {
         };
         let mut wait = latency.sample_time(&mut self.rng);
         if let Some(d) = &self.cfg.dax {
-            // Through DAX, a miss or a write costs the extra hop to the cluster.
             wait += d.latency.sample_time(&mut self.rng);
         }
-        if admitted.is_ok() {
-            if matches!(self.cfg.mode, Mode::OnDemand) && measured {
-                if write {
-                    self.wru += units;
-                } else {
-                    self.rru += units;
+        wait
+    }
+
+    /// One item, of a request or of a batch: served from DAX's cache, or admitted by its
+    /// partition (its capacity consumed and billed, DAX's fill and the stream's record to do
+    /// when the answer leaves), or refused (its partition heated). Draws nothing.
+    fn item(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        op: u16,
+        key: u64,
+        size: u32,
+        origin: SimTime,
+        span: u32,
+    ) -> Done {
+        let now = ctx.now();
+        let measured = self.clock.measured(now);
+        let (write, units) = self.cfg.item_units(op, size);
+        let transactional = self.cfg.transactions.contains(&op);
+        let dax_read = !write && !self.cfg.strong_reads && !transactional;
+        // aws-facts: §7 DAX: eventually consistent reads are served from the item cache, and
+        // queries and scans from the query cache; a hit consumes no capacity. (A
+        // BatchGetItem's keys are looked up in the item cache one by one, AWS's DAX item
+        // cache.)
+        let query = self
+            .cfg
+            .dax
+            .as_ref()
+            .is_some_and(|d| d.queries.contains(&op));
+        if dax_read {
+            let cache = if query {
+                self.dax_queries.as_mut()
+            } else {
+                self.dax.as_mut()
+            };
+            if let Some(cache) = cache {
+                if cache.get(&key).is_some_and(|&exp| exp > now) {
+                    self.dax_hits.add(&self.clock, now, measured);
+                    return Done {
+                        write,
+                        dax_hit: true,
+                        refused: None,
+                        effects: (None, None),
+                    };
                 }
+                self.dax_misses.add(&self.clock, now, measured);
             }
-            // Write-through: a write puts the item in DAX's item cache (and leaves its query
-            // cache alone); a read that missed puts its result in the cache it missed.
-            let fill =
-                (self.dax.is_some() && (write || dax_read)).then_some((msg.key, dax_read && query));
-            // aws-facts: §22: every write done appends a record to its partition's shard.
-            let record = (write && self.stream.is_some()).then(|| {
-                let r = Record {
-                    written: SimTime::ZERO,
-                    origin: msg.origin,
-                    key: msg.key,
-                    op: msg.op,
-                    size: msg.size_bytes,
-                    read: false,
-                    span: msg.span,
-                };
-                (self.shard_of(part), r)
-            });
-            self.answer_after(ctx, call, now, status::OK, fill, wait, record);
+        }
+        let part = match self.own.get(&key) {
+            Some(&own) => Part::Own(own),
+            None => Part::Hashed(partition_of(key, self.reads.partitions.len())),
+        };
+        let side = if write {
+            &mut self.writes
         } else {
-            self.throttles.add(&self.clock, now, measured);
-            if admitted == Err(Limit::Partition) {
-                if measured {
-                    self.hot_throttles += 1;
-                }
-                if let Part::Hashed(p) = part {
-                    self.heat_up(ctx, now, p, msg.key);
-                }
+            &mut self.reads
+        };
+        if let Err(limit) = side.admit(now, part, units) {
+            if let (Limit::Partition, Part::Hashed(p)) = (limit, part) {
+                self.heat_up(ctx, now, p, key);
             }
-            self.answer_after(ctx, call, now, THROTTLED, None, wait, None);
+            return Done {
+                write,
+                dax_hit: false,
+                refused: Some(limit),
+                effects: (None, None),
+            };
+        }
+        side.consumed
+            .add_weighted(&self.clock, now, measured, units);
+        if matches!(self.cfg.mode, Mode::OnDemand) && measured {
+            if write {
+                self.wru += units;
+            } else {
+                self.rru += units;
+            }
+        }
+        // Write-through: a write puts the item in DAX's item cache (and leaves its query
+        // cache alone); a read that missed puts its result in the cache it missed.
+        let fill = (self.dax.is_some() && (write || dax_read)).then_some((key, dax_read && query));
+        // aws-facts: §22: every write done appends a record to its partition's shard.
+        let record = (write && self.stream.is_some()).then(|| {
+            let r = Record {
+                written: SimTime::ZERO,
+                origin,
+                key,
+                op,
+                size,
+                read: false,
+                span,
+            };
+            (self.shard_of(part), r)
+        });
+        Done {
+            write,
+            dax_hit: false,
+            refused: None,
+            effects: (fill, record),
         }
     }
 
@@ -430,6 +587,7 @@ impl DynamoDb {
             status,
             fill,
             record,
+            more: Box::default(),
         });
         ctx.schedule(wait, Timer::Answer(idx).encode());
     }
@@ -438,25 +596,27 @@ impl DynamoDb {
     fn answer(&mut self, ctx: &mut Ctx<'_>, pending: usize) {
         let now = ctx.now();
         let p = self.pending.remove(pending);
-        if let (Some((key, query)), Some(d)) = (p.fill, self.cfg.dax.as_ref()) {
-            let cache = if query {
-                self.dax_queries.as_mut()
-            } else {
-                self.dax.as_mut()
-            };
-            if let Some(cache) = cache {
-                cache.put(key, now + d.ttl);
-            }
-        }
         let measured = self.clock.measured(p.arrived);
         self.statuses.add(p.status, measured);
         if p.status == status::OK {
             self.latency.record(now - p.arrived, measured);
         }
         ctx.reply(p.call, p.status);
-        if let (Some((shard, mut r)), Some(s)) = (p.record, self.stream.as_mut()) {
-            r.written = now;
-            s.append(ctx, &self.edges, &mut self.rng, shard, r);
+        for (fill, record) in std::iter::once((p.fill, p.record)).chain(p.more.into_vec()) {
+            if let (Some((key, query)), Some(d)) = (fill, self.cfg.dax.as_ref()) {
+                let cache = if query {
+                    self.dax_queries.as_mut()
+                } else {
+                    self.dax.as_mut()
+                };
+                if let Some(cache) = cache {
+                    cache.put(key, now + d.ttl);
+                }
+            }
+            if let (Some((shard, mut r)), Some(s)) = (record, self.stream.as_mut()) {
+                r.written = now;
+                s.append(ctx, &self.edges, &mut self.rng, shard, r);
+            }
         }
     }
 
@@ -573,6 +733,7 @@ impl Component for DynamoDb {
         m.count("requests", requests);
         m.count("throttles", self.throttles.total());
         m.count("throttles_by_partition", self.hot_throttles);
+        m.count("unprocessed_items", self.unprocessed);
         m.gauge("read_units_consumed", self.reads.consumed.weighted_total());
         m.gauge(
             "write_units_consumed",

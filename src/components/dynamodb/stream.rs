@@ -441,6 +441,7 @@ impl Stream {
                     op: r.op,
                     failed: false,
                     key: r.key,
+                    size: r.size,
                     client: 0,
                     origin: r.origin,
                     group: 0,

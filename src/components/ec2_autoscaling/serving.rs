@@ -234,13 +234,16 @@ impl AutoScalingGroup {
     pub(super) fn proceed(&mut self, ctx: &mut Ctx<'_>, job: usize) {
         let j = &mut self.jobs[job];
         let zone = self.instances[j.instance].zone;
-        if !j.calls.call_next(
-            &self.zone_edges[zone],
-            ctx,
-            &mut self.rng,
-            j.msg,
-            job as u64,
-        ) {
+        if j.calls
+            .call_next(
+                &self.zone_edges[zone],
+                ctx,
+                &mut self.rng,
+                j.msg,
+                job as u64,
+            )
+            .is_none()
+        {
             self.complete(ctx, job, status::OK);
         }
     }

@@ -131,15 +131,16 @@ impl Architecture {
 /// What the handler's `calls` are made for when an invocation carries a batch (a queue's
 /// messages, a stream's records): for each message in turn (`per_message`, a handler that
 /// loops over its records, writing or publishing each one) or once for the batch
-/// (`per_batch`, a handler that writes or sends them in one call). It is the function's own
-/// code, which AWS cannot say: a choice, per message by default. Either way each call is one
-/// request to its callee, as a client's is.
+/// (`per_batch`, a handler that writes or sends them in one call: a BatchWriteItem, a
+/// SendMessageBatch, a PublishBatch, cut to what the callee's batch action takes). It is the
+/// function's own code, which AWS cannot say: a choice, per message by default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BatchCalls {
     /// Each message's calls in turn, after the batch's work.
     PerMessage,
-    /// The calls once, for the whole batch; under a partial answer for the messages done
-    /// (their share of the batch's size), not at all when every message failed.
+    /// The calls once for the whole batch (once per `Edge::batch_entries` messages), their
+    /// items attached; under a partial answer for the messages done, not at all when every
+    /// message failed.
     PerBatch,
 }
 

@@ -189,7 +189,7 @@ impl Kind for LambdaConfig {
                 name: "batch_calls",
                 ty: KeyType::Word(&BATCH_CALLS_NAMES),
                 required: false,
-                about: "what the handler's `calls` are made for when an invocation carries a queue's or stream's batch: each message in turn (per_message: a handler that writes or publishes each record, each successful one under ReportBatchItemFailures) or once for the batch (per_batch: one write or send for all; under ReportBatchItemFailures, for the successful ones, sized as their share of the batch, none when every message failed); the function's own code, so a choice (default per_message)",
+                about: "what the handler's `calls` are made for when an invocation carries a queue's or stream's batch: each message in turn (per_message: a handler that writes or publishes each record, each successful one under ReportBatchItemFailures) or once for the batch (per_batch: one batch action for all, a DynamoDB BatchWriteItem of 25 items at most, an SQS SendMessageBatch or SNS PublishBatch of 10, a larger batch in as many calls in turn; the callee bills, stores or delivers each message as its own, and the entries it leaves unprocessed are sent again with backoff within the call's attempts; a callee without a batch action takes one request; under ReportBatchItemFailures, for the successful ones, none when every message failed); the function's own code, so a choice (default per_message)",
             },
             Key {
                 name: "canary",

@@ -41,10 +41,16 @@
 //! any success; otherwise one failed message is a function error for the batch. After the
 //! batch's work its `calls` are made for each message in turn (each successful one's, under
 //! a partial answer), or once with `batch_calls = "per_batch"` (under a partial answer, for
-//! the messages done: sized as their share of the batch, and not made at all when every
-//! message failed); each call is one request, whatever the batch's
-//! size (a topic it publishes to delivers one message per call, so a subscribed function
-//! does one message's work per invocation, as SNS invokes it).
+//! the messages done, and not made at all when every message failed). Per batch, a call to
+//! a callee with a batch action (`Edge::batch_entries`: DynamoDB's BatchWriteItem 25, SQS's
+//! SendMessageBatch and SNS's PublishBatch 10) carries the messages as its entries
+//! (`Ctx::attach_entries`: each one's operation, key, size, client and origin), as many as
+//! the action takes, the rest in further calls on the same edge in turn: a table writes each
+//! item on its own partition and bills it on its own, a queue stores and a topic delivers
+//! each message. Entries the callee failed (AWS's unprocessed items, a batch's `Failed`)
+//! are sent again alone, with the backoff of the callee's throttle and within the call's
+//! attempts (`UNPROCESSED`); the invocation fails when they are spent. A callee without a
+//! batch action takes the batch as one request of one message, sized as the messages done.
 //!
 //! With `kms = "…"` (its environment variables encrypted under a KMS key), each on-demand
 //! cold start decrypts them after Init and before the handler: one Decrypt against the
@@ -66,6 +72,7 @@ use super::{
     pack, unpack, AfterReply, BuildEnv, CallCursor, Component, ComponentReport, Edge, RetryTokens,
     Token,
 };
+use crate::config::OpChoice;
 use crate::kernel::{
     CallId, Ctx, Input, Item, Msg, Outcome, Reply, SimRng, SimTime, SpanEnd, TimerHandle,
 };
@@ -118,6 +125,11 @@ fn duration_prices(a: Architecture) -> (f64, f64, f64) {
 
 /// Status of a throttled invocation (aws-facts: §2 throttling: TooManyRequestsException).
 pub const THROTTLED: u16 = status::TOO_MANY_REQUESTS;
+/// How the handler takes a batch action's answer that failed some entries (DynamoDB's
+/// UnprocessedItems, SQS's and SNS's `Failed`): as the throttle of the services that have
+/// one (400, which their SDK clients' policies retry as a throttle), to send those again
+/// with backoff.
+const UNPROCESSED: u16 = status::BAD_REQUEST;
 /// How an invocation that failed is answered (an unhandled error, a failed downstream call or
 /// the function timeout). aws-facts: §2 sync Invoke results: HTTP 200 with
 /// `X-Amz-Function-Error`, not retried by SDKs; the kernel's `Outcome::Error`.
@@ -344,13 +356,32 @@ struct Job {
     reinit: SimTime,
     /// What each round of calls carries: per message (`BatchCalls::PerMessage`), one round
     /// per message done (its own key, operation, client and origin; none for a message that
-    /// failed under a partial answer); per batch under a partial answer with some messages
-    /// failed, one round for the messages done (their share of the size). `None`: one
-    /// round, for its request or for the batch as a whole; empty for a batch every message
-    /// of which failed under a partial answer (no call, per message or per batch).
+    /// failed under a partial answer); per batch, one round for the messages done (the
+    /// first one's key, operation, client and origin, their sizes summed), what a callee
+    /// without a batch action gets (one with one gets `items` as entries). `None`: one
+    /// round, for its request; empty for a batch every message of which failed under a
+    /// partial answer (no call, per message or per batch).
     rounds: Option<Box<[Msg]>>,
+    /// Per batch: the messages done, in order, which a call to a callee with a batch action
+    /// carries as its entries (`Edge::batch_entries` at a time); empty otherwise.
+    items: Box<[Item]>,
+    /// Per batch: which of the current call's batch actions is under way (0 for the first
+    /// `batch_entries` of `items`, 1 for the next, …).
+    chunk: usize,
+    /// The entries the current call carries: its chunk of `items`, or after an answer that
+    /// failed some of them, those (AWS's unprocessed items, sent again).
+    pending: Box<[Item]>,
     /// The round of calls under way.
     round: usize,
+}
+
+/// The message a call for `items` of `batch` carries: its first item's operation, key,
+/// client and origin, their sizes summed, one message (the items are the call's entries).
+fn carrying(batch: &Msg, first: &Item, items: &[Item]) -> Msg {
+    Msg {
+        size_bytes: items.iter().map(|i| i.size).fold(0, u32::saturating_add),
+        ..first.message(batch)
+    }
 }
 
 impl Job {
@@ -363,6 +394,54 @@ impl Job {
                 messages: 1,
                 ..self.msg
             },
+        }
+    }
+
+    /// What the call on `edge` carries: per batch, to a callee with a batch action, the
+    /// current chunk of the messages done (kept as `pending`, each with the operation the
+    /// edge gives it); anything else, the round's message.
+    fn prepare(&mut self, edge: &Edge) -> Msg {
+        self.pending = Box::default();
+        if let (false, Some(n)) = (self.items.is_empty(), edge.batch_entries) {
+            let n = usize::from(n);
+            let from = (self.chunk * n).min(self.items.len());
+            let to = (from + n).min(self.items.len());
+            self.pending = self.items[from..to]
+                .iter()
+                .map(|i| Item {
+                    failed: false,
+                    op: match edge.op {
+                        OpChoice::Fixed(op) => op,
+                        OpChoice::Inherit => i.op,
+                    },
+                    ..*i
+                })
+                .collect();
+        }
+        self.carried()
+    }
+
+    /// The message of a call carrying `pending` (its first entry's operation, key, client
+    /// and origin, its entries' sizes summed; one message, the entries being the call's
+    /// items), else the round's.
+    fn carried(&self) -> Msg {
+        match self.pending.first() {
+            Some(first) => carrying(&self.msg, first, &self.pending),
+            None => self.downstream(),
+        }
+    }
+
+    /// Whether the call on `edge` has another chunk of the batch to carry after this one.
+    fn more_chunks(&self, edge: &Edge) -> bool {
+        edge.batch_entries.is_some_and(|n| {
+            !self.items.is_empty() && (self.chunk + 1) * usize::from(n) < self.items.len()
+        })
+    }
+
+    /// Attaches `pending` to `call`, just made for them, as a batch action's entries.
+    fn attach(&self, ctx: &mut Ctx<'_>, call: CallId) {
+        if !self.pending.is_empty() {
+            ctx.attach_entries(call, self.pending.clone());
         }
     }
 
@@ -1052,6 +1131,9 @@ impl Lambda {
             timeout: None,
             reinit: SimTime::ZERO,
             rounds: None,
+            items: Box::default(),
+            chunk: 0,
+            pending: Box::default(),
             round: 0,
         });
         if cold {
@@ -1167,29 +1249,16 @@ impl Lambda {
                 if ordered && !broken.is_empty() {
                     work_s = done_s;
                 }
-                // A message's calls carry it, sized as a share of the batch.
-                let share = batch.size_bytes / u32::from(n);
-                let carrying = |i: &Item, size_bytes: u32| Msg {
-                    messages: 1,
-                    op: i.op,
-                    key: i.key,
-                    client: i.client,
-                    origin: i.origin,
-                    size_bytes,
-                    ..batch
-                };
-                let done = || items.iter().filter(|i| !i.failed);
-                if per_message {
-                    // The calls of each message done: a failed one's, under a partial answer,
-                    // are not made.
-                    rounds = Some(done().map(|i| carrying(i, share)).collect());
-                } else if partial && any {
-                    // A batch's one call is for the messages done: none when every one
-                    // failed; when some did, their share of the size, with the first done
-                    // one's operation, key, client and origin (the batch's are its first
-                    // message's, which may have failed).
-                    let count = done().count() as u32;
-                    rounds = Some(done().take(1).map(|i| carrying(i, share * count)).collect());
+                // The messages done: a failed one's calls, under a partial answer, are not
+                // made (without one, the batch fails and makes none). Per message, a round
+                // for each, carrying it; per batch one round, carrying them all (a batch
+                // action's calls, their entries).
+                let done: Box<[Item]> = items.iter().filter(|i| !i.failed).copied().collect();
+                let round = |r: &[Item]| carrying(&batch, &r[0], r);
+                let per = if per_message { 1 } else { done.len().max(1) };
+                rounds = Some(done.chunks(per).map(round).collect());
+                if !per_message {
+                    self.jobs[job].items = done;
                 }
                 any && !partial
             }
@@ -1219,18 +1288,33 @@ impl Lambda {
         if !fails
             && work < self.cfg.timeout
             && j.in_round()
-            && j.calls.call_next_after(
-                &self.edges[..self.handler],
-                ctx,
-                &mut self.rng,
-                j.downstream(),
-                me.encode(),
-                work,
-            )
+            && Self::call_next(&self.edges[..self.handler], &mut self.rng, ctx, j, me, work)
         {
             return;
         }
         ctx.schedule(work, Timer::WorkDone(me).encode());
+    }
+
+    /// Makes invocation `me`'s next call of its round, leaving after `delay`; false when
+    /// none is left.
+    fn call_next(
+        edges: &[Edge],
+        rng: &mut SimRng,
+        ctx: &mut Ctx<'_>,
+        j: &mut Job,
+        me: Invocation,
+        delay: SimTime,
+    ) -> bool {
+        let Some(at) = j.calls.advance(edges, rng) else {
+            return false;
+        };
+        j.chunk = 0;
+        let msg = j.prepare(&edges[at]);
+        let call = j
+            .calls
+            .call_current(edges, ctx, rng, msg, me.encode(), delay);
+        j.attach(ctx, call);
+        true
     }
 
     /// The next downstream call, or the answer when none is left.
@@ -1242,11 +1326,18 @@ impl Lambda {
         }
         let me = Invocation { job, gen: j.gen };
         let edges = &self.edges[..self.handler];
+        // A batch action's next chunk, on the edge of the call just answered.
+        if let Some(at) = j.calls.at().filter(|&at| j.more_chunks(&edges[at])) {
+            j.chunk += 1;
+            let msg = j.prepare(&edges[at]);
+            let call =
+                j.calls
+                    .call_current(edges, ctx, &mut self.rng, msg, me.encode(), SimTime::ZERO);
+            j.attach(ctx, call);
+            return;
+        }
         loop {
-            if j.in_round()
-                && j.calls
-                    .call_next(edges, ctx, &mut self.rng, j.downstream(), me.encode())
-            {
+            if j.in_round() && Self::call_next(edges, &mut self.rng, ctx, j, me, SimTime::ZERO) {
                 return;
             }
             // This message's calls are made: the next one's, if any.
@@ -1438,14 +1529,15 @@ impl Component for Lambda {
                 }
                 Some(Timer::Retry(i)) if self.running(i) => {
                     let j = &mut self.jobs[i.job];
-                    let msg = j.downstream();
-                    j.calls.call_again(
+                    let msg = j.carried();
+                    let call = j.calls.call_again(
                         &self.edges[..self.handler],
                         ctx,
                         &mut self.rng,
                         msg,
                         i.encode(),
                     );
+                    j.attach(ctx, call);
                 }
                 Some(Timer::Expire(version)) => self.expire(ctx, version),
                 Some(Timer::EventDue(e)) => self.event_due(ctx, e),
@@ -1464,10 +1556,28 @@ impl Component for Lambda {
                     return;
                 };
                 let j = &mut self.jobs[i.job];
+                // A batch action answered with entries failed (AWS's unprocessed items): the
+                // handler sends those again, with the backoff of the callee's throttle (AWS's
+                // BatchWriteItem: "retry the batch operation on those items", with
+                // exponential backoff), or fails when its attempts are spent.
+                let mut outcome = r.outcome;
+                if let Some(items) = ctx.replied_items().filter(|_| outcome.is_success()) {
+                    if items.iter().any(|i| i.failed) {
+                        j.pending = items
+                            .iter()
+                            .filter(|i| i.failed)
+                            .map(|i| Item {
+                                failed: false,
+                                ..*i
+                            })
+                            .collect();
+                        outcome = Outcome::Status(UNPROCESSED);
+                    }
+                }
                 match j.calls.after_reply(
                     &self.edges[..self.handler],
                     &mut self.envs[j.env].tokens,
-                    r.outcome,
+                    outcome,
                     &mut self.rng,
                 ) {
                     AfterReply::Retry(wait) => ctx.schedule(wait, Timer::Retry(i).encode()),

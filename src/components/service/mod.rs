@@ -200,9 +200,9 @@ impl Service {
     /// Makes the job's next downstream call, or answers it when none is left.
     fn proceed(&mut self, ctx: &mut Ctx<'_>, job: usize) {
         let j = &mut self.jobs[job];
-        if !j
-            .calls
+        if j.calls
             .call_next(&self.edges, ctx, &mut self.rng, j.msg, job as u64)
+            .is_none()
         {
             self.complete(ctx, job, status::OK);
         }

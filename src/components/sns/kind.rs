@@ -202,17 +202,22 @@ impl Kind for SnsConfig {
             Field {
                 path: "publishes",
                 unit: Unit::Count,
-                about: "Publish calls admitted",
+                about: "messages published: Publish calls admitted, and each entry of a PublishBatch admitted",
             },
             Field {
                 path: "throttled",
                 unit: Unit::Count,
-                about: "Publish calls refused with 400 ThrottlingException (over `publish_quota`, or a message group's `group_quota`)",
+                about: "Publish and PublishBatch calls refused with 400 ThrottlingException (over `publish_quota`, or a message group's `group_quota`; a batch when none of its entries was admitted)",
             },
             Field {
                 path: "refused_full",
                 unit: Unit::Count,
                 about: "Publish calls refused with 503 because archsim's limit of pending deliveries was reached (SNS has none)",
+            },
+            Field {
+                path: "failed_entries",
+                unit: Unit::Count,
+                about: "entries of PublishBatch calls (a Lambda handler's one call for its batch, `batch_calls = \"per_batch\"`) refused, throttled or over archsim's limit, while others of theirs were published: in the answer's `Failed` list, for the handler to send again",
             },
             Field {
                 path: "deduplicated",
@@ -387,6 +392,10 @@ impl Kind for SnsConfig {
 
     fn sdk_service(&self) -> Option<SdkService> {
         Some(SDK_SERVICE)
+    }
+
+    fn batch_entries(&self) -> Option<u16> {
+        Some(super::MAX_PUBLISH_BATCH)
     }
 
     /// A call to a topic publishes. SNS answers a denied request with its `AuthorizationError`

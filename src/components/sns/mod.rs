@@ -46,7 +46,7 @@ pub use config::{Policy, Protocol, Scope, SnsConfig};
 
 use super::token_bucket::TokenBucket;
 use super::{BuildEnv, Component, ComponentReport, Edge, Token};
-use crate::kernel::{Ctx, Input, Msg, Outcome, Reply, SimRng, SimTime, SpanEnd};
+use crate::kernel::{Ctx, Input, Item, Msg, Outcome, Reply, SimRng, SimTime, SpanEnd};
 use crate::metrics::{Clock, Counter, Counts, Durations, Level, MetricSet};
 use crate::status;
 use kind::{DELIVERED, FAILED, PENDING, PUBLISHES};
@@ -58,6 +58,9 @@ use std::collections::{BTreeMap, VecDeque};
 pub const THROTTLED: u16 = status::BAD_REQUEST;
 /// The status of a publish refused because archsim's limit of pending deliveries is reached.
 pub const FULL: u16 = status::SERVICE_UNAVAILABLE;
+/// The most messages one PublishBatch takes (AWS's PublishBatch API reference: more than 10
+/// is a TooManyEntriesInBatchRequest; aws-facts: §17 `PublishBatch` ≤10 messages).
+pub const MAX_PUBLISH_BATCH: u16 = 10;
 
 /// Each 64 KB of a message is billed as one request (third-party copies of AWS's pricing
 /// page, as for SQS; aws-facts has no SNS price).
@@ -156,6 +159,8 @@ pub struct Sns {
     statuses: Counts<Outcome>,
     throttled: u64,
     refused: u64,
+    /// Entries of PublishBatch calls refused while others of theirs were published.
+    failed_entries: u64,
     attempts: u64,
     retries: u64,
     given_up: u64,
@@ -196,6 +201,7 @@ impl Sns {
             statuses: Counts::default(),
             throttled: 0,
             refused: 0,
+            failed_entries: 0,
             attempts: 0,
             retries: 0,
             given_up: 0,
@@ -222,31 +228,66 @@ impl Sns {
         u64::from(msg.size_bytes).div_ceil(CHUNK_BYTES).max(1) as f64
     }
 
-    fn publish(&mut self, ctx: &mut Ctx<'_>, call: crate::kernel::CallId, msg: Msg) {
-        let now = ctx.now();
-        let measured = self.clock.measured(now);
-        let group = if self.cfg.fifo {
-            (msg.key % u64::from(self.cfg.message_groups)) as u32
+    /// The FIFO message group of a message with `key` (0 in a standard topic).
+    fn group_of(&self, key: u64) -> u32 {
+        if self.cfg.fifo {
+            (key % u64::from(self.cfg.message_groups)) as u32
         } else {
             0
-        };
-        // aws-facts: §17: a FIFO topic's quota is the topic's, or under message-group scope
-        // each group's (and the Region's maximum for the topic).
+        }
+    }
+
+    /// Whether the topic takes one more message of `group` now, and, if not, the status it
+    /// answers: the publish quota's (aws-facts: §17: a FIFO topic's quota is the topic's, or
+    /// under message-group scope each group's, and the Region's maximum for the topic), or
+    /// a full topic's.
+    fn admit(&mut self, now: SimTime, group: u32, wanted: usize) -> Result<(), u16> {
+        self.admit_beside(now, group, wanted, 0)
+    }
+
+    /// `admit`, beside `held` deliveries its batch is about to add.
+    fn admit_beside(
+        &mut self,
+        now: SimTime,
+        group: u32,
+        wanted: usize,
+        held: usize,
+    ) -> Result<(), u16> {
         let group_ok = match self.group_quotas.get_mut(group as usize) {
             Some(q) => q.try_take(now),
             None => true,
         };
         if !group_ok || !self.quota.try_take(now) {
+            return Err(THROTTLED);
+        }
+        if self.deliveries.len() + held + wanted > crate::limits::MAX_QUEUE_MESSAGES as usize {
+            return Err(FULL);
+        }
+        Ok(())
+    }
+
+    fn count_refusal(&mut self, status: u16, measured: bool) {
+        if status == THROTTLED {
             self.throttled += u64::from(measured);
-            self.statuses.add(Outcome::Status(THROTTLED), measured);
-            ctx.reply(call, THROTTLED);
+        } else {
+            self.refused += u64::from(measured);
+        }
+    }
+
+    fn publish(&mut self, ctx: &mut Ctx<'_>, call: crate::kernel::CallId, msg: Msg) {
+        let now = ctx.now();
+        let measured = self.clock.measured(now);
+        if let Some(items) = ctx.entries_mut(call) {
+            let items = items.to_vec();
+            self.publish_batch(ctx, call, msg, &items);
             return;
         }
+        let group = self.group_of(msg.key);
         let wanted = self.subscribed(msg.op).count();
-        if self.deliveries.len() + wanted > crate::limits::MAX_QUEUE_MESSAGES as usize {
-            self.refused += u64::from(measured);
-            self.statuses.add(Outcome::Status(FULL), measured);
-            ctx.reply(call, FULL);
+        if let Err(status) = self.admit(now, group, wanted) {
+            self.count_refusal(status, measured);
+            self.statuses.add(Outcome::Status(status), measured);
+            ctx.reply(call, status);
             return;
         }
         self.publishes.add(&self.clock, now, measured);
@@ -256,6 +297,77 @@ impl Sns {
         let answered = self.cfg.publish_latency.sample_time(&mut self.rng);
         self.statuses.add(Outcome::Status(status::OK), measured);
         ctx.reply_after(call, status::OK, answered);
+        self.fan_out(ctx, msg, group, answered);
+    }
+
+    /// PublishBatch (a Lambda handler's one call for its batch): each entry a message of
+    /// its own, admitted by the quota one by one (the quota is a rate of messages, aws-facts:
+    /// §17; AWS does not say that a batch's entries count apart, a choice) and delivered to
+    /// every subscription that wants it; one request on the bill per 64 KB of the batch
+    /// (AWS's SNS pricing: batch publishes are requests, each 64 KB chunk one). An entry
+    /// refused is in the answer's `Failed` list, the call a success when some were
+    /// published; when none was, the call is refused as its first entry was.
+    fn publish_batch(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        call: crate::kernel::CallId,
+        msg: Msg,
+        items: &[Item],
+    ) {
+        let now = ctx.now();
+        let measured = self.clock.measured(now);
+        let (mut published, mut refusal, mut failed) = (Vec::new(), None, Vec::new());
+        let mut held = 0;
+        for (k, i) in items.iter().enumerate() {
+            let group = self.group_of(i.key);
+            let wanted = self.subscribed(i.op).count();
+            match self.admit_beside(now, group, wanted, held) {
+                Ok(()) => {
+                    held += wanted;
+                    published.push((i, group));
+                }
+                Err(status) => {
+                    refusal.get_or_insert(status);
+                    failed.push(k);
+                }
+            }
+        }
+        if let Some(items) = ctx.entries_mut(call) {
+            for &k in &failed {
+                items[k].failed = true;
+            }
+        }
+        let status = match refusal {
+            Some(s) if published.is_empty() => {
+                self.count_refusal(s, measured);
+                s
+            }
+            _ => {
+                self.failed_entries += failed.len() as u64 * u64::from(measured);
+                status::OK
+            }
+        };
+        if measured && !published.is_empty() {
+            self.billed_publishes += Self::chunks(&msg);
+        }
+        let answered = if status == status::OK {
+            self.cfg.publish_latency.sample_time(&mut self.rng)
+        } else {
+            SimTime::ZERO
+        };
+        self.statuses.add(Outcome::Status(status), measured);
+        ctx.reply_after(call, status, answered);
+        for (i, group) in published {
+            self.publishes.add(&self.clock, now, measured);
+            self.fan_out(ctx, i.message(&msg), group, answered);
+        }
+    }
+
+    /// A published message's deliveries, one per subscription that wants it, the first
+    /// attempt `answered` (the publish's answer) plus the delivery latency from now.
+    fn fan_out(&mut self, ctx: &mut Ctx<'_>, msg: Msg, group: u32, answered: SimTime) {
+        let now = ctx.now();
+        let measured = self.clock.measured(now);
         if self.cfg.fifo && self.duplicate(now, &msg) {
             // aws-facts: §17: a FIFO topic accepts a duplicate (200) and delivers it to no
             // one.
@@ -477,6 +589,7 @@ impl Component for Sns {
         m.count("publishes", self.publishes.total());
         m.count("throttled", self.throttled);
         m.count("refused_full", self.refused);
+        m.count("failed_entries", self.failed_entries);
         m.count("deliveries", self.delivered.total());
         m.count("delivery_attempts", self.attempts);
         m.count("retries", self.retries);

@@ -227,7 +227,7 @@ impl Kind for SqsConfig {
             Field {
                 path: "sends",
                 unit: Unit::Count,
-                about: "SendMessage calls received in the measured period (not the messages a redrive moves here: `received_by_redrive`)",
+                about: "SendMessage and SendMessageBatch calls received in the measured period, a batch one (not the messages a redrive moves here: `received_by_redrive`)",
             },
             Field {
                 path: "throttles",
@@ -238,6 +238,11 @@ impl Kind for SqsConfig {
                 path: "refused_full",
                 unit: Unit::Count,
                 about: "sends refused with 503 because the queue held `max_messages`",
+            },
+            Field {
+                path: "failed_entries",
+                unit: Unit::Count,
+                about: "entries of SendMessageBatch calls (a Lambda handler's one call for its batch, `batch_calls = \"per_batch\"`) refused because the queue held `max_messages` while others of theirs were stored: in the answer's `Failed` list, for the handler to send again",
             },
             Field {
                 path: "deletes",
@@ -518,6 +523,10 @@ impl Kind for SqsConfig {
 
     fn sdk_service(&self) -> Option<SdkService> {
         Some(SDK_SERVICE)
+    }
+
+    fn batch_entries(&self) -> Option<u16> {
+        Some(super::MAX_SEND_BATCH)
     }
 
     fn fifo(&self) -> Option<bool> {

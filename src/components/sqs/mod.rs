@@ -73,6 +73,9 @@ pub const FULL: u16 = status::SERVICE_UNAVAILABLE;
 /// dead-letter queue stores without counting it as a send. Queues are never behind a load
 /// balancer, the only other user of the field.
 const REDRIVE: u32 = u32::MAX;
+/// The most messages one SendMessageBatch takes (AWS's SendMessageBatch API reference: "up
+/// to 10 messages"; aws-facts: §15 batch ≤10 messages).
+pub const MAX_SEND_BATCH: u16 = 10;
 
 /// aws-facts: §15 SQS: FIFO queues take 300 API calls per second per action.
 const FIFO_TPS: f64 = 300.0;
@@ -314,6 +317,8 @@ pub struct Sqs {
     sends: Counter,
     throttles: u64,
     refused: u64,
+    /// Entries of SendMessageBatch calls refused (the queue full) while others were stored.
+    failed_entries: u64,
     deletes: Counter,
     expired: u64,
     moved: Counter,
@@ -382,6 +387,7 @@ impl Sqs {
             sends: Counter::new(&clock),
             throttles: 0,
             refused: 0,
+            failed_entries: 0,
             deletes: Counter::new(&clock),
             expired: 0,
             moved: Counter::new(&clock),
@@ -458,23 +464,66 @@ impl Sqs {
             ctx.reply(call, THROTTLED);
             return;
         }
-        // Each 64 KB of a message is a request of its own on the bill.
+        // Each 64 KB of a message, or of a batch's messages together, is a request of its
+        // own on the bill.
         let chunks = u64::from(msg.size_bytes).div_ceil(CHUNK_BYTES).max(1);
         self.bill(now, chunks as f64);
-        if self.msgs.len() >= self.cfg.max_messages as usize {
+        if let Some(items) = ctx.entries_mut(call) {
+            // SendMessageBatch (a Lambda handler's one call for its batch): each entry a
+            // message of its own, stored while there is room; an entry refused is in the
+            // answer's `Failed` list, the call a success when some were stored, else
+            // refused as a full queue's send is.
+            let (mut stored, mut refused) = (Vec::with_capacity(items.len()), 0);
+            for item in items.iter_mut() {
+                if self.msgs.len() + stored.len() < self.cfg.max_messages as usize {
+                    stored.push(*item);
+                } else {
+                    item.failed = true;
+                    refused += 1;
+                }
+            }
+            let answered = !stored.is_empty();
+            if measured {
+                if answered {
+                    self.failed_entries += refused;
+                } else {
+                    self.refused += 1;
+                }
+            }
+            // All of them in before a poller takes any, as SQS stores a batch.
+            for i in &stored {
+                self.enqueue(ctx, i.message(&msg));
+            }
+            if !stored.is_empty() {
+                self.stored(ctx);
+            }
+            if !answered {
+                self.statuses.add(FULL, measured);
+                ctx.reply(call, FULL);
+                return;
+            }
+        } else if self.msgs.len() >= self.cfg.max_messages as usize {
             self.refused += u64::from(measured);
             self.statuses.add(FULL, measured);
             ctx.reply(call, FULL);
             return;
+        } else {
+            self.store(ctx, msg);
         }
-        self.store(ctx, msg);
         let wait = self.cfg.send_latency.sample_time(&mut self.send_rng);
         self.statuses.add(status::OK, measured);
         self.response.record(wait, measured);
         ctx.reply_after(call, status::OK, wait);
     }
 
+    /// Stores `msg` and hands it to a poller if one waits.
     fn store(&mut self, ctx: &mut Ctx<'_>, msg: Msg) {
+        self.enqueue(ctx, msg);
+        self.stored(ctx);
+    }
+
+    /// Puts `msg` in the queue, visible; `stored` follows once the call's messages are in.
+    fn enqueue(&mut self, ctx: &mut Ctx<'_>, msg: Msg) {
         let now = ctx.now();
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -496,11 +545,15 @@ impl Sqs {
         });
         self.by_age.insert((now, id));
         self.make_visible(id);
-        self.set_levels(now);
         if !self.retention_armed && now + self.cfg.retention < self.clock.end {
             self.retention_armed = true;
             ctx.schedule(self.cfg.retention, Timer::Retention.encode());
         }
+    }
+
+    /// Messages were put in the queue: its levels, its pollers' scaling and their batches.
+    fn stored(&mut self, ctx: &mut Ctx<'_>) {
+        self.set_levels(ctx.now());
         self.arm_scaling(ctx);
         self.dispatch(ctx);
     }
@@ -800,6 +853,7 @@ impl Sqs {
                         op: m.op,
                         failed: false,
                         key: m.key,
+                        size: m.size,
                         client: m.client,
                         origin: m.origin,
                         group: if self.cfg.fifo { m.group + 1 } else { 0 },
@@ -1100,6 +1154,7 @@ impl Component for Sqs {
         m.count("sends", self.sends.total());
         m.count("throttles", self.throttles);
         m.count("refused_full", self.refused);
+        m.count("failed_entries", self.failed_entries);
         m.count("deletes", self.deletes.total());
         m.count("expired", self.expired);
         m.count("moved_to_dead_letter", self.moved.total());
