@@ -38,7 +38,9 @@ pub struct Msg {
     /// The instance of a group a load balancer routed this call to (0: the callee chooses).
     pub instance: u32,
     /// How many queue messages the call carries: 1 for a request, the batch's size for a
-    /// queue's batch handed to its consumer (which does each message's work).
+    /// queue's batch handed to its consumer (which does each message's work), the entries'
+    /// count for a batch action (`Ctx::attach_entries`: a callee looks for entries only when
+    /// there are more than one, one being a request like any other).
     pub messages: u16,
     /// When the client's request this work descends from was first sent: set by the
     /// workload, carried through every hop (components build downstream calls from the call
@@ -614,9 +616,13 @@ impl Ctx<'_> {
         }
     }
 
-    /// The entries of `call`, a batch action this actor received and has not answered yet
-    /// (`attach_entries`); `None` for any other call.
-    pub fn entries_mut(&mut self, call: CallId) -> Option<&mut [Item]> {
+    /// The entries of `call`, a batch action this actor received with `msg` and has not
+    /// answered yet (`attach_entries`); `None` for any other call, and for one entry (a
+    /// request like any other, looked for no further: `Msg::messages` counts the entries).
+    pub fn entries_mut(&mut self, call: CallId, msg: &Msg) -> Option<&mut [Item]> {
+        if msg.messages <= 1 {
+            return None;
+        }
         let rec = self.calls.get_mut(call)?;
         debug_assert_eq!(
             rec.callee, self.me,

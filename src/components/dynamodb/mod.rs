@@ -299,9 +299,9 @@ impl DynamoDb {
     }
 
     fn request(&mut self, ctx: &mut Ctx<'_>, call: CallId, msg: Msg) {
-        if let Some(items) = ctx.entries_mut(call) {
+        if let Some(items) = ctx.entries_mut(call, &msg) {
             let items = items.to_vec();
-            self.batch(ctx, call, &items, msg.span);
+            self.batch(ctx, call, &items, &msg);
             return;
         }
         let now = ctx.now();
@@ -343,7 +343,7 @@ impl DynamoDb {
     /// ProvisionedThroughputExceededException "if none of the items can be processed").
     /// One answer, after the slower side's latency (DAX's alone when every item was in its
     /// cache).
-    fn batch(&mut self, ctx: &mut Ctx<'_>, call: CallId, items: &[Item], span: u32) {
+    fn batch(&mut self, ctx: &mut Ctx<'_>, call: CallId, items: &[Item], msg: &Msg) {
         let now = ctx.now();
         let measured = self.clock.measured(now);
         self.requests.add(&self.clock, now, measured);
@@ -351,7 +351,7 @@ impl DynamoDb {
         let (mut write, mut cached, mut refused) = (false, true, Vec::new());
         let mut limit = Limit::Table;
         for (k, i) in items.iter().enumerate() {
-            let done = self.item(ctx, i.op, i.key, i.size, i.origin, span);
+            let done = self.item(ctx, i.op, i.key, i.size, i.origin, msg.span);
             write |= done.write;
             cached &= done.dax_hit;
             match done.refused {
@@ -367,7 +367,7 @@ impl DynamoDb {
                 }
             }
         }
-        if let Some(items) = ctx.entries_mut(call) {
+        if let Some(items) = ctx.entries_mut(call, msg) {
             for &k in &refused {
                 items[k].failed = true;
             }

@@ -376,7 +376,7 @@ struct Job {
 }
 
 /// The message a call for `items` of `batch` carries: its first item's operation, key,
-/// client and origin, their sizes summed, one message (the items are the call's entries).
+/// client and origin, their sizes summed, one message.
 fn carrying(batch: &Msg, first: &Item, items: &[Item]) -> Msg {
     Msg {
         size_bytes: items.iter().map(|i| i.size).fold(0, u32::saturating_add),
@@ -422,11 +422,13 @@ impl Job {
     }
 
     /// The message of a call carrying `pending` (its first entry's operation, key, client
-    /// and origin, its entries' sizes summed; one message, the entries being the call's
-    /// items), else the round's.
+    /// and origin, its entries' sizes summed and counted), else the round's.
     fn carried(&self) -> Msg {
         match self.pending.first() {
-            Some(first) => carrying(&self.msg, first, &self.pending),
+            Some(first) => Msg {
+                messages: self.pending.len() as u16,
+                ..carrying(&self.msg, first, &self.pending)
+            },
             None => self.downstream(),
         }
     }

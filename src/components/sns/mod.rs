@@ -277,7 +277,7 @@ impl Sns {
     fn publish(&mut self, ctx: &mut Ctx<'_>, call: crate::kernel::CallId, msg: Msg) {
         let now = ctx.now();
         let measured = self.clock.measured(now);
-        if let Some(items) = ctx.entries_mut(call) {
+        if let Some(items) = ctx.entries_mut(call, &msg) {
             let items = items.to_vec();
             self.publish_batch(ctx, call, msg, &items);
             return;
@@ -332,7 +332,7 @@ impl Sns {
                 }
             }
         }
-        if let Some(items) = ctx.entries_mut(call) {
+        if let Some(items) = ctx.entries_mut(call, &msg) {
             for &k in &failed {
                 items[k].failed = true;
             }

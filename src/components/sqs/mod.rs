@@ -468,7 +468,7 @@ impl Sqs {
         // own on the bill.
         let chunks = u64::from(msg.size_bytes).div_ceil(CHUNK_BYTES).max(1);
         self.bill(now, chunks as f64);
-        if let Some(items) = ctx.entries_mut(call) {
+        if let Some(items) = ctx.entries_mut(call, &msg) {
             // SendMessageBatch (a Lambda handler's one call for its batch): each entry a
             // message of its own, stored while there is room; an entry refused is in the
             // answer's `Failed` list, the call a success when some were stored, else
