@@ -102,7 +102,7 @@ impl World {
                         );
                         Edge {
                             asynchronous: call.asynchronous.is_some(),
-                            batch_entries: callee.spec.batch_entries(),
+                            batch: batch_actions(&scenario.ops, &callee.spec),
                             ..edge
                         }
                     })
@@ -536,4 +536,18 @@ fn retry_policy(spec: Option<&RetrySpec>, callee: &ComponentSpec) -> RetryPolicy
         Some(s) => s.resolve(service.as_ref()),
         None => RetrySpec::default_for(service.as_ref()),
     }
+}
+
+/// What `spec`'s batch actions are for each of `ops` (`Edge::batch`); `None` when it has
+/// none.
+fn batch_actions(
+    ops: &[String],
+    spec: &crate::components::ComponentSpec,
+) -> Option<std::sync::Arc<[Option<crate::components::BatchAction>]>> {
+    let actions: Vec<_> = ops
+        .iter()
+        .enumerate()
+        .map(|(op, name)| spec.batch_action(op as u16, name))
+        .collect();
+    actions.iter().any(Option::is_some).then(|| actions.into())
 }

@@ -426,6 +426,17 @@ pub struct Mapping {
     pub managed: &'static str,
 }
 
+/// A batch action of an AWS API (`Kind::batch_action`): which one, among the kind's own,
+/// and the most entries one call of it takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchAction {
+    /// The kind's number for the action (messages of different actions go in different
+    /// calls: a table's writes in BatchWriteItem, its reads in BatchGetItem).
+    pub action: u8,
+    /// The most entries one call of it takes.
+    pub entries: u16,
+}
+
 /// A kind of component: its config, read from a `[[component]]` table, and everything it
 /// declares. Implemented once per kind, in the kind's own folder.
 pub trait Kind: Clone + Debug + Send + Sync + 'static {
@@ -498,10 +509,14 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         None
     }
 
-    /// For an AWS API with a batch action: the most entries one call of it takes (a
-    /// BatchWriteItem's 25, a SendMessageBatch's 10), which a Lambda handler's one call per
-    /// batch (`batch_calls = "per_batch"`) is cut to; `None`: a call takes any batch.
-    fn batch_entries(&self) -> Option<u16> {
+    /// For an AWS API with batch actions: the one a message of operation `op` (named
+    /// `name`) goes in when a Lambda handler makes one call per batch (`batch_calls =
+    /// "per_batch"`), and how many entries it takes (a BatchWriteItem's 25 puts, a
+    /// BatchGetItem's 100 reads, a SendMessageBatch's 10); `None`: that operation has no
+    /// batch form (an UpdateItem), each message is a call of its own. A kind with no batch
+    /// action at all answers `None` for every operation, and takes a batch's call as one
+    /// request.
+    fn batch_action(&self, _op: u16, _name: &str) -> Option<BatchAction> {
         None
     }
 
@@ -735,8 +750,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn call_carries(&self, call: usize, op: u16) -> bool;
     /// `Kind::sdk_service`: how an SDK client of this kind classifies its answers.
     fn sdk_service(&self) -> Option<SdkService>;
-    /// `Kind::batch_entries`: the most entries one batch call to it takes.
-    fn batch_entries(&self) -> Option<u16>;
+    /// `Kind::batch_action`: the batch action a message of operation `op` goes in.
+    fn batch_action(&self, op: u16, name: &str) -> Option<BatchAction>;
     /// `Kind::routes_to_one`: whether a request goes to one of its calls' targets.
     fn routes_to_one(&self) -> bool;
     /// `Kind::probes`: the probes it sends each instance behind its calls over `duration`.
@@ -839,8 +854,8 @@ impl<K: Kind> DynKind for K {
     fn sdk_service(&self) -> Option<SdkService> {
         Kind::sdk_service(self)
     }
-    fn batch_entries(&self) -> Option<u16> {
-        Kind::batch_entries(self)
+    fn batch_action(&self, op: u16, name: &str) -> Option<BatchAction> {
+        Kind::batch_action(self, op, name)
     }
     fn routes_to_one(&self) -> bool {
         Kind::routes_to_one(self)

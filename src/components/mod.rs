@@ -57,7 +57,7 @@ pub fn is_probe(op: u16) -> bool {
     op >= PROBE_SHALLOW
 }
 
-pub use kind::{AccountClaims, ComponentSpec, Kind, KindInfo};
+pub use kind::{AccountClaims, BatchAction, ComponentSpec, Kind, KindInfo};
 
 /// A downstream call resolved for the run: the callee's actor id and the hop latency.
 #[derive(Clone, Debug)]
@@ -79,9 +79,10 @@ pub struct Edge {
     /// The call's `mode`: asynchronous calls wait only for the callee's acceptance. Set on
     /// each message it carries (`Msg::asynchronous`), whatever the message it was made from.
     pub asynchronous: bool,
-    /// The most entries one call to the callee takes (`Kind::batch_entries`): a Lambda
-    /// handler that makes one call per batch makes one per this many messages.
-    pub batch_entries: Option<u16>,
+    /// The callee's batch action for each operation (`Kind::batch_action`, by the
+    /// scenario's operation number), for a Lambda handler that makes one call per batch;
+    /// `None` for a callee without one.
+    pub batch: Option<std::sync::Arc<[Option<BatchAction>]>>,
 }
 
 impl Edge {
@@ -90,6 +91,16 @@ impl Edge {
     pub fn taken(&self, rng: &mut SimRng) -> bool {
         use rand::Rng;
         self.probability >= 1.0 || rng.random::<f64>() < self.probability
+    }
+
+    /// The batch action a message of operation `op` goes in on this call (its own
+    /// operation unless the call gives one).
+    pub fn batch_action(&self, op: u16) -> Option<BatchAction> {
+        let op = match self.op {
+            OpChoice::Fixed(op) => op,
+            OpChoice::Inherit => op,
+        };
+        self.batch.as_ref()?.get(usize::from(op)).copied().flatten()
     }
 
     /// Makes the call for a request carrying `msg`, tagging the reply with `tag`.
@@ -167,7 +178,7 @@ impl Edge {
             latency,
             retry,
             asynchronous: false,
-            batch_entries: None,
+            batch: None,
         }
     }
 }

@@ -701,7 +701,7 @@ fn an_expectation_on_a_dead_letter_queues_sends_is_told_that_redrives_are_not_se
         .collect();
     assert_eq!(said.len(), 1, "{said:?}");
     assert!(
-        said[0].1.starts_with("`components.dlq.sends` counts SendMessage calls only, not the messages \"q\"'s redrive moves into it: `components.dlq.received_by_redrive` counts those"),
+        said[0].1.starts_with("`components.dlq.sends` counts the messages sent to it only, not those \"q\"'s redrive moves into it: `components.dlq.received_by_redrive` counts those"),
         "{said:?}"
     );
     assert_eq!(said[0].0, text("x").lines().count() - 1);
@@ -799,10 +799,56 @@ fn a_batch_written_in_one_call_is_billed_per_item_and_cut_at_25() {
 }
 
 #[test]
+fn a_batch_to_a_table_is_a_call_per_action_each_cut_to_what_it_takes() {
+    // Batches of 100 (200 messages a second, full within the window) written on to a table
+    // in one call per batch (`per_batch`): reads go in BatchGetItem, 100 a call (AWS's
+    // BatchGetItem API reference), puts in BatchWriteItem, 25 a call, and an update, which
+    // has no batch form (UpdateItem), alone.
+    let q = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nconsumer = { to = \"fn\", batch_size = 100, batching_window = \"1s\" }\n";
+    let table = "[[component]]\nid = \"t\"\nkind = \"dynamodb\"\nwcu = 40000\nrcu = 40000\n";
+    let with = |mix: &str| {
+        scenario(
+            "1m",
+            200,
+            &format!(
+                "{q}{}batch_calls = \"per_batch\"\ncalls = [ {{ to = \"t\" }} ]\n{table}",
+                function("1ms", false)
+            ),
+        )
+        .replace(
+            "retry = { attempts = 1 }",
+            &format!("retry = {{ attempts = 1 }}\nsize = 100\nkeys = {{ dist = \"uniform\", count = 1000000 }}\nmix = {mix}"),
+        )
+    };
+    let calls = |mix: &str| {
+        let s = run(&with(mix));
+        let batches = num(&s, "components.q.batches");
+        assert!(batches >= 100.0, "{batches}");
+        (num(&s, "components.t.requests") / batches, s)
+    };
+    let (reads, _) = calls("[ { op = \"read\", weight = 1 } ]");
+    assert!((reads - 1.0).abs() < 0.02, "{reads} calls a batch of reads");
+    let (puts, _) = calls("[ { op = \"put\", weight = 1 } ]");
+    assert!((puts - 4.0).abs() < 0.05, "{puts} calls a batch of puts");
+    let (updates, s) = calls("[ { op = \"update\", weight = 1 } ]");
+    assert!(
+        (updates - 100.0).abs() < 1.0,
+        "{updates} calls a batch of updates"
+    );
+    assert_eq!(
+        num(&s, "components.t.write_units_consumed"),
+        num(&s, "components.t.requests")
+    );
+    // Half reads, half puts (drawn): a BatchGetItem and two or three BatchWriteItems.
+    let (mixed, _) = calls("[ { op = \"read\", weight = 1 }, { op = \"put\", weight = 1 } ]");
+    assert!(mixed > 3.0 && mixed < 4.0, "{mixed} calls a mixed batch");
+}
+
+#[test]
 fn a_batch_sent_on_in_one_call_is_each_message_in_the_next_queue() {
     // Batches of 10 (59 full ones, as `fan_out`) sent on in one call to a second queue: a
-    // SendMessageBatch, one send and one billed request each (ten 64-byte messages are
-    // under 64 KB), storing ten messages.
+    // SendMessageBatch of ten messages, all sent and stored, one billed request each (ten
+    // 64-byte messages are under 64 KB).
     let q = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nconsumer = { to = \"fn\", batch_size = 10, batching_window = \"1s\" }\n";
     let out = "[[component]]\nid = \"out\"\nkind = \"sqs\"\n";
     let text = scenario(
@@ -815,7 +861,7 @@ fn a_batch_sent_on_in_one_call_is_each_message_in_the_next_queue() {
     );
     let s = run(&text);
     assert_eq!(num(&s, "components.q.batches"), 59.0);
-    assert_eq!(num(&s, "components.out.sends"), 59.0);
+    assert_eq!(num(&s, "components.out.sends"), 590.0);
     assert_eq!(num(&s, "components.out.requests_billed"), 59.0);
     assert_eq!(num(&s, "components.out.backlog_end"), 590.0);
 
@@ -827,7 +873,8 @@ fn a_batch_sent_on_in_one_call_is_each_message_in_the_next_queue() {
         .replace("rate = 10 }", "rate = 20 }"));
     let batches = num(&s, "components.q.batches");
     assert!(batches >= 58.0, "{batches}");
-    assert_eq!(num(&s, "components.out.sends"), 2.0 * batches);
+    assert_eq!(num(&s, "components.out.requests_billed"), 2.0 * batches);
+    assert_eq!(num(&s, "components.out.sends"), 20.0 * batches);
     assert_eq!(num(&s, "components.out.backlog_end"), 20.0 * batches);
 
     // Sent on by half the batches (`probability = 0.5`): two calls for each batch that
@@ -836,16 +883,17 @@ fn a_batch_sent_on_in_one_call_is_each_message_in_the_next_queue() {
         .replace("batch_size = 10", "batch_size = 20")
         .replace("rate = 10 }", "rate = 20 }")
         .replace("to = \"out\"", "to = \"out\", probability = 0.5"));
-    let (batches, sends) = (
+    let (batches, calls) = (
         num(&s, "components.q.batches"),
-        num(&s, "components.out.sends"),
+        num(&s, "components.out.requests_billed"),
     );
-    assert_eq!(sends % 2.0, 0.0, "{sends}");
+    assert_eq!(calls % 2.0, 0.0, "{calls}");
     assert!(
-        sends > 0.6 * batches && sends < 1.4 * batches,
-        "{sends} of {batches}"
+        calls > 0.6 * batches && calls < 1.4 * batches,
+        "{calls} of {batches}"
     );
-    assert_eq!(num(&s, "components.out.backlog_end"), 10.0 * sends);
+    assert_eq!(num(&s, "components.out.sends"), 10.0 * calls);
+    assert_eq!(num(&s, "components.out.backlog_end"), 10.0 * calls);
 }
 
 #[test]

@@ -4,13 +4,13 @@
 use super::autoscaling::{TARGET_MAX, TARGET_MIN};
 use super::config::{self, DynamoConfig, MAX_PARTITIONS, MAX_UNITS};
 use super::stream_config::{MAX_BATCH, MAX_PARALLELIZATION, MAX_RETRIES};
-use super::{MAX_BATCH_WRITE, THROTTLED};
+use super::{MAX_BATCH_GET, MAX_BATCH_WRITE, THROTTLED};
 use crate::components::iac::{
     clamp, string, Dialect, Downstream, Imports, Mapped, Resource, ResourceMap,
 };
 use crate::components::kind::{
-    Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, Mapping, Mark, PlotLine,
-    PlotPanel, Relations, Series, Tone, Unit,
+    BatchAction, Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, Mapping, Mark,
+    PlotLine, PlotPanel, Relations, Series, Tone, Unit,
 };
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::RawComponentTable;
@@ -452,7 +452,7 @@ impl Kind for DynamoConfig {
             Field {
                 path: "unprocessed_items",
                 unit: Unit::Count,
-                about: "items of batch actions (a Lambda handler's BatchWriteItem, `batch_calls = \"per_batch\"`) refused by the table's or a partition's limit while others of theirs were done: answered 200 with them unprocessed, for the handler to send again",
+                about: "items of batch actions (a Lambda handler's BatchWriteItem, `batch_calls = \"per_batch\"`) refused by the table's or a partition's limit while others of theirs were done: answered 200 with them unprocessed, for the handler to send again (reported for a table that received batch actions)",
             },
             crate::components::kind::BY_STATUS,
             Field {
@@ -617,6 +617,11 @@ impl Kind for DynamoConfig {
             Column {
                 label: "partitions",
                 field: "partitions",
+                unit: Unit::Count,
+            },
+            Column {
+                label: "unprocessed items",
+                field: "unprocessed_items",
                 unit: Unit::Count,
             },
             // A stream's consumer falling behind (a poison record retried for ever blocks its
@@ -842,12 +847,24 @@ impl Kind for DynamoConfig {
         Some(SDK_SERVICE)
     }
 
-    /// BatchWriteItem takes at most 25 puts and deletes (BatchGetItem 100 keys): a batch
-    /// call is cut to 25, what either takes. Its entries are that action's items whatever
-    /// their operations: a transaction's all-or-nothing (TransactWriteItems, 100 items) is
-    /// not modelled, nor a query's or an update's lack of a batch form.
-    fn batch_entries(&self) -> Option<u16> {
-        Some(MAX_BATCH_WRITE)
+    /// Writes go in BatchWriteItem, 25 at most, and reads in BatchGetItem, 100 at most
+    /// (AWS's API references); an update (UpdateItem), a transaction and a query or scan
+    /// have no batch form: a call each.
+    fn batch_action(&self, op: u16, name: &str) -> Option<BatchAction> {
+        let queries = self.dax.as_ref().is_some_and(|d| d.queries.contains(&op));
+        if name == "update" || self.transactions.contains(&op) || queries {
+            None
+        } else if self.writes.contains(&op) {
+            Some(BatchAction {
+                action: 0,
+                entries: MAX_BATCH_WRITE,
+            })
+        } else {
+            Some(BatchAction {
+                action: 1,
+                entries: MAX_BATCH_GET,
+            })
+        }
     }
 
     fn calls(&self) -> &[CallSpec] {

@@ -55,9 +55,11 @@ use stream::{Record, Stream, Tag};
 pub const THROTTLED: u16 = status::BAD_REQUEST;
 
 /// The most puts and deletes one BatchWriteItem takes (AWS's BatchWriteItem API reference:
-/// "up to 25 item put or delete operations"; more and it rejects the whole batch). A
-/// BatchGetItem takes up to 100 keys; a batch call is cut to the smaller.
+/// "up to 25 item put or delete operations"; more and it rejects the whole batch).
 pub const MAX_BATCH_WRITE: u16 = 25;
+/// The most keys one BatchGetItem reads (AWS's BatchGetItem API reference: "as many as 100
+/// items"; more is a ValidationException).
+pub const MAX_BATCH_GET: u16 = 100;
 
 /// The facts file has no DynamoDB prices; these are AWS's published us-east-1 prices:
 /// provisioned $0.00013 per RCU-hour and $0.00065 per WCU-hour; on-demand $0.125 per million
@@ -169,8 +171,9 @@ pub struct DynamoDb {
     requests: Counter,
     throttles: Counter,
     hot_throttles: u64,
-    /// Items of batch actions refused while others of theirs were done (UnprocessedItems).
-    unprocessed: u64,
+    /// Items of batch actions refused while others of theirs were done (UnprocessedItems);
+    /// `None` until a batch action comes (reported only then).
+    unprocessed: Option<u64>,
     dax_hits: Counter,
     dax_misses: Counter,
     statuses: Counts<u16>,
@@ -239,7 +242,7 @@ impl DynamoDb {
             requests: Counter::new(&clock),
             throttles: Counter::new(&clock),
             hot_throttles: 0,
-            unprocessed: 0,
+            unprocessed: None,
             dax_hits: Counter::new(&clock),
             dax_misses: Counter::new(&clock),
             statuses: Counts::default(),
@@ -377,9 +380,10 @@ impl DynamoDb {
         } else {
             self.latency(write)
         };
+        let unprocessed = self.unprocessed.get_or_insert(0);
         let status = if refused.len() < items.len() {
             if measured {
-                self.unprocessed += refused.len() as u64;
+                *unprocessed += refused.len() as u64;
             }
             status::OK
         } else {
@@ -733,7 +737,9 @@ impl Component for DynamoDb {
         m.count("requests", requests);
         m.count("throttles", self.throttles.total());
         m.count("throttles_by_partition", self.hot_throttles);
-        m.count("unprocessed_items", self.unprocessed);
+        if let Some(n) = self.unprocessed {
+            m.count("unprocessed_items", n);
+        }
         m.gauge("read_units_consumed", self.reads.consumed.weighted_total());
         m.gauge(
             "write_units_consumed",

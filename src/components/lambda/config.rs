@@ -138,9 +138,9 @@ impl Architecture {
 pub enum BatchCalls {
     /// Each message's calls in turn, after the batch's work.
     PerMessage,
-    /// The calls once for the whole batch (once per `Edge::batch_entries` messages), their
-    /// items attached; under a partial answer for the messages done, not at all when every
-    /// message failed.
+    /// The calls once for the whole batch (to a callee with batch actions, a call per
+    /// action and as many entries as it takes: `PerBatch::plan`); under a partial answer
+    /// for the messages done, not at all when every message failed.
     PerBatch,
 }
 

@@ -42,12 +42,13 @@
 //! batch's work its `calls` are made for each message in turn (each successful one's, under
 //! a partial answer), or once with `batch_calls = "per_batch"` (under a partial answer, for
 //! the messages done, and not made at all when every message failed). Per batch, a call to
-//! a callee with a batch action (`Edge::batch_entries`: DynamoDB's BatchWriteItem 25, SQS's
-//! SendMessageBatch and SNS's PublishBatch 10) carries the messages as its entries
-//! (`Ctx::attach_entries`: each one's operation, key, size, client and origin), as many as
-//! the action takes, the rest in further calls on the same edge in turn: a table writes each
-//! item on its own partition and bills it on its own, a queue stores and a topic delivers
-//! each message. Entries the callee failed (AWS's unprocessed items, a batch's `Failed`)
+//! a callee with batch actions (`Edge::batch`, by operation: DynamoDB's BatchWriteItem 25
+//! puts, BatchGetItem 100 reads, none for an update; SQS's SendMessageBatch and SNS's
+//! PublishBatch 10) carries each action's messages as its entries (`Ctx::attach_entries`:
+//! each one's operation, key, size, client and origin), as many as the action takes, the
+//! rest in further calls on the same edge in turn, and a message of no batch form alone
+//! (`PerBatch::plan`): a table writes each item on its own partition and bills it on its
+//! own, a queue stores and a topic delivers each message. Entries the callee failed (AWS's unprocessed items, a batch's `Failed`)
 //! are sent again alone, with the backoff of the callee's throttle and within the call's
 //! attempts (`UNPROCESSED`); the invocation fails when they are spent. A callee without a
 //! batch action takes the batch as one request of one message, sized as the messages done.
@@ -362,17 +363,62 @@ struct Job {
     /// round, for its request; empty for a batch every message of which failed under a
     /// partial answer (no call, per message or per batch).
     rounds: Option<Box<[Msg]>>,
-    /// Per batch: the messages done, in order, which a call to a callee with a batch action
-    /// carries as its entries (`Edge::batch_entries` at a time); empty otherwise.
-    items: Box<[Item]>,
-    /// Per batch: which of the current call's batch actions is under way (0 for the first
-    /// `batch_entries` of `items`, 1 for the next, …).
-    chunk: usize,
-    /// The entries the current call carries: its chunk of `items`, or after an answer that
-    /// failed some of them, those (AWS's unprocessed items, sent again).
-    pending: Box<[Item]>,
+    /// Per batch: its messages done and the calls they make; `None` otherwise.
+    batch: Option<Box<PerBatch>>,
     /// The round of calls under way.
     round: usize,
+}
+
+/// A batch's calls when the handler makes them once for it (`BatchCalls::PerBatch`).
+#[derive(Default)]
+struct PerBatch {
+    /// The messages done, in order.
+    items: Box<[Item]>,
+    /// The current edge's calls, each its entries: to a callee with batch actions
+    /// (`Edge::batch`), each action's messages (the actions in the order of their first
+    /// message), as many to a call as it takes, then each message of no batch form alone;
+    /// empty for a callee without any, which takes the round's one call.
+    plan: Vec<Box<[Item]>>,
+    /// The call of `plan` under way.
+    chunk: usize,
+    /// The entries the current call carries: its part of the plan, or after an answer that
+    /// failed some of them, those (AWS's unprocessed items, sent again).
+    pending: Box<[Item]>,
+}
+
+impl PerBatch {
+    /// The calls `items` make on `edge` (`plan`), each message with the operation the edge
+    /// gives it.
+    fn plan(items: &[Item], edge: &Edge) -> Vec<Box<[Item]>> {
+        if edge.batch.is_none() {
+            return Vec::new();
+        }
+        let mut actions: Vec<(u8, u16, Vec<Item>)> = Vec::new();
+        let mut alone = Vec::new();
+        for i in items {
+            let item = Item {
+                failed: false,
+                op: match edge.op {
+                    OpChoice::Fixed(op) => op,
+                    OpChoice::Inherit => i.op,
+                },
+                ..*i
+            };
+            match edge.batch_action(item.op) {
+                Some(a) => match actions.iter_mut().find(|(n, _, _)| *n == a.action) {
+                    Some((_, _, entries)) => entries.push(item),
+                    None => actions.push((a.action, a.entries, vec![item])),
+                },
+                None => alone.push(Box::from([item])),
+            }
+        }
+        let mut plan: Vec<Box<[Item]>> = Vec::new();
+        for (_, most, entries) in &actions {
+            plan.extend(entries.chunks(usize::from(*most)).map(Box::from));
+        }
+        plan.extend(alone);
+        plan
+    }
 }
 
 /// The message a call for `items` of `batch` carries: its first item's operation, key,
@@ -397,53 +443,43 @@ impl Job {
         }
     }
 
-    /// What the call on `edge` carries: per batch, to a callee with a batch action, the
-    /// current chunk of the messages done (kept as `pending`, each with the operation the
-    /// edge gives it); anything else, the round's message.
-    fn prepare(&mut self, edge: &Edge) -> Msg {
-        self.pending = Box::default();
-        if let (false, Some(n)) = (self.items.is_empty(), edge.batch_entries) {
-            let n = usize::from(n);
-            let from = (self.chunk * n).min(self.items.len());
-            let to = (from + n).min(self.items.len());
-            self.pending = self.items[from..to]
-                .iter()
-                .map(|i| Item {
-                    failed: false,
-                    op: match edge.op {
-                        OpChoice::Fixed(op) => op,
-                        OpChoice::Inherit => i.op,
-                    },
-                    ..*i
-                })
-                .collect();
+    /// What the call on `edge` carries: per batch, to a callee with batch actions, the
+    /// entries of its plan's call `chunk` (the plan made afresh for chunk 0, the edge's
+    /// first); anything else, the round's message.
+    fn prepare(&mut self, edge: &Edge, chunk: usize) -> Msg {
+        if let Some(b) = self.batch.as_mut() {
+            if chunk == 0 {
+                b.plan = PerBatch::plan(&b.items, edge);
+            }
+            b.chunk = chunk;
+            b.pending = b.plan.get(chunk).cloned().unwrap_or_default();
         }
         self.carried()
     }
 
-    /// The message of a call carrying `pending` (its first entry's operation, key, client
-    /// and origin, its entries' sizes summed and counted), else the round's.
+    /// The message of a call carrying entries (the first one's operation, key, client and
+    /// origin, their sizes summed and counted), else the round's.
     fn carried(&self) -> Msg {
-        match self.pending.first() {
-            Some(first) => Msg {
-                messages: self.pending.len() as u16,
-                ..carrying(&self.msg, first, &self.pending)
+        match self.batch.as_ref().map(|b| &b.pending[..]) {
+            Some(pending @ [first, ..]) => Msg {
+                messages: pending.len() as u16,
+                ..carrying(&self.msg, first, pending)
             },
-            None => self.downstream(),
+            _ => self.downstream(),
         }
     }
 
-    /// Whether the call on `edge` has another chunk of the batch to carry after this one.
-    fn more_chunks(&self, edge: &Edge) -> bool {
-        edge.batch_entries.is_some_and(|n| {
-            !self.items.is_empty() && (self.chunk + 1) * usize::from(n) < self.items.len()
-        })
+    /// Per batch, the next call of the current edge's plan, if any is left.
+    fn next_chunk(&self) -> Option<usize> {
+        let b = self.batch.as_ref()?;
+        (b.chunk + 1 < b.plan.len()).then_some(b.chunk + 1)
     }
 
-    /// Attaches `pending` to `call`, just made for them, as a batch action's entries.
+    /// Attaches the current call's entries to `call`, just made for them, as a batch
+    /// action's (one entry is a request like any other: nothing to attach).
     fn attach(&self, ctx: &mut Ctx<'_>, call: CallId) {
-        if !self.pending.is_empty() {
-            ctx.attach_entries(call, self.pending.clone());
+        if let Some(b) = self.batch.as_ref().filter(|b| b.pending.len() > 1) {
+            ctx.attach_entries(call, b.pending.clone());
         }
     }
 
@@ -1133,9 +1169,7 @@ impl Lambda {
             timeout: None,
             reinit: SimTime::ZERO,
             rounds: None,
-            items: Box::default(),
-            chunk: 0,
-            pending: Box::default(),
+            batch: None,
             round: 0,
         });
         if cold {
@@ -1260,7 +1294,10 @@ impl Lambda {
                 let per = if per_message { 1 } else { done.len().max(1) };
                 rounds = Some(done.chunks(per).map(round).collect());
                 if !per_message {
-                    self.jobs[job].items = done;
+                    self.jobs[job].batch = Some(Box::new(PerBatch {
+                        items: done,
+                        ..PerBatch::default()
+                    }));
                 }
                 any && !partial
             }
@@ -1310,8 +1347,7 @@ impl Lambda {
         let Some(at) = j.calls.advance(edges, rng) else {
             return false;
         };
-        j.chunk = 0;
-        let msg = j.prepare(&edges[at]);
+        let msg = j.prepare(&edges[at], 0);
         let call = j
             .calls
             .call_current(edges, ctx, rng, msg, me.encode(), delay);
@@ -1328,10 +1364,9 @@ impl Lambda {
         }
         let me = Invocation { job, gen: j.gen };
         let edges = &self.edges[..self.handler];
-        // A batch action's next chunk, on the edge of the call just answered.
-        if let Some(at) = j.calls.at().filter(|&at| j.more_chunks(&edges[at])) {
-            j.chunk += 1;
-            let msg = j.prepare(&edges[at]);
+        // A batch's next call on the edge of the call just answered.
+        if let (Some(at), Some(chunk)) = (j.calls.at(), j.next_chunk()) {
+            let msg = j.prepare(&edges[at], chunk);
             let call =
                 j.calls
                     .call_current(edges, ctx, &mut self.rng, msg, me.encode(), SimTime::ZERO);
@@ -1563,9 +1598,10 @@ impl Component for Lambda {
                 // BatchWriteItem: "retry the batch operation on those items", with
                 // exponential backoff), or fails when its attempts are spent.
                 let mut outcome = r.outcome;
-                if let Some(items) = ctx.replied_items().filter(|_| outcome.is_success()) {
+                let replied = ctx.replied_items().filter(|_| outcome.is_success());
+                if let (Some(items), Some(b)) = (replied, j.batch.as_mut()) {
                     if items.iter().any(|i| i.failed) {
-                        j.pending = items
+                        b.pending = items
                             .iter()
                             .filter(|i| i.failed)
                             .map(|i| Item {

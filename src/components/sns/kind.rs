@@ -7,8 +7,8 @@ use crate::components::iac::{
     component, Dialect, Downstream, Edge, Imports, Mapped, Resource, ResourceMap,
 };
 use crate::components::kind::{
-    Category, Column, Field, Key, KeyType, Kind, KindInfo, PlotLine, PlotPanel, Relations, Series,
-    Tone, Unit,
+    BatchAction, Category, Column, Field, Key, KeyType, Kind, KindInfo, PlotLine, PlotPanel,
+    Relations, Series, Tone, Unit,
 };
 use crate::components::lambda::LambdaConfig;
 use crate::components::sqs::SqsConfig;
@@ -217,7 +217,7 @@ impl Kind for SnsConfig {
             Field {
                 path: "failed_entries",
                 unit: Unit::Count,
-                about: "entries of PublishBatch calls (a Lambda handler's one call for its batch, `batch_calls = \"per_batch\"`) refused, throttled or over archsim's limit, while others of theirs were published: in the answer's `Failed` list, for the handler to send again",
+                about: "entries of PublishBatch calls (a Lambda handler's one call for its batch, `batch_calls = \"per_batch\"`) refused, throttled or over archsim's limit, while others of theirs were published: in the answer's `Failed` list, for the handler to send again (reported for a topic that received batches)",
             },
             Field {
                 path: "deduplicated",
@@ -308,6 +308,11 @@ impl Kind for SnsConfig {
                 field: "given_up",
                 unit: Unit::Count,
             },
+            Column {
+                label: "batch entries failed",
+                field: "failed_entries",
+                unit: Unit::Count,
+            },
             crate::components::kind::COST_COLUMN,
         ],
         panels: &[
@@ -394,8 +399,11 @@ impl Kind for SnsConfig {
         Some(SDK_SERVICE)
     }
 
-    fn batch_entries(&self) -> Option<u16> {
-        Some(super::MAX_PUBLISH_BATCH)
+    fn batch_action(&self, _op: u16, _name: &str) -> Option<BatchAction> {
+        Some(BatchAction {
+            action: 0,
+            entries: super::MAX_PUBLISH_BATCH,
+        })
     }
 
     /// A call to a topic publishes. SNS answers a denied request with its `AuthorizationError`

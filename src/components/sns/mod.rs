@@ -159,8 +159,9 @@ pub struct Sns {
     statuses: Counts<Outcome>,
     throttled: u64,
     refused: u64,
-    /// Entries of PublishBatch calls refused while others of theirs were published.
-    failed_entries: u64,
+    /// Entries of PublishBatch calls refused while others of theirs were published; `None`
+    /// until a batch comes (reported only then).
+    failed_entries: Option<u64>,
     attempts: u64,
     retries: u64,
     given_up: u64,
@@ -201,7 +202,7 @@ impl Sns {
             statuses: Counts::default(),
             throttled: 0,
             refused: 0,
-            failed_entries: 0,
+            failed_entries: None,
             attempts: 0,
             retries: 0,
             given_up: 0,
@@ -318,6 +319,7 @@ impl Sns {
         let measured = self.clock.measured(now);
         let (mut published, mut refusal, mut failed) = (Vec::new(), None, Vec::new());
         let mut held = 0;
+        self.failed_entries.get_or_insert(0);
         for (k, i) in items.iter().enumerate() {
             let group = self.group_of(i.key);
             let wanted = self.subscribed(i.op).count();
@@ -343,7 +345,7 @@ impl Sns {
                 s
             }
             _ => {
-                self.failed_entries += failed.len() as u64 * u64::from(measured);
+                *self.failed_entries.get_or_insert(0) += failed.len() as u64 * u64::from(measured);
                 status::OK
             }
         };
@@ -589,7 +591,9 @@ impl Component for Sns {
         m.count("publishes", self.publishes.total());
         m.count("throttled", self.throttled);
         m.count("refused_full", self.refused);
-        m.count("failed_entries", self.failed_entries);
+        if let Some(n) = self.failed_entries {
+            m.count("failed_entries", n);
+        }
         m.count("deliveries", self.delivered.total());
         m.count("delivery_attempts", self.attempts);
         m.count("retries", self.retries);

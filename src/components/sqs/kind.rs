@@ -7,8 +7,8 @@ use crate::components::iac::{
     clamp, int, number, seconds, Dialect, Downstream, Imports, Mapped, Resource, ResourceMap,
 };
 use crate::components::kind::{
-    Blind, Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, Mapping, Mark,
-    PlotLine, PlotPanel, Relations, Series, Tone, Unit,
+    BatchAction, Blind, Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, Mapping,
+    Mark, PlotLine, PlotPanel, Relations, Series, Tone, Unit,
 };
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::RawComponentTable;
@@ -227,7 +227,7 @@ impl Kind for SqsConfig {
             Field {
                 path: "sends",
                 unit: Unit::Count,
-                about: "SendMessage and SendMessageBatch calls received in the measured period, a batch one (not the messages a redrive moves here: `received_by_redrive`)",
+                about: "messages sent in the measured period: SendMessage calls and each entry of a SendMessageBatch (not the messages a redrive moves here: `received_by_redrive`)",
             },
             Field {
                 path: "throttles",
@@ -242,7 +242,7 @@ impl Kind for SqsConfig {
             Field {
                 path: "failed_entries",
                 unit: Unit::Count,
-                about: "entries of SendMessageBatch calls (a Lambda handler's one call for its batch, `batch_calls = \"per_batch\"`) refused because the queue held `max_messages` while others of theirs were stored: in the answer's `Failed` list, for the handler to send again",
+                about: "entries of SendMessageBatch calls (a Lambda handler's one call for its batch, `batch_calls = \"per_batch\"`) refused because the queue held `max_messages` while others of theirs were stored: in the answer's `Failed` list, for the handler to send again (reported for a queue that received batches)",
             },
             Field {
                 path: "deletes",
@@ -388,6 +388,11 @@ impl Kind for SqsConfig {
                 field: "moved_to_dead_letter",
                 unit: Unit::Count,
             },
+            Column {
+                label: "batch entries failed",
+                field: "failed_entries",
+                unit: Unit::Count,
+            },
             // A dead-letter queue's messages come by redrive, which `sends` does not count, as
             // CloudWatch's NumberOfMessagesSent does not (SQS Developer Guide, "Available
             // CloudWatch metrics for Amazon SQS": a message moved after failed processing
@@ -525,8 +530,11 @@ impl Kind for SqsConfig {
         Some(SDK_SERVICE)
     }
 
-    fn batch_entries(&self) -> Option<u16> {
-        Some(super::MAX_SEND_BATCH)
+    fn batch_action(&self, _op: u16, _name: &str) -> Option<BatchAction> {
+        Some(BatchAction {
+            action: 0,
+            entries: super::MAX_SEND_BATCH,
+        })
     }
 
     fn fifo(&self) -> Option<bool> {
@@ -617,7 +625,7 @@ impl Kind for SqsConfig {
             component: dlq,
             field: "sends",
             why: format!(
-                "counts SendMessage calls only, not the messages \"{}\"'s redrive moves into it: `components.{}.received_by_redrive` counts those",
+                "counts the messages sent to it only, not those \"{}\"'s redrive moves into it: `components.{}.received_by_redrive` counts those",
                 rel.ids[me], rel.ids[dlq]
             ),
         });

@@ -317,8 +317,9 @@ pub struct Sqs {
     sends: Counter,
     throttles: u64,
     refused: u64,
-    /// Entries of SendMessageBatch calls refused (the queue full) while others were stored.
-    failed_entries: u64,
+    /// Entries of SendMessageBatch calls refused (the queue full) while others were stored;
+    /// `None` until a batch comes (reported only then).
+    failed_entries: Option<u64>,
     deletes: Counter,
     expired: u64,
     moved: Counter,
@@ -387,7 +388,7 @@ impl Sqs {
             sends: Counter::new(&clock),
             throttles: 0,
             refused: 0,
-            failed_entries: 0,
+            failed_entries: None,
             deletes: Counter::new(&clock),
             expired: 0,
             moved: Counter::new(&clock),
@@ -482,10 +483,15 @@ impl Sqs {
                     refused += 1;
                 }
             }
+            // Each entry is a message sent (CloudWatch's NumberOfMessagesSent counts them).
+            for _ in 1..items.len() {
+                self.sends.add(&self.clock, now, measured);
+            }
             let answered = !stored.is_empty();
+            let failed = self.failed_entries.get_or_insert(0);
             if measured {
                 if answered {
-                    self.failed_entries += refused;
+                    *failed += refused;
                 } else {
                     self.refused += 1;
                 }
@@ -1154,7 +1160,9 @@ impl Component for Sqs {
         m.count("sends", self.sends.total());
         m.count("throttles", self.throttles);
         m.count("refused_full", self.refused);
-        m.count("failed_entries", self.failed_entries);
+        if let Some(n) = self.failed_entries {
+            m.count("failed_entries", n);
+        }
         m.count("deletes", self.deletes.total());
         m.count("expired", self.expired);
         m.count("moved_to_dead_letter", self.moved.total());
