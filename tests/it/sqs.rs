@@ -799,6 +799,27 @@ fn a_batch_written_in_one_call_is_billed_per_item_and_cut_at_25() {
 }
 
 #[test]
+fn a_batch_of_a_hundred_is_ten_receives_and_ten_deletes_on_the_bill() {
+    // aws-facts: §15: a ReceiveMessage returns, and a DeleteMessageBatch deletes, at most 10
+    // messages: a poller's batch of 100 (200 small messages a second, full within the
+    // window) is billed 10 receives and 10 deletes beside its 100 sends; what is left is the
+    // idle pollers' empty long polls, one per 20 s each (at most 5 pollers × 60 s / 20 s).
+    let q = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nconsumer = { to = \"fn\", batch_size = 100, batching_window = \"1s\" }\n";
+    let s = run(&scenario(
+        "1m",
+        200,
+        &format!("{q}{}", function("1ms", false)),
+    ));
+    let batches = num(&s, "components.q.batches");
+    assert!(batches >= 100.0, "{batches}");
+    let rest = num(&s, "components.q.requests_billed") - num(&s, "components.q.sends");
+    assert!(
+        rest >= 20.0 * batches && rest <= 20.0 * batches + 20.0,
+        "{rest} billed beside the sends for {batches} batches"
+    );
+}
+
+#[test]
 fn a_batch_to_a_table_is_a_call_per_action_each_cut_to_what_it_takes() {
     // Batches of 100 (200 messages a second, full within the window) written on to a table
     // in one call per batch (`per_batch`): reads go in BatchGetItem, 100 a call (AWS's

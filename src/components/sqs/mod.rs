@@ -764,7 +764,7 @@ impl Sqs {
         true
     }
 
-    /// One ReceiveMessage and the consumer's invocation with what it got.
+    /// The poller's ReceiveMessage calls and the consumer's invocation with what they got.
     fn receive(&mut self, ctx: &mut Ctx<'_>, c: &Consumer) {
         let now = ctx.now();
         self.bill(now, 1.0);
@@ -799,12 +799,19 @@ impl Sqs {
             return;
         }
         self.in_flight_count += taken.len();
-        let first = &self.msgs[taken[0]];
-        let size = taken
+        let bytes_taken = taken
             .iter()
             .map(|&id| u64::from(self.msgs[id].size))
-            .sum::<u64>()
-            .min(u64::from(u32::MAX)) as u32;
+            .sum::<u64>();
+        let size = bytes_taken.min(u64::from(u32::MAX)) as u32;
+        // A ReceiveMessage returns at most 10 messages (aws-facts: §15 batch ≤10), each 64 KB
+        // of what they return a request on the bill: a batch of more is that many more
+        // receives (the first is billed above, as an empty one is).
+        let receives = (taken.len() as u64)
+            .div_ceil(u64::from(MAX_SEND_BATCH))
+            .max(bytes_taken.div_ceil(CHUNK_BYTES));
+        self.bill(now, receives.saturating_sub(1) as f64);
+        let first = &self.msgs[taken[0]];
         // The batch's call nests under the wait of its first traced message and links the
         // others' waits: X-Ray continues the trace of the SQS message into the function it
         // triggers and links the producers' traces to the consumer's (AWS X-Ray developer
@@ -960,8 +967,9 @@ impl Sqs {
                 self.refresh_group(g);
             }
             if !msgs.is_empty() {
-                // One DeleteMessageBatch.
-                self.bill(now, 1.0);
+                // A DeleteMessageBatch for each 10 (aws-facts: §15 batch ≤10).
+                let deletes = (msgs.len() as u64).div_ceil(u64::from(MAX_SEND_BATCH));
+                self.bill(now, deletes as f64);
             }
             for id in msgs {
                 let m = self.msgs.remove(id);
