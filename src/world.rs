@@ -74,6 +74,12 @@ impl World {
             .map(|c| c.region.as_str())
             .collect();
         let shared = Shared::new(&scenario.account, &specs, &regions, &clock);
+        // Each callee's batch actions, per operation: once a component, shared by its callers.
+        let batch: Vec<_> = scenario
+            .components
+            .iter()
+            .map(|c| batch_actions(&scenario.ops, &c.spec))
+            .collect();
         let components = scenario
             .components
             .iter()
@@ -102,7 +108,7 @@ impl World {
                         );
                         Edge {
                             asynchronous: call.asynchronous.is_some(),
-                            batch: batch_actions(&scenario.ops, &callee.spec),
+                            batch: batch[call.to].clone(),
                             ..edge
                         }
                     })

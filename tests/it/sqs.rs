@@ -817,6 +817,20 @@ fn a_batch_of_a_hundred_is_ten_receives_and_ten_deletes_on_the_bill() {
         rest >= 20.0 * batches && rest <= 20.0 * batches + 20.0,
         "{rest} billed beside the sends for {batches} batches"
     );
+
+    // Messages of 10 KB: each receive of 10 returns 100 KB, two requests on the bill (each
+    // 64 KB one), so 20 receives and 10 deletes a batch; each send is one.
+    let big = scenario("1m", 200, &format!("{q}{}", function("1ms", false))).replace(
+        "retry = { attempts = 1 }",
+        "retry = { attempts = 1 }\nsize = 10240",
+    );
+    let s = run(&big);
+    let batches = num(&s, "components.q.batches");
+    let rest = num(&s, "components.q.requests_billed") - num(&s, "components.q.sends");
+    assert!(
+        rest >= 30.0 * batches && rest <= 30.0 * batches + 20.0,
+        "{rest} billed beside the sends for {batches} batches of 1 MB"
+    );
 }
 
 #[test]

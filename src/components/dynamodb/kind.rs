@@ -452,7 +452,7 @@ impl Kind for DynamoConfig {
             Field {
                 path: "unprocessed_items",
                 unit: Unit::Count,
-                about: "items of batch actions (a Lambda handler's BatchWriteItem, `batch_calls = \"per_batch\"`) refused by the table's or a partition's limit while others of theirs were done: answered 200 with them unprocessed, for the handler to send again (reported for a table that received batch actions)",
+                about: "items of batch actions (a Lambda handler's BatchWriteItem or BatchGetItem, `batch_calls = \"per_batch\"`) refused by the table's or a partition's limit while others of theirs were done: answered 200 with them unprocessed (UnprocessedItems, UnprocessedKeys), for the handler to send again (reported for a table that received batch actions)",
             },
             crate::components::kind::BY_STATUS,
             Field {
@@ -848,11 +848,13 @@ impl Kind for DynamoConfig {
     }
 
     /// Writes go in BatchWriteItem, 25 at most, and reads in BatchGetItem, 100 at most
-    /// (AWS's API references); an update (UpdateItem), a transaction and a query or scan
-    /// have no batch form: a call each.
+    /// (AWS's API references); an update (UpdateItem), a transaction and a query or scan (an
+    /// operation so named, or one of DAX's `queries`) have no batch form: a call each. An
+    /// operation of another name in `writes` is taken for a put.
     fn batch_action(&self, op: u16, name: &str) -> Option<BatchAction> {
         let queries = self.dax.as_ref().is_some_and(|d| d.queries.contains(&op));
-        if name == "update" || self.transactions.contains(&op) || queries {
+        let no_batch = matches!(name, "update" | "query" | "scan");
+        if no_batch || self.transactions.contains(&op) || queries {
             None
         } else if self.writes.contains(&op) {
             Some(BatchAction {

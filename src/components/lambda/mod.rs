@@ -359,7 +359,7 @@ struct Job {
     /// per message done (its own key, operation, client and origin; none for a message that
     /// failed under a partial answer); per batch, one round for the messages done (the
     /// first one's key, operation, client and origin, their sizes summed), what a callee
-    /// without a batch action gets (one with one gets `items` as entries). `None`: one
+    /// without batch actions gets (one with them gets `PerBatch::plan`'s calls). `None`: one
     /// round, for its request; empty for a batch every message of which failed under a
     /// partial answer (no call, per message or per batch).
     rounds: Option<Box<[Msg]>>,
@@ -376,8 +376,9 @@ struct PerBatch {
     items: Box<[Item]>,
     /// The current edge's calls, each its entries: to a callee with batch actions
     /// (`Edge::batch`), each action's messages (the actions in the order of their first
-    /// message), as many to a call as it takes, then each message of no batch form alone;
-    /// empty for a callee without any, which takes the round's one call.
+    /// message), as many to a call as it takes, then each message of no batch form alone (a
+    /// handler's order, a choice: an update of a key follows a put of it written later in
+    /// the batch); empty for a callee without any, which takes the round's one call.
     plan: Vec<Box<[Item]>>,
     /// The call of `plan` under way.
     chunk: usize,
@@ -414,7 +415,7 @@ impl PerBatch {
         }
         let mut plan: Vec<Box<[Item]>> = Vec::new();
         for (_, most, entries) in &actions {
-            plan.extend(entries.chunks(usize::from(*most)).map(Box::from));
+            plan.extend(entries.chunks(usize::from(*most).max(1)).map(Box::from));
         }
         plan.extend(alone);
         plan

@@ -20,7 +20,7 @@ use crate::retry::{SdkService, ServiceFamily};
 pub(super) const SENDS: Series = Series {
     id: "sends_rps",
     unit: Unit::PerSecond,
-    about: "SendMessage calls received",
+    about: "messages sent (a SendMessageBatch's each)",
 };
 pub(super) const DELETES: Series = Series {
     id: "deletes_rps",
@@ -237,7 +237,7 @@ impl Kind for SqsConfig {
             Field {
                 path: "refused_full",
                 unit: Unit::Count,
-                about: "sends refused with 503 because the queue held `max_messages`",
+                about: "SendMessage and SendMessageBatch calls refused with 503 because the queue held `max_messages` (a batch when none of its entries could be stored)",
             },
             Field {
                 path: "failed_entries",

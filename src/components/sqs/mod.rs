@@ -76,6 +76,9 @@ const REDRIVE: u32 = u32::MAX;
 /// The most messages one SendMessageBatch takes (AWS's SendMessageBatch API reference: "up
 /// to 10 messages"; aws-facts: §15 batch ≤10 messages).
 pub const MAX_SEND_BATCH: u16 = 10;
+/// The most messages one ReceiveMessage returns and one DeleteMessageBatch deletes
+/// (aws-facts: §15 batch ≤10 messages).
+const MAX_RECEIVE: usize = 10;
 
 /// aws-facts: §15 SQS: FIFO queues take 300 API calls per second per action.
 const FIFO_TPS: f64 = 300.0;
@@ -456,7 +459,15 @@ impl Sqs {
             ctx.reply(call, status::OK);
             return;
         }
-        self.sends.add(&self.clock, now, measured);
+        // Each message sent counts, a SendMessageBatch's every entry (CloudWatch's
+        // NumberOfMessagesSent counts messages), throttled or not, as a SendMessage is.
+        let entries = ctx.entries_mut(call, &msg).map_or(1, |e| e.len());
+        if entries > 1 {
+            self.failed_entries.get_or_insert(0);
+        }
+        for _ in 0..entries {
+            self.sends.add(&self.clock, now, measured);
+        }
         // aws-facts: §15 SQS: FIFO queues take 300 calls per second per action; beyond,
         // ThrottlingException.
         if self.cfg.fifo && !self.send_quota.try_take(now, self.group_of(msg.key)) {
@@ -482,10 +493,6 @@ impl Sqs {
                     item.failed = true;
                     refused += 1;
                 }
-            }
-            // Each entry is a message sent (CloudWatch's NumberOfMessagesSent counts them).
-            for _ in 1..items.len() {
-                self.sends.add(&self.clock, now, measured);
             }
             let answered = !stored.is_empty();
             let failed = self.failed_entries.get_or_insert(0);
@@ -804,12 +811,16 @@ impl Sqs {
             .map(|&id| u64::from(self.msgs[id].size))
             .sum::<u64>();
         let size = bytes_taken.min(u64::from(u32::MAX)) as u32;
-        // A ReceiveMessage returns at most 10 messages (aws-facts: §15 batch ≤10), each 64 KB
-        // of what they return a request on the bill: a batch of more is that many more
-        // receives (the first is billed above, as an empty one is).
-        let receives = (taken.len() as u64)
-            .div_ceil(u64::from(MAX_SEND_BATCH))
-            .max(bytes_taken.div_ceil(CHUNK_BYTES));
+        // A ReceiveMessage returns at most 10 messages, each 64 KB of what it returns a
+        // request on the bill: a batch of more is that many more receives (the first is
+        // billed above, as an empty one is).
+        let receives: u64 = taken
+            .chunks(MAX_RECEIVE)
+            .map(|ids| {
+                let bytes: u64 = ids.iter().map(|&id| u64::from(self.msgs[id].size)).sum();
+                bytes.div_ceil(CHUNK_BYTES).max(1)
+            })
+            .sum();
         self.bill(now, receives.saturating_sub(1) as f64);
         let first = &self.msgs[taken[0]];
         // The batch's call nests under the wait of its first traced message and links the
@@ -967,8 +978,8 @@ impl Sqs {
                 self.refresh_group(g);
             }
             if !msgs.is_empty() {
-                // A DeleteMessageBatch for each 10 (aws-facts: §15 batch ≤10).
-                let deletes = (msgs.len() as u64).div_ceil(u64::from(MAX_SEND_BATCH));
+                // A DeleteMessageBatch for each 10.
+                let deletes = msgs.len().div_ceil(MAX_RECEIVE);
                 self.bill(now, deletes as f64);
             }
             for id in msgs {
