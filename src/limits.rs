@@ -80,6 +80,9 @@ pub const MAX_COMPONENTS: usize = 200;
 pub const MAX_WORKLOADS: usize = 100;
 pub const MAX_FAULTS: usize = 1_000;
 pub const MAX_EXPECTATIONS: usize = 1_000;
+/// Distinct operation names one scenario may use: a request carries its operation as a
+/// 16-bit index, and components keep tables per operation; far past any API's operations.
+pub const MAX_OPS: usize = 10_000;
 
 /// The most seeds a scenario runs (`seeds`, `--seeds`).
 pub const MAX_SEEDS: u32 = 10_000;

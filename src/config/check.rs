@@ -82,6 +82,10 @@ pub struct Checker {
     component_index: std::collections::HashMap<String, usize>,
     /// Operation names, interned: a request carries the index.
     pub ops: Vec<String>,
+    /// Each operation name's index in `ops`, so that interning is not a scan.
+    op_index: std::collections::HashMap<String, u16>,
+    /// More than `limits::MAX_OPS` were named (refused, once).
+    too_many_ops: bool,
     /// For each operation, whether a component names it (as one of its writes, a route's,
     /// an error's…): a request's operation only matters where one does.
     /// For each operation a component lists, what listing it means: the words that end
@@ -123,6 +127,8 @@ impl Checker {
             component_ids: Vec::new(),
             component_index: std::collections::HashMap::new(),
             ops: Vec::new(),
+            op_index: std::collections::HashMap::new(),
+            too_many_ops: false,
             op_meaning: Vec::new(),
             sent_ops: Vec::new(),
             inputs: Vec::new(),
@@ -1092,14 +1098,28 @@ impl Checker {
     }
 
     fn intern_op(&mut self, name: &str) -> u16 {
-        match self.ops.iter().position(|o| o == name) {
-            Some(i) => i as u16,
-            None => {
-                self.ops.push(name.to_string());
-                self.op_meaning.push(None);
-                (self.ops.len() - 1) as u16
-            }
+        if let Some(&i) = self.op_index.get(name) {
+            return i;
         }
+        if self.ops.len() >= crate::limits::MAX_OPS {
+            // Refused once; the names past the limit stand for the first meanwhile.
+            if !self.too_many_ops {
+                self.too_many_ops = true;
+                self.error(
+                    0..0,
+                    format!(
+                        "the scenario names more than {} distinct operations (in workloads' `mix`, calls' `op` and components' lists), the most archsim takes",
+                        crate::limits::MAX_OPS
+                    ),
+                );
+            }
+            return 0;
+        }
+        let i = self.ops.len() as u16;
+        self.ops.push(name.to_string());
+        self.op_meaning.push(None);
+        self.op_index.insert(name.to_string(), i);
+        i
     }
 
     /// Warns of each operation sent that no component names but one looks like (`wrtie`

@@ -1329,3 +1329,26 @@ fn parts_that_together_would_take_more_memory_than_a_run_may_are_refused() {
     }
     crate::scenario(&ten);
 }
+
+#[test]
+fn a_scenario_naming_more_operations_than_the_limit_is_refused() {
+    // A request carries its operation as a 16-bit index: 66,000 names in a table's
+    // `writes` (a 450 KB file) had wrapped, so that `read`, interned first, was counted a
+    // write. Past `limits::MAX_OPS` the scenario is refused, once, and interning stays
+    // linear (a map, not a scan of the names).
+    let names: Vec<String> = (0..66_000).map(|i| format!("\"{i:x}\"")).collect();
+    let text = BASE.replace("target = \"s\"", "target = \"t\"")
+        + &format!(
+            "[[component]]\nid = \"t\"\nkind = \"dynamodb\"\nrcu = 10\nwcu = 10\nwrites = [{}]\n",
+            names.join(",")
+        );
+    let e = parse_err(&text);
+    assert!(
+        e.contains(&format!(
+            "names more than {} distinct operations",
+            archsim::limits::MAX_OPS
+        )),
+        "{e}"
+    );
+    assert_eq!(e.matches("distinct operations").count(), 1, "{e}");
+}
