@@ -1157,6 +1157,10 @@ fn the_readme_states_every_limit() {
         format!("records of a `route53` name | {} |", MAX_DNS_RECORDS),
         format!("| {} | AWS uses about 15 |", MAX_HEALTH_CHECKERS),
         format!("| {} characters |", MAX_NAME_LEN),
+        format!(
+            "| {} | a request carries its operation",
+            grouped(archsim::limits::MAX_OPS as u64)
+        ),
         format!("| {} characters each |", MAX_SLIDE_TEXT_LEN),
         format!(
             "summary.json {} MiB, CSV {} GiB",
