@@ -93,13 +93,19 @@ impl Edge {
         self.probability >= 1.0 || rng.random::<f64>() < self.probability
     }
 
-    /// The batch action a message of operation `op` goes in on this call (its own
-    /// operation unless the call gives one).
-    pub fn batch_action(&self, op: u16) -> Option<BatchAction> {
-        let op = match self.op {
-            OpChoice::Fixed(op) => op,
+    /// The operation this call carries for a message of operation `op`: its own, unless
+    /// the call gives one.
+    #[inline]
+    pub fn op_for(&self, op: u16) -> u16 {
+        match self.op {
             OpChoice::Inherit => op,
-        };
+            OpChoice::Fixed(op) => op,
+        }
+    }
+
+    /// The batch action a message of operation `op` goes in on this call.
+    pub fn batch_action(&self, op: u16) -> Option<BatchAction> {
+        let op = self.op_for(op);
         self.batch.as_ref()?.get(usize::from(op)).copied().flatten()
     }
 
@@ -137,10 +143,7 @@ impl Edge {
         tag: u64,
         delay: SimTime,
     ) -> CallId {
-        let op = match self.op {
-            OpChoice::Inherit => msg.op,
-            OpChoice::Fixed(op) => op,
-        };
+        let op = self.op_for(msg.op);
         let msg = Msg {
             op,
             asynchronous: self.asynchronous,

@@ -583,17 +583,7 @@ impl Ctx<'_> {
     /// `partial`: the caller takes a success that marks some items failed (and deals with
     /// those alone); otherwise an item's failure is the whole call's.
     pub fn attach_items(&mut self, call: CallId, items: Box<[Item]>, partial: bool) {
-        if let Some(rec) = self.calls.get_mut(call) {
-            debug_assert_eq!(
-                rec.caller, self.me,
-                "items attached by an actor that did not call"
-            );
-            rec.items = Some(Box::new(Batch {
-                items,
-                partial,
-                action: false,
-            }));
-        }
+        self.attach(call, items, partial, false);
     }
 
     /// Attaches the entries of a batch action (DynamoDB's BatchWriteItem, SQS's
@@ -603,15 +593,19 @@ impl Ctx<'_> {
     /// the reply hands back (`replied_items`); every other callee takes the call as one
     /// request and ignores them.
     pub fn attach_entries(&mut self, call: CallId, items: Box<[Item]>) {
+        self.attach(call, items, true, true);
+    }
+
+    fn attach(&mut self, call: CallId, items: Box<[Item]>, partial: bool, action: bool) {
         if let Some(rec) = self.calls.get_mut(call) {
             debug_assert_eq!(
                 rec.caller, self.me,
-                "entries attached by an actor that did not call"
+                "items attached by an actor that did not call"
             );
             rec.items = Some(Box::new(Batch {
                 items,
-                partial: true,
-                action: true,
+                partial,
+                action,
             }));
         }
     }
@@ -623,29 +617,27 @@ impl Ctx<'_> {
         if msg.messages <= 1 {
             return None;
         }
-        let rec = self.calls.get_mut(call)?;
-        debug_assert_eq!(
-            rec.callee, self.me,
-            "entries read by an actor that was not called"
-        );
-        rec.items
-            .as_mut()
-            .filter(|batch| batch.action)
-            .map(|batch| &mut batch.items[..])
+        self.batch_mut(call, true).map(|batch| &mut batch.items[..])
     }
 
     /// The items of `call`, a call this actor received and has not answered yet, and whether
     /// its caller takes a partial answer (`attach_items`); `None` when it attached none.
     pub fn items_mut(&mut self, call: CallId) -> Option<(&mut [Item], bool)> {
+        self.batch_mut(call, false)
+            .map(|batch| (&mut batch.items[..], batch.partial))
+    }
+
+    /// What `call`, received by this actor, carries: a batch action's entries (`action`) or
+    /// a queue's or stream's batch.
+    fn batch_mut(&mut self, call: CallId, action: bool) -> Option<&mut Batch> {
         let rec = self.calls.get_mut(call)?;
         debug_assert_eq!(
             rec.callee, self.me,
             "items read by an actor that was not called"
         );
         rec.items
-            .as_mut()
-            .filter(|batch| !batch.action)
-            .map(|batch| (&mut batch.items[..], batch.partial))
+            .as_deref_mut()
+            .filter(|batch| batch.action == action)
     }
 
     /// While this actor handles `Input::Reply`: the items it attached to that call, marked

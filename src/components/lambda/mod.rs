@@ -73,7 +73,6 @@ use super::{
     pack, unpack, AfterReply, BuildEnv, CallCursor, Component, ComponentReport, Edge, RetryTokens,
     Token,
 };
-use crate::config::OpChoice;
 use crate::kernel::{
     CallId, Ctx, Input, Item, Msg, Outcome, Reply, SimRng, SimTime, SpanEnd, TimerHandle,
 };
@@ -399,10 +398,7 @@ impl PerBatch {
         for i in items {
             let item = Item {
                 failed: false,
-                op: match edge.op {
-                    OpChoice::Fixed(op) => op,
-                    OpChoice::Inherit => i.op,
-                },
+                op: edge.op_for(i.op),
                 ..*i
             };
             match edge.batch_action(item.op) {
