@@ -1,16 +1,16 @@
-//! The future event list: a radix heap ordered by (time, insertion sequence), plus FIFO lanes
-//! for events scheduled a fixed delay ahead (timeouts) and a FIFO for events due at the
-//! instant just popped (a reply across a zero-latency hop, a signal), which need no sorting.
+//! The future event list: a radix heap of events by time, plus FIFO lanes for events
+//! scheduled a fixed delay ahead (timeouts), which need no sorting.
 //!
-//! The sequence number makes ties deterministic and first-in-first-out: two events scheduled
-//! for the same instant come out in the order they were pushed, on every run and machine.
+//! Ties are deterministic and first-in-first-out: two events scheduled for the same instant
+//! come out in the order they were pushed, on every run and machine. The heap keeps ties in
+//! push order by itself (see `Radix`); each event carries a sequence number that only grows,
+//! which orders it against a lane's event of the same time.
 //!
 //! Why lanes: most timeouts never fire (the call is answered first) but would sit in the queue
 //! for their whole delay: at 10,000 requests/s a 29 s timeout keeps 290,000 entries in a heap
 //! that otherwise holds a few hundred. Events pushed with the same delay come due in the order
 //! they were pushed, so a list per delay keeps them sorted for free; `pop` takes the earliest
-//! of the heap's top, the lanes' heads and the due-now FIFO's front, by the same (time,
-//! sequence) key. A lane is a
+//! of the heap's top and the lanes' heads, by (time, sequence). A lane is a
 //! doubly linked list over one slab, so a timeout whose call was answered is cancelled in
 //! O(1) and leaves no trace: the lanes hold only what may still fire (a few hundred entries,
 //! in cache) instead of streaming hundreds of thousands of dead ones through memory.
@@ -24,113 +24,97 @@
 //! its popped top overwritten by the next push) and a 4-ary heap, whole processes: M/M/10
 //! (10 M customers) took 1.16× less CPU with it and the serverless benchmark (5 simulated
 //! minutes) 1.07× less, in the README's release build (one codegen unit); 1.21× and 1.16× in
-//! a build of 16 units, where the 4-ary heap gave 1.06× and 1.04×.
+//! a build of 16 units, where the 4-ary heap gave 1.06× and 1.04×. Keyed by the time alone
+//! (one word, not the time and sequence in two) with the events due at the instant just
+//! popped in its bucket 0, where they had a FIFO of their own beside it, it took 0.98× the
+//! CPU on M/M/10, 0.965× on the serverless benchmark and 0.966× on db-cache-in-front (16
+//! units, medians of interleaved pairs).
 
 use super::SimTime;
 
-/// A radix heap of events by key: a monotone priority queue (every key pushed is at least the
-/// last one popped, as a simulation's clock never goes back), in buckets by the highest bit
-/// in which a key differs from the last key popped. A push is one bit scan and a `Vec::push`;
-/// a pop takes the lowest occupied bucket, hands back its least entry, whose key becomes the
-/// last, and spreads the others over the buckets below. Each entry moves at most once per
-/// bit of the key, in practice a few times, with no comparison among the others.
+/// A radix heap of events by time: a monotone priority queue (every time pushed is at least
+/// the last one popped, as a simulation's clock never goes back), in buckets by the highest
+/// bit in which a time differs from `last`, the least time taken out. A push is one bit scan
+/// and a `Vec::push`; taking the least time out empties the lowest occupied bucket, moving
+/// the entries of that time, in order, to bucket 0 (a FIFO) and spreading the others over the
+/// buckets below. Each entry moves at most once per bit of its time, in practice a few times,
+/// with no comparison among the others.
 ///
-/// Keys are unique and every key pushed is above the last one popped (`EventQueue::key`: a
-/// sequence number that only grows, from 1), so no key ever equals `last` and bucket 0 stays
-/// empty.
+/// Ties keep their push order with no sequence number in the key: every entry of one time is
+/// in one bucket (a bucket is a function of the time and `last`, and spreading a bucket keeps
+/// its order and moves all of a time's entries to the same bucket, which held none of that
+/// time), each appended behind the earlier ones. Keys of one word rather than (time, sequence)
+/// in two: the sequence is carried, to order an entry against the lanes' at the same time.
 struct Radix<E> {
-    /// Bucket `b` (1..=128) holds the keys whose highest bit differing from `last` is bit
-    /// `b - 1`; bucket 0, that of a key equal to `last`, is never used.
-    buckets: Vec<Vec<(u128, E)>>,
-    /// Each bucket's least key (`u128::MAX` when empty): the least key of all is the lowest
+    /// Entries of time `last`, in push order: popped from the front, pushed at the back.
+    due: std::collections::VecDeque<(u64, u64, E)>,
+    /// Bucket `b` (1..=64) holds the entries whose time's highest bit differing from `last`
+    /// is bit `b - 1`; bucket 0's place is `due`'s, and stays empty.
+    buckets: Vec<Vec<(u64, u64, E)>>,
+    /// Each bucket's least time (`u64::MAX` when empty): the least time of all is the lowest
     /// occupied bucket's, found without looking at its entries, however many there are (a
     /// cluster of far timers peeked at between events that come from the lanes).
-    least: Vec<u128>,
-    /// Bit `b - 1` set when bucket `b` (1..=128) holds an entry: bit `(b - 1) % 64` of word
-    /// `(b - 1) / 64`. Two words, because a `u128` cleared by a bit was written back in 32
-    /// bits and read in 64, which stalled every pop of the heap on a failed store-to-load
-    /// forwarding (3–4 % of a run's time in a build of 16 codegen units; in the release build
-    /// the stall is smaller, and the two changes together gave the serverless hour 0.92×).
-    occupied: [u64; 2],
-    last: u128,
+    least: [u64; 65],
+    /// Bit `b - 1` set when bucket `b` (1..=64) holds an entry.
+    occupied: u64,
+    last: u64,
     len: usize,
 }
 
 impl<E: Copy> Radix<E> {
     fn new() -> Self {
         Radix {
-            buckets: (0..=128).map(|_| Vec::new()).collect(),
-            least: vec![u128::MAX; 129],
-            occupied: [0; 2],
+            due: std::collections::VecDeque::new(),
+            buckets: (0..=64).map(|_| Vec::new()).collect(),
+            least: [u64::MAX; 65],
+            occupied: 0,
             last: 0,
             len: 0,
         }
     }
 
     #[inline]
-    fn bucket(&self, key: u128) -> usize {
-        (128 - (key ^ self.last).leading_zeros()) as usize
+    fn put(&mut self, time: u64, seq: u64, event: E) {
+        let b = (64 - (time ^ self.last).leading_zeros()) as usize;
+        if b == 0 {
+            self.due.push_back((time, seq, event));
+            return;
+        }
+        self.occupied |= 1 << (b - 1);
+        self.buckets[b].push((time, seq, event));
+        self.least[b] = self.least[b].min(time);
     }
 
     #[inline]
-    fn put(&mut self, key: u128, event: E) {
-        let b = self.bucket(key);
-        debug_assert!(b > 0, "a key equal to the last one popped");
-        self.occupied[(b - 1) >> 6] |= 1 << ((b - 1) & 63);
-        self.buckets[b].push((key, event));
-        self.least[b] = self.least[b].min(key);
-    }
-
-    #[inline]
-    fn push(&mut self, key: u128, event: E) {
-        debug_assert!(key > self.last, "a key not above the last one popped");
-        self.put(key, event);
+    fn push(&mut self, time: u64, seq: u64, event: E) {
+        debug_assert!(time >= self.last, "a time before the last one popped");
+        self.put(time, seq, event);
         self.len += 1;
     }
 
-    /// The bucket holding the least key, the lowest occupied one; only for a heap that holds
-    /// an entry.
+    /// The least time among the buckets (not `due`'s), if any holds an entry.
     #[inline]
-    fn lowest(&self) -> usize {
-        match self.occupied {
-            [0, high] => high.trailing_zeros() as usize + 65,
-            [low, _] => low.trailing_zeros() as usize + 1,
-        }
+    fn least_spread(&self) -> Option<u64> {
+        (self.occupied != 0).then(|| self.least[self.occupied.trailing_zeros() as usize + 1])
     }
 
-    /// The least key, without taking it.
-    #[inline]
-    fn peek(&self) -> Option<u128> {
-        (self.len > 0).then(|| self.least[self.lowest()])
-    }
-
-    /// Takes the entry of the least key: the lowest bucket's least, handed back as the rest
-    /// of the bucket is spread. (When the least entry was spread into bucket 0 and popped
-    /// from there, a pop moved 2.1 entries on M/M/10 and 4.0 on the serverless benchmark,
-    /// one of them that entry.)
-    fn pop(&mut self) -> Option<(u128, E)> {
-        if self.len == 0 {
-            return None;
-        }
-        self.len -= 1;
-        let b = self.lowest();
-        self.occupied[(b - 1) >> 6] &= !(1 << ((b - 1) & 63));
-        let least = self.least[b];
-        self.last = least;
-        self.least[b] = u128::MAX;
+    /// Makes the least time `last`, its entries `due`'s: empties the lowest occupied bucket,
+    /// whose least time it is, over `due` and the buckets below. Only with `due` empty and a
+    /// bucket occupied. (Measured when keys held a sequence number too, so that each key was
+    /// alone: a pop moved 2.1 entries on M/M/10 and 4.0 on the serverless benchmark, one of
+    /// them the entry popped.)
+    fn refill(&mut self) {
+        debug_assert!(self.due.is_empty() && self.occupied != 0);
+        let b = self.occupied.trailing_zeros() as usize + 1;
+        self.occupied &= !(1 << (b - 1));
+        self.last = self.least[b];
+        self.least[b] = u64::MAX;
         let mut spread = std::mem::take(&mut self.buckets[b]);
-        let mut taken = None;
-        for &(key, event) in &spread {
-            if key == least {
-                taken = Some((key, event));
-            } else {
-                self.put(key, event);
-            }
+        for &(time, seq, event) in &spread {
+            self.put(time, seq, event);
         }
         spread.clear();
         self.buckets[b] = spread;
-        debug_assert!(taken.is_some(), "a bucket's least key is in it");
-        taken
     }
 }
 
@@ -165,12 +149,6 @@ pub struct EventQueue<E: Copy> {
     /// The lane with the earliest head and that head's key, kept up to date so that popping
     /// from the heap does not scan the lanes.
     first_lane: Option<(usize, u128)>,
-    /// Events due at `now` (pushed with no delay: a reply across a zero-latency hop, a signal),
-    /// in push order with their sequence numbers: they skip the heap, and come out before
-    /// anything later. One at `now` pushed earlier, in the heap or a lane, still goes first.
-    due_now: std::collections::VecDeque<(u128, E)>,
-    /// The time of the last event popped: the queue's clock.
-    now: u64,
     next_seq: u64,
 }
 
@@ -191,29 +169,26 @@ impl<E: Copy> EventQueue<E> {
             nodes: slab::Slab::new(),
             lanes: Vec::new(),
             first_lane: None,
-            due_now: std::collections::VecDeque::new(),
-            now: 0,
-            // From 1: no key is 0, the radix heap's first `last`.
-            next_seq: 1,
+            next_seq: 0,
         }
+    }
+
+    fn seq(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
     }
 
     fn key(&mut self, time: SimTime) -> u128 {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        (u128::from(time.0) << 64) | u128::from(seq)
+        (u128::from(time.0) << 64) | u128::from(self.seq())
     }
 
-    /// Schedules `event` at `time`, in the heap (or, due now, behind the others due now); it
+    /// Schedules `event` at `time`, in the heap (due now, behind the others due now); it
     /// cannot be cancelled.
     #[inline]
     pub fn push(&mut self, time: SimTime, event: E) {
-        let key = self.key(time);
-        if time.0 == self.now {
-            self.due_now.push_back((key, event));
-            return;
-        }
-        self.heap.push(key, event);
+        let seq = self.seq();
+        self.heap.push(time.0, seq, event);
     }
 
     /// Schedules `event` at `now + delay`. The caller promises that `now` never decreases
@@ -239,7 +214,7 @@ impl<E: Copy> EventQueue<E> {
                 self.lanes.len() - 1
             }
             None => {
-                self.heap.push(key, event);
+                self.heap.push(at.0, key as u64, event);
                 return None;
             }
         };
@@ -311,34 +286,35 @@ impl<E: Copy> EventQueue<E> {
     /// Removes and returns the earliest event and its time, ties first-in-first-out; `None`
     /// when nothing is pending.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let heap_key = self.heap.peek();
-        if let Some(&(key, event)) = self.due_now.front() {
-            if heap_key.is_none_or(|hk| key < hk) && self.first_lane.is_none_or(|(_, lk)| key < lk)
-            {
-                self.due_now.pop_front();
-                return Some((SimTime(self.now), event));
+        let lane_key = self.first_lane.map(|(_, k)| k);
+        if self.heap.due.is_empty() {
+            // The heap's least time comes out to `due` unless a lane's head comes before it
+            // (at that time or later, its first entry's sequence decides).
+            if let Some(t) = self.heap.least_spread() {
+                if lane_key.is_none_or(|k| (k >> 64) as u64 >= t) {
+                    self.heap.refill();
+                }
             }
         }
-        let from_lane = match (self.first_lane, heap_key) {
-            (Some((i, lk)), Some(hk)) if lk < hk => Some(i),
-            (Some((i, _)), None) => Some(i),
-            _ => None,
+        let from_heap = match (self.heap.due.front(), lane_key) {
+            (Some(&(time, seq, _)), Some(k)) => ((u128::from(time) << 64) | u128::from(seq)) < k,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return None,
         };
-        let (key, event) = match from_lane {
-            Some(i) => {
-                let h = self.lanes[i].head;
-                let key = self.nodes[h as usize].key;
-                (key, self.cancel(LaneHandle(h)))
-            }
-            None => self.heap.pop()?,
-        };
-        self.now = (key >> 64) as u64;
-        Some((SimTime(self.now), event))
+        if from_heap {
+            let (time, _, event) = self.heap.due.pop_front()?;
+            self.heap.len -= 1;
+            return Some((SimTime(time), event));
+        }
+        let (i, key) = self.first_lane?;
+        let h = self.lanes[i].head;
+        Some((SimTime((key >> 64) as u64), self.cancel(LaneHandle(h))))
     }
 
-    /// The number of pending events, in the heap, the lanes and the due-now FIFO.
+    /// The number of pending events, in the heap and the lanes.
     pub fn len(&self) -> usize {
-        self.heap.len + self.nodes.len() + self.due_now.len()
+        self.heap.len + self.nodes.len()
     }
 
     /// Whether no event is pending.
