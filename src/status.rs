@@ -10,7 +10,10 @@ pub const BAD_REQUEST: u16 = 400;
 /// Denied by a policy.
 pub const FORBIDDEN: u16 = 403;
 /// Payload too large: a request over API Gateway's 10 MB, a synchronous invocation over
-/// Lambda's 6 MB (RequestTooLargeException).
+/// Lambda's 6 MB (RequestTooLargeException). Also, in place of AWS's HTTP 400, the refusals
+/// of a message or item over its service's size limit, which no SDK retries: DynamoDB's
+/// ValidationException for an item over 400 KB, SQS's for a message over 1 MiB, SNS's
+/// InvalidParameter for a message over 256 KiB (told apart from the 400 throttles SDKs retry).
 pub const PAYLOAD_TOO_LARGE: u16 = 413;
 /// Throttled: API Gateway's throttles and quotas, Lambda's Invoke API.
 pub const TOO_MANY_REQUESTS: u16 = 429;

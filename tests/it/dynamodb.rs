@@ -1,6 +1,6 @@
 //! DynamoDB against its documented behaviour (aws-facts §7).
 
-use crate::{assert_theory, num, per_seed, run};
+use crate::{assert_theory, num, per_seed, pointer_absent, run};
 use archsim::kernel::Msg;
 
 fn table(mode_and_capacity: &str, extra: &str) -> String {
@@ -427,4 +427,125 @@ fn dax_answers_queries_from_a_query_cache_that_writes_do_not_fill() {
     // 5 minutes of 100 queries a second over 100,000 keys: about 1 - e^(-0.3) ≈ 0.26 hit.
     assert!((0.2..0.3).contains(&a), "{a}");
     assert!((a - b).abs() < 0.02, "alone {a}, beside writes {b}");
+}
+
+/// A service writing `size`-byte items, 2 a second over many keys, to a table of 10,000
+/// WCU, the SDK's default retries.
+fn sized_writes(size: u32) -> String {
+    format!(
+        r#"
+        [scenario]
+        duration = "1m"
+        [network]
+        same_az = "0s"
+        [[workload]]
+        name = "u"
+        target = "app"
+        size = {size}
+        arrival = {{ process = "constant", rate = 2 }}
+        mix = [ {{ op = "write", weight = 1 }} ]
+        keys = {{ dist = "uniform", count = 100000 }}
+        [[component]]
+        id = "app"
+        kind = "service"
+        servers = 100
+        service_time = "1ms"
+        calls = [ {{ to = "table" }} ]
+        {}
+        "#,
+        table("rcu = 100\nwcu = 10000", "")
+    )
+}
+
+#[test]
+fn an_item_of_400_kb_is_written_and_one_byte_more_is_refused_and_not_retried() {
+    // AWS's quotas: an item is at most 400 KB (409,600 bytes); a larger write is a
+    // ValidationException (HTTP 400, counted 413 to tell it from the throttle): no capacity
+    // consumed, no throttle, and not retried by the SDK (a throttle would be, 4 attempts).
+    let s = run(&sized_writes(409_600));
+    let requests = num(&s, "components.table.requests");
+    assert!(requests >= 100.0, "{requests}");
+    assert_eq!(num(&s, "components.table.by_status.200"), requests);
+    assert_eq!(
+        num(&s, "components.table.write_units_consumed"),
+        400.0 * requests
+    );
+    let s = run(&sized_writes(409_601));
+    let requests = num(&s, "components.table.requests");
+    assert_eq!(requests, num(&s, "components.app.arrivals"));
+    assert_eq!(num(&s, "components.table.by_status.413"), requests);
+    assert_eq!(num(&s, "components.table.throttles"), 0.0);
+    assert_eq!(num(&s, "components.table.write_units_consumed"), 0.0);
+    assert_eq!(num(&s, "requests.by_status.413"), num(&s, "requests.total"));
+}
+
+#[test]
+fn a_batch_write_with_an_item_over_400_kb_is_refused_whole() {
+    // A function writes each batch of queue messages in one BatchWriteItem (`per_batch`).
+    // AWS's BatchWriteItem API reference rejects the whole batch when "an individual item in
+    // the batch exceeds 400 KB": with two workloads' messages, 9 of 1 KB a second and one
+    // of 500 KB every 5 s, in batches of 10, a batch holding a large one is refused whole
+    // (no item written, 413) and the others written, one unit an item; with the second
+    // workload's messages of 1 KB too, every message is written.
+    let text = |big: u32| {
+        format!(
+            r#"
+            [scenario]
+            duration = "1m"
+            [network]
+            same_az = "0s"
+            [[workload]]
+            name = "small"
+            target = "q"
+            size = 1024
+            arrival = {{ process = "constant", rate = 9 }}
+            retry = {{ attempts = 1 }}
+            keys = {{ dist = "uniform", count = 100000 }}
+            mix = [ {{ op = "write", weight = 1 }} ]
+            [[workload]]
+            name = "big"
+            target = "q"
+            size = {big}
+            arrival = {{ process = "constant", rate = 0.2 }}
+            retry = {{ attempts = 1 }}
+            keys = {{ dist = "uniform", count = 100000 }}
+            mix = [ {{ op = "write", weight = 1 }} ]
+            [[component]]
+            id = "q"
+            kind = "sqs"
+            visibility_timeout = "12h"
+            consumer = {{ to = "fn", batch_size = 10, batching_window = "5s" }}
+            [[component]]
+            id = "fn"
+            kind = "lambda"
+            memory_mb = 1769
+            runtime = "go"
+            work = "10ms"
+            batch_calls = "per_batch"
+            calls = [ {{ to = "table" }} ]
+            {}
+            "#,
+            table("rcu = 100\nwcu = 40000", "")
+        )
+    };
+    let s = run(&text(1024));
+    let sent = num(&s, "requests.total");
+    assert!(sent >= 500.0, "{sent}");
+    assert!(pointer_absent(&s, "components.table.by_status.413"));
+    assert_eq!(
+        num(&s, "components.table.write_units_consumed"),
+        num(&s, "components.q.deletes")
+    );
+    let s = run(&text(500_000));
+    let refused = num(&s, "components.table.by_status.413");
+    assert!(refused >= 5.0, "{refused}");
+    assert_eq!(num(&s, "components.table.throttles"), 0.0);
+    let written = num(&s, "components.table.write_units_consumed");
+    let small = num(&s, "workloads.small.requests.total");
+    assert!(
+        written >= small / 2.0 && written < small,
+        "{written} of {small}"
+    );
+    // A large item written would have taken 489 units: every unit is a small message's.
+    assert_eq!(written, num(&s, "components.q.deletes"));
 }

@@ -309,3 +309,24 @@ fn message_group_scope_holds_each_group_to_its_own_quota() {
     let ok = num(&s, "components.topic.publishes");
     assert!((54.0..=55.0).contains(&ok), "{ok}");
 }
+
+#[test]
+fn a_message_of_256_kib_is_published_and_one_byte_more_is_refused() {
+    // SNS's largest message is 256 KB (262,144 bytes): a larger publish is refused (HTTP 400
+    // InvalidParameter, counted 413), delivered to no one.
+    let text = |size: u32| {
+        scenario(
+            "10s",
+            10.0,
+            &format!("size = {size}\n"),
+            &(topic("", "{ to = \"q\" }") + QUEUE),
+        )
+    };
+    let s = run(&text(256 * 1024));
+    assert_eq!(num(&s, "components.topic.publishes"), 99.0);
+    assert_eq!(num(&s, "components.q.sends"), 99.0);
+    let s = run(&text(256 * 1024 + 1));
+    assert_eq!(num(&s, "components.topic.by_status.413"), 99.0);
+    assert_eq!(num(&s, "components.topic.publishes"), 0.0);
+    assert_eq!(num(&s, "components.q.sends"), 0.0);
+}

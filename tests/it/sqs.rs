@@ -3,7 +3,7 @@
 //! retention, the in-flight limit, the FIFO quota and message groups, the pollers' scaling,
 //! and the lag from send to delete.
 
-use crate::{num, run};
+use crate::{num, pointer_absent, run};
 
 /// A scenario of `duration`, no network delay, one constant workload of `rate` messages/s
 /// sending to "q" (one attempt: at k / rate s for k = 1, 2, …), and `components`.
@@ -1017,4 +1017,52 @@ fn each_messages_calls_carry_that_message_and_a_failed_ones_are_not_made() {
     assert_eq!(num(&s, "components.q.batches"), 59.0);
     assert_eq!(num(&s, "components.q.failed_items"), 590.0);
     assert_eq!(num(&s, "components.topic.publishes"), 0.0);
+}
+
+#[test]
+fn a_message_of_1_mib_is_stored_and_one_byte_more_is_refused() {
+    // SQS's largest message is 1 MiB (1,048,576 bytes) since August 2025: a larger send is
+    // refused whole (HTTP 400 InvalidParameterValue, counted 413), neither stored nor billed.
+    let text = |size: u32| {
+        scenario("1m", 2, "[[component]]\nid = \"q\"\nkind = \"sqs\"\n")
+            .replace("[[workload]]\n", &format!("[[workload]]\nsize = {size}\n"))
+    };
+    let s = run(&text(1 << 20));
+    let sends = num(&s, "components.q.sends");
+    assert!(sends >= 100.0, "{sends}");
+    assert_eq!(num(&s, "components.q.by_status.200"), sends);
+    let s = run(&text((1 << 20) + 1));
+    let sends = num(&s, "components.q.sends");
+    assert_eq!(num(&s, "components.q.by_status.413"), sends);
+    assert_eq!(num(&s, "components.q.cost_usd"), 0.0);
+    assert_eq!(num(&s, "requests.by_status.413"), num(&s, "requests.total"));
+}
+
+#[test]
+fn a_send_batch_over_1_mib_in_all_is_refused_whole() {
+    // A function sends each batch of 10 messages of 200 KB on in one SendMessageBatch
+    // (`per_batch`): 2 MB in all, over SQS's 1 MiB for a batch (BatchRequestTooLong), so
+    // every batch call is refused whole and nothing reaches the second queue; messages of
+    // 100 KB (1 MB in all, under 1 MiB) all get there.
+    let text = |size: u32| {
+        format!(
+            "[scenario]\nduration = \"1m\"\n[network]\nsame_az = \"0s\"\n\
+             [[workload]]\nname = \"w\"\ntarget = \"q\"\nsize = {size}\n\
+             arrival = {{ process = \"constant\", rate = 10 }}\nretry = {{ attempts = 1 }}\n\
+             [[component]]\nid = \"q\"\nkind = \"sqs\"\nvisibility_timeout = \"12h\"\n\
+             consumer = {{ to = \"fn\", batch_size = 10, batching_window = \"2s\" }}\n\
+             {}batch_calls = \"per_batch\"\ncalls = [ {{ to = \"out\" }} ]\n\
+             [[component]]\nid = \"out\"\nkind = \"sqs\"\n",
+            function("10ms", false)
+        )
+    };
+    let s = run(&text(200_000));
+    assert!(num(&s, "components.out.by_status.413") >= 10.0);
+    assert!(pointer_absent(&s, "components.out.by_status.200"));
+    assert_eq!(num(&s, "components.q.deletes"), 0.0);
+    let s = run(&text(100_000));
+    let deletes = num(&s, "components.q.deletes");
+    assert!(deletes >= 500.0, "{deletes}");
+    assert_eq!(num(&s, "components.out.sends"), deletes);
+    assert!(pointer_absent(&s, "components.out.by_status.413"));
 }

@@ -16,7 +16,8 @@
 //! key, or Streams while provisioned never splits.
 //!
 //! A throttled request is answered with 400 (ProvisionedThroughputExceededException); callers
-//! retry it as the AWS SDKs do (see `SDK_SERVICE`).
+//! retry it as the AWS SDKs do (see `SDK_SERVICE`). A write of an item over 400 KB is refused
+//! at once, its ValidationException counted as 413 (`ITEM_TOO_LARGE`), which no SDK retries.
 //!
 //! A `stream` (DynamoDB Streams) keeps a record of each write done, and the event source
 //! mapping that reads it invokes its consumer with batches of records (`stream.rs`).
@@ -60,6 +61,19 @@ pub const MAX_BATCH_WRITE: u16 = 25;
 /// The most keys one BatchGetItem reads (AWS's BatchGetItem API reference: "as many as 100
 /// items"; more is a ValidationException).
 pub const MAX_BATCH_GET: u16 = 100;
+
+/// The largest item a write may put, in bytes (AWS's DynamoDB quotas, "Item size": "The
+/// maximum item size in DynamoDB is 400 KB, which includes both attribute name binary length
+/// (UTF-8 length) and attribute value lengths"). A larger one is refused with a
+/// ValidationException ("Item size has exceeded the maximum allowed size"), consuming no
+/// capacity; in a BatchWriteItem it rejects the whole batch (AWS's BatchWriteItem API
+/// reference: "An individual item in the batch exceeds 400 KB").
+pub const MAX_ITEM_BYTES: u32 = 400 * 1024;
+
+/// The status of a write refused for its item's size: AWS answers HTTP 400 with a
+/// ValidationException, which no SDK retries; counted as 413 (payload too large) so that it
+/// is told apart from the throttle (`THROTTLED`, 400) every SDK retries.
+pub const ITEM_TOO_LARGE: u16 = status::PAYLOAD_TOO_LARGE;
 
 /// The facts file has no DynamoDB prices; these are AWS's published us-east-1 prices:
 /// provisioned $0.00013 per RCU-hour and $0.00065 per WCU-hour; on-demand $0.125 per million
@@ -174,6 +188,8 @@ pub struct DynamoDb {
     /// Items of batch actions refused while others of theirs were done (UnprocessedItems);
     /// `None` until a batch action comes (reported only then).
     unprocessed: Option<u64>,
+    /// A write over the item size limit was said in the events.
+    said_too_large: bool,
     dax_hits: Counter,
     dax_misses: Counter,
     statuses: Counts<u16>,
@@ -243,6 +259,7 @@ impl DynamoDb {
             throttles: Counter::new(&clock),
             hot_throttles: 0,
             unprocessed: None,
+            said_too_large: false,
             dax_hits: Counter::new(&clock),
             dax_misses: Counter::new(&clock),
             statuses: Counts::default(),
@@ -310,6 +327,11 @@ impl DynamoDb {
         let now = ctx.now();
         let measured = self.clock.measured(now);
         self.requests.add(&self.clock, now, measured);
+        if self.too_large(now, msg.op, msg.size_bytes) {
+            let wait = self.latency(true);
+            self.answer_after(ctx, call, now, ITEM_TOO_LARGE, None, wait, None);
+            return;
+        }
         let done = self.item(ctx, msg.op, msg.key, msg.size_bytes, msg.origin, msg.span);
         if done.dax_hit {
             let wait = self.dax_latency();
@@ -327,6 +349,25 @@ impl DynamoDb {
                 self.answer_after(ctx, call, now, THROTTLED, None, wait, None);
             }
         }
+    }
+
+    /// Whether a write of `size` bytes is over the item size limit (`MAX_ITEM_BYTES`); the
+    /// first one is said in the table's events.
+    fn too_large(&mut self, now: SimTime, op: u16, size: u32) -> bool {
+        if size <= MAX_ITEM_BYTES || !self.cfg.item_units(op, size).0 {
+            return false;
+        }
+        if !self.said_too_large {
+            self.said_too_large = true;
+            self.events.push(
+                now,
+                "item_too_large",
+                format!(
+                    "a write of a {size}-byte item, over DynamoDB's 400 KB ({MAX_ITEM_BYTES} bytes): ValidationException, counted as 413, not retried"
+                ),
+            );
+        }
+        true
     }
 
     /// Counts a request refused whole, by the table's or a partition's limit.
@@ -350,6 +391,15 @@ impl DynamoDb {
         let now = ctx.now();
         let measured = self.clock.measured(now);
         self.requests.add(&self.clock, now, measured);
+        let mut too_large = false;
+        for i in items {
+            too_large |= self.too_large(now, i.op, i.size);
+        }
+        if too_large {
+            let wait = self.latency(true);
+            self.answer_after(ctx, call, now, ITEM_TOO_LARGE, None, wait, None);
+            return;
+        }
         let mut effects = Vec::with_capacity(items.len());
         let (mut write, mut cached, mut refused) = (false, true, Vec::new());
         let mut limit = Limit::Table;

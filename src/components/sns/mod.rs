@@ -65,6 +65,13 @@ pub const MAX_PUBLISH_BATCH: u16 = 10;
 /// Each 64 KB of a message is billed as one request (third-party copies of AWS's pricing
 /// page, as for SQS; aws-facts has no SNS price).
 const CHUNK_BYTES: u64 = 64 * 1024;
+/// The largest message, and the largest PublishBatch (its messages' sizes summed), in bytes
+/// (AWS's Publish API reference: "at most 256 KB in size (262,144 bytes)"; PublishBatch: "the
+/// maximum total payload size (the sum of the individual lengths of all of the batched
+/// messages) are both 256 KB (262,144 bytes)"; aws-facts: §17). A larger publish is refused
+/// whole (InvalidParameter, BatchRequestTooLong: HTTP 400, which no SDK retries), counted as
+/// 413 (`status::PAYLOAD_TOO_LARGE`), neither delivered nor billed.
+pub const MAX_MESSAGE_BYTES: u32 = 256 * 1024;
 /// Standard topics: $0.50 per million publishes, $0.60 per million HTTP/S deliveries;
 /// deliveries to SQS and Lambda are free [O] (same source).
 const PRICE_PUBLISH: f64 = 0.50 / 1e6;
@@ -278,6 +285,12 @@ impl Sns {
     fn publish(&mut self, ctx: &mut Ctx<'_>, call: crate::kernel::CallId, msg: Msg) {
         let now = ctx.now();
         let measured = self.clock.measured(now);
+        if msg.size_bytes > MAX_MESSAGE_BYTES {
+            self.statuses
+                .add(Outcome::Status(status::PAYLOAD_TOO_LARGE), measured);
+            ctx.reply(call, status::PAYLOAD_TOO_LARGE);
+            return;
+        }
         if let Some(items) = ctx.entries_mut(call, &msg) {
             let items = items.to_vec();
             self.publish_batch(ctx, call, msg, &items);

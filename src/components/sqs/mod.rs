@@ -96,6 +96,14 @@ const SCALE_STEP: SimTime = SimTime::from_secs(1);
 /// aws-facts: §15 SQS: a long poll waits at most 20 s; an idle poller makes one empty
 /// receive per 20 s.
 const LONG_POLL: f64 = 20.0;
+/// The largest message, and the largest SendMessageBatch (its messages' sizes summed), in
+/// bytes: 1 MiB since August 2025, 256 KiB before (AWS's announcement "Amazon SQS increases
+/// maximum message payload size to 1 MiB"; https://aws.amazon.com/blogs/compute/more-room-to-build-serverless-services-now-support-payloads-up-to-1-mb;
+/// aws-facts: §15 message size). A larger send is refused whole (InvalidParameterValue for a
+/// message, BatchRequestTooLong for a batch: HTTP 400, which no SDK retries), counted as 413
+/// (`status::PAYLOAD_TOO_LARGE`), neither stored nor billed.
+pub const MAX_MESSAGE_BYTES: u32 = 1 << 20;
+
 /// Each 64 KB of a message is billed as one request (AWS's pricing page, seen through
 /// third-party copies: https://aws.amazon.com/sqs/pricing/ renders its prices in script).
 const CHUNK_BYTES: u64 = 64 * 1024;
@@ -352,6 +360,8 @@ pub struct Sqs {
     dead_letter_age: Durations,
     response: Durations,
     events: EventLog,
+    /// A send over the size limit was said in the events.
+    said_too_large: bool,
 }
 
 impl Sqs {
@@ -416,6 +426,7 @@ impl Sqs {
             dead_letter_age: Durations::default(),
             response: Durations::default(),
             events: EventLog::new(&env.name),
+            said_too_large: false,
             send_rng: env.stream("sends"),
             rng: env.rng,
             edges: env.edges,
@@ -467,6 +478,27 @@ impl Sqs {
         }
         for _ in 0..entries {
             self.sends.add(&self.clock, now, measured);
+        }
+        if msg.size_bytes > MAX_MESSAGE_BYTES {
+            if !self.said_too_large {
+                self.said_too_large = true;
+                let what = if entries > 1 {
+                    "a batch of"
+                } else {
+                    "a message of"
+                };
+                self.events.push(
+                    now,
+                    "message_too_large",
+                    format!(
+                        "{what} {} bytes, over SQS's 1 MiB ({MAX_MESSAGE_BYTES} bytes): refused (HTTP 400, counted as 413), not retried",
+                        msg.size_bytes
+                    ),
+                );
+            }
+            self.statuses.add(status::PAYLOAD_TOO_LARGE, measured);
+            ctx.reply(call, status::PAYLOAD_TOO_LARGE);
+            return;
         }
         // aws-facts: §15 SQS: FIFO queues take 300 calls per second per action; beyond,
         // ThrottlingException.
