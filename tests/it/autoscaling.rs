@@ -152,9 +152,9 @@ fn simple_scaling_waits_out_its_cooldown_after_each_activity() {
 fn a_failed_instance_gets_traffic_until_detected_then_is_replaced() {
     // Two instances, 100/s round robin; one fails at 120 s. The ALB keeps sending it half
     // the traffic (each request a 504 after the 10 s connection timeout) until two failed
-    // checks 10 s apart. EC2 status checks see it two minutes in (240 s), but the group acts
-    // on them only once the grace period (300 s by default) from its start in service is
-    // over: it is replaced at 300 s.
+    // checks 10 s apart. EC2 status checks see it two minutes in (240 s), and the group
+    // replaces it then: an instance the run starts with stands for one long in service, past
+    // its grace period (300 s by default), which holds a new instance's replacement only.
     let toml = asg(
         "8m",
         r#"{ process = "constant", rate = 100 }"#,
@@ -175,7 +175,7 @@ fn a_failed_instance_gets_traffic_until_detected_then_is_replaced() {
         .find(|e| e.event == "terminated" && e.detail.contains("status checks"))
         .expect("replaced");
     let t = replaced.time.as_secs_f64();
-    assert!((300.0..=310.0).contains(&t), "replaced at {t}");
+    assert!((240.0..=250.0).contains(&t), "replaced at {t}");
     let launch = times(&ev, "launch");
     assert_eq!(launch, vec![t]);
     let s = crate::run(&toml);
@@ -798,10 +798,14 @@ fn a_target_that_drops_its_connections_gets_each_load_balancers_own_answer() {
 #[test]
 fn a_health_replacement_drains_its_requests_before_it_terminates() {
     // An instance whose deep checks (3 s of work) outlast the 2 s probe timeout is found
-    // unhealthy and replaced once its grace period is over. It still answers: the group
-    // drains it for the deregistration delay, as for a scale-in, and launches its
-    // replacement at once (`asg:as-add-elb-healthcheck.html`), so its requests in flight
-    // finish instead of being cut with 502.
+    // unhealthy and replaced. It still answers: the group drains it for the deregistration
+    // delay, as for a scale-in, and launches its replacement at once
+    // (`asg:as-add-elb-healthcheck.html`), so its requests in flight finish instead of being
+    // cut with 502. The instance the run starts with is past its grace period (it stands
+    // for one long in service): replaced at the group's first health check after the load
+    // balancer marks it (12 s; checks every 20 s). Its replacement, as slow, comes into
+    // service at 120 s and is found unhealthy at once, but is kept for its grace period
+    // (`asg:health-check-grace-period.html`): replaced at 120 + 120 s.
     let toml = r#"
         [scenario]
         duration = "5m"
@@ -827,21 +831,24 @@ fn a_health_replacement_drains_its_requests_before_it_terminates() {
         health_check_grace_period = "120s"
     "#;
     let ev = events(toml, 1);
-    let draining = ev
+    assert_eq!(times(&ev, "target_unhealthy"), vec![12.0, 127.0]);
+    let draining: Vec<f64> = ev
         .iter()
-        .find(|e| e.event == "draining" && e.detail.contains("unhealthy"))
-        .expect("drained for its replacement");
-    assert_eq!(draining.time.as_secs_f64(), 120.0);
-    assert_eq!(times(&ev, "launch")[0], 120.0);
-    let gone = ev
-        .iter()
-        .find(|e| e.event == "terminated")
-        .expect("terminated once drained");
-    assert!(gone.detail.contains("drained"), "{}", gone.detail);
-    assert!(gone.time > draining.time);
+        .filter(|e| e.event == "draining" && e.detail.contains("unhealthy"))
+        .map(|e| e.time.as_secs_f64())
+        .collect();
+    assert_eq!(draining, vec![20.0, 240.0]);
+    assert_eq!(times(&ev, "launch"), vec![20.0, 240.0]);
+    assert_eq!(times(&ev, "in_service"), vec![120.0, 340.0]);
+    let gone: Vec<_> = ev.iter().filter(|e| e.event == "terminated").collect();
+    assert_eq!(gone.len(), 2);
+    for (g, d) in gone.iter().zip(&draining) {
+        assert!(g.detail.contains("drained"), "{}", g.detail);
+        assert!(g.time.as_secs_f64() > *d);
+    }
     let s = crate::run(toml);
     assert!(pointer_absent(&s, "components.alb.by_status.502"));
-    assert_eq!(num(&s, "components.web.replacements"), 1.0);
+    assert_eq!(num(&s, "components.web.replacements"), 2.0);
 }
 
 #[test]

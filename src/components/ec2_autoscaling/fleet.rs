@@ -36,6 +36,10 @@ pub(super) struct Instance {
     /// for not yet.
     pub(super) in_service_at: SimTime,
     pub(super) stopped_at: SimTime,
+    /// When its health-check grace period is over: `health_check_grace_period` after it came
+    /// into service, or at once for one the group holds when the run starts (`MAX`: not in
+    /// service yet).
+    pub(super) grace_until: SimTime,
     /// When it failed [s].
     pub(super) failed_at: SimTime,
     /// When its warmup ends [s].
@@ -156,6 +160,7 @@ impl AutoScalingGroup {
             state: State::Booting,
             in_service_at: SimTime::MAX,
             stopped_at: SimTime::MAX,
+            grace_until: SimTime::MAX,
             failed_at: SimTime::ZERO,
             warm_until: SimTime::ZERO,
             rebalance,
@@ -204,6 +209,12 @@ impl AutoScalingGroup {
         let i = &mut self.instances[idx];
         i.state = State::InService;
         i.in_service_at = now;
+        // The grace period is for an instance just launched ("the time to keep a new instance
+        // in service before terminating it if it's found to be unhealthy",
+        // asg:health-check-grace-period.html); the group's instances when the run starts
+        // stand for a fleet long in service, warm (above) and past it, so that a failure
+        // early in a run is replaced as it would be later. A choice: AWS has no run start.
+        i.grace_until = if initial { now } else { now + self.cfg.grace };
         i.warm_until = warm_until;
         i.last_change = now;
         let (id, zone, rebalance, replaces) = (i.id, i.zone, i.rebalance, i.replaces.take());

@@ -36,14 +36,15 @@ impl AutoScalingGroup {
     /// or by the load balancer's when the group uses them, is terminated, then replaced; the
     /// group acts on neither until the grace period after the instance came into service is
     /// over (`asg:health-check-grace-period.html`: the time "to keep a new instance in
-    /// service before terminating it if it's found to be unhealthy"). One that failed before
-    /// it came into service is replaced once the status checks see it.
+    /// service before terminating it if it's found to be unhealthy"; over at once for the
+    /// instances the run starts with, `Instance::grace_until`). One that failed before it
+    /// came into service is replaced once the status checks see it.
     fn check_health(&mut self, ctx: &mut Ctx<'_>, k: usize) {
         let now = ctx.now();
         let i = &self.instances[k];
         let id = i.id;
         let served = i.in_service_at != SimTime::MAX;
-        let grace_over = served && now - i.in_service_at >= self.cfg.grace;
+        let grace_over = served && now >= i.grace_until;
         let by_ec2 = i.state == State::Failed
             && now - i.failed_at >= STATUS_CHECK_DETECTION
             && (grace_over || !served);

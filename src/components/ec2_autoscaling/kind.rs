@@ -207,7 +207,7 @@ const KEYS: &[Key] = &[
         name: "health_check_grace_period",
         ty: KeyType::Duration,
         required: false,
-        about: "time after an instance comes into service before the group acts on its health checks (the status checks' and, with health_check_type = \"elb\", the load balancer's) (default 300 s)",
+        about: "time after an instance comes into service before the group acts on its health checks (the status checks' and, with health_check_type = \"elb\", the load balancer's); over at once for the instances the run starts with, which stand for a fleet long in service (default 300 s)",
     },
     Key {
         name: "capacity_rebalance",
