@@ -116,6 +116,7 @@ fn an_event_older_than_the_maximum_age_is_discarded_to_the_destination() {
     let s = run(&scenario("1500ms", 1, &(f + &function("dest", "10ms", ""))));
     assert_eq!(num(&s, "components.fn.async.throttled"), 6.0);
     assert_eq!(num(&s, "components.fn.async.discarded.expired"), 1.0);
+    assert_eq!(num(&s, "components.fn.async.discarded_total"), 1.0);
     assert_eq!(num(&s, "components.fn.async.succeeded"), 0.0);
     let lag = num(&s, "components.dest.async.lag_ms.max");
     assert!(close(lag, 60_051.0, 60_066.0), "lag {lag} ms");
@@ -135,6 +136,8 @@ fn without_a_destination_a_discarded_event_is_counted_and_dropped() {
         num(&s, "components.fn.async.discarded.retries_exhausted"),
         5.0
     );
+    // The total the component's line shows beside the lag of the events that succeeded.
+    assert_eq!(num(&s, "components.fn.async.discarded_total"), 5.0);
     assert_eq!(num(&s, "components.fn.async.to_destination"), 0.0);
 }
 

@@ -430,6 +430,11 @@ impl Kind for LambdaConfig {
                 about: "events given up, by why: expired (older than `maximum_event_age`) or retries_exhausted, of events accepted in the measured period, followed after arrivals stop",
             },
             Field {
+                path: "async.discarded_total",
+                unit: Unit::Count,
+                about: "events given up, whatever why (the sum of `async.discarded.*`): accepted with a 202, never run to success",
+            },
+            Field {
                 path: "async.to_destination",
                 unit: Unit::Count,
                 about: "discarded events sent to the `on_failure` destination, of events accepted in the measured period, followed after arrivals stop (the destination's own counts, such as a queue's `sends`, stop with the measured period)",
@@ -503,6 +508,13 @@ impl Kind for LambdaConfig {
                 label: "async lag p99",
                 field: "async.lag_ms.p99",
                 unit: Unit::Milliseconds,
+            },
+            // The lag is of the events that ran to success: beside it, the events given up
+            // (expired, retries exhausted), which a caller that got its 202 never sees.
+            Column {
+                label: "async events discarded",
+                field: "async.discarded_total",
+                unit: Unit::Count,
             },
             Column {
                 label: "events waiting when arrivals stopped",

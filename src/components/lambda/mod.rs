@@ -1709,6 +1709,7 @@ impl Component for Lambda {
             for (why, n) in &q.discarded {
                 m.count(format!("async.discarded.{}", why.name()), *n);
             }
+            m.count("async.discarded_total", q.discarded.values().sum());
             m.count("async.to_destination", q.to_destination);
             m.count("async.destination_failures", q.destination_failures);
             m.count("async.duplicates", q.duplicates);
