@@ -379,6 +379,9 @@ pub struct Relations {
     /// Each Lambda function's timeout (`Kind::function_timeout`), which a queue that invokes
     /// it must give in its visibility timeout.
     pub function_timeouts: Vec<Option<crate::kernel::SimTime>>,
+    /// Each Lambda function's reserved concurrency (`Kind::reserved_concurrency`), which a
+    /// queue's event source mapping running more batches at once would exceed.
+    pub reserved_concurrency: Vec<Option<u32>>,
     /// Whether each queue or topic is FIFO (`Kind::fifo`), for its dead-letter queues.
     pub fifo: Vec<Option<bool>>,
     /// The Step Functions quotas of each Region and workflow type ("region Standard"): the
@@ -660,6 +663,12 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         None
     }
 
+    /// For a Lambda function: its reserved concurrency, if it sets one, beyond which an
+    /// event source mapping's invocations are throttled.
+    fn reserved_concurrency(&self) -> Option<u32> {
+        None
+    }
+
     /// For a queue or a topic: whether it is FIFO (a dead-letter queue must be of its kind).
     fn fifo(&self) -> Option<bool> {
         None
@@ -802,6 +811,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn kms_use(&self) -> KmsUse;
     /// `Kind::function_timeout`: a Lambda function's timeout.
     fn function_timeout(&self) -> Option<crate::kernel::SimTime>;
+    /// `Kind::reserved_concurrency`: a Lambda function's reserved concurrency.
+    fn reserved_concurrency(&self) -> Option<u32>;
     /// `Kind::fifo`: whether a queue or a topic is FIFO.
     fn fifo(&self) -> Option<bool>;
     /// `Kind::mappings`: the event source mappings that read it.
@@ -925,6 +936,9 @@ impl<K: Kind> DynKind for K {
     }
     fn function_timeout(&self) -> Option<crate::kernel::SimTime> {
         Kind::function_timeout(self)
+    }
+    fn reserved_concurrency(&self) -> Option<u32> {
+        Kind::reserved_concurrency(self)
     }
     fn fifo(&self) -> Option<bool> {
         Kind::fifo(self)

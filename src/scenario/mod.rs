@@ -2853,6 +2853,10 @@ fn check_groups(
         volumes: vec![None; components.len()],
         kms: components.iter().map(|c| c.2.kms().map(|l| l.to)).collect(),
         function_timeouts: components.iter().map(|c| c.2.function_timeout()).collect(),
+        reserved_concurrency: components
+            .iter()
+            .map(|c| c.2.reserved_concurrency())
+            .collect(),
         fifo: components.iter().map(|c| c.2.fifo()).collect(),
         regions: regions.to_vec(),
         ..Default::default()

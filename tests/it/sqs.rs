@@ -1066,3 +1066,37 @@ fn a_send_batch_over_1_mib_in_all_is_refused_whole() {
     assert_eq!(num(&s, "components.out.sends"), deletes);
     assert!(pointer_absent(&s, "components.out.by_status.413"));
 }
+
+#[test]
+fn a_mapping_running_more_batches_than_the_function_reserves_is_warned_of() {
+    // The event source mapping does not heed the function's reserved concurrency: beyond it
+    // the invocations are throttled and their messages received for nothing (AWS's
+    // knowledge center, "lambda-sqs-scaling"). Said where the consumer is named; not when
+    // `maximum_concurrency` is within it, nor for a FIFO queue with as few message groups.
+    let text = |consumer: &str, queue: &str| {
+        scenario(
+            "1m",
+            2,
+            &format!(
+                "[[component]]\nid = \"q\"\nkind = \"sqs\"\n{queue}max_receive_count = 3\ndead_letter = \"dlq\"\n\
+                 consumer = {{ to = \"fn\"{consumer} }}\n{}reserved_concurrency = 5\n{DLQ}{queue}",
+                function("10ms", false)
+            ),
+        )
+    };
+    let warned = crate::located_warnings(&text("", ""));
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(
+        warned[0].starts_with("15:19 ")
+            && warned[0].contains("1000 batches at once")
+            && warned[0].contains("`reserved_concurrency = 5`")
+            && warned[0].contains("`max_receive_count` (3)")
+            && warned[0].contains("at most 5"),
+        "{warned:?}"
+    );
+    assert!(crate::located_warnings(&text(", maximum_concurrency = 5", "")).is_empty());
+    let fifo = "fifo = true\nmessage_groups = 5\n";
+    assert!(crate::located_warnings(&text("", fifo)).is_empty());
+    let fifo = "fifo = true\nmessage_groups = 6\n";
+    assert_eq!(crate::located_warnings(&text("", fifo)).len(), 1);
+}

@@ -668,6 +668,10 @@ impl Kind for LambdaConfig {
         Some(self.timeout)
     }
 
+    fn reserved_concurrency(&self) -> Option<u32> {
+        self.reserved
+    }
+
     fn sdk_service(&self) -> Option<SdkService> {
         Some(SdkService {
             throttles: &[super::THROTTLED],

@@ -585,6 +585,32 @@ impl Kind for SqsConfig {
                 );
                 ok = false;
             }
+            // The knowledge center's "lambda-sqs-scaling": "Event source mappings don't
+            // account for reserved concurrency and can process more messages off your queue
+            // than can be sent to your function": a batch whose invocation is throttled goes
+            // back to the queue and has been received, which counts toward the redrive.
+            let reserved = rel.reserved_concurrency.get(c.to).copied().flatten();
+            let batches = if self.fifo {
+                c.max_concurrency.min(self.message_groups)
+            } else {
+                c.max_concurrency
+            };
+            if let Some(r) = reserved.filter(|&r| batches > r) {
+                let redrive = match self.redrive {
+                    Some((n, _)) => format!(
+                        ", and each throttled batch's messages have been received once more toward `max_receive_count` ({n}): they can reach the dead-letter queue without ever failing"
+                    ),
+                    None => String::new(),
+                };
+                ck.warn(
+                    c.to_span.clone(),
+                    format!(
+                        "the event source mapping may run {batches} batches at once (`maximum_concurrency`{}), but consumer \"{}\" has `reserved_concurrency = {r}`: Lambda throttles the invocations beyond it and the batches go back to the queue after the visibility timeout{redrive}; give `maximum_concurrency` at most {r}",
+                        if self.fifo { ", or the message groups" } else { ", 1,000 unless set" },
+                        rel.ids[c.to],
+                    ),
+                );
+            }
         }
         let Some((_, dlq)) = self.redrive else {
             return ok;
