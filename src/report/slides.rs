@@ -248,7 +248,7 @@ fn figure(summary: &Value, path: &str) -> Option<Figure> {
             .and_then(|info| info.columns.iter().find(|c| c.field == field));
         if let Some(c) = column {
             let v = columns::value(c, component)?;
-            // "failover downtime [s]": the unit goes beside the figure.
+            // "failover downtime, mean [s]": the unit goes beside the figure.
             let header = columns::header(c);
             let (name, unit) = match header.strip_suffix(']').and_then(|h| h.rsplit_once(" [")) {
                 Some((name, unit)) => (name.to_string(), unit.to_string()),

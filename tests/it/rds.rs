@@ -720,6 +720,9 @@ fn a_cluster_fails_over_again_once_its_old_writer_has_rejoined_as_a_standby() {
     assert_eq!(count("standby_ready"), 2);
     let s = crate::run_scenario(&sc);
     assert_eq!(num(&s, "components.db.failover_downtime_s"), 20.0);
+    // The mean is of two failovers, said beside it.
+    assert_eq!(num(&s, "components.db.writer_failures"), 2.0);
+    assert_eq!(num(&s, "components.db.failover_downtime_max_s"), 20.0);
     // Only writes fail, 20/s for 20 s plus half the 5 s DNS tail, twice: about 900.
     let errors = num(&s, "requests.by_status.503");
     assert!((errors - 900.0).abs() < 120.0, "{errors}");

@@ -84,6 +84,10 @@ fn a_stage_throttle_admits_burst_plus_rate_and_answers_429() {
     assert_eq!(num(&s, "components.api.billed_requests"), 6_049.0);
     let cost = num(&s, "components.api.cost_usd");
     assert!((cost - 6_049.0 * 3.5e-6).abs() < 1e-9, "{cost}");
+    // Its throughput is what it served, all answered within the minute (1 ms of work), not
+    // what it was offered, which is its arrival rate.
+    assert_eq!(num(&s, "components.api.arrival_rps"), 23_999.0 / 60.0);
+    assert_eq!(num(&s, "components.api.throughput_rps"), 6_049.0 / 60.0);
 }
 
 #[test]

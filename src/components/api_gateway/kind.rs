@@ -331,9 +331,14 @@ impl Kind for ApiGatewayConfig {
                 about: "share of cacheable requests answered from the cache, with a cache only",
             },
             Field {
-                path: "throughput_rps",
+                path: "arrival_rps",
                 unit: Unit::PerSecond,
                 about: "requests arriving per second, refused ones included",
+            },
+            Field {
+                path: "throughput_rps",
+                unit: Unit::PerSecond,
+                about: "answers per second to the requests it passed on (to its integration or cache; a preflight it answered), given within the measured period whatever their status: not its own refusals (throttles, quotas, missing keys, payloads too large)",
             },
             Field {
                 path: "throttled_fraction",

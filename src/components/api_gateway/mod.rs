@@ -122,6 +122,8 @@ pub struct ApiGateway {
     pending: Slab<Pending>,
     // Recorders.
     requests: Counter,
+    /// Answers to the requests it passed on, given within the measured period.
+    served_in_period: u64,
     throttled: Counter,
     refusals: BTreeMap<Refusal, u64>,
     /// Requests refused with 403 (no API key) in the measured period.
@@ -156,6 +158,7 @@ impl ApiGateway {
             cache: cfg.cache.as_ref().map(|c| Lru::new(c.capacity)),
             pending: Slab::new(),
             requests: Counter::new(&clock),
+            served_in_period: 0,
             throttled: Counter::new(&clock),
             refusals: BTreeMap::new(),
             forbidden: 0,
@@ -182,7 +185,16 @@ impl ApiGateway {
             .is_some_and(|c| c.ops.contains(&msg.op))
     }
 
+    /// Answers a request it passed on (to its integration, its cache or, for a preflight, its
+    /// own CORS answer), whatever the status: counted in its throughput by the answer's time.
     fn answer(&mut self, ctx: &mut Ctx<'_>, p: Pending, status: u16) {
+        self.served_in_period += u64::from(self.clock.measured(ctx.now()));
+        self.refuse(ctx, p, status);
+    }
+
+    /// Answers a request with a refusal of its own (a throttle, a quota, a missing key, a
+    /// payload too large), or, through `answer`, one it passed on.
+    fn refuse(&mut self, ctx: &mut Ctx<'_>, p: Pending, status: u16) {
         let now = ctx.now();
         let measured = self.clock.measured(p.arrived);
         self.statuses.add(status, measured);
@@ -220,7 +232,7 @@ impl ApiGateway {
                         self.unbilled += 1;
                     }
                 }
-                return self.answer(ctx, p, refusal.status());
+                return self.refuse(ctx, p, refusal.status());
             }
         }
         let idx = self.pending.insert(p);
@@ -249,7 +261,7 @@ impl Component for ApiGateway {
                         arrived: now,
                         integration: 0,
                     };
-                    self.answer(ctx, p, status::PAYLOAD_TOO_LARGE);
+                    self.refuse(ctx, p, status::PAYLOAD_TOO_LARGE);
                     return;
                 }
                 if let Some(refusal) = self.limits.admit(now, &msg) {
@@ -271,7 +283,7 @@ impl Component for ApiGateway {
                         arrived: now,
                         integration: 0,
                     };
-                    self.answer(ctx, p, refusal.status());
+                    self.refuse(ctx, p, refusal.status());
                     return;
                 }
                 let mut hit = false;
@@ -390,7 +402,12 @@ impl Component for ApiGateway {
             m.count("cache_misses", mi);
             m.gauge("cache_hit_ratio", h as f64 / (h + mi).max(1) as f64);
         }
-        m.gauge("throughput_rps", requests as f64 / c.measured_secs());
+        m.gauge("arrival_rps", requests as f64 / c.measured_secs());
+        // By the answer's time, as a service's: what it served, not what it refused.
+        m.gauge(
+            "throughput_rps",
+            self.served_in_period as f64 / c.measured_secs(),
+        );
         m.gauge(
             "throttled_fraction",
             self.throttled.total() as f64 / requests.max(1) as f64,

@@ -353,6 +353,16 @@ impl Kind for RdsConfig {
                 about: "after a failure of the primary in the measured period (not the warmup): from the failure until a writer is back (failover, promotion or recovery), even past the run's end (but for a recovery that waits for its zone, which never came back: until the run's end), averaged over failures; the DNS tail after it, for clients still on the old address, is not in it",
             },
             Field {
+                path: "writer_failures",
+                unit: Unit::Count,
+                about: "failures of the primary in the measured period that `failover_downtime_s` averages over (reported with it)",
+            },
+            Field {
+                path: "failover_downtime_max_s",
+                unit: Unit::Seconds,
+                about: "the longest of the downtimes `failover_downtime_s` averages (reported with it)",
+            },
+            Field {
                 path: "cost_usd",
                 unit: Unit::Usd,
                 about: "its instances' price over the measured period (Multi-AZ instance twice, Multi-AZ cluster three times, each replica once); not for oracle and sqlserver, whose licence-included prices archsim does not have",
@@ -376,9 +386,14 @@ impl Kind for RdsConfig {
                 unit: Unit::Share,
             },
             Column {
-                label: "failover downtime",
+                label: "failover downtime, mean",
                 field: "failover_downtime_s",
                 unit: Unit::Seconds,
+            },
+            Column {
+                label: "writer failures",
+                field: "writer_failures",
+                unit: Unit::Count,
             },
             Column {
                 label: "mean lag",

@@ -736,6 +736,13 @@ impl Component for Rds {
                 "failover_downtime_s",
                 self.downtime.iter().sum::<f64>() / self.downtime.len() as f64,
             );
+            // The mean may be of unlike outages (a failover, then a recovery while the
+            // standby was being rebuilt): how many, and the longest.
+            m.count("writer_failures", self.downtime.len() as u64);
+            m.gauge(
+                "failover_downtime_max_s",
+                self.downtime.iter().copied().fold(0.0, f64::max),
+            );
         }
         if let Some(hourly) = self.cfg.hourly() {
             m.gauge("cost_usd", hourly * c.measured_secs() / 3600.0);
