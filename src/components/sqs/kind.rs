@@ -247,7 +247,7 @@ impl Kind for SqsConfig {
             Field {
                 path: "deletes",
                 unit: Unit::Count,
-                about: "messages deleted after their consumer's success",
+                about: "messages deleted after their consumer's success, of those sent in the measured period (whenever deleted), as `sends` counts them",
             },
             Field {
                 path: "expired",
@@ -257,7 +257,7 @@ impl Kind for SqsConfig {
             Field {
                 path: "moved_to_dead_letter",
                 unit: Unit::Count,
-                about: "messages moved to the dead-letter queue",
+                about: "messages moved to the dead-letter queue, of those sent in the measured period (whenever moved)",
             },
             Field {
                 path: "received_by_redrive",

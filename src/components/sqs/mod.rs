@@ -935,7 +935,8 @@ impl Sqs {
         let now = ctx.now();
         let m = self.msgs.remove(id);
         self.by_age.remove(&(m.sent, id));
-        self.moved.add(&self.clock, now, self.clock.measured(now));
+        self.moved
+            .add(&self.clock, now, self.clock.measured(m.sent));
         self.dead_letter_age
             .record(now - m.sent, self.clock.measured(m.sent));
         self.events.push(
@@ -1025,7 +1026,10 @@ impl Sqs {
                 ctx.release_span(m.span, SpanEnd::Received);
                 self.by_age.remove(&(m.sent, id));
                 let measured = self.clock.measured(m.origin);
-                self.deletes.add(&self.clock, now, self.clock.measured(now));
+                // Of the messages sent in the measured period, as its sends are (whenever
+                // deleted): one sent in the warmup is not among them.
+                self.deletes
+                    .add(&self.clock, now, self.clock.measured(m.sent));
                 // The processing lag: from the client's request that sent the message (through
                 // any hops and queues before this one) to the message's delete.
                 self.lag.record(now - m.origin, measured);
