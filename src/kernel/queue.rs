@@ -329,6 +329,34 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The reference the property tests hold the queue to: pending events by (time, push
+    /// order), each with its value.
+    type Model = std::collections::BTreeMap<(u64, u64), u64>;
+
+    /// Pops one event and checks it is the model's least (or that both are empty); the clock
+    /// moves to its time.
+    fn pop_checked(
+        q: &mut EventQueue<u64>,
+        model: &mut Model,
+        now: &mut u64,
+    ) -> Result<(), TestCaseError> {
+        let got = q.pop().map(|(t, v)| (t.0, v));
+        prop_assert_eq!(got, model.pop_first().map(|((t, _), v)| (t, v)));
+        if let Some((t, _)) = got {
+            *now = t;
+        }
+        Ok(())
+    }
+
+    /// Pops everything left, each event the model's least, until both are empty.
+    fn drain_checked(q: &mut EventQueue<u64>, model: &mut Model) -> Result<(), TestCaseError> {
+        while let Some((t, v)) = q.pop() {
+            prop_assert_eq!(Some((t.0, v)), model.pop_first().map(|((t, _), v)| (t, v)));
+        }
+        prop_assert!(model.is_empty());
+        Ok(())
+    }
+
     #[test]
     fn ties_come_out_first_in_first_out() {
         let mut q = EventQueue::new();
@@ -455,11 +483,7 @@ mod tests {
             for (op, a) in ops {
                 match op {
                     0 | 1 => {
-                        let got = q.pop().map(|(t, v)| (t.0, v));
-                        prop_assert_eq!(got, model.pop_first().map(|((t, _), v)| (t, v)));
-                        if let Some((t, _)) = got {
-                            now = t;
-                        }
+                        pop_checked(&mut q, &mut model, &mut now)?;
                     }
                     2 => {
                         let at = now + a % 2;
@@ -495,10 +519,7 @@ mod tests {
                 }
                 prop_assert_eq!(q.len(), model.len());
             }
-            while let Some((t, v)) = q.pop() {
-                prop_assert_eq!(Some((t.0, v)), model.pop_first().map(|((t, _), v)| (t, v)));
-            }
-            prop_assert!(model.is_empty());
+            drain_checked(&mut q, &mut model)?;
         }
 
         /// Far-apart heap times with lanes of small and huge delays: lane heads fall before,
@@ -516,11 +537,7 @@ mod tests {
             for (op, bits, r) in ops {
                 match op {
                     0 => {
-                        let got = q.pop().map(|(t, v)| (t.0, v));
-                        prop_assert_eq!(got, model.pop_first().map(|((t, _), v)| (t, v)));
-                        if let Some((t, _)) = got {
-                            now = t;
-                        }
+                        pop_checked(&mut q, &mut model, &mut now)?;
                     }
                     1 | 3 => {
                         // 3: due at the clock, often right after a lane's event.
@@ -548,10 +565,7 @@ mod tests {
                 }
                 prop_assert_eq!(q.len(), model.len());
             }
-            while let Some((t, v)) = q.pop() {
-                prop_assert_eq!(Some((t.0, v)), model.pop_first().map(|((t, _), v)| (t, v)));
-            }
-            prop_assert!(model.is_empty());
+            drain_checked(&mut q, &mut model)?;
         }
 
         /// Against a reference model (a `BTreeMap` by (time, push order)), for random sequences
@@ -569,12 +583,7 @@ mod tests {
                 let value = seq * 7 + 3;
                 match op {
                     0 => {
-                        let got = q.pop().map(|(t, v)| (t.0, v));
-                        let want = model.pop_first().map(|((t, _), v)| (t, v));
-                        prop_assert_eq!(got, want);
-                        if let Some((t, _)) = got {
-                            now = t;
-                        }
+                        pop_checked(&mut q, &mut model, &mut now)?;
                     }
                     1 => {
                         // Into the heap, or due now when `a` is 0.
@@ -612,10 +621,7 @@ mod tests {
                 }
                 prop_assert_eq!(q.len(), model.len());
             }
-            while let Some((t, v)) = q.pop() {
-                prop_assert_eq!(Some((t.0, v)), model.pop_first().map(|((t, _), v)| (t, v)));
-            }
-            prop_assert!(model.is_empty());
+            drain_checked(&mut q, &mut model)?;
         }
 
         /// Whatever the pushes, pops come out sorted by (time, push order): a stable sort.
@@ -701,11 +707,7 @@ mod tests {
             let (mut now, mut seq) = (0u64, 0u64);
             for (pop, bits, r) in ops {
                 if pop {
-                    let got = q.pop().map(|(t, v)| (t.0, v));
-                    prop_assert_eq!(got, model.pop_first().map(|((t, _), v)| (t, v)));
-                    if let Some((t, _)) = got {
-                        now = t;
-                    }
+                    pop_checked(&mut q, &mut model, &mut now)?;
                 } else {
                     // A delay of up to `bits` bits: 0 (due now), ties, or far ahead.
                     let delay = if bits == 0 { 0 } else { r >> (64 - bits) };
@@ -715,9 +717,7 @@ mod tests {
                     seq += 1;
                 }
             }
-            while let Some((t, v)) = q.pop() {
-                prop_assert_eq!(Some((t.0, v)), model.pop_first().map(|((t, _), v)| (t, v)));
-            }
+            drain_checked(&mut q, &mut model)?;
         }
 
         /// Interleaving pushes and pops never yields an event earlier than one already popped,

@@ -146,28 +146,7 @@ fn the_sdk_retries_throttles_by_default() {
     // 1,000 WCU) without saying how to retry gets the SDK's standard mode (aws-facts: §7):
     // 4 attempts for DynamoDB, full jitter on 1 s after a throttle, within a retry quota
     // that first-try successes keep refilling; so far fewer final 400s than table throttles.
-    let s = run(&format!(
-        r#"
-        [scenario]
-        duration = "2m"
-        [network]
-        same_az = "0s"
-        [[workload]]
-        name = "u"
-        target = "app"
-        arrival = {{ process = "constant", rate = 1200 }}
-        mix = [ {{ op = "write", weight = 1 }} ]
-        keys = {{ dist = "uniform", count = 1 }}
-        [[component]]
-        id = "app"
-        kind = "service"
-        servers = 1000
-        service_time = "1ms"
-        calls = [ {{ to = "table" }} ]
-        {}
-        "#,
-        table("rcu = 100\nwcu = 10000", "")
-    ));
+    let s = run(&service_writes("2m", 1200, 1, 1024));
     let throttles = num(&s, "components.table.throttles");
     let final_400 = s["requests"]["by_status"]["400"].as_f64().unwrap_or(0.0);
     assert!(
@@ -429,26 +408,26 @@ fn dax_answers_queries_from_a_query_cache_that_writes_do_not_fill() {
     assert!((a - b).abs() < 0.02, "alone {a}, beside writes {b}");
 }
 
-/// A service writing `size`-byte items, 2 a second over many keys, to a table of 10,000
-/// WCU, the SDK's default retries.
-fn sized_writes(size: u32) -> String {
+/// A service writing `size`-byte items at `rate` a second over `keys` keys for `duration`,
+/// through its SDK's default retries, to a table of 10,000 WCU.
+fn service_writes(duration: &str, rate: u32, keys: u32, size: u32) -> String {
     format!(
         r#"
         [scenario]
-        duration = "1m"
+        duration = "{duration}"
         [network]
         same_az = "0s"
         [[workload]]
         name = "u"
         target = "app"
         size = {size}
-        arrival = {{ process = "constant", rate = 2 }}
+        arrival = {{ process = "constant", rate = {rate} }}
         mix = [ {{ op = "write", weight = 1 }} ]
-        keys = {{ dist = "uniform", count = 100000 }}
+        keys = {{ dist = "uniform", count = {keys} }}
         [[component]]
         id = "app"
         kind = "service"
-        servers = 100
+        servers = 1000
         service_time = "1ms"
         calls = [ {{ to = "table" }} ]
         {}
@@ -462,7 +441,7 @@ fn an_item_of_400_kb_is_written_and_one_byte_more_is_refused_and_not_retried() {
     // AWS's quotas: an item is at most 400 KB (409,600 bytes); a larger write is a
     // ValidationException (HTTP 400, counted 413 to tell it from the throttle): no capacity
     // consumed, no throttle, and not retried by the SDK (a throttle would be, 4 attempts).
-    let s = run(&sized_writes(409_600));
+    let s = run(&service_writes("1m", 2, 100_000, 409_600));
     let requests = num(&s, "components.table.requests");
     assert!(requests >= 100.0, "{requests}");
     assert_eq!(num(&s, "components.table.by_status.200"), requests);
@@ -470,7 +449,7 @@ fn an_item_of_400_kb_is_written_and_one_byte_more_is_refused_and_not_retried() {
         num(&s, "components.table.write_units_consumed"),
         400.0 * requests
     );
-    let s = run(&sized_writes(409_601));
+    let s = run(&service_writes("1m", 2, 100_000, 409_601));
     let requests = num(&s, "components.table.requests");
     assert_eq!(requests, num(&s, "components.app.arrivals"));
     assert_eq!(num(&s, "components.table.by_status.413"), requests);
