@@ -5,7 +5,10 @@
 pub const OK: u16 = 200;
 /// Accepted for later processing (asynchronous invocations, queued messages).
 pub const ACCEPTED: u16 = 202;
-/// DynamoDB's ProvisionedThroughputExceeded (and other client errors); retried by SDKs.
+/// The throttles SDKs retry: DynamoDB's ProvisionedThroughputExceeded, SQS FIFO's and SNS's
+/// ThrottlingException. AWS's other HTTP 400s, which no SDK retries (a ValidationException for
+/// an item too large, …), are counted apart (`PAYLOAD_TOO_LARGE`), as a status is what decides
+/// a retry here.
 pub const BAD_REQUEST: u16 = 400;
 /// Denied by a policy.
 pub const FORBIDDEN: u16 = 403;

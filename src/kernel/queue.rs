@@ -27,9 +27,10 @@
 //! a build of 16 units, where the 4-ary heap gave 1.06× and 1.04×. Keyed by the time alone
 //! (one word, not the time and sequence in two), the events at the time it last took out in
 //! its bucket 0 (where the events due at the instant just popped had a FIFO of their own
-//! beside it; one pushed at an instant a lane's event made now takes a spread), it took 0.98× the
-//! CPU on M/M/10, 0.965× on the serverless benchmark and 0.966× on db-cache-in-front (16
-//! units, medians of interleaved pairs).
+//! beside it; one pushed at an instant a lane's event made now takes a spread), it took 0.958×
+//! the CPU on M/M/10 and 0.973× on the serverless benchmark at 5 simulated minutes in the
+//! README's release build (README, Performance: whole `archsim run … --no-plots` processes,
+//! interleaved pairs against the build before).
 
 use super::SimTime;
 

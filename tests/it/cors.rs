@@ -244,6 +244,9 @@ fn a_missing_cors_configuration_blocks_in_the_browser() {
     assert_eq!(num(&s, "components.api.preflights"), 59.0);
     assert_eq!(num(&s, "components.api.by_status.403"), 59.0);
     assert_eq!(num(&s, "components.backend.arrivals"), 0.0);
+    // The gateway's own refusals: it received them and served none.
+    assert_eq!(num(&s, "components.api.arrival_rps"), 59.0 / 60.0);
+    assert_eq!(num(&s, "components.api.throughput_rps"), 0.0);
     // Not a server error: the API answered every call it was sent.
     assert_eq!(num(&s, "workloads.spa.error_rate"), 1.0);
 

@@ -1338,8 +1338,7 @@ fn parts_that_together_would_take_more_memory_than_a_run_may_are_refused() {
 fn a_scenario_naming_more_operations_than_the_limit_is_refused() {
     // A request carries its operation as a 16-bit index: 66,000 names in a table's
     // `writes` (a 450 KB file) had wrapped, so that `read`, interned first, was counted a
-    // write. Past `limits::MAX_OPS` the scenario is refused, once, and interning stays
-    // linear (a map, not a scan of the names).
+    // write. Past `limits::MAX_OPS` the scenario is refused, once.
     let names: Vec<String> = (0..66_000).map(|i| format!("\"{i:x}\"")).collect();
     let text = BASE.replace("target = \"s\"", "target = \"t\"")
         + &format!(

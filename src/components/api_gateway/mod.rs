@@ -336,12 +336,12 @@ impl Component for ApiGateway {
                 }
                 Some(Timer::Preflight(idx)) => {
                     let p = self.pending.remove(idx);
-                    let answer = if self.cfg.cors.is_some() {
-                        status::OK
+                    // Without CORS the gateway refuses the preflight itself: not served.
+                    if self.cfg.cors.is_some() {
+                        self.answer(ctx, p, status::OK);
                     } else {
-                        status::FORBIDDEN
-                    };
-                    self.answer(ctx, p, answer);
+                        self.refuse(ctx, p, status::FORBIDDEN);
+                    }
                 }
                 None => {}
             },

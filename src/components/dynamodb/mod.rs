@@ -354,7 +354,7 @@ impl DynamoDb {
     /// Whether a write of `size` bytes is over the item size limit (`MAX_ITEM_BYTES`); the
     /// first one is said in the table's events.
     fn too_large(&mut self, now: SimTime, op: u16, size: u32) -> bool {
-        if size <= MAX_ITEM_BYTES || !self.cfg.item_units(op, size).0 {
+        if size <= MAX_ITEM_BYTES || !self.cfg.writes.contains(&op) {
             return false;
         }
         if !self.said_too_large {

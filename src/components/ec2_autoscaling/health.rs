@@ -44,7 +44,8 @@ impl AutoScalingGroup {
         let i = &self.instances[k];
         let id = i.id;
         let served = i.in_service_at != SimTime::MAX;
-        let grace_over = served && now >= i.grace_until;
+        // `grace_until` is `MAX` until the instance is in service.
+        let grace_over = now >= i.grace_until;
         let by_ec2 = i.state == State::Failed
             && now - i.failed_at >= STATUS_CHECK_DETECTION
             && (grace_over || !served);
