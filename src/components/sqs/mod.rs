@@ -342,7 +342,6 @@ pub struct Sqs {
     redelivered: u64,
     /// Messages the consumer reported failed in a batch it answered (ReportBatchItemFailures).
     items_failed: u64,
-    receives: u64,
     billed: f64,
     statuses: Counts<u16>,
     backlog: Level,
@@ -411,7 +410,6 @@ impl Sqs {
             batches_failed: 0,
             redelivered: 0,
             items_failed: 0,
-            receives: 0,
             billed: 0.0,
             statuses: Counts::default(),
             backlog: Level::new(&clock),
@@ -807,7 +805,6 @@ impl Sqs {
     fn receive(&mut self, ctx: &mut Ctx<'_>, c: &Consumer) {
         let now = ctx.now();
         self.bill(now, 1.0);
-        self.receives += 1;
         let mut taken = Vec::new();
         let mut bytes = 0u64;
         let mut groups = Vec::new();
@@ -838,11 +835,8 @@ impl Sqs {
             return;
         }
         self.in_flight_count += taken.len();
-        let bytes_taken = taken
-            .iter()
-            .map(|&id| u64::from(self.msgs[id].size))
-            .sum::<u64>();
-        let size = bytes_taken.min(u64::from(u32::MAX)) as u32;
+        // `take_visible` summed the sizes of what it took.
+        let size = bytes.min(u64::from(u32::MAX)) as u32;
         // A ReceiveMessage returns at most 10 messages, each 64 KB of what it returns a
         // request on the bill: a batch of more is that many more receives (the first is
         // billed above, as an empty one is).
