@@ -137,6 +137,9 @@ struct Node<E> {
 
 struct Lane {
     delay: u64,
+    /// The key of its head (`u128::MAX` when empty), kept here so that finding the earliest
+    /// head reads the lanes alone, not a node of each (which the cache may not hold).
+    head_key: u128,
     head: u32,
     tail: u32,
 }
@@ -210,6 +213,7 @@ impl<E: Copy> EventQueue<E> {
             None if self.lanes.len() < MAX_LANES => {
                 self.lanes.push(Lane {
                     delay: delay.0,
+                    head_key: u128::MAX,
                     head: NIL,
                     tail: NIL,
                 });
@@ -239,6 +243,7 @@ impl<E: Copy> EventQueue<E> {
         match prev {
             NIL => {
                 self.lanes[lane].head = n;
+                self.lanes[lane].head_key = key;
                 // Only a lane's first entry can become the earliest head.
                 if self.first_lane.is_none_or(|(l, k)| key < k || l == lane) {
                     self.first_lane = self.scan_lanes();
@@ -257,13 +262,19 @@ impl<E: Copy> EventQueue<E> {
     pub fn cancel(&mut self, h: LaneHandle) -> E {
         let node = self.nodes.remove(h.0 as usize);
         let lane = node.lane as usize;
-        match node.prev {
-            NIL => self.lanes[lane].head = node.next,
-            p => self.nodes[p as usize].next = node.next,
-        }
         match node.next {
             NIL => self.lanes[lane].tail = node.prev,
             n => self.nodes[n as usize].prev = node.prev,
+        }
+        match node.prev {
+            NIL => {
+                self.lanes[lane].head = node.next;
+                self.lanes[lane].head_key = match node.next {
+                    NIL => u128::MAX,
+                    n => self.nodes[n as usize].key,
+                };
+            }
+            p => self.nodes[p as usize].next = node.next,
         }
         if node.prev == NIL && self.first_lane.is_some_and(|(l, _)| l == lane) {
             self.first_lane = self.scan_lanes();
@@ -275,11 +286,8 @@ impl<E: Copy> EventQueue<E> {
     fn scan_lanes(&self) -> Option<(usize, u128)> {
         let mut best: Option<(usize, u128)> = None;
         for (i, lane) in self.lanes.iter().enumerate() {
-            if lane.head != NIL {
-                let key = self.nodes[lane.head as usize].key;
-                if best.is_none_or(|(_, k)| key < k) {
-                    best = Some((i, key));
-                }
+            if lane.head != NIL && best.is_none_or(|(_, k)| lane.head_key < k) {
+                best = Some((i, lane.head_key));
             }
         }
         best
