@@ -276,6 +276,8 @@ fn redrive(ck: &mut Checker, raw: &RawSqs) -> Option<Option<(u32, usize)>> {
     match (&raw.max_receive_count, &raw.dead_letter) {
         (None, None) => Some(None),
         (Some(n), None) => {
+            // Its range is told too, so that one fix does not lead to the next message.
+            let _ = ck.int_in(n, "max_receive_count", 1, MAX_RECEIVE_COUNT);
             ck.error(
                 n.span(),
                 "`max_receive_count` needs `dead_letter`, the id of the sqs queue that takes the messages",
