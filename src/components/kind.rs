@@ -388,6 +388,9 @@ pub struct Relations {
     /// first state machine to state them and its words, which every other one there must
     /// state alike (aws-facts: §18 Step Functions: per account and Region).
     pub step_functions_quotas: Vec<(String, usize, String)>,
+    /// Each Lambda function whose `batch_calls` says per_batch, and where: warned of when no
+    /// event source mapping (a queue's, a table stream's) invokes it with batches.
+    pub per_batch: Vec<(usize, std::ops::Range<usize>)>,
     /// Numbers a tie leaves blind to what an expectation on them may mean to catch (a
     /// dead-letter queue's `sends`, which a redrive does not add to): warned of at such an
     /// expectation.

@@ -2928,6 +2928,25 @@ fn check_groups(
         );
         ok = false;
     }
+    // Only an event source mapping hands a function batches: elsewhere per_batch does nothing.
+    if !relations.per_batch.is_empty() {
+        let mapped: Vec<usize> = components
+            .iter()
+            .flat_map(|c| c.2.mappings())
+            .map(|m| m.function)
+            .collect();
+        for (function, span) in std::mem::take(&mut relations.per_batch) {
+            if !mapped.contains(&function) {
+                ck.warn(
+                    span,
+                    format!(
+                        "`batch_calls = \"per_batch\"` changes only how a batch's calls are made, and no queue or table stream invokes \"{}\" with batches (no queue's `consumer.to` nor table's `stream.consumer` names it): its calls are made for each request",
+                        relations.ids[function]
+                    ),
+                );
+            }
+        }
+    }
     (ok, relations.blind)
 }
 

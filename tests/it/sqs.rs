@@ -1132,3 +1132,30 @@ fn deletes_are_of_the_messages_sent_in_the_measured_period() {
     assert_eq!(sends, 100.0);
     assert!((5.0..=40.0).contains(&deletes), "{deletes} of {sends}");
 }
+
+#[test]
+fn per_batch_calls_on_a_function_no_queue_invokes_are_warned_of() {
+    // `batch_calls` decides how a batch's calls are made; a function called by a workload
+    // (or a gateway) gets requests, never batches, so per_batch there does nothing: said
+    // where it is written. The same function as a queue's consumer is not warned of.
+    let fn_per_batch = format!(
+        "{}batch_calls = \"per_batch\"\ncalls = [ {{ to = \"db\" }} ]\n\
+         [[component]]\nid = \"db\"\nkind = \"dynamodb\"\nmode = \"on_demand\"\n",
+        function("10ms", false)
+    );
+    let direct = scenario("1m", 2, &fn_per_batch).replace("target = \"q\"", "target = \"fn\"");
+    let warned = crate::located_warnings(&direct);
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(
+        warned[0].starts_with("16:15 ")
+            && warned[0].contains("no queue or table stream invokes \"fn\"")
+            && warned[0].contains("made for each request"),
+        "{warned:?}"
+    );
+    let queued = scenario(
+        "1m",
+        2,
+        &format!("[[component]]\nid = \"q\"\nkind = \"sqs\"\nconsumer = {{ to = \"fn\" }}\n{fn_per_batch}"),
+    );
+    assert!(crate::located_warnings(&queued).is_empty());
+}

@@ -11,7 +11,7 @@ use crate::components::iac::{
 };
 use crate::components::kind::{
     AccountClaims, Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, LatencySeries,
-    Mark, PlotLine, PlotPanel, Series, Tone, Unit,
+    Mark, PlotLine, PlotPanel, Relations, Series, Tone, Unit,
 };
 use crate::components::kms::caller::KmsUse;
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
@@ -670,6 +670,13 @@ impl Kind for LambdaConfig {
 
     fn reserved_concurrency(&self) -> Option<u32> {
         self.reserved
+    }
+
+    fn relate(&mut self, me: usize, relations: &mut Relations, _ck: &mut Checker) -> bool {
+        if let Some(span) = &self.per_batch_span {
+            relations.per_batch.push((me, span.clone()));
+        }
+        true
     }
 
     fn sdk_service(&self) -> Option<SdkService> {
