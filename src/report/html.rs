@@ -143,7 +143,7 @@ fn with_ci(s: &Value, path: &str, percent: bool) -> String {
 /// percentage). Latencies are of successful requests only, and say so: a run whose
 /// requests mostly fail can show a short p99.
 pub const HEADLINES: &[(&str, &str, bool)] = &[
-    ("requests.total", "requests", false),
+    ("requests.total", "requests [per seed]", false),
     ("throughput_rps", "throughput [req/s]", false),
     ("error_rate", "errors [%]", true),
     ("latency_ms.mean", "mean of successes [ms]", false),
@@ -180,8 +180,17 @@ fn headline_cell(s: &Value, path: &str, percent: bool, interval: bool) -> String
     }
     let cell = if pointer(s, path).is_some_and(super::columns::is_summed) {
         // A count (of the headlines, the requests): the sum over the seeds, shown per seed.
+        // "per seed" is in its label: the cell is the count, and the seeds' range in grey.
         let per_seed = super::columns::seed_values(s, path);
-        super::columns::pooled_count(num(s, path), &per_seed, fmt_whole).to_string()
+        let pooled = super::columns::pooled_count(num(s, path), &per_seed, fmt_whole);
+        match &pooled.range {
+            Some(range) => format!(
+                "{} <span class=\"ci\" title=\"the seeds' range\">({})</span>",
+                escape(&pooled.value),
+                escape(range)
+            ),
+            None => escape(&pooled.value),
+        }
     } else if interval {
         with_ci(s, path, percent)
     } else {
@@ -252,7 +261,7 @@ pub fn report(
         .unwrap_or_default();
     let _ = writeln!(
         o,
-        "<p class=\"meta\">{} s simulated ({} s warmup excluded from the numbers), seeds {}. Intervals in grey are 95 % over seeds.</p>",
+        "<p class=\"meta\">{} s simulated ({} s warmup excluded from the numbers), seeds {}. Intervals in grey, [low – high], are 95 % over seeds; a count's (low–high) is the seeds' range.</p>",
         fmt(num(summary, "duration_s")),
         fmt(num(summary, "warmup_s")),
         seeds.join(", ")
@@ -445,7 +454,7 @@ pub fn index(
 ) -> String {
     let mut o = String::new();
     let _ = write!(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>archsim results</title>{STYLE}</head><body>\n<h1>archsim results</h1>\n");
-    o.push_str("<h2>Scenarios side by side</h2><table><tr><th rowspan=\"2\">scenario</th>");
+    o.push_str("<h2>Scenarios side by side</h2><p class=\"meta\">Over several seeds, a count is one seed's worth with the seeds' range in grey below it; the other figures pool the seeds.</p><table><tr><th rowspan=\"2\">scenario</th>");
     let all: Vec<&Value> = rows.iter().map(|r| r.summary).collect();
     let headlines: Vec<&(&str, &str, bool)> = HEADLINES
         .iter()
@@ -679,7 +688,10 @@ mod tests {
         });
         let page = report(&one, None, None, &[], None, false);
         assert!(page.contains("<tr><td>502</td><td>1</td>"), "{page}");
-        assert!(page.contains("<tr><td>requests</td><td>10</td>"), "{page}");
+        assert!(
+            page.contains("<tr><td>requests [per seed]</td><td>10</td>"),
+            "{page}"
+        );
         assert!(
             page.contains("<td>requests.by_status.502 ≤ 5</td><td>1</td>"),
             "{page}"
@@ -700,7 +712,7 @@ mod tests {
             "{page}"
         );
         assert!(
-            page.contains("<tr><td>requests</td><td>10 per seed (every seed)</td>"),
+            page.contains("<tr><td>requests [per seed]</td><td>10 <span class=\"ci\" title=\"the seeds' range\">(every seed)</span></td>"),
             "{page}"
         );
         assert!(page.contains("<td>3 (the sum of 2 seeds)</td>"), "{page}");
@@ -744,7 +756,14 @@ mod tests {
         let two = json!({ "seeds": [1, 2], "requests": { "total": 21 },
             "per_seed": [ { "requests": { "total": 10 } }, { "requests": { "total": 11 } } ] });
         let page = index(&[row("a", &two)], &[], &[], &[]);
-        assert!(page.contains("<td>10.5 per seed (10–11)</td>"), "{page}");
+        // "per seed" in the heading, the seeds' range in grey beside the count.
+        assert!(page.contains("requests [per seed]"), "{page}");
+        assert!(
+            page.contains(
+                "<td>10.5 <span class=\"ci\" title=\"the seeds' range\">(10–11)</span></td>"
+            ),
+            "{page}"
+        );
         // Without the count, no number at all: "–", as for any other headline.
         let none = json!({ "error_rate": 0.0 });
         let page = index(&[row("a", &none)], &[], &[], &[]);
