@@ -77,6 +77,7 @@ table { display: block; overflow-x: auto; max-width: 100%; }
 th { background: #f4f7fb; }
 .ci { color: #777; font-size: 0.85em; }
 .plot svg { width: 100%; height: auto; border: 1px solid #eee; margin: 0.5em 0; }
+.plot img { max-width: 100%; height: auto; }
 .diagram img { max-width: 100%; height: auto; margin: 0.5em 0; }
 .meta { color: #555; }
 a { color: #245a9c; }
@@ -108,7 +109,18 @@ pub fn fmt(v: f64) -> String {
     } else if a == 0.0 {
         "0".into()
     } else {
-        format!("{v:.3}")
+        // Three significant digits (a cost difference of $0.000123 is not "+0.000"), down
+        // to a millionth; below, zero, unsigned ("-0.000" said nothing).
+        let decimals = (2 - a.log10().floor() as i32).clamp(3, 6) as usize;
+        let s = format!("{v:.decimals$}");
+        if s.trim_start_matches('-')
+            .trim_start_matches(['0', '.'])
+            .is_empty()
+        {
+            "0".into()
+        } else {
+            s
+        }
     }
 }
 
@@ -676,6 +688,19 @@ mod tests {
             page.contains("a\\u{1b}[2J &lt;b&gt; \\u{202e}x\\u{85}"),
             "{page}"
         );
+    }
+
+    #[test]
+    fn small_numbers_keep_three_significant_digits_and_zero_has_no_sign() {
+        assert_eq!(fmt(0.5), "0.500");
+        assert_eq!(fmt(0.0358), "0.0358");
+        assert_eq!(fmt(0.000123), "0.000123");
+        assert_eq!(fmt(-0.00041), "-0.000410");
+        assert_eq!(fmt(0.0), "0");
+        assert_eq!(fmt(-0.0), "0");
+        // Below a millionth, float dust from a difference: zero, unsigned.
+        assert_eq!(fmt(-3e-9), "0");
+        assert_eq!(fmt(2.5), "2.50");
     }
 
     #[test]

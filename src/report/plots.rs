@@ -861,10 +861,11 @@ where
         if log_y {
             short_number(*v)
         } else {
-            axis_number(*v, y_top)
+            axis_number(*v, y_top, hi - lo)
         }
     };
-    let x_label = move |v: &f64| axis_number(*v, x_top);
+    let x_span = c.x_range().end - c.x_range().start;
+    let x_label = move |v: &f64| axis_number(*v, x_top, x_span);
     let mut mesh = c.configure_mesh();
     // The y description is drawn by `draw_y_desc`, fitted to the panel's height.
     mesh.axis_desc_style((FONT, 26))
@@ -1653,23 +1654,24 @@ fn y_extent(lines: &[Line], log: bool) -> (f64, f64) {
 
 /// Tick labels without trailing noise: 0.5, 20, 1.5k, 2M.
 pub(crate) fn short_number(v: f64) -> String {
-    axis_number(v, v.abs())
+    axis_number(v, v.abs(), 0.0)
 }
 
-/// A tick label on a linear axis whose largest value in magnitude is `top`: every tick of
-/// one axis in the same unit, so that 5000 and 10k never sit on one axis (2.5k, 5k, 7.5k,
-/// 10k, 12.5k instead). A log axis spans decades and labels each tick alone
-/// (`short_number`).
-pub(crate) fn axis_number(v: f64, top: f64) -> String {
+/// A tick label on a linear axis whose largest value in magnitude is `top` and whose range
+/// is `span` wide: every tick of one axis in the same unit, so that 5000 and 10k never sit
+/// on one axis (2.5k, 5k, 7.5k, 10k, 12.5k instead), with the decimals the ticks' spacing
+/// needs (variants all near $1.47 put ticks 0.0005 apart, which two decimals printed as six
+/// "1.47"). A log axis spans decades and labels each tick alone (`short_number`, no span).
+pub(crate) fn axis_number(v: f64, top: f64, span: f64) -> String {
     let top = top.abs();
     if v == 0.0 {
         "0".into()
     } else if top >= 1e6 {
-        format!("{}M", trim(v / 1e6))
+        format!("{}M", trim(v / 1e6, span / 1e6))
     } else if top >= 1e4 {
-        format!("{}k", trim(v / 1e3))
+        format!("{}k", trim(v / 1e3, span / 1e3))
     } else {
-        trim(v)
+        trim(v, span)
     }
 }
 
@@ -1678,15 +1680,22 @@ fn top_of(r: &std::ops::Range<f64>) -> f64 {
     r.start.abs().max(r.end.abs())
 }
 
-fn trim(v: f64) -> String {
-    // Two decimals, or three significant digits below 1: ticks 0.005 apart (a cost axis)
-    // must not print alike.
+/// `v` with two decimals, or three significant digits below 1 (ticks 0.005 apart, a cost
+/// axis, must not print alike), or as many as ticks over a range `span` wide need: the
+/// mesh puts about ten ticks on it, so a tick is some tenth of it apart from the next.
+fn trim(v: f64, span: f64) -> String {
     let a = v.abs();
-    let decimals = if a > 0.0 && a < 1.0 {
-        (2 - a.log10().floor() as i32).clamp(2, 9) as usize
+    let own = if a > 0.0 && a < 1.0 {
+        (2 - a.log10().floor() as i32).clamp(2, 9)
     } else {
         2
     };
+    let spacing = if span.is_finite() && span > 0.0 {
+        (-(span / 10.0).log10()).ceil() as i32
+    } else {
+        0
+    };
+    let decimals = own.max(spacing).clamp(0, 9) as usize;
     let s = format!("{v:.decimals$}");
     let s = crate::text::trim_zeros(&s);
     if s == "-0" {
@@ -2177,15 +2186,26 @@ mod tick_tests {
     fn one_axis_labels_every_tick_in_one_unit() {
         let ticks: Vec<String> = [0.0, 2_500.0, 5_000.0, 7_500.0, 10_000.0, 12_500.0]
             .iter()
-            .map(|&v| super::axis_number(v, 12_500.0))
+            .map(|&v| super::axis_number(v, 12_500.0, 12_500.0))
             .collect();
         assert_eq!(ticks, ["0", "2.5k", "5k", "7.5k", "10k", "12.5k"]);
         let ticks: Vec<String> = [0.0, 500_000.0, 1_000_000.0, 1_500_000.0]
             .iter()
-            .map(|&v| super::axis_number(v, 1_500_000.0))
+            .map(|&v| super::axis_number(v, 1_500_000.0, 1_500_000.0))
             .collect();
         assert_eq!(ticks, ["0", "0.5M", "1M", "1.5M"]);
-        assert_eq!(super::axis_number(4_000.0, 5_000.0), "4000");
+        assert_eq!(super::axis_number(4_000.0, 5_000.0, 5_000.0), "4000");
+        // Ticks close together get the decimals that tell them apart, and no more.
+        let ticks: Vec<String> = [1.4690, 1.4695, 1.4700, 1.4705, 1.4710]
+            .iter()
+            .map(|&v| super::axis_number(v, 1.4712, 0.0024))
+            .collect();
+        assert_eq!(ticks, ["1.469", "1.4695", "1.47", "1.4705", "1.471"]);
+        let ticks: Vec<String> = [0.01680, 0.01685, 0.01690]
+            .iter()
+            .map(|&v| super::axis_number(v, 0.0169, 0.00012))
+            .collect();
+        assert_eq!(ticks, ["0.0168", "0.01685", "0.0169"]);
     }
 
     #[test]

@@ -211,7 +211,7 @@ fn draw<DB: DrawingBackend>(
         if chart.log_x {
             super::plots::short_number(v)
         } else {
-            super::plots::axis_number(v, x_top)
+            super::plots::axis_number(v, x_top, x1 - x0)
         }
     };
     let mut builder = ChartBuilder::on(&body);
@@ -237,7 +237,7 @@ fn draw<DB: DrawingBackend>(
                 .x_labels(8)
                 .y_labels(6)
                 .x_label_formatter(&|v| x_label(*v))
-                .y_label_formatter(&|v| super::plots::axis_number(*v, y_top))
+                .y_label_formatter(&|v| super::plots::axis_number(*v, y_top, y1 - y0))
                 .draw()?;
             // The interval of each point, as a shaded band (joined) or a bar (scattered).
             if chart.joined {
