@@ -1800,19 +1800,27 @@ pub fn scenario_charts(
                 dashed: true,
             });
         }
-        out.push((
-            format!("latency-{w}"),
-            chart(
-                format!("{name} · {w}: latency of successful requests"),
-                vec![Panel {
-                    y_desc: "latency [ms] (log scale)".into(),
-                    log_y: true,
-                    kind: Kind::Lines,
-                    lines: lat,
-                    y_max: None,
-                }],
-            ),
-        ));
+        // Blank axes alone would read as a drawing that failed.
+        let succeeded = lat
+            .iter()
+            .any(|l| l.band.median.iter().any(|v| v.is_finite()));
+        let mut latency = chart(
+            format!("{name} · {w}: latency of successful requests"),
+            vec![Panel {
+                y_desc: "latency [ms] (log scale)".into(),
+                log_y: true,
+                kind: Kind::Lines,
+                lines: lat,
+                y_max: None,
+            }],
+        );
+        if !succeeded {
+            latency.subtitle = format!(
+                "{} · no request succeeded: no latency to draw (see the requests by final status)",
+                latency.subtitle
+            );
+        }
+        out.push((format!("latency-{w}"), latency));
         // Final statuses, successes at the bottom, then errors by severity of colour.
         let mut statuses: Vec<(String, String)> = table
             .series_of(w, "")

@@ -101,6 +101,10 @@ fn plots_show_their_series_units_legends_and_events() {
     ] {
         assert_has(&lat, want, "latency chart");
     }
+    assert!(
+        !lat.iter().any(|t| t.contains("no request succeeded")),
+        "{lat:?}"
+    );
     let thr = texts(&read("throughput-users.svg"));
     for want in [
         "requests/s by final status",
@@ -130,6 +134,30 @@ fn plots_show_their_series_units_legends_and_events() {
         let info = reader.info();
         assert_eq!((info.width, info.height), (1280, 720), "{f}");
     }
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn a_latency_chart_with_no_success_says_so() {
+    // Every request times out (1 ms against 10 ms of work): blank axes alone would read as
+    // a chart that failed to draw.
+    let sc = crate::scenario(
+        "[scenario]\nname = \"all-fail\"\nduration = \"30s\"\n\
+         [[workload]]\nname = \"users\"\ntarget = \"web\"\n\
+         arrival = { process = \"constant\", rate = 20 }\ntimeout = \"1ms\"\n\
+         [[component]]\nid = \"web\"\nkind = \"service\"\nservers = 4\nservice_time = \"10ms\"\n",
+    );
+    let out = temp("all-fail");
+    let outcomes = sweep::run_all(std::slice::from_ref(&sc), &crate::on_threads(1), &|_| {})
+        .unwrap_or_else(|f| panic!("{}", f[0].1));
+    let dir = sweep::OutDir::open(&out).unwrap();
+    sweep::write_outputs(&dir, &outcomes[0], &sc, Default::default()).unwrap();
+    let svg = std::fs::read_to_string(out.join("all-fail/latency-users.svg")).unwrap();
+    assert_has(
+        &texts(&svg),
+        "no request succeeded: no latency to draw",
+        "latency chart",
+    );
     std::fs::remove_dir_all(&out).unwrap();
 }
 
