@@ -271,12 +271,24 @@ pub fn report(
         .as_array()
         .map(|a| a.iter().map(|s| s.to_string()).collect())
         .unwrap_or_default();
+    let warmup = num(summary, "warmup_s");
+    let warmup = if warmup > 0.0 {
+        format!("{} s warmup excluded from the numbers", fmt(warmup))
+    } else {
+        "no warmup".to_string()
+    };
+    // One seed has no interval nor range to explain.
+    let seeds = match seeds.as_slice() {
+        [one] => format!("seed {one}."),
+        _ => format!(
+            "seeds {}. Intervals in grey, [low – high], are 95 % over seeds; a count's (low–high) is the seeds' range.",
+            seeds.join(", ")
+        ),
+    };
     let _ = writeln!(
         o,
-        "<p class=\"meta\">{} s simulated ({} s warmup excluded from the numbers), seeds {}. Intervals in grey, [low – high], are 95 % over seeds; a count's (low–high) is the seeds' range.</p>",
+        "<p class=\"meta\">{} s simulated ({warmup}), {seeds}</p>",
         fmt(num(summary, "duration_s")),
-        fmt(num(summary, "warmup_s")),
-        seeds.join(", ")
     );
     // What the scenario's check said before the run (a station with no steady state): on
     // the page too, for whoever reads the results and not the terminal.
@@ -712,6 +724,9 @@ mod tests {
             "expectations": [ { "metric": "requests.by_status.502", "max": 5, "value": 1, "pass": true } ],
         });
         let page = report(&one, None, None, &[], None, false);
+        // One seed: no interval nor range to explain; no warmup said as such.
+        assert!(page.contains("(no warmup), seed 1.</p>"), "{page}");
+        assert!(!page.contains("Intervals in grey"), "{page}");
         assert!(page.contains("<tr><td>502</td><td>1</td>"), "{page}");
         assert!(
             page.contains("<tr><td>requests [per seed]</td><td>10</td>"),
@@ -732,6 +747,7 @@ mod tests {
             "expectations": [ { "metric": "requests.by_status.502", "max": 5, "value": 3, "pass": true } ],
         });
         let page = report(&two, None, None, &[], None, false);
+        assert!(page.contains("seeds 1, 2. Intervals in grey"), "{page}");
         assert!(
             page.contains("<tr><td>502</td><td>1.5 per seed (1–2)</td>"),
             "{page}"
