@@ -1093,14 +1093,17 @@ fn differences_table(o: &mut String, variants: &[Summary], columns: &[(String, S
     for s in &variants[1..] {
         let _ = write!(o, "<tr><td>{}</td>", escape(name(s)));
         for (m, _, k) in columns {
+            // Differences to the decimals the baseline's own value is shown with.
+            let base = k * mean_ci(&variants[0], m).map_or(f64::NAN, |c| c.0);
+            let show = |v: f64| super::html::fmt_diff(k * v, base);
             let cell = match paired(&variants[0], s, m) {
                 Some(d) if d.lo.is_finite() => {
+                    let mean = show(d.mean);
                     let text = format!(
-                        "{}{} <span class=\"ci\">[{} – {}]</span>",
-                        if d.mean > 0.0 { "+" } else { "" },
-                        fmt(k * d.mean),
-                        fmt(k * d.lo),
-                        fmt(k * d.hi)
+                        "{}{mean} <span class=\"ci\">[{} – {}]</span>",
+                        if d.mean > 0.0 && mean != "0" { "+" } else { "" },
+                        show(d.lo),
+                        show(d.hi)
                     );
                     if d.excludes_zero() {
                         format!("<b>{text}</b>")
@@ -1108,7 +1111,7 @@ fn differences_table(o: &mut String, variants: &[Summary], columns: &[(String, S
                         text
                     }
                 }
-                Some(d) => fmt(k * d.mean),
+                Some(d) => show(d.mean),
                 None => "–".into(),
             };
             let _ = write!(o, "<td>{cell}</td>");

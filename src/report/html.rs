@@ -106,22 +106,35 @@ pub fn fmt(v: f64) -> String {
         format!("{v:.1}")
     } else if a >= 1.0 {
         format!("{v:.2}")
-    } else if a == 0.0 {
+    } else {
+        with_decimals(v, 3)
+    }
+}
+
+/// `v` with `decimals` decimals, a zero unsigned ("-0.000" said nothing).
+fn with_decimals(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    if s.trim_start_matches('-')
+        .trim_start_matches(['0', '.'])
+        .is_empty()
+    {
         "0".into()
     } else {
-        // Three significant digits (a cost difference of $0.000123 is not "+0.000"), down
-        // to a millionth; below, zero, unsigned ("-0.000" said nothing).
-        let decimals = (2 - a.log10().floor() as i32).clamp(3, 6) as usize;
-        let s = format!("{v:.decimals$}");
-        if s.trim_start_matches('-')
-            .trim_start_matches(['0', '.'])
-            .is_empty()
-        {
-            "0".into()
-        } else {
-            s
-        }
+        s
     }
+}
+
+/// A difference from `base`, a value `fmt` shows with three significant digits, to the
+/// decimals `base` is shown with (three significant digits below 1, to a millionth): a
+/// cost difference of $0.0001 on $0.0168 is "0.0001", not "0.000", while a throughput's
+/// float dust of 0.0001 req/s on 51.5 is 0.
+pub fn fmt_diff(v: f64, base: f64) -> String {
+    let b = base.abs();
+    if !v.is_finite() || v.abs() >= 1000.0 || !b.is_finite() || b >= 1.0 || b == 0.0 {
+        return fmt(v);
+    }
+    let decimals = (2 - b.log10().floor() as i32).clamp(3, 6) as usize;
+    with_decimals(v, decimals)
 }
 
 /// A whole number for people: every digit, thousands grouped ("1", "12 001").
@@ -703,16 +716,20 @@ mod tests {
     }
 
     #[test]
-    fn small_numbers_keep_three_significant_digits_and_zero_has_no_sign() {
+    fn a_zero_has_no_sign_and_a_difference_has_its_base_s_decimals() {
         assert_eq!(fmt(0.5), "0.500");
-        assert_eq!(fmt(0.0358), "0.0358");
-        assert_eq!(fmt(0.000123), "0.000123");
-        assert_eq!(fmt(-0.00041), "-0.000410");
         assert_eq!(fmt(0.0), "0");
         assert_eq!(fmt(-0.0), "0");
-        // Below a millionth, float dust from a difference: zero, unsigned.
-        assert_eq!(fmt(-3e-9), "0");
+        assert_eq!(fmt(-0.0001), "0");
         assert_eq!(fmt(2.5), "2.50");
+        // A cost difference of a ten-thousandth on $0.0168 shows; float dust on 51.5 req/s
+        // does not, nor a sign on it.
+        assert_eq!(fmt_diff(0.000123, 0.0168), "0.0001");
+        assert_eq!(fmt_diff(-0.000099, 51.5), "0");
+        assert_eq!(fmt_diff(-3.17, 51.5), "-3.17");
+        assert_eq!(fmt_diff(0.0580, 0.0948), "0.0580");
+        assert_eq!(fmt_diff(-3e-9, 0.0948), "0");
+        assert_eq!(fmt_diff(4104.0, 290.0), "4\u{202f}104");
     }
 
     #[test]
