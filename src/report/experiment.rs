@@ -1093,7 +1093,7 @@ fn differences_table(o: &mut String, variants: &[Summary], columns: &[(String, S
     for s in &variants[1..] {
         let _ = write!(o, "<tr><td>{}</td>", escape(name(s)));
         for (m, _, k) in columns {
-            // Differences to the decimals the baseline's own value is shown with.
+            // Differences to the precision of the baseline's value (`fmt_diff`).
             let base = k * mean_ci(&variants[0], m).map_or(f64::NAN, |c| c.0);
             let show = |v: f64| super::html::fmt_diff(k * v, base);
             let cell = match paired(&variants[0], s, m) {

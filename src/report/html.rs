@@ -124,16 +124,17 @@ fn with_decimals(v: f64, decimals: usize) -> String {
     }
 }
 
-/// A difference from `base`, a value `fmt` shows with three significant digits, to the
-/// decimals `base` is shown with (three significant digits below 1, to a millionth): a
-/// cost difference of $0.0001 on $0.0168 is "0.0001", not "0.000", while a throughput's
-/// float dust of 0.0001 req/s on 51.5 is 0.
+/// A difference from `base`: below 1, to the decimals of `base`'s three significant digits
+/// (at least `fmt`'s three, to a millionth), so that a cost difference of $0.0001 on $0.0168
+/// is "0.0001", not "0.000"; from 1, as `fmt` shows the difference itself, where a
+/// throughput's float dust of 0.0001 req/s on 51.5 is 0. (`fmt` shows `base` itself with
+/// three decimals below 1, "0.017": the difference may carry a digit more.)
 pub fn fmt_diff(v: f64, base: f64) -> String {
     let b = base.abs();
     if !v.is_finite() || v.abs() >= 1000.0 || !b.is_finite() || b >= 1.0 || b == 0.0 {
         return fmt(v);
     }
-    let decimals = (2 - b.log10().floor() as i32).clamp(3, 6) as usize;
+    let decimals = super::significant_decimals(b, 3).clamp(3, 6) as usize;
     with_decimals(v, decimals)
 }
 
@@ -491,7 +492,7 @@ pub fn index(
 ) -> String {
     let mut o = String::new();
     let _ = write!(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>archsim results</title>{STYLE}</head><body>\n<h1>archsim results</h1>\n");
-    o.push_str("<h2>Scenarios side by side</h2><p class=\"meta\">Over several seeds, a count is one seed's worth with the seeds' range in grey below it; the other figures pool the seeds.</p><table><tr><th rowspan=\"2\">scenario</th>");
+    o.push_str("<h2>Scenarios side by side</h2><p class=\"meta\">Over several seeds, a count is one seed's worth, with the seeds' range in grey; the other figures pool the seeds.</p><table><tr><th rowspan=\"2\">scenario</th>");
     let all: Vec<&Value> = rows.iter().map(|r| r.summary).collect();
     let headlines: Vec<&(&str, &str, bool)> = HEADLINES
         .iter()

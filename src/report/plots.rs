@@ -854,18 +854,16 @@ where
     DB: DrawingBackend + 'a,
     Y: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
 {
-    let x_top = top_of(&c.x_range());
-    let y_top = lo.abs().max(hi.abs());
+    let x_axis = c.x_range();
     let log_y = panel.log_y;
     let y_label = move |v: &f64| {
         if log_y {
             short_number(*v)
         } else {
-            axis_number(*v, y_top, hi - lo)
+            axis_number(*v, &(lo..hi))
         }
     };
-    let x_span = c.x_range().end - c.x_range().start;
-    let x_label = move |v: &f64| axis_number(*v, x_top, x_span);
+    let x_label = move |v: &f64| axis_number(*v, &x_axis);
     let mut mesh = c.configure_mesh();
     // The y description is drawn by `draw_y_desc`, fitted to the panel's height.
     mesh.axis_desc_style((FONT, 26))
@@ -1662,16 +1660,16 @@ fn y_extent(lines: &[Line], log: bool) -> (f64, f64) {
 
 /// Tick labels without trailing noise: 0.5, 20, 1.5k, 2M.
 pub(crate) fn short_number(v: f64) -> String {
-    axis_number(v, v.abs(), 0.0)
+    axis_number(v, &(v..v))
 }
 
-/// A tick label on a linear axis whose largest value in magnitude is `top` and whose range
-/// is `span` wide: every tick of one axis in the same unit, so that 5000 and 10k never sit
-/// on one axis (2.5k, 5k, 7.5k, 10k, 12.5k instead), with the decimals the ticks' spacing
-/// needs (variants all near $1.47 put ticks 0.0005 apart, which two decimals printed as six
-/// "1.47"). A log axis spans decades and labels each tick alone (`short_number`, no span).
-pub(crate) fn axis_number(v: f64, top: f64, span: f64) -> String {
-    let top = top.abs();
+/// A tick label on a linear axis over `axis`: every tick of one axis in the same unit, by
+/// the axis's largest magnitude, so that 5000 and 10k never sit on one axis (2.5k, 5k, 7.5k,
+/// 10k, 12.5k instead), with the decimals the ticks' spacing needs, by the axis's width
+/// (variants all near $1.47 put ticks 0.0005 apart, which two decimals printed as six
+/// "1.47"). A log axis spans decades and labels each tick alone (`short_number`).
+pub(crate) fn axis_number(v: f64, axis: &std::ops::Range<f64>) -> String {
+    let (top, span) = (top_of(axis), axis.end - axis.start);
     if v == 0.0 {
         "0".into()
     } else if top >= 1e6 {
@@ -1694,7 +1692,7 @@ fn top_of(r: &std::ops::Range<f64>) -> f64 {
 fn trim(v: f64, span: f64) -> String {
     let a = v.abs();
     let own = if a > 0.0 && a < 1.0 {
-        (2 - a.log10().floor() as i32).clamp(2, 9)
+        super::significant_decimals(a, 3).clamp(2, 9)
     } else {
         2
     };
@@ -2202,24 +2200,24 @@ mod tick_tests {
     fn one_axis_labels_every_tick_in_one_unit() {
         let ticks: Vec<String> = [0.0, 2_500.0, 5_000.0, 7_500.0, 10_000.0, 12_500.0]
             .iter()
-            .map(|&v| super::axis_number(v, 12_500.0, 12_500.0))
+            .map(|&v| super::axis_number(v, &(0.0..12_500.0)))
             .collect();
         assert_eq!(ticks, ["0", "2.5k", "5k", "7.5k", "10k", "12.5k"]);
         let ticks: Vec<String> = [0.0, 500_000.0, 1_000_000.0, 1_500_000.0]
             .iter()
-            .map(|&v| super::axis_number(v, 1_500_000.0, 1_500_000.0))
+            .map(|&v| super::axis_number(v, &(0.0..1_500_000.0)))
             .collect();
         assert_eq!(ticks, ["0", "0.5M", "1M", "1.5M"]);
-        assert_eq!(super::axis_number(4_000.0, 5_000.0, 5_000.0), "4000");
+        assert_eq!(super::axis_number(4_000.0, &(0.0..5_000.0)), "4000");
         // Ticks close together get the decimals that tell them apart, and no more.
         let ticks: Vec<String> = [1.4690, 1.4695, 1.4700, 1.4705, 1.4710]
             .iter()
-            .map(|&v| super::axis_number(v, 1.4712, 0.0024))
+            .map(|&v| super::axis_number(v, &(1.4688..1.4712)))
             .collect();
         assert_eq!(ticks, ["1.469", "1.4695", "1.47", "1.4705", "1.471"]);
         let ticks: Vec<String> = [0.01680, 0.01685, 0.01690]
             .iter()
-            .map(|&v| super::axis_number(v, 0.0169, 0.00012))
+            .map(|&v| super::axis_number(v, &(0.01678..0.0169)))
             .collect();
         assert_eq!(ticks, ["0.0168", "0.01685", "0.0169"]);
     }

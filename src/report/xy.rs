@@ -205,13 +205,11 @@ fn draw<DB: DrawingBackend>(
     let (y0, y1) = extent(ys, true);
     let pinned = |y: f64| y.min(chart.y_cap.unwrap_or(y1)).min(y1);
     // Each axis's ticks in one unit (`axis_number`), but a log axis's each alone.
-    let y_top = y0.abs().max(y1.abs());
-    let x_top = x0.abs().max(x1.abs());
     let x_label = |v: f64| {
         if chart.log_x {
             super::plots::short_number(v)
         } else {
-            super::plots::axis_number(v, x_top, x1 - x0)
+            super::plots::axis_number(v, &(x0..x1))
         }
     };
     let mut builder = ChartBuilder::on(&body);
@@ -237,7 +235,7 @@ fn draw<DB: DrawingBackend>(
                 .x_labels(8)
                 .y_labels(6)
                 .x_label_formatter(&|v| x_label(*v))
-                .y_label_formatter(&|v| super::plots::axis_number(*v, y_top, y1 - y0))
+                .y_label_formatter(&|v| super::plots::axis_number(*v, &(y0..y1)))
                 .draw()?;
             // The interval of each point, as a shaded band (joined) or a bar (scattered).
             if chart.joined {

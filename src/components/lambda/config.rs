@@ -181,9 +181,9 @@ pub struct LambdaConfig {
     pub reuse: Reuse,
     /// Whether a batch's invocation makes its calls for each message or once.
     pub batch_calls: BatchCalls,
-    /// Where `batch_calls = "per_batch"` is written, for a warning when no queue or stream
-    /// invokes the function with batches.
-    pub per_batch_span: Option<std::ops::Range<usize>>,
+    /// Where `batch_calls` is written, if it is: per_batch is warned of there when no queue
+    /// or stream invokes the function with batches.
+    pub batch_calls_span: Option<std::ops::Range<usize>>,
     /// Its downstream calls, made in turn by the handler after its own work.
     pub calls: Vec<CallSpec>,
     /// Operations whose invocations always fail (a poison message: one the handler cannot
@@ -523,11 +523,7 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LambdaCon
         scaling_per_10s: scaling? as u32,
         reuse: reuse?,
         batch_calls: batch_calls?,
-        per_batch_span: raw
-            .batch_calls
-            .as_ref()
-            .filter(|w| w.get_ref() == "per_batch")
-            .map(|w| w.span()),
+        batch_calls_span: raw.batch_calls.as_ref().map(|w| w.span()),
         calls: calls?,
         error_ops,
         asynchronous: asynchronous?,

@@ -673,7 +673,9 @@ impl Kind for LambdaConfig {
     }
 
     fn relate(&mut self, me: usize, relations: &mut Relations, _ck: &mut Checker) -> bool {
-        if let Some(span) = &self.per_batch_span {
+        if let (config::BatchCalls::PerBatch, Some(span)) =
+            (self.batch_calls, &self.batch_calls_span)
+        {
             relations.per_batch.push((me, span.clone()));
         }
         true

@@ -1818,7 +1818,7 @@ mod tests {
             scaling_per_10s: 1000,
             reuse: Reuse::Mru,
             batch_calls: BatchCalls::PerMessage,
-            per_batch_span: None,
+            batch_calls_span: None,
             calls: vec![CallSpec::to(1)],
             error_ops: Vec::new(),
             asynchronous: AsyncConfig::default(),

@@ -273,11 +273,15 @@ fn high_throughput(ck: &mut Checker, raw: &RawSqs, fifo: bool) -> Option<Option<
 
 /// `max_receive_count` and `dead_letter`, which come together.
 fn redrive(ck: &mut Checker, raw: &RawSqs) -> Option<Option<(u32, usize)>> {
+    // Its range is told even without `dead_letter`, so that one fix does not lead to the next
+    // message.
+    let count = raw
+        .max_receive_count
+        .as_ref()
+        .map(|n| ck.int_in(n, "max_receive_count", 1, MAX_RECEIVE_COUNT));
     match (&raw.max_receive_count, &raw.dead_letter) {
         (None, None) => Some(None),
         (Some(n), None) => {
-            // Its range is told too, so that one fix does not lead to the next message.
-            let _ = ck.int_in(n, "max_receive_count", 1, MAX_RECEIVE_COUNT);
             ck.error(
                 n.span(),
                 "`max_receive_count` needs `dead_letter`, the id of the sqs queue that takes the messages",
@@ -291,10 +295,9 @@ fn redrive(ck: &mut Checker, raw: &RawSqs) -> Option<Option<(u32, usize)>> {
             );
             None
         }
-        (Some(n), Some(d)) => {
-            let n = ck.int_in(n, "max_receive_count", 1, MAX_RECEIVE_COUNT);
+        (Some(_), Some(d)) => {
             let dlq = ck.component(d, "dead_letter");
-            Some(Some((n? as u32, dlq?)))
+            Some(Some((count.flatten()? as u32, dlq?)))
         }
     }
 }
