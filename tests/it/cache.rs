@@ -733,3 +733,25 @@ fn the_chart_shows_the_requests_that_went_around_a_lost_node() {
         }
     }
 }
+
+#[test]
+fn a_hit_is_answered_without_an_event_of_the_caches_own() {
+    // One key, read over and over: after the first miss every read is a hit. A request is
+    // then three events (its arrival, its call reaching the cache, the answer reaching the
+    // client) and each call two: the hit's get time goes into the answer's delay
+    // (`reply_after`), as a database's read time does, not into a timer of its own.
+    let text = scenario("lazy_loading", "redis", "ttl = \"1h\"", "", READS)
+        .edit("count = 1000", "count = 1")
+        .edit("seeds = 5", "seeds = 1")
+        .edit("latency = \"0s\"", "latency = \"300us\"");
+    let s = run(&text);
+    let (events, calls) = (num(&s, "kernel.events"), num(&s, "kernel.calls"));
+    assert!(
+        num(&s, "components.cache.hit_ratio") > 0.999,
+        "all but the first read hit"
+    );
+    assert!(
+        events < 3.0 * calls + 10.0,
+        "{events} events for {calls} calls: about three a call"
+    );
+}

@@ -60,8 +60,6 @@ const EXPIRY_SAMPLE: usize = 20;
 /// stale (the failover or replacement it would end was overtaken by a worse failure).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Timer {
-    /// A hit's round trip is over: answer the pending request.
-    AnswerHit(usize),
     /// The replica has taken over: the cache serves again.
     FailoverDone(u32),
     /// A replacement for `node` is in service, empty.
@@ -73,23 +71,21 @@ enum Timer {
 impl Token for Timer {
     fn encode(self) -> u64 {
         match self {
-            Timer::AnswerHit(pending) => pack(0, pending as u64),
-            Timer::FailoverDone(epoch) => pack(1, u64::from(epoch)),
-            Timer::Replaced { node, epoch } => pack(2, u64::from(epoch) << 8 | node as u64),
-            Timer::ReplicaReady(epoch) => pack(3, u64::from(epoch)),
+            Timer::FailoverDone(epoch) => pack(0, u64::from(epoch)),
+            Timer::Replaced { node, epoch } => pack(1, u64::from(epoch) << 8 | node as u64),
+            Timer::ReplicaReady(epoch) => pack(2, u64::from(epoch)),
         }
     }
 
     fn decode(token: u64) -> Option<Timer> {
         let epoch = |e: u64| u32::try_from(e).ok();
         match unpack(token) {
-            (0, pending) => Some(Timer::AnswerHit(pending as usize)),
-            (1, e) => epoch(e).map(Timer::FailoverDone),
-            (2, e) => epoch(e >> 8).map(|epoch| Timer::Replaced {
+            (0, e) => epoch(e).map(Timer::FailoverDone),
+            (1, e) => epoch(e >> 8).map(|epoch| Timer::Replaced {
                 node: (e & 0xFF) as usize,
                 epoch,
             }),
-            (3, e) => epoch(e).map(Timer::ReplicaReady),
+            (2, e) => epoch(e).map(Timer::ReplicaReady),
             _ => None,
         }
     }
@@ -295,15 +291,9 @@ impl Cache {
                 if stale {
                     self.stale.add(&self.clock, now, measured);
                 }
-                let idx = self.pending.insert(Pending {
-                    call,
-                    msg,
-                    arrived: now,
-                    write,
-                    fill: false,
-                    stale_client: false,
-                });
-                ctx.schedule(get, Timer::AnswerHit(idx).encode());
+                // Answered when the get's round trip is over: decided now, as a database's
+                // read is when it arrives (`reply_after`), with no event in between.
+                self.finish_request(ctx, call, now, status::OK, get);
                 return;
             }
             self.misses.add(&self.clock, now, measured);
@@ -365,15 +355,22 @@ impl Cache {
         }
     }
 
-    fn finish_request(&mut self, ctx: &mut Ctx<'_>, p: Pending, status: u16, extra: SimTime) {
-        let now = ctx.now();
-        let measured = self.clock.measured(p.arrived);
-        let done = now + extra;
+    /// Answers `call`, which arrived at `arrived`, `extra` from now.
+    fn finish_request(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        call: CallId,
+        arrived: SimTime,
+        status: u16,
+        extra: SimTime,
+    ) {
+        let done = ctx.now() + extra;
+        let measured = self.clock.measured(arrived);
         self.statuses.add(status, measured);
         if status::is_success(status) {
-            self.latency.record(done - p.arrived, measured);
+            self.latency.record(done - arrived, measured);
         }
-        ctx.reply_after(p.call, status, extra);
+        ctx.reply_after(call, status, extra);
     }
 
     /// The backend has answered (or timed out): fill the cache if this request should, and
@@ -405,7 +402,7 @@ impl Cache {
                 }
             }
         }
-        self.finish_request(ctx, p, status, extra);
+        self.finish_request(ctx, p.call, p.arrived, status, extra);
     }
 
     /// The application sets the key the backend has just answered for; returns the time the
@@ -661,10 +658,6 @@ impl Component for Cache {
         match input {
             Input::Call(call, msg) => self.request(ctx, call, msg),
             Input::Timer(tag) => match Timer::decode(tag) {
-                Some(Timer::AnswerHit(pending)) => {
-                    let p = self.pending.remove(pending);
-                    self.finish_request(ctx, p, status::OK, SimTime::ZERO);
-                }
                 Some(Timer::FailoverDone(e)) if e == self.nodes[0].epoch => self.failover_done(ctx),
                 Some(Timer::Replaced { node, epoch })
                     if self.nodes.get(node).is_some_and(|s| s.epoch == epoch) =>
@@ -768,7 +761,6 @@ mod tests {
 
     fn timer() -> impl Strategy<Value = Timer> {
         prop_oneof![
-            (0usize..(1 << 40)).prop_map(Timer::AnswerHit),
             any::<u32>().prop_map(Timer::FailoverDone),
             (0usize..256, any::<u32>()).prop_map(|(node, epoch)| Timer::Replaced { node, epoch }),
             any::<u32>().prop_map(Timer::ReplicaReady),
