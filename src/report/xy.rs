@@ -19,7 +19,7 @@ const HELD_PROBE: &str = "probe that held every SLO";
 const CHOSEN: &str = "cheapest that meets every requirement";
 
 /// The legend of points left off the frontier for their errors.
-const OFF_FRONTIER: &str = "off the frontier: errors over 1 point above the fewest";
+const OFF_FRONTIER: &str = "off the frontier: errors over 0.1 point above the fewest";
 
 /// The legend of the points a frontier variant beats (filled blue): neither off the frontier
 /// for their errors nor on it.
@@ -802,7 +802,9 @@ fn layout(
     }
 }
 
-/// The points no other beats on both x and y (lower is better on both): indices, by x.
+/// The points no other beats on both x and y (lower is better on both): indices, by x. A
+/// point equal to one on the frontier is on it too: nothing beats it (a variant that
+/// changes nothing the chart measures, such as the baseline swept onto its own value).
 pub fn pareto(points: &[(f64, f64)]) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..points.len())
         .filter(|&i| points[i].0.is_finite() && points[i].1.is_finite())
@@ -816,7 +818,10 @@ pub fn pareto(points: &[(f64, f64)]) -> Vec<usize> {
     let mut out = Vec::new();
     let mut best_y = f64::INFINITY;
     for i in idx {
-        if points[i].1 < best_y {
+        let twin = out
+            .last()
+            .is_some_and(|&last: &usize| points[last] == points[i]);
+        if points[i].1 < best_y || twin {
             best_y = points[i].1;
             out.push(i);
         }
@@ -975,5 +980,9 @@ mod tests {
         // the fastest and dearest.
         let pts = [(1.0, 100.0), (2.0, 120.0), (3.0, 50.0), (4.0, 10.0)];
         assert_eq!(pareto(&pts), vec![0, 2, 3]);
+        // A twin of a frontier point is on it too (nothing beats it); one as cheap but
+        // slower is not.
+        let pts = [(3.0, 50.0), (1.0, 100.0), (3.0, 50.0), (3.0, 60.0)];
+        assert_eq!(pareto(&pts), vec![1, 0, 2]);
     }
 }
