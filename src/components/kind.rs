@@ -331,6 +331,10 @@ pub struct Satellite {
     pub zone: SatelliteZone,
     /// How it is kept up to date, in words for the line to it: "sync replication", "async".
     pub link: &'static str,
+    /// The component's instances it stands for, by the numbers its summary counts them by
+    /// (RDS's `instance_reads`), so that the service map can show what they served; empty
+    /// for one that serves nothing (a standby that only takes over).
+    pub instances: Vec<usize>,
 }
 
 /// Where a satellite sits: relative to its component's zone, or in a zone by name.

@@ -6,6 +6,9 @@
 //! Written as `service-map.csv` (not into `summary.json`, whose saved snapshots stay as they
 //! were) and drawn by `diagram::map`.
 //!
+//! A replica's box (an RDS read replica or readable standby) shows the reads its instances
+//! served, from its database's `instance_reads`.
+//!
 //! A node's p99 is how long the component took to answer its callers: its summary's own
 //! `response_ms` where it keeps one (its successful answers alone, which the map's label
 //! says: "p99 36 ms (OK)"; the arrows into it count every call, timeouts included; a
@@ -157,6 +160,14 @@ pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>)
                     lookups: c["lookups"].as_f64().map(|n| per_s(n, secs)),
                 },
             );
+            // Instances numbered 0, 1, …: a JSON object's keys.
+            if let Some(each) = c["instance_reads"].as_object() {
+                let reads = each
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.parse().ok()?, per_s(v.as_f64()?, secs))))
+                    .collect();
+                f.instance_reads.insert(name.clone(), reads);
+            }
         }
     }
     if let Some(ws) = summary["workloads"].as_object() {
@@ -212,6 +223,17 @@ pub fn csv(f: &Figures) -> String {
             n.error_share,
             opt(n.p99_ms)
         );
+    }
+    // An instance of a component (an RDS writer or reader, by its number): the reads it
+    // served, as `COMPONENT/NUMBER`.
+    for (name, reads) in &f.instance_reads {
+        for (k, r) in reads {
+            let _ = writeln!(
+                o,
+                "instance,{},,{r},,,,",
+                super::csv_field(&format!("{name}/{k}"))
+            );
+        }
     }
     for ((from, to), e) in &f.edges {
         let _ = writeln!(

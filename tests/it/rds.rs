@@ -1302,3 +1302,26 @@ fn oracle_and_sql_server_are_left_unpriced_not_priced_as_open_source() {
         assert_eq!(unpriced(&toml), vec![words], "{engine}");
     }
 }
+
+#[test]
+fn each_instance_counts_the_reads_it_served() {
+    // Reads go to the replicas in turn (aws-facts §5: each replica has an endpoint of its own,
+    // and the application spreads its reads over them); the writer serves the writes alone.
+    let s = crate::run(&rds("2m", 200.0, 0.1, "read_replicas = 4", "", 2));
+    let reads = num(&s, "components.db.reads");
+    let each: Vec<f64> = (0..5)
+        .map(|k| num(&s, &format!("components.db.instance_reads.{k}")))
+        .collect();
+    assert_eq!(each.iter().sum::<f64>(), reads, "{each:?}");
+    assert_eq!(each[0], 0.0, "the writer serves no read: {each:?}");
+    // In turn: within a read of each other in each seed, two seeds pooled.
+    for &n in &each[1..] {
+        assert!((n - reads / 4.0).abs() <= 2.0, "{each:?}");
+    }
+    // Without readers, nothing to tell apart.
+    let single = crate::run(&rds("1m", 50.0, 0.1, "", "", 1));
+    assert!(crate::pointer_absent(
+        &single,
+        "components.db.instance_reads"
+    ));
+}

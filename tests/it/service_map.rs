@@ -587,3 +587,49 @@ fn edge_labels(svg: &str, from: &str) -> Vec<(String, Vec<String>)> {
         })
         .collect()
 }
+
+#[test]
+fn a_replicas_box_shows_the_reads_its_instances_served() {
+    // Four read replicas (no zones named): two boxes of their own and one for "2 more";
+    // 120 reads a second in turn, 30 each. A Multi-AZ instance's standby serves nothing
+    // and shows nothing.
+    let (sc, o) = outcome_of(
+        r#"
+[scenario]
+name = "replicas"
+duration = "30s"
+warmup = "5s"
+[network]
+same_az = "0s"
+[[workload]]
+name = "app"
+target = "db"
+arrival = { process = "constant", rate = 120 }
+[[component]]
+id = "db"
+kind = "rds"
+az = "a"
+deployment = "multi_az_instance"
+instance_class = "db.m5.large"
+read_time = "1ms"
+write_time = "2ms"
+read_replicas = 4
+"#,
+    );
+    let f = service_map::figures(&o.summary, &o.edges);
+    let each = &f.instance_reads["db"];
+    assert_eq!(each.len(), 5, "{each:?}");
+    for k in 1..5 {
+        assert!((each[&k] - 30.0).abs() < 0.1, "{each:?}");
+    }
+    let svg = diagram::map::svg(&sc, &f);
+    assert_eq!(svg.matches(">30 reads/s</text>").count(), 2, "{svg}");
+    assert_eq!(svg.matches(">60 reads/s</text>").count(), 1, "{svg}");
+    assert_eq!(
+        svg.matches("reads/s").count(),
+        3,
+        "the standby shows none: {svg}"
+    );
+    let csv = service_map::csv(&f);
+    assert!(csv.contains("\ninstance,db/1,,"), "{csv}");
+}

@@ -436,6 +436,8 @@ impl Kind for CacheConfig {
                 name: "replica".to_string(),
                 zone: SatelliteZone::Other(0),
                 link: "async replication",
+                // Reads go to the primary: the replica only takes over.
+                instances: Vec::new(),
             });
         }
         DiagramSpec {

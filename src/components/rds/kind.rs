@@ -328,6 +328,11 @@ impl Kind for RdsConfig {
                 about: "reads the readers (replicas, readable standbys) served; 0 without readers",
             },
             Field {
+                path: "instance_reads.*",
+                unit: Unit::Count,
+                about: "reads each instance served, by its number: 0 the writer the run starts with, then a Multi-AZ DB cluster's two readable standbys, then the read replicas in order; only with readers",
+            },
+            Field {
                 path: "stale_reads",
                 unit: Unit::Count,
                 about: "replica reads of a key whose last write the replica had not yet replayed; 0 without readers",
@@ -588,22 +593,23 @@ impl Kind for RdsConfig {
     /// The standbys in other zones and the read replicas beside the writer.
     fn diagram(&self) -> DiagramSpec {
         let mut satellites = Vec::new();
-        let standby = |name: &str, zone: usize, link| Satellite {
+        let standby = |name: &str, zone: usize, link, instances| Satellite {
             name: name.to_string(),
             zone: SatelliteZone::Other(zone),
             link,
+            instances,
         };
         match self.deployment {
             // aws-facts: §5 Multi-AZ DB instance: one non-readable standby in another zone,
-            // kept by synchronous replication.
+            // kept by synchronous replication. It serves nothing.
             config::Deployment::MultiAzInstance => {
-                satellites.push(standby("standby", 0, "sync replication"))
+                satellites.push(standby("standby", 0, "sync replication", Vec::new()))
             }
             // aws-facts: §5 Multi-AZ DB cluster: two readable standbys in the other two zones,
-            // semi-synchronous.
+            // semi-synchronous: the instances after the writer.
             config::Deployment::MultiAzCluster => {
                 for z in 0..2 {
-                    satellites.push(standby("readable standby", z, "semi-sync"));
+                    satellites.push(standby("readable standby", z, "semi-sync", vec![1 + z]));
                 }
             }
             config::Deployment::SingleAz | config::Deployment::Aurora => {}
@@ -615,32 +621,42 @@ impl Kind for RdsConfig {
         } else {
             ("read replica", "async")
         };
-        let box_of = |n: usize, zone: SatelliteZone| Satellite {
-            name: match n {
+        // The read replicas' instances come after the writer and a cluster's standbys.
+        let first = 1 + self.deployment.standbys() as usize;
+        let box_of = |instances: Vec<usize>, zone: SatelliteZone| Satellite {
+            name: match instances.len() {
                 1 => what.to_string(),
                 n => format!("{n} {what}s"),
             },
             zone,
             link,
+            instances,
         };
+        let replicas = self.replicas as usize;
         if self.replica_zones.is_empty() {
             // In no zone the scenario names, where no outage reaches them (`replica_zones`):
             // drawn so, outside the zones, not in one the simulation does not put them in.
             // Up to three boxes; more are one box that counts them.
-            let shown = if self.replicas > 3 { 2 } else { self.replicas };
-            for _ in 0..shown {
-                satellites.push(box_of(1, SatelliteZone::Unplaced));
+            let shown = if replicas > 3 { 2 } else { replicas };
+            for r in 0..shown {
+                satellites.push(box_of(vec![first + r], SatelliteZone::Unplaced));
             }
-            if self.replicas > 3 {
-                let mut more = box_of(1, SatelliteZone::Unplaced);
-                more.name = format!("{} more {what}s", self.replicas - 2);
+            if replicas > 3 {
+                let mut more = box_of(
+                    (first + 2..first + replicas).collect(),
+                    SatelliteZone::Unplaced,
+                );
+                more.name = format!("{} more {what}s", replicas - 2);
                 satellites.push(more);
             }
         } else {
             // One box per zone, counting the replicas there.
             for z in Kind::zones(self) {
-                let n = self.replica_zones.iter().filter(|r| *r == z).count();
-                satellites.push(box_of(n, SatelliteZone::Named(z.to_string())));
+                let here = (0..replicas)
+                    .filter(|&r| self.replica_zones.get(r).is_some_and(|x| x == z))
+                    .map(|r| first + r)
+                    .collect();
+                satellites.push(box_of(here, SatelliteZone::Named(z.to_string())));
             }
         }
         DiagramSpec {

@@ -207,6 +207,8 @@ pub struct Rds {
     writes: Counter,
     stale: Counter,
     replica_reads: Counter,
+    /// Reads each instance served (by its index in `nodes`), measured ones.
+    instance_reads: Vec<u64>,
     statuses: Counts<u16>,
     read_latency: Durations,
     write_latency: Latency,
@@ -289,6 +291,7 @@ impl Rds {
             writes: Counter::new(&clock),
             stale: Counter::new(&clock),
             replica_reads: Counter::new(&clock),
+            instance_reads: vec![0; n],
             statuses: Counts::default(),
             read_latency: Durations::default(),
             write_latency: Latency::new(&clock),
@@ -521,6 +524,7 @@ impl Rds {
             let commit = self.commit_wait();
             self.answer(ctx, j.call, j.arrived, true, status::OK, commit);
         } else {
+            self.instance_reads[node] += u64::from(self.clock.measured(j.arrived));
             if node != self.writer {
                 self.read_on_replica(now, node, j.key, j.arrived);
             }
@@ -715,6 +719,10 @@ impl Component for Rds {
         m.count("replica_reads", self.replica_reads.total());
         m.count("stale_reads", self.stale.total());
         if self.cfg.readers() > 0 {
+            // Each instance's share of the reads, for the service map's replica boxes.
+            for (k, &n) in self.instance_reads.iter().enumerate() {
+                m.count(format!("instance_reads.{k}"), n);
+            }
             m.gauge(
                 "stale_read_fraction",
                 self.stale.total() as f64 / self.replica_reads.total().max(1) as f64,

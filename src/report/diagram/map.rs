@@ -47,6 +47,9 @@ pub struct EdgeFigures {
 pub struct Figures {
     pub nodes: BTreeMap<String, NodeFigures>,
     pub edges: BTreeMap<(String, String), EdgeFigures>,
+    /// Per component with several instances that serve reads (RDS with readers): the reads
+    /// each instance served per second, by its number, for the boxes of its replicas.
+    pub instance_reads: BTreeMap<String, BTreeMap<usize, f64>>,
 }
 
 fn ms(v: Option<f64>) -> String {
@@ -76,9 +79,22 @@ fn model(sc: &Scenario, f: &Figures) -> Model {
     let mut m = Model::of(sc);
     // The actor name of each node: a component's id, a workload's name.
     let name = |key: &str| key.strip_prefix("workload:").unwrap_or(key).to_string();
+    let keys: Vec<String> = m.nodes.iter().map(|n| name(&n.key)).collect();
     for n in &mut m.nodes {
-        if n.satellite.is_some() {
-            n.lines.clear();
+        if let Some((owner, _)) = n.satellite {
+            // A replica's box: the reads its instances served; a standby that only takes
+            // over shows nothing.
+            let reads = f.instance_reads.get(&keys[owner]).and_then(|each| {
+                let mine: Vec<f64> = n
+                    .instances
+                    .iter()
+                    .filter_map(|k| each.get(k).copied())
+                    .collect();
+                (!mine.is_empty()).then(|| mine.iter().sum::<f64>())
+            });
+            n.lines = reads
+                .map(|r| vec![format!("{} reads/s", super::words::rounded_rate(r))])
+                .unwrap_or_default();
             continue;
         }
         n.lines = match f.nodes.get(&name(&n.key)) {

@@ -43,6 +43,9 @@ pub struct Node {
     pub layer: usize,
     /// For a standby or replica: the node it copies and the words of the link.
     pub satellite: Option<(usize, &'static str)>,
+    /// For a standby or replica: the instances of its component it stands for
+    /// (`Satellite::instances`), whose figures the service map shows.
+    pub instances: Vec<usize>,
     /// A satellite drawn beside its node (a replica in its zone) rather than in another
     /// zone's band in the same column.
     pub beside: bool,
@@ -167,6 +170,7 @@ impl Model {
                     place: Place::Regional,
                     layer: layers[i],
                     satellite: None,
+                    instances: Vec::new(),
                     beside: false,
                     apart: 0,
                     region: region_of(i),
@@ -191,6 +195,7 @@ impl Model {
                     place: Place::Client,
                     layer: 0,
                     satellite: None,
+                    instances: Vec::new(),
                     beside: false,
                     apart: 0,
                     region: None,
@@ -255,6 +260,7 @@ impl Model {
                         place: Place::Regional,
                         layer: layers[i],
                         satellite: Some((i, s.link)),
+                        instances: s.instances,
                         beside,
                         apart,
                         region: region_of(i),
