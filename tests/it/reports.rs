@@ -1346,3 +1346,57 @@ kind = "sqs"
     );
     assert!(dot.contains("\"front\" -> \"q\";"), "{dot}");
 }
+
+#[test]
+fn replicas_stacked_above_their_database_share_one_line_and_its_words_sit_by_it() {
+    // Five replicas: two boxes and a wider "3 more read replicas". Each joins the database by
+    // the same vertical line (a wider box once drew a second one beside it), and "async" sits
+    // between the nearest box and the database, not below the database across its zone.
+    let svg = diagram_of(
+        &GROUP_AND_DATABASE
+            .replace("multi_az = true\n", "")
+            .replace("read_replicas = 1", "read_replicas = 5"),
+    );
+    let nodes = diagram_nodes(&svg);
+    let db = nodes.iter().find(|n| n.0 == "db").expect("db").3;
+    let more = nodes
+        .iter()
+        .find(|n| n.0.starts_with("db/3-more"))
+        .unwrap_or_else(|| panic!("{nodes:?}"))
+        .3;
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let links: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("link"))
+        .collect();
+    assert_eq!(links.len(), 3);
+    let xs: Vec<String> = links
+        .iter()
+        .map(|g| {
+            let line = g.children().find(|c| c.has_tag_name("polyline")).unwrap();
+            let points = line.attribute("points").unwrap();
+            let (first, last) = (
+                points.split(' ').next().unwrap(),
+                points.split(' ').next_back().unwrap(),
+            );
+            assert_eq!(
+                first.split(',').next(),
+                last.split(',').next(),
+                "vertical: {points}"
+            );
+            first.split(',').next().unwrap().to_string()
+        })
+        .collect();
+    assert!(xs.iter().all(|x| *x == xs[0]), "one line: {xs:?}");
+    let words = links
+        .iter()
+        .flat_map(|g| g.descendants().filter(|t| t.has_tag_name("text")))
+        .map(|t| t.attribute("y").unwrap().parse::<f64>().unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(words.len(), 1, "one label");
+    // rect_of: [x0, y0, x1, y1].
+    assert!(
+        words[0] >= more[3] && words[0] < db[1],
+        "{words:?} {more:?} {db:?}"
+    );
+}

@@ -661,6 +661,20 @@ pub fn layout(m: &Model) -> Layout {
             }
         }
     }
+    // The satellites stacked above or below a node share one vertical line, at the right of
+    // the narrowest (a wider "3 more read replicas" box would otherwise draw a second line
+    // beside the first, which the label of one then crosses).
+    let mut stack_right: BTreeMap<usize, f64> = BTreeMap::new();
+    for (i, nd) in m.nodes.iter().enumerate() {
+        if let Some((p, _)) = nd.satellite {
+            let (a, s) = (boxes[p], boxes[i]);
+            let level = s.bottom() > a.y && s.y < a.bottom();
+            if !nd.beside && !level && s.x < a.right() {
+                let r = stack_right.entry(p).or_insert(f64::INFINITY);
+                *r = r.min(s.right());
+            }
+        }
+    }
     for (i, nd) in m.nodes.iter().enumerate() {
         let Some((p, link)) = nd.satellite else {
             continue;
@@ -692,7 +706,8 @@ pub fn layout(m: &Model) -> Layout {
             )
         } else {
             // Near the right of both boxes, away from the zones' names at the left.
-            let x = a.right().min(s.right()) - 24.0;
+            let right = stack_right.get(&p).copied().unwrap_or(s.right());
+            let x = a.right().min(right) - 24.0;
             let x = x.max(a.x.max(s.x) + 8.0);
             // Its words at the left of the line, in the row left for them above the box.
             if s.y >= a.bottom() {
