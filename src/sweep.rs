@@ -617,13 +617,18 @@ fn outcome(sc: &Scenario, mut g: Gathered) -> ScenarioOutcome {
     if let Some(v) = &sc.variant {
         summary["variant_description"] = serde_json::json!(v.description);
         summary["swept"] = serde_json::json!(v.swept);
-        summary["set"] = v
-            .set
-            .iter()
-            .map(|(path, value, number)| {
-                serde_json::json!({ "path": path, "value": value, "number": number })
-            })
-            .collect();
+        let listed = |paths: &[(String, String, Option<f64>)]| -> serde_json::Value {
+            paths
+                .iter()
+                .map(|(path, value, number)| {
+                    serde_json::json!({ "path": path, "value": value, "number": number })
+                })
+                .collect()
+        };
+        summary["set"] = listed(&v.set);
+        if !v.at.is_empty() {
+            summary["at"] = listed(&v.at);
+        }
     }
     if !sc.overrides.is_empty() {
         summary["overrides"] = serde_json::json!(sc.overrides);

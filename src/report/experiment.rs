@@ -21,7 +21,13 @@ fn name(s: &Summary) -> &str {
 
 /// A variant's overrides: (path, value in words, value as a number if one).
 fn set_of(s: &Summary) -> Vec<(String, String, Option<f64>)> {
-    s["set"]
+    listed(s, "set")
+}
+
+/// A summary's list of (path, words, number) under `key`: a variant's `set`, or the
+/// baseline's own values of the swept paths, `at`.
+fn listed(s: &Summary, key: &str) -> Vec<(String, String, Option<f64>)> {
+    s[key]
         .as_array()
         .map(|list| {
             list.iter()
@@ -60,7 +66,8 @@ fn held(s: &Summary) -> (usize, usize) {
 }
 
 /// `sweep.csv`: `variant, <each swept or set path>, seed, metric, value`, one row per
-/// variant, seed and headline metric.
+/// variant, seed and headline metric; a variant's value of a path it does not set is empty
+/// (the baseline's, where it writes one, its own).
 pub fn csv(variants: &[Summary]) -> String {
     let mut paths: Vec<String> = Vec::new();
     for s in variants {
@@ -77,7 +84,8 @@ pub fn csv(variants: &[Summary]) -> String {
     out.push_str(",seed,metric,value\n");
     let metrics = compared(variants);
     for s in variants {
-        let set = set_of(s);
+        // The baseline's cells hold its own values of the swept paths, where it writes them.
+        let set: Vec<_> = set_of(s).into_iter().chain(listed(s, "at")).collect();
         let cells: Vec<String> = paths
             .iter()
             .map(|p| {
@@ -758,6 +766,18 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
     });
     let compared = compared(variants);
     if let Some(p) = axis {
+        // The baseline among the points when it writes its own value of the one swept path
+        // and no point of the sweep is at that value (queueing-knee's rate 50 between the
+        // swept 30 and 60).
+        let mut swept = swept.clone();
+        let baseline = variants.iter().find(|s| s.get("at").is_some());
+        if let (Some(b), [_]) = (baseline, paths.as_slice()) {
+            if let Some(x) = x_of(b, p) {
+                if swept.iter().all(|s| x_of(s, p) != Some(x)) {
+                    swept.push(b);
+                }
+            }
+        }
         let log_x = log_axis(&swept, p);
         let scale = x_scale(p, &swept);
         for (metric, words) in &compared {
@@ -912,6 +932,7 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
 fn x_of(s: &Summary, path: &str) -> Option<f64> {
     set_of(s)
         .into_iter()
+        .chain(listed(s, "at"))
         .find(|(p, _, _)| p == path)
         .and_then(|(_, _, n)| n)
 }

@@ -290,6 +290,17 @@ pub fn parse_all(
             variants::apply(&mut base_doc, &ov, &mut ck);
         }
     }
+    // The baseline's own values of the swept paths (with `--set` applied), in the order the
+    // sweep's points write them.
+    let mut swept_paths: Vec<String> = Vec::new();
+    for d in declared.iter().filter(|d| d.swept) {
+        for o in &d.overrides {
+            if !swept_paths.contains(&o.path_text()) {
+                swept_paths.push(o.path_text());
+            }
+        }
+    }
+    let baseline_at = variants::baseline_values(&base_doc, &swept_paths);
     let baseline = validate(path, base_doc, whole.clone(), access, &mut ck);
     // An expectation naming a variant names one the file declares.
     if let Some(b) = &baseline {
@@ -337,6 +348,7 @@ pub fn parse_all(
         description: as_written,
         set: Vec::new(),
         swept: false,
+        at: baseline_at,
     });
     let mut all = vec![baseline];
     let mut problems = Vec::new();
@@ -401,6 +413,7 @@ pub fn parse_all(
                         }))
                         .collect(),
                     swept: d.swept,
+                    at: Vec::new(),
                 });
                 sc.warnings = Vec::new();
                 sc.overrides = sets.to_vec();

@@ -81,6 +81,9 @@ pub struct VariantInfo {
     pub set: Vec<(String, String, Option<f64>)>,
     /// Whether it is a point of the `[sweep]` (rather than a `[[variant]]`).
     pub swept: bool,
+    /// The baseline of a sweep: its own values of the swept paths, where it writes them,
+    /// as `set`'s are told, so that the sweep's charts can show it among the points.
+    pub at: Vec<(String, String, Option<f64>)>,
 }
 
 /// The name of the scenario as written, among its variants.
@@ -1183,6 +1186,53 @@ pub fn baseline_keys(doc: &DeTable<'_>) -> Vec<(usize, String)> {
     out
 }
 
+/// The values the baseline writes at `paths` (each as `Override::path_text` writes it), as
+/// (path, words, number), for those it writes; a path it leaves to its default is left out.
+pub fn baseline_values(doc: &DeTable<'_>, paths: &[String]) -> Vec<(String, String, Option<f64>)> {
+    fn find<'a, 'i>(v: &'a DeValue<'i>, rest: &[&str]) -> Option<&'a DeValue<'i>> {
+        let Some((first, rest)) = rest.split_first() else {
+            return Some(v);
+        };
+        let next = match v {
+            DeValue::Table(t) => t.get(*first)?.get_ref(),
+            DeValue::Array(items) => items.get(first.parse::<usize>().ok()?)?.get_ref(),
+            _ => return None,
+        };
+        find(next, rest)
+    }
+    let mut out = Vec::new();
+    for path in paths {
+        let segments: Vec<&str> = path.split('.').collect();
+        let Some((head, rest)) = segments.split_first() else {
+            continue;
+        };
+        let found = match doc.get(*head).map(|v| v.get_ref()) {
+            Some(table @ DeValue::Table(_))
+                if matches!(*head, "scenario" | "account" | "network") =>
+            {
+                find(table, rest)
+            }
+            _ => ["component", "workload"].iter().find_map(|kind| {
+                let key = if *kind == "component" { "id" } else { "name" };
+                let DeValue::Array(items) = doc.get(*kind)?.get_ref() else {
+                    return None;
+                };
+                let part = items.iter().find(|item| match item.get_ref() {
+                    DeValue::Table(t) => {
+                        matches!(t.get(key).map(|n| n.get_ref()), Some(DeValue::String(n)) if n == head)
+                    }
+                    _ => false,
+                })?;
+                find(part.get_ref(), rest)
+            }),
+        };
+        if let Some(v) = found {
+            out.push((path.clone(), words(v), number(v)));
+        }
+    }
+    out
+}
+
 /// Whether `path` is a component's `id` or a workload's `name`: how paths find it, so a
 /// variant may change it but not remove it.
 fn names_a_part(path: &[impl AsRef<str>]) -> bool {
@@ -1225,7 +1275,51 @@ pub fn baseline_hints(ck: &mut Checker, keys: &[(usize, String)], decl: &Variant
 
 #[cfg(test)]
 mod tests {
-    use super::round_sig;
+    use super::{baseline_values, round_sig};
+
+    #[test]
+    fn the_baselines_own_values_are_found_by_the_paths_a_sweep_writes() {
+        let text = r#"
+[scenario]
+duration = "5m"
+[[workload]]
+name = "users"
+arrival = { process = "poisson", rate = 30 }
+[[component]]
+id = "web"
+servers = 4
+calls = [ { to = "db", timeout = "2s" } ]
+"#;
+        let doc = toml::de::DeTable::parse(text).unwrap().into_inner();
+        let paths: Vec<String> = [
+            "scenario.duration",
+            "users.arrival.rate",
+            "web.servers",
+            "web.calls.0.timeout",
+            "web.queue",
+            "db.servers",
+            "web.calls.3.timeout",
+        ]
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+        let found = baseline_values(&doc, &paths);
+        let got: Vec<(&str, &str, Option<f64>)> = found
+            .iter()
+            .map(|(p, w, n)| (p.as_str(), w.as_str(), *n))
+            .collect();
+        // A duration's number is its seconds, as a swept point's is; what the baseline
+        // leaves to its default, or names nothing, is not there.
+        assert_eq!(
+            got,
+            [
+                ("scenario.duration", "5m", Some(300.0)),
+                ("users.arrival.rate", "30", Some(30.0)),
+                ("web.servers", "4", Some(4.0)),
+                ("web.calls.0.timeout", "2s", Some(2.0)),
+            ]
+        );
+    }
 
     #[test]
     fn a_swept_value_keeps_six_significant_digits_and_never_becomes_nan() {

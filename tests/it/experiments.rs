@@ -968,6 +968,43 @@ fn a_load_sweep_of_one_queue_is_charted_against_utilisation_beside_m_m_c() {
 }
 
 #[test]
+fn the_baseline_stands_among_a_sweeps_points_at_its_own_value() {
+    // The baseline runs at 30 requests/s, the sweep at 10, 20 and 35: the charts against the
+    // rate have four points, the baseline's at 30, and sweep.csv gives its rate too. Swept
+    // over a value the baseline has (20 with `--set` making it the baseline's), it is
+    // charted once.
+    let short = BASE
+        .edit("duration = \"30m\"", "duration = \"2m\"")
+        .edit("seeds = 10", "seeds = 2");
+    let text = format!("{short}[sweep]\n\"users.arrival.rate\" = [10, 20, 35]\n");
+    let summaries: Vec<_> = run(&all(&text)).into_iter().map(|o| o.summary).collect();
+    assert_eq!(
+        summaries[0]["at"],
+        serde_json::json!([{ "path": "users.arrival.rate", "value": "30", "number": 30.0 }])
+    );
+    assert!(summaries[1..].iter().all(|s| s.get("at").is_none()));
+    let xs = |summaries: &[serde_json::Value]| -> Vec<f64> {
+        let charts = archsim::report::experiment::charts("exp", summaries);
+        let (_, chart) = charts
+            .iter()
+            .find(|(stem, _)| stem == "sweep-latency-ms-p50")
+            .expect("p50 against the rate");
+        chart.points.iter().map(|p| p.x).collect()
+    };
+    assert_eq!(xs(&summaries), [10.0, 20.0, 30.0, 35.0]);
+    let csv = archsim::report::experiment::csv(&summaries);
+    assert!(csv.contains("\nbaseline,30,1,latency_ms.p50,"), "{csv}");
+    assert!(csv.contains("\nrate-10,10,1,latency_ms.p50,"), "{csv}");
+
+    let set = ["users.arrival.rate=20".to_string()];
+    let at_20 = scenario::parse_all(Path::new("exp.toml"), &text, &Default::default(), &set)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let summaries: Vec<_> = run(&at_20).into_iter().map(|o| o.summary).collect();
+    assert_eq!(summaries[0]["at"][0]["number"], 20.0);
+    assert_eq!(xs(&summaries), [10.0, 20.0, 35.0]);
+}
+
+#[test]
 fn a_scenario_that_is_not_a_queue_of_theory_has_no_theory() {
     // A client timeout can end requests early; a queue limit turns some away; work that is
     // not exponential is not M/M/c; past full utilisation there is no steady state.
