@@ -26,7 +26,7 @@ const OFF_FRONTIER: &str = "off the frontier: errors over 0.1 point above the fe
 const BEATEN: &str = "beaten: a frontier variant is cheaper or faster, and no worse";
 
 /// The legend of a frontier of one point.
-const FRONTIER_ONE: &str = "Pareto frontier (a single variant)";
+const FRONTIER_ONE: &str = "Pareto frontier (a single point)";
 
 /// One point: x, the mean of y over seeds and its interval (NaN: none), and a label drawn
 /// beside it (empty: none).
@@ -305,21 +305,25 @@ fn draw<DB: DrawingBackend>(
                 .label(legend.as_str())
                 .legend(move |at| super::plots::legend_line(at, colour.stroke_width(3), true));
             }
-            if chart.frontier.len() == 1 {
+            if frontier_spots(chart) == 1 {
                 // One point beats every other: no line, a red dot named in the legend.
                 c.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
                     .label(FRONTIER_ONE)
                     .legend(move |(x, y)| Circle::new((x + 15, y), 7, red.filled()));
             }
-            if chart.frontier.len() >= 2 {
-                c.draw_series(LineSeries::new(
-                    chart.frontier.iter().map(|&i| (pts[i].x, pts[i].y)),
-                    red.stroke_width(2),
-                ))?
-                .label(FRONTIER)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 30, y)], red.stroke_width(3))
-                });
+            if frontier_spots(chart) >= 2 {
+                let mut line: Vec<(f64, f64)> = chart
+                    .frontier
+                    .iter()
+                    .map(|&i| (pts[i].x, pts[i].y))
+                    .collect();
+                // Twins (a point and its equal) are one place on the line.
+                line.dedup();
+                c.draw_series(LineSeries::new(line, red.stroke_width(2)))?
+                    .label(FRONTIER)
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 30, y)], red.stroke_width(3))
+                    });
             }
             let green = RGBColor(44, 160, 44);
             if let Some((lo, hi, legend)) = &chart.band_x {
@@ -646,6 +650,19 @@ fn beaten(chart: &XyChart) -> bool {
         })
 }
 
+/// The places the frontier passes through: a variant equal to another (the baseline swept
+/// onto its own value) is on it too, at the same place, and makes no line of it.
+fn frontier_spots(chart: &XyChart) -> usize {
+    let mut spots: Vec<(f64, f64)> = Vec::new();
+    for &i in &chart.frontier {
+        let p = (chart.points[i].x, chart.points[i].y);
+        if !spots.contains(&p) {
+            spots.push(p);
+        }
+    }
+    spots.len()
+}
+
 /// What the legend lists: each line's and curve's name, then the marks' meanings.
 fn legend_entries(chart: &XyChart) -> Vec<&str> {
     let mut e: Vec<&str> = chart
@@ -654,7 +671,7 @@ fn legend_entries(chart: &XyChart) -> Vec<&str> {
         .map(|(l, _)| l.as_str())
         .chain(chart.curves.iter().map(|(l, _)| l.as_str()))
         .collect();
-    match chart.frontier.len() {
+    match frontier_spots(chart) {
         0 => {}
         1 => e.push(FRONTIER_ONE),
         _ => e.push(FRONTIER),
@@ -901,6 +918,25 @@ mod tests {
             ..chart
         };
         assert!(!legend_entries(&none).contains(&BEATEN));
+    }
+
+    #[test]
+    fn a_frontier_of_one_place_is_a_single_variant_however_many_share_it() {
+        // The baseline and its swept twin, equal, alone on the frontier: one red dot.
+        let chart = XyChart {
+            points: vec![
+                point(1.0, 5.0, "baseline"),
+                point(1.0, 5.0, "x-1"),
+                point(2.0, 9.0, "x-2"),
+            ],
+            frontier: vec![0, 1],
+            ..Default::default()
+        };
+        let legend = legend_entries(&chart);
+        assert!(
+            legend.contains(&FRONTIER_ONE) && !legend.contains(&FRONTIER),
+            "{legend:?}"
+        );
     }
     use super::*;
 

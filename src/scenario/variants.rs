@@ -1188,6 +1188,8 @@ pub fn baseline_keys(doc: &DeTable<'_>) -> Vec<(usize, String)> {
 
 /// The values the baseline writes at `paths` (each as `Override::path_text` writes it), as
 /// (path, words, number), for those it writes; a path it leaves to its default is left out.
+/// A path's head is found as `Walk::head` finds it: the `[scenario]`, `[account]` or
+/// `[network]` table, a component or workload by name, else `fault` the list of faults.
 pub fn baseline_values(doc: &DeTable<'_>, paths: &[String]) -> Vec<(String, String, Option<f64>)> {
     fn find<'a, 'i>(v: &'a DeValue<'i>, rest: &[&str]) -> Option<&'a DeValue<'i>> {
         let Some((first, rest)) = rest.split_first() else {
@@ -1200,33 +1202,26 @@ pub fn baseline_values(doc: &DeTable<'_>, paths: &[String]) -> Vec<(String, Stri
         };
         find(next, rest)
     }
+    let head = |name: &str| -> Option<&DeValue<'_>> {
+        if ["scenario", "account", "network"].contains(&name) {
+            return doc.get(name).map(|v| v.get_ref());
+        }
+        match position_named(doc, name) {
+            Some((array, i)) => match doc.get(array)?.get_ref() {
+                DeValue::Array(items) => items.get(i).map(|v| v.get_ref()),
+                _ => None,
+            },
+            None if name == FAULTS => doc.get(FAULTS).map(|v| v.get_ref()),
+            None => None,
+        }
+    };
     let mut out = Vec::new();
     for path in paths {
         let segments: Vec<&str> = path.split('.').collect();
-        let Some((head, rest)) = segments.split_first() else {
+        let Some((first, rest)) = segments.split_first() else {
             continue;
         };
-        let found = match doc.get(*head).map(|v| v.get_ref()) {
-            Some(table @ DeValue::Table(_))
-                if matches!(*head, "scenario" | "account" | "network") =>
-            {
-                find(table, rest)
-            }
-            _ => ["component", "workload"].iter().find_map(|kind| {
-                let key = if *kind == "component" { "id" } else { "name" };
-                let DeValue::Array(items) = doc.get(*kind)?.get_ref() else {
-                    return None;
-                };
-                let part = items.iter().find(|item| match item.get_ref() {
-                    DeValue::Table(t) => {
-                        matches!(t.get(key).map(|n| n.get_ref()), Some(DeValue::String(n)) if n == head)
-                    }
-                    _ => false,
-                })?;
-                find(part.get_ref(), rest)
-            }),
-        };
-        if let Some(v) = found {
+        if let Some(v) = head(first).and_then(|h| find(h, rest)) {
             out.push((path.clone(), words(v), number(v)));
         }
     }
@@ -1289,6 +1284,9 @@ arrival = { process = "poisson", rate = 30 }
 id = "web"
 servers = 4
 calls = [ { to = "db", timeout = "2s" } ]
+[[fault]]
+at = "1m"
+for = "30s"
 "#;
         let doc = toml::de::DeTable::parse(text).unwrap().into_inner();
         let paths: Vec<String> = [
@@ -1299,6 +1297,8 @@ calls = [ { to = "db", timeout = "2s" } ]
             "web.queue",
             "db.servers",
             "web.calls.3.timeout",
+            "fault.0.for",
+            "fault.1.for",
         ]
         .iter()
         .map(|p| p.to_string())
@@ -1317,6 +1317,7 @@ calls = [ { to = "db", timeout = "2s" } ]
                 ("users.arrival.rate", "30", Some(30.0)),
                 ("web.servers", "4", Some(4.0)),
                 ("web.calls.0.timeout", "2s", Some(2.0)),
+                ("fault.0.for", "30s", Some(30.0)),
             ]
         );
     }

@@ -989,9 +989,31 @@ fn the_baseline_stands_among_a_sweeps_points_at_its_own_value() {
             .iter()
             .find(|(stem, _)| stem == "sweep-latency-ms-p50")
             .expect("p50 against the rate");
+        // Only the baseline's point is named.
+        let named: Vec<(f64, &str)> = chart
+            .points
+            .iter()
+            .filter(|p| !p.label.is_empty())
+            .map(|p| (p.x, p.label.as_str()))
+            .collect();
+        assert!(
+            named.len() <= 1 && named.iter().all(|n| n.1 == "baseline"),
+            "{named:?}"
+        );
         chart.points.iter().map(|p| p.x).collect()
     };
     assert_eq!(xs(&summaries), [10.0, 20.0, 30.0, 35.0]);
+    let charts = archsim::report::experiment::charts("exp", &summaries);
+    let named: Vec<f64> = charts
+        .iter()
+        .flat_map(|(_, c)| {
+            c.points
+                .iter()
+                .filter(|p| p.label == "baseline")
+                .map(|p| p.x)
+        })
+        .collect();
+    assert!(named.contains(&30.0), "{named:?}");
     let csv = archsim::report::experiment::csv(&summaries);
     assert!(csv.contains("\nbaseline,30,1,latency_ms.p50,"), "{csv}");
     assert!(csv.contains("\nrate-10,10,1,latency_ms.p50,"), "{csv}");

@@ -1325,3 +1325,49 @@ fn each_instance_counts_the_reads_it_served() {
         "components.db.instance_reads"
     ));
 }
+
+#[test]
+fn each_replica_box_stands_for_the_instances_its_reads_are_counted_by() {
+    // A Multi-AZ DB cluster: writer 0, readable standbys 1 and 2, then its read replicas
+    // from 3: one in zone b (3), two in zone c (4 and 5). A Multi-AZ instance's standby
+    // serves nothing; five unplaced replicas are two boxes and "3 more".
+    let boxes = |db: &str| -> Vec<(String, Vec<usize>)> {
+        let sc = scenario(&rds("1m", 10.0, 0.1, db, "", 1));
+        sc.components[0]
+            .spec
+            .diagram()
+            .satellites
+            .into_iter()
+            .map(|s| (s.name, s.instances))
+            .collect()
+    };
+    let cluster = boxes(
+        r#"deployment = "multi_az_cluster"
+           read_replicas = 3
+           replica_zones = ["b", "c", "c"]"#,
+    );
+    let want = [
+        ("readable standby", vec![1]),
+        ("readable standby", vec![2]),
+        ("read replica", vec![3]),
+        ("2 read replicas", vec![4, 5]),
+    ];
+    assert_eq!(cluster.len(), want.len(), "{cluster:?}");
+    for ((name, instances), (w, wi)) in cluster.iter().zip(&want) {
+        assert_eq!((name.as_str(), instances), (*w, wi), "{cluster:?}");
+    }
+    let instance = boxes("multi_az = true\nread_replicas = 5");
+    let got: Vec<(&str, &[usize])> = instance
+        .iter()
+        .map(|(n, i)| (n.as_str(), i.as_slice()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("standby", &[][..]),
+            ("read replica", &[1][..]),
+            ("read replica", &[2][..]),
+            ("3 more read replicas", &[3, 4, 5][..]),
+        ]
+    );
+}

@@ -942,6 +942,12 @@ impl RdsConfig {
         self.deployment.standbys() + self.replicas
     }
 
+    /// The number of its first read replica among its instances (`instance_reads`): after
+    /// the writer (0) and a Multi-AZ DB cluster's two readable standbys.
+    pub fn first_replica(&self) -> usize {
+        1 + self.deployment.standbys() as usize
+    }
+
     /// RDS's rules for its instances' EBS storage, by engine. AWS, "Amazon RDS DB instance
     /// storage" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html),
     /// gp3 storage table: MariaDB, MySQL and PostgreSQL stripe the storage over four volumes

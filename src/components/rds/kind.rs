@@ -621,8 +621,7 @@ impl Kind for RdsConfig {
         } else {
             ("read replica", "async")
         };
-        // The read replicas' instances come after the writer and a cluster's standbys.
-        let first = 1 + self.deployment.standbys() as usize;
+        let first = self.first_replica();
         let box_of = |instances: Vec<usize>, zone: SatelliteZone| Satellite {
             name: match instances.len() {
                 1 => what.to_string(),

@@ -252,7 +252,7 @@ impl Rds {
                 .map(|k| {
                     // Read replicas come after the writer and a cluster's standbys.
                     let placed = k
-                        .checked_sub(1 + cfg.deployment.standbys() as usize)
+                        .checked_sub(cfg.first_replica())
                         .and_then(|r| cfg.replica_zones.get(r));
                     Node {
                         home: k == 0 || placed.is_some_and(|z| Some(z) == env.az.as_ref()),
