@@ -633,3 +633,40 @@ read_replicas = 4
     let csv = service_map::csv(&f);
     assert!(csv.contains("\ninstance,db/1,,"), "{csv}");
 }
+
+#[test]
+fn the_page_says_what_a_replicas_box_shows_where_there_is_one() {
+    // The service map's words name the replicas' reads on a page whose map has replicas,
+    // and not on another's.
+    let home = tempfile::tempdir().unwrap();
+    let with = r#"[scenario]
+name = "with"
+duration = "20s"
+[[workload]]
+name = "app"
+target = "db"
+arrival = { process = "constant", rate = 20 }
+[[component]]
+id = "db"
+kind = "rds"
+instance_class = "db.m5.large"
+read_time = "1ms"
+write_time = "2ms"
+read_replicas = 2
+"#;
+    let without = with
+        .replace("name = \"with\"", "name = \"without\"")
+        .replace("read_replicas = 2\n", "");
+    std::fs::write(home.path().join("with.toml"), with).unwrap();
+    std::fs::write(home.path().join("without.toml"), without).unwrap();
+    crate::archsim_ok(
+        &["run", "-q", "with.toml", "without.toml", "--out", "o"],
+        home.path(),
+    );
+    let page = |name: &str| {
+        std::fs::read_to_string(home.path().join(format!("o/{name}/report.html"))).unwrap()
+    };
+    let words = "a replica's or readable standby's box, the reads it served";
+    assert!(page("with").contains(words));
+    assert!(!page("without").contains(words));
+}
