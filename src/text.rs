@@ -33,6 +33,20 @@ pub fn trim_zeros(text: &str) -> &str {
     }
 }
 
+/// A number as written, or "0" when its digits are all zeros: "-0.000" and "-0" say nothing
+/// a reader should see (float dust rounded away keeps its sign).
+pub fn unsigned_zero(text: &str) -> &str {
+    if text
+        .trim_start_matches('-')
+        .trim_start_matches(['0', '.'])
+        .is_empty()
+    {
+        "0"
+    } else {
+        text
+    }
+}
+
 /// Like `printable`, for text printed on one line: a line break is escaped too.
 pub fn one_line(s: &str) -> Cow<'_, str> {
     if !s.contains(['\n', '\r']) {
@@ -173,6 +187,16 @@ pub fn meant(x: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_of_zeros_is_zero_without_a_sign() {
+        for zero in ["-0.000", "-0", "0.00", "0", "-.0"] {
+            assert_eq!(unsigned_zero(zero), "0", "{zero}");
+        }
+        for kept in ["-0.001", "0.5", "10", "-3", "100.0"] {
+            assert_eq!(unsigned_zero(kept), kept);
+        }
+    }
 
     #[test]
     fn a_word_of_a_set_is_suggested_by_its_spelling_its_separators_or_its_start() {

@@ -113,15 +113,7 @@ pub fn fmt(v: f64) -> String {
 
 /// `v` with `decimals` decimals, a zero unsigned ("-0.000" said nothing).
 fn with_decimals(v: f64, decimals: usize) -> String {
-    let s = format!("{v:.decimals$}");
-    if s.trim_start_matches('-')
-        .trim_start_matches(['0', '.'])
-        .is_empty()
-    {
-        "0".into()
-    } else {
-        s
-    }
+    crate::text::unsigned_zero(&format!("{v:.decimals$}")).to_string()
 }
 
 /// A difference from `base`: below 1, to the decimals of `base`'s three significant digits

@@ -1703,12 +1703,7 @@ fn trim(v: f64, span: f64) -> String {
     };
     let decimals = own.max(spacing).clamp(0, 9) as usize;
     let s = format!("{v:.decimals$}");
-    let s = crate::text::trim_zeros(&s);
-    if s == "-0" {
-        "0".into()
-    } else {
-        s.to_string()
-    }
+    crate::text::unsigned_zero(crate::text::trim_zeros(&s)).to_string()
 }
 
 /// The charts of one scenario, by file stem, built from its summary (which names the
