@@ -617,7 +617,7 @@ fn outcome(sc: &Scenario, mut g: Gathered) -> ScenarioOutcome {
     if let Some(v) = &sc.variant {
         summary["variant_description"] = serde_json::json!(v.description);
         summary["swept"] = serde_json::json!(v.swept);
-        let listed = |paths: &[(String, String, Option<f64>)]| -> serde_json::Value {
+        let listed = |paths: &[crate::scenario::variants::PathValue]| -> serde_json::Value {
             paths
                 .iter()
                 .map(|(path, value, number)| {

@@ -10,7 +10,7 @@ use super::html::{escape, fmt, relative_link};
 use super::xy::{self, Point, XyChart};
 use crate::metrics::compare::{mean_ci, own_metrics, paired, per_seed, HEADLINES};
 use crate::metrics::{Summary, Unit};
-use crate::scenario::variants::BASELINE;
+use crate::scenario::variants::{PathValue, BASELINE};
 use crate::theory::Mmc;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
@@ -21,13 +21,21 @@ fn name(s: &Summary) -> &str {
 }
 
 /// A variant's overrides: (path, value in words, value as a number if one).
-fn set_of(s: &Summary) -> Vec<(String, String, Option<f64>)> {
+fn set_of(s: &Summary) -> Vec<PathValue> {
     listed(s, "set")
+}
+
+/// Its values of the paths an experiment varies: what a variant sets, and the baseline's
+/// own values of the swept paths (`at`), where it writes them.
+fn values_of(s: &Summary) -> Vec<PathValue> {
+    let mut all = set_of(s);
+    all.extend(listed(s, "at"));
+    all
 }
 
 /// A summary's list of (path, words, number) under `key`: a variant's `set`, or the
 /// baseline's own values of the swept paths, `at`.
-fn listed(s: &Summary, key: &str) -> Vec<(String, String, Option<f64>)> {
+fn listed(s: &Summary, key: &str) -> Vec<PathValue> {
     s[key]
         .as_array()
         .map(|list| {
@@ -85,8 +93,7 @@ pub fn csv(variants: &[Summary]) -> String {
     out.push_str(",seed,metric,value\n");
     let metrics = compared(variants);
     for s in variants {
-        // The baseline's cells hold its own values of the swept paths, where it writes them.
-        let set: Vec<_> = set_of(s).into_iter().chain(listed(s, "at")).collect();
+        let set = values_of(s);
         let cells: Vec<String> = paths
             .iter()
             .map(|p| {
@@ -768,10 +775,9 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
     });
     let compared = compared(variants);
     if let Some(p) = axis {
-        // The baseline among the points when it writes its own value of the one swept path
-        // and no point of the sweep is at that value (queueing-knee's rate 50 between the
-        // swept 30 and 60).
-        // It is the first of the variants; named beside its point.
+        // The baseline (the first of the variants) among the points, named beside its own,
+        // when it writes its value of the one swept path and no point of the sweep is at
+        // that value (queueing-knee's rate 50 between the swept 30 and 60).
         let mut swept = swept.clone();
         let mut baseline_x = None;
         if let (Some(b), [_]) = (variants.first(), paths.as_slice()) {
@@ -939,9 +945,8 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
 
 /// The number a variant sets `path` to.
 fn x_of(s: &Summary, path: &str) -> Option<f64> {
-    set_of(s)
+    values_of(s)
         .into_iter()
-        .chain(listed(s, "at"))
         .find(|(p, _, _)| p == path)
         .and_then(|(_, _, n)| n)
 }

@@ -305,21 +305,15 @@ fn draw<DB: DrawingBackend>(
                 .label(legend.as_str())
                 .legend(move |at| super::plots::legend_line(at, colour.stroke_width(3), true));
             }
-            if frontier_spots(chart) == 1 {
+            let frontier_line = frontier_places(chart);
+            if frontier_line.len() == 1 {
                 // One point beats every other: no line, a red dot named in the legend.
                 c.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
                     .label(FRONTIER_ONE)
                     .legend(move |(x, y)| Circle::new((x + 15, y), 7, red.filled()));
             }
-            if frontier_spots(chart) >= 2 {
-                let mut line: Vec<(f64, f64)> = chart
-                    .frontier
-                    .iter()
-                    .map(|&i| (pts[i].x, pts[i].y))
-                    .collect();
-                // Twins (a point and its equal) are one place on the line.
-                line.dedup();
-                c.draw_series(LineSeries::new(line, red.stroke_width(2)))?
+            if frontier_line.len() >= 2 {
+                c.draw_series(LineSeries::new(frontier_line, red.stroke_width(2)))?
                     .label(FRONTIER)
                     .legend(move |(x, y)| {
                         PathElement::new(vec![(x, y), (x + 30, y)], red.stroke_width(3))
@@ -650,17 +644,17 @@ fn beaten(chart: &XyChart) -> bool {
         })
 }
 
-/// The places the frontier passes through: a variant equal to another (the baseline swept
-/// onto its own value) is on it too, at the same place, and makes no line of it.
-fn frontier_spots(chart: &XyChart) -> usize {
-    let mut spots: Vec<(f64, f64)> = Vec::new();
-    for &i in &chart.frontier {
-        let p = (chart.points[i].x, chart.points[i].y);
-        if !spots.contains(&p) {
-            spots.push(p);
-        }
-    }
-    spots.len()
+/// The places the frontier passes through, in its order: a variant equal to another (the
+/// baseline swept onto its own value) is on it too, at the same place (`pareto` keeps such
+/// twins side by side), and makes no line of it.
+fn frontier_places(chart: &XyChart) -> Vec<(f64, f64)> {
+    let mut places: Vec<(f64, f64)> = chart
+        .frontier
+        .iter()
+        .map(|&i| (chart.points[i].x, chart.points[i].y))
+        .collect();
+    places.dedup();
+    places
 }
 
 /// What the legend lists: each line's and curve's name, then the marks' meanings.
@@ -671,7 +665,7 @@ fn legend_entries(chart: &XyChart) -> Vec<&str> {
         .map(|(l, _)| l.as_str())
         .chain(chart.curves.iter().map(|(l, _)| l.as_str()))
         .collect();
-    match frontier_spots(chart) {
+    match frontier_places(chart).len() {
         0 => {}
         1 => e.push(FRONTIER_ONE),
         _ => e.push(FRONTIER),

@@ -70,6 +70,10 @@ pub struct VariantDecl<'i> {
     pub swept: bool,
 }
 
+/// A path and a value at it: (path, the value in words, the value as a number when it is
+/// one: a number, or a duration in seconds).
+pub type PathValue = (String, String, Option<f64>);
+
 /// What a scenario knows of the variant it is: its name and what it changes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VariantInfo {
@@ -78,12 +82,12 @@ pub struct VariantInfo {
     /// Each override as (path, value in words, value as a number when it is one: a number,
     /// or a duration in seconds), for tables and charts of a sweep; a removed key first, as
     /// (path, `UNSET_WORDS`, None).
-    pub set: Vec<(String, String, Option<f64>)>,
+    pub set: Vec<PathValue>,
     /// Whether it is a point of the `[sweep]` (rather than a `[[variant]]`).
     pub swept: bool,
     /// The baseline of a sweep: its own values of the swept paths, where it writes them,
     /// as `set`'s are told, so that the sweep's charts can show it among the points.
-    pub at: Vec<(String, String, Option<f64>)>,
+    pub at: Vec<PathValue>,
 }
 
 /// The name of the scenario as written, among its variants.
@@ -1190,7 +1194,7 @@ pub fn baseline_keys(doc: &DeTable<'_>) -> Vec<(usize, String)> {
 /// (path, words, number), for those it writes; a path it leaves to its default is left out.
 /// A path's head is found as `Walk::head` finds it: the `[scenario]`, `[account]` or
 /// `[network]` table, a component or workload by name, else `fault` the list of faults.
-pub fn baseline_values(doc: &DeTable<'_>, paths: &[String]) -> Vec<(String, String, Option<f64>)> {
+pub fn baseline_values(doc: &DeTable<'_>, paths: &[String]) -> Vec<PathValue> {
     fn find<'a, 'i>(v: &'a DeValue<'i>, rest: &[&str]) -> Option<&'a DeValue<'i>> {
         let Some((first, rest)) = rest.split_first() else {
             return Some(v);
