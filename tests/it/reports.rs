@@ -589,6 +589,168 @@ fn separation(a: &[f64; 4], b: &[f64; 4]) -> f64 {
         .max(a[1] - b[3])
 }
 
+/// Where a line (an arrow, a link) of a diagram runs through the words of a call or a link
+/// (the block of a label's lines): the line's segment and the words; and how many lines
+/// there are.
+fn lines_through_words(svg: &str, width: &dyn Fn(&str, f64, bool) -> f64) -> (Vec<String>, usize) {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    let groups = || {
+        doc.descendants().filter(|n| {
+            n.has_tag_name("g") && matches!(n.attribute("class"), Some("edge" | "link"))
+        })
+    };
+    // A label's lines as one block: an arrow between two of them lies across it too.
+    let words: Vec<_> = groups()
+        .filter_map(|g| {
+            let lines: Vec<_> = g
+                .descendants()
+                .filter(|t| t.has_tag_name("text"))
+                .filter_map(|t| text_box(t, width))
+                .collect();
+            let block = lines.iter().map(|(b, _)| *b).reduce(|a, b| {
+                [
+                    a[0].min(b[0]),
+                    a[1].min(b[1]),
+                    a[2].max(b[2]),
+                    a[3].max(b[3]),
+                ]
+            })?;
+            let words: Vec<_> = lines.into_iter().map(|(_, w)| w).collect();
+            Some((block, words.join(" / ")))
+        })
+        .collect();
+    let lines: Vec<_> = groups()
+        .flat_map(|g| g.children().filter(|c| c.has_tag_name("polyline")))
+        .map(|p| points_of(p.attribute("points").unwrap()))
+        .collect();
+    let mut crossed = Vec::new();
+    for pts in &lines {
+        for w in pts.windows(2) {
+            for (b, text) in &words {
+                if segment_crosses(w[0], w[1], b) {
+                    crossed.push(format!("{:?}–{:?} through {text:?} {b:?}", w[0], w[1]));
+                }
+            }
+        }
+    }
+    (crossed, lines.len())
+}
+
+#[test]
+fn words_with_no_room_beside_their_arrow_move_the_arrow_rather_than_lie_on_it() {
+    // clb-slow-database-504's service map with its run's figures: the balancer's five
+    // lines above its arrow into web-2, and web-2's three below its arrow into the
+    // database, have no room between the zones' borders. They were moved onto their own
+    // arrows (one line below the arrow, the rest above; the middle line on it); the arrows
+    // move instead, and stay in the boxes they join.
+    use diagram::map::{EdgeFigures, Figures, NodeFigures};
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/clb-slow-database-504.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let sc = archsim::scenario::parse_all(&file, &text, &Default::default(), &[])
+        .unwrap()
+        .swap_remove(0);
+    let mut f = Figures::default();
+    let node = NodeFigures {
+        rate: 18.0,
+        error_share: 0.107,
+        p99_ms: Some(75_000.0),
+        p99_of_ok: true,
+        no_reply: false,
+        lookups: None,
+    };
+    for name in sc
+        .components
+        .iter()
+        .map(|c| &c.id)
+        .chain(sc.workloads.iter().map(|w| &w.name))
+    {
+        f.nodes.insert(name.clone(), node.clone());
+    }
+    for call in diagram::map::calls(&sc) {
+        let from_balancer = call.0 == "clb";
+        let edge = EdgeFigures {
+            rate: if from_balancer { 18.0 } else { 16.0 },
+            error_share: 0.0,
+            timeout_share: if from_balancer { 0.017 } else { 0.0 },
+            mean_ms: Some(if from_balancer { 1_000.0 } else { 1_400.0 }),
+            p99_ms: Some(if from_balancer { 60_000.0 } else { 75_000.0 }),
+        };
+        f.edges.insert(call, edge);
+    }
+    let svg = diagram::map::svg(&sc, &f);
+    let width = |w: &str, size: f64, bold: bool| diagram::text_width(w, size, bold);
+    let (crossed, lines) = lines_through_words(&svg, &width);
+    assert!(lines >= 4, "{lines}");
+    assert!(crossed.is_empty(), "{crossed:#?}");
+    // Every arrow still ends inside the box it points at, clear of its corners.
+    let nodes = diagram_nodes(&svg);
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    for g in doc
+        .descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("edge"))
+    {
+        let to = g.attribute("data-to").unwrap();
+        let line = g.children().find(|c| c.has_tag_name("polyline")).unwrap();
+        let &(_, y) = points_of(line.attribute("points").unwrap()).last().unwrap();
+        let r = nodes.iter().find(|n| n.0 == to).unwrap().3;
+        assert!(y >= r[1] + 10.0 && y <= r[3] - 10.0, "into {to}: {y} {r:?}");
+    }
+}
+
+/// An SVG polyline's points.
+fn points_of(points: &str) -> Vec<(f64, f64)> {
+    points
+        .split(' ')
+        .map(|p| {
+            let (x, y) = p.split_once(',').unwrap();
+            (x.parse().unwrap(), y.parse().unwrap())
+        })
+        .collect()
+}
+
+/// Whether the segment from `a` to `b` passes through the rectangle `r` ([x0, y0, x1, y1])
+/// shrunk by a pixel on every side (Liang and Barsky's clipping).
+fn segment_crosses(a: (f64, f64), b: (f64, f64), r: &[f64; 4]) -> bool {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let (mut t0, mut t1) = (0.0_f64, 1.0_f64);
+    for (p, q) in [
+        (-dx, a.0 - (r[0] + 1.0)),
+        (dx, (r[2] - 1.0) - a.0),
+        (-dy, a.1 - (r[1] + 1.0)),
+        (dy, (r[3] - 1.0) - a.1),
+    ] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return false;
+            }
+        } else {
+            let t = q / p;
+            if p < 0.0 {
+                t0 = t0.max(t);
+            } else {
+                t1 = t1.min(t);
+            }
+        }
+    }
+    t0 < t1
+}
+
+#[test]
+fn a_segment_crosses_a_rectangle_only_through_its_inside() {
+    let r = [10.0, 10.0, 20.0, 20.0];
+    assert!(segment_crosses((0.0, 15.0), (30.0, 15.0), &r));
+    assert!(segment_crosses((15.0, 0.0), (15.0, 12.0), &r));
+    assert!(
+        !segment_crosses((0.0, 10.5), (30.0, 10.5), &r),
+        "along its edge"
+    );
+    assert!(!segment_crosses((0.0, 0.0), (9.0, 30.0), &r));
+    assert!(
+        !segment_crosses((0.0, 15.0), (10.5, 15.0), &r),
+        "stops at it"
+    );
+}
+
 fn apart(a: &[f64; 4], b: &[f64; 4]) -> bool {
     a[2] <= b[0] + 1.0 || b[2] <= a[0] + 1.0 || a[3] <= b[1] + 1.0 || b[3] <= a[1] + 1.0
 }
@@ -618,6 +780,7 @@ fn every_bundled_diagram_keeps_its_texts_and_boxes_apart_and_in_place() {
     let (mut zoned, mut spanning, mut satellites) = (0, 0, 0);
     let mut regions_drawn = 0;
     let mut labels_checked = 0;
+    let mut lines_checked = 0;
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
         let all = archsim::scenario::parse_all(file, &text, &Default::default(), &[])
@@ -678,6 +841,12 @@ fn every_bundled_diagram_keeps_its_texts_and_boxes_apart_and_in_place() {
                         assert!(apart(a, b), "{what}: {wa:?} {a:?} covers {wb:?} {b:?}");
                     }
                 }
+                // No arrow or line runs through the words of a call or of a link (a zone's
+                // name, which hides what runs behind it, may stand on a line where the zone
+                // leaves no other room).
+                let (crossed, lines) = lines_through_words(&svg, &width);
+                assert!(crossed.is_empty(), "{what}: {crossed:?}");
+                lines_checked += lines;
                 let nodes = group("node");
                 // Each call's label keeps the layout's gap from every box and every other
                 // text: none seems to touch the box it points at, even on a wide map.
@@ -779,6 +948,7 @@ fn every_bundled_diagram_keeps_its_texts_and_boxes_apart_and_in_place() {
     }
     assert!(drawn >= 2 * files.len(), "{drawn} diagrams");
     assert!(labels_checked > 100, "{labels_checked} call labels");
+    assert!(lines_checked > 100, "{lines_checked} lines");
     assert!(
         zoned > 10 && spanning > 5 && satellites > 3 && regions_drawn >= 2,
         "{zoned} {spanning} {satellites} {regions_drawn}"
@@ -800,7 +970,15 @@ fn longest_figures(sc: &archsim::scenario::Scenario) -> diagram::map::Figures {
         lookups: None,
     };
     for c in &sc.components {
-        f.nodes.insert(c.id.clone(), node.clone());
+        // A DNS name's figures are its lookups, as a run's are.
+        let lookups = (c.spec.kind() == "route53").then_some(12_345.0);
+        f.nodes.insert(
+            c.id.clone(),
+            NodeFigures {
+                lookups,
+                ..node.clone()
+            },
+        );
     }
     for w in &sc.workloads {
         f.nodes.insert(w.name.clone(), node.clone());

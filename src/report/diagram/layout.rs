@@ -619,8 +619,8 @@ pub fn layout(m: &Model) -> Layout {
         .collect();
     let mut edges = Vec::new();
     for (k, e) in m.edges.iter().enumerate() {
-        let (x1, y1) = (boxes[e.from].right(), out_y[k]);
-        let (x2, y2) = (boxes[e.to].x, in_y[k]);
+        let (x1, mut y1) = (boxes[e.from].right(), out_y[k]);
+        let (x2, mut y2) = (boxes[e.to].x, in_y[k]);
         let shown = shown(k);
         let lw = if shown {
             block_width(&e.label, EDGE_FONT, false)
@@ -629,8 +629,6 @@ pub fn layout(m: &Model) -> Layout {
         };
         let xr = label_right(k);
         let xm = (xr - lw - 24.0).min(xr - 20.0).max(x1 + 10.0);
-        let mut pts = bezier((x1, y1), (xm, y2));
-        pts.push((x2, y2));
         let label = shown.then(|| {
             let (y, dirs) = if hangs[k] {
                 (y2 + 5.0, [1.0, -1.0])
@@ -645,6 +643,41 @@ pub fn layout(m: &Model) -> Layout {
             };
             place(base, &mut taken, &dirs, EDGE_FONT + 10.0)
         });
+        // Words moved onto their own arrow's last run (no room where they belong, between
+        // the zones' borders): the arrow moves instead, to where the words would have put
+        // it, above or below them as they stand, where the box it enters has room for it
+        // and the new run crosses nothing. A straight arrow stays straight if the box it
+        // leaves has room too.
+        if let Some(l) = &label {
+            let words = l.rect(false);
+            let run = |from: f64, y: f64| Rect {
+                x: from,
+                y: y - 1.0,
+                w: x2 - from,
+                h: 2.0,
+            };
+            if words.overlaps(&run(xm, y2)) {
+                let y = if hangs[k] {
+                    words.y - 5.0
+                } else {
+                    words.bottom() + 5.0
+                };
+                let room = |b: &Rect| y >= b.y + 10.0 && y <= b.bottom() - 10.0;
+                let straight = (y1 - y2).abs() < 0.5 && room(&boxes[e.from]);
+                let from = if straight { x1 } else { xm };
+                let apart = (0..ne)
+                    .filter(|&o| o != k && m.edges[o].to == e.to)
+                    .all(|o| (in_y[o] - y).abs() >= 12.0);
+                if room(&boxes[e.to]) && apart && clear_of(&taken, &run(from, y), 0.0) {
+                    if straight {
+                        y1 = y;
+                    }
+                    y2 = y;
+                }
+            }
+        }
+        let mut pts = bezier((x1, y1), (xm, y2));
+        pts.push((x2, y2));
         edges.push((pts, label));
     }
     // Satellites' links: beside, a short line from the node's side; in another zone, a
@@ -726,8 +759,12 @@ pub fn layout(m: &Model) -> Layout {
         links.push((i, pts, label));
     }
     taken.drain(borders..borders + 2 * (1 + zones_r.len() + areas_r.len()));
-    // Zones' names, clear of every box, edge label and standby's line.
-    for (_, pts, _) in &links {
+    // Zones' names, clear of every box, arrow, edge label and standby's line.
+    let lines = links
+        .iter()
+        .map(|(_, pts, _)| pts)
+        .chain(edges.iter().map(|(pts, _)| pts));
+    for pts in lines {
         for w in pts.windows(2) {
             let (x0, y0, x1, y1) = (
                 w[0].0.min(w[1].0),
