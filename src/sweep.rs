@@ -626,6 +626,11 @@ fn outcome(sc: &Scenario, mut g: Gathered) -> ScenarioOutcome {
                 .collect()
         };
         summary["set"] = listed(&v.set);
+        // The variant's own `latency`, else the scenario's: what its users wait for.
+        let judged = v.latency.as_ref().or(sc.latency.as_ref().map(|(p, _)| p));
+        if let Some(path) = judged {
+            summary["latency_judged"] = serde_json::json!(path);
+        }
         if !v.at.is_empty() {
             summary["at"] = listed(&v.at);
         }

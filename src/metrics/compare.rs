@@ -137,8 +137,20 @@ fn difference(x: f64, y: f64) -> f64 {
 
 /// `b − a` of `metric`, paired by seed; `None` when no seed has it in both.
 pub fn paired(a: &Summary, b: &Summary, metric: &str) -> Option<Difference> {
-    let av = per_seed(a, metric);
-    let bv = per_seed(b, metric);
+    paired_at(a, metric, b, metric, metric)
+}
+
+/// `b − a`, paired by seed, of the number at `a_path` in `a` and at `b_path` in `b` (each
+/// variant's own path of one headline), reported as `metric`.
+pub fn paired_at(
+    a: &Summary,
+    a_path: &str,
+    b: &Summary,
+    b_path: &str,
+    metric: &str,
+) -> Option<Difference> {
+    let av = per_seed(a, a_path);
+    let bv = per_seed(b, b_path);
     let pairs: Vec<(f64, f64)> = av
         .iter()
         .filter_map(|&(seed, x)| bv.iter().find(|(s, _)| *s == seed).map(|&(_, y)| (x, y)))

@@ -8,11 +8,12 @@
 use super::csv_field;
 use super::html::{escape, fmt, relative_link};
 use super::xy::{self, Point, XyChart};
-use crate::metrics::compare::{mean_ci, own_metrics, paired, per_seed, HEADLINES};
+use crate::metrics::compare::{mean_ci, own_metrics, paired_at, per_seed, Difference, HEADLINES};
 use crate::metrics::{Summary, Unit};
 use crate::scenario::variants::{PathValue, BASELINE};
 use crate::theory::Mmc;
 use serde_json::{json, Value};
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// A variant's name in its summary.
@@ -21,6 +22,83 @@ fn name(s: &Summary) -> &str {
 }
 
 /// A variant's overrides: (path, value in words, value as a number if one).
+/// The latency a variant is judged by, where its `[[variant]] latency` names one (what its
+/// users wait for, where its clients are answered before the work is done).
+fn judged(s: &Summary) -> Option<&str> {
+    s["latency_judged"].as_str()
+}
+
+/// Where a headline `metric` is in a variant's summary: a latency's quantile in the latency
+/// it is judged by (`judged`), every other one where it is.
+fn at<'a>(s: &Summary, metric: &'a str) -> Cow<'a, str> {
+    match (judged(s), metric.strip_prefix("latency_ms.")) {
+        (Some(path), Some(q)) => Cow::Owned(format!("{path}.{q}")),
+        _ => Cow::Borrowed(metric),
+    }
+}
+
+/// `b − a` of a headline, each at its own variant's path (`at`).
+fn paired_in(a: &Summary, b: &Summary, metric: &str) -> Option<Difference> {
+    paired_at(a, &at(a, metric), b, &at(b, metric), metric)
+}
+
+/// The latency every variant is judged by, when they all are by the same one (the
+/// scenario's `latency`): the tables and charts then name it in their headings.
+fn common_judged(variants: &[Summary]) -> Option<&str> {
+    let first = judged(variants.first()?)?;
+    variants
+        .iter()
+        .all(|s| judged(s) == Some(first))
+        .then_some(first)
+}
+
+/// How the tables and charts name a headline: a latency's quantile as what it is of, when
+/// every variant is judged by one (`common_judged`).
+fn headline_words(variants: &[Summary], metric: &str, words: &str) -> String {
+    match (common_judged(variants), metric.strip_prefix("latency_ms.")) {
+        (Some(path), Some(q)) => format!(
+            "{q} of {} [ms]",
+            crate::text::one_line(path.strip_prefix("components.").unwrap_or(path))
+        ),
+        _ => words.to_string(),
+    }
+}
+
+/// The mark beside a latency a variant is judged by, where the variants are not all judged
+/// by the same one (`common_judged`).
+const JUDGED_MARK: &str = "†";
+
+/// The mark beside variant `s`'s latencies: `JUDGED_MARK` where it is judged by a latency
+/// of its own and the others are not all judged by it.
+fn mark(variants: &[Summary], s: &Summary) -> &'static str {
+    if judged(s).is_some() && common_judged(variants).is_none() {
+        JUDGED_MARK
+    } else {
+        ""
+    }
+}
+
+/// What the latency columns show, in a sentence under the tables, when a variant is
+/// judged by a latency other than its clients'.
+fn judged_note(variants: &[Summary]) -> Option<String> {
+    const WHY: &str = "its clients are answered before the work is done";
+    if let Some(path) = common_judged(variants) {
+        return Some(format!(
+            "Latencies are of {path}, what the users of every variant wait for (their clients are answered before the work is done), as the scenario's `latency` names it."
+        ));
+    }
+    let named: Vec<String> = variants
+        .iter()
+        .filter_map(|s| Some(format!("{}: {}", name(s), judged(s)?)))
+        .collect();
+    (!named.is_empty()).then(|| {
+        format!(
+            "{JUDGED_MARK} not its clients' latency of successes ({WHY}) but what its users wait for, as it names it: {}. Differences from the baseline are of what each one's users wait for.",
+            named.join("; ")
+        )
+    })
+}
+
 fn set_of(s: &Summary) -> Vec<PathValue> {
     listed(s, "set")
 }
@@ -103,12 +181,14 @@ pub fn csv(variants: &[Summary]) -> String {
             })
             .collect();
         for (metric, _) in &metrics {
-            for (seed, v) in per_seed(s, metric) {
+            // Named by where its values are (a latency the variant is judged by, `at`).
+            let path = at(s, metric);
+            for (seed, v) in per_seed(s, &path) {
                 let _ = write!(out, "{}", name(s));
                 for c in &cells {
                     let _ = write!(out, ",{c}");
                 }
-                let _ = writeln!(out, ",{seed},{},{v}", csv_field(metric));
+                let _ = writeln!(out, ",{seed},{},{v}", csv_field(&path));
             }
         }
     }
@@ -189,7 +269,7 @@ fn cost_p99(variants: &[Summary]) -> Vec<(f64, f64)> {
         .iter()
         .map(|s| {
             let c = mean_ci(s, "cost_usd.total").map_or(f64::NAN, |m| m.0);
-            let p = mean_ci(s, "latency_ms.p99").map_or(f64::NAN, |m| m.0);
+            let p = mean_ci(s, &at(s, "latency_ms.p99")).map_or(f64::NAN, |m| m.0);
             (c, p)
         })
         .collect()
@@ -337,7 +417,7 @@ fn own(variants: &[Summary]) -> Vec<String> {
 fn compared(variants: &[Summary]) -> Vec<(String, String)> {
     HEADLINES
         .iter()
-        .map(|&(m, words, _)| (m.to_string(), words.to_string()))
+        .map(|&(m, words, _)| (m.to_string(), headline_words(variants, m, words)))
         .chain(own(variants).into_iter().map(|m| {
             let words = own_words(&m, &variants[0]);
             (m, words)
@@ -574,7 +654,7 @@ pub fn json(scenario: &str, variants: &[Summary]) -> Value {
         .map(|s| {
             let mut metrics = serde_json::Map::new();
             for (m, _) in &compared {
-                if let Some((mean, lo, hi)) = mean_ci(s, m) {
+                if let Some((mean, lo, hi)) = mean_ci(s, &at(s, m)) {
                     let n = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
                     metrics.insert(
                         m.to_string(),
@@ -587,11 +667,11 @@ pub fn json(scenario: &str, variants: &[Summary]) -> Value {
             } else {
                 compared
                     .iter()
-                    .filter_map(|(m, _)| paired(base, s, m).map(|d| d.to_json()))
+                    .filter_map(|(m, _)| paired_in(base, s, m).map(|d| d.to_json()))
                     .collect()
             };
             let (h, n) = held(s);
-            json!({
+            let mut v = json!({
                 "name": name(s),
                 "description": s["variant_description"],
                 "swept": s["swept"] == true,
@@ -600,7 +680,11 @@ pub fn json(scenario: &str, variants: &[Summary]) -> Value {
                 "vs_baseline": vs,
                 "expectations": { "held": h, "total": n },
                 "cost_leaves_out": super::unpriced(s),
-            })
+            });
+            if let Some(path) = judged(s) {
+                v["latency_judged"] = json!(path);
+            }
+            v
         })
         .collect();
     json!({
@@ -621,7 +705,7 @@ fn against(variants: &[&Summary], path: &str, metric: &str, scale: f64) -> Vec<P
     let mut points: Vec<Point> = variants
         .iter()
         .filter_map(|s| {
-            let (y, lo, hi) = mean_ci(s, metric)?;
+            let (y, lo, hi) = mean_ci(s, &at(s, metric))?;
             Some(Point {
                 x: scale * x_of(s, path)?,
                 y,
@@ -883,14 +967,16 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
         .zip(&cp)
         .enumerate()
         .map(|(i, (s, &(c, p)))| {
-            let (_, lo, hi) = mean_ci(s, "latency_ms.p99").unwrap_or((p, f64::NAN, f64::NAN));
+            let (_, lo, hi) =
+                mean_ci(s, &at(s, "latency_ms.p99")).unwrap_or((p, f64::NAN, f64::NAN));
+            let mark = mark(variants, s);
             Point {
                 x: c,
                 y: p,
                 lo,
                 hi,
                 label: if named(i) {
-                    name(s).to_string()
+                    format!("{}{mark}", name(s))
                 } else {
                     String::new()
                 },
@@ -909,14 +995,23 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
             XyChart {
                 title: format!("{scenario}: cost against p99 latency"),
                 subtitle: if work_paths(variants).is_empty() {
-                    format!("each variant: {bars}; lower and left is better")
+                    let judged = if variants.iter().any(|s| !mark(variants, s).is_empty()) {
+                        format!("; {JUDGED_MARK} the p99 its users wait for (see the table)")
+                    } else {
+                        String::new()
+                    };
+                    format!("each variant: {bars}; lower and left is better{judged}")
                 } else {
                     format!(
                         "each variant: {bars}; the variants do different work, so none is better"
                     )
                 },
                 x_desc: "cost [$ per seed, measured period]".into(),
-                y_desc: "p99 latency of successes [ms]".into(),
+                y_desc: if variants.iter().any(|s| !mark(variants, s).is_empty()) {
+                    format!("p99 latency [ms] (of successes; {JUDGED_MARK} users' wait)")
+                } else {
+                    headline_words(variants, "latency_ms.p99", "p99 latency of successes [ms]")
+                },
                 log_x: false,
                 points,
                 joined: false,
@@ -1020,6 +1115,9 @@ pub fn html(
     let [headlines, theirs] = parted(&columns, variants);
     o.push_str("<h2>Variants</h2>");
     values_table(&mut o, variants, headlines, true);
+    if let Some(note) = judged_note(variants) {
+        let _ = writeln!(o, "<p class=\"meta\">{}</p>", escape(&note));
+    }
     if let Some(note) = unpriced_note(variants, |s| name(s).to_string()) {
         let _ = writeln!(o, "<p class=\"meta\">{}</p>", escape(&note));
     }
@@ -1093,14 +1191,21 @@ fn values_table(
             );
         }
         for (m, _, k) in columns {
-            let cell = match mean_ci(s, m) {
+            let path = at(s, m);
+            let mark = if path != m.as_str() {
+                mark(variants, s)
+            } else {
+                ""
+            };
+            let cell = match mean_ci(s, &path) {
                 Some((v, lo, hi)) if lo.is_finite() => format!(
-                    "{} <span class=\"ci\">[{} – {}]</span>",
+                    "{}{mark} <span class=\"ci\">[{} – {}]</span>",
                     fmt(k * v),
                     fmt(k * lo),
                     fmt(k * hi)
                 ),
-                Some((v, _, _)) => fmt(k * v),
+                Some((v, _, _)) => format!("{}{mark}", fmt(k * v)),
+                None if !mark.is_empty() => format!("–{mark} (none at {})", escape(&path)),
                 None => "–".into(),
             };
             let _ = write!(o, "<td>{cell}</td>");
@@ -1135,7 +1240,7 @@ fn differences_table(o: &mut String, variants: &[Summary], columns: &[(String, S
             // Differences to the precision of the baseline's value (`fmt_diff`).
             let base = k * mean_ci(&variants[0], m).map_or(f64::NAN, |c| c.0);
             let show = |v: f64| super::html::fmt_diff(k * v, base);
-            let cell = match paired(&variants[0], s, m) {
+            let cell = match paired_in(&variants[0], s, m) {
                 Some(d) if d.lo.is_finite() => {
                     let mean = show(d.mean);
                     let text = format!(
@@ -1189,7 +1294,7 @@ pub fn terminal(scenario: &str, variants: &[Summary]) -> String {
         for s in &variants[1..] {
             let mut line = format!("  {:<24}", crate::text::one_line(name(s)));
             for ((m, _, k), w) in columns.iter().zip(&widths) {
-                let cell = match paired(&variants[0], s, m) {
+                let cell = match paired_in(&variants[0], s, m) {
                     Some(d) => format!(
                         "{}{}{}",
                         if d.mean > 0.0 { "+" } else { "" },
@@ -1202,6 +1307,9 @@ pub fn terminal(scenario: &str, variants: &[Summary]) -> String {
             }
             let _ = writeln!(o, "{line}");
         }
+    }
+    if let Some(note) = judged_note(variants) {
+        let _ = writeln!(o, "  {}", crate::text::one_line(&note));
     }
     if let Some(note) = unpriced_note(variants, |s| crate::text::one_line(name(s)).into_owned()) {
         let _ = writeln!(o, "  {}", crate::text::one_line(&note));
@@ -1290,6 +1398,94 @@ mod tests {
         assert!(
             text.contains("  p99 latency of successes [ms]  error rate [%]"),
             "{text}"
+        );
+    }
+
+    /// A variant whose clients are answered at once (p99 20 ms) while its orders wait in a
+    /// queue (lag p99 80 s), judged by that lag where `latency` names it.
+    fn queued(cost: f64, judged: bool) -> Summary {
+        let seed = |n: u64| {
+            json!({ "seed": n, "cost_usd": { "total": cost }, "error_rate": 0.0,
+                "latency_ms": { "p50": 10.0, "p99": 20.0 },
+                "components": { "q": { "lag_ms": { "p50": 40_000.0, "p99": 80_000.0 } } } })
+        };
+        let mut s = json!({ "variant": "queued", "seeds": [1, 2], "per_seed": [seed(1), seed(2)] });
+        if judged {
+            s["latency_judged"] = json!("components.q.lag_ms");
+        }
+        s
+    }
+
+    #[test]
+    fn a_variant_is_judged_by_the_latency_its_users_wait_for_where_it_names_one() {
+        // The baseline answers in 200 ms for less; the queue's clients are answered in 20 ms
+        // but wait 80 s for their orders. Judged by its clients' latency the queue would
+        // stand on the frontier, faster for more money; judged by its lag it is beaten.
+        let mut base = variant(1.0, 200.0, json!([]));
+        base["variant"] = json!("baseline");
+        base["seeds"] = json!([1, 2]);
+        for seed in base["per_seed"].as_array_mut().unwrap() {
+            seed["error_rate"] = json!(0.0);
+            seed["latency_ms"]["p50"] = json!(100.0);
+        }
+        let fooled = [base.clone(), queued(1.5, false)];
+        assert_eq!(frontier(&fooled, &cost_p99(&fooled)).0, vec![0, 1]);
+        let variants = [base, queued(1.5, true)];
+        assert_eq!(cost_p99(&variants)[1], (1.5, 80_000.0));
+        assert_eq!(frontier(&variants, &cost_p99(&variants)).0, vec![0]);
+        // The tables show the lag, marked, and say what it is; the difference from the
+        // baseline is of what each one's users wait for.
+        let page = html("s", "", &variants, &[]);
+        assert!(page.contains(&format!("{}†", fmt(80_000.0))), "{page}");
+        assert!(page.contains("queued: components.q.lag_ms"), "{page}");
+        let d = paired_in(&variants[0], &variants[1], "latency_ms.p99").unwrap();
+        assert_eq!(d.mean, 79_800.0);
+        let text = terminal("s", &variants);
+        assert!(text.contains("+79800*"), "{text}");
+        // sweep.csv names each value by where it is; sweep.json says what judged it.
+        let csv = csv(&variants);
+        assert!(
+            csv.contains("queued,1,components.q.lag_ms.p99,80000"),
+            "{csv}"
+        );
+        assert!(csv.contains("baseline,1,latency_ms.p99,200"), "{csv}");
+        let j = json("s", &variants);
+        assert_eq!(
+            j["variants"][1]["latency_judged"],
+            json!("components.q.lag_ms")
+        );
+        assert_eq!(
+            j["variants"][1]["metrics"]["latency_ms.p99"]["mean"],
+            json!(80_000.0)
+        );
+        // The chart names the point with the mark and says what it means.
+        let (_, chart) = charts("s", &variants)
+            .into_iter()
+            .find(|(stem, _)| stem == "cost-vs-p99")
+            .expect("a cost chart");
+        assert_eq!(chart.points[1].label, "queued†");
+        assert!(
+            chart.subtitle.contains("† the p99 its users wait for"),
+            "{}",
+            chart.subtitle
+        );
+    }
+
+    #[test]
+    fn variants_all_judged_by_one_latency_name_it_in_the_headings() {
+        let variants = [queued(1.0, true), queued(2.0, true)];
+        let columns = shown(&variants);
+        assert!(columns
+            .iter()
+            .any(|(m, words, _)| m == "latency_ms.p99" && words == "p99 of q.lag_ms [ms]"));
+        let page = html("s", "", &variants, &[]);
+        assert!(
+            !page.contains('†'),
+            "no mark when every variant is judged alike"
+        );
+        assert!(
+            page.contains("Latencies are of components.q.lag_ms"),
+            "{page}"
         );
     }
 

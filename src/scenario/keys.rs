@@ -47,6 +47,12 @@ pub const SCENARIO: &[Key] = &[
         about: "numbers of summary.json the variants are also compared on, beside latency, errors, throughput and cost: dotted paths as an `[[expect]]`'s `metric` (\"components.orders-dlq.received_by_redrive\"), at most 6, each a number every seed has; in sweep.csv, sweep.json, the comparison page, the terminal, the sweep's charts and `archsim diff`",
     },
     Key {
+        name: "latency",
+        ty: KeyType::Text,
+        required: false,
+        about: "the latency the scenario's users wait for, which its variants are compared and charted by, and the frontier judges: a latency of summary.json, `components.<id>.<name>` (such as \"components.orders-queue.lag_ms\") or `workloads.<name>.latency_ms` (default: the clients' latency of successes, `latency_ms`), for a design whose clients are answered before the work is done (a queue, a stream, an asynchronous invoke); a [[variant]]'s own `latency` overrides it",
+    },
+    Key {
         name: "duration",
         ty: KeyType::Duration,
         required: true,
@@ -643,6 +649,12 @@ pub const VARIANT: &[Key] = &[
         ty: KeyType::Paths,
         required: false,
         about: "keys of the baseline the variant removes, as paths (\"table.rcu\"), before `set` applies: the key's default, or its absence, then holds; a path must name a key the baseline has, not one `set` also writes",
+    },
+    Key {
+        name: "latency",
+        ty: KeyType::Text,
+        required: false,
+        about: "the latency its users wait for, which the experiment's tables, charts and frontier show for it: a latency of summary.json, `components.<id>.<name>` (such as \"components.orders-queue.lag_ms\") or `workloads.<name>.latency_ms` (default: its clients' latency of successes, `latency_ms`), for a variant whose clients are answered before the work is done (a queue, an asynchronous invoke)",
     },
 ];
 

@@ -74,6 +74,10 @@ pub struct Scenario {
     /// Numbers of the summary its variants are compared on beside the headline ones
     /// (`compare_metrics`): dotted paths, checked as an expectation's.
     pub compare_metrics: Vec<String>,
+    /// The latency its users wait for (`[scenario] latency`), a latency table of the
+    /// summary, which its variants are judged by where their clients' is not; where it is
+    /// written.
+    pub latency: Option<(String, std::ops::Range<usize>)>,
     /// The file it was read from.
     pub file: PathBuf,
     /// Simulated time during which requests arrive.
@@ -329,6 +333,14 @@ pub fn parse_all(
         warn_overloaded(b, name, &mut ck);
         warn_closed(b, name, &mut ck);
     }
+    if let Some((_, at)) = baseline.as_ref().and_then(|b| b.latency.as_ref()) {
+        if declared.is_empty() {
+            ck.warn(
+                at.clone(),
+                "`latency` says which latency the variants are compared by, and the scenario has no [[variant]] or [sweep]: it changes nothing here",
+            );
+        }
+    }
     let (mut baseline, warnings) = ck.into_result(baseline)?;
     baseline.warnings = warnings;
     baseline.overrides = sets.to_vec();
@@ -349,6 +361,7 @@ pub fn parse_all(
         set: Vec::new(),
         swept: false,
         at: baseline_at,
+        latency: None,
     });
     let mut all = vec![baseline];
     let mut problems = Vec::new();
@@ -374,6 +387,19 @@ pub fn parse_all(
         }
         variants::keep_own_expectations(&mut vdoc, d, &mut ck);
         let sc = validate(path, vdoc, whole.clone(), access, &mut ck);
+        if let (Some(sc), Some((at, latency))) = (&sc, &d.latency) {
+            let ids: Vec<&str> = sc.components.iter().map(|c| c.id.as_str()).collect();
+            let workloads: Vec<&str> = sc.workloads.iter().map(|w| w.name.as_str()).collect();
+            let kind_of = |id: &str| {
+                sc.components
+                    .iter()
+                    .find(|c| c.id == id)
+                    .map(|c| c.spec.info())
+            };
+            if let Some(p) = latency_problem(latency, &ids, &workloads, &kind_of) {
+                ck.error(at.clone(), p);
+            }
+        }
         if let Some(sc) = &sc {
             check_theory(sc, Some(&d.name), &mut ck);
             warn_overloaded(sc, None, &mut ck);
@@ -414,6 +440,7 @@ pub fn parse_all(
                         .collect(),
                     swept: d.swept,
                     at: Vec::new(),
+                    latency: d.latency.as_ref().map(|(_, p)| p.clone()),
                 });
                 sc.warnings = Vec::new();
                 sc.overrides = sets.to_vec();
@@ -922,6 +949,28 @@ fn validate(
         )
     });
     ok &= compare_metrics.is_some();
+    let latency = meta
+        .as_ref()
+        .and_then(|m| m.latency.as_ref())
+        .and_then(|l| {
+            let problem = latency_problem(
+                l.get_ref(),
+                &ck.component_ids
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+                &workload_names,
+                &|id| kind_of.get(id).copied(),
+            );
+            match problem {
+                Some(p) => {
+                    ck.error(l.span(), p);
+                    ok = false;
+                    None
+                }
+                None => Some((l.get_ref().clone(), l.span())),
+            }
+        });
     let mut expectations = Vec::new();
     let browsers: Vec<&str> = raw_workloads
         .iter()
@@ -1076,6 +1125,7 @@ fn validate(
         lesson: lesson??,
         compare: compare??,
         compare_metrics: compare_metrics?,
+        latency,
         file: path.to_path_buf(),
         duration,
         warmup,
@@ -1695,6 +1745,37 @@ fn segment_problem(pattern: &str, table: &str, last: &str) -> Result<(), String>
         crate::text::did_you_mean(last, known.iter().copied()),
         known.join(", ")
     ))
+}
+
+/// What is wrong with a `latency` (the scenario's, or a variant's), if anything: it must be
+/// a latency table every seed has, named without a quantile (the clients' `latency_ms`, a
+/// workload's, or one a component's kind reports, such as "components.q.lag_ms"), checked
+/// as an expectation's path to its p99.
+fn latency_problem(
+    path: &str,
+    component_ids: &[&str],
+    workloads: &[&str],
+    kind_of: &dyn Fn(&str) -> Option<&'static components::KindInfo>,
+) -> Option<String> {
+    let example = "such as \"components.orders-queue.lag_ms\" (a queue's lag)";
+    if let Some((table, q)) = path.rsplit_once('.') {
+        if q.starts_with('p') && q[1..].chars().all(|c| c.is_ascii_digit()) && !q[1..].is_empty() {
+            return Some(format!("`latency` \"{path}\" names one quantile; name the latency whole, \"{table}\": the comparison shows its p50 and p99"));
+        }
+    }
+    match metric_problem("latency", &format!("{path}.p99"), component_ids, workloads, kind_of) {
+        Err(Some(problem)) if problem.contains("which the scenario does not have") => {
+            Some(problem)
+        }
+        Err(Some(problem)) => Some(format!(
+            "{problem} (`latency` names a latency whole, {example}: its p99 must be one of these)"
+        )),
+        Err(None) => None,
+        Ok(()) if !crate::metrics::PER_SEED.contains(&path.split('.').next().unwrap_or_default()) => Some(format!(
+            "`latency` \"{path}\" is the scenario's alone, and variants are compared seed by seed: name a latency each seed has, {example}"
+        )),
+        Ok(()) => None,
+    }
 }
 
 /// `compare_metrics`: at most `limits::MAX_COMPARE_METRICS` dotted paths into `summary.json`,

@@ -14,6 +14,7 @@ pub struct RawMeta {
     pub lesson: Option<Spanned<String>>,
     pub compare: Option<Spanned<String>>,
     pub compare_metrics: Option<Spanned<Vec<Spanned<String>>>>,
+    pub latency: Option<Spanned<String>>,
     pub duration: Spanned<String>,
     pub warmup: Option<Spanned<String>>,
     pub seed: Option<Spanned<i64>>,

@@ -68,6 +68,8 @@ pub struct VariantDecl<'i> {
     pub overrides: Vec<Override<'i>>,
     /// Whether it is a point of the `[sweep]`.
     pub swept: bool,
+    /// `latency`, where it is written, and the path.
+    pub latency: Option<(Range<usize>, String)>,
 }
 
 /// A path and a value at it: (path, the value in words, the value as a number when it is
@@ -88,6 +90,9 @@ pub struct VariantInfo {
     /// The baseline of a sweep: its own values of the swept paths, where it writes them,
     /// as `set`'s are told, so that the sweep's charts can show it among the points.
     pub at: Vec<PathValue>,
+    /// The latency its users wait for, a path of its summary (`[[variant]] latency`), where
+    /// its clients' is not: the experiment judges it by that one.
+    pub latency: Option<String>,
 }
 
 /// The name of the scenario as written, among its variants.
@@ -237,7 +242,18 @@ fn variant<'i>(item: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<VariantDe
             );
         }
     }
-    const KEYS: [&str; 4] = ["name", "description", "unset", "set"];
+    // Checked once the variant is built (`scenario::latency_problem`).
+    let latency = t.remove("latency").and_then(|l| match l.get_ref() {
+        DeValue::String(p) => Some((l.span(), p.to_string())),
+        _ => {
+            ck.error(
+                l.span(),
+                "variant `latency` must be a string: a latency of summary.json, such as \"components.orders-queue.lag_ms\"",
+            );
+            None
+        }
+    });
+    const KEYS: [&str; 5] = ["name", "description", "unset", "set", "latency"];
     for (k, _) in t.iter() {
         ck.error(
             k.span(),
@@ -256,6 +272,7 @@ fn variant<'i>(item: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<VariantDe
         unsets,
         overrides,
         swept: false,
+        latency,
     })
 }
 
@@ -443,6 +460,7 @@ fn sweep<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Vec<VariantDecl<'i>> 
             description: String::new(),
             unsets: Vec::new(),
             swept: true,
+            latency: None,
             overrides: axes
                 .iter()
                 .zip(p)

@@ -1681,3 +1681,87 @@ fn a_variant_removes_a_whole_component_and_neither_runs_nor_bills_it() {
     let e = refused(&text);
     assert!(e.contains("exp.toml:33:10: variant \"v\": this [[expect]] is judged on every variant, and \"v\" removes \"cache\""), "{e}");
 }
+
+#[test]
+fn a_latency_to_judge_by_is_checked_where_it_is_written() {
+    // A variant's own: a latency its component reports, whole; and the scenario's.
+    let ok = all(&format!(
+        "{BASE}[[variant]]\nname = \"five\"\nset = {{ \"web.servers\" = 5 }}\nlatency = \"components.web.wait_ms\"\n"
+    ));
+    assert_eq!(ok[0].variant.as_ref().unwrap().latency, None);
+    assert_eq!(
+        ok[1].variant.as_ref().unwrap().latency.as_deref(),
+        Some("components.web.wait_ms")
+    );
+    let scenario_wide = BASE.replace(
+        "window = \"10s\"\n",
+        "window = \"10s\"\nlatency = \"components.web.response_ms\"\n",
+    );
+    let both = all(&format!(
+        "{scenario_wide}[[variant]]\nname = \"five\"\nset = {{ \"web.servers\" = 5 }}\n"
+    ));
+    assert!(both
+        .iter()
+        .all(|s| s.latency.as_ref().map(|l| l.0.as_str()) == Some("components.web.response_ms")));
+    // Without variants it changes nothing, and says so.
+    let alone = all(&scenario_wide);
+    let w: Vec<String> = alone[0]
+        .warnings
+        .iter()
+        .map(|d| format!("{}:{} {}", d.line, d.column, d.message))
+        .collect();
+    assert!(
+        w.iter()
+            .any(|w| w.starts_with("7:11 ") && w.contains("no [[variant]] or [sweep]")),
+        "{w:?}"
+    );
+    // A quantile, a component the variant lacks, a number that is no latency, a figure
+    // only the scenario has: each refused at its place, saying what is allowed.
+    let variant = |latency: &str| {
+        refused(&format!(
+            "{BASE}[[variant]]\nname = \"v\"\nset = {{ \"web.servers\" = 5 }}\nlatency = \"{latency}\"\n"
+        ))
+    };
+    let e = variant("components.web.wait_ms.p99");
+    assert!(
+        e.contains("exp.toml:22:11: variant \"v\": `latency` \"components.web.wait_ms.p99\" names one quantile; name the latency whole, \"components.web.wait_ms\""),
+        "{e}"
+    );
+    let e = variant("components.wbe.wait_ms");
+    assert!(
+        e.contains("names component \"wbe\" (did you mean `web`?)"),
+        "{e}"
+    );
+    let e = variant("components.web.utilisation");
+    assert!(e.contains("`latency` names a latency whole"), "{e}");
+    let e = refused(&scenario_wide.replace("components.web.response_ms", "theory.l"));
+    assert!(e.contains("exp.toml:7:11"), "{e}");
+    let e = refused(&format!(
+        "{BASE}[[variant]]\nname = \"v\"\nset = {{ \"web.servers\" = 5 }}\nlatency = 3\n"
+    ));
+    assert!(e.contains("variant `latency` must be a string"), "{e}");
+}
+
+#[test]
+fn an_experiment_judges_a_variant_by_the_latency_it_names() {
+    // Four servers against five, the five-server variant judged by its queue wait: its
+    // figures in the tables are the wait's, and sweep.json says so.
+    let text = format!(
+        "{}[[variant]]\nname = \"five\"\nset = {{ \"web.servers\" = 5 }}\nlatency = \"components.web.wait_ms\"\n",
+        BASE.replace("duration = \"30m\"", "duration = \"5m\"")
+            .replace("seeds = 10", "seeds = 2")
+    );
+    let scenarios = all(&text);
+    let outcomes = run(&scenarios);
+    let summaries: Vec<_> = outcomes.iter().map(|o| o.summary.clone()).collect();
+    assert_eq!(summaries[1]["latency_judged"], "components.web.wait_ms");
+    assert!(summaries[0].get("latency_judged").is_none());
+    let j = archsim::report::experiment::json("exp", &summaries);
+    let wait = crate::num(&summaries[1], "components.web.wait_ms.p99");
+    let shown = j["variants"][1]["metrics"]["latency_ms.p99"]["mean"]
+        .as_f64()
+        .unwrap();
+    // The mean of the seeds' p99s, against the pooled one: near, not equal.
+    assert!((shown - wait).abs() < 0.5 * wait.max(1.0), "{shown} {wait}");
+    assert!(shown < crate::num(&summaries[1], "latency_ms.p99"), "{j}");
+}
