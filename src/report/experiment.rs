@@ -28,11 +28,13 @@ fn judged(s: &Summary) -> Option<&str> {
     s["latency_judged"].as_str()
 }
 
-/// Where a headline `metric` is in a variant's summary: a latency's quantile in the latency
-/// it is judged by (`judged`), every other one where it is.
-fn at<'a>(s: &Summary, metric: &'a str) -> Cow<'a, str> {
+/// Where a headline `metric` is in a variant's summary: a headline latency (`HEADLINES`' p50
+/// and p99) in the latency it is judged by (`judged`), every other number where it is (a
+/// scenario's own `compare_metrics`, "latency_ms.mean" among them, are what they say).
+pub(crate) fn at<'a>(s: &Summary, metric: &'a str) -> Cow<'a, str> {
+    let headline = HEADLINES.iter().any(|(h, _, _)| *h == metric);
     match (judged(s), metric.strip_prefix("latency_ms.")) {
-        (Some(path), Some(q)) => Cow::Owned(format!("{path}.{q}")),
+        (Some(path), Some(q)) if headline => Cow::Owned(format!("{path}.{q}")),
         _ => Cow::Borrowed(metric),
     }
 }
@@ -79,9 +81,9 @@ fn mark(variants: &[Summary], s: &Summary) -> &'static str {
 }
 
 /// What the latency columns show, in a sentence under the tables, when a variant is
-/// judged by a latency other than its clients'.
-fn judged_note(variants: &[Summary]) -> Option<String> {
-    const WHY: &str = "its clients are answered before the work is done";
+/// judged by a latency other than its clients'; `marked`: the table marks those variants'
+/// figures (the page's does, the terminal's differences do not).
+fn judged_note(variants: &[Summary], marked: bool) -> Option<String> {
     if let Some(path) = common_judged(variants) {
         return Some(format!(
             "Latencies are of {path}, what the users of every variant wait for (their clients are answered before the work is done), as the scenario's `latency` names it."
@@ -91,9 +93,14 @@ fn judged_note(variants: &[Summary]) -> Option<String> {
         .iter()
         .filter_map(|s| Some(format!("{}: {}", name(s), judged(s)?)))
         .collect();
+    let mark = if marked {
+        format!("{JUDGED_MARK} ")
+    } else {
+        String::new()
+    };
     (!named.is_empty()).then(|| {
         format!(
-            "{JUDGED_MARK} not its clients' latency of successes ({WHY}) but what its users wait for, as it names it: {}. Differences from the baseline are of what each one's users wait for.",
+            "{mark}Where a variant is answered before the work is done, its latencies are not its clients' but what its users wait for, as its `latency` names it: {}. Differences from the baseline are of what each one's users wait for.",
             named.join("; ")
         )
     })
@@ -1115,7 +1122,7 @@ pub fn html(
     let [headlines, theirs] = parted(&columns, variants);
     o.push_str("<h2>Variants</h2>");
     values_table(&mut o, variants, headlines, true);
-    if let Some(note) = judged_note(variants) {
+    if let Some(note) = judged_note(variants, true) {
         let _ = writeln!(o, "<p class=\"meta\">{}</p>", escape(&note));
     }
     if let Some(note) = unpriced_note(variants, |s| name(s).to_string()) {
@@ -1238,7 +1245,7 @@ fn differences_table(o: &mut String, variants: &[Summary], columns: &[(String, S
         let _ = write!(o, "<tr><td>{}</td>", escape(name(s)));
         for (m, _, k) in columns {
             // Differences to the precision of the baseline's value (`fmt_diff`).
-            let base = k * mean_ci(&variants[0], m).map_or(f64::NAN, |c| c.0);
+            let base = k * mean_ci(&variants[0], &at(&variants[0], m)).map_or(f64::NAN, |c| c.0);
             let show = |v: f64| super::html::fmt_diff(k * v, base);
             let cell = match paired_in(&variants[0], s, m) {
                 Some(d) if d.lo.is_finite() => {
@@ -1308,7 +1315,7 @@ pub fn terminal(scenario: &str, variants: &[Summary]) -> String {
             let _ = writeln!(o, "{line}");
         }
     }
-    if let Some(note) = judged_note(variants) {
+    if let Some(note) = judged_note(variants, false) {
         let _ = writeln!(o, "  {}", crate::text::one_line(&note));
     }
     if let Some(note) = unpriced_note(variants, |s| crate::text::one_line(name(s)).into_owned()) {
@@ -1432,6 +1439,12 @@ mod tests {
         assert_eq!(frontier(&fooled, &cost_p99(&fooled)).0, vec![0, 1]);
         let variants = [base, queued(1.5, true)];
         assert_eq!(cost_p99(&variants)[1], (1.5, 80_000.0));
+        // Only the headlines' latencies: a scenario's own "latency_ms.mean" is what it says.
+        assert_eq!(
+            at(&variants[1], "latency_ms.p50"),
+            "components.q.lag_ms.p50"
+        );
+        assert_eq!(at(&variants[1], "latency_ms.mean"), "latency_ms.mean");
         assert_eq!(frontier(&variants, &cost_p99(&variants)).0, vec![0]);
         // The tables show the lag, marked, and say what it is; the difference from the
         // baseline is of what each one's users wait for.

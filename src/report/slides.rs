@@ -399,7 +399,14 @@ fn verdict_html(v: &(bool, String)) -> String {
 /// `[[expect]]`s judge and what it asks to compare (`compare_metrics`: what the scenario is
 /// about), retries when there were any, throughput and cost; at most `limit`.
 fn headline_paths(summaries: &[&Value], limit: usize) -> Vec<String> {
-    let mut paths: Vec<String> = vec!["latency_ms.p99".into(), "error_rate".into()];
+    // What the users wait for first, where a variant names it (`[scenario] latency`, a
+    // [[variant]]'s own): its clients' latency is an acknowledgement's.
+    let mut paths: Vec<String> = summaries
+        .iter()
+        .filter_map(|s| s["latency_judged"].as_str())
+        .map(|p| format!("{p}.p99"))
+        .collect();
+    paths.extend(["latency_ms.p99".into(), "error_rate".into()]);
     // What the scenario asks to compare first (every variant's summary says the same), then
     // what each variant's expectations judge: the columns are few, and the question the
     // scenario asks is the same for all.
@@ -703,7 +710,9 @@ fn comparison_chart<'a>(
             let spread = |path: &str| {
                 let values: Vec<f64> = summaries
                     .iter()
-                    .filter_map(|s| pointer(s, path).and_then(Value::as_f64))
+                    .filter_map(|s| {
+                        pointer(s, &super::experiment::at(s, path)).and_then(Value::as_f64)
+                    })
                     .collect();
                 let (lo, hi) = values
                     .iter()

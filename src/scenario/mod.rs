@@ -1758,6 +1758,9 @@ fn latency_problem(
     kind_of: &dyn Fn(&str) -> Option<&'static components::KindInfo>,
 ) -> Option<String> {
     let example = "such as \"components.orders-queue.lag_ms\" (a queue's lag)";
+    if path == "latency_ms" {
+        return Some("`latency` \"latency_ms\" is the clients' latency of successes, which variants are compared by without it: leave it out, or name what the users wait for, such as \"components.orders-queue.lag_ms\"".into());
+    }
     if let Some((table, q)) = path.rsplit_once('.') {
         if q.starts_with('p') && q[1..].chars().all(|c| c.is_ascii_digit()) && !q[1..].is_empty() {
             return Some(format!("`latency` \"{path}\" names one quantile; name the latency whole, \"{table}\": the comparison shows its p50 and p99"));
@@ -1773,6 +1776,10 @@ fn latency_problem(
         Err(None) => None,
         Ok(()) if !crate::metrics::PER_SEED.contains(&path.split('.').next().unwrap_or_default()) => Some(format!(
             "`latency` \"{path}\" is the scenario's alone, and variants are compared seed by seed: name a latency each seed has, {example}"
+        )),
+        // A latency's table is named for its unit (`lag_ms`): a share's or a count's is not.
+        Ok(()) if !path.rsplit('.').next().unwrap_or_default().ends_with("_ms") => Some(format!(
+            "`latency` \"{path}\" is no latency (a latency's table ends in `_ms`): name one whole, {example}"
         )),
         Ok(()) => None,
     }

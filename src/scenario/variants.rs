@@ -106,6 +106,7 @@ const FIXED: &[&str] = &[
     "scenario.seeds",
     "scenario.name",
     "scenario.compare_metrics",
+    "scenario.latency",
 ];
 
 /// Takes `[[variant]]` and `[sweep]` out of the document and reads them: the variants, in
@@ -365,7 +366,11 @@ fn path_of(text: &str, at: Range<usize>, ck: &mut Checker) -> Option<Vec<String>
     {
         ck.error(
             at,
-            format!("variants may not change `{text}`: they share the scenario's name and are compared seed by seed, on the same metrics"),
+            if text == "scenario.latency" {
+                format!("variants may not change `{text}`: a [[variant]] names the latency it is judged by with its own `latency`")
+            } else {
+                format!("variants may not change `{text}`: they share the scenario's name and are compared seed by seed, on the same metrics")
+            },
         );
         return None;
     }

@@ -682,9 +682,11 @@ fn words_with_no_room_beside_their_arrow_move_the_arrow_rather_than_lie_on_it() 
     let (crossed, lines) = lines_through_words(&svg, &width);
     assert!(lines >= 4, "{lines}");
     assert!(crossed.is_empty(), "{crossed:#?}");
-    // Every arrow still ends inside the box it points at, clear of its corners.
+    // Every arrow still ends inside the box it points at, clear of its corners, and the two
+    // into the database keep their order (web-1's above) and their distance.
     let nodes = diagram_nodes(&svg);
     let doc = roxmltree::Document::parse(&svg).unwrap();
+    let mut into_db = Vec::new();
     for g in doc
         .descendants()
         .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("edge"))
@@ -694,7 +696,16 @@ fn words_with_no_room_beside_their_arrow_move_the_arrow_rather_than_lie_on_it() 
         let &(_, y) = points_of(line.attribute("points").unwrap()).last().unwrap();
         let r = nodes.iter().find(|n| n.0 == to).unwrap().3;
         assert!(y >= r[1] + 10.0 && y <= r[3] - 10.0, "into {to}: {y} {r:?}");
+        if to == "db" {
+            into_db.push((g.attribute("data-from").unwrap().to_string(), y));
+        }
     }
+    into_db.sort_by(|a, b| a.1.total_cmp(&b.1));
+    assert_eq!(
+        into_db.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(),
+        ["web-1", "web-2"]
+    );
+    assert!(into_db[1].1 - into_db[0].1 >= 12.0, "{into_db:?}");
 }
 
 /// An SVG polyline's points.

@@ -663,16 +663,35 @@ pub fn layout(m: &Model) -> Layout {
                     words.bottom() + 5.0
                 };
                 let room = |b: &Rect| y >= b.y + 10.0 && y <= b.bottom() - 10.0;
-                let straight = (y1 - y2).abs() < 0.5 && room(&boxes[e.from]);
+                // The other arrows at either end keep their distance and their order: none
+                // is crossed at the box, and the lowest label stays the lowest.
+                let apart = |ys: &[f64], mine: f64, node: usize, outgoing: bool| {
+                    (0..ne)
+                        .filter(|&o| o != k)
+                        .filter(|&o| {
+                            let f = &m.edges[o];
+                            if outgoing {
+                                f.from == node
+                            } else {
+                                f.to == node
+                            }
+                        })
+                        .all(|o| (ys[o] - y).abs() >= 12.0 && (ys[o] < y) == (ys[o] < mine))
+                };
+                let straight = (y1 - y2).abs() < 0.5
+                    && room(&boxes[e.from])
+                    && apart(&out_y, y1, e.from, true);
                 let from = if straight { x1 } else { xm };
-                let apart = (0..ne)
-                    .filter(|&o| o != k && m.edges[o].to == e.to)
-                    .all(|o| (in_y[o] - y).abs() >= 12.0);
-                if room(&boxes[e.to]) && apart && clear_of(&taken, &run(from, y), 0.0) {
+                if room(&boxes[e.to])
+                    && apart(&in_y, y2, e.to, false)
+                    && clear_of(&taken, &run(from, y), 0.0)
+                {
                     if straight {
                         y1 = y;
+                        out_y[k] = y;
                     }
                     y2 = y;
+                    in_y[k] = y;
                 }
             }
         }
