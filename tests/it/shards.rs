@@ -6,8 +6,9 @@ use crate::archsim;
 use std::path::Path;
 use std::process::Command;
 
-/// An experiment (a baseline, a variant and a sweep of three points) and a plain scenario
-/// with a fault, so that events, series and histograms all travel through the shards.
+/// An experiment (a baseline, a variant judged by its queue wait and a sweep of three
+/// points) and a plain scenario with a fault, so that events, series, histograms and what
+/// judges a variant all travel through the shards.
 const EXPERIMENT: &str = r#"[scenario]
 name = "tiers"
 duration = "2m"
@@ -26,6 +27,7 @@ service_time = { dist = "exponential", mean = "80ms" }
 [[variant]]
 name = "five"
 set = { "web.servers" = 5 }
+latency = "components.web.wait_ms"
 [sweep]
 "users.arrival.rate" = [20, 30, 45]
 [[expect]]
@@ -105,6 +107,12 @@ fn shards_merged_are_the_whole_run() {
     ok(&archsim(&["run", "sc", "--out", "whole", "-q"], d));
     let whole = files(&d.join("whole"));
     assert!(whole.iter().any(|(n, _)| n == "tiers/sweep.csv"));
+    let judged = whole.iter().find(|(n, _)| n == "tiers/sweep.json").unwrap();
+    assert!(
+        String::from_utf8_lossy(&judged.1)
+            .contains("\"latency_judged\": \"components.web.wait_ms\""),
+        "the variant's latency is in sweep.json"
+    );
     assert!(whole.iter().any(|(n, _)| n == "plain/events.csv"));
     // 5 variants × 3 seeds + 2 seeds = 17 jobs: one shard, fewer shards than jobs, and more.
     for n in [1, 4, 20] {
