@@ -844,12 +844,7 @@ fn capacity(a: &CapacityArgs) -> ExitCode {
         return bad_input(&why);
     }
     let ids: Vec<&str> = sc.components.iter().map(|c| c.id.as_str()).collect();
-    let kinds = |id: &str| {
-        sc.components
-            .iter()
-            .find(|c| c.id == id)
-            .map(|c| c.spec.info())
-    };
+    let kinds = |id: &str| sc.kind_of(id);
     let mut slos = Vec::new();
     for text in &a.slos {
         let unit_of = |m: &str| archsim::scenario::metric_unit(m, &kinds);

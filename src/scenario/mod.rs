@@ -143,6 +143,15 @@ pub struct ComponentDecl {
 pub use crate::components::Network;
 
 impl Scenario {
+    /// What component `id`'s kind declares (its fields, for paths into the summary); `None`
+    /// when the scenario has no such component.
+    pub fn kind_of(&self, id: &str) -> Option<&'static components::KindInfo> {
+        self.components
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.spec.info())
+    }
+
     pub fn clock(&self) -> Clock {
         Clock {
             window: self.window,
@@ -390,13 +399,7 @@ pub fn parse_all(
         if let (Some(sc), Some((at, latency))) = (&sc, &d.latency) {
             let ids: Vec<&str> = sc.components.iter().map(|c| c.id.as_str()).collect();
             let workloads: Vec<&str> = sc.workloads.iter().map(|w| w.name.as_str()).collect();
-            let kind_of = |id: &str| {
-                sc.components
-                    .iter()
-                    .find(|c| c.id == id)
-                    .map(|c| c.spec.info())
-            };
-            if let Some(p) = latency_problem(latency, &ids, &workloads, &kind_of) {
+            if let Some(p) = latency_problem(latency, &ids, &workloads, &|id| sc.kind_of(id)) {
                 ck.error(at.clone(), p);
             }
         }
