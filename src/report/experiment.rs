@@ -21,9 +21,9 @@ fn name(s: &Summary) -> &str {
     s["variant"].as_str().unwrap_or("baseline")
 }
 
-/// A variant's overrides: (path, value in words, value as a number if one).
-/// The latency a variant is judged by, where its `[[variant]] latency` names one (what its
-/// users wait for, where its clients are answered before the work is done).
+/// The latency a variant is judged by, where its `[[variant]]` or the scenario names one
+/// with `latency` (what its users wait for, where its clients are answered before the work
+/// is done).
 fn judged(s: &Summary) -> Option<&str> {
     s["latency_judged"].as_str()
 }
@@ -106,6 +106,7 @@ fn judged_note(variants: &[Summary], marked: bool) -> Option<String> {
     })
 }
 
+/// A variant's overrides: (path, value in words, value as a number if one).
 fn set_of(s: &Summary) -> Vec<PathValue> {
     listed(s, "set")
 }
@@ -969,6 +970,8 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
     let (frontier, off) = frontier(variants, &cp);
     let chosen = cheapest_meeting(variants);
     let named = |i: usize| variants.len() <= 12 || frontier.contains(&i) || chosen == Some(i);
+    // Some points carry the mark of a latency of their own (`mark`).
+    let marked = variants.iter().any(|s| !mark(variants, s).is_empty());
     let points: Vec<Point> = variants
         .iter()
         .zip(&cp)
@@ -1002,7 +1005,7 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
             XyChart {
                 title: format!("{scenario}: cost against p99 latency"),
                 subtitle: if work_paths(variants).is_empty() {
-                    let judged = if variants.iter().any(|s| !mark(variants, s).is_empty()) {
+                    let judged = if marked {
                         format!("; {JUDGED_MARK} the p99 its users wait for (see the table)")
                     } else {
                         String::new()
@@ -1014,7 +1017,7 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
                     )
                 },
                 x_desc: "cost [$ per seed, measured period]".into(),
-                y_desc: if variants.iter().any(|s| !mark(variants, s).is_empty()) {
+                y_desc: if marked {
                     format!("p99 latency [ms] (of successes; {JUDGED_MARK} users' wait)")
                 } else {
                     headline_words(variants, "latency_ms.p99", "p99 latency of successes [ms]")

@@ -1770,11 +1770,8 @@ fn latency_problem(
         }
     }
     match metric_problem("latency", &format!("{path}.p99"), component_ids, workloads, kind_of) {
-        Err(Some(problem)) if problem.contains("which the scenario does not have") => {
-            Some(problem)
-        }
         Err(Some(problem)) => Some(format!(
-            "{problem} (`latency` names a latency whole, {example}: its p99 must be one of these)"
+            "{problem} (`latency` names a latency whole, {example}, and is checked by its p99)"
         )),
         Err(None) => None,
         Ok(()) if !crate::metrics::PER_SEED.contains(&path.split('.').next().unwrap_or_default()) => Some(format!(

@@ -643,57 +643,32 @@ pub fn layout(m: &Model) -> Layout {
             };
             place(base, &mut taken, &dirs, EDGE_FONT + 10.0)
         });
-        // Words moved onto their own arrow's last run (no room where they belong, between
-        // the zones' borders): the arrow moves instead, to where the words would have put
-        // it, above or below them as they stand, where the box it enters has room for it
-        // and the new run crosses nothing. A straight arrow stays straight if the box it
-        // leaves has room too.
-        if let Some(l) = &label {
-            let words = l.rect(false);
-            let run = |from: f64, y: f64| Rect {
-                x: from,
-                y: y - 1.0,
-                w: x2 - from,
-                h: 2.0,
-            };
-            if words.overlaps(&run(xm, y2)) {
-                let y = if hangs[k] {
-                    words.y - 5.0
-                } else {
-                    words.bottom() + 5.0
-                };
-                let room = |b: &Rect| y >= b.y + 10.0 && y <= b.bottom() - 10.0;
-                // The other arrows at either end keep their distance and their order: none
-                // is crossed at the box, and the lowest label stays the lowest.
-                let apart = |ys: &[f64], mine: f64, node: usize, outgoing: bool| {
-                    (0..ne)
-                        .filter(|&o| o != k)
-                        .filter(|&o| {
-                            let f = &m.edges[o];
-                            if outgoing {
-                                f.from == node
-                            } else {
-                                f.to == node
-                            }
-                        })
-                        .all(|o| (ys[o] - y).abs() >= 12.0 && (ys[o] < y) == (ys[o] < mine))
-                };
-                let straight = (y1 - y2).abs() < 0.5
-                    && room(&boxes[e.from])
-                    && apart(&out_y, y1, e.from, true);
-                let from = if straight { x1 } else { xm };
-                if room(&boxes[e.to])
-                    && apart(&in_y, y2, e.to, false)
-                    && clear_of(&taken, &run(from, y), 0.0)
-                {
-                    if straight {
-                        y1 = y;
-                        out_y[k] = y;
-                    }
-                    y2 = y;
-                    in_y[k] = y;
-                }
+        // Words moved onto their own arrow's last run: the arrow moves instead.
+        let ends = Ends {
+            k,
+            from: (x1, y1),
+            bend: xm,
+            to: (x2, y2),
+        };
+        let moved = label.as_ref().and_then(|l| {
+            arrow_off_words(
+                &ends,
+                &l.rect(false),
+                hangs[k],
+                m,
+                &boxes,
+                &out_y,
+                &in_y,
+                &taken,
+            )
+        });
+        if let Some((y, straight)) = moved {
+            if straight {
+                y1 = y;
+                out_y[k] = y;
             }
+            y2 = y;
+            in_y[k] = y;
         }
         let mut pts = bezier((x1, y1), (xm, y2));
         pts.push((x2, y2));
@@ -853,6 +828,67 @@ pub fn layout(m: &Model) -> Layout {
         width,
         height,
     }
+}
+
+/// An arrow's ends: edge `k`, from its source's side to its target's, bending at `bend`.
+struct Ends {
+    k: usize,
+    from: (f64, f64),
+    bend: f64,
+    to: (f64, f64),
+}
+
+/// Where an arrow moves, off the words the search for room (`place`) put across its last
+/// run (no room where they belong, between the zones' borders): the height at which it
+/// then enters its box, as the words would have put it (above them, or below them when
+/// they hang), and whether its start moves with it (a straight arrow stays straight when
+/// the box it leaves has room too). `None` where the words are clear of it, or where the
+/// box it enters has no room (10 px from its corners), another arrow at that box would be
+/// nearer than 12 px or change sides with it, or the new run would cross something placed.
+#[allow(clippy::too_many_arguments)]
+fn arrow_off_words(
+    e: &Ends,
+    words: &Rect,
+    hangs: bool,
+    m: &Model,
+    boxes: &[Rect],
+    out_y: &[f64],
+    in_y: &[f64],
+    taken: &[Rect],
+) -> Option<(f64, bool)> {
+    let ((x1, y1), (x2, y2)) = (e.from, e.to);
+    let run = |from: f64, y: f64| Rect {
+        x: from,
+        y: y - 1.0,
+        w: x2 - from,
+        h: 2.0,
+    };
+    if !words.overlaps(&run(e.bend, y2)) {
+        return None;
+    }
+    let y = if hangs {
+        words.y - 5.0
+    } else {
+        words.bottom() + 5.0
+    };
+    let room = |b: &Rect| y >= b.y + 10.0 && y <= b.bottom() - 10.0;
+    // The other arrows at that end of box `node` keep their distance and their side: none
+    // is crossed at the box, and the lowest label stays the lowest.
+    let apart = |ys: &[f64], mine: f64, node: usize, outgoing: bool| {
+        m.edges
+            .iter()
+            .enumerate()
+            .filter(|&(o, f)| o != e.k && node == if outgoing { f.from } else { f.to })
+            .all(|(o, _)| (ys[o] - y).abs() >= 12.0 && (ys[o] < y) == (ys[o] < mine))
+    };
+    let edge = &m.edges[e.k];
+    let straight =
+        (y1 - y2).abs() < 0.5 && room(&boxes[edge.from]) && apart(out_y, y1, edge.from, true);
+    let start = if straight { x1 } else { e.bend };
+    (room(&boxes[edge.to])
+        && apart(in_y, y2, edge.to, false)
+        && clear_of(taken, &run(start, y), 0.0))
+    .then_some((y, straight))
 }
 
 /// The room a label keeps from every box and every other text placed before it [px]: a
