@@ -634,6 +634,10 @@ fn outcome(sc: &Scenario, mut g: Gathered) -> ScenarioOutcome {
         if !v.at.is_empty() {
             summary["at"] = listed(&v.at);
         }
+    } else if let Some((path, _)) = &sc.latency {
+        // A scenario without variants is judged by its `latency` too, where `archsim diff`
+        // compares it with another run of itself.
+        summary["latency_judged"] = serde_json::json!(path);
     }
     if !sc.overrides.is_empty() {
         summary["overrides"] = serde_json::json!(sc.overrides);

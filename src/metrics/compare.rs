@@ -6,6 +6,7 @@
 use super::summary::{pointer, Summary};
 use super::summary::{t975, t_quantile};
 use serde_json::{json, Value};
+use std::borrow::Cow;
 
 /// The numbers every comparison reports: (path in summary.json, words, whether lower is
 /// better). Latencies are of successful requests, and say so beside the error rate.
@@ -16,6 +17,24 @@ pub const HEADLINES: &[(&str, &str, bool)] = &[
     ("throughput_rps", "throughput [req/s]", false),
     ("cost_usd.total", "cost [$ per seed]", true),
 ];
+
+/// The latency a summary is judged by, where its `[[variant]]` or its scenario names one with
+/// `latency` (what its users wait for, where its clients are answered before the work is
+/// done): its path in summary.json, `components.orders-queue.lag_ms`.
+pub fn judged(s: &Summary) -> Option<&str> {
+    s["latency_judged"].as_str()
+}
+
+/// Where a headline `metric` is in a summary: a headline latency (`HEADLINES`' p50 and p99) in
+/// the latency it is judged by (`judged`), every other number where it is (a scenario's own
+/// `compare_metrics`, "latency_ms.mean" among them, are what they say).
+pub fn headline_at<'a>(s: &Summary, metric: &'a str) -> Cow<'a, str> {
+    let headline = HEADLINES.iter().any(|(h, _, _)| *h == metric);
+    match (judged(s), metric.strip_prefix("latency_ms.")) {
+        (Some(path), Some(q)) if headline => Cow::Owned(format!("{path}.{q}")),
+        _ => Cow::Borrowed(metric),
+    }
+}
 
 /// Each seed's value of `metric` in a summary: (seed, value), for the seeds that have one.
 pub fn per_seed(summary: &Summary, metric: &str) -> Vec<(u64, f64)> {
@@ -187,8 +206,20 @@ pub fn paired_at(
 /// `b − a` of `metric` as two independent samples (seeds that do not match), with Welch's
 /// 95 % interval; `None` when either has no value.
 pub fn unpaired(a: &Summary, b: &Summary, metric: &str) -> Option<Difference> {
-    let av: Vec<f64> = per_seed(a, metric).into_iter().map(|p| p.1).collect();
-    let bv: Vec<f64> = per_seed(b, metric).into_iter().map(|p| p.1).collect();
+    unpaired_at(a, metric, b, metric, metric)
+}
+
+/// `b − a` as two independent samples, of the number at `a_path` in `a` and at `b_path` in
+/// `b`, reported as `metric` (as `paired_at`).
+pub fn unpaired_at(
+    a: &Summary,
+    a_path: &str,
+    b: &Summary,
+    b_path: &str,
+    metric: &str,
+) -> Option<Difference> {
+    let av: Vec<f64> = per_seed(a, a_path).into_iter().map(|p| p.1).collect();
+    let bv: Vec<f64> = per_seed(b, b_path).into_iter().map(|p| p.1).collect();
     if av.is_empty() || bv.is_empty() {
         return None;
     }
@@ -277,7 +308,7 @@ pub fn seeds_in_common(a: &Summary, b: &Summary) -> SeedsMet {
 /// summaries compare (`own_metrics`): paired by seed when at least two seeds match, else as
 /// independent samples; with one seed in common and too few seeds on a side for Welch's
 /// interval, that seed's pair (with no interval: a rerun of the same seed that changed
-/// nothing has moved nothing).
+/// nothing has moved nothing). A headline latency is each side's judged one (`headline_at`).
 pub fn headline_differences(a: &Summary, b: &Summary) -> Vec<Difference> {
     let common = seeds_in_common(a, b).common;
     let theirs = own_metrics(a);
@@ -289,14 +320,13 @@ pub fn headline_differences(a: &Summary, b: &Summary) -> Vec<Difference> {
     metrics
         .iter()
         .filter_map(|metric| {
+            let (pa, pb) = (headline_at(a, metric), headline_at(b, metric));
+            let paired = || paired_at(a, &pa, b, &pb, metric);
             if common >= 2 {
-                return paired(a, b, metric);
+                return paired();
             }
-            let independent = unpaired(a, b, metric);
-            match independent {
-                Some(d) if common == 1 && !(d.lo.is_finite() && d.hi.is_finite()) => {
-                    paired(a, b, metric)
-                }
+            match unpaired_at(a, &pa, b, &pb, metric) {
+                Some(d) if common == 1 && !(d.lo.is_finite() && d.hi.is_finite()) => paired(),
                 d => d,
             }
         })
@@ -493,6 +523,63 @@ mod unpaired_tests {
         let p = headline_differences(&a, &c);
         let e = p.iter().find(|d| d.metric == "error_rate").unwrap();
         assert!(e.paired && e.moved() && e.lo == e.hi);
+    }
+
+    /// A summary whose clients' p99 is 5 ms on every seed and whose queue's lag p99 is
+    /// `lag` (seed, value), judged by the lag when `judged`.
+    fn queued(lag: &[(u64, f64)], judged: bool) -> Summary {
+        let mut s = json!({
+            "per_seed": lag.iter().map(|(seed, v)| json!({
+                "seed": seed,
+                "latency_ms": { "p50": 2.0, "p99": 5.0 },
+                "components": { "q": { "lag_ms": { "p50": v / 2.0, "p99": v } } },
+            })).collect::<Vec<_>>()
+        });
+        if judged {
+            s["latency_judged"] = json!("components.q.lag_ms");
+        }
+        s
+    }
+
+    #[test]
+    fn a_judged_run_is_compared_by_the_latency_it_is_judged_by() {
+        let before = [(1, 100.0), (2, 110.0), (3, 120.0)];
+        let after = [(1, 300.0), (2, 310.0), (3, 320.0)];
+        let p99 = |d: Vec<Difference>| d.into_iter().find(|d| d.metric == "latency_ms.p99");
+        // Paired: the lag's p99 rose by 200 ms on every seed, the clients' did not move.
+        let d = p99(headline_differences(
+            &queued(&before, true),
+            &queued(&after, true),
+        ))
+        .unwrap();
+        assert!(d.paired && d.mean == 200.0 && d.moved(), "{d:?}");
+        // Unpaired (other seeds on the second side): Welch's interval of the lags.
+        let later = [(7, 300.0), (8, 310.0), (9, 320.0)];
+        let d = p99(headline_differences(
+            &queued(&before, true),
+            &queued(&later, true),
+        ))
+        .unwrap();
+        assert!(
+            !d.paired && (d.mean - 200.0).abs() < 1e-9 && d.moved(),
+            "{d:?}"
+        );
+        // Not judged, the same runs compare their clients' latency, which stayed at 5 ms.
+        let d = p99(headline_differences(
+            &queued(&before, false),
+            &queued(&after, false),
+        ))
+        .unwrap();
+        assert!(d.mean == 0.0 && !d.moved(), "{d:?}");
+        // A scenario's own "latency_ms.mean" and the other headlines stay where they are.
+        assert_eq!(
+            headline_at(&queued(&before, true), "latency_ms.mean"),
+            "latency_ms.mean"
+        );
+        assert_eq!(
+            headline_at(&queued(&before, true), "error_rate"),
+            "error_rate"
+        );
     }
 
     #[test]

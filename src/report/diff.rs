@@ -8,7 +8,7 @@
 //! 1 − 0.05 / m for the m comparisons of the diff that have one, so that all of them hold
 //! together at 95 % (the family-wise error of the whole diff is at most 5 %).
 
-use crate::metrics::compare::{Difference, HEADLINES};
+use crate::metrics::compare::{judged, Difference, HEADLINES};
 use serde_json::{json, Value};
 
 /// The confidence at which all the intervals of one diff hold together.
@@ -81,6 +81,9 @@ pub struct Compared {
     pub differences: Vec<Difference>,
     /// What makes the two runs' figures less alike than their names say (`cautions`).
     pub cautions: Vec<String>,
+    /// The latency each side's headline p50 and p99 are of, where its summary names one
+    /// (`latency_judged`: what its users wait for); `None`: its clients'.
+    pub judged: [Option<String>; 2],
 }
 
 /// What a reader of a comparison of summaries `a` (before) and `b` (after) must know beside
@@ -138,6 +141,20 @@ pub fn cautions(a: &Value, b: &Value, differences: &[Difference]) -> Vec<String>
             ));
         }
     }
+    let (ja, jb) = (judged(a), judged(b));
+    if ja != jb {
+        let of = |j: Option<&str>| {
+            j.map_or_else(
+                || "its clients'".to_string(),
+                |j| crate::text::one_line(j).into_owned(),
+            )
+        };
+        out.push(format!(
+            "the latency judged changed ({} before, {} after): the p50 and p99 compared are of different things",
+            of(ja),
+            of(jb)
+        ));
+    }
     if a["overrides"] != b["overrides"] {
         let list = |s: &Value| -> String {
             match s["overrides"].as_array() {
@@ -168,6 +185,37 @@ impl Compared {
 
     pub fn moved(&self) -> bool {
         self.differences.iter().any(Difference::moved)
+    }
+
+    /// A headline in words for the table of a run that moved: a latency's quantile as what
+    /// it is of, where the run is judged by another latency than its clients'.
+    fn words<'a>(&self, metric: &'a str) -> std::borrow::Cow<'a, str> {
+        let quantile = HEADLINES
+            .iter()
+            .any(|(m, _, _)| *m == metric)
+            .then(|| metric.strip_prefix("latency_ms."))
+            .flatten();
+        match (quantile, &self.judged) {
+            (Some(q), [a, b]) if a.is_some() || b.is_some() => match (a, b) {
+                (Some(a), Some(b)) if a == b => {
+                    format!("{q} of {} [ms]", crate::text::one_line(a)).into()
+                }
+                _ => format!("{q} of the latency judged [ms]").into(),
+            },
+            _ => words(metric),
+        }
+    }
+
+    /// The latency its headlines are of, in words for the line of a run that did not move;
+    /// `None` for its clients'.
+    fn judged_words(&self) -> Option<String> {
+        match &self.judged {
+            [None, None] => None,
+            [Some(a), Some(b)] if a == b => {
+                Some(format!("latencies of {}", crate::text::one_line(a)))
+            }
+            _ => Some("latencies of what each folder judges by".into()),
+        }
     }
 }
 
@@ -240,6 +288,7 @@ pub fn terminal(
             // of the difference, Δ = after − before.
             let mut hows: Vec<String> = c.differences.iter().map(how).collect();
             hows.dedup();
+            hows.extend(c.judged_words());
             // With the scenario's own numbers among them, more than the headlines held.
             let own = c
                 .differences
@@ -289,7 +338,7 @@ pub fn terminal(
         let width = c
             .differences
             .iter()
-            .map(|d| words(&d.metric).chars().count())
+            .map(|d| c.words(&d.metric).chars().count())
             .fold(22, usize::max);
         for d in &c.differences {
             let how = how(d);
@@ -301,7 +350,7 @@ pub fn terminal(
             };
             out.push_str(&format!(
                 "  {:<width$} {:>10} → {:<10} {:>11}  {interval}, {how}{}\n",
-                words(&d.metric),
+                c.words(&d.metric),
                 num(k * d.a),
                 num(k * d.b),
                 if d.mean > 0.0 {
@@ -373,6 +422,7 @@ pub fn json(compared: &[Compared], family: &Family, only_a: &[String], only_b: &
             "scenario": c.scenario,
             "variant": c.variant,
             "moved": c.moved(),
+            "latency_judged": { "before": c.judged[0], "after": c.judged[1] },
             "cautions": c.cautions,
             "differences": c.differences.iter().map(|d| {
                 let mut v = d.to_json();
@@ -448,12 +498,66 @@ mod tests {
     }
 
     #[test]
+    fn a_judged_latency_is_named_and_a_change_of_it_is_said() {
+        let family = Family {
+            comparisons: 1,
+            confidence: 0.95,
+        };
+        let lag = Some("components.orders-queue.lag_ms".to_string());
+        let moved = Compared {
+            scenario: "s".into(),
+            variant: Some("buffered".into()),
+            differences: vec![difference("latency_ms.p99", 100.0, 300.0, 150.0, 250.0)],
+            cautions: Vec::new(),
+            judged: [lag.clone(), lag.clone()],
+        };
+        let text = terminal(std::slice::from_ref(&moved), &family, &[], &[]);
+        assert!(
+            text.contains("  p99 of components.orders-queue.lag_ms [ms]")
+                && !text.contains("of successes"),
+            "{text}"
+        );
+        let still = Compared {
+            differences: vec![difference("latency_ms.p99", 100.0, 101.0, -5.0, 7.0)],
+            ..moved
+        };
+        let text = terminal(std::slice::from_ref(&still), &family, &[], &[]);
+        assert!(
+            text.contains("s/buffered: no headline moved (3 seeds paired; latencies of components.orders-queue.lag_ms)"),
+            "{text}"
+        );
+        let j = json(std::slice::from_ref(&still), &family, &[], &[]);
+        assert_eq!(
+            j["scenarios"][0]["latency_judged"],
+            json!({ "before": lag, "after": lag })
+        );
+        // Judged before, the clients' after: said, and the table's words name neither.
+        let a = json!({ "latency_judged": "components.orders-queue.lag_ms" });
+        let b = json!({});
+        assert_eq!(
+            cautions(&a, &b, &[]),
+            ["the latency judged changed (components.orders-queue.lag_ms before, its clients' after): the p50 and p99 compared are of different things"]
+        );
+        let changed = Compared {
+            judged: [lag, None],
+            ..still
+        };
+        assert_eq!(
+            changed.words("latency_ms.p99"),
+            "p99 of the latency judged [ms]"
+        );
+        assert_eq!(changed.words("error_rate"), "error rate [%]");
+        assert!(cautions(&a, &a, &[]).is_empty());
+    }
+
+    #[test]
     fn the_error_rate_is_shown_in_percent_and_the_figures_said_to_be_means_of_seeds() {
         let moved = Compared {
             scenario: "s".into(),
             variant: None,
             differences: vec![difference("error_rate", 0.02, 0.05, 0.01, 0.05)],
             cautions: Vec::new(),
+            judged: [None, None],
         };
         let family = Family {
             comparisons: 1,
@@ -481,6 +585,7 @@ mod tests {
             variant: None,
             differences: vec![difference("error_rate", 0.02, 0.021, -0.01, 0.012)],
             cautions: Vec::new(),
+            judged: [None, None],
         };
         let text = terminal(&[still], &family, &[], &[]);
         assert!(

@@ -8,35 +8,18 @@
 use super::csv_field;
 use super::html::{escape, fmt, relative_link};
 use super::xy::{self, Point, XyChart};
-use crate::metrics::compare::{mean_ci, own_metrics, paired_at, per_seed, Difference, HEADLINES};
+use crate::metrics::compare::{
+    headline_at as at, judged, mean_ci, own_metrics, paired_at, per_seed, Difference, HEADLINES,
+};
 use crate::metrics::{Summary, Unit};
 use crate::scenario::variants::{PathValue, BASELINE};
 use crate::theory::Mmc;
 use serde_json::{json, Value};
-use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// A variant's name in its summary.
 fn name(s: &Summary) -> &str {
     s["variant"].as_str().unwrap_or("baseline")
-}
-
-/// The latency a variant is judged by, where its `[[variant]]` or the scenario names one
-/// with `latency` (what its users wait for, where its clients are answered before the work
-/// is done).
-fn judged(s: &Summary) -> Option<&str> {
-    s["latency_judged"].as_str()
-}
-
-/// Where a headline `metric` is in a variant's summary: a headline latency (`HEADLINES`' p50
-/// and p99) in the latency it is judged by (`judged`), every other number where it is (a
-/// scenario's own `compare_metrics`, "latency_ms.mean" among them, are what they say).
-pub(crate) fn at<'a>(s: &Summary, metric: &'a str) -> Cow<'a, str> {
-    let headline = HEADLINES.iter().any(|(h, _, _)| *h == metric);
-    match (judged(s), metric.strip_prefix("latency_ms.")) {
-        (Some(path), Some(q)) if headline => Cow::Owned(format!("{path}.{q}")),
-        _ => Cow::Borrowed(metric),
-    }
 }
 
 /// `b − a` of a headline, each at its own variant's path (`at`).

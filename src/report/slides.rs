@@ -711,7 +711,8 @@ fn comparison_chart<'a>(
                 let values: Vec<f64> = summaries
                     .iter()
                     .filter_map(|s| {
-                        pointer(s, &super::experiment::at(s, path)).and_then(Value::as_f64)
+                        pointer(s, &crate::metrics::compare::headline_at(s, path))
+                            .and_then(Value::as_f64)
                     })
                     .collect();
                 let (lo, hi) = values

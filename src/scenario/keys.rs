@@ -50,7 +50,7 @@ pub const SCENARIO: &[Key] = &[
         name: "latency",
         ty: KeyType::Text,
         required: false,
-        about: "the latency the scenario's users wait for, which its variants are compared and charted by, and the frontier judges: a latency of summary.json, `components.<id>.<name>` (such as \"components.orders-queue.lag_ms\") or `workloads.<name>.latency_ms` (default: the clients' latency of successes, `latency_ms`), for a design whose clients are answered before the work is done (a queue, a stream, an asynchronous invoke); a [[variant]]'s own `latency` overrides it",
+        about: "the latency the scenario's users wait for, which its variants are compared and charted by, the frontier judges and `archsim diff` compares runs by: a latency of summary.json, `components.<id>.<name>` (such as \"components.orders-queue.lag_ms\") or `workloads.<name>.latency_ms` (default: the clients' latency of successes, `latency_ms`), for a design whose clients are answered before the work is done (a queue, a stream, an asynchronous invoke); a [[variant]]'s own `latency` overrides it",
     },
     Key {
         name: "duration",
@@ -654,7 +654,7 @@ pub const VARIANT: &[Key] = &[
         name: "latency",
         ty: KeyType::Text,
         required: false,
-        about: "the latency its users wait for, which the experiment's tables, charts and frontier show for it: a latency of summary.json, `components.<id>.<name>` (such as \"components.orders-queue.lag_ms\") or `workloads.<name>.latency_ms` (default: its clients' latency of successes, `latency_ms`), for a variant whose clients are answered before the work is done (a queue, an asynchronous invoke)",
+        about: "the latency its users wait for, which the experiment's tables, charts and frontier show for it and `archsim diff` compares it by: a latency of summary.json, `components.<id>.<name>` (such as \"components.orders-queue.lag_ms\") or `workloads.<name>.latency_ms` (default: its clients' latency of successes, `latency_ms`), for a variant whose clients are answered before the work is done (a queue, an asynchronous invoke)",
     },
 ];
 

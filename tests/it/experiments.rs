@@ -768,6 +768,87 @@ fn diff_compares_the_scenarios_own_numbers_too() {
 }
 
 #[test]
+fn diff_compares_a_judged_run_by_the_latency_it_is_judged_by() {
+    // Judged by its queue wait: at 90 % busy, four servers against five moves the wait's
+    // p99 from hundreds of milliseconds to tens, and that is what the diff reads, names and
+    // writes.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = r#"[scenario]
+name = "waits"
+duration = "10m"
+warmup = "10s"
+seeds = 5
+latency = "components.web.wait_ms"
+[[workload]]
+name = "users"
+target = "web"
+arrival = { process = "poisson", rate = 45 }
+[[component]]
+id = "web"
+kind = "service"
+servers = 4
+service_time = { dist = "exponential", mean = "80ms" }
+"#;
+    std::fs::write(d.join("waits.toml"), text).unwrap();
+    archsim_ok(&["run", "waits.toml", "--out", "a", "-q"], d);
+    archsim_ok(
+        &[
+            "run",
+            "waits.toml",
+            "--out",
+            "b",
+            "-q",
+            "--set",
+            "web.servers=5",
+        ],
+        d,
+    );
+    let o = archsim(&["diff", "a", "b", "--json", "diff.json"], d);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    let line = text
+        .lines()
+        .find(|l| {
+            l.trim_start()
+                .starts_with("p99 of components.web.wait_ms [ms]")
+        })
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("moved"), "{line}");
+    let read = |p: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(d.join(p)).unwrap()).unwrap()
+    };
+    // The figures compared are the means of the seeds' wait p99s, not their clients' p99s.
+    let mean = |s: &serde_json::Value, path: &[&str]| {
+        let seeds = s["per_seed"].as_array().unwrap();
+        seeds
+            .iter()
+            .map(|x| path.iter().fold(x, |v, k| &v[*k]).as_f64().unwrap())
+            .sum::<f64>()
+            / seeds.len() as f64
+    };
+    let (sa, sb) = (read("a/waits/summary.json"), read("b/waits/summary.json"));
+    let wait = ["components", "web", "wait_ms", "p99"];
+    let json = read("diff.json");
+    let run = &json["scenarios"][0];
+    assert_eq!(
+        run["latency_judged"]["after"], "components.web.wait_ms",
+        "{json}"
+    );
+    let p99 = run["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["metric"] == "latency_ms.p99")
+        .unwrap();
+    for (side, s) in [("before", &sa), ("after", &sb)] {
+        let got = p99[side].as_f64().unwrap();
+        assert!((got - mean(s, &wait)).abs() < 1e-9, "{side}: {got} {p99}");
+        assert!((got - mean(s, &["latency_ms", "p99"])).abs() > 1.0, "{p99}");
+    }
+}
+
+#[test]
 fn diff_of_many_comparisons_holds_them_together_at_95_percent() {
     // A sweep of nine runs (the baseline and eight rates) × five headlines: 45 comparisons.
     // Run twice on different seeds, nothing changed, at 95 % each one of them would leave
@@ -1703,7 +1784,7 @@ fn a_latency_to_judge_by_is_checked_where_it_is_written() {
     assert!(both
         .iter()
         .all(|s| s.latency.as_ref().map(|l| l.0.as_str()) == Some("components.web.response_ms")));
-    // Without variants it changes nothing, and says so.
+    // Without variants only `archsim diff` compares by it, and the warning says so.
     let alone = all(&scenario_wide);
     let w: Vec<String> = alone[0]
         .warnings
@@ -1711,8 +1792,8 @@ fn a_latency_to_judge_by_is_checked_where_it_is_written() {
         .map(|d| format!("{}:{} {}", d.line, d.column, d.message))
         .collect();
     assert!(
-        w.iter()
-            .any(|w| w.starts_with("7:11 ") && w.contains("no [[variant]] or [sweep]")),
+        w.iter().any(|w| w.starts_with("7:11 ")
+            && w.contains("no [[variant]] or [sweep]: here only `archsim diff` compares by it")),
         "{w:?}"
     );
     // A quantile, a component the variant lacks, a number that is no latency, a figure
