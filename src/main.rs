@@ -955,8 +955,8 @@ fn diff(a: &std::path::Path, b: &std::path::Path, json: Option<&std::path::Path>
                 variant: x.variant.clone(),
                 cautions: report::diff::cautions(&x.summary, &y.summary, &differences),
                 differences,
-                judged: [&x.summary, &y.summary]
-                    .map(|s| archsim::metrics::compare::judged(s).map(str::to_string)),
+                latency: archsim::metrics::compare::latency_compared(&x.summary, &y.summary),
+                one_sided: archsim::metrics::compare::one_sided(&x.summary, &y.summary),
             })
         })
         .collect();

@@ -304,31 +304,105 @@ pub fn seeds_in_common(a: &Summary, b: &Summary) -> SeedsMet {
     }
 }
 
-/// `b − a` of each headline metric, and of each of the scenario's own numbers that both
-/// summaries compare (`own_metrics`): paired by seed when at least two seeds match, else as
-/// independent samples; with one seed in common and too few seeds on a side for Welch's
-/// interval, that seed's pair (with no interval: a rerun of the same seed that changed
-/// nothing has moved nothing). A headline latency is each side's judged one (`headline_at`).
+/// The latency two runs of one scenario compare their headline p50 and p99 at: the one both
+/// are judged by (`judged`; `None`: their clients'). Where they are judged by different ones
+/// (a `latency` added, changed or taken away between them), one both have on their seeds:
+/// the later run's, else the earlier's, else their clients'; never one run's lag against
+/// the other's acknowledgements.
+pub fn latency_compared(a: &Summary, b: &Summary) -> Option<String> {
+    let (ja, jb) = (judged(a), judged(b));
+    if ja == jb {
+        return ja.map(str::to_string);
+    }
+    let on_both = |path: &&str| {
+        let p99 = format!("{path}.p99");
+        !per_seed(a, &p99).is_empty() && !per_seed(b, &p99).is_empty()
+    };
+    [jb, ja]
+        .into_iter()
+        .flatten()
+        .find(on_both)
+        .map(str::to_string)
+}
+
+/// The numbers two runs of one scenario are compared on, each with its path in both
+/// summaries: the headlines (the latencies at `latency_compared`), then the scenario's own
+/// numbers that both summaries compare (`own_metrics`).
+fn compared_paths(a: &Summary, b: &Summary) -> Vec<(String, String)> {
+    let latency = latency_compared(a, b);
+    let theirs = own_metrics(a);
+    HEADLINES
+        .iter()
+        .map(|(m, _, _)| {
+            let path = match (&latency, m.strip_prefix("latency_ms.")) {
+                (Some(l), Some(q)) => format!("{l}.{q}"),
+                _ => m.to_string(),
+            };
+            (m.to_string(), path)
+        })
+        .chain(
+            own_metrics(b)
+                .into_iter()
+                .filter(|m| theirs.contains(m))
+                .map(|m| (m.clone(), m)),
+        )
+        .collect()
+}
+
+/// `b − a` of each number two runs are compared on (`compared_paths`): paired by seed when at
+/// least two seeds match, else as independent samples; with one seed in common and too few
+/// seeds on a side for Welch's interval, that seed's pair (with no interval: a rerun of the
+/// same seed that changed nothing has moved nothing). A number that one run or both have on
+/// no seed is left out (`one_sided` finds those of one run).
 pub fn headline_differences(a: &Summary, b: &Summary) -> Vec<Difference> {
     let common = seeds_in_common(a, b).common;
-    let theirs = own_metrics(a);
-    let metrics: Vec<String> = HEADLINES
+    compared_paths(a, b)
         .iter()
-        .map(|(m, _, _)| m.to_string())
-        .chain(own_metrics(b).into_iter().filter(|m| theirs.contains(m)))
-        .collect();
-    metrics
-        .iter()
-        .filter_map(|metric| {
-            let (pa, pb) = (headline_at(a, metric), headline_at(b, metric));
-            let paired = || paired_at(a, &pa, b, &pb, metric);
+        .filter_map(|(metric, path)| {
+            let paired = || paired_at(a, path, b, path, metric);
             if common >= 2 {
                 return paired();
             }
-            match unpaired_at(a, &pa, b, &pb, metric) {
+            match unpaired_at(a, path, b, path, metric) {
                 Some(d) if common == 1 && !(d.lo.is_finite() && d.hi.is_finite()) => paired(),
                 d => d,
             }
+        })
+        .collect()
+}
+
+/// A number one run has on some seed and the other on none (a queue's lag when its consumer
+/// processed nothing, a latency of successes when none succeeded): the mean over the seeds
+/// of the run that has it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OneSided {
+    pub metric: String,
+    /// Whether the first run (before) is the one that has it.
+    pub before: bool,
+    pub mean: f64,
+}
+
+/// The numbers two runs are compared on that only one of them has (`OneSided`): no
+/// difference can be drawn, and a regression gate must not read their absence as no change.
+pub fn one_sided(a: &Summary, b: &Summary) -> Vec<OneSided> {
+    let mean = |s: &Summary, path: &str| {
+        let v = per_seed(s, path);
+        (!v.is_empty()).then(|| v.iter().map(|p| p.1).sum::<f64>() / v.len() as f64)
+    };
+    compared_paths(a, b)
+        .into_iter()
+        .filter_map(|(metric, path)| match (mean(a, &path), mean(b, &path)) {
+            (Some(m), None) => Some(OneSided {
+                metric,
+                before: true,
+                mean: m,
+            }),
+            (None, Some(m)) => Some(OneSided {
+                metric,
+                before: false,
+                mean: m,
+            }),
+            _ => None,
         })
         .collect()
 }
@@ -580,6 +654,64 @@ mod unpaired_tests {
             headline_at(&queued(&before, true), "error_rate"),
             "error_rate"
         );
+    }
+
+    #[test]
+    fn runs_judged_differently_are_compared_at_one_latency_both_have() {
+        let judged = queued(&[(1, 100.0), (2, 110.0), (3, 120.0)], true);
+        let plain = queued(&[(1, 300.0), (2, 310.0), (3, 320.0)], false);
+        // The lag is in both summaries' seeds: both are read there, whichever side judged by it.
+        for (a, b) in [(&judged, &plain), (&plain, &judged)] {
+            assert_eq!(
+                latency_compared(a, b).as_deref(),
+                Some("components.q.lag_ms")
+            );
+            let d = headline_differences(a, b);
+            let p99 = d.iter().find(|d| d.metric == "latency_ms.p99").unwrap();
+            assert_eq!(p99.mean.abs(), 200.0, "{p99:?}");
+        }
+        // A run without the lag at all: both at their clients' latency, which did not move.
+        let mut bare = plain.clone();
+        for seed in bare["per_seed"].as_array_mut().unwrap() {
+            seed["components"] = json!({});
+        }
+        assert_eq!(latency_compared(&judged, &bare), None);
+        let d = headline_differences(&judged, &bare);
+        let p99 = d.iter().find(|d| d.metric == "latency_ms.p99").unwrap();
+        assert!(p99.mean == 0.0 && !p99.moved(), "{p99:?}");
+        assert!(one_sided(&judged, &bare).is_empty());
+    }
+
+    #[test]
+    fn a_judged_latency_with_no_value_on_one_side_is_found_not_dropped() {
+        // The consumer took nothing after the change: the lag has no value on any seed.
+        let before = queued(&[(1, 100.0), (2, 110.0), (3, 120.0)], true);
+        let mut after = before.clone();
+        for seed in after["per_seed"].as_array_mut().unwrap() {
+            seed["components"]["q"]["lag_ms"] = json!({ "p50": null, "p99": null });
+        }
+        let d = headline_differences(&before, &after);
+        assert!(
+            !d.iter().any(|d| d.metric.starts_with("latency_ms.p")),
+            "{d:?}"
+        );
+        let gone = one_sided(&before, &after);
+        assert_eq!(
+            gone.iter()
+                .map(|o| (o.metric.as_str(), o.before))
+                .collect::<Vec<_>>(),
+            [("latency_ms.p50", true), ("latency_ms.p99", true)]
+        );
+        assert_eq!(gone[1].mean, 110.0);
+        // The other way round, it is the second that has it.
+        assert!(one_sided(&after, &before).iter().all(|o| !o.before));
+        // One seed short: paired on the two that have it.
+        let mut short = before.clone();
+        short["per_seed"][2]["components"]["q"]["lag_ms"]["p99"] = json!(null);
+        let d = headline_differences(&before, &short);
+        let p99 = d.iter().find(|d| d.metric == "latency_ms.p99").unwrap();
+        assert!(p99.paired && p99.n == 2, "{p99:?}");
+        assert!(one_sided(&before, &short).is_empty());
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! 1 − 0.05 / m for the m comparisons of the diff that have one, so that all of them hold
 //! together at 95 % (the family-wise error of the whole diff is at most 5 %).
 
-use crate::metrics::compare::{judged, Difference, HEADLINES};
+use crate::metrics::compare::{judged, latency_compared, Difference, OneSided, HEADLINES};
 use serde_json::{json, Value};
 
 /// The confidence at which all the intervals of one diff hold together.
@@ -81,9 +81,11 @@ pub struct Compared {
     pub differences: Vec<Difference>,
     /// What makes the two runs' figures less alike than their names say (`cautions`).
     pub cautions: Vec<String>,
-    /// The latency each side's headline p50 and p99 are of, where its summary names one
-    /// (`latency_judged`: what its users wait for); `None`: its clients'.
-    pub judged: [Option<String>; 2],
+    /// The latency its headline p50 and p99 are of, on both sides (`latency_compared`: what
+    /// its users wait for, where its summaries name one); `None`: its clients'.
+    pub latency: Option<String>,
+    /// The numbers compared that one side has and the other has on no seed: each a move.
+    pub one_sided: Vec<OneSided>,
 }
 
 /// What a reader of a comparison of summaries `a` (before) and `b` (after) must know beside
@@ -146,13 +148,23 @@ pub fn cautions(a: &Value, b: &Value, differences: &[Difference]) -> Vec<String>
         let of = |j: Option<&str>| {
             j.map_or_else(
                 || "its clients'".to_string(),
-                |j| crate::text::one_line(j).into_owned(),
+                |j| latency_words(j).into_owned(),
             )
         };
         out.push(format!(
-            "the latency judged changed ({} before, {} after): the p50 and p99 compared are of different things",
+            "the latency judged changed ({} before, {} after): p50 and p99 compared at {}, which both have",
             of(ja),
-            of(jb)
+            of(jb),
+            of(latency_compared(a, b).as_deref())
+        ));
+    }
+    // A seed of both whose figure one side lacks (no value there) takes no part in its pair.
+    let common = met.common;
+    for d in differences.iter().filter(|d| d.paired && d.n < common) {
+        out.push(format!(
+            "{} paired on {} of the {common} seeds both ran: the others have no value on a side",
+            short(&d.metric),
+            d.n
         ));
     }
     if a["overrides"] != b["overrides"] {
@@ -183,8 +195,10 @@ impl Compared {
         }
     }
 
+    /// Whether a number it compares moved: a difference's interval leaves zero out, or one
+    /// side has a number the other has on no seed.
     pub fn moved(&self) -> bool {
-        self.differences.iter().any(Difference::moved)
+        !self.one_sided.is_empty() || self.differences.iter().any(Difference::moved)
     }
 
     /// A headline in words for the table of a run that moved: a latency's quantile as what
@@ -195,28 +209,16 @@ impl Compared {
             .any(|(m, _, _)| *m == metric)
             .then(|| metric.strip_prefix("latency_ms."))
             .flatten();
-        match (quantile, &self.judged) {
-            (Some(q), [a, b]) if a.is_some() || b.is_some() => match (a, b) {
-                (Some(a), Some(b)) if a == b => {
-                    format!("{q} of {} [ms]", crate::text::one_line(a)).into()
-                }
-                _ => format!("{q} of the latency judged [ms]").into(),
-            },
+        match (quantile, &self.latency) {
+            (Some(q), Some(path)) => format!("{q} of {} [ms]", latency_words(path)).into(),
             _ => words(metric),
         }
     }
+}
 
-    /// The latency its headlines are of, in words for the line of a run that did not move;
-    /// `None` for its clients'.
-    fn judged_words(&self) -> Option<String> {
-        match &self.judged {
-            [None, None] => None,
-            [Some(a), Some(b)] if a == b => {
-                Some(format!("latencies of {}", crate::text::one_line(a)))
-            }
-            _ => Some("latencies of what each folder judges by".into()),
-        }
-    }
+/// A judged latency's path as the experiment's tables name it, without `components.`.
+fn latency_words(path: &str) -> std::borrow::Cow<'_, str> {
+    crate::text::one_line(path.strip_prefix("components.").unwrap_or(path))
 }
 
 /// A headline in a word or two, for the one line a run that did not move gets (a scenario's
@@ -288,7 +290,11 @@ pub fn terminal(
             // of the difference, Δ = after − before.
             let mut hows: Vec<String> = c.differences.iter().map(how).collect();
             hows.dedup();
-            hows.extend(c.judged_words());
+            hows.extend(
+                c.latency
+                    .as_deref()
+                    .map(|l| format!("latencies of {}", latency_words(l))),
+            );
             // With the scenario's own numbers among them, more than the headlines held.
             let own = c
                 .differences
@@ -338,7 +344,9 @@ pub fn terminal(
         let width = c
             .differences
             .iter()
-            .map(|d| c.words(&d.metric).chars().count())
+            .map(|d| &d.metric)
+            .chain(c.one_sided.iter().map(|o| &o.metric))
+            .map(|m| c.words(m).chars().count())
             .fold(22, usize::max);
         for d in &c.differences {
             let how = how(d);
@@ -359,6 +367,21 @@ pub fn terminal(
                     num(k * d.mean)
                 },
                 if d.moved() { "  ← moved" } else { "" }
+            ));
+        }
+        // A number one side has on no seed: nothing to subtract, and a change all the same.
+        for o in &c.one_sided {
+            let value = num(shown_at(&o.metric) * o.mean);
+            let (before, after) = if o.before {
+                (value, "no value".to_string())
+            } else {
+                ("no value".to_string(), value)
+            };
+            out.push_str(&format!(
+                "  {:<width$} {before:>10} → {after:<10} {:>11}  no seed of the {} folder has it  ← moved\n",
+                c.words(&o.metric),
+                "",
+                if o.before { "second" } else { "first" }
             ));
         }
     }
@@ -422,7 +445,12 @@ pub fn json(compared: &[Compared], family: &Family, only_a: &[String], only_b: &
             "scenario": c.scenario,
             "variant": c.variant,
             "moved": c.moved(),
-            "latency_judged": { "before": c.judged[0], "after": c.judged[1] },
+            "latency_compared": c.latency,
+            "one_sided": c.one_sided.iter().map(|o| json!({
+                "metric": o.metric,
+                "in": if o.before { "before" } else { "after" },
+                "mean": o.mean,
+            })).collect::<Vec<_>>(),
             "cautions": c.cautions,
             "differences": c.differences.iter().map(|d| {
                 let mut v = d.to_json();
@@ -509,12 +537,12 @@ mod tests {
             variant: Some("buffered".into()),
             differences: vec![difference("latency_ms.p99", 100.0, 300.0, 150.0, 250.0)],
             cautions: Vec::new(),
-            judged: [lag.clone(), lag.clone()],
+            latency: lag.clone(),
+            one_sided: Vec::new(),
         };
         let text = terminal(std::slice::from_ref(&moved), &family, &[], &[]);
         assert!(
-            text.contains("  p99 of components.orders-queue.lag_ms [ms]")
-                && !text.contains("of successes"),
+            text.contains("  p99 of orders-queue.lag_ms [ms]") && !text.contains("of successes"),
             "{text}"
         );
         let still = Compared {
@@ -523,31 +551,84 @@ mod tests {
         };
         let text = terminal(std::slice::from_ref(&still), &family, &[], &[]);
         assert!(
-            text.contains("s/buffered: no headline moved (3 seeds paired; latencies of components.orders-queue.lag_ms)"),
+            text.contains(
+                "s/buffered: no headline moved (3 seeds paired; latencies of orders-queue.lag_ms)"
+            ),
             "{text}"
         );
         let j = json(std::slice::from_ref(&still), &family, &[], &[]);
-        assert_eq!(
-            j["scenarios"][0]["latency_judged"],
-            json!({ "before": lag, "after": lag })
-        );
-        // Judged before, the clients' after: said, and the table's words name neither.
-        let a = json!({ "latency_judged": "components.orders-queue.lag_ms" });
-        let b = json!({});
+        assert_eq!(j["scenarios"][0]["latency_compared"], json!(lag));
+        // Judged before, its clients' after: compared at the judged lag where both seeds
+        // have it, and said.
+        let seeds = |judged: bool| {
+            let per_seed: Vec<Value> = [1, 2]
+                .iter()
+                .map(|seed| {
+                    json!({
+                        "seed": seed,
+                        "latency_ms": { "p99": 5.0 },
+                        "components": { "orders-queue": { "lag_ms": { "p99": 80.0 } } },
+                    })
+                })
+                .collect();
+            let mut s = json!({ "per_seed": per_seed });
+            if judged {
+                s["latency_judged"] = json!("components.orders-queue.lag_ms");
+            }
+            s
+        };
+        let (a, b) = (seeds(true), seeds(false));
         assert_eq!(
             cautions(&a, &b, &[]),
-            ["the latency judged changed (components.orders-queue.lag_ms before, its clients' after): the p50 and p99 compared are of different things"]
+            ["the latency judged changed (orders-queue.lag_ms before, its clients' after): p50 and p99 compared at orders-queue.lag_ms, which both have"]
         );
-        let changed = Compared {
-            judged: [lag, None],
-            ..still
+        assert!(cautions(&a, &a, &[]).is_empty());
+        // A pair short of the seeds both ran is said.
+        let short_pair = Difference {
+            n: 1,
+            ..difference("latency_ms.p99", 80.0, 90.0, f64::NAN, f64::NAN)
         };
         assert_eq!(
-            changed.words("latency_ms.p99"),
-            "p99 of the latency judged [ms]"
+            cautions(&a, &a, &[short_pair]),
+            ["p99 ms paired on 1 of the 2 seeds both ran: the others have no value on a side"]
         );
-        assert_eq!(changed.words("error_rate"), "error rate [%]");
-        assert!(cautions(&a, &a, &[]).is_empty());
+    }
+
+    #[test]
+    fn a_number_one_folder_lacks_is_a_move_and_says_which() {
+        let family = Family {
+            comparisons: 0,
+            confidence: 0.95,
+        };
+        let c = Compared {
+            scenario: "s".into(),
+            variant: None,
+            differences: vec![difference("error_rate", 0.0, 0.0, 0.0, 0.0)],
+            cautions: Vec::new(),
+            latency: Some("components.q.lag_ms".into()),
+            one_sided: vec![OneSided {
+                metric: "latency_ms.p99".into(),
+                before: true,
+                mean: 812.5,
+            }],
+        };
+        assert!(c.moved() && !passes(std::slice::from_ref(&c), &[]));
+        let text = terminal(std::slice::from_ref(&c), &family, &[], &[]);
+        let line = text
+            .lines()
+            .find(|l| l.contains("p99 of q.lag_ms [ms]"))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(
+            line.contains("812.5 → no value")
+                && line.contains("no seed of the second folder has it  ← moved"),
+            "{line}"
+        );
+        let j = json(std::slice::from_ref(&c), &family, &[], &[]);
+        assert_eq!(
+            j["scenarios"][0]["one_sided"],
+            json!([{ "metric": "latency_ms.p99", "in": "before", "mean": 812.5 }])
+        );
+        assert_eq!(j["pass"], false);
     }
 
     #[test]
@@ -557,7 +638,8 @@ mod tests {
             variant: None,
             differences: vec![difference("error_rate", 0.02, 0.05, 0.01, 0.05)],
             cautions: Vec::new(),
-            judged: [None, None],
+            latency: None,
+            one_sided: Vec::new(),
         };
         let family = Family {
             comparisons: 1,
@@ -585,7 +667,8 @@ mod tests {
             variant: None,
             differences: vec![difference("error_rate", 0.02, 0.021, -0.01, 0.012)],
             cautions: Vec::new(),
-            judged: [None, None],
+            latency: None,
+            one_sided: Vec::new(),
         };
         let text = terminal(&[still], &family, &[], &[]);
         assert!(

@@ -346,7 +346,7 @@ pub fn parse_all(
         if declared.is_empty() {
             ck.warn(
                 at.clone(),
-                "`latency` says which latency the variants are compared by, and the scenario has no [[variant]] or [sweep]: here only `archsim diff` compares by it (the report shows the clients' latency)",
+                "`latency` says which latency the variants are compared by, and the scenario has no [[variant]] or [sweep]: here only `archsim diff` compares by it and the slides lead with it (the report's figures are the clients' latency)",
             );
         }
     }
