@@ -472,7 +472,7 @@ impl MetricSet {
         out.gauges = gauges
             .into_iter()
             .map(|(k, (sum, n, max))| {
-                let v = if k.ends_with("_max") {
+                let v = if is_maximum(&k) {
                     max
                 } else {
                     sum / f64::from(n)
@@ -482,6 +482,14 @@ impl MetricSet {
             .collect();
         out
     }
+}
+
+/// Whether a gauge is a maximum, which pools over seeds as the largest seed's: its name ends
+/// with `_max`, or with `_max` and a unit (`failover_downtime_max_s`, `oldest_age_max_s`).
+fn is_maximum(name: &str) -> bool {
+    ["", "_s", "_ms"]
+        .iter()
+        .any(|unit| name.strip_suffix(unit).is_some_and(|n| n.ends_with("_max")))
 }
 
 /// Whether an actor is a source of traffic or a part of the architecture.
@@ -707,6 +715,24 @@ mod tests {
             p.gauges["queue_max"], 9.0,
             "a maximum over seeds is the largest"
         );
+        // With a unit after `_max` too (an RDS failover's longest downtime, a queue's oldest
+        // message); a name that only has "max" elsewhere is a mean.
+        for (name, pooled) in [
+            ("failover_downtime_max_s", 107.49),
+            ("oldest_age_max_ms", 107.49),
+            ("max_seen", (61.17 + 107.49) / 2.0),
+            ("maximum_s", (61.17 + 107.49) / 2.0),
+        ] {
+            let (mut x, mut y) = (MetricSet::default(), MetricSet::default());
+            x.gauge(name, 61.17);
+            y.gauge(name, 107.49);
+            let p = MetricSet::pool([&x, &y]);
+            assert!(
+                (p.gauges[name] - pooled).abs() < 1e-12,
+                "{name}: {}",
+                p.gauges[name]
+            );
+        }
         assert_eq!(p.hists["lat"].count(), 2);
     }
 }
