@@ -1405,7 +1405,8 @@ fn check_arrivals(
 /// Zone names that look like misspellings of each other are said as a warning (one zone
 /// may be a typo for the other, which would make a zone outage or a cross-zone hop miss it):
 /// names equal but for case and punctuation ("us-east-1a" and "US-EAST-1A"), or ending in the
-/// same letter but differing before it ("zone-a" and "zona-a"). Zones that differ in their
+/// same letter but differing before it ("zone-a" and "zona-a"), or one the other with a
+/// region before it ("a" and "us-east-1a"). Zones that differ in their
 /// last letter ("a" and "b", "us-east-1a" and "us-east-1b") are how zones are named.
 /// Where a zone is first named, and its region (`None`: named by a fault, in any region).
 type Place<'a> = (std::ops::Range<usize>, Option<&'a str>);
@@ -1450,7 +1451,24 @@ fn warn_similar_zones(
                 }
             }
             let same_letter = a.len() > 1 && b.len() > 1 && a.chars().last() == b.chars().last();
-            if normal(a) == normal(b) || same_letter {
+            // One the other with its region before it ("a" and "us-east-1a"): one zone named
+            // two ways.
+            let (na, nb) = (normal(a), normal(b));
+            let (short, long) = if na.len() < nb.len() {
+                (&na, &nb)
+            } else {
+                (&nb, &na)
+            };
+            let region_before = !short.is_empty()
+                && long
+                    .strip_suffix(short.as_str())
+                    .is_some_and(|r| r.ends_with(|c: char| c.is_ascii_digit()));
+            if region_before {
+                ck.warn(
+                    span.clone(),
+                    format!("zones \"{a}\" and \"{b}\" look like one zone named two ways: name it one way (they are different zones to archsim, and an outage of one does not reach the other)"),
+                );
+            } else if na == nb || same_letter {
                 ck.warn(
                     span.clone(),
                     format!("zones \"{a}\" and \"{b}\" look alike: is one a typo for the other? (they are different zones to archsim)"),

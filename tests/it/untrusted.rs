@@ -678,6 +678,30 @@ fn zones_that_look_alike_are_warned_of() {
         .unwrap()
         .warnings
         .is_empty());
+    // One zone named two ways, short and with its region ("a" and "us-east-1a"; the zone
+    // ID's "az1" and "use1-az1"): an outage of one would not reach the other.
+    for (x, y) in [("a", "us-east-1a"), ("az1", "use1-az1")] {
+        let named = text.edit("zone-a", x).edit("zona-a", y);
+        let w = scenario::parse(Path::new("x.toml"), &named)
+            .unwrap()
+            .warnings;
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].message.contains(&format!(
+                "zones \"{x}\" and \"{y}\" look like one zone named two ways"
+            )),
+            "{}",
+            w[0].message
+        );
+    }
+    // "us-east-1a" and "us-east-1b", "a" and "1b": zones of their own.
+    for (x, y) in [("us-east-1a", "us-east-1b"), ("a", "1b")] {
+        let named = text.edit("zone-a", x).edit("zona-a", y);
+        let w = scenario::parse(Path::new("x.toml"), &named)
+            .unwrap()
+            .warnings;
+        assert!(w.is_empty(), "{x} {y}: {w:?}");
+    }
 }
 
 #[test]
