@@ -572,6 +572,9 @@ struct Marks {
     spans: Vec<Span>,
     /// (time in axis units, label, how many happened together).
     instants: Vec<(f64, String, usize)>,
+    /// The labels of instants whose actor's event log was full before the chart's end
+    /// (`MAX_EVENTS_PER_ACTOR`): their counts are the least there were.
+    at_least: Vec<String>,
 }
 
 /// A labelled condition's spans: (label, colour, each (start, end) in axis units).
@@ -617,11 +620,28 @@ fn layout(marks: &Marks, x_end: f64, warmup: f64, width: i32) -> Vec<Placed> {
             None => seen.push((label.as_str(), *x, *n, early)),
         }
     }
+    let ticks = if instants_as_ticks(marks) {
+        ": ticks at the top"
+    } else {
+        ""
+    };
     for (label, x, n, early) in seen {
+        let least = if marks.at_least.iter().any(|l| l == label) {
+            "at least "
+        } else {
+            ""
+        };
         let text = match (n, early) {
-            (1, _) => label.to_string(),
-            (n, 0) => format!("{label} ({n} times)"),
-            (n, e) => format!("{label} ({n} times, {e} in the warmup)"),
+            (1, _) if least.is_empty() => format!(
+                "{label}{}",
+                if ticks.is_empty() {
+                    ""
+                } else {
+                    " (a tick at the top)"
+                }
+            ),
+            (n, 0) => format!("{label} ({least}{n} times{ticks})"),
+            (n, e) => format!("{label} ({least}{n} times, {e} in the warmup{ticks})"),
         };
         wanted.push((px(x), text, BLACK));
     }
@@ -892,13 +912,19 @@ where
             [(0.0, lo), (w, hi)],
             RGBColor(120, 120, 120).mix(0.12).filled(),
         )))?;
+        // Below the instants' ticks where they are drawn at the top.
+        let top = if instants_as_ticks(marks) {
+            tick_foot(lo, hi, panel.log_y)
+        } else {
+            hi
+        };
         c.draw_series(std::iter::once(Text::new(
             "warmup",
-            (w * 0.05, hi),
+            (w * 0.05, top),
             (FONT, 20).into_font().color(&RGBColor(90, 90, 90)),
         )))?;
     }
-    draw_events(c, marks, lo, hi)?;
+    draw_events(c, marks, lo, hi, panel.log_y)?;
 
     let width = c.plotting_area().dim_in_pixel().0 as usize;
     for (i, line) in lines.iter().enumerate() {
@@ -1275,26 +1301,46 @@ fn marks(
         };
         spans.push((label.clone(), color, list));
     }
+    // An actor whose log was full before the chart's end (its last record kept is earlier)
+    // left some of its instants out.
+    let mine = || events.iter().filter(|e| e.seed == instants_seed);
+    let full = |actor: &str| {
+        let kept = mine()
+            .filter(|e| e.component == actor && e.event != crate::metrics::EVENTS_DROPPED)
+            .map(|e| e.time_s / unit)
+            .fold(f64::NEG_INFINITY, f64::max);
+        kept < x_end
+    };
+    let full: Vec<&str> = mine()
+        .filter(|e| e.event == crate::metrics::EVENTS_DROPPED && full(&e.component))
+        .map(|e| e.component.as_str())
+        .collect();
+    let mut at_least = Vec::new();
     let mut grouped: Vec<(f64, String, usize)> = Vec::new();
-    for e in events.iter().filter(|e| e.seed == instants_seed) {
-        if e.component.is_empty() {
+    for e in mine() {
+        let x = e.time_s / unit;
+        // What happens after the chart's end (a backlog drained once arrivals stopped) is
+        // neither drawn nor counted.
+        if e.component.is_empty() || x > x_end {
             continue;
         }
-        let x = e.time_s / unit;
         let label = match mark_of(e, kinds) {
             Mark::Instant if e.component == faults::ACTOR => e.detail.clone(),
             Mark::Instant => format!("{} {}", e.component, in_words(&e.event)),
             _ => continue,
         };
+        if full.contains(&e.component.as_str()) && !at_least.contains(&label) {
+            at_least.push(label.clone());
+        }
         match grouped.last_mut() {
             Some(g) if g.1 == label && x - g.0 < gap && (g.0 < warmup) == (x < warmup) => g.2 += 1,
             _ => grouped.push((x, label, 1)),
         }
     }
-    grouped.truncate(100);
     Marks {
         spans,
         instants: grouped,
+        at_least,
     }
 }
 
@@ -1370,13 +1416,39 @@ fn in_words(name: &str) -> String {
     name.replace('_', " ")
 }
 
-/// Draws the marks in a panel: shaded spans, dashed lines at instants (their labels are in
-/// the chart's lane above the panels).
+/// The most marks of instants a panel draws as dashed lines across it; past it (a function
+/// timing out all run long) each is a short tick down from the panel's top instead, so that
+/// the curves stay readable, and the label says so.
+const MAX_INSTANT_LINES: usize = 24;
+
+/// The most marks of instants a panel draws at all (each group of close ones is one mark; the
+/// labels count every instant).
+const MAX_INSTANT_MARKS: usize = 2000;
+
+/// Whether the instants are drawn as ticks at the panels' top (`MAX_INSTANT_LINES`).
+fn instants_as_ticks(marks: &Marks) -> bool {
+    marks.instants.len() > MAX_INSTANT_LINES
+}
+
+/// Where the instants' ticks end, a tenth of the panel's height down from its top (`lo` and
+/// `hi` its value axis, logarithmic when `log_y`).
+fn tick_foot(lo: f64, hi: f64, log_y: bool) -> f64 {
+    if log_y {
+        hi / (hi / lo).powf(0.1)
+    } else {
+        hi - 0.1 * (hi - lo)
+    }
+}
+
+/// Draws the marks in a panel: shaded spans, dashed lines at instants, or ticks where they
+/// are many (`instants_as_ticks`; their labels are in the chart's lane above the panels).
+/// `log_y`: the panel's value axis is logarithmic (a tick's length is a share of its height).
 fn draw_events<'a, DB, Y>(
     c: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
     marks: &Marks,
     lo: f64,
     hi: f64,
+    log_y: bool,
 ) -> DrawResult<DB>
 where
     DB: DrawingBackend + 'a,
@@ -1391,6 +1463,19 @@ where
                 color.mix(0.12).filled(),
             )))?;
         }
+    }
+    if instants_as_ticks(marks) {
+        let foot = tick_foot(lo, hi, log_y);
+        c.draw_series(
+            marks
+                .instants
+                .iter()
+                .take(MAX_INSTANT_MARKS)
+                .map(|&(x, _, _)| {
+                    PathElement::new(vec![(x, foot), (x, hi)], BLACK.mix(0.6).stroke_width(2))
+                }),
+        )?;
+        return Ok(());
     }
     for (x, _, _) in &marks.instants {
         c.draw_series(DashedLineSeries::new(
@@ -2389,6 +2474,7 @@ mod tests {
                 .iter()
                 .map(|&(x, n)| (x, "web scale out".to_string(), n))
                 .collect(),
+            at_least: Vec::new(),
         };
         let text = |m: &Marks, warmup: f64| layout(m, 10.0, warmup, 1280)[0].text.clone();
         // Two together at 1 (in a warmup to 2), one at 5: the summary counts 1.
@@ -2773,6 +2859,50 @@ mod tests {
         );
         let m = marks(&events, 1, &BTreeMap::new(), 1.0, (0.0, 200.0));
         assert_eq!(m.instants.len(), 1);
+    }
+
+    #[test]
+    fn many_instants_are_ticks_counted_within_the_chart_and_a_full_log_says_at_least() {
+        // A function timing out every 2 s of a 600 s chart (30 s of warmup), and on after the
+        // end while its backlog drains: the marks after 600 s are neither drawn nor counted.
+        let at = |t: f64, event: &str| Event {
+            time_s: t,
+            seed: 1,
+            component: "fn".into(),
+            event: event.into(),
+            detail: String::new(),
+        };
+        let mut events: Vec<Event> = (0..400)
+            .map(|k| at(f64::from(k) * 2.0 + 1.0, "function_timeout"))
+            .collect();
+        let m = marks(&events, 1, &BTreeMap::new(), 1.0, (30.0, 600.0));
+        assert!(instants_as_ticks(&m) && m.instants.iter().all(|i| i.0 <= 600.0));
+        assert_eq!(
+            layout(&m, 600.0, 30.0, 1280)[0].text,
+            "fn function timeout (300 times, 15 in the warmup: ticks at the top)"
+        );
+        // Its log full at the end of the run, its last record kept after the chart's end:
+        // every instant within the chart was kept, and the count is whole.
+        events.push(at(600.0, crate::metrics::EVENTS_DROPPED));
+        let m = marks(&events, 1, &BTreeMap::new(), 1.0, (30.0, 600.0));
+        assert!(m.at_least.is_empty());
+        // Full before the chart's end (its last record kept at 301 s): the least there were.
+        events.retain(|e| e.time_s <= 301.0 || e.event == crate::metrics::EVENTS_DROPPED);
+        let m = marks(&events, 1, &BTreeMap::new(), 1.0, (30.0, 600.0));
+        assert_eq!(
+            layout(&m, 600.0, 30.0, 1280)[0].text,
+            "fn function timeout (at least 151 times, 15 in the warmup: ticks at the top)"
+        );
+        // A few are lines across the panels, as before.
+        let few: Vec<Event> = [100.0, 200.0, 300.0]
+            .map(|t| at(t, "function_timeout"))
+            .into();
+        let m = marks(&few, 1, &BTreeMap::new(), 1.0, (30.0, 600.0));
+        assert!(!instants_as_ticks(&m));
+        assert_eq!(
+            layout(&m, 600.0, 30.0, 1280)[0].text,
+            "fn function timeout (3 times)"
+        );
     }
 
     #[test]
