@@ -720,6 +720,8 @@ impl Checker {
         self.dist(d, key, Unit::Bytes)
     }
 
+    /// Every problem it finds is of the distribution's own table (`value_error`): one is told
+    /// even while another value of its component was of the wrong type.
     fn dist(&mut self, d: &Spanned<RawDist>, key: &str, unit: Unit) -> Option<Dist> {
         match d.get_ref() {
             RawDist::Constant(q) => {
@@ -729,7 +731,7 @@ impl Checker {
             }
             RawDist::Table { dist, params } => {
                 let Some(name) = dist else {
-                    self.error(
+                    self.value_error(
                         d.span(),
                         format!(
                             "`{key}` needs `dist`: one of {}",
@@ -756,7 +758,7 @@ impl Checker {
                         .any(|set| set.contains(&k.get_ref().as_str()))
                     {
                         ok = false;
-                        self.error(
+                        self.value_error(
                             k.span(),
                             format!(
                                 "`{}` is not a parameter of the {name_str} distribution; it takes {}",
@@ -774,7 +776,7 @@ impl Checker {
                     .iter()
                     .find(|set| set.iter().all(|p| given.contains(p)) && given.len() == set.len())
                 else {
-                    self.error(
+                    self.value_error(
                         d.span(),
                         format!(
                             "`{key}`: the {name_str} distribution takes {}",
@@ -809,7 +811,7 @@ impl Checker {
                                 Unit::Duration => "[\"1ms\", \"5ms\", \"20ms\"]",
                                 Unit::Number | Unit::Bytes => "[512, 1024, 4096]",
                             };
-                            self.error(
+                            self.value_error(
                                 q.span(),
                                 format!("`{pkey}` must be a list of the values to draw from, such as {example}"),
                             );

@@ -179,6 +179,45 @@ wcu = 0
 }
 
 #[test]
+fn a_distributions_own_mistake_and_a_second_unknown_word_are_told_in_the_same_pass() {
+    // `servers` of the wrong type beside a lognormal given a p95; an RDS engine misspelt
+    // beside a deployment misspelt: each mistake is told at once, not one per try.
+    let text = r#"[scenario]
+duration = "1m"
+[[workload]]
+name = "users"
+target = "web"
+arrival = { process = "poisson", rate = 100 }
+[[component]]
+id = "web"
+kind = "service"
+servers = 8.5
+service_time = { dist = "lognormal", median = "20ms", p95 = "80ms" }
+calls = [ { to = "db" } ]
+[[component]]
+id = "db"
+kind = "rds"
+az = "a"
+engine = "postgresql"
+deployment = "multi-az"
+instance_class = "db.r5.large"
+read_time = "2ms"
+write_time = "4ms"
+"#;
+    let got = located("x.toml", text);
+    let want = [
+        "10:11 `servers`: wrong type",
+        "11:55 `p95` is not a parameter of the lognormal distribution",
+        "17:10 `engine` = \"postgresql\" is not known (did you mean `postgres`?)",
+        "18:14 `deployment` = \"multi-az\" is not known",
+    ];
+    assert_eq!(got.len(), want.len(), "{}", got.join("\n"));
+    for (g, w) in got.iter().zip(want) {
+        assert!(g.starts_with(w), "{g:?} is not {w:?}");
+    }
+}
+
+#[test]
 fn a_workload_that_cannot_be_read_brings_no_second_error_from_an_expectation() {
     // Its name is read even so, and an expectation naming it is not refused (which would
     // say the scenario "has:" no workload at all).

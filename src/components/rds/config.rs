@@ -655,11 +655,18 @@ fn default_failover_time(deployment: Deployment) -> Dist {
 /// The engine and the deployment, which must agree: `deployment` (or the older
 /// `multi_az`) chooses, and an Aurora engine means an Aurora cluster.
 fn engine_and_deployment(raw: &RawRds, ck: &mut Checker) -> Option<(String, Deployment)> {
-    let engine = ck.one_of_or(&raw.engine, "engine", ENGINES, "postgres")?;
+    // Both words judged before either stops the reading, so that one hides no mistake in
+    // the other.
+    let engine = ck.one_of_or(&raw.engine, "engine", ENGINES, "postgres");
+    let word = raw
+        .deployment
+        .as_ref()
+        .map(|d| ck.one_of(d, "deployment", DEPLOYMENTS));
+    let engine = engine?;
     let aurora_engine = engine.starts_with("aurora-");
-    let chosen = match &raw.deployment {
-        Some(d) => {
-            let word = ck.one_of(d, "deployment", DEPLOYMENTS)?;
+    let chosen = match word {
+        Some(word) => {
+            let word = word?;
             let i = DEPLOYMENTS.iter().position(|w| *w == word)?;
             Some(
                 [
