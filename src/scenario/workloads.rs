@@ -476,6 +476,13 @@ fn parse_arrival(
             let at = ck.duration(a.at.as_ref()?, "arrival.at");
             let len = ck.positive_duration(a.for_.as_ref()?, "arrival.for");
             let (base_rate, peak, at, len) = (base_rate?, peak?, at?, len?);
+            if peak <= base_rate {
+                // A dip is a spike written the other way round, most likely: run as written.
+                ck.warn(
+                    a.peak.as_ref().map_or(span.clone(), |v| v.span()),
+                    format!("`arrival.peak` ({peak}/s) is not above `base` ({base_rate}/s): this spike is a dip (or nothing); did you swap them?"),
+                );
+            }
             if let Some(d) = duration.filter(|&d| at >= d) {
                 ck.error(
                     a.at.as_ref().map_or(span, |v| v.span()),

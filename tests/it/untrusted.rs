@@ -624,6 +624,29 @@ fn arrivals_that_all_fall_after_the_end_are_refused() {
 }
 
 #[test]
+fn a_spike_whose_peak_is_not_above_its_base_is_warned_of_at_the_peak() {
+    let said = located_warnings(&with_arrival(
+        "{ process = \"spike\", base = 500, peak = 100, at = \"2s\", for = \"3s\" }",
+    ));
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].contains("`arrival.peak` (100/s) is not above `base` (500/s): this spike is a dip"),
+        "{said:?}"
+    );
+    let line =
+        with_arrival("{ process = \"spike\", base = 500, peak = 100, at = \"2s\", for = \"3s\" }")
+            .lines()
+            .position(|l| l.contains("peak = 100"))
+            .unwrap()
+            + 1;
+    assert!(said[0].starts_with(&format!("{line}:")), "{said:?}");
+    assert!(located_warnings(&with_arrival(
+        "{ process = \"spike\", base = 100, peak = 500, at = \"2s\", for = \"3s\" }"
+    ))
+    .is_empty());
+}
+
+#[test]
 fn every_problem_of_a_file_is_reported_in_one_pass_with_suggestions() {
     let text = r#"[scenario]
 duration = "10s"
