@@ -37,6 +37,9 @@ pub struct Expectation {
     pub variant_at: (usize, usize),
     pub line: usize,
     pub column: usize,
+    /// The number is a share from 0 to 1, which the run's tables print as a percentage: a
+    /// failure shows both.
+    pub share: bool,
 }
 
 /// How an expectation fared.
@@ -222,11 +225,13 @@ fn judge_in(e: &Expectation, summary: &Summary, what: &str) -> (Option<f64>, Opt
         None => Some(not_a_number(summary, &e.metric)),
         Some(v) if e.min.is_some_and(|lo| v < lo) => {
             let lo = e.min.unwrap_or(0.0);
-            Some(format!("{}{what} is below {lo}", beside(v, lo)))
+            let (v, lo) = e.shown(v, lo);
+            Some(format!("{v}{what} is below {lo}"))
         }
         Some(v) if e.max.is_some_and(|hi| v > hi) => {
             let hi = e.max.unwrap_or(0.0);
-            Some(format!("{}{what} is above {hi}", beside(v, hi)))
+            let (v, hi) = e.shown(v, hi);
+            Some(format!("{v}{what} is above {hi}"))
         }
         Some(_) => None,
     };
@@ -235,6 +240,26 @@ fn judge_in(e: &Expectation, summary: &Summary, what: &str) -> (Option<f64>, Opt
 
 /// `v`, a value on one side of `bound`, in as few significant digits as still show it there
 /// (four at least): 0.6776 for 0.6776166424000001, 0.10000004 above 0.1.
+impl Expectation {
+    /// A number and the bound it crossed, as a failure says them: with enough digits to
+    /// show which side it is on (`beside`), a share's percentages beside ("0.3746 (37.46 %)",
+    /// "0.01 (1 %)") as the run's tables print it.
+    pub(crate) fn shown(&self, v: f64, bound: f64) -> (String, String) {
+        let text = beside(v, bound);
+        let b = crate::text::trim_zeros(&bound.to_string()).to_string();
+        if !self.share {
+            return (text, b);
+        }
+        (
+            format!("{text} ({} %)", beside(100.0 * v, 100.0 * bound)),
+            format!(
+                "{b} ({} %)",
+                crate::text::trim_zeros(&format!("{:.4}", 100.0 * bound))
+            ),
+        )
+    }
+}
+
 fn beside(v: f64, bound: f64) -> String {
     if !v.is_finite() || v == 0.0 {
         return v.to_string();
@@ -377,6 +402,7 @@ mod tests {
             variant_at: (1, 1),
             line: 1,
             column: 1,
+            share: false,
         }
     }
 
@@ -427,6 +453,29 @@ mod tests {
         let one = json!({ "seeds": [1], "requests": { "by_status": { "503": 3875 } } });
         let v = &evaluate(&[exp("requests.by_status.503", None, Some(1.0))], &one, &[])[0];
         assert_eq!(v.problem.as_deref(), Some("3875 is above 1"));
+    }
+
+    #[test]
+    fn a_share_that_fails_shows_its_percentage_beside() {
+        // error_rate 0.3746 against `max = 0.01`: the terminal's tables say 37.46 %.
+        let e = Expectation {
+            share: true,
+            ..exp("error_rate", None, Some(0.01))
+        };
+        let v = judge(&e, &json!({ "error_rate": 0.3746 }));
+        assert_eq!(
+            v.problem.as_deref(),
+            Some("0.3746 (37.46 %) is above 0.01 (1 %)")
+        );
+        let e = Expectation {
+            share: true,
+            ..exp("error_rate", Some(0.999), None)
+        };
+        let v = judge(&e, &json!({ "error_rate": 0.99875 }));
+        assert_eq!(
+            v.problem.as_deref(),
+            Some("0.9988 (99.88 %) is below 0.999 (99.9 %)")
+        );
     }
 
     #[test]

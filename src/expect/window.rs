@@ -10,7 +10,7 @@
 //! judged. The verdict names the seed and the window of the value that failed, or when all
 //! held the one nearest a bound.
 
-use super::{beside, when, Expectation, Verdict};
+use super::{when, Expectation, Verdict};
 use crate::kernel::SimTime;
 use crate::metrics::{Role, RunResult};
 
@@ -159,18 +159,13 @@ pub fn judge(e: &Expectation, seen: &[Seen]) -> Verdict {
         } else {
             match worst {
                 Some((v, t)) if margin(v) < 0.0 => Some(match e.max.filter(|&hi| v > hi) {
-                    Some(hi) => format!(
-                        "{who}{} in the window at {} is above {hi}",
-                        beside(v, hi),
-                        when(t)
-                    ),
+                    Some(hi) => {
+                        let (v, hi) = e.shown(v, hi);
+                        format!("{who}{v} in the window at {} is above {hi}", when(t))
+                    }
                     None => {
-                        let lo = e.min.unwrap_or(0.0);
-                        format!(
-                            "{who}{} in the window at {} is below {lo}",
-                            beside(v, lo),
-                            when(t)
-                        )
+                        let (v, lo) = e.shown(v, e.min.unwrap_or(0.0));
+                        format!("{who}{v} in the window at {} is below {lo}", when(t))
                     }
                 }),
                 _ => None,

@@ -256,6 +256,7 @@ mod tests {
                 variant_at: (0, 0),
                 line: 19,
                 column: 10,
+                share: false,
             },
             value: Some(41.0),
             seed: None,

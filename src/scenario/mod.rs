@@ -2070,6 +2070,7 @@ fn parse_expect(
             .map_or((line, column), |v| ck.line_column(v.span().start)),
         line,
         column,
+        share: unit == Some(crate::metrics::Unit::Share),
     })
 }
 
