@@ -172,6 +172,32 @@ const RDS: &[Row] = &[
 /// RDS families whose larger sizes follow by doubling from `.large`.
 const RDS_DOUBLING: &[&str] = &["db.m5", "db.r5", "db.m6g", "db.r6g", "db.r7g"];
 
+/// What to say of `name`, which is not among `known` (instance types or DB classes): the
+/// nearest known name where it is of the same family (`db.r5.larg`: `db.r5.large`), else
+/// the sizes of its family archsim knows (`t3.large`: t3.micro and t3.medium, the sizes
+/// aws-facts prices), else the nearest name of any family.
+pub fn unknown_hint(name: &str, known: &[String]) -> String {
+    let family = |n: &str| n.rsplit_once('.').map_or("", |(f, _)| f).to_string();
+    let mine = family(name);
+    let near = crate::text::nearest(name, known.iter().map(String::as_str));
+    if near.is_some_and(|n| family(n) == mine) || mine.is_empty() {
+        return crate::text::did_you_mean(name, known.iter().map(String::as_str));
+    }
+    let sizes: Vec<&str> = known
+        .iter()
+        .filter(|k| family(k) == mine)
+        .map(String::as_str)
+        .collect();
+    match sizes.as_slice() {
+        [] => crate::text::did_you_mean(name, known.iter().map(String::as_str)),
+        [one] => format!(" (of {mine}, archsim has {one} alone: the sizes it has prices for)"),
+        [rest @ .., last] => format!(
+            " (of {mine}, archsim has {} and {last}: the sizes it has prices for)",
+            rest.join(", ")
+        ),
+    }
+}
+
 /// Every RDS instance class name the table knows, for error messages and the schema.
 pub fn rds_names() -> Vec<String> {
     let mut names: Vec<String> = RDS.iter().map(|r| r.0.to_string()).collect();

@@ -218,6 +218,45 @@ write_time = "4ms"
 }
 
 #[test]
+fn an_unknown_size_of_a_known_family_names_the_sizes_archsim_has() {
+    // t3.large is not priced in aws-facts: the t3 sizes that are, not i3.large (one letter
+    // away, another family); a misspelt class of a known family gets the nearest; an unknown
+    // class hides no mistake in the engine beside it.
+    let text = r#"[scenario]
+duration = "1m"
+[[workload]]
+name = "users"
+target = "web"
+arrival = { process = "poisson", rate = 10 }
+[[component]]
+id = "web"
+kind = "ec2_autoscaling"
+instance_type = "t3.large"
+min = 1
+max = 1
+work = "5ms"
+calls = [ { to = "db" } ]
+[[component]]
+id = "db"
+kind = "rds"
+engine = "postgresql"
+instance_class = "db.r5.larg"
+read_time = "1ms"
+write_time = "1ms"
+"#;
+    let got = located("x.toml", text);
+    let want = [
+        "10:17 unknown instance type \"t3.large\" (of t3, archsim has t3.micro and t3.medium: the sizes it has prices for)",
+        "18:10 `engine` = \"postgresql\" is not known",
+        "19:18 unknown instance class \"db.r5.larg\" (did you mean `db.r5.large`?)",
+    ];
+    assert_eq!(got.len(), want.len(), "{}", got.join("\n"));
+    for (g, w) in got.iter().zip(want) {
+        assert!(g.starts_with(w), "{g:?} is not {w:?}");
+    }
+}
+
+#[test]
 fn a_workload_that_cannot_be_read_brings_no_second_error_from_an_expectation() {
     // Its name is read even so, and an expectation naming it is not refused (which would
     // say the scenario "has:" no workload at all).

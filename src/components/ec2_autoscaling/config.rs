@@ -473,7 +473,7 @@ fn instance_type(name: &Spanned<String>, ck: &mut Checker) -> Option<InstanceTyp
             format!(
                 "unknown instance type \"{}\"{}; known types are: {}",
                 name.get_ref(),
-                crate::text::did_you_mean(name.get_ref(), known.iter().map(String::as_str)),
+                instance_types::unknown_hint(name.get_ref(), &known),
                 known.join(", ")
             ),
         );

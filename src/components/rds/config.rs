@@ -230,18 +230,22 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<RdsConfig
     // Where the component is written: for messages about a key it lacks.
     let at = table.span().start..table.span().start;
     let raw: RawRds = ck.deserialize(table)?;
-    let Some(class) = instance_types::rds(raw.instance_class.get_ref()) else {
-        ck.error(
+    let class = instance_types::rds(raw.instance_class.get_ref());
+    if class.is_none() {
+        let known = instance_types::rds_names();
+        ck.value_error(
             raw.instance_class.span(),
             format!(
-                "unknown instance class \"{}\"; known classes are: {}",
+                "unknown instance class \"{}\"{}; known classes are: {}",
                 raw.instance_class.get_ref(),
-                instance_types::rds_names().join(", ")
+                instance_types::unknown_hint(raw.instance_class.get_ref(), &known),
+                known.join(", ")
             ),
         );
-        return None;
-    };
-    let (engine, deployment) = engine_and_deployment(&raw, ck)?;
+    }
+    // The engine and deployment are judged even so: an unknown class hides no mistake there.
+    let engine_deployment = engine_and_deployment(&raw, ck);
+    let (class, (engine, deployment)) = (class?, engine_deployment?);
     let class_runs = class_runs_deployment(&raw.instance_class, deployment, ck);
     // aws-facts: §5 read replicas: 15 per source for MySQL, MariaDB and PostgreSQL; 5 for
     // Oracle and SQL Server; Aurora: up to 15 replicas.
