@@ -1628,11 +1628,17 @@ fn reword_with(msg: &str, extra: &[&str]) -> String {
             let mut allowed: Vec<&str> = extra.to_vec();
             allowed.extend(listed.iter().map(|k| k.trim().trim_matches('`')));
             let name = key.trim_matches('`');
-            let hint = match name {
-                // AWS's own words for a zone, which no edit distance brings to `az`.
-                "zone" | "availability_zone" | "availability-zone" if allowed.contains(&"az") => {
-                    crate::text::meant("az")
-                }
+            // AWS's own words (CloudFormation's and Terraform's), which no edit distance
+            // brings to archsim's: a zone's `az`, an Auto Scaling group's sizes.
+            let aws = match name {
+                "zone" | "availability_zone" | "availability-zone" => Some("az"),
+                "min_size" | "MinSize" => Some("min"),
+                "max_size" | "MaxSize" => Some("max"),
+                "desired_capacity" | "DesiredCapacity" => Some("desired"),
+                _ => None,
+            };
+            let hint = match aws {
+                Some(ours) if allowed.contains(&ours) => crate::text::meant(ours),
                 _ => crate::text::did_you_mean(name, allowed.iter().copied()),
             };
             return if allowed.len() == 1 {
