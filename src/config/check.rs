@@ -1634,7 +1634,6 @@ fn reword_with(msg: &str, extra: &[&str]) -> String {
                 "zone" | "availability_zone" | "availability-zone" => Some("az"),
                 "min_size" | "MinSize" => Some("min"),
                 "max_size" | "MaxSize" => Some("max"),
-                "desired_capacity" | "DesiredCapacity" => Some("desired"),
                 _ => None,
             };
             let hint = match aws {
