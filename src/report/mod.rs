@@ -237,10 +237,14 @@ pub fn text_summary(summary: &Summary) -> String {
         .get("latency_ms.p99")
         .and_then(Value::as_array)
     {
-        if let (Some(lo), Some(hi)) = (ci[0].as_f64(), ci[1].as_f64()) {
+        // Of the seeds' own p99s, whose mean can be far from the pooled p99 above (one seed's
+        // slow spell is the pool's tail): the mean said beside its interval.
+        let mean = crate::metrics::compare::mean_ci(summary, "latency_ms.p99").map(|m| m.0);
+        if let (Some(lo), Some(hi), Some(mean)) = (ci[0].as_f64(), ci[1].as_f64(), mean) {
             let _ = writeln!(
                 o,
-                "           p99 95% interval over seeds: {} .. {}",
+                "           seeds' own p99: mean {}, 95% interval {} .. {}",
+                ms(mean),
                 ms(lo),
                 ms(hi)
             );

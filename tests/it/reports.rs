@@ -266,7 +266,7 @@ fn the_terminal_summary_shows_statuses_percentiles_and_intervals() {
         "503:",
         "latency ms of successes: mean",
         "of all, a failure at its time to fail: mean",
-        "p99 95% interval over seeds",
+        "seeds' own p99: mean ",
         "web ",
         "utilisation",
         "kernel ",
