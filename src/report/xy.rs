@@ -19,7 +19,7 @@ const HELD_PROBE: &str = "probe that held every SLO";
 const CHOSEN: &str = "cheapest that meets every requirement";
 
 /// The legend of points left off the frontier for their errors.
-const OFF_FRONTIER: &str = "off the frontier: errors over 0.1 point above the fewest";
+const OFF_FRONTIER: &str = "off the frontier: errors over 0.1 percentage point above the fewest";
 
 /// The legend of the points a frontier variant beats (filled blue): neither off the frontier
 /// for their errors nor on it.
@@ -1001,7 +1001,7 @@ mod tests {
     #[test]
     fn the_legend_of_points_off_the_frontier_says_the_margin() {
         let margin = super::super::experiment::FRONTIER_ERROR_MARGIN * 100.0;
-        assert!(OFF_FRONTIER.contains(&format!("errors over {margin} point above")));
+        assert!(OFF_FRONTIER.contains(&format!("errors over {margin} percentage point above")));
     }
 
     #[test]
