@@ -246,7 +246,7 @@ impl Expectation {
     /// "0.01 (1 %)") as the run's tables print it.
     pub(crate) fn shown(&self, v: f64, bound: f64) -> (String, String) {
         let text = beside(v, bound);
-        let b = crate::text::trim_zeros(&bound.to_string()).to_string();
+        let b = bound.to_string();
         if !self.share {
             return (text, b);
         }

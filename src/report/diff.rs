@@ -148,7 +148,7 @@ pub fn cautions(a: &Value, b: &Value, differences: &[Difference]) -> Vec<String>
         let of = |j: Option<&str>| {
             j.map_or_else(
                 || "its clients'".to_string(),
-                |j| latency_words(j).into_owned(),
+                |j| super::judged_name(j).into_owned(),
             )
         };
         out.push(format!(
@@ -210,15 +210,10 @@ impl Compared {
             .then(|| metric.strip_prefix("latency_ms."))
             .flatten();
         match (quantile, &self.latency) {
-            (Some(q), Some(path)) => format!("{q} of {} [ms]", latency_words(path)).into(),
+            (Some(q), Some(path)) => super::judged_quantile(q, path).into(),
             _ => words(metric),
         }
     }
-}
-
-/// A judged latency's path as the experiment's tables name it, without `components.`.
-fn latency_words(path: &str) -> std::borrow::Cow<'_, str> {
-    crate::text::one_line(path.strip_prefix("components.").unwrap_or(path))
 }
 
 /// A headline in a word or two, for the one line a run that did not move gets (a scenario's
@@ -293,7 +288,7 @@ pub fn terminal(
             hows.extend(
                 c.latency
                     .as_deref()
-                    .map(|l| format!("latencies of {}", latency_words(l))),
+                    .map(|l| format!("latencies of {}", super::judged_name(l))),
             );
             // With the scenario's own numbers among them, more than the headlines held.
             let own = c

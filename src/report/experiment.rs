@@ -41,10 +41,7 @@ fn common_judged(variants: &[Summary]) -> Option<&str> {
 /// every variant is judged by one (`common_judged`).
 fn headline_words(variants: &[Summary], metric: &str, words: &str) -> String {
     match (common_judged(variants), metric.strip_prefix("latency_ms.")) {
-        (Some(path), Some(q)) => format!(
-            "{q} of {} [ms]",
-            crate::text::one_line(path.strip_prefix("components.").unwrap_or(path))
-        ),
+        (Some(path), Some(q)) => super::judged_quantile(q, path),
         _ => words.to_string(),
     }
 }

@@ -164,6 +164,17 @@ pub(crate) fn description(summary: &Summary) -> Option<&str> {
         .or_else(|| summary.get("description").and_then(Value::as_str))
 }
 
+/// A judged latency's path as the tables name it, without `components.` (`orders-queue.lag_ms`).
+pub(crate) fn judged_name(path: &str) -> std::borrow::Cow<'_, str> {
+    crate::text::one_line(path.strip_prefix("components.").unwrap_or(path))
+}
+
+/// A headline quantile (`p99`) of a judged latency, as the experiment's tables and `archsim
+/// diff` head it: "p99 of orders-queue.lag_ms [ms]".
+pub(crate) fn judged_quantile(q: &str, path: &str) -> String {
+    format!("{q} of {} [ms]", judged_name(path))
+}
+
 /// A one-screen text summary for the terminal.
 pub fn text_summary(summary: &Summary) -> String {
     let mut o = String::new();
