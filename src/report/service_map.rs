@@ -7,7 +7,9 @@
 //! were) and drawn by `diagram::map`.
 //!
 //! A replica's box (an RDS read replica or readable standby) shows the reads its instances
-//! served, from its database's `instance_reads`.
+//! served, from its database's `instance_reads`. A component that queues work (a queue, a
+//! function's asynchronous events, a table's stream) shows its processing lag's p99 too
+//! (`lag_p99`): its answers come at once, whatever waits behind them.
 //!
 //! A node's p99 is how long the component took to answer its callers: its summary's own
 //! `response_ms` where it keeps one (its successful answers alone, which the map's label
@@ -24,7 +26,7 @@
 //! callers' wait (their timeout) is not a time it took to answer; the arrows into it carry the
 //! timeouts.
 
-use super::diagram::map::{EdgeFigures, Figures, NodeFigures};
+use super::diagram::map::{EdgeFigures, Figures, Lag, NodeFigures};
 use crate::metrics::{EdgeStats, Hist, Summary};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -66,15 +68,40 @@ fn error_share(by_status: &Value) -> f64 {
 
 /// The requests a component answered over the measured time: its `by_status` table's total
 /// where it keeps one (every kind that answers calls does), else its `requests`, else the
-/// count of its `response_ms` (a queue's answers to its producers).
+/// count of its `response_ms` (a queue's answers to its producers); plus the messages another
+/// queue's redrive moved to it (`received_by_redrive`), calls its `by_status` leaves out as
+/// CloudWatch's count of sent messages does, without which a dead-letter queue's box said
+/// "0 req/s" under an arrow of hundreds.
 fn answered(c: &Value) -> f64 {
-    if let Some(m) = c["by_status"].as_object() {
-        return m.values().filter_map(Value::as_f64).sum();
-    }
-    c["requests"]
-        .as_f64()
-        .or_else(|| c["response_ms"]["count"].as_f64())
-        .unwrap_or(0.0)
+    let own = match c["by_status"].as_object() {
+        Some(m) => m.values().filter_map(Value::as_f64).sum(),
+        None => c["requests"]
+            .as_f64()
+            .or_else(|| c["response_ms"]["count"].as_f64())
+            .unwrap_or(0.0),
+    };
+    own + c["received_by_redrive"].as_f64().unwrap_or(0.0)
+}
+
+/// The p99 of a component's processing lag, from a client's request to the end of the work
+/// it queued (a queue's messages, a function's asynchronous events, a stream's records, an
+/// execution nobody waited for), with the words that name it: the field its kind declares
+/// under a name ending in `lag_ms`, its prefix said ("async lag", "stream lag"). `None` for
+/// a kind without one, or with nothing processed in the measured time. Without it a box
+/// answering its callers at once showed a function throttled for most of its events, or a
+/// queue whose messages waited for minutes, as healthy.
+fn lag_p99(c: &Value) -> Option<Lag> {
+    let info = crate::components::registry::info(c["kind"].as_str()?)?;
+    info.fields.iter().find_map(|f| {
+        let path = f.path.strip_suffix(".*")?;
+        let prefix = path.strip_suffix("lag_ms")?;
+        let hist = path.split('.').fold(c, |v, k| &v[k]);
+        let p99 = hist["p99"].as_f64()?;
+        (hist["count"].as_u64()? > 0).then(|| Lag {
+            words: format!("{}lag", prefix.replace('.', " ")),
+            p99_ms: p99,
+        })
+    })
 }
 
 /// The p99 of the calls into `callee` as their callers saw them end [ms]: the edges into it
@@ -155,6 +182,7 @@ pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>)
                     p99_ms: if no_reply { None } else { p99_ms },
                     p99_of_ok,
                     no_reply,
+                    lag: lag_p99(c),
                     // A DNS name counts the lookups it answered: its requests only passed
                     // by on their way to the answer.
                     lookups: c["lookups"].as_f64().map(|n| per_s(n, secs)),
@@ -181,6 +209,7 @@ pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>)
                     p99_ms: w["latency_all_ms"]["p99"].as_f64(),
                     p99_of_ok: false,
                     no_reply: false,
+                    lag: None,
                     lookups: None,
                 },
             );
@@ -210,18 +239,22 @@ pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>)
     f
 }
 
-/// The figures as CSV: one row per node (`to` empty), then one per edge.
+/// The figures as CSV: one row per node (`to` empty), then one per edge. A node's
+/// `lag_p99_ms` is its processing lag's p99 where it has one (`lag_p99`).
 pub fn csv(f: &Figures) -> String {
-    let mut o = String::from("kind,from,to,rate_per_s,error_share,timeout_share,mean_ms,p99_ms\n");
+    let mut o = String::from(
+        "kind,from,to,rate_per_s,error_share,timeout_share,mean_ms,p99_ms,lag_p99_ms\n",
+    );
     let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));
     for (name, n) in &f.nodes {
         let _ = writeln!(
             o,
-            "node,{},,{},{},,,{}",
+            "node,{},,{},{},,,{},{}",
             super::csv_field(name),
             n.rate,
             n.error_share,
-            opt(n.p99_ms)
+            opt(n.p99_ms),
+            opt(n.lag.as_ref().map(|l| l.p99_ms))
         );
     }
     // An instance of a component (an RDS writer or reader, by its number): the reads it
@@ -230,7 +263,7 @@ pub fn csv(f: &Figures) -> String {
         for (k, r) in reads {
             let _ = writeln!(
                 o,
-                "instance,{},,{r},,,,",
+                "instance,{},,{r},,,,,",
                 super::csv_field(&format!("{name}/{k}"))
             );
         }
@@ -238,7 +271,7 @@ pub fn csv(f: &Figures) -> String {
     for ((from, to), e) in &f.edges {
         let _ = writeln!(
             o,
-            "edge,{},{},{},{},{},{},{}",
+            "edge,{},{},{},{},{},{},{},",
             super::csv_field(from),
             super::csv_field(to),
             e.rate,

@@ -656,6 +656,7 @@ fn words_with_no_room_beside_their_arrow_move_the_arrow_rather_than_lie_on_it() 
         p99_ms: Some(75_000.0),
         p99_of_ok: true,
         no_reply: false,
+        lag: None,
         lookups: None,
     };
     for name in sc
@@ -978,6 +979,7 @@ fn longest_figures(sc: &archsim::scenario::Scenario) -> diagram::map::Figures {
         // The longer label: "p99 1.23 s (OK)".
         p99_of_ok: true,
         no_reply: false,
+        lag: None,
         lookups: None,
     };
     for c in &sc.components {

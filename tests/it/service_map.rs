@@ -246,7 +246,7 @@ fn a_component_no_call_reached_shows_no_latency_but_that_there_was_no_reply() {
     );
     // No p99 in the CSV's row for the db either.
     let csv = service_map::csv(&f);
-    assert!(csv.lines().any(|l| l == "node,db,,0,0,,,"), "{csv}");
+    assert!(csv.lines().any(|l| l == "node,db,,0,0,,,,"), "{csv}");
 }
 
 #[test]
@@ -427,6 +427,7 @@ mode = "on_demand"
         p99_ms: Some(1_234.0),
         p99_of_ok: true,
         no_reply: false,
+        lag: None,
         lookups: None,
     };
     for name in [
@@ -669,4 +670,133 @@ read_replicas = 2
     let words = "a replica's or readable standby's box, the reads it served";
     assert!(page("with").contains(words));
     assert!(!page("without").contains(words));
+}
+
+#[test]
+fn a_queues_box_shows_its_lag_and_its_dead_letter_queue_what_redrive_moved_there() {
+    // Orders at 2 a second and a poison message a second into one queue; its function fails
+    // the poison messages, each received once (`max_receive_count = 1`) and moved to the
+    // dead-letter queue at its next receive, 7 s later. The queue answers its producers at
+    // once; its box says how long its messages waited to be processed too. The dead-letter
+    // queue answers no producer (its `by_status` is empty): its rate is what redrive moved.
+    let (sc, o) = outcome_of(
+        r#"
+[scenario]
+name = "map-queue"
+duration = "2m"
+warmup = "10s"
+[network]
+same_az = "0s"
+[[workload]]
+name = "shop"
+target = "q"
+arrival = { process = "constant", rate = 2 }
+mix = [ { op = "order", weight = 1 } ]
+[[workload]]
+name = "bad"
+target = "q"
+arrival = { process = "constant", rate = 1 }
+mix = [ { op = "poison", weight = 1 } ]
+[[component]]
+id = "q"
+kind = "sqs"
+visibility_timeout = "7s"
+max_receive_count = 1
+dead_letter = "dlq"
+consumer = { to = "fn", batch_size = 1 }
+[[component]]
+id = "dlq"
+kind = "sqs"
+[[component]]
+id = "fn"
+kind = "lambda"
+memory_mb = 1769
+runtime = "go"
+work = "10ms"
+error_ops = ["poison"]
+"#,
+    );
+    let s = &o.summary;
+    let f = service_map::figures(s, &o.edges);
+    let secs = crate::num(s, "measured_s");
+    let moved = crate::num(s, "components.dlq.received_by_redrive");
+    // A poison message a second, moved 7 s after it was sent: 100 or so in 110 s.
+    assert!((95.0..=111.0).contains(&moved), "{moved}");
+    assert_eq!(f.nodes["dlq"].rate, moved / secs);
+    // The arrow into it carries as many: redrive is a call the map draws.
+    let into = &f.edges[&("q".to_string(), "dlq".to_string())];
+    assert!((into.rate - f.nodes["dlq"].rate).abs() < 0.02, "{into:?}");
+    // The queue's lag is its summary's, named as a queue's; the others have none (the
+    // dead-letter queue consumed nothing, the function was only called synchronously).
+    let lag = f.nodes["q"].lag.clone().expect("the queue shows its lag");
+    assert_eq!(lag.words, "lag");
+    assert_eq!(lag.p99_ms, crate::num(s, "components.q.lag_ms.p99"));
+    assert!(lag.p99_ms >= 10.0, "at least the function's work: {lag:?}");
+    assert_eq!(f.nodes["dlq"].lag, None);
+    assert_eq!(f.nodes["fn"].lag, None);
+    assert_eq!(f.nodes["shop"].lag, None);
+    let svg = diagram::map::svg(&sc, &f);
+    let want = format!(">lag p99 {:.0} ms</text>", lag.p99_ms);
+    assert_eq!(svg.matches(&want).count(), 1, "{want} in {svg}");
+    let csv = service_map::csv(&f);
+    let row = csv.lines().find(|l| l.starts_with("node,q,")).unwrap();
+    assert!(row.ends_with(&format!(",{}", lag.p99_ms)), "{row}");
+    assert!(
+        csv.lines()
+            .filter(|l| l.starts_with("edge,"))
+            .all(|l| l.ends_with(',')),
+        "{csv}"
+    );
+}
+
+#[test]
+fn a_function_invoked_asynchronously_shows_the_lag_its_answers_hide() {
+    // aws-facts: §14: an asynchronous invocation is answered 202 once queued; the event runs
+    // when concurrency allows. One execution at a time (reserved 1) and 2 s of work, ten
+    // events a second apart: the callers are answered at once, the last event ends about
+    // 21 s after the first began, some 11 s after its request. Its box says both.
+    let (sc, o) = outcome_of(
+        r#"
+[scenario]
+name = "map-async"
+duration = "10500ms"
+[network]
+same_az = "0s"
+[[workload]]
+name = "u"
+target = "app"
+arrival = { process = "constant", rate = 1 }
+retry = { attempts = 1 }
+[[component]]
+id = "app"
+kind = "service"
+servers = 10
+service_time = "1ms"
+calls = [ { to = "fn", mode = "async" } ]
+[[component]]
+id = "fn"
+kind = "lambda"
+memory_mb = 1769
+runtime = "go"
+work = "2s"
+reserved_concurrency = 1
+"#,
+    );
+    let s = &o.summary;
+    let f = service_map::figures(s, &o.edges);
+    let node = &f.nodes["fn"];
+    assert!(node.p99_ms.unwrap() < 1.0, "answered at once: {node:?}");
+    assert_eq!(node.error_share, 0.0);
+    let lag = node
+        .lag
+        .clone()
+        .expect("the function shows its events' lag");
+    assert_eq!(lag.words, "async lag");
+    assert_eq!(lag.p99_ms, crate::num(s, "components.fn.async.lag_ms.p99"));
+    assert!(lag.p99_ms >= 11_000.0 * (1.0 - 1e-3), "{lag:?}");
+    // The service calling it queues nothing: no lag of its own.
+    assert_eq!(f.nodes["app"].lag, None);
+    let svg = diagram::map::svg(&sc, &f);
+    let want = format!(">async lag p99 {:.0} s</text>", lag.p99_ms / 1000.0);
+    assert_eq!(svg.matches(&want).count(), 1, "{want} in {svg}");
 }

@@ -23,9 +23,19 @@ pub struct NodeFigures {
     /// It answered nothing, and every call into it ended in its caller's timeout: it has
     /// no latency to show (`p99_ms` is `None`), and its box says its callers had no reply.
     pub no_reply: bool,
+    /// The p99 of its processing lag, where its kind keeps one and it processed something
+    /// (`service_map::lag_p99`): a queue's, a function's asynchronous events'.
+    pub lag: Option<Lag>,
     /// A DNS name's lookups per second (Route 53): the clients ask it where to go, then send
     /// their requests there; the map draws it beside the request path, not in it.
     pub lookups: Option<f64>,
+}
+
+/// A processing lag's p99 and its words ("lag", "async lag", "stream lag").
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lag {
+    pub words: String,
+    pub p99_ms: f64,
 }
 
 /// The calls along one edge, as its caller saw them end.
@@ -108,14 +118,22 @@ fn model(sc: &Scenario, f: &Figures) -> Model {
                 format!("{} req/s", super::words::rounded_rate(x.rate)),
                 "no reply: timeouts".into(),
             ],
-            Some(x) => vec![
-                format!("{} req/s", super::words::rounded_rate(x.rate)),
-                format!("errors {}", share(x.error_share)),
-                match x.p99_of_ok {
-                    true => format!("p99 {} (OK)", ms(x.p99_ms)),
-                    false => format!("p99 {}", ms(x.p99_ms)),
-                },
-            ],
+            Some(x) => {
+                let mut lines = vec![
+                    format!("{} req/s", super::words::rounded_rate(x.rate)),
+                    format!("errors {}", share(x.error_share)),
+                    match x.p99_of_ok {
+                        true => format!("p99 {} (OK)", ms(x.p99_ms)),
+                        false => format!("p99 {}", ms(x.p99_ms)),
+                    },
+                ];
+                // What waited behind the answer: a queue or a function answers its callers
+                // at once and does the work later, so its p99 says nothing of the lag.
+                if let Some(lag) = &x.lag {
+                    lines.push(format!("{} p99 {}", lag.words, ms(Some(lag.p99_ms))));
+                }
+                lines
+            }
             None => vec!["no requests".into()],
         };
         if n.place == Place::Client {
