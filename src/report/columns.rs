@@ -138,9 +138,18 @@ pub fn pooled_count(total: f64, per_seed: &[f64], whole: fn(f64) -> String) -> P
 
 pub use crate::metrics::is_summed;
 
-/// The seeds' own values of a summed count, when there are several seeds and each has it.
+/// Whether a column holds what was left at a seed's end (a queue's messages in flight, a
+/// function's events waiting: a field ending in `_end`): a count of one instant, pooled
+/// over seeds as their mean, which it is shown as with their range, as a summed count is.
+fn end_state(c: &Column) -> bool {
+    c.unit == Unit::Number && c.field.ends_with("_end")
+}
+
+/// The seeds' own values of a summed count or an end state, when there are several seeds
+/// and each has it.
 fn per_seed_of(c: &Column, component: &Value, seeds: &[&Value]) -> Vec<f64> {
-    if seeds.len() < 2 || !pointer(component, c.field).is_some_and(is_summed) {
+    let counted = end_state(c) || pointer(component, c.field).is_some_and(is_summed);
+    if seeds.len() < 2 || !counted {
         return Vec::new();
     }
     every_seed(seeds.iter().map(|s| value(c, s)))
@@ -152,7 +161,7 @@ fn per_seed_of(c: &Column, component: &Value, seeds: &[&Value]) -> Vec<f64> {
 pub fn cell(c: &Column, component: &Value, seeds: &[&Value]) -> String {
     value(c, component).map_or("–".into(), |v| match c.unit {
         Unit::Usd => format!("{v:.4}"),
-        Unit::Count => {
+        _ if c.unit == Unit::Count || end_state(c) => {
             pooled_count(v, &per_seed_of(c, component, seeds), super::html::fmt_whole).to_string()
         }
         _ => super::html::fmt(v),
@@ -177,7 +186,7 @@ pub fn terminal(c: &Column, component: &Value, seeds: &[&Value]) -> Option<Strin
         }
         Unit::Milliseconds => format!("{} {} ms", c.label, super::short(v)),
         Unit::Seconds => format!("{} {} s", c.label, super::short(v)),
-        Unit::Count => format!(
+        _ if c.unit == Unit::Count || end_state(c) => format!(
             "{} {}",
             c.label,
             pooled_count(v, &per_seed_of(c, component, seeds), super::short)
@@ -346,6 +355,56 @@ mod tests {
         assert_eq!(
             terminal(&SCALE_OUTS, &one, &[&one]).unwrap(),
             "scale-outs 4"
+        );
+    }
+
+    #[test]
+    fn what_was_left_at_each_seeds_end_is_shown_per_seed_with_its_range() {
+        // A queue's messages in flight at the end: 3 seeds left 8,100, 8,300 and 8,500; the
+        // summary pools them as their mean. Without the range it read as the one run's.
+        const IN_FLIGHT_END: Column = Column {
+            label: "in flight at end",
+            field: "in_flight_end",
+            unit: Unit::Number,
+        };
+        let pooled = json!({ "in_flight_end": 8300.0 });
+        let seeds = [
+            json!({ "in_flight_end": 8100.0 }),
+            json!({ "in_flight_end": 8300.0 }),
+            json!({ "in_flight_end": 8500.0 }),
+        ];
+        let seeds: Vec<&Value> = seeds.iter().collect();
+        assert_eq!(
+            terminal(&IN_FLIGHT_END, &pooled, &seeds).unwrap(),
+            "in flight at end 8300 per seed (8100–8500)"
+        );
+        assert_eq!(
+            cell(&IN_FLIGHT_END, &pooled, &seeds),
+            "8\u{202f}300 per seed (8\u{202f}100–8\u{202f}500)"
+        );
+        // One seed: the number alone; nothing left in any seed: 0.
+        let one = json!({ "in_flight_end": 12.0 });
+        assert_eq!(
+            terminal(&IN_FLIGHT_END, &one, &[&one]).unwrap(),
+            "in flight at end 12"
+        );
+        let none = json!({ "in_flight_end": 0.0 });
+        assert_eq!(cell(&IN_FLIGHT_END, &none, &[&none, &none]), "0");
+        // Any other number stays the pooled figure it is.
+        const BACKLOG_MEAN: Column = Column {
+            label: "mean backlog",
+            field: "backlog_mean",
+            unit: Unit::Number,
+        };
+        let pooled = json!({ "backlog_mean": 2.5 });
+        let seeds = [
+            json!({ "backlog_mean": 2.0 }),
+            json!({ "backlog_mean": 3.0 }),
+        ];
+        let seeds: Vec<&Value> = seeds.iter().collect();
+        assert_eq!(
+            terminal(&BACKLOG_MEAN, &pooled, &seeds).unwrap(),
+            "mean backlog 2.50"
         );
     }
 
