@@ -281,6 +281,98 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
     out
 }
 
+/// A call entry some of whose operations the caller's own role denies (`Place::Call`, not
+/// made with its callers' credentials): each operation it can carry, allowed or not (with
+/// the key's action where the callee asks KMS as the caller, both must be).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PartlyDenied {
+    /// Where the entry's `to` is written (line, column).
+    pub position: (usize, usize),
+    pub caller: String,
+    pub callee: String,
+    /// The caller's role, by id.
+    pub role: String,
+    /// The operations it allows, by name, in operation order.
+    pub allowed: Vec<String>,
+    /// Those it denies, each with the first action denied.
+    pub denied: Vec<(String, String)>,
+    /// Whether the role allows any action of the callee's service on the resources asked
+    /// (a table's `dynamodb:Query`, when the call asks `dynamodb:PutItem`): whether the
+    /// role says its caller uses the callee at all.
+    pub touches: bool,
+}
+
+/// Every call entry (`calls = [...]`) of which the caller's own role denies some operation,
+/// in scenario order: what `archsim import` narrows when the call was only assumed.
+pub fn partly_denied(scenario: &Scenario) -> Vec<PartlyDenied> {
+    use std::collections::BTreeMap;
+    let mut by_call: Vec<((usize, usize), usize, usize, usize)> = Vec::new();
+    let mut ops: BTreeMap<(usize, usize), BTreeMap<u16, Option<String>>> = BTreeMap::new();
+    let mut touched: BTreeMap<(usize, usize), bool> = BTreeMap::new();
+    for ck in checks(scenario) {
+        if ck.for_callers || !matches!(ck.place, Place::Call | Place::KeyAsCaller) {
+            continue;
+        }
+        if !by_call.iter().any(|c| c.0 == ck.position) {
+            by_call.push((ck.position, ck.from, ck.to, ck.role));
+        }
+        let denial = ops
+            .entry(ck.position)
+            .or_default()
+            .entry(ck.op)
+            .or_insert(None);
+        if !ck.decision.allowed() && denial.is_none() {
+            *denial = Some(ck.action.clone());
+        }
+        // The call's own resource (not the key a callee asks KMS for as its caller).
+        if ck.place == Place::Call {
+            let service = ck.action.split(':').next().unwrap_or_default();
+            let role = &scenario.roles[ck.role];
+            let any = ck.decision.allowed() || touches(role, service, &ck.resource);
+            *touched.entry(ck.position).or_default() |= any;
+        }
+    }
+    by_call
+        .into_iter()
+        .filter_map(|(position, from, to, role)| {
+            let each = &ops[&position];
+            let name = |op: &u16| scenario.ops[*op as usize].clone();
+            let denied: Vec<(String, String)> = each
+                .iter()
+                .filter_map(|(op, d)| Some((name(op), d.clone()?)))
+                .collect();
+            (!denied.is_empty()).then(|| PartlyDenied {
+                position,
+                caller: scenario.components[from].id.clone(),
+                callee: scenario.components[to].id.clone(),
+                role: scenario.roles[role].id.clone(),
+                allowed: each
+                    .iter()
+                    .filter(|(_, d)| d.is_none())
+                    .map(|(op, _)| name(op))
+                    .collect(),
+                denied,
+                touches: touched.get(&position).copied().unwrap_or(true),
+            })
+        })
+        .collect()
+}
+
+/// Whether `role` allows some action of `service` (`dynamodb`) on `resource`, by a statement
+/// no explicit deny of the same scope overrides: an Allow whose actions name the service (or
+/// any) and whose resources match.
+fn touches(role: &iam::Role, service: &str, resource: &str) -> bool {
+    let prefix = format!("{}:", service.to_ascii_lowercase());
+    role.statements.iter().any(|s| {
+        s.effect == iam::Effect::Allow
+            && s.actions.iter().any(|a| {
+                let a = a.to_ascii_lowercase();
+                a == "*" || a.starts_with(&prefix)
+            })
+            && s.resources.iter().any(|r| r.matches(resource))
+    })
+}
+
 /// For a kind whose calls carry its callers' credentials (`Kind::SIGNS_AS_CALLERS`), their
 /// roles (each once, in scenario order; its callers as `network::acting` finds them, looking
 /// through a Route 53 name or another cache in front of it to their callers): `Some` of none

@@ -399,10 +399,30 @@ fn import(file: &std::path::Path, out: Option<&std::path::Path>, force: bool) ->
             Ok(t) => t,
             Err(e) => return bad_input(&format!("{name}: {e}")),
         };
-    let imported = match archsim::import::import(&name, &text) {
+    let mut imported = match archsim::import::import(&name, &text) {
         Ok(i) => i,
         Err(e) => return bad_input(&e.to_string()),
     };
+    let at = out.map_or_else(
+        || std::path::PathBuf::from(format!("{name} as imported")),
+        std::path::Path::to_path_buf,
+    );
+    // A call assumed from configuration carries what the function's own role allows of it.
+    if let Ok(sc) = scenario::parse(&at, &imported.scenario) {
+        let calls: Vec<archsim::import::Narrowing> = archsim::access::partly_denied(&sc)
+            .into_iter()
+            .map(|p| archsim::import::Narrowing {
+                line: p.position.0,
+                caller: p.caller,
+                callee: p.callee,
+                role: p.role,
+                allowed: p.allowed,
+                denied: p.denied,
+                touches: p.touches,
+            })
+            .collect();
+        imported.narrow(&calls);
+    }
     match out {
         Some(path) => {
             if let Err(e) = sweep::write_atomic(path, imported.scenario.as_bytes()) {
@@ -448,15 +468,22 @@ fn import(file: &std::path::Path, out: Option<&std::path::Path>, force: bool) ->
     // What it wrote must run: a template that AWS itself would refuse (a queue whose
     // visibility timeout is shorter than its consumer's function timeout) gives a scenario
     // that does not validate, said here rather than at the first run.
-    let at = out.map_or_else(
-        || std::path::PathBuf::from(format!("{name} as imported")),
-        std::path::Path::to_path_buf,
-    );
-    if let Err(e) = scenario::parse(&at, &imported.scenario) {
-        eprintln!("{}", printable(&e.to_string()));
-        return bad_input(
-            "the scenario as imported does not validate (it is written: fix it before it runs)",
-        );
+    match scenario::parse(&at, &imported.scenario) {
+        Err(e) => {
+            eprintln!("{}", printable(&e.to_string()));
+            return bad_input(
+                "the scenario as imported does not validate (it is written: fix it before it runs)",
+            );
+        }
+        // What a run of it would warn of (a call its role denies, a component nothing
+        // reaches), said now rather than at the first run.
+        Ok(sc) => {
+            for w in &sc.warnings {
+                let d = printable(&w.to_string()).into_owned();
+                let (at, message) = d.split_once(": ").unwrap_or(("", &d));
+                eprintln!("{at}: warning: {message}");
+            }
+        }
     }
     if refused {
         return bad_input(

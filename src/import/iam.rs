@@ -68,6 +68,9 @@ struct RoleOut {
     id: String,
     why: String,
     statements: Vec<Written>,
+    /// Its policies a plan knows only after apply (a document built from ARNs the apply
+    /// makes): their statements are unknown, so its users' calls are not checked.
+    unknown: Vec<String>,
 }
 
 /// What the roles of a template become.
@@ -174,8 +177,12 @@ pub(super) fn roles(
                 match role.as_ref().and_then(|r| by_name.get(r)) {
                     Some(&i) => {
                         let r = out[i].name.clone();
-                        if let Some(doc) = d.props.get("policy") {
-                            document(&ctx, doc, &r, &d.name, &mut out[i].statements, notes);
+                        // A plan leaves out a value it knows only after apply.
+                        match d.props.get("policy").filter(|v| !after_apply(v)) {
+                            Some(doc) => {
+                                document(&ctx, doc, &r, &d.name, &mut out[i].statements, notes)
+                            }
+                            None => out[i].unknown.push(d.name.clone()),
                         }
                     }
                     None => notes.push(format!("{} names no role of the plan: left out", d.name)),
@@ -195,16 +202,14 @@ pub(super) fn roles(
                         .find(|x| x.name == p && x.kind == "aws_iam_policy")
                 });
                 match (named, policy.and_then(Value::as_str)) {
-                    (Some(p), _) => {
-                        if let Some(doc) = p.props.get("policy") {
-                            document(&ctx, doc, &r, &p.name, &mut out[i].statements, notes);
+                    (Some(p), _) => match p.props.get("policy").filter(|v| !after_apply(v)) {
+                        Some(doc) => {
+                            document(&ctx, doc, &r, &p.name, &mut out[i].statements, notes)
                         }
-                    }
+                        None => out[i].unknown.push(p.name.clone()),
+                    },
                     (None, Some(arn)) => managed(arn, &r, &mut out[i].statements, notes),
-                    (None, None) => notes.push(format!(
-                        "{}'s policy_arn is not known until apply: left out",
-                        d.name
-                    )),
+                    (None, None) => out[i].unknown.push(d.name.clone()),
                 }
             }
             _ => {}
@@ -254,6 +259,31 @@ pub(super) fn roles(
         sam_policies(&ctx, d, &mut out[i].statements, notes);
         pull_event_policies(d, &mut out[i].statements, notes);
         assumed.insert(d.name.clone(), out[i].id.clone());
+    }
+
+    // A role with a policy known only after apply may allow anything: checking its users'
+    // calls against the rest would deny what it allows (a function's every publish).
+    for r in &out {
+        if r.unknown.is_empty() {
+            continue;
+        }
+        let users: Vec<String> = assumed
+            .iter()
+            .filter(|(_, id)| **id == r.id)
+            .map(|(n, _)| n.clone())
+            .collect();
+        if users.is_empty() {
+            continue;
+        }
+        assumed.retain(|_, id| *id != r.id);
+        notes.push(format!(
+            "{}'s policy {} is known only after apply (the plan has no value for it): {} assume{} no role in the scenario and {} calls are not checked; write the role's statements and `role` yourself to check them",
+            r.name,
+            r.unknown.join(", "),
+            users.join(", "),
+            if users.len() == 1 { "s" } else { "" },
+            if users.len() == 1 { "its" } else { "their" },
+        ));
     }
 
     if out.len() > MAX_ROLES {
@@ -408,6 +438,7 @@ fn new_role(
         id,
         why,
         statements: Vec::new(),
+        unknown: Vec::new(),
     });
     out.len() - 1
 }
@@ -425,6 +456,13 @@ fn reference(v: Option<&Value>) -> Option<String> {
     let mut names = Vec::new();
     references(v?, &mut names);
     names.into_iter().next()
+}
+
+/// Whether a plan's policy document is known only after apply: it is a JSON string once
+/// known; the plan leaves out one it does not know, and the reader puts the references
+/// the configuration makes there instead (`{"Ref": …}`), without a known value beside them.
+fn after_apply(v: &Value) -> bool {
+    !(v.is_string() || v.get("Known").is_some_and(Value::is_string))
 }
 
 /// A string or a list of strings.

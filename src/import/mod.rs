@@ -44,6 +44,138 @@ pub struct Imported {
     pub refusals: Vec<ImportError>,
 }
 
+/// A call the import assumed from configuration (an environment variable naming a table)
+/// of which the caller's role, imported with it, denies some operations: `main` finds them
+/// by checking the scenario as written (`access::partly_denied`), and `Imported::narrow`
+/// makes the call what the role says the function does.
+#[derive(Clone, Debug)]
+pub struct Narrowing {
+    /// The line of the call's entry in `Imported::scenario` (1-based).
+    pub line: usize,
+    pub caller: String,
+    pub callee: String,
+    pub role: String,
+    /// The operations the role allows on the callee.
+    pub allowed: Vec<String>,
+    /// Those it denies, each with the action denied.
+    pub denied: Vec<(String, String)>,
+    /// Whether the role allows any action of the callee's service on it: whether the
+    /// template says the function uses the callee at all.
+    pub touches: bool,
+}
+
+impl Imported {
+    /// Narrows the assumed calls `calls` name to what their roles allow, and says so in the
+    /// notes (the scenario's and `notes`). The template's role is the evidence of what a
+    /// function does with what its variables name; the operations a request carries through
+    /// a queue to a worker, or the share of reads and writes the import starts an API with,
+    /// are archsim's guesses, and without this a deployed stack that works was imported as
+    /// one whose every call was denied. A role that allows no action at all of the callee's
+    /// service on it leaves the call out (a variable naming a table, set for every function
+    /// by SAM's `Globals`, says nothing of whether a function whose role cannot touch the
+    /// table calls it); one that allows the callee one of the operations its requests carry
+    /// makes the call carry that one (`op`). A call whose role uses the callee but allows
+    /// none of what its requests ask (a function writing a table it may only read), or
+    /// several of them and not all, is left as it is: that may be the template's own bug,
+    /// which the run shows and the scenario's warning names. Only the import's own assumed
+    /// entries are touched. Returns how many calls changed.
+    pub fn narrow(&mut self, calls: &[Narrowing]) -> usize {
+        let mut lines: Vec<String> = self.scenario.lines().map(str::to_string).collect();
+        let mut gone = vec![false; lines.len()];
+        let mut said = Vec::new();
+        for c in calls {
+            let Some(line) = c.line.checked_sub(1).and_then(|l| lines.get_mut(l)) else {
+                continue;
+            };
+            let entry = format!("  {{ to = {} }},", write::toml_str(&c.callee));
+            let assumed = format!("{entry}  # {}", crate::components::iac::ASSUMED);
+            if !line.starts_with(&assumed) {
+                continue;
+            }
+            let denied: Vec<String> = c
+                .denied
+                .iter()
+                .map(|(op, action)| format!("{action} for `{op}`"))
+                .collect();
+            match c.allowed.as_slice() {
+                _ if !c.touches => {
+                    gone[c.line - 1] = true;
+                    said.push(format!(
+                        "{} → {} ({}) is not written: its role {} allows no action on {} (its requests would ask {}), so the template says it does not call it",
+                        c.caller,
+                        c.callee,
+                        crate::components::iac::ASSUMED,
+                        c.role,
+                        c.callee,
+                        denied.join(", ")
+                    ));
+                }
+                [op] => {
+                    let narrowed = format!(
+                        "  {{ to = {}, op = {} }},",
+                        write::toml_str(&c.callee),
+                        write::toml_str(op)
+                    );
+                    *line = line.replacen(&entry, &narrowed, 1);
+                    said.push(format!(
+                        "{} → {} carries `{op}` alone: its role {} allows that and denies {}",
+                        c.caller,
+                        c.callee,
+                        c.role,
+                        denied.join(", ")
+                    ));
+                }
+                _ => continue,
+            }
+        }
+        if said.is_empty() {
+            return 0;
+        }
+        // A list of calls left empty goes with its brackets.
+        for i in 0..lines.len() {
+            if lines[i] != "calls = [" || gone[i] {
+                continue;
+            }
+            let end = (i + 1..lines.len()).find(|&j| !gone[j]);
+            if let Some(j) = end.filter(|&j| lines[j] == "]") {
+                (gone[i], gone[j]) = (true, true);
+            }
+        }
+        let mut kept: Vec<String> = lines
+            .into_iter()
+            .zip(&gone)
+            .filter(|(_, g)| !**g)
+            .map(|(l, _)| l)
+            .collect();
+        let noted: Vec<String> = said
+            .iter()
+            .map(|n| format!("#   {}", write::comment(n)))
+            .collect();
+        match kept.iter().position(|l| l == "# Notes on the import:") {
+            Some(at) => {
+                let end = (at + 1..kept.len())
+                    .find(|&j| !kept[j].starts_with('#'))
+                    .unwrap_or(kept.len());
+                kept.splice(end..end, noted);
+            }
+            None => {
+                let at = kept
+                    .iter()
+                    .position(|l| l.starts_with("# Starting values to set"))
+                    .unwrap_or(kept.len());
+                let mut block = vec!["# Notes on the import:".to_string()];
+                block.extend(noted);
+                block.push(String::new());
+                kept.splice(at..at, block);
+            }
+        }
+        self.scenario = kept.join("\n") + "\n";
+        let n = said.len();
+        self.notes.extend(said);
+        n
+    }
+}
+
 /// The formats `archsim import` reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {

@@ -1435,7 +1435,7 @@ fn scenario_name(stem: &str) -> String {
 }
 
 /// A string as TOML writes it, quoted and escaped by `toml`'s serializer.
-fn toml_str(s: &str) -> String {
+pub(super) fn toml_str(s: &str) -> String {
     value(&toml::Value::String(s.to_string()))
 }
 
@@ -1467,7 +1467,7 @@ fn one_line(s: &str) -> String {
 }
 
 /// Text from the template made safe inside a `#` comment: one printable line.
-fn comment(s: &str) -> String {
+pub(super) fn comment(s: &str) -> String {
     one_line(s)
 }
 
