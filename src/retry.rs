@@ -82,6 +82,11 @@ pub struct RetryPolicy {
     pub throttles: Vec<u16>,
     /// Whether a client-side timeout is retried.
     pub on_timeout: bool,
+    /// Whether the callee's throttling errors are retried whatever their status (`on`'s
+    /// "throttle", and a policy by hand that leaves `on` out): an SDK tells a throttle by its
+    /// error code (aws-facts: §7), and DynamoDB's is a 400. Resolved against the callee by
+    /// `RetrySpec::resolve`, which puts its throttles in `on_status`.
+    pub on_throttle: bool,
     /// The client-side retry quota, for an SDK's policy.
     pub quota: Option<RetryQuota>,
 }
@@ -111,6 +116,7 @@ impl RetryPolicy {
             on_status,
             throttles: Vec::new(),
             on_timeout,
+            on_throttle: false,
             quota: None,
         }
     }
@@ -397,6 +403,8 @@ impl Sdk {
             on_status,
             throttles: service.throttles.to_vec(),
             on_timeout: true,
+            // Resolved already: its throttles are in `on_status`.
+            on_throttle: false,
             quota,
         }
     }
@@ -417,6 +425,18 @@ impl RetrySpec {
     /// AWS API; an SDK policy then treats it as a generic service throttling with 429).
     pub fn resolve(&self, service: Option<&SdkService>) -> RetryPolicy {
         match self {
+            RetrySpec::Policy(p) if p.on_throttle => {
+                // The callee's throttles, as its SDK tells them (429 where it is no AWS API).
+                let throttles = service.unwrap_or(&SdkService::GENERIC).throttles;
+                let mut p = p.clone();
+                for &t in throttles {
+                    if !p.on_status.contains(&t) {
+                        p.on_status.push(t);
+                    }
+                }
+                p.throttles = throttles.to_vec();
+                p
+            }
             RetrySpec::Policy(p) => p.clone(),
             RetrySpec::Sdk { sdk, attempts } => {
                 let mut p = sdk.policy(service.unwrap_or(&SdkService::GENERIC));

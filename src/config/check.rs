@@ -1022,26 +1022,27 @@ impl Checker {
                 }),
         };
         let mut on_status = Vec::new();
-        let mut on_timeout = false;
+        let (mut on_timeout, mut on_throttle) = (false, false);
         let mut ok = true;
         match &raw.on {
-            // Retryable by default: throttles, server errors, reset connections and timeouts,
-            // as the AWS SDKs do.
+            // Retryable by default: throttles (the callee's, whatever their status), server
+            // errors, reset connections and timeouts, as the AWS SDKs do.
             None => {
                 on_status = crate::retry::retried_statuses(&crate::retry::SdkService::GENERIC);
-                on_timeout = true;
+                (on_timeout, on_throttle) = (true, true);
             }
             Some(list) => {
                 for item in list {
                     match item.get_ref() {
                         RetryOn::Status(s) if (400..600).contains(s) => on_status.push(*s as u16),
                         RetryOn::Word(w) if w == "timeout" => on_timeout = true,
+                        RetryOn::Word(w) if w == "throttle" => on_throttle = true,
                         RetryOn::Status(s) => {
-                            self.error(item.span(), format!("`{key}.on`: {s} is not an error status; give 4xx or 5xx codes, or \"timeout\""));
+                            self.error(item.span(), format!("`{key}.on`: {s} is not an error status; give 4xx or 5xx codes, \"throttle\" or \"timeout\""));
                             ok = false;
                         }
                         RetryOn::Word(w) => {
-                            self.error(item.span(), format!("`{key}.on`: \"{w}\" is not known; give status codes such as 503, or \"timeout\""));
+                            self.error(item.span(), format!("`{key}.on`: \"{w}\" is not known; give status codes such as 503, \"throttle\" (the callee's throttling errors: 429, DynamoDB's 400) or \"timeout\""));
                             ok = false;
                         }
                     }
@@ -1064,9 +1065,9 @@ impl Checker {
             jitter,
         };
         ok.then(|| {
-            RetrySpec::Policy(RetryPolicy::by_hand(
-                attempts, backoff, on_status, on_timeout,
-            ))
+            let mut p = RetryPolicy::by_hand(attempts, backoff, on_status, on_timeout);
+            p.on_throttle = on_throttle;
+            RetrySpec::Policy(p)
         })
     }
 

@@ -118,7 +118,7 @@ pub const RETRY: &[Key] = &[
         name: "on",
         ty: KeyType::Outcomes,
         required: false,
-        about: "the outcomes retried: status codes (4xx, 5xx) and \"timeout\" (default: 429, 500, 502, 503, 504, 599 (a reset connection) and timeouts)",
+        about: "the outcomes retried: status codes (4xx, 5xx), \"throttle\" (the callee's throttling errors whatever their status, as an SDK tells them by their code: 429, DynamoDB's, SQS's, SNS's, KMS's and Step Functions' 400, S3's 503) and \"timeout\" (default: \"throttle\", 429, 500, 502, 503, 504, 599 (a reset connection) and timeouts)",
     },
 ];
 

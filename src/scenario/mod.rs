@@ -341,6 +341,7 @@ pub fn parse_all(
         check_theory(b, name, &mut ck);
         warn_overloaded(b, name, &mut ck);
         warn_closed(b, name, &mut ck);
+        warn_throttles_unretried(b, name, &mut ck);
     }
     if let Some((_, at)) = baseline.as_ref().and_then(|b| b.latency.as_ref()) {
         if declared.is_empty() {
@@ -407,6 +408,7 @@ pub fn parse_all(
             check_theory(sc, Some(&d.name), &mut ck);
             warn_overloaded(sc, None, &mut ck);
             warn_closed(sc, None, &mut ck);
+            warn_throttles_unretried(sc, None, &mut ck);
         }
         variants::baseline_hints(&mut ck, &baseline_keys, d);
         match ck.into_result(sc) {
@@ -1216,6 +1218,47 @@ fn warn_closed(sc: &Scenario, name: Option<&str>, ck: &mut Checker) {
             at..at,
             format!("{whose}{} (`archsim lint` lists them all)", f.message),
         );
+    }
+}
+
+/// Warns of a call retried by a policy written by hand whose `on` lists statuses but not
+/// "throttle", to an AWS API whose throttling errors it leaves out (DynamoDB's are 400s:
+/// `on = [429]` retries none of them). An SDK tells a throttle by its error code and retries
+/// it (aws-facts: §7); a run would show the throttles unretried and say nowhere why.
+fn warn_throttles_unretried(sc: &Scenario, name: Option<&str>, ck: &mut Checker) {
+    let whose = name.map_or(String::new(), |n| format!("{n}: "));
+    for c in &sc.components {
+        for call in c.spec.calls() {
+            let (Some(crate::retry::RetrySpec::Policy(p)), Some(at)) = (&call.retry, call.position)
+            else {
+                continue;
+            };
+            let callee = &sc.components[call.to];
+            let Some(service) = callee.spec.sdk_service() else {
+                continue;
+            };
+            let left: Vec<String> = service
+                .throttles
+                .iter()
+                .filter(|t| !p.on_status.contains(t))
+                .map(u16::to_string)
+                .collect();
+            if p.attempts < 2 || p.on_throttle || left.is_empty() {
+                continue;
+            }
+            let title =
+                crate::components::registry::info(callee.spec.kind()).map_or("", |i| i.title);
+            let offset = ck.offset_of(at.0, at.1);
+            ck.warn(
+                offset..offset,
+                format!(
+                    "{whose}\"{}\"'s retries of its calls to \"{}\" ({title}) never retry a throttle: it answers one with {}, which `retry.on` does not list; add \"throttle\" to `on` (the callee's throttling errors, as an SDK retries them by their code)",
+                    crate::text::one_line(&c.id),
+                    crate::text::one_line(&callee.id),
+                    left.join(" or "),
+                ),
+            );
+        }
     }
 }
 

@@ -296,6 +296,7 @@ fn key_type(t: &KeyType) -> Value {
             "items": {
                 "oneOf": [
                     { "type": "integer", "minimum": 400, "maximum": 599 },
+                    { "const": "throttle" },
                     { "const": "timeout" },
                 ]
             }

@@ -450,6 +450,74 @@ fn an_sdk_stops_retrying_a_throttling_outage_once_its_retry_quota_is_spent() {
     assert!((retries - 2.0 * 6_000.0).abs() <= 200.0, "{retries}");
 }
 
+/// 100 requests/s for a minute to a service that calls a DynamoDB table answering every
+/// call with its throttle, a 400 (ProvisionedThroughputExceededException), retrying by
+/// `retry`: the calls the service made to the table and the scenario's warnings.
+fn throttled_table(retry: &str) -> (f64, Vec<String>) {
+    let toml = format!(
+        r#"
+        [scenario]
+        duration = "60s"
+        [network]
+        same_az = "0s"
+        [[workload]]
+        name = "u"
+        target = "api"
+        arrival = {{ process = "constant", rate = 100 }}
+        retry = {{ attempts = 1 }}
+        [[component]]
+        id = "api"
+        kind = "service"
+        servers = 100
+        service_time = "1ms"
+        calls = [ {{ to = "orders", retry = {retry} }} ]
+        [[component]]
+        id = "orders"
+        kind = "dynamodb"
+        mode = "on_demand"
+        [[fault]]
+        at = "0s"
+        kind = "error_injection"
+        target = "orders"
+        rate = 1.0
+        status = 400
+        "#
+    );
+    let sc = scenario(&toml);
+    let out = archsim::sweep::run_all(std::slice::from_ref(&sc), &crate::on_threads(1), &|_| {})
+        .unwrap_or_else(|f| panic!("{}", f[0].1));
+    let calls = out[0].edges[&("api".to_string(), "orders".to_string())].calls as f64;
+    (calls, crate::located_warnings(&toml))
+}
+
+#[test]
+fn a_policy_by_hand_retries_the_callees_throttles_whatever_their_status() {
+    // aws-facts: §7: an SDK retries throttling errors by their code; DynamoDB's is an HTTP
+    // 400. A policy written by hand retries the callee's throttles by default, and with
+    // "throttle" in `on`: 5,999 requests (at k / 100 s for k = 1 … 5,999), three attempts
+    // each, every one a call along the
+    // edge (the injected answers are given on the table's behalf, before it sees them).
+    let base = r#"backoff = "constant", base = "1ms", jitter = "none""#;
+    for retry in [
+        format!("{{ attempts = 3, {base} }}"),
+        format!("{{ attempts = 3, {base}, on = [\"throttle\", 503] }}"),
+    ] {
+        let (calls, warnings) = throttled_table(&retry);
+        assert_eq!(calls, 3.0 * 5_999.0, "{retry}");
+        assert!(warnings.is_empty(), "{retry}: {warnings:?}");
+    }
+    // `on = [429]` lists a status DynamoDB never answers: no throttle is retried, and the
+    // scenario says so where the call is written.
+    let (calls, warnings) = throttled_table(&format!("{{ attempts = 3, {base}, on = [429] }}"));
+    assert_eq!(calls, 5_999.0);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("\"api\"'s retries of its calls to \"orders\" (Amazon DynamoDB) never retry a throttle: it answers one with 400")
+            && warnings[0].contains("add \"throttle\" to `on`"),
+        "{warnings:?}"
+    );
+}
+
 #[test]
 fn each_sdk_retries_with_its_own_costs_and_attempts() {
     // Java 2.x's legacy mode charges nothing for a throttled retry: the same outage is
