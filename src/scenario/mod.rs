@@ -395,6 +395,7 @@ pub fn parse_all(
         for ov in &d.overrides {
             variants::apply(&mut vdoc, ov, &mut ck);
         }
+        variants::remove_faults(&mut vdoc, &d.unsets, &mut ck);
         variants::keep_own_expectations(&mut vdoc, d, &mut ck);
         let sc = validate(path, vdoc, whole.clone(), access, &mut ck);
         if let (Some(sc), Some((at, latency))) = (&sc, &d.latency) {

@@ -220,6 +220,16 @@ fn variant<'i>(item: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<VariantDe
     let overrides = overrides.unwrap_or_default();
     for u in &unsets {
         let p = u.path_text();
+        // A fault removed whole: nothing of it may be set.
+        if removed_fault(&u.path).is_some() {
+            if let Some(o) = overrides.iter().find(|o| o.path.starts_with(&u.path)) {
+                ck.error(
+                    o.at.clone(),
+                    format!("\"{}\" is set, but `unset` removes \"{p}\" whole: set a key of a fault the variant keeps, or remove a key of \"{p}\" rather than all of it", o.path_text()),
+                );
+            }
+            continue;
+        }
         if let [whole] = &u.path[..] {
             if let Some(o) = overrides.iter().find(|o| o.path[0] == *whole) {
                 ck.error(
@@ -349,6 +359,57 @@ fn set_table<'i>(v: Spanned<DeValue<'i>>, ck: &mut Checker) -> Option<Vec<Overri
 
 /// The first segment of a path to a fault: `fault.0.for` is the first [[fault]]'s `for`.
 const FAULTS: &str = "fault";
+
+/// The baseline's fault an `unset` path removes whole (`fault.1`: its second [[fault]], as
+/// numbered in the baseline), if it is one.
+pub fn removed_fault(path: &[String]) -> Option<usize> {
+    match path {
+        [f, n] if f == FAULTS => n.parse().ok(),
+        _ => None,
+    }
+}
+
+/// Removes the baseline's faults the variant's `unset` lists whole (`fault.N`), once its
+/// `set` has been applied: each path names a fault by its number in the baseline, which
+/// removing another first would shift. False (with a message) for a number the baseline
+/// has no fault of.
+pub fn remove_faults(doc: &mut DeTable<'_>, unsets: &[Unset], ck: &mut Checker) -> bool {
+    let mut gone: Vec<usize> = Vec::new();
+    let count = match doc.get(FAULTS).map(|v| v.get_ref()) {
+        Some(DeValue::Array(items)) => items.len(),
+        _ => 0,
+    };
+    let mut ok = true;
+    for u in unsets {
+        let Some(n) = removed_fault(&u.path) else {
+            continue;
+        };
+        if n < count {
+            gone.push(n);
+            continue;
+        }
+        ck.error(
+            u.at.clone(),
+            match count {
+                0 => format!("`unset` path \"fault.{n}\": the scenario has no [[fault]]"),
+                1 => format!("`unset` path \"fault.{n}\": the scenario has one [[fault]], fault.0"),
+                _ => format!(
+                    "`unset` path \"fault.{n}\": the scenario has {count} [[fault]]s, fault.0 … fault.{}",
+                    count - 1
+                ),
+            },
+        );
+        ok = false;
+    }
+    if let Some(DeValue::Array(items)) = doc.get_mut(FAULTS).map(|v| v.get_mut()) {
+        let mut j = 0;
+        retain(items, |_| {
+            j += 1;
+            !gone.contains(&(j - 1))
+        });
+    }
+    ok
+}
 
 /// A path's segments, refused when empty or when it would change what variants may not.
 fn path_of(text: &str, at: Range<usize>, ck: &mut Checker) -> Option<Vec<String>> {
@@ -810,6 +871,10 @@ pub fn apply_unset(doc: &mut DeTable<'_>, u: &Unset, ck: &mut Checker) -> bool {
     if let [whole] = &u.path[..] {
         return remove_part(doc, whole, &walk, ck);
     }
+    // A fault removed whole goes once `set` is applied (`remove_faults`).
+    if removed_fault(&u.path).is_some() {
+        return true;
+    }
     let last = u.path.len().saturating_sub(1);
     match walk.to_end(doc, ck) {
         Some(End::Key(t, key)) => {
@@ -843,8 +908,12 @@ fn remove_part(doc: &mut DeTable<'_>, name: &str, walk: &Walk<'_>, ck: &mut Chec
         walk.error(
             ck,
             format!(
-                "\"{name}\" is not a component id or a workload name{}; a path of one segment removes a whole component or workload, a longer one a key inside (\"db.multi_az\"); the scenario has: {}",
-                crate::text::did_you_mean(name, parts.iter().map(String::as_str)),
+                "\"{name}\" is not a component id or a workload name{}; a path of one segment removes a whole component or workload, a longer one a key inside (\"db.multi_az\"), and fault.N the N-th [[fault]] (from 0); the scenario has: {}",
+                if name == FAULTS {
+                    " (fault.0 removes the first [[fault]])".to_string()
+                } else {
+                    crate::text::did_you_mean(name, parts.iter().map(String::as_str))
+                },
                 parts.join(", ")
             ),
         );
@@ -1286,6 +1355,12 @@ pub fn baseline_hints(ck: &mut Checker, keys: &[(usize, String)], decl: &Variant
         let parts: Vec<&str> = path.split('.').collect();
         d.message.push_str(&if names_a_part(&parts) {
             format!(" (\"{path}\" is written in the baseline: a variant changes it with set)")
+        } else if let [FAULTS, n, key, ..] = parts[..] {
+            // A fault needs what it names: it changes, or the fault goes whole.
+            format!(
+                " (\"{path}\" is written in the baseline: a variant changes it with set, or removes the whole fault with unset = [\"{FAULTS}.{n}\"]{})",
+                if key == "target" { ", as a variant without its target needs" } else { "" }
+            )
         } else {
             format!(
                 " (\"{path}\" is written in the baseline: a variant removes it with unset = [\"{path}\"] or changes it with set)"

@@ -1880,3 +1880,54 @@ fn an_experiment_judges_a_variant_by_the_latency_it_names() {
         "{j}"
     );
 }
+
+#[test]
+fn a_variant_removes_a_fault_whole_by_its_number_in_the_baseline() {
+    // "Without the cache" must lose the fault aimed at the cache too: `unset = ["fault.0"]`
+    // removes the baseline's first [[fault]]. The second keeps its number in the variant's
+    // `set` (removals of faults follow `set`, so each number is the baseline's).
+    let faults = "[[fault]]\nat = \"1m\"\nkind = \"cache_node_failure\"\ntarget = \"cache\"\n\
+                  [[fault]]\nat = \"30s\"\nfor = \"10s\"\nkind = \"latency_injection\"\ntarget = \"db\"\nadd = \"50ms\"\n";
+    let text = format!(
+        "{CACHED}{faults}[[variant]]\nname = \"no-cache\"\nunset = [\"cache\", \"fault.0\"]\nset = {{ \"api.calls\" = [ {{ to = \"db\", timeout = \"1s\" }} ], \"fault.1.for\" = \"20s\" }}\n"
+    );
+    let sc = all(&text);
+    assert_eq!(sc[0].faults.len(), 2);
+    assert_eq!(sc[1].faults.len(), 1);
+    let kept = &sc[1].faults[0];
+    assert_eq!(kept.at, archsim::kernel::SimTime::from_secs(30));
+    assert_eq!(kept.duration, Some(archsim::kernel::SimTime::from_secs(20)));
+    assert!(
+        sc[1]
+            .variant
+            .as_ref()
+            .unwrap()
+            .set
+            .iter()
+            .any(|(p, v, _)| p == "fault.0" && v == "(unset)"),
+        "{:?}",
+        sc[1].variant.as_ref().unwrap().set
+    );
+    let out = run(&sc);
+    assert!(out[1].summary["components"].get("cache").is_none());
+
+    let variant = |v: &str| refused(&format!("{CACHED}{faults}[[variant]]\nname = \"v\"\n{v}\n"));
+    // Without it, the fault's target is what is wrong, and the message says how to fix it.
+    let e = variant("unset = [\"cache\"]\nset = { \"api.calls\" = [ { to = \"db\" } ] }");
+    assert!(
+        e.contains("removes the whole fault with unset = [\"fault.0\"], as a variant without its target needs"),
+        "{e}"
+    );
+    let e = variant("unset = [\"fault.2\"]");
+    assert!(
+        e.contains("`unset` path \"fault.2\": the scenario has 2 [[fault]]s, fault.0 … fault.1"),
+        "{e}"
+    );
+    let e = variant("unset = [\"fault.0\"]\nset = { \"fault.0.at\" = \"2m\" }");
+    assert!(
+        e.contains("\"fault.0.at\" is set, but `unset` removes \"fault.0\" whole"),
+        "{e}"
+    );
+    let e = variant("unset = [\"fault\"]");
+    assert!(e.contains("(fault.0 removes the first [[fault]])"), "{e}");
+}
