@@ -2953,3 +2953,108 @@ fn a_plans_policy_known_only_after_apply_leaves_its_functions_calls_unchecked() 
         ) > 0.0
     );
 }
+
+#[test]
+fn a_listener_rules_targets_are_written_only_where_the_default_forwards_to_none() {
+    // The listener's default action forwards to an Auto Scaling group; a rule sends
+    // /webhooks/* to a function. archsim's load balancer sends every request alike to all its
+    // targets, so the rule's function is not made a target (it would take half the
+    // requests), and the note says so.
+    let template = |default_group: &str, extra: &str| {
+        format!(
+            r#"
+Resources:
+  Alb:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+  Listener:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      LoadBalancerArn: !Ref Alb
+      Port: 80
+      Protocol: HTTP
+      DefaultActions:
+        - Type: forward
+          TargetGroupArn: !Ref {default_group}
+  WebhookRule:
+    Type: AWS::ElasticLoadBalancingV2::ListenerRule
+    Properties:
+      ListenerArn: !Ref Listener
+      Priority: 10
+      Conditions:
+        - Field: path-pattern
+          PathPatternConfig: {{Values: ['/webhooks/*']}}
+      Actions:
+        - Type: forward
+          TargetGroupArn: !Ref WebhookTargets
+  WebTargets:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties:
+      Port: 80
+      Protocol: HTTP
+      VpcId: vpc-1
+  WebhookTargets:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties:
+      TargetType: lambda
+      Targets:
+        - Id: !GetAtt WebhookFunction.Arn
+  WebhookFunction:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Code: {{ ZipFile: "x" }}
+      Role: arn:aws:iam::123456789012:role/hook
+  Web:
+    Type: AWS::AutoScaling::AutoScalingGroup
+    Properties:
+      MinSize: '2'
+      MaxSize: '4'
+      TargetGroupARNs: [!Ref WebTargets]
+      LaunchTemplate:
+        LaunchTemplateId: !Ref WebTemplate
+        Version: '1'
+  WebTemplate:
+    Type: AWS::EC2::LaunchTemplate
+    Properties:
+      LaunchTemplateData:
+        InstanceType: m5.large
+{extra}"#
+        )
+    };
+    let out = import("alb.yaml", &template("WebTargets", "")).unwrap();
+    assert!(
+        out.scenario.contains("targets = \"Web\""),
+        "{}",
+        out.scenario
+    );
+    assert!(!out
+        .scenario
+        .contains("targets = [\"Web\", \"WebhookFunction\"]"));
+    assert!(
+        out.notes.iter().any(|n| n.starts_with(
+            "WebhookRule forwards the requests its conditions match to target group WebhookTargets"
+        ) && n
+            .contains("only the listener's default targets are written")),
+        "{:?}",
+        out.notes
+    );
+    let sc = scenario(&out.scenario);
+    assert!(sc.components.iter().any(|c| c.id == "Web"));
+
+    // The default forwards to ECS tasks, which archsim does not simulate: the rule is where
+    // the requests can go, and both notes say what the scenario then does.
+    let ecs = "  Service:\n    Type: AWS::ECS::Service\n    Properties:\n      LoadBalancers:\n        - ContainerName: app\n          ContainerPort: 8080\n          TargetGroupArn: !Ref AppTargets\n  AppTargets:\n    Type: AWS::ElasticLoadBalancingV2::TargetGroup\n    Properties:\n      TargetType: ip\n      Port: 8080\n      Protocol: HTTP\n      VpcId: vpc-1\n";
+    let out = import("alb.yaml", &template("AppTargets", ecs)).unwrap();
+    assert!(
+        out.scenario.contains("targets = \"WebhookFunction\""),
+        "{}",
+        out.scenario
+    );
+    for said in [
+        "target group AppTargets's targets are the tasks of ECS service Service, which archsim does not simulate",
+        "WebhookRule forwards the requests its conditions match, and the listener's default action forwards to no simulated target",
+    ] {
+        assert!(out.notes.iter().any(|n| n.starts_with(said)), "{said}: {:?}", out.notes);
+    }
+}

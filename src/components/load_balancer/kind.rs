@@ -524,13 +524,67 @@ fn import_listener(r: &Resource<'_>, m: &mut Mapped) {
         return;
     };
     m.part_of = Some(lb);
+    // A rule forwards only the requests its conditions match (a path, a host); archsim's
+    // load balancer sends every request alike to all its targets. So a rule's targets are
+    // written only where no listener's default action forwards to any (a default that
+    // answers 404 itself, or forwards to tasks archsim does not simulate): then the rules
+    // are where the requests go, spread evenly, which the note says.
+    let rule = matches!(
+        r.kind,
+        "AWS::ElasticLoadBalancingV2::ListenerRule"
+            | "aws_lb_listener_rule"
+            | "aws_alb_listener_rule"
+    );
+    let defaults_forward = |l: &Resource<'_>| {
+        ["DefaultActions", "default_action"]
+            .iter()
+            .flat_map(|k| l.refs(k))
+            .filter_map(|tg| l.other(&tg))
+            .any(|g| !registered(&g).is_empty())
+    };
+    if rule {
+        let listener = r
+            .refs("ListenerArn")
+            .into_iter()
+            .chain(r.refs("listener_arn"))
+            .next()
+            .and_then(|l| r.other(&l));
+        let groups: Vec<String> = ["Actions", "action"]
+            .iter()
+            .flat_map(|k| r.refs(k))
+            .collect();
+        if listener.as_ref().is_some_and(defaults_forward) {
+            for tg in groups {
+                m.note(format!(
+                    "{} forwards the requests its conditions match to target group {tg}; archsim's load balancer sends every request alike to its targets, so only the listener's default targets are written: give {tg}'s targets a workload of their own to study them",
+                    r.name
+                ));
+            }
+            return;
+        }
+        if !groups.is_empty() {
+            m.note(format!(
+                "{} forwards the requests its conditions match, and the listener's default action forwards to no simulated target: its targets are written, and archsim's load balancer spreads every request over them alike",
+                r.name
+            ));
+        }
+    }
     for tg in ["DefaultActions", "Actions", "default_action", "action"]
         .iter()
         .flat_map(|k| r.refs(k))
     {
         let Some(group) = r.other(&tg) else { continue };
         target_group_settings(&group, m);
-        for t in registered(&group) {
+        let targets = registered(&group);
+        if targets.is_empty() {
+            if let Some(tasks) = ecs_services(&group).first() {
+                m.note(format!(
+                    "target group {tg}'s targets are the tasks of ECS service {tasks}, which archsim does not simulate: the requests {} forwards there go nowhere here",
+                    r.name
+                ));
+            }
+        }
+        for t in targets {
             m.edge(
                 None,
                 t,
@@ -538,6 +592,22 @@ fn import_listener(r: &Resource<'_>, m: &mut Mapped) {
             );
         }
     }
+}
+
+/// The ECS services that register their tasks in a target group (`LoadBalancers`'
+/// `TargetGroupArn`, Terraform's `load_balancer.target_group_arn`): targets archsim does
+/// not simulate.
+fn ecs_services(group: &Resource<'_>) -> Vec<String> {
+    group
+        .others()
+        .filter(|r| matches!(r.kind, "AWS::ECS::Service" | "aws_ecs_service"))
+        .filter(|r| {
+            ["LoadBalancers", "load_balancer"]
+                .iter()
+                .any(|k| r.refs(k).iter().any(|n| n == group.name))
+        })
+        .map(|r| r.name.to_string())
+        .collect()
 }
 
 /// What is registered in a target group: the Auto Scaling groups that name it, and its
