@@ -693,7 +693,9 @@ fn against(variants: &[&Summary], path: &str, metric: &str, scale: f64) -> Vec<P
     let mut points: Vec<Point> = variants
         .iter()
         .filter_map(|s| {
-            let (y, lo, hi) = mean_ci(s, &at(s, metric))?;
+            // No seed has the figure (a latency where nothing succeeded): a point with no y,
+            // which the chart marks (`XyChart::no_value`) rather than leaving out.
+            let (y, lo, hi) = mean_ci(s, &at(s, metric)).unwrap_or((f64::NAN, f64::NAN, f64::NAN));
             Some(Point {
                 x: scale * x_of(s, path)?,
                 y,
@@ -808,9 +810,21 @@ fn log_axis(variants: &[&Summary], path: &str) -> bool {
 
 /// Whether points, taken in turn, do not move.
 fn flat(points: &[Point]) -> bool {
-    points
-        .windows(2)
-        .all(|w| (w[0].y - w[1].y).abs() <= 1e-12 * w[0].y.abs().max(1.0))
+    let valued: Vec<&Point> = points.iter().filter(|p| p.y.is_finite()).collect();
+    valued.len() < 2
+        || valued
+            .windows(2)
+            .all(|w| (w[0].y - w[1].y).abs() <= 1e-12 * w[0].y.abs().max(1.0))
+}
+
+/// The legend of a chart's points with no value of `metric` in any seed: a latency has none
+/// where no request succeeded.
+fn no_value(metric: &str) -> String {
+    if metric.contains("latency") || metric.ends_with("_ms") || metric.contains("_ms.") {
+        "no value: nothing succeeded in any seed".into()
+    } else {
+        "no value in any seed".into()
+    }
 }
 
 /// The charts: each headline metric against the swept parameter (when one parameter is
@@ -886,6 +900,7 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
                     log_x,
                     points,
                     joined: true,
+                    no_value: Some(no_value(metric)),
                     ..Default::default()
                 },
             ));
@@ -937,6 +952,7 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
                         log_x,
                         lines,
                         joined: true,
+                        no_value: Some(no_value(metric)),
                         ..Default::default()
                     },
                 ));
@@ -1008,6 +1024,7 @@ pub fn charts(scenario: &str, variants: &[Summary]) -> Vec<(String, XyChart)> {
                 frontier,
                 off_frontier: off,
                 chosen,
+                no_value: Some("no p99: nothing succeeded in any seed".into()),
                 ..Default::default()
             },
         ));
@@ -1370,6 +1387,61 @@ mod tests {
             (ys[1] - 2.0).abs() < 1e-9 && (ys[2] - 6.0).abs() < 1e-9,
             "{ys:?}"
         );
+    }
+
+    #[test]
+    fn a_sweep_point_where_nothing_succeeded_is_marked_not_dropped() {
+        // A TTL of 1 s and 10 s: every request failed, so no seed has a p99. The points stay
+        // on the sweep's axis and the cost chart, with no y, which the chart marks along its
+        // top and names (they had dropped out of the sweep, the axis starting at the third
+        // point, and been pinned unnamed to the top of the cost chart).
+        let point = |ttl: f64, p99: Option<f64>| {
+            let seed = |s: u64| match p99 {
+                Some(v) => {
+                    json!({ "seed": s, "error_rate": 0.0, "cost_usd": { "total": 0.1 }, "latency_ms": { "p99": v } })
+                }
+                None => {
+                    json!({ "seed": s, "error_rate": 1.0, "cost_usd": { "total": 0.1 }, "latency_ms": {} })
+                }
+            };
+            json!({
+                "swept": true,
+                "seeds": [1, 2],
+                "variant": format!("ttl-{ttl}"),
+                "set": [{ "path": "cache.ttl", "value": format!("{ttl}s"), "number": ttl }],
+                "per_seed": [seed(1), seed(2)],
+            })
+        };
+        let variants = [
+            point(1.0, None),
+            point(10.0, None),
+            point(30.0, Some(50.0)),
+            point(60.0, Some(25.0)),
+        ];
+        let charts = charts("ttl", &variants);
+        let (_, sweep) = charts
+            .iter()
+            .find(|(stem, _)| stem == "sweep-latency-ms-p99")
+            .expect("a p99 chart");
+        let xs: Vec<f64> = sweep.points.iter().map(|p| p.x).collect();
+        assert_eq!(xs, [1.0, 10.0, 30.0, 60.0]);
+        assert!(sweep.points[0].y.is_nan() && sweep.points[1].y.is_nan());
+        let words = sweep.no_value.as_deref().expect("the marks are named");
+        assert_eq!(words, "no value: nothing succeeded in any seed");
+        let svg = super::super::xy::svg(sweep);
+        assert!(svg.contains(words), "the legend names them");
+        let (_, cost) = charts
+            .iter()
+            .find(|(stem, _)| stem == "cost-vs-p99")
+            .expect("a cost chart");
+        assert_eq!(
+            cost.no_value.as_deref(),
+            Some("no p99: nothing succeeded in any seed")
+        );
+        let svg = super::super::xy::svg(cost);
+        assert!(svg.contains("no p99: nothing succeeded in any seed"));
+        // Both are named at their mark, as one label (they stand at one place).
+        assert!(svg.contains("ttl-1 = ttl-10"), "{svg}");
     }
 
     #[test]

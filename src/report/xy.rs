@@ -79,6 +79,16 @@ pub struct XyChart {
     /// Curves drawn dashed, without dots, each in the colour of the `lines` entry of the same
     /// index (a theory beside what was simulated).
     pub curves: Vec<(String, Vec<(f64, f64)>)>,
+    /// The legend of the points with an x and no y (`absent`: a variant whose every request
+    /// failed has no latency), drawn as grey crosses along the top of the chart and named
+    /// there; `None`: such points are not drawn (they had been pinned to the top edge
+    /// unexplained, as if they were the slowest).
+    pub no_value: Option<String>,
+}
+
+/// Whether a point has an x and no y: a variant without the figure charted.
+fn absent(p: &Point) -> bool {
+    p.x.is_finite() && p.y.is_nan()
 }
 
 pub fn svg(chart: &XyChart) -> String {
@@ -246,7 +256,7 @@ fn draw<DB: DrawingBackend>(
                     c.draw_series(std::iter::once(Polygon::new(poly, blue.mix(0.18).filled())))?;
                 }
                 c.draw_series(LineSeries::new(
-                    pts.iter().map(|p| (p.x, p.y)),
+                    pts.iter().filter(|p| !absent(p)).map(|p| (p.x, p.y)),
                     blue.stroke_width(3),
                 ))?;
             } else {
@@ -270,7 +280,7 @@ fn draw<DB: DrawingBackend>(
                         )))?;
                     }
                     c.draw_series(LineSeries::new(
-                        line.iter().map(|p| (p.x, p.y)),
+                        line.iter().filter(|p| !absent(p)).map(|p| (p.x, p.y)),
                         colour.stroke_width(3),
                     ))?
                     .label(legend.as_str())
@@ -291,6 +301,7 @@ fn draw<DB: DrawingBackend>(
                 }
                 c.draw_series(
                     line.iter()
+                        .filter(|p| !absent(p))
                         .map(|p| Circle::new((p.x, pinned(p.y)), 6, colour.filled())),
                 )?;
             }
@@ -347,6 +358,7 @@ fn draw<DB: DrawingBackend>(
                         .off_frontier
                         .iter()
                         .filter_map(|&i| pts.get(i))
+                        .filter(|p| !absent(p))
                         .map(|p| Circle::new((p.x, pinned(p.y)), 7, blue.stroke_width(3))),
                 )?
                 .label(OFF_FRONTIER)
@@ -356,6 +368,7 @@ fn draw<DB: DrawingBackend>(
             // the baseline has) does not hide its red.
             let mut dots: Vec<usize> = (0..pts.len())
                 .filter(|i| plain(chart, *i) && !chart.off_frontier.contains(i))
+                .filter(|i| !absent(&pts[*i]))
                 .collect();
             dots.sort_by_key(|i| chart.frontier.contains(i));
             if beaten(chart) {
@@ -401,6 +414,22 @@ fn draw<DB: DrawingBackend>(
                 .label(FAILED_PROBE)
                 .legend(move |(x, y)| Cross::new((x + 15, y), 8, red.stroke_width(3)));
             }
+            // The points with no value, as grey crosses along the top, named in the legend.
+            let nothing: Vec<&Point> = pts
+                .iter()
+                .chain(chart.lines.iter().flat_map(|(_, l)| l))
+                .filter(|p| absent(p))
+                .collect();
+            if let (Some(words), false) = (&chart.no_value, nothing.is_empty()) {
+                let grey = RGBColor(110, 110, 110);
+                c.draw_series(
+                    nothing
+                        .iter()
+                        .map(|p| Cross::new((p.x, y1), 8, grey.stroke_width(3))),
+                )?
+                .label(words.as_str())
+                .legend(move |(x, y)| Cross::new((x + 15, y), 8, grey.stroke_width(3)));
+            }
             if let Some(i) = chart.chosen {
                 c.draw_series(std::iter::once(Circle::new(
                     (pts[i].x, pts[i].y),
@@ -417,13 +446,18 @@ fn draw<DB: DrawingBackend>(
             let area = c.plotting_area();
             let (bx, by) = area.get_base_pixel();
             let (w_px, h_px) = area.dim_in_pixel();
+            // A point with no value stands at the top.
             let at = |x: f64, y: f64| {
-                let (px, py) = area.map_coordinate(&(x, pinned(y)));
+                let y = if y.is_nan() { y1 } else { pinned(y) };
+                let (px, py) = area.map_coordinate(&(x, y));
                 (px - bx, py - by)
+            };
+            let shown = |p: &Point| {
+                p.x.is_finite() && (p.y.is_finite() || (absent(p) && chart.no_value.is_some()))
             };
             let (mut marks, mut lines): (Vec<Mark>, Vec<Mark>) = (Vec::new(), Vec::new());
             for p in pts.iter().chain(chart.lines.iter().flat_map(|(_, l)| l)) {
-                if !(p.x.is_finite() && p.y.is_finite()) {
+                if !shown(p) {
                     continue;
                 }
                 let (x, y) = at(p.x, p.y);
@@ -468,7 +502,7 @@ fn draw<DB: DrawingBackend>(
                 let (x, y) = at(p.x, p.y);
                 marks.push(Mark::around(x, y, 17));
             }
-            let labels = shared_labels(pts, at);
+            let labels = shared_labels(pts, at, shown);
             let entries = legend_entries(chart);
             let prefer_left = chart.threshold.is_some() || !chart.curves.is_empty();
             let placed = layout(
@@ -589,21 +623,24 @@ fn along(a: (i32, i32), b: (i32, i32), step: i32) -> impl Iterator<Item = (i32, 
 /// one label naming each: "a = b" when their figures are the same (a variant that sets what
 /// the baseline has), "a ≈ b" when they only look it, their figures differing by less than
 /// the drawing shows (the table beside the chart has them).
-fn shared_labels(pts: &[Point], at: impl Fn(f64, f64) -> (i32, i32)) -> Vec<(String, (i32, i32))> {
+fn shared_labels(
+    pts: &[Point],
+    at: impl Fn(f64, f64) -> (i32, i32),
+    shown: impl Fn(&Point) -> bool,
+) -> Vec<(String, (i32, i32))> {
     // Each label, its pixel, and the figures of its first point.
     type Shared = (String, (i32, i32), (f64, f64));
     let mut labels: Vec<Shared> = Vec::new();
-    for p in pts
-        .iter()
-        .filter(|p| !p.label.is_empty() && p.x.is_finite() && p.y.is_finite())
-    {
+    for p in pts.iter().filter(|p| !p.label.is_empty() && shown(p)) {
         let xy = at(p.x, p.y);
         match labels
             .iter_mut()
             .find(|(_, o, _)| (o.0 - xy.0).abs() <= 3 && (o.1 - xy.1).abs() <= 3)
         {
             Some((text, _, first)) => {
-                let same = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs());
+                let same = |a: f64, b: f64| {
+                    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()) || (a.is_nan() && b.is_nan())
+                };
                 let sign = if same(first.0, p.x) && same(first.1, p.y) {
                     " = "
                 } else {
@@ -689,6 +726,14 @@ fn legend_entries(chart: &XyChart) -> Vec<&str> {
     }
     if chart.chosen.is_some() {
         e.push(CHOSEN);
+    }
+    let nothing = chart
+        .points
+        .iter()
+        .chain(chart.lines.iter().flat_map(|(_, l)| l))
+        .any(absent);
+    if let (Some(words), true) = (&chart.no_value, nothing) {
+        e.push(words);
     }
     e
 }
@@ -884,7 +929,10 @@ mod tests {
             point(1.9891, 200.0, "same"),
             point(5.0, 900.0, "far"),
         ];
-        let labels: Vec<String> = shared_labels(&pts, at).into_iter().map(|l| l.0).collect();
+        let labels: Vec<String> = shared_labels(&pts, at, |p| p.y.is_finite())
+            .into_iter()
+            .map(|l| l.0)
+            .collect();
         assert_eq!(labels, ["baseline ≈ provisioned = same", "far"]);
     }
 
