@@ -104,6 +104,16 @@ fn lag_p99(c: &Value) -> Option<Lag> {
     })
 }
 
+/// The share of a cache's requests that went around it to its backend while their node was
+/// unreachable or failing over (`bypassed` over `requests`), when some did: its answers
+/// then came from the backend, successes as slow as the connect timeout made them, and a
+/// box of "errors 0 %" hid a node down for minutes.
+fn bypassed_share(c: &Value) -> Option<f64> {
+    let bypassed = c["bypassed"].as_f64().filter(|&b| b > 0.0)?;
+    let requests = c["requests"].as_f64().filter(|&r| r > 0.0)?;
+    Some(bypassed / requests)
+}
+
 /// The p99 of the calls into `callee` as their callers saw them end [ms]: the edges into it
 /// merged; `None` when none ended in the measured time.
 fn p99_into(callee: &str, edges: &BTreeMap<(String, String), EdgeStats>) -> Option<f64> {
@@ -183,6 +193,7 @@ pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>)
                     p99_of_ok,
                     no_reply,
                     lag: lag_p99(c),
+                    bypassed: bypassed_share(c),
                     // A DNS name counts the lookups it answered: its requests only passed
                     // by on their way to the answer.
                     lookups: c["lookups"].as_f64().map(|n| per_s(n, secs)),
@@ -210,6 +221,7 @@ pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>)
                     p99_of_ok: false,
                     no_reply: false,
                     lag: None,
+                    bypassed: None,
                     lookups: None,
                 },
             );
@@ -240,21 +252,23 @@ pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>)
 }
 
 /// The figures as CSV: one row per node (`to` empty), then one per edge. A node's
-/// `lag_p99_ms` is its processing lag's p99 where it has one (`lag_p99`).
+/// `lag_p99_ms` is its processing lag's p99 where it has one (`lag_p99`), its
+/// `bypassed_share` the share of a cache's requests sent around it (`bypassed_share`).
 pub fn csv(f: &Figures) -> String {
     let mut o = String::from(
-        "kind,from,to,rate_per_s,error_share,timeout_share,mean_ms,p99_ms,lag_p99_ms\n",
+        "kind,from,to,rate_per_s,error_share,timeout_share,mean_ms,p99_ms,lag_p99_ms,bypassed_share\n",
     );
     let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));
     for (name, n) in &f.nodes {
         let _ = writeln!(
             o,
-            "node,{},,{},{},,,{},{}",
+            "node,{},,{},{},,,{},{},{}",
             super::csv_field(name),
             n.rate,
             n.error_share,
             opt(n.p99_ms),
-            opt(n.lag.as_ref().map(|l| l.p99_ms))
+            opt(n.lag.as_ref().map(|l| l.p99_ms)),
+            opt(n.bypassed)
         );
     }
     // An instance of a component (an RDS writer or reader, by its number): the reads it
@@ -263,7 +277,7 @@ pub fn csv(f: &Figures) -> String {
         for (k, r) in reads {
             let _ = writeln!(
                 o,
-                "instance,{},,{r},,,,,",
+                "instance,{},,{r},,,,,,",
                 super::csv_field(&format!("{name}/{k}"))
             );
         }
@@ -271,7 +285,7 @@ pub fn csv(f: &Figures) -> String {
     for ((from, to), e) in &f.edges {
         let _ = writeln!(
             o,
-            "edge,{},{},{},{},{},{},{},",
+            "edge,{},{},{},{},{},{},{},,",
             super::csv_field(from),
             super::csv_field(to),
             e.rate,

@@ -657,6 +657,7 @@ fn words_with_no_room_beside_their_arrow_move_the_arrow_rather_than_lie_on_it() 
         p99_of_ok: true,
         no_reply: false,
         lag: None,
+        bypassed: None,
         lookups: None,
     };
     for name in sc
@@ -980,6 +981,7 @@ fn longest_figures(sc: &archsim::scenario::Scenario) -> diagram::map::Figures {
         p99_of_ok: true,
         no_reply: false,
         lag: None,
+        bypassed: None,
         lookups: None,
     };
     for c in &sc.components {

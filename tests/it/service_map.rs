@@ -246,7 +246,7 @@ fn a_component_no_call_reached_shows_no_latency_but_that_there_was_no_reply() {
     );
     // No p99 in the CSV's row for the db either.
     let csv = service_map::csv(&f);
-    assert!(csv.lines().any(|l| l == "node,db,,0,0,,,,"), "{csv}");
+    assert!(csv.lines().any(|l| l == "node,db,,0,0,,,,,"), "{csv}");
 }
 
 #[test]
@@ -428,6 +428,7 @@ mode = "on_demand"
         p99_of_ok: true,
         no_reply: false,
         lag: None,
+        bypassed: None,
         lookups: None,
     };
     for name in [
@@ -740,11 +741,11 @@ error_ops = ["poison"]
     assert_eq!(svg.matches(&want).count(), 1, "{want} in {svg}");
     let csv = service_map::csv(&f);
     let row = csv.lines().find(|l| l.starts_with("node,q,")).unwrap();
-    assert!(row.ends_with(&format!(",{}", lag.p99_ms)), "{row}");
+    assert!(row.ends_with(&format!(",{},", lag.p99_ms)), "{row}");
     assert!(
         csv.lines()
             .filter(|l| l.starts_with("edge,"))
-            .all(|l| l.ends_with(',')),
+            .all(|l| l.ends_with(",,")),
         "{csv}"
     );
 }
@@ -799,4 +800,64 @@ reserved_concurrency = 1
     let svg = diagram::map::svg(&sc, &f);
     let want = format!(">async lag p99 {:.0} s</text>", lag.p99_ms / 1000.0);
     assert_eq!(svg.matches(&want).count(), 1, "{want} in {svg}");
+}
+
+#[test]
+fn a_caches_box_says_what_went_around_it_while_its_node_was_down() {
+    // A Memcached node lost at 20 s: its reads pay the connect timeout and go to the
+    // database, successes all. The box's errors stay 0 %; it says what share of its requests
+    // went around it, as its summary counts them. Without the fault it says nothing more.
+    let toml = |fault: &str| {
+        format!(
+            r#"
+[scenario]
+name = "map-cache"
+duration = "60s"
+warmup = "10s"
+[network]
+same_az = "0s"
+[[workload]]
+name = "u"
+target = "cache"
+arrival = {{ process = "constant", rate = 50 }}
+keys = {{ dist = "uniform", count = 100 }}
+[[component]]
+id = "cache"
+kind = "cache"
+engine = "memcached"
+nodes = 1
+backend = "db"
+connect_timeout = "100ms"
+[[component]]
+id = "db"
+kind = "service"
+servers = 50
+service_time = "2ms"
+{fault}"#
+        )
+    };
+    let (sc, o) = outcome_of(&toml(
+        "[[fault]]\nat = \"20s\"\nkind = \"cache_node_failure\"\ntarget = \"cache\"\n",
+    ));
+    let s = &o.summary;
+    let f = service_map::figures(s, &o.edges);
+    let node = &f.nodes["cache"];
+    let bypassed = crate::num(s, "components.cache.bypassed");
+    let requests = crate::num(s, "components.cache.requests");
+    assert!(bypassed > 0.5 * requests, "{bypassed} of {requests}");
+    assert_eq!(node.bypassed, Some(bypassed / requests));
+    assert_eq!(node.error_share, 0.0);
+    let svg = diagram::map::svg(&sc, &f);
+    let want = format!(
+        ">bypassed {:.1} % (node down)</text>",
+        100.0 * bypassed / requests
+    );
+    assert_eq!(svg.matches(&want).count(), 1, "{want} in {svg}");
+    let csv = service_map::csv(&f);
+    let row = csv.lines().find(|l| l.starts_with("node,cache,")).unwrap();
+    assert!(row.ends_with(&format!(",{}", bypassed / requests)), "{row}");
+
+    let (_, o) = outcome_of(&toml(""));
+    let f = service_map::figures(&o.summary, &o.edges);
+    assert_eq!(f.nodes["cache"].bypassed, None);
 }

@@ -276,6 +276,12 @@ impl Kind for CacheConfig {
                 field: "misses",
                 unit: Unit::Count,
             },
+            // A lost or failing-over node's requests, answered from the backend around it.
+            Column {
+                label: "bypassed (node down)",
+                field: "bypassed",
+                unit: Unit::Count,
+            },
             crate::components::kind::LATE_REPLIES_COLUMN,
             crate::components::kind::COST_COLUMN,
         ],

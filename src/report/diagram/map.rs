@@ -26,6 +26,9 @@ pub struct NodeFigures {
     /// The p99 of its processing lag, where its kind keeps one and it processed something
     /// (`service_map::lag_p99`): a queue's, a function's asynchronous events'.
     pub lag: Option<Lag>,
+    /// The share of a cache's requests that went around it while their node was down
+    /// (`service_map::bypassed_share`), when some did.
+    pub bypassed: Option<f64>,
     /// A DNS name's lookups per second (Route 53): the clients ask it where to go, then send
     /// their requests there; the map draws it beside the request path, not in it.
     pub lookups: Option<f64>,
@@ -131,6 +134,10 @@ fn model(sc: &Scenario, f: &Figures) -> Model {
                 // at once and does the work later, so its p99 says nothing of the lag.
                 if let Some(lag) = &x.lag {
                     lines.push(format!("{} p99 {}", lag.words, ms(Some(lag.p99_ms))));
+                }
+                // A cache whose node was down answered from its backend: no error, slower.
+                if let Some(b) = x.bypassed {
+                    lines.push(format!("bypassed {} (node down)", share(b)));
                 }
                 lines
             }
