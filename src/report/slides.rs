@@ -744,15 +744,26 @@ pub fn experiment(
     };
     opening(&mut deck, baseline, diagram_svg);
     let variant = |s: &Summary| s["variant"].as_str().unwrap_or("baseline").to_string();
-    match comparison_chart(summaries, charts) {
-        Some(c) => deck.push(
+    let chart_slide = |deck: &mut Deck, c: &ChartSvg<'_>| {
+        deck.push(
             chart_heading(c.title),
             format!(
                 "<div class=\"pic\"><figure>{}</figure></div>",
                 image(c.svg, c.title)
             ),
             "",
-        ),
+        )
+    };
+    // A fault's story is told over time: where a variant has one, the variants' own charts
+    // (requests by final status, the fault's band on them) come first, and cost against p99
+    // after them, rather than that chart alone.
+    let faulted = has_faults.iter().any(|f| *f);
+    let (lead, after) = match comparison_chart(summaries, charts) {
+        Some(c) if faulted && c.stem == "cost-vs-p99" => (None, Some(c)),
+        c => (c, None),
+    };
+    match lead {
+        Some(c) => chart_slide(&mut deck, c),
         None => {
             // Variants without a swept number: their own key charts, side by side; requests
             // by final status when faults or failures set the variants apart.
@@ -805,6 +816,9 @@ pub fn experiment(
                 }
             }
         }
+    }
+    if let Some(c) = after {
+        chart_slide(&mut deck, c);
     }
     let refs: Vec<&Value> = summaries.iter().collect();
     let paths = headline_paths(&refs, MAX_COLUMNS);

@@ -590,3 +590,61 @@ fn counts_summed_over_seeds_are_shown_per_seed_with_their_range_everywhere() {
         "one seed has no per-seed figure"
     );
 }
+
+#[test]
+fn a_faulted_experiment_shows_its_variants_over_time_before_cost_against_p99() {
+    // Two variants apart in both bill and p99 (a function at two sizes), and a database down
+    // for ten seconds: the lesson is the outage, told by each variant's requests by final
+    // status with the fault's band; cost against p99 follows, not instead.
+    let text = r#"
+[scenario]
+name = "faulty-fn"
+description = "The database goes down for ten seconds under two sizes of function."
+duration = "40s"
+seeds = 2
+[[workload]]
+name = "users"
+target = "fn"
+arrival = { process = "poisson", rate = 50 }
+[[component]]
+id = "fn"
+kind = "lambda"
+memory_mb = 1769
+runtime = "go"
+work = "20ms"
+calls = [ { to = "db", timeout = "100ms" } ]
+[[component]]
+id = "db"
+kind = "service"
+servers = 8
+service_time = "2ms"
+[[fault]]
+at = "15s"
+for = "10s"
+kind = "component_down"
+target = "db"
+[[variant]]
+name = "small"
+set = { "fn.memory_mb" = 256 }
+"#;
+    let dir = run_in(
+        &[("faulty.toml", text)],
+        &["run", "faulty.toml", "--out", "out", "-q", "--slides"],
+    );
+    let page = read(&dir.path().join("out/faulty-fn/slides.html"));
+    let s = sections(&page);
+    let headings: Vec<String> = s
+        .iter()
+        .map(|(_, body)| body.split("</h2>").next().unwrap_or("").to_string())
+        .collect();
+    let at = |words: &str| {
+        headings
+            .iter()
+            .position(|h| h.contains(words))
+            .unwrap_or_else(|| panic!("no slide of {words}: {headings:?}"))
+    };
+    let over_time = at("The variants: requests by final status");
+    let cost = at("Cost against p99 latency");
+    assert!(over_time < cost, "{headings:?}");
+    assert!(s[over_time].1.contains("<figcaption>small</figcaption>"));
+}
