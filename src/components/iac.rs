@@ -483,8 +483,14 @@ pub enum Downstream {
     },
     /// A list of ids in a key (`targets = ["…", …]`), required.
     Many(&'static str),
-    /// A table with `to` and the edge's own keys (`consumer = { to = "…" }`), optional.
-    Table(&'static str),
+    /// A table naming the callee in `to` with the edge's own keys (a queue's `consumer =
+    /// { to = "…" }`, a table's `stream = { consumer = "…" }`), optional.
+    Table {
+        /// The component's key holding the table.
+        key: &'static str,
+        /// The table's key naming the callee.
+        to: &'static str,
+    },
     /// A list of such tables (`records = [{ to = "…", weight = 1 }, …]`), required.
     Tables(&'static str),
     /// One id in `key`, required (an API's `target`), and each further call a route of the

@@ -1274,18 +1274,18 @@ fn write_edges(
                 let _ = writeln!(
                     text,
                     "  {},  # {}",
-                    value(&edge_table(&all[*t].id, e, ids, notes)),
+                    value(&edge_table("to", &all[*t].id, e, ids, notes)),
                     comment(&e.why)
                 );
             }
             text.push_str("]\n");
         }
-        Downstream::Table(key) => {
+        Downstream::Table { key, to } => {
             let (t, e) = edges[0];
             let _ = writeln!(
                 text,
                 "{key} = {}  # {}",
-                value(&edge_table(&all[*t].id, e, ids, notes)),
+                value(&edge_table(to, &all[*t].id, e, ids, notes)),
                 comment(&e.why)
             );
             extra_one(notes, key);
@@ -1296,13 +1296,14 @@ fn write_edges(
 /// An edge as a table: `to` and the edge's own keys (one naming a resource that is not
 /// simulated is left out, said in a note).
 fn edge_table(
+    key: &str,
     to: &str,
     e: &Edge,
     ids: &BTreeMap<String, String>,
     notes: &mut Vec<String>,
 ) -> toml::Value {
     let mut table = toml::Table::new();
-    table.insert("to".into(), toml::Value::String(to.to_string()));
+    table.insert(key.into(), toml::Value::String(to.to_string()));
     for (k, v) in &e.with {
         let mut names = Vec::new();
         marked(v, &mut names);

@@ -1698,16 +1698,24 @@ Resources:
         ),
         "{text}"
     );
-    // Each function read through the table's stream: both roles allow the mapping.
+    // The SAM event makes Indexer the stream's consumer; each function reading it (Auditor
+    // put in its place): both roles allow the mapping.
+    assert!(
+        text.contains("stream = { consumer = \"Indexer\" }"),
+        "{text}"
+    );
     let reads = |text: &str, function: &str| {
         text.replace(
-            "streams = true  # its stream is on",
-            &format!("stream = {{ consumer = \"{function}\" }}"),
+            "consumer = \"Indexer\"",
+            &format!("consumer = \"{function}\""),
         )
     };
     for function in ["Indexer", "Auditor"] {
         let sc = reads(&text, function);
-        assert!(sc.contains("stream = {"), "{sc}");
+        assert!(
+            sc.contains(&format!("stream = {{ consumer = \"{function}\" }}")),
+            "{sc}"
+        );
         scenario(&sc);
     }
     // Granted on the table's own ARN, the stream actions do not reach its stream: Lambda
@@ -3057,4 +3065,73 @@ Resources:
     ] {
         assert!(out.notes.iter().any(|n| n.starts_with(said)), "{said}: {:?}", out.notes);
     }
+}
+
+#[test]
+fn a_stream_event_becomes_the_tables_stream_with_its_settings() {
+    // A SAM DynamoDB event and an event source mapping on a table's stream: the function is
+    // the table's `stream` consumer, with the mapping's settings, the on-failure queue
+    // among them (the kind reads them; they had been dropped with a note that the table
+    // sends nothing on).
+    let text = r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{ AttributeName: id, AttributeType: S }]
+      KeySchema: [{ AttributeName: id, KeyType: HASH }]
+      StreamSpecification: { StreamViewType: NEW_IMAGE }
+  Failed:
+    Type: AWS::SQS::Queue
+  Indexer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Events:
+        Changes:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt Orders.StreamArn
+            StartingPosition: LATEST
+            BatchSize: 50
+            MaximumBatchingWindowInSeconds: 2
+            ParallelizationFactor: 4
+            MaximumRetryAttempts: 3
+            MaximumRecordAgeInSeconds: -1
+            BisectBatchOnFunctionError: true
+            FunctionResponseTypes: [ReportBatchItemFailures]
+            DestinationConfig:
+              OnFailure:
+                Destination: !GetAtt Failed.Arn
+"#;
+    let out = import("stream.yaml", text).unwrap();
+    let sc = scenario(&out.scenario);
+    let line = out
+        .scenario
+        .lines()
+        .find(|l| l.starts_with("stream = "))
+        .unwrap_or_else(|| panic!("{}", out.scenario));
+    for part in [
+        "consumer = \"Indexer\"",
+        "batch_size = 50",
+        "maximum_batching_window = \"2s\"",
+        "parallelization_factor = 4",
+        "maximum_retry_attempts = 3",
+        "bisect_batch_on_function_error = true",
+        "function_response_types = [\"ReportBatchItemFailures\"]",
+        "on_failure = \"Failed\"",
+    ] {
+        assert!(line.contains(part), "{part} in {line}");
+    }
+    // -1 is AWS's "no limit": written as the default, not as an age.
+    assert!(!line.contains("maximum_record_age"), "{line}");
+    assert!(
+        !out.notes.iter().any(|n| n.contains("sends no requests on")),
+        "{:?}",
+        out.notes
+    );
+    assert!(sc.components.iter().any(|c| c.id == "Orders"));
 }

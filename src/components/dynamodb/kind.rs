@@ -765,7 +765,11 @@ impl Kind for DynamoConfig {
             },
         ],
         companions: &[],
-        downstream: Downstream::None,
+        // Lambda's event source mapping on the table's stream: its function and settings.
+        downstream: Downstream::Table {
+            key: "stream",
+            to: "consumer",
+        },
     };
 
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {

@@ -926,6 +926,7 @@ fn import_sam_events(r: &Resource<'_>, m: &mut Mapped) {
                 ..*r
             },
             ty == "SQS",
+            ty == "DynamoDB",
             m,
         );
         // An API event's method and path: the route whose integration the function is.
@@ -1048,7 +1049,13 @@ fn import_event_source(r: &Resource<'_>, m: &mut Mapped) {
     let queue = r
         .other(&from)
         .is_some_and(|o| matches!(o.kind, "AWS::SQS::Queue" | "aws_sqs_queue"));
-    let with = consumer_keys(r, queue, m);
+    let stream = r.other(&from).is_some_and(|o| {
+        matches!(
+            o.kind,
+            "AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable" | "aws_dynamodb_table"
+        )
+    });
+    let with = consumer_keys(r, queue, stream, m);
     m.edges.push(Edge {
         from: Some(from),
         to: f,
@@ -1057,6 +1064,83 @@ fn import_event_source(r: &Resource<'_>, m: &mut Mapped) {
         route: None,
         catch_all: false,
     });
+}
+
+/// The keys of a table's `stream` a stream's event source sets (a SAM `DynamoDB` event's
+/// `Properties`, or an event source mapping on the table's stream), in the ranges Lambda
+/// accepts (aws-facts: §22 DynamoDB Streams): the batching window (≤ 300 s), the
+/// parallelization factor (1–10), the retries of a failed batch (−1: until its records
+/// expire), the record age (−1: none), bisection on a function error, batch item failures,
+/// and an on-failure destination that is an SQS queue (the one kind the table sends it to).
+fn stream_keys(source: &Resource<'_>, with: &mut Vec<(&'static str, toml::Value)>, m: &mut Mapped) {
+    let cf = source.dialect == Dialect::CloudFormation;
+    let pick = |c: &'static str, t: &'static str| if cf { c } else { t };
+    let window = pick(
+        "MaximumBatchingWindowInSeconds",
+        "maximum_batching_window_in_seconds",
+    );
+    if let Some(s) = source.num(window) {
+        with.push((
+            "maximum_batching_window",
+            seconds(clamp(s, 0.0, 300.0, window, m)),
+        ));
+    }
+    let factor = pick("ParallelizationFactor", "parallelization_factor");
+    if let Some(n) = source.num(factor) {
+        with.push((
+            "parallelization_factor",
+            int(clamp(n, 1.0, 10.0, factor, m)),
+        ));
+    }
+    let retries = pick("MaximumRetryAttempts", "maximum_retry_attempts");
+    if let Some(n) = source.num(retries) {
+        with.push((
+            "maximum_retry_attempts",
+            int(clamp(n, -1.0, 10_000.0, retries, m)),
+        ));
+    }
+    let age = pick("MaximumRecordAgeInSeconds", "maximum_record_age_in_seconds");
+    if let Some(s) = source.num(age).filter(|&s| s != -1.0) {
+        with.push((
+            "maximum_record_age",
+            seconds(clamp(s, 60.0, 604_800.0, age, m)),
+        ));
+    }
+    let bisect = pick(
+        "BisectBatchOnFunctionError",
+        "bisect_batch_on_function_error",
+    );
+    if let Some(b) = source.get(bisect).and_then(|v| {
+        v.as_bool()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+    }) {
+        with.push(("bisect_batch_on_function_error", toml::Value::Boolean(b)));
+    }
+    let destination = pick(
+        "DestinationConfig.OnFailure.Destination",
+        "destination_config.on_failure.destination_arn",
+    );
+    let responses = pick("FunctionResponseTypes", "function_response_types");
+    if let Some(serde_json::Value::Array(types)) = source.get(responses) {
+        if types
+            .iter()
+            .any(|t| t.as_str() == Some("ReportBatchItemFailures"))
+        {
+            let types = vec![string("ReportBatchItemFailures")];
+            with.push(("function_response_types", toml::Value::Array(types)));
+        }
+    }
+    if let Some(d) = source.refs(destination).into_iter().next() {
+        match source.other(&d) {
+            Some(q) if matches!(q.kind, "AWS::SQS::Queue" | "aws_sqs_queue") => {
+                with.push(("on_failure", crate::components::iac::component(&d)));
+            }
+            _ => m.note(format!(
+                "{}'s on-failure destination {d} is not an SQS queue: left out (archsim's stream sends discarded batches' records to a queue)",
+                source.name
+            )),
+        }
+    }
 }
 
 /// The keys of the queue's `consumer` an event source sets (`source`: a SAM event's
@@ -1069,6 +1153,7 @@ fn import_event_source(r: &Resource<'_>, m: &mut Mapped) {
 fn consumer_keys(
     source: &Resource<'_>,
     queue: bool,
+    stream: bool,
     m: &mut Mapped,
 ) -> Vec<(&'static str, toml::Value)> {
     let (batch, window, concurrency, responses) = match source.dialect {
@@ -1088,6 +1173,9 @@ fn consumer_keys(
     let mut with = Vec::new();
     if let Some(n) = source.num(batch) {
         with.push(("batch_size", int(clamp(n, 1.0, 10_000.0, batch, m))));
+    }
+    if stream {
+        stream_keys(source, &mut with, m);
     }
     if !queue {
         return with;

@@ -494,7 +494,10 @@ impl Kind for SqsConfig {
             map: import_queue,
         }],
         companions: &[],
-        downstream: Downstream::Table("consumer"),
+        downstream: Downstream::Table {
+            key: "consumer",
+            to: "to",
+        },
     };
 
     fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<Self> {
