@@ -281,30 +281,9 @@ pub fn checks(scenario: &Scenario) -> Vec<Check> {
     out
 }
 
-/// A call entry some of whose operations the caller's own role denies (`Place::Call`, not
-/// made with its callers' credentials): each operation it can carry, allowed or not (with
-/// the key's action where the callee asks KMS as the caller, both must be).
-#[derive(Clone, Debug, PartialEq)]
-pub struct PartlyDenied {
-    /// Where the entry's `to` is written (line, column).
-    pub position: (usize, usize),
-    pub caller: String,
-    pub callee: String,
-    /// The caller's role, by id.
-    pub role: String,
-    /// The operations it allows, by name, in operation order.
-    pub allowed: Vec<String>,
-    /// Those it denies, each with the first action denied.
-    pub denied: Vec<(String, String)>,
-    /// Whether the role allows any action of the callee's service on the resources asked
-    /// (a table's `dynamodb:Query`, when the call asks `dynamodb:PutItem`): whether the
-    /// role says its caller uses the callee at all.
-    pub touches: bool,
-}
-
 /// Every call entry (`calls = [...]`) of which the caller's own role denies some operation,
 /// in scenario order: what `archsim import` narrows when the call was only assumed.
-pub fn partly_denied(scenario: &Scenario) -> Vec<PartlyDenied> {
+pub fn partly_denied(scenario: &Scenario) -> Vec<iam::PartlyDenied> {
     use std::collections::BTreeMap;
     let mut by_call: Vec<((usize, usize), usize, usize, usize)> = Vec::new();
     let mut ops: BTreeMap<(usize, usize), BTreeMap<u16, Option<String>>> = BTreeMap::new();
@@ -341,7 +320,7 @@ pub fn partly_denied(scenario: &Scenario) -> Vec<PartlyDenied> {
                 .iter()
                 .filter_map(|(op, d)| Some((name(op), d.clone()?)))
                 .collect();
-            (!denied.is_empty()).then(|| PartlyDenied {
+            (!denied.is_empty()).then(|| iam::PartlyDenied {
                 position,
                 caller: scenario.components[from].id.clone(),
                 callee: scenario.components[to].id.clone(),

@@ -201,6 +201,28 @@ fn wildcard(p: &[char], s: &[char], segments: bool) -> bool {
     reach[s.len()]
 }
 
+/// A call entry some of whose operations the caller's own role denies (not made with its
+/// callers' credentials), as `access::partly_denied` finds them and `Imported::narrow`
+/// narrows an imported call by: each operation it can carry, allowed or not (with
+/// the key's action where the callee asks KMS as the caller, both must be).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PartlyDenied {
+    /// Where the entry's `to` is written (line, column).
+    pub position: (usize, usize),
+    pub caller: String,
+    pub callee: String,
+    /// The caller's role, by id.
+    pub role: String,
+    /// The operations it allows, by name, in operation order.
+    pub allowed: Vec<String>,
+    /// Those it denies, each with the first action denied.
+    pub denied: Vec<(String, String)>,
+    /// Whether the role allows any action of the callee's service on the resources asked
+    /// (a table's `dynamodb:Query`, when the call asks `dynamodb:PutItem`): whether the
+    /// role says its caller uses the callee at all.
+    pub touches: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

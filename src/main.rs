@@ -409,19 +409,7 @@ fn import(file: &std::path::Path, out: Option<&std::path::Path>, force: bool) ->
     );
     // A call assumed from configuration carries what the function's own role allows of it.
     if let Ok(sc) = scenario::parse(&at, &imported.scenario) {
-        let calls: Vec<archsim::import::Narrowing> = archsim::access::partly_denied(&sc)
-            .into_iter()
-            .map(|p| archsim::import::Narrowing {
-                line: p.position.0,
-                caller: p.caller,
-                callee: p.callee,
-                role: p.role,
-                allowed: p.allowed,
-                denied: p.denied,
-                touches: p.touches,
-            })
-            .collect();
-        imported.narrow(&calls);
+        imported.narrow(&archsim::access::partly_denied(&sc));
     }
     match out {
         Some(path) => {

@@ -44,26 +44,6 @@ pub struct Imported {
     pub refusals: Vec<ImportError>,
 }
 
-/// A call the import assumed from configuration (an environment variable naming a table)
-/// of which the caller's role, imported with it, denies some operations: `main` finds them
-/// by checking the scenario as written (`access::partly_denied`), and `Imported::narrow`
-/// makes the call what the role says the function does.
-#[derive(Clone, Debug)]
-pub struct Narrowing {
-    /// The line of the call's entry in `Imported::scenario` (1-based).
-    pub line: usize,
-    pub caller: String,
-    pub callee: String,
-    pub role: String,
-    /// The operations the role allows on the callee.
-    pub allowed: Vec<String>,
-    /// Those it denies, each with the action denied.
-    pub denied: Vec<(String, String)>,
-    /// Whether the role allows any action of the callee's service on it: whether the
-    /// template says the function uses the callee at all.
-    pub touches: bool,
-}
-
 impl Imported {
     /// Narrows the assumed calls `calls` name to what their roles allow, and says so in the
     /// notes (the scenario's and `notes`). The template's role is the evidence of what a
@@ -79,12 +59,13 @@ impl Imported {
     /// several of them and not all, is left as it is: that may be the template's own bug,
     /// which the run shows and the scenario's warning names. Only the import's own assumed
     /// entries are touched. Returns how many calls changed.
-    pub fn narrow(&mut self, calls: &[Narrowing]) -> usize {
+    pub fn narrow(&mut self, calls: &[crate::iam::PartlyDenied]) -> usize {
         let mut lines: Vec<String> = self.scenario.lines().map(str::to_string).collect();
         let mut gone = vec![false; lines.len()];
         let mut said = Vec::new();
         for c in calls {
-            let Some(line) = c.line.checked_sub(1).and_then(|l| lines.get_mut(l)) else {
+            let at = c.position.0;
+            let Some(line) = at.checked_sub(1).and_then(|l| lines.get_mut(l)) else {
                 continue;
             };
             let entry = format!("  {{ to = {} }},", write::toml_str(&c.callee));
@@ -99,7 +80,7 @@ impl Imported {
                 .collect();
             match c.allowed.as_slice() {
                 _ if !c.touches => {
-                    gone[c.line - 1] = true;
+                    gone[at - 1] = true;
                     said.push(format!(
                         "{} → {} ({}) is not written: its role {} allows no action on {} (its requests would ask {}), so the template says it does not call it",
                         c.caller,
