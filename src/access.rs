@@ -337,19 +337,29 @@ pub fn partly_denied(scenario: &Scenario) -> Vec<iam::PartlyDenied> {
         .collect()
 }
 
-/// Whether `role` allows some action of `service` (`dynamodb`) on `resource`, by a statement
-/// no explicit deny of the same scope overrides: an Allow whose actions name the service (or
-/// any) and whose resources match.
+/// Whether `role` allows some action of `service` (`dynamodb`) on `resource`: an Allow
+/// whose actions name the service (or any) and whose resources match, unless a Deny of every
+/// action of the service (`dynamodb:*`, `*`) covers the resource.
 fn touches(role: &iam::Role, service: &str, resource: &str) -> bool {
     let prefix = format!("{}:", service.to_ascii_lowercase());
-    role.statements.iter().any(|s| {
-        s.effect == iam::Effect::Allow
+    let on = |s: &iam::Statement| s.resources.iter().any(|r| r.matches(resource));
+    let denied_all = role.statements.iter().any(|s| {
+        s.effect == iam::Effect::Deny
+            && on(s)
             && s.actions.iter().any(|a| {
                 let a = a.to_ascii_lowercase();
-                a == "*" || a.starts_with(&prefix)
+                a == "*" || a == format!("{prefix}*")
             })
-            && s.resources.iter().any(|r| r.matches(resource))
-    })
+    });
+    !denied_all
+        && role.statements.iter().any(|s| {
+            s.effect == iam::Effect::Allow
+                && on(s)
+                && s.actions.iter().any(|a| {
+                    let a = a.to_ascii_lowercase();
+                    a == "*" || a.starts_with(&prefix)
+                })
+        })
 }
 
 /// For a kind whose calls carry its callers' credentials (`Kind::SIGNS_AS_CALLERS`), their

@@ -811,8 +811,13 @@ fn log_axis(variants: &[&Summary], path: &str) -> bool {
 /// Whether points, taken in turn, do not move.
 fn flat(points: &[Point]) -> bool {
     let valued: Vec<&Point> = points.iter().filter(|p| p.y.is_finite()).collect();
-    valued.len() < 2
-        || valued
+    // Points with no value beside one with a value say something (only the longest TTL
+    // succeeded); with none at all there is nothing to draw.
+    if valued.is_empty() {
+        return true;
+    }
+    valued.len() == points.len()
+        && valued
             .windows(2)
             .all(|w| (w[0].y - w[1].y).abs() <= 1e-12 * w[0].y.abs().max(1.0))
 }
@@ -820,7 +825,7 @@ fn flat(points: &[Point]) -> bool {
 /// The legend of a chart's points with no value of `metric` in any seed: a latency has none
 /// where no request succeeded.
 fn no_value(metric: &str) -> String {
-    if metric.contains("latency") || metric.ends_with("_ms") || metric.contains("_ms.") {
+    if metric.starts_with("latency") {
         "no value: nothing succeeded in any seed".into()
     } else {
         "no value in any seed".into()
@@ -1442,6 +1447,11 @@ mod tests {
         assert!(svg.contains("no p99: nothing succeeded in any seed"));
         // Both are named at their mark, as one label (they stand at one place).
         assert!(svg.contains("ttl-1 = ttl-10"), "{svg}");
+        // One point with a value among failed ones still has its chart.
+        let charts = super::charts("ttl", &variants[..3]);
+        assert!(charts
+            .iter()
+            .any(|(stem, _)| stem == "sweep-latency-ms-p99"));
     }
 
     #[test]

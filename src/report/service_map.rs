@@ -105,9 +105,9 @@ fn lag_p99(c: &Value) -> Option<Lag> {
 }
 
 /// The share of a cache's requests that went around it to its backend while their node was
-/// unreachable or failing over (`bypassed` over `requests`), when some did: its answers
-/// then came from the backend, successes as slow as the connect timeout made them, and a
-/// box of "errors 0 %" hid a node down for minutes.
+/// unreachable or failing over (`bypassed` over `requests`, writes included), when some did:
+/// its answers then came from the backend, its reads after the connect timeout, and a box
+/// of "errors 0 %" hid a node down for minutes.
 fn bypassed_share(c: &Value) -> Option<f64> {
     let bypassed = c["bypassed"].as_f64().filter(|&b| b > 0.0)?;
     let requests = c["requests"].as_f64().filter(|&r| r > 0.0)?;

@@ -772,7 +772,9 @@ pub fn experiment(
                 .any(|s| s["error_rate"].as_f64().is_some_and(|e| e >= 0.01));
             let mut shown: Vec<(String, &ChartSvg<'_>)> = Vec::new();
             for ((s, plots), faults) in summaries.iter().zip(own).zip(has_faults) {
-                if let Some(c) = key_chart(*faults || failing, plots) {
+                // Where any variant has a fault, every variant shows requests by final status,
+                // so that the side-by-side charts are of one thing.
+                if let Some(c) = key_chart(*faults || faulted || failing, plots) {
                     shown.push((variant(s), c));
                 }
                 if shown.len() >= MAX_VARIANT_CHARTS {

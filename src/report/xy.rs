@@ -255,10 +255,14 @@ fn draw<DB: DrawingBackend>(
                     poly.extend(with.iter().rev().map(|p| (p.x, p.lo)));
                     c.draw_series(std::iter::once(Polygon::new(poly, blue.mix(0.18).filled())))?;
                 }
-                c.draw_series(LineSeries::new(
-                    pts.iter().filter(|p| !absent(p)).map(|p| (p.x, p.y)),
-                    blue.stroke_width(3),
-                ))?;
+                // Broken where a point has no value: a segment across it would draw the
+                // curve it does not have.
+                for run in pts.split(|p| absent(p)) {
+                    c.draw_series(LineSeries::new(
+                        run.iter().map(|p| (p.x, p.y)),
+                        blue.stroke_width(3),
+                    ))?;
+                }
             } else {
                 for p in pts.iter().filter(|p| p.lo.is_finite()) {
                     c.draw_series(std::iter::once(PathElement::new(
@@ -279,8 +283,18 @@ fn draw<DB: DrawingBackend>(
                             colour.mix(0.15).filled(),
                         )))?;
                     }
+                    for run in line.split(|p| absent(p)).skip(1) {
+                        c.draw_series(LineSeries::new(
+                            run.iter().map(|p| (p.x, p.y)),
+                            colour.stroke_width(3),
+                        ))?;
+                    }
                     c.draw_series(LineSeries::new(
-                        line.iter().filter(|p| !absent(p)).map(|p| (p.x, p.y)),
+                        line.split(|p| absent(p))
+                            .next()
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|p| (p.x, p.y)),
                         colour.stroke_width(3),
                     ))?
                     .label(legend.as_str())

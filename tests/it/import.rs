@@ -3059,6 +3059,15 @@ Resources:
         "{}",
         out.scenario
     );
+    // The default forwards to an EC2 instance, a type the import does not map: the rule's
+    // function is the one target there is.
+    let instance = "  Web1:\n    Type: AWS::EC2::Instance\n    Properties:\n      InstanceType: m5.large\n  AppTargets:\n    Type: AWS::ElasticLoadBalancingV2::TargetGroup\n    Properties:\n      TargetType: instance\n      Port: 80\n      Protocol: HTTP\n      VpcId: vpc-1\n      Targets:\n        - Id: !Ref Web1\n";
+    let alone = import("alb.yaml", &template("AppTargets", instance)).unwrap();
+    assert!(
+        alone.scenario.contains("targets = \"WebhookFunction\""),
+        "{}",
+        alone.scenario
+    );
     for said in [
         "target group AppTargets's targets are the tasks of ECS service Service, which archsim does not simulate",
         "WebhookRule forwards the requests its conditions match, and the listener's default action forwards to no simulated target",

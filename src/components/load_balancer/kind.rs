@@ -535,12 +535,17 @@ fn import_listener(r: &Resource<'_>, m: &mut Mapped) {
             | "aws_lb_listener_rule"
             | "aws_alb_listener_rule"
     );
+    // Targets of a type the import maps (an EC2 instance it does not map is no target).
     let defaults_forward = |l: &Resource<'_>| {
         ["DefaultActions", "default_action"]
             .iter()
             .flat_map(|k| l.refs(k))
             .filter_map(|tg| l.other(&tg))
-            .any(|g| !registered(&g).is_empty())
+            .any(|g| {
+                registered(&g)
+                    .iter()
+                    .any(|t| crate::components::iac::mapped(l, t))
+            })
     };
     if rule {
         let listener = r
