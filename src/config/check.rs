@@ -465,6 +465,29 @@ impl Checker {
                             msg.push_str(" of requests per second (6000 a minute is 100)");
                         }
                     }
+                    // An expectation's bound written as a duration ("500ms"): it is a plain
+                    // number in its metric's own unit, which the metric's name ends with.
+                    let expectation = self.declared.iter().any(|k| k.name == "metric");
+                    if expectation
+                        && matches!(key.as_str(), "min" | "max")
+                        && msg.ends_with("expected a number")
+                    {
+                        let quoted = msg
+                            .split_once("string \"")
+                            .and_then(|(_, rest)| rest.rsplit_once('"'))
+                            .map(|(v, _)| v.trim().to_string());
+                        if let Some(d) = quoted.and_then(|v| parse_duration(&v).ok()) {
+                            let plain = |v: f64| {
+                                let t = format!("{v:.6}");
+                                t.trim_end_matches('0').trim_end_matches('.').to_string()
+                            };
+                            msg.push_str(&format!(
+                                " in the metric's own unit, which its name ends with: for a `_ms` figure write {}, for a `_s` one {}",
+                                plain(d.as_secs_f64() * 1e3),
+                                plain(d.as_secs_f64()),
+                            ));
+                        }
+                    }
                     self.value_error(at, msg);
                 }
                 None => {
