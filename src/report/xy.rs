@@ -91,6 +91,16 @@ fn absent(p: &Point) -> bool {
     p.x.is_finite() && p.y.is_nan()
 }
 
+/// The chart's points with no y, of `points` and of every line: the grey crosses, and
+/// whether the legend names them.
+fn absent_points(chart: &XyChart) -> impl Iterator<Item = &Point> {
+    chart
+        .points
+        .iter()
+        .chain(chart.lines.iter().flat_map(|(_, l)| l))
+        .filter(|p| absent(p))
+}
+
 pub fn svg(chart: &XyChart) -> String {
     super::plots::fonts();
     let mut out = String::new();
@@ -283,24 +293,17 @@ fn draw<DB: DrawingBackend>(
                             colour.mix(0.15).filled(),
                         )))?;
                     }
-                    for run in line.split(|p| absent(p)).skip(1) {
+                    for run in line.split(|p| absent(p)) {
                         c.draw_series(LineSeries::new(
                             run.iter().map(|p| (p.x, p.y)),
                             colour.stroke_width(3),
                         ))?;
                     }
-                    c.draw_series(LineSeries::new(
-                        line.split(|p| absent(p))
-                            .next()
-                            .unwrap_or_default()
-                            .iter()
-                            .map(|p| (p.x, p.y)),
-                        colour.stroke_width(3),
-                    ))?
-                    .label(legend.as_str())
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 30, y)], colour.stroke_width(3))
-                    });
+                    c.draw_series(std::iter::empty::<PathElement<(f64, f64)>>())?
+                        .label(legend.as_str())
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 30, y)], colour.stroke_width(3))
+                        });
                 } else {
                     // Dots with their intervals as bars, the legend a dot.
                     for p in &with {
@@ -429,11 +432,7 @@ fn draw<DB: DrawingBackend>(
                 .legend(move |(x, y)| Cross::new((x + 15, y), 8, red.stroke_width(3)));
             }
             // The points with no value, as grey crosses along the top, named in the legend.
-            let nothing: Vec<&Point> = pts
-                .iter()
-                .chain(chart.lines.iter().flat_map(|(_, l)| l))
-                .filter(|p| absent(p))
-                .collect();
+            let nothing: Vec<&Point> = absent_points(chart).collect();
             if let (Some(words), false) = (&chart.no_value, nothing.is_empty()) {
                 let grey = RGBColor(110, 110, 110);
                 c.draw_series(
@@ -741,12 +740,7 @@ fn legend_entries(chart: &XyChart) -> Vec<&str> {
     if chart.chosen.is_some() {
         e.push(CHOSEN);
     }
-    let nothing = chart
-        .points
-        .iter()
-        .chain(chart.lines.iter().flat_map(|(_, l)| l))
-        .any(absent);
-    if let (Some(words), true) = (&chart.no_value, nothing) {
+    if let (Some(words), true) = (&chart.no_value, absent_points(chart).next().is_some()) {
         e.push(words);
     }
     e

@@ -1070,8 +1070,8 @@ fn import_event_source(r: &Resource<'_>, m: &mut Mapped) {
 /// `Properties`, or an event source mapping on the table's stream), in the ranges Lambda
 /// accepts (aws-facts: §22 DynamoDB Streams): the batching window (≤ 300 s), the
 /// parallelization factor (1–10), the retries of a failed batch (−1: until its records
-/// expire), the record age (−1: none), bisection on a function error, batch item failures,
-/// and an on-failure destination that is an SQS queue (the one kind the table sends it to).
+/// expire), the record age (−1: none), bisection on a function error, and an on-failure
+/// destination that is an SQS queue (the one kind the table sends it to).
 fn stream_keys(source: &Resource<'_>, with: &mut Vec<(&'static str, toml::Value)>, m: &mut Mapped) {
     let cf = source.dialect == Dialect::CloudFormation;
     let pick = |c: &'static str, t: &'static str| if cf { c } else { t };
@@ -1120,16 +1120,6 @@ fn stream_keys(source: &Resource<'_>, with: &mut Vec<(&'static str, toml::Value)
         "DestinationConfig.OnFailure.Destination",
         "destination_config.on_failure.destination_arn",
     );
-    let responses = pick("FunctionResponseTypes", "function_response_types");
-    if let Some(serde_json::Value::Array(types)) = source.get(responses) {
-        if types
-            .iter()
-            .any(|t| t.as_str() == Some("ReportBatchItemFailures"))
-        {
-            let types = vec![string("ReportBatchItemFailures")];
-            with.push(("function_response_types", toml::Value::Array(types)));
-        }
-    }
     if let Some(d) = source.refs(destination).into_iter().next() {
         match source.other(&d) {
             Some(q) if matches!(q.kind, "AWS::SQS::Queue" | "aws_sqs_queue") => {
@@ -1143,10 +1133,11 @@ fn stream_keys(source: &Resource<'_>, with: &mut Vec<(&'static str, toml::Value)
     }
 }
 
-/// The keys of the queue's `consumer` an event source sets (`source`: a SAM event's
-/// `Properties`, or an event source mapping): its batch size and, when it polls an SQS queue
-/// (`queue`), its batching window, its maximum concurrency and whether the function reports
-/// batch item failures. aws-facts: §16 Lambda event source mappings: BatchSize up to 10,000,
+/// The keys of the queue's `consumer` (or the table's `stream`) an event source sets
+/// (`source`: a SAM event's `Properties`, or an event source mapping): its batch size; when
+/// it polls an SQS queue (`queue`), its batching window and its maximum concurrency; when it
+/// reads a table's stream (`stream`), `stream_keys`'; for either, whether the function
+/// reports batch item failures. aws-facts: §16 Lambda event source mappings: BatchSize up to 10,000,
 /// the batching window up to 300 s, MaximumConcurrency 2–1,000. Each changes a run: a batch
 /// the function throttles or fails returns to the queue, and after the redrive policy's
 /// receives its messages go to the dead-letter queue.
@@ -1177,15 +1168,17 @@ fn consumer_keys(
     if stream {
         stream_keys(source, &mut with, m);
     }
-    if !queue {
+    if queue {
+        if let Some(s) = source.num(window) {
+            with.push(("batching_window", seconds(clamp(s, 0.0, 300.0, window, m))));
+        }
+        if let Some(n) = source.num(concurrency) {
+            let n = clamp(n, 2.0, 1_000.0, concurrency, m);
+            with.push(("maximum_concurrency", int(n)));
+        }
+    }
+    if !(queue || stream) {
         return with;
-    }
-    if let Some(s) = source.num(window) {
-        with.push(("batching_window", seconds(clamp(s, 0.0, 300.0, window, m))));
-    }
-    if let Some(n) = source.num(concurrency) {
-        let n = clamp(n, 2.0, 1_000.0, concurrency, m);
-        with.push(("maximum_concurrency", int(n)));
     }
     let reports = match source.get(responses) {
         Some(serde_json::Value::Array(types)) => types
