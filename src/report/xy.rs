@@ -232,6 +232,14 @@ fn draw<DB: DrawingBackend>(
             super::plots::axis_number(v, &(x0..x1))
         }
     };
+    // A parameter of whole numbers (servers, replicas, shards) gets whole ticks: at most one
+    // per whole number in the range, so that no tick reads 1.5 replicas.
+    let whole = (x1.floor() - x0.ceil() + 1.0).max(1.0) as usize;
+    let x_ticks = if !chart.log_x && all().all(|p| p.x.fract() == 0.0) {
+        whole.min(8)
+    } else {
+        8
+    };
     let mut builder = ChartBuilder::on(&body);
     builder
         .margin_left(16)
@@ -252,7 +260,7 @@ fn draw<DB: DrawingBackend>(
                 .max_light_lines(1)
                 .light_line_style(RGBColor(242, 242, 242))
                 .bold_line_style(RGBColor(220, 220, 220))
-                .x_labels(8)
+                .x_labels(x_ticks)
                 .y_labels(6)
                 .x_label_formatter(&|v| x_label(*v))
                 .y_label_formatter(&|v| super::plots::axis_number(*v, &(y0..y1)))
@@ -915,6 +923,46 @@ mod tests {
         );
         assert_eq!(extent([0.0].into_iter(), true), (0.0, 0.54));
         assert_eq!(extent(std::iter::empty(), true), (0.0, 1.0));
+    }
+
+    #[test]
+    fn a_parameter_of_whole_numbers_gets_whole_ticks() {
+        // A lecturer's sweep of 1 to 3 servers read "1.5" and "2.5" under the axis.
+        let ticks = |xs: &[f64]| {
+            let chart = XyChart {
+                points: xs.iter().map(|&x| point(x, x * 10.0, "")).collect(),
+                joined: true,
+                x_desc: "servers".into(),
+                ..Default::default()
+            };
+            let svg = svg(&chart);
+            // The x axis's tick labels: the texts below the plotting area, in its row.
+            let texts: Vec<String> = svg
+                .split("<text")
+                .skip(1)
+                .filter_map(|t| {
+                    let at = |k: &str| -> Option<f64> {
+                        t.split(&format!(" {k}=\""))
+                            .nth(1)?
+                            .split('"')
+                            .next()?
+                            .parse()
+                            .ok()
+                    };
+                    let text = t.split('>').nth(1)?.split('<').next()?;
+                    // Right of the y axis's labels (120 px and the margin).
+                    (at("x")? > 140.0 && at("y")? > 600.0 && at("y")? < 690.0)
+                        .then(|| text.trim().to_string())
+                })
+                .filter(|t| !t.is_empty() && t != "servers")
+                .collect();
+            texts
+        };
+        assert_eq!(ticks(&[1.0, 2.0, 3.0]), ["1", "2", "3"]);
+        assert_eq!(ticks(&[1.0, 2.0]), ["1", "2"]);
+        // Not whole: the finer ticks stay.
+        let fine = ticks(&[1.0, 1.5, 2.0]);
+        assert!(fine.iter().any(|t| t.contains('.')), "{fine:?}");
     }
 
     #[test]
