@@ -325,7 +325,12 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Lint { paths, reads } => match load(&paths, &reads) {
+        // Its findings are the warnings of denied and dropped calls a load gives: said once.
+        Command::Lint { paths, reads } => match loaded_warning(&paths, &reads, |w| {
+            !w.message.ends_with(scenario::LINT_LISTS_THEM)
+        })
+        .map_err(Refused::report)
+        {
             Ok(scenarios) => {
                 let mut failed = false;
                 for s in &scenarios {
@@ -537,6 +542,15 @@ impl Refused {
 
 /// The scenarios under `paths`, or every problem found in them.
 fn loaded(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>, Refused> {
+    loaded_warning(paths, reads, |_| true)
+}
+
+/// `loaded`, printing only the warnings `shown` keeps.
+fn loaded_warning(
+    paths: &[PathBuf],
+    reads: &ReadArgs,
+    shown: impl Fn(&archsim::config::Diagnostic) -> bool,
+) -> Result<Vec<scenario::Scenario>, Refused> {
     let mut access = scenario::FileAccess::default();
     for dir in &reads.allow_read {
         access.allow(dir).map_err(|e| Refused::bad_input(&e))?;
@@ -544,7 +558,11 @@ fn loaded(paths: &[PathBuf], reads: &ReadArgs) -> Result<Vec<scenario::Scenario>
     let files = sweep::scenario_files(paths).map_err(|e| Refused::bad_input(&e))?;
     let loaded = sweep::load_all(&files, &access, &reads.sets);
     if let Ok(scenarios) = &loaded {
-        for w in scenarios.iter().flat_map(|s| &s.warnings) {
+        for w in scenarios
+            .iter()
+            .flat_map(|s| &s.warnings)
+            .filter(|w| shown(w))
+        {
             let d = w.to_string();
             let (at, message) = d.split_once(": ").unwrap_or(("", &d));
             eprintln!("{at}: warning: {message}");

@@ -1202,6 +1202,10 @@ fn check_memory<A>(
     false
 }
 
+/// What ends each warning of a call a role denies or the network drops: `archsim lint`,
+/// which lists them itself, leaves these warnings out.
+pub const LINT_LISTS_THEM: &str = "(`archsim lint` lists them all)";
+
 /// Warns, where each is written, of the calls the scenario's IAM roles would deny or its
 /// network (security groups, network ACLs) would drop, as `archsim lint` reports them: a run
 /// shows their 403s and timeouts, but says nowhere else why. And of the links the run lets
@@ -1215,10 +1219,7 @@ fn warn_closed(sc: &Scenario, name: Option<&str>, ck: &mut Checker) {
         .filter(|f| f.error || f.run_differs)
     {
         let at = ck.offset_of(f.position.0, f.position.1);
-        ck.warn(
-            at..at,
-            format!("{whose}{} (`archsim lint` lists them all)", f.message),
-        );
+        ck.warn(at..at, format!("{whose}{} {LINT_LISTS_THEM}", f.message));
     }
 }
 
