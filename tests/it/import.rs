@@ -622,6 +622,58 @@ Resources:
 }
 
 #[test]
+fn slow_start_with_least_outstanding_requests_keeps_the_algorithm_and_says_why_not_the_ramp() {
+    // aws-facts §3: slow start is not allowed with least outstanding requests. A template
+    // asking for both would not deploy; the import keeps the algorithm (it decides every
+    // request) and leaves the ramp out, said in a note, and its scenario runs. Alone, each
+    // is kept.
+    let template = |attributes: &str| {
+        format!(
+            r#"
+Resources:
+  Lb: {{ Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: {{ Type: application }} }}
+  Listener:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      LoadBalancerArn: !Ref Lb
+      DefaultActions: [{{ Type: forward, TargetGroupArn: !Ref Tg }}]
+  Tg:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties:
+      TargetGroupAttributes: [{attributes}]
+  Asg:
+    Type: AWS::AutoScaling::AutoScalingGroup
+    Properties: {{ MinSize: "2", MaxSize: "2", TargetGroupARNs: [!Ref Tg], LaunchTemplate: {{ LaunchTemplateId: !Ref Lt, Version: "1" }} }}
+  Lt:
+    Type: AWS::EC2::LaunchTemplate
+    Properties: {{ LaunchTemplateData: {{ InstanceType: c5.large }} }}
+"#
+        )
+    };
+    let slow = r#"{ Key: slow_start.duration_seconds, Value: "60" }"#;
+    let least = r#"{ Key: load_balancing.algorithm.type, Value: least_outstanding_requests }"#;
+    let refused = |out: &archsim::import::Imported| {
+        out.notes
+            .iter()
+            .any(|n| n.contains("Tg's slow start (60 s) is left out: AWS refuses slow start with least outstanding requests"))
+    };
+    let both = import("lb.yaml", &template(&format!("{slow}, {least}"))).unwrap();
+    assert!(refused(&both), "{:?}", both.notes);
+    assert!(both.scenario.contains("algorithm = \"least_outstanding\""));
+    assert!(!both.scenario.contains("slow_start"), "{}", both.scenario);
+    scenario(&both.scenario);
+    let alone = import("lb.yaml", &template(slow)).unwrap();
+    assert!(!refused(&alone), "{:?}", alone.notes);
+    assert!(alone.scenario.contains("slow_start = \"60s\""));
+    scenario(&alone.scenario);
+    let least_alone = import("lb.yaml", &template(least)).unwrap();
+    assert!(least_alone
+        .scenario
+        .contains("algorithm = \"least_outstanding\""));
+    scenario(&least_alone.scenario);
+}
+
+#[test]
 fn a_cache_named_beside_a_table_stands_in_front_of_it() {
     // The function's environment names the replication group and the table: the cache's
     // backend is the table, and the function's calls go to the cache only.
@@ -696,6 +748,108 @@ fn a_topic_delivers_to_each_subscription_in_every_form() {
         );
     }
     assert!(num(&s, "components.AuditFunction.invocations") > 0.9 * published);
+}
+
+#[test]
+fn a_sam_sns_events_filter_and_redrive_are_its_subscriptions() {
+    // SAM's SNS event subscribes the function: the event's RedrivePolicy is that
+    // subscription's dead-letter queue, and its FilterPolicy (message attributes, which
+    // archsim's messages do not have) is said, as a Subscription resource's is; SqsSubscription
+    // (a queue SAM puts between them) is said too. Each had been dropped without a word.
+    let text = corpus_text("templates/order-fanout.yaml");
+    let event = "            Topic: !Ref OrderEvents\n";
+    assert!(text.contains(event));
+    let with = |extra: &str| text.replacen(event, &format!("{event}{extra}"), 1);
+    let out = import(
+        "fanout.yaml",
+        &with(
+            "            FilterPolicy: { kind: [refund] }\n            \
+             RedrivePolicy: { deadLetterTargetArn: !GetAtt ShippingDeliveryDLQ.Arn }\n",
+        ),
+    )
+    .unwrap();
+    assert!(
+        out.scenario
+            .contains("{ dead_letter = \"ShippingDeliveryDLQ\", to = \"AuditFunction\" }"),
+        "{}",
+        out.scenario
+    );
+    let filter = "SAM event Audit of AuditFunction's filter policy reads message attributes archsim does not have: every message is delivered";
+    assert!(
+        out.notes.iter().any(|n| n.contains(filter)),
+        "{:?}",
+        out.notes
+    );
+    scenario(&out.scenario);
+    let queued = import("fanout.yaml", &with("            SqsSubscription: true\n")).unwrap();
+    assert!(
+        queued.notes.iter().any(|n| n.contains(
+            "SAM event Audit of AuditFunction: SqsSubscription puts an SQS queue between the topic and the function"
+        )),
+        "{:?}",
+        queued.notes
+    );
+    // As the corpus has it, no filter, no queue: neither note.
+    let plain = imported("templates/order-fanout.yaml");
+    assert!(!plain.notes.iter().any(|n| n.contains("SAM event Audit")));
+}
+
+#[test]
+fn notes_on_what_is_not_simulated_say_what_to_write() {
+    // A bucket's notifications name the consumers to drive by hand (the note had said they
+    // "get a workload of their own" when the import gave them none); a maxReceiveCount from a
+    // parameter without a default says what the starting value is (the sentence had stopped
+    // at "set the queue's").
+    let notify = r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Uploads:
+    Type: AWS::S3::Bucket
+    Properties:
+      NotificationConfiguration:
+        LambdaConfigurations:
+          - { Event: "s3:ObjectCreated:*", Function: !GetAtt Thumbnailer.Arn }
+  UploadFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: index.handler
+      Runtime: nodejs20.x
+      Policies: [{ S3WritePolicy: { BucketName: !Ref Uploads } }]
+      Environment: { Variables: { BUCKET: !Ref Uploads } }
+      Events: { Put: { Type: Api, Properties: { Path: /upload, Method: post } } }
+  Thumbnailer:
+    Type: AWS::Serverless::Function
+    Properties: { Handler: index.handler, Runtime: nodejs20.x }
+"#;
+    let out = import("notify.yaml", notify).unwrap();
+    assert!(
+        out.notes.iter().any(|n| n.contains(
+            "Uploads's event notifications are not simulated: to study their consumers (Thumbnailer), give them a workload of their own"
+        )),
+        "{:?}",
+        out.notes
+    );
+    // SAM's S3WritePolicy grants the upload: the call stays.
+    assert!(
+        out.scenario.contains("{ to = \"Uploads\""),
+        "{}",
+        out.scenario
+    );
+    let redrive = r#"
+Parameters: { MaxReceives: { Type: Number } }
+Resources:
+  Dlq: { Type: AWS::SQS::Queue }
+  Orders:
+    Type: AWS::SQS::Queue
+    Properties:
+      RedrivePolicy: { deadLetterTargetArn: !GetAtt Dlq.Arn, maxReceiveCount: !Ref MaxReceives }
+"#;
+    let out = import("redrive.yaml", redrive).unwrap();
+    assert!(
+        out.scenario.contains("RedrivePolicy's maxReceiveCount is not a literal in the template: set how many receives a message may have before the queue moves it to its dead-letter queue (1 to 1,000)"),
+        "{}",
+        out.scenario
+    );
 }
 
 #[test]
@@ -1592,6 +1746,13 @@ Resources:
       Handler: app.handler
       Policies:
         - S3ReadPolicy: { BucketName: !Ref Photos }
+  Writer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Policies:
+        - S3WritePolicy: { BucketName: !Ref Photos }
 "#;
     let out = import("bucket-roles.yaml", template).unwrap();
     let text = &out.scenario;
@@ -1632,6 +1793,10 @@ Resources:
         ("Reader", "read", "s3:GetObject", true),
         ("Reader", "write", "s3:PutObject", false),
         ("Reader", "list", "s3:ListBucket", true),
+        // SAM's S3WritePolicy grants the writes alone.
+        ("Writer", "read", "s3:GetObject", false),
+        ("Writer", "write", "s3:PutObject", true),
+        ("Writer", "list", "s3:ListBucket", false),
     ]
     .into_iter()
     .map(|(f, o, a, d)| (f.to_string(), o.to_string(), a.to_string(), d))

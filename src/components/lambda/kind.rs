@@ -920,15 +920,32 @@ fn import_sam_events(r: &Resource<'_>, m: &mut Mapped) {
                 continue;
             }
         };
-        let with = consumer_keys(
-            &Resource {
-                props: &props,
-                ..*r
-            },
-            ty == "SQS",
-            ty == "DynamoDB",
-            m,
-        );
+        let event_resource = Resource {
+            props: &props,
+            ..*r
+        };
+        let with = if ty == "SNS" {
+            // SAM subscribes the function to the topic: the event's own FilterPolicy and
+            // RedrivePolicy are that subscription's.
+            let queued = props
+                .get("SqsSubscription")
+                .is_some_and(|v| !v.is_null() && v != &serde_json::Value::Bool(false));
+            if queued {
+                m.note(format!(
+                    "SAM event {name} of {}: SqsSubscription puts an SQS queue between the topic and the function, simulated here as a direct subscription (write the queue and its consumer to study it)",
+                    r.name
+                ));
+            }
+            crate::components::sns::subscription_keys(
+                &event_resource,
+                "RedrivePolicy",
+                "FilterPolicy",
+                &format!("SAM event {name} of {}", r.name),
+                m,
+            )
+        } else {
+            consumer_keys(&event_resource, ty == "SQS", ty == "DynamoDB", m)
+        };
         // An API event's method and path: the route whose integration the function is.
         let route = match (
             props.get("Method").and_then(|v| v.as_str()),

@@ -735,9 +735,20 @@ fn target_group_settings(g: &Resource<'_>, m: &mut Mapped) {
             format!("target group {}", g.name),
         );
     }
-    if let Some(s) = slow.filter(|s| *s > 0.0) {
-        let s = clamp(s, 30.0, 900.0, "slow start", m);
-        m.set("slow_start", seconds(s), format!("target group {}", g.name));
+    let least = algorithm.as_deref() == Some("least_outstanding_requests");
+    match slow.filter(|s| *s > 0.0) {
+        // aws-facts: §3 target-group settings: slow start is not allowed with least
+        // outstanding requests; AWS refuses the pair, so the template would not deploy as
+        // written. The algorithm is kept (it decides every request), the ramp left out.
+        Some(s) if least => m.note(format!(
+            "target group {}'s slow start ({s} s) is left out: AWS refuses slow start with least outstanding requests (aws-facts §3), so this template would not deploy as written; the least-outstanding algorithm is kept",
+            g.name
+        )),
+        Some(s) => {
+            let s = clamp(s, 30.0, 900.0, "slow start", m);
+            m.set("slow_start", seconds(s), format!("target group {}", g.name));
+        }
+        None => {}
     }
     match algorithm.as_deref() {
         Some("least_outstanding_requests") => m.set(

@@ -547,8 +547,16 @@ fn import_bucket(r: &Resource<'_>, m: &mut Mapped) {
         }
     }
     if r.get("NotificationConfiguration").is_some() {
+        // The consumers are what a user would drive by hand: named, so that the note says
+        // what to do rather than what the import did (whether one gets a workload is decided
+        // later, by what else calls it).
+        let consumers = r.refs("NotificationConfiguration");
+        let whom = match consumers.len() {
+            0 => "their consumers".to_string(),
+            _ => format!("their consumers ({})", consumers.join(", ")),
+        };
         m.note(format!(
-            "{}'s event notifications are not simulated: its consumers get a workload of their own",
+            "{}'s event notifications are not simulated: to study {whom}, give them a workload of their own",
             r.name
         ));
     }

@@ -551,6 +551,30 @@ fn import_topic(r: &Resource<'_>, m: &mut Mapped) {
     }
 }
 
+/// What a subscription written in a template carries over to the topic's `subscriptions`
+/// entry (`who`: how a note names it): its dead-letter queue from `redrive` (a
+/// `RedrivePolicy`'s `deadLetterTargetArn`); its `filter` policy, which reads message
+/// attributes archsim's messages do not have, is said in a note. An `AWS::SNS::Subscription`
+/// and a SAM function's `SNS` event both go through here.
+pub(crate) fn subscription_keys(
+    r: &Resource<'_>,
+    redrive: &str,
+    filter: &str,
+    who: &str,
+    m: &mut Mapped,
+) -> Vec<(&'static str, toml::Value)> {
+    let mut with = Vec::new();
+    if let Some(dlq) = r.refs(redrive).into_iter().next() {
+        with.push(("dead_letter", component(&dlq)));
+    }
+    if r.get(filter).is_some_and(|f| !f.is_null()) {
+        m.note(format!(
+            "{who}'s filter policy reads message attributes archsim does not have: every message is delivered (write `ops` to filter by operation)"
+        ));
+    }
+    with
+}
+
 /// A subscription: its topic delivers to its endpoint, its redrive policy's queue taking what
 /// cannot be delivered.
 fn import_subscription(r: &Resource<'_>, m: &mut Mapped) {
@@ -584,16 +608,7 @@ fn import_subscription(r: &Resource<'_>, m: &mut Mapped) {
         ));
         return;
     };
-    let mut with = Vec::new();
-    if let Some(dlq) = r.refs(redrive).into_iter().next() {
-        with.push(("dead_letter", component(&dlq)));
-    }
-    if r.get(filter).is_some_and(|f| !f.is_null()) {
-        m.note(format!(
-            "subscription {}'s filter policy reads message attributes archsim does not have: every message is delivered (write `ops` to filter by operation)",
-            r.name
-        ));
-    }
+    let with = subscription_keys(r, redrive, filter, &format!("subscription {}", r.name), m);
     m.edges.push(Edge {
         from: Some(from),
         to,

@@ -41,6 +41,7 @@
 
 mod config;
 mod kind;
+pub(crate) use kind::subscription_keys;
 
 pub use config::{Policy, Protocol, Scope, SnsConfig};
 

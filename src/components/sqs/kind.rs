@@ -763,7 +763,7 @@ fn import_queue(r: &Resource<'_>, m: &mut Mapped) {
             "max_receive_count",
             int(10.0),
             format!(
-                "{redrive}'s maxReceiveCount is not a literal in the template: set the queue's"
+                "{redrive}'s maxReceiveCount is not a literal in the template: set how many receives a message may have before the queue moves it to its dead-letter queue (1 to 1,000)"
             ),
         ),
     }
