@@ -177,7 +177,7 @@ fn draw<DB: DrawingBackend>(
     chart: &XyChart,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
-    let (top, body) = root.split_vertically(88);
+    let (top, body) = root.split_vertically(TITLE_PX);
     let (width, _) = top.dim_in_pixel();
     let size = plots::title_size(&chart.title, width.saturating_sub(48));
     top.draw(&Text::new(
@@ -223,6 +223,12 @@ fn draw<DB: DrawingBackend>(
         .filter(|v| v.is_finite())
         .map(|v| chart.y_cap.map_or(v, |cap| v.min(cap)));
     let (y0, y1) = extent(ys, true);
+    let (width, height) = root.dim_in_pixel();
+    let area = (
+        width as i32 - MARGIN_LEFT - Y_LABEL_PX - MARGIN_RIGHT,
+        height as i32 - TITLE_PX as i32 - MARGIN_TOP - X_LABEL_PX,
+    );
+    let y1 = headroom(chart, area, (x0, x1), (y0, y1));
     let pinned = |y: f64| y.min(chart.y_cap.unwrap_or(y1)).min(y1);
     // Each axis's ticks in one unit (`axis_number`), but a log axis's each alone.
     let x_label = |v: f64| {
@@ -242,11 +248,11 @@ fn draw<DB: DrawingBackend>(
     };
     let mut builder = ChartBuilder::on(&body);
     builder
-        .margin_left(16)
-        .margin_right(48)
-        .margin_top(8)
-        .x_label_area_size(64)
-        .y_label_area_size(120);
+        .margin_left(MARGIN_LEFT)
+        .margin_right(MARGIN_RIGHT)
+        .margin_top(MARGIN_TOP)
+        .x_label_area_size(X_LABEL_PX)
+        .y_label_area_size(Y_LABEL_PX);
     let blue = palette::SERIES[0];
     let red = palette::SERIES[1];
     macro_rules! plot {
@@ -473,59 +479,11 @@ fn draw<DB: DrawingBackend>(
                 let (px, py) = area.map_coordinate(&(x, y));
                 (px - bx, py - by)
             };
-            let shown = |p: &Point| {
-                p.x.is_finite() && (p.y.is_finite() || (absent(p) && chart.no_value.is_some()))
-            };
-            let (mut marks, mut lines): (Vec<Mark>, Vec<Mark>) = (Vec::new(), Vec::new());
-            for p in pts.iter().chain(chart.lines.iter().flat_map(|(_, l)| l)) {
-                if !shown(p) {
-                    continue;
-                }
-                let (x, y) = at(p.x, p.y);
-                marks.push(Mark::dot(x, y));
-                if p.lo.is_finite() && p.hi.is_finite() {
-                    marks.push(Mark::bar(x, at(p.x, p.hi).1, at(p.x, p.lo).1));
-                }
-            }
-            // A joined line's segments, every few pixels.
-            let joined: Vec<&[Point]> = if chart.joined {
-                std::iter::once(pts.as_slice())
-                    .chain(chart.lines.iter().map(|(_, l)| l.as_slice()))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            // Joined lines', curves' and the frontier's segments; the chosen point's ring; a
-            // threshold's line.
-            let mut segments: Vec<((f64, f64), (f64, f64))> = Vec::new();
-            for line in joined {
-                segments.extend(
-                    line.windows(2)
-                        .map(|w| ((w[0].x, w[0].y), (w[1].x, w[1].y))),
-                );
-            }
-            for (_, c) in &chart.curves {
-                segments.extend(c.windows(2).map(|w| (w[0], w[1])));
-            }
-            for w in chart.frontier.windows(2) {
-                segments.push(((pts[w[0]].x, pts[w[0]].y), (pts[w[1]].x, pts[w[1]].y)));
-            }
-            if let Some((y, _)) = &chart.threshold {
-                segments.push(((x0, *y), (x1, *y)));
-            }
-            for (a, b) in segments {
-                if [a.0, a.1, b.0, b.1].iter().all(|v| v.is_finite()) {
-                    let (a, b) = (at(a.0, a.1), at(b.0, b.1));
-                    lines.extend(along(a, b, 6).map(|(x, y)| Mark::bar(x, y - 2, y + 2)));
-                }
-            }
-            if let Some(p) = chart.chosen.and_then(|i| pts.get(i)) {
-                let (x, y) = at(p.x, p.y);
-                marks.push(Mark::around(x, y, 17));
-            }
+            let shown = |p: &Point| shown(chart, p);
+            let (marks, lines) = marks_of(chart, &at, (x0, x1));
             let labels = shared_labels(pts, at, shown);
             let entries = legend_entries(chart);
-            let prefer_left = chart.threshold.is_some() || !chart.curves.is_empty();
+            let prefer_left = prefers_left(chart);
             let placed = layout(
                 &marks,
                 &lines,
@@ -571,6 +529,156 @@ fn draw<DB: DrawingBackend>(
         plot!(c);
     }
     Ok(())
+}
+
+/// The chart's frame [px]: the title's band, the margins and the axes' label areas around
+/// the plotting area.
+const TITLE_PX: u32 = 88;
+const MARGIN_LEFT: i32 = 16;
+const MARGIN_RIGHT: i32 = 48;
+const MARGIN_TOP: i32 = 8;
+const X_LABEL_PX: i32 = 64;
+const Y_LABEL_PX: i32 = 120;
+
+/// Whether the legend tries the upper left first: a threshold's or a theory's legend entry
+/// reads best there (their lines leave the upper left freer).
+fn prefers_left(chart: &XyChart) -> bool {
+    chart.threshold.is_some() || !chart.curves.is_empty()
+}
+
+/// Where a point is drawn in a plotting area of `w` by `h` px with these axes' ranges, as
+/// plotters maps it: a value above the cap or the axis on its top, one with no value at the
+/// top.
+fn pixels(
+    chart: &XyChart,
+    (w, h): (i32, i32),
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+) -> impl Fn(f64, f64) -> (i32, i32) + '_ {
+    move |x: f64, y: f64| {
+        let across = if chart.log_x {
+            (x.ln() - x0.ln()) / (x1.ln() - x0.ln())
+        } else {
+            (x - x0) / (x1 - x0)
+        };
+        let up = if y.is_nan() {
+            1.0
+        } else {
+            (y.min(chart.y_cap.unwrap_or(y1)).min(y1) - y0) / (y1 - y0)
+        };
+        (
+            (across * f64::from(w)).round() as i32,
+            ((1.0 - up) * f64::from(h)).round() as i32,
+        )
+    }
+}
+
+/// The top of the y axis: `y1`, or higher when the legend would cover something wherever
+/// it went (a column of variants of one cost spans the height, and the legend is wider
+/// than half the chart; a sweep's line runs under every corner), so that everything drawn
+/// keeps below a legend in a top corner. `area`: the plotting area [px]; the axes' ranges
+/// as drawn without it.
+fn headroom(
+    chart: &XyChart,
+    (w, h): (i32, i32),
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+) -> f64 {
+    let entries = legend_entries(chart);
+    if entries.is_empty() || y1 <= y0 || x1 <= x0 {
+        return y1;
+    }
+    let (lw, lh) = legend_size(&entries);
+    // The legend's band, its padding and a dot's radius with room to spare.
+    let room = lh + 2 * PAD + 12;
+    if 2 * room > h {
+        return y1;
+    }
+    let pinned = |y: f64| y.min(chart.y_cap.unwrap_or(y1)).min(y1);
+    let at = pixels(chart, (w, h), (x0, x1), (y0, y1));
+    let (marks, lines) = marks_of(chart, &at, (x0, x1));
+    let (_, cost) = legend_place(&marks, &lines, (lw, lh), (w, h), prefers_left(chart));
+    if cost == 0 {
+        return y1;
+    }
+    let curve_ys = chart.curves.iter().flat_map(|(_, c)| c.iter().map(|p| p.1));
+    let top = chart
+        .points
+        .iter()
+        .chain(chart.lines.iter().flat_map(|(_, l)| l))
+        .filter(|p| shown(chart, p))
+        .flat_map(|p| [p.y, p.hi])
+        .chain(curve_ys)
+        .chain(chart.threshold.as_ref().map(|(y, _)| *y))
+        .filter(|y| y.is_finite())
+        .map(pinned)
+        .fold(y0, f64::max);
+    (y0 + (top - y0) * f64::from(h) / f64::from(h - room)).max(y1)
+}
+
+/// Whether a point is drawn: with an x, and a y or (named in the legend) none.
+fn shown(chart: &XyChart, p: &Point) -> bool {
+    p.x.is_finite() && (p.y.is_finite() || (absent(p) && chart.no_value.is_some()))
+}
+
+/// What the legend and the labels should not cover, in pixels of the plotting area (`at`
+/// maps a point there, one with no y to the top): each point's dot, its interval's bar and
+/// the chosen point's ring (`marks`); the joined lines', curves', the frontier's and the
+/// threshold's segments, a bit every 6 px (`lines`). `x0..x1`: the x axis's range.
+fn marks_of(
+    chart: &XyChart,
+    at: &dyn Fn(f64, f64) -> (i32, i32),
+    (x0, x1): (f64, f64),
+) -> (Vec<Mark>, Vec<Mark>) {
+    let pts = &chart.points;
+    let (mut marks, mut lines): (Vec<Mark>, Vec<Mark>) = (Vec::new(), Vec::new());
+    for p in pts.iter().chain(chart.lines.iter().flat_map(|(_, l)| l)) {
+        if !shown(chart, p) {
+            continue;
+        }
+        let (x, y) = at(p.x, p.y);
+        marks.push(Mark::dot(x, y));
+        if p.lo.is_finite() && p.hi.is_finite() {
+            marks.push(Mark::bar(x, at(p.x, p.hi).1, at(p.x, p.lo).1));
+        }
+    }
+    // A joined line's segments, every few pixels.
+    let joined: Vec<&[Point]> = if chart.joined {
+        std::iter::once(pts.as_slice())
+            .chain(chart.lines.iter().map(|(_, l)| l.as_slice()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // Joined lines', curves' and the frontier's segments; the chosen point's ring; a
+    // threshold's line.
+    let mut segments: Vec<((f64, f64), (f64, f64))> = Vec::new();
+    for line in joined {
+        segments.extend(
+            line.windows(2)
+                .map(|w| ((w[0].x, w[0].y), (w[1].x, w[1].y))),
+        );
+    }
+    for (_, c) in &chart.curves {
+        segments.extend(c.windows(2).map(|w| (w[0], w[1])));
+    }
+    for w in chart.frontier.windows(2) {
+        segments.push(((pts[w[0]].x, pts[w[0]].y), (pts[w[1]].x, pts[w[1]].y)));
+    }
+    if let Some((y, _)) = &chart.threshold {
+        segments.push(((x0, *y), (x1, *y)));
+    }
+    for (a, b) in segments {
+        if [a.0, a.1, b.0, b.1].iter().all(|v| v.is_finite()) {
+            let (a, b) = (at(a.0, a.1), at(b.0, b.1));
+            lines.extend(along(a, b, 6).map(|(x, y)| Mark::bar(x, y - 2, y + 2)));
+        }
+    }
+    if let Some(p) = chart.chosen.and_then(|i| pts.get(i)) {
+        let (x, y) = at(p.x, p.y);
+        marks.push(Mark::around(x, y, 17));
+    }
+    (marks, lines)
 }
 
 /// A drawn mark a label or the legend should not cover, in pixels of the plotting area: a
@@ -777,6 +885,47 @@ struct Layout {
     labels: Vec<Placed>,
 }
 
+/// Room between the legend and the plotting area's edges [px].
+const PAD: i32 = 6;
+
+/// What box `b` covers: a hundred for each of `marks` (a point, a label, the legend), one
+/// for each bit of a line (one every 6 px), which text can cross and still be read.
+fn covered<'m>(b: &Mark, marks: impl Iterator<Item = &'m Mark>, lines: &[Mark]) -> usize {
+    100 * marks.filter(|m| m.meets(b)).count() + lines.iter().filter(|m| m.meets(b)).count()
+}
+
+/// The legend's box (of `size`) in the first of the corners and the middles of the sides,
+/// the upper right first (the upper left with `prefer_left`), that covers the least, and
+/// what it covers (`covered`).
+fn legend_place(
+    marks: &[Mark],
+    lines: &[Mark],
+    (lw, lh): (i32, i32),
+    (w, h): (i32, i32),
+    prefer_left: bool,
+) -> (Mark, usize) {
+    let (right, left, mid) = (w - lw - PAD, PAD, (h - lh) / 2);
+    let mut places = [
+        (right, PAD),
+        (left, PAD),
+        (right, h - lh - PAD),
+        (left, h - lh - PAD),
+        (right, mid),
+        (left, mid),
+    ];
+    if prefer_left {
+        places.swap(0, 1);
+    }
+    places
+        .into_iter()
+        .map(|(x, y)| {
+            let b = Mark::new(x, y, lw, lh);
+            (b, covered(&b, marks.iter(), lines))
+        })
+        .min_by_key(|&(_, cost)| cost)
+        .expect("six places")
+}
+
 /// The legend (`legend`: its size, if there is one) in the place among the corners and the
 /// middles of the sides that covers the fewest `marks` (the upper right first, or the upper
 /// left with `prefer_left`), given by its top left; then each label (its point and its length
@@ -792,34 +941,11 @@ fn layout(
     (w, h): (i32, i32),
     prefer_left: bool,
 ) -> Layout {
-    const PAD: i32 = 6;
-    // Covering a point, a label or the legend costs a hundred times as much as covering a
-    // bit of a line (one every 6 px), which text can cross and still be read.
-    let covered = |b: &Mark, taken: &[Mark]| {
-        100 * marks.iter().chain(taken).filter(|m| m.meets(b)).count()
-            + lines.iter().filter(|m| m.meets(b)).count()
-    };
+    let covered = |b: &Mark, taken: &[Mark]| covered(b, marks.iter().chain(taken), lines);
     let mut taken: Vec<Mark> = Vec::new();
     let mut position = SeriesLabelPosition::UpperRight;
-    if let Some((lw, lh)) = legend {
-        let (right, left, mid) = (w - lw - PAD, PAD, (h - lh) / 2);
-        let mut places = [
-            (right, PAD),
-            (left, PAD),
-            (right, h - lh - PAD),
-            (left, h - lh - PAD),
-            (right, mid),
-            (left, mid),
-        ];
-        if prefer_left {
-            places.swap(0, 1);
-        }
-        // The first of the places that cover the fewest.
-        let best = places
-            .into_iter()
-            .map(|(x, y)| Mark::new(x, y, lw, lh))
-            .min_by_key(|b| covered(b, &[]))
-            .expect("six places");
+    if let Some(size) = legend {
+        let (best, _) = legend_place(marks, lines, size, (w, h), prefer_left);
         // By its top left, so that a face wider than the drawing's still fits the box.
         position = SeriesLabelPosition::Coordinate(best.x0, best.y0);
         taken.push(best);
@@ -963,6 +1089,49 @@ mod tests {
         // Not whole: the finer ticks stay.
         let fine = ticks(&[1.0, 1.5, 2.0]);
         assert!(fine.iter().any(|t| t.contains('.')), "{fine:?}");
+    }
+
+    #[test]
+    fn a_legend_that_would_cover_a_point_anywhere_gets_room_above_them() {
+        // A user's variants all at one cost: a column of points and their bars over the
+        // whole height, and a legend wider than half the chart, covered a bar wherever it
+        // went. The axis's top is raised until a top corner is free of everything drawn.
+        let bar = |x: f64, y: f64, lo: f64, hi: f64| Point {
+            lo,
+            hi,
+            ..point(x, y, "v")
+        };
+        let chart = XyChart {
+            points: vec![
+                bar(0.0057, 0.7, 0.6, 0.8),
+                bar(0.0057, 16.7, 14.3, 19.0),
+                bar(0.0057, 20.9, 17.8, 24.0),
+                bar(0.0057, 34.7, 29.5, 40.0),
+            ],
+            frontier: vec![0],
+            ..Default::default()
+        };
+        let area = (1096, 560);
+        let x = extent(chart.points.iter().map(|p| p.x), false);
+        let y = extent(chart.points.iter().flat_map(|p| [p.y, p.hi]), true);
+        let size = legend_size(&legend_entries(&chart));
+        let cost = |y1: f64| {
+            let (marks, lines) = marks_of(&chart, &pixels(&chart, area, x, (y.0, y1)), x);
+            legend_place(&marks, &lines, size, area, false).1
+        };
+        assert!(cost(y.1) >= 100, "the case needs a covered point");
+        let raised = headroom(&chart, area, x, y);
+        assert!(raised > y.1);
+        assert_eq!(cost(raised), 0);
+        // A legend with a free corner leaves the axis as it was.
+        let low = XyChart {
+            points: vec![bar(1.0, 1.0, 0.5, 1.5), bar(2.0, 40.0, 39.0, 41.0)],
+            frontier: vec![0],
+            ..Default::default()
+        };
+        let xs = extent(low.points.iter().map(|p| p.x), false);
+        let ys = extent(low.points.iter().flat_map(|p| [p.y, p.hi]), true);
+        assert_eq!(headroom(&low, area, xs, ys), ys.1);
     }
 
     #[test]
