@@ -281,6 +281,32 @@ fn fit_label(name: String, suffix: &str, width: f64) -> String {
     format!("{}…{suffix}", cut.trim_end())
 }
 
+/// A row's label, `who` (an actor's id), then `what` (the span: an operation, "get (a
+/// miss)", "handler") and `suffix` (a retry's attempt), within `width`. Too long, the id is
+/// cut in its middle first ("aws_elasticache_rep…group-sessions get (a miss)"): a
+/// Terraform id's start says its type and its end its name, and the span's words say what
+/// happened; only an id cut to a few characters each side cuts the span's words too
+/// (`fit_label`).
+fn fit_row_label(who: &str, what: &str, suffix: &str, width: f64) -> String {
+    let fits = |s: &str| text_width(s, FONT, false) * 1.2 <= width;
+    let whole = format!("{who}{what}{suffix}");
+    if fits(&whole) {
+        return whole;
+    }
+    let chars: Vec<char> = who.chars().collect();
+    const KEEP: usize = 6;
+    for kept in (2 * KEEP..chars.len()).rev() {
+        let tail = kept / 2;
+        let head: String = chars[..kept - tail].iter().collect();
+        let end: String = chars[chars.len() - tail..].iter().collect();
+        let cut = format!("{}…{}{what}{suffix}", head.trim_end(), end.trim_start());
+        if fits(&cut) {
+            return cut;
+        }
+    }
+    fit_label(format!("{who}{what}"), suffix, width)
+}
+
 /// A row's actor (the caller for a root, else the callee) and its label's suffix (a
 /// retry's attempt).
 fn row_words(s: &Span, names: &Names) -> (String, String) {
@@ -459,8 +485,9 @@ fn waterfall(runs: &[RunResult], names: &Names, scenario: &str) -> Option<(Vec<P
         for (depth, s) in rows.into_iter().take(WATERFALL_ROWS) {
             let (who, suffix) = row_words(s, names);
             let indent = depth as f64 * INDENT;
-            let label = fit_label(
-                format!("{who} {}", span_name(s, names)),
+            let label = fit_row_label(
+                &who,
+                &format!(" {}", span_name(s, names)),
                 &suffix,
                 label_w - indent - 8.0,
             );
@@ -662,5 +689,26 @@ mod tests {
         assert!(long.ends_with("… (attempt 3)"), "{long}");
         assert!(long.starts_with("store-order"), "{long}");
         assert!(text_width(&long, FONT, false) * 1.2 <= width, "{long}");
+    }
+
+    #[test]
+    fn a_long_id_is_cut_in_its_middle_before_the_spans_words() {
+        // A Terraform id beside what its span did: the row read "aws_elasticache_replication_
+        // group-sessions get (a mi…", cutting the words that said it missed.
+        let width = LABEL_W_MAX - 2.0 * INDENT - 8.0;
+        let who = "module-cache-aws_elasticache_replication_group-sessions";
+        let label = fit_row_label(who, " get (a miss)", " (attempt 2)", width);
+        assert!(
+            label.ends_with("-sessions get (a miss) (attempt 2)"),
+            "{label}"
+        );
+        assert!(label.starts_with("module-cache"), "{label}");
+        assert!(label.contains('…'), "{label}");
+        assert!(text_width(&label, FONT, false) * 1.2 <= width, "{label}");
+        // What fits is left whole.
+        assert_eq!(fit_row_label("db", " read", "", width), "db read");
+        // Too narrow for even a few characters of the id each side: the words are cut too.
+        let narrow = fit_row_label(who, " get (a miss) from the primary", "", 200.0);
+        assert!(narrow.ends_with('…'), "{narrow}");
     }
 }
