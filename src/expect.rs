@@ -40,6 +40,23 @@ pub struct Expectation {
     /// The number is a share from 0 to 1, which the run's tables print as a percentage: a
     /// failure shows both.
     pub share: bool,
+    /// Bounds relative to another variant's figure (`relative_to`): `min` and `max` are
+    /// then the figures the ratios make of it, set when that variant has run.
+    pub relative: Option<Relative>,
+}
+
+/// An expectation's bounds as ratios of another variant's figure of the same metric
+/// (`relative_to = "no-jitter"`, `max = 0.5`: at most half of no-jitter's).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Relative {
+    /// The variant (or "baseline") it is compared with, and where that is written.
+    pub to: String,
+    pub at: (usize, usize),
+    /// The ratios as written.
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// That variant's figure, pooled, once judged (`None` before, or when it has none).
+    pub of: Option<f64>,
 }
 
 /// How an expectation fared.
@@ -62,10 +79,19 @@ impl Expectation {
     /// "latency_ms.p99 ≤ 400", "error_rate in [0, 0.01] in every seed",
     /// "components.q.backlog_visible ≤ 10 in every window from 15m".
     pub fn describe(&self) -> String {
-        let text = describe(&self.metric, self.min, self.max, self.judged());
+        let text = self.words();
         match &self.variant {
             Some(v) => format!("{text} (variant {v})"),
             None => text,
+        }
+    }
+
+    /// The bound in words, without the variant it is judged on: "latency_ms.p99 ≤ 400",
+    /// "error_rate ≤ 0.5 × no-jitter's (0.0123)".
+    pub fn words(&self) -> String {
+        match &self.relative {
+            Some(r) => describe_relative(&self.metric, r, self.judged()),
+            None => describe(&self.metric, self.min, self.max, self.judged()),
         }
     }
 
@@ -124,6 +150,25 @@ pub fn describe(metric: &str, min: Option<f64>, max: Option<f64>, judged: Judged
     }
 }
 
+/// A relative expectation in words: "error_rate ≤ 0.5 × no-jitter's (0.0123)", "latency_ms.p99
+/// in [0.8, 1] × baseline's in every seed" (each seed against its own: no one figure).
+pub fn describe_relative(metric: &str, r: &Relative, judged: Judged) -> String {
+    let of = match (judged, r.of) {
+        (Judged::Pooled, Some(of)) => format!(" ({})", figure(of)),
+        _ => String::new(),
+    };
+    let bound = match (r.min, r.max) {
+        (Some(lo), Some(hi)) => format!("{metric} in [{lo}, {hi}] × {}'s{of}", r.to),
+        (Some(lo), None) => format!("{metric} ≥ {lo} × {}'s{of}", r.to),
+        (None, Some(hi)) => format!("{metric} ≤ {hi} × {}'s{of}", r.to),
+        (None, None) => metric.to_string(),
+    };
+    match judged {
+        Judged::EachSeed => bound + " in every seed, against its own seed",
+        _ => bound,
+    }
+}
+
 /// A time [s from the start of the run] as a duration is written: "15m", "1h 30m", "2.5s"
 /// as "2s 500ms".
 pub(crate) fn when(secs: f64) -> String {
@@ -141,11 +186,138 @@ pub fn evaluate(
     expectations
         .iter()
         .enumerate()
-        .map(|(i, e)| match e.window {
-            Some(_) => window::judge(e, seen.get(i).map_or(&[][..], Vec::as_slice)),
-            None => judge(e, summary),
+        .map(|(i, e)| match (e.window, &e.relative) {
+            (Some(_), _) => window::judge(e, seen.get(i).map_or(&[][..], Vec::as_slice)),
+            // Judged once the other variant has run (`judge_relative`); until then, failed.
+            (None, Some(r)) => Verdict {
+                expectation: e.clone(),
+                value: number_at(summary, &e.metric),
+                seed: None,
+                per_seed: Vec::new(),
+                pass: false,
+                problem: Some(format!("not judged: variant \"{}\" did not run", r.to)),
+            },
+            (None, None) => judge(e, summary),
         })
         .collect()
+}
+
+/// Judges `e`, an expectation relative to another variant, on `summary` against `other`,
+/// that variant's summary: its bounds are the ratios of the other's pooled figure, or with
+/// `each_seed` each seed's ratios of the other's same seed (the same traffic: common random
+/// numbers), so that a variant is compared seed by seed with what it changed.
+pub fn judge_relative(e: &Expectation, summary: &Summary, other: &Summary) -> Verdict {
+    let Some(r) = &e.relative else {
+        return judge(e, summary);
+    };
+    let of = number_at(other, &e.metric);
+    let resolved = |of: f64| Expectation {
+        min: r.min.map(|x| x * of),
+        max: r.max.map(|x| x * of),
+        relative: Some(Relative {
+            of: Some(of),
+            ..r.clone()
+        }),
+        ..e.clone()
+    };
+    let missing = |what: &str, at: &Summary| {
+        format!(
+            "variant \"{}\"'s `{}`{what} {}",
+            r.to,
+            e.metric,
+            not_a_number(at, &e.metric)
+        )
+    };
+    let seeds = summary["per_seed"].as_array().filter(|s| !s.is_empty());
+    if let (true, Some(seeds)) = (e.each_seed, seeds) {
+        let others = other["per_seed"].as_array().cloned().unwrap_or_default();
+        let mut verdict = Verdict {
+            expectation: e.clone(),
+            value: None,
+            seed: None,
+            per_seed: Vec::new(),
+            pass: true,
+            problem: None,
+        };
+        // The seed nearest to failing stands for them all when all hold.
+        let mut nearest: Option<(f64, u64, f64)> = None;
+        for part in seeds {
+            let seed = part["seed"].as_u64().unwrap_or(0);
+            let theirs = others.iter().find(|o| o["seed"].as_u64() == Some(seed));
+            let Some(of) = theirs.and_then(|o| number_at(o, &e.metric)) else {
+                verdict.per_seed.push((seed, number_at(part, &e.metric)));
+                if verdict.problem.is_none() {
+                    let what = format!(" in seed {seed}");
+                    verdict.problem = Some(match theirs {
+                        Some(o) => missing(&what, o),
+                        None => format!("variant \"{}\" has no seed {seed}", r.to),
+                    });
+                    verdict.seed = Some(seed);
+                }
+                continue;
+            };
+            let x = resolved(of);
+            let (v, p) = judge_in(&x, part, &format!(" (against {}'s {})", r.to, figure(of)));
+            verdict.per_seed.push((seed, v));
+            if let Some(p) = p {
+                if verdict.problem.is_none() {
+                    verdict.problem = Some(format!("seed {seed}: {p}"));
+                    (verdict.value, verdict.seed) = (v, Some(seed));
+                }
+            } else if let Some(v) = v {
+                let margin = x
+                    .max
+                    .map_or(f64::INFINITY, |hi| hi - v)
+                    .min(x.min.map_or(f64::INFINITY, |lo| v - lo));
+                if nearest.is_none_or(|(m, _, _)| margin < m) {
+                    nearest = Some((margin, seed, v));
+                }
+            }
+        }
+        verdict.pass = verdict.problem.is_none();
+        if verdict.pass {
+            if let Some((_, seed, v)) = nearest {
+                (verdict.value, verdict.seed) = (Some(v), Some(seed));
+            }
+        }
+        return verdict;
+    }
+    match of {
+        Some(of) => {
+            let mut v = judge(&resolved(of), summary);
+            if let Some(p) = &mut v.problem {
+                *p = format!("{p} ({} × {}'s {})", ratio_words(r), r.to, figure(of));
+            }
+            v
+        }
+        None => Verdict {
+            expectation: e.clone(),
+            value: number_at(summary, &e.metric),
+            seed: None,
+            per_seed: Vec::new(),
+            pass: false,
+            problem: Some(missing("", other)),
+        },
+    }
+}
+
+/// Another variant's figure, as a bound made of it is told: four significant digits.
+fn figure(v: f64) -> String {
+    if !v.is_finite() || v == 0.0 {
+        return v.to_string();
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    let decimals = (3 - magnitude).max(0) as usize;
+    crate::text::trim_zeros(&format!("{v:.decimals$}")).to_string()
+}
+
+/// The ratio a failure crossed, in words: "0.5", "0.8 to 1".
+fn ratio_words(r: &Relative) -> String {
+    match (r.min, r.max) {
+        (Some(lo), Some(hi)) => format!("{lo} to {hi}"),
+        (Some(x), None) | (None, Some(x)) => x.to_string(),
+        (None, None) => String::new(),
+    }
 }
 
 fn judge(e: &Expectation, summary: &Summary) -> Verdict {
@@ -246,7 +418,11 @@ impl Expectation {
     /// "0.01 (1 %)") as the run's tables print it.
     pub(crate) fn shown(&self, v: f64, bound: f64) -> (String, String) {
         let text = beside(v, bound);
-        let b = bound.to_string();
+        // A bound made of another variant's figure has its digits, not the product's.
+        let b = match self.relative {
+            Some(_) => figure(bound),
+            None => bound.to_string(),
+        };
         if !self.share {
             return (text, b);
         }
@@ -332,6 +508,16 @@ pub fn words_of_json(e: &Value) -> String {
         None => Judged::Pooled,
     };
     let path = e["metric"].as_str().or(e["series"].as_str()).unwrap_or("?");
+    if let Some(to) = e["relative_to"].as_str() {
+        let r = Relative {
+            to: to.to_string(),
+            at: (0, 0),
+            min: e["ratio_min"].as_f64(),
+            max: e["ratio_max"].as_f64(),
+            of: e["relative_value"].as_f64(),
+        };
+        return describe_relative(path, &r, judged);
+    }
     describe(path, e["min"].as_f64(), e["max"].as_f64(), judged)
 }
 
@@ -372,6 +558,14 @@ pub fn to_json(verdicts: &[Verdict]) -> Value {
                 if let Some(variant) = &v.expectation.variant {
                     o["variant"] = json!(variant);
                 }
+                // `min` and `max` are the figures judged; the ratios written and the other
+                // variant's figure beside them.
+                if let Some(r) = &v.expectation.relative {
+                    o["relative_to"] = json!(r.to);
+                    o["ratio_min"] = json!(r.min);
+                    o["ratio_max"] = json!(r.max);
+                    o["relative_value"] = json!(r.of);
+                }
                 if v.expectation.each_seed || v.expectation.window.is_some() {
                     o["per_seed"] = v
                         .per_seed
@@ -403,6 +597,7 @@ mod tests {
             line: 1,
             column: 1,
             share: false,
+            relative: None,
         }
     }
 
@@ -460,6 +655,7 @@ mod tests {
         // error_rate 0.3746 against `max = 0.01`: the terminal's tables say 37.46 %.
         let e = Expectation {
             share: true,
+            relative: None,
             ..exp("error_rate", None, Some(0.01))
         };
         let v = judge(&e, &json!({ "error_rate": 0.3746 }));
@@ -469,6 +665,7 @@ mod tests {
         );
         let e = Expectation {
             share: true,
+            relative: None,
             ..exp("error_rate", Some(0.999), None)
         };
         let v = judge(&e, &json!({ "error_rate": 0.99875 }));

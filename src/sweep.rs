@@ -358,7 +358,8 @@ pub fn run_and_stage(
     let gathered = Gathering::new(scenarios);
     let stage = |f: usize| {
         let range = files[f].clone();
-        let outcomes: Vec<ScenarioOutcome> = range.clone().map(|i| gathered.take(i)).collect();
+        let mut outcomes: Vec<ScenarioOutcome> = range.clone().map(|i| gathered.take(i)).collect();
+        judge_relatives(&mut outcomes, &scenarios[range.clone()]);
         let staged = stage_file(out, &outcomes, &scenarios[range], drawings);
         (outcomes, staged)
     };
@@ -444,11 +445,16 @@ impl<'a> Gathering<'a> {
     /// The outcome of each scenario, in order: its summary, its expectations judged, its kept
     /// runs.
     pub fn finish(self) -> Vec<ScenarioOutcome> {
-        self.scenarios
+        let mut outcomes: Vec<ScenarioOutcome> = self
+            .scenarios
             .iter()
             .zip(self.gathered)
             .map(|(sc, g)| outcome(sc, g.into_inner().unwrap_or_else(|p| p.into_inner())))
-            .collect()
+            .collect();
+        for range in files_of(self.scenarios) {
+            judge_relatives(&mut outcomes[range.clone()], &self.scenarios[range]);
+        }
+        outcomes
     }
 }
 
@@ -675,6 +681,33 @@ fn outcome(sc: &Scenario, mut g: Gathered) -> ScenarioOutcome {
         verdicts,
         runs: kept.into_iter().map(|(_, r)| r).collect(),
         edges: g.edges,
+    }
+}
+
+/// Judges the expectations relative to another variant (`relative_to`) of one file's
+/// outcomes (its baseline and variants, in order), now that all have run: each against that
+/// variant's summary; `summary.json`'s list follows.
+fn judge_relatives(outcomes: &mut [ScenarioOutcome], scenarios: &[Scenario]) {
+    let name = |sc: &Scenario| sc.variant.as_ref().map(|v| v.name.clone());
+    for i in 0..outcomes.len() {
+        let mut changed = false;
+        for j in 0..outcomes[i].verdicts.len() {
+            let e = outcomes[i].verdicts[j].expectation.clone();
+            let Some(r) = &e.relative else { continue };
+            let Some(k) = scenarios
+                .iter()
+                .position(|sc| name(sc).as_deref() == Some(&r.to))
+            else {
+                continue;
+            };
+            let verdict =
+                crate::expect::judge_relative(&e, &outcomes[i].summary, &outcomes[k].summary);
+            outcomes[i].verdicts[j] = verdict;
+            changed = true;
+        }
+        if changed {
+            outcomes[i].summary["expectations"] = crate::expect::to_json(&outcomes[i].verdicts);
+        }
     }
 }
 

@@ -45,7 +45,7 @@ impl Record<'_> {
     fn bound(&self) -> String {
         let e = &self.verdict.expectation;
         match self.variant {
-            Some(_) => crate::expect::describe(&e.metric, e.min, e.max, e.judged()),
+            Some(_) => e.words(),
             None => e.describe(),
         }
     }
@@ -257,6 +257,7 @@ mod tests {
                 line: 19,
                 column: 10,
                 share: false,
+                relative: None,
             },
             value: Some(41.0),
             seed: None,

@@ -623,6 +623,12 @@ pub const EXPECT: &[Key] = &[
         required: false,
         about: "the only variant it is judged on (default: every variant, the baseline included)",
     },
+    Key {
+        name: "relative_to",
+        ty: KeyType::Text,
+        required: false,
+        about: "a variant (or \"baseline\") whose figure the bounds multiply: `max = 0.5` is at most half of its figure, `max = 1` no worse than it; each seed against that variant's same seed with `each_seed` (common random numbers: the same traffic); not with `series`",
+    },
 ];
 
 pub const VARIANT: &[Key] = &[

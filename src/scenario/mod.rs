@@ -321,6 +321,25 @@ pub fn parse_all(
             .chain(declared.iter().map(|d| d.name.as_str()))
             .collect();
         for e in &b.expectations {
+            if let Some(r) = &e.relative {
+                let at = ck.offset_of(r.at.0, r.at.1);
+                if declared.is_empty() || !known.contains(&r.to.as_str()) {
+                    let hint = crate::text::did_you_mean(&r.to, known.iter().copied());
+                    ck.error(
+                        at..at,
+                        if declared.is_empty() {
+                            format!("`relative_to` names variant \"{}\", but the scenario has no [[variant]] or [sweep] to compare with", r.to)
+                        } else {
+                            format!("`relative_to` names variant \"{}\"{hint}, which the scenario does not have; it has: {}", r.to, known.join(", "))
+                        },
+                    );
+                } else if e.variant.as_deref() == Some(r.to.as_str()) {
+                    ck.error(
+                        at..at,
+                        format!("this [[expect]] judges variant \"{}\" relative to itself: name another variant in `relative_to` (or in `variant`)", r.to),
+                    );
+                }
+            }
             let Some(v) = &e.variant else { continue };
             if declared.is_empty() || !known.contains(&v.as_str()) {
                 let hint = crate::text::did_you_mean(v, known.iter().copied());
@@ -2039,7 +2058,30 @@ fn parse_expect(
         Some(_) => series_of(metric, kind_of).map(|s| s.unit),
         None => metric_unit(metric, &|id| kind_of.get(id).copied()),
     };
-    if unit == Some(crate::metrics::Unit::Share) {
+    // Bounds relative to another variant's figure are ratios of it: any size, not below 0.
+    if let Some(to) = &e.relative_to {
+        if window.is_some() {
+            ck.error(
+                to.span(),
+                "`relative_to` bounds one number of summary.json by another variant's; a `series` is judged window by window against fixed bounds: name its summary figure with `metric` instead",
+            );
+            return None;
+        }
+        for (b, key) in [(&e.min, "min"), (&e.max, "max")] {
+            if let Some(v) = b.as_ref().filter(|v| *v.get_ref() < 0.0) {
+                ck.error(
+                    v.span(),
+                    format!(
+                        "with `relative_to`, `{key}` is a ratio of variant \"{}\"'s figure (0.5: half of it, 1: the same), 0 or more, not {}",
+                        to.get_ref(),
+                        check::show(*v.get_ref())
+                    ),
+                );
+                return None;
+            }
+        }
+    }
+    if unit == Some(crate::metrics::Unit::Share) && e.relative_to.is_none() {
         for (b, key) in [(&e.min, "min"), (&e.max, "max")] {
             let Some(v) = b.as_ref().filter(|v| !(0.0..=1.0).contains(v.get_ref())) else {
                 continue;
@@ -2102,6 +2144,18 @@ fn parse_expect(
         return None;
     }
     let (line, column) = ck.line_column(named.span().start);
+    // Relative bounds are the ratios' until the other variant has run.
+    let relative = e.relative_to.as_ref().map(|to| crate::expect::Relative {
+        to: to.get_ref().clone(),
+        at: ck.line_column(to.span().start),
+        min,
+        max,
+        of: None,
+    });
+    let (min, max) = match relative {
+        Some(_) => (None, None),
+        None => (min, max),
+    };
     Some(crate::expect::Expectation {
         metric: metric.clone(),
         window,
@@ -2116,6 +2170,7 @@ fn parse_expect(
         line,
         column,
         share: unit == Some(crate::metrics::Unit::Share),
+        relative,
     })
 }
 

@@ -35,6 +35,7 @@ pub struct RawExpect {
     pub max: Option<Spanned<f64>>,
     pub each_seed: Option<Spanned<bool>>,
     pub variant: Option<Spanned<String>>,
+    pub relative_to: Option<Spanned<String>>,
 }
 
 /// `[account]`: quotas AWS applies across all resources of a kind in the account and Region.

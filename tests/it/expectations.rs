@@ -542,3 +542,120 @@ fn a_throttle_reason_is_known_before_the_run_and_none_is_zero() {
     let (code, text) = check(&dir, &file);
     assert_eq!(code, 0, "{text}");
 }
+
+#[test]
+fn a_variant_is_judged_relative_to_another_on_the_same_traffic() {
+    // The design intuition "two servers answer faster than one" as a test: the variant's
+    // p99 at most 0.6 of the baseline's (one server at 10 ms and 50/s: M/M/1 at ρ = 0.5, its
+    // sojourn exponential of mean 20 ms, p99 20 ln 100 = 92 ms; two: ρ = 0.25, p99 about
+    // 48 ms, mostly the work's own 46 ms), pooled and seed by seed (each seed against the
+    // baseline's same seed, the same arrivals). A claim that does not hold fails with both
+    // figures.
+    let dir = folder("relative");
+    let components = "[[component]]\nid = \"svc\"\nkind = \"service\"\nservice_time = { dist = \"exponential\", mean = \"10ms\" }";
+    let expect = r#"[scenario.seeds]
+[[variant]]
+name = "two"
+set = { "svc.servers" = 2 }
+[[expect]]
+metric = "latency_ms.p99"
+variant = "two"
+relative_to = "baseline"
+max = 0.6
+[[expect]]
+metric = "latency_ms.p99"
+variant = "two"
+relative_to = "baseline"
+max = 0.6
+each_seed = true
+[[expect]]
+metric = "latency_ms.p99"
+variant = "two"
+relative_to = "baseline"
+min = 0.9
+"#
+    .replace("[scenario.seeds]\n", "");
+    let file = written(&dir, "two.toml", "60s", "svc", components, &expect);
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("[scenario]\n", "[scenario]\nseeds = 3\n");
+    std::fs::write(&file, text).unwrap();
+    let (code, text) = check(&dir, &file);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("check: 2 of 3 expectations held"), "{text}");
+    let at = file.display().to_string();
+    // The third: at least 0.9 × the baseline's, which two servers are far below.
+    let fail = text
+        .lines()
+        .find(|l| l.starts_with(&format!("{at}:27:10: expectation fails (variant two)")))
+        .unwrap_or_else(|| panic!("the third fails at its metric:\n{text}"));
+    assert!(
+        fail.contains("latency_ms.p99 ≥ 0.9 × baseline's") && fail.contains("is below"),
+        "{fail}"
+    );
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("results/two/two/summary.json")).unwrap(),
+    )
+    .unwrap();
+    let base: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("results/two/baseline/summary.json")).unwrap(),
+    )
+    .unwrap();
+    let list = summary["expectations"].as_array().unwrap();
+    let (pooled, paired) = (&list[0], &list[1]);
+    let p99 = |s: &serde_json::Value| s["latency_ms"]["p99"].as_f64().unwrap();
+    assert_eq!(pooled["relative_to"], "baseline");
+    assert_eq!(pooled["ratio_max"].as_f64(), Some(0.6));
+    assert_eq!(pooled["relative_value"].as_f64(), Some(p99(&base)));
+    assert_eq!(pooled["max"].as_f64(), Some(0.6 * p99(&base)));
+    assert_eq!(pooled["value"].as_f64(), Some(p99(&summary)));
+    assert!(p99(&summary) < 0.6 * p99(&base));
+    assert_eq!(pooled["pass"], true);
+    // Seed by seed: each of the three judged against its own seed's baseline.
+    assert_eq!(paired["pass"], true);
+    assert_eq!(paired["per_seed"].as_array().unwrap().len(), 3);
+    // The baseline is not judged against itself: the expectations name variant "two".
+    let base_list = base["expectations"].as_array().map_or(0, Vec::len);
+    assert_eq!(base_list, 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_relative_expectation_names_a_variant_the_scenario_has_and_bounds_a_number() {
+    let dir = folder("relative-bad");
+    let bad = |expect: &str| {
+        let file = scenario(
+            &dir,
+            &format!("[[variant]]\nname = \"two\"\nset = {{ \"svc.servers\" = 2 }}\n{expect}"),
+        );
+        let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
+            .args(["validate"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let text = bad("[[expect]]\nmetric = \"latency_ms.p99\"\nrelative_to = \"tow\"\nmax = 1");
+    assert!(
+        text.contains("svc.toml:16:15: `relative_to` names variant \"tow\" (did you mean `two`?), which the scenario does not have; it has: baseline, two"),
+        "{text}"
+    );
+    let text = bad("[[expect]]\nmetric = \"latency_ms.p99\"\nrelative_to = \"two\"\nvariant = \"two\"\nmax = 1");
+    assert!(
+        text.contains("judges variant \"two\" relative to itself"),
+        "{text}"
+    );
+    let text = bad("[[expect]]\nmetric = \"latency_ms.p99\"\nrelative_to = \"two\"\nmax = -1");
+    assert!(
+        text.contains("with `relative_to`, `max` is a ratio of variant \"two\"'s figure"),
+        "{text}"
+    );
+    let text =
+        bad("[[expect]]\nseries = \"components.svc.utilisation\"\nrelative_to = \"two\"\nmax = 1");
+    assert!(
+        text.contains("`relative_to` bounds one number of summary.json"),
+        "{text}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
