@@ -1593,3 +1593,54 @@ fn replicas_stacked_above_their_database_share_one_line_and_its_words_sit_by_it(
         "{words:?} {more:?} {db:?}"
     );
 }
+
+#[test]
+fn an_arrow_across_columns_goes_round_the_boxes_between_its_ends() {
+    // An imported stack where a function calls both a queue and, two columns on, the table
+    // the queue's worker writes: its arrow to the table ran straight behind the queue and
+    // the worker, so that it read as the worker's second arrow into the table. Every arrow
+    // now keeps out of every box but its own two.
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import/templates/iam-missing-write.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let out = archsim::import::import("iam-missing-write.yaml", &text).unwrap();
+    let sc = crate::scenario(&out.scenario);
+    let svg = diagram::svg(&sc);
+    let nodes = diagram_nodes(&svg);
+    let arrows = diagram_arrows(&svg);
+    assert!(
+        arrows
+            .iter()
+            .any(|(from, to, _)| from == "OrdersFn" && to == "OrdersTable"),
+        "{arrows:?}"
+    );
+    for (from, to, pts) in &arrows {
+        for (id, _, _, r) in nodes.iter().filter(|n| n.0 != *from && n.0 != *to) {
+            // Inside by more than a line's width: an arrow along a border does not count.
+            let inner = [r[0] + 2.0, r[1] + 2.0, r[2] - 2.0, r[3] - 2.0];
+            assert!(
+                !pts.windows(2).any(|w| segment_crosses(w[0], w[1], &inner)),
+                "{from} → {to} runs through {id}: {pts:?}"
+            );
+        }
+    }
+}
+
+/// An arrow of a diagram: from, to, the points of its line.
+type Arrow = (String, String, Vec<(f64, f64)>);
+
+/// A diagram's arrows.
+fn diagram_arrows(svg: &str) -> Vec<Arrow> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("edge"))
+        .map(|g| {
+            let line = g.children().find(|c| c.has_tag_name("polyline")).unwrap();
+            (
+                g.attribute("data-from").unwrap().to_string(),
+                g.attribute("data-to").unwrap().to_string(),
+                points_of(line.attribute("points").unwrap()),
+            )
+        })
+        .collect()
+}

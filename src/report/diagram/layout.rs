@@ -672,6 +672,34 @@ pub fn layout(m: &Model) -> Layout {
         }
         let mut pts = bezier((x1, y1), (xm, y2));
         pts.push((x2, y2));
+        // An arrow across columns between its ends that would run behind a box there goes
+        // round it: along a corridor clear of those columns' boxes, entering it in the gap
+        // after its source's column and leaving it in the gap before its target's.
+        let behind = |pts: &[(f64, f64)]| {
+            boxes.iter().enumerate().any(|(b, r)| {
+                b != e.from && b != e.to && pts.windows(2).any(|w| crosses(r, w[0], w[1]))
+            })
+        };
+        if col[e.to] > col[e.from] + 1 && behind(&pts) {
+            let between = col[e.from] + 1..col[e.to];
+            let (xa, xb) = (
+                cx[between.start] - 8.0,
+                cx[between.end - 1] + cw[between.end - 1] + 8.0,
+            );
+            let xm = xm.max(xb + 24.0).min(x2 - 4.0);
+            let blocked: Vec<Rect> = (0..n)
+                .filter(|&b| between.contains(&col[b]))
+                .map(|b| boxes[b])
+                .collect();
+            if let Some(y) = corridor(&blocked, xa, xb, (y1 + y2) / 2.0) {
+                let mut round = bezier((x1, y1), (xa, y));
+                round.extend(bezier((xb, y), (xm, y2)));
+                round.push((x2, y2));
+                if !behind(&round) {
+                    pts = round;
+                }
+            }
+        }
         edges.push((pts, label));
     }
     // Satellites' links: beside, a short line from the node's side; in another zone, a
@@ -934,6 +962,52 @@ fn clear_of(taken: &[Rect], r: &Rect, gap: f64) -> bool {
         *r
     };
     !taken.iter().any(|t| t.overlaps(&grown))
+}
+
+/// Whether the segment from `a` to `b` passes through `r` (sampled every few pixels: the
+/// segments are a curve's short steps or a straight run).
+fn crosses(r: &Rect, a: (f64, f64), b: (f64, f64)) -> bool {
+    let steps = ((b.0 - a.0).hypot(b.1 - a.1) / 4.0)
+        .ceil()
+        .clamp(1.0, 2000.0) as usize;
+    (0..=steps).any(|s| {
+        let t = s as f64 / steps as f64;
+        let (x, y) = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
+        x > r.x && x < r.right() && y > r.y && y < r.bottom()
+    })
+}
+
+/// The height at which a horizontal run from `x0` to `x1` keeps 12 px from every box of
+/// `blocked` (the boxes of the columns it crosses): `near` itself when that is clear, else
+/// the nearest below it (below a box, where no arrow's words stand: they stand above their
+/// arrows), else the nearest above. `None` when none is (never: below them all is clear).
+fn corridor(blocked: &[Rect], x0: f64, x1: f64, near: f64) -> Option<f64> {
+    const ROOM: f64 = 12.0;
+    let in_way: Vec<&Rect> = blocked
+        .iter()
+        .filter(|r| r.right() > x0 && r.x < x1)
+        .collect();
+    let clear = |y: f64| {
+        in_way
+            .iter()
+            .all(|r| y < r.y - ROOM || y > r.bottom() + ROOM)
+    };
+    if clear(near) {
+        return Some(near);
+    }
+    let candidates: Vec<f64> = in_way
+        .iter()
+        .flat_map(|r| [r.y - ROOM - 1.0, r.bottom() + ROOM + 1.0])
+        .filter(|&y| clear(y))
+        .collect();
+    let nearest = |below: bool| {
+        candidates
+            .iter()
+            .copied()
+            .filter(|&y| (y > near) == below)
+            .min_by(|a, b| (a - near).abs().total_cmp(&(b - near).abs()))
+    };
+    nearest(true).or_else(|| nearest(false))
 }
 
 /// A smooth S from one point to another, leaving and arriving horizontally, as points.
