@@ -568,6 +568,56 @@ service_time = "5ms"
     assert!(!svg.contains("over 1 arrow"));
 }
 
+#[test]
+fn calls_drawn_alike_but_loaded_unlike_get_a_label_each() {
+    // An API's two routes, one taking nine requests in ten: the diagram words both calls
+    // alike (the integration's timeout), and the map had drawn one label, "10/s over 2
+    // arrows", on the arrow into the function taking 1/s. Each arrow now carries its own.
+    let (sc, o) = outcome_of(
+        r#"
+[scenario]
+name = "routes"
+duration = "60s"
+seeds = 1
+[[workload]]
+name = "u"
+target = "api"
+arrival = { process = "constant", rate = 100 }
+mix = [ { op = "read", weight = 9 }, { op = "write", weight = 1 } ]
+[[component]]
+id = "api"
+kind = "api_gateway"
+target = "reader"
+routes = [ { op = "write", target = "writer" } ]
+[[component]]
+id = "reader"
+kind = "service"
+servers = 8
+service_time = "5ms"
+[[component]]
+id = "writer"
+kind = "service"
+servers = 8
+service_time = "5ms"
+"#,
+    );
+    let f = service_map::figures(&o.summary, &o.edges);
+    let svg = diagram::map::svg(&sc, &f);
+    let labels: Vec<(String, Vec<String>)> = edge_labels(&svg, "api");
+    assert_eq!(labels.len(), 2, "{labels:?}");
+    // The mix is drawn request by request: about 90/s and 10/s.
+    let rate = |to: &str| -> f64 {
+        labels
+            .iter()
+            .find(|(t, _)| t == to)
+            .and_then(|(_, l)| l.first()?.strip_suffix("/s")?.parse().ok())
+            .unwrap_or_else(|| panic!("a rate on the arrow into {to}: {labels:?}"))
+    };
+    assert!((85.0..95.0).contains(&rate("reader")), "{labels:?}");
+    assert!((7.0..13.0).contains(&rate("writer")), "{labels:?}");
+    assert!(!svg.contains("over 2 arrows"), "{labels:?}");
+}
+
 /// The edges a service map draws from `from`: each one's target and the lines of its label
 /// (none on an arrow whose group's label is drawn on another).
 fn edge_labels(svg: &str, from: &str) -> Vec<(String, Vec<String>)> {

@@ -168,6 +168,31 @@ fn model(sc: &Scenario, f: &Figures) -> Model {
     for (k, e) in m.edges.iter().enumerate() {
         groups.entry(e.group).or_default().push(k);
     }
+    // A group is one label only where its arrows carry alike traffic (a balancer's spread,
+    // each within twice another's rate): calls that share their words on the diagram but
+    // not their load (an API's routes to two functions, one taking a tenth of the other's)
+    // get a label each, or the total on one arrow reads as that arrow's.
+    let rate_of = |k: usize| {
+        let e = &m.edges[k];
+        f.edges
+            .get(&(name(&m.nodes[e.from].key), name(&m.nodes[e.to].key)))
+            .map_or(0.0, |x| x.rate)
+    };
+    let mut split = Vec::new();
+    for members in groups.values_mut() {
+        let rates: Vec<f64> = members.iter().map(|&k| rate_of(k)).collect();
+        let (lo, hi) = rates.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &r| {
+            (lo.min(r), hi.max(r))
+        });
+        if members.len() > 1 && hi > 2.0 * lo {
+            split.extend(members.drain(1..));
+        }
+    }
+    for k in split {
+        m.edges[k].group = fresh;
+        groups.insert(fresh, vec![k]);
+        fresh += 1;
+    }
     for members in groups.values() {
         let figures: Vec<&EdgeFigures> = members
             .iter()
