@@ -244,20 +244,29 @@ pub fn judge_relative(e: &Expectation, summary: &Summary, other: &Summary) -> Ve
         for part in seeds {
             let seed = part["seed"].as_u64().unwrap_or(0);
             let theirs = others.iter().find(|o| o["seed"].as_u64() == Some(seed));
-            let Some(of) = theirs.and_then(|o| number_at(o, &e.metric)) else {
+            let of = theirs.and_then(|o| number_at(o, &e.metric));
+            let unusable = match (theirs, of) {
+                (None, _) => Some(format!("variant \"{}\" has no seed {seed}", r.to)),
+                (Some(o), None) => Some(missing(&format!(" in seed {seed}"), o)),
+                (_, Some(x)) if x < 0.0 => Some(format!(
+                    "variant \"{}\"'s `{}` in seed {seed} is {}, below zero: a ratio of it bounds nothing",
+                    r.to,
+                    e.metric,
+                    figure(x)
+                )),
+                _ => None,
+            };
+            let (Some(of), None) = (of, &unusable) else {
                 verdict.per_seed.push((seed, number_at(part, &e.metric)));
                 if verdict.problem.is_none() {
-                    let what = format!(" in seed {seed}");
-                    verdict.problem = Some(match theirs {
-                        Some(o) => missing(&what, o),
-                        None => format!("variant \"{}\" has no seed {seed}", r.to),
-                    });
+                    verdict.problem = unusable;
                     verdict.seed = Some(seed);
                 }
                 continue;
             };
             let x = resolved(of);
-            let (v, p) = judge_in(&x, part, &format!(" (against {}'s {})", r.to, figure(of)));
+            let (v, p) = judge_in(&x, part, "");
+            let p = p.map(|p| format!("{p}, {} × {}'s {}", ratio_words(r), r.to, figure(of)));
             verdict.per_seed.push((seed, v));
             if let Some(p) = p {
                 if verdict.problem.is_none() {
@@ -283,13 +292,23 @@ pub fn judge_relative(e: &Expectation, summary: &Summary, other: &Summary) -> Ve
         return verdict;
     }
     match of {
-        Some(of) => {
-            let mut v = judge(&resolved(of), summary);
-            if let Some(p) = &mut v.problem {
-                *p = format!("{p} ({} × {}'s {})", ratio_words(r), r.to, figure(of));
-            }
-            v
-        }
+        // Below zero a ratio turns its bounds round (a sentinel such as -1 for "never"):
+        // it bounds nothing.
+        Some(of) if of < 0.0 => Verdict {
+            expectation: e.clone(),
+            value: number_at(summary, &e.metric),
+            seed: None,
+            per_seed: Vec::new(),
+            pass: false,
+            problem: Some(format!(
+                "variant \"{}\"'s `{}` is {}, below zero: a ratio of it bounds nothing",
+                r.to,
+                e.metric,
+                figure(of)
+            )),
+        },
+        // The figure multiplied is in the expectation's words ("≤ 0.5 × baseline's (94.77)").
+        Some(of) => judge(&resolved(of), summary),
         None => Verdict {
             expectation: e.clone(),
             value: number_at(summary, &e.metric),
@@ -418,20 +437,25 @@ impl Expectation {
     /// "0.01 (1 %)") as the run's tables print it.
     pub(crate) fn shown(&self, v: f64, bound: f64) -> (String, String) {
         let text = beside(v, bound);
-        // A bound made of another variant's figure has its digits, not the product's.
-        let b = match self.relative {
-            Some(_) => figure(bound),
-            None => bound.to_string(),
+        // A bound made of another variant's figure has as many digits as tell it from the
+        // value, not the product's seventeen.
+        let relative = self.relative.is_some();
+        let b = if relative {
+            beside(bound, v)
+        } else {
+            bound.to_string()
         };
         if !self.share {
             return (text, b);
         }
+        let percent = if relative {
+            beside(100.0 * bound, 100.0 * v)
+        } else {
+            crate::text::trim_zeros(&format!("{:.4}", 100.0 * bound)).to_string()
+        };
         (
             format!("{text} ({} %)", beside(100.0 * v, 100.0 * bound)),
-            format!(
-                "{b} ({} %)",
-                crate::text::trim_zeros(&format!("{:.4}", 100.0 * bound))
-            ),
+            format!("{b} ({percent} %)"),
         )
     }
 }
@@ -607,6 +631,84 @@ mod tests {
             "requests": { "by_status": { "200": 990, "503": 10 } },
             "components": { "db": { "failover_downtime_s": 74.2 } },
         })
+    }
+
+    /// A summary of three seeds' p99s, pooled as `pooled`.
+    fn seeds(pooled: f64, per_seed: [f64; 3]) -> Summary {
+        json!({
+            "latency_ms": { "p99": pooled },
+            "seeds": [1, 2, 3],
+            "per_seed": per_seed
+                .iter()
+                .enumerate()
+                .map(|(i, v)| json!({ "seed": i + 1, "latency_ms": { "p99": v } }))
+                .collect::<Vec<_>>(),
+        })
+    }
+
+    /// "latency_ms.p99 at most `max` × baseline's", pooled or each seed against its own.
+    fn relative(max: f64, each_seed: bool) -> Expectation {
+        Expectation {
+            each_seed,
+            variant: Some("two".into()),
+            relative: Some(Relative {
+                to: "baseline".into(),
+                at: (1, 1),
+                min: None,
+                max: Some(max),
+                of: None,
+            }),
+            ..exp("latency_ms.p99", None, None)
+        }
+    }
+
+    #[test]
+    fn a_relative_bound_is_the_ratio_of_the_other_figure_pooled_or_seed_by_seed() {
+        // Pooled, 40 against 100 holds at most half; seed by seed, seed 2 (45 against its
+        // own 80) does not, though every seed is under half the pooled 100.
+        let two = seeds(40.0, [30.0, 45.0, 44.0]);
+        let base = seeds(100.0, [120.0, 80.0, 100.0]);
+        let pooled = judge_relative(&relative(0.5, false), &two, &base);
+        assert!(pooled.pass, "{pooled:?}");
+        assert_eq!(pooled.expectation.max, Some(50.0));
+        assert_eq!(
+            pooled.expectation.relative.as_ref().unwrap().of,
+            Some(100.0)
+        );
+        assert_eq!(
+            pooled.expectation.describe(),
+            "latency_ms.p99 ≤ 0.5 × baseline's (100) (variant two)"
+        );
+        let paired = judge_relative(&relative(0.5, true), &two, &base);
+        assert!(!paired.pass);
+        assert_eq!(paired.seed, Some(2));
+        assert_eq!(
+            paired.problem.as_deref(),
+            Some("seed 2: 45 is above 40, 0.5 × baseline's 80")
+        );
+        // A figure the other has not, and one below zero (a sentinel), judge nothing.
+        let none = judge_relative(&relative(0.5, false), &two, &json!({ "latency_ms": {} }));
+        assert!(
+            !none.pass
+                && none
+                    .problem
+                    .unwrap()
+                    .contains("variant \"baseline\"'s `latency_ms.p99`")
+        );
+        let negative = judge_relative(&relative(0.5, false), &two, &seeds(-1.0, [-1.0; 3]));
+        assert!(!negative.pass);
+        assert!(negative
+            .problem
+            .unwrap()
+            .contains("below zero: a ratio of it bounds nothing"));
+        let negative = judge_relative(&relative(0.5, true), &two, &seeds(-1.0, [-1.0; 3]));
+        assert!(negative
+            .problem
+            .unwrap()
+            .contains("in seed 1 is -1, below zero"));
+        // A bound near its value shows as many digits as tell them apart.
+        let near = judge_relative(&relative(0.5, false), &seeds(50.0003, [0.0; 3]), &base);
+        assert_eq!(near.problem.as_deref(), Some("50.0003 is above 50"));
     }
 
     #[test]

@@ -100,3 +100,19 @@ fn the_readme_shows_plots_that_exist() {
         );
     }
 }
+
+#[test]
+fn the_readmes_scenario_in_full_validates() {
+    // Its keys are what a new user copies first: every one must parse and check, the
+    // commented-out ones (which need variants) left out.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let at = readme
+        .find("name = \"two-tier\"")
+        .expect("the README's scenario in full");
+    let start = readme[..at].rfind("```toml\n").expect("its block") + "```toml\n".len();
+    let end = start + readme[start..].find("```").expect("its block's end");
+    let sc = crate::scenario(&readme[start..end]);
+    assert_eq!(sc.name, "two-tier");
+    assert!(!sc.expectations.is_empty());
+}

@@ -553,8 +553,7 @@ fn a_variant_is_judged_relative_to_another_on_the_same_traffic() {
     // figures.
     let dir = folder("relative");
     let components = "[[component]]\nid = \"svc\"\nkind = \"service\"\nservice_time = { dist = \"exponential\", mean = \"10ms\" }";
-    let expect = r#"[scenario.seeds]
-[[variant]]
+    let expect = r#"[[variant]]
 name = "two"
 set = { "svc.servers" = 2 }
 [[expect]]
@@ -573,9 +572,8 @@ metric = "latency_ms.p99"
 variant = "two"
 relative_to = "baseline"
 min = 0.9
-"#
-    .replace("[scenario.seeds]\n", "");
-    let file = written(&dir, "two.toml", "60s", "svc", components, &expect);
+"#;
+    let file = written(&dir, "two.toml", "60s", "svc", components, expect);
     let text = std::fs::read_to_string(&file)
         .unwrap()
         .replace("[scenario]\n", "[scenario]\nseeds = 3\n");
