@@ -231,65 +231,24 @@ pub fn judge_relative(e: &Expectation, summary: &Summary, other: &Summary) -> Ve
     let seeds = summary["per_seed"].as_array().filter(|s| !s.is_empty());
     if let (true, Some(seeds)) = (e.each_seed, seeds) {
         let others = other["per_seed"].as_array().cloned().unwrap_or_default();
-        let mut verdict = Verdict {
-            expectation: e.clone(),
-            value: None,
-            seed: None,
-            per_seed: Vec::new(),
-            pass: true,
-            problem: None,
-        };
-        // The seed nearest to failing stands for them all when all hold.
-        let mut nearest: Option<(f64, u64, f64)> = None;
-        for part in seeds {
-            let seed = part["seed"].as_u64().unwrap_or(0);
+        return judge_seeds(e, seeds, |seed| {
             let theirs = others.iter().find(|o| o["seed"].as_u64() == Some(seed));
-            let of = theirs.and_then(|o| number_at(o, &e.metric));
-            let unusable = match (theirs, of) {
-                (None, _) => Some(format!("variant \"{}\" has no seed {seed}", r.to)),
-                (Some(o), None) => Some(missing(&format!(" in seed {seed}"), o)),
-                (_, Some(x)) if x < 0.0 => Some(format!(
+            match (theirs, theirs.and_then(|o| number_at(o, &e.metric))) {
+                (None, _) => Err(format!("variant \"{}\" has no seed {seed}", r.to)),
+                (Some(o), None) => Err(missing(&format!(" in seed {seed}"), o)),
+                // Below zero a ratio turns its bounds round (a sentinel such as -1).
+                (_, Some(of)) if of < 0.0 => Err(format!(
                     "variant \"{}\"'s `{}` in seed {seed} is {}, below zero: a ratio of it bounds nothing",
                     r.to,
                     e.metric,
-                    figure(x)
+                    figure(of)
                 )),
-                _ => None,
-            };
-            let (Some(of), None) = (of, &unusable) else {
-                verdict.per_seed.push((seed, number_at(part, &e.metric)));
-                if verdict.problem.is_none() {
-                    verdict.problem = unusable;
-                    verdict.seed = Some(seed);
-                }
-                continue;
-            };
-            let x = resolved(of);
-            let (v, p) = judge_in(&x, part, "");
-            let p = p.map(|p| format!("{p}, {} × {}'s {}", ratio_words(r), r.to, figure(of)));
-            verdict.per_seed.push((seed, v));
-            if let Some(p) = p {
-                if verdict.problem.is_none() {
-                    verdict.problem = Some(format!("seed {seed}: {p}"));
-                    (verdict.value, verdict.seed) = (v, Some(seed));
-                }
-            } else if let Some(v) = v {
-                let margin = x
-                    .max
-                    .map_or(f64::INFINITY, |hi| hi - v)
-                    .min(x.min.map_or(f64::INFINITY, |lo| v - lo));
-                if nearest.is_none_or(|(m, _, _)| margin < m) {
-                    nearest = Some((margin, seed, v));
-                }
+                (_, Some(of)) => Ok((
+                    resolved(of),
+                    format!(", {} × {}'s {}", ratio_words(r), r.to, figure(of)),
+                )),
             }
-        }
-        verdict.pass = verdict.problem.is_none();
-        if verdict.pass {
-            if let Some((_, seed, v)) = nearest {
-                (verdict.value, verdict.seed) = (Some(v), Some(seed));
-            }
-        }
-        return verdict;
+        });
     }
     match of {
         // Below zero a ratio turns its bounds round (a sentinel such as -1 for "never"):
@@ -349,52 +308,80 @@ fn judge(e: &Expectation, summary: &Summary) -> Verdict {
     } else {
         String::new()
     };
-    let (value, mut problem) = judge_in(e, summary, &pooled);
-    let mut judged = value;
-    let mut judged_seed = None;
-    let mut per_seed = Vec::new();
+    let (value, problem) = judge_in(e, summary, &pooled);
     let seeds = summary["per_seed"].as_array().filter(|s| !s.is_empty());
     if let (true, Some(seeds)) = (e.each_seed, seeds) {
         // The seeds alone are judged: a pooled count is their sum (it grows with the number
         // of seeds), so the bounds of one seed's count would not hold it; a pooled rate or
         // percentile lies among the seeds' when they all hold.
-        problem = None;
-        for part in seeds {
-            let seed = part["seed"].as_u64().unwrap_or(0);
-            let (v, p) = judge_in(e, part, "");
-            per_seed.push((seed, v));
-            if problem.is_none() {
-                if let Some(p) = p {
-                    problem = Some(format!("seed {seed}: {p}"));
-                    (judged, judged_seed) = (v, Some(seed));
-                }
-            }
-        }
-        // All held: the pooled number would say nothing of the seeds, so the one that came
-        // nearest to failing stands for them.
-        if problem.is_none() {
-            let margin = |v: f64| {
-                let below = e.max.map_or(f64::INFINITY, |hi| hi - v);
-                let above = e.min.map_or(f64::INFINITY, |lo| v - lo);
-                below.min(above)
-            };
-            if let Some((seed, v)) = per_seed
-                .iter()
-                .filter_map(|&(seed, v)| Some((seed, v?)))
-                .min_by(|a, b| margin(a.1).total_cmp(&margin(b.1)))
-            {
-                (judged, judged_seed) = (Some(v), Some(seed));
-            }
-        }
+        return judge_seeds(e, seeds, |_| Ok((e.clone(), String::new())));
     }
     Verdict {
         expectation: e.clone(),
-        value: judged,
-        seed: judged_seed,
-        per_seed,
+        value,
+        seed: None,
+        per_seed: Vec::new(),
         pass: problem.is_none(),
         problem,
     }
+}
+
+/// Judges each of `seeds` (a summary's `per_seed` parts) alone: `bounds(seed)` gives the
+/// expectation that seed is held to and what its failure says after it (another variant's
+/// figure for that seed), or why it cannot be judged. The first seed that fails stands for
+/// them; when all held, the one that came nearest to a bound (the pooled number would say
+/// nothing of the seeds).
+fn judge_seeds(
+    e: &Expectation,
+    seeds: &[Value],
+    bounds: impl Fn(u64) -> Result<(Expectation, String), String>,
+) -> Verdict {
+    let mut verdict = Verdict {
+        expectation: e.clone(),
+        value: None,
+        seed: None,
+        per_seed: Vec::new(),
+        pass: true,
+        problem: None,
+    };
+    let mut nearest: Option<(f64, u64, f64)> = None;
+    for part in seeds {
+        let seed = part["seed"].as_u64().unwrap_or(0);
+        let (x, after) = match bounds(seed) {
+            Ok(b) => b,
+            Err(why) => {
+                verdict.per_seed.push((seed, number_at(part, &e.metric)));
+                if verdict.problem.is_none() {
+                    (verdict.problem, verdict.seed) = (Some(why), Some(seed));
+                }
+                continue;
+            }
+        };
+        let (v, p) = judge_in(&x, part, "");
+        verdict.per_seed.push((seed, v));
+        match (p, v) {
+            (Some(p), _) => {
+                if verdict.problem.is_none() {
+                    verdict.problem = Some(format!("seed {seed}: {p}{after}"));
+                    (verdict.value, verdict.seed) = (v, Some(seed));
+                }
+            }
+            (None, Some(v)) => {
+                let below = x.max.map_or(f64::INFINITY, |hi| hi - v);
+                let above = x.min.map_or(f64::INFINITY, |lo| v - lo);
+                let margin = below.min(above);
+                if nearest.is_none_or(|(m, _, _)| margin < m) {
+                    nearest = Some((margin, seed, v));
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    verdict.pass = verdict.problem.is_none();
+    if let (true, Some((_, seed, v))) = (verdict.pass, nearest) {
+        (verdict.value, verdict.seed) = (Some(v), Some(seed));
+    }
+    verdict
 }
 
 /// The number at `metric` (a dotted path) in a summary or one seed's part of it: a status

@@ -320,19 +320,25 @@ pub fn parse_all(
         let known: Vec<&str> = std::iter::once(variants::BASELINE)
             .chain(declared.iter().map(|d| d.name.as_str()))
             .collect();
+        // What is wrong with a variant's name written by `who` ("this [[expect]]",
+        // "`relative_to`"), if anything.
+        let unknown = |who: &str, v: &str| -> Option<String> {
+            if declared.is_empty() {
+                Some(format!(
+                    "{who} names variant \"{v}\", but the scenario has no [[variant]] or [sweep]"
+                ))
+            } else if !known.contains(&v) {
+                let hint = crate::text::did_you_mean(v, known.iter().copied());
+                Some(format!("{who} names variant \"{v}\"{hint}, which the scenario does not have; it has: {}", known.join(", ")))
+            } else {
+                None
+            }
+        };
         for e in &b.expectations {
             if let Some(r) = &e.relative {
                 let at = ck.offset_of(r.at.0, r.at.1);
-                if declared.is_empty() || !known.contains(&r.to.as_str()) {
-                    let hint = crate::text::did_you_mean(&r.to, known.iter().copied());
-                    ck.error(
-                        at..at,
-                        if declared.is_empty() {
-                            format!("`relative_to` names variant \"{}\", but the scenario has no [[variant]] or [sweep] to compare with", r.to)
-                        } else {
-                            format!("`relative_to` names variant \"{}\"{hint}, which the scenario does not have; it has: {}", r.to, known.join(", "))
-                        },
-                    );
+                if let Some(problem) = unknown("`relative_to`", &r.to) {
+                    ck.error(at..at, problem);
                 } else if e.variant.as_deref() == Some(r.to.as_str()) {
                     ck.error(
                         at..at,
@@ -340,18 +346,13 @@ pub fn parse_all(
                     );
                 }
             }
-            let Some(v) = &e.variant else { continue };
-            if declared.is_empty() || !known.contains(&v.as_str()) {
-                let hint = crate::text::did_you_mean(v, known.iter().copied());
+            if let Some(problem) = e
+                .variant
+                .as_deref()
+                .and_then(|v| unknown("this [[expect]]", v))
+            {
                 let at = ck.offset_of(e.variant_at.0, e.variant_at.1);
-                ck.error(
-                    at..at,
-                    if declared.is_empty() {
-                        format!("this [[expect]] names variant \"{v}\", but the scenario has no [[variant]] or [sweep]")
-                    } else {
-                        format!("this [[expect]] names variant \"{v}\"{hint}, which the scenario does not have; it has: {}", known.join(", "))
-                    },
-                );
+                ck.error(at..at, problem);
             }
         }
     }
