@@ -216,7 +216,7 @@ pub fn json(records: &[Record<'_>]) -> Value {
             .iter()
             .map(|r| {
                 let e = &r.verdict.expectation;
-                json!({
+                let mut o = json!({
                     "scenario": r.scenario,
                     "variant": r.variant,
                     "file": r.file,
@@ -232,7 +232,16 @@ pub fn json(records: &[Record<'_>]) -> Value {
                     "seed": r.verdict.seed,
                     "pass": r.verdict.pass,
                     "problem": r.verdict.problem,
-                })
+                });
+                // Bounds made of another variant's figure: which, and the ratios written,
+                // as summary.json lists them.
+                if let Some(rel) = &e.relative {
+                    o["relative_to"] = json!(rel.to);
+                    o["ratio_min"] = json!(rel.min);
+                    o["ratio_max"] = json!(rel.max);
+                    o["relative_value"] = json!(rel.of);
+                }
+                o
             })
             .collect(),
     )

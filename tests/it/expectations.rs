@@ -612,6 +612,19 @@ min = 0.9
     // Seed by seed: each of the three judged against its own seed's baseline.
     assert_eq!(paired["pass"], true);
     assert_eq!(paired["per_seed"].as_array().unwrap().len(), 3);
+    // `check --json` lists them as the summary does.
+    let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .current_dir(&dir)
+        .args(["check", "-q", "two.toml", "--json", "v.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("v.json")).unwrap()).unwrap();
+    let first = &v.as_array().unwrap()[0];
+    assert_eq!(first["relative_to"], "baseline");
+    assert_eq!(first["ratio_max"].as_f64(), Some(0.6));
+    assert_eq!(first["relative_value"].as_f64(), Some(p99(&base)));
     // The baseline is not judged against itself: the expectations name variant "two".
     let base_list = base["expectations"].as_array().map_or(0, Vec::len);
     assert_eq!(base_list, 0);
