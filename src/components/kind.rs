@@ -681,6 +681,13 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
         None
     }
 
+    /// What it cannot show within a run of `duration` (a dead-letter queue no message can
+    /// reach in that time), each said as a warning at the component; `ids` names the
+    /// components by index.
+    fn run_warnings(&self, _duration: crate::kernel::SimTime, _ids: &[&str]) -> Vec<String> {
+        Vec::new()
+    }
+
     /// For an event source Lambda polls (a queue, a table's stream): the event source
     /// mappings that read it, each with what its function's execution role needs on it.
     fn mappings(&self) -> Vec<Mapping> {
@@ -822,6 +829,8 @@ pub trait DynKind: Debug + Send + Sync {
     fn reserved_concurrency(&self) -> Option<u32>;
     /// `Kind::fifo`: whether a queue or a topic is FIFO.
     fn fifo(&self) -> Option<bool>;
+    /// `Kind::run_warnings`: what it cannot show within a run of that length.
+    fn run_warnings(&self, duration: crate::kernel::SimTime, ids: &[&str]) -> Vec<String>;
     /// `Kind::mappings`: the event source mappings that read it.
     fn mappings(&self) -> Vec<Mapping>;
     /// `Kind::is_fleet`: whether it is a fleet with a target group.
@@ -946,6 +955,9 @@ impl<K: Kind> DynKind for K {
     }
     fn reserved_concurrency(&self) -> Option<u32> {
         Kind::reserved_concurrency(self)
+    }
+    fn run_warnings(&self, duration: crate::kernel::SimTime, ids: &[&str]) -> Vec<String> {
+        Kind::run_warnings(self, duration, ids)
     }
     fn fifo(&self) -> Option<bool> {
         Kind::fifo(self)

@@ -362,6 +362,7 @@ pub fn parse_all(
         warn_overloaded(b, name, &mut ck);
         warn_closed(b, name, &mut ck);
         warn_throttles_unretried(b, name, &mut ck);
+        warn_kinds(b, name, &mut ck);
     }
     if let Some((_, at)) = baseline.as_ref().and_then(|b| b.latency.as_ref()) {
         if declared.is_empty() {
@@ -430,6 +431,7 @@ pub fn parse_all(
             warn_overloaded(sc, None, &mut ck);
             warn_closed(sc, None, &mut ck);
             warn_throttles_unretried(sc, None, &mut ck);
+            warn_kinds(sc, None, &mut ck);
         }
         variants::baseline_hints(&mut ck, &baseline_keys, d);
         match ck.into_result(sc) {
@@ -1220,6 +1222,22 @@ fn check_memory<A>(
         ),
     );
     false
+}
+
+/// Warns, at each component, of what its kind says it cannot show within the run's
+/// `duration` (`ComponentSpec::run_warnings`: a dead-letter queue no message can reach).
+fn warn_kinds(sc: &Scenario, name: Option<&str>, ck: &mut Checker) {
+    let whose = name.map_or(String::new(), |n| format!("{n}: "));
+    let ids: Vec<&str> = sc.components.iter().map(|c| c.id.as_str()).collect();
+    for c in &sc.components {
+        for w in c.spec.run_warnings(sc.duration, &ids) {
+            let at = ck.offset_of(c.position.0, c.position.1);
+            ck.warn(
+                at..at,
+                format!("{whose}\"{}\": {w}", crate::text::one_line(&c.id)),
+            );
+        }
+    }
 }
 
 /// What ends each warning of a call a role denies or the network drops: `archsim lint`,

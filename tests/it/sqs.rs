@@ -64,6 +64,40 @@ fn a_failed_message_reappears_after_its_visibility_timeout_until_redrive() {
 }
 
 #[test]
+fn a_dead_letter_queue_no_message_can_reach_within_the_run_is_said() {
+    // Two receives each followed by a 30 s visibility timeout: a message moves 60 s after
+    // its send at the earliest, so a run of 1 minute moves none (an expectation that the
+    // dead-letter queue stays empty would hold whatever the consumer did), and it is said
+    // at the queue; a run of 3 minutes moves messages and says nothing.
+    let q = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nvisibility_timeout = \"30s\"\nmax_receive_count = 2\ndead_letter = \"dlq\"\nconsumer = { to = \"fn\", batch_size = 1 }\n";
+    let parts = q.to_string() + DLQ + &function("10ms", true);
+    let short = scenario("1m", 2, &parts);
+    let warnings = crate::located_warnings(&short);
+    let line = short
+        .lines()
+        .position(|l| l == "id = \"q\"")
+        .expect("the queue's id")
+        + 1;
+    let want = format!(
+        "{line}:6 \"q\": no message can reach its dead-letter queue \"dlq\" within the run: a message moves after `max_receive_count` (2) receives, each followed by a `visibility_timeout` (30s), 60s at least, and `duration` is 60s; run longer"
+    );
+    assert!(
+        warnings.iter().any(|w| w.starts_with(&want)),
+        "{want} in {warnings:?}"
+    );
+    assert_eq!(num(&run(&short), "components.q.moved_to_dead_letter"), 0.0);
+    let long = scenario("3m", 2, &parts);
+    assert!(
+        !crate::located_warnings(&long)
+            .iter()
+            .any(|w| w.contains("dead-letter queue")),
+        "{:?}",
+        crate::located_warnings(&long)
+    );
+    assert!(num(&run(&long), "components.q.moved_to_dead_letter") > 0.0);
+}
+
+#[test]
 fn lag_is_the_time_from_send_to_delete() {
     // aws-facts: §16: a successful batch is deleted. One message a second, a function of
     // constant 200 ms: each is received at once (no network delay) and deleted when the
@@ -695,7 +729,9 @@ fn an_expectation_on_a_dead_letter_queues_sends_is_told_that_redrives_are_not_se
     // fail, and is warned of where it is written; one on `received_by_redrive` is not.
     let text = |metric: &str| {
         let q = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nmax_receive_count = 3\ndead_letter = \"dlq\"\nconsumer = { to = \"fn\" }\n";
-        scenario("1m", 1, &(q.to_string() + DLQ + &function("10ms", true)))
+        // Two minutes: three receives 30 s apart can move a message (in one minute none
+        // could, which is warned of too).
+        scenario("2m", 1, &(q.to_string() + DLQ + &function("10ms", true)))
             + &format!("[[expect]]\nmetric = \"{metric}\"\nmax = 0\n")
     };
     let parse = |metric: &str| {
@@ -1083,7 +1119,7 @@ fn a_mapping_running_more_batches_than_the_function_reserves_is_warned_of() {
     // `maximum_concurrency` is within it, nor for a FIFO queue with as few message groups.
     let text = |consumer: &str, queue: &str| {
         scenario(
-            "1m",
+            "2m",
             2,
             &format!(
                 "[[component]]\nid = \"q\"\nkind = \"sqs\"\n{queue}max_receive_count = 3\ndead_letter = \"dlq\"\n\

@@ -544,6 +544,28 @@ impl Kind for SqsConfig {
         Some(self.fifo)
     }
 
+    /// aws-facts: §15 SQS: a message moves to the dead-letter queue when its receive count
+    /// passes `max_receive_count`; each receive that is not deleted keeps it invisible for
+    /// the visibility timeout. A message needs that many timeouts one after the other before
+    /// it can move: a run shorter than that moves none, and an expectation on the
+    /// dead-letter queue would hold whatever the consumer did.
+    fn run_warnings(&self, duration: crate::kernel::SimTime, ids: &[&str]) -> Vec<String> {
+        let Some((n, dlq)) = self.redrive else {
+            return Vec::new();
+        };
+        let needs = self.visibility_timeout.0.saturating_mul(u64::from(n));
+        if needs < duration.0 {
+            return Vec::new();
+        }
+        vec![format!(
+            "no message can reach its dead-letter queue \"{}\" within the run: a message moves after `max_receive_count` ({n}) receives, each followed by a `visibility_timeout` ({}), {} at least, and `duration` is {}; run longer, or lower either, for the dead-letter queue to show anything",
+            crate::text::one_line(ids.get(dlq).copied().unwrap_or("?")),
+            self.visibility_timeout,
+            crate::kernel::SimTime(needs),
+            duration
+        )]
+    }
+
     /// aws-facts §16 is silent on the mapping's permissions; the Lambda Developer Guide says
     /// them (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html, "Execution role
     /// permissions"): "Lambda needs the following permissions to manage messages in your
