@@ -117,6 +117,21 @@ impl Expectation {
     }
 }
 
+impl Verdict {
+    /// `e` failed on `summary` for `problem`, before its bounds could be judged: its own
+    /// number, no seed.
+    fn failed(e: &Expectation, summary: &Summary, problem: String) -> Verdict {
+        Verdict {
+            expectation: e.clone(),
+            value: number_at(summary, &e.metric),
+            seed: None,
+            per_seed: Vec::new(),
+            pass: false,
+            problem: Some(problem),
+        }
+    }
+}
+
 /// How an expectation is judged: on the pooled number, on each seed's, or on every window
 /// of a series (from and until, in seconds, as written).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -189,14 +204,11 @@ pub fn evaluate(
         .map(|(i, e)| match (e.window, &e.relative) {
             (Some(_), _) => window::judge(e, seen.get(i).map_or(&[][..], Vec::as_slice)),
             // Judged once the other variant has run (`judge_relative`); until then, failed.
-            (None, Some(r)) => Verdict {
-                expectation: e.clone(),
-                value: number_at(summary, &e.metric),
-                seed: None,
-                per_seed: Vec::new(),
-                pass: false,
-                problem: Some(format!("not judged: variant \"{}\" did not run", r.to)),
-            },
+            (None, Some(r)) => Verdict::failed(
+                e,
+                summary,
+                format!("not judged: variant \"{}\" did not run", r.to),
+            ),
             (None, None) => judge(e, summary),
         })
         .collect()
@@ -253,40 +265,25 @@ pub fn judge_relative(e: &Expectation, summary: &Summary, other: &Summary) -> Ve
     match of {
         // Below zero a ratio turns its bounds round (a sentinel such as -1 for "never"):
         // it bounds nothing.
-        Some(of) if of < 0.0 => Verdict {
-            expectation: e.clone(),
-            value: number_at(summary, &e.metric),
-            seed: None,
-            per_seed: Vec::new(),
-            pass: false,
-            problem: Some(format!(
+        Some(of) if of < 0.0 => Verdict::failed(
+            e,
+            summary,
+            format!(
                 "variant \"{}\"'s `{}` is {}, below zero: a ratio of it bounds nothing",
                 r.to,
                 e.metric,
                 figure(of)
-            )),
-        },
+            ),
+        ),
         // The figure multiplied is in the expectation's words ("≤ 0.5 × baseline's (94.77)").
         Some(of) => judge(&resolved(of), summary),
-        None => Verdict {
-            expectation: e.clone(),
-            value: number_at(summary, &e.metric),
-            seed: None,
-            per_seed: Vec::new(),
-            pass: false,
-            problem: Some(missing("", other)),
-        },
+        None => Verdict::failed(e, summary, missing("", other)),
     }
 }
 
 /// Another variant's figure, as a bound made of it is told: four significant digits.
 fn figure(v: f64) -> String {
-    if !v.is_finite() || v == 0.0 {
-        return v.to_string();
-    }
-    let magnitude = v.abs().log10().floor() as i32;
-    let decimals = (3 - magnitude).max(0) as usize;
-    crate::text::trim_zeros(&format!("{v:.decimals$}")).to_string()
+    crate::text::trim_zeros(&crate::text::significant(v, 4)).to_string()
 }
 
 /// The ratio a failure crossed, in words: "0.5", "0.8 to 1".

@@ -184,6 +184,22 @@ pub fn meant(x: &str) -> String {
     format!(" (did you mean `{}`?)", one_line(x))
 }
 
+/// `x` to `digits` significant digits (whole numbers past them keep every digit); 0, NaN
+/// and infinities as Rust writes them.
+pub fn significant(x: f64, digits: i32) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let decimals = significant_decimals(x, digits).clamp(0, 9) as usize;
+    format!("{x:.decimals$}")
+}
+
+/// The decimals that write `x` (finite, not 0) with `digits` significant digits: negative
+/// when they end left of the point (for a caller to clamp).
+pub fn significant_decimals(x: f64, digits: i32) -> i32 {
+    digits - 1 - x.abs().log10().floor() as i32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
