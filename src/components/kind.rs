@@ -31,8 +31,10 @@ pub enum Category {
     Database,
     /// Networking and content delivery (Elastic Load Balancing, API Gateway).
     Networking,
-    /// Storage (S3, EBS, EFS).
+    /// Object and file storage (S3, EFS): a bucket.
     Storage,
+    /// Block storage an instance attaches (EBS): the storage colour, a volume's mark.
+    BlockStorage,
     /// Application integration: queues, topics and event buses (SQS, SNS, EventBridge).
     Integration,
 }
@@ -320,6 +322,10 @@ pub struct DiagramSpec {
     pub lines: Vec<String>,
     /// Instances that stand beside it: a Multi-AZ standby, read replicas.
     pub satellites: Vec<Satellite>,
+    /// The component it is a part of, by index, and the words of the line joining them (an
+    /// EBS volume and its host, "attached"): drawn beside that one, in its zones, as a box of
+    /// its own (it has figures of its own), not as a dashed copy.
+    pub part_of: Option<(usize, &'static str)>,
 }
 
 /// An instance drawn beside a component, smaller and dashed: a standby or a replica.
@@ -495,7 +501,7 @@ pub trait Kind: Clone + Debug + Send + Sync + 'static {
     fn diagram(&self) -> DiagramSpec {
         DiagramSpec {
             lines: self.summary_lines(),
-            satellites: Vec::new(),
+            ..DiagramSpec::default()
         }
     }
 

@@ -368,10 +368,15 @@ pub fn report(
         let replicas = summary["components"]
             .as_object()
             .is_some_and(|cs| cs.values().any(|c| c.get("instance_reads").is_some()));
+        // Likewise a volume's box, its I/Os (`service_map::figures`' `ios`).
+        let volumes = summary["components"]
+            .as_object()
+            .is_some_and(|cs| cs.values().any(|c| c.get("ios").is_some()));
         let _ = writeln!(
             o,
-            "<h2>Service map</h2><p>What each component served (requests per second, share of errors, 99th percentile of its answer time, marked (OK) where it is of its successful answers alone{}; for a component that queues work, the 99th percentile of its processing lag too) and what each call carried (calls per second as the caller made them, mean and 99th percentile of the time until the answer reached it), over the measured time of every seed (<code>service-map.csv</code>).</p><div class=\"diagram\">{}</div>",
+            "<h2>Service map</h2><p>What each component served (requests per second, share of errors, 99th percentile of its answer time, marked (OK) where it is of its successful answers alone{}{}; for a component that queues work, the 99th percentile of its processing lag too) and what each call carried (calls per second as the caller made them, mean and 99th percentile of the time until the answer reached it), over the measured time of every seed (<code>service-map.csv</code>).</p><div class=\"diagram\">{}</div>",
             if replicas { "; a replica's or readable standby's box, the reads it served" } else { "" },
+            if volumes { "; a volume's box, the I/Os per second its host made of it and the 99th percentile of their wait" } else { "" },
             svg_image(svg, "service map: each component's request rate, errors and p99, each call's rate and latency")
         );
     }

@@ -6,6 +6,9 @@
 //! Written as `service-map.csv` (not into `summary.json`, whose saved snapshots stay as they
 //! were) and drawn by `diagram::map`.
 //!
+//! A volume's box (EBS) shows the I/Os its host made of it per second and the p99 of their
+//! wait, in place of requests, which it serves none of.
+//!
 //! A replica's box (an RDS read replica or readable standby) shows the reads its instances
 //! served, from its database's `instance_reads`. A component that queues work (a queue, a
 //! function's asynchronous events, a table's stream) shows its processing lag's p99 too
@@ -197,6 +200,12 @@ pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>)
                     // A DNS name counts the lookups it answered: its requests only passed
                     // by on their way to the answer.
                     lookups: c["lookups"].as_f64().map(|n| per_s(n, secs)),
+                    // A volume counts the I/Os its host's requests made of it: a gauge, the
+                    // mean of the seeds' counts, so over one seed's measured time.
+                    ios: c["ios"].as_f64().map(|n| {
+                        let one_seed = summary["measured_s"].as_f64().unwrap_or(0.0);
+                        (per_s(n, one_seed), c["io_wait_ms"]["p99"].as_f64())
+                    }),
                 },
             );
             // Instances numbered 0, 1, …: a JSON object's keys.
@@ -223,6 +232,7 @@ pub fn figures(summary: &Summary, edges: &BTreeMap<(String, String), EdgeStats>)
                     lag: None,
                     bypassed: None,
                     lookups: None,
+                    ios: None,
                 },
             );
         }

@@ -659,6 +659,7 @@ fn words_with_no_room_beside_their_arrow_move_the_arrow_rather_than_lie_on_it() 
         lag: None,
         bypassed: None,
         lookups: None,
+        ios: None,
     };
     for name in sc
         .components
@@ -983,6 +984,7 @@ fn longest_figures(sc: &archsim::scenario::Scenario) -> diagram::map::Figures {
         lag: None,
         bypassed: None,
         lookups: None,
+        ios: None,
     };
     for c in &sc.components {
         // A DNS name's figures are its lookups, as a run's are.
@@ -1267,6 +1269,88 @@ multi_az = true
         [("db/2-read-replicas-2", "a"), ("db/read-replica-3", "c")],
         "{nodes:?}"
     );
+}
+
+#[test]
+fn a_volume_is_drawn_beside_its_host_in_its_zones_joined_by_a_plain_line() {
+    // One volume per instance of the group (zones a and b) and of the database (zone a):
+    // each is a box of its own (not a dashed copy) in its host's zones, right beside it,
+    // joined by a solid "attached" line; nothing calls it, and it is no longer left alone
+    // in the region with a bucket for its mark.
+    let components = format!(
+        "{GROUP_AND_DATABASE}{}",
+        r#"
+[[component]]
+id = "root"
+kind = "ebs"
+attached_to = "api"
+volume_type = "gp3"
+size_gib = 20
+[[component]]
+id = "data"
+kind = "ebs"
+attached_to = "db"
+volume_type = "gp3"
+size_gib = 100
+"#
+    );
+    let svg = diagram_of(&components);
+    let nodes = diagram_nodes(&svg);
+    let find = |id: &str| {
+        nodes
+            .iter()
+            .find(|n| n.0 == id)
+            .unwrap_or_else(|| panic!("no {id}: {nodes:?}"))
+    };
+    for (volume, host, zones) in [("root", "api", "a b"), ("data", "db", "a")] {
+        let (v, h) = (find(volume), find(host));
+        assert_eq!((v.1.as_str(), v.2.as_str()), ("node", zones), "{v:?}");
+        // rect_of: [x0, y0, x1, y1]. To the right of its host, level with it.
+        assert!(v.3[0] > h.3[2], "{v:?} right of {h:?}");
+        assert!(v.3[1] < h.3[3] && h.3[1] < v.3[3], "{v:?} level with {h:?}");
+        // Nothing stands between them.
+        for other in nodes.iter().filter(|n| n.0 != volume && n.0 != host) {
+            let between = other.3[0] >= h.3[2] && other.3[2] <= v.3[0];
+            assert!(
+                !(between && other.3[1] < v.3[3] && v.3[1] < other.3[3]),
+                "{other:?} between {h:?} and {v:?}"
+            );
+        }
+    }
+    let links = diagram_groups(&svg, "link");
+    for (host, volume) in [("api", "root"), ("db", "data")] {
+        assert!(
+            links.contains(&(host.into(), volume.into(), vec!["attached".into()])),
+            "{links:?}"
+        );
+    }
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    for g in doc.descendants().filter(|n| {
+        n.has_tag_name("g")
+            && n.attribute("class") == Some("link")
+            && n.attribute("data-to")
+                .is_some_and(|t| t == "root" || t == "data")
+    }) {
+        let line = g.children().find(|c| c.has_tag_name("polyline")).unwrap();
+        assert!(line.attribute("stroke-dasharray").is_none(), "solid");
+    }
+    // No arrow: the volume is no callee.
+    assert!(diagram_groups(&svg, "edge")
+        .iter()
+        .all(|e| e.1 != "root" && e.1 != "data"));
+    // Graphviz has the same: an undirected, undashed line in its host's zone.
+    let sc = crate::scenario(&format!(
+        "[scenario]\nname = \"d\"\nduration = \"1m\"\n[[workload]]\nname = \"users\"\ntarget = \"front\"\narrival = {{ process = \"poisson\", rate = 1000 }}\n{components}"
+    ));
+    let dot = diagram::dot(&sc);
+    assert!(
+        dot.contains("\"db\" -> \"data\" [label=\"attached\", arrowhead=none];"),
+        "{dot}"
+    );
+    let zone_a = dot.find("label=\"Availability Zone a\"").unwrap();
+    let zone_b = dot.find("label=\"Availability Zone b\"").unwrap();
+    let data = dot.find("\"data\" [").unwrap();
+    assert!(zone_a < data && data < zone_b, "{dot}");
 }
 
 #[test]

@@ -430,6 +430,7 @@ mode = "on_demand"
         lag: None,
         bypassed: None,
         lookups: None,
+        ios: None,
     };
     for name in [
         "shoppers",
@@ -684,6 +685,54 @@ read_replicas = 4
     );
     let csv = service_map::csv(&f);
     assert!(csv.contains("\ninstance,db/1,,"), "{csv}");
+}
+
+#[test]
+fn a_volumes_box_shows_the_ios_its_host_made_of_it() {
+    // 100 reads a second of 2 I/Os each, 20 writes of 5: 300 I/Os a second on the
+    // database's volume, over each seed's measured time (two seeds: the count is a mean of
+    // theirs, not a sum). It serves no requests, and says what it does serve.
+    let (sc, o) = outcome_of(
+        r#"
+[scenario]
+name = "volume"
+duration = "30s"
+warmup = "5s"
+seeds = 2
+[[workload]]
+name = "app"
+target = "db"
+arrival = { process = "constant", rate = 120 }
+mix = [ { op = "read", weight = 5 }, { op = "write", weight = 1 } ]
+[[component]]
+id = "db"
+kind = "rds"
+az = "a"
+instance_class = "db.m5.large"
+read_time = "1ms"
+write_time = "2ms"
+[[component]]
+id = "disk"
+kind = "ebs"
+attached_to = "db"
+volume_type = "gp3"
+size_gib = 100
+ios_per_read = 2
+ios_per_write = 5
+"#,
+    );
+    let f = service_map::figures(&o.summary, &o.edges);
+    let (iops, wait) = f.nodes["disk"].ios.expect("a volume's I/Os");
+    assert!((iops - 300.0).abs() < 15.0, "{iops}");
+    assert!(wait.is_some_and(|w| w > 0.0), "{wait:?}");
+    assert_eq!(f.nodes["db"].ios, None);
+    let svg = diagram::map::svg(&sc, &f);
+    assert!(
+        svg.contains(&format!(">{} IOPS</text>", iops.round())),
+        "{svg}"
+    );
+    assert!(svg.contains(">I/O wait p99 "), "{svg}");
+    assert!(!svg.contains(">0 req/s</text>"), "{svg}");
 }
 
 #[test]

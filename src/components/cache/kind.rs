@@ -449,6 +449,7 @@ impl Kind for CacheConfig {
         DiagramSpec {
             lines: self.lines(),
             satellites,
+            part_of: None,
         }
     }
 

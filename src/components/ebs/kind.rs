@@ -5,8 +5,8 @@ use super::config::{self, EbsConfig, MAX_EBS_IOS_PER_REQUEST, VOLUME_TYPES};
 use super::{import, Disk, Volumes};
 use crate::components::iac::{Downstream, Imports, ResourceMap};
 use crate::components::kind::{
-    Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, LatencySeries, Mark,
-    PlotLine, PlotPanel, Relations, Series, Tone, Unit,
+    Category, Column, DiagramSpec, EventInfo, Field, Key, KeyType, Kind, KindInfo, LatencySeries,
+    Mark, PlotLine, PlotPanel, Relations, Series, Tone, Unit,
 };
 use crate::components::{BuildEnv, Component, Shared};
 use crate::config::raw::RawComponentTable;
@@ -60,7 +60,7 @@ impl Kind for EbsConfig {
         name: "ebs",
         title: "Amazon EBS",
         noun: "an EBS volume",
-        category: Category::Storage,
+        category: Category::BlockStorage,
         about: "a volume for each instance of a database or an Auto Scaling group (gp2 with its burst credits, gp3, io1, io2, st1, sc1): requests' I/Os wait when its IOPS or throughput run out; priced by the GB-month and, where the type bills them, the IOPS and throughput provisioned",
         keys: &[
             Key {
@@ -339,6 +339,16 @@ impl Kind for EbsConfig {
 
     fn summary_lines(&self) -> Vec<String> {
         self.lines()
+    }
+
+    /// Beside its host, in the host's zones: a volume attaches only to an instance in its
+    /// own Availability Zone, and serves that instance alone.
+    fn diagram(&self) -> DiagramSpec {
+        DiagramSpec {
+            lines: self.lines(),
+            satellites: Vec::new(),
+            part_of: Some((self.host, "attached")),
+        }
     }
 
     fn build(&self, _index: usize, env: BuildEnv, shared: &Shared) -> Box<dyn Component> {

@@ -661,6 +661,7 @@ impl Kind for RdsConfig {
         DiagramSpec {
             lines: self.lines(),
             satellites,
+            part_of: None,
         }
     }
 

@@ -201,14 +201,15 @@ pub fn primitives(m: &Model, l: &Layout) -> Vec<Prim> {
     for (i, pts, label) in &l.links {
         p.push(Prim::Open(format!(
             r#"class="link" data-from="{}" data-to="{}""#,
-            escape(&m.nodes[m.nodes[*i].satellite.map_or(*i, |s| s.0)].key),
+            escape(&m.nodes[m.nodes[*i].tie().map_or(*i, |s| s.0)].key),
             escape(&m.nodes[*i].key)
         )));
+        // A copy's line dashed, as its box is; a part's (a volume's) solid.
         p.push(Prim::Line {
             pts: pts.clone(),
             color: GREY,
             width: 2.0,
-            dash: true,
+            dash: m.nodes[*i].satellite.is_some(),
         });
         if let Some(lb) = label {
             text(&mut p, lb, false, GREY);

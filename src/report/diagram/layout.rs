@@ -156,7 +156,7 @@ pub fn layout(m: &Model) -> Layout {
                 cols[k].push((a, b));
                 (nd.layer, k)
             }
-            _ if nd.beside => (nd.layer, 101),
+            _ if nd.beside() => (nd.layer, 101),
             _ if nd.apart > 0 => (nd.layer, 101 + nd.apart),
             _ => (nd.layer, 100),
         })
@@ -207,7 +207,7 @@ pub fn layout(m: &Model) -> Layout {
     // Neighbours for the ordering: calls and satellite links.
     let mut links: Vec<(usize, usize)> = m.edges.iter().map(|e| (e.from, e.to)).collect();
     for (i, nd) in m.nodes.iter().enumerate() {
-        if let Some((p, _)) = nd.satellite {
+        if let Some((p, _)) = nd.tie() {
             links.push((p, i));
         }
     }
@@ -274,8 +274,8 @@ pub fn layout(m: &Model) -> Layout {
     // A standby sits next to the border between its zone and its node's, so that the line
     // joining them crosses no other box.
     for (i, nd) in m.nodes.iter().enumerate() {
-        let Some((p, _)) = nd.satellite else { continue };
-        if nd.beside {
+        let Some((p, _)) = nd.tie() else { continue };
+        if nd.beside() {
             continue;
         }
         let (bs, bp) = (band_of(i), band_of(p));
@@ -308,7 +308,7 @@ pub fn layout(m: &Model) -> Layout {
         }
     }
     for (i, nd) in m.nodes.iter().enumerate() {
-        if let (Some((_, link)), true) = (nd.satellite, nd.beside) {
+        if let (Some((_, link)), true) = (nd.tie(), nd.beside()) {
             let w = draw::text_width(link, LINK_FONT, false) + 30.0;
             gap[col[i]] = gap[col[i]].max(w);
         }
@@ -336,8 +336,8 @@ pub fn layout(m: &Model) -> Layout {
     let lead = |g: &[usize]| {
         let vertical = g.iter().any(|&i| {
             let nd = &m.nodes[i];
-            nd.satellite
-                .is_some_and(|(p, _)| !nd.beside && nd.apart == 0 && band_of(p) != band_of(i))
+            nd.tie()
+                .is_some_and(|(p, _)| !nd.beside() && nd.apart == 0 && band_of(p) != band_of(i))
         });
         if vertical {
             LINK_FONT + 14.0
@@ -708,7 +708,7 @@ pub fn layout(m: &Model) -> Layout {
     // One label per node and kind of link, on the satellite nearest level with the node.
     let mut carrier: BTreeMap<(usize, &str), usize> = BTreeMap::new();
     for (i, nd) in m.nodes.iter().enumerate() {
-        if let Some((p, link)) = nd.satellite {
+        if let Some((p, link)) = nd.tie() {
             let off = |k: usize| (boxes[k].cy() - boxes[p].cy()).abs();
             let c = carrier.entry((p, link)).or_insert(i);
             if off(i) < off(*c) {
@@ -721,17 +721,17 @@ pub fn layout(m: &Model) -> Layout {
     // beside the first, which the label of one then crosses).
     let mut stack_right: BTreeMap<usize, f64> = BTreeMap::new();
     for (i, nd) in m.nodes.iter().enumerate() {
-        if let Some((p, _)) = nd.satellite {
+        if let Some((p, _)) = nd.tie() {
             let (a, s) = (boxes[p], boxes[i]);
             let level = s.bottom() > a.y && s.y < a.bottom();
-            if !nd.beside && !level && s.x < a.right() {
+            if !nd.beside() && !level && s.x < a.right() {
                 let r = stack_right.entry(p).or_insert(f64::INFINITY);
                 *r = r.min(s.right());
             }
         }
     }
     for (i, nd) in m.nodes.iter().enumerate() {
-        let Some((p, link)) = nd.satellite else {
+        let Some((p, link)) = nd.tie() else {
             continue;
         };
         let (a, s) = (boxes[p], boxes[i]);
@@ -744,7 +744,7 @@ pub fn layout(m: &Model) -> Layout {
         };
         // Beside: a line from the node's side, its label above the line's middle. Above or
         // below: a vertical line, its label beside it, just clear of the satellite's box.
-        let (pts, base) = if nd.beside || (s.bottom() > a.y && s.y < a.bottom()) {
+        let (pts, base) = if nd.beside() || (s.bottom() > a.y && s.y < a.bottom()) {
             let y = s.cy().clamp(a.y + 10.0, a.bottom() - 10.0);
             let (mx, my) = ((a.right() + s.x) / 2.0, (y + s.cy()) / 2.0);
             (

@@ -32,6 +32,9 @@ pub struct NodeFigures {
     /// A DNS name's lookups per second (Route 53): the clients ask it where to go, then send
     /// their requests there; the map draws it beside the request path, not in it.
     pub lookups: Option<f64>,
+    /// A volume's I/Os per second and the p99 of their wait [ms] (EBS): it serves its
+    /// host's I/O, not requests, and the map shows that.
+    pub ios: Option<(f64, Option<f64>)>,
 }
 
 /// A processing lag's p99 and its words ("lag", "async lag", "stream lag").
@@ -111,6 +114,13 @@ fn model(sc: &Scenario, f: &Figures) -> Model {
             continue;
         }
         n.lines = match f.nodes.get(&name(&n.key)) {
+            Some(NodeFigures {
+                ios: Some((iops, wait)),
+                ..
+            }) => vec![
+                format!("{} IOPS", super::words::rounded_rate(*iops)),
+                format!("I/O wait p99 {}", ms(*wait)),
+            ],
             Some(NodeFigures {
                 lookups: Some(l), ..
             }) => vec![

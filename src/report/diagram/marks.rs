@@ -1,5 +1,5 @@
 //! A mark per service category, drawn with simple shapes in the category's colour (a chip
-//! for compute, a cylinder for databases, a hub for networking, a bucket for storage, a queue
+//! for compute, a cylinder for databases, a hub for networking, a bucket for storage, a drive for a volume, a queue
 //! for application integration, a person for a workload), and that colour.
 
 use super::draw::{Prim, Rgb, WHITE};
@@ -15,7 +15,7 @@ pub fn colour(m: Mark) -> Rgb {
         Mark::Kind(Category::Compute) => (224, 108, 0),
         Mark::Kind(Category::Database) => (52, 76, 200),
         Mark::Kind(Category::Networking) => (128, 72, 230),
-        Mark::Kind(Category::Storage) => (92, 140, 24),
+        Mark::Kind(Category::Storage | Category::BlockStorage) => (92, 140, 24),
         Mark::Kind(Category::Integration) => (214, 24, 116),
     }
 }
@@ -130,6 +130,23 @@ pub fn icon(p: &mut Vec<Prim>, mark: Mark, x: f64, y: f64, s: f64, c: Rgb) {
                 at(0.68, 0.8),
                 at(0.8, 0.28),
             ]));
+        }
+        Category::BlockStorage => {
+            // A drive: a case, the line of its lid and its light.
+            p.push(line(vec![
+                at(0.18, 0.25),
+                at(0.82, 0.25),
+                at(0.82, 0.75),
+                at(0.18, 0.75),
+                at(0.18, 0.25),
+            ]));
+            p.push(line(vec![at(0.18, 0.55), at(0.82, 0.55)]));
+            p.push(Prim::Circle {
+                c: at(0.68, 0.65),
+                r: s * 0.05,
+                fill: Some(WHITE),
+                stroke: None,
+            });
         }
         Category::Integration => {
             // A queue: messages in a row, an arrow through them.

@@ -161,10 +161,16 @@ pub fn dot(sc: &Scenario) -> String {
         );
     }
     for (i, n) in m.nodes.iter().enumerate() {
-        if let Some((primary, link)) = n.satellite {
+        if let Some((primary, link)) = n.tie() {
+            // A copy's line dashed, as its box is; a part's plain.
+            let style = if n.satellite.is_some() {
+                ", style=dashed"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 o,
-                "  {} -> {} [label={}, style=dashed, arrowhead=none];",
+                "  {} -> {} [label={}{style}, arrowhead=none];",
                 q(&m.nodes[primary].key),
                 q(&m.nodes[i].key),
                 q(link)

@@ -55,6 +55,24 @@ pub struct Node {
     /// The region box it is drawn in (an index into `Model::regions`); `None` for a
     /// workload, a global service, or any node when regions are not drawn.
     pub region: Option<usize>,
+    /// For a component that is a part of another (an EBS volume of its host): that node
+    /// and the words of the line joining them (`DiagramSpec::part_of`). Drawn beside it
+    /// like a replica in its zone, but as a box of its own.
+    pub part_of: Option<(usize, &'static str)>,
+}
+
+impl Node {
+    /// The node it is drawn beside and joined to, and the words of the line: a standby's
+    /// or replica's, or a part's.
+    pub fn tie(&self) -> Option<(usize, &'static str)> {
+        self.satellite.or(self.part_of)
+    }
+
+    /// Whether it stands in the column right beside its node's (a replica in its zone, a
+    /// part) rather than in another zone's band.
+    pub fn beside(&self) -> bool {
+        self.beside || self.part_of.is_some()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -87,6 +105,7 @@ pub struct Model {
 }
 
 /// Where a node sits, by zone name, before zones are numbered.
+#[derive(Clone)]
 enum Named {
     Client,
     Regional,
@@ -135,7 +154,14 @@ impl Model {
                 }
             }
         }
-        let layers = layers(sc);
+        // A part is where its host is, in the host's column.
+        let mut layers = layers(sc);
+        for (i, d) in sc.components.iter().enumerate() {
+            if let Some((host, _)) = d.spec.diagram().part_of {
+                named[i] = named[host].clone();
+                layers[i] = layers[host];
+            }
+        }
         // Regions drawn: each component's, global services in none of them.
         let mut regions: Vec<String> = Vec::new();
         for d in sc.components.iter().filter(|d| !d.spec.global()) {
@@ -174,6 +200,7 @@ impl Model {
                     beside: false,
                     apart: 0,
                     region: region_of(i),
+                    part_of: spec.part_of,
                 },
                 place,
             ));
@@ -199,6 +226,7 @@ impl Model {
                     beside: false,
                     apart: 0,
                     region: None,
+                    part_of: None,
                 },
                 Named::Client,
             ));
@@ -264,6 +292,7 @@ impl Model {
                         beside,
                         apart,
                         region: region_of(i),
+                        part_of: None,
                     },
                     place,
                 ));
