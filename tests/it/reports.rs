@@ -1625,10 +1625,13 @@ kind = "sqs"
 }
 
 #[test]
-fn replicas_stacked_above_their_database_share_one_line_and_its_words_sit_by_it() {
-    // Five replicas: two boxes and a wider "3 more read replicas". Each joins the database by
-    // the same vertical line (a wider box once drew a second one beside it), and "async" sits
-    // between the nearest box and the database, not below the database across its zone.
+fn replicas_stacked_above_their_database_branch_off_one_line_and_its_words_sit_by_it() {
+    // Five replicas: two boxes and a wider "3 more read replicas". Each is the database's
+    // copy, not the next one's: a line straight from the database to the far ones would run
+    // through the near ones and read as a chain. They stand indented from the database's
+    // left, one line runs up the indent from the database's top and branches into the side
+    // of each, crossing no box; "async" sits between the nearest box and the database, not
+    // below the database across its zone.
     let svg = diagram_of(
         &GROUP_AND_DATABASE
             .replace("multi_az = true\n", "")
@@ -1647,31 +1650,38 @@ fn replicas_stacked_above_their_database_share_one_line_and_its_words_sit_by_it(
         .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("link"))
         .collect();
     assert_eq!(links.len(), 3);
-    let xs: Vec<String> = links
-        .iter()
-        .map(|g| {
-            let line = g.children().find(|c| c.has_tag_name("polyline")).unwrap();
-            let points = line.attribute("points").unwrap();
-            let (first, last) = (
-                points.split(' ').next().unwrap(),
-                points.split(' ').next_back().unwrap(),
-            );
-            assert_eq!(
-                first.split(',').next(),
-                last.split(',').next(),
-                "vertical: {points}"
-            );
-            first.split(',').next().unwrap().to_string()
-        })
-        .collect();
-    assert!(xs.iter().all(|x| *x == xs[0]), "one line: {xs:?}");
+    let mut trunk = Vec::new();
+    for g in &links {
+        let replica = nodes
+            .iter()
+            .find(|n| Some(n.0.as_str()) == g.attribute("data-to"))
+            .unwrap()
+            .3;
+        let line = g.children().find(|c| c.has_tag_name("polyline")).unwrap();
+        let pts = points_of(line.attribute("points").unwrap());
+        // rect_of: [x0, y0, x1, y1]. From the database's top, up, then into the replica's
+        // left side at its middle.
+        assert_eq!(pts.len(), 3, "{pts:?}");
+        assert!(
+            pts[0].1 == db[1] && pts[0].0 > db[0] && pts[0].0 < db[2],
+            "{pts:?} {db:?}"
+        );
+        assert_eq!(pts[0].0, pts[1].0, "up: {pts:?}");
+        assert_eq!(pts[2], (replica[0], (replica[1] + replica[3]) / 2.0));
+        trunk.push(pts[0].0);
+        for n in &nodes {
+            for w in pts.windows(2) {
+                assert!(!segment_crosses(w[0], w[1], &n.3), "{pts:?} through {n:?}");
+            }
+        }
+    }
+    assert!(trunk.iter().all(|x| *x == trunk[0]), "one line: {trunk:?}");
     let words = links
         .iter()
         .flat_map(|g| g.descendants().filter(|t| t.has_tag_name("text")))
         .map(|t| t.attribute("y").unwrap().parse::<f64>().unwrap())
         .collect::<Vec<_>>();
     assert_eq!(words.len(), 1, "one label");
-    // rect_of: [x0, y0, x1, y1].
     assert!(
         words[0] >= more[3] && words[0] < db[1],
         "{words:?} {more:?} {db:?}"

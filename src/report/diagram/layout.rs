@@ -21,6 +21,9 @@ const AREA_HEAD: f64 = 40.0;
 const AREA_PAD: f64 = 14.0;
 const ROW_GAP: f64 = 26.0;
 const MIN_GAP: f64 = 70.0;
+/// How far satellites stacked on one side of their node stand in from its left: their
+/// shared line runs down the middle of it.
+const COMB_INDENT: f64 = 28.0;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Rect {
@@ -300,6 +303,32 @@ pub fn layout(m: &Model) -> Layout {
     for i in 0..n {
         cw[col[i]] = cw[col[i]].max(sizes[i].0);
     }
+    // Satellites stacked above or below their node in its column, two or more on a side (a
+    // database's read replicas): a line from the node straight to a far one would pass
+    // through the nearer ones and read as a chain, each copying the next. They stand
+    // indented from the node's left instead, a trunk down the indent with a branch into
+    // each one's side, as a tree's children; the column widens where it must for that.
+    let mut side_count: BTreeMap<(usize, bool), usize> = BTreeMap::new();
+    let stacked = |i: usize| {
+        let nd = &m.nodes[i];
+        nd.tie()
+            .filter(|&(p, _)| !nd.beside() && col[i] == col[p] && band_of(i) != band_of(p))
+            .map(|(p, _)| (p, band_of(i) > band_of(p)))
+    };
+    for i in 0..n {
+        if let Some(side) = stacked(i) {
+            *side_count.entry(side).or_default() += 1;
+        }
+    }
+    let combed: Vec<Option<usize>> = (0..n)
+        .map(|i| stacked(i).filter(|s| side_count[s] > 1).map(|(p, _)| p))
+        .collect();
+    for (i, p) in combed.iter().enumerate() {
+        if let Some(p) = *p {
+            let c = col[i];
+            cw[c] = cw[c].max(2.0 * (COMB_INDENT + sizes[i].0) - sizes[p].0);
+        }
+    }
     let mut gap = vec![MIN_GAP; ncols];
     for e in &m.edges {
         if !e.label.is_empty() {
@@ -447,6 +476,11 @@ pub fn layout(m: &Model) -> Layout {
                 h: sizes[i].1,
             };
             y += sizes[i].1 + ROW_GAP;
+        }
+    }
+    for (i, p) in combed.iter().enumerate() {
+        if let Some(p) = *p {
+            boxes[i].x = boxes[p].x + COMB_INDENT;
         }
     }
     for (i, nd) in m.nodes.iter().enumerate() {
@@ -716,20 +750,6 @@ pub fn layout(m: &Model) -> Layout {
             }
         }
     }
-    // The satellites stacked above or below a node share one vertical line, at the right of
-    // the narrowest (a wider "3 more read replicas" box would otherwise draw a second line
-    // beside the first, which the label of one then crosses).
-    let mut stack_right: BTreeMap<usize, f64> = BTreeMap::new();
-    for (i, nd) in m.nodes.iter().enumerate() {
-        if let Some((p, _)) = nd.tie() {
-            let (a, s) = (boxes[p], boxes[i]);
-            let level = s.bottom() > a.y && s.y < a.bottom();
-            if !nd.beside() && !level && s.x < a.right() {
-                let r = stack_right.entry(p).or_insert(f64::INFINITY);
-                *r = r.min(s.right());
-            }
-        }
-    }
     for (i, nd) in m.nodes.iter().enumerate() {
         let Some((p, link)) = nd.tie() else {
             continue;
@@ -760,21 +780,27 @@ pub fn layout(m: &Model) -> Layout {
                 at(xm + 6.0, s.cy() - LINK_FONT - 6.0),
             )
         } else {
-            // Near the right of both boxes, away from the zones' names at the left.
-            let right = stack_right.get(&p).copied().unwrap_or(s.right());
-            let x = a.right().min(right) - 24.0;
-            let x = x.max(a.x.max(s.x) + 8.0);
-            // Its words at the left of the line, in the row left for them above the box.
-            if s.y >= a.bottom() {
+            let below = s.y >= a.bottom();
+            // Where the line leaves the node, and the row its words take beside the nearest
+            // satellite (left for them between it and the node).
+            let (from_y, words_y) = if below {
+                (a.bottom(), s.y - LINK_FONT - 6.0)
+            } else {
+                (a.y, s.bottom() + 6.0)
+            };
+            if combed[i].is_some() {
+                // Down the indent, then into the satellite's side; its words right of it.
+                let trunk = a.x + COMB_INDENT / 2.0;
                 (
-                    vec![(x, a.bottom()), (x, s.y)],
-                    at(x - 8.0 - w, s.y - LINK_FONT - 6.0),
+                    vec![(trunk, from_y), (trunk, s.cy()), (s.x, s.cy())],
+                    at(trunk + 8.0, words_y),
                 )
             } else {
-                (
-                    vec![(x, a.y), (x, s.bottom())],
-                    at(x - 8.0 - w, s.bottom() + 6.0),
-                )
+                // Near the right of both boxes, away from the zones' names at the left; its
+                // words at the left of the line.
+                let x = (a.right().min(s.right()) - 24.0).max(a.x.max(s.x) + 8.0);
+                let end = if below { s.y } else { s.bottom() };
+                (vec![(x, from_y), (x, end)], at(x - 8.0 - w, words_y))
             }
         };
         let label = (carrier.get(&(p, link)) == Some(&i)).then_some(base);
