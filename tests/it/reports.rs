@@ -1689,6 +1689,36 @@ fn replicas_stacked_above_their_database_branch_off_one_line_and_its_words_sit_b
 }
 
 #[test]
+fn each_standby_s_own_line_says_how_it_is_kept() {
+    // A Multi-AZ DB cluster's two readable standbys, in zones b and c, each joined by a line
+    // of its own: each says "semi-sync" (one without words read as a different kind of
+    // copy), beside its line and clear of its box.
+    let svg = diagram_of(&GROUP_AND_DATABASE.replace(
+        "multi_az = true\nread_replicas = 1\n",
+        "deployment = \"multi_az_cluster\"\n",
+    ));
+    let nodes = diagram_nodes(&svg);
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let links: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("link"))
+        .collect();
+    assert_eq!(links.len(), 2, "{svg}");
+    for g in links {
+        let to = g.attribute("data-to").unwrap();
+        let standby = nodes.iter().find(|n| n.0 == to).unwrap().3;
+        let words: Vec<_> = g.descendants().filter(|t| t.has_tag_name("text")).collect();
+        assert_eq!(words.len(), 1, "{to}");
+        let (at, text) = text_box(words[0], &|w, size, bold| {
+            archsim::report::diagram::text_width(w, size, bold)
+        })
+        .unwrap();
+        assert_eq!(text, "semi-sync");
+        assert!(apart(&at, &standby), "{to}: words at {at:?} on {standby:?}");
+    }
+}
+
+#[test]
 fn an_arrow_across_columns_goes_round_the_boxes_between_its_ends() {
     // An imported stack where a function calls both a queue and, two columns on, the table
     // the queue's worker writes: its arrow to the table ran straight behind the queue and

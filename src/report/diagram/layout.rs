@@ -739,12 +739,18 @@ pub fn layout(m: &Model) -> Layout {
     // Satellites' links: beside, a short line from the node's side; in another zone, a
     // vertical line between the two boxes.
     let mut links = Vec::new();
-    // One label per node and kind of link, on the satellite nearest level with the node.
-    let mut carrier: BTreeMap<(usize, &str), usize> = BTreeMap::new();
+    // Words on every line: once for the satellites that share one (stacked on one side of
+    // their node), on the one nearest level with the node; a line of its own carries its
+    // own (a second standby's in a zone further on says "semi-sync" too).
+    let line_of = |i: usize, p: usize| match combed[i] {
+        Some(_) => usize::MAX - usize::from(boxes[i].y >= boxes[p].bottom()),
+        None => i,
+    };
+    let mut carrier: BTreeMap<(usize, &str, usize), usize> = BTreeMap::new();
     for (i, nd) in m.nodes.iter().enumerate() {
         if let Some((p, link)) = nd.tie() {
             let off = |k: usize| (boxes[k].cy() - boxes[p].cy()).abs();
-            let c = carrier.entry((p, link)).or_insert(i);
+            let c = carrier.entry((p, link, line_of(i, p))).or_insert(i);
             if off(i) < off(*c) {
                 *c = i;
             }
@@ -775,9 +781,11 @@ pub fn layout(m: &Model) -> Layout {
             // In a column of its own to the right: an elbow through the gap before it.
             let y = a.cy();
             let xm = s.x - 20.0;
+            // Its words left of the elbow's last bend, level with the branch into the box
+            // (right of the bend they would lie on the box).
             (
                 vec![(a.right(), y), (xm, y), (xm, s.cy()), (s.x, s.cy())],
-                at(xm + 6.0, s.cy() - LINK_FONT - 6.0),
+                at(xm - 8.0 - w, s.cy() - LINK_FONT / 2.0),
             )
         } else {
             let below = s.y >= a.bottom();
@@ -803,7 +811,7 @@ pub fn layout(m: &Model) -> Layout {
                 (vec![(x, from_y), (x, end)], at(x - 8.0 - w, words_y))
             }
         };
-        let label = (carrier.get(&(p, link)) == Some(&i)).then_some(base);
+        let label = (carrier.get(&(p, link, line_of(i, p))) == Some(&i)).then_some(base);
         links.push((i, pts, label));
     }
     taken.drain(borders..borders + 2 * (1 + zones_r.len() + areas_r.len()));
