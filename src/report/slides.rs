@@ -26,8 +26,9 @@ const MAX_FIGURES: usize = 6;
 /// The most variants on an experiment's numbers slide, and figures per variant.
 const MAX_ROWS: usize = 10;
 const MAX_COLUMNS: usize = 4;
-/// The most variants whose own charts are shown when an experiment has no comparison chart.
-const MAX_VARIANT_CHARTS: usize = 4;
+/// The most variants whose own charts are shown, a slide each, when an experiment has no
+/// comparison chart: as many as the numbers slide has rows.
+const MAX_VARIANT_CHARTS: usize = MAX_ROWS;
 /// The most of those charts that stand side by side on one slide: a chart drawn for 1280
 /// pixels keeps its text readable from the back of a room at half the slide's width, not at
 /// a quarter (four in a row were 330 pixels wide, their text 6 to 8 pixels); more get a
@@ -807,14 +808,19 @@ pub fn experiment(
                 body.push_str("</div>");
                 deck.push(heading, body, "");
             } else {
-                let n = shown.len();
+                // Numbered among all the variants: past the cap, the last says where the
+                // others are.
+                let n = summaries.len();
                 for (k, (name, c)) in shown.iter().enumerate() {
                     let caption = format!("{name} ({} of {n})", k + 1);
-                    deck.push(
-                        heading_of(c),
-                        format!("<div class=\"pic\">{}</div>", figure(&caption, c)),
-                        "",
-                    );
+                    let mut body = format!("<div class=\"pic\">{}</div>", figure(&caption, c));
+                    if k + 1 == shown.len() && shown.len() < n {
+                        body.push_str(&format!(
+                            "<p class=\"note\">The first {} of {n} variants; report.html has them all.</p>",
+                            shown.len()
+                        ));
+                    }
+                    deck.push(heading_of(c), body, "");
                 }
             }
         }

@@ -244,27 +244,55 @@ fn an_experiment_deck_compares_its_variants() {
     assert_eq!(s[3].1.matches("<tr style=").count(), 2);
     assert!(s[3].1.contains("<td class=\"name\">baseline</td>"));
     assert!(s[3].1.contains("<td class=\"name\">five-servers</td>"));
-    // Four variants: a chart a slide, each as large as a slide holds, not four in a row a
-    // quarter of its width each; the heading says what they show, the caption whose it is.
-    let four = format!(
-        "{EXPERIMENT}[[variant]]\nname = \"six\"\nset = {{ \"web.servers\" = 6 }}\n[[variant]]\nname = \"seven\"\nset = {{ \"web.servers\" = 7 }}\n"
+    // Five variants: a chart a slide, each as large as a slide holds, not four in a row a
+    // quarter of its width each; the heading says what they show, the caption whose it is
+    // and which of how many (every one: a fifth was once left out, the captions saying
+    // "of 4").
+    let five = format!(
+        "{EXPERIMENT}[[variant]]\nname = \"six\"\nset = {{ \"web.servers\" = 6 }}\n[[variant]]\nname = \"seven\"\nset = {{ \"web.servers\" = 7 }}\n[[variant]]\nname = \"eight\"\nset = {{ \"web.servers\" = 8 }}\n"
     );
     let dir = run_in(
-        &[("servers.toml", &four)],
+        &[("servers.toml", &five)],
         &["run", "servers.toml", "--out", "out", "-q", "--slides"],
     );
     let page = read(&dir.path().join("out/servers/slides.html"));
     let s = sections(&page);
-    assert_eq!(s.len(), 8, "{page}");
-    for (k, name) in ["baseline", "five-servers", "six", "seven"]
+    assert_eq!(s.len(), 9, "{page}");
+    for (k, name) in ["baseline", "five-servers", "six", "seven", "eight"]
         .iter()
         .enumerate()
     {
         let slide = &s[2 + k].1;
         assert_eq!(slide.matches("<figure>").count(), 1, "{slide}");
-        assert!(slide.contains(&format!("<figcaption>{name} ({} of 4)</figcaption>", k + 1)));
+        assert!(slide.contains(&format!("<figcaption>{name} ({} of 5)</figcaption>", k + 1)));
         assert!(slide.contains("The variants: latency of successful requests"));
     }
+    assert!(!page.contains("report.html has them all"));
+}
+
+#[test]
+fn past_ten_variants_the_last_chart_slide_says_where_the_others_are() {
+    let mut many = EXPERIMENT.to_string();
+    for n in 6..=14 {
+        many.push_str(&format!(
+            "[[variant]]\nname = \"n{n}\"\nset = {{ \"web.servers\" = {n} }}\n"
+        ));
+    }
+    let dir = run_in(
+        &[("servers.toml", &many)],
+        &["run", "servers.toml", "--out", "out", "-q", "--slides"],
+    );
+    let page = read(&dir.path().join("out/servers/slides.html"));
+    let s = sections(&page);
+    let charts: Vec<&String> = s
+        .iter()
+        .map(|x| &x.1)
+        .filter(|b| b.contains("<figcaption>"))
+        .collect();
+    assert_eq!(charts.len(), 10, "{page}");
+    assert!(charts[9].contains("<figcaption>n13 (10 of 11)</figcaption>"));
+    assert!(charts[9].contains("The first 10 of 11 variants; report.html has them all."));
+    assert!(!charts[8].contains("report.html has them all"));
 }
 
 /// Every place the page could reach outside itself or run something.
