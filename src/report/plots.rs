@@ -268,6 +268,13 @@ fn draw<DB: DrawingBackend>(
     };
     let (lane_area, panels) = body.split_vertically(lane);
     for l in &labels {
+        let y = 4 + LABEL_ROW as i32 * l.row as i32;
+        for &(a, b) in &l.bars {
+            lane_area.draw(&Rectangle::new(
+                [(a, y - 2), (b, y + LABEL_ROW as i32 - 4)],
+                l.color.mix(0.18).filled(),
+            ))?;
+        }
         lane_area.draw(&Text::new(
             l.text.clone(),
             (l.x, 4 + LABEL_ROW as i32 * l.row as i32),
@@ -580,13 +587,20 @@ struct Marks {
 /// A labelled condition's spans: (label, colour, each (start, end) in axis units).
 type Span = (String, RGBColor, Vec<(f64, f64)>);
 
-/// An event's label placed in the lane: its left edge [px from the chart's left], its row.
+/// An event's label placed in the lane: its left edge [px from the chart's left], its row,
+/// and for a span's label the span's extents [px], drawn as bars in its row behind it, so
+/// that spans that overlap (a zone's outage and the database failover inside it) each show
+/// where they start and end, which their shades, laid over one another, do not.
 struct Placed {
     x: i32,
     row: usize,
     text: String,
     color: RGBColor,
+    bars: Vec<(i32, i32)>,
 }
+
+/// A label before it has a row: where it would start [px], its words, colour and bars.
+type Wanted = (i32, String, RGBColor, Vec<(i32, i32)>);
 
 /// The width a label takes in the chart's font [px], a little generously.
 fn label_width(text: &str) -> i32 {
@@ -601,10 +615,14 @@ fn label_width(text: &str) -> i32 {
 fn layout(marks: &Marks, x_end: f64, warmup: f64, width: i32) -> Vec<Placed> {
     let right = width - PLOT_RIGHT_MARGIN;
     let px = |x: f64| PLOT_LEFT + ((x / x_end.max(1e-9)) * f64::from(right - PLOT_LEFT)) as i32;
-    let mut wanted: Vec<(i32, String, RGBColor)> = Vec::new();
+    let mut wanted: Vec<Wanted> = Vec::new();
     for (label, color, list) in &marks.spans {
         if let Some(&(a, _)) = list.first() {
-            wanted.push((px(a), label.clone(), *color));
+            let bars = list
+                .iter()
+                .map(|&(a, b)| (px(a), px(b).max(px(a) + 2)))
+                .collect();
+            wanted.push((px(a), label.clone(), *color, bars));
         }
     }
     // An instant that recurs (a scale-out at each step) is labelled once, at its first mark,
@@ -643,16 +661,24 @@ fn layout(marks: &Marks, x_end: f64, warmup: f64, width: i32) -> Vec<Placed> {
             (n, 0) => format!("{label} ({least}{n} times{ticks})"),
             (n, e) => format!("{label} ({least}{n} times, {e} in the warmup{ticks})"),
         };
-        wanted.push((px(x), text, BLACK));
+        wanted.push((px(x), text, BLACK, Vec::new()));
     }
     wanted.sort_by_key(|w| w.0);
     let mut rows: Vec<Vec<(i32, i32)>> = Vec::new();
     let mut placed = Vec::new();
     let mut left_out = 0;
-    for (x, text, color) in wanted {
+    for (x, text, color, bars) in wanted {
         let w = label_width(&text);
         let x = (x + 4).min(right - w).max(PLOT_LEFT);
-        let free = |row: &Vec<(i32, i32)>| row.iter().all(|&(a, b)| x + w <= a || x >= b);
+        // What it takes of its row: its words, and its bars.
+        let takes: Vec<(i32, i32)> = std::iter::once((x, x + w))
+            .chain(bars.iter().copied())
+            .collect();
+        let free = |row: &Vec<(i32, i32)>| {
+            takes
+                .iter()
+                .all(|&(x0, x1)| row.iter().all(|&(a, b)| x1 <= a || x0 >= b))
+        };
         let row = match rows.iter().position(free) {
             Some(r) => r,
             None if rows.len() < MAX_LABEL_ROWS => {
@@ -664,12 +690,13 @@ fn layout(marks: &Marks, x_end: f64, warmup: f64, width: i32) -> Vec<Placed> {
                 continue;
             }
         };
-        rows[row].push((x, x + w));
+        rows[row].extend(takes);
         placed.push(Placed {
             x,
             row,
             text,
             color,
+            bars,
         });
     }
     if left_out > 0 {
@@ -680,6 +707,7 @@ fn layout(marks: &Marks, x_end: f64, warmup: f64, width: i32) -> Vec<Placed> {
             row: rows.len(),
             text,
             color: RGBColor(90, 90, 90),
+            bars: Vec::new(),
         });
     }
     placed
@@ -2839,6 +2867,41 @@ mod tests {
         assert_eq!(m.spans[0].2, vec![(10.0, 90.0)]);
         let instants: Vec<&str> = m.instants.iter().map(|(_, l, _)| l.as_str()).collect();
         assert_eq!(instants, ["seed 2"]);
+    }
+
+    #[test]
+    fn overlapping_spans_get_a_row_each_with_their_extents_as_bars() {
+        // A zone's outage from 180 to 360 s and, inside it, a database down from 180 to
+        // 248 s: their shades overlap, so each label's row carries its span's extent; the
+        // short one's label and bar leave room for nothing else of the long one's.
+        let m = Marks {
+            spans: vec![
+                ("db writer down".into(), RED, vec![(180.0, 248.0)]),
+                ("zone a outage".into(), BLUE, vec![(180.0, 360.0)]),
+            ],
+            instants: Vec::new(),
+            at_least: Vec::new(),
+        };
+        let placed = layout(&m, 480.0, 60.0, 1280);
+        let px = |x: f64| {
+            PLOT_LEFT + (x / 480.0 * f64::from(1280 - PLOT_RIGHT_MARGIN - PLOT_LEFT)) as i32
+        };
+        assert_eq!(placed.len(), 2);
+        assert_ne!(placed[0].row, placed[1].row);
+        let bars = |text: &str| placed.iter().find(|p| p.text == text).unwrap().bars.clone();
+        assert_eq!(bars("db writer down"), [(px(180.0), px(248.0))]);
+        assert_eq!(bars("zone a outage"), [(px(180.0), px(360.0))]);
+        // A span that ends before another starts shares its row.
+        let m = Marks {
+            spans: vec![
+                ("first".into(), RED, vec![(10.0, 50.0)]),
+                ("second".into(), BLUE, vec![(300.0, 400.0)]),
+            ],
+            instants: Vec::new(),
+            at_least: Vec::new(),
+        };
+        let placed = layout(&m, 480.0, 0.0, 1280);
+        assert_eq!((placed[0].row, placed[1].row), (0, 0));
     }
 
     #[test]
