@@ -89,6 +89,62 @@ fn lazy_loading_serves_stale_reads_and_write_through_does_not() {
 }
 
 #[test]
+fn invalidate_on_write_serves_no_stale_read_and_its_hit_ratio_follows_the_entry_lifetime() {
+    // A tenth of requests write, over the same Zipf keys as the reads. Each write deletes
+    // its key: an entry lives from a read's miss until its TTL or its key's next write,
+    // whichever comes first, L = min(T, W) with W exponential at the key's write rate μ, so
+    // E[L] = (1 − e^(−μT)) / μ; each miss starts an entry, the reads during its life hit,
+    // and the hit ratio of a key read at rate λ is λE[L] / (1 + λE[L]) (lazy loading's
+    // λT / (1 + λT) with writes shortening the life). No read is stale: a written key is
+    // gone from the cache.
+    let text = scenario(
+        "invalidate_on_write",
+        "redis",
+        "ttl = \"60s\"",
+        "",
+        MOSTLY_READS,
+    )
+    .edit("duration = \"20m\"", "duration = \"1h\"")
+    .edit("warmup = \"1m\"", "warmup = \"5m\"");
+    let s = run(&text);
+    let (keys, reads, writes, ttl) = (1000, 180.0, 20.0, 60.0);
+    let h: f64 = (1..=keys).map(|k| 1.0 / k as f64).sum();
+    let theory: f64 = (1..=keys)
+        .map(|k| {
+            let p = 1.0 / k as f64 / h;
+            let (lambda, mu) = (reads * p, writes * p);
+            let life = (1.0 - (-mu * ttl).exp()) / mu;
+            p * lambda * life / (1.0 + lambda * life)
+        })
+        .sum();
+    assert_theory(
+        "hit ratio with invalidation",
+        &per_seed(&s, "components.cache.hit_ratio"),
+        theory,
+        0.01,
+    );
+    // Below lazy loading's with the same TTL, whose entries outlive their keys' writes.
+    let lazy = crate::ttl_cache_hit_ratio(keys, reads, ttl);
+    assert!(theory < lazy - 0.01, "{theory} {lazy}");
+    assert_eq!(num(&s, "components.cache.stale_reads"), 0.0);
+    // A delete for every write answered in the measured time, none in a lazy cache.
+    let deletes = num(&s, "components.cache.invalidations");
+    let written = 0.1 * num(&s, "workloads.app.requests.total");
+    assert!(
+        (deletes / written - 1.0).abs() < 0.02,
+        "{deletes} {written}"
+    );
+    let lazy_run = run(&scenario(
+        "lazy_loading",
+        "redis",
+        "ttl = \"60s\"",
+        "",
+        MOSTLY_READS,
+    ));
+    assert!(archsim::metrics::pointer(&lazy_run, "components.cache.invalidations").is_none());
+}
+
+#[test]
 fn a_memcached_node_loss_drops_the_hit_ratio_to_zero_and_it_recovers() {
     // A 10-second replacement: the node is unreachable over 10:00–10:10, then back empty.
     let text = scenario(

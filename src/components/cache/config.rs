@@ -45,7 +45,13 @@ pub enum Strategy {
     LazyLoading,
     /// Every write to the backend is written to the cache too (and misses still fill it).
     WriteThrough,
+    /// Cache-aside with invalidation: a read that misses fills the cache; a write to the
+    /// backend deletes the key from the cache, so the next read misses and fills it afresh.
+    InvalidateOnWrite,
 }
+
+/// The words of `strategy`, in the order of `Strategy`'s variants.
+pub const STRATEGIES: &[&str] = &["lazy_loading", "write_through", "invalidate_on_write"];
 
 /// A validated `cache`.
 #[derive(Clone, Debug)]
@@ -147,18 +153,11 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<CacheConf
         }
     });
     let strategy = ck
-        .one_of_or(
-            &raw.strategy,
-            "strategy",
-            &["lazy_loading", "write_through"],
-            "lazy_loading",
-        )
-        .map(|s| {
-            if s == "lazy_loading" {
-                Strategy::LazyLoading
-            } else {
-                Strategy::WriteThrough
-            }
+        .one_of_or(&raw.strategy, "strategy", STRATEGIES, "lazy_loading")
+        .map(|s| match s {
+            "write_through" => Strategy::WriteThrough,
+            "invalidate_on_write" => Strategy::InvalidateOnWrite,
+            _ => Strategy::LazyLoading,
         });
     let backend = ck.component(&raw.backend, "backend");
     let backend_timeout = ck.or(&raw.backend_timeout, None, |ck, t| {
@@ -322,6 +321,7 @@ impl CacheConfig {
         let strategy = match self.strategy {
             Strategy::LazyLoading => "lazy loading",
             Strategy::WriteThrough => "write-through",
+            Strategy::InvalidateOnWrite => "invalidate on write",
         };
         let ttl = self
             .ttl

@@ -81,9 +81,9 @@ impl Kind for CacheConfig {
             },
             Key {
                 name: "strategy",
-                ty: KeyType::Word(&["lazy_loading", "write_through"]),
+                ty: KeyType::Word(config::STRATEGIES),
                 required: false,
-                about: "lazy_loading: a read that misses fills the cache; write_through: writes fill it too (default lazy_loading)",
+                about: "lazy_loading: a read that misses fills the cache; write_through: writes fill it too; invalidate_on_write: a write deletes the key from the cache, so the next read fills it afresh (default lazy_loading)",
             },
             Key {
                 name: "backend",
@@ -143,7 +143,7 @@ impl Kind for CacheConfig {
                 name: "writes",
                 ty: KeyType::Words,
                 required: false,
-                about: "operations that write (to the backend, then the cache with write_through); every other operation reads (default write, put, update, delete)",
+                about: "operations that write (to the backend, then the cache with write_through, or deleting the key from it with invalidate_on_write); every other operation reads (default write, put, update, delete)",
             },
             Key {
                 name: "node_hourly",
@@ -230,6 +230,11 @@ impl Kind for CacheConfig {
                 path: "evictions",
                 unit: Unit::Count,
                 about: "entries evicted to make room for a new one (expired entries, deleted first, are counted apart)",
+            },
+            Field {
+                path: "invalidations",
+                unit: Unit::Count,
+                about: "keys deleted from the cache after a write to the backend (`strategy = \"invalidate_on_write\"`), whether or not the cache held them",
             },
             Field {
                 path: "expired",

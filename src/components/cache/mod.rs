@@ -1,8 +1,10 @@
 //! Amazon ElastiCache (Redis OSS / Valkey or Memcached) used cache-aside in front of a
 //! database: the application logic of "look in the cache, else read the database and fill"
-//! (lazy loading) or "write to the database, then to the cache" (write-through), with TTL and
-//! LRU eviction, so the hit ratio comes from key popularity. Stale reads are measured: a hit
-//! on an entry filled before the key's last write.
+//! (lazy loading), "write to the database, then to the cache" (write-through) or "write to the
+//! database, then delete the key from the cache" (invalidate on write), with TTL and LRU
+//! eviction, so the hit ratio comes from key popularity. Stale reads are measured: a hit on
+//! an entry filled before the key's last write (a fill that read the database before a write
+//! it is answered after counts as fresh: the race of cache-aside is not modelled).
 //!
 //! A full cache evicts as Redis's `maxmemory-policy` says (aws-facts §6: volatile-lru by
 //! default, so only entries written with a TTL can go); a new entry that finds nothing it may
@@ -217,6 +219,8 @@ pub struct Cache {
     bypassed: Counter,
     connection_errors: Counter,
     evictions: u64,
+    /// Keys deleted after a write (`Strategy::InvalidateOnWrite`).
+    invalidations: u64,
     expired: u64,
     refused_sets: u64,
     statuses: Counts<u16>,
@@ -250,6 +254,7 @@ impl Cache {
             bypassed: Counter::new(&clock),
             connection_errors: Counter::new(&clock),
             evictions: 0,
+            invalidations: 0,
             expired: 0,
             refused_sets: 0,
             statuses: Counts::default(),
@@ -394,7 +399,13 @@ impl Cache {
                 }
             }
             let set = !p.write || self.cfg.strategy == Strategy::WriteThrough;
-            if set {
+            if p.write && self.cfg.strategy == Strategy::InvalidateOnWrite {
+                let label;
+                (extra, label) = self.invalidate(now, &p);
+                if extra > SimTime::ZERO {
+                    ctx.own_span(p.msg.span, label, now, now + extra);
+                }
+            } else if set {
                 let label;
                 (extra, label) = self.set(now, &p);
                 if extra > SimTime::ZERO {
@@ -458,6 +469,32 @@ impl Cache {
                 (self.cfg.connect_timeout, "set: connect (failed)")
             }
             _ => (SimTime::ZERO, ""),
+        }
+    }
+
+    /// The application deletes the key the backend has just written (DEL, Memcached's
+    /// delete): one more trip before it answers, after which the key is read afresh from the
+    /// backend. Returns the trip's time and what it went to (for the request's trace). A node
+    /// lost or failing over, or the old primary a client still names, costs the connection
+    /// error or timeout instead, and the key is not deleted (a failed-over Redis's new primary
+    /// holds what the replica had; a replaced node starts empty).
+    fn invalidate(&mut self, now: SimTime, p: &Pending) -> (SimTime, &'static str) {
+        let measured = self.clock.measured(now);
+        let shard = &mut self.nodes[node_of(p.msg.key, self.cfg.nodes)];
+        let met = match shard.node {
+            Node::Up if p.stale_client => Node::FailingOver,
+            node => node,
+        };
+        match met {
+            Node::Up => {
+                shard.entries.remove(&p.msg.key);
+                self.invalidations += u64::from(measured);
+                (self.cfg.latency.sample_time(&mut self.rng), "delete")
+            }
+            Node::Unreachable | Node::FailingOver => {
+                self.connection_errors.add(&self.clock, now, measured);
+                (self.cfg.connect_timeout, "delete: connect (failed)")
+            }
         }
     }
 
@@ -692,6 +729,9 @@ impl Component for Cache {
         m.count("bypassed", self.bypassed.total());
         m.count("connection_errors", self.connection_errors.total());
         m.count("evictions", self.evictions);
+        if self.cfg.strategy == Strategy::InvalidateOnWrite {
+            m.count("invalidations", self.invalidations);
+        }
         m.count("expired", self.expired);
         m.count("refused_sets", self.refused_sets);
         for (s, n) in self.statuses.iter() {
