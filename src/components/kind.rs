@@ -386,6 +386,10 @@ pub struct Relations {
     pub kms: Vec<Option<usize>>,
     /// The region of each component.
     pub regions: Vec<String>,
+    /// The zone each component names with `az`, if any.
+    pub azs: Vec<Option<String>>,
+    /// The zones each component spans (`Kind::zones`: a group's).
+    pub zone_lists: Vec<Vec<String>>,
     /// Each Lambda function's timeout (`Kind::function_timeout`), which a queue that invokes
     /// it must give in its visibility timeout.
     pub function_timeouts: Vec<Option<crate::kernel::SimTime>>,

@@ -3098,6 +3098,14 @@ fn check_groups(
             .collect(),
         fifo: components.iter().map(|c| c.2.fifo()).collect(),
         regions: regions.to_vec(),
+        azs: components
+            .iter()
+            .map(|c| c.1.as_ref().map(|a| a.get_ref().clone()))
+            .collect(),
+        zone_lists: components
+            .iter()
+            .map(|c| c.2.zones().into_iter().map(String::from).collect())
+            .collect(),
         ..Default::default()
     };
     let answers: Vec<bool> = components.iter().map(|c| c.2.answers_calls()).collect();

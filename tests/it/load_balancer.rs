@@ -561,3 +561,91 @@ fn an_alb_bills_capacity_units_for_new_connections_as_its_clients_keep_them() {
         classic.warnings
     );
 }
+
+#[test]
+fn a_zone_outage_loses_its_node_until_the_clients_dns_caches_expire() {
+    // Targets in zones a, b and c, 600 requests/s, 200 at each node; zone a is out from 60
+    // to 240 s. Its node goes with it: clients still resolve it as their cached answers
+    // expire, a share falling linearly over the 60 s TTL: 200/s × 60 s / 2 = 6,000 requests
+    // unanswered, each ending in the client's timeout. Nothing after that (the zone is out
+    // three minutes). With `lost_node_detection = "20s"` every client resolves it for 20 s
+    // first: 200 × 20 + 6,000 = 10,000. A load balancer placed in zone a (`az`) is down.
+    let run = |extra: &str| {
+        crate::run(
+            &scenario(
+                600,
+                "300s",
+                extra,
+                &[("a1", "a"), ("b1", "b"), ("c1", "c")],
+                "1ms",
+                "[[fault]]\nat = \"60s\"\nfor = \"3m\"\nkind = \"az_outage\"\naz = \"a\"\n",
+            )
+            .edit("target = \"lb\"", "target = \"lb\"\ntimeout = \"2s\""),
+        )
+    };
+    let s = run("");
+    // The node draw and the cache draw: sd of the count about 90.
+    let lost = num(&s, "components.lb.lost_node_requests");
+    assert!((lost - 6_000.0).abs() < 400.0, "{lost}");
+    // Among the timeouts, with those of requests routed to a1 before the health checks
+    // found it gone.
+    assert!(num(&s, "requests.by_status.timeout") > lost);
+    let later = run("lost_node_detection = \"20s\"");
+    let lost = num(&later, "components.lb.lost_node_requests");
+    assert!((lost - 10_000.0).abs() < 450.0, "{lost}");
+    // Without a zone outage, no such figure.
+    let calm = crate::run(&scenario(
+        600,
+        "60s",
+        "",
+        &[("a1", "a"), ("b1", "b")],
+        "1ms",
+        "",
+    ));
+    assert!(archsim::metrics::pointer(&calm, "components.lb.lost_node_requests").is_none());
+}
+
+#[test]
+fn without_cross_zone_a_group_built_after_its_balancer_gets_traffic_in_every_zone() {
+    // An NLB (cross-zone off) before the Auto Scaling group it fronts, one instance in each
+    // of three zones: each node routes to its own zone's instance, a third of the traffic
+    // each, ρ = 300/s × 10 ms / 6 vCPUs = 0.5. (The group told the target group its zones
+    // only when it was built, after the balancer, which then had one node: zone a's, whose
+    // one instance took everything and refused what its 2 vCPUs could not hold.)
+    let text = r#"
+        [scenario]
+        duration = "2m"
+        warmup = "10s"
+        [[workload]]
+        name = "users"
+        target = "nlb"
+        arrival = { process = "poisson", rate = 300 }
+        timeout = "5s"
+        [[component]]
+        id = "nlb"
+        kind = "load_balancer"
+        type = "network"
+        targets = "web"
+        [[component]]
+        id = "web"
+        kind = "ec2_autoscaling"
+        instance_type = "c6i.large"
+        zones = ["a", "b", "c"]
+        min = 3
+        max = 3
+        work = "10ms"
+        "#;
+    let s = crate::run(text);
+    assert_eq!(num(&s, "components.web.rejected"), 0.0);
+    // As busy as with cross-zone balancing on, which spreads the traffic over every
+    // instance whatever its node.
+    let across = crate::run(&text.edit(
+        "type = \"network\"",
+        "type = \"network\"\ncross_zone = true",
+    ));
+    let (u, v) = (
+        num(&s, "components.web.utilisation"),
+        num(&across, "components.web.utilisation"),
+    );
+    assert!((u - v).abs() < 0.02, "{u} {v}");
+}

@@ -23,6 +23,7 @@ struct RawLb {
     deregistration_delay: Option<Spanned<String>>,
     slow_start: Option<Spanned<String>>,
     dns_ttl: Option<Spanned<String>>,
+    lost_node_detection: Option<Spanned<String>>,
     requests_per_connection: Option<Spanned<i64>>,
 }
 
@@ -131,6 +132,12 @@ pub struct LbConfig {
     /// How long clients keep resolving a zone's node after DNS drops it [s]: their cached
     /// answers expire uniformly over this.
     pub dns_ttl: SimTime,
+    /// How long after its zone fails a node lost with it leaves DNS [s].
+    pub lost_node_detection: SimTime,
+    /// The zone of each node, in the order the running load balancer numbers them (set when
+    /// the scenario is checked): the group's zones, or its targets' zones sorted (`None`: a
+    /// target in no zone).
+    pub node_zones: Vec<Option<String>>,
     /// Requests a client connection carries before it closes, for the capacity units billed
     /// for new connections [requests].
     pub requests_per_connection: u32,
@@ -247,6 +254,13 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
     // aws-facts: §3 misc: a load balancer's DNS TTL is 60 s; how long clients keep a cached
     // answer beyond it is theirs, so this is a choice: they keep it one TTL.
     let dns_ttl = ck.duration_or(&raw.dns_ttl, "dns_ttl", SimTime::from_secs(60));
+    // How soon ELB takes a node lost with its zone out of DNS AWS does not say: a choice, at
+    // once, so that the clients' cached answers (`dns_ttl`) are the whole tail.
+    let lost_node_detection = ck.duration_or(
+        &raw.lost_node_detection,
+        "lost_node_detection",
+        SimTime::ZERO,
+    );
     // How many requests clients send over one connection is theirs, not AWS's: chosen, one
     // (no keep-alive), which bills the most capacity units for new connections, an upper
     // bound; a browser or an SDK with keep-alive sends many.
@@ -295,6 +309,8 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<LbConfig>
         deregistration_delay: deregistration_delay?,
         slow_start: slow_start?,
         dns_ttl: dns_ttl?,
+        lost_node_detection: lost_node_detection?,
+        node_zones: Vec::new(),
         requests_per_connection: u32::try_from(requests_per_connection?)
             .expect("within 1..=MAX_REQUESTS_PER_CONNECTION"),
     })

@@ -10,7 +10,7 @@ use crate::components::iac::{
 };
 use crate::components::kind::{
     Category, Column, EventInfo, Field, Key, KeyType, Kind, KindInfo, Mark, PlotLine, PlotPanel,
-    Relations, Series, Tone, Unit,
+    Relations, Series, Tone, Unit, ZoneOutage,
 };
 use crate::components::{BuildEnv, CallSpec, Component, Shared};
 use crate::config::raw::RawComponentTable;
@@ -147,7 +147,13 @@ impl Kind for LbConfig {
                 name: "dns_ttl",
                 ty: KeyType::Duration,
                 required: false,
-                about: "how long clients keep sending to a zone's node after DNS drops it (no healthy target behind it): their cached answers expire uniformly over this (default 60s, the load balancer's DNS TTL)",
+                about: "how long clients keep sending to a zone's node after DNS drops it (no healthy target behind it, or its zone out): their cached answers expire uniformly over this (default 60s, the load balancer's DNS TTL)",
+            },
+            Key {
+                name: "lost_node_detection",
+                ty: KeyType::Duration,
+                required: false,
+                about: "how long after an `az_outage` its node in that zone leaves DNS; until then every client sent there, and after it those whose cached answer is older, get no answer and wait for their timeout (AWS does not say: default 0s, at once)",
             },
             Key {
                 name: "requests_per_connection",
@@ -169,6 +175,11 @@ impl Kind for LbConfig {
                 path: "idle_timeouts",
                 unit: Unit::Count,
                 about: "requests answered 504 (NLB: reset), their target slower than the idle timeout",
+            },
+            Field {
+                path: "lost_node_requests",
+                unit: Unit::Count,
+                about: "requests sent to its node in a zone that was out (an `az_outage`), by clients that still resolved it: unanswered, they ended in the client's timeout (reported when a zone's outage reached a node)",
             },
             Field {
                 path: "dns_stale_requests",
@@ -335,6 +346,27 @@ impl Kind for LbConfig {
         config::parse(table, ck)
     }
 
+    /// In a zone of its own (`az`), it is down with it. Else it has a node in each of its
+    /// targets' zones, and an outage there takes that node: the running load balancer is
+    /// told which (the node's number is the fault's code), its clients' DNS then leaves it.
+    fn zone_outage(&self, zone: &str, az: Option<&str>) -> ZoneOutage {
+        if az.is_some() {
+            return if az == Some(zone) {
+                ZoneOutage::Down
+            } else {
+                ZoneOutage::Unaffected
+            };
+        }
+        match self
+            .node_zones
+            .iter()
+            .position(|z| z.as_deref() == Some(zone))
+        {
+            Some(node) if self.node_zones.len() > 1 => ZoneOutage::Told(node as u32),
+            _ => ZoneOutage::Unaffected,
+        }
+    }
+
     /// A fleet (an Auto Scaling group) behind a load balancer must be its only target, and
     /// is behind no other: the two share the group's one target group.
     fn relate(&mut self, me: usize, rel: &mut Relations, ck: &mut Checker) -> bool {
@@ -356,6 +388,22 @@ impl Kind for LbConfig {
             }
         }
         self.group_target = self.calls.len() == 1 && rel.fleets[self.calls[0].to];
+        // Its nodes, numbered as the running load balancer numbers them: one per zone of
+        // the group, or of its targets (those in no zone sharing one).
+        self.node_zones = if self.group_target {
+            let zones = &rel.zone_lists[self.calls[0].to];
+            if zones.is_empty() {
+                vec![None]
+            } else {
+                zones.iter().cloned().map(Some).collect()
+            }
+        } else {
+            let mut zones: Vec<Option<String>> =
+                self.calls.iter().map(|c| rel.azs[c.to].clone()).collect();
+            zones.sort();
+            zones.dedup();
+            zones
+        };
         // aws-facts: §3 health checks: a Lambda target group is not checked unless asked
         // (CreateTargetGroup `HealthCheckEnabled`: "If the target type is lambda, health
         // checks are disabled by default"); when it is, every 35 s with a 30 s timeout.

@@ -23,6 +23,12 @@
 //! linearly over `dns_ttl`, and those it still gets go to its own zone's targets (failing
 //! open there; a classic load balancer answers 503).
 //!
+//! An outage of a zone it has a node in loses that node: clients resolve it until ELB takes it
+//! out of DNS (`lost_node_detection`, at once by default: AWS does not say) and after that
+//! while their cached answer lasts (a share falling linearly over `dns_ttl`), and their
+//! requests get no answer, ending in their own timeout; the others enter at the nodes left.
+//! Requests the lost node was already serving are not lost with it (a simplification).
+//!
 //! Its parts: `config.rs` (its table), `kind.rs` (what it declares), `targets.rs` (the
 //! targets, kept in line with an Auto Scaling group's registrations), `routing.rs` (which
 //! target a request goes to), `health.rs` (the health checks), `prices.rs` (its cost).
@@ -151,6 +157,13 @@ pub struct LoadBalancer {
     least: Vec<Option<least::LeastTree>>,
     /// When DNS dropped each zone's node (no healthy target behind it), if it is dropped.
     dropped: Vec<Option<SimTime>>,
+    /// When each zone's node was lost with its zone (`az_outage`), while it is.
+    lost: Vec<Option<SimTime>>,
+    /// Whether a zone's outage has reached one of its nodes: then it reports
+    /// `lost_node_requests`.
+    zone_told: bool,
+    /// Requests sent to a node lost with its zone, left unanswered.
+    lost_node_requests: u64,
     pending: Slab<Pending>,
     surge: VecDeque<Surging>,
     // Recorders.
@@ -181,8 +194,10 @@ impl LoadBalancer {
         let mut targets = Vec::new();
         let n_zones;
         match &group {
-            // One node per zone of the group; targets come as the group registers them.
-            Some(g) => n_zones = g.borrow().zones.len().max(1),
+            // One node per zone of the group; targets come as the group registers them. The
+            // group may be built after it, and tell its target group its zones only then:
+            // the zones are those the scenario's check found (`LbConfig::node_zones`).
+            Some(g) => n_zones = cfg.node_zones.len().max(g.borrow().zones.len()).max(1),
             None => {
                 // One load-balancer node per zone its targets are in (targets without a
                 // zone share one).
@@ -209,6 +224,9 @@ impl LoadBalancer {
             eligible: vec![None; n_zones],
             least: (0..n_zones).map(|_| None).collect(),
             dropped: vec![None; n_zones],
+            lost: vec![None; n_zones],
+            zone_told: false,
+            lost_node_requests: 0,
             targets,
             group_edge: env.edges.first().cloned(),
             group_name: env.edge_names.first().cloned().unwrap_or_default(),
@@ -242,11 +260,31 @@ impl LoadBalancer {
         self.requests.add(&self.clock, now, measured);
         self.bytes += u64::from(msg.size_bytes) * u64::from(measured);
         // Clients' DNS spreads them evenly over the nodes, one per zone.
-        let zone = if self.zones > 1 {
+        let mut zone = if self.zones > 1 {
             self.rng.random_range(0..self.zones)
         } else {
             0
         };
+        if let Some(since) = self.lost[zone] {
+            // A node lost with its zone: clients still resolve it until it leaves DNS
+            // (`lost_node_detection`) and then as long as their cached answer lasts, its share
+            // falling linearly over `dns_ttl`; nothing answers them. Fresh clients resolve the
+            // nodes left, evenly.
+            let gone = since + self.cfg.lost_node_detection;
+            let stale = now < gone || {
+                let left = 1.0 - (now - gone).as_secs_f64() / self.cfg.dns_ttl.as_secs_f64();
+                self.rng.random::<f64>() < left
+            };
+            let live: Vec<usize> = (0..self.zones)
+                .filter(|&z| self.lost[z].is_none())
+                .collect();
+            if stale || live.is_empty() {
+                self.lost_node_requests += u64::from(measured);
+                ctx.lose_call(call);
+                return;
+            }
+            zone = live[self.rng.random_range(0..live.len())];
+        }
         let Some(target) = self.pick(zone, now) else {
             // aws-facts: §3: no registered or no healthy target → 503 (NLB: reset).
             let s = self.own_status(NO_TARGET, measured);
@@ -401,8 +439,14 @@ impl Component for LoadBalancer {
 
     fn handle(&mut self, input: Input, ctx: &mut Ctx<'_>) {
         match input {
-            // No fault of its own kind exists for it (validation allows none).
-            Input::Fault { .. } => {}
+            // An outage of a zone it has a node in (`Kind::zone_outage`): the code is the
+            // node's number.
+            Input::Fault { code, on } => {
+                self.zone_told = true;
+                if let Some(lost) = self.lost.get_mut(code as usize) {
+                    *lost = on.then_some(ctx.now());
+                }
+            }
             Input::Timer(tag) => match Timer::decode(tag) {
                 Some(Timer::HealthChecks) => self.probe_all(ctx),
                 Some(Timer::Started) => self.sync(ctx.now()),
@@ -430,6 +474,9 @@ impl Component for LoadBalancer {
             m.count(format!("by_status.{s}"), n);
         }
         m.count("idle_timeouts", self.idle_timeouts);
+        if self.zone_told {
+            m.count("lost_node_requests", self.lost_node_requests);
+        }
         if !self.cfg.cross_zone {
             m.count("dns_stale_requests", self.dns_stale);
         }
