@@ -587,6 +587,11 @@ fn a_zone_outage_loses_its_node_until_the_clients_dns_caches_expire() {
     // The node draw and the cache draw: sd of the count about 90.
     let lost = num(&s, "components.lb.lost_node_requests");
     assert!((lost - 6_000.0).abs() < 400.0, "{lost}");
+    // A lost node never received them: the load balancer counts the others.
+    assert_eq!(
+        num(&s, "components.lb.requests") + lost,
+        num(&s, "requests.total")
+    );
     // Among the timeouts, with those of requests routed to a1 before the health checks
     // found it gone.
     assert!(num(&s, "requests.by_status.timeout") > lost);

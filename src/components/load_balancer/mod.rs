@@ -257,8 +257,6 @@ impl LoadBalancer {
         let now = ctx.now();
         self.sync(now);
         let measured = self.clock.measured(now);
-        self.requests.add(&self.clock, now, measured);
-        self.bytes += u64::from(msg.size_bytes) * u64::from(measured);
         // Clients' DNS spreads them evenly over the nodes, one per zone.
         let mut zone = if self.zones > 1 {
             self.rng.random_range(0..self.zones)
@@ -285,6 +283,9 @@ impl LoadBalancer {
             }
             zone = live[self.rng.random_range(0..live.len())];
         }
+        // Received by a node that is up (a lost node's requests were never received).
+        self.requests.add(&self.clock, now, measured);
+        self.bytes += u64::from(msg.size_bytes) * u64::from(measured);
         let Some(target) = self.pick(zone, now) else {
             // aws-facts: §3: no registered or no healthy target → 503 (NLB: reset).
             let s = self.own_status(NO_TARGET, measured);
