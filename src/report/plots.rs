@@ -269,10 +269,11 @@ fn draw<DB: DrawingBackend>(
     let (lane_area, panels) = body.split_vertically(lane);
     for l in &labels {
         let y = 4 + LABEL_ROW as i32 * l.row as i32;
+        // Under its words, a strip in its colour from its start to its end.
         for &(a, b) in &l.bars {
             lane_area.draw(&Rectangle::new(
-                [(a, y - 2), (b, y + LABEL_ROW as i32 - 4)],
-                l.color.mix(0.18).filled(),
+                [(a, y + LABEL_FONT as i32), (b, y + LABEL_ROW as i32 - 1)],
+                l.color.mix(0.55).filled(),
             ))?;
         }
         lane_area.draw(&Text::new(
@@ -588,7 +589,7 @@ struct Marks {
 type Span = (String, RGBColor, Vec<(f64, f64)>);
 
 /// An event's label placed in the lane: its left edge [px from the chart's left], its row,
-/// and for a span's label the span's extents [px], drawn as bars in its row behind it, so
+/// and for a span's label the span's extents [px], drawn as strips in its row under it, so
 /// that spans that overlap (a zone's outage and the database failover inside it) each show
 /// where they start and end, which their shades, laid over one another, do not.
 struct Placed {
