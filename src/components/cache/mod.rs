@@ -178,6 +178,15 @@ struct Shard {
     epoch: u32,
 }
 
+/// The node a request's set or delete meets, its key's node being `node`: a client that
+/// still names the old primary meets it again; any other meets the node as it is now.
+fn met(node: Node, p: &Pending) -> Node {
+    match node {
+        Node::Up if p.stale_client => Node::FailingOver,
+        node => node,
+    }
+}
+
 /// The node a key lives on, of `nodes`. aws-facts: §6 node failure/replacement: a Memcached
 /// client spreads keys over the cluster's nodes by hashing them, so a lost node holds about
 /// 1/N of them (AWS's FaultTolerance page: with 10 nodes a node failure loses about 10 % of
@@ -423,13 +432,7 @@ impl Cache {
     fn set(&mut self, now: SimTime, p: &Pending) -> (SimTime, &'static str) {
         let measured = self.clock.measured(now);
         let shard = &mut self.nodes[node_of(p.msg.key, self.cfg.nodes)];
-        // A client that still names the old primary meets it again; any other meets the node
-        // as it is now.
-        let met = match shard.node {
-            Node::Up if p.stale_client => Node::FailingOver,
-            node => node,
-        };
-        match met {
+        match met(shard.node, p) {
             // A read fills the node it found up; a write-through write sets the key on the
             // node as it now is (a write that came during a failover and is answered after the
             // promotion reaches the new primary).
@@ -481,11 +484,7 @@ impl Cache {
     fn invalidate(&mut self, now: SimTime, p: &Pending) -> (SimTime, &'static str) {
         let measured = self.clock.measured(now);
         let shard = &mut self.nodes[node_of(p.msg.key, self.cfg.nodes)];
-        let met = match shard.node {
-            Node::Up if p.stale_client => Node::FailingOver,
-            node => node,
-        };
-        match met {
+        match met(shard.node, p) {
             Node::Up => {
                 shard.entries.remove(&p.msg.key);
                 self.invalidations += u64::from(measured);
