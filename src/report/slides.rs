@@ -771,15 +771,18 @@ pub fn experiment(
             let failing = summaries
                 .iter()
                 .any(|s| s["error_rate"].as_f64().is_some_and(|e| e >= 0.01));
-            let mut shown: Vec<(String, &ChartSvg<'_>)> = Vec::new();
-            for ((s, plots), faults) in summaries.iter().zip(own).zip(has_faults) {
+            // Each shown chart's variant, its number among all of them, and the chart.
+            let mut shown: Vec<(String, usize, &ChartSvg<'_>)> = Vec::new();
+            let mut capped = false;
+            for (k, ((s, plots), faults)) in summaries.iter().zip(own).zip(has_faults).enumerate() {
+                if shown.len() >= MAX_VARIANT_CHARTS {
+                    capped = true;
+                    break;
+                }
                 // Where any variant has a fault, every variant shows requests by final status,
                 // so that the side-by-side charts are of one thing.
                 if let Some(c) = key_chart(*faults || faulted || failing, plots) {
-                    shown.push((variant(s), c));
-                }
-                if shown.len() >= MAX_VARIANT_CHARTS {
-                    break;
+                    shown.push((variant(s), k + 1, c));
                 }
             }
             // Each chart's own words: a variant without faults shows its latency, another its
@@ -792,7 +795,7 @@ pub fn experiment(
             };
             let heading = shown
                 .first()
-                .map_or("The variants".into(), |(_, c)| heading_of(c));
+                .map_or("The variants".into(), |(_, _, c)| heading_of(c));
             let figure = |name: &str, c: &ChartSvg<'_>| {
                 format!(
                     "<figure><figcaption>{}</figcaption>{}</figure>",
@@ -802,7 +805,7 @@ pub fn experiment(
             };
             if shown.len() <= MAX_SIDE_BY_SIDE {
                 let mut body = String::from("<div class=\"pic side\">");
-                for (name, c) in &shown {
+                for (name, _, c) in &shown {
                     body.push_str(&figure(name, c));
                 }
                 body.push_str("</div>");
@@ -811,10 +814,10 @@ pub fn experiment(
                 // Numbered among all the variants: past the cap, the last says where the
                 // others are.
                 let n = summaries.len();
-                for (k, (name, c)) in shown.iter().enumerate() {
-                    let caption = format!("{name} ({} of {n})", k + 1);
+                for (k, (name, number, c)) in shown.iter().enumerate() {
+                    let caption = format!("{name} ({number} of {n})");
                     let mut body = format!("<div class=\"pic\">{}</div>", figure(&caption, c));
-                    if k + 1 == shown.len() && shown.len() < n {
+                    if k + 1 == shown.len() && capped {
                         body.push_str(&format!(
                             "<p class=\"note\">The first {} of {n} variants; report.html has them all.</p>",
                             shown.len()
