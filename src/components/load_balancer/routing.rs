@@ -127,7 +127,7 @@ impl LoadBalancer {
         let mut zone = zone;
         if !self.cfg.cross_zone && self.zones > 1 && !self.node_has_healthy(zone) {
             let live: Vec<usize> = (0..self.zones)
-                .filter(|&z| self.node_has_healthy(z))
+                .filter(|&z| self.lost[z].is_none() && self.node_has_healthy(z))
                 .collect();
             if !live.is_empty() {
                 zone = live[self.rng.random_range(0..live.len())];
