@@ -342,7 +342,8 @@ impl Kind for EbsConfig {
     }
 
     /// Beside its host, in the host's zones: a volume attaches only to an instance in its
-    /// own Availability Zone, and serves that instance alone.
+    /// own Availability Zone, and serves that instance alone. (A database's standby and
+    /// replicas have volumes of their own in their zones, which this one box stands for too.)
     fn diagram(&self) -> DiagramSpec {
         DiagramSpec {
             lines: self.lines(),

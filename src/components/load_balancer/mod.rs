@@ -27,7 +27,9 @@
 //! out of DNS (`lost_node_detection`, at once by default: AWS does not say) and after that
 //! while their cached answer lasts (a share falling linearly over `dns_ttl`), and their
 //! requests get no answer, ending in their own timeout; the others enter at the nodes left.
-//! Requests the lost node was already serving are not lost with it (a simplification).
+//! Requests the lost node was already serving are not lost with it (a simplification). A
+//! balancer whose targets are all in one zone has one node, which is not told: its targets
+//! are gone with the zone, and it answers as it does with none healthy.
 //!
 //! Its parts: `config.rs` (its table), `kind.rs` (what it declares), `targets.rs` (the
 //! targets, kept in line with an Auto Scaling group's registrations), `routing.rs` (which
