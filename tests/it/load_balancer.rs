@@ -654,3 +654,69 @@ fn without_cross_zone_a_group_built_after_its_balancer_gets_traffic_in_every_zon
     );
     assert!((u - v).abs() < 0.02, "{u} {v}");
 }
+
+#[test]
+fn the_node_lost_is_the_failed_zones_whatever_order_the_groups_zones_are_written_in() {
+    // An NLB (cross-zone off) before a group in zones written "c" then "a", an instance in
+    // each; zone c fails. Its node is lost: the clients that still resolve it time out, and
+    // nothing else does (zone a's node sends only to zone a's instance). Were the nodes
+    // numbered apart from the group's zones, zone a's node would be the one lost and zone
+    // c's would keep sending to its dead instance: far more timeouts than lost requests.
+    let s = crate::run(
+        r#"
+        [scenario]
+        duration = "4m"
+        [network]
+        same_az = "0s"
+        cross_az = "0s"
+        [[workload]]
+        name = "users"
+        target = "nlb"
+        arrival = { process = "constant", rate = 200 }
+        timeout = "2s"
+        [[component]]
+        id = "nlb"
+        kind = "load_balancer"
+        type = "network"
+        targets = "web"
+        [[component]]
+        id = "web"
+        kind = "ec2_autoscaling"
+        instance_type = "c6i.large"
+        zones = ["c", "a"]
+        min = 2
+        max = 2
+        work = "1ms"
+        [[fault]]
+        at = "60s"
+        for = "2m"
+        kind = "az_outage"
+        az = "c"
+        "#,
+    );
+    // 100/s at zone c's node, falling to none over the 60 s TTL: about 3,000.
+    let lost = num(&s, "components.nlb.lost_node_requests");
+    assert!((lost - 3_000.0).abs() < 300.0, "{lost}");
+    let timeouts = num(&s, "requests.by_status.timeout");
+    assert!(timeouts - lost < 30.0, "{timeouts} timed out, {lost} lost");
+}
+
+#[test]
+fn a_balancer_placed_in_the_failed_zone_is_down_with_it() {
+    // `az = "a"`: the whole balancer is in zone a, and its outage takes it: every request
+    // for the three minutes goes unanswered, none counted as a lost node's.
+    let s = crate::run(
+        &scenario(
+            100,
+            "300s",
+            "az = \"a\"",
+            &[("a1", "a"), ("b1", "b")],
+            "1ms",
+            "[[fault]]\nat = \"60s\"\nfor = \"3m\"\nkind = \"az_outage\"\naz = \"a\"\n",
+        )
+        .edit("target = \"lb\"", "target = \"lb\"\ntimeout = \"2s\""),
+    );
+    let timeouts = num(&s, "requests.by_status.timeout");
+    assert!((timeouts - 18_000.0).abs() <= 2.0, "{timeouts}");
+    assert!(archsim::metrics::pointer(&s, "components.lb.lost_node_requests").is_none());
+}
