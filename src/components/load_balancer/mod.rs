@@ -271,10 +271,7 @@ impl LoadBalancer {
             // falling linearly over `dns_ttl`; nothing answers them. Fresh clients resolve the
             // nodes left, evenly.
             let gone = since + self.cfg.lost_node_detection;
-            let stale = now < gone || {
-                let left = 1.0 - (now - gone).as_secs_f64() / self.cfg.dns_ttl.as_secs_f64();
-                self.rng.random::<f64>() < left
-            };
+            let stale = now < gone || self.still_cached(gone, now);
             let live: Vec<usize> = (0..self.zones)
                 .filter(|&z| self.lost[z].is_none())
                 .collect();

@@ -84,9 +84,17 @@ impl LoadBalancer {
     /// dropped it: caches expire uniformly over `dns_ttl`, so the share of clients that still
     /// do falls linearly from all to none (aws-facts: §3 misc: DNS TTL 60 s).
     fn stale_client(&mut self, zone: usize, now: SimTime) -> bool {
-        let Some(since) = self.dropped[zone] else {
-            return false;
-        };
+        match self.dropped[zone] {
+            Some(since) => self.still_cached(since, now),
+            None => false,
+        }
+    }
+
+    /// Whether a client at `now` still holds a DNS answer naming a node that left DNS at
+    /// `since` (dropped with no healthy target, or lost with its zone): caches expire
+    /// uniformly over `dns_ttl`, the share falling linearly from all to none; past it, none
+    /// (and no draw).
+    pub(super) fn still_cached(&mut self, since: SimTime, now: SimTime) -> bool {
         let ttl = self.cfg.dns_ttl;
         if now >= since + ttl {
             return false;
