@@ -59,6 +59,17 @@ pub struct Relative {
     pub of: Option<f64>,
 }
 
+impl Relative {
+    /// Its fields in an expectation's JSON (summary.json's, `check --json`'s): the variant,
+    /// the ratios as written and that variant's figure; `words_of_json` reads them back.
+    pub fn put_json(&self, o: &mut Value) {
+        o["relative_to"] = json!(self.to);
+        o["ratio_min"] = json!(self.min);
+        o["ratio_max"] = json!(self.max);
+        o["relative_value"] = json!(self.of);
+    }
+}
+
 /// How an expectation fared.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Verdict {
@@ -240,6 +251,15 @@ pub fn judge_relative(e: &Expectation, summary: &Summary, other: &Summary) -> Ve
             not_a_number(at, &e.metric)
         )
     };
+    // Below zero a ratio turns its bounds round (a sentinel such as -1 for "never").
+    let negative = |what: &str, of: f64| {
+        format!(
+            "variant \"{}\"'s `{}`{what} is {}, below zero: a ratio of it bounds nothing",
+            r.to,
+            e.metric,
+            figure(of)
+        )
+    };
     let seeds = summary["per_seed"].as_array().filter(|s| !s.is_empty());
     if let (true, Some(seeds)) = (e.each_seed, seeds) {
         let others = other["per_seed"].as_array().cloned().unwrap_or_default();
@@ -248,13 +268,7 @@ pub fn judge_relative(e: &Expectation, summary: &Summary, other: &Summary) -> Ve
             match (theirs, theirs.and_then(|o| number_at(o, &e.metric))) {
                 (None, _) => Err(format!("variant \"{}\" has no seed {seed}", r.to)),
                 (Some(o), None) => Err(missing(&format!(" in seed {seed}"), o)),
-                // Below zero a ratio turns its bounds round (a sentinel such as -1).
-                (_, Some(of)) if of < 0.0 => Err(format!(
-                    "variant \"{}\"'s `{}` in seed {seed} is {}, below zero: a ratio of it bounds nothing",
-                    r.to,
-                    e.metric,
-                    figure(of)
-                )),
+                (_, Some(of)) if of < 0.0 => Err(negative(&format!(" in seed {seed}"), of)),
                 (_, Some(of)) => Ok((
                     resolved(of),
                     format!(", {} × {}'s {}", ratio_words(r), r.to, figure(of)),
@@ -263,18 +277,7 @@ pub fn judge_relative(e: &Expectation, summary: &Summary, other: &Summary) -> Ve
         });
     }
     match of {
-        // Below zero a ratio turns its bounds round (a sentinel such as -1 for "never"):
-        // it bounds nothing.
-        Some(of) if of < 0.0 => Verdict::failed(
-            e,
-            summary,
-            format!(
-                "variant \"{}\"'s `{}` is {}, below zero: a ratio of it bounds nothing",
-                r.to,
-                e.metric,
-                figure(of)
-            ),
-        ),
+        Some(of) if of < 0.0 => Verdict::failed(e, summary, negative("", of)),
         // The figure multiplied is in the expectation's words ("≤ 0.5 × baseline's (94.77)").
         Some(of) => judge(&resolved(of), summary),
         None => Verdict::failed(e, summary, missing("", other)),
@@ -569,10 +572,7 @@ pub fn to_json(verdicts: &[Verdict]) -> Value {
                 // `min` and `max` are the figures judged; the ratios written and the other
                 // variant's figure beside them.
                 if let Some(r) = &v.expectation.relative {
-                    o["relative_to"] = json!(r.to);
-                    o["ratio_min"] = json!(r.min);
-                    o["ratio_max"] = json!(r.max);
-                    o["relative_value"] = json!(r.of);
+                    r.put_json(&mut o);
                 }
                 if v.expectation.each_seed || v.expectation.window.is_some() {
                     o["per_seed"] = v

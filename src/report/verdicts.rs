@@ -236,10 +236,7 @@ pub fn json(records: &[Record<'_>]) -> Value {
                 // Bounds made of another variant's figure: which, and the ratios written,
                 // as summary.json lists them.
                 if let Some(rel) = &e.relative {
-                    o["relative_to"] = json!(rel.to);
-                    o["ratio_min"] = json!(rel.min);
-                    o["ratio_max"] = json!(rel.max);
-                    o["relative_value"] = json!(rel.of);
+                    rel.put_json(&mut o);
                 }
                 o
             })
