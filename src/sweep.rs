@@ -1157,21 +1157,40 @@ fn stage_experiment(
 ) -> std::io::Result<Staged> {
     let name = &group[0].1.name;
     out.stage(name, |dir| {
-        // Each variant's folder is drawn on its own core.
-        let drawn: Vec<(String, Drawn)> = group
+        // Each variant's folder is written on its own core, its charts drawn once all the
+        // variants' are built, on scales they share.
+        let own = Drawings {
+            slides: false,
+            ..drawings
+        };
+        let dirs: Vec<PathBuf> = group
+            .iter()
+            .map(|(_, sc)| {
+                dir.join(
+                    sc.variant
+                        .as_ref()
+                        .map_or(scenario::variants::BASELINE, |v| v.name.as_str()),
+                )
+            })
+            .collect();
+        let mut pages: Vec<Page> = group
             .par_iter()
-            .map(|(o, sc)| {
-                let variant = sc
-                    .variant
-                    .as_ref()
-                    .map_or(scenario::variants::BASELINE, |v| v.name.as_str());
-                let vdir = dir.join(variant);
-                std::fs::create_dir(&vdir)?;
-                let own = Drawings {
-                    slides: false,
-                    ..drawings
-                };
-                write_run(&vdir, o, sc, own)
+            .zip(&dirs)
+            .map(|((o, sc), vdir)| {
+                std::fs::create_dir(vdir)?;
+                write_data(vdir, o, sc, own)
+            })
+            .collect::<std::io::Result<_>>()?;
+        share_scales(&mut pages);
+        let drawn: Vec<(String, Drawn)> = pages
+            .into_par_iter()
+            .zip(group.par_iter().zip(&dirs))
+            .map(|(page, ((o, _), vdir))| {
+                let diagram = page.diagram.clone().unwrap_or_default();
+                let plots = render(&o.summary, page, own, &|file, bytes| {
+                    write_new(vdir, file, bytes)
+                })?;
+                Ok((diagram, plots))
             })
             .collect::<std::io::Result<_>>()?;
         let summaries: Vec<Summary> = group.iter().map(|(o, _)| o.summary.clone()).collect();
@@ -1250,6 +1269,22 @@ fn write_run(
     scenario: &Scenario,
     drawings: Drawings,
 ) -> std::io::Result<(String, Drawn)> {
+    let page = write_data(dir, outcome, scenario, drawings)?;
+    let diagram = page.diagram.clone().unwrap_or_default();
+    let plots = render(&outcome.summary, page, drawings, &|file, bytes| {
+        write_new(dir, file, bytes)
+    })?;
+    Ok((diagram, plots))
+}
+
+/// The files of one run into `dir` but its charts and page: its numbers, series, diagram,
+/// traces and service map; returns the page they make, its charts built but not drawn.
+fn write_data(
+    dir: &Path,
+    outcome: &ScenarioOutcome,
+    scenario: &Scenario,
+    drawings: Drawings,
+) -> std::io::Result<Page> {
     let timeseries = report::timeseries_csv(&outcome.runs);
     let events = report::events_csv(&outcome.runs);
     let diagram = report::diagram::svg(scenario);
@@ -1282,27 +1317,29 @@ fn write_run(
     } else {
         None
     };
-    let plots = render(
-        dir,
-        &outcome.summary,
-        &timeseries,
-        &events,
-        Pictures {
-            diagram: Some(&diagram),
-            map: map.as_deref(),
-            waterfall: waterfall.as_deref(),
-        },
-        drawings,
-        &|file, bytes| write_new(dir, file, bytes),
-    )?;
-    Ok((diagram, plots))
+    Ok(Page {
+        diagram: Some(diagram),
+        map,
+        waterfall,
+        charts: charts(dir, &outcome.summary, &timeseries, &events, drawings.plots)?,
+    })
 }
 
-/// The drawings a scenario's page shows besides its charts, as SVG.
-struct Pictures<'a> {
-    diagram: Option<&'a str>,
-    map: Option<&'a str>,
-    waterfall: Option<&'a str>,
+/// A run's page as `render` draws it: the drawings it shows besides its charts, as SVG, and
+/// its charts, built but not drawn.
+struct Page {
+    diagram: Option<String>,
+    map: Option<String>,
+    waterfall: Option<String>,
+    charts: Vec<(String, report::plots::Chart)>,
+}
+
+/// Each variant's page of an experiment given the chart scales they share
+/// (`report::plots::share_scales`).
+fn share_scales(pages: &mut [Page]) {
+    let mut charts: Vec<&mut Vec<(String, report::plots::Chart)>> =
+        pages.iter_mut().map(|p| &mut p.charts).collect();
+    report::plots::share_scales(&mut charts);
 }
 
 /// `traces.json` (when a workload traces) and, with `plots`, the waterfall of the slowest
@@ -1348,40 +1385,38 @@ fn write_traces(
     Ok(svg)
 }
 
-/// Draws the plots (unless `drawings` says not to) and `report.html` of a scenario folder
-/// from its data, handing each file (name, bytes) to `write` as soon as it is drawn; returns
-/// the plots. The page links `slides.html` when `drawings.slides`.
-fn render(
+/// A run's charts from its saved series and events, built but not drawn; none without
+/// `plots` (the series are then not read back at all).
+fn charts(
     dir: &Path,
     summary: &Summary,
     timeseries: &str,
     events: &str,
-    pictures: Pictures,
+    plots: bool,
+) -> std::io::Result<Vec<(String, report::plots::Chart)>> {
+    if !plots {
+        return Ok(Vec::new());
+    }
+    let invalid = |e: String| invalid_data(dir, e);
+    let window_s = report::table::window_of(summary).map_err(invalid)?;
+    let table = report::table::SeriesTable::from_csv(timeseries, window_s).map_err(invalid)?;
+    let events = report::table::events_from_csv(events).map_err(invalid)?;
+    Ok(report::plots::scenario_charts(summary, &table, &events))
+}
+
+/// Draws a page's charts and writes `report.html` of a scenario folder, handing each file
+/// (name, bytes) to `write` as soon as it is drawn; returns the charts drawn. The page links
+/// `slides.html` when `drawings.slides`.
+fn render(
+    summary: &Summary,
+    page: Page,
     drawings: Drawings,
     write: &(dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync),
 ) -> std::io::Result<Drawn> {
-    let Pictures {
-        diagram,
-        map,
-        waterfall,
-    } = pictures;
-    let invalid = |e: String| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("{}: {e}", dir.display()),
-        )
-    };
     // Charts are drawn on all cores, each written as soon as it is drawn; the page keeps
-    // their SVG, in order. Without them the series are not read back at all.
-    let charts = if drawings.plots {
-        let window_s = report::table::window_of(summary).map_err(invalid)?;
-        let table = report::table::SeriesTable::from_csv(timeseries, window_s).map_err(invalid)?;
-        let events = report::table::events_from_csv(events).map_err(invalid)?;
-        report::plots::scenario_charts(summary, &table, &events)
-    } else {
-        Vec::new()
-    };
-    let plots: Vec<(String, String, String)> = charts
+    // their SVG, in order.
+    let plots: Vec<(String, String, String)> = page
+        .charts
         .into_par_iter()
         .map(|(stem, chart)| {
             let svg = report::plots::svg(&chart);
@@ -1391,10 +1426,18 @@ fn render(
         })
         .collect::<std::io::Result<_>>()?;
     // The waterfall is shown after the charts; it is not one of them (`Drawn` is the charts).
-    let waterfall = waterfall.filter(|_| drawings.plots);
+    let waterfall = page.waterfall.as_deref().filter(|_| drawings.plots);
     write(
         "report.html",
-        report::html::report(summary, diagram, map, &plots, waterfall, drawings.slides).as_bytes(),
+        report::html::report(
+            summary,
+            page.diagram.as_deref(),
+            page.map.as_deref(),
+            &plots,
+            waterfall,
+            drawings.slides,
+        )
+        .as_bytes(),
     )?;
     Ok(plots)
 }
@@ -1526,8 +1569,19 @@ pub fn replot(out: &OutDir, name: &str) -> std::io::Result<()> {
     // An experiment: each variant's folder, then its own pages from their summaries, in the
     // order its sweep.json lists them (the baseline first).
     let variants = read_experiment(&dir, name)?;
-    for v in &variants {
-        replot_run(&dir.join(v.variant.as_deref().unwrap_or_default()))?;
+    let dirs: Vec<PathBuf> = variants
+        .iter()
+        .map(|v| dir.join(v.variant.as_deref().unwrap_or_default()))
+        .collect();
+    let (saved, mut pages): (Vec<Summary>, Vec<Page>) = dirs
+        .iter()
+        .map(|d| saved_page(d))
+        .collect::<std::io::Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    share_scales(&mut pages);
+    for ((d, summary), page) in dirs.iter().zip(&saved).zip(pages) {
+        redraw(d, summary, page)?;
     }
     let summaries: Vec<Summary> = variants.into_iter().map(|v| v.summary).collect();
     if summaries.is_empty() {
@@ -1552,22 +1606,29 @@ fn invalid_data(dir: &Path, why: String) -> std::io::Error {
 
 /// Draws one run's plots and `report.html` again from its saved files.
 fn replot_run(dir: &Path) -> std::io::Result<()> {
+    let (summary, page) = saved_page(dir)?;
+    redraw(dir, &summary, page)
+}
+
+/// A run's summary and its page, charts built but not drawn, from its saved files.
+fn saved_page(dir: &Path) -> std::io::Result<(Summary, Page)> {
     let summary = read_summary(dir)?;
     let timeseries = read_printable(dir, "timeseries.csv")?;
     let events = read_printable(dir, "events.csv")?;
-    let diagram = read_saved(dir, "diagram.svg", MAX_SUMMARY_BYTES).ok();
-    let waterfall = read_saved(dir, "waterfall.svg", MAX_SUMMARY_BYTES).ok();
-    let map = read_saved(dir, "service-map.svg", MAX_SUMMARY_BYTES).ok();
+    let page = Page {
+        diagram: read_saved(dir, "diagram.svg", MAX_SUMMARY_BYTES).ok(),
+        map: read_saved(dir, "service-map.svg", MAX_SUMMARY_BYTES).ok(),
+        waterfall: read_saved(dir, "waterfall.svg", MAX_SUMMARY_BYTES).ok(),
+        charts: charts(dir, &summary, &timeseries, &events, true)?,
+    };
+    Ok((summary, page))
+}
+
+/// Draws a saved run's page into its folder again, each file replaced atomically.
+fn redraw(dir: &Path, summary: &Summary, page: Page) -> std::io::Result<()> {
     render(
-        dir,
-        &summary,
-        &timeseries,
-        &events,
-        Pictures {
-            diagram: diagram.as_deref(),
-            map: map.as_deref(),
-            waterfall: waterfall.as_deref(),
-        },
+        summary,
+        page,
         Drawings {
             plots: true,
             // Slides written earlier stay, and stay linked.

@@ -142,6 +142,9 @@ pub struct Panel {
     pub lines: Vec<Line>,
     /// Fixed y range, for quantities with natural bounds (utilisation 0-100 %).
     pub y_max: Option<f64>,
+    /// The y range (bottom, top) this panel shares with its like in other charts
+    /// (`share_scales`), over its own.
+    pub shared: Option<(f64, f64)>,
 }
 
 pub struct Chart {
@@ -321,6 +324,7 @@ fn prepare(panel: &Panel) -> Prepared {
         (None, false, Some(top)) => top,
         _ => hi,
     };
+    let (lo, hi) = panel.shared.unwrap_or((lo, hi));
     Prepared { stacked, lo, hi }
 }
 
@@ -1927,6 +1931,7 @@ pub fn scenario_charts(
                 kind: Kind::Lines,
                 lines: lat,
                 y_max: None,
+                shared: None,
             }],
         );
         if !succeeded {
@@ -1968,6 +1973,7 @@ pub fn scenario_charts(
             kind: Kind::Stacked,
             lines: std::mem::take(&mut lines),
             y_max: None,
+            shared: None,
         }];
         if !overlay.is_empty() {
             panels.push(Panel {
@@ -1976,6 +1982,7 @@ pub fn scenario_charts(
                 kind: Kind::Lines,
                 lines: overlay,
                 y_max: None,
+                shared: None,
             });
         }
         out.push((
@@ -2022,6 +2029,7 @@ pub fn scenario_charts(
                         kind: Kind::Lines,
                         lines,
                         y_max: spec.y_max,
+                        shared: None,
                     })
                 })
                 .collect();
@@ -2034,6 +2042,63 @@ pub fn scenario_charts(
         }
     }
     out
+}
+
+/// Gives each panel that several charts have alike (charts of one file stem, the panel in
+/// one place, on one axis) the y range that holds all of theirs: an experiment's variants,
+/// shown side by side on its slides and page after page, are then compared by eye and not
+/// by their ticks. `charts` holds each variant's charts; a panel without a value (no request
+/// succeeded: no latency) neither sets the range nor takes it, and a chart whose panel took it
+/// says so in its subtitle.
+pub fn share_scales(charts: &mut [&mut Vec<(String, Chart)>]) {
+    // Per (stem, panel): its axis, the range so far, and how many charts have it.
+    type Shared = ((String, bool), (f64, f64), usize);
+    let mut ranges: BTreeMap<(String, usize), Option<Shared>> = BTreeMap::new();
+    for (stem, chart) in charts.iter().flat_map(|c| c.iter()) {
+        for (k, panel) in chart.panels.iter().enumerate() {
+            if !has_values(&panel.lines) {
+                continue;
+            }
+            let p = prepare(panel);
+            let axis = (panel.y_desc.clone(), panel.log_y);
+            ranges
+                .entry((stem.clone(), k))
+                .and_modify(|r| {
+                    *r = r
+                        .take()
+                        .filter(|(a, _, _)| *a == axis)
+                        .map(|(a, (lo, hi), n)| (a, (lo.min(p.lo), hi.max(p.hi)), n + 1))
+                })
+                .or_insert(Some((axis, (p.lo, p.hi), 1)));
+        }
+    }
+    for (stem, chart) in charts.iter_mut().flat_map(|c| c.iter_mut()) {
+        let mut any = false;
+        for (k, panel) in chart.panels.iter_mut().enumerate() {
+            if let (Some(Some((_, range, n))), true) =
+                (ranges.get(&(stem.clone(), k)), has_values(&panel.lines))
+            {
+                if *n > 1 {
+                    panel.shared = Some(*range);
+                    any = true;
+                }
+            }
+        }
+        if any {
+            chart.subtitle.push_str("; y axis alike in every variant");
+        }
+    }
+}
+
+/// Whether any of `lines` has a value to draw.
+fn has_values(lines: &[Line]) -> bool {
+    lines.iter().any(|l| {
+        l.band
+            .median
+            .iter()
+            .chain(&l.band.max)
+            .any(|v| v.is_finite())
+    })
 }
 
 /// The longest legend label a summary's `legend` may give a line [characters]: a Route 53
@@ -2220,6 +2285,7 @@ pub fn comparison_charts(
             kind: Kind::Lines,
             lines,
             y_max: None,
+            shared: None,
         }],
         t_end,
         warmup_s,
@@ -2419,6 +2485,98 @@ mod tests {
         assert_eq!(straightened(tip.clone()), tip);
         let through = vec![(1.0, 2.0), (1.0, 5.0), (1.0, 8.0)];
         assert_eq!(straightened(through), [(1.0, 2.0), (1.0, 8.0)]);
+    }
+
+    /// A one-panel chart of one line at `values`, its axis `y_desc`, linear or log.
+    fn one_line_chart(y_desc: &str, log_y: bool, values: &[f64]) -> super::Chart {
+        super::Chart {
+            title: "t".into(),
+            subtitle: "seed 1".into(),
+            panels: vec![super::Panel {
+                y_desc: y_desc.into(),
+                log_y,
+                kind: super::Kind::Lines,
+                lines: vec![super::Line {
+                    label: "l".into(),
+                    color: plotters::style::RGBColor(0, 0, 0),
+                    band: crate::report::table::Band {
+                        t: (0..values.len()).map(|k| k as f64).collect(),
+                        median: values.to_vec(),
+                        min: values.to_vec(),
+                        max: values.to_vec(),
+                    },
+                    dashed: false,
+                }],
+                y_max: None,
+                shared: None,
+            }],
+            t_end: values.len() as f64,
+            warmup_s: 0.0,
+            events: Vec::new(),
+            instants_seed: 1,
+            kinds: Default::default(),
+        }
+    }
+
+    #[test]
+    fn variants_charts_alike_share_the_range_that_holds_them_all() {
+        let chart = |stem: &str, y: &str, log: bool, v: &[f64]| {
+            (stem.to_string(), one_line_chart(y, log, v))
+        };
+        let mut a = vec![
+            chart("throughput-users", "requests/s", false, &[100.0, 120.0]),
+            chart("latency-users", "latency [ms]", true, &[20.0, 40.0]),
+            chart("component-db", "connections", false, &[3.0, 4.0]),
+            chart("component-web", "vCPUs busy", false, &[2.0, 2.0]),
+        ];
+        let mut b = vec![
+            chart("throughput-users", "requests/s", false, &[300.0, 200.0]),
+            chart("latency-users", "latency [ms]", true, &[300.0, f64::NAN]),
+            // Another axis under the same stem: each keeps its own.
+            chart("component-db", "queries/s", false, &[30.0, 40.0]),
+        ];
+        let own = |c: &super::Chart| {
+            let p = super::prepare(&c.panels[0]);
+            (p.lo, p.hi)
+        };
+        let (a_lat, b_lat) = (own(&a[1].1), own(&b[1].1));
+        let b_top = own(&b[0].1).1;
+        super::share_scales(&mut [&mut a, &mut b]);
+        // Linear: from 0 to the higher top, the same in both.
+        assert_eq!(own(&a[0].1), (0.0, b_top));
+        assert_eq!(own(&b[0].1), (0.0, b_top));
+        // Log: the lower bottom and the higher top.
+        let both = (a_lat.0.min(b_lat.0), a_lat.1.max(b_lat.1));
+        assert!(both.0 < b_lat.0 && both.1 > a_lat.1, "{both:?}");
+        assert_eq!(own(&a[1].1), both);
+        assert_eq!(own(&b[1].1), both);
+        // Unlike axes, and a chart one variant alone has, keep their own scale and say nothing.
+        for c in [&a[2].1, &b[2].1, &a[3].1] {
+            assert!(c.panels[0].shared.is_none());
+            assert_eq!(c.subtitle, "seed 1");
+        }
+        assert!(a[0].1.subtitle.ends_with("; y axis alike in every variant"));
+    }
+
+    #[test]
+    fn a_panel_without_a_value_neither_sets_a_shared_scale_nor_takes_it() {
+        let mut a = vec![(
+            "latency-users".to_string(),
+            one_line_chart("ms", true, &[20.0, 30.0]),
+        )];
+        let mut b = vec![(
+            "latency-users".to_string(),
+            one_line_chart("ms", true, &[f64::NAN]),
+        )];
+        let mut c = vec![(
+            "latency-users".to_string(),
+            one_line_chart("ms", true, &[25.0]),
+        )];
+        let own_a = super::prepare(&a[0].1.panels[0]);
+        super::share_scales(&mut [&mut a, &mut b, &mut c]);
+        assert!(b[0].1.panels[0].shared.is_none());
+        assert_eq!(a[0].1.panels[0].shared, Some((own_a.lo, own_a.hi)));
+        assert!(c[0].1.panels[0].shared.is_some());
     }
 
     #[test]
@@ -2663,6 +2821,7 @@ mod tests {
                     kind: Kind::Lines,
                     lines,
                     y_max: None,
+                    shared: None,
                 })
                 .collect(),
             t_end: 240.0,

@@ -1931,3 +1931,52 @@ fn a_variant_removes_a_fault_whole_by_its_number_in_the_baseline() {
     let e = variant("unset = [\"fault\"]");
     assert!(e.contains("(fault.0 removes the first [[fault]])"), "{e}");
 }
+
+/// The numbers written on a chart: its ticks, mostly.
+fn numbers_on(svg: &[u8]) -> Vec<String> {
+    let svg = String::from_utf8_lossy(svg);
+    let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("SVG: {e}"));
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| n.descendants().filter_map(|t| t.text()).collect::<String>())
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || ".k".contains(c)))
+        .collect()
+}
+
+#[test]
+fn the_variants_charts_share_their_scales_so_that_they_compare_by_eye() {
+    let home = tempfile::tempdir().unwrap();
+    // Twice the load in the variant: on scales of their own the two charts of requests by
+    // status would look alike.
+    let text = BASE
+        .edit("duration = \"30m\"", "duration = \"2m\"")
+        .edit("seeds = 10", "seeds = 1")
+        + "[[variant]]\nname = \"double\"\nset = { \"users.arrival.rate\" = 60, \"web.servers\" = 8 }\n";
+    std::fs::write(home.path().join("exp.toml"), &text).unwrap();
+    archsim_ok(&["run", "exp.toml", "--out", "o", "--slides"], home.path());
+    let files = crate::files_under(&home.path().join("o"));
+    for chart in ["throughput-users.svg", "latency-users.svg"] {
+        let base = &files[&format!("exp/baseline/{chart}")];
+        let double = &files[&format!("exp/double/{chart}")];
+        assert_eq!(numbers_on(base), numbers_on(double), "{chart}");
+        for svg in [base, double] {
+            assert!(
+                String::from_utf8_lossy(svg).contains("y axis alike in every variant"),
+                "{chart}"
+            );
+        }
+    }
+    // The slides show the two side by side: the variants' own drawings, shared scales and all.
+    let slides = String::from_utf8_lossy(&files["exp/slides.html"]).into_owned();
+    assert!(slides.contains("The variants"), "no variants slide");
+    // Charts only one variant has keep their own scale: none here says otherwise.
+    let single = BASE
+        .edit("duration = \"30m\"", "duration = \"2m\"")
+        .edit("seeds = 10", "seeds = 1");
+    std::fs::write(home.path().join("one.toml"), &single).unwrap();
+    archsim_ok(&["run", "one.toml", "--out", "p"], home.path());
+    let one = crate::files_under(&home.path().join("p"));
+    let thr = String::from_utf8_lossy(&one["exp/throughput-users.svg"]).into_owned();
+    assert!(!thr.contains("alike in every variant"));
+}
