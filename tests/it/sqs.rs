@@ -138,7 +138,9 @@ fn a_receive_beyond_the_in_flight_limit_gets_nothing() {
     // beyond gets nothing (OverLimit). Every batch fails and stays invisible for 12 h, so
     // in-flight messages only accumulate: 3,000 sends/s for 60 s (179,999 of them) reach the
     // limit at about 40 s, and the 59,999 sent after stay visible.
-    let q = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nvisibility_timeout = \"12h\"\nconsumer = { to = \"fn\", batch_size = 1 }\n";
+    // The mapping does not back off on the failures (`backoff_batches = 0`), so that its
+    // pollers scale up as the test needs.
+    let q = "[[component]]\nid = \"q\"\nkind = \"sqs\"\nvisibility_timeout = \"12h\"\nconsumer = { to = \"fn\", batch_size = 1, backoff_batches = 0 }\n";
     let s = run(&scenario(
         "1m",
         3_000,
@@ -1194,4 +1196,76 @@ fn per_batch_calls_on_a_function_no_queue_invokes_are_warned_of() {
         &format!("[[component]]\nid = \"q\"\nkind = \"sqs\"\nconsumer = {{ to = \"fn\" }}\n{fn_per_batch}"),
     );
     assert!(crate::located_warnings(&queued).is_empty());
+}
+
+/// Poisson sends at `rate` a second to a queue of visibility `visibility` whose mapping
+/// (batches of one, `consumer` more of its keys) invokes a 100 ms function held to
+/// `reserved_concurrency = 1`.
+fn throttled(visibility: &str, consumer: &str, rate: u32, duration: &str) -> String {
+    scenario(duration, rate, "")
+        .replace("process = \"constant\"", "process = \"poisson\"")
+        + &format!(
+            "[[component]]\nid = \"q\"\nkind = \"sqs\"\nvisibility_timeout = \"{visibility}\"\n\
+             max_receive_count = 5\ndead_letter = \"dlq\"\n\
+             consumer = {{ to = \"fn\", batch_size = 1{consumer} }}\n{}reserved_concurrency = 1\n{DLQ}",
+            function("100ms", false)
+        )
+}
+
+#[test]
+fn a_throttled_batch_is_retried_until_its_visibility_timeout_not_returned_at_once() {
+    // `lambda:services-sqs-errorhandling.html`: "If the invocation fails due to throttling
+    // … Lambda continues to retry the message until the message's timestamp exceeds your
+    // queue's visibility timeout". Five batches at once against one environment: four of
+    // them are throttled at first, and retried every second (`throttle_retry_delay`) while
+    // the function, 10 messages a second at most, keeps up with 5 a second (Poisson, so
+    // that some arrive while it is busy): every throttle
+    // is retried, no batch fails, no message comes back, none reaches the dead-letter queue.
+    let s = run(&throttled("30s", "", 5, "1m"));
+    let throttled_n = num(&s, "components.q.throttled_invocations");
+    assert!(throttled_n > 0.0, "nothing throttled");
+    assert_eq!(num(&s, "components.fn.throttles"), throttled_n);
+    // Each retried but those throttled in the run's last second, whose retry would come
+    // after it (the pollers stop with the run).
+    let retried = num(&s, "components.q.throttle_retries");
+    assert!(
+        retried <= throttled_n && throttled_n - retried <= 5.0,
+        "{retried} of {throttled_n}"
+    );
+    assert_eq!(num(&s, "components.q.failed_batches"), 0.0);
+    assert_eq!(num(&s, "components.q.redelivered"), 0.0);
+    assert_eq!(num(&s, "components.dlq.received_by_redrive"), 0.0);
+    // Every message but those of the last seconds is deleted.
+    assert!(num(&s, "components.q.deletes") >= num(&s, "components.q.sends") - 20.0);
+
+    // A retry that would come after the visibility timeout is not made: the batch has
+    // failed, and its message is visible again when the timeout ends, received once more.
+    let s = run(&throttled(
+        "10s",
+        ", throttle_retry_delay = \"11s\"",
+        5,
+        "1m",
+    ));
+    assert!(num(&s, "components.q.throttled_invocations") > 0.0);
+    assert_eq!(num(&s, "components.q.throttle_retries"), 0.0);
+    assert!(num(&s, "components.q.failed_batches") > 0.0);
+    assert!(num(&s, "components.q.redelivered") > 0.0);
+}
+
+#[test]
+fn throttles_lower_the_mappings_concurrency_and_hold_its_scaling() {
+    // The same page: on throttles Lambda "gradually backs off retries by reducing the amount
+    // of concurrency allocated" to the mapping; the knowledge center's "lambda-sqs-scaling":
+    // it "throttles function scaling when invocation errors occur". Twenty messages a second
+    // against a function that takes 10: a backlog that would scale the pollers up by 5 a
+    // second. Backing off, the mapping stays near where it starts (5 batches); with
+    // `backoff_batches = 0` it climbs while messages remain, its batches throttled.
+    let held = run(&throttled("30s", "", 20, "1m"));
+    let climbing = run(&throttled("30s", ", backoff_batches = 0", 20, "1m"));
+    let most = |s: &crate::Summary| num(s, "components.q.concurrent_batches_max");
+    assert!(most(&held) <= 10.0, "held to {}", most(&held));
+    assert!(most(&climbing) >= 100.0, "climbed to {}", most(&climbing));
+    // The function does the same work either way: its one environment is busy throughout.
+    let done = |s: &crate::Summary| num(s, "components.q.deletes");
+    assert!((done(&held) - done(&climbing)).abs() <= 0.05 * done(&held));
 }

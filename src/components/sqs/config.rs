@@ -35,6 +35,8 @@ struct RawConsumer {
     maximum_concurrency: Option<Spanned<i64>>,
     function_response_types: Option<Vec<Spanned<String>>>,
     provisioned_pollers: Option<Spanned<RawPollers>>,
+    throttle_retry_delay: Option<Spanned<String>>,
+    backoff_batches: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -63,6 +65,17 @@ pub struct Consumer {
     /// `function_response_types = ["ReportBatchItemFailures"]`: the function reports which
     /// messages of a batch failed, and only those return to the queue (aws-facts: §16).
     pub report_batch_item_failures: bool,
+    /// How long a throttled batch waits before each retry [ns].
+    /// `lambda:services-sqs-errorhandling.html`: Lambda retries a throttled invocation until
+    /// the visibility timeout, backing off "by reducing the amount of concurrency allocated"
+    /// to the mapping (`backoff_batches`), and gives no wait: 1 s (as the first backoff of
+    /// Lambda's asynchronous queue, aws-facts §14) is a choice.
+    pub throttle_retry_delay: SimTime,
+    /// How many batches fewer the mapping runs at once after each throttled invocation and
+    /// (without ReportBatchItemFailures) each failed one [batches]. The same page: Lambda
+    /// "gradually backs off, reducing the amount of concurrency allocated" to the mapping,
+    /// by an amount it does not give: one batch is a choice.
+    pub backoff_batches: u32,
 }
 
 /// A validated `sqs` queue.
@@ -131,6 +144,10 @@ pub const RESPONSE_TYPES: &[&str] = &["ReportBatchItemFailures"];
 /// aws-facts: §16 SQS: MaximumConcurrency 2–1,000; 1,000 concurrent batches at most.
 pub const MIN_CONCURRENCY: i64 = 2;
 pub const MAX_CONCURRENCY: i64 = 1_000;
+/// `Consumer::throttle_retry_delay` and `Consumer::backoff_batches` unless set (choices,
+/// said there).
+pub const DEFAULT_THROTTLE_RETRY: SimTime = SimTime::from_secs(1);
+pub const DEFAULT_BACKOFF_BATCHES: i64 = 1;
 
 /// Reads and validates an `sqs` table; `None` when it has errors (reported on `ck`).
 pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<SqsConfig> {
@@ -373,6 +390,23 @@ fn consumer(ck: &mut Checker, c: &Spanned<RawConsumer>, fifo: bool) -> Option<Co
         let words = ck.words_of(list, "consumer.function_response_types", RESPONSE_TYPES)?;
         Some(!words.is_empty())
     });
+    let retry_delay = ck.or(&c.throttle_retry_delay, DEFAULT_THROTTLE_RETRY, |ck, d| {
+        let t = ck.duration(d, "consumer.throttle_retry_delay")?;
+        if t == SimTime::ZERO || t > MAX_VISIBILITY {
+            ck.error(
+                d.span(),
+                format!("`consumer.throttle_retry_delay` is {t}; give more than 0s and at most 12h (a visibility timeout's longest)"),
+            );
+            return None;
+        }
+        Some(t)
+    });
+    let backoff = ck.int_or(
+        &c.backoff_batches,
+        "consumer.backoff_batches",
+        (0, MAX_CONCURRENCY),
+        DEFAULT_BACKOFF_BATCHES,
+    );
     let provisioned = provisioned?;
     let (batch, window) = (batch?, window?);
     // Lambda's CreateEventSourceMapping (MaximumBatchingWindowInSeconds): "For Amazon SQS
@@ -399,6 +433,8 @@ fn consumer(ck: &mut Checker, c: &Spanned<RawConsumer>, fifo: bool) -> Option<Co
         max_concurrency: provisioned.map_or(conc? as u32, |(_, max)| max * INVOKES_PER_POLLER),
         provisioned,
         report_batch_item_failures: report?,
+        throttle_retry_delay: retry_delay?,
+        backoff_batches: backoff? as u32,
     })
 }
 

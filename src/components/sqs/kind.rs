@@ -214,6 +214,18 @@ impl Kind for SqsConfig {
                         required: false,
                         about: "[\"ReportBatchItemFailures\"]: the function reports which messages of a batch failed, and only those return to the queue after the visibility timeout (a FIFO batch: from its first failed message on); the others are deleted (default none: one failed message returns the whole batch)",
                     },
+                    Key {
+                        name: "throttle_retry_delay",
+                        ty: KeyType::Duration,
+                        required: false,
+                        about: "how long the poller holding a throttled batch waits before invoking again, each time, while a retry is due before the visibility timeout; AWS gives no figure (default 1s, a choice)",
+                    },
+                    Key {
+                        name: "backoff_batches",
+                        ty: KeyType::Integer { min: 0, max: 1_000 },
+                        required: false,
+                        about: "how many batches fewer the mapping runs at once after each throttled invocation, and each failed one without ReportBatchItemFailures, not below where it starts; it scales up again after a second without one; 0 turns the backoff off; AWS gives no figure (default 1, a choice)",
+                    },
                 ]),
                 required: false,
                 about: "the event source mapping that polls the queue (Lambda's SQS trigger)",
@@ -283,6 +295,16 @@ impl Kind for SqsConfig {
                 path: "redelivered",
                 unit: Unit::Count,
                 about: "messages received again after a visibility timeout: deliveries beyond the first (queues with a consumer)",
+            },
+            Field {
+                path: "throttled_invocations",
+                unit: Unit::Count,
+                about: "invocations of the consumer Lambda throttled (queues with a consumer): each retried within the visibility timeout, or its batch failed",
+            },
+            Field {
+                path: "throttle_retries",
+                unit: Unit::Count,
+                about: "throttled batches invoked again after a backoff, by the poller that held them (queues with a consumer)",
             },
             Field {
                 path: "failed_items",
@@ -612,8 +634,9 @@ impl Kind for SqsConfig {
             }
             // The knowledge center's "lambda-sqs-scaling": "Event source mappings don't
             // account for reserved concurrency and can process more messages off your queue
-            // than can be sent to your function": a batch whose invocation is throttled goes
-            // back to the queue and has been received, which counts toward the redrive.
+            // than can be sent to your function": the batches beyond it are throttled and
+            // retried until their visibility timeout (`lambda:services-sqs-errorhandling.html`),
+            // and a batch still throttled then goes back to the queue, received once more.
             let reserved = rel.reserved_concurrency.get(c.to).copied().flatten();
             let batches = if self.fifo {
                 c.max_concurrency.min(self.message_groups)
@@ -623,14 +646,14 @@ impl Kind for SqsConfig {
             if let Some(r) = reserved.filter(|&r| batches > r) {
                 let redrive = match self.redrive {
                     Some((n, _)) => format!(
-                        ", and each throttled batch's messages have been received once more toward `max_receive_count` ({n}): they can reach the dead-letter queue without ever failing"
+                        ", received once more toward `max_receive_count` ({n}): they can reach the dead-letter queue without ever failing"
                     ),
                     None => String::new(),
                 };
                 ck.warn(
                     c.to_span.clone(),
                     format!(
-                        "the event source mapping may run {batches} batches at once (`maximum_concurrency`{}), but consumer \"{}\" has `reserved_concurrency = {r}`: Lambda throttles the invocations beyond it and the batches go back to the queue after the visibility timeout{redrive}; give `maximum_concurrency` at most {r}",
+                        "the event source mapping may run {batches} batches at once (`maximum_concurrency`{}), but consumer \"{}\" has `reserved_concurrency = {r}`: Lambda throttles the invocations beyond it, the mapping backs off and retries them until the visibility timeout, and a batch still throttled then goes back to the queue{redrive}; give `maximum_concurrency` at most {r}",
                         if self.fifo { ", or the message groups" } else { ", 1,000 unless set" },
                         rel.ids[c.to],
                     ),

@@ -27,9 +27,15 @@
 //! `Msg::messages`, the first message's operation and key, and (for more than one message)
 //! each message's operation as the call's items (a Lambda does each message's work, and a
 //! message fails by its own operation or draw). A success deletes the batch (one
-//! DeleteMessageBatch); any other answer (a function error, a throttle, a timeout) leaves its
-//! messages invisible until their visibility timeout, then visible again, their receive
-//! count up by one at the next receive. With `function_response_types =
+//! DeleteMessageBatch). A throttled invocation (429) is retried by the poller holding the
+//! batch every `throttle_retry_delay` while a retry is due before the batch's visibility
+//! timeout (`lambda:services-sqs-errorhandling.html`); each throttle, and each failed batch
+//! without ReportBatchItemFailures, lowers the mapping's concurrency by `backoff_batches`
+//! (not below where it starts), and it scales up again only after a step without one (the
+//! knowledge center's "lambda-sqs-scaling": Lambda "throttles function scaling when
+//! invocation errors occur"). Any other answer (a function error, a timeout), or a throttle
+//! with no retry left, leaves its messages invisible until their visibility timeout, then
+//! visible again, their receive count up by one at the next receive. With `function_response_types =
 //! ["ReportBatchItemFailures"]` the function answers a batch with some failed messages as a
 //! success that names them: only those stay invisible (in a FIFO queue, every message of the
 //! batch from the first failed one on, so that the group keeps its order), and the others
@@ -57,7 +63,9 @@ pub(crate) use kind::fifo_words;
 
 use super::token_bucket::TokenBucket;
 use super::{batch_spans, pack, unpack, BuildEnv, Component, ComponentReport, Edge, Token};
-use crate::kernel::{CallId, Ctx, Input, Item, Msg, Reply, SimRng, SimTime, SpanEnd, TimerHandle};
+use crate::kernel::{
+    CallId, Ctx, Input, Item, Msg, Outcome, Reply, SimRng, SimTime, SpanEnd, TimerHandle,
+};
 use crate::metrics::{Clock, Counter, Counts, Durations, EventLog, Level, MetricSet};
 use crate::status;
 use kind::{BACKLOG, BATCHES, DELETES, IN_FLIGHT, MOVED, OLDEST, POLLERS, SENDS};
@@ -238,6 +246,8 @@ enum Timer {
     Sample,
     /// A FIFO receive has a token again.
     Quota,
+    /// A throttled batch's poller invokes the consumer with it again.
+    Retry(BatchRef),
 }
 
 impl Token for Timer {
@@ -249,6 +259,7 @@ impl Token for Timer {
             Timer::Scale => pack(3, 0),
             Timer::Sample => pack(4, 0),
             Timer::Quota => pack(5, 0),
+            Timer::Retry(b) => pack(6, b.index()),
         }
     }
 
@@ -260,6 +271,7 @@ impl Token for Timer {
             (3, 0) => Some(Timer::Scale),
             (4, 0) => Some(Timer::Sample),
             (5, 0) => Some(Timer::Quota),
+            (6, i) => Some(Timer::Retry(BatchRef::from_index(i))),
             _ => None,
         }
     }
@@ -275,6 +287,10 @@ struct Batch {
     /// Its messages are visible again (the visibility timeout is over).
     returned: bool,
     visibility: Option<TimerHandle>,
+    /// When it was received: its visibility timeout runs from then.
+    received: SimTime,
+    /// The times its invocation was throttled and retried.
+    retries: u32,
 }
 
 /// A FIFO message group: its visible messages in order, and whether a batch holds it.
@@ -324,6 +340,8 @@ pub struct Sqs {
     window_over: bool,
     scale_armed: bool,
     quota_armed: bool,
+    /// The mapping backed off (`back_off`) since the last scaling step.
+    backed_off: bool,
     // Recorders.
     sends: Counter,
     throttles: u64,
@@ -342,6 +360,9 @@ pub struct Sqs {
     redelivered: u64,
     /// Messages the consumer reported failed in a batch it answered (ReportBatchItemFailures).
     items_failed: u64,
+    /// Invocations of the consumer answered with a throttle, and those retried.
+    throttled_invocations: u64,
+    throttle_retries: u64,
     billed: f64,
     statuses: Counts<u16>,
     backlog: Level,
@@ -396,6 +417,7 @@ impl Sqs {
             window_armed: false,
             window_over: false,
             scale_armed: false,
+            backed_off: false,
             quota_armed: false,
             sends: Counter::new(&clock),
             throttles: 0,
@@ -409,6 +431,8 @@ impl Sqs {
             batches_started: 0,
             batches_failed: 0,
             redelivered: 0,
+            throttled_invocations: 0,
+            throttle_retries: 0,
             items_failed: 0,
             billed: 0.0,
             statuses: Counts::default(),
@@ -684,8 +708,14 @@ impl Sqs {
             };
             (c.max_concurrency, step)
         });
+        // The knowledge center's "lambda-sqs-scaling": "Lambda throttles function scaling when
+        // invocation errors occur. When the errors are resolved, Lambda continues to scale":
+        // no step up after a step in which the mapping backed off.
+        let backed_off = std::mem::take(&mut self.backed_off);
         if self.messages_remain() && now < self.clock.end {
-            self.target = (self.target + step).min(cap);
+            if !backed_off {
+                self.target = (self.target + step).min(cap);
+            }
             ctx.schedule(SCALE_STEP, Timer::Scale.encode());
         } else if self.active > 0 && now < self.clock.end {
             ctx.schedule(SCALE_STEP, Timer::Scale.encode());
@@ -835,8 +865,6 @@ impl Sqs {
             return;
         }
         self.in_flight_count += taken.len();
-        // `take_visible` summed the sizes of what it took.
-        let size = bytes.min(u64::from(u32::MAX)) as u32;
         // A ReceiveMessage returns at most 10 messages, each 64 KB of what it returns a
         // request on the bill: a batch of more is that many more receives (the first is
         // billed above, as an empty one is).
@@ -848,6 +876,37 @@ impl Sqs {
             })
             .sum();
         self.bill(now, receives.saturating_sub(1) as f64);
+        self.next_gen = self.next_gen.wrapping_add(1);
+        let gen = self.next_gen;
+        let slot = self.batches.insert(Batch {
+            gen,
+            msgs: taken,
+            groups,
+            answered: false,
+            returned: false,
+            visibility: None,
+            received: now,
+            retries: 0,
+        });
+        let me = BatchRef { slot, gen };
+        // A visibility timeout that would end after the run is never set: the pollers have
+        // stopped by then, and the run does not go on for hours of simulated time for it.
+        if now + self.cfg.visibility_timeout < self.clock.end {
+            self.batches[slot].visibility =
+                ctx.schedule_fixed(self.cfg.visibility_timeout, Timer::Visible(me).encode());
+        }
+        self.active += 1;
+        self.batches_started += u64::from(self.clock.measured(now));
+        self.concurrent
+            .set(&self.clock, now, f64::from(self.active));
+        self.invoke(ctx, c, me);
+    }
+
+    /// Invokes the consumer with batch `me`.
+    fn invoke(&mut self, ctx: &mut Ctx<'_>, c: &Consumer, me: BatchRef) {
+        let taken = &self.batches[me.slot].msgs;
+        let bytes: u64 = taken.iter().map(|&id| u64::from(self.msgs[id].size)).sum();
+        let size = bytes.min(u64::from(u32::MAX)) as u32;
         let first = &self.msgs[taken[0]];
         // The batch's call nests under the wait of its first traced message and links the
         // others' waits: X-Ray continues the trace of the SQS message into the function it
@@ -869,32 +928,11 @@ impl Sqs {
             asynchronous: false,
             span: parent,
         };
-        self.next_gen = self.next_gen.wrapping_add(1);
-        let gen = self.next_gen;
-        let slot = self.batches.insert(Batch {
-            gen,
-            msgs: taken,
-            groups,
-            answered: false,
-            returned: false,
-            visibility: None,
-        });
-        let me = BatchRef { slot, gen };
-        // A visibility timeout that would end after the run is never set: the pollers have
-        // stopped by then, and the run does not go on for hours of simulated time for it.
-        if now + self.cfg.visibility_timeout < self.clock.end {
-            self.batches[slot].visibility =
-                ctx.schedule_fixed(self.cfg.visibility_timeout, Timer::Visible(me).encode());
-        }
-        self.active += 1;
-        self.batches_started += u64::from(self.clock.measured(now));
-        self.concurrent
-            .set(&self.clock, now, f64::from(self.active));
         let tag = Tag::Batch(me).encode();
         if msg.messages > 1 || c.report_batch_item_failures {
             // The consumer decides each message by its own operation (and, with
             // ReportBatchItemFailures, says which failed).
-            let items = self.batches[slot]
+            let items = self.batches[me.slot]
                 .msgs
                 .iter()
                 .map(|&id| {
@@ -963,6 +1001,24 @@ impl Sqs {
         let now = ctx.now();
         if self.batches.get(b.slot).is_none_or(|x| x.gen != b.gen) {
             return;
+        }
+        let measured = u64::from(self.clock.measured(now));
+        let reports = self
+            .cfg
+            .consumer
+            .as_ref()
+            .is_some_and(|c| c.report_batch_item_failures);
+        if r.outcome == Outcome::Status(crate::components::lambda::THROTTLED) {
+            self.throttled_invocations += measured;
+            self.back_off(now);
+            if self.retry_later(ctx, b) {
+                return;
+            }
+        } else if !r.outcome.is_success() && !reports {
+            // `lambda:services-sqs-errorhandling.html`: a function error also makes Lambda
+            // lower the mapping's concurrency; with ReportBatchItemFailures it does not
+            // scale polling down when an invocation fails.
+            self.back_off(now);
         }
         self.active -= 1;
         self.concurrent
@@ -1034,6 +1090,77 @@ impl Sqs {
             self.batches_failed += u64::from(self.clock.measured(now));
         }
         self.dispatch(ctx);
+    }
+
+    /// `lambda:services-sqs-errorhandling.html`: after a throttled (or, without
+    /// ReportBatchItemFailures, a failed) invocation Lambda "gradually backs off, reducing
+    /// the amount of concurrency allocated" to the mapping: `backoff_batches` fewer, not
+    /// below where it starts (5 batches, or a provisioned mapping's minimum pollers: aws-facts
+    /// §16 has it go lower, to 2, only when traffic is low, a saving of SQS calls, not a
+    /// backoff). The scaling step adds batches again once a step passes without a backoff.
+    fn back_off(&mut self, now: SimTime) {
+        let Some(c) = &self.cfg.consumer else {
+            return;
+        };
+        let floor = self.base;
+        if c.backoff_batches == 0 {
+            return;
+        }
+        self.target = self
+            .target
+            .saturating_sub(c.backoff_batches)
+            .max(floor.min(self.target));
+        self.backed_off = true;
+        self.pollers.set(&self.clock, now, f64::from(self.target));
+    }
+
+    /// A throttled batch's poller keeps it and invokes again after
+    /// `Consumer::throttle_retry_delay`, as `lambda:services-sqs-errorhandling.html` says
+    /// Lambda does "until the message's timestamp exceeds your queue's visibility timeout";
+    /// the page puts the backoff in the mapping's lowered concurrency (`back_off`), not in
+    /// longer waits, so each wait is the same: true when a retry is due before the batch's
+    /// visibility timeout ends; otherwise the batch has failed, its messages visible again
+    /// when the timeout ends.
+    fn retry_later(&mut self, ctx: &mut Ctx<'_>, b: BatchRef) -> bool {
+        let now = ctx.now();
+        let Some(c) = &self.cfg.consumer else {
+            return false;
+        };
+        let batch = &mut self.batches[b.slot];
+        let delay = c.throttle_retry_delay;
+        let at = now + delay;
+        if batch.returned || at >= batch.received + self.cfg.visibility_timeout {
+            return false;
+        }
+        // The mapping stops with the run: a retry due after it is not made, and the batch
+        // stays in its poller's hands, in flight at the end.
+        if at < self.clock.end {
+            ctx.schedule(delay, Timer::Retry(b).encode());
+            batch.retries += 1;
+            self.throttle_retries += u64::from(self.clock.measured(now));
+        }
+        true
+    }
+
+    /// A throttled batch's backoff is over: its poller invokes the consumer with it again.
+    fn retry(&mut self, ctx: &mut Ctx<'_>, b: BatchRef) {
+        let Some(c) = self.cfg.consumer.clone() else {
+            return;
+        };
+        match self.batches.get(b.slot).filter(|x| x.gen == b.gen) {
+            Some(x) if !x.returned => self.invoke(ctx, &c, b),
+            // Not reached (a retry is due before the visibility timeout), but should its
+            // messages be visible again, the poller lets the batch go.
+            Some(_) => {
+                self.batches.remove(b.slot);
+                self.active -= 1;
+                let now = ctx.now();
+                self.concurrent
+                    .set(&self.clock, now, f64::from(self.active));
+                self.dispatch(ctx);
+            }
+            None => {}
+        }
     }
 
     /// The places in its batch of the messages the consumer reported failed, in order,
@@ -1179,6 +1306,7 @@ impl Component for Sqs {
                     self.quota_armed = false;
                     self.dispatch(ctx);
                 }
+                Some(Timer::Retry(b)) => self.retry(ctx, b),
                 None => {}
             },
             Input::Fault { .. } => {}
@@ -1221,6 +1349,8 @@ impl Component for Sqs {
         m.count("failed_batches", self.batches_failed);
         if let Some(c) = &self.cfg.consumer {
             m.count("redelivered", self.redelivered);
+            m.count("throttled_invocations", self.throttled_invocations);
+            m.count("throttle_retries", self.throttle_retries);
             if c.report_batch_item_failures {
                 m.count("failed_items", self.items_failed);
             }
