@@ -154,6 +154,25 @@ fn difference(x: f64, y: f64) -> f64 {
     }
 }
 
+/// The variance a number at `path` carries from how it is recorded: a quantile of a
+/// latency histogram (a path ending `.p50`, `.p99`, …) is the top of its hdrhistogram
+/// bucket, three significant digits (`Hist`: 2,048 sub-buckets, a bucket value / 1,024 wide
+/// at most), so seeds whose quantiles fall in one bucket read alike though they differ, and
+/// how much they differ below a bucket's width cannot be seen: taken as a bucket's width
+/// (a standard deviation of value / 1,024), not as nothing. Zero for every other number.
+/// Without it, two seeds alike to the bucket gave an interval of no width, and two folders
+/// whose seeds read a few buckets apart (a p99 of 615.5 ms against 617.6 ms) "moved".
+fn recorded_variance(path: &str, value: f64) -> f64 {
+    let quantile = path.rsplit('.').next().is_some_and(|last| {
+        last.len() > 1 && last.starts_with('p') && last[1..].bytes().all(|b| b.is_ascii_digit())
+    });
+    if quantile && value.is_finite() {
+        (value / 1024.0).powi(2)
+    } else {
+        0.0
+    }
+}
+
 /// `b − a` of `metric`, paired by seed; `None` when no seed has it in both.
 pub fn paired(a: &Summary, b: &Summary, metric: &str) -> Option<Difference> {
     paired_at(a, metric, b, metric, metric)
@@ -182,13 +201,23 @@ pub fn paired_at(
     let ma = pairs.iter().map(|p| p.0).sum::<f64>() / nf;
     let mb = pairs.iter().map(|p| p.1).sum::<f64>() / nf;
     let d: Vec<f64> = pairs.iter().map(|&(x, y)| difference(x, y)).collect();
-    let (mean, half) = t_interval(&d);
-    let (lo, hi) = (mean - half, mean + half);
+    let mean = d.iter().sum::<f64>() / nf;
+    // A pair alike to the bit (a variant that changes nothing) differs by nothing, its
+    // rounding included; others carry both numbers' (`recorded_variance`).
+    let recorded = pairs
+        .iter()
+        .zip(&d)
+        .filter(|(_, d)| **d != 0.0)
+        .map(|(&(x, y), _)| recorded_variance(a_path, x) + recorded_variance(b_path, y))
+        .sum::<f64>()
+        / nf;
     let se = if n > 1 {
-        (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (nf - 1.0) / nf).sqrt()
+        ((d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (nf - 1.0) + recorded) / nf).sqrt()
     } else {
         f64::NAN
     };
+    let half = t975(nf - 1.0) * se;
+    let (lo, hi) = (mean - half, mean + half);
     Some(Difference {
         metric: metric.to_string(),
         a: ma,
@@ -223,17 +252,18 @@ pub fn unpaired_at(
     if av.is_empty() || bv.is_empty() {
         return None;
     }
-    let stats = |v: &[f64]| {
+    let stats = |v: &[f64], path: &str| {
         let n = v.len() as f64;
         let m = v.iter().sum::<f64>() / n;
         let var = if v.len() > 1 {
-            v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)
+            let recorded = v.iter().map(|&x| recorded_variance(path, x)).sum::<f64>() / n;
+            v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0) + recorded
         } else {
             f64::NAN
         };
         (m, var / n)
     };
-    let ((ma, sa), (mb, sb)) = (stats(&av), stats(&bv));
+    let ((ma, sa), (mb, sb)) = (stats(&av, a_path), stats(&bv, b_path));
     let mean = difference(ma, mb);
     let se2 = sa + sb;
     // Welch–Satterthwaite degrees of freedom; two samples without spread differ exactly.
@@ -410,12 +440,23 @@ pub fn one_sided(a: &Summary, b: &Summary) -> Vec<OneSided> {
 /// The mean of values (one per seed) and the half-width of its Student-t 95 % interval (NaN
 /// with fewer than two values).
 pub fn t_interval(values: &[f64]) -> (f64, f64) {
+    t_interval_at("", values)
+}
+
+/// `t_interval` of the values of the number at `path`, their spread widened by what their
+/// recording leaves uncertain (`recorded_variance`).
+fn t_interval_at(path: &str, values: &[f64]) -> (f64, f64) {
     let nf = values.len() as f64;
     let mean = values.iter().sum::<f64>() / nf;
     if values.len() < 2 {
         return (mean, f64::NAN);
     }
-    let var = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (nf - 1.0);
+    let recorded = values
+        .iter()
+        .map(|&x| recorded_variance(path, x))
+        .sum::<f64>()
+        / nf;
+    let var = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (nf - 1.0) + recorded;
     let t = t975(nf - 1.0);
     (mean, t * (var / nf).sqrt())
 }
@@ -427,7 +468,12 @@ pub fn t_interval(values: &[f64]) -> (f64, f64) {
 /// 26.8, 584 and 604 ms: −409 .. 1,219 becomes 0 .. 1,219). Differences, which may be
 /// negative, take `t_interval` as it is.
 pub fn mean_interval(values: &[f64]) -> (f64, f64, f64) {
-    let (mean, half) = t_interval(values);
+    mean_interval_at("", values)
+}
+
+/// `mean_interval` of the values of the number at `path` (`t_interval_at`).
+pub fn mean_interval_at(path: &str, values: &[f64]) -> (f64, f64, f64) {
+    let (mean, half) = t_interval_at(path, values);
     let lo = mean - half;
     let lo = if lo < 0.0 && values.iter().all(|&x| x >= 0.0) {
         0.0
@@ -437,14 +483,14 @@ pub fn mean_interval(values: &[f64]) -> (f64, f64, f64) {
     (mean, lo, mean + half)
 }
 
-/// The mean of a metric over seeds and its 95 % interval (`mean_interval`): (mean, lo, hi),
-/// the interval NaN with one seed.
+/// The mean of a metric over seeds and its 95 % interval (`mean_interval_at`): (mean, lo,
+/// hi), the interval NaN with one seed.
 pub fn mean_ci(summary: &Summary, metric: &str) -> Option<(f64, f64, f64)> {
     let v: Vec<f64> = per_seed(summary, metric).into_iter().map(|p| p.1).collect();
     if v.is_empty() {
         return None;
     }
-    Some(mean_interval(&v))
+    Some(mean_interval_at(metric, &v))
 }
 
 #[cfg(test)]
@@ -453,13 +499,13 @@ mod tests {
 
     fn summary(values: &[(u64, f64)]) -> Summary {
         json!({
-            "per_seed": values.iter().map(|(s, v)| json!({"seed": s, "latency_ms": {"p99": v}})).collect::<Vec<_>>()
+            "per_seed": values.iter().map(|(s, v)| json!({"seed": s, "latency_ms": {"p99": v, "mean": v}})).collect::<Vec<_>>()
         })
     }
 
     #[test]
     fn an_interval_of_values_that_cannot_be_negative_stops_at_zero() {
-        // p99s of 26.8, 584 and 604 ms: mean 404.93, sd 327.5, t(0.975, 2) = 4.303, half-width
+        // Means of 26.8, 584 and 604 ms (recorded exactly, unlike a histogram's quantile): mean 404.93, sd 327.5, t(0.975, 2) = 4.303, half-width
         // 4.303 × 327.5 / √3 = 813.6: the symmetric interval is −408.7 .. 1,218.6.
         let (mean, lo, hi) = mean_interval(&[26.8, 584.0, 604.0]);
         assert!((mean - 404.933).abs() < 1e-3, "{mean}");
@@ -479,11 +525,11 @@ mod tests {
         let per_seed: Vec<Value> = [26.8, 584.0, 604.0]
             .iter()
             .enumerate()
-            .map(|(i, v)| json!({"seed": i, "latency_ms": {"p99": v}}))
+            .map(|(i, v)| json!({"seed": i, "latency_ms": {"mean": v}}))
             .collect();
         let ci = crate::metrics::summary::ci95(&per_seed);
-        assert_eq!(ci["latency_ms.p99"][0], json!(0.0));
-        assert!((ci["latency_ms.p99"][1].as_f64().unwrap() - hi).abs() < 1e-9);
+        assert_eq!(ci["latency_ms.mean"][0], json!(0.0));
+        assert!((ci["latency_ms.mean"][1].as_f64().unwrap() - hi).abs() < 1e-9);
     }
 
     #[test]
@@ -493,17 +539,17 @@ mod tests {
         let d = paired(
             &summary(&[(1, a), (2, a)]),
             &summary(&[(1, b), (2, b)]),
-            "latency_ms.p99",
+            "latency_ms.mean",
         )
         .unwrap();
         assert_eq!((d.mean, d.lo, d.hi), (0.0, 0.0, 0.0));
-        let d = unpaired(&summary(&[(1, a)]), &summary(&[(2, b)]), "latency_ms.p99").unwrap();
+        let d = unpaired(&summary(&[(1, a)]), &summary(&[(2, b)]), "latency_ms.mean").unwrap();
         assert_eq!(d.mean, 0.0);
         // A real difference, however small beside the figures, stays.
         let d = paired(
             &summary(&[(1, a)]),
             &summary(&[(1, a + 1e-6)]),
-            "latency_ms.p99",
+            "latency_ms.mean",
         )
         .unwrap();
         assert!(d.mean > 0.0);
@@ -514,14 +560,14 @@ mod tests {
         // Differences 1, 2, 3: mean 2, sd 1, t(0.975, 2) = 4.303, half-width 4.303/√3 = 2.484.
         let a = summary(&[(1, 10.0), (2, 20.0), (3, 30.0), (4, 99.0)]);
         let b = summary(&[(1, 11.0), (2, 22.0), (3, 33.0)]);
-        let d = paired(&a, &b, "latency_ms.p99").unwrap();
+        let d = paired(&a, &b, "latency_ms.mean").unwrap();
         assert_eq!(d.n, 3, "seed 4 has no pair");
         assert!((d.mean - 2.0).abs() < 1e-12);
         assert!((d.hi - d.mean - 2.484).abs() < 1e-3, "{d:?}");
         assert!(!d.excludes_zero());
         // Differences 10, 11, 12: the interval is 11 ± 2.48, clear of zero.
         let c = summary(&[(1, 20.0), (2, 31.0), (3, 42.0)]);
-        assert!(paired(&a, &c, "latency_ms.p99").unwrap().excludes_zero());
+        assert!(paired(&a, &c, "latency_ms.mean").unwrap().excludes_zero());
     }
 
     #[test]
@@ -530,7 +576,7 @@ mod tests {
         // is 9.925/√3 = 5.730; at 95 % it is the interval `paired` gave.
         let a = summary(&[(1, 10.0), (2, 20.0), (3, 30.0)]);
         let b = summary(&[(1, 11.0), (2, 22.0), (3, 33.0)]);
-        let d = paired(&a, &b, "latency_ms.p99").unwrap();
+        let d = paired(&a, &b, "latency_ms.mean").unwrap();
         let same = d.at_confidence(0.95);
         assert!((same.lo - d.lo).abs() < 1e-9 && (same.hi - d.hi).abs() < 1e-9);
         let wide = d.at_confidence(0.99);
@@ -539,22 +585,23 @@ mod tests {
         // Differences 10, 11, 12 leave zero out at 95 % (11 ± 2.48) and at 99 % (± 5.73),
         // not at 99.9 % (t(0.9995, 2) = 31.6: ± 18.2).
         let c = summary(&[(1, 20.0), (2, 31.0), (3, 42.0)]);
-        let d = paired(&a, &c, "latency_ms.p99").unwrap();
+        let d = paired(&a, &c, "latency_ms.mean").unwrap();
         assert!(d.moved() && d.at_confidence(0.99).moved());
         assert!(!d.at_confidence(0.999).moved());
         // Welch's, likewise (equal variances, n = 3: df 4, t(0.995, 4) = 4.604).
         let x = summary(&[(7, 10.5), (8, 20.5), (9, 30.5)]);
-        let w = unpaired(&a, &x, "latency_ms.p99").unwrap();
+        let w = unpaired(&a, &x, "latency_ms.mean").unwrap();
         let wide = w.at_confidence(0.99);
         assert!(
             (w.df - 4.0).abs() < 1e-9 && (wide.hi - wide.mean - 4.604 * w.se).abs() < 1e-2,
             "{wide:?}"
         );
-        // An exact difference stays exact; one seed has no interval to widen.
+        // An exact difference (of a number recorded exactly, not a histogram's quantile)
+        // stays exact; one seed has no interval to widen.
         let e = paired(
             &a,
             &summary(&[(1, 12.0), (2, 22.0), (3, 32.0)]),
-            "latency_ms.p99",
+            "latency_ms.mean",
         )
         .unwrap();
         let e = e.at_confidence(0.999);
@@ -562,11 +609,51 @@ mod tests {
         let one = paired(
             &summary(&[(1, 1.0)]),
             &summary(&[(1, 2.0)]),
-            "latency_ms.p99",
+            "latency_ms.mean",
         )
         .unwrap();
         let one = one.at_confidence(0.999);
         assert!(one.lo.is_nan() && one.moved());
+    }
+}
+
+#[cfg(test)]
+mod recorded_tests {
+    use super::*;
+
+    fn summary(values: &[(u64, f64)]) -> Summary {
+        json!({
+            "per_seed": values.iter().map(|(s, v)| json!({"seed": s, "lag_ms": {"p99": v, "mean": v}})).collect::<Vec<_>>()
+        })
+    }
+
+    #[test]
+    fn quantiles_alike_to_the_bucket_have_an_interval_and_two_a_bucket_apart_did_not_move() {
+        // Two folders whose two seeds each read the same p99, the top of one hdrhistogram
+        // bucket (615.514111 and 617.611263 ms, 0.34 % apart): no spread, but not exact.
+        let a = summary(&[(11, 615.514111), (12, 615.514111)]);
+        let b = summary(&[(21, 617.611263), (22, 617.611263)]);
+        let d = unpaired(&a, &b, "lag_ms.p99").unwrap();
+        assert!(d.lo < 0.0 && d.hi > 0.0 && !d.moved(), "{d:?}");
+        let (_, lo, hi) = mean_ci(&a, "lag_ms.p99").unwrap();
+        assert!(lo < 615.514111 && hi > 615.514111, "{lo} {hi}");
+        // Ten percent apart is beyond any bucket: moved.
+        let c = summary(&[(21, 680.0), (22, 680.0)]);
+        assert!(unpaired(&a, &c, "lag_ms.p99").unwrap().moved());
+        // A mean is recorded exactly: the same seeds without spread differ exactly.
+        let m = unpaired(&a, &b, "lag_ms.mean").unwrap();
+        assert!(m.lo == m.hi && m.moved(), "{m:?}");
+        let (_, lo, hi) = mean_ci(&a, "lag_ms.mean").unwrap();
+        assert!(lo == hi);
+        // Paired seeds alike to the bit (a variant that changes nothing) differ by nothing.
+        let same = paired(&a, &a, "lag_ms.p99").unwrap();
+        assert!(
+            same.lo == 0.0 && same.hi == 0.0 && !same.moved(),
+            "{same:?}"
+        );
+        // Paired seeds a bucket apart in each: within what their recording leaves open.
+        let next = summary(&[(11, 616.0), (12, 616.0)]);
+        assert!(!paired(&a, &next, "lag_ms.p99").unwrap().moved());
     }
 }
 

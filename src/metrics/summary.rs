@@ -608,7 +608,7 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
 
 /// Student-t 95 % intervals of the mean over seeds, for every non-integer statistic (rates,
 /// latencies, utilisations), not below 0 for a statistic no seed has below it
-/// (`compare::mean_interval`); counts are left out, their totals being what matters.
+/// (`compare::mean_interval_at`); counts are left out, their totals being what matters.
 pub(crate) fn ci95(per_seed: &[Value]) -> Map<String, Value> {
     let mut out = Map::new();
     let n = per_seed.len();
@@ -628,7 +628,7 @@ pub(crate) fn ci95(per_seed: &[Value]) -> Map<String, Value> {
         if values.len() != n {
             continue;
         }
-        let (_, lo, hi) = super::compare::mean_interval(&values);
+        let (_, lo, hi) = super::compare::mean_interval_at(&path, &values);
         out.insert(path, json!([lo, hi]));
     }
     out
