@@ -106,6 +106,15 @@ impl Expectation {
         }
     }
 
+    /// `words` without what a run measured (a relative bound's reference figure): the same
+    /// at every run, as a CI dashboard's test name must be to keep its history.
+    pub fn name(&self) -> String {
+        match &self.relative {
+            Some(r) => bound_relative(&self.metric, r, self.judged(), false),
+            None => self.words(),
+        }
+    }
+
     /// How it is judged, for its words.
     pub fn judged(&self) -> Judged {
         match (self.window, self.each_seed) {
@@ -179,8 +188,13 @@ pub fn describe(metric: &str, min: Option<f64>, max: Option<f64>, judged: Judged
 /// A relative expectation in words: "error_rate ≤ 0.5 × no-jitter's (0.0123)", "latency_ms.p99
 /// in [0.8, 1] × baseline's in every seed" (each seed against its own: no one figure).
 pub fn describe_relative(metric: &str, r: &Relative, judged: Judged) -> String {
+    bound_relative(metric, r, judged, true)
+}
+
+/// `describe_relative`, with the reference's figure when `measured` and one was measured.
+fn bound_relative(metric: &str, r: &Relative, judged: Judged, measured: bool) -> String {
     let of = match (judged, r.of) {
-        (Judged::Pooled, Some(of)) => format!(" ({})", figure(of)),
+        (Judged::Pooled, Some(of)) if measured => format!(" ({})", figure(of)),
         _ => String::new(),
     };
     let bound = match (r.min, r.max) {

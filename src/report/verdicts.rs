@@ -32,11 +32,14 @@ impl Record<'_> {
         )
     }
 
+    /// The test case's name: the expectation as written, the same at every run (a figure a
+    /// run measured, as a relative bound's reference, is in the failure's message only).
     fn case_name(&self) -> String {
-        let e = self.bound();
-        match self.variant {
-            Some(v) => format!("{v}: {e}"),
-            None => e,
+        let e = &self.verdict.expectation;
+        match (self.variant, &e.variant) {
+            (Some(v), _) => format!("{v}: {}", e.name()),
+            (None, Some(v)) => format!("{} (variant {v})", e.name()),
+            (None, None) => e.name(),
         }
     }
 

@@ -375,6 +375,11 @@ max = 0.9
 metric = "requests.total"
 min = 1
 variant = "slow"
+[[expect]]
+metric = "latency_ms.p50"
+relative_to = "baseline"
+min = 1
+variant = "slow"
 "#,
     );
     let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
@@ -386,9 +391,9 @@ variant = "slow"
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    // Expectations per variant: 1 for the baseline, 2 for "slow".
+    // Expectations per variant: 1 for the baseline, 3 for "slow".
     assert!(
-        text.contains("check: 2 of 3 expectations held in 1 scenario"),
+        text.contains("check: 3 of 4 expectations held in 1 scenario"),
         "{text}"
     );
     assert!(
@@ -407,7 +412,15 @@ variant = "slow"
         .descendants()
         .filter(|n| n.has_tag_name("testcase"))
         .collect();
-    assert_eq!(cases.len(), 3);
+    assert_eq!(cases.len(), 4);
+    // A test case's name is the expectation as written, the same at every run: the
+    // baseline's p50 that the relative bound was measured against is not in it (a CI
+    // dashboard keeps a test's history by its name).
+    let names: Vec<&str> = cases.iter().filter_map(|c| c.attribute("name")).collect();
+    assert!(
+        names.contains(&"slow: latency_ms.p50 ≥ 1 × baseline's"),
+        "{names:?}"
+    );
     let failed: Vec<_> = cases
         .iter()
         .filter(|c| c.children().any(|f| f.has_tag_name("failure")))
@@ -421,7 +434,7 @@ variant = "slow"
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("v.json")).unwrap()).unwrap();
     let list = json.as_array().unwrap();
-    assert_eq!(list.len(), 3);
+    assert_eq!(list.len(), 4);
     assert_eq!(list.iter().filter(|v| v["pass"] == false).count(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
