@@ -1768,3 +1768,17 @@ fn diagram_arrows(svg: &str) -> Vec<Arrow> {
         })
         .collect()
 }
+
+#[test]
+fn graph_names_each_variants_digraph_by_its_variant() {
+    // `archsim graph` prints the baseline's graph and each variant's: each named for whose
+    // it is, as the charts are, not all alike.
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        SCENARIO.to_string() + "[[variant]]\nname = \"big\"\nset = { \"web.servers\" = 8 }\n";
+    std::fs::write(dir.path().join("g.toml"), text).unwrap();
+    let out = crate::archsim_ok(&["graph", "g.toml"], dir.path());
+    let dot = String::from_utf8_lossy(&out.stdout);
+    assert!(dot.contains("digraph \"report-test [baseline]\" {"), "{dot}");
+    assert!(dot.contains("digraph \"report-test [big]\" {"), "{dot}");
+}

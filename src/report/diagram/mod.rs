@@ -54,7 +54,11 @@ pub fn dot(sc: &Scenario) -> String {
     };
     let m = Model::of(sc);
     let mut o = String::new();
-    let _ = writeln!(o, "digraph {} {{", q(&sc.name));
+    // A variant's graph says whose it is, as its charts do: `archsim graph` prints one for
+    // the baseline and each variant.
+    let name =
+        crate::report::plots::chart_name(&sc.name, sc.variant.as_ref().map(|v| v.name.as_str()));
+    let _ = writeln!(o, "digraph {} {{", q(&name));
     let _ = writeln!(
         o,
         "  rankdir=LR;\n  compound=true;\n  node [shape=box, style=\"rounded\", fontname=\"DejaVu Sans\"];\n  edge [fontname=\"DejaVu Sans\"];"
