@@ -1114,10 +1114,11 @@ fn run(args: &RunArgs, check: Option<CheckOutputs<'_>>) -> ExitCode {
 }
 
 /// Leaves out of a check the files that hold no `[[expect]]` (a folder's explorations beside
-/// its regression tests): running them would judge nothing. Each is named on stderr, unless
-/// quiet, so that a forgotten expectation is seen. A file keeps all its variants when any
-/// has one, so that its comparison pages stay whole.
-fn skip_unexpected(scenarios: &mut Vec<scenario::Scenario>, quiet: bool) {
+/// its regression tests): running them would judge nothing. Each is named on stderr, quiet
+/// or not, as a warning is, so that a test file that lost its expectations is seen in a CI
+/// log. A file keeps all its variants when any has one, so that its comparison pages stay
+/// whole.
+fn skip_unexpected(scenarios: &mut Vec<scenario::Scenario>) {
     let expecting: std::collections::BTreeSet<PathBuf> = scenarios
         .iter()
         .filter(|s| !s.expectations.is_empty())
@@ -1135,13 +1136,11 @@ fn skip_unexpected(scenarios: &mut Vec<scenario::Scenario>, quiet: bool) {
         }
         keep
     });
-    if !quiet {
-        for f in skipped {
-            eprintln!(
-                "{}: no [[expect]], not run by check",
-                printable(&f.display().to_string())
-            );
-        }
+    for f in skipped {
+        eprintln!(
+            "{}: no [[expect]], not run by check",
+            printable(&f.display().to_string())
+        );
     }
 }
 
@@ -1166,7 +1165,7 @@ fn run_all(args: &RunArgs, check: bool) -> Result<Ran, Refused> {
     let (threads, quiet) = (*threads, *quiet);
     let mut scenarios = prepare(args, 1)?;
     if check {
-        skip_unexpected(&mut scenarios, quiet);
+        skip_unexpected(&mut scenarios);
     }
     let expected: usize = scenarios
         .iter()

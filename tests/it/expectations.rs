@@ -213,6 +213,19 @@ fn check_leaves_out_the_files_without_expectations_and_names_them() {
     scenario(&dir, "[[expect]]\nmetric = \"latency_ms.p99\"\nmax = 1000");
     let components = "[[component]]\nid = \"svc\"\nkind = \"service\"\nservice_time = \"10ms\"";
     written(&dir, "explore.toml", "30s", "svc", components, "");
+    // Quiet too: a CI log shows a test file that lost its expectations.
+    let quiet = Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .args(["check", "-q", "--out"])
+        .arg(dir.join("quiet"))
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&quiet.stderr)
+            .contains("explore.toml: no [[expect]], not run by check"),
+        "{}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
         .args(["check", "--out"])
         .arg(dir.join("results"))
