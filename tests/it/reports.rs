@@ -1779,6 +1779,9 @@ fn graph_names_each_variants_digraph_by_its_variant() {
     std::fs::write(dir.path().join("g.toml"), text).unwrap();
     let out = crate::archsim_ok(&["graph", "g.toml"], dir.path());
     let dot = String::from_utf8_lossy(&out.stdout);
-    assert!(dot.contains("digraph \"report-test [baseline]\" {"), "{dot}");
+    assert!(
+        dot.contains("digraph \"report-test [baseline]\" {"),
+        "{dot}"
+    );
     assert!(dot.contains("digraph \"report-test [big]\" {"), "{dot}");
 }
