@@ -70,6 +70,13 @@ impl TokenBucket {
         }
     }
 
+    /// The same bucket holding `tokens` when it starts (at most its burst): one that was
+    /// drawn down before the run.
+    pub fn starting_with(mut self, tokens: f64) -> TokenBucket {
+        self.tokens = (nano_tokens(tokens.max(0.0) * UNIT as f64) as i128).min(self.capacity);
+        self
+    }
+
     fn refill(&mut self, now: SimTime) {
         if now > self.last {
             let total = refilled(self.rate_micro, (now - self.origin).0);

@@ -109,6 +109,42 @@ fn burst_capacity_absorbs_a_short_spike_and_not_a_long_one() {
 }
 
 #[test]
+fn a_table_that_spent_its_burst_throttles_a_load_above_its_capacity_at_once() {
+    // 100 WCU and 200 writes/s for two minutes from the start. With the bank full (the
+    // default) the 12,000 units over capacity come out of its 30,000: no throttle. With
+    // `burst_banked = "0s"` the table serves its 100/s and refuses the rest: about 100/s ×
+    // 120 s = 12,000; with 60 s banked (6,000 units) about 6,000.
+    let scenario = |banked: &str| {
+        format!(
+            r#"
+            [scenario]
+            duration = "2m"
+            [[workload]]
+            name = "u"
+            target = "table"
+            arrival = {{ process = "constant", rate = 200 }}
+            mix = [ {{ op = "write", weight = 1 }} ]
+            retry = {{ attempts = 1 }}
+            keys = {{ dist = "uniform", count = 100000 }}
+            {}
+            "#,
+            table("rcu = 100\nwcu = 100", banked)
+        )
+    };
+    assert_eq!(num(&run(&scenario("")), "components.table.throttles"), 0.0);
+    let spent = num(
+        &run(&scenario("burst_banked = \"0s\"")),
+        "components.table.throttles",
+    );
+    assert!((spent - 12_000.0).abs() < 200.0, "{spent}");
+    let some = num(
+        &run(&scenario("burst_banked = \"60s\"")),
+        "components.table.throttles",
+    );
+    assert!((some - 6_000.0).abs() < 200.0, "{some}");
+}
+
+#[test]
 fn on_demand_serves_twice_the_previous_peak_and_throttles_beyond() {
     // 3,000 writes/s for 40 minutes sets the peak; then a jump to 5,500/s is served (under
     // 2 × 3,000) and a jump to 8,000/s is held to 6,000/s until the new peak is 30 minutes old.

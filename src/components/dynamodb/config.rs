@@ -31,6 +31,7 @@ struct RawDynamo {
     warm_throughput: Option<Spanned<RawUnits>>,
     max_throughput: Option<Spanned<RawUnits>>,
     split_delay: Option<Spanned<String>>,
+    burst_banked: Option<Spanned<String>>,
     local_secondary_index: Option<bool>,
     streams: Option<Spanned<bool>>,
     monotonic_sort_key: Option<bool>,
@@ -135,6 +136,12 @@ pub struct DynamoConfig {
     pub split_delay: Option<SimTime>,
     /// Why the table cannot split for heat, when it cannot.
     pub split_blocked: Option<&'static str>,
+    /// Provisioned: the unused capacity banked for bursts when the run starts, as seconds of
+    /// its provisioned rate (at most `partitions::BURST_SECONDS`, 300) [s]. aws-facts: §7
+    /// bursts: DynamoDB keeps up to 300 s of unused capacity; what a table holds when the
+    /// run starts it cannot say: full (300 s) is a table long under its capacity, 0 s one
+    /// that has used it all.
+    pub burst_banked: SimTime,
     /// Its stream and the event source mapping reading it; `None`: no records are kept.
     pub stream: Option<StreamConfig>,
     /// Its calls: the stream's consumer, then its on-failure queue (none without a stream).
@@ -227,6 +234,24 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
     let (warm, max_throughput) = throughput?;
     let split_delay = ck.positive_duration_or(&raw.split_delay, "split_delay", DEFAULT_SPLIT_DELAY);
     let split_blocked = split_blocked(&raw, mode);
+    let burst_banked = ck.or(&raw.burst_banked, MAX_BURST_BANKED, |ck, b| {
+        if mode == Mode::OnDemand {
+            ck.error(
+                b.span(),
+                "`burst_banked` belongs to mode = \"provisioned\": an on-demand table has no provisioned capacity to bank",
+            );
+            return None;
+        }
+        let t = ck.duration(b, "burst_banked")?;
+        if t > MAX_BURST_BANKED {
+            ck.error(
+                b.span(),
+                format!("`burst_banked` is {t}; DynamoDB banks at most 5m (300 s) of unused capacity: give 0s to 5m"),
+            );
+            return None;
+        }
+        Some(t)
+    });
     let stream = parse_stream(&raw, ck);
     let stream = stream?;
     let calls = stream.as_ref().map_or_else(Vec::new, StreamConfig::calls);
@@ -244,10 +269,14 @@ pub fn parse(table: RawComponentTable<'_>, ck: &mut Checker) -> Option<DynamoCon
         max_throughput,
         split_delay: split_delay.filter(|_| split_blocked.is_none()),
         split_blocked,
+        burst_banked: burst_banked?,
         stream,
         calls,
     })
 }
+
+/// aws-facts: §7 bursts: up to 300 s of unused provisioned capacity banked.
+pub const MAX_BURST_BANKED: SimTime = SimTime::from_secs(300);
 
 /// `stream = { … }`, which turns Streams on: `streams = false` beside it contradicts it.
 fn parse_stream(raw: &RawDynamo, ck: &mut Checker) -> Option<Option<StreamConfig>> {

@@ -394,6 +394,12 @@ impl Kind for DynamoConfig {
                 about: "how long a partition throttles before split for heat gives its hottest key a partition of its own, above zero (default 5m, a choice: AWS gives no figure)",
             },
             Key {
+                name: "burst_banked",
+                ty: KeyType::Duration,
+                required: false,
+                about: "provisioned: the unused capacity banked for bursts when the run starts, as seconds of the provisioned rate, 0s to 5m (default 5m: a table long under its capacity; 0s for one that has used its burst, so that a load above `rcu` or `wcu` throttles at once)",
+            },
+            Key {
                 name: "local_secondary_index",
                 ty: KeyType::Bool,
                 required: false,

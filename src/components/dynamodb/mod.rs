@@ -213,9 +213,12 @@ impl DynamoDb {
                     .autoscaling
                     .as_ref()
                     .map_or((rcu, wcu), |a| (a.max_rcu, a.max_wcu));
+                let banked = cfg.burst_banked.as_secs_f64();
                 (
-                    Capacity::new(&clock, rcu, n, PARTITION_RCU, BURST_SECONDS, mr, rcu),
-                    Capacity::new(&clock, wcu, n, PARTITION_WCU, BURST_SECONDS, mw, wcu),
+                    Capacity::new(&clock, rcu, n, PARTITION_RCU, BURST_SECONDS, mr, rcu)
+                        .banked(banked),
+                    Capacity::new(&clock, wcu, n, PARTITION_WCU, BURST_SECONDS, mw, wcu)
+                        .banked(banked),
                 )
             }
             // aws-facts: §7 warm throughput: served at once, never falling; held to the

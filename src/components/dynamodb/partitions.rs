@@ -142,6 +142,13 @@ impl Capacity {
         }
     }
 
+    /// The same capacity with `seconds` of it banked for bursts when the run starts, rather
+    /// than its whole burst (`DynamoConfig::burst_banked`).
+    pub(super) fn banked(mut self, seconds: f64) -> Capacity {
+        self.table = self.table.starting_with(self.capacity * seconds);
+        self
+    }
+
     /// Takes `units` from the table and the key's partition, or says which refused.
     pub(super) fn admit(&mut self, now: SimTime, part: Part, units: f64) -> Result<(), Limit> {
         // A refused request takes nothing, so look at both before taking from either.
