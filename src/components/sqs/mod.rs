@@ -289,8 +289,6 @@ struct Batch {
     visibility: Option<TimerHandle>,
     /// When it was received: its visibility timeout runs from then.
     received: SimTime,
-    /// The times its invocation was throttled and retried.
-    retries: u32,
 }
 
 /// A FIFO message group: its visible messages in order, and whether a batch holds it.
@@ -886,7 +884,6 @@ impl Sqs {
             returned: false,
             visibility: None,
             received: now,
-            retries: 0,
         });
         let me = BatchRef { slot, gen };
         // A visibility timeout that would end after the run is never set: the pollers have
@@ -1126,7 +1123,7 @@ impl Sqs {
         let Some(c) = &self.cfg.consumer else {
             return false;
         };
-        let batch = &mut self.batches[b.slot];
+        let batch = &self.batches[b.slot];
         let delay = c.throttle_retry_delay;
         let at = now + delay;
         if batch.returned || at >= batch.received + self.cfg.visibility_timeout {
@@ -1136,7 +1133,6 @@ impl Sqs {
         // stays in its poller's hands, in flight at the end.
         if at < self.clock.end {
             ctx.schedule(delay, Timer::Retry(b).encode());
-            batch.retries += 1;
             self.throttle_retries += u64::from(self.clock.measured(now));
         }
         true
@@ -1395,7 +1391,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn tokens_survive_the_kernel(slot in 0usize..(1 << 27), gen in any::<u32>(), v in 0u8..6) {
+        fn tokens_survive_the_kernel(slot in 0usize..(1 << 27), gen in any::<u32>(), v in 0u8..7) {
             let b = BatchRef { slot, gen };
             let t = match v {
                 0 => Timer::Visible(b),
@@ -1403,7 +1399,8 @@ mod tests {
                 2 => Timer::Window,
                 3 => Timer::Scale,
                 4 => Timer::Sample,
-                _ => Timer::Quota,
+                5 => Timer::Quota,
+                _ => Timer::Retry(b),
             };
             prop_assert_eq!(token_round_trip(t), Ok(()));
             prop_assert_eq!(token_round_trip(Tag::Batch(b)), Ok(()));
