@@ -145,6 +145,17 @@ pub struct Panel {
     /// The y range (bottom, top) this panel shares with its like in other charts
     /// (`share_scales`), over its own.
     pub shared: Option<(f64, f64)>,
+    /// The limit lines left undrawn as off the scale (`off_scale`), as they were: a shared
+    /// range that reaches them draws them again.
+    pub hidden: Vec<Hidden>,
+}
+
+/// A line `off_scale` left undrawn: its place in the panel's lines, and its band and label
+/// as they were.
+pub struct Hidden {
+    line: usize,
+    band: Band,
+    label: String,
 }
 
 pub struct Chart {
@@ -926,10 +937,13 @@ where
         .light_line_style(RGBColor(242, 242, 242))
         .bold_line_style(RGBColor(220, 220, 220))
         // A count of a few (partitions, instances) is labelled at whole numbers only.
-        .y_labels(match (panel.log_y, small_count(lines)) {
-            (false, Some(top)) => top as usize + 1,
-            _ => 6,
-        })
+        // On a range shared with other charts (`share_scales`), only where it is this one's.
+        .y_labels(
+            match (panel.log_y, small_count(lines).filter(|&t| t == hi)) {
+                (false, Some(top)) => top as usize + 1,
+                _ => 6,
+            },
+        )
         .y_label_formatter(&y_label);
     if show_x {
         mesh.x_desc(x_desc).x_labels(10).x_label_formatter(&x_label);
@@ -1932,6 +1946,7 @@ pub fn scenario_charts(
                 lines: lat,
                 y_max: None,
                 shared: None,
+                hidden: Vec::new(),
             }],
         );
         if !succeeded {
@@ -1974,6 +1989,7 @@ pub fn scenario_charts(
             lines: std::mem::take(&mut lines),
             y_max: None,
             shared: None,
+            hidden: Vec::new(),
         }];
         if !overlay.is_empty() {
             panels.push(Panel {
@@ -1983,6 +1999,7 @@ pub fn scenario_charts(
                 lines: overlay,
                 y_max: None,
                 shared: None,
+                hidden: Vec::new(),
             });
         }
         out.push((
@@ -2022,7 +2039,7 @@ pub fn scenario_charts(
                         }
                         lines.push(drawn);
                     }
-                    off_scale(&mut lines, &limits);
+                    let hidden = off_scale(&mut lines, &limits);
                     (!lines.is_empty()).then(|| Panel {
                         y_desc: spec.axis.to_string(),
                         log_y: false,
@@ -2030,6 +2047,7 @@ pub fn scenario_charts(
                         lines,
                         y_max: spec.y_max,
                         shared: None,
+                        hidden,
                     })
                 })
                 .collect();
@@ -2044,48 +2062,63 @@ pub fn scenario_charts(
     out
 }
 
-/// Gives each panel that several charts have alike (charts of one file stem, the panel in
-/// one place, on one axis) the y range that holds all of theirs: an experiment's variants,
-/// shown side by side on its slides and page after page, are then compared by eye and not
-/// by their ticks. `charts` holds each variant's charts; a panel without a value (no request
-/// succeeded: no latency) neither sets the range nor takes it, and a chart whose panel took it
-/// says so in its subtitle.
+/// Gives each panel that several charts have alike (charts of one file stem, panels on one
+/// axis) the y range that holds all of theirs: an experiment's variants, shown side by side
+/// on its slides and page after page, are then compared by eye and not by their ticks.
+/// `charts` holds each variant's charts; a panel without a value (no request succeeded: no
+/// latency) neither sets the range nor takes it, a limit line left off its own scale is drawn
+/// again where the shared range reaches it, and a chart whose panel took a shared range says
+/// so in its subtitle.
 pub fn share_scales(charts: &mut [&mut Vec<(String, Chart)>]) {
-    // Per (stem, panel): its axis, the range so far, and how many charts have it.
-    type Shared = ((String, bool), (f64, f64), usize);
-    let mut ranges: BTreeMap<(String, usize), Option<Shared>> = BTreeMap::new();
+    // Per (stem, axis, log): the range so far, and how many charts have it.
+    type Key = (String, String, bool);
+    let key = |stem: &str, p: &Panel| (stem.to_string(), p.y_desc.clone(), p.log_y);
+    let mut ranges: BTreeMap<Key, ((f64, f64), usize)> = BTreeMap::new();
     for (stem, chart) in charts.iter().flat_map(|c| c.iter()) {
-        for (k, panel) in chart.panels.iter().enumerate() {
+        for panel in &chart.panels {
             if !has_values(&panel.lines) {
                 continue;
             }
             let p = prepare(panel);
-            let axis = (panel.y_desc.clone(), panel.log_y);
             ranges
-                .entry((stem.clone(), k))
-                .and_modify(|r| {
-                    *r = r
-                        .take()
-                        .filter(|(a, _, _)| *a == axis)
-                        .map(|(a, (lo, hi), n)| (a, (lo.min(p.lo), hi.max(p.hi)), n + 1))
+                .entry(key(stem, panel))
+                .and_modify(|((lo, hi), n)| {
+                    (*lo, *hi, *n) = (lo.min(p.lo), hi.max(p.hi), *n + 1);
                 })
-                .or_insert(Some((axis, (p.lo, p.hi), 1)));
+                .or_insert(((p.lo, p.hi), 1));
         }
     }
     for (stem, chart) in charts.iter_mut().flat_map(|c| c.iter_mut()) {
         let mut any = false;
-        for (k, panel) in chart.panels.iter_mut().enumerate() {
-            if let (Some(Some((_, range, n))), true) =
-                (ranges.get(&(stem.clone(), k)), has_values(&panel.lines))
-            {
-                if *n > 1 {
-                    panel.shared = Some(*range);
-                    any = true;
+        for panel in &mut chart.panels {
+            let Some(&(range, n)) = ranges.get(&key(stem, panel)) else {
+                continue;
+            };
+            if n < 2 || !has_values(&panel.lines) {
+                continue;
+            }
+            panel.shared = Some(range);
+            any = true;
+            for h in std::mem::take(&mut panel.hidden) {
+                let bottom = h
+                    .band
+                    .median
+                    .iter()
+                    .copied()
+                    .filter(|v| v.is_finite())
+                    .fold(f64::INFINITY, f64::min);
+                if bottom <= range.1 {
+                    let l = &mut panel.lines[h.line];
+                    (l.band, l.label) = (h.band, h.label);
+                } else {
+                    panel.hidden.push(h);
                 }
             }
         }
         if any {
-            chart.subtitle.push_str("; y axis alike in every variant");
+            chart
+                .subtitle
+                .push_str("; y axis shared with the other variants");
         }
     }
 }
@@ -2115,7 +2148,7 @@ const OFF_SCALE: f64 = 5.0;
 /// it is. A limit that comes down near them at some point (a volume's burst falling to its
 /// baseline, the lesson of its chart) is drawn whole, and so is every limit of a panel whose
 /// other lines are all zero or empty.
-fn off_scale(lines: &mut [Line], limits: &[usize]) {
+fn off_scale(lines: &mut [Line], limits: &[usize]) -> Vec<Hidden> {
     let finite = |l: &Line| -> Vec<f64> {
         l.band
             .max
@@ -2129,8 +2162,9 @@ fn off_scale(lines: &mut [Line], limits: &[usize]) {
         .filter(|i| !limits.contains(i))
         .flat_map(|i| finite(&lines[i]))
         .fold(0.0, f64::max);
+    let mut hidden = Vec::new();
     if others <= 0.0 {
-        return;
+        return hidden;
     }
     for &i in limits {
         let values = finite(&lines[i]);
@@ -2140,6 +2174,11 @@ fn off_scale(lines: &mut [Line], limits: &[usize]) {
             continue;
         }
         let l = &mut lines[i];
+        hidden.push(Hidden {
+            line: i,
+            band: l.band.clone(),
+            label: l.label.clone(),
+        });
         let level = if bottom < top {
             format!("up to {}", short_number(top))
         } else {
@@ -2156,6 +2195,7 @@ fn off_scale(lines: &mut [Line], limits: &[usize]) {
             *v = f64::NAN;
         }
     }
+    hidden
 }
 
 /// What a scenario's charts show and from which seeds: with several, the curves are medians,
@@ -2286,6 +2326,7 @@ pub fn comparison_charts(
             lines,
             y_max: None,
             shared: None,
+            hidden: Vec::new(),
         }],
         t_end,
         warmup_s,
@@ -2509,6 +2550,7 @@ mod tests {
                 }],
                 y_max: None,
                 shared: None,
+                hidden: Vec::new(),
             }],
             t_end: values.len() as f64,
             warmup_s: 0.0,
@@ -2555,7 +2597,46 @@ mod tests {
             assert!(c.panels[0].shared.is_none());
             assert_eq!(c.subtitle, "seed 1");
         }
-        assert!(a[0].1.subtitle.ends_with("; y axis alike in every variant"));
+        assert!(a[0]
+            .1
+            .subtitle
+            .ends_with("; y axis shared with the other variants"));
+    }
+
+    #[test]
+    fn a_limit_off_its_own_scale_is_drawn_where_the_shared_range_reaches_it() {
+        // One variant uses 10 of a limit of 1,000 (off its scale, left undrawn and said so),
+        // another 300 (the limit drawn): on the shared range the first draws it too.
+        let chart = |usage: f64| {
+            let mut c = one_line_chart("in use", false, &[usage, usage]);
+            let mut limit = super::Line {
+                label: "limit".into(),
+                color: plotters::style::RGBColor(0, 0, 0),
+                band: c.panels[0].lines[0].band.clone(),
+                dashed: true,
+            };
+            for v in limit
+                .band
+                .median
+                .iter_mut()
+                .chain(&mut limit.band.max)
+                .chain(&mut limit.band.min)
+            {
+                *v = 1000.0;
+            }
+            c.panels[0].lines.push(limit);
+            c.panels[0].hidden = super::off_scale(&mut c.panels[0].lines, &[1]);
+            ("component-fn".to_string(), c)
+        };
+        let (mut a, mut b) = (vec![chart(10.0)], vec![chart(300.0)]);
+        assert_eq!(a[0].1.panels[0].hidden.len(), 1);
+        assert!(a[0].1.panels[0].lines[1].label.contains("off the scale"));
+        assert!(b[0].1.panels[0].hidden.is_empty());
+        super::share_scales(&mut [&mut a, &mut b]);
+        let drawn = &a[0].1.panels[0].lines[1];
+        assert_eq!(drawn.label, "limit");
+        assert_eq!(drawn.band.median, vec![1000.0, 1000.0]);
+        assert!(a[0].1.panels[0].hidden.is_empty());
     }
 
     #[test]
@@ -2822,6 +2903,7 @@ mod tests {
                     lines,
                     y_max: None,
                     shared: None,
+                    hidden: Vec::new(),
                 })
                 .collect(),
             t_end: 240.0,

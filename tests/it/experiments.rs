@@ -1962,7 +1962,7 @@ fn the_variants_charts_share_their_scales_so_that_they_compare_by_eye() {
         assert_eq!(numbers_on(base), numbers_on(double), "{chart}");
         for svg in [base, double] {
             assert!(
-                String::from_utf8_lossy(svg).contains("y axis alike in every variant"),
+                String::from_utf8_lossy(svg).contains("y axis shared with the other variants"),
                 "{chart}"
             );
         }
@@ -1978,5 +1978,5 @@ fn the_variants_charts_share_their_scales_so_that_they_compare_by_eye() {
     archsim_ok(&["run", "one.toml", "--out", "p"], home.path());
     let one = crate::files_under(&home.path().join("p"));
     let thr = String::from_utf8_lossy(&one["exp/throughput-users.svg"]).into_owned();
-    assert!(!thr.contains("alike in every variant"));
+    assert!(!thr.contains("shared with the other variants"));
 }
