@@ -783,6 +783,7 @@ impl Workload {
         let measured = self.clock.measured(r.started);
         self.attempts.add(&self.clock, now, measured);
         let (browser, route, msg) = (r.browser, r.route as usize, r.msg);
+        let retry = r.attempt > 1;
         if let Some(b) = &mut self.browsers {
             if b.spec.preflight[route] && !b.cache.fresh(browser, route, now) {
                 b.preflights.add(&self.clock, now, measured);
@@ -792,19 +793,21 @@ impl Workload {
                     client: 0,
                     ..msg
                 };
-                self.call(ctx, options, req as u64 | PREFLIGHT_TAG);
+                self.call(ctx, options, req as u64 | PREFLIGHT_TAG, retry);
                 return;
             }
         }
-        self.call(ctx, msg, req as u64);
+        self.call(ctx, msg, req as u64, retry);
     }
 
-    fn call(&mut self, ctx: &mut Ctx<'_>, msg: Msg, tag: u64) {
+    /// Sends an attempt's call (`retry`: not its request's first).
+    fn call(&mut self, ctx: &mut Ctx<'_>, msg: Msg, tag: u64, retry: bool) {
         let timing = CallTiming {
             request_delay: self.spec.latency.sample_time(&mut self.attempt_rng),
             reply_delay: self.spec.latency.sample_time(&mut self.attempt_rng),
             timeout: self.spec.timeout,
             leaves_after: SimTime::ZERO,
+            retry,
         };
         ctx.call(self.target, msg, timing, tag);
     }
@@ -826,8 +829,8 @@ impl Workload {
             Some(rules) if outcome.is_success() => {
                 let ttl = b.spec.engine.preflight_ttl(rules.max_age_s);
                 b.cache.store(r.browser, r.route as usize, ctx.now(), ttl);
-                let msg = r.msg;
-                self.call(ctx, msg, req as u64);
+                let (msg, retry) = (r.msg, r.attempt > 1);
+                self.call(ctx, msg, req as u64, retry);
             }
             _ => self.end(ctx, req, Final::CorsBlocked, Some(Blocked::PreflightFailed)),
         }

@@ -49,6 +49,8 @@ pub struct World {
 #[derive(Default)]
 struct EdgeTally {
     calls: u64,
+    /// Of them, the callers' retries (`CallTiming::retry`).
+    retries: u64,
     errors: u64,
     timeouts: u64,
     latency: Tally,
@@ -319,6 +321,23 @@ impl World {
         for (i, c) in self.components.iter_mut().enumerate() {
             let mut report = c.finish();
             report.metrics.count("late_replies", late[i]);
+            // Per callee: the attempts that ended in the measured window, and of them the
+            // retries (`kind::CALL_FIELDS`), whose ratio is the edge's retry amplification.
+            for (to, e) in self.edges.get(i).map_or(&[][..], Vec::as_slice) {
+                let callee = &self.names[*to as usize];
+                report
+                    .metrics
+                    .count(format!("calls.{callee}.attempts"), e.calls);
+                report
+                    .metrics
+                    .count(format!("calls.{callee}.retries"), e.retries);
+                if e.calls > e.retries {
+                    report.metrics.gauge(
+                        format!("calls.{callee}.retry_amplification"),
+                        e.calls as f64 / (e.calls - e.retries) as f64,
+                    );
+                }
+            }
             // Per edge: the calls its role denied, and those its callee's security groups
             // dropped (and of them, those that hung for want of a timeout), over the whole
             // run (warmup included).
@@ -414,6 +433,7 @@ impl Model for World {
         at: SimTime,
         latency: SimTime,
         outcome: Outcome,
+        retry: bool,
     ) {
         // Like the summary's figures: what ended in the measured window.
         if self.clock.measured(at) {
@@ -431,6 +451,7 @@ impl Model for World {
             };
             let e = &mut callees[i].1;
             e.calls += 1;
+            e.retries += u64::from(retry);
             e.errors += u64::from(!outcome.is_success());
             e.timeouts += u64::from(outcome == Outcome::Timeout);
             e.latency.record(latency);

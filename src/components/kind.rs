@@ -143,6 +143,28 @@ pub const ACCESS_FIELDS: &[Field] = &[
     },
 ];
 
+/// The summary fields of any component that calls another, whatever its kind, per callee
+/// (`*`: the callee's id): the attempts of its calls and, of them, its retries (an SDK's
+/// or a hand-written policy's), counted as they end at the caller in the measured period.
+/// Attempts over first attempts (attempts − retries) is the edge's retry amplification.
+pub const CALL_FIELDS: &[Field] = &[
+    Field {
+        path: "calls.*.attempts",
+        unit: Unit::Count,
+        about: "attempts of its calls to this callee, retries included, that ended (answered or timed out) in the measured period",
+    },
+    Field {
+        path: "calls.*.retries",
+        unit: Unit::Count,
+        about: "of those attempts, the retries of a failed call (its SDK's or its `calls` retry policy's, an event source mapping's)",
+    },
+    Field {
+        path: "calls.*.retry_amplification",
+        unit: Unit::Number,
+        about: "attempts per first attempt on this edge, attempts / (attempts − retries): 1 without retries, 3 when each call takes three attempts (the mean over seeds)",
+    },
+];
+
 /// The answers of a kind by status, as most kinds declare them.
 pub const BY_STATUS: Field = Field {
     path: "by_status.*",
@@ -262,6 +284,7 @@ impl KindInfo {
             .iter()
             .chain(KMS_FIELDS)
             .chain(ACCESS_FIELDS)
+            .chain(CALL_FIELDS)
             .any(|f| path_matches(f.path, path))
     }
 }

@@ -33,7 +33,7 @@ pub mod token_bucket;
 
 pub use crate::config::{CallSpec, OpChoice};
 use crate::dist::Dist;
-use crate::kernel::{ActorId, CallId, CallTiming, Ctx, Input, Item, Msg, Outcome, SimRng, SimTime};
+use crate::kernel::{ActorId, CallId, CallTiming, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{Clock, EventRecord, MetricSet};
 use crate::retry::{Charge, RetryPolicy};
 use std::cell::RefCell;
@@ -115,21 +115,19 @@ impl Edge {
         self.call_after(ctx, rng, msg, tag, SimTime::ZERO)
     }
 
-    /// Like `call`, for a batch whose items the callee decides one by one (a queue's
-    /// messages, a stream's records): `partial` when the caller takes a success that fails
-    /// some items only (Lambda's ReportBatchItemFailures). See `Ctx::attach_items`.
-    pub fn call_with_items(
+    /// Like `call`, a first attempt or (`retry`) the caller's retry of a call that failed,
+    /// counted as such on the edge (`calls.<callee>.retries` in the caller's summary). A
+    /// batch whose items the callee decides one by one attaches them to the call it returns
+    /// (`Ctx::attach_items`).
+    pub fn attempt(
         &self,
         ctx: &mut Ctx<'_>,
         rng: &mut SimRng,
         msg: Msg,
         tag: u64,
-        items: Box<[Item]>,
-        partial: bool,
+        retry: bool,
     ) -> CallId {
-        let call = self.call_after(ctx, rng, msg, tag, SimTime::ZERO);
-        ctx.attach_items(call, items, partial);
-        call
+        self.send(ctx, rng, msg, tag, SimTime::ZERO, retry)
     }
 
     /// Like `call`, for a caller that spends `delay` of its own before the request leaves
@@ -143,13 +141,31 @@ impl Edge {
         tag: u64,
         delay: SimTime,
     ) -> CallId {
+        self.send(ctx, rng, msg, tag, delay, false)
+    }
+
+    /// The call over this hop: its operation and mode set, leaving after `delay`, a retry
+    /// or a first attempt.
+    #[inline]
+    fn send(
+        &self,
+        ctx: &mut Ctx<'_>,
+        rng: &mut SimRng,
+        msg: Msg,
+        tag: u64,
+        delay: SimTime,
+        retry: bool,
+    ) -> CallId {
         let op = self.op_for(msg.op);
         let msg = Msg {
             op,
             asynchronous: self.asynchronous,
             ..msg
         };
-        let timing = self.timing(rng, delay, self.timeout);
+        let timing = CallTiming {
+            retry,
+            ..self.timing(rng, delay, self.timeout)
+        };
         ctx.call(self.to, msg, timing, tag)
     }
 
@@ -161,6 +177,7 @@ impl Edge {
             reply_delay: self.latency.sample_time(rng),
             timeout,
             leaves_after: delay,
+            retry: false,
         }
     }
 
@@ -614,7 +631,7 @@ impl CallCursor {
         tag: u64,
     ) -> CallId {
         self.attempt += 1;
-        edges[self.next - 1].call(ctx, rng, msg, tag)
+        edges[self.next - 1].attempt(ctx, rng, msg, tag, true)
     }
 }
 

@@ -169,6 +169,9 @@ pub struct CallTiming {
     pub timeout: Option<SimTime>,
     /// The caller's own time before the request leaves (its work): its timeout starts then.
     pub leaves_after: SimTime,
+    /// The call is the caller's retry of one that failed (an SDK's or a client's), not a
+    /// first attempt: counted as such on its edge (`Model::call_ended`).
+    pub retry: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -199,6 +202,8 @@ struct CallRecord {
     /// The batch's items, when the caller attached them (rare: boxed, so that every other
     /// call's record stays small).
     items: Option<Box<Batch>>,
+    /// A retry (`CallTiming::retry`).
+    retry: bool,
 }
 
 /// A call's timeout, as its record knows it.
@@ -549,6 +554,7 @@ impl Ctx<'_> {
                 timeout,
                 state,
                 items: None,
+                retry: timing.retry,
             }
         });
         self.stats.calls += 1;
@@ -975,8 +981,9 @@ pub trait Model {
         true
     }
     /// A call from `caller` to `callee` has ended at its caller at time `at` (its answer
-    /// arrived, or its timeout fired: `Outcome::Timeout`), `latency` after its request left.
-    /// For per-edge figures; nothing by default.
+    /// arrived, or its timeout fired: `Outcome::Timeout`), `latency` after its request left;
+    /// `retry` when it was the caller's retry of a failed one. For per-edge figures; nothing
+    /// by default.
     fn call_ended(
         &mut self,
         _caller: ActorId,
@@ -984,6 +991,7 @@ pub trait Model {
         _at: SimTime,
         _latency: SimTime,
         _outcome: Outcome,
+        _retry: bool,
     ) {
     }
 }
@@ -1169,6 +1177,7 @@ impl Kernel {
                     self.now,
                     self.now - rec.sent,
                     outcome,
+                    rec.retry,
                 );
                 let reply = Reply {
                     call,
@@ -1199,6 +1208,7 @@ impl Kernel {
                     self.now,
                     self.now - rec.sent,
                     Outcome::Timeout,
+                    rec.retry,
                 );
                 if rec.state == CallState::Lost {
                     // Nobody will ever answer: the timeout ends the call.
@@ -1287,6 +1297,7 @@ mod tests {
                     reply_delay: self.hop,
                     timeout: self.timeout,
                     leaves_after: self.leaves_after,
+                    retry: false,
                 };
                 let msg = Msg::probe(0, SimTime::ZERO);
                 ctx.call(1, msg, timing, 42);
@@ -1366,6 +1377,7 @@ mod tests {
                     reply_delay: hop,
                     timeout: self.timeout,
                     leaves_after: SimTime::ZERO,
+                    retry: false,
                 };
                 ctx.call(1, Msg::probe(0, SimTime::ZERO), timing, 7);
             }
@@ -1589,6 +1601,7 @@ mod tests {
                         reply_delay: SimTime::ZERO,
                         timeout: None,
                         leaves_after: SimTime::ZERO,
+                        retry: false,
                     };
                     let msg = Msg::probe(0, SimTime::ZERO);
                     ctx.call(0, msg, timing, 0);

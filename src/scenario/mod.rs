@@ -1653,15 +1653,29 @@ pub fn metric_problem(
                 )));
                 }
                 let info = kind_of(id).ok_or(None)?;
-                // Any component that names a KMS component has these (`kms::caller`), and any
-                // whose calls an access rule closes (`access`).
+                // Any component that names a KMS component has these (`kms::caller`), any
+                // whose calls an access rule closes (`access`), and any that calls another.
                 let tail_path = tail.join(".");
                 if components::kind::KMS_FIELDS
                     .iter()
                     .chain(components::kind::ACCESS_FIELDS)
+                    .chain(components::kind::CALL_FIELDS)
                     .any(|f| crate::metrics::path_matches(f.path, &tail_path))
                 {
                     return Ok(());
+                }
+                // A number of one of its edges, misspelt: what an edge holds.
+                if let ["calls", callee, last] = tail {
+                    let held: Vec<&str> = components::kind::CALL_FIELDS
+                        .iter()
+                        .filter_map(|f| f.path.rsplit('.').next())
+                        .collect();
+                    return Err(Some(format!(
+                        "`{key}`: {} \"{id}\"'s `calls.{callee}` has no \"{last}\"{}: it holds {}",
+                        info.noun,
+                        crate::text::did_you_mean(last, held.iter().copied()),
+                        held.join(", ")
+                    )));
                 }
                 (
                     info.fields,
@@ -1801,6 +1815,7 @@ pub fn metric_unit(
                 kind_of(id)?.fields,
                 components::kind::KMS_FIELDS,
                 components::kind::ACCESS_FIELDS,
+                components::kind::CALL_FIELDS,
             ],
             tail.join("."),
         ),

@@ -1,7 +1,7 @@
 //! Request semantics: arrivals, timeouts that do not cancel work, retries, status propagation,
 //! network hops.
 
-use crate::{num, run, scenario, series};
+use crate::{num, pointer_absent, run, scenario, series};
 use archsim::world::World;
 
 #[test]
@@ -158,6 +158,50 @@ fn a_timeout_does_not_cancel_work_and_retries_amplify_it() {
             assert!((v - 330.0).abs() < 0.5, "latency_all_ms.{q} = {v}");
         }
     }
+}
+
+#[test]
+fn each_edge_counts_its_attempts_and_retries_and_their_amplification() {
+    // The same deaf service behind a web tier whose call tries 3 times on a timeout: every
+    // web request makes three attempts at "svc", two of them retries, an amplification of 3
+    // on that edge, while the client (one attempt each, its timeout long) sees 1. Calls are
+    // counted as they end at the caller, in the measured period.
+    let s = run(r#"
+        [scenario]
+        duration = "100s"
+        [network]
+        same_az = "0s"
+        [[workload]]
+        name = "u"
+        target = "web"
+        arrival = { process = "constant", rate = 10 }
+        timeout = "5s"
+        retry = { attempts = 1 }
+        [[component]]
+        id = "web"
+        kind = "service"
+        servers = 100
+        service_time = "1ms"
+        calls = [ { to = "svc", timeout = "100ms", retry = { attempts = 3, base = "10ms", jitter = "none", on = ["timeout"] } } ]
+        [[component]]
+        id = "svc"
+        kind = "service"
+        servers = 100
+        service_time = "200ms"
+    "#);
+    let attempts = num(&s, "components.web.calls.svc.attempts");
+    let retries = num(&s, "components.web.calls.svc.retries");
+    assert!(attempts > 2_900.0, "{attempts}");
+    // But at the end of the measured period (a first attempt counted, its retries after).
+    assert!(
+        (attempts - retries - attempts / 3.0).abs() <= 1.0,
+        "{attempts} {retries}"
+    );
+    let amplification = num(&s, "components.web.calls.svc.retry_amplification");
+    assert!((amplification - 3.0).abs() < 0.01, "{amplification}");
+    assert_eq!(num(&s, "retry_amplification"), 1.0);
+    // The workload's own edge is the workload's (`requests.attempts`), not a component's.
+    assert!(pointer_absent(&s, "components.svc.calls"));
 }
 
 #[test]

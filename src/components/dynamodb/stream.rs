@@ -386,6 +386,8 @@ impl Stream {
         }
         lane.window_until = None;
         lane.in_flight = Some(n);
+        // A batch read again after its front failed is the mapping's retry of it.
+        let retry = lane.failures > 0;
         if !from_sizes {
             lane.last_read = Some(now);
         }
@@ -447,17 +449,11 @@ impl Stream {
                     group: 0,
                 })
                 .collect();
-            let call = edges[0].call_with_items(
-                ctx,
-                rng,
-                msg,
-                tag,
-                items,
-                self.cfg.report_batch_item_failures,
-            );
+            let call = edges[0].attempt(ctx, rng, msg, tag, retry);
+            ctx.attach_items(call, items, self.cfg.report_batch_item_failures);
             ctx.link_call(call, &links);
         } else {
-            edges[0].call(ctx, rng, msg, tag);
+            edges[0].attempt(ctx, rng, msg, tag, retry);
         }
     }
 

@@ -272,7 +272,7 @@ impl KmsClient {
         p.attempt += 1;
         self.attempts += u64::from(p.measured);
         let msg = p.msg;
-        self.edge.call(ctx, rng, msg, tag);
+        self.edge.attempt(ctx, rng, msg, tag, true);
     }
 
     /// Its counts under `kms.` in the component's summary (see `kind::KMS_FIELDS`).

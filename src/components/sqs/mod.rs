@@ -896,11 +896,11 @@ impl Sqs {
         self.batches_started += u64::from(self.clock.measured(now));
         self.concurrent
             .set(&self.clock, now, f64::from(self.active));
-        self.invoke(ctx, c, me);
+        self.invoke(ctx, c, me, false);
     }
 
-    /// Invokes the consumer with batch `me`.
-    fn invoke(&mut self, ctx: &mut Ctx<'_>, c: &Consumer, me: BatchRef) {
+    /// Invokes the consumer with batch `me` (`retry`: again, after a throttle).
+    fn invoke(&mut self, ctx: &mut Ctx<'_>, c: &Consumer, me: BatchRef, retry: bool) {
         let taken = &self.batches[me.slot].msgs;
         let bytes: u64 = taken.iter().map(|&id| u64::from(self.msgs[id].size)).sum();
         let size = bytes.min(u64::from(u32::MAX)) as u32;
@@ -945,17 +945,11 @@ impl Sqs {
                     }
                 })
                 .collect();
-            let call = self.edges[0].call_with_items(
-                ctx,
-                &mut self.rng,
-                msg,
-                tag,
-                items,
-                c.report_batch_item_failures,
-            );
+            let call = self.edges[0].attempt(ctx, &mut self.rng, msg, tag, retry);
+            ctx.attach_items(call, items, c.report_batch_item_failures);
             ctx.link_call(call, &links);
         } else {
-            self.edges[0].call(ctx, &mut self.rng, msg, tag);
+            self.edges[0].attempt(ctx, &mut self.rng, msg, tag, retry);
         }
     }
 
@@ -1144,7 +1138,7 @@ impl Sqs {
             return;
         };
         match self.batches.get(b.slot).filter(|x| x.gen == b.gen) {
-            Some(x) if !x.returned => self.invoke(ctx, &c, b),
+            Some(x) if !x.returned => self.invoke(ctx, &c, b, true),
             // Not reached (a retry is due before the visibility timeout), but should its
             // messages be visible again, the poller lets the batch go.
             Some(_) => {
