@@ -292,8 +292,19 @@ pub fn judge_relative(e: &Expectation, summary: &Summary, other: &Summary) -> Ve
     }
     match of {
         Some(of) if of < 0.0 => Verdict::failed(e, summary, negative("", of)),
-        // The figure multiplied is in the expectation's words ("≤ 0.5 × baseline's (94.77)").
-        Some(of) => judge(&resolved(of), summary),
+        // The figure multiplied is in the expectation's words ("≤ 0.5 × baseline's (94.77)");
+        // a failure says the ratio reached, which is what the bound is written in.
+        Some(of) => {
+            let mut v = judge(&resolved(of), summary);
+            if let (Some(problem), Some(value)) = (v.problem.as_mut(), v.value) {
+                if of > 0.0 && value.is_finite() {
+                    let crossed = [r.min, r.max].into_iter().flatten();
+                    let ratio = ratio_figure(value / of, crossed);
+                    problem.push_str(&format!(": {ratio} × {}'s", r.to));
+                }
+            }
+            v
+        }
         None => Verdict::failed(e, summary, missing("", other)),
     }
 }
@@ -301,6 +312,21 @@ pub fn judge_relative(e: &Expectation, summary: &Summary, other: &Summary) -> Ve
 /// Another variant's figure, as a bound made of it is told: four significant digits.
 fn figure(v: f64) -> String {
     crate::text::trim_zeros(&crate::text::significant(v, 4)).to_string()
+}
+
+/// A ratio reached, in as many significant digits (four at least) as tell it from each
+/// `bound` it is not equal to: 0.500003 against a bound of 0.5 is not "0.5".
+fn ratio_figure(ratio: f64, bounds: impl Iterator<Item = f64> + Clone) -> String {
+    let at =
+        |digits: i32| crate::text::trim_zeros(&crate::text::significant(ratio, digits)).to_string();
+    (4..=12)
+        .map(at)
+        .find(|text| {
+            bounds
+                .clone()
+                .all(|b| b == ratio || text.parse::<f64>().map_or(true, |t| t != b))
+        })
+        .unwrap_or_else(|| at(12))
 }
 
 /// The ratio a failure crossed, in words: "0.5", "0.8 to 1".
@@ -668,6 +694,12 @@ mod tests {
         let base = seeds(100.0, [120.0, 80.0, 100.0]);
         let pooled = judge_relative(&relative(0.5, false), &two, &base);
         assert!(pooled.pass, "{pooled:?}");
+        // Failed, it says the ratio reached, the bound's own terms.
+        let over = judge_relative(&relative(0.3, false), &two, &base);
+        assert_eq!(
+            over.problem.as_deref(),
+            Some("40 is above 30: 0.4 × baseline's")
+        );
         assert_eq!(pooled.expectation.max, Some(50.0));
         assert_eq!(
             pooled.expectation.relative.as_ref().unwrap().of,
@@ -706,7 +738,10 @@ mod tests {
             .contains("in seed 1 is -1, below zero"));
         // A bound near its value shows as many digits as tell them apart.
         let near = judge_relative(&relative(0.5, false), &seeds(50.0003, [0.0; 3]), &base);
-        assert_eq!(near.problem.as_deref(), Some("50.0003 is above 50"));
+        assert_eq!(
+            near.problem.as_deref(),
+            Some("50.0003 is above 50: 0.500003 × baseline's")
+        );
     }
 
     #[test]
