@@ -295,13 +295,10 @@ pub fn judge_relative(e: &Expectation, summary: &Summary, other: &Summary) -> Ve
         // The figure multiplied is in the expectation's words ("≤ 0.5 × baseline's (94.77)");
         // a failure says the ratio reached, which is what the bound is written in.
         Some(of) => {
-            let mut v = judge(&resolved(of), summary);
+            let x = resolved(of);
+            let mut v = judge(&x, summary);
             if let (Some(problem), Some(value)) = (v.problem.as_mut(), v.value) {
-                if of > 0.0 && value.is_finite() {
-                    let crossed = [r.min, r.max].into_iter().flatten();
-                    let ratio = ratio_figure(value / of, crossed);
-                    problem.push_str(&format!(": {ratio} × {}'s", r.to));
-                }
+                problem.push_str(&ratio_reached(&x, value));
             }
             v
         }
@@ -314,6 +311,18 @@ fn figure(v: f64) -> String {
     crate::text::trim_zeros(&crate::text::significant(v, 4)).to_string()
 }
 
+/// A failed relative bound's ratio reached, for its message (": 0.6 × wcu-400's"); nothing
+/// for a bound of no reference above zero.
+fn ratio_reached(x: &Expectation, value: f64) -> String {
+    match &x.relative {
+        Some(r @ Relative { of: Some(of), .. }) if *of > 0.0 && value.is_finite() => {
+            let crossed = [r.min, r.max].into_iter().flatten();
+            format!(": {} × {}'s", ratio_figure(value / of, crossed), r.to)
+        }
+        _ => String::new(),
+    }
+}
+
 /// A ratio reached, in as many significant digits (four at least) as tell it from each
 /// `bound` it is not equal to: 0.500003 against a bound of 0.5 is not "0.5".
 fn ratio_figure(ratio: f64, bounds: impl Iterator<Item = f64> + Clone) -> String {
@@ -324,7 +333,7 @@ fn ratio_figure(ratio: f64, bounds: impl Iterator<Item = f64> + Clone) -> String
         .find(|text| {
             bounds
                 .clone()
-                .all(|b| b == ratio || text.parse::<f64>().map_or(true, |t| t != b))
+                .all(|b| b == ratio || text.parse::<f64>().ok().is_none_or(|t| t != b))
         })
         .unwrap_or_else(|| at(12))
 }
@@ -402,7 +411,8 @@ fn judge_seeds(
         match (p, v) {
             (Some(p), _) => {
                 if verdict.problem.is_none() {
-                    verdict.problem = Some(format!("seed {seed}: {p}{after}"));
+                    let ratio = v.map_or(String::new(), |v| ratio_reached(&x, v));
+                    verdict.problem = Some(format!("seed {seed}: {p}{after}{ratio}"));
                     (verdict.value, verdict.seed) = (v, Some(seed));
                 }
             }
@@ -714,7 +724,7 @@ mod tests {
         assert_eq!(paired.seed, Some(2));
         assert_eq!(
             paired.problem.as_deref(),
-            Some("seed 2: 45 is above 40, 0.5 × baseline's 80")
+            Some("seed 2: 45 is above 40, 0.5 × baseline's 80: 0.5625 × baseline's")
         );
         // A figure the other has not, and one below zero (a sentinel), judge nothing.
         let none = judge_relative(&relative(0.5, false), &two, &json!({ "latency_ms": {} }));
