@@ -615,17 +615,6 @@ mod tests {
         let one = one.at_confidence(0.999);
         assert!(one.lo.is_nan() && one.moved());
     }
-}
-
-#[cfg(test)]
-mod recorded_tests {
-    use super::*;
-
-    fn summary(values: &[(u64, f64)]) -> Summary {
-        json!({
-            "per_seed": values.iter().map(|(s, v)| json!({"seed": s, "lag_ms": {"p99": v, "mean": v}})).collect::<Vec<_>>()
-        })
-    }
 
     #[test]
     fn quantiles_alike_to_the_bucket_have_an_interval_and_two_a_bucket_apart_did_not_move() {
@@ -633,27 +622,27 @@ mod recorded_tests {
         // bucket (615.514111 and 617.611263 ms, 0.34 % apart): no spread, but not exact.
         let a = summary(&[(11, 615.514111), (12, 615.514111)]);
         let b = summary(&[(21, 617.611263), (22, 617.611263)]);
-        let d = unpaired(&a, &b, "lag_ms.p99").unwrap();
+        let d = unpaired(&a, &b, "latency_ms.p99").unwrap();
         assert!(d.lo < 0.0 && d.hi > 0.0 && !d.moved(), "{d:?}");
-        let (_, lo, hi) = mean_ci(&a, "lag_ms.p99").unwrap();
+        let (_, lo, hi) = mean_ci(&a, "latency_ms.p99").unwrap();
         assert!(lo < 615.514111 && hi > 615.514111, "{lo} {hi}");
         // Ten percent apart is beyond any bucket: moved.
         let c = summary(&[(21, 680.0), (22, 680.0)]);
-        assert!(unpaired(&a, &c, "lag_ms.p99").unwrap().moved());
+        assert!(unpaired(&a, &c, "latency_ms.p99").unwrap().moved());
         // A mean is recorded exactly: the same seeds without spread differ exactly.
-        let m = unpaired(&a, &b, "lag_ms.mean").unwrap();
+        let m = unpaired(&a, &b, "latency_ms.mean").unwrap();
         assert!(m.lo == m.hi && m.moved(), "{m:?}");
-        let (_, lo, hi) = mean_ci(&a, "lag_ms.mean").unwrap();
+        let (_, lo, hi) = mean_ci(&a, "latency_ms.mean").unwrap();
         assert!(lo == hi);
         // Paired seeds alike to the bit (a variant that changes nothing) differ by nothing.
-        let same = paired(&a, &a, "lag_ms.p99").unwrap();
+        let same = paired(&a, &a, "latency_ms.p99").unwrap();
         assert!(
             same.lo == 0.0 && same.hi == 0.0 && !same.moved(),
             "{same:?}"
         );
         // Paired seeds a bucket apart in each: within what their recording leaves open.
         let next = summary(&[(11, 616.0), (12, 616.0)]);
-        assert!(!paired(&a, &next, "lag_ms.p99").unwrap().moved());
+        assert!(!paired(&a, &next, "latency_ms.p99").unwrap().moved());
     }
 }
 
