@@ -331,13 +331,8 @@ impl World {
                 report
                     .metrics
                     .count(format!("calls.{callee}.retries"), e.retries);
-                if e.calls > e.retries {
-                    report.metrics.gauge(
-                        format!("calls.{callee}.retry_amplification"),
-                        e.calls as f64 / (e.calls - e.retries) as f64,
-                    );
-                }
             }
+            report.metrics.edge_amplifications();
             // Per edge: the calls its role denied, and those its callee's security groups
             // dropped (and of them, those that hung for want of a timeout), over the whole
             // run (warmup included).

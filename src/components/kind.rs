@@ -161,7 +161,7 @@ pub const CALL_FIELDS: &[Field] = &[
     Field {
         path: "calls.*.retry_amplification",
         unit: Unit::Number,
-        about: "attempts per first attempt on this edge, attempts / (attempts − retries): 1 without retries, 3 when each call takes three attempts (the mean over seeds)",
+        about: "attempts per first attempt on this edge, attempts / (attempts − retries): 1 without retries, 3 when each call takes three attempts (over seeds, of the summed counts)",
     },
 ];
 

@@ -426,6 +426,33 @@ impl MetricSet {
         *self.counts.entry(name.into()).or_insert(0) += v;
     }
 
+    /// Each edge's `calls.<callee>.retry_amplification` from its `attempts` and `retries`
+    /// counts: attempts per first attempt, none without a first attempt. Pooled over seeds,
+    /// a ratio of the summed counts (as the summary's own `retry_amplification`), not a mean
+    /// of the seeds' ratios.
+    pub fn edge_amplifications(&mut self) {
+        let edges: Vec<(String, u64, u64)> = self
+            .counts
+            .iter()
+            .filter_map(|(k, &attempts)| {
+                let edge = k
+                    .strip_suffix(".attempts")
+                    .filter(|e| e.starts_with("calls."))?;
+                let retries = self.counts.get(&format!("{edge}.retries")).copied();
+                Some((edge.to_string(), attempts, retries.unwrap_or(0)))
+            })
+            .collect();
+        for (edge, attempts, retries) in edges {
+            let key = format!("{edge}.retry_amplification");
+            if attempts > retries {
+                let first = (attempts - retries) as f64;
+                self.gauges.insert(key, attempts as f64 / first);
+            } else {
+                self.gauges.remove(&key);
+            }
+        }
+    }
+
     pub fn gauge(&mut self, name: impl Into<String>, v: f64) {
         self.gauges.insert(name.into(), v);
     }
@@ -694,6 +721,29 @@ mod tests {
         assert_eq!(h.quantile_ms(0.6), 0.0, "the 60th of 100 is the last zero");
         assert!((h.quantile_ms(0.61) - 1.0).abs() < 0.002);
         assert!((h.quantile_ms(0.99) - 39.0).abs() < 0.05);
+    }
+
+    #[test]
+    fn an_edges_pooled_amplification_is_of_the_summed_counts_not_a_mean_of_ratios() {
+        // Seed A: 10 first attempts of 100 (10×); seed B: 1,000 of 1,000 (1×). The edge made
+        // 1,100 attempts for 1,010 first ones: 1.089, not the seeds' mean of 5.5.
+        let seed = |attempts: u64, retries: u64| {
+            let mut m = MetricSet::default();
+            m.count("calls.db.attempts", attempts);
+            m.count("calls.db.retries", retries);
+            m.edge_amplifications();
+            m
+        };
+        let (a, b) = (seed(100, 90), seed(1000, 0));
+        assert_eq!(a.gauges["calls.db.retry_amplification"], 10.0);
+        let mut pooled = MetricSet::pool([&a, &b]);
+        pooled.edge_amplifications();
+        let got = pooled.gauges["calls.db.retry_amplification"];
+        assert!((got - 1100.0 / 1010.0).abs() < 1e-12, "{got}");
+        // Only retries (no first attempt in the window): no ratio.
+        let mut only = seed(5, 5);
+        only.edge_amplifications();
+        assert!(!only.gauges.contains_key("calls.db.retry_amplification"));
     }
 
     #[test]

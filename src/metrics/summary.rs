@@ -354,6 +354,7 @@ impl Pool {
             .enumerate()
             .map(|(i, (name, kind, role, hists))| {
                 let mut metrics = MetricSet::pool(seeds.iter().map(|s| &s.metrics[i]));
+                metrics.edge_amplifications();
                 metrics.hists = hists.hists.clone();
                 PooledActor {
                     name: name.clone(),

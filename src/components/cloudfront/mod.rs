@@ -478,8 +478,9 @@ impl CloudFront {
         }
         self.origin_requests.add(&self.clock, now, measured);
         self.fetches[f].sent = now;
-        let msg = self.fetches[f].msg;
-        self.origin.call(ctx, &mut self.rng, msg, f as u64);
+        let (msg, retry) = (self.fetches[f].msg, self.fetches[f].attempts > 1);
+        self.origin
+            .attempt(ctx, &mut self.rng, msg, f as u64, retry);
     }
 
     /// A connection attempt has failed: try again, or answer 504 after the last

@@ -386,8 +386,9 @@ impl Stream {
         }
         lane.window_until = None;
         lane.in_flight = Some(n);
-        // A batch read again after its front failed is the mapping's retry of it.
-        let retry = lane.failures > 0;
+        // A batch read again (its sizes kept from a failed, throttled or partly done answer,
+        // or a bisect) is the mapping's retry of it.
+        let retry = from_sizes;
         if !from_sizes {
             lane.last_read = Some(now);
         }

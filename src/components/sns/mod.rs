@@ -432,13 +432,13 @@ impl Sns {
             return;
         };
         dl.attempts += 1;
-        let (sub, msg, published) = (dl.sub, dl.msg, dl.published);
+        let (sub, msg, published, retry) = (dl.sub, dl.msg, dl.published, dl.attempts > 1);
         let measured = self.clock.measured(published);
         self.attempts += u64::from(measured);
         if self.cfg.protocols[sub] == Protocol::Http && measured {
             self.billed_http += Self::chunks(&msg);
         }
-        self.edges[sub].call(ctx, &mut self.rng, msg, Tag::Attempt(d).encode());
+        self.edges[sub].attempt(ctx, &mut self.rng, msg, Tag::Attempt(d).encode(), retry);
     }
 
     /// The policy a subscription's deliveries are retried by.

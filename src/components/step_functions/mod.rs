@@ -529,7 +529,10 @@ impl StepFunctions {
         match &self.cfg.machine.states[state as usize].kind {
             StateKind::Task { edge } => {
                 let msg = self.execs[exec.slot].msg;
-                self.edges[*edge].call(ctx, &mut self.rng, msg, t.index());
+                // A task run again by one of its state's retriers is a retry on the edge
+                // (`enter` clears the counts: a fresh entry is a first attempt).
+                let retry = th.retries.iter().any(|&n| n > 0);
+                self.edges[*edge].attempt(ctx, &mut self.rng, msg, t.index(), retry);
             }
             StateKind::Wait(d) => ctx.schedule(*d, Timer::Resume(t).encode()),
             StateKind::Choice { branches, default } => {
