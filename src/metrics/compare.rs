@@ -163,9 +163,12 @@ fn difference(x: f64, y: f64) -> f64 {
 /// Without it, two seeds alike to the bucket gave an interval of no width, and two folders
 /// whose seeds read a few buckets apart (a p99 of 615.5 ms against 617.6 ms) "moved".
 fn recorded_variance(path: &str, value: f64) -> f64 {
-    let quantile = path.rsplit('.').next().is_some_and(|last| {
-        last.len() > 1 && last.starts_with('p') && last[1..].bytes().all(|b| b.is_ascii_digit())
-    });
+    // The histogram's keys (`summary::HIST_KEYS`) that are quantiles: count, mean and max
+    // are recorded exactly.
+    let quantile = path
+        .rsplit('.')
+        .next()
+        .is_some_and(|last| last.starts_with('p') && super::summary::HIST_KEYS.contains(&last));
     if quantile && value.is_finite() {
         (value / 1024.0).powi(2)
     } else {
@@ -437,14 +440,9 @@ pub fn one_sided(a: &Summary, b: &Summary) -> Vec<OneSided> {
         .collect()
 }
 
-/// The mean of values (one per seed) and the half-width of its Student-t 95 % interval (NaN
-/// with fewer than two values).
-pub fn t_interval(values: &[f64]) -> (f64, f64) {
-    t_interval_at("", values)
-}
-
-/// `t_interval` of the values of the number at `path`, their spread widened by what their
-/// recording leaves uncertain (`recorded_variance`).
+/// The mean of the values (one per seed) of the number at `path` and the half-width of its
+/// Student-t 95 % interval (NaN with fewer than two values), their spread widened by what
+/// their recording leaves uncertain (`recorded_variance`).
 fn t_interval_at(path: &str, values: &[f64]) -> (f64, f64) {
     let nf = values.len() as f64;
     let mean = values.iter().sum::<f64>() / nf;
@@ -466,7 +464,7 @@ fn t_interval_at(path: &str, values: &[f64]) -> (f64, f64) {
 /// count, a cost, a fraction), neither is their mean, and the lower bound is held at 0
 /// where the symmetric interval of a few spread-out seeds would reach below it (seeds at
 /// 26.8, 584 and 604 ms: −409 .. 1,219 becomes 0 .. 1,219). Differences, which may be
-/// negative, take `t_interval` as it is.
+/// negative, take `t_interval_at` as it is.
 pub fn mean_interval(values: &[f64]) -> (f64, f64, f64) {
     mean_interval_at("", values)
 }
@@ -511,7 +509,7 @@ mod tests {
         assert!((mean - 404.933).abs() < 1e-3, "{mean}");
         assert_eq!(lo, 0.0);
         assert!((hi - 1218.6).abs() < 1.0, "{hi}");
-        let (_, half) = t_interval(&[26.8, 584.0, 604.0]);
+        let (_, half) = t_interval_at("", &[26.8, 584.0, 604.0]);
         assert!(
             (mean - half + 408.7).abs() < 1.0,
             "the raw lower bound is {}",
