@@ -1934,11 +1934,8 @@ fn a_variant_removes_a_fault_whole_by_its_number_in_the_baseline() {
 
 /// The numbers written on a chart: its ticks, mostly.
 fn numbers_on(svg: &[u8]) -> Vec<String> {
-    let svg = String::from_utf8_lossy(svg);
-    let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("SVG: {e}"));
-    doc.descendants()
-        .filter(|n| n.has_tag_name("text"))
-        .map(|n| n.descendants().filter_map(|t| t.text()).collect::<String>())
+    crate::reports::texts(&String::from_utf8_lossy(svg))
+        .into_iter()
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || ".k".contains(c)))
         .collect()

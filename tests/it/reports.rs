@@ -35,7 +35,8 @@ servers = 2
 service_time = "2ms"
 "#;
 
-fn texts(svg: &str) -> Vec<String> {
+/// The texts of an SVG drawing, in document order.
+pub(crate) fn texts(svg: &str) -> Vec<String> {
     let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("SVG does not parse: {e}"));
     doc.descendants()
         .filter(|n| n.has_tag_name("text"))
