@@ -99,6 +99,12 @@ pub struct Checker {
     /// Words put before every message (`variant "x": `), when one file yields several
     /// scenarios.
     pub prefix: Option<String>,
+    /// What set `scenario.duration` when an override did rather than the file (`--set
+    /// scenario.duration=2m`, a variant): a step, a spike or a fault at or after that end is
+    /// left out with a warning instead of refused, as a run shortened on purpose (a smoke
+    /// test in CI) leaves out what comes later. `None`: the file's own duration, which a
+    /// time past it contradicts (an error).
+    pub duration_set_by: Option<String>,
     /// Where values that are not in the file come from (`--set db.read_replicas=4`): the
     /// offsets past the file's end from the first to the second (inclusive) stand for the
     /// third. Each has its own, so a value parsed from one keeps spans of its own.
@@ -133,6 +139,7 @@ impl Checker {
             sent_ops: Vec::new(),
             inputs: Vec::new(),
             prefix: None,
+            duration_set_by: None,
             origins: Vec::new(),
             text_len: src.len(),
             partial: None,

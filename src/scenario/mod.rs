@@ -314,6 +314,7 @@ pub fn parse_all(
         }
     }
     let baseline_at = variants::baseline_values(&base_doc, &swept_paths);
+    ck.duration_set_by = duration_set_by(sets);
     let baseline = validate(path, base_doc, whole.clone(), access, &mut ck);
     // An expectation naming a variant names one the file declares.
     if let Some(b) = &baseline {
@@ -417,6 +418,11 @@ pub fn parse_all(
             variants::apply(&mut vdoc, ov, &mut ck);
         }
         variants::remove_faults(&mut vdoc, &d.unsets, &mut ck);
+        ck.duration_set_by = if d.overrides.iter().any(|o| o.path == DURATION_PATH) {
+            Some("this variant".to_string())
+        } else {
+            duration_set_by(sets)
+        };
         variants::keep_own_expectations(&mut vdoc, d, &mut ck);
         let sc = validate(path, vdoc, whole.clone(), access, &mut ck);
         if let (Some(sc), Some((at, latency))) = (&sc, &d.latency) {
@@ -558,6 +564,21 @@ fn check_theory(sc: &Scenario, variant: Option<&str>, ck: &mut Checker) {
 }
 
 /// A `--set PATH=VALUE` as an override, reported as the argument it is.
+/// The path of the run's length, which an override may shorten (`Checker::duration_set_by`).
+const DURATION_PATH: [&str; 2] = ["scenario", "duration"];
+
+/// The `--set` that gives the run's length, if one does (the last, as it wins), as the
+/// messages name it.
+fn duration_set_by(sets: &[String]) -> Option<String> {
+    sets.iter()
+        .rev()
+        .find(|s| {
+            s.split_once('=')
+                .is_some_and(|(path, _)| path.trim().split('.').eq(DURATION_PATH))
+        })
+        .map(|s| format!("--set {s}"))
+}
+
 fn cli_override(set: &str, ck: &mut Checker) -> Option<variants::Override<'static>> {
     // Offsets for the value's own spans: a mistake inside a table it writes is the --set's.
     let at = ck.synthetic_with(format!("--set {set}"), set.len() + 1);
@@ -1128,6 +1149,8 @@ fn validate(
         let until = times.map_or(SimTime::MAX, |(d, _, _)| d);
         for f in &raw_faults {
             match f.as_ref().and_then(|f| faults::parse(f, &decls, until, ck)) {
+                // After the end of a run an override shortened: warned of, left out.
+                Some(spec) if spec.at >= until => {}
                 Some(spec) => fault_specs.push(spec),
                 None => ok = false,
             }

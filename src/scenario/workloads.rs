@@ -322,7 +322,9 @@ fn parse_trace(t: &Option<Spanned<RawTrace>>, ck: &mut Checker) -> Option<Option
 }
 
 /// `duration`, the run's when it parsed: a step or a spike that would begin only after the
-/// end is refused, as a fault's `at` is (the run would silently leave it out).
+/// end is refused, as a fault's `at` is (the run would silently leave it out), unless an
+/// override shortened the run (`Checker::duration_set_by`): then it is left out, said in a
+/// warning.
 fn parse_arrival(
     a: &Spanned<RawArrival>,
     duration: Option<SimTime>,
@@ -440,6 +442,13 @@ fn parse_arrival(
                     }
                 }
                 if let Some(d) = duration.filter(|&d| t >= d) {
+                    if let Some(who) = ck.duration_set_by.clone() {
+                        ck.warn(
+                            s.span(),
+                            format!("this step starts at {t}, not before the end of the run ({d}, which {who} sets): it never comes in this run, and is left out"),
+                        );
+                        continue;
+                    }
                     ck.error(
                         s.span(),
                         format!(
@@ -484,11 +493,28 @@ fn parse_arrival(
                 );
             }
             if let Some(d) = duration.filter(|&d| at >= d) {
-                ck.error(
-                    a.at.as_ref().map_or(span, |v| v.span()),
-                    format!("`arrival.at` ({at}) is not before the end of the run ({d}): the spike would never come"),
+                let at_span = a.at.as_ref().map_or(span.clone(), |v| v.span());
+                let Some(who) = ck.duration_set_by.clone() else {
+                    ck.error(
+                        at_span,
+                        format!("`arrival.at` ({at}) is not before the end of the run ({d}): the spike would never come"),
+                    );
+                    return None;
+                };
+                ck.warn(
+                    at_span,
+                    format!("`arrival.at` ({at}) is not before the end of the run ({d}, which {who} sets): the spike never comes in this run, and is left out"),
                 );
-                return None;
+                if base_rate == 0.0 {
+                    ck.error(
+                        span,
+                        "without its spike this arrival sends no requests (`base` is 0): make the run longer",
+                    );
+                    return None;
+                }
+                return Some(Arrival::Varying(RateProfile::Steps(
+                    vec![(SimTime::ZERO, base_rate)].into(),
+                )));
             }
             let mut steps = vec![(SimTime::ZERO, base_rate)];
             if at == SimTime::ZERO {

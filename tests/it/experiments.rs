@@ -255,6 +255,99 @@ fn overrides_are_validated_where_they_are_written() {
 }
 
 #[test]
+fn a_run_an_override_shortens_leaves_out_what_would_come_later_and_says_so() {
+    // A smoke run in CI shortens a scenario with --set scenario.duration: the steps, spikes
+    // and faults past its new end are left out, each with a warning, not refused; in the
+    // file's own duration they are mistakes, and refused.
+    let text = BASE
+        .edit("duration = \"30m\"", "duration = \"10m\"")
+        .edit(
+            "arrival = { process = \"poisson\", rate = 30 }",
+            "arrival = { process = \"step\", steps = [[\"0s\", 20], [\"5m\", 30]] }",
+        )
+        + "[[workload]]\nname = \"burst\"\ntarget = \"web\"\narrival = { process = \"spike\", base = 1, peak = 20, at = \"6m\", for = \"1m\" }\n[[fault]]\nat = \"8m\"\nfor = \"1m\"\nkind = \"latency_injection\"\ntarget = \"web\"\nadd = \"50ms\"\n";
+    let short = |sets: &[&str]| {
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        scenario::parse_all(Path::new("exp.toml"), &text, &Default::default(), &sets)
+    };
+    let all = short(&["scenario.duration=4m"]).unwrap_or_else(|e| panic!("{e}"));
+    let sc = &all[0];
+    assert_eq!(sc.duration.as_secs_f64(), 240.0);
+    assert!(sc.faults.is_empty(), "the fault at 8m is left out");
+    let steps = |i: usize| match &sc.workloads[i].arrival {
+        archsim::workload::Arrival::Varying(archsim::workload::RateProfile::Steps(s)) => s.to_vec(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(steps(0), vec![(archsim::kernel::SimTime::ZERO, 20.0)]);
+    assert_eq!(steps(1), vec![(archsim::kernel::SimTime::ZERO, 1.0)]);
+    let said: Vec<String> = sc
+        .warnings
+        .iter()
+        .map(|w| format!("{}:{} {}", w.line, w.column, w.message))
+        .collect();
+    let by = "which --set scenario.duration=4m sets";
+    for (at, what) in [
+        (
+            "13:",
+            "this step starts at 300s, not before the end of the run (240s, ",
+        ),
+        (
+            "22:",
+            "`arrival.at` (360s) is not before the end of the run (240s, ",
+        ),
+        (
+            "24:",
+            "`at` (480s) is not before the end of the run (240s, ",
+        ),
+    ] {
+        assert!(
+            said.iter()
+                .any(|w| w.starts_with(at) && w.contains(what) && w.contains(by)),
+            "{what}: {said:?}"
+        );
+    }
+    // What comes before the new end stays: a fault at 3m in a run of 4m.
+    let all = short(&["scenario.duration=4m", "fault.0.at=3m"]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(all[0].faults.len(), 1);
+    // A variant that shortens the run leaves them out of its own run alone.
+    let with_variant = format!(
+        "{text}[[variant]]\nname = \"short\"\nset = {{ \"scenario.duration\" = \"4m\" }}\n"
+    );
+    let all = scenario::parse_all(
+        Path::new("exp.toml"),
+        &with_variant,
+        &Default::default(),
+        &[],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((all[0].faults.len(), all[1].faults.len()), (1, 0));
+    assert!(
+        all[0].warnings.iter().any(|w| w
+            .message
+            .starts_with("variant \"short\": `at` (480s) is not before the end of the run (240s, which this variant sets)")),
+        "{:?}",
+        all[0].warnings
+    );
+    // The file's own duration: each is a mistake in the file.
+    let e = refused(&text.edit("duration = \"10m\"", "duration = \"4m\""));
+    for what in [
+        "this step starts at 300s, not before the end of the run (240s): it would never come",
+        "the spike would never come",
+        "24:6: `at` (480s) is not before the end of the run (240s)",
+    ] {
+        assert!(e.contains(what), "{what}: {e}");
+    }
+    // Without its spike a workload with no base sends nothing: refused, even so.
+    let e = short(&["scenario.duration=4m", "burst.arrival.base=0"])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("without its spike this arrival sends no requests"),
+        "{e}"
+    );
+}
+
+#[test]
 fn set_on_the_command_line_overrides_and_is_named_in_its_errors() {
     let home = tempfile::tempdir().unwrap();
     let short = BASE
