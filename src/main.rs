@@ -74,7 +74,7 @@ enum Command {
     },
     /// Run scenarios like `run`, then judge their `[[expect]]`s: exit status 1 when one fails
     /// (for CI), 2 when the scenarios are malformed or hold no expectation at all. Files
-    /// without any `[[expect]]` are left out, and named.
+    /// without any `[[expect]]` are not run; the terminal lists them (with `-q` too).
     Check {
         #[command(flatten)]
         run: RunArgs,
