@@ -283,10 +283,11 @@ fn draw<DB: DrawingBackend>(
     let (lane_area, panels) = body.split_vertically(lane);
     for l in &labels {
         let y = 4 + LABEL_ROW as i32 * l.row as i32;
-        // Under its words, a strip in its colour from its start to its end.
+        // Under its words, a strip in its colour from its start to its end, nearer its own
+        // words than the next row's (whose capitals reach a little above their row).
         for &(a, b) in &l.bars {
             lane_area.draw(&Rectangle::new(
-                [(a, y + LABEL_FONT as i32), (b, y + LABEL_ROW as i32 - 1)],
+                [(a, y + BAR_TOP), (b, y + BAR_TOP + BAR_HEIGHT)],
                 l.color.mix(0.55).filled(),
             ))?;
         }
@@ -579,7 +580,12 @@ fn sized_to_fit(text: &str, room: u32, width: impl Fn(&str, u32) -> u32) -> u32 
 }
 
 /// The height of a row of event labels, and their font size [px].
-const LABEL_ROW: u32 = 24;
+const LABEL_ROW: u32 = 28;
+/// A span's strip in its label's row: from this far below the row's top [px], this thick.
+/// The words of a row reach from about 3 px above its top to about 16 px below it: the
+/// strip sits between them and the next row's words, clear of both.
+const BAR_TOP: i32 = 18;
+const BAR_HEIGHT: i32 = 3;
 const LABEL_FONT: u32 = 20;
 /// The most rows of labels a chart gives its events; the rest are counted in a last label.
 const MAX_LABEL_ROWS: usize = 4;
