@@ -474,6 +474,14 @@ pub const PREFLIGHTS: Series = Series {
     unit: Unit::PerSecond,
     about: "CORS preflights its browsers sent",
 };
+/// The share of the requests that ended in a window that failed: `error_rate` window by
+/// window, for a bound on the errors during a fault alone ("under 2 % from 30 s after the
+/// outage on"), which the share over the whole run, diluted by its length, cannot state.
+pub const ERROR_RATE: Series = Series {
+    id: "error_rate",
+    unit: Unit::Share,
+    about: "share of the requests that finally ended in the window that failed (any final status but a success, as `error_rate` counts them over the run); none where no request ended",
+};
 pub const IN_FLIGHT: Series = Series {
     id: "in_flight",
     unit: Unit::Number,
@@ -518,6 +526,7 @@ pub static SERIES: &[&Series] = &[
     &RETRIES,
     &PREFLIGHTS,
     &IN_FLIGHT,
+    &ERROR_RATE,
     &LATENCY.p50,
     &LATENCY.p95,
     &LATENCY.p99,
@@ -993,9 +1002,23 @@ impl Workload {
         if let Some(b) = &self.browsers {
             series.push((PREFLIGHTS.id.to_string(), b.preflights.rate_series(c)));
         }
+        let mut ended = vec![0.0; c.windows()];
+        let mut failed = vec![0.0; c.windows()];
         for (label, n) in self.finals.iter() {
+            for (i, k) in n.count_series().into_iter().enumerate() {
+                ended[i] += k;
+                if !label.is_success() {
+                    failed[i] += k;
+                }
+            }
             series.push((status_series(&label.to_string()), n.rate_series(c)));
         }
+        let share = ended
+            .iter()
+            .zip(&failed)
+            .map(|(&all, &bad)| if all > 0.0 { bad / all } else { f64::NAN })
+            .collect();
+        series.push((ERROR_RATE.id.to_string(), share));
         series.extend(
             self.latency
                 .series(&LATENCY)

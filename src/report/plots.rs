@@ -2008,9 +2008,38 @@ pub fn scenario_charts(
                 hidden: Vec::new(),
             });
         }
+        // The share that failed, window by window, when any did: a fault's errors stand out
+        // at any rate of traffic, which a thin layer of the stack above hides.
+        let failed = summary["workloads"][w]["error_rate"]
+            .as_f64()
+            .unwrap_or(0.0)
+            > 0.0;
+        let share = line(
+            w,
+            workload::ERROR_RATE.id,
+            "failed, of the requests that ended",
+            palette::tone(Tone::Bad),
+            100.0,
+        );
+        if let (true, Some(share)) = (failed, share) {
+            panels.push(Panel {
+                y_desc: "failed [%]".into(),
+                log_y: false,
+                kind: Kind::Lines,
+                lines: vec![share],
+                y_max: None,
+                shared: None,
+                hidden: Vec::new(),
+            });
+        }
+        // A request is counted when it ends: a timeout long after it was sent, so that the
+        // stack may stand above the offered rate for a while.
         out.push((
             format!("throughput-{w}"),
-            chart(format!("{name} · {w}: requests by final status"), panels),
+            chart(
+                format!("{name} · {w}: requests by final status, as they end"),
+                panels,
+            ),
         ));
     }
     if let Some(components) = summary["components"].as_object() {

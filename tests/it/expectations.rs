@@ -187,6 +187,54 @@ fn a_series_is_judged_in_every_window_of_every_seed_between_from_and_until() {
 }
 
 #[test]
+fn the_share_of_errors_is_judged_window_by_window_where_the_runs_share_dilutes_it() {
+    // 50 requests a second, evenly spaced, to a service that answers every call 500 from
+    // 20 s until 30 s, not retried: the 10 s windows before 20 s and from 30 s on hold no
+    // error, the one at 20 s all but those that began before it; the run's error_rate
+    // is about a sixth.
+    let dir = folder("error-share");
+    let file = dir.join("e.toml");
+    let expect = |e: &str| format!("[[expect]]\nseries = \"workloads.u.error_rate\"\n{e}\n");
+    std::fs::write(
+        &file,
+        "[scenario]\nduration = \"60s\"\nwindow = \"10s\"\n[network]\nsame_az = \"0s\"\n\
+         [[workload]]\nname = \"u\"\ntarget = \"svc\"\n\
+         arrival = { process = \"constant\", rate = 50 }\nretry = { attempts = 1 }\n\
+         [[component]]\nid = \"svc\"\nkind = \"service\"\nservice_time = \"10ms\"\n\
+         [[fault]]\nat = \"20s\"\nfor = \"10s\"\nkind = \"error_injection\"\ntarget = \"svc\"\nrate = 1.0\n"
+            .to_string()
+            + &expect("until = \"20s\"\nmax = 0")
+            + &expect("from = \"30s\"\nmax = 0")
+            + &expect("from = \"20s\"\nuntil = \"30s\"\nmin = 0.99")
+            + &expect("max = 0.5")
+            + "[[expect]]\nmetric = \"error_rate\"\nmax = 0.2\n",
+    )
+    .unwrap();
+    let (code, text) = check(&dir, &file);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("check: 4 of 5 expectations held"), "{text}");
+    assert!(
+        text.contains("35:10: expectation fails: workloads.u.error_rate ≤ 0.5 in every window: 1 (100 %) in the window at 20s is above 0.5 (50 %)"),
+        "{text}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results/e/summary.json")).unwrap())
+            .unwrap();
+    let list = summary["expectations"].as_array().unwrap();
+    assert_eq!(list[2]["value"], 1.0);
+    let pooled = summary["error_rate"].as_f64().unwrap();
+    assert!((pooled - 1.0 / 6.0).abs() < 0.01, "{pooled}");
+    // timeseries.csv has the series, a share in every window.
+    let csv = std::fs::read_to_string(dir.join("results/e/timeseries.csv")).unwrap();
+    let shares: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.contains(",1,u,error_rate,"))
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    assert_eq!(shares, ["0", "0", "1", "0", "0", "0"], "{csv}");
+}
+
+#[test]
 fn check_refuses_scenarios_without_expectations_and_run_ignores_them() {
     let dir = folder("none");
     let file = scenario(&dir, "");

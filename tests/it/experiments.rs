@@ -2069,4 +2069,6 @@ fn the_variants_charts_share_their_scales_so_that_they_compare_by_eye() {
     let one = crate::files_under(&home.path().join("p"));
     let thr = String::from_utf8_lossy(&one["exp/throughput-users.svg"]).into_owned();
     assert!(!thr.contains("shared with the other variants"));
+    // No request failed: no panel of the share that failed.
+    assert!(!thr.contains("failed [%]"), "{thr}");
 }

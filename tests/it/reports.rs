@@ -114,6 +114,9 @@ fn plots_show_their_series_units_legends_and_events() {
         "offered",
         "attempts",
         "web queue full",
+        // Some requests failed: the share that did, window by window.
+        "failed [%]",
+        "failed, of the requests that ended",
     ] {
         assert_has(&thr, want, "throughput chart");
     }

@@ -160,7 +160,7 @@ fn a_scenario_deck_has_its_five_slides_in_order() {
     assert!(s[2].1.contains("Requests by final status"), "{}", s[2].1);
     assert!(s[2]
         .1
-        .contains("alt=\"faulty · users: requests by final status\""));
+        .contains("alt=\"faulty · users: requests by final status, as they end\""));
     // (d) the numbers, with their labels; the error rate as a percentage: 10 s of 40 s down,
     // so about a quarter of requests failed, and the figure is far above 1 (not a fraction).
     assert!(s[3].1.contains("The numbers"));
