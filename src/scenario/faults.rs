@@ -46,6 +46,19 @@ pub(crate) fn fault_kinds() -> Vec<(
     generic.chain(of_kinds).collect()
 }
 
+/// Checks what a fault holds that needs no component, its kind and its times, for a
+/// scenario whose components could not all be read (`parse` checks these and the rest).
+pub fn check_alone(f: &Spanned<RawFault>, ck: &mut Checker) {
+    let f = f.get_ref();
+    let kinds = fault_kinds();
+    let names: Vec<&str> = kinds.iter().map(|k| k.0).collect();
+    ck.one_of(&f.kind, "kind", &names);
+    ck.duration(&f.at, "at");
+    if let Some(d) = &f.for_ {
+        ck.positive_duration(d, "for");
+    }
+}
+
 pub fn parse(
     f: &Spanned<RawFault>,
     components: &[ComponentDecl],

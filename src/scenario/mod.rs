@@ -1155,6 +1155,12 @@ fn validate(
                 None => ok = false,
             }
         }
+    } else {
+        // What a fault holds that needs no component (its kind, its times) is checked
+        // anyway, so that a mistake there is told with the components' own.
+        for f in raw_faults.iter().flatten() {
+            faults::check_alone(f, ck);
+        }
     }
     if raw_faults.iter().any(Option::is_none) {
         ok = false;
