@@ -595,6 +595,20 @@ fn a_zone_outage_loses_its_node_until_the_clients_dns_caches_expire() {
     // Among the timeouts, with those of requests routed to a1 before the health checks
     // found it gone.
     assert!(num(&s, "requests.by_status.timeout") > lost);
+    // The terminal and the page show it beside the balancer's other figures: often the
+    // largest cause of an outage's timeouts, not to be found in summary.json alone.
+    let info = archsim::components::registry::info("load_balancer").unwrap();
+    let shown: Vec<String> = info
+        .columns
+        .iter()
+        .filter_map(|c| archsim::report::columns::terminal(c, &s["components"]["lb"], &[]))
+        .collect();
+    assert!(
+        shown
+            .iter()
+            .any(|t| t == &format!("sent to a lost zone's node (no answer) {lost}")),
+        "{shown:?}"
+    );
     let later = run("lost_node_detection = \"20s\"");
     let lost = num(&later, "components.lb.lost_node_requests");
     assert!((lost - 10_000.0).abs() < 450.0, "{lost}");

@@ -255,6 +255,14 @@ impl Kind for LbConfig {
                 field: "spillover",
                 unit: Unit::Count,
             },
+            // Often the largest cause of a zone outage's failures (clients still resolving
+            // the lost node time out): shown where the timeouts are counted, not left to
+            // summary.json alone.
+            Column {
+                label: "sent to a lost zone's node (no answer)",
+                field: "lost_node_requests",
+                unit: Unit::Count,
+            },
             crate::components::kind::LATE_REPLIES_COLUMN,
             crate::components::kind::COST_COLUMN,
         ],
