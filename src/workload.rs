@@ -9,8 +9,7 @@ use crate::components::PREFLIGHT;
 use crate::dist::Dist;
 use crate::kernel::{ActorId, CallTiming, Ctx, Input, Msg, Outcome, SimRng, SimTime};
 use crate::metrics::{
-    Clock, Counter, Field, Latency, LatencySeries, Level, MetricSet, Series, Tally, Unit,
-    WindowedCounts,
+    Clock, Counter, Field, Latency, LatencySeries, Level, MetricSet, Series, Unit, WindowedCounts,
 };
 use crate::popularity::ZipfKeys;
 pub use crate::retry::{Charge, Jitter, RetryPolicy, RetrySpec};
@@ -519,6 +518,27 @@ pub static LATENCY: LatencySeries = LatencySeries {
     },
 };
 
+/// The per-window latency of all a workload's requests, a failure at its time to fail (a
+/// timeout at the timeout): what customers wait, which the successes' alone understate when
+/// requests time out (`latency_all_ms` over the run).
+pub static LATENCY_ALL: LatencySeries = LatencySeries {
+    p50: Series {
+        id: "latency_all_p50_ms",
+        unit: Unit::Milliseconds,
+        about: "median latency of all requests, a failure at its time to fail",
+    },
+    p95: Series {
+        id: "latency_all_p95_ms",
+        unit: Unit::Milliseconds,
+        about: "95th percentile of the latency of all requests, a failure at its time to fail",
+    },
+    p99: Series {
+        id: "latency_all_p99_ms",
+        unit: Unit::Milliseconds,
+        about: "99th percentile of the latency of all requests, a failure at its time to fail",
+    },
+};
+
 /// Every series a workload keeps but the one of each final status (`status_series`).
 pub static SERIES: &[&Series] = &[
     &REQUESTS,
@@ -530,6 +550,9 @@ pub static SERIES: &[&Series] = &[
     &LATENCY.p50,
     &LATENCY.p95,
     &LATENCY.p99,
+    &LATENCY_ALL.p50,
+    &LATENCY_ALL.p95,
+    &LATENCY_ALL.p99,
 ];
 
 /// The tag of the timer that brings the next arrival; other timer tags are request indices.
@@ -623,11 +646,10 @@ pub struct Workload {
     retries: Counter,
     ok: u64,
     finals: WindowedCounts<Final>,
+    /// From a request's first attempt to its final answer: the successes, and beside them
+    /// the failures (a client timeout: when the client gave up), so that the two make every
+    /// request that ended, over the measured period and window by window.
     latency: Latency,
-    /// The requests that ended in the measured period without a success, from their first
-    /// attempt to their final answer (a client timeout: when the client gave up): with
-    /// `latency`'s summary, every request that ended in the measured period.
-    latency_failed: Tally,
     in_flight: Level,
     sampler: Option<Sampler>,
 }
@@ -693,7 +715,6 @@ impl Workload {
             ok: 0,
             finals: WindowedCounts::default(),
             latency: Latency::new(&clock),
-            latency_failed: Tally::new(),
             in_flight: Level::new(&clock),
             sampler,
             spec,
@@ -896,8 +917,9 @@ impl Workload {
             self.ok += u64::from(self.clock.measured(now));
             self.latency
                 .record(&self.clock, now, now - r.started, measured);
-        } else if measured {
-            self.latency_failed.record(now - r.started);
+        } else {
+            self.latency
+                .record_failed(&self.clock, now, now - r.started, measured);
         }
         if measured {
             if let (Some(why), Some(b)) = (blocked, self.browsers.as_mut()) {
@@ -969,7 +991,7 @@ impl Workload {
             }
         }
         let latency = self.latency.summary();
-        let mut latency_all = self.latency_failed.hist();
+        let mut latency_all = self.latency.failed_summary();
         latency_all.merge(&latency);
         m.hist("latency_ms", &latency);
         m.hist("latency_all_ms", &latency_all);
@@ -1023,6 +1045,7 @@ impl Workload {
             self.latency
                 .series(&LATENCY)
                 .into_iter()
+                .chain(self.latency.series_all(&LATENCY_ALL))
                 .map(|(s, v)| (s.id.to_string(), v)),
         );
         (m, series)

@@ -408,6 +408,24 @@ pub struct Latency {
     unmeasured: Tally,
     /// (count, p50, p95, p99) in milliseconds for each window; NaN where nothing completed.
     per_window: Vec<[f64; 4]>,
+    /// Failures beside the successes, from the first one recorded (`record_failed`): most
+    /// recorders never see one, and pay nothing for them.
+    failed: Option<Box<Failed>>,
+}
+
+/// The durations of failures (a request's time to fail) beside a `Latency`'s successes: a
+/// summary of their own, and each window's quantiles of all its durations, successes and
+/// failures together, taken when the window closes (a failure is recorded once more, in
+/// its window's tally: failures are few).
+#[derive(Clone, Debug)]
+struct Failed {
+    /// The measured failures.
+    summary: Tally,
+    /// This window's failures, measured or not.
+    window: Tally,
+    /// For each window, the p50, p95 and p99 [ms] of all its durations; `None` where none
+    /// failed (they are the successes').
+    per_window: Vec<Option<[f64; 3]>>,
 }
 
 impl Latency {
@@ -418,7 +436,36 @@ impl Latency {
             window: Tally::new(),
             unmeasured: Tally::new(),
             per_window: vec![[0.0, f64::NAN, f64::NAN, f64::NAN]; clock.windows()],
+            failed: None,
         }
+    }
+
+    /// Records a failure's duration (the time a request took to fail) observed at `now`,
+    /// apart from the successes: in its own summary (`failed_summary`) when `measured`, and
+    /// in its window's quantiles of all durations (`series_all`).
+    pub fn record_failed(&mut self, clock: &Clock, now: SimTime, value: SimTime, measured: bool) {
+        if !self.cursor.holds(now.0) {
+            self.enter(clock, now);
+        }
+        let windows = self.per_window.len();
+        let f = self.failed.get_or_insert_with(|| {
+            Box::new(Failed {
+                summary: Tally::new(),
+                window: Tally::new(),
+                per_window: vec![None; windows],
+            })
+        });
+        if measured {
+            f.summary.record(value);
+        }
+        f.window.record(value);
+    }
+
+    /// The measured failures' durations (empty when none failed).
+    pub fn failed_summary(&self) -> Hist {
+        self.failed
+            .as_ref()
+            .map_or_else(|| Tally::new().hist(), |f| f.summary.hist())
     }
 
     /// Records a duration observed at `now`; `measured` says whether it enters the summary.
@@ -446,7 +493,8 @@ impl Latency {
     /// Closes window `index`: its measured durations join the summary, its quantiles are taken.
     fn flush(&mut self, index: usize) {
         let n = self.window.count() + self.unmeasured.count();
-        if n == 0 {
+        let failures = self.failed.as_ref().map_or(0, |f| f.window.count());
+        if n + failures == 0 {
             return;
         }
         self.window.add_to(&mut self.summary);
@@ -454,9 +502,16 @@ impl Latency {
             self.unmeasured.add_to(&mut self.window);
             self.unmeasured.clear();
         }
-        if let Some(slot) = self.per_window.get_mut(index) {
+        if let Some(slot) = self.per_window.get_mut(index).filter(|_| n > 0) {
             let [p50, p95, p99] = self.window.coarse_quantiles_ms([0.50, 0.95, 0.99]);
             *slot = [n as f64, p50, p95, p99];
+        }
+        if let Some(f) = self.failed.as_mut().filter(|_| failures > 0) {
+            self.window.add_to(&mut f.window);
+            if let Some(slot) = f.per_window.get_mut(index) {
+                *slot = Some(f.window.coarse_quantiles_ms([0.50, 0.95, 0.99]));
+            }
+            f.window.clear();
         }
         self.window.clear();
     }
@@ -478,6 +533,32 @@ impl Latency {
     /// The per-window p50, p95 and p99 [ms], as the series `names` declares them.
     pub fn series(&self, names: &'static LatencySeries) -> [(&'static Series, Vec<f64>); 3] {
         let col = |i: usize| self.per_window.iter().map(|r| r[i]).collect();
+        [
+            (&names.p50, col(1)),
+            (&names.p95, col(2)),
+            (&names.p99, col(3)),
+        ]
+    }
+
+    /// The per-window p50, p95 and p99 [ms] of all durations, failures among them, as the
+    /// series `names` declares them: the successes' in a window where none failed.
+    pub fn series_all(&self, names: &'static LatencySeries) -> [(&'static Series, Vec<f64>); 3] {
+        let col = |i: usize| {
+            self.per_window
+                .iter()
+                .enumerate()
+                .map(|(w, r)| {
+                    match self
+                        .failed
+                        .as_ref()
+                        .and_then(|f| f.per_window.get(w).copied().flatten())
+                    {
+                        Some(all) => all[i - 1],
+                        None => r[i],
+                    }
+                })
+                .collect()
+        };
         [
             (&names.p50, col(1)),
             (&names.p95, col(2)),
@@ -728,5 +809,57 @@ mod tests {
         assert!((p99[1] - 99.0).abs() < 1.0, "{}", p99[1]);
         assert!((p50[2] - 7.0).abs() < 0.1);
         assert_eq!(l.summary().count(), 101);
+    }
+
+    static NAMES: LatencySeries = LatencySeries {
+        p50: Series {
+            id: "p50",
+            unit: crate::metrics::Unit::Milliseconds,
+            about: "",
+        },
+        p95: Series {
+            id: "p95",
+            unit: crate::metrics::Unit::Milliseconds,
+            about: "",
+        },
+        p99: Series {
+            id: "p99",
+            unit: crate::metrics::Unit::Milliseconds,
+            about: "",
+        },
+    };
+
+    #[test]
+    fn failures_join_the_quantiles_of_all_in_their_windows_and_leave_the_successes_alone() {
+        let c = clock();
+        let mut l = Latency::new(&c);
+        let ms = SimTime::from_millis;
+        // Window 0 (the warmup): successes of 1..=100 ms, no failure.
+        for i in 1..=100 {
+            l.record(&c, ms(500), ms(i), false);
+        }
+        // Window 1: successes of 1..=90 ms and ten failures at 5 s (timeouts).
+        for i in 1..=90 {
+            l.record(&c, ms(1500), ms(i), true);
+        }
+        for _ in 0..10 {
+            l.record_failed(&c, ms(1600), ms(5000), true);
+        }
+        // Window 2: failures alone; window 3: nothing.
+        l.record_failed(&c, ms(2500), ms(2000), true);
+        l.finish();
+        let [(_, p50), _, (_, p99)] = l.series(&NAMES);
+        let [(_, all50), _, (_, all99)] = l.series_all(&NAMES);
+        // Before any failure the two are one.
+        assert_eq!((all50[0], all99[0]), (p50[0], p99[0]));
+        // The successes' own quantiles hold no failure; all of them, a tenth at 5 s.
+        assert!((p99[1] - 90.0).abs() < 1.0, "{}", p99[1]);
+        assert!((all99[1] - 5000.0).abs() < 10.0, "{}", all99[1]);
+        assert!((all50[1] - 50.0).abs() < 0.5, "{}", all50[1]);
+        assert!(p50[2].is_nan() && (all50[2] - 2000.0).abs() < 2.0);
+        assert!(p50[3].is_nan() && all50[3].is_nan());
+        // The failures have a summary of their own: the measured ones, 11.
+        assert_eq!(l.failed_summary().count(), 11);
+        assert_eq!(l.summary().count(), 90);
     }
 }

@@ -36,6 +36,9 @@ pub mod palette {
     pub const P50: RGBColor = RGBColor(31, 119, 180);
     pub const P95: RGBColor = RGBColor(255, 127, 14);
     pub const P99: RGBColor = RGBColor(214, 39, 40);
+    /// The p99 of all requests, failures among them, beside the successes' (dashed): a
+    /// darker red.
+    pub const P99_ALL: RGBColor = RGBColor(120, 20, 30);
     pub const OFFERED: RGBColor = RGBColor(40, 40, 40);
     /// Attempts beside what was offered: a hue of their own (with dashes), so that the two
     /// lines differ by more than a shade of grey on a projector.
@@ -1943,8 +1946,27 @@ pub fn scenario_charts(
         let succeeded = lat
             .iter()
             .any(|l| l.band.median.iter().any(|v| v.is_finite()));
+        // Where requests failed, the p99 of all of them, a failure at its time to fail: the
+        // successes' alone dip while customers time out (their time-outs are not among them).
+        let failed = summary["workloads"][w]["error_rate"]
+            .as_f64()
+            .unwrap_or(0.0)
+            > 0.0;
+        let all = line(
+            w,
+            workload::LATENCY_ALL.p99.id,
+            "p99 of all requests, a failure at its time to fail",
+            palette::P99_ALL,
+            1.0,
+        );
+        let mut title = format!("{name} · {w}: latency of successful requests");
+        if let (true, Some(mut all)) = (failed, all) {
+            all.dashed = true;
+            lat.push(all);
+            title.push_str(" and of all");
+        }
         let mut latency = chart(
-            format!("{name} · {w}: latency of successful requests"),
+            title,
             vec![Panel {
                 y_desc: "latency [ms] (log scale)".into(),
                 log_y: true,

@@ -2069,6 +2069,8 @@ fn the_variants_charts_share_their_scales_so_that_they_compare_by_eye() {
     let one = crate::files_under(&home.path().join("p"));
     let thr = String::from_utf8_lossy(&one["exp/throughput-users.svg"]).into_owned();
     assert!(!thr.contains("shared with the other variants"));
-    // No request failed: no panel of the share that failed.
+    // No request failed: no panel of the share that failed, no p99 of all requests.
     assert!(!thr.contains("failed [%]"), "{thr}");
+    let lat = String::from_utf8_lossy(&one["exp/latency-users.svg"]).into_owned();
+    assert!(!lat.contains("p99 of all requests"), "{lat}");
 }

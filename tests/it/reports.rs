@@ -99,6 +99,8 @@ fn plots_show_their_series_units_legends_and_events() {
         "median of 2 seeds",
         // The run's pooled p99 beside the windows' own, which most windows fall short of.
         "p99 of the measured period, seeds pooled",
+        // Some requests failed: the p99 of all of them beside the successes'.
+        "p99 of all requests, a failure at its time to fail",
     ] {
         assert_has(&lat, want, "latency chart");
     }
