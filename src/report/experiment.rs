@@ -1306,13 +1306,25 @@ pub fn terminal(scenario: &str, variants: &[Summary]) -> String {
         for s in &variants[1..] {
             let mut line = format!("  {:<24}", crate::text::one_line(name(s)));
             for ((m, _, k), w) in columns.iter().zip(&widths) {
+                // To the precision of the baseline's value, as the page shows it: a cost
+                // apart by a millionth of a dollar reads 0 in both, not +0.00000069 here.
+                let base =
+                    k * mean_ci(&variants[0], &at(&variants[0], m)).map_or(f64::NAN, |c| c.0);
                 let cell = match paired_in(&variants[0], s, m) {
-                    Some(d) => format!(
-                        "{}{}{}",
-                        if d.mean > 0.0 { "+" } else { "" },
-                        super::short(k * d.mean),
-                        if d.excludes_zero() { "*" } else { " " }
-                    ),
+                    Some(d) => {
+                        let v = k * d.mean;
+                        // Thousands ungrouped, as the terminal's other figures.
+                        let mean = if v.abs() >= 1000.0 {
+                            super::short(v)
+                        } else {
+                            super::html::fmt_diff(v, base)
+                        };
+                        format!(
+                            "{}{mean}{}",
+                            if d.mean > 0.0 && mean != "0" { "+" } else { "" },
+                            if d.excludes_zero() { "*" } else { " " }
+                        )
+                    }
                     None => "–".into(),
                 };
                 let _ = write!(line, "  {cell:>w$}");
@@ -1363,6 +1375,27 @@ mod tests {
             ],
             "expectations": expectations,
         })
+    }
+
+    #[test]
+    fn the_terminal_shows_a_difference_to_the_precision_the_page_does() {
+        // Two variants a millionth of a dollar apart (float dust of instance timings): the
+        // page's table says 0, and so does the terminal, not +0.00000069.
+        let mut variants = vec![
+            variant(1.0096, 200.0, json!([])),
+            variant(1.00960069, 250.0, json!([])),
+        ];
+        variants[0]["variant"] = json!("baseline");
+        variants[1]["variant"] = json!("other");
+        let text = terminal("s", &variants);
+        let row = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("other"))
+            .unwrap();
+        let cost = row.split_whitespace().last().unwrap();
+        assert!(cost == "0" || cost == "0*", "{text}");
+        assert!(!text.contains("0.00000069"), "{text}");
+        assert!(row.contains("+50.0"), "{text}");
     }
 
     #[test]
