@@ -493,6 +493,33 @@ pub fn status_series(label: &str) -> String {
     format!("status_{label}_rps")
 }
 
+/// The values of series `id` where a workload whose requests never failed left it out
+/// (`error_rate` and the latency of all requests), from the series it kept: the share that
+/// failed is 0 in each window where a request ended, the latency of all requests that of
+/// its successes. `None` for any other series.
+pub fn stand_in(id: &str, kept: &[(String, Vec<f64>)]) -> Option<Vec<f64>> {
+    let of = |id: &str| kept.iter().find(|(n, _)| n == id).map(|(_, v)| v.clone());
+    if id == ERROR_RATE.id {
+        let mut out: Option<Vec<f64>> = None;
+        for (_, v) in kept.iter().filter(|(n, _)| status_of_series(n).is_some()) {
+            let out = out.get_or_insert_with(|| vec![f64::NAN; v.len()]);
+            for (o, &x) in out.iter_mut().zip(v) {
+                if x > 0.0 {
+                    *o = 0.0;
+                }
+            }
+        }
+        return out;
+    }
+    let pairs = [
+        (&LATENCY_ALL.p50, &LATENCY.p50),
+        (&LATENCY_ALL.p95, &LATENCY.p95),
+        (&LATENCY_ALL.p99, &LATENCY.p99),
+    ];
+    let (_, successes) = pairs.iter().find(|(all, _)| all.id == id)?;
+    of(successes.id)
+}
+
 /// The final status a series of `status_series` counts, if it is one.
 pub fn status_of_series(id: &str) -> Option<&str> {
     id.strip_prefix("status_")?.strip_suffix("_rps")
@@ -1026,6 +1053,9 @@ impl Workload {
         }
         let mut ended = vec![0.0; c.windows()];
         let mut failed = vec![0.0; c.windows()];
+        // Without a failure, the share that failed and the latency of all requests say
+        // nothing the other series do not: left out of the outputs (`stand_in` gives them).
+        let any_failed = self.finals.iter().any(|(label, _)| !label.is_success());
         for (label, n) in self.finals.iter() {
             for (i, k) in n.count_series().into_iter().enumerate() {
                 ended[i] += k;
@@ -1040,12 +1070,20 @@ impl Workload {
             .zip(&failed)
             .map(|(&all, &bad)| if all > 0.0 { bad / all } else { f64::NAN })
             .collect();
-        series.push((ERROR_RATE.id.to_string(), share));
+        if any_failed {
+            series.push((ERROR_RATE.id.to_string(), share));
+        }
         series.extend(
             self.latency
                 .series(&LATENCY)
                 .into_iter()
-                .chain(self.latency.series_all(&LATENCY_ALL))
+                .chain(
+                    self.latency
+                        .has_failures()
+                        .then(|| self.latency.series_all(&LATENCY_ALL))
+                        .into_iter()
+                        .flatten(),
+                )
                 .map(|(s, v)| (s.id.to_string(), v)),
         );
         (m, series)

@@ -105,6 +105,10 @@ pub struct Checker {
     /// test in CI) leaves out what comes later. `None`: the file's own duration, which a
     /// time past it contradicts (an error).
     pub duration_set_by: Option<String>,
+    /// The file's own `duration`, when it gives one that reads: only what would begin
+    /// before it and after an override's shorter end is left out (a time past the file's
+    /// own end is the file's mistake, whatever an override says).
+    pub file_duration: Option<SimTime>,
     /// Where values that are not in the file come from (`--set db.read_replicas=4`): the
     /// offsets past the file's end from the first to the second (inclusive) stand for the
     /// third. Each has its own, so a value parsed from one keeps spans of its own.
@@ -122,6 +126,15 @@ pub struct Checker {
 }
 
 impl Checker {
+    /// Who shortened the run, when an override did and `t` begins before the file's own
+    /// end: then what begins at `t`, past the run's end, is left out with a warning naming
+    /// them; otherwise it is a mistake (`duration_set_by`).
+    pub fn shortened_by(&self, t: SimTime) -> Option<String> {
+        self.duration_set_by
+            .clone()
+            .filter(|_| self.file_duration.is_some_and(|d| t < d))
+    }
+
     pub fn new(file: &Path, src: &str) -> Checker {
         let mut line_starts = vec![0];
         line_starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
@@ -140,6 +153,7 @@ impl Checker {
             inputs: Vec::new(),
             prefix: None,
             duration_set_by: None,
+            file_duration: None,
             origins: Vec::new(),
             text_len: src.len(),
             partial: None,

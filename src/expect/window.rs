@@ -85,12 +85,29 @@ pub fn seen(e: &Expectation, w: &Window, run: &RunResult) -> Seen {
         .map(|(_, v)| v.as_slice());
     // A workload keeps the series of the final statuses it saw: one it never saw is nothing
     // a second in every window, as a status missing from `by_status` counted nothing.
+    // Nor does it keep the share that failed and the latency of all requests when none
+    // failed: they are then 0 where requests ended and the successes' latency.
     let none;
     let values = match values {
         Some(v) => v,
         None if !component && crate::workload::status_of_series(id).is_some() => {
             none = vec![0.0; c.windows()];
             &none
+        }
+        None if !component => {
+            let kept = run
+                .actors
+                .iter()
+                .filter(|a| a.role == role && a.name == actor)
+                .flat_map(|a| a.series.iter().cloned())
+                .collect::<Vec<_>>();
+            match crate::workload::stand_in(id, &kept) {
+                Some(v) => {
+                    none = v;
+                    &none
+                }
+                None => return seen,
+            }
         }
         None => return seen,
     };

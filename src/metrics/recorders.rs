@@ -394,9 +394,11 @@ impl Level {
 }
 
 /// Durations (latencies, waits): a histogram over the measured period, an exact sum for the
-/// mean, and p50/p95/p99 per window. Each duration is counted once, in the current window's
+/// mean, and p50/p95/p99 per window. Each success is counted once, in the current window's
 /// tally (measured or not); when the window closes its measured counts join the summary and
-/// its quantiles are taken, so that at most one window is alive at a time.
+/// its quantiles are taken, so that at most one window is alive at a time. Failures, where a
+/// recorder is told of them (`record_failed`), are counted twice, in a summary and a window
+/// tally of their own (see `Failed`).
 #[derive(Clone, Debug)]
 pub struct Latency {
     /// The measured durations of the windows closed so far.
@@ -459,6 +461,12 @@ impl Latency {
             f.summary.record(value);
         }
         f.window.record(value);
+    }
+
+    /// Whether a failure was recorded (measured or not): without one, `series_all` is
+    /// `series`.
+    pub fn has_failures(&self) -> bool {
+        self.failed.is_some()
     }
 
     /// The measured failures' durations (empty when none failed).

@@ -1960,6 +1960,7 @@ pub fn scenario_charts(
             1.0,
         );
         let mut title = format!("{name} · {w}: latency of successful requests");
+        let with_all = failed && all.is_some();
         if let (true, Some(mut all)) = (failed, all) {
             all.dashed = true;
             lat.push(all);
@@ -1978,10 +1979,17 @@ pub fn scenario_charts(
             }],
         );
         if !succeeded {
-            latency.subtitle = format!(
-                "{} · no request succeeded: no latency to draw (see the requests by final status)",
-                latency.subtitle
-            );
+            latency.subtitle = if with_all {
+                format!(
+                    "{} · no request succeeded: only the p99 of all requests, failures at their time to fail",
+                    latency.subtitle
+                )
+            } else {
+                format!(
+                    "{} · no request succeeded: no latency to draw (see the requests by final status)",
+                    latency.subtitle
+                )
+            };
         }
         out.push((format!("latency-{w}"), latency));
         // Final statuses, successes at the bottom, then errors by severity of colour.

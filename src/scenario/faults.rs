@@ -83,7 +83,7 @@ pub fn parse(
     };
     let (at, len) = (at?, len?);
     if at >= duration {
-        let Some(who) = ck.duration_set_by.clone() else {
+        let Some(who) = ck.shortened_by(at) else {
             ck.error(
                 f.at.span(),
                 format!("`at` ({at}) is not before the end of the run ({duration})"),

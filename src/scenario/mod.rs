@@ -315,6 +315,7 @@ pub fn parse_all(
     }
     let baseline_at = variants::baseline_values(&base_doc, &swept_paths);
     ck.duration_set_by = duration_set_by(sets);
+    ck.file_duration = file_duration(&doc);
     let baseline = validate(path, base_doc, whole.clone(), access, &mut ck);
     // An expectation naming a variant names one the file declares.
     if let Some(b) = &baseline {
@@ -418,7 +419,13 @@ pub fn parse_all(
             variants::apply(&mut vdoc, ov, &mut ck);
         }
         variants::remove_faults(&mut vdoc, &d.unsets, &mut ck);
-        ck.duration_set_by = if d.overrides.iter().any(|o| o.path == DURATION_PATH) {
+        ck.file_duration = file_duration(&doc);
+        // `scenario.duration`, or the whole `scenario` table written anew.
+        ck.duration_set_by = if d
+            .overrides
+            .iter()
+            .any(|o| o.path == DURATION_PATH || o.path == DURATION_PATH[..1])
+        {
             Some("this variant".to_string())
         } else {
             duration_set_by(sets)
@@ -563,9 +570,20 @@ fn check_theory(sc: &Scenario, variant: Option<&str>, ck: &mut Checker) {
     }
 }
 
-/// A `--set PATH=VALUE` as an override, reported as the argument it is.
 /// The path of the run's length, which an override may shorten (`Checker::duration_set_by`).
 const DURATION_PATH: [&str; 2] = ["scenario", "duration"];
+
+/// The file's own `duration`, when it gives one that reads.
+fn file_duration(doc: &DeTable<'_>) -> Option<SimTime> {
+    let scenario = doc.get("scenario")?;
+    let DeValue::Table(t) = scenario.get_ref() else {
+        return None;
+    };
+    let DeValue::String(d) = t.get("duration")?.get_ref() else {
+        return None;
+    };
+    check::parse_duration(d).ok()
+}
 
 /// The `--set` that gives the run's length, if one does (the last, as it wins), as the
 /// messages name it.
@@ -579,6 +597,7 @@ fn duration_set_by(sets: &[String]) -> Option<String> {
         .map(|s| format!("--set {s}"))
 }
 
+/// A `--set PATH=VALUE` as an override, reported as the argument it is.
 fn cli_override(set: &str, ck: &mut Checker) -> Option<variants::Override<'static>> {
     // Offsets for the value's own spans: a mistake inside a table it writes is the --set's.
     let at = ck.synthetic_with(format!("--set {set}"), set.len() + 1);

@@ -425,6 +425,9 @@ fn parse_arrival(
                 return None;
             }
             let mut out: Vec<(SimTime, f64)> = Vec::new();
+            // The step before, kept or left out: the order holds over all of them.
+            let mut prev: Option<SimTime> = None;
+            let mut left_out = false;
             for s in steps {
                 let (t, r) = s.get_ref();
                 let t = ck.duration(t, "arrival.steps time");
@@ -432,17 +435,17 @@ fn parse_arrival(
                     .non_negative(r, "arrival.steps rate", "requests per second")
                     .and_then(|x| ck.at_most(r, x, "arrival.steps rate", MAX_RATE, MAX_RATE_WHY));
                 let (t, r) = (t?, r?);
-                if let Some(&(prev, _)) = out.last() {
-                    if t <= prev {
-                        ck.error(
-                            s.span(),
-                            format!("`arrival.steps` times must increase: {t} follows {prev}"),
-                        );
-                        return None;
-                    }
+                if let Some(prev) = prev.filter(|&p| t <= p) {
+                    ck.error(
+                        s.span(),
+                        format!("`arrival.steps` times must increase: {t} follows {prev}"),
+                    );
+                    return None;
                 }
+                prev = Some(t);
                 if let Some(d) = duration.filter(|&d| t >= d) {
-                    if let Some(who) = ck.duration_set_by.clone() {
+                    if let Some(who) = ck.shortened_by(t) {
+                        left_out = true;
                         ck.warn(
                             s.span(),
                             format!("this step starts at {t}, not before the end of the run ({d}, which {who} sets): it never comes in this run, and is left out"),
@@ -462,7 +465,11 @@ fn parse_arrival(
             if out.iter().all(|&(_, r)| r == 0.0) {
                 ck.error(
                     span,
-                    "`arrival.steps` has no step with a rate above zero: no request would arrive",
+                    if left_out {
+                        "without the steps this shorter run leaves out, this arrival sends no requests: make the run longer"
+                    } else {
+                        "`arrival.steps` has no step with a rate above zero: no request would arrive"
+                    },
                 );
                 return None;
             }
@@ -494,7 +501,7 @@ fn parse_arrival(
             }
             if let Some(d) = duration.filter(|&d| at >= d) {
                 let at_span = a.at.as_ref().map_or(span.clone(), |v| v.span());
-                let Some(who) = ck.duration_set_by.clone() else {
+                let Some(who) = ck.shortened_by(at) else {
                     ck.error(
                         at_span,
                         format!("`arrival.at` ({at}) is not before the end of the run ({d}): the spike would never come"),

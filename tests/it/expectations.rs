@@ -190,8 +190,8 @@ fn a_series_is_judged_in_every_window_of_every_seed_between_from_and_until() {
 fn the_share_of_errors_is_judged_window_by_window_where_the_runs_share_dilutes_it() {
     // 50 requests a second, evenly spaced, to a service that answers every call 500 from
     // 20 s until 30 s, not retried: the 10 s windows before 20 s and from 30 s on hold no
-    // error, the one at 20 s all but those that began before it; the run's error_rate
-    // is about a sixth.
+    // error, the one at 20 s nothing else (no network delay: a request that ends in it
+    // reached the service in it); the run's error_rate is about a sixth.
     let dir = folder("error-share");
     let file = dir.join("e.toml");
     let expect = |e: &str| format!("[[expect]]\nseries = \"workloads.u.error_rate\"\n{e}\n");
@@ -232,6 +232,39 @@ fn the_share_of_errors_is_judged_window_by_window_where_the_runs_share_dilutes_i
         .map(|l| l.rsplit(',').next().unwrap())
         .collect();
     assert_eq!(shares, ["0", "0", "1", "0", "0", "0"], "{csv}");
+}
+
+#[test]
+fn without_a_failure_the_share_that_failed_is_zero_and_all_requests_wait_as_the_successes() {
+    // No request fails: timeseries.csv leaves the two series out (they would repeat the
+    // others), and an expectation on them is judged on what they would hold.
+    let dir = folder("no-failure");
+    let file = scenario(
+        &dir,
+        "[[expect]]\nseries = \"workloads.u.error_rate\"\nmax = 0\n\
+         [[expect]]\nseries = \"workloads.u.latency_all_p99_ms\"\nmin = 1\nmax = 1000\n\
+         [[expect]]\nseries = \"workloads.u.error_rate\"\nmin = 0.5\n",
+    );
+    let (code, text) = check(&dir, &file);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("check: 2 of 3 expectations held"), "{text}");
+    assert!(
+        text.contains("workloads.u.error_rate ≥ 0.5 in every window: 0 (0 %) in the window at"),
+        "{text}"
+    );
+    let csv = std::fs::read_to_string(dir.join("results/svc/timeseries.csv")).unwrap();
+    assert!(
+        !csv.contains("error_rate") && !csv.contains("latency_all"),
+        "{csv}"
+    );
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("results/svc/summary.json")).unwrap(),
+    )
+    .unwrap();
+    let list = summary["expectations"].as_array().unwrap();
+    // The highest window's p99 of all requests is the successes' own.
+    assert_eq!(list[1]["pass"], true, "{:?}", list[1]);
+    assert!(list[1]["value"].as_f64().unwrap() > 10.0, "{:?}", list[1]);
 }
 
 #[test]

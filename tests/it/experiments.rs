@@ -337,7 +337,8 @@ fn a_run_an_override_shortens_leaves_out_what_would_come_later_and_says_so() {
     ] {
         assert!(e.contains(what), "{what}: {e}");
     }
-    // Without its spike a workload with no base sends nothing: refused, even so.
+    // Without its spike a workload with no base sends nothing: refused, even so; so is one
+    // whose only steps above zero are left out.
     let e = short(&["scenario.duration=4m", "burst.arrival.base=0"])
         .unwrap_err()
         .to_string();
@@ -345,6 +346,44 @@ fn a_run_an_override_shortens_leaves_out_what_would_come_later_and_says_so() {
         e.contains("without its spike this arrival sends no requests"),
         "{e}"
     );
+    let e = short(&[
+        "scenario.duration=4m",
+        "users.arrival.steps=[[\"0s\", 0], [\"5m\", 30]]",
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("without the steps this shorter run leaves out, this arrival sends no requests"),
+        "{e}"
+    );
+    // A step left out still orders the ones after it.
+    let e = short(&[
+        "scenario.duration=4m",
+        "users.arrival.steps=[[\"0s\", 20], [\"5m\", 30], [\"3m\", 10]]",
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("`arrival.steps` times must increase: 180s follows 300s"),
+        "{e}"
+    );
+    // A time past the file's own end stays the file's mistake, whatever end an override
+    // gives.
+    let late = text.edit("at = \"8m\"", "at = \"12m\"");
+    for set in ["scenario.duration=4m", "scenario.duration=10m"] {
+        let e = scenario::parse_all(
+            Path::new("exp.toml"),
+            &late,
+            &Default::default(),
+            &[set.to_string()],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("`at` (720s) is not before the end of the run ("),
+            "{set}: {e}"
+        );
+    }
 }
 
 #[test]

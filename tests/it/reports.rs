@@ -146,7 +146,7 @@ fn plots_show_their_series_units_legends_and_events() {
 #[test]
 fn a_latency_chart_with_no_success_says_so() {
     // Every request times out (1 ms against 10 ms of work): blank axes alone would read as
-    // a chart that failed to draw.
+    // a chart that failed to draw. The p99 of all requests, their timeouts, is drawn.
     let sc = crate::scenario(
         "[scenario]\nname = \"all-fail\"\nduration = \"30s\"\n\
          [[workload]]\nname = \"users\"\ntarget = \"web\"\n\
@@ -161,7 +161,12 @@ fn a_latency_chart_with_no_success_says_so() {
     let svg = std::fs::read_to_string(out.join("all-fail/latency-users.svg")).unwrap();
     assert_has(
         &texts(&svg),
-        "no request succeeded: no latency to draw",
+        "no request succeeded: only the p99 of all requests, failures at their time to fail",
+        "latency chart",
+    );
+    assert_has(
+        &texts(&svg),
+        "p99 of all requests, a failure at its time to fail",
         "latency chart",
     );
     std::fs::remove_dir_all(&out).unwrap();
