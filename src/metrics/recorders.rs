@@ -794,23 +794,6 @@ mod tests {
             true,
         );
         l.finish();
-        static NAMES: LatencySeries = LatencySeries {
-            p50: Series {
-                id: "p50",
-                unit: crate::metrics::Unit::Milliseconds,
-                about: "",
-            },
-            p95: Series {
-                id: "p95",
-                unit: crate::metrics::Unit::Milliseconds,
-                about: "",
-            },
-            p99: Series {
-                id: "p99",
-                unit: crate::metrics::Unit::Milliseconds,
-                about: "",
-            },
-        };
         let [(_, p50), _, (_, p99)] = l.series(&NAMES);
         assert!(p50[0].is_nan());
         assert!((p50[1] - 50.0).abs() < 0.5, "{}", p50[1]);
