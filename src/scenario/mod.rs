@@ -374,7 +374,59 @@ pub fn parse_all(
             );
         }
     }
-    let (mut baseline, warnings) = ck.into_result(baseline)?;
+    let (mut baseline, warnings) = match ck.into_result(baseline) {
+        Ok(read) => read,
+        Err(mut e) => {
+            // The variants' own mistakes (a misspelt path in a `set`) are told with the
+            // baseline's, not after those are mended: each variant is read as ever, and
+            // what it finds where the variant writes is kept (the rest is the baseline's,
+            // said already).
+            let mut problems = Vec::new();
+            for d in &declared {
+                let mut vck = Checker::new(path, text);
+                vck.prefix = Some(format!("variant \"{}\": ", d.name));
+                let mut vdoc = doc.clone();
+                for set in sets {
+                    if let Some(ov) = cli_override(set, &mut vck) {
+                        variants::apply(&mut vdoc, &ov, &mut vck);
+                    }
+                }
+                for u in &d.unsets {
+                    variants::apply_unset(&mut vdoc, u, &mut vck);
+                }
+                for ov in &d.overrides {
+                    variants::apply(&mut vdoc, ov, &mut vck);
+                }
+                let _ = validate(path, vdoc, whole.clone(), access, &mut vck);
+                let own: Vec<std::ops::Range<usize>> = d
+                    .unsets
+                    .iter()
+                    .map(|u| u.at.clone())
+                    .chain(
+                        d.overrides
+                            .iter()
+                            .flat_map(|o| [o.at.clone(), o.value.span()]),
+                    )
+                    .collect();
+                let is_own = |diag: &check::Diagnostic| {
+                    let at = vck.offset_of(diag.line, diag.column);
+                    diag.line != 0
+                        && own
+                            .iter()
+                            .any(|r| r.start <= at && at < r.end.max(r.start + 1))
+                };
+                problems.extend(
+                    vck.diagnostics
+                        .iter()
+                        .filter(|diag| is_own(diag))
+                        .cloned()
+                        .map(|diag| (d.name.clone(), diag)),
+                );
+            }
+            e.diagnostics.extend(merge_variants(problems));
+            return Err(e);
+        }
+    };
     baseline.warnings = warnings;
     baseline.overrides = sets.to_vec();
     if declared.is_empty() {
