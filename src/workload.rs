@@ -1051,26 +1051,14 @@ impl Workload {
         if let Some(b) = &self.browsers {
             series.push((PREFLIGHTS.id.to_string(), b.preflights.rate_series(c)));
         }
-        let mut ended = vec![0.0; c.windows()];
-        let mut failed = vec![0.0; c.windows()];
-        // Without a failure, the share that failed and the latency of all requests say
-        // nothing the other series do not: left out of the outputs (`stand_in` gives them).
-        let any_failed = self.finals.iter().any(|(label, _)| !label.is_success());
         for (label, n) in self.finals.iter() {
-            for (i, k) in n.count_series().into_iter().enumerate() {
-                ended[i] += k;
-                if !label.is_success() {
-                    failed[i] += k;
-                }
-            }
             series.push((status_series(&label.to_string()), n.rate_series(c)));
         }
-        let share = ended
-            .iter()
-            .zip(&failed)
-            .map(|(&all, &bad)| if all > 0.0 { bad / all } else { f64::NAN })
-            .collect();
+        // Without a failure, the share that failed and the latency of all requests say
+        // nothing the other series do not: left out of the outputs (`stand_in` gives them).
+        let any_failed = self.latency.has_failures();
         if any_failed {
+            let share = self.finals.fraction_series(|label| !label.is_success());
             series.push((ERROR_RATE.id.to_string(), share));
         }
         series.extend(
@@ -1078,8 +1066,7 @@ impl Workload {
                 .series(&LATENCY)
                 .into_iter()
                 .chain(
-                    self.latency
-                        .has_failures()
+                    any_failed
                         .then(|| self.latency.series_all(&LATENCY_ALL))
                         .into_iter()
                         .flatten(),

@@ -76,11 +76,13 @@ pub fn seen(e: &Expectation, w: &Window, run: &RunResult) -> Seen {
     } else {
         Role::Workload
     };
-    let values = run
+    let kept: &[(String, Vec<f64>)] = run
         .actors
         .iter()
-        .filter(|a| a.role == role && a.name == actor)
-        .flat_map(|a| &a.series)
+        .find(|a| a.role == role && a.name == actor)
+        .map_or(&[], |a| &a.series);
+    let values = kept
+        .iter()
         .find(|(name, _)| name == id)
         .map(|(_, v)| v.as_slice());
     // A workload keeps the series of the final statuses it saw: one it never saw is nothing
@@ -94,21 +96,13 @@ pub fn seen(e: &Expectation, w: &Window, run: &RunResult) -> Seen {
             none = vec![0.0; c.windows()];
             &none
         }
-        None if !component => {
-            let kept = run
-                .actors
-                .iter()
-                .filter(|a| a.role == role && a.name == actor)
-                .flat_map(|a| a.series.iter().cloned())
-                .collect::<Vec<_>>();
-            match crate::workload::stand_in(id, &kept) {
-                Some(v) => {
-                    none = v;
-                    &none
-                }
-                None => return seen,
+        None if !component => match crate::workload::stand_in(id, kept) {
+            Some(v) => {
+                none = v;
+                &none
             }
-        }
+            None => return seen,
+        },
         None => return seen,
     };
     seen.absent = false;

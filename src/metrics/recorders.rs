@@ -169,11 +169,7 @@ impl Counter {
     /// Per window, this counter's share of `whole`, counts it is part of (stale reads among
     /// replica reads, one target's requests among all): NaN where `whole` counted nothing.
     pub fn fraction_of(&self, whole: &[f64]) -> Vec<f64> {
-        self.per_window
-            .iter()
-            .zip(whole)
-            .map(|(&a, &n)| if n > 0.0 { a / n } else { f64::NAN })
-            .collect()
+        fraction(&self.per_window, whole)
     }
 
     /// Per window, this counter's share of it and `other` together (hits against misses):
@@ -185,6 +181,14 @@ impl Counter {
             .map(|(a, b)| if a + b > 0.0 { a / (a + b) } else { f64::NAN })
             .collect()
     }
+}
+
+/// Per window, counts `part` as a share of counts `whole`: NaN where `whole` counted nothing.
+fn fraction(part: &[f64], whole: &[f64]) -> Vec<f64> {
+    part.iter()
+        .zip(whole)
+        .map(|(&a, &n)| if n > 0.0 { a / n } else { f64::NAN })
+        .collect()
 }
 
 /// A value per label for a small, open set of labels (reply statuses, for instance), kept in
@@ -250,6 +254,23 @@ impl<K: Copy + Ord> WindowedCounts<K> {
 
     pub fn iter(&self) -> impl Iterator<Item = (K, &Counter)> {
         self.0.labels.iter().map(|(l, c)| (*l, c))
+    }
+
+    /// Per window, the share of all labels' counts that the labels `part` picks hold (the
+    /// final statuses that are failures among all): NaN where nothing was counted.
+    pub fn fraction_series(&self, part: impl Fn(K) -> bool) -> Vec<f64> {
+        let n = self.0.labels.first().map_or(0, |(_, c)| c.per_window.len());
+        let (mut picked, mut whole) = (vec![0.0; n], vec![0.0; n]);
+        for (label, c) in self.iter() {
+            let pick = part(label);
+            for (i, &k) in c.per_window.iter().enumerate() {
+                whole[i] += k;
+                if pick {
+                    picked[i] += k;
+                }
+            }
+        }
+        fraction(&picked, &whole)
     }
 }
 

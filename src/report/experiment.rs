@@ -1321,14 +1321,12 @@ pub fn terminal(scenario: &str, variants: &[Summary]) -> String {
                         } else {
                             super::html::fmt_diff(v, base)
                         };
+                        // A difference shown as 0 is neither signed nor starred.
+                        let shows = mean != "0";
                         format!(
                             "{}{mean}{}",
-                            if d.mean > 0.0 && mean != "0" { "+" } else { "" },
-                            if d.excludes_zero() && mean != "0" {
-                                "*"
-                            } else {
-                                " "
-                            }
+                            if d.mean > 0.0 && shows { "+" } else { "" },
+                            if d.excludes_zero() && shows { "*" } else { " " }
                         )
                     }
                     None => "–".into(),

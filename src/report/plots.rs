@@ -1946,22 +1946,27 @@ pub fn scenario_charts(
         let succeeded = lat
             .iter()
             .any(|l| l.band.median.iter().any(|v| v.is_finite()));
-        // Where requests failed, the p99 of all of them, a failure at its time to fail: the
-        // successes' alone dip while customers time out (their time-outs are not among them).
+        // Where requests failed in the measured period, the p99 of all of them, a failure at
+        // its time to fail: the successes' alone dip while customers time out (their
+        // time-outs are not among them); and the share that failed, below.
         let failed = summary["workloads"][w]["error_rate"]
             .as_f64()
             .unwrap_or(0.0)
             > 0.0;
-        let all = line(
-            w,
-            workload::LATENCY_ALL.p99.id,
-            "p99 of all requests, a failure at its time to fail",
-            palette::P99_ALL,
-            1.0,
-        );
+        let all = failed
+            .then(|| {
+                line(
+                    w,
+                    workload::LATENCY_ALL.p99.id,
+                    "p99 of all requests, a failure at its time to fail",
+                    palette::P99_ALL,
+                    1.0,
+                )
+            })
+            .flatten();
         let mut title = format!("{name} · {w}: latency of successful requests");
-        let with_all = failed && all.is_some();
-        if let (true, Some(mut all)) = (failed, all) {
+        let with_all = all.is_some();
+        if let Some(mut all) = all {
             all.dashed = true;
             lat.push(all);
             title.push_str(" and of all");
@@ -1979,17 +1984,12 @@ pub fn scenario_charts(
             }],
         );
         if !succeeded {
-            latency.subtitle = if with_all {
-                format!(
-                    "{} · no request succeeded: only the p99 of all requests, failures at their time to fail",
-                    latency.subtitle
-                )
+            let drawn = if with_all {
+                "only the p99 of all requests, failures at their time to fail"
             } else {
-                format!(
-                    "{} · no request succeeded: no latency to draw (see the requests by final status)",
-                    latency.subtitle
-                )
+                "no latency to draw (see the requests by final status)"
             };
+            latency.subtitle = format!("{} · no request succeeded: {drawn}", latency.subtitle);
         }
         out.push((format!("latency-{w}"), latency));
         // Final statuses, successes at the bottom, then errors by severity of colour.
@@ -2040,18 +2040,18 @@ pub fn scenario_charts(
         }
         // The share that failed, window by window, when any did: a fault's errors stand out
         // at any rate of traffic, which a thin layer of the stack above hides.
-        let failed = summary["workloads"][w]["error_rate"]
-            .as_f64()
-            .unwrap_or(0.0)
-            > 0.0;
-        let share = line(
-            w,
-            workload::ERROR_RATE.id,
-            "failed, of the requests that ended",
-            palette::tone(Tone::Bad),
-            100.0,
-        );
-        if let (true, Some(share)) = (failed, share) {
+        let share = failed
+            .then(|| {
+                line(
+                    w,
+                    workload::ERROR_RATE.id,
+                    "failed, of the requests that ended",
+                    palette::tone(Tone::Bad),
+                    100.0,
+                )
+            })
+            .flatten();
+        if let Some(share) = share {
             panels.push(Panel {
                 y_desc: "failed [%]".into(),
                 log_y: false,

@@ -53,10 +53,18 @@ pub fn check_alone(f: &Spanned<RawFault>, ck: &mut Checker) {
     let kinds = fault_kinds();
     let names: Vec<&str> = kinds.iter().map(|k| k.0).collect();
     ck.one_of(&f.kind, "kind", &names);
-    ck.duration(&f.at, "at");
-    if let Some(d) = &f.for_ {
-        ck.positive_duration(d, "for");
-    }
+    let _ = times(f, ck);
+}
+
+/// A fault's `at` and `for` (`None`: until the end), each checked even when the other is
+/// wrong.
+fn times(f: &RawFault, ck: &mut Checker) -> Option<(SimTime, Option<SimTime>)> {
+    let at = ck.duration(&f.at, "at");
+    let len = match &f.for_ {
+        None => Some(None),
+        Some(d) => ck.positive_duration(d, "for").map(Some),
+    };
+    Some((at?, len?))
 }
 
 pub fn parse(
@@ -76,12 +84,7 @@ pub fn parse(
             .find(|k| k.0 == kind)
             .copied()
             .unwrap_or((kind, "", &[], None));
-    let at = ck.duration(&f.at, "at");
-    let len = match &f.for_ {
-        None => Some(None),
-        Some(d) => ck.positive_duration(d, "for").map(Some),
-    };
-    let (at, len) = (at?, len?);
+    let (at, len) = times(f, ck)?;
     if at >= duration {
         let Some(who) = ck.shortened_by(at) else {
             ck.error(

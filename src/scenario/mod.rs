@@ -383,20 +383,7 @@ pub fn parse_all(
             // said already).
             let mut problems = Vec::new();
             for d in &declared {
-                let mut vck = Checker::new(path, text);
-                vck.prefix = Some(format!("variant \"{}\": ", d.name));
-                let mut vdoc = doc.clone();
-                for set in sets {
-                    if let Some(ov) = cli_override(set, &mut vck) {
-                        variants::apply(&mut vdoc, &ov, &mut vck);
-                    }
-                }
-                for u in &d.unsets {
-                    variants::apply_unset(&mut vdoc, u, &mut vck);
-                }
-                for ov in &d.overrides {
-                    variants::apply(&mut vdoc, ov, &mut vck);
-                }
+                let (mut vck, vdoc) = variant_read(path, text, &doc, d, sets);
                 let _ = validate(path, vdoc, whole.clone(), access, &mut vck);
                 let own: Vec<std::ops::Range<usize>> = d
                     .unsets
@@ -453,36 +440,7 @@ pub fn parse_all(
     let mut variant_warnings = Vec::new();
     let baseline_keys = variants::baseline_keys(&doc);
     for d in &declared {
-        let mut ck = Checker::new(path, text);
-        ck.prefix = Some(format!("variant \"{}\": ", d.name));
-        let mut vdoc = doc.clone();
-        // Every override that leads somewhere is applied and the whole validated, so that
-        // one wrong path hides no other mistake.
-        for set in sets {
-            if let Some(ov) = cli_override(set, &mut ck) {
-                variants::apply(&mut vdoc, &ov, &mut ck);
-            }
-        }
-        // Removals first, so that `set` may write afresh inside a table removed whole.
-        for u in &d.unsets {
-            variants::apply_unset(&mut vdoc, u, &mut ck);
-        }
-        for ov in &d.overrides {
-            variants::apply(&mut vdoc, ov, &mut ck);
-        }
-        variants::remove_faults(&mut vdoc, &d.unsets, &mut ck);
-        ck.file_duration = file_duration(&doc);
-        // `scenario.duration`, or the whole `scenario` table written anew.
-        ck.duration_set_by = if d
-            .overrides
-            .iter()
-            .any(|o| o.path == DURATION_PATH || o.path == DURATION_PATH[..1])
-        {
-            Some("this variant".to_string())
-        } else {
-            duration_set_by(sets)
-        };
-        variants::keep_own_expectations(&mut vdoc, d, &mut ck);
+        let (mut ck, vdoc) = variant_read(path, text, &doc, d, sets);
         let sc = validate(path, vdoc, whole.clone(), access, &mut ck);
         if let (Some(sc), Some((at, latency))) = (&sc, &d.latency) {
             let ids: Vec<&str> = sc.components.iter().map(|c| c.id.as_str()).collect();
@@ -620,6 +578,49 @@ fn check_theory(sc: &Scenario, variant: Option<&str>, ck: &mut Checker) {
             );
         }
     }
+}
+
+/// Variant `d`'s document, the file's `doc` with the `--set` overrides `sets` and then the
+/// variant's own applied, and the checker to validate it with (its messages named after the
+/// variant, what its overrides did to the run's length known).
+fn variant_read<'i>(
+    path: &Path,
+    text: &str,
+    doc: &DeTable<'i>,
+    d: &variants::VariantDecl<'i>,
+    sets: &[String],
+) -> (Checker, DeTable<'i>) {
+    let mut ck = Checker::new(path, text);
+    ck.prefix = Some(format!("variant \"{}\": ", d.name));
+    let mut vdoc = doc.clone();
+    // Every override that leads somewhere is applied and the whole validated, so that
+    // one wrong path hides no other mistake.
+    for set in sets {
+        if let Some(ov) = cli_override(set, &mut ck) {
+            variants::apply(&mut vdoc, &ov, &mut ck);
+        }
+    }
+    // Removals first, so that `set` may write afresh inside a table removed whole.
+    for u in &d.unsets {
+        variants::apply_unset(&mut vdoc, u, &mut ck);
+    }
+    for ov in &d.overrides {
+        variants::apply(&mut vdoc, ov, &mut ck);
+    }
+    variants::remove_faults(&mut vdoc, &d.unsets, &mut ck);
+    ck.file_duration = file_duration(doc);
+    // `scenario.duration`, or the whole `scenario` table written anew.
+    ck.duration_set_by = if d
+        .overrides
+        .iter()
+        .any(|o| o.path == DURATION_PATH || o.path == DURATION_PATH[..1])
+    {
+        Some("this variant".to_string())
+    } else {
+        duration_set_by(sets)
+    };
+    variants::keep_own_expectations(&mut vdoc, d, &mut ck);
+    (ck, vdoc)
 }
 
 /// The path of the run's length, which an override may shorten (`Checker::duration_set_by`).

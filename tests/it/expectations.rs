@@ -242,12 +242,13 @@ fn without_a_failure_the_share_that_failed_is_zero_and_all_requests_wait_as_the_
     let file = scenario(
         &dir,
         "[[expect]]\nseries = \"workloads.u.error_rate\"\nmax = 0\n\
-         [[expect]]\nseries = \"workloads.u.latency_all_p99_ms\"\nmin = 1\nmax = 1000\n\
-         [[expect]]\nseries = \"workloads.u.error_rate\"\nmin = 0.5\n",
+         [[expect]]\nseries = \"workloads.u.latency_all_p99_ms\"\nmax = 1000\n\
+         [[expect]]\nseries = \"workloads.u.error_rate\"\nmin = 0.5\n\
+         [[expect]]\nseries = \"workloads.u.latency_p99_ms\"\nmax = 1000\n",
     );
     let (code, text) = check(&dir, &file);
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains("check: 2 of 3 expectations held"), "{text}");
+    assert!(text.contains("check: 3 of 4 expectations held"), "{text}");
     assert!(
         text.contains("workloads.u.error_rate ≥ 0.5 in every window: 0 (0 %) in the window at"),
         "{text}"
@@ -265,6 +266,8 @@ fn without_a_failure_the_share_that_failed_is_zero_and_all_requests_wait_as_the_
     // The highest window's p99 of all requests is the successes' own.
     assert_eq!(list[1]["pass"], true, "{:?}", list[1]);
     assert!(list[1]["value"].as_f64().unwrap() > 10.0, "{:?}", list[1]);
+    assert_eq!(list[1]["value"], list[3]["value"]);
+    assert_eq!(list[1]["seed"], list[3]["seed"]);
 }
 
 #[test]
